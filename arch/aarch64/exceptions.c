@@ -1,0 +1,95 @@
+/**
+ * @file exceptions.c
+ * @brief Decode and report every aarch64 exception (ESR_EL1 class, FAR, registers).
+ */
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Saved by vectors.S; offsets pinned below. */
+struct a64_frame {
+    uint64_t x[31]; /* x0..x30 */
+    uint64_t sp;
+    uint64_t elr;
+    uint64_t spsr;
+};
+_Static_assert(sizeof(struct a64_frame) == 34 * 8, "vectors.S frame size");
+_Static_assert(offsetof(struct a64_frame, elr) == 256, "vectors.S elr offset");
+
+extern char a64_semihost_insn[];
+
+static const char *const kind_names[16] = {
+    "sync (EL1t)", "IRQ (EL1t)", "FIQ (EL1t)", "SError (EL1t)",
+    "sync (EL1h)", "IRQ (EL1h)", "FIQ (EL1h)", "SError (EL1h)",
+    "sync (EL0 a64)", "IRQ (EL0 a64)", "FIQ (EL0 a64)", "SError (EL0 a64)",
+    "sync (EL0 a32)", "IRQ (EL0 a32)", "FIQ (EL0 a32)", "SError (EL0 a32)",
+};
+
+/* ESR_EL1.EC values (Arm ARM D17.2.37). */
+static const char *ec_name(unsigned ec)
+{
+    switch (ec) {
+    case 0x00: return "undefined instruction";
+    case 0x01: return "WFI/WFE trap";
+    case 0x07: return "FP/SIMD access trap";
+    case 0x0e: return "illegal execution state";
+    case 0x15: return "SVC";
+    case 0x16: return "HVC";
+    case 0x17: return "SMC";
+    case 0x18: return "system register trap";
+    case 0x20: return "instruction abort from EL0";
+    case 0x21: return "instruction abort";
+    case 0x22: return "PC alignment fault";
+    case 0x24: return "data abort from EL0";
+    case 0x25: return "data abort";
+    case 0x26: return "SP alignment fault";
+    case 0x2f: return "SError";
+    case 0x3c: return "BRK";
+    default: return "unknown exception class";
+    }
+}
+
+/* Data/instruction fault status code (ISS[5:0]). */
+static const char *fsc_name(unsigned fsc)
+{
+    switch (fsc & 0x3c) {
+    case 0x04: return "translation fault";
+    case 0x08: return "access flag fault";
+    case 0x0c: return "permission fault";
+    case 0x10: return fsc == 0x10 ? "synchronous external abort" : "external abort on walk";
+    case 0x20: return "alignment fault";
+    default: return "other fault";
+    }
+}
+
+static uint64_t read_esr(void) { uint64_t v; __asm__ volatile("mrs %0, esr_el1" : "=r"(v)); return v; }
+static uint64_t read_far(void) { uint64_t v; __asm__ volatile("mrs %0, far_el1" : "=r"(v)); return v; }
+
+void a64_exception(struct a64_frame *f, unsigned kind)
+{
+    uint64_t esr = read_esr();
+    unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+
+    /* The semihosting probe: without -semihosting, HLT is UNDEFINED. Skip it
+     * and return -1 so the caller falls back (see a64_semihost). */
+    if (kind == 4 && ec == 0 && f->elr == (uint64_t)a64_semihost_insn) {
+        f->x[0] = (uint64_t)-1;
+        f->elr += 4;
+        return;
+    }
+
+    kprintf("\n*** PANIC: CPU exception: %s, %s\n", kind_names[kind & 15], ec_name(ec));
+    kprintf("ESR_EL1 %016lx (EC 0x%02x IL %u ISS 0x%07lx)\n", esr, ec,
+            (unsigned)(esr >> 25) & 1, esr & 0x1ffffff);
+    if (ec == 0x20 || ec == 0x21 || ec == 0x24 || ec == 0x25) {
+        unsigned fsc = esr & 0x3f;
+        kprintf("FAR_EL1 %016lx: %s, level %u%s\n", read_far(), fsc_name(fsc), fsc & 3,
+                (ec >= 0x24 && (esr & (1u << 6))) ? ", on write" : (ec >= 0x24 ? ", on read" : ""));
+    }
+    kprintf("ELR %016lx  SPSR %016lx  SP %016lx\n", f->elr, f->spsr, f->sp);
+    for (int i = 0; i < 31; i++)
+        kprintf("x%-2d %016lx%s", i, f->x[i], (i % 4 == 3 || i == 30) ? "\n" : "  ");
+    backtrace_from(f->x[29], f->elr);
+    panic_finish();
+}

@@ -1,0 +1,35 @@
+/**
+ * @file pl011.c
+ * @brief ARM PL011 UART as the aarch64 early console.
+ *
+ * This stage runs with the MMU off, so the UART is reached at its physical
+ * address. QEMU virt's PL011 at 0x0900_0000 is the one fixed address the
+ * design allows (the earliest console); the DTB-driven driver replaces it.
+ */
+#include <hal/console.h>
+#include <stdint.h>
+
+#define PL011_BASE 0x09000000UL
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define FR_RXFE (1u << 4)
+#define FR_TXFF (1u << 5)
+
+static inline volatile uint32_t *reg(unsigned off)
+{
+    return (volatile uint32_t *)(PL011_BASE + off);
+}
+
+void hal_console_putc(char c)
+{
+    while (*reg(UART_FR) & FR_TXFF)
+        ;
+    *reg(UART_DR) = (uint8_t)c;
+}
+
+int hal_console_getc(void)
+{
+    if (*reg(UART_FR) & FR_RXFE)
+        return -1;
+    return (int)(*reg(UART_DR) & 0xff);
+}

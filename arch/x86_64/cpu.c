@@ -1,0 +1,156 @@
+/**
+ * @file cpu.c
+ * @brief GDT with a TSS (IST1 for #DF), the IDT, COM1, TSC and power control.
+ */
+#include <arch/io.h>
+#include <hal/console.h>
+#include <hal/cpu.h>
+#include <kernel/errno.h>
+#include <kernel/kprintf.h>
+#include <stdint.h>
+
+#define COM1 0x3f8
+#define DEBUG_EXIT_PORT 0xf4
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "TSS layout (SDM 8.7)");
+
+struct idt_entry {
+    uint16_t off_lo, sel;
+    uint8_t ist, type;
+    uint16_t off_mid;
+    uint32_t off_hi, zero;
+} __attribute__((packed));
+
+static struct tss tss;
+static uint64_t gdt[5];
+static struct idt_entry idt[256];
+static uint8_t df_stack[8192] __attribute__((aligned(16)));
+static uint64_t tsc_hz;
+extern const uint64_t isr_table[32];
+
+const char *hal_arch_name(void) { return "x86_64"; }
+
+uint64_t hal_counter(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+uint64_t hal_counter_freq(void) { return tsc_hz; }
+
+/* Count TSC ticks across 10 ms of PIT channel 2 (1.193182 MHz), gated through port 0x61. */
+static void calibrate_tsc(void)
+{
+    const uint16_t ticks = 11932; /* 10 ms */
+    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
+    outb(0x43, 0xb0); /* channel 2, lo/hi, mode 0 */
+    outb(0x42, ticks & 0xff);
+    outb(0x42, ticks >> 8);
+    uint64_t start = hal_counter();
+    while (!(inb(0x61) & 0x20))
+        ;
+    tsc_hz = (hal_counter() - start) * 100;
+}
+
+static void com1_init(void)
+{
+    outb(COM1 + 1, 0x00); /* no interrupts */
+    outb(COM1 + 3, 0x80); /* DLAB */
+    outb(COM1 + 0, 0x01); /* 115200 baud */
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 3, 0x03); /* 8N1 */
+    outb(COM1 + 2, 0xc7); /* FIFO on, cleared */
+    outb(COM1 + 4, 0x03); /* DTR, RTS */
+}
+
+void hal_console_putc(char c)
+{
+    while (!(inb(COM1 + 5) & 0x20))
+        ;
+    outb(COM1, (uint8_t)c);
+}
+
+int hal_console_getc(void)
+{
+    if (!(inb(COM1 + 5) & 0x01))
+        return -1;
+    return inb(COM1);
+}
+
+void x64_cpu_init(void)
+{
+    com1_init();
+    gdt[1] = 0x00af9a000000ffffULL; /* 0x08 code64 */
+    gdt[2] = 0x00cf92000000ffffULL; /* 0x10 data */
+    uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;
+    tss.ist[0] = (uintptr_t)(df_stack + sizeof df_stack);
+    tss.iomap_base = sizeof tss;
+    gdt[3] = limit | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
+    gdt[4] = base >> 32;
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {sizeof gdt - 1, (uintptr_t)gdt};
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq $0x08\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1: mov $0x10, %%ax; mov %%ax, %%ds; mov %%ax, %%es; mov %%ax, %%ss\n\t"
+                     "mov $0x18, %%ax; ltr %%ax"
+                     : : "m"(gdtr) : "rax", "memory");
+    for (int v = 0; v < 32; v++) {
+        uint64_t off = isr_table[v];
+        idt[v] = (struct idt_entry){(uint16_t)off, 0x08, v == 8 ? 1 : 0, 0x8e,
+                                    (uint16_t)(off >> 16), (uint32_t)(off >> 32), 0};
+    }
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+    calibrate_tsc();
+}
+
+void hal_halt(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+int hal_poweroff_code(int code)
+{
+    /* QEMU's isa-debug-exit reads back 0; an unassigned port reads 0xff. */
+    if (inb(DEBUG_EXIT_PORT) == 0xff)
+        return -ENODEV;
+    __asm__ volatile("outl %0, %1" : : "a"((uint32_t)code), "Nd"((uint16_t)DEBUG_EXIT_PORT));
+    return -ENODEV;
+}
+
+int acpi_poweroff(void);
+
+void hal_poweroff(void)
+{
+    int err = acpi_poweroff();
+    kprintf("poweroff: ACPI S5 failed (%s); halting\n", errno_name(err));
+    hal_halt();
+}
+
+void hal_reboot(void)
+{
+    /* Keyboard controller pulse on the reset line; wait for its input buffer first. */
+    for (int i = 0; i < 100000 && (inb(0x64) & 0x02); i++)
+        ;
+    outb(0x64, 0xfe);
+    kprintf("reboot: keyboard controller reset had no effect; halting\n");
+    hal_halt();
+}
+
+void hal_fault_undefined(void)
+{
+    __asm__ volatile("ud2");
+}

@@ -1,0 +1,50 @@
+/**
+ * @file exceptions.c
+ * @brief Decode and report every x86_64 CPU exception (vector, error code, CR2).
+ */
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Pushed by isr.S (r15 first in memory) and the CPU. */
+struct x64_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(offsetof(struct x64_frame, vector) == 15 * 8, "isr.S push order");
+
+static const char *const names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available", "#DF double fault",
+    "coprocessor segment overrun", "#TS invalid TSS", "#NP segment not present",
+    "#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
+    "#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
+    "#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
+    "reserved 24", "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
+    "#VC VMM communication", "#SX security", "reserved 31",
+};
+
+void x64_exception(struct x64_frame *f)
+{
+    kprintf("\n*** PANIC: CPU exception %lu: %s, error code %#lx\n", f->vector,
+            names[f->vector & 31], f->error);
+    if (f->vector == 14) {
+        uint64_t cr2;
+        __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+        kprintf("CR2 %016lx: %s on %s, %s mode%s%s\n", cr2,
+                (f->error & 1) ? "protection violation" : "page not present",
+                (f->error & 2) ? "write" : "read", (f->error & 4) ? "user" : "kernel",
+                (f->error & 8) ? ", reserved bit set" : "",
+                (f->error & 16) ? ", instruction fetch" : "");
+    }
+    kprintf("RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n", f->rip, f->cs,
+            f->rflags, f->rsp, f->ss);
+    kprintf("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+    kprintf("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+    kprintf("R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
+    backtrace_from(f->rbp, f->rip);
+    panic_finish();
+}

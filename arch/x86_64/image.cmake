@@ -1,0 +1,19 @@
+# Rules that turn kernel.elf into what QEMU boots (included from the top level,
+# because custom-command outputs are only visible in the directory that defines them).
+# Two ISOs: kernel.iso boots to the shell; kernel-ktest.iso passes `ktest`.
+foreach(flavour IN ITEMS kernel kernel-ktest)
+  if(flavour STREQUAL "kernel")
+    set(args "")
+  else()
+    set(args "ktest")
+  endif()
+  set(dir ${CMAKE_BINARY_DIR}/iso-${flavour})
+  add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/${flavour}.iso
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}/boot/grub
+    COMMAND ${CMAKE_COMMAND} -E copy kernel.elf ${dir}/boot/kernel.elf
+    COMMAND sed "s/@ARGS@/${args}/" ${PROJECT_SOURCE_DIR}/boot/grub.cfg.in > ${dir}/boot/grub/grub.cfg
+    COMMAND grub-mkrescue -o ${flavour}.iso ${dir} 2> ${flavour}-mkrescue.log
+    DEPENDS kernel.elf ${PROJECT_SOURCE_DIR}/boot/grub.cfg.in
+    WORKING_DIRECTORY ${CMAKE_BINARY_DIR} VERBATIM)
+endforeach()
+add_custom_target(ktest_iso ALL DEPENDS ${CMAKE_BINARY_DIR}/kernel-ktest.iso)

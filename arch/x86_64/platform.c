@@ -1,0 +1,39 @@
+/**
+ * @file platform.c
+ * @brief x86_64 boot hand-off: Multiboot2 info to struct boot_info, then kmain.
+ */
+#include <boot/multiboot2.h>
+#include <hal/cpu.h>
+#include <hal/platform.h>
+#include <kernel/errno.h>
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+
+extern char __kernel_start[], __kernel_end[];
+void x64_cpu_init(void);
+
+static struct boot_info boot_info;
+
+const struct boot_info *platform_boot_info(void) { return &boot_info; }
+
+/** Called by entry.S in long mode with a stack and zeroed .bss. */
+__attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t tsc0)
+{
+    struct boot_info *bi = &boot_info;
+    x64_cpu_init();
+    bi->protocol = "multiboot2";
+    bi->boot_counter = tsc0;
+    bi->kernel_phys = (uintptr_t)__kernel_start;
+    bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
+    if (magic != MB2_BOOTLOADER_MAGIC) {
+        kprintf("x86_64: not started by a Multiboot2 loader (EAX %#x); continuing without boot info\n",
+                magic);
+    } else {
+        /* The info lies in the identity-mapped first GiB (GRUB puts it low). */
+        int err = mb2_parse((const void *)(uintptr_t)info, 1u << 20, bi);
+        if (err)
+            kprintf("x86_64: Multiboot2 info at %#x rejected (%s); continuing with what was read\n",
+                    info, errno_name(err));
+    }
+    kmain(bi);
+}

@@ -1,0 +1,135 @@
+/**
+ * @file multiboot2.c
+ * @brief Bounds-checked Multiboot2 info parser (Multiboot2 spec, section 3.6).
+ *
+ * Every tag is checked to lie inside total_size and inside what the caller
+ * lets us read, so a corrupt info block yields an error, never a wild read.
+ */
+#include <boot/multiboot2.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+#include <stdint.h>
+
+enum {
+    TAG_END = 0, TAG_CMDLINE = 1, TAG_LOADER = 2, TAG_MODULE = 3, TAG_BASIC_MEM = 4,
+    TAG_MMAP = 6, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
+};
+
+static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size, uint32_t type)
+{
+    if (*count >= BOOT_MAX_MEM_RANGES)
+        return -ENOSPC;
+    list[(*count)++] = (struct mem_range){base, size, type};
+    return 0;
+}
+
+static void copy_string(char *dst, size_t dstsz, const uint8_t *src, size_t len)
+{
+    size_t n = strnlen((const char *)src, len);
+    if (n >= dstsz)
+        n = dstsz - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+static int parse_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi)
+{
+    if (size < 16)
+        return -EINVAL;
+    uint32_t esize = rd32(t + 8);
+    if (esize < 24 || esize % 8)
+        return -EINVAL;
+    for (uint32_t off = 16; off + esize <= size; off += esize) {
+        uint64_t base = rd64(t + off), len = rd64(t + off + 8);
+        uint32_t type = rd32(t + off + 16);
+        if (len == 0) {
+            pr_warn("multiboot2: zero-length memory range at %#lx ignored", (unsigned long)base);
+            continue;
+        }
+        if (type < MEM_USABLE || type > MEM_BAD)
+            type = MEM_RESERVED;
+        if (boot_add_range(bi->mem, &bi->mem_count, base, len, type)) {
+            pr_warn("multiboot2: more than %d memory ranges; rest ignored", BOOT_MAX_MEM_RANGES);
+            break;
+        }
+    }
+    return 0;
+}
+
+int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
+{
+    const uint8_t *b = info;
+    if (!b || avail < 16 || ((uintptr_t)b & 7))
+        return -EINVAL;
+    uint32_t total = rd32(b);
+    if (total < 16 || total > avail) {
+        pr_err("multiboot2: total_size %u out of range", total);
+        return -EINVAL;
+    }
+    int have_mmap = 0, have_basic = 0;
+    uint64_t basic_upper_kib = 0;
+    for (uint32_t off = 8; off + 8 <= total;) {
+        uint32_t type = rd32(b + off), size = rd32(b + off + 4);
+        if (size < 8 || size > total - off) {
+            pr_err("multiboot2: tag %u at offset %u has bad size %u", type, off, size);
+            return -EINVAL;
+        }
+        const uint8_t *t = b + off;
+        switch (type) {
+        case TAG_END:
+            if (!have_mmap && have_basic)
+                boot_add_range(bi->mem, &bi->mem_count, 0x100000, basic_upper_kib * 1024, MEM_USABLE);
+            if (!have_mmap && !have_basic) {
+                pr_err("multiboot2: no memory map in the boot information");
+                return -ENOENT;
+            }
+            return 0;
+        case TAG_CMDLINE:
+            copy_string(bi->cmdline, sizeof bi->cmdline, t + 8, size - 8);
+            break;
+        case TAG_LOADER:
+            copy_string(bi->bootloader, sizeof bi->bootloader, t + 8, size - 8);
+            break;
+        case TAG_MODULE:
+            if (size >= 16 && !bi->initrd_phys) {
+                uint32_t start = rd32(t + 8), end = rd32(t + 12);
+                if (end > start) {
+                    bi->initrd_phys = start;
+                    bi->initrd_size = end - start;
+                }
+            }
+            break;
+        case TAG_BASIC_MEM:
+            if (size >= 16) {
+                have_basic = 1;
+                basic_upper_kib = rd32(t + 12);
+            }
+            break;
+        case TAG_MMAP:
+            if (parse_mmap(t, size, bi)) {
+                pr_err("multiboot2: malformed memory map tag");
+                return -EINVAL;
+            }
+            have_mmap = 1;
+            break;
+        case TAG_ACPI_OLD:
+        case TAG_ACPI_NEW: {
+            size_t n = size - 8 < BOOT_RSDP_MAX ? size - 8 : BOOT_RSDP_MAX;
+            if (type == TAG_ACPI_NEW || bi->rsdp_len == 0) {
+                memcpy(bi->rsdp, t + 8, n);
+                bi->rsdp_len = n;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        off += (size + 7) & ~7u;
+    }
+    pr_err("multiboot2: no end tag within total_size %u", total);
+    return -EINVAL;
+}

@@ -1,0 +1,102 @@
+/**
+ * @file acpi_poweroff.c
+ * @brief Clean power-off through ACPI S5 (ACPI spec 6.x, sections 5.2 and 7.4.2).
+ *
+ * RSDP (copied by Multiboot2) -> RSDT/XSDT -> FADT ("FACP") gives PM1a_CNT
+ * and the DSDT; the DSDT's \_S5 package gives SLP_TYPa. Writing
+ * SLP_TYPa << 10 | SLP_EN to PM1a_CNT enters S5. Every table is
+ * checksum-verified; any mismatch is an error, not a guess.
+ */
+#include <arch/io.h>
+#include <hal/platform.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+#include <stdint.h>
+
+/* Tables are read through the boot identity map, which covers the first GiB. */
+#define IDENTITY_LIMIT (1ULL << 30)
+
+static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+static const uint8_t *table_at(uint64_t phys)
+{
+    if (phys == 0 || phys + 36 > IDENTITY_LIMIT)
+        return 0;
+    const uint8_t *t = (const uint8_t *)(uintptr_t)phys;
+    uint32_t len = rd32(t + 4);
+    if (len < 36 || phys + len > IDENTITY_LIMIT)
+        return 0;
+    uint8_t sum = 0;
+    for (uint32_t i = 0; i < len; i++)
+        sum += t[i];
+    return sum == 0 ? t : 0;
+}
+
+static const uint8_t *find_table(const struct boot_info *bi, const char sig[4])
+{
+    if (bi->rsdp_len < 20 || memcmp(bi->rsdp, "RSD PTR ", 8) != 0)
+        return 0;
+    int xsdt = bi->rsdp[15] >= 2 && bi->rsdp_len >= 32;
+    const uint8_t *root = table_at(xsdt ? rd64(bi->rsdp + 24) : rd32(bi->rsdp + 16));
+    if (!root)
+        return 0;
+    unsigned esz = xsdt ? 8 : 4;
+    for (uint32_t off = 36; off + esz <= rd32(root + 4); off += esz) {
+        const uint8_t *t = table_at(xsdt ? rd64(root + off) : rd32(root + off));
+        if (t && memcmp(t, sig, 4) == 0)
+            return t;
+    }
+    return 0;
+}
+
+/* \_S5 is "NameOp '_S5_' PackageOp PkgLength NumElements <SLP_TYPa>": find it
+ * and decode the first element (a ByteConst 0x0A nn, Zero, One or a raw byte). */
+static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
+{
+    uint32_t len = rd32(dsdt + 4);
+    for (uint32_t i = 36; i + 8 < len; i++) {
+        if (memcmp(dsdt + i, "_S5_", 4) != 0 || dsdt[i + 4] != 0x12)
+            continue;
+        uint32_t p = i + 5;
+        p += (unsigned)(dsdt[p] >> 6) + 1; /* PkgLength: lead byte + follow bytes */
+        p += 1;                            /* NumElements */
+        if (p + 1 >= len)
+            return -EINVAL;
+        if (dsdt[p] == 0x0a)
+            *typ = dsdt[p + 1];
+        else if (dsdt[p] == 0x00 || dsdt[p] == 0x01)
+            *typ = dsdt[p];
+        else
+            *typ = dsdt[p];
+        return 0;
+    }
+    return -ENOENT;
+}
+
+int acpi_poweroff(void)
+{
+    const struct boot_info *bi = platform_boot_info();
+    const uint8_t *fadt = find_table(bi, "FACP");
+    if (!fadt) {
+        pr_err("acpi: no valid FADT (RSDP %s)", bi->rsdp_len ? "present" : "missing");
+        return -ENODEV;
+    }
+    const uint8_t *dsdt = table_at(rd32(fadt + 40));
+    uint32_t pm1a = rd32(fadt + 64);
+    unsigned typ;
+    if (!dsdt || pm1a == 0 || pm1a > 0xffff) {
+        pr_err("acpi: FADT has no usable DSDT or PM1a_CNT");
+        return -ENODEV;
+    }
+    int err = s5_sleep_type(dsdt, &typ);
+    if (err) {
+        pr_err("acpi: no \\_S5 package in the DSDT");
+        return err;
+    }
+    outw((uint16_t)pm1a, (uint16_t)((typ & 7) << 10 | 1u << 13));
+    for (volatile int i = 0; i < 1000000; i++)
+        ;
+    return -EIO;
+}

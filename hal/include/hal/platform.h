@@ -1,0 +1,65 @@
+/**
+ * @file hal/platform.h
+ * @brief What the boot protocol told us: one struct for every architecture.
+ *
+ * The arm64 Image protocol hands over a device tree; Multiboot2 hands over a
+ * tag list. boot/ turns either into a struct boot_info so that the portable
+ * core never looks at a boot protocol. All addresses are physical.
+ */
+#ifndef HAL_PLATFORM_H
+#define HAL_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOT_MAX_MEM_RANGES 64
+#define BOOT_CMDLINE_MAX 256
+#define BOOT_NAME_MAX 64
+#define BOOT_RSDP_MAX 36
+
+/** @brief Kind of a physical memory range. */
+enum mem_type {
+    MEM_USABLE = 1,      /**< free RAM */
+    MEM_RESERVED = 2,    /**< firmware, reserved-memory, memreserve, device */
+    MEM_ACPI_RECLAIM = 3,/**< ACPI tables; usable once parsed */
+    MEM_ACPI_NVS = 4,    /**< must be preserved */
+    MEM_BAD = 5,         /**< defective RAM */
+};
+
+/** @brief One physical range [base, base + size). */
+struct mem_range {
+    uint64_t base;
+    uint64_t size;
+    uint32_t type; /**< enum mem_type */
+};
+
+/** @brief Everything the core needs from the boot protocol. */
+struct boot_info {
+    const char *protocol;                      /**< "arm64-image" or "multiboot2" */
+    char bootloader[BOOT_NAME_MAX];            /**< loader's name, "" if unknown */
+    char cmdline[BOOT_CMDLINE_MAX];            /**< kernel command line, "" if none */
+
+    struct mem_range mem[BOOT_MAX_MEM_RANGES]; /**< RAM as the loader reported it */
+    unsigned mem_count;
+    struct mem_range reserved[BOOT_MAX_MEM_RANGES]; /**< ranges inside RAM not to touch */
+    unsigned reserved_count;
+
+    uint64_t kernel_phys;     /**< physical start of the kernel image */
+    uint64_t kernel_size;     /**< bytes, including .bss */
+    uint64_t dtb_phys;        /**< device tree blob, 0 if none */
+    uint64_t dtb_size;
+    uint64_t initrd_phys;     /**< initial ramdisk / first module, 0 if none */
+    uint64_t initrd_size;
+    char stdout_path[BOOT_NAME_MAX]; /**< DT /chosen/stdout-path without options */
+    uint8_t rsdp[BOOT_RSDP_MAX];     /**< copy of the ACPI RSDP (Multiboot2 gives a copy) */
+    size_t rsdp_len;                 /**< 0 if none */
+    uint64_t boot_counter;           /**< arch counter value at the kernel's first instruction */
+};
+
+/** @brief Append a range to a boot_info list; returns 0 or -ENOSPC. */
+int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size, uint32_t type);
+
+/** @brief The boot_info the arch filled in, for the shell and the memory code. */
+const struct boot_info *platform_boot_info(void);
+
+#endif

@@ -1,0 +1,37 @@
+/**
+ * @file kernel/kernel.h
+ * @brief Entry into the portable core, panic, and small helpers.
+ */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <hal/platform.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/** @brief The portable core's main; the arch calls it once boot_info is filled. */
+__attribute__((noreturn)) void kmain(struct boot_info *bi);
+
+/**
+ * @brief Print the message and halt; in ktest mode power QEMU off with a
+ *        failing status. For broken invariants and CPU faults only.
+ */
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+/** @brief Finish a panic the arch has already printed details for. */
+__attribute__((noreturn)) void panic_finish(void);
+
+/** @brief Whether the kernel was booted with `ktest` (faults then exit QEMU with failure). */
+extern int ktest_mode;
+
+/** @brief Print a frame-pointer backtrace starting at frame pointer @p fp. */
+void backtrace_from(uintptr_t fp, uintptr_t pc);
+
+/** @brief Microseconds since the kernel's first instruction. */
+uint64_t uptime_us(void);
+
+/** @brief Parse "/chosen/bootargs" from a DTB; 0, or -EINVAL for a malformed blob, -ENOENT if absent. */
+int fdt_chosen_bootargs(const void *blob, uint64_t avail, char *out, unsigned outsz);
+
+#endif

@@ -1,0 +1,14 @@
+/**
+ * @file kernel/kprintf.h
+ * @brief printf to the console.
+ */
+#ifndef KERNEL_KPRINTF_H
+#define KERNEL_KPRINTF_H
+
+#include <stdarg.h>
+
+/** @brief Format to every console. Returns characters written. ISR-safe. */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+#endif

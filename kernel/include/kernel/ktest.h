@@ -1,0 +1,40 @@
+/**
+ * @file kernel/ktest.h
+ * @brief In-kernel tests: KTEST(name) { ... KT_ASSERT(cond); }
+ *
+ * Each KTEST places a descriptor in the .ktests linker section; ktest_run_all()
+ * walks that section. A failed assertion reports file:line and ends that test.
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+struct ktest_ctx {
+    int failed;
+};
+
+struct ktest {
+    const char *name;
+    void (*fn)(struct ktest_ctx *ctx);
+};
+
+#define KTEST(tname)                                                               \
+    static void ktest_fn_##tname(struct ktest_ctx *ctx);                           \
+    static const struct ktest ktest_desc_##tname                                   \
+        __attribute__((used, section(".ktests"), aligned(8))) = {#tname, ktest_fn_##tname}; \
+    static void ktest_fn_##tname(struct ktest_ctx *ctx)
+
+/** @brief Report a failure at file:line (used by the assertion macros). */
+void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *what);
+
+#define KT_ASSERT(cond)                                                  \
+    do {                                                                 \
+        if (!(cond)) {                                                   \
+            ktest_fail(ctx, __FILE__, __LINE__, #cond);                  \
+            return;                                                      \
+        }                                                                \
+    } while (0)
+
+/** @brief Run every registered test; prints "ktest: N passed, M failed". Returns M. */
+int ktest_run_all(void);
+
+#endif

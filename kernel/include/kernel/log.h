@@ -1,0 +1,26 @@
+/**
+ * @file kernel/log.h
+ * @brief Timestamped kernel log lines.
+ *
+ * klog() prints "[    0.001234] message" to every console. Parsers and
+ * drivers report bad input through it; host unit tests link their own
+ * klog() to capture what would have been printed.
+ */
+#ifndef KERNEL_LOG_H
+#define KERNEL_LOG_H
+
+enum log_level {
+    LOG_ERR,   /**< something failed; the kernel carries on without it */
+    LOG_WARN,  /**< bad or suspicious input that was handled */
+    LOG_INFO,  /**< normal progress */
+    LOG_DEBUG, /**< detail for developers */
+};
+
+/** @brief Print one timestamped log line (a newline is added). ISR-safe, no allocation. */
+void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define pr_err(...) klog(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) klog(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) klog(LOG_INFO, __VA_ARGS__)
+
+#endif

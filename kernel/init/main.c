@@ -1,0 +1,66 @@
+/**
+ * @file main.c
+ * @brief kmain: what the portable core does once the arch has booted.
+ *
+ * Reads like a table of contents: banner, command line, then either the
+ * in-kernel tests (ktest mode) or the serial shell.
+ */
+#include <hal/cpu.h>
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+#include <kernel/ktest.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+
+__attribute__((noreturn)) void shell_run(void);
+
+static uint64_t boot_counter;
+
+uint64_t uptime_us(void)
+{
+    uint64_t freq = hal_counter_freq();
+    if (freq == 0)
+        return 0;
+    uint64_t ticks = hal_counter() - boot_counter;
+    return ticks / freq * 1000000 + ticks % freq * 1000000 / freq;
+}
+
+/* Words we understand on the command line; anything else is reported and ignored. */
+static void parse_cmdline(const char *cmdline)
+{
+    char word[64];
+    const char *p = cmdline;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t n = 0;
+        while (p[n] && p[n] != ' ')
+            n++;
+        if (n == 0)
+            break;
+        if (n == 5 && memcmp(p, "ktest", 5) == 0)
+            ktest_mode = 1;
+        else {
+            strlcpy(word, p, n + 1 < sizeof word ? n + 1 : sizeof word);
+            pr_warn("cmdline: unknown word '%s' ignored", word);
+        }
+        p += n;
+    }
+}
+
+void kmain(struct boot_info *bi)
+{
+    boot_counter = bi->boot_counter;
+    pr_info("kernel %s (%s) booting via %s%s%s", KERNEL_VERSION, hal_arch_name(), bi->protocol,
+            bi->bootloader[0] ? " from " : "", bi->bootloader);
+    pr_info("command line: '%s'", bi->cmdline);
+    parse_cmdline(bi->cmdline);
+
+    if (ktest_mode) {
+        int failed = ktest_run_all();
+        if (failed && hal_poweroff_code(1) == 0)
+            hal_halt(); /* not reached */
+        hal_poweroff();
+    }
+    shell_run();
+}

@@ -1,0 +1,229 @@
+/**
+ * @file shell.c
+ * @brief The serial shell: reads lines from the console and runs commands.
+ *
+ * Polls the UART for now (interrupt-driven input comes with the scheduler).
+ * The prompt ends in "> " at the start of a line so tests can wait for it.
+ */
+#include <hal/console.h>
+#include <hal/cpu.h>
+#include <kernel/errno.h>
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+#include <kernel/ktest.h>
+#include <kernel/string.h>
+
+#define LINE_MAX 128
+#define ARGS_MAX 8
+
+struct command {
+    const char *name;
+    const char *usage;
+    int (*fn)(int argc, char **argv);
+};
+
+static const struct command *find_command(const char *name);
+
+static int usage(const struct command *c)
+{
+    kprintf("usage: %s\n", c->usage);
+    return -EINVAL;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("version"));
+    kprintf("kernel %s (%s), built with clang %s\n", KERNEL_VERSION, hal_arch_name(),
+            __clang_version__);
+    return 0;
+}
+
+static int cmd_uptime(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("uptime"));
+    uint64_t us = uptime_us();
+    kprintf("up %lu.%06lu s\n", (unsigned long)(us / 1000000), (unsigned long)(us % 1000000));
+    return 0;
+}
+
+static int cmd_bootinfo(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("bootinfo"));
+    const struct boot_info *bi = platform_boot_info();
+    kprintf("protocol:   %s\nbootloader: %s\ncmdline:    '%s'\n", bi->protocol,
+            bi->bootloader[0] ? bi->bootloader : "(unknown)", bi->cmdline);
+    kprintf("kernel:     %#lx, %lu KiB\n", (unsigned long)bi->kernel_phys,
+            (unsigned long)(bi->kernel_size / 1024));
+    if (bi->dtb_phys)
+        kprintf("dtb:        %#lx\n", (unsigned long)bi->dtb_phys);
+    if (bi->rsdp_len)
+        kprintf("acpi rsdp:  %zu bytes (revision %u)\n", bi->rsdp_len, bi->rsdp[15]);
+    for (unsigned i = 0; i < bi->mem_count; i++)
+        kprintf("mem[%u]:     %#014lx-%#014lx type %u\n", i, (unsigned long)bi->mem[i].base,
+                (unsigned long)(bi->mem[i].base + bi->mem[i].size), bi->mem[i].type);
+    return 0;
+}
+
+static int cmd_ktest(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("ktest"));
+    return ktest_run_all() ? -EIO : 0;
+}
+
+static int cmd_fault(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage(find_command("fault"));
+    if (strcmp(argv[1], "undef") == 0) {
+        hal_fault_undefined();
+    } else if (strcmp(argv[1], "null") == 0) {
+        volatile int *p = (volatile int *)(uintptr_t)0;
+        kprintf("fault null: read %d\n", *p);
+    } else {
+        return usage(find_command("fault"));
+    }
+    kprintf("fault %s: no fault was raised (memory is not protected at this boot stage)\n",
+            argv[1]);
+    return -ENOSYS;
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+    if (argc > 2)
+        return usage(find_command("poweroff"));
+    if (argc == 2) {
+        uint64_t code;
+        if (kstrtou64(argv[1], 0, &code) != 0 || code > 255) {
+            kprintf("poweroff: '%s' is not an exit code 0..255\n", argv[1]);
+            return -EINVAL;
+        }
+        if (hal_poweroff_code((int)code) != 0)
+            kprintf("poweroff: no test-exit device; powering off cleanly\n");
+    }
+    hal_poweroff();
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("reboot"));
+    hal_reboot();
+}
+
+static const struct command commands[] = {
+    {"help", "help", cmd_help},
+    {"version", "version", cmd_version},
+    {"uptime", "uptime", cmd_uptime},
+    {"bootinfo", "bootinfo", cmd_bootinfo},
+    {"ktest", "ktest", cmd_ktest},
+    {"fault", "fault undef|null", cmd_fault},
+    {"poweroff", "poweroff [exit-code 0..255]", cmd_poweroff},
+    {"reboot", "reboot", cmd_reboot},
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        kprintf("  %s\n", commands[i].usage);
+    return 0;
+}
+
+/* Read one line with backspace handling; over-long lines are discarded whole. */
+static int read_line(char *buf, size_t size)
+{
+    size_t n = 0;
+    int overflow = 0;
+    for (;;) {
+        int c = hal_console_getc();
+        if (c < 0)
+            continue;
+        if (c == '\r' || c == '\n') {
+            kprintf("\n");
+            buf[n] = 0;
+            if (overflow) {
+                kprintf("shell: line longer than %zu characters ignored\n", size - 1);
+                return -E2BIG;
+            }
+            return (int)n;
+        }
+        if (c == 0x7f || c == 0x08) {
+            if (n > 0) {
+                n--;
+                kprintf("\b \b");
+            }
+            continue;
+        }
+        if (c < 0x20 || c > 0x7e)
+            continue;
+        if (n + 1 >= size) {
+            overflow = 1;
+            continue;
+        }
+        buf[n++] = (char)c;
+        hal_console_putc((char)c);
+    }
+}
+
+static void run_line(char *line)
+{
+    char *argv[ARGS_MAX + 1];
+    int argc = 0;
+    char *p = line;
+    while (*p) {
+        while (*p == ' ')
+            *p++ = 0;
+        if (!*p)
+            break;
+        if (argc == ARGS_MAX) {
+            kprintf("shell: more than %d arguments\n", ARGS_MAX);
+            return;
+        }
+        argv[argc++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    if (argc == 0)
+        return;
+    argv[argc] = 0;
+    const struct command *c = find_command(argv[0]);
+    if (!c) {
+        kprintf("%s: unknown command (try 'help')\n", argv[0]);
+        return;
+    }
+    int err = c->fn(argc, argv);
+    if (err)
+        kprintf("%s: %s\n", argv[0], errno_name(err));
+}
+
+void shell_run(void)
+{
+    char line[LINE_MAX];
+    kprintf("bench: boot_to_shell_us %lu us\n", (unsigned long)uptime_us());
+    kprintf("Type 'help' for commands.\n");
+    for (;;) {
+        kprintf("kernel> ");
+        if (read_line(line, sizeof line) >= 0)
+            run_line(line);
+    }
+}

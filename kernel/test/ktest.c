@@ -1,0 +1,30 @@
+/**
+ * @file ktest.c
+ * @brief Runs the tests the linker gathered in .ktests.
+ */
+#include <kernel/kprintf.h>
+#include <kernel/ktest.h>
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+
+void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *what)
+{
+    ctx->failed = 1;
+    kprintf("  assertion failed at %s:%d: %s\n", file, line, what);
+}
+
+int ktest_run_all(void)
+{
+    int passed = 0, failed = 0;
+    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+        struct ktest_ctx ctx = {0};
+        t->fn(&ctx);
+        kprintf("ktest %-28s %s\n", t->name, ctx.failed ? "FAIL" : "ok");
+        if (ctx.failed)
+            failed++;
+        else
+            passed++;
+    }
+    kprintf("ktest: %d passed, %d failed\n", passed, failed);
+    return failed;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Boot the kernel in QEMU, optionally type shell commands, and assert on the
+serial output and QEMU's exit status.
+
+    qemu_test.py --arch A --image IMG [--env K=V]... [--send CMD]...
+                 [--expect REGEX]... [--reject REGEX]... [--status N | --halts]
+                 [--timeout S] [-- extra qemu args]
+
+Each --send is typed after the next shell prompt ("> " at line start).
+--status N: QEMU must exit by itself with status N. --halts: the kernel must
+print "System halted." (it then waits forever, so we stop QEMU). QEMU is
+always killed on the way out: no test leaves a process behind.
+"""
+import argparse, os, re, select, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--send", action="append", default=[])
+    ap.add_argument("--expect", action="append", default=[])
+    ap.add_argument("--reject", action="append", default=[])
+    ap.add_argument("--status", type=int)
+    ap.add_argument("--halts", action="store_true")
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("qemu_args", nargs="*")
+    a = ap.parse_args()
+
+    env = dict(os.environ)
+    for kv in a.env:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    cmd = [os.path.join(ROOT, "scripts", "qemu"), a.arch, a.image] + a.qemu_args
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    out = b""
+    pending = list(a.send)
+    prompts_seen = 0
+    deadline = time.monotonic() + a.timeout
+    status = None
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                print(f"qemu_test: TIMEOUT after {a.timeout}s")
+                break
+            r, _, _ = select.select([p.stdout], [], [], 0.2)
+            if r:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    status = p.wait()
+                    break
+                out += chunk
+            text = out.decode("utf-8", "replace").replace("\r", "")
+            prompts = len(re.findall(r"(?m)^[^\n]*> $|(?m)^kernel> ", text))
+            if pending and prompts > prompts_seen:
+                prompts_seen = prompts
+                line = pending.pop(0)
+                p.stdin.write(line.encode() + b"\r")
+                p.stdin.flush()
+            if a.halts and "System halted." in text:
+                time.sleep(0.2)
+                break
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, 9)
+            p.wait()
+        elif status is None:
+            status = p.returncode
+
+    text = out.decode("utf-8", "replace").replace("\r", "")
+    sys.stdout.write(text)
+    print("\n---- qemu_test checks ----")
+    ok = True
+    if pending:
+        print(f"FAIL: never reached a prompt for: {pending}")
+        ok = False
+    for rx in a.expect:
+        hit = re.search(rx, text, re.M)
+        print(f"{'ok  ' if hit else 'FAIL'} expect /{rx}/")
+        ok &= bool(hit)
+    for rx in a.reject:
+        hit = re.search(rx, text, re.M)
+        print(f"{'FAIL' if hit else 'ok  '} reject /{rx}/")
+        ok &= not hit
+    if a.status is not None:
+        good = status == a.status
+        print(f"{'ok  ' if good else 'FAIL'} exit status {status}, wanted {a.status}")
+        ok &= good
+    if a.halts:
+        good = "System halted." in text
+        print(f"{'ok  ' if good else 'FAIL'} kernel halted")
+        ok &= good
+    print("PASS" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
