@@ -6,6 +6,7 @@
  * letting us call the kernel and C-library versions side by side on the
  * same inputs and compare results (signs only, for the comparisons).
  */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
 #ifndef KSTRING_PREFIX
 #error "build test_string with -DKSTRING_PREFIX"
 #endif

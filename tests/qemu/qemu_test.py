@@ -55,7 +55,7 @@ def main():
                     break
                 out += chunk
             text = out.decode("utf-8", "replace").replace("\r", "")
-            prompts = len(re.findall(r"(?m)^[^\n]*> $|(?m)^kernel> ", text))
+            prompts = len(re.findall(r"(?m)^[A-Za-z0-9_-]*> ", text))
             if pending and prompts > prompts_seen:
                 prompts_seen = prompts
                 line = pending.pop(0)
