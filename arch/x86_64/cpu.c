@@ -48,10 +48,12 @@ uint64_t hal_counter(void)
 
 uint64_t hal_counter_freq(void) { return tsc_hz; }
 
-/* Count TSC ticks across 10 ms of PIT channel 2 (1.193182 MHz), gated through port 0x61. */
+/* Count TSC ticks across 2 ms of PIT channel 2 (1.193182 MHz), gated through
+ * port 0x61. 2386 PIT ticks keep the error under 0.1% while costing only 2 ms
+ * of boot time (a 10 ms window alone would blow the 10 ms boot budget). */
 static void calibrate_tsc(void)
 {
-    const uint16_t ticks = 11932; /* 10 ms */
+    const uint16_t ticks = 2386; /* 2 ms */
     outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
     outb(0x43, 0xb0); /* channel 2, lo/hi, mode 0 */
     outb(0x42, ticks & 0xff);
@@ -59,7 +61,7 @@ static void calibrate_tsc(void)
     uint64_t start = hal_counter();
     while (!(inb(0x61) & 0x20))
         ;
-    tsc_hz = (hal_counter() - start) * 100;
+    tsc_hz = (hal_counter() - start) * 500;
 }
 
 static void com1_init(void)

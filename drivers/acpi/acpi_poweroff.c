@@ -52,7 +52,7 @@ static const uint8_t *find_table(const struct boot_info *bi, const char sig[4])
 }
 
 /* \_S5 is "NameOp '_S5_' PackageOp PkgLength NumElements <SLP_TYPa>": find it
- * and decode the first element (a ByteConst 0x0A nn, Zero, One or a raw byte). */
+ * and decode the first element. */
 static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
 {
     uint32_t len = rd32(dsdt + 4);
@@ -64,12 +64,8 @@ static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
         p += 1;                            /* NumElements */
         if (p + 1 >= len)
             return -EINVAL;
-        if (dsdt[p] == 0x0a)
-            *typ = dsdt[p + 1];
-        else if (dsdt[p] == 0x00 || dsdt[p] == 0x01)
-            *typ = dsdt[p];
-        else
-            *typ = dsdt[p];
+        /* ByteConst prefix 0x0A, else ZeroOp/OneOp or a bare byte value. */
+        *typ = dsdt[p] == 0x0a ? dsdt[p + 1] : dsdt[p];
         return 0;
     }
     return -ENOENT;
