@@ -90,6 +90,6 @@ void a64_exception(struct a64_frame *f, unsigned kind)
     kprintf("ELR %016lx  SPSR %016lx  SP %016lx\n", f->elr, f->spsr, f->sp);
     for (int i = 0; i < 31; i++)
         kprintf("x%-2d %016lx%s", i, f->x[i], (i % 4 == 3 || i == 30) ? "\n" : "  ");
-    backtrace_from(f->x[29], f->elr);
+    backtrace_from(f->x[29], f->elr, f->x[30]);
     panic_finish();
 }

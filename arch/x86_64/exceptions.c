@@ -45,6 +45,6 @@ void x64_exception(struct x64_frame *f)
     kprintf("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
     kprintf("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
     kprintf("R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
-    backtrace_from(f->rbp, f->rip);
+    backtrace_from(f->rbp, f->rip, 0);
     panic_finish();
 }

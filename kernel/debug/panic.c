@@ -10,9 +10,26 @@ extern char __kernel_start[], __kernel_end[];
 
 int ktest_mode;
 
-void backtrace_from(uintptr_t fp, uintptr_t pc)
+static void print_frame(int depth, uintptr_t pc)
 {
-    kprintf("backtrace:\n  #0 pc %016lx\n", (unsigned long)pc);
+    uintptr_t off;
+    const char *name = ksym_lookup(pc, &off);
+    if (name)
+        kprintf("  #%d %016lx %s+0x%lx\n", depth, (unsigned long)pc, name, (unsigned long)off);
+    else
+        kprintf("  #%d %016lx ?\n", depth, (unsigned long)pc);
+}
+
+void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
+{
+    kprintf("backtrace:\n");
+    print_frame(0, pc);
+    /* A leaf function keeps its return address only in the link register. */
+    if (lr) {
+        uintptr_t off;
+        const char *name = ksym_lookup(lr - 1, &off);
+        kprintf("  lr %016lx %s+0x%lx\n", (unsigned long)lr, name ? name : "?", (unsigned long)off);
+    }
     /* Frame records (fp, lr) live on the stack; stop at anything that is not
      * a plausible, aligned, increasing frame pointer. Both arches keep frame
      * pointers (-fno-omit-frame-pointer) with the record at [fp]. */
@@ -21,7 +38,8 @@ void backtrace_from(uintptr_t fp, uintptr_t pc)
         uintptr_t ret = rec[1];
         if (ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end)
             break;
-        kprintf("  #%d pc %016lx\n", depth, (unsigned long)ret);
+        /* ret is the instruction after the call; ret - 1 lies inside it. */
+        print_frame(depth, ret - 1);
         if (rec[0] <= fp)
             break;
         fp = rec[0];
@@ -47,6 +65,6 @@ void panic(const char *fmt, ...)
     kvprintf(fmt, ap);
     va_end(ap);
     kprintf("\n");
-    backtrace_from((uintptr_t)__builtin_frame_address(0), (uintptr_t)__builtin_return_address(0));
+    backtrace_from((uintptr_t)__builtin_frame_address(0), (uintptr_t)__builtin_return_address(0), 0);
     panic_finish();
 }

@@ -25,8 +25,14 @@ __attribute__((noreturn)) void panic_finish(void);
 /** @brief Whether the kernel was booted with `ktest` (faults then exit QEMU with failure). */
 extern int ktest_mode;
 
-/** @brief Print a frame-pointer backtrace starting at frame pointer @p fp. */
-void backtrace_from(uintptr_t fp, uintptr_t pc);
+/**
+ * @brief Print a symbolized frame-pointer backtrace from @p pc and frame pointer @p fp.
+ * @param lr link register at the fault (aarch64), or 0 where the return address is on the stack.
+ */
+void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr);
+
+/** @brief Function containing @p addr, or NULL; *offset gets addr minus its start. */
+const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
 
 /** @brief Microseconds since the kernel's first instruction. */
 uint64_t uptime_us(void);

@@ -1,0 +1,37 @@
+/**
+ * @file ksyms.c
+ * @brief Address to "function+0xoffset" from the table embedded at link time.
+ *
+ * scripts/gensyms.py writes the table (see its header for the layout); the
+ * linker script brackets it with __ksyms_start/__ksyms_end. The first link
+ * has no table, so every lookup must cope with an empty or missing one.
+ */
+#include <kernel/kernel.h>
+#include <stdint.h>
+
+extern const uint64_t __ksyms_start[], __ksyms_end[];
+extern char __text_end[];
+
+const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
+{
+    size_t words = (size_t)(__ksyms_end - __ksyms_start);
+    if (words < 1)
+        return 0;
+    uint64_t count = __ksyms_start[0];
+    if (count == 0 || 1 + 2 * count > words || addr >= (uintptr_t)__text_end)
+        return 0;
+    const uint64_t *ent = __ksyms_start + 1;
+    const char *names = (const char *)(ent + 2 * count);
+    if (addr < ent[0])
+        return 0;
+    size_t lo = 0, hi = count - 1; /* last entry with ent.addr <= addr */
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (ent[2 * mid] <= addr)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *offset = addr - ent[2 * lo];
+    return names + ent[2 * lo + 1];
+}
