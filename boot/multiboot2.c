@@ -41,9 +41,10 @@ static int parse_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi)
     if (size < 16)
         return -EINVAL;
     uint32_t esize = rd32(t + 8);
-    if (esize < 24 || esize % 8)
+    if (esize < 24 || esize % 8 || esize > size)
         return -EINVAL;
-    for (uint32_t off = 16; off + esize <= size; off += esize) {
+    /* 64-bit sums: a huge entry size must not wrap past the bounds check. */
+    for (uint64_t off = 16; off + esize <= size; off += esize) {
         uint64_t base = rd64(t + off), len = rd64(t + off + 8);
         uint32_t type = rd32(t + off + 16);
         if (len == 0) {

@@ -120,6 +120,13 @@ static void test_mb2_bad(void)
     memcpy(t + 8, &esz, 4);
     mb_end();
     CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), -EINVAL);
+    /* entry size near 2^32 (found by fuzz_mb2: off + esize wrapped) */
+    mb_begin();
+    t = mb_tag(6, 17);
+    esz = 0xfffffff8u;
+    memcpy(t + 8, &esz, 4);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), -EINVAL);
     /* random garbage never reads out of bounds (ASan watches) */
     srand(1);
     for (int i = 0; i < 20000; i++) {
