@@ -12,6 +12,7 @@
 
 extern char __kernel_start[], __kernel_end[];
 int a64_semihost(uint64_t op, uint64_t arg);
+void a64_mmu_enable(void);
 
 /* PSCI 0.2 function ids (Arm DEN0022). */
 #define PSCI_SYSTEM_OFF 0x84000008u
@@ -86,6 +87,7 @@ void hal_fault_undefined(void)
 __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_t entry_el)
 {
     struct boot_info *bi = &boot_info;
+    a64_mmu_enable(); /* identity map with W^X and page 0 unmapped */
     psci_use_smc = entry_el == 2;
     bi->protocol = "arm64-image";
     bi->boot_counter = counter0;

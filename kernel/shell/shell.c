@@ -80,6 +80,15 @@ static int cmd_ktest(int argc, char **argv)
     return ktest_run_all() ? -EIO : 0;
 }
 
+/* A do-nothing function whose machine code `fault exec-data` copies into
+ * .data: if data is (wrongly) executable, the copy simply returns. */
+__attribute__((noinline)) static void harmless_function(void)
+{
+    __asm__ volatile("");
+}
+
+static uint8_t exec_data_buf[64] __attribute__((aligned(16))) = {1};
+
 static int cmd_fault(int argc, char **argv)
 {
     if (argc != 2)
@@ -89,6 +98,10 @@ static int cmd_fault(int argc, char **argv)
     } else if (strcmp(argv[1], "null") == 0) {
         volatile int *p = (volatile int *)(uintptr_t)0;
         kprintf("fault null: read %d\n", *p);
+    } else if (strcmp(argv[1], "exec-data") == 0) {
+        memcpy(exec_data_buf, (const void *)(uintptr_t)harmless_function, sizeof exec_data_buf);
+        kprintf("fault exec-data: jumping to .data at %p\n", (void *)exec_data_buf);
+        ((void (*)(void))(uintptr_t)exec_data_buf)();
     } else {
         return usage(find_command("fault"));
     }
@@ -127,7 +140,7 @@ static const struct command commands[] = {
     {"uptime", "uptime", cmd_uptime},
     {"bootinfo", "bootinfo", cmd_bootinfo},
     {"ktest", "ktest", cmd_ktest},
-    {"fault", "fault undef|null", cmd_fault},
+    {"fault", "fault undef|null|exec-data", cmd_fault},
     {"poweroff", "poweroff [exit-code 0..255]", cmd_poweroff},
     {"reboot", "reboot", cmd_reboot},
 };
