@@ -9,6 +9,7 @@
 #include <kernel/errno.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
+#include <kernel/unaligned.h>
 #include <stdint.h>
 
 enum {
@@ -16,8 +17,6 @@ enum {
     TAG_MMAP = 6, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
 };
 
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size, uint32_t type)
 {
@@ -40,13 +39,13 @@ static int parse_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi)
 {
     if (size < 16)
         return -EINVAL;
-    uint32_t esize = rd32(t + 8);
+    uint32_t esize = get_le32(t + 8);
     if (esize < 24 || esize % 8 || esize > size)
         return -EINVAL;
     /* 64-bit sums: a huge entry size must not wrap past the bounds check. */
     for (uint64_t off = 16; off + esize <= size; off += esize) {
-        uint64_t base = rd64(t + off), len = rd64(t + off + 8);
-        uint32_t type = rd32(t + off + 16);
+        uint64_t base = get_le64(t + off), len = get_le64(t + off + 8);
+        uint32_t type = get_le32(t + off + 16);
         if (len == 0) {
             pr_warn("multiboot2: zero-length memory range at %#lx ignored", (unsigned long)base);
             continue;
@@ -66,7 +65,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
     const uint8_t *b = info;
     if (!b || avail < 16 || ((uintptr_t)b & 7))
         return -EINVAL;
-    uint32_t total = rd32(b);
+    uint32_t total = get_le32(b);
     if (total < 16 || total > avail) {
         pr_err("multiboot2: total_size %u out of range", total);
         return -EINVAL;
@@ -74,7 +73,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
     int have_mmap = 0, have_basic = 0;
     uint64_t basic_upper_kib = 0;
     for (uint32_t off = 8; off + 8 <= total;) {
-        uint32_t type = rd32(b + off), size = rd32(b + off + 4);
+        uint32_t type = get_le32(b + off), size = get_le32(b + off + 4);
         if (size < 8 || size > total - off) {
             pr_err("multiboot2: tag %u at offset %u has bad size %u", type, off, size);
             return -EINVAL;
@@ -97,7 +96,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
             break;
         case TAG_MODULE:
             if (size >= 16 && !bi->initrd_phys) {
-                uint32_t start = rd32(t + 8), end = rd32(t + 12);
+                uint32_t start = get_le32(t + 8), end = get_le32(t + 12);
                 if (end > start) {
                     bi->initrd_phys = start;
                     bi->initrd_size = end - start;
@@ -107,7 +106,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
         case TAG_BASIC_MEM:
             if (size >= 16) {
                 have_basic = 1;
-                basic_upper_kib = rd32(t + 12);
+                basic_upper_kib = get_le32(t + 12);
             }
             break;
         case TAG_MMAP:

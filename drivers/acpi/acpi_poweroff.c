@@ -12,20 +12,19 @@
 #include <kernel/errno.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
+#include <kernel/unaligned.h>
 #include <stdint.h>
 
 /* Tables are read through the boot identity map, which covers the first GiB. */
 #define IDENTITY_LIMIT (1ULL << 30)
 
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 static const uint8_t *table_at(uint64_t phys)
 {
     if (phys == 0 || phys + 36 > IDENTITY_LIMIT)
         return 0;
     const uint8_t *t = (const uint8_t *)(uintptr_t)phys;
-    uint32_t len = rd32(t + 4);
+    uint32_t len = get_le32(t + 4);
     if (len < 36 || phys + len > IDENTITY_LIMIT)
         return 0;
     uint8_t sum = 0;
@@ -39,12 +38,12 @@ static const uint8_t *find_table(const struct boot_info *bi, const char sig[4])
     if (bi->rsdp_len < 20 || memcmp(bi->rsdp, "RSD PTR ", 8) != 0)
         return 0;
     int xsdt = bi->rsdp[15] >= 2 && bi->rsdp_len >= 32;
-    const uint8_t *root = table_at(xsdt ? rd64(bi->rsdp + 24) : rd32(bi->rsdp + 16));
+    const uint8_t *root = table_at(xsdt ? get_le64(bi->rsdp + 24) : get_le32(bi->rsdp + 16));
     if (!root)
         return 0;
     unsigned esz = xsdt ? 8 : 4;
-    for (uint32_t off = 36; off + esz <= rd32(root + 4); off += esz) {
-        const uint8_t *t = table_at(xsdt ? rd64(root + off) : rd32(root + off));
+    for (uint32_t off = 36; off + esz <= get_le32(root + 4); off += esz) {
+        const uint8_t *t = table_at(xsdt ? get_le64(root + off) : get_le32(root + off));
         if (t && memcmp(t, sig, 4) == 0)
             return t;
     }
@@ -55,7 +54,7 @@ static const uint8_t *find_table(const struct boot_info *bi, const char sig[4])
  * and decode the first element. */
 static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
 {
-    uint32_t len = rd32(dsdt + 4);
+    uint32_t len = get_le32(dsdt + 4);
     for (uint32_t i = 36; i + 8 < len; i++) {
         if (memcmp(dsdt + i, "_S5_", 4) != 0 || dsdt[i + 4] != 0x12)
             continue;
@@ -79,8 +78,8 @@ int acpi_poweroff(void)
         pr_err("acpi: no valid FADT (RSDP %s)", bi->rsdp_len ? "present" : "missing");
         return -ENODEV;
     }
-    const uint8_t *dsdt = table_at(rd32(fadt + 40));
-    uint32_t pm1a = rd32(fadt + 64);
+    const uint8_t *dsdt = table_at(get_le32(fadt + 40));
+    uint32_t pm1a = get_le32(fadt + 64);
     unsigned typ;
     if (!dsdt || pm1a == 0 || pm1a > 0xffff) {
         pr_err("acpi: FADT has no usable DSDT or PM1a_CNT");

@@ -10,26 +10,29 @@ extern char __kernel_start[], __kernel_end[];
 
 int ktest_mode;
 
-static void print_frame(int depth, uintptr_t pc)
+/* One line: label, address, and function+offset when the symbol table knows it.
+ * @p lookup is the address to symbolize (a return address minus one lies
+ * inside the call instruction, so it names the caller even for noreturn calls). */
+static void print_frame(const char *label, int depth, uintptr_t shown, uintptr_t lookup)
 {
     uintptr_t off;
-    const char *name = ksym_lookup(pc, &off);
+    const char *name = ksym_lookup(lookup, &off);
+    kprintf("  %s", label);
+    if (depth >= 0)
+        kprintf("%d", depth);
     if (name)
-        kprintf("  #%d %016lx %s+0x%lx\n", depth, (unsigned long)pc, name, (unsigned long)off);
+        kprintf(" %016lx %s+0x%lx\n", (unsigned long)shown, name, (unsigned long)(off + (shown - lookup)));
     else
-        kprintf("  #%d %016lx ?\n", depth, (unsigned long)pc);
+        kprintf(" %016lx ?\n", (unsigned long)shown);
 }
 
 void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
 {
     kprintf("backtrace:\n");
-    print_frame(0, pc);
+    print_frame("#", 0, pc, pc);
     /* A leaf function keeps its return address only in the link register. */
-    if (lr) {
-        uintptr_t off;
-        const char *name = ksym_lookup(lr - 1, &off);
-        kprintf("  lr %016lx %s+0x%lx\n", (unsigned long)lr, name ? name : "?", (unsigned long)off);
-    }
+    if (lr)
+        print_frame("lr", -1, lr, lr - 1);
     /* Frame records (fp, lr) live on the stack; stop at anything that is not
      * a plausible, aligned, increasing frame pointer. Both arches keep frame
      * pointers (-fno-omit-frame-pointer) with the record at [fp]. */
@@ -38,8 +41,7 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
         uintptr_t ret = rec[1];
         if (ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end)
             break;
-        /* ret is the instruction after the call; ret - 1 lies inside it. */
-        print_frame(depth, ret - 1);
+        print_frame("#", depth, ret, ret - 1);
         if (rec[0] <= fp)
             break;
         fp = rec[0];
