@@ -16,6 +16,7 @@
  * before the (cacheable) table walker looks. Then MAIR, TCR, TTBR0, TLB
  * invalidate, and only then SCTLR_EL1.M|C|I, each step followed by isb.
  */
+#include <arch/board.h>
 #include <stdint.h>
 
 #define PT_VALID (1ULL << 0)
@@ -32,7 +33,7 @@
 #define BLOCK_NORMAL (PT_VALID | PT_AF | PT_SH_INNER | PT_ATTR(MAIR_NORMAL))
 #define BLOCK_DEVICE (PT_VALID | PT_AF | PT_ATTR(MAIR_DEVICE) | PT_PXN | PT_UXN)
 
-#define UART_PHYS 0x09000000ULL /* earliest console, as in pl011.c */
+#define UART_PHYS ((uint64_t)A64_EARLY_UART_PHYS)
 #define SZ_2M 0x200000ULL
 #define SZ_1G 0x40000000ULL
 
@@ -44,9 +45,14 @@ static uint64_t l3_kernel[512] __attribute__((aligned(4096)));
 
 extern char __kernel_start[], __rodata_start[], __data_start[];
 
+/* Invalidate [p, p + len) by VA, stepping by the smallest D-cache line the
+ * CPU reports (CTR_EL0.DminLine, log2 of 4-byte words), not a guessed size. */
 static void dcache_inval(const void *p, uint64_t len)
 {
-    for (uint64_t a = (uintptr_t)p & ~63ULL; a < (uintptr_t)p + len; a += 64)
+    uint64_t ctr;
+    __asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    uint64_t line = 4ULL << ((ctr >> 16) & 0xf);
+    for (uint64_t a = (uintptr_t)p & ~(line - 1); a < (uintptr_t)p + len; a += line)
         __asm__ volatile("dc ivac, %0" : : "r"(a) : "memory");
 }
 

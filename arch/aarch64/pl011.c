@@ -6,10 +6,11 @@
  * address. QEMU virt's PL011 at 0x0900_0000 is the one fixed address the
  * design allows (the earliest console); the DTB-driven driver replaces it.
  */
+#include <arch/board.h>
 #include <hal/console.h>
 #include <stdint.h>
 
-#define PL011_BASE 0x09000000UL
+#define PL011_BASE A64_EARLY_UART_PHYS
 #define UART_DR 0x00
 #define UART_FR 0x18
 #define FR_RXFE (1u << 4)

@@ -5,34 +5,33 @@
 #include <hal/cpu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/printf.h>
 
 extern char __kernel_start[], __kernel_end[];
 
 int ktest_mode;
 
 /* One line: label, address, and function+offset when the symbol table knows it.
- * @p lookup is the address to symbolize (a return address minus one lies
- * inside the call instruction, so it names the caller even for noreturn calls). */
-static void print_frame(const char *label, int depth, uintptr_t shown, uintptr_t lookup)
+ * A return address is looked up as addr - 1, which lies inside the call
+ * instruction, so a call to a noreturn function still names its caller. */
+static void print_frame(const char *label, uintptr_t addr, int is_return)
 {
     uintptr_t off;
-    const char *name = ksym_lookup(lookup, &off);
-    kprintf("  %s", label);
-    if (depth >= 0)
-        kprintf("%d", depth);
+    const char *name = ksym_lookup(addr - (is_return ? 1 : 0), &off);
     if (name)
-        kprintf(" %016lx %s+0x%lx\n", (unsigned long)shown, name, (unsigned long)(off + (shown - lookup)));
+        kprintf("  %s %016lx %s+0x%lx\n", label, (unsigned long)addr, name,
+                (unsigned long)(off + (is_return ? 1 : 0)));
     else
-        kprintf(" %016lx ?\n", (unsigned long)shown);
+        kprintf("  %s %016lx ?\n", label, (unsigned long)addr);
 }
 
 void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
 {
     kprintf("backtrace:\n");
-    print_frame("#", 0, pc, pc);
+    print_frame("#0", pc, 0);
     /* A leaf function keeps its return address only in the link register. */
     if (lr)
-        print_frame("lr", -1, lr, lr - 1);
+        print_frame("lr", lr, 1);
     /* Frame records (fp, lr) live on the stack; stop at anything that is not
      * a plausible, aligned, increasing frame pointer. Both arches keep frame
      * pointers (-fno-omit-frame-pointer) with the record at [fp]. */
@@ -41,7 +40,9 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
         uintptr_t ret = rec[1];
         if (ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end)
             break;
-        print_frame("#", depth, ret, ret - 1);
+        char label[8];
+        ksnprintf(label, sizeof label, "#%d", depth);
+        print_frame(label, ret, 1);
         if (rec[0] <= fp)
             break;
         fp = rec[0];
