@@ -42,22 +42,33 @@ primary:
     msr     elr_el2, x1
     eret
 at_el1:
-    /* We run where we were linked or nowhere (see linker.ld). */
-    adr     x1, _start
-    ldr     x2, =_start
-    cmp     x1, x2
-    b.ne    hang
-    ldr     x1, =__stack_top
+    /* MMU off: run at the physical load address. adrp/add are PC-relative,
+     * so they give physical addresses here; `ldr =sym` gives link (high) ones. */
+    adrp    x1, __stack_top
+    add     x1, x1, :lo12:__stack_top
     mov     sp, x1
-    ldr     x1, =__bss_start
-    ldr     x2, =__bss_end
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
 1:  cmp     x1, x2
     b.hs    2f
     stp     xzr, xzr, [x1], #16
     b       1b
-2:  ldr     x1, =a64_vectors
+2:  mov     x0, x20
+    adr     x1, _start
+    bl      a64_mmu_enable     /* returns with the MMU on, still at the low address */
+    ldr     x1, =high
+    br      x1
+high:
+    ldr     x1, =__stack_top   /* from here on everything is at 0xffffffff8... */
+    mov     sp, x1
+    ldr     x1, =a64_vectors
     msr     vbar_el1, x1
     isb
+    bl      a64_mmu_drop_identity
+    mov     x29, #0            /* end of the frame chain for backtraces */
+    mov     x30, #0
     mov     x0, x20
     mov     x1, x19
     mov     x2, x21

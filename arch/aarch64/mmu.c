@@ -1,22 +1,33 @@
 /**
  * @file mmu.c
- * @brief aarch64 MMU bring-up: identity tables with W^X, then SCTLR_EL1.M.
+ * @brief aarch64 MMU: early bring-up into the higher half, the direct map,
+ *        device mappings.
  *
- * 4 KiB granule, 48-bit VA, TTBR0 only (TTBR1 walks disabled until the
- * higher half arrives). What is mapped:
+ * 4 KiB granule, 48-bit VA. a64_mmu_enable() runs from entry.S with the MMU
+ * off, at the physical address QEMU loaded us (the Image may sit at any
+ * 2 MiB-aligned address), so it builds every table from PC-relative (that is,
+ * physical) addresses and touches no absolute pointer. It maps:
  *
- *   L0[0] -> L1;  L1[0] -> L2 "low GiB": only the UART's 2 MiB, Device-nGnRnE,
- *                          never executable. Page 0 stays unmapped: NULL faults.
- *                 L1[1] -> L2 "RAM GiB" (0x4000_0000): 2 MiB Normal blocks, XN,
- *                          except the kernel's block -> L3 with 4 KiB pages:
- *                          text RX, rodata R+XN, data/bss/rest RW+XN.
+ *   TTBR0  identity of the GiB holding the kernel, executable: only the few
+ *          instructions between SCTLR_EL1.M and the branch to the high
+ *          address run from it; a64_mmu_drop_identity() turns it off.
+ *   TTBR1  L0[0]   -> direct map (memlayout.h); at first only the 4 MiB
+ *                     around the DTB, a64_map_ram() adds RAM from the DTB.
+ *          L0[511] -> L1[509] MMIO window: 2 MiB Device-nGnRnE blocks, XN;
+ *                     slot 0 is the early UART.
+ *                  -> L1[510] -> L2[0] -> L3: the image in 4 KiB pages at
+ *                     0xffffffff80000000: text RX, rodata R+XN, data/bss
+ *                     RW+XN, nothing past __kernel_end.
  *
- * Called with the MMU off. The tables are written with data caching off, so
- * stale lines for them could still be in the caches: invalidate them by VA
- * before the (cacheable) table walker looks. Then MAIR, TCR, TTBR0, TLB
- * invalidate, and only then SCTLR_EL1.M|C|I, each step followed by isb.
+ * Order matters: tables written with data caching off may have stale lines
+ * in the caches, so invalidate the image's writable part by VA (= PA) before
+ * the cacheable table walker looks; then MAIR, TCR, TTBRs, TLB invalidate,
+ * and only then SCTLR_EL1.M|C|I, each step followed by isb.
  */
 #include <arch/board.h>
+#include <hal/mmu.h>
+#include <kernel/errno.h>
+#include <kernel/iowindow.h>
 #include <stdint.h>
 
 #define PT_VALID (1ULL << 0)
@@ -26,64 +37,142 @@
 #define PT_AP_RO (1ULL << 7)   /* AP[2]: read-only at EL1 */
 #define PT_PXN (1ULL << 53)
 #define PT_UXN (1ULL << 54)
+#define PT_XN (PT_PXN | PT_UXN)
 #define PT_ATTR(i) ((uint64_t)(i) << 2)
+#define PT_ADDR_MASK 0x0000fffffffff000ULL
 #define MAIR_DEVICE 0           /* attr index 0: Device-nGnRnE (0x00) */
 #define MAIR_NORMAL 1           /* attr index 1: Normal, write-back RW-allocate (0xff) */
 
-#define BLOCK_NORMAL (PT_VALID | PT_AF | PT_SH_INNER | PT_ATTR(MAIR_NORMAL))
-#define BLOCK_DEVICE (PT_VALID | PT_AF | PT_ATTR(MAIR_DEVICE) | PT_PXN | PT_UXN)
+#define NORMAL (PT_VALID | PT_AF | PT_SH_INNER | PT_ATTR(MAIR_NORMAL))
+#define BLOCK_RAM (NORMAL | PT_XN)
+#define BLOCK_DEVICE (PT_VALID | PT_AF | PT_ATTR(MAIR_DEVICE) | PT_XN)
 
-#define UART_PHYS ((uint64_t)A64_EARLY_UART_PHYS)
+#define TCR_EPD0 (1ULL << 7)
 #define SZ_2M 0x200000ULL
 #define SZ_1G 0x40000000ULL
+#define L0_SHIFT 39
+#define L1_SHIFT 30
+#define L2_SHIFT 21
+#define IDX(va, shift) (((va) >> (shift)) & 511)
+#define DMAP_L2_TABLES 8        /* partially covered GiBs of RAM we can map */
+#define MMIO_SLOTS 512
 
-static uint64_t l0[512] __attribute__((aligned(4096)));
-static uint64_t l1[512] __attribute__((aligned(4096)));
-static uint64_t l2_low[512] __attribute__((aligned(4096)));
-static uint64_t l2_ram[512] __attribute__((aligned(4096)));
-static uint64_t l3_kernel[512] __attribute__((aligned(4096)));
+typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
-extern char __kernel_start[], __rodata_start[], __data_start[];
+static table_t id_l0, id_l1;            /* TTBR0: boot identity */
+static table_t k_l0, top_l1, mmio_l2, kimg_l2, kimg_l3; /* TTBR1 */
+static table_t dmap_l1, dmap_l2[DMAP_L2_TABLES];
+static unsigned dmap_l2_used;
+static uint64_t mmio_tags[MMIO_SLOTS];  /* see kernel/iowindow.h */
+
+/* Physical address of the image; set before the MMU is on (see a64_mmu_enable). */
+static uint64_t kernel_phys;
+
+extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
 
 /* Invalidate [p, p + len) by VA, stepping by the smallest D-cache line the
  * CPU reports (CTR_EL0.DminLine, log2 of 4-byte words), not a guessed size. */
-static void dcache_inval(const void *p, uint64_t len)
+static void dcache_inval(uint64_t p, uint64_t len)
 {
     uint64_t ctr;
     __asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
     uint64_t line = 4ULL << ((ctr >> 16) & 0xf);
-    for (uint64_t a = (uintptr_t)p & ~(line - 1); a < (uintptr_t)p + len; a += line)
+    for (uint64_t a = p & ~(line - 1); a < p + len; a += line)
         __asm__ volatile("dc ivac, %0" : : "r"(a) : "memory");
 }
 
-void a64_mmu_enable(void)
+/* Table pointer -> physical. Before the MMU is on, (uintptr_t)table already
+ * is physical (PC-relative addressing); after, it is a kernel-image VA. */
+static uint64_t table_phys(const uint64_t *t, int mmu_on)
 {
-    uint64_t kbase = (uintptr_t)__kernel_start; /* 2 MiB aligned (Image protocol) */
+    uintptr_t a = (uintptr_t)t;
+    return mmu_on ? a - KERNEL_VIRT_BASE + kernel_phys : a;
+}
 
-    l0[0] = (uintptr_t)l1 | PT_VALID | PT_TABLE;
-    l1[0] = (uintptr_t)l2_low | PT_VALID | PT_TABLE;
-    l1[1] = (uintptr_t)l2_ram | PT_VALID | PT_TABLE;
-    l2_low[UART_PHYS / SZ_2M] = (UART_PHYS & ~(SZ_2M - 1)) | BLOCK_DEVICE;
-    for (uint64_t i = 0; i < 512; i++)
-        l2_ram[i] = (SZ_1G + i * SZ_2M) | BLOCK_NORMAL | PT_PXN | PT_UXN;
-    l2_ram[(kbase - SZ_1G) / SZ_2M] = (uintptr_t)l3_kernel | PT_VALID | PT_TABLE;
-    for (uint64_t i = 0; i < 512; i++) {
-        uint64_t pa = kbase + i * 4096;
-        uint64_t pte = pa | PT_VALID | PT_TABLE | PT_AF | PT_SH_INNER | PT_ATTR(MAIR_NORMAL) | PT_UXN;
+static uint64_t table_desc(const uint64_t *t, int mmu_on)
+{
+    return table_phys(t, mmu_on) | PT_VALID | PT_TABLE;
+}
+
+static uint64_t *table_at(uint64_t desc, int mmu_on)
+{
+    uint64_t pa = desc & PT_ADDR_MASK;
+    return (uint64_t *)(uintptr_t)(mmu_on ? pa - kernel_phys + KERNEL_VIRT_BASE : pa);
+}
+
+/* Map the 2 MiB chunks of [base, end) into the direct map; 1 GiB blocks
+ * where a whole GiB is covered and no L2 table exists for it yet. Returns
+ * -ENOSPC when the L2 pool runs out (the rest of that range stays unmapped). */
+static int dmap_range(uint64_t base, uint64_t end, int mmu_on)
+{
+    base = (base + SZ_2M - 1) & ~(SZ_2M - 1);
+    end &= ~(SZ_2M - 1);
+    if (end > ARCH_DIRECT_MAP_SIZE)
+        end = ARCH_DIRECT_MAP_SIZE;
+    while (base < end) {
+        uint64_t *l1e = &dmap_l1[IDX(base, L1_SHIFT)];
+        uint64_t gib_end = (base & ~(SZ_1G - 1)) + SZ_1G;
+        if (!(base & (SZ_1G - 1)) && end >= gib_end && !(*l1e & PT_VALID)) {
+            *l1e = base | BLOCK_RAM;
+            base = gib_end;
+            continue;
+        }
+        if ((*l1e & (PT_VALID | PT_TABLE)) == PT_VALID) { /* already a 1 GiB block */
+            base = gib_end;
+            continue;
+        }
+        if (!(*l1e & PT_VALID)) {
+            if (dmap_l2_used == DMAP_L2_TABLES)
+                return -ENOSPC;
+            *l1e = table_desc(dmap_l2[dmap_l2_used++], mmu_on);
+        }
+        uint64_t *l2 = table_at(*l1e, mmu_on);
+        for (; base < end && base < gib_end; base += SZ_2M)
+            l2[IDX(base, L2_SHIFT)] = base | BLOCK_RAM;
+    }
+    return 0;
+}
+
+/*
+ * @p kbase comes from entry.S (`adr _start`) rather than from
+ * (uintptr_t)__kernel_start here: the compiler treats a symbol's address as
+ * a link-time constant, and a global only ever assigned that constant may be
+ * folded into "set or not" and re-derived later, at the high address.
+ */
+void a64_mmu_enable(uint64_t dtb, uint64_t kbase)
+{
+    uint64_t kend = (uintptr_t)__kernel_end; /* physical: the MMU is off */
+    kernel_phys = kbase;
+
+    /* TTBR0: identity of the kernel's GiB, for the branch to the high half. */
+    id_l0[IDX(kbase, L0_SHIFT)] = table_desc(id_l1, 0);
+    id_l1[IDX(kbase, L1_SHIFT)] = (kbase & ~(SZ_1G - 1)) | NORMAL;
+
+    /* TTBR1 */
+    k_l0[0] = table_desc(dmap_l1, 0);
+    k_l0[511] = table_desc(top_l1, 0);
+    top_l1[IDX(A64_MMIO_BASE, L1_SHIFT)] = table_desc(mmio_l2, 0);
+    top_l1[IDX(KERNEL_VIRT_BASE, L1_SHIFT)] = table_desc(kimg_l2, 0);
+    kimg_l2[0] = table_desc(kimg_l3, 0);
+    for (uint64_t pa = kbase; pa < kend; pa += 4096) {
+        uint64_t pte = pa | NORMAL | PT_TABLE | PT_UXN;
         if (pa < (uintptr_t)__rodata_start)
             pte |= PT_AP_RO;              /* text: read + execute */
         else if (pa < (uintptr_t)__data_start)
-            pte |= PT_AP_RO | PT_PXN;     /* rodata */
+            pte |= PT_AP_RO | PT_PXN;     /* rodata, symbol table, ktests */
         else
-            pte |= PT_PXN;                /* data, bss, the rest of the block */
-        l3_kernel[i] = pte;
+            pte |= PT_PXN;                /* data, bss */
+        kimg_l3[(pa - kbase) / 4096] = pte;
     }
+    /* The earliest console (the one fixed address DESIGN.md allows). */
+    mmio_l2[0] = (A64_EARLY_UART_PHYS & ~(SZ_2M - 1)) | BLOCK_DEVICE;
+    mmio_tags[0] = (A64_EARLY_UART_PHYS & ~(SZ_2M - 1)) + 1;
+    /* The DTB (at most 2 MiB, so two chunks cover it wherever it starts). */
+    if (dtb)
+        dmap_range(dtb & ~(SZ_2M - 1), (dtb & ~(SZ_2M - 1)) + 2 * SZ_2M, 0);
+
     __asm__ volatile("dsb sy" ::: "memory");
-    dcache_inval(l0, sizeof l0);
-    dcache_inval(l1, sizeof l1);
-    dcache_inval(l2_low, sizeof l2_low);
-    dcache_inval(l2_ram, sizeof l2_ram);
-    dcache_inval(l3_kernel, sizeof l3_kernel);
+    dcache_inval((uintptr_t)__data_start, kend - (uintptr_t)__data_start);
     __asm__ volatile("dsb sy; isb" ::: "memory");
 
     uint64_t mmfr0, sctlr;
@@ -95,14 +184,84 @@ void a64_mmu_enable(void)
                    | 1ULL << 10     /* ORGN0 write-back */
                    | 3ULL << 12     /* SH0 inner shareable */
                    | 0ULL << 14     /* TG0 4 KiB */
-                   | 16ULL << 16    /* T1SZ (walks disabled below) */
-                   | 1ULL << 23     /* EPD1: no TTBR1 walks yet */
+                   | 16ULL << 16    /* T1SZ: 48-bit VA */
+                   | 1ULL << 24     /* IRGN1 write-back */
+                   | 1ULL << 26     /* ORGN1 write-back */
+                   | 3ULL << 28     /* SH1 inner shareable */
                    | 2ULL << 30     /* TG1 4 KiB */
                    | ips << 32;
-    __asm__ volatile("msr mair_el1, %0; msr tcr_el1, %1; msr ttbr0_el1, %2; isb"
-                     : : "r"(mair), "r"(tcr), "r"((uintptr_t)l0) : "memory");
+    __asm__ volatile("msr mair_el1, %0; msr tcr_el1, %1; msr ttbr0_el1, %2; msr ttbr1_el1, %3; isb"
+                     : : "r"(mair), "r"(tcr), "r"((uintptr_t)id_l0), "r"((uintptr_t)k_l0)
+                     : "memory");
     __asm__ volatile("tlbi vmalle1; dsb nsh; ic iallu; dsb nsh; isb" ::: "memory");
     __asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
     sctlr |= 1ULL << 0 | 1ULL << 2 | 1ULL << 12; /* M, C, I */
     __asm__ volatile("msr sctlr_el1, %0; isb" : : "r"(sctlr) : "memory");
+}
+
+/** Called once running high: stop TTBR0 walks so low addresses all fault. */
+void a64_mmu_drop_identity(void)
+{
+    uint64_t tcr;
+    __asm__ volatile("mrs %0, tcr_el1" : "=r"(tcr));
+    __asm__ volatile("msr tcr_el1, %0; isb; msr ttbr0_el1, xzr; isb; "
+                     "tlbi vmalle1; dsb nsh; isb"
+                     : : "r"(tcr | TCR_EPD0) : "memory");
+}
+
+/** Add RAM [base, base + size) to the direct map (from the DTB /memory nodes). */
+int a64_map_ram(uint64_t base, uint64_t size)
+{
+    int err = dmap_range(base, base + size, 1);
+    __asm__ volatile("dsb ishst; isb" ::: "memory"); /* invalid -> valid: no TLBI needed */
+    return err;
+}
+
+int hal_direct_mapped(uint64_t pa, uint64_t len)
+{
+    if (len == 0 || pa + len < pa || pa + len > ARCH_DIRECT_MAP_SIZE)
+        return 0;
+    for (uint64_t a = pa & ~(SZ_2M - 1); a < pa + len; a += SZ_2M) {
+        uint64_t l1e = dmap_l1[IDX(a, L1_SHIFT)];
+        if (!(l1e & PT_VALID))
+            return 0;
+        if ((l1e & PT_TABLE) && !(table_at(l1e, 1)[IDX(a, L2_SHIFT)] & PT_VALID))
+            return 0;
+    }
+    return 1;
+}
+
+uint64_t hal_virt_to_phys(const void *va)
+{
+    uintptr_t a = (uintptr_t)va;
+    if (a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end)
+        return a - KERNEL_VIRT_BASE + kernel_phys;
+    if (a >= ARCH_DIRECT_MAP_BASE && a - ARCH_DIRECT_MAP_BASE < ARCH_DIRECT_MAP_SIZE &&
+        hal_direct_mapped(a - ARCH_DIRECT_MAP_BASE, 1))
+        return a - ARCH_DIRECT_MAP_BASE;
+    return (uint64_t)-1;
+}
+
+void *hal_ioremap(uint64_t pa, size_t size)
+{
+    uint64_t first = pa & ~(SZ_2M - 1);
+    if (size == 0 || pa + size < pa)
+        return NULL;
+    uint64_t n = (((pa + size - 1) & ~(SZ_2M - 1)) - first) / SZ_2M + 1;
+    int fresh;
+    long s = iowindow_claim(mmio_tags, MMIO_SLOTS, first, SZ_2M, n > MMIO_SLOTS ? 0 : n, &fresh);
+    if (s < 0)
+        return NULL;
+    if (fresh) {
+        for (uint64_t i = 0; i < n; i++)
+            mmio_l2[s + i] = (first + i * SZ_2M) | BLOCK_DEVICE;
+        __asm__ volatile("dsb ishst; isb" ::: "memory");
+    }
+    return (void *)(uintptr_t)(A64_MMIO_BASE + s * SZ_2M + (pa - first));
+}
+
+/** The early console's address while the MMU is on (slot 0 of the window). */
+uintptr_t a64_early_uart(void)
+{
+    return A64_MMIO_BASE + (A64_EARLY_UART_PHYS & (SZ_2M - 1));
 }

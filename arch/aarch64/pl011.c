@@ -10,7 +10,7 @@
 #include <hal/console.h>
 #include <stdint.h>
 
-#define PL011_BASE A64_EARLY_UART_PHYS
+uintptr_t a64_early_uart(void);
 #define UART_DR 0x00
 #define UART_FR 0x18
 #define FR_RXFE (1u << 4)
@@ -18,7 +18,7 @@
 
 static inline volatile uint32_t *reg(unsigned off)
 {
-    return (volatile uint32_t *)(PL011_BASE + off);
+    return (volatile uint32_t *)(a64_early_uart() + off);
 }
 
 void hal_console_putc(char c)

@@ -4,6 +4,7 @@
  *        semihosting exit).
  */
 #include <hal/cpu.h>
+#include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -12,7 +13,7 @@
 
 extern char __kernel_start[], __kernel_end[];
 int a64_semihost(uint64_t op, uint64_t arg);
-void a64_mmu_enable(void);
+int a64_map_ram(uint64_t base, uint64_t size);
 
 /* PSCI 0.2 function ids (Arm DEN0022). */
 #define PSCI_SYSTEM_OFF 0x84000008u
@@ -87,18 +88,17 @@ void hal_fault_undefined(void)
 __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_t entry_el)
 {
     struct boot_info *bi = &boot_info;
-    a64_mmu_enable(); /* identity map with W^X and page 0 unmapped */
     psci_use_smc = entry_el == 2;
     bi->protocol = "arm64-image";
     bi->boot_counter = counter0;
-    bi->kernel_phys = (uintptr_t)__kernel_start;
+    bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
     bi->dtb_phys = dtb;
     kprintf("aarch64: entered at EL%lu, DTB at %#lx\n", entry_el, dtb);
     if (dtb == 0 || (dtb & 7)) {
         kprintf("aarch64: no usable DTB pointer in x0 (%#lx); continuing without one\n", dtb);
     } else {
-        int err = fdt_chosen_bootargs((const void *)dtb, 2u << 20, bi->cmdline, sizeof bi->cmdline);
+        int err = fdt_chosen_bootargs(hal_phys_to_virt(dtb), 2u << 20, bi->cmdline, sizeof bi->cmdline);
         if (err && err != -ENOENT)
             kprintf("aarch64: DTB at %#lx is malformed (%s); continuing without it\n", dtb,
                     errno_name(err));

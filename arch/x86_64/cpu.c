@@ -92,8 +92,8 @@ int hal_console_getc(void)
 void x64_cpu_init(void)
 {
     com1_init();
-    gdt[1] = 0x00af9a000000ffffULL; /* 0x08 code64 */
-    gdt[2] = 0x00cf92000000ffffULL; /* 0x10 data */
+    gdt[1] = 0x00af9b000000ffffULL; /* 0x08 code64 (accessed bit preset) */
+    gdt[2] = 0x00cf93000000ffffULL; /* 0x10 data */
     uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;
     tss.ist[0] = (uintptr_t)(df_stack + sizeof df_stack);
     tss.iomap_base = sizeof tss;

@@ -1,16 +1,29 @@
 /**
  * @file entry.S
- * @brief Multiboot2 header, 32-bit entry, and the switch to long mode.
+ * @brief Multiboot2 header, 32-bit entry, and the switch to the 64-bit higher half.
  *
  * C prototype implemented: none; GRUB jumps here in 32-bit protected mode,
- * paging off, EAX = 0x36d76289, EBX = physical address of the info. We check
- * the CPU, build page tables (identity map of the first 1 GiB with 2 MiB
- * pages, except the first 2 MiB in 4 KiB pages with page 0 left unmapped so
- * that NULL faults), enable PAE + LME + NXE + paging, and far-jump to 64-bit.
- * Then void x64_main(uint32_t magic, uint32_t info, uint64_t tsc0).
+ * paging off, EAX = 0x36d76289, EBX = physical address of the info. The
+ * image is linked at 0xffffffff80000000 but loaded at physical 2 MiB, so
+ * until paging is on every address is written PA(sym). We check the CPU and
+ * build the boot page tables:
+ *
+ *   PML4[0]   identity of the first GiB (2 MiB pages): only for the jump to
+ *             the high address; mmu.c removes it
+ *   PML4[256] direct map of physical 0-4 GiB (2 MiB pages, NX)
+ *   PML4[511] PDPT[510] PD[0]: the image, one 2 MiB page at physical 2 MiB
+ *             (mmu.c replaces it with 4 KiB pages and W^X)
+ *
+ * then enable PAE + LME + NXE + paging, far-jump to 64-bit code, jump high,
+ * and call void x64_main(uint32_t magic, uint32_t info, uint64_t tsc0).
  */
+#include <arch/memlayout.h>
+
 #define MB2_MAGIC 0xe85250d6
 #define MB2_HEADER_LEN (mb2_end - mb2_start)
+#define PA(sym) ((sym) - 0xffffffff80000000 + X64_KERNEL_PHYS)
+#define PTE_PW 0x3                  /* present, writable */
+#define PTE_PW_2M 0x83              /* present, writable, 2 MiB page */
 
     .section .multiboot, "a"
     .balign 8
@@ -19,10 +32,10 @@ mb2_start:
     .long   0                       /* i386 protected mode */
     .long   MB2_HEADER_LEN
     .long   -(MB2_MAGIC + 0 + MB2_HEADER_LEN)
-    .balign 8                       /* entry address tag */
+    .balign 8                       /* entry address tag (physical) */
     .short  3, 0
     .long   12
-    .long   _start32
+    .long   PA(_start32)
     .balign 8                       /* end tag */
     .short  0, 0
     .long   8
@@ -36,9 +49,9 @@ _start32:
     mov     %eax, %edi              /* magic */
     mov     %ebx, %esi              /* info */
     rdtsc                           /* counter at our first instructions (boot bench) */
-    mov     %eax, tsc0
-    mov     %edx, tsc0 + 4
-    mov     $boot_stack_top, %esp
+    mov     %eax, PA(tsc0)
+    mov     %edx, PA(tsc0) + 4
+    mov     $PA(boot_stack_top), %esp
 
     /* Long mode and NX are required: CPUID 0x80000001 EDX bits 29 and 20. */
     mov     $0x80000000, %eax
@@ -52,28 +65,39 @@ _start32:
     test    $(1 << 20), %edx
     jz      no_long_mode
 
-    /* PML4[0] -> PDPT[0] -> PD: PD[0] -> PT (4 KiB pages, page 0 absent), PD[1..511] 2 MiB pages. */
-    movl    $(boot_pdpt + 0x3), boot_pml4
-    movl    $(boot_pd + 0x3), boot_pdpt
-    movl    $(boot_pt + 0x3), boot_pd
-    mov     $1, %ecx
+    movl    $(PA(boot_pdpt_low) + PTE_PW), PA(boot_pml4)
+    movl    $(PA(boot_pd_low) + PTE_PW), PA(boot_pdpt_low)
+    movl    $(PA(boot_pdpt_dmap) + PTE_PW), PA(boot_pml4) + 256 * 8
+    movl    $(PA(boot_pdpt_k) + PTE_PW), PA(boot_pml4) + 511 * 8
+    movl    $(PA(boot_pd_k) + PTE_PW), PA(boot_pdpt_k) + 510 * 8
+    movl    $(X64_KERNEL_PHYS + PTE_PW_2M), PA(boot_pd_k)
+    xor     %ecx, %ecx              /* identity: 512 x 2 MiB */
 1:  mov     %ecx, %eax
     shl     $21, %eax
-    or      $0x83, %eax             /* present, writable, 2 MiB */
-    mov     %eax, boot_pd(, %ecx, 8)
+    or      $PTE_PW_2M, %eax
+    mov     %eax, PA(boot_pd_low)(, %ecx, 8)
     inc     %ecx
     cmp     $512, %ecx
     jb      1b
-    mov     $1, %ecx                /* PT[0] stays 0: page 0 unmapped */
+    xor     %ecx, %ecx              /* direct map: 4 PDs x 512 x 2 MiB = 4 GiB */
 2:  mov     %ecx, %eax
-    shl     $12, %eax
-    or      $0x3, %eax
-    mov     %eax, boot_pt(, %ecx, 8)
+    shl     $21, %eax
+    or      $PTE_PW_2M, %eax
+    mov     %eax, PA(boot_pd_dmap)(, %ecx, 8)
+    movl    $0x80000000, PA(boot_pd_dmap) + 4(, %ecx, 8)   /* NX */
     inc     %ecx
-    cmp     $512, %ecx
+    cmp     $2048, %ecx
     jb      2b
+    xor     %ecx, %ecx
+3:  mov     %ecx, %eax
+    shl     $12, %eax
+    add     $(PA(boot_pd_dmap) + PTE_PW), %eax
+    mov     %eax, PA(boot_pdpt_dmap)(, %ecx, 8)
+    inc     %ecx
+    cmp     $4, %ecx
+    jb      3b
 
-    mov     $boot_pml4, %eax
+    mov     $PA(boot_pml4), %eax
     mov     %eax, %cr3
     mov     %cr4, %eax
     or      $(1 << 5), %eax         /* PAE */
@@ -85,22 +109,25 @@ _start32:
     mov     %cr0, %eax
     or      $((1 << 31) | (1 << 16) | 1), %eax  /* PG, WP, PE */
     mov     %eax, %cr0
-    lgdt    boot_gdtr
-    ljmp    $0x08, $long_mode
+    lgdt    PA(boot_gdtr)
+    ljmp    $0x08, $PA(long_mode)
 
 no_long_mode:
-    mov     $msg_no_lm, %esi
-3:  lodsb
+    mov     $PA(msg_no_lm), %esi
+4:  lodsb
     test    %al, %al
-    jz      4f
+    jz      5f
     mov     $0x3f8, %dx
     out     %al, %dx
-    jmp     3b
-4:  hlt
     jmp     4b
+5:  hlt
+    jmp     5b
 
     .code64
 long_mode:
+    movabs  $high, %rax             /* still at the low address: go high */
+    jmp     *%rax
+high:
     mov     $0x10, %ax
     mov     %ax, %ds
     mov     %ax, %es
@@ -108,6 +135,7 @@ long_mode:
     xor     %ax, %ax
     mov     %ax, %fs
     mov     %ax, %gs
+    mov     $boot_stack_top, %rsp
     /* Zero .bss (GRUB does too, but we do not rely on a loader for it). */
     mov     %rdi, %r12
     mov     %rsi, %r13
@@ -116,27 +144,28 @@ long_mode:
     sub     %rdi, %rcx
     xor     %eax, %eax
     rep stosb
-    mov     $boot_stack_top, %rsp
-    xor     %ebp, %ebp
+    xor     %ebp, %ebp              /* end of the frame chain for backtraces */
     mov     %r12, %rdi
     mov     %r13, %rsi
     mov     tsc0, %rdx
     call    x64_main
-5:  cli
+6:  cli
     hlt
-    jmp     5b
+    jmp     6b
 
     .section .rodata
 msg_no_lm:
     .asciz  "kernel: this CPU has no long mode or no NX; cannot boot\r\n"
+    /* Accessed bits preset (0x9b, 0x93): the CPU would otherwise write them
+     * on a segment load, and .rodata is read-only once mmu.c applies W^X. */
     .balign 8
 boot_gdt:
     .quad   0
-    .quad   0x00af9a000000ffff      /* 0x08: 64-bit code */
-    .quad   0x00cf92000000ffff      /* 0x10: data */
-boot_gdtr:
+    .quad   0x00af9b000000ffff      /* 0x08: 64-bit code */
+    .quad   0x00cf93000000ffff      /* 0x10: data */
+boot_gdtr:                          /* loaded in 32-bit mode: physical base */
     .short  boot_gdtr - boot_gdt - 1
-    .quad   boot_gdt
+    .quad   PA(boot_gdt)
 
     .section .data
     .balign 8
@@ -146,10 +175,14 @@ tsc0:
     /* Page tables live in .data, not .bss: they are in use when .bss is zeroed. */
     .section .data
     .balign 4096
-boot_pml4: .space 4096
-boot_pdpt: .space 4096
-boot_pd:   .space 4096
-boot_pt:   .space 4096
+    .globl  boot_pml4, boot_pdpt_k
+boot_pml4:      .space 4096
+boot_pdpt_low:  .space 4096
+boot_pd_low:    .space 4096
+boot_pdpt_dmap: .space 4096
+boot_pd_dmap:   .space 4 * 4096
+boot_pdpt_k:    .space 4096
+boot_pd_k:      .space 4096
 
     .section .bss
     .balign 16

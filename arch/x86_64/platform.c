@@ -4,6 +4,7 @@
  */
 #include <boot/multiboot2.h>
 #include <hal/cpu.h>
+#include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -11,6 +12,7 @@
 
 extern char __kernel_start[], __kernel_end[];
 void x64_cpu_init(void);
+void x64_mmu_init(void);
 
 static struct boot_info boot_info;
 
@@ -20,17 +22,18 @@ const struct boot_info *platform_boot_info(void) { return &boot_info; }
 __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t tsc0)
 {
     struct boot_info *bi = &boot_info;
-    x64_cpu_init();
+    x64_cpu_init(); /* our GDT (virtual base) before the identity map goes */
+    x64_mmu_init();
     bi->protocol = "multiboot2";
     bi->boot_counter = tsc0;
-    bi->kernel_phys = (uintptr_t)__kernel_start;
+    bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
     if (magic != MB2_BOOTLOADER_MAGIC) {
         kprintf("x86_64: not started by a Multiboot2 loader (EAX %#x); continuing without boot info\n",
                 magic);
     } else {
-        /* The info lies in the identity-mapped first GiB (GRUB puts it low). */
-        int err = mb2_parse((const void *)(uintptr_t)info, 1u << 20, bi);
+        /* The info is below 4 GiB (a 32-bit pointer), so in the direct map. */
+        int err = mb2_parse(hal_phys_to_virt(info), 1u << 20, bi);
         if (err)
             kprintf("x86_64: Multiboot2 info at %#x rejected (%s); continuing with what was read\n",
                     info, errno_name(err));

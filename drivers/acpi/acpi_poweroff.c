@@ -8,6 +8,7 @@
  * checksum-verified; any mismatch is an error, not a guess.
  */
 #include <arch/io.h>
+#include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
@@ -15,17 +16,14 @@
 #include <kernel/unaligned.h>
 #include <stdint.h>
 
-/* Tables are read through the boot identity map, which covers the first GiB. */
-#define IDENTITY_LIMIT (1ULL << 30)
-
-
+/* Tables are read through the direct map; a table outside it is an error. */
 static const uint8_t *table_at(uint64_t phys)
 {
-    if (phys == 0 || phys + 36 > IDENTITY_LIMIT)
+    if (phys == 0 || !hal_direct_mapped(phys, 36))
         return 0;
-    const uint8_t *t = (const uint8_t *)(uintptr_t)phys;
+    const uint8_t *t = hal_phys_to_virt(phys);
     uint32_t len = get_le32(t + 4);
-    if (len < 36 || phys + len > IDENTITY_LIMIT)
+    if (len < 36 || !hal_direct_mapped(phys, len))
         return 0;
     uint8_t sum = 0;
     for (uint32_t i = 0; i < len; i++)

@@ -1,0 +1,20 @@
+/**
+ * @file arch/memlayout.h
+ * @brief aarch64 virtual address layout (48-bit VA, 4 KiB granule).
+ *
+ * TTBR1 covers 0xffff000000000000 and up; TTBR0 (the low half) is unused
+ * once the kernel runs high:
+ *
+ *   0xffff000000000000  direct map of RAM (L0[0]: 512 GiB of physical space)
+ *   0xffffffff40000000  MMIO window, 2 MiB device blocks (L1[509], 1 GiB)
+ *   0xffffffff80000000  kernel image, 4 KiB pages with W^X (L1[510])
+ */
+#ifndef ARCH_A64_MEMLAYOUT_H
+#define ARCH_A64_MEMLAYOUT_H
+
+#define ARCH_DIRECT_MAP_BASE 0xffff000000000000ULL
+#define ARCH_DIRECT_MAP_SIZE (512ULL << 30)
+#define A64_MMIO_BASE 0xffffffff40000000ULL
+#define A64_MMIO_SIZE (1ULL << 30)
+
+#endif

@@ -1,0 +1,92 @@
+/**
+ * @file mmu.c
+ * @brief x86_64 paging after boot: W^X for the image, the identity map
+ *        dropped, device mappings.
+ *
+ * entry.S left three things in boot_pml4 (see its header): an identity GiB,
+ * a 4 GiB direct map and the image as one writable, executable 2 MiB page.
+ * x64_mmu_init() swaps that page for a page table of 4 KiB pages (text RX,
+ * rodata R+NX, data/bss RW+NX, nothing past __kernel_end), hooks up the
+ * MMIO window and removes the identity map. CR0.WP is on, so read-only
+ * pages are read-only for the kernel too.
+ */
+#include <hal/mmu.h>
+#include <kernel/iowindow.h>
+#include <stdint.h>
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+#define PTE_PS (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define SZ_2M 0x200000ULL
+#define DMAP_LIMIT (4ULL << 30)   /* what entry.S maps */
+#define IDX(va, shift) (((va) >> (shift)) & 511)
+#define MMIO_SLOTS 512
+
+typedef uint64_t table_t[512] __attribute__((aligned(4096)));
+
+extern uint64_t boot_pml4[512], boot_pdpt_k[512];
+extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
+
+static table_t kimg_pt, mmio_pd;
+static uint64_t mmio_tags[MMIO_SLOTS];   /* see kernel/iowindow.h */
+
+uint64_t hal_virt_to_phys(const void *va)
+{
+    uintptr_t a = (uintptr_t)va;
+    if (a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end)
+        return a - KERNEL_VIRT_BASE + X64_KERNEL_PHYS;
+    if (a >= ARCH_DIRECT_MAP_BASE && a - ARCH_DIRECT_MAP_BASE < DMAP_LIMIT)
+        return a - ARCH_DIRECT_MAP_BASE;
+    return (uint64_t)-1;
+}
+
+int hal_direct_mapped(uint64_t pa, uint64_t len)
+{
+    return len != 0 && pa + len >= pa && pa + len <= DMAP_LIMIT;
+}
+
+static void flush_tlb(void)
+{
+    uint64_t cr3;
+    __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
+void x64_mmu_init(void)
+{
+    uintptr_t start = (uintptr_t)__kernel_start;
+    for (uintptr_t va = start; va < (uintptr_t)__kernel_end; va += 4096) {
+        uint64_t pte = hal_virt_to_phys((void *)va) | PTE_P;
+        if (va < (uintptr_t)__rodata_start)
+            ;                             /* text: read + execute */
+        else if (va < (uintptr_t)__data_start)
+            pte |= PTE_NX;                /* rodata, symbol table, ktests */
+        else
+            pte |= PTE_W | PTE_NX;        /* data, bss */
+        kimg_pt[(va - start) / 4096] = pte;
+    }
+    /* boot_pdpt_k[510] -> boot_pd_k; its entry 0 becomes our page table. */
+    uint64_t *pd_k = hal_phys_to_virt(boot_pdpt_k[IDX(KERNEL_VIRT_BASE, 30)] & ~0xfffULL & ~PTE_NX);
+    pd_k[0] = hal_virt_to_phys(kimg_pt) | PTE_P | PTE_W;
+    boot_pdpt_k[IDX(X64_MMIO_BASE, 30)] = hal_virt_to_phys(mmio_pd) | PTE_P | PTE_W;
+    boot_pml4[0] = 0;                     /* the identity map */
+    flush_tlb();
+}
+
+void *hal_ioremap(uint64_t pa, size_t size)
+{
+    uint64_t first = pa & ~(SZ_2M - 1);
+    if (size == 0 || pa + size < pa)
+        return NULL;
+    uint64_t n = (((pa + size - 1) & ~(SZ_2M - 1)) - first) / SZ_2M + 1;
+    int fresh;
+    long s = iowindow_claim(mmio_tags, MMIO_SLOTS, first, SZ_2M, n > MMIO_SLOTS ? 0 : n, &fresh);
+    if (s < 0)
+        return NULL;
+    if (fresh) /* uncached: PCD|PWT select PAT entry 3 (UC) with the power-on PAT */
+        for (uint64_t i = 0; i < n; i++)
+            mmio_pd[s + i] = (first + i * SZ_2M) | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_NX;
+    return (void *)(uintptr_t)(X64_MMIO_BASE + s * SZ_2M + (pa - first));
+}

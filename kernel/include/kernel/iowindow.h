@@ -1,0 +1,26 @@
+/**
+ * @file kernel/iowindow.h
+ * @brief Slot bookkeeping for an arch's MMIO window (hal_ioremap).
+ *
+ * The window is an array of equal chunks (2 MiB on both arches). Each slot
+ * records which physical chunk it maps, so that mapping the same registers
+ * twice returns the same address instead of using up the window.
+ */
+#ifndef KERNEL_IOWINDOW_H
+#define KERNEL_IOWINDOW_H
+
+#include <stdint.h>
+
+/**
+ * @brief Claim @p n consecutive slots for the chunks at @p first,
+ *        @p first + @p chunk, ...
+ * @param tags   one word per slot: 0 = free, else chunk address + 1
+ * @param nslots slots in the window
+ * @param fresh  set to 1 if the slots are new (the caller writes the page
+ *               table entries), 0 if an existing mapping was found
+ * @return the first slot's index, or -ENOSPC if no run of @p n fits
+ */
+long iowindow_claim(uint64_t *tags, unsigned nslots, uint64_t first, uint64_t chunk,
+                    unsigned n, int *fresh);
+
+#endif
