@@ -2,10 +2,13 @@
  * @file exceptions.c
  * @brief Decode and report every x86_64 CPU exception (vector, error code, CR2).
  */
+#include <hal/mmu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <stddef.h>
 #include <stdint.h>
+
+extern char __kernel_start[], __text_end[];
 
 /** Pushed by isr.S (r15 first in memory) and the CPU. */
 struct x64_frame {
@@ -33,11 +36,10 @@ void x64_exception(struct x64_frame *f)
     if (f->vector == 14) {
         uint64_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-        kprintf("CR2 %016lx: %s on %s, %s mode%s%s\n", cr2,
+        kprintf("CR2 %016lx: %s on %s, %s mode%s\n", cr2,
                 (f->error & 1) ? "protection violation" : "page not present",
-                (f->error & 2) ? "write" : "read", (f->error & 4) ? "user" : "kernel",
-                (f->error & 8) ? ", reserved bit set" : "",
-                (f->error & 16) ? ", instruction fetch" : "");
+                (f->error & 16) ? "instruction fetch" : (f->error & 2) ? "write" : "read",
+                (f->error & 4) ? "user" : "kernel", (f->error & 8) ? ", reserved bit set" : "");
     }
     kprintf("RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n", f->rip, f->cs,
             f->rflags, f->rsp, f->ss);
@@ -45,6 +47,12 @@ void x64_exception(struct x64_frame *f)
     kprintf("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
     kprintf("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
     kprintf("R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
-    backtrace_from(f->rbp, f->rip, 0);
+    /* RIP outside the text: most likely a call through a bad pointer, whose
+     * return address is still on top of the stack. */
+    uintptr_t ret = 0;
+    if ((f->rip < (uintptr_t)__kernel_start || f->rip >= (uintptr_t)__text_end) &&
+        hal_virt_to_phys((void *)f->rsp) != (uint64_t)-1)
+        ret = *(const uint64_t *)f->rsp;
+    backtrace_from(f->rbp, f->rip, ret);
     panic_finish();
 }

@@ -3,6 +3,7 @@
  * @brief The fatal path: message, backtrace, then halt or (ktest mode) fail QEMU.
  */
 #include <hal/cpu.h>
+#include <hal/mmu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
@@ -29,13 +30,15 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
 {
     kprintf("backtrace:\n");
     print_frame("#0", pc, 0);
-    /* A leaf function keeps its return address only in the link register. */
+    /* A return address not yet in a frame record: a leaf function's link
+     * register (aarch64), or the word a call to a bad address left at RSP. */
     if (lr)
-        print_frame("lr", lr, 1);
+        print_frame("ret", lr, 1);
     /* Frame records (fp, lr) live on the stack; stop at anything that is not
      * a plausible, aligned, increasing frame pointer. Both arches keep frame
      * pointers (-fno-omit-frame-pointer) with the record at [fp]. */
-    for (int depth = 1; depth < 32 && fp && (fp & 7) == 0; depth++) {
+    for (int depth = 1; depth < 32 && (fp & 7) == 0 && hal_virt_to_phys((void *)(fp + 8)) != (uint64_t)-1;
+         depth++) {
         const uintptr_t *rec = (const uintptr_t *)fp;
         uintptr_t ret = rec[1];
         if (ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end)

@@ -13,6 +13,8 @@
 #include <kernel/ktest.h>
 #include <kernel/string.h>
 
+extern char __kernel_end[]; /* linker.ld: first byte after the image */
+
 #define LINE_MAX 128
 #define ARGS_MAX 8
 
@@ -98,6 +100,11 @@ static int cmd_fault(int argc, char **argv)
     } else if (strcmp(argv[1], "null") == 0) {
         volatile int *p = (volatile int *)(uintptr_t)0;
         kprintf("fault null: read %d\n", *p);
+    } else if (strcmp(argv[1], "unmapped-write") == 0) {
+        /* The page right after the image: both arches map the image exactly. */
+        volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)__kernel_end;
+        kprintf("fault unmapped-write: writing to %p\n", (void *)p);
+        *p = 0xdead;
     } else if (strcmp(argv[1], "exec-data") == 0) {
         memcpy(exec_data_buf, (const void *)(uintptr_t)harmless_function, sizeof exec_data_buf);
         kprintf("fault exec-data: jumping to .data at %p\n", (void *)exec_data_buf);
@@ -105,8 +112,7 @@ static int cmd_fault(int argc, char **argv)
     } else {
         return usage(find_command("fault"));
     }
-    kprintf("fault %s: no fault was raised (memory is not protected at this boot stage)\n",
-            argv[1]);
+    kprintf("fault %s: no fault was raised; memory protection is broken\n", argv[1]);
     return -ENOSYS;
 }
 
@@ -140,7 +146,7 @@ static const struct command commands[] = {
     {"uptime", "uptime", cmd_uptime},
     {"bootinfo", "bootinfo", cmd_bootinfo},
     {"ktest", "ktest", cmd_ktest},
-    {"fault", "fault undef|null|exec-data", cmd_fault},
+    {"fault", "fault undef|null|unmapped-write|exec-data", cmd_fault},
     {"poweroff", "poweroff [exit-code 0..255]", cmd_poweroff},
     {"reboot", "reboot", cmd_reboot},
 };
