@@ -17,15 +17,6 @@ enum {
     TAG_MMAP = 6, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
 };
 
-
-int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size, uint32_t type)
-{
-    if (*count >= BOOT_MAX_MEM_RANGES)
-        return -ENOSPC;
-    list[(*count)++] = (struct mem_range){base, size, type};
-    return 0;
-}
-
 static void copy_string(char *dst, size_t dstsz, const uint8_t *src, size_t len)
 {
     size_t n = strnlen((const char *)src, len);
@@ -52,10 +43,13 @@ static int parse_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi)
         }
         if (type < MEM_USABLE || type > MEM_BAD)
             type = MEM_RESERVED;
-        if (boot_add_range(bi->mem, &bi->mem_count, base, len, type)) {
+        int err = boot_add_range(bi->mem, &bi->mem_count, base, len, type);
+        if (err == -ENOSPC) {
             pr_warn("multiboot2: more than %d memory ranges; rest ignored", BOOT_MAX_MEM_RANGES);
             break;
         }
+        if (err)
+            pr_warn("multiboot2: memory range at %#lx wraps past 2^64; ignored", (unsigned long)base);
     }
     return 0;
 }

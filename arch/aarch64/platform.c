@@ -4,9 +4,14 @@
  *        semihosting exit).
  */
 #include <hal/cpu.h>
+#include <hal/io.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
+#include <boot/devicetree.h>
 #include <kernel/errno.h>
+#include <kernel/fdt.h>
+#include <kernel/fdt_bus.h>
+#include <kernel/log.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/string.h>
@@ -23,8 +28,8 @@ int a64_map_ram(uint64_t base, uint64_t size);
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static struct boot_info boot_info;
-/* QEMU's PSCI conduit: SMC when the guest owns EL2 (virtualization=on),
- * else HVC. The DTB's /psci "method" says the same; this stage trusts the EL. */
+/* PSCI conduit from the DTB's /psci "method"; without one, QEMU's rule: SMC
+ * when the guest owns EL2 (virtualization=on), else HVC. */
 static int psci_use_smc;
 
 const char *hal_arch_name(void) { return "aarch64"; }
@@ -79,30 +84,64 @@ int hal_poweroff_code(int code)
     return -ENODEV; /* only reached without -semihosting */
 }
 
+/* No I/O port space on aarch64: reads float high, writes go nowhere. */
+int hal_has_pio(void) { return 0; }
+uint8_t hal_pio_read8(uint16_t port) { (void)port; return 0xff; }
+uint16_t hal_pio_read16(uint16_t port) { (void)port; return 0xffff; }
+uint32_t hal_pio_read32(uint16_t port) { (void)port; return 0xffffffff; }
+void hal_pio_write8(uint16_t port, uint8_t v) { (void)port; (void)v; }
+void hal_pio_write16(uint16_t port, uint16_t v) { (void)port; (void)v; }
+void hal_pio_write32(uint16_t port, uint32_t v) { (void)port; (void)v; }
+
 void hal_fault_undefined(void)
 {
     __asm__ volatile("udf #0");
 }
 
-/** Called by entry.S at EL1 with a stack and zeroed .bss. */
+/* Everything the DTB says: memory map, /chosen, PSCI conduit, devices. */
+static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_el)
+{
+    psci_use_smc = entry_el == 2; /* QEMU's rule, if the DTB cannot tell us */
+    if (dtb == 0 || (dtb & 7)) {
+        kprintf("aarch64: no usable DTB pointer in x0 (%#lx); continuing without one\n", dtb);
+        return;
+    }
+    /* mmu.c mapped 2 MiB from the DTB (the Image protocol's maximum size). */
+    const void *blob = hal_phys_to_virt(dtb);
+    uint64_t avail = 2u << 20;
+    int err = dt_boot_info(blob, avail, bi);
+    if (err == -EINVAL) {
+        kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
+        return;
+    }
+    bi->dtb_phys = dtb;
+    if (err == -ENOENT)
+        pr_warn("aarch64: the DTB describes no memory");
+    for (unsigned i = 0; i < bi->mem_count; i++)
+        if (a64_map_ram(bi->mem[i].base, bi->mem[i].size) != 0)
+            pr_warn("aarch64: RAM at %#lx not fully direct-mapped (out of tables)",
+                    (unsigned long)bi->mem[i].base);
+    int method = dt_psci_method(blob, avail);
+    if (method > 0)
+        psci_use_smc = method == DT_PSCI_SMC;
+    else
+        pr_warn("aarch64: no PSCI method in the DTB (%s); using %s", errno_name(method),
+                psci_use_smc ? "smc" : "hvc");
+    struct fdt fdt;
+    if (fdt_init(&fdt, blob, avail) == 0)
+        fdt_bus_probe(&fdt, bi->stdout_path);
+}
+
+/** Called by entry.S at EL1, running high, with a stack and zeroed .bss. */
 __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_t entry_el)
 {
     struct boot_info *bi = &boot_info;
-    psci_use_smc = entry_el == 2;
-    bi->protocol = "arm64-image";
     bi->boot_counter = counter0;
+    bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
-    bi->dtb_phys = dtb;
     kprintf("aarch64: entered at EL%lu, DTB at %#lx\n", entry_el, dtb);
-    if (dtb == 0 || (dtb & 7)) {
-        kprintf("aarch64: no usable DTB pointer in x0 (%#lx); continuing without one\n", dtb);
-    } else {
-        int err = fdt_chosen_bootargs(hal_phys_to_virt(dtb), 2u << 20, bi->cmdline, sizeof bi->cmdline);
-        if (err && err != -ENOENT)
-            kprintf("aarch64: DTB at %#lx is malformed (%s); continuing without it\n", dtb,
-                    errno_name(err));
-    }
+    devicetree_setup(bi, dtb, entry_el);
     kmain(bi);
 }
 

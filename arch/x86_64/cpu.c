@@ -3,6 +3,7 @@
  * @brief GDT with a TSS (IST1 for #DF), the IDT, COM1, TSC and power control.
  */
 #include <arch/io.h>
+#include <hal/io.h>
 #include <hal/console.h>
 #include <hal/cpu.h>
 #include <kernel/errno.h>
@@ -64,17 +65,16 @@ static void calibrate_tsc(void)
     tsc_hz = (hal_counter() - start) * 500;
 }
 
-static void com1_init(void)
-{
-    outb(COM1 + 1, 0x00); /* no interrupts */
-    outb(COM1 + 3, 0x80); /* DLAB */
-    outb(COM1 + 0, 0x01); /* 115200 baud */
-    outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03); /* 8N1 */
-    outb(COM1 + 2, 0xc7); /* FIFO on, cleared */
-    outb(COM1 + 4, 0x03); /* DTR, RTS */
-}
+int hal_has_pio(void) { return 1; }
+uint8_t hal_pio_read8(uint16_t port) { return inb(port); }
+uint16_t hal_pio_read16(uint16_t port) { return inw(port); }
+uint32_t hal_pio_read32(uint16_t port) { return inl(port); }
+void hal_pio_write8(uint16_t port, uint8_t v) { outb(port, v); }
+void hal_pio_write16(uint16_t port, uint16_t v) { outw(port, v); }
+void hal_pio_write32(uint16_t port, uint32_t v) { outl(port, v); }
 
+/* The early console (panics before the ns16550 driver is bound): COM1 as the
+ * firmware left it, polled. */
 void hal_console_putc(char c)
 {
     while (!(inb(COM1 + 5) & 0x20))
@@ -91,7 +91,6 @@ int hal_console_getc(void)
 
 void x64_cpu_init(void)
 {
-    com1_init();
     gdt[1] = 0x00af9b000000ffffULL; /* 0x08 code64 (accessed bit preset) */
     gdt[2] = 0x00cf93000000ffffULL; /* 0x10 data */
     uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;

@@ -7,7 +7,7 @@
  * SLP_TYPa << 10 | SLP_EN to PM1a_CNT enters S5. Every table is
  * checksum-verified; any mismatch is an error, not a guess.
  */
-#include <arch/io.h>
+#include <hal/io.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
@@ -88,7 +88,7 @@ int acpi_poweroff(void)
         pr_err("acpi: no \\_S5 package in the DSDT");
         return err;
     }
-    outw((uint16_t)pm1a, (uint16_t)((typ & 7) << 10 | 1u << 13));
+    hal_pio_write16((uint16_t)pm1a, (uint16_t)((typ & 7) << 10 | 1u << 13));
     for (volatile int i = 0; i < 1000000; i++)
         ;
     return -EIO;

@@ -6,6 +6,7 @@
  * in-kernel tests (ktest mode) or the serial shell.
  */
 #include <hal/cpu.h>
+#include <hal/platform.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
@@ -14,14 +15,15 @@
 
 __attribute__((noreturn)) void shell_run(void);
 
-static uint64_t boot_counter;
-
+/* Counted from the kernel's first instruction (the arch records that counter
+ * value before anything else), so log stamps from driver probes made before
+ * kmain are on the same clock. */
 uint64_t uptime_us(void)
 {
     uint64_t freq = hal_counter_freq();
     if (freq == 0)
         return 0;
-    uint64_t ticks = hal_counter() - boot_counter;
+    uint64_t ticks = hal_counter() - platform_boot_info()->boot_counter;
     return ticks / freq * 1000000 + ticks % freq * 1000000 / freq;
 }
 
@@ -50,7 +52,6 @@ static void parse_cmdline(const char *cmdline)
 
 void kmain(struct boot_info *bi)
 {
-    boot_counter = bi->boot_counter;
     pr_info("kernel %s (%s) booting via %s%s%s", KERNEL_VERSION, hal_arch_name(), bi->protocol,
             bi->bootloader[0] ? " from " : "", bi->bootloader);
     pr_info("command line: '%s'", bi->cmdline);

@@ -2,7 +2,7 @@
  * @file kprintf.c
  * @brief kprintf and klog on top of the pure formatter (format.c) and the console.
  */
-#include <hal/console.h>
+#include <kernel/console.h>
 #include <hal/cpu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
@@ -14,8 +14,8 @@ static void console_sink(void *ctx, const char *s, size_t n)
     (void)ctx;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
-            hal_console_putc('\r');
-        hal_console_putc(s[i]);
+            console_putc('\r');
+        console_putc(s[i]);
     }
 }
 

@@ -5,7 +5,8 @@
  * Polls the UART for now (interrupt-driven input comes with the scheduler).
  * The prompt ends in "> " at the start of a line so tests can wait for it.
  */
-#include <hal/console.h>
+#include <kernel/console.h>
+#include <kernel/driver.h>
 #include <hal/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -66,11 +67,70 @@ static int cmd_bootinfo(int argc, char **argv)
             (unsigned long)(bi->kernel_size / 1024));
     if (bi->dtb_phys)
         kprintf("dtb:        %#lx\n", (unsigned long)bi->dtb_phys);
+    if (bi->initrd_phys)
+        kprintf("initrd:     %#lx, %lu KiB\n", (unsigned long)bi->initrd_phys,
+                (unsigned long)(bi->initrd_size / 1024));
+    if (bi->stdout_path[0])
+        kprintf("stdout:     %s\n", bi->stdout_path);
     if (bi->rsdp_len)
         kprintf("acpi rsdp:  %zu bytes (revision %u)\n", bi->rsdp_len, bi->rsdp[15]);
+    const struct console *con = console_current();
+    kprintf("console:    %s%s%s\n", con ? con->name : "early", con ? " " : "",
+            con ? con->dev->name : "");
+    return 0;
+}
+
+static const char *const mem_type_names[] = {"?", "usable", "reserved", "acpi-reclaim",
+                                             "acpi-nvs", "bad"};
+
+/* Prints the ranges and returns their total size. */
+static uint64_t print_ranges(const struct mem_range *r, unsigned n)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const char *type = r[i].type < ARRAY_SIZE(mem_type_names) ? mem_type_names[r[i].type] : "?";
+        kprintf("  0x%012lx-0x%012lx %9lu KiB  %s\n", (unsigned long)r[i].base,
+                (unsigned long)(r[i].base + r[i].size - 1), (unsigned long)(r[i].size / 1024), type);
+        total += r[i].size;
+    }
+    return total;
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("mem"));
+    const struct boot_info *bi = platform_boot_info();
+    uint64_t usable = 0;
+    kprintf("memory map (%s):\n", bi->protocol);
+    print_ranges(bi->mem, bi->mem_count);
     for (unsigned i = 0; i < bi->mem_count; i++)
-        kprintf("mem[%u]:     %#014lx-%#014lx type %u\n", i, (unsigned long)bi->mem[i].base,
-                (unsigned long)(bi->mem[i].base + bi->mem[i].size), bi->mem[i].type);
+        if (bi->mem[i].type == MEM_USABLE)
+            usable += bi->mem[i].size;
+    uint64_t reserved = 0;
+    if (bi->reserved_count) {
+        kprintf("reserved inside RAM:\n");
+        reserved = print_ranges(bi->reserved, bi->reserved_count);
+    }
+    kprintf("total: %lu KiB usable (%lu MiB), %lu KiB reserved inside RAM, kernel image %lu KiB\n",
+            (unsigned long)(usable / 1024), (unsigned long)(usable >> 20),
+            (unsigned long)(reserved / 1024), (unsigned long)(bi->kernel_size / 1024));
+    return 0;
+}
+
+static int cmd_devices(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("devices"));
+    for (unsigned i = 0; i < device_count(); i++) {
+        const struct device *d = device_at(i);
+        kprintf("  %-24s %-8s %s %#lx\n", d->name, d->driver->name,
+                d->space == DEV_PIO ? "port" : d->space == DEV_MMIO ? "mmio" : "-",
+                (unsigned long)d->base);
+    }
+    kprintf("%u devices bound\n", device_count());
     return 0;
 }
 
@@ -145,6 +205,8 @@ static const struct command commands[] = {
     {"version", "version", cmd_version},
     {"uptime", "uptime", cmd_uptime},
     {"bootinfo", "bootinfo", cmd_bootinfo},
+    {"mem", "mem", cmd_mem},
+    {"devices", "devices", cmd_devices},
     {"ktest", "ktest", cmd_ktest},
     {"fault", "fault undef|null|unmapped-write|exec-data", cmd_fault},
     {"poweroff", "poweroff [exit-code 0..255]", cmd_poweroff},
@@ -174,7 +236,7 @@ static int read_line(char *buf, size_t size)
     size_t n = 0;
     int overflow = 0;
     for (;;) {
-        int c = hal_console_getc();
+        int c = console_getc();
         if (c < 0)
             continue;
         if (c == '\r' || c == '\n') {
@@ -200,7 +262,7 @@ static int read_line(char *buf, size_t size)
             continue;
         }
         buf[n++] = (char)c;
-        hal_console_putc((char)c);
+        console_putc((char)c);
     }
 }
 

@@ -3,6 +3,7 @@
  * @brief Host tests of the boot-protocol parsers: Multiboot2 info and the
  *        FDT /chosen/bootargs reader, with well-formed and malformed blobs.
  */
+#include <boot/devicetree.h>
 #include <boot/multiboot2.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -170,26 +171,30 @@ static size_t fdt_make(int corrupt)
     return total;
 }
 
+/* The /chosen path of dt_boot_info (test_fdt covers the whole converter). */
 static void test_fdt(void)
 {
-    char out[64];
+    struct boot_info bi;
     size_t total = fdt_make(0);
-    CHECK_EQ_INT(fdt_chosen_bootargs(fdt, total, out, sizeof out), 0);
-    CHECK_EQ_STR(out, "ktest quiet");
-    CHECK_EQ_INT(fdt_chosen_bootargs(fdt, total - 1, out, sizeof out), -EINVAL);
-    CHECK_EQ_INT(fdt_chosen_bootargs(fdt, total, out, 4), -EINVAL);
+    memset(&bi, 0, sizeof bi);
+    CHECK_EQ_INT(dt_boot_info(fdt, total, &bi), -ENOENT); /* no /memory: the rest is read */
+    CHECK_EQ_STR(bi.cmdline, "ktest quiet");
+    memset(&bi, 0, sizeof bi);
+    CHECK_EQ_INT(dt_boot_info(fdt, total - 1, &bi), -EINVAL);
+    CHECK_EQ_STR(bi.cmdline, "");
     total = fdt_make(1);
-    CHECK_EQ_INT(fdt_chosen_bootargs(fdt, total, out, sizeof out), -EINVAL);
+    CHECK_EQ_INT(dt_boot_info(fdt, total, &bi), -EINVAL);
     fdt_make(0);
     fdt[0] = 0;
-    CHECK_EQ_INT(fdt_chosen_bootargs(fdt, sizeof fdt, out, sizeof out), -EINVAL);
+    CHECK_EQ_INT(dt_boot_info(fdt, sizeof fdt, &bi), -EINVAL);
     /* every single-byte corruption of a valid blob is handled (ASan watches) */
     total = fdt_make(0);
     for (size_t i = 0; i < total; i++)
         for (int v = 0; v < 256; v += 17) {
             fdt_make(0);
             fdt[i] = (uint8_t)v;
-            int err = fdt_chosen_bootargs(fdt, total, out, sizeof out);
+            memset(&bi, 0, sizeof bi);
+            int err = dt_boot_info(fdt, total, &bi);
             CHECK(err == 0 || err == -EINVAL || err == -ENOENT);
         }
 }

@@ -56,7 +56,7 @@ struct boot_info {
     uint64_t boot_counter;           /**< arch counter value at the kernel's first instruction */
 };
 
-/** @brief Append a range to a boot_info list; returns 0 or -ENOSPC. */
+/** @brief Append a range to a boot_info list; 0, -ENOSPC when full, -EINVAL if empty or wrapping. */
 int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size, uint32_t type);
 
 /** @brief The boot_info the arch filled in, for the shell and the memory code. */

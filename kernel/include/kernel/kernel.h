@@ -37,7 +37,4 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
 /** @brief Microseconds since the kernel's first instruction. */
 uint64_t uptime_us(void);
 
-/** @brief Parse "/chosen/bootargs" from a DTB; 0, or -EINVAL for a malformed blob, -ENOENT if absent. */
-int fdt_chosen_bootargs(const void *blob, uint64_t avail, char *out, unsigned outsz);
-
 #endif

@@ -1,0 +1,50 @@
+/**
+ * @file boot/devicetree.h
+ * @brief A device tree blob to struct boot_info, and boot-time DT facts.
+ *
+ * The arm64 Image protocol hands the kernel only a DTB; this is where its
+ * memory map, reservations and /chosen settings become the struct boot_info
+ * the portable core reads. Device discovery (UART, GIC, PCI) uses
+ * <kernel/fdt.h> directly.
+ */
+#ifndef BOOT_DEVICETREE_H
+#define BOOT_DEVICETREE_H
+
+#include <hal/platform.h>
+#include <stdint.h>
+
+/**
+ * @brief Fill @p bi from the DTB at @p blob, of which at most @p avail bytes may be read.
+ *
+ * Appends to bi->mem the reg ranges of every enabled memory node (a root
+ * child with device_type "memory", or without device_type and named
+ * "memory" / "memory@..."), and to bi->reserved the /memreserve/ entries and
+ * the reg ranges of enabled /reserved-memory children. From /chosen:
+ * bootargs (truncated with a warning if too long), linux,initrd-start/-end
+ * (one or two cells each) and stdout-path or linux,stdout-path without its
+ * ":options". Sets bi->dtb_size to the blob's totalsize; dtb_phys is the
+ * caller's. Zero-length, wrapping or malformed ranges are skipped with a warning.
+ *
+ * @retval 0 parsed
+ * @retval -EINVAL malformed blob; @p bi is untouched
+ * @retval -ENOENT well formed but no usable memory range (the rest is filled)
+ * @note No allocation; reads the blob only.
+ */
+int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi);
+
+/** @brief How PSCI calls reach the firmware. */
+enum dt_psci_method {
+    DT_PSCI_SMC = 1, /**< SMC #0 (firmware at EL3) */
+    DT_PSCI_HVC = 2, /**< HVC #0 (hypervisor at EL2, e.g. QEMU virt without EL3) */
+};
+
+/**
+ * @brief The PSCI conduit from the /psci node's "method" property (the node
+ *        is found as /psci or by an "arm,psci*" compatible).
+ * @return DT_PSCI_SMC or DT_PSCI_HVC
+ * @retval -ENOENT no PSCI node, or no known method
+ * @retval -EINVAL malformed blob
+ */
+int dt_psci_method(const void *blob, uint64_t avail);
+
+#endif

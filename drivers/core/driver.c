@@ -1,0 +1,74 @@
+/**
+ * @file driver.c
+ * @brief Match devices against the DRIVER() tables and keep the device table.
+ */
+#include <hal/mmu.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+
+#define MAX_DEVICES 64
+
+extern const struct driver __drivers_start[], __drivers_end[];
+
+static struct device devices[MAX_DEVICES];
+static unsigned ndevices;
+
+unsigned device_count(void) { return ndevices; }
+
+const struct device *device_at(unsigned i) { return i < ndevices ? &devices[i] : NULL; }
+
+int device_add_compatible(struct device *dev, const char *compat)
+{
+    size_t n = strlen(compat) + 1;
+    if (n > sizeof dev->compatible - dev->compatible_len)
+        return -ENOSPC;
+    memcpy(dev->compatible + dev->compatible_len, compat, n);
+    dev->compatible_len += n;
+    return 0;
+}
+
+/* First driver with a table entry equal to one of the device's strings;
+ * the device's list is walked first, so its most specific string wins. */
+static const struct driver *match(const struct device *dev)
+{
+    for (unsigned pos = 0; pos < dev->compatible_len;) {
+        const char *c = dev->compatible + pos;
+        for (const struct driver *drv = __drivers_start; drv < __drivers_end; drv++)
+            for (const char *const *t = drv->compatible; *t; t++)
+                if (strcmp(*t, c) == 0)
+                    return drv;
+        pos += strlen(c) + 1;
+    }
+    return NULL;
+}
+
+int device_map(struct device *dev)
+{
+    if (dev->space != DEV_MMIO)
+        return 0;
+    dev->regs = hal_ioremap(dev->base, dev->size);
+    return dev->regs ? 0 : -ENOMEM;
+}
+
+int device_add(const struct device *desc)
+{
+    const struct driver *drv = match(desc);
+    if (!drv)
+        return -ENODEV;
+    if (ndevices == MAX_DEVICES) {
+        pr_warn("driver: device table full, %s not added", desc->name);
+        return -ENOSPC;
+    }
+    struct device *dev = &devices[ndevices];
+    *dev = *desc;
+    int err = drv->probe(dev);
+    if (err) {
+        pr_warn("driver: %s: %s probe failed (%s)", dev->name, drv->name, errno_name(err));
+        return err;
+    }
+    dev->driver = drv;
+    ndevices++;
+    return 0;
+}

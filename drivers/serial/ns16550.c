@@ -1,0 +1,66 @@
+/**
+ * @file ns16550.c
+ * @brief 8250/16550-compatible UART driver (port-mapped COM1 or MMIO).
+ *
+ * Register access goes through the bus accessors, so the same code drives
+ * the PC's COM1 at port 0x3f8 and a device-tree "ns16550a" with reg-shift.
+ * Polled; programmed for 115200 8N1 with FIFOs.
+ */
+#include <kernel/console.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+
+#define RBR 0 /* receive buffer (read), THR transmit holding (write), DLL with DLAB */
+#define IER 1 /* interrupt enable, DLM with DLAB */
+#define FCR 2
+#define LCR 3
+#define MCR 4
+#define LSR 5
+#define SCR 7
+#define LCR_DLAB 0x80
+#define LCR_8N1 0x03
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+
+static void ns16550_putc(struct device *dev, char c)
+{
+    while (!(dev_read8(dev, LSR) & LSR_THRE))
+        ;
+    dev_write8(dev, RBR, (uint8_t)c);
+}
+
+static int ns16550_getc(struct device *dev)
+{
+    if (!(dev_read8(dev, LSR) & LSR_DR))
+        return -1;
+    return dev_read8(dev, RBR);
+}
+
+static int ns16550_probe(struct device *dev)
+{
+    if (dev->space == DEV_NONE || dev->size < (8u << dev->reg_shift))
+        return -EINVAL;
+    int err = device_map(dev);
+    if (err)
+        return err;
+    /* Is anything there? The scratch register holds what we write. */
+    dev_write8(dev, SCR, 0x5a);
+    if (dev_read8(dev, SCR) != 0x5a)
+        return -ENODEV;
+    dev_write8(dev, IER, 0x00);           /* polled for now */
+    dev_write8(dev, LCR, LCR_DLAB);
+    dev_write8(dev, RBR, 0x01);           /* divisor 1: 115200 baud from 1.8432 MHz */
+    dev_write8(dev, IER, 0x00);
+    dev_write8(dev, LCR, LCR_8N1);
+    dev_write8(dev, FCR, 0xc7);           /* FIFOs on and cleared, 14-byte trigger */
+    dev_write8(dev, MCR, 0x03);           /* DTR, RTS */
+    pr_info("ns16550: %s at %s %#lx%s", dev->name, dev->space == DEV_PIO ? "port" : "mmio",
+            (unsigned long)dev->base, dev->is_stdout ? ", console" : "");
+    if (dev->is_stdout)
+        return console_register(&(struct console){"ns16550", dev, ns16550_putc, ns16550_getc});
+    return 0;
+}
+
+static const char *const ns16550_compat[] = {"ns16550a", "ns16550", "ns8250", NULL};
+DRIVER(ns16550_driver, .name = "ns16550", .compatible = ns16550_compat, .probe = ns16550_probe);

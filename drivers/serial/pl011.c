@@ -1,0 +1,58 @@
+/**
+ * @file pl011.c
+ * @brief Arm PrimeCell UART (PL011) driver (Arm DDI 0183).
+ *
+ * Polled transmit and receive. The UART is left at the baud rate firmware
+ * (or QEMU) chose; we only make sure it is enabled with FIFOs and 8N1.
+ */
+#include <kernel/console.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_LCR_H 0x2c
+#define UART_CR 0x30
+#define UART_IMSC 0x38
+#define FR_RXFE (1u << 4)
+#define FR_TXFF (1u << 5)
+#define LCR_FEN (1u << 4)
+#define LCR_WLEN8 (3u << 5)
+#define CR_UARTEN (1u << 0)
+#define CR_TXE (1u << 8)
+#define CR_RXE (1u << 9)
+
+static void pl011_putc(struct device *dev, char c)
+{
+    while (dev_read32(dev, UART_FR) & FR_TXFF)
+        ;
+    dev_write32(dev, UART_DR, (uint8_t)c);
+}
+
+static int pl011_getc(struct device *dev)
+{
+    if (dev_read32(dev, UART_FR) & FR_RXFE)
+        return -1;
+    return (int)(dev_read32(dev, UART_DR) & 0xff);
+}
+
+static int pl011_probe(struct device *dev)
+{
+    if (dev->space != DEV_MMIO || dev->size < 0x48)
+        return -EINVAL;
+    int err = device_map(dev);
+    if (err)
+        return err;
+    dev_write32(dev, UART_IMSC, 0);                    /* polled for now */
+    dev_write32(dev, UART_LCR_H, LCR_FEN | LCR_WLEN8);
+    dev_write32(dev, UART_CR, CR_UARTEN | CR_TXE | CR_RXE);
+    pr_info("pl011: %s at %#lx%s", dev->name, (unsigned long)dev->base,
+            dev->is_stdout ? ", console" : "");
+    if (dev->is_stdout)
+        return console_register(&(struct console){"pl011", dev, pl011_putc, pl011_getc});
+    return 0;
+}
+
+static const char *const pl011_compat[] = {"arm,pl011", NULL};
+DRIVER(pl011_driver, .name = "pl011", .compatible = pl011_compat, .probe = pl011_probe);

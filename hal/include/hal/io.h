@@ -1,0 +1,30 @@
+/**
+ * @file hal/io.h
+ * @brief Port I/O for drivers of devices that live in an I/O port space.
+ *
+ * x86 has a separate 64 KiB port space (in/out instructions); aarch64 has
+ * none. Drivers reach registers through the bus accessors in
+ * kernel/driver.h, which call these for port-mapped devices.
+ */
+#ifndef HAL_IO_H
+#define HAL_IO_H
+
+#include <stdint.h>
+
+/** @brief 1 if this architecture has an I/O port space, else 0. */
+int hal_has_pio(void);
+
+/** @brief Read a byte from I/O port @p port (all-ones without a port space). */
+uint8_t hal_pio_read8(uint16_t port);
+/** @brief Read a 16-bit word from I/O port @p port (all-ones without a port space). */
+uint16_t hal_pio_read16(uint16_t port);
+/** @brief Read a 32-bit word from I/O port @p port (all-ones without a port space). */
+uint32_t hal_pio_read32(uint16_t port);
+/** @brief Write a byte to I/O port @p port (ignored without a port space). */
+void hal_pio_write8(uint16_t port, uint8_t v);
+/** @brief Write a 16-bit word to I/O port @p port (ignored without a port space). */
+void hal_pio_write16(uint16_t port, uint16_t v);
+/** @brief Write a 32-bit word to I/O port @p port (ignored without a port space). */
+void hal_pio_write32(uint16_t port, uint32_t v);
+
+#endif
