@@ -12,10 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BOOT_MAX_MEM_RANGES 64
-#define BOOT_CMDLINE_MAX 256
-#define BOOT_NAME_MAX 64
-#define BOOT_RSDP_MAX 36
+#define BOOT_MAX_MEM_RANGES 64 /**< entries in each of boot_info's range lists */
+#define BOOT_CMDLINE_MAX 256    /**< bytes of command line kept, NUL included */
+#define BOOT_NAME_MAX 64        /**< bytes of loader name / stdout path kept */
+#define BOOT_RSDP_MAX 36        /**< an ACPI 2.0+ RSDP is 36 bytes */
 
 /** @brief Kind of a physical memory range. */
 enum mem_type {
@@ -28,8 +28,8 @@ enum mem_type {
 
 /** @brief One physical range [base, base + size). */
 struct mem_range {
-    uint64_t base;
-    uint64_t size;
+    uint64_t base; /**< first byte */
+    uint64_t size; /**< bytes, never 0 */
     uint32_t type; /**< enum mem_type */
 };
 
@@ -40,16 +40,16 @@ struct boot_info {
     char cmdline[BOOT_CMDLINE_MAX];            /**< kernel command line, "" if none */
 
     struct mem_range mem[BOOT_MAX_MEM_RANGES]; /**< RAM as the loader reported it */
-    unsigned mem_count;
+    unsigned mem_count;                        /**< entries used in mem[] */
     struct mem_range reserved[BOOT_MAX_MEM_RANGES]; /**< ranges inside RAM not to touch */
-    unsigned reserved_count;
+    unsigned reserved_count;                   /**< entries used in reserved[] */
 
     uint64_t kernel_phys;     /**< physical start of the kernel image */
     uint64_t kernel_size;     /**< bytes, including .bss */
     uint64_t dtb_phys;        /**< device tree blob, 0 if none */
-    uint64_t dtb_size;
+    uint64_t dtb_size;        /**< the blob's totalsize, 0 if none */
     uint64_t initrd_phys;     /**< initial ramdisk / first module, 0 if none */
-    uint64_t initrd_size;
+    uint64_t initrd_size;     /**< bytes, 0 if none */
     char stdout_path[BOOT_NAME_MAX]; /**< DT /chosen/stdout-path without options */
     uint8_t rsdp[BOOT_RSDP_MAX];     /**< copy of the ACPI RSDP (Multiboot2 gives a copy) */
     size_t rsdp_len;                 /**< 0 if none */

@@ -25,8 +25,8 @@ enum dev_space {
     DEV_PIO,      /**< I/O ports: base is the first port */
 };
 
-#define DEV_NAME_MAX 48
-#define DEV_COMPAT_MAX 128
+#define DEV_NAME_MAX 48    /**< bytes of device name kept */
+#define DEV_COMPAT_MAX 128 /**< bytes of compatible list kept */
 
 /** @brief One device as a bus describes it, plus what its driver keeps. */
 struct device {
@@ -73,10 +73,12 @@ int device_add(const struct device *dev);
 /** @brief Map a DEV_MMIO device's registers (dev->regs); 0 or -ENOMEM. */
 int device_map(struct device *dev);
 
-/** @brief Number of bound devices and the i-th one (NULL past the end). */
+/** @brief Number of devices bound to a driver. */
 unsigned device_count(void);
+/** @brief The @p i-th bound device, NULL past the end. */
 const struct device *device_at(unsigned i);
 
+/** @brief Read 8-bit register number @p reg (spaced 1 << reg_shift apart). */
 static inline uint8_t dev_read8(const struct device *d, unsigned reg)
 {
     unsigned off = reg << d->reg_shift;
@@ -85,6 +87,7 @@ static inline uint8_t dev_read8(const struct device *d, unsigned reg)
     return d->regs[off];
 }
 
+/** @brief Write 8-bit register number @p reg. */
 static inline void dev_write8(const struct device *d, unsigned reg, uint8_t v)
 {
     unsigned off = reg << d->reg_shift;
@@ -102,6 +105,7 @@ static inline uint32_t dev_read32(const struct device *d, unsigned off)
     return *(volatile uint32_t *)(d->regs + off);
 }
 
+/** @brief Write the 32-bit register at byte offset @p off. */
 static inline void dev_write32(const struct device *d, unsigned off, uint32_t v)
 {
     if (d->space == DEV_PIO)

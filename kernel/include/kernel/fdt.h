@@ -184,21 +184,21 @@ int fdt_find_compatible(const struct fdt *fdt, int start, const char *compat);
 int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle);
 
 /**
- * @brief #address-cells that @p node gives its children's reg (default 2).
+ * @brief \#address-cells that @p node gives its children's reg (default 2).
  * @retval -EINVAL the property is not one cell or exceeds 4
  */
 int fdt_addr_cells(const struct fdt *fdt, int node);
 
 /**
- * @brief #size-cells that @p node gives its children's reg (default 1).
+ * @brief \#size-cells that @p node gives its children's reg (default 1).
  * @retval -EINVAL the property is not one cell or exceeds 4
  */
 int fdt_size_cells(const struct fdt *fdt, int node);
 
 /**
  * @brief Entry @p index of @p node's "reg", decoded with its parent's
- *        #address-cells (1 or 2) and #size-cells (0, 1 or 2; 0 gives size 0,
- *        as for /cpus/cpu@N). Addresses are the parent bus's; no "ranges"
+ *        \#address-cells (1 or 2) and \#size-cells (0, 1 or 2; 0 gives size 0,
+ *        as for /cpus/cpu\@N). Addresses are the parent bus's; no "ranges"
  *        translation is applied.
  * @retval 0 *base and *size set
  * @retval -ENOENT no reg, @p index past its last entry, or @p node is the root
