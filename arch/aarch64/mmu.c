@@ -28,6 +28,8 @@
 #include <hal/mmu.h>
 #include <kernel/errno.h>
 #include <kernel/iowindow.h>
+#include <kernel/memmap.h>
+#include <kernel/pagetable.h>
 #include <stdint.h>
 
 #define PT_VALID (1ULL << 0)
@@ -67,6 +69,8 @@ static uint64_t mmio_tags[MMIO_SLOTS];  /* see kernel/iowindow.h */
 
 /* Physical address of the image; set before the MMU is on (see a64_mmu_enable). */
 static uint64_t kernel_phys;
+/* Set once hal_mmu_init() has switched to tables from the page allocator. */
+static int kernel_tables;
 
 extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
 
@@ -221,6 +225,8 @@ int hal_direct_mapped(uint64_t pa, uint64_t len)
 {
     if (len == 0 || pa + len < pa || pa + len > ARCH_DIRECT_MAP_SIZE)
         return 0;
+    if (kernel_tables)
+        return pt_direct_mapped(pa, len);
     for (uint64_t a = pa & ~(SZ_2M - 1); a < pa + len; a += SZ_2M) {
         uint64_t l1e = dmap_l1[IDX(a, L1_SHIFT)];
         if (!(l1e & PT_VALID))
@@ -234,6 +240,9 @@ int hal_direct_mapped(uint64_t pa, uint64_t len)
 uint64_t hal_virt_to_phys(const void *va)
 {
     uintptr_t a = (uintptr_t)va;
+    uint64_t pa;
+    if (kernel_tables)
+        return hal_mmu_translate(hal_kernel_aspace(), a, &pa, NULL) ? (uint64_t)-1 : pa;
     if (a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end)
         return a - KERNEL_VIRT_BASE + kernel_phys;
     if (a >= ARCH_DIRECT_MAP_BASE && a - ARCH_DIRECT_MAP_BASE < ARCH_DIRECT_MAP_SIZE &&
@@ -252,12 +261,48 @@ void *hal_ioremap(uint64_t pa, size_t size)
     long s = iowindow_claim(mmio_tags, MMIO_SLOTS, first, SZ_2M, n > MMIO_SLOTS ? 0 : n, &fresh);
     if (s < 0)
         return NULL;
-    if (fresh) {
+    if (fresh && kernel_tables) {
+        int err = hal_mmu_map(hal_kernel_aspace(), A64_MMIO_BASE + s * SZ_2M, first, n * SZ_2M,
+                              MMU_DEVICE | MMU_WRITE | MMU_LARGE);
+        if (err)
+            return NULL;
+    } else if (fresh) {
         for (uint64_t i = 0; i < n; i++)
             mmio_l2[s + i] = (first + i * SZ_2M) | BLOCK_DEVICE;
         __asm__ volatile("dsb ishst; isb" ::: "memory");
     }
     return (void *)(uintptr_t)(A64_MMIO_BASE + s * SZ_2M + (pa - first));
+}
+
+/*
+ * The boot tables above were built before any allocator existed. Now build
+ * the kernel's own in pages from the buddy allocator: the image with W^X,
+ * every RAM range of the DTB in the direct map, the MMIO window as it is;
+ * then point TTBR1 at them. The new tables map every address the CPU is
+ * using now to the same place, so the switch needs no break-before-make,
+ * only a full TLB invalidate afterwards.
+ */
+int hal_mmu_init(const struct boot_info *bi)
+{
+    struct hal_aspace *as = hal_kernel_aspace();
+    struct mem_range ram[BOOT_MAX_MEM_RANGES];
+    int n = memmap_free_ranges(bi->mem, bi->mem_count, NULL, 0, ram, BOOT_MAX_MEM_RANGES);
+    as->root = pt_alloc_table();
+    int err = as->root ? pt_map_image(as, kernel_phys) : -ENOMEM;
+    for (int i = 0; !err && i < n; i++)
+        if (ram[i].base + ram[i].size <= ARCH_DIRECT_MAP_SIZE)
+            err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
+                              MMU_WRITE | MMU_LARGE);
+    if (!err)
+        err = iowindow_map_all(mmio_tags, MMIO_SLOTS, A64_MMIO_BASE, SZ_2M, as);
+    if (err) {
+        as->root = 0; /* stay on the boot tables; the pages used are lost */
+        return err;
+    }
+    __asm__ volatile("dsb ishst; msr ttbr1_el1, %0; isb; tlbi vmalle1; dsb nsh; isb"
+                     : : "r"(as->root) : "memory");
+    kernel_tables = 1;
+    return 0;
 }
 
 /** The early console's address while the MMU is on (slot 0 of the window). */

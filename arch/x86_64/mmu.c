@@ -11,7 +11,10 @@
  * pages are read-only for the kernel too.
  */
 #include <hal/mmu.h>
+#include <kernel/errno.h>
 #include <kernel/iowindow.h>
+#include <kernel/memmap.h>
+#include <kernel/pagetable.h>
 #include <stdint.h>
 
 #define PTE_P (1ULL << 0)
@@ -31,11 +34,16 @@ extern uint64_t boot_pml4[512], boot_pdpt_k[512];
 extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
 
 static table_t kimg_pt, mmio_pd;
+/* Set once hal_mmu_init() has switched to tables from the page allocator. */
+static int kernel_tables;
 static uint64_t mmio_tags[MMIO_SLOTS];   /* see kernel/iowindow.h */
 
 uint64_t hal_virt_to_phys(const void *va)
 {
     uintptr_t a = (uintptr_t)va;
+    uint64_t pa;
+    if (kernel_tables)
+        return hal_mmu_translate(hal_kernel_aspace(), a, &pa, NULL) ? (uint64_t)-1 : pa;
     if (a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end)
         return a - KERNEL_VIRT_BASE + X64_KERNEL_PHYS;
     if (a >= ARCH_DIRECT_MAP_BASE && a - ARCH_DIRECT_MAP_BASE < DMAP_LIMIT)
@@ -45,6 +53,8 @@ uint64_t hal_virt_to_phys(const void *va)
 
 int hal_direct_mapped(uint64_t pa, uint64_t len)
 {
+    if (kernel_tables)
+        return pt_direct_mapped(pa, len);
     return len != 0 && pa + len >= pa && pa + len <= DMAP_LIMIT;
 }
 
@@ -85,8 +95,58 @@ void *hal_ioremap(uint64_t pa, size_t size)
     long s = iowindow_claim(mmio_tags, MMIO_SLOTS, first, SZ_2M, n > MMIO_SLOTS ? 0 : n, &fresh);
     if (s < 0)
         return NULL;
-    if (fresh) /* uncached: PCD|PWT select PAT entry 3 (UC) with the power-on PAT */
+    if (fresh && kernel_tables) {
+        if (hal_mmu_map(hal_kernel_aspace(), X64_MMIO_BASE + s * SZ_2M, first, n * SZ_2M,
+                        MMU_DEVICE | MMU_WRITE | MMU_LARGE))
+            return NULL;
+    } else if (fresh) { /* uncached: PCD|PWT select PAT entry 3 (UC) with the power-on PAT */
         for (uint64_t i = 0; i < n; i++)
             mmio_pd[s + i] = (first + i * SZ_2M) | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_NX;
+        flush_tlb();
+    }
     return (void *)(uintptr_t)(X64_MMIO_BASE + s * SZ_2M + (pa - first));
+}
+
+/*
+ * What the direct map covers: all of the low 4 GiB, as the boot map did
+ * (firmware keeps ACPI tables in "reserved" ranges there, indistinguishable
+ * from MMIO by type), then every RAM or ACPI range above. MMIO holes mapped
+ * this way are write-back in the page tables, but the firmware's MTRRs make
+ * them uncacheable, and the effective type is the stricter of the two.
+ */
+static int direct_map_ranges(const struct boot_info *bi, struct mem_range *out, unsigned max)
+{
+    struct mem_range want[BOOT_MAX_MEM_RANGES + 1];
+    unsigned n = 0;
+    want[n++] = (struct mem_range){0, DMAP_LIMIT, MEM_USABLE};
+    for (unsigned i = 0; i < bi->mem_count; i++) {
+        const struct mem_range *r = &bi->mem[i];
+        if ((r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS) &&
+            r->base >= DMAP_LIMIT)
+            want[n++] = (struct mem_range){r->base, r->size, MEM_USABLE};
+    }
+    return memmap_free_ranges(want, n, NULL, 0, out, max);
+}
+
+/* Build the kernel's own tables (see arch/aarch64/mmu.c for the same step)
+ * and load CR3 with them; the boot tables in entry.S are then unused. */
+int hal_mmu_init(const struct boot_info *bi)
+{
+    struct hal_aspace *as = hal_kernel_aspace();
+    struct mem_range ram[BOOT_MAX_MEM_RANGES];
+    int n = direct_map_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
+    as->root = pt_alloc_table();
+    int err = as->root ? pt_map_image(as, X64_KERNEL_PHYS) : -ENOMEM;
+    for (int i = 0; !err && i < n; i++)
+        err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
+                          MMU_WRITE | MMU_LARGE);
+    if (!err)
+        err = iowindow_map_all(mmio_tags, MMIO_SLOTS, X64_MMIO_BASE, SZ_2M, as);
+    if (err) {
+        as->root = 0; /* stay on the boot tables; the pages used are lost */
+        return err;
+    }
+    __asm__ volatile("mov %0, %%cr3" : : "r"(as->root) : "memory");
+    kernel_tables = 1;
+    return 0;
 }

@@ -52,5 +52,7 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
             kprintf("x86_64: Multiboot2 info at %#x rejected (%s); continuing with what was read\n",
                     info, errno_name(err));
     }
+    /* Real-mode IVT, BIOS data, EBDA, option ROMs: never hand them out. */
+    boot_add_range(bi->reserved, &bi->reserved_count, 0, 1u << 20, MEM_RESERVED);
     kmain(bi);
 }

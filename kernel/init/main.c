@@ -6,11 +6,14 @@
  * in-kernel tests (ktest mode) or the serial shell.
  */
 #include <hal/cpu.h>
+#include <hal/mmu.h>
 #include <hal/platform.h>
+#include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
+#include <kernel/pmm.h>
 #include <kernel/string.h>
 
 __attribute__((noreturn)) void shell_run(void);
@@ -50,12 +53,28 @@ static void parse_cmdline(const char *cmdline)
     }
 }
 
+/* Physical allocator, then the kernel's own page tables (which map all RAM,
+ * so RAM the boot map did not reach can join the allocator). */
+static void mm_init(const struct boot_info *bi)
+{
+    if (pmm_init(bi) != 0) {
+        pr_err("mm: no memory map, so no page allocator or heap; only the shell runs");
+        return;
+    }
+    int err = hal_mmu_init(bi);
+    if (err)
+        pr_err("mmu: cannot build the kernel page tables (%s); staying on the boot tables",
+               errno_name(err));
+    pmm_add_deferred();
+}
+
 void kmain(struct boot_info *bi)
 {
     pr_info("kernel %s (%s) booting via %s%s%s", KERNEL_VERSION, hal_arch_name(), bi->protocol,
             bi->bootloader[0] ? " from " : "", bi->bootloader);
     pr_info("command line: '%s'", bi->cmdline);
     parse_cmdline(bi->cmdline);
+    mm_init(bi);
 
     if (ktest_mode) {
         int failed = ktest_run_all();

@@ -28,6 +28,7 @@ const char *errno_name(int err)
     case EOVERFLOW: return "EOVERFLOW";
     case ENOTSUP: return "ENOTSUP";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EALREADY: return "EALREADY";
     default: return "E?";
     }
 }

@@ -14,6 +14,7 @@
 #define HAL_MMU_H
 
 #include <arch/memlayout.h>
+#include <hal/platform.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,61 @@ uint64_t hal_virt_to_phys(const void *va);
  * @return the virtual address of @p pa, or NULL if the MMIO window is full.
  */
 void *hal_ioremap(uint64_t pa, size_t size);
+
+/** @name Mapping attributes for hal_mmu_map() and hal_mmu_protect()
+ *  Every mapping is readable; the rest is opt-in, so the default is R+NX. */
+/** @{ */
+#define MMU_WRITE (1u << 0)  /**< writable */
+#define MMU_EXEC (1u << 1)   /**< executable (never together with MMU_DEVICE) */
+#define MMU_DEVICE (1u << 2) /**< device memory: uncached, no speculation, never executable */
+#define MMU_LARGE (1u << 3)  /**< map: 2 MiB blocks where VA, PA and size allow */
+/** @} */
+
+/** @brief An address space: one set of translation tables (opaque). */
+struct hal_aspace;
+
+/** @brief The kernel's address space (the upper half on both arches). */
+struct hal_aspace *hal_kernel_aspace(void);
+
+/**
+ * @brief Replace the boot translation tables with tables the kernel owns:
+ *        the image with W^X, a direct map of all RAM in @p bi, the MMIO window.
+ *
+ * Called once by kmain after pmm_init(); table pages come from pmm_alloc().
+ * @return 0, or -ENOMEM (the kernel keeps running on the boot tables)
+ */
+int hal_mmu_init(const struct boot_info *bi);
+
+/**
+ * @brief Map [va, va + size) to [pa, pa + size) with MMU_* attributes @p prot.
+ * @retval 0 mapped (TLB maintenance done)
+ * @retval -EINVAL va, pa or size not page-aligned, size 0, or va not in @p as
+ * @retval -EEXIST part of the range is already mapped (nothing is changed)
+ * @retval -ENOMEM no page for a table (what was mapped is unmapped again)
+ */
+int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot);
+
+/**
+ * @brief Unmap [va, va + size); unmapped pages in the range are skipped. A
+ *        block that is only partly unmapped is split first.
+ * @retval 0 @retval -EINVAL misaligned @retval -ENOMEM no page to split a block
+ */
+int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size);
+
+/**
+ * @brief Change the attributes of every page in [va, va + size).
+ * @retval 0 @retval -EINVAL misaligned @retval -ENOENT a page in the range is
+ *         not mapped (pages before it are already changed)
+ * @retval -ENOMEM no page to split a block
+ */
+int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot);
+
+/**
+ * @brief Look up @p va.
+ * @param pa receives the physical address of @p va (not just its page)
+ * @param prot if not NULL, receives the MMU_* attributes
+ * @retval 0 @retval -ENOENT not mapped
+ */
+int hal_mmu_translate(struct hal_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
 
 #endif

@@ -64,6 +64,9 @@
 #ifndef ETIMEDOUT
 #define ETIMEDOUT 110
 #endif
+#ifndef EALREADY
+#define EALREADY 114
+#endif
 
 /** @brief Short name of an error code ("EINVAL"); accepts e or -e. */
 const char *errno_name(int err);

@@ -23,4 +23,14 @@
 long iowindow_claim(uint64_t *tags, unsigned nslots, uint64_t first, uint64_t chunk,
                     unsigned n, int *fresh);
 
+struct hal_aspace;
+
+/**
+ * @brief Map every claimed slot into @p as (device memory, 2 MiB blocks):
+ *        how the arch carries its MMIO window over to new tables.
+ * @param base virtual address of slot 0
+ */
+int iowindow_map_all(const uint64_t *tags, unsigned nslots, uintptr_t base, uint64_t chunk,
+                     struct hal_aspace *as);
+
 #endif

@@ -3,6 +3,8 @@
  * @brief x86_64 virtual address layout (4-level paging).
  *
  *   0xffff800000000000  direct map of physical memory (PML4[256])
+ *   0xffffc90000000000  vmalloc: large allocations and kernel stacks, each
+ *                       with an unmapped guard page (1 TiB)
  *   0xffffffff40000000  MMIO window, 2 MiB uncached pages (PDPT[509])
  *   0xffffffff80000000  kernel image, 4 KiB pages with W^X (PML4[511],
  *                       PDPT[510]); loaded at physical 2 MiB
@@ -10,7 +12,10 @@
 #ifndef ARCH_X64_MEMLAYOUT_H
 #define ARCH_X64_MEMLAYOUT_H
 
+#define ARCH_KERNEL_VA_LO 0xffff800000000000ULL /* the upper half */
 #define ARCH_DIRECT_MAP_BASE 0xffff800000000000ULL
+#define ARCH_VMALLOC_BASE 0xffffc90000000000ULL
+#define ARCH_VMALLOC_SIZE (1ULL << 40)
 #define X64_MMIO_BASE 0xffffffff40000000ULL
 #define X64_MMIO_SIZE (1ULL << 30)
 /** Physical address GRUB loads the image at (the ELF's LMA). */

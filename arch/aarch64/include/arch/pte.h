@@ -1,0 +1,89 @@
+/**
+ * @file arch/pte.h
+ * @brief aarch64 translation table descriptors (4 KiB granule, VMSAv8-64) for
+ *        the portable page-table walker in kernel/mm/pagetable.c.
+ *
+ * Levels are numbered 0 (top, 512 GiB per entry) to 3 (4 KiB pages); blocks
+ * exist at level 1 (1 GiB) and 2 (2 MiB). MAIR index 0 is Device-nGnRnE,
+ * index 1 Normal write-back (set up by mmu.c).
+ */
+#ifndef ARCH_A64_PTE_H
+#define ARCH_A64_PTE_H
+
+#include <hal/mmu.h>
+#include <stdint.h>
+
+#define A64_PT_VALID (1ULL << 0)
+#define A64_PT_TABLE (1ULL << 1)   /* levels 0-2: table; level 3: page */
+#define A64_PT_ATTR(i) ((uint64_t)(i) << 2)
+#define A64_PT_AP_RO (1ULL << 7)
+#define A64_PT_SH_INNER (3ULL << 8)
+#define A64_PT_AF (1ULL << 10)
+#define A64_PT_PXN (1ULL << 53)
+#define A64_PT_UXN (1ULL << 54)
+#define A64_PT_ADDR 0x0000fffffffff000ULL
+#define A64_MAIR_DEVICE 0
+#define A64_MAIR_NORMAL 1
+
+/** Descriptor of a next-level table at @p pa. */
+static inline uint64_t arch_pte_table(uint64_t pa)
+{
+    return pa | A64_PT_VALID | A64_PT_TABLE;
+}
+
+/** Leaf (page at level 3, block at 1-2) mapping @p pa with MMU_* @p prot. */
+static inline uint64_t arch_pte_leaf(uint64_t pa, unsigned prot, int level)
+{
+    uint64_t e = pa | A64_PT_VALID | A64_PT_AF | A64_PT_UXN | (level == 3 ? A64_PT_TABLE : 0);
+    if (prot & MMU_DEVICE)
+        e |= A64_PT_ATTR(A64_MAIR_DEVICE);
+    else
+        e |= A64_PT_ATTR(A64_MAIR_NORMAL) | A64_PT_SH_INNER;
+    if (!(prot & MMU_WRITE))
+        e |= A64_PT_AP_RO;
+    if (!(prot & MMU_EXEC) || (prot & MMU_DEVICE))
+        e |= A64_PT_PXN;
+    return e;
+}
+
+static inline int arch_pte_valid(uint64_t e) { return (e & A64_PT_VALID) != 0; }
+
+/** Whether a valid entry at @p level points to a table (not a block or page). */
+static inline int arch_pte_is_table(uint64_t e, int level)
+{
+    return level < 3 && (e & A64_PT_TABLE);
+}
+
+static inline uint64_t arch_pte_addr(uint64_t e) { return e & A64_PT_ADDR; }
+
+/** The MMU_* bits a leaf grants. */
+static inline unsigned arch_pte_prot(uint64_t e)
+{
+    unsigned prot = 0;
+    if (!(e & A64_PT_AP_RO))
+        prot |= MMU_WRITE;
+    if (!(e & A64_PT_PXN))
+        prot |= MMU_EXEC;
+    if (((e >> 2) & 7) == A64_MAIR_DEVICE)
+        prot |= MMU_DEVICE;
+    return prot;
+}
+
+/** Make table writes visible to the walker before a mapping is used. */
+static inline void arch_pte_sync(void)
+{
+    __asm__ volatile("dsb ishst; isb" ::: "memory");
+}
+
+/** Drop any TLB entry for the page at @p va (all ASIDs, inner shareable). */
+static inline void arch_tlb_flush_page(uintptr_t va)
+{
+    __asm__ volatile("dsb ishst; tlbi vaae1is, %0; dsb ish; isb" : : "r"((va >> 12) & ((1ULL << 44) - 1))
+                     : "memory");
+}
+
+/** Whether the walker may change a valid entry in place (x86) or must first
+ *  invalidate it and flush (Arm's break-before-make). */
+#define ARCH_NEEDS_BBM 1
+
+#endif

@@ -1,0 +1,71 @@
+/**
+ * @file arch/pte.h
+ * @brief x86_64 4-level paging entries for the portable page-table walker in
+ *        kernel/mm/pagetable.c.
+ *
+ * Levels are numbered 0 (PML4) to 3 (page table); large pages exist at
+ * level 1 (1 GiB) and 2 (2 MiB). Device memory is PCD|PWT, which selects
+ * PAT entry 3 (UC) with the power-on PAT.
+ */
+#ifndef ARCH_X64_PTE_H
+#define ARCH_X64_PTE_H
+
+#include <hal/mmu.h>
+#include <stdint.h>
+
+#define X64_PTE_P (1ULL << 0)
+#define X64_PTE_W (1ULL << 1)
+#define X64_PTE_PWT (1ULL << 3)
+#define X64_PTE_PCD (1ULL << 4)
+#define X64_PTE_PS (1ULL << 7)
+#define X64_PTE_NX (1ULL << 63)
+#define X64_PTE_ADDR 0x000ffffffffff000ULL
+
+static inline uint64_t arch_pte_table(uint64_t pa)
+{
+    return pa | X64_PTE_P | X64_PTE_W; /* permissions are decided at the leaf */
+}
+
+static inline uint64_t arch_pte_leaf(uint64_t pa, unsigned prot, int level)
+{
+    uint64_t e = pa | X64_PTE_P | (level < 3 ? X64_PTE_PS : 0);
+    if (prot & MMU_WRITE)
+        e |= X64_PTE_W;
+    if (!(prot & MMU_EXEC) || (prot & MMU_DEVICE))
+        e |= X64_PTE_NX;
+    if (prot & MMU_DEVICE)
+        e |= X64_PTE_PCD | X64_PTE_PWT;
+    return e;
+}
+
+static inline int arch_pte_valid(uint64_t e) { return (e & X64_PTE_P) != 0; }
+
+static inline int arch_pte_is_table(uint64_t e, int level)
+{
+    return level < 3 && !(e & X64_PTE_PS);
+}
+
+static inline uint64_t arch_pte_addr(uint64_t e) { return e & X64_PTE_ADDR; }
+
+static inline unsigned arch_pte_prot(uint64_t e)
+{
+    unsigned prot = 0;
+    if (e & X64_PTE_W)
+        prot |= MMU_WRITE;
+    if (!(e & X64_PTE_NX))
+        prot |= MMU_EXEC;
+    if (e & X64_PTE_PCD)
+        prot |= MMU_DEVICE;
+    return prot;
+}
+
+static inline void arch_pte_sync(void) { __asm__ volatile("" ::: "memory"); }
+
+static inline void arch_tlb_flush_page(uintptr_t va)
+{
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+#define ARCH_NEEDS_BBM 0
+
+#endif

@@ -1,0 +1,93 @@
+/**
+ * @file kernel/buddy.h
+ * @brief Binary buddy allocator over page frame numbers.
+ *
+ * Pure bookkeeping: it never touches the pages it manages, only an array of
+ * struct page (one per frame in [base_pfn, base_pfn + npages)), so the same
+ * code runs in the kernel (kernel/mm/pmm.c) and in host unit tests.
+ *
+ * Blocks of 2^order pages, order 0..BUDDY_MAX_ORDER, aligned to their size
+ * in absolute frame numbers, so a block's buddy is pfn ^ (1 << order).
+ * Allocation and free are O(BUDDY_MAX_ORDER): a free list per order (doubly
+ * linked through struct page, so unlinking a buddy during a merge is O(1)).
+ *
+ * Invariant: only the first page of a block (its head) has state PAGE_FREE or
+ * PAGE_USED and a meaningful order; the other pages are PAGE_TAIL. Frames that
+ * were never handed to the allocator stay PAGE_RESERVED and are never merged.
+ */
+#ifndef KERNEL_BUDDY_H
+#define KERNEL_BUDDY_H
+
+#include <stdint.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ULL << PAGE_SHIFT)
+#define BUDDY_MAX_ORDER 10      /**< largest block: 1024 pages = 4 MiB */
+#define BUDDY_NONE 0xffffffffu  /**< end of a free list */
+
+/** @brief What a frame is to the allocator. */
+enum page_state {
+    PAGE_RESERVED = 0, /**< not managed (firmware, kernel image, holes) */
+    PAGE_FREE,         /**< head of a free block */
+    PAGE_USED,         /**< head of an allocated block */
+    PAGE_TAIL,         /**< inside a block, not its head */
+};
+
+/** @brief Per-frame metadata (16 bytes). */
+struct page {
+    uint8_t state;    /**< enum page_state */
+    uint8_t order;    /**< block order, valid on heads */
+    uint16_t flags;   /**< owner-defined (e.g. which allocator holds it) */
+    uint32_t next;    /**< free list: index of the next free head, or BUDDY_NONE */
+    union {
+        uint32_t prev;  /**< free list: index of the previous free head */
+        void *owner;    /**< allocated: owner-defined (a slab, a vmalloc area) */
+    };
+};
+
+/** @brief One buddy allocator instance. */
+struct buddy {
+    uint64_t base_pfn;                             /**< frame of pages[0] */
+    uint64_t npages;                               /**< frames covered */
+    struct page *pages;                            /**< npages entries */
+    uint32_t free_head[BUDDY_MAX_ORDER + 1];       /**< first free head per order */
+    uint64_t free_blocks[BUDDY_MAX_ORDER + 1];     /**< free blocks per order */
+    uint64_t free_pages;                           /**< sum of free blocks' pages */
+    uint64_t managed_pages;                        /**< frames ever added */
+};
+
+/**
+ * @brief Set up an allocator for frames [base_pfn, base_pfn + npages) with
+ *        every frame reserved. @p npages must be below 2^32.
+ */
+void buddy_init(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages);
+
+/**
+ * @brief Hand frames [pfn, pfn + count) to the allocator as free memory,
+ *        merging with free neighbours. Frames outside the allocator or not
+ *        reserved (already added) are skipped.
+ * @return the number of frames added
+ */
+uint64_t buddy_add_range(struct buddy *b, uint64_t pfn, uint64_t count);
+
+/**
+ * @brief Allocate a block of 2^@p order frames.
+ * @return its first frame number, or -ENOMEM (nothing that large free) or
+ *         -EINVAL (@p order above BUDDY_MAX_ORDER)
+ */
+int64_t buddy_alloc(struct buddy *b, unsigned order);
+
+/**
+ * @brief Free a block from buddy_alloc().
+ * @retval 0 freed
+ * @retval -EINVAL @p pfn is outside the allocator, not aligned to @p order,
+ *         not the head of an allocated block, or allocated with another order
+ * @retval -EALREADY the block is already free (a double free; if the block
+ *         has merged with its buddy since, the head is gone and the result is -EINVAL)
+ */
+int buddy_free(struct buddy *b, uint64_t pfn, unsigned order);
+
+/** @brief The metadata of frame @p pfn, or NULL if outside the allocator. */
+struct page *buddy_page(struct buddy *b, uint64_t pfn);
+
+#endif

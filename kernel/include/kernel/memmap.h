@@ -1,0 +1,23 @@
+/**
+ * @file kernel/memmap.h
+ * @brief Turn a boot memory map into the list of free RAM ranges.
+ */
+#ifndef KERNEL_MEMMAP_H
+#define KERNEL_MEMMAP_H
+
+#include <hal/platform.h>
+
+/**
+ * @brief Free RAM: the usable ranges of @p map, minus every non-usable range
+ *        of @p map and every range of @p excl.
+ *
+ * Usable ranges shrink to whole pages, exclusions grow to whole pages; the
+ * result is sorted and disjoint. Zero-length and wrapping entries are ignored
+ * and overlapping usable ranges merged, each with a warning in the log.
+ * @return the number of ranges written to @p out, or -ENOSPC if more than
+ *         @p max would be needed
+ */
+int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem_range *excl,
+                       unsigned m, struct mem_range *out, unsigned max);
+
+#endif

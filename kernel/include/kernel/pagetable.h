@@ -1,0 +1,40 @@
+/**
+ * @file kernel/pagetable.h
+ * @brief The portable 4-level page-table walker behind hal/mmu.h.
+ *
+ * aarch64 (4 KiB granule, 48-bit VA) and x86_64 (4-level paging) share the
+ * shape: four levels of 512 eight-byte entries, 9 VA bits per level, leaves
+ * at level 3 (4 KiB) or blocks at level 2 (2 MiB) and 1 (1 GiB). Only the
+ * entry encoding differs, and that lives in each arch's <arch/pte.h>.
+ * Table pages come from the physical allocator and are reached through the
+ * direct map.
+ */
+#ifndef KERNEL_PAGETABLE_H
+#define KERNEL_PAGETABLE_H
+
+#include <hal/mmu.h>
+#include <stdint.h>
+
+/** @brief An address space: a top-level table and the VA range it serves. */
+struct hal_aspace {
+    uint64_t root;     /**< physical address of the level-0 table */
+    uintptr_t va_lo;   /**< lowest VA this space translates */
+    uintptr_t va_hi;   /**< highest VA (inclusive) */
+};
+
+/** @brief A zeroed page for a table; its physical address, or 0 if out of memory. */
+uint64_t pt_alloc_table(void);
+
+/**
+ * @brief Map the kernel image (at physical @p phys) into @p as at its link
+ *        address with W^X: text RX, rodata R, data and .bss RW, all 4 KiB pages.
+ */
+int pt_map_image(struct hal_aspace *as, uint64_t phys);
+
+/** @brief hal_direct_mapped() once the kernel's own tables are in use. */
+int pt_direct_mapped(uint64_t pa, uint64_t len);
+
+/** @brief Table pages allocated so far (for `mem`). */
+uint64_t pt_table_pages(void);
+
+#endif

@@ -1,0 +1,56 @@
+/**
+ * @file kernel/pmm.h
+ * @brief Physical memory: the kernel's buddy allocator over boot RAM.
+ *
+ * pmm_init() takes the boot memory map, removes everything that is not free
+ * (the kernel image, the DTB, the initrd, reserved ranges, the allocator's
+ * own metadata) and hands the rest to a buddy allocator. Frames are
+ * PAGE_SIZE; blocks are 2^order frames, physically contiguous and aligned to
+ * their size. Physical address 0 is never handed out, so 0 means failure.
+ */
+#ifndef KERNEL_PMM_H
+#define KERNEL_PMM_H
+
+#include <hal/platform.h>
+#include <kernel/buddy.h>
+#include <stdint.h>
+
+/** @brief Counters for `mem` and the tests. */
+struct pmm_stats {
+    uint64_t managed_pages;                      /**< frames the allocator owns */
+    uint64_t free_pages;                         /**< of which free */
+    uint64_t free_blocks[BUDDY_MAX_ORDER + 1];   /**< free blocks per order */
+    uint64_t metadata_bytes;                     /**< struct page array */
+    uint64_t deferred_pages;                     /**< RAM waiting for the direct map */
+};
+
+/**
+ * @brief Build the allocator from @p bi. RAM that the direct map does not
+ *        cover yet is remembered and added by pmm_add_deferred().
+ * @return 0, or -ENOMEM if no RAM is usable (the kernel cannot continue)
+ */
+int pmm_init(const struct boot_info *bi);
+
+/** @brief Add the RAM pmm_init() deferred, now that the direct map covers it. */
+void pmm_add_deferred(void);
+
+/**
+ * @brief Allocate 2^@p order contiguous frames.
+ * @return the physical address of the first, or 0 if none is free
+ */
+uint64_t pmm_alloc(unsigned order);
+
+/**
+ * @brief Free a block from pmm_alloc(). A bad free (not allocated, wrong order,
+ *        misaligned, double) is logged with the caller and ignored.
+ * @return 0 or the buddy allocator's error
+ */
+int pmm_free(uint64_t pa, unsigned order);
+
+/** @brief The metadata of the frame at @p pa, or NULL if not RAM we manage. */
+struct page *pmm_page(uint64_t pa);
+
+/** @brief Fill @p st with the current counters. */
+void pmm_stats(struct pmm_stats *st);
+
+#endif

@@ -1,0 +1,240 @@
+/**
+ * @file pagetable.c
+ * @brief hal_mmu_map/unmap/protect/translate on 4-level tables (see
+ *        kernel/pagetable.h); the entry format comes from <arch/pte.h>.
+ */
+#include <arch/pte.h>
+#include <kernel/errno.h>
+#include <kernel/pagetable.h>
+#include <kernel/pmm.h>
+#include <kernel/string.h>
+
+#define LEVELS 4
+#define SHIFT(level) (39 - 9 * (level))
+#define SPAN(level) (1ULL << SHIFT(level))
+#define INDEX(va, level) (((va) >> SHIFT(level)) & 511)
+
+static struct hal_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0};
+static uint64_t table_pages;
+
+struct hal_aspace *hal_kernel_aspace(void) { return &kernel_as; }
+
+uint64_t pt_table_pages(void) { return table_pages; }
+
+uint64_t pt_alloc_table(void)
+{
+    uint64_t pa = pmm_alloc(0);
+    if (pa) {
+        memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
+        table_pages++;
+    }
+    return pa;
+}
+
+static uint64_t *table(uint64_t pa) { return hal_phys_to_virt(pa); }
+
+/*
+ * The entry for @p va at @p target level, descending from the root. Stops
+ * early at an invalid entry (returned with *level set, or a new table is
+ * made if @p alloc) or at a leaf above the target (a block). NULL only when
+ * a table could not be allocated.
+ */
+static uint64_t *walk(struct hal_aspace *as, uintptr_t va, int target, int alloc, int *level)
+{
+    uint64_t *t = table(as->root);
+    for (int l = 0;; l++) {
+        uint64_t *e = &t[INDEX(va, l)];
+        *level = l;
+        if (l == target)
+            return e;
+        if (!arch_pte_valid(*e)) {
+            if (!alloc)
+                return e;
+            uint64_t pa = pt_alloc_table();
+            if (!pa)
+                return NULL;
+            *e = arch_pte_table(pa);
+            arch_pte_sync();
+        } else if (!arch_pte_is_table(*e, l)) {
+            return e;
+        }
+        t = table(arch_pte_addr(*e));
+    }
+}
+
+static int range_ok(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size)
+{
+    return as->root && size && !((va | pa | size) & (PAGE_SIZE - 1)) && va >= as->va_lo &&
+           va + size - 1 >= va && va + size - 1 <= as->va_hi;
+}
+
+/* First mapped VA in [va, end), or end; skips unmapped subtrees whole. */
+static uintptr_t next_mapped(struct hal_aspace *as, uintptr_t va, uintptr_t end)
+{
+    while (va < end) {
+        int l;
+        uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
+        if (arch_pte_valid(*e))
+            return va;
+        uintptr_t next = (va & ~(SPAN(l) - 1)) + SPAN(l);
+        if (next <= va)
+            break; /* wrapped past the top */
+        va = next;
+    }
+    return end;
+}
+
+/* Replace a valid entry: Arm requires break-before-make when the output
+ * address or block size changes; x86 can write it directly. Either way the
+ * old translation is flushed. */
+static void replace(uint64_t *e, uint64_t val, uintptr_t va)
+{
+    if (ARCH_NEEDS_BBM) {
+        *e = 0;
+        arch_tlb_flush_page(va);
+    }
+    *e = val;
+    arch_pte_sync();
+    arch_tlb_flush_page(va);
+}
+
+/* Turn the block at *e (level l, covering va) into a table of the next level
+ * with the same mapping. */
+static int split(uint64_t *e, int l, uintptr_t va)
+{
+    uint64_t pa = pt_alloc_table();
+    if (!pa)
+        return -ENOMEM;
+    uint64_t *t = table(pa), base = arch_pte_addr(*e) & ~(SPAN(l) - 1);
+    unsigned prot = arch_pte_prot(*e);
+    for (unsigned i = 0; i < 512; i++)
+        t[i] = arch_pte_leaf(base + i * SPAN(l + 1), prot, l + 1);
+    replace(e, arch_pte_table(pa), va & ~(SPAN(l) - 1));
+    return 0;
+}
+
+int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
+{
+    if (!range_ok(as, va, 0, size))
+        return -EINVAL;
+    uintptr_t end = va + size;
+    while ((va = next_mapped(as, va, end)) < end) {
+        int l;
+        uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
+        if (l < LEVELS - 1 && ((va & (SPAN(l) - 1)) || end - va < SPAN(l))) {
+            int err = split(e, l, va);
+            if (err)
+                return err;
+            continue;
+        }
+        *e = 0;
+        arch_pte_sync();
+        arch_tlb_flush_page(va);
+        va += SPAN(l);
+    }
+    return 0;
+}
+
+int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot)
+{
+    if (!range_ok(as, va, pa, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
+        return -EINVAL;
+    uintptr_t start = va, end = va + size;
+    if (next_mapped(as, va, end) != end)
+        return -EEXIST;
+    while (va < end) {
+        int target = LEVELS - 1;
+        if ((prot & MMU_LARGE) && !((va | pa) & (SPAN(2) - 1)) && end - va >= SPAN(2))
+            target = 2;
+        int l;
+        uint64_t *e = walk(as, va, target, 1, &l);
+        if (e && target == 2 && arch_pte_valid(*e)) /* a table left by an earlier unmap */
+            e = walk(as, va, target = LEVELS - 1, 1, &l);
+        if (!e) {
+            if (va > start)
+                hal_mmu_unmap(as, start, va - start);
+            return -ENOMEM;
+        }
+        *e = arch_pte_leaf(pa, prot & ~MMU_LARGE, target);
+        va += SPAN(target);
+        pa += SPAN(target);
+    }
+    arch_pte_sync();
+    return 0;
+}
+
+int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
+{
+    if (!range_ok(as, va, 0, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
+        return -EINVAL;
+    uintptr_t end = va + size;
+    while (va < end) {
+        int l;
+        uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
+        if (!arch_pte_valid(*e))
+            return -ENOENT;
+        if (l < LEVELS - 1 && ((va & (SPAN(l) - 1)) || end - va < SPAN(l))) {
+            int err = split(e, l, va);
+            if (err)
+                return err;
+            continue;
+        }
+        /* Same output address and size: a permission change needs no BBM. */
+        *e = arch_pte_leaf(arch_pte_addr(*e), prot & ~MMU_LARGE, l);
+        arch_pte_sync();
+        arch_tlb_flush_page(va);
+        va += SPAN(l);
+    }
+    return 0;
+}
+
+int hal_mmu_translate(struct hal_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
+{
+    if (va < as->va_lo || va > as->va_hi || !as->root)
+        return -ENOENT;
+    int l;
+    uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
+    if (!arch_pte_valid(*e))
+        return -ENOENT;
+    *pa = arch_pte_addr(*e) + (va & (SPAN(l) - 1));
+    if (prot)
+        *prot = arch_pte_prot(*e);
+    return 0;
+}
+
+extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
+
+int pt_map_image(struct hal_aspace *as, uint64_t phys)
+{
+    static const struct { char *from, *to; unsigned prot; } part[] = {
+        {__kernel_start, __rodata_start, MMU_EXEC},  /* text: read + execute */
+        {__rodata_start, __data_start, 0},           /* rodata, symbols, ktests, drivers */
+        {__data_start, __kernel_end, MMU_WRITE},     /* data, bss */
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        uintptr_t va = (uintptr_t)part[i].from;
+        if ((uintptr_t)part[i].to == va)
+            continue;
+        int err = hal_mmu_map(as, va, phys + (va - (uintptr_t)__kernel_start),
+                              (uintptr_t)part[i].to - va, part[i].prot);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+int pt_direct_mapped(uint64_t pa, uint64_t len)
+{
+    if (len == 0 || pa + len < pa || !kernel_as.root)
+        return 0;
+    /* Leaf by leaf: a 2 MiB block is checked with one walk. */
+    uintptr_t va = ARCH_DIRECT_MAP_BASE + pa, end = va + len;
+    while (va < end) {
+        int l;
+        uint64_t *e = walk(&kernel_as, va, LEVELS - 1, 0, &l);
+        if (!arch_pte_valid(*e) || arch_pte_addr(*e) + (va & (SPAN(l) - 1)) != va - ARCH_DIRECT_MAP_BASE)
+            return 0;
+        va = (va & ~(SPAN(l) - 1)) + SPAN(l);
+    }
+    return 1;
+}

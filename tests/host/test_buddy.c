@@ -1,0 +1,165 @@
+/**
+ * @file test_buddy.c
+ * @brief The buddy allocator on the host: counters, alignment, coalescing,
+ *        bad frees, and a randomized stress with patterns in a real arena.
+ */
+#include <kernel/buddy.h>
+#include <kernel/errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+#define BASE_PFN 0x40000ULL /* 1 GiB, like aarch64 virt RAM */
+#define NPAGES 8192u        /* 32 MiB */
+
+static struct page pages[NPAGES];
+static struct buddy b;
+
+/* Free lists agree with the counters, hold only free heads, and no two
+ * free blocks overlap. */
+static void check_invariants(void)
+{
+    static uint8_t seen[NPAGES];
+    memset(seen, 0, sizeof seen);
+    uint64_t total = 0;
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {
+        uint64_t n = 0;
+        uint32_t prev = BUDDY_NONE;
+        for (uint32_t i = b.free_head[o]; i != BUDDY_NONE; i = pages[i].next) {
+            CHECK(pages[i].state == PAGE_FREE && pages[i].order == o);
+            CHECK(pages[i].prev == prev);
+            CHECK(((BASE_PFN + i) & ((1u << o) - 1)) == 0);
+            for (uint32_t k = i; k < i + (1u << o); k++) {
+                CHECK(!seen[k]);
+                seen[k] = 1;
+            }
+            prev = i;
+            n++;
+        }
+        CHECK_EQ_INT(n, b.free_blocks[o]);
+        total += n << o;
+    }
+    CHECK_EQ_INT(total, b.free_pages);
+}
+
+static void test_counters_and_coalescing(void)
+{
+    buddy_init(&b, BASE_PFN, NPAGES, pages);
+    CHECK_EQ_INT(b.free_pages, 0);
+    CHECK_EQ_INT(buddy_alloc(&b, 0), -ENOMEM);
+    /* two ranges with holes, the first starting unaligned */
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 5, 1000), 1000);
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 1008, NPAGES - 1008), NPAGES - 1008);
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 10, 20), 0);          /* already added */
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + NPAGES, 100), 0);     /* outside */
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN - 100, 100), 0);        /* below the allocator */
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN - 100, 101), 1);        /* clipped to frame 0 */
+    CHECK_EQ_INT(b.managed_pages, NPAGES - 7);
+    CHECK_EQ_INT(b.free_pages, NPAGES - 7);
+    check_invariants();
+    /* the upper 4 MiB-aligned region is one block per 1024 pages */
+    CHECK(b.free_blocks[BUDDY_MAX_ORDER] >= 6);
+
+    /* allocate everything as single pages, then free: back to the same shape */
+    uint64_t before[BUDDY_MAX_ORDER + 1];
+    memcpy(before, b.free_blocks, sizeof before);
+    static int64_t got[NPAGES];
+    unsigned n = 0;
+    int64_t pfn;
+    while ((pfn = buddy_alloc(&b, 0)) >= 0)
+        got[n++] = pfn;
+    CHECK_EQ_INT(pfn, -ENOMEM);
+    CHECK_EQ_INT(n, NPAGES - 7);
+    CHECK_EQ_INT(b.free_pages, 0);
+    for (unsigned i = 0; i < n; i++)
+        CHECK_EQ_INT(buddy_free(&b, (uint64_t)got[n - 1 - i], 0), 0);
+    CHECK(memcmp(before, b.free_blocks, sizeof before) == 0);
+    check_invariants();
+}
+
+static void test_alignment_and_bad_frees(void)
+{
+    buddy_init(&b, BASE_PFN, NPAGES, pages);
+    buddy_add_range(&b, BASE_PFN, NPAGES);
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {
+        int64_t p = buddy_alloc(&b, o);
+        CHECK(p >= 0 && (p & ((1 << o) - 1)) == 0);
+        CHECK_EQ_INT(buddy_page(&b, (uint64_t)p)->state, PAGE_USED);
+        CHECK_EQ_INT(buddy_page(&b, (uint64_t)p)->order, o);
+        if (o > 0) {
+            CHECK_EQ_INT(buddy_free(&b, (uint64_t)p, o - 1), -EINVAL);  /* wrong order */
+            CHECK_EQ_INT(buddy_free(&b, (uint64_t)p + 1, 0), -EINVAL);  /* interior frame */
+        }
+        CHECK_EQ_INT(buddy_free(&b, (uint64_t)p, o), 0);
+        int r = buddy_free(&b, (uint64_t)p, o);                          /* double free */
+        CHECK(r == -EALREADY || r == -EINVAL);
+    }
+    CHECK_EQ_INT(buddy_alloc(&b, BUDDY_MAX_ORDER + 1), -EINVAL);
+    CHECK_EQ_INT(buddy_free(&b, BASE_PFN + NPAGES, 0), -EINVAL);         /* outside */
+    CHECK_EQ_INT(buddy_free(&b, BASE_PFN - 1, 0), -EINVAL);
+    CHECK_EQ_INT(buddy_free(&b, BASE_PFN + 3, 2), -EINVAL);              /* misaligned */
+    CHECK(buddy_page(&b, BASE_PFN + NPAGES) == NULL);
+    CHECK_EQ_INT(b.free_pages, NPAGES);
+    CHECK_EQ_INT(b.free_blocks[BUDDY_MAX_ORDER], NPAGES >> BUDDY_MAX_ORDER);
+    check_invariants();
+}
+
+/* A million random allocations and frees of orders 0..5; every block is filled
+ * with a pattern naming it and checked when freed, so two blocks that overlap
+ * or a block handed out twice show up as a wrong pattern. */
+static void test_random_stress(void)
+{
+    enum { SLOTS = 512 };
+    uint8_t *arena = malloc((size_t)NPAGES * PAGE_SIZE);
+    CHECK(arena != NULL);
+    buddy_init(&b, BASE_PFN, NPAGES, pages);
+    buddy_add_range(&b, BASE_PFN, NPAGES);
+    struct { int64_t pfn; unsigned order; uint32_t tag; } slot[SLOTS];
+    for (unsigned i = 0; i < SLOTS; i++)
+        slot[i].pfn = -1;
+    srand(12345);
+    unsigned ops = 0, nomem = 0;
+    for (uint32_t tag = 1; ops < 1000000; ops++, tag++) {
+        unsigned i = (unsigned)rand() % SLOTS;
+        if (slot[i].pfn >= 0) {
+            uint32_t *w = (uint32_t *)(arena + (slot[i].pfn - BASE_PFN) * PAGE_SIZE);
+            size_t words = (PAGE_SIZE << slot[i].order) / 4;
+            int ok = w[0] == slot[i].tag && w[words - 1] == slot[i].tag && w[words / 2] == slot[i].tag;
+            CHECK(ok);
+            CHECK_EQ_INT(buddy_free(&b, (uint64_t)slot[i].pfn, slot[i].order), 0);
+            slot[i].pfn = -1;
+        } else {
+            unsigned order = (unsigned)rand() % 6;
+            int64_t p = buddy_alloc(&b, order);
+            if (p < 0) {
+                CHECK_EQ_INT(p, -ENOMEM);
+                nomem++;
+                continue;
+            }
+            uint32_t *w = (uint32_t *)(arena + (p - BASE_PFN) * PAGE_SIZE);
+            size_t words = (PAGE_SIZE << order) / 4;
+            w[0] = w[words - 1] = w[words / 2] = tag;
+            slot[i].pfn = p;
+            slot[i].order = order;
+            slot[i].tag = tag;
+        }
+        if (ops % 100000 == 0)
+            check_invariants();
+    }
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (slot[i].pfn >= 0)
+            CHECK_EQ_INT(buddy_free(&b, (uint64_t)slot[i].pfn, slot[i].order), 0);
+    CHECK_EQ_INT(b.free_pages, NPAGES);
+    CHECK_EQ_INT(b.free_blocks[BUDDY_MAX_ORDER], NPAGES >> BUDDY_MAX_ORDER);
+    check_invariants();
+    printf("stress: %u operations, %u out-of-memory answers\n", ops, nomem);
+    free(arena);
+}
+
+int main(void)
+{
+    test_counters_and_coalescing();
+    test_alignment_and_bad_frees();
+    test_random_stress();
+    CHECK_DONE("test_buddy");
+}
