@@ -86,7 +86,10 @@ static void add_reservations(const struct fdt *fdt, struct boot_info *bi)
             pr_warn("devicetree: reserved-memory/%s has no reg; ignored", fdt_node_name(fdt, n, NULL));
             continue;
         }
-        add_reg(fdt, n, bi->reserved, &bi->reserved_count, MEM_RESERVED, "reserved-memory");
+        /* no-map: not even speculative accesses are allowed (DT spec 3.5.4),
+         * so the direct map must leave a hole, not just the allocator. */
+        uint32_t type = fdt_getprop(fdt, n, "no-map", NULL) ? MEM_NOMAP : MEM_RESERVED;
+        add_reg(fdt, n, bi->reserved, &bi->reserved_count, type, "reserved-memory");
     }
 }
 

@@ -28,20 +28,24 @@ primary:
     cmp     x21, #2
     b.ne    at_el1
     /* EL2 -> EL1: AArch64 EL1, EL1 may read the counters, no virtual offset,
-     * a known SCTLR_EL1 (its reset value is UNKNOWN), then eret with DAIF masked. */
+     * then eret with DAIF masked. */
     mov     x1, #(1 << 31)
     msr     hcr_el2, x1
     mov     x1, #3
     msr     cnthctl_el2, x1
     msr     cntvoff_el2, xzr
-    ldr     x1, =0x30d00800
-    msr     sctlr_el1, x1
     mov     x1, #0x3c5         /* EL1h, D A I F masked */
     msr     spsr_el2, x1
     adr     x1, at_el1
     msr     elr_el2, x1
     eret
 at_el1:
+    /* A known SCTLR_EL1 whichever EL we came from: firmware may have left
+     * WXN, alignment checks or big-endian data set, and several fields reset
+     * UNKNOWN. MMU and caches off, RES1 bits set, little endian. */
+    ldr     x1, =0x30d00800
+    msr     sctlr_el1, x1
+    isb
     /* MMU off: run at the physical load address. adrp/add are PC-relative,
      * so they give physical addresses here; `ldr =sym` gives link (high) ones. */
     adrp    x1, __stack_top
@@ -51,6 +55,21 @@ at_el1:
     add     x1, x1, :lo12:__bss_start
     adrp    x2, __bss_end
     add     x2, x2, :lo12:__bss_end
+    /* .bss is past the loaded image, which is all the boot protocol has
+     * cleaned to the point of coherency: a dirty line the loader left there
+     * could be written back over our non-cacheable stores. Invalidate first
+     * (mmu.c invalidates again after writing, for stale clean lines). */
+    mrs     x3, ctr_el0
+    ubfx    x3, x3, #16, #4    /* DminLine: log2(words) */
+    mov     x4, #4
+    lsl     x3, x4, x3         /* line size in bytes */
+    sub     x4, x3, #1
+    bic     x4, x1, x4
+3:  dc      ivac, x4
+    add     x4, x4, x3
+    cmp     x4, x2
+    b.lo    3b
+    dsb     sy
 1:  cmp     x1, x2
     b.hs    2f
     stp     xzr, xzr, [x1], #16

@@ -8,7 +8,7 @@
  * 2 MiB-aligned address), so it builds every table from PC-relative (that is,
  * physical) addresses and touches no absolute pointer. It maps:
  *
- *   TTBR0  identity of the GiB holding the kernel, executable: only the few
+ *   TTBR0  identity of the image's 2 MiB block(s), read-only: only the few
  *          instructions between SCTLR_EL1.M and the branch to the high
  *          address run from it; a64_mmu_drop_identity() turns it off.
  *   TTBR1  L0[0]   -> direct map (memlayout.h); at first only the 4 MiB
@@ -61,7 +61,7 @@
 
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
-static table_t id_l0, id_l1;            /* TTBR0: boot identity */
+static table_t id_l0, id_l1, id_l2;     /* TTBR0: boot identity */
 static table_t k_l0, top_l1, mmio_l2, kimg_l2, kimg_l3; /* TTBR1 */
 static table_t dmap_l1, dmap_l2[DMAP_L2_TABLES];
 static unsigned dmap_l2_used;
@@ -148,9 +148,17 @@ void a64_mmu_enable(uint64_t dtb, uint64_t kbase)
     uint64_t kend = (uintptr_t)__kernel_end; /* physical: the MMU is off */
     kernel_phys = kbase;
 
-    /* TTBR0: identity of the kernel's GiB, for the branch to the high half. */
+    /* TTBR0: identity of the image's 2 MiB block(s), read-only and
+     * executable, for the few instructions between SCTLR_EL1.M and the branch
+     * high (they only read). Not the whole GiB: that could let the CPU
+     * speculate into whatever else lives there, devices included. */
     id_l0[IDX(kbase, L0_SHIFT)] = table_desc(id_l1, 0);
-    id_l1[IDX(kbase, L1_SHIFT)] = (kbase & ~(SZ_1G - 1)) | NORMAL;
+    id_l1[IDX(kbase, L1_SHIFT)] = table_desc(id_l2, 0);
+    for (uint64_t a = kbase & ~(SZ_2M - 1); a < kend; a += SZ_2M) {
+        if (IDX(a, L1_SHIFT) != IDX(kbase, L1_SHIFT))
+            break; /* an image straddling a GiB boundary keeps running from its first GiB */
+        id_l2[IDX(a, L2_SHIFT)] = a | NORMAL | PT_AP_RO;
+    }
 
     /* TTBR1 */
     k_l0[0] = table_desc(dmap_l1, 0);
@@ -213,10 +221,24 @@ void a64_mmu_drop_identity(void)
                      : : "r"(tcr | TCR_EPD0) : "memory");
 }
 
-/** Add RAM [base, base + size) to the direct map (from the DTB /memory nodes). */
-int a64_map_ram(uint64_t base, uint64_t size)
+/* The RAM the direct map covers: /memory minus "no-map" reservations. */
+static int ram_ranges(const struct boot_info *bi, struct mem_range *out, unsigned max)
 {
-    int err = dmap_range(base, base + size, 1);
+    struct mem_range nomap[BOOT_MAX_MEM_RANGES];
+    unsigned n = 0;
+    for (unsigned i = 0; i < bi->reserved_count; i++)
+        if (bi->reserved[i].type == MEM_NOMAP)
+            nomap[n++] = bi->reserved[i];
+    return memmap_free_ranges(bi->mem, bi->mem_count, nomap, n, out, max);
+}
+
+/** Add the DTB's RAM to the boot direct map (whole 2 MiB blocks inside it). */
+int a64_map_ram(const struct boot_info *bi)
+{
+    struct mem_range ram[BOOT_MAX_MEM_RANGES];
+    int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES), err = n < 0 ? n : 0;
+    for (int i = 0; !err && i < n; i++)
+        err = dmap_range(ram[i].base, ram[i].base + ram[i].size, 1);
     __asm__ volatile("dsb ishst; isb" ::: "memory"); /* invalid -> valid: no TLBI needed */
     return err;
 }
@@ -278,15 +300,21 @@ void *hal_ioremap(uint64_t pa, size_t size)
  * The boot tables above were built before any allocator existed. Now build
  * the kernel's own in pages from the buddy allocator: the image with W^X,
  * every RAM range of the DTB in the direct map, the MMIO window as it is;
- * then point TTBR1 at them. The new tables map every address the CPU is
- * using now to the same place, so the switch needs no break-before-make,
- * only a full TLB invalidate afterwards.
+ * then point TTBR1 at them.
+ *
+ * Break-before-make: the new tables map every VA to the same PA with the
+ * same attributes. The image and MMIO window also keep their page and block
+ * sizes, so the code, stack and UART in use never see two TLB entries of
+ * different sizes. The direct map's block sizes may differ (1 GiB blocks at
+ * boot, 2 MiB now), which could make a lookup hit two entries (a TLB
+ * conflict abort); nothing touches the direct map between the TTBR1 write
+ * and the full invalidate, which are back to back below.
  */
 int hal_mmu_init(const struct boot_info *bi)
 {
     struct hal_aspace *as = hal_kernel_aspace();
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
-    int n = memmap_free_ranges(bi->mem, bi->mem_count, NULL, 0, ram, BOOT_MAX_MEM_RANGES);
+    int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
     as->root = pt_alloc_table();
     int err = as->root ? pt_map_image(as, kernel_phys) : -ENOMEM;
     for (int i = 0; !err && i < n; i++)

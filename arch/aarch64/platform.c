@@ -18,7 +18,7 @@
 
 extern char __kernel_start[], __kernel_end[];
 int a64_semihost(uint64_t op, uint64_t arg);
-int a64_map_ram(uint64_t base, uint64_t size);
+int a64_map_ram(const struct boot_info *bi);
 
 /* PSCI 0.2 function ids (Arm DEN0022). */
 #define PSCI_SYSTEM_OFF 0x84000008u
@@ -106,9 +106,14 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         kprintf("aarch64: no usable DTB pointer in x0 (%#lx); continuing without one\n", dtb);
         return;
     }
-    /* mmu.c mapped 2 MiB from the DTB (the Image protocol's maximum size). */
+    /* mmu.c mapped 2 MiB from the DTB (the Image protocol's maximum size),
+     * unless it lies beyond what the direct map can reach. */
     const void *blob = hal_phys_to_virt(dtb);
     uint64_t avail = 2u << 20;
+    if (!hal_direct_mapped(dtb, avail)) {
+        kprintf("aarch64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
+        return;
+    }
     int err = dt_boot_info(blob, avail, bi);
     if (err == -EINVAL) {
         kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
@@ -117,10 +122,10 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
     bi->dtb_phys = dtb;
     if (err == -ENOENT)
         pr_warn("aarch64: the DTB describes no memory");
-    for (unsigned i = 0; i < bi->mem_count; i++)
-        if (a64_map_ram(bi->mem[i].base, bi->mem[i].size) != 0)
-            pr_warn("aarch64: RAM at %#lx not fully direct-mapped (out of tables)",
-                    (unsigned long)bi->mem[i].base);
+    err = a64_map_ram(bi);
+    if (err)
+        pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
+                errno_name(err));
     int method = dt_psci_method(blob, avail);
     if (method > 0)
         psci_use_smc = method == DT_PSCI_SMC;

@@ -67,19 +67,24 @@ static void flush_tlb(void)
 void x64_mmu_init(void)
 {
     uintptr_t start = (uintptr_t)__kernel_start;
-    for (uintptr_t va = start; va < (uintptr_t)__kernel_end; va += 4096) {
-        uint64_t pte = hal_virt_to_phys((void *)va) | PTE_P;
-        if (va < (uintptr_t)__rodata_start)
-            ;                             /* text: read + execute */
-        else if (va < (uintptr_t)__data_start)
-            pte |= PTE_NX;                /* rodata, symbol table, ktests */
-        else
-            pte |= PTE_W | PTE_NX;        /* data, bss */
-        kimg_pt[(va - start) / 4096] = pte;
-    }
+    /* Two steps (SDM 4.10.2.3: two cached translations of different sizes
+     * and attributes for one address are trouble): first 4 KiB pages with
+     * exactly the 2 MiB page's rights, flush, then the W^X rights, flush. */
+    for (uintptr_t va = start; va < (uintptr_t)__kernel_end; va += 4096)
+        kimg_pt[(va - start) / 4096] = (va - KERNEL_VIRT_BASE + X64_KERNEL_PHYS) | PTE_P | PTE_W;
     /* boot_pdpt_k[510] -> boot_pd_k; its entry 0 becomes our page table. */
     uint64_t *pd_k = hal_phys_to_virt(boot_pdpt_k[IDX(KERNEL_VIRT_BASE, 30)] & ~0xfffULL & ~PTE_NX);
     pd_k[0] = hal_virt_to_phys(kimg_pt) | PTE_P | PTE_W;
+    flush_tlb();
+    for (uintptr_t va = start; va < (uintptr_t)__kernel_end; va += 4096) {
+        uint64_t *pte = &kimg_pt[(va - start) / 4096];
+        if (va < (uintptr_t)__rodata_start)
+            *pte &= ~PTE_W;               /* text: read + execute */
+        else if (va < (uintptr_t)__data_start)
+            *pte = (*pte & ~PTE_W) | PTE_NX; /* rodata, symbol table, ktests */
+        else
+            *pte |= PTE_NX;               /* data, bss */
+    }
     boot_pdpt_k[IDX(X64_MMIO_BASE, 30)] = hal_virt_to_phys(mmio_pd) | PTE_P | PTE_W;
     boot_pml4[0] = 0;                     /* the identity map */
     flush_tlb();

@@ -4,7 +4,7 @@
  *
  * Register access goes through the bus accessors, so the same code drives
  * the PC's COM1 at port 0x3f8 and a device-tree "ns16550a" with reg-shift.
- * Polled; programmed for 115200 8N1 with FIFOs.
+ * Polled; 8N1 with FIFOs. Honours the DT "reg-shift" and "reg-io-width".
  */
 #include <kernel/console.h>
 #include <kernel/driver.h>
@@ -44,14 +44,19 @@ static int ns16550_probe(struct device *dev)
     int err = device_map(dev);
     if (err)
         return err;
-    /* Is anything there? The scratch register holds what we write. */
-    dev_write8(dev, SCR, 0x5a);
-    if (dev_read8(dev, SCR) != 0x5a)
-        return -ENODEV;
     dev_write8(dev, IER, 0x00);           /* polled for now */
-    dev_write8(dev, LCR, LCR_DLAB);
-    dev_write8(dev, RBR, 0x01);           /* divisor 1: 115200 baud from 1.8432 MHz */
-    dev_write8(dev, IER, 0x00);
+    if (dev->space == DEV_PIO) {
+        /* A PC's legacy port, found by convention rather than described:
+         * check something answers (the scratch register keeps what we
+         * write), then program 115200 baud from the PC's 1.8432 MHz clock.
+         * A described UART keeps the rate firmware set: its clock varies. */
+        dev_write8(dev, SCR, 0x5a);
+        if (dev_read8(dev, SCR) != 0x5a)
+            return -ENODEV;
+        dev_write8(dev, LCR, LCR_DLAB);
+        dev_write8(dev, RBR, 0x01);       /* divisor latch low: 1 */
+        dev_write8(dev, IER, 0x00);       /* divisor latch high: 0 */
+    }
     dev_write8(dev, LCR, LCR_8N1);
     dev_write8(dev, FCR, 0xc7);           /* FIFOs on and cleared, 14-byte trigger */
     dev_write8(dev, MCR, 0x03);           /* DTR, RTS */

@@ -15,6 +15,7 @@
 #define UART_LCR_H 0x2c
 #define UART_CR 0x30
 #define UART_IMSC 0x38
+#define FR_BUSY (1u << 3)
 #define FR_RXFE (1u << 4)
 #define FR_TXFF (1u << 5)
 #define LCR_FEN (1u << 4)
@@ -44,9 +45,18 @@ static int pl011_probe(struct device *dev)
     int err = device_map(dev);
     if (err)
         return err;
+    /* DDI 0183: LCR_H may only change with the UART disabled, and disabling
+     * mid-character loses it, so wait until the early console's last byte
+     * is out. The baud rate stays what firmware (or QEMU) set. */
     dev_write32(dev, UART_IMSC, 0);                    /* polled for now */
-    dev_write32(dev, UART_LCR_H, LCR_FEN | LCR_WLEN8);
-    dev_write32(dev, UART_CR, CR_UARTEN | CR_TXE | CR_RXE);
+    uint32_t lcr = LCR_FEN | LCR_WLEN8, cr = CR_UARTEN | CR_TXE | CR_RXE;
+    if ((dev_read32(dev, UART_LCR_H) & 0xff) != lcr || (dev_read32(dev, UART_CR) & 0x301) != cr) {
+        while (dev_read32(dev, UART_FR) & FR_BUSY)
+            ;
+        dev_write32(dev, UART_CR, 0);
+        dev_write32(dev, UART_LCR_H, lcr);
+        dev_write32(dev, UART_CR, cr);
+    }
     pr_info("pl011: %s at %#lx%s", dev->name, (unsigned long)dev->base,
             dev->is_stdout ? ", console" : "");
     if (dev->is_stdout)

@@ -8,10 +8,12 @@
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <hal/cpu.h>
+#include <hal/mmu.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
+#include <kernel/pmm.h>
 #include <kernel/string.h>
 
 extern char __kernel_end[]; /* linker.ld: first byte after the image */
@@ -81,7 +83,7 @@ static int cmd_bootinfo(int argc, char **argv)
 }
 
 static const char *const mem_type_names[] = {"?", "usable", "reserved", "acpi-reclaim",
-                                             "acpi-nvs", "bad"};
+                                             "acpi-nvs", "bad", "no-map"};
 
 /* Prints the ranges and returns their total size. */
 static uint64_t print_ranges(const struct mem_range *r, unsigned n)
@@ -150,29 +152,54 @@ __attribute__((noinline)) static void harmless_function(void)
 }
 
 static uint8_t exec_data_buf[64] __attribute__((aligned(16))) = {1};
+static const volatile uint32_t rodata_probe = 0x600d;
+
+/* Copy harmless_function's code to @p dst and call it there. Not inlined,
+ * so the panic's backtrace names it (the tests look for that). */
+__attribute__((noinline)) static void jump_to_copy(void *dst, const char *what)
+{
+    memcpy(dst, (const void *)(uintptr_t)harmless_function, 64);
+    kprintf("fault %s: jumping to %p\n", what, dst);
+    ((void (*)(void))(uintptr_t)dst)();
+    __asm__ volatile("" ::: "memory"); /* keeps the call a call, not a tail jump */
+}
+
+__attribute__((noinline)) static void write_to(volatile uint32_t *p, const char *what)
+{
+    kprintf("fault %s: writing to %p\n", what, (void *)p);
+    *p = 0xdead;
+}
 
 static int cmd_fault(int argc, char **argv)
 {
     if (argc != 2)
         return usage(find_command("fault"));
-    if (strcmp(argv[1], "undef") == 0) {
+    const char *kind = argv[1];
+    if (strcmp(kind, "undef") == 0) {
         hal_fault_undefined();
-    } else if (strcmp(argv[1], "null") == 0) {
+    } else if (strcmp(kind, "null") == 0) {
         volatile int *p = (volatile int *)(uintptr_t)0;
         kprintf("fault null: read %d\n", *p);
-    } else if (strcmp(argv[1], "unmapped-write") == 0) {
+    } else if (strcmp(kind, "unmapped-write") == 0) {
         /* The page right after the image: both arches map the image exactly. */
-        volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)__kernel_end;
-        kprintf("fault unmapped-write: writing to %p\n", (void *)p);
-        *p = 0xdead;
-    } else if (strcmp(argv[1], "exec-data") == 0) {
-        memcpy(exec_data_buf, (const void *)(uintptr_t)harmless_function, sizeof exec_data_buf);
-        kprintf("fault exec-data: jumping to .data at %p\n", (void *)exec_data_buf);
-        ((void (*)(void))(uintptr_t)exec_data_buf)();
+        write_to((volatile uint32_t *)(uintptr_t)__kernel_end, kind);
+    } else if (strcmp(kind, "write-text") == 0) {
+        write_to((volatile uint32_t *)(uintptr_t)harmless_function, kind);
+    } else if (strcmp(kind, "write-rodata") == 0) {
+        write_to((volatile uint32_t *)(uintptr_t)&rodata_probe, kind);
+    } else if (strcmp(kind, "exec-data") == 0) {
+        jump_to_copy(exec_data_buf, kind);
+    } else if (strcmp(kind, "exec-directmap") == 0) {
+        uint64_t pa = pmm_alloc(0);
+        if (!pa) {
+            kprintf("fault exec-directmap: no free page to try it with\n");
+            return -ENOMEM;
+        }
+        jump_to_copy(hal_phys_to_virt(pa), kind);
     } else {
         return usage(find_command("fault"));
     }
-    kprintf("fault %s: no fault was raised; memory protection is broken\n", argv[1]);
+    kprintf("fault %s: no fault was raised; memory protection is broken\n", kind);
     return -ENOSYS;
 }
 
@@ -208,7 +235,8 @@ static const struct command commands[] = {
     {"mem", "mem", cmd_mem},
     {"devices", "devices", cmd_devices},
     {"ktest", "ktest", cmd_ktest},
-    {"fault", "fault undef|null|unmapped-write|exec-data", cmd_fault},
+    {"fault", "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap",
+     cmd_fault},
     {"poweroff", "poweroff [exit-code 0..255]", cmd_poweroff},
     {"reboot", "reboot", cmd_reboot},
 };

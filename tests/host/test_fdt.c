@@ -624,7 +624,7 @@ static void test_boot_info_virt(void)
     CHECK_EQ_INT(bi.reserved[0].type, MEM_RESERVED);
     CHECK_EQ_HEX(bi.reserved[1].base, 0x48000000);
     CHECK_EQ_HEX(bi.reserved[1].size, 0x10000);
-    CHECK_EQ_INT(bi.reserved[1].type, MEM_RESERVED);
+    CHECK_EQ_INT(bi.reserved[1].type, MEM_NOMAP); /* the node has no-map */
     CHECK(log_has("reserved-memory/pool has no reg"));
     CHECK_EQ_STR(bi.cmdline, "console=ttyAMA0 ktest");
     CHECK_EQ_STR(bi.stdout_path, "/pl011@9000000");

@@ -24,6 +24,7 @@ enum mem_type {
     MEM_ACPI_RECLAIM = 3,/**< ACPI tables; usable once parsed */
     MEM_ACPI_NVS = 4,    /**< must be preserved */
     MEM_BAD = 5,         /**< defective RAM */
+    MEM_NOMAP = 6,       /**< reserved, and must not even be mapped (DT "no-map") */
 };
 
 /** @brief One physical range [base, base + size). */

@@ -37,6 +37,7 @@ struct device {
     uint64_t base;                     /**< physical address or port */
     uint64_t size;                     /**< bytes (or ports) of the first register window */
     unsigned reg_shift;                /**< register n is at offset n << reg_shift */
+    unsigned reg_width;                /**< MMIO access size in bytes for dev_*8 (1 or 4) */
     int is_stdout;                     /**< the platform's chosen console */
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */
@@ -84,6 +85,8 @@ static inline uint8_t dev_read8(const struct device *d, unsigned reg)
     unsigned off = reg << d->reg_shift;
     if (d->space == DEV_PIO)
         return hal_pio_read8((uint16_t)(d->base + off));
+    if (d->reg_width == 4) /* some SoCs only decode 32-bit accesses */
+        return (uint8_t)*(volatile uint32_t *)(d->regs + off);
     return d->regs[off];
 }
 
@@ -93,6 +96,8 @@ static inline void dev_write8(const struct device *d, unsigned reg, uint8_t v)
     unsigned off = reg << d->reg_shift;
     if (d->space == DEV_PIO)
         hal_pio_write8((uint16_t)(d->base + off), v);
+    else if (d->reg_width == 4)
+        *(volatile uint32_t *)(d->regs + off) = v;
     else
         d->regs[off] = v;
 }
