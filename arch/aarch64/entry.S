@@ -96,8 +96,10 @@ hang:
     wfe
     b       hang
 
+    /* The boot stack has the shape vectors.S expects of every kernel stack:
+     * 16 KiB, base 32 KiB-aligned (its overflow check tests SP bit 14). */
     .section .bss
-    .balign 16
+    .balign 32768
     .space  16384
     .globl  __stack_top
 __stack_top:

@@ -4,6 +4,7 @@
  */
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/vmalloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,13 +80,22 @@ void a64_exception(struct a64_frame *f, unsigned kind)
         return;
     }
 
-    kprintf("\n*** PANIC: CPU exception: %s, %s\n", kind_names[kind & 15], ec_name(ec));
+    if (kind & 16) { /* from vectors.S: SP had run into a guard region */
+        uint64_t v;
+        __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(v));
+        f->sp = (v & ~15ULL) + sizeof *f;
+        kprintf("\n*** PANIC: kernel stack overflow: SP %016lx ran off the bottom of its stack\n",
+                f->sp);
+    }
+    kprintf("%sCPU exception: %s, %s\n", kind & 16 ? "" : "\n*** PANIC: ", kind_names[kind & 15],
+            ec_name(ec));
     kprintf("ESR_EL1 %016lx (EC 0x%02x IL %u ISS 0x%07lx)\n", esr, ec,
             (unsigned)(esr >> 25) & 1, esr & 0x1ffffff);
     if (ec == 0x20 || ec == 0x21 || ec == 0x24 || ec == 0x25) {
         unsigned fsc = esr & 0x3f;
         kprintf("FAR_EL1 %016lx: %s, level %u%s\n", read_far(), fsc_name(fsc), fsc & 3,
                 (ec >= 0x24 && (esr & (1u << 6))) ? ", on write" : (ec >= 0x24 ? ", on read" : ""));
+        vmalloc_report_fault(read_far());
     }
     kprintf("ELR %016lx  SPSR %016lx  SP %016lx\n", f->elr, f->spsr, f->sp);
     for (int i = 0; i < 31; i++)

@@ -6,12 +6,31 @@
  * Assembly because the registers must be saved before C touches them. The
  * frame layout is pinned by _Static_assert in exceptions.c (34 * 8 bytes).
  */
+#define KSTACK_SHIFT 14 /* kernel/vmalloc.h */
+
+    /* Every kernel stack is 16 KiB with its base 32 KiB-aligned and an
+     * unmapped 16 KiB guard below, so a valid SP has bit 14 clear and one
+     * that ran off the bottom has it set. Check before storing anything:
+     * storing the frame through an overflowed SP would fault again, forever.
+     * The add/sub dance tests the new SP without a free register (x0 is
+     * kept in the sum). */
     .macro vector kind
     .balign 0x80
     sub     sp, sp, #(34 * 8)
+    add     sp, sp, x0          /* sp = sp' + x0 */
+    sub     x0, sp, x0          /* x0 = sp' */
+    tbnz    x0, #KSTACK_SHIFT, 1f
+    sub     x0, sp, x0          /* x0 = x0 again */
+    sub     sp, sp, x0          /* sp = sp' */
     stp     x0, x1, [sp, #0]
     mov     x0, #\kind
     b       save_rest
+1:  sub     x0, sp, x0
+    sub     sp, sp, x0          /* as above; now stash x0 and (sp' | kind) */
+    msr     tpidr_el1, x0
+    mov     x0, sp
+    add     x0, x0, #\kind      /* sp' is 16-byte aligned: the low bits are free */
+    b       stack_overflow
     .endm
 
     .section .text
@@ -34,6 +53,22 @@ a64_vectors:
     vector 13
     vector 14
     vector 15
+
+/* SP ran into a guard region. x0 = (sp' | kind), the real x0 is in
+ * TPIDR_EL1. Move to the overflow stack, leave (sp' | kind) in TPIDRRO_EL0
+ * for a64_exception, and report kind + 16. */
+stack_overflow:
+    msr     tpidrro_el0, x0
+    adrp    x0, a64_overflow_stack_top
+    add     x0, x0, :lo12:a64_overflow_stack_top
+    mov     sp, x0
+    mrs     x0, tpidr_el1
+    sub     sp, sp, #(34 * 8)
+    stp     x0, x1, [sp, #0]
+    mrs     x0, tpidrro_el0
+    and     x0, x0, #15
+    orr     x0, x0, #16
+    b       save_rest
 
 save_rest:
     stp     x2, x3, [sp, #16]
@@ -88,3 +123,9 @@ a64_semihost:
 a64_semihost_insn:
     hlt     #0xf000
     ret
+
+    .section .bss
+    .balign 32768           /* the same shape as every kernel stack (see above) */
+    .space  16384
+    .globl  a64_overflow_stack_top
+a64_overflow_stack_top:

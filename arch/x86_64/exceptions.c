@@ -5,6 +5,7 @@
 #include <hal/mmu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/vmalloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,10 +37,15 @@ void x64_exception(struct x64_frame *f)
     if (f->vector == 14) {
         uint64_t cr2;
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+        uintptr_t base;
+        size_t size;
+        if (vmalloc_guard_of(cr2, &base, &size) == 1 && f->rsp <= cr2 + 4096 && f->rsp + 4096 >= cr2)
+            kprintf("kernel stack overflow: RSP %016lx ran off the bottom of its stack\n", f->rsp);
         kprintf("CR2 %016lx: %s on %s, %s mode%s\n", cr2,
                 (f->error & 1) ? "protection violation" : "page not present",
                 (f->error & 16) ? "instruction fetch" : (f->error & 2) ? "write" : "read",
                 (f->error & 4) ? "user" : "kernel", (f->error & 8) ? ", reserved bit set" : "");
+        vmalloc_report_fault(cr2);
     }
     kprintf("RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n", f->rip, f->cs,
             f->rflags, f->rsp, f->ss);

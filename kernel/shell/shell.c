@@ -15,6 +15,7 @@
 #include <kernel/ktest.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
+#include <kernel/vmalloc.h>
 
 extern char __kernel_end[]; /* linker.ld: first byte after the image */
 
@@ -170,6 +171,24 @@ __attribute__((noinline)) static void write_to(volatile uint32_t *p, const char 
     *p = 0xdead;
 }
 
+/* Recurse with a big frame until the stack runs out; the use of buf after
+ * the call keeps the compiler from turning it into a loop. (The depth test
+ * only tells the compiler the recursion could end; 2^31 frames never fit.) */
+__attribute__((noinline)) static unsigned overflow_recurse(unsigned depth)
+{
+    volatile uint8_t buf[512];
+    buf[0] = (uint8_t)depth;
+    if (depth == 0x80000000u)
+        return 0;
+    return overflow_recurse(depth + 1) + buf[0];
+}
+
+static void overflow_stack(void *arg)
+{
+    (void)arg;
+    overflow_recurse(0);
+}
+
 static int cmd_fault(int argc, char **argv)
 {
     if (argc != 2)
@@ -189,6 +208,15 @@ static int cmd_fault(int argc, char **argv)
         write_to((volatile uint32_t *)(uintptr_t)&rodata_probe, kind);
     } else if (strcmp(kind, "exec-data") == 0) {
         jump_to_copy(exec_data_buf, kind);
+    } else if (strcmp(kind, "stack-overflow") == 0) {
+        void *stack = kstack_alloc();
+        if (!stack) {
+            kprintf("fault stack-overflow: no stack to overflow\n");
+            return -ENOMEM;
+        }
+        kprintf("fault stack-overflow: recursing on the stack at %p-%p\n", stack,
+                (void *)((uintptr_t)stack + KSTACK_SIZE - 1));
+        hal_call_on_stack((uint8_t *)stack + KSTACK_SIZE, overflow_stack, NULL);
     } else if (strcmp(kind, "exec-directmap") == 0) {
         uint64_t pa = pmm_alloc(0);
         if (!pa) {
@@ -235,7 +263,8 @@ static const struct command commands[] = {
     {"mem", "mem", cmd_mem},
     {"devices", "devices", cmd_devices},
     {"ktest", "ktest", cmd_ktest},
-    {"fault", "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap",
+    {"fault",
+     "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow",
      cmd_fault},
     {"poweroff", "poweroff [exit-code 0..255]", cmd_poweroff},
     {"reboot", "reboot", cmd_reboot},

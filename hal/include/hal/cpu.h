@@ -37,4 +37,11 @@ __attribute__((noreturn)) void hal_reboot(void);
 /** @brief Execute an undefined instruction (for the shell's `fault undef`). */
 void hal_fault_undefined(void);
 
+/**
+ * @brief Call @p fn(@p arg) with the stack pointer at @p stack_top, then
+ *        return on the caller's stack. The frame chain links back to the
+ *        caller, so backtraces cross over. @p stack_top must be 16-byte aligned.
+ */
+void hal_call_on_stack(void *stack_top, void (*fn)(void *), void *arg);
+
 #endif

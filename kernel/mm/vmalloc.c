@@ -1,0 +1,158 @@
+/**
+ * @file vmalloc.c
+ * @brief vmalloc/vfree and kernel stacks: first-fit over a sorted table of
+ *        areas in the vmalloc range, pages from the buddy allocator.
+ */
+#include <hal/mmu.h>
+#include <kernel/errno.h>
+#include <kernel/kprintf.h>
+#include <kernel/log.h>
+#include <kernel/pmm.h>
+#include <kernel/string.h>
+#include <kernel/vmalloc.h>
+
+#define MAX_AREAS 512
+#define GUARD PAGE_SIZE
+
+/* [start, end) is the whole reservation, guards included; the mapped part
+ * is [map, map + map_size). */
+struct area {
+    uintptr_t start, end, map;
+    size_t map_size;
+    int stack;
+};
+
+static struct area areas[MAX_AREAS]; /* sorted by start */
+static unsigned nareas;
+
+/* Find room for @p span bytes whose mapped part (at @p offset into the span)
+ * is aligned to @p align; insert the area and return its index, or -1. */
+static int reserve(size_t span, size_t offset, size_t align)
+{
+    if (nareas == MAX_AREAS)
+        return -1;
+    uintptr_t lo = ARCH_VMALLOC_BASE;
+    for (unsigned i = 0; i <= nareas; i++) {
+        uintptr_t hi = i < nareas ? areas[i].start : ARCH_VMALLOC_BASE + ARCH_VMALLOC_SIZE;
+        uintptr_t map = (lo + offset + align - 1) & ~(uintptr_t)(align - 1);
+        if (map - offset + span <= hi && map - offset + span > lo) {
+            for (unsigned k = nareas; k > i; k--)
+                areas[k] = areas[k - 1];
+            areas[i] = (struct area){map - offset, map - offset + span, map, 0, 0};
+            nareas++;
+            return (int)i;
+        }
+        if (i < nareas)
+            lo = areas[i].end;
+    }
+    return -1;
+}
+
+static void drop(unsigned i)
+{
+    for (unsigned k = i + 1; k < nareas; k++)
+        areas[k - 1] = areas[k];
+    nareas--;
+}
+
+/* Unmap and free the pages of [va, va + size). */
+static void release_pages(uintptr_t va, size_t size)
+{
+    for (uintptr_t a = va; a < va + size; a += PAGE_SIZE) {
+        uint64_t pa;
+        if (hal_mmu_translate(hal_kernel_aspace(), a, &pa, NULL) == 0)
+            pmm_free(pa, 0);
+    }
+    hal_mmu_unmap(hal_kernel_aspace(), va, size);
+}
+
+static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack)
+{
+    if (size == 0 || size > ARCH_VMALLOC_SIZE / 4) {
+        pr_warn("vmalloc: refusing a request of %zu bytes", size);
+        return NULL;
+    }
+    size = (size + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+    int i = reserve(guard_below + size + GUARD, guard_below, align);
+    if (i < 0) {
+        pr_warn("vmalloc: no address space for %zu bytes", size);
+        return NULL;
+    }
+    struct area *a = &areas[i];
+    a->stack = stack;
+    for (size_t off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t pa = pmm_alloc(0);
+        if (!pa || hal_mmu_map(hal_kernel_aspace(), a->map + off, pa, PAGE_SIZE, MMU_WRITE) != 0) {
+            if (pa)
+                pmm_free(pa, 0);
+            release_pages(a->map, off);
+            drop((unsigned)i);
+            pr_warn("vmalloc: out of memory for %zu bytes", size);
+            return NULL;
+        }
+        memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
+        a->map_size = off + PAGE_SIZE;
+    }
+    return (void *)a->map;
+}
+
+void *vmalloc(size_t size)
+{
+    return area_alloc(size, GUARD, PAGE_SIZE, 0);
+}
+
+void *kstack_alloc(void)
+{
+    /* The guard region is as large as the stack and the stack 2x-aligned:
+     * any SP that ran off the bottom has bit KSTACK_SHIFT set. */
+    return area_alloc(KSTACK_SIZE, KSTACK_SIZE, 2 * KSTACK_SIZE, 1);
+}
+
+void vfree(void *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; i < nareas; i++) {
+        if (areas[i].map == (uintptr_t)p) {
+            release_pages(areas[i].map, areas[i].map_size);
+            drop(i);
+            return;
+        }
+    }
+    pr_warn("vfree: %p is not a vmalloc area (caller %p); ignored", p, __builtin_return_address(0));
+}
+
+int vmalloc_guard_of(uintptr_t addr, uintptr_t *base, size_t *size)
+{
+    for (unsigned i = 0; i < nareas; i++) {
+        const struct area *a = &areas[i];
+        if (addr >= a->start && addr < a->end &&
+            (addr < a->map || addr >= a->map + a->map_size)) {
+            *base = a->map;
+            *size = a->map_size;
+            return a->stack ? 1 : 2;
+        }
+    }
+    return 0;
+}
+
+void vmalloc_stats(struct vmalloc_stats *st)
+{
+    *st = (struct vmalloc_stats){nareas, 0, 0};
+    for (unsigned i = 0; i < nareas; i++) {
+        st->mapped_bytes += areas[i].map_size;
+        st->reserved_bytes += areas[i].end - areas[i].start;
+    }
+}
+
+int vmalloc_report_fault(uintptr_t addr)
+{
+    uintptr_t base;
+    size_t size;
+    int kind = vmalloc_guard_of(addr, &base, &size);
+    if (kind)
+        kprintf("%016lx is in the guard region of the %s at %016lx-%016lx\n", (unsigned long)addr,
+                kind == 1 ? "kernel stack" : "vmalloc area", (unsigned long)base,
+                (unsigned long)(base + size - 1));
+    return kind;
+}
