@@ -44,7 +44,7 @@ static int translate(const struct fdt *fdt, const int *parents, int depth, uint6
         for (uint32_t off = 0; off + entry <= len && !found; off += entry) {
             uint64_t child = cells_at(r + off, ca), parent = cells_at(r + off + 4 * ca, pa);
             uint64_t size = cells_at(r + off + 4 * (ca + pa), cs);
-            if (*addr >= child && *addr - child < size) {
+            if (*addr >= child && *addr - child < size && parent + (*addr - child) >= parent) {
                 *addr = parent + (*addr - child);
                 found = 1;
             }

@@ -108,18 +108,34 @@ void *kstack_alloc(void)
     return area_alloc(KSTACK_SIZE, KSTACK_SIZE, 2 * KSTACK_SIZE, 1);
 }
 
+static int find(const void *p)
+{
+    for (unsigned i = 0; i < nareas; i++)
+        if (areas[i].map == (uintptr_t)p)
+            return (int)i;
+    return -1;
+}
+
+int vmalloc_free(void *p)
+{
+    int i = find(p);
+    if (i < 0)
+        return -EINVAL;
+    release_pages(areas[i].map, areas[i].map_size);
+    drop((unsigned)i);
+    return 0;
+}
+
 void vfree(void *p)
 {
-    if (!p)
-        return;
-    for (unsigned i = 0; i < nareas; i++) {
-        if (areas[i].map == (uintptr_t)p) {
-            release_pages(areas[i].map, areas[i].map_size);
-            drop(i);
-            return;
-        }
-    }
-    pr_warn("vfree: %p is not a vmalloc area (caller %p); ignored", p, __builtin_return_address(0));
+    if (p && vmalloc_free(p) != 0)
+        pr_warn("vfree: %p is not a vmalloc area (caller %p); ignored", p, __builtin_return_address(0));
+}
+
+size_t vmalloc_size(const void *p)
+{
+    int i = find(p);
+    return i < 0 ? 0 : areas[i].map_size;
 }
 
 int vmalloc_guard_of(uintptr_t addr, uintptr_t *base, size_t *size)

@@ -13,6 +13,8 @@
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
+#include <kernel/kmalloc.h>
+#include <kernel/pagetable.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
@@ -119,6 +121,31 @@ static int cmd_mem(int argc, char **argv)
     kprintf("total: %lu KiB usable (%lu MiB), %lu KiB reserved inside RAM, kernel image %lu KiB\n",
             (unsigned long)(usable / 1024), (unsigned long)(usable >> 20),
             (unsigned long)(reserved / 1024), (unsigned long)(bi->kernel_size / 1024));
+
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    kprintf("pages: %lu managed (%lu KiB), %lu free (%lu KiB), metadata %lu KiB, page tables %lu KiB\n",
+            (unsigned long)ps.managed_pages, (unsigned long)(ps.managed_pages * 4),
+            (unsigned long)ps.free_pages, (unsigned long)(ps.free_pages * 4),
+            (unsigned long)(ps.metadata_bytes >> 10), (unsigned long)(pt_table_pages() * 4));
+    kprintf("free blocks by order:");
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        kprintf(" %u:%lu", o, (unsigned long)ps.free_blocks[o]);
+    kprintf("\n");
+
+    struct kmalloc_stats hs;
+    kmalloc_stats(&hs);
+    kprintf("heap:  size  slabs   in use / objects\n");
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++)
+        kprintf("       %4zu  %5u  %8lu / %lu\n", hs.cls[i].size, hs.cls[i].slabs,
+                (unsigned long)hs.cls[i].inuse, (unsigned long)hs.cls[i].total);
+    kprintf("heap large: %lu blocks, %lu KiB; errors caught: %lu\n", (unsigned long)hs.large_blocks,
+            (unsigned long)(hs.large_bytes >> 10), (unsigned long)hs.errors);
+
+    struct vmalloc_stats vs;
+    vmalloc_stats(&vs);
+    kprintf("vmalloc: %u areas, %lu KiB mapped, %lu KiB of address space\n", vs.areas,
+            (unsigned long)(vs.mapped_bytes >> 10), (unsigned long)(vs.reserved_bytes >> 10));
     return 0;
 }
 

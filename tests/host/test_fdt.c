@@ -3,11 +3,11 @@
  * @brief Host tests of the FDT reader (kernel/lib/fdt.c), the DTB to
  *        boot_info converter (boot/devicetree.c) and boot_add_range.
  *
- * Trees are built here by a small blob builder rather than checked in as
- * binaries, so each test shows the tree it means. Blobs are handed to the
- * parser in malloc'd buffers of exactly their size, so ASan flags any read
- * past the end; malformed and randomly mutated blobs must be rejected or
- * parsed without such a read.
+ * Trees are built by the small blob builder in fdt_builder.h rather than
+ * checked in as binaries, so each test shows the tree it means. Blobs are
+ * handed to the parser in malloc'd buffers of exactly their size, so ASan
+ * flags any read past the end; malformed and randomly mutated blobs must be
+ * rejected or parsed without such a read.
  */
 #include <boot/devicetree.h>
 #include <kernel/errno.h>
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fdt_builder.h"
 
 /* ---- klog capture: every message since log_reset() ---- */
 static char log_buf[8192];
@@ -43,151 +44,6 @@ static void log_reset(void)
 static int log_has(const char *s)
 {
     return strstr(log_buf, s) != NULL;
-}
-
-/* ---- blob builder ---- */
-enum { H_MAGIC = 0, H_TOTAL = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_RSV = 16,
-       H_VERSION = 20, H_LAST_COMP = 24, H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36 };
-
-static struct {
-    uint8_t st[8192];
-    uint32_t st_len;
-    char str[2048];
-    uint32_t str_len;
-    uint64_t rsv[80][2];
-    unsigned rsv_n;
-    int strings_first; /* lay out strings before the struct block, which then ends the blob */
-} B;
-static _Alignas(8) uint8_t blob[16384];
-static uint32_t blob_len;
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    put_be32(p, (uint32_t)(v >> 32));
-    put_be32(p + 4, (uint32_t)v);
-}
-
-static void b_reset(void)
-{
-    memset(&B, 0, sizeof B);
-}
-
-static void b_word(uint32_t v)
-{
-    put_be32(B.st + B.st_len, v);
-    B.st_len += 4;
-}
-
-static void b_node(const char *name)
-{
-    size_t n = strlen(name) + 1;
-    b_word(1);
-    memcpy(B.st + B.st_len, name, n);
-    B.st_len += (uint32_t)(n + 3) & ~3u;
-}
-
-static void b_end(void)
-{
-    b_word(2);
-}
-
-static uint32_t b_string(const char *name)
-{
-    for (uint32_t off = 0; off < B.str_len; off += (uint32_t)strlen(B.str + off) + 1)
-        if (strcmp(B.str + off, name) == 0)
-            return off;
-    uint32_t off = B.str_len;
-    strcpy(B.str + off, name);
-    B.str_len += (uint32_t)strlen(name) + 1;
-    return off;
-}
-
-/* Returns the property token's offset in the struct block. */
-static uint32_t b_prop(const char *name, const void *val, uint32_t len)
-{
-    uint32_t at = B.st_len;
-    b_word(3);
-    b_word(len);
-    b_word(b_string(name));
-    memcpy(B.st + B.st_len, val, len);
-    B.st_len += (len + 3) & ~3u;
-    return at;
-}
-
-#define B_STRS(name, lit) b_prop(name, lit, sizeof lit) /* string list literal, NULs inside */
-
-static void b_str(const char *name, const char *s)
-{
-    b_prop(name, s, (uint32_t)strlen(s) + 1);
-}
-
-static void b_cells(const char *name, int n, ...)
-{
-    uint8_t v[64];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        put_be32(v + 4 * i, va_arg(ap, uint32_t));
-    va_end(ap);
-    b_prop(name, v, 4 * (uint32_t)n);
-}
-
-static void b_u32(const char *name, uint32_t v)
-{
-    b_cells(name, 1, v);
-}
-
-static void b_rsv(uint64_t base, uint64_t size)
-{
-    B.rsv[B.rsv_n][0] = base;
-    B.rsv[B.rsv_n++][1] = size;
-}
-
-static void hdr_set(uint32_t field, uint32_t v)
-{
-    put_be32(blob + field, v);
-}
-
-static uint32_t hdr_get(uint32_t field)
-{
-    return fdt_be32(blob + field);
-}
-
-/* Add FDT_END and lay the blob out: header, rsvmap, struct, strings. */
-static uint32_t b_finish(void)
-{
-    b_word(9);
-    memset(blob, 0, sizeof blob);
-    uint32_t rsv = 40, after_rsv = rsv + 16 * (B.rsv_n + 1);
-    for (unsigned i = 0; i < B.rsv_n; i++) {
-        put_be64(blob + rsv + 16 * i, B.rsv[i][0]);
-        put_be64(blob + rsv + 16 * i + 8, B.rsv[i][1]);
-    }
-    uint32_t st = after_rsv, str = st + B.st_len;
-    if (B.strings_first) {
-        str = after_rsv;
-        st = (str + B.str_len + 3) & ~3u;
-    }
-    memcpy(blob + st, B.st, B.st_len);
-    memcpy(blob + str, B.str, B.str_len);
-    blob_len = B.strings_first ? st + B.st_len : str + B.str_len;
-    uint32_t hdr[10] = {0xd00dfeed, blob_len, st, str, rsv, 17, 16, 0, B.str_len, B.st_len};
-    for (int i = 0; i < 10; i++)
-        hdr_set(4 * i, hdr[i]);
-    return blob_len;
-}
-
-/* An exact-size heap copy of the blob, so ASan sees any read past its end. */
-static uint8_t *blob_copy(uint32_t len)
-{
-    uint8_t *p = malloc(len ? len : 1);
-    memcpy(p, blob, len);
-    return p;
 }
 
 /* ---- the generic tree used by the API tests ---- */

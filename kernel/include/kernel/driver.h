@@ -30,7 +30,7 @@ enum dev_space {
 
 /** @brief One device as a bus describes it, plus what its driver keeps. */
 struct device {
-    char name[DEV_NAME_MAX];           /**< DT node path or a board name like "com1" */
+    char name[DEV_NAME_MAX];           /**< DT node name ("pl011@9000000") or a board name ("com1") */
     char compatible[DEV_COMPAT_MAX];   /**< NUL-separated list, most specific first */
     unsigned compatible_len;           /**< bytes used in compatible[] */
     enum dev_space space;

@@ -35,6 +35,12 @@ void *vmalloc(size_t size);
 /** @brief Free a vmalloc() or kstack_alloc() area; anything else is logged and ignored. */
 void vfree(void *p);
 
+/** @brief vfree() that reports instead of logging: 0, or -EINVAL if @p p starts no area. */
+int vmalloc_free(void *p);
+
+/** @brief Mapped size of the area starting at @p p, 0 if none does. */
+size_t vmalloc_size(const void *p);
+
 /**
  * @brief A kernel stack of KSTACK_SIZE bytes with an unmapped guard region
  *        of the same size below it.

@@ -1,0 +1,393 @@
+/**
+ * @file kmalloc.c
+ * @brief Slab caches for small objects, buddy pages for large ones (see
+ *        kernel/kmalloc.h for the contract).
+ *
+ * A slab is 2^order pages from the page backend. Its first SLAB_HEADER bytes
+ * hold struct slab; objects follow from offset max(SLAB_HEADER, size), so
+ * every object is aligned to its (power-of-two) size. Every page of a slab
+ * has PG_SLAB set and points at the slab, which is how kfree() finds it.
+ * A cache keeps its slabs on three lists by fill state (partial, full,
+ * empty) and keeps at most one empty slab; the rest go back to the pages.
+ */
+#include <kernel/errno.h>
+#include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+
+#define SLAB_MAGIC 0x51ab51abu
+#define SLAB_HEADER 128
+#define MAX_OBJECTS 256
+
+struct kmem_cache;
+
+struct slab {
+    struct kmem_cache *cache;
+    struct slab *next, *prev;  /* on the cache list for its fill state */
+    void *free;                /* free objects, linked through their first word */
+    uint32_t magic;
+    uint16_t inuse, total;
+    uint64_t used[MAX_OBJECTS / 64]; /* allocation bitmap */
+};
+_Static_assert(sizeof(struct slab) <= SLAB_HEADER, "slab header too large");
+
+enum { EMPTY, PARTIAL, FULL };
+
+struct kmem_cache {
+    size_t size;               /* object size, a power of two */
+    unsigned order;            /* slab size: 2^order pages */
+    unsigned per_slab;
+    size_t first;              /* offset of object 0 in a slab */
+    struct slab *list[3];      /* by fill state */
+    unsigned slabs;
+    uint64_t inuse;
+};
+
+static struct kmem_cache caches[KMALLOC_CLASSES];
+static uint64_t large_blocks, large_bytes, heap_errors;
+
+#ifdef KMALLOC_DEBUG
+/* The last 16 bytes of a debug object say who allocated it and how much;
+ * every byte between the caller's end and this is a red zone. */
+struct debug_tail {
+    uintptr_t caller;
+    uint32_t size;
+    uint32_t magic;
+};
+#define DEBUG_MAGIC 0xa110c8edu
+#define RED_ZONE 0xfd
+#define DEBUG_OVERHEAD 32 /* at least 16 bytes of red zone + the tail */
+#else
+#define DEBUG_OVERHEAD 0
+#endif
+
+static void caches_init(void)
+{
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
+        struct kmem_cache *c = &caches[i];
+        c->size = (size_t)1 << (KMALLOC_MIN_SHIFT + i);
+        c->order = c->size <= 512 ? 0 : c->size == 1024 ? 1 : 2; /* >= 7 objects a slab */
+        c->first = c->size > SLAB_HEADER ? c->size : SLAB_HEADER;
+        c->per_slab = (unsigned)(((PAGE_SIZE << c->order) - c->first) / c->size);
+        if (c->per_slab > MAX_OBJECTS)
+            c->per_slab = MAX_OBJECTS;
+    }
+}
+
+static unsigned fill_state(const struct slab *s)
+{
+    return s->inuse == 0 ? EMPTY : s->inuse == s->total ? FULL : PARTIAL;
+}
+
+static void list_add(struct slab **head, struct slab *s)
+{
+    s->prev = NULL;
+    s->next = *head;
+    if (*head)
+        (*head)->prev = s;
+    *head = s;
+}
+
+static void list_del(struct slab **head, struct slab *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+}
+
+/* Tag (or untag) every page of a slab or large block. */
+static void tag_pages(void *mem, unsigned order, uint16_t flags, void *owner)
+{
+    for (size_t i = 0; i < ((size_t)1 << order); i++) {
+        struct page *pg = kmem_page_of((uint8_t *)mem + i * PAGE_SIZE);
+        pg->flags = flags;
+        pg->owner = owner;
+    }
+}
+
+static struct slab *slab_new(struct kmem_cache *c)
+{
+    struct slab *s = kmem_pages_alloc(c->order);
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->cache = c;
+    s->magic = SLAB_MAGIC;
+    s->total = (uint16_t)c->per_slab;
+    uint8_t *obj = (uint8_t *)s + c->first;
+    for (unsigned i = 0; i < c->per_slab; i++, obj += c->size)
+        *(void **)obj = i + 1 < c->per_slab ? obj + c->size : NULL;
+    s->free = (uint8_t *)s + c->first;
+    tag_pages(s, c->order, PG_SLAB, s);
+    list_add(&c->list[EMPTY], s);
+    c->slabs++;
+    return s;
+}
+
+static void slab_destroy(struct slab *s)
+{
+    struct kmem_cache *c = s->cache;
+    list_del(&c->list[EMPTY], s);
+    s->magic = 0;
+    tag_pages(s, c->order, 0, NULL);
+    kmem_pages_free(s, c->order);
+    c->slabs--;
+}
+
+static const char *sym(uintptr_t addr, uintptr_t *off)
+{
+    const char *name = addr ? ksym_lookup(addr, off) : NULL;
+    if (!name)
+        *off = addr;
+    return name ? name : "?";
+}
+
+/* A heap error: say what, where, who freed it and (debug) who allocated it. */
+static void heap_error(const char *what, const void *p, uintptr_t caller, uintptr_t alloc_caller)
+{
+    uintptr_t off, aoff;
+    const char *fn = sym(caller, &off);
+    heap_errors++;
+    if (alloc_caller) {
+        const char *afn = sym(alloc_caller, &aoff);
+        pr_err("kfree(%p): %s (called from %s+0x%lx; allocated by %s+0x%lx)", p, what, fn,
+               (unsigned long)off, afn, (unsigned long)aoff);
+    } else {
+        pr_err("kfree(%p): %s (called from %s+0x%lx)", p, what, fn, (unsigned long)off);
+    }
+}
+
+static void *alloc_small(struct kmem_cache *c, size_t n, uintptr_t caller)
+{
+    struct slab *s = c->list[PARTIAL] ? c->list[PARTIAL] : c->list[EMPTY];
+    if (!s && !(s = slab_new(c)))
+        return NULL;
+    unsigned before = fill_state(s);
+    uint8_t *obj = s->free;
+    s->free = *(void **)obj;
+    unsigned idx = (unsigned)((obj - ((uint8_t *)s + c->first)) / c->size);
+    s->used[idx / 64] |= 1ULL << (idx % 64);
+    s->inuse++;
+    c->inuse++;
+    if (fill_state(s) != before) {
+        list_del(&c->list[before], s);
+        list_add(&c->list[fill_state(s)], s);
+    }
+#ifdef KMALLOC_DEBUG
+    struct debug_tail *t = (struct debug_tail *)(obj + c->size - sizeof *t);
+    memset(obj + n, RED_ZONE, c->size - sizeof *t - n);
+    t->caller = caller;
+    t->size = (uint32_t)n;
+    t->magic = DEBUG_MAGIC;
+#else
+    (void)n;
+    (void)caller;
+#endif
+    return obj;
+}
+
+static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
+{
+    if (s->magic != SLAB_MAGIC) {
+        heap_error("slab header corrupted", p, caller, 0);
+        return;
+    }
+    struct kmem_cache *c = s->cache;
+    uint8_t *start = (uint8_t *)s + c->first;
+    size_t idx = (size_t)(p - start) / c->size;
+    if (p < start || (size_t)(p - start) % c->size || idx >= s->total) {
+        heap_error("not the start of an object", p, caller, 0);
+        return;
+    }
+    uintptr_t alloc_caller = 0;
+#ifdef KMALLOC_DEBUG
+    struct debug_tail *t = (struct debug_tail *)(p + c->size - sizeof *t);
+    alloc_caller = t->magic == DEBUG_MAGIC ? t->caller : 0;
+#endif
+    if (!(s->used[idx / 64] & (1ULL << (idx % 64)))) {
+        heap_error("double free", p, caller, alloc_caller);
+        return;
+    }
+#ifdef KMALLOC_DEBUG
+    if (t->magic != DEBUG_MAGIC || t->size > c->size - DEBUG_OVERHEAD) {
+        heap_error("write past the end of the object (its tail is overwritten)", p, caller, 0);
+        return; /* keep the evidence; do not reuse the object */
+    }
+    for (size_t i = t->size; i < c->size - sizeof *t; i++)
+        if (p[i] != RED_ZONE) {
+            heap_error("write past the end of the object (red zone overwritten)", p, caller,
+                       alloc_caller);
+            return;
+        }
+    t->magic = 0;
+#endif
+    unsigned before = fill_state(s);
+    s->used[idx / 64] &= ~(1ULL << (idx % 64));
+    *(void **)p = s->free;
+    s->free = p;
+    s->inuse--;
+    c->inuse--;
+    if (fill_state(s) != before) {
+        list_del(&c->list[before], s);
+        list_add(&c->list[fill_state(s)], s);
+    }
+    /* Keep one empty slab per cache for the next allocation; return the rest. */
+    if (s->inuse == 0 && c->list[EMPTY] && c->list[EMPTY]->next)
+        slab_destroy(s);
+}
+
+static unsigned order_for(size_t bytes)
+{
+    unsigned order = 0;
+    while ((PAGE_SIZE << order) < bytes)
+        order++;
+    return order;
+}
+
+static void *alloc_large(size_t size, size_t align)
+{
+    unsigned order = order_for(size > align ? size : align);
+    if (order > BUDDY_MAX_ORDER)
+        return align <= PAGE_SIZE ? kmem_huge_alloc(size) : NULL;
+    void *p = kmem_pages_alloc(order);
+    if (!p)
+        return NULL;
+    struct page *pg = kmem_page_of(p);
+    pg->flags = PG_LARGE;
+    large_blocks++;
+    large_bytes += PAGE_SIZE << order;
+    return p;
+}
+
+static void *alloc(size_t size, size_t align, uintptr_t caller)
+{
+    if (!caches[0].size)
+        caches_init();
+    if (size == 0 || size > KMALLOC_MAX_SIZE) {
+        uintptr_t off;
+        const char *fn = sym(caller, &off);
+        pr_warn("kmalloc: refusing %zu bytes (from %s+0x%lx)", size, fn, (unsigned long)off);
+        return NULL;
+    }
+    size_t need = size + DEBUG_OVERHEAD;
+    if (need < align)
+        need = align;
+    if (need <= KMALLOC_MAX_SMALL) {
+        unsigned i = 0;
+        while (caches[i].size < need)
+            i++;
+        return alloc_small(&caches[i], size, caller);
+    }
+    return alloc_large(size, align);
+}
+
+void *kmalloc(size_t size)
+{
+    return alloc(size, 16, (uintptr_t)__builtin_return_address(0));
+}
+
+void *kzalloc(size_t size)
+{
+    void *p = alloc(size, 16, (uintptr_t)__builtin_return_address(0));
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void *kmalloc_aligned(size_t size, size_t align)
+{
+    if (align == 0 || (align & (align - 1)) || align > (PAGE_SIZE << BUDDY_MAX_ORDER)) {
+        pr_warn("kmalloc_aligned: alignment %zu is not a power of two up to %lu", align,
+                (unsigned long)(PAGE_SIZE << BUDDY_MAX_ORDER));
+        return NULL;
+    }
+    return alloc(size, align < 16 ? 16 : align, (uintptr_t)__builtin_return_address(0));
+}
+
+size_t kmalloc_usable_size(const void *p)
+{
+    struct page *pg = p ? kmem_page_of(p) : NULL;
+    if (!pg)
+        return p ? kmem_huge_size(p) : 0;
+    if (pg->flags & PG_SLAB) {
+        const struct slab *s = pg->owner;
+#ifdef KMALLOC_DEBUG
+        const struct debug_tail *t =
+            (const struct debug_tail *)((const uint8_t *)p + s->cache->size - sizeof *t);
+        return t->size;
+#else
+        return s->cache->size;
+#endif
+    }
+    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED)
+        return PAGE_SIZE << pg->order;
+    return 0;
+}
+
+void *krealloc(void *p, size_t size)
+{
+    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+    if (!p)
+        return alloc(size, 16, caller);
+    if (size == 0) {
+        kfree(p);
+        return NULL;
+    }
+    size_t old = kmalloc_usable_size(p);
+    if (old == 0) {
+        heap_error("krealloc of a pointer kmalloc did not return", p, caller, 0);
+        return NULL;
+    }
+    if (size <= old && !DEBUG_OVERHEAD)
+        return p; /* the debug build always moves, to keep its red zone exact */
+    void *q = alloc(size, 16, caller);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    kfree(p);
+    return q;
+}
+
+void kfree(void *p)
+{
+    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+    if (!p)
+        return;
+    struct page *pg = kmem_page_of(p);
+    if (!pg) {
+        if (kmem_huge_free(p) != 0)
+            heap_error("not a heap pointer", p, caller, 0);
+        return;
+    }
+    if (pg->flags & PG_SLAB) {
+        free_small(pg->owner, p, caller);
+    } else if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1))) {
+        unsigned order = pg->order;
+        pg->flags = 0;
+        large_blocks--;
+        large_bytes -= PAGE_SIZE << order;
+        kmem_pages_free(p, order);
+    } else {
+        heap_error(pg->state == PAGE_USED || pg->state == PAGE_TAIL ? "not a heap pointer"
+                                                                    : "double free (page is free)",
+                   p, caller, 0);
+    }
+}
+
+void kmalloc_stats(struct kmalloc_stats *st)
+{
+    if (!caches[0].size)
+        caches_init();
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
+        const struct kmem_cache *c = &caches[i];
+        st->cls[i] = (struct kmalloc_class_stats){c->size, c->slabs, c->inuse,
+                                                  (uint64_t)c->slabs * c->per_slab};
+    }
+    st->large_blocks = large_blocks;
+    st->large_bytes = large_bytes;
+    st->errors = heap_errors;
+}

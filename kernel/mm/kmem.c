@@ -1,0 +1,34 @@
+/**
+ * @file kmem.c
+ * @brief The kernel's page backend for the heap (kernel/kmalloc.h): buddy
+ *        pages seen through the direct map, vmalloc for the very large.
+ */
+#include <hal/mmu.h>
+#include <kernel/kmalloc.h>
+#include <kernel/pmm.h>
+#include <kernel/vmalloc.h>
+
+void *kmem_pages_alloc(unsigned order)
+{
+    uint64_t pa = pmm_alloc(order);
+    return pa ? hal_phys_to_virt(pa) : NULL;
+}
+
+void kmem_pages_free(void *p, unsigned order)
+{
+    pmm_free((uintptr_t)p - ARCH_DIRECT_MAP_BASE, order);
+}
+
+struct page *kmem_page_of(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (a < ARCH_DIRECT_MAP_BASE || a - ARCH_DIRECT_MAP_BASE >= ARCH_VMALLOC_BASE - ARCH_DIRECT_MAP_BASE)
+        return NULL;
+    return pmm_page(a - ARCH_DIRECT_MAP_BASE);
+}
+
+void *kmem_huge_alloc(size_t size) { return vmalloc(size); }
+
+int kmem_huge_free(void *p) { return vmalloc_free(p); }
+
+size_t kmem_huge_size(const void *p) { return vmalloc_size(p); }
