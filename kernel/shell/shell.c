@@ -5,6 +5,7 @@
  * Polls the UART for now (interrupt-driven input comes with the scheduler).
  * The prompt ends in "> " at the start of a line so tests can wait for it.
  */
+#include <kernel/bench.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <hal/cpu.h>
@@ -164,6 +165,15 @@ static int cmd_devices(int argc, char **argv)
     return 0;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("bench"));
+    bench_run_all();
+    return 0;
+}
+
 static int cmd_ktest(int argc, char **argv)
 {
     (void)argv;
@@ -290,6 +300,7 @@ static const struct command commands[] = {
     {"mem", "mem", cmd_mem},
     {"devices", "devices", cmd_devices},
     {"ktest", "ktest", cmd_ktest},
+    {"bench", "bench", cmd_bench},
     {"fault",
      "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow",
      cmd_fault},

@@ -1,0 +1,11 @@
+/**
+ * @file kernel/bench.h
+ * @brief In-kernel benchmarks (kernel/test/bench.c).
+ */
+#ifndef KERNEL_BENCH_H
+#define KERNEL_BENCH_H
+
+/** @brief Run every benchmark, one `bench: <name> <value> <unit>` line each. */
+void bench_run_all(void);
+
+#endif
