@@ -34,10 +34,12 @@ struct idt_entry {
 static struct tss tss;
 static uint64_t gdt[5];
 static struct idt_entry idt[256];
-/* #DF and #PF run on their own stacks (TSS IST1, IST2): a page fault caused
- * by a kernel stack overflow must not need the overflowed stack to report. */
+/* #DF, #PF and NMI run on their own stacks (TSS IST1-3): a page fault caused
+ * by a kernel stack overflow must not need the overflowed stack to report,
+ * and an NMI can arrive at any instruction, even mid stack switch. */
 static uint8_t df_stack[8192] __attribute__((aligned(16)));
 static uint8_t pf_stack[8192] __attribute__((aligned(16)));
+static uint8_t nmi_stack[8192] __attribute__((aligned(16)));
 static uint64_t tsc_hz;
 extern const uint64_t isr_table[32];
 
@@ -99,6 +101,7 @@ void x64_cpu_init(void)
     uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;
     tss.ist[0] = (uintptr_t)(df_stack + sizeof df_stack);
     tss.ist[1] = (uintptr_t)(pf_stack + sizeof pf_stack);
+    tss.ist[2] = (uintptr_t)(nmi_stack + sizeof nmi_stack);
     tss.iomap_base = sizeof tss;
     gdt[3] = limit | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
     gdt[4] = base >> 32;
@@ -113,7 +116,7 @@ void x64_cpu_init(void)
                      : : "m"(gdtr) : "rax", "memory");
     for (int v = 0; v < 32; v++) {
         uint64_t off = isr_table[v];
-        idt[v] = (struct idt_entry){(uint16_t)off, 0x08, v == 8 ? 1 : v == 14 ? 2 : 0, 0x8e,
+        idt[v] = (struct idt_entry){(uint16_t)off, 0x08, v == 8 ? 1 : v == 14 ? 2 : v == 2 ? 3 : 0, 0x8e,
                                     (uint16_t)(off >> 16), (uint32_t)(off >> 32), 0};
     }
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uintptr_t)idt};
