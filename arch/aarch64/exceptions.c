@@ -97,6 +97,9 @@ void a64_exception(struct a64_frame *f, unsigned kind)
                 (ec >= 0x24 && (esr & (1u << 6))) ? ", on write" : (ec >= 0x24 ? ", on read" : ""));
         vmalloc_report_fault(read_far());
     }
+    /* clang's -fsanitize-trap=undefined (the -debug presets) emits BRK #0x55xx. */
+    if (ec == 0x3c && (esr & 0xff00) == 0x5500)
+        kprintf("undefined behaviour caught by UBSan (check kind %lu) at the ELR below\n", esr & 0xff);
     kprintf("ELR %016lx  SPSR %016lx  SP %016lx\n", f->elr, f->spsr, f->sp);
     for (int i = 0; i < 31; i++)
         kprintf("x%-2d %016lx%s", i, f->x[i], (i % 4 == 3 || i == 30) ? "\n" : "  ");
