@@ -44,7 +44,17 @@ struct kmem_cache {
     uint64_t inuse;
 };
 
-static struct kmem_cache caches[KMALLOC_CLASSES];
+/* Slab order per class: at least 7 objects a slab. */
+#define CLASS_ORDER(size) ((size) <= 512 ? 0 : (size) == 1024 ? 1 : 2)
+#define CLASS_FIRST(size) ((size) > SLAB_HEADER ? (size) : SLAB_HEADER)
+#define CLASS_OBJECTS(size) (((PAGE_SIZE << CLASS_ORDER(size)) - CLASS_FIRST(size)) / (size))
+#define CLASS(shift)                                                                             \
+    {.size = 1u << (shift), .order = CLASS_ORDER(1u << (shift)), .first = CLASS_FIRST(1u << (shift)), \
+     .per_slab = CLASS_OBJECTS(1u << (shift)) > MAX_OBJECTS ? MAX_OBJECTS : CLASS_OBJECTS(1u << (shift))}
+
+static struct kmem_cache caches[KMALLOC_CLASSES] = {CLASS(4), CLASS(5), CLASS(6), CLASS(7),
+                                                    CLASS(8), CLASS(9), CLASS(10), CLASS(11)};
+_Static_assert(KMALLOC_CLASSES == 8 && KMALLOC_MAX_SMALL == 1u << 11, "update the class table");
 static uint64_t large_blocks, large_bytes, heap_errors;
 
 #ifdef KMALLOC_DEBUG
@@ -61,19 +71,6 @@ struct debug_tail {
 #else
 #define DEBUG_OVERHEAD 0
 #endif
-
-static void caches_init(void)
-{
-    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
-        struct kmem_cache *c = &caches[i];
-        c->size = (size_t)1 << (KMALLOC_MIN_SHIFT + i);
-        c->order = c->size <= 512 ? 0 : c->size == 1024 ? 1 : 2; /* >= 7 objects a slab */
-        c->first = c->size > SLAB_HEADER ? c->size : SLAB_HEADER;
-        c->per_slab = (unsigned)(((PAGE_SIZE << c->order) - c->first) / c->size);
-        if (c->per_slab > MAX_OBJECTS)
-            c->per_slab = MAX_OBJECTS;
-    }
-}
 
 static unsigned fill_state(const struct slab *s)
 {
@@ -265,8 +262,6 @@ static void *alloc_large(size_t size, size_t align)
 
 static void *alloc(size_t size, size_t align, uintptr_t caller)
 {
-    if (!caches[0].size)
-        caches_init();
     if (size == 0 || size > KMALLOC_MAX_SIZE) {
         uintptr_t off;
         const char *fn = sym(caller, &off);
@@ -277,9 +272,8 @@ static void *alloc(size_t size, size_t align, uintptr_t caller)
     if (need < align)
         need = align;
     if (need <= KMALLOC_MAX_SMALL) {
-        unsigned i = 0;
-        while (caches[i].size < need)
-            i++;
+        /* class i holds 2^(i + 4) bytes: the first power of two >= need */
+        unsigned i = need <= 16 ? 0 : 64 - (unsigned)__builtin_clzll((unsigned long long)need - 1) - KMALLOC_MIN_SHIFT;
         return alloc_small(&caches[i], size, caller);
     }
     return alloc_large(size, align);
@@ -314,16 +308,23 @@ size_t kmalloc_usable_size(const void *p)
     if (!pg)
         return p ? kmem_huge_size(p) : 0;
     if (pg->flags & PG_SLAB) {
+        /* Only the start of an allocated object has a size. */
         const struct slab *s = pg->owner;
+        const struct kmem_cache *c = s->cache;
+        const uint8_t *start = (const uint8_t *)s + c->first;
+        size_t idx = (size_t)((const uint8_t *)p - start) / c->size;
+        if (s->magic != SLAB_MAGIC || (const uint8_t *)p < start ||
+            (size_t)((const uint8_t *)p - start) % c->size || idx >= s->total ||
+            !(s->used[idx / 64] & (1ULL << (idx % 64))))
+            return 0;
 #ifdef KMALLOC_DEBUG
-        const struct debug_tail *t =
-            (const struct debug_tail *)((const uint8_t *)p + s->cache->size - sizeof *t);
+        const struct debug_tail *t = (const struct debug_tail *)((const uint8_t *)p + c->size - sizeof *t);
         return t->size;
 #else
-        return s->cache->size;
+        return c->size;
 #endif
     }
-    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED)
+    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1)))
         return PAGE_SIZE << pg->order;
     return 0;
 }
@@ -380,8 +381,6 @@ void kfree(void *p)
 
 void kmalloc_stats(struct kmalloc_stats *st)
 {
-    if (!caches[0].size)
-        caches_init();
     for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
         const struct kmem_cache *c = &caches[i];
         st->cls[i] = (struct kmalloc_class_stats){c->size, c->slabs, c->inuse,
