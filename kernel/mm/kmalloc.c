@@ -111,7 +111,12 @@ static struct slab *slab_new(struct kmem_cache *c)
     struct slab *s = kmem_pages_alloc(c->order);
     if (!s)
         return NULL;
-    memset(s, 0, sizeof *s);
+    /* All of it, not just the header: a slab lives long, so this is cheap,
+     * and it makes stale contents impossible to see. (Under QEMU TCG it
+     * also flushes translations of bootloader code that ran from these
+     * pages; until some write overlaps them, every store to the page takes
+     * QEMU's slow self-modifying-code path, about 100x slower.) */
+    memset(s, 0, PAGE_SIZE << c->order);
     s->cache = c;
     s->magic = SLAB_MAGIC;
     s->total = (uint16_t)c->per_slab;
