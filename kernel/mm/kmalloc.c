@@ -66,6 +66,7 @@ struct debug_tail {
     uint32_t magic;
 };
 #define DEBUG_MAGIC 0xa110c8edu
+#define DEBUG_FREED 0xf4eef4eeu /* kept after kfree, so a double free still names the allocator */
 #define RED_ZONE 0xfd
 #define DEBUG_OVERHEAD 32 /* at least 16 bytes of red zone + the tail */
 #else
@@ -208,7 +209,7 @@ static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
     uintptr_t alloc_caller = 0;
 #ifdef KMALLOC_DEBUG
     struct debug_tail *t = (struct debug_tail *)(p + c->size - sizeof *t);
-    alloc_caller = t->magic == DEBUG_MAGIC ? t->caller : 0;
+    alloc_caller = t->magic == DEBUG_MAGIC || t->magic == DEBUG_FREED ? t->caller : 0;
 #endif
     if (!(s->used[idx / 64] & (1ULL << (idx % 64)))) {
         heap_error("double free", p, caller, alloc_caller);
@@ -225,7 +226,7 @@ static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
                        alloc_caller);
             return;
         }
-    t->magic = 0;
+    t->magic = DEBUG_FREED;
 #endif
     unsigned before = fill_state(s);
     s->used[idx / 64] &= ~(1ULL << (idx % 64));
@@ -253,8 +254,19 @@ static unsigned order_for(size_t bytes)
 static void *alloc_large(size_t size, size_t align)
 {
     unsigned order = order_for(size > align ? size : align);
-    if (order > BUDDY_MAX_ORDER)
-        return align <= PAGE_SIZE ? kmem_huge_alloc(size) : NULL;
+    if (order > BUDDY_MAX_ORDER) {
+        if (align > PAGE_SIZE) {
+            pr_warn("kmalloc_aligned: %zu bytes aligned to %zu: only page alignment above %lu bytes",
+                    size, align, (unsigned long)(PAGE_SIZE << BUDDY_MAX_ORDER));
+            return NULL;
+        }
+        void *p = kmem_huge_alloc(size);
+        if (p) {
+            large_blocks++;
+            large_bytes += kmem_huge_size(p);
+        }
+        return p;
+    }
     void *p = kmem_pages_alloc(order);
     if (!p)
         return NULL;
@@ -315,16 +327,18 @@ size_t kmalloc_usable_size(const void *p)
     if (pg->flags & PG_SLAB) {
         /* Only the start of an allocated object has a size. */
         const struct slab *s = pg->owner;
+        if (s->magic != SLAB_MAGIC)
+            return 0;
         const struct kmem_cache *c = s->cache;
         const uint8_t *start = (const uint8_t *)s + c->first;
         size_t idx = (size_t)((const uint8_t *)p - start) / c->size;
-        if (s->magic != SLAB_MAGIC || (const uint8_t *)p < start ||
-            (size_t)((const uint8_t *)p - start) % c->size || idx >= s->total ||
-            !(s->used[idx / 64] & (1ULL << (idx % 64))))
+        if ((const uint8_t *)p < start || (size_t)((const uint8_t *)p - start) % c->size ||
+            idx >= s->total || !(s->used[idx / 64] & (1ULL << (idx % 64))))
             return 0;
 #ifdef KMALLOC_DEBUG
+        /* An overwritten tail cannot be trusted for a size. */
         const struct debug_tail *t = (const struct debug_tail *)((const uint8_t *)p + c->size - sizeof *t);
-        return t->size;
+        return t->magic == DEBUG_MAGIC && t->size <= c->size - DEBUG_OVERHEAD ? t->size : 0;
 #else
         return c->size;
 #endif
@@ -365,8 +379,13 @@ void kfree(void *p)
         return;
     struct page *pg = kmem_page_of(p);
     if (!pg) {
-        if (kmem_huge_free(p) != 0)
+        size_t huge = kmem_huge_size(p);
+        if (kmem_huge_free(p) != 0) {
             heap_error("not a heap pointer", p, caller, 0);
+        } else {
+            large_blocks--;
+            large_bytes -= huge;
+        }
         return;
     }
     if (pg->flags & PG_SLAB) {

@@ -62,8 +62,8 @@ struct kmalloc_class_stats {
 /** @brief Heap counters. */
 struct kmalloc_stats {
     struct kmalloc_class_stats cls[KMALLOC_CLASSES];
-    uint64_t large_blocks;  /**< live page-backed allocations */
-    uint64_t large_bytes;   /**< their size in pages * PAGE_SIZE */
+    uint64_t large_blocks;  /**< live page-backed allocations (buddy blocks and vmalloc) */
+    uint64_t large_bytes;   /**< their size in whole pages */
     uint64_t errors;        /**< bad frees and detected corruption */
 };
 
