@@ -9,14 +9,6 @@
 #include <kernel/pmm.h>
 #include <kernel/string.h>
 
-static unsigned order_of(size_t bytes)
-{
-    unsigned order = 0;
-    while ((PAGE_SIZE << order) < bytes && order <= BUDDY_MAX_ORDER)
-        order++;
-    return order;
-}
-
 int dma_alloc(size_t size, size_t align, struct dma_buf *out)
 {
     *out = (struct dma_buf){0};
@@ -25,7 +17,7 @@ int dma_alloc(size_t size, size_t align, struct dma_buf *out)
         return -EINVAL;
     }
     /* A block of 2^order pages is aligned to its own size. */
-    unsigned order = order_of(size > align ? size : align);
+    unsigned order = buddy_order_for(size > align ? size : align);
     if (order > BUDDY_MAX_ORDER) {
         pr_warn("dma_alloc: %zu bytes aligned to %zu exceed the largest contiguous block", size, align);
         return -EINVAL;
@@ -43,6 +35,6 @@ int dma_alloc(size_t size, size_t align, struct dma_buf *out)
 void dma_free(struct dma_buf *b)
 {
     if (b->phys)
-        pmm_free(b->phys, order_of(b->size));
+        pmm_free(b->phys, buddy_order_for(b->size));
     *b = (struct dma_buf){0};
 }

@@ -243,17 +243,9 @@ static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
         slab_destroy(s);
 }
 
-static unsigned order_for(size_t bytes)
-{
-    unsigned order = 0;
-    while ((PAGE_SIZE << order) < bytes)
-        order++;
-    return order;
-}
-
 static void *alloc_large(size_t size, size_t align)
 {
-    unsigned order = order_for(size > align ? size : align);
+    unsigned order = buddy_order_for(size > align ? size : align);
     if (order > BUDDY_MAX_ORDER) {
         if (align > PAGE_SIZE) {
             pr_warn("kmalloc_aligned: %zu bytes aligned to %zu: only page alignment above %lu bytes",

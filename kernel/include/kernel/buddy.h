@@ -45,6 +45,18 @@ struct page {
     };
 };
 
+/**
+ * @brief The smallest order whose block holds @p bytes (BUDDY_MAX_ORDER + 1
+ *        if none does).
+ */
+static inline unsigned buddy_order_for(uint64_t bytes)
+{
+    unsigned order = 0;
+    while (order <= BUDDY_MAX_ORDER && (PAGE_SIZE << order) < bytes)
+        order++;
+    return order;
+}
+
 /** @brief One buddy allocator instance. */
 struct buddy {
     uint64_t base_pfn;                             /**< frame of pages[0] */
