@@ -28,14 +28,14 @@ static int add_range(struct mem_range *list, unsigned *count, uint64_t base, uin
     return err;
 }
 
-/* Append every reg entry of @p node; returns how many were added. */
-static unsigned add_reg(const struct fdt *fdt, int node, struct mem_range *list, unsigned *count,
-                        uint32_t type, const char *what)
+/* Append every reg entry of @p node (a child of @p parent); returns how many were added. */
+static unsigned add_reg(const struct fdt *fdt, int parent, int node, struct mem_range *list,
+                        unsigned *count, uint32_t type, const char *what)
 {
     uint64_t base, size;
     unsigned added = 0;
     int err;
-    for (unsigned i = 0; (err = fdt_reg(fdt, node, i, &base, &size)) == 0; i++) {
+    for (unsigned i = 0; (err = fdt_reg_in(fdt, parent, node, i, &base, &size)) == 0; i++) {
         int r = add_range(list, count, base, size, type, what);
         if (r == -ENOSPC)
             break;
@@ -64,7 +64,7 @@ static unsigned add_memory(const struct fdt *fdt, struct boot_info *bi)
     unsigned added = 0;
     for (int n = fdt_first_child(fdt, fdt_root(fdt)); n >= 0; n = fdt_next_sibling(fdt, n))
         if (is_memory_node(fdt, n) && fdt_node_is_available(fdt, n))
-            added += add_reg(fdt, n, bi->mem, &bi->mem_count, MEM_USABLE, "memory");
+            added += add_reg(fdt, fdt_root(fdt), n, bi->mem, &bi->mem_count, MEM_USABLE, "memory");
     return added;
 }
 
@@ -89,7 +89,7 @@ static void add_reservations(const struct fdt *fdt, struct boot_info *bi)
         /* no-map: not even speculative accesses are allowed (DT spec 3.5.4),
          * so the direct map must leave a hole, not just the allocator. */
         uint32_t type = fdt_getprop(fdt, n, "no-map", NULL) ? MEM_NOMAP : MEM_RESERVED;
-        add_reg(fdt, n, bi->reserved, &bi->reserved_count, type, "reserved-memory");
+        add_reg(fdt, rm, n, bi->reserved, &bi->reserved_count, type, "reserved-memory");
     }
 }
 

@@ -221,15 +221,18 @@ void a64_mmu_drop_identity(void)
                      : : "r"(tcr | TCR_EPD0) : "memory");
 }
 
-/* The RAM the direct map covers: /memory minus "no-map" reservations. */
+/* The RAM the direct map covers: /memory minus "no-map" reservations and
+ * minus anything beyond the direct map's reach (both mappings use this, so
+ * the boot map and the kernel tables cover the same RAM). */
 static int ram_ranges(const struct boot_info *bi, struct mem_range *out, unsigned max)
 {
-    struct mem_range nomap[BOOT_MAX_MEM_RANGES];
+    struct mem_range excl[BOOT_MAX_MEM_RANGES + 1];
     unsigned n = 0;
     for (unsigned i = 0; i < bi->reserved_count; i++)
         if (bi->reserved[i].type == MEM_NOMAP)
-            nomap[n++] = bi->reserved[i];
-    return memmap_free_ranges(bi->mem, bi->mem_count, nomap, n, out, max);
+            excl[n++] = bi->reserved[i];
+    excl[n++] = (struct mem_range){ARCH_DIRECT_MAP_SIZE, ~0ULL - ARCH_DIRECT_MAP_SIZE, MEM_RESERVED};
+    return memmap_free_ranges(bi->mem, bi->mem_count, excl, n, out, max);
 }
 
 /** Add the DTB's RAM to the boot direct map (whole 2 MiB blocks inside it). */
@@ -318,9 +321,8 @@ int hal_mmu_init(const struct boot_info *bi)
     as->root = pt_alloc_table();
     int err = as->root ? pt_map_image(as, kernel_phys) : -ENOMEM;
     for (int i = 0; !err && i < n; i++)
-        if (ram[i].base + ram[i].size <= ARCH_DIRECT_MAP_SIZE)
-            err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
-                              MMU_WRITE | MMU_LARGE);
+        err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
+                          MMU_WRITE | MMU_LARGE);
     if (!err)
         err = iowindow_map_all(mmio_tags, MMIO_SLOTS, A64_MMIO_BASE, SZ_2M, as);
     if (err) {

@@ -85,7 +85,6 @@ int hal_poweroff_code(int code)
 }
 
 /* No I/O port space on aarch64: reads float high, writes go nowhere. */
-int hal_has_pio(void) { return 0; }
 uint8_t hal_pio_read8(uint16_t port) { (void)port; return 0xff; }
 uint16_t hal_pio_read16(uint16_t port) { (void)port; return 0xffff; }
 uint32_t hal_pio_read32(uint16_t port) { (void)port; return 0xffffffff; }

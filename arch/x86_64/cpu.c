@@ -70,7 +70,6 @@ static void calibrate_tsc(void)
     tsc_hz = (hal_counter() - start) * 500;
 }
 
-int hal_has_pio(void) { return 1; }
 uint8_t hal_pio_read8(uint16_t port) { return inb(port); }
 uint16_t hal_pio_read16(uint16_t port) { return inw(port); }
 uint32_t hal_pio_read32(uint16_t port) { return inl(port); }

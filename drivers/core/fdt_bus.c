@@ -12,14 +12,6 @@
 
 #define MAX_DEPTH 16
 
-static uint64_t cells_at(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 32 | fdt_be32(p + 4 * i);
-    return v;
-}
-
 /*
  * Translate a reg address of a node below parents[0..depth) up to the CPU's
  * physical address space through each bus's "ranges" (child address, parent
@@ -42,8 +34,8 @@ static int translate(const struct fdt *fdt, const int *parents, int depth, uint6
         uint32_t entry = 4u * (uint32_t)(ca + pa + cs);
         int found = 0;
         for (uint32_t off = 0; off + entry <= len && !found; off += entry) {
-            uint64_t child = cells_at(r + off, ca), parent = cells_at(r + off + 4 * ca, pa);
-            uint64_t size = cells_at(r + off + 4 * (ca + pa), cs);
+            uint64_t child = fdt_read_cells(r + off, ca), parent = fdt_read_cells(r + off + 4 * ca, pa);
+            uint64_t size = fdt_read_cells(r + off + 4 * (ca + pa), cs);
             if (*addr >= child && *addr - child < size && parent + (*addr - child) >= parent) {
                 *addr = parent + (*addr - child);
                 found = 1;

@@ -497,14 +497,6 @@ int fdt_size_cells(const struct fdt *fdt, int node)
     return cells(fdt, node, "#size-cells", 1);
 }
 
-static uint64_t read_cells(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (; n > 0; n--, p += 4)
-        v = v << 32 | fdt_be32(p);
-    return v;
-}
-
 int fdt_reg(const struct fdt *fdt, int node, unsigned index, uint64_t *base, uint64_t *size)
 {
     int parent = fdt_parent(fdt, node);
@@ -528,8 +520,8 @@ int fdt_reg_in(const struct fdt *fdt, int parent, int node, unsigned index, uint
     if (index >= len / entry)
         return -ENOENT;
     reg += (size_t)index * entry;
-    *base = read_cells(reg, ac);
-    *size = read_cells(reg + 4 * ac, sc);
+    *base = fdt_read_cells(reg, ac);
+    *size = fdt_read_cells(reg + 4 * ac, sc);
     return 0;
 }
 

@@ -100,7 +100,7 @@ static int device_sane(const struct device *d)
     if (d->reg_shift > 3 || (d->reg_width != 0 && d->reg_width != 1 && d->reg_width != 4))
         return 0;
     return d->fdt_node >= 0 && (d->is_stdout == 0 || d->is_stdout == 1) && !d->regs &&
-           !d->driver && !d->priv;
+           !d->driver;
 }
 
 /* A driver matches any string not starting with "nodrv,"; like the real

@@ -11,9 +11,6 @@
 
 #include <stdint.h>
 
-/** @brief 1 if this architecture has an I/O port space, else 0. */
-int hal_has_pio(void);
-
 /** @brief Read a byte from I/O port @p port (all-ones without a port space). */
 uint8_t hal_pio_read8(uint16_t port);
 /** @brief Read a 16-bit word from I/O port @p port (all-ones without a port space). */

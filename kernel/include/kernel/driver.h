@@ -42,7 +42,6 @@ struct device {
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */
     const struct driver *driver;       /**< bound driver, NULL if none matched */
-    void *priv;                        /**< driver state */
 };
 
 /** @brief A driver: its match table and probe function. */

@@ -46,6 +46,15 @@ static inline uint64_t fdt_be64(const void *p)
     return (uint64_t)fdt_be32(b) << 32 | fdt_be32(b + 4);
 }
 
+/** @brief A number of @p n (0-2) big-endian cells at @p p, as in "reg" and "ranges". */
+static inline uint64_t fdt_read_cells(const void *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 32 | fdt_be32((const uint8_t *)p + 4 * i);
+    return v;
+}
+
 /**
  * @brief Validate the blob at @p blob, of which at most @p avail bytes may be read.
  * @retval 0 valid; @p fdt describes it
