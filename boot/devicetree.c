@@ -151,21 +151,16 @@ static void read_stdout_path(const struct fdt *fdt, int chosen, struct boot_info
         pr_warn("devicetree: stdout-path longer than %zu bytes; ignored", sizeof bi->stdout_path - 1);
 }
 
-int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi)
+int dt_read_boot_info(const struct fdt *fdt, struct boot_info *bi)
 {
-    struct fdt fdt;
-    if (fdt_init(&fdt, blob, avail)) {
-        pr_err("devicetree: malformed blob (header, block bounds or structure)");
-        return -EINVAL;
-    }
-    bi->dtb_size = fdt.size;
-    unsigned ram = add_memory(&fdt, bi);
-    add_reservations(&fdt, bi);
-    int chosen = fdt_subnode(&fdt, fdt_root(&fdt), "chosen");
+    bi->dtb_size = fdt->size;
+    unsigned ram = add_memory(fdt, bi);
+    add_reservations(fdt, bi);
+    int chosen = fdt_subnode(fdt, fdt_root(fdt), "chosen");
     if (chosen >= 0) {
-        read_bootargs(&fdt, chosen, bi);
-        read_initrd(&fdt, chosen, bi);
-        read_stdout_path(&fdt, chosen, bi);
+        read_bootargs(fdt, chosen, bi);
+        read_initrd(fdt, chosen, bi);
+        read_stdout_path(fdt, chosen, bi);
     }
     if (ram == 0) {
         pr_err("devicetree: no usable memory node");
@@ -174,16 +169,29 @@ int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi)
     return 0;
 }
 
+int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi)
+{
+    struct fdt fdt;
+    if (fdt_init(&fdt, blob, avail)) {
+        pr_err("devicetree: malformed blob (header, block bounds or structure)");
+        return -EINVAL;
+    }
+    return dt_read_boot_info(&fdt, bi);
+}
+
 int dt_psci_method(const void *blob, uint64_t avail)
 {
-    static const char *const compat[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci"};
     struct fdt fdt;
-    if (fdt_init(&fdt, blob, avail))
-        return -EINVAL;
-    int node = fdt_path(&fdt, "/psci");
+    return fdt_init(&fdt, blob, avail) ? -EINVAL : dt_read_psci_method(&fdt);
+}
+
+int dt_read_psci_method(const struct fdt *fdt)
+{
+    static const char *const compat[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci"};
+    int node = fdt_path(fdt, "/psci");
     for (unsigned i = 0; node < 0 && i < sizeof compat / sizeof compat[0]; i++)
-        node = fdt_find_compatible(&fdt, -1, compat[i]);
-    const char *method = fdt_prop_string(&fdt, node, "method");
+        node = fdt_find_compatible(fdt, -1, compat[i]);
+    const char *method = fdt_prop_string(fdt, node, "method");
     if (method && strcmp(method, "smc") == 0)
         return DT_PSCI_SMC;
     if (method && strcmp(method, "hvc") == 0)

@@ -113,27 +113,25 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         kprintf("aarch64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
         return;
     }
-    int err = dt_boot_info(blob, avail, bi);
-    if (err == -EINVAL) {
+    struct fdt fdt; /* validated once here; everything below reads through it */
+    if (fdt_init(&fdt, blob, avail) != 0) {
         kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
         return;
     }
     bi->dtb_phys = dtb;
-    if (err == -ENOENT)
+    if (dt_read_boot_info(&fdt, bi) == -ENOENT)
         pr_warn("aarch64: the DTB describes no memory");
-    err = a64_map_ram(bi);
+    int err = a64_map_ram(bi);
     if (err)
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
-    int method = dt_psci_method(blob, avail);
+    int method = dt_read_psci_method(&fdt);
     if (method > 0)
         psci_use_smc = method == DT_PSCI_SMC;
     else
         pr_warn("aarch64: no PSCI method in the DTB (%s); using %s", errno_name(method),
                 psci_use_smc ? "smc" : "hvc");
-    struct fdt fdt;
-    if (fdt_init(&fdt, blob, avail) == 0)
-        fdt_bus_probe(&fdt, bi->stdout_path);
+    fdt_bus_probe(&fdt, bi->stdout_path);
 }
 
 /** Called by entry.S at EL1, running high, with a stack and zeroed .bss. */

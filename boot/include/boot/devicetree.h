@@ -32,6 +32,11 @@
  */
 int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi);
 
+struct fdt;
+
+/** @brief dt_boot_info() for a blob fdt_init() has already validated (boot parses it once). */
+int dt_read_boot_info(const struct fdt *fdt, struct boot_info *bi);
+
 /** @brief How PSCI calls reach the firmware. */
 enum dt_psci_method {
     DT_PSCI_SMC = 1, /**< SMC #0 (firmware at EL3) */
@@ -46,5 +51,8 @@ enum dt_psci_method {
  * @retval -EINVAL malformed blob
  */
 int dt_psci_method(const void *blob, uint64_t avail);
+
+/** @brief dt_psci_method() for an already validated blob. */
+int dt_read_psci_method(const struct fdt *fdt);
 
 #endif
