@@ -315,22 +315,13 @@ void *hal_ioremap(uint64_t pa, size_t size)
  */
 int hal_mmu_init(const struct boot_info *bi)
 {
-    struct hal_aspace *as = hal_kernel_aspace();
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
     int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
-    as->root = pt_alloc_table();
-    int err = as->root ? pt_map_image(as, kernel_phys) : -ENOMEM;
-    for (int i = 0; !err && i < n; i++)
-        err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
-                          MMU_WRITE | MMU_LARGE);
-    if (!err)
-        err = iowindow_map_all(mmio_tags, MMIO_SLOTS, A64_MMIO_BASE, SZ_2M, as);
-    if (err) {
-        as->root = 0; /* stay on the boot tables; the pages used are lost */
+    int err = pt_build_kernel(ram, n, kernel_phys, mmio_tags, MMIO_SLOTS, A64_MMIO_BASE, SZ_2M);
+    if (err)
         return err;
-    }
     __asm__ volatile("dsb ishst; msr ttbr1_el1, %0; isb; tlbi vmalle1; dsb nsh; isb"
-                     : : "r"(as->root) : "memory");
+                     : : "r"(hal_kernel_aspace()->root) : "memory");
     kernel_tables = 1;
     return 0;
 }

@@ -137,21 +137,12 @@ static int direct_map_ranges(const struct boot_info *bi, struct mem_range *out, 
  * and load CR3 with them; the boot tables in entry.S are then unused. */
 int hal_mmu_init(const struct boot_info *bi)
 {
-    struct hal_aspace *as = hal_kernel_aspace();
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
     int n = direct_map_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
-    as->root = pt_alloc_table();
-    int err = as->root ? pt_map_image(as, X64_KERNEL_PHYS) : -ENOMEM;
-    for (int i = 0; !err && i < n; i++)
-        err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
-                          MMU_WRITE | MMU_LARGE);
-    if (!err)
-        err = iowindow_map_all(mmio_tags, MMIO_SLOTS, X64_MMIO_BASE, SZ_2M, as);
-    if (err) {
-        as->root = 0; /* stay on the boot tables; the pages used are lost */
+    int err = pt_build_kernel(ram, n, X64_KERNEL_PHYS, mmio_tags, MMIO_SLOTS, X64_MMIO_BASE, SZ_2M);
+    if (err)
         return err;
-    }
-    __asm__ volatile("mov %0, %%cr3" : : "r"(as->root) : "memory");
+    __asm__ volatile("mov %0, %%cr3" : : "r"(hal_kernel_aspace()->root) : "memory");
     kernel_tables = 1;
     return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include <arch/pte.h>
 #include <kernel/errno.h>
+#include <kernel/iowindow.h>
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
@@ -113,23 +114,48 @@ static int split(uint64_t *e, int l, uintptr_t va)
     return 0;
 }
 
+/*
+ * The leaf that translates @p va, split until it lies inside [va, end):
+ * what unmap and protect may change without touching neighbours.
+ * Returns 0 with *ep and *lp set, -ENOENT if va is not mapped, or -ENOMEM.
+ */
+static int covered_leaf(struct hal_aspace *as, uintptr_t va, uintptr_t end, uint64_t **ep, int *lp)
+{
+    for (;;) {
+        uint64_t *e = walk(as, va, LEVELS - 1, 0, lp);
+        int l = *lp;
+        if (!arch_pte_valid(*e))
+            return -ENOENT;
+        if (l == LEVELS - 1 || (!(va & (SPAN(l) - 1)) && end - va >= SPAN(l))) {
+            *ep = e;
+            return 0;
+        }
+        int err = split(e, l, va);
+        if (err)
+            return err;
+    }
+}
+
+/* Write a leaf that keeps its output address and size (no break-before-make
+ * needed) and drop the old translation. */
+static void rewrite(uint64_t *e, uint64_t val, uintptr_t va)
+{
+    *e = val;
+    arch_pte_sync();
+    arch_tlb_flush_page(va);
+}
+
 int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
 {
     if (!range_ok(as, va, 0, size))
         return -EINVAL;
     uintptr_t end = va + size;
     while ((va = next_mapped(as, va, end)) < end) {
-        int l;
-        uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
-        if (l < LEVELS - 1 && ((va & (SPAN(l) - 1)) || end - va < SPAN(l))) {
-            int err = split(e, l, va);
-            if (err)
-                return err;
-            continue;
-        }
-        *e = 0;
-        arch_pte_sync();
-        arch_tlb_flush_page(va);
+        uint64_t *e;
+        int l, err = covered_leaf(as, va, end, &e, &l);
+        if (err)
+            return err;
+        rewrite(e, 0, va);
         va += SPAN(l);
     }
     return 0;
@@ -169,20 +195,12 @@ int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned
         return -EINVAL;
     uintptr_t end = va + size;
     while (va < end) {
-        int l;
-        uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
-        if (!arch_pte_valid(*e))
-            return -ENOENT;
-        if (l < LEVELS - 1 && ((va & (SPAN(l) - 1)) || end - va < SPAN(l))) {
-            int err = split(e, l, va);
-            if (err)
-                return err;
-            continue;
-        }
+        uint64_t *e;
+        int l, err = covered_leaf(as, va, end, &e, &l);
+        if (err)
+            return err;
         /* Same output address and size: a permission change needs no BBM. */
-        *e = arch_pte_leaf(arch_pte_addr(*e), prot & ~MMU_LARGE, l);
-        arch_pte_sync();
-        arch_tlb_flush_page(va);
+        rewrite(e, arch_pte_leaf(arch_pte_addr(*e), prot & ~MMU_LARGE, l), va);
         va += SPAN(l);
     }
     return 0;
@@ -237,4 +255,20 @@ int pt_direct_mapped(uint64_t pa, uint64_t len)
         va = (va & ~(SPAN(l) - 1)) + SPAN(l);
     }
     return 1;
+}
+
+int pt_build_kernel(const struct mem_range *ram, int n, uint64_t image_phys,
+                    const uint64_t *io_tags, unsigned io_slots, uintptr_t io_base, uint64_t io_chunk)
+{
+    struct hal_aspace *as = &kernel_as;
+    as->root = pt_alloc_table();
+    int err = as->root ? pt_map_image(as, image_phys) : -ENOMEM;
+    for (int i = 0; !err && i < n; i++)
+        err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
+                          MMU_WRITE | MMU_LARGE);
+    if (!err)
+        err = iowindow_map_all(io_tags, io_slots, io_base, io_chunk, as);
+    if (err)
+        as->root = 0; /* the caller stays on the boot tables; the pages used are lost */
+    return err;
 }

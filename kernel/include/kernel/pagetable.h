@@ -31,6 +31,16 @@ uint64_t pt_alloc_table(void);
  */
 int pt_map_image(struct hal_aspace *as, uint64_t phys);
 
+/**
+ * @brief Build the kernel's own tables in the kernel address space: the
+ *        image (pt_map_image), the direct map of @p ram (2 MiB blocks where
+ *        possible) and every claimed slot of the MMIO window. The arch then
+ *        loads the new root (hal_kernel_aspace()->root) into TTBR1 / CR3.
+ * @return 0, or -ENOMEM with the root reset to 0 (stay on the boot tables)
+ */
+int pt_build_kernel(const struct mem_range *ram, int n, uint64_t image_phys,
+                    const uint64_t *io_tags, unsigned io_slots, uintptr_t io_base, uint64_t io_chunk);
+
 /** @brief hal_direct_mapped() once the kernel's own tables are in use. */
 int pt_direct_mapped(uint64_t pa, uint64_t len);
 
