@@ -20,31 +20,7 @@
 #include "check.h"
 #include "fdt_builder.h"
 
-/* ---- klog capture: every message since log_reset() ---- */
-static char log_buf[8192];
-static size_t log_len;
-
-void klog(enum log_level level, const char *fmt, ...)
-{
-    (void)level;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(log_buf + log_len, sizeof log_buf - log_len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        log_len += (size_t)n < sizeof log_buf - log_len ? (size_t)n : sizeof log_buf - log_len - 1;
-}
-
-static void log_reset(void)
-{
-    log_len = 0;
-    log_buf[0] = 0;
-}
-
-static int log_has(const char *s)
-{
-    return strstr(log_buf, s) != NULL;
-}
+#include "log_capture.h" /* klog(), log_reset(), log_has() */
 
 /* ---- the generic tree used by the API tests ---- */
 static void build_api_tree(void)

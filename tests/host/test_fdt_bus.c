@@ -23,25 +23,7 @@
 #include "check.h"
 #include "fdt_builder.h"
 
-/* ---- klog capture: every message since fake_reset() ---- */
-static char log_buf[8192];
-static size_t log_len;
-
-void klog(enum log_level level, const char *fmt, ...)
-{
-    (void)level;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(log_buf + log_len, sizeof log_buf - log_len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        log_len += (size_t)n < sizeof log_buf - log_len ? (size_t)n : sizeof log_buf - log_len - 1;
-}
-
-static int log_has(const char *s)
-{
-    return strstr(log_buf, s) != NULL;
-}
+#include "log_capture.h" /* klog(), log_reset(), log_has() */
 
 /* fdt_bus.c names the device with the kernel's strlcpy (kernel/lib/string.c),
  * which glibc before 2.38 lacks; this is the same function. string.c itself
@@ -70,8 +52,7 @@ static void fake_reset(void)
     memset(offered, 0, sizeof offered);
     noffered = nbound = 0;
     bad_device = 0;
-    log_len = 0;
-    log_buf[0] = 0;
+    log_reset();
 }
 
 /* Same as drivers/core/driver.c. */

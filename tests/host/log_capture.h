@@ -1,0 +1,40 @@
+/**
+ * @file log_capture.h
+ * @brief The klog() a host test links against: it keeps every message since
+ *        log_reset(), so checks can ask whether a warning was printed.
+ *        Include from exactly one file of a test executable.
+ */
+#ifndef TESTS_HOST_LOG_CAPTURE_H
+#define TESTS_HOST_LOG_CAPTURE_H
+
+#include <kernel/log.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static char log_buf[8192];
+static size_t log_len;
+
+void klog(enum log_level level, const char *fmt, ...)
+{
+    (void)level;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(log_buf + log_len, sizeof log_buf - log_len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        log_len += (size_t)n < sizeof log_buf - log_len ? (size_t)n : sizeof log_buf - log_len - 1;
+}
+
+static inline void log_reset(void)
+{
+    log_len = 0;
+    log_buf[0] = 0;
+}
+
+static inline int log_has(const char *s)
+{
+    return strstr(log_buf, s) != NULL;
+}
+
+#endif
