@@ -6,6 +6,8 @@
  * in-kernel tests (ktest mode) or the serial shell.
  */
 #include <hal/cpu.h>
+#include <hal/irq.h>
+#include <hal/timer.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
@@ -75,6 +77,10 @@ void kmain(struct boot_info *bi)
     pr_info("command line: '%s'", bi->cmdline);
     parse_cmdline(bi->cmdline);
     mm_init(bi);
+    int err = hal_timer_init();
+    if (err)
+        pr_err("timer: %s; no timer interrupts, so no preemption or sleeping", errno_name(err));
+    hal_irq_enable();
 
     if (ktest_mode) {
         int failed = ktest_run_all();

@@ -16,6 +16,12 @@ uint64_t hal_counter(void);
 /** @brief Counter ticks per second (CNTFRQ_EL0 / calibrated TSC rate). */
 uint64_t hal_counter_freq(void);
 
+/**
+ * @brief CPU cycle counter for benchmarks (x86_64: TSC; aarch64: PMCCNTR_EL0
+ *        when the PMU has one, else the generic counter). Not for time.
+ */
+uint64_t hal_cycles(void);
+
 /** @brief Stop this CPU for good, interrupts masked. */
 __attribute__((noreturn)) void hal_halt(void);
 

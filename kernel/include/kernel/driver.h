@@ -27,6 +27,7 @@ enum dev_space {
 
 #define DEV_NAME_MAX 48    /**< bytes of device name kept */
 #define DEV_COMPAT_MAX 128 /**< bytes of compatible list kept */
+#define DEV_MAX_REGS 4     /**< register windows kept per device */
 
 /** @brief One device as a bus describes it, plus what its driver keeps. */
 struct device {
@@ -38,6 +39,13 @@ struct device {
     uint64_t size;                     /**< bytes (or ports) of the first register window */
     unsigned reg_shift;                /**< register n is at offset n << reg_shift */
     unsigned reg_width;                /**< MMIO access size in bytes for dev_*8 (1 or 4) */
+    uint64_t reg_base[DEV_MAX_REGS];   /**< every window, [0] == base (GIC: distributor, CPU if) */
+    uint64_t reg_size[DEV_MAX_REGS];
+    unsigned nregs;                    /**< windows described (0 for DEV_NONE) */
+    unsigned has_irq;                  /**< 1 if irq is valid */
+    unsigned irq;                      /**< first interrupt, in the controller's numbering (hal/irq.h) */
+    unsigned irq_trigger;              /**< enum irq_trigger: what the description says */
+    const void *bus_data;              /**< the bus's view during probe (DT: const struct fdt *) */
     int is_stdout;                     /**< the platform's chosen console */
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */

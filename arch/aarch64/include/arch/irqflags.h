@@ -1,0 +1,50 @@
+/**
+ * @file arch/irqflags.h
+ * @brief aarch64: the CPU's interrupt mask (PSTATE.I) and spin-wait hints.
+ *
+ * Included through <hal/irq.h>; inline because every spinlock uses them.
+ */
+#ifndef ARCH_IRQFLAGS_H
+#define ARCH_IRQFLAGS_H
+
+#include <stdint.h>
+
+/** Interrupt numbers are GIC INTIDs: SGI 0-15, PPI 16-31, SPI 32-1019. */
+#define ARCH_NR_IRQS 1020
+
+#define ARCH_IRQ_TEST 7 /* SGI 7: free for tests (hal/irq.h IRQ_TEST) */
+
+typedef uint64_t irqflags_t;
+
+static inline irqflags_t hal_irq_save(void)
+{
+    irqflags_t f;
+    __asm__ volatile("mrs %0, daif\n\tmsr daifset, #2" : "=r"(f) : : "memory");
+    return f;
+}
+
+static inline void hal_irq_restore(irqflags_t f)
+{
+    __asm__ volatile("msr daif, %0" : : "r"(f) : "memory");
+}
+
+static inline void hal_irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+static inline void hal_irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+
+static inline int hal_irq_enabled(void)
+{
+    irqflags_t f;
+    __asm__ volatile("mrs %0, daif" : "=r"(f));
+    return !(f & (1u << 7));
+}
+
+/* WFI wakes on a pending interrupt even while PSTATE.I masks it, so testing
+ * for work and then waiting with interrupts masked cannot miss a wakeup. */
+static inline void hal_idle_wait(void)
+{
+    __asm__ volatile("dsb sy\n\twfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+}
+
+static inline void hal_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
+
+#endif

@@ -1,0 +1,29 @@
+/**
+ * @file hal/context.h
+ * @brief Switching kernel threads: each arch's context.S.
+ *
+ * A switched-out thread is just its stack pointer: hal_context_switch()
+ * pushes the callee-saved registers (the C ABI says the rest are already
+ * dead at a call) and the return address on the old stack, stores SP, loads
+ * the new one and pops. Interrupt state is not part of the context: the
+ * scheduler switches with interrupts masked, and each thread restores its
+ * own flags when it returns from schedule().
+ */
+#ifndef HAL_CONTEXT_H
+#define HAL_CONTEXT_H
+
+/**
+ * @brief Save the running context, storing its stack pointer in *@p save_sp,
+ *        and resume the one whose stack pointer is @p new_sp.
+ *        Returns when something switches back to *@p save_sp.
+ */
+void hal_context_switch(void **save_sp, void *new_sp);
+
+/**
+ * @brief Prepare a fresh stack so that switching to the returned stack
+ *        pointer calls @p entry(@p arg) (which must never return).
+ * @param stack_top one past the highest byte, 16-byte aligned
+ */
+void *hal_context_init(void *stack_top, void (*entry)(void *), void *arg);
+
+#endif

@@ -1,0 +1,45 @@
+/**
+ * @file kernel/ktimer.h
+ * @brief Kernel timers: call a function once a deadline has passed.
+ *
+ * One queue sorted by deadline; the HAL's one-shot deadline is always the
+ * earliest armed timer. Callbacks run from the timer interrupt with
+ * interrupts masked, in deadline order (ties in arming order); they may arm
+ * timers (themselves included) and wake threads, and must not sleep.
+ */
+#ifndef KERNEL_KTIMER_H
+#define KERNEL_KTIMER_H
+
+#include <stdint.h>
+
+struct ktimer;
+typedef void (*ktimer_fn)(struct ktimer *t, void *arg);
+
+struct ktimer {
+    struct ktimer *next;
+    uint64_t deadline;   /**< hal_time_ns() value */
+    uint64_t seq;        /**< arming order, breaks ties */
+    ktimer_fn fn;
+    void *arg;
+    int armed;
+};
+
+/** @brief Set the callback of @p t (not armed). */
+void ktimer_init(struct ktimer *t, ktimer_fn fn, void *arg);
+
+/**
+ * @brief Fire @p t once hal_time_ns() >= @p deadline_ns (re-arming moves it).
+ * @return 0, or -EINVAL if @p t has no callback
+ */
+int ktimer_arm(struct ktimer *t, uint64_t deadline_ns);
+
+/** @brief Disarm @p t; returns 1 if it was pending, 0 if not (or already fired). */
+int ktimer_cancel(struct ktimer *t);
+
+/** @brief Number of armed timers. */
+unsigned ktimer_pending(void);
+
+/** @brief When the last timer interrupt entered, minus the deadline it was for (ns). */
+uint64_t ktimer_last_latency_ns(void);
+
+#endif

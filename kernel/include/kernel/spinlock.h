@@ -1,0 +1,73 @@
+/**
+ * @file kernel/spinlock.h
+ * @brief Spinlocks that mask interrupts on this CPU while held.
+ *
+ * Every spinlock masks interrupts: a handler that takes a lock its own CPU
+ * already holds would spin forever, and since preemption only ever starts
+ * from an interrupt, holding any spinlock also keeps the thread on its CPU.
+ * The lock word is taken with an atomic exchange (acquire) and released with
+ * a store (release), so the same code is correct once a second CPU runs.
+ *
+ * On one CPU a lock found held can only be a bug (the holder cannot run
+ * until we let go), so after a bounded spin the lock panics naming who took
+ * it, instead of hanging silently.
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <hal/irq.h>
+#include <stdint.h>
+
+struct spinlock {
+    volatile uint32_t locked;
+    const char *name;     /**< for the deadlock report */
+    uintptr_t holder;     /**< return address of the last taker */
+};
+
+#define SPINLOCK_INIT(n) {0, (n), 0}
+
+static inline void spin_init(struct spinlock *l, const char *name)
+{
+    l->locked = 0;
+    l->name = name;
+    l->holder = 0;
+}
+
+/** @brief Out of line: reports and panics after too long a spin. */
+void spin_lock_slow(struct spinlock *l, uintptr_t caller);
+
+/** @brief Mask interrupts, take @p l; returns the previous interrupt state. */
+__attribute__((always_inline)) static inline irqflags_t spin_lock_irqsave(struct spinlock *l)
+{
+    irqflags_t f = hal_irq_save();
+    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        spin_lock_slow(l, (uintptr_t)__builtin_return_address(0));
+    l->holder = (uintptr_t)__builtin_return_address(0);
+    return f;
+}
+
+/** @brief Release @p l and restore the interrupt state spin_lock_irqsave() returned. */
+static inline void spin_unlock_irqrestore(struct spinlock *l, irqflags_t f)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    hal_irq_restore(f);
+}
+
+/** @brief Take @p l when interrupts are already masked (e.g. in a handler). */
+__attribute__((always_inline)) static inline void spin_lock(struct spinlock *l)
+{
+    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        spin_lock_slow(l, (uintptr_t)__builtin_return_address(0));
+    l->holder = (uintptr_t)__builtin_return_address(0);
+}
+
+/** @brief Release a lock taken with spin_lock(); interrupts stay as they are. */
+static inline void spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/** @brief Nonzero if @p l is held (for assertions). */
+static inline int spin_is_locked(const struct spinlock *l) { return l->locked != 0; }
+
+#endif
