@@ -4,8 +4,10 @@
  *
  * Register access goes through the bus accessors, so the same code drives
  * the PC's COM1 at port 0x3f8 and a device-tree "ns16550a" with reg-shift.
- * Polled; 8N1 with FIFOs. Honours the DT "reg-shift" and "reg-io-width".
+ * Polled transmit; receive by interrupt when the device has one. 8N1 with
+ * FIFOs. Honours the DT "reg-shift" and "reg-io-width".
  */
+#include <hal/irq.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -22,6 +24,8 @@
 #define LCR_8N1 0x03
 #define LSR_DR 0x01
 #define LSR_THRE 0x20
+#define IER_RDA 0x01  /* received data available */
+#define MCR_OUT2 0x08 /* a PC gates the UART's interrupt line with OUT2 */
 
 static void ns16550_putc(struct device *dev, char c)
 {
@@ -37,6 +41,30 @@ static int ns16550_getc(struct device *dev)
     return dev_read8(dev, RBR);
 }
 
+static void ns16550_irq(unsigned irq, void *arg)
+{
+    (void)irq;
+    struct device *dev = arg;
+    /* Reading RBR until LSR.DR clears also clears the interrupt (IIR). */
+    while (dev_read8(dev, LSR) & LSR_DR)
+        console_rx_push((char)dev_read8(dev, RBR));
+}
+
+/* Console input by interrupt; -1 (polled) if the device has none. */
+static int ns16550_start_rx(struct device *dev)
+{
+    if (!dev->has_irq)
+        return -1;
+    int err = irq_register(dev->irq, ns16550_irq, dev, "ns16550 rx");
+    if (err) {
+        pr_warn("ns16550: irq %u: %s; console input polled", dev->irq, errno_name(err));
+        return -1;
+    }
+    dev_write8(dev, MCR, 0x03 | MCR_OUT2);
+    dev_write8(dev, IER, IER_RDA);
+    return (int)dev->irq;
+}
+
 static int ns16550_probe(struct device *dev)
 {
     if (dev->space == DEV_NONE || dev->size < (8u << dev->reg_shift))
@@ -44,7 +72,7 @@ static int ns16550_probe(struct device *dev)
     int err = device_map(dev);
     if (err)
         return err;
-    dev_write8(dev, IER, 0x00);           /* polled for now */
+    dev_write8(dev, IER, 0x00);           /* until ns16550_start_rx */
     if (dev->space == DEV_PIO) {
         /* A PC's legacy port, found by convention rather than described:
          * check something answers (the scratch register keeps what we
@@ -63,7 +91,8 @@ static int ns16550_probe(struct device *dev)
     pr_info("ns16550: %s at %s %#lx%s", dev->name, dev->space == DEV_PIO ? "port" : "mmio",
             (unsigned long)dev->base, dev->is_stdout ? ", console" : "");
     if (dev->is_stdout)
-        return console_register(&(struct console){"ns16550", dev, ns16550_putc, ns16550_getc});
+        return console_register(
+            &(struct console){"ns16550", dev, ns16550_putc, ns16550_getc, ns16550_start_rx(dev)});
     return 0;
 }
 

@@ -2,9 +2,12 @@
  * @file pl011.c
  * @brief Arm PrimeCell UART (PL011) driver (Arm DDI 0183).
  *
- * Polled transmit and receive. The UART is left at the baud rate firmware
- * (or QEMU) chose; we only make sure it is enabled with FIFOs and 8N1.
+ * Polled transmit; receive by interrupt when the device has one (the
+ * handler drains the FIFO into the console's queue), polled otherwise.
+ * The UART is left at the baud rate firmware (or QEMU) chose; we only make
+ * sure it is enabled with FIFOs and 8N1.
  */
+#include <hal/irq.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -15,6 +18,9 @@
 #define UART_LCR_H 0x2c
 #define UART_CR 0x30
 #define UART_IMSC 0x38
+#define UART_ICR 0x44
+#define INT_RX (1u << 4)  /* FIFO reached its trigger level */
+#define INT_RT (1u << 6)  /* receive timeout: bytes waiting below the level */
 #define FR_BUSY (1u << 3)
 #define FR_RXFE (1u << 4)
 #define FR_TXFF (1u << 5)
@@ -38,6 +44,30 @@ static int pl011_getc(struct device *dev)
     return (int)(dev_read32(dev, UART_DR) & 0xff);
 }
 
+static void pl011_irq(unsigned irq, void *arg)
+{
+    (void)irq;
+    struct device *dev = arg;
+    while (!(dev_read32(dev, UART_FR) & FR_RXFE))
+        console_rx_push((char)(dev_read32(dev, UART_DR) & 0xff));
+    dev_write32(dev, UART_ICR, INT_RX | INT_RT);
+}
+
+/* Console input by interrupt; -1 (polled) if the device has none. */
+static int pl011_start_rx(struct device *dev)
+{
+    if (!dev->has_irq)
+        return -1;
+    int err = irq_register(dev->irq, pl011_irq, dev, "pl011 rx");
+    if (err) {
+        pr_warn("pl011: irq %u: %s; console input polled", dev->irq, errno_name(err));
+        return -1;
+    }
+    dev_write32(dev, UART_ICR, INT_RX | INT_RT);
+    dev_write32(dev, UART_IMSC, INT_RX | INT_RT);
+    return (int)dev->irq;
+}
+
 static int pl011_probe(struct device *dev)
 {
     if (dev->space != DEV_MMIO || dev->size < 0x48)
@@ -48,7 +78,7 @@ static int pl011_probe(struct device *dev)
     /* DDI 0183: LCR_H may only change with the UART disabled, and disabling
      * mid-character loses it, so wait until the early console's last byte
      * is out. The baud rate stays what firmware (or QEMU) set. */
-    dev_write32(dev, UART_IMSC, 0);                    /* polled for now */
+    dev_write32(dev, UART_IMSC, 0);                    /* until pl011_start_rx */
     uint32_t lcr = LCR_FEN | LCR_WLEN8, cr = CR_UARTEN | CR_TXE | CR_RXE;
     if ((dev_read32(dev, UART_LCR_H) & 0xff) != lcr || (dev_read32(dev, UART_CR) & 0x301) != cr) {
         while (dev_read32(dev, UART_FR) & FR_BUSY)
@@ -60,7 +90,8 @@ static int pl011_probe(struct device *dev)
     pr_info("pl011: %s at %#lx%s", dev->name, (unsigned long)dev->base,
             dev->is_stdout ? ", console" : "");
     if (dev->is_stdout)
-        return console_register(&(struct console){"pl011", dev, pl011_putc, pl011_getc});
+        return console_register(
+            &(struct console){"pl011", dev, pl011_putc, pl011_getc, pl011_start_rx(dev)});
     return 0;
 }
 

@@ -16,9 +16,10 @@
 #include <kernel/ktest.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
+#include <kernel/sched.h>
+#include <kernel/shell.h>
 #include <kernel/string.h>
 
-__attribute__((noreturn)) void shell_run(void);
 
 /* Counted from the kernel's first instruction (the arch records that counter
  * value before anything else), so log stamps from driver probes made before
@@ -70,6 +71,16 @@ static void mm_init(const struct boot_info *bi)
     pmm_add_deferred();
 }
 
+/* ktest mode: run every test, then leave QEMU with the verdict. */
+static int ktest_thread(void *arg)
+{
+    (void)arg;
+    int failed = ktest_run_all();
+    if (failed && hal_poweroff_code(1) == 0)
+        hal_halt(); /* not reached */
+    hal_poweroff();
+}
+
 void kmain(struct boot_info *bi)
 {
     pr_info("kernel %s (%s) booting via %s%s%s", KERNEL_VERSION, hal_arch_name(), bi->protocol,
@@ -77,16 +88,18 @@ void kmain(struct boot_info *bi)
     pr_info("command line: '%s'", bi->cmdline);
     parse_cmdline(bi->cmdline);
     mm_init(bi);
+    sched_init(); /* this context becomes the idle thread */
     int err = hal_timer_init();
     if (err)
         pr_err("timer: %s; no timer interrupts, so no preemption or sleeping", errno_name(err));
     hal_irq_enable();
 
-    if (ktest_mode) {
-        int failed = ktest_run_all();
-        if (failed && hal_poweroff_code(1) == 0)
-            hal_halt(); /* not reached */
-        hal_poweroff();
+    int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
+                           NULL, PRIO_DEFAULT, THREAD_DETACHED);
+    if (id < 0) {
+        pr_err("sched: cannot start the %s thread (%s); running it without threads",
+               ktest_mode ? "ktest" : "shell", errno_name(id));
+        ktest_mode ? (void)ktest_thread(NULL) : shell_run();
     }
-    shell_run();
+    sched_idle_loop();
 }

@@ -131,6 +131,11 @@ static int set_masked(unsigned irq, int masked)
 int irq_mask(unsigned irq) { return set_masked(irq, 1); }
 int irq_unmask(unsigned irq) { return set_masked(irq, 0); }
 
+int irq_routed(unsigned irq)
+{
+    return irq < IRQ_COUNT && descs[irq].fn && !descs[irq].masked && chip_of(irq);
+}
+
 int irq_configure(unsigned irq, enum irq_trigger trigger)
 {
     if (irq >= IRQ_COUNT || trigger > IRQ_TRIGGER_LEVEL)

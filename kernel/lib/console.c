@@ -1,17 +1,30 @@
 /**
  * @file console.c
- * @brief Route console bytes to the registered driver or the early console.
+ * @brief Route console bytes to the registered driver or the early console,
+ *        and queue received bytes from the UART's interrupt for readers.
  */
 #include <hal/console.h>
+#include <hal/irq.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/sched.h>
+#include <kernel/wait.h>
 #include <stddef.h>
 
 #define MAX_CONSOLES 4
+#define RX_RING 256 /* a power of two */
 
 static struct console consoles[MAX_CONSOLES];
 static unsigned nconsoles;
 static const struct console *current;
+
+/* Filled by the receive interrupt, emptied by console_getc*(); the wait
+ * queue's lock guards the ring too. */
+static struct waitqueue rx_wq = WAITQUEUE_INIT(rx_wq, "console rx");
+static char rx_ring[RX_RING];
+static unsigned rx_head, rx_tail;
+static uint64_t rx_received, rx_dropped;
 
 int console_register(const struct console *con)
 {
@@ -32,9 +45,72 @@ void console_putc(char c)
         hal_console_putc(c);
 }
 
+void console_rx_push(char c)
+{
+    spin_lock(&rx_wq.lock); /* interrupts are masked in a handler */
+    if (rx_head - rx_tail < RX_RING) {
+        rx_ring[rx_head++ % RX_RING] = c;
+        rx_received++;
+    } else {
+        rx_dropped++;
+    }
+    wq_wake_all_locked(&rx_wq);
+    spin_unlock(&rx_wq.lock);
+}
+
+void console_rx_stats(uint64_t *received, uint64_t *dropped)
+{
+    *received = rx_received;
+    *dropped = rx_dropped;
+}
+
+/* Interrupt-driven: the driver registered its receive interrupt and a
+ * controller delivers it. */
+static int rx_by_irq(void)
+{
+    return current && current->rx_irq >= 0 && irq_routed((unsigned)current->rx_irq);
+}
+
+static int rx_pop_locked(void)
+{
+    return rx_head != rx_tail ? (unsigned char)rx_ring[rx_tail++ % RX_RING] : -1;
+}
+
 int console_getc(void)
 {
+    irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+    int c = rx_pop_locked();
+    spin_unlock_irqrestore(&rx_wq.lock, f);
+    if (c >= 0)
+        return c;
     if (current)
         return current->getc ? current->getc(current->dev) : -1;
     return hal_console_getc();
+}
+
+int console_getc_wait(void)
+{
+    static int warned;
+    for (;;) {
+        if (!rx_by_irq() || !thread_current()) {
+            if (!warned && thread_current()) {
+                warned = 1;
+                pr_warn("console: no receive interrupt; polling the UART every 10 ms");
+            }
+            int c = console_getc();
+            if (c >= 0)
+                return c;
+            thread_sleep_ms(10);
+            continue;
+        }
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+        int c = rx_pop_locked();
+        if (c < 0)
+            wq_add_locked(&rx_wq, &w);
+        spin_unlock_irqrestore(&rx_wq.lock, f);
+        if (c >= 0)
+            return c;
+        wq_block(&w);
+    }
 }

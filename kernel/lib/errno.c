@@ -29,6 +29,8 @@ const char *errno_name(int err)
     case ENOTSUP: return "ENOTSUP";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EALREADY: return "EALREADY";
+    case ESRCH: return "ESRCH";
+    case EDEADLK: return "EDEADLK";
     default: return "E?";
     }
 }

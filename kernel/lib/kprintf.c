@@ -8,6 +8,37 @@
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
+#include <kernel/spinlock.h>
+
+/* One message at a time on the console, so threads' lines do not interleave
+ * character by character. Recursive on the owning CPU: a fault or panic
+ * while printing must still be able to print. */
+static struct spinlock print_lock = SPINLOCK_INIT("console");
+static volatile int print_owner = -1;
+static unsigned print_depth;
+
+static irqflags_t print_lock_take(void)
+{
+    irqflags_t f = hal_irq_save();
+    const int me = 0; /* SMP: hal_cpu_id() */
+    if (print_owner == me) {
+        print_depth++;
+        return f;
+    }
+    spin_lock(&print_lock);
+    print_owner = me;
+    print_depth = 1;
+    return f;
+}
+
+static void print_lock_drop(irqflags_t f)
+{
+    if (--print_depth == 0) {
+        print_owner = -1;
+        spin_unlock(&print_lock);
+    }
+    hal_irq_restore(f);
+}
 
 static void console_sink(void *ctx, const char *s, size_t n)
 {
@@ -21,7 +52,10 @@ static void console_sink(void *ctx, const char *s, size_t n)
 
 int kvprintf(const char *fmt, va_list ap)
 {
-    return kvformat(console_sink, 0, fmt, ap);
+    irqflags_t f = print_lock_take();
+    int n = kvformat(console_sink, 0, fmt, ap);
+    print_lock_drop(f);
+    return n;
 }
 
 int kprintf(const char *fmt, ...)
@@ -37,6 +71,7 @@ void klog(enum log_level level, const char *fmt, ...)
 {
     static const char *const tags[] = {"error: ", "warning: ", "", ""};
     uint64_t us = uptime_us();
+    irqflags_t f = print_lock_take(); /* the three parts make one line */
     kprintf("[%5lu.%06lu] %s", (unsigned long)(us / 1000000), (unsigned long)(us % 1000000),
             tags[level & 3]);
     va_list ap;
@@ -44,4 +79,5 @@ void klog(enum log_level level, const char *fmt, ...)
     kvprintf(fmt, ap);
     va_end(ap);
     kprintf("\n");
+    print_lock_drop(f);
 }

@@ -14,6 +14,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 
 #define SLAB_MAGIC 0x51ab51abu
@@ -56,6 +57,9 @@ static struct kmem_cache caches[KMALLOC_CLASSES] = {CLASS(4), CLASS(5), CLASS(6)
                                                     CLASS(8), CLASS(9), CLASS(10), CLASS(11)};
 _Static_assert(KMALLOC_CLASSES == 8 && KMALLOC_MAX_SMALL == 1u << 11, "update the class table");
 static uint64_t large_blocks, large_bytes, heap_errors;
+/* One lock for the whole heap: caches, slabs and counters. Taken around
+ * whole operations, never across a call back into the heap. */
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 
 #ifdef KMALLOC_DEBUG
 /* The last 16 bytes of a debug object say who allocated it and how much;
@@ -280,12 +284,17 @@ static void *alloc(size_t size, size_t align, uintptr_t caller)
     size_t need = size + DEBUG_OVERHEAD;
     if (need < align)
         need = align;
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    void *p;
     if (need <= KMALLOC_MAX_SMALL) {
         /* class i holds 2^(i + 4) bytes: the first power of two >= need */
         unsigned i = need <= 16 ? 0 : 64 - (unsigned)__builtin_clzll((unsigned long long)need - 1) - KMALLOC_MIN_SHIFT;
-        return alloc_small(&caches[i], size, caller);
+        p = alloc_small(&caches[i], size, caller);
+    } else {
+        p = alloc_large(size, align);
     }
-    return alloc_large(size, align);
+    spin_unlock_irqrestore(&heap_lock, f);
+    return p;
 }
 
 void *kmalloc(size_t size)
@@ -311,7 +320,7 @@ void *kmalloc_aligned(size_t size, size_t align)
     return alloc(size, align < 16 ? 16 : align, (uintptr_t)__builtin_return_address(0));
 }
 
-size_t kmalloc_usable_size(const void *p)
+static size_t usable_size(const void *p)
 {
     struct page *pg = p ? kmem_page_of(p) : NULL;
     if (!pg)
@@ -340,6 +349,14 @@ size_t kmalloc_usable_size(const void *p)
     return 0;
 }
 
+size_t kmalloc_usable_size(const void *p)
+{
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    size_t n = usable_size(p);
+    spin_unlock_irqrestore(&heap_lock, f);
+    return n;
+}
+
 void *krealloc(void *p, size_t size)
 {
     uintptr_t caller = (uintptr_t)__builtin_return_address(0);
@@ -364,11 +381,8 @@ void *krealloc(void *p, size_t size)
     return q;
 }
 
-void kfree(void *p)
+static void free_locked(void *p, uintptr_t caller)
 {
-    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-    if (!p)
-        return;
     struct page *pg = kmem_page_of(p);
     if (!pg) {
         size_t huge = kmem_huge_size(p);
@@ -393,6 +407,15 @@ void kfree(void *p)
                                                                     : "double free (page is free)",
                    p, caller, 0);
     }
+}
+
+void kfree(void *p)
+{
+    if (!p)
+        return;
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    free_locked(p, (uintptr_t)__builtin_return_address(0));
+    spin_unlock_irqrestore(&heap_lock, f);
 }
 
 void kmalloc_stats(struct kmalloc_stats *st)

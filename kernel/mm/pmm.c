@@ -7,11 +7,13 @@
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 
 #define MAX_FREE_RANGES 96
 
 static struct buddy buddy;
+static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* guards buddy after boot */
 static struct mem_range deferred[MAX_FREE_RANGES];
 static unsigned ndeferred;
 static uint64_t metadata_bytes;
@@ -100,13 +102,20 @@ void pmm_add_deferred(void)
 
 uint64_t pmm_alloc(unsigned order)
 {
+    irqflags_t f = spin_lock_irqsave(&pmm_lock);
     int64_t pfn = buddy_alloc(&buddy, order);
+    spin_unlock_irqrestore(&pmm_lock, f);
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;
 }
 
 int pmm_free(uint64_t pa, unsigned order)
 {
-    int err = (pa & (PAGE_SIZE - 1)) ? -EINVAL : buddy_free(&buddy, pa >> PAGE_SHIFT, order);
+    int err = -EINVAL;
+    if (!(pa & (PAGE_SIZE - 1))) {
+        irqflags_t f = spin_lock_irqsave(&pmm_lock);
+        err = buddy_free(&buddy, pa >> PAGE_SHIFT, order);
+        spin_unlock_irqrestore(&pmm_lock, f);
+    }
     if (err)
         pr_warn("pmm: bad free of %#lx order %u from %p (%s)", (unsigned long)pa, order,
                 __builtin_return_address(0), errno_name(err));

@@ -8,10 +8,11 @@
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
 
-#define MAX_AREAS 512
+#define MAX_AREAS 4096 /* thousands of threads, each a stack area */
 #define GUARD PAGE_SIZE
 
 /* [start, end) is the whole reservation, guards included; the mapped part
@@ -24,6 +25,9 @@ struct area {
 
 static struct area areas[MAX_AREAS]; /* sorted by start */
 static unsigned nareas;
+/* Guards the table and the mappings of the vmalloc range. The fault
+ * reporters read without it: a fault may hit while it is held. */
+static struct spinlock vm_lock = SPINLOCK_INIT("vmalloc");
 
 /* Find room for @p span bytes whose mapped part (at @p offset into the span)
  * is aligned to @p align; insert the area and return its index, or -1. */
@@ -73,8 +77,10 @@ static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack
         return NULL;
     }
     size = (size + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+    irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = reserve(guard_below + size + GUARD, guard_below, align);
     if (i < 0) {
+        spin_unlock_irqrestore(&vm_lock, f);
         pr_warn("vmalloc: no address space for %zu bytes", size);
         return NULL;
     }
@@ -87,13 +93,16 @@ static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack
                 pmm_free(pa, 0);
             release_pages(a->map, off);
             drop((unsigned)i);
+            spin_unlock_irqrestore(&vm_lock, f);
             pr_warn("vmalloc: out of memory for %zu bytes", size);
             return NULL;
         }
         memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
         a->map_size = off + PAGE_SIZE;
     }
-    return (void *)a->map;
+    void *p = (void *)a->map;
+    spin_unlock_irqrestore(&vm_lock, f);
+    return p;
 }
 
 void *vmalloc(size_t size)
@@ -118,12 +127,14 @@ static int find(const void *p)
 
 int vmalloc_free(void *p)
 {
+    irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = find(p);
-    if (i < 0)
-        return -EINVAL;
-    release_pages(areas[i].map, areas[i].map_size);
-    drop((unsigned)i);
-    return 0;
+    if (i >= 0) {
+        release_pages(areas[i].map, areas[i].map_size);
+        drop((unsigned)i);
+    }
+    spin_unlock_irqrestore(&vm_lock, f);
+    return i < 0 ? -EINVAL : 0;
 }
 
 void vfree(void *p)
@@ -134,8 +145,11 @@ void vfree(void *p)
 
 size_t vmalloc_size(const void *p)
 {
+    irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = find(p);
-    return i < 0 ? 0 : areas[i].map_size;
+    size_t n = i < 0 ? 0 : areas[i].map_size;
+    spin_unlock_irqrestore(&vm_lock, f);
+    return n;
 }
 
 int vmalloc_guard_of(uintptr_t addr, uintptr_t *base, size_t *size)

@@ -2,14 +2,18 @@
  * @file shell.c
  * @brief The serial shell: reads lines from the console and runs commands.
  *
- * Polls the UART for now (interrupt-driven input comes with the scheduler).
- * The prompt ends in "> " at the start of a line so tests can wait for it.
+ * Runs as the "shell" thread and sleeps until the UART's receive interrupt
+ * delivers a byte (kernel/console.h), so background threads get the CPU
+ * while nobody types. The prompt ends in "> " at the start of a line so
+ * tests can wait for it.
  */
 #include <kernel/bench.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <hal/cpu.h>
+#include <hal/irq.h>
 #include <hal/mmu.h>
+#include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
@@ -17,6 +21,8 @@
 #include <kernel/kmalloc.h>
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
+#include <kernel/sched.h>
+#include <kernel/shell.h>
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
 
@@ -268,6 +274,97 @@ static int cmd_fault(int argc, char **argv)
     return -ENOSYS;
 }
 
+static int cmd_threads(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("threads"));
+    enum { MAX = 64 };
+    static struct thread_info info[MAX]; /* only the shell thread runs this */
+    unsigned n = thread_list(info, MAX);
+    kprintf("  id  name             state     prio   cpu ms  switches\n");
+    for (unsigned i = 0; i < n && i < MAX; i++)
+        kprintf("%4d  %-15s  %-8s  %4d  %7lu  %8lu\n", info[i].id, info[i].name,
+                thread_state_name(info[i].state), info[i].prio,
+                (unsigned long)(info[i].cpu_ns / 1000000), (unsigned long)info[i].switches);
+    if (n > MAX)
+        kprintf("  ... and %u more\n", n - MAX);
+    kprintf("%u threads, %lu context switches\n", n, (unsigned long)sched_switches());
+    return 0;
+}
+
+/* Parse a duration in milliseconds, 0..1 hour: long enough for any demo,
+ * short enough that a typo cannot park a thread for a week. */
+static int parse_ms(const char *cmd, const char *arg, uint64_t *ms)
+{
+    if (kstrtou64(arg, 10, ms) != 0 || *ms > 3600000) {
+        kprintf("%s: '%s' is not a duration in milliseconds (0..3600000)\n", cmd, arg);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int cmd_sleep(int argc, char **argv)
+{
+    uint64_t ms;
+    if (argc != 2)
+        return usage(find_command("sleep"));
+    int err = parse_ms("sleep", argv[1], &ms);
+    if (err)
+        return err;
+    uint64_t t0 = hal_time_ns();
+    thread_sleep_ms(ms);
+    kprintf("slept %lu.%03lu ms\n", (unsigned long)((hal_time_ns() - t0) / 1000000),
+            (unsigned long)((hal_time_ns() - t0) / 1000 % 1000));
+    return 0;
+}
+
+/* `spin`: burn the CPU without sleeping or yielding; only preemption lets
+ * anyone else (the shell) run meanwhile. */
+static int spin_thread(void *arg)
+{
+    uint64_t end = hal_time_ns() + (uint64_t)(uintptr_t)arg * 1000000ull;
+    volatile uint64_t loops = 0;
+    while (hal_time_ns() < end)
+        loops++;
+    return 0;
+}
+
+static int cmd_spin(int argc, char **argv)
+{
+    uint64_t ms;
+    if (argc != 2)
+        return usage(find_command("spin"));
+    int err = parse_ms("spin", argv[1], &ms);
+    if (err)
+        return err;
+    int id = thread_create("spin", spin_thread, (void *)(uintptr_t)ms, PRIO_DEFAULT, THREAD_DETACHED);
+    if (id < 0)
+        return id;
+    kprintf("spin: thread %d burns the CPU for %lu ms\n", id, (unsigned long)ms);
+    return 0;
+}
+
+static int cmd_irqs(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage(find_command("irqs"));
+    enum { MAX = 32 };
+    struct irq_stat st[MAX];
+    unsigned n = irq_stats(st, MAX);
+    kprintf("  irq  controller  handler          count  \n");
+    for (unsigned i = 0; i < n && i < MAX; i++)
+        kprintf("%5u  %-10s  %-15s  %8lu%s\n", st[i].irq, st[i].chip, st[i].name,
+                (unsigned long)st[i].count, st[i].masked ? "  (masked)" : "");
+    uint64_t rx, dropped;
+    console_rx_stats(&rx, &dropped);
+    kprintf("spurious: %lu; timer: %s; console rx by interrupt: %lu bytes, %lu dropped\n",
+            (unsigned long)irq_spurious_count(), hal_timer_name(), (unsigned long)rx,
+            (unsigned long)dropped);
+    return 0;
+}
+
 static int cmd_poweroff(int argc, char **argv)
 {
     if (argc > 2)
@@ -301,6 +398,10 @@ static const struct command commands[] = {
     {"devices", "devices", cmd_devices},
     {"ktest", "ktest", cmd_ktest},
     {"bench", "bench", cmd_bench},
+    {"threads", "threads", cmd_threads},
+    {"irqs", "irqs", cmd_irqs},
+    {"sleep", "sleep <ms>", cmd_sleep},
+    {"spin", "spin <ms>", cmd_spin},
     {"fault",
      "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow",
      cmd_fault},
@@ -331,9 +432,7 @@ static int read_line(char *buf, size_t size)
     size_t n = 0;
     int overflow = 0;
     for (;;) {
-        int c = console_getc();
-        if (c < 0)
-            continue;
+        int c = console_getc_wait();
         if (c == '\r' || c == '\n') {
             kprintf("\n");
             buf[n] = 0;
@@ -390,6 +489,12 @@ static void run_line(char *line)
     int err = c->fn(argc, argv);
     if (err)
         kprintf("%s: %s\n", argv[0], errno_name(err));
+}
+
+int shell_thread(void *arg)
+{
+    (void)arg;
+    shell_run();
 }
 
 void shell_run(void)

@@ -71,4 +71,5 @@ void bench_run_all(void)
     bench_page_alloc_free();
     bench_kmalloc_free_64();
     bench_heap_churn();
+    bench_sched_all();
 }

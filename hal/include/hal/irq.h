@@ -73,6 +73,9 @@ int irq_unregister(unsigned irq);
 int irq_mask(unsigned irq);
 int irq_unmask(unsigned irq);
 
+/** @brief 1 if @p irq has a handler, a controller, and is not masked. */
+int irq_routed(unsigned irq);
+
 /** @brief Ask the controller for edge or level triggering; -ENODEV, -EINVAL, -ENOSYS. */
 int irq_configure(unsigned irq, enum irq_trigger trigger);
 

@@ -8,4 +8,7 @@
 /** @brief Run every benchmark, one `bench: <name> <value> <unit>` line each. */
 void bench_run_all(void);
 
+/** @brief The scheduler and timer benchmarks (kernel/test/sched_bench.c). */
+void bench_sched_all(void);
+
 #endif

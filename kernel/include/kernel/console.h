@@ -8,6 +8,8 @@
 #ifndef KERNEL_CONSOLE_H
 #define KERNEL_CONSOLE_H
 
+#include <stdint.h>
+
 struct device;
 
 /** @brief A console: a character sink and, optionally, a source. */
@@ -16,6 +18,8 @@ struct console {
     struct device *dev;                        /**< the device behind it */
     void (*putc)(struct device *dev, char c);  /**< wait for room, send one byte */
     int (*getc)(struct device *dev);           /**< one byte or -1 if none waiting */
+    int rx_irq;                                /**< receive interrupt the driver registered
+                                                    (it then feeds console_rx_push()), or -1: polled */
 };
 
 /**
@@ -32,5 +36,20 @@ void console_putc(char c);
 
 /** @brief Read one byte if one is waiting. @retval -1 nothing received. */
 int console_getc(void);
+
+/**
+ * @brief Read one byte, sleeping until one arrives.
+ *
+ * With a receive interrupt the thread sleeps on a wait queue the interrupt
+ * handler wakes; without one (no interrupt controller, no IRQ described)
+ * it polls the device every 10 ms, and says so once.
+ */
+int console_getc_wait(void);
+
+/** @brief From the UART's receive interrupt: queue @p c for readers and wake them. */
+void console_rx_push(char c);
+
+/** @brief Bytes received by interrupt, and bytes dropped because nobody read them. */
+void console_rx_stats(uint64_t *received, uint64_t *dropped);
 
 #endif

@@ -16,6 +16,9 @@
 #ifndef ENOENT
 #define ENOENT 2
 #endif
+#ifndef ESRCH
+#define ESRCH 3
+#endif
 #ifndef EIO
 #define EIO 5
 #endif
@@ -51,6 +54,9 @@
 #endif
 #ifndef ERANGE
 #define ERANGE 34
+#endif
+#ifndef EDEADLK
+#define EDEADLK 35
 #endif
 #ifndef ENOSYS
 #define ENOSYS 38

@@ -12,7 +12,8 @@
  * a red zone after the caller's bytes and records its allocation site, so a
  * write past the end is reported at kfree() with who allocated the object.
  *
- * Not thread-safe yet: the scheduler (issue 4) adds the lock.
+ * Thread- and interrupt-safe: one spinlock guards the heap (interrupts are
+ * masked while it is held, so a handler may allocate, though it should not).
  */
 #ifndef KERNEL_KMALLOC_H
 #define KERNEL_KMALLOC_H

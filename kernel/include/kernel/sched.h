@@ -1,5 +1,162 @@
-/* placeholder: replaced by the scheduler (issue 4) */
+/**
+ * @file kernel/sched.h
+ * @brief Kernel threads and the preemptive priority scheduler.
+ *
+ * Threads run at priorities 1 (least urgent) .. 31; the highest ready
+ * priority always runs, and threads of equal priority take turns in time
+ * slices of SCHED_SLICE_NS, cut by the timer interrupt. Priority 0 is the
+ * idle thread's: it runs when nothing else is ready and waits with wfi/hlt.
+ *
+ * Each thread has a 16 KiB kernel stack from kstack_alloc() with unmapped
+ * guard pages, so an overflow faults and is reported rather than silently
+ * corrupting a neighbour.
+ *
+ * Per-CPU state (current thread, ready queue, its lock) lives in struct
+ * sched_cpu; the code reaches it through this_cpu() and never through a
+ * bare global, so a second CPU is one more struct, not a rewrite.
+ */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
+
+#include <kernel/ktimer.h>
+#include <kernel/list.h>
+#include <kernel/runqueue.h>
+#include <kernel/spinlock.h>
+#include <kernel/wait.h>
+#include <stdint.h>
+
+#define PRIO_IDLE 0
+#define PRIO_MIN 1
+#define PRIO_DEFAULT 16
+#define PRIO_MAX 31
+#define THREAD_NAME_MAX 16
+#define SCHED_SLICE_NS 10000000ull /**< 10 ms */
+
+/** thread_create() flags */
+#define THREAD_DETACHED 1u /**< nobody joins it: reclaimed when it exits */
+
+enum thread_state {
+    THREAD_READY,    /**< in a ready queue */
+    THREAD_RUNNING,  /**< on a CPU */
+    THREAD_BLOCKED,  /**< waiting on a wait queue / lock */
+    THREAD_SLEEPING, /**< waiting for a time */
+    THREAD_DEAD,     /**< exited, waiting to be joined or reclaimed */
+};
+
+typedef int (*thread_fn)(void *arg);
+
+struct thread {
+    void *sp;                    /**< saved stack pointer while switched out */
+    struct sched_entity se;      /**< ready-queue link and priority */
+    int id;
+    char name[THREAD_NAME_MAX];
+    volatile enum thread_state state;
+    volatile int on_cpu;         /**< still executing (its stack in use) */
+    volatile int exited;         /**< thread_exit() has begun */
+    unsigned flags;
+    void *stack;                 /**< kstack_alloc() base; NULL for the boot thread */
+    thread_fn fn;
+    void *arg;
+    int result;
+    struct thread *joiner;       /**< who is in thread_join() on us */
+    struct waitqueue exit_wq;    /**< the joiner waits here */
+    struct ktimer timer;         /**< sleep wakeup */
+    uint64_t cpu_ns;             /**< time on a CPU, up to the last switch */
+    uint64_t run_start;          /**< hal_time_ns() when last switched in */
+    uint64_t switches;           /**< times switched in */
+    struct list_node all;        /**< every thread, for `threads` and join */
+    struct list_node zombie;     /**< detached and dead, awaiting reclaim */
+};
+
+/** @brief One CPU's scheduler state. */
+struct sched_cpu {
+    struct spinlock lock;        /**< guards rq, thread states, current */
+    struct runqueue rq;
+    struct thread *current;
+    struct thread *idle;
+    struct thread *prev;         /**< set across a switch for finish_switch */
+    struct ktimer slice;         /**< end of the current time slice */
+    volatile int need_resched;
+    uint64_t switches;
+    struct list_node zombies;
+};
+
+/**
+ * @brief Turn the boot context into this CPU's idle thread. Call once the
+ *        heap works, before any other thread function.
+ */
+void sched_init(void);
+
+/** @brief Become the idle loop: never returns. */
+__attribute__((noreturn)) void sched_idle_loop(void);
+
+/**
+ * @brief Start a thread running @p fn(@p arg) at priority @p prio.
+ * @param name shown by `threads` (truncated to 15 characters); NULL: "thread"
+ * @param flags 0 or THREAD_DETACHED
+ * @return its id (> 0), or -EINVAL (fn NULL, priority outside PRIO_MIN..PRIO_MAX,
+ *         unknown flags), -ENOMEM
+ */
+int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags);
+
+/** @brief End the calling thread with @p result (what thread_join() returns). */
+__attribute__((noreturn)) void thread_exit(int result);
+
+/**
+ * @brief Wait for thread @p id to exit and reclaim it.
+ * @param result receives the thread's result (may be NULL)
+ * @return 0, -ESRCH (no such thread: never existed or already joined),
+ *         -EINVAL (detached), -EDEADLK (joining oneself), -EBUSY (another
+ *         thread is already joining it)
+ */
+int thread_join(int id, int *result);
+
+/** @brief Let other ready threads of the same or higher priority run. */
+void thread_yield(void);
+
+/** @brief Sleep at least @p ns nanoseconds (0 just yields). */
+void thread_sleep_ns(uint64_t ns);
+static inline void thread_sleep_ms(uint64_t ms) { thread_sleep_ns(ms * 1000000ull); }
+
+/** @brief The running thread (NULL before sched_init). */
+struct thread *thread_current(void);
+
+/** @brief This CPU's scheduler state. */
+struct sched_cpu *this_cpu(void);
+
+/** @brief Make a blocked or sleeping thread ready; no-op for others. Any context. */
+void thread_wake(struct thread *t);
+
+/**
+ * @brief Block the current thread until thread_wake(), unless *@p cancel is
+ *        already nonzero (checked under the scheduler lock, so a wake that
+ *        raced ahead is not lost). For wait.c.
+ */
+void sched_block(volatile int *cancel);
+
+/** @brief From irq_exit(): switch threads if a handler asked for it. */
 void sched_irq_exit(void);
+
+/** @brief Switch now if a higher-priority thread became ready (thread context). */
+void sched_preempt_check(void);
+
+/** @brief A snapshot of one thread for `threads`. */
+struct thread_info {
+    int id;
+    char name[THREAD_NAME_MAX];
+    enum thread_state state;
+    int prio;
+    uint64_t cpu_ns;
+    uint64_t switches;
+};
+
+/** @brief Fill up to @p max entries; returns the number of threads. */
+unsigned thread_list(struct thread_info *out, unsigned max);
+
+/** @brief "ready", "running", ... */
+const char *thread_state_name(enum thread_state s);
+
+/** @brief Context switches on this CPU so far. */
+uint64_t sched_switches(void);
+
 #endif

@@ -1,0 +1,40 @@
+/**
+ * @file kernel/runqueue.h
+ * @brief The ready queue: one FIFO per priority plus a bitmap of the
+ *        non-empty ones, so picking the next thread is O(1).
+ *
+ * Pure data structure, no locking and no globals: the scheduler keeps one
+ * per CPU under that CPU's lock. Host-tested (tests/host/test_runqueue.c).
+ */
+#ifndef KERNEL_RUNQUEUE_H
+#define KERNEL_RUNQUEUE_H
+
+#include <kernel/list.h>
+#include <stdint.h>
+
+#define SCHED_PRIOS 32 /**< priorities 0 (idle only) .. 31 (most urgent) */
+
+/** @brief What a runqueue links: embedded in struct thread. */
+struct sched_entity {
+    struct list_node node;
+    int prio;
+    int queued;
+};
+
+struct runqueue {
+    uint32_t bitmap; /**< bit p: queue[p] not empty */
+    unsigned nr;     /**< entities queued */
+    struct list_node queue[SCHED_PRIOS];
+};
+
+void rq_init(struct runqueue *rq);
+/** @brief Append @p se behind its equals (round-robin inside a priority). */
+void rq_push(struct runqueue *rq, struct sched_entity *se);
+/** @brief Remove and return the first of the highest priority, NULL if empty. */
+struct sched_entity *rq_pop(struct runqueue *rq);
+/** @brief Take @p se out wherever it is. */
+void rq_remove(struct runqueue *rq, struct sched_entity *se);
+/** @brief Highest queued priority, -1 if empty. */
+int rq_top_prio(const struct runqueue *rq);
+
+#endif

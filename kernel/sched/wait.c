@@ -1,0 +1,218 @@
+/**
+ * @file wait.c
+ * @brief Wait queues, mutexes, semaphores and condition variables.
+ */
+#include <hal/irq.h>
+#include <kernel/errno.h>
+#include <kernel/kernel.h>
+#include <kernel/log.h>
+#include <kernel/sched.h>
+#include <kernel/wait.h>
+
+void wq_init(struct waitqueue *wq, const char *name)
+{
+    spin_init(&wq->lock, name);
+    list_init(&wq->waiters);
+}
+
+void wq_add_locked(struct waitqueue *wq, struct waiter *w)
+{
+    w->t = thread_current();
+    w->woken = 0;
+    list_add_tail(&wq->waiters, &w->node);
+}
+
+void wq_remove_locked(struct waitqueue *wq, struct waiter *w)
+{
+    (void)wq;
+    if (!w->woken)
+        list_del(&w->node);
+}
+
+void wq_block(struct waiter *w) { sched_block(&w->woken); }
+
+struct thread *wq_wake_one_locked(struct waitqueue *wq)
+{
+    struct list_node *n = list_first(&wq->waiters);
+    if (!n)
+        return NULL;
+    struct waiter *w = container_of(n, struct waiter, node);
+    struct thread *t = w->t;
+    list_del(n);
+    /* After this store the waiter may return and its stack entry vanish:
+     * touch only t from here on. */
+    __atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
+    thread_wake(t);
+    return t;
+}
+
+unsigned wq_wake_all_locked(struct waitqueue *wq)
+{
+    unsigned n = 0;
+    while (wq_wake_one_locked(wq))
+        n++;
+    return n;
+}
+
+unsigned wq_wake_one(struct waitqueue *wq)
+{
+    irqflags_t f = spin_lock_irqsave(&wq->lock);
+    unsigned n = wq_wake_one_locked(wq) != NULL;
+    spin_unlock_irqrestore(&wq->lock, f);
+    sched_preempt_check();
+    return n;
+}
+
+unsigned wq_wake_all(struct waitqueue *wq)
+{
+    irqflags_t f = spin_lock_irqsave(&wq->lock);
+    unsigned n = wq_wake_all_locked(wq);
+    spin_unlock_irqrestore(&wq->lock, f);
+    sched_preempt_check();
+    return n;
+}
+
+/* ---- mutex ---- */
+
+void mutex_init(struct mutex *m, const char *name)
+{
+    wq_init(&m->wq, name);
+    m->owner = NULL;
+    m->contended = 0;
+}
+
+static void warn_caller(const char *what, const void *m, uintptr_t caller)
+{
+    uintptr_t off = 0;
+    const char *fn = ksym_lookup(caller, &off);
+    struct thread *t = thread_current();
+    pr_warn("%s %p by thread %d '%s' from %s+%#lx", what, m, t ? t->id : -1, t ? t->name : "?",
+            fn ? fn : "?", (unsigned long)off);
+}
+
+int mutex_lock(struct mutex *m)
+{
+    struct thread *self = thread_current();
+    if (irq_in_handler()) {
+        warn_caller("mutex_lock in an interrupt handler: refused for", m,
+                    (uintptr_t)__builtin_return_address(0));
+        return -EPERM;
+    }
+    irqflags_t f = spin_lock_irqsave(&m->wq.lock);
+    if (m->owner == NULL) {
+        m->owner = self;
+        spin_unlock_irqrestore(&m->wq.lock, f);
+        return 0;
+    }
+    if (m->owner == self) {
+        spin_unlock_irqrestore(&m->wq.lock, f);
+        warn_caller("mutex_lock: recursive lock (deadlock) refused on", m,
+                    (uintptr_t)__builtin_return_address(0));
+        return -EDEADLK;
+    }
+    struct waiter w;
+    m->contended++;
+    wq_add_locked(&m->wq, &w);
+    spin_unlock_irqrestore(&m->wq.lock, f);
+    wq_block(&w); /* mutex_unlock hands us ownership before waking us */
+    return 0;
+}
+
+int mutex_trylock(struct mutex *m)
+{
+    irqflags_t f = spin_lock_irqsave(&m->wq.lock);
+    int ok = m->owner == NULL;
+    if (ok)
+        m->owner = thread_current();
+    spin_unlock_irqrestore(&m->wq.lock, f);
+    return ok;
+}
+
+int mutex_unlock(struct mutex *m)
+{
+    irqflags_t f = spin_lock_irqsave(&m->wq.lock);
+    if (m->owner != thread_current()) {
+        struct thread *o = m->owner;
+        spin_unlock_irqrestore(&m->wq.lock, f);
+        warn_caller(o ? "mutex_unlock: not the owner of" : "mutex_unlock: not locked:", m,
+                    (uintptr_t)__builtin_return_address(0));
+        return -EPERM;
+    }
+    struct list_node *n = list_first(&m->wq.waiters);
+    m->owner = n ? container_of(n, struct waiter, node)->t : NULL;
+    if (n)
+        wq_wake_one_locked(&m->wq);
+    spin_unlock_irqrestore(&m->wq.lock, f);
+    sched_preempt_check();
+    return 0;
+}
+
+/* ---- semaphore ---- */
+
+void sem_init(struct semaphore *s, long count, const char *name)
+{
+    wq_init(&s->wq, name);
+    s->count = count;
+}
+
+int sem_down(struct semaphore *s)
+{
+    if (irq_in_handler()) {
+        warn_caller("sem_down in an interrupt handler: refused for", s,
+                    (uintptr_t)__builtin_return_address(0));
+        return -EPERM;
+    }
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (s->count > 0) {
+        s->count--;
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        return 0;
+    }
+    struct waiter w;
+    wq_add_locked(&s->wq, &w);
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    wq_block(&w); /* sem_up gave its unit straight to us */
+    return 0;
+}
+
+int sem_trydown(struct semaphore *s)
+{
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    int ok = s->count > 0;
+    if (ok)
+        s->count--;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    return ok;
+}
+
+void sem_up(struct semaphore *s)
+{
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (!wq_wake_one_locked(&s->wq))
+        s->count++;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    sched_preempt_check();
+}
+
+/* ---- condition variable ---- */
+
+void cond_init(struct condvar *c, const char *name) { wq_init(&c->wq, name); }
+
+int cond_wait(struct condvar *c, struct mutex *m)
+{
+    if (m->owner != thread_current()) {
+        warn_caller("cond_wait: caller does not own mutex", m,
+                    (uintptr_t)__builtin_return_address(0));
+        return -EPERM;
+    }
+    struct waiter w;
+    irqflags_t f = spin_lock_irqsave(&c->wq.lock);
+    wq_add_locked(&c->wq, &w); /* queued before the mutex goes: a signal cannot slip by */
+    spin_unlock_irqrestore(&c->wq.lock, f);
+    mutex_unlock(m);
+    wq_block(&w);
+    return mutex_lock(m);
+}
+
+void cond_signal(struct condvar *c) { wq_wake_one(&c->wq); }
+void cond_broadcast(struct condvar *c) { wq_wake_all(&c->wq); }

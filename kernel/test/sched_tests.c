@@ -1,0 +1,390 @@
+/**
+ * @file sched_tests.c
+ * @brief ktests for threads, preemption, sleeping, kernel timers and the
+ *        locks, run on the "ktest" thread (priority PRIO_DEFAULT) with
+ *        interrupts and the timer live.
+ */
+#include <hal/irq.h>
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktest.h>
+#include <kernel/ktimer.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <kernel/wait.h>
+
+#define MS 1000000ull
+
+/* ---- preemption ---- */
+
+static volatile int flag;
+
+/* Spins without yielding until the flag is set, giving up after 3 s. */
+static int busy_until_flag(void *arg)
+{
+    (void)arg;
+    uint64_t end = hal_time_ns() + 3000 * MS;
+    while (!flag && hal_time_ns() < end)
+        ;
+    return flag;
+}
+
+static int set_flag(void *arg)
+{
+    (void)arg;
+    flag = 1;
+    return 0;
+}
+
+/* Without preemption the busy thread would hold the CPU for 3 s and the
+ * setter (same priority, queued behind it) could never run. */
+KTEST(sched_busy_thread_is_preempted)
+{
+    flag = 0;
+    int busy = thread_create("busy", busy_until_flag, NULL, PRIO_DEFAULT, 0);
+    KT_ASSERT(busy > 0);
+    thread_yield(); /* the busy thread is running now */
+    int setter = thread_create("setter", set_flag, NULL, PRIO_DEFAULT, 0);
+    KT_ASSERT(setter > 0);
+    int saw = -1, r = -1;
+    KT_ASSERT(thread_join(busy, &saw) == 0);
+    KT_ASSERT(thread_join(setter, &r) == 0);
+    KT_ASSERT(saw == 1);
+    KT_ASSERT(r == 0);
+}
+
+/* A higher-priority thread that becomes ready runs at once. */
+static int note_order(void *arg)
+{
+    *(volatile int *)arg = 1;
+    return 0;
+}
+
+KTEST(sched_higher_priority_runs_first)
+{
+    volatile int ran = 0;
+    int id = thread_create("urgent", note_order, (void *)&ran, PRIO_DEFAULT + 1, 0);
+    KT_ASSERT(id > 0);
+    KT_ASSERT(ran == 1); /* preempted us inside thread_create */
+    KT_ASSERT(thread_join(id, NULL) == 0);
+    ran = 0;
+    id = thread_create("lazy", note_order, (void *)&ran, PRIO_MIN, 0);
+    KT_ASSERT(id > 0);
+    KT_ASSERT(ran == 0); /* lower: waits until we block */
+    KT_ASSERT(thread_join(id, NULL) == 0);
+    KT_ASSERT(ran == 1);
+}
+
+/* ---- sleeping ---- */
+
+KTEST(sched_sleep_wakes_within_bound)
+{
+    for (int i = 0; i < 3; i++) {
+        uint64_t want = (uint64_t)(5 + 10 * i) * MS;
+        uint64_t t0 = hal_time_ns();
+        thread_sleep_ns(want);
+        uint64_t slept = hal_time_ns() - t0;
+        KT_ASSERT(slept >= want);
+        /* Generous for TCG on a loaded machine; the typical figure is tens
+         * of microseconds (bench: sleep_jitter). */
+        KT_ASSERT(slept < want + 50 * MS);
+    }
+}
+
+/* ---- many threads ---- */
+
+static int square_plus_one(void *arg)
+{
+    long i = (long)(intptr_t)arg;
+    if (i % 7 == 0)
+        thread_yield();
+    return (int)(i * i + 1);
+}
+
+KTEST(sched_thousand_threads)
+{
+    enum { N = 1000 };
+    int *ids = kmalloc(N * sizeof *ids);
+    KT_ASSERT(ids);
+    int created = 0;
+    for (int i = 0; i < N; i++) {
+        ids[i] = thread_create("worker", square_plus_one, (void *)(intptr_t)i, PRIO_DEFAULT, 0);
+        if (ids[i] <= 0)
+            break;
+        created++;
+    }
+    int bad = 0;
+    for (int i = 0; i < created; i++) {
+        int r = -1;
+        if (thread_join(ids[i], &r) != 0 || r != i * i + 1)
+            bad++;
+    }
+    kfree(ids);
+    KT_ASSERT(created == N);
+    KT_ASSERT(bad == 0);
+}
+
+/* ---- bad input ---- */
+
+static int return_7(void *arg)
+{
+    (void)arg;
+    return 7;
+}
+
+KTEST(sched_bad_arguments)
+{
+    KT_ASSERT(thread_create("x", NULL, NULL, PRIO_DEFAULT, 0) == -EINVAL);
+    KT_ASSERT(thread_create("x", return_7, NULL, PRIO_MAX + 1, 0) == -EINVAL);
+    KT_ASSERT(thread_create("x", return_7, NULL, PRIO_IDLE, 0) == -EINVAL);
+    KT_ASSERT(thread_create("x", return_7, NULL, PRIO_DEFAULT, 0x80) == -EINVAL);
+    int id = thread_create(NULL, return_7, NULL, PRIO_DEFAULT, 0);
+    KT_ASSERT(id > 0);
+    int r = 0;
+    KT_ASSERT(thread_join(id, &r) == 0 && r == 7);
+    KT_ASSERT(thread_join(id, &r) == -ESRCH); /* joined twice */
+    KT_ASSERT(thread_join(thread_current()->id, NULL) == -EDEADLK);
+    KT_ASSERT(thread_join(1 << 30, NULL) == -ESRCH);
+    KT_ASSERT(thread_join(-3, NULL) == -ESRCH);
+    id = thread_create("detached", return_7, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+    KT_ASSERT(id > 0);
+    KT_ASSERT(thread_join(id, NULL) == -EINVAL || thread_join(id, NULL) == -ESRCH);
+}
+
+/* ---- locks under contention ---- */
+
+enum { WORKERS = 8, ROUNDS = 3000 };
+
+static struct mutex counter_mutex;
+static volatile unsigned long counter;
+
+/* Read-modify-write with a yield inside the critical section now and then,
+ * so the others queue on the mutex; the timer preempts them in between. */
+static int mutex_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ROUNDS; i++) {
+        if (mutex_lock(&counter_mutex) != 0)
+            return -1;
+        unsigned long v = counter;
+        if (i % 64 == 0)
+            thread_yield();
+        counter = v + 1;
+        if (mutex_unlock(&counter_mutex) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int run_workers(int (*fn)(void *), void *arg)
+{
+    int ids[WORKERS], bad = 0;
+    for (int i = 0; i < WORKERS; i++)
+        ids[i] = thread_create("worker", fn, arg, PRIO_DEFAULT, 0);
+    for (int i = 0; i < WORKERS; i++) {
+        int r = -1;
+        if (ids[i] <= 0 || thread_join(ids[i], &r) != 0 || r != 0)
+            bad++;
+    }
+    return bad;
+}
+
+KTEST(sync_mutex_counter_exact)
+{
+    mutex_init(&counter_mutex, "test");
+    counter = 0;
+    KT_ASSERT(run_workers(mutex_worker, NULL) == 0);
+    KT_ASSERT(counter == (unsigned long)WORKERS * ROUNDS);
+    KT_ASSERT(counter_mutex.contended > 0); /* the test really contended */
+    KT_ASSERT(counter_mutex.owner == NULL);
+}
+
+static struct spinlock counter_spin = SPINLOCK_INIT("test");
+static volatile unsigned long irq_side;
+
+static void spin_timer_cb(struct ktimer *t, void *arg)
+{
+    (void)arg;
+    spin_lock(&counter_spin); /* interrupts already masked here */
+    counter++;
+    irq_side++;
+    spin_unlock(&counter_spin);
+    if (irq_side < 50)
+        ktimer_arm(t, hal_time_ns() + 200000);
+}
+
+static int spin_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ROUNDS * 4; i++) {
+        irqflags_t f = spin_lock_irqsave(&counter_spin);
+        unsigned long v = counter;
+        counter = v + 1;
+        spin_unlock_irqrestore(&counter_spin, f);
+    }
+    return 0;
+}
+
+/* Threads and a timer callback (interrupt context) share one counter. */
+KTEST(sync_spinlock_threads_and_irq)
+{
+    struct ktimer t;
+    counter = 0;
+    irq_side = 0;
+    ktimer_init(&t, spin_timer_cb, NULL);
+    ktimer_arm(&t, hal_time_ns() + 100000);
+    KT_ASSERT(run_workers(spin_worker, NULL) == 0);
+    uint64_t end = hal_time_ns() + 2000 * MS;
+    while (irq_side < 50 && hal_time_ns() < end)
+        thread_sleep_ms(1);
+    ktimer_cancel(&t);
+    KT_ASSERT(irq_side == 50);
+    KT_ASSERT(counter == (unsigned long)WORKERS * ROUNDS * 4 + 50);
+}
+
+/* Bounded buffer: producers and consumers on two semaphores and a mutex. */
+enum { SLOTS = 8, ITEMS = 1500 };
+static struct semaphore sem_free, sem_full;
+static struct mutex buf_lock;
+static unsigned buf[SLOTS], head, tail;
+static volatile unsigned long consumed_sum, produced_sum;
+
+static int producer(void *arg)
+{
+    unsigned base = (unsigned)(uintptr_t)arg;
+    for (unsigned i = 1; i <= ITEMS; i++) {
+        sem_down(&sem_free);
+        mutex_lock(&buf_lock);
+        buf[head++ % SLOTS] = base + i;
+        produced_sum += base + i;
+        mutex_unlock(&buf_lock);
+        sem_up(&sem_full);
+    }
+    return 0;
+}
+
+static int consumer(void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < ITEMS; i++) {
+        sem_down(&sem_full);
+        mutex_lock(&buf_lock);
+        consumed_sum += buf[tail++ % SLOTS];
+        mutex_unlock(&buf_lock);
+        sem_up(&sem_free);
+    }
+    return 0;
+}
+
+KTEST(sync_semaphore_bounded_buffer)
+{
+    sem_init(&sem_free, SLOTS, "free");
+    sem_init(&sem_full, 0, "full");
+    mutex_init(&buf_lock, "buf");
+    head = tail = 0;
+    consumed_sum = produced_sum = 0;
+    int ids[8];
+    for (int i = 0; i < 4; i++) {
+        ids[i] = thread_create("producer", producer, (void *)(uintptr_t)(i * 100000), PRIO_DEFAULT, 0);
+        ids[4 + i] = thread_create("consumer", consumer, NULL, PRIO_DEFAULT, 0);
+    }
+    int bad = 0;
+    for (int i = 0; i < 8; i++)
+        if (ids[i] <= 0 || thread_join(ids[i], NULL) != 0)
+            bad++;
+    KT_ASSERT(bad == 0);
+    KT_ASSERT(head == 4 * ITEMS && tail == 4 * ITEMS);
+    KT_ASSERT(consumed_sum == produced_sum);
+    KT_ASSERT(sem_free.count == SLOTS && sem_full.count == 0);
+}
+
+/* Condition variable: threads take turns strictly in order 0,1,2,0,1,2... */
+static struct mutex turn_lock;
+static struct condvar turn_cv;
+static volatile int turn, turns_taken, out_of_order;
+
+static int take_turns(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    for (int round = 0; round < 100; round++) {
+        mutex_lock(&turn_lock);
+        while (turn != me)
+            cond_wait(&turn_cv, &turn_lock);
+        if (turns_taken % 3 != me)
+            out_of_order++;
+        turns_taken++;
+        turn = (me + 1) % 3;
+        cond_broadcast(&turn_cv);
+        mutex_unlock(&turn_lock);
+    }
+    return 0;
+}
+
+KTEST(sync_condvar_turns)
+{
+    mutex_init(&turn_lock, "turn");
+    cond_init(&turn_cv, "turn");
+    turn = turns_taken = out_of_order = 0;
+    int ids[3];
+    for (int i = 0; i < 3; i++)
+        ids[i] = thread_create("turns", take_turns, (void *)(intptr_t)i, PRIO_DEFAULT, 0);
+    for (int i = 0; i < 3; i++)
+        KT_ASSERT(ids[i] > 0 && thread_join(ids[i], NULL) == 0);
+    KT_ASSERT(turns_taken == 300);
+    KT_ASSERT(out_of_order == 0);
+}
+
+static int unlock_foreign(void *arg)
+{
+    return mutex_unlock(arg);
+}
+
+KTEST(sync_bad_usage_reported)
+{
+    struct mutex m;
+    struct condvar c;
+    mutex_init(&m, "bad");
+    cond_init(&c, "bad");
+    KT_ASSERT(mutex_unlock(&m) == -EPERM);      /* not locked */
+    KT_ASSERT(cond_wait(&c, &m) == -EPERM);     /* mutex not held */
+    KT_ASSERT(mutex_lock(&m) == 0);
+    KT_ASSERT(mutex_lock(&m) == -EDEADLK);      /* recursive */
+    KT_ASSERT(mutex_trylock(&m) == 0);
+    int id = thread_create("intruder", unlock_foreign, &m, PRIO_DEFAULT, 0);
+    int r = 0;
+    KT_ASSERT(id > 0 && thread_join(id, &r) == 0);
+    KT_ASSERT(r == -EPERM);                     /* not the owner */
+    KT_ASSERT(m.owner == thread_current());     /* and nothing changed */
+    KT_ASSERT(mutex_unlock(&m) == 0);
+}
+
+/* ---- kernel timers ---- */
+
+static int fired[16], nfired;
+
+static void record_fire(struct ktimer *t, void *arg)
+{
+    (void)t;
+    fired[nfired++] = (int)(intptr_t)arg;
+}
+
+KTEST(ktimer_callbacks_fire_in_order)
+{
+    static struct ktimer t[10];
+    /* Deadlines 1..10 ms out, armed in a scrambled order. */
+    static const int ms[10] = {7, 2, 9, 1, 10, 4, 3, 8, 6, 5};
+    uint64_t now = hal_time_ns();
+    nfired = 0;
+    for (int i = 0; i < 10; i++) {
+        ktimer_init(&t[i], record_fire, (void *)(intptr_t)ms[i]);
+        KT_ASSERT(ktimer_arm(&t[i], now + (uint64_t)ms[i] * MS) == 0);
+    }
+    uint64_t end = hal_time_ns() + 2000 * MS;
+    while (nfired < 10 && hal_time_ns() < end)
+        thread_sleep_ms(2);
+    KT_ASSERT(nfired == 10);
+    for (int i = 0; i < 10; i++)
+        KT_ASSERT(fired[i] == i + 1);
+    KT_ASSERT(hal_time_ns() >= now + 10 * MS);
+}

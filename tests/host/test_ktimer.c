@@ -1,0 +1,137 @@
+/**
+ * @file test_ktimer.c
+ * @brief Kernel timers against a fake clock and a fake one-shot deadline:
+ *        callbacks in deadline order (ties in arming order), re-arming,
+ *        cancelling, arming from a callback, the hardware deadline always
+ *        tracking the earliest timer.
+ */
+#include "check.h"
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/ktimer.h>
+
+static uint64_t now_ns, hw_deadline;
+static int hw_armed, hw_disarms;
+
+uint64_t hal_time_ns(void) { return now_ns; }
+void hal_timer_arm(uint64_t d) { hw_deadline = d; hw_armed = 1; }
+void hal_timer_disarm(void) { hw_armed = 0; hw_disarms++; }
+
+/* Advance the fake clock, delivering the "interrupt" whenever the armed
+ * deadline passes, as the hardware would. */
+static void run_until(uint64_t t)
+{
+    while (hw_armed && hw_deadline <= t) {
+        if (hw_deadline > now_ns)
+            now_ns = hw_deadline;
+        hw_armed = 0;
+        ktimer_interrupt();
+    }
+    now_ns = t;
+}
+
+static int log_[64], nlog;
+
+static void record(struct ktimer *t, void *arg)
+{
+    (void)t;
+    log_[nlog++] = (int)(intptr_t)arg;
+}
+
+static void test_order(void)
+{
+    struct ktimer t[6];
+    uint64_t when[6] = {500, 100, 300, 300, 200, 100};
+    nlog = 0;
+    for (int i = 0; i < 6; i++) {
+        ktimer_init(&t[i], record, (void *)(intptr_t)i);
+        CHECK_EQ_INT(ktimer_arm(&t[i], when[i]), 0);
+    }
+    CHECK_EQ_INT(ktimer_pending(), 6);
+    CHECK(hw_armed && hw_deadline == 100);
+    run_until(250);
+    CHECK_EQ_INT(nlog, 3);
+    CHECK_EQ_INT(log_[0], 1); /* 100, armed before 5 */
+    CHECK_EQ_INT(log_[1], 5);
+    CHECK_EQ_INT(log_[2], 4);
+    CHECK(hw_armed && hw_deadline == 300);
+    run_until(1000);
+    CHECK_EQ_INT(nlog, 6);
+    CHECK_EQ_INT(log_[3], 2);
+    CHECK_EQ_INT(log_[4], 3);
+    CHECK_EQ_INT(log_[5], 0);
+    CHECK(!hw_armed);
+    CHECK_EQ_INT(ktimer_pending(), 0);
+}
+
+static void test_cancel_and_rearm(void)
+{
+    struct ktimer a, b;
+    nlog = 0;
+    now_ns = 1000;
+    ktimer_init(&a, record, (void *)1);
+    ktimer_init(&b, record, (void *)2);
+    ktimer_arm(&a, 1100);
+    ktimer_arm(&b, 1200);
+    CHECK_EQ_INT(ktimer_cancel(&a), 1);
+    CHECK_EQ_INT(ktimer_cancel(&a), 0);
+    CHECK(hw_deadline == 1200); /* the head moved */
+    ktimer_arm(&b, 1050);        /* re-arming moves it, no duplicate */
+    CHECK_EQ_INT(ktimer_pending(), 1);
+    CHECK(hw_deadline == 1050);
+    run_until(2000);
+    CHECK_EQ_INT(nlog, 1);
+    CHECK_EQ_INT(log_[0], 2);
+    CHECK_EQ_INT(ktimer_cancel(&b), 0); /* already fired */
+    struct ktimer bad;
+    ktimer_init(&bad, NULL, NULL);
+    CHECK_EQ_INT(ktimer_arm(&bad, 5), -EINVAL);
+}
+
+/* A periodic timer: the callback re-arms itself. */
+static int ticks;
+static void periodic(struct ktimer *t, void *arg)
+{
+    (void)arg;
+    if (++ticks < 5)
+        ktimer_arm(t, t->deadline + 100);
+}
+
+static void test_rearm_from_callback(void)
+{
+    struct ktimer p;
+    now_ns = 10000;
+    ticks = 0;
+    ktimer_init(&p, periodic, NULL);
+    ktimer_arm(&p, 10100);
+    run_until(10250);
+    CHECK_EQ_INT(ticks, 2);
+    run_until(20000);
+    CHECK_EQ_INT(ticks, 5);
+    CHECK(!hw_armed);
+}
+
+/* A deadline already past fires on the next interrupt, with its lateness
+ * recorded as the latency. */
+static void test_past_deadline(void)
+{
+    struct ktimer t;
+    nlog = 0;
+    now_ns = 50000;
+    ktimer_init(&t, record, (void *)9);
+    ktimer_arm(&t, 49000);
+    CHECK(hw_armed && hw_deadline == 49000);
+    hw_armed = 0;
+    ktimer_interrupt();
+    CHECK_EQ_INT(nlog, 1);
+    CHECK_EQ_INT(ktimer_last_latency_ns(), 1000);
+}
+
+int main(void)
+{
+    test_order();
+    test_cancel_and_rearm();
+    test_rearm_from_callback();
+    test_past_deadline();
+    return CHECK_DONE("test_ktimer");
+}
