@@ -27,13 +27,41 @@ primary:
     and     x21, x21, #3
     cmp     x21, #2
     b.ne    at_el1
-    /* EL2 -> EL1: AArch64 EL1, EL1 may read the counters, no virtual offset,
-     * then eret with DAIF masked. */
+    /* EL2 -> EL1: AArch64 EL1 and no traps to EL2 (HCR_EL2: RW only, so
+     * IRQs go to EL1 too); EL1 may use the physical counter and timer, and
+     * the virtual counter is the physical one (no offset); the EL2 timer is
+     * off. Then eret with DAIF masked. */
     mov     x1, #(1 << 31)
     msr     hcr_el2, x1
-    mov     x1, #3
+    mov     x1, #3             /* CNTHCTL_EL2.EL1PCTEN | EL1PCEN */
     msr     cnthctl_el2, x1
     msr     cntvoff_el2, xzr
+    msr     cnthp_ctl_el2, xzr
+    /* GICv3 CPU interface (if ID_AA64PFR0_EL1.GIC says there is one; else
+     * the ICC_* registers are UNDEFINED): ICC_SRE_EL2.Enable lets EL1 reach
+     * ICC_SRE_EL1, and SRE must be set here for EL1's SRE to stick. The
+     * virtual CPU interface stays off. */
+    mrs     x1, id_aa64pfr0_el1
+    ubfx    x1, x1, #24, #4
+    cbz     x1, 4f
+    mrs     x1, icc_sre_el2
+    mov     x2, #0x9           /* Enable | SRE */
+    orr     x1, x1, x2
+    msr     icc_sre_el2, x1
+    isb
+    msr     ich_hcr_el2, xzr
+4:  /* PMU: MDCR_EL2 with TPM/TPMCR/TDA... clear so nothing traps, and
+     * HPMN = PMCR_EL0.N so EL1 owns every event counter. PMCR_EL0 exists only
+     * with a PMUv3 (ID_AA64DFR0_EL1.PMUVer neither 0 nor 0xf). */
+    mov     x2, #0
+    mrs     x1, id_aa64dfr0_el1
+    ubfx    x1, x1, #8, #4
+    cbz     x1, 5f
+    cmp     x1, #0xf
+    b.eq    5f
+    mrs     x2, pmcr_el0
+    ubfx    x2, x2, #11, #5
+5:  msr     mdcr_el2, x2
     mov     x1, #0x3c5         /* EL1h, D A I F masked */
     msr     spsr_el2, x1
     adr     x1, at_el1

@@ -1,7 +1,10 @@
 /**
  * @file exceptions.c
- * @brief Decode and report every aarch64 exception (ESR_EL1 class, FAR, registers).
+ * @brief Route interrupts to the GIC; decode and report every other aarch64
+ *        exception (ESR_EL1 class, FAR, registers).
  */
+#include <arch/gic.h>
+#include <hal/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/vmalloc.h>
@@ -67,8 +70,27 @@ static const char *fsc_name(unsigned fsc)
 static uint64_t read_esr(void) { uint64_t v; __asm__ volatile("mrs %0, esr_el1" : "=r"(v)); return v; }
 static uint64_t read_far(void) { uint64_t v; __asm__ volatile("mrs %0, far_el1" : "=r"(v)); return v; }
 
+/* Kinds (vector numbers) of an IRQ taken from EL1, with SP_EL0 or SP_EL1. */
+#define KIND_IRQ_EL1T 1
+#define KIND_IRQ_EL1H 5
+
+/* An IRQ: the GIC dispatches, then irq_exit() may switch threads. That is
+ * safe here: the frame is on the interrupted thread's stack, and vectors.S
+ * restores ELR/SPSR from it, not from registers another thread's exception
+ * may have overwritten in between. */
+static void a64_irq(void)
+{
+    if (gic_handle_irq() != 0)
+        panic("IRQ with no interrupt controller to acknowledge it");
+    irq_exit();
+}
+
 void a64_exception(struct a64_frame *f, unsigned kind)
 {
+    if (kind == KIND_IRQ_EL1H || kind == KIND_IRQ_EL1T) {
+        a64_irq();
+        return;
+    }
     uint64_t esr = read_esr();
     unsigned ec = (unsigned)(esr >> 26) & 0x3f;
 

@@ -1,7 +1,7 @@
 /**
  * @file platform.c
- * @brief aarch64 boot hand-off and the CPU half of the HAL (counter, PSCI,
- *        semihosting exit).
+ * @brief aarch64 boot hand-off and the CPU half of the HAL (counter, cycle
+ *        counter, PSCI, semihosting exit).
  */
 #include <hal/cpu.h>
 #include <hal/io.h>
@@ -19,6 +19,7 @@
 extern char __kernel_start[], __kernel_end[];
 int a64_semihost(uint64_t op, uint64_t arg);
 int a64_map_ram(const struct boot_info *bi);
+void a64_timer_setup(uint64_t boot_counter);
 
 /* PSCI 0.2 function ids (Arm DEN0022). */
 #define PSCI_SYSTEM_OFF 0x84000008u
@@ -31,6 +32,8 @@ static struct boot_info boot_info;
 /* PSCI conduit from the DTB's /psci "method"; without one, QEMU's rule: SMC
  * when the guest owns EL2 (virtualization=on), else HVC. */
 static int psci_use_smc;
+/* PMCCNTR_EL0 counts for hal_cycles(); else the generic counter stands in. */
+static int pmu_cycles;
 
 const char *hal_arch_name(void) { return "aarch64"; }
 
@@ -45,6 +48,40 @@ uint64_t hal_counter_freq(void)
 {
     uint64_t v;
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+    return v;
+}
+
+/* PMCR_EL0 bits (Arm ARM D13.4). */
+#define PMCR_E (1u << 0)  /* counters on */
+#define PMCR_C (1u << 2)  /* cycle counter reset */
+#define PMCR_LC (1u << 6) /* cycle counter overflows at 64 bits, not 32 */
+
+/*
+ * Start the cycle counter if ID_AA64DFR0_EL1.PMUVer says there is a PMUv3
+ * (0: none; 0xf: an IMPLEMENTATION DEFINED one we do not know). A filter of
+ * 0 counts EL0 and EL1, not EL2. EL2, if we came from there, left the PMU
+ * untrapped (entry.S).
+ */
+static void pmu_init(void)
+{
+    uint64_t dfr0, pmcr;
+    __asm__ volatile("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
+    unsigned ver = (unsigned)(dfr0 >> 8) & 0xf;
+    if (ver == 0 || ver == 0xf)
+        return;
+    __asm__ volatile("msr pmccfiltr_el0, xzr\n\t"
+                     "msr pmcntenset_el0, %0" : : "r"(1ull << 31));
+    __asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr));
+    __asm__ volatile("msr pmcr_el0, %0\n\tisb" : : "r"(pmcr | PMCR_E | PMCR_C | PMCR_LC));
+    pmu_cycles = 1;
+}
+
+uint64_t hal_cycles(void)
+{
+    if (!pmu_cycles)
+        return hal_counter();
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, pmccntr_el0" : "=r"(v));
     return v;
 }
 
@@ -139,6 +176,8 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
 {
     struct boot_info *bi = &boot_info;
     bi->boot_counter = counter0;
+    a64_timer_setup(counter0); /* hal_time_ns() counts from our first instruction */
+    pmu_init();
     bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);

@@ -1,7 +1,8 @@
 /**
  * @file vectors.S
  * @brief The VBAR_EL1 table: every exception saves a struct a64_frame and
- * calls void a64_exception(struct a64_frame *f, unsigned kind).
+ * calls void a64_exception(struct a64_frame *f, unsigned kind); interrupts
+ * and handled exceptions return through the same frame and eret.
  *
  * Assembly because the registers must be saved before C touches them. The
  * frame layout is pinned by _Static_assert in exceptions.c (34 * 8 bytes).
@@ -93,7 +94,10 @@ save_rest:
     mov     x1, x0                      /* kind */
     mov     x0, sp                      /* frame */
     bl      a64_exception
-    /* Returns only for handled exceptions (the semihosting probe). */
+    /* Returns for interrupts and for handled exceptions (the semihosting
+     * probe). Everything comes back from the frame: a handler may have
+     * changed it, and a thread switch in irq_exit() ran other code, with
+     * exceptions of its own, before we got back here. */
     ldp     x2, x3, [sp, #256]
     msr     elr_el1, x2
     msr     spsr_el1, x3

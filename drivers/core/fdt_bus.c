@@ -2,7 +2,18 @@
  * @file fdt_bus.c
  * @brief Device-tree discovery: every enabled node with a "compatible" becomes
  *        a device offered to the DRIVER() tables.
+ *
+ * Each device gets its register windows (translated to CPU physical
+ * addresses), its first interrupt in the kernel's numbering, and, for the
+ * length of its probe, the tree itself (dev->bus_data), so a driver can read
+ * what struct device does not carry. A malformed property costs the device
+ * that property (with a warning), never the walk.
+ *
+ * One pass in document order is enough even though a device may come before
+ * its interrupt controller: irq_register() before the controller exists is
+ * kept and unmasked when the controller registers (kernel/irq/irq.c).
  */
+#include <hal/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -47,6 +58,197 @@ static int translate(const struct fdt *fdt, const int *parents, int depth, uint6
     return 0;
 }
 
+/*
+ * Interrupts ("interrupts" with "interrupt-parent", or "interrupts-extended").
+ *
+ * The interrupt parent is found as the DT spec says: a node's own
+ * "interrupt-parent" phandle, else its tree parent if that is an interrupt
+ * controller (has #interrupt-cells), else the same question one level up,
+ * so an "interrupt-parent" on the root serves the whole tree (Linux's
+ * reading too). The controller's #interrupt-cells says how wide one
+ * specifier is.
+ */
+
+/* Interrupt controllers whose specifiers use the GIC binding: <type number flags>. */
+static const char *const gic_compat[] = {
+    "arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic", "arm,cortex-a7-gic",
+    "arm,arm11mp-gic", "arm,cortex-a5-gic", "arm,pl390", NULL,
+};
+
+static int is_gic(const struct fdt *fdt, int node)
+{
+    for (const char *const *c = gic_compat; *c; c++)
+        if (fdt_node_is_compatible(fdt, node, *c))
+            return 1;
+    return 0;
+}
+
+/* The controller named by @p node's "interrupt-parent"; -EINVAL logged if broken. */
+static int by_phandle_prop(const struct fdt *fdt, int node, const char *devname)
+{
+    uint32_t ph;
+    int err = fdt_prop_u32(fdt, node, "interrupt-parent", &ph);
+    if (err) {
+        pr_warn("fdt: %s: interrupt-parent is not one cell; no interrupt", devname);
+        return -EINVAL;
+    }
+    int ctrl = fdt_node_by_phandle(fdt, ph);
+    if (ctrl < 0)
+        pr_warn("fdt: %s: interrupt-parent <%#x> names no node; no interrupt", devname, ph);
+    return ctrl < 0 ? -EINVAL : ctrl;
+}
+
+/* Interrupt parent of parents[depth] (parents[0..depth) its ancestors). */
+static int irq_parent(const struct fdt *fdt, const int *parents, int depth, const char *devname)
+{
+    for (int k = depth; k >= 0; k--) {
+        if (fdt_getprop(fdt, parents[k], "interrupt-parent", NULL))
+            return by_phandle_prop(fdt, parents[k], devname);
+        if (k > 0 && fdt_getprop(fdt, parents[k - 1], "#interrupt-cells", NULL))
+            return parents[k - 1];
+    }
+    pr_warn("fdt: %s: has interrupts but no interrupt-parent; no interrupt", devname);
+    return -EINVAL;
+}
+
+/* The controller's #interrupt-cells (1-4), or -EINVAL logged. */
+static int irq_cells(const struct fdt *fdt, int ctrl, const char *devname)
+{
+    uint32_t cells;
+    if (fdt_prop_u32(fdt, ctrl, "#interrupt-cells", &cells) != 0 || cells < 1 || cells > 4) {
+        pr_warn("fdt: %s: its interrupt parent %s has no usable #interrupt-cells; no interrupt",
+                devname, fdt_node_name(fdt, ctrl, NULL));
+        return -EINVAL;
+    }
+    return (int)cells;
+}
+
+/* Linux's IRQ_TYPE_* bits, shared by the GIC binding and the two-cell one. */
+static unsigned trigger_of(uint32_t flags)
+{
+    if (flags & 3)
+        return IRQ_TRIGGER_EDGE;
+    if (flags & 0xc)
+        return IRQ_TRIGGER_LEVEL;
+    return IRQ_TRIGGER_DEFAULT;
+}
+
+/*
+ * Decode one specifier of @p cells cells at @p spec for controller @p ctrl
+ * into the kernel's numbering (hal/irq.h): GIC SPI n is INTID 32 + n, PPI n
+ * is 16 + n; another controller's first cell is its number, a second cell
+ * its flags. 0 or -EINVAL logged.
+ */
+static int decode_spec(const struct fdt *fdt, int ctrl, int cells, const uint8_t *spec,
+                       const char *devname, unsigned *irq, unsigned *trigger)
+{
+    uint64_t n;
+    uint32_t flags = 0;
+    int gic = is_gic(fdt, ctrl);
+    if (gic && cells >= 3) {
+        uint32_t type = fdt_be32(spec), num = fdt_be32(spec + 4);
+        flags = fdt_be32(spec + 8);
+        if (type == 0 && num < 988)
+            n = 32 + (uint64_t)num;
+        else if (type == 1 && num < 16)
+            n = 16 + (uint64_t)num;
+        else {
+            pr_warn("fdt: %s: GIC interrupt <%u %u> not supported; no interrupt", devname, type,
+                    num);
+            return -EINVAL;
+        }
+    } else if (!gic && cells <= 2) {
+        n = fdt_be32(spec);
+        if (cells == 2)
+            flags = fdt_be32(spec + 4);
+    } else {
+        pr_warn("fdt: %s: %d-cell interrupts of %s not understood; no interrupt", devname, cells,
+                fdt_node_name(fdt, ctrl, NULL));
+        return -EINVAL;
+    }
+    if (n >= IRQ_COUNT) {
+        pr_warn("fdt: %s: interrupt %lu out of range; no interrupt", devname, (unsigned long)n);
+        return -EINVAL;
+    }
+    *irq = (unsigned)n;
+    *trigger = trigger_of(flags);
+    return 0;
+}
+
+/* Interrupt @p index of parents[depth]; 0, -ENOENT (none) or -EINVAL (logged). */
+static int node_irq(const struct fdt *fdt, const int *parents, int depth, unsigned index,
+                    unsigned *irq, unsigned *trigger)
+{
+    int node = parents[depth];
+    const char *devname = fdt_node_name(fdt, node, NULL);
+    uint32_t len;
+    const uint8_t *p = fdt_getprop(fdt, node, "interrupts-extended", &len);
+    if (p) {
+        /* <&ctrl spec...> pairs, each controller with its own width. */
+        for (uint32_t off = 0, i = 0; off < len; i++) {
+            int ctrl = len - off >= 4 ? fdt_node_by_phandle(fdt, fdt_be32(p + off)) : -EINVAL;
+            if (ctrl < 0) {
+                pr_warn("fdt: %s: interrupts-extended names no controller; no interrupt",
+                        devname);
+                return -EINVAL;
+            }
+            int cells = irq_cells(fdt, ctrl, devname);
+            if (cells < 0)
+                return cells;
+            if (len - off - 4 < 4u * (uint32_t)cells) {
+                pr_warn("fdt: %s: interrupts-extended is cut short; no interrupt", devname);
+                return -EINVAL;
+            }
+            if (i == index)
+                return decode_spec(fdt, ctrl, cells, p + off + 4, devname, irq, trigger);
+            off += 4 + 4u * (uint32_t)cells;
+        }
+        return -ENOENT;
+    }
+    p = fdt_getprop(fdt, node, "interrupts", &len);
+    if (!p)
+        return -ENOENT;
+    int ctrl = irq_parent(fdt, parents, depth, devname);
+    if (ctrl < 0)
+        return ctrl;
+    int cells = irq_cells(fdt, ctrl, devname);
+    if (cells < 0)
+        return cells;
+    uint32_t width = 4u * (uint32_t)cells;
+    if (len == 0 || len % width) {
+        pr_warn("fdt: %s: interrupts is %u bytes, not a multiple of %u; no interrupt", devname,
+                len, width);
+        return -EINVAL;
+    }
+    if (index >= len / width)
+        return -ENOENT;
+    return decode_spec(fdt, ctrl, cells, p + index * width, devname, irq, trigger);
+}
+
+/*
+ * Interrupt @p index of @p node, decoded as fdt_bus_probe() decodes a
+ * device's first (for drivers that need a later one: the Arm generic timer
+ * wants its third). 0, -ENOENT (no such interrupt) or -EINVAL (malformed,
+ * logged). Not in kernel/fdt_bus.h yet: its callers declare it.
+ */
+int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
+                unsigned *trigger)
+{
+    /* The chain of ancestors irq_parent() walks, found bottom-up. */
+    int chain[MAX_DEPTH], depth = 0;
+    for (int n = node; n >= 0; n = fdt_parent(fdt, n)) {
+        if (depth == MAX_DEPTH)
+            return -EINVAL;
+        chain[depth++] = n;
+    }
+    if (depth == 0)
+        return -EINVAL;
+    int parents[MAX_DEPTH];
+    for (int i = 0; i < depth; i++)
+        parents[i] = chain[depth - 1 - i];
+    return node_irq(fdt, parents, depth - 1, index, irq, trigger);
+}
+
 static void describe(const struct fdt *fdt, const int *parents, int depth, int node,
                      int stdout_node, struct device *dev)
 {
@@ -62,12 +264,28 @@ static void describe(const struct fdt *fdt, const int *parents, int depth, int n
         if (pos + n == len || device_add_compatible(dev, compat + pos) != 0)
             break;
     }
+    /* Windows are kept up to the first that cannot be used (undecodable,
+     * empty, or outside what the buses map), so reg_base[i] is always reg
+     * entry i. */
     uint64_t base, size;
-    if (fdt_reg_in(fdt, parents[depth - 1], node, 0, &base, &size) == 0 && size &&
-        translate(fdt, parents, depth, &base) == 0) {
+    for (unsigned i = 0; i < DEV_MAX_REGS; i++) {
+        if (fdt_reg_in(fdt, parents[depth - 1], node, i, &base, &size) != 0 || !size ||
+            translate(fdt, parents, depth, &base) != 0)
+            break;
+        dev->reg_base[i] = base;
+        dev->reg_size[i] = size;
+        dev->nregs = i + 1;
+    }
+    if (dev->nregs) {
         dev->space = DEV_MMIO;
-        dev->base = base;
-        dev->size = size;
+        dev->base = dev->reg_base[0];
+        dev->size = dev->reg_size[0];
+    }
+    unsigned irq, trigger;
+    if (node_irq(fdt, parents, depth, 0, &irq, &trigger) == 0) {
+        dev->has_irq = 1;
+        dev->irq = irq;
+        dev->irq_trigger = trigger;
     }
     uint32_t v;
     if (fdt_prop_u32(fdt, node, "reg-shift", &v) == 0 && v < 4)
@@ -96,7 +314,7 @@ int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
         }
         if (depth == 0 || !fdt_getprop(fdt, node, "compatible", NULL))
             continue;
-        struct device dev = {0};
+        struct device dev = {.bus_data = fdt};
         describe(fdt, parents, depth, node, stdout_node, &dev);
         if (device_add(&dev) == 0)
             bound++;

@@ -9,8 +9,11 @@
  * offered but not bound. device_add_compatible() mirrors the kernel's
  * (drivers/core/driver.c cannot be linked: it needs the .drivers section).
  * Blobs are handed over in malloc'd buffers of exactly their size, so ASan
- * flags any read past the end, also on ~2000 randomly mutated trees.
+ * flags any read past the end, also on ~2000 randomly mutated trees of each
+ * kind: the board (buses, reg windows) and an interrupt tree (controllers,
+ * specifiers, broken parents).
  */
+#include <hal/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -24,6 +27,10 @@
 #include "fdt_builder.h"
 
 #include "log_capture.h" /* klog(), log_reset(), log_has() */
+
+/* drivers/core/fdt_bus.c; not in kernel/fdt_bus.h yet. */
+int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
+                unsigned *trigger);
 
 /* fdt_bus.c names the device with the kernel's strlcpy (kernel/lib/string.c),
  * which glibc before 2.38 lacks; this is the same function. string.c itself
@@ -46,6 +53,7 @@ static struct device offered[MAX_OFFERED]; /* every device_add() call, in order 
 static int offered_rc[MAX_OFFERED];
 static unsigned noffered, nbound;          /* calls (may exceed MAX_OFFERED), successes */
 static int bad_device;                     /* an offered device broke an invariant */
+static const struct fdt *cur_fdt;          /* what bus_data must be during device_add */
 
 static void fake_reset(void)
 {
@@ -79,6 +87,20 @@ static int device_sane(const struct device *d)
     if (d->space == DEV_MMIO && !d->size)
         return 0;
     if (d->reg_shift > 3 || (d->reg_width != 0 && d->reg_width != 1 && d->reg_width != 4))
+        return 0;
+    /* windows: [0] is base/size, each used one non-empty, the rest zero */
+    if (d->nregs > DEV_MAX_REGS || (d->nregs == 0) != (d->space == DEV_NONE))
+        return 0;
+    if (d->nregs && (d->reg_base[0] != d->base || d->reg_size[0] != d->size))
+        return 0;
+    for (unsigned i = 0; i < DEV_MAX_REGS; i++)
+        if (i < d->nregs ? !d->reg_size[i] : (d->reg_base[i] || d->reg_size[i]))
+            return 0;
+    if (d->has_irq > 1 || d->irq_trigger > IRQ_TRIGGER_LEVEL)
+        return 0;
+    if (d->has_irq ? d->irq >= IRQ_COUNT : (d->irq || d->irq_trigger))
+        return 0;
+    if (!d->bus_data || d->bus_data != cur_fdt)
         return 0;
     return d->fdt_node >= 0 && (d->is_stdout == 0 || d->is_stdout == 1) && !d->regs &&
            !d->driver;
@@ -177,6 +199,7 @@ static int probe(const char *stdout_path)
     int rc = -1000, err = fdt_init(&f, copy, blob_len);
     CHECK_EQ_INT(err, 0);
     fake_reset();
+    cur_fdt = &f;
     if (err == 0)
         rc = fdt_bus_probe(&f, stdout_path);
     free(copy);
@@ -469,7 +492,10 @@ static void test_board_devices(void)
     if ((d = dev_named("pl011@9000000"))) {
         EXPECT_COMPAT(d, "arm,pl011\0arm,primecell\0");
         expect_mmio(d, 0x9000000, 0x1000);
-        CHECK_EQ_INT(d->reg_shift, 0);
+        CHECK_EQ_INT(d->nregs, 2); /* every window is kept */
+        CHECK_EQ_HEX(d->reg_base[1], 0x9001000);
+        CHECK_EQ_HEX(d->reg_size[1], 0x1000);
+        CHECK_EQ_INT(d->has_irq, 0);
         CHECK_EQ_INT(d->reg_width, 0);
         CHECK_EQ_INT(d->is_stdout, 0);
         CHECK_EQ_INT(d->fdt_node, node_at("/pl011@9000000"));
@@ -739,6 +765,428 @@ static void test_tiny_trees(void)
     CHECK_EQ_INT(offered_named("b2"), 1);
 }
 
+/* ---- register windows ---- */
+
+static void expect_window(const struct device *d, unsigned i, uint64_t base, uint64_t size)
+{
+    if (d->reg_base[i] != base || d->reg_size[i] != size)
+        fprintf(stderr, "%s: want window %u at %#jx+%#jx\n", d->name, i, (uintmax_t)base,
+                (uintmax_t)size);
+    CHECK_EQ_HEX(d->reg_base[i], base);
+    CHECK_EQ_HEX(d->reg_size[i], size);
+}
+
+/* Every window translated like the first, up to DEV_MAX_REGS, and up to the
+ * first that cannot be used. */
+static void test_reg_windows(void)
+{
+    b_reset();
+    b_node("");
+    b_u32("#address-cells", 2);
+    b_u32("#size-cells", 2);
+    b_node("gic@8000000"); /* QEMU virt GICv3 with virtualization: 5 windows */
+    B_STRS("compatible", "arm,gic-v3");
+    b_cells("reg", 20, 0x0, 0x8000000, 0x0, 0x10000, 0x0, 0x80a0000, 0x0, 0xf60000,
+            0x0, 0x8010000, 0x0, 0x10000, 0x0, 0x8030000, 0x0, 0x10000,
+            0x0, 0x8040000, 0x0, 0x10000);
+    b_end();
+    b_node("soc");
+    B_STRS("compatible", "nodrv,bus");
+    b_u32("#address-cells", 1);
+    b_u32("#size-cells", 1);
+    b_cells("ranges", 4, 0x0, 0x1, 0x0, 0x100000);
+    b_node("two@1000"); /* both translated */
+    B_STRS("compatible", "acme,two");
+    b_cells("reg", 4, 0x1000, 0x100, 0x80000, 0x40);
+    b_end();
+    b_node("cut@2000"); /* the second window is outside soc's ranges: one kept */
+    B_STRS("compatible", "acme,cut");
+    b_cells("reg", 6, 0x2000, 0x100, 0x200000, 0x10, 0x3000, 0x10);
+    b_end();
+    b_node("hole@3000"); /* an empty second window ends the list */
+    B_STRS("compatible", "acme,hole");
+    b_cells("reg", 6, 0x3000, 0x100, 0x4000, 0x0, 0x5000, 0x10);
+    b_end();
+    b_node("ragged@6000"); /* a trailing half entry is not a window */
+    B_STRS("compatible", "acme,ragged");
+    b_cells("reg", 3, 0x6000, 0x100, 0x7000);
+    b_end();
+    b_end();
+    b_end();
+    b_finish();
+    CHECK_EQ_INT(probe(""), 5);
+    const struct device *d;
+    if ((d = dev_named("gic@8000000"))) {
+        CHECK_EQ_INT(d->nregs, DEV_MAX_REGS);
+        expect_mmio(d, 0x8000000, 0x10000);
+        expect_window(d, 1, 0x80a0000, 0xf60000);
+        expect_window(d, 2, 0x8010000, 0x10000);
+        expect_window(d, 3, 0x8030000, 0x10000);
+    }
+    if ((d = dev_named("two@1000"))) {
+        CHECK_EQ_INT(d->nregs, 2);
+        expect_mmio(d, 0x100001000ull, 0x100);
+        expect_window(d, 1, 0x100080000ull, 0x40);
+    }
+    if ((d = dev_named("cut@2000"))) {
+        CHECK_EQ_INT(d->nregs, 1);
+        expect_mmio(d, 0x100002000ull, 0x100);
+    }
+    if ((d = dev_named("hole@3000")))
+        CHECK_EQ_INT(d->nregs, 1);
+    if ((d = dev_named("ragged@6000"))) { /* fdt_reg rejects the whole property */
+        CHECK_EQ_INT(d->nregs, 0);
+        expect_none(d);
+    }
+}
+
+/* ---- interrupts ---- */
+
+enum { PH_GIC = 1, PH_INTC2 = 2, PH_INTC1 = 3, PH_PLAIN = 4, PH_WIDE = 5, PH_ZERO = 6 };
+
+/* A QEMU-virt-like tree: a GICv3 as the root's interrupt-parent, two other
+ * controllers, every way of naming a parent, and a device per broken case. */
+static void build_irq_tree(void)
+{
+    b_reset();
+    b_node("");
+    b_u32("#address-cells", 1);
+    b_u32("#size-cells", 1);
+    b_u32("interrupt-parent", PH_GIC);
+    b_node("intc@8000000");
+    B_STRS("compatible", "arm,gic-v3");
+    b_cells("reg", 4, 0x8000000, 0x10000, 0x80a0000, 0xf60000);
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 3);
+    b_u32("phandle", PH_GIC);
+    b_cells("interrupts", 3, 1, 9, 4); /* its own maintenance PPI: parent is itself */
+    b_end();
+    b_node("timer"); /* secure, non-secure, virtual, hypervisor PPIs; v2 CPU mask bits */
+    B_STRS("compatible", "arm,armv8-timer\0arm,armv7-timer");
+    b_cells("interrupts", 12, 1, 13, 0xf08, 1, 14, 0xf08, 1, 11, 0xf08, 1, 10, 0xf08);
+    b_end();
+    b_node("pl011@9000000");
+    B_STRS("compatible", "arm,pl011\0arm,primecell");
+    b_cells("reg", 2, 0x9000000, 0x1000);
+    b_cells("interrupts", 3, 0, 1, 4);
+    b_end();
+    b_node("edge@1");
+    B_STRS("compatible", "acme,edge");
+    b_cells("interrupts", 3, 0, 5, 1);
+    b_end();
+    b_node("fall@2");
+    B_STRS("compatible", "acme,fall");
+    b_cells("interrupts", 3, 0, 6, 2);
+    b_end();
+    b_node("low@3");
+    B_STRS("compatible", "acme,low");
+    b_cells("interrupts", 3, 0, 7, 8);
+    b_end();
+    b_node("noflags@4");
+    B_STRS("compatible", "acme,noflags");
+    b_cells("interrupts", 3, 0, 8, 0);
+    b_end();
+    b_node("lastspi@5"); /* the last SPI that fits IRQ_COUNT */
+    B_STRS("compatible", "acme,lastspi");
+    b_cells("interrupts", 3, 0, IRQ_COUNT - 33, 4);
+    b_end();
+    b_node("gic4@6"); /* a four-cell GICv3 controller: the fourth cell is ignored */
+    B_STRS("compatible", "acme,gic4");
+    b_u32("interrupt-parent", PH_WIDE);
+    b_cells("interrupts", 4, 1, 2, 4, 0);
+    b_end();
+    b_node("intc2@10000"); /* a two-cell controller; its children use it implicitly */
+    B_STRS("compatible", "acme,intc2");
+    b_cells("reg", 2, 0x10000, 0x100);
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 2);
+    b_u32("phandle", PH_INTC2);
+    b_cells("interrupts", 3, 0, 20, 4); /* cascaded into the GIC */
+    b_node("kid@0");
+    B_STRS("compatible", "acme,kid");
+    b_cells("interrupts", 2, 5, 8);
+    b_end();
+    b_end();
+    b_node("intc1@20000"); /* a one-cell controller */
+    B_STRS("compatible", "nodrv,intc1");
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 1);
+    b_u32("phandle", PH_INTC1);
+    b_end();
+    b_node("wide-intc"); /* a GICv3 with #interrupt-cells = 4 */
+    B_STRS("compatible", "nodrv,x\0arm,gic-v3");
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 4);
+    b_u32("phandle", PH_WIDE);
+    b_end();
+    b_node("one@30000");
+    B_STRS("compatible", "acme,one");
+    b_u32("interrupt-parent", PH_INTC1);
+    b_cells("interrupts", 2, 9, 10); /* two interrupts; the first is the device's */
+    b_end();
+    b_node("bus"); /* interrupt-parent on a bus serves its children */
+    B_STRS("compatible", "nodrv,bus");
+    b_u32("#address-cells", 1);
+    b_u32("#size-cells", 1);
+    b_prop("ranges", "", 0);
+    b_u32("interrupt-parent", PH_INTC2);
+    b_node("inbus@40000");
+    B_STRS("compatible", "acme,inbus");
+    b_cells("reg", 2, 0x40000, 0x100);
+    b_cells("interrupts", 2, 4, 4);
+    b_end();
+    b_node("override@50000"); /* ... unless the child names its own */
+    B_STRS("compatible", "acme,override");
+    b_u32("interrupt-parent", PH_GIC);
+    b_cells("interrupts", 3, 1, 7, 4);
+    b_end();
+    b_end();
+    b_node("ext@60000"); /* interrupts-extended wins over interrupts */
+    B_STRS("compatible", "acme,ext");
+    b_cells("interrupts-extended", 7, PH_GIC, 0, 3, 4, PH_INTC2, 6, 2);
+    b_cells("interrupts", 3, 0, 30, 4);
+    b_end();
+
+    /* broken: each device is still offered, with its reg, but no interrupt */
+    b_node("short@70000"); /* 2 cells for a 3-cell parent */
+    B_STRS("compatible", "acme,short");
+    b_cells("reg", 2, 0x70000, 0x100);
+    b_cells("interrupts", 2, 0, 1);
+    b_end();
+    b_node("ragged@71000"); /* 4 cells: one whole specifier and a bit */
+    B_STRS("compatible", "acme,ragged");
+    b_cells("interrupts", 4, 0, 1, 4, 0);
+    b_end();
+    b_node("empty@72000");
+    B_STRS("compatible", "acme,empty");
+    b_prop("interrupts", "", 0);
+    b_end();
+    b_node("badph@73000");
+    B_STRS("compatible", "acme,badph");
+    b_u32("interrupt-parent", 0x99);
+    b_cells("interrupts", 3, 0, 1, 4);
+    b_end();
+    b_node("zeroph@74000"); /* phandle 0 is never valid */
+    B_STRS("compatible", "acme,zeroph");
+    b_u32("interrupt-parent", 0);
+    b_cells("interrupts", 3, 0, 1, 4);
+    b_end();
+    b_node("longph@75000"); /* interrupt-parent of two cells */
+    B_STRS("compatible", "acme,longph");
+    b_cells("interrupt-parent", 2, PH_GIC, 0);
+    b_cells("interrupts", 3, 0, 1, 4);
+    b_end();
+    b_node("plain"); /* a phandle target that is no interrupt controller */
+    B_STRS("compatible", "nodrv,plain");
+    b_u32("phandle", PH_PLAIN);
+    b_end();
+    b_node("notctrl@76000");
+    B_STRS("compatible", "acme,notctrl");
+    b_u32("interrupt-parent", PH_PLAIN);
+    b_cells("interrupts", 1, 3);
+    b_end();
+    b_node("zero-intc"); /* #interrupt-cells = 0 */
+    B_STRS("compatible", "nodrv,zero");
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 0);
+    b_u32("phandle", PH_ZERO);
+    b_end();
+    b_node("zerocells@77000");
+    B_STRS("compatible", "acme,zerocells");
+    b_u32("interrupt-parent", PH_ZERO);
+    b_cells("interrupts", 1, 3);
+    b_end();
+    b_node("ppi16@78000"); /* PPIs are 0-15 */
+    B_STRS("compatible", "acme,ppi16");
+    b_cells("interrupts", 3, 1, 16, 4);
+    b_end();
+    b_node("espi@79000"); /* GICv3.1 extended SPI: beyond INTID 1019 */
+    B_STRS("compatible", "acme,espi");
+    b_cells("interrupts", 3, 2, 1, 4);
+    b_end();
+    b_node("bigspi@7a000"); /* past IRQ_COUNT */
+    B_STRS("compatible", "acme,bigspi");
+    b_cells("interrupts", 3, 0, IRQ_COUNT - 32, 4);
+    b_end();
+    b_node("bignum@7b000");
+    B_STRS("compatible", "acme,bignum");
+    b_u32("interrupt-parent", PH_INTC1);
+    b_cells("interrupts", 1, 0xffffffff);
+    b_end();
+    b_node("ext-badph@7c000");
+    B_STRS("compatible", "acme,ext-badph");
+    b_cells("interrupts-extended", 4, 0x77, 0, 3, 4);
+    b_end();
+    b_node("ext-short@7d000"); /* the controller wants 3 cells, 2 follow */
+    B_STRS("compatible", "acme,ext-short");
+    b_cells("interrupts-extended", 3, PH_GIC, 0, 3);
+    b_end();
+    b_node("ext-stub@7e000"); /* less than a phandle */
+    B_STRS("compatible", "acme,ext-stub");
+    b_prop("interrupts-extended", "\0\0", 2);
+    b_end();
+    b_node("intc3"); /* a three-cell controller that is no GIC */
+    B_STRS("compatible", "nodrv,intc3");
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 3);
+    b_u32("phandle", 7);
+    b_end();
+    b_node("odd@7f000");
+    B_STRS("compatible", "acme,odd");
+    b_u32("interrupt-parent", 7);
+    b_cells("interrupts", 3, 0, 1, 4);
+    b_end();
+    b_node("narrow-gic"); /* a GIC with too few cells for its binding */
+    B_STRS("compatible", "nodrv,y\0arm,gic-400");
+    b_prop("interrupt-controller", "", 0);
+    b_u32("#interrupt-cells", 2);
+    b_u32("phandle", 8);
+    b_end();
+    b_node("narrow@7f100");
+    B_STRS("compatible", "acme,narrow");
+    b_u32("interrupt-parent", 8);
+    b_cells("interrupts", 2, 1, 4);
+    b_end();
+    b_end();
+    b_finish();
+}
+
+static void expect_irq(const char *name, unsigned irq, unsigned trigger)
+{
+    const struct device *d = dev_named(name);
+    if (!d)
+        return;
+    if (!d->has_irq || d->irq != irq || d->irq_trigger != trigger)
+        fprintf(stderr, "%s: want irq %u trigger %u, have %u/%u/%u\n", name, irq, trigger,
+                d->has_irq, d->irq, d->irq_trigger);
+    CHECK_EQ_INT(d->has_irq, 1);
+    CHECK_EQ_INT(d->irq, irq);
+    CHECK_EQ_INT(d->irq_trigger, trigger);
+}
+
+static void expect_no_irq(const char *name, const char *warning)
+{
+    const struct device *d = dev_named(name);
+    if (d)
+        CHECK_EQ_INT(d->has_irq, 0);
+    if (warning && !log_has(warning))
+        fprintf(stderr, "%s: no warning \"%s\" in:\n%s\n", name, warning, log_buf);
+    CHECK(!warning || log_has(warning));
+}
+
+/* Interrupt @p index of the node at @p path through fdt_bus_irq(). */
+static int irq_at(const char *path, unsigned index, unsigned *irq, unsigned *trigger)
+{
+    struct fdt f;
+    uint8_t *copy = blob_copy(blob_len);
+    int rc = -1000;
+    if (fdt_init(&f, copy, blob_len) == 0)
+        rc = fdt_bus_irq(&f, fdt_path(&f, path), index, irq, trigger);
+    free(copy);
+    return rc;
+}
+
+static void test_interrupts(void)
+{
+    build_irq_tree();
+    probe("");
+    const unsigned E = IRQ_TRIGGER_EDGE, L = IRQ_TRIGGER_LEVEL;
+    expect_irq("intc@8000000", 16 + 9, L);
+    expect_irq("timer", 16 + 13, L); /* the first; the CPU mask bits do not leak */
+    expect_irq("pl011@9000000", 33, L);
+    expect_irq("edge@1", 37, E);
+    expect_irq("fall@2", 38, E);
+    expect_irq("low@3", 39, L);
+    expect_irq("noflags@4", 40, IRQ_TRIGGER_DEFAULT);
+    expect_irq("lastspi@5", IRQ_COUNT - 1, L);
+    expect_irq("gic4@6", 18, L);
+    expect_irq("intc2@10000", 52, L);
+    expect_irq("kid@0", 5, L);
+    expect_irq("one@30000", 9, IRQ_TRIGGER_DEFAULT);
+    expect_irq("inbus@40000", 4, L);
+    expect_irq("override@50000", 23, L);
+    expect_irq("ext@60000", 35, L);
+    const struct device *d;
+    if ((d = dev_named("pl011@9000000")))
+        expect_mmio(d, 0x9000000, 0x1000);
+    if ((d = dev_named("wide-intc")))
+        CHECK_EQ_INT(d->has_irq, 0); /* no interrupts of its own */
+
+    /* later interrupts, as the timer driver asks for its virtual one */
+    unsigned irq = 0, trig = 0;
+    CHECK_EQ_INT(irq_at("/timer", 2, &irq, &trig), 0);
+    CHECK_EQ_INT(irq, 27);
+    CHECK_EQ_INT(trig, L);
+    CHECK_EQ_INT(irq_at("/timer", 3, &irq, &trig), 0);
+    CHECK_EQ_INT(irq, 26);
+    CHECK_EQ_INT(irq_at("/timer", 4, &irq, &trig), -ENOENT);
+    CHECK_EQ_INT(irq_at("/one@30000", 1, &irq, &trig), 0);
+    CHECK_EQ_INT(irq, 10);
+    CHECK_EQ_INT(irq_at("/ext@60000", 1, &irq, &trig), 0);
+    CHECK_EQ_INT(irq, 6);
+    CHECK_EQ_INT(trig, E);
+    CHECK_EQ_INT(irq_at("/ext@60000", 2, &irq, &trig), -ENOENT);
+    CHECK_EQ_INT(irq_at("/bus/inbus@40000", 0, &irq, &trig), 0); /* parent found upwards */
+    CHECK_EQ_INT(irq, 4);
+    CHECK_EQ_INT(irq_at("/intc2@10000/kid@0", 0, &irq, &trig), 0);
+    CHECK_EQ_INT(irq, 5);
+    CHECK_EQ_INT(irq_at("/plain", 0, &irq, &trig), -ENOENT); /* none */
+    CHECK_EQ_INT(irq_at("/", 0, &irq, &trig), -ENOENT);
+    CHECK_EQ_INT(irq_at("/short@70000", 0, &irq, &trig), -EINVAL);
+    CHECK_EQ_INT(fdt_bus_irq(&(struct fdt){0}, -ENOENT, 0, &irq, &trig), -EINVAL);
+}
+
+/* Broken interrupt descriptions: the device loses its interrupt, with a warning. */
+static void test_interrupts_broken(void)
+{
+    build_irq_tree();
+    int bound = probe("");
+    CHECK_EQ_INT(bound, (int)nbound);
+    expect_no_irq("short@70000", "short@70000: interrupts is 8 bytes, not a multiple of 12");
+    const struct device *d;
+    if ((d = dev_named("short@70000")))
+        expect_mmio(d, 0x70000, 0x100); /* the rest of the device is intact */
+    expect_no_irq("ragged@71000", "ragged@71000: interrupts is 16 bytes");
+    expect_no_irq("empty@72000", "empty@72000: interrupts is 0 bytes");
+    expect_no_irq("badph@73000", "badph@73000: interrupt-parent <0x99> names no node");
+    expect_no_irq("zeroph@74000", "zeroph@74000: interrupt-parent <0> names no node");
+    expect_no_irq("longph@75000", "longph@75000: interrupt-parent is not one cell");
+    expect_no_irq("notctrl@76000", "notctrl@76000: its interrupt parent plain has no usable");
+    expect_no_irq("zerocells@77000", "its interrupt parent zero-intc has no usable");
+    expect_no_irq("ppi16@78000", "ppi16@78000: GIC interrupt <1 16> not supported");
+    expect_no_irq("espi@79000", "espi@79000: GIC interrupt <2 1> not supported");
+    expect_no_irq("bigspi@7a000", "bigspi@7a000: interrupt 256 out of range");
+    expect_no_irq("bignum@7b000", "bignum@7b000: interrupt 4294967295 out of range");
+    expect_no_irq("ext-badph@7c000", "ext-badph@7c000: interrupts-extended names no controller");
+    expect_no_irq("ext-short@7d000", "ext-short@7d000: interrupts-extended is cut short");
+    expect_no_irq("ext-stub@7e000", "ext-stub@7e000: interrupts-extended names no controller");
+    expect_no_irq("odd@7f000", "odd@7f000: 3-cell interrupts of intc3 not understood");
+    expect_no_irq("narrow@7f100", "narrow@7f100: 2-cell interrupts of narrow-gic not understood");
+    unsigned irq, trig;
+    CHECK_EQ_INT(irq_at("/badph@73000", 0, &irq, &trig), -EINVAL);
+    /* no parent anywhere: a tree without the root's interrupt-parent */
+    b_reset();
+    b_node("");
+    b_u32("#address-cells", 1);
+    b_u32("#size-cells", 1);
+    b_node("orphan@1000");
+    B_STRS("compatible", "acme,orphan");
+    b_cells("reg", 2, 0x1000, 0x10);
+    b_cells("interrupts", 3, 0, 1, 4);
+    b_end();
+    b_node("quiet@2000"); /* no interrupts: nothing to say */
+    B_STRS("compatible", "acme,quiet");
+    b_end();
+    b_end();
+    b_finish();
+    CHECK_EQ_INT(probe(""), 2);
+    expect_no_irq("orphan@1000", "orphan@1000: has interrupts but no interrupt-parent");
+    CHECK_EQ_INT(irq_at("/orphan@1000", 0, &irq, &trig), -EINVAL);
+    CHECK(!log_has("quiet"));
+    if ((d = dev_named("orphan@1000")))
+        expect_mmio(d, 0x1000, 0x10);
+}
+
 /* ---- randomized mutation: whatever fdt_init accepts must be walked safely ---- */
 static uint64_t rng = 0x243f6a8885a308d3ull;
 
@@ -750,13 +1198,13 @@ static uint32_t rnd(void)
     return (uint32_t)(rng >> 16);
 }
 
-static void test_mutations(void)
+static void test_mutations(void (*build)(void), const char *what)
 {
     static const char *const paths[] = {"serial0:115200n8", "/soc/uart@1000", "", "serial1",
                                         "/pl011@9000000:x", "gone"};
     uint8_t base[sizeof blob];
     int accepted = 0, runs = 0;
-    build_board();
+    build();
     uint32_t len = blob_len;
     memcpy(base, blob, len);
     uint32_t st = hdr_get(H_OFF_STRUCT), st_len = hdr_get(H_SIZE_STRUCT);
@@ -775,6 +1223,7 @@ static void test_mutations(void)
             accepted++;
             for (unsigned p = 0; p < sizeof paths / sizeof paths[0]; p += 1 + rnd() % 3) {
                 fake_reset();
+                cur_fdt = &f;
                 int bound = fdt_bus_probe(&f, paths[p]);
                 runs++;
                 CHECK_EQ_INT(bound, nbound);
@@ -785,7 +1234,7 @@ static void test_mutations(void)
         free(m);
     }
     CHECK_EQ_INT(accepted, 2000);
-    printf("test_fdt_bus: %d mutated trees accepted, %d walks\n", accepted, runs);
+    printf("test_fdt_bus: %d mutated %s trees accepted, %d walks\n", accepted, what, runs);
 }
 
 int main(void)
@@ -794,6 +1243,10 @@ int main(void)
     test_board_stdout();
     test_deep_tree();
     test_tiny_trees();
-    test_mutations();
+    test_reg_windows();
+    test_interrupts();
+    test_interrupts_broken();
+    test_mutations(build_board, "board");
+    test_mutations(build_irq_tree, "interrupt");
     return CHECK_DONE("test_fdt_bus");
 }
