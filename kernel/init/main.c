@@ -91,7 +91,9 @@ void kmain(struct boot_info *bi)
     sched_init(); /* this context becomes the idle thread */
     int err = hal_timer_init();
     if (err)
-        pr_err("timer: %s; no timer interrupts, so no preemption or sleeping", errno_name(err));
+        pr_err("timer: %s; no timer interrupts, so no preemption, and sleeping polls", errno_name(err));
+    else
+        sched_timer_ready();
     hal_irq_enable();
 
     int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,

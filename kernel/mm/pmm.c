@@ -102,6 +102,8 @@ void pmm_add_deferred(void)
 
 uint64_t pmm_alloc(unsigned order)
 {
+    if (!buddy.pages) /* no memory map at boot: nothing to hand out */
+        return 0;
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
     int64_t pfn = buddy_alloc(&buddy, order);
     spin_unlock_irqrestore(&pmm_lock, f);

@@ -3,8 +3,8 @@
  * @brief Scheduler and timer benchmarks (`bench`): yield round trip,
  *        context switch cost, timer interrupt latency, sleep jitter.
  *
- * Figures, never verdicts. The measuring threads run above PRIO_DEFAULT so
- * the shell and a `spin` thread do not disturb them.
+ * Figures, never verdicts. Run from the shell (or ktest) thread at
+ * PRIO_DEFAULT; a `spin` thread running meanwhile would distort them.
  */
 #include <hal/cpu.h>
 #include <hal/timer.h>
@@ -13,8 +13,6 @@
 #include <kernel/ktimer.h>
 #include <kernel/sched.h>
 #include <kernel/wait.h>
-
-#define BENCH_PRIO (PRIO_DEFAULT + 4)
 
 enum { YIELDS = 20000 };
 
@@ -26,18 +24,20 @@ static int yielder(void *arg)
     return 0;
 }
 
-/* Two threads alone at the top priority yield to each other: each round
- * trip is two switches (A -> B -> A). */
+/* Two threads yield to each other: each round trip is two switches
+ * (A -> B -> A). They are created one priority below the caller, so both are
+ * queued before either runs (one above would run alone the moment it was
+ * created); they start when the caller blocks in join. */
 static void bench_yield(void)
 {
     uint64_t sw0 = sched_switches(), c0 = hal_cycles(), t0 = hal_time_ns();
-    int a = thread_create("yield-a", yielder, NULL, BENCH_PRIO, 0);
-    int b = thread_create("yield-b", yielder, NULL, BENCH_PRIO, 0);
+    int prio = thread_current()->se.prio - 1;
+    int a = thread_create("yield-a", yielder, NULL, prio, 0);
+    int b = thread_create("yield-b", yielder, NULL, prio, 0);
     if (a < 0 || b < 0) {
         kprintf("bench: yield_roundtrip: cannot create threads\n");
         return;
     }
-    /* Both ran to completion inside thread_create(b): they outrank us. */
     thread_join(a, NULL);
     thread_join(b, NULL);
     uint64_t ns = hal_time_ns() - t0, cycles = hal_cycles() - c0;
@@ -93,7 +93,7 @@ static void bench_sleep_jitter(void)
 
 void bench_sched_all(void)
 {
-    if (!thread_current()) {
+    if (!thread_current() || thread_current()->se.prio <= PRIO_MIN) {
         kprintf("bench: scheduler benchmarks need the scheduler\n");
         return;
     }

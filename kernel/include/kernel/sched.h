@@ -87,6 +87,12 @@ struct sched_cpu {
  */
 void sched_init(void);
 
+/**
+ * @brief The timer interrupt works: sleeps and time slices can rely on it.
+ *        Until then (or without a timer) sleeping polls the clock.
+ */
+void sched_timer_ready(void);
+
 /** @brief Become the idle loop: never returns. */
 __attribute__((noreturn)) void sched_idle_loop(void);
 
