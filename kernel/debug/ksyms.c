@@ -7,6 +7,7 @@
  * has no table, so every lookup must cope with an empty or missing one.
  */
 #include <kernel/kernel.h>
+#include <kernel/printf.h>
 #include <stdint.h>
 
 extern const uint64_t __ksyms_start[], __ksyms_end[];
@@ -34,4 +35,15 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
     }
     *offset = addr - ent[2 * lo];
     return names + ent[2 * lo + 1];
+}
+
+const char *ksym_name(uintptr_t addr, char *buf, size_t size)
+{
+    uintptr_t off;
+    const char *name = ksym_lookup(addr, &off);
+    if (name)
+        ksnprintf(buf, size, "%s+%#lx", name, (unsigned long)off);
+    else
+        ksnprintf(buf, size, "%#lx", (unsigned long)addr);
+    return buf;
 }

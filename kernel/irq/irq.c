@@ -70,8 +70,9 @@ int irq_chip_register(const struct irq_chip *chip, unsigned first, unsigned coun
 int irq_register(unsigned irq, irq_handler_fn fn, void *arg, const char *name)
 {
     if (irq >= IRQ_COUNT || !fn) {
-        pr_warn("irq_register(%u, %p) from %p: %s", irq, (void *)(uintptr_t)fn,
-                __builtin_return_address(0), irq >= IRQ_COUNT ? "no such interrupt" : "no handler");
+        char who[KSYM_NAME_MAX];
+        pr_warn("irq_register(%u) from %s: %s", irq, CALLER_NAME(who),
+                irq >= IRQ_COUNT ? "no such interrupt" : "no handler");
         return -EINVAL;
     }
     irqflags_t f = spin_lock_irqsave(&irq_lock);

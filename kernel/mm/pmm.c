@@ -4,6 +4,7 @@
  */
 #include <hal/mmu.h>
 #include <kernel/errno.h>
+#include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
@@ -118,9 +119,11 @@ int pmm_free(uint64_t pa, unsigned order)
         err = buddy_free(&buddy, pa >> PAGE_SHIFT, order);
         spin_unlock_irqrestore(&pmm_lock, f);
     }
-    if (err)
-        pr_warn("pmm: bad free of %#lx order %u from %p (%s)", (unsigned long)pa, order,
-                __builtin_return_address(0), errno_name(err));
+    if (err) {
+        char who[KSYM_NAME_MAX];
+        pr_warn("pmm: bad free of %#lx order %u from %s (%s)", (unsigned long)pa, order,
+                CALLER_NAME(who), errno_name(err));
+    }
     return err;
 }
 

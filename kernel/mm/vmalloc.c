@@ -5,6 +5,7 @@
  */
 #include <hal/mmu.h>
 #include <kernel/errno.h>
+#include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
@@ -139,8 +140,9 @@ int vmalloc_free(void *p)
 
 void vfree(void *p)
 {
+    char who[KSYM_NAME_MAX];
     if (p && vmalloc_free(p) != 0)
-        pr_warn("vfree: %p is not a vmalloc area (caller %p); ignored", p, __builtin_return_address(0));
+        pr_warn("vfree: %p is not a vmalloc area (from %s); ignored", p, CALLER_NAME(who));
 }
 
 size_t vmalloc_size(const void *p)

@@ -226,8 +226,9 @@ static void reap_zombies(void)
 int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags)
 {
     if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~THREAD_DETACHED)) {
-        pr_warn("thread_create('%s', prio %d, flags %#x) from %p: %s", name ? name : "",
-                prio, flags, __builtin_return_address(0),
+        char who[KSYM_NAME_MAX];
+        pr_warn("thread_create('%s', prio %d, flags %#x) from %s: %s", name ? name : "",
+                prio, flags, CALLER_NAME(who),
                 !fn ? "no function" : (flags & ~THREAD_DETACHED) ? "unknown flags"
                                                                  : "priority out of range");
         return -EINVAL;
@@ -317,7 +318,8 @@ int thread_join(int id, int *result)
         t->joiner = self;
     spin_unlock_irqrestore(&threads_lock, f);
     if (err) {
-        pr_warn("thread_join(%d) from %p: %s", id, __builtin_return_address(0),
+        char who[KSYM_NAME_MAX];
+        pr_warn("thread_join(%d) from %s: %s", id, CALLER_NAME(who),
                 err == -ESRCH    ? (id > 0 && id < next_id ? "already joined" : "no such thread")
                 : err == -EDEADLK ? "a thread cannot join itself"
                 : err == -EINVAL  ? "the thread is detached"

@@ -17,8 +17,7 @@ void spin_lock_slow(struct spinlock *l, uintptr_t caller)
         if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
             return;
     }
-    uintptr_t off1 = 0, off2 = 0;
-    const char *me = ksym_lookup(caller, &off1), *holder = ksym_lookup(l->holder, &off2);
-    panic("spinlock '%s' deadlock: wanted by %s+%#lx, held by %s+%#lx", l->name ? l->name : "?",
-          me ? me : "?", (unsigned long)off1, holder ? holder : "?", (unsigned long)off2);
+    char me[KSYM_NAME_MAX], holder[KSYM_NAME_MAX];
+    panic("spinlock '%s' deadlock: wanted by %s, held by %s", l->name ? l->name : "?",
+          ksym_name(caller, me, sizeof me), ksym_name(l->holder, holder, sizeof holder));
 }

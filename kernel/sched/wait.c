@@ -83,11 +83,10 @@ void mutex_init(struct mutex *m, const char *name)
 
 static void warn_caller(const char *what, const void *m, uintptr_t caller)
 {
-    uintptr_t off = 0;
-    const char *fn = ksym_lookup(caller, &off);
+    char who[KSYM_NAME_MAX];
     struct thread *t = thread_current();
-    pr_warn("%s %p by thread %d '%s' from %s+%#lx", what, m, t ? t->id : -1, t ? t->name : "?",
-            fn ? fn : "?", (unsigned long)off);
+    pr_warn("%s %p by thread %d '%s' from %s", what, m, t ? t->id : -1, t ? t->name : "?",
+            ksym_name(caller, who, sizeof who));
 }
 
 int mutex_lock(struct mutex *m)

@@ -6,6 +6,7 @@
 #define KERNEL_KERNEL_H
 
 #include <hal/platform.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -33,6 +34,15 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr);
 
 /** @brief Function containing @p addr, or NULL; *offset gets addr minus its start. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
+
+/** @brief Room for a ksym_name() result. */
+#define KSYM_NAME_MAX 80
+
+/** @brief "function+0xoff" for @p addr, or "0x<addr>" if no symbol covers it; returns @p buf. */
+const char *ksym_name(uintptr_t addr, char *buf, size_t size);
+
+/** @brief The caller of the current function, as ksym_name() text (for warnings). */
+#define CALLER_NAME(buf) ksym_name((uintptr_t)__builtin_return_address(0), (buf), sizeof(buf))
 
 /** @brief Microseconds since the kernel's first instruction. */
 uint64_t uptime_us(void);
