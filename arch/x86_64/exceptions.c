@@ -2,6 +2,7 @@
  * @file exceptions.c
  * @brief Decode and report every x86_64 CPU exception (vector, error code, CR2).
  */
+#include <arch/frame.h>
 #include <hal/mmu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
@@ -10,14 +11,6 @@
 #include <stdint.h>
 
 extern char __kernel_start[], __text_end[];
-
-/** Pushed by isr.S (r15 first in memory) and the CPU. */
-struct x64_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error;
-    uint64_t rip, cs, rflags, rsp, ss;
-};
-_Static_assert(offsetof(struct x64_frame, vector) == 15 * 8, "isr.S push order");
 
 static const char *const names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",

@@ -1,7 +1,11 @@
 /**
  * @file platform.c
- * @brief x86_64 boot hand-off: Multiboot2 info to struct boot_info, then kmain.
+ * @brief x86_64 boot hand-off: Multiboot2 info to struct boot_info, the
+ *        devices a PC has by ACPI table or by convention, then kmain.
  */
+#include <arch/acpi.h>
+#include <arch/apic.h>
+#include <arch/cpu.h>
 #include <boot/multiboot2.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>
@@ -10,6 +14,9 @@
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/log.h>
+#include <kernel/printf.h>
+#include <kernel/string.h>
 
 extern char __kernel_start[], __kernel_end[];
 void x64_cpu_init(void);
@@ -17,12 +24,58 @@ void x64_mmu_init(void);
 
 static struct boot_info boot_info;
 
+static void add_mmio(const char *name, const char *compat, uint64_t base, uint64_t size,
+                     const void *bus_data)
+{
+    struct device d = {.space = DEV_MMIO, .base = base, .size = size, .reg_base = {base},
+                       .reg_size = {size}, .nregs = 1, .bus_data = bus_data, .fdt_node = -1};
+    strlcpy(d.name, name, sizeof d.name);
+    device_add_compatible(&d, compat);
+    int err = device_add(&d);
+    if (err)
+        pr_err("x86_64: %s at %#lx not brought up (%s)", name, (unsigned long)base, errno_name(err));
+}
+
+/* The interrupt controllers the MADT describes. Without a usable MADT the
+ * local APIC is still where IA32_APIC_BASE says (so the timer works), but
+ * which IOAPIC pin is which device is unknown: no device interrupts. */
+static void interrupt_controllers(void)
+{
+    int err = acpi_madt_init();
+    const struct madt_info *m = acpi_madt();
+    if (err == -ENOENT)
+        pr_warn("acpi: no valid MADT; no IOAPIC, so no device interrupts");
+    else if (err)
+        pr_warn("acpi: MADT unusable (%s); no IOAPIC, so no device interrupts", errno_name(err));
+    if (!m || m->pcat_compat)
+        x64_pic_init();
+    uint32_t id[4];
+    cpuid(1, id);
+    if (!(id[3] & (1u << 9))) {
+        pr_err("x86_64: this CPU has no local APIC; no interrupts, no timer");
+        return;
+    }
+    uint64_t lapic = m ? m->lapic_addr : rdmsr(MSR_APIC_BASE) & ~0xfffULL & ((1ULL << 52) - 1);
+    add_mmio("lapic", "x86,lapic", lapic, 0x1000, m);
+    for (unsigned i = 0; m && i < m->nioapics; i++) {
+        char name[DEV_NAME_MAX];
+        ksnprintf(name, sizeof name, "ioapic%u", m->ioapics[i].id);
+        add_mmio(name, "x86,ioapic", m->ioapics[i].addr, 0x100, &m->ioapics[i]);
+    }
+}
+
 /* What every PC has at fixed ports and no table describes without AML: the
- * first serial port, which is our console. */
+ * first serial port, which is our console, on ISA IRQ 4. */
 static void legacy_devices(void)
 {
     struct device com1 = {.name = "com1", .space = DEV_PIO, .base = 0x3f8, .size = 8,
-                          .is_stdout = 1, .fdt_node = -1};
+                          .is_stdout = 1, .fdt_node = -1, .nregs = 1, .reg_base = {0x3f8},
+                          .reg_size = {8}};
+    enum irq_trigger trig;
+    if (acpi_isa_irq(4, &com1.irq, &trig) == 0) {
+        com1.has_irq = 1;
+        com1.irq_trigger = trig;
+    }
     device_add_compatible(&com1, "ns16550a");
     int err = device_add(&com1);
     if (err)
@@ -38,7 +91,6 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
     bi->boot_counter = tsc0;
     x64_cpu_init(); /* our GDT (virtual base) before the identity map goes */
     x64_mmu_init();
-    legacy_devices();
     bi->protocol = "multiboot2";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
@@ -52,6 +104,9 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
             kprintf("x86_64: Multiboot2 info at %#x rejected (%s); continuing with what was read\n",
                     info, errno_name(err));
     }
+    interrupt_controllers(); /* needs the RSDP from the boot info */
+    x64_time_init();         /* the HPET from ACPI, the local APIC timer */
+    legacy_devices();
     /* Real-mode IVT, BIOS data, EBDA, option ROMs: never hand them out. */
     boot_add_range(bi->reserved, &bi->reserved_count, 0, 1u << 20, MEM_RESERVED);
     kmain(bi);

@@ -8,7 +8,6 @@
  * checksum-verified; any mismatch is an error, not a guess.
  */
 #include <hal/io.h>
-#include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
@@ -16,37 +15,7 @@
 #include <kernel/unaligned.h>
 #include <stdint.h>
 
-/* Tables are read through the direct map; a table outside it is an error. */
-static const uint8_t *table_at(uint64_t phys)
-{
-    if (phys == 0 || !hal_direct_mapped(phys, 36))
-        return 0;
-    const uint8_t *t = hal_phys_to_virt(phys);
-    uint32_t len = get_le32(t + 4);
-    if (len < 36 || !hal_direct_mapped(phys, len))
-        return 0;
-    uint8_t sum = 0;
-    for (uint32_t i = 0; i < len; i++)
-        sum += t[i];
-    return sum == 0 ? t : 0;
-}
-
-static const uint8_t *find_table(const struct boot_info *bi, const char sig[4])
-{
-    if (bi->rsdp_len < 20 || memcmp(bi->rsdp, "RSD PTR ", 8) != 0)
-        return 0;
-    int xsdt = bi->rsdp[15] >= 2 && bi->rsdp_len >= 32;
-    const uint8_t *root = table_at(xsdt ? get_le64(bi->rsdp + 24) : get_le32(bi->rsdp + 16));
-    if (!root)
-        return 0;
-    unsigned esz = xsdt ? 8 : 4;
-    for (uint32_t off = 36; off + esz <= get_le32(root + 4); off += esz) {
-        const uint8_t *t = table_at(xsdt ? get_le64(root + off) : get_le32(root + off));
-        if (t && memcmp(t, sig, 4) == 0)
-            return t;
-    }
-    return 0;
-}
+#include "acpi_tables.h"
 
 /* \_S5 is "NameOp '_S5_' PackageOp PkgLength NumElements <SLP_TYPa>": find it
  * and decode the first element. */
@@ -70,13 +39,12 @@ static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
 
 int acpi_poweroff(void)
 {
-    const struct boot_info *bi = platform_boot_info();
-    const uint8_t *fadt = find_table(bi, "FACP");
+    const uint8_t *fadt = acpi_find_table("FACP");
     if (!fadt) {
-        pr_err("acpi: no valid FADT (RSDP %s)", bi->rsdp_len ? "present" : "missing");
+        pr_err("acpi: no valid FADT (RSDP %s)", platform_boot_info()->rsdp_len ? "present" : "missing");
         return -ENODEV;
     }
-    const uint8_t *dsdt = table_at(get_le32(fadt + 40));
+    const uint8_t *dsdt = acpi_table_at(get_le32(fadt + 40));
     uint32_t pm1a = get_le32(fadt + 64);
     unsigned typ;
     if (!dsdt || pm1a == 0 || pm1a > 0xffff) {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /** Interrupt numbers are IDT vectors minus 32: IOAPIC GSI n is irq n,
- *  local APIC sources sit at the top (see drivers/irqchip/lapic.c). */
+ *  local APIC sources sit at the top, from 192 (see <arch/apic.h>). */
 #define ARCH_NR_IRQS 224
 
 #define ARCH_IRQ_TEST 200 /* vector 232: free for tests (hal/irq.h IRQ_TEST) */

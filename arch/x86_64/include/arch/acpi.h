@@ -1,0 +1,120 @@
+/**
+ * @file arch/acpi.h
+ * @brief x86_64: what the ACPI MADT ("APIC" table) says about interrupt
+ *        controllers, and the ISA IRQ -> GSI mapping other drivers need.
+ *
+ * drivers/acpi/madt.c parses the table once at boot (acpi_madt_init());
+ * arch/x86_64/platform.c turns the result into "lapic" and "ioapic" devices.
+ * The parser itself (madt_parse and the madt_* queries) touches no hardware,
+ * so the host unit test runs it on hand-built tables.
+ */
+#ifndef ARCH_X64_ACPI_H
+#define ARCH_X64_ACPI_H
+
+#include <hal/irq.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MADT_MAX_IOAPICS 4 /**< IOAPICs kept (QEMU has one, big servers a few) */
+#define MADT_MAX_CPUS 16   /**< processor entries kept (all are counted) */
+#define MADT_MAX_NMIS 8    /**< local APIC NMI entries kept */
+#define MADT_UID_ALL 0xffffffffu /**< NMI entry for every processor */
+
+/** @brief One I/O APIC (MADT type 1). */
+struct madt_ioapic {
+    uint8_t id;
+    uint32_t addr;     /**< physical address of IOREGSEL */
+    uint32_t gsi_base; /**< GSI of its pin 0 */
+};
+
+/** @brief One processor's local APIC (MADT type 0 or 9). */
+struct madt_cpu {
+    uint32_t uid;      /**< ACPI processor UID */
+    uint32_t apic_id;
+};
+
+/** @brief Which LINT pin of which processor's local APIC is the NMI (type 4 / 10). */
+struct madt_nmi {
+    uint32_t uid;      /**< MADT_UID_ALL for all processors */
+    uint16_t flags;    /**< MPS INTI flags: polarity bits 1:0, trigger bits 3:2 */
+    uint8_t lint;      /**< 0 or 1 */
+};
+
+/** @brief ISA IRQ -> GSI with MPS INTI flags (MADT type 2). */
+struct madt_override {
+    uint8_t valid;
+    uint16_t flags;
+    uint32_t gsi;
+};
+
+/** @brief Everything kept from one MADT. */
+struct madt_info {
+    uint64_t lapic_addr;        /**< after the 64-bit override (type 5), if any */
+    int pcat_compat;            /**< a dual 8259 is present and must be masked */
+    unsigned ncpus;             /**< usable processors (enabled or online-capable) */
+    struct madt_cpu cpus[MADT_MAX_CPUS];
+    unsigned nioapics;
+    struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
+    struct madt_override isa[16];
+    unsigned nnmis;
+    struct madt_nmi nmis[MADT_MAX_NMIS];
+};
+
+/**
+ * @brief Parse the MADT @p t, of which @p avail bytes are readable.
+ *
+ * Header length and checksum are verified and every entry must fit inside
+ * the table with at least its type's length: a structural error rejects the
+ * whole table (logged). Entries that are well-formed but unusable (an IOAPIC
+ * at address 0, an override of a non-ISA bus, one IOAPIC too many) are
+ * skipped with a warning.
+ * @retval 0 @p out filled in
+ * @retval -EINVAL malformed (@p out is then zeroed)
+ */
+int madt_parse(const uint8_t *t, size_t avail, struct madt_info *out);
+
+/**
+ * @brief Where ISA IRQ @p isa arrives: its GSI and trigger, and polarity if
+ *        @p active_low is not NULL. Without an override: GSI = @p isa,
+ *        edge, active high (the ISA bus default).
+ * @retval 0 @retval -EINVAL @p isa > 15
+ */
+int madt_isa_irq(const struct madt_info *m, unsigned isa, unsigned *gsi, enum irq_trigger *trig,
+                 int *active_low);
+
+/**
+ * @brief The default trigger and polarity of GSI @p gsi: an override that
+ *        targets it decides; else GSIs 0-15 are ISA (edge, high) and the rest
+ *        PCI (level, low). @p m may be NULL (no MADT).
+ */
+void madt_gsi_mode(const struct madt_info *m, unsigned gsi, enum irq_trigger *trig, int *active_low);
+
+/**
+ * @brief The NMI pin of the local APIC with id @p apic_id.
+ * @retval 0 @p lint and @p flags set @retval -ENOENT no NMI entry applies
+ */
+int madt_lint_nmi(const struct madt_info *m, uint32_t apic_id, unsigned *lint, uint16_t *flags);
+
+/**
+ * @brief Find, parse and keep the firmware's MADT.
+ * @retval 0 @retval -ENOENT no valid "APIC" table @retval -EINVAL malformed
+ */
+int acpi_madt_init(void);
+
+/** @brief The MADT kept by acpi_madt_init(), NULL if there is none. */
+const struct madt_info *acpi_madt(void);
+
+/**
+ * @brief madt_isa_irq() on the firmware's MADT (identity, edge without one).
+ *        For platform code filling struct device's irq for ISA devices.
+ */
+int acpi_isa_irq(unsigned isa, unsigned *gsi, enum irq_trigger *trig);
+
+/**
+ * @brief The HPET's register block from the "HPET" table (drivers/acpi/acpi_tables.c).
+ * @retval 0 physical address in @p base @retval -ENOENT no valid table
+ * @retval -EINVAL the block is not in memory space
+ */
+int acpi_hpet_base(uint64_t *base);
+
+#endif

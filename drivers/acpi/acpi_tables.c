@@ -1,0 +1,59 @@
+/**
+ * @file acpi_tables.c
+ * @brief RSDP -> XSDT/RSDT -> table by signature (ACPI spec 6.x, 5.2.5-5.2.8).
+ *
+ * The RSDP is the copy Multiboot2 placed in boot_info; every table it leads
+ * to is read through the direct map and checksum-verified before use: a
+ * table that fails is treated as absent, never guessed at.
+ */
+#include <arch/acpi.h>
+#include <hal/mmu.h>
+#include <hal/platform.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/unaligned.h>
+
+#include "acpi_tables.h"
+
+/* Tables are read through the direct map; a table outside it is an error. */
+const uint8_t *acpi_table_at(uint64_t phys)
+{
+    if (phys == 0 || !hal_direct_mapped(phys, ACPI_HEADER_LEN))
+        return 0;
+    const uint8_t *t = hal_phys_to_virt(phys);
+    uint32_t len = get_le32(t + 4);
+    if (len < ACPI_HEADER_LEN || !hal_direct_mapped(phys, len))
+        return 0;
+    return acpi_checksum_ok(t, len) ? t : 0;
+}
+
+const uint8_t *acpi_find_table(const char sig[4])
+{
+    const struct boot_info *bi = platform_boot_info();
+    if (bi->rsdp_len < 20 || memcmp(bi->rsdp, "RSD PTR ", 8) != 0)
+        return 0;
+    int xsdt = bi->rsdp[15] >= 2 && bi->rsdp_len >= 32;
+    const uint8_t *root = acpi_table_at(xsdt ? get_le64(bi->rsdp + 24) : get_le32(bi->rsdp + 16));
+    if (!root)
+        return 0;
+    unsigned esz = xsdt ? 8 : 4;
+    for (uint32_t off = ACPI_HEADER_LEN; off + esz <= get_le32(root + 4); off += esz) {
+        const uint8_t *t = acpi_table_at(xsdt ? get_le64(root + off) : get_le32(root + off));
+        if (t && memcmp(t, sig, 4) == 0)
+            return t;
+    }
+    return 0;
+}
+
+/* IA-PC HPET spec 1.0a, table 3: the event timer block's Generic Address
+ * Structure sits at offset 40 (address space id first, address at 44). */
+int acpi_hpet_base(uint64_t *base)
+{
+    const uint8_t *t = acpi_find_table("HPET");
+    if (!t || get_le32(t + 4) < 56)
+        return -ENOENT;
+    if (t[40] != 0) /* 0 = system memory */
+        return -EINVAL;
+    *base = get_le64(t + 44);
+    return *base ? 0 : -EINVAL;
+}

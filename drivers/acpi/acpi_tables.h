@@ -1,0 +1,37 @@
+/**
+ * @file acpi_tables.h
+ * @brief Finding ACPI tables from the RSDP (ACPI spec 6.x, section 5.2),
+ *        shared by the S5 power-off, the MADT and the HPET lookups.
+ */
+#ifndef DRIVERS_ACPI_TABLES_H
+#define DRIVERS_ACPI_TABLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_HEADER_LEN 36 /**< every System Description Table starts with this header */
+
+/** @brief Whether @p len bytes at @p p sum to 0 mod 256 (every ACPI table must). */
+static inline int acpi_checksum_ok(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += p[i];
+    return sum == 0;
+}
+
+/**
+ * @brief The table at physical @p phys, through the direct map, if its
+ *        header length is sane, it is mapped in full and its checksum holds.
+ * @return the table, or NULL
+ */
+const uint8_t *acpi_table_at(uint64_t phys);
+
+/**
+ * @brief The first valid table with signature @p sig ("FACP", "APIC",
+ *        "HPET") listed by the XSDT (ACPI 2.0+ RSDP) or the RSDT.
+ * @return the table (its length is get_le32(t + 4)), or NULL
+ */
+const uint8_t *acpi_find_table(const char sig[4]);
+
+#endif

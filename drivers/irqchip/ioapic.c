@@ -1,0 +1,139 @@
+/**
+ * @file ioapic.c
+ * @brief The I/O APIC (82093AA datasheet; ACPI MADT type 1): one redirection
+ *        entry per pin, pin n of an IOAPIC being GSI gsi_base + n.
+ *
+ * Every entry starts masked, with vector 32 + GSI (so the interrupt number
+ * is the GSI), fixed delivery to this CPU's local APIC in physical mode,
+ * and the trigger and polarity the MADT says for that GSI. irq_register()
+ * unmasks an entry through the struct irq_chip each IOAPIC registers for
+ * its GSI range. Level-triggered entries are completed by the local APIC's
+ * EOI, which the local APIC broadcasts to the IOAPICs.
+ */
+#include <arch/acpi.h>
+#include <arch/apic.h>
+#include <hal/irq.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/spinlock.h>
+
+#define IOREGSEL 0 /* 32-bit registers: index here, data at IOWIN */
+#define IOWIN 4
+#define IOAPIC_VER 1
+#define REDTBL(pin) (0x10 + 2 * (pin))
+#define RTE_ACTIVE_LOW (1u << 13)
+#define RTE_LEVEL (1u << 15)
+#define RTE_MASKED (1u << 16)
+
+struct ioapic {
+    struct irq_chip chip;
+    volatile uint32_t *regs;
+    unsigned gsi_base, count;
+    struct spinlock lock; /* IOREGSEL + IOWIN is a two-step access */
+};
+
+static struct ioapic ioapics[MADT_MAX_IOAPICS];
+static unsigned nioapics;
+
+static uint32_t io_read(struct ioapic *io, unsigned reg)
+{
+    io->regs[IOREGSEL] = reg;
+    return io->regs[IOWIN];
+}
+
+static void io_write(struct ioapic *io, unsigned reg, uint32_t v)
+{
+    io->regs[IOREGSEL] = reg;
+    io->regs[IOWIN] = v;
+}
+
+static void set_masked(const struct irq_chip *chip, unsigned irq, int masked)
+{
+    struct ioapic *io = chip->priv;
+    unsigned reg = REDTBL(irq - io->gsi_base);
+    irqflags_t f = spin_lock_irqsave(&io->lock);
+    uint32_t lo = io_read(io, reg);
+    io_write(io, reg, masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+    spin_unlock_irqrestore(&io->lock, f);
+}
+
+static void ioapic_mask(const struct irq_chip *chip, unsigned irq) { set_masked(chip, irq, 1); }
+static void ioapic_unmask(const struct irq_chip *chip, unsigned irq) { set_masked(chip, irq, 0); }
+
+/* Masked first, so the entry never fires half-written; the mask bit is
+ * then restored to @p masked. Caller holds io->lock. */
+static void program(struct ioapic *io, unsigned pin, enum irq_trigger trig, int masked)
+{
+    unsigned gsi = io->gsi_base + pin;
+    enum irq_trigger dflt;
+    int active_low;
+    madt_gsi_mode(acpi_madt(), gsi, &dflt, &active_low);
+    if (trig == IRQ_TRIGGER_DEFAULT)
+        trig = dflt;
+    uint32_t lo = (gsi + X64_IRQ_VECTOR_BASE) | (active_low ? RTE_ACTIVE_LOW : 0) |
+                  (trig == IRQ_TRIGGER_LEVEL ? RTE_LEVEL : 0);
+    io_write(io, REDTBL(pin), RTE_MASKED);
+    io_write(io, REDTBL(pin) + 1, lapic_id() << 24);
+    io_write(io, REDTBL(pin), lo | (masked ? RTE_MASKED : 0));
+}
+
+/* Polarity stays what the MADT says (a PCI GSI's true polarity is in the
+ * DSDT's _PRT, which needs AML): only the trigger mode is chosen here. */
+static int ioapic_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger trig)
+{
+    struct ioapic *io = chip->priv;
+    unsigned pin = irq - io->gsi_base;
+    irqflags_t f = spin_lock_irqsave(&io->lock);
+    program(io, pin, trig, (io_read(io, REDTBL(pin)) & RTE_MASKED) != 0);
+    spin_unlock_irqrestore(&io->lock, f);
+    return 0;
+}
+
+static int ioapic_probe(struct device *dev)
+{
+    const struct madt_ioapic *desc = dev->bus_data;
+    if (!desc || nioapics == MADT_MAX_IOAPICS)
+        return -EINVAL;
+    if (!x64_lapic_regs)
+        return -ENODEV; /* nothing to deliver to */
+    int err = device_map(dev);
+    if (err)
+        return err;
+    struct ioapic *io = &ioapics[nioapics];
+    io->regs = (volatile uint32_t *)dev->regs;
+    spin_init(&io->lock, "ioapic");
+    uint32_t ver = io_read(io, IOAPIC_VER);
+    if (ver == 0xffffffff)
+        return -ENODEV; /* reads as a bus with nothing on it */
+    unsigned base = desc->gsi_base, count = ((ver >> 16) & 0xff) + 1;
+    if (base >= X64_IRQ_LOCAL_BASE) {
+        pr_err("ioapic: %s: GSIs from %u have no vectors (only 0-%u do)", dev->name, base,
+               X64_IRQ_LOCAL_BASE - 1);
+        return -ERANGE;
+    }
+    if (count > X64_IRQ_LOCAL_BASE - base) {
+        pr_warn("ioapic: %s: GSIs from %u have no vectors; pins above are left masked", dev->name,
+                X64_IRQ_LOCAL_BASE);
+        count = X64_IRQ_LOCAL_BASE - base;
+    }
+    io->gsi_base = base;
+    io->count = count;
+    for (unsigned pin = 0; pin < count; pin++)
+        program(io, pin, IRQ_TRIGGER_DEFAULT, 1);
+    io->chip = (struct irq_chip){.name = "ioapic", .mask = ioapic_mask, .unmask = ioapic_unmask,
+                                 .configure = ioapic_configure, .priv = io};
+    err = irq_chip_register(&io->chip, base, count);
+    if (err) {
+        pr_err("ioapic: %s: cannot serve GSIs %u-%u (%s); left masked", dev->name, base,
+               base + count - 1, errno_name(err));
+        return err;
+    }
+    nioapics++;
+    /* Quiet on success like the local APIC (`devices` lists both): a log
+     * line costs ~0.7 ms of boot on a polled UART under TCG. */
+    return 0;
+}
+
+static const char *const ioapic_compat[] = {"x86,ioapic", NULL};
+DRIVER(ioapic_driver, .name = "ioapic", .compatible = ioapic_compat, .probe = ioapic_probe);
