@@ -64,6 +64,7 @@ int device_add(const struct device *desc)
     struct device *dev = &devices[ndevices];
     *dev = *desc;
     int err = drv->probe(dev);
+    dev->bus_data = NULL; /* the bus's view (e.g. the DT walker's struct fdt) ends with the probe */
     if (err) {
         pr_warn("driver: %s: %s probe failed (%s)", dev->name, drv->name, errno_name(err));
         return err;

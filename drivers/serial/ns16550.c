@@ -7,7 +7,6 @@
  * Polled transmit; receive by interrupt when the device has one. 8N1 with
  * FIFOs. Honours the DT "reg-shift" and "reg-io-width".
  */
-#include <hal/irq.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -53,13 +52,8 @@ static void ns16550_irq(unsigned irq, void *arg)
 /* Console input by interrupt; -1 (polled) if the device has none. */
 static int ns16550_start_rx(struct device *dev)
 {
-    if (!dev->has_irq)
+    if (console_rx_irq(dev, ns16550_irq, "ns16550 rx") < 0)
         return -1;
-    int err = irq_register(dev->irq, ns16550_irq, dev, "ns16550 rx");
-    if (err) {
-        pr_warn("ns16550: irq %u: %s; console input polled", dev->irq, errno_name(err));
-        return -1;
-    }
     dev_write8(dev, MCR, 0x03 | MCR_OUT2);
     dev_write8(dev, IER, IER_RDA);
     return (int)dev->irq;

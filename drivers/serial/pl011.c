@@ -7,7 +7,6 @@
  * The UART is left at the baud rate firmware (or QEMU) chose; we only make
  * sure it is enabled with FIFOs and 8N1.
  */
-#include <hal/irq.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -56,13 +55,8 @@ static void pl011_irq(unsigned irq, void *arg)
 /* Console input by interrupt; -1 (polled) if the device has none. */
 static int pl011_start_rx(struct device *dev)
 {
-    if (!dev->has_irq)
+    if (console_rx_irq(dev, pl011_irq, "pl011 rx") < 0)
         return -1;
-    int err = irq_register(dev->irq, pl011_irq, dev, "pl011 rx");
-    if (err) {
-        pr_warn("pl011: irq %u: %s; console input polled", dev->irq, errno_name(err));
-        return -1;
-    }
     dev_write32(dev, UART_ICR, INT_RX | INT_RT);
     dev_write32(dev, UART_IMSC, INT_RX | INT_RT);
     return (int)dev->irq;

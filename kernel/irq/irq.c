@@ -13,7 +13,7 @@
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 
-#define MAX_CHIPS 4
+#define MAX_CHIPS 8 /* the local APIC plus up to 7 IOAPICs; one GIC */
 
 struct irq_desc {
     irq_handler_fn fn;

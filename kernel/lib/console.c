@@ -6,6 +6,7 @@
 #include <hal/console.h>
 #include <hal/irq.h>
 #include <kernel/console.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
@@ -43,6 +44,19 @@ void console_putc(char c)
         current->putc(current->dev, c);
     else
         hal_console_putc(c);
+}
+
+int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name)
+{
+    if (!dev->has_irq)
+        return -1;
+    int err = irq_register(dev->irq, fn, dev, name);
+    if (err) {
+        pr_warn("%s: %s: irq %u: %s; console input polled", name, dev->name, dev->irq,
+                errno_name(err));
+        return -1;
+    }
+    return (int)dev->irq;
 }
 
 void console_rx_push(char c)

@@ -46,6 +46,13 @@ int console_getc(void);
  */
 int console_getc_wait(void);
 
+/**
+ * @brief For console drivers: register @p fn for @p dev's interrupt.
+ * @return the interrupt number, or -1 (no interrupt described, or it could
+ *         not be registered: logged) meaning input stays polled
+ */
+int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name);
+
 /** @brief From the UART's receive interrupt: queue @p c for readers and wake them. */
 void console_rx_push(char c);
 

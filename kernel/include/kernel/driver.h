@@ -45,7 +45,7 @@ struct device {
     unsigned has_irq;                  /**< 1 if irq is valid */
     unsigned irq;                      /**< first interrupt, in the controller's numbering (hal/irq.h) */
     unsigned irq_trigger;              /**< enum irq_trigger: what the description says */
-    const void *bus_data;              /**< the bus's view during probe (DT: const struct fdt *) */
+    const void *bus_data;              /**< the bus's view, valid only during probe (DT: const struct fdt *) */
     int is_stdout;                     /**< the platform's chosen console */
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */
