@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 int host_irq_on = 1;
+int spin_smp; /* one thread: the kernel's single-CPU lock path */
 
 /* Single-threaded tests: a held lock here is a self-deadlock in the code
  * under test, which the kernel would report the same way. */

@@ -9,6 +9,8 @@
  * TCG), short enough that a self-deadlock is reported rather than a hang. */
 #define SPIN_LIMIT (1ull << 28)
 
+int spin_smp;
+
 void spin_lock_slow(struct spinlock *l, uintptr_t caller)
 {
     for (uint64_t i = 0; i < SPIN_LIMIT; i++) {

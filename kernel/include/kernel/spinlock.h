@@ -11,6 +11,12 @@
  * On one CPU a lock found held can only be a bug (the holder cannot run
  * until we let go), so after a bounded spin the lock panics naming who took
  * it, instead of hanging silently.
+ *
+ * While only one CPU runs (spin_smp == 0), masking interrupts already makes
+ * the critical section exclusive, so the lock word is set with a plain
+ * store instead of an atomic exchange (the trick glibc plays for
+ * single-threaded processes): it halves the cost of kmalloc + kfree. Bringing
+ * up a second CPU sets spin_smp first, while that CPU holds no lock.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
@@ -36,11 +42,25 @@ static inline void spin_init(struct spinlock *l, const char *name)
 /** @brief Out of line: reports and panics after too long a spin. */
 void spin_lock_slow(struct spinlock *l, uintptr_t caller);
 
+/** @brief Nonzero once more than one CPU runs: locks use atomics then. */
+extern int spin_smp;
+
+/* Take the lock word: 0 if it was free. */
+__attribute__((always_inline)) static inline uint32_t spin_take(struct spinlock *l)
+{
+    if (__builtin_expect(spin_smp, 0))
+        return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+    uint32_t was = l->locked;
+    l->locked = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the critical section stays after it */
+    return was;
+}
+
 /** @brief Mask interrupts, take @p l; returns the previous interrupt state. */
 __attribute__((always_inline)) static inline irqflags_t spin_lock_irqsave(struct spinlock *l)
 {
     irqflags_t f = hal_irq_save();
-    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+    if (spin_take(l))
         spin_lock_slow(l, (uintptr_t)__builtin_return_address(0));
     l->holder = (uintptr_t)__builtin_return_address(0);
     return f;
@@ -56,7 +76,7 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, irqflags_t f)
 /** @brief Take @p l when interrupts are already masked (e.g. in a handler). */
 __attribute__((always_inline)) static inline void spin_lock(struct spinlock *l)
 {
-    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+    if (spin_take(l))
         spin_lock_slow(l, (uintptr_t)__builtin_return_address(0));
     l->holder = (uintptr_t)__builtin_return_address(0);
 }
