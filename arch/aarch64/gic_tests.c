@@ -198,8 +198,11 @@ KTEST(timer_deadline_fires)
  * timer fire before the test cancels it. */
 KTEST(timer_past_cancelled_and_ordered)
 {
-    struct ktimer a, b, c;
-    struct fired fa = {0}, fb = {0}, fc = {0};
+    /* Static: an assertion that fails returns early, and an armed timer
+     * must not be left pointing into a dead stack frame. */
+    static struct ktimer a, b, c;
+    static struct fired fa, fb, fc;
+    fa = fb = fc = (struct fired){0};
     ktimer_init(&a, on_timer, &fa);
     ktimer_init(&b, on_timer, &fb);
     ktimer_init(&c, on_timer, &fc);

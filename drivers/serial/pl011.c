@@ -47,9 +47,13 @@ static void pl011_irq(unsigned irq, void *arg)
 {
     (void)irq;
     struct device *dev = arg;
+    /* Clear first, then drain: a byte landing after the last FIFO check
+     * raises the interrupt again. Clearing after the drain could swallow
+     * that byte's interrupt, and QEMU raises RX only when the FIFO goes
+     * from empty to not empty: input would stop for good. */
+    dev_write32(dev, UART_ICR, INT_RX | INT_RT);
     while (!(dev_read32(dev, UART_FR) & FR_RXFE))
         console_rx_push((char)(dev_read32(dev, UART_DR) & 0xff));
-    dev_write32(dev, UART_ICR, INT_RX | INT_RT);
 }
 
 /* Console input by interrupt; -1 (polled) if the device has none. */

@@ -134,23 +134,63 @@ void thread_wake(struct thread *t)
     if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING) {
         t->state = THREAD_READY;
         rq_push(&c->rq, &t->se);
-        if (t->se.prio > c->current->se.prio)
+        if (t->se.prio > c->current->se.prio) {
             c->need_resched = 1;
-        else if (t->se.prio == c->current->se.prio && !c->slice.armed)
+            /* Woken from thread context with interrupts masked (under some
+             * lock), nobody would act on need_resched until the next
+             * interrupt, which a thread running alone may never get: end
+             * the slice now, so the switch happens as soon as interrupts
+             * are back on. (If the caller switches first, reschedule()
+             * re-arms or cancels the slice anyway.) */
+            if (!irq_in_handler())
+                ktimer_arm(&c->slice, 0);
+        } else if (t->se.prio == c->current->se.prio && !c->slice.armed)
             ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
     }
     spin_unlock_irqrestore(&c->lock, f);
 }
 
+/* The idle thread cannot leave the CPU (it is what runs when nothing can):
+ * it waits for @p done by running whatever becomes ready, and otherwise
+ * idling, until @p done says so. Only the boot fallback (the shell on the
+ * idle thread when no thread could be created) gets here. */
+static void idle_wait_until(int (*done)(const void *), const void *arg)
+{
+    struct sched_cpu *c = this_cpu();
+    irqflags_t f = hal_irq_save();
+    while (!done(arg)) {
+        if (c->rq.nr) {
+            hal_irq_restore(f);
+            schedule();
+            f = hal_irq_save();
+        } else {
+            hal_idle_wait();
+        }
+    }
+    hal_irq_restore(f);
+}
+
+static int flag_set(const void *p) { return *(const volatile int *)p != 0; }
+
 void sched_block(volatile int *cancel)
 {
     struct sched_cpu *c = this_cpu();
+    if (c->current == c->idle) {
+        idle_wait_until(flag_set, (const void *)cancel);
+        return;
+    }
     irqflags_t f = spin_lock_irqsave(&c->lock);
-    if (!*cancel) {
+    /* Loop: only the waker's flag ends the wait, not any thread_wake(). */
+    while (!*cancel) {
         c->current->state = THREAD_BLOCKED;
         reschedule(c);
     }
     spin_unlock_irqrestore(&c->lock, f);
+}
+
+static int time_reached(const void *deadline)
+{
+    return hal_time_ns() >= *(const uint64_t *)deadline;
 }
 
 static void sleep_done(struct ktimer *timer, void *arg)
@@ -174,11 +214,22 @@ void thread_sleep_ns(uint64_t ns)
             thread_yield();
         return;
     }
-    irqflags_t f = spin_lock_irqsave(&c->lock);
-    t->state = THREAD_SLEEPING;
-    ktimer_arm(&t->timer, deadline); /* cannot fire before we switch: c->lock */
-    reschedule(c);
-    spin_unlock_irqrestore(&c->lock, f);
+    if (t == c->idle) {
+        ktimer_arm(&t->timer, deadline); /* the interrupt ends hal_idle_wait() */
+        idle_wait_until(time_reached, &deadline);
+    } else {
+        irqflags_t f = spin_lock_irqsave(&c->lock);
+        /* Armed under c->lock, the timer cannot fire before we are
+         * switched out; looping makes any early wake harmless. */
+        while (hal_time_ns() < deadline) {
+            t->state = THREAD_SLEEPING;
+            if (!t->timer.armed)
+                ktimer_arm(&t->timer, deadline);
+            reschedule(c);
+        }
+        spin_unlock_irqrestore(&c->lock, f);
+    }
+    ktimer_cancel(&t->timer);
 }
 
 /* First code of every new thread: the switch that started it left c->lock held. */
@@ -310,6 +361,8 @@ int thread_join(int id, int *result)
         err = -ESRCH;
     else if (t == self)
         err = -EDEADLK;
+    else if (t == this_cpu()->idle)
+        err = -EINVAL;
     else if (t->flags & THREAD_DETACHED)
         err = -EINVAL;
     else if (t->joiner)
@@ -322,7 +375,7 @@ int thread_join(int id, int *result)
         pr_warn("thread_join(%d) from %s: %s", id, CALLER_NAME(who),
                 err == -ESRCH    ? (id > 0 && id < next_id ? "already joined" : "no such thread")
                 : err == -EDEADLK ? "a thread cannot join itself"
-                : err == -EINVAL  ? "the thread is detached"
+                : err == -EINVAL  ? (id == 0 ? "the idle thread never exits" : "the thread is detached")
                                   : "another thread is already joining it");
         return err;
     }
@@ -383,6 +436,7 @@ void sched_init(void)
     t->on_cpu = 1;
     t->run_start = hal_time_ns();
     wq_init(&t->exit_wq, "join");
+    ktimer_init(&t->timer, sleep_done, t);
     list_init(&t->zombie);
     list_add_tail(&all_threads, &t->all);
     c->idle = c->current = t;

@@ -234,11 +234,12 @@ KTEST(sync_spinlock_threads_and_irq)
     irq_side = 0;
     ktimer_init(&t, spin_timer_cb, NULL);
     ktimer_arm(&t, hal_time_ns() + 100000);
-    KT_ASSERT(run_workers(spin_worker, NULL) == 0);
+    int bad = run_workers(spin_worker, NULL);
     uint64_t end = hal_time_ns() + 2000 * MS;
     while (irq_side < 50 && hal_time_ns() < end)
         thread_sleep_ms(1);
-    ktimer_cancel(&t);
+    ktimer_cancel(&t); /* before any assertion can return: t is on this stack */
+    KT_ASSERT(bad == 0);
     KT_ASSERT(irq_side == 50);
     KT_ASSERT(counter == (unsigned long)WORKERS * ROUNDS * 4 + 50);
 }

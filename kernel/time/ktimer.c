@@ -8,7 +8,9 @@
  */
 #include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/kernel.h>
 #include <kernel/ktimer.h>
+#include <kernel/log.h>
 #include <kernel/spinlock.h>
 
 static struct ktimer *head;
@@ -16,6 +18,9 @@ static uint64_t next_seq;
 static unsigned pending;
 static uint64_t last_latency;
 static struct spinlock ktimer_lock = SPINLOCK_INIT("ktimer");
+static int batch_warned;
+
+#define KTIMER_BATCH 1000 /* callbacks run per interrupt at most */
 
 static int before(const struct ktimer *a, const struct ktimer *b)
 {
@@ -98,10 +103,27 @@ uint64_t ktimer_last_latency_ns(void) { return last_latency; }
 void ktimer_interrupt(void)
 {
     uint64_t now = hal_time_ns();
+    unsigned fired = 0;
     spin_lock(&ktimer_lock);
     if (head && now >= head->deadline)
         last_latency = now - head->deadline;
     while (head && head->deadline <= now) {
+        /* A callback that keeps re-arming itself in the past would keep
+         * this loop going with interrupts masked forever. Leave the rest
+         * to the next interrupt (the deadline is past, so it comes at
+         * once), which lets other interrupts and preemption in between. */
+        if (++fired > KTIMER_BATCH) {
+            if (!batch_warned) {
+                batch_warned = 1;
+                spin_unlock(&ktimer_lock);
+                char who[KSYM_NAME_MAX];
+                pr_warn("ktimer: more than %u callbacks due in one interrupt (%s re-arms in the "
+                        "past?); deferring the rest", KTIMER_BATCH,
+                        ksym_name((uintptr_t)head->fn, who, sizeof who));
+                spin_lock(&ktimer_lock);
+            }
+            break;
+        }
         struct ktimer *t = head;
         head = t->next;
         t->next = 0;
