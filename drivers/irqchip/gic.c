@@ -70,6 +70,9 @@ static struct gic {
     volatile uint8_t *rd;      /* v3: this CPU's RD_base */
     volatile uint8_t *cpu;     /* v2: CPU interface */
     unsigned nirqs;            /* INTIDs [0, nirqs) exist */
+    uint64_t route;            /* v3: GICD_IROUTER value for this CPU */
+    uint8_t target;            /* v2: GICD_ITARGETSR byte for this CPU */
+    uint32_t spi_ready[32];    /* SPIs whose priority and target are set */
 } gic;
 
 static inline uint32_t rd32(volatile uint8_t *base, unsigned off)
@@ -128,9 +131,32 @@ static void gic_mask(const struct irq_chip *chip, unsigned irq)
     wait_rwp(f);
 }
 
+/*
+ * An SPI's priority and target, set at its first unmask rather than for
+ * every SPI at probe: that was ~300 MMIO writes (most of them IROUTER), and
+ * each is a trip out of TCG into the device model, ~0.5 ms of boot for
+ * interrupts that are mostly never used. A disabled interrupt is never
+ * signalled, so until it is enabled neither value matters. Both registers
+ * are byte-accessible (IHI 0048 4.3.11/4.3.12, IHI 0069 12.9.22); IROUTER
+ * is one 64-bit register per SPI. Callers hold the irq table's lock.
+ */
+static void prepare_spi(unsigned irq)
+{
+    uint32_t bit = 1u << (irq % 32);
+    if (irq < 32 || (gic.spi_ready[irq / 32] & bit))
+        return;
+    gic.dist[GICD_IPRIORITYR + irq] = PRIO_DEFAULT;
+    if (gic.version == 3)
+        *(volatile uint64_t *)(gic.dist + GICD_IROUTER + 8 * irq) = gic.route;
+    else
+        gic.dist[GICD_ITARGETSR + irq] = gic.target;
+    gic.spi_ready[irq / 32] |= bit;
+}
+
 static void gic_unmask(const struct irq_chip *chip, unsigned irq)
 {
     (void)chip;
+    prepare_spi(irq);
     wr32(frame_of(irq), GICD_ISENABLER + 4 * (irq / 32), 1u << (irq % 32));
 }
 
@@ -163,16 +189,28 @@ static struct irq_chip gic_chip = {
     .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
 };
 
-/* Disable, clear and prioritise the 32 interrupts of @p frame from @p first on. */
-static void quiesce(volatile uint8_t *frame, unsigned first, int group1)
+/* Disable and clear every interrupt of @p frame from @p first to @p end
+ * (a multiple of 32). One RWP wait covers all the disables: it reports
+ * whether any register write is still in flight. Priorities: see
+ * prioritise() and prepare_spi(). */
+static void quiesce(volatile uint8_t *frame, unsigned first, unsigned end, int group1)
 {
-    if (group1)
-        wr32(frame, GICD_IGROUPR + first / 8, ~0u);
-    wr32(frame, GICD_ICENABLER + first / 8, ~0u);
+    for (unsigned i = first; i < end; i += 32) {
+        if (group1)
+            wr32(frame, GICD_IGROUPR + i / 8, ~0u);
+        wr32(frame, GICD_ICENABLER + i / 8, ~0u);
+    }
     wait_rwp(frame);
-    wr32(frame, GICD_ICPENDR + first / 8, ~0u);
+    for (unsigned i = first; i < end; i += 32)
+        wr32(frame, GICD_ICPENDR + i / 8, ~0u);
+}
+
+/* SGIs and PPIs get their priority at probe: eight writes, and an SGI
+ * whose enable is fixed at 1 (v2) is never unmasked through us. */
+static void prioritise_banked(void)
+{
     for (unsigned i = 0; i < 32; i += 4)
-        wr32(frame, GICD_IPRIORITYR + first + i, PRIO_DEFAULT * 0x01010101u);
+        wr32(gic.banked, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
 }
 
 /* INTIDs the distributor implements: 32 * (ITLinesNumber + 1), 1020 at most. */
@@ -218,11 +256,9 @@ static int gicv2_probe(struct device *dev)
      * (FIQEn clear); from a non-secure CPU every interrupt is group 1 and
      * IGROUPR cannot be written, so leave it alone. SGI enables may be
      * fixed at 1 (implementation defined), so an SGI cannot always be masked. */
-    for (unsigned first = 0; first < gic.nirqs; first += 32) {
-        quiesce(gic.dist, first, 0);
-        for (unsigned i = first < 32 ? 32 : first; i < first + 32; i += 4)
-            wr32(gic.dist, GICD_ITARGETSR + i, me * 0x01010101u);
-    }
+    gic.target = (uint8_t)me;
+    quiesce(gic.dist, 0, gic.nirqs, 0);
+    prioritise_banked();
     wr32(gic.dist, GICD_CTLR, 1);
     wr32(gic.cpu, GICC_PMR, PRIO_MASK);
     wr32(gic.cpu, GICC_CTLR, 1); /* signal interrupts; EOImode 0, no FIQs */
@@ -296,17 +332,15 @@ static int gicv3_probe(struct device *dev)
     gic.nirqs = count_irqs();
 
     /* Distributor: off, then affinity routing on (changing ARE with a group
-     * enabled is UNPREDICTABLE), SPIs to this CPU, then on again. */
+     * enabled is UNPREDICTABLE), SPIs quiet (routed to this CPU as each is
+     * first unmasked: prepare_spi), then on again. */
     wr32(gic.dist, GICD_CTLR, 0);
     wait_rwp(gic.dist);
     wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE);
     wait_rwp(gic.dist);
     uint64_t route = affinity32(read_mpidr());
-    route = (route & 0xff000000u) << 8 | (route & 0xffffff); /* IRM = 0: this one CPU */
-    for (unsigned first = 32; first < gic.nirqs; first += 32)
-        quiesce(gic.dist, first, 1);
-    for (unsigned irq = 32; irq < gic.nirqs; irq++)
-        *(volatile uint64_t *)(gic.dist + GICD_IROUTER + 8 * irq) = route;
+    gic.route = (route & 0xff000000u) << 8 | (route & 0xffffff); /* IRM = 0: this one CPU */
+    quiesce(gic.dist, 32, gic.nirqs, 1);
 
     /* Redistributor: awake (ProcessorSleep clear, wait for ChildrenAsleep to
      * follow), SGIs and PPIs quiet. */
@@ -319,7 +353,8 @@ static int gicv3_probe(struct device *dev)
         pr_err("gic: %s: redistributor does not wake up", dev->name);
         return -EIO;
     }
-    quiesce(gic.banked, 0, 1);
+    quiesce(gic.banked, 0, 32, 1);
+    prioritise_banked();
     wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1 | GICD_CTLR_GRP1A);
     wait_rwp(gic.dist);
 

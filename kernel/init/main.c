@@ -83,9 +83,9 @@ static int ktest_thread(void *arg)
 
 void kmain(struct boot_info *bi)
 {
-    pr_info("kernel %s (%s) booting via %s%s%s", KERNEL_VERSION, hal_arch_name(), bi->protocol,
-            bi->bootloader[0] ? " from " : "", bi->bootloader);
-    pr_info("command line: '%s'", bi->cmdline);
+    /* One line, not two: each costs 0.1-0.5 ms of boot on a polled UART under TCG. */
+    pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
+            bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
     parse_cmdline(bi->cmdline);
     mm_init(bi);
     sched_init(); /* this context becomes the idle thread */

@@ -17,6 +17,9 @@ static struct buddy buddy;
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* guards buddy after boot */
 static struct mem_range deferred[MAX_FREE_RANGES];
 static unsigned ndeferred;
+static struct mem_range held[MAX_FREE_RANGES]; /* see add_free; at most one per range */
+static unsigned nheld;
+static uint64_t held_pages;
 static uint64_t metadata_bytes;
 
 /* Everything inside RAM that must not be handed out. */
@@ -49,6 +52,43 @@ static uint64_t carve(struct mem_range *free, unsigned n, uint64_t bytes)
     return 0;
 }
 
+/*
+ * Give a free range to the buddy allocator, except its top fragment: the
+ * part above its last max-order boundary, when there are whole max-order
+ * blocks below it. The buddy hands out the smallest free block that fits,
+ * wherever it lies, and such a fragment's small blocks are the only small
+ * blocks high in RAM at boot: without this, the first page tables and slabs
+ * come from the top of RAM instead of splitting the lowest big block. On x86
+ * that is where GRUB's heap, and so the code it ran, lives, and under TCG
+ * every store to those pages takes QEMU's self-modifying-code slow path
+ * (about 2 ms per kernel page table filled there). The fragments join the
+ * free lists only once those first run dry (see pmm_alloc), so no RAM is lost;
+ * the statistics count them as free all along.
+ */
+static void add_free(uint64_t base, uint64_t size)
+{
+    uint64_t pfn = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT;
+    uint64_t top = end & ~((1ULL << BUDDY_MAX_ORDER) - 1);
+    if (top > pfn && top < end) {
+        held[nheld++] = (struct mem_range){top << PAGE_SHIFT, (end - top) << PAGE_SHIFT, MEM_USABLE};
+        held_pages += end - top;
+        end = top;
+    }
+    buddy_add_range(&buddy, pfn, end - pfn);
+}
+
+/* The free lists ran dry: add the fragments add_free held back. pmm_lock held. */
+static int release_held(void)
+{
+    if (!nheld)
+        return 0;
+    for (unsigned i = 0; i < nheld; i++)
+        buddy_add_range(&buddy, held[i].base >> PAGE_SHIFT, held[i].size >> PAGE_SHIFT);
+    nheld = 0;
+    held_pages = 0;
+    return 1;
+}
+
 int pmm_init(const struct boot_info *bi)
 {
     static struct mem_range free[MAX_FREE_RANGES];
@@ -79,11 +119,11 @@ int pmm_init(const struct boot_info *bi)
         if (!free[i].size)
             continue;
         if (hal_direct_mapped(free[i].base, free[i].size))
-            buddy_add_range(&buddy, free[i].base >> PAGE_SHIFT, free[i].size >> PAGE_SHIFT);
+            add_free(free[i].base, free[i].size);
         else
             deferred[ndeferred++] = free[i];
     }
-    pr_info("pmm: %lu MiB free in %d ranges, %lu KiB of page metadata", (unsigned long)(buddy.free_pages >> 8),
+    pr_info("pmm: %lu MiB free in %d ranges, %lu KiB of page metadata", (unsigned long)((buddy.free_pages + held_pages) >> 8),
             n, (unsigned long)(metadata_bytes >> 10));
     return 0;
 }
@@ -96,7 +136,7 @@ void pmm_add_deferred(void)
                     (unsigned long)deferred[i].base);
             continue;
         }
-        buddy_add_range(&buddy, deferred[i].base >> PAGE_SHIFT, deferred[i].size >> PAGE_SHIFT);
+        add_free(deferred[i].base, deferred[i].size);
     }
     ndeferred = 0;
 }
@@ -107,6 +147,8 @@ uint64_t pmm_alloc(unsigned order)
         return 0;
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
     int64_t pfn = buddy_alloc(&buddy, order);
+    if (pfn < 0 && release_held())
+        pfn = buddy_alloc(&buddy, order);
     spin_unlock_irqrestore(&pmm_lock, f);
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;
 }
@@ -134,8 +176,8 @@ struct page *pmm_page(uint64_t pa)
 
 void pmm_stats(struct pmm_stats *st)
 {
-    st->managed_pages = buddy.managed_pages;
-    st->free_pages = buddy.free_pages;
+    st->managed_pages = buddy.managed_pages + held_pages;
+    st->free_pages = buddy.free_pages + held_pages;
     memcpy(st->free_blocks, buddy.free_blocks, sizeof st->free_blocks);
     st->metadata_bytes = metadata_bytes;
     st->deferred_pages = 0;
