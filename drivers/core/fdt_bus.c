@@ -88,7 +88,9 @@ static int is_gic(const struct fdt *fdt, int node)
  * TCG that cost 6 ms of boot across QEMU virt's ~40 devices). */
 struct phandle_memo {
     uint32_t phandle;
-    int node; /* -1: empty */
+    int node;  /* -1: empty */
+    int cells; /* the controller's #interrupt-cells, 0: not read yet */
+    int gic;   /* is_gic() of the controller */
 };
 
 /* The controller named by @p node's "interrupt-parent"; -EINVAL logged if broken. */
@@ -105,7 +107,7 @@ static int by_phandle_prop(const struct fdt *fdt, int node, const char *devname,
         return memo->node;
     int ctrl = fdt_node_by_phandle(fdt, ph);
     if (memo && ctrl >= 0)
-        *memo = (struct phandle_memo){ph, ctrl};
+        *memo = (struct phandle_memo){ph, ctrl, 0, 0};
     if (ctrl < 0)
         pr_warn("fdt: %s: interrupt-parent <%#x> names no node; no interrupt", devname, ph);
     return ctrl < 0 ? -EINVAL : ctrl;
@@ -153,12 +155,11 @@ static unsigned trigger_of(uint32_t flags)
  * is 16 + n; another controller's first cell is its number, a second cell
  * its flags. 0 or -EINVAL logged.
  */
-static int decode_spec(const struct fdt *fdt, int ctrl, int cells, const uint8_t *spec,
+static int decode_spec(const struct fdt *fdt, int ctrl, int cells, int gic, const uint8_t *spec,
                        const char *devname, unsigned *irq, unsigned *trigger)
 {
     uint64_t n;
     uint32_t flags = 0;
-    int gic = is_gic(fdt, ctrl);
     if (gic && cells >= 3) {
         uint32_t type = fdt_be32(spec), num = fdt_be32(spec + 4);
         flags = fdt_be32(spec + 8);
@@ -214,7 +215,8 @@ static int node_irq(const struct fdt *fdt, const int *parents, int depth, unsign
                 return -EINVAL;
             }
             if (i == index)
-                return decode_spec(fdt, ctrl, cells, p + off + 4, devname, irq, trigger);
+                return decode_spec(fdt, ctrl, cells, is_gic(fdt, ctrl), p + off + 4, devname, irq,
+                                   trigger);
             off += 4 + 4u * (uint32_t)cells;
         }
         return -ENOENT;
@@ -225,9 +227,20 @@ static int node_irq(const struct fdt *fdt, const int *parents, int depth, unsign
     int ctrl = irq_parent(fdt, parents, depth, devname, memo);
     if (ctrl < 0)
         return ctrl;
-    int cells = irq_cells(fdt, ctrl, devname);
-    if (cells < 0)
-        return cells;
+    int cells, gic;
+    if (memo && memo->node == ctrl && memo->cells > 0) {
+        cells = memo->cells;
+        gic = memo->gic;
+    } else {
+        cells = irq_cells(fdt, ctrl, devname);
+        if (cells < 0)
+            return cells;
+        gic = is_gic(fdt, ctrl);
+        if (memo && memo->node == ctrl) {
+            memo->cells = cells;
+            memo->gic = gic;
+        }
+    }
     uint32_t width = 4u * (uint32_t)cells;
     if (len == 0 || len % width) {
         pr_warn("fdt: %s: interrupts is %u bytes, not a multiple of %u; no interrupt", devname,
@@ -236,7 +249,7 @@ static int node_irq(const struct fdt *fdt, const int *parents, int depth, unsign
     }
     if (index >= len / width)
         return -ENOENT;
-    return decode_spec(fdt, ctrl, cells, p + index * width, devname, irq, trigger);
+    return decode_spec(fdt, ctrl, cells, gic, p + index * width, devname, irq, trigger);
 }
 
 /*
@@ -316,7 +329,7 @@ int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
     /* parents[d] is the node at depth d on the way down to the current one;
      * below a disabled node (skip_below) nothing is probed. */
     int parents[MAX_DEPTH], bound = 0, depth = 0, skip_below = MAX_DEPTH;
-    struct phandle_memo memo = {0, -1};
+    struct phandle_memo memo = {0, -1, 0, 0};
     for (int node = fdt_root(fdt); node >= 0; node = fdt_next_node(fdt, node, &depth)) {
         if (depth <= skip_below)
             skip_below = MAX_DEPTH;
