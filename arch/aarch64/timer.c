@@ -20,11 +20,9 @@
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
+#include <kernel/fdt_bus.h>
 #include <kernel/log.h>
 
-/* drivers/core/fdt_bus.c (not in kernel/fdt_bus.h yet). */
-int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
-                unsigned *trigger);
 
 #define NSEC 1000000000ull
 #define CNTV_CTL_ENABLE (1u << 0) /* IMASK (bit 1) clear: the interrupt is signalled */

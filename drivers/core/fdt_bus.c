@@ -252,12 +252,6 @@ static int node_irq(const struct fdt *fdt, const int *parents, int depth, unsign
     return decode_spec(fdt, ctrl, cells, gic, p + index * width, devname, irq, trigger);
 }
 
-/*
- * Interrupt @p index of @p node, decoded as fdt_bus_probe() decodes a
- * device's first (for drivers that need a later one: the Arm generic timer
- * wants its third). 0, -ENOENT (no such interrupt) or -EINVAL (malformed,
- * logged). Not in kernel/fdt_bus.h yet: its callers declare it.
- */
 int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
                 unsigned *trigger)
 {

@@ -28,9 +28,6 @@
 
 #include "log_capture.h" /* klog(), log_reset(), log_has() */
 
-/* drivers/core/fdt_bus.c; not in kernel/fdt_bus.h yet. */
-int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
-                unsigned *trigger);
 
 /* fdt_bus.c names the device with the kernel's strlcpy (kernel/lib/string.c),
  * which glibc before 2.38 lacks; this is the same function. string.c itself

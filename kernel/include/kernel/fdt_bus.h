@@ -15,4 +15,13 @@ struct fdt;
  */
 int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path);
 
+/**
+ * @brief Interrupt @p index of @p node, decoded as fdt_bus_probe() decodes a
+ *        device's first into struct device's irq and irq_trigger (for
+ *        drivers that need a later one: the Arm generic timer wants its third).
+ * @return 0, -ENOENT (no such interrupt) or -EINVAL (malformed, logged)
+ */
+int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
+                unsigned *trigger);
+
 #endif
