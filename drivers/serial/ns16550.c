@@ -23,13 +23,21 @@
 #define LCR_8N1 0x03
 #define LSR_DR 0x01
 #define LSR_THRE 0x20
+#define TX_FIFO 16
 #define IER_RDA 0x01  /* received data available */
 #define MCR_OUT2 0x08 /* a PC gates the UART's interrupt line with OUT2 */
 
+/* LSR.THRE means the transmitter is empty: with a FIFO that is 16 bytes of
+ * room. dev->driver_data keeps the room left (low byte) and the FIFO size
+ * (next byte, from probe), so only every 16th byte asks LSR: half the port
+ * accesses per byte, each a trap under emulation. Callers serialise
+ * (kprintf's lock). */
 static void ns16550_putc(struct device *dev, char c)
 {
-    while (!(dev_read8(dev, LSR) & LSR_THRE))
-        ;
+    while ((dev->driver_data & 0xff) == 0)
+        if (dev_read8(dev, LSR) & LSR_THRE)
+            dev->driver_data |= dev->driver_data >> 8;
+    dev->driver_data--;
     dev_write8(dev, RBR, (uint8_t)c);
 }
 
@@ -45,8 +53,17 @@ static void ns16550_irq(unsigned irq, void *arg)
     (void)irq;
     struct device *dev = arg;
     /* Reading RBR until LSR.DR clears also clears the interrupt (IIR). */
-    while (dev_read8(dev, LSR) & LSR_DR)
+    while ((dev_read8(dev, LSR) & LSR_DR) && console_rx_room())
         console_rx_push((char)dev_read8(dev, RBR));
+}
+
+/* The console's queue filled (pause) or has room again (resume: queue what
+ * waited, rather than count on the interrupt being raised again). */
+static void ns16550_rx_pause(struct device *dev, int pause)
+{
+    dev_write8(dev, IER, pause ? 0 : IER_RDA);
+    if (!pause)
+        ns16550_irq(dev->irq, dev);
 }
 
 /* Console input by interrupt; -1 (polled) if the device has none. */
@@ -81,12 +98,15 @@ static int ns16550_probe(struct device *dev)
     }
     dev_write8(dev, LCR, LCR_8N1);
     dev_write8(dev, FCR, 0xc7);           /* FIFOs on and cleared, 14-byte trigger */
+    /* IIR bits 7:6 read 11 once FIFOs are on; an 8250/16450 has none. */
+    dev->driver_data = (uintptr_t)((dev_read8(dev, FCR) & 0xc0) == 0xc0 ? TX_FIFO : 1) << 8;
     dev_write8(dev, MCR, 0x03);           /* DTR, RTS */
     pr_info("ns16550: %s at %s %#lx%s", dev->name, dev->space == DEV_PIO ? "port" : "mmio",
             (unsigned long)dev->base, dev->is_stdout ? ", console" : "");
     if (dev->is_stdout)
         return console_register(
-            &(struct console){"ns16550", dev, ns16550_putc, ns16550_getc, ns16550_start_rx(dev)});
+            &(struct console){"ns16550", dev, ns16550_putc, ns16550_getc, ns16550_start_rx(dev),
+                              ns16550_rx_pause});
     return 0;
 }
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #define MAX_CONSOLES 4
-#define RX_RING 256 /* a power of two */
+#define RX_RING 1024 /* a power of two */
 
 static struct console consoles[MAX_CONSOLES];
 static unsigned nconsoles;
@@ -25,6 +25,7 @@ static const struct console *current;
 static struct waitqueue rx_wq = WAITQUEUE_INIT(rx_wq, "console rx");
 static char rx_ring[RX_RING];
 static unsigned rx_head, rx_tail;
+static int rx_paused; /* the device's receive interrupt is off: the queue filled */
 static uint64_t rx_received, rx_dropped;
 
 int console_register(const struct console *con)
@@ -59,6 +60,18 @@ int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), cons
     return (int)dev->irq;
 }
 
+int console_rx_room(void)
+{
+    spin_lock(&rx_wq.lock); /* interrupts are masked in a handler */
+    int room = rx_head - rx_tail < RX_RING;
+    if (!room && !rx_paused && current && current->rx_pause) {
+        rx_paused = 1;
+        current->rx_pause(current->dev, 1);
+    }
+    spin_unlock(&rx_wq.lock);
+    return room;
+}
+
 void console_rx_push(char c)
 {
     spin_lock(&rx_wq.lock); /* interrupts are masked in a handler */
@@ -66,7 +79,7 @@ void console_rx_push(char c)
         rx_ring[rx_head++ % RX_RING] = c;
         rx_received++;
     } else {
-        rx_dropped++;
+        rx_dropped++; /* a driver that did not ask console_rx_room() */
     }
     wq_wake_all_locked(&rx_wq);
     spin_unlock(&rx_wq.lock);
@@ -85,16 +98,35 @@ static int rx_by_irq(void)
     return current && current->rx_irq >= 0 && irq_routed((unsigned)current->rx_irq);
 }
 
-static int rx_pop_locked(void)
+/* Take a byte; *resume is set when a paused device should restart (once
+ * the queue is half empty, so it does not flap byte by byte). */
+static int rx_pop_locked(int *resume)
 {
-    return rx_head != rx_tail ? (unsigned char)rx_ring[rx_tail++ % RX_RING] : -1;
+    int c = rx_head != rx_tail ? (unsigned char)rx_ring[rx_tail++ % RX_RING] : -1;
+    if (rx_paused && rx_head - rx_tail <= RX_RING / 2) {
+        rx_paused = 0;
+        *resume = 1;
+    }
+    return c;
+}
+
+/* Outside the queue's lock: the driver's restart queues what waited. */
+static void rx_resume(void)
+{
+    irqflags_t f = hal_irq_save();
+    if (current && current->rx_pause)
+        current->rx_pause(current->dev, 0);
+    hal_irq_restore(f);
 }
 
 int console_getc(void)
 {
+    int resume = 0;
     irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
-    int c = rx_pop_locked();
+    int c = rx_pop_locked(&resume);
     spin_unlock_irqrestore(&rx_wq.lock, f);
+    if (resume)
+        rx_resume();
     if (c >= 0)
         return c;
     if (current)
@@ -118,11 +150,14 @@ int console_getc_wait(void)
             continue;
         }
         struct waiter w;
+        int resume = 0;
         irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
-        int c = rx_pop_locked();
+        int c = rx_pop_locked(&resume);
         if (c < 0)
             wq_add_locked(&rx_wq, &w);
         spin_unlock_irqrestore(&rx_wq.lock, f);
+        if (resume)
+            rx_resume();
         if (c >= 0)
             return c;
         wq_block(&w);

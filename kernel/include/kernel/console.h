@@ -20,6 +20,10 @@ struct console {
     int (*getc)(struct device *dev);           /**< one byte or -1 if none waiting */
     int rx_irq;                                /**< receive interrupt the driver registered
                                                     (it then feeds console_rx_push()), or -1: polled */
+    /** With rx_irq: stop (1) the receive interrupt while the queue is full,
+     *  or restart it (0) and queue what waited meanwhile. Called with
+     *  interrupts masked. */
+    void (*rx_pause)(struct device *dev, int pause);
 };
 
 /**
@@ -52,6 +56,15 @@ int console_getc_wait(void);
  *         not be registered: logged) meaning input stays polled
  */
 int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name);
+
+/**
+ * @brief From the UART's receive interrupt, before taking a byte out of the
+ *        device: 1 if the queue has room for it. 0 means it is full, and the
+ *        console has paused the device's receive interrupt (->rx_pause):
+ *        leave the bytes in the UART, whose FIFO (and QEMU's backend) then
+ *        holds the rest until a reader makes room and the console resumes it.
+ */
+int console_rx_room(void);
 
 /** @brief From the UART's receive interrupt: queue @p c for readers and wake them. */
 void console_rx_push(char c);

@@ -50,6 +50,7 @@ struct device {
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */
     const struct driver *driver;       /**< bound driver, NULL if none matched */
+    uintptr_t driver_data;             /**< the bound driver's own per-device word */
 };
 
 /** @brief A driver: its match table and probe function. */
