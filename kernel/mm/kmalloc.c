@@ -247,22 +247,44 @@ static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
         slab_destroy(s);
 }
 
+/* Beyond the largest buddy block: the backend's huge blocks (vmalloc),
+ * outside heap_lock, since mapping and zeroing megabytes must not keep
+ * interrupts masked; only the counters are taken under it. */
+static void *alloc_huge(size_t size, size_t align)
+{
+    if (align > PAGE_SIZE) {
+        pr_warn("kmalloc_aligned: %zu bytes aligned to %zu: only page alignment above %lu bytes",
+                size, align, (unsigned long)(PAGE_SIZE << BUDDY_MAX_ORDER));
+        return NULL;
+    }
+    void *p = kmem_huge_alloc(size);
+    if (p) {
+        size_t n = kmem_huge_size(p);
+        irqflags_t f = spin_lock_irqsave(&heap_lock);
+        large_blocks++;
+        large_bytes += n;
+        spin_unlock_irqrestore(&heap_lock, f);
+    }
+    return p;
+}
+
+static void free_huge(void *p, uintptr_t caller)
+{
+    size_t n = kmem_huge_size(p);
+    int err = kmem_huge_free(p);
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    if (err) {
+        heap_error("not a heap pointer", p, caller, 0);
+    } else {
+        large_blocks--;
+        large_bytes -= n;
+    }
+    spin_unlock_irqrestore(&heap_lock, f);
+}
+
 static void *alloc_large(size_t size, size_t align)
 {
     unsigned order = buddy_order_for(size > align ? size : align);
-    if (order > BUDDY_MAX_ORDER) {
-        if (align > PAGE_SIZE) {
-            pr_warn("kmalloc_aligned: %zu bytes aligned to %zu: only page alignment above %lu bytes",
-                    size, align, (unsigned long)(PAGE_SIZE << BUDDY_MAX_ORDER));
-            return NULL;
-        }
-        void *p = kmem_huge_alloc(size);
-        if (p) {
-            large_blocks++;
-            large_bytes += kmem_huge_size(p);
-        }
-        return p;
-    }
     void *p = kmem_pages_alloc(order);
     if (!p)
         return NULL;
@@ -284,6 +306,8 @@ static void *alloc(size_t size, size_t align, uintptr_t caller)
     size_t need = size + DEBUG_OVERHEAD;
     if (need < align)
         need = align;
+    if (need > KMALLOC_MAX_SMALL && buddy_order_for(size > align ? size : align) > BUDDY_MAX_ORDER)
+        return alloc_huge(size, align);
     irqflags_t f = spin_lock_irqsave(&heap_lock);
     void *p;
     if (need <= KMALLOC_MAX_SMALL) {
@@ -381,19 +405,8 @@ void *krealloc(void *p, size_t size)
     return q;
 }
 
-static void free_locked(void *p, uintptr_t caller)
+static void free_locked(void *p, struct page *pg, uintptr_t caller)
 {
-    struct page *pg = kmem_page_of(p);
-    if (!pg) {
-        size_t huge = kmem_huge_size(p);
-        if (kmem_huge_free(p) != 0) {
-            heap_error("not a heap pointer", p, caller, 0);
-        } else {
-            large_blocks--;
-            large_bytes -= huge;
-        }
-        return;
-    }
     if (pg->flags & PG_SLAB) {
         free_small(pg->owner, p, caller);
     } else if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1))) {
@@ -413,8 +426,14 @@ void kfree(void *p)
 {
     if (!p)
         return;
+    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+    struct page *pg = kmem_page_of(p);
+    if (!pg) {
+        free_huge(p, caller);
+        return;
+    }
     irqflags_t f = spin_lock_irqsave(&heap_lock);
-    free_locked(p, (uintptr_t)__builtin_return_address(0));
+    free_locked(p, pg, caller);
     spin_unlock_irqrestore(&heap_lock, f);
 }
 

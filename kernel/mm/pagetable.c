@@ -15,7 +15,8 @@
 #define SPAN(level) (1ULL << SHIFT(level))
 #define INDEX(va, level) (((va) >> SHIFT(level)) & 511)
 
-static struct hal_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0};
+static struct hal_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0,
+                                     SPINLOCK_INIT("kernel page tables")};
 static uint64_t table_pages;
 
 struct hal_aspace *hal_kernel_aspace(void) { return &kernel_as; }
@@ -145,10 +146,8 @@ static void rewrite(uint64_t *e, uint64_t val, uintptr_t va)
     arch_tlb_flush_page(va);
 }
 
-int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
+static int unmap_locked(struct hal_aspace *as, uintptr_t va, uint64_t size)
 {
-    if (!range_ok(as, va, 0, size))
-        return -EINVAL;
     uintptr_t end = va + size;
     while ((va = next_mapped(as, va, end)) < end) {
         uint64_t *e;
@@ -161,10 +160,19 @@ int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
     return 0;
 }
 
-int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot)
+int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
 {
-    if (!range_ok(as, va, pa, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
+    if (!range_ok(as, va, 0, size))
         return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&as->lock);
+    int err = unmap_locked(as, va, size);
+    spin_unlock_irqrestore(&as->lock, f);
+    return err;
+}
+
+static int map_locked(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
+                      unsigned prot)
+{
     uintptr_t start = va, end = va + size;
     if (next_mapped(as, va, end) != end)
         return -EEXIST;
@@ -178,7 +186,7 @@ int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
             e = walk(as, va, target = LEVELS - 1, 1, &l);
         if (!e) {
             if (va > start)
-                hal_mmu_unmap(as, start, va - start);
+                unmap_locked(as, start, va - start);
             return -ENOMEM;
         }
         *e = arch_pte_leaf(pa, prot & ~MMU_LARGE, target);
@@ -189,10 +197,18 @@ int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
     return 0;
 }
 
-int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
+int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot)
 {
-    if (!range_ok(as, va, 0, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
+    if (!range_ok(as, va, pa, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
         return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&as->lock);
+    int err = map_locked(as, va, pa, size, prot);
+    spin_unlock_irqrestore(&as->lock, f);
+    return err;
+}
+
+static int protect_locked(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
+{
     uintptr_t end = va + size;
     while (va < end) {
         uint64_t *e;
@@ -204,6 +220,16 @@ int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned
         va += SPAN(l);
     }
     return 0;
+}
+
+int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
+{
+    if (!range_ok(as, va, 0, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&as->lock);
+    int err = protect_locked(as, va, size, prot);
+    spin_unlock_irqrestore(&as->lock, f);
+    return err;
 }
 
 int hal_mmu_translate(struct hal_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)

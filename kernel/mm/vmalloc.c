@@ -22,12 +22,16 @@ struct area {
     uintptr_t start, end, map;
     size_t map_size;
     int stack;
+    int busy; /* being filled or freed: not for vfree or vmalloc_size */
 };
 
 static struct area areas[MAX_AREAS]; /* sorted by start */
 static unsigned nareas;
-/* Guards the table and the mappings of the vmalloc range. The fault
- * reporters read without it: a fault may hit while it is held. */
+/* Guards the table. Pages are mapped, zeroed and unmapped outside it (an
+ * area is marked busy meanwhile), so a large vmalloc does not keep
+ * interrupts masked for its whole length; the page tables have their own
+ * lock. The fault reporters read without it: a fault may hit while it is
+ * held. */
 static struct spinlock vm_lock = SPINLOCK_INIT("vmalloc");
 
 /* Find room for @p span bytes whose mapped part (at @p offset into the span)
@@ -43,7 +47,7 @@ static int reserve(size_t span, size_t offset, size_t align)
         if (map - offset + span <= hi && map - offset + span > lo) {
             for (unsigned k = nareas; k > i; k--)
                 areas[k] = areas[k - 1];
-            areas[i] = (struct area){map - offset, map - offset + span, map, 0, 0};
+            areas[i] = (struct area){map - offset, map - offset + span, map, 0, 0, 0};
             nareas++;
             return (int)i;
         }
@@ -71,6 +75,18 @@ static void release_pages(uintptr_t va, size_t size)
     hal_mmu_unmap(hal_kernel_aspace(), va, size);
 }
 
+static int find(const void *p);
+
+/* Drop the (busy) area mapped at @p map, wherever inserts have moved it. */
+static void drop_area(uintptr_t map)
+{
+    irqflags_t f = spin_lock_irqsave(&vm_lock);
+    int i = find((const void *)map);
+    if (i >= 0)
+        drop((unsigned)i);
+    spin_unlock_irqrestore(&vm_lock, f);
+}
+
 static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack)
 {
     if (size == 0 || size > ARCH_VMALLOC_SIZE / 4) {
@@ -80,30 +96,35 @@ static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack
     size = (size + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
     irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = reserve(guard_below + size + GUARD, guard_below, align);
+    uintptr_t map = 0;
+    if (i >= 0) {
+        areas[i].stack = stack;
+        areas[i].busy = 1;
+        map = areas[i].map;
+    }
+    spin_unlock_irqrestore(&vm_lock, f);
     if (i < 0) {
-        spin_unlock_irqrestore(&vm_lock, f);
         pr_warn("vmalloc: no address space for %zu bytes", size);
         return NULL;
     }
-    struct area *a = &areas[i];
-    a->stack = stack;
     for (size_t off = 0; off < size; off += PAGE_SIZE) {
         uint64_t pa = pmm_alloc(0);
-        if (!pa || hal_mmu_map(hal_kernel_aspace(), a->map + off, pa, PAGE_SIZE, MMU_WRITE) != 0) {
+        if (!pa || hal_mmu_map(hal_kernel_aspace(), map + off, pa, PAGE_SIZE, MMU_WRITE) != 0) {
             if (pa)
                 pmm_free(pa, 0);
-            release_pages(a->map, off);
-            drop((unsigned)i);
-            spin_unlock_irqrestore(&vm_lock, f);
+            release_pages(map, off);
+            drop_area(map);
             pr_warn("vmalloc: out of memory for %zu bytes", size);
             return NULL;
         }
         memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
-        a->map_size = off + PAGE_SIZE;
     }
-    void *p = (void *)a->map;
+    f = spin_lock_irqsave(&vm_lock);
+    i = find((const void *)map);
+    areas[i].map_size = size;
+    areas[i].busy = 0;
     spin_unlock_irqrestore(&vm_lock, f);
-    return p;
+    return (void *)map;
 }
 
 void *vmalloc(size_t size)
@@ -130,12 +151,17 @@ int vmalloc_free(void *p)
 {
     irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = find(p);
-    if (i >= 0) {
-        release_pages(areas[i].map, areas[i].map_size);
-        drop((unsigned)i);
+    size_t size = 0;
+    if (i >= 0 && !areas[i].busy) {
+        areas[i].busy = 1;
+        size = areas[i].map_size;
     }
     spin_unlock_irqrestore(&vm_lock, f);
-    return i < 0 ? -EINVAL : 0;
+    if (!size)
+        return -EINVAL; /* not an area, or one being filled or freed */
+    release_pages((uintptr_t)p, size);
+    drop_area((uintptr_t)p);
+    return 0;
 }
 
 void vfree(void *p)
@@ -149,7 +175,7 @@ size_t vmalloc_size(const void *p)
 {
     irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = find(p);
-    size_t n = i < 0 ? 0 : areas[i].map_size;
+    size_t n = i < 0 || areas[i].busy ? 0 : areas[i].map_size;
     spin_unlock_irqrestore(&vm_lock, f);
     return n;
 }

@@ -13,6 +13,7 @@
 #define KERNEL_PAGETABLE_H
 
 #include <hal/mmu.h>
+#include <kernel/spinlock.h>
 #include <stdint.h>
 
 /** @brief An address space: a top-level table and the VA range it serves. */
@@ -20,6 +21,7 @@ struct hal_aspace {
     uint64_t root;     /**< physical address of the level-0 table */
     uintptr_t va_lo;   /**< lowest VA this space translates */
     uintptr_t va_hi;   /**< highest VA (inclusive) */
+    struct spinlock lock; /**< serialises map/unmap/protect (translate reads without it) */
 };
 
 /** @brief A zeroed page for a table; its physical address, or 0 if out of memory. */
