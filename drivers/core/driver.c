@@ -29,19 +29,33 @@ int device_add_compatible(struct device *dev, const char *compat)
     return 0;
 }
 
-/* First driver with a table entry equal to one of the device's strings;
- * the device's list is walked first, so its most specific string wins. */
-static const struct driver *match(const struct device *dev)
+/* First driver with a table entry equal to one of the strings in @p list
+ * (NUL-separated, @p len bytes); the list is walked first, so its most
+ * specific string wins. A string not terminated within @p len is ignored. */
+static const struct driver *match_list(const char *list, size_t len)
 {
-    for (unsigned pos = 0; pos < dev->compatible_len;) {
-        const char *c = dev->compatible + pos;
+    for (size_t pos = 0; pos < len;) {
+        const char *c = list + pos;
+        size_t n = strnlen(c, len - pos);
+        if (n == len - pos)
+            break;
         for (const struct driver *drv = __drivers_start; drv < __drivers_end; drv++)
             for (const char *const *t = drv->compatible; *t; t++)
                 if (strcmp(*t, c) == 0)
                     return drv;
-        pos += strlen(c) + 1;
+        pos += n + 1;
     }
     return NULL;
+}
+
+static const struct driver *match(const struct device *dev)
+{
+    return match_list(dev->compatible, dev->compatible_len);
+}
+
+int driver_exists(const char *compatible, size_t len)
+{
+    return match_list(compatible, len) != NULL;
 }
 
 int device_map(struct device *dev)

@@ -66,6 +66,13 @@ struct driver {
     static const struct driver ident                                                       \
         __attribute__((used, section(".drivers"), aligned(8))) = {__VA_ARGS__}
 
+/**
+ * @brief Whether some driver handles one of the strings in @p compatible (a
+ *        NUL-separated list of @p len bytes, as in a DT property). Buses ask
+ *        first, so they describe only devices someone will drive.
+ */
+int driver_exists(const char *compatible, size_t len);
+
 /** @brief Append one string to a device's compatible list; -ENOSPC if full. */
 int device_add_compatible(struct device *dev, const char *compat);
 
