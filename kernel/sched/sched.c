@@ -127,26 +127,34 @@ void thread_yield(void)
         schedule();
 }
 
+/* Queue @p t as ready (c->lock held) and decide whether it should preempt
+ * the running thread: a higher priority switches at the next chance, an
+ * equal one gets a turn after the current slice (armed now if the running
+ * thread was alone and had none). */
+static void make_ready_locked(struct sched_cpu *c, struct thread *t)
+{
+    t->state = THREAD_READY;
+    rq_push(&c->rq, &t->se);
+    if (t->se.prio > c->current->se.prio) {
+        c->need_resched = 1;
+        /* Outside a handler with interrupts masked (under some lock),
+         * nobody would act on need_resched until the next interrupt, which
+         * a thread running alone may never get: end the slice now, so the
+         * switch happens as soon as interrupts are back on. (If the caller
+         * switches first, reschedule() re-arms or cancels the slice.) */
+        if (!irq_in_handler())
+            ktimer_arm(&c->slice, 0);
+    } else if (t->se.prio == c->current->se.prio && !c->slice.armed) {
+        ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
+    }
+}
+
 void thread_wake(struct thread *t)
 {
     struct sched_cpu *c = this_cpu();
     irqflags_t f = spin_lock_irqsave(&c->lock);
-    if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING) {
-        t->state = THREAD_READY;
-        rq_push(&c->rq, &t->se);
-        if (t->se.prio > c->current->se.prio) {
-            c->need_resched = 1;
-            /* Woken from thread context with interrupts masked (under some
-             * lock), nobody would act on need_resched until the next
-             * interrupt, which a thread running alone may never get: end
-             * the slice now, so the switch happens as soon as interrupts
-             * are back on. (If the caller switches first, reschedule()
-             * re-arms or cancels the slice anyway.) */
-            if (!irq_in_handler())
-                ktimer_arm(&c->slice, 0);
-        } else if (t->se.prio == c->current->se.prio && !c->slice.armed)
-            ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
-    }
+    if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
+        make_ready_locked(c, t);
     spin_unlock_irqrestore(&c->lock, f);
 }
 
@@ -301,7 +309,6 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
     t->arg = arg;
     t->flags = flags;
     t->se.prio = prio;
-    t->state = THREAD_READY;
     wq_init(&t->exit_wq, "join");
     ktimer_init(&t->timer, sleep_done, t);
     list_init(&t->zombie);
@@ -313,11 +320,7 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
     spin_unlock_irqrestore(&threads_lock, f);
 
     f = spin_lock_irqsave(&c->lock);
-    rq_push(&c->rq, &t->se);
-    if (prio > c->current->se.prio)
-        c->need_resched = 1;
-    else if (prio == c->current->se.prio && !c->slice.armed)
-        ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
+    make_ready_locked(c, t);
     spin_unlock_irqrestore(&c->lock, f);
     sched_preempt_check();
     return id;
