@@ -2,19 +2,46 @@
  * @file string.c
  * @brief Freestanding implementations of the kernel/string.h primitives.
  *
- * Written byte-at-a-time for clarity: these are not hot paths in a hobby
- * kernel, and simple loops are easy to verify.  The file is built with
- * -fno-builtin so the compiler does not turn these loops back into calls to
- * themselves.  Host tests build it with -DKSTRING_PREFIX (see string.h).
+ * Byte-at-a-time for clarity, except memset and memcpy: they zero every
+ * page table, kernel stack and slab and copy heap blocks, so they store
+ * aligned 64-bit words (4 per iteration) between byte-wise head and tail.
+ * Only aligned word accesses: this also runs with the MMU off (aarch64
+ * early boot, where memory is Device and unaligned accesses fault), and no
+ * DC ZVA for the same reason. The file is built with -fno-builtin so the
+ * compiler does not turn these loops back into calls to themselves.  Host
+ * tests build it with -DKSTRING_PREFIX (see string.h).
  */
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+/* A word the compiler may alias with anything (the buffers are char data). */
+typedef uint64_t __attribute__((may_alias)) word_t;
+#define WORD_MASK (sizeof(word_t) - 1)
 
 void *KSTR(memcpy)(void *restrict d, const void *restrict s, size_t n)
 {
     unsigned char *dp = d;
     const unsigned char *sp = s;
+    if ((((uintptr_t)dp ^ (uintptr_t)sp) & WORD_MASK) == 0) { /* can both be aligned */
+        while (n && ((uintptr_t)dp & WORD_MASK)) {
+            *dp++ = *sp++;
+            n--;
+        }
+        word_t *wd = (word_t *)dp;
+        const word_t *ws = (const word_t *)sp;
+        for (; n >= 4 * sizeof(word_t); n -= 4 * sizeof(word_t), wd += 4, ws += 4) {
+            wd[0] = ws[0];
+            wd[1] = ws[1];
+            wd[2] = ws[2];
+            wd[3] = ws[3];
+        }
+        for (; n >= sizeof(word_t); n -= sizeof(word_t))
+            *wd++ = *ws++;
+        dp = (unsigned char *)wd;
+        sp = (const unsigned char *)ws;
+    }
     while (n--)
         *dp++ = *sp++;
     return d;
@@ -37,6 +64,20 @@ void *KSTR(memmove)(void *d, const void *s, size_t n)
 void *KSTR(memset)(void *d, int c, size_t n)
 {
     unsigned char *dp = d;
+    while (n && ((uintptr_t)dp & WORD_MASK)) {
+        *dp++ = (unsigned char)c;
+        n--;
+    }
+    word_t w = 0x0101010101010101ull * (unsigned char)c, *wd = (word_t *)dp;
+    for (; n >= 4 * sizeof(word_t); n -= 4 * sizeof(word_t), wd += 4) {
+        wd[0] = w;
+        wd[1] = w;
+        wd[2] = w;
+        wd[3] = w;
+    }
+    for (; n >= sizeof(word_t); n -= sizeof(word_t))
+        *wd++ = w;
+    dp = (unsigned char *)wd;
     while (n--)
         *dp++ = (unsigned char)c;
     return d;

@@ -4,6 +4,7 @@
  */
 #include <kernel/buddy.h>
 #include <kernel/errno.h>
+#include <kernel/string.h>
 #include <stddef.h>
 
 static void list_push(struct buddy *b, uint32_t idx, unsigned order)
@@ -45,8 +46,12 @@ void buddy_init(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page
         b->free_blocks[o] = 0;
     }
     b->free_pages = b->managed_pages = 0;
-    for (uint64_t i = 0; i < npages; i++)
-        pages[i] = (struct page){.state = PAGE_RESERVED, .next = BUDDY_NONE, .prev = BUDDY_NONE};
+    /* All zero is PAGE_RESERVED with no flags and no owner; the list links
+     * mean something only on free heads, which list_push() sets. One
+     * word-wise memset of the whole array (16 MiB at 4 GiB of RAM) instead
+     * of a store per field per page. */
+    _Static_assert(PAGE_RESERVED == 0, "a zeroed struct page must be reserved");
+    memset(pages, 0, npages * sizeof *pages);
 }
 
 /* Put the block at index idx of the given order on the free lists, merging

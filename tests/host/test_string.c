@@ -40,6 +40,26 @@ static void test_mem(void)
         memset(b + 1, 0x5C + (int)n, n);
         CHECK(memcmp(a, b, sizeof a) == 0);
     }
+    /* The word-at-a-time paths: every alignment of destination and source
+     * (equal and unequal mod 8), lengths across the 32-byte unrolled loop,
+     * and nothing outside [dst, dst + n) touched. */
+    static unsigned char big_a[200], big_b[200], big_src[200];
+    for (int i = 0; i < 200; i++)
+        big_src[i] = (unsigned char)(i * 13 + 1);
+    for (size_t dst = 0; dst < 16; dst++)
+        for (size_t so = 0; so < 16; so++)
+            for (size_t n = 0; n <= 130; n += (n < 40 ? 1 : 7)) {
+                memset(big_a, 0xAA, sizeof big_a);
+                memset(big_b, 0xAA, sizeof big_b);
+                CHECK(k_memcpy(big_a + dst, big_src + so, n) == big_a + dst);
+                memcpy(big_b + dst, big_src + so, n);
+                CHECK(memcmp(big_a, big_b, sizeof big_a) == 0);
+                if (so == 0) {
+                    CHECK(k_memset(big_a + dst, (int)n, n) == big_a + dst);
+                    memset(big_b + dst, (int)n, n);
+                    CHECK(memcmp(big_a, big_b, sizeof big_a) == 0);
+                }
+            }
     /* memset takes (unsigned char)c */
     k_memset(a, 0x1FF, 4);
     CHECK(a[0] == 0xFF && a[3] == 0xFF);
