@@ -36,6 +36,11 @@ primary:
     mov     x1, #3             /* CNTHCTL_EL2.EL1PCTEN | EL1PCEN */
     msr     cnthctl_el2, x1
     msr     cntvoff_el2, xzr
+    isb
+    /* Read the boot counter again: at EL2 CNTVCT_EL0 was the physical count
+     * minus CNTVOFF_EL2, which resets to an UNKNOWN value (or whatever a
+     * loader left), so the first reading may be in another timebase. */
+    mrs     x19, cntvct_el0
     msr     cnthp_ctl_el2, xzr
     /* GICv3 CPU interface (if ID_AA64PFR0_EL1.GIC says there is one; else
      * the ICC_* registers are UNDEFINED): ICC_SRE_EL2.Enable lets EL1 reach

@@ -117,14 +117,18 @@ int hal_timer_init(void)
                 timer_irq);
     /* Trigger first: irq_register() unmasks. A GIC that keeps PPI triggers
      * fixed says -EINVAL; the timer's are level then anyway. */
-    int err = irq_configure(timer_irq, IRQ_TRIGGER_LEVEL);
-    if (err == -ENODEV) {
-        pr_err("timer: no interrupt controller for INTID %u", timer_irq);
-        return err;
-    }
-    err = irq_register(timer_irq, timer_interrupt, NULL, "timer");
+    irq_configure(timer_irq, IRQ_TRIGGER_LEVEL);
+    int err = irq_register(timer_irq, timer_interrupt, NULL, "timer");
     if (err)
         return err;
+    /* Registering succeeds before any controller exists (it is applied
+     * when one registers); a timer whose interrupt no controller delivers
+     * must not be reported as working, or every sleep would last forever. */
+    if (!irq_routed(timer_irq)) {
+        irq_unregister(timer_irq);
+        pr_err("timer: no interrupt controller delivers INTID %u", timer_irq);
+        return -ENODEV;
+    }
     pr_info("timer: %s, %lu Hz, INTID %u", hal_timer_name(), (unsigned long)freq, timer_irq);
     return 0;
 }

@@ -18,10 +18,13 @@ void x64_interrupt(struct x64_frame *f)
         irq_spurious();
         return;
     }
-    /* 0x20-0x2f are both GSIs 0-15 and the 8259's vectors. An interrupt
-     * the local APIC delivered is in its ISR; one from the 8259 (ExtINT)
-     * never is. */
-    if (vector - X64_PIC_VECTOR_BASE < 16 && !lapic_in_service(vector)) {
+    /* 0x20-0x2f are both GSIs 0-15 and the 8259's vectors. With every 8259
+     * line masked, all it can still raise is its spurious IRQ 7 or 15
+     * (0x27, 0x2f). An interrupt the local APIC delivered is in its ISR;
+     * one from the 8259 (ExtINT) never is. Only those two vectors pay for
+     * the ISR read (an MMIO access, a VM exit under KVM). */
+    if ((vector == X64_PIC_VECTOR_BASE + 7 || vector == X64_PIC_VECTOR_BASE + 15) &&
+        !lapic_in_service(vector)) {
         x64_pic_stray(vector);
         return;
     }

@@ -41,7 +41,10 @@
 #define HPET_WINDOW_NS 1000000u    /* 1 ms */
 #define PIT_HZ 1193182u
 #define PIT_WINDOW_TICKS 2386u     /* 2 ms: a PIT tick is 838 ns */
-#define POLL_LIMIT 50000000u       /* reads before a reference clock counts as dead */
+/* TSC cycles of waiting before a reference clock counts as dead: a few
+ * seconds at any plausible TSC rate, however slow each read is (an MMIO
+ * read of the HPET is a VM exit under KVM; a missing PIT reads 0xff). */
+#define DEAD_CLOCK_TSC (1ull << 33)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 
 enum timer_mode { TIMER_NONE, TIMER_TSC_DEADLINE, TIMER_ONESHOT };
@@ -153,12 +156,12 @@ static uint32_t pit_read(void)
 static int measure(const struct refclock *ref, uint32_t ticks, struct sample *a, struct sample *b)
 {
     take(ref, a);
-    unsigned n = 0;
-    while (((ref->read() - a->ref) & ref->mask) < ticks && ++n < POLL_LIMIT)
-        ;
+    int dead = 0;
+    while (((ref->read() - a->ref) & ref->mask) < ticks && !dead)
+        dead = hal_counter() - a->tsc > DEAD_CLOCK_TSC;
     take(ref, b);
     uint32_t elapsed = (b->ref - a->ref) & ref->mask;
-    if (n == POLL_LIMIT || elapsed == 0) {
+    if (dead || elapsed == 0) {
         pr_warn("timer: the %s does not count", ref->name);
         return -EIO;
     }

@@ -30,10 +30,19 @@ const uint8_t *acpi_table_at(uint64_t phys)
 const uint8_t *acpi_find_table(const char sig[4])
 {
     const struct boot_info *bi = platform_boot_info();
-    if (bi->rsdp_len < 20 || memcmp(bi->rsdp, "RSD PTR ", 8) != 0)
+    /* ACPI 6.x, 5.2.5.3: the first 20 bytes sum to zero (ACPI 1.0); a
+     * revision 2 RSDP's whole length (at 20) does too. */
+    if (bi->rsdp_len < 20 || memcmp(bi->rsdp, "RSD PTR ", 8) != 0 ||
+        !acpi_checksum_ok(bi->rsdp, 20))
         return 0;
-    int xsdt = bi->rsdp[15] >= 2 && bi->rsdp_len >= 32;
-    const uint8_t *root = acpi_table_at(xsdt ? get_le64(bi->rsdp + 24) : get_le32(bi->rsdp + 16));
+    int xsdt = bi->rsdp[15] >= 2 && bi->rsdp_len >= 36 && get_le32(bi->rsdp + 20) >= 36 &&
+               get_le32(bi->rsdp + 20) <= bi->rsdp_len &&
+               acpi_checksum_ok(bi->rsdp, get_le32(bi->rsdp + 20));
+    const uint8_t *root = xsdt ? acpi_table_at(get_le64(bi->rsdp + 24)) : 0;
+    if (!root) { /* no usable XSDT: the RSDT every revision has */
+        xsdt = 0;
+        root = acpi_table_at(get_le32(bi->rsdp + 16));
+    }
     if (!root)
         return 0;
     unsigned esz = xsdt ? 8 : 4;

@@ -2,6 +2,7 @@
  * @file driver.c
  * @brief Match devices against the DRIVER() tables and keep the device table.
  */
+#include <hal/irq.h>
 #include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -56,6 +57,18 @@ static const struct driver *match(const struct device *dev)
 int driver_exists(const char *compatible, size_t len)
 {
     return match_list(compatible, len) != NULL;
+}
+
+int device_request_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name)
+{
+    if (!dev->has_irq)
+        return -ENOENT;
+    if (dev->irq_trigger != IRQ_TRIGGER_DEFAULT) {
+        int err = irq_configure(dev->irq, (enum irq_trigger)dev->irq_trigger);
+        if (err && err != -ENOSYS) /* a controller without modes takes what it has */
+            return err;
+    }
+    return irq_register(dev->irq, fn, dev, name);
 }
 
 int device_map(struct device *dev)

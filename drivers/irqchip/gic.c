@@ -305,9 +305,19 @@ static int gicv3_probe(struct device *dev)
         fdt_prop_u32(fdt, dev->fdt_node, "#redistributor-regions", &regions);
         fdt_prop_u32(fdt, dev->fdt_node, "redistributor-stride", &stride);
     }
-    if (regions < 1 || dev->nregs < 1 + regions || dev->reg_size[0] < 0x10000 ||
-        (stride & 0xffff))
+    /* regions is bounded first: 1 + 0xffffffff would wrap past the check. */
+    if (regions < 1 || regions > DEV_MAX_REGS - 1 || dev->nregs < 1 + regions ||
+        dev->reg_size[0] < 0x10000 || (stride & 0xffff))
         return -EINVAL;
+    /* A DT may say gic-v3 on a core without the system-register CPU
+     * interface (ID_AA64PFR0_EL1.GIC == 0): its ICC_* registers would be
+     * UNDEFINED, a fault rather than an error. */
+    uint64_t pfr0;
+    SYSREG_READ(id_aa64pfr0_el1, pfr0);
+    if (((pfr0 >> 24) & 0xf) == 0) {
+        pr_err("gic: %s: this CPU has no GICv3 system-register interface", dev->name);
+        return -ENODEV;
+    }
     /* The system-register CPU interface: SRE sticks only if EL2 (entry.S)
      * or firmware allowed it; without it this GIC is of no use to us. */
     uint64_t sre;

@@ -119,8 +119,14 @@ static int ioapic_probe(struct device *dev)
     }
     io->gsi_base = base;
     io->count = count;
-    for (unsigned pin = 0; pin < count; pin++)
-        program(io, pin, IRQ_TRIGGER_DEFAULT, 1);
+    /* Every pin masked, those without a vector too (whatever firmware
+     * left there must not fire); only the first count are ours. */
+    for (unsigned pin = 0; pin < ((ver >> 16) & 0xff) + 1; pin++) {
+        if (pin < count)
+            program(io, pin, IRQ_TRIGGER_DEFAULT, 1);
+        else
+            io_write(io, REDTBL(pin), RTE_MASKED);
+    }
     io->chip = (struct irq_chip){.name = "ioapic", .mask = ioapic_mask, .unmask = ioapic_unmask,
                                  .configure = ioapic_configure, .priv = io};
     err = irq_chip_register(&io->chip, base, count);

@@ -22,6 +22,7 @@ struct irq_desc {
     uint64_t count;
     uint8_t masked;
     uint8_t warned;
+    uint8_t trigger; /* enum irq_trigger asked for; applied when the chip registers */
 };
 
 struct chip_span {
@@ -58,10 +59,15 @@ int irq_chip_register(const struct irq_chip *chip, unsigned first, unsigned coun
         err = -ENOSPC;
     if (!err) {
         chips[nchips++] = (struct chip_span){chip, first, count};
-        /* Drivers probed before their controller registered early. */
-        for (unsigned irq = first; irq < first + count; irq++)
+        /* Drivers probed before their controller asked early: their
+         * trigger modes, then their unmasks. */
+        for (unsigned irq = first; irq < first + count; irq++) {
+            if (descs[irq].trigger != IRQ_TRIGGER_DEFAULT && chip->configure &&
+                chip->configure(chip, irq, (enum irq_trigger)descs[irq].trigger) != 0)
+                pr_warn("irq %u: %s refused the trigger mode asked for earlier", irq, chip->name);
             if (descs[irq].fn && !descs[irq].masked)
                 chip->unmask(chip, irq);
+        }
     }
     spin_unlock_irqrestore(&irq_lock, f);
     return err;
@@ -141,13 +147,15 @@ int irq_configure(unsigned irq, enum irq_trigger trigger)
 {
     if (irq >= IRQ_COUNT || trigger > IRQ_TRIGGER_LEVEL)
         return -EINVAL;
-    const struct irq_chip *chip = chip_of(irq);
-    if (!chip)
-        return -ENODEV;
-    if (!chip->configure)
-        return -ENOSYS;
     irqflags_t f = spin_lock_irqsave(&irq_lock);
-    int err = chip->configure(chip, irq, trigger);
+    const struct irq_chip *chip = chip_of(irq);
+    int err = 0;
+    if (!chip)
+        descs[irq].trigger = (uint8_t)trigger; /* for irq_chip_register() */
+    else if (!chip->configure)
+        err = -ENOSYS;
+    else
+        err = chip->configure(chip, irq, trigger);
     spin_unlock_irqrestore(&irq_lock, f);
     return err;
 }

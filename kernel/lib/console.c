@@ -51,7 +51,7 @@ int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), cons
 {
     if (!dev->has_irq)
         return -1;
-    int err = irq_register(dev->irq, fn, dev, name);
+    int err = device_request_irq(dev, fn, name);
     if (err) {
         pr_warn("%s: %s: irq %u: %s; console input polled", name, dev->name, dev->irq,
                 errno_name(err));

@@ -69,7 +69,10 @@ static void add_free(uint64_t base, uint64_t size)
 {
     uint64_t pfn = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT;
     uint64_t top = end & ~((1ULL << BUDDY_MAX_ORDER) - 1);
-    if (top > pfn && top < end) {
+    /* Only with a whole max-order block below (as said above), and never
+     * more fragments than the table holds. */
+    if (top - pfn >= (1ULL << BUDDY_MAX_ORDER) && top > pfn && top < end &&
+        nheld < MAX_FREE_RANGES) {
         held[nheld++] = (struct mem_range){top << PAGE_SHIFT, (end - top) << PAGE_SHIFT, MEM_USABLE};
         held_pages += end - top;
         end = top;

@@ -76,7 +76,12 @@ int irq_unmask(unsigned irq);
 /** @brief 1 if @p irq has a handler, a controller, and is not masked. */
 int irq_routed(unsigned irq);
 
-/** @brief Ask the controller for edge or level triggering; -ENODEV, -EINVAL, -ENOSYS. */
+/**
+ * @brief Ask the controller for edge or level triggering. Before the
+ *        controller exists the request is kept and applied when it registers.
+ * @return 0, -EINVAL (bad number or mode, or one the controller cannot do
+ *         for this interrupt), -ENOSYS (the controller has no trigger modes)
+ */
 int irq_configure(unsigned irq, enum irq_trigger trigger);
 
 /**

@@ -86,6 +86,14 @@ int device_add_compatible(struct device *dev, const char *compat);
  */
 int device_add(const struct device *dev);
 
+/**
+ * @brief Handle @p dev's interrupt with @p fn(irq, dev): applies the trigger
+ *        mode its description gave (dev->irq_trigger), then irq_register().
+ * @return 0, -ENOENT (the device has no interrupt), or irq_configure()'s /
+ *         irq_register()'s error
+ */
+int device_request_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name);
+
 /** @brief Map a DEV_MMIO device's registers (dev->regs); 0 or -ENOMEM. */
 int device_map(struct device *dev);
 
