@@ -37,4 +37,13 @@ static inline int log_has(const char *s)
     return strstr(log_buf, s) != NULL;
 }
 
+/** How many times @p s occurs in what was logged since log_reset(). */
+static inline int log_count(const char *s)
+{
+    int n = 0;
+    for (const char *p = strstr(log_buf, s); p; p = strstr(p + 1, s))
+        n++;
+    return n;
+}
+
 #endif
