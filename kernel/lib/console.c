@@ -119,14 +119,24 @@ static void rx_resume(void)
     hal_irq_restore(f);
 }
 
-int console_getc(void)
+/* A queued byte, or -1. With @p w, an empty queue enqueues @p w as a
+ * waiter under the same lock, so a byte arriving after the check wakes it. */
+static int rx_take(struct waiter *w)
 {
     int resume = 0;
     irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
     int c = rx_pop_locked(&resume);
+    if (c < 0 && w)
+        wq_add_locked(&rx_wq, w);
     spin_unlock_irqrestore(&rx_wq.lock, f);
     if (resume)
         rx_resume();
+    return c;
+}
+
+int console_getc(void)
+{
+    int c = rx_take(NULL);
     if (c >= 0)
         return c;
     if (current)
@@ -150,14 +160,7 @@ int console_getc_wait(void)
             continue;
         }
         struct waiter w;
-        int resume = 0;
-        irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
-        int c = rx_pop_locked(&resume);
-        if (c < 0)
-            wq_add_locked(&rx_wq, &w);
-        spin_unlock_irqrestore(&rx_wq.lock, f);
-        if (resume)
-            rx_resume();
+        int c = rx_take(&w);
         if (c >= 0)
             return c;
         wq_block(&w);
