@@ -151,9 +151,19 @@ static void make_ready_locked(struct sched_cpu *c, struct thread *t)
 
 void thread_wake(struct thread *t)
 {
-    struct sched_cpu *c = this_cpu();
+    struct sched_cpu *c = t->cpu;
     irqflags_t f = spin_lock_irqsave(&c->lock);
     if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
+        make_ready_locked(c, t);
+    spin_unlock_irqrestore(&c->lock, f);
+}
+
+void thread_wake_flag(struct thread *t, volatile int *flag)
+{
+    struct sched_cpu *c = t->cpu;
+    irqflags_t f = spin_lock_irqsave(&c->lock);
+    *flag = 1;
+    if (t->state == THREAD_BLOCKED)
         make_ready_locked(c, t);
     spin_unlock_irqrestore(&c->lock, f);
 }
@@ -309,6 +319,7 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
     t->arg = arg;
     t->flags = flags;
     t->se.prio = prio;
+    t->cpu = c; /* SMP: where it is queued, chosen by a balancer */
     wq_init(&t->exit_wq, "join");
     ktimer_init(&t->timer, sleep_done, t);
     list_init(&t->zombie);
@@ -433,6 +444,7 @@ void sched_init(void)
     list_init(&c->zombies);
     ktimer_init(&c->slice, slice_expired, c);
     t->id = 0;
+    t->cpu = c;
     strlcpy(t->name, "idle", sizeof t->name);
     t->se.prio = PRIO_IDLE;
     t->state = THREAD_RUNNING;

@@ -39,10 +39,9 @@ struct thread *wq_wake_one_locked(struct waitqueue *wq)
     struct waiter *w = container_of(n, struct waiter, node);
     struct thread *t = w->t;
     list_del(n);
-    /* After this store the waiter may return and its stack entry vanish:
-     * touch only t from here on. */
-    __atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-    thread_wake(t);
+    /* Once the flag is set (under t's CPU lock) the waiter may return and
+     * its stack entry vanish: touch only t from here on. */
+    thread_wake_flag(t, &w->woken);
     return t;
 }
 

@@ -58,6 +58,7 @@ struct thread {
     thread_fn fn;
     void *arg;
     int result;
+    struct sched_cpu *cpu;       /**< whose ready queue it belongs to */
     struct thread *joiner;       /**< who is in thread_join() on us */
     struct waitqueue exit_wq;    /**< the joiner waits here */
     struct ktimer timer;         /**< sleep wakeup */
@@ -132,6 +133,15 @@ struct sched_cpu *this_cpu(void);
 
 /** @brief Make a blocked or sleeping thread ready; no-op for others. Any context. */
 void thread_wake(struct thread *t);
+
+/**
+ * @brief Set *@p flag and wake @p t, both under @p t's CPU lock, which is
+ *        also where sched_block() tests the flag: the flag and the wake
+ *        arrive together, so no wake can outlive the wait it was meant for
+ *        (with two CPUs, a wake landing after the flag let the thread move
+ *        on could end its next, unrelated wait early). For wait.c.
+ */
+void thread_wake_flag(struct thread *t, volatile int *flag);
 
 /**
  * @brief Block the current thread until thread_wake(), unless *@p cancel is
