@@ -276,27 +276,19 @@ uint64_t hal_virt_to_phys(const void *va)
     return (uint64_t)-1;
 }
 
+/* Before the kernel tables exist: device blocks straight into the boot
+ * tables' MMIO level-2 table. */
+static void boot_map_mmio(unsigned slot, uint64_t first, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        mmio_l2[slot + i] = (first + i * SZ_2M) | BLOCK_DEVICE;
+    __asm__ volatile("dsb ishst; isb" ::: "memory");
+}
+
 void *hal_ioremap(uint64_t pa, size_t size)
 {
-    uint64_t first = pa & ~(SZ_2M - 1);
-    if (size == 0 || pa + size < pa)
-        return NULL;
-    uint64_t n = (((pa + size - 1) & ~(SZ_2M - 1)) - first) / SZ_2M + 1;
-    int fresh;
-    long s = iowindow_claim(mmio_tags, MMIO_SLOTS, first, SZ_2M, n > MMIO_SLOTS ? 0 : n, &fresh);
-    if (s < 0)
-        return NULL;
-    if (fresh && kernel_tables) {
-        int err = hal_mmu_map(hal_kernel_aspace(), A64_MMIO_BASE + s * SZ_2M, first, n * SZ_2M,
-                              MMU_DEVICE | MMU_WRITE | MMU_LARGE);
-        if (err)
-            return NULL;
-    } else if (fresh) {
-        for (uint64_t i = 0; i < n; i++)
-            mmio_l2[s + i] = (first + i * SZ_2M) | BLOCK_DEVICE;
-        __asm__ volatile("dsb ishst; isb" ::: "memory");
-    }
-    return (void *)(uintptr_t)(A64_MMIO_BASE + s * SZ_2M + (pa - first));
+    return iowindow_map(mmio_tags, MMIO_SLOTS, A64_MMIO_BASE, kernel_tables, boot_map_mmio, pa,
+                        size);
 }
 
 /*

@@ -90,26 +90,20 @@ void x64_mmu_init(void)
     flush_tlb();
 }
 
+/* Before the kernel tables exist: uncached 2 MiB pages straight into the
+ * boot tables' MMIO page directory (PCD|PWT select PAT entry 3, UC, with
+ * the power-on PAT). */
+static void boot_map_mmio(unsigned slot, uint64_t first, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        mmio_pd[slot + i] = (first + i * SZ_2M) | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_NX;
+    flush_tlb();
+}
+
 void *hal_ioremap(uint64_t pa, size_t size)
 {
-    uint64_t first = pa & ~(SZ_2M - 1);
-    if (size == 0 || pa + size < pa)
-        return NULL;
-    uint64_t n = (((pa + size - 1) & ~(SZ_2M - 1)) - first) / SZ_2M + 1;
-    int fresh;
-    long s = iowindow_claim(mmio_tags, MMIO_SLOTS, first, SZ_2M, n > MMIO_SLOTS ? 0 : n, &fresh);
-    if (s < 0)
-        return NULL;
-    if (fresh && kernel_tables) {
-        if (hal_mmu_map(hal_kernel_aspace(), X64_MMIO_BASE + s * SZ_2M, first, n * SZ_2M,
-                        MMU_DEVICE | MMU_WRITE | MMU_LARGE))
-            return NULL;
-    } else if (fresh) { /* uncached: PCD|PWT select PAT entry 3 (UC) with the power-on PAT */
-        for (uint64_t i = 0; i < n; i++)
-            mmio_pd[s + i] = (first + i * SZ_2M) | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_NX;
-        flush_tlb();
-    }
-    return (void *)(uintptr_t)(X64_MMIO_BASE + s * SZ_2M + (pa - first));
+    return iowindow_map(mmio_tags, MMIO_SLOTS, X64_MMIO_BASE, kernel_tables, boot_map_mmio, pa,
+                        size);
 }
 
 /*

@@ -26,6 +26,22 @@ long iowindow_claim(uint64_t *tags, unsigned nslots, uint64_t first, uint64_t ch
 struct hal_aspace;
 
 /**
+ * @brief The portable half of hal_ioremap(): claim the 2 MiB chunks that
+ *        cover [@p pa, @p pa + @p size) and map fresh ones.
+ *
+ * Before the kernel's own tables exist (@p kernel_tables 0) the arch maps a
+ * fresh run into its boot tables with @p boot_map(slot, first chunk, count);
+ * afterwards hal_mmu_map() does (device memory, 2 MiB blocks).
+ * Serialised by one lock, since drivers may map registers from any thread.
+ * @param base virtual address of slot 0
+ * @return the virtual address of @p pa, or NULL (empty or wrapping range,
+ *         window full, out of memory for tables)
+ */
+void *iowindow_map(uint64_t *tags, unsigned nslots, uintptr_t base, int kernel_tables,
+                   void (*boot_map)(unsigned slot, uint64_t first, uint64_t n), uint64_t pa,
+                   uint64_t size);
+
+/**
  * @brief Map every claimed slot into @p as (device memory, 2 MiB blocks):
  *        how the arch carries its MMIO window over to new tables.
  * @param base virtual address of slot 0
