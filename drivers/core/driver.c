@@ -20,16 +20,6 @@ unsigned device_count(void) { return ndevices; }
 
 const struct device *device_at(unsigned i) { return i < ndevices ? &devices[i] : NULL; }
 
-int device_add_compatible(struct device *dev, const char *compat)
-{
-    size_t n = strlen(compat) + 1;
-    if (n > sizeof dev->compatible - dev->compatible_len)
-        return -ENOSPC;
-    memcpy(dev->compatible + dev->compatible_len, compat, n);
-    dev->compatible_len += n;
-    return 0;
-}
-
 /* First driver with a table entry equal to one of the strings in @p list
  * (NUL-separated, @p len bytes); the list is walked first, so its most
  * specific string wins. A string not terminated within @p len is ignored. */

@@ -60,17 +60,6 @@ static void fake_reset(void)
     log_reset();
 }
 
-/* Same as drivers/core/driver.c. */
-int device_add_compatible(struct device *dev, const char *compat)
-{
-    size_t n = strlen(compat) + 1;
-    if (n > sizeof dev->compatible - dev->compatible_len)
-        return -ENOSPC;
-    memcpy(dev->compatible + dev->compatible_len, compat, n);
-    dev->compatible_len += n;
-    return 0;
-}
-
 /* What every device from the walker must look like, whatever the tree. */
 static int device_sane(const struct device *d)
 {
