@@ -4,7 +4,7 @@
  *        exception (ESR_EL1 class, FAR, registers).
  */
 #include <arch/gic.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/vmalloc.h>

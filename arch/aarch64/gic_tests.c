@@ -9,13 +9,16 @@
  * hal_time_ns() so a lost interrupt fails the test instead of hanging it.
  */
 #include <hal/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/platform.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/ktest.h>
 #include <kernel/ktimer.h>
 #include <kernel/string.h>
+
+/* The software interrupt the root controller offers for tests. */
+#define TEST_IRQ ((unsigned)irq_test_number())
 
 #define MS 1000000ull
 #define SGI_UNHANDLED 6 /* no handler, ever */
@@ -42,7 +45,7 @@ static unsigned timer_irq(void)
     for (unsigned i = 0; i < n && i < 32; i++)
         if (strcmp(st[i].name, "timer") == 0)
             return st[i].irq;
-    return IRQ_COUNT;
+    return IRQ_NR_MAX;
 }
 
 /* Spin with interrupts enabled until *@p flag reaches @p want or @p ns pass. */
@@ -69,37 +72,37 @@ KTEST(gic_sgi_self_runs_handler_once)
 {
     KT_ASSERT(hal_irq_enabled());
     sgi_runs = 0;
-    uint64_t before = stat_count(IRQ_TEST, NULL), spurious = irq_spurious_count();
-    KT_ASSERT(irq_register(IRQ_TEST, sgi_handler, (void *)&sgi_runs, "ktest-sgi") == 0);
-    KT_ASSERT(hal_irq_raise_self(IRQ_TEST) == 0);
+    uint64_t before = stat_count(TEST_IRQ, NULL), spurious = irq_spurious_count();
+    KT_ASSERT(irq_register(TEST_IRQ, sgi_handler, (void *)&sgi_runs, "ktest-sgi") == 0);
+    KT_ASSERT(irq_raise_self(TEST_IRQ) == 0);
     int ran = wait_for(&sgi_runs, 1, 100 * MS);
     wait_for(&sgi_runs, 2, 5 * MS); /* a second run would show up by now */
-    irq_unregister(IRQ_TEST);
+    irq_unregister(TEST_IRQ);
     KT_ASSERT(ran);
     KT_ASSERT(sgi_runs == 1);
-    KT_ASSERT(sgi_seen_irq == IRQ_TEST);
+    KT_ASSERT(sgi_seen_irq == TEST_IRQ);
     KT_ASSERT(sgi_in_handler);
-    KT_ASSERT(stat_count(IRQ_TEST, NULL) == before + 1);
+    KT_ASSERT(stat_count(TEST_IRQ, NULL) == before + 1);
     /* The 1023 that ends the acknowledge loop is not a spurious interrupt. */
     KT_ASSERT(irq_spurious_count() == spurious);
     KT_ASSERT(!irq_in_handler());
-    KT_ASSERT(hal_irq_raise_self(16) == -EINVAL);
+    KT_ASSERT(irq_raise_self(16) == -EINVAL);
 }
 
 /* Raised with interrupts masked, an SGI waits; it is taken once they are not. */
 KTEST(gic_sgi_waits_while_masked)
 {
     sgi_runs = 0;
-    KT_ASSERT(irq_register(IRQ_TEST, sgi_handler, (void *)&sgi_runs, "ktest-sgi") == 0);
+    KT_ASSERT(irq_register(TEST_IRQ, sgi_handler, (void *)&sgi_runs, "ktest-sgi") == 0);
     irqflags_t f = hal_irq_save();
-    hal_irq_raise_self(IRQ_TEST);
+    irq_raise_self(TEST_IRQ);
     uint64_t end = hal_time_ns() + 5 * MS;
     while (hal_time_ns() < end)
         hal_cpu_relax();
     unsigned masked_runs = sgi_runs;
     hal_irq_restore(f);
     int ran = wait_for(&sgi_runs, 1, 100 * MS);
-    irq_unregister(IRQ_TEST);
+    irq_unregister(TEST_IRQ);
     KT_ASSERT(masked_runs == 0);
     KT_ASSERT(ran && sgi_runs == 1);
 }
@@ -115,14 +118,14 @@ KTEST(gic_sgi_without_handler_is_masked)
 {
     uint64_t before = stat_count(SGI_UNHANDLED, NULL);
     KT_ASSERT(irq_unmask(SGI_UNHANDLED) == 0);
-    KT_ASSERT(hal_irq_raise_self(SGI_UNHANDLED) == 0);
+    KT_ASSERT(irq_raise_self(SGI_UNHANDLED) == 0);
     uint64_t end = hal_time_ns() + 100 * MS;
     while (stat_count(SGI_UNHANDLED, NULL) == before && hal_time_ns() < end)
         hal_cpu_relax();
     int masked = 0;
     KT_ASSERT(stat_count(SGI_UNHANDLED, &masked) == before + 1);
     KT_ASSERT(masked);
-    KT_ASSERT(hal_irq_raise_self(SGI_UNHANDLED) == 0);
+    KT_ASSERT(irq_raise_self(SGI_UNHANDLED) == 0);
     end = hal_time_ns() + 5 * MS;
     while (hal_time_ns() < end)
         hal_cpu_relax();
@@ -139,21 +142,21 @@ static void nop_handler(unsigned irq, void *arg)
 
 KTEST(irq_register_rejects_bad_arguments)
 {
-    KT_ASSERT(irq_register(IRQ_COUNT, nop_handler, NULL, "x") == -EINVAL);
+    KT_ASSERT(irq_register(IRQ_NR_MAX, nop_handler, NULL, "x") == -EINVAL);
     KT_ASSERT(irq_register(~0u, nop_handler, NULL, "x") == -EINVAL);
-    KT_ASSERT(irq_register(IRQ_TEST, NULL, NULL, "x") == -EINVAL);
-    KT_ASSERT(irq_register(IRQ_TEST, nop_handler, NULL, "x") == 0);
-    KT_ASSERT(irq_register(IRQ_TEST, nop_handler, NULL, "x") == -EBUSY);
-    KT_ASSERT(irq_unregister(IRQ_TEST) == 0);
-    KT_ASSERT(irq_unregister(IRQ_TEST) == -ENOENT);
-    KT_ASSERT(irq_unregister(IRQ_COUNT) == -EINVAL);
+    KT_ASSERT(irq_register(TEST_IRQ, NULL, NULL, "x") == -EINVAL);
+    KT_ASSERT(irq_register(TEST_IRQ, nop_handler, NULL, "x") == 0);
+    KT_ASSERT(irq_register(TEST_IRQ, nop_handler, NULL, "x") == -EBUSY);
+    KT_ASSERT(irq_unregister(TEST_IRQ) == 0);
+    KT_ASSERT(irq_unregister(TEST_IRQ) == -ENOENT);
+    KT_ASSERT(irq_unregister(IRQ_NR_MAX) == -EINVAL);
 }
 
 KTEST(gic_configure_triggers)
 {
-    KT_ASSERT(irq_configure(IRQ_TEST, IRQ_TRIGGER_EDGE) == 0); /* SGIs: edge only */
-    KT_ASSERT(irq_configure(IRQ_TEST, IRQ_TRIGGER_LEVEL) == -EINVAL);
-    KT_ASSERT(irq_configure(IRQ_COUNT, IRQ_TRIGGER_LEVEL) == -EINVAL);
+    KT_ASSERT(irq_configure(TEST_IRQ, IRQ_TRIGGER_EDGE) == 0); /* SGIs: edge only */
+    KT_ASSERT(irq_configure(TEST_IRQ, IRQ_TRIGGER_LEVEL) == -EINVAL);
+    KT_ASSERT(irq_configure(IRQ_NR_MAX, IRQ_TRIGGER_LEVEL) == -EINVAL);
     KT_ASSERT(timer_irq() >= 16 && timer_irq() < 32); /* a PPI */
     int err = irq_configure(timer_irq(), IRQ_TRIGGER_LEVEL); /* as it is */
     KT_ASSERT(err == 0 || err == -EINVAL);

@@ -16,7 +16,7 @@
  * also deactivates.
  */
 #include <arch/gic.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -185,8 +185,10 @@ static int gic_configure(const struct irq_chip *chip, unsigned irq, enum irq_tri
     return ok ? 0 : -EINVAL;
 }
 
+static int gic_raise(const struct irq_chip *chip, unsigned irq);
+
 static struct irq_chip gic_chip = {
-    .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
+    .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure, .raise = gic_raise,
 };
 
 /* Disable and clear every interrupt of @p frame from @p first to @p end
@@ -229,6 +231,7 @@ static int finish_probe(struct device *dev, unsigned version, const char *name)
         gic.version = 0;
         return err;
     }
+    irq_set_test_number(7); /* SGI 7: free for tests */
     pr_info("gic: %s %s at %#lx, %u interrupts", dev->name, name, (unsigned long)dev->base,
             gic.nirqs);
     return 0;
@@ -422,8 +425,9 @@ int gic_handle_irq(void)
     }
 }
 
-int hal_irq_raise_self(unsigned irq)
+static int gic_raise(const struct irq_chip *chip, unsigned irq)
 {
+    (void)chip;
     if (irq >= 16)
         return -EINVAL;
     if (!gic.version)

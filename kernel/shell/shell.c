@@ -11,7 +11,7 @@
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <hal/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/mmu.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
