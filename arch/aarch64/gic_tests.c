@@ -18,7 +18,7 @@
 #include <kernel/string.h>
 
 /* The software interrupt the root controller offers for tests. */
-#define TEST_IRQ ((unsigned)irq_test_number())
+#define TEST_IRQ ((unsigned)irq_test_number(1))
 
 #define MS 1000000ull
 #define SGI_UNHANDLED 6 /* no handler, ever */

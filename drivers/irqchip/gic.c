@@ -231,7 +231,7 @@ static int finish_probe(struct device *dev, unsigned version, const char *name)
         gic.version = 0;
         return err;
     }
-    irq_set_test_number(7); /* SGI 7: free for tests */
+    irq_set_test_numbers(6, 2); /* SGIs 6 and 7: free for tests */
     pr_info("gic: %s %s at %#lx, %u interrupts", dev->name, name, (unsigned long)dev->base,
             gic.nirqs);
     return 0;

@@ -155,7 +155,7 @@ static int lapic_probe(struct device *dev)
     err = irq_chip_register(&lapic_chip, X64_IRQ_LOCAL_BASE, X64_IRQ_END - X64_IRQ_LOCAL_BASE);
     if (err)
         return err;
-    irq_set_test_number(200); /* vector 232: free for tests */
+    irq_set_test_numbers(200, 2); /* vectors 232 and 233: free for tests */
     if (irq_register(X64_IRQ_LAPIC_ERROR, lapic_error, 0, "lapic error") != 0)
         pr_warn("lapic: APIC error interrupts will go unreported");
     /* No log line on success: each costs ~0.7 ms of boot on a polled UART

@@ -52,7 +52,7 @@ static struct chip_span spans[MAX_CHIPS];
 static unsigned nspans;
 static uint64_t spurious;
 static unsigned in_handler; /* per CPU once there are more */
-static int test_number = -ENODEV;
+static unsigned test_first, test_count;
 static struct spinlock irq_lock = SPINLOCK_INIT("irq");
 
 /* The descriptor of @p irq if its chunk exists; lock-free. */
@@ -255,9 +255,13 @@ int irq_raise_self(unsigned irq)
     return chip->raise ? chip->raise(chip, irq) : -EINVAL;
 }
 
-int irq_test_number(void) { return test_number; }
+int irq_test_number(unsigned i) { return i < test_count ? (int)(test_first + i) : -ENODEV; }
 
-void irq_set_test_number(unsigned irq) { test_number = (int)irq; }
+void irq_set_test_numbers(unsigned first, unsigned count)
+{
+    test_first = first;
+    test_count = count;
+}
 
 void irq_handle(unsigned irq)
 {

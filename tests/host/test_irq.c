@@ -159,9 +159,11 @@ int main(void)
     CHECK_EQ_INT(masked[10], 0);
 
     /* Software raise goes through the chip's op; no op or no chip is an error. */
-    CHECK_EQ_INT(irq_test_number(), -ENODEV);
-    irq_set_test_number(8200);
-    CHECK_EQ_INT(irq_test_number(), 8200);
+    CHECK_EQ_INT(irq_test_number(0), -ENODEV);
+    irq_set_test_numbers(8200, 2);
+    CHECK_EQ_INT(irq_test_number(0), 8200);
+    CHECK_EQ_INT(irq_test_number(1), 8201);
+    CHECK_EQ_INT(irq_test_number(2), -ENODEV);
     CHECK_EQ_INT(irq_raise_self(8200), -ENODEV); /* no chip yet */
     CHECK_EQ_INT(irq_raise_self(10), -EINVAL);   /* chip_a cannot raise */
     CHECK_EQ_INT(irq_raise_self(IRQ_NR_MAX), -EINVAL);

@@ -136,14 +136,18 @@ int irq_configure(unsigned irq, enum irq_trigger trigger);
 int irq_raise_self(unsigned irq);
 
 /**
- * @brief The software interrupt number tests may use (set by the root
- *        controller with irq_set_test_number()).
- * @return the number, or -ENODEV before a controller offered one
+ * @brief The @p i-th software interrupt number tests may use: numbers
+ *        irq_raise_self() can raise and nothing else registers (offered by
+ *        the root controller with irq_set_test_numbers()).
+ * @return the number, or -ENODEV if fewer than @p i + 1 were offered
  */
-int irq_test_number(void);
+int irq_test_number(unsigned i);
 
-/** @brief Offer @p irq (raisable with irq_raise_self()) for tests. Root controller, at probe. */
-void irq_set_test_number(unsigned irq);
+/**
+ * @brief Offer [@p first, @p first + @p count) to tests (raisable with
+ *        irq_raise_self(), used by nothing else). Root controller, at probe.
+ */
+void irq_set_test_numbers(unsigned first, unsigned count);
 
 /* ---- called from the arch's interrupt entry and the controller drivers ---- */
 
