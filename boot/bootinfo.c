@@ -2,7 +2,7 @@
  * @file bootinfo.c
  * @brief Helpers shared by the boot-protocol parsers that fill struct boot_info.
  */
-#include <hal/platform.h>
+#include <boot/bootinfo.h>
 #include <kernel/errno.h>
 #include <stdint.h>
 

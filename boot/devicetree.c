@@ -8,6 +8,7 @@
  * string); such a property is skipped with a warning and the rest is used,
  * because a kernel that boots with a warning beats one that stops.
  */
+#include <boot/bootinfo.h>
 #include <boot/devicetree.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>

@@ -5,6 +5,7 @@
  * Every tag is checked to lie inside total_size and inside what the caller
  * lets us read, so a corrupt info block yields an error, never a wild read.
  */
+#include <boot/bootinfo.h>
 #include <boot/multiboot2.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>

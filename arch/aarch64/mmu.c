@@ -267,7 +267,7 @@ uint64_t hal_virt_to_phys(const void *va)
     uintptr_t a = (uintptr_t)va;
     uint64_t pa;
     if (kernel_tables)
-        return hal_mmu_translate(hal_kernel_aspace(), a, &pa, NULL) ? (uint64_t)-1 : pa;
+        return vm_translate(vm_kernel_aspace(), a, &pa, NULL) ? (uint64_t)-1 : pa;
     if (a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end)
         return a - KERNEL_VIRT_BASE + kernel_phys;
     if (a >= ARCH_DIRECT_MAP_BASE && a - ARCH_DIRECT_MAP_BASE < ARCH_DIRECT_MAP_SIZE &&
@@ -313,7 +313,7 @@ int hal_mmu_init(const struct boot_info *bi)
     if (err)
         return err;
     __asm__ volatile("dsb ishst; msr ttbr1_el1, %0; isb; tlbi vmalle1; dsb nsh; isb"
-                     : : "r"(hal_kernel_aspace()->root) : "memory");
+                     : : "r"(vm_kernel_aspace()->root) : "memory");
     kernel_tables = 1;
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
 #include <kernel/fdt_bus.h>
+#include <kernel/ktimer.h>
 #include <kernel/log.h>
 
 

@@ -43,7 +43,7 @@ uint64_t hal_virt_to_phys(const void *va)
     uintptr_t a = (uintptr_t)va;
     uint64_t pa;
     if (kernel_tables)
-        return hal_mmu_translate(hal_kernel_aspace(), a, &pa, NULL) ? (uint64_t)-1 : pa;
+        return vm_translate(vm_kernel_aspace(), a, &pa, NULL) ? (uint64_t)-1 : pa;
     if (a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end)
         return a - KERNEL_VIRT_BASE + X64_KERNEL_PHYS;
     if (a >= ARCH_DIRECT_MAP_BASE && a - ARCH_DIRECT_MAP_BASE < DMAP_LIMIT)
@@ -136,7 +136,7 @@ int hal_mmu_init(const struct boot_info *bi)
     int err = pt_build_kernel(ram, n, X64_KERNEL_PHYS, mmio_tags, MMIO_SLOTS, X64_MMIO_BASE, SZ_2M);
     if (err)
         return err;
-    __asm__ volatile("mov %0, %%cr3" : : "r"(hal_kernel_aspace()->root) : "memory");
+    __asm__ volatile("mov %0, %%cr3" : : "r"(vm_kernel_aspace()->root) : "memory");
     kernel_tables = 1;
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <arch/acpi.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <boot/bootinfo.h>
 #include <boot/multiboot2.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>

@@ -30,6 +30,7 @@
 #include <hal/platform.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/ktimer.h>
 #include <kernel/log.h>
 
 #define NS_PER_S 1000000000ULL

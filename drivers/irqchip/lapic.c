@@ -13,6 +13,7 @@
 #include <arch/acpi.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <hal/cpu.h>
 #include <kernel/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>

@@ -34,13 +34,13 @@ long iowindow_claim(uint64_t *tags, unsigned nslots, uint64_t first, uint64_t ch
 }
 
 int iowindow_map_all(const uint64_t *tags, unsigned nslots, uintptr_t base, uint64_t chunk,
-                     struct hal_aspace *as)
+                     struct vm_aspace *as)
 {
     for (unsigned s = 0; s < nslots; s++) {
         if (!tags[s])
             continue;
-        int err = hal_mmu_map(as, base + s * chunk, tags[s] - 1, chunk,
-                              MMU_DEVICE | MMU_WRITE | MMU_LARGE);
+        int err = vm_map(as, base + s * chunk, tags[s] - 1, chunk,
+                         MMU_DEVICE | MMU_WRITE | MMU_LARGE);
         if (err)
             return err;
     }
@@ -59,8 +59,8 @@ void *iowindow_map(uint64_t *tags, unsigned nslots, uintptr_t base, int kernel_t
     irqflags_t f = spin_lock_irqsave(&window_lock);
     long s = iowindow_claim(tags, nslots, first, CHUNK, n > nslots ? 0 : (unsigned)n, &fresh);
     if (s >= 0 && fresh && kernel_tables)
-        err = hal_mmu_map(hal_kernel_aspace(), base + (uint64_t)s * CHUNK, first, n * CHUNK,
-                          MMU_DEVICE | MMU_WRITE | MMU_LARGE);
+        err = vm_map(vm_kernel_aspace(), base + (uint64_t)s * CHUNK, first, n * CHUNK,
+                     MMU_DEVICE | MMU_WRITE | MMU_LARGE);
     else if (s >= 0 && fresh)
         boot_map((unsigned)s, first, n);
     spin_unlock_irqrestore(&window_lock, f);

@@ -1,25 +1,27 @@
 /**
  * @file pagetable.c
- * @brief hal_mmu_map/unmap/protect/translate on 4-level tables (see
- *        kernel/pagetable.h); the entry format comes from <arch/pte.h>.
+ * @brief vm_map/unmap/protect/translate (kernel/vm.h) on 4-level tables (see
+ *        kernel/pagetable.h); the entry format comes from the arch through
+ *        hal/pte.h.
  */
-#include <arch/pte.h>
+#include <hal/pte.h>
 #include <kernel/errno.h>
 #include <kernel/iowindow.h>
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
+#include <kernel/vm.h>
 
 #define LEVELS 4
 #define SHIFT(level) (39 - 9 * (level))
 #define SPAN(level) (1ULL << SHIFT(level))
 #define INDEX(va, level) (((va) >> SHIFT(level)) & 511)
 
-static struct hal_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0,
-                                     SPINLOCK_INIT("kernel page tables")};
+static struct vm_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0,
+                                    SPINLOCK_INIT("kernel page tables")};
 static uint64_t table_pages;
 
-struct hal_aspace *hal_kernel_aspace(void) { return &kernel_as; }
+struct vm_aspace *vm_kernel_aspace(void) { return &kernel_as; }
 
 uint64_t pt_table_pages(void) { return table_pages; }
 
@@ -41,7 +43,7 @@ static uint64_t *table(uint64_t pa) { return hal_phys_to_virt(pa); }
  * made if @p alloc) or at a leaf above the target (a block). NULL only when
  * a table could not be allocated.
  */
-static uint64_t *walk(struct hal_aspace *as, uintptr_t va, int target, int alloc, int *level)
+static uint64_t *walk(struct vm_aspace *as, uintptr_t va, int target, int alloc, int *level)
 {
     uint64_t *t = table(as->root);
     for (int l = 0;; l++) {
@@ -49,34 +51,34 @@ static uint64_t *walk(struct hal_aspace *as, uintptr_t va, int target, int alloc
         *level = l;
         if (l == target)
             return e;
-        if (!arch_pte_valid(*e)) {
+        if (!hal_pte_valid(*e)) {
             if (!alloc)
                 return e;
             uint64_t pa = pt_alloc_table();
             if (!pa)
                 return NULL;
-            *e = arch_pte_table(pa);
-            arch_pte_sync();
-        } else if (!arch_pte_is_table(*e, l)) {
+            *e = hal_pte_table(pa);
+            hal_pte_sync();
+        } else if (!hal_pte_is_table(*e, l)) {
             return e;
         }
-        t = table(arch_pte_addr(*e));
+        t = table(hal_pte_addr(*e));
     }
 }
 
-static int range_ok(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size)
+static int range_ok(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size)
 {
     return as->root && size && !((va | pa | size) & (PAGE_SIZE - 1)) && va >= as->va_lo &&
            va + size - 1 >= va && va + size - 1 <= as->va_hi;
 }
 
 /* First mapped VA in [va, end), or end; skips unmapped subtrees whole. */
-static uintptr_t next_mapped(struct hal_aspace *as, uintptr_t va, uintptr_t end)
+static uintptr_t next_mapped(struct vm_aspace *as, uintptr_t va, uintptr_t end)
 {
     while (va < end) {
         int l;
         uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
-        if (arch_pte_valid(*e))
+        if (hal_pte_valid(*e))
             return va;
         uintptr_t next = (va & ~(SPAN(l) - 1)) + SPAN(l);
         if (next <= va)
@@ -93,11 +95,11 @@ static void replace(uint64_t *e, uint64_t val, uintptr_t va)
 {
     if (ARCH_NEEDS_BBM) {
         *e = 0;
-        arch_tlb_flush_page(va);
+        hal_tlb_flush_page(va);
     }
     *e = val;
-    arch_pte_sync();
-    arch_tlb_flush_page(va);
+    hal_pte_sync();
+    hal_tlb_flush_page(va);
 }
 
 /* Turn the block at *e (level l, covering va) into a table of the next level
@@ -107,11 +109,11 @@ static int split(uint64_t *e, int l, uintptr_t va)
     uint64_t pa = pt_alloc_table();
     if (!pa)
         return -ENOMEM;
-    uint64_t *t = table(pa), base = arch_pte_addr(*e) & ~(SPAN(l) - 1);
-    unsigned prot = arch_pte_prot(*e);
+    uint64_t *t = table(pa), base = hal_pte_addr(*e) & ~(SPAN(l) - 1);
+    unsigned prot = hal_pte_prot(*e);
     for (unsigned i = 0; i < 512; i++)
-        t[i] = arch_pte_leaf(base + i * SPAN(l + 1), prot, l + 1);
-    replace(e, arch_pte_table(pa), va & ~(SPAN(l) - 1));
+        t[i] = hal_pte_leaf(base + i * SPAN(l + 1), prot, l + 1);
+    replace(e, hal_pte_table(pa), va & ~(SPAN(l) - 1));
     return 0;
 }
 
@@ -120,12 +122,12 @@ static int split(uint64_t *e, int l, uintptr_t va)
  * what unmap and protect may change without touching neighbours.
  * Returns 0 with *ep and *lp set, -ENOENT if va is not mapped, or -ENOMEM.
  */
-static int covered_leaf(struct hal_aspace *as, uintptr_t va, uintptr_t end, uint64_t **ep, int *lp)
+static int covered_leaf(struct vm_aspace *as, uintptr_t va, uintptr_t end, uint64_t **ep, int *lp)
 {
     for (;;) {
         uint64_t *e = walk(as, va, LEVELS - 1, 0, lp);
         int l = *lp;
-        if (!arch_pte_valid(*e))
+        if (!hal_pte_valid(*e))
             return -ENOENT;
         if (l == LEVELS - 1 || (!(va & (SPAN(l) - 1)) && end - va >= SPAN(l))) {
             *ep = e;
@@ -142,11 +144,11 @@ static int covered_leaf(struct hal_aspace *as, uintptr_t va, uintptr_t end, uint
 static void rewrite(uint64_t *e, uint64_t val, uintptr_t va)
 {
     *e = val;
-    arch_pte_sync();
-    arch_tlb_flush_page(va);
+    hal_pte_sync();
+    hal_tlb_flush_page(va);
 }
 
-static int unmap_locked(struct hal_aspace *as, uintptr_t va, uint64_t size)
+static int unmap_locked(struct vm_aspace *as, uintptr_t va, uint64_t size)
 {
     uintptr_t end = va + size;
     while ((va = next_mapped(as, va, end)) < end) {
@@ -160,7 +162,7 @@ static int unmap_locked(struct hal_aspace *as, uintptr_t va, uint64_t size)
     return 0;
 }
 
-int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
+int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
 {
     if (!range_ok(as, va, 0, size))
         return -EINVAL;
@@ -170,7 +172,7 @@ int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size)
     return err;
 }
 
-static int map_locked(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
+static int map_locked(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
                       unsigned prot)
 {
     uintptr_t start = va, end = va + size;
@@ -182,22 +184,22 @@ static int map_locked(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t
             target = 2;
         int l;
         uint64_t *e = walk(as, va, target, 1, &l);
-        if (e && target == 2 && arch_pte_valid(*e)) /* a table left by an earlier unmap */
+        if (e && target == 2 && hal_pte_valid(*e)) /* a table left by an earlier unmap */
             e = walk(as, va, target = LEVELS - 1, 1, &l);
         if (!e) {
             if (va > start)
                 unmap_locked(as, start, va - start);
             return -ENOMEM;
         }
-        *e = arch_pte_leaf(pa, prot & ~MMU_LARGE, target);
+        *e = hal_pte_leaf(pa, prot & ~MMU_LARGE, target);
         va += SPAN(target);
         pa += SPAN(target);
     }
-    arch_pte_sync();
+    hal_pte_sync();
     return 0;
 }
 
-int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot)
+int vm_map(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot)
 {
     if (!range_ok(as, va, pa, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
         return -EINVAL;
@@ -207,7 +209,7 @@ int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
     return err;
 }
 
-static int protect_locked(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
+static int protect_locked(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
 {
     uintptr_t end = va + size;
     while (va < end) {
@@ -216,13 +218,13 @@ static int protect_locked(struct hal_aspace *as, uintptr_t va, uint64_t size, un
         if (err)
             return err;
         /* Same output address and size: a permission change needs no BBM. */
-        rewrite(e, arch_pte_leaf(arch_pte_addr(*e), prot & ~MMU_LARGE, l), va);
+        rewrite(e, hal_pte_leaf(hal_pte_addr(*e), prot & ~MMU_LARGE, l), va);
         va += SPAN(l);
     }
     return 0;
 }
 
-int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
+int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
 {
     if (!range_ok(as, va, 0, size) || ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
         return -EINVAL;
@@ -232,23 +234,23 @@ int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned
     return err;
 }
 
-int hal_mmu_translate(struct hal_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
+int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
 {
     if (va < as->va_lo || va > as->va_hi || !as->root)
         return -ENOENT;
     int l;
     uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
-    if (!arch_pte_valid(*e))
+    if (!hal_pte_valid(*e))
         return -ENOENT;
-    *pa = arch_pte_addr(*e) + (va & (SPAN(l) - 1));
+    *pa = hal_pte_addr(*e) + (va & (SPAN(l) - 1));
     if (prot)
-        *prot = arch_pte_prot(*e);
+        *prot = hal_pte_prot(*e);
     return 0;
 }
 
 extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
 
-int pt_map_image(struct hal_aspace *as, uint64_t phys)
+int pt_map_image(struct vm_aspace *as, uint64_t phys)
 {
     static const struct { char *from, *to; unsigned prot; } part[] = {
         {__kernel_start, __rodata_start, MMU_EXEC},  /* text: read + execute */
@@ -259,8 +261,8 @@ int pt_map_image(struct hal_aspace *as, uint64_t phys)
         uintptr_t va = (uintptr_t)part[i].from;
         if ((uintptr_t)part[i].to == va)
             continue;
-        int err = hal_mmu_map(as, va, phys + (va - (uintptr_t)__kernel_start),
-                              (uintptr_t)part[i].to - va, part[i].prot);
+        int err = vm_map(as, va, phys + (va - (uintptr_t)__kernel_start),
+                         (uintptr_t)part[i].to - va, part[i].prot);
         if (err)
             return err;
     }
@@ -276,7 +278,7 @@ int pt_direct_mapped(uint64_t pa, uint64_t len)
     while (va < end) {
         int l;
         uint64_t *e = walk(&kernel_as, va, LEVELS - 1, 0, &l);
-        if (!arch_pte_valid(*e) || arch_pte_addr(*e) + (va & (SPAN(l) - 1)) != va - ARCH_DIRECT_MAP_BASE)
+        if (!hal_pte_valid(*e) || hal_pte_addr(*e) + (va & (SPAN(l) - 1)) != va - ARCH_DIRECT_MAP_BASE)
             return 0;
         va = (va & ~(SPAN(l) - 1)) + SPAN(l);
     }
@@ -286,12 +288,12 @@ int pt_direct_mapped(uint64_t pa, uint64_t len)
 int pt_build_kernel(const struct mem_range *ram, int n, uint64_t image_phys,
                     const uint64_t *io_tags, unsigned io_slots, uintptr_t io_base, uint64_t io_chunk)
 {
-    struct hal_aspace *as = &kernel_as;
+    struct vm_aspace *as = &kernel_as;
     as->root = pt_alloc_table();
     int err = as->root ? pt_map_image(as, image_phys) : -ENOMEM;
     for (int i = 0; !err && i < n; i++)
-        err = hal_mmu_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
-                          MMU_WRITE | MMU_LARGE);
+        err = vm_map(as, ARCH_DIRECT_MAP_BASE + ram[i].base, ram[i].base, ram[i].size,
+                     MMU_WRITE | MMU_LARGE);
     if (!err)
         err = iowindow_map_all(io_tags, io_slots, io_base, io_chunk, as);
     if (err)

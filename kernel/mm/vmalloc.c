@@ -11,6 +11,7 @@
 #include <kernel/pmm.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/vm.h>
 #include <kernel/vmalloc.h>
 
 #define MAX_AREAS 4096 /* thousands of threads, each a stack area */
@@ -69,10 +70,10 @@ static void release_pages(uintptr_t va, size_t size)
 {
     for (uintptr_t a = va; a < va + size; a += PAGE_SIZE) {
         uint64_t pa;
-        if (hal_mmu_translate(hal_kernel_aspace(), a, &pa, NULL) == 0)
+        if (vm_translate(vm_kernel_aspace(), a, &pa, NULL) == 0)
             pmm_free(pa, 0);
     }
-    hal_mmu_unmap(hal_kernel_aspace(), va, size);
+    vm_unmap(vm_kernel_aspace(), va, size);
 }
 
 static int find(const void *p);
@@ -109,7 +110,7 @@ static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack
     }
     for (size_t off = 0; off < size; off += PAGE_SIZE) {
         uint64_t pa = pmm_alloc(0);
-        if (!pa || hal_mmu_map(hal_kernel_aspace(), map + off, pa, PAGE_SIZE, MMU_WRITE) != 0) {
+        if (!pa || vm_map(vm_kernel_aspace(), map + off, pa, PAGE_SIZE, MMU_WRITE) != 0) {
             if (pa)
                 pmm_free(pa, 0);
             release_pages(map, off);

@@ -10,6 +10,7 @@
  * lock, then the CPU lock, then the ktimer lock.
  */
 #include <hal/context.h>
+#include <hal/cpu.h>
 #include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>

@@ -2,6 +2,7 @@
  * @file spinlock.c
  * @brief The contended path of spin_lock*(): spin, then report a deadlock.
  */
+#include <hal/cpu.h>
 #include <kernel/kernel.h>
 #include <kernel/spinlock.h>
 

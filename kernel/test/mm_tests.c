@@ -12,6 +12,7 @@
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
+#include <kernel/vm.h>
 #include <kernel/vmalloc.h>
 
 /* A VA far above anything vmalloc hands out in a test run. */
@@ -32,67 +33,67 @@ static uint32_t next_rand(void)
 
 KTEST(mmu_map_translate_protect_unmap)
 {
-    struct hal_aspace *as = hal_kernel_aspace();
+    struct vm_aspace *as = vm_kernel_aspace();
     uint64_t pa = pmm_alloc(0), got;
     unsigned prot;
     KT_ASSERT(pa != 0);
-    KT_ASSERT(hal_mmu_map(as, TEST_VA, pa, PAGE_SIZE, MMU_WRITE) == 0);
-    KT_ASSERT(hal_mmu_translate(as, TEST_VA + 0x123, &got, &prot) == 0);
+    KT_ASSERT(vm_map(as, TEST_VA, pa, PAGE_SIZE, MMU_WRITE) == 0);
+    KT_ASSERT(vm_translate(as, TEST_VA + 0x123, &got, &prot) == 0);
     KT_ASSERT(got == pa + 0x123 && prot == MMU_WRITE);
     /* the new mapping and the direct map reach the same page */
     *(volatile uint64_t *)TEST_VA = 0x1122334455667788ULL;
     KT_ASSERT(*(volatile uint64_t *)hal_phys_to_virt(pa) == 0x1122334455667788ULL);
-    KT_ASSERT(hal_mmu_map(as, TEST_VA, pa, PAGE_SIZE, 0) == -EEXIST);
-    KT_ASSERT(hal_mmu_map(as, TEST_VA + 1, pa, PAGE_SIZE, 0) == -EINVAL);
-    KT_ASSERT(hal_mmu_map(as, TEST_VA + PAGE_SIZE, pa, PAGE_SIZE, MMU_EXEC | MMU_DEVICE) == -EINVAL);
-    KT_ASSERT(hal_mmu_map(as, 0x1000, pa, PAGE_SIZE, 0) == -EINVAL); /* not kernel space */
-    KT_ASSERT(hal_mmu_protect(as, TEST_VA, PAGE_SIZE, 0) == 0);
-    KT_ASSERT(hal_mmu_translate(as, TEST_VA, &got, &prot) == 0 && prot == 0);
+    KT_ASSERT(vm_map(as, TEST_VA, pa, PAGE_SIZE, 0) == -EEXIST);
+    KT_ASSERT(vm_map(as, TEST_VA + 1, pa, PAGE_SIZE, 0) == -EINVAL);
+    KT_ASSERT(vm_map(as, TEST_VA + PAGE_SIZE, pa, PAGE_SIZE, MMU_EXEC | MMU_DEVICE) == -EINVAL);
+    KT_ASSERT(vm_map(as, 0x1000, pa, PAGE_SIZE, 0) == -EINVAL); /* not kernel space */
+    KT_ASSERT(vm_protect(as, TEST_VA, PAGE_SIZE, 0) == 0);
+    KT_ASSERT(vm_translate(as, TEST_VA, &got, &prot) == 0 && prot == 0);
     KT_ASSERT(*(volatile uint64_t *)TEST_VA == 0x1122334455667788ULL); /* still readable */
-    KT_ASSERT(hal_mmu_protect(as, TEST_VA + PAGE_SIZE, PAGE_SIZE, 0) == -ENOENT);
-    KT_ASSERT(hal_mmu_unmap(as, TEST_VA, PAGE_SIZE) == 0);
-    KT_ASSERT(hal_mmu_translate(as, TEST_VA, &got, NULL) == -ENOENT);
-    KT_ASSERT(hal_mmu_unmap(as, TEST_VA, PAGE_SIZE) == 0); /* unmapping a hole is fine */
+    KT_ASSERT(vm_protect(as, TEST_VA + PAGE_SIZE, PAGE_SIZE, 0) == -ENOENT);
+    KT_ASSERT(vm_unmap(as, TEST_VA, PAGE_SIZE) == 0);
+    KT_ASSERT(vm_translate(as, TEST_VA, &got, NULL) == -ENOENT);
+    KT_ASSERT(vm_unmap(as, TEST_VA, PAGE_SIZE) == 0); /* unmapping a hole is fine */
     pmm_free(pa, 0);
 }
 
 KTEST(mmu_large_block_split)
 {
-    struct hal_aspace *as = hal_kernel_aspace();
+    struct vm_aspace *as = vm_kernel_aspace();
     /* Its own GiB: the previous test left a page table at TEST_VA, and a
      * block is only used where no table is in the way. */
     uint64_t pa = pmm_alloc(9), got; /* 2 MiB, 2 MiB-aligned */
     KT_ASSERT(pa != 0 && (pa & (SZ_2M - 1)) == 0);
-    KT_ASSERT(hal_mmu_map(as, BLOCK_VA, pa, SZ_2M, MMU_WRITE | MMU_LARGE) == 0);
+    KT_ASSERT(vm_map(as, BLOCK_VA, pa, SZ_2M, MMU_WRITE | MMU_LARGE) == 0);
     uint64_t tables = pt_table_pages();
-    KT_ASSERT(hal_mmu_translate(as, BLOCK_VA + 0x1ff123, &got, NULL) == 0 && got == pa + 0x1ff123);
+    KT_ASSERT(vm_translate(as, BLOCK_VA + 0x1ff123, &got, NULL) == 0 && got == pa + 0x1ff123);
     /* unmapping one page in the middle splits the block into pages */
-    KT_ASSERT(hal_mmu_unmap(as, BLOCK_VA + 0x100000, PAGE_SIZE) == 0);
+    KT_ASSERT(vm_unmap(as, BLOCK_VA + 0x100000, PAGE_SIZE) == 0);
     KT_ASSERT(pt_table_pages() == tables + 1);
-    KT_ASSERT(hal_mmu_translate(as, BLOCK_VA + 0x100000, &got, NULL) == -ENOENT);
-    KT_ASSERT(hal_mmu_translate(as, BLOCK_VA + 0x0ff000, &got, NULL) == 0 && got == pa + 0x0ff000);
-    KT_ASSERT(hal_mmu_translate(as, BLOCK_VA + 0x101000, &got, NULL) == 0 && got == pa + 0x101000);
+    KT_ASSERT(vm_translate(as, BLOCK_VA + 0x100000, &got, NULL) == -ENOENT);
+    KT_ASSERT(vm_translate(as, BLOCK_VA + 0x0ff000, &got, NULL) == 0 && got == pa + 0x0ff000);
+    KT_ASSERT(vm_translate(as, BLOCK_VA + 0x101000, &got, NULL) == 0 && got == pa + 0x101000);
     *(volatile uint32_t *)(BLOCK_VA + 0x101000) = 0xabcd;
     KT_ASSERT(*(volatile uint32_t *)((uint8_t *)hal_phys_to_virt(pa) + 0x101000) == 0xabcd);
-    KT_ASSERT(hal_mmu_unmap(as, BLOCK_VA, SZ_2M) == 0);
-    KT_ASSERT(hal_mmu_translate(as, BLOCK_VA + 0x101000, &got, NULL) == -ENOENT);
+    KT_ASSERT(vm_unmap(as, BLOCK_VA, SZ_2M) == 0);
+    KT_ASSERT(vm_translate(as, BLOCK_VA + 0x101000, &got, NULL) == -ENOENT);
     pmm_free(pa, 9);
 }
 
 KTEST(direct_map_and_image_rights)
 {
-    struct hal_aspace *as = hal_kernel_aspace();
+    struct vm_aspace *as = vm_kernel_aspace();
     uint64_t got;
     unsigned prot;
     uint64_t pa = pmm_alloc(0);
     KT_ASSERT(pa != 0);
-    KT_ASSERT(hal_mmu_translate(as, (uintptr_t)hal_phys_to_virt(pa), &got, &prot) == 0);
+    KT_ASSERT(vm_translate(as, (uintptr_t)hal_phys_to_virt(pa), &got, &prot) == 0);
     KT_ASSERT(got == pa && prot == MMU_WRITE); /* direct map: RW, never executable */
     pmm_free(pa, 0);
-    KT_ASSERT(hal_mmu_translate(as, (uintptr_t)__kernel_start, &got, &prot) == 0 && prot == MMU_EXEC);
-    KT_ASSERT(hal_mmu_translate(as, (uintptr_t)__rodata_start, &got, &prot) == 0 && prot == 0);
-    KT_ASSERT(hal_mmu_translate(as, (uintptr_t)__data_start, &got, &prot) == 0 && prot == MMU_WRITE);
-    KT_ASSERT(hal_mmu_translate(as, 0, &got, NULL) == -ENOENT); /* page 0 */
+    KT_ASSERT(vm_translate(as, (uintptr_t)__kernel_start, &got, &prot) == 0 && prot == MMU_EXEC);
+    KT_ASSERT(vm_translate(as, (uintptr_t)__rodata_start, &got, &prot) == 0 && prot == 0);
+    KT_ASSERT(vm_translate(as, (uintptr_t)__data_start, &got, &prot) == 0 && prot == MMU_WRITE);
+    KT_ASSERT(vm_translate(as, 0, &got, NULL) == -ENOENT); /* page 0 */
 }
 
 KTEST(heap_stress_with_patterns)
@@ -191,7 +192,7 @@ KTEST(vmalloc_areas)
     KT_ASSERT(vmalloc_guard_of((uintptr_t)p + 4 * PAGE_SIZE, &base, &size) == 2);
     KT_ASSERT(vmalloc_guard_of((uintptr_t)p + 8, &base, &size) == 0);
     uint64_t pa;
-    KT_ASSERT(hal_mmu_translate(hal_kernel_aspace(), (uintptr_t)p - 1, &pa, NULL) == -ENOENT);
+    KT_ASSERT(vm_translate(vm_kernel_aspace(), (uintptr_t)p - 1, &pa, NULL) == -ENOENT);
     void *stack = kstack_alloc();
     KT_ASSERT(stack && ((uintptr_t)stack & (2 * KSTACK_SIZE - 1)) == 0);
     KT_ASSERT(vmalloc_guard_of((uintptr_t)stack - KSTACK_SIZE, &base, &size) == 1);
@@ -211,7 +212,7 @@ KTEST(dma_buffers)
     KT_ASSERT(b.virt == hal_phys_to_virt(b.phys));
     for (size_t off = 0; off < b.size; off += PAGE_SIZE) { /* physically contiguous */
         uint64_t pa;
-        KT_ASSERT(hal_mmu_translate(hal_kernel_aspace(), (uintptr_t)b.virt + off, &pa, NULL) == 0);
+        KT_ASSERT(vm_translate(vm_kernel_aspace(), (uintptr_t)b.virt + off, &pa, NULL) == 0);
         KT_ASSERT(pa == b.phys + off);
     }
     KT_ASSERT(((uint8_t *)b.virt)[b.size - 1] == 0);

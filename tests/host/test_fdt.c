@@ -9,6 +9,7 @@
  * flags any read past the end; malformed and randomly mutated blobs must be
  * rejected or parsed without such a read.
  */
+#include <boot/bootinfo.h>
 #include <boot/devicetree.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>

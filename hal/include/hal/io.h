@@ -3,8 +3,13 @@
  * @brief Port I/O for drivers of devices that live in an I/O port space.
  *
  * x86 has a separate 64 KiB port space (in/out instructions); aarch64 has
- * none. Drivers reach registers through the bus accessors in
- * kernel/driver.h, which call these for port-mapped devices.
+ * none, so there reads return all-ones (as a read of an absent device does)
+ * and writes are dropped. Drivers reach registers through the bus accessors
+ * in kernel/driver.h, which call these for port-mapped devices.
+ *
+ * All are ISR-safe, never sleep, take no lock and act on this CPU; a port
+ * access is strongly ordered with respect to every earlier and later memory
+ * access on x86 (SDM vol. 3A, 9.2.2), so no barrier is needed around them.
  */
 #ifndef HAL_IO_H
 #define HAL_IO_H

@@ -1,7 +1,8 @@
 /**
  * @file hal/mmu.h
- * @brief The kernel's virtual address layout and the MMU operations the core
- *        may ask of the arch.
+ * @brief The kernel's virtual address layout and the MMU services the arch
+ *        provides: the direct map, device mappings, the switch to the
+ *        kernel's own tables.
  *
  * Both architectures run the kernel image at KERNEL_VIRT_BASE
  * (0xffffffff80000000, the top 2 GiB, so x86_64 can use the kernel code
@@ -9,6 +10,11 @@
  * physical address p is at ARCH_DIRECT_MAP_BASE + p. Devices are reached
  * through hal_ioremap(), which maps them with device memory attributes.
  * The boot identity map is gone by the time kmain() runs.
+ *
+ * Mapping, unmapping and protecting pages is not the arch's job: the
+ * portable walker in kernel/mm/pagetable.c does it for every arch
+ * (kernel/vm.h), using the entry encoders of hal/pte.h. The ARCH_ constants
+ * below come from the arch's <arch/memlayout.h>, which this header includes.
  */
 #ifndef HAL_MMU_H
 #define HAL_MMU_H
@@ -21,11 +27,35 @@
 /** Virtual address of the first byte of the kernel image (both arches). */
 #define KERNEL_VIRT_BASE 0xffffffff80000000ULL
 
+#ifdef __DOXYGEN__
+/** @name Address layout each arch supplies (in <arch/memlayout.h>) */
+/** @{ */
+/** @brief Lowest virtual address of the kernel's (upper-half) address space. */
+#define ARCH_KERNEL_VA_LO
+/** @brief Virtual address of physical address 0 in the direct map of RAM. */
+#define ARCH_DIRECT_MAP_BASE
+/**
+ * @brief Start of the vmalloc area (kernel/vmalloc.h): large allocations and
+ *        kernel stacks with guard pages. Must lie above the direct map, so
+ *        that a direct-map address is below it.
+ */
+#define ARCH_VMALLOC_BASE
+/** @brief Bytes of virtual address space in the vmalloc area. */
+#define ARCH_VMALLOC_SIZE
+/** @} */
+#endif
+
+#if !defined(ARCH_KERNEL_VA_LO) || !defined(ARCH_DIRECT_MAP_BASE) || \
+    !defined(ARCH_VMALLOC_BASE) || !defined(ARCH_VMALLOC_SIZE)
+#error "<arch/memlayout.h> must define ARCH_KERNEL_VA_LO, ARCH_DIRECT_MAP_BASE, ARCH_VMALLOC_BASE and ARCH_VMALLOC_SIZE"
+#endif
+
 /**
  * @brief Direct-map address of physical address @p pa.
  *
- * Only RAM the arch has mapped is reachable (see hal_direct_mapped()); the
- * result is never executable.
+ * Pure arithmetic: only RAM the arch has mapped is reachable through the
+ * result (see hal_direct_mapped()); it is never executable.
+ * @note Any context; never sleeps.
  */
 static inline void *hal_phys_to_virt(uint64_t pa)
 {
@@ -34,29 +64,48 @@ static inline void *hal_phys_to_virt(uint64_t pa)
 
 /**
  * @brief Whether [pa, pa + len) is covered by the direct map.
- * @return 1 if every byte is mapped, 0 if not (or if the range wraps).
+ * @return 1 if every byte is mapped, 0 if not (or if @p len is 0 or the
+ *         range wraps)
+ * @note Thread or interrupt context; never sleeps, never allocates. Reads
+ *       the kernel tables without their lock, so a range being mapped by
+ *       another thread at the same time may read as either.
  */
 int hal_direct_mapped(uint64_t pa, uint64_t len);
 
 /**
  * @brief Physical address behind a kernel virtual address.
  *
- * Works for the kernel image (text, data, .bss, static tables) and for the
- * direct map; anything else gives (uint64_t)-1.
+ * Before hal_mmu_init(): the kernel image (text, data, .bss, static tables)
+ * and the direct map. After it: any address the kernel tables map (vmalloc
+ * and the MMIO window too).
+ * @return the physical address of @p va itself (not just its page), or
+ *         (uint64_t)-1 if it is not mapped
+ * @note Thread or interrupt context; never sleeps, never allocates.
  */
 uint64_t hal_virt_to_phys(const void *va);
 
 /**
  * @brief Map @p size bytes of device registers at physical @p pa.
  *
- * Device memory: uncached, no speculation, never executable. Repeated calls
- * for the same registers return the same mapping.
- * @return the virtual address of @p pa, or NULL if the MMIO window is full.
+ * Device memory (aarch64 Device-nGnRnE, x86_64 UC): uncached, no
+ * speculation, never executable, in the arch's MMIO window of 2 MiB slots.
+ * Repeated calls for the same registers return the same mapping; there is no
+ * unmap (drivers keep their registers for the kernel's lifetime). The arch
+ * implements it because it owns the window and, before hal_mmu_init(), the
+ * boot tables; the slot bookkeeping it shares is kernel/iowindow.h.
+ * @return the virtual address of @p pa, or NULL if @p size is 0, the range
+ *         wraps, the window is full or a table page could not be allocated
+ * @note Thread context, any time after the arch's early MMU setup (drivers
+ *       probe before and after hal_mmu_init()); takes a spinlock with
+ *       interrupts masked, never sleeps; not from an interrupt handler (it
+ *       may allocate table pages).
  */
 void *hal_ioremap(uint64_t pa, size_t size);
 
-/** @name Mapping attributes for hal_mmu_map() and hal_mmu_protect()
- *  Every mapping is readable; the rest is opt-in, so the default is R+NX. */
+/** @name Mapping attributes
+ *  The portable permission flags: what vm_map() and vm_protect()
+ *  (kernel/vm.h) take and what hal_pte_leaf() (hal/pte.h) encodes. Every
+ *  mapping is readable; the rest is opt-in, so the default is R+NX. */
 /** @{ */
 #define MMU_WRITE (1u << 0)  /**< writable */
 #define MMU_EXEC (1u << 1)   /**< executable (never together with MMU_DEVICE) */
@@ -64,51 +113,21 @@ void *hal_ioremap(uint64_t pa, size_t size);
 #define MMU_LARGE (1u << 3)  /**< map: 2 MiB blocks where VA, PA and size allow */
 /** @} */
 
-/** @brief An address space: one set of translation tables (opaque). */
-struct hal_aspace;
-
-/** @brief The kernel's address space (the upper half on both arches). */
-struct hal_aspace *hal_kernel_aspace(void);
-
 /**
  * @brief Replace the boot translation tables with tables the kernel owns:
  *        the image with W^X, a direct map of all RAM in @p bi, the MMIO window.
  *
- * Called once by kmain after pmm_init(); table pages come from pmm_alloc().
- * @return 0, or -ENOMEM (the kernel keeps running on the boot tables)
+ * The arch chooses what to map (its RAM ranges, its window), builds the
+ * tables with the portable walker (pt_build_kernel(), kernel/pagetable.h)
+ * and loads them (TTBR1_EL1 / CR3) with the TLB maintenance that needs.
+ * @param bi the boot information (memory map) the arch filled in
+ * @retval 0 the kernel runs on its own tables; vm_kernel_aspace() is them
+ * @retval -ENOMEM no page for a table: the kernel keeps running on the boot
+ *         tables, and vm_map() on the kernel space fails
+ * @note Boot only: called once by kmain() after pmm_init() (table pages come
+ *       from pmm_alloc()), on the boot CPU, before other CPUs run. The TLB
+ *       flush that follows the switch is local to this CPU.
  */
 int hal_mmu_init(const struct boot_info *bi);
-
-/**
- * @brief Map [va, va + size) to [pa, pa + size) with MMU_* attributes @p prot.
- * @retval 0 mapped (TLB maintenance done)
- * @retval -EINVAL va, pa or size not page-aligned, size 0, or va not in @p as
- * @retval -EEXIST part of the range is already mapped (nothing is changed)
- * @retval -ENOMEM no page for a table (what was mapped is unmapped again)
- */
-int hal_mmu_map(struct hal_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot);
-
-/**
- * @brief Unmap [va, va + size); unmapped pages in the range are skipped. A
- *        block that is only partly unmapped is split first.
- * @retval 0 @retval -EINVAL misaligned @retval -ENOMEM no page to split a block
- */
-int hal_mmu_unmap(struct hal_aspace *as, uintptr_t va, uint64_t size);
-
-/**
- * @brief Change the attributes of every page in [va, va + size).
- * @retval 0 @retval -EINVAL misaligned @retval -ENOENT a page in the range is
- *         not mapped (pages before it are already changed)
- * @retval -ENOMEM no page to split a block
- */
-int hal_mmu_protect(struct hal_aspace *as, uintptr_t va, uint64_t size, unsigned prot);
-
-/**
- * @brief Look up @p va.
- * @param pa receives the physical address of @p va (not just its page)
- * @param prot if not NULL, receives the MMU_* attributes
- * @retval 0 @retval -ENOENT not mapped
- */
-int hal_mmu_translate(struct hal_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
 
 #endif

@@ -5,6 +5,10 @@
  * The arm64 Image protocol hands over a device tree; Multiboot2 hands over a
  * tag list. boot/ turns either into a struct boot_info so that the portable
  * core never looks at a boot protocol. All addresses are physical.
+ *
+ * The arch owns the struct (it runs the parser at entry) and provides
+ * platform_boot_info(); the parsers and their helpers are portable and
+ * declared in boot/ (boot/bootinfo.h, boot/devicetree.h, boot/multiboot2.h).
  */
 #ifndef HAL_PLATFORM_H
 #define HAL_PLATFORM_H
@@ -57,10 +61,13 @@ struct boot_info {
     uint64_t boot_counter;           /**< arch counter value at the kernel's first instruction */
 };
 
-/** @brief Append a range to a boot_info list; 0, -ENOSPC when full, -EINVAL if empty or wrapping. */
-int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size, uint32_t type);
-
-/** @brief The boot_info the arch filled in, for the shell and the memory code. */
+/**
+ * @brief The boot_info the arch filled in from its boot protocol (with the
+ *        parsers in boot/, see boot/bootinfo.h), for the memory code, the
+ *        shell and drivers that need the ACPI RSDP or the DTB.
+ * @return never NULL; the contents are fixed once the arch calls kmain()
+ * @note Any context; the struct is read-only to callers.
+ */
 const struct boot_info *platform_boot_info(void);
 
 #endif

@@ -9,7 +9,8 @@
  * has it, one-shot count-down mode otherwise.
  *
  * The kernel timer layer (kernel/ktimer.h) is the only user of the deadline:
- * when it passes, the arch's timer interrupt handler calls ktimer_interrupt().
+ * when it passes, the arch's timer interrupt handler calls the kernel's
+ * ktimer_interrupt() (declared there: the kernel implements it).
  */
 #ifndef HAL_TIMER_H
 #define HAL_TIMER_H
@@ -17,28 +18,56 @@
 #include <stdint.h>
 
 /**
- * @brief Bring the timer up: calibrate, register its interrupt, leave the
- *        deadline disarmed. Call once the interrupt controller is up.
- * @return 0 or -errno (no usable timer: only polled time then)
+ * @brief Bring the deadline timer up: register its interrupt with the
+ *        kernel's interrupt table, leave the deadline disarmed.
+ * @retval 0 deadlines work
+ * @retval -ENODEV no usable timer (aarch64: CNTFRQ_EL0 0 and no DT
+ *         clock-frequency, or no interrupt controller delivers its PPI;
+ *         x86_64: no local APIC or no calibrated TSC). hal_time_ns() still
+ *         works; the kernel polls time instead of sleeping.
+ * @retval -EINVAL / -EBUSY the interrupt could not be registered (as
+ *         irq_register() returns)
+ * @note Boot, thread context, once, after the root interrupt controller
+ *       probed and before interrupts are unmasked. Arms nothing.
  */
 int hal_timer_init(void);
 
-/** @brief Nanoseconds since boot; monotonic, ISR-safe, lock-free. */
+/**
+ * @brief Nanoseconds since the kernel's first instruction
+ *        (boot_info.boot_counter).
+ * @return monotonic time; 0 while the counter frequency is not yet known
+ * @note Any context, interrupt handlers included; lock-free, never sleeps.
+ */
 uint64_t hal_time_ns(void);
 
 /**
  * @brief Interrupt this CPU once hal_time_ns() >= @p deadline_ns, replacing
- *        any earlier deadline. A deadline already past fires at once.
+ *        any earlier deadline.
+ *
+ * A deadline already past fires at once. The interrupt never comes early
+ * for near deadlines; one far in the future may fire early (x86_64 one-shot
+ * mode counts at most 2^32 timer ticks), so the handler compares the time
+ * and re-arms, as ktimer_interrupt() does.
+ * @param deadline_ns an absolute hal_time_ns() value
+ * @note Any context with interrupts masked (the caller holds the ktimer
+ *       lock); this CPU's timer only. Does nothing if hal_timer_init()
+ *       failed.
  */
 void hal_timer_arm(uint64_t deadline_ns);
 
-/** @brief Cancel the deadline. */
+/**
+ * @brief Cancel this CPU's deadline; a timer interrupt already pending may
+ *        still be delivered once.
+ * @note Any context with interrupts masked; this CPU only.
+ */
 void hal_timer_disarm(void);
 
-/** @brief What drives the deadline, e.g. "generic timer (virtual)", "lapic tsc-deadline". */
+/**
+ * @brief What drives the deadline, e.g. "generic timer (virtual)", "lapic
+ *        tsc-deadline", "none" (x86_64 before or without hal_timer_init()).
+ * @return a static string
+ * @note Any context.
+ */
 const char *hal_timer_name(void);
-
-/** @brief Implemented by the kernel (kernel/time/ktimer.c); called from the timer interrupt. */
-void ktimer_interrupt(void);
 
 #endif

@@ -23,7 +23,7 @@
 long iowindow_claim(uint64_t *tags, unsigned nslots, uint64_t first, uint64_t chunk,
                     unsigned n, int *fresh);
 
-struct hal_aspace;
+struct vm_aspace;
 
 /**
  * @brief The portable half of hal_ioremap(): claim the 2 MiB chunks that
@@ -31,7 +31,7 @@ struct hal_aspace;
  *
  * Before the kernel's own tables exist (@p kernel_tables 0) the arch maps a
  * fresh run into its boot tables with @p boot_map(slot, first chunk, count);
- * afterwards hal_mmu_map() does (device memory, 2 MiB blocks).
+ * afterwards vm_map() does (device memory, 2 MiB blocks).
  * Serialised by one lock, since drivers may map registers from any thread.
  * @param base virtual address of slot 0
  * @return the virtual address of @p pa, or NULL (empty or wrapping range,
@@ -47,6 +47,6 @@ void *iowindow_map(uint64_t *tags, unsigned nslots, uintptr_t base, int kernel_t
  * @param base virtual address of slot 0
  */
 int iowindow_map_all(const uint64_t *tags, unsigned nslots, uintptr_t base, uint64_t chunk,
-                     struct hal_aspace *as);
+                     struct vm_aspace *as);
 
 #endif

@@ -42,4 +42,14 @@ unsigned ktimer_pending(void);
 /** @brief When the last timer interrupt entered, minus the deadline it was for (ns). */
 uint64_t ktimer_last_latency_ns(void);
 
+/**
+ * @brief Run every timer whose deadline has passed and re-arm the HAL
+ *        deadline (hal_timer_arm()) for the earliest one left, or disarm it.
+ *
+ * The kernel implements it; the arch's timer interrupt handler calls it each
+ * time the HAL deadline fires (hal/timer.h), also when it fired early.
+ * @note Interrupt context, interrupts masked; callbacks run from here.
+ */
+void ktimer_interrupt(void);
+
 #endif

@@ -1,11 +1,12 @@
 /**
  * @file kernel/pagetable.h
- * @brief The portable 4-level page-table walker behind hal/mmu.h.
+ * @brief The portable 4-level page-table walker behind kernel/vm.h: the
+ *        address space structure and what the arch's hal_mmu_init() uses.
  *
  * aarch64 (4 KiB granule, 48-bit VA) and x86_64 (4-level paging) share the
  * shape: four levels of 512 eight-byte entries, 9 VA bits per level, leaves
  * at level 3 (4 KiB) or blocks at level 2 (2 MiB) and 1 (1 GiB). Only the
- * entry encoding differs, and that lives in each arch's <arch/pte.h>.
+ * entry encoding differs, and that is the arch's, through hal/pte.h.
  * Table pages come from the physical allocator and are reached through the
  * direct map.
  */
@@ -14,10 +15,11 @@
 
 #include <hal/mmu.h>
 #include <kernel/spinlock.h>
+#include <kernel/vm.h>
 #include <stdint.h>
 
 /** @brief An address space: a top-level table and the VA range it serves. */
-struct hal_aspace {
+struct vm_aspace {
     uint64_t root;     /**< physical address of the level-0 table */
     uintptr_t va_lo;   /**< lowest VA this space translates */
     uintptr_t va_hi;   /**< highest VA (inclusive) */
@@ -31,13 +33,13 @@ uint64_t pt_alloc_table(void);
  * @brief Map the kernel image (at physical @p phys) into @p as at its link
  *        address with W^X: text RX, rodata R, data and .bss RW, all 4 KiB pages.
  */
-int pt_map_image(struct hal_aspace *as, uint64_t phys);
+int pt_map_image(struct vm_aspace *as, uint64_t phys);
 
 /**
  * @brief Build the kernel's own tables in the kernel address space: the
  *        image (pt_map_image), the direct map of @p ram (2 MiB blocks where
  *        possible) and every claimed slot of the MMIO window. The arch then
- *        loads the new root (hal_kernel_aspace()->root) into TTBR1 / CR3.
+ *        loads the new root (vm_kernel_aspace()->root) into TTBR1 / CR3.
  * @return 0, or -ENOMEM with the root reset to 0 (stay on the boot tables)
  */
 int pt_build_kernel(const struct mem_range *ram, int n, uint64_t image_phys,

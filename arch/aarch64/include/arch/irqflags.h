@@ -1,6 +1,6 @@
 /**
  * @file arch/irqflags.h
- * @brief aarch64: the CPU's interrupt mask (PSTATE.I) and spin-wait hints.
+ * @brief aarch64: the CPU's interrupt mask (PSTATE.I).
  *
  * The definitions behind hal/irq.h (include that, not this); inline
  * because every spinlock uses them.
@@ -38,7 +38,5 @@ static inline void hal_idle_wait(void)
 {
     __asm__ volatile("dsb sy\n\twfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
 }
-
-static inline void hal_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
 
 #endif

@@ -1,7 +1,7 @@
 /**
  * @file arch/pte.h
- * @brief aarch64 translation table descriptors (4 KiB granule, VMSAv8-64) for
- *        the portable page-table walker in kernel/mm/pagetable.c.
+ * @brief aarch64 definitions of hal/pte.h (include that, not this):
+ *        translation table descriptors, 4 KiB granule, VMSAv8-64.
  *
  * Levels are numbered 0 (top, 512 GiB per entry) to 3 (4 KiB pages); blocks
  * exist at level 1 (1 GiB) and 2 (2 MiB). MAIR index 0 is Device-nGnRnE,
@@ -26,13 +26,13 @@
 #define A64_MAIR_NORMAL 1
 
 /** Descriptor of a next-level table at @p pa. */
-static inline uint64_t arch_pte_table(uint64_t pa)
+static inline uint64_t hal_pte_table(uint64_t pa)
 {
     return pa | A64_PT_VALID | A64_PT_TABLE;
 }
 
 /** Leaf (page at level 3, block at 1-2) mapping @p pa with MMU_* @p prot. */
-static inline uint64_t arch_pte_leaf(uint64_t pa, unsigned prot, int level)
+static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 {
     uint64_t e = pa | A64_PT_VALID | A64_PT_AF | A64_PT_UXN | (level == 3 ? A64_PT_TABLE : 0);
     if (prot & MMU_DEVICE)
@@ -46,18 +46,18 @@ static inline uint64_t arch_pte_leaf(uint64_t pa, unsigned prot, int level)
     return e;
 }
 
-static inline int arch_pte_valid(uint64_t e) { return (e & A64_PT_VALID) != 0; }
+static inline int hal_pte_valid(uint64_t e) { return (e & A64_PT_VALID) != 0; }
 
 /** Whether a valid entry at @p level points to a table (not a block or page). */
-static inline int arch_pte_is_table(uint64_t e, int level)
+static inline int hal_pte_is_table(uint64_t e, int level)
 {
     return level < 3 && (e & A64_PT_TABLE);
 }
 
-static inline uint64_t arch_pte_addr(uint64_t e) { return e & A64_PT_ADDR; }
+static inline uint64_t hal_pte_addr(uint64_t e) { return e & A64_PT_ADDR; }
 
 /** The MMU_* bits a leaf grants. */
-static inline unsigned arch_pte_prot(uint64_t e)
+static inline unsigned hal_pte_prot(uint64_t e)
 {
     unsigned prot = 0;
     if (!(e & A64_PT_AP_RO))
@@ -70,20 +70,22 @@ static inline unsigned arch_pte_prot(uint64_t e)
 }
 
 /** Make table writes visible to the walker before a mapping is used. */
-static inline void arch_pte_sync(void)
+static inline void hal_pte_sync(void)
 {
     __asm__ volatile("dsb ishst; isb" ::: "memory");
 }
 
 /** Drop any TLB entry for the page at @p va (all ASIDs, inner shareable). */
-static inline void arch_tlb_flush_page(uintptr_t va)
+static inline void hal_tlb_flush_page(uintptr_t va)
 {
     __asm__ volatile("dsb ishst; tlbi vaae1is, %0; dsb ish; isb" : : "r"((va >> 12) & ((1ULL << 44) - 1))
                      : "memory");
 }
 
-/** Whether the walker may change a valid entry in place (x86) or must first
- *  invalidate it and flush (Arm's break-before-make). */
+/* Changing a valid entry's output address or block size needs
+ * break-before-make (Arm ARM D8.16). */
 #define ARCH_NEEDS_BBM 1
+/* TLBI ...IS reaches every CPU in the inner shareable domain. */
+#define ARCH_TLB_BROADCAST 1
 
 #endif

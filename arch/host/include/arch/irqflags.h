@@ -21,6 +21,5 @@ static inline void hal_irq_enable(void) { host_irq_on = 1; }
 static inline void hal_irq_disable(void) { host_irq_on = 0; }
 static inline int hal_irq_enabled(void) { return host_irq_on; }
 static inline void hal_idle_wait(void) {}
-static inline void hal_cpu_relax(void) {}
 
 #endif

@@ -1,6 +1,6 @@
 /**
  * @file arch/irqflags.h
- * @brief x86_64: the CPU's interrupt flag (RFLAGS.IF) and spin-wait hints.
+ * @brief x86_64: the CPU's interrupt flag (RFLAGS.IF).
  *
  * The definitions behind hal/irq.h (include that, not this); inline
  * because every spinlock uses them.
@@ -41,7 +41,5 @@ static inline void hal_idle_wait(void)
 {
     __asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
 }
-
-static inline void hal_cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 #endif

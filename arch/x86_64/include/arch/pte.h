@@ -1,7 +1,7 @@
 /**
  * @file arch/pte.h
- * @brief x86_64 4-level paging entries for the portable page-table walker in
- *        kernel/mm/pagetable.c.
+ * @brief x86_64 definitions of hal/pte.h (include that, not this): 4-level
+ *        paging entries.
  *
  * Levels are numbered 0 (PML4) to 3 (page table); large pages exist at
  * level 1 (1 GiB) and 2 (2 MiB). Device memory is PCD|PWT, which selects
@@ -21,12 +21,12 @@
 #define X64_PTE_NX (1ULL << 63)
 #define X64_PTE_ADDR 0x000ffffffffff000ULL
 
-static inline uint64_t arch_pte_table(uint64_t pa)
+static inline uint64_t hal_pte_table(uint64_t pa)
 {
     return pa | X64_PTE_P | X64_PTE_W; /* permissions are decided at the leaf */
 }
 
-static inline uint64_t arch_pte_leaf(uint64_t pa, unsigned prot, int level)
+static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 {
     uint64_t e = pa | X64_PTE_P | (level < 3 ? X64_PTE_PS : 0);
     if (prot & MMU_WRITE)
@@ -38,16 +38,16 @@ static inline uint64_t arch_pte_leaf(uint64_t pa, unsigned prot, int level)
     return e;
 }
 
-static inline int arch_pte_valid(uint64_t e) { return (e & X64_PTE_P) != 0; }
+static inline int hal_pte_valid(uint64_t e) { return (e & X64_PTE_P) != 0; }
 
-static inline int arch_pte_is_table(uint64_t e, int level)
+static inline int hal_pte_is_table(uint64_t e, int level)
 {
     return level < 3 && !(e & X64_PTE_PS);
 }
 
-static inline uint64_t arch_pte_addr(uint64_t e) { return e & X64_PTE_ADDR; }
+static inline uint64_t hal_pte_addr(uint64_t e) { return e & X64_PTE_ADDR; }
 
-static inline unsigned arch_pte_prot(uint64_t e)
+static inline unsigned hal_pte_prot(uint64_t e)
 {
     unsigned prot = 0;
     if (e & X64_PTE_W)
@@ -59,13 +59,17 @@ static inline unsigned arch_pte_prot(uint64_t e)
     return prot;
 }
 
-static inline void arch_pte_sync(void) { __asm__ volatile("" ::: "memory"); }
+static inline void hal_pte_sync(void) { __asm__ volatile("" ::: "memory"); }
 
-static inline void arch_tlb_flush_page(uintptr_t va)
+static inline void hal_tlb_flush_page(uintptr_t va)
 {
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+/* A valid entry may be rewritten in place; the old translation is then
+ * flushed (SDM vol. 3A, 4.10.4). */
 #define ARCH_NEEDS_BBM 0
+/* INVLPG acts on the executing CPU only. */
+#define ARCH_TLB_BROADCAST 0
 
 #endif

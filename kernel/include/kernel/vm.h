@@ -1,0 +1,96 @@
+/**
+ * @file kernel/vm.h
+ * @brief Mapping pages: map, unmap, protect and translate in an address
+ *        space, for every architecture.
+ *
+ * The kernel implements these once (kernel/mm/pagetable.c) on top of the
+ * arch's entry encoders (hal/pte.h); the arch only says how an entry looks
+ * and how to flush it. That is why they are vm_, not hal_: a new arch gets
+ * them for free. Attributes are the portable MMU_* flags of hal/mmu.h.
+ *
+ * Every function takes the address space's spinlock with interrupts masked
+ * (except vm_translate(), which reads without it), never sleeps, and may be
+ * called from threads and, except where it allocates table pages, from
+ * interrupt handlers. TLB maintenance is done before each returns; its scope
+ * is hal_tlb_flush_page()'s (every CPU on aarch64, this CPU on x86_64, which
+ * is all there is while the kernel runs on one CPU).
+ */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <hal/mmu.h>
+#include <stdint.h>
+
+/** @brief An address space: one set of translation tables (kernel/pagetable.h). */
+struct vm_aspace;
+
+/**
+ * @brief The kernel's address space (the upper half on both arches).
+ * @return never NULL; its tables exist once hal_mmu_init() succeeded, and
+ *         until then every vm_ call on it fails (-EINVAL / -ENOENT)
+ * @note Any context.
+ */
+struct vm_aspace *vm_kernel_aspace(void);
+
+/**
+ * @brief Map [va, va + size) to [pa, pa + size) with MMU_* attributes @p prot.
+ * @param as the address space
+ * @param va first virtual address, page-aligned, inside @p as
+ * @param pa first physical address, page-aligned
+ * @param size bytes, a nonzero multiple of the page size
+ * @param prot MMU_WRITE, MMU_EXEC, MMU_DEVICE, MMU_LARGE (2 MiB blocks where
+ *        @p va, @p pa and the size left allow)
+ * @retval 0 mapped (made visible to the table walker)
+ * @retval -EINVAL va, pa or size not page-aligned, size 0, the range not in
+ *         @p as, MMU_EXEC with MMU_DEVICE, or @p as has no tables yet
+ * @retval -EEXIST part of the range is already mapped (nothing is changed)
+ * @retval -ENOMEM no page for a table (what was mapped is unmapped again)
+ * @note Thread context (allocates table pages from pmm_alloc()); never sleeps.
+ */
+int vm_map(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot);
+
+/**
+ * @brief Unmap [va, va + size); unmapped pages in the range are skipped. A
+ *        block that is only partly unmapped is split first.
+ * @param as the address space
+ * @param va first virtual address, page-aligned
+ * @param size bytes, a nonzero multiple of the page size
+ * @retval 0 unmapped and flushed from the TLB
+ * @retval -EINVAL misaligned, size 0, outside @p as or no tables yet
+ * @retval -ENOMEM no page to split a block (pages before it are unmapped)
+ * @note Thread context; never sleeps. The physical pages are the caller's
+ *       to free, after this returns.
+ */
+int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size);
+
+/**
+ * @brief Change the attributes of every page in [va, va + size).
+ * @param as the address space
+ * @param va first virtual address, page-aligned
+ * @param size bytes, a nonzero multiple of the page size
+ * @param prot the new MMU_* attributes (MMU_LARGE is ignored)
+ * @retval 0 changed and flushed from the TLB
+ * @retval -EINVAL misaligned, size 0, outside @p as, MMU_EXEC with
+ *         MMU_DEVICE, or no tables yet
+ * @retval -ENOENT a page in the range is not mapped (pages before it are
+ *         already changed)
+ * @retval -ENOMEM no page to split a block
+ * @note Thread context; never sleeps.
+ */
+int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot);
+
+/**
+ * @brief Look up @p va.
+ * @param as the address space
+ * @param va any virtual address
+ * @param pa receives the physical address of @p va (not just its page)
+ * @param prot if not NULL, receives the MMU_* attributes
+ * @retval 0 mapped
+ * @retval -ENOENT not mapped (or outside @p as, or no tables yet)
+ * @note Any context, interrupt handlers included: reads the tables without
+ *       the lock and allocates nothing. A concurrent change of the same
+ *       page may be seen either way.
+ */
+int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
+
+#endif
