@@ -72,7 +72,7 @@ static uint64_t kernel_phys;
 /* Set once hal_mmu_init() has switched to tables from the page allocator. */
 static int kernel_tables;
 
-extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
+#include <kernel/sections.h>
 
 /* Invalidate [p, p + len) by VA, stepping by the smallest D-cache line the
  * CPU reports (CTR_EL0.DminLine, log2 of 4-byte words), not a guessed size. */

@@ -16,7 +16,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/string.h>
 
-extern char __kernel_start[], __kernel_end[];
+#include <kernel/sections.h>
 int a64_semihost(uint64_t op, uint64_t arg);
 int a64_map_ram(const struct boot_info *bi);
 void a64_timer_setup(uint64_t boot_counter);

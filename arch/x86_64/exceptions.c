@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern char __kernel_start[], __text_end[];
+#include <kernel/sections.h>
 
 static const char *const names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",

@@ -31,7 +31,7 @@
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
 extern uint64_t boot_pml4[512], boot_pdpt_k[512];
-extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
+#include <kernel/sections.h>
 
 static table_t kimg_pt, mmio_pd;
 /* Set once hal_mmu_init() has switched to tables from the page allocator. */

@@ -19,7 +19,7 @@
 #include <kernel/printf.h>
 #include <kernel/string.h>
 
-extern char __kernel_start[], __kernel_end[];
+#include <kernel/sections.h>
 void x64_cpu_init(void);
 void x64_mmu_init(void);
 

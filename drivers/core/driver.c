@@ -7,11 +7,10 @@
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
+#include <kernel/sections.h>
 #include <kernel/string.h>
 
 #define MAX_DEVICES 64
-
-extern const struct driver __drivers_start[], __drivers_end[];
 
 static struct device devices[MAX_DEVICES];
 static unsigned ndevices;

@@ -8,10 +8,8 @@
  */
 #include <kernel/kernel.h>
 #include <kernel/printf.h>
+#include <kernel/sections.h>
 #include <stdint.h>
-
-extern const uint64_t __ksyms_start[], __ksyms_end[];
-extern char __text_end[];
 
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 {

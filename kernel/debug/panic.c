@@ -7,8 +7,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
-
-extern char __kernel_start[], __kernel_end[];
+#include <kernel/sections.h>
 
 int ktest_mode;
 

@@ -9,6 +9,7 @@
 #include <kernel/iowindow.h>
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
+#include <kernel/sections.h>
 #include <kernel/string.h>
 #include <kernel/vm.h>
 
@@ -247,8 +248,6 @@ int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *pro
         *prot = hal_pte_prot(*e);
     return 0;
 }
-
-extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
 
 int pt_map_image(struct vm_aspace *as, uint64_t phys)
 {

@@ -26,7 +26,7 @@
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
 
-extern char __kernel_end[]; /* linker.ld: first byte after the image */
+#include <kernel/sections.h>
 
 #define LINE_MAX 128
 #define ARGS_MAX 8

@@ -4,8 +4,7 @@
  */
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
-
-extern const struct ktest __ktests_start[], __ktests_end[];
+#include <kernel/sections.h>
 
 void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *what)
 {

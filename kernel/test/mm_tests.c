@@ -11,6 +11,7 @@
 #include <kernel/ktest.h>
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
+#include <kernel/sections.h>
 #include <kernel/string.h>
 #include <kernel/vm.h>
 #include <kernel/vmalloc.h>
@@ -19,8 +20,6 @@
 #define TEST_VA (ARCH_VMALLOC_BASE + (ARCH_VMALLOC_SIZE / 2))
 #define BLOCK_VA (TEST_VA + (1ULL << 30))
 #define SZ_2M (2ULL << 20)
-
-extern char __kernel_start[], __rodata_start[], __data_start[];
 
 static uint32_t rng = 2463534242u;
 static uint32_t next_rand(void)

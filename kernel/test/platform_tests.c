@@ -10,9 +10,8 @@
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/ktest.h>
+#include <kernel/sections.h>
 #include <kernel/string.h>
-
-extern char __kernel_start[], __kernel_end[];
 
 static volatile uint64_t alias_probe = 0x1234;
 
