@@ -7,6 +7,7 @@
 #include <hal/platform.h>
 #include <stddef.h>
 
+/** @brief What a Multiboot2 loader leaves in EAX at the kernel's entry. */
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 
 /**

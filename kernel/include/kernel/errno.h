@@ -11,67 +11,67 @@
 #define KERNEL_ERRNO_H
 
 #ifndef EPERM
-#define EPERM 1
+#define EPERM 1 /**< operation not permitted (wrong owner or context) */
 #endif
 #ifndef ENOENT
-#define ENOENT 2
+#define ENOENT 2 /**< no such entry, node, table or mapping */
 #endif
 #ifndef ESRCH
-#define ESRCH 3
+#define ESRCH 3 /**< no such thread */
 #endif
 #ifndef EIO
-#define EIO 5
+#define EIO 5 /**< input/output error from a device */
 #endif
 #ifndef E2BIG
-#define E2BIG 7
+#define E2BIG 7 /**< argument list or object too large */
 #endif
 #ifndef ENOEXEC
-#define ENOEXEC 8
+#define ENOEXEC 8 /**< not a valid executable or object format */
 #endif
 #ifndef EAGAIN
-#define EAGAIN 11
+#define EAGAIN 11 /**< try again later */
 #endif
 #ifndef ENOMEM
-#define ENOMEM 12
+#define ENOMEM 12 /**< out of memory */
 #endif
 #ifndef EFAULT
-#define EFAULT 14
+#define EFAULT 14 /**< bad address */
 #endif
 #ifndef EBUSY
-#define EBUSY 16
+#define EBUSY 16 /**< resource in use */
 #endif
 #ifndef EEXIST
-#define EEXIST 17
+#define EEXIST 17 /**< already exists (already mapped, registered) */
 #endif
 #ifndef ENODEV
-#define ENODEV 19
+#define ENODEV 19 /**< no such device, or the hardware is missing */
 #endif
 #ifndef EINVAL
-#define EINVAL 22
+#define EINVAL 22 /**< invalid argument */
 #endif
 #ifndef ENOSPC
-#define ENOSPC 28
+#define ENOSPC 28 /**< no space left in a table or window */
 #endif
 #ifndef ERANGE
-#define ERANGE 34
+#define ERANGE 34 /**< value out of range */
 #endif
 #ifndef EDEADLK
-#define EDEADLK 35
+#define EDEADLK 35 /**< would deadlock (locking or joining oneself) */
 #endif
 #ifndef ENOSYS
-#define ENOSYS 38
+#define ENOSYS 38 /**< not implemented */
 #endif
 #ifndef EOVERFLOW
-#define EOVERFLOW 75
+#define EOVERFLOW 75 /**< value too large for its type */
 #endif
 #ifndef ENOTSUP
-#define ENOTSUP 95
+#define ENOTSUP 95 /**< not supported */
 #endif
 #ifndef ETIMEDOUT
-#define ETIMEDOUT 110
+#define ETIMEDOUT 110 /**< timed out */
 #endif
 #ifndef EALREADY
-#define EALREADY 114
+#define EALREADY 114 /**< already in progress or done */
 #endif
 
 /** @brief Short name of an error code ("EINVAL"); accepts e or -e. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** @brief Number of elements of the array (not pointer) @p a. */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /** @brief The portable core's main; the arch calls it once boot_info is filled. */
@@ -28,6 +29,8 @@ extern int ktest_mode;
 
 /**
  * @brief Print a symbolized frame-pointer backtrace from @p pc and frame pointer @p fp.
+ * @param fp frame pointer of the innermost frame
+ * @param pc where that frame was executing
  * @param lr link register at the fault (aarch64), or 0 where the return address is on the stack.
  */
 void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr);

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KMALLOC_MIN_SHIFT 4
-#define KMALLOC_MAX_SMALL 2048
+#define KMALLOC_MIN_SHIFT 4         /**< smallest size class: 16 bytes */
+#define KMALLOC_MAX_SMALL 2048      /**< largest size class; above it, whole pages */
 #define KMALLOC_CLASSES 8           /**< 16, 32, ..., 2048 */
 #define KMALLOC_MAX_SIZE (1UL << 30) /**< larger requests are refused */
 
@@ -62,7 +62,7 @@ struct kmalloc_class_stats {
 
 /** @brief Heap counters. */
 struct kmalloc_stats {
-    struct kmalloc_class_stats cls[KMALLOC_CLASSES];
+    struct kmalloc_class_stats cls[KMALLOC_CLASSES]; /**< per size class, smallest first */
     uint64_t large_blocks;  /**< live page-backed allocations (buddy blocks and vmalloc) */
     uint64_t large_bytes;   /**< their size in whole pages */
     uint64_t errors;        /**< bad frees and detected corruption */

@@ -8,15 +8,22 @@
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
 
+/** @brief State of the running test, passed to its body as `ctx`. */
 struct ktest_ctx {
-    int failed;
+    int failed; /**< nonzero once an assertion failed */
 };
 
+/** @brief A registered test: what KTEST() places in the .ktests section. */
 struct ktest {
-    const char *name;
-    void (*fn)(struct ktest_ctx *ctx);
+    const char *name;                  /**< the KTEST() name */
+    void (*fn)(struct ktest_ctx *ctx); /**< its body */
 };
 
+/**
+ * @brief Define and register a test: `KTEST(name) { ... KT_ASSERT(...); }`.
+ *        The body sees `ctx`; tests run in thread context, one at a time,
+ *        and must leave no state behind (they may run twice in one boot).
+ */
 #define KTEST(tname)                                                               \
     static void ktest_fn_##tname(struct ktest_ctx *ctx);                           \
     static const struct ktest ktest_desc_##tname                                   \
@@ -26,6 +33,7 @@ struct ktest {
 /** @brief Report a failure at file:line (used by the assertion macros). */
 void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *what);
 
+/** @brief Fail the test and return from its body unless @p cond holds. */
 #define KT_ASSERT(cond)                                                  \
     do {                                                                 \
         if (!(cond)) {                                                   \

@@ -13,15 +13,17 @@
 #include <stdint.h>
 
 struct ktimer;
+/** @brief A timer callback: interrupt context, interrupts masked, must not sleep. */
 typedef void (*ktimer_fn)(struct ktimer *t, void *arg);
 
+/** @brief A one-shot kernel timer; embed it and set it up with ktimer_init(). */
 struct ktimer {
-    struct ktimer *next;
+    struct ktimer *next; /**< next in the deadline-sorted queue */
     uint64_t deadline;   /**< hal_time_ns() value */
     uint64_t seq;        /**< arming order, breaks ties */
-    ktimer_fn fn;
-    void *arg;
-    int armed;
+    ktimer_fn fn;        /**< called once the deadline passed */
+    void *arg;           /**< passed to @p fn */
+    int armed;           /**< queued and not yet fired */
 };
 
 /** @brief Set the callback of @p t (not armed). */

@@ -9,6 +9,7 @@
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
 
+/** @brief How important a log line is. */
 enum log_level {
     LOG_ERR,   /**< something failed; the kernel carries on without it */
     LOG_WARN,  /**< bad or suspicious input that was handled */
@@ -19,8 +20,8 @@ enum log_level {
 /** @brief Print one timestamped log line (a newline is added). ISR-safe, no allocation. */
 void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pr_err(...) klog(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...) klog(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) klog(LOG_INFO, __VA_ARGS__)
+#define pr_err(...) klog(LOG_ERR, __VA_ARGS__)   /**< @brief klog() at LOG_ERR */
+#define pr_warn(...) klog(LOG_WARN, __VA_ARGS__) /**< @brief klog() at LOG_WARN */
+#define pr_info(...) klog(LOG_INFO, __VA_ARGS__) /**< @brief klog() at LOG_INFO */
 
 #endif

@@ -16,17 +16,19 @@
 
 /** @brief What a runqueue links: embedded in struct thread. */
 struct sched_entity {
-    struct list_node node;
-    int prio;
-    int queued;
+    struct list_node node; /**< link in queue[prio] */
+    int prio;              /**< 0 .. SCHED_PRIOS - 1 */
+    int queued;            /**< on a runqueue now */
 };
 
+/** @brief Ready entities, one FIFO per priority. */
 struct runqueue {
     uint32_t bitmap; /**< bit p: queue[p] not empty */
     unsigned nr;     /**< entities queued */
-    struct list_node queue[SCHED_PRIOS];
+    struct list_node queue[SCHED_PRIOS]; /**< one FIFO per priority */
 };
 
+/** @brief Make @p rq empty. */
 void rq_init(struct runqueue *rq);
 /** @brief Append @p se behind its equals (round-robin inside a priority). */
 void rq_push(struct runqueue *rq, struct sched_entity *se);

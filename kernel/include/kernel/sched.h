@@ -25,16 +25,17 @@
 #include <kernel/wait.h>
 #include <stdint.h>
 
-#define PRIO_IDLE 0
-#define PRIO_MIN 1
-#define PRIO_DEFAULT 16
-#define PRIO_MAX 31
-#define THREAD_NAME_MAX 16
+#define PRIO_IDLE 0        /**< the idle thread's priority; no other thread has it */
+#define PRIO_MIN 1         /**< least urgent priority a thread may be created with */
+#define PRIO_DEFAULT 16    /**< priority of ordinary threads (the shell's) */
+#define PRIO_MAX 31        /**< most urgent priority */
+#define THREAD_NAME_MAX 16 /**< bytes of a thread's name, NUL included */
 #define SCHED_SLICE_NS 10000000ull /**< 10 ms */
 
 /** thread_create() flags */
 #define THREAD_DETACHED 1u /**< nobody joins it: reclaimed when it exits */
 
+/** @brief Where a thread is in its life. */
 enum thread_state {
     THREAD_READY,    /**< in a ready queue */
     THREAD_RUNNING,  /**< on a CPU */
@@ -43,21 +44,23 @@ enum thread_state {
     THREAD_DEAD,     /**< exited, waiting to be joined or reclaimed */
 };
 
+/** @brief A thread's function: its return value is the thread's result. */
 typedef int (*thread_fn)(void *arg);
 
+/** @brief A kernel thread (fields are the scheduler's; read them under its lock). */
 struct thread {
     void *sp;                    /**< saved stack pointer while switched out */
     struct sched_entity se;      /**< ready-queue link and priority */
-    int id;
-    char name[THREAD_NAME_MAX];
-    volatile enum thread_state state;
+    int id;                      /**< unique, > 0, never reused while the thread exists */
+    char name[THREAD_NAME_MAX];  /**< for `threads` and messages */
+    volatile enum thread_state state; /**< where it is in its life */
     volatile int on_cpu;         /**< still executing (its stack in use) */
     volatile int exited;         /**< thread_exit() has begun */
-    unsigned flags;
+    unsigned flags;              /**< THREAD_DETACHED or 0 */
     void *stack;                 /**< kstack_alloc() base; NULL for the boot thread */
-    thread_fn fn;
-    void *arg;
-    int result;
+    thread_fn fn;                /**< what it runs */
+    void *arg;                   /**< @p fn's argument */
+    int result;                  /**< @p fn's return value or thread_exit()'s argument */
     struct sched_cpu *cpu;       /**< whose ready queue it belongs to */
     struct thread *joiner;       /**< who is in thread_join() on us */
     struct waitqueue exit_wq;    /**< the joiner waits here */
@@ -72,14 +75,14 @@ struct thread {
 /** @brief One CPU's scheduler state. */
 struct sched_cpu {
     struct spinlock lock;        /**< guards rq, thread states, current */
-    struct runqueue rq;
-    struct thread *current;
-    struct thread *idle;
+    struct runqueue rq;          /**< ready threads, highest priority first */
+    struct thread *current;      /**< the thread on this CPU */
+    struct thread *idle;         /**< runs when rq is empty */
     struct thread *prev;         /**< set across a switch for finish_switch */
     struct ktimer slice;         /**< end of the current time slice */
-    volatile int need_resched;
-    uint64_t switches;
-    struct list_node zombies;
+    volatile int need_resched;   /**< a handler made a more urgent thread ready */
+    uint64_t switches;           /**< context switches so far */
+    struct list_node zombies;    /**< dead detached threads to reclaim */
 };
 
 /**
@@ -100,6 +103,9 @@ __attribute__((noreturn)) void sched_idle_loop(void);
 /**
  * @brief Start a thread running @p fn(@p arg) at priority @p prio.
  * @param name shown by `threads` (truncated to 15 characters); NULL: "thread"
+ * @param fn what the thread runs; returning from it ends the thread
+ * @param arg passed to @p fn
+ * @param prio PRIO_MIN .. PRIO_MAX
  * @param flags 0 or THREAD_DETACHED
  * @return its id (> 0), or -EINVAL (fn NULL, priority outside PRIO_MIN..PRIO_MAX,
  *         unknown flags), -ENOMEM
@@ -111,6 +117,7 @@ __attribute__((noreturn)) void thread_exit(int result);
 
 /**
  * @brief Wait for thread @p id to exit and reclaim it.
+ * @param id what thread_create() returned
  * @param result receives the thread's result (may be NULL)
  * @return 0, -ESRCH (no such thread: never existed or already joined),
  *         -EINVAL (detached), -EDEADLK (joining oneself), -EBUSY (another
@@ -123,6 +130,7 @@ void thread_yield(void);
 
 /** @brief Sleep at least @p ns nanoseconds (0 just yields). */
 void thread_sleep_ns(uint64_t ns);
+/** @brief Sleep at least @p ms milliseconds (0 just yields). */
 static inline void thread_sleep_ms(uint64_t ms) { thread_sleep_ns(ms * 1000000ull); }
 
 /** @brief The running thread (NULL before sched_init). */
@@ -158,12 +166,12 @@ void sched_preempt_check(void);
 
 /** @brief A snapshot of one thread for `threads`. */
 struct thread_info {
-    int id;
-    char name[THREAD_NAME_MAX];
-    enum thread_state state;
-    int prio;
-    uint64_t cpu_ns;
-    uint64_t switches;
+    int id;                     /**< thread id */
+    char name[THREAD_NAME_MAX]; /**< its name */
+    enum thread_state state;    /**< its state at the snapshot */
+    int prio;                   /**< its priority */
+    uint64_t cpu_ns;            /**< time it has run, ns */
+    uint64_t switches;          /**< times it was switched in */
 };
 
 /** @brief Fill up to @p max entries; returns the number of threads. */

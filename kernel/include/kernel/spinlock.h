@@ -24,14 +24,17 @@
 #include <hal/irq.h>
 #include <stdint.h>
 
+/** @brief A lock that spins; held with interrupts masked when ISRs share it. */
 struct spinlock {
-    volatile uint32_t locked;
+    volatile uint32_t locked; /**< 1 while held */
     const char *name;     /**< for the deadlock report */
     uintptr_t holder;     /**< return address of the last taker */
 };
 
+/** @brief Static initialiser for an unlocked spinlock named @p n. */
 #define SPINLOCK_INIT(n) {0, (n), 0}
 
+/** @brief Make @p l an unlocked spinlock named @p name. */
 static inline void spin_init(struct spinlock *l, const char *name)
 {
     l->locked = 0;
@@ -45,7 +48,7 @@ void spin_lock_slow(struct spinlock *l, uintptr_t caller);
 /** @brief Nonzero once more than one CPU runs: locks use atomics then. */
 extern int spin_smp;
 
-/* Take the lock word: 0 if it was free. */
+/** @brief Take the lock word (a helper of spin_lock()): 0 if it was free. */
 __attribute__((always_inline)) static inline uint32_t spin_take(struct spinlock *l)
 {
     if (__builtin_expect(spin_smp, 0))

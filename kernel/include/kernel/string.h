@@ -17,6 +17,8 @@
 #ifdef KSTRING_PREFIX
 #define KSTR(name) k_##name
 #else
+/** @brief The name a string function has: `name`, or `k_name` in host tests
+ *  (KSTRING_PREFIX) so the C library's stays usable beside it. */
 #define KSTR(name) name
 #endif
 

@@ -16,7 +16,7 @@
 /** Kernel stack size: 16 KiB, and every stack starts 32 KiB-aligned so an
  *  overflow flips bit KSTACK_SHIFT of SP (the aarch64 vector entry checks it). */
 #define KSTACK_SHIFT 14
-#define KSTACK_SIZE (1UL << KSTACK_SHIFT)
+#define KSTACK_SIZE (1UL << KSTACK_SHIFT) /**< bytes of a kernel stack (16 KiB) */
 
 /** @brief Counters for `mem`. */
 struct vmalloc_stats {
@@ -50,7 +50,9 @@ void *kstack_alloc(void);
 
 /**
  * @brief If @p addr lies in the guard region of a live area, describe it.
- * @param base, size set to the area's mapped range
+ * @param addr the address to look up (a fault address)
+ * @param base set to the start of the area's mapped range
+ * @param size set to the size of the area's mapped range
  * @return 1 for a stack's guard, 2 for another area's guard, 0 if @p addr is no guard
  */
 int vmalloc_guard_of(uintptr_t addr, uintptr_t *base, size_t *size);

@@ -23,20 +23,23 @@
 
 struct thread;
 
+/** @brief Threads waiting for something, woken in FIFO order. */
 struct waitqueue {
-    struct spinlock lock;
-    struct list_node waiters;
+    struct spinlock lock;     /**< guards waiters */
+    struct list_node waiters; /**< struct waiter entries, oldest first */
 };
 
 /** @brief A waiting thread's entry; lives on its stack while it waits. */
 struct waiter {
-    struct list_node node;
-    struct thread *t;
-    volatile int woken;
+    struct list_node node; /**< link in the queue's waiters */
+    struct thread *t;      /**< the waiting thread */
+    volatile int woken;    /**< set by the waker before it makes @p t ready */
 };
 
+/** @brief Static initialiser for the wait queue @p wq, named @p n. */
 #define WAITQUEUE_INIT(wq, n) {SPINLOCK_INIT(n), LIST_INIT((wq).waiters)}
 
+/** @brief Initialise an empty wait queue; @p name is for lock debugging. */
 void wq_init(struct waitqueue *wq, const char *name);
 
 /** @brief Enqueue the current thread; the caller holds wq->lock. */
@@ -50,18 +53,21 @@ void wq_block(struct waiter *w);
 struct thread *wq_wake_one_locked(struct waitqueue *wq);
 /** @brief Wake every waiter (caller holds wq->lock); returns how many. */
 unsigned wq_wake_all_locked(struct waitqueue *wq);
-/** @brief Locking versions. Interrupt handlers may call these. */
+/** @brief Wake the first waiter, taking wq->lock; returns 1 or 0. Interrupt handlers may call it. */
 unsigned wq_wake_one(struct waitqueue *wq);
+/** @brief Wake every waiter, taking wq->lock; returns how many. Interrupt handlers may call it. */
 unsigned wq_wake_all(struct waitqueue *wq);
 
 /* ---- mutex: sleeping, owned, not recursive ---- */
 
+/** @brief A sleeping lock with an owner; not recursive, threads only. */
 struct mutex {
-    struct waitqueue wq;
-    struct thread *volatile owner;
+    struct waitqueue wq;          /**< threads waiting for it */
+    struct thread *volatile owner; /**< the holder, NULL when free */
     uint64_t contended;           /**< lock calls that had to wait */
 };
 
+/** @brief Initialise an unlocked mutex; @p name is for messages. */
 void mutex_init(struct mutex *m, const char *name);
 /** @return 0, -EDEADLK (already owned by the caller), -EPERM (from an interrupt handler) */
 int mutex_lock(struct mutex *m);
@@ -72,11 +78,13 @@ int mutex_unlock(struct mutex *m);
 
 /* ---- counting semaphore ---- */
 
+/** @brief A counting semaphore; units are handed to waiters in FIFO order. */
 struct semaphore {
-    struct waitqueue wq;
-    volatile long count;
+    struct waitqueue wq;  /**< threads waiting for a unit */
+    volatile long count;  /**< units available */
 };
 
+/** @brief Initialise with @p count units; @p name is for messages. */
 void sem_init(struct semaphore *s, long count, const char *name);
 /** @brief Take a unit, sleeping until there is one; -EPERM from an interrupt handler. */
 int sem_down(struct semaphore *s);
@@ -87,17 +95,21 @@ void sem_up(struct semaphore *s);
 
 /* ---- condition variable (used with a mutex) ---- */
 
+/** @brief A condition variable, used with a mutex. */
 struct condvar {
-    struct waitqueue wq;
+    struct waitqueue wq; /**< threads in cond_wait() */
 };
 
+/** @brief Initialise with no waiters; @p name is for messages. */
 void cond_init(struct condvar *c, const char *name);
 /**
  * @brief Release @p m, wait for a signal, take @p m again.
  * @return 0, or -EPERM if the caller does not own @p m (nothing waited)
  */
 int cond_wait(struct condvar *c, struct mutex *m);
+/** @brief Wake the oldest thread in cond_wait() on @p c, if any. */
 void cond_signal(struct condvar *c);
+/** @brief Wake every thread in cond_wait() on @p c. */
 void cond_broadcast(struct condvar *c);
 
 #endif
