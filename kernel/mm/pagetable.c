@@ -149,9 +149,57 @@ static void rewrite(uint64_t *e, uint64_t val, uintptr_t va)
     hal_tlb_flush_page(va);
 }
 
+/* If the table that the level-l entry *e (covering va) points to has no
+ * valid entry left, unhook and free it. The walker's cached copy of *e is
+ * dropped by the same per-VA flush as a leaf (a TLBI by VA and INVLPG both
+ * invalidate the table entries used for that VA). Lock-free readers
+ * (vm_translate) run on this CPU only with the lock's interrupts masked, so
+ * none can be inside the table; with several CPUs this needs a grace period. */
+static void free_if_empty(uint64_t *e, uintptr_t va)
+{
+    uint64_t pa = hal_pte_addr(*e), *t = table(pa);
+    for (unsigned i = 0; i < 512; i++)
+        if (hal_pte_valid(t[i]))
+            return;
+    *e = 0;
+    hal_pte_sync();
+    hal_tlb_flush_page(va);
+    pmm_free(pa, 0);
+    table_pages--;
+}
+
+/*
+ * After an unmap of [start, end): free the tables it emptied, 2 MiB ones
+ * (level-3 tables) first, then 1 GiB ones, so the range is as if never
+ * mapped. Otherwise each vmalloc area would leave its tables behind, and a
+ * later MMU_LARGE mapping there would get pages instead of a block.
+ * Unmapped subtrees are skipped whole.
+ */
+static void prune_tables(struct vm_aspace *as, uintptr_t start, uintptr_t end)
+{
+    for (int target = LEVELS - 2; target >= 1; target--) {
+        uintptr_t va = start;
+        if (va & (SPAN(target) - 1)) {
+            va = (va | (SPAN(target) - 1)) + 1; /* round up */
+            if (va == 0)
+                continue;                       /* no whole span left below the top */
+        }
+        while (va < end && end - va >= SPAN(target)) {
+            int l;
+            uint64_t *e = walk(as, va, target, 0, &l);
+            if (l == target && hal_pte_valid(*e) && hal_pte_is_table(*e, l))
+                free_if_empty(e, va);
+            uintptr_t next = (va & ~(SPAN(l) - 1)) + SPAN(l);
+            if (next <= va)
+                break; /* wrapped past the top */
+            va = next;
+        }
+    }
+}
+
 static int unmap_locked(struct vm_aspace *as, uintptr_t va, uint64_t size)
 {
-    uintptr_t end = va + size;
+    uintptr_t start = va, end = va + size;
     while ((va = next_mapped(as, va, end)) < end) {
         uint64_t *e;
         int l, err = covered_leaf(as, va, end, &e, &l);
@@ -160,6 +208,7 @@ static int unmap_locked(struct vm_aspace *as, uintptr_t va, uint64_t size)
         rewrite(e, 0, va);
         va += SPAN(l);
     }
+    prune_tables(as, start, end);
     return 0;
 }
 

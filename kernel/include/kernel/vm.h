@@ -51,7 +51,9 @@ int vm_map(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsig
 
 /**
  * @brief Unmap [va, va + size); unmapped pages in the range are skipped. A
- *        block that is only partly unmapped is split first.
+ *        block that is only partly unmapped is split first; table pages the
+ *        unmap leaves empty (2 MiB and 1 GiB spans wholly inside the range)
+ *        are freed, so the range is as if it had never been mapped.
  * @param as the address space
  * @param va first virtual address, page-aligned
  * @param size bytes, a nonzero multiple of the page size
