@@ -333,6 +333,7 @@ enum le_result le_feed(struct lineedit *le, int c)
         return end_line(le);
     }
     if (c == CTRL('C')) {
+        move_to(le, le->len); /* keep the dropped line readable */
         emit_str(le, "^C\n");
         le->len = le->pos = 0;
         le->cfg.buf[0] = 0;
