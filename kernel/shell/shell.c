@@ -24,7 +24,10 @@
 
 #define LINE_MAX 4096  /* characters in a line, NUL not counted */
 #define ARGS_MAX 32
-#define HIST_LINES 16  /* the history keeps at least this many lines of any length */
+/* The history arena: a power of two, so the heap's buddy block has no slack.
+ * It keeps LE_HIST_MAX lines, or at least 31 of the longest kind. */
+#define HIST_BYTES (128u << 10)
+_Static_assert(HIST_BYTES >= 16 * (LINE_MAX + 1), "history must keep 16 lines of any length");
 
 /* linker.ld: the SHELL_COMMAND() descriptors. */
 extern const struct shell_command __shell_cmds_start[], __shell_cmds_end[];
@@ -111,24 +114,25 @@ static int split_words(char *s, char **argv, int max)
     return argc;
 }
 
-static void run_line(char *s)
+int shell_exec(char *s)
 {
     char *argv[ARGS_MAX + 1];
     int argc = split_words(s, argv, ARGS_MAX);
     if (argc < 0) {
         kprintf("shell: more than %d arguments\n", ARGS_MAX);
-        return;
+        return argc;
     }
     if (argc == 0)
-        return;
+        return 0;
     const struct shell_command *c = shell_find(argv[0]);
     if (!c) {
         kprintf("%s: unknown command (try 'help')\n", argv[0]);
-        return;
+        return -ENOENT;
     }
     int err = c->fn(argc, argv);
     if (err)
         kprintf("%s: %s\n", argv[0], errno_name(err));
+    return err;
 }
 
 /* Echo goes through kprintf, which keeps it whole against other threads'
@@ -139,10 +143,19 @@ static void echo(void *ctx, const char *s, size_t n)
     kprintf("%.*s", (int)n, s);
 }
 
+/* The words are the commands' own name pointers, so @p prev leads back to
+ * its command even if two commands were (wrongly) given one name. */
 static const char *next_name(void *ctx, const char *prev)
 {
     (void)ctx;
-    const struct shell_command *c = shell_next(prev ? shell_find(prev) : NULL);
+    const struct shell_command *c = NULL;
+    if (prev) {
+        for (c = __shell_cmds_start; c < __shell_cmds_end && c->name != prev; c++)
+            ;
+        if (c == __shell_cmds_end)
+            return NULL;
+    }
+    c = shell_next(c);
     return c ? c->name : NULL;
 }
 
@@ -156,13 +169,12 @@ void shell_run(void)
 {
     kprintf("bench: boot_to_shell_us %lu us\n", (unsigned long)uptime_us());
     kprintf("Type 'help' for commands.\n");
-    const size_t hist_size = HIST_LINES * (LINE_MAX + 1);
-    char *hist = kmalloc(hist_size);
+    char *hist = kmalloc(HIST_BYTES);
     if (!hist)
         kprintf("shell: no memory for a command history; running without one\n");
     struct lineedit le;
     le_init(&le, &(struct le_config){.buf = line, .draft = draft, .size = sizeof line,
-                                     .hist = hist, .hist_size = hist ? hist_size : 0,
+                                     .hist = hist, .hist_size = hist ? HIST_BYTES : 0,
                                      .prompt = "kernel> ", .emit = echo, .next_word = next_name});
     for (;;) {
         le_start(&le);
@@ -173,6 +185,6 @@ void shell_run(void)
         if (r == LE_TOOLONG)
             kprintf("shell: line longer than %d characters ignored\n", LINE_MAX);
         else if (r == LE_LINE)
-            run_line(line);
+            shell_exec(line);
     }
 }

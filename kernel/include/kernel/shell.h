@@ -37,10 +37,15 @@ struct shell_command {
 };
 
 /**
- * @brief Register @p fn as the shell command @p name (a string literal).
+ * @brief Register @p fn as the shell command @p name.
+ * @param name    what is typed (a string literal; one word, unique)
+ * @param usage   the synopsis: "sleep <ms>"
+ * @param summary one line for `help`
+ * @param fn      int fn(int argc, char **argv); also names the descriptor,
+ *                so each function registers one command
  *
- * Use once per command at file scope; @p fn must be a function name (it
- * also names the descriptor, so each function registers one command).
+ * Use once per command at file scope. Nothing else is needed: the shell
+ * finds the descriptor in the .shell_cmds linker section.
  */
 #define SHELL_COMMAND(name, usage, summary, fn)                                              \
     static const struct shell_command shell_cmd_desc_##fn                                   \
@@ -62,7 +67,24 @@ const struct shell_command *shell_find(const char *name);
  */
 const struct shell_command *shell_next(const struct shell_command *prev);
 
-/** @brief Read and run command lines forever on the calling thread. */
+/**
+ * @brief Run one command line: split @p line at spaces (in place), find the
+ *        command and call it; print what went wrong, as the prompt does.
+ * @param line a writable NUL-terminated line; its words are argv
+ * @retval 0 an empty line, or the command succeeded
+ * @retval -ENOENT no such command
+ * @retval -E2BIG more words than the shell passes (32)
+ * @return otherwise the command's own -E... code
+ * @note Thread context: commands may sleep. Keeps no state of its own (a
+ *       command run by it may itself call it, as `ktest` does).
+ */
+int shell_exec(char *line);
+
+/**
+ * @brief Read and run command lines forever on the calling thread.
+ * @note Thread context; sleeps waiting for input. Uses static line buffers,
+ *       so only one thread may run it.
+ */
 __attribute__((noreturn)) void shell_run(void);
 
 /** @brief thread_create() entry running shell_run(). */
