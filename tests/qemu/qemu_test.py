@@ -8,7 +8,7 @@ serial output and QEMU's exit status.
 
 Each --send is typed after the next shell prompt ("> " at line start),
 followed by Enter (CR). --type is the same without the Enter, and with
-Python escapes decoded, so tests can press keys: --type '\x1b[A\r' is Up,
+Python escapes decoded, so tests can press keys: --type '\\x1b[A\\r' is Up,
 Enter. Sends and types go out in the order given, one per prompt.
 --monotonic REGEX: the integer its first group captures must never
 decrease from one match to the next, and it must match at least twice.
