@@ -172,6 +172,8 @@ static void its_invalidate_all(void)
         if (!err)
             err = its_sync(its);
         spin_unlock_irqrestore(&its->cmd_lock, f);
+        if (err) /* already reported by its_wait(); say what it cost */
+            pr_err("its: an LPI's enable bit may not take effect (%s)", errno_name(err));
     }
 }
 
