@@ -209,6 +209,12 @@ static int set_masked(unsigned irq, int masked)
 int irq_mask(unsigned irq) { return set_masked(irq, 1); }
 int irq_unmask(unsigned irq) { return set_masked(irq, 0); }
 
+int irq_has_handler(unsigned irq)
+{
+    const struct irq_desc *d = irq < IRQ_NR_MAX ? desc_peek(irq) : NULL;
+    return d && d->fn;
+}
+
 int irq_routed(unsigned irq)
 {
     if (irq >= IRQ_NR_MAX)

@@ -113,6 +113,9 @@ int irq_mask(unsigned irq);
 /** @brief Resume delivery of @p irq. @retval 0 @retval -EINVAL @retval -ENODEV no controller. @note Any context. */
 int irq_unmask(unsigned irq);
 
+/** @brief 1 if @p irq has a handler registered. @note Any context. */
+int irq_has_handler(unsigned irq);
+
 /** @brief 1 if @p irq has a handler, a controller, and is not masked. @note Any context. */
 int irq_routed(unsigned irq);
 

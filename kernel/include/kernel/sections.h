@@ -12,14 +12,16 @@
  * each part with its own rights (W^X), so the boundaries are page-aligned.
  *
  * Registration sections hold arrays that macros fill at link time: KTEST()
- * (kernel/ktest.h) and DRIVER() (kernel/driver.h); their bounds are typed
- * so that iterating is plain pointer arithmetic.
+ * (kernel/ktest.h), DRIVER() (kernel/driver.h) and SHELL_COMMAND()
+ * (kernel/shell.h); their bounds are typed so that iterating is plain
+ * pointer arithmetic.
  */
 #ifndef KERNEL_SECTIONS_H
 #define KERNEL_SECTIONS_H
 
 #include <kernel/driver.h>
 #include <kernel/ktest.h>
+#include <kernel/shell.h>
 #include <stdint.h>
 
 /** @name The image
@@ -48,6 +50,8 @@ extern const struct ktest __ktests_start[];   /**< the KTEST() descriptors */
 extern const struct ktest __ktests_end[];     /**< one past the last KTEST() */
 extern const struct driver __drivers_start[]; /**< the DRIVER() descriptors */
 extern const struct driver __drivers_end[];   /**< one past the last DRIVER() */
+extern const struct shell_command __shell_cmds_start[]; /**< the SHELL_COMMAND() descriptors */
+extern const struct shell_command __shell_cmds_end[];   /**< one past the last SHELL_COMMAND() */
 /** @} */
 
 #endif
