@@ -169,22 +169,18 @@ static void free_if_empty(uint64_t *e, uintptr_t va)
 }
 
 /*
- * After an unmap of [start, end): free the tables it emptied, 2 MiB ones
- * (level-3 tables) first, then 1 GiB ones, so the range is as if never
- * mapped. Otherwise each vmalloc area would leave its tables behind, and a
- * later MMU_LARGE mapping there would get pages instead of a block.
- * Unmapped subtrees are skipped whole.
+ * After an unmap of [start, end): free the tables under it that are now
+ * empty, level-3 tables (2 MiB spans) first, then level-2 ones (1 GiB), so
+ * the range is as if never mapped. Otherwise each vmalloc area would leave
+ * its tables behind, and a later MMU_LARGE mapping there would get pages
+ * instead of a block. A table still holding a valid entry stays; unmapped
+ * subtrees are skipped whole. Level-1 tables (512 GiB each) are kept.
  */
 static void prune_tables(struct vm_aspace *as, uintptr_t start, uintptr_t end)
 {
     for (int target = LEVELS - 2; target >= 1; target--) {
-        uintptr_t va = start;
-        if (va & (SPAN(target) - 1)) {
-            va = (va | (SPAN(target) - 1)) + 1; /* round up */
-            if (va == 0)
-                continue;                       /* no whole span left below the top */
-        }
-        while (va < end && end - va >= SPAN(target)) {
+        uintptr_t va = start & ~(SPAN(target) - 1);
+        while (va < end) {
             int l;
             uint64_t *e = walk(as, va, target, 0, &l);
             if (l == target && hal_pte_valid(*e) && hal_pte_is_table(*e, l))
@@ -237,8 +233,10 @@ static int map_locked(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t 
         if (e && target == 2 && hal_pte_valid(*e)) /* a table left by an earlier unmap */
             e = walk(as, va, target = LEVELS - 1, 1, &l);
         if (!e) {
-            if (va > start)
-                unmap_locked(as, start, va - start);
+            /* The whole range was unmapped before (checked above), so
+             * unmapping all of it takes back exactly what this call mapped,
+             * and the tables it allocated. */
+            unmap_locked(as, start, end - start);
             return -ENOMEM;
         }
         *e = hal_pte_leaf(pa, prot & ~MMU_LARGE, target);

@@ -44,16 +44,17 @@ struct vm_aspace *vm_kernel_aspace(void);
  * @retval -EINVAL va, pa or size not page-aligned, size 0, the range not in
  *         @p as, MMU_EXEC with MMU_DEVICE, or @p as has no tables yet
  * @retval -EEXIST part of the range is already mapped (nothing is changed)
- * @retval -ENOMEM no page for a table (what was mapped is unmapped again)
+ * @retval -ENOMEM no page for a table (what was mapped is unmapped again,
+ *         and the tables allocated for it are freed)
  * @note Thread context (allocates table pages from pmm_alloc()); never sleeps.
  */
 int vm_map(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsigned prot);
 
 /**
  * @brief Unmap [va, va + size); unmapped pages in the range are skipped. A
- *        block that is only partly unmapped is split first; table pages the
- *        unmap leaves empty (2 MiB and 1 GiB spans wholly inside the range)
- *        are freed, so the range is as if it had never been mapped.
+ *        block that is only partly unmapped is split first; the level-3
+ *        and level-2 table pages under the range that the unmap leaves
+ *        empty are freed, so the range is as if it had never been mapped.
  * @param as the address space
  * @param va first virtual address, page-aligned
  * @param size bytes, a nonzero multiple of the page size
