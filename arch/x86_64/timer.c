@@ -1,13 +1,14 @@
 /**
  * @file timer.c
- * @brief x86_64 time: the TSC for hal_time_ns(), the local APIC timer for
- *        the one deadline hal_timer_arm() keeps (see hal/timer.h).
+ * @brief x86_64 time: the TSC for hal_time_ns(), and the one deadline
+ *        hal_timer_arm() keeps (see hal/timer.h) on the timer device the
+ *        local APIC driver offers.
  *
  * The TSC's rate is not architecturally known, so it is measured once at
  * boot against a clock whose rate is: the HPET when ACPI describes one
  * (period in femtoseconds in its capabilities register), else PIT channel
- * 2 (1.193182 MHz). The local APIC timer's rate is not known either; it is
- * counted over the same window, so calibrating both costs one window.
+ * 2 (1.193182 MHz). The local APIC timer's rate is not known either; its
+ * driver measures it against the calibrated TSC (drivers/irqchip/lapic_timer.c).
  *
  * Conversions are a multiply and a shift on a 128-bit product with the
  * multiplier as large as fits in 64 bits: no division on the hot path, no
@@ -15,22 +16,25 @@
  * years of uptime.
  *
  * The deadline: TSC-deadline mode (SDM vol. 3A, 11.5.4.1) where CPUID says
- * so: the deadline is a TSC value, exact and without range limits. Else
- * one-shot mode: a 32-bit count of the timer's ticks from now, clamped to
- * what the register holds; a clamped deadline fires early and the ktimer
- * layer, which re-arms on every interrupt, programs the rest.
+ * so: the deadline is a TSC value written to an MSR, exact and without range
+ * limits; the device only switches its LVT to that mode. Else the device's
+ * one-shot mode. The device registers itself (x64_timer_set_device()), so
+ * this file names no interrupt controller and shares no register pointer.
  */
-#include <arch/acpi.h>
-#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/io.h>
 #include <hal/cpu.h>
-#include <kernel/irq.h>
+#include <hal/mmio.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/log.h>
+#include <kernel/printf.h>
+
+#include "../../drivers/acpi/acpi.h"
+#include "../../drivers/irqchip/lapic.h"
 
 #define NS_PER_S 1000000000ULL
 #define FS_PER_S 1000000000000000ULL
@@ -55,13 +59,13 @@ struct scale {
     unsigned shift;
 };
 
-static uint64_t tsc_hz, tsc0, lapic_hz;
-static struct scale tsc_to_ns, ns_to_tsc, ns_to_lapic;
+static uint64_t tsc_hz, tsc0;
+static struct scale tsc_to_ns, ns_to_tsc;
 static enum timer_mode mode;
-static uint32_t lapic_div_code;
+static const struct x64_timer_device *device;
 static const char *calibrated_by;
+static char timer_name[32]; /* "lapic one-shot" */
 static uint64_t window_us;
-uint32_t x64_timer_max_count = 0xffffffffu;
 
 /* (hi:lo) / d with the x86 DIVQ; the caller guarantees hi < d (the
  * quotient fits in 64 bits, else #DE). Boot-time only. */
@@ -97,8 +101,6 @@ static inline uint64_t apply(struct scale sc, uint64_t x)
 
 uint64_t hal_counter_freq(void) { return tsc_hz; }
 
-uint64_t x64_lapic_timer_hz(void) { return lapic_hz; }
-
 uint64_t hal_time_ns(void) { return apply(tsc_to_ns, rdtsc_ordered() - tsc0); }
 
 /* ---- calibration ---- */
@@ -112,10 +114,10 @@ struct refclock {
     uint64_t num, den;
 };
 
-/* The reference and the local APIC timer (counting down) at one TSC time. */
+/* The reference at one TSC time. */
 struct sample {
     uint64_t tsc;
-    uint32_t ref, lapic;
+    uint32_t ref;
 };
 
 /*
@@ -131,18 +133,17 @@ static void take(const struct refclock *ref, struct sample *s)
     for (int i = 0; i < 8; i++) {
         uint64_t t0 = rdtsc_ordered();
         uint32_t h = ref->read();
-        uint32_t l = x64_lapic_regs ? lapic_read(LAPIC_TIMER_CUR) : 0;
         uint64_t t1 = rdtsc_ordered();
         if (t1 - t0 < best) {
             best = t1 - t0;
-            *s = (struct sample){t0 + best / 2, h, l};
+            *s = (struct sample){t0 + best / 2, h};
         }
     }
 }
 
 static volatile uint32_t *hpet_counter;
 
-static uint32_t hpet_read(void) { return *hpet_counter; }
+static uint32_t hpet_read(void) { return mmio_read32(hpet_counter); }
 
 /* Channel 2 latched: the count goes down, so negate it. */
 static uint32_t pit_read(void)
@@ -152,7 +153,7 @@ static uint32_t pit_read(void)
     return (uint32_t)-(lo | hi << 8);
 }
 
-/* Count TSC (and local APIC timer) ticks while @p ref advances @p ticks. */
+/* Count TSC ticks while @p ref advances @p ticks. */
 static int measure(const struct refclock *ref, uint32_t ticks, struct sample *a, struct sample *b)
 {
     take(ref, a);
@@ -177,12 +178,12 @@ static int calibrate_hpet(struct sample *a, struct sample *b)
     volatile uint8_t *hpet = hal_ioremap(phys, 0x400);
     if (!hpet)
         return -ENOMEM;
-    uint32_t period = (uint32_t)(*(volatile uint64_t *)(hpet + HPET_CAP) >> 32);
+    uint32_t period = (uint32_t)(mmio_read64(hpet + HPET_CAP) >> 32);
     if (period == 0 || period > HPET_MAX_PERIOD) {
         pr_warn("timer: HPET period %u fs is out of range; using the PIT", period);
         return -EINVAL;
     }
-    *(volatile uint64_t *)(hpet + HPET_CONFIG) |= 1;
+    mmio_write64(hpet + HPET_CONFIG, mmio_read64(hpet + HPET_CONFIG) | 1);
     hpet_counter = (volatile uint32_t *)(hpet + HPET_COUNTER);
     const struct refclock ref = {"HPET", hpet_read, 0xffffffffu, FS_PER_S, period};
     return measure(&ref, (uint32_t)((uint64_t)HPET_WINDOW_NS * 1000000 / period), a, b);
@@ -200,18 +201,9 @@ static int calibrate_pit(struct sample *a, struct sample *b)
     return measure(&ref, PIT_WINDOW_TICKS, a, b);
 }
 
-/* Divide configuration register encodings for /1, /2, ... /128 (SDM 11.5.4). */
-static const uint8_t div_codes[8] = {0xb, 0x0, 0x1, 0x2, 0x3, 0x8, 0x9, 0xa};
-
 void x64_time_init(void)
 {
     tsc0 = platform_boot_info()->boot_counter;
-    if (x64_lapic_regs) {
-        lapic_write(LAPIC_TIMER_DIV, div_codes[0]);
-        lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_TIMER_ONESHOT |
-                                         (X64_IRQ_LAPIC_TIMER + X64_IRQ_VECTOR_BASE));
-        lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
-    }
     struct sample a, b;
     const char *ref = "HPET";
     if (calibrate_hpet(&a, &b) != 0) {
@@ -221,28 +213,17 @@ void x64_time_init(void)
             tsc_hz = 0;
         }
     }
-    if (x64_lapic_regs)
-        lapic_write(LAPIC_TIMER_INIT, 0); /* stop it */
     if (tsc_hz == 0)
         return;
     tsc_to_ns = make_scale(NS_PER_S, tsc_hz);
     ns_to_tsc = make_scale(tsc_hz, NS_PER_S);
-    if (x64_lapic_regs && a.lapic > b.lapic) {
-        /* The smallest divider whose 32-bit count still spans a second,
-         * for the finest resolution that seldom needs a re-arm. */
-        uint64_t hz = mul_div(a.lapic - b.lapic, tsc_hz, b.tsc - a.tsc);
-        unsigned d = 0;
-        while (d < 7 && (hz >> d) > 0xffffffffu)
-            d++;
-        lapic_hz = hz >> d;
-        lapic_div_code = div_codes[d];
-        ns_to_lapic = make_scale(lapic_hz, NS_PER_S);
-    }
     calibrated_by = ref;
     window_us = (b.tsc - a.tsc) * 1000000 / tsc_hz;
 }
 
 /* ---- the deadline ---- */
+
+void x64_timer_set_device(const struct x64_timer_device *dev) { device = dev; }
 
 static void timer_interrupt(unsigned irq, void *arg)
 {
@@ -253,13 +234,12 @@ static void timer_interrupt(unsigned irq, void *arg)
 
 int hal_timer_init(void)
 {
-    if (!x64_lapic_regs || tsc_hz == 0)
+    const struct x64_timer_device *dev = device;
+    if (!dev || tsc_hz == 0)
         return -ENODEV;
     uint32_t r[4];
     cpuid(1, r);
-    uint32_t vector = X64_IRQ_LAPIC_TIMER + X64_IRQ_VECTOR_BASE;
-    if (r[2] & CPUID1_ECX_TSC_DEADLINE) {
-        lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_TIMER_TSC_DEADLINE | vector);
+    if ((r[2] & CPUID1_ECX_TSC_DEADLINE) && dev->use_tsc_deadline() == 0) {
         /* In xAPIC mode the LVT store must be ordered before the first
          * WRMSR to IA32_TSC_DEADLINE, or that write may be ignored (SDM
          * vol. 3A, 11.5.4.1). */
@@ -267,23 +247,24 @@ int hal_timer_init(void)
         wrmsr(MSR_TSC_DEADLINE, 0);
         mode = TIMER_TSC_DEADLINE;
     } else {
-        if (lapic_hz == 0)
-            return -ENODEV;
-        lapic_write(LAPIC_TIMER_DIV, lapic_div_code);
-        lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_TIMER_ONESHOT | vector);
-        lapic_write(LAPIC_TIMER_INIT, 0);
+        int err = dev->use_oneshot();
+        if (err)
+            return err;
         mode = TIMER_ONESHOT;
     }
-    int err = irq_register(X64_IRQ_LAPIC_TIMER, timer_interrupt, 0, "lapic timer");
+    ksnprintf(timer_name, sizeof timer_name, "%s %s", dev->name,
+              mode == TIMER_TSC_DEADLINE ? "tsc-deadline" : "one-shot");
+    /* Named "timer" on every arch: portable tests find its count by name. */
+    int err = irq_register(dev->irq, timer_interrupt, 0, "timer");
     if (err) {
         mode = TIMER_NONE;
         return err;
     }
     /* One line for all of it: on a polled UART under TCG each line costs
      * ~0.7 ms of boot. */
-    pr_info("timer: %s; TSC %lu kHz, lapic timer %lu kHz (against the %s, %lu us)",
-            hal_timer_name(), (unsigned long)(tsc_hz / 1000), (unsigned long)(lapic_hz / 1000),
-            calibrated_by, (unsigned long)window_us);
+    pr_info("timer: %s; TSC %lu kHz (against the %s, %lu us), %s timer %lu kHz",
+            hal_timer_name(), (unsigned long)(tsc_hz / 1000), calibrated_by,
+            (unsigned long)window_us, dev->name, (unsigned long)(dev->hz() / 1000));
     return 0;
 }
 
@@ -295,12 +276,7 @@ void hal_timer_arm(uint64_t deadline_ns)
         uint64_t d = apply(ns_to_tsc, deadline_ns);
         wrmsr(MSR_TSC_DEADLINE, d < UINT64_MAX - tsc0 - 1 ? tsc0 + d + 1 : UINT64_MAX);
     } else if (mode == TIMER_ONESHOT) {
-        uint64_t now = hal_time_ns();
-        uint64_t ticks = deadline_ns > now ? apply(ns_to_lapic, deadline_ns - now) : 0;
-        /* Rounded up and at least 1 (a count of 0 stops the timer); past
-         * the clamp it fires early and ktimer_interrupt() re-arms. */
-        uint32_t max = x64_timer_max_count;
-        lapic_write(LAPIC_TIMER_INIT, ticks < max ? (uint32_t)ticks + 1 : max);
+        device->arm_oneshot(deadline_ns);
     }
 }
 
@@ -309,12 +285,7 @@ void hal_timer_disarm(void)
     if (mode == TIMER_TSC_DEADLINE)
         wrmsr(MSR_TSC_DEADLINE, 0);
     else if (mode == TIMER_ONESHOT)
-        lapic_write(LAPIC_TIMER_INIT, 0);
+        device->stop();
 }
 
-const char *hal_timer_name(void)
-{
-    return mode == TIMER_TSC_DEADLINE ? "lapic tsc-deadline"
-         : mode == TIMER_ONESHOT      ? "lapic one-shot"
-                                      : "none";
-}
+const char *hal_timer_name(void) { return mode == TIMER_NONE ? "none" : timer_name; }

@@ -1,15 +1,16 @@
 /**
- * @file arch/acpi.h
- * @brief x86_64: what the ACPI MADT ("APIC" table) says about interrupt
+ * @file madt.h
+ * @brief What the ACPI MADT ("APIC" table) says about interrupt
  *        controllers, and the ISA IRQ -> GSI mapping other drivers need.
  *
- * drivers/acpi/madt.c parses the table once at boot (acpi_madt_init());
- * arch/x86_64/platform.c turns the result into "lapic" and "ioapic" devices.
+ * madt.c parses the table once at boot (acpi_madt_init()); the x86 platform
+ * code (arch/x86_64/platform.c) turns the result into "lapic" and "ioapic"
+ * devices, and the IOAPIC driver asks it for each GSI's trigger and polarity.
  * The parser itself (madt_parse and the madt_* queries) touches no hardware,
  * so the host unit test runs it on hand-built tables.
  */
-#ifndef ARCH_X64_ACPI_H
-#define ARCH_X64_ACPI_H
+#ifndef DRIVERS_ACPI_MADT_H
+#define DRIVERS_ACPI_MADT_H
 
 #include <kernel/irq.h>
 #include <stddef.h>
@@ -109,12 +110,5 @@ const struct madt_info *acpi_madt(void);
  *        For platform code filling struct device's irq for ISA devices.
  */
 int acpi_isa_irq(unsigned isa, unsigned *gsi, enum irq_trigger *trig);
-
-/**
- * @brief The HPET's register block from the "HPET" table (drivers/acpi/acpi_tables.c).
- * @retval 0 physical address in @p base @retval -ENOENT no valid table
- * @retval -EINVAL the block is not in memory space
- */
-int acpi_hpet_base(uint64_t *base);
 
 #endif
