@@ -66,6 +66,9 @@ extern uint32_t lapic_timer_max_count;
  */
 uint32_t lapic_timer_programmed(void);
 
+/** @brief Timer ticks per second after its divider; 0 until calibrated. @note Any context. */
+uint64_t lapic_timer_hz(void);
+
 /* ---- the timer, as the driver offers it to arch/x86_64/timer.c ---- */
 
 /**

@@ -143,13 +143,13 @@ static void arm_oneshot(uint64_t deadline_ns)
 
 static void stop(void) { lapic_write(LAPIC_TIMER_INIT, 0); }
 
-static uint64_t timer_hz(void) { return lapic_hz; }
+uint64_t lapic_timer_hz(void) { return lapic_hz; }
 
 uint32_t lapic_timer_programmed(void) { return lapic_read(LAPIC_TIMER_INIT); }
 
 static const struct x64_timer_device lapic_timer = {
     .name = "lapic", .irq = LAPIC_IRQ_TIMER, .use_tsc_deadline = use_tsc_deadline,
-    .use_oneshot = use_oneshot, .arm_oneshot = arm_oneshot, .stop = stop, .hz = timer_hz};
+    .use_oneshot = use_oneshot, .arm_oneshot = arm_oneshot, .stop = stop, .hz = lapic_timer_hz};
 
 void lapic_timer_init(void)
 {
