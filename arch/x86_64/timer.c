@@ -10,6 +10,16 @@
  * 2 (1.193182 MHz). The local APIC timer's rate is not known either; its
  * driver measures it against the calibrated TSC (drivers/irqchip/lapic_timer.c).
  *
+ * Against the HPET the boot waits only a 250 us window, for a first
+ * estimate, and hal_timer_init() refines it over everything since (several
+ * ms of boot, at least 1 ms), without waiting again. Measured under TCG
+ * (3 boots x 30 windows, error against the host's 2.3 GHz TSC): 100 us
+ * windows are off by up to 548 ppm (rms 107), 250 us by up to 49 (rms 17),
+ * 500 us by 23 (rms 10), 1 ms by 19 (rms 6), 20 ms by 1. So the refined
+ * rate is at least as good as the old 1 ms window, and the boot is 0.75 ms
+ * shorter. Time stays continuous across the refinement: hal_time_ns() is
+ * re-based at that moment (ns_base, tsc_base), never steps back.
+ *
  * Conversions are a multiply and a shift on a 128-bit product with the
  * multiplier as large as fits in 64 bits: no division on the hot path, no
  * overflow of the product ever, and the result only overflows after 584
@@ -42,7 +52,8 @@
 #define HPET_CONFIG 0x010     /* bit 0: counter runs */
 #define HPET_COUNTER 0x0f0
 #define HPET_MAX_PERIOD 100000000u /* 100 ns (HPET spec 1.0a, 2.3.4) */
-#define HPET_WINDOW_NS 1000000u    /* 1 ms */
+#define HPET_WINDOW_NS 250000u     /* first estimate at boot */
+#define HPET_REFINE_NS 1000000u    /* the refined rate spans at least this */
 #define PIT_HZ 1193182u
 #define PIT_WINDOW_TICKS 2386u     /* 2 ms: a PIT tick is 838 ns */
 /* TSC cycles of waiting before a reference clock counts as dead: a few
@@ -59,13 +70,16 @@ struct scale {
     unsigned shift;
 };
 
-static uint64_t tsc_hz, tsc0;
+/* hal_time_ns() = ns_base + (TSC - tsc_base) scaled; the base moves once,
+ * when the rate is refined (interrupts masked, one CPU: readers never see
+ * it half-written; SMP will need a sequence count). */
+static uint64_t tsc_hz, tsc_base, ns_base;
 static struct scale tsc_to_ns, ns_to_tsc;
 static enum timer_mode mode;
 static const struct x64_timer_device *device;
 static const char *calibrated_by;
 static char timer_name[32]; /* "lapic one-shot" */
-static uint64_t window_us;
+static uint64_t window_us, refined_us;
 
 /* (hi:lo) / d with the x86 DIVQ; the caller guarantees hi < d (the
  * quotient fits in 64 bits, else #DE). Boot-time only. */
@@ -101,7 +115,7 @@ static inline uint64_t apply(struct scale sc, uint64_t x)
 
 uint64_t hal_counter_freq(void) { return tsc_hz; }
 
-uint64_t hal_time_ns(void) { return apply(tsc_to_ns, rdtsc_ordered() - tsc0); }
+uint64_t hal_time_ns(void) { return ns_base + apply(tsc_to_ns, rdtsc_ordered() - tsc_base); }
 
 /* ---- calibration ---- */
 
@@ -142,6 +156,8 @@ static void take(const struct refclock *ref, struct sample *s)
 }
 
 static volatile uint32_t *hpet_counter;
+static struct refclock hpet_ref;
+static struct sample hpet_first; /* start of the HPET window, for the refinement */
 
 static uint32_t hpet_read(void) { return mmio_read32(hpet_counter); }
 
@@ -153,9 +169,13 @@ static uint32_t pit_read(void)
     return (uint32_t)-(lo | hi << 8);
 }
 
-/* Count TSC ticks while @p ref advances @p ticks. */
+/* Count TSC ticks while @p ref advances @p ticks. The first take() only
+ * warms up: under TCG the first pass through this code is translated, and
+ * its reads then land late in their brackets; a window started cold came
+ * out 0.26% slow on every boot. */
 static int measure(const struct refclock *ref, uint32_t ticks, struct sample *a, struct sample *b)
 {
+    take(ref, a);
     take(ref, a);
     int dead = 0;
     while (((ref->read() - a->ref) & ref->mask) < ticks && !dead)
@@ -185,8 +205,11 @@ static int calibrate_hpet(struct sample *a, struct sample *b)
     }
     mmio_write64(hpet + HPET_CONFIG, mmio_read64(hpet + HPET_CONFIG) | 1);
     hpet_counter = (volatile uint32_t *)(hpet + HPET_COUNTER);
-    const struct refclock ref = {"HPET", hpet_read, 0xffffffffu, FS_PER_S, period};
-    return measure(&ref, (uint32_t)((uint64_t)HPET_WINDOW_NS * 1000000 / period), a, b);
+    hpet_ref = (struct refclock){"HPET", hpet_read, 0xffffffffu, FS_PER_S, period};
+    int err = measure(&hpet_ref, (uint32_t)((uint64_t)HPET_WINDOW_NS * 1000000 / period), a, b);
+    if (!err)
+        hpet_first = *a;
+    return err;
 }
 
 /* Channel 2 in mode 0 from 0xffff (55 ms before it would wrap), its gate
@@ -203,7 +226,7 @@ static int calibrate_pit(struct sample *a, struct sample *b)
 
 void x64_time_init(void)
 {
-    tsc0 = platform_boot_info()->boot_counter;
+    tsc_base = platform_boot_info()->boot_counter;
     struct sample a, b;
     const char *ref = "HPET";
     if (calibrate_hpet(&a, &b) != 0) {
@@ -221,6 +244,42 @@ void x64_time_init(void)
     window_us = (b.tsc - a.tsc) * 1000000 / tsc_hz;
 }
 
+/*
+ * The HPET's rate over everything since the first window began (waiting
+ * only if that is under HPET_REFINE_NS), and time re-based on it. Kept
+ * only if it is within 1% of the first estimate: more would mean one of
+ * the two clocks misbehaved, not a measurement error.
+ */
+static void refine(void)
+{
+    if (!hpet_first.tsc || tsc_hz == 0)
+        return; /* the PIT (wraps after 55 ms) or no calibration: nothing to refine */
+    struct sample c;
+    uint64_t min_tsc = tsc_hz / (NS_PER_S / HPET_REFINE_NS);
+    do
+        take(&hpet_ref, &c);
+    while (c.tsc - hpet_first.tsc < min_tsc);
+    uint32_t elapsed = c.ref - hpet_first.ref;
+    if (c.tsc - hpet_first.tsc > 8 * tsc_hz || elapsed == 0)
+        return; /* over 8 s: the 32-bit count may have wrapped */
+    uint64_t hz = mul_div(c.tsc - hpet_first.tsc, hpet_ref.num, elapsed * hpet_ref.den);
+    if (hz > tsc_hz + tsc_hz / 100 || hz < tsc_hz - tsc_hz / 100) {
+        pr_warn("timer: TSC %lu kHz over %lu us, %lu kHz before; keeping the first",
+                (unsigned long)(hz / 1000), (unsigned long)((c.tsc - hpet_first.tsc) / (tsc_hz / 1000000)),
+                (unsigned long)(tsc_hz / 1000));
+        return;
+    }
+    irqflags_t f = hal_irq_save();
+    uint64_t now = rdtsc_ordered();
+    ns_base += apply(tsc_to_ns, now - tsc_base);
+    tsc_base = now;
+    tsc_hz = hz;
+    tsc_to_ns = make_scale(NS_PER_S, tsc_hz);
+    ns_to_tsc = make_scale(tsc_hz, NS_PER_S);
+    hal_irq_restore(f);
+    refined_us = (c.tsc - hpet_first.tsc) / (tsc_hz / 1000000);
+}
+
 /* ---- the deadline ---- */
 
 void x64_timer_set_device(const struct x64_timer_device *dev) { device = dev; }
@@ -234,6 +293,7 @@ static void timer_interrupt(unsigned irq, void *arg)
 
 int hal_timer_init(void)
 {
+    refine(); /* before the device calibrates against the TSC */
     const struct x64_timer_device *dev = device;
     if (!dev || tsc_hz == 0)
         return -ENODEV;
@@ -262,9 +322,10 @@ int hal_timer_init(void)
     }
     /* One line for all of it: on a polled UART under TCG each line costs
      * ~0.7 ms of boot. */
-    pr_info("timer: %s; TSC %lu kHz (against the %s, %lu us), %s timer %lu kHz",
+    pr_info("timer: %s; TSC %lu kHz (against the %s, %lu us, refined over %lu us), %s timer %lu kHz",
             hal_timer_name(), (unsigned long)(tsc_hz / 1000), calibrated_by,
-            (unsigned long)window_us, dev->name, (unsigned long)(dev->hz() / 1000));
+            (unsigned long)window_us, (unsigned long)refined_us, dev->name,
+            (unsigned long)(dev->hz() / 1000));
     return 0;
 }
 
@@ -273,8 +334,8 @@ void hal_timer_arm(uint64_t deadline_ns)
     if (mode == TIMER_TSC_DEADLINE) {
         /* One tick late rather than one early; saturated, never wrapped
          * (0 would disarm, a wrapped value would fire at once). */
-        uint64_t d = apply(ns_to_tsc, deadline_ns);
-        wrmsr(MSR_TSC_DEADLINE, d < UINT64_MAX - tsc0 - 1 ? tsc0 + d + 1 : UINT64_MAX);
+        uint64_t d = deadline_ns > ns_base ? apply(ns_to_tsc, deadline_ns - ns_base) : 0;
+        wrmsr(MSR_TSC_DEADLINE, d < UINT64_MAX - tsc_base - 1 ? tsc_base + d + 1 : UINT64_MAX);
     } else if (mode == TIMER_ONESHOT) {
         device->arm_oneshot(deadline_ns);
     }
