@@ -7,7 +7,11 @@
  * code (arch/x86_64/platform.c) turns the result into "lapic" and "ioapic"
  * devices, and the IOAPIC driver asks it for each GSI's trigger and polarity.
  * The parser itself (madt_parse and the madt_* queries) touches no hardware,
- * so the host unit test runs it on hand-built tables.
+ * so the host unit test runs it on hand-built tables. Context: the madt_*
+ * functions read only their arguments (any context, no allocation; they log
+ * what they reject); acpi_madt_init() is
+ * boot-time; acpi_madt() and acpi_isa_irq() only read what it kept (any
+ * context after it ran).
  */
 #ifndef DRIVERS_ACPI_MADT_H
 #define DRIVERS_ACPI_MADT_H
