@@ -19,6 +19,18 @@
  * A board whose IOAPICs have GSIs from 120 up gets those pins left masked
  * (logged by the IOAPIC driver); growing that span shrinks the MSI one.
  *
+ * MSIs: the driver registers the struct msi_chip "lapic" (msi_chip_find(0)
+ * on x86, the only one). irq_alloc_msi() hands out numbers of the MSI span
+ * with the message address 0xFEE00000 | this CPU's APIC id << 12 (physical
+ * destination, no redirection hint) and data = vector (fixed delivery,
+ * edge), SDM vol. 3A 11.11. A request for n > 1 gets one contiguous block
+ * whose first vector is aligned to n rounded up to a power of two, as
+ * multi-message MSI needs (the device sets the low bits of the data).
+ * Exhaustion is -ENOSPC with nothing taken; freeing what is not held by
+ * that requester is -ENOENT. The APIC cannot mask a vector, so masking an
+ * MSI number is done in software: an MSI arriving masked is EOIed, held
+ * pending without running its handler, and sent again on unmask.
+ *
  * The 8259 pair is remapped to vectors 0x20-0x2f (drivers/irqchip/i8259.h)
  * and masked; its spurious IRQ 7 / 15 arrive on 0x27 / 0x2f, which are also
  * GSIs 7 and 15. The dispatch tells them apart by the local APIC's
