@@ -130,7 +130,7 @@ static uint64_t ticks_to_ns(uint64_t ticks, uint64_t freq)
     return ticks / freq * 1000000000ull + ticks % freq * 1000000000ull / freq;
 }
 
-KTEST(time_ns_monotonic_and_agrees_with_counter)
+KTEST(time_ns_monotonic_and_tracks_counter)
 {
     uint64_t prev = hal_time_ns();
     for (int i = 0; i < 10000; i++) {
