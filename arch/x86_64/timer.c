@@ -12,7 +12,8 @@
  *
  * Against the HPET the boot waits only a 250 us window, for a first
  * estimate, and hal_timer_init() refines it over everything since (several
- * ms of boot, at least 1 ms), without waiting again. Measured under TCG
+ * ms of boot, at least 1 ms), without waiting again; so does the PIT's 2 ms
+ * window, if boot took less than 41 ms (3/4 of the PIT's wrap). Measured under TCG
  * (3 boots x 30 windows, error against the host's 2.3 GHz TSC): 100 us
  * windows are off by up to 548 ppm (rms 107), 250 us by up to 49 (rms 17),
  * 500 us by 23 (rms 10), 1 ms by 19 (rms 6), 20 ms by 1. So the refined
@@ -53,7 +54,7 @@
 #define HPET_COUNTER 0x0f0
 #define HPET_MAX_PERIOD 100000000u /* 100 ns (HPET spec 1.0a, 2.3.4) */
 #define HPET_WINDOW_NS 250000u     /* first estimate at boot */
-#define HPET_REFINE_NS 1000000u    /* the refined rate spans at least this */
+#define REFINE_MIN_NS 1000000u     /* the refined rate spans at least this */
 #define PIT_HZ 1193182u
 #define PIT_WINDOW_TICKS 2386u     /* 2 ms: a PIT tick is 838 ns */
 /* TSC cycles of waiting before a reference clock counts as dead: a few
@@ -126,6 +127,7 @@ struct refclock {
     uint32_t (*read)(void);
     uint32_t mask;
     uint64_t num, den;
+    uint64_t wrap_ns; /* how long until the masked count wraps */
 };
 
 /* The reference at one TSC time. */
@@ -156,8 +158,8 @@ static void take(const struct refclock *ref, struct sample *s)
 }
 
 static volatile uint32_t *hpet_counter;
-static struct refclock hpet_ref;
-static struct sample hpet_first; /* start of the HPET window, for the refinement */
+static struct refclock cal_ref;  /* the reference that calibrated, for refine() */
+static struct sample cal_first;  /* where its window began */
 
 static uint32_t hpet_read(void) { return mmio_read32(hpet_counter); }
 
@@ -187,6 +189,8 @@ static int measure(const struct refclock *ref, uint32_t ticks, struct sample *a,
         return -EIO;
     }
     tsc_hz = mul_div(b->tsc - a->tsc, ref->num, elapsed * ref->den);
+    cal_ref = *ref;
+    cal_first = *a;
     return 0;
 }
 
@@ -205,11 +209,9 @@ static int calibrate_hpet(struct sample *a, struct sample *b)
     }
     mmio_write64(hpet + HPET_CONFIG, mmio_read64(hpet + HPET_CONFIG) | 1);
     hpet_counter = (volatile uint32_t *)(hpet + HPET_COUNTER);
-    hpet_ref = (struct refclock){"HPET", hpet_read, 0xffffffffu, FS_PER_S, period};
-    int err = measure(&hpet_ref, (uint32_t)((uint64_t)HPET_WINDOW_NS * 1000000 / period), a, b);
-    if (!err)
-        hpet_first = *a;
-    return err;
+    const struct refclock ref = {"HPET", hpet_read, 0xffffffffu, FS_PER_S, period,
+                                 (1ull << 32) * period / 1000000};
+    return measure(&ref, (uint32_t)((uint64_t)HPET_WINDOW_NS * 1000000 / period), a, b);
 }
 
 /* Channel 2 in mode 0 from 0xffff (55 ms before it would wrap), its gate
@@ -220,7 +222,7 @@ static int calibrate_pit(struct sample *a, struct sample *b)
     outb(0x43, 0xb0); /* channel 2, lo/hi byte, mode 0 */
     outb(0x42, 0xff);
     outb(0x42, 0xff);
-    const struct refclock ref = {"PIT", pit_read, 0xffff, PIT_HZ, 1};
+    const struct refclock ref = {"PIT", pit_read, 0xffff, PIT_HZ, 1, 65536 * NS_PER_S / PIT_HZ};
     return measure(&ref, PIT_WINDOW_TICKS, a, b);
 }
 
@@ -245,27 +247,29 @@ void x64_time_init(void)
 }
 
 /*
- * The HPET's rate over everything since the first window began (waiting
- * only if that is under HPET_REFINE_NS), and time re-based on it. Kept
- * only if it is within 1% of the first estimate: more would mean one of
+ * The reference's rate over everything since the first window began
+ * (waiting only if that is under REFINE_MIN_NS), and time re-based on it.
+ * Skipped if the reference may have wrapped since (the PIT does every
+ * 55 ms); kept only within 1% of the first estimate: more would mean one of
  * the two clocks misbehaved, not a measurement error.
  */
 static void refine(void)
 {
-    if (!hpet_first.tsc || tsc_hz == 0)
-        return; /* the PIT (wraps after 55 ms) or no calibration: nothing to refine */
+    if (!cal_ref.read || tsc_hz == 0)
+        return;
     struct sample c;
-    uint64_t min_tsc = tsc_hz / (NS_PER_S / HPET_REFINE_NS);
+    uint64_t min_tsc = tsc_hz / (NS_PER_S / REFINE_MIN_NS);
     do
-        take(&hpet_ref, &c);
-    while (c.tsc - hpet_first.tsc < min_tsc);
-    uint32_t elapsed = c.ref - hpet_first.ref;
-    if (c.tsc - hpet_first.tsc > 8 * tsc_hz || elapsed == 0)
-        return; /* over 8 s: the 32-bit count may have wrapped */
-    uint64_t hz = mul_div(c.tsc - hpet_first.tsc, hpet_ref.num, elapsed * hpet_ref.den);
+        take(&cal_ref, &c);
+    while (c.tsc - cal_first.tsc < min_tsc);
+    uint64_t span_ns = mul_div(c.tsc - cal_first.tsc, NS_PER_S, tsc_hz);
+    uint32_t elapsed = (c.ref - cal_first.ref) & cal_ref.mask;
+    if (span_ns > cal_ref.wrap_ns / 4 * 3 || elapsed == 0)
+        return;
+    uint64_t hz = mul_div(c.tsc - cal_first.tsc, cal_ref.num, elapsed * cal_ref.den);
     if (hz > tsc_hz + tsc_hz / 100 || hz < tsc_hz - tsc_hz / 100) {
         pr_warn("timer: TSC %lu kHz over %lu us, %lu kHz before; keeping the first",
-                (unsigned long)(hz / 1000), (unsigned long)((c.tsc - hpet_first.tsc) / (tsc_hz / 1000000)),
+                (unsigned long)(hz / 1000), (unsigned long)(span_ns / 1000),
                 (unsigned long)(tsc_hz / 1000));
         return;
     }
@@ -277,7 +281,7 @@ static void refine(void)
     tsc_to_ns = make_scale(NS_PER_S, tsc_hz);
     ns_to_tsc = make_scale(tsc_hz, NS_PER_S);
     hal_irq_restore(f);
-    refined_us = (c.tsc - hpet_first.tsc) / (tsc_hz / 1000000);
+    refined_us = span_ns / 1000;
 }
 
 /* ---- the deadline ---- */
@@ -322,10 +326,12 @@ int hal_timer_init(void)
     }
     /* One line for all of it: on a polled UART under TCG each line costs
      * ~0.7 ms of boot. */
-    pr_info("timer: %s; TSC %lu kHz (against the %s, %lu us, refined over %lu us), %s timer %lu kHz",
+    char refined[32] = "";
+    if (refined_us)
+        ksnprintf(refined, sizeof refined, ", refined over %lu us", (unsigned long)refined_us);
+    pr_info("timer: %s; TSC %lu kHz (against the %s, %lu us%s), %s timer %lu kHz",
             hal_timer_name(), (unsigned long)(tsc_hz / 1000), calibrated_by,
-            (unsigned long)window_us, (unsigned long)refined_us, dev->name,
-            (unsigned long)(dev->hz() / 1000));
+            (unsigned long)window_us, refined, dev->name, (unsigned long)(dev->hz() / 1000));
     return 0;
 }
 
