@@ -27,7 +27,7 @@
 
 /** @brief One I/O APIC (MADT type 1). */
 struct madt_ioapic {
-    uint8_t id;
+    uint8_t id;        /**< I/O APIC id */
     uint32_t addr;     /**< physical address of IOREGSEL */
     uint32_t gsi_base; /**< GSI of its pin 0 */
 };
@@ -35,7 +35,7 @@ struct madt_ioapic {
 /** @brief One processor's local APIC (MADT type 0 or 9). */
 struct madt_cpu {
     uint32_t uid;      /**< ACPI processor UID */
-    uint32_t apic_id;
+    uint32_t apic_id;  /**< its local APIC id */
 };
 
 /** @brief Which LINT pin of which processor's local APIC is the NMI (type 4 / 10). */
@@ -47,9 +47,9 @@ struct madt_nmi {
 
 /** @brief ISA IRQ -> GSI with MPS INTI flags (MADT type 2). */
 struct madt_override {
-    uint8_t valid;
-    uint16_t flags;
-    uint32_t gsi;
+    uint8_t valid;     /**< an override exists for this ISA IRQ */
+    uint16_t flags;    /**< MPS INTI flags: polarity bits 1:0, trigger bits 3:2 */
+    uint32_t gsi;      /**< where the ISA IRQ arrives */
 };
 
 /** @brief Everything kept from one MADT. */
@@ -57,12 +57,12 @@ struct madt_info {
     uint64_t lapic_addr;        /**< after the 64-bit override (type 5), if any */
     int pcat_compat;            /**< a dual 8259 is present and must be masked */
     unsigned ncpus;             /**< usable processors (enabled or online-capable) */
-    struct madt_cpu cpus[MADT_MAX_CPUS];
-    unsigned nioapics;
-    struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
-    struct madt_override isa[16];
-    unsigned nnmis;
-    struct madt_nmi nmis[MADT_MAX_NMIS];
+    struct madt_cpu cpus[MADT_MAX_CPUS]; /**< the first MADT_MAX_CPUS of them */
+    unsigned nioapics;          /**< I/O APICs kept */
+    struct madt_ioapic ioapics[MADT_MAX_IOAPICS]; /**< the I/O APICs */
+    struct madt_override isa[16]; /**< overrides, indexed by ISA IRQ */
+    unsigned nnmis;             /**< NMI entries kept */
+    struct madt_nmi nmis[MADT_MAX_NMIS]; /**< local APIC NMI pins */
 };
 
 /**

@@ -11,43 +11,43 @@
 
 #include <stdint.h>
 
-/* xAPIC register offsets (SDM vol. 3A, table 11-1). */
-#define LAPIC_ID 0x020
-#define LAPIC_TPR 0x080
-#define LAPIC_EOI 0x0b0
-#define LAPIC_SVR 0x0f0
-#define LAPIC_ISR 0x100 /* 8 registers, 0x10 apart, 32 vectors each */
-#define LAPIC_ESR 0x280
-#define LAPIC_ICR_LO 0x300
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3e0
+/* xAPIC register offsets (SDM vol. 3A, table 11-1) and LVT bits. */
+#define LAPIC_ID 0x020 /**< local APIC id (bits 31:24) */
+#define LAPIC_TPR 0x080 /**< task priority */
+#define LAPIC_EOI 0x0b0 /**< end of interrupt (write 0) */
+#define LAPIC_SVR 0x0f0 /**< spurious vector and software enable */
+#define LAPIC_ISR 0x100 /**< in-service: 8 registers, 0x10 apart, 32 vectors each */
+#define LAPIC_ESR 0x280 /**< error status */
+#define LAPIC_ICR_LO 0x300 /**< interrupt command, low half (sends) */
+#define LAPIC_LVT_TIMER 0x320 /**< LVT: timer */
+#define LAPIC_LVT_LINT0 0x350 /**< LVT: LINT0 pin */
+#define LAPIC_LVT_LINT1 0x360 /**< LVT: LINT1 pin */
+#define LAPIC_LVT_ERROR 0x370 /**< LVT: error */
+#define LAPIC_TIMER_INIT 0x380 /**< timer initial count */
+#define LAPIC_TIMER_CUR 0x390 /**< timer current count */
+#define LAPIC_TIMER_DIV 0x3e0 /**< timer divide configuration */
 
-#define LAPIC_LVT_MASKED (1u << 16)
-#define LAPIC_TIMER_ONESHOT (0u << 17)
-#define LAPIC_TIMER_TSC_DEADLINE (2u << 17)
+#define LAPIC_LVT_MASKED (1u << 16)          /**< LVT mask bit */
+#define LAPIC_TIMER_ONESHOT (0u << 17)       /**< LVT timer mode: one-shot */
+#define LAPIC_TIMER_TSC_DEADLINE (2u << 17)  /**< LVT timer mode: TSC-deadline */
 
-/** Read register @p reg (an offset above); 0 before probe. Any context. */
+/** @brief Read register @p reg (an offset above); 0 before probe. Any context. */
 uint32_t lapic_read(unsigned reg);
-/** Write register @p reg; ignored before probe. Any context. */
+/** @brief Write register @p reg; ignored before probe. Any context. */
 void lapic_write(unsigned reg, uint32_t v);
-/** Send @p vector to this CPU (fixed delivery); -ENODEV before probe. Any context. */
+/** @brief Send @p vector to this CPU (fixed delivery); -ENODEV before probe. Any context. */
 int lapic_self_ipi(unsigned vector);
 
-/** lapic_msi.c: register the MSI span and msi_chip. Boot context. */
+/** @brief lapic_msi.c: register the MSI span and msi_chip. Boot context. */
 int lapic_msi_init(void);
 /**
- * lapic_msi.c: whether MSI number @p irq is masked in software; if so it is
+ * @brief lapic_msi.c: whether MSI number @p irq is masked in software; if so it is
  * latched pending (delivered again on unmask) and the caller must not run
  * its handler. Interrupt context.
  */
 int lapic_msi_hold(unsigned irq);
 
-/** lapic_timer.c: start the count calibration reads later; offer the timer to the arch. */
+/** @brief lapic_timer.c: start the count calibration reads later; offer the timer to the arch. */
 void lapic_timer_init(void);
 
 #endif
