@@ -78,7 +78,8 @@ int hal_icache_sync(const void *addr, size_t len);
  * CTR_EL0.DminLine, then `dsb sy`. x86_64: DMA is cache-coherent (the
  * caches snoop bus-master accesses), so this is only a compiler barrier;
  * `clflush` would do it for a non-snooping agent, should one ever appear.
- * @retval 0 @retval -EINVAL NULL with @p len > 0, or the range wraps
+ * @retval 0 done
+ * @retval -EINVAL NULL with @p len > 0, or the range wraps
  * @note ISR-safe, never sleeps. The range must be mapped readable.
  */
 int hal_dcache_clean(const void *addr, size_t len);
@@ -93,7 +94,8 @@ int hal_dcache_clean(const void *addr, size_t len);
  * buffers their own lines (dma_alloc() buffers are page-aligned).
  * aarch64: `dc ivac` (partial lines: `dc civac`), then `dsb sy`. x86_64:
  * a compiler barrier (coherent DMA, see hal_dcache_clean()).
- * @retval 0 @retval -EINVAL NULL with @p len > 0, or the range wraps
+ * @retval 0 done
+ * @retval -EINVAL NULL with @p len > 0, or the range wraps
  * @note ISR-safe, never sleeps. The range must be mapped writable.
  */
 int hal_dcache_inval(void *addr, size_t len);
@@ -105,7 +107,8 @@ int hal_dcache_inval(void *addr, size_t len);
  * For buffers both sides write (bidirectional), and before a device writes
  * a buffer (no dirty line is left to be evicted over the device's data).
  * aarch64: `dc civac`, then `dsb sy`. x86_64: a compiler barrier.
- * @retval 0 @retval -EINVAL NULL with @p len > 0, or the range wraps
+ * @retval 0 done
+ * @retval -EINVAL NULL with @p len > 0, or the range wraps
  * @note ISR-safe, never sleeps. The range must be mapped readable.
  */
 int hal_dcache_clean_inval(void *addr, size_t len);

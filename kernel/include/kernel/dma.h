@@ -41,8 +41,10 @@ struct dma_buf {
 /**
  * @brief Allocate @p size zeroed bytes, physically contiguous, aligned to
  *        @p align (a power of two; page alignment at least).
- * @retval 0 @retval -EINVAL size 0, bad or too large alignment, or larger
- *         than the largest contiguous block @retval -ENOMEM no such block free
+ * @retval 0 allocated, @p out filled
+ * @retval -EINVAL size 0, bad or too large alignment, or larger than the
+ *         largest contiguous block
+ * @retval -ENOMEM no such block free
  */
 int dma_alloc(size_t size, size_t align, struct dma_buf *out);
 

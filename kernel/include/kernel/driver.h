@@ -51,13 +51,13 @@ struct device {
     char name[DEV_NAME_MAX];           /**< DT node name ("pl011@9000000") or a board name ("com1") */
     char compatible[DEV_COMPAT_MAX];   /**< NUL-separated list, most specific first */
     unsigned compatible_len;           /**< bytes used in compatible[] */
-    enum dev_space space;
+    enum dev_space space;              /**< how the registers are reached */
     uint64_t base;                     /**< physical address or port */
     uint64_t size;                     /**< bytes (or ports) of the first register window */
     unsigned reg_shift;                /**< register n is at offset n << reg_shift */
     unsigned reg_width;                /**< MMIO access size in bytes for dev_*8 (1 or 4) */
     uint64_t reg_base[DEV_MAX_REGS];   /**< every window, [0] == base (GIC: distributor, CPU if) */
-    uint64_t reg_size[DEV_MAX_REGS];
+    uint64_t reg_size[DEV_MAX_REGS];   /**< bytes of each window in reg_base[] */
     unsigned nregs;                    /**< windows described (0 for DEV_NONE) */
     unsigned has_irq;                  /**< 1 if irq is valid */
     unsigned irq;                      /**< first interrupt, in the controller's numbering (hal/irq.h) */
@@ -78,7 +78,7 @@ struct device {
 
 /** @brief A driver: its match table and probe function. */
 struct driver {
-    const char *name;
+    const char *name;                  /**< for logs and `devices` */
     const char *const *compatible;     /**< NULL-terminated */
     /** Bring the device up; 0 on success or -errno (the device stays unbound). */
     int (*probe)(struct device *dev);
@@ -146,7 +146,7 @@ struct fdt;
  */
 int dt_dma_coherent(const struct fdt *fdt, int node);
 
-/* MMIO register @p off of @p d (byte offset into the mapped window). */
+/** @brief Address of MMIO register @p off of @p d (a byte offset into dev->regs). */
 static inline volatile void *dev_reg_(const struct device *d, unsigned off)
 {
     return d->regs + off;
