@@ -18,7 +18,9 @@
  *    after the device wrote RAM. The DMA layer (kernel/dma.h) calls the
  *    hal_dcache_* operations around each transfer for devices whose DT node
  *    lacks `dma-coherent`; drivers call dma_sync_for_device() /
- *    dma_sync_for_cpu(), never these directly.
+ *    dma_sync_for_cpu(). Calling these directly is for memory a device
+ *    reads outside the DMA API's buffers' model, such as an interrupt
+ *    controller's tables when it reports them non-shareable.
  *
  * Line sizes are read from the hardware (aarch64 CTR_EL0, x86_64 CPUID),
  * never assumed. Every function here is ISR-safe, never sleeps, never
@@ -104,8 +106,8 @@ int hal_dcache_inval(void *addr, size_t len);
  * @brief Clean, then invalidate, the lines covering [@p addr, @p addr + @p len):
  *        RAM gets the CPU's data and the CPU's next read comes from RAM.
  *
- * For buffers both sides write (bidirectional), and before a device writes
- * a buffer (no dirty line is left to be evicted over the device's data).
+ * For buffers both sides write (DMA_BIDIRECTIONAL): the device gets the
+ * CPU's data, and no line is left to be evicted later over what it writes.
  * aarch64: `dc civac`, then `dsb sy`. x86_64: a compiler barrier.
  * @retval 0 done
  * @retval -EINVAL NULL with @p len > 0, or the range wraps
