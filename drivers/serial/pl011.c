@@ -106,6 +106,12 @@ static int pl011_probe(struct device *dev)
     if ((dev_read32(dev, UART_LCR_H) & 0xff) != lcr || (dev_read32(dev, UART_CR) & 0x301) != cr) {
         while (dev_read32(dev, UART_FR) & FR_BUSY)
             ;
+        /* A byte typed before now waits in the receiver, and a change of
+         * LCR_H.FEN empties the FIFO (QEMU drops what it holds, and so may a
+         * real PL011's flush): keep it for the console rather than lose the
+         * first key of a command pasted at power-on. */
+        while (dev->is_stdout && !(dev_read32(dev, UART_FR) & FR_RXFE) && console_rx_room())
+            console_rx_push((char)(dev_read32(dev, UART_DR) & 0xff));
         dev_write32(dev, UART_CR, 0);
         dev_write32(dev, UART_LCR_H, lcr);
         dev_write32(dev, UART_CR, cr);
