@@ -98,6 +98,37 @@ KTEST(time_past_deadline_fires_at_once)
     KT_ASSERT(cancelled == 1 && fb.runs == 0);
 }
 
+/* Several timers armed out of order fire in deadline order (each re-arms
+ * the hardware), and one cancelled among them never does. Arming and
+ * cancelling happen with interrupts masked, so a host stall cannot let a
+ * timer fire before the test cancels it. */
+KTEST(time_timers_fire_in_deadline_order)
+{
+    /* Static: an assertion that fails returns early, and an armed timer
+     * must not be left pointing into a dead stack frame. */
+    static struct ktimer a, b, c;
+    static struct fired fa, fb, fc;
+    fa = fb = fc = (struct fired){0};
+    ktimer_init(&a, on_timer, &fa);
+    ktimer_init(&b, on_timer, &fb);
+    ktimer_init(&c, on_timer, &fc);
+    irqflags_t flags = hal_irq_save();
+    uint64_t now = hal_time_ns();
+    int armed = ktimer_arm(&b, now + 3 * MS) == 0 && ktimer_arm(&c, now + 2 * MS) == 0 &&
+                ktimer_arm(&a, now + 1 * MS) == 0;
+    int cancelled = ktimer_cancel(&c);
+    hal_irq_restore(flags);
+    KT_ASSERT(armed && cancelled == 1);
+    int ran = wait_for(&fb.runs, 1, 500 * MS);
+    wait_for(&fc.runs, 1, 5 * MS);
+    ktimer_cancel(&a);
+    ktimer_cancel(&b);
+    KT_ASSERT(ran);
+    KT_ASSERT(fa.runs == 1 && fb.runs == 1 && fc.runs == 0);
+    KT_ASSERT(fa.at <= fb.at);
+    KT_ASSERT(ktimer_pending() == 0);
+}
+
 /* A callback re-arming its own timer 100 us ahead, 20 times: about one
  * interrupt per run. A level interrupt not lowered before the EOI, or a
  * deadline converted to a tick too early, would show as many more. Other
