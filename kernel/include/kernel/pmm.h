@@ -4,7 +4,8 @@
  *
  * pmm_init() takes the boot memory map, removes everything that is not free
  * (the kernel image, the DTB, the initrd, reserved ranges, the allocator's
- * own metadata) and hands the rest to a buddy allocator. Frames are
+ * own metadata) and hands the rest to a buddy allocator (the lowest few MiB
+ * at once, the rest later: see pmm_start_background()). Frames are
  * PAGE_SIZE; blocks are 2^order frames, physically contiguous and aligned to
  * their size. Physical address 0 is never handed out, so 0 means failure.
  */
@@ -22,6 +23,8 @@ struct pmm_stats {
     uint64_t free_blocks[BUDDY_MAX_ORDER + 1];   /**< free blocks per order */
     uint64_t metadata_bytes;                     /**< struct page array */
     uint64_t deferred_pages;                     /**< RAM waiting for the direct map */
+    uint64_t pending_pages;                      /**< of managed and free: not set up yet
+                                                      (added on demand or in the background) */
 };
 
 /**
@@ -33,6 +36,15 @@ int pmm_init(const struct boot_info *bi);
 
 /** @brief Add the RAM pmm_init() deferred, now that the direct map covers it. */
 void pmm_add_deferred(void);
+
+/**
+ * @brief Start a low-priority thread that sets up the page metadata of the
+ *        RAM pmm_init() left pending, a chunk at a time, so it is not done
+ *        before the shell. Without the thread (or before it is done), the
+ *        RAM is set up when the free lists run dry. Call once, after
+ *        sched_init(); thread context. Failing to start the thread is logged.
+ */
+void pmm_start_background(void);
 
 /**
  * @brief Allocate 2^@p order contiguous frames.
