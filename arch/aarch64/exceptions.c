@@ -1,10 +1,15 @@
 /**
  * @file exceptions.c
- * @brief Route interrupts to the GIC; decode and report every other aarch64
- *        exception (ESR_EL1 class, FAR, registers).
+ * @brief Route interrupts to the root interrupt controller; decode and
+ *        report every other aarch64 exception (ESR_EL1 class, FAR, registers).
+ *
+ * The arch names no interrupt controller: whichever driver receives the
+ * CPU's IRQ line (the GIC) registers its acknowledge loop with
+ * hal_irq_set_root_handler() when it probes.
  */
-#include <arch/gic.h>
 #include <hal/irq.h>
+#include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/vmalloc.h>
@@ -74,14 +79,32 @@ static uint64_t read_far(void) { uint64_t v; __asm__ volatile("mrs %0, far_el1" 
 #define KIND_IRQ_EL1T 1
 #define KIND_IRQ_EL1H 5
 
-/* An IRQ: the GIC dispatches, then irq_exit() may switch threads. That is
- * safe here: the frame is on the interrupted thread's stack, and vectors.S
- * restores ELR/SPSR from it, not from registers another thread's exception
- * may have overwritten in between. */
+/* Set once at probe, before interrupts are unmasked; read on every IRQ. */
+static hal_irq_root_fn root_handler;
+
+int hal_irq_set_root_handler(hal_irq_root_fn fn)
+{
+    if (!fn)
+        return -EINVAL;
+    if (root_handler)
+        return -EBUSY;
+    root_handler = fn;
+    return 0;
+}
+
+/* An IRQ: the root controller dispatches (cause 0: its acknowledge register
+ * says which), then irq_exit() may switch threads. That is safe here: the
+ * frame is on the interrupted thread's stack, and vectors.S restores
+ * ELR/SPSR from it, not from registers another thread's exception may have
+ * overwritten in between. With no controller there is nothing to
+ * acknowledge: counted, and the kernel carries on. */
 static void a64_irq(void)
 {
-    if (gic_handle_irq() != 0)
-        panic("IRQ with no interrupt controller to acknowledge it");
+    hal_irq_root_fn fn = root_handler;
+    if (fn)
+        fn(0);
+    else
+        irq_spurious();
     irq_exit();
 }
 

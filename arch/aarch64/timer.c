@@ -15,7 +15,7 @@
  * is >= D: never early, and so never a second interrupt for the same deadline.
  */
 #include <hal/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>

@@ -12,7 +12,7 @@
 #include <arch/apic.h>
 #include <arch/io.h>
 #include <hal/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -21,6 +21,9 @@
 #include <kernel/ktimer.h>
 #include <kernel/string.h>
 #include <kernel/unaligned.h>
+
+/* The software interrupt the root controller offers for tests. */
+#define TEST_IRQ ((unsigned)irq_test_number(1))
 
 #define MS 1000000ULL
 
@@ -52,7 +55,7 @@ static void ipi_handler(unsigned irq, void *arg)
 {
     struct ipi_probe *p = arg;
     p->masked_inside = !hal_irq_enabled();
-    p->in_handler = irq_in_handler() && irq == IRQ_TEST;
+    p->in_handler = irq_in_handler() && irq == TEST_IRQ;
     p->hits++;
 }
 
@@ -60,14 +63,14 @@ KTEST(apic_self_ipi_runs_handler_once)
 {
     KT_ASSERT(hal_irq_enabled());
     struct ipi_probe p = {0};
-    uint64_t before = stat_of(IRQ_TEST).count;
-    KT_ASSERT(irq_register(IRQ_TEST, ipi_handler, &p, "ktest ipi") == 0);
-    int sent = hal_irq_raise_self(IRQ_TEST);
+    uint64_t before = stat_of(TEST_IRQ).count;
+    KT_ASSERT(irq_register(TEST_IRQ, ipi_handler, &p, "ktest ipi") == 0);
+    int sent = irq_raise_self(TEST_IRQ);
     wait_until(&p.hits, 1, 100 * MS);
     uint64_t settle = 0;
     wait_until(&settle, 1, MS); /* room for a (wrong) second delivery */
-    struct irq_stat st = stat_of(IRQ_TEST);
-    irq_unregister(IRQ_TEST);
+    struct irq_stat st = stat_of(TEST_IRQ);
+    irq_unregister(TEST_IRQ);
     KT_ASSERT(sent == 0);
     KT_ASSERT(p.hits == 1);
     KT_ASSERT(st.count == before + 1);
@@ -80,13 +83,13 @@ KTEST(apic_self_ipi_runs_handler_once)
  * (lapic) fired with no handler; masked" in the log); the kernel carries on. */
 KTEST(apic_unhandled_ipi_counted_and_masked)
 {
-    volatile uint64_t count = stat_of(IRQ_TEST).count;
+    volatile uint64_t count = stat_of(TEST_IRQ).count;
     uint64_t want = count + 1;
-    KT_ASSERT(hal_irq_raise_self(IRQ_TEST) == 0);
+    KT_ASSERT(irq_raise_self(TEST_IRQ) == 0);
     uint64_t end = hal_time_ns() + 100 * MS;
-    while ((count = stat_of(IRQ_TEST).count) < want && hal_time_ns() < end)
+    while ((count = stat_of(TEST_IRQ).count) < want && hal_time_ns() < end)
         hal_cpu_relax();
-    struct irq_stat st = stat_of(IRQ_TEST);
+    struct irq_stat st = stat_of(TEST_IRQ);
     KT_ASSERT(st.count == want);
     KT_ASSERT(st.masked);
     KT_ASSERT(strcmp(st.name, "(none)") == 0);
@@ -100,23 +103,23 @@ static void nop_handler(unsigned irq, void *arg)
 
 KTEST(irq_register_rejects_bad_args)
 {
-    KT_ASSERT(irq_register(IRQ_COUNT, nop_handler, 0, "x") == -EINVAL);
+    KT_ASSERT(irq_register(IRQ_NR_MAX, nop_handler, 0, "x") == -EINVAL);
     KT_ASSERT(irq_register(~0u, nop_handler, 0, "x") == -EINVAL);
-    KT_ASSERT(irq_register(IRQ_TEST, 0, 0, "x") == -EINVAL);
-    KT_ASSERT(irq_register(IRQ_TEST, nop_handler, 0, "x") == 0);
-    int again = irq_register(IRQ_TEST, nop_handler, 0, "y");
-    int gone = irq_unregister(IRQ_TEST);
+    KT_ASSERT(irq_register(TEST_IRQ, 0, 0, "x") == -EINVAL);
+    KT_ASSERT(irq_register(TEST_IRQ, nop_handler, 0, "x") == 0);
+    int again = irq_register(TEST_IRQ, nop_handler, 0, "y");
+    int gone = irq_unregister(TEST_IRQ);
     KT_ASSERT(again == -EBUSY);
     KT_ASSERT(gone == 0);
-    KT_ASSERT(irq_unregister(IRQ_TEST) == -ENOENT);
+    KT_ASSERT(irq_unregister(TEST_IRQ) == -ENOENT);
     /* Self-IPIs only on local numbers, never the spurious vector. */
-    KT_ASSERT(hal_irq_raise_self(4) == -EINVAL);
-    KT_ASSERT(hal_irq_raise_self(X64_IRQ_LOCAL_BASE - 1) == -EINVAL);
-    KT_ASSERT(hal_irq_raise_self(X64_VECTOR_SPURIOUS - X64_IRQ_VECTOR_BASE) == -EINVAL);
-    KT_ASSERT(hal_irq_raise_self(IRQ_COUNT) == -EINVAL);
+    KT_ASSERT(irq_raise_self(4) == -EINVAL);
+    KT_ASSERT(irq_raise_self(X64_IRQ_LOCAL_BASE - 1) == -ENODEV); /* no controller there */
+    KT_ASSERT(irq_raise_self(X64_VECTOR_SPURIOUS - X64_IRQ_VECTOR_BASE) == -EINVAL);
+    KT_ASSERT(irq_raise_self(IRQ_NR_MAX) == -EINVAL);
     /* The local chip has no trigger modes; the IOAPIC's does. */
-    KT_ASSERT(irq_configure(IRQ_TEST, IRQ_TRIGGER_LEVEL) == -ENOSYS);
-    KT_ASSERT(irq_configure(IRQ_COUNT, IRQ_TRIGGER_EDGE) == -EINVAL);
+    KT_ASSERT(irq_configure(TEST_IRQ, IRQ_TRIGGER_LEVEL) == -ENOSYS);
+    KT_ASSERT(irq_configure(IRQ_NR_MAX, IRQ_TRIGGER_EDGE) == -EINVAL);
     if (acpi_madt() && acpi_madt()->nioapics) {
         KT_ASSERT(irq_configure(4, IRQ_TRIGGER_DEFAULT) == 0);
         KT_ASSERT(stat_of(4).count == 0);

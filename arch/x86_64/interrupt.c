@@ -5,7 +5,7 @@
  */
 #include <arch/apic.h>
 #include <arch/frame.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 
 void x64_interrupt(struct x64_frame *f);
 

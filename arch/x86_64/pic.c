@@ -12,7 +12,7 @@
  */
 #include <arch/apic.h>
 #include <arch/io.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21

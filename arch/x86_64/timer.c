@@ -25,7 +25,7 @@
 #include <arch/cpu.h>
 #include <arch/io.h>
 #include <hal/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <hal/timer.h>

@@ -2,7 +2,7 @@
  * @file driver.c
  * @brief Match devices against the DRIVER() tables and keep the device table.
  */
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>

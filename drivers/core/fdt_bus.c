@@ -13,7 +13,7 @@
  * its interrupt controller: irq_register() before the controller exists is
  * kept and unmasked when the controller registers (kernel/irq/irq.c).
  */
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -181,7 +181,7 @@ static int decode_spec(const struct fdt *fdt, int ctrl, int cells, int gic, cons
                 fdt_node_name(fdt, ctrl, NULL));
         return -EINVAL;
     }
-    if (n >= IRQ_COUNT) {
+    if (n >= IRQ_NR_MAX) {
         pr_warn("fdt: %s: interrupt %lu out of range; no interrupt", devname, (unsigned long)n);
         return -EINVAL;
     }

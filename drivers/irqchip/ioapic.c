@@ -12,7 +12,7 @@
  */
 #include <arch/acpi.h>
 #include <arch/apic.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>

@@ -13,7 +13,7 @@
 #include <arch/acpi.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
@@ -67,15 +67,18 @@ static void lapic_unmask(const struct irq_chip *chip, unsigned irq)
         lapic_write(lvt, lapic_read(lvt) & ~LAPIC_LVT_MASKED);
 }
 
-static const struct irq_chip lapic_chip = {.name = "lapic", .mask = lapic_mask, .unmask = lapic_unmask};
+static int lapic_raise(const struct irq_chip *chip, unsigned irq);
+static const struct irq_chip lapic_chip = {.name = "lapic", .mask = lapic_mask, .unmask = lapic_unmask,
+                                           .raise = lapic_raise};
 
 /* Any local number but the spurious vector's may be sent: one below
  * X64_IRQ_LOCAL_BASE would be taken for its IOAPIC GSI (and, for a level
  * GSI, its EOI would confuse the IOAPIC), so those are -EINVAL. */
-int hal_irq_raise_self(unsigned irq)
+static int lapic_raise(const struct irq_chip *chip, unsigned irq)
 {
+    (void)chip;
     unsigned vector = irq + X64_IRQ_VECTOR_BASE;
-    if (irq < X64_IRQ_LOCAL_BASE || irq >= IRQ_COUNT || vector == X64_VECTOR_SPURIOUS)
+    if (irq < X64_IRQ_LOCAL_BASE || irq >= X64_IRQ_END || vector == X64_VECTOR_SPURIOUS)
         return -EINVAL;
     if (!x64_lapic_regs)
         return -ENODEV;
@@ -149,9 +152,10 @@ static int lapic_probe(struct device *dev)
             break;
         lapic_eoi();
     }
-    err = irq_chip_register(&lapic_chip, X64_IRQ_LOCAL_BASE, IRQ_COUNT - X64_IRQ_LOCAL_BASE);
+    err = irq_chip_register(&lapic_chip, X64_IRQ_LOCAL_BASE, X64_IRQ_END - X64_IRQ_LOCAL_BASE);
     if (err)
         return err;
+    irq_set_test_numbers(200, 2); /* vectors 232 and 233: free for tests */
     if (irq_register(X64_IRQ_LAPIC_ERROR, lapic_error, 0, "lapic error") != 0)
         pr_warn("lapic: APIC error interrupts will go unreported");
     /* No log line on success: each costs ~0.7 ms of boot on a polled UART

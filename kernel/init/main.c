@@ -6,7 +6,7 @@
  * in-kernel tests (ktest mode) or the serial shell.
  */
 #include <hal/cpu.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/timer.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>

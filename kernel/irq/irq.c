@@ -1,19 +1,30 @@
 /**
  * @file irq.c
- * @brief The portable interrupt table: handlers, controllers, counts.
+ * @brief The portable interrupt table: controllers and their spans of the
+ *        number space, handlers, counts (kernel/irq.h).
  *
- * The arch's interrupt entry asks the controller driver which interrupt
- * fired; the driver calls irq_handle() for it and then signals the end of
- * the interrupt; the arch calls irq_exit() last. See hal/irq.h.
+ * The table is two levels: a fixed array of pointers, one per chunk of
+ * IRQ_CHUNK numbers, and chunks made when a number in them is first
+ * registered, configured or fires. So GICv3 LPIs at 8192 and up cost a
+ * chunk per 64 interrupts in use, not a 64 Ki-entry array. Controllers
+ * probe before the page allocator exists (the DT and ACPI are walked
+ * first), so the first chunks come from a small static pool, later ones
+ * from the heap. A chunk is never freed, so irq_handle() reads the chunk
+ * pointer without the lock (published with a release store).
  */
-#include <hal/irq.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
+#include <kernel/string.h>
 
-#define MAX_CHIPS 8 /* the local APIC plus up to 7 IOAPICs; one GIC */
+#define IRQ_CHUNK 64u
+#define NCHUNKS (IRQ_NR_MAX / IRQ_CHUNK)
+#define BOOT_CHUNKS 8 /* before the heap: UART, timer, APIC error, tests */
+#define MAX_CHIPS 16  /* local APIC (local + MSI), IOAPICs, GIC, ITS */
 
 struct irq_desc {
     irq_handler_fn fn;
@@ -25,48 +36,102 @@ struct irq_desc {
     uint8_t trigger; /* enum irq_trigger asked for; applied when the chip registers */
 };
 
+struct irq_chunk {
+    struct irq_desc d[IRQ_CHUNK];
+};
+
 struct chip_span {
     const struct irq_chip *chip;
     unsigned first, count;
 };
 
-static struct irq_desc descs[IRQ_COUNT];
-static struct chip_span chips[MAX_CHIPS];
-static unsigned nchips;
+static struct irq_chunk *chunks[NCHUNKS];
+static struct irq_chunk boot_pool[BOOT_CHUNKS];
+static unsigned boot_used;
+static struct chip_span spans[MAX_CHIPS];
+static unsigned nspans;
 static uint64_t spurious;
 static unsigned in_handler; /* per CPU once there are more */
+static unsigned test_first, test_count;
 static struct spinlock irq_lock = SPINLOCK_INIT("irq");
 
-static const struct irq_chip *chip_of(unsigned irq)
+/* The descriptor of @p irq if its chunk exists; lock-free. */
+static struct irq_desc *desc_peek(unsigned irq)
 {
-    for (unsigned i = 0; i < nchips; i++)
-        if (irq - chips[i].first < chips[i].count)
-            return chips[i].chip;
-    return 0;
+    struct irq_chunk *c = __atomic_load_n(&chunks[irq / IRQ_CHUNK], __ATOMIC_ACQUIRE);
+    return c ? &c->d[irq % IRQ_CHUNK] : NULL;
+}
+
+/* The descriptor of @p irq, making its chunk; NULL when out of memory.
+ * Interrupt context is fine: the heap may be used there. */
+static struct irq_desc *desc_get(unsigned irq)
+{
+    struct irq_desc *d = desc_peek(irq);
+    if (d)
+        return d;
+    struct irq_chunk *c = NULL;
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    if (!chunks[irq / IRQ_CHUNK] && boot_used < BOOT_CHUNKS)
+        c = &boot_pool[boot_used++];
+    spin_unlock_irqrestore(&irq_lock, f);
+    if (!c && !desc_peek(irq))
+        c = kzalloc(sizeof *c);
+    f = spin_lock_irqsave(&irq_lock);
+    if (!chunks[irq / IRQ_CHUNK] && c) {
+        __atomic_store_n(&chunks[irq / IRQ_CHUNK], c, __ATOMIC_RELEASE);
+        c = NULL;
+    }
+    spin_unlock_irqrestore(&irq_lock, f);
+    if (c && (c < boot_pool || c >= boot_pool + BOOT_CHUNKS))
+        kfree(c); /* lost a race; a boot chunk lost that way just stays unused */
+    return desc_peek(irq);
+}
+
+static const struct irq_chip *chip_locked(unsigned irq)
+{
+    for (unsigned i = 0; i < nspans; i++)
+        if (irq - spans[i].first < spans[i].count)
+            return spans[i].chip;
+    return NULL;
+}
+
+const struct irq_chip *irq_chip_of(unsigned irq)
+{
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    const struct irq_chip *chip = chip_locked(irq);
+    spin_unlock_irqrestore(&irq_lock, f);
+    return chip;
 }
 
 int irq_chip_register(const struct irq_chip *chip, unsigned first, unsigned count)
 {
-    if (!chip || !chip->mask || !chip->unmask || count == 0 || first >= IRQ_COUNT ||
-        count > IRQ_COUNT - first)
+    if (!chip || !chip->mask || !chip->unmask || count == 0 || first >= IRQ_NR_MAX ||
+        count > IRQ_NR_MAX - first)
         return -EINVAL;
     irqflags_t f = spin_lock_irqsave(&irq_lock);
     int err = 0;
-    for (unsigned i = 0; i < nchips && !err; i++)
-        if (first < chips[i].first + chips[i].count && chips[i].first < first + count)
+    for (unsigned i = 0; i < nspans && !err; i++)
+        if (first < spans[i].first + spans[i].count && spans[i].first < first + count)
             err = -EBUSY;
-    if (!err && nchips == MAX_CHIPS)
+    if (!err && nspans == MAX_CHIPS)
         err = -ENOSPC;
     if (!err) {
-        chips[nchips++] = (struct chip_span){chip, first, count};
+        spans[nspans++] = (struct chip_span){chip, first, count};
         /* Drivers probed before their controller asked early: their
-         * trigger modes, then their unmasks. */
-        for (unsigned irq = first; irq < first + count; irq++) {
-            if (descs[irq].trigger != IRQ_TRIGGER_DEFAULT && chip->configure &&
-                chip->configure(chip, irq, (enum irq_trigger)descs[irq].trigger) != 0)
+         * trigger modes, then their unmasks. Only chunks that exist can
+         * hold such requests. */
+        for (unsigned irq = first; irq - first < count;) {
+            struct irq_desc *d = desc_peek(irq);
+            if (!d) {
+                irq = (irq / IRQ_CHUNK + 1) * IRQ_CHUNK;
+                continue;
+            }
+            if (d->trigger != IRQ_TRIGGER_DEFAULT && chip->configure &&
+                chip->configure(chip, irq, (enum irq_trigger)d->trigger) != 0)
                 pr_warn("irq %u: %s refused the trigger mode asked for earlier", irq, chip->name);
-            if (descs[irq].fn && !descs[irq].masked)
+            if (d->fn && !d->masked)
                 chip->unmask(chip, irq);
+            irq++;
         }
     }
     spin_unlock_irqrestore(&irq_lock, f);
@@ -75,14 +140,16 @@ int irq_chip_register(const struct irq_chip *chip, unsigned first, unsigned coun
 
 int irq_register(unsigned irq, irq_handler_fn fn, void *arg, const char *name)
 {
-    if (irq >= IRQ_COUNT || !fn) {
+    if (irq >= IRQ_NR_MAX || !fn) {
         char who[KSYM_NAME_MAX];
         pr_warn("irq_register(%u) from %s: %s", irq, CALLER_NAME(who),
-                irq >= IRQ_COUNT ? "no such interrupt" : "no handler");
+                irq >= IRQ_NR_MAX ? "no such interrupt" : "no handler");
         return -EINVAL;
     }
+    struct irq_desc *d = desc_get(irq);
+    if (!d)
+        return -ENOMEM;
     irqflags_t f = spin_lock_irqsave(&irq_lock);
-    struct irq_desc *d = &descs[irq];
     int err = 0;
     if (d->fn) {
         err = -EBUSY;
@@ -92,7 +159,7 @@ int irq_register(unsigned irq, irq_handler_fn fn, void *arg, const char *name)
         d->name = name ? name : "?";
         d->masked = 0;
         d->warned = 0;
-        const struct irq_chip *chip = chip_of(irq);
+        const struct irq_chip *chip = chip_locked(irq);
         if (chip)
             chip->unmask(chip, irq);
     }
@@ -102,17 +169,19 @@ int irq_register(unsigned irq, irq_handler_fn fn, void *arg, const char *name)
 
 int irq_unregister(unsigned irq)
 {
-    if (irq >= IRQ_COUNT)
+    if (irq >= IRQ_NR_MAX)
         return -EINVAL;
+    struct irq_desc *d = desc_peek(irq);
+    if (!d)
+        return -ENOENT;
     irqflags_t f = spin_lock_irqsave(&irq_lock);
-    struct irq_desc *d = &descs[irq];
     int err = d->fn ? 0 : -ENOENT;
     if (!err) {
-        const struct irq_chip *chip = chip_of(irq);
+        const struct irq_chip *chip = chip_locked(irq);
         if (chip)
             chip->mask(chip, irq);
-        d->fn = 0;
-        d->arg = 0;
+        d->fn = NULL;
+        d->arg = NULL;
     }
     spin_unlock_irqrestore(&irq_lock, f);
     return err;
@@ -120,16 +189,18 @@ int irq_unregister(unsigned irq)
 
 static int set_masked(unsigned irq, int masked)
 {
-    if (irq >= IRQ_COUNT)
+    if (irq >= IRQ_NR_MAX)
         return -EINVAL;
+    struct irq_desc *d = desc_get(irq);
     irqflags_t f = spin_lock_irqsave(&irq_lock);
-    const struct irq_chip *chip = chip_of(irq);
+    const struct irq_chip *chip = chip_locked(irq);
     if (chip) {
         if (masked)
             chip->mask(chip, irq);
         else
             chip->unmask(chip, irq);
-        descs[irq].masked = (uint8_t)masked;
+        if (d)
+            d->masked = (uint8_t)masked;
     }
     spin_unlock_irqrestore(&irq_lock, f);
     return chip ? 0 : -ENODEV;
@@ -138,41 +209,82 @@ static int set_masked(unsigned irq, int masked)
 int irq_mask(unsigned irq) { return set_masked(irq, 1); }
 int irq_unmask(unsigned irq) { return set_masked(irq, 0); }
 
+int irq_has_handler(unsigned irq)
+{
+    const struct irq_desc *d = irq < IRQ_NR_MAX ? desc_peek(irq) : NULL;
+    return d && d->fn;
+}
+
 int irq_routed(unsigned irq)
 {
-    return irq < IRQ_COUNT && descs[irq].fn && !descs[irq].masked && chip_of(irq);
+    if (irq >= IRQ_NR_MAX)
+        return 0;
+    const struct irq_desc *d = desc_peek(irq);
+    return d && d->fn && !d->masked && irq_chip_of(irq);
 }
 
 int irq_configure(unsigned irq, enum irq_trigger trigger)
 {
-    if (irq >= IRQ_COUNT || trigger > IRQ_TRIGGER_LEVEL)
+    if (irq >= IRQ_NR_MAX || trigger > IRQ_TRIGGER_LEVEL)
         return -EINVAL;
     irqflags_t f = spin_lock_irqsave(&irq_lock);
-    const struct irq_chip *chip = chip_of(irq);
-    int err = 0;
-    if (!chip)
-        descs[irq].trigger = (uint8_t)trigger; /* for irq_chip_register() */
-    else if (!chip->configure)
-        err = -ENOSYS;
-    else
-        err = chip->configure(chip, irq, trigger);
+    const struct irq_chip *chip = chip_locked(irq);
+    spin_unlock_irqrestore(&irq_lock, f);
+    if (!chip) {
+        /* Kept for irq_chip_register(). */
+        struct irq_desc *d = desc_get(irq);
+        if (!d)
+            return -ENOMEM;
+        f = spin_lock_irqsave(&irq_lock);
+        chip = chip_locked(irq);
+        if (!chip)
+            d->trigger = (uint8_t)trigger;
+        spin_unlock_irqrestore(&irq_lock, f);
+        if (!chip)
+            return 0;
+    }
+    if (!chip->configure)
+        return -ENOSYS;
+    f = spin_lock_irqsave(&irq_lock);
+    int err = chip->configure(chip, irq, trigger);
     spin_unlock_irqrestore(&irq_lock, f);
     return err;
 }
 
+int irq_raise_self(unsigned irq)
+{
+    if (irq >= IRQ_NR_MAX)
+        return -EINVAL;
+    const struct irq_chip *chip = irq_chip_of(irq);
+    if (!chip)
+        return -ENODEV;
+    return chip->raise ? chip->raise(chip, irq) : -EINVAL;
+}
+
+int irq_test_number(unsigned i) { return i < test_count ? (int)(test_first + i) : -ENODEV; }
+
+void irq_set_test_numbers(unsigned first, unsigned count)
+{
+    test_first = first;
+    test_count = count;
+}
+
 void irq_handle(unsigned irq)
 {
-    if (irq >= IRQ_COUNT) {
+    struct irq_desc *d = irq < IRQ_NR_MAX ? desc_get(irq) : NULL;
+    if (!d) {
         spurious++;
         return;
     }
-    struct irq_desc *d = &descs[irq];
     d->count++;
-    if (!d->fn) {
+    irq_handler_fn fn = d->fn;
+    if (!fn) {
         /* Mask it, or a level-triggered line would fire again forever. */
-        const struct irq_chip *chip = chip_of(irq);
+        irqflags_t f = spin_lock_irqsave(&irq_lock);
+        const struct irq_chip *chip = chip_locked(irq);
         if (chip)
             chip->mask(chip, irq);
+        spin_unlock_irqrestore(&irq_lock, f);
         d->masked = 1;
         if (!d->warned) {
             d->warned = 1;
@@ -181,7 +293,7 @@ void irq_handle(unsigned irq)
         return;
     }
     in_handler++;
-    d->fn(irq, d->arg);
+    fn(irq, d->arg);
     in_handler--;
 }
 
@@ -196,16 +308,20 @@ void irq_exit(void) { sched_irq_exit(); }
 unsigned irq_stats(struct irq_stat *out, unsigned max)
 {
     unsigned n = 0;
-    for (unsigned irq = 0; irq < IRQ_COUNT; irq++) {
-        const struct irq_desc *d = &descs[irq];
-        if (!d->fn && !d->count)
+    for (unsigned c = 0; c < NCHUNKS; c++) {
+        if (!desc_peek(c * IRQ_CHUNK))
             continue;
-        if (n < max) {
-            const struct irq_chip *chip = chip_of(irq);
-            out[n] = (struct irq_stat){irq, d->fn ? d->name : "(none)", chip ? chip->name : "-",
-                                       d->count, d->masked};
+        for (unsigned irq = c * IRQ_CHUNK; irq < (c + 1) * IRQ_CHUNK; irq++) {
+            const struct irq_desc *d = desc_peek(irq);
+            if (!d->fn && !d->count)
+                continue;
+            if (n < max) {
+                const struct irq_chip *chip = irq_chip_of(irq);
+                out[n] = (struct irq_stat){irq, d->fn ? d->name : "(none)", chip ? chip->name : "-",
+                                           d->count, d->masked};
+            }
+            n++;
         }
-        n++;
     }
     return n;
 }

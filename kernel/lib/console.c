@@ -4,7 +4,7 @@
  *        and queue received bytes from the UART's interrupt for readers.
  */
 #include <hal/console.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>

@@ -10,7 +10,7 @@
  * lock, then the CPU lock, then the ktimer lock.
  */
 #include <hal/context.h>
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>

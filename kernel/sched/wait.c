@@ -2,7 +2,7 @@
  * @file wait.c
  * @brief Wait queues, mutexes, semaphores and condition variables.
  */
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>

@@ -49,6 +49,9 @@ KTEST(bss_and_data_stick)
     KT_ASSERT(data_probe == 5);
     data_probe = 6;
     KT_ASSERT(*(volatile int *)&data_probe == 6);
+    /* As the image had them, so a second run in this boot checks the same. */
+    memset(bss_probe, 0, sizeof bss_probe);
+    data_probe = 5;
 }
 
 KTEST(counter_advances)

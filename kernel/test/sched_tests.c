@@ -4,7 +4,7 @@
  *        locks, run on the "ktest" thread (priority PRIO_DEFAULT) with
  *        interrupts and the timer live.
  */
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>

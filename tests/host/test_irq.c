@@ -8,8 +8,9 @@
  *        overlapping controllers refused, statistics.
  */
 #include "check.h"
+#include <stdlib.h>
 #include "log_capture.h" /* klog(), log_reset(), log_has() */
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 
@@ -21,8 +22,17 @@ const char *ksym_name(uintptr_t addr, char *buf, size_t size)
     return buf;
 }
 
+/* The heap: counted, so the test sees chunks past the boot pool come from it. */
+static int heap_allocs;
+void *kzalloc(size_t size)
+{
+    heap_allocs++;
+    return calloc(1, size);
+}
+void kfree(void *p) { free(p); }
+
 /* A fake controller: records what it was told per interrupt. */
-static int masked[IRQ_COUNT], trigger[IRQ_COUNT], unmasks, configures;
+static int masked[IRQ_NR_MAX], trigger[IRQ_NR_MAX], unmasks, configures;
 static void fake_mask(const struct irq_chip *c, unsigned irq) { (void)c; masked[irq] = 1; }
 static void fake_unmask(const struct irq_chip *c, unsigned irq)
 {
@@ -39,10 +49,23 @@ static int fake_configure(const struct irq_chip *c, unsigned irq, enum irq_trigg
     trigger[irq] = (int)t;
     return 0;
 }
-static const struct irq_chip chip_a = {"fake-a", fake_mask, fake_unmask, fake_configure, NULL};
-static const struct irq_chip chip_b = {"fake-b", fake_mask, fake_unmask, NULL, NULL};
+static const struct irq_chip chip_a = {.name = "fake-a", .mask = fake_mask, .unmask = fake_unmask,
+                                       .configure = fake_configure};
+static int raised;
+static int fake_raise(const struct irq_chip *c, unsigned irq)
+{
+    (void)c;
+    if (irq != 8200)
+        return -EINVAL;
+    raised++;
+    return 0;
+}
+/* An LPI-like controller far up the number space. */
+static const struct irq_chip chip_lpi = {.name = "fake-lpi", .mask = fake_mask, .unmask = fake_unmask,
+                                         .raise = fake_raise};
+static const struct irq_chip chip_b = {.name = "fake-b", .mask = fake_mask, .unmask = fake_unmask};
 
-static int runs[IRQ_COUNT];
+static int runs[IRQ_NR_MAX];
 static void *seen_arg;
 static void handler(unsigned irq, void *arg)
 {
@@ -63,7 +86,7 @@ static const struct irq_stat *stat_of(unsigned irq)
 
 int main(void)
 {
-    for (unsigned i = 0; i < IRQ_COUNT; i++)
+    for (unsigned i = 0; i < IRQ_NR_MAX; i++)
         masked[i] = 1;
 
     /* Drivers first (as on aarch64, where the UART may probe before the
@@ -81,13 +104,13 @@ int main(void)
 
     /* Overlaps and bad spans are refused; a disjoint chip is fine. */
     CHECK_EQ_INT(irq_chip_register(&chip_b, 16, 32), -EBUSY);
-    CHECK_EQ_INT(irq_chip_register(&chip_b, IRQ_COUNT, 1), -EINVAL);
+    CHECK_EQ_INT(irq_chip_register(&chip_b, IRQ_NR_MAX, 1), -EINVAL);
     CHECK_EQ_INT(irq_chip_register(&chip_b, 32, 0), -EINVAL);
     CHECK_EQ_INT(irq_chip_register(&chip_b, 32, 32), 0);
 
     /* Bad registrations, each with a warning. */
     log_reset();
-    CHECK_EQ_INT(irq_register(IRQ_COUNT, handler, NULL, "x"), -EINVAL);
+    CHECK_EQ_INT(irq_register(IRQ_NR_MAX, handler, NULL, "x"), -EINVAL);
     CHECK_EQ_INT(irq_register(3, NULL, NULL, "x"), -EINVAL);
     CHECK(log_has("no such interrupt") && log_has("no handler"));
     CHECK_EQ_INT(irq_register(10, handler, NULL, "again"), -EBUSY);
@@ -126,7 +149,7 @@ int main(void)
     /* Spurious: counted, and out-of-range numbers count as spurious too. */
     uint64_t sp = irq_spurious_count();
     irq_spurious();
-    irq_handle(IRQ_COUNT + 5);
+    irq_handle(IRQ_NR_MAX + 5);
     CHECK_EQ_INT(irq_spurious_count(), sp + 2);
 
     /* Unregister masks and frees the slot for someone else. */
@@ -134,5 +157,40 @@ int main(void)
     CHECK_EQ_INT(masked[10], 1);
     CHECK_EQ_INT(irq_register(10, handler, NULL, "later"), 0);
     CHECK_EQ_INT(masked[10], 0);
+
+    /* Software raise goes through the chip's op; no op or no chip is an error. */
+    CHECK_EQ_INT(irq_test_number(0), -ENODEV);
+    irq_set_test_numbers(8200, 2);
+    CHECK_EQ_INT(irq_test_number(0), 8200);
+    CHECK_EQ_INT(irq_test_number(1), 8201);
+    CHECK_EQ_INT(irq_test_number(2), -ENODEV);
+    CHECK_EQ_INT(irq_raise_self(8200), -ENODEV); /* no chip yet */
+    CHECK_EQ_INT(irq_raise_self(10), -EINVAL);   /* chip_a cannot raise */
+    CHECK_EQ_INT(irq_raise_self(IRQ_NR_MAX), -EINVAL);
+
+    /* The table grows with the spans in use: numbers far apart, up to the
+     * last one, each get a chunk (past the static boot pool: from the heap). */
+    CHECK_EQ_INT(irq_chip_register(&chip_lpi, 8192, IRQ_NR_MAX - 8192), 0);
+    CHECK(irq_chip_of(8192) == &chip_lpi && irq_chip_of(8191) == NULL);
+    CHECK_EQ_INT(irq_raise_self(8200), 0);
+    CHECK_EQ_INT(raised, 1);
+    CHECK_EQ_INT(irq_raise_self(8201), -EINVAL);
+    for (unsigned irq = 8192; irq < IRQ_NR_MAX; irq += 4099) {
+        CHECK_EQ_INT(irq_register(irq, handler, NULL, "lpi"), 0);
+        CHECK_EQ_INT(masked[irq], 0);
+        irq_handle(irq);
+        CHECK_EQ_INT(runs[irq], 1);
+    }
+    CHECK_EQ_INT(irq_register(IRQ_NR_MAX - 1, handler, NULL, "last"), 0);
+    irq_handle(IRQ_NR_MAX - 1);
+    CHECK_EQ_INT(runs[IRQ_NR_MAX - 1], 1);
+    CHECK(heap_allocs > 0);
+    /* Statistics come in increasing order across chunks. */
+    static struct irq_stat all[64];
+    unsigned n = irq_stats(all, 64);
+    CHECK(n >= 16 && n <= 64);
+    for (unsigned i = 1; i < n; i++)
+        CHECK(all[i - 1].irq < all[i].irq);
+    CHECK_EQ_INT(all[n - 1].irq, IRQ_NR_MAX - 1);
     return CHECK_DONE("test_irq");
 }

@@ -2,11 +2,16 @@
 """Boot the kernel in QEMU, optionally type shell commands, and assert on the
 serial output and QEMU's exit status.
 
-    qemu_test.py --arch A --image IMG [--env K=V]... [--send CMD]...
-                 [--expect REGEX]... [--reject REGEX]... [--status N | --halts]
-                 [--timeout S] [-- extra qemu args]
+    qemu_test.py --arch A --image IMG [--env K=V]... [--send CMD | --type KEYS]...
+                 [--expect REGEX]... [--reject REGEX]... [--monotonic REGEX]...
+                 [--status N | --halts] [--timeout S] [-- extra qemu args]
 
-Each --send is typed after the next shell prompt ("> " at line start).
+Each --send is typed after the next shell prompt ("> " at line start),
+followed by Enter (CR). --type is the same without the Enter, and with
+Python escapes decoded, so tests can press keys: --type '\\x1b[A\\r' is Up,
+Enter. Sends and types go out in the order given, one per prompt.
+--monotonic REGEX: the integer its first group captures must never
+decrease from one match to the next, and it must match at least twice.
 --status N: QEMU must exit by itself with status N. --halts: the kernel must
 print "System halted." (it then waits forever, so we stop QEMU). QEMU is
 always killed on the way out: no test leaves a process behind.
@@ -21,7 +26,11 @@ def main():
     ap.add_argument("--arch", required=True)
     ap.add_argument("--image", required=True)
     ap.add_argument("--env", action="append", default=[])
-    ap.add_argument("--send", action="append", default=[])
+    ap.add_argument("--send", action="append", dest="keys", default=[],
+                    type=lambda s: s.encode() + b"\r")
+    ap.add_argument("--type", action="append", dest="keys",
+                    type=lambda s: s.encode("latin-1").decode("unicode_escape").encode("latin-1"))
+    ap.add_argument("--monotonic", action="append", default=[])
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--status", type=int)
@@ -38,7 +47,7 @@ def main():
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, env=env, start_new_session=True)
     out = b""
-    pending = list(a.send)
+    pending = list(a.keys)
     prompts_seen = 0
     deadline = time.monotonic() + a.timeout
     status = None
@@ -59,7 +68,7 @@ def main():
             if pending and prompts > prompts_seen:
                 prompts_seen = prompts
                 line = pending.pop(0)
-                p.stdin.write(line.encode() + b"\r")
+                p.stdin.write(line)
                 p.stdin.flush()
             if a.halts and "System halted." in text:
                 time.sleep(0.2)
@@ -93,6 +102,11 @@ def main():
     if a.halts:
         good = "System halted." in text
         print(f"{'ok  ' if good else 'FAIL'} kernel halted")
+        ok &= good
+    for rx in a.monotonic:
+        vals = [int(m.group(1)) for m in re.finditer(rx, text, re.M)]
+        good = len(vals) >= 2 and all(x <= y for x, y in zip(vals, vals[1:]))
+        print(f"{'ok  ' if good else 'FAIL'} monotonic /{rx}/: {vals}")
         ok &= good
     print("PASS" if ok else "FAILED")
     return 0 if ok else 1

@@ -1,137 +1,89 @@
 /**
  * @file hal/irq.h
- * @brief Interrupts: the CPU mask, handlers per interrupt, controller drivers.
+ * @brief What each architecture provides for interrupts: the CPU's own
+ *        interrupt mask, the atomic idle wait, and the hook through which
+ *        its exception entry reaches the root interrupt controller.
  *
- * Three layers meet here:
- *  - the CPU's own mask (hal_irq_save/restore/enable/disable, hal_idle_wait),
- *    inline from <arch/irqflags.h>;
- *  - the portable table of handlers (kernel/irq/irq.c): irq_register(),
- *    irq_mask(), irq_unmask(), per-interrupt counts for the shell's `irqs`;
- *  - the interrupt controller driver (GICv2/v3, IOAPIC + LAPIC), which
- *    registers a struct irq_chip for a range of numbers and, from the arch's
- *    exception entry, acknowledges an interrupt, calls irq_handle(), and
- *    signals end-of-interrupt. Drivers never EOI.
+ * The portable handler table, interrupt controllers (domains) and MSI are
+ * the kernel's, in kernel/irq.h. The arch knows no controller by name: the
+ * root controller's driver (GIC, local APIC) registers itself with
+ * hal_irq_set_root_handler(), and the arch's interrupt entry calls it, then
+ * irq_exit().
  *
- * Interrupt numbers are the controller's: GIC INTIDs on aarch64 (the UART
- * on QEMU virt is SPI 1 = 33), IOAPIC global system interrupts (GSIs) on
- * x86_64 (COM1 is ISA IRQ 4 = GSI 4 unless the MADT overrides it). Buses
- * fill struct device's irq in that numbering.
- *
- * Handlers run with interrupts masked, on the interrupted thread's stack;
- * they must not sleep. A thread switch requested from a handler
- * (sched_need_resched()) happens in irq_exit(), after the EOI.
+ * The mask functions are inline (every spinlock uses them): declared here,
+ * defined by the arch's <arch/irqflags.h>, which this header includes.
  */
 #ifndef HAL_IRQ_H
 #define HAL_IRQ_H
 
-#include <arch/irqflags.h>
 #include <stdint.h>
 
-/** @brief Number of interrupt numbers the arch's controllers can use. */
-#define IRQ_COUNT ARCH_NR_IRQS
-
-/** @brief An interrupt handler: @p irq is the number it was registered for. */
-typedef void (*irq_handler_fn)(unsigned irq, void *arg);
-
-/** Trigger modes for irq_configure(). */
-enum irq_trigger {
-    IRQ_TRIGGER_DEFAULT = 0, /**< what the platform description says */
-    IRQ_TRIGGER_EDGE,
-    IRQ_TRIGGER_LEVEL,
-};
-
-/** @brief An interrupt controller's per-interrupt operations. */
-struct irq_chip {
-    const char *name;
-    void (*mask)(const struct irq_chip *chip, unsigned irq);
-    void (*unmask)(const struct irq_chip *chip, unsigned irq);
-    /** Optional: set the trigger mode; 0 or -errno. */
-    int (*configure)(const struct irq_chip *chip, unsigned irq, enum irq_trigger trigger);
-    void *priv;
-};
+/** @brief Saved interrupt state from hal_irq_save(), opaque to callers. */
+typedef uint64_t irqflags_t;
 
 /**
- * @brief Make @p chip the controller of interrupts [@p first, @p first + @p count).
+ * @brief Mask interrupts on this CPU and return the previous state.
+ * @note Any context; this CPU only. Nests: each save pairs with one restore.
+ */
+static inline irqflags_t hal_irq_save(void);
+
+/**
+ * @brief Put this CPU's interrupt mask back as hal_irq_save() found it.
+ * @note Any context; this CPU only. May unmask, so a pending interrupt may
+ *       run before it returns.
+ */
+static inline void hal_irq_restore(irqflags_t flags);
+
+/** @brief Unmask interrupts on this CPU. @note Not from an interrupt handler. */
+static inline void hal_irq_enable(void);
+
+/** @brief Mask interrupts on this CPU. @note Any context; this CPU only. */
+static inline void hal_irq_disable(void);
+
+/** @brief Nonzero if interrupts are unmasked on this CPU. @note Any context. */
+static inline int hal_irq_enabled(void);
+
+/**
+ * @brief Wait for an interrupt, atomically with respect to the check that
+ *        came before it.
  *
- * Interrupts already registered in that range are unmasked now, so drivers
- * probed before their controller still get their interrupts.
- * @return 0, -EINVAL (empty or out-of-range span), -EBUSY (overlaps another chip)
+ * Called with interrupts masked, after the caller found nothing to do. It
+ * must unmask interrupts and wait in one step, so that an interrupt that
+ * arrives between the check and the wait still ends the wait (aarch64: WFI
+ * wakes on a pending interrupt even while PSTATE.I masks it, then the mask
+ * opens briefly to take it; x86_64: `sti; hlt`, where STI's one-instruction
+ * shadow keeps the interrupt out until HLT is waiting). Any interrupt taken
+ * runs its handler before this returns; it returns with interrupts masked
+ * again.
+ * @note Idle thread only (never from a handler); this CPU only.
  */
-int irq_chip_register(const struct irq_chip *chip, unsigned first, unsigned count);
+static inline void hal_idle_wait(void);
 
 /**
- * @brief Run @p fn(@p irq, @p arg) whenever interrupt @p irq fires, and unmask it.
- * @p name is shown by `irqs` (kept by pointer: pass a string that lives).
- * @return 0, -EINVAL (irq out of range or fn NULL), -EBUSY (already has a handler)
+ * @brief What the arch's interrupt entry calls for every interrupt: the
+ *        root controller acknowledges, calls irq_handle() for each pending
+ *        interrupt, and signals end-of-interrupt.
+ * @param cause what the entry knows about the interrupt before asking a
+ *        controller: the IDT vector on x86_64 (32-255), 0 on aarch64 (the
+ *        GIC's acknowledge register says which).
+ * @note Runs with interrupts masked, on the interrupted thread's stack; the
+ *       arch calls irq_exit() after it returns.
  */
-int irq_register(unsigned irq, irq_handler_fn fn, void *arg, const char *name);
-
-/** @brief Mask @p irq and drop its handler; -EINVAL / -ENOENT if none. */
-int irq_unregister(unsigned irq);
-
-/** @brief Stop (mask) or resume (unmask) delivery of @p irq; -EINVAL, -ENODEV (no chip). */
-int irq_mask(unsigned irq);
-int irq_unmask(unsigned irq);
-
-/** @brief 1 if @p irq has a handler, a controller, and is not masked. */
-int irq_routed(unsigned irq);
+typedef void (*hal_irq_root_fn)(unsigned long cause);
 
 /**
- * @brief Ask the controller for edge or level triggering. Before the
- *        controller exists the request is kept and applied when it registers.
- * @return 0, -EINVAL (bad number or mode, or one the controller cannot do
- *         for this interrupt), -ENOSYS (the controller has no trigger modes)
+ * @brief Make @p fn the root interrupt controller's entry point.
+ *
+ * Called once by the controller that receives the CPU's interrupt line (GIC,
+ * local APIC) when it probes. Until one is set, an interrupt is counted as
+ * spurious (irq_spurious()) and ignored.
+ * @retval 0 set
+ * @retval -EINVAL @p fn is NULL
+ * @retval -EBUSY another root handler is already set (one root per system)
+ * @note Boot context, before interrupts are unmasked.
  */
-int irq_configure(unsigned irq, enum irq_trigger trigger);
+int hal_irq_set_root_handler(hal_irq_root_fn fn);
 
-/**
- * @brief Raise software interrupt @p irq on this CPU (GIC SGI 0-15 on
- *        aarch64; a self-IPI on vector irq + 32 on x86_64). For tests now,
- *        inter-processor wakeups later.
- * @return 0, -EINVAL (not a software-raisable number), -ENODEV (no controller)
- */
-int hal_irq_raise_self(unsigned irq);
-
-/** An interrupt number tests may raise with hal_irq_raise_self(): ARCH_IRQ_TEST. */
-#define IRQ_TEST ARCH_IRQ_TEST
-
-/* ---- called by the controller drivers from the arch's interrupt entry ---- */
-
-/**
- * @brief Count @p irq and run its handler. With no handler registered the
- *        interrupt is masked and a warning is logged once: never a storm,
- *        never a hang.
- */
-void irq_handle(unsigned irq);
-
-/** @brief Count an interrupt the controller reported as spurious (GIC 1023, APIC 0xff). */
-void irq_spurious(void);
-
-/**
- * @brief Called last on the way out of every interrupt, after the EOI,
- *        still with interrupts masked: switches threads if a handler asked.
- */
-void irq_exit(void);
-
-/** @brief Nonzero while this CPU runs an interrupt handler. */
-int irq_in_handler(void);
-
-/** @brief Counts for `irqs`. */
-struct irq_stat {
-    unsigned irq;
-    const char *name;      /**< handler name, "(none)" if unhandled */
-    const char *chip;      /**< controller name, "-" if none */
-    uint64_t count;
-    int masked;
-};
-
-/**
- * @brief Fill @p out with up to @p max interrupts that have a handler or
- *        have fired; returns how many exist (may exceed @p max).
- */
-unsigned irq_stats(struct irq_stat *out, unsigned max);
-
-/** @brief Spurious interrupts counted so far. */
-uint64_t irq_spurious_count(void);
+#include <arch/irqflags.h> /* the inline definitions */
 
 #endif

@@ -1,11 +1,90 @@
 /**
  * @file kernel/shell.h
- * @brief The serial shell.
+ * @brief The serial shell, and how a subsystem adds a command to it.
+ *
+ * Commands register themselves like drivers and tests do: SHELL_COMMAND()
+ * places a descriptor in the .shell_cmds linker section, and the shell looks
+ * commands up there. A subsystem keeps its commands beside its code
+ * (kernel/mm/mm_cmds.c, kernel/sched/sched_cmds.c, ...), so adding one never
+ * touches the shell.
+ *
+ * @code
+ * static int cmd_uptime(int argc, char **argv)
+ * {
+ *     if (argc != 1)
+ *         return shell_usage(argv[0]);
+ *     ...
+ *     return 0;
+ * }
+ * SHELL_COMMAND("uptime", "uptime", "time since the kernel's first instruction", cmd_uptime);
+ * @endcode
  */
 #ifndef KERNEL_SHELL_H
 #define KERNEL_SHELL_H
 
-/** @brief Read and run command lines forever on the calling thread. */
+/** @brief One shell command, as SHELL_COMMAND() registers it. */
+struct shell_command {
+    const char *name;    /**< what is typed: one word, no spaces */
+    const char *usage;   /**< synopsis printed by `help <name>` and on bad arguments */
+    const char *summary; /**< one line for `help` */
+    /**
+     * Run the command. argv[0] is the name, argv[argc] is NULL; the strings
+     * live in the shell's line buffer until the function returns. Returns 0
+     * or a negative -E... code, which the shell prints. Runs on the shell
+     * thread: may sleep, must not assume anything about other threads.
+     */
+    int (*fn)(int argc, char **argv);
+};
+
+/**
+ * @brief Register @p fn as the shell command @p name.
+ * @param name    what is typed (a string literal; one word, unique)
+ * @param usage   the synopsis: "sleep <ms>"
+ * @param summary one line for `help`
+ * @param fn      int fn(int argc, char **argv); also names the descriptor,
+ *                so each function registers one command
+ *
+ * Use once per command at file scope. Nothing else is needed: the shell
+ * finds the descriptor in the .shell_cmds linker section.
+ */
+#define SHELL_COMMAND(name, usage, summary, fn)                                              \
+    static const struct shell_command shell_cmd_desc_##fn                                   \
+        __attribute__((used, section(".shell_cmds"), aligned(8))) = {name, usage, summary, fn}
+
+/**
+ * @brief Print "usage: <usage>" for the command called @p name.
+ * @return -EINVAL always, so a command can `return shell_usage(argv[0]);`
+ * @note Shell thread context (it prints).
+ */
+int shell_usage(const char *name);
+
+/** @brief The command called @p name, or NULL. Any context; no allocation. */
+const struct shell_command *shell_find(const char *name);
+
+/**
+ * @brief Walk the commands in name order: the first with @p prev NULL, then
+ *        the one after @p prev; NULL after the last. Any context; no allocation.
+ */
+const struct shell_command *shell_next(const struct shell_command *prev);
+
+/**
+ * @brief Run one command line: split @p line at spaces (in place), find the
+ *        command and call it; print what went wrong, as the prompt does.
+ * @param line a writable NUL-terminated line; its words are argv
+ * @retval 0 an empty line, or the command succeeded
+ * @retval -ENOENT no such command
+ * @retval -E2BIG more words than the shell passes (32)
+ * @return otherwise the command's own -E... code
+ * @note Thread context: commands may sleep. Keeps no state of its own (a
+ *       command run by it may itself call it, as `ktest` does).
+ */
+int shell_exec(char *line);
+
+/**
+ * @brief Read and run command lines forever on the calling thread.
+ * @note Thread context; sleeps waiting for input. Uses static line buffers,
+ *       so only one thread may run it.
+ */
 __attribute__((noreturn)) void shell_run(void);
 
 /** @brief thread_create() entry running shell_run(). */

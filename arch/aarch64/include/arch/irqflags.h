@@ -2,19 +2,13 @@
  * @file arch/irqflags.h
  * @brief aarch64: the CPU's interrupt mask (PSTATE.I) and spin-wait hints.
  *
- * Included through <hal/irq.h>; inline because every spinlock uses them.
+ * The definitions behind hal/irq.h (include that, not this); inline
+ * because every spinlock uses them.
  */
 #ifndef ARCH_IRQFLAGS_H
 #define ARCH_IRQFLAGS_H
 
 #include <stdint.h>
-
-/** Interrupt numbers are GIC INTIDs: SGI 0-15, PPI 16-31, SPI 32-1019. */
-#define ARCH_NR_IRQS 1020
-
-#define ARCH_IRQ_TEST 7 /* SGI 7: free for tests (hal/irq.h IRQ_TEST) */
-
-typedef uint64_t irqflags_t;
 
 static inline irqflags_t hal_irq_save(void)
 {

@@ -8,12 +8,6 @@
 
 #include <stdint.h>
 
-#define ARCH_NR_IRQS 256
-
-#define ARCH_IRQ_TEST 7 /* any (hal/irq.h IRQ_TEST) */
-
-typedef uint64_t irqflags_t;
-
 extern int host_irq_on; /* defined by the test */
 
 static inline irqflags_t hal_irq_save(void)

@@ -11,7 +11,7 @@
 #ifndef ARCH_X64_ACPI_H
 #define ARCH_X64_ACPI_H
 
-#include <hal/irq.h>
+#include <kernel/irq.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -16,6 +16,7 @@
 
 #define X64_IRQ_VECTOR_BASE 32   /**< vector of interrupt number 0 */
 #define X64_IRQ_LOCAL_BASE 192   /**< first local APIC number (vector 224) */
+#define X64_IRQ_END 224          /**< one past the last number (vector 255 is the spurious one) */
 #define X64_IRQ_LAPIC_TIMER 208  /**< vector 0xf0 */
 #define X64_IRQ_LAPIC_ERROR 222  /**< vector 0xfe */
 #define X64_VECTOR_SPURIOUS 0xff /**< never counted per number: irq_spurious() */

@@ -2,20 +2,13 @@
  * @file arch/irqflags.h
  * @brief x86_64: the CPU's interrupt flag (RFLAGS.IF) and spin-wait hints.
  *
- * Included through <hal/irq.h>; inline because every spinlock uses them.
+ * The definitions behind hal/irq.h (include that, not this); inline
+ * because every spinlock uses them.
  */
 #ifndef ARCH_IRQFLAGS_H
 #define ARCH_IRQFLAGS_H
 
 #include <stdint.h>
-
-/** Interrupt numbers are IDT vectors minus 32: IOAPIC GSI n is irq n,
- *  local APIC sources sit at the top, from 192 (see <arch/apic.h>). */
-#define ARCH_NR_IRQS 224
-
-#define ARCH_IRQ_TEST 200 /* vector 232: free for tests (hal/irq.h IRQ_TEST) */
-
-typedef uint64_t irqflags_t;
 
 static inline irqflags_t hal_irq_save(void)
 {

@@ -1,0 +1,164 @@
+/**
+ * @file drivers/irqchip/gic.h
+ * @brief Private to the GIC driver files: the controller's state, register
+ *        offsets shared by v2 and v3, and the functions one file offers another.
+ *
+ * The GIC is split the way its generations differ (Arm IHI 0048 for v2, IHI
+ * 0069 for v3): gic_common.c has the distributor operations both share
+ * (mask, unmask, trigger, quiescing), gic_v2.c and gic_v3.c the CPU
+ * interface, SGIs and probe of each, gic_v2m.c the GICv2m MSI frame,
+ * gic_v3_lpi.c the LPI tables of the v3 redistributor and gic_v3_its.c the
+ * Interrupt Translation Service. Nothing outside drivers/irqchip/ includes
+ * this header: the rest of the kernel sees the GIC only through kernel/irq.h.
+ */
+#ifndef DRIVERS_IRQCHIP_GIC_H
+#define DRIVERS_IRQCHIP_GIC_H
+
+#include <hal/mmio.h>
+#include <kernel/irq.h>
+#include <stdint.h>
+
+struct device;
+
+/* Distributor (and, at the same offsets, the v3 redistributor's SGI frame). */
+#define GICD_CTLR 0x000
+#define GICD_TYPER 0x004
+#define GICD_IGROUPR 0x080
+#define GICD_ISENABLER 0x100
+#define GICD_ICENABLER 0x180
+#define GICD_ICPENDR 0x280
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800 /* v2 */
+#define GICD_ICFGR 0xc00
+#define GICD_SGIR 0xf00      /* v2 */
+#define GICD_IROUTER 0x6000  /* v3, 64-bit, SPIs only */
+#define GICD_CTLR_RWP (1u << 31)
+#define GICD_TYPER_LPIS (1u << 17)         /* v3: LPIs are implemented */
+#define GICD_TYPER_IDBITS(t) (((t) >> 19 & 0x1f) + 1) /* v3: INTID bits */
+
+/* v3 redistributor, RD_base frame (the SGI frame is GICR_SGI above it). */
+#define GICR_CTLR 0x0000
+#define GICR_TYPER 0x0008
+#define GICR_WAKER 0x0014
+#define GICR_PROPBASER 0x0070
+#define GICR_PENDBASER 0x0078
+#define GICR_SGI 0x10000
+#define GICR_CTLR_ENABLE_LPIS (1u << 0)
+#define GICR_CTLR_RWP (1u << 3)
+
+#define PRIO_DEFAULT 0xa0u /* every interrupt; below the mask, so all are signalled */
+#define PRIO_MASK 0xf0u    /* representable however few priority bits exist */
+#define SPIN_LIMIT 1000000 /* polls of a "write pending" bit before giving up */
+
+/** The one GIC (one CPU for now). Written at probe, read-only afterwards. */
+struct gic {
+    unsigned version;          /**< 2 or 3; 0 until probed */
+    volatile uint8_t *dist;    /**< distributor */
+    volatile uint8_t *banked;  /**< INTIDs 0-31: v2 the distributor, v3 GICR SGI frame */
+    volatile uint8_t *rd;      /**< v3: this CPU's RD_base */
+    uint64_t rd_phys;          /**< v3: its physical address (ITS MAPC with PTA = 1) */
+    volatile uint8_t *cpu;     /**< v2: CPU interface */
+    unsigned nirqs;            /**< INTIDs [0, nirqs) exist */
+    uint64_t route;            /**< v3: GICD_IROUTER value for this CPU */
+    uint8_t target;            /**< v2: GICD_ITARGETSR byte for this CPU */
+    int dt_node;               /**< the GIC's DT node, for its MSI children; -1 */
+    uint32_t spi_ready[32];    /**< SPIs whose priority and target are set */
+};
+
+extern struct gic gic;
+
+/** @brief 32-bit register of a GIC frame; relaxed: only the GIC's own order matters. */
+static inline uint32_t gic_rd32(volatile uint8_t *base, unsigned off)
+{
+    return mmio_read32_relaxed(base + off);
+}
+
+/** @brief Write a 32-bit register of a GIC frame (relaxed, see gic_rd32()). */
+static inline void gic_wr32(volatile uint8_t *base, unsigned off, uint32_t v)
+{
+    mmio_write32_relaxed(base + off, v);
+}
+
+/** @brief 64-bit register of a GIC frame (relaxed). */
+static inline uint64_t gic_rd64(volatile uint8_t *base, unsigned off)
+{
+    return mmio_read64_relaxed(base + off);
+}
+
+/** @brief Write a 64-bit register of a GIC frame (relaxed). */
+static inline void gic_wr64(volatile uint8_t *base, unsigned off, uint64_t v)
+{
+    mmio_write64_relaxed(base + off, v);
+}
+
+/* ---- gic_common.c: distributor operations shared by v2 and v3 ---- */
+
+/** @brief irq_chip mask: clear the enable bit (SGIs/PPIs in the banked frame). */
+void gic_mask(const struct irq_chip *chip, unsigned irq);
+/** @brief irq_chip unmask: set priority/target on first use, then enable. */
+void gic_unmask(const struct irq_chip *chip, unsigned irq);
+/** @brief irq_chip configure: edge or level, read back. */
+int gic_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger trigger);
+/** @brief v3: wait for a distributor or redistributor write to take effect. */
+void gic_wait_rwp(volatile uint8_t *frame);
+/** @brief Disable, (v3: group 1) and clear INTIDs [first, end) of @p frame. */
+void gic_quiesce(volatile uint8_t *frame, unsigned first, unsigned end, int group1);
+/** @brief Priorities of the 32 banked SGIs and PPIs. */
+void gic_prioritise_banked(void);
+/** @brief INTIDs the distributor implements (GICD_TYPER.ITLinesNumber). */
+unsigned gic_count_irqs(void);
+
+/**
+ * @brief Last step of both probes: claim INTIDs [0, nirqs) with @p chip,
+ *        become the root interrupt handler with @p root, offer SGIs to tests.
+ * @return 0, or irq_chip_register()'s / hal_irq_set_root_handler()'s error
+ *         (the GIC is then marked absent again)
+ */
+int gic_finish_probe(struct device *dev, const struct irq_chip *chip, hal_irq_root_fn root);
+
+/**
+ * @brief The acknowledge loop both versions share: @p ack gives the next
+ *        INTID's IAR value, irq_handle() runs, @p eoi ends it, until a
+ *        special INTID (1020-1023) says nothing is pending.
+ * @param intid_mask which IAR bits are the INTID (v2: 10, v3: 24)
+ */
+void gic_ack_loop(uint32_t (*ack)(void), void (*eoi)(uint32_t iar), uint32_t intid_mask);
+
+/* ---- gic_v3_lpi.c: LPIs of this CPU's redistributor ---- */
+
+#define GIC_LPI_BASE 8192u /**< first LPI INTID */
+
+/**
+ * @brief Claim the LPI span [8192, 8192 + count) for the LPI chip, if the
+ *        GIC is v3 with GICD_TYPER.LPIS. Tables come later (gic_lpi_enable()).
+ * @retval 0 @retval -ENODEV no LPIs on this GIC @retval -EBUSY already claimed
+ * @note Boot context (probe); allocates nothing.
+ */
+int gic_lpi_probe(void);
+
+/**
+ * @brief Allocate the property and pending tables, program GICR_PROPBASER /
+ *        GICR_PENDBASER and set GICR_CTLR.EnableLPIs. Idempotent.
+ * @retval 0 @retval -ENODEV no LPIs @retval -ENOMEM @retval -EBUSY LPIs were
+ *         already enabled by someone else (the tables cannot be replaced)
+ * @note Thread context (dma_alloc()); callers serialise (the ITS mutex).
+ */
+int gic_lpi_enable(void);
+
+/**
+ * @brief Take @p n free LPIs, each masked with the default priority.
+ * @retval 0 @retval -ENOSPC fewer than @p n left (none taken)
+ * @note Thread context, after gic_lpi_enable().
+ */
+int gic_lpi_alloc(unsigned n, unsigned *lpis);
+
+/** @brief Give back an LPI from gic_lpi_alloc() (left masked). */
+void gic_lpi_free(unsigned lpi);
+
+/**
+ * @brief Who makes a changed LPI property byte take effect: the ITS sends
+ *        INVALL + SYNC. Set once by the ITS at its first use.
+ */
+void gic_lpi_set_invalidate(void (*fn)(void));
+
+#endif

@@ -1,0 +1,84 @@
+/**
+ * @file gic_v2.c
+ * @brief GICv2 (Arm IHI 0048): probe, the memory-mapped CPU interface's
+ *        acknowledge loop, and SGIs through GICD_SGIR.
+ *
+ * One CPU for now: SPIs are routed to the CPU that probed. Every interrupt
+ * gets one priority and is in group 0, which a GIC without security
+ * extensions signals as IRQ while FIQs are off. EOImode 0: the EOI also
+ * deactivates. The distributor operations are gic_common.c's.
+ */
+#include "gic.h"
+#include <hal/mmu.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+
+/* CPU interface. */
+#define GICC_CTLR 0x00
+#define GICC_PMR 0x04
+#define GICC_IAR 0x0c
+#define GICC_EOIR 0x10
+
+static uint32_t gicv2_ack(void)
+{
+    return gic_rd32(gic.cpu, GICC_IAR);
+}
+
+/* The whole IAR value goes back: it names an SGI's source CPU. */
+static void gicv2_eoi(uint32_t iar)
+{
+    gic_wr32(gic.cpu, GICC_EOIR, iar);
+}
+
+static void gicv2_root(unsigned long cause)
+{
+    (void)cause; /* the IAR says which */
+    gic_ack_loop(gicv2_ack, gicv2_eoi, 0x3ff);
+}
+
+static int gicv2_raise(const struct irq_chip *chip, unsigned irq)
+{
+    (void)chip;
+    if (irq >= 16)
+        return -EINVAL;
+    /* Stores before the SGI are visible to its handler: the ordered write. */
+    mmio_write32(gic.dist + GICD_SGIR, 2u << 24 | irq); /* TargetListFilter 2: this CPU */
+    return 0;
+}
+
+static const struct irq_chip gicv2_chip = {
+    .name = "gicv2", .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
+    .raise = gicv2_raise,
+};
+
+static int gicv2_probe(struct device *dev)
+{
+    if (gic.version)
+        return -EBUSY; /* one GIC per system */
+    if (dev->nregs < 2 || dev->reg_size[0] < 0x1000 || dev->reg_size[1] < 0x100)
+        return -EINVAL;
+    gic.dist = hal_ioremap(dev->reg_base[0], dev->reg_size[0]);
+    gic.cpu = hal_ioremap(dev->reg_base[1], dev->reg_size[1]);
+    if (!gic.dist || !gic.cpu)
+        return -ENOMEM;
+    gic.banked = gic.dist;
+    gic.nirqs = gic_count_irqs();
+    gic_wr32(gic.dist, GICD_CTLR, 0);
+    /* Reading any of ITARGETSR0-7 gives the reading CPU's own bit, which
+     * is where SPIs go (0 on a uniprocessor GIC, where the field is RAZ/WI). */
+    gic.target = (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
+    /* From a non-secure CPU every interrupt is group 1 and IGROUPR cannot
+     * be written, so leave it alone. SGI enables may be fixed at 1
+     * (implementation defined), so an SGI cannot always be masked. */
+    gic_quiesce(gic.dist, 0, gic.nirqs, 0);
+    gic_prioritise_banked();
+    gic_wr32(gic.dist, GICD_CTLR, 1);
+    gic_wr32(gic.cpu, GICC_PMR, PRIO_MASK);
+    gic_wr32(gic.cpu, GICC_CTLR, 1); /* signal interrupts; EOImode 0, no FIQs */
+    gic.version = 2;
+    return gic_finish_probe(dev, &gicv2_chip, gicv2_root);
+}
+
+static const char *const gicv2_compat[] = {"arm,gic-400", "arm,cortex-a15-gic",
+                                           "arm,cortex-a9-gic", "arm,cortex-a7-gic", NULL};
+DRIVER(gicv2_driver, .name = "gicv2", .compatible = gicv2_compat, .probe = gicv2_probe);

@@ -1,0 +1,102 @@
+/**
+ * @file boot_cmds.c
+ * @brief Shell commands about the boot and the machine as a whole: version,
+ *        uptime, bootinfo, poweroff, reboot.
+ *
+ * They read what boot left behind (struct boot_info, the boot stage stamps
+ * of kernel/bootprof.h) and call the HAL's power functions, so they live
+ * beside kmain rather than in the shell.
+ */
+#include <hal/cpu.h>
+#include <hal/platform.h>
+#include <kernel/bootprof.h>
+#include <kernel/console.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+#include <kernel/shell.h>
+#include <kernel/string.h>
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    kprintf("kernel %s (%s), built with clang %s\n", KERNEL_VERSION, hal_arch_name(),
+            __clang_version__);
+    return 0;
+}
+SHELL_COMMAND("version", "version", "kernel version, architecture and compiler", cmd_version);
+
+static int cmd_uptime(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    uint64_t us = uptime_us();
+    kprintf("up %lu.%06lu s\n", (unsigned long)(us / 1000000), (unsigned long)(us % 1000000));
+    return 0;
+}
+SHELL_COMMAND("uptime", "uptime", "time since the kernel's first instruction", cmd_uptime);
+
+static void print_boot_info(void)
+{
+    const struct boot_info *bi = platform_boot_info();
+    kprintf("protocol:   %s\nbootloader: %s\ncmdline:    '%s'\n", bi->protocol,
+            bi->bootloader[0] ? bi->bootloader : "(unknown)", bi->cmdline);
+    kprintf("kernel:     %#lx, %lu KiB\n", (unsigned long)bi->kernel_phys,
+            (unsigned long)(bi->kernel_size / 1024));
+    if (bi->dtb_phys)
+        kprintf("dtb:        %#lx\n", (unsigned long)bi->dtb_phys);
+    if (bi->initrd_phys)
+        kprintf("initrd:     %#lx, %lu KiB\n", (unsigned long)bi->initrd_phys,
+                (unsigned long)(bi->initrd_size / 1024));
+    if (bi->stdout_path[0])
+        kprintf("stdout:     %s\n", bi->stdout_path);
+    if (bi->rsdp_len)
+        kprintf("acpi rsdp:  %zu bytes (revision %u)\n", bi->rsdp_len, bi->rsdp[15]);
+    const struct console *con = console_current();
+    kprintf("console:    %s%s%s\n", con ? con->name : "early", con ? " " : "",
+            con ? con->dev->name : "");
+}
+
+static int cmd_bootinfo(int argc, char **argv)
+{
+    if (argc == 1) {
+        print_boot_info();
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--profile") == 0) {
+        boot_profile_print();
+        return 0;
+    }
+    return shell_usage(argv[0]);
+}
+SHELL_COMMAND("bootinfo", "bootinfo [--profile]",
+              "what the boot loader handed over; --profile: time of each boot stage",
+              cmd_bootinfo);
+
+static int cmd_poweroff(int argc, char **argv)
+{
+    if (argc > 2)
+        return shell_usage(argv[0]);
+    if (argc == 2) {
+        uint64_t code;
+        if (kstrtou64(argv[1], 0, &code) != 0 || code > 255) {
+            kprintf("poweroff: '%s' is not an exit code 0..255\n", argv[1]);
+            return -EINVAL;
+        }
+        if (hal_poweroff_code((int)code) != 0)
+            kprintf("poweroff: no test-exit device; powering off cleanly\n");
+    }
+    hal_poweroff();
+}
+SHELL_COMMAND("poweroff", "poweroff [exit-code 0..255]",
+              "power off (a code: the exit status QEMU's test device reports)", cmd_poweroff);
+
+static int cmd_reboot(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    hal_reboot();
+}
+SHELL_COMMAND("reboot", "reboot", "restart the machine", cmd_reboot);

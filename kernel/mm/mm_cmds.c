@@ -1,0 +1,84 @@
+/**
+ * @file mm_cmds.c
+ * @brief The `mem` shell command: the boot memory map and what every
+ *        allocator (pages, page tables, heap, vmalloc) holds.
+ *
+ * Only reads the allocators' statistics calls, so it needs no lock of its
+ * own; the figures are a snapshot that may be a few pages stale by the
+ * time they are printed.
+ */
+#include <hal/platform.h>
+#include <kernel/buddy.h>
+#include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
+#include <kernel/pagetable.h>
+#include <kernel/pmm.h>
+#include <kernel/shell.h>
+#include <kernel/vmalloc.h>
+
+static const char *const mem_type_names[] = {"?", "usable", "reserved", "acpi-reclaim",
+                                             "acpi-nvs", "bad", "no-map"};
+
+/* Prints the ranges and returns their total size. */
+static uint64_t print_ranges(const struct mem_range *r, unsigned n)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const char *type = r[i].type < ARRAY_SIZE(mem_type_names) ? mem_type_names[r[i].type] : "?";
+        kprintf("  0x%012lx-0x%012lx %9lu KiB  %s\n", (unsigned long)r[i].base,
+                (unsigned long)(r[i].base + r[i].size - 1), (unsigned long)(r[i].size / 1024), type);
+        total += r[i].size;
+    }
+    return total;
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    const struct boot_info *bi = platform_boot_info();
+    uint64_t usable = 0;
+    kprintf("memory map (%s):\n", bi->protocol);
+    print_ranges(bi->mem, bi->mem_count);
+    for (unsigned i = 0; i < bi->mem_count; i++)
+        if (bi->mem[i].type == MEM_USABLE)
+            usable += bi->mem[i].size;
+    uint64_t reserved = 0;
+    if (bi->reserved_count) {
+        kprintf("reserved inside RAM:\n");
+        reserved = print_ranges(bi->reserved, bi->reserved_count);
+    }
+    kprintf("total: %lu KiB usable (%lu MiB), %lu KiB reserved inside RAM, kernel image %lu KiB\n",
+            (unsigned long)(usable / 1024), (unsigned long)(usable >> 20),
+            (unsigned long)(reserved / 1024), (unsigned long)(bi->kernel_size / 1024));
+
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    kprintf("pages: %lu managed (%lu KiB), %lu free (%lu KiB), metadata %lu KiB, page tables %lu KiB\n",
+            (unsigned long)ps.managed_pages, (unsigned long)(ps.managed_pages * 4),
+            (unsigned long)ps.free_pages, (unsigned long)(ps.free_pages * 4),
+            (unsigned long)(ps.metadata_bytes >> 10), (unsigned long)(pt_table_pages() * 4));
+    kprintf("free blocks by order:");
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        kprintf(" %u:%lu", o, (unsigned long)ps.free_blocks[o]);
+    kprintf("\n");
+
+    struct kmalloc_stats hs;
+    kmalloc_stats(&hs);
+    kprintf("heap:  size  slabs   in use / objects\n");
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++)
+        kprintf("       %4zu  %5u  %8lu / %lu\n", hs.cls[i].size, hs.cls[i].slabs,
+                (unsigned long)hs.cls[i].inuse, (unsigned long)hs.cls[i].total);
+    kprintf("heap large: %lu blocks, %lu KiB; errors caught: %lu\n", (unsigned long)hs.large_blocks,
+            (unsigned long)(hs.large_bytes >> 10), (unsigned long)hs.errors);
+
+    struct vmalloc_stats vs;
+    vmalloc_stats(&vs);
+    kprintf("vmalloc: %u areas, %lu KiB mapped, %lu KiB of address space\n", vs.areas,
+            (unsigned long)(vs.mapped_bytes >> 10), (unsigned long)(vs.reserved_bytes >> 10));
+    return 0;
+}
+SHELL_COMMAND("mem", "mem",
+              "memory map, pages by buddy order, page tables, heap per size class, vmalloc",
+              cmd_mem);

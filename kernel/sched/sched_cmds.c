@@ -1,0 +1,89 @@
+/**
+ * @file sched_cmds.c
+ * @brief Shell commands about threads: threads, sleep, spin.
+ *
+ * `spin` starts a thread that never yields, so anyone can watch preemption
+ * keep the shell answering; `sleep` shows how late a sleep wakes.
+ */
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/kprintf.h>
+#include <kernel/sched.h>
+#include <kernel/shell.h>
+#include <kernel/string.h>
+
+static int cmd_threads(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    enum { MAX = 64 };
+    static struct thread_info info[MAX]; /* only the shell thread runs this */
+    unsigned n = thread_list(info, MAX);
+    kprintf("  id  name             state     prio   cpu ms  switches\n");
+    for (unsigned i = 0; i < n && i < MAX; i++)
+        kprintf("%4d  %-15s  %-8s  %4d  %7lu  %8lu\n", info[i].id, info[i].name,
+                thread_state_name(info[i].state), info[i].prio,
+                (unsigned long)(info[i].cpu_ns / 1000000), (unsigned long)info[i].switches);
+    if (n > MAX)
+        kprintf("  ... and %u more\n", n - MAX);
+    kprintf("%u threads, %lu context switches\n", n, (unsigned long)sched_switches());
+    return 0;
+}
+SHELL_COMMAND("threads", "threads",
+              "every thread: id, name, state, priority, CPU time, times switched in", cmd_threads);
+
+/* Parse a duration in milliseconds, 0..1 hour: long enough for any demo,
+ * short enough that a typo cannot park a thread for a week. */
+static int parse_ms(const char *cmd, const char *arg, uint64_t *ms)
+{
+    if (kstrtou64(arg, 10, ms) != 0 || *ms > 3600000) {
+        kprintf("%s: '%s' is not a duration in milliseconds (0..3600000)\n", cmd, arg);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int cmd_sleep(int argc, char **argv)
+{
+    uint64_t ms;
+    if (argc != 2)
+        return shell_usage(argv[0]);
+    int err = parse_ms("sleep", argv[1], &ms);
+    if (err)
+        return err;
+    uint64_t t0 = hal_time_ns();
+    thread_sleep_ms(ms);
+    kprintf("slept %lu.%03lu ms\n", (unsigned long)((hal_time_ns() - t0) / 1000000),
+            (unsigned long)((hal_time_ns() - t0) / 1000 % 1000));
+    return 0;
+}
+SHELL_COMMAND("sleep", "sleep <ms>", "sleep the shell thread and report how long it slept",
+              cmd_sleep);
+
+/* `spin`: burn the CPU without sleeping or yielding; only preemption lets
+ * anyone else (the shell) run meanwhile. */
+static int spin_thread(void *arg)
+{
+    uint64_t end = hal_time_ns() + (uint64_t)(uintptr_t)arg * 1000000ull;
+    volatile uint64_t loops = 0;
+    while (hal_time_ns() < end)
+        loops++;
+    return 0;
+}
+
+static int cmd_spin(int argc, char **argv)
+{
+    uint64_t ms;
+    if (argc != 2)
+        return shell_usage(argv[0]);
+    int err = parse_ms("spin", argv[1], &ms);
+    if (err)
+        return err;
+    int id = thread_create("spin", spin_thread, (void *)(uintptr_t)ms, PRIO_DEFAULT, THREAD_DETACHED);
+    if (id < 0)
+        return id;
+    kprintf("spin: thread %d burns the CPU for %lu ms\n", id, (unsigned long)ms);
+    return 0;
+}
+SHELL_COMMAND("spin", "spin <ms>",
+              "a background thread burns the CPU that long without yielding", cmd_spin);

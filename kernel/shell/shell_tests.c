@@ -1,0 +1,75 @@
+/**
+ * @file shell_tests.c
+ * @brief In-kernel tests of the command table and the dispatcher.
+ *
+ * The table is what the linker gathered from SHELL_COMMAND()s all over the
+ * tree, so it can only be checked in the kernel: every command the README
+ * promises is there, each descriptor is complete, names are unique, and the
+ * name-order walk (help, Tab completion) visits each once. shell_exec() is
+ * then driven with lines a user could type. Nothing here keeps state, so the
+ * tests pass however often they run.
+ */
+#include <kernel/errno.h>
+#include <kernel/kernel.h>
+#include <kernel/ktest.h>
+#include <kernel/shell.h>
+#include <kernel/string.h>
+
+extern const struct shell_command __shell_cmds_start[], __shell_cmds_end[];
+
+KTEST(shell_commands_registered)
+{
+    static const char *const expected[] = {"help", "version", "uptime", "bootinfo", "mem",
+        "devices", "ktest", "bench", "threads", "irqs", "sleep", "spin", "fault", "poweroff",
+        "reboot"};
+    for (unsigned i = 0; i < ARRAY_SIZE(expected); i++) {
+        const struct shell_command *c = shell_find(expected[i]);
+        KT_ASSERT(c != NULL && c->fn != NULL);
+    }
+    KT_ASSERT(shell_find("nosuch") == NULL && shell_find("") == NULL);
+    KT_ASSERT(shell_find("hel") == NULL); /* whole names only */
+
+    unsigned n = (unsigned)(__shell_cmds_end - __shell_cmds_start), walked = 0;
+    const struct shell_command *prev = NULL;
+    for (const struct shell_command *c = shell_next(NULL); c; c = shell_next(c)) {
+        KT_ASSERT(++walked <= n);
+        size_t len = strlen(c->name);
+        KT_ASSERT(len > 0 && strchr(c->name, ' ') == NULL);
+        KT_ASSERT(strncmp(c->usage, c->name, len) == 0 &&
+                  (c->usage[len] == 0 || c->usage[len] == ' '));
+        KT_ASSERT(c->summary && c->summary[0] && c->fn);
+        KT_ASSERT(!prev || strcmp(prev->name, c->name) < 0); /* sorted, no duplicates */
+        KT_ASSERT(shell_find(c->name) == c);
+        prev = c;
+    }
+    KT_ASSERT(walked == n && n >= ARRAY_SIZE(expected));
+}
+
+/* Run "help x x ... x", @p nwords words in all. */
+static int exec_words(unsigned nwords)
+{
+    char l[4 + 2 * 40 + 1];
+    size_t k = 4;
+    memcpy(l, "help", 4);
+    for (unsigned i = 1; i < nwords && k + 2 < sizeof l; i++) {
+        l[k++] = ' ';
+        l[k++] = 'x';
+    }
+    l[k] = 0;
+    return shell_exec(l);
+}
+
+KTEST(shell_exec_splits_and_dispatches)
+{
+    char blank[] = "    ";
+    KT_ASSERT(shell_exec(blank) == 0);
+    char unknown[] = "no-such-command x";
+    KT_ASSERT(shell_exec(unknown) == -ENOENT);
+    char spaced[] = "  help   uptime  "; /* extra spaces are not words */
+    KT_ASSERT(shell_exec(spaced) == 0);
+    char bad_arg[] = "uptime now";
+    KT_ASSERT(shell_exec(bad_arg) == -EINVAL);
+    KT_ASSERT(exec_words(2) == -ENOENT);  /* "help x": no command x */
+    KT_ASSERT(exec_words(32) == -EINVAL); /* 32 words reach help, which wants at most 2 */
+    KT_ASSERT(exec_words(33) == -E2BIG);  /* 33 never reach a command */
+}

@@ -1,0 +1,29 @@
+/**
+ * @file test_cmds.c
+ * @brief The `ktest` and `bench` shell commands.
+ *
+ * The same test and benchmark runs the `ktest` command line starts, typed
+ * at the prompt instead: the tests must not assume a fresh boot or a quiet
+ * keyboard, and may be run more than once.
+ */
+#include <kernel/bench.h>
+#include <kernel/errno.h>
+#include <kernel/ktest.h>
+#include <kernel/shell.h>
+
+static int cmd_ktest(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    return ktest_run_all() ? -EIO : 0;
+}
+SHELL_COMMAND("ktest", "ktest", "run the in-kernel tests", cmd_ktest);
+
+static int cmd_bench(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    bench_run_all();
+    return 0;
+}
+SHELL_COMMAND("bench", "bench", "run the in-kernel benchmarks", cmd_bench);
