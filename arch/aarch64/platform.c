@@ -30,6 +30,9 @@ void a64_timer_setup(uint64_t boot_counter);
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static struct boot_info boot_info;
+/* The DTB's node index (kernel/fdt.h): QEMU virt has about 70 nodes. */
+#define DT_INDEX_MAX 512
+static struct fdt_node_ix dt_index[DT_INDEX_MAX];
 /* PSCI conduit from the DTB's /psci "method"; without one, QEMU's rule: SMC
  * when the guest owns EL2 (virtualization=on), else HVC. */
 static int psci_use_smc;
@@ -157,6 +160,8 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         return;
     }
     bi->dtb_phys = dtb;
+    if (fdt_index(&fdt, dt_index, DT_INDEX_MAX) != 0)
+        pr_warn("aarch64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
     boot_stage("dtb check");
     if (dt_read_boot_info(&fdt, bi) == -ENOENT)
         pr_warn("aarch64: the DTB describes no memory");

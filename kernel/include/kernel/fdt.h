@@ -13,12 +13,30 @@
  * Values in a DTB are big-endian and the blob may sit at any alignment, so
  * every multi-byte load goes through fdt_be32()/fdt_be64(). No function
  * allocates or writes to the blob; all are safe to call before the MMU is on.
+ *
+ * Index: walking the blob for a node's parent, next sibling or phandle is
+ * O(tree), and boot asks those questions hundreds of times (under TCG the
+ * scans cost milliseconds). fdt_index() records every node once, in
+ * document order (its offset, parent, next sibling, depth and phandle), in
+ * storage the caller provides; the tree walks then answer from the index.
+ * Offsets a caller passes are still checked against the blob first, and an
+ * offset the index does not know (not one of the tree's nodes) takes the
+ * unindexed path, so results are the same with and without an index.
  */
 #ifndef KERNEL_FDT_H
 #define KERNEL_FDT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/** @brief One node in an fdt_index(): everything the tree walks need. */
+struct fdt_node_ix {
+    uint32_t off;     /**< BEGIN_NODE offset in the structure block */
+    int32_t parent;   /**< entry of the parent, -1 for the root */
+    int32_t next;     /**< entry of the next sibling, -1 for the last child */
+    uint32_t depth;   /**< 0 for the root */
+    uint32_t phandle; /**< "phandle" (else "linux,phandle") if one valid cell, else 0 */
+};
 
 /** @brief A validated device tree blob; fill it with fdt_init(). */
 struct fdt {
@@ -30,6 +48,8 @@ struct fdt {
     uint32_t strings_size;/**< strings block bytes */
     uint32_t rsv_off;     /**< memory reservation block offset in the blob */
     uint32_t rsv_count;   /**< /memreserve/ entries before the 0,0 terminator */
+    const struct fdt_node_ix *ix; /**< node index (fdt_index()), or NULL */
+    uint32_t nix;         /**< entries in ix */
 };
 
 /** @brief Big-endian 32-bit value at @p p, which may be unaligned. */
@@ -63,6 +83,18 @@ static inline uint64_t fdt_read_cells(const void *p, int n)
  */
 int fdt_init(struct fdt *fdt, const void *blob, uint64_t avail);
 
+/**
+ * @brief Index every node of @p fdt (see the file comment) in @p buf, and
+ *        use it from then on. Without enough room, @p fdt stays unindexed
+ *        and still works.
+ * @param buf storage for @p max entries; must outlive every use of @p fdt
+ *        (and of copies of it made afterwards)
+ * @retval 0 indexed
+ * @retval -ENOSPC more than @p max nodes, or nested deeper than 64
+ * @note One walk of the structure block; no allocation; any context.
+ */
+int fdt_index(struct fdt *fdt, struct fdt_node_ix *buf, uint32_t max);
+
 /** @brief The root node, or -EINVAL. */
 int fdt_root(const struct fdt *fdt);
 
@@ -84,7 +116,8 @@ int fdt_first_child(const struct fdt *fdt, int node);
 int fdt_next_sibling(const struct fdt *fdt, int node);
 
 /**
- * @brief Parent of @p node (found by a walk down from the root, O(tree size)).
+ * @brief Parent of @p node (from the index, else found by a walk down from
+ *        the root, O(tree size)).
  * @retval -ENOENT @p node is the root, or an offset that looks like a node
  *         but is not one of the tree's (e.g. inside a property value)
  * @retval -EINVAL @p node is not a BEGIN_NODE token
