@@ -459,9 +459,41 @@ const void *fdt_prop_at(const struct fdt *fdt, int prop, const char **name, uint
     return struct_block(fdt) + t.data;
 }
 
+/* Whether the validated, NUL-terminated @p s is exactly the @p nlen bytes at
+ * @p name (which hold no NUL): stops at the first difference, which for a
+ * shorter @p s is its NUL, so it reads no further than either string. */
+static int name_eq(const char *s, const char *name, size_t nlen)
+{
+    size_t i = 0;
+    while (i < nlen && s[i] == name[i])
+        i++;
+    return i == nlen && s[i] == 0;
+}
+
 static const void *getprop_n(const struct fdt *fdt, int node, const char *name, size_t nlen,
                              uint32_t *len)
 {
+    if (ix_find(fdt, node) >= 0) {
+        /* An indexed node is one of the tree's, so its property tokens are
+         * the ones fdt_init checked, names included: no re-validation of
+         * each name (token_at still bounds every token). */
+        struct token t;
+        uint32_t pos;
+        if (node_token(fdt, node, &t))
+            return NULL;
+        for (pos = t.next; token_at(fdt, pos, &t) == 0; pos = t.next) {
+            if (t.tag == TOK_NOP)
+                continue;
+            if (t.tag != TOK_PROP || t.nameoff >= fdt->strings_size)
+                return NULL;
+            if (name_eq((const char *)fdt->blob + fdt->strings_off + t.nameoff, name, nlen)) {
+                if (len)
+                    *len = t.len;
+                return struct_block(fdt) + t.data;
+            }
+        }
+        return NULL;
+    }
     for (int p = fdt_first_prop(fdt, node); p >= 0; p = fdt_next_prop(fdt, p)) {
         const char *pname;
         const void *v = fdt_prop_at(fdt, p, &pname, len);

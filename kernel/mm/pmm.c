@@ -156,19 +156,23 @@ int pmm_init(const struct boot_info *bi)
     }
     /* One struct page per frame from the first free frame to the last,
      * the start rounded down so that buddy blocks align in absolute frames,
-     * and after it the bitmap of chunks whose struct pages are set up. */
+     * after the bitmap of chunks whose struct pages are set up. */
     uint64_t first = free[0].base >> PAGE_SHIFT, last = (free[n - 1].base + free[n - 1].size) >> PAGE_SHIFT;
     first &= ~(BUDDY_CHUNK_PAGES - 1);
     uint64_t npages = last - first, page_bytes = npages * sizeof(struct page);
-    metadata_bytes = (page_bytes + buddy_ready_map_bytes(first, npages) + PAGE_SIZE - 1) &
+    metadata_bytes = (page_bytes + buddy_ready_map_bytes(first, npages) + 15 + PAGE_SIZE - 1) &
                      ~(PAGE_SIZE - 1);
     uint64_t meta = carve(free, (unsigned)n, metadata_bytes);
     if (!meta) {
         pr_err("pmm: no room for %lu KiB of page metadata", (unsigned long)(metadata_bytes >> 10));
         return -ENOMEM;
     }
+    /* The bitmap first, so that it shares a 2 MiB region with the struct
+     * pages of the lowest chunks: under TCG the host backs guest RAM with
+     * huge pages, and the first touch of each costs 0.25-20 ms. */
     uint8_t *meta_va = hal_phys_to_virt(meta);
-    buddy_init_lazy(&buddy, first, npages, (struct page *)meta_va, meta_va + page_bytes);
+    uint64_t map_bytes = (buddy_ready_map_bytes(first, npages) + 15) & ~15ULL;
+    buddy_init_lazy(&buddy, first, npages, (struct page *)(meta_va + map_bytes), meta_va);
     /*
      * Writing every struct page is O(RAM): at 4 GiB, 16 MiB of stores, and
      * under QEMU TCG each first touch of a guest page also costs the host a

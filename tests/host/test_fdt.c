@@ -922,6 +922,15 @@ static void compare_indexed(const struct fdt *plain)
         CHECK_EQ_INT(fdt_first_child(&f, off), fdt_first_child(plain, off));
         CHECK_EQ_INT(fdt_next_sibling(&f, off), fdt_next_sibling(plain, off));
         CHECK_EQ_INT(fdt_next_node(&f, off, NULL), fdt_next_node(plain, off, NULL));
+        static const char *const names[] = {"compatible", "reg", "status", "phandle", "",
+                                            "#address-cells", "interrupts", "comp"};
+        for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++) {
+            uint32_t la = 0xdead, lb = 0xdead;
+            const void *va = fdt_getprop(&f, off, names[k], &la);
+            CHECK(va == fdt_getprop(plain, off, names[k], &lb));
+            if (va) /* *len means something only when the property is there */
+                CHECK_EQ_INT(la, lb);
+        }
         for (int d0 = 0; d0 < 2; d0++) {
             int da = d0, db = d0;
             CHECK_EQ_INT(fdt_next_node(&f, off, &da), fdt_next_node(plain, off, &db));
