@@ -206,6 +206,10 @@ int fdt_index(struct fdt *fdt, struct fdt_node_ix *buf, uint32_t max)
             seen[depth][0] = seen[depth][1] = 0;
             break;
         case TOK_PROP: {
+            /* Most names start with neither letter: one byte read decides. */
+            const uint8_t *first = fdt->blob + fdt->strings_off + t.nameoff;
+            if (t.nameoff >= fdt->strings_size || (*first != 'p' && *first != 'l'))
+                break;
             const char *name = string_at(fdt, t.nameoff);
             int k = !name ? -1 : strcmp(name, "phandle") == 0 ? 0
                                : strcmp(name, "linux,phandle") == 0 ? 1 : -1;
