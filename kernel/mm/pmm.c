@@ -17,6 +17,8 @@
  * chunks): page tables, the first slabs and stacks need well under 1 MiB, and
  * more is added on demand when the free lists run dry. */
 #define EAGER_PAGES (2 * BUDDY_CHUNK_PAGES)
+#define HOT_PAGES 512ULL     /* 2 MiB: see pmm_init */
+#define HOT_MIN_PAGES 128    /* 512 KiB: enough for boot's page tables, stacks and slabs */
 
 static struct buddy buddy;
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* guards everything below after boot */
@@ -31,6 +33,11 @@ static struct mem_range pending[2 * MAX_FREE_RANGES];
 static unsigned pending_first, npending;
 static uint64_t pending_pages;
 static uint64_t metadata_bytes;
+
+static uint64_t page_up(uint64_t a)
+{
+    return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
 
 /* Everything inside RAM that must not be handed out. */
 static unsigned exclusions(const struct boot_info *bi, struct mem_range *ex)
@@ -47,17 +54,29 @@ static unsigned exclusions(const struct boot_info *bi, struct mem_range *ex)
     return n;
 }
 
-/* Take @p bytes for the metadata from the start of the lowest free,
- * direct-mapped range that has room (low memory first, like every early
- * allocation: see buddy_add_range). */
-static uint64_t carve(struct mem_range *free, unsigned n, uint64_t bytes)
+/*
+ * Take @p bytes for the metadata from the start of a free, direct-mapped
+ * range: the one right after the DTB if it has room, else the lowest that
+ * has (low memory first, like every early allocation: see buddy_add_range).
+ * Only the metadata's first pages are written at boot (see pmm_init), and
+ * just past the DTB they share a 2 MiB region with it: under QEMU TCG the
+ * host backs guest RAM with huge pages as it is first touched, each costing
+ * it 0.25 ms (at worst 20 ms when the host is busy), and the loader has
+ * touched the DTB's already.
+ */
+static uint64_t carve(const struct boot_info *bi, struct mem_range *free, unsigned n,
+                      uint64_t bytes)
 {
-    for (unsigned i = 0; i < n; i++) {
-        if (free[i].size < bytes || !hal_direct_mapped(free[i].base, bytes))
-            continue;
-        free[i].size -= bytes;
-        free[i].base += bytes;
-        return free[i].base - bytes;
+    uint64_t after_dtb = bi->dtb_phys ? page_up(bi->dtb_phys + bi->dtb_size) : 1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < n; i++) {
+            if ((pass == 0 && free[i].base != after_dtb) || free[i].size < bytes ||
+                !hal_direct_mapped(free[i].base, bytes))
+                continue;
+            free[i].size -= bytes;
+            free[i].base += bytes;
+            return free[i].base - bytes;
+        }
     }
     return 0;
 }
@@ -162,7 +181,7 @@ int pmm_init(const struct boot_info *bi)
     uint64_t npages = last - first, page_bytes = npages * sizeof(struct page);
     metadata_bytes = (page_bytes + buddy_ready_map_bytes(first, npages) + 15 + PAGE_SIZE - 1) &
                      ~(PAGE_SIZE - 1);
-    uint64_t meta = carve(free, (unsigned)n, metadata_bytes);
+    uint64_t meta = carve(bi, free, (unsigned)n, metadata_bytes);
     if (!meta) {
         pr_err("pmm: no room for %lu KiB of page metadata", (unsigned long)(metadata_bytes >> 10));
         return -ENOMEM;
@@ -184,7 +203,23 @@ int pmm_init(const struct boot_info *bi)
      */
     struct mem_range eager[MAX_FREE_RANGES];
     unsigned neager = 0;
-    uint64_t budget = EAGER_PAGES;
+    /*
+     * Which RAM goes first: the free pages in the 2 MiB the kernel image
+     * ends in, which the loader has touched (see carve), when there are
+     * enough of them; else the lowest EAGER_PAGES. A range is split only at
+     * chunk boundaries, so a pending piece never merges with an eager
+     * neighbour when it is added (pmm_stats predicts its blocks).
+     */
+    uint64_t hot = page_up(bi->kernel_phys + bi->kernel_size) >> PAGE_SHIFT;
+    uint64_t hot_end = (hot + HOT_PAGES - 1) & ~(HOT_PAGES - 1), hot_pages = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t lo = free[i].base >> PAGE_SHIFT, hi = (free[i].base + free[i].size) >> PAGE_SHIFT;
+        lo = lo > hot ? lo : hot;
+        hi = hi < hot_end ? hi : hot_end;
+        hot_pages += hi > lo && hal_direct_mapped(free[i].base, free[i].size) ? hi - lo : 0;
+    }
+    int use_hot = hot_pages >= HOT_MIN_PAGES;
+    uint64_t budget = use_hot ? 0 : EAGER_PAGES;
     for (int i = 0; i < n; i++) {
         if (!free[i].size)
             continue;
@@ -193,14 +228,23 @@ int pmm_init(const struct boot_info *bi)
             continue;
         }
         uint64_t base = free[i].base, size = hold_top(base, free[i].size);
-        uint64_t pfn = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT, cut = pfn;
-        if (budget) {
-            cut = (pfn + budget + BUDDY_CHUNK_PAGES - 1) & ~(BUDDY_CHUNK_PAGES - 1);
-            cut = cut < end ? cut : end;
-            budget -= cut - pfn < budget ? cut - pfn : budget;
-            eager[neager++] = (struct mem_range){base, (cut - pfn) << PAGE_SHIFT, MEM_USABLE};
+        uint64_t pfn = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT;
+        uint64_t from = pfn, to = pfn; /* the eager piece [from, to) */
+        if (use_hot && pfn < hot_end && end > hot) {
+            from = hot & ~(BUDDY_CHUNK_PAGES - 1);
+            to = (hot_end + BUDDY_CHUNK_PAGES - 1) & ~(BUDDY_CHUNK_PAGES - 1);
+            from = from > pfn ? from : pfn;
+            to = to < end ? to : end;
+        } else if (budget) {
+            to = (pfn + budget + BUDDY_CHUNK_PAGES - 1) & ~(BUDDY_CHUNK_PAGES - 1);
+            to = to < end ? to : end;
+            budget -= to - pfn < budget ? to - pfn : budget;
         }
-        add_pending(cut << PAGE_SHIFT, (end - cut) << PAGE_SHIFT);
+        if (to > from)
+            eager[neager++] = (struct mem_range){from << PAGE_SHIFT, (to - from) << PAGE_SHIFT,
+                                                 MEM_USABLE};
+        add_pending(base, (from - pfn) << PAGE_SHIFT);
+        add_pending(to << PAGE_SHIFT, (end - to) << PAGE_SHIFT);
     }
     for (int i = (int)neager - 1; i >= 0; i--) /* top down: see buddy_add_range */
         buddy_add_range(&buddy, eager[i].base >> PAGE_SHIFT, eager[i].size >> PAGE_SHIFT);
