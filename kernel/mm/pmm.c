@@ -13,10 +13,12 @@
 #include <kernel/string.h>
 
 #define MAX_FREE_RANGES 96
-/* Frames whose struct pages are set up before the shell (rounded up to whole
- * chunks): page tables, the first slabs and stacks need well under 1 MiB, and
- * more is added on demand when the free lists run dry. */
-#define EAGER_PAGES (2 * BUDDY_CHUNK_PAGES)
+/* Frames handed to the buddy before the shell when the image's own 2 MiB
+ * has too few (see pmm_init): boot's page tables, first slabs and stacks
+ * take 200-400 KiB, and more is added on demand when the free lists run
+ * dry. Kept small so that boot's allocations stay in the lowest range,
+ * which on a PC the firmware and GRUB have touched (see carve). */
+#define EAGER_PAGES 256ULL
 #define HOT_PAGES 512ULL     /* 2 MiB: see pmm_init */
 #define HOT_MIN_PAGES 128    /* 512 KiB: enough for boot's page tables, stacks and slabs */
 
