@@ -197,21 +197,19 @@ int pmm_init(const struct boot_info *bi)
     /*
      * Writing every struct page is O(RAM): at 4 GiB, 16 MiB of stores, and
      * under QEMU TCG each first touch of a guest page also costs the host a
-     * page fault. The shell needs none of it, so only the lowest
-     * EAGER_PAGES of free RAM (in whole chunks) go to the buddy now; the
-     * rest waits in pending[] and is added a chunk at a time when the free
-     * lists run dry (pmm_alloc) or by a low-priority thread once the shell
-     * runs (pmm_start_background). The counters include it all along.
+     * page fault. The shell needs none of it, so only a little RAM goes to
+     * the buddy now: the free pages in the 2 MiB the kernel image ends in,
+     * which the loader has touched (see carve), when there are enough of
+     * them; else the lowest EAGER_PAGES, rounded up to a chunk boundary.
+     * The rest waits in pending[] and is added a chunk at a time when the
+     * free lists run dry (pmm_alloc) or by a low-priority thread once the
+     * shell runs (pmm_start_background); the counters include it all along.
+     * A range is split only at chunk boundaries, so a pending piece never
+     * merges with an eager neighbour when it is added (pmm_stats predicts
+     * its blocks).
      */
     struct mem_range eager[MAX_FREE_RANGES];
     unsigned neager = 0;
-    /*
-     * Which RAM goes first: the free pages in the 2 MiB the kernel image
-     * ends in, which the loader has touched (see carve), when there are
-     * enough of them; else the lowest EAGER_PAGES. A range is split only at
-     * chunk boundaries, so a pending piece never merges with an eager
-     * neighbour when it is added (pmm_stats predicts its blocks).
-     */
     uint64_t hot = page_up(bi->kernel_phys + bi->kernel_size) >> PAGE_SHIFT;
     uint64_t hot_end = (hot + HOT_PAGES - 1) & ~(HOT_PAGES - 1), hot_pages = 0;
     for (int i = 0; i < n; i++) {
@@ -325,12 +323,12 @@ int pmm_free(uint64_t pa, unsigned order)
     return err;
 }
 
+/* No lock (kfree calls this, and masking interrupts is not free): a chunk's
+ * ready bit only ever goes from 0 to 1, under pmm_lock, before any frame
+ * of it is handed out, so whoever holds a frame's address has seen it set. */
 struct page *pmm_page(uint64_t pa)
 {
-    irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    struct page *p = buddy_page(&buddy, pa >> PAGE_SHIFT);
-    spin_unlock_irqrestore(&pmm_lock, f);
-    return p;
+    return buddy_page(&buddy, pa >> PAGE_SHIFT);
 }
 
 void pmm_stats(struct pmm_stats *st)

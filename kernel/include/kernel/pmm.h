@@ -47,8 +47,12 @@ void pmm_add_deferred(void);
 void pmm_start_background(void);
 
 /**
- * @brief Allocate 2^@p order contiguous frames.
+ * @brief Allocate 2^@p order contiguous frames. When the free lists have
+ *        nothing that large, pending RAM is set up a 4 MiB chunk at a time
+ *        (16 KiB of metadata each) until something fits.
  * @return the physical address of the first, or 0 if none is free
+ * @note Any context, interrupt handlers included: takes the allocator's
+ *       spinlock with interrupts masked; never sleeps.
  */
 uint64_t pmm_alloc(unsigned order);
 
@@ -59,10 +63,19 @@ uint64_t pmm_alloc(unsigned order);
  */
 int pmm_free(uint64_t pa, unsigned order);
 
-/** @brief The metadata of the frame at @p pa, or NULL if not RAM we manage. */
+/**
+ * @brief The metadata of the frame at @p pa, or NULL if not RAM we manage
+ *        (or RAM still pending, which nobody can hold yet).
+ * @note Any context; lock-free.
+ */
 struct page *pmm_page(uint64_t pa);
 
-/** @brief Fill @p st with the current counters. */
+/**
+ * @brief Fill @p st with the current counters. Pending RAM counts as managed
+ *        and free, and as the free blocks it will become, so the totals do
+ *        not move while it is added.
+ * @note Any context; takes the allocator's spinlock.
+ */
 void pmm_stats(struct pmm_stats *st);
 
 #endif
