@@ -31,8 +31,8 @@
 
 #include <stdint.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ULL << PAGE_SHIFT)
+#define PAGE_SHIFT 12                   /**< log2 of PAGE_SIZE */
+#define PAGE_SIZE (1ULL << PAGE_SHIFT)  /**< bytes per frame */
 #define BUDDY_MAX_ORDER 10      /**< largest block: 1024 pages = 4 MiB */
 #define BUDDY_NONE 0xffffffffu  /**< end of a free list */
 #define BUDDY_CHUNK_PAGES (1ULL << BUDDY_MAX_ORDER) /**< frames per lazily set-up chunk */

@@ -87,8 +87,10 @@ int fdt_init(struct fdt *fdt, const void *blob, uint64_t avail);
  * @brief Index every node of @p fdt (see the file comment) in @p buf, and
  *        use it from then on. Without enough room, @p fdt stays unindexed
  *        and still works.
+ * @param fdt a tree from fdt_init(); gains the index
  * @param buf storage for @p max entries; must outlive every use of @p fdt
  *        (and of copies of it made afterwards)
+ * @param max entries @p buf holds
  * @retval 0 indexed
  * @retval -ENOSPC more than @p max nodes, or nested deeper than 64
  * @note One walk of the structure block; no allocation; any context.
@@ -100,6 +102,8 @@ int fdt_root(const struct fdt *fdt);
 
 /**
  * @brief The node after @p node in document order (depth first).
+ * @param fdt the tree
+ * @param node a node of it
  * @param depth if not NULL, adjusted by the levels moved (+1 to a child,
  *        0 to a sibling, -k up), and the walk ends with -ENOENT when an
  *        END_NODE takes *depth below 0: start at a node with *depth = 0 to
@@ -126,6 +130,8 @@ int fdt_parent(const struct fdt *fdt, int node);
 
 /**
  * @brief Name of @p node with its unit address ("uart@9000000"; "" for the root).
+ * @param fdt the tree
+ * @param node a node of it
  * @param len if not NULL, receives strlen of the name
  * @return a NUL-terminated string inside the blob, or NULL if @p node is not a node
  */
@@ -165,6 +171,8 @@ int fdt_next_prop(const struct fdt *fdt, int prop);
 
 /**
  * @brief Name, value and length of the property at offset @p prop.
+ * @param fdt the tree
+ * @param prop a property offset (fdt_first_prop(), fdt_next_prop())
  * @param name receives the NUL-terminated name (may be NULL)
  * @param len receives the value's length in bytes (may be NULL)
  * @return the value inside the blob (unaligned), or NULL if @p prop is not a property
@@ -173,6 +181,9 @@ const void *fdt_prop_at(const struct fdt *fdt, int prop, const char **name, uint
 
 /**
  * @brief Value of property @p name of @p node.
+ * @param fdt the tree
+ * @param node a node of it
+ * @param name the property's name
  * @param len if not NULL, receives the value's length in bytes
  * @return a pointer into the blob (unaligned; a zero-length property gives a
  *         valid non-NULL pointer), or NULL if absent or @p node is not a node
@@ -214,7 +225,9 @@ int fdt_node_is_available(const struct fdt *fdt, int node);
 
 /**
  * @brief Next node after @p start (document order) compatible with @p compat.
+ * @param fdt the tree
  * @param start a node, or a negative value to search the whole tree from the root
+ * @param compat the "compatible" string to look for
  * @retval -ENOENT no further match
  */
 int fdt_find_compatible(const struct fdt *fdt, int start, const char *compat);
