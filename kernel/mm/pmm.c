@@ -248,8 +248,11 @@ int pmm_init(const struct boot_info *bi)
     }
     for (int i = (int)neager - 1; i >= 0; i--) /* top down: see buddy_add_range */
         buddy_add_range(&buddy, eager[i].base >> PAGE_SHIFT, eager[i].size >> PAGE_SHIFT);
+    uint64_t later = 0; /* RAM the direct map does not reach yet: see pmm_add_deferred */
+    for (unsigned i = 0; i < ndeferred; i++)
+        later += deferred[i].size >> PAGE_SHIFT;
     pr_info("pmm: %lu MiB free in %d ranges, %lu KiB of page metadata, %lu MiB set up at boot",
-            (unsigned long)((buddy.free_pages + held_pages + pending_pages) >> 8), n,
+            (unsigned long)((buddy.free_pages + held_pages + pending_pages + later) >> 8), n,
             (unsigned long)(metadata_bytes >> 10), (unsigned long)(buddy.free_pages >> 8));
     return 0;
 }
