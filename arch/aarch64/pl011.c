@@ -5,9 +5,15 @@
  * This stage runs with the MMU off, so the UART is reached at its physical
  * address. QEMU virt's PL011 at 0x0900_0000 is the one fixed address the
  * design allows (the earliest console); the DTB-driven driver replaces it.
+ *
+ * Registers through hal/mmio.h's relaxed accessors: one plain `ldr`/`str`
+ * each, in program order to the one UART (with the MMU off every access is
+ * Device-nGnRnE; after, the UART is mapped as device memory). No barrier
+ * is needed: nothing in normal memory has to reach the UART first.
  */
 #include <arch/board.h>
 #include <hal/console.h>
+#include <hal/mmio.h>
 #include <stdint.h>
 
 uintptr_t a64_early_uart(void);
@@ -16,21 +22,21 @@ uintptr_t a64_early_uart(void);
 #define FR_RXFE (1u << 4)
 #define FR_TXFF (1u << 5)
 
-static inline volatile uint32_t *reg(unsigned off)
+static inline volatile void *reg(unsigned off)
 {
-    return (volatile uint32_t *)(a64_early_uart() + off);
+    return (volatile void *)(a64_early_uart() + off);
 }
 
 void hal_console_putc(char c)
 {
-    while (*reg(UART_FR) & FR_TXFF)
+    while (mmio_read32_relaxed(reg(UART_FR)) & FR_TXFF)
         ;
-    *reg(UART_DR) = (uint8_t)c;
+    mmio_write32_relaxed(reg(UART_DR), (uint8_t)c);
 }
 
 int hal_console_getc(void)
 {
-    if (*reg(UART_FR) & FR_RXFE)
+    if (mmio_read32_relaxed(reg(UART_FR)) & FR_RXFE)
         return -1;
-    return (int)(*reg(UART_DR) & 0xff);
+    return (int)(mmio_read32_relaxed(reg(UART_DR)) & 0xff);
 }

@@ -1,35 +1,60 @@
 /**
  * @file interrupt.c
  * @brief x86_64 interrupt entry (vectors 32-255), called by isr.S with
- *        interrupts masked: sort out strays, dispatch, EOI, irq_exit.
+ *        interrupts masked: hand the vector to the root controller, then
+ *        irq_exit(). Also the IA32_APIC_BASE service the local APIC driver asks for.
+ *
+ * The arch knows no interrupt controller by name: the local APIC driver
+ * registers its dispatch with hal_irq_set_root_handler() (it sorts out the
+ * spurious vector and 8259 strays, calls irq_handle() and EOIs).
  */
-#include <arch/apic.h>
+#include <arch/cpu.h>
 #include <arch/frame.h>
+#include <kernel/errno.h>
 #include <kernel/irq.h>
+
+#include "../../drivers/irqchip/lapic.h"
+
+#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_X2APIC (1ULL << 10)
+#define APIC_BASE_ENABLE (1ULL << 11)
 
 void x64_interrupt(struct x64_frame *f);
 
+static hal_irq_root_fn root;
+
+int hal_irq_set_root_handler(hal_irq_root_fn fn)
+{
+    if (!fn)
+        return -EINVAL;
+    /* Boot, before interrupts are unmasked: nothing races with this. */
+    if (root && root != fn)
+        return -EBUSY;
+    root = fn;
+    return 0;
+}
+
 void x64_interrupt(struct x64_frame *f)
 {
-    unsigned vector = (unsigned)f->vector;
-    /* The APIC's spurious vector: no ISR bit was set, so no EOI (SDM vol.
-     * 3A, 11.9). */
-    if (vector == X64_VECTOR_SPURIOUS) {
-        irq_spurious();
-        return;
-    }
-    /* 0x20-0x2f are both GSIs 0-15 and the 8259's vectors. With every 8259
-     * line masked, all it can still raise is its spurious IRQ 7 or 15
-     * (0x27, 0x2f). An interrupt the local APIC delivered is in its ISR;
-     * one from the 8259 (ExtINT) never is. Only those two vectors pay for
-     * the ISR read (an MMIO access, a VM exit under KVM). */
-    if ((vector == X64_PIC_VECTOR_BASE + 7 || vector == X64_PIC_VECTOR_BASE + 15) &&
-        !lapic_in_service(vector)) {
-        x64_pic_stray(vector);
-        return;
-    }
-    irq_handle(vector - X64_IRQ_VECTOR_BASE);
-    if (x64_lapic_regs) /* else only a software INT n gets here */
-        lapic_eoi();
+    hal_irq_root_fn fn = root;
+    if (fn)
+        fn((unsigned long)f->vector);
+    else
+        irq_spurious(); /* a software INT n before any controller probed */
     irq_exit(); /* may switch threads: last, after the EOI, still masked */
+}
+
+void x64_lapic_enable_xapic(uint64_t phys)
+{
+    uint64_t msr = rdmsr(MSR_APIC_BASE);
+    /* Firmware may hand over in x2APIC mode; going back to xAPIC is only
+     * allowed through the disabled state (SDM vol. 3A, 11.12.5). */
+    if (msr & APIC_BASE_X2APIC) {
+        wrmsr(MSR_APIC_BASE, msr & ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
+        msr &= ~APIC_BASE_X2APIC;
+    }
+    /* Decode at the address the MADT gave (where firmware left it, normally). */
+    uint64_t want = (phys & ~0xfffULL) | (msr & APIC_BASE_BSP) | APIC_BASE_ENABLE;
+    if (msr != want)
+        wrmsr(MSR_APIC_BASE, want);
 }

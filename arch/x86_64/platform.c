@@ -3,8 +3,6 @@
  * @brief x86_64 boot hand-off: Multiboot2 info to struct boot_info, the
  *        devices a PC has by ACPI table or by convention, then kmain.
  */
-#include <arch/acpi.h>
-#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <boot/multiboot2.h>
 #include <hal/cpu.h>
@@ -18,6 +16,9 @@
 #include <kernel/log.h>
 #include <kernel/printf.h>
 #include <kernel/string.h>
+
+#include "../../drivers/acpi/madt.h"
+#include "../../drivers/irqchip/i8259.h"
 
 extern char __kernel_start[], __kernel_end[];
 void x64_cpu_init(void);
@@ -49,7 +50,7 @@ static void interrupt_controllers(void)
     else if (err)
         pr_warn("acpi: MADT unusable (%s); no IOAPIC, so no device interrupts", errno_name(err));
     if (!m || m->pcat_compat)
-        x64_pic_init();
+        i8259_init();
     uint32_t id[4];
     cpuid(1, id);
     if (!(id[3] & (1u << 9))) {

@@ -6,13 +6,13 @@
  * to is read through the direct map and checksum-verified before use: a
  * table that fails is treated as absent, never guessed at.
  */
-#include <arch/acpi.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/unaligned.h>
 
+#include "acpi.h"
 #include "acpi_tables.h"
 
 /* Tables are read through the direct map; a table outside it is an error. */

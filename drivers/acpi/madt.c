@@ -9,13 +9,13 @@
  * and IRQs 5, 9, 10, 11 are level, active high). A table that does not
  * parse leaves the kernel without device interrupts, never with wrong ones.
  */
-#include <arch/acpi.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
 #include <kernel/unaligned.h>
 
 #include "acpi_tables.h"
+#include "madt.h"
 
 #define MADT_HEADER_LEN 44 /* SDT header, local APIC address, flags */
 #define MADT_PCAT_COMPAT 1u

@@ -1,11 +1,16 @@
 /**
  * @file driver.c
  * @brief Match devices against the DRIVER() tables and keep the device table.
+ *
+ * device_add() also settles what every driver may rely on without asking
+ * the bus: whether the device's DMA is cache-coherent (dev->dma_coherent),
+ * read from the DT while the bus's view of the tree is still valid.
  */
 #include <kernel/irq.h>
 #include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
+#include <kernel/fdt.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
 
@@ -69,6 +74,19 @@ int device_map(struct device *dev)
     return dev->regs ? 0 : -ENOMEM;
 }
 
+int dt_dma_coherent(const struct fdt *fdt, int node)
+{
+    /* The nearest node that says either way decides; a bus's property
+     * covers the devices below it. fdt_parent() fails at the root. */
+    for (int n = node; n >= 0; n = fdt_parent(fdt, n)) {
+        if (fdt_getprop(fdt, n, "dma-coherent", NULL))
+            return 1;
+        if (fdt_getprop(fdt, n, "dma-noncoherent", NULL))
+            return 0;
+    }
+    return 0;
+}
+
 int device_add(const struct device *desc)
 {
     const struct driver *drv = match(desc);
@@ -80,6 +98,11 @@ int device_add(const struct device *desc)
     }
     struct device *dev = &devices[ndevices];
     *dev = *desc;
+    /* A DT device comes with the tree (bus_data) and its node; everything
+     * else is described by x86 firmware or ports, where DMA is snooped. */
+    dev->dma_coherent = desc->bus_data && desc->fdt_node >= 0
+                            ? (unsigned)dt_dma_coherent(desc->bus_data, desc->fdt_node)
+                            : 1;
     int err = drv->probe(dev);
     dev->bus_data = NULL; /* the bus's view (e.g. the DT walker's struct fdt) ends with the probe */
     if (err) {

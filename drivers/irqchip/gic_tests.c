@@ -79,24 +79,6 @@ KTEST(gic_number_ranges)
 }
 
 /* Raised with interrupts masked, an SGI waits; it is taken once they are not. */
-KTEST(gic_sgi_waits_while_masked)
-{
-    runs = 0;
-    KT_ASSERT(irq_register(TEST_SGI, count_handler, NULL, "ktest-sgi") == 0);
-    irqflags_t f = hal_irq_save();
-    int raised = irq_raise_self(TEST_SGI);
-    uint64_t end = hal_time_ns() + 5 * MS;
-    while (hal_time_ns() < end)
-        hal_cpu_relax();
-    unsigned masked_runs = runs;
-    hal_irq_restore(f);
-    int ran = wait_for(&runs, 1, 100 * MS);
-    irq_unregister(TEST_SGI);
-    KT_ASSERT(raised == 0);
-    KT_ASSERT(masked_runs == 0);
-    KT_ASSERT(ran && runs == 1 && seen_irq == TEST_SGI);
-}
-
 KTEST(gic_configure_triggers)
 {
     KT_ASSERT(irq_configure(TEST_SGI, IRQ_TRIGGER_EDGE) == 0); /* SGIs: edge only */

@@ -4,22 +4,25 @@
  *        entry per pin, pin n of an IOAPIC being GSI gsi_base + n.
  *
  * Every entry starts masked, with vector 32 + GSI (so the interrupt number
- * is the GSI), fixed delivery to this CPU's local APIC in physical mode,
+ * is the GSI; GSIs from LAPIC_IRQ_MSI_BASE up have no vector, see
+ * lapic.h), fixed delivery to this CPU's local APIC in physical mode,
  * and the trigger and polarity the MADT says for that GSI. irq_register()
  * unmasks an entry through the struct irq_chip each IOAPIC registers for
  * its GSI range. Level-triggered entries are completed by the local APIC's
  * EOI, which the local APIC broadcasts to the IOAPICs.
  */
-#include <arch/acpi.h>
-#include <arch/apic.h>
-#include <kernel/irq.h>
+#include <hal/mmio.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/log.h>
 #include <kernel/spinlock.h>
 
-#define IOREGSEL 0 /* 32-bit registers: index here, data at IOWIN */
-#define IOWIN 4
+#include "../acpi/madt.h"
+#include "lapic.h"
+
+#define IOREGSEL 0x00 /* 32-bit registers: index here, data at IOWIN */
+#define IOWIN 0x10
 #define IOAPIC_VER 1
 #define REDTBL(pin) (0x10 + 2 * (pin))
 #define RTE_ACTIVE_LOW (1u << 13)
@@ -28,7 +31,7 @@
 
 struct ioapic {
     struct irq_chip chip;
-    volatile uint32_t *regs;
+    volatile uint8_t *regs;
     unsigned gsi_base, count;
     struct spinlock lock; /* IOREGSEL + IOWIN is a two-step access */
 };
@@ -38,14 +41,14 @@ static unsigned nioapics;
 
 static uint32_t io_read(struct ioapic *io, unsigned reg)
 {
-    io->regs[IOREGSEL] = reg;
-    return io->regs[IOWIN];
+    mmio_write32_relaxed(io->regs + IOREGSEL, reg);
+    return mmio_read32_relaxed(io->regs + IOWIN);
 }
 
 static void io_write(struct ioapic *io, unsigned reg, uint32_t v)
 {
-    io->regs[IOREGSEL] = reg;
-    io->regs[IOWIN] = v;
+    mmio_write32_relaxed(io->regs + IOREGSEL, reg);
+    mmio_write32(io->regs + IOWIN, v);
 }
 
 static void set_masked(const struct irq_chip *chip, unsigned irq, int masked)
@@ -71,7 +74,7 @@ static void program(struct ioapic *io, unsigned pin, enum irq_trigger trig, int 
     madt_gsi_mode(acpi_madt(), gsi, &dflt, &active_low);
     if (trig == IRQ_TRIGGER_DEFAULT)
         trig = dflt;
-    uint32_t lo = (gsi + X64_IRQ_VECTOR_BASE) | (active_low ? RTE_ACTIVE_LOW : 0) |
+    uint32_t lo = (gsi + LAPIC_VECTOR_BASE) | (active_low ? RTE_ACTIVE_LOW : 0) |
                   (trig == IRQ_TRIGGER_LEVEL ? RTE_LEVEL : 0);
     io_write(io, REDTBL(pin), RTE_MASKED);
     io_write(io, REDTBL(pin) + 1, lapic_id() << 24);
@@ -95,27 +98,27 @@ static int ioapic_probe(struct device *dev)
     const struct madt_ioapic *desc = dev->bus_data;
     if (!desc || nioapics == MADT_MAX_IOAPICS)
         return -EINVAL;
-    if (!x64_lapic_regs)
-        return -ENODEV; /* nothing to deliver to */
+    if (!irq_chip_of(LAPIC_IRQ_TIMER))
+        return -ENODEV; /* no local APIC: nothing to deliver to */
     int err = device_map(dev);
     if (err)
         return err;
     struct ioapic *io = &ioapics[nioapics];
-    io->regs = (volatile uint32_t *)dev->regs;
+    io->regs = dev->regs;
     spin_init(&io->lock, "ioapic");
     uint32_t ver = io_read(io, IOAPIC_VER);
     if (ver == 0xffffffff)
         return -ENODEV; /* reads as a bus with nothing on it */
     unsigned base = desc->gsi_base, count = ((ver >> 16) & 0xff) + 1;
-    if (base >= X64_IRQ_LOCAL_BASE) {
+    if (base >= LAPIC_IRQ_MSI_BASE) {
         pr_err("ioapic: %s: GSIs from %u have no vectors (only 0-%u do)", dev->name, base,
-               X64_IRQ_LOCAL_BASE - 1);
+               LAPIC_IRQ_MSI_BASE - 1);
         return -ERANGE;
     }
-    if (count > X64_IRQ_LOCAL_BASE - base) {
+    if (count > LAPIC_IRQ_MSI_BASE - base) {
         pr_warn("ioapic: %s: GSIs from %u have no vectors; pins above are left masked", dev->name,
-                X64_IRQ_LOCAL_BASE);
-        count = X64_IRQ_LOCAL_BASE - base;
+                LAPIC_IRQ_MSI_BASE);
+        count = LAPIC_IRQ_MSI_BASE - base;
     }
     io->gsi_base = base;
     io->count = count;

@@ -1,26 +1,30 @@
 /**
  * @file lapic.c
- * @brief The local APIC in xAPIC (memory-mapped) mode: software enable, the
- *        local interrupt sources (timer, error, IPIs), EOI, self-IPIs.
+ * @brief The local APIC in xAPIC (memory-mapped) mode: the root interrupt
+ *        controller on x86. Software enable, the local interrupt sources,
+ *        the dispatch the arch's entry calls, EOI, self-IPIs.
  *
  * One per CPU, at the same physical address on every CPU (each sees its
- * own). Bound to the "x86,lapic" device platform.c makes from the MADT, or
- * from IA32_APIC_BASE when there is no usable MADT. Its struct irq_chip
- * covers the numbers X64_IRQ_LOCAL_BASE and up: the timer and error
- * interrupts can be masked in their LVT entries; IPIs cannot be masked at
- * all, so mask/unmask do nothing for them.
+ * own). Bound to the "x86,lapic" device the platform code makes from the
+ * MADT, or from IA32_APIC_BASE when there is no usable MADT. At probe it
+ * registers its dispatch with hal_irq_set_root_handler(), a struct irq_chip
+ * for the local numbers (lapic.h), the MSI chip (lapic_msi.c) and its timer
+ * (lapic_timer.c). The timer and error interrupts can be masked in their
+ * LVT entries; IPIs cannot be masked at all, so mask/unmask do nothing for
+ * them.
  */
-#include <arch/acpi.h>
-#include <arch/apic.h>
-#include <arch/cpu.h>
-#include <kernel/irq.h>
+#include <hal/irq.h>
+#include <hal/mmio.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/log.h>
 
-#define APIC_BASE_BSP (1ULL << 8)
-#define APIC_BASE_X2APIC (1ULL << 10)
-#define APIC_BASE_ENABLE (1ULL << 11)
+#include "../acpi/madt.h"
+#include "i8259.h"
+#include "lapic.h"
+#include "lapic_internal.h"
+
 #define SVR_ENABLE (1u << 8)
 #define ICR_PENDING (1u << 12)
 #define ICR_ASSERT (1u << 14)
@@ -28,25 +32,61 @@
 #define LVT_NMI (4u << 8)
 #define LVT_EXTINT (7u << 8)
 #define LVT_ACTIVE_LOW (1u << 13)
-#define LVT_LEVEL (1u << 15)
 
-volatile uint32_t *x64_lapic_regs;
+static volatile uint8_t *regs; /* this driver's only: the arch never sees it */
 static uint32_t apic_id;
+
+uint32_t lapic_read(unsigned reg) { return regs ? mmio_read32(regs + reg) : 0; }
+
+void lapic_write(unsigned reg, uint32_t v)
+{
+    if (regs)
+        mmio_write32(regs + reg, v);
+}
 
 uint32_t lapic_id(void) { return apic_id; }
 
 int lapic_in_service(unsigned vector)
 {
-    if (!x64_lapic_regs || vector > 255)
+    if (!regs || vector > 255)
         return 0;
     return (lapic_read(LAPIC_ISR + vector / 32 * 0x10) >> (vector % 32)) & 1;
 }
 
+/*
+ * The root handler: what the arch's entry calls for every vector 32-255.
+ * The spurious vector sets no ISR bit, so it gets no EOI (SDM vol. 3A,
+ * 11.9). Vectors 0x27 / 0x2f are both GSIs 7 / 15 and the 8259's spurious
+ * IRQs; only those two pay for the ISR read (an MMIO access, a VM exit
+ * under KVM). A masked MSI is held (lapic_msi.c) but still EOIed, or its
+ * priority class would stay blocked.
+ */
+static void lapic_dispatch(unsigned long cause)
+{
+    unsigned vector = (unsigned)cause;
+    if (vector == LAPIC_VECTOR_SPURIOUS) {
+        irq_spurious();
+        return;
+    }
+    if ((vector == I8259_VECTOR_BASE + 7 || vector == I8259_VECTOR_BASE + 15) &&
+        !lapic_in_service(vector)) {
+        i8259_stray(vector);
+        return;
+    }
+    unsigned irq = vector - LAPIC_VECTOR_BASE;
+    if (irq - LAPIC_IRQ_MSI_BASE >= LAPIC_IRQ_LOCAL_BASE - LAPIC_IRQ_MSI_BASE ||
+        !lapic_msi_hold(irq))
+        irq_handle(irq);
+    /* EOI even for a software INT n that the APIC never delivered: with
+     * nothing in service at that vector's level, the write is ignored. */
+    lapic_write(LAPIC_EOI, 0);
+}
+
 static unsigned lvt_of(unsigned irq)
 {
-    if (irq == X64_IRQ_LAPIC_TIMER)
+    if (irq == LAPIC_IRQ_TIMER)
         return LAPIC_LVT_TIMER;
-    if (irq == X64_IRQ_LAPIC_ERROR)
+    if (irq == LAPIC_IRQ_ERROR)
         return LAPIC_LVT_ERROR;
     return 0;
 }
@@ -67,20 +107,9 @@ static void lapic_unmask(const struct irq_chip *chip, unsigned irq)
         lapic_write(lvt, lapic_read(lvt) & ~LAPIC_LVT_MASKED);
 }
 
-static int lapic_raise(const struct irq_chip *chip, unsigned irq);
-static const struct irq_chip lapic_chip = {.name = "lapic", .mask = lapic_mask, .unmask = lapic_unmask,
-                                           .raise = lapic_raise};
-
-/* Any local number but the spurious vector's may be sent: one below
- * X64_IRQ_LOCAL_BASE would be taken for its IOAPIC GSI (and, for a level
- * GSI, its EOI would confuse the IOAPIC), so those are -EINVAL. */
-static int lapic_raise(const struct irq_chip *chip, unsigned irq)
+int lapic_self_ipi(unsigned vector)
 {
-    (void)chip;
-    unsigned vector = irq + X64_IRQ_VECTOR_BASE;
-    if (irq < X64_IRQ_LOCAL_BASE || irq >= X64_IRQ_END || vector == X64_VECTOR_SPURIOUS)
-        return -EINVAL;
-    if (!x64_lapic_regs)
+    if (!regs)
         return -ENODEV;
     /* Masked so that an IPI sent by a handler cannot land between the
      * pending check and the write (ICR_HI + ICR_LO once there are targets). */
@@ -91,6 +120,22 @@ static int lapic_raise(const struct irq_chip *chip, unsigned irq)
     hal_irq_restore(f);
     return 0;
 }
+
+/* Any local number but the spurious vector's may be sent; MSI numbers are
+ * raised by lapic_msi.c's chip. One below the local span would be taken
+ * for its IOAPIC GSI (and, for a level GSI, its EOI would confuse the
+ * IOAPIC), and that span is not this chip's anyway. */
+static int lapic_raise(const struct irq_chip *chip, unsigned irq)
+{
+    (void)chip;
+    unsigned vector = irq + LAPIC_VECTOR_BASE;
+    if (irq < LAPIC_IRQ_LOCAL_BASE || irq >= LAPIC_IRQ_END || vector == LAPIC_VECTOR_SPURIOUS)
+        return -EINVAL;
+    return lapic_self_ipi(vector);
+}
+
+static const struct irq_chip lapic_chip = {.name = "lapic", .mask = lapic_mask,
+                                           .unmask = lapic_unmask, .raise = lapic_raise};
 
 static void lapic_error(unsigned irq, void *arg)
 {
@@ -119,28 +164,20 @@ static void setup_lints(const struct madt_info *m)
 
 static int lapic_probe(struct device *dev)
 {
-    uint64_t msr = rdmsr(MSR_APIC_BASE);
-    /* Firmware may hand over in x2APIC mode; going back to xAPIC is only
-     * allowed through the disabled state (SDM vol. 3A, 11.12.5). */
-    if (msr & APIC_BASE_X2APIC) {
-        wrmsr(MSR_APIC_BASE, msr & ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
-        msr &= ~APIC_BASE_X2APIC;
-    }
-    /* Decode at the address the MADT gave (where firmware left it, normally). */
-    uint64_t want = (dev->base & ~0xfffULL) | (msr & APIC_BASE_BSP) | APIC_BASE_ENABLE;
-    if (msr != want)
-        wrmsr(MSR_APIC_BASE, want);
+    if (regs)
+        return -EBUSY; /* one local APIC per CPU, and one CPU so far */
+    x64_lapic_enable_xapic(dev->base & ~0xfffULL);
     int err = device_map(dev);
     if (err)
         return err;
-    x64_lapic_regs = (volatile uint32_t *)dev->regs;
+    regs = dev->regs;
     apic_id = lapic_read(LAPIC_ID) >> 24;
     lapic_write(LAPIC_TPR, 0); /* accept every priority class */
-    lapic_write(LAPIC_SVR, SVR_ENABLE | X64_VECTOR_SPURIOUS);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_VECTOR_SPURIOUS);
     setup_lints(dev->bus_data);
-    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | (X64_IRQ_LAPIC_TIMER + X64_IRQ_VECTOR_BASE));
+    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE));
     lapic_write(LAPIC_TIMER_INIT, 0);
-    lapic_write(LAPIC_LVT_ERROR, LAPIC_LVT_MASKED | (X64_IRQ_LAPIC_ERROR + X64_IRQ_VECTOR_BASE));
+    lapic_write(LAPIC_LVT_ERROR, LAPIC_LVT_MASKED | (LAPIC_IRQ_ERROR + LAPIC_VECTOR_BASE));
     lapic_write(LAPIC_ESR, 0);
     /* An interrupt the firmware left in service would hold back every
      * vector of its priority class and below until EOIed. */
@@ -150,14 +187,22 @@ static int lapic_probe(struct device *dev)
             busy |= lapic_read(LAPIC_ISR + r * 0x10);
         if (!busy)
             break;
-        lapic_eoi();
+        lapic_write(LAPIC_EOI, 0);
     }
-    err = irq_chip_register(&lapic_chip, X64_IRQ_LOCAL_BASE, X64_IRQ_END - X64_IRQ_LOCAL_BASE);
-    if (err)
+    err = irq_chip_register(&lapic_chip, LAPIC_IRQ_LOCAL_BASE, LAPIC_IRQ_END - LAPIC_IRQ_LOCAL_BASE);
+    if (!err)
+        err = hal_irq_set_root_handler(lapic_dispatch);
+    if (err) {
+        pr_err("lapic: cannot be the root interrupt controller (%s)", errno_name(err));
+        regs = NULL;
         return err;
+    }
     irq_set_test_numbers(200, 2); /* vectors 232 and 233: free for tests */
-    if (irq_register(X64_IRQ_LAPIC_ERROR, lapic_error, 0, "lapic error") != 0)
+    if (irq_register(LAPIC_IRQ_ERROR, lapic_error, 0, "lapic error") != 0)
         pr_warn("lapic: APIC error interrupts will go unreported");
+    if (lapic_msi_init() != 0)
+        pr_warn("lapic: no MSIs");
+    lapic_timer_init();
     /* No log line on success: each costs ~0.7 ms of boot on a polled UART
      * under TCG, and `devices` lists the local APIC. */
     return 0;

@@ -6,6 +6,12 @@
  * handler drains the FIFO into the console's queue), polled otherwise.
  * The UART is left at the baud rate firmware (or QEMU) chose; we only make
  * sure it is enabled with FIFOs and 8N1.
+ *
+ * Register ordering: setup and interrupt control use the ordered accessors;
+ * the byte path (FR polling, DR, clearing the receive interrupt) uses the
+ * relaxed ones. Those bytes travel through the UART's registers, never
+ * through memory the device reads, so there is nothing for a barrier to
+ * order, and on aarch64 it would be one `dmb` per character printed.
  */
 #include <kernel/console.h>
 #include <kernel/driver.h>
@@ -38,18 +44,18 @@
 static void pl011_putc(struct device *dev, char c)
 {
     while (dev->driver_data == 0) {
-        uint32_t fr = dev_read32(dev, UART_FR);
+        uint32_t fr = dev_read32_relaxed(dev, UART_FR);
         dev->driver_data = fr & FR_TXFE ? TX_FIFO : !(fr & FR_TXFF);
     }
     dev->driver_data--;
-    dev_write32(dev, UART_DR, (uint8_t)c);
+    dev_write32_relaxed(dev, UART_DR, (uint8_t)c);
 }
 
 static int pl011_getc(struct device *dev)
 {
-    if (dev_read32(dev, UART_FR) & FR_RXFE)
+    if (dev_read32_relaxed(dev, UART_FR) & FR_RXFE)
         return -1;
-    return (int)(dev_read32(dev, UART_DR) & 0xff);
+    return (int)(dev_read32_relaxed(dev, UART_DR) & 0xff);
 }
 
 static void pl011_irq(unsigned irq, void *arg)
@@ -60,9 +66,9 @@ static void pl011_irq(unsigned irq, void *arg)
      * raises the interrupt again. Clearing after the drain could swallow
      * that byte's interrupt, and QEMU raises RX only when the FIFO goes
      * from empty to not empty: input would stop for good. */
-    dev_write32(dev, UART_ICR, INT_RX | INT_RT);
-    while (!(dev_read32(dev, UART_FR) & FR_RXFE) && console_rx_room())
-        console_rx_push((char)(dev_read32(dev, UART_DR) & 0xff));
+    dev_write32_relaxed(dev, UART_ICR, INT_RX | INT_RT);
+    while (!(dev_read32_relaxed(dev, UART_FR) & FR_RXFE) && console_rx_room())
+        console_rx_push((char)(dev_read32_relaxed(dev, UART_DR) & 0xff));
 }
 
 /* The console's queue filled (pause) or has room again (resume). QEMU
@@ -100,6 +106,12 @@ static int pl011_probe(struct device *dev)
     if ((dev_read32(dev, UART_LCR_H) & 0xff) != lcr || (dev_read32(dev, UART_CR) & 0x301) != cr) {
         while (dev_read32(dev, UART_FR) & FR_BUSY)
             ;
+        /* A byte typed before now waits in the receiver, and a change of
+         * LCR_H.FEN empties the FIFO (QEMU drops what it holds, and so may a
+         * real PL011's flush): keep it for the console rather than lose the
+         * first key of a command pasted at power-on. */
+        while (dev->is_stdout && !(dev_read32(dev, UART_FR) & FR_RXFE) && console_rx_room())
+            console_rx_push((char)(dev_read32(dev, UART_DR) & 0xff));
         dev_write32(dev, UART_CR, 0);
         dev_write32(dev, UART_LCR_H, lcr);
         dev_write32(dev, UART_CR, cr);

@@ -4,7 +4,7 @@
  *        hand-built tables: QEMU's layout, every entry type we read, and
  *        malformed tables that must be rejected with a message.
  */
-#include <arch/acpi.h>
+#include "../../drivers/acpi/madt.h"
 #include <kernel/errno.h>
 #include <stdint.h>
 #include <string.h>

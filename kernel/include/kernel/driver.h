@@ -10,11 +10,28 @@
  *
  * Drivers touch registers only through dev_read*() / dev_write*(), so one
  * 16550 driver serves a port-mapped COM1 and a memory-mapped DT UART alike.
+ * On MMIO they are the hal/mmio.h accessors and give the same ordering:
+ *
+ *  - dev_readN() / dev_writeN() are **ordered**: a write comes after every
+ *    earlier store to normal memory (the descriptor before the doorbell),
+ *    a read before every later load of normal memory (the status before
+ *    the buffer it describes). Use them by default, and always for a
+ *    register write that starts DMA or a read that says DMA finished.
+ *  - dev_readN_relaxed() / dev_writeN_relaxed() keep program order only
+ *    among accesses to the same device: for hot paths that move data
+ *    through registers and not through memory (a UART's FIFO, polling a
+ *    status bit), where the barrier would buy nothing.
+ *
+ * Port I/O (DEV_PIO, x86) is ordered either way: loads and stores are not
+ * reordered with IN and OUT (SDM vol. 3A, memory ordering rules), and the
+ * port accessors are out-of-line calls, so the compiler keeps them in place. A device on a bus that does not snoop the CPU
+ * caches says so in dma_coherent, and kernel/dma.h acts on it.
  */
 #ifndef KERNEL_DRIVER_H
 #define KERNEL_DRIVER_H
 
 #include <hal/io.h>
+#include <hal/mmio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,13 +51,13 @@ struct device {
     char name[DEV_NAME_MAX];           /**< DT node name ("pl011@9000000") or a board name ("com1") */
     char compatible[DEV_COMPAT_MAX];   /**< NUL-separated list, most specific first */
     unsigned compatible_len;           /**< bytes used in compatible[] */
-    enum dev_space space;
+    enum dev_space space;              /**< how the registers are reached */
     uint64_t base;                     /**< physical address or port */
     uint64_t size;                     /**< bytes (or ports) of the first register window */
     unsigned reg_shift;                /**< register n is at offset n << reg_shift */
     unsigned reg_width;                /**< MMIO access size in bytes for dev_*8 (1 or 4) */
     uint64_t reg_base[DEV_MAX_REGS];   /**< every window, [0] == base (GIC: distributor, CPU if) */
-    uint64_t reg_size[DEV_MAX_REGS];
+    uint64_t reg_size[DEV_MAX_REGS];   /**< bytes of each window in reg_base[] */
     unsigned nregs;                    /**< windows described (0 for DEV_NONE) */
     unsigned has_irq;                  /**< 1 if irq is valid */
     unsigned irq;                      /**< first interrupt, in the controller's numbering (hal/irq.h) */
@@ -49,13 +66,19 @@ struct device {
     int is_stdout;                     /**< the platform's chosen console */
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */
+    /** 1 if the device's DMA is coherent with the CPU caches, so kernel/dma.h
+     *  syncs cost nothing. Set by device_add() (whatever the bus put here is
+     *  replaced): for a DT device, dt_dma_coherent() of its node; for any
+     *  other bus 1, since those are today x86's (ACPI, legacy ports, PCI),
+     *  whose DMA is snooped by architecture. */
+    unsigned dma_coherent;
     const struct driver *driver;       /**< bound driver, NULL if none matched */
     uintptr_t driver_data;             /**< the bound driver's own per-device word */
 };
 
 /** @brief A driver: its match table and probe function. */
 struct driver {
-    const char *name;
+    const char *name;                  /**< for logs and `devices` */
     const char *const *compatible;     /**< NULL-terminated */
     /** Bring the device up; 0 on success or -errno (the device stays unbound). */
     int (*probe)(struct device *dev);
@@ -102,44 +125,160 @@ unsigned device_count(void);
 /** @brief The @p i-th bound device, NULL past the end. */
 const struct device *device_at(unsigned i);
 
-/** @brief Read 8-bit register number @p reg (spaced 1 << reg_shift apart). */
+struct fdt;
+
+/**
+ * @brief Whether DT node @p node describes a DMA master coherent with the
+ *        CPU caches.
+ *
+ * The DT spec ("dma-coherent", "dma-noncoherent", both empty properties):
+ * the nearest of @p node and its ancestors that has either decides, so a
+ * `dma-coherent` on a bus covers every device below it (Linux's
+ * of_dma_is_coherent() reads it the same way). With neither anywhere the
+ * answer is 0: the property exists for architectures whose DMA is not
+ * coherent by default, which is every architecture we boot from a DT.
+ * QEMU virt marks its PCIe host and virtio-mmio transports `dma-coherent`;
+ * its PL011 has no DMA and no property.
+ * @param fdt the tree (const struct fdt *)
+ * @param node a node offset in it
+ * @return 1 coherent, 0 not (also for a bad @p node)
+ * @note Thread context or ISR, no allocation; walks the tree (fdt_parent()).
+ */
+int dt_dma_coherent(const struct fdt *fdt, int node);
+
+/** @brief Address of MMIO register @p off of @p d (a byte offset into dev->regs). */
+static inline volatile void *dev_reg_(const struct device *d, unsigned off)
+{
+    return d->regs + off;
+}
+
+/**
+ * @brief Read 8-bit register number @p reg (registers spaced 1 << reg_shift
+ *        bytes apart; a 32-bit access if the description says reg-io-width 4).
+ *        Ordered (see the file comment). ISR-safe.
+ */
 static inline uint8_t dev_read8(const struct device *d, unsigned reg)
 {
     unsigned off = reg << d->reg_shift;
     if (d->space == DEV_PIO)
         return hal_pio_read8((uint16_t)(d->base + off));
     if (d->reg_width == 4) /* some SoCs only decode 32-bit accesses */
-        return (uint8_t)*(volatile uint32_t *)(d->regs + off);
-    return d->regs[off];
+        return (uint8_t)mmio_read32(dev_reg_(d, off));
+    return mmio_read8(dev_reg_(d, off));
 }
 
-/** @brief Write 8-bit register number @p reg. */
+/** @brief Write 8-bit register number @p reg. Ordered. ISR-safe. */
 static inline void dev_write8(const struct device *d, unsigned reg, uint8_t v)
 {
     unsigned off = reg << d->reg_shift;
     if (d->space == DEV_PIO)
         hal_pio_write8((uint16_t)(d->base + off), v);
     else if (d->reg_width == 4)
-        *(volatile uint32_t *)(d->regs + off) = v;
+        mmio_write32(dev_reg_(d, off), v);
     else
-        d->regs[off] = v;
+        mmio_write8(dev_reg_(d, off), v);
 }
 
-/** @brief 32-bit register at byte offset @p off (MMIO devices such as the PL011). */
+/** @brief dev_read8() ordered only against this device's other accesses. ISR-safe. */
+static inline uint8_t dev_read8_relaxed(const struct device *d, unsigned reg)
+{
+    unsigned off = reg << d->reg_shift;
+    if (d->space == DEV_PIO)
+        return hal_pio_read8((uint16_t)(d->base + off));
+    if (d->reg_width == 4)
+        return (uint8_t)mmio_read32_relaxed(dev_reg_(d, off));
+    return mmio_read8_relaxed(dev_reg_(d, off));
+}
+
+/** @brief dev_write8() ordered only against this device's other accesses. ISR-safe. */
+static inline void dev_write8_relaxed(const struct device *d, unsigned reg, uint8_t v)
+{
+    unsigned off = reg << d->reg_shift;
+    if (d->space == DEV_PIO)
+        hal_pio_write8((uint16_t)(d->base + off), v);
+    else if (d->reg_width == 4)
+        mmio_write32_relaxed(dev_reg_(d, off), v);
+    else
+        mmio_write8_relaxed(dev_reg_(d, off), v);
+}
+
+/** @brief 16-bit register at byte offset @p off. Ordered. ISR-safe. */
+static inline uint16_t dev_read16(const struct device *d, unsigned off)
+{
+    if (d->space == DEV_PIO)
+        return hal_pio_read16((uint16_t)(d->base + off));
+    return mmio_read16(dev_reg_(d, off));
+}
+
+/** @brief Write the 16-bit register at byte offset @p off. Ordered. ISR-safe. */
+static inline void dev_write16(const struct device *d, unsigned off, uint16_t v)
+{
+    if (d->space == DEV_PIO)
+        hal_pio_write16((uint16_t)(d->base + off), v);
+    else
+        mmio_write16(dev_reg_(d, off), v);
+}
+
+/** @brief 32-bit register at byte offset @p off (MMIO devices such as the PL011). Ordered. ISR-safe. */
 static inline uint32_t dev_read32(const struct device *d, unsigned off)
 {
     if (d->space == DEV_PIO)
         return hal_pio_read32((uint16_t)(d->base + off));
-    return *(volatile uint32_t *)(d->regs + off);
+    return mmio_read32(dev_reg_(d, off));
 }
 
-/** @brief Write the 32-bit register at byte offset @p off. */
+/** @brief Write the 32-bit register at byte offset @p off. Ordered. ISR-safe. */
 static inline void dev_write32(const struct device *d, unsigned off, uint32_t v)
 {
     if (d->space == DEV_PIO)
         hal_pio_write32((uint16_t)(d->base + off), v);
     else
-        *(volatile uint32_t *)(d->regs + off) = v;
+        mmio_write32(dev_reg_(d, off), v);
+}
+
+/** @brief dev_read32() ordered only against this device's other accesses. ISR-safe. */
+static inline uint32_t dev_read32_relaxed(const struct device *d, unsigned off)
+{
+    if (d->space == DEV_PIO)
+        return hal_pio_read32((uint16_t)(d->base + off));
+    return mmio_read32_relaxed(dev_reg_(d, off));
+}
+
+/** @brief dev_write32() ordered only against this device's other accesses. ISR-safe. */
+static inline void dev_write32_relaxed(const struct device *d, unsigned off, uint32_t v)
+{
+    if (d->space == DEV_PIO)
+        hal_pio_write32((uint16_t)(d->base + off), v);
+    else
+        mmio_write32_relaxed(dev_reg_(d, off), v);
+}
+
+/**
+ * @brief 64-bit register at byte offset @p off, one access. Ordered. ISR-safe.
+ * @note Port I/O has no 64-bit access: on a DEV_PIO device this is two
+ *       32-bit reads, low port first, not atomic.
+ */
+static inline uint64_t dev_read64(const struct device *d, unsigned off)
+{
+    if (d->space == DEV_PIO) {
+        uint64_t lo = hal_pio_read32((uint16_t)(d->base + off));
+        return lo | (uint64_t)hal_pio_read32((uint16_t)(d->base + off + 4)) << 32;
+    }
+    return mmio_read64(dev_reg_(d, off));
+}
+
+/**
+ * @brief Write the 64-bit register at byte offset @p off, one access. Ordered. ISR-safe.
+ * @note DEV_PIO: two 32-bit writes, low port first, not atomic.
+ */
+static inline void dev_write64(const struct device *d, unsigned off, uint64_t v)
+{
+    if (d->space == DEV_PIO) {
+        hal_pio_write32((uint16_t)(d->base + off), (uint32_t)v);
+        hal_pio_write32((uint16_t)(d->base + off + 4), (uint32_t)(v >> 32));
+    } else {
+        mmio_write64(dev_reg_(d, off), v);
+    }
 }
 
 #endif

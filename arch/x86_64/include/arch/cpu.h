@@ -1,7 +1,11 @@
 /**
  * @file arch/cpu.h
- * @brief x86_64 MSR, CPUID and TSC instructions, private to arch/x86_64 and
- *        the x86 drivers (drivers/irqchip).
+ * @brief x86_64 MSR, CPUID and TSC instructions, and TSC calibration:
+ *        private to arch/x86_64.
+ *
+ * Drivers never include this (no driver includes an <arch/...> header): what
+ * the local APIC driver needs from these registers, the arch does for it
+ * through the services declared in drivers/irqchip/lapic.h.
  */
 #ifndef ARCH_X64_CPU_H
 #define ARCH_X64_CPU_H
@@ -37,5 +41,13 @@ static inline uint64_t rdtsc_ordered(void)
     __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
     return (uint64_t)hi << 32 | lo;
 }
+
+/**
+ * @brief Calibrate the TSC against the HPET (else the PIT), so that
+ *        hal_time_ns() and hal_counter_freq() work. Called once by the
+ *        platform code before any timestamp or deadline is needed.
+ * @note Boot context; busy-waits the calibration window.
+ */
+void x64_time_init(void);
 
 #endif

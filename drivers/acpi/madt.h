@@ -1,15 +1,20 @@
 /**
- * @file arch/acpi.h
- * @brief x86_64: what the ACPI MADT ("APIC" table) says about interrupt
+ * @file madt.h
+ * @brief What the ACPI MADT ("APIC" table) says about interrupt
  *        controllers, and the ISA IRQ -> GSI mapping other drivers need.
  *
- * drivers/acpi/madt.c parses the table once at boot (acpi_madt_init());
- * arch/x86_64/platform.c turns the result into "lapic" and "ioapic" devices.
+ * madt.c parses the table once at boot (acpi_madt_init()); the x86 platform
+ * code (arch/x86_64/platform.c) turns the result into "lapic" and "ioapic"
+ * devices, and the IOAPIC driver asks it for each GSI's trigger and polarity.
  * The parser itself (madt_parse and the madt_* queries) touches no hardware,
- * so the host unit test runs it on hand-built tables.
+ * so the host unit test runs it on hand-built tables. Context: the madt_*
+ * functions read only their arguments (any context, no allocation; they log
+ * what they reject); acpi_madt_init() is
+ * boot-time; acpi_madt() and acpi_isa_irq() only read what it kept (any
+ * context after it ran).
  */
-#ifndef ARCH_X64_ACPI_H
-#define ARCH_X64_ACPI_H
+#ifndef DRIVERS_ACPI_MADT_H
+#define DRIVERS_ACPI_MADT_H
 
 #include <kernel/irq.h>
 #include <stddef.h>
@@ -22,7 +27,7 @@
 
 /** @brief One I/O APIC (MADT type 1). */
 struct madt_ioapic {
-    uint8_t id;
+    uint8_t id;        /**< I/O APIC id */
     uint32_t addr;     /**< physical address of IOREGSEL */
     uint32_t gsi_base; /**< GSI of its pin 0 */
 };
@@ -30,7 +35,7 @@ struct madt_ioapic {
 /** @brief One processor's local APIC (MADT type 0 or 9). */
 struct madt_cpu {
     uint32_t uid;      /**< ACPI processor UID */
-    uint32_t apic_id;
+    uint32_t apic_id;  /**< its local APIC id */
 };
 
 /** @brief Which LINT pin of which processor's local APIC is the NMI (type 4 / 10). */
@@ -42,9 +47,9 @@ struct madt_nmi {
 
 /** @brief ISA IRQ -> GSI with MPS INTI flags (MADT type 2). */
 struct madt_override {
-    uint8_t valid;
-    uint16_t flags;
-    uint32_t gsi;
+    uint8_t valid;     /**< an override exists for this ISA IRQ */
+    uint16_t flags;    /**< MPS INTI flags: polarity bits 1:0, trigger bits 3:2 */
+    uint32_t gsi;      /**< where the ISA IRQ arrives */
 };
 
 /** @brief Everything kept from one MADT. */
@@ -52,12 +57,12 @@ struct madt_info {
     uint64_t lapic_addr;        /**< after the 64-bit override (type 5), if any */
     int pcat_compat;            /**< a dual 8259 is present and must be masked */
     unsigned ncpus;             /**< usable processors (enabled or online-capable) */
-    struct madt_cpu cpus[MADT_MAX_CPUS];
-    unsigned nioapics;
-    struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
-    struct madt_override isa[16];
-    unsigned nnmis;
-    struct madt_nmi nmis[MADT_MAX_NMIS];
+    struct madt_cpu cpus[MADT_MAX_CPUS]; /**< the first MADT_MAX_CPUS of them */
+    unsigned nioapics;          /**< I/O APICs kept */
+    struct madt_ioapic ioapics[MADT_MAX_IOAPICS]; /**< the I/O APICs */
+    struct madt_override isa[16]; /**< overrides, indexed by ISA IRQ */
+    unsigned nnmis;             /**< NMI entries kept */
+    struct madt_nmi nmis[MADT_MAX_NMIS]; /**< local APIC NMI pins */
 };
 
 /**
@@ -109,12 +114,5 @@ const struct madt_info *acpi_madt(void);
  *        For platform code filling struct device's irq for ISA devices.
  */
 int acpi_isa_irq(unsigned isa, unsigned *gsi, enum irq_trigger *trig);
-
-/**
- * @brief The HPET's register block from the "HPET" table (drivers/acpi/acpi_tables.c).
- * @retval 0 physical address in @p base @retval -ENOENT no valid table
- * @retval -EINVAL the block is not in memory space
- */
-int acpi_hpet_base(uint64_t *base);
 
 #endif

@@ -1,5 +1,5 @@
 /**
- * @file pic.c
+ * @file i8259.c
  * @brief The legacy 8259A pair: remapped out of the exception vectors and
  *        masked for good, since the IOAPIC delivers every device interrupt.
  *
@@ -10,9 +10,10 @@
  * spurious IRQ 7 or 15 (a line that dropped before the acknowledge). Those
  * land on 0x27 / 0x2f, are counted as spurious, and are otherwise ignored.
  */
-#include <arch/apic.h>
-#include <arch/io.h>
+#include <hal/io.h>
 #include <kernel/irq.h>
+
+#include "i8259.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -21,38 +22,41 @@
 #define PIC_EOI 0x20
 #define OCW3_READ_ISR 0x0b
 
-void x64_pic_init(void)
+void i8259_init(void)
 {
     /* ICW1: edge, cascade, ICW4 follows; ICW2: vector base; ICW3: slave
      * on master line 2 / slave id 2; ICW4: 8086 mode. Port 0x80 writes
      * give an old 8259 time between ICWs. */
     static const uint8_t seq[][2] = {
-        {0x11, 0x11}, {X64_PIC_VECTOR_BASE, X64_PIC_VECTOR_BASE + 8}, {0x04, 0x02}, {0x01, 0x01}};
-    outb(PIC1_CMD, seq[0][0]);
-    outb(0x80, 0);
-    outb(PIC2_CMD, seq[0][1]);
-    outb(0x80, 0);
+        {0x11, 0x11}, {I8259_VECTOR_BASE, I8259_VECTOR_BASE + 8}, {0x04, 0x02}, {0x01, 0x01}};
+    hal_pio_write8(PIC1_CMD, seq[0][0]);
+    hal_pio_write8(0x80, 0);
+    hal_pio_write8(PIC2_CMD, seq[0][1]);
+    hal_pio_write8(0x80, 0);
     for (unsigned i = 1; i < 4; i++) {
-        outb(PIC1_DATA, seq[i][0]);
-        outb(0x80, 0);
-        outb(PIC2_DATA, seq[i][1]);
-        outb(0x80, 0);
+        hal_pio_write8(PIC1_DATA, seq[i][0]);
+        hal_pio_write8(0x80, 0);
+        hal_pio_write8(PIC2_DATA, seq[i][1]);
+        hal_pio_write8(0x80, 0);
     }
-    outb(PIC1_DATA, 0xff);
-    outb(PIC2_DATA, 0xff);
+    hal_pio_write8(PIC1_DATA, 0xff);
+    hal_pio_write8(PIC2_DATA, 0xff);
 }
 
-uint16_t x64_pic_masks(void) { return (uint16_t)(inb(PIC2_DATA) << 8 | inb(PIC1_DATA)); }
+uint16_t i8259_masks(void)
+{
+    return (uint16_t)(hal_pio_read8(PIC2_DATA) << 8 | hal_pio_read8(PIC1_DATA));
+}
 
 static uint8_t in_service(uint16_t cmd)
 {
-    outb(cmd, OCW3_READ_ISR);
-    return inb(cmd);
+    hal_pio_write8(cmd, OCW3_READ_ISR);
+    return hal_pio_read8(cmd);
 }
 
-void x64_pic_stray(unsigned vector)
+void i8259_stray(unsigned vector)
 {
-    unsigned line = vector - X64_PIC_VECTOR_BASE;
+    unsigned line = vector - I8259_VECTOR_BASE;
     irq_spurious();
     /* A spurious IRQ 7/15 sets no in-service bit and must not be EOIed
      * (that would end some other, real interrupt); a spurious IRQ 15 still
@@ -60,10 +64,10 @@ void x64_pic_stray(unsigned vector)
     if (line == 7 && !(in_service(PIC1_CMD) & 0x80))
         return;
     if (line == 15 && !(in_service(PIC2_CMD) & 0x80)) {
-        outb(PIC1_CMD, PIC_EOI);
+        hal_pio_write8(PIC1_CMD, PIC_EOI);
         return;
     }
     if (line >= 8)
-        outb(PIC2_CMD, PIC_EOI);
-    outb(PIC1_CMD, PIC_EOI);
+        hal_pio_write8(PIC2_CMD, PIC_EOI);
+    hal_pio_write8(PIC1_CMD, PIC_EOI);
 }

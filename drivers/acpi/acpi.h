@@ -1,0 +1,24 @@
+/**
+ * @file acpi.h
+ * @brief What the ACPI tables tell other code, beyond the MADT (madt.h):
+ *        where the HPET is.
+ *
+ * Tables are found from the RSDP the boot loader handed over
+ * (acpi_tables.h, private to drivers/acpi) and checksum-verified before use.
+ */
+#ifndef DRIVERS_ACPI_ACPI_H
+#define DRIVERS_ACPI_ACPI_H
+
+#include <stdint.h>
+
+/**
+ * @brief The HPET's register block from the "HPET" table.
+ * @param base set to the block's physical address on success
+ * @retval 0 found
+ * @retval -ENOENT no valid table
+ * @retval -EINVAL the block is not in memory space
+ * @note Boot or thread context; reads tables through the direct map.
+ */
+int acpi_hpet_base(uint64_t *base);
+
+#endif
