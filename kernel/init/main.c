@@ -105,7 +105,6 @@ void kmain(struct boot_info *bi)
 
     int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
                            NULL, PRIO_DEFAULT, THREAD_DETACHED);
-    boot_stage("first thread");
     pmm_start_background();
     if (id < 0) {
         pr_err("sched: cannot start the %s thread (%s); running it without threads",
