@@ -103,10 +103,23 @@ at_el1:
     cmp     x4, x2
     b.lo    3b
     dsb     sy
-1:  cmp     x1, x2
+    /* Zero 64 bytes per iteration, then the tail 16 at a time (the linker
+     * script ends .bss on a 16-byte boundary): with the MMU off every store
+     * is a Device access and DC ZVA is not allowed, and under TCG the loop's
+     * own instructions are a visible part of boot (.bss is ~400 KiB). */
+1:  sub     x3, x2, x1
+    cmp     x3, #64
+    b.lo    6f
+    stp     xzr, xzr, [x1]
+    stp     xzr, xzr, [x1, #16]
+    stp     xzr, xzr, [x1, #32]
+    stp     xzr, xzr, [x1, #48]
+    add     x1, x1, #64
+    b       1b
+6:  cmp     x1, x2
     b.hs    2f
     stp     xzr, xzr, [x1], #16
-    b       1b
+    b       6b
 2:  mov     x0, x20
     adr     x1, _start
     bl      a64_mmu_enable     /* returns with the MMU on, still at the low address */

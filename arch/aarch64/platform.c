@@ -8,6 +8,7 @@
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <boot/devicetree.h>
+#include <kernel/bootprof.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
 #include <kernel/fdt_bus.h>
@@ -29,6 +30,9 @@ void a64_timer_setup(uint64_t boot_counter);
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static struct boot_info boot_info;
+/* The DTB's node index (kernel/fdt.h): QEMU virt has about 70 nodes. */
+#define DT_INDEX_MAX 512
+static struct fdt_node_ix dt_index[DT_INDEX_MAX];
 /* PSCI conduit from the DTB's /psci "method"; without one, QEMU's rule: SMC
  * when the guest owns EL2 (virtualization=on), else HVC. */
 static int psci_use_smc;
@@ -156,12 +160,17 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         return;
     }
     bi->dtb_phys = dtb;
+    if (fdt_index(&fdt, dt_index, DT_INDEX_MAX) != 0)
+        pr_warn("aarch64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
+    boot_stage("dtb check");
     if (dt_read_boot_info(&fdt, bi) == -ENOENT)
         pr_warn("aarch64: the DTB describes no memory");
+    boot_stage("dtb memory map");
     int err = a64_map_ram(bi);
     if (err)
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
+    boot_stage("ram direct map");
     int method = dt_read_psci_method(&fdt);
     if (method > 0)
         psci_use_smc = method == DT_PSCI_SMC;
@@ -169,6 +178,7 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         pr_warn("aarch64: no PSCI method in the DTB (%s); using %s", errno_name(method),
                 psci_use_smc ? "smc" : "hvc");
     fdt_bus_probe(&fdt, bi->stdout_path);
+    boot_stage("dt drivers");
 }
 
 /** Called by entry.S at EL1, running high, with a stack and zeroed .bss. */
@@ -177,11 +187,13 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     struct boot_info *bi = &boot_info;
     bi->boot_counter = counter0;
     a64_timer_setup(counter0); /* hal_time_ns() counts from our first instruction */
+    boot_stage("entry, boot page tables");
     pmu_init();
     bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
     kprintf("aarch64: entered at EL%lu, DTB at %#lx\n", entry_el, dtb);
+    boot_stage("early console");
     devicetree_setup(bi, dtb, entry_el);
     kmain(bi);
 }

@@ -107,22 +107,34 @@ void *hal_ioremap(uint64_t pa, size_t size)
 }
 
 /*
- * What the direct map covers: all of the low 4 GiB, as the boot map did
- * (firmware keeps ACPI tables in "reserved" ranges there, indistinguishable
- * from MMIO by type), then every RAM or ACPI range above. MMIO holes mapped
- * this way are write-back in the page tables, but the firmware's MTRRs make
- * them uncacheable, and the effective type is the stricter of the two.
+ * What the direct map covers: the first MiB (real-mode IVT, BIOS data, EBDA,
+ * the RSDP's search area), every range the firmware's memory map lists
+ * below 4 GiB whatever its type (ACPI tables live in "reserved" as well as
+ * in ACPI ranges, and are read again at power-off), and every RAM or ACPI
+ * range above. Not the holes between them: those are device windows, which
+ * go through hal_ioremap(). The boot map covered all of the low 4 GiB in
+ * 2 MiB pages; repeating that here was 2,048 mappings, most of them of
+ * nothing, and a visible part of boot under TCG. Ranges are rounded out to
+ * whole pages. MMIO inside a listed range is write-back in the page tables,
+ * but the firmware's MTRRs make it uncacheable, and the effective type is
+ * the stricter of the two.
  */
 static int direct_map_ranges(const struct boot_info *bi, struct mem_range *out, unsigned max)
 {
     struct mem_range want[BOOT_MAX_MEM_RANGES + 1];
     unsigned n = 0;
-    want[n++] = (struct mem_range){0, DMAP_LIMIT, MEM_USABLE};
+    want[n++] = (struct mem_range){0, 1u << 20, MEM_USABLE};
     for (unsigned i = 0; i < bi->mem_count; i++) {
         const struct mem_range *r = &bi->mem[i];
-        if ((r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS) &&
-            r->base >= DMAP_LIMIT)
-            want[n++] = (struct mem_range){r->base, r->size, MEM_USABLE};
+        int ram = r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS;
+        if (r->size == 0 || r->base + r->size < r->base || r->type == MEM_BAD ||
+            (r->base >= DMAP_LIMIT && !ram))
+            continue;
+        uint64_t base = r->base & ~0xfffULL, end = r->base + r->size;
+        end = end > ~0xfffULL ? ~0xfffULL : (end + 0xfff) & ~0xfffULL;
+        if (r->base < DMAP_LIMIT && !ram && end > DMAP_LIMIT)
+            end = DMAP_LIMIT;
+        want[n++] = (struct mem_range){base, end - base, MEM_USABLE};
     }
     return memmap_free_ranges(want, n, NULL, 0, out, max);
 }

@@ -9,6 +9,7 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
+#include <kernel/bootprof.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -91,8 +92,10 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
 {
     struct boot_info *bi = &boot_info;
     bi->boot_counter = tsc0;
+    boot_stage("entry, boot page tables");
     x64_cpu_init(); /* our GDT (virtual base) before the identity map goes */
     x64_mmu_init();
+    boot_stage("cpu, drop identity map");
     bi->protocol = "multiboot2";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
@@ -106,9 +109,13 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
             kprintf("x86_64: Multiboot2 info at %#x rejected (%s); continuing with what was read\n",
                     info, errno_name(err));
     }
+    boot_stage("multiboot2 info");
     interrupt_controllers(); /* needs the RSDP from the boot info */
+    boot_stage("acpi, irq controllers");
     x64_time_init();         /* the HPET from ACPI, the local APIC timer */
+    boot_stage("clock calibration");
     legacy_devices();
+    boot_stage("serial console");
     /* Real-mode IVT, BIOS data, EBDA, option ROMs: never hand them out. */
     boot_add_range(bi->reserved, &bi->reserved_count, 0, 1u << 20, MEM_RESERVED);
     kmain(bi);

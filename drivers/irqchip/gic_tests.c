@@ -30,15 +30,6 @@
 #define CPU_DEVID 0u      /* QEMU: a CPU's write to GITS_TRANSLATER carries requester ID 0 */
 #define OTHER_DEVID 0x42u /* a requester no real device of QEMU virt has */
 
-/* Spin with interrupts enabled until *@p flag reaches @p want or @p ns pass. */
-static int wait_for(volatile unsigned *flag, unsigned want, uint64_t ns)
-{
-    uint64_t end = hal_time_ns() + ns;
-    while (*flag < want && hal_time_ns() < end)
-        hal_cpu_relax();
-    return *flag >= want;
-}
-
 static volatile unsigned runs;
 static unsigned seen_irq;
 
@@ -150,8 +141,8 @@ KTEST(msi_self_raise_runs_handler_once)
     uint64_t before = irq_spurious_count();
     if (reg == 0) {
         send_msi(&msg);
-        wait_for(&runs, 1, 100 * MS);
-        wait_for(&runs, 2, 5 * MS); /* a second run would show up by now */
+        kt_wait_for(&runs, 1, 100 * MS);
+        kt_wait_for(&runs, 2, 5 * MS); /* a second run would show up by now */
         irq_unregister(irq);
     }
     int freed = irq_free_msi(chip, CPU_DEVID, &irq, 1);

@@ -21,15 +21,11 @@
 
 static uint64_t count_of(unsigned irq, const char **chip)
 {
-    static struct irq_stat st[64];
-    unsigned n = irq_stats(st, 64);
-    for (unsigned i = 0; i < n && i < 64; i++)
-        if (st[i].irq == irq) {
-            if (chip)
-                *chip = st[i].chip;
-            return st[i].count;
-        }
-    return 0;
+    struct irq_stat st;
+    irq_stat_of(irq, &st);
+    if (chip)
+        *chip = st.chip;
+    return st.count;
 }
 
 static void count_handler(unsigned irq, void *arg)

@@ -33,15 +33,11 @@
 
 static uint64_t count_of(unsigned irq, const char **chip)
 {
-    static struct irq_stat st[64];
-    unsigned n = irq_stats(st, 64);
-    for (unsigned i = 0; i < n && i < 64; i++)
-        if (st[i].irq == irq) {
-            if (chip)
-                *chip = st[i].chip;
-            return st[i].count;
-        }
-    return 0;
+    struct irq_stat st;
+    irq_stat_of(irq, &st);
+    if (chip)
+        *chip = st.chip;
+    return st.count;
 }
 
 static void spin_ns(uint64_t ns)
@@ -198,14 +194,6 @@ static void msi_handler(unsigned irq, void *arg)
     (*(volatile unsigned *)arg)++;
 }
 
-static int wait_for(volatile unsigned *v, unsigned want, uint64_t ns)
-{
-    uint64_t end = hal_time_ns() + ns;
-    while (*v < want && hal_time_ns() < end)
-        hal_cpu_relax();
-    return *v >= want;
-}
-
 /* An allocated vector raised once runs its handler once; masked, it is held
  * and delivered on unmask; with a handler still registered it cannot be
  * freed; another device cannot free it; after the free it can be had again. */
@@ -221,7 +209,7 @@ KTEST(lapic_msi_delivered_masked_and_freed)
     uint64_t before = count_of(irq, NULL);
     int reg = irq_register(irq, msi_handler, (void *)&hits, "ktest msi");
     int raised = irq_raise_self(irq);
-    int ran = wait_for(&hits, 1, 100 * MS);
+    int ran = kt_wait_for(&hits, 1, 100 * MS);
     spin_ns(2 * MS);
     unsigned first = hits;
     irq_mask(irq);
@@ -229,7 +217,7 @@ KTEST(lapic_msi_delivered_masked_and_freed)
     spin_ns(2 * MS);
     unsigned while_masked = hits;
     irq_unmask(irq);
-    wait_for(&hits, 2, 100 * MS);
+    kt_wait_for(&hits, 2, 100 * MS);
     spin_ns(2 * MS);
     unsigned after_unmask = hits;
     const char *chipname = "";

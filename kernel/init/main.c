@@ -10,6 +10,7 @@
 #include <hal/timer.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
+#include <kernel/bootprof.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
@@ -64,11 +65,14 @@ static void mm_init(const struct boot_info *bi)
         pr_err("mm: no memory map, so no page allocator or heap; only the shell runs");
         return;
     }
+    boot_stage("page allocator");
     int err = hal_mmu_init(bi);
     if (err)
         pr_err("mmu: cannot build the kernel page tables (%s); staying on the boot tables",
                errno_name(err));
+    boot_stage("kernel page tables");
     pmm_add_deferred();
+    boot_stage("late RAM");
 }
 
 /* ktest mode: run every test, then leave QEMU with the verdict. */
@@ -87,17 +91,21 @@ void kmain(struct boot_info *bi)
     pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
             bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
     parse_cmdline(bi->cmdline);
+    boot_stage("banner");
     mm_init(bi);
     sched_init(); /* this context becomes the idle thread */
+    boot_stage("scheduler");
     int err = hal_timer_init();
     if (err)
         pr_err("timer: %s; no timer interrupts, so no preemption, and sleeping polls", errno_name(err));
     else
         sched_timer_ready();
     hal_irq_enable();
+    boot_stage("timer");
 
     int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
                            NULL, PRIO_DEFAULT, THREAD_DETACHED);
+    pmm_start_background();
     if (id < 0) {
         pr_err("sched: cannot start the %s thread (%s); running it without threads",
                ktest_mode ? "ktest" : "shell", errno_name(id));

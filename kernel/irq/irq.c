@@ -305,6 +305,16 @@ int irq_in_handler(void) { return in_handler != 0; }
 
 void irq_exit(void) { sched_irq_exit(); }
 
+int irq_stat_of(unsigned irq, struct irq_stat *out)
+{
+    const struct irq_desc *d = irq < IRQ_NR_MAX ? desc_peek(irq) : NULL;
+    const struct irq_chip *chip = irq_chip_of(irq);
+    int known = d && (d->fn || d->count);
+    *out = (struct irq_stat){irq, known && d->fn ? d->name : "(none)", chip ? chip->name : "-",
+                             known ? d->count : 0, known ? d->masked : 0};
+    return known ? 0 : -ENOENT;
+}
+
 unsigned irq_stats(struct irq_stat *out, unsigned max)
 {
     unsigned n = 0;

@@ -175,6 +175,82 @@ int fdt_init(struct fdt *fdt, const void *blob, uint64_t avail)
     return 0;
 }
 
+#define IX_MAX_DEPTH 64
+
+int fdt_index(struct fdt *fdt, struct fdt_node_ix *buf, uint32_t max)
+{
+    int32_t open[IX_MAX_DEPTH], last[IX_MAX_DEPTH]; /* per depth: open node, its last child */
+    int depth = -1;
+    uint32_t n = 0;
+    /* Per open node: whether a "phandle"/"linux,phandle" was seen (the first
+     * of a name counts, as fdt_getprop finds it) and its value if valid. */
+    uint8_t seen[IX_MAX_DEPTH][2];
+    uint32_t val[IX_MAX_DEPTH][2];
+    struct token t;
+    fdt->ix = NULL;
+    fdt->nix = 0;
+    for (uint32_t pos = 0; token_at(fdt, pos, &t) == 0; pos = t.next) {
+        switch (t.tag) {
+        case TOK_BEGIN_NODE:
+            if (n == max || depth + 1 == IX_MAX_DEPTH)
+                return -ENOSPC;
+            depth++;
+            buf[n] = (struct fdt_node_ix){.off = pos, .parent = depth ? open[depth - 1] : -1,
+                                          .next = -1, .depth = (uint32_t)depth};
+            if (depth && last[depth - 1] >= 0)
+                buf[last[depth - 1]].next = (int32_t)n;
+            if (depth)
+                last[depth - 1] = (int32_t)n;
+            open[depth] = (int32_t)n++;
+            last[depth] = -1;
+            seen[depth][0] = seen[depth][1] = 0;
+            break;
+        case TOK_PROP: {
+            /* Most names start with neither letter: one byte read decides. */
+            const uint8_t *first = fdt->blob + fdt->strings_off + t.nameoff;
+            if (t.nameoff >= fdt->strings_size || (*first != 'p' && *first != 'l'))
+                break;
+            const char *name = string_at(fdt, t.nameoff);
+            int k = !name ? -1 : strcmp(name, "phandle") == 0 ? 0
+                               : strcmp(name, "linux,phandle") == 0 ? 1 : -1;
+            if (depth >= 0 && k >= 0 && !seen[depth][k]) {
+                seen[depth][k] = t.len == 4 ? 2 : 1; /* 2: valid */
+                val[depth][k] = t.len == 4 ? fdt_be32(struct_block(fdt) + t.data) : 0;
+            }
+            break;
+        }
+        case TOK_END_NODE:
+            if (depth < 0)
+                return -EINVAL; /* fdt_init rules this out */
+            buf[open[depth]].phandle = seen[depth][0] == 2 ? val[depth][0]
+                                       : seen[depth][1] == 2 ? val[depth][1] : 0;
+            depth--;
+            break;
+        case TOK_END:
+            fdt->ix = buf;
+            fdt->nix = n;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* Index entry of the node at @p off, or -1 (no index, or not a node of the tree). */
+static int ix_find(const struct fdt *fdt, int off)
+{
+    if (!fdt->ix)
+        return -1;
+    uint32_t lo = 0, hi = fdt->nix;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fdt->ix[mid].off < (uint32_t)off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < fdt->nix && fdt->ix[lo].off == (uint32_t)off ? (int)lo : -1;
+}
+
 int fdt_root(const struct fdt *fdt)
 {
     struct token t;
@@ -187,11 +263,34 @@ int fdt_root(const struct fdt *fdt)
     return -EINVAL;
 }
 
+/* fdt_next_node from index entry @p i: the walk passes one END_NODE per
+ * level it climbs, each of which may end it (see fdt_next_node). */
+static int ix_next_node(const struct fdt *fdt, int i, int *depth)
+{
+    const struct fdt_node_ix *e = fdt->ix;
+    uint32_t ends = e[i].depth + 1 - ((uint32_t)i + 1 < fdt->nix ? e[i + 1].depth : 0);
+    if (depth) {
+        if ((int64_t)*depth - ends < 0) {
+            *depth = -1;
+            return -ENOENT;
+        }
+        *depth -= (int)ends;
+    }
+    if ((uint32_t)i + 1 == fdt->nix)
+        return -ENOENT;
+    if (depth)
+        ++*depth;
+    return (int)e[i + 1].off;
+}
+
 int fdt_next_node(const struct fdt *fdt, int node, int *depth)
 {
     struct token t;
     if (node_token(fdt, node, &t))
         return -EINVAL;
+    int i = ix_find(fdt, node);
+    if (i >= 0)
+        return ix_next_node(fdt, i, depth);
     for (uint32_t pos = t.next; token_at(fdt, pos, &t) == 0; pos = t.next) {
         switch (t.tag) {
         case TOK_BEGIN_NODE:
@@ -211,6 +310,11 @@ int fdt_next_node(const struct fdt *fdt, int node, int *depth)
 
 int fdt_first_child(const struct fdt *fdt, int node)
 {
+    int i = ix_find(fdt, node);
+    if (i >= 0) {
+        const struct fdt_node_ix *e = fdt->ix;
+        return (uint32_t)i + 1 < fdt->nix && e[i + 1].parent == i ? (int)e[i + 1].off : -ENOENT;
+    }
     /* The next node is a child unless node's END_NODE comes first (depth -1). */
     int depth = 0;
     return fdt_next_node(fdt, node, &depth);
@@ -218,6 +322,9 @@ int fdt_first_child(const struct fdt *fdt, int node)
 
 int fdt_next_sibling(const struct fdt *fdt, int node)
 {
+    int i = ix_find(fdt, node);
+    if (i >= 0)
+        return fdt->ix[i].next >= 0 ? (int)fdt->ix[fdt->ix[i].next].off : -ENOENT;
     /* Count from 1 so that leaving the parent drops below 0 and ends the walk. */
     int depth = 1;
     do
@@ -231,6 +338,9 @@ int fdt_parent(const struct fdt *fdt, int node)
     struct token t;
     if (node_token(fdt, node, &t))
         return -EINVAL;
+    int i = ix_find(fdt, node);
+    if (i >= 0)
+        return fdt->ix[i].parent >= 0 ? (int)fdt->ix[fdt->ix[i].parent].off : -ENOENT;
     int cur = fdt_root(fdt);
     if (cur < 0 || cur == node)
         return -ENOENT;
@@ -353,9 +463,41 @@ const void *fdt_prop_at(const struct fdt *fdt, int prop, const char **name, uint
     return struct_block(fdt) + t.data;
 }
 
+/* Whether the validated, NUL-terminated @p s is exactly the @p nlen bytes at
+ * @p name (which hold no NUL): stops at the first difference, which for a
+ * shorter @p s is its NUL, so it reads no further than either string. */
+static int name_eq(const char *s, const char *name, size_t nlen)
+{
+    size_t i = 0;
+    while (i < nlen && s[i] == name[i])
+        i++;
+    return i == nlen && s[i] == 0;
+}
+
 static const void *getprop_n(const struct fdt *fdt, int node, const char *name, size_t nlen,
                              uint32_t *len)
 {
+    if (ix_find(fdt, node) >= 0) {
+        /* An indexed node is one of the tree's, so its property tokens are
+         * the ones fdt_init checked, names included: no re-validation of
+         * each name (token_at still bounds every token). */
+        struct token t;
+        uint32_t pos;
+        if (node_token(fdt, node, &t))
+            return NULL;
+        for (pos = t.next; token_at(fdt, pos, &t) == 0; pos = t.next) {
+            if (t.tag == TOK_NOP)
+                continue;
+            if (t.tag != TOK_PROP || t.nameoff >= fdt->strings_size)
+                return NULL;
+            if (name_eq((const char *)fdt->blob + fdt->strings_off + t.nameoff, name, nlen)) {
+                if (len)
+                    *len = t.len;
+                return struct_block(fdt) + t.data;
+            }
+        }
+        return NULL;
+    }
     for (int p = fdt_first_prop(fdt, node); p >= 0; p = fdt_next_prop(fdt, p)) {
         const char *pname;
         const void *v = fdt_prop_at(fdt, p, &pname, len);
@@ -466,6 +608,12 @@ int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
 {
     if (phandle == 0 || phandle == 0xffffffffu)
         return -ENOENT;
+    if (fdt->ix) {
+        for (uint32_t i = 0; i < fdt->nix; i++)
+            if (fdt->ix[i].phandle == phandle)
+                return (int)fdt->ix[i].off;
+        return -ENOENT;
+    }
     int node;
     for (node = fdt_root(fdt); node >= 0; node = fdt_next_node(fdt, node, NULL)) {
         uint32_t v;

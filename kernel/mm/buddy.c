@@ -36,7 +36,7 @@ static void list_remove(struct buddy *b, uint32_t idx)
     b->free_pages -= 1ULL << order;
 }
 
-void buddy_init(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages)
+static void init_fields(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages)
 {
     b->base_pfn = base_pfn;
     b->npages = npages;
@@ -46,6 +46,50 @@ void buddy_init(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page
         b->free_blocks[o] = 0;
     }
     b->free_pages = b->managed_pages = 0;
+    b->ready = NULL;
+    b->chunk0 = base_pfn >> BUDDY_MAX_ORDER;
+}
+
+void buddy_init_lazy(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages,
+                     uint8_t *ready_map)
+{
+    init_fields(b, base_pfn, npages, pages);
+    b->ready = ready_map;
+    memset(ready_map, 0, buddy_ready_map_bytes(base_pfn, npages));
+}
+
+/* Are frame @p pfn's struct page (and its whole chunk's) valid? pfn inside the allocator. */
+static int chunk_ready(const struct buddy *b, uint64_t pfn)
+{
+    if (!b->ready)
+        return 1;
+    uint64_t c = (pfn >> BUDDY_MAX_ORDER) - b->chunk0;
+    return b->ready[c / 8] >> (c % 8) & 1;
+}
+
+/* Make the struct pages of every chunk that [pfn, end) touches valid
+ * (all reserved), each once. The bounds are inside the allocator. */
+static void prepare_chunks(struct buddy *b, uint64_t pfn, uint64_t end)
+{
+    if (!b->ready)
+        return;
+    for (uint64_t c = pfn >> BUDDY_MAX_ORDER; c <= (end - 1) >> BUDDY_MAX_ORDER; c++) {
+        uint64_t bit = c - b->chunk0;
+        if (b->ready[bit / 8] >> (bit % 8) & 1)
+            continue;
+        uint64_t first = c << BUDDY_MAX_ORDER, last = first + BUDDY_CHUNK_PAGES;
+        if (first < b->base_pfn)
+            first = b->base_pfn;
+        if (last > b->base_pfn + b->npages)
+            last = b->base_pfn + b->npages;
+        memset(&b->pages[first - b->base_pfn], 0, (last - first) * sizeof(struct page));
+        b->ready[bit / 8] |= (uint8_t)(1u << (bit % 8));
+    }
+}
+
+void buddy_init(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages)
+{
+    init_fields(b, base_pfn, npages, pages);
     /* All zero is PAGE_RESERVED with no flags and no owner; the list links
      * mean something only on free heads, which list_push() sets. One
      * word-wise memset of the whole array (16 MiB at 4 GiB of RAM) instead
@@ -83,6 +127,28 @@ static int all_reserved(const struct buddy *b, uint64_t idx, uint64_t n)
     return 1;
 }
 
+/* The order of the largest aligned block that ends at @p end and starts at or after @p pfn. */
+static unsigned block_ending_at(uint64_t pfn, uint64_t end)
+{
+    unsigned order = 0;
+    while (order < BUDDY_MAX_ORDER && !(end & ((2ULL << order) - 1)) &&
+           end - (2ULL << order) >= pfn)
+        order++;
+    return order;
+}
+
+uint64_t buddy_count_blocks(uint64_t pfn, uint64_t count, uint64_t blocks[BUDDY_MAX_ORDER + 1])
+{
+    uint64_t end = pfn + count < pfn ? UINT64_MAX : pfn + count, counted = 0;
+    while (end > pfn) {
+        unsigned order = block_ending_at(pfn, end);
+        blocks[order]++;
+        counted += 1ULL << order;
+        end -= 1ULL << order;
+    }
+    return counted;
+}
+
 uint64_t buddy_add_range(struct buddy *b, uint64_t pfn, uint64_t count)
 {
     uint64_t added = 0;
@@ -91,14 +157,13 @@ uint64_t buddy_add_range(struct buddy *b, uint64_t pfn, uint64_t count)
         pfn = b->base_pfn;
     if (end > b->base_pfn + b->npages)
         end = b->base_pfn + b->npages;
+    if (end > pfn)
+        prepare_chunks(b, pfn, end);
     /* Top down, so the lowest blocks are pushed last and sit at the front of
      * the free lists: early allocations come from low memory. */
     while (end > pfn) {
         /* The largest aligned block that ends here and fits. */
-        unsigned order = 0;
-        while (order < BUDDY_MAX_ORDER && !(end & ((2ULL << order) - 1)) &&
-               end - (2ULL << order) >= pfn)
-            order++;
+        unsigned order = block_ending_at(pfn, end);
         uint64_t n = 1ULL << order, idx = end - n - b->base_pfn;
         if (!all_reserved(b, idx, n)) {
             n = 1; /* overlaps frames added before: go frame by frame */
@@ -146,7 +211,7 @@ int64_t buddy_alloc(struct buddy *b, unsigned order)
 int buddy_free(struct buddy *b, uint64_t pfn, unsigned order)
 {
     if (order > BUDDY_MAX_ORDER || pfn < b->base_pfn || pfn - b->base_pfn >= b->npages ||
-        (pfn & ((1ULL << order) - 1)))
+        (pfn & ((1ULL << order) - 1)) || !chunk_ready(b, pfn))
         return -EINVAL;
     struct page *p = &b->pages[pfn - b->base_pfn];
     if (p->state == PAGE_FREE)
@@ -160,7 +225,7 @@ int buddy_free(struct buddy *b, uint64_t pfn, unsigned order)
 
 struct page *buddy_page(struct buddy *b, uint64_t pfn)
 {
-    if (pfn < b->base_pfn || pfn - b->base_pfn >= b->npages)
+    if (pfn < b->base_pfn || pfn - b->base_pfn >= b->npages || !chunk_ready(b, pfn))
         return NULL;
     return &b->pages[pfn - b->base_pfn];
 }

@@ -59,6 +59,9 @@ static int cmd_mem(int argc, char **argv)
             (unsigned long)ps.managed_pages, (unsigned long)(ps.managed_pages * 4),
             (unsigned long)ps.free_pages, (unsigned long)(ps.free_pages * 4),
             (unsigned long)(ps.metadata_bytes >> 10), (unsigned long)(pt_table_pages() * 4));
+    if (ps.pending_pages) /* counted as free above; being added after boot */
+        kprintf("pages: %lu KiB of the free RAM not set up yet (added on demand and by pmm-fill)\n",
+                (unsigned long)(ps.pending_pages * 4));
     kprintf("free blocks by order:");
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         kprintf(" %u:%lu", o, (unsigned long)ps.free_blocks[o]);

@@ -8,19 +8,38 @@
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
+#include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
 #define MAX_FREE_RANGES 96
+/* Frames handed to the buddy before the shell when the image's own 2 MiB
+ * has too few (see pmm_init): boot's page tables, first slabs and stacks
+ * take 200-400 KiB, and more is added on demand when the free lists run
+ * dry. Kept small so that boot's allocations stay in the lowest range,
+ * which on a PC the firmware and GRUB have touched (see carve). */
+#define EAGER_PAGES 256ULL
+#define HOT_PAGES 512ULL     /* 2 MiB: see pmm_init */
+#define HOT_MIN_PAGES 128    /* 512 KiB: enough for boot's page tables, stacks and slabs */
 
 static struct buddy buddy;
-static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* guards buddy after boot */
+static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* guards everything below after boot */
 static struct mem_range deferred[MAX_FREE_RANGES];
 static unsigned ndeferred;
-static struct mem_range held[MAX_FREE_RANGES]; /* see add_free; at most one per range */
+static struct mem_range held[MAX_FREE_RANGES]; /* see hold_top; at most one per range */
 static unsigned nheld;
 static uint64_t held_pages;
+/* Free RAM not handed to the buddy yet (its struct pages unwritten),
+ * ascending; pending[pending_first..npending). See pmm_init. */
+static struct mem_range pending[2 * MAX_FREE_RANGES];
+static unsigned pending_first, npending;
+static uint64_t pending_pages;
 static uint64_t metadata_bytes;
+
+static uint64_t page_up(uint64_t a)
+{
+    return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
 
 /* Everything inside RAM that must not be handed out. */
 static unsigned exclusions(const struct boot_info *bi, struct mem_range *ex)
@@ -37,50 +56,61 @@ static unsigned exclusions(const struct boot_info *bi, struct mem_range *ex)
     return n;
 }
 
-/* Take @p bytes for the metadata from the start of the lowest free,
- * direct-mapped range that has room (low memory first, like every early
- * allocation: see buddy_add_range). */
-static uint64_t carve(struct mem_range *free, unsigned n, uint64_t bytes)
+/*
+ * Take @p bytes for the metadata from the start of a free, direct-mapped
+ * range: the one right after the DTB if it has room, else the lowest that
+ * has (low memory first, like every early allocation: see buddy_add_range).
+ * Only the metadata's first pages are written at boot (see pmm_init), and
+ * just past the DTB they share a 2 MiB region with it: under QEMU TCG the
+ * host backs guest RAM with huge pages as it is first touched, each costing
+ * it 0.25 ms (at worst 20 ms when the host is busy), and the loader has
+ * touched the DTB's already.
+ */
+static uint64_t carve(const struct boot_info *bi, struct mem_range *free, unsigned n,
+                      uint64_t bytes)
 {
-    for (unsigned i = 0; i < n; i++) {
-        if (free[i].size < bytes || !hal_direct_mapped(free[i].base, bytes))
-            continue;
-        free[i].size -= bytes;
-        free[i].base += bytes;
-        return free[i].base - bytes;
+    uint64_t after_dtb = bi->dtb_phys ? page_up(bi->dtb_phys + bi->dtb_size) : 1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < n; i++) {
+            if ((pass == 0 && free[i].base != after_dtb) || free[i].size < bytes ||
+                !hal_direct_mapped(free[i].base, bytes))
+                continue;
+            free[i].size -= bytes;
+            free[i].base += bytes;
+            return free[i].base - bytes;
+        }
     }
     return 0;
 }
 
 /*
- * Give a free range to the buddy allocator, except its top fragment: the
- * part above its last max-order boundary, when there are whole max-order
- * blocks below it. The buddy hands out the smallest free block that fits,
- * wherever it lies, and such a fragment's small blocks are the only small
- * blocks high in RAM at boot: without this, the first page tables and slabs
- * come from the top of RAM instead of splitting the lowest big block. On x86
- * that is where GRUB's heap, and so the code it ran, lives, and under TCG
- * every store to those pages takes QEMU's self-modifying-code slow path
- * (about 2 ms per kernel page table filled there). The fragments join the
- * free lists only once those first run dry (see pmm_alloc), so no RAM is lost;
- * the statistics count them as free all along.
+ * Hold back a free range's top fragment: the part above its last max-order
+ * boundary, when there are whole max-order blocks below it. Returns the size
+ * left. The buddy hands out the smallest free block that fits, wherever it
+ * lies, and such a fragment's small blocks are the only small blocks high in
+ * RAM: without this, page tables and slabs come from the top of RAM instead
+ * of splitting the lowest big block. On x86 that is where GRUB's heap, and so
+ * the code it ran, lives, and under TCG every store to those pages takes
+ * QEMU's self-modifying-code slow path (about 2 ms per kernel page table
+ * filled there). The fragments join the free lists only once everything
+ * else has run dry (see pmm_alloc), so no RAM is lost; the statistics count
+ * them as free all along.
  */
-static void add_free(uint64_t base, uint64_t size)
+static uint64_t hold_top(uint64_t base, uint64_t size)
 {
     uint64_t pfn = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT;
-    uint64_t top = end & ~((1ULL << BUDDY_MAX_ORDER) - 1);
+    uint64_t top = end & ~(BUDDY_CHUNK_PAGES - 1);
     /* Only with a whole max-order block below (as said above), and never
      * more fragments than the table holds. */
-    if (top - pfn >= (1ULL << BUDDY_MAX_ORDER) && top > pfn && top < end &&
-        nheld < MAX_FREE_RANGES) {
+    if (top - pfn >= BUDDY_CHUNK_PAGES && top > pfn && top < end && nheld < MAX_FREE_RANGES) {
         held[nheld++] = (struct mem_range){top << PAGE_SHIFT, (end - top) << PAGE_SHIFT, MEM_USABLE};
         held_pages += end - top;
-        end = top;
+        return (top - pfn) << PAGE_SHIFT;
     }
-    buddy_add_range(&buddy, pfn, end - pfn);
+    return size;
 }
 
-/* The free lists ran dry: add the fragments add_free held back. pmm_lock held. */
+/* Everything else ran dry: add the fragments hold_top held back. pmm_lock held. */
 static int release_held(void)
 {
     if (!nheld)
@@ -89,6 +119,45 @@ static int release_held(void)
         buddy_add_range(&buddy, held[i].base >> PAGE_SHIFT, held[i].size >> PAGE_SHIFT);
     nheld = 0;
     held_pages = 0;
+    return 1;
+}
+
+/* Queue a free range for later, keeping the queue sorted. pmm_lock held (or boot). */
+static void add_pending(uint64_t base, uint64_t size)
+{
+    if (!size)
+        return;
+    if (npending == sizeof pending / sizeof pending[0]) { /* cannot happen: two per free range */
+        pr_warn("pmm: RAM at %#lx left out (pending list full)", (unsigned long)base);
+        return;
+    }
+    unsigned i = npending++;
+    for (; i > pending_first && pending[i - 1].base > base; i--)
+        pending[i] = pending[i - 1];
+    pending[i] = (struct mem_range){base, size, MEM_USABLE};
+    pending_pages += size >> PAGE_SHIFT;
+}
+
+/*
+ * Hand the lowest pending chunk (up to the next max-order boundary) to the
+ * buddy, which writes that chunk's struct pages first: 16 KiB of metadata
+ * per 4 MiB of RAM. Returns 0 when nothing is pending. pmm_lock held.
+ */
+static int grow_locked(void)
+{
+    if (pending_first == npending)
+        return 0;
+    struct mem_range *r = &pending[pending_first];
+    uint64_t pfn = r->base >> PAGE_SHIFT, end = (r->base + r->size) >> PAGE_SHIFT;
+    uint64_t next = (pfn | (BUDDY_CHUNK_PAGES - 1)) + 1;
+    if (next > end)
+        next = end;
+    buddy_add_range(&buddy, pfn, next - pfn);
+    pending_pages -= next - pfn;
+    r->base = next << PAGE_SHIFT;
+    r->size = (end - next) << PAGE_SHIFT;
+    if (!r->size)
+        pending_first++;
     return 1;
 }
 
@@ -107,41 +176,124 @@ int pmm_init(const struct boot_info *bi)
         return -ENOMEM;
     }
     /* One struct page per frame from the first free frame to the last,
-     * the start rounded down so that buddy blocks align in absolute frames. */
+     * the start rounded down so that buddy blocks align in absolute frames,
+     * after the bitmap of chunks whose struct pages are set up. */
     uint64_t first = free[0].base >> PAGE_SHIFT, last = (free[n - 1].base + free[n - 1].size) >> PAGE_SHIFT;
-    first &= ~((1ULL << BUDDY_MAX_ORDER) - 1);
-    uint64_t npages = last - first;
-    metadata_bytes = (npages * sizeof(struct page) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    uint64_t meta = carve(free, (unsigned)n, metadata_bytes);
+    first &= ~(BUDDY_CHUNK_PAGES - 1);
+    uint64_t npages = last - first, page_bytes = npages * sizeof(struct page);
+    metadata_bytes = (page_bytes + buddy_ready_map_bytes(first, npages) + 15 + PAGE_SIZE - 1) &
+                     ~(PAGE_SIZE - 1);
+    uint64_t meta = carve(bi, free, (unsigned)n, metadata_bytes);
     if (!meta) {
         pr_err("pmm: no room for %lu KiB of page metadata", (unsigned long)(metadata_bytes >> 10));
         return -ENOMEM;
     }
-    buddy_init(&buddy, first, npages, hal_phys_to_virt(meta));
-    for (int i = n - 1; i >= 0; i--) { /* top down: see buddy_add_range */
+    /* The bitmap first, so that it shares a 2 MiB region with the struct
+     * pages of the lowest chunks: under TCG the host backs guest RAM with
+     * huge pages, and the first touch of each costs 0.25-20 ms. */
+    uint8_t *meta_va = hal_phys_to_virt(meta);
+    uint64_t map_bytes = (buddy_ready_map_bytes(first, npages) + 15) & ~15ULL;
+    buddy_init_lazy(&buddy, first, npages, (struct page *)(meta_va + map_bytes), meta_va);
+    /*
+     * Writing every struct page is O(RAM): at 4 GiB, 16 MiB of stores, and
+     * under QEMU TCG each first touch of a guest page also costs the host a
+     * page fault. The shell needs none of it, so only a little RAM goes to
+     * the buddy now: the free pages in the 2 MiB the kernel image ends in,
+     * which the loader has touched (see carve), when there are enough of
+     * them; else the lowest EAGER_PAGES, rounded up to a chunk boundary.
+     * The rest waits in pending[] and is added a chunk at a time when the
+     * free lists run dry (pmm_alloc) or by a low-priority thread once the
+     * shell runs (pmm_start_background); the counters include it all along.
+     * A range is split only at chunk boundaries, so a pending piece never
+     * merges with an eager neighbour when it is added (pmm_stats predicts
+     * its blocks).
+     */
+    struct mem_range eager[MAX_FREE_RANGES];
+    unsigned neager = 0;
+    uint64_t hot = page_up(bi->kernel_phys + bi->kernel_size) >> PAGE_SHIFT;
+    uint64_t hot_end = (hot + HOT_PAGES - 1) & ~(HOT_PAGES - 1), hot_pages = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t lo = free[i].base >> PAGE_SHIFT, hi = (free[i].base + free[i].size) >> PAGE_SHIFT;
+        lo = lo > hot ? lo : hot;
+        hi = hi < hot_end ? hi : hot_end;
+        hot_pages += hi > lo && hal_direct_mapped(free[i].base, free[i].size) ? hi - lo : 0;
+    }
+    int use_hot = hot_pages >= HOT_MIN_PAGES;
+    uint64_t budget = use_hot ? 0 : EAGER_PAGES;
+    for (int i = 0; i < n; i++) {
         if (!free[i].size)
             continue;
-        if (hal_direct_mapped(free[i].base, free[i].size))
-            add_free(free[i].base, free[i].size);
-        else
+        if (!hal_direct_mapped(free[i].base, free[i].size)) {
             deferred[ndeferred++] = free[i];
+            continue;
+        }
+        uint64_t base = free[i].base, size = hold_top(base, free[i].size);
+        uint64_t pfn = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT;
+        uint64_t from = pfn, to = pfn; /* the eager piece [from, to) */
+        if (use_hot && pfn < hot_end && end > hot) {
+            from = hot & ~(BUDDY_CHUNK_PAGES - 1);
+            to = (hot_end + BUDDY_CHUNK_PAGES - 1) & ~(BUDDY_CHUNK_PAGES - 1);
+            from = from > pfn ? from : pfn;
+            to = to < end ? to : end;
+        } else if (budget) {
+            to = (pfn + budget + BUDDY_CHUNK_PAGES - 1) & ~(BUDDY_CHUNK_PAGES - 1);
+            to = to < end ? to : end;
+            budget -= to - pfn < budget ? to - pfn : budget;
+        }
+        if (to > from)
+            eager[neager++] = (struct mem_range){from << PAGE_SHIFT, (to - from) << PAGE_SHIFT,
+                                                 MEM_USABLE};
+        add_pending(base, (from - pfn) << PAGE_SHIFT);
+        add_pending(to << PAGE_SHIFT, (end - to) << PAGE_SHIFT);
     }
-    pr_info("pmm: %lu MiB free in %d ranges, %lu KiB of page metadata", (unsigned long)((buddy.free_pages + held_pages) >> 8),
-            n, (unsigned long)(metadata_bytes >> 10));
+    for (int i = (int)neager - 1; i >= 0; i--) /* top down: see buddy_add_range */
+        buddy_add_range(&buddy, eager[i].base >> PAGE_SHIFT, eager[i].size >> PAGE_SHIFT);
+    uint64_t later = 0; /* RAM the direct map does not reach yet: see pmm_add_deferred */
+    for (unsigned i = 0; i < ndeferred; i++)
+        later += deferred[i].size >> PAGE_SHIFT;
+    pr_info("pmm: %lu MiB free in %d ranges, %lu KiB of page metadata, %lu MiB set up at boot",
+            (unsigned long)((buddy.free_pages + held_pages + pending_pages + later) >> 8), n,
+            (unsigned long)(metadata_bytes >> 10), (unsigned long)(buddy.free_pages >> 8));
     return 0;
 }
 
 void pmm_add_deferred(void)
 {
+    irqflags_t f = spin_lock_irqsave(&pmm_lock);
     for (unsigned i = 0; i < ndeferred; i++) {
         if (!hal_direct_mapped(deferred[i].base, deferred[i].size)) {
             pr_warn("pmm: RAM at %#lx is still not direct-mapped; left out",
                     (unsigned long)deferred[i].base);
             continue;
         }
-        add_free(deferred[i].base, deferred[i].size);
+        add_pending(deferred[i].base, hold_top(deferred[i].base, deferred[i].size));
     }
     ndeferred = 0;
+    spin_unlock_irqrestore(&pmm_lock, f);
+}
+
+/* Add pending RAM a chunk at a time until none is left; low priority, so it
+ * runs while the shell waits for input, and each chunk holds the lock only
+ * for its own 16 KiB of metadata. */
+static int fill_thread(void *arg)
+{
+    (void)arg;
+    int more = 1;
+    while (more) {
+        irqflags_t f = spin_lock_irqsave(&pmm_lock);
+        more = grow_locked();
+        spin_unlock_irqrestore(&pmm_lock, f);
+    }
+    return 0;
+}
+
+void pmm_start_background(void)
+{
+    if (pending_first == npending)
+        return;
+    int id = thread_create("pmm-fill", fill_thread, NULL, PRIO_MIN, THREAD_DETACHED);
+    if (id < 0)
+        pr_warn("pmm: no background thread (%s); RAM is set up as it is needed", errno_name(id));
 }
 
 uint64_t pmm_alloc(unsigned order)
@@ -149,9 +301,11 @@ uint64_t pmm_alloc(unsigned order)
     if (!buddy.pages) /* no memory map at boot: nothing to hand out */
         return 0;
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    int64_t pfn = buddy_alloc(&buddy, order);
-    if (pfn < 0 && release_held())
-        pfn = buddy_alloc(&buddy, order);
+    int64_t pfn;
+    /* Dry: pending RAM first (low memory, a chunk at a time), the held
+     * fragments last. */
+    while ((pfn = buddy_alloc(&buddy, order)) < 0 && (grow_locked() || release_held()))
+        ;
     spin_unlock_irqrestore(&pmm_lock, f);
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;
 }
@@ -172,6 +326,9 @@ int pmm_free(uint64_t pa, unsigned order)
     return err;
 }
 
+/* No lock (kfree calls this, and masking interrupts is not free): a chunk's
+ * ready bit only ever goes from 0 to 1, under pmm_lock, before any frame
+ * of it is handed out, so whoever holds a frame's address has seen it set. */
 struct page *pmm_page(uint64_t pa)
 {
     return buddy_page(&buddy, pa >> PAGE_SHIFT);
@@ -179,11 +336,19 @@ struct page *pmm_page(uint64_t pa)
 
 void pmm_stats(struct pmm_stats *st)
 {
-    st->managed_pages = buddy.managed_pages + held_pages;
-    st->free_pages = buddy.free_pages + held_pages;
+    irqflags_t f = spin_lock_irqsave(&pmm_lock);
+    st->managed_pages = buddy.managed_pages + held_pages + pending_pages;
+    st->free_pages = buddy.free_pages + held_pages + pending_pages;
+    st->pending_pages = pending_pages;
+    /* Pending RAM as the blocks it will be once added, so the counts do not
+     * move when the background thread adds it. */
     memcpy(st->free_blocks, buddy.free_blocks, sizeof st->free_blocks);
+    for (unsigned i = pending_first; i < npending; i++)
+        buddy_count_blocks(pending[i].base >> PAGE_SHIFT, pending[i].size >> PAGE_SHIFT,
+                           st->free_blocks);
     st->metadata_bytes = metadata_bytes;
     st->deferred_pages = 0;
     for (unsigned i = 0; i < ndeferred; i++)
         st->deferred_pages += deferred[i].size >> PAGE_SHIFT;
+    spin_unlock_irqrestore(&pmm_lock, f);
 }

@@ -14,6 +14,7 @@
  */
 #include "lineedit.h"
 
+#include <kernel/bootprof.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -167,6 +168,7 @@ int shell_thread(void *arg)
 
 void shell_run(void)
 {
+    boot_stage("shell prompt");
     kprintf("bench: boot_to_shell_us %lu us\n", (unsigned long)uptime_us());
     kprintf("Type 'help' for commands.\n");
     char *hist = kmalloc(HIST_BYTES);

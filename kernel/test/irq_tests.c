@@ -24,21 +24,9 @@
 /* What irq_stats() says about @p irq; count 0 and no names if it never fired. */
 static struct irq_stat stat_of(unsigned irq)
 {
-    static struct irq_stat st[64]; /* static: too big for a test's stack frame */
-    unsigned n = irq_stats(st, 64);
-    for (unsigned i = 0; i < n && i < 64; i++)
-        if (st[i].irq == irq)
-            return st[i];
-    return (struct irq_stat){irq, "(none)", "-", 0, 0};
-}
-
-/* Spin, interrupts enabled, until *@p v reaches @p want or @p ns passed. */
-static int wait_for(volatile unsigned *v, unsigned want, uint64_t ns)
-{
-    uint64_t end = hal_time_ns() + ns;
-    while (*v < want && hal_time_ns() < end)
-        hal_cpu_relax();
-    return *v >= want;
+    struct irq_stat st;
+    irq_stat_of(irq, &st);
+    return st;
 }
 
 struct probe {
@@ -66,8 +54,8 @@ KTEST(irq_soft_interrupt_runs_handler_once)
     uint64_t before = stat_of(n).count, spurious = irq_spurious_count();
     KT_ASSERT(irq_register(n, probe_handler, &p, "ktest soft") == 0);
     int raised = irq_raise_self(n);
-    int ran = wait_for(&p.hits, 1, 100 * MS);
-    wait_for(&p.hits, 2, 5 * MS); /* room for a (wrong) second delivery */
+    int ran = kt_wait_for(&p.hits, 1, 100 * MS);
+    kt_wait_for(&p.hits, 2, 5 * MS); /* room for a (wrong) second delivery */
     struct irq_stat st = stat_of(n);
     irq_unregister(n);
     KT_ASSERT(raised == 0);
@@ -93,7 +81,7 @@ KTEST(irq_soft_interrupt_waits_while_masked)
         hal_cpu_relax();
     unsigned masked_hits = p.hits;
     hal_irq_restore(f);
-    int ran = wait_for(&p.hits, 1, 100 * MS);
+    int ran = kt_wait_for(&p.hits, 1, 100 * MS);
     irq_unregister(n);
     KT_ASSERT(raised == 0 && masked_hits == 0);
     KT_ASSERT(ran && p.hits == 1);

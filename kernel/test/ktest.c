@@ -3,6 +3,9 @@
  * @brief Runs the tests the linker gathered in .ktests.
  */
 #include <kernel/kprintf.h>
+#include <hal/cpu.h>
+#include <hal/irq.h> /* hal_cpu_relax */
+#include <hal/timer.h>
 #include <kernel/ktest.h>
 #include <kernel/sections.h>
 
@@ -26,4 +29,12 @@ int ktest_run_all(void)
     }
     kprintf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;
+}
+
+int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns)
+{
+    uint64_t end = hal_time_ns() + ns;
+    while (*v < want && hal_time_ns() < end)
+        hal_cpu_relax();
+    return *v >= want;
 }

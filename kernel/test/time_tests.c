@@ -33,14 +33,6 @@ static uint64_t timer_irq_count(void)
     return ~0ull;
 }
 
-static int wait_for(volatile unsigned *v, unsigned want, uint64_t ns)
-{
-    uint64_t end = hal_time_ns() + ns;
-    while (*v < want && hal_time_ns() < end)
-        hal_cpu_relax();
-    return *v >= want;
-}
-
 struct fired {
     volatile unsigned runs;
     uint64_t at;
@@ -65,7 +57,7 @@ KTEST(time_deadline_fires_not_early)
     KT_ASSERT(irqs != ~0ull);
     uint64_t deadline = hal_time_ns() + MS;
     KT_ASSERT(ktimer_arm(&t, deadline) == 0);
-    int ran = wait_for(&f.runs, 1, 500 * MS);
+    int ran = kt_wait_for(&f.runs, 1, 500 * MS);
     int still = ktimer_cancel(&t);
     KT_ASSERT(ran && still == 0 && f.runs == 1);
     KT_ASSERT(f.at >= deadline);
@@ -83,7 +75,7 @@ KTEST(time_past_deadline_fires_at_once)
     ktimer_init(&b, on_timer, &fb);
     uint64_t now = hal_time_ns();
     KT_ASSERT(ktimer_arm(&a, now > MS ? now - MS : 0) == 0);
-    int ran = wait_for(&fa.runs, 1, 100 * MS);
+    int ran = kt_wait_for(&fa.runs, 1, 100 * MS);
     ktimer_cancel(&a);
     KT_ASSERT(ran && fa.at >= now && fa.at < now + 100 * MS);
     /* Armed and cancelled with interrupts masked: a host stall cannot let
@@ -119,8 +111,8 @@ KTEST(time_timers_fire_in_deadline_order)
     int cancelled = ktimer_cancel(&c);
     hal_irq_restore(flags);
     KT_ASSERT(armed && cancelled == 1);
-    int ran = wait_for(&fb.runs, 1, 500 * MS);
-    wait_for(&fc.runs, 1, 5 * MS);
+    int ran = kt_wait_for(&fb.runs, 1, 500 * MS);
+    kt_wait_for(&fc.runs, 1, 5 * MS);
     ktimer_cancel(&a);
     ktimer_cancel(&b);
     KT_ASSERT(ran);
@@ -149,7 +141,7 @@ KTEST(time_rearming_timer_does_not_storm)
     ktimer_init(&periodic, periodic_fn, NULL);
     uint64_t irqs0 = timer_irq_count();
     KT_ASSERT(ktimer_arm(&periodic, hal_time_ns() + 100000) == 0);
-    int done = wait_for(&periodic_runs, 20, 1000 * MS);
+    int done = kt_wait_for(&periodic_runs, 20, 1000 * MS);
     ktimer_cancel(&periodic);
     KT_ASSERT(done && periodic_runs == 20);
     uint64_t irqs = timer_irq_count() - irqs0;

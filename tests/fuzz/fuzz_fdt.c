@@ -101,6 +101,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fdt_path(&f, "/soc/uart");
         fdt_find_compatible(&f, -1, "arm,pl011");
         fdt_node_by_phandle(&f, 1);
+        /* The same walks through the node index. */
+        static struct fdt_node_ix ix[256];
+        if (fdt_index(&f, ix, 256) == 0) {
+            walk(&f);
+            stray_offsets(&f);
+            fdt_resolve_path(&f, "serial0:115200n8");
+            fdt_node_by_phandle(&f, 1);
+        }
     }
     free(copy);
     return 0;

@@ -1,7 +1,8 @@
 /**
  * @file test_buddy.c
  * @brief The buddy allocator on the host: counters, alignment, coalescing,
- *        bad frees, and a randomized stress with patterns in a real arena.
+ *        bad frees, a randomized stress with patterns in a real arena, and
+ *        lazily set-up metadata (chunks written only when first added).
  */
 #include <kernel/buddy.h>
 #include <kernel/errno.h>
@@ -156,8 +157,91 @@ static void test_random_stress(void)
     free(arena);
 }
 
+/* Fill struct pages with what a free head of order 9 looks like, so a merge
+ * that read a chunk not set up yet would take it for a free buddy. */
+static void poison(uint64_t from, uint64_t n)
+{
+    for (uint64_t i = from; i < from + n; i++)
+        pages[i] = (struct page){.state = PAGE_FREE, .order = 9, .next = BUDDY_NONE, .prev = BUDDY_NONE};
+}
+
+static int poisoned(uint64_t i)
+{
+    return pages[i].state == PAGE_FREE && pages[i].order == 9 && pages[i].next == BUDDY_NONE;
+}
+
+static void test_lazy_chunks(void)
+{
+    static uint8_t ready[8];
+    const uint64_t C = BUDDY_CHUNK_PAGES;
+    CHECK_EQ_INT(buddy_ready_map_bytes(BASE_PFN, NPAGES), 1);    /* 8 chunks */
+    CHECK_EQ_INT(buddy_ready_map_bytes(BASE_PFN + 1, NPAGES), 2); /* straddles 9 */
+    poison(0, NPAGES);
+    buddy_init_lazy(&b, BASE_PFN, NPAGES, pages, ready);
+    CHECK(poisoned(0) && poisoned(NPAGES - 1));                   /* nothing written */
+    CHECK(buddy_page(&b, BASE_PFN) == NULL);                      /* not set up: not ours */
+    CHECK_EQ_INT(buddy_free(&b, BASE_PFN, 0), -EINVAL);
+    CHECK(poisoned(0));
+
+    /* Part of chunk 2: only chunk 2's metadata is written. */
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 2 * C + 5, 300), 300);
+    CHECK(poisoned(2 * C - 1) && poisoned(3 * C));
+    CHECK_EQ_INT(buddy_page(&b, BASE_PFN + 2 * C)->state, PAGE_RESERVED);
+    CHECK(buddy_page(&b, BASE_PFN + 3 * C) == NULL);
+    check_invariants();
+
+    /* More of chunk 2 later, in two ranges with holes between them (as
+     * between the free ranges of a memory map; adjacent ranges would merge):
+     * no re-zeroing of the chunk (the 300 frames stay free), and the counts
+     * predicted by buddy_count_blocks are what the adds produce. */
+    uint64_t want[BUDDY_MAX_ORDER + 1];
+    memcpy(want, b.free_blocks, sizeof want);
+    CHECK_EQ_INT(buddy_count_blocks(BASE_PFN + 2 * C + 306, 100, want), 100);
+    CHECK_EQ_INT(buddy_count_blocks(BASE_PFN + 2 * C + 410, C - 410, want), C - 410);
+    CHECK_EQ_INT(buddy_count_blocks(BASE_PFN + 5 * C, 3 * C, want), 3 * C);
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 2 * C + 306, 100), 100);
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 2 * C + 410, C - 410), C - 410);
+    CHECK_EQ_INT(buddy_add_range(&b, BASE_PFN + 5 * C, 3 * C), 3 * C);
+    CHECK(memcmp(want, b.free_blocks, sizeof want) == 0);
+    CHECK_EQ_INT(b.free_pages, 300 + 100 + (C - 410) + 3 * C);
+    CHECK(poisoned(3 * C) && poisoned(5 * C - 1));                /* chunks 3, 4 untouched */
+    check_invariants();
+
+    /* Everything out and back: merges stop at chunk edges, never reading
+     * the poisoned neighbours, and the shape comes back. */
+    static int64_t got[NPAGES];
+    unsigned n = 0;
+    int64_t pfn;
+    while ((pfn = buddy_alloc(&b, 0)) >= 0) {
+        CHECK(pfn >= (int64_t)(BASE_PFN + 2 * C) && (pfn < (int64_t)(BASE_PFN + 3 * C) ||
+                                                     pfn >= (int64_t)(BASE_PFN + 5 * C)));
+        got[n++] = pfn;
+    }
+    CHECK_EQ_INT(n, 300 + 100 + (C - 410) + 3 * C);
+    for (unsigned i = 0; i < n; i++)
+        CHECK_EQ_INT(buddy_free(&b, (uint64_t)got[i], 0), 0);
+    CHECK(memcmp(want, b.free_blocks, sizeof want) == 0);
+    CHECK(poisoned(3 * C) && poisoned(5 * C - 1) && poisoned(0));
+    check_invariants();
+
+    /* An allocator whose first frame is not chunk-aligned: the first chunk
+     * is partial, and setting it up writes only the frames it covers. */
+    static struct page few[BUDDY_CHUNK_PAGES + 10];
+    static uint8_t ready2[2];
+    struct buddy b2;
+    for (unsigned i = 0; i < C + 10; i++)
+        few[i] = (struct page){.state = PAGE_USED};
+    buddy_init_lazy(&b2, BASE_PFN + C - 10, C + 10, few, ready2);
+    CHECK_EQ_INT(buddy_add_range(&b2, BASE_PFN + C - 10, 10), 10);
+    CHECK_EQ_INT(few[0].state, PAGE_FREE);
+    CHECK_EQ_INT(few[10].state, PAGE_USED);                       /* next chunk not written */
+    CHECK_EQ_INT(buddy_add_range(&b2, BASE_PFN, 2 * C), C);       /* clipped; the 10 were added */
+    CHECK_EQ_INT(b2.free_blocks[BUDDY_MAX_ORDER], 1);
+}
+
 int main(void)
 {
+    test_lazy_chunks();
     test_counters_and_coalescing();
     test_alignment_and_bad_frees();
     test_random_stress();

@@ -903,6 +903,87 @@ static void exercise(const uint8_t *p, uint32_t len)
     }
 }
 
+/*
+ * The index must not change a single answer: compare every tree walk with
+ * and without it at every offset of the structure block (nodes, properties,
+ * fake nodes inside values, misaligned and out-of-range offsets), with
+ * fresh depth counters of 0 and 1, and every phandle up to 40.
+ */
+static void compare_indexed(const struct fdt *plain)
+{
+    static struct fdt_node_ix ix[512];
+    struct fdt f = *plain;
+    if (fdt_index(&f, ix, 512) != 0) {
+        CHECK(f.ix == NULL);
+        return;
+    }
+    CHECK(f.ix == ix && f.nix >= 1);
+    for (int off = -8; off < (int)f.struct_size + 16; off++) {
+        CHECK_EQ_INT(fdt_parent(&f, off), fdt_parent(plain, off));
+        CHECK_EQ_INT(fdt_first_child(&f, off), fdt_first_child(plain, off));
+        CHECK_EQ_INT(fdt_next_sibling(&f, off), fdt_next_sibling(plain, off));
+        CHECK_EQ_INT(fdt_next_node(&f, off, NULL), fdt_next_node(plain, off, NULL));
+        static const char *const names[] = {"compatible", "reg", "status", "phandle", "",
+                                            "#address-cells", "interrupts", "comp"};
+        for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++) {
+            uint32_t la = 0xdead, lb = 0xdead;
+            const void *va = fdt_getprop(&f, off, names[k], &la);
+            CHECK(va == fdt_getprop(plain, off, names[k], &lb));
+            if (va) /* *len means something only when the property is there */
+                CHECK_EQ_INT(la, lb);
+        }
+        for (int d0 = 0; d0 < 2; d0++) {
+            int da = d0, db = d0;
+            CHECK_EQ_INT(fdt_next_node(&f, off, &da), fdt_next_node(plain, off, &db));
+            CHECK_EQ_INT(da, db);
+        }
+    }
+    /* Whole walks with depth tracking, as the DT bus does. */
+    int da = 0, db = 0, a = fdt_root(&f), b = fdt_root(plain);
+    while (a >= 0 && b >= 0) {
+        CHECK_EQ_INT(a, b);
+        a = fdt_next_node(&f, a, &da);
+        b = fdt_next_node(plain, b, &db);
+        CHECK_EQ_INT(da, db);
+    }
+    CHECK_EQ_INT(a, b);
+    for (uint32_t ph = 0; ph <= 40; ph++)
+        CHECK_EQ_INT(fdt_node_by_phandle(&f, ph), fdt_node_by_phandle(plain, ph));
+    CHECK_EQ_INT(fdt_node_by_phandle(&f, 0xffffffffu), -ENOENT);
+}
+
+static void test_index(void)
+{
+    struct fdt f;
+    for (int round = 0; round < 3; round++) {
+        if (round == 0)
+            build_virt_tree("console=ttyAMA0", "serial0:115200", 2);
+        else if (round == 1)
+            build_api_tree();
+        else
+            build_small();
+        uint8_t *copy = blob_copy(blob_len);
+        CHECK_EQ_INT(fdt_init(&f, copy, blob_len), 0);
+        CHECK(f.ix == NULL); /* fdt_init alone does not index */
+        compare_indexed(&f);
+        /* The API tests again, on the indexed tree. */
+        if (round == 1) {
+            static struct fdt_node_ix ix[64];
+            CHECK_EQ_INT(fdt_index(&f, ix, 64), 0);
+            test_iteration(&f);
+            test_paths(&f);
+            test_props(&f);
+            test_reg(&f);
+            /* Too little room: -ENOSPC, and the tree still answers unindexed. */
+            struct fdt g = f;
+            CHECK_EQ_INT(fdt_index(&g, ix, 2), -ENOSPC);
+            CHECK(g.ix == NULL && g.nix == 0);
+            test_iteration(&g);
+        }
+        free(copy);
+    }
+}
+
 static void test_mutations(void)
 {
     uint8_t base[16384];
@@ -927,6 +1008,9 @@ static void test_mutations(void)
                 m[at] = rnd() % 2 ? vals[rnd() % sizeof vals] : (uint8_t)rnd();
             }
             exercise(m, len);
+            struct fdt f;
+            if (fdt_init(&f, m, len) == 0 && iter % 8 == 0)
+                compare_indexed(&f); /* damaged but valid trees: duplicate phandles, odd nesting */
             free(m);
         }
     }
@@ -942,6 +1026,7 @@ int main(void)
     test_add_range();
     test_malformed_header();
     test_malformed_structure();
+    test_index();
     test_mutations();
     return CHECK_DONE("test_fdt");
 }

@@ -7,8 +7,7 @@
 #include <hal/platform.h>
 #include <stddef.h>
 
-/** @brief What a Multiboot2 loader leaves in EAX at the kernel's entry. */
-#define MB2_BOOTLOADER_MAGIC 0x36d76289u
+#define MB2_BOOTLOADER_MAGIC 0x36d76289u /**< EAX at entry when a Multiboot2 loader started us */
 
 /**
  * @brief Parse the info block at @p info, of which at most @p avail bytes may be read.

@@ -14,16 +14,28 @@
  * Invariant: only the first page of a block (its head) has state PAGE_FREE or
  * PAGE_USED and a meaningful order; the other pages are PAGE_TAIL. Frames that
  * were never handed to the allocator stay PAGE_RESERVED and are never merged.
+ *
+ * Lazy metadata (buddy_init_lazy): the struct page array of a large machine
+ * is megabytes (16 MiB at 4 GiB of RAM), and writing it all costs boot time
+ * that nothing before the shell needs. So the array may be left unwritten
+ * and set up one chunk at a time: a chunk is one max-order block of frames
+ * (BUDDY_CHUNK_PAGES, aligned in absolute frame numbers), and a bitmap says
+ * which chunks' struct pages are valid. A chunk becomes valid when
+ * buddy_add_range() first touches it. Merging never looks outside a block of
+ * the largest order, so a merge never reads a chunk that is not valid, and
+ * buddy_page()/buddy_free() treat frames of an unset chunk as outside the
+ * allocator.
  */
 #ifndef KERNEL_BUDDY_H
 #define KERNEL_BUDDY_H
 
 #include <stdint.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ULL << PAGE_SHIFT)
+#define PAGE_SHIFT 12                   /**< log2 of PAGE_SIZE */
+#define PAGE_SIZE (1ULL << PAGE_SHIFT)  /**< bytes per frame */
 #define BUDDY_MAX_ORDER 10      /**< largest block: 1024 pages = 4 MiB */
 #define BUDDY_NONE 0xffffffffu  /**< end of a free list */
+#define BUDDY_CHUNK_PAGES (1ULL << BUDDY_MAX_ORDER) /**< frames per lazily set-up chunk */
 
 /** @brief What a frame is to the allocator. */
 enum page_state {
@@ -66,6 +78,8 @@ struct buddy {
     uint64_t free_blocks[BUDDY_MAX_ORDER + 1];     /**< free blocks per order */
     uint64_t free_pages;                           /**< sum of free blocks' pages */
     uint64_t managed_pages;                        /**< frames ever added */
+    uint8_t *ready;    /**< lazy mode: bit per chunk whose struct pages are valid; NULL: all are */
+    uint64_t chunk0;   /**< lazy mode: absolute chunk number of bit 0 */
 };
 
 /**
@@ -73,6 +87,37 @@ struct buddy {
  *        every frame reserved. @p npages must be below 2^32.
  */
 void buddy_init(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages);
+
+/**
+ * @brief Bytes of chunk bitmap buddy_init_lazy() needs for these frames.
+ */
+static inline uint64_t buddy_ready_map_bytes(uint64_t base_pfn, uint64_t npages)
+{
+    uint64_t chunks = ((base_pfn + npages + BUDDY_CHUNK_PAGES - 1) >> BUDDY_MAX_ORDER) -
+                      (base_pfn >> BUDDY_MAX_ORDER);
+    return (chunks + 7) / 8;
+}
+
+/**
+ * @brief Like buddy_init(), but without writing @p pages: only the
+ *        @p ready_map (buddy_ready_map_bytes() bytes) is cleared. Each
+ *        chunk's struct pages are set up when buddy_add_range() first
+ *        reaches it. @p npages must be below 2^32.
+ * @note Cost: O(size of the bitmap), not O(@p npages). Not thread-safe
+ *       (the caller serialises, as for every function here).
+ */
+void buddy_init_lazy(struct buddy *b, uint64_t base_pfn, uint64_t npages, struct page *pages,
+                     uint8_t *ready_map);
+
+/**
+ * @brief Count the blocks buddy_add_range() would create for the frames
+ *        [pfn, pfn + count) of a chunk-aligned region no frame of which has
+ *        been added yet, adding one to @p blocks[order] for each, without
+ *        touching any struct page. Lets a caller report free memory it has
+ *        not handed over yet exactly as it will look once handed over.
+ * @return the number of frames counted
+ */
+uint64_t buddy_count_blocks(uint64_t pfn, uint64_t count, uint64_t blocks[BUDDY_MAX_ORDER + 1]);
 
 /**
  * @brief Hand frames [pfn, pfn + count) to the allocator as free memory,
@@ -99,7 +144,8 @@ int64_t buddy_alloc(struct buddy *b, unsigned order);
  */
 int buddy_free(struct buddy *b, uint64_t pfn, unsigned order);
 
-/** @brief The metadata of frame @p pfn, or NULL if outside the allocator. */
+/** @brief The metadata of frame @p pfn, or NULL if outside the allocator
+ *         (or in a chunk whose metadata is not set up yet). */
 struct page *buddy_page(struct buddy *b, uint64_t pfn);
 
 #endif

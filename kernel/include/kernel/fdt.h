@@ -13,12 +13,30 @@
  * Values in a DTB are big-endian and the blob may sit at any alignment, so
  * every multi-byte load goes through fdt_be32()/fdt_be64(). No function
  * allocates or writes to the blob; all are safe to call before the MMU is on.
+ *
+ * Index: walking the blob for a node's parent, next sibling or phandle is
+ * O(tree), and boot asks those questions hundreds of times (under TCG the
+ * scans cost milliseconds). fdt_index() records every node once, in
+ * document order (its offset, parent, next sibling, depth and phandle), in
+ * storage the caller provides; the tree walks then answer from the index.
+ * Offsets a caller passes are still checked against the blob first, and an
+ * offset the index does not know (not one of the tree's nodes) takes the
+ * unindexed path, so results are the same with and without an index.
  */
 #ifndef KERNEL_FDT_H
 #define KERNEL_FDT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/** @brief One node in an fdt_index(): everything the tree walks need. */
+struct fdt_node_ix {
+    uint32_t off;     /**< BEGIN_NODE offset in the structure block */
+    int32_t parent;   /**< entry of the parent, -1 for the root */
+    int32_t next;     /**< entry of the next sibling, -1 for the last child */
+    uint32_t depth;   /**< 0 for the root */
+    uint32_t phandle; /**< "phandle" (else "linux,phandle") if one valid cell, else 0 */
+};
 
 /** @brief A validated device tree blob; fill it with fdt_init(). */
 struct fdt {
@@ -30,6 +48,8 @@ struct fdt {
     uint32_t strings_size;/**< strings block bytes */
     uint32_t rsv_off;     /**< memory reservation block offset in the blob */
     uint32_t rsv_count;   /**< /memreserve/ entries before the 0,0 terminator */
+    const struct fdt_node_ix *ix; /**< node index (fdt_index()), or NULL */
+    uint32_t nix;         /**< entries in ix */
 };
 
 /** @brief Big-endian 32-bit value at @p p, which may be unaligned. */
@@ -63,11 +83,27 @@ static inline uint64_t fdt_read_cells(const void *p, int n)
  */
 int fdt_init(struct fdt *fdt, const void *blob, uint64_t avail);
 
+/**
+ * @brief Index every node of @p fdt (see the file comment) in @p buf, and
+ *        use it from then on. Without enough room, @p fdt stays unindexed
+ *        and still works.
+ * @param fdt a tree from fdt_init(); gains the index
+ * @param buf storage for @p max entries; must outlive every use of @p fdt
+ *        (and of copies of it made afterwards)
+ * @param max entries @p buf holds
+ * @retval 0 indexed
+ * @retval -ENOSPC more than @p max nodes, or nested deeper than 64
+ * @note One walk of the structure block; no allocation; any context.
+ */
+int fdt_index(struct fdt *fdt, struct fdt_node_ix *buf, uint32_t max);
+
 /** @brief The root node, or -EINVAL. */
 int fdt_root(const struct fdt *fdt);
 
 /**
  * @brief The node after @p node in document order (depth first).
+ * @param fdt the tree
+ * @param node a node of it
  * @param depth if not NULL, adjusted by the levels moved (+1 to a child,
  *        0 to a sibling, -k up), and the walk ends with -ENOENT when an
  *        END_NODE takes *depth below 0: start at a node with *depth = 0 to
@@ -84,7 +120,8 @@ int fdt_first_child(const struct fdt *fdt, int node);
 int fdt_next_sibling(const struct fdt *fdt, int node);
 
 /**
- * @brief Parent of @p node (found by a walk down from the root, O(tree size)).
+ * @brief Parent of @p node (from the index, else found by a walk down from
+ *        the root, O(tree size)).
  * @retval -ENOENT @p node is the root, or an offset that looks like a node
  *         but is not one of the tree's (e.g. inside a property value)
  * @retval -EINVAL @p node is not a BEGIN_NODE token
@@ -93,6 +130,8 @@ int fdt_parent(const struct fdt *fdt, int node);
 
 /**
  * @brief Name of @p node with its unit address ("uart@9000000"; "" for the root).
+ * @param fdt the tree
+ * @param node a node of it
  * @param len if not NULL, receives strlen of the name
  * @return a NUL-terminated string inside the blob, or NULL if @p node is not a node
  */
@@ -132,6 +171,8 @@ int fdt_next_prop(const struct fdt *fdt, int prop);
 
 /**
  * @brief Name, value and length of the property at offset @p prop.
+ * @param fdt the tree
+ * @param prop a property offset (fdt_first_prop(), fdt_next_prop())
  * @param name receives the NUL-terminated name (may be NULL)
  * @param len receives the value's length in bytes (may be NULL)
  * @return the value inside the blob (unaligned), or NULL if @p prop is not a property
@@ -140,6 +181,9 @@ const void *fdt_prop_at(const struct fdt *fdt, int prop, const char **name, uint
 
 /**
  * @brief Value of property @p name of @p node.
+ * @param fdt the tree
+ * @param node a node of it
+ * @param name the property's name
  * @param len if not NULL, receives the value's length in bytes
  * @return a pointer into the blob (unaligned; a zero-length property gives a
  *         valid non-NULL pointer), or NULL if absent or @p node is not a node
@@ -181,7 +225,9 @@ int fdt_node_is_available(const struct fdt *fdt, int node);
 
 /**
  * @brief Next node after @p start (document order) compatible with @p compat.
+ * @param fdt the tree
  * @param start a node, or a negative value to search the whole tree from the root
+ * @param compat the "compatible" string to look for
  * @retval -ENOENT no further match
  */
 int fdt_find_compatible(const struct fdt *fdt, int start, const char *compat);

@@ -190,6 +190,14 @@ struct irq_stat {
  */
 unsigned irq_stats(struct irq_stat *out, unsigned max);
 
+/**
+ * @brief The counts of one interrupt (as irq_stats() would list it).
+ * @retval 0 @p out filled
+ * @retval -ENOENT it has no handler and never fired (@p out: count 0,
+ *         "(none)", its controller's name or "-")
+ */
+int irq_stat_of(unsigned irq, struct irq_stat *out);
+
 /** @brief Spurious interrupts counted so far. */
 uint64_t irq_spurious_count(void);
 

@@ -8,6 +8,8 @@
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
 
+#include <stdint.h>
+
 /** @brief State of the running test, passed to its body as `ctx`. */
 struct ktest_ctx {
     int failed; /**< nonzero once an assertion failed */
@@ -41,6 +43,15 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
             return;                                                      \
         }                                                                \
     } while (0)
+
+/**
+ * @brief Spin until *@p v reaches @p want or @p ns nanoseconds pass, with
+ *        interrupts as the caller has them (enabled, to let a handler run).
+ *        Every wait in a test is bounded, so a lost interrupt fails the test
+ *        instead of hanging it.
+ * @return 1 if *@p v reached @p want, 0 on timeout
+ */
+int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns);
 
 /** @brief Run every registered test; prints "ktest: N passed, M failed". Returns M. */
 int ktest_run_all(void);

@@ -4,7 +4,8 @@
  *
  * pmm_init() takes the boot memory map, removes everything that is not free
  * (the kernel image, the DTB, the initrd, reserved ranges, the allocator's
- * own metadata) and hands the rest to a buddy allocator. Frames are
+ * own metadata) and hands the rest to a buddy allocator (the lowest few MiB
+ * at once, the rest later: see pmm_start_background()). Frames are
  * PAGE_SIZE; blocks are 2^order frames, physically contiguous and aligned to
  * their size. Physical address 0 is never handed out, so 0 means failure.
  */
@@ -22,6 +23,8 @@ struct pmm_stats {
     uint64_t free_blocks[BUDDY_MAX_ORDER + 1];   /**< free blocks per order */
     uint64_t metadata_bytes;                     /**< struct page array */
     uint64_t deferred_pages;                     /**< RAM waiting for the direct map */
+    uint64_t pending_pages;                      /**< of managed and free: not set up yet
+                                                      (added on demand or in the background) */
 };
 
 /**
@@ -35,8 +38,21 @@ int pmm_init(const struct boot_info *bi);
 void pmm_add_deferred(void);
 
 /**
- * @brief Allocate 2^@p order contiguous frames.
+ * @brief Start a low-priority thread that sets up the page metadata of the
+ *        RAM pmm_init() left pending, a chunk at a time, so it is not done
+ *        before the shell. Without the thread (or before it is done), the
+ *        RAM is set up when the free lists run dry. Call once, after
+ *        sched_init(); thread context. Failing to start the thread is logged.
+ */
+void pmm_start_background(void);
+
+/**
+ * @brief Allocate 2^@p order contiguous frames. When the free lists have
+ *        nothing that large, pending RAM is set up a 4 MiB chunk at a time
+ *        (16 KiB of metadata each) until something fits.
  * @return the physical address of the first, or 0 if none is free
+ * @note Any context, interrupt handlers included: takes the allocator's
+ *       spinlock with interrupts masked; never sleeps.
  */
 uint64_t pmm_alloc(unsigned order);
 
@@ -47,10 +63,19 @@ uint64_t pmm_alloc(unsigned order);
  */
 int pmm_free(uint64_t pa, unsigned order);
 
-/** @brief The metadata of the frame at @p pa, or NULL if not RAM we manage. */
+/**
+ * @brief The metadata of the frame at @p pa, or NULL if not RAM we manage
+ *        (or RAM still pending, which nobody can hold yet).
+ * @note Any context; lock-free.
+ */
 struct page *pmm_page(uint64_t pa);
 
-/** @brief Fill @p st with the current counters. */
+/**
+ * @brief Fill @p st with the current counters. Pending RAM counts as managed
+ *        and free, and as the free blocks it will become, so the totals do
+ *        not move while it is added.
+ * @note Any context; takes the allocator's spinlock.
+ */
 void pmm_stats(struct pmm_stats *st);
 
 #endif
