@@ -82,7 +82,8 @@ int madt_parse(const uint8_t *t, size_t avail, struct madt_info *out);
  * @brief Where ISA IRQ @p isa arrives: its GSI and trigger, and polarity if
  *        @p active_low is not NULL. Without an override: GSI = @p isa,
  *        edge, active high (the ISA bus default).
- * @retval 0 @retval -EINVAL @p isa > 15
+ * @retval 0
+ * @retval -EINVAL @p isa > 15
  */
 int madt_isa_irq(const struct madt_info *m, unsigned isa, unsigned *gsi, enum irq_trigger *trig,
                  int *active_low);
@@ -96,13 +97,16 @@ void madt_gsi_mode(const struct madt_info *m, unsigned gsi, enum irq_trigger *tr
 
 /**
  * @brief The NMI pin of the local APIC with id @p apic_id.
- * @retval 0 @p lint and @p flags set @retval -ENOENT no NMI entry applies
+ * @retval 0 @p lint and @p flags set
+ * @retval -ENOENT no NMI entry applies
  */
 int madt_lint_nmi(const struct madt_info *m, uint32_t apic_id, unsigned *lint, uint16_t *flags);
 
 /**
  * @brief Find, parse and keep the firmware's MADT.
- * @retval 0 @retval -ENOENT no valid "APIC" table @retval -EINVAL malformed
+ * @retval 0
+ * @retval -ENOENT no valid "APIC" table
+ * @retval -EINVAL malformed
  */
 int acpi_madt_init(void);
 

@@ -21,34 +21,34 @@
 struct device;
 
 /* Distributor (and, at the same offsets, the v3 redistributor's SGI frame). */
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_IGROUPR 0x080
-#define GICD_ISENABLER 0x100
-#define GICD_ICENABLER 0x180
-#define GICD_ICPENDR 0x280
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800 /* v2 */
-#define GICD_ICFGR 0xc00
-#define GICD_SGIR 0xf00      /* v2 */
-#define GICD_IROUTER 0x6000  /* v3, 64-bit, SPIs only */
-#define GICD_CTLR_RWP (1u << 31)
-#define GICD_TYPER_LPIS (1u << 17)         /* v3: LPIs are implemented */
-#define GICD_TYPER_IDBITS(t) (((t) >> 19 & 0x1f) + 1) /* v3: INTID bits */
+#define GICD_CTLR 0x000 /**< distributor control */
+#define GICD_TYPER 0x004 /**< distributor type (ITLinesNumber, LPIS, IDbits) */
+#define GICD_IGROUPR 0x080 /**< group bits, 1 per INTID */
+#define GICD_ISENABLER 0x100 /**< set-enable, 1 bit per INTID */
+#define GICD_ICENABLER 0x180 /**< clear-enable, 1 bit per INTID */
+#define GICD_ICPENDR 0x280 /**< clear-pending, 1 bit per INTID */
+#define GICD_IPRIORITYR 0x400 /**< priority, 1 byte per INTID */
+#define GICD_ITARGETSR 0x800 /**< v2: target CPUs, 1 byte per SPI */
+#define GICD_ICFGR 0xc00 /**< trigger configuration, 2 bits per INTID */
+#define GICD_SGIR 0xf00 /**< v2: software-generated interrupts */
+#define GICD_IROUTER 0x6000 /**< v3: route of each SPI (64-bit) */
+#define GICD_CTLR_RWP (1u << 31) /**< v3: a register write is still taking effect */
+#define GICD_TYPER_LPIS (1u << 17) /**< v3: LPIs are implemented */
+#define GICD_TYPER_IDBITS(t) (((t) >> 19 & 0x1f) + 1) /**< v3: INTID bits from GICD_TYPER t */
 
 /* v3 redistributor, RD_base frame (the SGI frame is GICR_SGI above it). */
-#define GICR_CTLR 0x0000
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_PROPBASER 0x0070
-#define GICR_PENDBASER 0x0078
-#define GICR_SGI 0x10000
-#define GICR_CTLR_ENABLE_LPIS (1u << 0)
-#define GICR_CTLR_RWP (1u << 3)
+#define GICR_CTLR 0x0000 /**< redistributor control */
+#define GICR_TYPER 0x0008 /**< redistributor type (affinity, Last, VLPIS) */
+#define GICR_WAKER 0x0014 /**< redistributor sleep/wake */
+#define GICR_PROPBASER 0x0070 /**< LPI property table base */
+#define GICR_PENDBASER 0x0078 /**< LPI pending table base */
+#define GICR_SGI 0x10000 /**< offset of the SGI frame from RD_base */
+#define GICR_CTLR_ENABLE_LPIS (1u << 0) /**< LPIs are signalled */
+#define GICR_CTLR_RWP (1u << 3) /**< a register write is still taking effect */
 
-#define PRIO_DEFAULT 0xa0u /* every interrupt; below the mask, so all are signalled */
-#define PRIO_MASK 0xf0u    /* representable however few priority bits exist */
-#define SPIN_LIMIT 1000000 /* polls of a "write pending" bit before giving up */
+#define PRIO_DEFAULT 0xa0u /**< priority of every interrupt; below the mask, so all are signalled */
+#define PRIO_MASK 0xf0u /**< priority mask: representable however few priority bits exist */
+#define SPIN_LIMIT 1000000 /**< polls of a "write pending" bit before giving up */
 
 /** The one GIC (one CPU for now). Written at probe, read-only afterwards. */
 struct gic {
@@ -65,6 +65,7 @@ struct gic {
     uint32_t spi_ready[32];    /**< SPIs whose priority and target are set */
 };
 
+/** @brief The GIC this CPU uses (gic_common.c). */
 extern struct gic gic;
 
 /** @brief 32-bit register of a GIC frame; relaxed: only the GIC's own order matters. */
@@ -120,6 +121,8 @@ int gic_finish_probe(struct device *dev, const struct irq_chip *chip, hal_irq_ro
  * @brief The acknowledge loop both versions share: @p ack gives the next
  *        INTID's IAR value, irq_handle() runs, @p eoi ends it, until a
  *        special INTID (1020-1023) says nothing is pending.
+ * @param ack reads the interrupt acknowledge register
+ * @param eoi writes an IAR value back as end of interrupt
  * @param intid_mask which IAR bits are the INTID (v2: 10, v3: 24)
  */
 void gic_ack_loop(uint32_t (*ack)(void), void (*eoi)(uint32_t iar), uint32_t intid_mask);
@@ -131,7 +134,9 @@ void gic_ack_loop(uint32_t (*ack)(void), void (*eoi)(uint32_t iar), uint32_t int
 /**
  * @brief Claim the LPI span [8192, 8192 + count) for the LPI chip, if the
  *        GIC is v3 with GICD_TYPER.LPIS. Tables come later (gic_lpi_enable()).
- * @retval 0 @retval -ENODEV no LPIs on this GIC @retval -EBUSY already claimed
+ * @retval 0
+ * @retval -ENODEV no LPIs on this GIC
+ * @retval -EBUSY already claimed
  * @note Boot context (probe); allocates nothing.
  */
 int gic_lpi_probe(void);
@@ -139,7 +144,10 @@ int gic_lpi_probe(void);
 /**
  * @brief Allocate the property and pending tables, program GICR_PROPBASER /
  *        GICR_PENDBASER and set GICR_CTLR.EnableLPIs. Idempotent.
- * @retval 0 @retval -ENODEV no LPIs @retval -ENOMEM @retval -EBUSY LPIs were
+ * @retval 0
+ * @retval -ENODEV no LPIs
+ * @retval -ENOMEM
+ * @retval -EBUSY LPIs were
  *         already enabled by someone else (the tables cannot be replaced)
  * @note Thread context (dma_alloc()); callers serialise (the ITS mutex).
  */
@@ -147,7 +155,8 @@ int gic_lpi_enable(void);
 
 /**
  * @brief Take @p n free LPIs, each masked with the default priority.
- * @retval 0 @retval -ENOSPC fewer than @p n left (none taken)
+ * @retval 0
+ * @retval -ENOSPC fewer than @p n left (none taken)
  * @note Thread context, after gic_lpi_enable().
  */
 int gic_lpi_alloc(unsigned n, unsigned *lpis);

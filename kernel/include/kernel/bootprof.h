@@ -17,7 +17,7 @@
 /** @brief One stage: its name and the time it ended, in us since the first instruction. */
 struct boot_stage_rec {
     const char *name; /**< kept by pointer: pass a string literal */
-    uint64_t end_us;
+    uint64_t end_us;  /**< when it ended, us since the first instruction */
 };
 
 /**

@@ -92,6 +92,9 @@ const struct irq_chip *irq_chip_of(unsigned irq);
 
 /**
  * @brief Run @p fn(@p irq, @p arg) whenever interrupt @p irq fires, and unmask it.
+ * @param irq the number (the controller's numbering, see above)
+ * @param fn the handler
+ * @param arg passed to @p fn
  * @param name shown by `irqs` (kept by pointer: pass a string that lives)
  * @retval 0 registered
  * @retval -EINVAL @p irq >= IRQ_NR_MAX or @p fn NULL (warned, naming the caller)
@@ -103,14 +106,28 @@ int irq_register(unsigned irq, irq_handler_fn fn, void *arg, const char *name);
 
 /**
  * @brief Mask @p irq and drop its handler.
- * @retval 0 @retval -EINVAL out of range @retval -ENOENT no handler
+ * @retval 0
+ * @retval -EINVAL out of range
+ * @retval -ENOENT no handler
  * @note Any context. A handler running on another CPU may still finish.
  */
 int irq_unregister(unsigned irq);
 
-/** @brief Stop delivery of @p irq. @retval 0 @retval -EINVAL @retval -ENODEV no controller. @note Any context. */
+/**
+ * @brief Stop delivery of @p irq.
+ * @retval 0
+ * @retval -EINVAL out of range
+ * @retval -ENODEV no controller serves it
+ * @note Any context.
+ */
 int irq_mask(unsigned irq);
-/** @brief Resume delivery of @p irq. @retval 0 @retval -EINVAL @retval -ENODEV no controller. @note Any context. */
+/**
+ * @brief Resume delivery of @p irq.
+ * @retval 0
+ * @retval -EINVAL out of range
+ * @retval -ENODEV no controller serves it
+ * @note Any context.
+ */
 int irq_unmask(unsigned irq);
 
 /** @brief 1 if @p irq has a handler registered. @note Any context. */
@@ -122,7 +139,8 @@ int irq_routed(unsigned irq);
 /**
  * @brief Ask the controller for edge or level triggering. Before the
  *        controller exists the request is kept and applied when it registers.
- * @retval 0 @retval -EINVAL bad number or mode, or one the controller cannot
+ * @retval 0
+ * @retval -EINVAL bad number or mode, or one the controller cannot
  *         do for this interrupt @retval -ENOSYS the controller has no trigger
  *         modes @retval -ENOMEM no memory to keep the request
  * @note Thread or boot context.
@@ -132,7 +150,8 @@ int irq_configure(unsigned irq, enum irq_trigger trigger);
 /**
  * @brief Make software interrupt @p irq pending on this CPU (GIC SGI 0-15;
  *        a local APIC self-IPI). For tests now, inter-processor wakeups later.
- * @retval 0 raised @retval -EINVAL not a number its controller can raise
+ * @retval 0 raised
+ * @retval -EINVAL not a number its controller can raise
  * @retval -ENODEV no controller serves @p irq
  * @note Any context; the handler runs once interrupts are unmasked.
  */
@@ -223,14 +242,16 @@ struct msi_chip {
      * Allocate @p n interrupts for requester @p devid (PCI requester ID, or
      * the ITS DeviceID msi-map translated it to): fill @p irqs[i] and
      * @p msgs[i] for event i = 0..n-1.
-     * @retval 0 @retval -ENOSPC not enough free interrupts (nothing allocated)
+     * @retval 0
+     * @retval -ENOSPC not enough free interrupts (nothing allocated)
      * @retval -EINVAL @p devid out of the controller's range
      */
     int (*alloc)(struct msi_chip *chip, uint32_t devid, unsigned n, unsigned *irqs,
                  struct msi_msg *msgs);
     /**
      * Free @p n interrupts that alloc gave @p devid.
-     * @retval 0 @retval -ENOENT one of them is not allocated to @p devid
+     * @retval 0
+     * @retval -ENOENT one of them is not allocated to @p devid
      *         (double free, wrong device): nothing is freed
      */
     int (*free)(struct msi_chip *chip, uint32_t devid, const unsigned *irqs, unsigned n);
@@ -241,7 +262,9 @@ struct msi_chip {
 
 /**
  * @brief Make @p chip available to irq_alloc_msi().
- * @retval 0 @retval -EINVAL missing ops @retval -EBUSY already registered
+ * @retval 0
+ * @retval -EINVAL missing ops
+ * @retval -EBUSY already registered
  * @note Boot or thread context.
  */
 int msi_chip_register(struct msi_chip *chip);
@@ -261,6 +284,9 @@ struct msi_chip *msi_chip_find(uint32_t phandle);
  * (DeviceID = @p rid). Without a device tree (@p fdt NULL or @p node < 0)
  * the platform default serves with DeviceID = @p rid.
  * @param fdt the platform's device tree (const struct fdt *), or NULL
+ * @param node the host bridge's DT node offset, or -1
+ * @param rid the PCI requester ID (bus << 8 | devfn)
+ * @param devid receives the DeviceID the controller knows the requester by
  * @return the controller, or NULL (the map does not cover @p rid, or names a
  *         controller that did not register: logged)
  */
