@@ -25,6 +25,7 @@
  * and only then SCTLR_EL1.M|C|I, each step followed by isb.
  */
 #include <arch/board.h>
+#include <arch/private.h>
 #include <hal/mmu.h>
 #include <kernel/errno.h>
 #include <kernel/iowindow.h>

@@ -12,11 +12,11 @@
  * is needed: nothing in normal memory has to reach the UART first.
  */
 #include <arch/board.h>
+#include <arch/private.h>
 #include <hal/console.h>
 #include <hal/mmio.h>
 #include <stdint.h>
 
-uintptr_t a64_early_uart(void);
 #define UART_DR 0x00
 #define UART_FR 0x18
 #define FR_RXFE (1u << 4)

@@ -3,6 +3,7 @@
  * @brief aarch64 boot hand-off and the CPU half of the HAL (counter, cycle
  *        counter, PSCI, semihosting exit).
  */
+#include <arch/private.h>
 #include <hal/cpu.h>
 #include <hal/io.h>
 #include <hal/mmu.h>
@@ -19,8 +20,6 @@
 
 #include <kernel/sections.h>
 int a64_semihost(uint64_t op, uint64_t arg);
-int a64_map_ram(const struct boot_info *bi);
-void a64_timer_setup(uint64_t boot_counter);
 
 /* PSCI 0.2 function ids (Arm DEN0022). */
 #define PSCI_SYSTEM_OFF 0x84000008u

@@ -4,12 +4,15 @@
  */
 #include <arch/cpu.h>
 #include <arch/io.h>
+#include <arch/private.h>
 #include <hal/io.h>
 #include <hal/console.h>
 #include <hal/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/kprintf.h>
 #include <stdint.h>
+
+#include "../../drivers/acpi/acpi.h" /* acpi_poweroff() */
 
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
@@ -123,8 +126,6 @@ int hal_poweroff_code(int code)
     __asm__ volatile("outl %0, %1" : : "a"((uint32_t)code), "Nd"((uint16_t)DEBUG_EXIT_PORT));
     return -ENODEV;
 }
-
-int acpi_poweroff(void);
 
 void hal_poweroff(void)
 {

@@ -10,6 +10,7 @@
  * MMIO window and removes the identity map. CR0.WP is on, so read-only
  * pages are read-only for the kernel too.
  */
+#include <arch/private.h>
 #include <hal/mmu.h>
 #include <kernel/errno.h>
 #include <kernel/iowindow.h>

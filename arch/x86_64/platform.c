@@ -4,6 +4,7 @@
  *        devices a PC has by ACPI table or by convention, then kmain.
  */
 #include <arch/cpu.h>
+#include <arch/private.h>
 #include <boot/bootinfo.h>
 #include <boot/multiboot2.h>
 #include <hal/cpu.h>
@@ -22,8 +23,6 @@
 #include "../../drivers/irqchip/i8259.h"
 
 #include <kernel/sections.h>
-void x64_cpu_init(void);
-void x64_mmu_init(void);
 
 static struct boot_info boot_info;
 

@@ -21,4 +21,17 @@
  */
 int acpi_hpet_base(uint64_t *base);
 
+/**
+ * @brief Enter ACPI S5 (soft off): SLP_TYPa from the DSDT's \_S5 package
+ *        written with SLP_EN to the FADT's PM1a control block (what
+ *        hal_poweroff() does on x86_64). Each failure is also logged.
+ * @retval -ENODEV no valid FADT, or no usable DSDT or PM1a_CNT in it
+ * @retval -ENOENT no \_S5 package in the DSDT
+ * @retval -EINVAL a malformed \_S5 package
+ * @retval -EIO the write had no effect (the machine is still running)
+ * @note Thread context; reads tables through the direct map. Does not
+ *       return on success.
+ */
+int acpi_poweroff(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include <kernel/unaligned.h>
 #include <stdint.h>
 
+#include "acpi.h"
 #include "acpi_tables.h"
 
 /* \_S5 is "NameOp '_S5_' PackageOp PkgLength NumElements <SLP_TYPa>": find it

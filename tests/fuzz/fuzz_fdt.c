@@ -86,6 +86,9 @@ static void stray_offsets(const struct fdt *f)
     }
 }
 
+/* libFuzzer's entry point; it has no header to declare it. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* An exact-size copy: the parser must not read past it. */

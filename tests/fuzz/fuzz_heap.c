@@ -255,6 +255,9 @@ static void unhog(void)
     }
 }
 
+/* libFuzzer's entry point; it has no header to declare it. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;

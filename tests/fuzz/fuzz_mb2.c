@@ -15,6 +15,9 @@ void klog(enum log_level level, const char *fmt, ...)
     (void)fmt;
 }
 
+/* libFuzzer's entry point; it has no header to declare it. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* The parser requires 8-byte alignment, as Multiboot2 guarantees. */

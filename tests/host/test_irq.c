@@ -13,6 +13,8 @@
 #include <kernel/irq.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
+#include <kernel/sched.h>
 
 /* What irq.c needs from the rest of the kernel. */
 void sched_irq_exit(void) {}

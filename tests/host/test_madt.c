@@ -4,6 +4,7 @@
  *        hand-built tables: QEMU's layout, every entry type we read, and
  *        malformed tables that must be rejected with a message.
  */
+#include "../../drivers/acpi/acpi_tables.h"
 #include "../../drivers/acpi/madt.h"
 #include <kernel/errno.h>
 #include <stdint.h>

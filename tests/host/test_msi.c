@@ -12,6 +12,8 @@
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
+#include <kernel/sched.h>
 #include <stdlib.h>
 
 /* What irq.c needs from the rest of the kernel. */

@@ -1,0 +1,59 @@
+/**
+ * @file arch/private.h
+ * @brief aarch64 functions called from another arch file or from assembly
+ *        (entry.S, vectors.S): declared once, so every definition has a
+ *        prototype in scope (-Wmissing-prototypes) and a caller cannot
+ *        disagree with it. Not part of the HAL; nothing outside arch/aarch64
+ *        includes this.
+ */
+#ifndef ARCH_A64_PRIVATE_H
+#define ARCH_A64_PRIVATE_H
+
+#include <hal/platform.h>
+#include <stdint.h>
+
+struct a64_frame;
+
+/**
+ * @brief Build the boot tables and turn the MMU on (mmu.c). From entry.S
+ *        with the MMU off, at the load address: position-independent code
+ *        only.
+ * @param dtb physical address of the device tree (mapped in the direct map)
+ * @param kbase physical address the image was loaded at
+ */
+void a64_mmu_enable(uint64_t dtb, uint64_t kbase);
+
+/** @brief Stop TTBR0 walks once running high (mmu.c; from entry.S). */
+void a64_mmu_drop_identity(void);
+
+/**
+ * @brief Add the DTB's RAM to the boot direct map (mmu.c; from platform.c).
+ * @retval 0 mapped
+ * @retval -ENOSPC more RAM ranges, or partly covered GiBs, than the boot
+ *         tables have room for
+ */
+int a64_map_ram(const struct boot_info *bi);
+
+/** @brief The early UART's virtual address while the MMU is on (mmu.c; for pl011.c). */
+uintptr_t a64_early_uart(void);
+
+/**
+ * @brief The C entry (platform.c): from entry.S at EL1, running high, with a
+ *        stack and zeroed .bss; never returns.
+ * @param dtb physical address of the device tree (x0 at entry), 0 if none
+ * @param counter0 CNTVCT_EL0 at the first instruction
+ * @param entry_el the exception level the kernel was entered at (1 or 2)
+ */
+__attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_t entry_el);
+
+/** @brief Start hal_time_ns() at @p boot_counter (timer.c; first thing in a64_main). */
+void a64_timer_setup(uint64_t boot_counter);
+
+/**
+ * @brief Every exception and interrupt (exceptions.c; from vectors.S).
+ * @param f the registers vectors.S saved
+ * @param kind which of the 16 vectors was taken
+ */
+void a64_exception(struct a64_frame *f, unsigned kind);
+
+#endif
