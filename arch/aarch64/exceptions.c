@@ -7,6 +7,7 @@
  * CPU's IRQ line (the GIC) registers its acknowledge loop with
  * hal_irq_set_root_handler() when it probes.
  */
+#include <arch/private.h>
 #include <hal/irq.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>

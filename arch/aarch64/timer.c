@@ -14,6 +14,7 @@
  * the interrupt for deadline D arrives at the first tick whose hal_time_ns()
  * is >= D: never early, and so never a second interrupt for the same deadline.
  */
+#include <arch/private.h>
 #include <hal/cpu.h>
 #include <kernel/irq.h>
 #include <hal/timer.h>

@@ -2,6 +2,7 @@
  * @file exceptions.c
  * @brief Decode and report every x86_64 CPU exception (vector, error code, CR2).
  */
+#include <arch/private.h>
 #include <arch/frame.h>
 #include <hal/mmu.h>
 #include <kernel/kernel.h>
