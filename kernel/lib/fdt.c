@@ -624,7 +624,7 @@ int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
     return node;
 }
 
-static int cells(const struct fdt *fdt, int node, const char *name, int fallback)
+__attribute__((noinline)) static int cells(const struct fdt *fdt, int node, const char *name, int fallback)
 {
     uint32_t v;
     if (!fdt_node_name(fdt, node, NULL))
