@@ -144,11 +144,12 @@ struct sample {
  * that try is dropped; without this the rate was off by up to 0.6%, with it
  * by a few ppm.
  */
-static void take(const struct refclock *ref, struct sample *s)
+__attribute__((noinline)) static void take(const struct refclock *ref, struct sample *s)
 {
     uint64_t best = UINT64_MAX;
-    /* Not unrolled: eight copies of the body are 40 more blocks for TCG to
-     * translate at boot (0.3 ms), and the loop costs nothing measurable. */
+    /* Not unrolled, and take() not inlined into its three callers: every
+     * copy is more blocks for TCG to translate at boot (eight unrolled
+     * bodies were 40, 0.3 ms), and the loop costs nothing measurable. */
 #pragma clang loop unroll(disable)
     for (int i = 0; i < 8; i++) {
         uint64_t t0 = rdtsc_ordered();
