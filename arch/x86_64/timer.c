@@ -99,8 +99,9 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
 }
 
 /* The largest shift (at most 64) that keeps num * 2^shift / den in 64
- * bits: the multiplier then has 63-64 significant bits. */
-static struct scale make_scale(uint64_t num, uint64_t den)
+ * bits: the multiplier then has 63-64 significant bits. Not inlined:
+ * boot calls it four times, and TCG translates each inlined copy. */
+__attribute__((noinline)) static struct scale make_scale(uint64_t num, uint64_t den)
 {
     unsigned s = 64;
     while (s > 0 && (uint64_t)(((unsigned __int128)num << s) >> 64) >= den)
