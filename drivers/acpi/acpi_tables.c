@@ -15,8 +15,10 @@
 #include "acpi.h"
 #include "acpi_tables.h"
 
-/* Tables are read through the direct map; a table outside it is an error. */
-const uint8_t *acpi_table_at(uint64_t phys)
+/* Tables are read through the direct map; a table outside it is an error.
+ * Not inlined: acpi_find_table() calls it twice, and under TCG each inlined
+ * copy is translated at boot. */
+__attribute__((noinline)) const uint8_t *acpi_table_at(uint64_t phys)
 {
     if (phys == 0 || !hal_direct_mapped(phys, ACPI_HEADER_LEN))
         return 0;

@@ -77,6 +77,8 @@ static const char *const gic_compat[] = {
 
 static int is_gic(const struct fdt *fdt, int node)
 {
+    /* Not unrolled: under TCG each copy is more code to translate at boot. */
+#pragma clang loop unroll(disable)
     for (const char *const *c = gic_compat; *c; c++)
         if (fdt_node_is_compatible(fdt, node, *c))
             return 1;

@@ -3,10 +3,11 @@
  * @brief The I/O APIC (82093AA datasheet; ACPI MADT type 1): one redirection
  *        entry per pin, pin n of an IOAPIC being GSI gsi_base + n.
  *
- * Every entry starts masked, with vector 32 + GSI (so the interrupt number
- * is the GSI; GSIs from LAPIC_IRQ_MSI_BASE up have no vector, see
- * lapic.h), fixed delivery to this CPU's local APIC in physical mode,
- * and the trigger and polarity the MADT says for that GSI. irq_register()
+ * Every entry starts masked. When first configured or unmasked it gets
+ * vector 32 + GSI (so the interrupt number is the GSI; GSIs from
+ * LAPIC_IRQ_MSI_BASE up have no vector, see lapic.h), fixed delivery to
+ * this CPU's local APIC in physical mode, and the trigger and polarity the
+ * MADT says for that GSI. irq_register()
  * unmasks an entry through the struct irq_chip each IOAPIC registers for
  * its GSI range. Level-triggered entries are completed by the local APIC's
  * EOI, which the local APIC broadcasts to the IOAPICs.
@@ -17,6 +18,7 @@
 #include <kernel/irq.h>
 #include <kernel/log.h>
 #include <kernel/spinlock.h>
+#include <kernel/string.h>
 
 #include "../acpi/madt.h"
 #include "lapic.h"
@@ -34,6 +36,7 @@ struct ioapic {
     volatile uint8_t *regs;
     unsigned gsi_base, count;
     struct spinlock lock; /* IOREGSEL + IOWIN is a two-step access */
+    uint32_t programmed[256 / 32]; /* pins given their vector, mode and destination */
 };
 
 static struct ioapic ioapics[MADT_MAX_IOAPICS];
@@ -51,13 +54,19 @@ static void io_write(struct ioapic *io, unsigned reg, uint32_t v)
     mmio_write32(io->regs + IOWIN, v);
 }
 
+static void program(struct ioapic *io, unsigned pin, enum irq_trigger trig, int masked);
+
 static void set_masked(const struct irq_chip *chip, unsigned irq, int masked)
 {
     struct ioapic *io = chip->priv;
-    unsigned reg = REDTBL(irq - io->gsi_base);
+    unsigned pin = irq - io->gsi_base, reg = REDTBL(pin);
     irqflags_t f = spin_lock_irqsave(&io->lock);
-    uint32_t lo = io_read(io, reg);
-    io_write(io, reg, masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+    if (!masked && !(io->programmed[pin / 32] & (1u << pin % 32))) {
+        program(io, pin, IRQ_TRIGGER_DEFAULT, 0); /* first use: see ioapic_probe */
+    } else {
+        uint32_t lo = io_read(io, reg);
+        io_write(io, reg, masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+    }
     spin_unlock_irqrestore(&io->lock, f);
 }
 
@@ -79,6 +88,7 @@ static void program(struct ioapic *io, unsigned pin, enum irq_trigger trig, int 
     io_write(io, REDTBL(pin), RTE_MASKED);
     io_write(io, REDTBL(pin) + 1, lapic_id() << 24);
     io_write(io, REDTBL(pin), lo | (masked ? RTE_MASKED : 0));
+    io->programmed[pin / 32] |= 1u << pin % 32;
 }
 
 /* Polarity stays what the MADT says (a PCI GSI's true polarity is in the
@@ -123,13 +133,15 @@ static int ioapic_probe(struct device *dev)
     io->gsi_base = base;
     io->count = count;
     /* Every pin masked, those without a vector too (whatever firmware
-     * left there must not fire); only the first count are ours. */
-    for (unsigned pin = 0; pin < ((ver >> 16) & 0xff) + 1; pin++) {
-        if (pin < count)
-            program(io, pin, IRQ_TRIGGER_DEFAULT, 1);
-        else
-            io_write(io, REDTBL(pin), RTE_MASKED);
-    }
+     * left there must not fire). A pin gets its vector, trigger mode and
+     * destination when first configured or unmasked (program()): one
+     * register write per pin here instead of three, and the MADT lookup
+     * for the few pins in use only; under TCG each access is a trip into
+     * the device model. */
+    memset(io->programmed, 0, sizeof io->programmed);
+#pragma clang loop unroll(disable)
+    for (unsigned pin = 0; pin < ((ver >> 16) & 0xff) + 1; pin++)
+        io_write(io, REDTBL(pin), RTE_MASKED);
     io->chip = (struct irq_chip){.name = "ioapic", .mask = ioapic_mask, .unmask = ioapic_unmask,
                                  .configure = ioapic_configure, .priv = io};
     err = irq_chip_register(&io->chip, base, count);

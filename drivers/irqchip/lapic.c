@@ -146,9 +146,10 @@ static void lapic_error(unsigned irq, void *arg)
     pr_warn("lapic: APIC error interrupt, ESR %#x", lapic_read(LAPIC_ESR));
 }
 
-/* LVT entry for the pin the MADT names as NMI (MPS INTI flags), else the
- * PC convention: LINT1. */
-static void setup_lints(const struct madt_info *m)
+/* LVT entries for the pin the MADT names as NMI (MPS INTI flags), else the
+ * PC convention: LINT1. LINT0 is the 8259's path (ExtINT, virtual wire);
+ * every device interrupt comes through the IOAPIC, so it stays masked. */
+static void lint_entries(const struct madt_info *m, uint32_t *lint0, uint32_t *lint1)
 {
     unsigned lint = 1;
     uint16_t flags = 0;
@@ -157,10 +158,8 @@ static void setup_lints(const struct madt_info *m)
         flags = 0;
     }
     uint32_t nmi = LVT_NMI | ((flags & 3) == 3 ? LVT_ACTIVE_LOW : 0);
-    /* LINT0 is the 8259's path (ExtINT, virtual wire); every device
-     * interrupt comes through the IOAPIC, so it stays masked. */
-    lapic_write(LAPIC_LVT_LINT0, lint == 0 ? nmi : LAPIC_LVT_MASKED | LVT_EXTINT);
-    lapic_write(LAPIC_LVT_LINT1, lint == 1 ? nmi : LAPIC_LVT_MASKED);
+    *lint0 = lint == 0 ? nmi : LAPIC_LVT_MASKED | LVT_EXTINT;
+    *lint1 = lint == 1 ? nmi : LAPIC_LVT_MASKED;
 }
 
 static int lapic_probe(struct device *dev)
@@ -173,17 +172,28 @@ static int lapic_probe(struct device *dev)
         return err;
     regs = dev->regs;
     apic_id = lapic_read(LAPIC_ID) >> 24;
-    lapic_write(LAPIC_TPR, 0); /* accept every priority class */
-    lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_VECTOR_SPURIOUS);
-    setup_lints(dev->bus_data);
-    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE));
-    lapic_write(LAPIC_TIMER_INIT, 0);
-    lapic_write(LAPIC_LVT_ERROR, LAPIC_LVT_MASKED | (LAPIC_IRQ_ERROR + LAPIC_VECTOR_BASE));
-    lapic_write(LAPIC_ESR, 0);
+    /* Accept every priority class; software-enable; the local pins; timer
+     * and error entries masked, the timer stopped, the error status
+     * cleared. One loop over (register, value), not unrolled: under TCG
+     * each call ends a translated block, and blocks cost boot time. */
+    uint32_t setup[][2] = {
+        {LAPIC_TPR, 0},
+        {LAPIC_SVR, SVR_ENABLE | LAPIC_VECTOR_SPURIOUS},
+        {LAPIC_LVT_LINT0, 0},
+        {LAPIC_LVT_LINT1, 0},
+        {LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE)},
+        {LAPIC_TIMER_INIT, 0},
+        {LAPIC_LVT_ERROR, LAPIC_LVT_MASKED | (LAPIC_IRQ_ERROR + LAPIC_VECTOR_BASE)},
+        {LAPIC_ESR, 0}};
+    lint_entries(dev->bus_data, &setup[2][1], &setup[3][1]);
+#pragma clang loop unroll(disable)
+    for (unsigned i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        lapic_write(setup[i][0], setup[i][1]);
     /* An interrupt the firmware left in service would hold back every
      * vector of its priority class and below until EOIed. */
     for (unsigned i = 0; i < 256; i++) {
         unsigned busy = 0;
+#pragma clang loop unroll(disable)
         for (unsigned r = 0; r < 8; r++)
             busy |= lapic_read(LAPIC_ISR + r * 0x10);
         if (!busy)

@@ -43,10 +43,13 @@ static uint32_t div_code;
 /* Divide configuration register encodings for /1, /2, ... /128 (SDM 11.5.4). */
 static const uint8_t div_codes[8] = {0xb, 0x0, 0x1, 0x2, 0x3, 0x8, 0x9, 0xa};
 
-static struct stamp take(void)
+__attribute__((noinline)) static struct stamp take(void)
 {
     struct stamp s = {0};
     uint64_t best = UINT64_MAX;
+    /* Not unrolled (and take() not inlined): each copy of the body is more
+     * code for TCG to translate at boot, for no gain. */
+#pragma clang loop unroll(disable)
     for (int i = 0; i < 8; i++) {
         uint64_t t0 = hal_counter();
         uint32_t c = lapic_read(LAPIC_TIMER_CUR);

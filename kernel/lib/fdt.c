@@ -77,7 +77,7 @@ static int token_at(const struct fdt *f, uint32_t pos, struct token *t)
 }
 
 /* The string at @p off in the strings block, or NULL unless its NUL is inside the block. */
-static const char *string_at(const struct fdt *f, uint32_t off)
+__attribute__((noinline)) static const char *string_at(const struct fdt *f, uint32_t off)
 {
     if (off >= f->strings_size)
         return NULL;
@@ -86,7 +86,7 @@ static const char *string_at(const struct fdt *f, uint32_t off)
     return strnlen(s, room) < room ? s : NULL;
 }
 
-static int node_token(const struct fdt *f, int node, struct token *t)
+__attribute__((noinline)) static int node_token(const struct fdt *f, int node, struct token *t)
 {
     if (node < 0 || token_at(f, (uint32_t)node, t) || t->tag != TOK_BEGIN_NODE)
         return -EINVAL;
@@ -236,7 +236,7 @@ int fdt_index(struct fdt *fdt, struct fdt_node_ix *buf, uint32_t max)
 }
 
 /* Index entry of the node at @p off, or -1 (no index, or not a node of the tree). */
-static int ix_find(const struct fdt *fdt, int off)
+__attribute__((noinline)) static int ix_find(const struct fdt *fdt, int off)
 {
     if (!fdt->ix)
         return -1;
@@ -265,7 +265,7 @@ int fdt_root(const struct fdt *fdt)
 
 /* fdt_next_node from index entry @p i: the walk passes one END_NODE per
  * level it climbs, each of which may end it (see fdt_next_node). */
-static int ix_next_node(const struct fdt *fdt, int i, int *depth)
+__attribute__((noinline)) static int ix_next_node(const struct fdt *fdt, int i, int *depth)
 {
     const struct fdt_node_ix *e = fdt->ix;
     uint32_t ends = e[i].depth + 1 - ((uint32_t)i + 1 < fdt->nix ? e[i + 1].depth : 0);
@@ -399,7 +399,7 @@ int fdt_subnode(const struct fdt *fdt, int parent, const char *name)
 }
 
 /* Follow the '/'-separated components in [p, end) down from @p node. */
-static int walk_path(const struct fdt *fdt, int node, const char *p, const char *end)
+__attribute__((noinline)) static int walk_path(const struct fdt *fdt, int node, const char *p, const char *end)
 {
     for (;;) {
         while (p < end && *p == '/')
@@ -420,7 +420,7 @@ int fdt_path(const struct fdt *fdt, const char *path)
     return walk_path(fdt, fdt_root(fdt), path, path + strlen(path));
 }
 
-static int prop_from(const struct fdt *fdt, uint32_t pos)
+__attribute__((noinline)) static int prop_from(const struct fdt *fdt, uint32_t pos)
 {
     /* A node's properties come before its first child (spec 5.4.1). */
     struct token t;
@@ -624,7 +624,7 @@ int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
     return node;
 }
 
-static int cells(const struct fdt *fdt, int node, const char *name, int fallback)
+__attribute__((noinline)) static int cells(const struct fdt *fdt, int node, const char *name, int fallback)
 {
     uint32_t v;
     if (!fdt_node_name(fdt, node, NULL))
