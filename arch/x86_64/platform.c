@@ -38,6 +38,28 @@ static void add_mmio(const char *name, const char *compat, uint64_t base, uint64
         pr_err("x86_64: %s at %#lx not brought up (%s)", name, (unsigned long)base, errno_name(err));
 }
 
+/* IA32_APIC_BASE bits (SDM vol. 3A, 11.4.4). */
+#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_X2APIC (1ULL << 10)
+#define APIC_BASE_ENABLE (1ULL << 11)
+
+/* The local APIC decodes in xAPIC (MMIO) mode at @p phys before its driver
+ * probes: MSRs are the CPU's business, not the driver's. */
+static void lapic_enable_xapic(uint64_t phys)
+{
+    uint64_t msr = rdmsr(MSR_APIC_BASE);
+    /* Firmware may hand over in x2APIC mode; going back to xAPIC is only
+     * allowed through the disabled state (SDM vol. 3A, 11.12.5). */
+    if (msr & APIC_BASE_X2APIC) {
+        wrmsr(MSR_APIC_BASE, msr & ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
+        msr &= ~APIC_BASE_X2APIC;
+    }
+    /* Decode at the address the MADT gave (where firmware left it, normally). */
+    uint64_t want = (phys & ~0xfffULL) | (msr & APIC_BASE_BSP) | APIC_BASE_ENABLE;
+    if (msr != want)
+        wrmsr(MSR_APIC_BASE, want);
+}
+
 /* The interrupt controllers the MADT describes. Without a usable MADT the
  * local APIC is still where IA32_APIC_BASE says (so the timer works), but
  * which IOAPIC pin is which device is unknown: no device interrupts. */
@@ -58,6 +80,7 @@ static void interrupt_controllers(void)
         return;
     }
     uint64_t lapic = m ? m->lapic_addr : rdmsr(MSR_APIC_BASE) & ~0xfffULL & ((1ULL << 52) - 1);
+    lapic_enable_xapic(lapic);
     add_mmio("lapic", "x86,lapic", lapic, 0x1000, m);
     for (unsigned i = 0; m && i < m->nioapics; i++) {
         char name[DEV_NAME_MAX];

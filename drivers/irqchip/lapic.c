@@ -166,7 +166,6 @@ static int lapic_probe(struct device *dev)
 {
     if (regs)
         return -EBUSY; /* one local APIC per CPU, and one CPU so far */
-    x64_lapic_enable_xapic(dev->base & ~0xfffULL);
     int err = device_map(dev);
     if (err)
         return err;

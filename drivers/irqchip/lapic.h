@@ -110,19 +110,12 @@ struct x64_timer_device {
 /*
  * ---- provided by arch/x86_64 for this driver ----
  *
- * The local APIC's mode and base address live in an MSR and its timer's
- * TSC-deadline mode needs CPUID and an MSR: CPU registers, so the arch
- * touches them and the driver only asks. Declared here (not in hal/) because
- * only this x86-only driver uses them; drivers include no <arch/...> header.
+ * The local APIC's timer has a TSC-deadline mode that needs CPUID and an
+ * MSR: CPU registers, so the arch keeps the deadline policy and the driver
+ * offers its timer. (Its mode and base address, also in an MSR, are set by
+ * the arch before the driver probes.) Declared here, not in hal/, because
+ * only this x86-only driver uses it; drivers include no <arch/...> header.
  */
-
-/**
- * @brief Make this CPU's local APIC decode in xAPIC (MMIO) mode at physical
- *        @p phys: leave x2APIC mode (through the disabled state, SDM vol.
- *        3A 11.12.5) and set the global enable in IA32_APIC_BASE.
- * @note Boot context, interrupts masked. Implemented in arch/x86_64/interrupt.c.
- */
-void x64_lapic_enable_xapic(uint64_t phys);
 
 /**
  * @brief Offer @p dev as the deadline behind hal_timer_*(); the last one set
