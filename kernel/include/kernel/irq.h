@@ -56,9 +56,11 @@ enum irq_trigger {
 /**
  * @brief An interrupt controller's operations on its own numbers.
  *
- * Called with the interrupt table's lock held and interrupts masked: they
- * must not sleep or call back into irq_*(). @p irq is the kernel-wide number
- * (which, by the convention above, is the controller's own numbering).
+ * mask, unmask and configure are called with the interrupt table's lock
+ * held and interrupts masked: they must not sleep or call back into
+ * irq_*(). raise is called without that lock, from any context. @p irq is
+ * the kernel-wide number (which, by the convention above, is the
+ * controller's own numbering).
  */
 struct irq_chip {
     const char *name; /**< shown by `irqs` */
