@@ -952,16 +952,23 @@ static void compare_indexed(const struct fdt *plain)
     CHECK_EQ_INT(fdt_node_by_phandle(&f, 0xffffffffu), -ENOENT);
 }
 
+/* The three trees the index and mutation tests go over: QEMU-virt-like, the
+ * API tree, a small one. */
+static void build_round(int round)
+{
+    if (round == 0)
+        build_virt_tree("console=ttyAMA0", "serial0:115200", 2);
+    else if (round == 1)
+        build_api_tree();
+    else
+        build_small();
+}
+
 static void test_index(void)
 {
     struct fdt f;
     for (int round = 0; round < 3; round++) {
-        if (round == 0)
-            build_virt_tree("console=ttyAMA0", "serial0:115200", 2);
-        else if (round == 1)
-            build_api_tree();
-        else
-            build_small();
+        build_round(round);
         uint8_t *copy = blob_copy(blob_len);
         CHECK_EQ_INT(fdt_init(&f, copy, blob_len), 0);
         CHECK(f.ix == NULL); /* fdt_init alone does not index */
@@ -989,12 +996,7 @@ static void test_mutations(void)
     uint8_t base[16384];
     uint32_t len;
     for (int round = 0; round < 3; round++) {
-        if (round == 0)
-            build_virt_tree("console=ttyAMA0", "serial0:115200", 2);
-        else if (round == 1)
-            build_api_tree();
-        else
-            build_small();
+        build_round(round);
         len = blob_len;
         memcpy(base, blob, len);
         for (int iter = 0; iter < 4000; iter++) {
