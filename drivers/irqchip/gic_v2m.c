@@ -79,15 +79,12 @@ static int v2m_free(struct msi_chip *chip, uint32_t devid, const unsigned *irqs,
 {
     struct v2m_frame *v = (struct v2m_frame *)chip;
     irqflags_t f = spin_lock_irqsave(&v->lock);
-    /* All or nothing: check every one (and that none is listed twice) first. */
+    /* All or nothing: check every one first (irq_free_msi() refused duplicates). */
     int err = 0;
     for (unsigned k = 0; k < n && !err; k++) {
         unsigned i = irqs[k] - v->base;
         if (irqs[k] < v->base || i >= v->count || !is_used(v, i) || v->owner[i] != devid)
             err = -ENOENT;
-        for (unsigned j = 0; j < k && !err; j++)
-            if (irqs[j] == irqs[k])
-                err = -ENOENT;
     }
     for (unsigned k = 0; k < n && !err; k++) {
         unsigned i = irqs[k] - v->base;

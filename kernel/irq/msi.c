@@ -138,6 +138,16 @@ int irq_free_msi(struct msi_chip *chip, uint32_t devid, const unsigned *irqs, un
 {
     if (!chip || !irqs || n == 0 || n > MSI_MAX_VECTORS)
         return -EINVAL;
+    /* The same interrupt twice in one call is a double free too; refused
+     * here, once for every controller. */
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (irqs[j] == irqs[i]) {
+                char who[KSYM_NAME_MAX];
+                pr_warn("irq_free_msi from %s: interrupt %u listed twice; nothing freed",
+                        CALLER_NAME(who), irqs[i]);
+                return -ENOENT;
+            }
     for (unsigned i = 0; i < n; i++)
         if (irq_has_handler(irqs[i])) {
             char who[KSYM_NAME_MAX];

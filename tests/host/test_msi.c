@@ -162,6 +162,11 @@ int main(void)
     CHECK_EQ_INT(fa.used, 0x7);
     CHECK(irq_has_handler(101)); /* the refusal changed nothing */
     CHECK_EQ_INT(irq_unregister(101), 0);
+    unsigned twice[2] = {irqs[0], irqs[0]};
+    log_reset();
+    CHECK_EQ_INT(irq_free_msi(&chip_a, 0x77, twice, 2), -ENOENT);
+    CHECK(log_has("interrupt 100 listed twice"));
+    CHECK_EQ_INT(fa.used, 0x7);
     CHECK_EQ_INT(irq_free_msi(&chip_a, 0x77, irqs, 3), 0);
     CHECK_EQ_INT(fa.used, 0);
     log_reset();

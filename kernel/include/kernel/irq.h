@@ -251,7 +251,8 @@ struct msi_chip {
     int (*alloc)(struct msi_chip *chip, uint32_t devid, unsigned n, unsigned *irqs,
                  struct msi_msg *msgs);
     /**
-     * Free @p n interrupts that alloc gave @p devid.
+     * Free @p n interrupts that alloc gave @p devid (distinct: irq_free_msi()
+     * refuses a list with one twice before calling this).
      * @retval 0
      * @retval -ENOENT one of them is not allocated to @p devid
      *         (double free, wrong device): nothing is freed
@@ -311,7 +312,8 @@ int irq_alloc_msi(struct msi_chip *chip, uint32_t devid, unsigned n, unsigned *i
  * @brief Give back interrupts from irq_alloc_msi().
  * @retval 0 freed
  * @retval -EBUSY one still has a handler (irq_unregister() first): nothing freed
- * @retval -ENOENT one was not allocated to @p devid (double free): nothing freed
+ * @retval -ENOENT one was not allocated to @p devid, or is listed twice (double
+ *         free): nothing freed
  * @retval -EINVAL bad arguments
  * @note Thread context.
  */
