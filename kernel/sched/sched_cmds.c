@@ -53,8 +53,9 @@ static int cmd_sleep(int argc, char **argv)
         return err;
     uint64_t t0 = hal_time_ns();
     thread_sleep_ms(ms);
-    kprintf("slept %lu.%03lu ms\n", (unsigned long)((hal_time_ns() - t0) / 1000000),
-            (unsigned long)((hal_time_ns() - t0) / 1000 % 1000));
+    uint64_t slept = hal_time_ns() - t0; /* one reading for both halves of the figure */
+    kprintf("slept %lu.%03lu ms\n", (unsigned long)(slept / 1000000),
+            (unsigned long)(slept / 1000 % 1000));
     return 0;
 }
 SHELL_COMMAND("sleep", "sleep <ms>", "sleep the shell thread and report how long it slept",
