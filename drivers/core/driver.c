@@ -14,8 +14,10 @@
 #include <kernel/log.h>
 #include <kernel/sections.h>
 #include <kernel/string.h>
+#include <kernel/sched.h>
+#include <kernel/wait.h>
 
-#define MAX_DEVICES 64
+#define MAX_DEVICES 128
 
 static struct device devices[MAX_DEVICES];
 static unsigned ndevices;
@@ -97,11 +99,16 @@ int device_add(const struct device *desc)
     }
     struct device *dev = &devices[ndevices];
     *dev = *desc;
-    /* A DT device comes with the tree (bus_data) and its node; everything
-     * else is described by x86 firmware or ports, where DMA is snooped. */
-    dev->dma_coherent = desc->bus_data && desc->fdt_node >= 0
-                            ? (unsigned)dt_dma_coherent(desc->bus_data, desc->fdt_node)
-                            : 1;
+    /* A device on a bus inherits the bus's answer (a PCI function its host
+     * bridge's dma-coherent); a DT device comes with the tree (bus_data)
+     * and its node; everything else is described by x86 firmware or ports,
+     * where DMA is snooped. */
+    if (desc->parent)
+        dev->dma_coherent = desc->parent->dma_coherent;
+    else
+        dev->dma_coherent = desc->bus_data && desc->fdt_node >= 0
+                                ? (unsigned)dt_dma_coherent(desc->bus_data, desc->fdt_node)
+                                : 1;
     int err = drv->probe(dev);
     dev->bus_data = NULL; /* the bus's view (e.g. the DT walker's struct fdt) ends with the probe */
     if (err) {
@@ -111,4 +118,55 @@ int device_add(const struct device *desc)
     dev->driver = drv;
     ndevices++;
     return 0;
+}
+
+/* ---- deferred probing: buses that scan once memory, threads and timers exist ---- */
+
+static struct {
+    void (*fn)(void *arg);
+    void *arg;
+} deferred[DEVICE_DEFER_MAX];
+static unsigned ndeferred;
+static volatile int deferred_started, deferred_done;
+static struct waitqueue probe_wq = WAITQUEUE_INIT(probe_wq, "probe");
+
+int device_defer(void (*fn)(void *arg), void *arg)
+{
+    if (!fn)
+        return -EINVAL;
+    if (deferred_started || ndeferred == DEVICE_DEFER_MAX) {
+        pr_warn("driver: deferred probe %p not queued (%s)", (void *)fn,
+                deferred_started ? "probing already ran" : "queue full");
+        return -ENOSPC;
+    }
+    deferred[ndeferred].fn = fn;
+    deferred[ndeferred].arg = arg;
+    ndeferred++;
+    return 0;
+}
+
+void device_run_deferred(void)
+{
+    deferred_started = 1;
+    for (unsigned i = 0; i < ndeferred; i++)
+        deferred[i].fn(deferred[i].arg);
+    irqflags_t f = spin_lock_irqsave(&probe_wq.lock);
+    deferred_done = 1;
+    wq_wake_all_locked(&probe_wq);
+    spin_unlock_irqrestore(&probe_wq.lock, f);
+}
+
+void device_probe_wait(void)
+{
+    if (deferred_done || !thread_current())
+        return;
+    struct waiter w;
+    irqflags_t f = spin_lock_irqsave(&probe_wq.lock);
+    if (deferred_done) {
+        spin_unlock_irqrestore(&probe_wq.lock, f);
+        return;
+    }
+    wq_add_locked(&probe_wq, &w);
+    spin_unlock_irqrestore(&probe_wq.lock, f);
+    wq_block(&w);
 }

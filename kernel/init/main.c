@@ -11,6 +11,7 @@
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/bootprof.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
@@ -75,6 +76,16 @@ static void mm_init(const struct boot_info *bi)
     boot_stage("late RAM");
 }
 
+/* Buses that scan once memory, threads and timers exist (PCI, virtio):
+ * after the prompt, at the shell's priority, so a disk never delays it;
+ * commands that list devices wait for this (device_probe_wait()). */
+static int probe_thread(void *arg)
+{
+    (void)arg;
+    device_run_deferred();
+    return 0;
+}
+
 /* ktest mode: run every test, then leave QEMU with the verdict. */
 static int ktest_thread(void *arg)
 {
@@ -113,9 +124,15 @@ void kmain(struct boot_info *bi)
         pr_err("sched: cannot start the %s thread (%s); running it without threads",
                ktest_mode ? "ktest" : "shell", errno_name(id));
         pmm_start_background();
+        device_run_deferred();
         ktest_mode ? (void)ktest_thread(NULL) : shell_run();
     }
     thread_yield(); /* the shell's prompt first, then the background work */
+    int pid = thread_create("probe", probe_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+    if (pid < 0) {
+        pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));
+        device_run_deferred();
+    }
     pmm_start_background();
     sched_idle_loop();
 }

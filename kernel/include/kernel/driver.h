@@ -72,6 +72,14 @@ struct device {
      *  other bus 1, since those are today x86's (ACPI, legacy ports, PCI),
      *  whose DMA is snooped by architecture. */
     unsigned dma_coherent;
+    /** The device this one sits on (a PCI function's host bridge, a virtio
+     *  device's transport), or NULL for a platform device. device_add()
+     *  copies dma_coherent from it, so a bus decides for everything below. */
+    const struct device *parent;
+    /** The bus's own object for this device, kept for the device's life
+     *  (PCI: struct pci_dev *; virtio: struct virtio_device *). Unlike
+     *  bus_data it stays valid after the probe. */
+    void *bus_dev;
     const struct driver *driver;       /**< bound driver, NULL if none matched */
     uintptr_t driver_data;             /**< the bound driver's own per-device word */
 };
@@ -116,6 +124,39 @@ int device_add(const struct device *dev);
  *         irq_register()'s error
  */
 int device_request_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name);
+
+/**
+ * @brief Run @p fn(@p arg) once memory, threads and timers exist.
+ *
+ * Platform devices are probed while the arch reads its firmware tables,
+ * before the page allocator and the scheduler. A bus that needs them to
+ * scan (PCI: DMA memory, interrupts, timeouts) registers its scan here
+ * from its probe. kmain's `probe` thread runs the work in the order it was
+ * registered, after the shell's prompt (the prompt does not wait for a
+ * disk), and then wakes device_probe_wait()'s callers.
+ * @retval 0 queued
+ * @retval -EINVAL @p fn NULL
+ * @retval -ENOSPC DEVICE_DEFER_MAX calls queued already (a warning names @p fn)
+ * @note Any context before device_run_deferred() starts; not after.
+ */
+int device_defer(void (*fn)(void *arg), void *arg);
+
+/** @brief Most device_defer() calls kept. */
+#define DEVICE_DEFER_MAX 16
+
+/** @brief Run every device_defer() function, then mark probing done. Called once, by kmain's probe thread. */
+void device_run_deferred(void);
+
+/**
+ * @brief Sleep until deferred probing (device_run_deferred()) has finished.
+ *
+ * Commands and tests that list or use devices found late (lspci, lsblk,
+ * blk, a disk test) call it first, so what they see does not depend on how
+ * soon after the prompt they ran. Returns at once when probing is done, or
+ * when there are no threads to wait with (the no-scheduler fallback).
+ * @note Thread context; may sleep.
+ */
+void device_probe_wait(void);
 
 /** @brief Map a DEV_MMIO device's registers (dev->regs); 0 or -ENOMEM. */
 int device_map(struct device *dev);

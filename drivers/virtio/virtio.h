@@ -1,0 +1,207 @@
+/**
+ * @file drivers/virtio/virtio.h
+ * @brief VirtIO 1.x: one device API over two transports (modern PCI and
+ *        virtio-mmio version 2), split virtqueues, and how device drivers
+ *        (virtio-blk first) bind.
+ *
+ * A transport driver (virtio_pci.c, virtio_mmio.c) finds a device, fills a
+ * struct virtio_device with its operations and calls virtio_add(). That
+ * resets the device, sets ACKNOWLEDGE and offers it to the driver model as
+ * a child struct device with compatible "virtio,deviceN" (N the device id
+ * in lowercase hex, as in the DT binding: "virtio,device2" is a block
+ * device). A virtio device driver is an ordinary DRIVER() naming that
+ * string; its probe finds its struct virtio_device in dev->bus_dev and:
+ *
+ *     virtio_negotiate(vd, wanted_features)      // FEATURES_OK, VERSION_1 required
+ *     virtio_read_config(vd, off, &x, sizeof x)  // device config, generation-checked
+ *     virtq_create(vd, index, size, callback)    // per queue
+ *     virtio_setup_irqs(vd)                      // MSI-X vector per queue, or one shared
+ *     virtio_driver_ok(vd)                       // DRIVER_OK: the device is live
+ *
+ * Any failure on the way: virtio_fail(vd, why) resets the device, sets
+ * FAILED, frees its queues and says why; a device is never left half set up.
+ */
+#ifndef DRIVERS_VIRTIO_H
+#define DRIVERS_VIRTIO_H
+
+#include <kernel/dma.h>
+#include <kernel/driver.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** @name Device status bits (VirtIO 1.2, 2.1) */
+/** @{ */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1u
+#define VIRTIO_STATUS_DRIVER 2u
+#define VIRTIO_STATUS_DRIVER_OK 4u
+#define VIRTIO_STATUS_FEATURES_OK 8u
+#define VIRTIO_STATUS_NEEDS_RESET 64u
+#define VIRTIO_STATUS_FAILED 128u
+/** @} */
+
+/** @name Device-independent feature bits */
+/** @{ */
+#define VIRTIO_F_INDIRECT_DESC 28
+#define VIRTIO_F_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_ACCESS_PLATFORM 33
+/** @} */
+
+#define VIRTIO_ID_BLOCK 2u /**< virtio-blk's device id */
+
+struct virtio_device;
+struct virtqueue;
+
+/** @brief What a transport does; every device driver call lands here. */
+struct virtio_transport_ops {
+    uint8_t (*get_status)(struct virtio_device *vd);             /**< device status */
+    void (*set_status)(struct virtio_device *vd, uint8_t status); /**< write status (never 0) */
+    /** Write 0 and wait (bounded) until the device reads back 0; -ETIMEDOUT. */
+    int (*reset)(struct virtio_device *vd);
+    uint64_t (*get_features)(struct virtio_device *vd);           /**< device features, all 64 bits */
+    void (*set_features)(struct virtio_device *vd, uint64_t f);   /**< driver features */
+    /** Read @p len bytes (1, 2, 4 or 8) of device config at @p off. */
+    uint64_t (*config_read)(struct virtio_device *vd, unsigned off, unsigned len);
+    void (*config_write)(struct virtio_device *vd, unsigned off, uint64_t v, unsigned len); /**< write config */
+    uint32_t (*config_generation)(struct virtio_device *vd);      /**< config generation counter */
+    unsigned (*queue_max)(struct virtio_device *vd, unsigned idx); /**< largest size, 0: no such queue */
+    /** Give queue @p vq's ring addresses and size to the device and enable it. */
+    int (*queue_enable)(struct virtio_device *vd, struct virtqueue *vq);
+    void (*notify)(struct virtqueue *vq);                         /**< tell the device the queue has work */
+    /** Allocate and route interrupts: one per queue if possible, else one for all. */
+    int (*setup_irqs)(struct virtio_device *vd);
+    void (*free_irqs)(struct virtio_device *vd);                  /**< undo setup_irqs */
+};
+
+/** @brief One virtio device, whatever its transport. */
+struct virtio_device {
+    const struct virtio_transport_ops *ops; /**< the transport's operations */
+    struct device *transport;               /**< the transport's device (DMA coherence, name) */
+    struct device *dev;                     /**< the child device the driver bound, or NULL */
+    uint32_t device_id;                     /**< VIRTIO_ID_* */
+    uint64_t features;                      /**< negotiated features */
+    struct virtqueue *vqs[16];              /**< queues by index, NULL if not created */
+    unsigned nvqs;                          /**< 1 + highest index created */
+    void (*config_changed)(struct virtio_device *vd); /**< driver's callback, may be NULL */
+    void *priv;                             /**< the transport's state */
+    void *driver_priv;                      /**< the device driver's state */
+    char name[32];                          /**< "virtio-pci 00:03.0", "virtio-mmio@a003e00" */
+};
+
+/**
+ * @brief A transport found a device: reset it, ACKNOWLEDGE, and offer it to
+ *        the driver model (compatible "virtio,deviceN").
+ * @p vd must live as long as the device (the transport allocates it).
+ * @return device_add()'s result (-ENODEV: no driver for that device id,
+ *         which is not an error: the device stays reset)
+ */
+int virtio_add(struct virtio_device *vd);
+
+/** @brief The virtio device behind a bound child device (dev->bus_dev). */
+struct virtio_device *virtio_dev_of(const struct device *dev);
+
+/**
+ * @brief DRIVER, then features: the device's features & @p wanted (plus
+ *        VERSION_1, which is required) are written, FEATURES_OK set and
+ *        read back.
+ * @retval 0 negotiated; vd->features holds the result
+ * @retval -ENODEV the device does not offer VERSION_1 (a legacy-only device)
+ * @retval -EIO the device refused the features (FEATURES_OK did not stick)
+ */
+int virtio_negotiate(struct virtio_device *vd, uint64_t wanted);
+
+/** @brief Whether feature bit @p bit was negotiated. */
+static inline int virtio_has(const struct virtio_device *vd, unsigned bit)
+{
+    return (vd->features >> bit) & 1;
+}
+
+/**
+ * @brief Read @p len bytes of device config at @p off into @p buf,
+ *        retrying until the generation counter is the same before and after.
+ */
+void virtio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsigned len);
+
+/** @brief Set DRIVER_OK: the queues are live. */
+void virtio_driver_ok(struct virtio_device *vd);
+
+/**
+ * @brief Give up on the device: reset it, set FAILED, free its queues and
+ *        interrupts, and print "<name>: <why>". Returns -EIO for the probe to return.
+ */
+int virtio_fail(struct virtio_device *vd, const char *why);
+
+/** @brief Whether the device says it needs a reset (DEVICE_NEEDS_RESET); drivers check it on errors. */
+int virtio_needs_reset(struct virtio_device *vd);
+
+/* ---- split virtqueues ---- */
+
+/** @brief One buffer of a request: a physically contiguous piece. */
+struct virtq_buf {
+    uint64_t phys;  /**< bus address */
+    uint32_t len;   /**< bytes */
+    int device_writes; /**< 1: the device writes it (VIRTQ_DESC_F_WRITE) */
+};
+
+/** @brief Called from the queue's interrupt with work to collect (virtq_get()). */
+typedef void (*virtq_callback)(struct virtqueue *vq);
+
+/** @brief A split virtqueue: descriptor table, available and used rings in DMA memory. */
+struct virtqueue {
+    struct virtio_device *vd;  /**< its device */
+    unsigned index;            /**< queue index */
+    unsigned size;             /**< entries (a power of two) */
+    virtq_callback callback;   /**< what the interrupt calls, may be NULL */
+    unsigned irq;              /**< kernel interrupt number serving it, if any */
+    void *priv;                /**< the ring's own state (virtq.c) */
+    void *driver_priv;         /**< the device driver's */
+    /* Transport-visible layout, filled by virtq_create(). */
+    uint64_t desc_phys, avail_phys, used_phys; /**< ring addresses for the device */
+    uint32_t notify_data;      /**< what notify() writes (the queue index) */
+    volatile void *notify_addr; /**< PCI: this queue's notify register */
+};
+
+/**
+ * @brief Create queue @p index with at most @p max entries (0: the device's
+ *        maximum; always a power of two no larger than the device allows).
+ * @return the queue, or NULL (no such queue, no memory, or the device
+ *         refused it; a message says which)
+ */
+struct virtqueue *virtq_create(struct virtio_device *vd, unsigned index, unsigned max,
+                               virtq_callback cb);
+
+/**
+ * @brief Put a request of @p n buffers (the device-readable ones first) on
+ *        the available ring, with @p token to be returned by virtq_get().
+ *        Uses one indirect descriptor when negotiated and @p n > 1, else a
+ *        chain. Does not notify: call virtq_kick() after adding.
+ * @retval 0 added
+ * @retval -ENOSPC not enough free descriptors now (retry after completions)
+ * @retval -EINVAL @p n 0, too many buffers, a zero length, or a readable
+ *         buffer after a writable one
+ * @note Any context; the caller serialises calls on one queue.
+ */
+int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, unsigned n, void *token);
+
+/** @brief Notify the device if it wants to be (EVENT_IDX / NO_NOTIFY). Returns 1 if notified. */
+int virtq_kick(struct virtqueue *vq);
+
+/**
+ * @brief Take the next completed request off the used ring.
+ * @param len receives the bytes the device wrote (may be NULL)
+ * @return its token, or NULL if none is complete
+ */
+void *virtq_get(struct virtqueue *vq, uint32_t *len);
+
+/** @brief Ask for an interrupt on the next completion; returns 1 if completions already wait (poll again). */
+int virtq_enable_cb(struct virtqueue *vq);
+/** @brief Suppress completion interrupts (a hint the device may ignore). */
+void virtq_disable_cb(struct virtqueue *vq);
+
+/** @brief Free descriptors now. */
+unsigned virtq_free_count(const struct virtqueue *vq);
+
+/** @brief Free a queue's memory (after a reset; virtio_fail() does it for every queue). */
+void virtq_destroy(struct virtqueue *vq);
+
+#endif

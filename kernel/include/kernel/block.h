@@ -1,0 +1,133 @@
+/**
+ * @file kernel/block.h
+ * @brief The block layer: disks and their partitions, requests with many
+ *        in flight, a synchronous and an asynchronous API.
+ *
+ * A disk driver (virtio-blk) fills a struct blkdev with its geometry and
+ * ops and calls blk_register(), which names it (`vda`, `vdb`, ... in the
+ * order disks appear), reads its partition table (MBR, or GPT behind a
+ * protective MBR) and registers each partition as a block device of its
+ * own (`vda1`, ...) whose requests go to the disk, offset.
+ *
+ * Requests are checked before they reach a driver: past the end (or
+ * wrapping) -> -EINVAL, a write or flush... to a read-only device ->
+ * -EROFS; nothing is sent. A driver takes as many requests as its hardware
+ * queue holds; the rest wait in the block layer's queue, in order, and go
+ * out as completions free room. A request that the device does not finish
+ * within BLK_TIMEOUT_MS fails with -ETIMEDOUT and a message naming the
+ * device and sector, and the driver is asked to reset the device.
+ *
+ * Buffers are any kernel memory (heap, direct map, vmalloc, stacks), any
+ * alignment; the driver splits them into physically contiguous pieces.
+ * The caller must not touch a buffer until its request completes.
+ */
+#ifndef KERNEL_BLOCK_H
+#define KERNEL_BLOCK_H
+
+#include <kernel/list.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLK_NAME_MAX 16        /**< bytes of a device name, NUL included */
+#define BLK_TIMEOUT_MS 5000u   /**< a request not finished by then fails */
+
+/** @brief What a request does. */
+enum blk_op {
+    BLK_READ,  /**< device -> buffer */
+    BLK_WRITE, /**< buffer -> device */
+    BLK_FLUSH, /**< everything written so far reaches stable storage (no buffer) */
+};
+
+struct blkdev;
+
+/** @brief One request. The caller owns it until done() runs. */
+struct blk_request {
+    enum blk_op op;      /**< what to do */
+    uint64_t lba;        /**< first block, in the device's block_size units */
+    uint32_t count;      /**< blocks (0 for BLK_FLUSH) */
+    void *buf;           /**< count * block_size bytes */
+    /** Called once when the request ends, in interrupt or thread context:
+     *  must not sleep. NULL for none (the sync calls use it themselves). */
+    void (*done)(struct blk_request *rq);
+    void *priv;          /**< the caller's */
+    int status;          /**< set before done(): 0, -EIO, -ETIMEDOUT, -ENODEV */
+    /* Block layer and driver bookkeeping. */
+    struct blkdev *dev;  /**< the device it was submitted to (the disk, for a partition) */
+    struct list_node node; /**< queue link */
+    uint64_t deadline_ns;  /**< when it times out */
+    uintptr_t driver_data; /**< the driver's word (its slot) */
+};
+
+/** @brief A disk driver's operations. */
+struct blkdev_ops {
+    /**
+     * Hand @p rq (already checked and translated to the disk's blocks) to
+     * the hardware. Return 0 when it is in flight, -EBUSY when the hardware
+     * queue is full now (the block layer retries after the next
+     * blk_complete()), or another error, which fails the request.
+     * Called with the device's queue lock held, interrupts masked.
+     */
+    int (*submit)(struct blkdev *bd, struct blk_request *rq);
+    /** A request timed out: reset the device and fail what it had in
+     *  flight (blk_complete() each with -EIO), then take requests again.
+     *  Thread context. May be NULL. */
+    void (*reset)(struct blkdev *bd);
+};
+
+/** @brief A block device: a disk or a partition of one. */
+struct blkdev {
+    char name[BLK_NAME_MAX];  /**< "vda", "vda1" (set by blk_register()) */
+    uint64_t nblocks;         /**< capacity in blocks */
+    uint32_t block_size;      /**< bytes per block: 512 or a larger power of two */
+    int read_only;            /**< writes and flushes are refused with -EROFS */
+    unsigned nqueues;         /**< hardware queues (for lsblk) */
+    unsigned queue_depth;     /**< requests the hardware takes at once (all queues) */
+    int has_flush;            /**< the device has a write cache to flush */
+    const struct blkdev_ops *ops; /**< the driver's (NULL for a partition) */
+    void *driver_priv;        /**< the driver's */
+    struct blkdev *parent;    /**< the disk, for a partition; NULL for a disk */
+    uint64_t start;           /**< first block on the parent (partitions) */
+    unsigned partno;          /**< partition number, 0 for a disk */
+    void *priv;               /**< the block layer's own state */
+};
+
+/**
+ * @brief Register a disk: name it with @p prefix and the next letter
+ *        ("vd" -> vda, vdb...), scan its partition table, register the
+ *        partitions. @p bd lives as long as the kernel.
+ * @retval 0 registered (partition table problems are reported, not errors)
+ * @retval -EINVAL geometry unusable (0 blocks is allowed: an empty disk;
+ *         block size not a power of two >= 512, or no ops)
+ * @retval -ENOSPC too many block devices
+ * @note Thread context; reads the disk (may sleep).
+ */
+int blk_register(struct blkdev *bd, const char *prefix);
+
+/** @brief Called by a driver when @p rq finished with @p status. Any context. */
+void blk_complete(struct blk_request *rq, int status);
+
+/**
+ * @brief Submit @p rq to @p bd (a disk or partition); done() runs later.
+ * @retval 0 queued: done() will run exactly once
+ * @retval -EINVAL bad request (NULL, count 0 for a read or write, past the
+ *         end, NULL buffer): done() is not called
+ * @retval -EROFS a write or flush to a read-only device: done() is not called
+ * @note Any context.
+ */
+int blk_submit(struct blkdev *bd, struct blk_request *rq);
+
+/** @brief Read @p count blocks at @p lba into @p buf and wait. 0 or a negative errno. Thread context. */
+int blk_read(struct blkdev *bd, uint64_t lba, uint32_t count, void *buf);
+/** @brief Write @p count blocks at @p lba from @p buf and wait. Thread context. */
+int blk_write(struct blkdev *bd, uint64_t lba, uint32_t count, const void *buf);
+/** @brief Flush the device's write cache and wait (0 at once if it has none). Thread context. */
+int blk_flush(struct blkdev *bd);
+
+/** @brief The block device called @p name, or NULL. */
+struct blkdev *blk_find(const char *name);
+/** @brief Number of block devices (disks and partitions). */
+unsigned blk_count(void);
+/** @brief The @p i-th block device in registration order, NULL past the end. */
+struct blkdev *blk_at(unsigned i);
+
+#endif

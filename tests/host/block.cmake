@@ -1,0 +1,1 @@
+# Host unit tests of the block code (included by CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Host unit tests of the pci code (included by CMakeLists.txt).

@@ -1,0 +1,1 @@
+# Host unit tests of the virtio code (included by CMakeLists.txt).

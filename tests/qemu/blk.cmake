@@ -1,0 +1,1 @@
+# QEMU tests of the blk code (included by CMakeLists.txt).

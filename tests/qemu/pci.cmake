@@ -1,0 +1,1 @@
+# QEMU tests of the pci code (included by CMakeLists.txt).
