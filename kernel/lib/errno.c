@@ -23,6 +23,7 @@ const char *errno_name(int err)
     case ENODEV: return "ENODEV";
     case EINVAL: return "EINVAL";
     case ENOSPC: return "ENOSPC";
+    case EROFS: return "EROFS";
     case ERANGE: return "ERANGE";
     case ENOSYS: return "ENOSYS";
     case EOVERFLOW: return "EOVERFLOW";

@@ -10,8 +10,9 @@
  * own (`vda1`, ...) whose requests go to the disk, offset.
  *
  * Requests are checked before they reach a driver: past the end (or
- * wrapping) -> -EINVAL, a write or flush... to a read-only device ->
- * -EROFS; nothing is sent. A driver takes as many requests as its hardware
+ * wrapping), or more than max_blocks -> -EINVAL, a write or flush to a
+ * read-only device -> -EROFS; nothing is sent. A request to a partition
+ * is rewritten in place to the disk (rq->lba becomes the disk's block). A driver takes as many requests as its hardware
  * queue holds; the rest wait in the block layer's queue, in order, and go
  * out as completions free room. A request that the device does not finish
  * within BLK_TIMEOUT_MS fails with -ETIMEDOUT and a message naming the
@@ -30,6 +31,8 @@
 
 #define BLK_NAME_MAX 16        /**< bytes of a device name, NUL included */
 #define BLK_TIMEOUT_MS 5000u   /**< a request not finished by then fails */
+#define BLK_MAX_DEVICES 64     /**< disks and partitions at once */
+#define BLK_SYNC_CHUNK (256u * 1024) /**< bytes per request of blk_read()/blk_write() */
 
 /** @brief What a request does. */
 enum blk_op {
@@ -56,6 +59,7 @@ struct blk_request {
     struct list_node node; /**< queue link */
     uint64_t deadline_ns;  /**< when it times out */
     uintptr_t driver_data; /**< the driver's word (its slot) */
+    int timed_out;         /**< set by the block layer when the deadline passed */
 };
 
 /** @brief A disk driver's operations. */
@@ -88,6 +92,8 @@ struct blkdev {
     struct blkdev *parent;    /**< the disk, for a partition; NULL for a disk */
     uint64_t start;           /**< first block on the parent (partitions) */
     unsigned partno;          /**< partition number, 0 for a disk */
+    uint32_t timeout_ms;      /**< a request not done by then fails; 0: BLK_TIMEOUT_MS */
+    uint32_t max_blocks;      /**< most blocks one request may carry; 0: no limit */
     void *priv;               /**< the block layer's own state */
 };
 
@@ -103,6 +109,15 @@ struct blkdev {
  */
 int blk_register(struct blkdev *bd, const char *prefix);
 
+/**
+ * @brief Take a disk (and its partitions) out of the table again.
+ * @retval 0 gone; the disk's driver may free it
+ * @retval -EBUSY requests are queued or in flight
+ * @retval -ENOENT @p bd is not registered, or is a partition
+ * @note Thread context.
+ */
+int blk_unregister(struct blkdev *bd);
+
 /** @brief Called by a driver when @p rq finished with @p status. Any context. */
 void blk_complete(struct blk_request *rq, int status);
 
@@ -116,7 +131,8 @@ void blk_complete(struct blk_request *rq, int status);
  */
 int blk_submit(struct blkdev *bd, struct blk_request *rq);
 
-/** @brief Read @p count blocks at @p lba into @p buf and wait. 0 or a negative errno. Thread context. */
+/** @brief Read @p count blocks at @p lba into @p buf and wait (split into
+ *  requests of at most BLK_SYNC_CHUNK bytes). 0 or a negative errno. Thread context. */
 int blk_read(struct blkdev *bd, uint64_t lba, uint32_t count, void *buf);
 /** @brief Write @p count blocks at @p lba from @p buf and wait. Thread context. */
 int blk_write(struct blkdev *bd, uint64_t lba, uint32_t count, const void *buf);

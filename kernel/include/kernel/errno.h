@@ -52,6 +52,9 @@
 #ifndef ENOSPC
 #define ENOSPC 28 /**< no space left in a table or window */
 #endif
+#ifndef EROFS
+#define EROFS 30 /**< read-only device or file system */
+#endif
 #ifndef ERANGE
 #define ERANGE 34 /**< value out of range */
 #endif

@@ -1,0 +1,405 @@
+/**
+ * @file blk_cmds.c
+ * @brief Shell commands for block devices: lsblk, and blk read, write,
+ *        crc32, flush and bench.
+ *
+ * Each waits for late device probing first (device_probe_wait()), so what
+ * it shows does not depend on how soon after the prompt it was typed.
+ */
+#include <hal/timer.h>
+#include <kernel/block.h>
+#include <kernel/crc32.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
+#include <kernel/printf.h>
+#include <kernel/shell.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+#include <kernel/wait.h>
+
+#include "block_internal.h"
+
+#define CHUNK_BYTES (1u << 20) /* crc32 and write work through buffers of this size */
+#define READ_MAX_BLOCKS 64u    /* blk read dumps at most this much */
+
+static void human(char *out, size_t n, uint64_t bytes)
+{
+    static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    unsigned u = 0;
+    uint64_t whole = bytes, tenth = 0;
+    while (whole >= 1024 && u < 4) {
+        tenth = (whole % 1024) * 10 / 1024;
+        whole /= 1024;
+        u++;
+    }
+    ksnprintf(out, n, "%lu.%lu%s", (unsigned long)whole, (unsigned long)tenth, unit[u]);
+}
+
+static int cmd_lsblk(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    device_probe_wait();
+    kprintf("%-8s %12s %6s %10s %s\n", "name", "blocks", "bsize", "size", "mode");
+    unsigned n = 0;
+    for (struct blkdev *bd; (bd = blk_at(n)) != NULL; n++) {
+        char size[24];
+        human(size, sizeof size, bd->nblocks * bd->block_size);
+        kprintf("%-8s %12lu %6u %10s %s queues %u depth %u", bd->name, (unsigned long)bd->nblocks,
+                bd->block_size, size, bd->read_only ? "ro" : "rw", bd->nqueues, bd->queue_depth);
+        if (bd->parent)
+            kprintf(" start %lu", (unsigned long)bd->start);
+        kprintf("\n");
+    }
+    kprintf("%u block device%s\n", n, n == 1 ? "" : "s");
+    return 0;
+}
+SHELL_COMMAND("lsblk", "lsblk", "list block devices and partitions", cmd_lsblk);
+
+/* Parse a number argument; prints what is wrong. */
+static int arg_u64(const char *what, const char *s, uint64_t *out)
+{
+    int err = kstrtou64(s, 0, out);
+    if (err)
+        kprintf("blk: '%s' is not a valid %s (%s)\n", s, what, errno_name(err));
+    return err;
+}
+
+static struct blkdev *arg_dev(const char *name)
+{
+    struct blkdev *bd = blk_find(name);
+    if (!bd)
+        kprintf("blk: %s: no such device (ENODEV)\n", name);
+    return bd;
+}
+
+/* Say why a request cannot go to @p bd, in the blk: <dev>: ... form. */
+static int report(struct blkdev *bd, int err, enum blk_op op, uint64_t lba, uint64_t count)
+{
+    if (err == -EROFS)
+        kprintf("blk: %s: read-only device (EROFS)\n", bd->name);
+    else if (err == -EINVAL && op != BLK_FLUSH &&
+             (lba >= bd->nblocks || count > bd->nblocks - lba))
+        kprintf("blk: %s: blocks %lu..%lu past the end (%lu blocks) (EINVAL)\n", bd->name,
+                (unsigned long)lba, (unsigned long)(lba + count - 1), (unsigned long)bd->nblocks);
+    else if (err)
+        kprintf("blk: %s: %s failed (%s)\n", bd->name,
+                op == BLK_READ ? "read" : op == BLK_WRITE ? "write" : "flush", errno_name(err));
+    return err;
+}
+
+/* Check a whole range up front, so a bad one is refused before any I/O. */
+static int check_range(struct blkdev *bd, enum blk_op op, uint64_t lba, uint64_t count)
+{
+    if (count == 0) {
+        kprintf("blk: %s: a count of 0 blocks (EINVAL)\n", bd->name);
+        return -EINVAL;
+    }
+    if (lba >= bd->nblocks || count > bd->nblocks - lba)
+        return report(bd, -EINVAL, op, lba, count);
+    if (bd->read_only && op != BLK_READ)
+        return report(bd, -EROFS, op, lba, count);
+    return 0;
+}
+
+static void hexdump(const uint8_t *p, size_t n)
+{
+    for (size_t off = 0; off < n; off += 16) {
+        char hex[16 * 3 + 1], asc[17];
+        size_t h = 0;
+        for (unsigned i = 0; i < 16; i++) {
+            uint8_t c = p[off + i];
+            h += (size_t)ksnprintf(hex + h, sizeof hex - h, i ? " %02x" : "%02x", c);
+            asc[i] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+        }
+        asc[16] = 0;
+        kprintf("%08lx: %s  |%s|\n", (unsigned long)off, hex, asc);
+    }
+}
+
+static int do_read(struct blkdev *bd, uint64_t lba, uint64_t count)
+{
+    if (count > READ_MAX_BLOCKS) {
+        kprintf("blk: %s: at most %u blocks are dumped (EINVAL)\n", bd->name, READ_MAX_BLOCKS);
+        return -EINVAL;
+    }
+    int err = check_range(bd, BLK_READ, lba, count);
+    if (err)
+        return err;
+    size_t bytes = (size_t)count * bd->block_size;
+    uint8_t *buf = kmalloc(bytes);
+    if (!buf)
+        return -ENOMEM;
+    err = blk_read(bd, lba, (uint32_t)count, buf);
+    if (!err)
+        hexdump(buf, bytes);
+    else
+        report(bd, err, BLK_READ, lba, count);
+    kfree(buf);
+    return err;
+}
+
+/* Walk [lba, lba + count) in buffer-sized pieces: read (crc) or write (fill). */
+static int do_chunks(struct blkdev *bd, enum blk_op op, uint64_t lba, uint64_t count, int fill,
+                     uint32_t *crc)
+{
+    int err = check_range(bd, op, lba, count);
+    if (err)
+        return err;
+    uint32_t per = CHUNK_BYTES / bd->block_size;
+    if (per == 0)
+        per = 1;
+    uint8_t *buf = kmalloc((size_t)per * bd->block_size);
+    if (!buf)
+        return -ENOMEM;
+    if (op == BLK_WRITE)
+        memset(buf, fill, (size_t)per * bd->block_size);
+    uint32_t c = 0;
+    for (uint64_t done = 0; done < count && !err;) {
+        uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
+        if (op == BLK_READ) {
+            err = blk_read(bd, lba + done, n, buf);
+            if (!err)
+                c = crc32(c, buf, (size_t)n * bd->block_size);
+        } else {
+            err = blk_write(bd, lba + done, n, buf);
+        }
+        if (err)
+            report(bd, err, op, lba + done, n);
+        done += n;
+    }
+    kfree(buf);
+    if (crc)
+        *crc = c;
+    return err;
+}
+
+/* ---- blk bench: sequential 1 MiB reads, then random 4 KiB reads at QD32 ---- */
+
+struct bench {
+    struct blkdev *bd;
+    struct spinlock lock;
+    uint64_t next, end;      /* sequential: next block to ask for, one past the last */
+    uint32_t per;            /* blocks per request */
+    uint64_t rand_left;      /* random: requests still to submit */
+    uint64_t seed;
+    unsigned outstanding;
+    int error;
+    struct semaphore finished;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+/* Give @p rq its next piece of work; 0 if there was none. Caller holds b->lock. */
+static int next_locked(struct bench *b, struct blk_request *rq)
+{
+    if (b->error)
+        return 0;
+    if (b->rand_left) {
+        uint64_t slots = b->end / b->per;
+        b->rand_left--;
+        rq->lba = xorshift(&b->seed) % slots * b->per;
+        return 1;
+    }
+    if (b->next >= b->end)
+        return 0;
+    rq->lba = b->next;
+    rq->count = b->end - b->next < b->per ? (uint32_t)(b->end - b->next) : b->per;
+    b->next += rq->count;
+    return 1;
+}
+
+static void bench_done(struct blk_request *rq)
+{
+    struct bench *b = rq->priv;
+    irqflags_t f = spin_lock_irqsave(&b->lock);
+    if (rq->status && !b->error)
+        b->error = rq->status;
+    int more = next_locked(b, rq);
+    if (!more)
+        b->outstanding--;
+    int last = !more && b->outstanding == 0;
+    spin_unlock_irqrestore(&b->lock, f);
+    if (more) {
+        rq->op = BLK_READ;
+        int err = blk_submit(b->bd, rq);
+        if (err) {
+            f = spin_lock_irqsave(&b->lock);
+            b->error = err;
+            last = --b->outstanding == 0;
+            spin_unlock_irqrestore(&b->lock, f);
+        }
+    }
+    if (last)
+        sem_up(&b->finished);
+}
+
+/* Run @p depth requests of @p per blocks each until next_locked() runs dry. */
+static int bench_run(struct bench *b, struct blk_request *rqs, void **bufs, unsigned depth)
+{
+    sem_init(&b->finished, 0, "blk-bench");
+    b->outstanding = 0;
+    b->error = 0;
+    unsigned started = 0;
+    for (unsigned i = 0; i < depth; i++) {
+        struct blk_request *rq = &rqs[i];
+        memset(rq, 0, sizeof *rq);
+        rq->op = BLK_READ;
+        rq->count = b->per;
+        rq->buf = bufs[i];
+        rq->done = bench_done;
+        rq->priv = b;
+        irqflags_t f = spin_lock_irqsave(&b->lock);
+        int more = next_locked(b, rq);
+        if (more)
+            b->outstanding++;
+        spin_unlock_irqrestore(&b->lock, f);
+        if (!more)
+            break;
+        started++;
+        int err = blk_submit(b->bd, rq);
+        if (err) {
+            f = spin_lock_irqsave(&b->lock);
+            b->error = err;
+            b->outstanding--;
+            spin_unlock_irqrestore(&b->lock, f);
+            break;
+        }
+    }
+    irqflags_t f = spin_lock_irqsave(&b->lock);
+    int wait = b->outstanding != 0;
+    spin_unlock_irqrestore(&b->lock, f);
+    if (wait)
+        sem_down(&b->finished);
+    return started ? b->error : -EINVAL;
+}
+
+#define BENCH_SEQ_BYTES (64u << 20)
+#define BENCH_SEQ_DEPTH 32u
+#define BENCH_RAND_DEPTH 32u
+#define BENCH_RAND_COUNT 20000u
+
+static int do_bench(struct blkdev *bd)
+{
+    if (bd->nblocks == 0) {
+        kprintf("blk: %s: empty device (EINVAL)\n", bd->name);
+        return -EINVAL;
+    }
+    static struct blk_request rqs[BENCH_SEQ_DEPTH];
+    void *bufs[BENCH_SEQ_DEPTH] = {0};
+    static struct bench b;
+    memset(&b, 0, sizeof b);
+    b.bd = bd;
+    spin_init(&b.lock, "blk-bench");
+    uint32_t per = (1u << 20) / bd->block_size;
+    if (bd->max_blocks && per > bd->max_blocks)
+        per = bd->max_blocks;
+    unsigned depth = bd->queue_depth < BENCH_SEQ_DEPTH ? bd->queue_depth : BENCH_SEQ_DEPTH;
+    if (depth == 0)
+        depth = 1;
+    int err = 0;
+    for (unsigned i = 0; i < depth && !err; i++)
+        if (!(bufs[i] = kmalloc((size_t)per * bd->block_size)))
+            err = -ENOMEM;
+    uint64_t total = (uint64_t)BENCH_SEQ_BYTES / bd->block_size;
+    if (total > bd->nblocks)
+        total = bd->nblocks;
+    if (!err) {
+        b.per = per;
+        b.next = 0;
+        b.end = total;
+        uint64_t t0 = hal_time_ns();
+        err = bench_run(&b, rqs, bufs, depth);
+        uint64_t ns = hal_time_ns() - t0;
+        if (!err)
+            kprintf("bench: blk_seq_read %lu MiB/s\n",
+                    (unsigned long)(total * bd->block_size * 1000000000ull / (ns ? ns : 1) >> 20));
+    }
+    uint32_t per4k = 4096 / bd->block_size ? 4096 / bd->block_size : 1;
+    if (!err && total >= per4k) {
+        b.per = per4k;
+        b.end = total;
+        b.next = total; /* no sequential work */
+        b.rand_left = BENCH_RAND_COUNT;
+        b.seed = 0x9e3779b97f4a7c15ull;
+        unsigned qd = bd->queue_depth < BENCH_RAND_DEPTH ? bd->queue_depth : BENCH_RAND_DEPTH;
+        uint64_t t0 = hal_time_ns();
+        err = bench_run(&b, rqs, bufs, qd ? qd : 1);
+        uint64_t ns = hal_time_ns() - t0;
+        if (!err)
+            kprintf("bench: blk_rand_read_4k %lu IOPS\n",
+                    (unsigned long)(BENCH_RAND_COUNT * 1000000000ull / (ns ? ns : 1)));
+    }
+    for (unsigned i = 0; i < depth; i++)
+        kfree(bufs[i]);
+    if (err)
+        kprintf("blk: %s: bench failed (%s)\n", bd->name, errno_name(err));
+    return err;
+}
+
+static int cmd_blk(int argc, char **argv)
+{
+    if (argc < 3)
+        return shell_usage(argv[0]);
+    device_probe_wait();
+    const char *sub = argv[1];
+    struct blkdev *bd = arg_dev(argv[2]);
+    if (!bd)
+        return -ENODEV;
+    uint64_t lba = 0, count = 1, byte = 0;
+    if (strcmp(sub, "flush") == 0 || strcmp(sub, "bench") == 0) {
+        if (argc != 3)
+            return shell_usage(argv[0]);
+        if (sub[1] == 'e')
+            return do_bench(bd);
+        int err = blk_flush(bd);
+        if (err)
+            return report(bd, err, BLK_FLUSH, 0, 0);
+        kprintf("flushed %s\n", bd->name);
+        return 0;
+    }
+    if (strcmp(sub, "read") == 0) {
+        if (argc > 5 || argc < 4 || arg_u64("block number", argv[3], &lba) ||
+            (argc == 5 && arg_u64("count", argv[4], &count)))
+            return argc > 5 || argc < 4 ? shell_usage(argv[0]) : -EINVAL;
+        return do_read(bd, lba, count);
+    }
+    if (strcmp(sub, "crc32") == 0) {
+        if (argc != 5)
+            return shell_usage(argv[0]);
+        if (arg_u64("block number", argv[3], &lba) || arg_u64("count", argv[4], &count))
+            return -EINVAL;
+        uint32_t crc;
+        int err = do_chunks(bd, BLK_READ, lba, count, 0, &crc);
+        if (!err)
+            kprintf("crc32 %08x\n", crc);
+        return err;
+    }
+    if (strcmp(sub, "write") == 0) {
+        if (argc < 5 || argc > 6)
+            return shell_usage(argv[0]);
+        if (arg_u64("block number", argv[3], &lba) || arg_u64("byte", argv[4], &byte) ||
+            (argc == 6 && arg_u64("count", argv[5], &count)))
+            return -EINVAL;
+        if (byte > 255) {
+            kprintf("blk: '%s' is not a byte value (0-255) (ERANGE)\n", argv[4]);
+            return -ERANGE;
+        }
+        int err = do_chunks(bd, BLK_WRITE, lba, count, (int)byte, NULL);
+        if (!err)
+            kprintf("wrote %lu blocks at %lu\n", (unsigned long)count, (unsigned long)lba);
+        return err;
+    }
+    return shell_usage(argv[0]);
+}
+SHELL_COMMAND("blk", "blk read|write|crc32|flush|bench <dev> [lba] [byte] [count]",
+              "read, write, checksum, flush or benchmark a block device", cmd_blk);

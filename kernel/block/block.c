@@ -1,0 +1,486 @@
+/**
+ * @file block.c
+ * @brief The block layer: the device table, request checking, the per-disk
+ *        queue that feeds a driver, completions, timeouts, the sync calls.
+ *
+ * Each disk has one software queue. blk_submit() hands a request straight
+ * to the driver while nothing waits before it; when the driver's hardware
+ * queue is full (-EBUSY) requests wait in order and go out from
+ * blk_complete() as room appears. So the driver sees at most what its
+ * hardware takes and nothing is allocated per request.
+ *
+ * Timeouts: the `blk-watch` thread sleeps while nothing is in flight and
+ * otherwise looks at each disk's oldest request every 50 ms. A request past
+ * its deadline is reported and the driver's reset op fails everything the
+ * device had (the timed-out request with -ETIMEDOUT): a device that never
+ * answers costs one timeout, not a hang.
+ */
+#include <hal/timer.h>
+#include <kernel/block.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
+#include <kernel/printf.h>
+#include <kernel/log.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+#include <kernel/wait.h>
+
+#include "block_internal.h"
+
+/* Per disk: what waits for the driver and what the driver has. */
+struct blk_queue {
+    struct spinlock lock;
+    struct list_node pending;  /* not yet taken by the driver, in order */
+    struct list_node inflight; /* taken, oldest first */
+    unsigned ninflight;
+    int reported;              /* the oldest timeout was reported and no reset op exists */
+};
+
+static struct spinlock table_lock = SPINLOCK_INIT("blk-table");
+static struct blkdev *devs[BLK_MAX_DEVICES];
+static unsigned ndevs;
+
+static struct waitqueue watch_wq = WAITQUEUE_INIT(watch_wq, "blk-watch");
+static volatile int watch_sleeping;
+static int watch_started;
+static volatile unsigned total_inflight;
+
+static const char *op_name(enum blk_op op)
+{
+    return op == BLK_READ ? "read" : op == BLK_WRITE ? "write" : "flush";
+}
+
+static uint32_t timeout_of(const struct blkdev *disk)
+{
+    return disk->timeout_ms ? disk->timeout_ms : BLK_TIMEOUT_MS;
+}
+
+/* ---- the table ---- */
+
+unsigned blk_count(void) { return ndevs; }
+
+struct blkdev *blk_at(unsigned i)
+{
+    irqflags_t f = spin_lock_irqsave(&table_lock);
+    struct blkdev *bd = i < ndevs ? devs[i] : NULL;
+    spin_unlock_irqrestore(&table_lock, f);
+    return bd;
+}
+
+struct blkdev *blk_find(const char *name)
+{
+    struct blkdev *found = NULL;
+    if (!name)
+        return NULL;
+    irqflags_t f = spin_lock_irqsave(&table_lock);
+    for (unsigned i = 0; i < ndevs && !found; i++)
+        if (strcmp(devs[i]->name, name) == 0)
+            found = devs[i];
+    spin_unlock_irqrestore(&table_lock, f);
+    return found;
+}
+
+/* Caller holds table_lock. */
+static int table_add_locked(struct blkdev *bd)
+{
+    if (ndevs == BLK_MAX_DEVICES)
+        return -ENOSPC;
+    devs[ndevs++] = bd;
+    return 0;
+}
+
+/* Caller holds table_lock. */
+static void table_remove_locked(struct blkdev *bd)
+{
+    for (unsigned i = 0; i < ndevs; i++) {
+        if (devs[i] != bd)
+            continue;
+        memmove(&devs[i], &devs[i + 1], (ndevs - i - 1) * sizeof devs[0]);
+        ndevs--;
+        return;
+    }
+}
+
+static int name_taken_locked(const char *name)
+{
+    for (unsigned i = 0; i < ndevs; i++)
+        if (strcmp(devs[i]->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+int blk_add_partition(struct blkdev *disk, unsigned partno, uint64_t start, uint64_t nblocks)
+{
+    struct blkdev *p = kzalloc(sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    size_t n = strlen(disk->name);
+    int digit = n && disk->name[n - 1] >= '0' && disk->name[n - 1] <= '9';
+    ksnprintf(p->name, sizeof p->name, "%s%s%u", disk->name, digit ? "p" : "", partno);
+    p->nblocks = nblocks;
+    p->block_size = disk->block_size;
+    p->read_only = disk->read_only;
+    p->nqueues = disk->nqueues;
+    p->queue_depth = disk->queue_depth;
+    p->has_flush = disk->has_flush;
+    p->max_blocks = disk->max_blocks;
+    p->parent = disk;
+    p->start = start;
+    p->partno = partno;
+    irqflags_t f = spin_lock_irqsave(&table_lock);
+    int err = name_taken_locked(p->name) ? -EEXIST : table_add_locked(p);
+    spin_unlock_irqrestore(&table_lock, f);
+    if (err) {
+        pr_warn("%s: partition %u not added (%s)", disk->name, partno, errno_name(err));
+        kfree(p);
+    }
+    return err;
+}
+
+static int watch_thread(void *arg);
+
+int blk_register(struct blkdev *bd, const char *prefix)
+{
+    if (!bd || !prefix || !bd->ops || !bd->ops->submit || bd->block_size < 512 ||
+        (bd->block_size & (bd->block_size - 1)) || strlen(prefix) > BLK_NAME_MAX - 3)
+        return -EINVAL;
+    struct blk_queue *q = kzalloc(sizeof *q);
+    if (!q)
+        return -ENOMEM;
+    spin_init(&q->lock, "blk-queue");
+    list_init(&q->pending);
+    list_init(&q->inflight);
+    bd->priv = q;
+    bd->parent = NULL;
+    bd->start = 0;
+    bd->partno = 0;
+    int err = -ENOSPC;
+    irqflags_t f = spin_lock_irqsave(&table_lock);
+    for (char c = 'a'; c <= 'z'; c++) {
+        ksnprintf(bd->name, sizeof bd->name, "%s%c", prefix, c);
+        if (!name_taken_locked(bd->name)) {
+            err = table_add_locked(bd);
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&table_lock, f);
+    if (err) {
+        pr_warn("blk: no room for another %s disk (%s)", prefix, errno_name(err));
+        bd->priv = NULL;
+        kfree(q);
+        return err;
+    }
+    if (!watch_started && thread_current()) {
+        int id = thread_create("blk-watch", watch_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+        if (id < 0)
+            pr_warn("blk: no timeout thread (%s); a device that never answers hangs its requests",
+                    errno_name(id));
+        else
+            watch_started = 1;
+    }
+    pr_info("%s: %lu blocks of %u bytes%s, %u queue%s of depth %u", bd->name,
+            (unsigned long)bd->nblocks, bd->block_size, bd->read_only ? ", read-only" : "",
+            bd->nqueues, bd->nqueues == 1 ? "" : "s", bd->queue_depth);
+    blk_scan_partitions(bd);
+    return 0;
+}
+
+int blk_unregister(struct blkdev *bd)
+{
+    if (!bd || bd->parent)
+        return -ENOENT;
+    struct blk_queue *q = bd->priv;
+    irqflags_t f = spin_lock_irqsave(&table_lock);
+    int found = 0;
+    for (unsigned i = 0; i < ndevs; i++)
+        found |= devs[i] == bd;
+    if (!found) {
+        spin_unlock_irqrestore(&table_lock, f);
+        return -ENOENT;
+    }
+    if (q->ninflight || !list_empty(&q->pending)) {
+        spin_unlock_irqrestore(&table_lock, f);
+        return -EBUSY;
+    }
+    struct blkdev *parts[BLK_MAX_DEVICES];
+    unsigned nparts = 0;
+    for (unsigned i = 0; i < ndevs; i++)
+        if (devs[i]->parent == bd)
+            parts[nparts++] = devs[i];
+    for (unsigned i = 0; i < nparts; i++)
+        table_remove_locked(parts[i]);
+    table_remove_locked(bd);
+    spin_unlock_irqrestore(&table_lock, f);
+    for (unsigned i = 0; i < nparts; i++)
+        kfree(parts[i]);
+    kfree(q);
+    bd->priv = NULL;
+    return 0;
+}
+
+/* ---- requests ---- */
+
+/* Hand waiting requests to the driver until it is full. Requests the driver
+ * refuses outright are moved to @p failed, to be completed by the caller
+ * outside the lock. Caller holds q->lock. */
+static void pump_locked(struct blkdev *disk, struct blk_queue *q, struct list_node *failed)
+{
+    while (!list_empty(&q->pending)) {
+        struct blk_request *rq = container_of(list_first(&q->pending), struct blk_request, node);
+        rq->deadline_ns = hal_time_ns() + (uint64_t)timeout_of(disk) * 1000000ull;
+        int err = disk->ops->submit(disk, rq);
+        if (err == -EBUSY)
+            return;
+        list_del(&rq->node);
+        if (err) {
+            rq->status = err;
+            list_add_tail(failed, &rq->node);
+            continue;
+        }
+        list_add_tail(&q->inflight, &rq->node);
+        q->ninflight++;
+        total_inflight++;
+    }
+}
+
+static void finish_list(struct list_node *done)
+{
+    while (!list_empty(done)) {
+        struct blk_request *rq = container_of(list_first(done), struct blk_request, node);
+        list_del(&rq->node);
+        if (rq->done)
+            rq->done(rq);
+    }
+}
+
+static void wake_watch(void)
+{
+    if (!watch_sleeping)
+        return;
+    irqflags_t f = spin_lock_irqsave(&watch_wq.lock);
+    if (watch_sleeping) {
+        watch_sleeping = 0;
+        wq_wake_all_locked(&watch_wq);
+    }
+    spin_unlock_irqrestore(&watch_wq.lock, f);
+}
+
+int blk_check(const struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count,
+              const void *buf)
+{
+    if (!bd || (unsigned)op > BLK_FLUSH)
+        return -EINVAL;
+    if (op != BLK_FLUSH) {
+        if (!count || !buf)
+            return -EINVAL;
+        if (lba >= bd->nblocks || count > bd->nblocks - lba)
+            return -EINVAL;
+        if (bd->max_blocks && count > bd->max_blocks)
+            return -EINVAL;
+    }
+    if (bd->read_only && op != BLK_READ)
+        return -EROFS;
+    return 0;
+}
+
+int blk_submit(struct blkdev *bd, struct blk_request *rq)
+{
+    if (!rq)
+        return -EINVAL;
+    int err = blk_check(bd, rq->op, rq->lba, rq->count, rq->buf);
+    if (err)
+        return err;
+    struct blkdev *disk = bd->parent ? bd->parent : bd;
+    struct blk_queue *q = disk->priv;
+    if (!q)
+        return -ENODEV;
+    rq->lba += bd->start;
+    rq->dev = disk;
+    rq->status = 0;
+    rq->timed_out = 0;
+    rq->driver_data = 0;
+    if (rq->op == BLK_FLUSH && !disk->has_flush) {
+        if (rq->done) /* nothing cached: already on the medium */
+            rq->done(rq);
+        return 0;
+    }
+    struct list_node failed;
+    list_init(&failed);
+    irqflags_t f = spin_lock_irqsave(&q->lock);
+    list_add_tail(&q->pending, &rq->node);
+    if (list_first(&q->pending) == &rq->node)
+        pump_locked(disk, q, &failed);
+    spin_unlock_irqrestore(&q->lock, f);
+    wake_watch();
+    finish_list(&failed);
+    return 0;
+}
+
+void blk_complete(struct blk_request *rq, int status)
+{
+    struct blkdev *disk = rq->dev;
+    struct blk_queue *q = disk->priv;
+    struct list_node done;
+    list_init(&done);
+    irqflags_t f = spin_lock_irqsave(&q->lock);
+    list_del(&rq->node);
+    q->ninflight--;
+    total_inflight--;
+    if (rq->timed_out)
+        status = -ETIMEDOUT;
+    rq->status = status;
+    list_add_tail(&done, &rq->node);
+    pump_locked(disk, q, &done);
+    spin_unlock_irqrestore(&q->lock, f);
+    if (status == -EIO)
+        pr_err("%s: I/O error %s sector %lu (EIO)", disk->name,
+               rq->op == BLK_READ ? "reading" : rq->op == BLK_WRITE ? "writing" : "flushing",
+               (unsigned long)rq->lba);
+    finish_list(&done);
+}
+
+/* ---- timeouts ---- */
+
+static int any_inflight(void) { return total_inflight != 0; }
+
+/* One disk: report its oldest request if overdue and have the driver reset. */
+static void check_disk(struct blkdev *disk, uint64_t now)
+{
+    struct blk_queue *q = disk->priv;
+    irqflags_t f = spin_lock_irqsave(&q->lock);
+    if (list_empty(&q->inflight)) {
+        q->reported = 0;
+        spin_unlock_irqrestore(&q->lock, f);
+        return;
+    }
+    struct blk_request *rq = container_of(list_first(&q->inflight), struct blk_request, node);
+    if (now < rq->deadline_ns || rq->timed_out || q->reported) {
+        spin_unlock_irqrestore(&q->lock, f);
+        return;
+    }
+    rq->timed_out = 1;
+    enum blk_op op = rq->op;
+    uint64_t lba = rq->lba;
+    int can_reset = disk->ops->reset != NULL;
+    q->reported = !can_reset;
+    spin_unlock_irqrestore(&q->lock, f);
+    pr_err("%s: %s of sector %lu timed out after %u ms", disk->name, op_name(op),
+           (unsigned long)lba, timeout_of(disk));
+    if (can_reset)
+        disk->ops->reset(disk); /* fails what was in flight, through blk_complete() */
+    else
+        pr_err("%s: the driver cannot reset the device; its requests stay pending", disk->name);
+}
+
+static int watch_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        irqflags_t f = spin_lock_irqsave(&watch_wq.lock);
+        if (!any_inflight()) {
+            struct waiter w;
+            watch_sleeping = 1;
+            wq_add_locked(&watch_wq, &w);
+            spin_unlock_irqrestore(&watch_wq.lock, f);
+            wq_block(&w);
+            continue;
+        }
+        spin_unlock_irqrestore(&watch_wq.lock, f);
+        thread_sleep_ms(50);
+        uint64_t now = hal_time_ns();
+        for (unsigned i = 0;; i++) {
+            struct blkdev *bd = blk_at(i);
+            if (!bd)
+                break;
+            if (!bd->parent && bd->priv)
+                check_disk(bd, now);
+        }
+    }
+    return 0;
+}
+
+/* ---- synchronous calls ---- */
+
+static void sync_done(struct blk_request *rq) { sem_up(rq->priv); }
+
+static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count, void *buf)
+{
+    struct semaphore s;
+    sem_init(&s, 0, "blk-sync");
+    struct blk_request rq = {.op = op, .lba = lba, .count = count, .buf = buf,
+                             .done = sync_done, .priv = &s};
+    int err = blk_submit(bd, &rq);
+    if (err)
+        return err;
+    sem_down(&s);
+    return rq.status;
+}
+
+static int sync_rw(struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count, void *buf)
+{
+    int err = blk_check(bd, op, lba, count, buf ? buf : (void *)1);
+    if (err || !buf)
+        return err ? err : -EINVAL;
+    uint32_t chunk = BLK_SYNC_CHUNK / bd->block_size;
+    if (chunk == 0)
+        chunk = 1;
+    if (bd->max_blocks && chunk > bd->max_blocks)
+        chunk = bd->max_blocks;
+    while (count) {
+        uint32_t n = count < chunk ? count : chunk;
+        err = sync_one(bd, op, lba, n, buf);
+        if (err)
+            return err;
+        lba += n;
+        count -= n;
+        buf = (char *)buf + (size_t)n * bd->block_size;
+    }
+    return 0;
+}
+
+int blk_read(struct blkdev *bd, uint64_t lba, uint32_t count, void *buf)
+{
+    return sync_rw(bd, BLK_READ, lba, count, buf);
+}
+
+int blk_write(struct blkdev *bd, uint64_t lba, uint32_t count, const void *buf)
+{
+    return sync_rw(bd, BLK_WRITE, lba, count, (void *)buf);
+}
+
+int blk_flush(struct blkdev *bd)
+{
+    int err = blk_check(bd, BLK_FLUSH, 0, 0, NULL);
+    return err ? err : sync_one(bd, BLK_FLUSH, 0, 0, NULL);
+}
+
+/* ---- partitions: partition.c's parser over the disk ---- */
+
+static int scan_read(void *ctx, uint64_t lba, void *buf)
+{
+    return blk_read(ctx, lba, 1, buf);
+}
+
+static void scan_add(void *ctx, unsigned partno, uint64_t start, uint64_t nblocks)
+{
+    blk_add_partition(ctx, partno, start, nblocks);
+}
+
+void blk_scan_partitions(struct blkdev *disk)
+{
+    if (disk->nblocks < 2)
+        return;
+    void *buf = kmalloc(disk->block_size);
+    if (!buf) {
+        pr_warn("%s: no memory to read the partition table", disk->name);
+        return;
+    }
+    int n = part_scan(disk->name, disk->block_size, disk->nblocks, buf, scan_read, scan_add, disk);
+    if (n < 0)
+        pr_warn("%s: partition table unreadable (%s)", disk->name, errno_name(n));
+    else if (n > 0)
+        pr_info("%s: %d partition%s", disk->name, n, n == 1 ? "" : "s");
+    kfree(buf);
+}

@@ -1,0 +1,388 @@
+/**
+ * @file block_tests.c
+ * @brief ktests of the block layer over a RAM disk whose "hardware" takes
+ *        a few requests at a time and finishes them later from a timer, or
+ *        never (to test timeouts). Disks are registered as kt<letter> and
+ *        unregistered again, so the tests run any number of times.
+ */
+#include <kernel/block.h>
+#include <kernel/crc32.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktest.h>
+#include <kernel/printf.h>
+#include <kernel/ktimer.h>
+#include <hal/timer.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+
+#define RD_SLOTS 8
+
+struct ramdisk {
+    struct blkdev bd;
+    uint8_t *data;
+    unsigned hw_depth;       /* requests the "hardware" takes at once */
+    int never;               /* accept requests and never finish them */
+    struct spinlock lock;
+    struct blk_request *slot[RD_SLOTS];
+    unsigned busy, max_busy;
+    volatile unsigned submits, resets;
+    struct ktimer timer;
+};
+
+static void rd_finish(struct ktimer *t, void *arg)
+{
+    (void)t;
+    struct ramdisk *rd = arg;
+    struct blk_request *done[RD_SLOTS];
+    unsigned n = 0;
+    irqflags_t f = spin_lock_irqsave(&rd->lock);
+    for (unsigned i = 0; i < RD_SLOTS; i++) {
+        if (!rd->slot[i])
+            continue;
+        done[n++] = rd->slot[i];
+        rd->slot[i] = NULL;
+        rd->busy--;
+    }
+    spin_unlock_irqrestore(&rd->lock, f);
+    for (unsigned i = 0; i < n; i++) {
+        struct blk_request *rq = done[i];
+        size_t off = (size_t)rq->lba * rd->bd.block_size, len = (size_t)rq->count * rd->bd.block_size;
+        if (rq->op == BLK_READ)
+            memcpy(rq->buf, rd->data + off, len);
+        else if (rq->op == BLK_WRITE)
+            memcpy(rd->data + off, rq->buf, len);
+        blk_complete(rq, 0);
+    }
+}
+
+static int rd_submit(struct blkdev *bd, struct blk_request *rq)
+{
+    struct ramdisk *rd = bd->driver_priv;
+    irqflags_t f = spin_lock_irqsave(&rd->lock);
+    if (rd->busy >= rd->hw_depth) {
+        spin_unlock_irqrestore(&rd->lock, f);
+        return -EBUSY;
+    }
+    unsigned i = 0;
+    while (rd->slot[i])
+        i++;
+    rd->slot[i] = rq;
+    rd->busy++;
+    rd->submits++;
+    if (rd->busy > rd->max_busy)
+        rd->max_busy = rd->busy;
+    spin_unlock_irqrestore(&rd->lock, f);
+    if (!rd->never)
+        ktimer_arm(&rd->timer, hal_time_ns() + 50000);
+    return 0;
+}
+
+/* What a real driver's reset does: the device forgets everything it had. */
+static void rd_reset(struct blkdev *bd)
+{
+    struct ramdisk *rd = bd->driver_priv;
+    rd->resets++;
+    struct blk_request *lost[RD_SLOTS];
+    unsigned n = 0;
+    irqflags_t f = spin_lock_irqsave(&rd->lock);
+    for (unsigned i = 0; i < RD_SLOTS; i++) {
+        if (rd->slot[i])
+            lost[n++] = rd->slot[i];
+        rd->slot[i] = NULL;
+    }
+    rd->busy = 0;
+    spin_unlock_irqrestore(&rd->lock, f);
+    for (unsigned i = 0; i < n; i++)
+        blk_complete(lost[i], -EIO);
+}
+
+static const struct blkdev_ops rd_ops = {.submit = rd_submit, .reset = rd_reset};
+
+/* A RAM disk of @p nblocks 512-byte blocks, filled by @p init (may be NULL). */
+static struct ramdisk *rd_new(uint64_t nblocks, unsigned depth, void (*init)(uint8_t *, uint64_t))
+{
+    struct ramdisk *rd = kzalloc(sizeof *rd);
+    if (!rd)
+        return NULL;
+    rd->data = kzalloc(nblocks * 512);
+    if (!rd->data) {
+        kfree(rd);
+        return NULL;
+    }
+    if (init)
+        init(rd->data, nblocks);
+    rd->hw_depth = depth;
+    spin_init(&rd->lock, "ramdisk");
+    ktimer_init(&rd->timer, rd_finish, rd);
+    rd->bd.nblocks = nblocks;
+    rd->bd.block_size = 512;
+    rd->bd.nqueues = 1;
+    rd->bd.queue_depth = depth;
+    rd->bd.ops = &rd_ops;
+    rd->bd.driver_priv = rd;
+    return rd;
+}
+
+static int rd_free(struct ramdisk *rd)
+{
+    int err = blk_unregister(&rd->bd);
+    ktimer_cancel(&rd->timer);
+    kfree(rd->data);
+    kfree(rd);
+    return err;
+}
+
+static void fill_pattern(uint8_t *d, uint64_t nblocks)
+{
+    for (uint64_t i = 0; i < nblocks * 512; i++)
+        d[i] = (uint8_t)(i * 7 + i / 512);
+}
+
+struct counter {
+    volatile unsigned n;
+    volatile int bad;
+};
+
+static void count_done(struct blk_request *rq)
+{
+    struct counter *c = rq->priv;
+    if (rq->status)
+        c->bad = rq->status;
+    c->n++;
+}
+
+KTEST(blk_many_requests_in_flight)
+{
+    enum { N = 200 };
+    struct ramdisk *rd = rd_new(1024, 4, fill_pattern);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    KT_ASSERT(rd->bd.name[0] == 'k' && rd->bd.name[1] == 't');
+    KT_ASSERT(blk_find(rd->bd.name) == &rd->bd);
+    unsigned base = rd->submits; /* registration read the partition table */
+    struct blk_request *rqs = kzalloc(N * sizeof *rqs);
+    uint8_t *bufs = kmalloc(N * 512);
+    struct counter c = {0, 0};
+    int ok = rqs && bufs;
+    for (unsigned i = 0; ok && i < N; i++) {
+        rqs[i] = (struct blk_request){.op = BLK_READ, .lba = (i * 37) % 1024, .count = 1,
+                                      .buf = bufs + i * 512, .done = count_done, .priv = &c};
+        ok = blk_submit(&rd->bd, &rqs[i]) == 0;
+    }
+    int all = ok && kt_wait_for(&c.n, N, 5000000000ull);
+    int right = all;
+    for (unsigned i = 0; right && i < N; i++)
+        right = memcmp(bufs + i * 512, rd->data + (size_t)((i * 37) % 1024) * 512, 512) == 0;
+    unsigned max_busy = rd->max_busy, submits = rd->submits - base;
+    kfree(rqs);
+    kfree(bufs);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(ok);
+    KT_ASSERT(all);
+    KT_ASSERT(c.bad == 0);
+    KT_ASSERT(right);
+    KT_ASSERT(submits == N);     /* each request reached the driver once */
+    KT_ASSERT(max_busy == 4);    /* the driver was kept full, never over */
+}
+
+KTEST(blk_sync_write_read_and_split)
+{
+    /* 600 blocks (300 KiB) is more than one BLK_SYNC_CHUNK: two requests. */
+    struct ramdisk *rd = rd_new(1024, 2, NULL);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    unsigned base = rd->submits;
+    uint8_t *w = kmalloc(600 * 512), *r = kmalloc(600 * 512);
+    int ok = w && r;
+    if (ok) {
+        fill_pattern(w, 600);
+        ok = blk_write(&rd->bd, 100, 600, w + 0) == 0 && blk_read(&rd->bd, 100, 600, r) == 0;
+    }
+    int same = ok && memcmp(w, r, 600 * 512) == 0 && memcmp(rd->data + 100 * 512, w, 600 * 512) == 0;
+    int flush = blk_flush(&rd->bd); /* no write cache: done at once */
+    kfree(w);
+    kfree(r);
+    unsigned submits = rd->submits - base;
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(ok);
+    KT_ASSERT(same);
+    KT_ASSERT(flush == 0);
+    KT_ASSERT(submits == 4); /* 2 writes + 2 reads of at most 512 blocks */
+}
+
+KTEST(blk_bad_requests_never_reach_the_driver)
+{
+    struct ramdisk *rd = rd_new(100, 4, NULL);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    unsigned base = rd->submits;
+    uint8_t buf[1024];
+    struct counter c = {0, 0};
+    struct blk_request rq = {.op = BLK_READ, .lba = 99, .count = 2, .buf = buf,
+                             .done = count_done, .priv = &c};
+    int past = blk_submit(&rd->bd, &rq);
+    rq.lba = ~0ull;
+    rq.count = 2;
+    int wrap = blk_submit(&rd->bd, &rq);
+    rq.lba = 0;
+    rq.count = 0;
+    int zero = blk_submit(&rd->bd, &rq);
+    rq.count = 1;
+    rq.buf = NULL;
+    int nobuf = blk_submit(&rd->bd, &rq);
+    int null = blk_submit(&rd->bd, NULL);
+    int sync_past = blk_read(&rd->bd, 100, 1, buf);
+    rd->bd.read_only = 1;
+    int ro_w = blk_write(&rd->bd, 0, 1, buf);
+    int ro_f = blk_flush(&rd->bd);
+    int ro_r = blk_read(&rd->bd, 0, 1, buf);
+    unsigned submits = rd->submits - base;
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(past == -EINVAL && wrap == -EINVAL && zero == -EINVAL && nobuf == -EINVAL);
+    KT_ASSERT(null == -EINVAL && sync_past == -EINVAL);
+    KT_ASSERT(ro_w == -EROFS && ro_f == -EROFS && ro_r == 0);
+    KT_ASSERT(c.n == 0);     /* refused requests complete nothing */
+    KT_ASSERT(submits == 1); /* only the read-only device's read went out */
+}
+
+KTEST(blk_device_that_never_answers_times_out)
+{
+    struct ramdisk *rd = rd_new(64, 4, NULL);
+    KT_ASSERT(rd);
+    rd->bd.timeout_ms = 200;
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    rd->never = 1;
+    uint8_t buf[512];
+    uint64_t t0 = hal_time_ns();
+    int err = blk_read(&rd->bd, 3, 1, buf);
+    uint64_t ms = (hal_time_ns() - t0) / 1000000;
+    unsigned resets = rd->resets;
+    rd->never = 0; /* the reset device answers again */
+    int again = blk_read(&rd->bd, 3, 1, buf);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(err == -ETIMEDOUT);
+    KT_ASSERT(ms >= 200 && ms < 3000);
+    KT_ASSERT(resets == 1);
+    KT_ASSERT(again == 0);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static void mbr_entry(uint8_t *mbr, int i, uint8_t type, uint32_t start, uint32_t n)
+{
+    uint8_t *e = mbr + 446 + 16 * i;
+    e[4] = type;
+    put32(e + 8, start);
+    put32(e + 12, n);
+}
+
+/* Primary 1: 10+100, primary 2: 200+50, extended 300+400 holding logical
+ * 5 at 310+20 and logical 6 (second EBR at 300+100) at 410+30. */
+static void make_mbr(uint8_t *d, uint64_t nblocks)
+{
+    (void)nblocks;
+    mbr_entry(d, 0, 0x83, 10, 100);
+    mbr_entry(d, 1, 0x83, 200, 50);
+    mbr_entry(d, 2, 0x05, 300, 400);
+    d[510] = 0x55, d[511] = 0xaa;
+    uint8_t *ebr1 = d + 300 * 512, *ebr2 = d + 400 * 512;
+    mbr_entry(ebr1, 0, 0x83, 10, 20);
+    mbr_entry(ebr1, 1, 0x05, 100, 50);
+    ebr1[510] = 0x55, ebr1[511] = 0xaa;
+    mbr_entry(ebr2, 0, 0x83, 10, 30);
+    ebr2[510] = 0x55, ebr2[511] = 0xaa;
+}
+
+static int part_is(const char *name, struct blkdev *disk, uint64_t start, uint64_t n)
+{
+    struct blkdev *p = blk_find(name);
+    return p && p->parent == disk && p->start == start && p->nblocks == n;
+}
+
+KTEST(blk_mbr_partitions_with_logical_ones)
+{
+    struct ramdisk *rd = rd_new(1024, 4, make_mbr);
+    KT_ASSERT(rd);
+    unsigned before = blk_count();
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    char name[BLK_NAME_MAX + 4];
+    int p1, p2, p5, p6, p3;
+    ksnprintf(name, sizeof name, "%s1", rd->bd.name), p1 = part_is(name, &rd->bd, 10, 100);
+    ksnprintf(name, sizeof name, "%s2", rd->bd.name), p2 = part_is(name, &rd->bd, 200, 50);
+    ksnprintf(name, sizeof name, "%s3", rd->bd.name), p3 = blk_find(name) != NULL;
+    ksnprintf(name, sizeof name, "%s5", rd->bd.name), p5 = part_is(name, &rd->bd, 310, 20);
+    ksnprintf(name, sizeof name, "%s6", rd->bd.name), p6 = part_is(name, &rd->bd, 410, 30);
+    unsigned count = blk_count() - before;
+    /* I/O through a partition lands at its offset, and stops at its end. */
+    ksnprintf(name, sizeof name, "%s2", rd->bd.name);
+    struct blkdev *part = blk_find(name);
+    uint8_t buf[512];
+    memset(buf, 0xa5, sizeof buf);
+    int w = part ? blk_write(part, 49, 1, buf) : -1;
+    int landed = rd->data[(200 + 49) * 512] == 0xa5 && rd->data[(200 + 49) * 512 + 511] == 0xa5;
+    int end = part ? blk_read(part, 50, 1, buf) : -1;
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(blk_count() == before); /* the partitions went with the disk */
+    KT_ASSERT(p1 && p2 && p5 && p6);
+    KT_ASSERT(!p3); /* the extended partition is a container, not a device */
+    KT_ASSERT(count == 5);
+    KT_ASSERT(w == 0 && landed);
+    KT_ASSERT(end == -EINVAL);
+}
+
+/* A GPT on 2048 blocks: partitions 1 (34..133) and 3 (1000..1999), 128
+ * entries of 128 bytes at block 2, backup header at the last block. */
+static void make_gpt(uint8_t *d, uint64_t nblocks)
+{
+    mbr_entry(d, 0, 0xee, 1, (uint32_t)(nblocks - 1));
+    d[510] = 0x55, d[511] = 0xaa;
+    uint8_t *ent = d + 2 * 512;
+    static const uint8_t type[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47,
+                                     0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
+    memcpy(ent, type, 16);
+    put64(ent + 32, 34);
+    put64(ent + 40, 133);
+    memcpy(ent + 2 * 128, type, 16);
+    put64(ent + 2 * 128 + 32, 1000);
+    put64(ent + 2 * 128 + 40, 1999);
+    uint32_t ecrc = crc32(0, ent, 128 * 128);
+    uint8_t *h = d + 512;
+    memcpy(h, "EFI PART", 8);
+    put32(h + 8, 0x00010000);
+    put32(h + 12, 92);
+    put64(h + 24, 1);
+    put64(h + 32, nblocks - 1);
+    put64(h + 40, 34);
+    put64(h + 48, nblocks - 34);
+    put64(h + 72, 2);
+    put32(h + 80, 128);
+    put32(h + 84, 128);
+    put32(h + 88, ecrc);
+    put32(h + 16, crc32(0, h, 92));
+}
+
+KTEST(blk_gpt_partitions)
+{
+    struct ramdisk *rd = rd_new(2048, 4, make_gpt);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    char name[BLK_NAME_MAX + 4];
+    int p1, p2, p3;
+    ksnprintf(name, sizeof name, "%s1", rd->bd.name), p1 = part_is(name, &rd->bd, 34, 100);
+    ksnprintf(name, sizeof name, "%s2", rd->bd.name), p2 = blk_find(name) != NULL;
+    ksnprintf(name, sizeof name, "%s3", rd->bd.name), p3 = part_is(name, &rd->bd, 1000, 1000);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(p1 && p3);
+    KT_ASSERT(!p2);
+}
