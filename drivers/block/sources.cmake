@@ -1,3 +1,4 @@
 # Sources of drivers/block, appended to the kernel's portable core (CMakeLists.txt).
 list(APPEND CORE_SOURCES
+  drivers/block/virtio_blk.c
 )

@@ -204,4 +204,41 @@ unsigned virtq_free_count(const struct virtqueue *vq);
 /** @brief Free a queue's memory (after a reset; virtio_fail() does it for every queue). */
 void virtq_destroy(struct virtqueue *vq);
 
+/** @brief Descriptors in one indirect table: the most buffers one request may have. */
+#define VIRTQ_INDIRECT_MAX 72u
+
+/**
+ * @brief Where the parts of a queue of @p size entries lie in its memory:
+ *        the available ring, the used ring and the indirect tables, as
+ *        byte offsets from the descriptor table, and the total.
+ * @retval 0 done; -EINVAL @p size 0, over 32768 or not a power of two
+ */
+int virtq_layout(unsigned size, size_t *avail_off, size_t *used_off, size_t *ind_off,
+                 size_t *total);
+
+/**
+ * @brief Allocate a queue of @p size entries in DMA memory, in its initial
+ *        state, without telling any device (virtq_create() does that).
+ *        The features of @p vd (may be NULL: none) choose indirect
+ *        descriptors and EVENT_IDX.
+ * @return the queue, or NULL (bad size or no memory)
+ */
+struct virtqueue *virtq_alloc(struct virtio_device *vd, unsigned index, unsigned size);
+
+/** @brief Back to the initial state (after a device reset): empty rings, all free, tokens dropped. */
+void virtq_reset_state(struct virtqueue *vq);
+
+/** @brief Whether completions wait on the used ring. */
+int virtq_pending(const struct virtqueue *vq);
+
+/** @brief Descriptors the device holds now. */
+unsigned virtq_in_flight(const struct virtqueue *vq);
+
+/**
+ * @brief After a device reset: take the token of one request the device
+ *        still held (NULL when none is left). Call virtq_reset_state() after
+ *        the last.
+ */
+void *virtq_detach_next(struct virtqueue *vq);
+
 #endif

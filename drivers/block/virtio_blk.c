@@ -1,0 +1,346 @@
+/**
+ * @file virtio_blk.c
+ * @brief The virtio block device (VirtIO 1.2, 5.2) as a block-layer disk,
+ *        over either transport.
+ *
+ * One request is a header (type, sector), the data buffer's physically
+ * contiguous pieces, and a status byte: with INDIRECT_DESC one ring slot
+ * whatever the number of pieces, so a queue of 256 entries keeps 256
+ * requests in flight. With MQ every virtqueue the device offers is used
+ * (up to VBLK_MAX_QUEUES), requests spread over them in turn; each queue
+ * has its own lock, slots and interrupt (an MSI-X vector each on PCI).
+ *
+ * Header and status bytes live in DMA memory of their own, one 32-byte
+ * slot per ring entry; the data is the caller's buffer, never copied.
+ */
+#include <hal/cache.h>
+#include <hal/mmu.h>
+#include <kernel/block.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+
+#include "../virtio/virtio.h"
+
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_MQ 12
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+/* Config space offsets (5.2.4). */
+#define CFG_CAPACITY 0
+#define CFG_SEG_MAX 12
+#define CFG_BLK_SIZE 20
+#define CFG_NUM_QUEUES 34
+
+#define VBLK_MAX_QUEUES 8
+#define SLOT_BYTES 32 /* header (16) + status (1), padded */
+#define PAGE 4096u
+
+struct vblk_queue {
+    struct spinlock lock;
+    struct virtqueue *vq;
+    struct vblk *vb;
+    struct blk_request **slot_rq; /* per slot: the request in it, NULL when free */
+    uint16_t *free;               /* stack of free slot numbers */
+    unsigned nfree;
+    struct dma_buf hdrs;          /* SLOT_BYTES per slot */
+};
+
+struct vblk {
+    struct blkdev bd;
+    struct virtio_device *vd;
+    struct vblk_queue q[VBLK_MAX_QUEUES];
+    unsigned nq;
+    unsigned rr;        /* next queue to use */
+    unsigned max_segs;  /* data pieces one request may have */
+    int dead;           /* reset failed: every request fails */
+};
+
+static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
+                               1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH |
+                               1ull << VIRTIO_BLK_F_MQ | 1ull << VIRTIO_F_INDIRECT_DESC |
+                               1ull << VIRTIO_F_EVENT_IDX;
+
+/* Split [buf, buf + len) into physically contiguous pieces. Returns how
+ * many (at most max), or -EINVAL if it needs more or is not mapped. */
+static int pieces(void *buf, size_t len, int dev_writes, struct virtq_buf *out, unsigned max)
+{
+    unsigned n = 0;
+    uintptr_t va = (uintptr_t)buf;
+    while (len) {
+        size_t chunk = PAGE - (va & (PAGE - 1));
+        if (chunk > len)
+            chunk = len;
+        uint64_t pa = hal_virt_to_phys((const void *)va);
+        if (pa == (uint64_t)-1)
+            return -EINVAL;
+        if (n && out[n - 1].phys + out[n - 1].len == pa && out[n - 1].len + chunk <= 0x80000000u) {
+            out[n - 1].len += (uint32_t)chunk;
+        } else {
+            if (n == max)
+                return -EINVAL;
+            out[n++] = (struct virtq_buf){pa, (uint32_t)chunk, dev_writes};
+        }
+        va += chunk;
+        len -= chunk;
+    }
+    return (int)n;
+}
+
+static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
+{
+    struct vblk *vb = bd->driver_priv;
+    if (vb->dead)
+        return -ENODEV;
+    struct virtq_buf bufs[VIRTQ_INDIRECT_MAX];
+    size_t len = (size_t)rq->count * bd->block_size;
+    int n = 0;
+    if (rq->op != BLK_FLUSH) {
+        n = pieces(rq->buf, len, rq->op == BLK_READ, bufs + 1, vb->max_segs);
+        if (n < 0) {
+            pr_err("%s: buffer %p of %lu bytes is not mapped or has over %u physical pieces",
+                   bd->name, rq->buf, (unsigned long)len, vb->max_segs);
+            return -EINVAL;
+        }
+        /* A device that does not snoop caches must see what we wrote, and
+         * no dirty line of ours may land on what it writes. */
+        if (!vb->vd->transport->dma_coherent) {
+            if (rq->op == BLK_WRITE)
+                hal_dcache_clean(rq->buf, len);
+            else
+                hal_dcache_clean_inval(rq->buf, len);
+        }
+    }
+    struct vblk_queue *q = &vb->q[vb->rr++ % vb->nq];
+    irqflags_t f = spin_lock_irqsave(&q->lock);
+    if (q->nfree == 0) {
+        spin_unlock_irqrestore(&q->lock, f);
+        return -EBUSY;
+    }
+    uint16_t s = q->free[--q->nfree];
+    uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
+    uint64_t hdr_phys = q->hdrs.phys + (uint64_t)s * SLOT_BYTES;
+    uint32_t type = rq->op == BLK_READ ? VIRTIO_BLK_T_IN
+                    : rq->op == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
+    uint64_t sector = rq->op == BLK_FLUSH ? 0 : rq->lba * (bd->block_size / 512);
+    memcpy(hdr, &type, 4);
+    memset(hdr + 4, 0, 4);
+    memcpy(hdr + 8, &sector, 8);
+    hdr[16] = 0xff; /* the device overwrites it */
+    bufs[0] = (struct virtq_buf){hdr_phys, 16, 0};
+    bufs[n + 1] = (struct virtq_buf){hdr_phys + 16, 1, 1};
+    q->slot_rq[s] = rq;
+    int err = virtq_add(q->vq, bufs, (unsigned)n + 2, &q->slot_rq[s]);
+    if (err) {
+        q->slot_rq[s] = NULL;
+        q->free[q->nfree++] = s;
+        spin_unlock_irqrestore(&q->lock, f);
+        return err == -ENOSPC ? -EBUSY : err;
+    }
+    rq->driver_data = (uintptr_t)(q - vb->q);
+    virtq_kick(q->vq);
+    spin_unlock_irqrestore(&q->lock, f);
+    return 0;
+}
+
+static int status_to_err(uint8_t st)
+{
+    return st == VIRTIO_BLK_S_OK ? 0 : st == VIRTIO_BLK_S_UNSUPP ? -ENOTSUP : -EIO;
+}
+
+/* Interrupt: collect what the device finished, then complete it outside the lock. */
+static void vblk_done(struct virtqueue *vq)
+{
+    struct vblk_queue *q = vq->driver_priv;
+    struct blkdev *bd = &q->vb->bd;
+    for (;;) {
+        struct blk_request *batch[32];
+        int status[32];
+        unsigned n = 0;
+        irqflags_t f = spin_lock_irqsave(&q->lock);
+        struct blk_request **tok;
+        while (n < 32 && (tok = virtq_get(vq, NULL)) != NULL) {
+            uint16_t s = (uint16_t)(tok - q->slot_rq);
+            const uint8_t *hdr = (const uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
+            batch[n] = *tok;
+            status[n] = status_to_err(hdr[16]);
+            *tok = NULL;
+            q->free[q->nfree++] = s;
+            n++;
+        }
+        int more = n == 32 || virtq_enable_cb(vq);
+        spin_unlock_irqrestore(&q->lock, f);
+        for (unsigned i = 0; i < n; i++) {
+            struct blk_request *rq = batch[i];
+            if (!q->vb->vd->transport->dma_coherent && rq->op == BLK_READ)
+                hal_dcache_inval(rq->buf, (size_t)rq->count * bd->block_size);
+            blk_complete(rq, status[i]);
+        }
+        if (!more)
+            return;
+    }
+}
+
+static void free_queues(struct vblk *vb)
+{
+    for (unsigned i = 0; i < vb->nq; i++) {
+        kfree(vb->q[i].slot_rq);
+        kfree(vb->q[i].free);
+        if (vb->q[i].hdrs.virt)
+            dma_free(&vb->q[i].hdrs);
+    }
+}
+
+/* Queues, slots, interrupts, DRIVER_OK: after negotiation, at probe and after a reset. */
+static int bring_up(struct vblk *vb, int first)
+{
+    struct virtio_device *vd = vb->vd;
+    for (unsigned i = 0; i < vb->nq; i++) {
+        struct vblk_queue *q = &vb->q[i];
+        if (first) {
+            q->vq = virtq_create(vd, i, 0, vblk_done);
+            if (!q->vq)
+                return -ENOMEM;
+            q->vq->driver_priv = q;
+            q->vb = vb;
+            spin_init(&q->lock, "virtio-blk");
+            q->slot_rq = kzalloc(q->vq->size * sizeof *q->slot_rq);
+            q->free = kmalloc(q->vq->size * sizeof *q->free);
+            if (!q->slot_rq || !q->free || dma_alloc((size_t)q->vq->size * SLOT_BYTES, 4096, &q->hdrs))
+                return -ENOMEM;
+        } else {
+            int err = vd->ops->queue_enable(vd, q->vq);
+            if (err)
+                return err;
+        }
+        q->nfree = 0;
+        for (unsigned s = q->vq->size; s-- > 0;)
+            q->free[q->nfree++] = (uint16_t)s;
+    }
+    int err = vd->ops->setup_irqs(vd);
+    if (err)
+        return err;
+    virtio_driver_ok(vd);
+    return virtio_needs_reset(vd) ? -EIO : 0;
+}
+
+/* A request timed out (block layer's thread): reset the device, fail what
+ * it held, set it up again. */
+static void vblk_reset(struct blkdev *bd)
+{
+    struct vblk *vb = bd->driver_priv;
+    struct virtio_device *vd = vb->vd;
+    struct blk_request *lost[256];
+    unsigned nlost = 0;
+    irqflags_t fl[VBLK_MAX_QUEUES];
+    for (unsigned i = 0; i < vb->nq; i++)
+        fl[i] = spin_lock_irqsave(&vb->q[i].lock);
+    vd->ops->reset(vd);
+    for (unsigned i = 0; i < vb->nq; i++) {
+        struct vblk_queue *q = &vb->q[i];
+        struct blk_request **tok;
+        while ((tok = virtq_detach_next(q->vq)) != NULL) {
+            if (nlost < sizeof lost / sizeof lost[0])
+                lost[nlost++] = *tok;
+            *tok = NULL;
+        }
+        virtq_reset_state(q->vq);
+    }
+    for (unsigned i = vb->nq; i-- > 0;)
+        spin_unlock_irqrestore(&vb->q[i].lock, fl[i]);
+    pr_warn("%s: device reset; %u request%s failed", bd->name, nlost, nlost == 1 ? "" : "s");
+    int err = virtio_negotiate(vd, wanted);
+    if (!err)
+        err = bring_up(vb, 0);
+    if (err) {
+        vb->dead = 1;
+        virtio_fail(vd, "does not come back after a reset");
+    }
+    for (unsigned i = 0; i < nlost; i++)
+        blk_complete(lost[i], -EIO);
+}
+
+static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .reset = vblk_reset};
+
+static int vblk_probe(struct device *dev)
+{
+    struct virtio_device *vd = virtio_dev_of(dev);
+    if (!vd)
+        return -ENODEV;
+    vd->dev = dev;
+    int err = virtio_negotiate(vd, wanted);
+    if (err)
+        return virtio_fail(vd, err == -ENODEV ? "offers no VERSION_1 (a legacy-only device)"
+                                               : "refused our features");
+    struct vblk *vb = kzalloc(sizeof *vb);
+    if (!vb)
+        return virtio_fail(vd, "no memory");
+    vb->vd = vd;
+    vd->driver_priv = vb;
+    uint64_t capacity;
+    virtio_read_config(vd, CFG_CAPACITY, &capacity, 8);
+    uint32_t blk_size = 512, seg_max = VIRTQ_INDIRECT_MAX - 2;
+    if (virtio_has(vd, VIRTIO_BLK_F_BLK_SIZE)) {
+        virtio_read_config(vd, CFG_BLK_SIZE, &blk_size, 4);
+        if (blk_size < 512 || blk_size > 65536 || (blk_size & (blk_size - 1))) {
+            pr_warn("%s: block size %u unusable; using 512", vd->name, blk_size);
+            blk_size = 512;
+        }
+    }
+    if (virtio_has(vd, VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t sm;
+        virtio_read_config(vd, CFG_SEG_MAX, &sm, 4);
+        if (sm >= 1 && sm < seg_max)
+            seg_max = sm;
+    }
+    vb->max_segs = seg_max;
+    vb->nq = 1;
+    if (virtio_has(vd, VIRTIO_BLK_F_MQ)) {
+        uint16_t nq;
+        virtio_read_config(vd, CFG_NUM_QUEUES, &nq, 2);
+        vb->nq = nq == 0 ? 1 : nq > VBLK_MAX_QUEUES ? VBLK_MAX_QUEUES : nq;
+    }
+    uint64_t per = blk_size / 512;
+    if (capacity % per)
+        pr_warn("%s: capacity of %lu sectors is not a whole number of %u-byte blocks; "
+                "the last %lu sectors are not used", vd->name, (unsigned long)capacity, blk_size,
+                (unsigned long)(capacity % per));
+    err = bring_up(vb, 1);
+    if (err) {
+        free_queues(vb);
+        vd->driver_priv = NULL;
+        kfree(vb);
+        return virtio_fail(vd, err == -ENOMEM ? "no memory for its queues"
+                                              : "could not be started");
+    }
+    vb->bd.nblocks = capacity / per;
+    vb->bd.block_size = blk_size;
+    vb->bd.read_only = virtio_has(vd, VIRTIO_BLK_F_RO);
+    vb->bd.has_flush = virtio_has(vd, VIRTIO_BLK_F_FLUSH);
+    vb->bd.nqueues = vb->nq;
+    for (unsigned i = 0; i < vb->nq; i++)
+        vb->bd.queue_depth += vb->q[i].vq->size;
+    vb->bd.ops = &vblk_ops;
+    vb->bd.driver_priv = vb;
+    err = blk_register(&vb->bd, "vd");
+    if (err) {
+        pr_err("%s: not registered as a disk (%s)", vd->name, errno_name(err));
+        return err; /* the device stays live but unused; its memory is kept */
+    }
+    return 0;
+}
+
+static const char *const vblk_compat[] = {"virtio,device2", NULL};
+DRIVER(virtio_blk_driver, .name = "virtio-blk", .compatible = vblk_compat, .probe = vblk_probe);

@@ -1,0 +1,320 @@
+/**
+ * @file virtq.c
+ * @brief Split virtqueues (VirtIO 1.2, 2.7): descriptor table, available
+ *        and used rings in DMA memory, indirect descriptors, EVENT_IDX.
+ *
+ * Memory layout of one queue (one dma_alloc()): the descriptor table
+ * (16 bytes an entry), the available ring (flags, idx, ring[size],
+ * used_event), then, 64-byte aligned, the used ring (flags, idx,
+ * ring[size] of {id, len}, avail_event); after it one indirect table per
+ * descriptor, so a request of many buffers takes one ring slot.
+ *
+ * The driver's bookkeeping (free list, tokens, chain lengths) lives in
+ * normal memory of its own, never read back from memory the device may
+ * write. Ordering, as the spec's 2.7.13 and 2.7.14 require:
+ *  - descriptors and the ring entry are written before the avail idx
+ *    (hal_dma_wmb());
+ *  - the avail idx store is ordered before the read of avail_event or the
+ *    used flags that decides whether to notify (hal_mb()), otherwise a
+ *    device that just went to sleep could be missed;
+ *  - the used idx is read before the used entries it covers
+ *    (hal_dma_rmb()).
+ *
+ * The caller serialises calls on one queue (a lock of the driver's); this
+ * file takes none, so the host unit test runs it as it is.
+ */
+#include <hal/mmio.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+
+#include "virtio.h"
+
+#define VIRTQ_DESC_F_NEXT 1u
+#define VIRTQ_DESC_F_WRITE 2u
+#define VIRTQ_DESC_F_INDIRECT 4u
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
+#define VIRTQ_USED_F_NO_NOTIFY 1u
+
+struct vdesc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+
+struct vq_state {
+    struct dma_buf mem;
+    volatile struct vdesc *desc;
+    volatile uint16_t *avail;    /* [0] flags, [1] idx, [2 + i] ring, [2 + size] used_event */
+    volatile uint16_t *used;     /* [0] flags, [1] idx; entries at used + 2 (as u32 pairs) */
+    volatile struct vdesc *ind;  /* size tables of VIRTQ_INDIRECT_MAX entries */
+    uint64_t ind_phys;
+    uint16_t *next;              /* free list links */
+    uint16_t *chain;             /* descriptors a head holds (1 for an indirect head) */
+    void **token;
+    uint16_t free_head, nfree;
+    uint16_t avail_idx, last_used, added;
+    int indirect, event_idx;
+};
+
+static size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
+
+static volatile uint32_t *used_entry(struct vq_state *s, unsigned i)
+{
+    return (volatile uint32_t *)(s->used + 2) + 2 * i;
+}
+
+static volatile uint16_t *avail_event(struct vq_state *s, unsigned size)
+{
+    return (volatile uint16_t *)(used_entry(s, size));
+}
+
+/* Put the rings in their initial state: everything free, indices 0. */
+static void vq_init_state(struct virtqueue *vq)
+{
+    struct vq_state *s = vq->priv;
+    memset(s->mem.virt, 0, s->mem.size);
+    for (unsigned i = 0; i < vq->size; i++)
+        s->next[i] = (uint16_t)(i + 1);
+    s->free_head = 0;
+    s->nfree = (uint16_t)vq->size;
+    s->avail_idx = s->last_used = s->added = 0;
+    for (unsigned i = 0; i < vq->size; i++)
+        s->token[i] = NULL;
+}
+
+int virtq_layout(unsigned size, size_t *avail_off, size_t *used_off, size_t *ind_off,
+                 size_t *total)
+{
+    if (size == 0 || size > 32768 || (size & (size - 1)))
+        return -EINVAL;
+    *avail_off = 16u * size;
+    *used_off = align_up(*avail_off + 6 + 2u * size, 64);
+    *ind_off = align_up(*used_off + 6 + 8u * size, 64);
+    *total = *ind_off + (size_t)size * VIRTQ_INDIRECT_MAX * 16;
+    return 0;
+}
+
+struct virtqueue *virtq_alloc(struct virtio_device *vd, unsigned index, unsigned size)
+{
+    size_t avail_off, used_off, ind_off, total;
+    if (virtq_layout(size, &avail_off, &used_off, &ind_off, &total))
+        return NULL;
+    struct virtqueue *vq = kzalloc(sizeof *vq);
+    struct vq_state *s = kzalloc(sizeof *s);
+    uint16_t *next = kmalloc(size * sizeof *next), *chain = kmalloc(size * sizeof *chain);
+    void **token = kmalloc(size * sizeof *token);
+    if (!vq || !s || !next || !chain || !token || dma_alloc(total, 4096, &s->mem)) {
+        kfree(vq), kfree(s), kfree(next), kfree(chain), kfree(token);
+        return NULL;
+    }
+    uint8_t *base = s->mem.virt;
+    s->desc = (volatile struct vdesc *)base;
+    s->avail = (volatile uint16_t *)(base + avail_off);
+    s->used = (volatile uint16_t *)(base + used_off);
+    s->ind = (volatile struct vdesc *)(base + ind_off);
+    s->ind_phys = s->mem.phys + ind_off;
+    s->next = next;
+    s->chain = chain;
+    s->token = token;
+    vq->vd = vd;
+    vq->index = index;
+    vq->size = size;
+    vq->priv = s;
+    vq->desc_phys = s->mem.phys;
+    vq->avail_phys = s->mem.phys + avail_off;
+    vq->used_phys = s->mem.phys + used_off;
+    vq->notify_data = index;
+    s->indirect = vd && virtio_has(vd, VIRTIO_F_INDIRECT_DESC);
+    s->event_idx = vd && virtio_has(vd, VIRTIO_F_EVENT_IDX);
+    vq_init_state(vq);
+    return vq;
+}
+
+void virtq_reset_state(struct virtqueue *vq) { vq_init_state(vq); }
+
+void virtq_destroy(struct virtqueue *vq)
+{
+    if (!vq)
+        return;
+    struct vq_state *s = vq->priv;
+    dma_free(&s->mem);
+    kfree(s->next);
+    kfree(s->chain);
+    kfree(s->token);
+    kfree(s);
+    kfree(vq);
+}
+
+unsigned virtq_free_count(const struct virtqueue *vq)
+{
+    return ((const struct vq_state *)vq->priv)->nfree;
+}
+
+static uint16_t take_desc(struct vq_state *s)
+{
+    uint16_t d = s->free_head;
+    s->free_head = s->next[d];
+    s->nfree--;
+    return d;
+}
+
+static void put_desc(struct vq_state *s, uint16_t d)
+{
+    s->next[d] = s->free_head;
+    s->free_head = d;
+    s->nfree++;
+}
+
+int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, unsigned n, void *token)
+{
+    struct vq_state *s = vq->priv;
+    if (n == 0 || !bufs || !token)
+        return -EINVAL;
+    int seen_write = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (bufs[i].len == 0 || (seen_write && !bufs[i].device_writes))
+            return -EINVAL;
+        seen_write |= bufs[i].device_writes;
+    }
+    int use_ind = s->indirect && n > 1 && n <= VIRTQ_INDIRECT_MAX;
+    if (!use_ind && n > vq->size)
+        return -EINVAL; /* could never fit */
+    if (s->nfree < (use_ind ? 1 : n))
+        return -ENOSPC;
+    uint16_t head;
+    if (use_ind) {
+        head = take_desc(s);
+        volatile struct vdesc *t = s->ind + (size_t)head * VIRTQ_INDIRECT_MAX;
+        for (unsigned i = 0; i < n; i++) {
+            t[i].addr = bufs[i].phys;
+            t[i].len = bufs[i].len;
+            t[i].flags = (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+                                    (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+            t[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
+        }
+        s->desc[head].addr = s->ind_phys + (uint64_t)head * VIRTQ_INDIRECT_MAX * 16;
+        s->desc[head].len = n * 16;
+        s->desc[head].flags = VIRTQ_DESC_F_INDIRECT;
+        s->desc[head].next = 0;
+        s->chain[head] = 1;
+    } else {
+        head = take_desc(s);
+        uint16_t d = head;
+        for (unsigned i = 0; i < n; i++) {
+            uint16_t nx = i + 1 < n ? take_desc(s) : 0;
+            s->desc[d].addr = bufs[i].phys;
+            s->desc[d].len = bufs[i].len;
+            s->desc[d].flags = (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+                                          (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+            s->desc[d].next = nx;
+            s->next[d] = nx; /* our own copy of the link, for virtq_get() */
+            d = nx;
+        }
+        s->chain[head] = (uint16_t)n;
+    }
+    s->token[head] = token;
+    s->avail[2 + (s->avail_idx & (vq->size - 1))] = head;
+    hal_dma_wmb(); /* descriptors and the ring entry before the index */
+    s->avail_idx++;
+    s->avail[1] = s->avail_idx;
+    s->added++;
+    return 0;
+}
+
+int virtq_kick(struct virtqueue *vq)
+{
+    struct vq_state *s = vq->priv;
+    if (s->added == 0)
+        return 0;
+    hal_mb(); /* the avail idx is visible before we look at what the device asked for */
+    uint16_t new_idx = s->avail_idx, old_idx = (uint16_t)(new_idx - s->added);
+    s->added = 0;
+    int need;
+    if (s->event_idx) {
+        uint16_t event = *avail_event(s, vq->size);
+        need = (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+    } else {
+        need = !(s->used[0] & VIRTQ_USED_F_NO_NOTIFY);
+    }
+    if (need && vq->vd && vq->vd->ops)
+        vq->vd->ops->notify(vq);
+    return need;
+}
+
+void *virtq_get(struct virtqueue *vq, uint32_t *len)
+{
+    struct vq_state *s = vq->priv;
+    if (s->last_used == s->used[1])
+        return NULL;
+    hal_dma_rmb(); /* the index before the entry it covers */
+    volatile uint32_t *e = used_entry(s, s->last_used & (vq->size - 1));
+    uint32_t id = e[0], n = e[1];
+    if (id >= vq->size || !s->token[id]) {
+        /* A device bug; never follow it into our free list. */
+        pr_err("%s: queue %u: device returned descriptor %u it does not own",
+               vq->vd ? vq->vd->name : "virtq", vq->index, id);
+        s->last_used++;
+        return NULL;
+    }
+    s->last_used++;
+    if (s->event_idx)
+        s->avail[2 + vq->size] = s->last_used; /* interrupt again after the next one */
+    void *token = s->token[id];
+    s->token[id] = NULL;
+    uint16_t d = (uint16_t)id;
+    for (unsigned i = s->chain[id]; i > 0; i--) {
+        uint16_t nx = s->next[d]; /* the chain's link, kept in our memory */
+        put_desc(s, d);
+        d = nx;
+    }
+    if (len)
+        *len = n;
+    return token;
+}
+
+int virtq_enable_cb(struct virtqueue *vq)
+{
+    struct vq_state *s = vq->priv;
+    if (s->event_idx)
+        s->avail[2 + vq->size] = s->last_used;
+    else
+        s->avail[0] = 0;
+    hal_mb(); /* the request for interrupts before the check for what came meanwhile */
+    return s->last_used != s->used[1];
+}
+
+void virtq_disable_cb(struct virtqueue *vq)
+{
+    struct vq_state *s = vq->priv;
+    if (s->event_idx)
+        s->avail[2 + vq->size] = (uint16_t)(s->last_used - 1); /* 65535 completions away */
+    else
+        s->avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+}
+
+int virtq_pending(const struct virtqueue *vq)
+{
+    const struct vq_state *s = vq->priv;
+    return s->last_used != s->used[1];
+}
+
+unsigned virtq_in_flight(const struct virtqueue *vq)
+{
+    return vq->size - virtq_free_count(vq);
+}
+
+void *virtq_detach_next(struct virtqueue *vq)
+{
+    struct vq_state *s = vq->priv;
+    for (unsigned i = 0; i < vq->size; i++) {
+        if (s->token[i]) {
+            void *t = s->token[i];
+            s->token[i] = NULL;
+            return t;
+        }
+    }
+    return NULL;
+}
