@@ -105,6 +105,13 @@ static void legacy_devices(void)
     int err = device_add(&com1);
     if (err)
         kprintf("x86_64: no driver for COM1 (%s); staying on the early console\n", errno_name(err));
+    /* Every PC has a PCI host bridge; its driver finds how to reach
+     * configuration space (ACPI MCFG, or ports 0xcf8/0xcfc). */
+    struct device pci = {.name = "pci0", .space = DEV_NONE, .fdt_node = -1};
+    device_add_compatible(&pci, "pci-host-pc");
+    err = device_add(&pci);
+    if (err && err != -ENODEV)
+        pr_err("x86_64: PCI host not brought up (%s)", errno_name(err));
 }
 
 const struct boot_info *platform_boot_info(void) { return &boot_info; }

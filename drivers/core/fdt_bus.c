@@ -349,3 +349,25 @@ int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
     }
     return bound;
 }
+
+int fdt_bus_decode_irq(const struct fdt *fdt, int ctrl, const void *spec, unsigned ncells,
+                       const char *devname, unsigned *irq, unsigned *trigger)
+{
+    int cells = irq_cells(fdt, ctrl, devname);
+    if (cells < 0)
+        return cells;
+    if ((unsigned)cells != ncells) {
+        pr_warn("fdt: %s: %u interrupt cells given where %s takes %d; no interrupt", devname,
+                ncells, fdt_node_name(fdt, ctrl, NULL), cells);
+        return -EINVAL;
+    }
+    return decode_spec(fdt, ctrl, cells, is_gic(fdt, ctrl), spec, devname, irq, trigger);
+}
+
+int fdt_bus_irq_cells(const struct fdt *fdt, int ctrl)
+{
+    uint32_t cells;
+    if (fdt_prop_u32(fdt, ctrl, "#interrupt-cells", &cells) != 0 || cells < 1 || cells > 4)
+        return -EINVAL;
+    return (int)cells;
+}

@@ -1,3 +1,7 @@
 # Sources of drivers/pci, appended to the kernel's portable core (CMakeLists.txt).
 list(APPEND CORE_SOURCES
+  drivers/pci/pci.c
+  drivers/pci/pci_enum.c
+  drivers/pci/pci_host.c
+  drivers/pci/pci_cmds.c
 )
