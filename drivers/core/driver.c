@@ -97,7 +97,11 @@ int device_add(const struct device *desc)
         pr_warn("driver: device table full, %s not added", desc->name);
         return -ENOSPC;
     }
-    struct device *dev = &devices[ndevices];
+    /* The slot is taken before the probe: a bus driver's probe may add
+     * the devices it finds (a virtio transport its device), which take the
+     * slots after it. */
+    unsigned slot = ndevices++;
+    struct device *dev = &devices[slot];
     *dev = *desc;
     /* A device on a bus inherits the bus's answer (a PCI function its host
      * bridge's dma-coherent); a DT device comes with the tree (bus_data)
@@ -109,14 +113,16 @@ int device_add(const struct device *desc)
         dev->dma_coherent = desc->bus_data && desc->fdt_node >= 0
                                 ? (unsigned)dt_dma_coherent(desc->bus_data, desc->fdt_node)
                                 : 1;
+    dev->driver = drv; /* set before the probe, so devices it adds see a bound parent */
     int err = drv->probe(dev);
     dev->bus_data = NULL; /* the bus's view (e.g. the DT walker's struct fdt) ends with the probe */
     if (err) {
         pr_warn("driver: %s: %s probe failed (%s)", dev->name, drv->name, errno_name(err));
+        dev->driver = NULL;
+        if (slot == ndevices - 1)
+            ndevices--; /* nothing was added after it: give the slot back */
         return err;
     }
-    dev->driver = drv;
-    ndevices++;
     return 0;
 }
 

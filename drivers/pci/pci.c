@@ -127,12 +127,13 @@ static void add_function(struct pci_host *h, struct pci_dev *pd)
     device_add_compatible(&d, c);
     ksnprintf(c, sizeof c, "pciclass,%04x", pd->class_code >> 8);
     device_add_compatible(&d, c);
+    unsigned slot = device_count(); /* device_add() takes the next slot */
     int err = device_add(&d);
     if (err && err != -ENODEV)
         pr_warn("pci %02x:%02x.%u: %04x:%04x not brought up (%s)", pd->bus, pd->slot, pd->func,
                 pd->vendor, pd->device, errno_name(err));
     if (!err)
-        pd->dev = (struct device *)device_at(device_count() - 1);
+        pd->dev = (struct device *)device_at(slot);
 }
 
 static void host_scan(void *arg)

@@ -3,4 +3,5 @@ list(APPEND CORE_SOURCES
   drivers/virtio/virtio.c
   drivers/virtio/virtq.c
   drivers/virtio/virtio_mmio.c
+  drivers/virtio/virtio_pci.c
 )
