@@ -97,8 +97,11 @@ struct pci_dev {
     struct pci_host *host;    /**< the host bridge it sits below */
     struct pci_dev *bridge;   /**< the bridge it sits behind, NULL on the root bus */
     uint16_t segment;         /**< PCI segment (domain) */
-    uint8_t bus, slot, func;  /**< its address */
-    uint16_t vendor, device;  /**< ids */
+    uint8_t bus;              /**< bus number */
+    uint8_t slot;             /**< device number (0-31) */
+    uint8_t func;             /**< function number (0-7) */
+    uint16_t vendor;          /**< vendor id */
+    uint16_t device;          /**< device id */
     uint32_t class_code;      /**< class << 16 | subclass << 8 | prog-if */
     uint8_t revision;         /**< revision id */
     uint8_t header_type;      /**< 0 device, 1 PCI-PCI bridge (bit 7 masked off) */

@@ -80,8 +80,11 @@ unsigned pci_find_cap(const struct pci_dev *pd, uint8_t id, unsigned prev)
 {
     if (!(pci_read16(pd, PCI_STATUS) & 0x10))
         return 0; /* no capability list */
-    uint32_t seen[8] = {0}; /* offsets visited: a list that loops ends */
-    unsigned ptr = prev ? pci_read8(pd, prev + 1) : pci_read8(pd, PCI_CAP_PTR);
+    /* Always walked from the head, so that a list that loops ends even for
+     * a caller iterating with @p prev: an offset seen twice is the end. */
+    uint32_t seen[8] = {0};
+    int past_prev = prev == 0;
+    unsigned ptr = pci_read8(pd, PCI_CAP_PTR);
     for (;;) {
         ptr &= 0xfc; /* the low two bits are reserved */
         if (ptr == 0)
@@ -97,8 +100,10 @@ unsigned pci_find_cap(const struct pci_dev *pd, uint8_t id, unsigned prev)
             return 0;
         }
         seen[ptr / 32] |= 1u << ptr % 32;
-        if (pci_read8(pd, ptr) == id)
+        if (past_prev && pci_read8(pd, ptr) == id)
             return ptr;
+        if (ptr == prev)
+            past_prev = 1;
         ptr = pci_read8(pd, ptr + 1);
     }
 }

@@ -44,14 +44,16 @@ struct pci_host {
     uint64_t ecam_phys;               /**< ECAM base (physical), 0 with ports */
     volatile uint8_t *ecam_bus[256];  /**< mapped ECAM, per bus */
     uint16_t segment;                 /**< PCI segment */
-    uint8_t bus_start, bus_end;       /**< bus numbers it decodes */
+    uint8_t bus_start;                /**< first bus number it decodes */
+    uint8_t bus_end;                  /**< last bus number it decodes */
     struct pci_window io;             /**< I/O window */
     struct pci_window mem;            /**< 32-bit memory window (every memory BAR goes here) */
     struct pci_window mem64;          /**< 64-bit window, recorded (not used for assignment) */
     int firmware;                     /**< 1: firmware configured it; we assign nothing */
     struct device *dev;               /**< the host's driver-model device (parent of all) */
     int fdt_node;                     /**< DT node, -1 if none */
-    uint32_t imap_mask_hi, imap_mask_pin; /**< interrupt-map-mask cells */
+    uint32_t imap_mask_hi;            /**< interrupt-map-mask: the unit address's first cell */
+    uint32_t imap_mask_pin;           /**< interrupt-map-mask: the pin cell */
     struct pci_imap imap[PCI_IMAP_MAX];   /**< interrupt-map */
     unsigned nimap;                   /**< entries in imap[] */
     struct pci_dev *devs[PCI_HOST_MAX_FUNCS]; /**< functions found, in bus order */

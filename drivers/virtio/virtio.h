@@ -31,20 +31,20 @@
 
 /** @name Device status bits (VirtIO 1.2, 2.1) */
 /** @{ */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER 2u
-#define VIRTIO_STATUS_DRIVER_OK 4u
-#define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED 128u
+#define VIRTIO_STATUS_ACKNOWLEDGE 1u /**< the driver has seen the device */
+#define VIRTIO_STATUS_DRIVER 2u /**< the driver knows how to drive it */
+#define VIRTIO_STATUS_DRIVER_OK 4u /**< the driver is ready: queues live */
+#define VIRTIO_STATUS_FEATURES_OK 8u /**< feature negotiation done */
+#define VIRTIO_STATUS_NEEDS_RESET 64u /**< the device hit an error and needs a reset */
+#define VIRTIO_STATUS_FAILED 128u /**< the driver gave up on the device */
 /** @} */
 
 /** @name Device-independent feature bits */
 /** @{ */
-#define VIRTIO_F_INDIRECT_DESC 28
-#define VIRTIO_F_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
-#define VIRTIO_F_ACCESS_PLATFORM 33
+#define VIRTIO_F_INDIRECT_DESC 28 /**< indirect descriptor tables */
+#define VIRTIO_F_EVENT_IDX 29 /**< used_event / avail_event notification suppression */
+#define VIRTIO_F_VERSION_1 32 /**< VirtIO 1.x (not legacy) */
+#define VIRTIO_F_ACCESS_PLATFORM 33 /**< DMA goes through a platform IOMMU */
 /** @} */
 
 #define VIRTIO_ID_BLOCK 2u /**< virtio-blk's device id */
@@ -156,7 +156,9 @@ struct virtqueue {
     void *priv;                /**< the ring's own state (virtq.c) */
     void *driver_priv;         /**< the device driver's */
     /* Transport-visible layout, filled by virtq_create(). */
-    uint64_t desc_phys, avail_phys, used_phys; /**< ring addresses for the device */
+    uint64_t desc_phys;        /**< descriptor table, for the device */
+    uint64_t avail_phys;       /**< available ring, for the device */
+    uint64_t used_phys;        /**< used ring, for the device */
     uint32_t notify_data;      /**< what notify() writes (the queue index) */
     volatile void *notify_addr; /**< PCI: this queue's notify register */
 };
@@ -188,6 +190,7 @@ int virtq_kick(struct virtqueue *vq);
 
 /**
  * @brief Take the next completed request off the used ring.
+ * @param vq the queue
  * @param len receives the bytes the device wrote (may be NULL)
  * @return its token, or NULL if none is complete
  */

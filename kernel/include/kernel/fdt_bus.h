@@ -27,14 +27,20 @@ int fdt_bus_irq(const struct fdt *fdt, int node, unsigned index, unsigned *irq,
 /**
  * @brief Decode one interrupt specifier of @p ncells cells at @p spec (as
  *        an interrupt-map's parent specifier) for controller node @p ctrl,
- *        the way device interrupts are decoded (GIC SPI n -> INTID 32 + n).
+ *        the way device interrupts are decoded (GIC SPI n is INTID 32 + n).
+ * @param fdt the tree
+ * @param ctrl the interrupt controller's node
+ * @param spec the specifier's cells (big-endian)
+ * @param ncells how many cells @p spec has
  * @param devname who is asking, for messages
+ * @param irq receives the interrupt number
+ * @param trigger receives the enum irq_trigger
  * @return 0, or -EINVAL (malformed or a cell count @p ctrl does not take; logged)
  */
 int fdt_bus_decode_irq(const struct fdt *fdt, int ctrl, const void *spec, unsigned ncells,
                        const char *devname, unsigned *irq, unsigned *trigger);
 
-/** @brief Controller @p ctrl's #interrupt-cells (1-4), or -EINVAL. */
+/** @brief Controller @p ctrl's \#interrupt-cells (1-4), or -EINVAL. */
 int fdt_bus_irq_cells(const struct fdt *fdt, int ctrl);
 
 #endif
