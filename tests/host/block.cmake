@@ -1,1 +1,4 @@
-# Host unit tests of the block code (included by CMakeLists.txt).
+# Host unit tests of the block layer (included by CMakeLists.txt).
+# The MBR/GPT parser on built images, damaged tables and random bytes.
+host_test(test_partition test_partition.c ${PROJECT_SOURCE_DIR}/kernel/block/partition.c
+  ${PROJECT_SOURCE_DIR}/kernel/lib/crc32.c)

@@ -357,5 +357,5 @@ int main(void)
     test_no_bus_numbers_left();
     for (unsigned i = 0; i < host.ndevs; i++)
         free(host.devs[i]);
-    CHECK_DONE("test_pci");
+    return CHECK_DONE("test_pci");
 }
