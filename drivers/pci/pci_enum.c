@@ -254,6 +254,14 @@ static void scan_bus(struct pci_host *h, unsigned bus, struct pci_dev *bridge, i
 /* ---- assignment ---- */
 
 enum { RES_IO, RES_MEM };
+static uint64_t up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+static int is_kind(const struct pci_bar *b, int kind)
+{
+    return b->size && ((b->flags & PCI_BAR_IO) != 0) == (kind == RES_IO);
+}
+
+static uint64_t need(struct pci_host *h, unsigned bus, int kind, int depth);
 
 /* One thing to place on a bus: a BAR, or a bridge's window for a kind. */
 struct item {
@@ -262,54 +270,53 @@ struct item {
     uint64_t size, align;
 };
 
-static int is_kind(const struct pci_bar *b, int kind)
+/*
+ * Visit what sits on @p bus for @p kind, largest alignment first: BARs
+ * (aligned to their size) and the windows of bridges (to their granule,
+ * sized by what is behind them). No array is kept, so the recursion
+ * through nested bridges costs a few words of stack a level. @p fn returns
+ * nonzero to stop.
+ */
+static void each_item(struct pci_host *h, unsigned bus, int kind, int depth,
+                      int (*fn)(struct item *it, void *ctx), void *ctx)
 {
-    return b->size && ((b->flags & PCI_BAR_IO) != 0) == (kind == RES_IO);
-}
-
-static uint64_t up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
-
-static uint64_t need(struct pci_host *h, unsigned bus, int kind);
-
-/* Collect what sits on @p bus for @p kind, largest alignment first. */
-static unsigned collect(struct pci_host *h, unsigned bus, int kind, struct item *it, unsigned max)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < h->ndevs; i++) {
-        struct pci_dev *pd = h->devs[i];
-        if (pd->bus != bus)
-            continue;
-        for (unsigned b = 0; b < 6 && n < max; b++)
-            if (is_kind(&pd->bar[b], kind))
-                it[n++] = (struct item){pd, (int)b, pd->bar[b].size, pd->bar[b].size};
-        if (is_bridge(pd) && n < max) {
-            unsigned sec = pci_read8(pd, 0x19);
-            uint64_t g = kind == RES_IO ? BRIDGE_IO_ALIGN : BRIDGE_MEM_ALIGN;
-            uint64_t sz = sec > bus ? up(need(h, sec, kind), g) : 0;
-            if (sz)
-                it[n++] = (struct item){pd, -1, sz, g};
+    uint64_t g = kind == RES_IO ? BRIDGE_IO_ALIGN : BRIDGE_MEM_ALIGN;
+    for (int shift = 63; shift >= 2; shift--) {
+        uint64_t align = 1ull << shift;
+        for (unsigned i = 0; i < h->ndevs; i++) {
+            struct pci_dev *pd = h->devs[i];
+            if (pd->bus != bus)
+                continue;
+            for (unsigned b = 0; b < 6; b++) {
+                if (!is_kind(&pd->bar[b], kind) || pd->bar[b].size != align)
+                    continue;
+                struct item it = {pd, (int)b, align, align};
+                if (fn(&it, ctx))
+                    return;
+            }
+            if (is_bridge(pd) && align == g && depth < 32) {
+                unsigned sec = pci_read8(pd, 0x19);
+                uint64_t sz = sec > bus ? up(need(h, sec, kind, depth + 1), g) : 0;
+                struct item it = {pd, -1, sz, g};
+                if (sz && fn(&it, ctx))
+                    return;
+            }
         }
     }
-    /* Insertion sort by alignment, largest first (a bus holds few items). */
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = i; j > 0 && it[j].align > it[j - 1].align; j--) {
-            struct item t = it[j];
-            it[j] = it[j - 1];
-            it[j - 1] = t;
-        }
-    return n;
 }
 
-#define ITEMS_MAX 128
+static int add_need(struct item *it, void *ctx)
+{
+    uint64_t *at = ctx;
+    *at = up(*at, it->align) + it->size;
+    return 0;
+}
 
 /* Bytes the BARs and bridges on @p bus need for @p kind, laid out from an aligned base. */
-static uint64_t need(struct pci_host *h, unsigned bus, int kind)
+static uint64_t need(struct pci_host *h, unsigned bus, int kind, int depth)
 {
-    struct item it[ITEMS_MAX];
-    unsigned n = collect(h, bus, kind, it, ITEMS_MAX);
     uint64_t at = 0;
-    for (unsigned i = 0; i < n; i++)
-        at = up(at, it[i].align) + it[i].size;
+    each_item(h, bus, kind, depth, add_need, &at);
     return at;
 }
 
@@ -344,45 +351,58 @@ static void bridge_window(struct pci_dev *br, int kind, uint64_t base, uint64_t 
     }
 }
 
+struct placing {
+    struct pci_host *h;
+    int kind, depth;
+    uint64_t at, end;
+    const struct pci_window *w;
+};
+
+static void place(struct pci_host *h, unsigned bus, int kind, uint64_t base, uint64_t size,
+                  const struct pci_window *w, int depth);
+
+static int place_one(struct item *it, void *ctx)
+{
+    struct placing *pl = ctx;
+    uint64_t a = up(pl->at, it->align);
+    int fits = a >= pl->at && a <= pl->end && it->size <= pl->end - a;
+    struct pci_dev *pd = it->pd;
+    if (it->bar >= 0) {
+        struct pci_bar *b = &pd->bar[it->bar];
+        if (!fits) {
+            b->flags |= PCI_BAR_FAILED;
+            pr_warn("pci %02x:%02x.%u: BAR%d of %#lx bytes does not fit the %s window; "
+                    "device not enabled", pd->bus, pd->slot, pd->func, it->bar,
+                    (unsigned long)b->size, pl->kind == RES_IO ? "I/O" : "memory");
+            return 0;
+        }
+        b->bus_addr = a;
+        b->cpu_addr = a - pl->w->bus + pl->w->cpu;
+        b->flags |= PCI_BAR_ASSIGNED;
+        write_bar(pd, (unsigned)it->bar, a);
+    } else {
+        unsigned sec = pci_read8(pd, 0x19);
+        if (!fits) {
+            pr_warn("pci %02x:%02x.%u: bridge %s window of %#lx bytes does not fit; "
+                    "devices behind it not enabled", pd->bus, pd->slot, pd->func,
+                    pl->kind == RES_IO ? "I/O" : "memory", (unsigned long)it->size);
+            bridge_window(pd, pl->kind, 0, 0);
+            place(pl->h, sec, pl->kind, 0, 0, pl->w, pl->depth + 1); /* every BAR behind: FAILED */
+            return 0;
+        }
+        bridge_window(pd, pl->kind, a, it->size);
+        place(pl->h, sec, pl->kind, a, it->size, pl->w, pl->depth + 1);
+    }
+    pl->at = a + it->size;
+    return 0;
+}
+
 /* Place everything on @p bus for @p kind in [base, base + size). */
 static void place(struct pci_host *h, unsigned bus, int kind, uint64_t base, uint64_t size,
-                  const struct pci_window *w)
+                  const struct pci_window *w, int depth)
 {
-    struct item it[ITEMS_MAX];
-    unsigned n = collect(h, bus, kind, it, ITEMS_MAX);
-    uint64_t at = base, end = base + size;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t a = up(at, it[i].align);
-        int fits = a >= at && it[i].size <= end - a && a <= end;
-        struct pci_dev *pd = it[i].pd;
-        if (it[i].bar >= 0) {
-            struct pci_bar *b = &pd->bar[it[i].bar];
-            if (!fits || (kind == RES_MEM && !(b->flags & PCI_BAR_64) && a + b->size > 0x100000000ull)) {
-                b->flags |= PCI_BAR_FAILED;
-                pr_warn("pci %02x:%02x.%u: BAR%d of %#lx bytes does not fit the %s window; "
-                        "device not enabled", pd->bus, pd->slot, pd->func, it[i].bar,
-                        (unsigned long)b->size, kind == RES_IO ? "I/O" : "memory");
-                continue;
-            }
-            b->bus_addr = a;
-            b->cpu_addr = a - w->bus + w->cpu;
-            b->flags |= PCI_BAR_ASSIGNED;
-            write_bar(pd, (unsigned)it[i].bar, a);
-        } else {
-            unsigned sec = pci_read8(pd, 0x19);
-            if (!fits) {
-                pr_warn("pci %02x:%02x.%u: bridge %s window of %#lx bytes does not fit; "
-                        "devices behind it not enabled", pd->bus, pd->slot, pd->func,
-                        kind == RES_IO ? "I/O" : "memory", (unsigned long)it[i].size);
-                bridge_window(pd, kind, 0, 0);
-                place(h, sec, kind, 0, 0, w); /* marks every BAR behind it FAILED */
-                continue;
-            }
-            bridge_window(pd, kind, a, it[i].size);
-            place(h, sec, kind, a, it[i].size, w);
-        }
-        at = a + it[i].size;
-    }
+    struct placing pl = {h, kind, depth, base, base + size, w};
+    each_item(h, bus, kind, depth, place_one, &pl);
 }
 
 /* Bridges with nothing of a kind behind them get that window closed. */
@@ -394,7 +414,7 @@ static void close_unused(struct pci_host *h)
             continue;
         unsigned sec = pci_read8(pd, 0x19);
         for (int kind = RES_IO; kind <= RES_MEM; kind++)
-            if (sec <= pd->bus || need(h, sec, kind) == 0)
+            if (sec <= pd->bus || need(h, sec, kind, 0) == 0)
                 bridge_window(pd, kind, 0, 0);
     }
 }
@@ -449,8 +469,8 @@ int pci_enumerate(struct pci_host *h)
     if (!fw) {
         h->next_bus = h->bus_start + 1u;
         scan_bus(h, h->bus_start, NULL, 0);
-        place(h, h->bus_start, RES_MEM, h->mem.bus, h->mem.size, &h->mem);
-        place(h, h->bus_start, RES_IO, h->io.bus, h->io.size, &h->io);
+        place(h, h->bus_start, RES_MEM, h->mem.bus, h->mem.size, &h->mem, 0);
+        place(h, h->bus_start, RES_IO, h->io.bus, h->io.size, &h->io, 0);
         close_unused(h);
         /* Bridges forward memory, I/O and their children's DMA. */
         for (unsigned i = 0; i < h->ndevs; i++)

@@ -1,1 +1,29 @@
-# QEMU tests of the blk code (included by CMakeLists.txt).
+# Disk tests (tests/qemu/blk_test.py): images built by the test, read,
+# written and checked against the host's own reading of them, for each way
+# a disk reaches the kernel: virtio-blk-pci with MSI-X (ITS, GICv2m, the
+# local APIC), with INTx (its=off, vectors=0), behind a pcie-root-port
+# (modern-only), virtio-mmio; read-only, two disks, partitions, 4 queues,
+# and no disk at all.
+set(BT ${CMAKE_CURRENT_SOURCE_DIR}/blk_test.py)
+function(blk_test name)
+  add_test(NAME ${KERNEL_ARCH}.blk_${name} COMMAND ${BT} --arch ${KERNEL_ARCH} --image ${IMG} ${ARGN})
+  set_tests_properties(${KERNEL_ARCH}.blk_${name} PROPERTIES TIMEOUT 120)
+endfunction()
+
+blk_test(crc --scenario crc)
+blk_test(readonly --scenario readonly)
+blk_test(two --scenario two)
+blk_test(parts --scenario parts)
+blk_test(mq --scenario mq)
+blk_test(nodisk --scenario nodisk)
+blk_test(rootport --scenario two --bus rootport)
+if(KERNEL_ARCH STREQUAL "aarch64")
+  blk_test(gicv2m --scenario crc --env GIC=2)
+  blk_test(intx --scenario crc --env MACHINE=virt,gic-version=3,its=off)
+  blk_test(mmio --scenario crc --bus mmio)
+  blk_test(mmio_two --scenario two --bus mmio)
+else()
+  blk_test(intx --scenario crc --devopt vectors=0)
+  blk_test(pc --scenario crc --env MACHINE=pc)
+  blk_test(pc_intx --scenario two --env MACHINE=pc --devopt vectors=0)
+endif()

@@ -21,6 +21,53 @@ import argparse, os, re, select, subprocess, sys, time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def run_qemu(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
+    """Boot @image under scripts/qemu, type each of @keys after the next
+    prompt, and return (serial text, QEMU's exit status or None, keys never
+    sent). QEMU's process group is always killed on the way out."""
+    env = dict(os.environ)
+    for kv in env_kv:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    cmd = [os.path.join(ROOT, "scripts", "qemu"), arch, image] + list(qemu_args)
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    out = b""
+    pending = list(keys)
+    prompts_seen = 0
+    deadline = time.monotonic() + timeout
+    status = None
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                out += f"\nqemu_test: TIMEOUT after {timeout}s\n".encode()
+                break
+            r, _, _ = select.select([p.stdout], [], [], 0.2)
+            if r:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    status = p.wait()
+                    break
+                out += chunk
+            text = out.decode("utf-8", "replace").replace("\r", "")
+            prompts = len(re.findall(r"(?m)^[A-Za-z0-9_-]*> ", text))
+            if pending and prompts > prompts_seen:
+                prompts_seen = prompts
+                line = pending.pop(0)
+                p.stdin.write(line)
+                p.stdin.flush()
+            if halts and "System halted." in text:
+                time.sleep(0.2)
+                break
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, 9)
+            p.wait()
+        elif status is None:
+            status = p.returncode
+    return out.decode("utf-8", "replace").replace("\r", ""), status, pending
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", required=True)
@@ -39,48 +86,8 @@ def main():
     ap.add_argument("qemu_args", nargs="*")
     a = ap.parse_args()
 
-    env = dict(os.environ)
-    for kv in a.env:
-        k, _, v = kv.partition("=")
-        env[k] = v
-    cmd = [os.path.join(ROOT, "scripts", "qemu"), a.arch, a.image] + a.qemu_args
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    out = b""
-    pending = list(a.keys)
-    prompts_seen = 0
-    deadline = time.monotonic() + a.timeout
-    status = None
-    try:
-        while True:
-            if time.monotonic() > deadline:
-                print(f"qemu_test: TIMEOUT after {a.timeout}s")
-                break
-            r, _, _ = select.select([p.stdout], [], [], 0.2)
-            if r:
-                chunk = os.read(p.stdout.fileno(), 65536)
-                if not chunk:
-                    status = p.wait()
-                    break
-                out += chunk
-            text = out.decode("utf-8", "replace").replace("\r", "")
-            prompts = len(re.findall(r"(?m)^[A-Za-z0-9_-]*> ", text))
-            if pending and prompts > prompts_seen:
-                prompts_seen = prompts
-                line = pending.pop(0)
-                p.stdin.write(line)
-                p.stdin.flush()
-            if a.halts and "System halted." in text:
-                time.sleep(0.2)
-                break
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, 9)
-            p.wait()
-        elif status is None:
-            status = p.returncode
-
-    text = out.decode("utf-8", "replace").replace("\r", "")
+    text, status, pending = run_qemu(a.arch, a.image, a.env, a.keys, a.qemu_args, a.timeout,
+                                     a.halts)
     sys.stdout.write(text)
     print("\n---- qemu_test checks ----")
     ok = True

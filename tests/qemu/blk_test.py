@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Disk tests: build disk images, boot the kernel in QEMU with them, type
+`lsblk` and `blk` commands, and check what the kernel says and what it
+wrote against the host's own reading of the images.
+
+    blk_test.py --arch A --image IMG --scenario S [--env K=V]... [--bus B]
+
+Scenarios:
+  crc       random image of an odd size (8 MiB + 3 blocks): lsblk's size,
+            CRC-32 of random ranges (the last block, ranges across 1 MiB
+            boundaries) against zlib's, reads past the end refused with
+            EINVAL while the shell keeps working; then writes (blk write),
+            blk flush and poweroff, after which the host finds exactly the
+            written bytes changed in the image.
+  readonly  a readonly=on drive: lsblk says ro, writes and flushes are
+            refused with EROFS, the image is byte-for-byte unchanged.
+  two       two disks (vda, vdb) of different sizes, each read right.
+  parts     an MBR disk (two primaries, an extended partition with two
+            logical ones) and a GPT disk (two partitions): every partition
+            listed with its start and size, CRC-32 through a partition
+            equals the host's at that offset.
+  mq        a device with 4 queues: lsblk says so, and reads are right.
+  nodisk    no disk: lsblk lists 0 block devices, poweroff is clean.
+Where the disk sits: --bus pci (virtio-blk-pci on the root bus), rootport
+(behind a pcie-root-port: modern-only), mmio (virtio-blk-device, aarch64),
+and --devopt adds ",opt" to the virtio-blk device (vectors=0).
+"""
+import argparse, hashlib, os, random, struct, sys, tempfile, zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu_test import run_qemu  # noqa: E402
+
+BS = 512
+
+
+def make_random(path, nbytes, rng):
+    data = bytes(rng.getrandbits(8) for _ in range(min(nbytes, 4096)))
+    # Random but cheap: a 4 KiB random block, each copy xored with its index.
+    with open(path, "wb") as f:
+        for off in range(0, nbytes, 4096):
+            k = (off // 4096) & 0xff
+            chunk = bytes(b ^ k for b in data) if k else data
+            f.write(chunk[:min(4096, nbytes - off)])
+
+
+def mbr_entry(buf, i, ptype, start, n):
+    struct.pack_into("<B3xB3xII", buf, 446 + 16 * i, 0, ptype, start, n)
+
+
+def make_mbr(path, nblocks, rng):
+    make_random(path, nblocks * BS, rng)
+    with open(path, "r+b") as f:
+        mbr = bytearray(f.read(BS))
+        for i in range(4):
+            mbr_entry(mbr, i, 0, 0, 0)
+        mbr_entry(mbr, 0, 0x83, 2048, 4096)
+        mbr_entry(mbr, 1, 0x83, 8192, 2000)
+        mbr_entry(mbr, 2, 0x05, 12000, 6000)
+        mbr[510:512] = b"\x55\xaa"
+        f.seek(0)
+        f.write(mbr)
+        for ebr_at, part, nxt in ((12000, (1, 1000), 2000), (14000, (63, 500), 0)):
+            ebr = bytearray(BS)
+            mbr_entry(ebr, 0, 0x83, *part)
+            if nxt:
+                mbr_entry(ebr, 1, 0x05, nxt, 100)
+            ebr[510:512] = b"\x55\xaa"
+            f.seek(ebr_at * BS)
+            f.write(ebr)
+    return {1: (2048, 4096), 2: (8192, 2000), 5: (12001, 1000), 6: (14063, 500)}
+
+
+def make_gpt(path, nblocks, rng):
+    make_random(path, nblocks * BS, rng)
+    linux = bytes.fromhex("af3dc60f838472478e793d69d8477de4")
+    parts = {1: (34, 1000), 3: (4096, 3000)}
+    ents = bytearray(128 * 128)
+    for no, (start, n) in parts.items():
+        struct.pack_into("<16s16sQQ", ents, (no - 1) * 128, linux, os.urandom(16), start,
+                         start + n - 1)
+
+    def header(my, alt, ent_lba):
+        h = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0, my, alt,
+                                  34, nblocks - 34, os.urandom(16), ent_lba, 128, 128,
+                                  zlib.crc32(ents)))
+        struct.pack_into("<I", h, 16, zlib.crc32(h))
+        return bytes(h) + bytes(BS - len(h))
+    with open(path, "r+b") as f:
+        mbr = bytearray(BS)
+        mbr_entry(mbr, 0, 0xEE, 1, min(nblocks - 1, 0xffffffff))
+        mbr[510:512] = b"\x55\xaa"
+        f.write(mbr)
+        f.write(header(1, nblocks - 1, 2))
+        f.write(ents)
+        f.seek((nblocks - 33) * BS)
+        f.write(ents)
+        f.seek((nblocks - 1) * BS)
+        f.write(header(nblocks - 1, 1, nblocks - 33))
+    return parts
+
+
+def crc_of(path, lba, count):
+    with open(path, "rb") as f:
+        f.seek(lba * BS)
+        return zlib.crc32(f.read(count * BS))
+
+
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def device_args(arch, bus, devopt, n, path, readonly=False, extra=""):
+    drive = f"if=none,id=d{n},file={path},format=raw" + (",readonly=on" if readonly else "")
+    if bus == "mmio":
+        dev = f"virtio-blk-device,drive=d{n}"
+    elif bus == "rootport":
+        root = "pcie.0"
+        return ["-drive", drive, "-device", f"pcie-root-port,id=rp{n},bus={root},chassis={n + 1},slot={n + 1}",
+                "-device", f"virtio-blk-pci,bus=rp{n},drive=d{n}{devopt}{extra}"]
+    else:
+        dev = f"virtio-blk-pci,drive=d{n}{devopt}{extra}"
+    return ["-drive", drive, "-device", dev]
+
+
+class Checker:
+    def __init__(self):
+        self.ok = True
+
+    def check(self, cond, what):
+        print(f"{'ok  ' if cond else 'FAIL'} {what}")
+        self.ok &= bool(cond)
+
+
+def lsblk_rows(text):
+    rows = {}
+    for m in re_iter(r"(?m)^(\w+) +(\d+) +(\d+) +\S+ +(ro|rw) queues (\d+) depth (\d+)(?: start (\d+))?$", text):
+        rows[m.group(1)] = m
+    return rows
+
+
+def re_iter(rx, text):
+    import re
+    return re.finditer(rx, text)
+
+
+def crc_answers(text):
+    import re
+    return re.findall(r"(?m)^crc32 ([0-9a-f]{8})$", text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--bus", default="pci")
+    ap.add_argument("--devopt", default="")
+    ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--timeout", type=float, default=90)
+    a = ap.parse_args()
+    seed = a.seed if a.seed is not None else random.randrange(1 << 30)
+    print(f"blk_test: scenario {a.scenario}, bus {a.bus}, seed {seed}")
+    rng = random.Random(seed)
+    devopt = "," + a.devopt if a.devopt else ""
+    qargs = ["-global", "virtio-mmio.force-legacy=false"] if a.arch == "aarch64" else []
+    c = Checker()
+    keys = []
+    expect_crc = []
+    with tempfile.TemporaryDirectory() as tmp:
+        img = os.path.join(tmp, "a.img")
+        if a.scenario in ("crc", "readonly", "mq"):
+            nblocks = 8 * 2048 + 3
+            make_random(img, nblocks * BS, rng)
+            ro = a.scenario == "readonly"
+            qargs += device_args(a.arch, a.bus, devopt, 0, img, readonly=ro,
+                                 extra=",num-queues=4" if a.scenario == "mq" else "")
+            keys.append("lsblk")
+            ranges = [(nblocks - 1, 1), (2047, 2), (0, 1), (4095, 4097)]
+            ranges += [(s, rng.randrange(1, nblocks - s + 1)) for s in
+                       (rng.randrange(nblocks) for _ in range(3))]
+            for lba, n in ranges:
+                keys.append(f"blk crc32 vda {lba} {n}")
+                expect_crc.append(crc_of(img, lba, n))
+            before = sha(img)
+            if a.scenario == "crc":
+                keys += [f"blk crc32 vda {nblocks} 1", f"blk read vda {nblocks - 1} 2",
+                         "blk crc32 vda 0 1",
+                         "blk write vda 100 0xa5 9", f"blk write vda {nblocks - 1} 7",
+                         "blk flush vda"]
+                expect_crc.append(crc_of(img, 0, 1))
+            if ro:
+                keys += ["blk write vda 0 1", "blk flush vda"]
+        elif a.scenario == "two":
+            img2 = os.path.join(tmp, "b.img")
+            make_random(img, 4 << 20, rng)
+            make_random(img2, 6 << 20, rng)
+            qargs += device_args(a.arch, a.bus, devopt, 0, img)
+            qargs += device_args(a.arch, a.bus, devopt, 1, img2)
+            keys += ["lsblk", "blk crc32 vda 0 8192", "blk crc32 vdb 0 8192"]
+        elif a.scenario == "parts":
+            img2 = os.path.join(tmp, "b.img")
+            mbr = make_mbr(img, 20000, rng)
+            gpt = make_gpt(img2, 10000, rng)
+            qargs += device_args(a.arch, a.bus, devopt, 0, img)
+            qargs += device_args(a.arch, a.bus, devopt, 1, img2)
+            keys.append("lsblk")
+        elif a.scenario == "nodisk":
+            keys.append("lsblk")
+        else:
+            print(f"blk_test: unknown scenario {a.scenario}")
+            return 2
+        if a.scenario == "parts":
+            # Which disk is which is found from lsblk's sizes, then CRCs asked.
+            text, status, pending = run_qemu(a.arch, a.image, a.env,
+                                             [k.encode() + b"\r" for k in keys + ["poweroff"]],
+                                             qargs, a.timeout)
+            rows = lsblk_rows(text)
+            disk_of = {}
+            for name, m in rows.items():
+                if name in ("vda", "vdb"):
+                    disk_of[int(m.group(2))] = name
+            c.check(20000 in disk_of and 10000 in disk_of, f"both disks listed: {sorted(disk_of)}")
+            keys2 = []
+            exp2 = []
+            for table, size, path in ((mbr, 20000, img), (gpt, 10000, img2)):
+                d = disk_of.get(size, "vdx")
+                for no, (start, n) in table.items():
+                    m = rows.get(f"{d}{no}")
+                    c.check(m and int(m.group(2)) == n and int(m.group(7) or -1) == start,
+                            f"{d}{no}: {n} blocks from {start}")
+                    keys2.append(f"blk crc32 {d}{no} 0 {n}")
+                    exp2.append(crc_of(path, start, n))
+                c.check(not any(k.startswith(d) and len(k) > 3 and int(k[3:]) not in table
+                                for k in rows), f"{d}: no other partitions")
+            sys.stdout.write(text)
+            text2, status, pending = run_qemu(a.arch, a.image, a.env,
+                                              [k.encode() + b"\r" for k in keys2 + ["poweroff"]],
+                                              qargs, a.timeout)
+            sys.stdout.write(text2)
+            got = crc_answers(text2)
+            c.check(got == [f"{x:08x}" for x in exp2], f"partition CRCs {got}")
+            c.check(status == 0, f"clean poweroff (status {status})")
+            print("PASS" if c.ok else "FAILED")
+            return 0 if c.ok else 1
+
+        text, status, pending = run_qemu(a.arch, a.image, a.env,
+                                         [k.encode() + b"\r" for k in keys + ["poweroff"]],
+                                         qargs, a.timeout)
+        sys.stdout.write(text)
+        print("\n---- blk_test checks ----")
+        c.check(not pending, f"every command typed (left: {pending})")
+        c.check("PANIC" not in text, "no panic")
+        c.check(status == 0, f"clean poweroff (status {status})")
+        rows = lsblk_rows(text)
+        if a.scenario == "nodisk":
+            c.check("0 block devices" in text, "no block devices")
+        if a.scenario in ("crc", "readonly", "mq"):
+            m = rows.get("vda")
+            c.check(m and int(m.group(2)) == nblocks and m.group(3) == "512",
+                    f"vda has {nblocks} blocks of 512 bytes")
+            c.check(m and m.group(4) == ("ro" if a.scenario == "readonly" else "rw"), "mode")
+            if a.scenario == "mq":
+                c.check(m and m.group(5) == "4", "4 queues")
+            got = crc_answers(text)
+            c.check(got == [f"{x:08x}" for x in expect_crc], f"CRCs {got}")
+        if a.scenario == "crc":
+            c.check(f"blk: vda: blocks {nblocks}..{nblocks} past the end ({nblocks} blocks) (EINVAL)" in text,
+                    "crc32 past the end refused")
+            c.check(f"blk: vda: blocks {nblocks - 1}..{nblocks} past the end" in text,
+                    "read across the end refused")
+            c.check("wrote 9 blocks at 100" in text and "flushed vda" in text, "writes and flush")
+            data = bytearray(open(img, "rb").read())
+            # Undo what we wrote; the rest must be as it was.
+            c.check(data[100 * BS:109 * BS] == b"\xa5" * 9 * BS, "blocks 100-108 hold 0xa5")
+            c.check(data[(nblocks - 1) * BS:] == b"\x07" * BS, "the last block holds 7")
+            orig = os.path.join(tmp, "orig.img")
+            make_random(orig, nblocks * BS, random.Random(seed))
+            o = open(orig, "rb").read()
+            c.check(data[:100 * BS] == o[:100 * BS] and data[109 * BS:(nblocks - 1) * BS] ==
+                    o[109 * BS:(nblocks - 1) * BS], "nothing else changed")
+        if a.scenario == "readonly":
+            c.check("blk: vda: read-only device (EROFS)" in text, "write refused with EROFS")
+            c.check(text.count("(EROFS)") >= 2, "flush refused too")
+            c.check(sha(img) == before, "image unchanged")
+        if a.scenario == "two":
+            c.check(rows.get("vda") and rows.get("vdb"), "vda and vdb listed")
+            sizes = sorted(int(m.group(2)) for n, m in rows.items() if n in ("vda", "vdb"))
+            c.check(sizes == [8192, 12288], f"sizes {sizes}")
+            got = crc_answers(text)
+            # Which is which depends on discovery order: match by size.
+            want = {}
+            for n in ("vda", "vdb"):
+                m = rows.get(n)
+                if m:
+                    want[n] = crc_of(img if int(m.group(2)) == 8192 else img2, 0, 8192)
+            c.check(len(got) == 2 and [f"{want.get(n, -1):08x}" for n in ("vda", "vdb")] == got,
+                    f"CRCs {got}")
+    print("PASS" if c.ok else "FAILED")
+    return 0 if c.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
