@@ -4,4 +4,5 @@ list(APPEND CORE_SOURCES
   drivers/pci/pci_enum.c
   drivers/pci/pci_host.c
   drivers/pci/pci_cmds.c
+  drivers/pci/pci_edu.c
 )
