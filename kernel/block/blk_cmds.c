@@ -323,6 +323,14 @@ static int do_bench(struct blkdev *bd)
         if (!err)
             kprintf("bench: blk_seq_read %lu MiB/s\n",
                     (unsigned long)(total * bd->block_size * 1000000000ull / (ns ? ns : 1) >> 20));
+        /* The same with one request at a time, as `dd bs=1M iflag=direct` reads. */
+        b.next = 0;
+        t0 = hal_time_ns();
+        err = err ? err : bench_run(&b, rqs, bufs, 1);
+        ns = hal_time_ns() - t0;
+        if (!err)
+            kprintf("bench: blk_seq_read_qd1 %lu MiB/s\n",
+                    (unsigned long)(total * bd->block_size * 1000000000ull / (ns ? ns : 1) >> 20));
     }
     uint32_t per4k = 4096 / bd->block_size ? 4096 / bd->block_size : 1;
     if (!err && total >= per4k) {
