@@ -9,6 +9,7 @@
 #include <kernel/log.h>
 #include <kernel/printf.h>
 #include <kernel/spinlock.h>
+#include <kernel/string.h>
 
 /* One message at a time on the console, so threads' lines do not interleave
  * character by character. Recursive on the owning CPU: a fault or panic
@@ -67,11 +68,52 @@ int kprintf(const char *fmt, ...)
     return n;
 }
 
+/* Log lines held back while the shell waits for a key (klog_hold()). */
+static char held[4096];
+static size_t held_len;
+static unsigned held_lost;
+static volatile int holding;
+
+void klog_hold(int on)
+{
+    irqflags_t f = print_lock_take();
+    holding = on;
+    if (!on) {
+        if (held_len)
+            kprintf("%.*s", (int)held_len, held);
+        if (held_lost)
+            kprintf("(%u log lines lost while the shell waited)\n", held_lost);
+        held_len = 0;
+        held_lost = 0;
+    }
+    print_lock_drop(f);
+}
+
 void klog(enum log_level level, const char *fmt, ...)
 {
     static const char *const tags[] = {"error: ", "warning: ", "", ""};
     uint64_t us = uptime_us();
     irqflags_t f = print_lock_take(); /* the three parts make one line */
+    if (holding) {
+        char line[256];
+        int n = ksnprintf(line, sizeof line, "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
+                          (unsigned long)(us % 1000000), tags[level & 3]);
+        va_list ap;
+        va_start(ap, fmt);
+        if (n >= 0 && (size_t)n < sizeof line - 1)
+            n += kvsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
+        va_end(ap);
+        size_t len = n < 0 ? 0 : (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
+        line[len++] = '\n';
+        if (held_len + len <= sizeof held) {
+            memcpy(held + held_len, line, len);
+            held_len += len;
+        } else {
+            held_lost++;
+        }
+        print_lock_drop(f);
+        return;
+    }
     kprintf("[%5lu.%06lu] %s", (unsigned long)(us / 1000000), (unsigned long)(us % 1000000),
             tags[level & 3]);
     va_list ap;

@@ -20,6 +20,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
+#include <kernel/log.h>
 #include <kernel/shell.h>
 #include <kernel/string.h>
 
@@ -180,10 +181,14 @@ void shell_run(void)
                                      .prompt = "kernel> ", .emit = echo, .next_word = next_name});
     for (;;) {
         le_start(&le);
+        /* Log lines from elsewhere wait until the line is finished rather
+         * than land in the middle of it (a disk found after the prompt). */
+        klog_hold(1);
         enum le_result r;
         do
             r = le_feed(&le, console_getc_wait());
         while (r == LE_MORE);
+        klog_hold(0);
         if (r == LE_TOOLONG)
             kprintf("shell: line longer than %d characters ignored\n", LINE_MAX);
         else if (r == LE_LINE)
