@@ -153,7 +153,9 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         kprintf("aarch64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
         return;
     }
-    struct fdt fdt; /* validated once here; everything below reads through it */
+    /* Validated once here; everything below reads through it, and so do the
+     * late drivers after the prompt (fdt_bus_probe()), so it outlives us. */
+    static struct fdt fdt;
     if (fdt_init(&fdt, blob, avail) != 0) {
         kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
         return;

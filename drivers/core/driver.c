@@ -50,6 +50,11 @@ static const struct driver *match(const struct device *dev)
     return match_list(dev->compatible, dev->compatible_len);
 }
 
+const struct driver *driver_find(const char *compatible, size_t len)
+{
+    return match_list(compatible, len);
+}
+
 int driver_exists(const char *compatible, size_t len)
 {
     return match_list(compatible, len) != NULL;
@@ -133,16 +138,16 @@ static struct {
     void *arg;
 } deferred[DEVICE_DEFER_MAX];
 static unsigned ndeferred;
-static volatile int deferred_started, deferred_done;
+static volatile int deferred_done;
 static struct waitqueue probe_wq = WAITQUEUE_INIT(probe_wq, "probe");
 
 int device_defer(void (*fn)(void *arg), void *arg)
 {
     if (!fn)
         return -EINVAL;
-    if (deferred_started || ndeferred == DEVICE_DEFER_MAX) {
+    if (deferred_done || ndeferred == DEVICE_DEFER_MAX) {
         pr_warn("driver: deferred probe %p not queued (%s)", (void *)fn,
-                deferred_started ? "probing already ran" : "queue full");
+                deferred_done ? "probing already ran" : "queue full");
         return -ENOSPC;
     }
     deferred[ndeferred].fn = fn;
@@ -153,8 +158,7 @@ int device_defer(void (*fn)(void *arg), void *arg)
 
 void device_run_deferred(void)
 {
-    deferred_started = 1;
-    for (unsigned i = 0; i < ndeferred; i++)
+    for (unsigned i = 0; i < ndeferred; i++) /* work queued meanwhile runs too */
         deferred[i].fn(deferred[i].arg);
     irqflags_t f = spin_lock_irqsave(&probe_wq.lock);
     deferred_done = 1;

@@ -317,6 +317,27 @@ static void describe(const struct fdt *fdt, const int *parents, int depth, int n
         dev->reg_width = v;
 }
 
+/* Nodes whose driver is late (struct driver::late): noted at boot,
+ * described and probed by the probe thread after the prompt. */
+#define LATE_MAX 64
+static int late_nodes[LATE_MAX];
+static unsigned nlate;
+
+static void probe_late(void *arg)
+{
+    const struct fdt *fdt = arg;
+    for (unsigned i = 0; i < nlate; i++) {
+        int chain[MAX_DEPTH], parents[MAX_DEPTH], depth = 0;
+        for (int n = late_nodes[i]; n >= 0 && depth < MAX_DEPTH; n = fdt_parent(fdt, n))
+            chain[depth++] = n;
+        for (int k = 0; k < depth; k++)
+            parents[k] = chain[depth - 1 - k];
+        struct device dev = {.bus_data = fdt};
+        describe(fdt, parents, depth - 1, late_nodes[i], -1, &dev, NULL);
+        device_add(&dev);
+    }
+}
+
 int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
 {
     int stdout_node = stdout_path[0] ? fdt_resolve_path(fdt, stdout_path) : -ENOENT;
@@ -340,8 +361,15 @@ int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
         const char *compat = depth ? fdt_getprop(fdt, node, "compatible", &clen) : NULL;
         /* Describing a node (reg windows, interrupts) is most of the walk's
          * cost; QEMU virt has 32 virtio-mmio nodes and no driver for them. */
-        if (!compat || !driver_exists(compat, clen))
+        const struct driver *drv = compat ? driver_find(compat, clen) : NULL;
+        if (!drv)
             continue;
+        if (drv->late && nlate < LATE_MAX) {
+            if (nlate == 0 && device_defer(probe_late, (void *)fdt) != 0)
+                continue;
+            late_nodes[nlate++] = node;
+            continue;
+        }
         struct device dev = {.bus_data = fdt};
         describe(fdt, parents, depth, node, stdout_node, &dev, &memo);
         if (device_add(&dev) == 0)

@@ -142,4 +142,5 @@ static int ecam_probe(struct device *dev)
 }
 
 static const char *const ecam_compat[] = {"pci-host-ecam-generic", NULL};
-DRIVER(pci_ecam_driver, .name = "pci-ecam", .compatible = ecam_compat, .probe = ecam_probe);
+DRIVER(pci_ecam_driver, .name = "pci-ecam", .compatible = ecam_compat, .probe = ecam_probe,
+       .late = 1);

@@ -268,4 +268,5 @@ static int mmio_probe(struct device *dev)
 }
 
 static const char *const mmio_compat[] = {"virtio,mmio", NULL};
-DRIVER(virtio_mmio_driver, .name = "virtio-mmio", .compatible = mmio_compat, .probe = mmio_probe);
+DRIVER(virtio_mmio_driver, .name = "virtio-mmio", .compatible = mmio_compat, .probe = mmio_probe,
+       .late = 1);

@@ -90,6 +90,11 @@ struct driver {
     const char *const *compatible;     /**< NULL-terminated */
     /** Bring the device up; 0 on success or -errno (the device stays unbound). */
     int (*probe)(struct device *dev);
+    /** 1: nothing before the shell's prompt needs this device, so a bus
+     *  that finds it at boot only notes where it is and describes and
+     *  probes it in the probe thread after the prompt (see device_defer()).
+     *  For buses and disks: PCI hosts, virtio-mmio slots. */
+    int late;
 };
 
 /** @brief Define and register a driver: DRIVER(pl011_driver, .name = ..., ...). */
@@ -103,6 +108,9 @@ struct driver {
  *        first, so they describe only devices someone will drive.
  */
 int driver_exists(const char *compatible, size_t len);
+
+/** @brief The driver that would bind a device with these compatible strings (as driver_exists()), or NULL. */
+const struct driver *driver_find(const char *compatible, size_t len);
 
 /** @brief Append one string to a device's compatible list; -ENOSPC if full. */
 int device_add_compatible(struct device *dev, const char *compat);
@@ -136,8 +144,11 @@ int device_request_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), 
  * disk), and then wakes device_probe_wait()'s callers.
  * @retval 0 queued
  * @retval -EINVAL @p fn NULL
- * @retval -ENOSPC DEVICE_DEFER_MAX calls queued already (a warning names @p fn)
- * @note Any context before device_run_deferred() starts; not after.
+ * @retval -ENOSPC DEVICE_DEFER_MAX calls queued already, or probing has
+ *         finished (a warning names @p fn)
+ * @note Any context until device_run_deferred() has finished: work a
+ *       deferred function queues (a late host queueing its scan) runs in
+ *       the same pass, after everything queued before it.
  */
 int device_defer(void (*fn)(void *arg), void *arg);
 

@@ -11,7 +11,10 @@ struct fdt;
  * @brief Walk the tree and device_add() each enabled node with a
  *        "compatible"; the node @p stdout_path names (a path or alias, as in
  *        /chosen/stdout-path; "" for none) is marked as the console.
- * @return the number of devices bound to a driver
+ * Nodes whose driver is late (struct driver::late) are only noted, and
+ * described and probed by device_run_deferred() after the prompt: @p fdt
+ * must stay valid until then.
+ * @return the number of devices bound to a driver now
  */
 int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path);
 
