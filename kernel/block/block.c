@@ -334,10 +334,16 @@ void blk_complete(struct blk_request *rq, int status)
     list_add_tail(&done, &rq->node);
     pump_locked(disk, q, &done);
     spin_unlock_irqrestore(&q->lock, f);
-    if (status == -EIO)
+    /* A device says only that the request failed, not which block of it. */
+    if (status == -EIO && rq->op == BLK_FLUSH)
+        pr_err("%s: I/O error flushing the write cache (EIO)", disk->name);
+    else if (status == -EIO && rq->count == 1)
         pr_err("%s: I/O error %s sector %lu (EIO)", disk->name,
-               rq->op == BLK_READ ? "reading" : rq->op == BLK_WRITE ? "writing" : "flushing",
-               (unsigned long)rq->lba);
+               rq->op == BLK_READ ? "reading" : "writing", (unsigned long)rq->lba);
+    else if (status == -EIO)
+        pr_err("%s: I/O error %s sectors %lu-%lu (EIO)", disk->name,
+               rq->op == BLK_READ ? "reading" : "writing", (unsigned long)rq->lba,
+               (unsigned long)(rq->lba + rq->count - 1));
     finish_list(&done);
 }
 

@@ -23,6 +23,7 @@ struct ramdisk {
     uint8_t *data;
     unsigned hw_depth;       /* requests the "hardware" takes at once */
     int never;               /* accept requests and never finish them */
+    uint64_t bad_lba;        /* a request touching this block fails with -EIO (0: none) */
     struct spinlock lock;
     struct blk_request *slot[RD_SLOTS];
     unsigned busy, max_busy;
@@ -48,6 +49,11 @@ static void rd_finish(struct ktimer *t, void *arg)
     for (unsigned i = 0; i < n; i++) {
         struct blk_request *rq = done[i];
         size_t off = (size_t)rq->lba * rd->bd.block_size, len = (size_t)rq->count * rd->bd.block_size;
+        if (rd->bad_lba && rq->op != BLK_FLUSH && rq->lba <= rd->bad_lba &&
+            rd->bad_lba < rq->lba + rq->count) {
+            blk_complete(rq, -EIO); /* a medium error: nothing transferred */
+            continue;
+        }
         if (rq->op == BLK_READ)
             memcpy(rq->buf, rd->data + off, len);
         else if (rq->op == BLK_WRITE)
@@ -385,4 +391,22 @@ KTEST(blk_gpt_partitions)
     KT_ASSERT(rd_free(rd) == 0);
     KT_ASSERT(p1 && p3);
     KT_ASSERT(!p2);
+}
+
+KTEST(blk_io_error_reaches_the_caller)
+{
+    struct ramdisk *rd = rd_new(256, 4, fill_pattern);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    rd->bad_lba = 77;
+    uint8_t *buf = kmalloc(16 * 512);
+    int bad = buf ? blk_read(&rd->bd, 70, 16, buf) : -1;    /* covers block 77 */
+    int good = buf ? blk_read(&rd->bd, 78, 16, buf) : -1;   /* does not */
+    int same = buf && memcmp(buf, rd->data + 78 * 512, 16 * 512) == 0;
+    int wbad = buf ? blk_write(&rd->bd, 77, 1, buf) : -1;
+    kfree(buf);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(bad == -EIO);
+    KT_ASSERT(good == 0 && same);
+    KT_ASSERT(wbad == -EIO);
 }

@@ -27,3 +27,19 @@ else()
   blk_test(pc --scenario crc --env MACHINE=pc)
   blk_test(pc_intx --scenario two --env MACHINE=pc --devopt vectors=0)
 endif()
+blk_test(tiny --scenario tiny)
+# A legacy-only (pre-1.0) device is reported and left alone, and the kernel
+# carries on: no disk, a clean power-off.
+qemu_test(blk_legacy --image ${IMG} --send lsblk --send "poweroff 7"
+  --expect "legacy-only device.. left alone" --expect "^0 block devices$"
+  --reject "PANIC" --status ${EXIT7}
+  -- -drive if=none,id=d0,file=/dev/null,format=raw,readonly=on
+     -device virtio-blk-pci,drive=d0,disable-modern=on,disable-legacy=off)
+if(KERNEL_ARCH STREQUAL "aarch64")
+  # QEMU's virtio-mmio is version 1 (legacy) unless told otherwise.
+  qemu_test(blk_mmio_legacy --image ${IMG} --send lsblk --send "poweroff 7"
+    --expect "version 1 \\(legacy\\) not supported" --expect "^0 block devices$"
+    --reject "PANIC" --status ${EXIT7}
+    -- -drive if=none,id=d0,file=/dev/null,format=raw,readonly=on
+       -device virtio-blk-device,drive=d0)
+endif()

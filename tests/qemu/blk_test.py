@@ -21,6 +21,9 @@ Scenarios:
             equals the host's at that offset.
   mq        a device with 4 queues: lsblk says so, and reads are right.
   nodisk    no disk: lsblk lists 0 block devices, poweroff is clean.
+  tiny      a disk of 0 bytes and one of 1000 (QEMU rounds it up to 2 blocks):
+            both listed, every access to the empty one refused with EINVAL,
+            the other read right.
 Where the disk sits: --bus pci (virtio-blk-pci on the root bus), rootport
 (behind a pcie-root-port: modern-only), mmio (virtio-blk-device, aarch64),
 and --devopt adds ",opt" to the virtio-blk device (vectors=0).
@@ -207,6 +210,15 @@ def main():
             keys.append("lsblk")
         elif a.scenario == "nodisk":
             keys.append("lsblk")
+        elif a.scenario == "tiny":
+            img2 = os.path.join(tmp, "b.img")
+            open(img, "wb").close()
+            with open(img2, "wb") as f:
+                f.write(bytes(rng.getrandbits(8) for _ in range(1000)))
+            qargs += device_args(a.arch, a.bus, devopt, 0, img)
+            qargs += device_args(a.arch, a.bus, devopt, 1, img2)
+            keys += ["lsblk", "blk read vda 0", "blk crc32 vda 0 1", "blk bench vda",
+                     "blk crc32 vdb 0 1"]
         else:
             print(f"blk_test: unknown scenario {a.scenario}")
             return 2
@@ -255,6 +267,15 @@ def main():
         rows = lsblk_rows(text)
         if a.scenario == "nodisk":
             c.check("0 block devices" in text, "no block devices")
+        if a.scenario == "tiny":
+            va, vb = rows.get("vda"), rows.get("vdb")
+            c.check(va and int(va.group(2)) == 0, "vda: 0 blocks")
+            c.check(vb and int(vb.group(2)) == 2, "vdb: 2 blocks")
+            c.check(text.count("blk: vda: blocks 0..0 past the end (0 blocks) (EINVAL)") == 2,
+                    "reads of the empty disk refused")
+            c.check("blk: vda: empty device (EINVAL)" in text, "bench of the empty disk refused")
+            data = open(img2, "rb").read()[:512]
+            c.check(crc_answers(text) == [f"{zlib.crc32(data):08x}"], "vdb block 0 read right")
         if a.scenario in ("crc", "readonly", "mq"):
             m = rows.get("vda")
             c.check(m and int(m.group(2)) == nblocks and m.group(3) == "512",
