@@ -71,6 +71,26 @@ void virtio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsig
     pr_warn("%s: config keeps changing under us; using the last read", vd->name);
 }
 
+uint64_t virtio_reg_read(const volatile uint8_t *r, unsigned len)
+{
+    switch (len) {
+    case 1: return mmio_read8(r);
+    case 2: return mmio_read16(r);
+    case 4: return mmio_read32(r);
+    default: return mmio_read32(r) | (uint64_t)mmio_read32(r + 4) << 32;
+    }
+}
+
+void virtio_reg_write(volatile uint8_t *r, uint64_t v, unsigned len)
+{
+    if (len == 1)
+        mmio_write8(r, (uint8_t)v);
+    else if (len == 2)
+        mmio_write16(r, (uint16_t)v);
+    else
+        mmio_write32(r, (uint32_t)v);
+}
+
 void virtio_driver_ok(struct virtio_device *vd)
 {
     vd->ops->set_status(vd, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |

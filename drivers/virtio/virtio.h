@@ -122,6 +122,11 @@ static inline int virtio_has(const struct virtio_device *vd, unsigned bit)
  */
 void virtio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsigned len);
 
+/** @brief Read a @p len-byte (1, 2, 4; 8 as two 4-byte reads, low first) device-config register at @p r. */
+uint64_t virtio_reg_read(const volatile uint8_t *r, unsigned len);
+/** @brief Write @p len bytes (1, 2 or 4) of @p v to the device-config register at @p r. */
+void virtio_reg_write(volatile uint8_t *r, uint64_t v, unsigned len);
+
 /** @brief Set DRIVER_OK: the queues are live. */
 void virtio_driver_ok(struct virtio_device *vd);
 

@@ -95,26 +95,12 @@ static void m_set_features(struct virtio_device *vd, uint64_t f)
 
 static uint64_t m_config_read(struct virtio_device *vd, unsigned off, unsigned len)
 {
-    struct device *d = dev_of(vd);
-    volatile void *r = dev_reg_(d, MMIO_CONFIG + off);
-    switch (len) {
-    case 1: return mmio_read8(r);
-    case 2: return mmio_read16(r);
-    case 4: return mmio_read32(r);
-    default: return mmio_read32(r) | (uint64_t)mmio_read32(dev_reg_(d, MMIO_CONFIG + off + 4)) << 32;
-    }
+    return virtio_reg_read(dev_reg_(dev_of(vd), MMIO_CONFIG + off), len);
 }
 
 static void m_config_write(struct virtio_device *vd, unsigned off, uint64_t v, unsigned len)
 {
-    struct device *d = dev_of(vd);
-    volatile void *r = dev_reg_(d, MMIO_CONFIG + off);
-    if (len == 1)
-        mmio_write8(r, (uint8_t)v);
-    else if (len == 2)
-        mmio_write16(r, (uint16_t)v);
-    else
-        mmio_write32(r, (uint32_t)v);
+    virtio_reg_write(dev_reg_(dev_of(vd), MMIO_CONFIG + off), v, len);
 }
 
 static uint32_t m_config_generation(struct virtio_device *vd)

@@ -102,29 +102,14 @@ static void p_set_features(struct virtio_device *vd, uint64_t f)
 static uint64_t p_config_read(struct virtio_device *vd, unsigned off, unsigned len)
 {
     struct pci_vdev *p = pv(vd);
-    if (off + len > p->devcfg_len)
-        return 0;
-    volatile uint8_t *r = p->devcfg + off;
-    switch (len) {
-    case 1: return mmio_read8(r);
-    case 2: return mmio_read16(r);
-    case 4: return mmio_read32(r);
-    default: return mmio_read32(r) | (uint64_t)mmio_read32(r + 4) << 32;
-    }
+    return off + len <= p->devcfg_len ? virtio_reg_read(p->devcfg + off, len) : 0;
 }
 
 static void p_config_write(struct virtio_device *vd, unsigned off, uint64_t v, unsigned len)
 {
     struct pci_vdev *p = pv(vd);
-    if (off + len > p->devcfg_len)
-        return;
-    volatile uint8_t *r = p->devcfg + off;
-    if (len == 1)
-        mmio_write8(r, (uint8_t)v);
-    else if (len == 2)
-        mmio_write16(r, (uint16_t)v);
-    else
-        mmio_write32(r, (uint32_t)v);
+    if (off + len <= p->devcfg_len)
+        virtio_reg_write(p->devcfg + off, v, len);
 }
 
 static uint32_t p_config_generation(struct virtio_device *vd)

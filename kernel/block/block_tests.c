@@ -16,6 +16,8 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
+#include "part_build.h"
+
 #define RD_SLOTS 8
 
 struct ramdisk {
@@ -273,40 +275,20 @@ KTEST(blk_device_that_never_answers_times_out)
     KT_ASSERT(again == 0);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void mbr_entry(uint8_t *mbr, int i, uint8_t type, uint32_t start, uint32_t n)
-{
-    uint8_t *e = mbr + 446 + 16 * i;
-    e[4] = type;
-    put32(e + 8, start);
-    put32(e + 12, n);
-}
-
 /* Primary 1: 10+100, primary 2: 200+50, extended 300+400 holding logical
  * 5 at 310+20 and logical 6 (second EBR at 300+100) at 410+30. */
 static void make_mbr(uint8_t *d, uint64_t nblocks)
 {
     (void)nblocks;
-    mbr_entry(d, 0, 0x83, 10, 100);
-    mbr_entry(d, 1, 0x83, 200, 50);
-    mbr_entry(d, 2, 0x05, 300, 400);
+    mbr_put_entry(d, 0, 0x83, 10, 100);
+    mbr_put_entry(d, 1, 0x83, 200, 50);
+    mbr_put_entry(d, 2, 0x05, 300, 400);
     d[510] = 0x55, d[511] = 0xaa;
     uint8_t *ebr1 = d + 300 * 512, *ebr2 = d + 400 * 512;
-    mbr_entry(ebr1, 0, 0x83, 10, 20);
-    mbr_entry(ebr1, 1, 0x05, 100, 50);
+    mbr_put_entry(ebr1, 0, 0x83, 10, 20);
+    mbr_put_entry(ebr1, 1, 0x05, 100, 50);
     ebr1[510] = 0x55, ebr1[511] = 0xaa;
-    mbr_entry(ebr2, 0, 0x83, 10, 30);
+    mbr_put_entry(ebr2, 0, 0x83, 10, 30);
     ebr2[510] = 0x55, ebr2[511] = 0xaa;
 }
 
@@ -351,31 +333,31 @@ KTEST(blk_mbr_partitions_with_logical_ones)
  * entries of 128 bytes at block 2, backup header at the last block. */
 static void make_gpt(uint8_t *d, uint64_t nblocks)
 {
-    mbr_entry(d, 0, 0xee, 1, (uint32_t)(nblocks - 1));
+    mbr_put_entry(d, 0, 0xee, 1, (uint32_t)(nblocks - 1));
     d[510] = 0x55, d[511] = 0xaa;
     uint8_t *ent = d + 2 * 512;
     static const uint8_t type[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47,
                                      0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
     memcpy(ent, type, 16);
-    put64(ent + 32, 34);
-    put64(ent + 40, 133);
+    put_le64(ent + 32, 34);
+    put_le64(ent + 40, 133);
     memcpy(ent + 2 * 128, type, 16);
-    put64(ent + 2 * 128 + 32, 1000);
-    put64(ent + 2 * 128 + 40, 1999);
+    put_le64(ent + 2 * 128 + 32, 1000);
+    put_le64(ent + 2 * 128 + 40, 1999);
     uint32_t ecrc = crc32(0, ent, 128 * 128);
     uint8_t *h = d + 512;
     memcpy(h, "EFI PART", 8);
-    put32(h + 8, 0x00010000);
-    put32(h + 12, 92);
-    put64(h + 24, 1);
-    put64(h + 32, nblocks - 1);
-    put64(h + 40, 34);
-    put64(h + 48, nblocks - 34);
-    put64(h + 72, 2);
-    put32(h + 80, 128);
-    put32(h + 84, 128);
-    put32(h + 88, ecrc);
-    put32(h + 16, crc32(0, h, 92));
+    put_le32(h + 8, 0x00010000);
+    put_le32(h + 12, 92);
+    put_le64(h + 24, 1);
+    put_le64(h + 32, nblocks - 1);
+    put_le64(h + 40, 34);
+    put_le64(h + 48, nblocks - 34);
+    put_le64(h + 72, 2);
+    put_le32(h + 80, 128);
+    put_le32(h + 84, 128);
+    put_le32(h + 88, ecrc);
+    put_le32(h + 16, crc32(0, h, 92));
 }
 
 KTEST(blk_gpt_partitions)

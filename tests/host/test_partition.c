@@ -9,6 +9,7 @@
 #include <kernel/crc32.h>
 
 #include "../../kernel/block/block_internal.h"
+#include "../../kernel/block/part_build.h"
 #include "check.h"
 #include "log_capture.h"
 
@@ -60,26 +61,6 @@ static int has(const struct found *f, unsigned no, uint64_t start, uint64_t len)
     return 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void entry(uint8_t *mbr, int i, uint8_t type, uint32_t start, uint32_t n)
-{
-    uint8_t *e = mbr + 446 + 16 * i;
-    e[4] = type;
-    put32(e + 8, start);
-    put32(e + 12, n);
-}
-
 static void sig(uint8_t *b) { b[510] = 0x55, b[511] = 0xaa; }
 
 static void reset(void)
@@ -95,23 +76,23 @@ static void test_mbr(void)
     struct found f;
     reset();
     CHECK_EQ_INT(scan(&f), 0); /* no signature: no table */
-    entry(disk, 0, 0x83, 2048, 1000);
-    entry(disk, 1, 0x0c, 10, 100);
-    entry(disk, 2, 0x05, 3100, 900); /* extended */
+    mbr_put_entry(disk, 0, 0x83, 2048, 1000);
+    mbr_put_entry(disk, 1, 0x0c, 10, 100);
+    mbr_put_entry(disk, 2, 0x05, 3100, 900); /* extended */
     sig(disk);
     uint8_t *e1 = disk + 3100 * BS, *e2 = disk + 3500 * BS;
-    entry(e1, 0, 0x83, 1, 99);
-    entry(e1, 1, 0x05, 400, 100);
+    mbr_put_entry(e1, 0, 0x83, 1, 99);
+    mbr_put_entry(e1, 1, 0x05, 400, 100);
     sig(e1);
-    entry(e2, 0, 0x83, 5, 50);
+    mbr_put_entry(e2, 0, 0x83, 5, 50);
     sig(e2);
     CHECK_EQ_INT(scan(&f), 4);
     CHECK(has(&f, 1, 2048, 1000) && has(&f, 2, 10, 100));
     CHECK(has(&f, 5, 3101, 99) && has(&f, 6, 3505, 50));
     CHECK(!has(&f, 3, 3100, 900)); /* the container itself */
     /* An overlap and one past the end are skipped with a message. */
-    entry(disk, 3, 0x83, 2500, 10);
-    entry(disk, 2, 0x83, 4000, 500);
+    mbr_put_entry(disk, 3, 0x83, 2500, 10);
+    mbr_put_entry(disk, 2, 0x83, 4000, 500);
     CHECK_EQ_INT(scan(&f), 2);
     CHECK(log_has("overlaps another"));
     CHECK(log_has("outside the disk"));
@@ -124,16 +105,16 @@ static void test_ebr_loop(void)
 {
     struct found f;
     reset();
-    entry(disk, 0, 0x0f, 100, 1000);
+    mbr_put_entry(disk, 0, 0x0f, 100, 1000);
     sig(disk);
     uint8_t *e1 = disk + 100 * BS, *e2 = disk + 300 * BS;
-    entry(e1, 0, 0x83, 1, 10);
-    entry(e1, 1, 0x05, 200, 100);
+    mbr_put_entry(e1, 0, 0x83, 1, 10);
+    mbr_put_entry(e1, 1, 0x05, 200, 100);
     sig(e1);
-    entry(e2, 0, 0x83, 1, 10);
-    entry(e2, 1, 0x05, 0, 100); /* back to the first: a loop (0 ends, so use 200 again below) */
+    mbr_put_entry(e2, 0, 0x83, 1, 10);
+    mbr_put_entry(e2, 1, 0x05, 0, 100); /* back to the first: a loop (0 ends, so use 200 again below) */
     sig(e2);
-    put32(e2 + 462 + 8, 200); /* points at itself */
+    put_le32(e2 + 462 + 8, 200); /* points at itself */
     CHECK_EQ_INT(scan(&f), 2);
     CHECK(log_has("points backwards"));
 }
@@ -147,32 +128,32 @@ static void gpt_header(uint64_t at, uint64_t alt, uint64_t ent)
     uint8_t *h = disk + at * BS;
     memset(h, 0, BS);
     memcpy(h, "EFI PART", 8);
-    put32(h + 8, 0x00010000);
-    put32(h + 12, 92);
-    put64(h + 24, at);
-    put64(h + 32, alt);
-    put64(h + 40, 34);
-    put64(h + 48, nblocks - 34);
-    put64(h + 72, ent);
-    put32(h + 80, 128);
-    put32(h + 84, 128);
-    put32(h + 88, crc32(0, disk + ent * BS, 128 * 128));
-    put32(h + 16, crc32(0, h, 92));
+    put_le32(h + 8, 0x00010000);
+    put_le32(h + 12, 92);
+    put_le64(h + 24, at);
+    put_le64(h + 32, alt);
+    put_le64(h + 40, 34);
+    put_le64(h + 48, nblocks - 34);
+    put_le64(h + 72, ent);
+    put_le32(h + 80, 128);
+    put_le32(h + 84, 128);
+    put_le32(h + 88, crc32(0, disk + ent * BS, 128 * 128));
+    put_le32(h + 16, crc32(0, h, 92));
 }
 
 static void make_gpt(void)
 {
     reset();
-    entry(disk, 0, 0xee, 1, NBLOCKS - 1);
+    mbr_put_entry(disk, 0, 0xee, 1, NBLOCKS - 1);
     sig(disk);
     for (uint64_t copy = 0; copy < 2; copy++) {
         uint8_t *ent = disk + (copy ? NBLOCKS - 33 : 2) * BS;
         memcpy(ent, linux_type, 16);
-        put64(ent + 32, 40);
-        put64(ent + 40, 1039);
+        put_le64(ent + 32, 40);
+        put_le64(ent + 40, 1039);
         memcpy(ent + 3 * 128, linux_type, 16);
-        put64(ent + 3 * 128 + 32, 2000);
-        put64(ent + 3 * 128 + 40, 2999);
+        put_le64(ent + 3 * 128 + 32, 2000);
+        put_le64(ent + 3 * 128 + 40, 2999);
     }
     gpt_header(1, NBLOCKS - 1, 2);
     gpt_header(NBLOCKS - 1, 1, NBLOCKS - 33);
@@ -204,11 +185,11 @@ static void test_gpt(void)
     make_gpt();
     uint8_t *ent = disk + 2 * BS;
     memcpy(ent + 128, linux_type, 16);
-    put64(ent + 128 + 32, 3000);
-    put64(ent + 128 + 40, NBLOCKS + 10);
+    put_le64(ent + 128 + 32, 3000);
+    put_le64(ent + 128 + 40, NBLOCKS + 10);
     memcpy(ent + 5 * 128, linux_type, 16);
-    put64(ent + 5 * 128 + 32, 500);
-    put64(ent + 5 * 128 + 40, 400);
+    put_le64(ent + 5 * 128 + 32, 500);
+    put_le64(ent + 5 * 128 + 40, 400);
     gpt_header(1, NBLOCKS - 1, 2);
     log_reset();
     CHECK_EQ_INT(scan(&f), 2);
@@ -216,9 +197,9 @@ static void test_gpt(void)
     CHECK(log_has("ends before it starts"));
     /* Absurd sizes in the header make it invalid (and the backup serves). */
     make_gpt();
-    put32(disk + BS + 80, 0x10000000);
-    put32(disk + BS + 16, 0);
-    put32(disk + BS + 16, crc32(0, disk + BS, 92));
+    put_le32(disk + BS + 80, 0x10000000);
+    put_le32(disk + BS + 16, 0);
+    put_le32(disk + BS + 16, crc32(0, disk + BS, 92));
     log_reset();
     CHECK_EQ_INT(scan(&f), 2);
     CHECK(log_has("using the backup"));
@@ -249,18 +230,18 @@ static void test_fuzz(void)
         if (rnd() % 2) {
             for (int i = 0; i < 4; i++) {
                 uint8_t types[] = {0, 0x83, 0x05, 0x0f, 0xee, 0x85};
-                entry(disk, i, types[rnd() % 6], (uint32_t)(rnd() % 300), (uint32_t)(rnd() % 300));
+                mbr_put_entry(disk, i, types[rnd() % 6], (uint32_t)(rnd() % 300), (uint32_t)(rnd() % 300));
             }
             for (uint64_t b = 1; b < nblocks; b += 1 + rnd() % 16) {
                 sig(disk + b * BS);
-                entry(disk + b * BS, 0, 0x83, (uint32_t)(rnd() % 50), (uint32_t)(rnd() % 50));
-                entry(disk + b * BS, 1, 0x05, (uint32_t)(rnd() % 300), (uint32_t)(rnd() % 50));
+                mbr_put_entry(disk + b * BS, 0, 0x83, (uint32_t)(rnd() % 50), (uint32_t)(rnd() % 50));
+                mbr_put_entry(disk + b * BS, 1, 0x05, (uint32_t)(rnd() % 300), (uint32_t)(rnd() % 50));
             }
         }
         if (rnd() % 3 == 0) {
             memcpy(disk + BS, "EFI PART", 8);
-            put32(disk + BS + 12, 92);
-            put32(disk + BS + 16, crc32(0, disk + BS, 92));
+            put_le32(disk + BS + 12, 92);
+            put_le32(disk + BS + 16, crc32(0, disk + BS, 92));
         }
         struct found f;
         int n = scan(&f);
