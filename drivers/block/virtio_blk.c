@@ -66,6 +66,7 @@ struct vblk {
     unsigned rr;        /* next queue to use */
     unsigned max_segs;  /* data pieces one request may have */
     int dead;           /* reset failed: every request fails */
+    volatile int resetting; /* between the reset and DRIVER_OK again: nothing goes out */
 };
 
 static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
@@ -104,6 +105,8 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     struct vblk *vb = bd->driver_priv;
     if (vb->dead)
         return -ENODEV;
+    if (vb->resetting)
+        return -EBUSY; /* the block layer sends it again from the next completion */
     struct virtq_buf bufs[VIRTQ_INDIRECT_MAX];
     size_t len = (size_t)rq->count * bd->block_size;
     int n = 0;
@@ -245,6 +248,7 @@ static void vblk_reset(struct blkdev *bd)
     struct blk_request *lost[256];
     unsigned nlost = 0;
     irqflags_t fl[VBLK_MAX_QUEUES];
+    vb->resetting = 1;
     for (unsigned i = 0; i < vb->nq; i++)
         fl[i] = spin_lock_irqsave(&vb->q[i].lock);
     vd->ops->reset(vd);
@@ -268,6 +272,7 @@ static void vblk_reset(struct blkdev *bd)
         vb->dead = 1;
         virtio_fail(vd, "does not come back after a reset");
     }
+    vb->resetting = 0;
     for (unsigned i = 0; i < nlost; i++)
         blk_complete(lost[i], -EIO);
 }

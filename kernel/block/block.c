@@ -43,6 +43,9 @@ static struct blkdev *devs[BLK_MAX_DEVICES];
 static unsigned ndevs;
 
 static struct waitqueue watch_wq = WAITQUEUE_INIT(watch_wq, "blk-watch");
+/* Held by the watch thread while it looks at the disks, and by
+ * blk_unregister(), so a disk is never freed under the watch. */
+static struct mutex scan_lock;
 static volatile int watch_sleeping;
 static int watch_started;
 static volatile unsigned total_inflight;
@@ -173,6 +176,7 @@ int blk_register(struct blkdev *bd, const char *prefix)
         return err;
     }
     if (!watch_started && thread_current()) {
+        mutex_init(&scan_lock, "blk-scan");
         int id = thread_create("blk-watch", watch_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
         if (id < 0)
             pr_warn("blk: no timeout thread (%s); a device that never answers hangs its requests",
@@ -192,17 +196,16 @@ int blk_unregister(struct blkdev *bd)
     if (!bd || bd->parent)
         return -ENOENT;
     struct blk_queue *q = bd->priv;
+    int locked = watch_started && mutex_lock(&scan_lock) == 0;
     irqflags_t f = spin_lock_irqsave(&table_lock);
     int found = 0;
     for (unsigned i = 0; i < ndevs; i++)
         found |= devs[i] == bd;
-    if (!found) {
+    if (!found || q->ninflight || !list_empty(&q->pending)) {
         spin_unlock_irqrestore(&table_lock, f);
-        return -ENOENT;
-    }
-    if (q->ninflight || !list_empty(&q->pending)) {
-        spin_unlock_irqrestore(&table_lock, f);
-        return -EBUSY;
+        if (locked)
+            mutex_unlock(&scan_lock);
+        return found ? -EBUSY : -ENOENT;
     }
     struct blkdev *parts[BLK_MAX_DEVICES];
     unsigned nparts = 0;
@@ -213,6 +216,8 @@ int blk_unregister(struct blkdev *bd)
         table_remove_locked(parts[i]);
     table_remove_locked(bd);
     spin_unlock_irqrestore(&table_lock, f);
+    if (locked)
+        mutex_unlock(&scan_lock);
     for (unsigned i = 0; i < nparts; i++)
         kfree(parts[i]);
     kfree(q);
@@ -396,6 +401,7 @@ static int watch_thread(void *arg)
         spin_unlock_irqrestore(&watch_wq.lock, f);
         thread_sleep_ms(50);
         uint64_t now = hal_time_ns();
+        mutex_lock(&scan_lock);
         for (unsigned i = 0;; i++) {
             struct blkdev *bd = blk_at(i);
             if (!bd)
@@ -403,6 +409,7 @@ static int watch_thread(void *arg)
             if (!bd->parent && bd->priv)
                 check_disk(bd, now);
         }
+        mutex_unlock(&scan_lock);
     }
     return 0;
 }
