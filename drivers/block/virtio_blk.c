@@ -66,6 +66,8 @@ struct vblk {
     unsigned rr;        /* next queue to use */
     unsigned max_segs;  /* data pieces one request may have */
     int dead;           /* reset failed: every request fails */
+    int needs_reset;    /* the device set DEVICE_NEEDS_RESET (reported once) */
+    struct blk_request **lost; /* queue_depth entries: what a reset takes back */
 };
 
 static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
@@ -242,7 +244,7 @@ static void vblk_reset(struct blkdev *bd)
 {
     struct vblk *vb = bd->driver_priv;
     struct virtio_device *vd = vb->vd;
-    struct blk_request *lost[256];
+    struct blk_request **lost = vb->lost; /* as many as the queues hold: none is dropped */
     unsigned nlost = 0;
     irqflags_t fl[VBLK_MAX_QUEUES];
     for (unsigned i = 0; i < vb->nq; i++)
@@ -252,7 +254,7 @@ static void vblk_reset(struct blkdev *bd)
         struct vblk_queue *q = &vb->q[i];
         struct blk_request **tok;
         while ((tok = virtq_detach_next(q->vq)) != NULL) {
-            if (nlost < sizeof lost / sizeof lost[0])
+            if (nlost < bd->queue_depth)
                 lost[nlost++] = *tok;
             *tok = NULL;
         }
@@ -261,6 +263,7 @@ static void vblk_reset(struct blkdev *bd)
     for (unsigned i = vb->nq; i-- > 0;)
         spin_unlock_irqrestore(&vb->q[i].lock, fl[i]);
     pr_warn("%s: device reset; %u request%s failed", bd->name, nlost, nlost == 1 ? "" : "s");
+    vb->needs_reset = 0;
     int err = virtio_negotiate(vd, wanted);
     if (!err)
         err = bring_up(vb, 0);
@@ -270,6 +273,21 @@ static void vblk_reset(struct blkdev *bd)
     }
     for (unsigned i = 0; i < nlost; i++)
         blk_complete(lost[i], -EIO);
+}
+
+/* Configuration change interrupt. The one change we act on is
+ * DEVICE_NEEDS_RESET (VirtIO 1.2, 2.1.2): the device stopped and will not
+ * complete what it holds, so those requests time out in the block layer,
+ * which calls vblk_reset() from a thread: the reset cannot be done here,
+ * it waits for the device and completes requests. Said once per episode. */
+static void vblk_config_changed(struct virtio_device *vd)
+{
+    struct vblk *vb = vd->driver_priv;
+    if (!vb || vb->needs_reset || !virtio_needs_reset(vd))
+        return;
+    vb->needs_reset = 1;
+    pr_err("%s (%s): device needs a reset (DEVICE_NEEDS_RESET); its requests will time out "
+           "and the device be reset", vb->bd.name[0] ? vb->bd.name : "virtio-blk", vd->name);
 }
 
 static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .reset = vblk_reset};
@@ -317,13 +335,27 @@ static int vblk_probe(struct device *dev)
         pr_warn("%s: capacity of %lu sectors is not a whole number of %u-byte blocks; "
                 "the last %lu sectors are not used", vd->name, (unsigned long)capacity, blk_size,
                 (unsigned long)(capacity % per));
+    vd->config_changed = vblk_config_changed;
     err = bring_up(vb, 1);
+    if (!err) {
+        unsigned depth = 0;
+        for (unsigned i = 0; i < vb->nq; i++)
+            depth += vb->q[i].vq->size;
+        vb->lost = kmalloc(depth * sizeof *vb->lost);
+        if (!vb->lost)
+            err = -ENOMEM;
+    }
     if (err) {
+        /* Reset the device and free its queues and interrupts first, so
+         * nothing can reach our memory once it is freed. */
+        vd->config_changed = NULL;
+        int ret = virtio_fail(vd, err == -ENOMEM ? "no memory for its queues"
+                                                 : "could not be started");
         free_queues(vb);
+        kfree(vb->lost);
         vd->driver_priv = NULL;
         kfree(vb);
-        return virtio_fail(vd, err == -ENOMEM ? "no memory for its queues"
-                                              : "could not be started");
+        return ret;
     }
     vb->bd.nblocks = capacity / per;
     vb->bd.block_size = blk_size;
