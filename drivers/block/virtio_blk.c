@@ -67,6 +67,8 @@ struct vblk {
     unsigned max_segs;  /* data pieces one request may have */
     int dead;           /* reset failed: every request fails */
     volatile int resetting; /* between the reset and DRIVER_OK again: nothing goes out */
+    int needs_reset;    /* the device set DEVICE_NEEDS_RESET (reported once) */
+    struct blk_request **lost; /* queue_depth entries: what a reset takes back */
 };
 
 static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
@@ -74,30 +76,74 @@ static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK
                                1ull << VIRTIO_BLK_F_MQ | 1ull << VIRTIO_F_INDIRECT_DESC |
                                1ull << VIRTIO_F_EVENT_IDX;
 
-/* Split [buf, buf + len) into physically contiguous pieces. Returns how
- * many (at most max), or -EINVAL if it needs more or is not mapped. */
-static int pieces(void *buf, size_t len, int dev_writes, struct virtq_buf *out, unsigned max)
+/*
+ * One part of a request: the physically contiguous pieces of [va, va + len)
+ * from its start, at most @max of them. When the buffer needs more pieces
+ * than that (a vmalloc buffer is one piece per page), the part ends on a
+ * block boundary (the device takes whole blocks only) and *used says how
+ * many bytes it covers; the rest becomes the next part. Returns the number
+ * of pieces, or -EINVAL if the buffer is not mapped or not one block fits.
+ */
+static int part(uintptr_t va, size_t len, int dev_writes, uint32_t block, struct virtq_buf *out,
+                unsigned max, size_t *used)
 {
     unsigned n = 0;
-    uintptr_t va = (uintptr_t)buf;
-    while (len) {
-        size_t chunk = PAGE - (va & (PAGE - 1));
-        if (chunk > len)
-            chunk = len;
-        uint64_t pa = hal_virt_to_phys((const void *)va);
+    size_t done = 0;
+    while (done < len) {
+        size_t chunk = PAGE - ((va + done) & (PAGE - 1));
+        if (chunk > len - done)
+            chunk = len - done;
+        uint64_t pa = hal_virt_to_phys((const void *)(va + done));
         if (pa == (uint64_t)-1)
             return -EINVAL;
         if (n && out[n - 1].phys + out[n - 1].len == pa && out[n - 1].len + chunk <= 0x80000000u) {
             out[n - 1].len += (uint32_t)chunk;
         } else {
             if (n == max)
-                return -EINVAL;
+                break;
             out[n++] = (struct virtq_buf){pa, (uint32_t)chunk, dev_writes};
         }
-        va += chunk;
-        len -= chunk;
+        done += chunk;
     }
+    if (done < len) {
+        size_t cut = done % block;
+        done -= cut;
+        while (cut) {
+            struct virtq_buf *b = &out[n - 1];
+            if (b->len > cut) {
+                b->len -= (uint32_t)cut;
+                cut = 0;
+            } else {
+                cut -= b->len;
+                n--;
+            }
+        }
+        if (done == 0)
+            return -EINVAL;
+    }
+    *used = done;
     return (int)n;
+}
+
+/* rq->driver_data while in flight: the parts still with the device (low 16
+ * bits) and the first error one of them ended with (negated, above). */
+#define PARTS_MASK 0xffffu
+#define ERR_SHIFT 16
+
+/* One part (or the only one) finished with @status: 1 if it was the last. */
+static int part_done(struct blk_request *rq, int status)
+{
+    uintptr_t d = rq->driver_data;
+    if (status && !(d >> ERR_SHIFT))
+        d |= (uintptr_t)(unsigned)-status << ERR_SHIFT;
+    d--;
+    rq->driver_data = d;
+    return (d & PARTS_MASK) == 0;
+}
+
+static int rq_status(const struct blk_request *rq)
+{
+    return -(int)(rq->driver_data >> ERR_SHIFT);
 }
 
 static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
@@ -108,51 +154,80 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     if (vb->resetting)
         return -EBUSY; /* the block layer sends it again from the next completion */
     struct virtq_buf bufs[VIRTQ_INDIRECT_MAX];
-    size_t len = (size_t)rq->count * bd->block_size;
-    int n = 0;
-    if (rq->op != BLK_FLUSH) {
-        n = pieces(rq->buf, len, rq->op == BLK_READ, bufs + 1, vb->max_segs);
+    size_t len = rq->op == BLK_FLUSH ? 0 : (size_t)rq->count * bd->block_size;
+    int w = rq->op == BLK_READ;
+    uintptr_t va = (uintptr_t)rq->buf;
+    int indirect = virtio_has(vb->vd, VIRTIO_F_INDIRECT_DESC);
+    struct vblk_queue *q = &vb->q[vb->rr++ % vb->nq];
+    /* First pass: how many parts, slots and descriptors the request takes,
+     * so it goes out whole or not at all. */
+    unsigned nparts = 0, ndesc = 0;
+    for (size_t off = 0; off < len || nparts == 0;) {
+        size_t used = 0;
+        int n = len ? part(va + off, len - off, w, bd->block_size, bufs, vb->max_segs, &used) : 0;
         if (n < 0) {
-            pr_err("%s: buffer %p of %lu bytes is not mapped or has over %u physical pieces",
-                   bd->name, rq->buf, (unsigned long)len, vb->max_segs);
+            pr_err("%s: buffer %p of %lu bytes is not mapped (or a block of it has over %u "
+                   "physical pieces)", bd->name, rq->buf, (unsigned long)len, vb->max_segs);
             return -EINVAL;
         }
-        /* A device that does not snoop caches must see what we wrote, and
-         * no dirty line of ours may land on what it writes. */
-        if (!vb->vd->transport->dma_coherent) {
-            if (rq->op == BLK_WRITE)
-                hal_dcache_clean(rq->buf, len);
-            else
-                hal_dcache_clean_inval(rq->buf, len);
-        }
+        nparts++;
+        ndesc += indirect ? 1 : (unsigned)n + 2;
+        off += used;
     }
-    struct vblk_queue *q = &vb->q[vb->rr++ % vb->nq];
+    if (nparts > q->vq->size || (!indirect && ndesc > q->vq->size)) {
+        pr_err("%s: request of %lu bytes needs %u ring entries; the queue has %u", bd->name,
+               (unsigned long)len, indirect ? nparts : ndesc, q->vq->size);
+        return -EINVAL;
+    }
+    /* A device that does not snoop caches must see what we wrote, and no
+     * dirty line of ours may land on what it writes. */
+    if (len && !vb->vd->transport->dma_coherent) {
+        if (rq->op == BLK_WRITE)
+            hal_dcache_clean(rq->buf, len);
+        else
+            hal_dcache_clean_inval(rq->buf, len);
+    }
+    uint32_t type = rq->op == BLK_READ ? VIRTIO_BLK_T_IN
+                    : rq->op == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
     irqflags_t f = spin_lock_irqsave(&q->lock);
-    if (q->nfree == 0) {
+    if (q->nfree < nparts || virtq_free_count(q->vq) < ndesc) {
         spin_unlock_irqrestore(&q->lock, f);
         return -EBUSY;
     }
-    uint16_t s = q->free[--q->nfree];
-    uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
-    uint64_t hdr_phys = q->hdrs.phys + (uint64_t)s * SLOT_BYTES;
-    uint32_t type = rq->op == BLK_READ ? VIRTIO_BLK_T_IN
-                    : rq->op == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
-    uint64_t sector = rq->op == BLK_FLUSH ? 0 : rq->lba * (bd->block_size / 512);
-    memcpy(hdr, &type, 4);
-    memset(hdr + 4, 0, 4);
-    memcpy(hdr + 8, &sector, 8);
-    hdr[16] = 0xff; /* the device overwrites it */
-    bufs[0] = (struct virtq_buf){hdr_phys, 16, 0};
-    bufs[n + 1] = (struct virtq_buf){hdr_phys + 16, 1, 1};
-    q->slot_rq[s] = rq;
-    int err = virtq_add(q->vq, bufs, (unsigned)n + 2, &q->slot_rq[s]);
-    if (err) {
-        q->slot_rq[s] = NULL;
-        q->free[q->nfree++] = s;
-        spin_unlock_irqrestore(&q->lock, f);
-        return err == -ENOSPC ? -EBUSY : err;
+    rq->driver_data = nparts;
+    size_t off = 0;
+    for (unsigned k = 0; k < nparts; k++) {
+        size_t used = 0;
+        int n = len ? part(va + off, len - off, w, bd->block_size, bufs + 1, vb->max_segs, &used)
+                    : 0;
+        uint16_t s = q->free[--q->nfree];
+        uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
+        uint64_t hdr_phys = q->hdrs.phys + (uint64_t)s * SLOT_BYTES;
+        uint64_t sector = rq->op == BLK_FLUSH ? 0 : rq->lba * (bd->block_size / 512) + off / 512;
+        memcpy(hdr, &type, 4);
+        memset(hdr + 4, 0, 4);
+        memcpy(hdr + 8, &sector, 8);
+        hdr[16] = 0xff; /* the device overwrites it */
+        bufs[0] = (struct virtq_buf){hdr_phys, 16, 0};
+        bufs[n + 1] = (struct virtq_buf){hdr_phys + 16, 1, 1};
+        q->slot_rq[s] = rq;
+        int err = n < 0 ? n : virtq_add(q->vq, bufs, (unsigned)n + 2, &q->slot_rq[s]);
+        if (err) {
+            /* Cannot happen after the first pass; if it does, the parts
+             * already out finish the request with the error. */
+            q->slot_rq[s] = NULL;
+            q->free[q->nfree++] = s;
+            pr_err("%s: part %u of %u of a request not queued (%s)", bd->name, k + 1, nparts,
+                   errno_name(err));
+            if (k == 0) {
+                spin_unlock_irqrestore(&q->lock, f);
+                return err == -ENOSPC ? -EBUSY : err;
+            }
+            rq->driver_data = k | (uintptr_t)EIO << ERR_SHIFT;
+            break;
+        }
+        off += used;
     }
-    rq->driver_data = (uintptr_t)(q - vb->q);
     virtq_kick(q->vq);
     spin_unlock_irqrestore(&q->lock, f);
     return 0;
@@ -177,11 +252,14 @@ static void vblk_done(struct virtqueue *vq)
         while (n < 32 && (tok = virtq_get(vq, NULL)) != NULL) {
             uint16_t s = (uint16_t)(tok - q->slot_rq);
             const uint8_t *hdr = (const uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
-            batch[n] = *tok;
-            status[n] = status_to_err(hdr[16]);
+            struct blk_request *rq = *tok;
             *tok = NULL;
             q->free[q->nfree++] = s;
-            n++;
+            if (part_done(rq, status_to_err(hdr[16]))) {
+                batch[n] = rq;
+                status[n] = rq_status(rq);
+                n++;
+            }
         }
         int more = n == 32 || virtq_enable_cb(vq);
         spin_unlock_irqrestore(&q->lock, f);
@@ -245,7 +323,7 @@ static void vblk_reset(struct blkdev *bd)
 {
     struct vblk *vb = bd->driver_priv;
     struct virtio_device *vd = vb->vd;
-    struct blk_request *lost[256];
+    struct blk_request **lost = vb->lost; /* as many as the queues hold: none is dropped */
     unsigned nlost = 0;
     irqflags_t fl[VBLK_MAX_QUEUES];
     vb->resetting = 1;
@@ -256,15 +334,17 @@ static void vblk_reset(struct blkdev *bd)
         struct vblk_queue *q = &vb->q[i];
         struct blk_request **tok;
         while ((tok = virtq_detach_next(q->vq)) != NULL) {
-            if (nlost < sizeof lost / sizeof lost[0])
-                lost[nlost++] = *tok;
+            struct blk_request *rq = *tok;
             *tok = NULL;
+            if (part_done(rq, -EIO) && nlost < bd->queue_depth)
+                lost[nlost++] = rq; /* once, whatever number of parts it had */
         }
         virtq_reset_state(q->vq);
     }
     for (unsigned i = vb->nq; i-- > 0;)
         spin_unlock_irqrestore(&vb->q[i].lock, fl[i]);
     pr_warn("%s: device reset; %u request%s failed", bd->name, nlost, nlost == 1 ? "" : "s");
+    vb->needs_reset = 0;
     int err = virtio_negotiate(vd, wanted);
     if (!err)
         err = bring_up(vb, 0);
@@ -275,6 +355,21 @@ static void vblk_reset(struct blkdev *bd)
     vb->resetting = 0;
     for (unsigned i = 0; i < nlost; i++)
         blk_complete(lost[i], -EIO);
+}
+
+/* Configuration change interrupt. The one change we act on is
+ * DEVICE_NEEDS_RESET (VirtIO 1.2, 2.1.2): the device stopped and will not
+ * complete what it holds, so those requests time out in the block layer,
+ * which calls vblk_reset() from a thread: the reset cannot be done here,
+ * it waits for the device and completes requests. Said once per episode. */
+static void vblk_config_changed(struct virtio_device *vd)
+{
+    struct vblk *vb = vd->driver_priv;
+    if (!vb || vb->needs_reset || !virtio_needs_reset(vd))
+        return;
+    vb->needs_reset = 1;
+    pr_err("%s (%s): device needs a reset (DEVICE_NEEDS_RESET); its requests will time out "
+           "and the device be reset", vb->bd.name[0] ? vb->bd.name : "virtio-blk", vd->name);
 }
 
 static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .reset = vblk_reset};
@@ -322,13 +417,27 @@ static int vblk_probe(struct device *dev)
         pr_warn("%s: capacity of %lu sectors is not a whole number of %u-byte blocks; "
                 "the last %lu sectors are not used", vd->name, (unsigned long)capacity, blk_size,
                 (unsigned long)(capacity % per));
+    vd->config_changed = vblk_config_changed;
     err = bring_up(vb, 1);
+    if (!err) {
+        unsigned depth = 0;
+        for (unsigned i = 0; i < vb->nq; i++)
+            depth += vb->q[i].vq->size;
+        vb->lost = kmalloc(depth * sizeof *vb->lost);
+        if (!vb->lost)
+            err = -ENOMEM;
+    }
     if (err) {
+        /* Reset the device and free its queues and interrupts first, so
+         * nothing can reach our memory once it is freed. */
+        vd->config_changed = NULL;
+        int ret = virtio_fail(vd, err == -ENOMEM ? "no memory for its queues"
+                                                 : "could not be started");
         free_queues(vb);
+        kfree(vb->lost);
         vd->driver_priv = NULL;
         kfree(vb);
-        return virtio_fail(vd, err == -ENOMEM ? "no memory for its queues"
-                                              : "could not be started");
+        return ret;
     }
     vb->bd.nblocks = capacity / per;
     vb->bd.block_size = blk_size;

@@ -43,3 +43,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
     -- -drive if=none,id=d0,file=/dev/null,format=raw,readonly=on
        -device virtio-blk-device,drive=d0)
 endif()
+# The in-kernel tests with a disk attached, so those that need one run.
+add_test(NAME ${KERNEL_ARCH}.blk_ktest COMMAND ${BT} --arch ${KERNEL_ARCH} --image ${KTEST_IMG}
+  ${KTEST_ARGS} --scenario ktest --timeout 110)
+set_tests_properties(${KERNEL_ARCH}.blk_ktest PROPERTIES TIMEOUT 120)

@@ -21,6 +21,8 @@ Scenarios:
             equals the host's at that offset.
   mq        a device with 4 queues: lsblk says so, and reads are right.
   nodisk    no disk: lsblk lists 0 block devices, poweroff is clean.
+  ktest     the in-kernel tests with a disk attached (boot with the ktest
+            image or APPEND=ktest): the disk ktests run for real.
   tiny      a disk of 0 bytes and one of 1000 (QEMU rounds it up to 2 blocks):
             both listed, every access to the empty one refused with EINVAL,
             the other read right.
@@ -210,6 +212,9 @@ def main():
             keys.append("lsblk")
         elif a.scenario == "nodisk":
             keys.append("lsblk")
+        elif a.scenario == "ktest":
+            make_random(img, 8 << 20, rng)
+            qargs += device_args(a.arch, a.bus, devopt, 0, img)
         elif a.scenario == "tiny":
             img2 = os.path.join(tmp, "b.img")
             open(img, "wb").close()
@@ -256,10 +261,17 @@ def main():
             print("PASS" if c.ok else "FAILED")
             return 0 if c.ok else 1
 
-        text, status, pending = run_qemu(a.arch, a.image, a.env,
-                                         [k.encode() + b"\r" for k in keys + ["poweroff"]],
-                                         qargs, a.timeout)
+        typed = [k.encode() + b"\r" for k in keys + ["poweroff"]] if a.scenario != "ktest" else []
+        text, status, pending = run_qemu(a.arch, a.image, a.env, typed, qargs, a.timeout)
         sys.stdout.write(text)
+        if a.scenario == "ktest":
+            import re
+            c.check(re.search(r"(?m)^ktest: [1-9][0-9]* passed, 0 failed$", text), "ktest: 0 failed")
+            c.check(re.search(r"(?m)^ktest virtio_blk_\w+ +ok$", text), "the disk ktests ran")
+            c.check("(no virtio disk" not in text, "with the disk")
+            c.check(status == 0, f"clean poweroff (status {status})")
+            print("PASS" if c.ok else "FAILED")
+            return 0 if c.ok else 1
         print("\n---- blk_test checks ----")
         c.check(not pending, f"every command typed (left: {pending})")
         c.check("PANIC" not in text, "no panic")
