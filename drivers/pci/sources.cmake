@@ -5,4 +5,5 @@ list(APPEND CORE_SOURCES
   drivers/pci/pci_host.c
   drivers/pci/pci_cmds.c
   drivers/pci/pci_edu.c
+  drivers/pci/pci_tests.c
 )

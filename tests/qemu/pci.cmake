@@ -27,3 +27,11 @@ else()
     --send "poweroff 7" --expect "${EDU_OK}" --reject "WRONG|PANIC" --status ${EXIT7}
     -- -device edu)
 endif()
+# The PCI ktests see a bridge with a device behind it (on arm64 its bus
+# number, BAR and window placed by us), not only the root bus.
+qemu_test(pci_ktest_rootport --image ${KTEST_IMG} ${KTEST_ARGS}
+  --expect "^ktest pci_functions_reread_their_ids ok$"
+  --expect "^ktest pci_bars_aligned_inside_windows_disjoint ok$"
+  --expect "^ktest pci_capabilities_agree_with_config_space ok$"
+  --expect ${KTEST_OK} --status 0
+  -- -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 -device edu,bus=rp1 -device edu)
