@@ -12,17 +12,18 @@
  *     peer-rand: <reads> reads in <ns> ns
  *
  * Built by scripts/bench-blk with
- *     clang --target=<arch>-linux-gnu -O2 -static -nostdlib -ffreestanding
- *           -fno-stack-protector -fno-pic -no-pie -fuse-ld=lld
+ *     clang --target=<arch>-linux-gnu -DPEER_<ARCH> -O2 -static -nostdlib
+ *           -ffreestanding -fno-stack-protector -fno-pic -fuse-ld=lld
  * The only architecture-specific parts are the syscall numbers, O_DIRECT and
- * the two-instruction entry and syscall stubs below.
+ * the entry and syscall stubs below, chosen by PEER_X86_64 / PEER_AARCH64
+ * (not the compiler's arch macros, which stay inside arch/: check-boundaries).
  */
 typedef unsigned long u64;
 typedef long s64;
 typedef unsigned int u32;
 typedef unsigned short u16;
 
-#if defined(__x86_64__)
+#if defined(PEER_X86_64)
 enum { NR_write = 1, NR_openat = 257, NR_lseek = 8, NR_exit = 231, NR_io_setup = 206,
        NR_io_submit = 209, NR_io_getevents = 208, NR_clock_gettime = 228 };
 #define O_DIRECT 0x4000
@@ -36,7 +37,7 @@ static s64 sys(s64 n, s64 a, s64 b, s64 c, s64 d, s64 e)
                      : "rcx", "r11", "memory");
     return ret;
 }
-#elif defined(__aarch64__)
+#elif defined(PEER_AARCH64)
 enum { NR_write = 64, NR_openat = 56, NR_lseek = 62, NR_exit = 94, NR_io_setup = 0,
        NR_io_submit = 2, NR_io_getevents = 4, NR_clock_gettime = 113 };
 #define O_DIRECT 0x10000
@@ -53,7 +54,7 @@ static s64 sys(s64 n, s64 a, s64 b, s64 c, s64 d, s64 e)
     return x0;
 }
 #else
-#error "aio_randread: x86_64 or aarch64 only"
+#error "aio_randread: build with -DPEER_X86_64 or -DPEER_AARCH64"
 #endif
 
 #ifndef DISK
