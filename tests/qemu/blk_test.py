@@ -18,7 +18,10 @@ Scenarios:
   parts     an MBR disk (two primaries, an extended partition with two
             logical ones) and a GPT disk (two partitions): every partition
             listed with its start and size, CRC-32 through a partition
-            equals the host's at that offset.
+            equals the host's at that offset. With --tools the tables are
+            written by sfdisk (MBR, two logical partitions) and sgdisk (GPT,
+            aligned, numbered 1, 2, 5) instead of our own writers, and what
+            the kernel lists is checked against `sfdisk -J`'s reading.
   mq        a device with 4 queues: lsblk says so, and reads are right.
   nodisk    no disk: lsblk lists 0 block devices, poweroff is clean.
   ktest     the in-kernel tests with a disk attached (boot with the ktest
@@ -29,8 +32,11 @@ Scenarios:
 Where the disk sits: --bus pci (virtio-blk-pci on the root bus), rootport
 (behind a pcie-root-port: modern-only), mmio (virtio-blk-device, aarch64),
 and --devopt adds ",opt" to the virtio-blk device (vectors=0).
+
+    blk_test.py --selftest    checks the host side alone (no QEMU): images,
+                              CRCs, and our table writers against sfdisk.
 """
-import argparse, hashlib, os, random, struct, sys, tempfile, zlib
+import argparse, hashlib, json, os, random, shutil, struct, subprocess, sys, tempfile, zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
@@ -39,13 +45,12 @@ BS = 512
 
 
 def make_random(path, nbytes, rng):
-    data = bytes(rng.getrandbits(8) for _ in range(min(nbytes, 4096)))
-    # Random but cheap: a 4 KiB random block, each copy xored with its index.
+    # Every byte from @rng: an image that repeated itself (it once was one
+    # 4 KiB block xored with its index, the same every 1 MiB) would hide a
+    # read from the wrong MiB.
     with open(path, "wb") as f:
-        for off in range(0, nbytes, 4096):
-            k = (off // 4096) & 0xff
-            chunk = bytes(b ^ k for b in data) if k else data
-            f.write(chunk[:min(4096, nbytes - off)])
+        for off in range(0, nbytes, 1 << 20):
+            f.write(rng.randbytes(min(1 << 20, nbytes - off)))
 
 
 def mbr_entry(buf, i, ptype, start, n):
@@ -104,6 +109,80 @@ def make_gpt(path, nblocks, rng):
     return parts
 
 
+def tool_table(path):
+    """{number: (start, blocks)} of the data partitions sfdisk reads in @path."""
+    t = json.loads(subprocess.run(["sfdisk", "-J", path], check=True, capture_output=True,
+                                  text=True).stdout)["partitiontable"]
+    parts = {}
+    for p in t.get("partitions", []):
+        if t["label"] == "dos" and p["type"].lower() in ("5", "f", "85"):
+            continue  # an extended partition: a container, not a disk
+        parts[int(p["node"][len(path):])] = (p["start"], p["size"])
+    return parts
+
+
+def need_tools():
+    missing = [t for t in ("sfdisk", "sgdisk") if not shutil.which(t)]
+    if missing:
+        sys.exit(f"blk_test: {' and '.join(missing)} not found (scripts/deps installs fdisk, gdisk)")
+
+
+def make_mbr_tool(path, nblocks, rng):
+    make_random(path, nblocks * BS, rng)
+    script = ("label: dos\nstart=2048, size=4096, type=83\nstart=8192, size=2000, type=83\n"
+              "start=12000, size=7000, type=5\nstart=12100, size=1000, type=83\n"
+              "start=13200, size=500, type=83\n")
+    subprocess.run(["sfdisk", "-q", path], input=script, text=True, check=True,
+                   capture_output=True)
+    return tool_table(path)
+
+
+def make_gpt_tool(path, nblocks, rng):
+    make_random(path, nblocks * BS, rng)
+    subprocess.run(["sgdisk", "-o", "-n1:2048:+512K", "-n2:0:+1M", "-n5:0:0", path],
+                   check=True, capture_output=True)
+    return tool_table(path)
+
+
+def selftest():
+    """The host side of the tests, without QEMU: fails loudly on a wrong helper."""
+    c = Checker()
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        n = (8 << 20) + 3 * BS
+        make_random(a, n, random.Random(5))
+        make_random(b, n, random.Random(5))
+        c.check(os.path.getsize(a) == n, "odd-sized image has its size")
+        c.check(sha(a) == sha(b), "same seed, same image")
+        make_random(b, n, random.Random(6))
+        c.check(sha(a) != sha(b), "another seed, another image")
+        data = open(a, "rb").read()
+        blocks = [data[i:i + 4096] for i in range(0, n - 4095, 4096)]
+        c.check(len(set(blocks)) == len(blocks), "no two 4 KiB blocks alike")
+        for lba, cnt in ((0, 1), (2047, 2), (n // BS - 1, 1), (4095, 4097)):
+            c.check(crc_of(a, lba, cnt) == zlib.crc32(data[lba * BS:(lba + cnt) * BS]),
+                    f"crc_of {lba} {cnt}")
+        c.check(crc_answers("x\ncrc32 0badcafe\ncrc32 12\n crc32 00000000\n") == ["0badcafe"],
+                "crc32 answers parsed")
+        rows = lsblk_rows("name blocks\nvda 20000 512 9.7M rw queues 1 depth 128\n"
+                          "vda5 1000 512 500K rw queues 1 depth 128 start 12001\n")
+        c.check(rows["vda"].group(2) == "20000" and rows["vda5"].group(7) == "12001",
+                "lsblk rows parsed")
+        if shutil.which("sfdisk"):
+            c.check(make_mbr(a, 20000, random.Random(1)) == tool_table(a), "our MBR as sfdisk reads it")
+            c.check(make_gpt(b, 10000, random.Random(1)) == tool_table(b), "our GPT as sfdisk reads it")
+            if shutil.which("sgdisk"):
+                t = make_mbr_tool(a, 20000, random.Random(1))
+                c.check(t == {1: (2048, 4096), 2: (8192, 2000), 5: (12100, 1000),
+                              6: (13200, 500)}, f"sfdisk's MBR {t}")
+                t = make_gpt_tool(b, 10000, random.Random(1))
+                c.check(sorted(t) == [1, 2, 5] and t[1] == (2048, 1024), f"sgdisk's GPT {t}")
+        else:
+            print("skip sfdisk/sgdisk checks (not installed)")
+    print("PASS" if c.ok else "FAILED")
+    return 0 if c.ok else 1
+
+
 def crc_of(path, lba, count):
     with open(path, "rb") as f:
         f.seek(lba * BS)
@@ -154,10 +233,14 @@ def crc_answers(text):
 
 
 def main():
+    if sys.argv[1:] == ["--selftest"]:
+        return selftest()
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", required=True)
     ap.add_argument("--image", required=True)
     ap.add_argument("--scenario", required=True)
+    ap.add_argument("--tools", action="store_true",
+                    help="parts: tables written by sfdisk and sgdisk")
     ap.add_argument("--bus", default="pci")
     ap.add_argument("--devopt", default="")
     ap.add_argument("--env", action="append", default=[])
@@ -205,8 +288,11 @@ def main():
             keys += ["lsblk", "blk crc32 vda 0 8192", "blk crc32 vdb 0 8192"]
         elif a.scenario == "parts":
             img2 = os.path.join(tmp, "b.img")
-            mbr = make_mbr(img, 20000, rng)
-            gpt = make_gpt(img2, 10000, rng)
+            if a.tools:
+                need_tools()
+            mbr = (make_mbr_tool if a.tools else make_mbr)(img, 20000, rng)
+            gpt = (make_gpt_tool if a.tools else make_gpt)(img2, 10000, rng)
+            print(f"blk_test: MBR partitions {mbr}, GPT partitions {gpt}")
             qargs += device_args(a.arch, a.bus, devopt, 0, img)
             qargs += device_args(a.arch, a.bus, devopt, 1, img2)
             keys.append("lsblk")
