@@ -329,6 +329,17 @@ static void vblk_reset(struct blkdev *bd)
     vb->resetting = 1;
     for (unsigned i = 0; i < vb->nq; i++)
         fl[i] = spin_lock_irqsave(&vb->q[i].lock);
+    /* Say what the rings looked like: used ahead of what we took means a
+     * completion interrupt went missing; avail ahead of used, a device that
+     * stopped (or was never told). */
+    for (unsigned i = 0; i < vb->nq; i++) {
+        struct virtq_snapshot st;
+        virtq_state(vb->q[i].vq, &st);
+        pr_warn("%s: queue %u: avail %u, used %u (taken %u), used_event %u, avail_event %u, "
+                "flags %#x, %u descriptors out, irq %u", bd->name, i, st.avail_idx, st.used_idx,
+                st.last_used, st.used_event, st.avail_event, st.used_flags, st.in_flight,
+                vb->q[i].vq->irq);
+    }
     vd->ops->reset(vd);
     for (unsigned i = 0; i < vb->nq; i++) {
         struct vblk_queue *q = &vb->q[i];

@@ -236,6 +236,20 @@ struct virtqueue *virtq_alloc(struct virtio_device *vd, unsigned index, unsigned
 /** @brief Back to the initial state (after a device reset): empty rings, all free, tokens dropped. */
 void virtq_reset_state(struct virtqueue *vq);
 
+/** @brief A queue's indices as the driver and the device left them (for diagnostics). */
+struct virtq_snapshot {
+    uint16_t avail_idx;   /**< next available entry the driver will fill */
+    uint16_t last_used;   /**< next used entry the driver will take */
+    uint16_t used_idx;    /**< the device's used index */
+    uint16_t used_event;  /**< where the driver asked for the next interrupt (EVENT_IDX) */
+    uint16_t avail_event; /**< where the device asked for the next notification (EVENT_IDX) */
+    uint16_t used_flags;  /**< the device's used-ring flags (NO_NOTIFY) */
+    unsigned in_flight;   /**< descriptors the device holds */
+};
+
+/** @brief Read @p vq's indices into @p out. Any context; the caller serialises with the queue. */
+void virtq_state(const struct virtqueue *vq, struct virtq_snapshot *out);
+
 /** @brief Whether completions wait on the used ring. */
 int virtq_pending(const struct virtqueue *vq);
 

@@ -295,6 +295,18 @@ void virtq_disable_cb(struct virtqueue *vq)
         s->avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
 }
 
+void virtq_state(const struct virtqueue *vq, struct virtq_snapshot *out)
+{
+    const struct vq_state *s = vq->priv;
+    out->avail_idx = s->avail_idx;
+    out->last_used = s->last_used;
+    out->used_idx = s->used[1];
+    out->used_event = s->avail[2 + vq->size];
+    out->avail_event = *(volatile uint16_t *)(used_entry((struct vq_state *)s, vq->size));
+    out->used_flags = s->used[0];
+    out->in_flight = vq->size - s->nfree;
+}
+
 int virtq_pending(const struct virtqueue *vq)
 {
     const struct vq_state *s = vq->priv;
