@@ -383,7 +383,24 @@ static void vblk_config_changed(struct virtio_device *vd)
            "and the device be reset", vb->bd.name[0] ? vb->bd.name : "virtio-blk", vd->name);
 }
 
-static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .reset = vblk_reset};
+/* Notify every queue again, whatever the device asked for (block.c's watch
+ * calls this when requests are out and nothing completed for a while). */
+static void vblk_kick(struct blkdev *bd)
+{
+    struct vblk *vb = bd->driver_priv;
+    if (vb->dead || vb->resetting)
+        return;
+    for (unsigned i = 0; i < vb->nq; i++) {
+        struct vblk_queue *q = &vb->q[i];
+        irqflags_t f = spin_lock_irqsave(&q->lock);
+        if (virtq_in_flight(q->vq))
+            vb->vd->ops->notify(q->vq);
+        spin_unlock_irqrestore(&q->lock, f);
+    }
+}
+
+static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .reset = vblk_reset,
+                                           .kick = vblk_kick};
 
 static int vblk_probe(struct device *dev)
 {

@@ -76,6 +76,10 @@ struct blkdev_ops {
      *  flight (blk_complete() each with -EIO), then take requests again.
      *  Thread context. May be NULL. */
     void (*reset)(struct blkdev *bd);
+    /** Requests are in flight and none completed for a while (50-100 ms):
+     *  tell the device again that it has work, as if a notification had
+     *  been lost (see block.c). Thread context. May be NULL. */
+    void (*kick)(struct blkdev *bd);
 };
 
 /** @brief A block device: a disk or a partition of one. */
