@@ -340,7 +340,7 @@ static void vblk_reset(struct blkdev *bd)
                 st.last_used, st.used_event, st.avail_event, st.used_flags, st.in_flight,
                 vb->q[i].vq->irq);
     }
-    vd->ops->reset(vd);
+    virtio_reset(vd);
     for (unsigned i = 0; i < vb->nq; i++) {
         struct vblk_queue *q = &vb->q[i];
         struct blk_request **tok;

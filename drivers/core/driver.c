@@ -55,11 +55,6 @@ const struct driver *driver_find(const char *compatible, size_t len)
     return match_list(compatible, len);
 }
 
-int driver_exists(const char *compatible, size_t len)
-{
-    return match_list(compatible, len) != NULL;
-}
-
 int device_request_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name)
 {
     if (!dev->has_irq)

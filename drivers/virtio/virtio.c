@@ -4,6 +4,7 @@
  *        to the driver model, status handshake, feature negotiation, config
  *        reads, queue creation, and giving up cleanly (VirtIO 1.2, 3.1).
  */
+#include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
@@ -11,9 +12,19 @@
 
 #include "virtio.h"
 
+int virtio_reset(struct virtio_device *vd)
+{
+    vd->ops->set_status(vd, 0);
+    uint64_t end = hal_time_ns() + 100000000ull;
+    while (vd->ops->get_status(vd) != 0)
+        if (hal_time_ns() > end)
+            return -ETIMEDOUT;
+    return 0;
+}
+
 int virtio_add(struct virtio_device *vd)
 {
-    int err = vd->ops->reset(vd);
+    int err = virtio_reset(vd);
     if (err) {
         pr_err("%s: does not reset (%s); left alone", vd->name, errno_name(err));
         return err;
@@ -27,7 +38,7 @@ int virtio_add(struct virtio_device *vd)
     err = device_add(&d);
     if (err == -ENODEV) {
         pr_info("%s: virtio device %u has no driver; left reset", vd->name, vd->device_id);
-        vd->ops->reset(vd);
+        virtio_reset(vd);
     }
     return err;
 }
@@ -87,8 +98,12 @@ void virtio_reg_write(volatile uint8_t *r, uint64_t v, unsigned len)
         mmio_write8(r, (uint8_t)v);
     else if (len == 2)
         mmio_write16(r, (uint16_t)v);
-    else
+    else if (len == 4)
         mmio_write32(r, (uint32_t)v);
+    else {
+        mmio_write32(r, (uint32_t)v);
+        mmio_write32(r + 4, (uint32_t)(v >> 32));
+    }
 }
 
 void virtio_driver_ok(struct virtio_device *vd)
@@ -105,7 +120,7 @@ int virtio_needs_reset(struct virtio_device *vd)
 int virtio_fail(struct virtio_device *vd, const char *why)
 {
     pr_err("%s: %s; device reset and marked failed", vd->name, why);
-    vd->ops->reset(vd);
+    virtio_reset(vd);
     if (vd->ops->free_irqs)
         vd->ops->free_irqs(vd);
     for (unsigned i = 0; i < vd->nvqs; i++) {

@@ -55,9 +55,7 @@ struct virtqueue;
 /** @brief What a transport does; every device driver call lands here. */
 struct virtio_transport_ops {
     uint8_t (*get_status)(struct virtio_device *vd);             /**< device status */
-    void (*set_status)(struct virtio_device *vd, uint8_t status); /**< write status (never 0) */
-    /** Write 0 and wait (bounded) until the device reads back 0; -ETIMEDOUT. */
-    int (*reset)(struct virtio_device *vd);
+    void (*set_status)(struct virtio_device *vd, uint8_t status); /**< write status (0 resets) */
     uint64_t (*get_features)(struct virtio_device *vd);           /**< device features, all 64 bits */
     void (*set_features)(struct virtio_device *vd, uint64_t f);   /**< driver features */
     /** Read @p len bytes (1, 2, 4 or 8) of device config at @p off. */
@@ -97,6 +95,14 @@ struct virtio_device {
  */
 int virtio_add(struct virtio_device *vd);
 
+/**
+ * @brief Reset the device: write status 0 and wait (at most 100 ms) until
+ *        it reads back 0, as both transports require (VirtIO 1.2, 4.1.4.3.2
+ *        and 4.2.2.1).
+ * @retval 0 reset; -ETIMEDOUT the device kept a status
+ */
+int virtio_reset(struct virtio_device *vd);
+
 /** @brief The virtio device behind a bound child device (dev->bus_dev). */
 struct virtio_device *virtio_dev_of(const struct device *dev);
 
@@ -124,7 +130,7 @@ void virtio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsig
 
 /** @brief Read a @p len-byte (1, 2, 4; 8 as two 4-byte reads, low first) device-config register at @p r. */
 uint64_t virtio_reg_read(const volatile uint8_t *r, unsigned len);
-/** @brief Write @p len bytes (1, 2 or 4) of @p v to the device-config register at @p r. */
+/** @brief Write @p len bytes (1, 2, 4; 8 as two 4-byte writes, low first) of @p v to the register at @p r. */
 void virtio_reg_write(volatile uint8_t *r, uint64_t v, unsigned len);
 
 /** @brief Set DRIVER_OK: the queues are live. */
@@ -249,9 +255,6 @@ struct virtq_snapshot {
 
 /** @brief Read @p vq's indices into @p out. Any context; the caller serialises with the queue. */
 void virtq_state(const struct virtqueue *vq, struct virtq_snapshot *out);
-
-/** @brief Whether completions wait on the used ring. */
-int virtq_pending(const struct virtqueue *vq);
 
 /** @brief Descriptors the device holds now. */
 unsigned virtq_in_flight(const struct virtqueue *vq);

@@ -10,7 +10,6 @@
  * virtio-mmio.force-legacy=false` gives version 2), and offers the rest to
  * the virtio core.
  */
-#include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/kmalloc.h>
@@ -64,17 +63,6 @@ static void m_set_status(struct virtio_device *vd, uint8_t st)
     dev_write32(dev_of(vd), MMIO_STATUS, st);
 }
 
-static int m_reset(struct virtio_device *vd)
-{
-    struct device *d = dev_of(vd);
-    dev_write32(d, MMIO_STATUS, 0);
-    uint64_t end = hal_time_ns() + 100000000ull;
-    while (dev_read32(d, MMIO_STATUS) != 0)
-        if (hal_time_ns() > end)
-            return -ETIMEDOUT;
-    return 0;
-}
-
 static uint64_t m_get_features(struct virtio_device *vd)
 {
     struct device *d = dev_of(vd);
@@ -117,20 +105,14 @@ static unsigned m_queue_max(struct virtio_device *vd, unsigned idx)
     return dev_read32(d, MMIO_QUEUE_NUM_MAX);
 }
 
-static void write64(struct device *d, unsigned off, uint64_t v)
-{
-    dev_write32(d, off, (uint32_t)v);
-    dev_write32(d, off + 4, (uint32_t)(v >> 32));
-}
-
 static int m_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 {
     struct device *d = dev_of(vd);
     dev_write32(d, MMIO_QUEUE_SEL, vq->index);
     dev_write32(d, MMIO_QUEUE_NUM, vq->size);
-    write64(d, MMIO_QUEUE_DESC, vq->desc_phys);
-    write64(d, MMIO_QUEUE_DRIVER, vq->avail_phys);
-    write64(d, MMIO_QUEUE_DEVICE, vq->used_phys);
+    virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DESC), vq->desc_phys, 8);
+    virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DRIVER), vq->avail_phys, 8);
+    virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DEVICE), vq->used_phys, 8);
     dev_write32(d, MMIO_QUEUE_READY, 1);
     return dev_read32(d, MMIO_QUEUE_READY) == 1 ? 0 : -EIO;
 }
@@ -182,7 +164,6 @@ static void m_free_irqs(struct virtio_device *vd)
 static const struct virtio_transport_ops mmio_ops = {
     .get_status = m_get_status,
     .set_status = m_set_status,
-    .reset = m_reset,
     .get_features = m_get_features,
     .set_features = m_set_features,
     .config_read = m_config_read,

@@ -16,7 +16,6 @@
  * at probe, so each queue's vector is written before the queue is enabled,
  * as 4.1.5.1.3 requires.
  */
-#include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/kmalloc.h>
@@ -71,16 +70,6 @@ static void p_set_status(struct virtio_device *vd, uint8_t st)
     mmio_write8(pv(vd)->common + C_STATUS, st);
 }
 
-static int p_reset(struct virtio_device *vd)
-{
-    mmio_write8(pv(vd)->common + C_STATUS, 0);
-    uint64_t end = hal_time_ns() + 100000000ull;
-    while (mmio_read8(pv(vd)->common + C_STATUS) != 0) /* 4.1.4.3.2: wait for 0 */
-        if (hal_time_ns() > end)
-            return -ETIMEDOUT;
-    return 0;
-}
-
 static uint64_t p_get_features(struct virtio_device *vd)
 {
     volatile uint8_t *c = pv(vd)->common;
@@ -128,12 +117,6 @@ static unsigned p_queue_max(struct virtio_device *vd, unsigned idx)
     return mmio_read16(c + C_Q_SIZE);
 }
 
-static void write64(volatile uint8_t *r, uint64_t v)
-{
-    mmio_write32(r, (uint32_t)v);
-    mmio_write32(r + 4, (uint32_t)(v >> 32));
-}
-
 static int p_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 {
     struct pci_vdev *p = pv(vd);
@@ -146,9 +129,9 @@ static int p_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
         if (mmio_read16(c + C_Q_MSIX) != v)
             return -EIO; /* the device could not take the vector */
     }
-    write64(c + C_Q_DESC, vq->desc_phys);
-    write64(c + C_Q_DRIVER, vq->avail_phys);
-    write64(c + C_Q_DEVICE, vq->used_phys);
+    virtio_reg_write(c + C_Q_DESC, vq->desc_phys, 8);
+    virtio_reg_write(c + C_Q_DRIVER, vq->avail_phys, 8);
+    virtio_reg_write(c + C_Q_DEVICE, vq->used_phys, 8);
     uint32_t off = (uint32_t)mmio_read16(c + C_Q_NOFF) * p->notify_mult;
     if (off + 2 > p->notify_len) {
         pr_err("%s: queue %u's notify register lies outside its capability", vd->name, vq->index);
@@ -248,7 +231,6 @@ static void p_free_irqs(struct virtio_device *vd)
 static const struct virtio_transport_ops pci_ops = {
     .get_status = p_get_status,
     .set_status = p_set_status,
-    .reset = p_reset,
     .get_features = p_get_features,
     .set_features = p_set_features,
     .config_read = p_config_read,

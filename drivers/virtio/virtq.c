@@ -307,12 +307,6 @@ void virtq_state(const struct virtqueue *vq, struct virtq_snapshot *out)
     out->in_flight = vq->size - s->nfree;
 }
 
-int virtq_pending(const struct virtqueue *vq)
-{
-    const struct vq_state *s = vq->priv;
-    return s->last_used != s->used[1];
-}
-
 unsigned virtq_in_flight(const struct virtqueue *vq)
 {
     return vq->size - virtq_free_count(vq);

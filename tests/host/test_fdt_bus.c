@@ -96,7 +96,7 @@ static int device_sane(const struct device *d)
  * (so such nodes must never reach device_add); anything else is offered,
  * and the fake device_add below decides, so "nodrv," nodes are still
  * described and offered, as a driver whose probe refuses would see them. */
-int driver_exists(const char *compatible, size_t len)
+static int has_driver(const char *compatible, size_t len)
 {
     for (size_t pos = 0; pos < len;) {
         const char *z = memchr(compatible + pos, 0, len - pos);
@@ -117,7 +117,7 @@ static int ndeferred;
 
 const struct driver *driver_find(const char *compatible, size_t len)
 {
-    if (!driver_exists(compatible, len))
+    if (!has_driver(compatible, len))
         return NULL;
     return strncmp(compatible, "late,", 5) == 0 ? &fake_late : &fake_driver;
 }
@@ -339,7 +339,7 @@ static void build_board(void)
     B_STRS("compatible", "nodrv,thing");
     b_cells("reg", 2, 0x7000, 0x10);
     b_end();
-    b_node("undriven@7800"); /* driver_exists() says no: neither described nor offered */
+    b_node("undriven@7800"); /* driver_find() says none: neither described nor offered */
     B_STRS("compatible", "skip,thing\0skip,other");
     b_cells("reg", 2, 0x7800, 0x10);
     b_end();

@@ -103,13 +103,11 @@ struct driver {
         __attribute__((used, section(".drivers"), aligned(8))) = {__VA_ARGS__}
 
 /**
- * @brief Whether some driver handles one of the strings in @p compatible (a
+ * @brief The driver that handles one of the strings in @p compatible (a
  *        NUL-separated list of @p len bytes, as in a DT property). Buses ask
  *        first, so they describe only devices someone will drive.
+ * @return that driver (the list's most specific string that has one wins), or NULL
  */
-int driver_exists(const char *compatible, size_t len);
-
-/** @brief The driver that would bind a device with these compatible strings (as driver_exists()), or NULL. */
 const struct driver *driver_find(const char *compatible, size_t len);
 
 /** @brief Append one string to a device's compatible list; -ENOSPC if full. */
