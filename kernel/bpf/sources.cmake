@@ -1,0 +1,12 @@
+# Sources of kernel/bpf, appended to the kernel's portable core (CMakeLists.txt).
+# BPF_CORE_SOURCES is what also builds in the host preset (tests/host/bpf.cmake).
+set(BPF_CORE_SOURCES
+  kernel/bpf/interp.c
+  kernel/bpf/verifier.c
+  kernel/bpf/map.c
+  kernel/bpf/helpers.c
+  kernel/bpf/prog.c
+  kernel/bpf/corpus_conformance.c
+  kernel/bpf/corpus_reject.c
+)
+list(APPEND CORE_SOURCES ${BPF_CORE_SOURCES})

@@ -1,0 +1,16 @@
+# Host unit tests of the eBPF core (included by CMakeLists.txt): the
+# verifier, the interpreter, maps and, on an x86_64 build machine, the
+# x86_64 JIT in mmap()ed code memory (arch/host/host_jit.c), all under
+# ASan+UBSan. The kernel heap runs over the host page backend.
+include(${PROJECT_SOURCE_DIR}/kernel/bpf/sources.cmake)
+set(BPF_HOST_SOURCES)
+foreach(f ${BPF_CORE_SOURCES})
+  list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/${f})
+endforeach()
+list(APPEND BPF_HOST_SOURCES ${KMALLOC_HOST_SOURCES} ${PROJECT_SOURCE_DIR}/kernel/lib/format.c
+  ${PROJECT_SOURCE_DIR}/kernel/lib/errno.c ${PROJECT_SOURCE_DIR}/arch/host/host_jit.c)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/x86_64/bpf_jit.c)
+else()
+  list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/host/host_nojit.c)
+endif()
