@@ -8,9 +8,11 @@ foreach(f ${BPF_CORE_SOURCES})
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/${f})
 endforeach()
 list(APPEND BPF_HOST_SOURCES ${KMALLOC_HOST_SOURCES} ${PROJECT_SOURCE_DIR}/kernel/lib/format.c
-  ${PROJECT_SOURCE_DIR}/kernel/lib/errno.c ${PROJECT_SOURCE_DIR}/arch/host/host_jit.c)
+  ${PROJECT_SOURCE_DIR}/kernel/lib/errno.c ${PROJECT_SOURCE_DIR}/arch/host/host_jit.c
+  ${PROJECT_SOURCE_DIR}/arch/host/host_time.c)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/x86_64/bpf_jit.c)
 else()
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/host/host_nojit.c)
 endif()
+host_test(test_bpf_core test_bpf_core.c ${BPF_HOST_SOURCES})

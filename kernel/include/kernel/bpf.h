@@ -177,7 +177,8 @@ _Static_assert(sizeof(struct bpf_insn) == 8, "bpf_insn is 8 bytes");
 #define BPF_JMP_REG(op, d, s, o) BPF_INSN(BPF_JMP | (op) | BPF_X, d, s, o, 0)
 #define BPF_JMP32_IMM(op, d, i, o) BPF_INSN(BPF_JMP32 | (op) | BPF_K, d, 0, o, i)
 #define BPF_JMP32_REG(op, d, s, o) BPF_INSN(BPF_JMP32 | (op) | BPF_X, d, s, o, 0)
-#define BPF_JA(o) BPF_INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define BPF_JMP_A(o) BPF_INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define BPF_JMP32_A(i) BPF_INSN(BPF_JMP32 | BPF_JA, 0, 0, 0, i) /**< gotol */
 #define BPF_CALL_HELPER(id) BPF_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define BPF_CALL_LOCAL(rel) BPF_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
 #define BPF_EXIT_INSN() BPF_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)

@@ -1,0 +1,98 @@
+/**
+ * @file prog.c
+ * @brief Loading eBPF programs: copy, resolve map references, verify, JIT.
+ */
+#include <kernel/bpf.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/printf.h>
+#include <kernel/string.h>
+
+#include "bpf_internal.h"
+
+void bpf_prog_free(struct bpf_prog *prog)
+{
+    if (!prog)
+        return;
+    bpf_jit_free(prog);
+    for (uint32_t i = 0; i < prog->nmaps; i++)
+        bpf_map_put(prog->maps[i]);
+    kfree(prog->insns);
+    kfree(prog);
+}
+
+/* Turn each `lddw rX, map id` into `lddw rX, <the map's address>`, keeping
+ * src = BPF_PSEUDO_MAP_ID so the verifier knows the constant is a map, and
+ * take one reference per distinct map. A lddw cut short is left for the
+ * verifier to report. */
+static int resolve_maps(struct bpf_prog *prog, char *log, size_t logsz)
+{
+    for (uint32_t i = 0; i + 1 < prog->len; i++) {
+        struct bpf_insn *in = &prog->insns[i];
+        if (in->code != (BPF_LD | BPF_DW | BPF_IMM))
+            continue;
+        if (in->src == BPF_PSEUDO_MAP_ID) {
+            struct bpf_map *m = bpf_map_get((uint32_t)in->imm);
+            if (!m) {
+                ksnprintf(log, logsz, "insn %u: no map with id %d", (unsigned)i, (int)in->imm);
+                return -ENOENT;
+            }
+            uint32_t k = 0;
+            while (k < prog->nmaps && prog->maps[k] != m)
+                k++;
+            if (k < prog->nmaps) {
+                bpf_map_put(m); /* already held */
+            } else if (prog->nmaps == BPF_MAX_PROG_MAPS) {
+                bpf_map_put(m);
+                ksnprintf(log, logsz, "insn %u: more than %d maps", (unsigned)i, BPF_MAX_PROG_MAPS);
+                return -E2BIG;
+            } else {
+                prog->maps[prog->nmaps++] = m;
+            }
+            uint64_t addr = (uintptr_t)m;
+            in->imm = (int32_t)(uint32_t)addr;
+            in[1].imm = (int32_t)(uint32_t)(addr >> 32);
+        }
+        i++; /* the second slot */
+    }
+    return 0;
+}
+
+int bpf_prog_load(const struct bpf_insn *insns, uint32_t len, const struct bpf_load_opts *opts,
+                  struct bpf_prog **out, char *log, size_t logsz)
+{
+    char dummy[1];
+    if (!log || !logsz) {
+        log = dummy;
+        logsz = sizeof dummy;
+    }
+    log[0] = 0;
+    if (len == 0 || len > BPF_MAX_INSNS) {
+        ksnprintf(log, logsz, "program has %u instructions (1..%d allowed)", (unsigned)len, BPF_MAX_INSNS);
+        return -E2BIG;
+    }
+    struct bpf_prog *prog = kzalloc(sizeof *prog);
+    if (!prog)
+        return -ENOMEM;
+    prog->insns = kmalloc((size_t)len * sizeof *insns);
+    if (!prog->insns) {
+        kfree(prog);
+        return -ENOMEM;
+    }
+    memcpy(prog->insns, insns, (size_t)len * sizeof *insns);
+    prog->len = len;
+    bpf_copy_name(prog->name, opts && opts->name ? opts->name : "prog");
+    if (opts && opts->ctx)
+        prog->ctx = *opts->ctx;
+    int rc = resolve_maps(prog, log, logsz);
+    if (rc == 0)
+        rc = bpf_verify(prog, log, logsz);
+    if (rc != 0) {
+        bpf_prog_free(prog);
+        return rc;
+    }
+    if (!(opts && opts->no_jit) && bpf_jit_compile(prog, log, logsz) != 0)
+        bpf_jit_free(prog); /* the interpreter runs it; log says why */
+    *out = prog;
+    return 0;
+}
