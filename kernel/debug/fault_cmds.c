@@ -4,13 +4,14 @@
  *
  * Each kind checks one protection the kernel promises (page 0 unmapped,
  * nothing past the image, W^X of text, rodata, data and the direct map,
- * guarded stacks) and shows the panic report a real bug would get. The
+ * guarded stacks, W^X of code memory and names inside it) and shows the panic report a real bug would get. The
  * QEMU tests assert on the function names here (write_to, jump_to_copy,
  * overflow_recurse, cmd_fault), so keep them.
  */
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <kernel/errno.h>
+#include <kernel/jit.h>
 #include <kernel/kprintf.h>
 #include <kernel/pmm.h>
 #include <kernel/shell.h>
@@ -24,6 +25,51 @@
 __attribute__((noinline)) static void harmless_function(void)
 {
     __asm__ volatile("");
+}
+
+static void write_to(volatile uint32_t *p, const char *what);
+
+/* The body `fault jit` copies into code memory: a store to page 0, which
+ * is never mapped. No calls and no globals, so the copy runs anywhere. */
+__attribute__((noinline)) static void jit_crash_body(void)
+{
+    *(volatile uint32_t *)(uintptr_t)8 = 0xdead;
+}
+
+/* Code memory holding a copy of @p fn (64 bytes), named "fault:<name>",
+ * sealed read+execute unless @p seal is 0. */
+static struct jit_region *jit_copy(void (*fn)(void), const char *name, int seal)
+{
+    struct jit_region *r = jit_alloc(64, "fault");
+    if (!r)
+        return NULL;
+    memcpy(jit_base(r), (const void *)(uintptr_t)fn, 64);
+    if (jit_add_symbol(r, name, 0, 64) != 0 || (seal && jit_seal(r) != 0)) {
+        jit_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The `fault jit*` kinds: a fault inside generated code names its symbol;
+ * sealed code is not writable; code not yet sealed is not executable. */
+static int fault_jit(const char *kind)
+{
+    int crash = strcmp(kind, "jit") == 0, write = strcmp(kind, "jit-write") == 0;
+    struct jit_region *r = crash ? jit_copy(jit_crash_body, "fault:jit_crash", 1)
+                                 : jit_copy(harmless_function, "fault:harmless", write);
+    if (!r) {
+        kprintf("fault %s: no code memory\n", kind);
+        return -ENOMEM;
+    }
+    if (write) {
+        write_to((volatile uint32_t *)jit_base(r), kind);
+    } else {
+        kprintf("fault %s: jumping to %p\n", kind, jit_base(r));
+        ((void (*)(void))(uintptr_t)jit_base(r))();
+    }
+    jit_free(r);
+    return 0;
 }
 
 static uint8_t exec_data_buf[64] __attribute__((aligned(16))) = {1};
@@ -98,6 +144,10 @@ static int cmd_fault(int argc, char **argv)
             return -ENOMEM;
         }
         jump_to_copy(hal_phys_to_virt(pa), kind);
+    } else if (strncmp(kind, "jit", 3) == 0 && (!kind[3] || !strcmp(kind + 3, "-write") || !strcmp(kind + 3, "-exec"))) {
+        int rc = fault_jit(kind);
+        if (rc)
+            return rc;
     } else {
         return shell_usage(argv[0]);
     }
@@ -105,5 +155,5 @@ static int cmd_fault(int argc, char **argv)
     return -ENOSYS;
 }
 SHELL_COMMAND("fault",
-              "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow",
+              "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec",
               "raise a CPU fault on purpose and see the panic report", cmd_fault);

@@ -6,12 +6,23 @@
  * linker script brackets it with __ksyms_start/__ksyms_end. The first link
  * has no table, so every lookup must cope with an empty or missing one.
  */
+#include <kernel/jit.h>
 #include <kernel/kernel.h>
 #include <kernel/printf.h>
 #include <kernel/sections.h>
 #include <stdint.h>
 
+static const char *image_lookup(uintptr_t addr, uintptr_t *offset);
+
+/* The image's table first, then the code memory regions (modules, JITed
+ * programs), whose symbols are "owner:function". */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
+{
+    const char *name = image_lookup(addr, offset);
+    return name ? name : jit_sym_lookup(addr, offset);
+}
+
+static const char *image_lookup(uintptr_t addr, uintptr_t *offset)
 {
     size_t words = (size_t)(__ksyms_end - __ksyms_start);
     if (words < 1)

@@ -4,6 +4,7 @@
  */
 #include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <kernel/jit.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
@@ -40,7 +41,7 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
          depth++) {
         const uintptr_t *rec = (const uintptr_t *)fp;
         uintptr_t ret = rec[1];
-        if (ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end)
+        if ((ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end) && !jit_contains(ret))
             break;
         char label[8];
         ksnprintf(label, sizeof label, "#%d", depth);

@@ -17,8 +17,24 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
 
 int ktest_run_all(void)
 {
+    return ktest_run(NULL);
+}
+
+/* Whether @p name starts with @p prefix. */
+static int has_prefix(const char *name, const char *prefix)
+{
+    while (*prefix)
+        if (*name++ != *prefix++)
+            return 0;
+    return 1;
+}
+
+int ktest_run(const char *prefix)
+{
     int passed = 0, failed = 0;
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+        if (prefix && !has_prefix(t->name, prefix))
+            continue;
         struct ktest_ctx ctx = {0};
         t->fn(&ctx);
         kprintf("ktest %-28s %s\n", t->name, ctx.failed ? "FAIL" : "ok");

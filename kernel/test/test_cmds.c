@@ -10,14 +10,16 @@
 #include <kernel/errno.h>
 #include <kernel/ktest.h>
 #include <kernel/shell.h>
+#include <stddef.h>
 
 static int cmd_ktest(int argc, char **argv)
 {
-    if (argc != 1)
+    if (argc > 2)
         return shell_usage(argv[0]);
-    return ktest_run_all() ? -EIO : 0;
+    return ktest_run(argc == 2 ? argv[1] : NULL) ? -EIO : 0;
 }
-SHELL_COMMAND("ktest", "ktest", "run the in-kernel tests", cmd_ktest);
+SHELL_COMMAND("ktest", "ktest [name-prefix]", "run the in-kernel tests (those whose names start with the prefix)",
+              cmd_ktest);
 
 static int cmd_bench(int argc, char **argv)
 {

@@ -56,4 +56,7 @@ int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns);
 /** @brief Run every registered test; prints "ktest: N passed, M failed". Returns M. */
 int ktest_run_all(void);
 
+/** @brief Run the tests whose names start with @p prefix (all if NULL), as ktest_run_all() does. */
+int ktest_run(const char *prefix);
+
 #endif

@@ -22,4 +22,10 @@
 #define A64_MMIO_BASE 0xffffffff40000000ULL
 #define A64_MMIO_SIZE (1ULL << 30)
 
+/* Code memory (kernel/jit.h): 64 MiB starting 64 MiB above the kernel image's
+ * base, so all of it is within 128 MiB of kernel text: aarch64 `bl` and
+ * x86_64 `call rel32` reach the kernel from generated code directly. */
+#define ARCH_MODULE_BASE 0xffffffff84000000ULL
+#define ARCH_MODULE_SIZE (64ULL << 20)
+
 #endif

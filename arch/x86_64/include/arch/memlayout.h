@@ -21,4 +21,10 @@
 /** Physical address GRUB loads the image at (the ELF's LMA). */
 #define X64_KERNEL_PHYS 0x200000ULL
 
+/* Code memory (kernel/jit.h): 64 MiB starting 64 MiB above the kernel image's
+ * base, so all of it is within 128 MiB of kernel text: aarch64 `bl` and
+ * x86_64 `call rel32` reach the kernel from generated code directly. */
+#define ARCH_MODULE_BASE 0xffffffff84000000ULL
+#define ARCH_MODULE_SIZE (64ULL << 20)
+
 #endif
