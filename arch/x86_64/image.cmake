@@ -11,9 +11,10 @@ foreach(flavour IN ITEMS kernel kernel-ktest)
   add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/${flavour}.iso
     COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}/boot/grub
     COMMAND ${CMAKE_COMMAND} -E copy kernel.elf ${dir}/boot/kernel.elf
+    COMMAND ${CMAKE_COMMAND} -E copy ${INITRD} ${dir}/boot/initrd.cpio
     COMMAND sed "s/@ARGS@/${args}/" ${PROJECT_SOURCE_DIR}/boot/grub.cfg.in > ${dir}/boot/grub/grub.cfg
     COMMAND grub-mkrescue -o ${flavour}.iso ${dir} 2> ${flavour}-mkrescue.log
-    DEPENDS kernel.elf ${PROJECT_SOURCE_DIR}/boot/grub.cfg.in
+    DEPENDS kernel.elf ${INITRD} ${PROJECT_SOURCE_DIR}/boot/grub.cfg.in
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR} VERBATIM)
 endforeach()
 add_custom_target(ktest_iso ALL DEPENDS ${CMAKE_BINARY_DIR}/kernel-ktest.iso)

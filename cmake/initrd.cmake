@@ -1,0 +1,20 @@
+# The initrd: a newc cpio archive of the files other parts of the build
+# register (modules, eBPF programs, test files), packed by scripts/mkinitrd.py.
+# Register one with
+#   set_property(GLOBAL APPEND PROPERTY INITRD_FILES "name/in/archive=/abs/path")
+#   set_property(GLOBAL APPEND PROPERTY INITRD_DEPENDS <target-or-file>)
+# aarch64 boots it with QEMU's -initrd (scripts/qemu finds initrd.cpio next
+# to the image); x86_64 GRUB loads it as a Multiboot2 module (image.cmake).
+set_property(GLOBAL APPEND PROPERTY INITRD_FILES "hello.txt=${PROJECT_SOURCE_DIR}/initrd/hello.txt")
+get_property(initrd_files GLOBAL PROPERTY INITRD_FILES)
+get_property(initrd_deps GLOBAL PROPERTY INITRD_DEPENDS)
+set(initrd_paths)
+foreach(spec ${initrd_files})
+  string(REGEX REPLACE "^[^=]*=" "" p "${spec}")
+  list(APPEND initrd_paths ${p})
+endforeach()
+set(INITRD ${CMAKE_BINARY_DIR}/initrd.cpio)
+add_custom_command(OUTPUT ${INITRD}
+  COMMAND python3 ${PROJECT_SOURCE_DIR}/scripts/mkinitrd.py ${INITRD} ${initrd_files}
+  DEPENDS ${PROJECT_SOURCE_DIR}/scripts/mkinitrd.py ${initrd_paths} ${initrd_deps} VERBATIM)
+add_custom_target(initrd ALL DEPENDS ${INITRD})
