@@ -12,7 +12,13 @@ list(APPEND BPF_HOST_SOURCES ${KMALLOC_HOST_SOURCES} ${PROJECT_SOURCE_DIR}/kerne
   ${PROJECT_SOURCE_DIR}/arch/host/host_time.c)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/x86_64/bpf_jit.c)
+  set(BPF_HOST_X86_JIT 1)
 else()
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/host/host_nojit.c)
 endif()
 host_test(test_bpf_core test_bpf_core.c ${BPF_HOST_SOURCES})
+# The x86_64 JIT against the interpreter: hand-written corners, the corpus,
+# random programs (only where the JIT's code can run).
+if(BPF_HOST_X86_JIT)
+  host_test(test_bpf_jit test_bpf_jit.c ${BPF_HOST_SOURCES})
+endif()

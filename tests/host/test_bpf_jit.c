@@ -1,0 +1,863 @@
+/**
+ * @file test_bpf_jit.c
+ * @brief Host tests of the x86_64 eBPF JIT (arch/x86_64/bpf_jit.c) against
+ *        the interpreter, its reference:
+ *
+ *  - hand-written programs for every corner (division and modulo by 0 and
+ *    INT_MIN / -1 in all widths, shifts through rcx, rax/rdx as operands of
+ *    div, MOVSX, byte swaps, sign-extending loads, every atomic, 32-bit
+ *    jumps, gotol, lddw, local calls, helper calls through maps), each
+ *    checked against the value worked out by hand and run by both engines;
+ *  - the conformance corpus (kernel/bpf/corpus.h), both engines, same r0
+ *    and same context bytes;
+ *  - thousands of random programs, valid by construction (registers set
+ *    first, stack and context accesses in range, forward branches and
+ *    bounded loops only), from a fixed seed: same r0 (which folds in every
+ *    register and stack slot at the end) and same context bytes;
+ *  - symbols, an unsupported instruction, and a speed comparison.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <kernel/bpf.h>
+#include <kernel/errno.h>
+#include <kernel/jit.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../../kernel/bpf/corpus.h"
+#include "check.h"
+#include <arch/host_pages.h>
+
+#define CTX_LEN 64
+
+/* Fill the function table of a hand-built program the way the verifier
+ * does: main at 0, every local call target, ascending; @p depth bytes of
+ * stack each. */
+static void find_functions(struct bpf_prog *p, uint16_t depth)
+{
+    p->nsubprogs = 1;
+    p->subprog_start[0] = 0;
+    for (uint32_t i = 0; i < p->len; i++) {
+        const struct bpf_insn *in = &p->insns[i];
+        if (in->code == (BPF_JMP | BPF_CALL) && in->src == BPF_PSEUDO_CALL) {
+            uint32_t t = i + 1 + (uint32_t)in->imm, k = 0;
+            while (k < p->nsubprogs && p->subprog_start[k] != t)
+                k++;
+            if (k == p->nsubprogs)
+                p->subprog_start[p->nsubprogs++] = t;
+        }
+    }
+    for (uint32_t a = 1; a < p->nsubprogs; a++)
+        for (uint32_t b = a; b > 0 && p->subprog_start[b - 1] > p->subprog_start[b]; b--) {
+            uint32_t t = p->subprog_start[b];
+            p->subprog_start[b] = p->subprog_start[b - 1];
+            p->subprog_start[b - 1] = t;
+        }
+    for (uint32_t k = 0; k < p->nsubprogs; k++)
+        p->stack_depth[k] = depth;
+}
+
+struct both {
+    uint64_t interp, jit;
+    int jited;     /* the JIT compiled it */
+    int mem_equal; /* the context bytes agree afterwards */
+};
+
+/* Run a hand-built program (no verifier) in both engines on copies of
+ * @p mem; r2 = @p r2. */
+static struct both run_both(const struct bpf_insn *insns, uint32_t len, const uint8_t *mem, uint32_t mem_len,
+                            uint64_t r2, uint16_t depth)
+{
+    struct bpf_prog p = {0};
+    struct both res = {0};
+    uint8_t a[256] = {0}, b[256] = {0};
+    if (mem)
+        memcpy(a, mem, mem_len), memcpy(b, mem, mem_len);
+    strcpy(p.name, "t");
+    p.insns = (struct bpf_insn *)insns;
+    p.len = len;
+    find_functions(&p, depth);
+    res.interp = bpf_interp(&p, a, r2);
+    char log[BPF_LOG_MAX] = "";
+    int rc = bpf_jit_compile(&p, log, sizeof log);
+    if (rc != 0)
+        fprintf(stderr, "JIT failed: %d %s\n", rc, log);
+    res.jited = rc == 0 && p.jited != NULL;
+    if (res.jited)
+        res.jit = p.jited(b, r2);
+    res.mem_equal = memcmp(a, b, sizeof a) == 0;
+    bpf_jit_free(&p);
+    return res;
+}
+
+/* A hand-written case: both engines must give @p expect. */
+#define CASE(expect, ...)                                                                \
+    do {                                                                                 \
+        const struct bpf_insn prog_[] = {__VA_ARGS__};                                   \
+        struct both r_ = run_both(prog_, sizeof prog_ / sizeof prog_[0], NULL, 0, 0, 64); \
+        CHECK(r_.jited);                                                                 \
+        CHECK_EQ_HEX(r_.interp, (uint64_t)(expect));                                     \
+        CHECK_EQ_HEX(r_.jit, (uint64_t)(expect));                                        \
+    } while (0)
+
+#define MOV64(d, i) BPF_MOV64_IMM(d, i)
+#define EXIT BPF_EXIT_INSN()
+
+static void test_divmod(void)
+{
+    /* by zero: DIV gives 0, MOD leaves the dividend (32-bit: its low half) */
+    CASE(0, MOV64(0, 7), MOV64(3, 0), BPF_ALU64_REG(BPF_DIV, 0, 3), EXIT);
+    CASE(7, MOV64(0, 7), MOV64(3, 0), BPF_ALU64_REG(BPF_MOD, 0, 3), EXIT);
+    CASE(0, BPF_LD_IMM64(0, 0xffffffff00000007ULL), MOV64(3, 0), BPF_ALU32_REG(BPF_DIV, 0, 3), EXIT);
+    CASE(7, BPF_LD_IMM64(0, 0xffffffff00000007ULL), MOV64(3, 0), BPF_ALU32_REG(BPF_MOD, 0, 3), EXIT);
+    CASE(7, BPF_LD_IMM64(0, 0xffffffff00000007ULL), BPF_ALU32_IMM(BPF_MOD, 0, 0), EXIT);
+    CASE(0xffffffff00000007ULL, BPF_LD_IMM64(0, 0xffffffff00000007ULL), BPF_ALU64_IMM(BPF_MOD, 0, 0), EXIT);
+    CASE(0, BPF_LD_IMM64(0, 0xffffffff00000007ULL), BPF_ALU64_IMM(BPF_DIV, 0, 0), EXIT);
+    /* 32-bit divisor of a register whose low half is 0 */
+    CASE(9, MOV64(0, 9), BPF_LD_IMM64(3, 0x100000000ULL), BPF_ALU32_REG(BPF_MOD, 0, 3), EXIT);
+    CASE(9, MOV64(0, 9), BPF_LD_IMM64(3, 0x100000000ULL), BPF_ALU64_REG(BPF_DIV, 0, 3), BPF_ALU64_IMM(BPF_ADD, 0, 9), EXIT);
+    /* signed: INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0 */
+    CASE(0x8000000000000000ULL, BPF_LD_IMM64(0, 0x8000000000000000ULL), MOV64(2, -1),
+         BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 2, 1, 0), EXIT);
+    CASE(0, BPF_LD_IMM64(0, 0x8000000000000000ULL), MOV64(2, -1), BPF_INSN(BPF_ALU64 | BPF_MOD | BPF_X, 0, 2, 1, 0),
+         EXIT);
+    CASE(0x8000000000000000ULL, BPF_LD_IMM64(0, 0x8000000000000000ULL), BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_K, 0, 0, 1, -1),
+         EXIT);
+    CASE(0x80000000, MOV64(0, INT32_MIN), MOV64(2, -1), BPF_INSN(BPF_ALU | BPF_DIV | BPF_X, 0, 2, 1, 0), EXIT);
+    CASE(0, MOV64(0, INT32_MIN), MOV64(2, -1), BPF_INSN(BPF_ALU | BPF_MOD | BPF_X, 0, 2, 1, 0), EXIT);
+    CASE(0x80000000, MOV64(0, INT32_MIN), BPF_INSN(BPF_ALU | BPF_DIV | BPF_K, 0, 0, 1, -1), EXIT);
+    CASE((uint64_t)-3, MOV64(0, -7), MOV64(4, 2), BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 4, 1, 0), EXIT);
+    CASE((uint64_t)-1, MOV64(0, -7), BPF_INSN(BPF_ALU64 | BPF_MOD | BPF_K, 0, 0, 1, 2), EXIT);
+    CASE((uint32_t)-3, MOV64(0, -7), BPF_INSN(BPF_ALU | BPF_DIV | BPF_K, 0, 0, 1, 2), EXIT);
+    CASE(0, MOV64(0, 5), MOV64(5, 0), BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 5, 1, 0), EXIT);
+    CASE(5, MOV64(0, 5), MOV64(5, 0), BPF_INSN(BPF_ALU64 | BPF_MOD | BPF_X, 0, 5, 1, 0), EXIT);
+    /* unsigned 64-bit by an immediate: imm sign-extended */
+    CASE(1, MOV64(0, -1), BPF_ALU64_IMM(BPF_DIV, 0, -1), EXIT);
+    CASE(0, MOV64(0, 5), BPF_ALU64_IMM(BPF_DIV, 0, -1), EXIT);
+    /* dividend in rdx (r3) with rax (r0) live, and the other way round */
+    CASE(103, MOV64(0, 100), MOV64(3, 17), MOV64(4, 5), BPF_ALU64_REG(BPF_DIV, 3, 4),
+         BPF_ALU64_REG(BPF_ADD, 0, 3), EXIT);
+    CASE(32, MOV64(0, 100), MOV64(3, 17), BPF_ALU64_REG(BPF_MOD, 0, 3), BPF_ALU64_REG(BPF_ADD, 0, 3), EXIT);
+    CASE(18917, MOV64(0, 100), MOV64(3, 17), BPF_ALU64_REG(BPF_MOD, 3, 0), BPF_ALU64_IMM(BPF_MUL, 3, 1000),
+         BPF_ALU64_REG(BPF_ADD, 0, 3), BPF_ALU64_IMM(BPF_ADD, 0, 1917), BPF_ALU64_IMM(BPF_SUB, 0, 100), EXIT);
+    CASE(1, MOV64(0, 77), BPF_ALU64_REG(BPF_DIV, 0, 0), EXIT);
+    CASE(0, MOV64(3, 77), BPF_ALU32_REG(BPF_MOD, 3, 3), BPF_MOV64_REG(0, 3), EXIT);
+}
+
+static void test_alu(void)
+{
+    /* shifts: count in rcx (r4) and elsewhere, dst rcx */
+    CASE(32, MOV64(4, 3), MOV64(0, 1), BPF_ALU64_REG(BPF_LSH, 0, 4), BPF_ALU64_REG(BPF_LSH, 4, 4),
+         BPF_ALU64_REG(BPF_ADD, 0, 4), EXIT);
+    CASE(0x10007, MOV64(4, 1), MOV64(5, 16), MOV64(0, 7), BPF_ALU64_REG(BPF_LSH, 4, 5), BPF_ALU64_REG(BPF_ADD, 0, 4),
+         EXIT);
+    CASE(0x10024, MOV64(4, 4), MOV64(6, 0x20000), BPF_ALU64_IMM(BPF_ADD, 6, 65), BPF_ALU64_REG(BPF_RSH, 6, 6),
+         BPF_MOV64_REG(0, 6), BPF_ALU64_REG(BPF_ADD, 0, 4), EXIT); /* 0x20041 >> (0x41 & 63 = 1) */
+    CASE(0x80000000, BPF_LD_IMM64(0, 0xffffffff80000000ULL), BPF_MOV32_IMM(2, 0), BPF_ALU32_REG(BPF_LSH, 0, 2), EXIT);
+    CASE(0x80000000, BPF_LD_IMM64(0, 0xffffffff80000000ULL), BPF_ALU32_IMM(BPF_RSH, 0, 32), EXIT);
+    CASE(0xf8000000, BPF_MOV32_IMM(0, INT32_MIN), BPF_ALU32_IMM(BPF_ARSH, 0, 4), EXIT);
+    CASE(0xfffffffff8000000ULL, MOV64(0, INT32_MIN), BPF_ALU64_IMM(BPF_ARSH, 0, 4), EXIT);
+    CASE(0x0fffffff, BPF_MOV32_IMM(0, -1), MOV64(4, 36), BPF_ALU32_REG(BPF_RSH, 0, 4), EXIT); /* 36 & 31 = 4 */
+    CASE(0x0fffffff, BPF_MOV32_IMM(0, -1), MOV64(3, 36), BPF_ALU32_REG(BPF_RSH, 0, 3), EXIT);
+    CASE(0xffffffff, BPF_LD_IMM64(4, 0xfffffffffffffff0ULL), MOV64(2, 0x44), BPF_ALU32_REG(BPF_ARSH, 4, 2),
+         BPF_MOV64_REG(0, 4), EXIT);
+    /* 32-bit results are zero-extended */
+    CASE(0xfffffffe, MOV64(0, -1), BPF_ALU32_IMM(BPF_ADD, 0, -1), EXIT);
+    CASE(0xffffffff, MOV64(0, 1), BPF_ALU32_IMM(BPF_NEG, 0, 0), EXIT);
+    CASE(0x1, MOV64(0, -1), BPF_ALU32_REG(BPF_MUL, 0, 0), EXIT);
+    CASE(0x2, MOV64(0, -1), BPF_MOV64_REG(7, 0), BPF_ALU32_REG(BPF_MOV, 7, 7), BPF_ALU64_IMM(BPF_RSH, 7, 31),
+         BPF_MOV64_REG(0, 7), BPF_ALU64_IMM(BPF_SUB, 0, -1), EXIT);
+    CASE((uint64_t)-6, MOV64(8, -3), BPF_ALU64_IMM(BPF_MUL, 8, 2), BPF_MOV64_REG(0, 8), EXIT);
+    CASE(0xffffffffffffff00ULL, BPF_LD_IMM64(0, 0x00ffffffffffffffULL), BPF_ALU64_IMM(BPF_AND, 0, 0xffffff00), /* imm sign-extended */
+         BPF_LD_IMM64(3, 0xffffff0000000000ULL), BPF_ALU64_REG(BPF_OR, 0, 3), EXIT);
+    /* MOVSX */
+    CASE(0xffffffffffffff80ULL, MOV64(2, 0x180), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 2, 8, 0), EXIT);
+    CASE(0xffffff80, MOV64(6, 0x180), BPF_INSN(BPF_ALU | BPF_MOV | BPF_X, 0, 6, 8, 0), EXIT);
+    CASE(0xffffffffffff8000ULL, MOV64(1, 0x18000), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 1, 16, 0), EXIT);
+    CASE(0xffff8000, MOV64(1, 0x18000), BPF_INSN(BPF_ALU | BPF_MOV | BPF_X, 0, 1, 16, 0), EXIT);
+    CASE(0xffffffff80000000ULL, BPF_LD_IMM64(9, 0x180000000ULL), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 9, 32, 0),
+         EXIT);
+    CASE(0x7f, MOV64(2, 0x7f), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 2, 8, 0), BPF_MOV64_REG(0, 2), EXIT);
+    /* byte swaps */
+#define SWAP(expect, cls, src, bits) \
+    CASE(expect, BPF_LD_IMM64(0, 0x0102030405060708ULL), BPF_INSN((cls) | BPF_END | (src), 0, 0, 0, bits), EXIT)
+    SWAP(0x0807, BPF_ALU, BPF_TO_BE, 16);
+    SWAP(0x08070605, BPF_ALU, BPF_TO_BE, 32);
+    SWAP(0x0807060504030201ULL, BPF_ALU, BPF_TO_BE, 64);
+    SWAP(0x0708, BPF_ALU, BPF_TO_LE, 16);
+    SWAP(0x05060708, BPF_ALU, BPF_TO_LE, 32);
+    SWAP(0x0102030405060708ULL, BPF_ALU, BPF_TO_LE, 64);
+    SWAP(0x0807, BPF_ALU64, BPF_TO_LE, 16);
+    SWAP(0x08070605, BPF_ALU64, BPF_TO_LE, 32);
+    SWAP(0x0807060504030201ULL, BPF_ALU64, BPF_TO_LE, 64);
+    /* lddw of each kind of constant */
+    CASE(0x123456789abcdef0ULL, BPF_LD_IMM64(0, 0x123456789abcdef0ULL), EXIT);
+    CASE(0xffffffff, BPF_LD_IMM64(0, 0xffffffffULL), EXIT);
+    CASE(0xffffffff80000000ULL, BPF_LD_IMM64(0, 0xffffffff80000000ULL), EXIT);
+    CASE(0x7fffffffffffffffULL, BPF_LD_IMM64(0, 0x7fffffffffffffffULL), EXIT);
+}
+
+static void test_jumps(void)
+{
+    /* 32-bit compares look at the low halves only */
+    CASE(1, BPF_LD_IMM64(2, 0x100000005ULL), MOV64(0, 0), BPF_JMP32_IMM(BPF_JEQ, 2, 5, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, BPF_LD_IMM64(2, 0x100000005ULL), MOV64(0, 0), BPF_JMP_IMM(BPF_JEQ, 2, 5, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, BPF_LD_IMM64(2, 0x1ffffffffULL), MOV64(0, 0), BPF_JMP32_IMM(BPF_JSLT, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, BPF_LD_IMM64(2, 0x1ffffffffULL), MOV64(0, 0), BPF_JMP_IMM(BPF_JSLT, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, -1), MOV64(3, 1), MOV64(0, 0), BPF_JMP_REG(BPF_JGT, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, MOV64(2, -1), MOV64(3, 1), MOV64(0, 0), BPF_JMP_REG(BPF_JSGT, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, 6), MOV64(0, 0), BPF_JMP_IMM(BPF_JSET, 2, 4, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, MOV64(2, 6), MOV64(0, 0), BPF_JMP_IMM(BPF_JSET, 2, 9, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, BPF_LD_IMM64(2, 0x100000000ULL), MOV64(0, 0), BPF_JMP_IMM(BPF_JSET, 2, -1, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, BPF_LD_IMM64(2, 0x100000000ULL), MOV64(0, 0), BPF_JMP32_IMM(BPF_JSET, 2, -1, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, -2), MOV64(0, 0), BPF_JMP_IMM(BPF_JSLE, 2, -2, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, 3), MOV64(0, 0), BPF_JMP_IMM(BPF_JLE, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, MOV64(2, 3), MOV64(0, 0), BPF_JMP_IMM(BPF_JLT, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, 3), MOV64(0, 0), BPF_JMP_IMM(BPF_JGE, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, 0), MOV64(0, 0), BPF_JMP_IMM(BPF_JSGE, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(0, MOV64(2, -1), MOV64(0, 0), BPF_JMP_IMM(BPF_JSGE, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
+    CASE(1, MOV64(2, -1), MOV64(0, 0), BPF_JMP_IMM(BPF_JNE, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
+    /* gotol and ja over code */
+    CASE(5, MOV64(0, 5), BPF_JMP32_A(1), MOV64(0, 6), EXIT);
+    CASE(6, MOV64(0, 5), BPF_JMP_A(0), MOV64(0, 6), EXIT);
+    /* a loop: sum 1..1000, with a jump far enough to need rel32 */
+    {
+        struct bpf_insn p[200];
+        unsigned n = 0;
+        p[n++] = MOV64(0, 0);
+        p[n++] = MOV64(2, 1000);
+        unsigned top = n;
+        p[n++] = BPF_ALU64_REG(BPF_ADD, 0, 2);
+        for (int i = 0; i < 60; i++) /* padding: r3 += 0 as 7-byte adds */
+            p[n++] = BPF_ALU64_IMM(BPF_ADD, 3, 0x10000);
+        p[n++] = BPF_ALU64_IMM(BPF_SUB, 2, 1);
+        p[n] = BPF_JMP_IMM(BPF_JNE, 2, 0, (int16_t)((int)top - (int)n - 1));
+        n++;
+        p[n++] = EXIT;
+        struct both r = run_both(p, n, NULL, 0, 0, 0);
+        CHECK(r.jited);
+        CHECK_EQ_INT(r.interp, 500500);
+        CHECK_EQ_INT(r.jit, 500500);
+    }
+}
+
+static void test_memory(void)
+{
+    uint8_t mem[CTX_LEN];
+    for (unsigned i = 0; i < sizeof mem; i++)
+        mem[i] = (uint8_t)(0x80 + i * 0x11);
+    uint64_t dw;
+    memcpy(&dw, mem + 8, 8);
+    struct {
+        const char *name;
+        struct bpf_insn p[12];
+        unsigned n;
+        uint64_t expect;
+    } cases[] = {
+        {"ldxb", {BPF_LDX_MEM(BPF_B, 0, 1, 0), EXIT}, 2, 0x80},
+        {"ldxsb", {BPF_LDX_MEMSX(BPF_B, 0, 1, 0), EXIT}, 2, 0xffffffffffffff80ULL},
+        {"ldxsh", {BPF_LDX_MEMSX(BPF_H, 0, 1, 0), EXIT}, 2, 0xffffffffffff9180ULL},
+        {"ldxsw", {BPF_LDX_MEMSX(BPF_W, 0, 1, 0), EXIT}, 2, 0xffffffffb3a29180ULL},
+        {"ldxw", {BPF_LDX_MEM(BPF_W, 0, 1, 0), EXIT}, 2, 0xb3a29180ULL},
+        {"ldxdw unaligned", {BPF_LDX_MEM(BPF_DW, 0, 1, 8), EXIT}, 2, dw},
+        {"stb from rsi", {MOV64(2, 0x1ff), BPF_STX_MEM(BPF_B, 1, 2, 3), BPF_LDX_MEM(BPF_DW, 0, 1, 0), EXIT}, 4,
+         0x0000000000000000ULL},
+        {"sth imm", {BPF_ST_MEM(BPF_H, 1, 5, -2), BPF_LDX_MEM(BPF_W, 0, 1, 4), EXIT}, 3, 0},
+        {"stdw imm negative", {BPF_ST_MEM(BPF_DW, 1, 16, -5), BPF_LDX_MEM(BPF_DW, 0, 1, 16), EXIT}, 3,
+         (uint64_t)-5},
+        {"stack", {BPF_ST_MEM(BPF_DW, 10, -8, 11), BPF_ST_MEM(BPF_W, 10, -12, 12), BPF_LDX_MEM(BPF_DW, 0, 10, -8),
+                   BPF_LDX_MEM(BPF_W, 2, 10, -12), BPF_ALU64_REG(BPF_ADD, 0, 2), EXIT}, 6, 23},
+        {"far stack", {BPF_ST_MEM(BPF_DW, 10, -512, 99), BPF_MOV64_REG(3, 10), BPF_LDX_MEM(BPF_DW, 0, 3, -512), EXIT},
+         4, 99},
+    };
+    /* expectations depending on the bytes: computed from mem, the way the RFC says */
+    {
+        uint8_t m[CTX_LEN];
+        memcpy(m, mem, sizeof m);
+        m[3] = 0xff;
+        memcpy(&cases[6].expect, m, 8);
+        uint32_t w;
+        memcpy(m, mem, sizeof m);
+        m[5] = 0xfe, m[6] = 0xff;
+        memcpy(&w, m + 4, 4);
+        cases[7].expect = w;
+    }
+    for (unsigned c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct both r = run_both(cases[c].p, cases[c].n, mem, sizeof mem, 0, 512);
+        CHECK(r.jited);
+        CHECK(r.mem_equal);
+        if (r.interp != cases[c].expect || r.jit != cases[c].expect)
+            fprintf(stderr, "memory case %s: interp %#jx jit %#jx want %#jx\n", cases[c].name, (uintmax_t)r.interp,
+                    (uintmax_t)r.jit, (uintmax_t)cases[c].expect);
+        CHECK_EQ_HEX(r.interp, cases[c].expect);
+        CHECK_EQ_HEX(r.jit, cases[c].expect);
+    }
+}
+
+static void test_atomics(void)
+{
+    static const int32_t ops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
+                                  BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
+    uint8_t mem[CTX_LEN];
+    for (unsigned i = 0; i < sizeof mem; i++)
+        mem[i] = (uint8_t)(0x5a ^ (i * 37));
+    uint64_t old;
+    memcpy(&old, mem + 8, 8);
+    for (unsigned o = 0; o < sizeof ops / sizeof ops[0]; o++)
+        for (int dw = 0; dw <= 1; dw++)
+            for (int src = 0; src <= 9; src++) {
+                if (src == 1 || src == 6) /* r1: the context, r6: the address */
+                    continue;
+                for (int hit = 0; hit <= 1; hit++) {
+                    /* r0 = the value or not (cmpxchg), with junk above bit 31 */
+                    uint64_t r0 = hit ? (dw ? old : (old & 0xffffffff) | 0x1234567800000000ULL) : 0x77;
+                    uint64_t sv = src == 0 ? r0 : 0xf0f0f0f00ff00ff0ULL;
+                    const struct bpf_insn p[] = {
+                        BPF_LD_IMM64(0, r0),
+                        BPF_LD_IMM64(src, sv),
+                        BPF_MOV64_REG(6, 1),
+                        BPF_ATOMIC_OP(dw ? BPF_DW : BPF_W, ops[o], 6, src, 8),
+                        /* fold r0, the src register and the memory into r0 */
+                        BPF_MOV64_REG(7, src),
+                        BPF_ALU64_IMM(BPF_MUL, 0, 31),
+                        BPF_ALU64_REG(BPF_XOR, 0, 7),
+                        BPF_LDX_MEM(BPF_DW, 7, 1, 8),
+                        BPF_ALU64_IMM(BPF_MUL, 0, 31),
+                        BPF_ALU64_REG(BPF_XOR, 0, 7),
+                        EXIT,
+                    };
+                    struct both r = run_both(p, sizeof p / sizeof p[0], mem, sizeof mem, 0, 0);
+                    CHECK(r.jited);
+                    CHECK(r.mem_equal);
+                    if (r.interp != r.jit)
+                        fprintf(stderr, "atomic op %#x dw %d src r%d hit %d: interp %#jx jit %#jx\n",
+                                (unsigned)ops[o], dw, src, hit, (uintmax_t)r.interp, (uintmax_t)r.jit);
+                    CHECK_EQ_HEX(r.jit, r.interp);
+                }
+            }
+    /* values the RFC gives, checked against both engines */
+    uint64_t m64 = 0xff00;
+    uint8_t mm[CTX_LEN] = {0};
+    memcpy(mm, &m64, 8);
+    const struct bpf_insn fetch_or[] = {
+        MOV64(2, 0x0ff0), BPF_ATOMIC_OP(BPF_DW, BPF_OR | BPF_FETCH, 1, 2, 0), BPF_LDX_MEM(BPF_DW, 3, 1, 0),
+        BPF_MOV64_REG(0, 3), BPF_ALU64_IMM(BPF_LSH, 0, 16), BPF_ALU64_REG(BPF_OR, 0, 2), EXIT,
+    };
+    struct both r = run_both(fetch_or, 7, mm, sizeof mm, 0, 0);
+    CHECK_EQ_HEX(r.interp, 0xfff0ff00ULL);
+    CHECK_EQ_HEX(r.jit, 0xfff0ff00ULL);
+    const struct bpf_insn cmpxchg_w[] = {
+        BPF_LD_IMM64(0, 0xabcdef000000ff00ULL), MOV64(2, 5), BPF_ATOMIC_OP(BPF_W, BPF_CMPXCHG, 1, 2, 0),
+        BPF_LDX_MEM(BPF_W, 3, 1, 0), BPF_ALU64_IMM(BPF_LSH, 3, 32), BPF_ALU64_REG(BPF_OR, 0, 3), EXIT,
+    };
+    r = run_both(cmpxchg_w, 8, mm, sizeof mm, 0, 0);
+    CHECK_EQ_HEX(r.interp, 0x000000050000ff00ULL);
+    CHECK_EQ_HEX(r.jit, 0x000000050000ff00ULL);
+}
+
+/* Local calls: each function has its own stack and r6-r9 survive a call. */
+static void test_local_calls(void)
+{
+    const struct bpf_insn p[] = {
+        /* main */
+        MOV64(6, 1), MOV64(7, 2), MOV64(8, 3), MOV64(9, 4),
+        BPF_ST_MEM(BPF_DW, 10, -8, 1000),
+        MOV64(1, 10), MOV64(2, 20), MOV64(3, 30), MOV64(4, 40), MOV64(5, 50),
+        BPF_CALL_LOCAL(11),                             /* f(10,20,30,40,50) at 22 */
+        BPF_LDX_MEM(BPF_DW, 1, 10, -8),                 /* main's slot is intact */
+        BPF_ALU64_REG(BPF_ADD, 0, 1),
+        BPF_ALU64_IMM(BPF_MUL, 6, 1000000), BPF_ALU64_REG(BPF_ADD, 0, 6),
+        BPF_ALU64_IMM(BPF_MUL, 7, 100000), BPF_ALU64_REG(BPF_ADD, 0, 7),
+        BPF_ALU64_IMM(BPF_MUL, 8, 10000000), BPF_ALU64_REG(BPF_ADD, 0, 8),
+        BPF_ALU64_IMM(BPF_MUL, 9, 100000000), BPF_ALU64_REG(BPF_ADD, 0, 9),
+        EXIT,
+        /* f at 22: r0 = a1 + a2 + a3 + a4 + a5 + g(7) , clobbering r6-r9 and its slot */
+        MOV64(6, 0), MOV64(7, 0), MOV64(8, 0), MOV64(9, 0),
+        BPF_ST_MEM(BPF_DW, 10, -8, 7),
+        BPF_MOV64_REG(6, 1), BPF_ALU64_REG(BPF_ADD, 6, 2), BPF_ALU64_REG(BPF_ADD, 6, 3),
+        BPF_ALU64_REG(BPF_ADD, 6, 4), BPF_ALU64_REG(BPF_ADD, 6, 5),
+        BPF_LDX_MEM(BPF_DW, 1, 10, -8),
+        BPF_CALL_LOCAL(4),                              /* g at 38 */
+        BPF_ALU64_REG(BPF_ADD, 0, 6),
+        BPF_LDX_MEM(BPF_DW, 2, 10, -8),                 /* 7 still */
+        BPF_ALU64_REG(BPF_ADD, 0, 2),
+        EXIT,
+        /* g at 38: r0 = r1 * 3 + its own slot */
+        MOV64(6, 55),
+        BPF_ST_MEM(BPF_DW, 10, -8, 100),
+        BPF_MOV64_REG(0, 1), BPF_ALU64_IMM(BPF_MUL, 0, 3),
+        BPF_LDX_MEM(BPF_DW, 2, 10, -8), BPF_ALU64_REG(BPF_ADD, 0, 2),
+        EXIT,
+    };
+    _Static_assert(sizeof p / sizeof p[0] == 45, "layout");
+    /* f: 150 + (21 + 100) + 7 = 278; main: 278 + 1000 + 1e6 + 2e5 + 3e7 + 4e8 */
+    uint64_t expect = 278 + 1000 + 1000000 + 200000 + 30000000 + 400000000;
+    struct both r = run_both(p, 45, NULL, 0, 0, 256);
+    CHECK(r.jited);
+    CHECK_EQ_INT(r.interp, expect);
+    CHECK_EQ_INT(r.jit, expect);
+
+    /* symbols: the main function and each local one */
+    struct bpf_prog prog = {0};
+    strcpy(prog.name, "calls");
+    prog.insns = (struct bpf_insn *)p;
+    prog.len = 45;
+    find_functions(&prog, 16);
+    CHECK_EQ_INT(prog.nsubprogs, 3);
+    char log[BPF_LOG_MAX];
+    CHECK_EQ_INT(bpf_jit_compile(&prog, log, sizeof log), 0);
+    if (prog.jited) {
+        int seen_main = 0, seen_f = 0, seen_g = 0, other = 0;
+        for (uint32_t off = 0; off < prog.jit_size; off++) {
+            uintptr_t o;
+            const char *s = jit_sym_lookup((uintptr_t)jit_base(prog.jit) + off, &o);
+            if (s && !strcmp(s, "bpf:calls"))
+                seen_main++;
+            else if (s && !strcmp(s, "bpf:calls.f22"))
+                seen_f++;
+            else if (s && !strcmp(s, "bpf:calls.f38"))
+                seen_g++;
+            else
+                other++;
+        }
+        CHECK(seen_main > 0 && seen_f > 0 && seen_g > 0);
+        CHECK_EQ_INT(other, 0);
+        uintptr_t o = 1;
+        CHECK(jit_sym_lookup((uintptr_t)prog.jited, &o) && o == 0);
+        CHECK_EQ_INT(prog.jited(NULL, 0), expect);
+        bpf_jit_free(&prog);
+        CHECK(prog.jited == NULL && prog.jit == NULL && prog.jit_size == 0);
+    }
+}
+
+static void test_unsupported(void)
+{
+    const struct bpf_insn p[] = {BPF_INSN(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), EXIT};
+    struct bpf_prog prog = {0};
+    strcpy(prog.name, "abs");
+    prog.insns = (struct bpf_insn *)p;
+    prog.len = 2;
+    find_functions(&prog, 0);
+    char log[BPF_LOG_MAX] = "";
+    CHECK_EQ_INT(bpf_jit_compile(&prog, log, sizeof log), -ENOTSUP);
+    CHECK(strstr(log, "insn 0") != NULL);
+    CHECK(prog.jited == NULL && prog.jit == NULL);
+}
+
+/* Helpers through maps, loaded with bpf_prog_load in both engines. */
+static void test_helpers(void)
+{
+    struct bpf_map *m;
+    CHECK_EQ_INT(bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 8, "arr", &m), 0);
+    /* arr[r2 & 7] += r2; return the new value * 2 + (lookup of index 9 is NULL) */
+    const struct bpf_insn prog[] = {
+        BPF_MOV64_REG(6, 2),
+        BPF_MOV64_REG(7, 2),
+        BPF_ALU64_IMM(BPF_AND, 7, 7),
+        BPF_STX_MEM(BPF_W, 10, 7, -4),
+        BPF_LD_MAP(1, (int32_t)m->id),
+        BPF_MOV64_REG(2, 10),
+        BPF_ALU64_IMM(BPF_ADD, 2, -4),
+        BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+        BPF_JMP_IMM(BPF_JEQ, 0, 0, 13),
+        BPF_ATOMIC_OP(BPF_DW, BPF_ADD, 0, 6, 0),
+        BPF_LDX_MEM(BPF_DW, 8, 0, 0),
+        BPF_ALU64_IMM(BPF_LSH, 8, 1),
+        BPF_ST_MEM(BPF_W, 10, -8, 9),
+        BPF_LD_MAP(1, (int32_t)m->id),
+        BPF_MOV64_REG(2, 10),
+        BPF_ALU64_IMM(BPF_ADD, 2, -8),
+        BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+        BPF_JMP_IMM(BPF_JNE, 0, 0, 3),
+        BPF_ALU64_IMM(BPF_ADD, 8, 1),
+        BPF_MOV64_REG(0, 8),
+        EXIT,
+        MOV64(0, 0),
+        EXIT,
+    };
+    for (int no_jit = 0; no_jit <= 1; no_jit++) {
+        struct bpf_ctx_desc ctx = bpf_ctx_mem(0);
+        struct bpf_load_opts opts = {"maps", &ctx, no_jit};
+        struct bpf_prog *p;
+        char log[BPF_LOG_MAX];
+        int rc = bpf_prog_load(prog, sizeof prog / sizeof prog[0], &opts, &p, log, sizeof log);
+        CHECK_EQ_INT(rc, 0);
+        if (rc)
+            continue;
+        CHECK(no_jit ? p->jited == NULL : p->jited != NULL);
+        CHECK_EQ_INT(bpf_prog_run(p, NULL, 3), 3 * 2 + 1);
+        CHECK_EQ_INT(bpf_prog_run(p, NULL, 11), (3 + 11) * 2 + 1);
+        CHECK_EQ_INT(bpf_prog_run(p, NULL, 4), 4 * 2 + 1);
+        uint32_t k = 3;
+        uint64_t *v = bpf_map_lookup(m, &k);
+        CHECK(v && *v == 14);
+        uint64_t zero = 0;
+        bpf_map_update(m, &k, &zero, BPF_ANY);
+        k = 4;
+        bpf_map_update(m, &k, &zero, BPF_ANY);
+        bpf_prog_free(p);
+    }
+    bpf_map_put(m);
+}
+
+/* ---- The conformance corpus ---------------------------------------- */
+
+static void test_corpus(void)
+{
+    unsigned jited = 0;
+    for (unsigned c = 0; c < bpf_conformance_count; c++) {
+        const struct bpf_corpus_case *k = &bpf_conformance[c];
+        uint8_t mem[2][512];
+        uint64_t r0[2] = {0, 0};
+        int ok = 1;
+        for (int no_jit = 0; no_jit <= 1; no_jit++) {
+            memset(mem[no_jit], 0, sizeof mem[no_jit]);
+            if (k->mem && k->mem_len <= sizeof mem[no_jit])
+                memcpy(mem[no_jit], k->mem, k->mem_len);
+            struct bpf_ctx_desc ctx = bpf_ctx_mem(k->mem_len);
+            struct bpf_load_opts opts = {k->name, &ctx, no_jit};
+            struct bpf_prog *p;
+            char log[BPF_LOG_MAX] = "";
+            int rc = bpf_prog_load(k->insns, k->len, &opts, &p, log, sizeof log);
+            if (rc) {
+                fprintf(stderr, "corpus %s: load failed %d: %s\n", k->name, rc, log);
+                ok = 0;
+                continue;
+            }
+            if (!no_jit) {
+                if (!p->jited)
+                    fprintf(stderr, "corpus %s: not JITed: %s\n", k->name, log);
+                CHECK(p->jited != NULL);
+                jited += p->jited != NULL;
+            }
+            r0[no_jit] = bpf_prog_run(p, mem[no_jit], k->mem_len);
+            bpf_prog_free(p);
+        }
+        CHECK(ok);
+        if (r0[0] != k->r0 || r0[1] != k->r0)
+            fprintf(stderr, "corpus %s: jit %#jx interp %#jx want %#jx\n", k->name, (uintmax_t)r0[0],
+                    (uintmax_t)r0[1], (uintmax_t)k->r0);
+        CHECK_EQ_HEX(r0[0], k->r0);
+        CHECK_EQ_HEX(r0[1], k->r0);
+        CHECK(memcmp(mem[0], mem[1], sizeof mem[0]) == 0);
+    }
+    printf("corpus: %u cases, %u JITed\n", bpf_conformance_count, jited);
+}
+
+/* ---- Random programs ------------------------------------------------ */
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static unsigned rndn(unsigned n)
+{
+    return (unsigned)(rnd() % n);
+}
+
+/* Data registers: r1 holds the context and r10 the frame, never written. */
+static const uint8_t data_regs[] = {0, 2, 3, 4, 5, 6, 7, 8, 9};
+
+#define MAX_UNITS 400
+#define STACK_USED 64
+
+struct gen {
+    struct bpf_insn slot[2 * MAX_UNITS + 64];
+    uint32_t unit_slot[MAX_UNITS + 1]; /* first slot of each unit */
+    int32_t jump_to[MAX_UNITS];        /* target unit of a jump unit, or -1 */
+    unsigned nunits, nslots;
+    int forbid;                        /* a register the current block must not write (-1: none) */
+};
+
+static uint8_t pick_reg(struct gen *g)
+{
+    for (;;) {
+        uint8_t r = data_regs[rndn(sizeof data_regs)];
+        if (r != g->forbid)
+            return r;
+    }
+}
+
+static uint8_t any_reg(void)
+{
+    return data_regs[rndn(sizeof data_regs)];
+}
+
+static int32_t pick_imm(void)
+{
+    static const int32_t interesting[] = {0, 1, -1, 2, 3, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 0x7f, 0x80, 0xff,
+                                          0x7fff, 0x8000, 0xffff, INT32_MAX, INT32_MIN, -2, -128, 255, 1 << 20};
+    if (rndn(3) == 0)
+        return (int32_t)(uint32_t)rnd();
+    return interesting[rndn(sizeof interesting / sizeof interesting[0])];
+}
+
+static void put(struct gen *g, struct bpf_insn in, int32_t jump_to)
+{
+    g->unit_slot[g->nunits] = g->nslots;
+    g->jump_to[g->nunits] = jump_to;
+    g->slot[g->nslots++] = in;
+    g->nunits++;
+}
+
+static void put_lddw(struct gen *g, uint8_t dst, uint64_t v)
+{
+    struct bpf_insn two[2] = {BPF_LD_IMM64(dst, v)};
+    g->unit_slot[g->nunits] = g->nslots;
+    g->jump_to[g->nunits] = -1;
+    g->slot[g->nslots++] = two[0];
+    g->slot[g->nslots++] = two[1];
+    g->nunits++;
+}
+
+static void gen_alu(struct gen *g)
+{
+    static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG,
+                                  BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
+    uint8_t cls = rndn(2) ? BPF_ALU64 : BPF_ALU;
+    uint8_t op = ops[rndn(sizeof ops)];
+    uint8_t dst = pick_reg(g), src = any_reg();
+    int x = rndn(2);
+    int16_t off = 0;
+    int32_t imm = x ? 0 : pick_imm();
+    if (op == BPF_END) {
+        static const int32_t bits[] = {16, 32, 64};
+        put(g, BPF_INSN(cls | BPF_END | (cls == BPF_ALU && rndn(2) ? BPF_TO_BE : BPF_TO_LE), dst, 0, 0, bits[rndn(3)]),
+            -1);
+        return;
+    }
+    if (op == BPF_NEG) {
+        put(g, BPF_INSN(cls | BPF_NEG, dst, 0, 0, 0), -1);
+        return;
+    }
+    if ((op == BPF_DIV || op == BPF_MOD) && rndn(2))
+        off = 1;
+    if (op == BPF_MOV && x && rndn(2)) {
+        static const int16_t sx[] = {8, 16, 32};
+        off = sx[rndn(cls == BPF_ALU64 ? 3 : 2)];
+    }
+    put(g, BPF_INSN(cls | op | (x ? BPF_X : BPF_K), dst, x ? src : 0, off, imm), -1);
+}
+
+static void gen_mem(struct gen *g)
+{
+    static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+    static const int bytes[] = {1, 2, 4, 8};
+    unsigned si = rndn(4);
+    uint8_t sz = sizes[si];
+    int n = bytes[si];
+    int ctx = rndn(2);
+    int kind = rndn(5); /* 0,1 ldx, 2 st, 3 stx, 4 atomic */
+    if (kind == 4 && n < 4) {
+        si = 2 + rndn(2);
+        sz = sizes[si];
+        n = bytes[si];
+    }
+    uint8_t base = ctx ? 1 : 10;
+    int16_t off;
+    if (kind == 4) /* aligned */
+        off = ctx ? (int16_t)(rndn(CTX_LEN / n) * n) : (int16_t)(-(int)(rndn(STACK_USED / n) + 1) * n);
+    else
+        off = ctx ? (int16_t)rndn(CTX_LEN - n + 1) : (int16_t)(-(int)rndn(STACK_USED - n + 1) - n);
+    switch (kind) {
+    case 0:
+    case 1:
+        put(g, BPF_INSN(BPF_LDX | sz | (sz != BPF_DW && rndn(2) ? BPF_MEMSX : BPF_MEM), pick_reg(g), base, off, 0), -1);
+        break;
+    case 2:
+        put(g, BPF_INSN(BPF_ST | sz | BPF_MEM, base, 0, off, pick_imm()), -1);
+        break;
+    case 3:
+        put(g, BPF_INSN(BPF_STX | sz | BPF_MEM, base, any_reg(), off, 0), -1);
+        break;
+    default: {
+        static const int32_t aops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
+                                       BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
+        int32_t op = aops[rndn(10)];
+        uint8_t src = (op & BPF_FETCH) ? pick_reg(g) : any_reg();
+        if (op == BPF_CMPXCHG && g->forbid == 0)
+            op = BPF_ADD;
+        put(g, BPF_INSN(BPF_STX | sz | BPF_ATOMIC, base, src, off, op), -1);
+        break;
+    }
+    }
+}
+
+static void gen_jump(struct gen *g, unsigned units_left)
+{
+    static const uint8_t ops[] = {BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE,
+                                  BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE, BPF_JA};
+    /* forward, to a unit in (this, this + units_left] (the block's end included) */
+    int32_t to = (int32_t)(g->nunits + 1 + rndn(units_left + 1));
+    uint8_t op = ops[rndn(sizeof ops)];
+    uint8_t cls = rndn(2) ? BPF_JMP : BPF_JMP32;
+    if (op == BPF_JA) {
+        put(g, BPF_INSN(cls | BPF_JA, 0, 0, 0, 0), to);
+        return;
+    }
+    int x = rndn(2);
+    put(g, BPF_INSN(cls | op | (x ? BPF_X : BPF_K), any_reg(), x ? any_reg() : 0, 0, x ? 0 : pick_imm()), to);
+}
+
+/* @p n units of straight code with forward jumps that stay inside them
+ * (or land just after). */
+static void gen_block(struct gen *g, unsigned n, int jumps)
+{
+    unsigned end = g->nunits + n;
+    while (g->nunits < end) {
+        unsigned r = rndn(10);
+        if (jumps && r < 2 && g->nunits + 1 < end)
+            gen_jump(g, end - g->nunits - 1);
+        else if (r < 5)
+            gen_mem(g);
+        else if (r == 5)
+            put_lddw(g, pick_reg(g), rnd());
+        else
+            gen_alu(g);
+    }
+}
+
+/* Fold @p r into r0: r0 = r0 * 0x01000193 ^ r */
+static void fold(struct gen *g, uint8_t r)
+{
+    put(g, BPF_ALU64_IMM(BPF_MUL, 0, 0x01000193), -1);
+    put(g, BPF_ALU64_REG(BPF_XOR, 0, r), -1);
+}
+
+static uint32_t gen_program(struct gen *g, int branches)
+{
+    g->nunits = g->nslots = 0;
+    g->forbid = -1;
+    for (unsigned i = 0; i < sizeof data_regs; i++)
+        put_lddw(g, data_regs[i], rnd());
+    for (int k = 1; k <= STACK_USED / 8; k++)
+        put(g, BPF_ST_MEM(BPF_DW, 10, (int16_t)(-8 * k), (int32_t)rnd()), -1);
+    unsigned blocks = 1 + rndn(4);
+    for (unsigned b = 0; b < blocks; b++) {
+        if (branches && rndn(3) == 0) {
+            /* a loop of 1..6 rounds on r9, which the body may not write */
+            put(g, MOV64(9, (int32_t)(1 + rndn(6))), -1);
+            unsigned top = g->nunits;
+            g->forbid = 9;
+            gen_block(g, 4 + rndn(20), 1);
+            g->forbid = -1;
+            put(g, BPF_ALU64_IMM(BPF_SUB, 9, 1), -1);
+            put(g, BPF_INSN((rndn(2) ? BPF_JMP : BPF_JMP32) | BPF_JNE | BPF_K, 9, 0, 0, 0), (int32_t)top);
+        } else {
+            gen_block(g, 5 + rndn(40), branches);
+        }
+    }
+    for (int k = 1; k <= STACK_USED / 8; k++) {
+        put(g, BPF_LDX_MEM(BPF_DW, 2, 10, (int16_t)(-8 * k)), -1);
+        fold(g, 2);
+        if (k == 1)
+            for (unsigned i = 2; i < sizeof data_regs; i++)
+                fold(g, data_regs[i]);
+    }
+    put(g, EXIT, -1);
+    g->unit_slot[g->nunits] = g->nslots;
+    /* resolve the jumps to slot offsets */
+    for (unsigned u = 0; u < g->nunits; u++) {
+        if (g->jump_to[u] < 0)
+            continue;
+        struct bpf_insn *in = &g->slot[g->unit_slot[u]];
+        int32_t rel = (int32_t)g->unit_slot[g->jump_to[u]] - (int32_t)g->unit_slot[u] - 1;
+        if (in->code == (BPF_JMP32 | BPF_JA))
+            in->imm = rel;
+        else
+            in->off = (int16_t)rel;
+    }
+    return g->nslots;
+}
+
+static void test_random(unsigned count, int branches)
+{
+    static struct gen g;
+    uint8_t mem[CTX_LEN];
+    unsigned bad = 0, notjit = 0;
+    for (unsigned n = 0; n < count; n++) {
+        for (unsigned i = 0; i < sizeof mem; i++)
+            mem[i] = (uint8_t)rnd();
+        uint32_t len = gen_program(&g, branches);
+        struct both r = run_both(g.slot, len, mem, sizeof mem, 0, STACK_USED);
+        notjit += !r.jited;
+        if (r.jited && (r.interp != r.jit || !r.mem_equal)) {
+            if (bad++ < 3) {
+                fprintf(stderr, "random program %u (branches %d) differs: interp %#jx jit %#jx mem %s\n", n,
+                        branches, (uintmax_t)r.interp, (uintmax_t)r.jit, r.mem_equal ? "same" : "differs");
+                for (uint32_t i = 0; i < len; i++)
+                    fprintf(stderr, "  %3u: %02x %u %u %d %d\n", i, g.slot[i].code, g.slot[i].dst, g.slot[i].src,
+                            g.slot[i].off, g.slot[i].imm);
+            }
+        }
+    }
+    CHECK_EQ_INT(notjit, 0);
+    CHECK_EQ_INT(bad, 0);
+    printf("random (branches %d): %u programs, %u differ\n", branches, count, bad);
+}
+
+/* ---- Speed ---------------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void test_speed(void)
+{
+    /* an xorshift-and-sum loop of 200000 rounds over the stack */
+    const struct bpf_insn p[] = {
+        MOV64(0, 0), MOV64(2, 12345), MOV64(3, 200000), BPF_ST_MEM(BPF_DW, 10, -8, 0),
+        BPF_MOV64_REG(4, 2), BPF_ALU64_IMM(BPF_LSH, 4, 13), BPF_ALU64_REG(BPF_XOR, 2, 4),
+        BPF_MOV64_REG(4, 2), BPF_ALU64_IMM(BPF_RSH, 4, 7), BPF_ALU64_REG(BPF_XOR, 2, 4),
+        BPF_MOV64_REG(4, 2), BPF_ALU64_IMM(BPF_LSH, 4, 17), BPF_ALU64_REG(BPF_XOR, 2, 4),
+        BPF_LDX_MEM(BPF_DW, 5, 10, -8), BPF_ALU64_REG(BPF_ADD, 5, 2), BPF_STX_MEM(BPF_DW, 10, 5, -8),
+        BPF_ALU64_REG(BPF_ADD, 0, 2), BPF_ALU32_IMM(BPF_AND, 0, 0xfffff),
+        BPF_ALU64_IMM(BPF_SUB, 3, 1), BPF_JMP_IMM(BPF_JNE, 3, 0, -16),
+        BPF_LDX_MEM(BPF_DW, 5, 10, -8), BPF_ALU64_REG(BPF_XOR, 0, 5), EXIT,
+    };
+    struct bpf_prog prog = {0};
+    strcpy(prog.name, "speed");
+    prog.insns = (struct bpf_insn *)p;
+    prog.len = sizeof p / sizeof p[0];
+    find_functions(&prog, 8);
+    char log[BPF_LOG_MAX];
+    CHECK_EQ_INT(bpf_jit_compile(&prog, log, sizeof log), 0);
+    if (!prog.jited)
+        return;
+    double t0 = now();
+    uint64_t a = bpf_interp(&prog, NULL, 0);
+    double t1 = now();
+    uint64_t b = prog.jited(NULL, 0);
+    double t2 = now();
+    CHECK_EQ_HEX(a, b);
+    printf("speed: interpreter %.2f ms, JIT %.2f ms (%.1fx), %u bytes of code (sanitizers on)\n", (t1 - t0) * 1e3,
+           (t2 - t1) * 1e3, (t1 - t0) / (t2 - t1 > 0 ? t2 - t1 : 1e-9), (unsigned)prog.jit_size);
+    bpf_jit_free(&prog);
+}
+
+int main(void)
+{
+    host_pages_init(64 << 20);
+    test_divmod();
+    test_alu();
+    test_jumps();
+    test_memory();
+    test_atomics();
+    test_local_calls();
+    test_unsupported();
+    test_helpers();
+    test_corpus();
+    test_random(3000, 0);
+    test_random(3000, 1);
+    test_speed();
+    CHECK(host_heap_empty());
+    return CHECK_DONE("test_bpf_jit");
+}
