@@ -563,7 +563,7 @@ static unsigned rndn(unsigned n)
 /* Data registers: r1 holds the context and r10 the frame, never written. */
 static const uint8_t data_regs[] = {0, 2, 3, 4, 5, 6, 7, 8, 9};
 
-#define MAX_UNITS 400
+#define MAX_UNITS 600
 #define STACK_USED 64
 
 struct gen {
@@ -599,6 +599,8 @@ static int32_t pick_imm(void)
 
 static void put(struct gen *g, struct bpf_insn in, int32_t jump_to)
 {
+    if (g->nunits + 1 >= MAX_UNITS)
+        abort(); /* the generator's sizes are wrong */
     g->unit_slot[g->nunits] = g->nslots;
     g->jump_to[g->nunits] = jump_to;
     g->slot[g->nslots++] = in;
@@ -607,6 +609,8 @@ static void put(struct gen *g, struct bpf_insn in, int32_t jump_to)
 
 static void put_lddw(struct gen *g, uint8_t dst, uint64_t v)
 {
+    if (g->nunits + 1 >= MAX_UNITS)
+        abort();
     struct bpf_insn two[2] = {BPF_LD_IMM64(dst, v)};
     g->unit_slot[g->nunits] = g->nslots;
     g->jump_to[g->nunits] = -1;
@@ -775,21 +779,69 @@ static uint32_t gen_program(struct gen *g, int branches)
     return g->nslots;
 }
 
-static void test_random(unsigned count, int branches)
+/* Random program-local calls: main and two functions, each with its own
+ * initialised stack slots and random blocks; main calls either, the first
+ * calls the second. The callee sees and leaves r0-r5 as the caller's code
+ * left them in both engines (r6-r9 come back), so everything stays
+ * comparable. */
+static uint32_t gen_program_calls(struct gen *g)
+{
+    unsigned fstart[3];
+    g->nunits = g->nslots = 0;
+    g->forbid = -1;
+    for (unsigned f = 0; f < 3; f++) {
+        fstart[f] = g->nunits;
+        if (f == 0)
+            for (unsigned i = 0; i < sizeof data_regs; i++)
+                put_lddw(g, data_regs[i], rnd());
+        for (int k = 1; k <= STACK_USED / 8; k++)
+            put(g, BPF_ST_MEM(BPF_DW, 10, (int16_t)(-8 * k), (int32_t)rnd()), -1);
+        unsigned blocks = 1 + rndn(3);
+        for (unsigned b = 0; b < blocks; b++) {
+            gen_block(g, 3 + rndn(20), 1);
+            if (f < 2 && rndn(2))
+                put(g, BPF_CALL_LOCAL(0), -2 - (int32_t)(f == 0 ? 1 + rndn(2) : 2));
+        }
+        for (int k = 1; k <= STACK_USED / 8; k++) {
+            put(g, BPF_LDX_MEM(BPF_DW, 3, 10, (int16_t)(-8 * k)), -1);
+            fold(g, 3);
+        }
+        for (unsigned i = 2; i < sizeof data_regs; i++)
+            fold(g, data_regs[i]);
+        put(g, EXIT, -1);
+    }
+    g->unit_slot[g->nunits] = g->nslots;
+    for (unsigned u = 0; u < g->nunits; u++) {
+        if (g->jump_to[u] == -1)
+            continue;
+        struct bpf_insn *in = &g->slot[g->unit_slot[u]];
+        uint32_t to = g->jump_to[u] >= 0 ? (uint32_t)g->jump_to[u] : fstart[-2 - g->jump_to[u]];
+        int32_t rel = (int32_t)g->unit_slot[to] - (int32_t)g->unit_slot[u] - 1;
+        if (in->code == (BPF_JMP32 | BPF_JA) || in->code == (BPF_JMP | BPF_CALL))
+            in->imm = rel;
+        else
+            in->off = (int16_t)rel;
+    }
+    return g->nslots;
+}
+
+/* @p kind 0: straight-line, 1: forward branches and loops, 2: local calls */
+static void test_random(unsigned count, int kind)
 {
     static struct gen g;
     uint8_t mem[CTX_LEN];
     unsigned bad = 0, notjit = 0;
+    int branches = kind;
     for (unsigned n = 0; n < count; n++) {
         for (unsigned i = 0; i < sizeof mem; i++)
             mem[i] = (uint8_t)rnd();
-        uint32_t len = gen_program(&g, branches);
+        uint32_t len = kind == 2 ? gen_program_calls(&g) : gen_program(&g, branches);
         struct both r = run_both(g.slot, len, mem, sizeof mem, 0, STACK_USED);
         notjit += !r.jited;
         if (r.jited && (r.interp != r.jit || !r.mem_equal)) {
             if (bad++ < 3) {
-                fprintf(stderr, "random program %u (branches %d) differs: interp %#jx jit %#jx mem %s\n", n,
-                        branches, (uintmax_t)r.interp, (uintmax_t)r.jit, r.mem_equal ? "same" : "differs");
+                fprintf(stderr, "random program %u (kind %d) differs: interp %#jx jit %#jx mem %s\n", n,
+                        kind, (uintmax_t)r.interp, (uintmax_t)r.jit, r.mem_equal ? "same" : "differs");
                 for (uint32_t i = 0; i < len; i++)
                     fprintf(stderr, "  %3u: %02x %u %u %d %d\n", i, g.slot[i].code, g.slot[i].dst, g.slot[i].src,
                             g.slot[i].off, g.slot[i].imm);
@@ -798,7 +850,7 @@ static void test_random(unsigned count, int branches)
     }
     CHECK_EQ_INT(notjit, 0);
     CHECK_EQ_INT(bad, 0);
-    printf("random (branches %d): %u programs, %u differ\n", branches, count, bad);
+    printf("random (kind %d): %u programs, %u differ\n", kind, count, bad);
 }
 
 /* ---- Speed ---------------------------------------------------------------- */
@@ -857,6 +909,7 @@ int main(void)
     test_corpus();
     test_random(3000, 0);
     test_random(3000, 1);
+    test_random(2000, 2);
     test_speed();
     CHECK(host_heap_empty());
     return CHECK_DONE("test_bpf_jit");
