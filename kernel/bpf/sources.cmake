@@ -15,5 +15,6 @@ set(BPF_KERNEL_SOURCES
   kernel/bpf/bpf_tests.c
   kernel/bpf/bpf_cmds.c
   kernel/bpf/hooks.c
+  kernel/bpf/bpf_bench.c
 )
 list(APPEND CORE_SOURCES ${BPF_CORE_SOURCES} ${BPF_KERNEL_SOURCES})
