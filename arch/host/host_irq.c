@@ -18,3 +18,22 @@ void spin_lock_slow(struct spinlock *l, uintptr_t caller)
             l->name ? l->name : "?", (unsigned long)caller, (unsigned long)l->holder);
     abort();
 }
+
+/* ---- eBPF hooks and the clock, for portable code with hook sites ----
+ * (kernel/irq/irq.c calls bpf_hook_active(), which reads bpf_hook_count;
+ * nothing is ever attached in host tests). Weak, so a test or
+ * arch/host/host_time.c can supply the real thing. */
+#include <hal/timer.h>
+#include <kernel/bpf_hook.h>
+
+unsigned bpf_hook_count[BPF_HOOK_COUNT];
+
+__attribute__((weak)) void bpf_hook_run(enum bpf_hook_id h, const void *ctx)
+{
+    (void)h, (void)ctx;
+}
+
+__attribute__((weak)) uint64_t hal_time_ns(void)
+{
+    return 0;
+}

@@ -16,6 +16,7 @@
  * answers costs one timeout, not a hang.
  */
 #include <hal/timer.h>
+#include <kernel/bpf_hook.h>
 #include <kernel/block.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -342,6 +343,14 @@ void blk_complete(struct blk_request *rq, int status)
     list_add_tail(&done, &rq->node);
     pump_locked(disk, q, &done);
     spin_unlock_irqrestore(&q->lock, f);
+    if (bpf_hook_active(BPF_HOOK_BLK_COMPLETE)) {
+        uint64_t now = hal_time_ns(), sent = rq->deadline_ns - (uint64_t)timeout_of(disk) * 1000000ull;
+        uint32_t name4 = 0;
+        for (int i = 0; i < 4 && disk->name[i]; i++)
+            name4 |= (uint32_t)(uint8_t)disk->name[i] << (8 * i);
+        struct bpf_ctx_blk_complete c = {now, rq->lba, now - sent, rq->count, (uint32_t)rq->op, status, name4};
+        bpf_hook_run(BPF_HOOK_BLK_COMPLETE, &c);
+    }
     /* A device says only that the request failed, not which block of it. */
     if (status == -EIO && rq->op == BLK_FLUSH)
         pr_err("%s: I/O error flushing the write cache (EIO)", disk->name);

@@ -17,4 +17,13 @@ static inline void bpf_copy_name(char dst[BPF_NAME_MAX], const char *src)
     dst[i] = 0;
 }
 
+/** @brief Whether the @p n bytes at @p s contain a NUL (a name ends inside its table). */
+static inline int memchr_nul(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s[i])
+            return 1;
+    return 0;
+}
+
 #endif

@@ -6,7 +6,15 @@ set(BPF_CORE_SOURCES
   kernel/bpf/map.c
   kernel/bpf/helpers.c
   kernel/bpf/prog.c
+  kernel/bpf/elf.c
   kernel/bpf/corpus_conformance.c
   kernel/bpf/corpus_reject.c
 )
-list(APPEND CORE_SOURCES ${BPF_CORE_SOURCES})
+# Kernel only: ktests, shell commands, hooks.
+set(BPF_KERNEL_SOURCES
+  kernel/bpf/bpf_tests.c
+  kernel/bpf/bpf_cmds.c
+  kernel/bpf/hooks.c
+  kernel/bpf/bpf_bench.c
+)
+list(APPEND CORE_SOURCES ${BPF_CORE_SOURCES} ${BPF_KERNEL_SOURCES})

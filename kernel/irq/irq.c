@@ -12,6 +12,9 @@
  * from the heap. A chunk is never freed, so irq_handle() reads the chunk
  * pointer without the lock (published with a release store).
  */
+#include <hal/cpu.h>
+#include <hal/timer.h>
+#include <kernel/bpf_hook.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
@@ -291,6 +294,10 @@ void irq_handle(unsigned irq)
             pr_warn("irq %u (%s) fired with no handler; masked", irq, chip ? chip->name : "no chip");
         }
         return;
+    }
+    if (bpf_hook_active(BPF_HOOK_IRQ)) {
+        struct bpf_ctx_irq c = {hal_time_ns(), irq, hal_cpu_id()};
+        bpf_hook_run(BPF_HOOK_IRQ, &c);
     }
     in_handler++;
     fn(irq, d->arg);

@@ -11,6 +11,7 @@
  */
 #include <hal/context.h>
 #include <hal/cpu.h>
+#include <kernel/bpf_hook.h>
 #include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
@@ -93,6 +94,11 @@ static void reschedule(struct sched_cpu *c)
     c->switches++;
     c->current = next;
     c->prev = prev;
+    if (bpf_hook_active(BPF_HOOK_SCHED_SWITCH)) {
+        struct bpf_ctx_sched_switch sc = {now, (uint32_t)prev->id, (uint32_t)next->id, hal_cpu_id(),
+                                          (uint32_t)prev->state};
+        bpf_hook_run(BPF_HOOK_SCHED_SWITCH, &sc);
+    }
     hal_context_switch(&prev->sp, next->sp);
     /* Back in prev, maybe much later, with the lock the switcher held;
      * reschedule()'s callers release it. (With SMP, prev may resume on

@@ -99,4 +99,5 @@ void bench_run_all(void)
     bench_heap_churn();
     bench_dma_sync_coherent();
     bench_sched_all();
+    bench_bpf_all();
 }

@@ -17,6 +17,12 @@ else()
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/host/host_nojit.c)
 endif()
 host_test(test_bpf_core test_bpf_core.c ${BPF_HOST_SOURCES})
+# The ELF loader on the initrd's eBPF objects (built here by clang-19 too).
+include(${PROJECT_SOURCE_DIR}/cmake/bpf_progs.cmake)
+add_custom_target(host_bpf_objs DEPENDS ${CMAKE_BINARY_DIR}/bpf/sum.o ${CMAKE_BINARY_DIR}/bpf/blk_latency.o)
+host_test(test_bpf_elf test_bpf_elf.c ${BPF_HOST_SOURCES})
+add_dependencies(test_bpf_elf host_bpf_objs)
+target_compile_definitions(test_bpf_elf PRIVATE BPF_OBJ_DIR="${CMAKE_BINARY_DIR}/bpf")
 # The x86_64 JIT against the interpreter: hand-written corners, the corpus,
 # random programs (only where the JIT's code can run).
 if(BPF_HOST_X86_JIT)

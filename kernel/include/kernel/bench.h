@@ -11,4 +11,7 @@ void bench_run_all(void);
 /** @brief The scheduler and timer benchmarks (kernel/test/sched_bench.c). */
 void bench_sched_all(void);
 
+/** @brief The eBPF benchmarks: JIT vs interpreter, compile time (kernel/bpf/bpf_bench.c). */
+void bench_bpf_all(void);
+
 #endif

@@ -11,7 +11,7 @@
  *     into the map's kernel address, and runs the verifier (bpf_verify()).
  *     A program it rejects is freed; the message names the instruction and
  *     the reason ("insn 7: r3 is not initialised").
- *  2. The JIT of the arch (bpf_jit_compile(), arch/<arch>/bpf_jit.c) turns
+ *  2. The JIT of the arch (bpf_jit_compile(), arch/ARCH/bpf_jit.c) turns
  *     the verified instructions into machine code in code memory
  *     (kernel/jit.h), sealed read+execute, with the symbol "bpf:<name>"
  *     (and "bpf:<name>.f<insn>" for each program-local function) so a
@@ -48,80 +48,82 @@ struct bpf_insn {
     int16_t off;     /**< signed offset (jumps: in instructions; memory: bytes) */
     int32_t imm;     /**< signed immediate */
 };
+/** @cond */
 _Static_assert(sizeof(struct bpf_insn) == 8, "bpf_insn is 8 bytes");
+/** @endcond */
 
 /** @name Instruction classes (code & 0x07) */
 /** @{ */
-#define BPF_LD 0x00
-#define BPF_LDX 0x01
-#define BPF_ST 0x02
-#define BPF_STX 0x03
-#define BPF_ALU 0x04
-#define BPF_JMP 0x05
-#define BPF_JMP32 0x06
-#define BPF_ALU64 0x07
-#define BPF_CLASS(code) ((code) & 0x07)
+#define BPF_LD 0x00 /**< class: wide loads (only lddw is supported) */
+#define BPF_LDX 0x01 /**< class: load from memory into dst */
+#define BPF_ST 0x02 /**< class: store an immediate */
+#define BPF_STX 0x03 /**< class: store a register, or an atomic operation */
+#define BPF_ALU 0x04 /**< class: 32-bit arithmetic */
+#define BPF_JMP 0x05 /**< class: 64-bit compares and jumps, call, exit */
+#define BPF_JMP32 0x06 /**< class: 32-bit compares and jumps */
+#define BPF_ALU64 0x07 /**< class: 64-bit arithmetic */
+#define BPF_CLASS(code) ((code) & 0x07) /**< the class of an opcode */
 /** @} */
 
 /** @name Load/store size (code & 0x18) and mode (code & 0xe0) */
 /** @{ */
-#define BPF_W 0x00
-#define BPF_H 0x08
-#define BPF_B 0x10
-#define BPF_DW 0x18
-#define BPF_SIZE(code) ((code) & 0x18)
-#define BPF_IMM 0x00
-#define BPF_ABS 0x20
-#define BPF_IND 0x40
-#define BPF_MEM 0x60
-#define BPF_MEMSX 0x80
-#define BPF_ATOMIC 0xc0
-#define BPF_MODE(code) ((code) & 0xe0)
+#define BPF_W 0x00 /**< size: 4 bytes */
+#define BPF_H 0x08 /**< size: 2 bytes */
+#define BPF_B 0x10 /**< size: 1 byte */
+#define BPF_DW 0x18 /**< size: 8 bytes */
+#define BPF_SIZE(code) ((code) & 0x18) /**< the size field of a load/store opcode */
+#define BPF_IMM 0x00 /**< mode: 64-bit immediate (lddw) */
+#define BPF_ABS 0x20 /**< mode: legacy packet access (not supported) */
+#define BPF_IND 0x40 /**< mode: legacy packet access (not supported) */
+#define BPF_MEM 0x60 /**< mode: regular load/store */
+#define BPF_MEMSX 0x80 /**< mode: sign-extending load */
+#define BPF_ATOMIC 0xc0 /**< mode: atomic operation (imm says which) */
+#define BPF_MODE(code) ((code) & 0xe0) /**< the mode field of a load/store opcode */
 /** @} */
 
 /** @name Arithmetic and jump source (code & 0x08), operation (code & 0xf0) */
 /** @{ */
 #define BPF_K 0x00 /**< operand is imm */
 #define BPF_X 0x08 /**< operand is src */
-#define BPF_SRC(code) ((code) & 0x08)
-#define BPF_OP(code) ((code) & 0xf0)
-#define BPF_ADD 0x00
-#define BPF_SUB 0x10
-#define BPF_MUL 0x20
+#define BPF_SRC(code) ((code) & 0x08) /**< the source bit of an arithmetic or jump opcode */
+#define BPF_OP(code) ((code) & 0xf0) /**< the operation field of an arithmetic or jump opcode */
+#define BPF_ADD 0x00 /**< dst += src */
+#define BPF_SUB 0x10 /**< dst -= src */
+#define BPF_MUL 0x20 /**< dst *= src */
 #define BPF_DIV 0x30 /**< off 1: signed (SDIV) */
-#define BPF_OR 0x40
-#define BPF_AND 0x50
-#define BPF_LSH 0x60
-#define BPF_RSH 0x70
-#define BPF_NEG 0x80
+#define BPF_OR 0x40 /**< dst |= src */
+#define BPF_AND 0x50 /**< dst &= src */
+#define BPF_LSH 0x60 /**< dst <<= src (masked) */
+#define BPF_RSH 0x70 /**< dst >>= src, logical (masked) */
+#define BPF_NEG 0x80 /**< dst = -dst */
 #define BPF_MOD 0x90 /**< off 1: signed (SMOD) */
-#define BPF_XOR 0xa0
+#define BPF_XOR 0xa0 /**< dst ^= src */
 #define BPF_MOV 0xb0 /**< off 8/16/32: sign-extending MOVSX */
-#define BPF_ARSH 0xc0
+#define BPF_ARSH 0xc0 /**< dst >>= src, arithmetic (masked) */
 #define BPF_END 0xd0 /**< byte swap: BPF_ALU|BPF_TO_LE/BE, or BPF_ALU64 (unconditional) */
-#define BPF_TO_LE 0x00
-#define BPF_TO_BE 0x08
+#define BPF_TO_LE 0x00 /**< END: convert to little-endian */
+#define BPF_TO_BE 0x08 /**< END: convert to big-endian */
 #define BPF_JA 0x00 /**< BPF_JMP32|BPF_JA is `gotol`: offset in imm */
-#define BPF_JEQ 0x10
-#define BPF_JGT 0x20
-#define BPF_JGE 0x30
-#define BPF_JSET 0x40
-#define BPF_JNE 0x50
-#define BPF_JSGT 0x60
-#define BPF_JSGE 0x70
-#define BPF_CALL 0x80
-#define BPF_EXIT 0x90
-#define BPF_JLT 0xa0
-#define BPF_JLE 0xb0
-#define BPF_JSLT 0xc0
-#define BPF_JSLE 0xd0
+#define BPF_JEQ 0x10 /**< jump if dst == src */
+#define BPF_JGT 0x20 /**< jump if dst > src, unsigned */
+#define BPF_JGE 0x30 /**< jump if dst >= src, unsigned */
+#define BPF_JSET 0x40 /**< jump if dst & src */
+#define BPF_JNE 0x50 /**< jump if dst != src */
+#define BPF_JSGT 0x60 /**< jump if dst > src, signed */
+#define BPF_JSGE 0x70 /**< jump if dst >= src, signed */
+#define BPF_CALL 0x80 /**< call a helper (src 0) or a local function (src 1) */
+#define BPF_EXIT 0x90 /**< return r0 */
+#define BPF_JLT 0xa0 /**< jump if dst < src, unsigned */
+#define BPF_JLE 0xb0 /**< jump if dst <= src, unsigned */
+#define BPF_JSLT 0xc0 /**< jump if dst < src, signed */
+#define BPF_JSLE 0xd0 /**< jump if dst <= src, signed */
 /** @} */
 
 /** @name Atomic operations (imm of BPF_STX|BPF_ATOMIC|BPF_W or BPF_DW) */
 /** @{ */
-#define BPF_FETCH 0x01
-#define BPF_XCHG (0xe0 | BPF_FETCH)
-#define BPF_CMPXCHG (0xf0 | BPF_FETCH)
+#define BPF_FETCH 0x01 /**< atomic: src receives the old value */
+#define BPF_XCHG (0xe0 | BPF_FETCH) /**< atomic exchange */
+#define BPF_CMPXCHG (0xf0 | BPF_FETCH) /**< atomic compare (with r0) and exchange; r0 receives the old value */
 /** @} */
 
 /** @name Pseudo sources */
@@ -132,18 +134,18 @@ _Static_assert(sizeof(struct bpf_insn) == 8, "bpf_insn is 8 bytes");
 
 /** @name Registers */
 /** @{ */
-#define BPF_REG_0 0
-#define BPF_REG_1 1
-#define BPF_REG_2 2
-#define BPF_REG_3 3
-#define BPF_REG_4 4
-#define BPF_REG_5 5
-#define BPF_REG_6 6
-#define BPF_REG_7 7
-#define BPF_REG_8 8
-#define BPF_REG_9 9
+#define BPF_REG_0 0 /**< return value, helper result */
+#define BPF_REG_1 1 /**< first argument (the context at entry) */
+#define BPF_REG_2 2 /**< second argument */
+#define BPF_REG_3 3 /**< third argument */
+#define BPF_REG_4 4 /**< fourth argument */
+#define BPF_REG_5 5 /**< fifth argument */
+#define BPF_REG_6 6 /**< callee-saved */
+#define BPF_REG_7 7 /**< callee-saved */
+#define BPF_REG_8 8 /**< callee-saved */
+#define BPF_REG_9 9 /**< callee-saved */
 #define BPF_REG_10 10 /**< read-only frame pointer */
-#define BPF_NREGS 11
+#define BPF_NREGS 11 /**< registers r0..r10 */
 /** @} */
 
 /** @name Limits */
@@ -160,32 +162,34 @@ _Static_assert(sizeof(struct bpf_insn) == 8, "bpf_insn is 8 bytes");
 
 /** @name Building instructions in C (tests, the corpus, built-in programs) */
 /** @{ */
-#define BPF_INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst = (d), .src = (s), .off = (o), .imm = (i)})
-#define BPF_ALU64_IMM(op, d, i) BPF_INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
-#define BPF_ALU64_REG(op, d, s) BPF_INSN(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0)
-#define BPF_ALU32_IMM(op, d, i) BPF_INSN(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
-#define BPF_ALU32_REG(op, d, s) BPF_INSN(BPF_ALU | (op) | BPF_X, d, s, 0, 0)
-#define BPF_MOV64_IMM(d, i) BPF_ALU64_IMM(BPF_MOV, d, i)
-#define BPF_MOV64_REG(d, s) BPF_ALU64_REG(BPF_MOV, d, s)
-#define BPF_MOV32_IMM(d, i) BPF_ALU32_IMM(BPF_MOV, d, i)
-#define BPF_LDX_MEM(sz, d, s, o) BPF_INSN(BPF_LDX | (sz) | BPF_MEM, d, s, o, 0)
-#define BPF_LDX_MEMSX(sz, d, s, o) BPF_INSN(BPF_LDX | (sz) | BPF_MEMSX, d, s, o, 0)
-#define BPF_STX_MEM(sz, d, s, o) BPF_INSN(BPF_STX | (sz) | BPF_MEM, d, s, o, 0)
-#define BPF_ST_MEM(sz, d, o, i) BPF_INSN(BPF_ST | (sz) | BPF_MEM, d, 0, o, i)
-#define BPF_ATOMIC_OP(sz, op, d, s, o) BPF_INSN(BPF_STX | (sz) | BPF_ATOMIC, d, s, o, op)
-#define BPF_JMP_IMM(op, d, i, o) BPF_INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
-#define BPF_JMP_REG(op, d, s, o) BPF_INSN(BPF_JMP | (op) | BPF_X, d, s, o, 0)
-#define BPF_JMP32_IMM(op, d, i, o) BPF_INSN(BPF_JMP32 | (op) | BPF_K, d, 0, o, i)
-#define BPF_JMP32_REG(op, d, s, o) BPF_INSN(BPF_JMP32 | (op) | BPF_X, d, s, o, 0)
-#define BPF_JMP_A(o) BPF_INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define BPF_INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst = (d), .src = (s), .off = (o), .imm = (i)}) /**< any instruction slot */
+#define BPF_ALU64_IMM(op, d, i) BPF_INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i) /**< 64-bit dst op= imm */
+#define BPF_ALU64_REG(op, d, s) BPF_INSN(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0) /**< 64-bit dst op= src */
+#define BPF_ALU32_IMM(op, d, i) BPF_INSN(BPF_ALU | (op) | BPF_K, d, 0, 0, i) /**< 32-bit dst op= imm */
+#define BPF_ALU32_REG(op, d, s) BPF_INSN(BPF_ALU | (op) | BPF_X, d, s, 0, 0) /**< 32-bit dst op= src */
+#define BPF_MOV64_IMM(d, i) BPF_ALU64_IMM(BPF_MOV, d, i) /**< dst = imm (sign-extended) */
+#define BPF_MOV64_REG(d, s) BPF_ALU64_REG(BPF_MOV, d, s) /**< dst = src */
+#define BPF_MOV32_IMM(d, i) BPF_ALU32_IMM(BPF_MOV, d, i) /**< dst = (u32)imm */
+#define BPF_LDX_MEM(sz, d, s, o) BPF_INSN(BPF_LDX | (sz) | BPF_MEM, d, s, o, 0) /**< dst = *(size *)(src + off) */
+#define BPF_LDX_MEMSX(sz, d, s, o) BPF_INSN(BPF_LDX | (sz) | BPF_MEMSX, d, s, o, 0) /**< dst = *(signed size *)(src + off) */
+#define BPF_STX_MEM(sz, d, s, o) BPF_INSN(BPF_STX | (sz) | BPF_MEM, d, s, o, 0) /**< *(size *)(dst + off) = src */
+#define BPF_ST_MEM(sz, d, o, i) BPF_INSN(BPF_ST | (sz) | BPF_MEM, d, 0, o, i) /**< *(size *)(dst + off) = imm */
+#define BPF_ATOMIC_OP(sz, op, d, s, o) BPF_INSN(BPF_STX | (sz) | BPF_ATOMIC, d, s, o, op) /**< atomic op on *(size *)(dst + off) with src */
+#define BPF_JMP_IMM(op, d, i, o) BPF_INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i) /**< if (dst op imm) goto pc + 1 + off */
+#define BPF_JMP_REG(op, d, s, o) BPF_INSN(BPF_JMP | (op) | BPF_X, d, s, o, 0) /**< if (dst op src) goto pc + 1 + off */
+#define BPF_JMP32_IMM(op, d, i, o) BPF_INSN(BPF_JMP32 | (op) | BPF_K, d, 0, o, i) /**< 32-bit compare with imm and jump */
+#define BPF_JMP32_REG(op, d, s, o) BPF_INSN(BPF_JMP32 | (op) | BPF_X, d, s, o, 0) /**< 32-bit compare with src and jump */
+#define BPF_JMP_A(o) BPF_INSN(BPF_JMP | BPF_JA, 0, 0, o, 0) /**< goto pc + 1 + off */
 #define BPF_JMP32_A(i) BPF_INSN(BPF_JMP32 | BPF_JA, 0, 0, 0, i) /**< gotol */
-#define BPF_CALL_HELPER(id) BPF_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
-#define BPF_CALL_LOCAL(rel) BPF_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
-#define BPF_EXIT_INSN() BPF_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define BPF_CALL_HELPER(id) BPF_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id) /**< call helper id */
+#define BPF_CALL_LOCAL(rel) BPF_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel) /**< call the function at pc + 1 + rel */
+#define BPF_EXIT_INSN() BPF_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) /**< return r0 */
 /** lddw: two slots. */
+/** @brief dst = v (two slots) */
 #define BPF_LD_IMM64(d, v)                                                        \
     BPF_INSN(BPF_LD | BPF_DW | BPF_IMM, d, 0, 0, (int32_t)(uint32_t)(uint64_t)(v)), \
         BPF_INSN(0, 0, 0, 0, (int32_t)(uint32_t)((uint64_t)(v) >> 32))
+/** @brief dst = the map with id (two slots; resolved at load) */
 #define BPF_LD_MAP(d, id) \
     BPF_INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_ID, 0, id), BPF_INSN(0, 0, 0, 0, 0)
 /** @} */
@@ -216,7 +220,7 @@ struct bpf_map {
     uint32_t key_size;    /**< bytes (ARRAY: 4) */
     uint32_t value_size;  /**< bytes */
     uint32_t max_entries; /**< elements */
-    char name[BPF_NAME_MAX];
+    char name[BPF_NAME_MAX]; /**< for `bpf map list` */
     void *impl;           /**< the type's storage (kernel/bpf/map.c) */
 };
 
@@ -287,20 +291,20 @@ typedef uint64_t (*bpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 
 /** @brief One helper programs may call (`call <id>`), and its checked signature. */
 struct bpf_helper {
-    const char *name;
-    bpf_helper_fn fn;
+    const char *name; /**< for messages */
+    bpf_helper_fn fn; /**< the function */
     uint8_t ret;     /**< enum bpf_ret */
     uint8_t args[5]; /**< enum bpf_arg for r1..r5 */
 };
 
 /** @name Helper ids (Linux's numbers, so clang-built objects call the same ones) */
 /** @{ */
-#define BPF_FUNC_map_lookup_elem 1
-#define BPF_FUNC_map_update_elem 2
-#define BPF_FUNC_map_delete_elem 3
-#define BPF_FUNC_ktime_get_ns 5
-#define BPF_FUNC_get_prandom_u32 7
-#define BPF_FUNC_get_smp_processor_id 8
+#define BPF_FUNC_map_lookup_elem 1 /**< void *(map, key) */
+#define BPF_FUNC_map_update_elem 2 /**< long (map, key, value, flags) */
+#define BPF_FUNC_map_delete_elem 3 /**< long (map, key) */
+#define BPF_FUNC_ktime_get_ns 5 /**< u64 (): hal_time_ns() */
+#define BPF_FUNC_get_prandom_u32 7 /**< u32 (): pseudo-random */
+#define BPF_FUNC_get_smp_processor_id 8 /**< u32 (): hal_cpu_id() */
 /** @} */
 
 /** @brief The whitelisted helper @p id, or NULL: the only functions a program can call. Any context. */
@@ -318,22 +322,22 @@ struct bpf_ctx_desc {
 
 /** @brief A loaded, verified program. */
 struct bpf_prog {
-    char name[BPF_NAME_MAX];
+    char name[BPF_NAME_MAX];        /**< for `bpf list` and the symbol "bpf:" + name */
     struct bpf_ctx_desc ctx;        /**< copied at load */
     struct bpf_insn *insns;         /**< len slots, map references resolved to addresses */
-    uint32_t len;
+    uint32_t len;                   /**< instruction slots */
     struct bpf_map *maps[BPF_MAX_PROG_MAPS]; /**< referenced maps, one reference each */
-    uint32_t nmaps;
+    uint32_t nmaps;                 /**< entries of maps */
     /** Functions, from the verifier: subprog_start[0] = 0 is the main program,
      *  the others are the targets of BPF_PSEUDO_CALL, ascending. */
     uint32_t subprog_start[BPF_MAX_SUBPROGS];
     /** Bytes of stack each function uses below its r10 (a multiple of 8,
      *  at most BPF_STACK_SIZE), from the verifier: the JITs size frames by it. */
     uint16_t stack_depth[BPF_MAX_SUBPROGS];
-    uint32_t nsubprogs;
+    uint32_t nsubprogs;             /**< functions, main included */
     /** Set by the JIT: the entry point, and its code memory (kernel/jit.h). */
     uint64_t (*jited)(const void *ctx, uint64_t r2);
-    struct jit_region *jit;
+    struct jit_region *jit;         /**< the JIT's code memory, or NULL */
     uint32_t jit_size; /**< bytes of machine code */
 };
 
@@ -363,6 +367,30 @@ struct bpf_load_opts {
  */
 int bpf_prog_load(const struct bpf_insn *insns, uint32_t len, const struct bpf_load_opts *opts,
                   struct bpf_prog **out, char *log, size_t logsz);
+
+/**
+ * @brief Load the program in an ELF object from `clang -target bpf -O2 -c`
+ *        (kernel/bpf/elf.c): create its maps (SEC("maps") definitions of
+ *        five u32: type, key_size, value_size, max_entries, flags), link
+ *        the .text functions it calls, then bpf_prog_load().
+ * @param elf the object's bytes
+ * @param size their number
+ * @param section the program's section, or NULL for the first executable
+ *        section other than .text (else .text)
+ * @param opts as for bpf_prog_load(); a NULL name takes the program's function name
+ * @param out receives the program
+ * @param log receives a one-line message on failure
+ * @param logsz its size
+ * @retval 0 loaded
+ * @retval -ENOEXEC a malformed object, an unknown relocation, a reference
+ *         to something that is not a map or a .text function
+ * @retval -ENOENT no section @p section
+ * @return otherwise what bpf_map_create() or bpf_prog_load() returned.
+ *         Nothing stays allocated on failure.
+ * @note Thread context.
+ */
+int bpf_elf_load(const void *elf, size_t size, const char *section, const struct bpf_load_opts *opts,
+                 struct bpf_prog **out, char *log, size_t logsz);
 
 /** @brief Free a program, its code memory and its map references. NULL is ignored. Thread context. */
 void bpf_prog_free(struct bpf_prog *prog);
@@ -410,7 +438,7 @@ static inline uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx
 int bpf_verify(struct bpf_prog *prog, char *log, size_t logsz);
 
 /**
- * @brief The arch JIT (arch/<arch>/bpf_jit.c): compile a verified program,
+ * @brief The arch JIT (arch/ARCH/bpf_jit.c): compile a verified program,
  *        set prog->jited, prog->jit and prog->jit_size.
  * @retval 0 compiled, sealed, symbols registered
  * @retval -ENOTSUP this arch has no JIT, or an instruction it cannot compile

@@ -20,7 +20,7 @@
 /** @brief One archive member, pointing into the archive. */
 struct archive_entry {
     const char *name;  /**< not NUL-terminated: name_len bytes, leading "/" and "./" removed */
-    size_t name_len;
+    size_t name_len;  /**< bytes of name */
     const void *data;  /**< the contents (regular files) */
     size_t size;       /**< bytes of data */
     uint32_t mode;     /**< st_mode bits: 0100000 regular file, 0040000 directory, ... */
@@ -28,9 +28,9 @@ struct archive_entry {
 
 /** @name Entry types (mode & 0170000) */
 /** @{ */
-#define ARCHIVE_S_IFMT 0170000
-#define ARCHIVE_S_IFREG 0100000
-#define ARCHIVE_S_IFDIR 0040000
+#define ARCHIVE_S_IFMT 0170000 /**< the type bits of a mode */
+#define ARCHIVE_S_IFREG 0100000 /**< a regular file */
+#define ARCHIVE_S_IFDIR 0040000 /**< a directory */
 /** @} */
 
 /**

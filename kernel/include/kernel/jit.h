@@ -55,6 +55,9 @@ size_t jit_size(const struct jit_region *r);
 
 /**
  * @brief Set the permissions of [off, off + len) of the region (page-aligned).
+ * @param r the region
+ * @param off first byte, a multiple of the page size
+ * @param len bytes, a multiple of the page size
  * @param prot MMU_WRITE, MMU_EXEC (hal/mmu.h) or 0 (read-only)
  * @retval 0 done (TLB flushed; for MMU_EXEC, the instruction cache synced)
  * @retval -EPERM MMU_WRITE together with MMU_EXEC
@@ -85,6 +88,7 @@ void jit_free(struct jit_region *r);
 
 /**
  * @brief The symbol covering @p addr in a live region, or NULL.
+ * @param addr any address
  * @param offset receives @p addr minus the symbol's start
  * @note Any context (fault handlers call it); takes no lock that a fault
  *       could be holding.
