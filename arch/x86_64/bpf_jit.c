@@ -805,6 +805,10 @@ static int jit_pass(struct jit *j)
             emit_prologue(j, (unsigned)k);
         }
         j->off[i] = j->pos;
+        /* the verifier has checked all this; a register out of range would
+         * index reg_map[] out of bounds, so never trust it */
+        if (in->dst >= BPF_NREGS || in->src >= BPF_NREGS)
+            return jit_fail(j, i, "no such register");
         int rc = 0;
         switch (BPF_CLASS(in->code)) {
         case BPF_ALU:
