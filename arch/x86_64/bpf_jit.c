@@ -400,7 +400,9 @@ static int emit_alu(struct jit *j, const struct bpf_insn *in)
         return 0;
     }
     case BPF_MOV:
-        if (!x) {
+        if (!x && in->off) {
+            return -1; /* not an instruction; the interpreter's meaning is its own */
+        } else if (!x) {
             emit_mov_imm(j, w, dst, imm);
         } else if (in->off == 8) {
             emit_0f_rr(j, 0xbe, w, dst, src, 1); /* movsx r, r8 */

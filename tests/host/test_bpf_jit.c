@@ -570,6 +570,7 @@ struct gen {
     struct bpf_insn slot[2 * MAX_UNITS + 64];
     uint32_t unit_slot[MAX_UNITS + 1]; /* first slot of each unit */
     int32_t jump_to[MAX_UNITS];        /* target unit of a jump unit, or -1 */
+    uint8_t no_target[MAX_UNITS + 1];  /* inside a group no jump may land in */
     unsigned nunits, nslots;
     int forbid;                        /* a register the current block must not write (-1: none) */
 };
@@ -603,6 +604,7 @@ static void put(struct gen *g, struct bpf_insn in, int32_t jump_to)
         abort(); /* the generator's sizes are wrong */
     g->unit_slot[g->nunits] = g->nslots;
     g->jump_to[g->nunits] = jump_to;
+    g->no_target[g->nunits] = 0;
     g->slot[g->nslots++] = in;
     g->nunits++;
 }
@@ -614,6 +616,7 @@ static void put_lddw(struct gen *g, uint8_t dst, uint64_t v)
     struct bpf_insn two[2] = {BPF_LD_IMM64(dst, v)};
     g->unit_slot[g->nunits] = g->nslots;
     g->jump_to[g->nunits] = -1;
+    g->no_target[g->nunits] = 0;
     g->slot[g->nslots++] = two[0];
     g->slot[g->nslots++] = two[1];
     g->nunits++;
@@ -668,6 +671,25 @@ static void gen_mem(struct gen *g)
         off = ctx ? (int16_t)(rndn(CTX_LEN / n) * n) : (int16_t)(-(int)(rndn(STACK_USED / n) + 1) * n);
     else
         off = ctx ? (int16_t)rndn(CTX_LEN - n + 1) : (int16_t)(-(int)rndn(STACK_USED - n + 1) - n);
+    /* Sometimes through a copy of the pointer in a data register (every
+     * base register encoding: rbx, r13, r15, ...), moved by a delta, and
+     * overwritten with a constant right after so no address is compared. */
+    int ptr = -1;
+    unsigned first = g->nunits;
+    if (rndn(3) == 0) {
+        ptr = pick_reg(g);
+        put(g, BPF_MOV64_REG(ptr, base), -1);
+        if (rndn(2)) {
+            int16_t delta = (int16_t)(rndn(2) ? 32 : -32);
+            put(g, BPF_ALU64_IMM(BPF_ADD, ptr, delta), -1);
+            off = (int16_t)(off - delta);
+        }
+        base = (uint8_t)ptr;
+    }
+    uint8_t val;
+    do
+        val = any_reg();
+    while (val == ptr);
     switch (kind) {
     case 0:
     case 1:
@@ -677,18 +699,26 @@ static void gen_mem(struct gen *g)
         put(g, BPF_INSN(BPF_ST | sz | BPF_MEM, base, 0, off, pick_imm()), -1);
         break;
     case 3:
-        put(g, BPF_INSN(BPF_STX | sz | BPF_MEM, base, any_reg(), off, 0), -1);
+        put(g, BPF_INSN(BPF_STX | sz | BPF_MEM, base, val, off, 0), -1);
         break;
     default: {
         static const int32_t aops[] = {BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
                                        BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG};
         int32_t op = aops[rndn(10)];
-        uint8_t src = (op & BPF_FETCH) ? pick_reg(g) : any_reg();
-        if (op == BPF_CMPXCHG && g->forbid == 0)
+        while ((op & BPF_FETCH) && val == g->forbid) /* fetch writes val */
+            do
+                val = any_reg();
+            while (val == ptr);
+        if (op == BPF_CMPXCHG && (g->forbid == 0 || ptr == 0))
             op = BPF_ADD;
-        put(g, BPF_INSN(BPF_STX | sz | BPF_ATOMIC, base, src, off, op), -1);
+        put(g, BPF_INSN(BPF_STX | sz | BPF_ATOMIC, base, val, off, op), -1);
         break;
     }
+    }
+    if (ptr >= 0) {
+        put(g, BPF_MOV64_IMM(ptr, pick_imm()), -1);
+        for (unsigned u = first + 1; u < g->nunits; u++) /* jumps land before or after it */
+            g->no_target[u] = 1;
     }
 }
 
@@ -765,12 +795,16 @@ static uint32_t gen_program(struct gen *g, int branches)
     }
     put(g, EXIT, -1);
     g->unit_slot[g->nunits] = g->nslots;
+    g->no_target[g->nunits] = 0;
     /* resolve the jumps to slot offsets */
     for (unsigned u = 0; u < g->nunits; u++) {
         if (g->jump_to[u] < 0)
             continue;
         struct bpf_insn *in = &g->slot[g->unit_slot[u]];
-        int32_t rel = (int32_t)g->unit_slot[g->jump_to[u]] - (int32_t)g->unit_slot[u] - 1;
+        uint32_t to = (uint32_t)g->jump_to[u];
+        while (g->no_target[to])
+            to++;
+        int32_t rel = (int32_t)g->unit_slot[to] - (int32_t)g->unit_slot[u] - 1;
         if (in->code == (BPF_JMP32 | BPF_JA))
             in->imm = rel;
         else
@@ -811,11 +845,14 @@ static uint32_t gen_program_calls(struct gen *g)
         put(g, EXIT, -1);
     }
     g->unit_slot[g->nunits] = g->nslots;
+    g->no_target[g->nunits] = 0;
     for (unsigned u = 0; u < g->nunits; u++) {
         if (g->jump_to[u] == -1)
             continue;
         struct bpf_insn *in = &g->slot[g->unit_slot[u]];
         uint32_t to = g->jump_to[u] >= 0 ? (uint32_t)g->jump_to[u] : fstart[-2 - g->jump_to[u]];
+        while (g->no_target[to])
+            to++;
         int32_t rel = (int32_t)g->unit_slot[to] - (int32_t)g->unit_slot[u] - 1;
         if (in->code == (BPF_JMP32 | BPF_JA) || in->code == (BPF_JMP | BPF_CALL))
             in->imm = rel;
