@@ -56,6 +56,45 @@ static void find_functions(struct bpf_prog *p, uint16_t depth)
         p->stack_depth[k] = depth;
 }
 
+/* Call JITed code the way C does, with rbx, rbp and r12-r15 set to known
+ * values first; *bad gets the bits that differ afterwards (nonzero: the code
+ * broke the SysV callee-saved registers its C callers rely on). */
+uint64_t jit_call_checked(void *fn, const void *ctx, uint64_t r2, uint64_t *bad);
+__asm__(".text\n"
+        ".globl jit_call_checked\n"
+        "jit_call_checked:\n"
+        "push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+        "push %rcx\n" /* 7 pushes: rsp 16-byte aligned at the call */
+        "mov %rdi, %rax\n mov %rsi, %rdi\n mov %rdx, %rsi\n"
+        "movabs $0x1111111111111111, %rbx\n movabs $0x2222222222222222, %rbp\n"
+        "movabs $0x3333333333333333, %r12\n movabs $0x4444444444444444, %r13\n"
+        "movabs $0x5555555555555555, %r14\n movabs $0x6666666666666666, %r15\n"
+        "call *%rax\n"
+        "xor %r11d, %r11d\n"
+        "movabs $0x1111111111111111, %rdx\n xor %rdx, %rbx\n or %rbx, %r11\n"
+        "movabs $0x2222222222222222, %rdx\n xor %rdx, %rbp\n or %rbp, %r11\n"
+        "movabs $0x3333333333333333, %rdx\n xor %rdx, %r12\n or %r12, %r11\n"
+        "movabs $0x4444444444444444, %rdx\n xor %rdx, %r13\n or %r13, %r11\n"
+        "movabs $0x5555555555555555, %rdx\n xor %rdx, %r14\n or %r14, %r11\n"
+        "movabs $0x6666666666666666, %rdx\n xor %rdx, %r15\n or %r15, %r11\n"
+        "pop %rcx\n mov %r11, (%rcx)\n"
+        "pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+        "ret\n");
+
+static unsigned clobbered_calls;
+
+/* The JITed program, through jit_call_checked(); counts broken registers. */
+static uint64_t call_jited(const struct bpf_prog *p, const void *ctx, uint64_t r2)
+{
+    uint64_t bad = 0;
+    uint64_t r0 = jit_call_checked((void *)p->jited, ctx, r2, &bad);
+    if (bad) {
+        clobbered_calls++;
+        fprintf(stderr, "JITed %s broke callee-saved registers: %#jx\n", p->name, (uintmax_t)bad);
+    }
+    return r0;
+}
+
 struct both {
     uint64_t interp, jit;
     int jited;     /* the JIT compiled it */
@@ -83,7 +122,7 @@ static struct both run_both(const struct bpf_insn *insns, uint32_t len, const ui
         fprintf(stderr, "JIT failed: %d %s\n", rc, log);
     res.jited = rc == 0 && p.jited != NULL;
     if (res.jited)
-        res.jit = p.jited(b, r2);
+        res.jit = call_jited(&p, b, r2);
     res.mem_equal = memcmp(a, b, sizeof a) == 0;
     bpf_jit_free(&p);
     return res;
@@ -423,7 +462,7 @@ static void test_local_calls(void)
         CHECK_EQ_INT(other, 0);
         uintptr_t o = 1;
         CHECK(jit_sym_lookup((uintptr_t)prog.jited, &o) && o == 0);
-        CHECK_EQ_INT(prog.jited(NULL, 0), expect);
+        CHECK_EQ_INT(call_jited(&prog, NULL, 0), expect);
         bpf_jit_free(&prog);
         CHECK(prog.jited == NULL && prog.jit == NULL && prog.jit_size == 0);
     }
@@ -956,6 +995,7 @@ int main(void)
     test_random(3000, 1);
     test_random(2000, 2);
     test_speed();
+    CHECK_EQ_INT(clobbered_calls, 0);
     CHECK(host_heap_empty());
     return CHECK_DONE("test_bpf_jit");
 }
