@@ -14,14 +14,15 @@
  * counts, cmpxchg loops). r12 is never used.
  *
  * Every function (the main program and each program-local function) has
- * the same frame:
+ * the same kind of frame:
  *
- *     push rbp; push rbx; push r13; push r14; push r15
- *     mov rbp, rsp; sub rsp, depth   ; depth rounded up to 16
- *     ...                            ; BPF r10 = rbp = the frame top
- *     mov rsp, rbp; pop r15; pop r14; pop r13; pop rbx; pop rbp; ret
+ *     push rbp; push <those of rbx, r13, r14, r15 it writes>
+ *     mov rbp, rsp; sub rsp, depth   ; depth rounded up to 16, +8 if the
+ *     ...                            ;   pushes were even; BPF r10 = rbp
+ *     mov rsp, rbp; pop <them>; pop rbp; ret
  *
- * so a callee keeps the caller's r6-r10 as BPF requires, and rsp is 16-byte
+ * so a callee keeps the caller's r6-r10 as BPF requires (and the main
+ * function its C caller's callee-saved registers), and rsp is 16-byte
  * aligned at every call (helpers are SysV functions). Program-local calls
  * are `call rel32`; helper calls are `call rel32` when the helper is in
  * reach of the whole region, else `movabs rax, addr; call rax` (in the host
@@ -71,6 +72,8 @@ struct jit {
     uint32_t *prev_end;
     uint32_t *func;     /* this pass: offset of function k's prologue */
     uint32_t *prev_func;
+    uint8_t saved[BPF_MAX_SUBPROGS]; /* written_mask() of each function */
+    unsigned cur_func;               /* the function being emitted */
     char *log;
     size_t logsz;
 };
@@ -238,34 +241,81 @@ static void emit_zext32(struct jit *j, int r)
 
 /* ---- Frames -------------------------------------------------------- */
 
-static const uint8_t saved_regs[] = {RBP, RBX, R13, R14, R15};
+/* rbp (BPF r10) is saved by every function; rbx, r13, r14, r15 (BPF r6-r9)
+ * only by those that write them. */
+static const uint8_t callee_saved[4] = {RBX, R13, R14, R15};
 
-static uint32_t frame_bytes(const struct bpf_prog *prog, unsigned k)
+/* The BPF registers r6-r9 the instructions of function @p k write, as a
+ * mask of callee_saved[] (bit n: r6 + n). */
+static unsigned written_mask(const struct bpf_prog *prog, unsigned k)
 {
-    return ((uint32_t)prog->stack_depth[k] + 15u) & ~15u;
+    uint32_t from = prog->subprog_start[k];
+    uint32_t to = k + 1 < prog->nsubprogs ? prog->subprog_start[k + 1] : prog->len;
+    unsigned mask = 0;
+    for (uint32_t i = from; i < to && i < prog->len; i++) {
+        const struct bpf_insn *in = &prog->insns[i];
+        int w = -1;
+        switch (BPF_CLASS(in->code)) {
+        case BPF_ALU:
+        case BPF_ALU64:
+        case BPF_LDX:
+        case BPF_LD:
+            w = in->dst;
+            break;
+        case BPF_STX:
+            if (BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH) && in->imm != BPF_CMPXCHG)
+                w = in->src;
+            break;
+        }
+        if (w >= BPF_REG_6 && w <= BPF_REG_9)
+            mask |= 1u << (w - BPF_REG_6);
+        if (BPF_CLASS(in->code) == BPF_LD)
+            i++; /* lddw's second slot */
+    }
+    return mask;
 }
 
+static void emit_push(struct jit *j, int r)
+{
+    if (r & 8)
+        emit1(j, 0x41);
+    emit1(j, (uint8_t)(0x50 | (r & 7)));
+}
+
+static void emit_pop(struct jit *j, int r)
+{
+    if (r & 8)
+        emit1(j, 0x41);
+    emit1(j, (uint8_t)(0x58 | (r & 7)));
+}
+
+/* push rbp, the written callee-saved registers; rbp = rsp; rsp -= the frame,
+ * padded so that rsp is 16-byte aligned (the entry's rsp is 8 off). */
 static void emit_prologue(struct jit *j, unsigned k)
 {
-    for (unsigned i = 0; i < sizeof saved_regs; i++) {
-        if (saved_regs[i] & 8)
-            emit1(j, 0x41);
-        emit1(j, (uint8_t)(0x50 | (saved_regs[i] & 7)));
-    }
+    unsigned mask = j->saved[k], pushes = 1;
+    emit_push(j, RBP);
+    for (unsigned n = 0; n < 4; n++)
+        if (mask & (1u << n)) {
+            emit_push(j, callee_saved[n]);
+            pushes++;
+        }
     emit_mov_rr(j, 1, RBP, RSP);
-    uint32_t d = frame_bytes(j->prog, k);
+    uint32_t d = ((uint32_t)j->prog->stack_depth[k] + 15u) & ~15u;
+    if (pushes % 2 == 0)
+        d += 8;
     if (d)
         emit_alu_imm(j, 5, 1, RSP, (int32_t)d);
 }
 
 static void emit_epilogue(struct jit *j)
 {
+    unsigned mask = j->saved[j->cur_func];
     emit_mov_rr(j, 1, RSP, RBP);
-    for (unsigned i = sizeof saved_regs; i-- > 0;) {
-        if (saved_regs[i] & 8)
-            emit1(j, 0x41);
-        emit1(j, (uint8_t)(0x58 | (saved_regs[i] & 7)));
-    }
+    for (unsigned n = 4; n-- > 0;)
+        if (mask & (1u << n))
+            emit_pop(j, callee_saved[n]);
+    emit_pop(j, RBP);
     emit1(j, 0xc3);
 }
 
@@ -804,6 +854,7 @@ static int jit_pass(struct jit *j)
         int k = func_at(prog, i);
         if (k >= 0) {
             j->func[k] = j->pos;
+            j->cur_func = (unsigned)k;
             emit_prologue(j, (unsigned)k);
         }
         j->off[i] = j->pos;
@@ -928,6 +979,9 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     j.prev_func = mem + 4 * n + BPF_MAX_SUBPROGS;
     for (uint32_t i = 0; i < 4 * n + 2 * BPF_MAX_SUBPROGS; i++)
         mem[i] = 0;
+
+    for (uint32_t k = 0; k < prog->nsubprogs; k++)
+        j.saved[k] = (uint8_t)written_mask(prog, k);
 
     /* pass 0: every jump long, every helper call movabs: an upper bound */
     j.first = 1;
