@@ -602,7 +602,7 @@ static unsigned rndn(unsigned n)
 /* Data registers: r1 holds the context and r10 the frame, never written. */
 static const uint8_t data_regs[] = {0, 2, 3, 4, 5, 6, 7, 8, 9};
 
-#define MAX_UNITS 600
+#define MAX_UNITS 1800
 #define STACK_USED 64
 
 struct gen {
@@ -802,7 +802,9 @@ static void fold(struct gen *g, uint8_t r)
     put(g, BPF_ALU64_REG(BPF_XOR, 0, r), -1);
 }
 
-static uint32_t gen_program(struct gen *g, int branches)
+/* @p big: blocks of hundreds of units, so jumps need rel32 and the pass
+ * loop has long chains of jumps whose sizes depend on each other. */
+static uint32_t gen_program(struct gen *g, int branches, int big)
 {
     g->nunits = g->nslots = 0;
     g->forbid = -1;
@@ -817,12 +819,12 @@ static uint32_t gen_program(struct gen *g, int branches)
             put(g, MOV64(9, (int32_t)(1 + rndn(6))), -1);
             unsigned top = g->nunits;
             g->forbid = 9;
-            gen_block(g, 4 + rndn(20), 1);
+            gen_block(g, big ? 50 + rndn(200) : 4 + rndn(20), 1);
             g->forbid = -1;
             put(g, BPF_ALU64_IMM(BPF_SUB, 9, 1), -1);
             put(g, BPF_INSN((rndn(2) ? BPF_JMP : BPF_JMP32) | BPF_JNE | BPF_K, 9, 0, 0, 0), (int32_t)top);
         } else {
-            gen_block(g, 5 + rndn(40), branches);
+            gen_block(g, big ? 50 + rndn(300) : 5 + rndn(40), branches);
         }
     }
     for (int k = 1; k <= STACK_USED / 8; k++) {
@@ -901,17 +903,18 @@ static uint32_t gen_program_calls(struct gen *g)
     return g->nslots;
 }
 
-/* @p kind 0: straight-line, 1: forward branches and loops, 2: local calls */
+/* @p kind 0: straight-line, 1: forward branches and loops, 2: local calls,
+ * 3: like 1, bigger */
 static void test_random(unsigned count, int kind)
 {
     static struct gen g;
     uint8_t mem[CTX_LEN];
     unsigned bad = 0, notjit = 0;
-    int branches = kind;
+    int branches = kind != 0;
     for (unsigned n = 0; n < count; n++) {
         for (unsigned i = 0; i < sizeof mem; i++)
             mem[i] = (uint8_t)rnd();
-        uint32_t len = kind == 2 ? gen_program_calls(&g) : gen_program(&g, branches);
+        uint32_t len = kind == 2 ? gen_program_calls(&g) : gen_program(&g, branches, kind == 3);
         struct both r = run_both(g.slot, len, mem, sizeof mem, 0, STACK_USED);
         notjit += !r.jited;
         if (r.jited && (r.interp != r.jit || !r.mem_equal)) {
@@ -994,6 +997,7 @@ int main(void)
     test_random(3000, 0);
     test_random(3000, 1);
     test_random(2000, 2);
+    test_random(300, 3);
     test_speed();
     CHECK_EQ_INT(clobbered_calls, 0);
     CHECK(host_heap_empty());
