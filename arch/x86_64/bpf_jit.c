@@ -16,10 +16,11 @@
  * Every function (the main program and each program-local function) has
  * the same kind of frame:
  *
- *     push rbp; push <those of rbx, r13, r14, r15 it writes>
- *     mov rbp, rsp; sub rsp, depth   ; depth rounded up to 16, +8 if the
- *     ...                            ;   pushes were even; BPF r10 = rbp
- *     mov rsp, rbp; pop <them>; pop rbp; ret
+ *     push rbp; mov rbp, rsp         ; a frame record: backtraces walk it
+ *     sub rsp, depth                 ; depth rounded up to 16; BPF r10 = rbp
+ *     push <those of rbx, r13, r14, r15 it writes>; [sub rsp, 8]
+ *     ...
+ *     [add rsp, 8]; pop <them>; leave; ret
  *
  * so a callee keeps the caller's r6-r10 as BPF requires (and the main
  * function its C caller's callee-saved registers), and rsp is 16-byte
@@ -289,33 +290,42 @@ static void emit_pop(struct jit *j, int r)
     emit1(j, (uint8_t)(0x58 | (r & 7)));
 }
 
-/* push rbp, the written callee-saved registers; rbp = rsp; rsp -= the frame,
- * padded so that rsp is 16-byte aligned (the entry's rsp is 8 off). */
+/* A frame record the kernel's unwinder can walk ([rbp] = the caller's rbp,
+ * [rbp + 8] = the return address), the BPF stack right under it, then the
+ * written callee-saved registers, padded so rsp is 16-byte aligned (the
+ * entry's rsp is 8 off):
+ *
+ *     push rbp; mov rbp, rsp; sub rsp, depth16; push <regs>; [sub rsp, 8]
+ */
 static void emit_prologue(struct jit *j, unsigned k)
 {
-    unsigned mask = j->saved[k], pushes = 1;
+    unsigned mask = j->saved[k], n = 0;
     emit_push(j, RBP);
-    for (unsigned n = 0; n < 4; n++)
-        if (mask & (1u << n)) {
-            emit_push(j, callee_saved[n]);
-            pushes++;
-        }
     emit_mov_rr(j, 1, RBP, RSP);
     uint32_t d = ((uint32_t)j->prog->stack_depth[k] + 15u) & ~15u;
-    if (pushes % 2 == 0)
-        d += 8;
     if (d)
         emit_alu_imm(j, 5, 1, RSP, (int32_t)d);
+    for (unsigned i = 0; i < 4; i++)
+        if (mask & (1u << i)) {
+            emit_push(j, callee_saved[i]);
+            n++;
+        }
+    if (n % 2)
+        emit_alu_imm(j, 5, 1, RSP, 8);
 }
 
+/* rsp is where the prologue left it at every exit (calls are balanced). */
 static void emit_epilogue(struct jit *j)
 {
-    unsigned mask = j->saved[j->cur_func];
-    emit_mov_rr(j, 1, RSP, RBP);
-    for (unsigned n = 4; n-- > 0;)
-        if (mask & (1u << n))
-            emit_pop(j, callee_saved[n]);
-    emit_pop(j, RBP);
+    unsigned mask = j->saved[j->cur_func], n = 0;
+    for (unsigned i = 0; i < 4; i++)
+        n += (mask >> i) & 1;
+    if (n % 2)
+        emit_alu_imm(j, 0, 1, RSP, 8);
+    for (unsigned i = 4; i-- > 0;)
+        if (mask & (1u << i))
+            emit_pop(j, callee_saved[i]);
+    emit1(j, 0xc9); /* leave */
     emit1(j, 0xc3);
 }
 
