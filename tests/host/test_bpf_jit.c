@@ -11,10 +11,15 @@
  *  - the conformance corpus (kernel/bpf/corpus.h), both engines, same r0
  *    and same context bytes;
  *  - thousands of random programs, valid by construction (registers set
- *    first, stack and context accesses in range, forward branches and
- *    bounded loops only), from a fixed seed: same r0 (which folds in every
- *    register and stack slot at the end) and same context bytes;
- *  - symbols, an unsupported instruction, and a speed comparison.
+ *    first, stack and context accesses in range, also through pointer
+ *    copies in any register, forward branches and bounded loops only,
+ *    program-local calls, big ones needing rel32 jumps), from a fixed
+ *    seed: same r0 (which folds in every register and stack slot at the
+ *    end) and same context bytes;
+ *  - every JITed call goes through a trampoline that checks the SysV
+ *    callee-saved registers survive;
+ *  - symbols, an unsupported instruction, and a speed comparison
+ *    (BPF_JIT_DUMP=file writes that program's code for objdump).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <kernel/bpf.h>
