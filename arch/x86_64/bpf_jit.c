@@ -364,12 +364,8 @@ static void emit_shift_reg(struct jit *j, int ext, int w, int dst, int src)
     }
     emit_rex(j, w, 0, target, 0);
     emit2(j, 0xd3, (uint8_t)(0xc0 | (ext << 3) | (target & 7)));
-    if (src != RCX) {
-        if (dst == RCX)
-            emit_mov_rr(j, 1, RCX, R11); /* the result */
-        else
-            emit_mov_rr(j, 1, RCX, R11); /* restore */
-    }
+    if (src != RCX)
+        emit_mov_rr(j, 1, RCX, R11); /* the result if dst is rcx, else rcx back */
     if (!w)
         emit_zext32(j, dst); /* even when the count was 0 */
 }
