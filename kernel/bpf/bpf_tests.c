@@ -7,6 +7,7 @@
  */
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
+#include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
@@ -142,4 +143,47 @@ KTEST(bpf_map_program)
     ok &= v && *v == 6;
     bpf_map_put(m);
     KT_ASSERT(ok);
+}
+
+/* JITed code is named: the entry is "bpf:<name>", a local function
+ * "bpf:<name>.f<insn>", so a fault or backtrace inside it says which
+ * program (kernel/jit.h). The symbol goes when the program does. */
+KTEST(bpf_jit_symbols)
+{
+    const struct bpf_insn prog[] = {
+        BPF_MOV64_IMM(BPF_REG_1, 20),
+        BPF_CALL_LOCAL(2),
+        BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 1),
+        BPF_EXIT_INSN(),
+        BPF_MOV64_REG(BPF_REG_0, BPF_REG_1),
+        BPF_ALU64_IMM(BPF_MUL, BPF_REG_0, 2),
+        BPF_EXIT_INSN(),
+    };
+    struct bpf_ctx_desc pctx = bpf_ctx_mem(0);
+    struct bpf_load_opts opts = {"symtest", &pctx, 0};
+    struct bpf_prog *p;
+    char log[BPF_LOG_MAX];
+    KT_ASSERT(bpf_prog_load(prog, sizeof prog / sizeof prog[0], &opts, &p, log, sizeof log) == 0);
+    KT_ASSERT(bpf_prog_run(p, NULL, 0) == 41);
+    if (!p->jited) {
+        kprintf("bpf_jit_symbols: no JIT (%s); nothing to name\n", log);
+        bpf_prog_free(p);
+        KT_ASSERT(0);
+    }
+    uintptr_t entry = (uintptr_t)p->jited, off;
+    const char *name = ksym_lookup(entry + 1, &off);
+    int entry_ok = name && strcmp(name, "bpf:symtest") == 0 && off == 1;
+    /* somewhere after the entry function lies the callee's symbol */
+    int callee_ok = 0;
+    for (uintptr_t a = entry; a < entry + p->jit_size; a++) {
+        name = ksym_lookup(a, &off);
+        if (name && strcmp(name, "bpf:symtest.f4") == 0 && off == 0) {
+            callee_ok = 1;
+            break;
+        }
+    }
+    bpf_prog_free(p);
+    KT_ASSERT(entry_ok);
+    KT_ASSERT(callee_ok);
+    KT_ASSERT(ksym_lookup(entry + 1, &off) == NULL);
 }
