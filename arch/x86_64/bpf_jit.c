@@ -74,6 +74,7 @@ struct jit {
     uint32_t *func;     /* this pass: offset of function k's prologue */
     uint32_t *prev_func;
     uint8_t saved[BPF_MAX_SUBPROGS]; /* written_mask() of each function */
+    uint32_t *target;                /* nonzero: a jump lands on insn i, or a function starts there */
     unsigned cur_func;               /* the function being emitted */
     char *log;
     size_t logsz;
@@ -789,6 +790,24 @@ static int emit_call_helper(struct jit *j, int32_t id)
     return 0;
 }
 
+/* Whether ZF already tells whether @p in's dst is zero: the instruction
+ * before it (reached only by falling through: @p i is no jump target) was
+ * an add/sub/and/or/xor of that register at the same width, which the
+ * emitter turns into one x86 instruction setting ZF from its result. */
+static int zf_ready(const struct jit *j, const struct bpf_insn *in, uint32_t i)
+{
+    if (i == 0 || j->target[i])
+        return 0;
+    const struct bpf_insn *p = &j->prog->insns[i - 1];
+    uint8_t op = BPF_OP(p->code);
+    uint8_t want = BPF_CLASS(in->code) == BPF_JMP ? BPF_ALU64 : BPF_ALU;
+    if (BPF_CLASS(p->code) != want || p->dst != in->dst)
+        return 0;
+    if (i >= 2 && j->prog->insns[i - 2].code == (BPF_LD | BPF_DW | BPF_IMM))
+        return 0; /* p is the second slot of a lddw */
+    return op == BPF_ADD || op == BPF_SUB || op == BPF_AND || op == BPF_OR || op == BPF_XOR;
+}
+
 static int emit_jmp_insn(struct jit *j, const struct bpf_insn *in, uint32_t i)
 {
     int op = BPF_OP(in->code);
@@ -830,6 +849,8 @@ static int emit_jmp_insn(struct jit *j, const struct bpf_insn *in, uint32_t i)
         emit_rex(j, w, 0, dst, 0);
         emit2(j, 0xf7, (uint8_t)(0xc0 | (dst & 7))); /* test r, imm32 */
         emit32(j, (uint32_t)in->imm);
+    } else if (in->imm == 0 && (op == BPF_JEQ || op == BPF_JNE) && zf_ready(j, in, i)) {
+        /* the flags of the ALU instruction just before say it already */
     } else if (in->imm == 0) {
         emit_rr(j, 0x85, w, dst, dst); /* same flags as cmp r, 0 for all our conditions */
     } else {
@@ -918,6 +939,28 @@ static int jit_pass(struct jit *j)
     return 0;
 }
 
+/* Fill j->target: every jump's destination and every function's start. */
+static void mark_targets(struct jit *j)
+{
+    const struct bpf_prog *prog = j->prog;
+    for (uint32_t k = 0; k < prog->nsubprogs; k++)
+        if (prog->subprog_start[k] < prog->len)
+            j->target[prog->subprog_start[k]] = 1;
+    for (uint32_t i = 0; i < prog->len; i++) {
+        const struct bpf_insn *in = &prog->insns[i];
+        uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+        if (cls == BPF_LD) {
+            i++;
+            continue;
+        }
+        if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL || op == BPF_EXIT)
+            continue;
+        int64_t t = (int64_t)i + 1 + (op == BPF_JA && cls == BPF_JMP32 ? (int64_t)in->imm : (int64_t)in->off);
+        if (t >= 0 && t < (int64_t)prog->len)
+            j->target[t] = 1;
+    }
+}
+
 static int offsets_equal(const struct jit *j)
 {
     uint32_t n = j->prog->len + 1;
@@ -974,7 +1017,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
         return -ENOTSUP;
     }
     uint32_t n = prog->len + 1;
-    uint32_t *mem = kmalloc(sizeof(uint32_t) * (4u * n + 2u * BPF_MAX_SUBPROGS));
+    uint32_t *mem = kmalloc(sizeof(uint32_t) * (5u * n + 2u * BPF_MAX_SUBPROGS));
     if (!mem)
         return -ENOMEM;
     j.off = mem;
@@ -983,8 +1026,10 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     j.prev_end = mem + 3 * n;
     j.func = mem + 4 * n;
     j.prev_func = mem + 4 * n + BPF_MAX_SUBPROGS;
-    for (uint32_t i = 0; i < 4 * n + 2 * BPF_MAX_SUBPROGS; i++)
+    j.target = mem + 4 * n + 2 * BPF_MAX_SUBPROGS;
+    for (uint32_t i = 0; i < 5 * n + 2 * BPF_MAX_SUBPROGS; i++)
         mem[i] = 0;
+    mark_targets(&j);
 
     for (uint32_t k = 0; k < prog->nsubprogs; k++)
         j.saved[k] = (uint8_t)written_mask(prog, k);

@@ -666,13 +666,14 @@ static void put_lddw(struct gen *g, uint8_t dst, uint64_t v)
     g->nunits++;
 }
 
-static void gen_alu(struct gen *g)
+/* A random ALU instruction on @p dst (a data register; -1: any). */
+static void gen_alu_on(struct gen *g, int dst_reg)
 {
     static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG,
                                   BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
     uint8_t cls = rndn(2) ? BPF_ALU64 : BPF_ALU;
     uint8_t op = ops[rndn(sizeof ops)];
-    uint8_t dst = pick_reg(g), src = any_reg();
+    uint8_t dst = dst_reg >= 0 ? (uint8_t)dst_reg : pick_reg(g), src = any_reg();
     int x = rndn(2);
     int16_t off = 0;
     int32_t imm = x ? 0 : pick_imm();
@@ -784,12 +785,39 @@ static void gen_jump(struct gen *g, unsigned units_left)
 
 /* @p n units of straight code with forward jumps that stay inside them
  * (or land just after). */
+static void gen_alu(struct gen *g)
+{
+    gen_alu_on(g, -1);
+}
+
+/* An ALU instruction and a test of its result against 0, which the JIT may
+ * answer from the ALU's flags, sometimes with a jump landing between them
+ * (where it may not). */
+static void gen_flags_pair(struct gen *g, unsigned units_left)
+{
+    uint8_t d = pick_reg(g);
+    int landing = rndn(2);
+    if (landing) {
+        uint8_t op = rndn(2) ? BPF_JEQ : BPF_JSGT;
+        put(g, BPF_INSN((rndn(2) ? BPF_JMP : BPF_JMP32) | op | BPF_K, any_reg(), 0, 0, (int32_t)rndn(3) - 1),
+            (int32_t)(g->nunits + 2));
+        units_left--;
+    }
+    gen_alu_on(g, d);
+    units_left--;
+    int32_t to = (int32_t)(g->nunits + 1 + rndn(units_left + 1));
+    uint8_t op = rndn(2) ? BPF_JEQ : BPF_JNE;
+    put(g, BPF_INSN((rndn(2) ? BPF_JMP : BPF_JMP32) | op | BPF_K, d, 0, 0, 0), to);
+}
+
 static void gen_block(struct gen *g, unsigned n, int jumps)
 {
     unsigned end = g->nunits + n;
     while (g->nunits < end) {
         unsigned r = rndn(10);
-        if (jumps && r < 2 && g->nunits + 1 < end)
+        if (jumps && r == 0 && g->nunits + 4 < end)
+            gen_flags_pair(g, end - g->nunits - 1);
+        else if (jumps && r < 2 && g->nunits + 1 < end)
             gen_jump(g, end - g->nunits - 1);
         else if (r < 5)
             gen_mem(g);
