@@ -609,6 +609,8 @@ static const uint8_t data_regs[] = {0, 2, 3, 4, 5, 6, 7, 8, 9};
 
 #define MAX_UNITS 1800
 #define STACK_USED 64
+#define CTX_SLOT (-72) /* a copy of r1, below the compared slots */
+#define RANDOM_DEPTH 128
 
 struct gen {
     struct bpf_insn slot[2 * MAX_UNITS + 64];
@@ -617,6 +619,7 @@ struct gen {
     uint8_t no_target[MAX_UNITS + 1];  /* inside a group no jump may land in */
     unsigned nunits, nslots;
     int forbid;                        /* a register the current block must not write (-1: none) */
+    int helpers;                       /* helper calls allowed (the context pointer is at CTX_SLOT) */
 };
 
 static uint8_t pick_reg(struct gen *g)
@@ -790,6 +793,20 @@ static void gen_alu(struct gen *g)
     gen_alu_on(g, -1);
 }
 
+/* A helper call (get_smp_processor_id: the same answer in both engines),
+ * after which r1-r5 are undefined: r1 comes back from CTX_SLOT, r2-r5 get
+ * constants. r6-r9 must survive it, r0 is the result. */
+static void gen_helper(struct gen *g)
+{
+    unsigned first = g->nunits;
+    put(g, BPF_CALL_HELPER(BPF_FUNC_get_smp_processor_id), -1);
+    put(g, BPF_LDX_MEM(BPF_DW, 1, 10, CTX_SLOT), -1);
+    for (uint8_t r = 2; r <= 5; r++)
+        put(g, BPF_MOV64_IMM(r, pick_imm()), -1);
+    for (unsigned u = first + 1; u < g->nunits; u++)
+        g->no_target[u] = 1;
+}
+
 /* An ALU instruction and a test of its result against 0, which the JIT may
  * answer from the ALU's flags, sometimes with a jump landing between them
  * (where it may not). */
@@ -817,6 +834,8 @@ static void gen_block(struct gen *g, unsigned n, int jumps)
         unsigned r = rndn(10);
         if (jumps && r == 0 && g->nunits + 4 < end)
             gen_flags_pair(g, end - g->nunits - 1);
+        else if (g->helpers && r == 1 && rndn(4) == 0)
+            gen_helper(g);
         else if (jumps && r < 2 && g->nunits + 1 < end)
             gen_jump(g, end - g->nunits - 1);
         else if (r < 5)
@@ -841,6 +860,8 @@ static uint32_t gen_program(struct gen *g, int branches, int big)
 {
     g->nunits = g->nslots = 0;
     g->forbid = -1;
+    g->helpers = 1;
+    put(g, BPF_STX_MEM(BPF_DW, 10, 1, CTX_SLOT), -1);
     for (unsigned i = 0; i < sizeof data_regs; i++)
         put_lddw(g, data_regs[i], rnd());
     for (int k = 1; k <= STACK_USED / 8; k++)
@@ -897,6 +918,7 @@ static uint32_t gen_program_calls(struct gen *g)
     unsigned fstart[3];
     g->nunits = g->nslots = 0;
     g->forbid = -1;
+    g->helpers = 0; /* the functions have no copy of the context pointer */
     for (unsigned f = 0; f < 3; f++) {
         fstart[f] = g->nunits;
         if (f == 0)
@@ -948,7 +970,7 @@ static void test_random(unsigned count, int kind)
         for (unsigned i = 0; i < sizeof mem; i++)
             mem[i] = (uint8_t)rnd();
         uint32_t len = kind == 2 ? gen_program_calls(&g) : gen_program(&g, branches, kind == 3);
-        struct both r = run_both(g.slot, len, mem, sizeof mem, 0, STACK_USED);
+        struct both r = run_both(g.slot, len, mem, sizeof mem, 0, RANDOM_DEPTH);
         notjit += !r.jited;
         if (r.jited && (r.interp != r.jit || !r.mem_equal)) {
             if (bad++ < 3) {
