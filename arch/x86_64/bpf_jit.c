@@ -37,7 +37,10 @@
  *
  * Semantics follow the interpreter (kernel/bpf/interp.c) and RFC 9669:
  * division and modulo by zero and INT_MIN / -1 are tested for and branched
- * around, so no program can raise #DE.
+ * around, so no program can raise #DE. 32-bit operations use 32-bit x86
+ * instructions, which zero-extend for free. One peephole: `jeq/jne r, 0`
+ * right after an add/sub/and/or/xor of r (and not a jump target) reuses
+ * its flags instead of testing r again.
  */
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
