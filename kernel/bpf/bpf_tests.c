@@ -99,6 +99,7 @@ KTEST(bpf_map_program)
     struct bpf_map *m;
     KT_ASSERT(bpf_map_create(BPF_MAP_TYPE_HASH, 8, 8, 8, "ktest", &m) == 0);
     const struct bpf_insn prog[] = {
+        BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, 0), /* the key: the u64 context */
         BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_2, -8),
         BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, 1),
         BPF_LD_MAP(BPF_REG_1, (int32_t)m->id),
@@ -121,8 +122,9 @@ KTEST(bpf_map_program)
         BPF_MOV64_REG(BPF_REG_0, BPF_REG_1),
         BPF_EXIT_INSN(),
     };
-    struct bpf_ctx_desc pctx = {"count", 0, 0, 0};
+    struct bpf_ctx_desc pctx = {"count", 8, 0, 0};
     int ok = 1;
+    uint64_t k5 = 5, k9 = 9, k10 = 10;
     for (int no_jit = 1; no_jit >= 0; no_jit--) {
         struct bpf_load_opts opts = {"count", &pctx, no_jit};
         struct bpf_prog *p;
@@ -133,10 +135,10 @@ KTEST(bpf_map_program)
             break;
         }
         uint64_t base = no_jit ? 0 : 3; /* the JIT run continues the interpreter's counts */
-        ok &= bpf_prog_run(p, NULL, 5) == base + 1;
-        ok &= bpf_prog_run(p, NULL, 5) == base + 2;
-        ok &= bpf_prog_run(p, NULL, 9 + no_jit) == 1;
-        ok &= bpf_prog_run(p, NULL, 5) == base + 3;
+        ok &= bpf_prog_run(p, &k5, 0) == base + 1;
+        ok &= bpf_prog_run(p, &k5, 0) == base + 2;
+        ok &= bpf_prog_run(p, no_jit ? &k10 : &k9, 0) == 1;
+        ok &= bpf_prog_run(p, &k5, 0) == base + 3;
         bpf_prog_free(p);
     }
     uint64_t key = 5, *v = bpf_map_lookup(m, &key);

@@ -17,6 +17,7 @@ else()
   list(APPEND BPF_HOST_SOURCES ${PROJECT_SOURCE_DIR}/arch/host/host_nojit.c)
 endif()
 host_test(test_bpf_core test_bpf_core.c ${BPF_HOST_SOURCES})
+host_test(test_bpf_verifier test_bpf_verifier.c ${BPF_HOST_SOURCES})
 # The ELF loader on the initrd's eBPF objects (built here by clang-19 too).
 include(${PROJECT_SOURCE_DIR}/cmake/bpf_progs.cmake)
 add_custom_target(host_bpf_objs DEPENDS ${CMAKE_BINARY_DIR}/bpf/sum.o ${CMAKE_BINARY_DIR}/bpf/blk_latency.o)

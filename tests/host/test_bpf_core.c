@@ -90,13 +90,14 @@ static void test_hash_map(void)
     bpf_map_put(m);
 }
 
-/* count[key = r2] += 1 in a hash map, through the helpers; returns the new count. */
+/* count[key = the u64 context] += 1 in a hash map, through the helpers; returns the new count. */
 static void test_map_program(int no_jit)
 {
     struct bpf_map *m;
     CHECK_EQ_INT(bpf_map_create(BPF_MAP_TYPE_HASH, 8, 8, 16, "count", &m), 0);
     const struct bpf_insn prog[] = {
-        BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_2, -8), /* key */
+        BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, 0),   /* the context: the key */
+        BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_2, -8),
         BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, 1),         /* initial value */
         BPF_LD_MAP(BPF_REG_1, (int32_t)m->id),
         BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
@@ -118,17 +119,20 @@ static void test_map_program(int no_jit)
         BPF_MOV64_REG(BPF_REG_0, BPF_REG_1),
         BPF_EXIT_INSN(),
     };
-    struct bpf_ctx_desc ctx = {"count", 0, 0, 0};
+    struct bpf_ctx_desc ctx = {"count", 8, 0, 0};
     struct bpf_load_opts opts = {"count", &ctx, no_jit};
     struct bpf_prog *p;
     char log[BPF_LOG_MAX];
     int rc = bpf_prog_load(prog, sizeof prog / sizeof prog[0], &opts, &p, log, sizeof log);
     CHECK_EQ_INT(rc, 0);
+    if (rc)
+        fprintf(stderr, "rejected: %s\n", log);
     if (rc == 0) {
-        CHECK_EQ_INT(bpf_prog_run(p, NULL, 5), 1);
-        CHECK_EQ_INT(bpf_prog_run(p, NULL, 5), 2);
-        CHECK_EQ_INT(bpf_prog_run(p, NULL, 9), 1);
-        CHECK_EQ_INT(bpf_prog_run(p, NULL, 5), 3);
+        uint64_t k5 = 5, k9 = 9;
+        CHECK_EQ_INT(bpf_prog_run(p, &k5, 0), 1);
+        CHECK_EQ_INT(bpf_prog_run(p, &k5, 0), 2);
+        CHECK_EQ_INT(bpf_prog_run(p, &k9, 0), 1);
+        CHECK_EQ_INT(bpf_prog_run(p, &k5, 0), 3);
         uint64_t key = 5, *val = bpf_map_lookup(m, &key);
         CHECK(val && *val == 3);
         bpf_prog_free(p);
