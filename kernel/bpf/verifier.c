@@ -47,7 +47,8 @@
 
 #define VERIFY_INSN_BUDGET 1000000u /* instructions explored, all paths */
 #define MAX_PENDING 8192u           /* branches waiting to be explored */
-#define CKPT_PER_INSN 32u           /* checkpoints kept at one instruction */
+#define CKPT_PER_INSN 64u           /* checkpoints kept at one instruction */
+#define LOOP_CHECKS 8u              /* unfinished checkpoints compared for an infinite loop */
 #define CKPT_BYTES (4u << 20)       /* all checkpoints together */
 #define NSLOTS (BPF_STACK_SIZE / 8)
 #define U32 0xffffffffULL
@@ -112,6 +113,7 @@ struct ckpt {
     struct ckpt *next;   /* the next checkpoint at this instruction */
     struct ckpt *parent; /* the checkpoint before it on its path */
     uint32_t pending;    /* paths below it still being explored; 0: done */
+    uint32_t hits, misses; /* states it pruned, and did not */
     uint32_t pc;
     uint32_t nframes;
     uint32_t size;
@@ -394,7 +396,7 @@ static struct ckpt *save_state(struct verifier *v, const struct vstate *s)
     struct ckpt *c = kmalloc(size);
     if (!c)
         return NULL;
-    *c = (struct ckpt){NULL, s->parent, 0, s->pc, s->nframes, (uint32_t)size};
+    *c = (struct ckpt){NULL, s->parent, 0, 0, 0, s->pc, s->nframes, (uint32_t)size};
     uint8_t *p = (uint8_t *)(c + 1);
     for (uint32_t i = 0; i < s->nframes; i++) {
         size_t n = frame_bytes(&s->f[i].h);
@@ -831,7 +833,8 @@ static void touch_slots(struct vframe *f, int lo)
 static int check_access(struct verifier *v, int regno, const struct vreg *base, int16_t off, int size,
                         int write, int atomic, struct vframe **sf, int *soff)
 {
-    int64_t lo = base->smin + off, hi = base->smax + off + size;
+    /* pointer offsets are within +-PTR_OFF_MAX: no overflow (scalars are refused below) */
+    int64_t lo = is_ptr(base) ? base->smin + off : 0, hi = is_ptr(base) ? base->smax + off + size : 0;
     const char *what = write ? "write" : "read";
     switch (base->type) {
     case NOT_INIT:
@@ -1374,22 +1377,37 @@ static int do_local_call(struct verifier *v, uint32_t pc, uint32_t target)
 /* ---- Exploration ------------------------------------------------------------- */
 
 /* At a jump target: prune, detect an infinite loop, or save a checkpoint.
- * Returns 1 if the path is pruned. */
+ * Returns 1 if the path is pruned.
+ *
+ * A finished checkpoint that keeps failing to prune is dropped (nothing
+ * refers to it any more: only unfinished ones are on a live path), so the
+ * list holds the useful ones; an infinite loop is looked for among the
+ * LOOP_CHECKS newest unfinished ones (a cycle longer than that ends as
+ * "too complex"). */
 static int at_target(struct verifier *v)
 {
     struct vstate *s = v->cur;
-    uint32_t pc = s->pc;
-    for (struct ckpt *c = v->ckpts[pc]; c; c = c->next) {
+    uint32_t pc = s->pc, loop_checks = 0;
+    for (struct ckpt **link = &v->ckpts[pc], *c; (c = *link) != NULL;) {
         if (c->pending == 0) {
             if (state_within(c, s)) {
+                c->hits++;
                 path_done(s->parent);
                 return 1;
             }
-        } else if (state_equal(c, s)) {
+            if (++c->misses > 3 * c->hits + 16) {
+                *link = c->next;
+                v->nckpts[pc]--;
+                v->ckpt_bytes -= c->size;
+                kfree(c);
+                continue;
+            }
+        } else if (loop_checks++ < LOOP_CHECKS && state_equal(c, s)) {
             for (struct ckpt *a = s->parent; a; a = a->parent)
                 if (a == c)
                     return reject(v, "infinite loop (the state at insn %u repeats)", (unsigned)pc);
         }
+        link = &c->next;
     }
     if (v->nckpts[pc] >= CKPT_PER_INSN || v->ckpt_bytes >= CKPT_BYTES)
         return 0;

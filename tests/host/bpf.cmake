@@ -20,7 +20,8 @@ host_test(test_bpf_core test_bpf_core.c ${BPF_HOST_SOURCES})
 host_test(test_bpf_verifier test_bpf_verifier.c ${BPF_HOST_SOURCES})
 # The ELF loader on the initrd's eBPF objects (built here by clang-19 too).
 include(${PROJECT_SOURCE_DIR}/cmake/bpf_progs.cmake)
-add_custom_target(host_bpf_objs DEPENDS ${CMAKE_BINARY_DIR}/bpf/sum.o ${CMAKE_BINARY_DIR}/bpf/blk_latency.o)
+add_custom_target(host_bpf_objs DEPENDS ${CMAKE_BINARY_DIR}/bpf/sum.o ${CMAKE_BINARY_DIR}/bpf/blk_latency.o
+  ${CMAKE_BINARY_DIR}/bpf/sched_count.o)
 host_test(test_bpf_elf test_bpf_elf.c ${BPF_HOST_SOURCES})
 add_dependencies(test_bpf_elf host_bpf_objs)
 target_compile_definitions(test_bpf_elf PRIVATE BPF_OBJ_DIR="${CMAKE_BINARY_DIR}/bpf")
