@@ -1,0 +1,63 @@
+/**
+ * @file kexport.c
+ * @brief The kernel's exports: the only symbols a module can link against
+ *        (kernel/module.h), and this kernel's module options.
+ *
+ * One list here rather than KEXPORT() lines beside each definition: what
+ * modules may use is an interface, and it reads best in one place. Add a
+ * line when a module needs a kernel function; everything else stays
+ * private to the kernel.
+ */
+#include <hal/cpu.h>
+#include <hal/timer.h>
+#include <kernel/block.h>
+#include <kernel/crc32.h>
+#include <kernel/elf.h>
+#include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
+#include <kernel/log.h>
+#include <kernel/module.h>
+#include <kernel/printf.h>
+#include <kernel/string.h>
+
+/* printing */
+KEXPORT(kprintf);
+KEXPORT(klog);
+KEXPORT(ksnprintf);
+/* memory */
+KEXPORT(kmalloc);
+KEXPORT(kzalloc);
+KEXPORT(kfree);
+KEXPORT(memcpy);
+KEXPORT(memmove);
+KEXPORT(memset);
+KEXPORT(memcmp);
+KEXPORT(strlen);
+KEXPORT(strcmp);
+/* time */
+KEXPORT(hal_time_ns);
+/* the block layer: a module can be a disk */
+KEXPORT(blk_register);
+KEXPORT(blk_unregister);
+KEXPORT(blk_complete);
+KEXPORT(blk_read);
+KEXPORT(blk_write);
+KEXPORT(crc32);
+
+extern const struct kexport __kexports_start[], __kexports_end[];
+
+const void *kexport_lookup(const char *name)
+{
+    for (const struct kexport *e = __kexports_start; e < __kexports_end; e++)
+        if (strcmp(e->name, name) == 0)
+            return e->addr;
+    return NULL;
+}
+
+const struct module_opts *module_kernel_opts(void)
+{
+    static struct module_opts o;
+    o.machine = strcmp(hal_arch_name(), "x86_64") == 0 ? EM_X86_64 : EM_AARCH64;
+    o.resolve = kexport_lookup;
+    return &o;
+}

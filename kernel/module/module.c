@@ -1,0 +1,672 @@
+/**
+ * @file module.c
+ * @brief The module loader (kernel/module.h): validate an ET_REL object,
+ *        lay its sections out by permission, resolve its symbols against
+ *        the kernel's exports, apply its relocations, map and start it.
+ *
+ * Everything read from the file is checked before it is used: the header,
+ * every section's bounds, string and symbol indexes, relocation offsets
+ * (inside their section, with room for the patched bytes) and values
+ * (that fit their field). The relocations of both architectures are
+ * applied here, in portable code, so the host tests check each kind for
+ * either machine (module_link() into a buffer at a chosen run address).
+ *
+ * Layout of a module's region: [text | veneers] [rodata] [data | bss], each
+ * group page-aligned so it can get its own permissions.
+ */
+#include <hal/mmu.h>
+#include <kernel/elf.h>
+#include <kernel/errno.h>
+#include <kernel/jit.h>
+#include <kernel/kmalloc.h>
+#include <kernel/module.h>
+#include <kernel/printf.h>
+#include <kernel/string.h>
+
+#define PAGE 4096u
+#define MAX_IMAGE (16u << 20) /* a module larger than this is refused */
+#define VENEER_BYTES 16u      /* ldr x16, #8; br x16; .quad target */
+#define SYM_NAME_MAX 48
+
+struct gsym { /* a global symbol a module defines, for module_symbol() */
+    char name[SYM_NAME_MAX];
+    uintptr_t addr;
+};
+
+struct ctx {
+    const uint8_t *elf;
+    size_t size;
+    const Elf64_Ehdr *eh;
+    const Elf64_Shdr *sh;
+    unsigned shnum;
+    const char *shstr;
+    size_t shstr_size;
+    const Elf64_Sym *sym;
+    uint32_t nsym;
+    const char *str;
+    size_t str_size;
+    unsigned symtab;
+    uint64_t *off; /* per section: offset in the image, or UINT64_MAX (not loaded) */
+    size_t text_end, veneer_start, ro_start, ro_end, rw_start, rw_end, total;
+    unsigned max_veneers, nveneers;
+    uint8_t *img;
+    uintptr_t base;
+    uint64_t *val; /* per symbol: its resolved address */
+    const struct module_opts *o;
+    char *log;
+    size_t logsz;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int err, const char *fmt, ...)
+{
+    if (c->log && c->logsz) {
+        va_list ap;
+        va_start(ap, fmt);
+        kvsnprintf(c->log, c->logsz, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+/* A NUL-terminated string at @p idx of a string table, or NULL. */
+static const char *str_at(const char *tab, size_t tabsz, uint64_t idx)
+{
+    if (idx >= tabsz)
+        return NULL;
+    for (size_t i = idx; i < tabsz; i++)
+        if (!tab[i])
+            return tab + idx;
+    return NULL;
+}
+
+static const char *sec_name(const struct ctx *c, unsigned i)
+{
+    const char *n = str_at(c->shstr, c->shstr_size, c->sh[i].sh_name);
+    return n ? n : "?";
+}
+
+static int in_file(const struct ctx *c, uint64_t off, uint64_t len)
+{
+    return off <= c->size && len <= c->size - off;
+}
+
+static size_t align_up(size_t v, uint64_t a)
+{
+    return (size_t)((v + a - 1) & ~(a - 1));
+}
+
+static int is_branch26(uint16_t machine, uint32_t type)
+{
+    return machine == EM_AARCH64 && (type == 282 || type == 283); /* JUMP26, CALL26 */
+}
+
+/* Header, sections, symbol table, layout. */
+static int parse(struct ctx *c)
+{
+    if (c->size < sizeof(Elf64_Ehdr))
+        return fail(c, -ENOEXEC, "not an ELF object (%zu bytes)", c->size);
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)c->elf;
+    c->eh = eh;
+    if (memcmp(eh->e_ident, "\177ELF", 4) != 0)
+        return fail(c, -ENOEXEC, "not an ELF object (bad magic)");
+    if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB)
+        return fail(c, -ENOEXEC, "not a 64-bit little-endian ELF object");
+    if (eh->e_type != ET_REL)
+        return fail(c, -ENOEXEC, "not a relocatable object (ELF type %u)", eh->e_type);
+    if (eh->e_machine != c->o->machine)
+        return fail(c, -ENOEXEC, "built for machine %u, this kernel is %u", eh->e_machine, c->o->machine);
+    if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 ||
+        !in_file(c, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) || eh->e_shoff % 8)
+        return fail(c, -ENOEXEC, "section header table out of the file");
+    c->sh = (const Elf64_Shdr *)(c->elf + eh->e_shoff);
+    c->shnum = eh->e_shnum;
+    if (eh->e_shstrndx >= c->shnum || c->sh[eh->e_shstrndx].sh_type != SHT_STRTAB)
+        return fail(c, -ENOEXEC, "bad section name table index %u", eh->e_shstrndx);
+    for (unsigned i = 0; i < c->shnum; i++) {
+        const Elf64_Shdr *s = &c->sh[i];
+        if (s->sh_type != SHT_NOBITS && !in_file(c, s->sh_offset, s->sh_size))
+            return fail(c, -ENOEXEC, "section %u out of the file", i);
+        if (s->sh_addralign > PAGE || (s->sh_addralign & (s->sh_addralign - 1)))
+            return fail(c, -ENOEXEC, "section %u: bad alignment %llu", i, (unsigned long long)s->sh_addralign);
+    }
+    const Elf64_Shdr *ss = &c->sh[eh->e_shstrndx];
+    c->shstr = (const char *)c->elf + ss->sh_offset;
+    c->shstr_size = ss->sh_size;
+    c->symtab = 0;
+    for (unsigned i = 0; i < c->shnum; i++) {
+        if (c->sh[i].sh_type != SHT_SYMTAB)
+            continue;
+        if (c->symtab)
+            return fail(c, -ENOEXEC, "more than one symbol table");
+        c->symtab = i;
+    }
+    if (!c->symtab)
+        return fail(c, -ENOEXEC, "no symbol table");
+    const Elf64_Shdr *st = &c->sh[c->symtab];
+    if (st->sh_entsize != sizeof(Elf64_Sym) || st->sh_size % sizeof(Elf64_Sym) || st->sh_offset % 8 ||
+        st->sh_link >= c->shnum || c->sh[st->sh_link].sh_type != SHT_STRTAB)
+        return fail(c, -ENOEXEC, "malformed symbol table");
+    c->sym = (const Elf64_Sym *)(c->elf + st->sh_offset);
+    c->nsym = (uint32_t)(st->sh_size / sizeof(Elf64_Sym));
+    c->str = (const char *)c->elf + c->sh[st->sh_link].sh_offset;
+    c->str_size = c->sh[st->sh_link].sh_size;
+
+    /* relocation sections, and the veneers they may need */
+    c->max_veneers = 0;
+    for (unsigned i = 0; i < c->shnum; i++) {
+        const Elf64_Shdr *s = &c->sh[i];
+        if (s->sh_type == SHT_REL)
+            return fail(c, -ENOEXEC, "section %s: REL relocations (only RELA is supported)", sec_name(c, i));
+        if (s->sh_type != SHT_RELA)
+            continue;
+        if (s->sh_entsize != sizeof(Elf64_Rela) || s->sh_size % sizeof(Elf64_Rela) || s->sh_offset % 8 ||
+            s->sh_link != c->symtab || s->sh_info >= c->shnum)
+            return fail(c, -ENOEXEC, "malformed relocation section %s", sec_name(c, i));
+        const Elf64_Rela *r = (const Elf64_Rela *)(c->elf + s->sh_offset);
+        for (size_t k = 0; k < s->sh_size / sizeof *r; k++)
+            if (is_branch26(c->o->machine, ELF64_R_TYPE(r[k].r_info)))
+                c->max_veneers++;
+    }
+
+    /* layout: text (+ veneers), rodata, data and bss */
+    c->off = kmalloc(c->shnum * sizeof *c->off);
+    if (!c->off)
+        return -ENOMEM;
+    size_t pos = 0;
+    for (int group = 0; group < 3; group++) {
+        for (unsigned i = 0; i < c->shnum; i++) {
+            const Elf64_Shdr *s = &c->sh[i];
+            if (group == 0)
+                c->off[i] = UINT64_MAX;
+            if (!(s->sh_flags & SHF_ALLOC) || (s->sh_type != SHT_PROGBITS && s->sh_type != SHT_NOBITS))
+                continue;
+            int g = (s->sh_flags & SHF_EXECINSTR) ? 0 : (s->sh_flags & SHF_WRITE) || s->sh_type == SHT_NOBITS ? 2 : 1;
+            if (g != group)
+                continue;
+            if (s->sh_size > MAX_IMAGE)
+                return fail(c, -ENOEXEC, "section %s is too large", sec_name(c, i));
+            pos = align_up(pos, s->sh_addralign ? s->sh_addralign : 1);
+            c->off[i] = pos;
+            pos += s->sh_size;
+            if (pos > MAX_IMAGE)
+                return fail(c, -ENOEXEC, "module larger than %u bytes", MAX_IMAGE);
+        }
+        if (group == 0) {
+            c->veneer_start = align_up(pos, 8);
+            pos = c->veneer_start + (size_t)c->max_veneers * VENEER_BYTES;
+            c->text_end = pos = align_up(pos, PAGE);
+            c->ro_start = pos;
+        } else if (group == 1) {
+            c->ro_end = pos = align_up(pos, PAGE);
+            c->rw_start = pos;
+        } else {
+            c->rw_end = pos = align_up(pos, PAGE);
+        }
+        if (pos > MAX_IMAGE)
+            return fail(c, -ENOEXEC, "module larger than %u bytes", MAX_IMAGE);
+    }
+    c->total = pos ? pos : PAGE;
+    return 0;
+}
+
+/* ---- Relocations ---------------------------------------------------------- */
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+static int fits_s(int64_t v, unsigned bits) { return v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1)); }
+
+/* A veneer for a 26-bit branch to @p target: its run address. */
+static uint64_t veneer(struct ctx *c, uint64_t target)
+{
+    for (unsigned i = 0; i < c->nveneers; i++) { /* one per target */
+        uint8_t *v = c->img + c->veneer_start + i * VENEER_BYTES;
+        uint64_t t;
+        memcpy(&t, v + 8, 8);
+        if (t == target)
+            return c->base + c->veneer_start + i * VENEER_BYTES;
+    }
+    uint8_t *v = c->img + c->veneer_start + c->nveneers * VENEER_BYTES;
+    wr32(v, 0x58000050u);     /* ldr x16, #8 */
+    wr32(v + 4, 0xd61f0200u); /* br x16 */
+    wr64(v + 8, target);
+    return c->base + c->veneer_start + c->nveneers++ * VENEER_BYTES;
+}
+
+static int reloc_x86_64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P, uint64_t S, int64_t A, size_t room)
+{
+    uint64_t v = S + (uint64_t)A;
+    size_t need = type == 1 || type == 24 ? 8 : 4;
+    if (room < need)
+        return fail(c, -ENOEXEC, "relocation past the end of its section");
+    switch (type) {
+    case 0: /* R_X86_64_NONE */
+        return 0;
+    case 1: /* R_X86_64_64 */
+        wr64(loc, v);
+        return 0;
+    case 2: /* PC32 */
+    case 4: /* PLT32 */
+        v -= P;
+        if (!fits_s((int64_t)v, 32))
+            return fail(c, -ERANGE, "PC-relative relocation out of range (%llx from %llx)",
+                        (unsigned long long)(S + (uint64_t)A), (unsigned long long)P);
+        wr32(loc, (uint32_t)v);
+        return 0;
+    case 10: /* R_X86_64_32 */
+        if (v > 0xffffffffULL)
+            return fail(c, -ERANGE, "R_X86_64_32 value %llx does not fit", (unsigned long long)v);
+        wr32(loc, (uint32_t)v);
+        return 0;
+    case 11: /* R_X86_64_32S */
+        if (!fits_s((int64_t)v, 32))
+            return fail(c, -ERANGE, "R_X86_64_32S value %llx does not fit", (unsigned long long)v);
+        wr32(loc, (uint32_t)v);
+        return 0;
+    case 24: /* PC64 */
+        wr64(loc, v - P);
+        return 0;
+    }
+    return -ENOSYS;
+}
+
+/* Put @p imm (already shifted into place by the caller's mask) into an A64 instruction. */
+static void patch(uint8_t *loc, uint32_t mask, uint32_t bits)
+{
+    wr32(loc, (rd32(loc) & ~mask) | (bits & mask));
+}
+
+static int reloc_aarch64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P, uint64_t S, int64_t A, size_t room,
+                         int external)
+{
+    uint64_t v = S + (uint64_t)A;
+    size_t need = type == 257 || type == 260 ? 8 : type == 259 || type == 262 ? 2 : 4;
+    if (room < need)
+        return fail(c, -ENOEXEC, "relocation past the end of its section");
+    int64_t pc = (int64_t)(v - P);
+    switch (type) {
+    case 0:
+    case 256: /* NONE */
+        return 0;
+    case 257: /* ABS64 */
+        wr64(loc, v);
+        return 0;
+    case 258: /* ABS32 */
+        if ((int64_t)v < INT32_MIN || (int64_t)v > (int64_t)UINT32_MAX)
+            return fail(c, -ERANGE, "ABS32 value %llx does not fit", (unsigned long long)v);
+        wr32(loc, (uint32_t)v);
+        return 0;
+    case 259: /* ABS16 */
+        if ((int64_t)v < INT16_MIN || (int64_t)v > (int64_t)UINT16_MAX)
+            return fail(c, -ERANGE, "ABS16 value %llx does not fit", (unsigned long long)v);
+        wr16(loc, (uint16_t)v);
+        return 0;
+    case 260: /* PREL64 */
+        wr64(loc, (uint64_t)pc);
+        return 0;
+    case 261: /* PREL32 */
+        if (!fits_s(pc, 32))
+            return fail(c, -ERANGE, "PREL32 out of range");
+        wr32(loc, (uint32_t)pc);
+        return 0;
+    case 262: /* PREL16 */
+        if (!fits_s(pc, 16))
+            return fail(c, -ERANGE, "PREL16 out of range");
+        wr16(loc, (uint16_t)pc);
+        return 0;
+    case 274:   /* ADR_PREL_LO21 */
+    case 275:   /* ADR_PREL_PG_HI21 */
+    case 276: { /* ADR_PREL_PG_HI21_NC */
+        int64_t imm = type == 274 ? pc : (int64_t)((v & ~0xfffULL) - (P & ~0xfffULL)) >> 12;
+        if (type != 276 && !fits_s(imm, 21))
+            return fail(c, -ERANGE, "ADR/ADRP target out of range");
+        patch(loc, 0x60ffffe0u, ((uint32_t)imm & 3) << 29 | (((uint32_t)imm >> 2) & 0x7ffff) << 5);
+        return 0;
+    }
+    case 277: /* ADD_ABS_LO12_NC */
+    case 278: /* LDST8_ABS_LO12_NC */
+    case 284: /* LDST16 */
+    case 285: /* LDST32 */
+    case 286: /* LDST64 */
+    case 299: { /* LDST128 */
+        unsigned shift = type == 284 ? 1 : type == 285 ? 2 : type == 286 ? 3 : type == 299 ? 4 : 0;
+        uint32_t lo = (uint32_t)v & 0xfff;
+        if (lo & ((1u << shift) - 1))
+            return fail(c, -ERANGE, "misaligned %u-byte access in a LO12 relocation", 1u << shift);
+        patch(loc, 0x003ffc00u, (lo >> shift) << 10);
+        return 0;
+    }
+    case 282:   /* JUMP26 */
+    case 283: { /* CALL26 */
+        if ((external && c->o->force_veneers) || !fits_s(pc, 28)) {
+            uint64_t ven = veneer(c, v);
+            pc = (int64_t)(ven - P);
+            if (!fits_s(pc, 28))
+                return fail(c, -ERANGE, "branch veneer out of range");
+        }
+        if (pc & 3)
+            return fail(c, -ERANGE, "misaligned branch target");
+        patch(loc, 0x03ffffffu, (uint32_t)(pc >> 2));
+        return 0;
+    }
+    case 280: /* CONDBR19 */
+        if ((pc & 3) || !fits_s(pc, 21))
+            return fail(c, -ERANGE, "conditional branch out of range");
+        patch(loc, 0x00ffffe0u, (uint32_t)(pc >> 2) << 5);
+        return 0;
+    case 279: /* TSTBR14 */
+        if ((pc & 3) || !fits_s(pc, 16))
+            return fail(c, -ERANGE, "test-and-branch out of range");
+        patch(loc, 0x0007ffe0u, (uint32_t)(pc >> 2) << 5);
+        return 0;
+    case 263: case 264: case 265: case 266: case 267: case 268: case 269: { /* MOVW_UABS_G0..G3 */
+        unsigned g = (type - 263 + 1) / 2; /* 263 G0, 264 G0_NC, 265 G1, ... 269 G3 */
+        int check = (type - 263) % 2 == 0 && type != 269;
+        if (check && g < 3 && (v >> (16 * (g + 1))) != 0)
+            return fail(c, -ERANGE, "MOVW_UABS_G%u value %llx does not fit", g, (unsigned long long)v);
+        patch(loc, 0x001fffe0u, (uint32_t)((v >> (16 * g)) & 0xffff) << 5);
+        return 0;
+    }
+    }
+    return -ENOSYS;
+}
+
+static int relocate(struct ctx *c)
+{
+    for (unsigned i = 0; i < c->shnum; i++) {
+        const Elf64_Shdr *s = &c->sh[i];
+        if (s->sh_type != SHT_RELA || c->off[s->sh_info] == UINT64_MAX)
+            continue; /* debug sections and the like are not loaded */
+        const Elf64_Shdr *t = &c->sh[s->sh_info];
+        if (t->sh_type == SHT_NOBITS)
+            return fail(c, -ENOEXEC, "relocations for a NOBITS section");
+        const Elf64_Rela *r = (const Elf64_Rela *)(c->elf + s->sh_offset);
+        for (size_t k = 0; k < s->sh_size / sizeof *r; k++) {
+            uint32_t si = ELF64_R_SYM(r[k].r_info), type = ELF64_R_TYPE(r[k].r_info);
+            if (si >= c->nsym)
+                return fail(c, -ENOEXEC, "relocation in %s names symbol %u of %u", sec_name(c, i), si, c->nsym);
+            if (r[k].r_offset > t->sh_size)
+                return fail(c, -ENOEXEC, "relocation past the end of %s", sec_name(c, s->sh_info));
+            size_t room = (size_t)(t->sh_size - r[k].r_offset);
+            uint8_t *loc = c->img + c->off[s->sh_info] + r[k].r_offset;
+            uint64_t P = c->base + c->off[s->sh_info] + r[k].r_offset;
+            int external = c->sym[si].st_shndx == SHN_UNDEF;
+            int rc = c->o->machine == EM_X86_64
+                         ? reloc_x86_64(c, type, loc, P, c->val[si], r[k].r_addend, room)
+                         : reloc_aarch64(c, type, loc, P, c->val[si], r[k].r_addend, room, external);
+            if (rc == -ENOSYS)
+                return fail(c, -ENOEXEC, "unknown relocation type %u in %s", type, sec_name(c, i));
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Resolve every symbol to an address; remember the module's globals. */
+static int resolve(struct ctx *c, struct module *m)
+{
+    c->val = kzalloc((c->nsym ? c->nsym : 1) * sizeof *c->val);
+    if (!c->val)
+        return -ENOMEM;
+    uint32_t nglob = 0;
+    for (uint32_t i = 1; i < c->nsym; i++) {
+        const Elf64_Sym *s = &c->sym[i];
+        const char *name = str_at(c->str, c->str_size, s->st_name);
+        if (!name)
+            return fail(c, -ENOEXEC, "symbol %u: name out of the string table", i);
+        if (s->st_shndx == SHN_UNDEF) {
+            const void *a = c->o->resolve ? c->o->resolve(name) : NULL;
+            if (!a && ELF64_ST_BIND(s->st_info) != STB_WEAK)
+                return fail(c, -ENOENT, "undefined symbol '%s' (not exported by the kernel)", name);
+            c->val[i] = (uintptr_t)a;
+        } else if (s->st_shndx == SHN_ABS) {
+            c->val[i] = s->st_value;
+        } else if (s->st_shndx == SHN_COMMON) {
+            return fail(c, -ENOEXEC, "common symbol '%s' (build with -fno-common)", name);
+        } else if (s->st_shndx >= c->shnum) {
+            return fail(c, -ENOEXEC, "symbol '%s' in section %u of %u", name, s->st_shndx, c->shnum);
+        } else if (c->off[s->st_shndx] == UINT64_MAX) {
+            c->val[i] = 0; /* in a section not loaded (debug info): an error only if relocated against */
+            continue;
+        } else {
+            if (s->st_value > c->sh[s->st_shndx].sh_size)
+                return fail(c, -ENOEXEC, "symbol '%s' outside its section", name);
+            c->val[i] = c->base + c->off[s->st_shndx] + s->st_value;
+            if (ELF64_ST_BIND(s->st_info) != STB_LOCAL && name[0])
+                nglob++;
+        }
+    }
+    struct gsym *g = kzalloc((nglob ? nglob : 1) * sizeof *g);
+    if (!g)
+        return -ENOMEM;
+    m->syms = g;
+    m->nsyms = 0;
+    for (uint32_t i = 1; i < c->nsym; i++) {
+        const Elf64_Sym *s = &c->sym[i];
+        if (s->st_shndx == SHN_UNDEF || s->st_shndx >= c->shnum || c->off[s->st_shndx] == UINT64_MAX ||
+            ELF64_ST_BIND(s->st_info) == STB_LOCAL)
+            continue;
+        const char *name = str_at(c->str, c->str_size, s->st_name);
+        if (!name[0])
+            continue;
+        size_t n = strlen(name);
+        if (n >= SYM_NAME_MAX)
+            n = SYM_NAME_MAX - 1;
+        memcpy(g[m->nsyms].name, name, n);
+        g[m->nsyms++].addr = (uintptr_t)c->val[i];
+    }
+    return 0;
+}
+
+/* A relocation against a symbol of a section that is not loaded is an error. */
+static int check_reloc_targets(struct ctx *c)
+{
+    for (unsigned i = 0; i < c->shnum; i++) {
+        const Elf64_Shdr *s = &c->sh[i];
+        if (s->sh_type != SHT_RELA || c->off[s->sh_info] == UINT64_MAX)
+            continue;
+        const Elf64_Rela *r = (const Elf64_Rela *)(c->elf + s->sh_offset);
+        for (size_t k = 0; k < s->sh_size / sizeof *r; k++) {
+            uint32_t si = ELF64_R_SYM(r[k].r_info);
+            if (si < c->nsym && si > 0 && c->sym[si].st_shndx != SHN_UNDEF && c->sym[si].st_shndx < c->shnum &&
+                c->sym[si].st_shndx != SHN_ABS && c->off[c->sym[si].st_shndx] == UINT64_MAX)
+                return fail(c, -ENOEXEC, "relocation in %s against a section that is not loaded", sec_name(c, i));
+        }
+    }
+    return 0;
+}
+
+static void ctx_free(struct ctx *c)
+{
+    kfree(c->off);
+    kfree(c->val);
+    c->off = NULL;
+    c->val = NULL;
+}
+
+size_t module_image_size(const void *elf, size_t size, const struct module_opts *opts, char *log, size_t logsz)
+{
+    struct ctx c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
+    size_t n = parse(&c) == 0 ? c.total : 0;
+    ctx_free(&c);
+    return n;
+}
+
+void module_release(struct module *m)
+{
+    kfree(m->syms);
+    m->syms = NULL;
+    m->nsyms = 0;
+}
+
+static int link_into(struct ctx *c, uint8_t *image, uintptr_t run_base, struct module *m)
+{
+    c->img = image;
+    c->base = run_base;
+    memset(image, 0, c->total);
+    for (unsigned i = 0; i < c->shnum; i++)
+        if (c->off[i] != UINT64_MAX && c->sh[i].sh_type == SHT_PROGBITS)
+            memcpy(image + c->off[i], c->elf + c->sh[i].sh_offset, c->sh[i].sh_size);
+    int rc = resolve(c, m);
+    if (!rc)
+        rc = check_reloc_targets(c);
+    if (!rc)
+        rc = relocate(c);
+    m->base = run_base;
+    m->text_size = c->text_end;
+    m->ro_size = c->ro_end - c->ro_start;
+    m->rw_size = c->rw_end - c->rw_start;
+    m->nveneers = c->nveneers;
+    if (rc)
+        module_release(m);
+    return rc;
+}
+
+int module_link(const void *elf, size_t size, const struct module_opts *opts, uint8_t *image, uintptr_t run_base,
+                struct module *m, char *log, size_t logsz)
+{
+    struct ctx c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
+    *m = (struct module){0};
+    int rc = parse(&c);
+    if (!rc)
+        rc = link_into(&c, image, run_base, m);
+    ctx_free(&c);
+    return rc;
+}
+
+/* ---- Loaded modules -------------------------------------------------------- */
+
+static struct module *modules;
+
+struct module *module_find(const char *name)
+{
+    for (struct module *m = modules; m; m = m->next)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}
+
+struct module *module_next(const struct module *prev)
+{
+    return prev ? prev->next : modules;
+}
+
+void *module_symbol(const struct module *m, const char *name)
+{
+    const struct gsym *g = m->syms;
+    for (uint32_t i = 0; i < m->nsyms; i++)
+        if (strcmp(g[i].name, name) == 0)
+            return (void *)g[i].addr;
+    return NULL;
+}
+
+static void set_name(struct module *m, const char *n)
+{
+    size_t i = 0;
+    for (; n && n[i] && i < MODULE_NAME_MAX - 1; i++)
+        m->name[i] = n[i];
+    m->name[i] = 0;
+}
+
+/* Name each function "<module>:<func>" in the region, for faults. */
+static int add_symbols(struct ctx *c, struct module *m)
+{
+    for (uint32_t i = 1; i < c->nsym; i++) {
+        const Elf64_Sym *s = &c->sym[i];
+        if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || s->st_shndx == SHN_UNDEF || s->st_shndx >= c->shnum ||
+            c->off[s->st_shndx] == UINT64_MAX || !(c->sh[s->st_shndx].sh_flags & SHF_EXECINSTR))
+            continue;
+        char name[MODULE_NAME_MAX + SYM_NAME_MAX + 2];
+        ksnprintf(name, sizeof name, "%s:%s", m->name, str_at(c->str, c->str_size, s->st_name));
+        size_t off = (size_t)(c->off[s->st_shndx] + s->st_value);
+        size_t len = s->st_size ? (size_t)s->st_size : 1;
+        if (off + len > c->text_end)
+            len = c->text_end - off;
+        int rc = jit_add_symbol(m->region, name, off, len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int module_load(const void *elf, size_t size, const struct module_opts *opts, struct module **out, char *log,
+                size_t logsz)
+{
+    struct ctx c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
+    if (log && logsz)
+        log[0] = 0;
+    struct module *m = kzalloc(sizeof *m);
+    if (!m)
+        return -ENOMEM;
+    int rc = parse(&c);
+    if (!rc) {
+        m->region = jit_alloc(c.total, "module");
+        if (!m->region)
+            rc = fail(&c, -ENOMEM, "no code memory for %zu bytes", c.total);
+    }
+    if (!rc)
+        rc = link_into(&c, jit_base(m->region), (uintptr_t)jit_base(m->region), m);
+    if (!rc) {
+        const char *n = module_symbol(m, "module_name");
+        /* the name string lies in the module's own (read-only) data */
+        uintptr_t lo = m->base + c.ro_start, hi = m->base + c.rw_end;
+        if (n && (uintptr_t)n >= lo && (uintptr_t)n < hi && strnlen(n, hi - (uintptr_t)n) < hi - (uintptr_t)n)
+            set_name(m, n);
+        else
+            set_name(m, opts->name ? opts->name : "module");
+        if (module_find(m->name))
+            rc = fail(&c, -EEXIST, "module '%s' is already loaded", m->name);
+    }
+    if (!rc)
+        rc = add_symbols(&c, m);
+    if (!rc && c.text_end)
+        rc = jit_protect(m->region, 0, c.text_end, MMU_EXEC);
+    if (!rc && c.ro_end > c.ro_start)
+        rc = jit_protect(m->region, c.ro_start, c.ro_end - c.ro_start, 0);
+    if (!rc) {
+        m->init = (int (*)(void))module_symbol(m, "module_init");
+        m->exit = (void (*)(void))module_symbol(m, "module_exit");
+        if (m->init) {
+            rc = m->init();
+            if (rc)
+                fail(&c, rc < 0 ? rc : -EINVAL, "module_init of '%s' failed (%d)", m->name, rc);
+        }
+    }
+    ctx_free(&c);
+    if (rc) {
+        module_release(m);
+        jit_free(m->region);
+        kfree(m);
+        return rc;
+    }
+    m->next = modules;
+    modules = m;
+    *out = m;
+    return 0;
+}
+
+int module_unload(const char *name)
+{
+    for (struct module **p = &modules; *p; p = &(*p)->next) {
+        struct module *m = *p;
+        if (strcmp(m->name, name) != 0)
+            continue;
+        if (m->exit)
+            m->exit();
+        *p = m->next;
+        module_release(m);
+        jit_free(m->region);
+        kfree(m);
+        return 0;
+    }
+    return -ENOENT;
+}

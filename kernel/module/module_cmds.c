@@ -1,0 +1,71 @@
+/**
+ * @file module_cmds.c
+ * @brief Shell commands: modload, modunload, lsmod.
+ */
+#include <kernel/errno.h>
+#include <kernel/initrd.h>
+#include <kernel/kprintf.h>
+#include <kernel/module.h>
+#include <kernel/shell.h>
+#include <kernel/string.h>
+
+static int cmd_modload(int argc, char **argv)
+{
+    if (argc != 2)
+        return shell_usage(argv[0]);
+    const void *data;
+    size_t size;
+    int rc = initrd_find(argv[1], &data, &size);
+    if (rc) {
+        kprintf("modload: %s: no such file in the initrd\n", argv[1]);
+        return rc;
+    }
+    /* the file's name without directory and extension, if the module has no name */
+    const char *base = argv[1];
+    for (const char *p = argv[1]; *p; p++)
+        if (*p == '/')
+            base = p + 1;
+    char name[MODULE_NAME_MAX];
+    size_t n = 0;
+    while (base[n] && base[n] != '.' && n < sizeof name - 1) {
+        name[n] = base[n];
+        n++;
+    }
+    name[n] = 0;
+    struct module_opts o = *module_kernel_opts();
+    o.name = name;
+    struct module *m;
+    char log[160];
+    rc = module_load(data, size, &o, &m, log, sizeof log);
+    if (rc) {
+        kprintf("modload: %s: %s\n", argv[1], log);
+        return rc;
+    }
+    kprintf("modload: %s loaded at %p (%zu bytes of code, %zu read-only, %zu data)\n", m->name, (void *)m->base,
+            m->text_size, m->ro_size, m->rw_size);
+    return 0;
+}
+SHELL_COMMAND("modload", "modload <file>", "load a module (an ELF object) from the initrd and run its module_init",
+              cmd_modload);
+
+static int cmd_modunload(int argc, char **argv)
+{
+    if (argc != 2)
+        return shell_usage(argv[0]);
+    int rc = module_unload(argv[1]);
+    if (rc)
+        kprintf("modunload: %s: no such module\n", argv[1]);
+    return rc;
+}
+SHELL_COMMAND("modunload", "modunload <name>", "run a module's module_exit and unload it", cmd_modunload);
+
+static int cmd_lsmod(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    kprintf("%-16s %-18s %8s %8s %8s\n", "module", "address", "text", "rodata", "data");
+    for (struct module *m = module_next(NULL); m; m = module_next(m))
+        kprintf("%-16s %p %8zu %8zu %8zu\n", m->name, (void *)m->base, m->text_size, m->ro_size, m->rw_size);
+    return 0;
+}
+SHELL_COMMAND("lsmod", "lsmod", "the loaded modules: name, address, sizes", cmd_lsmod);
