@@ -368,7 +368,7 @@ static int reloc_aarch64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P,
         patch(loc, 0x0007ffe0u, (uint32_t)(pc >> 2) << 5);
         return 0;
     case 263: case 264: case 265: case 266: case 267: case 268: case 269: { /* MOVW_UABS_G0..G3 */
-        unsigned g = (type - 263 + 1) / 2; /* 263 G0, 264 G0_NC, 265 G1, ... 269 G3 */
+        unsigned g = (type - 263) / 2; /* 263 G0, 264 G0_NC, 265 G1, 266 G1_NC, 267 G2, 268 G2_NC, 269 G3 */
         int check = (type - 263) % 2 == 0 && type != 269;
         if (check && g < 3 && (v >> (16 * (g + 1))) != 0)
             return fail(c, -ERANGE, "MOVW_UABS_G%u value %llx does not fit", g, (unsigned long long)v);

@@ -1,0 +1,334 @@
+/**
+ * @file test_module.c
+ * @brief Host tests of the module loader (kernel/module/module.c): every
+ *        relocation kind of both architectures, on objects assembled from
+ *        tests/host/modules/reloc_*.s and linked into a buffer at the
+ *        kernel's module address, each patched field decoded and compared
+ *        with what the ELF psABI says it must hold; veneers (forced and out
+ *        of range); overflow; hello.ko for either arch; and a corpus of
+ *        malformed objects, each refused with its message and no leak.
+ */
+#include <kernel/elf.h>
+#include <kernel/errno.h>
+#include <kernel/module.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include <arch/host_pages.h>
+
+#define RUN_BASE 0xffffffff84000000ULL
+#define EXT_FN 0xffffffff80123450ULL
+#define EXT_DATA 0xffffffff80200040ULL
+#define EXT_SMALL 0x12345678ULL
+
+static uint64_t ext_fn = EXT_FN, ext_small = EXT_SMALL;
+
+static const void *resolve(const char *name)
+{
+    if (!strcmp(name, "ext_fn"))
+        return (const void *)(uintptr_t)ext_fn;
+    if (!strcmp(name, "ext_data"))
+        return (const void *)(uintptr_t)EXT_DATA;
+    if (!strcmp(name, "ext_small"))
+        return (const void *)(uintptr_t)ext_small;
+    if (!strcmp(name, "kprintf"))
+        return (const void *)(uintptr_t)0xffffffff80100000ULL;
+    return NULL;
+}
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    *size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*size);
+    if (fread(b, 1, *size, f) != *size)
+        exit(1);
+    fclose(f);
+    return b;
+}
+
+struct linked {
+    struct module m;
+    uint8_t *img;
+    int rc;
+    char log[160];
+};
+
+static void link(struct linked *l, const uint8_t *elf, size_t size, uint16_t machine, int force_veneers)
+{
+    struct module_opts o = {machine, resolve, "t", force_veneers};
+    size_t n = module_image_size(elf, size, &o, l->log, sizeof l->log);
+    l->img = NULL;
+    l->rc = -ENOEXEC;
+    if (!n)
+        return;
+    l->img = malloc(n);
+    l->rc = module_link(elf, size, &o, l->img, RUN_BASE, &l->m, l->log, sizeof l->log);
+}
+
+static void unlink_(struct linked *l)
+{
+    if (l->rc == 0)
+        module_release(&l->m);
+    free(l->img);
+}
+
+static uint64_t at(struct linked *l, const char *sym) /* run address of a global */
+{
+    void *a = module_symbol(&l->m, sym);
+    if (!a)
+        fprintf(stderr, "no symbol %s\n", sym);
+    return (uint64_t)(uintptr_t)a;
+}
+
+static uint8_t *ptr(struct linked *l, uint64_t run) { return l->img + (run - RUN_BASE); }
+static uint32_t u32_at(struct linked *l, uint64_t run) { uint32_t v; memcpy(&v, ptr(l, run), 4); return v; }
+static uint64_t u64_at(struct linked *l, uint64_t run) { uint64_t v; memcpy(&v, ptr(l, run), 8); return v; }
+static int64_t sext(uint64_t v, unsigned bits) { return (int64_t)(v << (64 - bits)) >> (64 - bits); }
+
+static void test_x86_64(void)
+{
+    size_t size;
+    uint8_t *o = read_file(MODULE_OBJ_DIR "/reloc_x86_64.o", &size);
+    struct linked l;
+    link(&l, o, size, EM_X86_64, 0);
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc) {
+        fprintf(stderr, "x86_64: %s\n", l.log);
+        free(o);
+        return;
+    }
+    uint64_t call = at(&l, "s_call"), s32s = at(&l, "s_32s"), pc32 = at(&l, "s_pc32"), s32 = at(&l, "s_32");
+    CHECK_EQ_HEX(call + 5 + (uint64_t)sext(u32_at(&l, call + 1), 32), EXT_FN);         /* PLT32 */
+    CHECK_EQ_HEX((uint64_t)sext(u32_at(&l, s32s + 3), 32), EXT_DATA);                  /* 32S */
+    CHECK_EQ_HEX(pc32 + 7 + (uint64_t)sext(u32_at(&l, pc32 + 3), 32), at(&l, "local")); /* PC32 */
+    CHECK_EQ_HEX(u32_at(&l, s32 + 1), EXT_SMALL);                                      /* 32 */
+    CHECK_EQ_HEX(u64_at(&l, at(&l, "ro64")), at(&l, "f"));                              /* 64 */
+    CHECK_EQ_HEX(u64_at(&l, at(&l, "d64")), EXT_FN);
+    uint64_t dpc32 = at(&l, "dpc32"), dpc64 = at(&l, "dpc64");
+    CHECK_EQ_HEX(dpc32 + (uint64_t)sext(u32_at(&l, dpc32), 32), EXT_FN);              /* PC32 in data */
+    CHECK_EQ_HEX(dpc64 + u64_at(&l, dpc64), EXT_FN);                                  /* PC64 */
+    /* the layout: text, then rodata, then data and bss, each on its own pages */
+    CHECK(at(&l, "f") == RUN_BASE);
+    CHECK(at(&l, "ro64") == RUN_BASE + l.m.text_size);
+    CHECK(at(&l, "local") >= RUN_BASE + l.m.text_size + l.m.ro_size);
+    CHECK(at(&l, "zeroes") > at(&l, "local") && u64_at(&l, at(&l, "zeroes")) == 0);
+    unlink_(&l);
+    /* values that do not fit are refused, not truncated */
+    ext_small = 0x100000000ULL;
+    link(&l, o, size, EM_X86_64, 0);
+    CHECK_EQ_INT(l.rc, -ERANGE);
+    CHECK(strstr(l.log, "R_X86_64_32 value 100000000 does not fit") != NULL);
+    unlink_(&l);
+    ext_small = EXT_SMALL;
+    ext_fn = 0x100000000000ULL; /* user space: far out of +-2 GiB (rel32 wraps, so 0x1000 would reach) */
+    link(&l, o, size, EM_X86_64, 0);
+    CHECK_EQ_INT(l.rc, -ERANGE);
+    CHECK(strstr(l.log, "PC-relative relocation out of range") != NULL);
+    unlink_(&l);
+    ext_fn = EXT_FN;
+    /* an aarch64 kernel refuses it */
+    link(&l, o, size, EM_AARCH64, 0);
+    CHECK_EQ_INT(l.rc, -ENOEXEC);
+    CHECK(strstr(l.log, "built for machine 62, this kernel is 183") != NULL);
+    unlink_(&l);
+    free(o);
+}
+
+static void check_a64(struct linked *l, int expect_veneers)
+{
+    uint64_t bl = at(l, "s_bl"), b = at(l, "s_b");
+    uint64_t bl_to = bl + (uint64_t)(sext(u32_at(l, bl) & 0x3ffffff, 26) * 4);
+    uint64_t b_to = b + (uint64_t)(sext(u32_at(l, b) & 0x3ffffff, 26) * 4);
+    if (expect_veneers) {
+        /* both branches go to one veneer: ldr x16, #8; br x16; .quad ext_fn */
+        CHECK_EQ_INT(l->m.nveneers, 1);
+        CHECK_EQ_HEX(bl_to, b_to);
+        CHECK(bl_to >= RUN_BASE && bl_to < RUN_BASE + l->m.text_size);
+        CHECK_EQ_HEX(u32_at(l, bl_to), 0x58000050u);
+        CHECK_EQ_HEX(u32_at(l, bl_to + 4), 0xd61f0200u);
+        CHECK_EQ_HEX(u64_at(l, bl_to + 8), ext_fn);
+    } else {
+        CHECK_EQ_INT(l->m.nveneers, 0);
+        CHECK_EQ_HEX(bl_to, ext_fn);
+        CHECK_EQ_HEX(b_to, ext_fn);
+    }
+    uint64_t local = at(l, "local"), other = at(l, "other");
+    uint64_t bll = at(l, "s_bl_local");
+    CHECK_EQ_HEX(bll + (uint64_t)(sext(u32_at(l, bll) & 0x3ffffff, 26) * 4), other); /* never a veneer */
+    uint32_t adrp = u32_at(l, at(l, "s_adrp"));
+    uint64_t imm = (adrp >> 29 & 3) | (uint64_t)(adrp >> 5 & 0x7ffff) << 2;
+    CHECK_EQ_HEX((at(l, "s_adrp") & ~0xfffULL) + (uint64_t)(sext(imm, 21) << 12), local & ~0xfffULL);
+    CHECK_EQ_HEX(u32_at(l, at(l, "s_add")) >> 10 & 0xfff, local & 0xfff);
+    static const struct { const char *site; unsigned shift, plus; } ld[] = {
+        {"s_ldst8", 0, 0}, {"s_ldst16", 1, 2}, {"s_ldst32", 2, 4}, {"s_ldst64", 3, 8}, {"s_ldst128", 4, 16}};
+    for (unsigned i = 0; i < 5; i++)
+        CHECK_EQ_HEX((u32_at(l, at(l, ld[i].site)) >> 10 & 0xfff) << ld[i].shift, (local + ld[i].plus) & 0xfff);
+    static const char *g[4] = {"s_g0", "s_g1", "s_g2", "s_g3"};
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ_HEX(u32_at(l, at(l, g[i])) >> 5 & 0xffff, (EXT_DATA >> (16 * i)) & 0xffff);
+    uint32_t adr = u32_at(l, at(l, "s_adr"));
+    uint64_t aimm = (adr >> 29 & 3) | (uint64_t)(adr >> 5 & 0x7ffff) << 2;
+    CHECK_EQ_HEX(at(l, "s_adr") + (uint64_t)sext(aimm, 21), other);
+    CHECK_EQ_HEX(at(l, "s_cbz") + (uint64_t)(sext(u32_at(l, at(l, "s_cbz")) >> 5 & 0x7ffff, 19) * 4), other);
+    CHECK_EQ_HEX(at(l, "s_tbz") + (uint64_t)(sext(u32_at(l, at(l, "s_tbz")) >> 5 & 0x3fff, 14) * 4), other);
+    CHECK_EQ_HEX(u64_at(l, at(l, "ro64")), at(l, "f"));
+    CHECK_EQ_HEX(u64_at(l, at(l, "d64")), ext_fn);
+    uint64_t p32 = at(l, "dprel32"), p64 = at(l, "dprel64");
+    CHECK_EQ_HEX(p32 + (uint64_t)sext(u32_at(l, p32), 32), ext_fn);
+    CHECK_EQ_HEX(u32_at(l, at(l, "dabs32")), EXT_SMALL);
+    CHECK_EQ_HEX(p64 + u64_at(l, p64), ext_fn);
+}
+
+static void test_aarch64(void)
+{
+    size_t size;
+    uint8_t *o = read_file(MODULE_OBJ_DIR "/reloc_aarch64.o", &size);
+    struct linked l;
+    link(&l, o, size, EM_AARCH64, 0); /* the kernel is 64 MiB away: direct branches */
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc == 0)
+        check_a64(&l, 0);
+    else
+        fprintf(stderr, "aarch64: %s\n", l.log);
+    unlink_(&l);
+    link(&l, o, size, EM_AARCH64, 1); /* veneers forced */
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc == 0)
+        check_a64(&l, 1);
+    unlink_(&l);
+    ext_fn = 0xffffffff00000000ULL; /* 2 GiB away: beyond bl's +-128 MiB */
+    link(&l, o, size, EM_AARCH64, 0);
+    CHECK_EQ_INT(l.rc, -ERANGE); /* PREL32 in .data cannot reach either */
+    CHECK(strstr(l.log, "PREL32 out of range") != NULL);
+    unlink_(&l);
+    ext_fn = EXT_FN - (200ULL << 20); /* 264 MiB away: a veneer, and PREL32 still fits */
+    link(&l, o, size, EM_AARCH64, 0);
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc == 0)
+        check_a64(&l, 1);
+    unlink_(&l);
+    ext_fn = EXT_FN;
+    free(o);
+}
+
+/* The real modules, for both arches, link; hello's pointer table holds its functions. */
+static void test_hello(const char *file, uint16_t machine)
+{
+    size_t size;
+    uint8_t *o = read_file(file, &size);
+    struct linked l;
+    link(&l, o, size, machine, 0);
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc == 0) {
+        uint64_t ops = at(&l, "hello_ops");
+        CHECK(u64_at(&l, ops) >= RUN_BASE && u64_at(&l, ops) < RUN_BASE + l.m.text_size);
+        CHECK(u64_at(&l, ops + 8) >= RUN_BASE && u64_at(&l, ops + 8) < RUN_BASE + l.m.text_size);
+        CHECK_EQ_INT(*(int *)ptr(&l, at(&l, "hello_loads")), 100);
+        CHECK(strcmp((const char *)ptr(&l, at(&l, "module_name")), "hello") == 0);
+    } else {
+        fprintf(stderr, "%s: %s\n", file, l.log);
+    }
+    unlink_(&l);
+    free(o);
+}
+
+/* ---- Malformed objects ---- */
+
+static Elf64_Shdr *shdr(uint8_t *o, unsigned i)
+{
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)o;
+    return (Elf64_Shdr *)(o + eh->e_shoff) + i;
+}
+
+static unsigned find_section(uint8_t *o, const char *name)
+{
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)o;
+    const char *strs = (const char *)o + shdr(o, eh->e_shstrndx)->sh_offset;
+    for (unsigned i = 0; i < eh->e_shnum; i++)
+        if (!strcmp(strs + shdr(o, i)->sh_name, name))
+            return i;
+    fprintf(stderr, "no section %s\n", name);
+    exit(1);
+}
+
+static void test_malformed(void)
+{
+    size_t size;
+    uint8_t *good = read_file(MODULE_OBJ_DIR "/reloc_x86_64.o", &size);
+    uint8_t *o = malloc(size);
+    struct linked l;
+#define BAD(why, edit)                                                                    \
+    do {                                                                                  \
+        memcpy(o, good, size);                                                            \
+        size_t n_ = size;                                                                 \
+        edit;                                                                             \
+        link(&l, o, n_, EM_X86_64, 0);                                                    \
+        if (l.rc == 0 || !strstr(l.log, why))                                             \
+            fprintf(stderr, "line %d: rc %d '%s', wanted '%s'\n", __LINE__, l.rc, l.log, why); \
+        CHECK(l.rc < 0);                                                                  \
+        CHECK(strstr(l.log, why) != NULL);                                                \
+        unlink_(&l);                                                                      \
+    } while (0)
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)o;
+    BAD("not an ELF object", n_ = 20);
+    BAD("bad magic", o[1] = 'X');
+    BAD("64-bit little-endian", o[4] = 1);
+    BAD("64-bit little-endian", o[5] = 2);
+    BAD("not a relocatable object (ELF type 2)", eh->e_type = 2);
+    BAD("section header table out of the file", eh->e_shoff = size - 8);
+    BAD("section header table out of the file", eh->e_shoff = ~0ULL - 16);
+    BAD("section header table out of the file", n_ = eh->e_shoff + 10);
+    BAD("bad section name table index", eh->e_shstrndx = 999);
+    BAD("out of the file", shdr(o, find_section(o, ".text"))->sh_offset = size);
+    BAD("out of the file", shdr(o, find_section(o, ".data"))->sh_size = ~0ULL);
+    BAD("bad alignment", shdr(o, find_section(o, ".text"))->sh_addralign = 3);
+    BAD("malformed symbol table", shdr(o, find_section(o, ".symtab"))->sh_entsize = 16);
+    BAD("malformed symbol table", shdr(o, find_section(o, ".symtab"))->sh_link = 999);
+    BAD("no symbol table", shdr(o, find_section(o, ".symtab"))->sh_type = SHT_PROGBITS);
+    BAD("malformed relocation section", shdr(o, find_section(o, ".rela.text"))->sh_info = 999);
+    BAD("REL relocations", shdr(o, find_section(o, ".rela.text"))->sh_type = SHT_REL);
+    /* the first relocation of .text: unknown type, bad symbol, bad offset */
+    Elf64_Rela *r;
+#define FIRST_RELA (r = (Elf64_Rela *)(o + shdr(o, find_section(o, ".rela.text"))->sh_offset))
+    BAD("unknown relocation type 37 in .rela.text", (FIRST_RELA, r->r_info = (r->r_info & ~0xffffffffULL) | 37));
+    BAD("names symbol 4096", (FIRST_RELA, r->r_info = (4096ULL << 32) | (uint32_t)r->r_info));
+    BAD("relocation past the end of .text", (FIRST_RELA, r->r_offset = 0x100000));
+    BAD("relocation past the end of its section",
+        (FIRST_RELA, r->r_offset = shdr(o, find_section(o, ".text"))->sh_size - 2));
+    /* symbols: a name outside the string table, an undefined one nobody exports */
+    Elf64_Shdr *st = shdr(o, find_section(o, ".symtab"));
+    Elf64_Sym *syms = (Elf64_Sym *)(o + st->sh_offset);
+    unsigned nsyms = (unsigned)(st->sh_size / sizeof *syms);
+    BAD("name out of the string table", syms[nsyms - 1].st_name = 0x7fffffff);
+    const char *strs = (const char *)o + shdr(o, st->sh_link)->sh_offset;
+    unsigned ext = 0;
+    for (unsigned i = 1; i < nsyms; i++)
+        if (!strcmp(strs + ((Elf64_Sym *)(good + st->sh_offset))[i].st_name, "ext_fn"))
+            ext = i;
+    CHECK(ext != 0);
+    BAD("undefined symbol 'xxt_fn'", o[shdr(o, st->sh_link)->sh_offset + syms[ext].st_name] = 'x');
+    BAD("symbol 'ext_fn' in section 300", syms[ext].st_shndx = 300);
+    BAD("common symbol 'ext_fn'", syms[ext].st_shndx = SHN_COMMON);
+    BAD("outside its section", (syms[ext].st_shndx = (uint16_t)find_section(o, ".data"), syms[ext].st_value = 1 << 20));
+    free(o);
+    free(good);
+}
+
+int main(void)
+{
+    host_pages_init(64 << 20);
+    test_x86_64();
+    test_aarch64();
+    test_hello(MODULE_OBJ_DIR "/hello_x86_64.o", EM_X86_64);
+    test_hello(MODULE_OBJ_DIR "/hello_aarch64.o", EM_AARCH64);
+    test_malformed();
+    CHECK(host_heap_empty());
+    return CHECK_DONE("test_module");
+}
