@@ -15,9 +15,11 @@
 #include <kernel/elf.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
+#include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/module.h>
 #include <kernel/printf.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 
 /* printing */
@@ -34,8 +36,13 @@ KEXPORT(memset);
 KEXPORT(memcmp);
 KEXPORT(strlen);
 KEXPORT(strcmp);
-/* time */
+/* time and locks */
 KEXPORT(hal_time_ns);
+KEXPORT(ktimer_init);
+KEXPORT(ktimer_arm);
+KEXPORT(ktimer_cancel);
+KEXPORT(spin_lock_slow);
+KEXPORT(spin_smp);
 /* the block layer: a module can be a disk */
 KEXPORT(blk_register);
 KEXPORT(blk_unregister);

@@ -14,3 +14,18 @@ qemu_test(module_load --image ${IMG}
   --expect "^modload: nosuch.ko: no such file in the initrd$"
   --expect "module_exit(?s:.*)hello: module_init [(]101[)](?s:.*)module_exit"
   --reject "PANIC" --send poweroff --status 0)
+# A module that does real work: a RAM disk registered with the block layer,
+# read through `blk crc32` (the pattern's CRC-32 computed independently:
+# byte i is (i * 7 + i / 512) & 0xff), written, unloaded (gone from lsblk),
+# and loaded again with its pattern back.
+qemu_test(module_ramdisk --image ${IMG}
+  --send "modload ramdisk.ko" --send "lsblk" --send "blk crc32 rama 0 16" --send "blk crc32 rama 0 2048"
+  --send "blk write rama 3 0xab 1" --send "blk crc32 rama 3 1" --send "modunload ramdisk" --send "lsblk"
+  --send "modload ramdisk.ko" --send "blk crc32 rama 3 1" --send "modunload ramdisk"
+  --expect "^ramdisk: rama, 2048 blocks of 512 bytes$"
+  --expect "^rama +2048 +512 "
+  --expect "blk crc32 rama 0 16\ncrc32 cb746792$"
+  --expect "blk crc32 rama 0 2048\ncrc32 dc8c9935$"
+  --expect "blk crc32 rama 3 1\ncrc32 3fabe07a$"
+  --expect "^ramdisk: rama removed$\nkernel> lsblk\n[^\n]*\n0 block devices"
+  --reject "PANIC|crc32 3fabe07a(?s:.*)modload(?s:.*)crc32 3fabe07a" --send poweroff --status 0)
