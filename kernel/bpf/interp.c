@@ -103,88 +103,6 @@ static inline uint64_t alu(uint8_t op, uint64_t a, uint64_t b, int16_t off, int 
     }
 }
 
-static inline int cond(uint8_t op, uint64_t a, uint64_t b, int w32)
-{
-    if (w32) {
-        a = (uint32_t)a;
-        b = (uint32_t)b;
-    }
-    int64_t sa = w32 ? (int32_t)a : (int64_t)a, sb = w32 ? (int32_t)b : (int64_t)b;
-    switch (op) {
-    case BPF_JEQ:
-        return a == b;
-    case BPF_JNE:
-        return a != b;
-    case BPF_JGT:
-        return a > b;
-    case BPF_JGE:
-        return a >= b;
-    case BPF_JLT:
-        return a < b;
-    case BPF_JLE:
-        return a <= b;
-    case BPF_JSET:
-        return (a & b) != 0;
-    case BPF_JSGT:
-        return sa > sb;
-    case BPF_JSGE:
-        return sa >= sb;
-    case BPF_JSLT:
-        return sa < sb;
-    case BPF_JSLE:
-        return sa <= sb;
-    default:
-        return 0;
-    }
-}
-
-/* Loads and stores go through memcpy: programs may access the context at
- * any offset, aligned or not (both arches allow it for normal memory). */
-static inline uint64_t load(uintptr_t addr, uint8_t size)
-{
-    switch (size) {
-    case BPF_B:
-        return *(const uint8_t *)addr;
-    case BPF_H: {
-        uint16_t v;
-        __builtin_memcpy(&v, (const void *)addr, 2);
-        return v;
-    }
-    case BPF_W: {
-        uint32_t v;
-        __builtin_memcpy(&v, (const void *)addr, 4);
-        return v;
-    }
-    default: {
-        uint64_t v;
-        __builtin_memcpy(&v, (const void *)addr, 8);
-        return v;
-    }
-    }
-}
-
-static inline void store(uintptr_t addr, uint8_t size, uint64_t v)
-{
-    switch (size) {
-    case BPF_B:
-        *(uint8_t *)addr = (uint8_t)v;
-        break;
-    case BPF_H: {
-        uint16_t w = (uint16_t)v;
-        __builtin_memcpy((void *)addr, &w, 2);
-        break;
-    }
-    case BPF_W: {
-        uint32_t w = (uint32_t)v;
-        __builtin_memcpy((void *)addr, &w, 4);
-        break;
-    }
-    default:
-        __builtin_memcpy((void *)addr, &v, 8);
-        break;
-    }
-}
-
 /* An atomic read-modify-write; returns the old value (what FETCH gives). */
 static uint64_t atomic_op(uintptr_t addr, int dw, int32_t op, uint64_t v, uint64_t *r0)
 {
@@ -239,119 +157,227 @@ static unsigned subprog_of(const struct bpf_prog *prog, uint32_t pc)
     return i;
 }
 
+/* Direct threading: every opcode byte has its own handler, reached through
+ * one table lookup and an indirect jump at the end of the previous handler
+ * (computed goto, a GNU C extension clang and gcc share), so there is no
+ * second decode of class and operation and the branch predictor sees one
+ * indirect jump per handler. */
+#define NEXT()                        \
+    do {                              \
+        in = &insn[pc++];             \
+        goto *dispatch[in->code];     \
+    } while (0)
+#define dst (&r[in->dst])
+
+#define SRC_X r[in->src]
+#define SRC_K ((uint64_t)(int64_t)in->imm)
+
+/* Four handlers per ALU operation: 64/32-bit, register/immediate. */
+#define ALU_OP(name, OP, expr64, expr32)                     \
+    alu64_##name##_x : { uint64_t a = *dst, b = SRC_X;       \
+        *dst = (expr64); NEXT(); }                           \
+    alu64_##name##_k : { uint64_t a = *dst, b = SRC_K;       \
+        *dst = (expr64); NEXT(); }                           \
+    alu32_##name##_x : { uint32_t a = (uint32_t)*dst, b = (uint32_t)SRC_X; \
+        *dst = (uint32_t)(expr32); NEXT(); }                 \
+    alu32_##name##_k : { uint32_t a = (uint32_t)*dst, b = (uint32_t)in->imm; \
+        *dst = (uint32_t)(expr32); NEXT(); }
+#define ALU_ENTRIES(name, OP)                                              \
+    [BPF_ALU64 | OP | BPF_X] = &&alu64_##name##_x, [BPF_ALU64 | OP | BPF_K] = &&alu64_##name##_k, \
+    [BPF_ALU | OP | BPF_X] = &&alu32_##name##_x, [BPF_ALU | OP | BPF_K] = &&alu32_##name##_k
+
+/* Four handlers per conditional jump: 64/32-bit, register/immediate. */
+#define JMP_OP(name, OP, T, cmp)                                                     \
+    jmp_##name##_x : { T a = (T)*dst, b = (T)SRC_X; if (a cmp b) pc += (uint32_t)(int32_t)in->off; NEXT(); } \
+    jmp_##name##_k : { T a = (T)*dst, b = (T)SRC_K; if (a cmp b) pc += (uint32_t)(int32_t)in->off; NEXT(); } \
+    jmp32_##name##_x : { T##32 a = (T##32)*dst, b = (T##32)SRC_X; if (a cmp b) pc += (uint32_t)(int32_t)in->off; NEXT(); } \
+    jmp32_##name##_k : { T##32 a = (T##32)*dst, b = (T##32)in->imm; if (a cmp b) pc += (uint32_t)(int32_t)in->off; NEXT(); }
+#define JMP_ENTRIES(name, OP)                                                        \
+    [BPF_JMP | OP | BPF_X] = &&jmp_##name##_x, [BPF_JMP | OP | BPF_K] = &&jmp_##name##_k, \
+    [BPF_JMP32 | OP | BPF_X] = &&jmp32_##name##_x, [BPF_JMP32 | OP | BPF_K] = &&jmp32_##name##_k
+
+typedef uint64_t u;
+typedef uint32_t u32;
+typedef int64_t s;
+typedef int32_t s32;
+
+#define LDX(name, SZ, T)                                                               \
+    ldx_##name : { T v; __builtin_memcpy(&v, (const void *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off), sizeof v); \
+        *dst = (uint64_t)v; NEXT(); }
+#define STX(name, SZ, T)                                                               \
+    stx_##name : { T v = (T)SRC_X; __builtin_memcpy((void *)(uintptr_t)(*dst + (uint64_t)(int64_t)in->off), &v, sizeof v); NEXT(); } \
+    st_##name : { T v = (T)SRC_K; __builtin_memcpy((void *)(uintptr_t)(*dst + (uint64_t)(int64_t)in->off), &v, sizeof v); NEXT(); }
+
 uint64_t bpf_interp(const struct bpf_prog *prog, const void *ctx, uint64_t r2)
 {
+/* every slot defaults to `bad`, then the opcodes override theirs */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+    static const void *const dispatch[256] = {
+        [0 ... 255] = &&bad,
+        ALU_ENTRIES(add, BPF_ADD), ALU_ENTRIES(sub, BPF_SUB), ALU_ENTRIES(mul, BPF_MUL),
+        ALU_ENTRIES(or, BPF_OR), ALU_ENTRIES(and, BPF_AND), ALU_ENTRIES(xor, BPF_XOR),
+        ALU_ENTRIES(lsh, BPF_LSH), ALU_ENTRIES(rsh, BPF_RSH), ALU_ENTRIES(arsh, BPF_ARSH),
+        ALU_ENTRIES(div, BPF_DIV), ALU_ENTRIES(mod, BPF_MOD), ALU_ENTRIES(mov, BPF_MOV),
+        [BPF_ALU64 | BPF_NEG] = &&alu64_neg, [BPF_ALU | BPF_NEG] = &&alu32_neg,
+        [BPF_ALU | BPF_END | BPF_TO_LE] = &&end_le, [BPF_ALU | BPF_END | BPF_TO_BE] = &&end_swap,
+        [BPF_ALU64 | BPF_END] = &&end_swap,
+        JMP_ENTRIES(jeq, BPF_JEQ), JMP_ENTRIES(jne, BPF_JNE), JMP_ENTRIES(jgt, BPF_JGT),
+        JMP_ENTRIES(jge, BPF_JGE), JMP_ENTRIES(jlt, BPF_JLT), JMP_ENTRIES(jle, BPF_JLE),
+        JMP_ENTRIES(jsgt, BPF_JSGT), JMP_ENTRIES(jsge, BPF_JSGE), JMP_ENTRIES(jslt, BPF_JSLT),
+        JMP_ENTRIES(jsle, BPF_JSLE), JMP_ENTRIES(jset, BPF_JSET),
+        [BPF_JMP | BPF_JA] = &&ja, [BPF_JMP32 | BPF_JA] = &&gotol,
+        [BPF_JMP | BPF_CALL] = &&call, [BPF_JMP | BPF_EXIT] = &&exit_,
+        [BPF_LD | BPF_DW | BPF_IMM] = &&lddw,
+        [BPF_LDX | BPF_MEM | BPF_B] = &&ldx_b, [BPF_LDX | BPF_MEM | BPF_H] = &&ldx_h,
+        [BPF_LDX | BPF_MEM | BPF_W] = &&ldx_w, [BPF_LDX | BPF_MEM | BPF_DW] = &&ldx_dw,
+        [BPF_LDX | BPF_MEMSX | BPF_B] = &&ldx_sb, [BPF_LDX | BPF_MEMSX | BPF_H] = &&ldx_sh,
+        [BPF_LDX | BPF_MEMSX | BPF_W] = &&ldx_sw,
+        [BPF_STX | BPF_MEM | BPF_B] = &&stx_b, [BPF_STX | BPF_MEM | BPF_H] = &&stx_h,
+        [BPF_STX | BPF_MEM | BPF_W] = &&stx_w, [BPF_STX | BPF_MEM | BPF_DW] = &&stx_dw,
+        [BPF_ST | BPF_MEM | BPF_B] = &&st_b, [BPF_ST | BPF_MEM | BPF_H] = &&st_h,
+        [BPF_ST | BPF_MEM | BPF_W] = &&st_w, [BPF_ST | BPF_MEM | BPF_DW] = &&st_dw,
+        [BPF_STX | BPF_ATOMIC | BPF_W] = &&atomic, [BPF_STX | BPF_ATOMIC | BPF_DW] = &&atomic,
+    };
+#pragma clang diagnostic pop
     _Alignas(16) uint8_t stack[BPF_STACK_TOTAL];
     struct frame frames[BPF_MAX_FRAMES];
     unsigned depth = 0;
     uint64_t r[BPF_NREGS] = {0};
-    const struct bpf_insn *insn = prog->insns;
+    const struct bpf_insn *insn = prog->insns, *in;
     uint32_t pc = 0;
 
     r[1] = (uintptr_t)ctx;
     r[2] = r2;
     r[10] = (uintptr_t)(stack + prog->stack_depth[0]);
+    NEXT();
 
-    for (;;) {
-        const struct bpf_insn *in = &insn[pc++];
-        uint8_t code = in->code;
-        uint8_t cls = BPF_CLASS(code);
-        uint64_t *dst = &r[in->dst];
+    ALU_OP(add, BPF_ADD, a + b, a + b)
+    ALU_OP(sub, BPF_SUB, a - b, a - b)
+    ALU_OP(mul, BPF_MUL, a * b, a * b)
+    ALU_OP(or, BPF_OR, a | b, a | b)
+    ALU_OP(and, BPF_AND, a & b, a & b)
+    ALU_OP(xor, BPF_XOR, a ^ b, a ^ b)
+    ALU_OP(lsh, BPF_LSH, a << (b & 63), a << (b & 31))
+    ALU_OP(rsh, BPF_RSH, a >> (b & 63), a >> (b & 31))
+    ALU_OP(arsh, BPF_ARSH, (uint64_t)((int64_t)a >> (b & 63)), (uint32_t)((int32_t)a >> (b & 31)))
+    ALU_OP(div, BPF_DIV, alu(BPF_DIV, a, b, in->off, 0), alu(BPF_DIV, a, b, in->off, 1))
+    ALU_OP(mod, BPF_MOD, alu(BPF_MOD, a, b, in->off, 0), alu(BPF_MOD, a, b, in->off, 1))
+    /* MOV: off 8/16/32 is MOVSX (into 32 bits: sign-extend to 32, then zero-extend) */
+    ALU_OP(mov, BPF_MOV, ((void)a, in->off ? sext(b, (unsigned)in->off) : b),
+           ((void)a, in->off ? (uint32_t)sext(b, (unsigned)in->off) : b))
+alu64_neg:
+    *dst = 0 - *dst;
+    NEXT();
+alu32_neg:
+    *dst = (uint32_t)(0 - (uint32_t)*dst);
+    NEXT();
+end_le: /* this CPU is little-endian: truncate */
+    *dst = trunc_to(*dst, in->imm);
+    NEXT();
+end_swap:
+    *dst = bswap(*dst, in->imm);
+    NEXT();
 
-        switch (cls) {
-        case BPF_ALU64:
-        case BPF_ALU: {
-            int w32 = cls == BPF_ALU;
-            uint8_t op = BPF_OP(code);
-            if (op == BPF_END) {
-                if (!w32) /* ALU64: unconditional swap */
-                    *dst = bswap(*dst, in->imm);
-                else if (BPF_SRC(code) == BPF_TO_BE) /* this CPU is little-endian */
-                    *dst = bswap(*dst, in->imm);
-                else
-                    *dst = trunc_to(*dst, in->imm);
-                break;
-            }
-            uint64_t b = BPF_SRC(code) == BPF_X ? r[in->src] : (uint64_t)(int64_t)in->imm;
-            uint64_t a = *dst;
-            if (w32) {
-                a = (uint32_t)a;
-                b = (uint32_t)b;
-                if (op == BPF_MOV && in->off) /* MOVSX 8/16 into 32 bits */
-                    b = (uint32_t)sext(b, (unsigned)in->off);
-                *dst = (uint32_t)alu(op, a, b, op == BPF_MOV ? 0 : in->off, 1);
-            } else {
-                *dst = alu(op, a, b, in->off, 0);
-            }
-            break;
-        }
-        case BPF_LDX: {
-            uint64_t v = load((uintptr_t)(r[in->src] + (int64_t)in->off), BPF_SIZE(code));
-            if (BPF_MODE(code) == BPF_MEMSX)
-                v = sext(v, BPF_SIZE(code) == BPF_B ? 8 : BPF_SIZE(code) == BPF_H ? 16 : 32);
-            *dst = v;
-            break;
-        }
-        case BPF_ST:
-            store((uintptr_t)(*dst + (int64_t)in->off), BPF_SIZE(code), (uint64_t)(int64_t)in->imm);
-            break;
-        case BPF_STX: {
-            uintptr_t addr = (uintptr_t)(*dst + (int64_t)in->off);
-            if (BPF_MODE(code) == BPF_ATOMIC) {
-                int dw = BPF_SIZE(code) == BPF_DW;
-                uint64_t old = atomic_op(addr, dw, in->imm, r[in->src], &r[0]);
-                if ((in->imm & BPF_FETCH) && in->imm != BPF_CMPXCHG)
-                    r[in->src] = dw ? old : (uint32_t)old;
-            } else {
-                store(addr, BPF_SIZE(code), r[in->src]);
-            }
-            break;
-        }
-        case BPF_LD: /* lddw: the only BPF_LD the verifier lets through */
-            *dst = (uint64_t)(uint32_t)in->imm | ((uint64_t)(uint32_t)in[1].imm << 32);
-            pc++;
-            break;
-        case BPF_JMP:
-        case BPF_JMP32: {
-            uint8_t op = BPF_OP(code);
-            if (op == BPF_JA) {
-                pc += cls == BPF_JMP32 ? (uint32_t)in->imm : (uint32_t)(int32_t)in->off;
-                break;
-            }
-            if (op == BPF_CALL) {
-                if (in->src == BPF_PSEUDO_CALL) {
-                    struct frame *f = &frames[depth++];
-                    f->saved[0] = r[6];
-                    f->saved[1] = r[7];
-                    f->saved[2] = r[8];
-                    f->saved[3] = r[9];
-                    f->r10 = r[10];
-                    f->ret_pc = pc;
-                    pc += (uint32_t)in->imm;
-                    r[10] += prog->stack_depth[subprog_of(prog, pc)];
-                    break;
-                }
-                const struct bpf_helper *h = bpf_helper_get(in->imm);
-                r[0] = h->fn(r[1], r[2], r[3], r[4], r[5]);
-                break;
-            }
-            if (op == BPF_EXIT) {
-                if (depth == 0)
-                    return r[0];
-                struct frame *f = &frames[--depth];
-                r[6] = f->saved[0];
-                r[7] = f->saved[1];
-                r[8] = f->saved[2];
-                r[9] = f->saved[3];
-                r[10] = f->r10;
-                pc = f->ret_pc;
-                break;
-            }
-            uint64_t b = BPF_SRC(code) == BPF_X ? r[in->src] : (uint64_t)(int64_t)in->imm;
-            if (cond(op, *dst, b, cls == BPF_JMP32))
-                pc += (uint32_t)(int32_t)in->off;
-            break;
-        }
-        }
-    }
+    JMP_OP(jeq, BPF_JEQ, u, ==)
+    JMP_OP(jne, BPF_JNE, u, !=)
+    JMP_OP(jgt, BPF_JGT, u, >)
+    JMP_OP(jge, BPF_JGE, u, >=)
+    JMP_OP(jlt, BPF_JLT, u, <)
+    JMP_OP(jle, BPF_JLE, u, <=)
+    JMP_OP(jsgt, BPF_JSGT, s, >)
+    JMP_OP(jsge, BPF_JSGE, s, >=)
+    JMP_OP(jslt, BPF_JSLT, s, <)
+    JMP_OP(jsle, BPF_JSLE, s, <=)
+jmp_jset_x:
+    if (*dst & SRC_X)
+        pc += (uint32_t)(int32_t)in->off;
+    NEXT();
+jmp_jset_k:
+    if (*dst & SRC_K)
+        pc += (uint32_t)(int32_t)in->off;
+    NEXT();
+jmp32_jset_x:
+    if ((uint32_t)*dst & (uint32_t)SRC_X)
+        pc += (uint32_t)(int32_t)in->off;
+    NEXT();
+jmp32_jset_k:
+    if ((uint32_t)*dst & (uint32_t)in->imm)
+        pc += (uint32_t)(int32_t)in->off;
+    NEXT();
+ja:
+    pc += (uint32_t)(int32_t)in->off;
+    NEXT();
+gotol:
+    pc += (uint32_t)in->imm;
+    NEXT();
+lddw:
+    *dst = (uint64_t)(uint32_t)in->imm | ((uint64_t)(uint32_t)in[1].imm << 32);
+    pc++;
+    NEXT();
+
+    LDX(b, BPF_B, uint8_t)
+    LDX(h, BPF_H, uint16_t)
+    LDX(w, BPF_W, uint32_t)
+    LDX(dw, BPF_DW, uint64_t)
+ldx_sb: {
+    int8_t v = *(const int8_t *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off);
+    *dst = (uint64_t)(int64_t)v;
+    NEXT();
 }
+ldx_sh: {
+    int16_t v;
+    __builtin_memcpy(&v, (const void *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off), 2);
+    *dst = (uint64_t)(int64_t)v;
+    NEXT();
+}
+ldx_sw: {
+    int32_t v;
+    __builtin_memcpy(&v, (const void *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off), 4);
+    *dst = (uint64_t)(int64_t)v;
+    NEXT();
+}
+    STX(b, BPF_B, uint8_t)
+    STX(h, BPF_H, uint16_t)
+    STX(w, BPF_W, uint32_t)
+    STX(dw, BPF_DW, uint64_t)
+atomic: {
+    int dw = BPF_SIZE(in->code) == BPF_DW;
+    uint64_t old = atomic_op((uintptr_t)(*dst + (uint64_t)(int64_t)in->off), dw, in->imm, r[in->src], &r[0]);
+    if ((in->imm & BPF_FETCH) && in->imm != BPF_CMPXCHG)
+        r[in->src] = dw ? old : (uint32_t)old;
+    NEXT();
+}
+call:
+    if (in->src == BPF_PSEUDO_CALL) {
+        struct frame *f = &frames[depth++];
+        f->saved[0] = r[6];
+        f->saved[1] = r[7];
+        f->saved[2] = r[8];
+        f->saved[3] = r[9];
+        f->r10 = r[10];
+        f->ret_pc = pc;
+        pc += (uint32_t)in->imm;
+        r[10] += prog->stack_depth[subprog_of(prog, pc)];
+    } else {
+        const struct bpf_helper *h = bpf_helper_get(in->imm);
+        r[0] = h->fn(r[1], r[2], r[3], r[4], r[5]);
+    }
+    NEXT();
+exit_:
+    if (depth == 0)
+        return r[0];
+    {
+        struct frame *f = &frames[--depth];
+        r[6] = f->saved[0];
+        r[7] = f->saved[1];
+        r[8] = f->saved[2];
+        r[9] = f->saved[3];
+        r[10] = f->r10;
+        pc = f->ret_pc;
+    }
+    NEXT();
+bad: /* not reachable for a verified program */
+    return r[0];
+}
+#undef dst

@@ -30,3 +30,23 @@ target_compile_definitions(test_bpf_elf PRIVATE BPF_OBJ_DIR="${CMAKE_BINARY_DIR}
 if(BPF_HOST_X86_JIT)
   host_test(test_bpf_jit test_bpf_jit.c ${BPF_HOST_SOURCES})
 endif()
+# Our engines against DPDK's BPF library on the same programs (Debian
+# dpdk-dev): optimized, no sanitizers, fails only on a wrong result.
+# scripts/bench-bpf runs it. Built only where DPDK and our x86_64 JIT are.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(DPDK QUIET libdpdk)
+endif()
+find_library(RTE_BPF_LIB rte_bpf)
+if(BPF_HOST_X86_JIT AND DPDK_FOUND AND RTE_BPF_LIB)
+  add_executable(bench_bpf bench_bpf.c bench_bpf_dpdk.c ${BPF_HOST_SOURCES})
+  target_include_directories(bench_bpf PRIVATE ${PROJECT_SOURCE_DIR}/kernel/include
+    ${PROJECT_SOURCE_DIR}/hal/include ${PROJECT_SOURCE_DIR}/arch/host/include)
+  target_compile_options(bench_bpf PRIVATE -O2 -g -Wall -Wextra -Werror -std=gnu11)
+  # DPDK's headers and flags only where they are used
+  set_source_files_properties(bench_bpf_dpdk.c PROPERTIES COMPILE_OPTIONS "${DPDK_CFLAGS}")
+  target_link_libraries(bench_bpf PRIVATE ${RTE_BPF_LIB} m)
+  add_test(NAME bench_bpf COMMAND bench_bpf)
+else()
+  message(STATUS "bench_bpf: not built (needs an x86_64 host and DPDK: apt-get install dpdk-dev)")
+endif()

@@ -59,7 +59,9 @@ struct module {
     char name[MODULE_NAME_MAX];  /**< from its `module_name` string, or the file name */
     struct jit_region *region;   /**< its code and data (NULL for a host-linked image) */
     uintptr_t base;              /**< where it runs */
-    size_t text_size, ro_size, rw_size; /**< bytes of each group (page multiples; text includes veneers) */
+    size_t text_size;            /**< bytes of code (page multiple, veneers included) */
+    size_t ro_size;              /**< bytes of read-only data (page multiple) */
+    size_t rw_size;              /**< bytes of data and bss (page multiple) */
     unsigned nveneers;           /**< aarch64 branch veneers made */
     int (*init)(void);           /**< module_init, or NULL */
     void (*exit)(void);          /**< module_exit, or NULL */
@@ -97,7 +99,11 @@ struct module_opts {
 int module_load(const void *elf, size_t size, const struct module_opts *opts, struct module **out, char *log,
                 size_t logsz);
 
-/** @brief Run module_exit, unlink, unmap. @retval 0 @retval -ENOENT no such module */
+/**
+ * @brief Run module_exit, unlink, unmap.
+ * @retval 0 unloaded
+ * @retval -ENOENT no such module
+ */
 int module_unload(const char *name);
 
 /** @brief The loaded module called @p name, or NULL. */
@@ -117,8 +123,15 @@ const struct module_opts *module_kernel_opts(void);
  *        mapping or starting it: what module_load() does before it maps the
  *        pages, exposed so host tests check every relocation of either
  *        architecture. @p image must hold module_image_size() bytes.
+ * @param elf the object file
+ * @param size its bytes
+ * @param opts the machine and the symbol resolver
+ * @param image where the module's bytes go
+ * @param run_base the address the module will run at
  * @param m receives the layout (base, sizes, veneers, symbols); free its
  *        symbols with module_release()
+ * @param log receives a message on failure
+ * @param logsz its size
  * @return as module_load()
  */
 int module_link(const void *elf, size_t size, const struct module_opts *opts, uint8_t *image, uintptr_t run_base,
