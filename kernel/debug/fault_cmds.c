@@ -11,7 +11,9 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <kernel/errno.h>
+#include <kernel/initrd.h>
 #include <kernel/jit.h>
+#include <kernel/module.h>
 #include <kernel/kprintf.h>
 #include <kernel/pmm.h>
 #include <kernel/shell.h>
@@ -69,6 +71,35 @@ static int fault_jit(const char *kind)
         ((void (*)(void))(uintptr_t)jit_base(r))();
     }
     jit_free(r);
+    return 0;
+}
+
+/* `fault module`: a fault inside a loaded module (hello.ko from the
+ * initrd, loaded now if it is not) names the module's function. */
+static int fault_module(void)
+{
+    struct module *m = module_find("hello");
+    if (!m) {
+        const void *elf;
+        size_t size;
+        char log[160];
+        if (initrd_find("hello.ko", &elf, &size) != 0) {
+            kprintf("fault module: no hello.ko in the initrd\n");
+            return -ENOENT;
+        }
+        int rc = module_load(elf, size, module_kernel_opts(), &m, log, sizeof log);
+        if (rc) {
+            kprintf("fault module: %s\n", log);
+            return rc;
+        }
+    }
+    void (*f)(void) = (void (*)(void))module_symbol(m, "hello_fault");
+    if (!f) {
+        kprintf("fault module: hello has no hello_fault\n");
+        return -ENOENT;
+    }
+    kprintf("fault module: calling %p\n", (void *)f);
+    f();
     return 0;
 }
 
@@ -144,6 +175,10 @@ static int cmd_fault(int argc, char **argv)
             return -ENOMEM;
         }
         jump_to_copy(hal_phys_to_virt(pa), kind);
+    } else if (strcmp(kind, "module") == 0) {
+        int rc = fault_module();
+        if (rc)
+            return rc;
     } else if (strncmp(kind, "jit", 3) == 0 && (!kind[3] || !strcmp(kind + 3, "-write") || !strcmp(kind + 3, "-exec"))) {
         int rc = fault_jit(kind);
         if (rc)
@@ -155,5 +190,5 @@ static int cmd_fault(int argc, char **argv)
     return -ENOSYS;
 }
 SHELL_COMMAND("fault",
-              "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec",
+              "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec|module",
               "raise a CPU fault on purpose and see the panic report", cmd_fault);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 uint32_t hello_sum(void);
+void hello_fault(void);
 
 const char module_name[] = "hello";
 
@@ -31,6 +32,13 @@ uint32_t hello_sum(void)
     for (int i = 0; i < 16; i++)
         s += hello_squares[i];
     return s;
+}
+
+/* `fault module` calls it: a store to address 8 faults inside the module,
+ * and the panic names hello:hello_fault. */
+void hello_fault(void)
+{
+    *(volatile uint32_t *)(uintptr_t)8 = 1;
 }
 
 int module_init(void)
