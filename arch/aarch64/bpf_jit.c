@@ -20,7 +20,9 @@
  * udiv/sdiv give 0 for a zero divisor and INT_MIN for INT_MIN / -1, and
  * the remainder as dst - (dst / src) * src (msub) is then dst for a zero
  * divisor and 0 for INT_MIN % -1, exactly what the RFC defines. Atomics
- * are LDXR/STXR loops (no LSE needed) followed by DMB ISH.
+ * are LDXR/STXR loops (no LSE needed) followed by DMB ISH. Immediates take
+ * one instruction where A64 has the form (add/sub and cmp/cmn of |imm| <
+ * 4096, shifts as ubfm/sbfm), else they are built in x9 with movz/movn/movk.
  *
  * Code size does not depend on where things land (a program of at most
  * BPF_MAX_INSNS instructions stays far inside b.cond's +-1 MiB), so one
@@ -213,6 +215,44 @@ enum { EQ = 0, NE = 1, HS = 2, LO = 3, HI = 8, LS = 9, GE = 10, LT = 11, GT = 12
 
 /* ---- Instructions ----------------------------------------------------------- */
 
+/* add/sub/subs/adds with a 12-bit immediate: sf | base | imm12 << 10 | rn << 5 | rd */
+#define OP_ADD_I 0x11000000u
+#define OP_SUB_I 0x51000000u
+#define OP_ADDS_I 0x31000000u /* cmn: rd = xzr */
+#define OP_SUBS_I 0x71000000u /* cmp: rd = xzr */
+
+static void addsub_imm(struct jit *j, uint32_t base, int w64, uint8_t rd, uint8_t rn, uint32_t imm12)
+{
+    emit(j, base | (w64 ? 0x80000000u : 0) | imm12 << 10 | (uint32_t)rn << 5 | rd);
+}
+
+/* The ALU imm forms with a one-instruction encoding: add/sub of -4095..4095
+ * and shifts (ubfm/sbfm; the count masked as RFC 9669 says). 1 if emitted.
+ * rn/rd are never 31 (SP in these encodings): no BPF register maps there. */
+static int alu_imm_short(struct jit *j, int w64, uint8_t op, uint8_t d, int32_t imm)
+{
+    uint32_t bits = w64 ? 64 : 32;
+    uint32_t sf_n = w64 ? 0x80400000u : 0; /* sf and N for the bitfield moves */
+    if ((op == BPF_ADD || op == BPF_SUB) && imm > -4096 && imm < 4096) {
+        int sub = (op == BPF_SUB) != (imm < 0);
+        addsub_imm(j, sub ? OP_SUB_I : OP_ADD_I, w64, d, d, (uint32_t)(imm < 0 ? -imm : imm));
+        return 1;
+    }
+    uint32_t sh = (uint32_t)imm & (bits - 1);
+    switch (op) {
+    case BPF_LSH: /* ubfm d, d, #(-sh mod bits), #(bits - 1 - sh) */
+        emit(j, 0x53000000u | sf_n | ((bits - sh) & (bits - 1)) << 16 | (bits - 1 - sh) << 10 | (uint32_t)d << 5 | d);
+        return 1;
+    case BPF_RSH: /* ubfm d, d, #sh, #bits - 1 */
+        emit(j, 0x53000000u | sf_n | sh << 16 | (bits - 1) << 10 | (uint32_t)d << 5 | d);
+        return 1;
+    case BPF_ARSH: /* sbfm d, d, #sh, #bits - 1 */
+        emit(j, 0x13000000u | sf_n | sh << 16 | (bits - 1) << 10 | (uint32_t)d << 5 | d);
+        return 1;
+    }
+    return 0;
+}
+
 static int do_alu(struct jit *j, const struct bpf_insn *in)
 {
     int w64 = BPF_CLASS(in->code) == BPF_ALU64;
@@ -241,6 +281,8 @@ static int do_alu(struct jit *j, const struct bpf_insn *in)
         s = reg_map[in->src];
     } else if (op == BPF_MOV) {
         mov_imm(j, w64, d, (uint64_t)(int64_t)in->imm);
+        return 0;
+    } else if (alu_imm_short(j, w64, op, d, in->imm)) {
         return 0;
     } else {
         s = X9;
@@ -380,6 +422,12 @@ static int do_jmp(struct jit *j, const struct bpf_insn *in, uint32_t pc)
         return 0;
     }
     uint8_t d = reg_map[in->dst], s;
+    if (BPF_SRC(in->code) == BPF_K && op != BPF_JSET && in->imm > -4096 && in->imm < 4096) {
+        /* cmp #imm, or cmn #-imm: the same flags (|imm| < 4096, so never INT_MIN) */
+        addsub_imm(j, in->imm < 0 ? OP_ADDS_I : OP_SUBS_I, w64, XZR, d, (uint32_t)(in->imm < 0 ? -in->imm : in->imm));
+        bcond_to(j, cond_of[op >> 4], j->off[target]);
+        return 0;
+    }
     if (BPF_SRC(in->code) == BPF_X) {
         s = reg_map[in->src];
     } else {

@@ -225,3 +225,60 @@ KTEST(bpf_jit_a64_atomics)
     want ^= 0x12345679ull << 32;
     KT_ASSERT(check("a64_atomics", prog, N(prog), want));
 }
+
+/* r0 = r0 * 31 + r2 */
+#define ACC BPF_ALU64_IMM(BPF_MUL, BPF_REG_0, 31), BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_2)
+/* if (r4 op imm) r0 |= bit */
+#define TAKEN(cls, op, imm, bit) \
+    BPF_INSN(cls | (op) | BPF_K, BPF_REG_4, 0, 1, imm), BPF_JMP_A(1), BPF_ALU64_IMM(BPF_OR, BPF_REG_0, bit)
+
+/* The one-instruction imm forms: add/sub imm12 (either sign, and just out of
+ * range), shifts by 0 and by the width - 1 (ubfm/sbfm), cmp/cmn #imm. */
+KTEST(bpf_jit_a64_short_immediates)
+{
+    const struct bpf_insn prog[] = {
+        BPF_MOV64_IMM(BPF_REG_0, 0),
+        BPF_LD_IMM64(BPF_REG_1, 0x8000000180000001ull),
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 63), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_ARSH, BPF_REG_2, 63), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_RSH, BPF_REG_2, 63), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_ARSH, BPF_REG_2, 0), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 4), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_LSH, BPF_REG_2, 31), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_ARSH, BPF_REG_2, 31), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_RSH, BPF_REG_2, 31), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_LSH, BPF_REG_2, 0), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_ARSH, BPF_REG_2, 3), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4095), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_SUB, BPF_REG_2, -4095), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, 4096), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_ADD, BPF_REG_2, -2), ACC,
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_1), BPF_ALU32_IMM(BPF_SUB, BPF_REG_2, 4095), ACC,
+        BPF_MOV64_IMM(BPF_REG_4, -5),
+        TAKEN(BPF_JMP, BPF_JSLT, -4, 1 << 0),
+        TAKEN(BPF_JMP, BPF_JEQ, -5, 1 << 1),
+        TAKEN(BPF_JMP32, BPF_JEQ, -5, 1 << 2),
+        TAKEN(BPF_JMP, BPF_JGT, -6, 1 << 3),
+        TAKEN(BPF_JMP, BPF_JGE, 4095, 1 << 4),
+        TAKEN(BPF_JMP32, BPF_JSGT, -4095, 1 << 5),
+        TAKEN(BPF_JMP, BPF_JLT, 4095, 1 << 6),
+        TAKEN(BPF_JMP32, BPF_JSLE, -4096, 1 << 7),
+        TAKEN(BPF_JMP, BPF_JNE, 0, 1 << 8),
+        TAKEN(BPF_JMP32, BPF_JLE, 0, 1 << 9),
+        BPF_EXIT_INSN(),
+    };
+    const uint64_t x = 0x8000000180000001ull;
+    const uint32_t w = (uint32_t)x;
+    const uint64_t v[] = {
+        x << 63, (uint64_t)((int64_t)x >> 63), x >> 63, x, x << 4,
+        (uint32_t)(w << 31), (uint32_t)((int32_t)w >> 31), w >> 31, w, (uint32_t)((int32_t)w >> 3),
+        x - 4095, x + 4095, x + 4096, (uint32_t)(w - 2), (uint32_t)(w - 4095),
+    };
+    uint64_t want = 0;
+    for (unsigned i = 0; i < N(v); i++)
+        want = want * 31 + v[i];
+    /* r4 = -5: s< -4, == -5, w == -5, u> -6, not u>= 4095, w s> -4095,
+     * not u< 4095, not w s<= -4096, != 0, not w u<= 0 */
+    want |= 1 << 0 | 1 << 1 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 8;
+    KT_ASSERT(check("a64_short_imm", prog, N(prog), want));
+}
