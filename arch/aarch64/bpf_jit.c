@@ -11,9 +11,10 @@
  *
  * Each function (prog->subprog_start) gets a frame record (stp x29, x30;
  * mov x29, sp: the kernel's unwinder walks through JITed frames), saves
- * x19-x22 and x25, and reserves its verified stack depth rounded to 16;
- * x25 = sp + depth is its r10. A local call is a `bl` to the function's
- * prologue. Every EXIT inlines the epilogue.
+ * the pairs of x19-x22 and x25 (r6-r9, r10) its body names, and reserves
+ * its verified stack depth rounded to 16; x25 = sp + depth is its r10. A
+ * local call is a `bl` to the function's prologue. Every EXIT inlines the
+ * epilogue.
  *
  * RFC 9669's arithmetic maps straight onto A64: W-register operations
  * zero the upper half; the variable shifts mask their count by the width;
@@ -49,6 +50,7 @@ struct jit {
     uint32_t *off;      /* per BPF slot: its first A64 instruction (len + 1 entries) */
     uint32_t func[BPF_MAX_SUBPROGS]; /* each function's prologue */
     uint32_t cur_func;
+    uint8_t saves[BPF_MAX_SUBPROGS]; /* per function: SAVE_* pairs its body needs */
     char *log;
     size_t logsz;
 };
@@ -171,27 +173,62 @@ static uint16_t frame_bytes(const struct bpf_prog *p, uint32_t k)
     return (uint16_t)((p->stack_depth[k] + 15u) & ~15u);
 }
 
+enum { SAVE_X19_X20 = 1, SAVE_X21_X22 = 2, SAVE_X25_X26 = 4 };
+
+/* Which callee-saved pairs each function writes: r6/r7, r8/r9, r10 named
+ * in any instruction of its body (a superset: src of a pseudo call or map
+ * load is not a register, and counts as r1/r2, which need nothing). */
+static void find_saves(struct jit *j)
+{
+    const struct bpf_prog *p = j->prog;
+    for (uint32_t k = 0; k < p->nsubprogs; k++) {
+        uint32_t end = k + 1 < p->nsubprogs ? p->subprog_start[k + 1] : p->len;
+        uint8_t m = 0;
+        for (uint32_t i = p->subprog_start[k]; i < end; i++) {
+            uint8_t r[2] = {p->insns[i].dst, p->insns[i].src};
+            for (int t = 0; t < 2; t++) {
+                if (r[t] == 6 || r[t] == 7)
+                    m |= SAVE_X19_X20;
+                else if (r[t] == 8 || r[t] == 9)
+                    m |= SAVE_X21_X22;
+                else if (r[t] == 10)
+                    m |= SAVE_X25_X26;
+            }
+        }
+        j->saves[k] = m;
+    }
+}
+
 static void prologue(struct jit *j, uint32_t k)
 {
     uint16_t d = frame_bytes(j->prog, k);
+    uint8_t m = j->saves[k];
     stp_pre(j, FP, LR);
     add_imm_sp(j, ADD_X_IMM, FP, 0); /* mov x29, sp */
-    stp_pre(j, X19, X20);
-    stp_pre(j, X21, X22);
-    stp_pre(j, X25, X26);
+    if (m & SAVE_X19_X20)
+        stp_pre(j, X19, X20);
+    if (m & SAVE_X21_X22)
+        stp_pre(j, X21, X22);
+    if (m & SAVE_X25_X26)
+        stp_pre(j, X25, X26);
     if (d)
         add_imm_sp(j, SUB_X_IMM, SP, d);
-    add_imm_sp(j, ADD_X_IMM, X25, d); /* r10 = the frame's top */
+    if (m & SAVE_X25_X26)
+        add_imm_sp(j, ADD_X_IMM, X25, d); /* r10 = the frame's top */
 }
 
 static void epilogue(struct jit *j, uint32_t k)
 {
     uint16_t d = frame_bytes(j->prog, k);
+    uint8_t m = j->saves[k];
     if (d)
         add_imm_sp(j, ADD_X_IMM, SP, d);
-    ldp_post(j, X25, X26);
-    ldp_post(j, X21, X22);
-    ldp_post(j, X19, X20);
+    if (m & SAVE_X25_X26)
+        ldp_post(j, X25, X26);
+    if (m & SAVE_X21_X22)
+        ldp_post(j, X21, X22);
+    if (m & SAVE_X19_X20)
+        ldp_post(j, X19, X20);
     ldp_post(j, FP, LR);
     if (k == 0)
         mov_reg(j, 1, X0, X7);
@@ -502,6 +539,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     j.off = kmalloc(sizeof(uint32_t) * (prog->len + 1));
     if (!j.off)
         return -ENOMEM;
+    find_saves(&j);
     int rc = jit_pass(&j); /* measure */
     if (rc) {
         kfree(j.off);
