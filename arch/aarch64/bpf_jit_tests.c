@@ -127,12 +127,32 @@ KTEST(bpf_jit_a64_far_stack_offsets)
         BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 40),
         BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_2),
         BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_3),
+        /* positive far offsets (scaled and, at odd ones, register forms) from r10 - 512 */
+        BPF_MOV64_REG(BPF_REG_1, BPF_REG_10),
+        BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -512),
+        BPF_ST_MEM(BPF_DW, BPF_REG_1, 264, 0x777),  /* fp - 248 */
+        BPF_ST_MEM(BPF_W, BPF_REG_1, 300, -3),      /* fp - 212 */
+        BPF_ST_MEM(BPF_H, BPF_REG_1, 310, 0x8002),  /* fp - 202 */
+        BPF_ST_MEM(BPF_B, BPF_REG_1, 301, 0x11),    /* fp - 211: byte 1 of the W */
+        BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, -248),
+        BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_10, -212),
+        BPF_LDX_MEMSX(BPF_H, BPF_REG_4, BPF_REG_1, 310),
+        BPF_LDX_MEMSX(BPF_W, BPF_REG_5, BPF_REG_1, 300),
+        BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_2),
+        BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_3),
+        BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_4),
+        BPF_ALU64_IMM(BPF_LSH, BPF_REG_5, 8),
+        BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_5),
         BPF_EXIT_INSN(),
     };
     uint64_t want = 0x1122334455667788ull - 7 - 128 - 0x7fff;
     want ^= 0xfffffff9ull;
     want ^= 0x5a5aull << 40;
     want += 0x3c3c3;
+    want += 0x777;
+    want ^= 0xffff11fdull;
+    want += (uint64_t)(int64_t)(int16_t)0x8002;
+    want ^= (uint64_t)(int64_t)(int32_t)0xffff11fd << 8;
     KT_ASSERT(check("a64_far_stack", prog, N(prog), want));
 }
 
