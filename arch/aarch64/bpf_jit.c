@@ -11,16 +11,19 @@
  *
  * Each function (prog->subprog_start) gets a frame record (stp x29, x30;
  * mov x29, sp: the kernel's unwinder walks through JITed frames), saves
- * x19-x22 and x25, and reserves its verified stack depth rounded to 16;
- * x25 = sp + depth is its r10. A local call is a `bl` to the function's
- * prologue. Every EXIT inlines the epilogue.
+ * the pairs of x19-x22 and x25 (r6-r9, r10) its body names, and reserves
+ * its verified stack depth rounded to 16; x25 = sp + depth is its r10. A
+ * local call is a `bl` to the function's prologue. Every EXIT inlines the
+ * epilogue.
  *
  * RFC 9669's arithmetic maps straight onto A64: W-register operations
  * zero the upper half; the variable shifts mask their count by the width;
  * udiv/sdiv give 0 for a zero divisor and INT_MIN for INT_MIN / -1, and
  * the remainder as dst - (dst / src) * src (msub) is then dst for a zero
  * divisor and 0 for INT_MIN % -1, exactly what the RFC defines. Atomics
- * are LDXR/STXR loops (no LSE needed) followed by DMB ISH.
+ * are LDXR/STXR loops (no LSE needed) followed by DMB ISH. Immediates take
+ * one instruction where A64 has the form (add/sub and cmp/cmn of |imm| <
+ * 4096, shifts as ubfm/sbfm), else they are built in x9 with movz/movn/movk.
  *
  * Code size does not depend on where things land (a program of at most
  * BPF_MAX_INSNS instructions stays far inside b.cond's +-1 MiB), so one
@@ -47,6 +50,7 @@ struct jit {
     uint32_t *off;      /* per BPF slot: its first A64 instruction (len + 1 entries) */
     uint32_t func[BPF_MAX_SUBPROGS]; /* each function's prologue */
     uint32_t cur_func;
+    uint8_t saves[BPF_MAX_SUBPROGS]; /* per function: SAVE_* pairs its body needs */
     char *log;
     size_t logsz;
 };
@@ -135,12 +139,17 @@ static const uint32_t ldr_reg_op[4] = {0x38606800u, 0x78606800u, 0xB8606800u, 0x
 static const uint32_t str_reg_op[4] = {0x38206800u, 0x78206800u, 0xB8206800u, 0xF8206800u};
 static const uint32_t ldrsx_reg_op[3] = {0x38A06800u, 0x78A06800u, 0xB8A06800u};
 
-/* A memory access at [rn + off]: LDUR-style for small offsets, else the
- * offset in x9 and the register form. */
+/* A memory access at [rn + off]: LDUR-style for small offsets, the scaled
+ * unsigned-offset form for aligned positive ones (off < 32768, so off >>
+ * size fits imm12), else the offset in x9 and the register form. */
 static void mem_access(struct jit *j, uint32_t unscaled, uint32_t regform, uint8_t rt, uint8_t rn, int16_t off)
 {
+    uint32_t sz = unscaled >> 30; /* log2 of the access size */
     if (off >= -256 && off <= 255) {
         emit(j, unscaled | ((uint32_t)off & 0x1ff) << 12 | (uint32_t)rn << 5 | rt);
+    } else if (off > 0 && ((uint32_t)off & ((1u << sz) - 1)) == 0) {
+        /* the unsigned-offset form (LDR/STR/LDRS* #imm12, scaled by the size) */
+        emit(j, unscaled | 0x01000000u | ((uint32_t)off >> sz) << 10 | (uint32_t)rn << 5 | rt);
     } else {
         mov_imm(j, 1, X9, (uint64_t)(int64_t)off);
         emit(j, regform | (uint32_t)X9 << 16 | (uint32_t)rn << 5 | rt);
@@ -169,27 +178,62 @@ static uint16_t frame_bytes(const struct bpf_prog *p, uint32_t k)
     return (uint16_t)((p->stack_depth[k] + 15u) & ~15u);
 }
 
+enum { SAVE_X19_X20 = 1, SAVE_X21_X22 = 2, SAVE_X25_X26 = 4 };
+
+/* Which callee-saved pairs each function writes: r6/r7, r8/r9, r10 named
+ * in any instruction of its body (a superset: src of a pseudo call or map
+ * load is not a register, and counts as r1/r2, which need nothing). */
+static void find_saves(struct jit *j)
+{
+    const struct bpf_prog *p = j->prog;
+    for (uint32_t k = 0; k < p->nsubprogs; k++) {
+        uint32_t end = k + 1 < p->nsubprogs ? p->subprog_start[k + 1] : p->len;
+        uint8_t m = 0;
+        for (uint32_t i = p->subprog_start[k]; i < end; i++) {
+            uint8_t r[2] = {p->insns[i].dst, p->insns[i].src};
+            for (int t = 0; t < 2; t++) {
+                if (r[t] == 6 || r[t] == 7)
+                    m |= SAVE_X19_X20;
+                else if (r[t] == 8 || r[t] == 9)
+                    m |= SAVE_X21_X22;
+                else if (r[t] == 10)
+                    m |= SAVE_X25_X26;
+            }
+        }
+        j->saves[k] = m;
+    }
+}
+
 static void prologue(struct jit *j, uint32_t k)
 {
     uint16_t d = frame_bytes(j->prog, k);
+    uint8_t m = j->saves[k];
     stp_pre(j, FP, LR);
     add_imm_sp(j, ADD_X_IMM, FP, 0); /* mov x29, sp */
-    stp_pre(j, X19, X20);
-    stp_pre(j, X21, X22);
-    stp_pre(j, X25, X26);
+    if (m & SAVE_X19_X20)
+        stp_pre(j, X19, X20);
+    if (m & SAVE_X21_X22)
+        stp_pre(j, X21, X22);
+    if (m & SAVE_X25_X26)
+        stp_pre(j, X25, X26);
     if (d)
         add_imm_sp(j, SUB_X_IMM, SP, d);
-    add_imm_sp(j, ADD_X_IMM, X25, d); /* r10 = the frame's top */
+    if (m & SAVE_X25_X26)
+        add_imm_sp(j, ADD_X_IMM, X25, d); /* r10 = the frame's top */
 }
 
 static void epilogue(struct jit *j, uint32_t k)
 {
     uint16_t d = frame_bytes(j->prog, k);
+    uint8_t m = j->saves[k];
     if (d)
         add_imm_sp(j, ADD_X_IMM, SP, d);
-    ldp_post(j, X25, X26);
-    ldp_post(j, X21, X22);
-    ldp_post(j, X19, X20);
+    if (m & SAVE_X25_X26)
+        ldp_post(j, X25, X26);
+    if (m & SAVE_X21_X22)
+        ldp_post(j, X21, X22);
+    if (m & SAVE_X19_X20)
+        ldp_post(j, X19, X20);
     ldp_post(j, FP, LR);
     if (k == 0)
         mov_reg(j, 1, X0, X7);
@@ -212,6 +256,44 @@ static void bcond_to(struct jit *j, unsigned cond, uint32_t to)
 enum { EQ = 0, NE = 1, HS = 2, LO = 3, HI = 8, LS = 9, GE = 10, LT = 11, GT = 12, LE = 13 };
 
 /* ---- Instructions ----------------------------------------------------------- */
+
+/* add/sub/subs/adds with a 12-bit immediate: sf | base | imm12 << 10 | rn << 5 | rd */
+#define OP_ADD_I 0x11000000u
+#define OP_SUB_I 0x51000000u
+#define OP_ADDS_I 0x31000000u /* cmn: rd = xzr */
+#define OP_SUBS_I 0x71000000u /* cmp: rd = xzr */
+
+static void addsub_imm(struct jit *j, uint32_t base, int w64, uint8_t rd, uint8_t rn, uint32_t imm12)
+{
+    emit(j, base | (w64 ? 0x80000000u : 0) | imm12 << 10 | (uint32_t)rn << 5 | rd);
+}
+
+/* The ALU imm forms with a one-instruction encoding: add/sub of -4095..4095
+ * and shifts (ubfm/sbfm; the count masked as RFC 9669 says). 1 if emitted.
+ * rn/rd are never 31 (SP in these encodings): no BPF register maps there. */
+static int alu_imm_short(struct jit *j, int w64, uint8_t op, uint8_t d, int32_t imm)
+{
+    uint32_t bits = w64 ? 64 : 32;
+    uint32_t sf_n = w64 ? 0x80400000u : 0; /* sf and N for the bitfield moves */
+    if ((op == BPF_ADD || op == BPF_SUB) && imm > -4096 && imm < 4096) {
+        int sub = (op == BPF_SUB) != (imm < 0);
+        addsub_imm(j, sub ? OP_SUB_I : OP_ADD_I, w64, d, d, (uint32_t)(imm < 0 ? -imm : imm));
+        return 1;
+    }
+    uint32_t sh = (uint32_t)imm & (bits - 1);
+    switch (op) {
+    case BPF_LSH: /* ubfm d, d, #(-sh mod bits), #(bits - 1 - sh) */
+        emit(j, 0x53000000u | sf_n | ((bits - sh) & (bits - 1)) << 16 | (bits - 1 - sh) << 10 | (uint32_t)d << 5 | d);
+        return 1;
+    case BPF_RSH: /* ubfm d, d, #sh, #bits - 1 */
+        emit(j, 0x53000000u | sf_n | sh << 16 | (bits - 1) << 10 | (uint32_t)d << 5 | d);
+        return 1;
+    case BPF_ARSH: /* sbfm d, d, #sh, #bits - 1 */
+        emit(j, 0x13000000u | sf_n | sh << 16 | (bits - 1) << 10 | (uint32_t)d << 5 | d);
+        return 1;
+    }
+    return 0;
+}
 
 static int do_alu(struct jit *j, const struct bpf_insn *in)
 {
@@ -241,6 +323,8 @@ static int do_alu(struct jit *j, const struct bpf_insn *in)
         s = reg_map[in->src];
     } else if (op == BPF_MOV) {
         mov_imm(j, w64, d, (uint64_t)(int64_t)in->imm);
+        return 0;
+    } else if (alu_imm_short(j, w64, op, d, in->imm)) {
         return 0;
     } else {
         s = X9;
@@ -380,6 +464,12 @@ static int do_jmp(struct jit *j, const struct bpf_insn *in, uint32_t pc)
         return 0;
     }
     uint8_t d = reg_map[in->dst], s;
+    if (BPF_SRC(in->code) == BPF_K && op != BPF_JSET && in->imm > -4096 && in->imm < 4096) {
+        /* cmp #imm, or cmn #-imm: the same flags (|imm| < 4096, so never INT_MIN) */
+        addsub_imm(j, in->imm < 0 ? OP_ADDS_I : OP_SUBS_I, w64, XZR, d, (uint32_t)(in->imm < 0 ? -in->imm : in->imm));
+        bcond_to(j, cond_of[op >> 4], j->off[target]);
+        return 0;
+    }
     if (BPF_SRC(in->code) == BPF_X) {
         s = reg_map[in->src];
     } else {
@@ -454,6 +544,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     j.off = kmalloc(sizeof(uint32_t) * (prog->len + 1));
     if (!j.off)
         return -ENOMEM;
+    find_saves(&j);
     int rc = jit_pass(&j); /* measure */
     if (rc) {
         kfree(j.off);
