@@ -140,14 +140,15 @@ static const uint32_t str_reg_op[4] = {0x38206800u, 0x78206800u, 0xB8206800u, 0x
 static const uint32_t ldrsx_reg_op[3] = {0x38A06800u, 0x78A06800u, 0xB8A06800u};
 
 /* A memory access at [rn + off]: LDUR-style for small offsets, the scaled
- * unsigned-offset form for aligned positive ones (off < 32768, so off >>
- * size fits imm12), else the offset in x9 and the register form. */
+ * unsigned-offset form for aligned positive ones whose off >> size fits
+ * imm12 (a byte access at 4096 does not), else the offset in x9 and the
+ * register form. */
 static void mem_access(struct jit *j, uint32_t unscaled, uint32_t regform, uint8_t rt, uint8_t rn, int16_t off)
 {
     uint32_t sz = unscaled >> 30; /* log2 of the access size */
     if (off >= -256 && off <= 255) {
         emit(j, unscaled | ((uint32_t)off & 0x1ff) << 12 | (uint32_t)rn << 5 | rt);
-    } else if (off > 0 && ((uint32_t)off & ((1u << sz) - 1)) == 0) {
+    } else if (off > 0 && ((uint32_t)off & ((1u << sz) - 1)) == 0 && ((uint32_t)off >> sz) < 4096) {
         /* the unsigned-offset form (LDR/STR/LDRS* #imm12, scaled by the size) */
         emit(j, unscaled | 0x01000000u | ((uint32_t)off >> sz) << 10 | (uint32_t)rn << 5 | rt);
     } else {

@@ -15,6 +15,7 @@
  *   xchg with zero-extension.
  */
 #include <kernel/bpf.h>
+#include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <stdint.h>
@@ -301,4 +302,52 @@ KTEST(bpf_jit_a64_short_immediates)
      * not u< 4095, not w s<= -4096, != 0, not w u<= 0 */
     want |= 1 << 0 | 1 << 1 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 8;
     KT_ASSERT(check("a64_short_imm", prog, N(prog), want));
+}
+
+/* Context offsets past the scaled-immediate range: a byte at 4,096 and a
+ * halfword at 8,192 need the register form, a word at 8,192 still fits
+ * (8,192 / 4 < 4,096); loads and a store, against the bytes themselves. */
+KTEST(bpf_jit_a64_far_context_offsets)
+{
+    enum { LEN = 8200 };
+    uint8_t *mem[2] = {kzalloc(LEN), kzalloc(LEN)};
+    KT_ASSERT(mem[0] && mem[1]);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < LEN; i++)
+            mem[k][i] = (uint8_t)(i * 13 + 5);
+    const struct bpf_insn prog[] = {
+        BPF_ST_MEM(BPF_B, BPF_REG_1, 4100, 0x5a),
+        BPF_LDX_MEM(BPF_B, BPF_REG_0, BPF_REG_1, 4096),
+        BPF_LDX_MEM(BPF_H, BPF_REG_3, BPF_REG_1, 8192),
+        BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 16),
+        BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_3),
+        BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_1, 8192),
+        BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 32),
+        BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_3),
+        BPF_EXIT_INSN(),
+    };
+    uint8_t *m = mem[0];
+    uint64_t h = (uint64_t)m[8192] | (uint64_t)m[8193] << 8;
+    uint64_t w = h | (uint64_t)m[8194] << 16 | (uint64_t)m[8195] << 24;
+    uint64_t want = (((uint64_t)m[4096] << 16 | h) << 32) ^ w;
+    struct bpf_ctx_desc cdesc = {"mem", LEN, 1, 1};
+    uint64_t r[2] = {0, 0};
+    int ok = 1;
+    for (int no_jit = 1; no_jit >= 0; no_jit--) {
+        struct bpf_load_opts opts = {"far_ctx", &cdesc, no_jit};
+        struct bpf_prog *p;
+        char log[BPF_LOG_MAX];
+        if (bpf_prog_load(prog, N(prog), &opts, &p, log, sizeof log) != 0) {
+            kprintf("bpf far_ctx: %s\n", log);
+            ok = 0;
+            break;
+        }
+        ok &= no_jit || p->jited != NULL;
+        r[no_jit] = bpf_prog_run(p, mem[no_jit], LEN);
+        bpf_prog_free(p);
+    }
+    ok &= r[0] == want && r[1] == want && mem[0][4100] == 0x5a && mem[1][4100] == 0x5a;
+    kfree(mem[0]);
+    kfree(mem[1]);
+    KT_ASSERT(ok);
 }
