@@ -563,15 +563,8 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     rc = jit_pass(&j); /* emit, with every offset known */
     if (!rc && j.pos != n)
         rc = -ENOTSUP; /* cannot happen: sizes do not depend on offsets */
-    for (uint32_t k = 0; !rc && k < prog->nsubprogs; k++) {
-        char name[BPF_NAME_MAX + 24];
-        uint32_t from = j.func[k], to = k + 1 < prog->nsubprogs ? j.func[k + 1] : n;
-        if (k == 0)
-            ksnprintf(name, sizeof name, "bpf:%s", prog->name);
-        else
-            ksnprintf(name, sizeof name, "bpf:%s.f%u", prog->name, (unsigned)prog->subprog_start[k]);
-        rc = jit_add_symbol(r, name, (size_t)from * 4, (size_t)(to - from) * 4);
-    }
+    if (!rc)
+        rc = bpf_jit_add_symbols(prog, r, j.func, n, 4); /* offsets in instructions */
     if (!rc)
         rc = jit_seal(r); /* read+execute, caches cleaned to the point of unification */
     kfree(j.off);
@@ -583,14 +576,4 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     prog->jit_size = n * 4;
     prog->jited = (uint64_t(*)(const void *, uint64_t))(void *)j.buf;
     return 0;
-}
-
-void bpf_jit_free(struct bpf_prog *prog)
-{
-    if (!prog)
-        return;
-    jit_free(prog->jit);
-    prog->jit = NULL;
-    prog->jited = NULL;
-    prog->jit_size = 0;
 }

@@ -14,8 +14,3 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
         ksnprintf(log, logsz, "no JIT on this arch yet");
     return -ENOTSUP;
 }
-
-void bpf_jit_free(struct bpf_prog *prog)
-{
-    (void)prog;
-}

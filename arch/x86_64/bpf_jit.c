@@ -989,24 +989,6 @@ static void swap_offsets(struct jit *j)
     j->prev_func = t;
 }
 
-static int add_symbols(struct jit *j, struct jit_region *r)
-{
-    const struct bpf_prog *prog = j->prog;
-    for (uint32_t k = 0; k < prog->nsubprogs; k++) {
-        char name[BPF_NAME_MAX + 24];
-        uint32_t from = j->func[k];
-        uint32_t to = k + 1 < prog->nsubprogs ? j->func[k + 1] : j->off[prog->len];
-        if (k == 0)
-            ksnprintf(name, sizeof name, "bpf:%s", prog->name);
-        else
-            ksnprintf(name, sizeof name, "bpf:%s.f%u", prog->name, (unsigned)prog->subprog_start[k]);
-        int rc = jit_add_symbol(r, name, from, to - from);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
 {
     struct jit j = {0};
@@ -1071,7 +1053,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
         rc = -ENOTSUP;
     }
     if (!rc)
-        rc = add_symbols(&j, r);
+        rc = bpf_jit_add_symbols(prog, r, j.func, j.off[prog->len], 1);
     if (!rc)
         rc = jit_seal(r);
     if (rc) {
@@ -1084,14 +1066,4 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     prog->jited = (uint64_t(*)(const void *, uint64_t))(void *)(j.buf + j.func[0]);
     kfree(mem);
     return 0;
-}
-
-void bpf_jit_free(struct bpf_prog *prog)
-{
-    if (!prog)
-        return;
-    jit_free(prog->jit);
-    prog->jit = NULL;
-    prog->jited = NULL;
-    prog->jit_size = 0;
 }

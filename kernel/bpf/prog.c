@@ -4,11 +4,39 @@
  */
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
+#include <kernel/jit.h>
 #include <kernel/kmalloc.h>
 #include <kernel/printf.h>
 #include <kernel/string.h>
 
 #include "bpf_internal.h"
+
+void bpf_jit_free(struct bpf_prog *prog)
+{
+    if (!prog)
+        return;
+    jit_free(prog->jit);
+    prog->jit = NULL;
+    prog->jited = NULL;
+    prog->jit_size = 0;
+}
+
+int bpf_jit_add_symbols(const struct bpf_prog *prog, struct jit_region *r, const uint32_t *func_off, uint32_t end,
+                        uint32_t unit)
+{
+    for (uint32_t k = 0; k < prog->nsubprogs; k++) {
+        char name[BPF_NAME_MAX + 24];
+        uint32_t from = func_off[k], to = k + 1 < prog->nsubprogs ? func_off[k + 1] : end;
+        if (k == 0)
+            ksnprintf(name, sizeof name, "bpf:%s", prog->name);
+        else
+            ksnprintf(name, sizeof name, "bpf:%s.f%u", prog->name, (unsigned)prog->subprog_start[k]);
+        int rc = jit_add_symbol(r, name, (size_t)from * unit, (size_t)(to - from) * unit);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
 
 void bpf_prog_free(struct bpf_prog *prog)
 {

@@ -447,7 +447,25 @@ int bpf_verify(struct bpf_prog *prog, char *log, size_t logsz);
  */
 int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz);
 
-/** @brief Undo bpf_jit_compile(): free the code memory, clear prog->jited. */
+/** @brief Undo bpf_jit_compile(): free the code memory, clear prog->jited
+ *  (kernel/bpf/prog.c, the same for every arch). */
 void bpf_jit_free(struct bpf_prog *prog);
+
+struct jit_region;
+
+/**
+ * @brief For the arch JITs: name every function of @p prog in its code
+ *        memory, "bpf:<name>" for the entry and "bpf:<name>.f<insn>" for a
+ *        local function starting at instruction insn, so faults and
+ *        backtraces in JITed code say which program.
+ * @param prog the program being compiled
+ * @param r its code memory
+ * @param func_off where each function's code starts, prog->nsubprogs entries, ascending
+ * @param end where the last function's code ends
+ * @param unit bytes per unit of @p func_off and @p end (1, or 4 for fixed-size instructions)
+ * @return 0, or jit_add_symbol()'s error
+ */
+int bpf_jit_add_symbols(const struct bpf_prog *prog, struct jit_region *r, const uint32_t *func_off, uint32_t end,
+                        uint32_t unit);
 
 #endif
