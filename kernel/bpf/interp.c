@@ -16,92 +16,13 @@
  */
 #include <kernel/bpf.h>
 
+#include "bpf_internal.h"
+
 struct frame {
     uint64_t saved[4]; /* the caller's r6-r9 */
     uint64_t r10;      /* the caller's frame pointer */
     uint32_t ret_pc;   /* where the caller goes on */
 };
-
-static inline uint64_t sext(uint64_t v, unsigned bits)
-{
-    unsigned sh = 64 - bits;
-    return (uint64_t)((int64_t)(v << sh) >> sh);
-}
-
-static inline uint64_t bswap(uint64_t v, int32_t bits)
-{
-    switch (bits) {
-    case 16:
-        return __builtin_bswap16((uint16_t)v);
-    case 32:
-        return __builtin_bswap32((uint32_t)v);
-    default:
-        return __builtin_bswap64(v);
-    }
-}
-
-static inline uint64_t trunc_to(uint64_t v, int32_t bits)
-{
-    return bits == 64 ? v : v & ((1ULL << bits) - 1);
-}
-
-/* The result of an ALU operation @p op on @p a and @p b, 64 or 32 bits wide
- * (@p w32: operands already truncated; the caller zero-extends). @p off
- * selects the signed division and the sign-extending move. */
-static inline uint64_t alu(uint8_t op, uint64_t a, uint64_t b, int16_t off, int w32)
-{
-    unsigned mask = w32 ? 31 : 63;
-    switch (op) {
-    case BPF_ADD:
-        return a + b;
-    case BPF_SUB:
-        return a - b;
-    case BPF_MUL:
-        return a * b;
-    case BPF_DIV:
-        if (b == 0)
-            return 0;
-        if (off == 1) {
-            if (w32) {
-                int32_t x = (int32_t)a, y = (int32_t)b;
-                return (uint32_t)(y == -1 ? (int32_t)(0u - (uint32_t)x) : x / y);
-            }
-            int64_t x = (int64_t)a, y = (int64_t)b;
-            return y == -1 ? 0 - a : (uint64_t)(x / y);
-        }
-        return a / b;
-    case BPF_MOD:
-        if (b == 0)
-            return a;
-        if (off == 1) {
-            if (w32) {
-                int32_t x = (int32_t)a, y = (int32_t)b;
-                return (uint32_t)(y == -1 ? 0 : x % y);
-            }
-            int64_t x = (int64_t)a, y = (int64_t)b;
-            return y == -1 ? 0 : (uint64_t)(x % y);
-        }
-        return a % b;
-    case BPF_OR:
-        return a | b;
-    case BPF_AND:
-        return a & b;
-    case BPF_XOR:
-        return a ^ b;
-    case BPF_LSH:
-        return a << (b & mask);
-    case BPF_RSH:
-        return a >> (b & mask);
-    case BPF_ARSH:
-        return w32 ? (uint32_t)((int32_t)a >> (b & mask)) : (uint64_t)((int64_t)a >> (b & mask));
-    case BPF_NEG:
-        return 0 - a;
-    case BPF_MOV:
-        return off ? sext(b, (unsigned)off) : b;
-    default:
-        return a; /* unreachable for verified programs */
-    }
-}
 
 /* An atomic read-modify-write; returns the old value (what FETCH gives). */
 static uint64_t atomic_op(uintptr_t addr, int dw, int32_t op, uint64_t v, uint64_t *r0)
@@ -261,11 +182,11 @@ uint64_t bpf_interp(const struct bpf_prog *prog, const void *ctx, uint64_t r2)
     ALU_OP(lsh, BPF_LSH, a << (b & 63), a << (b & 31))
     ALU_OP(rsh, BPF_RSH, a >> (b & 63), a >> (b & 31))
     ALU_OP(arsh, BPF_ARSH, (uint64_t)((int64_t)a >> (b & 63)), (uint32_t)((int32_t)a >> (b & 31)))
-    ALU_OP(div, BPF_DIV, alu(BPF_DIV, a, b, in->off, 0), alu(BPF_DIV, a, b, in->off, 1))
-    ALU_OP(mod, BPF_MOD, alu(BPF_MOD, a, b, in->off, 0), alu(BPF_MOD, a, b, in->off, 1))
+    ALU_OP(div, BPF_DIV, bpf_alu(BPF_DIV, a, b, in->off, 0), bpf_alu(BPF_DIV, a, b, in->off, 1))
+    ALU_OP(mod, BPF_MOD, bpf_alu(BPF_MOD, a, b, in->off, 0), bpf_alu(BPF_MOD, a, b, in->off, 1))
     /* MOV: off 8/16/32 is MOVSX (into 32 bits: sign-extend to 32, then zero-extend) */
-    ALU_OP(mov, BPF_MOV, ((void)a, in->off ? sext(b, (unsigned)in->off) : b),
-           ((void)a, in->off ? (uint32_t)sext(b, (unsigned)in->off) : b))
+    ALU_OP(mov, BPF_MOV, ((void)a, in->off ? bpf_sext(b, (unsigned)in->off) : b),
+           ((void)a, in->off ? (uint32_t)bpf_sext(b, (unsigned)in->off) : b))
 alu64_neg:
     *dst = 0 - *dst;
     NEXT();
@@ -273,10 +194,10 @@ alu32_neg:
     *dst = (uint32_t)(0 - (uint32_t)*dst);
     NEXT();
 end_le: /* this CPU is little-endian: truncate */
-    *dst = trunc_to(*dst, in->imm);
+    *dst = bpf_trunc(*dst, in->imm);
     NEXT();
 end_swap:
-    *dst = bswap(*dst, in->imm);
+    *dst = bpf_bswap(*dst, in->imm);
     NEXT();
 
     JMP_OP(jeq, BPF_JEQ, u, ==)

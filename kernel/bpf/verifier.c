@@ -45,6 +45,8 @@
 #include <kernel/printf.h>
 #include <kernel/string.h>
 
+#include "bpf_internal.h"
+
 #define VERIFY_INSN_BUDGET 1000000u /* instructions explored, all paths */
 #define MAX_PENDING 8192u           /* branches waiting to be explored */
 #define CKPT_PER_INSN 64u           /* checkpoints kept at one instruction */
@@ -250,50 +252,6 @@ static void mark_const(struct vreg *r, uint64_t v) { set_scalar(r, rng_const(v, 
 static uint64_t mask_below(uint64_t v) /* the smallest 2^n - 1 >= v */
 {
     return v ? UINT64_MAX >> __builtin_clzll(v) : 0;
-}
-
-static uint64_t sext(uint64_t v, unsigned bits)
-{
-    unsigned sh = 64 - bits;
-    return (uint64_t)((int64_t)(v << sh) >> sh);
-}
-
-/* The RFC 9669 result of ALU op on constants (a, b already truncated to the
- * width; the caller zero-extends 32-bit results). */
-static uint64_t eval_alu(uint8_t op, uint64_t a, uint64_t b, int16_t off, int w64)
-{
-    unsigned m = w64 ? 63 : 31;
-    int64_t sa = to_s(a, w64), sb = to_s(b, w64);
-    switch (op) {
-    case BPF_ADD: return a + b;
-    case BPF_SUB: return a - b;
-    case BPF_MUL: return a * b;
-    case BPF_OR: return a | b;
-    case BPF_AND: return a & b;
-    case BPF_XOR: return a ^ b;
-    case BPF_LSH: return a << (b & m);
-    case BPF_RSH: return a >> (b & m);
-    case BPF_ARSH: return to_u(sa >> (b & m), w64);
-    case BPF_NEG: return -a;
-    case BPF_MOV: return off ? sext(a, (unsigned)off) : b;
-    case BPF_DIV:
-        if (!off)
-            return b ? a / b : 0;
-        if (!sb)
-            return 0;
-        if (sb == -1)
-            return to_u(-(uint64_t)sa, w64); /* INT_MIN / -1 wraps to INT_MIN */
-        return to_u(sa / sb, w64);
-    case BPF_MOD:
-        if (!off)
-            return b ? a % b : a;
-        if (!sb)
-            return a;
-        if (sb == -1)
-            return 0;
-        return to_u(sa % sb, w64);
-    }
-    return 0;
 }
 
 /* The bounds of dst op src at width w64 for operands that are not both
@@ -1027,7 +985,7 @@ static int do_alu(struct verifier *v, const struct bpf_insn *in)
         if (in->off) {
             struct rng s8 = proj(&src, 1);
             if (rng_is_const(&s8)) {
-                a = rng_const(eval_alu(BPF_MOV, s8.umin, 0, in->off, 1), w64);
+                a = rng_const(bpf_alu(BPF_MOV, 0, s8.umin, in->off, 0), w64);
             } else if (s8.umax <= (1ULL << (in->off - 1)) - 1) {
                 a = proj(&src, w64); /* the sign bit is clear: unchanged */
             } else {
@@ -1076,11 +1034,7 @@ static int do_alu(struct verifier *v, const struct bpf_insn *in)
         uint64_t m = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
         struct rng r;
         if (rng_is_const(&a)) {
-            uint64_t x = a.umin;
-            if (swap)
-                x = bits == 16 ? __builtin_bswap16((uint16_t)x)
-                               : bits == 32 ? __builtin_bswap32((uint32_t)x) : __builtin_bswap64(x);
-            r = rng_const(x & m, 1);
+            r = rng_const(swap ? bpf_bswap(a.umin, bits) : bpf_trunc(a.umin, bits), 1);
         } else if (!swap && a.umax <= m) {
             r = a;
         } else {
@@ -1094,7 +1048,7 @@ static int do_alu(struct verifier *v, const struct bpf_insn *in)
     if (op == BPF_NEG)
         b = rng_const(0, w64);
     if (rng_is_const(&a) && rng_is_const(&b))
-        r = rng_const(eval_alu(op, a.umin, b.umin, in->off, w64), w64);
+        r = rng_const(bpf_alu(op, a.umin, b.umin, in->off, !w64), w64); /* the interpreter's arithmetic */
     else if (op == BPF_NEG)
         r = rng_full(w64);
     else
