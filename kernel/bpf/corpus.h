@@ -14,6 +14,22 @@
 
 #include <kernel/bpf.h>
 
+/** @name Short names for the programs the corpora and their tests write
+ *  @{ */
+#define R0 BPF_REG_0   /**< r0 */
+#define R1 BPF_REG_1   /**< r1 */
+#define R2 BPF_REG_2   /**< r2 */
+#define R3 BPF_REG_3   /**< r3 */
+#define R4 BPF_REG_4   /**< r4 */
+#define R5 BPF_REG_5   /**< r5 */
+#define R6 BPF_REG_6   /**< r6 */
+#define R7 BPF_REG_7   /**< r7 */
+#define R8 BPF_REG_8   /**< r8 */
+#define R9 BPF_REG_9   /**< r9 */
+#define R10 BPF_REG_10 /**< r10 */
+#define EXIT BPF_EXIT_INSN() /**< exit */
+/** @} */
+
 /** @brief A program with its input and expected result. */
 struct bpf_corpus_case {
     const char *name;

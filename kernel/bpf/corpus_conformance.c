@@ -20,17 +20,6 @@
  */
 #include "corpus.h"
 
-#define R0 BPF_REG_0
-#define R1 BPF_REG_1
-#define R2 BPF_REG_2
-#define R3 BPF_REG_3
-#define R4 BPF_REG_4
-#define R6 BPF_REG_6
-#define R7 BPF_REG_7
-#define R8 BPF_REG_8
-#define R9 BPF_REG_9
-#define R10 BPF_REG_10
-#define EXIT BPF_EXIT_INSN()
 
 /* The context: sign bits set in the first 8 bytes, small bytes, all ones, zeros. */
 static const uint8_t mem_pattern[32] = {

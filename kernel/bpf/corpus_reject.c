@@ -11,14 +11,6 @@
  */
 #include "corpus.h"
 
-#define R0 BPF_REG_0
-#define R1 BPF_REG_1
-#define R2 BPF_REG_2
-#define R3 BPF_REG_3
-#define R4 BPF_REG_4
-#define R6 BPF_REG_6
-#define R10 BPF_REG_10
-#define EXIT BPF_EXIT_INSN()
 #define RET0 BPF_MOV64_IMM(R0, 0), EXIT
 
 #define REJECT(nm, mem, why, ...)                           \

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "read_file.h"
 #include <arch/host_pages.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,22 +42,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     host_pages_init(64 << 20);
-    for (unsigned i = 0; i < NOBJ; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", BPF_OBJ_DIR, objects[i].file);
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-            fprintf(stderr, "fuzz_bpf_elf: cannot open %s\n", path);
-            exit(1);
-        }
-        fseek(f, 0, SEEK_END);
-        objects[i].size = (size_t)ftell(f);
-        fseek(f, 0, SEEK_SET);
-        objects[i].bytes = malloc(objects[i].size);
-        if (fread(objects[i].bytes, 1, objects[i].size, f) != objects[i].size)
-            exit(1);
-        fclose(f);
-    }
+    for (unsigned i = 0; i < NOBJ; i++)
+        objects[i].bytes = read_file_in(BPF_OBJ_DIR, objects[i].file, &objects[i].size);
     return 0;
 }
 

@@ -13,31 +13,13 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "read_file.h"
 #include <arch/host_pages.h>
-
-static uint8_t *read_file(const char *name, size_t *size)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", BPF_OBJ_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*size);
-    if (fread(b, 1, *size, f) != *size)
-        exit(1);
-    fclose(f);
-    return b;
-}
 
 static void test_sum(void)
 {
     size_t n;
-    uint8_t *o = read_file("sum.o", &n);
+    uint8_t *o = read_file_in(BPF_OBJ_DIR, "sum.o", &n);
     uint8_t mem[300];
     uint64_t want = 0;
     for (unsigned i = 0; i < sizeof mem; i++)
@@ -68,7 +50,7 @@ static void test_sum(void)
 static void test_maps_and_calls(void)
 {
     size_t n;
-    uint8_t *o = read_file("blk_latency.o", &n);
+    uint8_t *o = read_file_in(BPF_OBJ_DIR, "blk_latency.o", &n);
     struct bpf_ctx_desc ctx = {"blk_complete", sizeof(struct bpf_ctx_blk_complete), 0, 0};
     struct bpf_load_opts opts = {NULL, &ctx, 0};
     struct bpf_prog *p;
@@ -110,7 +92,7 @@ static void test_maps_and_calls(void)
 static void test_damage(const char *file, const struct bpf_ctx_desc *ctx)
 {
     size_t n;
-    uint8_t *o = read_file(file, &n);
+    uint8_t *o = read_file_in(BPF_OBJ_DIR, file, &n);
     struct bpf_load_opts opts = {NULL, ctx, 0};
     char log[BPF_LOG_MAX];
     unsigned refused = 0;
@@ -146,7 +128,7 @@ static void test_damage(const char *file, const struct bpf_ctx_desc *ctx)
 static void test_bad_headers(void)
 {
     size_t n;
-    uint8_t *o = read_file("sum.o", &n);
+    uint8_t *o = read_file_in(BPF_OBJ_DIR, "sum.o", &n);
     struct bpf_ctx_desc ctx = {"mem", 8, 1, 1};
     struct bpf_load_opts opts = {NULL, &ctx, 0};
     struct bpf_prog *p;

@@ -144,7 +144,6 @@ static struct both run_both(const struct bpf_insn *insns, uint32_t len, const ui
     } while (0)
 
 #define MOV64(d, i) BPF_MOV64_IMM(d, i)
-#define EXIT BPF_EXIT_INSN()
 
 static void test_divmod(void)
 {

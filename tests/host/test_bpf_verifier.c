@@ -15,15 +15,6 @@
 #include "check.h"
 #include <arch/host_pages.h>
 
-#define R0 BPF_REG_0
-#define R1 BPF_REG_1
-#define R2 BPF_REG_2
-#define R3 BPF_REG_3
-#define R4 BPF_REG_4
-#define R6 BPF_REG_6
-#define R7 BPF_REG_7
-#define R10 BPF_REG_10
-#define EXIT BPF_EXIT_INSN()
 
 static char last_log[BPF_LOG_MAX];
 

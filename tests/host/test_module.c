@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "read_file.h"
 #include <arch/host_pages.h>
 
 #define RUN_BASE 0xffffffff84000000ULL
@@ -34,23 +35,6 @@ static const void *resolve(const char *name)
     if (!strcmp(name, "kprintf"))
         return (const void *)(uintptr_t)0xffffffff80100000ULL;
     return NULL;
-}
-
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*size);
-    if (fread(b, 1, *size, f) != *size)
-        exit(1);
-    fclose(f);
-    return b;
 }
 
 struct linked {
@@ -95,7 +79,7 @@ static int64_t sext(uint64_t v, unsigned bits) { return (int64_t)(v << (64 - bit
 static void test_x86_64(void)
 {
     size_t size;
-    uint8_t *o = read_file(MODULE_OBJ_DIR "/reloc_x86_64.o", &size);
+    uint8_t *o = read_file_in(MODULE_OBJ_DIR, "reloc_x86_64.o", &size);
     struct linked l;
     link(&l, o, size, EM_X86_64, 0);
     CHECK_EQ_INT(l.rc, 0);
@@ -189,7 +173,7 @@ static void check_a64(struct linked *l, int expect_veneers)
 static void test_aarch64(void)
 {
     size_t size;
-    uint8_t *o = read_file(MODULE_OBJ_DIR "/reloc_aarch64.o", &size);
+    uint8_t *o = read_file_in(MODULE_OBJ_DIR, "reloc_aarch64.o", &size);
     struct linked l;
     link(&l, o, size, EM_AARCH64, 0); /* the kernel is 64 MiB away: direct branches */
     CHECK_EQ_INT(l.rc, 0);
@@ -222,7 +206,7 @@ static void test_aarch64(void)
 static void test_hello(const char *file, uint16_t machine)
 {
     size_t size;
-    uint8_t *o = read_file(file, &size);
+    uint8_t *o = read_file_in(MODULE_OBJ_DIR, file, &size);
     struct linked l;
     link(&l, o, size, machine, 0);
     CHECK_EQ_INT(l.rc, 0);
@@ -261,7 +245,7 @@ static unsigned find_section(uint8_t *o, const char *name)
 static void test_malformed(void)
 {
     size_t size;
-    uint8_t *good = read_file(MODULE_OBJ_DIR "/reloc_x86_64.o", &size);
+    uint8_t *good = read_file_in(MODULE_OBJ_DIR, "reloc_x86_64.o", &size);
     uint8_t *o = malloc(size);
     struct linked l;
 #define BAD(why, edit)                                                                    \
@@ -326,8 +310,8 @@ int main(void)
     host_pages_init(64 << 20);
     test_x86_64();
     test_aarch64();
-    test_hello(MODULE_OBJ_DIR "/hello_x86_64.o", EM_X86_64);
-    test_hello(MODULE_OBJ_DIR "/hello_aarch64.o", EM_AARCH64);
+    test_hello("hello_x86_64.o", EM_X86_64);
+    test_hello("hello_aarch64.o", EM_AARCH64);
     test_malformed();
     CHECK(host_heap_empty());
     return CHECK_DONE("test_module");
