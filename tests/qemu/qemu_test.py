@@ -88,33 +88,50 @@ def main():
 
     text, status, pending = run_qemu(a.arch, a.image, a.env, a.keys, a.qemu_args, a.timeout,
                                      a.halts)
-    sys.stdout.write(text)
-    print("\n---- qemu_test checks ----")
+    report = []
     ok = True
     if pending:
-        print(f"FAIL: never reached a prompt for: {pending}")
+        report.append(f"FAIL: never reached a prompt for: {pending}")
         ok = False
     for rx in a.expect:
         hit = re.search(rx, text, re.M)
-        print(f"{'ok  ' if hit else 'FAIL'} expect /{rx}/")
+        report.append(f"{'ok  ' if hit else 'FAIL'} expect /{rx}/")
         ok &= bool(hit)
     for rx in a.reject:
         hit = re.search(rx, text, re.M)
-        print(f"{'FAIL' if hit else 'ok  '} reject /{rx}/")
+        report.append(f"{'FAIL' if hit else 'ok  '} reject /{rx}/")
         ok &= not hit
     if a.status is not None:
         good = status == a.status
-        print(f"{'ok  ' if good else 'FAIL'} exit status {status}, wanted {a.status}")
+        report.append(f"{'ok  ' if good else 'FAIL'} exit status {status}, wanted {a.status}")
         ok &= good
     if a.halts:
         good = "System halted." in text
-        print(f"{'ok  ' if good else 'FAIL'} kernel halted")
+        report.append(f"{'ok  ' if good else 'FAIL'} kernel halted")
         ok &= good
     for rx in a.monotonic:
         vals = [int(m.group(1)) for m in re.finditer(rx, text, re.M)]
         good = len(vals) >= 2 and all(x <= y for x, y in zip(vals, vals[1:]))
-        print(f"{'ok  ' if good else 'FAIL'} monotonic /{rx}/: {vals}")
+        report.append(f"{'ok  ' if good else 'FAIL'} monotonic /{rx}/: {vals}")
         ok &= good
+    if not ok:
+        # CI shows the start of a failing test's output, and the serial log
+        # runs to hundreds of lines: say what failed first, with the lines
+        # that explain it (failed ktests, assertions, panics, the end of the
+        # log), then the whole log.
+        print("---- qemu_test FAILED: " + "; ".join(r[5:] for r in report if r.startswith("FAIL")))
+        lines = text.splitlines()
+        why = [l for l in lines if re.search(r"FAIL|assertion failed|PANIC|TIMEOUT", l)]
+        for l in why[:40]:
+            print("  | " + l)
+        print("---- last 25 lines of the serial log:")
+        for l in lines[-25:]:
+            print("  | " + l)
+        print("---- full serial log:")
+    sys.stdout.write(text)
+    print("\n---- qemu_test checks ----")
+    for r in report:
+        print(r)
     print("PASS" if ok else "FAILED")
     return 0 if ok else 1
 
