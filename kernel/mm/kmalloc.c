@@ -37,6 +37,7 @@ enum { EMPTY, PARTIAL, FULL };
 
 struct kmem_cache {
     size_t size;               /* object size, a power of two */
+    unsigned shift;            /* log2(size): offsets become indices by a shift, not a divide */
     unsigned order;            /* slab size: 2^order pages */
     unsigned per_slab;
     size_t first;              /* offset of object 0 in a slab */
@@ -49,9 +50,10 @@ struct kmem_cache {
 #define CLASS_ORDER(size) ((size) <= 512 ? 0 : (size) == 1024 ? 1 : 2)
 #define CLASS_FIRST(size) ((size) > SLAB_HEADER ? (size) : SLAB_HEADER)
 #define CLASS_OBJECTS(size) (((PAGE_SIZE << CLASS_ORDER(size)) - CLASS_FIRST(size)) / (size))
-#define CLASS(shift)                                                                             \
-    {.size = 1u << (shift), .order = CLASS_ORDER(1u << (shift)), .first = CLASS_FIRST(1u << (shift)), \
-     .per_slab = CLASS_OBJECTS(1u << (shift)) > MAX_OBJECTS ? MAX_OBJECTS : CLASS_OBJECTS(1u << (shift))}
+#define CLASS(sh)                                                                                \
+    {.size = 1u << (sh), .shift = (sh), .order = CLASS_ORDER(1u << (sh)),                        \
+     .first = CLASS_FIRST(1u << (sh)),                                                           \
+     .per_slab = CLASS_OBJECTS(1u << (sh)) > MAX_OBJECTS ? MAX_OBJECTS : CLASS_OBJECTS(1u << (sh))}
 
 static struct kmem_cache caches[KMALLOC_CLASSES] = {CLASS(4), CLASS(5), CLASS(6), CLASS(7),
                                                     CLASS(8), CLASS(9), CLASS(10), CLASS(11)};
@@ -176,7 +178,7 @@ static void *alloc_small(struct kmem_cache *c, size_t n, uintptr_t caller)
     unsigned before = fill_state(s);
     uint8_t *obj = s->free;
     s->free = *(void **)obj;
-    unsigned idx = (unsigned)((obj - ((uint8_t *)s + c->first)) / c->size);
+    unsigned idx = (unsigned)((size_t)(obj - ((uint8_t *)s + c->first)) >> c->shift);
     s->used[idx / 64] |= 1ULL << (idx % 64);
     s->inuse++;
     c->inuse++;
@@ -205,8 +207,8 @@ static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
     }
     struct kmem_cache *c = s->cache;
     uint8_t *start = (uint8_t *)s + c->first;
-    size_t idx = (size_t)(p - start) / c->size;
-    if (p < start || (size_t)(p - start) % c->size || idx >= s->total) {
+    size_t idx = (size_t)(p - start) >> c->shift;
+    if (p < start || ((size_t)(p - start) & (c->size - 1)) || idx >= s->total) {
         heap_error("not the start of an object", p, caller, 0);
         return;
     }
@@ -356,8 +358,8 @@ static size_t usable_size(const void *p)
             return 0;
         const struct kmem_cache *c = s->cache;
         const uint8_t *start = (const uint8_t *)s + c->first;
-        size_t idx = (size_t)((const uint8_t *)p - start) / c->size;
-        if ((const uint8_t *)p < start || (size_t)((const uint8_t *)p - start) % c->size ||
+        size_t idx = (size_t)((const uint8_t *)p - start) >> c->shift;
+        if ((const uint8_t *)p < start || ((size_t)((const uint8_t *)p - start) & (c->size - 1)) ||
             idx >= s->total || !(s->used[idx / 64] & (1ULL << (idx % 64))))
             return 0;
 #ifdef KMALLOC_DEBUG
