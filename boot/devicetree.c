@@ -10,6 +10,7 @@
  */
 #include <boot/bootinfo.h>
 #include <boot/devicetree.h>
+#include <hal/smp.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
 #include <kernel/log.h>
@@ -198,4 +199,50 @@ int dt_read_psci_method(const struct fdt *fdt)
     if (method && strcmp(method, "hvc") == 0)
         return DT_PSCI_HVC;
     return -ENOENT;
+}
+
+/* MPIDR affinity as a DT reg holds it -> hal_cpu_id()'s packing. */
+static uint32_t mpidr_to_hwid(uint64_t mpidr)
+{
+    return (uint32_t)(mpidr & 0xffffffu) | (uint32_t)((mpidr >> 32) & 0xff) << 24;
+}
+
+int dt_read_cpus(const struct fdt *fdt, struct hal_cpu_desc *out, unsigned max)
+{
+    int cpus = fdt_path(fdt, "/cpus");
+    if (cpus < 0)
+        return -ENOENT;
+    int ac = fdt_addr_cells(fdt, cpus);
+    int n = 0;
+    for (int node = fdt_first_child(fdt, cpus); node >= 0; node = fdt_next_sibling(fdt, node)) {
+        const char *type = fdt_prop_string(fdt, node, "device_type");
+        if (!type || strcmp(type, "cpu") != 0)
+            continue; /* cpu-map, caches and the like */
+        size_t nlen;
+        const char *name = fdt_node_name(fdt, node, &nlen);
+        uint32_t len;
+        const void *reg = fdt_getprop(fdt, node, "reg", &len);
+        if ((ac != 1 && ac != 2) || !reg || len != (uint32_t)ac * 4) {
+            pr_warn("dt: /cpus/%.*s: no usable reg (#address-cells %d); left off", (int)nlen,
+                    name ? name : "?", ac);
+            continue;
+        }
+        if ((unsigned)n < max) {
+            const char *m = fdt_prop_string(fdt, node, "enable-method");
+            struct hal_cpu_desc *d = &out[n];
+            d->hwid = mpidr_to_hwid(fdt_read_cells(reg, ac));
+            d->method = NULL;
+            d->why = NULL;
+            if (!fdt_node_is_available(fdt, node))
+                d->why = "its status is not \"okay\"";
+            else if (m && strcmp(m, "psci") == 0)
+                d->method = "psci";
+            else if (m && strcmp(m, "spin-table") == 0)
+                d->why = "enable-method \"spin-table\" (only psci is supported)";
+            else
+                d->why = m ? "an unknown enable-method (only psci is supported)" : "no enable-method";
+        }
+        n++;
+    }
+    return n;
 }

@@ -7,6 +7,55 @@
  * Boot protocol (Linux arm64 booting.rst): x0 = DTB physical address, MMU
  * off, entered at EL2 or EL1.
  */
+    /* Leave EL2 for EL1 (both the boot CPU and every CPU PSCI starts come
+     * through here when the guest owns EL2): clobbers x1, x2; \reread runs
+     * right after CNTVOFF_EL2 is set; eret lands at \target with DAIF
+     * masked. */
+    .macro  el2_to_el1 target, reread
+    /* EL2 -> EL1: AArch64 EL1 and no traps to EL2 (HCR_EL2: RW only, so
+     * IRQs go to EL1 too); EL1 may use the physical counter and timer, and
+     * the virtual counter is the physical one (no offset); the EL2 timer is
+     * off. Then eret with DAIF masked. */
+    mov     x1, #(1 << 31)
+    msr     hcr_el2, x1
+    mov     x1, #3             /* CNTHCTL_EL2.EL1PCTEN | EL1PCEN */
+    msr     cnthctl_el2, x1
+    msr     cntvoff_el2, xzr
+    isb
+    \reread
+    msr     cnthp_ctl_el2, xzr
+    /* GICv3 CPU interface (if ID_AA64PFR0_EL1.GIC says there is one; else
+     * the ICC_* registers are UNDEFINED): ICC_SRE_EL2.Enable lets EL1 reach
+     * ICC_SRE_EL1, and SRE must be set here for EL1's SRE to stick. The
+     * virtual CPU interface stays off. */
+    mrs     x1, id_aa64pfr0_el1
+    ubfx    x1, x1, #24, #4
+    cbz     x1, 4\@f
+    mrs     x1, icc_sre_el2
+    mov     x2, #0x9           /* Enable | SRE */
+    orr     x1, x1, x2
+    msr     icc_sre_el2, x1
+    isb
+    msr     ich_hcr_el2, xzr
+4\@: /* PMU: MDCR_EL2 with TPM/TPMCR/TDA... clear so nothing traps, and
+     * HPMN = PMCR_EL0.N so EL1 owns every event counter. PMCR_EL0 exists only
+     * with a PMUv3 (ID_AA64DFR0_EL1.PMUVer neither 0 nor 0xf). */
+    mov     x2, #0
+    mrs     x1, id_aa64dfr0_el1
+    ubfx    x1, x1, #8, #4
+    cbz     x1, 5\@f
+    cmp     x1, #0xf
+    b.eq    5\@f
+    mrs     x2, pmcr_el0
+    ubfx    x2, x2, #11, #5
+5\@: msr     mdcr_el2, x2
+    mov     x1, #0x3c5         /* EL1h, D A I F masked */
+    msr     spsr_el2, x1
+    adr     x1, \target
+    msr     elr_el2, x1
+    eret
+    .endm
+
     .section .text.boot, "ax"
     .globl _start
 _start:
@@ -27,51 +76,11 @@ primary:
     and     x21, x21, #3
     cmp     x21, #2
     b.ne    at_el1
-    /* EL2 -> EL1: AArch64 EL1 and no traps to EL2 (HCR_EL2: RW only, so
-     * IRQs go to EL1 too); EL1 may use the physical counter and timer, and
-     * the virtual counter is the physical one (no offset); the EL2 timer is
-     * off. Then eret with DAIF masked. */
-    mov     x1, #(1 << 31)
-    msr     hcr_el2, x1
-    mov     x1, #3             /* CNTHCTL_EL2.EL1PCTEN | EL1PCEN */
-    msr     cnthctl_el2, x1
-    msr     cntvoff_el2, xzr
-    isb
-    /* Read the boot counter again: at EL2 CNTVCT_EL0 was the physical count
-     * minus CNTVOFF_EL2, which resets to an UNKNOWN value (or whatever a
-     * loader left), so the first reading may be in another timebase. */
-    mrs     x19, cntvct_el0
-    msr     cnthp_ctl_el2, xzr
-    /* GICv3 CPU interface (if ID_AA64PFR0_EL1.GIC says there is one; else
-     * the ICC_* registers are UNDEFINED): ICC_SRE_EL2.Enable lets EL1 reach
-     * ICC_SRE_EL1, and SRE must be set here for EL1's SRE to stick. The
-     * virtual CPU interface stays off. */
-    mrs     x1, id_aa64pfr0_el1
-    ubfx    x1, x1, #24, #4
-    cbz     x1, 4f
-    mrs     x1, icc_sre_el2
-    mov     x2, #0x9           /* Enable | SRE */
-    orr     x1, x1, x2
-    msr     icc_sre_el2, x1
-    isb
-    msr     ich_hcr_el2, xzr
-4:  /* PMU: MDCR_EL2 with TPM/TPMCR/TDA... clear so nothing traps, and
-     * HPMN = PMCR_EL0.N so EL1 owns every event counter. PMCR_EL0 exists only
-     * with a PMUv3 (ID_AA64DFR0_EL1.PMUVer neither 0 nor 0xf). */
-    mov     x2, #0
-    mrs     x1, id_aa64dfr0_el1
-    ubfx    x1, x1, #8, #4
-    cbz     x1, 5f
-    cmp     x1, #0xf
-    b.eq    5f
-    mrs     x2, pmcr_el0
-    ubfx    x2, x2, #11, #5
-5:  msr     mdcr_el2, x2
-    mov     x1, #0x3c5         /* EL1h, D A I F masked */
-    msr     spsr_el2, x1
-    adr     x1, at_el1
-    msr     elr_el2, x1
-    eret
+    /* At EL2 CNTVCT_EL0 was the physical count minus CNTVOFF_EL2, which
+     * resets to an UNKNOWN value (or whatever a loader left), so the first
+     * reading may be in another timebase: read the boot counter again once
+     * the offset is 0. */
+    el2_to_el1 at_el1, "mrs x19, cntvct_el0"
 at_el1:
     /* A known SCTLR_EL1 whichever EL we came from: firmware may have left
      * WXN, alignment checks or big-endian data set, and several fields reset
@@ -141,6 +150,62 @@ high:
 hang:
     wfe
     b       hang
+
+    /*
+     * A CPU that PSCI CPU_ON started (platform.c, a64_smp_start): MMU off,
+     * at EL2 or EL1, x0 = the physical address of its struct a64_smp_boot
+     * { mair, tcr, ttbr0, ttbr1, stack_top, arg } (cleaned to the point of
+     * coherency, since this CPU reads it with caching off). It switches the
+     * MMU on with the boot CPU's registers: TTBR0 is the boot identity map
+     * of the image, still in .bss, for the few instructions until the branch
+     * high; then it runs on its stack with the vectors installed and calls
+     * a64_secondary_main(arg).
+     */
+    .globl  a64_secondary_entry
+a64_secondary_entry:
+    mov     x19, x0
+    mrs     x21, CurrentEL
+    lsr     x21, x21, #2
+    and     x21, x21, #3
+    cmp     x21, #2
+    b.ne    sec_el1
+    el2_to_el1 sec_el1, ""
+sec_el1:
+    ldr     x1, =0x30d00800    /* the same known SCTLR_EL1 as the boot CPU */
+    msr     sctlr_el1, x1
+    isb
+    ldp     x1, x2, [x19]      /* mair, tcr */
+    ldp     x3, x4, [x19, #16] /* ttbr0 (identity), ttbr1 (kernel) */
+    ldp     x20, x22, [x19, #32] /* stack top, arg: kept across the switch */
+    msr     mair_el1, x1
+    msr     tcr_el1, x2
+    msr     ttbr0_el1, x3
+    msr     ttbr1_el1, x4
+    isb
+    tlbi    vmalle1
+    dsb     nsh
+    ic      iallu
+    dsb     nsh
+    isb
+    mrs     x1, sctlr_el1
+    mov     x2, #((1 << 0) | (1 << 2) | (1 << 12)) /* M, C, I */
+    orr     x1, x1, x2
+    msr     sctlr_el1, x1
+    isb
+    ldr     x1, =sec_high
+    br      x1
+sec_high:
+    mov     sp, x20
+    ldr     x1, =a64_vectors
+    msr     vbar_el1, x1
+    isb
+    bl      a64_mmu_drop_identity
+    mov     x29, #0
+    mov     x30, #0
+    mov     x0, x22
+    bl      a64_secondary_main
+1:  wfe
+    b       1b
 
     /* The boot stack has the shape vectors.S expects of every kernel stack:
      * 16 KiB, base 32 KiB-aligned (its overflow check tests SP bit 14). */

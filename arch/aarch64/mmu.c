@@ -222,6 +222,24 @@ void a64_mmu_drop_identity(void)
                      : : "r"(tcr | TCR_EPD0) : "memory");
 }
 
+/*
+ * What a CPU started later needs to switch its MMU on exactly as this one
+ * has it (entry.S, a64_secondary_entry): MAIR and TCR as they are (with
+ * TTBR0 walks allowed again, for its identity step), the boot identity map
+ * of the image (id_l0 is still intact in .bss: dropping it only stopped
+ * this CPU's walks) and the current kernel root.
+ */
+void a64_mmu_secondary_regs(uint64_t regs[4])
+{
+    uint64_t mair, tcr, ttbr1;
+    __asm__ volatile("mrs %0, mair_el1; mrs %1, tcr_el1; mrs %2, ttbr1_el1"
+                     : "=r"(mair), "=r"(tcr), "=r"(ttbr1));
+    regs[0] = mair;
+    regs[1] = tcr & ~TCR_EPD0;
+    regs[2] = table_phys(id_l0, 1);
+    regs[3] = ttbr1;
+}
+
 /* The RAM the direct map covers: /memory minus "no-map" reservations and
  * minus anything beyond the direct map's reach (both mappings use this, so
  * the boot map and the kernel tables cover the same RAM). */

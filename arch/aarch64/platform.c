@@ -94,13 +94,26 @@ void hal_halt(void)
         __asm__ volatile("msr daifset, #0xf; wfi");
 }
 
+int64_t a64_psci(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    /* SMC Calling Convention: arguments in x1-x3, result in x0; x4-x17 may
+     * be clobbered by an SMCCC v1.0 implementation. */
+    register uint64_t x0 __asm__("x0") = fn;
+    register uint64_t x1 __asm__("x1") = a1, x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
+    if (psci_use_smc)
+        __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : :
+                         "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+                         "x15", "x16", "x17", "memory");
+    else
+        __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : :
+                         "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+                         "x15", "x16", "x17", "memory");
+    return (int64_t)x0;
+}
+
 static void psci_call(uint32_t fn)
 {
-    register uint64_t x0 __asm__("x0") = fn;
-    if (psci_use_smc)
-        __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
-    else
-        __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+    a64_psci(fn, 0, 0, 0);
 }
 
 void hal_poweroff(void)
@@ -172,6 +185,7 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
     boot_stage("ram direct map");
+    a64_smp_read_cpus(&fdt);
     int method = dt_read_psci_method(&fdt);
     if (method > 0)
         psci_use_smc = method == DT_PSCI_SMC;

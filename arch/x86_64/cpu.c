@@ -1,6 +1,7 @@
 /**
  * @file cpu.c
- * @brief GDT with a TSS (IST1 for #DF), the IDT, COM1, TSC and power control.
+ * @brief GDT with a TSS (IST1-3 for #DF, #PF, NMI), the IDT, COM1, TSC and
+ *        power control.
  */
 #include <arch/cpu.h>
 #include <arch/io.h>
@@ -17,17 +18,6 @@
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
 
-struct tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss) == 104, "TSS layout (SDM 8.7)");
-
 struct idt_entry {
     uint16_t off_lo, sel;
     uint8_t ist, type;
@@ -35,15 +25,13 @@ struct idt_entry {
     uint32_t off_hi, zero;
 } __attribute__((packed));
 
-static struct tss tss;
-static uint64_t gdt[5];
+static struct x64_cpu_tables boot_tables;
 static struct idt_entry idt[256];
-/* #DF, #PF and NMI run on their own stacks (TSS IST1-3): a page fault caused
+/* The boot CPU's #DF, #PF and NMI stacks (TSS IST1-3): a page fault caused
  * by a kernel stack overflow must not need the overflowed stack to report,
- * and an NMI can arrive at any instruction, even mid stack switch. */
-static uint8_t df_stack[8192] __attribute__((aligned(16)));
-static uint8_t pf_stack[8192] __attribute__((aligned(16)));
-static uint8_t nmi_stack[8192] __attribute__((aligned(16)));
+ * and an NMI can arrive at any instruction, even mid stack switch. Other
+ * CPUs get theirs from smp.c. */
+static uint8_t boot_ist[3][X64_IST_SIZE] __attribute__((aligned(16)));
 extern const uint64_t isr_table[256];
 
 const char *hal_arch_name(void) { return "x86_64"; }
@@ -81,18 +69,19 @@ int hal_console_getc(void)
     return inb(COM1);
 }
 
-void x64_cpu_init(void)
+void x64_cpu_load_tables(struct x64_cpu_tables *t, uint8_t (*ist)[X64_IST_SIZE])
 {
-    gdt[1] = 0x00af9b000000ffffULL; /* 0x08 code64 (accessed bit preset) */
-    gdt[2] = 0x00cf93000000ffffULL; /* 0x10 data */
-    uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;
-    tss.ist[0] = (uintptr_t)(df_stack + sizeof df_stack);
-    tss.ist[1] = (uintptr_t)(pf_stack + sizeof pf_stack);
-    tss.ist[2] = (uintptr_t)(nmi_stack + sizeof nmi_stack);
-    tss.iomap_base = sizeof tss;
-    gdt[3] = limit | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
-    gdt[4] = base >> 32;
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {sizeof gdt - 1, (uintptr_t)gdt};
+    t->gdt[0] = 0;
+    t->gdt[1] = 0x00af9b000000ffffULL; /* 0x08 code64 (accessed bit preset) */
+    t->gdt[2] = 0x00cf93000000ffffULL; /* 0x10 data */
+    uint64_t base = (uintptr_t)&t->tss, limit = sizeof t->tss - 1;
+    t->tss = (struct x64_tss){0};
+    for (int i = 0; i < 3; i++)
+        t->tss.ist[i] = (uintptr_t)(ist[i] + X64_IST_SIZE);
+    t->tss.iomap_base = sizeof t->tss;
+    t->gdt[3] = limit | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
+    t->gdt[4] = base >> 32;
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {sizeof t->gdt - 1, (uintptr_t)t->gdt};
     __asm__ volatile("lgdt %0\n\t"
                      "pushq $0x08\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
@@ -101,15 +90,20 @@ void x64_cpu_init(void)
                      "1: mov $0x10, %%ax; mov %%ax, %%ds; mov %%ax, %%es; mov %%ax, %%ss\n\t"
                      "mov $0x18, %%ax; ltr %%ax"
                      : : "m"(gdtr) : "rax", "memory");
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void x64_cpu_init(void)
+{
     /* Interrupt gates (type 0x8e) for every vector, so IF is clear in
-     * every handler until it returns. */
+     * every handler until it returns. One IDT for every CPU. */
     for (int v = 0; v < 256; v++) {
         uint64_t off = isr_table[v];
         idt[v] = (struct idt_entry){(uint16_t)off, 0x08, v == 8 ? 1 : v == 14 ? 2 : v == 2 ? 3 : 0, 0x8e,
                                     (uint16_t)(off >> 16), (uint32_t)(off >> 32), 0};
     }
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {sizeof idt - 1, (uintptr_t)idt};
-    __asm__ volatile("lidt %0" : : "m"(idtr));
+    x64_cpu_load_tables(&boot_tables, boot_ist);
 }
 
 void hal_halt(void)

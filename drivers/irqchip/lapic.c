@@ -122,6 +122,34 @@ int lapic_self_ipi(unsigned vector)
     return 0;
 }
 
+/* Wait for the previous command to leave the ICR: 0, or -ETIMEDOUT. */
+static int icr_idle(void)
+{
+    for (unsigned i = 0; lapic_read(LAPIC_ICR_LO) & ICR_PENDING; i++) {
+        if (i == 1000000)
+            return -ETIMEDOUT;
+        hal_cpu_relax();
+    }
+    return 0;
+}
+
+int lapic_send_ipi(uint32_t dest_apic_id, uint32_t command)
+{
+    if (!regs)
+        return -ENODEV;
+    if (dest_apic_id > 0xff || (command & ~0xcfffu))
+        return -EINVAL; /* xAPIC: 8-bit destination; no shorthand, no reserved bits */
+    irqflags_t f = hal_irq_save();
+    int err = icr_idle();
+    if (!err) {
+        lapic_write(LAPIC_ICR_HI, dest_apic_id << 24);
+        lapic_write(LAPIC_ICR_LO, command); /* the write to the low half sends */
+        err = icr_idle();
+    }
+    hal_irq_restore(f);
+    return err;
+}
+
 /* Any local number but the spurious vector's may be sent; MSI numbers are
  * raised by lapic_msi.c's chip. One below the local span would be taken
  * for its IOAPIC GSI (and, for a level GSI, its EOI would confuse the

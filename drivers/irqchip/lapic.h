@@ -57,6 +57,26 @@
  */
 uint32_t lapic_id(void);
 
+/** @name ICR command words for lapic_send_ipi() (SDM vol. 3A, 11.6.1) */
+/** @{ */
+#define LAPIC_IPI_INIT 0xc500u          /**< INIT, level-triggered, assert */
+#define LAPIC_IPI_STARTUP(page) (0x4600u | ((page) & 0xffu)) /**< Startup IPI at page << 12 */
+/** @} */
+
+/**
+ * @brief Send an interprocessor interrupt: destination @p dest_apic_id
+ *        (physical mode), then @p command into the low half of the ICR.
+ * @param dest_apic_id the target's local APIC id (xAPIC: 0-255)
+ * @param command delivery mode, vector and level/trigger bits, e.g.
+ *        LAPIC_IPI_INIT; no destination shorthand
+ * @retval 0 the APIC accepted and sent it (delivery status went idle)
+ * @retval -EINVAL id above 255, or shorthand / reserved bits in @p command
+ * @retval -ETIMEDOUT the ICR stayed busy
+ * @retval -ENODEV the driver has not probed
+ * @note Thread or interrupt context; masks interrupts on this CPU meanwhile.
+ */
+int lapic_send_ipi(uint32_t dest_apic_id, uint32_t command);
+
 /**
  * @brief Whether @p vector is in service at the local APIC (it came through
  *        the APIC and is waiting for an EOI).

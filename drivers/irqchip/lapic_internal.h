@@ -19,6 +19,7 @@
 #define LAPIC_ISR 0x100 /**< in-service: 8 registers, 0x10 apart, 32 vectors each */
 #define LAPIC_ESR 0x280 /**< error status */
 #define LAPIC_ICR_LO 0x300 /**< interrupt command, low half (sends) */
+#define LAPIC_ICR_HI 0x310 /**< interrupt command, high half (destination in 31:24) */
 #define LAPIC_LVT_TIMER 0x320 /**< LVT: timer */
 #define LAPIC_LVT_LINT0 0x350 /**< LVT: LINT0 pin */
 #define LAPIC_LVT_LINT1 0x360 /**< LVT: LINT1 pin */

@@ -20,6 +20,7 @@
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
 #include <kernel/shell.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 
 
@@ -105,6 +106,8 @@ void kmain(struct boot_info *bi)
     boot_stage("banner");
     mm_init(bi);
     sched_init(); /* this context becomes the idle thread */
+    smp_init();   /* before any test or command can look at the CPUs */
+    boot_stage("cpus");
     /* Created before the timer runs, so the switch to it is the yield
      * below, not the timer interrupt a new higher-priority thread asks for
      * (its slice ends "now"): under TCG the interrupt path's first run costs

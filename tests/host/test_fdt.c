@@ -11,6 +11,7 @@
  */
 #include <boot/bootinfo.h>
 #include <boot/devicetree.h>
+#include <hal/smp.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
 #include <kernel/log.h>
@@ -637,6 +638,95 @@ static void test_psci(void)
     CHECK_EQ_INT(dt_psci_method(blob, blob_len - 1), -EINVAL);
 }
 
+/* Put one cpu node: reg of @p cells cells, an enable-method unless NULL,
+ * and a status unless NULL. */
+static void cpu_node(const char *name, int cells, uint64_t reg, const char *method,
+                     const char *status)
+{
+    b_node(name);
+    b_str("device_type", "cpu");
+    B_STRS("compatible", "arm,cortex-a72");
+    if (cells == 1)
+        b_u32("reg", (uint32_t)reg);
+    else if (cells == 2)
+        b_cells("reg", 2, (uint32_t)(reg >> 32), (uint32_t)reg);
+    if (method)
+        b_str("enable-method", method);
+    if (status)
+        b_str("status", status);
+    b_end();
+}
+
+static int run_cpus(struct hal_cpu_desc *out, unsigned max)
+{
+    struct fdt f;
+    if (fdt_init(&f, blob, blob_len) != 0)
+        return -999;
+    return dt_read_cpus(&f, out, max);
+}
+
+/* /cpus as QEMU virt writes it (one cell, psci), the cases the kernel must
+ * refuse by name, and two-cell regs with Aff3 packed into bits 31:24. */
+static void test_cpus(void)
+{
+    struct hal_cpu_desc d[8];
+    b_reset();
+    b_node("");
+    b_node("cpus");
+    b_u32("#address-cells", 1);
+    b_u32("#size-cells", 0);
+    cpu_node("cpu@0", 1, 0, "psci", NULL);
+    cpu_node("cpu@1", 1, 0x1, "psci", NULL);
+    cpu_node("cpu@100", 1, 0x100, "spin-table", NULL);
+    cpu_node("cpu@2", 1, 0x2, NULL, NULL);
+    cpu_node("cpu@3", 1, 0x3, "psci", "disabled");
+    cpu_node("cpu@4", 1, 0x4, "acme,magic", NULL);
+    cpu_node("cpu@5", 0, 0, "psci", NULL); /* no reg: skipped, not counted */
+    b_node("cpu-map");                     /* not a cpu */
+    b_end();
+    b_end();
+    b_end();
+    b_finish();
+    log_reset();
+    CHECK_EQ_INT(run_cpus(d, 8), 6);
+    CHECK(log_has("/cpus/cpu@5: no usable reg"));
+    CHECK_EQ_HEX(d[0].hwid, 0);
+    CHECK(d[0].method && strcmp(d[0].method, "psci") == 0);
+    CHECK_EQ_HEX(d[1].hwid, 1);
+    CHECK_EQ_HEX(d[2].hwid, 0x100);
+    CHECK(!d[2].method && d[2].why && strstr(d[2].why, "spin-table"));
+    CHECK(!d[3].method && d[3].why && strstr(d[3].why, "no enable-method"));
+    CHECK(!d[4].method && d[4].why && strstr(d[4].why, "status"));
+    CHECK(!d[5].method && d[5].why && strstr(d[5].why, "unknown enable-method"));
+    /* Fewer slots than CPUs: the count is still all of them. */
+    memset(d, 0, sizeof d);
+    CHECK_EQ_INT(run_cpus(d, 2), 6);
+    CHECK_EQ_HEX(d[1].hwid, 1);
+    CHECK_EQ_HEX(d[2].hwid, 0);
+
+    b_reset();
+    b_node("");
+    b_node("cpus");
+    b_u32("#address-cells", 2);
+    b_u32("#size-cells", 0);
+    cpu_node("cpu@0", 2, 0, "psci", NULL);
+    cpu_node("cpu@100000203", 2, 0x100000203ull, "psci", NULL);
+    cpu_node("cpu@1", 1, 0x1, "psci", NULL); /* one cell where two are due */
+    b_end();
+    b_end();
+    b_finish();
+    log_reset();
+    CHECK_EQ_INT(run_cpus(d, 8), 2);
+    CHECK_EQ_HEX(d[1].hwid, 0x01000203);
+    CHECK(log_has("/cpus/cpu@1: no usable reg (#address-cells 2)"));
+
+    b_reset();
+    b_node("");
+    b_end();
+    b_finish();
+    CHECK_EQ_INT(run_cpus(d, 8), -ENOENT);
+}
+
 static void test_add_range(void)
 {
     struct mem_range list[BOOT_MAX_MEM_RANGES];
@@ -1025,6 +1115,7 @@ int main(void)
     test_boot_info_chosen_edges();
     test_boot_info_memory();
     test_psci();
+    test_cpus();
     test_add_range();
     test_malformed_header();
     test_malformed_structure();

@@ -55,4 +55,24 @@ int dt_psci_method(const void *blob, uint64_t avail);
 /** @brief dt_psci_method() for an already validated blob. */
 int dt_read_psci_method(const struct fdt *fdt);
 
+struct hal_cpu_desc;
+
+/**
+ * @brief The CPUs under /cpus: every child with device_type "cpu".
+ *
+ * An entry's hwid is its reg (one or two cells, as /cpus's \#address-cells
+ * says) in hal_cpu_id()'s aarch64 packing: MPIDR Aff2..Aff0 in bits 23:0 and
+ * Aff3 (reg bits 39:32) in 31:24. method is "psci" for enable-method "psci";
+ * otherwise NULL, with why naming the reason (disabled, spin-table, an
+ * unknown or missing enable-method). A node whose reg is missing or not
+ * \#address-cells cells long is logged and skipped, not counted.
+ *
+ * @param fdt a blob fdt_init() has validated
+ * @param max room in @p out
+ * @param out filled with the first @p max CPUs, in tree order
+ * @return the number of CPUs found (may exceed @p max)
+ * @retval -ENOENT no /cpus node
+ */
+int dt_read_cpus(const struct fdt *fdt, struct hal_cpu_desc *out, unsigned max);
+
 #endif

@@ -25,6 +25,8 @@ void a64_mmu_enable(uint64_t dtb, uint64_t kbase);
 
 /** @brief Stop TTBR0 walks once running high (mmu.c; from entry.S). */
 void a64_mmu_drop_identity(void);
+/** @brief MAIR, TCR, TTBR0 (boot identity map), TTBR1 for a CPU started later (mmu.c; for smp.c). */
+void a64_mmu_secondary_regs(uint64_t regs[4]);
 
 /**
  * @brief Add the DTB's RAM to the boot direct map (mmu.c; from platform.c).
@@ -33,6 +35,16 @@ void a64_mmu_drop_identity(void);
  *         tables have room for
  */
 int a64_map_ram(const struct boot_info *bi);
+
+/**
+ * @brief A PSCI call through the conduit the DTB names (platform.c).
+ * @return what the firmware returned in x0 (PSCI: 0 or a negative code)
+ */
+int64_t a64_psci(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+
+struct fdt;
+/** @brief Note the CPUs under the DTB's /cpus for hal_smp_enumerate() (smp.c; from platform.c). */
+void a64_smp_read_cpus(const struct fdt *fdt);
 
 /** @brief The early UART's virtual address while the MMU is on (mmu.c; for pl011.c). */
 uintptr_t a64_early_uart(void);

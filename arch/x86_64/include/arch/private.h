@@ -22,8 +22,34 @@ struct x64_frame;
  */
 __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t tsc0);
 
-/** @brief Load the kernel's GDT, TSS (IST stacks) and IDT (cpu.c; from x64_main). */
+/** @brief The 64-bit TSS (SDM vol. 3A, 8.7): only the IST stacks are used. */
+struct x64_tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct x64_tss) == 104, "TSS layout (SDM 8.7)");
+
+/** @brief One CPU's GDT (null, code 0x08, data 0x10, TSS 0x18-0x20) and TSS. */
+struct x64_cpu_tables {
+    uint64_t gdt[5];
+    struct x64_tss tss;
+};
+
+#define X64_IST_SIZE 8192 /**< bytes of each IST stack (#DF, #PF, NMI) */
+
+/** @brief Build the IDT and load the boot CPU's tables (cpu.c; from x64_main). */
 void x64_cpu_init(void);
+
+/**
+ * @brief Fill @p t (IST1-3 at the tops of @p ist[0..2]) and load it and the
+ *        shared IDT on this CPU (cpu.c; x64_cpu_init() and smp.c).
+ */
+void x64_cpu_load_tables(struct x64_cpu_tables *t, uint8_t (*ist)[X64_IST_SIZE]);
 
 /** @brief W^X for the image, the MMIO window, no identity map (mmu.c; from x64_main). */
 void x64_mmu_init(void);

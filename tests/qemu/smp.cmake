@@ -1,0 +1,62 @@
+# Secondary CPUs (issue 12): every CPU the firmware lists is started and
+# reports in with its own id and per-CPU data; the ones that cannot be are
+# named; the in-kernel tests pass with them up, twice from the shell.
+# SMP=N (scripts/qemu) runs QEMU with N CPUs under multi-threaded TCG.
+if(KERNEL_ARCH STREQUAL "aarch64")
+  # GICv3 at EL1, GICv3 entered at EL2 (PSCI starts the others at EL2 too,
+  # so they take the same EL2 -> EL1 path), GICv2 (at most 8 CPUs).
+  foreach(cfg "gicv3;SMP=4;GIC=3;4;EL1" "el2;SMP=4;MACHINE=virt,gic-version=3,virtualization=on;4;EL2"
+              "gicv2;SMP=8;GIC=2;8;EL1")
+    list(GET cfg 0 name)
+    list(GET cfg 1 smp)
+    list(GET cfg 2 machine)
+    list(GET cfg 3 n)
+    list(GET cfg 4 el)
+    math(EXPR last "${n} - 1")
+    qemu_test(smp_cpus_${name} --image ${IMG} --env ${smp} --env ${machine}
+      --send cpus --send "poweroff 7" --expect "^aarch64: entered at ${el},"
+      --expect "^\\[ *[0-9.]+\\] smp: ${n} of ${n} CPUs online$"
+      --expect "^ +0 +0 +online +boot "
+      --expect "^ +${last} +0x${last} +online +psci +[0-9]+ us "
+      --expect "^${n} of ${n} CPUs online$"
+      --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
+  endforeach()
+  # More CPUs than SMP_MAX_CPUS (8): the rest are named, eight come up.
+  qemu_test(smp_over_limit --image ${IMG} --env SMP=10 --env GIC=3
+    --send cpus --send "poweroff 7"
+    --expect "warning: smp: 2 more CPUs than the kernel's limit of 8 left off"
+    --expect "^8 of 8 CPUs online$" --reject "PANIC" --status ${EXIT7})
+  foreach(cfg "gicv3;GIC=3" "gicv2;GIC=2")
+    list(GET cfg 0 name)
+    list(GET cfg 1 gic)
+    qemu_test(smp_ktest_twice_${name} --image ${IMG} --env SMP=4 --env ${gic} --timeout 280
+      --send cpus --send ktest --send ktest --send "poweroff 7"
+      --expect "^4 of 4 CPUs online$"
+      --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
+      --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
+      --reject "PANIC" --status ${EXIT7})
+    set_tests_properties(aarch64.smp_ktest_twice_${name} PROPERTIES TIMEOUT 300)
+  endforeach()
+else()
+  # INIT-SIPI-SIPI through the real-mode trampoline, on both PC machines.
+  foreach(m q35 pc)
+    qemu_test(smp_cpus_${m} --image ${IMG} --env SMP=4 --env MACHINE=${m}
+      --send cpus --send "poweroff 7"
+      --expect "^\\[ *[0-9.]+\\] smp: 4 of 4 CPUs online$"
+      --expect "^ +0 +0 +online +boot "
+      --expect "^ +3 +0x3 +online +sipi +[0-9]+ us "
+      --expect "^4 of 4 CPUs online$"
+      --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
+    qemu_test(smp_ktest_twice_${m} --image ${IMG} --env SMP=4 --env MACHINE=${m} --timeout 280
+      --send cpus --send ktest --send ktest --send "poweroff 7"
+      --expect "^4 of 4 CPUs online$"
+      --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
+      --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
+      --reject "PANIC" --status ${EXIT7})
+    set_tests_properties(x86_64.smp_ktest_twice_${m} PROPERTIES TIMEOUT 300)
+  endforeach()
+  qemu_test(smp_over_limit --image ${IMG} --env SMP=10
+    --send cpus --send "poweroff 7"
+    --expect "warning: smp: 2 more CPUs than the kernel's limit of 8 left off"
+    --expect "^8 of 8 CPUs online$" --reject "PANIC" --status ${EXIT7})
+endif()
