@@ -223,6 +223,22 @@ static void test_hello(const char *file, uint16_t machine)
     free(o);
 }
 
+/* The linker reads ELF structures in place: an object that is not 8-byte
+ * aligned is refused with a message (module_load() copies such objects). */
+static void test_misaligned(void)
+{
+    size_t size;
+    uint8_t *o = read_file_in(MODULE_OBJ_DIR, "hello_x86_64.o", &size);
+    uint8_t *buf = malloc(size + 8);
+    memcpy(buf + 4, o, size);
+    struct module_opts opts = {EM_X86_64, resolve, "t", 0};
+    char log[160] = "";
+    CHECK_EQ_INT((long)module_image_size(buf + 4, size, &opts, log, sizeof log), 0);
+    CHECK(strstr(log, "8-byte aligned") != NULL);
+    free(buf);
+    free(o);
+}
+
 /* ---- Malformed objects ---- */
 
 static Elf64_Shdr *shdr(uint8_t *o, unsigned i)
@@ -312,6 +328,7 @@ int main(void)
     test_aarch64();
     test_hello("hello_x86_64.o", EM_X86_64);
     test_hello("hello_aarch64.o", EM_AARCH64);
+    test_misaligned();
     test_malformed();
     CHECK(host_heap_empty());
     return CHECK_DONE("test_module");

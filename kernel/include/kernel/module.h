@@ -123,7 +123,8 @@ const struct module_opts *module_kernel_opts(void);
  *        mapping or starting it: what module_load() does before it maps the
  *        pages, exposed so host tests check every relocation of either
  *        architecture. @p image must hold module_image_size() bytes.
- * @param elf the object file
+ * @param elf the object file, 8-byte aligned (-EINVAL with a message
+ *        otherwise; module_load() takes any alignment)
  * @param size its bytes
  * @param opts the machine and the symbol resolver
  * @param image where the module's bytes go
