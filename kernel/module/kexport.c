@@ -15,6 +15,7 @@
 #include <kernel/elf.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
+#include <kernel/lockdep.h>
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/module.h>
@@ -43,6 +44,8 @@ KEXPORT(ktimer_arm);
 KEXPORT(ktimer_cancel);
 KEXPORT(spin_lock_slow);
 KEXPORT(spin_smp);
+KEXPORT(lockdep_acquired); /* called by spin_lock*() in modules built with SPIN_LOCKDEP */
+KEXPORT(lockdep_released);
 /* the block layer: a module can be a disk */
 KEXPORT(blk_register);
 KEXPORT(blk_unregister);

@@ -1,6 +1,7 @@
 /**
  * @file spinlock.c
- * @brief The contended path of spin_lock*(): spin, then report a deadlock.
+ * @brief The contended path of spin_lock*(): wait for our ticket, then
+ *        report a deadlock.
  */
 #include <hal/cpu.h>
 #include <kernel/kernel.h>
@@ -12,15 +13,15 @@
 
 int spin_smp;
 
-void spin_lock_slow(struct spinlock *l, uintptr_t caller)
+void spin_lock_slow(struct spinlock *l, uint16_t ticket, uintptr_t caller)
 {
     for (uint64_t i = 0; i < SPIN_LIMIT; i++) {
-        while (l->locked && ++i < SPIN_LIMIT)
-            hal_cpu_relax();
-        if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) == ticket)
             return;
+        hal_cpu_relax();
     }
     char me[KSYM_NAME_MAX], holder[KSYM_NAME_MAX];
-    panic("spinlock '%s' deadlock: wanted by %s, held by %s", l->name ? l->name : "?",
-          ksym_name(caller, me, sizeof me), ksym_name(l->holder, holder, sizeof holder));
+    panic("spinlock '%s' deadlock: wanted by %s, held by %s (ticket %u, serving %u)",
+          l->name ? l->name : "?", ksym_name(caller, me, sizeof me),
+          ksym_name(l->holder, holder, sizeof holder), ticket, l->owner);
 }
