@@ -3,11 +3,18 @@
  * @brief The host arch's interrupt flag and spinlock slow path, for unit
  *        tests of portable code that takes spinlocks (see arch/irqflags.h).
  */
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 int host_irq_on = 1;
+
+/* One "CPU": the per-CPU data portable code reaches through cpu_this(). */
+static struct cpu host_cpu = {.self = &host_cpu};
+static void *host_local = &host_cpu;
+void hal_cpu_local_set(void *p) { host_local = p; }
+void *hal_cpu_local(void) { return host_local; }
 int spin_smp; /* one thread: the kernel's single-CPU lock path */
 
 /* Single-threaded tests: a held lock here is a self-deadlock in the code

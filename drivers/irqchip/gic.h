@@ -46,6 +46,7 @@ struct device;
 #define GICR_CTLR_ENABLE_LPIS (1u << 0) /**< LPIs are signalled */
 #define GICR_CTLR_RWP (1u << 3) /**< a register write is still taking effect */
 
+#define GIC_SGI_IPI 1 /**< the SGI other CPUs are signalled with (irq_set_ipi) */
 #define PRIO_DEFAULT 0xa0u /**< priority of every interrupt; below the mask, so all are signalled */
 #define PRIO_MASK 0xf0u /**< priority mask: representable however few priority bits exist */
 #define SPIN_LIMIT 1000000 /**< polls of a "write pending" bit before giving up */
@@ -62,6 +63,9 @@ struct gic {
     uint64_t route;            /**< v3: GICD_IROUTER value for this CPU */
     uint8_t target;            /**< v2: GICD_ITARGETSR byte for this CPU */
     int dt_node;               /**< the GIC's DT node, for its MSI children; -1 */
+    const struct device *dev;  /**< v3: the probed device, for other CPUs' redistributors */
+    unsigned rd_regions;       /**< v3: redistributor regions in dev's reg[1..] */
+    uint32_t rd_stride;        /**< v3: "redistributor-stride", 0: from GICR_TYPER */
     uint32_t spi_ready[32];    /**< SPIs whose priority and target are set */
 };
 

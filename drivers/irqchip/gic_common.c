@@ -152,6 +152,7 @@ int gic_finish_probe(struct device *dev, const struct irq_chip *chip, hal_irq_ro
     }
     gic.dt_node = dev->fdt_node;
     irq_set_test_numbers(6, 2); /* SGIs 6 and 7: free for tests */
+    irq_set_ipi(chip, GIC_SGI_IPI);
     pr_info("gic: %s %s at %#lx, %u interrupts", dev->name, chip->name, (unsigned long)dev->base,
             gic.nirqs);
     return 0;

@@ -3,12 +3,14 @@
  * @brief GICv2 (Arm IHI 0048): probe, the memory-mapped CPU interface's
  *        acknowledge loop, and SGIs through GICD_SGIR.
  *
- * One CPU for now: SPIs are routed to the CPU that probed. Every interrupt
+ * SPIs are routed to the CPU that probed; other CPUs get their banked part
+ * and CPU interface from gicv2_cpu_init() and take SGIs (the IPI). Every interrupt
  * gets one priority and is in group 0, which a GIC without security
  * extensions signals as IRQ while FIQs are off. EOImode 0: the EOI also
  * deactivates. The distributor operations are gic_common.c's.
  */
 #include "gic.h"
+#include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -46,9 +48,55 @@ static int gicv2_raise(const struct irq_chip *chip, unsigned irq)
     return 0;
 }
 
+/* Each CPU's bit in SGI target lists (its GICD_ITARGETSR byte: CPU
+ * interface numbers are not MPIDRs), recorded as each CPU comes up. */
+static struct {
+    uint32_t hwid;
+    uint8_t mask;
+} v2_cpus[8];
+static unsigned v2_ncpus;
+
+static void note_this_cpu(void)
+{
+    uint8_t mask = (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
+    if (v2_ncpus < 8)
+        v2_cpus[v2_ncpus++] = (typeof(v2_cpus[0])){hal_cpu_id(), mask};
+}
+
+static int gicv2_send_ipi(const struct irq_chip *chip, unsigned irq, uint32_t hwid)
+{
+    (void)chip;
+    if (irq >= 16)
+        return -EINVAL;
+    for (unsigned i = 0; i < v2_ncpus; i++)
+        if (v2_cpus[i].hwid == hwid && v2_cpus[i].mask) {
+            /* TargetListFilter 0: the CPUs in CPUTargetList [23:16]. */
+            mmio_write32(gic.dist + GICD_SGIR, (uint32_t)v2_cpus[i].mask << 16 | irq);
+            return 0;
+        }
+    return -EINVAL;
+}
+
+/* A CPU started after probe: its banked SGI/PPI enables (quiet but the
+ * IPI) and priorities, and its CPU interface. SPIs stay with the boot CPU. */
+static int gicv2_cpu_init(const struct irq_chip *chip, unsigned ipi)
+{
+    (void)chip;
+    if (ipi >= 16)
+        return -ENODEV;
+    note_this_cpu();
+    gic_wr32(gic.dist, GICD_ICENABLER, ~0u);
+    gic_wr32(gic.dist, GICD_ICPENDR, ~0u);
+    gic_prioritise_banked();
+    gic_wr32(gic.dist, GICD_ISENABLER, 1u << ipi);
+    gic_wr32(gic.cpu, GICC_PMR, PRIO_MASK);
+    gic_wr32(gic.cpu, GICC_CTLR, 1);
+    return 0;
+}
+
 static const struct irq_chip gicv2_chip = {
     .name = "gicv2", .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
-    .raise = gicv2_raise,
+    .raise = gicv2_raise, .send_ipi = gicv2_send_ipi, .cpu_init = gicv2_cpu_init,
 };
 
 static int gicv2_probe(struct device *dev)
@@ -67,6 +115,7 @@ static int gicv2_probe(struct device *dev)
     /* Reading any of ITARGETSR0-7 gives the reading CPU's own bit, which
      * is where SPIs go (0 on a uniprocessor GIC, where the field is RAZ/WI). */
     gic.target = (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
+    note_this_cpu();
     /* From a non-secure CPU every interrupt is group 1 and IGROUPR cannot
      * be written, so leave it alone. SGI enables may be fixed at 1
      * (implementation defined), so an SGI cannot always be masked. */

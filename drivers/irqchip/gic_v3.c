@@ -66,26 +66,79 @@ static void gicv3_root(unsigned long cause)
     gic_ack_loop(gicv3_ack, gicv3_eoi, 0xffffff);
 }
 
+static volatile uint8_t *find_redistributor(const struct device *dev, unsigned regions, uint32_t stride,
+                                            uint64_t *phys);
+static int wake_redistributor(volatile uint8_t *rd);
+static int enable_sysregs(const struct device *dev);
+static void cpu_interface_on(void);
+
+/* ICC_SGI1R_EL1 for SGI @p irq to the one CPU with MPIDR affinity @p m. */
+static void send_sgi(unsigned irq, uint64_t m)
+{
+    /* Stores before the SGI are visible to its handler (on any CPU, later). */
+    __asm__ volatile("dsb ishst" ::: "memory");
+    /* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44] (Aff0 / 16), Aff2 [39:32],
+     * INTID [27:24], Aff1 [23:16], TargetList [15:0] (bit Aff0 % 16). */
+    uint64_t aff0 = m & 0xff;
+    uint64_t v = (m >> 32 & 0xff) << 48 | (aff0 >> 4) << 44 | (m >> 16 & 0xff) << 32 |
+                 (uint64_t)irq << 24 | (m >> 8 & 0xff) << 16 | 1ull << (aff0 & 15);
+    SYSREG_WRITE(icc_sgi1r_el1, v);
+    __asm__ volatile("isb");
+}
+
 static int gicv3_raise(const struct irq_chip *chip, unsigned irq)
 {
     (void)chip;
     if (irq >= 16)
         return -EINVAL;
-    /* Stores before the SGI are visible to its handler (on any CPU, later). */
-    __asm__ volatile("dsb ishst" ::: "memory");
-    /* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44] (Aff0 / 16), Aff2 [39:32],
-     * INTID [27:24], Aff1 [23:16], TargetList [15:0] (bit Aff0 % 16). */
-    uint64_t m = read_mpidr(), aff0 = m & 0xff;
-    uint64_t v = (m >> 32 & 0xff) << 48 | (aff0 >> 4) << 44 | (m >> 16 & 0xff) << 32 |
-                 (uint64_t)irq << 24 | (m >> 8 & 0xff) << 16 | 1ull << (aff0 & 15);
-    SYSREG_WRITE(icc_sgi1r_el1, v);
-    __asm__ volatile("isb");
+    send_sgi(irq, read_mpidr());
+    return 0;
+}
+
+/* @p hwid is hal_cpu_id()'s packing: Aff3 in 31:24, back to MPIDR's 39:32. */
+static int gicv3_send_ipi(const struct irq_chip *chip, unsigned irq, uint32_t hwid)
+{
+    (void)chip;
+    if (irq >= 16)
+        return -EINVAL;
+    send_sgi(irq, (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32);
+    return 0;
+}
+
+/* A CPU started after probe: its own redistributor (found by affinity,
+ * woken, SGIs and PPIs quiet at the common priority, the IPI enabled) and
+ * its system-register interface. SPIs stay routed to the boot CPU. */
+static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
+{
+    (void)chip;
+    if (!gic.dev || ipi >= 16)
+        return -ENODEV;
+    int err = enable_sysregs(gic.dev);
+    if (err)
+        return err;
+    uint64_t phys;
+    volatile uint8_t *rd = find_redistributor(gic.dev, gic.rd_regions, gic.rd_stride, &phys);
+    if (!rd)
+        return -ENODEV;
+    if (wake_redistributor(rd))
+        return -EIO;
+    volatile uint8_t *sgi = rd + GICR_SGI;
+    gic_wr32(sgi, GICD_IGROUPR, ~0u);
+    gic_wr32(sgi, GICD_ICENABLER, ~0u);
+    for (int spins = 0; gic_rd32(rd, GICR_CTLR) & GICR_CTLR_RWP; spins++)
+        if (spins == SPIN_LIMIT)
+            return -EIO;
+    gic_wr32(sgi, GICD_ICPENDR, ~0u);
+    for (unsigned i = 0; i < 32; i += 4)
+        gic_wr32(sgi, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
+    gic_wr32(sgi, GICD_ISENABLER, 1u << ipi);
+    cpu_interface_on();
     return 0;
 }
 
 static const struct irq_chip gicv3_chip = {
     .name = "gicv3", .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
-    .raise = gicv3_raise,
+    .raise = gicv3_raise, .send_ipi = gicv3_send_ipi, .cpu_init = gicv3_cpu_init,
 };
 
 /* ---- probe ---- */
@@ -95,26 +148,47 @@ static const struct irq_chip gicv3_chip = {
  * in reg[1..regions], 128 KiB each (256 KiB with the v4 virtual LPI frames)
  * unless the DT says "redistributor-stride", until one has GICR_TYPER.Last.
  */
-static int find_redistributor(const struct device *dev, unsigned regions, uint32_t stride)
+static volatile uint8_t *find_redistributor(const struct device *dev, unsigned regions, uint32_t stride,
+                                            uint64_t *phys)
 {
     uint32_t aff = affinity32(read_mpidr());
     for (unsigned r = 1; r <= regions; r++) {
         volatile uint8_t *base = hal_ioremap(dev->reg_base[r], dev->reg_size[r]);
         if (!base)
-            return -ENOMEM;
+            return NULL;
         for (uint64_t off = 0; off + 2 * GICR_SGI <= dev->reg_size[r];) {
             uint64_t typer = gic_rd64(base + off, GICR_TYPER);
             if ((uint32_t)(typer >> 32) == aff) {
-                gic.rd = base + off;
-                gic.rd_phys = dev->reg_base[r] + off;
-                return 0;
+                *phys = dev->reg_base[r] + off;
+                return base + off;
             }
             if (typer & GICR_TYPER_LAST)
                 break;
             off += stride ? stride : (typer & GICR_TYPER_VLPIS) ? 4 * GICR_SGI : 2 * GICR_SGI;
         }
     }
-    return -ENODEV;
+    return NULL;
+}
+
+/* Clear ProcessorSleep and wait for ChildrenAsleep to follow: 0 or -EIO. */
+static int wake_redistributor(volatile uint8_t *rd)
+{
+    gic_wr32(rd, GICR_WAKER, gic_rd32(rd, GICR_WAKER) & ~GICR_WAKER_SLEEP);
+    for (int spins = 0; gic_rd32(rd, GICR_WAKER) & GICR_WAKER_ASLEEP; spins++)
+        if (spins == SPIN_LIMIT)
+            return -EIO;
+    return 0;
+}
+
+/* This CPU's interface: priority mask open, binary point 0, EOImode 0
+ * (EOIR also deactivates), group 1 on. */
+static void cpu_interface_on(void)
+{
+    SYSREG_WRITE(icc_pmr_el1, PRIO_MASK);
+    SYSREG_WRITE(icc_bpr1_el1, 0);
+    SYSREG_WRITE(icc_ctlr_el1, 0);
+    SYSREG_WRITE(icc_igrpen1_el1, 1);
+    __asm__ volatile("isb");
 }
 
 /* The system-register CPU interface: present in the core (a DT may say
@@ -159,7 +233,8 @@ static int gicv3_probe(struct device *dev)
         return err;
     gic.version = 3; /* for gic_wait_rwp() from here on; reset on failure */
     gic.dist = hal_ioremap(dev->reg_base[0], dev->reg_size[0]);
-    err = gic.dist ? find_redistributor(dev, regions, stride) : -ENOMEM;
+    gic.rd = gic.dist ? find_redistributor(dev, regions, stride, &gic.rd_phys) : NULL;
+    err = gic.rd ? 0 : -ENODEV;
     if (err) {
         gic.version = 0;
         pr_err("gic: %s: no redistributor for MPIDR %#lx", dev->name, (unsigned long)read_mpidr());
@@ -181,11 +256,7 @@ static int gicv3_probe(struct device *dev)
 
     /* Redistributor: awake (ProcessorSleep clear, wait for ChildrenAsleep to
      * follow), SGIs and PPIs quiet. */
-    gic_wr32(gic.rd, GICR_WAKER, gic_rd32(gic.rd, GICR_WAKER) & ~GICR_WAKER_SLEEP);
-    int spins = 0;
-    while ((gic_rd32(gic.rd, GICR_WAKER) & GICR_WAKER_ASLEEP) && ++spins < SPIN_LIMIT)
-        ;
-    if (spins == SPIN_LIMIT) {
+    if (wake_redistributor(gic.rd)) {
         gic.version = 0;
         pr_err("gic: %s: redistributor does not wake up", dev->name);
         return -EIO;
@@ -195,11 +266,10 @@ static int gicv3_probe(struct device *dev)
     gic_wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1 | GICD_CTLR_GRP1A);
     gic_wait_rwp(gic.dist);
 
-    SYSREG_WRITE(icc_pmr_el1, PRIO_MASK);
-    SYSREG_WRITE(icc_bpr1_el1, 0);
-    SYSREG_WRITE(icc_ctlr_el1, 0); /* EOImode 0: EOIR also deactivates */
-    SYSREG_WRITE(icc_igrpen1_el1, 1);
-    __asm__ volatile("isb");
+    cpu_interface_on();
+    gic.dev = dev;
+    gic.rd_regions = regions;
+    gic.rd_stride = stride;
     return gic_finish_probe(dev, &gicv3_chip, gicv3_root);
 }
 

@@ -163,8 +163,42 @@ static int lapic_raise(const struct irq_chip *chip, unsigned irq)
     return lapic_self_ipi(vector);
 }
 
+static int lapic_chip_send_ipi(const struct irq_chip *chip, unsigned irq, uint32_t hwid)
+{
+    (void)chip;
+    if (irq < LAPIC_IRQ_LOCAL_BASE || irq >= LAPIC_IRQ_END)
+        return -EINVAL;
+    /* Fixed delivery, edge, assert. The ICR write is ordered after earlier
+     * stores (MMIO through the ordered accessor). */
+    return lapic_send_ipi(hwid, ICR_ASSERT | (irq + LAPIC_VECTOR_BASE));
+}
+
+/* An application processor's own local APIC: the same setup as the boot
+ * CPU's, every local source masked, the IPI's vector needs no entry. */
+static int lapic_cpu_init(const struct irq_chip *chip, unsigned ipi)
+{
+    (void)chip;
+    (void)ipi;
+    if (!regs)
+        return -ENODEV;
+    uint32_t setup[][2] = {
+        {LAPIC_TPR, 0},
+        {LAPIC_SVR, SVR_ENABLE | LAPIC_VECTOR_SPURIOUS},
+        {LAPIC_LVT_LINT0, LAPIC_LVT_MASKED},
+        {LAPIC_LVT_LINT1, LAPIC_LVT_MASKED},
+        {LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE)},
+        {LAPIC_TIMER_INIT, 0},
+        {LAPIC_LVT_ERROR, LAPIC_LVT_MASKED | (LAPIC_IRQ_ERROR + LAPIC_VECTOR_BASE)},
+        {LAPIC_ESR, 0}};
+    for (unsigned i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        lapic_write(setup[i][0], setup[i][1]);
+    return 0;
+}
+
 static const struct irq_chip lapic_chip = {.name = "lapic", .mask = lapic_mask,
-                                           .unmask = lapic_unmask, .raise = lapic_raise};
+                                           .unmask = lapic_unmask, .raise = lapic_raise,
+                                           .send_ipi = lapic_chip_send_ipi,
+                                           .cpu_init = lapic_cpu_init};
 
 static void lapic_error(unsigned irq, void *arg)
 {
@@ -236,6 +270,7 @@ static int lapic_probe(struct device *dev)
         return err;
     }
     irq_set_test_numbers(200, 2); /* vectors 232 and 233: free for tests */
+    irq_set_ipi(&lapic_chip, LAPIC_IRQ_IPI);
     if (irq_register(LAPIC_IRQ_ERROR, lapic_error, 0, "lapic error") != 0)
         pr_warn("lapic: APIC error interrupts will go unreported");
     if (lapic_msi_init() != 0)

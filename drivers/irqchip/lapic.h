@@ -14,7 +14,7 @@
  * |----------|----------|--------------------------------------------------|
  * | 0-119    | 32-151   | IOAPIC pins: number = GSI (120 GSIs: QEMU has 24, an Intel PCH IOAPIC 120) |
  * | 120-191  | 152-223  | MSIs handed out by the "lapic" msi_chip (72 vectors) |
- * | 192-223  | 224-255  | local sources: timer (208), error (222), self-IPIs; 255 is the spurious vector |
+ * | 192-223  | 224-255  | local sources: timer (208), IPI (216), error (222), self-IPIs; 255 is the spurious vector |
  *
  * A board whose IOAPICs have GSIs from 120 up gets those pins left masked
  * (logged by the IOAPIC driver); growing that span shrinks the MSI one.
@@ -48,6 +48,7 @@
 #define LAPIC_IRQ_END 224         /**< one past the last number */
 #define LAPIC_IRQ_TIMER 208       /**< the local APIC timer (vector 0xf0) */
 #define LAPIC_IRQ_ERROR 222       /**< APIC error (vector 0xfe) */
+#define LAPIC_IRQ_IPI 216         /**< interprocessor interrupt (vector 0xf8), irq_set_ipi() */
 #define LAPIC_VECTOR_SPURIOUS 0xff /**< the spurious vector: irq_spurious(), no EOI */
 
 /**

@@ -21,6 +21,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -54,7 +55,6 @@ static unsigned boot_used;
 static struct chip_span spans[MAX_CHIPS];
 static unsigned nspans;
 static uint64_t spurious;
-static unsigned in_handler; /* per CPU once there are more */
 static unsigned test_first, test_count;
 static struct spinlock irq_lock = SPINLOCK_INIT("irq");
 
@@ -272,6 +272,31 @@ void irq_set_test_numbers(unsigned first, unsigned count)
     test_count = count;
 }
 
+static const struct irq_chip *ipi_chip;
+static unsigned ipi_irq;
+
+void irq_set_ipi(const struct irq_chip *chip, unsigned irq)
+{
+    ipi_irq = irq;
+    ipi_chip = chip && chip->send_ipi ? chip : NULL;
+}
+
+int irq_ipi_number(void) { return ipi_chip ? (int)ipi_irq : -ENODEV; }
+
+int irq_send_ipi(uint32_t hwid)
+{
+    if (!ipi_chip)
+        return -ENODEV;
+    return ipi_chip->send_ipi(ipi_chip, ipi_irq, hwid);
+}
+
+int irq_cpu_init(void)
+{
+    if (!ipi_chip || !ipi_chip->cpu_init)
+        return -ENODEV;
+    return ipi_chip->cpu_init(ipi_chip, ipi_irq);
+}
+
 void irq_handle(unsigned irq)
 {
     struct irq_desc *d = irq < IRQ_NR_MAX ? desc_get(irq) : NULL;
@@ -279,7 +304,7 @@ void irq_handle(unsigned irq)
         spurious++;
         return;
     }
-    d->count++;
+    __atomic_fetch_add(&d->count, 1, __ATOMIC_RELAXED); /* any CPU */
     irq_handler_fn fn = d->fn;
     if (!fn) {
         /* Mask it, or a level-triggered line would fire again forever. */
@@ -299,16 +324,17 @@ void irq_handle(unsigned irq)
         struct bpf_ctx_irq c = {hal_time_ns(), irq, hal_cpu_id()};
         bpf_hook_run(BPF_HOOK_IRQ, &c);
     }
-    in_handler++;
+    struct cpu *cpu = cpu_this();
+    cpu->irq_depth++;
     fn(irq, d->arg);
-    in_handler--;
+    cpu->irq_depth--;
 }
 
 void irq_spurious(void) { spurious++; }
 
 uint64_t irq_spurious_count(void) { return spurious; }
 
-int irq_in_handler(void) { return in_handler != 0; }
+int irq_in_handler(void) { return cpu_this()->irq_depth != 0; }
 
 void irq_exit(void) { sched_irq_exit(); }
 

@@ -19,10 +19,10 @@
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
 
-static struct sched_cpu cpu0;
 static struct thread boot_thread;
 /* Every thread, for `threads` and join-by-id; ids are never reused, so a
  * join of an id that is gone is reported as such rather than hitting a
@@ -32,7 +32,9 @@ static struct spinlock threads_lock = SPINLOCK_INIT("threads");
 static int next_id = 1;
 static int have_timer; /* sched_timer_ready(): sleeping can rely on interrupts */
 
-struct sched_cpu *this_cpu(void) { return &cpu0; } /* SMP: index by hal_cpu_id() */
+/* Each CPU's own, in its struct cpu: a CPU without a scheduler yet has no
+ * current thread, so yielding or an interrupt's exit there does nothing. */
+struct sched_cpu *this_cpu(void) { return &cpu_this()->sched; }
 
 struct thread *thread_current(void) { return this_cpu()->current; }
 

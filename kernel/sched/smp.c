@@ -12,6 +12,9 @@
 #include <hal/smp.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
+#include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
@@ -46,16 +49,125 @@ const char *cpu_state_name(int state)
     return state >= 0 && state <= CPU_FAILED ? names[state] : "?";
 }
 
+/* The IPI: run what was queued for this CPU, oldest first. A waiting
+ * caller's call lives on its stack, so it is not touched after done. */
+static void ipi_handler(unsigned irq, void *arg)
+{
+    (void)irq;
+    (void)arg;
+    struct cpu *me = cpu_this();
+    me->ipis++;
+    for (;;) {
+        irqflags_t f = spin_lock_irqsave(&me->call_lock);
+        struct smp_call *list = me->calls, *fifo = NULL;
+        me->calls = NULL;
+        spin_unlock_irqrestore(&me->call_lock, f);
+        if (!list)
+            return;
+        while (list) { /* newest first -> oldest first */
+            struct smp_call *next = list->next;
+            list->next = fifo;
+            fifo = list;
+            list = next;
+        }
+        while (fifo) {
+            struct smp_call *c = fifo;
+            fifo = c->next;
+            c->fn(c->arg);
+            if (c->wait)
+                __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+            else
+                kfree(c);
+        }
+    }
+}
+
 void smp_secondary_main(void *arg)
 {
     struct cpu *c = arg;
     c->seen_hwid = hal_cpu_id();
     c->seen_local = (uintptr_t)hal_cpu_local();
+    c->irq_ready = irq_cpu_init() == 0;
     c->online_ns = hal_time_ns();
     __atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
-    /* Parked: nothing is routed to this CPU yet, and it takes no lock, so
-     * the one-CPU spinlocks stay correct (kernel/smp.h). */
-    hal_halt();
+    if (!c->irq_ready)
+        hal_halt(); /* parked: nothing can reach it */
+    /* No threads here yet: wait for IPIs and run the calls they bring. */
+    for (;;) {
+        hal_irq_disable();
+        hal_idle_wait();
+        hal_irq_enable();
+    }
+}
+
+int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
+{
+    if (index >= nslots || !fn)
+        return -EINVAL;
+    struct cpu *t = &cpus[index];
+    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != CPU_ONLINE)
+        return -ENODEV;
+    if (t == cpu_this()) {
+        irqflags_t f = hal_irq_save();
+        fn(arg);
+        hal_irq_restore(f);
+        return 0;
+    }
+    if (!t->irq_ready)
+        return -ENODEV;
+    struct smp_call local, *c = wait ? &local : kmalloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    *c = (struct smp_call){fn, arg, wait, 0, NULL};
+    irqflags_t f = spin_lock_irqsave(&t->call_lock);
+    c->next = t->calls;
+    t->calls = c;
+    spin_unlock_irqrestore(&t->call_lock, f);
+    int err = irq_send_ipi(t->hwid);
+    if (err) {
+        /* Take it back if the CPU has not (an earlier IPI may have run it). */
+        int found = 0;
+        f = spin_lock_irqsave(&t->call_lock);
+        for (struct smp_call **p = &t->calls; *p; p = &(*p)->next)
+            if (*p == c) {
+                *p = c->next;
+                found = 1;
+                break;
+            }
+        spin_unlock_irqrestore(&t->call_lock, f);
+        if (found) {
+            if (!wait)
+                kfree(c);
+            return err;
+        }
+    }
+    if (!wait)
+        return 0;
+    uint64_t deadline = hal_time_ns() + 5000000000ull;
+    while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+        if (hal_time_ns() > deadline)
+            panic("smp: cpu %u (id %#x) did not run a call within 5 s", index, t->hwid);
+        hal_cpu_relax();
+    }
+    return 0;
+}
+
+static void nothing(void *arg) { (void)arg; }
+
+uint64_t smp_bench_ipi_roundtrip_ns(unsigned rounds)
+{
+    unsigned me = cpu_this()->index, to = me;
+    for (unsigned i = 1; i < nslots && to == me; i++) {
+        unsigned j = (me + i) % nslots;
+        if (cpus[j].state == CPU_ONLINE && cpus[j].irq_ready)
+            to = j;
+    }
+    if (to == me || rounds == 0)
+        return 0;
+    uint64_t t0 = hal_time_ns();
+    for (unsigned i = 0; i < rounds; i++)
+        smp_call(to, nothing, NULL, 1);
+    return (hal_time_ns() - t0) / rounds;
 }
 
 /* Start the CPU in slot @p c and wait for it; 0 once it is online. */
@@ -78,17 +190,23 @@ static int start_one(struct cpu *c, const struct hal_cpu_desc *d)
     return 0;
 }
 
+void smp_early_init(void)
+{
+    struct cpu *boot = &cpus[0];
+    boot->self = boot;
+    boot->hwid = hal_cpu_id();
+    boot->state = CPU_ONLINE;
+    boot->method = "boot";
+    spin_init(&boot->call_lock, "smp-call");
+    hal_cpu_local_set(boot);
+}
+
 void smp_init(void)
 {
     if (smp_done)
         return;
     smp_done = 1;
     struct cpu *boot = &cpus[0];
-    boot->self = boot;
-    boot->hwid = hal_cpu_id();
-    boot->state = CPU_ONLINE;
-    boot->method = "boot";
-    hal_cpu_local_set(boot);
 
     static struct hal_cpu_desc desc[ENUM_MAX];
     int n = hal_smp_enumerate(desc, ENUM_MAX);
@@ -97,6 +215,14 @@ void smp_init(void)
         return;
     }
     unsigned listed = (unsigned)n < ENUM_MAX ? (unsigned)n : ENUM_MAX, skipped = 0;
+    int ipi = irq_ipi_number();
+    if (listed > 1) {
+        /* Started CPUs take locks (their call queues, the heap): atomic
+         * tickets from now on, while no other CPU holds one. */
+        spin_smp = 1;
+        if (ipi >= 0 && irq_register((unsigned)ipi, ipi_handler, NULL, "ipi") != 0)
+            pr_warn("smp: no IPI handler; other CPUs will only park");
+    }
     for (unsigned i = 0; i < listed; i++) {
         const struct hal_cpu_desc *d = &desc[i];
         if (d->hwid == boot->hwid)
@@ -117,7 +243,12 @@ void smp_init(void)
             continue;
         }
         struct cpu *c = &cpus[nslots];
-        *c = (struct cpu){.self = c, .index = nslots, .hwid = d->hwid, .method = d->method};
+        memset(c, 0, sizeof *c);
+        c->self = c;
+        c->index = nslots;
+        c->hwid = d->hwid;
+        c->method = d->method;
+        spin_init(&c->call_lock, "smp-call");
         nslots++;
         int err = start_one(c, d);
         if (err) {
@@ -146,16 +277,17 @@ static int cmd_cpus(int argc, char **argv)
 {
     if (argc != 1)
         return shell_usage(argv[0]);
-    kprintf("  cpu  hwid        state     started by  up after\n");
+    kprintf("  cpu  hwid        state     started by  IPIs taken  up after\n");
     for (unsigned i = 0; i < nslots; i++) {
         const struct cpu *c = &cpus[i];
         int st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
-        kprintf("  %3u  %#-10x  %-8s  %-10s  ", c->index, c->hwid, cpu_state_name(st), c->method);
+        kprintf("  %3u  %#-10x  %-8s  %-10s  %10lu  ", c->index, c->hwid, cpu_state_name(st),
+                c->method, (unsigned long)c->ipis);
         if (i == 0)
             kprintf("(boot CPU, runs the scheduler)\n");
         else if (st == CPU_ONLINE)
-            kprintf("%lu us (parked: no threads on it yet)\n",
-                    (unsigned long)((c->online_ns - c->start_ns) / 1000));
+            kprintf("%lu us (%s)\n", (unsigned long)((c->online_ns - c->start_ns) / 1000),
+                    c->irq_ready ? "no threads yet: runs calls sent by IPI" : "parked: no IPIs");
         else if (st == CPU_FAILED)
             kprintf("%s\n", c->err == -ETIMEDOUT ? "timed out" : errno_name(c->err));
         else
@@ -191,4 +323,63 @@ KTEST(smp_cpus_report_their_own_id_and_data)
         KT_ASSERT(c->stack != NULL);
     }
     KT_ASSERT(online == smp_cpus_online());
+}
+
+struct where {
+    uint32_t hwid;
+    uintptr_t local;
+    int in_irq;
+};
+
+static void whoami(void *arg)
+{
+    struct where *w = arg;
+    w->hwid = hal_cpu_id();
+    w->local = (uintptr_t)hal_cpu_local();
+    w->in_irq = irq_in_handler();
+}
+
+static volatile unsigned async_runs;
+
+static void count_run(void *arg)
+{
+    (void)arg;
+    __atomic_fetch_add(&async_runs, 1, __ATOMIC_RELAXED);
+}
+
+/* Calls reach every online CPU: synchronously (the function ran there, in
+ * its interrupt context, before smp_call returns: it read that CPU's id
+ * and per-CPU data) and asynchronously (100 calls to each CPU all run; an
+ * IPI may carry several). On the caller's own CPU the call runs at once.
+ * Bad slots are refused. With one CPU only the local and bad cases run. */
+KTEST(smp_calls_run_on_every_cpu)
+{
+    enum { ASYNC = 100 };
+    unsigned others = 0;
+    for (unsigned i = 0; i < nslots; i++) {
+        const struct cpu *c = &cpus[i];
+        if (c->state != CPU_ONLINE || (i != cpu_this()->index && !c->irq_ready))
+            continue;
+        struct where w = {0, 0, -1};
+        uint64_t ipis = c->ipis;
+        KT_ASSERT(smp_call(i, whoami, &w, 1) == 0);
+        KT_ASSERT(w.hwid == c->hwid && w.local == (uintptr_t)c);
+        if (i == cpu_this()->index) {
+            KT_ASSERT(w.in_irq == 0);
+            continue;
+        }
+        others++;
+        KT_ASSERT(w.in_irq == 1);
+        KT_ASSERT(c->ipis > ipis);
+        async_runs = 0;
+        for (unsigned k = 0; k < ASYNC; k++)
+            KT_ASSERT(smp_call(i, count_run, NULL, 0) == 0);
+        uint64_t deadline = hal_time_ns() + 2000000000ull;
+        while (__atomic_load_n(&async_runs, __ATOMIC_RELAXED) < ASYNC && hal_time_ns() < deadline)
+            hal_cpu_relax();
+        KT_ASSERT(async_runs == ASYNC);
+    }
+    KT_ASSERT(others + 1 == smp_cpus_online() || others == 0);
+    KT_ASSERT(smp_call(SMP_MAX_CPUS, whoami, NULL, 1) == -EINVAL);
+    KT_ASSERT(smp_call(0, NULL, NULL, 1) == -EINVAL);
 }

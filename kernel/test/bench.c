@@ -7,6 +7,7 @@
  */
 #include <hal/cpu.h>
 #include <kernel/bench.h>
+#include <kernel/smp.h>
 #include <kernel/dma.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
@@ -92,6 +93,15 @@ static void bench_dma_sync_coherent(void)
                 (unsigned long)(ns % N * 100 / N));
 }
 
+/* A synchronous call to another CPU and back (only with two or more CPUs
+ * taking IPIs: SMP=N in scripts/qemu). */
+static void bench_ipi_roundtrip(void)
+{
+    uint64_t ns = smp_bench_ipi_roundtrip_ns(2000);
+    if (ns)
+        kprintf("bench: ipi_roundtrip %lu ns\n", (unsigned long)ns);
+}
+
 void bench_run_all(void)
 {
     bench_page_alloc_free();
@@ -99,5 +109,6 @@ void bench_run_all(void)
     bench_heap_churn();
     bench_dma_sync_coherent();
     bench_sched_all();
+    bench_ipi_roundtrip();
     bench_bpf_all();
 }

@@ -1,6 +1,8 @@
 # Secondary CPUs (issue 12): every CPU the firmware lists is started and
-# reports in with its own id and per-CPU data; the ones that cannot be are
-# named; the in-kernel tests pass with them up, twice from the shell.
+# reports in with its own id and per-CPU data, with its interrupt controller
+# part up so it runs calls sent by IPI; the ones that cannot be are named;
+# the in-kernel tests (calls to every CPU among them) pass with them up,
+# twice from the shell.
 # SMP=N (scripts/qemu) runs QEMU with N CPUs under multi-threaded TCG.
 if(KERNEL_ARCH STREQUAL "aarch64")
   # GICv3 at EL1, GICv3 entered at EL2 (PSCI starts the others at EL2 too,
@@ -17,7 +19,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --send cpus --send "poweroff 7" --expect "^aarch64: entered at ${el},"
       --expect "^\\[ *[0-9.]+\\] smp: ${n} of ${n} CPUs online$"
       --expect "^ +0 +0 +online +boot "
-      --expect "^ +${last} +0x${last} +online +psci +[0-9]+ us "
+      --expect "^ +${last} +0x${last} +online +psci +[0-9]+ +[0-9]+ us \\(no threads yet: runs calls sent by IPI\\)$"
       --expect "^${n} of ${n} CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
   endforeach()
@@ -33,6 +35,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --send cpus --send ktest --send ktest --send "poweroff 7"
       --expect "^4 of 4 CPUs online$"
       --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
+      --expect "^ktest smp_calls_run_on_every_cpu +ok$"
       --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
       --reject "PANIC" --status ${EXIT7})
     set_tests_properties(aarch64.smp_ktest_twice_${name} PROPERTIES TIMEOUT 300)
@@ -44,13 +47,14 @@ else()
       --send cpus --send "poweroff 7"
       --expect "^\\[ *[0-9.]+\\] smp: 4 of 4 CPUs online$"
       --expect "^ +0 +0 +online +boot "
-      --expect "^ +3 +0x3 +online +sipi +[0-9]+ us "
+      --expect "^ +3 +0x3 +online +sipi +[0-9]+ +[0-9]+ us \\(no threads yet: runs calls sent by IPI\\)$"
       --expect "^4 of 4 CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
     qemu_test(smp_ktest_twice_${m} --image ${IMG} --env SMP=4 --env MACHINE=${m} --timeout 280
       --send cpus --send ktest --send ktest --send "poweroff 7"
       --expect "^4 of 4 CPUs online$"
       --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
+      --expect "^ktest smp_calls_run_on_every_cpu +ok$"
       --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
       --reject "PANIC" --status ${EXIT7})
     set_tests_properties(x86_64.smp_ktest_twice_${m} PROPERTIES TIMEOUT 300)

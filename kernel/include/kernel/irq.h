@@ -72,6 +72,13 @@ struct irq_chip {
     int (*configure)(const struct irq_chip *chip, unsigned irq, enum irq_trigger trigger);
     /** Optional: make @p irq pending on this CPU (SGI, self-IPI); 0 or -EINVAL. */
     int (*raise)(const struct irq_chip *chip, unsigned irq);
+    /** Optional (the root controller): make @p irq pending on the CPU whose
+     *  hal_cpu_id() is @p hwid; 0, -EINVAL (not an IPI number, unknown CPU). */
+    int (*send_ipi)(const struct irq_chip *chip, unsigned irq, uint32_t hwid);
+    /** Optional (the root controller): bring up the calling CPU's own part
+     *  (CPU interface, redistributor, local APIC) on a CPU started after
+     *  probe, with @p ipi enabled there; 0 or a negative errno. */
+    int (*cpu_init)(const struct irq_chip *chip, unsigned ipi);
     void *priv; /**< the driver's */
 };
 
@@ -172,6 +179,32 @@ int irq_test_number(unsigned i);
  *        irq_raise_self(), used by nothing else). Root controller, at probe.
  */
 void irq_set_test_numbers(unsigned first, unsigned count);
+
+/**
+ * @brief The root controller offers @p irq, served by @p chip, as the
+ *        interprocessor interrupt (at probe; @p chip must have send_ipi).
+ */
+void irq_set_ipi(const struct irq_chip *chip, unsigned irq);
+
+/** @brief The IPI number, or -ENODEV if the root controller offers none. */
+int irq_ipi_number(void);
+
+/**
+ * @brief Make the IPI pending on the CPU whose hal_cpu_id() is @p hwid.
+ * @retval 0 sent
+ * @retval -ENODEV no IPI offered
+ * @retval -EINVAL the controller does not know that CPU
+ * @note Any context. Stores before the call are visible to the handler.
+ */
+int irq_send_ipi(uint32_t hwid);
+
+/**
+ * @brief Bring up the calling CPU's part of the root controller, with the
+ *        IPI enabled on it (a secondary CPU, interrupts masked, once).
+ * @retval 0 ready: unmasking interrupts lets IPIs in
+ * @retval -ENODEV no root controller with a per-CPU part, or no IPI
+ */
+int irq_cpu_init(void);
 
 /* ---- called from the arch's interrupt entry and the controller drivers ---- */
 

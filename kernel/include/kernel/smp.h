@@ -19,6 +19,8 @@
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 
+#include <hal/smp.h>
+#include <kernel/sched.h>
 #include <stdint.h>
 
 #define SMP_MAX_CPUS 8            /**< CPUs the kernel keeps data for */
@@ -45,7 +47,31 @@ struct cpu {
     uint64_t online_ns;        /**< hal_time_ns() when it reported in */
     volatile uint32_t seen_hwid; /**< hal_cpu_id() as the CPU itself read it */
     volatile uintptr_t seen_local; /**< hal_cpu_local() as the CPU itself read it */
+    unsigned irq_depth;        /**< interrupt handlers running on this CPU (irq_in_handler()) */
+    int irq_ready;             /**< a started CPU: its interrupt controller part is up, IPIs arrive */
+    struct spinlock call_lock; /**< guards calls */
+    struct smp_call *calls;    /**< functions queued for this CPU (smp_call()), newest first */
+    volatile uint64_t ipis;    /**< IPIs this CPU took */
+    struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread on a parked CPU */
 };
+
+/** @brief One function queued for another CPU (smp_call()). */
+struct smp_call {
+    void (*fn)(void *arg);    /**< what to run there, in interrupt context */
+    void *arg;                /**< its argument */
+    int wait;                 /**< the caller waits: set done, do not free */
+    volatile int done;        /**< set by the target once fn returned */
+    struct smp_call *next;    /**< queue link */
+};
+
+/** @brief This CPU's struct cpu (from the boot CPU's smp_early_init() on). @note Any context. */
+static inline struct cpu *cpu_this(void) { return (struct cpu *)hal_cpu_local(); }
+
+/**
+ * @brief Make the boot CPU's struct cpu its per-CPU data: the first thing
+ *        kmain does, so cpu_this() works everywhere after.
+ */
+void smp_early_init(void);
 
 /**
  * @brief Find and start every CPU (see the file comment). Idempotent: a
@@ -63,6 +89,31 @@ unsigned smp_cpus_online(void);
 
 /** @brief The CPU in slot @p index, or NULL past smp_cpu_slots(). */
 const struct cpu *smp_cpu(unsigned index);
+
+/**
+ * @brief Run @p fn(@p arg) on the CPU in slot @p index, in its interrupt
+ *        context (an IPI), and with @p wait until it returned.
+ *
+ * On the calling CPU itself @p fn runs at once with interrupts masked.
+ * Calls to one CPU run in the order they were queued (one IPI may carry
+ * several). @p fn must not sleep; it may take spinlocks.
+ * @retval 0 queued (done, with @p wait)
+ * @retval -EINVAL no such slot
+ * @retval -ENODEV that CPU is not online or takes no IPIs
+ * @retval -ENOMEM no memory for an asynchronous call
+ * @note Thread context with interrupts enabled when @p wait (two CPUs
+ *       waiting on each other with interrupts masked would deadlock).
+ *       A CPU that does not answer a synchronous call within 5 s panics:
+ *       its stack slot could not be reclaimed.
+ */
+int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait);
+
+/**
+ * @brief Nanoseconds per synchronous smp_call() of an empty function from
+ *        this CPU to the next online one, averaged over @p rounds; 0 if no
+ *        other CPU takes IPIs.
+ */
+uint64_t smp_bench_ipi_roundtrip_ns(unsigned rounds);
 
 /** @brief The name of @p state ("online", "failed", ...). */
 const char *cpu_state_name(int state);
