@@ -10,11 +10,13 @@
  * name and left out; the others carry on.
  *
  * What a started CPU does today: it turns its MMU on with the kernel's
- * tables, installs the exception vectors, sets its per-CPU pointer, checks
- * that its hardware id is the one it was started as, reports in, and parks
- * with interrupts masked (`wfi` / `hlt`). Scheduling threads on it, IPIs and
- * TLB shootdown are the next steps (issue 12); until then spinlocks stay in
- * their one-CPU mode, which is safe because a parked CPU takes no lock.
+ * tables, installs the exception vectors, sets its per-CPU pointer, brings
+ * up its part of the interrupt controller (irq_cpu_init()), reports in, and
+ * waits for IPIs (`wfi` / `hlt` with interrupts on), running the functions
+ * smp_call() queues for it. A CPU whose controller part failed parks with
+ * interrupts masked. Threads on it, TLB shootdown and the watchdog are the
+ * next steps (issue 12). Spinlocks switch to atomic tickets before the
+ * first other CPU starts.
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
