@@ -208,6 +208,10 @@ static int unmap_locked(struct vm_aspace *as, uintptr_t va, uint64_t size)
     return 0;
 }
 
+static void (*shootdown)(uintptr_t va, uint64_t size);
+
+void vm_set_shootdown(void (*fn)(uintptr_t va, uint64_t size)) { shootdown = fn; }
+
 int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
 {
     if (!range_ok(as, va, 0, size))
@@ -215,6 +219,8 @@ int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
     irqflags_t f = spin_lock_irqsave(&as->lock);
     int err = unmap_locked(as, va, size);
     spin_unlock_irqrestore(&as->lock, f);
+    if (shootdown)
+        shootdown(va, size); /* even after an error: part of the range may have changed */
     return err;
 }
 
@@ -279,6 +285,8 @@ int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
     irqflags_t f = spin_lock_irqsave(&as->lock);
     int err = protect_locked(as, va, size, prot);
     spin_unlock_irqrestore(&as->lock, f);
+    if (shootdown)
+        shootdown(va, size);
     return err;
 }
 

@@ -9,6 +9,7 @@
  * whatever the new CPU wrote before is visible once it is seen online.
  */
 #include <hal/cpu.h>
+#include <hal/pte.h>
 #include <hal/smp.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
@@ -18,10 +19,12 @@
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
+#include <kernel/pmm.h>
 #include <kernel/sched.h>
 #include <kernel/shell.h>
 #include <kernel/smp.h>
 #include <kernel/string.h>
+#include <kernel/vm.h>
 #include <kernel/vmalloc.h>
 
 /* More than the kernel keeps: the rest are only counted and reported. */
@@ -152,6 +155,33 @@ int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
     return 0;
 }
 
+struct flush_range {
+    uintptr_t va;
+    uint64_t size;
+};
+
+static void flush_here(void *arg)
+{
+    const struct flush_range *r = arg;
+    for (uint64_t off = 0; off < r->size; off += PAGE_SIZE)
+        hal_tlb_flush_page(r->va + off);
+}
+
+static volatile uint64_t shootdowns;
+
+/* vm_unmap()/vm_protect() on a CPU whose TLB flush stays local: every other
+ * CPU that takes IPIs flushes the range before the call returns, so no CPU
+ * keeps translating through the old entry (or a freed table). */
+static void tlb_shootdown(uintptr_t va, uint64_t size)
+{
+    struct flush_range r = {va & ~(uintptr_t)(PAGE_SIZE - 1), size};
+    unsigned me = cpu_this()->index;
+    for (unsigned i = 0; i < nslots; i++)
+        if (i != me && cpus[i].state == CPU_ONLINE && cpus[i].irq_ready &&
+            smp_call(i, flush_here, &r, 1) == 0)
+            __atomic_fetch_add(&shootdowns, 1, __ATOMIC_RELAXED);
+}
+
 static void nothing(void *arg) { (void)arg; }
 
 uint64_t smp_bench_ipi_roundtrip_ns(unsigned rounds)
@@ -264,6 +294,8 @@ void smp_init(void)
                     err == -ETIMEDOUT ? "no answer within the start timeout" : errno_name(err));
         }
     }
+    if (!ARCH_TLB_BROADCAST && smp_cpus_online() > 1)
+        vm_set_shootdown(tlb_shootdown);
     if ((unsigned)n > listed)
         skipped += (unsigned)n - listed;
     if (skipped)
@@ -382,4 +414,57 @@ KTEST(smp_calls_run_on_every_cpu)
     KT_ASSERT(others + 1 == smp_cpus_online() || others == 0);
     KT_ASSERT(smp_call(SMP_MAX_CPUS, whoami, NULL, 1) == -EINVAL);
     KT_ASSERT(smp_call(0, NULL, NULL, 1) == -EINVAL);
+}
+
+struct peek {
+    const volatile uint64_t *p;
+    uint64_t v;
+};
+
+static void peek_here(void *arg)
+{
+    struct peek *k = arg;
+    k->v = *k->p;
+}
+
+/* A page remapped on this CPU is seen remapped on every other: each other
+ * CPU reads the old page through a vmalloc address (so its TLB holds that
+ * translation), then the address is pointed at another page and each must
+ * read the new contents. A CPU kept stale by a local-only flush (x86_64
+ * invlpg without the IPI shoot-down) reads the old value. The area gets its
+ * own page back before it is freed. */
+KTEST(smp_remapped_page_seen_by_every_cpu)
+{
+    struct vm_aspace *as = vm_kernel_aspace();
+    volatile uint64_t *p = vmalloc(PAGE_SIZE);
+    uint64_t alt = pmm_alloc(0);
+    KT_ASSERT(p && alt);
+    uint64_t own;
+    KT_ASSERT(vm_translate(as, (uintptr_t)p, &own, NULL) == 0);
+    *p = 0x01d01d01d01d01d0ull;
+    *(volatile uint64_t *)hal_phys_to_virt(alt) = 0x2e3e3e3e3e3e3e3eull;
+    int stale = 0, asked = 0;
+    for (unsigned i = 0; i < nslots; i++) {
+        struct peek k = {p, 0};
+        if (i == cpu_this()->index || smp_call(i, peek_here, &k, 1) != 0)
+            continue;
+        asked++;
+        stale |= k.v != 0x01d01d01d01d01d0ull;
+    }
+    int remapped = vm_unmap(as, (uintptr_t)p, PAGE_SIZE) == 0 &&
+                   vm_map(as, (uintptr_t)p, alt, PAGE_SIZE, MMU_WRITE) == 0;
+    unsigned seen_new = 0;
+    for (unsigned i = 0; i < nslots; i++) {
+        struct peek k = {p, 0};
+        if (i == cpu_this()->index || smp_call(i, peek_here, &k, 1) != 0)
+            continue;
+        seen_new += k.v == 0x2e3e3e3e3e3e3e3eull;
+    }
+    int local_new = *p == 0x2e3e3e3e3e3e3e3eull;
+    int restored = vm_unmap(as, (uintptr_t)p, PAGE_SIZE) == 0 &&
+                   vm_map(as, (uintptr_t)p, own, PAGE_SIZE, MMU_WRITE) == 0;
+    vfree((void *)p);
+    pmm_free(alt, 0);
+    KT_ASSERT(!stale && remapped && restored && local_new);
+    KT_ASSERT(seen_new == (unsigned)asked);
 }

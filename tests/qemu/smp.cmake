@@ -36,6 +36,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --expect "^4 of 4 CPUs online$"
       --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
       --expect "^ktest smp_calls_run_on_every_cpu +ok$"
+      --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
       --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
       --reject "PANIC" --status ${EXIT7})
     set_tests_properties(aarch64.smp_ktest_twice_${name} PROPERTIES TIMEOUT 300)
@@ -55,6 +56,7 @@ else()
       --expect "^4 of 4 CPUs online$"
       --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
       --expect "^ktest smp_calls_run_on_every_cpu +ok$"
+      --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
       --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
       --reject "PANIC" --status ${EXIT7})
     set_tests_properties(x86_64.smp_ktest_twice_${m} PROPERTIES TIMEOUT 300)

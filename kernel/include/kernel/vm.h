@@ -33,6 +33,16 @@ struct vm_aspace;
 struct vm_aspace *vm_kernel_aspace(void);
 
 /**
+ * @brief After vm_unmap() or vm_protect() changed [va, va + size) and
+ *        flushed this CPU's TLB, call @p fn so the other CPUs drop their
+ *        copies (x86_64 has no broadcast TLB flush: smp_init() installs an
+ *        IPI shoot-down). NULL: nothing to do (one CPU, or aarch64's
+ *        broadcast `tlbi ...is`). The call happens after the address
+ *        space's lock is released.
+ */
+void vm_set_shootdown(void (*fn)(uintptr_t va, uint64_t size));
+
+/**
  * @brief Map [va, va + size) to [pa, pa + size) with MMU_* attributes @p prot.
  * @param as the address space
  * @param va first virtual address, page-aligned, inside @p as
