@@ -28,12 +28,12 @@ qemu_test(bpf_hooks --image ${IMG} ${BPF_ATTACH_SENDS}
   --expect "^attached count_irqs to irq as 2\\x3b map 2 [(]irqs[)]$"
   --expect "^attached blk_latency to blk_complete as 3\\x3b map 3 [(]latency_log2_us[)], map 4 [(]ops[)]$"
   --expect "^ +1  sched_switch  count_switches +[0-9]+  (jit|interp) +[1-9]"
-  --expect "^map 1 switches: hash, key 4 bytes, value 8 bytes, 256 entries\n(  [0-9]+: [1-9][0-9]*\n)+"
+  --expect "^map 1 switches: hash, key 4 bytes, value 8 bytes, 256 entries\n(\\x5b[^\n]*\n)*(  [0-9]+: [1-9][0-9]*\n)+"
   --expect "^map 2 irqs: array(?s:.*)^  [0-9]+: [1-9][0-9]*$"
-  --expect "^map 4 ops: hash, key 4 bytes, value 8 bytes, 8 entries\n  0: [1-9][0-9]*$"
-  --expect "^detached 3\n(?s:.*)id  name +type +key +value +entries\nkernel> "
+  --expect "^map 4 ops: hash, key 4 bytes, value 8 bytes, 8 entries\n(\\x5b[^\n]*\n)*  0: [1-9][0-9]*$"
+  --expect "^detached 3\n(?s:.*)id  name +type +key +value +entries\n(\\x5b[^\n]*\n)*kernel> "
   --expect "^attached count_switches to sched_switch as 4\\x3b map 5 [(]switches[)]$"
-  --expect "^map 5 switches: hash, key 4 bytes, value 8 bytes, 256 entries\n(  [0-9]+: [1-9][0-9]*\n)+"
+  --expect "^map 5 switches: hash, key 4 bytes, value 8 bytes, 256 entries\n(\\x5b[^\n]*\n)*(  [0-9]+: [1-9][0-9]*\n)+"
   --reject "PANIC|FAIL" --send poweroff --status 0
   -- -drive if=none,id=d0,file=${CMAKE_BINARY_DIR}/initrd.cpio,format=raw,readonly=on
      -device virtio-blk-pci,drive=d0)

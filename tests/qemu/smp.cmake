@@ -4,6 +4,31 @@
 # the in-kernel tests (calls to every CPU among them) pass with them up,
 # twice from the shell.
 # SMP=N (scripts/qemu) runs QEMU with N CPUs under multi-threaded TCG.
+
+# Every ktest twice from the shell with 4 CPUs up; ARGN: more KEY=VALUE
+# settings for scripts/qemu.
+function(smp_ktest_twice name)
+  set(envs)
+  foreach(e ${ARGN})
+    list(APPEND envs --env ${e})
+  endforeach()
+  qemu_test(smp_ktest_twice_${name} --image ${IMG} --env SMP=4 ${envs} --timeout 280
+    --send cpus --send ktest --send ktest --send "poweroff 7"
+    --expect "^4 of 4 CPUs online$"
+    --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
+    --expect "^ktest smp_calls_run_on_every_cpu +ok$"
+    --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
+    --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
+    --reject "PANIC" --status ${EXIT7})
+  set_tests_properties(${KERNEL_ARCH}.smp_ktest_twice_${name} PROPERTIES TIMEOUT 300)
+endfunction()
+
+# More CPUs than SMP_MAX_CPUS (8): the rest are named, eight come up.
+qemu_test(smp_over_limit --image ${IMG} --env SMP=10
+  --send cpus --send "poweroff 7"
+  --expect "warning: smp: 2 more CPUs than the kernel's limit of 8 left off"
+  --expect "^8 of 8 CPUs online$" --reject "PANIC" --status ${EXIT7})
+
 if(KERNEL_ARCH STREQUAL "aarch64")
   # GICv3 at EL1, GICv3 entered at EL2 (PSCI starts the others at EL2 too,
   # so they take the same EL2 -> EL1 path), GICv2 (at most 8 CPUs).
@@ -23,24 +48,8 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --expect "^${n} of ${n} CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
   endforeach()
-  # More CPUs than SMP_MAX_CPUS (8): the rest are named, eight come up.
-  qemu_test(smp_over_limit --image ${IMG} --env SMP=10 --env GIC=3
-    --send cpus --send "poweroff 7"
-    --expect "warning: smp: 2 more CPUs than the kernel's limit of 8 left off"
-    --expect "^8 of 8 CPUs online$" --reject "PANIC" --status ${EXIT7})
-  foreach(cfg "gicv3;GIC=3" "gicv2;GIC=2")
-    list(GET cfg 0 name)
-    list(GET cfg 1 gic)
-    qemu_test(smp_ktest_twice_${name} --image ${IMG} --env SMP=4 --env ${gic} --timeout 280
-      --send cpus --send ktest --send ktest --send "poweroff 7"
-      --expect "^4 of 4 CPUs online$"
-      --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
-      --expect "^ktest smp_calls_run_on_every_cpu +ok$"
-      --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
-      --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
-      --reject "PANIC" --status ${EXIT7})
-    set_tests_properties(aarch64.smp_ktest_twice_${name} PROPERTIES TIMEOUT 300)
-  endforeach()
+  smp_ktest_twice(gicv3 GIC=3)
+  smp_ktest_twice(gicv2 GIC=2)
 else()
   # INIT-SIPI-SIPI through the real-mode trampoline, on both PC machines.
   foreach(m q35 pc)
@@ -51,18 +60,6 @@ else()
       --expect "^ +3 +0x3 +online +sipi +[0-9]+ +[0-9]+ us \\(no threads yet: runs calls sent by IPI\\)$"
       --expect "^4 of 4 CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
-    qemu_test(smp_ktest_twice_${m} --image ${IMG} --env SMP=4 --env MACHINE=${m} --timeout 280
-      --send cpus --send ktest --send ktest --send "poweroff 7"
-      --expect "^4 of 4 CPUs online$"
-      --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
-      --expect "^ktest smp_calls_run_on_every_cpu +ok$"
-      --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
-      --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
-      --reject "PANIC" --status ${EXIT7})
-    set_tests_properties(x86_64.smp_ktest_twice_${m} PROPERTIES TIMEOUT 300)
+    smp_ktest_twice(${m} MACHINE=${m})
   endforeach()
-  qemu_test(smp_over_limit --image ${IMG} --env SMP=10
-    --send cpus --send "poweroff 7"
-    --expect "warning: smp: 2 more CPUs than the kernel's limit of 8 left off"
-    --expect "^8 of 8 CPUs online$" --reject "PANIC" --status ${EXIT7})
 endif()
