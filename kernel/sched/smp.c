@@ -253,25 +253,10 @@ void smp_init(void)
         if (ipi >= 0 && irq_register((unsigned)ipi, ipi_handler, NULL, "ipi") != 0)
             pr_warn("smp: no IPI handler; other CPUs will only park");
     }
-    for (unsigned i = 0; i < listed; i++) {
-        const struct hal_cpu_desc *d = &desc[i];
-        if (d->hwid == boot->hwid)
-            continue;
-        int dup = 0;
-        for (unsigned j = 0; j < i; j++)
-            dup |= desc[j].hwid == d->hwid;
-        if (dup) {
-            pr_warn("smp: cpu %#x listed twice; the second entry is ignored", d->hwid);
-            continue;
-        }
-        if (!d->method) {
-            pr_warn("smp: cpu %#x cannot be started: %s", d->hwid, d->why ? d->why : "no method");
-            continue;
-        }
-        if (nslots == SMP_MAX_CPUS) {
-            skipped++;
-            continue;
-        }
+    static unsigned pick[ENUM_MAX];
+    unsigned npick = smp_plan(desc, listed, (unsigned)n, boot->hwid, SMP_MAX_CPUS - 1, pick, &skipped);
+    for (unsigned k = 0; k < npick; k++) {
+        const struct hal_cpu_desc *d = &desc[pick[k]];
         struct cpu *c = &cpus[nslots];
         memset(c, 0, sizeof *c);
         c->self = c;
@@ -296,8 +281,6 @@ void smp_init(void)
     }
     if (!ARCH_TLB_BROADCAST && smp_cpus_online() > 1)
         vm_set_shootdown(tlb_shootdown);
-    if ((unsigned)n > listed)
-        skipped += (unsigned)n - listed;
     if (skipped)
         pr_warn("smp: %u more %s than the kernel's limit of %d left off", skipped,
                 skipped == 1 ? "CPU" : "CPUs", SMP_MAX_CPUS);

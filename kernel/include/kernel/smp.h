@@ -83,6 +83,27 @@ void smp_early_init(void);
  */
 void smp_init(void);
 
+/**
+ * @brief Which of the CPUs the firmware lists to start (smp_init()'s plan).
+ *
+ * Skips the boot CPU, a second entry with an id already listed (logged:
+ * duplicate MADT APIC ids, repeated DT regs) and CPUs without a start
+ * method (logged with their reason), and stops at @p room.
+ * @param desc the entries read, @p listed of them
+ * @param listed entries in @p desc
+ * @param total CPUs the firmware counts (more than @p listed when its
+ *        table was longer than the caller's buffer)
+ * @param boot_hwid the boot CPU's id
+ * @param room how many may be started
+ * @param pick receives the indices into @p desc to start, in order
+ * @param left_off receives how many startable CPUs are past @p room,
+ *        counting the unread ones
+ * @return entries in @p pick
+ * @note Any context; logs, allocates nothing.
+ */
+unsigned smp_plan(const struct hal_cpu_desc *desc, unsigned listed, unsigned total,
+                  uint32_t boot_hwid, unsigned room, unsigned *pick, unsigned *left_off);
+
 /** @brief Number of CPU slots in use (online, failed or starting); >= 1. */
 unsigned smp_cpu_slots(void);
 
