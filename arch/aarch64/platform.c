@@ -16,6 +16,7 @@
 #include <kernel/log.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 
 #include <kernel/sections.h>
@@ -201,6 +202,7 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
 {
     struct boot_info *bi = &boot_info;
     bi->boot_counter = counter0;
+    smp_early_init(); /* TPIDR_EL1 (UNKNOWN at reset): cpu_this() works from here on */
     a64_timer_setup(counter0); /* hal_time_ns() counts from our first instruction */
     boot_stage("entry, boot page tables");
     pmu_init();

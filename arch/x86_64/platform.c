@@ -17,6 +17,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 
 #include "../../drivers/acpi/madt.h"
@@ -123,6 +124,7 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
     bi->boot_counter = tsc0;
     boot_stage("entry, boot page tables");
     x64_cpu_init(); /* our GDT (virtual base) before the identity map goes */
+    smp_early_init(); /* the GS base: cpu_this() works from here on */
     x64_mmu_init();
     boot_stage("cpu, drop identity map");
     bi->protocol = "multiboot2";

@@ -99,7 +99,7 @@ static int ktest_thread(void *arg)
 
 void kmain(struct boot_info *bi)
 {
-    smp_early_init(); /* cpu_this(): the per-CPU data, for the scheduler and interrupts */
+    smp_early_init(); /* the arch did it already; kept for a new arch that forgets */
     /* One line, not two: each costs 0.1-0.5 ms of boot on a polled UART under TCG. */
     pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
             bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);

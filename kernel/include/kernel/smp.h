@@ -70,8 +70,9 @@ struct smp_call {
 static inline struct cpu *cpu_this(void) { return (struct cpu *)hal_cpu_local(); }
 
 /**
- * @brief Make the boot CPU's struct cpu its per-CPU data: the first thing
- *        kmain does, so cpu_this() works everywhere after.
+ * @brief Make the boot CPU's struct cpu its per-CPU data, so cpu_this()
+ *        works everywhere after: called by the arch's entry in C before
+ *        anything else (and again, harmlessly, by kmain). Idempotent.
  */
 void smp_early_init(void);
 
