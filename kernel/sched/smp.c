@@ -1,7 +1,8 @@
 /**
  * @file smp.c
- * @brief Bringing up the other CPUs (see kernel/smp.h), the `cpus` command
- *        and its ktest.
+ * @brief Bringing up the other CPUs (see kernel/smp.h), calls between CPUs
+ *        by IPI, the x86_64 TLB shoot-down built on them, the `cpus`
+ *        command and the ktests of all three.
  *
  * Slots are handed out in firmware order with the boot CPU in slot 0
  * wherever the firmware lists it. A CPU reports in by storing CPU_ONLINE
