@@ -32,7 +32,7 @@
 enum cpu_state {
     CPU_ABSENT,   /**< no such slot */
     CPU_STARTING, /**< asked to start, not reported in yet */
-    CPU_ONLINE,   /**< running the kernel (the boot CPU, or a parked secondary) */
+    CPU_ONLINE,   /**< running the kernel (the boot CPU, or a secondary taking calls) */
     CPU_FAILED,   /**< could not be started, or never reported in */
 };
 
@@ -54,7 +54,7 @@ struct cpu {
     struct spinlock call_lock; /**< guards calls */
     struct smp_call *calls;    /**< functions queued for this CPU (smp_call()), newest first */
     volatile uint64_t ipis;    /**< IPIs this CPU took */
-    struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread on a parked CPU */
+    struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread on a secondary yet */
 };
 
 /** @brief One function queued for another CPU (smp_call()). */
