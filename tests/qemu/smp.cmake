@@ -5,16 +5,16 @@
 # twice from the shell.
 # SMP=N (scripts/qemu) runs QEMU with N CPUs under multi-threaded TCG.
 
-# Every ktest twice from the shell with 4 CPUs up; ARGN: more KEY=VALUE
+# Every ktest twice from the shell with n CPUs up (2, 4 and 8 are run); ARGN: more KEY=VALUE
 # settings for scripts/qemu.
-function(smp_ktest_twice name)
+function(smp_ktest_twice name n)
   set(envs)
   foreach(e ${ARGN})
     list(APPEND envs --env ${e})
   endforeach()
-  qemu_test(smp_ktest_twice_${name} --image ${IMG} --env SMP=4 ${envs} --timeout 280
+  qemu_test(smp_ktest_twice_${name} --image ${IMG} --env SMP=${n} ${envs} --timeout 280
     --send cpus --send ktest --send ktest --send "poweroff 7"
-    --expect "^4 of 4 CPUs online$"
+    --expect "^${n} of ${n} CPUs online$"
     --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
     --expect "^ktest smp_calls_run_on_every_cpu +ok$"
     --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
@@ -48,8 +48,10 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --expect "^${n} of ${n} CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
   endforeach()
-  smp_ktest_twice(gicv3 GIC=3)
-  smp_ktest_twice(gicv2 GIC=2)
+  smp_ktest_twice(gicv3 4 GIC=3)
+  smp_ktest_twice(gicv2 4 GIC=2)
+  smp_ktest_twice(gicv3_smp2 2 GIC=3)
+  smp_ktest_twice(gicv3_smp8 8 GIC=3)
 else()
   # INIT-SIPI-SIPI through the real-mode trampoline, on both PC machines.
   foreach(m q35 pc)
@@ -60,6 +62,8 @@ else()
       --expect "^ +3 +0x3 +online +sipi +[0-9]+ +[0-9]+ us \\(no threads yet: runs calls sent by IPI\\)$"
       --expect "^4 of 4 CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
-    smp_ktest_twice(${m} MACHINE=${m})
+    smp_ktest_twice(${m} 4 MACHINE=${m})
   endforeach()
+  smp_ktest_twice(q35_smp2 2 MACHINE=q35)
+  smp_ktest_twice(q35_smp8 8 MACHINE=q35)
 endif()
