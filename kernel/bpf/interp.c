@@ -241,23 +241,11 @@ lddw:
     LDX(h, BPF_H, uint16_t)
     LDX(w, BPF_W, uint32_t)
     LDX(dw, BPF_DW, uint64_t)
-ldx_sb: {
-    int8_t v = *(const int8_t *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off);
-    *dst = (uint64_t)(int64_t)v;
-    NEXT();
-}
-ldx_sh: {
-    int16_t v;
-    __builtin_memcpy(&v, (const void *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off), 2);
-    *dst = (uint64_t)(int64_t)v;
-    NEXT();
-}
-ldx_sw: {
-    int32_t v;
-    __builtin_memcpy(&v, (const void *)(uintptr_t)(r[in->src] + (uint64_t)(int64_t)in->off), 4);
-    *dst = (uint64_t)(int64_t)v;
-    NEXT();
-}
+    /* Sign-extending loads (BPF_MEMSX): the same, with a signed T, whose
+     * conversion to uint64_t sign-extends. */
+    LDX(sb, BPF_B, int8_t)
+    LDX(sh, BPF_H, int16_t)
+    LDX(sw, BPF_W, int32_t)
     STX(b, BPF_B, uint8_t)
     STX(h, BPF_H, uint16_t)
     STX(w, BPF_W, uint32_t)
