@@ -56,9 +56,15 @@ static struct {
 } v2_cpus[8];
 static unsigned v2_ncpus;
 
-static void note_this_cpu(void)
+/* Reading any of ITARGETSR0-7 gives the reading CPU's own bit (0 on a
+ * uniprocessor GIC, where the field is RAZ/WI). */
+static uint8_t this_cpu_mask(void)
 {
-    uint8_t mask = (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
+    return (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
+}
+
+static void note_cpu(uint8_t mask)
+{
     if (v2_ncpus < 8)
         v2_cpus[v2_ncpus++] = (typeof(v2_cpus[0])){hal_cpu_id(), mask};
 }
@@ -84,7 +90,7 @@ static int gicv2_cpu_init(const struct irq_chip *chip, unsigned ipi)
     (void)chip;
     if (ipi >= 16)
         return -ENODEV;
-    note_this_cpu();
+    note_cpu(this_cpu_mask());
     gic_wr32(gic.dist, GICD_ICENABLER, ~0u);
     gic_wr32(gic.dist, GICD_ICPENDR, ~0u);
     gic_prioritise_banked();
@@ -112,10 +118,8 @@ static int gicv2_probe(struct device *dev)
     gic.banked = gic.dist;
     gic.nirqs = gic_count_irqs();
     gic_wr32(gic.dist, GICD_CTLR, 0);
-    /* Reading any of ITARGETSR0-7 gives the reading CPU's own bit, which
-     * is where SPIs go (0 on a uniprocessor GIC, where the field is RAZ/WI). */
-    gic.target = (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
-    note_this_cpu();
+    gic.target = this_cpu_mask(); /* where SPIs go */
+    note_cpu(gic.target);
     /* From a non-secure CPU every interrupt is group 1 and IGROUPR cannot
      * be written, so leave it alone. SGI enables may be fixed at 1
      * (implementation defined), so an SGI cannot always be masked. */
