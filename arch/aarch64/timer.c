@@ -135,6 +135,15 @@ int hal_timer_init(void)
     return 0;
 }
 
+int hal_timer_cpu_init(void)
+{
+    hal_timer_disarm();
+    if (!freq || !irq_routed(timer_irq))
+        return -ENODEV;
+    irq_configure(timer_irq, IRQ_TRIGGER_LEVEL); /* this CPU's banked ICFGR */
+    return irq_unmask_this_cpu(timer_irq);
+}
+
 /* The DT node only tells us the interrupt (and a frequency firmware forgot
  * to put in CNTFRQ_EL0); the registers are the CPU's own. */
 static int armv8_timer_probe(struct device *dev)

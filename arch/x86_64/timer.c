@@ -342,6 +342,20 @@ int hal_timer_init(void)
     return 0;
 }
 
+int hal_timer_cpu_init(void)
+{
+    if (mode == TIMER_NONE || !device->cpu_init)
+        return -ENODEV;
+    int err = device->cpu_init(mode == TIMER_TSC_DEADLINE);
+    if (err)
+        return err;
+    if (mode == TIMER_TSC_DEADLINE) {
+        __asm__ volatile("mfence" ::: "memory"); /* LVT before the MSR: see hal_timer_init() */
+        wrmsr(MSR_TSC_DEADLINE, 0);
+    }
+    return 0;
+}
+
 void hal_timer_arm(uint64_t deadline_ns)
 {
     if (mode == TIMER_TSC_DEADLINE) {

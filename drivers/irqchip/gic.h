@@ -16,6 +16,7 @@
 
 #include <hal/mmio.h>
 #include <kernel/irq.h>
+#include <kernel/smp.h>
 #include <stdint.h>
 
 struct device;
@@ -47,16 +48,17 @@ struct device;
 #define GICR_CTLR_RWP (1u << 3) /**< a register write is still taking effect */
 
 #define GIC_SGI_IPI 1 /**< the SGI other CPUs are signalled with (irq_set_ipi) */
-#define PRIO_DEFAULT 0xa0u /**< priority of every interrupt; below the mask, so all are signalled */
-#define PRIO_MASK 0xf0u /**< priority mask: representable however few priority bits exist */
+#define GIC_PRIO_DEFAULT 0xa0u /**< priority of every interrupt; below the mask, so all are signalled */
+#define GIC_PRIO_MASK 0xf0u /**< priority mask: representable however few priority bits exist */
 #define SPIN_LIMIT 1000000 /**< polls of a "write pending" bit before giving up */
 
-/** The one GIC (one CPU for now). Written at probe, read-only afterwards. */
+/** The one GIC. Written at probe (and rd_sgi by each CPU's cpu_init), read-only afterwards. */
 struct gic {
     unsigned version;          /**< 2 or 3; 0 until probed */
     volatile uint8_t *dist;    /**< distributor */
-    volatile uint8_t *banked;  /**< INTIDs 0-31: v2 the distributor, v3 GICR SGI frame */
-    volatile uint8_t *rd;      /**< v3: this CPU's RD_base */
+    volatile uint8_t *banked;  /**< INTIDs 0-31 of the boot CPU: v2 the distributor, v3 GICR SGI frame */
+    volatile uint8_t *rd;      /**< v3: the boot CPU's RD_base */
+    volatile uint8_t *rd_sgi[SMP_MAX_CPUS]; /**< v3: each CPU's SGI frame, by CPU index (gic_banked()) */
     uint64_t rd_phys;          /**< v3: its physical address (ITS MAPC with PTA = 1) */
     volatile uint8_t *cpu;     /**< v2: CPU interface */
     unsigned nirqs;            /**< INTIDs [0, nirqs) exist */
@@ -71,6 +73,13 @@ struct gic {
 
 /** @brief The GIC this CPU uses (gic_common.c). */
 extern struct gic gic;
+
+/**
+ * @brief The frame of INTIDs 0-31 (SGIs, PPIs) of the calling CPU: v2 the
+ *        distributor (banked per CPU by the hardware), v3 this CPU's
+ *        redistributor SGI frame.
+ */
+volatile uint8_t *gic_banked(void);
 
 /** @brief 32-bit register of a GIC frame; relaxed: only the GIC's own order matters. */
 static inline uint32_t gic_rd32(volatile uint8_t *base, unsigned off)

@@ -23,14 +23,21 @@
 
 struct gic gic = {.dt_node = -1};
 
+volatile uint8_t *gic_banked(void)
+{
+    volatile uint8_t *f = gic.version == 3 ? gic.rd_sgi[cpu_this()->index] : NULL;
+    return f ? f : gic.banked;
+}
+
 /* A v3 register write that clears an enable or changes ARE takes effect
- * only once RWP reads 0; the v2 distributor has no such bit. */
+ * only once RWP reads 0; the v2 distributor has no such bit. A frame that
+ * is not the distributor is some CPU's SGI frame, its RD_base below it. */
 void gic_wait_rwp(volatile uint8_t *frame)
 {
     if (gic.version != 3)
         return;
-    int is_rd = frame == gic.banked;
-    volatile uint8_t *reg = is_rd ? gic.rd : gic.dist;
+    int is_rd = frame != gic.dist;
+    volatile uint8_t *reg = is_rd ? frame - GICR_SGI : gic.dist;
     uint32_t bit = is_rd ? GICR_CTLR_RWP : GICD_CTLR_RWP;
     for (int i = 0; i < SPIN_LIMIT; i++)
         if (!(gic_rd32(reg, is_rd ? GICR_CTLR : GICD_CTLR) & bit))
@@ -40,7 +47,7 @@ void gic_wait_rwp(volatile uint8_t *frame)
 
 static volatile uint8_t *frame_of(unsigned irq)
 {
-    return irq < 32 ? gic.banked : gic.dist;
+    return irq < 32 ? gic_banked() : gic.dist;
 }
 
 void gic_mask(const struct irq_chip *chip, unsigned irq)
@@ -65,7 +72,7 @@ static void prepare_spi(unsigned irq)
     uint32_t bit = 1u << (irq % 32);
     if (irq < 32 || (gic.spi_ready[irq / 32] & bit))
         return;
-    mmio_write8_relaxed(gic.dist + GICD_IPRIORITYR + irq, PRIO_DEFAULT);
+    mmio_write8_relaxed(gic.dist + GICD_IPRIORITYR + irq, GIC_PRIO_DEFAULT);
     if (gic.version == 3)
         gic_wr64(gic.dist, GICD_IROUTER + 8 * irq, gic.route);
     else
@@ -126,7 +133,7 @@ void gic_quiesce(volatile uint8_t *frame, unsigned first, unsigned end, int grou
 void gic_prioritise_banked(void)
 {
     for (unsigned i = 0; i < 32; i += 4)
-        gic_wr32(gic.banked, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
+        gic_wr32(gic.banked, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
 }
 
 /* INTIDs the distributor implements: 32 * (ITLinesNumber + 1), 1020 at most. */

@@ -95,7 +95,7 @@ static int gicv2_cpu_init(const struct irq_chip *chip, unsigned ipi)
     gic_wr32(gic.dist, GICD_ICPENDR, ~0u);
     gic_prioritise_banked();
     gic_wr32(gic.dist, GICD_ISENABLER, 1u << ipi);
-    gic_wr32(gic.cpu, GICC_PMR, PRIO_MASK);
+    gic_wr32(gic.cpu, GICC_PMR, GIC_PRIO_MASK);
     gic_wr32(gic.cpu, GICC_CTLR, 1);
     return 0;
 }
@@ -126,7 +126,7 @@ static int gicv2_probe(struct device *dev)
     gic_quiesce(gic.dist, 0, gic.nirqs, 0);
     gic_prioritise_banked();
     gic_wr32(gic.dist, GICD_CTLR, 1);
-    gic_wr32(gic.cpu, GICC_PMR, PRIO_MASK);
+    gic_wr32(gic.cpu, GICC_PMR, GIC_PRIO_MASK);
     gic_wr32(gic.cpu, GICC_CTLR, 1); /* signal interrupts; EOImode 0, no FIQs */
     gic.version = 2;
     return gic_finish_probe(dev, &gicv2_chip, gicv2_root);

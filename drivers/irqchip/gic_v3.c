@@ -123,6 +123,7 @@ static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
     if (wake_redistributor(rd))
         return -EIO;
     volatile uint8_t *sgi = rd + GICR_SGI;
+    gic.rd_sgi[cpu_this()->index] = sgi;
     gic_wr32(sgi, GICD_IGROUPR, ~0u);
     gic_wr32(sgi, GICD_ICENABLER, ~0u);
     for (int spins = 0; gic_rd32(rd, GICR_CTLR) & GICR_CTLR_RWP; spins++)
@@ -130,7 +131,7 @@ static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
             return -EIO;
     gic_wr32(sgi, GICD_ICPENDR, ~0u);
     for (unsigned i = 0; i < 32; i += 4)
-        gic_wr32(sgi, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
+        gic_wr32(sgi, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
     gic_wr32(sgi, GICD_ISENABLER, 1u << ipi);
     cpu_interface_on();
     return 0;
@@ -184,7 +185,7 @@ static int wake_redistributor(volatile uint8_t *rd)
  * (EOIR also deactivates), group 1 on. */
 static void cpu_interface_on(void)
 {
-    SYSREG_WRITE(icc_pmr_el1, PRIO_MASK);
+    SYSREG_WRITE(icc_pmr_el1, GIC_PRIO_MASK);
     SYSREG_WRITE(icc_bpr1_el1, 0);
     SYSREG_WRITE(icc_ctlr_el1, 0);
     SYSREG_WRITE(icc_igrpen1_el1, 1);
@@ -241,6 +242,7 @@ static int gicv3_probe(struct device *dev)
         return err;
     }
     gic.banked = gic.rd + GICR_SGI;
+    gic.rd_sgi[cpu_this()->index] = gic.banked;
     gic.nirqs = gic_count_irqs();
 
     /* Distributor: off, then affinity routing on (changing ARE with a group

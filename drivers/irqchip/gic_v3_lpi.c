@@ -29,7 +29,7 @@
 #define LPI_MAX ((1u << LPI_ID_BITS) - GIC_LPI_BASE)
 #define LPI_PROP_ENABLE 0x01u
 #define LPI_PROP_RES1 0x02u
-#define LPI_PROP_DEFAULT ((PRIO_DEFAULT & 0xfcu) | LPI_PROP_RES1) /* masked */
+#define LPI_PROP_DEFAULT ((GIC_PRIO_DEFAULT & 0xfcu) | LPI_PROP_RES1) /* masked */
 
 #define GICR_TYPER_PLPIS (1u << 0)
 /* GICR_PROPBASER / GICR_PENDBASER attributes: inner shareable, inner

@@ -126,6 +126,10 @@ struct x64_timer_device {
     void (*stop)(void);
     /** Timer ticks per second after the divider; 0 until use_oneshot() calibrated it. */
     uint64_t (*hz)(void);
+    /** On a CPU started later: this CPU's timer in the mode chosen at boot
+     *  (TSC-deadline when @p tsc_deadline, else one-shot with the boot
+     *  CPU's divider and calibration), interrupt unmasked, disarmed. 0 */
+    int (*cpu_init)(int tsc_deadline);
 };
 
 /*

@@ -113,12 +113,20 @@ static int calibrate(void)
     return 0;
 }
 
+/* This CPU's timer LVT in @p mode, @p masked or not, count stopped. */
+static void set_mode(uint32_t mode, uint32_t masked)
+{
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    if (mode == LAPIC_TIMER_ONESHOT)
+        lapic_write(LAPIC_TIMER_DIV, div_code);
+    lapic_write(LAPIC_LVT_TIMER, masked | mode | (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE));
+    lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
 static int use_tsc_deadline(void)
 {
     calibrate(); /* only for the log line: the deadline is in TSC ticks */
-    lapic_write(LAPIC_TIMER_INIT, 0);
-    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_TIMER_TSC_DEADLINE |
-                                     (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE));
+    set_mode(LAPIC_TIMER_TSC_DEADLINE, LAPIC_LVT_MASKED);
     return 0;
 }
 
@@ -127,10 +135,13 @@ static int use_oneshot(void)
     int err = calibrate();
     if (err)
         return err;
-    lapic_write(LAPIC_TIMER_DIV, div_code);
-    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_TIMER_ONESHOT |
-                                     (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE));
-    lapic_write(LAPIC_TIMER_INIT, 0);
+    set_mode(LAPIC_TIMER_ONESHOT, LAPIC_LVT_MASKED);
+    return 0;
+}
+
+static int cpu_init(int tsc_deadline)
+{
+    set_mode(tsc_deadline ? LAPIC_TIMER_TSC_DEADLINE : LAPIC_TIMER_ONESHOT, 0);
     return 0;
 }
 
@@ -156,7 +167,8 @@ uint32_t lapic_timer_programmed(void) { return lapic_read(LAPIC_TIMER_INIT); }
 
 static const struct x64_timer_device lapic_timer = {
     .name = "lapic", .irq = LAPIC_IRQ_TIMER, .use_tsc_deadline = use_tsc_deadline,
-    .use_oneshot = use_oneshot, .arm_oneshot = arm_oneshot, .stop = stop, .hz = lapic_timer_hz};
+    .use_oneshot = use_oneshot, .arm_oneshot = arm_oneshot, .stop = stop, .hz = lapic_timer_hz,
+    .cpu_init = cpu_init};
 
 void lapic_timer_init(void)
 {

@@ -107,22 +107,25 @@ void kmain(struct boot_info *bi)
     boot_stage("banner");
     mm_init(bi);
     sched_init(); /* this context becomes the idle thread */
-    smp_init();   /* before any test or command can look at the CPUs */
-    boot_stage("cpus");
-    /* Created before the timer runs, so the switch to it is the yield
-     * below, not the timer interrupt a new higher-priority thread asks for
-     * (its slice ends "now"): under TCG the interrupt path's first run costs
-     * 0.5 ms of translation, which the first tick after the prompt pays. */
-    int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
-                           NULL, PRIO_DEFAULT, THREAD_DETACHED);
     boot_stage("scheduler");
     int err = hal_timer_init();
     if (err)
         pr_err("timer: %s; no timer interrupts, so no preemption, and sleeping polls", errno_name(err));
     else
         sched_timer_ready();
-    hal_irq_enable();
     boot_stage("timer");
+    /* With the timer known (each CPU brings up its own like it, and runs
+     * threads only if that works), before any test or command can look at
+     * the CPUs. */
+    smp_init();
+    boot_stage("cpus");
+    /* Created before interrupts are on, so the switch to it is the yield
+     * below, not the timer interrupt a new higher-priority thread asks for
+     * (its slice ends "now"): under TCG the interrupt path's first run costs
+     * 0.5 ms of translation, which the first tick after the prompt pays. */
+    int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
+                           NULL, PRIO_DEFAULT, THREAD_DETACHED);
+    hal_irq_enable();
 
     if (id < 0) {
         pr_err("sched: cannot start the %s thread (%s); running it without threads",

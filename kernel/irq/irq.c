@@ -212,6 +212,20 @@ static int set_masked(unsigned irq, int masked)
 int irq_mask(unsigned irq) { return set_masked(irq, 1); }
 int irq_unmask(unsigned irq) { return set_masked(irq, 0); }
 
+int irq_unmask_this_cpu(unsigned irq)
+{
+    if (irq >= IRQ_NR_MAX)
+        return -EINVAL;
+    const struct irq_desc *d = desc_peek(irq);
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    const struct irq_chip *chip = chip_locked(irq);
+    int ok = chip && d && d->fn && !d->masked;
+    if (ok)
+        chip->unmask(chip, irq);
+    spin_unlock_irqrestore(&irq_lock, f);
+    return ok ? 0 : -ENODEV;
+}
+
 int irq_has_handler(unsigned irq)
 {
     const struct irq_desc *d = irq < IRQ_NR_MAX ? desc_peek(irq) : NULL;
@@ -325,6 +339,7 @@ void irq_handle(unsigned irq)
         bpf_hook_run(BPF_HOOK_IRQ, &c);
     }
     struct cpu *cpu = cpu_this();
+    cpu->irqs++;
     cpu->irq_depth++;
     fn(irq, d->arg);
     cpu->irq_depth--;
@@ -334,7 +349,15 @@ void irq_spurious(void) { spurious++; }
 
 uint64_t irq_spurious_count(void) { return spurious; }
 
-int irq_in_handler(void) { return cpu_this()->irq_depth != 0; }
+/* Masked: a thread moved between reading its CPU and that CPU's depth
+ * would see another CPU's handler. */
+int irq_in_handler(void)
+{
+    irqflags_t f = hal_irq_save();
+    int in = cpu_this()->irq_depth != 0;
+    hal_irq_restore(f);
+    return in;
+}
 
 void irq_exit(void) { sched_irq_exit(); }
 

@@ -45,3 +45,17 @@ struct sched_entity *rq_pop(struct runqueue *rq)
     rq_remove(rq, se);
     return se;
 }
+
+struct sched_entity *rq_find(struct runqueue *rq, int (*match)(const struct sched_entity *se, void *arg),
+                             void *arg)
+{
+    for (uint32_t m = rq->bitmap; m; m &= ~(1u << (31 - __builtin_clz(m)))) {
+        int p = 31 - __builtin_clz(m);
+        list_for_each(n, &rq->queue[p]) {
+            struct sched_entity *se = container_of(n, struct sched_entity, node);
+            if (match(se, arg))
+                return se;
+        }
+    }
+    return NULL;
+}

@@ -20,10 +20,10 @@
 #include <kernel/log.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
 
-static struct thread boot_thread;
 /* Every thread, for `threads` and join-by-id; ids are never reused, so a
  * join of an id that is gone is reported as such rather than hitting a
  * stranger. */
@@ -32,18 +32,116 @@ static struct spinlock threads_lock = SPINLOCK_INIT("threads");
 static int next_id = 1;
 static int have_timer; /* sched_timer_ready(): sleeping can rely on interrupts */
 
+/* The CPUs that run threads (index -> its scheduler), and which of them sit
+ * in their idle loop's wait with nothing queued: where wakeups go first. */
+static struct sched_cpu *sched_cpus[SMP_MAX_CPUS];
+static uint32_t cpu_mask;
+static uint32_t idle_mask;
+
 /* Each CPU's own, in its struct cpu: a CPU without a scheduler yet has no
  * current thread, so yielding or an interrupt's exit there does nothing. */
 struct sched_cpu *this_cpu(void) { return &cpu_this()->sched; }
 
-struct thread *thread_current(void) { return this_cpu()->current; }
+/* Masked: a thread moved to another CPU between reading its CPU and that
+ * CPU's current would name a stranger. */
+struct thread *thread_current(void)
+{
+    irqflags_t f = hal_irq_save();
+    struct thread *t = this_cpu()->current;
+    hal_irq_restore(f);
+    return t;
+}
 
-uint64_t sched_switches(void) { return this_cpu()->switches; }
+unsigned thread_cpu(void) { return cpu_this()->index; }
+
+uint32_t sched_cpu_mask(void) { return __atomic_load_n(&cpu_mask, __ATOMIC_ACQUIRE); }
+
+uint64_t sched_switches(void)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+        if (sched_cpus[i])
+            n += sched_cpus[i]->switches;
+    return n;
+}
 
 const char *thread_state_name(enum thread_state s)
 {
     static const char *const names[] = {"ready", "running", "blocked", "sleeping", "dead"};
     return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+static int allowed_on(const struct thread *t, const struct sched_cpu *c)
+{
+    return (t->affinity >> c->index) & 1;
+}
+
+/* Two CPUs' locks (one if the same), the lower index first: the only order
+ * in which two are ever held. Interrupts masked by the caller. */
+static void lock2(struct sched_cpu *a, struct sched_cpu *b)
+{
+    if (a == b) {
+        spin_lock(&a->lock);
+    } else if (a->index < b->index) {
+        spin_lock(&a->lock);
+        spin_lock(&b->lock);
+    } else {
+        spin_lock(&b->lock);
+        spin_lock(&a->lock);
+    }
+}
+
+static void unlock2(struct sched_cpu *a, struct sched_cpu *b)
+{
+    if (a != b)
+        spin_unlock(&b->lock);
+    spin_unlock(&a->lock);
+}
+
+/* Ask CPU @p c to look at its queue (the reschedule IPI). */
+static void kick(struct sched_cpu *c) { smp_send_resched(c->index); }
+
+/* Lowest set bit of @p m at or after @p from, wrapping; -1 for none. */
+static int pick_bit(uint32_t m, unsigned from)
+{
+    if (!m)
+        return -1;
+    uint32_t hi = from < 32 ? m & ~((1u << from) - 1) : 0;
+    return __builtin_ctz(hi ? hi : m);
+}
+
+/*
+ * Where @p t should be made ready, given it belongs to @p c: @p c if it
+ * may run there and @p c is idle; else an idle CPU it may run on (the
+ * next one after @p c, so a burst of new threads spreads); else @p c if
+ * allowed; else the allowed CPU with the fewest threads. Unlocked reads:
+ * a heuristic, the caller locks what it picks.
+ */
+static struct sched_cpu *select_cpu(const struct thread *t, struct sched_cpu *c)
+{
+    uint32_t allowed = t->affinity & sched_cpu_mask();
+    if (!allowed)
+        return c; /* cannot happen for a mask thread_set_affinity() accepted */
+    int here = (allowed >> c->index) & 1;
+    uint32_t idle = __atomic_load_n(&idle_mask, __ATOMIC_RELAXED) & allowed;
+    if (here && (idle >> c->index & 1))
+        return c;
+    int i = pick_bit(idle, c->index + 1);
+    if (i >= 0)
+        return sched_cpus[i];
+    if (here)
+        return c;
+    struct sched_cpu *best = NULL;
+    unsigned best_load = ~0u;
+    for (uint32_t m = allowed; m; m &= m - 1) {
+        struct sched_cpu *o = sched_cpus[__builtin_ctz(m)];
+        unsigned load = o->rq.nr + (o->current != o->idle);
+        if (load < best_load) {
+            best = o;
+            best_load = load;
+        }
+    }
+    return best;
 }
 
 static void slice_expired(struct ktimer *t, void *arg)
@@ -56,15 +154,84 @@ static void slice_expired(struct ktimer *t, void *arg)
  * stack is no longer in use from here on. */
 static void finish_switch(struct sched_cpu *c)
 {
-    c->prev->on_cpu = 0;
+    struct thread *prev = c->prev;
+    __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+    /* Moved to another CPU's queue while it still ran here (move_current):
+     * that CPU may have passed it over for being on a CPU; tell it. */
+    if (prev->cpu != c && prev->state == THREAD_READY)
+        kick(prev->cpu);
+}
+
+/* A queued thread another CPU is still switching away from (it moved
+ * itself here: move_current()) cannot run here yet. Waiting for it with
+ * our lock held could deadlock against a thread moving the other way, so
+ * reschedule() passes it over; its old CPU kicks us once it is off. */
+static int can_run(const struct sched_entity *se, void *prev)
+{
+    const struct thread *t = container_of(se, struct thread, se);
+    return t == prev || !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
+}
+
+/* On @p c itself, c->lock held: should the running thread give way? A
+ * higher priority waiting switches at the next chance, an equal one gets a
+ * turn after the current slice (armed now if the running thread was alone
+ * and had none), and a running thread no longer allowed here leaves. */
+static void check_preempt_locked(struct sched_cpu *c)
+{
+    int top = rq_top_prio(&c->rq);
+    int urgent = top > c->current->se.prio ||
+                 (c->current != c->idle && !allowed_on(c->current, c));
+    if (urgent) {
+        c->need_resched = 1;
+        /* Outside a handler with interrupts masked (under some lock),
+         * nobody would act on need_resched until the next interrupt, which
+         * a thread running alone may never get: end the slice now, so the
+         * switch happens as soon as interrupts are back on. (If the caller
+         * switches first, reschedule() re-arms or cancels the slice.) */
+        if (!irq_in_handler())
+            ktimer_arm(&c->slice, 0);
+    } else if (top >= 0 && top == c->current->se.prio && !c->slice.armed) {
+        ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
+    }
+}
+
+/* @p t waits in @p c's queue (c->lock held): if a CPU it may run on
+ * idles, wake that one to pull it (steal()). The bit is cleared here so
+ * the next waiting thread goes to another idle CPU. */
+static void offer_work(struct sched_cpu *c, const struct thread *t)
+{
+    uint32_t idle = __atomic_load_n(&idle_mask, __ATOMIC_RELAXED) & t->affinity & ~(1u << c->index);
+    int i = pick_bit(idle, c->index + 1);
+    if (i < 0)
+        return;
+    __atomic_fetch_and(&idle_mask, ~(1u << i), __ATOMIC_RELAXED);
+    kick(sched_cpus[i]);
+}
+
+/* Queue @p t as ready on @p c (c->lock held) and see that @p c notices:
+ * decided here when @p c is this CPU, by the reschedule IPI otherwise
+ * (only this CPU touches its own slice timer). */
+static void make_ready_locked(struct sched_cpu *c, struct thread *t)
+{
+    t->state = THREAD_READY;
+    rq_push(&c->rq, &t->se);
+    __atomic_fetch_and(&idle_mask, ~(1u << c->index), __ATOMIC_RELAXED); /* taken */
+    if (c == this_cpu())
+        check_preempt_locked(c);
+    else if (t->se.prio >= c->current->se.prio)
+        kick(c);
+    if (c->current != c->idle && t->se.prio <= c->current->se.prio)
+        offer_work(c, t); /* it waits behind the running thread */
 }
 
 /*
  * Pick the next thread and switch to it. c->lock held, interrupts masked.
  * The current thread goes back to the ready queue only if it is still
- * RUNNING; blocking paths set its state first.
+ * RUNNING; blocking paths set its state first (and a thread moving to
+ * another CPU is queued there already). Returns the CPU the caller runs
+ * on afterwards, whose lock it then holds: the thread may resume anywhere.
  */
-static void reschedule(struct sched_cpu *c)
+static struct sched_cpu *reschedule(struct sched_cpu *c)
 {
     struct thread *prev = c->current;
     if (prev->state == THREAD_RUNNING) {
@@ -72,10 +239,14 @@ static void reschedule(struct sched_cpu *c)
         if (prev != c->idle) /* idle is never queued: it is the fallback */
             rq_push(&c->rq, &prev->se);
     }
-    struct sched_entity *se = rq_pop(&c->rq);
+    struct sched_entity *se = rq_find(&c->rq, can_run, prev);
+    if (se)
+        rq_remove(&c->rq, se);
     struct thread *next = se ? container_of(se, struct thread, se) : c->idle;
     c->need_resched = 0;
     next->state = THREAD_RUNNING;
+    if (next != c->idle)
+        __atomic_fetch_and(&idle_mask, ~(1u << c->index), __ATOMIC_RELAXED);
     uint64_t now = hal_time_ns();
     /* Equals waiting: cut this turn after a slice. Alone: no tick at all.
      * A slice armed within the last tenth of a slice is kept rather than
@@ -87,8 +258,10 @@ static void reschedule(struct sched_cpu *c)
     } else if (c->slice.armed) {
         ktimer_cancel(&c->slice);
     }
+    if (prev != next && prev->state == THREAD_READY && prev != c->idle && prev->cpu == c)
+        offer_work(c, prev); /* preempted: it waits here now */
     if (next == prev)
-        return;
+        return c;
     prev->cpu_ns += now - prev->run_start;
     next->run_start = now;
     next->switches++;
@@ -102,18 +275,44 @@ static void reschedule(struct sched_cpu *c)
         bpf_hook_run(BPF_HOOK_SCHED_SWITCH, &sc);
     }
     hal_context_switch(&prev->sp, next->sp);
-    /* Back in prev, maybe much later, with the lock the switcher held;
-     * reschedule()'s callers release it. (With SMP, prev may resume on
-     * another CPU: callers will have to re-read this_cpu().) */
-    finish_switch(this_cpu());
+    /* Back in prev, maybe much later and on another CPU, with the lock the
+     * switcher there held; our caller releases it. */
+    c = this_cpu();
+    finish_switch(c);
+    return c;
+}
+
+/* The running thread may no longer run on @p c (its affinity changed):
+ * queue it on a CPU it may use and switch away. c->lock not held,
+ * interrupts masked; it resumes there. */
+static void move_current(struct sched_cpu *c)
+{
+    struct thread *t = c->current;
+    struct sched_cpu *d = select_cpu(t, c);
+    lock2(c, d);
+    if (allowed_on(t, c) || d == c) { /* allowed again meanwhile */
+        unlock2(c, d);
+        return;
+    }
+    t->cpu = d;
+    make_ready_locked(d, t);
+    spin_unlock(&d->lock);
+    c = reschedule(c); /* t is READY: not queued here again */
+    spin_unlock(&c->lock);
 }
 
 static void schedule(void)
 {
+    irqflags_t f = hal_irq_save();
     struct sched_cpu *c = this_cpu();
-    irqflags_t f = spin_lock_irqsave(&c->lock);
-    reschedule(c);
-    spin_unlock_irqrestore(&c->lock, f);
+    if (c->current != c->idle && !allowed_on(c->current, c)) {
+        move_current(c);
+    } else {
+        spin_lock(&c->lock);
+        c = reschedule(c);
+        spin_unlock(&c->lock);
+    }
+    hal_irq_restore(f);
 }
 
 void sched_irq_exit(void)
@@ -136,46 +335,46 @@ void thread_yield(void)
         schedule();
 }
 
-/* Queue @p t as ready (c->lock held) and decide whether it should preempt
- * the running thread: a higher priority switches at the next chance, an
- * equal one gets a turn after the current slice (armed now if the running
- * thread was alone and had none). */
-static void make_ready_locked(struct sched_cpu *c, struct thread *t)
+void sched_resched_ipi(void)
 {
-    t->state = THREAD_READY;
-    rq_push(&c->rq, &t->se);
-    if (t->se.prio > c->current->se.prio) {
-        c->need_resched = 1;
-        /* Outside a handler with interrupts masked (under some lock),
-         * nobody would act on need_resched until the next interrupt, which
-         * a thread running alone may never get: end the slice now, so the
-         * switch happens as soon as interrupts are back on. (If the caller
-         * switches first, reschedule() re-arms or cancels the slice.) */
-        if (!irq_in_handler())
-            ktimer_arm(&c->slice, 0);
-    } else if (t->se.prio == c->current->se.prio && !c->slice.armed) {
-        ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
+    struct sched_cpu *c = this_cpu();
+    if (!c->current)
+        return;
+    spin_lock(&c->lock);
+    check_preempt_locked(c);
+    spin_unlock(&c->lock);
+}
+
+/* Make @p t ready if it is blocked (or, without @p flag, sleeping), on the
+ * CPU select_cpu() picks; with @p flag, set *flag under the same lock
+ * sched_block() tests it under. A blocked or sleeping thread is off its CPU
+ * (it held that CPU's lock until its switch was over), so it may move. */
+static void wake(struct thread *t, volatile int *flag)
+{
+    irqflags_t f = hal_irq_save();
+    for (;;) {
+        struct sched_cpu *c = t->cpu;
+        struct sched_cpu *d = select_cpu(t, c);
+        lock2(c, d);
+        if (t->cpu != c) {
+            unlock2(c, d);
+            continue;
+        }
+        if (flag)
+            *flag = 1;
+        if (t->state == THREAD_BLOCKED || (!flag && t->state == THREAD_SLEEPING)) {
+            t->cpu = d;
+            make_ready_locked(d, t);
+        }
+        unlock2(c, d);
+        break;
     }
+    hal_irq_restore(f);
 }
 
-void thread_wake(struct thread *t)
-{
-    struct sched_cpu *c = t->cpu;
-    irqflags_t f = spin_lock_irqsave(&c->lock);
-    if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
-        make_ready_locked(c, t);
-    spin_unlock_irqrestore(&c->lock, f);
-}
+void thread_wake(struct thread *t) { wake(t, NULL); }
 
-void thread_wake_flag(struct thread *t, volatile int *flag)
-{
-    struct sched_cpu *c = t->cpu;
-    irqflags_t f = spin_lock_irqsave(&c->lock);
-    *flag = 1;
-    if (t->state == THREAD_BLOCKED)
-        make_ready_locked(c, t);
-    spin_unlock_irqrestore(&c->lock, f);
-}
+void thread_wake_flag(struct thread *t, volatile int *flag) { wake(t, flag); }
 
 /* The idle thread cannot leave the CPU (it is what runs when nothing can):
  * it waits for @p done by running whatever becomes ready, and otherwise
@@ -201,16 +400,18 @@ static int flag_set(const void *p) { return *(const volatile int *)p != 0; }
 
 void sched_block(volatile int *cancel)
 {
-    struct sched_cpu *c = this_cpu();
-    if (c->current == c->idle) {
+    struct thread *self = thread_current();
+    if (self->se.prio == PRIO_IDLE) {
         idle_wait_until(flag_set, (const void *)cancel);
         return;
     }
-    irqflags_t f = spin_lock_irqsave(&c->lock);
+    irqflags_t f = hal_irq_save();
+    struct sched_cpu *c = this_cpu(); /* masked: the CPU cannot change under us */
+    spin_lock(&c->lock);
     /* Loop: only the waker's flag ends the wait, not any thread_wake(). */
     while (!*cancel) {
         c->current->state = THREAD_BLOCKED;
-        reschedule(c);
+        c = reschedule(c);
     }
     spin_unlock_irqrestore(&c->lock, f);
 }
@@ -228,8 +429,7 @@ static void sleep_done(struct ktimer *timer, void *arg)
 
 void thread_sleep_ns(uint64_t ns)
 {
-    struct sched_cpu *c = this_cpu();
-    struct thread *t = c->current;
+    struct thread *t = thread_current();
     if (ns == 0 || !t) {
         thread_yield();
         return;
@@ -241,18 +441,20 @@ void thread_sleep_ns(uint64_t ns)
             thread_yield();
         return;
     }
-    if (t == c->idle) {
+    if (t->se.prio == PRIO_IDLE) {
         ktimer_arm(&t->timer, deadline); /* the interrupt ends hal_idle_wait() */
         idle_wait_until(time_reached, &deadline);
     } else {
-        irqflags_t f = spin_lock_irqsave(&c->lock);
+        irqflags_t f = hal_irq_save();
+        struct sched_cpu *c = this_cpu(); /* masked: the CPU cannot change under us */
+        spin_lock(&c->lock);
         /* Armed under c->lock, the timer cannot fire before we are
          * switched out; looping makes any early wake harmless. */
         while (hal_time_ns() < deadline) {
             t->state = THREAD_SLEEPING;
             if (!t->timer.armed)
                 ktimer_arm(&t->timer, deadline);
-            reschedule(c);
+            c = reschedule(c);
         }
         spin_unlock_irqrestore(&c->lock, f);
     }
@@ -301,19 +503,30 @@ static void reap_zombies(void)
     }
 }
 
-int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags)
+static int create_refused(const char *name, int prio, unsigned flags, const char *why,
+                          uintptr_t caller)
 {
-    if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~THREAD_DETACHED)) {
-        char who[KSYM_NAME_MAX];
-        pr_warn("thread_create('%s', prio %d, flags %#x) from %s: %s", name ? name : "",
-                prio, flags, CALLER_NAME(who),
-                !fn ? "no function" : (flags & ~THREAD_DETACHED) ? "unknown flags"
-                                                                 : "priority out of range");
-        return -EINVAL;
-    }
+    char who[KSYM_NAME_MAX];
+    pr_warn("thread_create('%s', prio %d, flags %#x) from %s: %s", name ? name : "", prio, flags,
+            ksym_name(caller, who, sizeof who), why);
+    return -EINVAL;
+}
+
+static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
+                  uint32_t affinity, uintptr_t caller)
+{
+    if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~THREAD_DETACHED))
+        return create_refused(name, prio, flags,
+                              !fn ? "no function"
+                              : (flags & ~THREAD_DETACHED) ? "unknown flags"
+                                                           : "priority out of range",
+                              caller);
     struct sched_cpu *c = this_cpu();
     if (!c->current)
         return -EAGAIN;
+    if (!(affinity & sched_cpu_mask()))
+        return create_refused(name, prio, flags, "its affinity names no CPU that runs threads",
+                              caller);
     reap_zombies();
     struct thread *t = kmalloc(sizeof *t);
     void *stack = t ? kstack_alloc() : NULL;
@@ -328,34 +541,53 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
     t->arg = arg;
     t->flags = flags;
     t->se.prio = prio;
-    t->cpu = c; /* SMP: where it is queued, chosen by a balancer */
+    t->affinity = affinity;
     wq_init(&t->exit_wq, "join");
     ktimer_init(&t->timer, sleep_done, t);
     list_init(&t->zombie);
     t->sp = hal_context_init((uint8_t *)stack + KSTACK_SIZE, thread_start, t);
+    /* Its CPU before anyone can see it (`threads` reads t->cpu); nobody
+     * can wake it before it is queued there below. */
+    struct sched_cpu *d = select_cpu(t, c);
+    t->cpu = d;
 
     irqflags_t f = spin_lock_irqsave(&threads_lock);
     int id = t->id = next_id++;
     list_add_tail(&all_threads, &t->all);
     spin_unlock_irqrestore(&threads_lock, f);
 
-    f = spin_lock_irqsave(&c->lock);
-    make_ready_locked(c, t);
-    spin_unlock_irqrestore(&c->lock, f);
+    f = hal_irq_save();
+    spin_lock(&d->lock);
+    make_ready_locked(d, t);
+    spin_unlock(&d->lock);
+    hal_irq_restore(f);
     sched_preempt_check();
     return id;
 }
 
+int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags)
+{
+    struct thread *self = thread_current();
+    return create(name, fn, arg, prio, flags, self ? self->affinity : ~0u,
+                  (uintptr_t)__builtin_return_address(0));
+}
+
+int thread_create_on(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
+                     uint32_t affinity)
+{
+    return create(name, fn, arg, prio, flags, affinity, (uintptr_t)__builtin_return_address(0));
+}
+
 void thread_exit(int result)
 {
-    struct sched_cpu *c = this_cpu();
-    struct thread *t = c->current;
-    if (t == c->idle)
-        panic("thread_exit() called by the idle thread");
+    struct thread *t = thread_current();
+    if (t->se.prio == PRIO_IDLE)
+        panic("thread_exit() called by an idle thread");
     hal_irq_disable(); /* no preemption from here: the stack is ours until the switch */
     t->result = result;
     __atomic_store_n(&t->exited, 1, __ATOMIC_RELEASE);
     wq_wake_all(&t->exit_wq);
+    struct sched_cpu *c = this_cpu(); /* no CPU change while masked */
     spin_lock(&c->lock);
     t->state = THREAD_DEAD;
     if (t->flags & THREAD_DETACHED)
@@ -379,12 +611,12 @@ int thread_join(int id, int *result)
     struct thread *self = thread_current();
     irqflags_t f = spin_lock_irqsave(&threads_lock);
     struct thread *t = find_thread(id);
-    int err = 0;
+    int err = 0, idle = t && t->se.prio == PRIO_IDLE;
     if (!t)
         err = -ESRCH;
     else if (t == self)
         err = -EDEADLK;
-    else if (t == this_cpu()->idle)
+    else if (idle)
         err = -EINVAL;
     else if (t->flags & THREAD_DETACHED)
         err = -EINVAL;
@@ -398,7 +630,7 @@ int thread_join(int id, int *result)
         pr_warn("thread_join(%d) from %s: %s", id, CALLER_NAME(who),
                 err == -ESRCH    ? (id > 0 && id < next_id ? "already joined" : "no such thread")
                 : err == -EDEADLK ? "a thread cannot join itself"
-                : err == -EINVAL  ? (id == 0 ? "the idle thread never exits" : "the thread is detached")
+                : err == -EINVAL  ? (idle ? "an idle thread never exits" : "the thread is detached")
                                   : "another thread is already joining it");
         return err;
     }
@@ -424,58 +656,182 @@ int thread_join(int id, int *result)
 
 unsigned thread_list(struct thread_info *out, unsigned max)
 {
-    struct sched_cpu *c = this_cpu();
     unsigned n = 0;
     irqflags_t f = spin_lock_irqsave(&threads_lock);
-    spin_lock(&c->lock);
     uint64_t now = hal_time_ns();
     list_for_each(node, &all_threads) {
         struct thread *t = container_of(node, struct thread, all);
         if (n < max) {
-            out[n] = (struct thread_info){t->id, {0}, t->state, t->se.prio, t->cpu_ns, t->switches};
+            /* Unlocked reads of another CPU's thread: a snapshot, each
+             * field as it was at some moment of the walk. */
+            out[n] = (struct thread_info){t->id, {0}, t->state, t->se.prio, t->cpu_ns, t->switches,
+                                          t->cpu->index, t->affinity};
             memcpy(out[n].name, t->name, THREAD_NAME_MAX);
-            if (t == c->current)
-                out[n].cpu_ns += now - t->run_start;
+            uint64_t start = t->run_start;
+            if (out[n].state == THREAD_RUNNING && now > start)
+                out[n].cpu_ns += now - start;
         }
         n++;
     }
-    spin_unlock(&c->lock);
     spin_unlock_irqrestore(&threads_lock, f);
     return n;
 }
 
-void sched_init(void)
+int sched_cpu_info(unsigned index, struct sched_cpu_info *out)
 {
-    struct sched_cpu *c = this_cpu();
-    struct thread *t = &boot_thread;
+    struct sched_cpu *c = index < SMP_MAX_CPUS ? sched_cpus[index] : NULL;
+    if (!c)
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&c->lock);
+    struct thread *cur = c->current;
+    uint64_t idle = c->idle->cpu_ns;
+    if (cur == c->idle)
+        idle += hal_time_ns() - cur->run_start;
+    *out = (struct sched_cpu_info){1, cur->id, {0}, c->rq.nr, idle, c->start_ns, c->switches,
+                                   c->steals};
+    memcpy(out->current_name, cur->name, THREAD_NAME_MAX);
+    spin_unlock_irqrestore(&c->lock, f);
+    return 0;
+}
+
+int thread_set_affinity(int id, uint32_t mask)
+{
+    if (SMP_MAX_CPUS < 32)
+        mask &= (1u << SMP_MAX_CPUS) - 1;
+    if (!(mask & sched_cpu_mask()))
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&threads_lock); /* keeps the thread from being freed */
+    struct thread *t = find_thread(id);
+    int err = !t || t->state == THREAD_DEAD || t->exited ? -ESRCH
+              : t->se.prio == PRIO_IDLE                  ? -EINVAL
+                                                         : 0;
+    int self = t == thread_current();
+    if (!err) {
+        for (;;) {
+            struct sched_cpu *c = t->cpu;
+            t->affinity = mask; /* select_cpu() below goes by it */
+            struct sched_cpu *d = select_cpu(t, c);
+            lock2(c, d);
+            if (t->cpu != c) {
+                unlock2(c, d);
+                continue;
+            }
+            t->affinity = mask;
+            if (!allowed_on(t, c)) {
+                if (t->state == THREAD_READY && t->se.queued) {
+                    rq_remove(&c->rq, &t->se);
+                    t->cpu = d;
+                    make_ready_locked(d, t);
+                } else if (t->state == THREAD_RUNNING && !self) {
+                    kick(c); /* it leaves at that CPU's next schedule() */
+                }
+            }
+            unlock2(c, d);
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&threads_lock, f);
+    if (err)
+        return err;
+    if (self && !allowed_on(t, this_cpu()))
+        schedule(); /* move_current() */
+    return 0;
+}
+
+/* This CPU's scheduler with the calling context as its idle thread @p t. */
+static void cpu_sched_init(struct sched_cpu *c, int id, const char *name)
+{
+    struct thread *t = &c->idle_thread;
     spin_init(&c->lock, "sched");
     rq_init(&c->rq);
     list_init(&c->zombies);
     ktimer_init(&c->slice, slice_expired, c);
-    t->id = 0;
+    c->index = cpu_this()->index;
+    t->id = id;
     t->cpu = c;
-    strlcpy(t->name, "idle", sizeof t->name);
+    t->affinity = ~0u; /* inherited by the threads it creates; it never moves */
+    strlcpy(t->name, name, sizeof t->name);
     t->se.prio = PRIO_IDLE;
     t->state = THREAD_RUNNING;
     t->on_cpu = 1;
-    t->run_start = hal_time_ns();
+    t->run_start = c->start_ns = hal_time_ns();
     wq_init(&t->exit_wq, "join");
     ktimer_init(&t->timer, sleep_done, t);
     list_init(&t->zombie);
+    irqflags_t f = spin_lock_irqsave(&threads_lock);
     list_add_tail(&all_threads, &t->all);
+    spin_unlock_irqrestore(&threads_lock, f);
     c->idle = c->current = t;
+    sched_cpus[c->index] = c;
+    __atomic_fetch_or(&cpu_mask, 1u << c->index, __ATOMIC_RELEASE);
+}
+
+void sched_init(void) { cpu_sched_init(this_cpu(), 0, "idle"); }
+
+void sched_cpu_start(void)
+{
+    char name[THREAD_NAME_MAX];
+    ksnprintf(name, sizeof name, "idle%u", cpu_this()->index);
+    irqflags_t f = spin_lock_irqsave(&threads_lock);
+    int id = next_id++;
+    spin_unlock_irqrestore(&threads_lock, f);
+    cpu_sched_init(this_cpu(), id, name);
 }
 
 void sched_timer_ready(void) { have_timer = 1; }
 
+static int stealable(const struct sched_entity *se, void *arg)
+{
+    return allowed_on(container_of(se, struct thread, se), arg);
+}
+
+/* About to idle with nothing queued: take the most urgent waiting thread
+ * that may run here from the CPU with the longest queue. Interrupts masked. */
+static void steal(struct sched_cpu *c)
+{
+    struct sched_cpu *from = NULL;
+    unsigned most = 0;
+    for (uint32_t m = sched_cpu_mask() & ~(1u << c->index); m; m &= m - 1) {
+        struct sched_cpu *o = sched_cpus[__builtin_ctz(m)];
+        unsigned n = __atomic_load_n(&o->rq.nr, __ATOMIC_RELAXED);
+        if (n > most) {
+            most = n;
+            from = o;
+        }
+    }
+    if (!from)
+        return;
+    lock2(c, from);
+    struct sched_entity *se = rq_find(&from->rq, stealable, c);
+    if (se) {
+        struct thread *t = container_of(se, struct thread, se);
+        rq_remove(&from->rq, se);
+        t->cpu = c;
+        t->state = THREAD_READY;
+        rq_push(&c->rq, se);
+        c->steals++;
+    }
+    unlock2(c, from);
+}
+
 void sched_idle_loop(void)
 {
     struct sched_cpu *c = this_cpu();
+    uint32_t me = 1u << c->index;
     for (;;) {
         reap_zombies();
         hal_irq_disable();
         if (c->rq.nr == 0)
-            hal_idle_wait(); /* returns after an interrupt ran (maybe a wakeup) */
+            steal(c);
+        if (c->rq.nr == 0) {
+            /* In idle_mask from here until a thread is queued here (or
+             * this CPU switches to one): wakers send threads here and
+             * kick; the kick's IPI ends the wait (or keeps it from
+             * starting: hal_idle_wait() enables and waits atomically). */
+            __atomic_fetch_or(&idle_mask, me, __ATOMIC_SEQ_CST);
+            if (c->rq.nr == 0)
+                hal_idle_wait(); /* returns after an interrupt ran (maybe a wakeup) */
+        }
         hal_irq_enable();
         if (c->rq.nr)
             schedule();

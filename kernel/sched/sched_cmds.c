@@ -19,18 +19,19 @@ static int cmd_threads(int argc, char **argv)
     enum { MAX = 64 };
     static struct thread_info info[MAX]; /* only the shell thread runs this */
     unsigned n = thread_list(info, MAX);
-    kprintf("  id  name             state     prio   cpu ms  switches\n");
+    kprintf("  id  name             state     prio  cpu  affinity   cpu ms  switches\n");
     for (unsigned i = 0; i < n && i < MAX; i++)
-        kprintf("%4d  %-15s  %-8s  %4d  %7lu  %8lu\n", info[i].id, info[i].name,
-                thread_state_name(info[i].state), info[i].prio,
-                (unsigned long)(info[i].cpu_ns / 1000000), (unsigned long)info[i].switches);
+        kprintf("%4d  %-15s  %-8s  %4d  %3u  %#8x  %7lu  %8lu\n", info[i].id, info[i].name,
+                thread_state_name(info[i].state), info[i].prio, info[i].cpu,
+                info[i].affinity & sched_cpu_mask(), (unsigned long)(info[i].cpu_ns / 1000000),
+                (unsigned long)info[i].switches);
     if (n > MAX)
         kprintf("  ... and %u more\n", n - MAX);
     kprintf("%u threads, %lu context switches\n", n, (unsigned long)sched_switches());
     return 0;
 }
 SHELL_COMMAND("threads", "threads",
-              "every thread: id, name, state, priority, CPU time, times switched in", cmd_threads);
+              "every thread: id, name, state, priority, CPU, affinity, CPU time, times switched in", cmd_threads);
 
 /* Parse a duration in milliseconds, 0..1 hour: long enough for any demo,
  * short enough that a typo cannot park a thread for a week. */

@@ -21,6 +21,7 @@
 #include <kernel/ktest.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
+#include <kernel/printf.h>
 #include <kernel/sched.h>
 #include <kernel/shell.h>
 #include <kernel/smp.h>
@@ -61,6 +62,8 @@ static void ipi_handler(unsigned irq, void *arg)
     (void)arg;
     struct cpu *me = cpu_this();
     me->ipis++;
+    if (__atomic_exchange_n(&me->resched, 0, __ATOMIC_ACQ_REL))
+        sched_resched_ipi();
     for (;;) {
         irqflags_t f = spin_lock_irqsave(&me->call_lock);
         struct smp_call *list = me->calls, *fifo = NULL;
@@ -92,16 +95,39 @@ void smp_secondary_main(void *arg)
     c->seen_hwid = hal_cpu_id();
     c->seen_local = (uintptr_t)hal_cpu_local();
     c->irq_ready = irq_cpu_init() == 0;
+    c->timer_err = c->irq_ready ? hal_timer_cpu_init() : -ENODEV;
+    if (c->irq_ready && !c->timer_err)
+        sched_cpu_start();
     c->online_ns = hal_time_ns();
     __atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
     if (!c->irq_ready)
         hal_halt(); /* parked: nothing can reach it */
-    /* No threads here yet: wait for IPIs and run the calls they bring. */
+    if (!c->timer_err)
+        sched_idle_loop();
+    /* No timer: no threads, but IPIs and the calls they bring. */
     for (;;) {
         hal_irq_disable();
         hal_idle_wait();
         hal_irq_enable();
     }
+}
+
+void smp_send_resched(unsigned index)
+{
+    struct cpu *t = index < nslots ? &cpus[index] : NULL;
+    if (!t || t == cpu_this() || !t->irq_ready)
+        return;
+    /* One IPI per request that found none pending; the handler clears the
+     * flag before it looks, so a request after that look sends again. */
+    if (!__atomic_exchange_n(&t->resched, 1, __ATOMIC_ACQ_REL) && irq_send_ipi(t->hwid) != 0)
+        __atomic_store_n(&t->resched, 0, __ATOMIC_RELEASE); /* not sent: let the next one try */
+}
+
+struct ktimer_base *ktimer_base_this(void) { return &cpu_this()->timers; }
+
+struct ktimer_base *ktimer_base_at(unsigned index)
+{
+    return index < nslots ? &cpus[index].timers : NULL;
 }
 
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
@@ -224,11 +250,16 @@ static int start_one(struct cpu *c, const struct hal_cpu_desc *d)
 void smp_early_init(void)
 {
     struct cpu *boot = &cpus[0];
+    if (boot->self == boot) { /* done (BSS is zero before the first call) */
+        hal_cpu_local_set(boot);
+        return;
+    }
     boot->self = boot;
     boot->hwid = hal_cpu_id();
     boot->state = CPU_ONLINE;
     boot->method = "boot";
     spin_init(&boot->call_lock, "smp-call");
+    ktimer_base_init(&boot->timers, 0);
     hal_cpu_local_set(boot);
 }
 
@@ -251,7 +282,8 @@ void smp_init(void)
         /* Started CPUs take locks (their call queues, the heap): atomic
          * tickets from now on, while no other CPU holds one. */
         spin_smp = 1;
-        if (ipi >= 0 && irq_register((unsigned)ipi, ipi_handler, NULL, "ipi") != 0)
+        boot->irq_ready = ipi >= 0 && irq_register((unsigned)ipi, ipi_handler, NULL, "ipi") == 0;
+        if (!boot->irq_ready)
             pr_warn("smp: no IPI handler; other CPUs will only park");
     }
     static unsigned pick[ENUM_MAX];
@@ -265,6 +297,7 @@ void smp_init(void)
         c->hwid = d->hwid;
         c->method = d->method;
         spin_init(&c->call_lock, "smp-call");
+        ktimer_base_init(&c->timers, c->index);
         nslots++;
         int err = start_one(c, d);
         if (err) {
@@ -293,26 +326,41 @@ static int cmd_cpus(int argc, char **argv)
 {
     if (argc != 1)
         return shell_usage(argv[0]);
-    kprintf("  cpu  hwid        state     started by  IPIs taken  up after\n");
+    kprintf("  cpu  hwid        state     started by  idle   irqs      IPIs      ready  thread\n");
+    uint64_t now = hal_time_ns();
     for (unsigned i = 0; i < nslots; i++) {
         const struct cpu *c = &cpus[i];
         int st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
-        kprintf("  %3u  %#-10x  %-8s  %-10s  %10lu  ", c->index, c->hwid, cpu_state_name(st),
-                c->method, (unsigned long)c->ipis);
-        if (i == 0)
-            kprintf("(boot CPU, runs the scheduler)\n");
-        else if (st == CPU_ONLINE)
-            kprintf("%lu us (%s)\n", (unsigned long)((c->online_ns - c->start_ns) / 1000),
-                    c->irq_ready ? "no threads yet: runs calls sent by IPI" : "parked: no IPIs");
-        else if (st == CPU_FAILED)
-            kprintf("%s\n", c->err == -ETIMEDOUT ? "timed out" : errno_name(c->err));
-        else
-            kprintf("-\n");
+        /* One kprintf per row: a log line from another CPU then lands
+         * between rows, not inside one. */
+        char head[64], rest[96];
+        ksnprintf(head, sizeof head, "  %3u  %#-10x  %-8s  %-10s  ", c->index, c->hwid,
+                  cpu_state_name(st), c->method);
+        struct sched_cpu_info si;
+        if (st == CPU_ONLINE && sched_cpu_info(i, &si) == 0) {
+            uint64_t up = now - si.start_ns;
+            uint64_t pct = up ? si.idle_ns * 100 / up : 0;
+            ksnprintf(rest, sizeof rest, "%3lu%%  %8lu  %8lu  %5u  %d %s",
+                      (unsigned long)(pct > 100 ? 100 : pct), (unsigned long)c->irqs,
+                      (unsigned long)c->ipis, si.ready, si.current_id, si.current_name);
+        } else if (st == CPU_ONLINE) {
+            ksnprintf(rest, sizeof rest, "   -   %8lu  %8lu      -  (%s)", (unsigned long)c->irqs,
+                      (unsigned long)c->ipis,
+                      !c->irq_ready ? "parked: no IPIs" : "no threads: its timer failed; takes calls");
+        } else if (st == CPU_FAILED) {
+            ksnprintf(rest, sizeof rest, "%s", c->err == -ETIMEDOUT ? "timed out" : errno_name(c->err));
+        } else {
+            ksnprintf(rest, sizeof rest, "-");
+        }
+        kprintf("%s%s\n", head, rest);
     }
     kprintf("%u of %u CPUs online\n", smp_cpus_online(), nslots);
     return 0;
 }
-SHELL_COMMAND("cpus", "cpus", "each CPU: index, hardware id, state, how it was started", cmd_cpus);
+SHELL_COMMAND("cpus", "cpus",
+              "each CPU: index, hardware id, state, how it was started, idle share, "
+              "interrupts, IPIs, ready threads, the thread on it",
+              cmd_cpus);
 
 /* Every CPU that is online ran kernel code on its own: it read its own
  * hardware id (the one it was started as) and its per-CPU pointer (its own
@@ -320,8 +368,7 @@ SHELL_COMMAND("cpus", "cpus", "each CPU: index, hardware id, state, how it was s
 KTEST(smp_cpus_report_their_own_id_and_data)
 {
     KT_ASSERT(nslots >= 1 && nslots <= SMP_MAX_CPUS);
-    KT_ASSERT(cpus[0].state == CPU_ONLINE && cpus[0].hwid == hal_cpu_id());
-    KT_ASSERT(hal_cpu_local() == &cpus[0]); /* the tests run on the boot CPU */
+    KT_ASSERT(cpus[0].state == CPU_ONLINE && cpus[0].method && !strcmp(cpus[0].method, "boot"));
     unsigned online = 1;
     for (unsigned i = 1; i < nslots; i++) {
         const struct cpu *c = &cpus[i];
@@ -337,8 +384,24 @@ KTEST(smp_cpus_report_their_own_id_and_data)
         KT_ASSERT(c->seen_local == (uintptr_t)c);
         KT_ASSERT(c->online_ns >= c->start_ns);
         KT_ASSERT(c->stack != NULL);
+        /* Every CPU that came up with its timer runs threads. */
+        KT_ASSERT(((sched_cpu_mask() >> i) & 1) == (c->irq_ready && c->timer_err == 0));
     }
     KT_ASSERT(online == smp_cpus_online());
+    /* The test thread itself, moved to each CPU in turn, finds that CPU's
+     * own id and data there (read with interrupts masked: no move between). */
+    int self = thread_current()->id;
+    for (unsigned i = 0; i < nslots; i++) {
+        if (!((sched_cpu_mask() >> i) & 1))
+            continue;
+        KT_ASSERT(thread_set_affinity(self, 1u << i) == 0);
+        irqflags_t f = hal_irq_save();
+        uint32_t id = hal_cpu_id();
+        void *local = hal_cpu_local();
+        unsigned at = thread_cpu();
+        hal_irq_restore(f);
+        KT_ASSERT(at == i && id == cpus[i].hwid && local == &cpus[i]);
+    }
 }
 
 struct where {

@@ -102,6 +102,14 @@ static void bench_ipi_roundtrip(void)
         kprintf("bench: ipi_roundtrip %lu ns\n", (unsigned long)ns);
 }
 
+/* A semaphore ping-pong between threads pinned to two CPUs (SMP=N). */
+static void bench_yield_roundtrip_cross_cpu(void)
+{
+    uint64_t ns = smp_bench_yield_roundtrip_cross_cpu_ns(2000);
+    if (ns)
+        kprintf("bench: yield_roundtrip_cross_cpu %lu ns\n", (unsigned long)ns);
+}
+
 void bench_run_all(void)
 {
     bench_page_alloc_free();
@@ -110,5 +118,6 @@ void bench_run_all(void)
     bench_dma_sync_coherent();
     bench_sched_all();
     bench_ipi_roundtrip();
+    bench_yield_roundtrip_cross_cpu();
     bench_bpf_all();
 }

@@ -14,6 +14,7 @@
 #include <hal/irq.h>
 #include <hal/pte.h>
 #include <kernel/ktest.h>
+#include <kernel/sched.h>
 
 /* An address with bits set in every level's span and near the top of what
  * both arches encode (48-bit physical on aarch64 without LPA, 52 on x86_64). */
@@ -50,9 +51,12 @@ KTEST(pte_table_entries)
 
 /* QEMU virt, q35 and pc give the boot CPU id 0 (DT cpu@0 reg 0, MADT local
  * APIC id 0); a raw MPIDR_EL1 (bit 31 is RES1) or the wrong CPUID byte
- * would not be. The id may not depend on the interrupt mask either. */
+ * would not be. The id may not depend on the interrupt mask either. Run
+ * on the boot CPU (index 0): tests may run on any CPU. */
 KTEST(cpu_id_of_boot_cpu)
 {
+    KT_ASSERT(thread_set_affinity(thread_current()->id, 1) == 0);
+    KT_ASSERT(thread_cpu() == 0);
     irqflags_t f = hal_irq_save();
     uint32_t masked = hal_cpu_id();
     hal_irq_restore(f);

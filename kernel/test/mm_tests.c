@@ -100,7 +100,9 @@ KTEST(direct_map_and_image_rights)
     KT_ASSERT(vm_translate(as, 0, &got, NULL) == -ENOENT); /* page 0 */
 }
 
-KTEST(heap_stress_with_patterns)
+/* Other CPUs are held meanwhile: a thread there (a zombie reaped, the
+ * probe thread) would move the heap counts the test compares. */
+KTEST_ALONE(heap_stress_with_patterns)
 {
     enum { SLOTS = 64 };
     struct { uint8_t *p; size_t n; uint8_t pat; } slot[SLOTS] = {{0}};
@@ -230,7 +232,8 @@ KTEST(dma_buffers)
 /* Take every free page (each remembers the previous one in its first word),
  * check the allocator then says no, give them all back, and check the heap
  * works again. */
-KTEST(exhaustion_returns_null_and_recovers)
+/* Alone: other CPUs' threads would see the exhaustion, and move the counts. */
+KTEST_ALONE(exhaustion_returns_null_and_recovers)
 {
     struct pmm_stats before, st;
     pmm_stats(&before);

@@ -3,11 +3,13 @@
  * @brief Kernel timers against a fake clock and a fake one-shot deadline:
  *        callbacks in deadline order (ties in arming order), re-arming,
  *        cancelling, arming from a callback, the hardware deadline always
- *        tracking the earliest timer.
+ *        tracking the earliest timer; with two fake CPUs, a timer moving
+ *        to the CPU that re-arms it and cancelled from the other one.
  */
 #include "check.h"
 #include "log_capture.h" /* klog(), log_reset(), log_has() */
 #include <kernel/kernel.h>
+#include <hal/cpu.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/ktimer.h>
@@ -18,8 +20,17 @@ const char *ksym_name(uintptr_t addr, char *buf, size_t size)
     return buf;
 }
 
-static uint64_t now_ns, hw_deadline;
-static int hw_armed, hw_disarms;
+/* Two fake CPUs, each with its queue and its deadline; `cur` is the one
+ * "running". Most tests stay on CPU 0. */
+static unsigned cur;
+static struct ktimer_base bases[2];
+static uint64_t now_ns, hw_deadline_of[2];
+static int hw_armed_of[2], hw_disarms;
+#define hw_deadline hw_deadline_of[cur]
+#define hw_armed hw_armed_of[cur]
+
+struct ktimer_base *ktimer_base_this(void) { return &bases[cur]; }
+struct ktimer_base *ktimer_base_at(unsigned i) { return i < 2 ? &bases[i] : NULL; }
 
 uint64_t hal_time_ns(void) { return now_ns; }
 void hal_timer_arm(uint64_t d) { hw_deadline = d; hw_armed = 1; }
@@ -162,12 +173,51 @@ static void test_storm_is_bounded(void)
     CHECK_EQ_INT(ktimer_pending(), 0);
 }
 
+/* Re-arming from the other CPU moves the timer there: it fires in that
+ * CPU's interrupt only, and the first CPU's stale deadline, when it comes,
+ * finds nothing due and disarms. A cancel from the other CPU takes it off
+ * whichever queue it is on. */
+static void test_two_cpus(void)
+{
+    struct ktimer a, b;
+    nlog = 0;
+    ktimer_init(&a, record, (void *)(intptr_t)1);
+    ktimer_init(&b, record, (void *)(intptr_t)2);
+    cur = 0;
+    CHECK_EQ_INT(ktimer_arm(&a, now_ns + 100), 0);
+    CHECK(hw_armed && hw_deadline == now_ns + 100);
+    cur = 1;
+    CHECK_EQ_INT(ktimer_arm(&a, now_ns + 300), 0); /* moves to CPU 1 */
+    CHECK(hw_armed && hw_deadline == now_ns + 300);
+    CHECK_EQ_INT(bases[0].pending, 0);
+    CHECK_EQ_INT(bases[1].pending, 1);
+    CHECK_EQ_INT(ktimer_pending(), 1);
+    CHECK_EQ_INT(ktimer_arm(&b, now_ns + 200), 0);
+    cur = 0;
+    run_until(now_ns + 150); /* CPU 0's stale deadline: nothing due there */
+    CHECK_EQ_INT(nlog, 0);
+    CHECK(!hw_armed);
+    CHECK_EQ_INT(ktimer_cancel(&b), 1); /* armed on CPU 1, cancelled from CPU 0 */
+    CHECK_EQ_INT(ktimer_cancel(&b), 0);
+    CHECK_EQ_INT(ktimer_pending(), 1);
+    cur = 1;
+    run_until(now_ns + 400);
+    CHECK_EQ_INT(nlog, 1);
+    CHECK_EQ_INT(log_[0], 1);
+    CHECK(!hw_armed);
+    CHECK_EQ_INT(ktimer_pending(), 0);
+    cur = 0;
+}
+
 int main(void)
 {
+    ktimer_base_init(&bases[0], 0);
+    ktimer_base_init(&bases[1], 1);
     test_order();
     test_cancel_and_rearm();
     test_rearm_from_callback();
     test_past_deadline();
     test_storm_is_bounded();
+    test_two_cpus();
     return CHECK_DONE("test_ktimer");
 }

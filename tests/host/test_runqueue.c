@@ -1,8 +1,9 @@
 /**
  * @file test_runqueue.c
  * @brief The ready queue: strict priority, FIFO (round-robin) within one,
- *        removal from the middle, the bitmap tracking empties; plus a random
- *        workout against a simple model.
+ *        removal from the middle, the bitmap tracking empties, finding the
+ *        first match in pick order; plus a random workout against a simple
+ *        model.
  */
 #include "check.h"
 #include <kernel/runqueue.h>
@@ -107,8 +108,39 @@ static void test_random(void)
     CHECK_EQ_INT(rq.nr, n);
 }
 
+static int odd_index(const struct sched_entity *se, void *arg)
+{
+    (void)arg;
+    return (se - ents) % 2 == 1;
+}
+
+static int never(const struct sched_entity *se, void *arg)
+{
+    (void)se;
+    return arg != NULL;
+}
+
+/* rq_find() looks in pick order (priority, then FIFO) and leaves the queue
+ * as it was. */
+static void test_find(void)
+{
+    struct runqueue rq;
+    rq_init(&rq);
+    CHECK(rq_find(&rq, odd_index, NULL) == NULL);
+    int prios[] = {9, 9, 30, 9, 30, 2};
+    for (int i = 0; i < 6; i++) {
+        ents[i].prio = prios[i];
+        rq_push(&rq, &ents[i]);
+    }
+    CHECK_EQ_INT(idx(rq_find(&rq, odd_index, NULL)), 1); /* 30: 2, 4 even; then 9: 0, 1 */
+    CHECK(rq_find(&rq, never, NULL) == NULL);
+    CHECK_EQ_INT(rq.nr, 6);
+    CHECK_EQ_INT(idx(rq_pop(&rq)), 2);
+}
+
 int main(void)
 {
+    test_find();
     test_priority_and_fifo();
     test_round_robin();
     test_remove();

@@ -1,8 +1,9 @@
 # Secondary CPUs (issue 12): every CPU the firmware lists is started and
 # reports in with its own id and per-CPU data, with its interrupt controller
-# part up so it runs calls sent by IPI; the ones that cannot be are named;
-# the in-kernel tests (calls to every CPU among them) pass with them up,
-# twice from the shell.
+# part and timer up, and runs threads (`cpus` shows its idle share, counts
+# and the thread on it); the ones that cannot be are named; the in-kernel
+# tests (threads spread and pinned, timers and calls on every CPU among
+# them) pass with them up, twice from the shell.
 # SMP=N (scripts/qemu) runs QEMU with N CPUs under multi-threaded TCG.
 
 # Every ktest twice from the shell with n CPUs up (2, 4 and 8 are run); ARGN: more KEY=VALUE
@@ -18,6 +19,10 @@ function(smp_ktest_twice name n)
     --expect "^ktest smp_cpus_report_their_own_id_and_data +ok$"
     --expect "^ktest smp_calls_run_on_every_cpu +ok$"
     --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
+    --expect "^ktest smp_thousand_threads_spread_and_joined +ok$"
+    --expect "^ktest smp_pinned_thread_stays_on_its_cpu +ok$"
+    --expect "^ktest smp_timers_fire_in_order_on_every_cpu +ok$"
+    --expect "^ktest smp_ktimer_cancel_waits_for_a_callback_elsewhere +ok$"
     --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"
     --reject "PANIC" --status ${EXIT7})
   set_tests_properties(${KERNEL_ARCH}.smp_ktest_twice_${name} PROPERTIES TIMEOUT 300)
@@ -44,7 +49,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --send cpus --send "poweroff 7" --expect "^aarch64: entered at ${el},"
       --expect "^\\[ *[0-9.]+\\] smp: ${n} of ${n} CPUs online$"
       --expect "^ +0 +0 +online +boot "
-      --expect "^ +${last} +0x${last} +online +psci +[0-9]+ +[0-9]+ us \\(no threads yet: runs calls sent by IPI\\)$"
+      --expect "^ +${last} +0x${last} +online +psci +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [a-z0-9]+$"
       --expect "^${n} of ${n} CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
   endforeach()
@@ -59,7 +64,7 @@ else()
       --send cpus --send "poweroff 7"
       --expect "^\\[ *[0-9.]+\\] smp: 4 of 4 CPUs online$"
       --expect "^ +0 +0 +online +boot "
-      --expect "^ +3 +0x3 +online +sipi +[0-9]+ +[0-9]+ us \\(no threads yet: runs calls sent by IPI\\)$"
+      --expect "^ +3 +0x3 +online +sipi +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [a-z0-9]+$"
       --expect "^4 of 4 CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
     smp_ktest_twice(${m} 4 MACHINE=${m})

@@ -33,6 +33,19 @@
 int hal_timer_init(void);
 
 /**
+ * @brief Bring the calling CPU's own deadline timer up, as hal_timer_init()
+ *        did the boot CPU's: a CPU started later (aarch64: the timer PPI
+ *        configured and enabled in this CPU's redistributor or banked
+ *        distributor; x86_64: this local APIC's timer in the boot CPU's
+ *        mode, no second calibration). Leaves the deadline disarmed.
+ * @retval 0 this CPU takes deadlines
+ * @retval -ENODEV the boot CPU has no working timer, or the interrupt
+ *         cannot be enabled here
+ * @note A started CPU, after irq_cpu_init(), interrupts masked, once.
+ */
+int hal_timer_cpu_init(void);
+
+/**
  * @brief Nanoseconds since the kernel's first instruction
  *        (boot_info.boot_counter).
  * @return monotonic time; 0 while the counter frequency is not yet known

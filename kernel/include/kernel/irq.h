@@ -206,6 +206,18 @@ int irq_send_ipi(uint32_t hwid);
  */
 int irq_cpu_init(void);
 
+/**
+ * @brief Unmask the per-CPU interrupt @p irq (a GIC PPI, a local APIC
+ *        source) on the calling CPU as well: irq_register() and
+ *        irq_unmask() reach only the CPU that calls them for those.
+ * @retval 0 unmasked here
+ * @retval -EINVAL @p irq out of range
+ * @retval -ENODEV no handler registered, masked on purpose, or no controller
+ * @note A CPU started after the interrupt was registered (its timer),
+ *       interrupts masked.
+ */
+int irq_unmask_this_cpu(unsigned irq);
+
 /* ---- called from the arch's interrupt entry and the controller drivers ---- */
 
 /**

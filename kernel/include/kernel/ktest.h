@@ -32,6 +32,22 @@ struct ktest {
         __attribute__((used, section(".ktests"), aligned(8))) = {#tname, ktest_fn_##tname}; \
     static void ktest_fn_##tname(struct ktest_ctx *ctx)
 
+/**
+ * @brief Define a test like KTEST() that runs with every other CPU held
+ *        (kt_hold_other_cpus(), released after the body on every path):
+ *        for tests that compare global counts (free pages, heap use) or
+ *        exhaust a shared resource.
+ */
+#define KTEST_ALONE(tname)                                                         \
+    static void ktest_alone_##tname(struct ktest_ctx *ctx);                        \
+    KTEST(tname)                                                                   \
+    {                                                                              \
+        kt_hold_other_cpus();                                                      \
+        ktest_alone_##tname(ctx);                                                  \
+        kt_release_other_cpus();                                                   \
+    }                                                                              \
+    static void ktest_alone_##tname(struct ktest_ctx *ctx)
+
 /** @brief Report a failure at file:line (used by the assertion macros). */
 void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *what);
 
@@ -52,6 +68,28 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
  * @return 1 if *@p v reached @p want, 0 on timeout
  */
 int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns);
+
+/**
+ * @brief Keep the running test (and the threads it creates, which inherit
+ *        the mask) on the CPU it runs on now, for tests of one CPU's
+ *        scheduling order (priorities, preemption). The runner restores the
+ *        affinity after the test.
+ * @return the CPU index pinned to
+ */
+unsigned kt_pin_cpu(void);
+
+/**
+ * @brief Keep every other CPU busy with a spinning thread at PRIO_MAX (the
+ *        caller pinned to its own CPU), so no other thread runs meanwhile:
+ *        for tests that compare global counts (heap use) before and after.
+ *        Interrupts, IPIs included, are still served there. Release with
+ *        kt_release_other_cpus() on every path.
+ * @return the number of CPUs held
+ */
+unsigned kt_hold_other_cpus(void);
+
+/** @brief End kt_hold_other_cpus(): the spinning threads exit and are joined. */
+void kt_release_other_cpus(void);
 
 /** @brief Run every registered test; prints "ktest: N passed, M failed". Returns M. */
 int ktest_run_all(void);

@@ -36,6 +36,13 @@ void rq_push(struct runqueue *rq, struct sched_entity *se);
 struct sched_entity *rq_pop(struct runqueue *rq);
 /** @brief Take @p se out wherever it is. */
 void rq_remove(struct runqueue *rq, struct sched_entity *se);
+/**
+ * @brief The first entity, most urgent priority first and in queue order
+ *        within one, for which @p match(se, @p arg) is nonzero; NULL if none.
+ *        Left queued.
+ */
+struct sched_entity *rq_find(struct runqueue *rq, int (*match)(const struct sched_entity *se, void *arg),
+                             void *arg);
 /** @brief Highest queued priority, -1 if empty. */
 int rq_top_prio(const struct runqueue *rq);
 

@@ -11,9 +11,16 @@
  * guard pages, so an overflow faults and is reported rather than silently
  * corrupting a neighbour.
  *
- * Per-CPU state (current thread, ready queue, its lock) lives in struct
- * sched_cpu; the code reaches it through this_cpu() and never through a
- * bare global, so a second CPU is one more struct, not a rewrite.
+ * Every CPU that came up with a working timer (smp_init()) runs threads.
+ * Each has its own ready queue, lock, idle thread and time slice in struct
+ * sched_cpu, reached through this_cpu(). Balancing: a thread made ready
+ * (created, woken) goes to its own CPU if that one is idle, else to an idle
+ * CPU it may run on, else stays on its own; a CPU about to idle first
+ * pulls a waiting thread from the busiest other queue, and a CPU that
+ * leaves threads waiting while others idle wakes one of them to pull.
+ * Priorities are per CPU: the highest ready priority runs on each CPU.
+ * A thread runs only on the CPUs in its affinity mask (thread_set_affinity()),
+ * which new threads inherit from their creator.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
@@ -61,7 +68,8 @@ struct thread {
     thread_fn fn;                /**< what it runs */
     void *arg;                   /**< @p fn's argument */
     int result;                  /**< @p fn's return value or thread_exit()'s argument */
-    struct sched_cpu *cpu;       /**< whose ready queue it belongs to */
+    struct sched_cpu *cpu;       /**< the CPU whose lock guards it: where it runs or is queued */
+    uint32_t affinity;           /**< CPUs it may run on, bit i = CPU index i */
     struct thread *joiner;       /**< who is in thread_join() on us */
     struct waitqueue exit_wq;    /**< the joiner waits here */
     struct ktimer timer;         /**< sleep wakeup */
@@ -83,6 +91,10 @@ struct sched_cpu {
     volatile int need_resched;   /**< a handler made a more urgent thread ready */
     uint64_t switches;           /**< context switches so far */
     struct list_node zombies;    /**< dead detached threads to reclaim */
+    unsigned index;              /**< the CPU's index (struct cpu), lock order between CPUs */
+    uint64_t steals;             /**< threads this CPU pulled from others */
+    uint64_t start_ns;           /**< hal_time_ns() when it began running threads */
+    struct thread idle_thread;   /**< what idle points to */
 };
 
 /**
@@ -99,6 +111,48 @@ void sched_timer_ready(void);
 
 /** @brief Become the idle loop: never returns. */
 __attribute__((noreturn)) void sched_idle_loop(void);
+
+/**
+ * @brief On a CPU started after boot (smp.c), with its timer working: turn
+ *        the calling context into this CPU's idle thread and let threads
+ *        come here. The caller then enters sched_idle_loop().
+ * @note Interrupts masked, once per CPU.
+ */
+void sched_cpu_start(void);
+
+/**
+ * @brief From the reschedule IPI: another CPU queued a thread here or
+ *        changed the running thread's affinity; decide whether to switch.
+ * @note Interrupt context on the CPU the IPI reached.
+ */
+void sched_resched_ipi(void);
+
+/** @brief Mask of the CPUs that run threads (bit = CPU index). */
+uint32_t sched_cpu_mask(void);
+
+/**
+ * @brief Let thread @p id run only on the CPUs in @p mask (bit i = CPU
+ *        index i). A thread running or queued on a CPU outside the mask
+ *        moves at once (the caller itself before this returns).
+ * @retval 0 done
+ * @retval -EINVAL @p mask names no CPU that runs threads, or @p id is an
+ *         idle thread
+ * @retval -ESRCH no such thread (or it exited)
+ * @note Thread context.
+ */
+int thread_set_affinity(int id, uint32_t mask);
+
+/**
+ * @brief thread_create() with an explicit affinity mask (thread_create()
+ *        passes the creator's): the thread never runs outside @p affinity.
+ * @return its id, or as thread_create(); -EINVAL also for a mask that
+ *         names no CPU that runs threads
+ */
+int thread_create_on(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
+                     uint32_t affinity);
+
+/** @brief The index of the CPU the caller runs on (may change at any switch). */
+unsigned thread_cpu(void);
 
 /**
  * @brief Start a thread running @p fn(@p arg) at priority @p prio.
@@ -172,6 +226,8 @@ struct thread_info {
     int prio;                   /**< its priority */
     uint64_t cpu_ns;            /**< time it has run, ns */
     uint64_t switches;          /**< times it was switched in */
+    unsigned cpu;               /**< the CPU it runs or waits on (its last one if blocked) */
+    uint32_t affinity;          /**< CPUs it may run on */
 };
 
 /** @brief Fill up to @p max entries; returns the number of threads. */
@@ -180,7 +236,22 @@ unsigned thread_list(struct thread_info *out, unsigned max);
 /** @brief "ready", "running", ... */
 const char *thread_state_name(enum thread_state s);
 
-/** @brief Context switches on this CPU so far. */
+/** @brief Context switches so far, on every CPU. */
 uint64_t sched_switches(void);
+
+/** @brief A snapshot of one CPU's scheduler for `cpus`. */
+struct sched_cpu_info {
+    int running;          /**< it runs threads (sched_cpu_start() done) */
+    int current_id;       /**< the thread on it now */
+    char current_name[THREAD_NAME_MAX]; /**< that thread's name */
+    unsigned ready;       /**< threads waiting in its queue */
+    uint64_t idle_ns;     /**< time its idle thread ran */
+    uint64_t start_ns;    /**< hal_time_ns() when it began running threads */
+    uint64_t switches;    /**< context switches on it */
+    uint64_t steals;      /**< threads it pulled from other CPUs */
+};
+
+/** @brief Fill @p out for CPU @p index; -EINVAL for no such CPU. */
+int sched_cpu_info(unsigned index, struct sched_cpu_info *out);
 
 #endif

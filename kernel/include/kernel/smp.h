@@ -9,14 +9,16 @@
  * firmware, does not arrive in time, or is past SMP_MAX_CPUS is logged by
  * name and left out; the others carry on.
  *
- * What a started CPU does today: it turns its MMU on with the kernel's
- * tables, installs the exception vectors, sets its per-CPU pointer, brings
- * up its part of the interrupt controller (irq_cpu_init()), reports in, and
- * waits for IPIs (`wfi` / `hlt` with interrupts on), running the functions
- * smp_call() queues for it. A CPU whose controller part failed parks with
- * interrupts masked. Threads on it, TLB shootdown and the watchdog are the
- * next steps (issue 12). Spinlocks switch to atomic tickets before the
- * first other CPU starts.
+ * What a started CPU does: it turns its MMU on with the kernel's tables,
+ * installs the exception vectors, sets its per-CPU pointer, brings up its
+ * part of the interrupt controller (irq_cpu_init()) and its own timer
+ * (hal_timer_cpu_init()), becomes a CPU of the scheduler
+ * (sched_cpu_start()), reports in, and runs threads from then on; in its
+ * idle loop it takes IPIs: smp_call()s, reschedule requests. A CPU whose
+ * timer does not work runs no threads (a sleep there would never end): it
+ * only takes calls. One whose controller part failed parks with interrupts
+ * masked. Spinlocks switch to atomic tickets before the first other CPU
+ * starts.
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
@@ -54,7 +56,11 @@ struct cpu {
     struct spinlock call_lock; /**< guards calls */
     struct smp_call *calls;    /**< functions queued for this CPU (smp_call()), newest first */
     volatile uint64_t ipis;    /**< IPIs this CPU took */
-    struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread on a secondary yet */
+    uint64_t irqs;             /**< interrupts this CPU took (handled ones, IPIs included) */
+    int timer_err;             /**< a started CPU: hal_timer_cpu_init()'s result */
+    volatile int resched;      /**< a reschedule request is pending (smp_send_resched()) */
+    struct ktimer_base timers; /**< this CPU's kernel timer queue */
+    struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread until it runs threads */
 };
 
 /** @brief One function queued for another CPU (smp_call()). */
@@ -131,6 +137,14 @@ const struct cpu *smp_cpu(unsigned index);
  *       its stack slot could not be reclaimed.
  */
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait);
+
+/**
+ * @brief Ask CPU @p index to look at its ready queue (the reschedule IPI;
+ *        sched_resched_ipi() runs there). Requests not yet taken merge
+ *        into one. On the calling CPU itself, or one without IPIs, nothing.
+ * @note Any context, locks held included.
+ */
+void smp_send_resched(unsigned index);
 
 /**
  * @brief Nanoseconds per synchronous smp_call() of an empty function from
