@@ -64,9 +64,10 @@ uint64_t hal_counter_freq(void)
  * Start the cycle counter if ID_AA64DFR0_EL1.PMUVer says there is a PMUv3
  * (0: none; 0xf: an IMPLEMENTATION DEFINED one we do not know). A filter of
  * 0 counts EL0 and EL1, not EL2. EL2, if we came from there, left the PMU
- * untrapped (entry.S).
+ * untrapped (entry.S). Each CPU has its own counter: every CPU runs this
+ * (a started one from a64_secondary_main()).
  */
-static void pmu_init(void)
+void a64_pmu_init(void)
 {
     uint64_t dfr0, pmcr;
     __asm__ volatile("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
@@ -205,7 +206,7 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     smp_early_init(); /* TPIDR_EL1 (UNKNOWN at reset): cpu_this() works from here on */
     a64_timer_setup(counter0); /* hal_time_ns() counts from our first instruction */
     boot_stage("entry, boot page tables");
-    pmu_init();
+    a64_pmu_init();
     bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);

@@ -118,16 +118,11 @@ void hal_cpu_local_set(void *p)
     __asm__ volatile("msr tpidr_el1, %0" : : "r"(p) : "memory");
 }
 
-void *hal_cpu_local(void)
-{
-    void *p;
-    __asm__ volatile("mrs %0, tpidr_el1" : "=r"(p));
-    return p;
-}
 
 /* From entry.S: MMU on, vectors installed, on the new stack. */
 void a64_secondary_main(void *arg)
 {
     hal_cpu_local_set(arg);
+    a64_pmu_init(); /* its own cycle counter, for hal_cycles() */
     smp_secondary_main(arg);
 }

@@ -12,9 +12,8 @@ int host_irq_on = 1;
 
 /* One "CPU": the per-CPU data portable code reaches through cpu_this(). */
 static struct cpu host_cpu = {.self = &host_cpu};
-static void *host_local = &host_cpu;
-void hal_cpu_local_set(void *p) { host_local = p; }
-void *hal_cpu_local(void) { return host_local; }
+void *host_cpu_local = &host_cpu;
+void hal_cpu_local_set(void *p) { host_cpu_local = p; }
 int spin_smp; /* one thread: the kernel's single-CPU lock path */
 
 /* Single-threaded tests: a held lock here is a self-deadlock in the code

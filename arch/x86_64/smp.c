@@ -207,9 +207,3 @@ void hal_cpu_local_set(void *p)
     wrmsr(MSR_GS_BASE, (uintptr_t)p);
 }
 
-void *hal_cpu_local(void)
-{
-    void *p;
-    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
-    return p;
-}

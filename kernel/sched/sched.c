@@ -195,6 +195,15 @@ static void check_preempt_locked(struct sched_cpu *c)
     }
 }
 
+/* @p c has work: out of idle_mask (a plain load first: the atomic
+ * read-modify-write only when the bit is set, not on every switch). */
+static inline void not_idle(struct sched_cpu *c)
+{
+    uint32_t bit = 1u << c->index;
+    if (__atomic_load_n(&idle_mask, __ATOMIC_RELAXED) & bit)
+        __atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_RELAXED);
+}
+
 /* @p t waits in @p c's queue (c->lock held): if a CPU it may run on
  * idles, wake that one to pull it (steal()). The bit is cleared here so
  * the next waiting thread goes to another idle CPU. */
@@ -215,7 +224,7 @@ static void make_ready_locked(struct sched_cpu *c, struct thread *t)
 {
     t->state = THREAD_READY;
     rq_push(&c->rq, &t->se);
-    __atomic_fetch_and(&idle_mask, ~(1u << c->index), __ATOMIC_RELAXED); /* taken */
+    not_idle(c); /* taken */
     if (c == this_cpu())
         check_preempt_locked(c);
     else if (t->se.prio >= c->current->se.prio)
@@ -239,14 +248,19 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
         if (prev != c->idle) /* idle is never queued: it is the fallback */
             rq_push(&c->rq, &prev->se);
     }
-    struct sched_entity *se = rq_find(&c->rq, can_run, prev);
-    if (se)
-        rq_remove(&c->rq, se);
+    struct sched_entity *se = rq_pop(&c->rq);
+    if (se && !can_run(se, prev)) { /* rare: look further, it waits at the back */
+        struct sched_entity *other = rq_find(&c->rq, can_run, prev);
+        rq_push(&c->rq, se);
+        se = other;
+        if (se)
+            rq_remove(&c->rq, se);
+    }
     struct thread *next = se ? container_of(se, struct thread, se) : c->idle;
     c->need_resched = 0;
     next->state = THREAD_RUNNING;
     if (next != c->idle)
-        __atomic_fetch_and(&idle_mask, ~(1u << c->index), __ATOMIC_RELAXED);
+        not_idle(c);
     uint64_t now = hal_time_ns();
     /* Equals waiting: cut this turn after a slice. Alone: no tick at all.
      * A slice armed within the last tenth of a slice is kept rather than
@@ -258,8 +272,9 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
     } else if (c->slice.armed) {
         ktimer_cancel(&c->slice);
     }
-    if (prev != next && prev->state == THREAD_READY && prev != c->idle && prev->cpu == c)
-        offer_work(c, prev); /* preempted: it waits here now */
+    if ((__atomic_load_n(&idle_mask, __ATOMIC_RELAXED) & ~(1u << c->index)) && prev != next &&
+        prev->state == THREAD_READY && prev != c->idle && prev->cpu == c)
+        offer_work(c, prev); /* preempted: it waits here now (tested cheapest first) */
     if (next == prev)
         return c;
     prev->cpu_ns += now - prev->run_start;

@@ -145,8 +145,10 @@ KTEST(smp_affinity_moves_the_caller_and_refuses_bad_masks)
         KT_ASSERT(thread_set_affinity(self, 1u << cpu) == 0);
         KT_ASSERT(thread_cpu() == cpu);
         KT_ASSERT(hal_time_ns() >= before); /* one clock for all CPUs: never backwards on a move */
+        uint64_t cycles = hal_cycles();
         thread_sleep_ns(100000); /* and stays after a sleep */
         KT_ASSERT(thread_cpu() == cpu);
+        KT_ASSERT(hal_cycles() > cycles); /* each CPU's own cycle counter runs */
     }
     KT_ASSERT(thread_set_affinity(self, 0) == -EINVAL);
     KT_ASSERT(thread_set_affinity(self, ~mask) == -EINVAL); /* only CPUs that do not run threads */

@@ -58,11 +58,14 @@ int hal_smp_start(const struct hal_cpu_desc *cpu, void *stack_top, void *arg);
 void hal_cpu_local_set(void *p);
 
 /**
- * @brief This CPU's per-CPU pointer, as hal_cpu_local_set() set it.
+ * @brief This CPU's per-CPU pointer, as hal_cpu_local_set() set it. Inline
+ *        (one instruction: `mrs tpidr_el1` / a `%gs:0` load), defined by
+ *        the arch's cpu_inline.h through hal/cpu.h: the scheduler reads it
+ *        on every switch.
  * @return the pointer; undefined before hal_cpu_local_set() ran on this CPU
  *         (smp_init() sets the boot CPU's)
  * @note Any context; meaningful while the caller cannot migrate.
  */
-void *hal_cpu_local(void);
+static inline void *hal_cpu_local(void);
 
 #endif

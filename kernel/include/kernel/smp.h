@@ -23,6 +23,7 @@
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 
+#include <hal/cpu.h> /* hal_cpu_local() is defined inline there */
 #include <hal/smp.h>
 #include <kernel/sched.h>
 #include <stdint.h>

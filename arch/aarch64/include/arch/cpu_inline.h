@@ -26,4 +26,13 @@ static inline uint32_t hal_cpu_id(void)
     return (uint32_t)(mpidr & 0xffffffULL) | (uint32_t)((mpidr >> 32) & 0xff) << 24;
 }
 
+/* hal/smp.h: TPIDR_EL1 holds this CPU's struct cpu (hal_cpu_local_set()).
+ * Volatile: a thread may resume on another CPU after any call. */
+static inline void *hal_cpu_local(void)
+{
+    void *p;
+    __asm__ volatile("mrs %0, tpidr_el1" : "=r"(p));
+    return p;
+}
+
 #endif

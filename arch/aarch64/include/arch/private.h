@@ -28,6 +28,9 @@ void a64_mmu_drop_identity(void);
 /** @brief MAIR, TCR, TTBR0 (boot identity map), TTBR1 for a CPU started later (mmu.c; for smp.c). */
 void a64_mmu_secondary_regs(uint64_t regs[4]);
 
+/** @brief Start this CPU's PMU cycle counter for hal_cycles() (platform.c); each CPU, once. */
+void a64_pmu_init(void);
+
 /**
  * @brief Add the DTB's RAM to the boot direct map (mmu.c; from platform.c).
  * @retval 0 mapped

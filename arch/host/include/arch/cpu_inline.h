@@ -11,4 +11,7 @@
 static inline void hal_cpu_relax(void) {}
 static inline uint32_t hal_cpu_id(void) { return 0; }
 
+extern void *host_cpu_local; /* arch/host/host_irq.c: the one CPU's struct cpu */
+static inline void *hal_cpu_local(void) { return host_cpu_local; }
+
 #endif

@@ -26,4 +26,14 @@ static inline uint32_t hal_cpu_id(void)
     return b >> 24;
 }
 
+/* hal/smp.h: the GS base points at this CPU's struct cpu, whose first
+ * member points to itself (hal_cpu_local_set()). Volatile: a thread may
+ * resume on another CPU after any call. */
+static inline void *hal_cpu_local(void)
+{
+    void *p;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
 #endif
