@@ -21,7 +21,9 @@ static unsigned print_depth;
 static irqflags_t print_lock_take(void)
 {
     irqflags_t f = hal_irq_save();
-    const int me = 0; /* SMP: hal_cpu_id() */
+    /* Masked: this CPU's id cannot change under us. Only this CPU ever
+     * stores its own id, so an unlocked read that finds it is ours. */
+    const int me = (int)hal_cpu_id();
     if (print_owner == me) {
         print_depth++;
         return f;
