@@ -49,7 +49,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --send cpus --send "poweroff 7" --expect "^aarch64: entered at ${el},"
       --expect "^\\[ *[0-9.]+\\] smp: ${n} of ${n} CPUs online$"
       --expect "^ +0 +0 +online +boot "
-      --expect "^ +${last} +0x${last} +online +psci +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [a-z0-9]+$"
+      --expect "^ +${last} +0x${last} +online +psci +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [^ ]+$"
       --expect "^${n} of ${n} CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
   endforeach()
@@ -64,7 +64,7 @@ else()
       --send cpus --send "poweroff 7"
       --expect "^\\[ *[0-9.]+\\] smp: 4 of 4 CPUs online$"
       --expect "^ +0 +0 +online +boot "
-      --expect "^ +3 +0x3 +online +sipi +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [a-z0-9]+$"
+      --expect "^ +3 +0x3 +online +sipi +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [^ ]+$"
       --expect "^4 of 4 CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
     smp_ktest_twice(${m} 4 MACHINE=${m})
