@@ -3,6 +3,8 @@
  * @brief The host arch's interrupt flag and spinlock slow path, for unit
  *        tests of portable code that takes spinlocks (see arch/irqflags.h).
  */
+#include <arch/host_pages.h>
+#include <kernel/errno.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <stdio.h>
@@ -10,10 +12,46 @@
 
 int host_irq_on = 1;
 
-/* One "CPU": the per-CPU data portable code reaches through cpu_this(). */
-static struct cpu host_cpu = {.self = &host_cpu};
-void *host_cpu_local = &host_cpu;
+/* The per-CPU data portable code reaches through cpu_this(): CPU 0, and
+ * more that a test can switch to (host_cpu_switch(), or smp_call(), which
+ * runs the function "on" that CPU) to free on one and allocate on another. */
+static struct cpu host_cpus[HOST_CPUS];
+void *host_cpu_local = &host_cpus[0];
 void hal_cpu_local_set(void *p) { host_cpu_local = p; }
+
+__attribute__((constructor)) static void host_cpus_init(void)
+{
+    for (unsigned i = 0; i < HOST_CPUS; i++) {
+        host_cpus[i].self = &host_cpus[i];
+        host_cpus[i].index = i;
+        host_cpus[i].state = CPU_ONLINE;
+    }
+}
+
+unsigned host_cpu_switch(unsigned index)
+{
+    unsigned old = ((struct cpu *)host_cpu_local)->index;
+    host_cpu_local = &host_cpus[index % HOST_CPUS];
+    return old;
+}
+
+struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
+{
+    return index < HOST_CPUS ? &host_cpus[index].heap : NULL;
+}
+
+int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
+{
+    (void)wait;
+    if (index >= HOST_CPUS || !fn)
+        return -EINVAL;
+    unsigned old = host_cpu_switch(index);
+    irqflags_t f = hal_irq_save();
+    fn(arg);
+    hal_irq_restore(f);
+    host_cpu_switch(old);
+    return 0;
+}
 int spin_smp; /* one thread: the kernel's single-CPU lock path */
 
 /* Single-threaded tests: a held lock here is a self-deadlock in the code

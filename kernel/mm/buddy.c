@@ -223,9 +223,3 @@ int buddy_free(struct buddy *b, uint64_t pfn, unsigned order)
     return 0;
 }
 
-struct page *buddy_page(struct buddy *b, uint64_t pfn)
-{
-    if (pfn < b->base_pfn || pfn - b->base_pfn >= b->npages || !chunk_ready(b, pfn))
-        return NULL;
-    return &b->pages[pfn - b->base_pfn];
-}

@@ -9,11 +9,25 @@
  * has PG_SLAB set and points at the slab, which is how kfree() finds it.
  * A cache keeps its slabs on three lists by fill state (partial, full,
  * empty) and keeps at most one empty slab; the rest go back to the pages.
+ *
+ * In front of the slabs, each CPU has a magazine per class (struct
+ * kmalloc_mag in its struct cpu): a stack of free objects that kmalloc()
+ * pops and kfree() pushes with interrupts masked and no lock. The slabs
+ * count a magazine's objects as allocated (their bitmap bits stay set); a
+ * magazine is refilled or flushed by half its size under heap_lock. kfree()
+ * finds the class in the page's flags and checks the offset against the
+ * slab's address in the page's owner field, so it reads no slab header.
+ * What it does read is the object: a freed object's second word holds a
+ * cookie (its address xor a key), and a kfree() of an object with its
+ * cookie is checked under the lock against every magazine and the slab's
+ * bitmap: a double free if the object is in either, else the caller's data
+ * just happened to equal the cookie, and the free goes ahead.
  */
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -37,6 +51,7 @@ enum { EMPTY, PARTIAL, FULL };
 
 struct kmem_cache {
     size_t size;               /* object size, a power of two */
+    unsigned mag;              /* magazine capacity on each CPU (<= KMALLOC_MAG) */
     unsigned shift;            /* log2(size): offsets become indices by a shift, not a divide */
     unsigned order;            /* slab size: 2^order pages */
     unsigned per_slab;
@@ -51,7 +66,8 @@ struct kmem_cache {
 #define CLASS_FIRST(size) ((size) > SLAB_HEADER ? (size) : SLAB_HEADER)
 #define CLASS_OBJECTS(size) (((PAGE_SIZE << CLASS_ORDER(size)) - CLASS_FIRST(size)) / (size))
 #define CLASS(sh)                                                                                \
-    {.size = 1u << (sh), .shift = (sh), .order = CLASS_ORDER(1u << (sh)),                        \
+    {.size = 1u << (sh), .shift = (sh), .mag = (sh) <= 9 ? KMALLOC_MAG : KMALLOC_MAG / 2,        \
+     .order = CLASS_ORDER(1u << (sh)),                                                           \
      .first = CLASS_FIRST(1u << (sh)),                                                           \
      .per_slab = CLASS_OBJECTS(1u << (sh)) > MAX_OBJECTS ? MAX_OBJECTS : CLASS_OBJECTS(1u << (sh))}
 
@@ -59,8 +75,9 @@ static struct kmem_cache caches[KMALLOC_CLASSES] = {CLASS(4), CLASS(5), CLASS(6)
                                                     CLASS(8), CLASS(9), CLASS(10), CLASS(11)};
 _Static_assert(KMALLOC_CLASSES == 8 && KMALLOC_MAX_SMALL == 1u << 11, "update the class table");
 static uint64_t large_blocks, large_bytes, heap_errors;
-/* One lock for the whole heap: caches, slabs and counters. Taken around
- * whole operations, never across a call back into the heap. */
+/* One lock for the whole heap behind the magazines: caches, slabs and
+ * counters (heap_errors is atomic: bad frees are reported outside it too).
+ * Taken around whole operations, never across a call back into the heap. */
 static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 
 #ifdef KMALLOC_DEBUG
@@ -84,7 +101,7 @@ static unsigned fill_state(const struct slab *s)
     return s->inuse == 0 ? EMPTY : s->inuse == s->total ? FULL : PARTIAL;
 }
 
-static void list_add(struct slab **head, struct slab *s)
+static void slab_list_add(struct slab **head, struct slab *s)
 {
     s->prev = NULL;
     s->next = *head;
@@ -93,7 +110,7 @@ static void list_add(struct slab **head, struct slab *s)
     *head = s;
 }
 
-static void list_del(struct slab **head, struct slab *s)
+static void slab_list_del(struct slab **head, struct slab *s)
 {
     if (s->prev)
         s->prev->next = s->next;
@@ -113,6 +130,14 @@ static void tag_pages(void *mem, unsigned order, uint16_t flags, void *owner)
     }
 }
 
+#define COOKIE_KEY ((uintptr_t)0x6d61677a66726565ull) /* any value user data is unlikely to hold */
+/* Every free object's second word, in a slab or a magazine (its first is
+ * the slab's free-list link; 16-byte objects have exactly two). */
+#define COOKIE_WORD(p) (((uintptr_t *)(void *)(p))[1])
+static inline uintptr_t cookie_of(const void *p) { return (uintptr_t)p ^ COOKIE_KEY; }
+
+static unsigned class_index(const struct kmem_cache *c) { return (unsigned)(c - caches); }
+
 static struct slab *slab_new(struct kmem_cache *c)
 {
     struct slab *s = kmem_pages_alloc(c->order);
@@ -128,11 +153,13 @@ static struct slab *slab_new(struct kmem_cache *c)
     s->magic = SLAB_MAGIC;
     s->total = (uint16_t)c->per_slab;
     uint8_t *obj = (uint8_t *)s + c->first;
-    for (unsigned i = 0; i < c->per_slab; i++, obj += c->size)
+    for (unsigned i = 0; i < c->per_slab; i++, obj += c->size) {
         *(void **)obj = i + 1 < c->per_slab ? obj + c->size : NULL;
+        COOKIE_WORD(obj) = cookie_of(obj);
+    }
     s->free = (uint8_t *)s + c->first;
-    tag_pages(s, c->order, PG_SLAB, s);
-    list_add(&c->list[EMPTY], s);
+    tag_pages(s, c->order, (uint16_t)(PG_SLAB | class_index(c) << PG_CLASS_SHIFT), s);
+    slab_list_add(&c->list[EMPTY], s);
     c->slabs++;
     return s;
 }
@@ -140,7 +167,7 @@ static struct slab *slab_new(struct kmem_cache *c)
 static void slab_destroy(struct slab *s)
 {
     struct kmem_cache *c = s->cache;
-    list_del(&c->list[EMPTY], s);
+    slab_list_del(&c->list[EMPTY], s);
     s->magic = 0;
     tag_pages(s, c->order, 0, NULL);
     kmem_pages_free(s, c->order);
@@ -160,8 +187,10 @@ static void heap_error(const char *what, const void *p, uintptr_t caller, uintpt
 {
     uintptr_t off, aoff;
     const char *fn = sym(caller, &off);
-    heap_errors++;
-    if (alloc_caller) {
+    __atomic_fetch_add(&heap_errors, 1, __ATOMIC_RELAXED);
+    if (!caller) {
+        pr_err("kfree(%p): %s", p, what);
+    } else if (alloc_caller) {
         const char *afn = sym(alloc_caller, &aoff);
         pr_err("kfree(%p): %s (called from %s+0x%lx; allocated by %s+0x%lx)", p, what, fn,
                (unsigned long)off, afn, (unsigned long)aoff);
@@ -170,7 +199,10 @@ static void heap_error(const char *what, const void *p, uintptr_t caller, uintpt
     }
 }
 
-static void *alloc_small(struct kmem_cache *c, size_t n, uintptr_t caller)
+/* ---- slabs (heap_lock held) ---- */
+
+/* Take a free object out of the slabs; NULL if no page is left for a new slab. */
+static uint8_t *slab_get(struct kmem_cache *c)
 {
     struct slab *s = c->list[PARTIAL] ? c->list[PARTIAL] : c->list[EMPTY];
     if (!s && !(s = slab_new(c)))
@@ -183,57 +215,20 @@ static void *alloc_small(struct kmem_cache *c, size_t n, uintptr_t caller)
     s->inuse++;
     c->inuse++;
     if (fill_state(s) != before) {
-        list_del(&c->list[before], s);
-        list_add(&c->list[fill_state(s)], s);
+        slab_list_del(&c->list[before], s);
+        slab_list_add(&c->list[fill_state(s)], s);
     }
-#ifdef KMALLOC_DEBUG
-    struct debug_tail *t = (struct debug_tail *)(obj + c->size - sizeof *t);
-    memset(obj + n, RED_ZONE, c->size - sizeof *t - n);
-    t->caller = caller;
-    t->size = (uint32_t)n;
-    t->magic = DEBUG_MAGIC;
-#else
-    (void)n;
-    (void)caller;
-#endif
     return obj;
 }
 
-static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
+static int slab_bit(const struct slab *s, size_t idx) { return (s->used[idx / 64] >> (idx % 64)) & 1; }
+
+/* Give an object back to its slab: it is the start of an object of @p s and
+ * allocated as far as the slab knows (callers checked). */
+static void slab_put(struct slab *s, uint8_t *p)
 {
-    if (s->magic != SLAB_MAGIC) {
-        heap_error("slab header corrupted", p, caller, 0);
-        return;
-    }
     struct kmem_cache *c = s->cache;
-    uint8_t *start = (uint8_t *)s + c->first;
-    size_t idx = (size_t)(p - start) >> c->shift;
-    if (p < start || ((size_t)(p - start) & (c->size - 1)) || idx >= s->total) {
-        heap_error("not the start of an object", p, caller, 0);
-        return;
-    }
-    uintptr_t alloc_caller = 0;
-#ifdef KMALLOC_DEBUG
-    struct debug_tail *t = (struct debug_tail *)(p + c->size - sizeof *t);
-    alloc_caller = t->magic == DEBUG_MAGIC || t->magic == DEBUG_FREED ? t->caller : 0;
-#endif
-    if (!(s->used[idx / 64] & (1ULL << (idx % 64)))) {
-        heap_error("double free", p, caller, alloc_caller);
-        return;
-    }
-#ifdef KMALLOC_DEBUG
-    if (t->magic != DEBUG_MAGIC || t->size > c->size - DEBUG_OVERHEAD) {
-        heap_error("write past the end of the object (its tail is overwritten)", p, caller, 0);
-        return; /* keep the evidence; do not reuse the object */
-    }
-    for (size_t i = t->size; i < c->size - sizeof *t; i++)
-        if (p[i] != RED_ZONE) {
-            heap_error("write past the end of the object (red zone overwritten)", p, caller,
-                       alloc_caller);
-            return;
-        }
-    t->magic = DEBUG_FREED;
-#endif
+    size_t idx = (size_t)(p - ((uint8_t *)s + c->first)) >> c->shift;
     unsigned before = fill_state(s);
     s->used[idx / 64] &= ~(1ULL << (idx % 64));
     *(void **)p = s->free;
@@ -241,12 +236,250 @@ static void free_small(struct slab *s, uint8_t *p, uintptr_t caller)
     s->inuse--;
     c->inuse--;
     if (fill_state(s) != before) {
-        list_del(&c->list[before], s);
-        list_add(&c->list[fill_state(s)], s);
+        slab_list_del(&c->list[before], s);
+        slab_list_add(&c->list[fill_state(s)], s);
     }
     /* Keep one empty slab per cache for the next allocation; return the rest. */
     if (s->inuse == 0 && c->list[EMPTY] && c->list[EMPTY]->next)
         slab_destroy(s);
+}
+
+/* ---- per-CPU magazines ---- */
+
+static inline struct kmalloc_mag *mag_this(unsigned cls)
+{
+    return &cpu_this()->heap.mag[cls];
+}
+
+/* The slab of cached object @p p of class @p c, NULL if its header is
+ * gone or says the object is not allocated (heap corruption). */
+static struct slab *slab_of_cached(const uint8_t *p, const struct kmem_cache *c)
+{
+    struct page *pg = kmem_page_of(p);
+    struct slab *s = pg && (pg->flags & PG_SLAB) ? pg->owner : NULL;
+    if (!s || s->magic != SLAB_MAGIC || s->cache != c ||
+        !slab_bit(s, (size_t)(p - ((uint8_t *)s + c->first)) >> c->shift))
+        return NULL;
+    return s;
+}
+
+static void report_corrupt_slab(const void *p)
+{
+    heap_error("slab header corrupted (found flushing a CPU's magazine, which keeps the object)",
+               p, 0, 0);
+}
+
+/* Flush magazine @p m of class @p c down to @p keep objects, oldest first,
+ * so the recently freed (cache-warm) ones stay (heap_lock held, interrupts
+ * masked). An object whose slab header is corrupted stays in the magazine,
+ * reported once per flush: it is still a good free object, its slab is not. */
+static void mag_flush(struct kmalloc_mag *m, struct kmem_cache *c, unsigned keep)
+{
+    unsigned n = m->n, w = 0, drop = n > keep ? n - keep : 0, reported = 0;
+    for (unsigned r = 0; r < n; r++) {
+        uint8_t *p = m->obj[r];
+        if (drop) {
+            struct slab *s = slab_of_cached(p, c);
+            if (s) {
+                slab_put(s, p);
+                drop--;
+                continue;
+            }
+            if (!reported++)
+                report_corrupt_slab(p);
+        }
+        m->obj[w++] = p;
+    }
+    __atomic_store_n(&m->n, (uint16_t)w, __ATOMIC_RELAXED);
+}
+
+/* Give every object in this CPU's magazines back to the slabs (heap_lock
+ * held, interrupts masked); 1 if there was any. */
+static void page_cache_flush(struct kmalloc_cpu *hc, unsigned order, unsigned keep);
+
+static int drain_this_locked(void)
+{
+    int any = 0;
+    struct kmalloc_cpu *hc = &cpu_this()->heap;
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
+        any |= hc->mag[i].n != 0;
+        mag_flush(&hc->mag[i], &caches[i], 0);
+    }
+    for (unsigned o = 0; o < KMALLOC_PAGE_ORDERS; o++) {
+        any |= hc->npages[o] != 0;
+        page_cache_flush(hc, o, 0);
+    }
+    return any;
+}
+
+/* Refill an empty magazine to half its capacity (interrupts masked). When
+ * no page is left, this CPU's other magazines and page caches are drained
+ * (their objects may free a slab's pages) and it tries once more. Other CPUs' magazines
+ * are out of reach here: at most a few hundred KiB per CPU. */
+static void mag_refill(struct kmalloc_mag *m, struct kmem_cache *c)
+{
+    spin_lock(&heap_lock);
+    for (int attempt = 0; attempt < 2 && m->n == 0; attempt++) {
+        if (attempt && !drain_this_locked())
+            break;
+        uint8_t *p;
+        while (m->n < c->mag / 2 && (p = slab_get(c)) != NULL) {
+            m->obj[m->n] = p;
+            __atomic_store_n(&m->n, (uint16_t)(m->n + 1), __ATOMIC_RELAXED);
+        }
+    }
+    spin_unlock(&heap_lock);
+}
+
+static uint8_t *mag_pop(unsigned cls)
+{
+    irqflags_t f = hal_irq_save();
+    struct kmalloc_mag *m = mag_this(cls);
+    if (m->n == 0)
+        mag_refill(m, &caches[cls]);
+    uint8_t *p = NULL;
+    if (m->n) {
+        p = m->obj[m->n - 1];
+        __atomic_store_n(&m->n, (uint16_t)(m->n - 1), __ATOMIC_RELAXED);
+    }
+    hal_irq_restore(f);
+    if (p)
+        COOKIE_WORD(p) = 0;
+    return p;
+}
+
+static void mag_push(unsigned cls, uint8_t *p)
+{
+    COOKIE_WORD(p) = cookie_of(p);
+    irqflags_t f = hal_irq_save();
+    struct kmalloc_mag *m = mag_this(cls);
+    struct kmem_cache *c = &caches[cls];
+    if (m->n == c->mag) {
+        spin_lock(&heap_lock);
+        mag_flush(m, c, c->mag / 2);
+        if (m->n == c->mag) { /* all of it from corrupted slabs: straight to the slab */
+            struct slab *s = slab_of_cached(p, c);
+            if (s)
+                slab_put(s, p);
+            else
+                report_corrupt_slab(p); /* and dropped: nowhere safe to keep it */
+            spin_unlock(&heap_lock);
+            hal_irq_restore(f);
+            return;
+        }
+        spin_unlock(&heap_lock);
+    }
+    m->obj[m->n] = p;
+    /* Release: another CPU looking for a double free (object_is_free())
+     * sees the pointer before the count that covers it. */
+    __atomic_store_n(&m->n, (uint16_t)(m->n + 1), __ATOMIC_RELEASE);
+    hal_irq_restore(f);
+}
+
+/* Is @p p (the start of an object of slab @p s, carrying its cookie) free:
+ * in some CPU's magazine or back in its slab? (heap_lock held.) Another
+ * CPU's magazine is read without its owner's cooperation: a pointer there
+ * is only ever one that CPU holds as free, which is all this needs. */
+static int object_is_free(const struct slab *s, const uint8_t *p)
+{
+    const struct kmem_cache *c = s->cache;
+    unsigned cls = class_index(c);
+    struct kmalloc_cpu *hc;
+    for (unsigned i = 0; (hc = kmalloc_cpu_at(i)) != NULL; i++) {
+        const struct kmalloc_mag *m = &hc->mag[cls];
+        unsigned n = __atomic_load_n(&m->n, __ATOMIC_ACQUIRE);
+        for (unsigned k = 0; k < n && k < KMALLOC_MAG; k++)
+            if (__atomic_load_n(&m->obj[k], __ATOMIC_RELAXED) == p)
+                return 1;
+    }
+    return !slab_bit(s, (size_t)(p - ((const uint8_t *)s + c->first)) >> c->shift);
+}
+
+static int locked_is_free(const struct slab *s, const uint8_t *p)
+{
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    int r = s->magic == SLAB_MAGIC && object_is_free(s, p);
+    spin_unlock_irqrestore(&heap_lock, f);
+    return r;
+}
+
+/* ---- debug build: red zones and allocation sites ---- */
+
+#ifdef KMALLOC_DEBUG
+static struct debug_tail *tail_of(const struct kmem_cache *c, uint8_t *p)
+{
+    return (struct debug_tail *)(p + c->size - sizeof(struct debug_tail));
+}
+
+static void debug_fill(const struct kmem_cache *c, uint8_t *obj, size_t n, uintptr_t caller)
+{
+    struct debug_tail *t = tail_of(c, obj);
+    memset(obj + n, RED_ZONE, c->size - sizeof *t - n);
+    t->caller = caller;
+    t->size = (uint32_t)n;
+    t->magic = DEBUG_MAGIC;
+}
+
+static uintptr_t debug_alloc_caller(const struct kmem_cache *c, uint8_t *p)
+{
+    struct debug_tail *t = tail_of(c, p);
+    return t->magic == DEBUG_MAGIC || t->magic == DEBUG_FREED ? t->caller : 0;
+}
+
+/* 0 if the red zone and tail are intact (the tail is then marked freed). */
+static int debug_check_free(const struct kmem_cache *c, uint8_t *p, uintptr_t caller)
+{
+    struct debug_tail *t = tail_of(c, p);
+    if (t->magic != DEBUG_MAGIC || t->size > c->size - DEBUG_OVERHEAD) {
+        heap_error("write past the end of the object (its tail is overwritten)", p, caller, 0);
+        return -1; /* keep the evidence; do not reuse the object */
+    }
+    for (size_t i = t->size; i < c->size - sizeof *t; i++)
+        if (p[i] != RED_ZONE) {
+            heap_error("write past the end of the object (red zone overwritten)", p, caller,
+                       t->caller);
+            return -1;
+        }
+    t->magic = DEBUG_FREED;
+    return 0;
+}
+#else
+static inline void debug_fill(const struct kmem_cache *c, uint8_t *obj, size_t n, uintptr_t caller)
+{
+    (void)c, (void)obj, (void)n, (void)caller;
+}
+static inline uintptr_t debug_alloc_caller(const struct kmem_cache *c, uint8_t *p)
+{
+    (void)c, (void)p;
+    return 0;
+}
+static inline int debug_check_free(const struct kmem_cache *c, uint8_t *p, uintptr_t caller)
+{
+    (void)c, (void)p, (void)caller;
+    return 0;
+}
+#endif
+
+/* kfree() of a slab object: checked against the page (no slab header
+ * read), then onto this CPU's magazine. */
+static void free_small(struct page *pg, uint8_t *p, uintptr_t caller)
+{
+    unsigned cls = pg->flags >> PG_CLASS_SHIFT;
+    const struct kmem_cache *c = &caches[cls];
+    const struct slab *s = pg->owner;
+    uint8_t *start = (uint8_t *)s + c->first;
+    size_t off = (size_t)(p - start);
+    if (p < start || (off & (c->size - 1)) || (off >> c->shift) >= c->per_slab) {
+        heap_error("not the start of an object", p, caller, 0);
+        return;
+    }
+    if (COOKIE_WORD(p) == cookie_of(p) && locked_is_free(s, p)) {
+        heap_error("double free", p, caller, debug_alloc_caller(c, p));
+        return;
+    }
+    if (debug_check_free(c, p, caller))
+        return;
+    mag_push(cls, p);
 }
 
 /* Beyond the largest buddy block: the backend's huge blocks (vmalloc),
@@ -274,30 +507,89 @@ static void free_huge(void *p, uintptr_t caller)
 {
     size_t n = kmem_huge_size(p);
     int err = kmem_huge_free(p);
-    irqflags_t f = spin_lock_irqsave(&heap_lock);
     if (err) {
         heap_error("not a heap pointer", p, caller, 0);
-    } else {
-        large_blocks--;
-        large_bytes -= n;
+        return;
     }
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    large_blocks--;
+    large_bytes -= n;
     spin_unlock_irqrestore(&heap_lock, f);
+}
+
+/* ---- large blocks: buddy pages, the smallest orders cached per CPU ---- */
+
+/* Hand out a cached block of @p order, NULL if this CPU has none. */
+static void *page_cache_pop(unsigned order)
+{
+    irqflags_t f = hal_irq_save();
+    struct kmalloc_cpu *hc = &cpu_this()->heap;
+    void *p = NULL;
+    if (hc->npages[order]) {
+        p = hc->pages[order][hc->npages[order] - 1];
+        __atomic_store_n(&hc->npages[order], (uint16_t)(hc->npages[order] - 1), __ATOMIC_RELAXED);
+        kmem_page_of(p)->flags = PG_LARGE;
+        hc->large_blocks++;
+        hc->large_bytes += PAGE_SIZE << order;
+    }
+    hal_irq_restore(f);
+    return p;
+}
+
+/* Give cached blocks of @p order back to the page allocator down to @p keep,
+ * oldest first (heap_lock held, interrupts masked). */
+static void page_cache_flush(struct kmalloc_cpu *hc, unsigned order, unsigned keep)
+{
+    unsigned n = hc->npages[order], drop = n > keep ? n - keep : 0;
+    for (unsigned i = 0; i < drop; i++) {
+        kmem_page_of(hc->pages[order][i])->flags = 0;
+        kmem_pages_free(hc->pages[order][i], order);
+    }
+    for (unsigned i = drop; i < n; i++)
+        hc->pages[order][i - drop] = hc->pages[order][i];
+    __atomic_store_n(&hc->npages[order], (uint16_t)(n - drop), __ATOMIC_RELAXED);
+}
+
+/* kfree() of a large block of a cached order (checked by the caller). */
+static void page_cache_push(void *p, struct page *pg)
+{
+    unsigned order = pg->order;
+    irqflags_t f = hal_irq_save();
+    struct kmalloc_cpu *hc = &cpu_this()->heap;
+    if (hc->npages[order] == KMALLOC_PAGE_CACHE) {
+        spin_lock(&heap_lock);
+        page_cache_flush(hc, order, KMALLOC_PAGE_CACHE / 2);
+        spin_unlock(&heap_lock);
+    }
+    pg->flags = PG_LARGE_CACHED;
+    hc->pages[order][hc->npages[order]] = p;
+    __atomic_store_n(&hc->npages[order], (uint16_t)(hc->npages[order] + 1), __ATOMIC_RELAXED);
+    hc->large_blocks--;
+    hc->large_bytes -= PAGE_SIZE << order;
+    hal_irq_restore(f);
 }
 
 static void *alloc_large(size_t size, size_t align)
 {
     unsigned order = buddy_order_for(size > align ? size : align);
-    void *p = kmem_pages_alloc(order);
-    if (!p)
-        return NULL;
-    struct page *pg = kmem_page_of(p);
-    pg->flags = PG_LARGE;
-    large_blocks++;
-    large_bytes += PAGE_SIZE << order;
+    void *p = order < KMALLOC_PAGE_ORDERS ? page_cache_pop(order) : NULL;
+    if (p)
+        return p;
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    p = kmem_pages_alloc(order);
+    if (!p && drain_this_locked()) /* this CPU's caches may free enough */
+        p = kmem_pages_alloc(order);
+    if (p) {
+        kmem_page_of(p)->flags = PG_LARGE;
+        large_blocks++;
+        large_bytes += PAGE_SIZE << order;
+    }
+    spin_unlock_irqrestore(&heap_lock, f);
     return p;
 }
 
-static void *alloc(size_t size, size_t align, uintptr_t caller)
+/* Inlined into kmalloc() and the rest: the small-object path is short. */
+__attribute__((always_inline)) static inline void *alloc(size_t size, size_t align, uintptr_t caller)
 {
     if (size == 0 || size > KMALLOC_MAX_SIZE) {
         uintptr_t off;
@@ -308,19 +600,17 @@ static void *alloc(size_t size, size_t align, uintptr_t caller)
     size_t need = size + DEBUG_OVERHEAD;
     if (need < align)
         need = align;
-    if (need > KMALLOC_MAX_SMALL && buddy_order_for(size > align ? size : align) > BUDDY_MAX_ORDER)
-        return alloc_huge(size, align);
-    irqflags_t f = spin_lock_irqsave(&heap_lock);
-    void *p;
     if (need <= KMALLOC_MAX_SMALL) {
         /* class i holds 2^(i + 4) bytes: the first power of two >= need */
         unsigned i = need <= 16 ? 0 : 64 - (unsigned)__builtin_clzll((unsigned long long)need - 1) - KMALLOC_MIN_SHIFT;
-        p = alloc_small(&caches[i], size, caller);
-    } else {
-        p = alloc_large(size, align);
+        uint8_t *p = mag_pop(i);
+        if (p)
+            debug_fill(&caches[i], p, size, caller);
+        return p;
     }
-    spin_unlock_irqrestore(&heap_lock, f);
-    return p;
+    if (buddy_order_for(size > align ? size : align) > BUDDY_MAX_ORDER)
+        return alloc_huge(size, align);
+    return alloc_large(size, align);
 }
 
 void *kmalloc(size_t size)
@@ -346,6 +636,7 @@ void *kmalloc_aligned(size_t size, size_t align)
     return alloc(size, align < 16 ? 16 : align, (uintptr_t)__builtin_return_address(0));
 }
 
+/* heap_lock held. */
 static size_t usable_size(const void *p)
 {
     struct page *pg = p ? kmem_page_of(p) : NULL;
@@ -360,7 +651,8 @@ static size_t usable_size(const void *p)
         const uint8_t *start = (const uint8_t *)s + c->first;
         size_t idx = (size_t)((const uint8_t *)p - start) >> c->shift;
         if ((const uint8_t *)p < start || ((size_t)((const uint8_t *)p - start) & (c->size - 1)) ||
-            idx >= s->total || !(s->used[idx / 64] & (1ULL << (idx % 64))))
+            idx >= s->total || !slab_bit(s, idx) ||
+            (COOKIE_WORD(p) == cookie_of(p) && object_is_free(s, p)))
             return 0;
 #ifdef KMALLOC_DEBUG
         /* An overwritten tail cannot be trusted for a size. */
@@ -407,19 +699,19 @@ void *krealloc(void *p, size_t size)
     return q;
 }
 
-static void free_locked(void *p, struct page *pg, uintptr_t caller)
+/* A page-backed block, or not ours at all (heap_lock held). */
+static void free_large_locked(void *p, struct page *pg, uintptr_t caller)
 {
-    if (pg->flags & PG_SLAB) {
-        free_small(pg->owner, p, caller);
-    } else if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1))) {
+    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1))) {
         unsigned order = pg->order;
         pg->flags = 0;
         large_blocks--;
         large_bytes -= PAGE_SIZE << order;
         kmem_pages_free(p, order);
     } else {
-        heap_error(pg->state == PAGE_USED || pg->state == PAGE_TAIL ? "not a heap pointer"
-                                                                    : "double free (page is free)",
+        heap_error(pg->flags & PG_LARGE_CACHED ? "double free (block is in a CPU's page cache)"
+                   : pg->state == PAGE_USED || pg->state == PAGE_TAIL ? "not a heap pointer"
+                                                                      : "double free (page is free)",
                    p, caller, 0);
     }
 }
@@ -434,19 +726,68 @@ void kfree(void *p)
         free_huge(p, caller);
         return;
     }
+    if (pg->flags & PG_SLAB) {
+        free_small(pg, p, caller);
+        return;
+    }
+    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1)) &&
+        pg->order < KMALLOC_PAGE_ORDERS) {
+        page_cache_push(p, pg);
+        return;
+    }
     irqflags_t f = spin_lock_irqsave(&heap_lock);
-    free_locked(p, pg, caller);
+    free_large_locked(p, pg, caller);
     spin_unlock_irqrestore(&heap_lock, f);
+}
+
+static void drain_this(void *unused)
+{
+    (void)unused;
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    drain_this_locked();
+    spin_unlock_irqrestore(&heap_lock, f);
+}
+
+void kmalloc_drain(void)
+{
+    if (!hal_irq_enabled()) {
+        drain_this(NULL);
+        return;
+    }
+    /* Every CPU, this one included (smp_call() runs that here, wherever
+     * the caller is by then). A CPU that is not online (-ENODEV) never
+     * ran, so has nothing cached. */
+    for (unsigned i = 0; kmalloc_cpu_at(i) != NULL; i++)
+        smp_call(i, drain_this, NULL, 1);
 }
 
 void kmalloc_stats(struct kmalloc_stats *st)
 {
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
     for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
         const struct kmem_cache *c = &caches[i];
-        st->cls[i] = (struct kmalloc_class_stats){c->size, c->slabs, c->inuse,
-                                                  (uint64_t)c->slabs * c->per_slab};
+        uint64_t cached = 0;
+        struct kmalloc_cpu *hc;
+        for (unsigned k = 0; (hc = kmalloc_cpu_at(k)) != NULL; k++)
+            cached += __atomic_load_n(&hc->mag[i].n, __ATOMIC_RELAXED);
+        /* The magazines change without the lock: never more than the slabs hold. */
+        if (cached > c->inuse)
+            cached = c->inuse;
+        st->cls[i] = (struct kmalloc_class_stats){c->size, c->slabs, c->inuse - cached,
+                                                  (uint64_t)c->slabs * c->per_slab, cached};
     }
-    st->large_blocks = large_blocks;
-    st->large_bytes = large_bytes;
-    st->errors = heap_errors;
+    int64_t blocks = (int64_t)large_blocks, bytes = (int64_t)large_bytes;
+    uint64_t held = 0;
+    struct kmalloc_cpu *hc;
+    for (unsigned k = 0; (hc = kmalloc_cpu_at(k)) != NULL; k++) {
+        blocks += __atomic_load_n(&hc->large_blocks, __ATOMIC_RELAXED);
+        bytes += __atomic_load_n(&hc->large_bytes, __ATOMIC_RELAXED);
+        for (unsigned o = 0; o < KMALLOC_PAGE_ORDERS; o++)
+            held += (uint64_t)__atomic_load_n(&hc->npages[o], __ATOMIC_RELAXED) * (PAGE_SIZE << o);
+    }
+    st->large_blocks = blocks > 0 ? (uint64_t)blocks : 0;
+    st->large_bytes = bytes > 0 ? (uint64_t)bytes : 0;
+    st->large_cached_bytes = held;
+    st->errors = __atomic_load_n(&heap_errors, __ATOMIC_RELAXED);
+    spin_unlock_irqrestore(&heap_lock, f);
 }

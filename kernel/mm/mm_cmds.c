@@ -69,10 +69,11 @@ static int cmd_mem(int argc, char **argv)
 
     struct kmalloc_stats hs;
     kmalloc_stats(&hs);
-    kprintf("heap:  size  slabs   in use / objects\n");
+    kprintf("heap:  size  slabs   in use / objects  (free in CPU magazines)\n");
     for (unsigned i = 0; i < KMALLOC_CLASSES; i++)
-        kprintf("       %4zu  %5u  %8lu / %lu\n", hs.cls[i].size, hs.cls[i].slabs,
-                (unsigned long)hs.cls[i].inuse, (unsigned long)hs.cls[i].total);
+        kprintf("       %4zu  %5u  %8lu / %-8lu (%lu)\n", hs.cls[i].size, hs.cls[i].slabs,
+                (unsigned long)hs.cls[i].inuse, (unsigned long)hs.cls[i].total,
+                (unsigned long)hs.cls[i].cached);
     kprintf("heap large: %lu blocks, %lu KiB; errors caught: %lu\n", (unsigned long)hs.large_blocks,
             (unsigned long)(hs.large_bytes >> 10), (unsigned long)hs.errors);
 

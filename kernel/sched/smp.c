@@ -130,6 +130,11 @@ struct ktimer_base *ktimer_base_at(unsigned index)
     return index < nslots ? &cpus[index].timers : NULL;
 }
 
+struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
+{
+    return index < nslots ? &cpus[index].heap : NULL;
+}
+
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
 {
     if (index >= nslots || !fn)

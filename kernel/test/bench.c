@@ -93,6 +93,17 @@ static void bench_dma_sync_coherent(void)
                 (unsigned long)(ns % N * 100 / N));
 }
 
+/* The same churn from a thread on every CPU at once (SMP=N): how the heap's
+ * per-CPU magazines scale. */
+static void bench_heap_churn_smp(void)
+{
+    unsigned cpus;
+    uint64_t ns, x100;
+    if (smp_bench_heap_churn(&cpus, &ns, &x100))
+        kprintf("bench: heap_churn_scaling %lu.%02lu x on %u CPUs (%lu ns per operation on one)\n",
+                (unsigned long)(x100 / 100), (unsigned long)(x100 % 100), cpus, (unsigned long)ns);
+}
+
 /* A synchronous call to another CPU and back (only with two or more CPUs
  * taking IPIs: SMP=N in scripts/qemu). */
 static void bench_ipi_roundtrip(void)
@@ -115,6 +126,7 @@ void bench_run_all(void)
     bench_page_alloc_free();
     bench_kmalloc_free_64();
     bench_heap_churn();
+    bench_heap_churn_smp();
     bench_dma_sync_coherent();
     bench_sched_all();
     bench_ipi_roundtrip();

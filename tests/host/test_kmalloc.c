@@ -404,7 +404,10 @@ static void test_bad_frees(void)
     expect_bad_free(slab + 2 * PAGE_SIZE + 1024, "not the start of an object", NULL);
     kfree(o2k);
 
-    /* a corrupted slab header: reported, nothing touched (restored after) */
+    /* a corrupted slab header: the free goes to this CPU's magazine without
+     * reading the header; flushing the magazine finds it and reports it,
+     * and the magazine keeps the objects; once the header is restored (by
+     * the test), the next flush puts them back in the slab */
     uint8_t *victim = kmalloc(64);
     slab = (uint8_t *)((uintptr_t)victim & ~(uintptr_t)(PAGE_SIZE - 1));
     uint8_t saved[128]; /* SLAB_HEADER bytes of struct slab at the page start */
@@ -413,13 +416,15 @@ static void test_bad_frees(void)
     e = errors();
     host_log_reset();
     kfree(victim); /* no heap_still_works() here: the slab is on a list */
+    CHECK_EQ_INT(errors(), e);
+    kmalloc_drain();
     CHECK_EQ_INT(errors(), e + 1);
     CHECK(strstr(host_log_last(), "slab header corrupted") != NULL);
     memcpy(slab, saved, sizeof saved);
+    kmalloc_drain();
+    CHECK_EQ_INT(errors(), e + 1);
+    expect_bad_free(victim, "double free", NULL); /* back in its slab, free */
     heap_still_works();
-    e = errors();
-    kfree(victim);
-    CHECK_EQ_INT(errors(), e);
 
     /* a small double free after the slab went back to the pages: needs a
      * second slab of the class to empty while one empty slab is cached */
@@ -432,6 +437,7 @@ static void test_bad_frees(void)
     unsigned slabs = st.cls[1].slabs;
     for (unsigned i = 0; i < 3 * PER; i++)
         kfree(objs[i]);
+    kmalloc_drain(); /* the magazine's objects keep their slabs */
     kmalloc_stats(&st);
     CHECK(st.cls[1].slabs < slabs);
     CHECK(st.cls[1].slabs <= 1);
@@ -457,7 +463,9 @@ static void test_bad_frees(void)
     CHECK_EQ_INT(errors(), e);
     expect_bad_free(big, "double free", "not a heap pointer");
     CHECK_EQ_INT(kmalloc_usable_size(big), 0);
-    /* a large block whose buddy is still allocated: the head stays PAGE_FREE */
+    /* a large block whose buddy is still allocated: the head stays PAGE_FREE
+     * (once it leaves this CPU's page cache; while in it, the cache's flag
+     * says so) */
     uint8_t *l[4];
     for (unsigned i = 0; i < 4; i++)
         l[i] = kmalloc(PAGE_SIZE);
@@ -466,6 +474,8 @@ static void test_bad_frees(void)
         for (unsigned j = 0; j < 4 && !paired; j++)
             if (l[j] == l[i] + PAGE_SIZE && !((uintptr_t)l[i] & PAGE_SIZE)) {
                 kfree(l[i]);
+                expect_bad_free(l[i], "double free (block is in a CPU's page cache)", NULL);
+                kmalloc_drain();
                 expect_bad_free(l[i], "double free (page is free)", NULL);
                 l[i] = NULL;
                 paired = 1;
@@ -597,6 +607,79 @@ static void test_stats(void)
     CHECK(host_heap_empty());
 }
 
+static uint64_t cached(unsigned cls)
+{
+    struct kmalloc_stats st;
+    kmalloc_stats(&st);
+    return st.cls[cls].cached;
+}
+
+/* The per-CPU magazines, with the host's fake CPUs: objects freed on
+ * another CPU than the one that allocated them, a double free whose first
+ * free sits in another CPU's magazine, the user's data equal to the cookie,
+ * refill and flush in batches, and kmalloc_drain() emptying every CPU. */
+static void test_magazines(void)
+{
+    enum { N = 200 };
+    uint8_t *p[N];
+    CHECK_EQ_INT(host_cpu_switch(0), 0);
+    kmalloc_drain();
+    for (unsigned i = 0; i < N; i++) {
+        p[i] = kmalloc(48); /* class 64 = 2 */
+        CHECK(p[i] != NULL);
+        if (p[i])
+            pattern_fill(p[i], 48, 500 + i);
+    }
+    /* The magazine was refilled in batches: what is left is under one batch. */
+    CHECK(cached(2) < KMALLOC_MAG / 2);
+    /* Freed on CPU 1: its magazine fills, then flushes half to the slabs. */
+    host_cpu_switch(1);
+    for (unsigned i = 0; i < N; i++) {
+        CHECK(pattern_check(p[i], 48, 500 + i));
+        kfree(p[i]);
+    }
+    CHECK_EQ_INT(kmalloc_cpu_at(1)->mag[2].n >= KMALLOC_MAG / 2, 1);
+    CHECK(kmalloc_cpu_at(1)->mag[2].n <= KMALLOC_MAG);
+    /* A second free on CPU 0 of an object in CPU 1's magazine. */
+    host_cpu_switch(0);
+    uint8_t *last = p[N - 1]; /* the newest free of CPU 1: still in its magazine */
+    int in_mag1 = 0;
+    for (unsigned k = 0; k < kmalloc_cpu_at(1)->mag[2].n; k++)
+        in_mag1 |= kmalloc_cpu_at(1)->mag[2].obj[k] == last;
+    CHECK(in_mag1);
+    expect_bad_free(last, "double free", NULL);
+    /* ... and of one already flushed back to its slab. */
+    int flushed = 0;
+    for (unsigned i = 0; i < N && !flushed; i++) {
+        int cachedhere = 0;
+        for (unsigned k = 0; k < kmalloc_cpu_at(1)->mag[2].n; k++)
+            cachedhere |= kmalloc_cpu_at(1)->mag[2].obj[k] == p[i];
+        if (!cachedhere) {
+            expect_bad_free(p[i], "double free", NULL);
+            flushed = 1;
+        }
+    }
+    CHECK(flushed);
+    /* The caller's data equal to a free object's cookie: still a good free. */
+    uint8_t *a = kmalloc(48);
+    kfree(a);
+    uintptr_t cookie = ((uintptr_t *)(void *)a)[1];
+    uint8_t *b = kmalloc(48);
+    CHECK(b == a); /* the magazine is a stack */
+    ((uintptr_t *)(void *)b)[1] = cookie;
+    uint64_t e = errors();
+    kfree(b);
+    CHECK_EQ_INT(errors(), e);
+    CHECK_EQ_INT(kmalloc_usable_size(b), 0); /* free: no size */
+    /* Drain: every CPU's magazines back in the slabs. */
+    CHECK(cached(2) > 0);
+    kmalloc_drain();
+    CHECK_EQ_INT(cached(2), 0);
+    CHECK_EQ_INT(kmalloc_cpu_at(0)->mag[2].n + kmalloc_cpu_at(1)->mag[2].n, 0);
+    CHECK_EQ_INT(host_cpu_switch(0), 0);
+    CHECK(host_heap_empty());
+}
+
 /* A million random operations; every block carries a pattern naming it. */
 static void test_stress(void)
 {
@@ -678,7 +761,8 @@ static void test_stress(void)
                 CHECK(st.cls[c].inuse <= st.cls[c].total);
             }
             CHECK_EQ_INT(inuse + st.large_blocks + host_huge_count(), live);
-            CHECK_EQ_INT(host_pages_free() + host_heap_slab_pages() + st.large_bytes / PAGE_SIZE,
+            CHECK_EQ_INT(host_pages_free() + host_heap_slab_pages() +
+                             (st.large_bytes + st.large_cached_bytes) / PAGE_SIZE,
                          host_pages_total());
         }
     }
@@ -708,6 +792,7 @@ int main(void)
     test_bad_frees();
     test_exhaustion();
     test_stats();
+    test_magazines();
     test_stress();
     CHECK_EQ_INT(host_pages_backend_errors(), 0);
     return CHECK_DONE("test_kmalloc");

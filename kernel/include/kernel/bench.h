@@ -20,6 +20,13 @@ void bench_sched_all(void);
  *        than two such CPUs (kernel/test/smp_sched_tests.c).
  */
 uint64_t smp_bench_yield_roundtrip_cross_cpu_ns(unsigned rounds);
+/**
+ * @brief Heap churn on every CPU at once against one CPU (kernel/test/
+ *        smp_heap_tests.c): sets the CPUs used, the per-operation time on one
+ *        CPU and the speed-up times 100 (N * T1 / TN, ideally N * 100);
+ *        returns 0 (nothing set) with fewer than two CPUs.
+ */
+int smp_bench_heap_churn(unsigned *cpus, uint64_t *ns_one, uint64_t *scaling_x100);
 
 /** @brief The eBPF benchmarks: JIT vs interpreter, compile time (kernel/bpf/bpf_bench.c). */
 void bench_bpf_all(void);

@@ -29,6 +29,7 @@
 #ifndef KERNEL_BUDDY_H
 #define KERNEL_BUDDY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PAGE_SHIFT 12                   /**< log2 of PAGE_SIZE */
@@ -146,6 +147,17 @@ int buddy_free(struct buddy *b, uint64_t pfn, unsigned order);
 
 /** @brief The metadata of frame @p pfn, or NULL if outside the allocator
  *         (or in a chunk whose metadata is not set up yet). */
-struct page *buddy_page(struct buddy *b, uint64_t pfn);
+static inline struct page *buddy_page(struct buddy *b, uint64_t pfn)
+{
+    /* Inline: kfree() looks up every pointer's page. */
+    if (pfn < b->base_pfn || pfn - b->base_pfn >= b->npages)
+        return NULL;
+    if (b->ready) {
+        uint64_t c = (pfn >> BUDDY_MAX_ORDER) - b->chunk0;
+        if (!(b->ready[c / 8] >> (c % 8) & 1))
+            return NULL;
+    }
+    return &b->pages[pfn - b->base_pfn];
+}
 
 #endif

@@ -12,8 +12,19 @@
  * a red zone after the caller's bytes and records its allocation site, so a
  * write past the end is reported at kfree() with who allocated the object.
  *
- * Thread- and interrupt-safe: one spinlock guards the heap (interrupts are
- * masked while it is held, so a handler may allocate, though it should not).
+ *
+ * Each CPU keeps a small stack of free objects per class (a magazine, in its
+ * struct cpu): kmalloc() pops from it and kfree() pushes onto it with only
+ * interrupts masked, so the common path takes no shared lock and reads no
+ * slab header. A magazine that runs empty or full is refilled from or
+ * flushed to the slabs in a batch, under the heap's one spinlock. Objects in
+ * a magazine count as free (kmalloc_stats()), and double frees are still
+ * caught: a freed object carries a cookie, and a kfree() of an object
+ * with its cookie looks for it in every CPU's magazines and its slab's
+ * bitmap before deciding. An object may be freed on any CPU.
+ *
+ * Thread- and interrupt-safe (interrupts are masked around the per-CPU and
+ * the locked parts, so a handler may allocate, though it should not).
  */
 #ifndef KERNEL_KMALLOC_H
 #define KERNEL_KMALLOC_H
@@ -31,6 +42,8 @@
 /** @{ */
 #define PG_SLAB 0x1   /**< part of a slab (owner = the slab) */
 #define PG_LARGE 0x2  /**< head of a large kmalloc block */
+#define PG_LARGE_CACHED 0x4 /**< head of a free large block kept in a CPU's page cache */
+#define PG_CLASS_SHIFT 8 /**< a slab page's flags hold its size class from this bit */
 /** @} */
 
 /** @brief Allocate @p size bytes (16-byte aligned at least); NULL for 0, absurd sizes or no memory. */
@@ -52,12 +65,51 @@ void kfree(void *p);
 /** @brief Bytes usable at @p p (at least what was asked for), 0 if not a heap pointer. */
 size_t kmalloc_usable_size(const void *p);
 
+/**
+ * @brief Free objects drained from the magazines of every CPU back into their
+ *        slabs, so empty slabs can go back to the page allocator (leak
+ *        checks, memory pressure). Other CPUs drain through a synchronous
+ *        smp_call(), so call it from a thread with interrupts enabled; with
+ *        interrupts masked only this CPU's magazines are drained.
+ */
+void kmalloc_drain(void);
+
+#define KMALLOC_MAG 32 /**< magazine slots per class and CPU (classes above 512 B use 16) */
+
+/** @brief One CPU's free objects of one class (kmalloc.c's, in struct cpu). */
+struct kmalloc_mag {
+    uint16_t n;                /**< objects held; read by other CPUs for statistics */
+    void *obj[KMALLOC_MAG];    /**< a stack: the newest free object last */
+};
+
+#define KMALLOC_PAGE_ORDERS 2 /**< large blocks of these orders (4 and 8 KiB) are cached per CPU */
+#define KMALLOC_PAGE_CACHE 8  /**< blocks per order and CPU */
+
+/**
+ * @brief One CPU's heap cache: a magazine per size class, and a few free
+ *        large blocks per small order in front of the page allocator.
+ */
+struct kmalloc_cpu {
+    struct kmalloc_mag mag[KMALLOC_CLASSES]; /**< by class, smallest first */
+    uint16_t npages[KMALLOC_PAGE_ORDERS];    /**< blocks held, by order */
+    void *pages[KMALLOC_PAGE_ORDERS][KMALLOC_PAGE_CACHE]; /**< free blocks, a stack per order */
+    int64_t large_blocks;  /**< large blocks handed out through this cache less those taken back */
+    int64_t large_bytes;   /**< the same in bytes */
+};
+
+/**
+ * @brief The heap cache of the CPU with dense index @p index, NULL past the
+ *        last (kernel: kernel/sched/smp.c; host tests: arch/host).
+ */
+struct kmalloc_cpu *kmalloc_cpu_at(unsigned index);
+
 /** @brief One size class, for `mem`. */
 struct kmalloc_class_stats {
     size_t size;        /**< object size */
     unsigned slabs;     /**< slabs held */
     uint64_t inuse;     /**< objects allocated */
     uint64_t total;     /**< objects in the slabs held */
+    uint64_t cached;    /**< free objects in the CPUs' magazines (part of total, not of inuse) */
 };
 
 /** @brief Heap counters. */
@@ -65,6 +117,7 @@ struct kmalloc_stats {
     struct kmalloc_class_stats cls[KMALLOC_CLASSES]; /**< per size class, smallest first */
     uint64_t large_blocks;  /**< live page-backed allocations (buddy blocks and vmalloc) */
     uint64_t large_bytes;   /**< their size in whole pages */
+    uint64_t large_cached_bytes; /**< free large blocks held in the CPUs' page caches */
     uint64_t errors;        /**< bad frees and detected corruption */
 };
 

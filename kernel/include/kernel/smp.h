@@ -25,6 +25,7 @@
 
 #include <hal/cpu.h> /* hal_cpu_local() is defined inline there */
 #include <hal/smp.h>
+#include <kernel/kmalloc.h>
 #include <kernel/sched.h>
 #include <stdint.h>
 
@@ -62,6 +63,7 @@ struct cpu {
     volatile int resched;      /**< a reschedule request is pending (smp_send_resched()) */
     struct ktimer_base timers; /**< this CPU's kernel timer queue */
     struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread until it runs threads */
+    struct kmalloc_cpu heap;   /**< this CPU's heap magazines (kernel/mm/kmalloc.c) */
 };
 
 /** @brief One function queued for another CPU (smp_call()). */

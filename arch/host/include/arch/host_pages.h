@@ -39,6 +39,10 @@
 #define HOST_PAGES_LITE_BYTES 256
 #define HOST_HUGE_MAX 64
 #define HOST_HUGE_CACHE 4
+#define HOST_CPUS 2 /* fake CPUs with their own per-CPU data (arch/host/host_irq.c) */
+
+/** @brief Make fake CPU @p index (mod HOST_CPUS) the one cpu_this() returns; the old index. */
+unsigned host_cpu_switch(unsigned index);
 
 /**
  * @brief Create the arena of @p bytes (rounded up to 4 MiB) and hand all of
