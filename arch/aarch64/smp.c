@@ -126,3 +126,12 @@ void a64_secondary_main(void *arg)
     a64_pmu_init(); /* its own cycle counter, for hal_cycles() */
     smp_secondary_main(arg);
 }
+
+/* No NMI yet: the GICv3 pseudo-NMI (interrupt priority masking) or a
+ * Group 0 SGI taken as FIQ would give one; until then the watchdog reports
+ * a stuck CPU without its registers. */
+int hal_cpu_nmi(uint32_t hwid)
+{
+    (void)hwid;
+    return -ENOTSUP;
+}

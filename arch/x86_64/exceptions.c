@@ -7,6 +7,7 @@
 #include <hal/mmu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/smp.h>
 #include <kernel/vmalloc.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,24 @@ static const char *const names[32] = {
     "reserved 24", "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
     "#VC VMM communication", "#SX security", "reserved 31",
 };
+
+/* The registers and a backtrace of the interrupted code. */
+static void dump_frame(const struct x64_frame *f)
+{
+    kprintf("RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n", f->rip, f->cs,
+            f->rflags, f->rsp, f->ss);
+    kprintf("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+    kprintf("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+    kprintf("R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
+    /* RIP outside the text: most likely a call through a bad pointer, whose
+     * return address is still on top of the stack. */
+    uintptr_t ret = 0;
+    if ((f->rip < (uintptr_t)__kernel_start || f->rip >= (uintptr_t)__text_end) &&
+        hal_virt_to_phys((void *)f->rsp) != (uint64_t)-1)
+        ret = *(const uint64_t *)f->rsp;
+    backtrace_from(f->rbp, f->rip, ret);
+}
 
 void x64_exception(struct x64_frame *f)
 {
@@ -41,18 +60,14 @@ void x64_exception(struct x64_frame *f)
                 (f->error & 4) ? "user" : "kernel", (f->error & 8) ? ", reserved bit set" : "");
         vmalloc_report_fault(cr2);
     }
-    kprintf("RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n", f->rip, f->cs,
-            f->rflags, f->rsp, f->ss);
-    kprintf("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
-    kprintf("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
-    kprintf("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
-    kprintf("R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
-    /* RIP outside the text: most likely a call through a bad pointer, whose
-     * return address is still on top of the stack. */
-    uintptr_t ret = 0;
-    if ((f->rip < (uintptr_t)__kernel_start || f->rip >= (uintptr_t)__text_end) &&
-        hal_virt_to_phys((void *)f->rsp) != (uint64_t)-1)
-        ret = *(const uint64_t *)f->rsp;
-    backtrace_from(f->rbp, f->rip, ret);
+    dump_frame(f);
     panic_finish();
+}
+
+/* An NMI: the watchdog asks a CPU that stopped taking interrupts what it
+ * is doing (hal_cpu_nmi()). Report, and let it go on. */
+void x64_nmi(struct x64_frame *f)
+{
+    kprintf("\nwatchdog: CPU %u (NMI): what it is running\n", cpu_this()->index);
+    dump_frame(f);
 }

@@ -42,10 +42,23 @@ isr_\vec:
     .endm
 
     .text
-    stub 0,0;  stub 1,0;  stub 2,0;  stub 3,0;  stub 4,0;  stub 5,0;  stub 6,0;  stub 7,0
+    stub 0,0;  stub 1,0;  stub 3,0;  stub 4,0;  stub 5,0;  stub 6,0;  stub 7,0
     stub 8,1;  stub 9,0;  stub 10,1; stub 11,1; stub 12,1; stub 13,1; stub 14,1; stub 15,0
     stub 16,0; stub 17,1; stub 18,0; stub 19,0; stub 20,0; stub 21,1; stub 22,0; stub 23,0
     stub 24,0; stub 25,0; stub 26,0; stub 27,0; stub 28,0; stub 29,1; stub 30,1; stub 31,0
+
+/* NMI (on its IST stack): the watchdog's request for this CPU's registers,
+ * which the CPU may take with interrupts masked. x64_nmi() reports and
+ * returns; the interrupted code goes on. */
+    .globl isr_2
+isr_2:
+    pushq   $0
+    pushq   $2
+    save_regs
+    mov     %rsp, %rdi
+    cld
+    call    x64_nmi
+    jmp     irq_restore
 
 isr_common:
     save_regs
@@ -75,6 +88,7 @@ irq_common:
     mov     %rsp, %rdi
     cld
     call    x64_interrupt
+irq_restore:
     pop     %r15
     pop     %r14
     pop     %r13

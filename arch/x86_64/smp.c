@@ -207,3 +207,8 @@ void hal_cpu_local_set(void *p)
     wrmsr(MSR_GS_BASE, (uintptr_t)p);
 }
 
+
+int hal_cpu_nmi(uint32_t hwid)
+{
+    return lapic_send_ipi(hwid, LAPIC_IPI_NMI);
+}

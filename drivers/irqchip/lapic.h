@@ -61,6 +61,7 @@ uint32_t lapic_id(void);
 /** @name ICR command words for lapic_send_ipi() (SDM vol. 3A, 11.6.1) */
 /** @{ */
 #define LAPIC_IPI_INIT 0xc500u          /**< INIT, level-triggered, assert */
+#define LAPIC_IPI_NMI 0x4400u           /**< NMI delivery (vector 2 whatever the vector field), assert */
 #define LAPIC_IPI_STARTUP(page) (0x4600u | ((page) & 0xffu)) /**< Startup IPI at page << 12 */
 /** @} */
 

@@ -118,6 +118,8 @@ void kmain(struct boot_info *bi)
      * threads only if that works), before any test or command can look at
      * the CPUs. */
     smp_init();
+    if (!err && smp_cpus_online() > 1)
+        watchdog_cpu_start(); /* the others started theirs; one CPU alone has nobody to watch */
     boot_stage("cpus");
     /* Created before interrupts are on, so the switch to it is the yield
      * below, not the timer interrupt a new higher-priority thread asks for

@@ -96,8 +96,10 @@ void smp_secondary_main(void *arg)
     c->seen_local = (uintptr_t)hal_cpu_local();
     c->irq_ready = irq_cpu_init() == 0;
     c->timer_err = c->irq_ready ? hal_timer_cpu_init() : -ENODEV;
-    if (c->irq_ready && !c->timer_err)
+    if (c->irq_ready && !c->timer_err) {
         sched_cpu_start();
+        watchdog_cpu_start();
+    }
     c->online_ns = hal_time_ns();
     __atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
     if (!c->irq_ready)

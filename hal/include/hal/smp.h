@@ -58,6 +58,17 @@ int hal_smp_start(const struct hal_cpu_desc *cpu, void *stack_top, void *arg);
 void hal_cpu_local_set(void *p);
 
 /**
+ * @brief Interrupt CPU @p hwid with an interrupt it takes even with
+ *        interrupts masked (x86_64: an NMI), whose handler prints the
+ *        registers and a backtrace of what that CPU runs and returns to it:
+ *        the watchdog's view of a CPU that takes no interrupts.
+ * @note Any context.
+ * @return 0 if sent; -ENOTSUP where the platform has no such interrupt
+ *         (aarch64 for now); or the IPI's error
+ */
+int hal_cpu_nmi(uint32_t hwid);
+
+/**
  * @brief This CPU's per-CPU pointer, as hal_cpu_local_set() set it. Inline
  *        (one instruction: `mrs tpidr_el1` / a `%gs:0` load), defined by
  *        the arch's cpu_inline.h through hal/cpu.h: the scheduler reads it

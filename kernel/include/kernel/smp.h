@@ -26,6 +26,7 @@
 #include <hal/cpu.h> /* hal_cpu_local() is defined inline there */
 #include <hal/smp.h>
 #include <kernel/kmalloc.h>
+#include <kernel/ktimer.h>
 #include <kernel/sched.h>
 #include <stdint.h>
 
@@ -64,6 +65,9 @@ struct cpu {
     struct ktimer_base timers; /**< this CPU's kernel timer queue */
     struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread until it runs threads */
     struct kmalloc_cpu heap;   /**< this CPU's heap magazines (kernel/mm/kmalloc.c) */
+    struct ktimer wd_timer;    /**< this CPU's watchdog tick (kernel/sched/watchdog.c) */
+    volatile uint64_t wd_seen_ns; /**< hal_time_ns() at its last watchdog tick; 0: not watched */
+    volatile int wd_stuck;     /**< reported stuck by another CPU, not seen running since */
 };
 
 /** @brief One function queued for another CPU (smp_call()). */
@@ -116,6 +120,23 @@ unsigned smp_plan(const struct hal_cpu_desc *desc, unsigned listed, unsigned tot
 
 /** @brief Number of CPU slots in use (online, failed or starting); >= 1. */
 unsigned smp_cpu_slots(void);
+
+/**
+ * @brief Start this CPU's watchdog tick: every WATCHDOG_PERIOD_MS it notes
+ *        that it took a timer interrupt, and checks that every other
+ *        watched CPU did so within the limit (watchdog_set_limit_ms()). A
+ *        CPU that did not (interrupts masked, or stuck in a handler) is
+ *        reported once, with its running thread, and asked for its
+ *        registers and a backtrace through hal_cpu_nmi(); it is reported
+ *        again as running once it takes interrupts again. Called by each CPU
+ *        whose timer works, when it starts running threads.
+ */
+void watchdog_cpu_start(void);
+
+#define WATCHDOG_PERIOD_MS 100 /**< each CPU's watchdog tick */
+
+/** @brief Report CPUs silent for more than @p ms (0 turns the checks off); the old limit. */
+uint64_t watchdog_set_limit_ms(uint64_t ms);
 
 /** @brief Number of CPUs online, the boot CPU included; >= 1. */
 unsigned smp_cpus_online(void);

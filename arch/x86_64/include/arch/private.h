@@ -56,5 +56,7 @@ void x64_mmu_init(void);
 
 /** @brief Every CPU exception (exceptions.c; from isr.S): reports and halts. */
 void x64_exception(struct x64_frame *f);
+/** @brief NMI entry (isr.S, vector 2): reports the interrupted registers and returns. */
+void x64_nmi(struct x64_frame *f);
 
 #endif
