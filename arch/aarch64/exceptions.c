@@ -8,11 +8,13 @@
  * hal_irq_set_root_handler() when it probes.
  */
 #include <arch/private.h>
+#include "../../drivers/irqchip/gic.h"
 #include <hal/irq.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/smp.h>
 #include <kernel/vmalloc.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +103,9 @@ int hal_irq_set_root_handler(hal_irq_root_fn fn)
  * acknowledge: counted, and the kernel carries on. */
 static void a64_irq(void)
 {
+    /* The exception masked FIQ too: open it again, so the watchdog's NMI
+     * (a FIQ, see a64_fiq) reaches a CPU stuck in an interrupt handler. */
+    __asm__ volatile("msr daifclr, #1" ::: "memory");
     hal_irq_root_fn fn = root_handler;
     if (fn)
         fn(0);
@@ -109,10 +114,35 @@ static void a64_irq(void)
     irq_exit();
 }
 
+static void dump_frame(const struct a64_frame *f)
+{
+    kprintf("ELR %016lx  SPSR %016lx  SP %016lx\n", f->elr, f->spsr, f->sp);
+    for (int i = 0; i < 31; i++)
+        kprintf("x%-2d %016lx%s", i, f->x[i], (i % 4 == 3 || i == 30) ? "\n" : "  ");
+    backtrace_from(f->x[29], f->elr, f->x[30]);
+}
+
+/* A FIQ: the only Group 0 interrupt is the GICv3 NMI SGI the watchdog sends
+ * a CPU that stopped taking interrupts (hal_cpu_nmi()); FIQs stay unmasked
+ * where IRQs are masked. Report what it runs, and let it go on. */
+static void a64_fiq(const struct a64_frame *f)
+{
+    unsigned intid = gic_nmi_ack();
+    if (intid == GIC_SGI_NMI) {
+        kprintf("\nwatchdog: CPU %u (NMI): what it is running\n", cpu_this()->index);
+        dump_frame(f);
+    }
+    gic_nmi_eoi(intid);
+}
+
 void a64_exception(struct a64_frame *f, unsigned kind)
 {
     if (kind == KIND_IRQ_EL1H || kind == KIND_IRQ_EL1T) {
         a64_irq();
+        return;
+    }
+    if (kind == KIND_IRQ_EL1H + 1 || kind == KIND_IRQ_EL1T + 1) { /* FIQ */
+        a64_fiq(f);
         return;
     }
     uint64_t esr = read_esr();
@@ -146,9 +176,6 @@ void a64_exception(struct a64_frame *f, unsigned kind)
     /* clang's -fsanitize-trap=undefined (the -debug presets) emits BRK #0x55xx. */
     if (ec == 0x3c && (esr & 0xff00) == 0x5500)
         kprintf("undefined behaviour caught by UBSan (check kind %lu) at the ELR below\n", esr & 0xff);
-    kprintf("ELR %016lx  SPSR %016lx  SP %016lx\n", f->elr, f->spsr, f->sp);
-    for (int i = 0; i < 31; i++)
-        kprintf("x%-2d %016lx%s", i, f->x[i], (i % 4 == 3 || i == 30) ? "\n" : "  ");
-    backtrace_from(f->x[29], f->elr, f->x[30]);
+    dump_frame(f);
     panic_finish();
 }

@@ -12,6 +12,7 @@
  * never reads another's.
  */
 #include <arch/private.h>
+#include "../../drivers/irqchip/gic.h"
 #include <boot/devicetree.h>
 #include <hal/cache.h>
 #include <hal/cpu.h>
@@ -127,11 +128,10 @@ void a64_secondary_main(void *arg)
     smp_secondary_main(arg);
 }
 
-/* No NMI yet: the GICv3 pseudo-NMI (interrupt priority masking) or a
- * Group 0 SGI taken as FIQ would give one; until then the watchdog reports
- * a stuck CPU without its registers. */
+/* The GICv3's Group 0 SGI, taken as FIQ (unmasked where IRQs are masked):
+ * -ENOTSUP on GICv2 or a GICv3 with two security states, where the
+ * watchdog reports a stuck CPU without its registers. */
 int hal_cpu_nmi(uint32_t hwid)
 {
-    (void)hwid;
-    return -ENOTSUP;
+    return gic_send_nmi(hwid);
 }

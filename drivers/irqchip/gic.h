@@ -48,6 +48,8 @@ struct device;
 #define GICR_CTLR_RWP (1u << 3) /**< a register write is still taking effect */
 
 #define GIC_SGI_IPI 1 /**< the SGI other CPUs are signalled with (irq_set_ipi) */
+#define GIC_SGI_NMI 15 /**< v3: the Group 0 SGI taken as FIQ, the watchdog's NMI (gic_send_nmi()) */
+#define GIC_PRIO_NMI 0x00u /**< its priority: above every other, so it preempts their handlers */
 #define GIC_PRIO_DEFAULT 0xa0u /**< priority of every interrupt; below the mask, so all are signalled */
 #define GIC_PRIO_MASK 0xf0u /**< priority mask: representable however few priority bits exist */
 #define SPIN_LIMIT 1000000 /**< polls of a "write pending" bit before giving up */
@@ -69,6 +71,7 @@ struct gic {
     unsigned rd_regions;       /**< v3: redistributor regions in dev's reg[1..] */
     uint32_t rd_stride;        /**< v3: "redistributor-stride", 0: from GICR_TYPER */
     uint32_t spi_ready[32];    /**< SPIs whose priority and target are set */
+    int nmi;                   /**< v3 with one security state: GIC_SGI_NMI works as an NMI */
 };
 
 /** @brief The GIC this CPU uses (gic_common.c). */
@@ -80,6 +83,21 @@ extern struct gic gic;
  *        redistributor SGI frame.
  */
 volatile uint8_t *gic_banked(void);
+
+/**
+ * @brief Send the NMI (GIC_SGI_NMI, Group 0, signalled as FIQ even while
+ *        the target masks IRQs) to the CPU with hal_cpu_id() @p hwid.
+ * @note Any context.
+ * @return 0, or -ENOTSUP without a GICv3 in a single security state
+ */
+int gic_send_nmi(uint32_t hwid);
+/**
+ * @brief Acknowledge a FIQ (ICC_IAR0_EL1): its INTID, GIC_SGI_NMI for the
+ *        NMI, 1020 or above for none. Call gic_nmi_eoi() with it after.
+ */
+unsigned gic_nmi_ack(void);
+/** @brief End a FIQ gic_nmi_ack() acknowledged (ICC_EOIR0_EL1; nothing for 1020 and above). */
+void gic_nmi_eoi(unsigned intid);
 
 /** @brief 32-bit register of a GIC frame; relaxed: only the GIC's own order matters. */
 static inline uint32_t gic_rd32(volatile uint8_t *base, unsigned off)

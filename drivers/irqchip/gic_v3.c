@@ -23,6 +23,7 @@
 #define GICD_CTLR_GRP1 (1u << 0)
 #define GICD_CTLR_GRP1A (1u << 1)
 #define GICD_CTLR_ARE (1u << 4)
+#define GICD_CTLR_DS (1u << 6) /* one security state: EL1 owns Group 0, signalled as FIQ */
 
 #define GICR_TYPER_VLPIS (1u << 1)
 #define GICR_TYPER_LAST (1u << 4)
@@ -72,8 +73,9 @@ static int wake_redistributor(volatile uint8_t *rd);
 static int enable_sysregs(const struct device *dev);
 static void cpu_interface_on(void);
 
-/* ICC_SGI1R_EL1 for SGI @p irq to the one CPU with MPIDR affinity @p m. */
-static void send_sgi(unsigned irq, uint64_t m)
+/* ICC_SGI1R_EL1 (ICC_SGI0R_EL1 with @p group0) for SGI @p irq to the one
+ * CPU with MPIDR affinity @p m. */
+static void send_sgi(unsigned irq, uint64_t m, int group0)
 {
     /* Stores before the SGI are visible to its handler (on any CPU, later). */
     __asm__ volatile("dsb ishst" ::: "memory");
@@ -82,7 +84,10 @@ static void send_sgi(unsigned irq, uint64_t m)
     uint64_t aff0 = m & 0xff;
     uint64_t v = (m >> 32 & 0xff) << 48 | (aff0 >> 4) << 44 | (m >> 16 & 0xff) << 32 |
                  (uint64_t)irq << 24 | (m >> 8 & 0xff) << 16 | 1ull << (aff0 & 15);
-    SYSREG_WRITE(icc_sgi1r_el1, v);
+    if (group0)
+        SYSREG_WRITE(icc_sgi0r_el1, v);
+    else
+        SYSREG_WRITE(icc_sgi1r_el1, v);
     __asm__ volatile("isb");
 }
 
@@ -91,7 +96,7 @@ static int gicv3_raise(const struct irq_chip *chip, unsigned irq)
     (void)chip;
     if (irq >= 16)
         return -EINVAL;
-    send_sgi(irq, read_mpidr());
+    send_sgi(irq, read_mpidr(), 0);
     return 0;
 }
 
@@ -101,8 +106,45 @@ static int gicv3_send_ipi(const struct irq_chip *chip, unsigned irq, uint32_t hw
     (void)chip;
     if (irq >= 16)
         return -EINVAL;
-    send_sgi(irq, (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32);
+    send_sgi(irq, (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32, 0);
     return 0;
+}
+
+int gic_send_nmi(uint32_t hwid)
+{
+    if (!gic.nmi)
+        return -ENOTSUP;
+    send_sgi(GIC_SGI_NMI, (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32, 1);
+    return 0;
+}
+
+unsigned gic_nmi_ack(void)
+{
+    uint64_t v;
+    SYSREG_READ(icc_iar0_el1, v);
+    __asm__ volatile("dsb sy" ::: "memory");
+    return (unsigned)(v & 0xffffff);
+}
+
+void gic_nmi_eoi(unsigned intid)
+{
+    if (intid >= 1020)
+        return;
+    SYSREG_WRITE(icc_eoir0_el1, intid);
+    __asm__ volatile("isb");
+}
+
+/* This CPU's NMI SGI: Group 0 (the only one: every other INTID is Group 1),
+ * highest priority, enabled; the SGI frame's other settings are done. */
+static void nmi_sgi_setup(volatile uint8_t *sgi)
+{
+    if (!gic.nmi)
+        return;
+    gic_wr32(sgi, GICD_IGROUPR, ~(1u << GIC_SGI_NMI));
+    unsigned reg = GICD_IPRIORITYR + GIC_SGI_NMI / 4 * 4, shift = GIC_SGI_NMI % 4 * 8;
+    uint32_t pr = gic_rd32(sgi, reg);
+    gic_wr32(sgi, reg, (pr & ~(0xffu << shift)) | GIC_PRIO_NMI << shift);
+    gic_wr32(sgi, GICD_ISENABLER, 1u << GIC_SGI_NMI);
 }
 
 /* A CPU started after probe: its own redistributor (found by affinity,
@@ -133,6 +175,7 @@ static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
     for (unsigned i = 0; i < 32; i += 4)
         gic_wr32(sgi, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
     gic_wr32(sgi, GICD_ISENABLER, 1u << ipi);
+    nmi_sgi_setup(sgi);
     cpu_interface_on();
     return 0;
 }
@@ -189,6 +232,10 @@ static void cpu_interface_on(void)
     SYSREG_WRITE(icc_bpr1_el1, 0);
     SYSREG_WRITE(icc_ctlr_el1, 0);
     SYSREG_WRITE(icc_igrpen1_el1, 1);
+    if (gic.nmi) {
+        SYSREG_WRITE(icc_bpr0_el1, 0);
+        SYSREG_WRITE(icc_igrpen0_el1, 1);
+    }
     __asm__ volatile("isb");
 }
 
@@ -265,6 +312,10 @@ static int gicv3_probe(struct device *dev)
     }
     gic_quiesce(gic.banked, 0, 32, 1);
     gic_prioritise_banked();
+    /* With DS (one security state, as QEMU's virt without EL3), bits 0 and
+     * 1 enable Group 0 and Group 1, and Group 0 reaches EL1 as FIQ: the NMI. */
+    gic.nmi = !!(gic_rd32(gic.dist, GICD_CTLR) & GICD_CTLR_DS);
+    nmi_sgi_setup(gic.banked);
     gic_wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1 | GICD_CTLR_GRP1A);
     gic_wait_rwp(gic.dist);
 

@@ -8,6 +8,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -28,7 +29,17 @@ static irqflags_t print_lock_take(void)
         print_depth++;
         return f;
     }
+    /* Only an NMI (the watchdog's) gets here while this CPU waits for its
+     * ticket: that ticket is ahead of any it could draw now, so waiting
+     * would never end. It prints without the lock instead. */
+    struct cpu *c = cpu_this();
+    if (c->print_waiting || c->print_bust) {
+        c->print_bust++;
+        return f;
+    }
+    c->print_waiting = 1;
     spin_lock(&print_lock);
+    c->print_waiting = 0;
     print_owner = me;
     print_depth = 1;
     return f;
@@ -36,6 +47,12 @@ static irqflags_t print_lock_take(void)
 
 static void print_lock_drop(irqflags_t f)
 {
+    struct cpu *c = cpu_this();
+    if (c->print_bust) {
+        c->print_bust--;
+        hal_irq_restore(f);
+        return;
+    }
     if (--print_depth == 0) {
         print_owner = -1;
         spin_unlock(&print_lock);

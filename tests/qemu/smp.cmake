@@ -35,27 +35,37 @@ qemu_test(smp_over_limit --image ${IMG} --env SMP=10
   --expect "^8 of 8 CPUs online$" --reject "PANIC" --status ${EXIT7})
 
 # The watchdog: CPU 1 spins with interrupts masked for 1.5 s against a limit
-# of 0.5 s; another CPU names it, with its thread, then (x86_64, by NMI) its
-# registers and a backtrace through the spinning function, or (aarch64, no
-# NMI yet) says why there are none; then sees it take interrupts again. The
-# shell, wherever it ran, keeps answering; bad arguments are refused.
+# of 0.5 s; another CPU names it, with its thread, then its registers and a
+# backtrace through the spinning function from the NMI (x86_64: an NMI;
+# aarch64 GICv3: the Group 0 SGI taken as FIQ), or (GICv2: no NMI) says why
+# there are none; then sees it take interrupts again. The shell, wherever
+# it ran, keeps answering; bad arguments are refused. ARGN: more settings.
+set(WD_NMI "^watchdog: CPU 1 \\(NMI\\): what it is running(?s:.*)^  #[0-9]+ [0-9a-f]+ spin_masked\\+0x")
+set(WD_NO_NMI "error: watchdog: no NMI on this platform: CPU 1's registers cannot be read")
+function(smp_watchdog name regs)
+  set(envs)
+  foreach(e ${ARGN})
+    list(APPEND envs --env ${e})
+  endforeach()
+  qemu_test(smp_watchdog_${name} --image ${IMG} --env SMP=2 ${envs} --timeout 60
+    --send "watchdog 500" --send "lockup 1 1500" --send "sleep 2500" --send "watchdog"
+    --send "watchdog 5" --send "lockup 7 100" --send "lockup 1 0" --send "poweroff 7"
+    --expect "^lockup: CPU 1 spins with interrupts masked for 1500 ms$"
+    --expect "error: watchdog: CPU 1 \\(id 0x1\\) took no timer interrupt for [0-9]+ ms: interrupts masked there, or stuck in a handler. running thread '[^']+' \\([0-9]+\\)$"
+    --expect "${regs}"
+    --expect "watchdog: CPU 1 takes timer interrupts again$"
+    --expect "^watchdog: a CPU silent for 500 ms is reported \\(tick every 100 ms\\)$"
+    --expect "^watchdog: '5' is not 'off' or a limit in milliseconds"
+    --expect "^lockup: '7' is not a CPU \\(0\\.\\.1\\)$"
+    --expect "^lockup: '0' is not a duration in milliseconds"
+    --reject "PANIC" --status ${EXIT7})
+endfunction()
 if(KERNEL_ARCH STREQUAL "aarch64")
-  set(WD_REGS "error: watchdog: no NMI on this platform: CPU 1's registers cannot be read")
+  smp_watchdog(names_a_stuck_cpu "${WD_NMI}" GIC=3)
+  smp_watchdog(gicv2_without_nmi "${WD_NO_NMI}" GIC=2)
 else()
-  set(WD_REGS "^watchdog: CPU 1 \\(NMI\\): what it is running(?s:.*)^  #[0-9]+ [0-9a-f]+ spin_masked\\+0x")
+  smp_watchdog(names_a_stuck_cpu "${WD_NMI}")
 endif()
-qemu_test(smp_watchdog_names_a_stuck_cpu --image ${IMG} --env SMP=2 --timeout 60
-  --send "watchdog 500" --send "lockup 1 1500" --send "sleep 2500" --send "watchdog"
-  --send "watchdog 5" --send "lockup 7 100" --send "lockup 1 0" --send "poweroff 7"
-  --expect "^lockup: CPU 1 spins with interrupts masked for 1500 ms$"
-  --expect "error: watchdog: CPU 1 \\(id 0x1\\) took no timer interrupt for [0-9]+ ms: interrupts masked there, or stuck in a handler. running thread '[^']+' \\([0-9]+\\)$"
-  --expect "${WD_REGS}"
-  --expect "watchdog: CPU 1 takes timer interrupts again$"
-  --expect "^watchdog: a CPU silent for 500 ms is reported \\(tick every 100 ms\\)$"
-  --expect "^watchdog: '5' is not 'off' or a limit in milliseconds"
-  --expect "^lockup: '7' is not a CPU \\(0\\.\\.1\\)$"
-  --expect "^lockup: '0' is not a duration in milliseconds"
-  --reject "PANIC" --status ${EXIT7})
 
 if(KERNEL_ARCH STREQUAL "aarch64")
   # GICv3 at EL1, GICv3 entered at EL2 (PSCI starts the others at EL2 too,

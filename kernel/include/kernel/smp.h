@@ -68,6 +68,8 @@ struct cpu {
     struct ktimer wd_timer;    /**< this CPU's watchdog tick (kernel/sched/watchdog.c) */
     volatile uint64_t wd_seen_ns; /**< hal_time_ns() at its last watchdog tick; 0: not watched */
     volatile int wd_stuck;     /**< reported stuck by another CPU, not seen running since */
+    volatile int print_waiting; /**< waiting for the console lock (kprintf.c) */
+    unsigned print_bust;       /**< an NMI prints without it: this CPU's ticket is ahead (kprintf.c) */
 };
 
 /** @brief One function queued for another CPU (smp_call()). */

@@ -1,6 +1,7 @@
 /**
  * @file arch/irqflags.h
- * @brief aarch64: the CPU's interrupt mask (PSTATE.I).
+ * @brief aarch64: the CPU's interrupt mask (PSTATE.I; F, for the NMI, is opened by
+ *        hal_irq_enable() and never masked by these).
  *
  * The definitions behind hal/irq.h (include that, not this); inline
  * because every spinlock uses them.
@@ -22,7 +23,10 @@ static inline void hal_irq_restore(irqflags_t f)
     __asm__ volatile("msr daif, %0" : : "r"(f) : "memory");
 }
 
-static inline void hal_irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+/* Enabling opens FIQ too (entry left it masked): the GICv3 watchdog NMI is
+ * a FIQ, and hal_irq_save()/hal_irq_disable() mask IRQ only, so it still
+ * reaches a CPU that masked interrupts. */
+static inline void hal_irq_enable(void) { __asm__ volatile("msr daifclr, #3" ::: "memory"); }
 static inline void hal_irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
 
 static inline int hal_irq_enabled(void)
