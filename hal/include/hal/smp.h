@@ -59,12 +59,14 @@ void hal_cpu_local_set(void *p);
 
 /**
  * @brief Interrupt CPU @p hwid with an interrupt it takes even with
- *        interrupts masked (x86_64: an NMI), whose handler prints the
- *        registers and a backtrace of what that CPU runs and returns to it:
- *        the watchdog's view of a CPU that takes no interrupts.
+ *        interrupts masked (x86_64: an NMI; aarch64: a GICv3 Group 0 SGI
+ *        taken as FIQ), whose handler prints the registers and a backtrace
+ *        of what that CPU runs and returns to it: the watchdog's view of a
+ *        CPU that takes no interrupts.
  * @note Any context.
  * @return 0 if sent; -ENOTSUP where the platform has no such interrupt
- *         (aarch64 for now); or the IPI's error
+ *         (aarch64 with GICv2, or a GICv3 with two security states); or
+ *         the IPI's error
  */
 int hal_cpu_nmi(uint32_t hwid);
 
