@@ -28,7 +28,7 @@
     b       save_rest
 1:  sub     x0, sp, x0
     sub     sp, sp, x0          /* as above; now stash x0 and (sp' | kind) */
-    msr     tpidr_el1, x0
+    msr     tpidr_el0, x0       /* not TPIDR_EL1: that is cpu_this(), which the report needs */
     mov     x0, sp
     add     x0, x0, #\kind      /* sp' is 16-byte aligned: the low bits are free */
     b       stack_overflow
@@ -56,14 +56,14 @@ a64_vectors:
     vector 15
 
 /* SP ran into a guard region. x0 = (sp' | kind), the real x0 is in
- * TPIDR_EL1. Move to the overflow stack, leave (sp' | kind) in TPIDRRO_EL0
+ * TPIDR_EL0 (no EL0 here uses it). Move to the overflow stack, leave (sp' | kind) in TPIDRRO_EL0
  * for a64_exception, and report kind + 16. */
 stack_overflow:
     msr     tpidrro_el0, x0
     adrp    x0, a64_overflow_stack_top
     add     x0, x0, :lo12:a64_overflow_stack_top
     mov     sp, x0
-    mrs     x0, tpidr_el1
+    mrs     x0, tpidr_el0
     sub     sp, sp, #(34 * 8)
     stp     x0, x1, [sp, #0]
     mrs     x0, tpidrro_el0
