@@ -100,13 +100,19 @@ static int gicv3_raise(const struct irq_chip *chip, unsigned irq)
     return 0;
 }
 
-/* @p hwid is hal_cpu_id()'s packing: Aff3 in 31:24, back to MPIDR's 39:32. */
+/* MPIDR affinity of the CPU with hal_cpu_id() @p hwid: that packs Aff3 in
+ * 31:24; MPIDR has it in 39:32. */
+static uint64_t mpidr_of(uint32_t hwid)
+{
+    return (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32;
+}
+
 static int gicv3_send_ipi(const struct irq_chip *chip, unsigned irq, uint32_t hwid)
 {
     (void)chip;
     if (irq >= 16)
         return -EINVAL;
-    send_sgi(irq, (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32, 0);
+    send_sgi(irq, mpidr_of(hwid), 0);
     return 0;
 }
 
@@ -114,7 +120,7 @@ int gic_send_nmi(uint32_t hwid)
 {
     if (!gic.nmi)
         return -ENOTSUP;
-    send_sgi(GIC_SGI_NMI, (uint64_t)(hwid & 0xffffffu) | (uint64_t)(hwid >> 24) << 32, 1);
+    send_sgi(GIC_SGI_NMI, mpidr_of(hwid), 1);
     return 0;
 }
 

@@ -138,6 +138,26 @@ static inline uintptr_t cookie_of(const void *p) { return (uintptr_t)p ^ COOKIE_
 
 static unsigned class_index(const struct kmem_cache *c) { return (unsigned)(c - caches); }
 
+#define NOT_AN_OBJECT ((size_t)-1)
+
+/* The index of the object of cache @p c that starts at @p p in the slab at
+ * @p s, or NOT_AN_OBJECT if none does. Reads only @p c: @p s may be the
+ * address of a slab whose header is not trusted (or not read) here. */
+static size_t object_index(const struct kmem_cache *c, const struct slab *s, const void *p)
+{
+    const uint8_t *start = (const uint8_t *)s + c->first;
+    size_t off = (size_t)((const uint8_t *)p - start);
+    if ((const uint8_t *)p < start || (off & (c->size - 1)) || (off >> c->shift) >= c->per_slab)
+        return NOT_AN_OBJECT;
+    return off >> c->shift;
+}
+
+/* A live large block's head page, and @p p its start. */
+static int large_head(const struct page *pg, const void *p)
+{
+    return (pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1));
+}
+
 static struct slab *slab_new(struct kmem_cache *c)
 {
     struct slab *s = kmem_pages_alloc(c->order);
@@ -228,7 +248,7 @@ static int slab_bit(const struct slab *s, size_t idx) { return (s->used[idx / 64
 static void slab_put(struct slab *s, uint8_t *p)
 {
     struct kmem_cache *c = s->cache;
-    size_t idx = (size_t)(p - ((uint8_t *)s + c->first)) >> c->shift;
+    size_t idx = object_index(c, s, p);
     unsigned before = fill_state(s);
     s->used[idx / 64] &= ~(1ULL << (idx % 64));
     *(void **)p = s->free;
@@ -257,8 +277,7 @@ static struct slab *slab_of_cached(const uint8_t *p, const struct kmem_cache *c)
 {
     struct page *pg = kmem_page_of(p);
     struct slab *s = pg && (pg->flags & PG_SLAB) ? pg->owner : NULL;
-    if (!s || s->magic != SLAB_MAGIC || s->cache != c ||
-        !slab_bit(s, (size_t)(p - ((uint8_t *)s + c->first)) >> c->shift))
+    if (!s || s->magic != SLAB_MAGIC || s->cache != c || !slab_bit(s, object_index(c, s, p)))
         return NULL;
     return s;
 }
@@ -293,10 +312,10 @@ static void mag_flush(struct kmalloc_mag *m, struct kmem_cache *c, unsigned keep
     __atomic_store_n(&m->n, (uint16_t)w, __ATOMIC_RELAXED);
 }
 
-/* Give every object in this CPU's magazines back to the slabs (heap_lock
- * held, interrupts masked); 1 if there was any. */
 static void page_cache_flush(struct kmalloc_cpu *hc, unsigned order, unsigned keep);
 
+/* Give everything this CPU's magazines and page caches hold back to the
+ * slabs and pages (heap_lock held, interrupts masked); 1 if there was any. */
 static int drain_this_locked(void)
 {
     int any = 0;
@@ -314,8 +333,8 @@ static int drain_this_locked(void)
 
 /* Refill an empty magazine to half its capacity (interrupts masked). When
  * no page is left, this CPU's other magazines and page caches are drained
- * (their objects may free a slab's pages) and it tries once more. Other CPUs' magazines
- * are out of reach here: at most a few hundred KiB per CPU. */
+ * (their objects may free a slab's pages) and it tries once more. Other
+ * CPUs' caches are out of reach here: at most a few hundred KiB per CPU. */
 static void mag_refill(struct kmalloc_mag *m, struct kmem_cache *c)
 {
     spin_lock(&heap_lock);
@@ -392,7 +411,7 @@ static int object_is_free(const struct slab *s, const uint8_t *p)
             if (__atomic_load_n(&m->obj[k], __ATOMIC_RELAXED) == p)
                 return 1;
     }
-    return !slab_bit(s, (size_t)(p - ((const uint8_t *)s + c->first)) >> c->shift);
+    return !slab_bit(s, object_index(c, s, p));
 }
 
 static int locked_is_free(const struct slab *s, const uint8_t *p)
@@ -467,9 +486,7 @@ static void free_small(struct page *pg, uint8_t *p, uintptr_t caller)
     unsigned cls = pg->flags >> PG_CLASS_SHIFT;
     const struct kmem_cache *c = &caches[cls];
     const struct slab *s = pg->owner;
-    uint8_t *start = (uint8_t *)s + c->first;
-    size_t off = (size_t)(p - start);
-    if (p < start || (off & (c->size - 1)) || (off >> c->shift) >= c->per_slab) {
+    if (object_index(c, s, p) == NOT_AN_OBJECT) {
         heap_error("not the start of an object", p, caller, 0);
         return;
     }
@@ -648,10 +665,8 @@ static size_t usable_size(const void *p)
         if (s->magic != SLAB_MAGIC)
             return 0;
         const struct kmem_cache *c = s->cache;
-        const uint8_t *start = (const uint8_t *)s + c->first;
-        size_t idx = (size_t)((const uint8_t *)p - start) >> c->shift;
-        if ((const uint8_t *)p < start || ((size_t)((const uint8_t *)p - start) & (c->size - 1)) ||
-            idx >= s->total || !slab_bit(s, idx) ||
+        size_t idx = object_index(c, s, p);
+        if (idx == NOT_AN_OBJECT || !slab_bit(s, idx) ||
             (COOKIE_WORD(p) == cookie_of(p) && object_is_free(s, p)))
             return 0;
 #ifdef KMALLOC_DEBUG
@@ -662,7 +677,7 @@ static size_t usable_size(const void *p)
         return c->size;
 #endif
     }
-    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1)))
+    if (large_head(pg, p))
         return PAGE_SIZE << pg->order;
     return 0;
 }
@@ -702,7 +717,7 @@ void *krealloc(void *p, size_t size)
 /* A page-backed block, or not ours at all (heap_lock held). */
 static void free_large_locked(void *p, struct page *pg, uintptr_t caller)
 {
-    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1))) {
+    if (large_head(pg, p)) {
         unsigned order = pg->order;
         pg->flags = 0;
         large_blocks--;
@@ -730,8 +745,7 @@ void kfree(void *p)
         free_small(pg, p, caller);
         return;
     }
-    if ((pg->flags & PG_LARGE) && pg->state == PAGE_USED && !((uintptr_t)p & (PAGE_SIZE - 1)) &&
-        pg->order < KMALLOC_PAGE_ORDERS) {
+    if (large_head(pg, p) && pg->order < KMALLOC_PAGE_ORDERS) {
         page_cache_push(p, pg);
         return;
     }
@@ -764,26 +778,23 @@ void kmalloc_drain(void)
 void kmalloc_stats(struct kmalloc_stats *st)
 {
     irqflags_t f = spin_lock_irqsave(&heap_lock);
-    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
-        const struct kmem_cache *c = &caches[i];
-        uint64_t cached = 0;
-        struct kmalloc_cpu *hc;
-        for (unsigned k = 0; (hc = kmalloc_cpu_at(k)) != NULL; k++)
-            cached += __atomic_load_n(&hc->mag[i].n, __ATOMIC_RELAXED);
-        /* The magazines change without the lock: never more than the slabs hold. */
-        if (cached > c->inuse)
-            cached = c->inuse;
-        st->cls[i] = (struct kmalloc_class_stats){c->size, c->slabs, c->inuse - cached,
-                                                  (uint64_t)c->slabs * c->per_slab, cached};
-    }
+    /* The CPUs' caches change without the lock: read once each. */
+    uint64_t cached[KMALLOC_CLASSES] = {0}, held = 0;
     int64_t blocks = (int64_t)large_blocks, bytes = (int64_t)large_bytes;
-    uint64_t held = 0;
     struct kmalloc_cpu *hc;
     for (unsigned k = 0; (hc = kmalloc_cpu_at(k)) != NULL; k++) {
-        blocks += __atomic_load_n(&hc->large_blocks, __ATOMIC_RELAXED);
-        bytes += __atomic_load_n(&hc->large_bytes, __ATOMIC_RELAXED);
+        for (unsigned i = 0; i < KMALLOC_CLASSES; i++)
+            cached[i] += __atomic_load_n(&hc->mag[i].n, __ATOMIC_RELAXED);
         for (unsigned o = 0; o < KMALLOC_PAGE_ORDERS; o++)
             held += (uint64_t)__atomic_load_n(&hc->npages[o], __ATOMIC_RELAXED) * (PAGE_SIZE << o);
+        blocks += __atomic_load_n(&hc->large_blocks, __ATOMIC_RELAXED);
+        bytes += __atomic_load_n(&hc->large_bytes, __ATOMIC_RELAXED);
+    }
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
+        const struct kmem_cache *c = &caches[i];
+        uint64_t n = cached[i] > c->inuse ? c->inuse : cached[i]; /* never more than the slabs hold */
+        st->cls[i] = (struct kmalloc_class_stats){c->size, c->slabs, c->inuse - n,
+                                                  (uint64_t)c->slabs * c->per_slab, n};
     }
     st->large_blocks = blocks > 0 ? (uint64_t)blocks : 0;
     st->large_bytes = bytes > 0 ? (uint64_t)bytes : 0;
