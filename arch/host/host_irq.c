@@ -35,6 +35,8 @@ unsigned host_cpu_switch(unsigned index)
     return old;
 }
 
+const struct cpu *smp_cpu(unsigned index) { return index < HOST_CPUS ? &host_cpus[index] : NULL; }
+
 struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
 {
     return index < HOST_CPUS ? &host_cpus[index].heap : NULL;

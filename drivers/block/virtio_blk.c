@@ -7,8 +7,10 @@
  * contiguous pieces, and a status byte: with INDIRECT_DESC one ring slot
  * whatever the number of pieces, so a queue of 256 entries keeps 256
  * requests in flight. With MQ every virtqueue the device offers is used
- * (up to VBLK_MAX_QUEUES), requests spread over them in turn; each queue
- * has its own lock, slots and interrupt (an MSI-X vector each on PCI).
+ * (up to VBLK_MAX_QUEUES): CPU c sends its requests on queue c % nq, and
+ * queue q's interrupt (an MSI-X vector each on PCI) is routed to CPU q, so
+ * a request is sent and completed on the same CPU and CPUs share no queue
+ * lock while there are as many queues as CPUs.
  *
  * Header and status bytes live in DMA memory of their own, one 32-byte
  * slot per ring entry; the data is the caller's buffer, never copied.
@@ -17,8 +19,10 @@
 #include <hal/mmu.h>
 #include <kernel/block.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -63,7 +67,6 @@ struct vblk {
     struct virtio_device *vd;
     struct vblk_queue q[VBLK_MAX_QUEUES];
     unsigned nq;
-    unsigned rr;        /* next queue to use */
     unsigned max_segs;  /* data pieces one request may have */
     int dead;           /* reset failed: every request fails */
     volatile int resetting; /* between the reset and DRIVER_OK again: nothing goes out */
@@ -158,7 +161,9 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     int w = rq->op == BLK_READ;
     uintptr_t va = (uintptr_t)rq->buf;
     int indirect = virtio_has(vb->vd, VIRTIO_F_INDIRECT_DESC);
-    struct vblk_queue *q = &vb->q[vb->rr++ % vb->nq];
+    /* This CPU's queue; a thread that moves meanwhile just uses another
+     * CPU's, under that queue's lock. */
+    struct vblk_queue *q = &vb->q[cpu_this()->index % vb->nq];
     /* First pass: how many parts, slots and descriptors the request takes,
      * so it goes out whole or not at all. */
     unsigned nparts = 0, ndesc = 0;
@@ -317,6 +322,27 @@ static int bring_up(struct vblk *vb, int first)
     return virtio_needs_reset(vd) ? -EIO : 0;
 }
 
+/* Queue q's interrupt to CPU q (those beyond the CPUs stay with the boot
+ * CPU). Only distinct per-queue interrupts move: one shared MSI-X vector or
+ * one virtio-mmio line serves every queue. Routes outlive a reset: the
+ * interrupts stay allocated. */
+static void route_queues(struct vblk *vb)
+{
+    for (unsigned i = 1; i < vb->nq; i++) {
+        unsigned irq = vb->q[i].vq->irq;
+        int shared = 0;
+        for (unsigned j = 0; j < vb->nq; j++)
+            shared |= j != i && vb->q[j].vq->irq == irq;
+        const struct cpu *c = smp_cpu(i);
+        if (shared || !c || c->state != CPU_ONLINE)
+            continue;
+        int err = irq_set_affinity(irq, i);
+        if (err)
+            pr_warn("%s: queue %u's interrupt stays on cpu 0 (%s)", vb->vd->name, i,
+                    errno_name(err));
+    }
+}
+
 /* A request timed out (block layer's thread): reset the device, fail what
  * it held, set it up again. */
 static void vblk_reset(struct blkdev *bd)
@@ -472,6 +498,7 @@ static int vblk_probe(struct device *dev)
     vb->bd.read_only = virtio_has(vd, VIRTIO_BLK_F_RO);
     vb->bd.has_flush = virtio_has(vd, VIRTIO_BLK_F_FLUSH);
     vb->bd.nqueues = vb->nq;
+    route_queues(vb);
     for (unsigned i = 0; i < vb->nq; i++)
         vb->bd.queue_depth += vb->q[i].vq->size;
     vb->bd.ops = &vblk_ops;

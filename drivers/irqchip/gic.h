@@ -27,6 +27,7 @@ struct device;
 #define GICD_IGROUPR 0x080 /**< group bits, 1 per INTID */
 #define GICD_ISENABLER 0x100 /**< set-enable, 1 bit per INTID */
 #define GICD_ICENABLER 0x180 /**< clear-enable, 1 bit per INTID */
+#define GICD_ISPENDR 0x200 /**< set-pending, 1 bit per INTID */
 #define GICD_ICPENDR 0x280 /**< clear-pending, 1 bit per INTID */
 #define GICD_IPRIORITYR 0x400 /**< priority, 1 byte per INTID */
 #define GICD_ITARGETSR 0x800 /**< v2: target CPUs, 1 byte per SPI */
@@ -61,11 +62,12 @@ struct gic {
     volatile uint8_t *banked;  /**< INTIDs 0-31 of the boot CPU: v2 the distributor, v3 GICR SGI frame */
     volatile uint8_t *rd;      /**< v3: the boot CPU's RD_base */
     volatile uint8_t *rd_sgi[SMP_MAX_CPUS]; /**< v3: each CPU's SGI frame, by CPU index (gic_banked()) */
-    uint64_t rd_phys;          /**< v3: its physical address (ITS MAPC with PTA = 1) */
+    uint64_t rd_phys;          /**< v3: the boot CPU's RD_base physical address */
+    uint64_t rd_phys_of[SMP_MAX_CPUS]; /**< v3: each CPU's, by slot (ITS MAPC with PTA = 1) */
     volatile uint8_t *cpu;     /**< v2: CPU interface */
     unsigned nirqs;            /**< INTIDs [0, nirqs) exist */
-    uint64_t route;            /**< v3: GICD_IROUTER value for this CPU */
-    uint8_t target;            /**< v2: GICD_ITARGETSR byte for this CPU */
+    uint64_t cpu_route[SMP_MAX_CPUS]; /**< each CPU's SPI route by slot: v3 GICD_IROUTER, v2 GICD_ITARGETSR byte */
+    uint32_t cpu_routable;     /**< bit per slot: cpu_route[] is known (its CPU interface is up) */
     int dt_node;               /**< the GIC's DT node, for its MSI children; -1 */
     const struct device *dev;  /**< v3: the probed device, for other CPUs' redistributors */
     unsigned rd_regions;       /**< v3: redistributor regions in dev's reg[1..] */
@@ -129,6 +131,10 @@ static inline void gic_wr64(volatile uint8_t *base, unsigned off, uint64_t v)
 void gic_mask(const struct irq_chip *chip, unsigned irq);
 /** @brief irq_chip unmask: set priority/target on first use, then enable. */
 void gic_unmask(const struct irq_chip *chip, unsigned irq);
+/** @brief Record the calling CPU's SPI route (@p route: v3 IROUTER value, v2 target byte). */
+void gic_note_route(uint64_t route);
+/** @brief irq_chip set_affinity for SPIs: route to that CPU (-EINVAL: SGI/PPI, CPU unknown). */
+int gic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu, struct msi_msg *msg);
 /** @brief irq_chip configure: edge or level, read back. */
 int gic_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger trigger);
 /** @brief v3: wait for a distributor or redistributor write to take effect. */
@@ -191,6 +197,13 @@ int gic_lpi_enable(void);
  * @note Thread context, after gic_lpi_enable().
  */
 int gic_lpi_alloc(unsigned n, unsigned *lpis);
+
+/**
+ * @brief Who moves an LPI to another CPU: the ITS that maps it, by MOVI to
+ *        that CPU's collection. @p fn returns 0, or -EINVAL if no ITS
+ *        event raises that LPI. Set once by the ITS at its first use.
+ */
+void gic_lpi_set_router(int (*fn)(unsigned lpi, unsigned cpu));
 
 /** @brief Give back an LPI from gic_lpi_alloc() (left masked). */
 void gic_lpi_free(unsigned lpi);

@@ -58,6 +58,17 @@ void gic_mask(const struct irq_chip *chip, unsigned irq)
     gic_wait_rwp(f);
 }
 
+/* Send SPI @p irq to the CPU in slot @p cpu: v3 one 64-bit IROUTER per
+ * SPI (Interrupt_Routing_Mode 0: that CPU alone), v2 the byte of
+ * ITARGETSR with that CPU interface's bit. */
+static void route_spi(unsigned irq, unsigned cpu)
+{
+    if (gic.version == 3)
+        gic_wr64(gic.dist, GICD_IROUTER + 8 * irq, gic.cpu_route[cpu]);
+    else
+        mmio_write8_relaxed(gic.dist + GICD_ITARGETSR + irq, (uint8_t)gic.cpu_route[cpu]);
+}
+
 /*
  * An SPI's priority and target, set at its first unmask rather than for
  * every SPI at probe: that was ~300 MMIO writes (most of them IROUTER), and
@@ -73,11 +84,29 @@ static void prepare_spi(unsigned irq)
     if (irq < 32 || (gic.spi_ready[irq / 32] & bit))
         return;
     mmio_write8_relaxed(gic.dist + GICD_IPRIORITYR + irq, GIC_PRIO_DEFAULT);
-    if (gic.version == 3)
-        gic_wr64(gic.dist, GICD_IROUTER + 8 * irq, gic.route);
-    else
-        mmio_write8_relaxed(gic.dist + GICD_ITARGETSR + irq, gic.target);
+    route_spi(irq, 0);
     gic.spi_ready[irq / 32] |= bit;
+}
+
+void gic_note_route(uint64_t route)
+{
+    unsigned i = cpu_this()->index;
+    gic.cpu_route[i] = route;
+    __atomic_fetch_or(&gic.cpu_routable, 1u << i, __ATOMIC_RELEASE);
+}
+
+/* An SPI that is pending moves with its route (IHI 0069 12.9.22; IHI 0048
+ * 4.3.12): nothing is lost by changing it while enabled. */
+int gic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu, struct msi_msg *msg)
+{
+    (void)chip;
+    (void)msg;
+    if (irq < 32 || irq >= gic.nirqs || cpu >= SMP_MAX_CPUS ||
+        !(__atomic_load_n(&gic.cpu_routable, __ATOMIC_ACQUIRE) >> cpu & 1))
+        return -EINVAL;
+    prepare_spi(irq);
+    route_spi(irq, cpu);
+    return 0;
 }
 
 void gic_unmask(const struct irq_chip *chip, unsigned irq)

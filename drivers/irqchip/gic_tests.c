@@ -1,8 +1,9 @@
 /**
  * @file gic_tests.c
  * @brief In-kernel tests of the GIC driver: its number ranges, trigger
- *        configuration, SGIs held while masked, and MSIs through GICv2m or
- *        the GICv3 ITS raised by the CPU itself.
+ *        configuration, SGIs held while masked, MSIs through GICv2m or
+ *        the GICv3 ITS raised by the CPU itself, and SPIs and MSIs routed
+ *        to each CPU.
  *
  * The portable interrupt tests (a software interrupt raised once, an
  * interrupt without handler, irq_register() misuse) are kernel/test's and
@@ -252,4 +253,61 @@ KTEST(msi_free_errors)
     KT_ASSERT(reg == 0 && busy == -EBUSY);
     KT_ASSERT(ok == 0);
     KT_ASSERT(dbl == -ENOENT);
+}
+
+/* ---- routing to each CPU ---- */
+
+/* As a device's edge would: the set-pending bit of the SPI. */
+static int pend_spi(unsigned irq, void *arg)
+{
+    (void)arg;
+    mmio_write32(gic.dist + GICD_ISPENDR + 4 * (irq / 32), 1u << (irq % 32));
+    return 0;
+}
+
+static int write_msi(unsigned irq, void *arg)
+{
+    (void)irq;
+    send_msi(arg);
+    return 0;
+}
+
+/* The highest SPI without a handler (QEMU virt's devices use low ones) goes
+ * to each CPU in turn through GICD_IROUTER (v3) or GICD_ITARGETSR (v2); an
+ * SGI or PPI has no route. Edge while the test runs, then level as it was. */
+KTEST(gic_spi_routed_to_each_cpu)
+{
+    unsigned spi = gic.nirqs - 1;
+    while (spi > 32 && irq_has_handler(spi))
+        spi--;
+    KT_ASSERT(spi > 32);
+    KT_ASSERT(irq_set_affinity(TEST_SGI, 0) == -EINVAL);
+    KT_ASSERT(irq_affinity(TEST_SGI) == -EINVAL);
+    KT_ASSERT(irq_set_affinity(timer_irq(), 0) == -EINVAL);
+    KT_ASSERT(irq_set_affinity(spi, SMP_MAX_CPUS) == -EINVAL);
+    KT_ASSERT(irq_configure(spi, IRQ_TRIGGER_EDGE) == 0);
+    int cpus = kt_irq_route_each_cpu(spi, pend_spi, NULL);
+    irq_configure(spi, IRQ_TRIGGER_LEVEL);
+    KT_ASSERT(cpus == (int)smp_cpus_online());
+    KT_ASSERT(irq_affinity(spi) == 0);
+}
+
+/* An MSI (a GICv2m SPI, or an ITS LPI moved between collections by MOVI)
+ * goes to each CPU in turn; freed and allocated again, it starts on CPU 0. */
+KTEST(msi_routed_to_each_cpu)
+{
+    int applies;
+    struct msi_chip *chip = gic_msi_chip(&applies);
+    KT_ASSERT(chip || !applies);
+    if (!chip)
+        return;
+    unsigned irq;
+    static struct msi_msg msg;
+    KT_ASSERT(irq_alloc_msi(chip, CPU_DEVID, 1, &irq, &msg) == 0);
+    int cpus = kt_irq_route_each_cpu(irq, write_msi, &msg);
+    int moved = smp_cpus_online() > 1 ? irq_set_affinity(irq, 1) : 0;
+    int freed = irq_free_msi(chip, CPU_DEVID, &irq, 1);
+    int after = irq_affinity(irq);
+    KT_ASSERT(cpus == (int)smp_cpus_online());
+    KT_ASSERT(moved == 0 && freed == 0 && after == 0);
 }

@@ -91,6 +91,7 @@ static int gicv2_cpu_init(const struct irq_chip *chip, unsigned ipi)
     if (ipi >= 16)
         return -ENODEV;
     note_cpu(this_cpu_mask());
+    gic_note_route(this_cpu_mask());
     gic_wr32(gic.dist, GICD_ICENABLER, ~0u);
     gic_wr32(gic.dist, GICD_ICPENDR, ~0u);
     gic_prioritise_banked();
@@ -103,6 +104,7 @@ static int gicv2_cpu_init(const struct irq_chip *chip, unsigned ipi)
 static const struct irq_chip gicv2_chip = {
     .name = "gicv2", .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
     .raise = gicv2_raise, .send_ipi = gicv2_send_ipi, .cpu_init = gicv2_cpu_init,
+    .set_affinity = gic_set_affinity, .percpu_end = 32,
 };
 
 static int gicv2_probe(struct device *dev)
@@ -118,8 +120,8 @@ static int gicv2_probe(struct device *dev)
     gic.banked = gic.dist;
     gic.nirqs = gic_count_irqs();
     gic_wr32(gic.dist, GICD_CTLR, 0);
-    gic.target = this_cpu_mask(); /* where SPIs go */
-    note_cpu(gic.target);
+    note_cpu(this_cpu_mask());
+    gic_note_route(this_cpu_mask()); /* where SPIs go until routed elsewhere */
     /* From a non-secure CPU every interrupt is group 1 and IGROUPR cannot
      * be written, so leave it alone. SGI enables may be fixed at 1
      * (implementation defined), so an SGI cannot always be masked. */

@@ -4,7 +4,7 @@
  *        this CPU's redistributor), the ICC_* system-register CPU interface's
  *        acknowledge loop, and SGIs through ICC_SGI1R_EL1.
  *
- * One CPU for now: SPIs are routed to the CPU that probed, every interrupt
+ * SPIs are routed to the CPU that probed until irq_set_affinity() moves one; every interrupt
  * is non-secure group 1 with one priority, EOImode 0 (the EOI also
  * deactivates). The CPU interface is a set of system registers, so this
  * file has the only inline assembly of the GIC driver; it is compiled for
@@ -44,6 +44,13 @@ static uint64_t read_mpidr(void)
 static uint32_t affinity32(uint64_t mpidr)
 {
     return (uint32_t)((mpidr >> 8 & 0xff000000u) | (mpidr & 0xffffff));
+}
+
+/* GICD_IROUTER for "this CPU alone" (Interrupt_Routing_Mode 0): MPIDR's
+ * affinity fields where MPIDR has them, Aff3 in 39:32. */
+static uint64_t irouter_of(uint64_t mpidr)
+{
+    return mpidr & 0xff00ffffffull;
 }
 
 /* ---- the interrupt entry and SGIs ---- */
@@ -155,7 +162,8 @@ static void nmi_sgi_setup(volatile uint8_t *sgi)
 
 /* A CPU started after probe: its own redistributor (found by affinity,
  * woken, SGIs and PPIs quiet at the common priority, the IPI enabled) and
- * its system-register interface. SPIs stay routed to the boot CPU. */
+ * its system-register interface. SPIs stay routed to the boot CPU until
+ * irq_set_affinity() sends one here. */
 static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
 {
     (void)chip;
@@ -172,6 +180,8 @@ static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
         return -EIO;
     volatile uint8_t *sgi = rd + GICR_SGI;
     gic.rd_sgi[cpu_this()->index] = sgi;
+    gic.rd_phys_of[cpu_this()->index] = phys;
+    gic_note_route(irouter_of(read_mpidr()));
     gic_wr32(sgi, GICD_IGROUPR, ~0u);
     gic_wr32(sgi, GICD_ICENABLER, ~0u);
     for (int spins = 0; gic_rd32(rd, GICR_CTLR) & GICR_CTLR_RWP; spins++)
@@ -189,6 +199,7 @@ static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
 static const struct irq_chip gicv3_chip = {
     .name = "gicv3", .mask = gic_mask, .unmask = gic_unmask, .configure = gic_configure,
     .raise = gicv3_raise, .send_ipi = gicv3_send_ipi, .cpu_init = gicv3_cpu_init,
+    .set_affinity = gic_set_affinity, .percpu_end = 32,
 };
 
 /* ---- probe ---- */
@@ -305,8 +316,8 @@ static int gicv3_probe(struct device *dev)
     gic_wait_rwp(gic.dist);
     gic_wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE);
     gic_wait_rwp(gic.dist);
-    uint64_t route = affinity32(read_mpidr());
-    gic.route = (route & 0xff000000u) << 8 | (route & 0xffffff); /* IRM = 0: this one CPU */
+    gic.rd_phys_of[cpu_this()->index] = gic.rd_phys;
+    gic_note_route(irouter_of(read_mpidr()));
     gic_quiesce(gic.dist, 32, gic.nirqs, 1);
 
     /* Redistributor: awake (ProcessorSleep clear, wait for ChildrenAsleep to

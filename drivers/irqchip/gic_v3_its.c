@@ -11,11 +11,15 @@
  * memory (GITS_CBASER), advancing GITS_CWRITER; the ITS advances
  * GITS_CREADR as it executes them. What we send:
  *
- *  - at first use: MAPC (collection 0 -> this CPU's redistributor), SYNC;
+ *  - at first use: MAPC (collection 0 -> the boot CPU's redistributor), SYNC;
  *  - allocation: MAPD (DeviceID -> a fresh ITT) for a new device, then
  *    MAPTI (DeviceID, EventID -> LPI, collection 0) per interrupt, SYNC;
+ *  - routing (irq_set_affinity()): collection N is CPU slot N, mapped by
+ *    MAPC to that CPU's redistributor the first time it is used; MOVI
+ *    (DeviceID, EventID -> collection N), SYNC;
  *  - free: DISCARD per interrupt, MAPD with V = 0 once a device has none, SYNC;
- *  - mask/unmask (gic_v3_lpi.c changed a property byte): INVALL + SYNC.
+ *  - mask/unmask (gic_v3_lpi.c changed a property byte): INVALL of every
+ *    mapped collection + SYNC.
  *
  * Like the LPI tables, everything is built at the first allocation, in
  * thread context (probe runs before the page allocator). Tables are flat;
@@ -63,6 +67,7 @@
 #define BASER_TYPE_COLLECTION 4
 
 /* Commands: 32 bytes, the number in byte 0. */
+#define CMD_MOVI 0x01
 #define CMD_SYNC 0x05
 #define CMD_MAPD 0x08
 #define CMD_MAPC 0x09
@@ -75,7 +80,7 @@
 #define ITS_DEV_EVENTS 64u      /* events per device (one ITT) */
 #define ITS_DEV_BITS_MAX 16u    /* DeviceIDs we table: PCI requester IDs are 16 bits */
 #define ITS_MAX 2
-#define ICID 0                  /* our one collection: this CPU */
+#define ICID 0                  /* the collection new events go to: the boot CPU's */
 
 struct its_dev {
     struct its_dev *next;
@@ -92,13 +97,15 @@ struct its {
     uint64_t typer;
     unsigned events;            /* per device: ITS_DEV_EVENTS, or fewer if the ITS has fewer */
     uint32_t dev_limit;         /* DeviceIDs below this fit the device table */
-    uint64_t rdbase;            /* MAPC/SYNC target field: this CPU's redistributor */
+    uint64_t rdbase;            /* MAPC/SYNC target field: the boot CPU's redistributor */
+    uint32_t collections;       /* bit per CPU slot: collection mapped to its redistributor */
     int ready;                  /* tables and queue built, ITS enabled */
     struct dma_buf tables[8], cmdq;
     uint32_t cwriter;           /* our copy of GITS_CWRITER */
-    struct its_dev *devs;
+    struct its_dev *devs;       /* changed under both locks, read under either */
     struct mutex mutex;         /* alloc/free and the first-use setup */
-    struct spinlock cmd_lock;   /* the command queue (masking comes from interrupt context) */
+    struct spinlock cmd_lock;   /* the command queue, events' use (masking and routing
+                                   come with interrupts masked) */
 };
 
 static struct its its_nodes[ITS_MAX];
@@ -168,13 +175,36 @@ static void its_invalidate_all(void)
         if (!__atomic_load_n(&its->ready, __ATOMIC_ACQUIRE))
             continue;
         irqflags_t f = spin_lock_irqsave(&its->cmd_lock);
-        int err = its_send(its, CMD_INVALL, 0, ICID);
+        int err = 0;
+        for (unsigned c = 0; c < SMP_MAX_CPUS && !err; c++)
+            if (its->collections >> c & 1)
+                err = its_send(its, CMD_INVALL, 0, c);
         if (!err)
             err = its_sync(its);
         spin_unlock_irqrestore(&its->cmd_lock, f);
         if (err) /* already reported by its_wait(); say what it cost */
             pr_err("its: an LPI's enable bit may not take effect (%s)", errno_name(err));
     }
+}
+
+/* The MAPC/SYNC target of CPU slot @p cpu's redistributor, the way
+ * GITS_TYPER.PTA asks: its physical address, or its processor number. */
+static uint64_t rdbase_of(const struct its *its, unsigned cpu)
+{
+    if (TYPER_PTA(its->typer))
+        return gic.rd_phys_of[cpu] & 0xfffffffff0000ull;
+    return (gic_rd64(gic.rd_sgi[cpu] - GICR_SGI, GICR_TYPER) >> 8 & 0xffff) << 16;
+}
+
+/* Collection @p cpu -> that CPU's redistributor, once. Caller holds cmd_lock. */
+static int map_collection(struct its *its, unsigned cpu)
+{
+    if (its->collections >> cpu & 1)
+        return 0;
+    int err = its_send(its, CMD_MAPC, 0, CMD_VALID | rdbase_of(its, cpu) | cpu);
+    if (!err)
+        its->collections |= 1u << cpu;
+    return err;
 }
 
 /* ---- first use: tables, queue, collection ---- */
@@ -217,6 +247,8 @@ static int setup_table(struct its *its, unsigned n, uint64_t ids)
     return 0;
 }
 
+static int its_route(unsigned lpi, unsigned cpu);
+
 static int its_setup(struct its *its)
 {
     int err = gic_lpi_enable();
@@ -233,7 +265,7 @@ static int its_setup(struct its *its)
         if (type == BASER_TYPE_DEVICE)
             err = setup_table(its, n, ndev);
         else if (type == BASER_TYPE_COLLECTION)
-            err = setup_table(its, n, 1); /* one collection: one page */
+            err = setup_table(its, n, SMP_MAX_CPUS); /* a collection per CPU: one page */
     }
     if (!err && !its->dev_limit)
         err = -ENODEV; /* no device table among the BASERs */
@@ -250,17 +282,18 @@ static int its_setup(struct its *its)
     its->cwriter = 0;
     mmio_write64(its->regs + GITS_CWRITER, 0);
     mmio_write32(its->regs + GITS_CTLR, GITS_CTLR_ENABLED);
-    /* Collection 0 goes to this CPU's redistributor, named as GITS_TYPER.PTA says. */
-    its->rdbase = TYPER_PTA(its->typer) ? (gic.rd_phys & 0xfffffffff0000ull)
-                                        : (gic_rd64(gic.rd, GICR_TYPER) >> 8 & 0xffff) << 16;
+    /* Collection 0 goes to the boot CPU's redistributor (slot 0). */
+    its->rdbase = rdbase_of(its, ICID);
+    its->collections = 0;
     irqflags_t f = spin_lock_irqsave(&its->cmd_lock);
-    err = its_send(its, CMD_MAPC, 0, CMD_VALID | its->rdbase | ICID);
+    err = map_collection(its, ICID);
     if (!err)
         err = its_sync(its);
     spin_unlock_irqrestore(&its->cmd_lock, f);
     if (err)
         return err; /* the ITS is enabled with tables we keep: not ready, not freed */
     gic_lpi_set_invalidate(its_invalidate_all);
+    gic_lpi_set_router(its_route);
     __atomic_store_n(&its->ready, 1, __ATOMIC_RELEASE);
     return 0;
 }
@@ -296,10 +329,12 @@ static void drop_dev(struct its *its, struct its_dev *d)
         pr_err("its: device %#x stays mapped (%s); its ITT is kept", d->devid, errno_name(err));
         return;
     }
+    f = spin_lock_irqsave(&its->cmd_lock);
     struct its_dev **pp = &its->devs;
     while (*pp != d)
         pp = &(*pp)->next;
     *pp = d->next;
+    spin_unlock_irqrestore(&its->cmd_lock, f);
     dma_free(&d->itt);
     kfree(d);
 }
@@ -355,8 +390,10 @@ static int its_alloc(struct msi_chip *chip, uint32_t devid, unsigned n, unsigned
         kfree(d);
     }
     if (link) {
+        irqflags_t f = spin_lock_irqsave(&its->cmd_lock);
         d->next = its->devs;
         its->devs = d;
+        spin_unlock_irqrestore(&its->cmd_lock, f);
     }
     mutex_unlock(&its->mutex);
     return err;
@@ -386,17 +423,51 @@ static int its_free(struct msi_chip *chip, uint32_t devid, const unsigned *irqs,
             err = its_send(its, CMD_DISCARD | (uint64_t)devid << 32, ev[k], 0);
         if (!err)
             err = its_sync(its);
-        spin_unlock_irqrestore(&its->cmd_lock, f);
         /* Freed on our side even if the ITS failed: nothing will be handed out twice. */
-        for (unsigned k = 0; k < n; k++) {
+        for (unsigned k = 0; k < n; k++)
             d->used &= ~(1ull << ev[k]);
+        spin_unlock_irqrestore(&its->cmd_lock, f);
+        for (unsigned k = 0; k < n; k++)
             gic_lpi_free(irqs[k]);
-        }
         if (!d->used)
             drop_dev(its, d);
     }
     mutex_unlock(&its->mutex);
     return err;
+}
+
+/* gic_v3_lpi.c's router: the ITS event that raises @p lpi now goes to
+ * collection @p cpu. The interrupt table's lock is held, interrupts are
+ * masked: the device list is read under cmd_lock, which its changes also
+ * take. A pending LPI moves with its event (IHI 0069, MOVI). */
+static int its_route(unsigned lpi, unsigned cpu)
+{
+    for (unsigned i = 0; i < nits; i++) {
+        struct its *its = &its_nodes[i];
+        if (!__atomic_load_n(&its->ready, __ATOMIC_ACQUIRE))
+            continue;
+        irqflags_t f = spin_lock_irqsave(&its->cmd_lock);
+        int err = -EINVAL;
+        for (struct its_dev *d = its->devs; d && err == -EINVAL; d = d->next)
+            for (unsigned e = 0; e < its->events && err == -EINVAL; e++) {
+                if (!(d->used >> e & 1) || d->lpi[e] != lpi)
+                    continue;
+                err = map_collection(its, cpu);
+                if (!err)
+                    err = its_send(its, CMD_MOVI | (uint64_t)d->devid << 32, e, cpu);
+                if (!err)
+                    err = its_send(its, CMD_SYNC, 0, rdbase_of(its, cpu));
+                if (!err)
+                    err = its_wait(its);
+            }
+        spin_unlock_irqrestore(&its->cmd_lock, f);
+        if (err != -EINVAL) {
+            if (err)
+                pr_err("its: LPI %u not moved to cpu %u (%s)", lpi, cpu, errno_name(err));
+            return err;
+        }
+    }
+    return -EINVAL; /* no event raises it: not allocated */
 }
 
 /* ---- probe ---- */

@@ -1,14 +1,17 @@
 /**
  * @file gic_v3_lpi.c
- * @brief GICv3 LPIs (INTID 8192 and up) of this CPU's redistributor: the
+ * @brief GICv3 LPIs (INTID 8192 and up) in every CPU's redistributor: the
  *        property and pending tables, an allocator, and the irq_chip that
- *        masks and unmasks them.
+ *        masks, unmasks and routes them.
  *
  * LPIs have no enable registers: each has one byte in a property table in
  * normal memory (priority in bits 7:2, bit 1 RES1, bit 0 enable) that the
  * redistributor may cache, so a change takes effect only after an
  * invalidation: the ITS's INVALL + SYNC (gic_v3_its.c installs it). Pending
- * state is a bitmap in a second table the redistributor owns.
+ * state is a bitmap in a second table each redistributor owns: all CPUs
+ * share the property table, each has its own pending table. Which CPU an
+ * LPI goes to is the ITS's business (the collection its event maps to), so
+ * routing one asks the ITS (gic_lpi_set_router()).
  *
  * The tables are made at the first MSI allocation, not at probe: probe runs
  * before the page allocator exists, and a kernel that never uses an MSI
@@ -43,10 +46,12 @@ static struct {
     unsigned idbits;       /* INTID bits in use */
     unsigned count;        /* LPIs [8192, 8192 + count) */
     int registered;        /* the span is ours */
-    struct dma_buf prop, pend;
+    struct dma_buf prop, pend[SMP_MAX_CPUS];
     volatile uint8_t *prop_tab; /* NULL until gic_lpi_enable() */
     uint32_t used[LPI_MAX / 32];
+    uint32_t rd_on;        /* bit per CPU slot: LPIs enabled in its redistributor */
     void (*invalidate)(void);
+    int (*route)(unsigned lpi, unsigned cpu);
     struct spinlock lock;
 } lpi = {.lock = SPINLOCK_INIT("gic lpi")};
 
@@ -84,8 +89,19 @@ static int lpi_configure(const struct irq_chip *chip, unsigned irq, enum irq_tri
     return trigger == IRQ_TRIGGER_LEVEL ? -EINVAL : 0;
 }
 
+static int lpi_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu,
+                            struct msi_msg *msg)
+{
+    (void)chip;
+    (void)msg;
+    if (cpu >= SMP_MAX_CPUS || !(lpi.rd_on >> cpu & 1) || !lpi.route)
+        return -EINVAL; /* that CPU's redistributor takes no LPIs; no ITS in use */
+    return lpi.route(irq, cpu);
+}
+
 static const struct irq_chip lpi_chip = {
     .name = "gicv3-lpi", .mask = lpi_mask, .unmask = lpi_unmask, .configure = lpi_configure,
+    .set_affinity = lpi_set_affinity,
 };
 
 int gic_lpi_probe(void)
@@ -107,6 +123,35 @@ int gic_lpi_probe(void)
     return 0;
 }
 
+/* One CPU's redistributor: the shared property table @p pb, a pending
+ * table of its own, EnableLPIs. Any CPU may program any redistributor:
+ * they are memory-mapped frames. */
+static int rd_enable(unsigned cpu, uint64_t pb)
+{
+    volatile uint8_t *rd = gic.rd_sgi[cpu] - GICR_SGI;
+    if (gic_rd32(rd, GICR_CTLR) & GICR_CTLR_ENABLE_LPIS)
+        return -EBUSY;
+    /* One bit per INTID (the first 1 KiB, INTIDs below 8192, stays zero),
+     * 64 KiB aligned; dma_alloc() zeroes it. */
+    int err = lpi.pend[cpu].virt ? 0 : dma_alloc((1u << lpi.idbits) / 8, 65536, &lpi.pend[cpu]);
+    if (err)
+        return err;
+    /* Ordered writes: the tables' contents (normal memory) reach the GIC first. */
+    mmio_write64(rd + GICR_PROPBASER, pb);
+    uint64_t pnb = lpi.pend[cpu].phys | BASER_SHARE_INNER | BASER_CACHE_WAWB | PENDBASER_PTZ;
+    mmio_write64(rd + GICR_PENDBASER, pnb);
+    /* A GIC that is not coherent with the CPUs says so by dropping the
+     * shareability: we would have to clean the cache after every property
+     * write, which we do not (QEMU and coherent systems keep it). */
+    if (cpu == 0 && !(gic_rd64(rd, GICR_PROPBASER) & BASER_SHARE_MASK))
+        pr_warn("gic: LPI tables are not shareable with the GIC; LPI masking may be stale");
+    gic_wr32(rd, GICR_CTLR, gic_rd32(rd, GICR_CTLR) | GICR_CTLR_ENABLE_LPIS);
+    if (!(gic_rd32(rd, GICR_CTLR) & GICR_CTLR_ENABLE_LPIS))
+        return -EIO; /* the tables stay: the registers may point at them */
+    lpi.rd_on |= 1u << cpu;
+    return 0;
+}
+
 int gic_lpi_enable(void)
 {
     if (!lpi.registered)
@@ -118,33 +163,27 @@ int gic_lpi_enable(void)
         pr_err("gic: LPIs already enabled by someone else; no LPIs");
         return -EBUSY;
     }
-    /* Property table: one byte per LPI, 4 KiB aligned. Pending table: one
-     * bit per INTID (the first 1 KiB, INTIDs below 8192, stays zero), 64 KiB
-     * aligned. dma_alloc() zeroes both. */
+    /* Property table: one byte per LPI, 4 KiB aligned, zeroed by dma_alloc(). */
     int err = dma_alloc(lpi.count, 4096, &lpi.prop);
-    if (!err)
-        err = dma_alloc((1u << lpi.idbits) / 8, 65536, &lpi.pend);
-    if (err) {
-        dma_free(&lpi.prop);
+    if (err)
         return err;
-    }
     uint8_t *prop = lpi.prop.virt;
     for (unsigned i = 0; i < lpi.count; i++)
         prop[i] = LPI_PROP_DEFAULT;
-    /* Ordered writes: the tables' contents (normal memory) reach the GIC first. */
     uint64_t pb = lpi.prop.phys | BASER_SHARE_INNER | BASER_CACHE_WAWB | (lpi.idbits - 1);
-    mmio_write64(gic.rd + GICR_PROPBASER, pb);
-    uint64_t pnb = lpi.pend.phys | BASER_SHARE_INNER | BASER_CACHE_WAWB | PENDBASER_PTZ;
-    mmio_write64(gic.rd + GICR_PENDBASER, pnb);
-    /* A GIC that is not coherent with the CPUs says so by dropping the
-     * shareability: we would have to clean the cache after every property
-     * write, which we do not (QEMU and coherent systems keep it). */
-    if (!(gic_rd64(gic.rd, GICR_PROPBASER) & BASER_SHARE_MASK))
-        pr_warn("gic: LPI tables are not shareable with the GIC; LPI masking may be stale");
-    gic_wr32(gic.rd, GICR_CTLR, gic_rd32(gic.rd, GICR_CTLR) | GICR_CTLR_ENABLE_LPIS);
-    if (!(gic_rd32(gic.rd, GICR_CTLR) & GICR_CTLR_ENABLE_LPIS)) {
-        pr_err("gic: GICR_CTLR.EnableLPIs will not set; no LPIs");
-        return -EIO; /* the tables stay: the registers may point at them */
+    /* The boot CPU's redistributor (slot 0, gic.rd) decides; every other
+     * CPU that is up gets LPIs too, or stays without (routing there is
+     * refused). CPUs all come up at boot, before any driver's first MSI. */
+    err = rd_enable(0, pb);
+    if (err) {
+        pr_err("gic: GICR_CTLR.EnableLPIs will not set; no LPIs (%s)", errno_name(err));
+        return err;
+    }
+    for (unsigned i = 1; i < SMP_MAX_CPUS; i++) {
+        int e = gic.rd_sgi[i] ? rd_enable(i, pb) : 0;
+        if (e)
+            pr_warn("gic: cpu %u's redistributor takes no LPIs (%s); none are routed there", i,
+                    errno_name(e));
     }
     irqflags_t f = spin_lock_irqsave(&lpi.lock);
     lpi.prop_tab = prop;
@@ -181,6 +220,11 @@ void gic_lpi_free(unsigned irq)
     lpi.prop_tab[i] = LPI_PROP_DEFAULT;
     lpi.used[i / 32] &= ~(1u << (i % 32));
     spin_unlock_irqrestore(&lpi.lock, f);
+}
+
+void gic_lpi_set_router(int (*fn)(unsigned lpi, unsigned cpu))
+{
+    lpi.route = fn;
 }
 
 void gic_lpi_set_invalidate(void (*fn)(void))

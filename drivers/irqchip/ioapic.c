@@ -5,8 +5,9 @@
  *
  * Every entry starts masked. When first configured or unmasked it gets
  * vector 32 + GSI (so the interrupt number is the GSI; GSIs from
- * LAPIC_IRQ_MSI_BASE up have no vector, see lapic.h), fixed delivery to
- * this CPU's local APIC in physical mode, and the trigger and polarity the
+ * LAPIC_IRQ_MSI_BASE up have no vector, see lapic.h), fixed delivery in
+ * physical mode to the boot CPU's local APIC (another CPU's once
+ * irq_set_affinity() routes it there), and the trigger and polarity the
  * MADT says for that GSI. irq_register()
  * unmasks an entry through the struct irq_chip each IOAPIC registers for
  * its GSI range. Level-triggered entries are completed by the local APIC's
@@ -17,6 +18,7 @@
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/log.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -37,6 +39,7 @@ struct ioapic {
     unsigned gsi_base, count;
     struct spinlock lock; /* IOREGSEL + IOWIN is a two-step access */
     uint32_t programmed[256 / 32]; /* pins given their vector, mode and destination */
+    uint8_t dest[256];             /* each pin's destination APIC id */
 };
 
 static struct ioapic ioapics[MADT_MAX_IOAPICS];
@@ -86,7 +89,7 @@ static void program(struct ioapic *io, unsigned pin, enum irq_trigger trig, int 
     uint32_t lo = (gsi + LAPIC_VECTOR_BASE) | (active_low ? RTE_ACTIVE_LOW : 0) |
                   (trig == IRQ_TRIGGER_LEVEL ? RTE_LEVEL : 0);
     io_write(io, REDTBL(pin), RTE_MASKED);
-    io_write(io, REDTBL(pin) + 1, lapic_id() << 24);
+    io_write(io, REDTBL(pin) + 1, (uint32_t)io->dest[pin] << 24);
     io_write(io, REDTBL(pin), lo | (masked ? RTE_MASKED : 0));
     io->programmed[pin / 32] |= 1u << pin % 32;
 }
@@ -99,6 +102,26 @@ static int ioapic_configure(const struct irq_chip *chip, unsigned irq, enum irq_
     unsigned pin = irq - io->gsi_base;
     irqflags_t f = spin_lock_irqsave(&io->lock);
     program(io, pin, trig, (io_read(io, REDTBL(pin)) & RTE_MASKED) != 0);
+    spin_unlock_irqrestore(&io->lock, f);
+    return 0;
+}
+
+/* Bits 63:56 of the entry, the destination, written alone: the entry's
+ * low half (and its mask) stays as it is, and an edge or level message
+ * the IOAPIC sends is whole, to the old CPU or the new one. */
+static int ioapic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu,
+                               struct msi_msg *msg)
+{
+    (void)msg;
+    struct ioapic *io = chip->priv;
+    unsigned pin = irq - io->gsi_base;
+    const struct cpu *c = smp_cpu(cpu);
+    if (!c || c->hwid > 0xff)
+        return -EINVAL; /* xAPIC physical destinations are 8 bits */
+    irqflags_t f = spin_lock_irqsave(&io->lock);
+    io->dest[pin] = (uint8_t)c->hwid;
+    if (io->programmed[pin / 32] & (1u << pin % 32))
+        io_write(io, REDTBL(pin) + 1, (uint32_t)io->dest[pin] << 24);
     spin_unlock_irqrestore(&io->lock, f);
     return 0;
 }
@@ -139,11 +162,13 @@ static int ioapic_probe(struct device *dev)
      * for the few pins in use only; under TCG each access is a trip into
      * the device model. */
     memset(io->programmed, 0, sizeof io->programmed);
+    memset(io->dest, (int)lapic_id(), sizeof io->dest);
 #pragma clang loop unroll(disable)
     for (unsigned pin = 0; pin < ((ver >> 16) & 0xff) + 1; pin++)
         io_write(io, REDTBL(pin), RTE_MASKED);
     io->chip = (struct irq_chip){.name = "ioapic", .mask = ioapic_mask, .unmask = ioapic_unmask,
-                                 .configure = ioapic_configure, .priv = io};
+                                 .configure = ioapic_configure,
+                                 .set_affinity = ioapic_set_affinity, .priv = io};
     err = irq_chip_register(&io->chip, base, count);
     if (err) {
         pr_err("ioapic: %s: cannot serve GSIs %u-%u (%s); left masked", dev->name, base,

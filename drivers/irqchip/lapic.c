@@ -170,7 +170,7 @@ static int lapic_chip_send_ipi(const struct irq_chip *chip, unsigned irq, uint32
         return -EINVAL;
     /* Fixed delivery, edge, assert. The ICR write is ordered after earlier
      * stores (MMIO through the ordered accessor). */
-    return lapic_send_ipi(hwid, ICR_ASSERT | (irq + LAPIC_VECTOR_BASE));
+    return lapic_send_ipi(hwid, LAPIC_IPI_FIXED | (irq + LAPIC_VECTOR_BASE));
 }
 
 /* An application processor's own local APIC: the same setup as the boot
@@ -198,7 +198,8 @@ static int lapic_cpu_init(const struct irq_chip *chip, unsigned ipi)
 static const struct irq_chip lapic_chip = {.name = "lapic", .mask = lapic_mask,
                                            .unmask = lapic_unmask, .raise = lapic_raise,
                                            .send_ipi = lapic_chip_send_ipi,
-                                           .cpu_init = lapic_cpu_init};
+                                           .cpu_init = lapic_cpu_init,
+                                           .percpu_end = LAPIC_IRQ_END /* each CPU's own */};
 
 static void lapic_error(unsigned irq, void *arg)
 {

@@ -52,7 +52,8 @@
 #define LAPIC_VECTOR_SPURIOUS 0xff /**< the spurious vector: irq_spurious(), no EOI */
 
 /**
- * @brief This CPU's local APIC id (the destination MSIs and IOAPIC entries name).
+ * @brief The boot CPU's local APIC id, read at probe: where MSIs and IOAPIC
+ *        entries go until irq_set_affinity() routes them elsewhere.
  * @return the id; 0 before the driver probed
  * @note Any context.
  */
@@ -60,6 +61,7 @@ uint32_t lapic_id(void);
 
 /** @name ICR command words for lapic_send_ipi() (SDM vol. 3A, 11.6.1) */
 /** @{ */
+#define LAPIC_IPI_FIXED 0x4000u         /**< fixed delivery, edge, assert: OR in the vector */
 #define LAPIC_IPI_INIT 0xc500u          /**< INIT, level-triggered, assert */
 #define LAPIC_IPI_NMI 0x4400u           /**< NMI delivery (vector 2 whatever the vector field), assert */
 #define LAPIC_IPI_STARTUP(page) (0x4600u | ((page) & 0xffu)) /**< Startup IPI at page << 12 */

@@ -11,7 +11,10 @@
  *
  * Message: address 0xFEE00000 | destination APIC id << 12, physical
  * destination mode (bit 2 = 0), no redirection hint (bit 3 = 0), so exactly
- * this CPU; data = vector, fixed delivery (bits 10:8 = 0), edge (bit 15 = 0).
+ * one CPU (the boot CPU's until irq_set_affinity() picks another: then the
+ * device gets a new address through its writer); data = vector, fixed
+ * delivery (bits 10:8 = 0), edge (bit 15 = 0). Vectors are numbered
+ * kernel-wide, so moving an MSI changes only its destination.
  *
  * Multi-message MSI (n > 1 in one capability) lets the device change the low
  * log2(n) bits of the data, so n vectors are handed out as one contiguous
@@ -22,13 +25,14 @@
  * MSI-X vector control or MSI mask bits, which belong to the PCI driver).
  * So this chip's mask is a software mask: a masked MSI that arrives is
  * EOIed without running its handler and latched pending, and unmasking it
- * sends the vector again to this CPU with a self-IPI, as a device holds
+ * sends the vector again to its destination CPU with an IPI, as a device holds
  * back a masked MSI-X message and sends it on unmask. Nothing is logged:
  * the kernel masks interrupts on purpose (irq_unregister, a handler that
  * is missing, which irq_handle() already warns about once).
  */
 #include <kernel/errno.h>
 #include <kernel/irq.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <stddef.h>
 
@@ -42,6 +46,7 @@
 struct msi_slot {
     uint32_t devid;
     uint8_t used, masked, pending;
+    uint8_t dest; /* destination APIC id */
 };
 
 static struct msi_slot slots[NMSI];
@@ -50,6 +55,23 @@ static struct spinlock lock = SPINLOCK_INIT("lapic msi");
 static struct msi_slot *slot_of(unsigned irq)
 {
     return irq - LAPIC_IRQ_MSI_BASE < NMSI ? &slots[irq - LAPIC_IRQ_MSI_BASE] : NULL;
+}
+
+/* What the device would do: vector @p irq to APIC @p dest (any context). */
+static int deliver(unsigned irq, uint32_t dest)
+{
+    unsigned vector = irq + LAPIC_VECTOR_BASE;
+    irqflags_t f = hal_irq_save(); /* "this CPU" stays this one */
+    int err = dest == cpu_this()->hwid ? lapic_self_ipi(vector)
+                                       : lapic_send_ipi(dest, LAPIC_IPI_FIXED | vector);
+    hal_irq_restore(f);
+    return err;
+}
+
+static struct msi_msg message(unsigned irq, uint32_t dest)
+{
+    return (struct msi_msg){.address = MSI_ADDRESS_BASE | (dest & 0xff) << MSI_DEST_SHIFT,
+                            .data = irq + LAPIC_VECTOR_BASE};
 }
 
 int lapic_msi_hold(unsigned irq)
@@ -84,9 +106,10 @@ static void msi_unmask(const struct irq_chip *chip, unsigned irq)
     int resend = s->masked && s->pending;
     s->masked = 0;
     s->pending = 0;
+    uint32_t dest = s->dest;
     spin_unlock_irqrestore(&lock, f);
     if (resend)
-        lapic_self_ipi(irq + LAPIC_VECTOR_BASE);
+        deliver(irq, dest);
 }
 
 static int msi_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger trig)
@@ -96,17 +119,40 @@ static int msi_configure(const struct irq_chip *chip, unsigned irq, enum irq_tri
     return trig == IRQ_TRIGGER_LEVEL ? -EINVAL : 0; /* a message is an edge */
 }
 
-/* Only an allocated vector: for tests, as if its device had written. */
+/* Only an allocated vector: for tests, as if its device had written (to
+ * the CPU it is routed to, which need not be this one). */
 static int msi_raise(const struct irq_chip *chip, unsigned irq)
 {
     (void)chip;
     struct msi_slot *s = slot_of(irq);
-    return s->used ? lapic_self_ipi(irq + LAPIC_VECTOR_BASE) : -EINVAL;
+    return s->used ? deliver(irq, s->dest) : -EINVAL;
+}
+
+/* A new destination: the message changes, so the kernel hands it to the
+ * device (return 1). xAPIC physical destinations are 8 bits. */
+static int msi_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu,
+                            struct msi_msg *msg)
+{
+    (void)chip;
+    struct msi_slot *s = slot_of(irq);
+    const struct cpu *c = smp_cpu(cpu);
+    if (!s || !c || c->hwid > 0xff)
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&lock);
+    int used = s->used;
+    if (used)
+        s->dest = (uint8_t)c->hwid;
+    spin_unlock_irqrestore(&lock, f);
+    if (!used)
+        return -EINVAL;
+    *msg = message(irq, c->hwid);
+    return 1;
 }
 
 static const struct irq_chip msi_irq_chip = {.name = "lapic msi", .mask = msi_mask,
                                              .unmask = msi_unmask, .configure = msi_configure,
-                                             .raise = msi_raise};
+                                             .raise = msi_raise,
+                                             .set_affinity = msi_set_affinity};
 
 /* ---- struct msi_chip ---- */
 
@@ -137,16 +183,16 @@ static int lapic_msi_alloc(struct msi_chip *chip, uint32_t devid, unsigned n, un
         if (i == n)
             found = (int)(v - first_vec);
     }
+    uint8_t dest = (uint8_t)lapic_id(); /* the boot CPU, slot 0 */
     if (found >= 0)
         for (unsigned i = 0; i < n; i++)
-            slots[found + i] = (struct msi_slot){.devid = devid, .used = 1};
+            slots[found + i] = (struct msi_slot){.devid = devid, .used = 1, .dest = dest};
     spin_unlock_irqrestore(&lock, f);
     if (found < 0)
         return -ENOSPC;
-    uint32_t address = MSI_ADDRESS_BASE | (lapic_id() & 0xff) << MSI_DEST_SHIFT;
     for (unsigned i = 0; i < n; i++) {
         irqs[i] = LAPIC_IRQ_MSI_BASE + (unsigned)found + i;
-        msgs[i] = (struct msi_msg){.address = address, .data = irqs[i] + LAPIC_VECTOR_BASE};
+        msgs[i] = message(irqs[i], dest);
     }
     return 0;
 }

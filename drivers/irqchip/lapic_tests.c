@@ -3,7 +3,8 @@
  * @brief In-kernel tests of the local APIC driver: which numbers it can
  *        raise, the spurious APIC and 8259 vectors, the masked 8259, the
  *        one-shot clamp, and its MSI chip (allocation, message format,
- *        exhaustion, double free, delivery of an allocated vector).
+ *        exhaustion, double free, delivery of an allocated vector, routing
+ *        to each CPU with the new message handed to the device).
  *
  * The portable interrupt and time tests are in kernel/test/. These read
  * state relative to what they found first, so they pass at boot, from the
@@ -22,6 +23,7 @@
 #include <kernel/irq.h>
 #include <kernel/ktest.h>
 #include <kernel/ktimer.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 
 #include "../acpi/madt.h"
@@ -237,4 +239,56 @@ KTEST(lapic_msi_delivered_masked_and_freed)
     KT_ASSERT(busy == -EBUSY && wrong == -ENOENT && freed == 0);
     KT_ASSERT(realloc == 0 && again == irq); /* lowest free first */
     KT_ASSERT(irq_raise_self(irq) == -EINVAL); /* no longer allocated */
+}
+
+/* The device writer irq_set_affinity() calls: keeps the last message. */
+static struct msi_msg last_msg;
+static unsigned writes;
+
+static int keep_msg(unsigned irq, const struct msi_msg *msg, void *arg)
+{
+    (void)irq;
+    (void)arg;
+    last_msg = *msg;
+    writes++;
+    return 0;
+}
+
+/* "The device writes": the vector to the APIC the message names, which
+ * must be the CPU the route says (checked before each delivery). */
+static int fire_as_written(unsigned irq, void *arg)
+{
+    (void)arg;
+    int cpu = irq_affinity(irq);
+    const struct cpu *c = cpu >= 0 ? smp_cpu((unsigned)cpu) : NULL;
+    if (!c || last_msg.address != (0xfee00000u | c->hwid << 12) ||
+        last_msg.data != irq + LAPIC_VECTOR_BASE)
+        return -EINVAL;
+    return irq_raise_self(irq);
+}
+
+/* An MSI goes to each CPU in turn: each route hands the device a message
+ * whose destination is that CPU's APIC id, and the vector runs there.
+ * Without a writer a route cannot change (the device would not know). */
+KTEST(lapic_msi_routed_to_each_cpu)
+{
+    struct msi_chip *chip = msi_chip_find(0);
+    KT_ASSERT(chip != NULL);
+    unsigned irq;
+    struct msi_msg msg;
+    KT_ASSERT(irq_alloc_msi(chip, DEVID, 1, &irq, &msg) == 0);
+    int nowriter = smp_cpus_online() > 1 ? irq_set_affinity(irq, 1) : -ENOTSUP;
+    int still = irq_affinity(irq);
+    writes = 0;
+    last_msg = msg;
+    irq_set_msi_writer(irq, keep_msg, NULL);
+    int cpus = kt_irq_route_each_cpu(irq, fire_as_written, NULL);
+    unsigned written = writes;
+    int freed = irq_free_msi(chip, DEVID, &irq, 1);
+    KT_ASSERT(nowriter == -ENOTSUP && still == 0);
+    KT_ASSERT(cpus == (int)smp_cpus_online());
+    KT_ASSERT(written == smp_cpus_online() + 1); /* each CPU, then back to CPU 0 */
+    KT_ASSERT(last_msg.address == msg.address); /* CPU 0's again */
+    KT_ASSERT(freed == 0 && irq_affinity(irq) == 0);
+    KT_ASSERT(irq_set_affinity(LAPIC_IRQ_TIMER, 0) == -EINVAL); /* each CPU has its own */
 }

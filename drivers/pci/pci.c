@@ -449,6 +449,43 @@ static void msix_mask(struct pci_dev *pd, unsigned vec, int masked)
     mmio_write32(p->msix_table + 16 * vec + 12, masked ? 1 : 0);
 }
 
+/*
+ * irq_set_affinity() moved one of @p arg's vectors and its controller's
+ * message changed (x86: the destination APIC id is in the address). An
+ * MSI-X entry is masked while it changes, as the spec asks; a message
+ * that came meanwhile is held by the device and sent on unmask. MSI has
+ * one address for all its vectors, so only a single-vector MSI can move.
+ * Interrupts masked, the interrupt table's lock held.
+ */
+static int msi_write(unsigned irq, const struct msi_msg *msg, void *arg)
+{
+    struct pci_dev *pd = arg;
+    unsigned vec = 0;
+    while (vec < pd->nvec && pd->irqs[vec] != irq)
+        vec++;
+    if (vec == pd->nvec)
+        return -ENOTSUP;
+    if (pd->irq_mode == PCI_IRQ_MSIX) {
+        volatile uint8_t *e = priv_of(pd)->msix_table + 16 * vec;
+        uint32_t ctl = mmio_read32(e + 12);
+        mmio_write32(e + 12, ctl | 1);
+        mmio_write32(e, (uint32_t)msg->address);
+        mmio_write32(e + 4, (uint32_t)(msg->address >> 32));
+        mmio_write32(e + 8, msg->data);
+        mmio_write32(e + 12, ctl);
+        return 0;
+    }
+    uint16_t ctl = pci_read16(pd, pd->msi_cap + 2);
+    int is64 = ctl & 0x80;
+    if (pd->irq_mode != PCI_IRQ_MSI || pd->nvec != 1 || (!is64 && msg->address >> 32))
+        return -ENOTSUP;
+    pci_write32(pd, pd->msi_cap + 4, (uint32_t)msg->address);
+    if (is64)
+        pci_write32(pd, pd->msi_cap + 8, (uint32_t)(msg->address >> 32));
+    pci_write16(pd, pd->msi_cap + (is64 ? 12 : 8), (uint16_t)msg->data);
+    return 0;
+}
+
 int pci_request_irq(struct pci_dev *pd, unsigned vec, void (*fn)(unsigned irq, void *arg),
                     void *arg, const char *name)
 {
@@ -493,7 +530,9 @@ int pci_request_irq(struct pci_dev *pd, unsigned vec, void (*fn)(unsigned irq, v
         }
         return 0;
     }
-    int err = irq_register(irq, fn, arg, name);
+    int err = irq_set_msi_writer(irq, msi_write, pd);
+    if (!err)
+        err = irq_register(irq, fn, arg, name);
     if (err)
         return err;
     if (pd->irq_mode == PCI_IRQ_MSIX)

@@ -184,7 +184,9 @@ int pci_alloc_irqs(struct pci_dev *pd, unsigned min, unsigned max, unsigned mode
  *
  * An INTx vector may be shared: every handler on the line is called, and
  * each must check its device's status and return quietly if it was not
- * the one interrupting.
+ * the one interrupting. An MSI-X or single MSI vector can then be moved
+ * to another CPU with irq_set_affinity(): the device's entry is rewritten
+ * when the message changes.
  * @return 0, -EINVAL (no such vector), or irq_register()'s error
  */
 int pci_request_irq(struct pci_dev *pd, unsigned vec, void (*fn)(unsigned irq, void *arg),

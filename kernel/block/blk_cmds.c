@@ -14,7 +14,9 @@
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
+#include <kernel/sched.h>
 #include <kernel/shell.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/wait.h>
@@ -288,6 +290,79 @@ static int bench_run(struct bench *b, struct blk_request *rqs, void **bufs, unsi
 #define BENCH_RAND_DEPTH 32u
 #define BENCH_RAND_COUNT 20000u
 
+/* The random 4 KiB reads again, from one thread pinned to each CPU, the
+ * same total depth shared among them: a disk with a queue per CPU serves
+ * each CPU on its own queue (virtio-blk MQ), one with a single queue makes
+ * them all take turns on it. */
+struct cpu_bench {
+    struct bench b;
+    struct blk_request rqs[BENCH_RAND_DEPTH];
+    void *bufs[BENCH_RAND_DEPTH];
+    unsigned depth;
+};
+
+static int cpu_bench_thread(void *arg)
+{
+    struct cpu_bench *cb = arg;
+    return bench_run(&cb->b, cb->rqs, cb->bufs, cb->depth);
+}
+
+static int bench_all_cpus(struct blkdev *bd, uint32_t per4k, uint64_t total, uint64_t *done,
+                          uint64_t *ns)
+{
+    struct cpu_bench *cb[SMP_MAX_CPUS] = {0};
+    int ids[SMP_MAX_CPUS];
+    unsigned n = 0, ncpus = smp_cpus_online();
+    unsigned qd = bd->queue_depth < BENCH_RAND_DEPTH ? bd->queue_depth : BENCH_RAND_DEPTH;
+    unsigned depth = qd / ncpus ? qd / ncpus : 1;
+    int err = 0;
+    for (unsigned c = 0; c < smp_cpu_slots() && !err; c++) {
+        if (smp_cpu(c)->state != CPU_ONLINE)
+            continue;
+        struct cpu_bench *x = cb[n] = kzalloc(sizeof *x);
+        if (!x) {
+            err = -ENOMEM;
+            break;
+        }
+        x->depth = depth;
+        for (unsigned i = 0; i < depth && !err; i++)
+            if (!(x->bufs[i] = kmalloc(4096)))
+                err = -ENOMEM;
+        x->b = (struct bench){.bd = bd, .per = per4k, .end = total, .next = total,
+                              .rand_left = BENCH_RAND_COUNT / ncpus,
+                              .seed = 0x9e3779b97f4a7c15ull * (c + 1)};
+        spin_init(&x->b.lock, "blk-bench");
+        ids[n++] = (int)c; /* the CPU, until the thread's id replaces it */
+    }
+    uint64_t t0 = hal_time_ns();
+    for (unsigned i = 0; i < n && !err; i++) {
+        int id = thread_create_on("blk-bench", cpu_bench_thread, cb[i], PRIO_DEFAULT, 0,
+                                  1u << ids[i]);
+        if (id < 0) {
+            err = id;
+            n = i; /* the threads before it are joined below */
+        } else {
+            ids[i] = id;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int res = 0;
+        thread_join(ids[i], &res);
+        if (res && !err)
+            err = res;
+    }
+    *ns = hal_time_ns() - t0;
+    *done = (uint64_t)(BENCH_RAND_COUNT / ncpus) * ncpus;
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+        if (!cb[i])
+            continue;
+        for (unsigned k = 0; k < cb[i]->depth; k++)
+            kfree(cb[i]->bufs[k]);
+        kfree(cb[i]);
+    }
+    return err;
+}
+
 static int do_bench(struct blkdev *bd)
 {
     if (bd->nblocks == 0) {
@@ -346,6 +421,13 @@ static int do_bench(struct blkdev *bd)
         if (!err)
             kprintf("bench: blk_rand_read_4k %lu IOPS\n",
                     (unsigned long)(BENCH_RAND_COUNT * 1000000000ull / (ns ? ns : 1)));
+    }
+    if (!err && total >= per4k && smp_cpus_online() > 1) {
+        uint64_t ns = 0, n = 0;
+        err = bench_all_cpus(bd, per4k, total, &n, &ns);
+        if (!err)
+            kprintf("bench: blk_rand_read_4k_all_cpus %lu IOPS\n",
+                    (unsigned long)(n * 1000000000ull / (ns ? ns : 1)));
     }
     for (unsigned i = 0; i < depth; i++)
         kfree(bufs[i]);

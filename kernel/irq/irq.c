@@ -38,6 +38,10 @@ struct irq_desc {
     uint8_t masked;
     uint8_t warned;
     uint8_t trigger; /* enum irq_trigger asked for; applied when the chip registers */
+    uint8_t cpu;     /* the slot it is routed to (irq_set_affinity()) */
+    uint8_t last;    /* 1 + the slot that last ran its handler; 0 never */
+    int (*msi_write)(unsigned irq, const struct msi_msg *msg, void *arg);
+    void *msi_arg;
 };
 
 struct irq_chunk {
@@ -278,6 +282,92 @@ int irq_raise_self(unsigned irq)
     return chip->raise ? chip->raise(chip, irq) : -EINVAL;
 }
 
+/* Where @p irq goes, for irq_stat: a slot, -1 per-CPU, -2 unknown. Caller holds the lock. */
+static int route_locked(const struct irq_chip *chip, const struct irq_desc *d, unsigned irq)
+{
+    if (!chip || (!chip->set_affinity && irq >= chip->percpu_end))
+        return -2;
+    return irq < chip->percpu_end ? -1 : d ? d->cpu : 0;
+}
+
+int irq_set_affinity(unsigned irq, unsigned cpu)
+{
+    const struct cpu *c = smp_cpu(cpu);
+    if (irq >= IRQ_NR_MAX || !c || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_ONLINE)
+        return -EINVAL;
+    struct irq_desc *d = desc_get(irq);
+    if (!d)
+        return -ENOMEM;
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    const struct irq_chip *chip = chip_locked(irq);
+    int err = !chip                     ? -ENODEV
+              : irq < chip->percpu_end  ? -EINVAL
+              : !chip->set_affinity     ? -ENOTSUP
+                                        : 0;
+    if (!err) {
+        struct msi_msg msg;
+        err = chip->set_affinity(chip, irq, cpu, &msg);
+        if (err == 1) {
+            /* The message names the CPU: no route until the device has it.
+             * Without a writer nobody can tell the device, so the old route
+             * stays (the controller is told so). */
+            err = d->msi_write ? d->msi_write(irq, &msg, d->msi_arg) : -ENOTSUP;
+            if (err)
+                chip->set_affinity(chip, irq, d->cpu, &msg);
+        }
+        if (!err)
+            d->cpu = (uint8_t)cpu;
+    }
+    spin_unlock_irqrestore(&irq_lock, f);
+    return err;
+}
+
+void irq_msi_freed(unsigned irq)
+{
+    struct irq_desc *d = irq < IRQ_NR_MAX ? desc_peek(irq) : NULL;
+    if (!d)
+        return;
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    const struct irq_chip *chip = chip_locked(irq);
+    if (d->cpu && chip && chip->set_affinity) {
+        /* A GIC SPI keeps its route in the distributor; an ITS event or an
+         * x86 vector is gone and starts at the boot CPU when handed out
+         * again, so the controller just says -EINVAL. No device to tell. */
+        struct msi_msg msg;
+        chip->set_affinity(chip, irq, 0, &msg);
+    }
+    d->cpu = 0;
+    d->msi_write = NULL;
+    d->msi_arg = NULL;
+    spin_unlock_irqrestore(&irq_lock, f);
+}
+
+int irq_affinity(unsigned irq)
+{
+    if (irq >= IRQ_NR_MAX)
+        return -EINVAL;
+    const struct irq_desc *d = desc_peek(irq);
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    int r = route_locked(chip_locked(irq), d, irq);
+    spin_unlock_irqrestore(&irq_lock, f);
+    return r == -1 ? -EINVAL : r == -2 ? -ENODEV : r;
+}
+
+int irq_set_msi_writer(unsigned irq, int (*write)(unsigned irq, const struct msi_msg *msg, void *arg),
+                       void *arg)
+{
+    if (irq >= IRQ_NR_MAX)
+        return -EINVAL;
+    struct irq_desc *d = desc_get(irq);
+    if (!d)
+        return -ENOMEM;
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    d->msi_write = write;
+    d->msi_arg = write ? arg : NULL;
+    spin_unlock_irqrestore(&irq_lock, f);
+    return 0;
+}
+
 int irq_test_number(unsigned i) { return i < test_count ? (int)(test_first + i) : -ENODEV; }
 
 void irq_set_test_numbers(unsigned first, unsigned count)
@@ -319,6 +409,8 @@ void irq_handle(unsigned irq)
         return;
     }
     __atomic_fetch_add(&d->count, 1, __ATOMIC_RELAXED); /* any CPU */
+    struct cpu *cpu = cpu_this();
+    d->last = (uint8_t)(cpu->index + 1);
     irq_handler_fn fn = d->fn;
     if (!fn) {
         /* Mask it, or a level-triggered line would fire again forever. */
@@ -338,7 +430,6 @@ void irq_handle(unsigned irq)
         struct bpf_ctx_irq c = {hal_time_ns(), irq, hal_cpu_id()};
         bpf_hook_run(BPF_HOOK_IRQ, &c);
     }
-    struct cpu *cpu = cpu_this();
     cpu->irqs++;
     cpu->irq_depth++;
     fn(irq, d->arg);
@@ -361,14 +452,28 @@ int irq_in_handler(void)
 
 void irq_exit(void) { sched_irq_exit(); }
 
+/* One entry of `irqs`; @p d may be NULL (no table entry yet). */
+static struct irq_stat stat_fill(unsigned irq, const struct irq_desc *d)
+{
+    irqflags_t f = spin_lock_irqsave(&irq_lock);
+    const struct irq_chip *chip = chip_locked(irq);
+    int route = route_locked(chip, d, irq);
+    spin_unlock_irqrestore(&irq_lock, f);
+    int known = d && (d->fn || d->count);
+    return (struct irq_stat){irq,
+                             known && d->fn ? d->name : "(none)",
+                             chip ? chip->name : "-",
+                             known ? d->count : 0,
+                             known ? d->masked : 0,
+                             route,
+                             d ? (int)d->last - 1 : -1};
+}
+
 int irq_stat_of(unsigned irq, struct irq_stat *out)
 {
     const struct irq_desc *d = irq < IRQ_NR_MAX ? desc_peek(irq) : NULL;
-    const struct irq_chip *chip = irq_chip_of(irq);
-    int known = d && (d->fn || d->count);
-    *out = (struct irq_stat){irq, known && d->fn ? d->name : "(none)", chip ? chip->name : "-",
-                             known ? d->count : 0, known ? d->masked : 0};
-    return known ? 0 : -ENOENT;
+    *out = stat_fill(irq, d);
+    return d && (d->fn || d->count) ? 0 : -ENOENT;
 }
 
 unsigned irq_stats(struct irq_stat *out, unsigned max)
@@ -381,11 +486,8 @@ unsigned irq_stats(struct irq_stat *out, unsigned max)
             const struct irq_desc *d = desc_peek(irq);
             if (!d->fn && !d->count)
                 continue;
-            if (n < max) {
-                const struct irq_chip *chip = irq_chip_of(irq);
-                out[n] = (struct irq_stat){irq, d->fn ? d->name : "(none)", chip ? chip->name : "-",
-                                           d->count, d->masked};
-            }
+            if (n < max)
+                out[n] = stat_fill(irq, d);
             n++;
         }
     }

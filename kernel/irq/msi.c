@@ -159,5 +159,7 @@ int irq_free_msi(struct msi_chip *chip, uint32_t devid, const unsigned *irqs, un
     if (err)
         pr_warn("msi: %s: device %#x frees interrupts it does not hold (%s)", chip->name, devid,
                 errno_name(err));
+    for (unsigned i = 0; i < n && !err; i++)
+        irq_msi_freed(irqs[i]);
     return err;
 }

@@ -6,9 +6,12 @@
 #include <hal/cpu.h>
 #include <hal/irq.h> /* hal_cpu_relax */
 #include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/ktest.h>
 #include <kernel/sched.h>
 #include <kernel/sections.h>
+#include <kernel/smp.h>
 
 void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *what)
 {
@@ -60,6 +63,51 @@ int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns)
     while (*v < want && hal_time_ns() < end)
         hal_cpu_relax();
     return *v >= want;
+}
+
+struct route_probe {
+    volatile unsigned hits;
+    volatile int cpu;
+};
+
+static void route_handler(unsigned irq, void *arg)
+{
+    (void)irq;
+    struct route_probe *p = arg;
+    p->cpu = (int)cpu_this()->index;
+    p->hits++;
+}
+
+int kt_irq_route_each_cpu(unsigned irq, int (*fire)(unsigned irq, void *arg), void *arg)
+{
+    static struct route_probe p;
+    p = (struct route_probe){0, -1};
+    int err = irq_register(irq, route_handler, &p, "ktest route");
+    if (err) {
+        kprintf("  irq %u: cannot register a handler (%s)\n", irq, errno_name(err));
+        return -1;
+    }
+    int checked = 0, bad = 0;
+    for (unsigned c = 0; c < smp_cpu_slots() && !bad; c++) {
+        if (smp_cpu(c)->state != CPU_ONLINE)
+            continue;
+        unsigned want = p.hits + 1;
+        err = irq_set_affinity(irq, c);
+        int routed = irq_affinity(irq);
+        if (!err)
+            err = fire(irq, arg);
+        int ran = !err && kt_wait_for(&p.hits, want, 500 * 1000000ull);
+        kt_wait_for(&p.hits, want + 1, 2 * 1000000ull); /* a second run would show by now */
+        if (err || routed != (int)c || !ran || p.hits != want || p.cpu != (int)c) {
+            kprintf("  irq %u routed to cpu %u (reads back %d): %s; %u runs of %u, last on cpu %d\n",
+                    irq, c, routed, err ? errno_name(err) : "fired", p.hits, want, p.cpu);
+            bad = 1;
+        }
+        checked++;
+    }
+    irq_set_affinity(irq, 0);
+    irq_unregister(irq);
+    return bad ? -1 : checked;
 }
 
 unsigned kt_pin_cpu(void)

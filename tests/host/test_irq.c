@@ -5,7 +5,9 @@
  *        register, handlers run and counted, an interrupt without a handler
  *        masked and warned about once, spurious counts, controllers that
  *        register after their drivers (unmask and trigger applied late),
- *        overlapping controllers refused, statistics.
+ *        overlapping controllers refused, statistics; interrupt affinity
+ *        (routes, per-CPU numbers, MSI messages handed to the device's
+ *        writer, refusals that keep the old route).
  */
 #include "check.h"
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/sched.h>
+#include <kernel/smp.h>
+#include <arch/host_pages.h>
 
 /* What irq.c needs from the rest of the kernel. */
 void sched_irq_exit(void) {}
@@ -86,6 +90,95 @@ static const struct irq_stat *stat_of(unsigned irq)
     return NULL;
 }
 
+/* A routing controller: 64-67 per-CPU, 68-79 routable; 70 is an "x86 MSI"
+ * whose message names the CPU. */
+static int routed_to[IRQ_NR_MAX];
+static int fake_affinity(const struct irq_chip *c, unsigned irq, unsigned cpu, struct msi_msg *msg)
+{
+    (void)c;
+    routed_to[irq] = (int)cpu;
+    if (irq != 70)
+        return 0;
+    *msg = (struct msi_msg){0xfee00000u | cpu << 12, 0x99};
+    return 1;
+}
+static const struct irq_chip chip_r = {.name = "fake-r", .mask = fake_mask, .unmask = fake_unmask,
+                                       .set_affinity = fake_affinity, .percpu_end = 68};
+static struct msi_msg written;
+static int writes, refuse_write;
+static int fake_writer(unsigned irq, const struct msi_msg *msg, void *arg)
+{
+    CHECK(irq == 70 && arg == (void *)0x70);
+    if (refuse_write)
+        return -ENOTSUP;
+    written = *msg;
+    writes++;
+    return 0;
+}
+
+static void check_affinity(void)
+{
+    CHECK_EQ_INT(irq_chip_register(&chip_r, 64, 16), 0);
+    /* Until routed: the boot CPU; per-CPU numbers have no route. */
+    CHECK_EQ_INT(irq_affinity(68), 0);
+    CHECK_EQ_INT(irq_affinity(65), -EINVAL);
+    CHECK_EQ_INT(irq_set_affinity(65, 1), -EINVAL);
+    CHECK_EQ_INT(irq_affinity(10), -ENODEV);       /* chip_a cannot route */
+    CHECK_EQ_INT(irq_set_affinity(10, 1), -ENOTSUP);
+    CHECK_EQ_INT(irq_set_affinity(200, 1), -ENODEV); /* no chip */
+    CHECK_EQ_INT(irq_set_affinity(68, HOST_CPUS), -EINVAL);   /* no such CPU */
+    CHECK_EQ_INT(irq_set_affinity(IRQ_NR_MAX, 0), -EINVAL);
+    /* A CPU that is not online is refused. */
+    ((struct cpu *)smp_cpu(1))->state = CPU_FAILED;
+    CHECK_EQ_INT(irq_set_affinity(68, 1), -EINVAL);
+    ((struct cpu *)smp_cpu(1))->state = CPU_ONLINE;
+    CHECK_EQ_INT(routed_to[68], 0);
+
+    /* Routed: the chip is told, the table remembers, `irqs` shows it. */
+    CHECK_EQ_INT(irq_register(68, handler, NULL, "routed"), 0);
+    CHECK_EQ_INT(irq_set_affinity(68, 1), 0);
+    CHECK_EQ_INT(routed_to[68], 1);
+    CHECK_EQ_INT(irq_affinity(68), 1);
+    unsigned old = host_cpu_switch(1);
+    irq_handle(68);
+    host_cpu_switch(old);
+    const struct irq_stat *s = stat_of(68);
+    CHECK(s && s->cpu == 1 && s->last_cpu == 1);
+    CHECK_EQ_INT(irq_register(64, handler, NULL, "local"), 0);
+    s = stat_of(64);
+    CHECK(s && s->cpu == -1 && s->last_cpu == -1);
+    s = stat_of(10);
+    CHECK(s && s->cpu == -2);
+
+    /* A message that names the CPU: no writer, or a writer that refuses,
+     * keeps the old route (the chip is put back); a writer that takes it
+     * gets the new message. */
+    CHECK_EQ_INT(irq_set_affinity(70, 1), -ENOTSUP);
+    CHECK_EQ_INT(routed_to[70], 0);
+    CHECK_EQ_INT(irq_affinity(70), 0);
+    CHECK_EQ_INT(irq_set_msi_writer(70, fake_writer, (void *)0x70), 0);
+    refuse_write = 1;
+    CHECK_EQ_INT(irq_set_affinity(70, 1), -ENOTSUP);
+    CHECK_EQ_INT(routed_to[70], 0);
+    CHECK_EQ_INT(writes, 0);
+    refuse_write = 0;
+    CHECK_EQ_INT(irq_set_affinity(70, 1), 0);
+    CHECK_EQ_INT(writes, 1);
+    CHECK(written.address == (0xfee00000u | 1u << 12) && written.data == 0x99);
+    CHECK_EQ_INT(irq_affinity(70), 1);
+    CHECK_EQ_INT(irq_set_msi_writer(IRQ_NR_MAX, fake_writer, NULL), -EINVAL);
+
+    /* Given back: the route returns to the boot CPU, the writer is dropped. */
+    irq_msi_freed(70);
+    CHECK_EQ_INT(irq_affinity(70), 0);
+    CHECK_EQ_INT(routed_to[70], 0);
+    CHECK_EQ_INT(irq_set_affinity(70, 1), -ENOTSUP);
+    CHECK_EQ_INT(writes, 1);
+    irq_msi_freed(IRQ_NR_MAX); /* ignored */
+    CHECK_EQ_INT(irq_unregister(68), 0);
+    CHECK_EQ_INT(irq_unregister(64), 0);
+}
+
 int main(void)
 {
     for (unsigned i = 0; i < IRQ_NR_MAX; i++)
@@ -120,6 +213,7 @@ int main(void)
     CHECK_EQ_INT(irq_configure(5, IRQ_TRIGGER_LEVEL), -EINVAL); /* the chip's answer */
     CHECK_EQ_INT(irq_configure(40, IRQ_TRIGGER_EDGE), -ENOSYS); /* chip_b has no modes */
     CHECK_EQ_INT(irq_configure(3, (enum irq_trigger)7), -EINVAL);
+    check_affinity();
 
     /* Dispatch: the handler runs with its argument, counted. */
     irq_handle(10);

@@ -22,7 +22,8 @@ Scenarios:
             written by sfdisk (MBR, two logical partitions) and sgdisk (GPT,
             aligned, numbered 1, 2, 5) instead of our own writers, and what
             the kernel lists is checked against `sfdisk -J`'s reading.
-  mq        a device with 4 queues: lsblk says so, and reads are right.
+  mq        a device with 4 queues on 2 CPUs: lsblk says so, reads are right,
+            and after `blk bench` each CPU's queue interrupt ran on that CPU.
   nodisk    no disk: lsblk lists 0 block devices, poweroff is clean.
   ktest     the in-kernel tests with a disk attached (boot with the ktest
             image or APPEND=ktest): the disk ktests run for real.
@@ -36,7 +37,7 @@ and --devopt adds ",opt" to the virtio-blk device (vectors=0).
     blk_test.py --selftest    checks the host side alone (no QEMU): images,
                               CRCs, and our table writers against sfdisk.
 """
-import argparse, hashlib, json, os, random, shutil, struct, subprocess, sys, tempfile, zlib
+import argparse, hashlib, json, os, random, re, shutil, struct, subprocess, sys, tempfile, zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
@@ -232,6 +233,31 @@ def crc_answers(text):
     return re.findall(r"(?m)^crc32 ([0-9a-f]{8})$", text)
 
 
+def smp_of(env):
+    for e in env:
+        if e.startswith("SMP="):
+            return int(e[4:])
+    return 1
+
+
+def check_queue_routes(c, text, smp):
+    """`blk bench` from every CPU, then `irqs`: queue q's MSI-X vector is
+    routed to CPU q and ran there, for each CPU that sends requests."""
+    c.check("bench: blk_rand_read_4k " in text, "random-read bench ran")
+    if smp > 1:
+        c.check("bench: blk_rand_read_4k_all_cpus " in text, "bench from every CPU ran")
+    # "  8195  gicv3-lpi   virtio-pci 00:03.0      1350  0     0"
+    rows = re.findall(r"^\s*(\d+)\s+\S.*?\s+virtio-pci \S+\s+(\d+)\s+(\S+)\s+(\S+)\s*$",
+                      text, re.M)
+    print(f"blk_test: virtio-pci interrupts (irq, count, cpu, last): {rows}")
+    c.check(len(rows) == 5, "a config vector and one per queue")
+    queues = rows[1:]  # vectors in allocation order: config first
+    for q in range(min(smp, 4)):
+        ok = q < len(queues) and queues[q][2] == str(q) and queues[q][3] == str(q) \
+            and int(queues[q][1]) > 0
+        c.check(ok, f"queue {q}: routed to cpu {q}, fired and ran there")
+
+
 def main():
     if sys.argv[1:] == ["--selftest"]:
         return selftest()
@@ -279,6 +305,8 @@ def main():
                 expect_crc.append(crc_of(img, 0, 1))
             if ro:
                 keys += ["blk write vda 0 1", "blk flush vda"]
+            if a.scenario == "mq":
+                keys += ["blk bench vda", "irqs"]
         elif a.scenario == "two":
             img2 = os.path.join(tmp, "b.img")
             make_random(img, 4 << 20, rng)
@@ -381,6 +409,7 @@ def main():
             c.check(m and m.group(4) == ("ro" if a.scenario == "readonly" else "rw"), "mode")
             if a.scenario == "mq":
                 c.check(m and m.group(5) == "4", "4 queues")
+                check_queue_routes(c, text, smp_of(a.env))
             got = crc_answers(text)
             c.check(got == [f"{x:08x}" for x in expect_crc], f"CRCs {got}")
         if a.scenario == "crc":

@@ -105,3 +105,30 @@ else()
   smp_ktest_twice(q35_smp2 2 MACHINE=q35)
   smp_ktest_twice(q35_smp8 8 MACHINE=q35)
 endif()
+
+# Interrupt affinity from the shell: the console's interrupt routed to CPU 1
+# (`irqs <irq> <cpu>`), then the keys typed after it are taken there (`irqs`
+# shows the route and the CPU that last ran the handler); a per-CPU
+# interrupt, a CPU that is not there, a number past the table and words
+# are refused, each with its reason.
+if(KERNEL_ARCH STREQUAL "aarch64")
+  set(UART_IRQ 33)
+  set(UART_ROW "^ +33 +gicv3 +pl011 rx +[0-9]+ +1 +1 *$")
+  set(PERCPU_IRQ 27)
+else()
+  set(UART_IRQ 4)
+  set(UART_ROW "^ +4 +ioapic +ns16550 rx +[0-9]+ +1 +1 *$")
+  set(PERCPU_IRQ 208)
+endif()
+qemu_test(smp_irqs_route_from_shell --image ${IMG} --env SMP=2
+  --send "irqs ${UART_IRQ} 1" --send "version" --send "irqs" --send "irqs ${PERCPU_IRQ} 1"
+  --send "irqs ${UART_IRQ} 2" --send "irqs 70000 0" --send "irqs x 1" --send "irqs ${UART_IRQ} 0"
+  --send "poweroff 7"
+  --expect "^irq ${UART_IRQ} -> cpu 1$"
+  --expect "${UART_ROW}"
+  --expect "^irqs: interrupt ${PERCPU_IRQ} is per-CPU: every CPU has its own \\(EINVAL\\)$"
+  --expect "^irqs: no such CPU online \\(see `cpus`\\) \\(EINVAL\\)$"
+  --expect "^irqs: no such interrupt \\(EINVAL\\)$"
+  --expect "^irqs: 'x 1' is not an interrupt number and a CPU \\(EINVAL\\)$"
+  --expect "^irq ${UART_IRQ} -> cpu 0$"
+  --reject "PANIC" --status ${EXIT7})

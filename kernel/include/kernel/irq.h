@@ -53,6 +53,12 @@ enum irq_trigger {
     IRQ_TRIGGER_LEVEL,       /**< level */
 };
 
+/** @brief The write a device makes to raise one MSI: @p data to @p address. */
+struct msi_msg {
+    uint64_t address; /**< physical address (x86: 0xfee..., GICv2m: MSI_SETSPI_NS, ITS: GITS_TRANSLATER) */
+    uint32_t data;    /**< payload (x86: vector and mode; GICv2m: SPI number; ITS: event ID) */
+};
+
 /**
  * @brief An interrupt controller's operations on its own numbers.
  *
@@ -79,6 +85,21 @@ struct irq_chip {
      *  (CPU interface, redistributor, local APIC) on a CPU started after
      *  probe, with @p ipi enabled there; 0 or a negative errno. */
     int (*cpu_init)(const struct irq_chip *chip, unsigned ipi);
+    /**
+     * Optional: deliver @p irq to the CPU in slot @p cpu (smp_cpu()) from
+     * now on; the CPU is online. Until called, a controller delivers to the
+     * boot CPU (slot 0). An MSI controller whose message names the CPU
+     * (x86: the destination APIC id is in the address) fills @p msg with
+     * the new message and returns 1, and the kernel hands it to the
+     * device's writer (irq_set_msi_writer()); otherwise 0, or -EINVAL for
+     * an interrupt this controller cannot move (per-CPU, not allocated).
+     * Called with the interrupt table's lock held and interrupts masked.
+     */
+    int (*set_affinity)(const struct irq_chip *chip, unsigned irq, unsigned cpu,
+                        struct msi_msg *msg);
+    /** Numbers of the span below this are per-CPU: every CPU has its own
+     *  (GIC SGIs and PPIs: 32; local APIC sources: the span's end). */
+    unsigned percpu_end;
     void *priv; /**< the driver's */
 };
 
@@ -218,6 +239,47 @@ int irq_cpu_init(void);
  */
 int irq_unmask_this_cpu(unsigned irq);
 
+/**
+ * @brief Deliver @p irq to the CPU in slot @p cpu from now on (interrupt
+ *        affinity): a GIC SPI (GICD_IROUTER / GICD_ITARGETSR), an ITS LPI
+ *        (moved to that CPU's collection), an IOAPIC pin or an x86 MSI
+ *        (the destination APIC id; the device gets the new message through
+ *        its writer, see irq_set_msi_writer()).
+ * @retval 0 routed; a handler running elsewhere may still finish there
+ * @retval -EINVAL @p irq out of range, @p cpu not online, or a per-CPU
+ *         interrupt (GIC SGI/PPI, local APIC source): each CPU has its own
+ * @retval -ENODEV no controller serves @p irq
+ * @retval -ENOTSUP its controller cannot route interrupts, or its message
+ *         names the CPU and the device cannot take a new one (multi-vector
+ *         MSI): the route is unchanged
+ * @note Thread context (the ITS waits for its command queue).
+ */
+int irq_set_affinity(unsigned irq, unsigned cpu);
+
+/**
+ * @brief The CPU slot @p irq is delivered to, as irq_set_affinity() left it
+ *        (slot 0 until then).
+ * @retval >=0 the slot
+ * @retval -EINVAL out of range, or a per-CPU interrupt
+ * @retval -ENODEV no controller serves it
+ */
+int irq_affinity(unsigned irq);
+
+/**
+ * @brief How a device takes a new message for its MSI @p irq: @p write is
+ *        called by irq_set_affinity() when the controller's message changes
+ *        (with the interrupt table's lock held, interrupts masked; it must
+ *        not sleep) and returns 0, or -ENOTSUP to keep the old route. The
+ *        PCI layer sets it for MSI and MSI-X vectors it hands out; NULL
+ *        removes it.
+ * @retval 0
+ * @retval -EINVAL out of range
+ * @retval -ENOMEM no memory for the number's table entry
+ */
+int irq_set_msi_writer(unsigned irq, int (*write)(unsigned irq, const struct msi_msg *msg,
+                                                  void *arg),
+                       void *arg);
+
 /* ---- called from the arch's interrupt entry and the controller drivers ---- */
 
 /**
@@ -227,6 +289,13 @@ int irq_unmask_this_cpu(unsigned irq);
  * @note Interrupt context (root controller), interrupts masked.
  */
 void irq_handle(unsigned irq);
+
+/**
+ * @brief @p irq, an MSI, was given back (irq_free_msi()): its route returns
+ *        to the boot CPU and its device writer is dropped, so the next
+ *        owner starts where irq_alloc_msi() says.
+ */
+void irq_msi_freed(unsigned irq);
 
 /** @brief Count an interrupt the controller reported as spurious (GIC 1023, APIC 0xff). @note Interrupt context. */
 void irq_spurious(void);
@@ -248,6 +317,8 @@ struct irq_stat {
     const char *chip;      /**< controller name, "-" if none */
     uint64_t count;        /**< times it fired */
     int masked;            /**< masked (by request, or for firing without a handler) */
+    int cpu;               /**< the CPU slot it is routed to, -1 per-CPU, -2 unknown (no controller or it cannot route) */
+    int last_cpu;          /**< the slot that last ran its handler, -1 never */
 };
 
 /**
@@ -268,12 +339,6 @@ int irq_stat_of(unsigned irq, struct irq_stat *out);
 uint64_t irq_spurious_count(void);
 
 /* ---- message-signalled interrupts ---- */
-
-/** @brief The write a device makes to raise one MSI: @p data to @p address. */
-struct msi_msg {
-    uint64_t address; /**< physical address (x86: 0xfee..., GICv2m: MSI_SETSPI_NS, ITS: GITS_TRANSLATER) */
-    uint32_t data;    /**< payload (x86: vector and mode; GICv2m: SPI number; ITS: event ID) */
-};
 
 /** @brief Most interrupts one irq_alloc_msi() call hands out (MSI-X tables may hold more; ask again). */
 #define MSI_MAX_VECTORS 32u

@@ -70,6 +70,17 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
 int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns);
 
 /**
+ * @brief Route @p irq to every online CPU in turn (irq_set_affinity()),
+ *        make it fire with @p fire(@p irq, @p arg) each time, and check
+ *        that its handler runs once and on that CPU. A handler of its own
+ *        is registered meanwhile (@p irq must have none); at the end the
+ *        route is back on CPU 0 and the handler gone.
+ * @return how many CPUs were checked, or -1 after printing what went wrong
+ *         (routing or firing refused, no run, a run on another CPU)
+ */
+int kt_irq_route_each_cpu(unsigned irq, int (*fire)(unsigned irq, void *arg), void *arg);
+
+/**
  * @brief Keep the running test (and the threads it creates, which inherit
  *        the mask) on the CPU it runs on now, for tests of one CPU's
  *        scheduling order (priorities, preemption). The runner restores the
