@@ -144,10 +144,57 @@ static struct sched_cpu *select_cpu(const struct thread *t, struct sched_cpu *c)
     return best;
 }
 
+static int stealable(const struct sched_entity *se, void *arg);
+static void make_ready_locked(struct sched_cpu *c, struct thread *t);
+
+/* Threads on @p c, running or waiting; a racy read, good for comparing. */
+static unsigned load_of(const struct sched_cpu *c)
+{
+    return __atomic_load_n(&c->rq.nr, __ATOMIC_RELAXED) +
+           (__atomic_load_n(&c->current, __ATOMIC_RELAXED) != c->idle);
+}
+
+/*
+ * When every CPU is busy none idles, so none pulls (steal()): a CPU whose
+ * time slice ends, which it has only when threads wait on it, compares
+ * itself with the least loaded CPU and hands it one waiting thread that may
+ * run there if it has two threads more. Pushing from the busy CPU, not
+ * pulling from the quiet one, because a CPU running one thread alone is
+ * tickless and would never look. One thread per slice: loads converge
+ * without threads bouncing. On @p c itself, in its timer interrupt.
+ */
+static void balance(struct sched_cpu *c)
+{
+    unsigned mine = load_of(c), least = mine;
+    struct sched_cpu *to = NULL;
+    for (uint32_t m = sched_cpu_mask() & ~(1u << c->index); m; m &= m - 1) {
+        struct sched_cpu *o = sched_cpus[__builtin_ctz(m)];
+        unsigned l = load_of(o);
+        if (l + 2 <= mine && l < least) {
+            least = l;
+            to = o;
+        }
+    }
+    if (!to)
+        return;
+    lock2(c, to);
+    struct sched_entity *se = rq_find(&c->rq, stealable, to);
+    if (se) {
+        struct thread *t = container_of(se, struct thread, se);
+        rq_remove(&c->rq, se);
+        t->cpu = to;
+        make_ready_locked(to, t); /* kicks it if the thread should run there now */
+        c->pushes++;
+    }
+    unlock2(c, to);
+}
+
 static void slice_expired(struct ktimer *t, void *arg)
 {
     (void)t;
-    ((struct sched_cpu *)arg)->need_resched = 1;
+    struct sched_cpu *c = arg;
+    c->need_resched = 1;
+    balance(c);
 }
 
 /* Runs in the thread switched to, with c->lock held: the previous thread's
@@ -703,7 +750,7 @@ int sched_cpu_info(unsigned index, struct sched_cpu_info *out)
     if (cur == c->idle)
         idle += hal_time_ns() - cur->run_start;
     *out = (struct sched_cpu_info){1, cur->id, {0}, c->rq.nr, idle, c->start_ns, c->switches,
-                                   c->steals};
+                                   c->steals, c->pushes};
     memcpy(out->current_name, cur->name, THREAD_NAME_MAX);
     spin_unlock_irqrestore(&c->lock, f);
     return 0;

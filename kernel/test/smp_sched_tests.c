@@ -1,7 +1,7 @@
 /**
  * @file smp_sched_tests.c
  * @brief ktests of threads on several CPUs: spreading, affinity (a pinned
- *        thread stays), kernel timers on every CPU, ktimer_cancel() waiting
+ *        thread stays), balancing while every CPU is busy, kernel timers on every CPU, ktimer_cancel() waiting
  *        for a callback running on another CPU; and the cross-CPU yield
  *        round trip benchmark.
  *
@@ -156,6 +156,83 @@ KTEST(smp_affinity_moves_the_caller_and_refuses_bad_masks)
     KT_ASSERT(thread_set_affinity(1 << 30, mask) == -ESRCH); /* no such thread */
     KT_ASSERT(thread_create_on("x", loose_worker, NULL, PRIO_DEFAULT, 0, 0) == -EINVAL);
     KT_ASSERT(thread_set_affinity(self, mask) == 0);
+}
+
+/* ---- balancing when every CPU is busy ---- */
+
+static volatile int hogs_stop;
+static uint64_t busy_deadline;
+
+static int hog(void *arg)
+{
+    (void)arg;
+    while (!hogs_stop)
+        hal_cpu_relax();
+    return 0;
+}
+
+/* Starts pinned to CPU 0 with the others, then may run anywhere; spins
+ * until the deadline noting every CPU it found itself on. */
+static int busy_worker(void *arg)
+{
+    uint32_t *seen = arg;
+    thread_set_affinity(thread_current()->id, sched_cpu_mask());
+    while (hal_time_ns() < busy_deadline)
+        *seen |= 1u << thread_cpu();
+    return 0;
+}
+
+static uint64_t all_pushes(void)
+{
+    uint64_t n = 0;
+    struct sched_cpu_info info;
+    for (unsigned i = 0; i < SMP_TEST_CPUS; i++)
+        if (sched_cpu_info(i, &info) == 0)
+            n += info.pushes;
+    return n;
+}
+
+/* Two threads per CPU start on CPU 0 while every other CPU runs a pinned
+ * spinner: no CPU ever idles, so only balance() can move them. Every
+ * other CPU must have run some of them before they end. */
+KTEST(smp_busy_cpus_share_waiting_threads)
+{
+    unsigned n = ncpus();
+    uint32_t mask = sched_cpu_mask();
+    if (n < 2) {
+        KT_ASSERT(mask == 1u);
+        return;
+    }
+    enum { MAX = 2 * SMP_TEST_CPUS };
+    int hog_ids[SMP_TEST_CPUS] = {0}, ids[MAX] = {0};
+    static uint32_t seen[MAX];
+    hogs_stop = 0;
+    for (uint32_t m = mask & ~1u; m; m &= m - 1)
+        hog_ids[__builtin_ctz(m)] =
+            thread_create_on("hog", hog, NULL, PRIO_DEFAULT, 0, 1u << __builtin_ctz(m));
+    uint64_t pushes = all_pushes();
+    busy_deadline = hal_time_ns() + 400 * MS;
+    for (unsigned i = 0; i < 2 * n; i++) {
+        seen[i] = 0;
+        ids[i] = thread_create_on("busy", busy_worker, &seen[i], PRIO_DEFAULT, 0, 1u);
+    }
+    uint32_t ran = 0;
+    int bad = 0;
+    for (unsigned i = 0; i < 2 * n; i++) {
+        if (ids[i] <= 0 || thread_join(ids[i], NULL) != 0)
+            bad++;
+        ran |= seen[i];
+    }
+    hogs_stop = 1;
+    for (unsigned i = 0; i < SMP_TEST_CPUS; i++)
+        if (hog_ids[i] > 0)
+            thread_join(hog_ids[i], NULL);
+    if (ran != mask)
+        kprintf("  workers ran on CPUs %#x of %#x; %lu threads handed on\n", ran, mask,
+                (unsigned long)(all_pushes() - pushes));
+    KT_ASSERT(bad == 0);
+    KT_ASSERT(ran == mask);
+    KT_ASSERT(all_pushes() > pushes);
 }
 
 /* ---- kernel timers on every CPU ---- */

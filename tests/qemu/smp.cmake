@@ -21,6 +21,7 @@ function(smp_ktest_twice name n)
     --expect "^ktest smp_remapped_page_seen_by_every_cpu +ok$"
     --expect "^ktest smp_thousand_threads_spread_and_joined +ok$"
     --expect "^ktest smp_pinned_thread_stays_on_its_cpu +ok$"
+    --expect "^ktest smp_busy_cpus_share_waiting_threads +ok$"
     --expect "^ktest smp_timers_fire_in_order_on_every_cpu +ok$"
     --expect "^ktest smp_ktimer_cancel_waits_for_a_callback_elsewhere +ok$"
     --expect "${KTEST_OK}(?s:.*)${KTEST_OK}"

@@ -93,6 +93,7 @@ struct sched_cpu {
     struct list_node zombies;    /**< dead detached threads to reclaim */
     unsigned index;              /**< the CPU's index (struct cpu), lock order between CPUs */
     uint64_t steals;             /**< threads this CPU pulled from others */
+    uint64_t pushes;             /**< threads it handed to a less loaded CPU (balance()) */
     uint64_t start_ns;           /**< hal_time_ns() when it began running threads */
     struct thread idle_thread;   /**< what idle points to */
 };
@@ -249,6 +250,7 @@ struct sched_cpu_info {
     uint64_t start_ns;    /**< hal_time_ns() when it began running threads */
     uint64_t switches;    /**< context switches on it */
     uint64_t steals;      /**< threads it pulled from other CPUs */
+    uint64_t pushes;      /**< threads it handed to a less loaded CPU while all were busy */
 };
 
 /** @brief Fill @p out for CPU @p index; -EINVAL for no such CPU. */
