@@ -87,6 +87,12 @@ if(KERNEL_ARCH STREQUAL "aarch64")
       --expect "^${n} of ${n} CPUs online$"
       --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
   endforeach()
+  # /cpus entries that cannot be started, in QEMU's own DTB with four CPU
+  # nodes added: PSCI CPU_ON refused for an MPIDR QEMU lacks, a CPU listed
+  # twice, spin-table, no enable-method; each named, CPU 1 still up.
+  add_test(NAME aarch64.smp_dtb_cpus_refused
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/dtb_cpus_test.py --image ${IMG})
+  set_tests_properties(aarch64.smp_dtb_cpus_refused PROPERTIES TIMEOUT 120)
   smp_ktest_twice(gicv3 4 GIC=3)
   smp_ktest_twice(gicv2 4 GIC=2)
   smp_ktest_twice(gicv3_smp2 2 GIC=3)
