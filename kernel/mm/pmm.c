@@ -8,7 +8,9 @@
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
+#include <kernel/irq.h>
 #include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -296,24 +298,131 @@ void pmm_start_background(void)
         pr_warn("pmm: no background thread (%s); RAM is set up as it is needed", errno_name(id));
 }
 
+/* A block from the buddy; dry: pending RAM first (low memory, a chunk at a
+ * time), the held fragments last. Caller holds pmm_lock. */
+static int64_t alloc_locked(unsigned order)
+{
+    int64_t pfn;
+    while ((pfn = buddy_alloc(&buddy, order)) < 0 && (grow_locked() || release_held()))
+        ;
+    return pfn;
+}
+
+/* This CPU's cache: interrupts masked by the caller, so nothing else on
+ * this CPU touches it; other CPUs never do (pmm_stats() only reads n). */
+static struct pmm_cpu *pcp(void) { return &cpu_this()->pmm; }
+
+/* Give @p k of @p pc's frames, the oldest (bottom of the stack), back. */
+static void flush_cpu(struct pmm_cpu *pc, unsigned k)
+{
+    spin_lock(&pmm_lock);
+    for (unsigned i = 0; i < k; i++) {
+        struct page *p = buddy_page(&buddy, pc->pfn[i]);
+        p->state = PAGE_USED;
+        buddy_free(&buddy, pc->pfn[i], 0);
+    }
+    spin_unlock(&pmm_lock);
+    pc->n -= k;
+    memmove(pc->pfn, pc->pfn + k, pc->n * sizeof pc->pfn[0]);
+}
+
+void pmm_drain_cpu(void)
+{
+    irqflags_t f = hal_irq_save();
+    struct pmm_cpu *pc = pcp();
+    if (pc->n)
+        flush_cpu(pc, pc->n);
+    hal_irq_restore(f);
+}
+
+static void drain_here(void *arg)
+{
+    (void)arg;
+    pmm_drain_cpu();
+}
+
+/* One frame from this CPU's cache, refilled with up to a batch. */
+static int64_t alloc_frame(void)
+{
+    struct pmm_cpu *pc = pcp();
+    if (!pc->n) {
+        spin_lock(&pmm_lock);
+        int64_t pfn;
+        while (pc->n < PMM_PCP_BATCH && (pfn = alloc_locked(0)) >= 0) {
+            buddy_page(&buddy, (uint64_t)pfn)->state = PAGE_CACHED;
+            pc->pfn[pc->n++] = (uint64_t)pfn;
+        }
+        spin_unlock(&pmm_lock);
+        if (!pc->n)
+            return -1;
+    }
+    uint64_t pfn = pc->pfn[--pc->n];
+    buddy_page(&buddy, pfn)->state = PAGE_USED;
+    return (int64_t)pfn;
+}
+
+static int64_t try_alloc(unsigned order)
+{
+    irqflags_t f = hal_irq_save();
+    int64_t pfn;
+    if (order == 0) {
+        pfn = alloc_frame();
+    } else {
+        spin_lock(&pmm_lock);
+        pfn = alloc_locked(order);
+        spin_unlock(&pmm_lock);
+    }
+    hal_irq_restore(f);
+    return pfn;
+}
+
 uint64_t pmm_alloc(unsigned order)
 {
     if (!buddy.pages) /* no memory map at boot: nothing to hand out */
         return 0;
-    irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    int64_t pfn;
-    /* Dry: pending RAM first (low memory, a chunk at a time), the held
-     * fragments last. */
-    while ((pfn = buddy_alloc(&buddy, order)) < 0 && (grow_locked() || release_held()))
-        ;
-    spin_unlock_irqrestore(&pmm_lock, f);
+    int64_t pfn = try_alloc(order);
+    if (pfn < 0) {
+        /* Frames cached per CPU are free too, and keep larger blocks from
+         * merging: all of them back, then once more. */
+        if (hal_irq_enabled() && !irq_in_handler()) {
+            for (unsigned i = 0; i < smp_cpu_slots(); i++)
+                if (smp_cpu(i)->state == CPU_ONLINE)
+                    smp_call(i, drain_here, NULL, 1);
+        } else {
+            pmm_drain_cpu();
+        }
+        pfn = try_alloc(order);
+    }
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;
+}
+
+/* A single frame into this CPU's cache; a bad or double free is reported
+ * the way buddy_free() would. */
+static int free_frame(uint64_t pfn)
+{
+    irqflags_t f = hal_irq_save();
+    struct page *p = buddy_page(&buddy, pfn);
+    int err = !p                                                   ? -EINVAL
+              : p->state == PAGE_FREE || p->state == PAGE_CACHED ? -EALREADY
+              : p->state != PAGE_USED || p->order != 0           ? -EINVAL
+                                                                 : 0;
+    if (!err) {
+        struct pmm_cpu *pc = pcp();
+        if (pc->n == PMM_PCP_MAX)
+            flush_cpu(pc, PMM_PCP_BATCH);
+        p->state = PAGE_CACHED;
+        pc->pfn[pc->n++] = pfn;
+    }
+    hal_irq_restore(f);
+    return err;
 }
 
 int pmm_free(uint64_t pa, unsigned order)
 {
     int err = -EINVAL;
-    if (!(pa & (PAGE_SIZE - 1))) {
+    if (!(pa & (PAGE_SIZE - 1)) && order == 0 && buddy.pages) {
+        err = free_frame(pa >> PAGE_SHIFT);
+    } else if (!(pa & (PAGE_SIZE - 1))) {
         irqflags_t f = spin_lock_irqsave(&pmm_lock);
         err = buddy_free(&buddy, pa >> PAGE_SHIFT, order);
         spin_unlock_irqrestore(&pmm_lock, f);
@@ -337,12 +446,18 @@ struct page *pmm_page(uint64_t pa)
 void pmm_stats(struct pmm_stats *st)
 {
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
+    /* Frames the CPUs cache are free (read without their owners' masking:
+     * a count, off by a frame or two at worst while they move). */
+    uint64_t cached = 0;
+    for (unsigned i = 0; i < smp_cpu_slots(); i++)
+        cached += __atomic_load_n(&smp_cpu(i)->pmm.n, __ATOMIC_RELAXED);
     st->managed_pages = buddy.managed_pages + held_pages + pending_pages;
-    st->free_pages = buddy.free_pages + held_pages + pending_pages;
+    st->free_pages = buddy.free_pages + held_pages + pending_pages + cached;
     st->pending_pages = pending_pages;
     /* Pending RAM as the blocks it will be once added, so the counts do not
      * move when the background thread adds it. */
     memcpy(st->free_blocks, buddy.free_blocks, sizeof st->free_blocks);
+    st->free_blocks[0] += cached;
     for (unsigned i = pending_first; i < npending; i++)
         buddy_count_blocks(pending[i].base >> PAGE_SHIFT, pending[i].size >> PAGE_SHIFT,
                            st->free_blocks);

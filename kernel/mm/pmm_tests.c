@@ -6,13 +6,19 @@
  * the free lists run dry or the pmm-fill thread adds it after the prompt
  * (kernel/pmm.h). These tests check that the background work finishes,
  * that pending RAM was counted as managed all along, and that a frame's
- * metadata is there once it is handed out. Running out and recovering (which adds pending
- * RAM on demand) is mm_tests.c's exhaustion test.
+ * metadata is there once it is handed out; and the per-CPU frame caches
+ * (a frame freed and taken again on one CPU, a double free of a cached
+ * frame, frames moving between CPUs' caches). Running out and recovering
+ * (which adds pending RAM on demand, and drains every CPU's cache) is
+ * mm_tests.c's exhaustion test.
  */
+#include <hal/mmu.h>
 #include <kernel/buddy.h>
+#include <kernel/errno.h>
 #include <kernel/ktest.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
+#include <kernel/smp.h>
 
 /* At 4 GiB under TCG the thread needs well under a second; give it 20. */
 #define FILL_WAIT_MS 20000
@@ -49,4 +55,111 @@ KTEST_ALONE(pmm_handed_out_frames_have_metadata)
     for (unsigned i = 0; i < 4; i++)
         KT_ASSERT(pmm_free(pa[i], i == 3 ? BUDDY_MAX_ORDER : 0) == 0);
     KT_ASSERT(pmm_page(pa[0])->state != PAGE_USED);
+}
+
+/* ---- per-CPU frame caches ---- */
+
+/* A single frame freed goes to this CPU's cache (still free in the
+ * counts), comes back first, and freeing it twice is refused there as in
+ * the buddy allocator; pmm_drain_cpu() hands the cache back without
+ * changing the counts. The other CPUs are held meanwhile, so the counts
+ * are this test's alone. */
+KTEST(pmm_frames_cached_per_cpu)
+{
+    kt_pin_cpu(); /* this CPU's cache throughout */
+    kt_hold_other_cpus();
+    struct pmm_stats st0, st1, st2;
+    uint64_t pa = pmm_alloc(0);
+    pmm_stats(&st0);
+    int freed = pa ? pmm_free(pa, 0) : -1;
+    pmm_stats(&st1);
+    int cached = pa && pmm_page(pa)->state == PAGE_CACHED;
+    int twice = pa ? pmm_free(pa, 0) : 0; /* logged as a bad free */
+    uint64_t again = pmm_alloc(0);
+    int used = again ? pmm_page(again)->state == PAGE_USED : 0;
+    int wrong_order = again ? pmm_free(again, 1) : 0;
+    if (again)
+        pmm_free(again, 0);
+    pmm_drain_cpu();
+    pmm_stats(&st2);
+    kt_release_other_cpus();
+    KT_ASSERT(pa != 0 && freed == 0);
+    KT_ASSERT(cached && twice == -EALREADY);
+    KT_ASSERT(again == pa && used); /* the cache is a stack: the last frame in comes out first */
+    KT_ASSERT(wrong_order == -EINVAL);
+    KT_ASSERT(pmm_page(pa)->state != PAGE_CACHED); /* drained */
+    KT_ASSERT(st1.free_pages == st0.free_pages + 1);
+    KT_ASSERT(st2.free_pages == st1.free_pages);
+}
+
+#define PCP_FRAMES 96 /* more than PMM_PCP_MAX: refills and flushes both happen */
+
+struct pcp_worker {
+    uint64_t pa[PCP_FRAMES];
+    unsigned cpu, bad;
+    volatile unsigned *gate;
+    struct pcp_worker *next; /* frees this one's frames */
+};
+
+static uint64_t tag_of(const struct pcp_worker *w, unsigned i)
+{
+    return (uint64_t)(w->cpu + 1) << 32 | i;
+}
+
+static int pcp_fill_then_free_next(void *arg)
+{
+    struct pcp_worker *w = arg;
+    for (unsigned i = 0; i < PCP_FRAMES; i++) {
+        w->pa[i] = pmm_alloc(0);
+        if (!w->pa[i]) {
+            w->bad++;
+            continue;
+        }
+        uint64_t *v = hal_phys_to_virt(w->pa[i]);
+        v[0] = v[511] = tag_of(w, i);
+    }
+    __atomic_fetch_add(w->gate, 1, __ATOMIC_ACQ_REL);
+    unsigned all = w->gate[1];
+    while (__atomic_load_n(w->gate, __ATOMIC_ACQUIRE) < all)
+        thread_yield();
+    /* Every frame the next worker holds is still its own (a frame handed
+     * out twice would carry another tag), then it is freed here. */
+    struct pcp_worker *o = w->next;
+    for (unsigned i = 0; i < PCP_FRAMES; i++) {
+        if (!o->pa[i])
+            continue;
+        const uint64_t *v = hal_phys_to_virt(o->pa[i]);
+        if (v[0] != tag_of(o, i) || v[511] != tag_of(o, i) || pmm_free(o->pa[i], 0) != 0)
+            w->bad++;
+    }
+    return 0;
+}
+
+/* One thread pinned to each CPU takes frames through its cache, then frees
+ * those of the next CPU's thread: frames move between caches, none is
+ * handed out twice, and once every cache is drained the free count is
+ * what it was. */
+KTEST(pmm_frames_move_between_cpu_caches)
+{
+    static struct pcp_worker w[SMP_MAX_CPUS];
+    static volatile unsigned gate[2];
+    int ids[SMP_MAX_CPUS];
+    unsigned n = 0;
+    for (unsigned c = 0; c < smp_cpu_slots(); c++)
+        if (smp_cpu(c)->state == CPU_ONLINE)
+            w[n++] = (struct pcp_worker){.cpu = c, .gate = gate};
+    for (unsigned i = 0; i < n; i++)
+        w[i].next = &w[(i + 1) % n];
+    gate[0] = 0;
+    gate[1] = n;
+    for (unsigned i = 0; i < n; i++)
+        ids[i] = thread_create_on("pcp", pcp_fill_then_free_next, &w[i], PRIO_DEFAULT, 0,
+                                  1u << w[i].cpu);
+    unsigned bad = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (ids[i] <= 0 || thread_join(ids[i], NULL) != 0)
+            bad++;
+        bad += w[i].bad;
+    }
+    KT_ASSERT(bad == 0);
 }

@@ -44,6 +44,7 @@ enum page_state {
     PAGE_FREE,         /**< head of a free block */
     PAGE_USED,         /**< head of an allocated block */
     PAGE_TAIL,         /**< inside a block, not its head */
+    PAGE_CACHED,       /**< a free frame a CPU keeps for pmm_alloc(0), outside the free lists */
 };
 
 /** @brief Per-frame metadata (16 bytes). */

@@ -27,6 +27,20 @@ struct pmm_stats {
                                                       (added on demand or in the background) */
 };
 
+#define PMM_PCP_MAX 32   /**< free frames each CPU keeps for pmm_alloc(0) / pmm_free(pa, 0) */
+#define PMM_PCP_BATCH 16 /**< frames moved between a CPU's cache and the buddy at a time */
+
+/**
+ * @brief One CPU's free frames (in its struct cpu): single frames are
+ *        allocated and freed there without the allocator's lock, refilled
+ *        and flushed PMM_PCP_BATCH at a time under it. A cached frame's
+ *        state is PAGE_CACHED, so freeing it again is reported.
+ */
+struct pmm_cpu {
+    unsigned n;                /**< frames held */
+    uint64_t pfn[PMM_PCP_MAX]; /**< their frame numbers, a stack */
+};
+
 /**
  * @brief Build the allocator from @p bi. RAM that the direct map does not
  *        cover yet is remembered and added by pmm_add_deferred().
@@ -50,11 +64,22 @@ void pmm_start_background(void);
  * @brief Allocate 2^@p order contiguous frames. When the free lists have
  *        nothing that large, pending RAM is set up a 4 MiB chunk at a time
  *        (16 KiB of metadata each) until something fits.
+ * Single frames come from this CPU's cache (struct pmm_cpu). Before
+ * failing, the free frames every CPU caches go back to the buddy (only this
+ * CPU's when called with interrupts masked: reaching the others takes a
+ * synchronous call) and the allocation is tried again.
  * @return the physical address of the first, or 0 if none is free
  * @note Any context, interrupt handlers included: takes the allocator's
  *       spinlock with interrupts masked; never sleeps.
  */
 uint64_t pmm_alloc(unsigned order);
+
+/**
+ * @brief Give the free frames the calling CPU caches back to the buddy
+ *        allocator (so they can merge into larger blocks).
+ * @note Any context; this CPU's cache only.
+ */
+void pmm_drain_cpu(void);
 
 /**
  * @brief Free a block from pmm_alloc(). A bad free (not allocated, wrong order,

@@ -26,6 +26,7 @@
 #include <hal/cpu.h> /* hal_cpu_local() is defined inline there */
 #include <hal/smp.h>
 #include <kernel/kmalloc.h>
+#include <kernel/pmm.h>
 #include <kernel/ktimer.h>
 #include <kernel/sched.h>
 #include <stdint.h>
@@ -65,6 +66,7 @@ struct cpu {
     struct ktimer_base timers; /**< this CPU's kernel timer queue */
     struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread until it runs threads */
     struct kmalloc_cpu heap;   /**< this CPU's heap magazines (kernel/mm/kmalloc.c) */
+    struct pmm_cpu pmm;        /**< this CPU's free frames (kernel/mm/pmm.c) */
     struct ktimer wd_timer;    /**< this CPU's watchdog tick (kernel/sched/watchdog.c) */
     volatile uint64_t wd_seen_ns; /**< hal_time_ns() at its last watchdog tick; 0: not watched */
     volatile int wd_stuck;     /**< reported stuck by another CPU, not seen running since */
