@@ -116,6 +116,17 @@ static struct msi_chip *gic_msi_chip(int *applies)
     return c;
 }
 
+/* The GIC's MSI controller into @p chip, or end the test: failed where the
+ * DT describes one that did not probe, passed where the DT has none. */
+#define MSI_CHIP_OR_RETURN(chip)            \
+    do {                                    \
+        int applies_;                       \
+        (chip) = gic_msi_chip(&applies_);   \
+        KT_ASSERT((chip) || !applies_);     \
+        if (!(chip))                        \
+            return;                         \
+    } while (0)
+
 /* Write the message as a device would, from the CPU. */
 static void send_msi(const struct msi_msg *m)
 {
@@ -126,11 +137,8 @@ static void send_msi(const struct msi_msg *m)
 
 KTEST(msi_self_raise_runs_handler_once)
 {
-    int applies;
-    struct msi_chip *chip = gic_msi_chip(&applies);
-    KT_ASSERT(chip || !applies);
-    if (!chip)
-        return;
+    struct msi_chip *chip;
+    MSI_CHIP_OR_RETURN(chip);
     unsigned irq;
     struct msi_msg msg;
     KT_ASSERT(irq_alloc_msi(chip, CPU_DEVID, 1, &irq, &msg) == 0);
@@ -161,11 +169,8 @@ KTEST(msi_lpi_number_reaches_handler)
         KT_ASSERT(irq_chip_of(GIC_LPI_BASE) == NULL);
         return;
     }
-    int applies;
-    struct msi_chip *chip = gic_msi_chip(&applies);
-    KT_ASSERT(chip || !applies);
-    if (!chip)
-        return;
+    struct msi_chip *chip;
+    MSI_CHIP_OR_RETURN(chip);
     unsigned irq;
     struct msi_msg msg;
     KT_ASSERT(irq_alloc_msi(chip, OTHER_DEVID, 1, &irq, &msg) == 0);
@@ -189,11 +194,8 @@ static unsigned held[MAX_ALLOCS][MSI_MAX_VECTORS], held_n[MAX_ALLOCS];
  * at the edge: -ENOSPC takes nothing, and all of it comes back. */
 KTEST(msi_exhaustion_and_reuse)
 {
-    int applies;
-    struct msi_chip *chip = gic_msi_chip(&applies);
-    KT_ASSERT(chip || !applies);
-    if (!chip)
-        return;
+    struct msi_chip *chip;
+    MSI_CHIP_OR_RETURN(chip);
     struct msi_msg msgs[MSI_MAX_VECTORS];
     unsigned nallocs = 0, total = 0, n = MSI_MAX_VECTORS;
     while (n && nallocs < MAX_ALLOCS) {
@@ -233,11 +235,8 @@ KTEST(msi_exhaustion_and_reuse)
 
 KTEST(msi_free_errors)
 {
-    int applies;
-    struct msi_chip *chip = gic_msi_chip(&applies);
-    KT_ASSERT(chip || !applies);
-    if (!chip)
-        return;
+    struct msi_chip *chip;
+    MSI_CHIP_OR_RETURN(chip);
     unsigned irqs[2];
     struct msi_msg msgs[2];
     KT_ASSERT(irq_alloc_msi(chip, OTHER_DEVID, 2, irqs, msgs) == 0);
@@ -296,11 +295,8 @@ KTEST(gic_spi_routed_to_each_cpu)
  * goes to each CPU in turn; freed and allocated again, it starts on CPU 0. */
 KTEST(msi_routed_to_each_cpu)
 {
-    int applies;
-    struct msi_chip *chip = gic_msi_chip(&applies);
-    KT_ASSERT(chip || !applies);
-    if (!chip)
-        return;
+    struct msi_chip *chip;
+    MSI_CHIP_OR_RETURN(chip);
     unsigned irq;
     static struct msi_msg msg;
     KT_ASSERT(irq_alloc_msi(chip, CPU_DEVID, 1, &irq, &msg) == 0);

@@ -341,6 +341,17 @@ static void drain_here(void *arg)
     pmm_drain_cpu();
 }
 
+void pmm_drain(void)
+{
+    if (!hal_irq_enabled() || irq_in_handler()) {
+        pmm_drain_cpu();
+        return;
+    }
+    for (unsigned i = 0; i < smp_cpu_slots(); i++)
+        if (smp_cpu(i)->state == CPU_ONLINE)
+            smp_call(i, drain_here, NULL, 1);
+}
+
 /* One frame from this CPU's cache, refilled with up to a batch. */
 static int64_t alloc_frame(void)
 {
@@ -384,13 +395,7 @@ uint64_t pmm_alloc(unsigned order)
     if (pfn < 0) {
         /* Frames cached per CPU are free too, and keep larger blocks from
          * merging: all of them back, then once more. */
-        if (hal_irq_enabled() && !irq_in_handler()) {
-            for (unsigned i = 0; i < smp_cpu_slots(); i++)
-                if (smp_cpu(i)->state == CPU_ONLINE)
-                    smp_call(i, drain_here, NULL, 1);
-        } else {
-            pmm_drain_cpu();
-        }
+        pmm_drain();
         pfn = try_alloc(order);
     }
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;

@@ -144,8 +144,8 @@ static struct sched_cpu *select_cpu(const struct thread *t, struct sched_cpu *c)
     return best;
 }
 
-static int stealable(const struct sched_entity *se, void *arg);
 static void make_ready_locked(struct sched_cpu *c, struct thread *t);
+static struct thread *take_waiting_locked(struct sched_cpu *from, struct sched_cpu *to);
 
 /* Threads on @p c, running or waiting; a racy read, good for comparing. */
 static unsigned load_of(const struct sched_cpu *c)
@@ -178,11 +178,8 @@ static void balance(struct sched_cpu *c)
     if (!to)
         return;
     lock2(c, to);
-    struct sched_entity *se = rq_find(&c->rq, stealable, to);
-    if (se) {
-        struct thread *t = container_of(se, struct thread, se);
-        rq_remove(&c->rq, se);
-        t->cpu = to;
+    struct thread *t = take_waiting_locked(c, to);
+    if (t) {
         make_ready_locked(to, t); /* kicks it if the thread should run there now */
         c->pushes++;
     }
@@ -847,6 +844,19 @@ static int stealable(const struct sched_entity *se, void *arg)
     return allowed_on(container_of(se, struct thread, se), arg);
 }
 
+/* The most urgent thread waiting on @p from that may run on @p to, taken
+ * off @p from's queue and made @p to's; NULL if none. Both locks held. */
+static struct thread *take_waiting_locked(struct sched_cpu *from, struct sched_cpu *to)
+{
+    struct sched_entity *se = rq_find(&from->rq, stealable, to);
+    if (!se)
+        return NULL;
+    rq_remove(&from->rq, se);
+    struct thread *t = container_of(se, struct thread, se);
+    t->cpu = to;
+    return t;
+}
+
 /* About to idle with nothing queued: take the most urgent waiting thread
  * that may run here from the CPU with the longest queue. Interrupts masked. */
 static void steal(struct sched_cpu *c)
@@ -864,13 +874,10 @@ static void steal(struct sched_cpu *c)
     if (!from)
         return;
     lock2(c, from);
-    struct sched_entity *se = rq_find(&from->rq, stealable, c);
-    if (se) {
-        struct thread *t = container_of(se, struct thread, se);
-        rq_remove(&from->rq, se);
-        t->cpu = c;
+    struct thread *t = take_waiting_locked(from, c);
+    if (t) {
         t->state = THREAD_READY;
-        rq_push(&c->rq, se);
+        rq_push(&c->rq, &t->se);
         c->steals++;
     }
     unlock2(c, from);

@@ -82,6 +82,12 @@ uint64_t pmm_alloc(unsigned order);
 void pmm_drain_cpu(void);
 
 /**
+ * @brief pmm_drain_cpu() on every CPU (a synchronous call to each other
+ *        one); with interrupts masked or in a handler, this CPU's only.
+ */
+void pmm_drain(void);
+
+/**
  * @brief Free a block from pmm_alloc(). A bad free (not allocated, wrong order,
  *        misaligned, double) is logged with the caller and ignored.
  * @return 0 or the buddy allocator's error
