@@ -36,6 +36,26 @@ static void count_handler(unsigned irq, void *arg)
     (*(volatile unsigned *)arg)++;
 }
 
+/*
+ * Quiet the PIT's channel 0 while its pin is still masked: mode 0 and a
+ * count of 2, which runs out at once. The count matters: QEMU's PIT
+ * (hw/timer/i8254.c) leaves the firmware's periodic transition timer
+ * armed across a control word alone, and when it fires it computes the
+ * output in the new mode and can raise one more edge, up to a period
+ * (55 ms) later; loading a count re-arms that timer from now, and once the
+ * count has run out it is stopped. Then a short wait, so an edge already
+ * on its way is not counted. (This was a flaky "2 PIT interrupts" twice.)
+ */
+static void pit_quiet(void)
+{
+    hal_pio_write8(0x43, 0x30); /* channel 0, lo/hi byte, mode 0 */
+    hal_pio_write8(0x40, 2);
+    hal_pio_write8(0x40, 0);
+    uint64_t settle = hal_time_ns() + 20 * MS;
+    while (hal_time_ns() < settle)
+        hal_cpu_relax();
+}
+
 /* PIT channel 0 in one-shot mode raises ISA IRQ 0 once, which the MADT
  * override sends to GSI 2 on QEMU. The PIT is otherwise unused (the TSC
  * calibration uses channel 2). */
@@ -48,16 +68,8 @@ KTEST(ioapic_delivers_pit_irq0)
     enum irq_trigger trig;
     KT_ASSERT(acpi_isa_irq(0, &gsi, &trig) == 0);
     static volatile unsigned hits;
-    /* Mode 0 first: it stops the firmware's periodic channel 0, whose
-     * edges would otherwise count once the pin is unmasked (a -debug run on
-     * a loaded host once saw 2 hits: under TCG guest time runs on while the
-     * host stalls, long enough for a 55 ms period between two instructions).
-     * Then a short wait, so any edge already on its way is not counted. */
-    hal_pio_write8(0x43, 0x30); /* channel 0, lo/hi byte, mode 0: OUT low until the count runs out */
+    pit_quiet();
     KT_ASSERT(irq_register(gsi, count_handler, (void *)&hits, "ktest pit") == 0);
-    uint64_t settle = hal_time_ns() + 20 * MS;
-    while (hal_time_ns() < settle)
-        hal_cpu_relax();
     hits = 0;
     uint64_t before = count_of(gsi, NULL);
     hal_pio_write8(0x40, 1193 & 0xff);
@@ -99,12 +111,7 @@ KTEST(ioapic_pin_routed_to_each_cpu)
     unsigned gsi;
     enum irq_trigger trig;
     KT_ASSERT(acpi_isa_irq(0, &gsi, &trig) == 0);
-    /* Stop the periodic channel and let an edge on its way pass while the
-     * pin is still masked (see ioapic_delivers_pit_irq0). */
-    hal_pio_write8(0x43, 0x30);
-    uint64_t settle = hal_time_ns() + 20 * MS;
-    while (hal_time_ns() < settle)
-        hal_cpu_relax();
+    pit_quiet();
     int cpus = kt_irq_route_each_cpu(gsi, pit_one_shot, NULL);
     KT_ASSERT(cpus == (int)smp_cpus_online());
     KT_ASSERT(irq_affinity(gsi) == 0);
