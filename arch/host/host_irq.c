@@ -42,6 +42,17 @@ struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
     return index < HOST_CPUS ? &host_cpus[index].heap : NULL;
 }
 
+/* The fake CPUs in turn (no interrupt handlers on the host). */
+void smp_call_each(void (*fn)(void *arg), void *arg)
+{
+    if (!hal_irq_enabled()) {
+        fn(arg);
+        return;
+    }
+    for (unsigned i = 0; i < HOST_CPUS; i++)
+        smp_call(i, fn, arg, 1);
+}
+
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
 {
     (void)wait;

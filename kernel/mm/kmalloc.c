@@ -221,6 +221,16 @@ static void heap_error(const char *what, const void *p, uintptr_t caller, uintpt
 
 /* ---- slabs (heap_lock held) ---- */
 
+/* Move @p s to the list of its fill state if an allocation or a free
+ * changed it from @p before. */
+static void refile(struct kmem_cache *c, struct slab *s, unsigned before)
+{
+    if (fill_state(s) != before) {
+        slab_list_del(&c->list[before], s);
+        slab_list_add(&c->list[fill_state(s)], s);
+    }
+}
+
 /* Take a free object out of the slabs; NULL if no page is left for a new slab. */
 static uint8_t *slab_get(struct kmem_cache *c)
 {
@@ -234,10 +244,7 @@ static uint8_t *slab_get(struct kmem_cache *c)
     s->used[idx / 64] |= 1ULL << (idx % 64);
     s->inuse++;
     c->inuse++;
-    if (fill_state(s) != before) {
-        slab_list_del(&c->list[before], s);
-        slab_list_add(&c->list[fill_state(s)], s);
-    }
+    refile(c, s, before);
     return obj;
 }
 
@@ -255,10 +262,7 @@ static void slab_put(struct slab *s, uint8_t *p)
     s->free = p;
     s->inuse--;
     c->inuse--;
-    if (fill_state(s) != before) {
-        slab_list_del(&c->list[before], s);
-        slab_list_add(&c->list[fill_state(s)], s);
-    }
+    refile(c, s, before);
     /* Keep one empty slab per cache for the next allocation; return the rest. */
     if (s->inuse == 0 && c->list[EMPTY] && c->list[EMPTY]->next)
         slab_destroy(s);
@@ -762,18 +766,7 @@ static void drain_this(void *unused)
     spin_unlock_irqrestore(&heap_lock, f);
 }
 
-void kmalloc_drain(void)
-{
-    if (!hal_irq_enabled()) {
-        drain_this(NULL);
-        return;
-    }
-    /* Every CPU, this one included (smp_call() runs that here, wherever
-     * the caller is by then). A CPU that is not online (-ENODEV) never
-     * ran, so has nothing cached. */
-    for (unsigned i = 0; kmalloc_cpu_at(i) != NULL; i++)
-        smp_call(i, drain_this, NULL, 1);
-}
+void kmalloc_drain(void) { smp_call_each(drain_this, NULL); }
 
 void kmalloc_stats(struct kmalloc_stats *st)
 {

@@ -8,7 +8,6 @@
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
-#include <kernel/irq.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
@@ -341,16 +340,7 @@ static void drain_here(void *arg)
     pmm_drain_cpu();
 }
 
-void pmm_drain(void)
-{
-    if (!hal_irq_enabled() || irq_in_handler()) {
-        pmm_drain_cpu();
-        return;
-    }
-    for (unsigned i = 0; i < smp_cpu_slots(); i++)
-        if (smp_cpu(i)->state == CPU_ONLINE)
-            smp_call(i, drain_here, NULL, 1);
-}
+void pmm_drain(void) { smp_call_each(drain_here, NULL); }
 
 /* One frame from this CPU's cache, refilled with up to a batch. */
 static int64_t alloc_frame(void)

@@ -137,6 +137,19 @@ struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
     return index < nslots ? &cpus[index].heap : NULL;
 }
 
+void smp_call_each(void (*fn)(void *arg), void *arg)
+{
+    if (!hal_irq_enabled() || irq_in_handler()) {
+        irqflags_t f = hal_irq_save();
+        fn(arg);
+        hal_irq_restore(f);
+        return;
+    }
+    /* A CPU that is not online (-ENODEV) runs nothing, so has nothing to do. */
+    for (unsigned i = 0; i < nslots; i++)
+        smp_call(i, fn, arg, 1);
+}
+
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
 {
     if (index >= nslots || !fn)

@@ -167,6 +167,15 @@ const struct cpu *smp_cpu(unsigned index);
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait);
 
 /**
+ * @brief Run @p fn(@p arg) on every online CPU, this one included, and wait
+ *        for each (synchronous smp_call()s): to empty every CPU's caches.
+ *        Where waiting for another CPU is not allowed (interrupts masked,
+ *        an interrupt handler) it runs on this CPU only.
+ * @note Any context; @p fn as for smp_call().
+ */
+void smp_call_each(void (*fn)(void *arg), void *arg);
+
+/**
  * @brief Ask CPU @p index to look at its ready queue (the reschedule IPI;
  *        sched_resched_ipi() runs there). Requests not yet taken merge
  *        into one. On the calling CPU itself, or one without IPIs, nothing.
