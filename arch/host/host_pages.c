@@ -79,6 +79,9 @@ static void unpoison_block(uint8_t *p, unsigned order)
 #endif
 }
 
+/* No page is the backend's until host_pages_init() (the buddy is empty). */
+struct kmem_window kmem_window = {0, 0, &bud};
+
 void host_pages_init(size_t bytes)
 {
     if (arena) {
@@ -105,6 +108,7 @@ void host_pages_init(size_t bytes)
         fprintf(stderr, "host_pages_init: buddy_add_range failed\n");
         abort();
     }
+    kmem_window = (struct kmem_window){(uintptr_t)arena, HOST_PAGES_BASE_PFN, &bud};
 }
 
 uint64_t host_pages_free(void) { return bud.free_pages; }
@@ -153,13 +157,6 @@ void kmem_pages_free(void *p, unsigned order)
         fprintf(stderr, "kmem_pages_free(%p, %u): buddy_free says %d\n", p, order, err);
         backend_errors++;
     }
-}
-
-struct page *kmem_page_of(const void *p)
-{
-    if (!host_pages_contains(p))
-        return NULL;
-    return buddy_page(&bud, ((uintptr_t)p - (uintptr_t)arena) / PAGE_SIZE + HOST_PAGES_BASE_PFN);
 }
 
 /* ---- huge blocks: aligned_alloc with a table ---- */

@@ -96,6 +96,9 @@ struct debug_tail {
 #define DEBUG_OVERHEAD 0
 #endif
 
+/* Off the kmalloc()/kfree() fast paths, so they save fewer registers. */
+#define SLOW_PATH __attribute__((noinline, cold))
+
 static unsigned fill_state(const struct slab *s)
 {
     return s->inuse == 0 ? EMPTY : s->inuse == s->total ? FULL : PARTIAL;
@@ -203,7 +206,7 @@ static const char *sym(uintptr_t addr, uintptr_t *off)
 }
 
 /* A heap error: say what, where, who freed it and (debug) who allocated it. */
-static void heap_error(const char *what, const void *p, uintptr_t caller, uintptr_t alloc_caller)
+SLOW_PATH static void heap_error(const char *what, const void *p, uintptr_t caller, uintptr_t alloc_caller)
 {
     uintptr_t off, aoff;
     const char *fn = sym(caller, &off);
@@ -339,7 +342,7 @@ static int drain_this_locked(void)
  * no page is left, this CPU's other magazines and page caches are drained
  * (their objects may free a slab's pages) and it tries once more. Other
  * CPUs' caches are out of reach here: at most a few hundred KiB per CPU. */
-static void mag_refill(struct kmalloc_mag *m, struct kmem_cache *c)
+SLOW_PATH static void mag_refill(struct kmalloc_mag *m, struct kmem_cache *c)
 {
     spin_lock(&heap_lock);
     for (int attempt = 0; attempt < 2 && m->n == 0; attempt++) {
@@ -354,16 +357,17 @@ static void mag_refill(struct kmalloc_mag *m, struct kmem_cache *c)
     spin_unlock(&heap_lock);
 }
 
-static uint8_t *mag_pop(unsigned cls)
+/* The top of this CPU's magazine of class @p cls, NULL if it is empty
+ * (inline in kmalloc()). */
+static inline uint8_t *mag_try_pop(unsigned cls)
 {
     irqflags_t f = hal_irq_save();
     struct kmalloc_mag *m = mag_this(cls);
-    if (m->n == 0)
-        mag_refill(m, &caches[cls]);
+    unsigned n = m->n;
     uint8_t *p = NULL;
-    if (m->n) {
-        p = m->obj[m->n - 1];
-        __atomic_store_n(&m->n, (uint16_t)(m->n - 1), __ATOMIC_RELAXED);
+    if (__builtin_expect(n != 0, 1)) {
+        p = m->obj[n - 1];
+        __atomic_store_n(&m->n, (uint16_t)(n - 1), __ATOMIC_RELAXED);
     }
     hal_irq_restore(f);
     if (p)
@@ -371,32 +375,73 @@ static uint8_t *mag_pop(unsigned cls)
     return p;
 }
 
+/* The same, refilling the magazine when it is empty; NULL if no memory. */
+static uint8_t *mag_pop(unsigned cls)
+{
+    for (;;) {
+        uint8_t *p = mag_try_pop(cls);
+        if (p)
+            return p;
+        irqflags_t f = hal_irq_save();
+        struct kmalloc_mag *m = mag_this(cls);
+        if (m->n == 0)
+            mag_refill(m, &caches[cls]);
+        int empty = m->n == 0;
+        hal_irq_restore(f);
+        if (empty)
+            return NULL;
+    }
+}
+
+/* A full magazine: flush half of it to the slabs; 1 if @p p (carrying its
+ * cookie) was given straight to its slab instead (interrupts masked). */
+SLOW_PATH static int mag_push_full(struct kmalloc_mag *m, struct kmem_cache *c, uint8_t *p)
+{
+    spin_lock(&heap_lock);
+    mag_flush(m, c, c->mag / 2);
+    int full = m->n == c->mag;
+    if (full) { /* all of it from corrupted slabs: straight to the slab */
+        struct slab *s = slab_of_cached(p, c);
+        if (s)
+            slab_put(s, p);
+        else
+            report_corrupt_slab(p); /* and dropped: nowhere safe to keep it */
+    }
+    spin_unlock(&heap_lock);
+    return full;
+}
+
+/* Push @p p onto this CPU's magazine of class @p cls if it has room; 0 if
+ * it is full (inline in kfree()). */
+static inline int mag_try_push(unsigned cls, uint8_t *p)
+{
+    irqflags_t f = hal_irq_save();
+    struct kmalloc_mag *m = mag_this(cls);
+    unsigned n = m->n;
+    int room = __builtin_expect(n < caches[cls].mag, 1);
+    if (room) {
+        COOKIE_WORD(p) = cookie_of(p);
+        m->obj[n] = p;
+        /* Release: another CPU looking for a double free (object_is_free())
+         * sees the pointer before the count that covers it. */
+        __atomic_store_n(&m->n, (uint16_t)(n + 1), __ATOMIC_RELEASE);
+    }
+    hal_irq_restore(f);
+    return room;
+}
+
+/* The same, making room when the magazine is full. */
 static void mag_push(unsigned cls, uint8_t *p)
 {
     COOKIE_WORD(p) = cookie_of(p);
-    irqflags_t f = hal_irq_save();
-    struct kmalloc_mag *m = mag_this(cls);
-    struct kmem_cache *c = &caches[cls];
-    if (m->n == c->mag) {
-        spin_lock(&heap_lock);
-        mag_flush(m, c, c->mag / 2);
-        if (m->n == c->mag) { /* all of it from corrupted slabs: straight to the slab */
-            struct slab *s = slab_of_cached(p, c);
-            if (s)
-                slab_put(s, p);
-            else
-                report_corrupt_slab(p); /* and dropped: nowhere safe to keep it */
-            spin_unlock(&heap_lock);
-            hal_irq_restore(f);
+    while (!mag_try_push(cls, p)) {
+        irqflags_t f = hal_irq_save();
+        struct kmalloc_mag *m = mag_this(cls);
+        int done = m->n == caches[cls].mag && mag_push_full(m, &caches[cls], p);
+        hal_irq_restore(f);
+        if (done)
             return;
-        }
-        spin_unlock(&heap_lock);
     }
-    m->obj[m->n] = p;
-    /* Release: another CPU looking for a double free (object_is_free())
-     * sees the pointer before the count that covers it. */
-    __atomic_store_n(&m->n, (uint16_t)(m->n + 1), __ATOMIC_RELEASE);
-    hal_irq_restore(f);
 }
 
 /* Is @p p (the start of an object of slab @p s, carrying its cookie) free:
@@ -418,7 +463,7 @@ static int object_is_free(const struct slab *s, const uint8_t *p)
     return !slab_bit(s, object_index(c, s, p));
 }
 
-static int locked_is_free(const struct slab *s, const uint8_t *p)
+SLOW_PATH static int locked_is_free(const struct slab *s, const uint8_t *p)
 {
     irqflags_t f = spin_lock_irqsave(&heap_lock);
     int r = s->magic == SLAB_MAGIC && object_is_free(s, p);
@@ -506,7 +551,7 @@ static void free_small(struct page *pg, uint8_t *p, uintptr_t caller)
 /* Beyond the largest buddy block: the backend's huge blocks (vmalloc),
  * outside heap_lock, since mapping and zeroing megabytes must not keep
  * interrupts masked; only the counters are taken under it. */
-static void *alloc_huge(size_t size, size_t align)
+SLOW_PATH static void *alloc_huge(size_t size, size_t align)
 {
     if (align > PAGE_SIZE) {
         pr_warn("kmalloc_aligned: %zu bytes aligned to %zu: only page alignment above %lu bytes",
@@ -524,7 +569,7 @@ static void *alloc_huge(size_t size, size_t align)
     return p;
 }
 
-static void free_huge(void *p, uintptr_t caller)
+SLOW_PATH static void free_huge(void *p, uintptr_t caller)
 {
     size_t n = kmem_huge_size(p);
     int err = kmem_huge_free(p);
@@ -609,8 +654,16 @@ static void *alloc_large(size_t size, size_t align)
     return p;
 }
 
-/* Inlined into kmalloc() and the rest: the small-object path is short. */
-__attribute__((always_inline)) static inline void *alloc(size_t size, size_t align, uintptr_t caller)
+/* The class of a small request of @p need bytes: class i holds 2^(i + 4)
+ * bytes, the first power of two >= need (16 and below: class 0). */
+static inline unsigned class_of(size_t need)
+{
+    return 64 - (unsigned)__builtin_clzll((unsigned long long)(need - 1) | 15) - KMALLOC_MIN_SHIFT;
+}
+
+/* Everything alloc() does not do inline: bad sizes, an empty magazine, and
+ * blocks of whole pages. */
+SLOW_PATH static void *alloc_slow(size_t size, size_t align, uintptr_t caller)
 {
     if (size == 0 || size > KMALLOC_MAX_SIZE) {
         uintptr_t off;
@@ -622,8 +675,7 @@ __attribute__((always_inline)) static inline void *alloc(size_t size, size_t ali
     if (need < align)
         need = align;
     if (need <= KMALLOC_MAX_SMALL) {
-        /* class i holds 2^(i + 4) bytes: the first power of two >= need */
-        unsigned i = need <= 16 ? 0 : 64 - (unsigned)__builtin_clzll((unsigned long long)need - 1) - KMALLOC_MIN_SHIFT;
+        unsigned i = class_of(need);
         uint8_t *p = mag_pop(i);
         if (p)
             debug_fill(&caches[i], p, size, caller);
@@ -632,6 +684,24 @@ __attribute__((always_inline)) static inline void *alloc(size_t size, size_t ali
     if (buddy_order_for(size > align ? size : align) > BUDDY_MAX_ORDER)
         return alloc_huge(size, align);
     return alloc_large(size, align);
+}
+
+/* Inlined into kmalloc() and the rest: a small object from a magazine that
+ * has one, which is most calls, and nothing else (alloc_slow() for that). */
+__attribute__((always_inline)) static inline void *alloc(size_t size, size_t align, uintptr_t caller)
+{
+    size_t need = size + DEBUG_OVERHEAD;
+    if (need < align)
+        need = align;
+    if (__builtin_expect(size - 1 < KMALLOC_MAX_SMALL && need <= KMALLOC_MAX_SMALL, 1)) {
+        unsigned i = class_of(need);
+        uint8_t *p = mag_try_pop(i);
+        if (__builtin_expect(p != NULL, 1)) {
+            debug_fill(&caches[i], p, size, caller);
+            return p;
+        }
+    }
+    return alloc_slow(size, align, caller);
 }
 
 void *kmalloc(size_t size)
@@ -735,12 +805,13 @@ static void free_large_locked(void *p, struct page *pg, uintptr_t caller)
     }
 }
 
-void kfree(void *p)
+/* Everything kfree() does not do inline: NULL, huge and large blocks, and
+ * the slab objects that need a closer look (a cookie that may mean a
+ * double free, not the start of an object, the debug build's checks). */
+SLOW_PATH static void free_slow(void *p, struct page *pg, uintptr_t caller)
 {
     if (!p)
         return;
-    uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-    struct page *pg = kmem_page_of(p);
     if (!pg) {
         free_huge(p, caller);
         return;
@@ -756,6 +827,33 @@ void kfree(void *p)
     irqflags_t f = spin_lock_irqsave(&heap_lock);
     free_large_locked(p, pg, caller);
     spin_unlock_irqrestore(&heap_lock, f);
+}
+
+/* Objects fill a slab to its end (sizes and slabs are powers of two, none
+ * capped by MAX_OBJECTS), so an address in a slab's pages is an object's
+ * start iff it is aligned to the size and past the header: kfree() checks
+ * no upper bound. */
+#define FILLS_SLAB(sh) (CLASS_FIRST(1u << (sh)) + CLASS_OBJECTS(1u << (sh)) * (1u << (sh)) == \
+                        PAGE_SIZE << CLASS_ORDER(1u << (sh)) && CLASS_OBJECTS(1u << (sh)) <= MAX_OBJECTS)
+_Static_assert(FILLS_SLAB(4) && FILLS_SLAB(5) && FILLS_SLAB(6) && FILLS_SLAB(7) && FILLS_SLAB(8) &&
+               FILLS_SLAB(9) && FILLS_SLAB(10) && FILLS_SLAB(11), "kfree() needs full slabs");
+
+/* The common case inline and nothing else, so it saves no registers: the
+ * start of a slab object that carries no cookie goes onto this CPU's
+ * magazine when there is room (free_small()'s checks, minus the ones that
+ * cannot fail then). The debug build always takes free_slow(). */
+void kfree(void *p)
+{
+    struct page *pg = kmem_page_of(p);
+    if (!DEBUG_OVERHEAD && __builtin_expect(pg && (pg->flags & PG_SLAB), 1)) {
+        unsigned cls = pg->flags >> PG_CLASS_SHIFT;
+        const struct kmem_cache *c = &caches[cls];
+        uintptr_t off = (uintptr_t)p - (uintptr_t)pg->owner;
+        if (!(off & (c->size - 1)) && off >= c->first && COOKIE_WORD(p) != cookie_of(p) &&
+            mag_try_push(cls, p))
+            return;
+    }
+    free_slow(p, pg, (uintptr_t)__builtin_return_address(0));
 }
 
 static void drain_this(void *unused)

@@ -19,13 +19,8 @@ void kmem_pages_free(void *p, unsigned order)
     pmm_free((uintptr_t)p - ARCH_DIRECT_MAP_BASE, order);
 }
 
-struct page *kmem_page_of(const void *p)
-{
-    uintptr_t a = (uintptr_t)p;
-    if (a < ARCH_DIRECT_MAP_BASE || a - ARCH_DIRECT_MAP_BASE >= ARCH_VMALLOC_BASE - ARCH_DIRECT_MAP_BASE)
-        return NULL;
-    return pmm_page(a - ARCH_DIRECT_MAP_BASE);
-}
+/* The direct map: every frame at ARCH_DIRECT_MAP_BASE + its address. */
+struct kmem_window kmem_window = {ARCH_DIRECT_MAP_BASE, 0, &pmm_buddy};
 
 void *kmem_huge_alloc(size_t size) { return vmalloc(size); }
 

@@ -23,7 +23,7 @@
 #define HOT_PAGES 512ULL     /* 2 MiB: see pmm_init */
 #define HOT_MIN_PAGES 128    /* 512 KiB: enough for boot's page tables, stacks and slabs */
 
-static struct buddy buddy;
+struct buddy pmm_buddy; /* read outside only by kmem_page_of() (kernel/kmalloc.h) */
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* guards everything below after boot */
 static struct mem_range deferred[MAX_FREE_RANGES];
 static unsigned ndeferred;
@@ -117,7 +117,7 @@ static int release_held(void)
     if (!nheld)
         return 0;
     for (unsigned i = 0; i < nheld; i++)
-        buddy_add_range(&buddy, held[i].base >> PAGE_SHIFT, held[i].size >> PAGE_SHIFT);
+        buddy_add_range(&pmm_buddy, held[i].base >> PAGE_SHIFT, held[i].size >> PAGE_SHIFT);
     nheld = 0;
     held_pages = 0;
     return 1;
@@ -153,7 +153,7 @@ static int grow_locked(void)
     uint64_t next = (pfn | (BUDDY_CHUNK_PAGES - 1)) + 1;
     if (next > end)
         next = end;
-    buddy_add_range(&buddy, pfn, next - pfn);
+    buddy_add_range(&pmm_buddy, pfn, next - pfn);
     pending_pages -= next - pfn;
     r->base = next << PAGE_SHIFT;
     r->size = (end - next) << PAGE_SHIFT;
@@ -194,7 +194,7 @@ int pmm_init(const struct boot_info *bi)
      * huge pages, and the first touch of each costs 0.25-20 ms. */
     uint8_t *meta_va = hal_phys_to_virt(meta);
     uint64_t map_bytes = (buddy_ready_map_bytes(first, npages) + 15) & ~15ULL;
-    buddy_init_lazy(&buddy, first, npages, (struct page *)(meta_va + map_bytes), meta_va);
+    buddy_init_lazy(&pmm_buddy, first, npages, (struct page *)(meta_va + map_bytes), meta_va);
     /*
      * Writing every struct page is O(RAM): at 4 GiB, 16 MiB of stores, and
      * under QEMU TCG each first touch of a guest page also costs the host a
@@ -248,13 +248,13 @@ int pmm_init(const struct boot_info *bi)
         add_pending(to << PAGE_SHIFT, (end - to) << PAGE_SHIFT);
     }
     for (int i = (int)neager - 1; i >= 0; i--) /* top down: see buddy_add_range */
-        buddy_add_range(&buddy, eager[i].base >> PAGE_SHIFT, eager[i].size >> PAGE_SHIFT);
+        buddy_add_range(&pmm_buddy, eager[i].base >> PAGE_SHIFT, eager[i].size >> PAGE_SHIFT);
     uint64_t later = 0; /* RAM the direct map does not reach yet: see pmm_add_deferred */
     for (unsigned i = 0; i < ndeferred; i++)
         later += deferred[i].size >> PAGE_SHIFT;
     pr_info("pmm: %lu MiB free in %d ranges, %lu KiB of page metadata, %lu MiB set up at boot",
-            (unsigned long)((buddy.free_pages + held_pages + pending_pages + later) >> 8), n,
-            (unsigned long)(metadata_bytes >> 10), (unsigned long)(buddy.free_pages >> 8));
+            (unsigned long)((pmm_buddy.free_pages + held_pages + pending_pages + later) >> 8), n,
+            (unsigned long)(metadata_bytes >> 10), (unsigned long)(pmm_buddy.free_pages >> 8));
     return 0;
 }
 
@@ -302,7 +302,7 @@ void pmm_start_background(void)
 static int64_t alloc_locked(unsigned order)
 {
     int64_t pfn;
-    while ((pfn = buddy_alloc(&buddy, order)) < 0 && (grow_locked() || release_held()))
+    while ((pfn = buddy_alloc(&pmm_buddy, order)) < 0 && (grow_locked() || release_held()))
         ;
     return pfn;
 }
@@ -316,9 +316,9 @@ static void flush_cpu(struct pmm_cpu *pc, unsigned k)
 {
     spin_lock(&pmm_lock);
     for (unsigned i = 0; i < k; i++) {
-        struct page *p = buddy_page(&buddy, pc->pfn[i]);
+        struct page *p = buddy_page(&pmm_buddy, pc->pfn[i]);
         p->state = PAGE_USED;
-        buddy_free(&buddy, pc->pfn[i], 0);
+        buddy_free(&pmm_buddy, pc->pfn[i], 0);
     }
     spin_unlock(&pmm_lock);
     pc->n -= k;
@@ -350,7 +350,7 @@ static int64_t alloc_frame(void)
         spin_lock(&pmm_lock);
         int64_t pfn;
         while (pc->n < PMM_PCP_BATCH && (pfn = alloc_locked(0)) >= 0) {
-            buddy_page(&buddy, (uint64_t)pfn)->state = PAGE_CACHED;
+            buddy_page(&pmm_buddy, (uint64_t)pfn)->state = PAGE_CACHED;
             pc->pfn[pc->n++] = (uint64_t)pfn;
         }
         spin_unlock(&pmm_lock);
@@ -358,7 +358,7 @@ static int64_t alloc_frame(void)
             return -1;
     }
     uint64_t pfn = pc->pfn[--pc->n];
-    buddy_page(&buddy, pfn)->state = PAGE_USED;
+    buddy_page(&pmm_buddy, pfn)->state = PAGE_USED;
     return (int64_t)pfn;
 }
 
@@ -379,7 +379,7 @@ static int64_t try_alloc(unsigned order)
 
 uint64_t pmm_alloc(unsigned order)
 {
-    if (!buddy.pages) /* no memory map at boot: nothing to hand out */
+    if (!pmm_buddy.pages) /* no memory map at boot: nothing to hand out */
         return 0;
     int64_t pfn = try_alloc(order);
     if (pfn < 0) {
@@ -396,7 +396,7 @@ uint64_t pmm_alloc(unsigned order)
 static int free_frame(uint64_t pfn)
 {
     irqflags_t f = hal_irq_save();
-    struct page *p = buddy_page(&buddy, pfn);
+    struct page *p = buddy_page(&pmm_buddy, pfn);
     int err = !p                                                   ? -EINVAL
               : p->state == PAGE_FREE || p->state == PAGE_CACHED ? -EALREADY
               : p->state != PAGE_USED || p->order != 0           ? -EINVAL
@@ -415,11 +415,11 @@ static int free_frame(uint64_t pfn)
 int pmm_free(uint64_t pa, unsigned order)
 {
     int err = -EINVAL;
-    if (!(pa & (PAGE_SIZE - 1)) && order == 0 && buddy.pages) {
+    if (!(pa & (PAGE_SIZE - 1)) && order == 0 && pmm_buddy.pages) {
         err = free_frame(pa >> PAGE_SHIFT);
     } else if (!(pa & (PAGE_SIZE - 1))) {
         irqflags_t f = spin_lock_irqsave(&pmm_lock);
-        err = buddy_free(&buddy, pa >> PAGE_SHIFT, order);
+        err = buddy_free(&pmm_buddy, pa >> PAGE_SHIFT, order);
         spin_unlock_irqrestore(&pmm_lock, f);
     }
     if (err) {
@@ -435,7 +435,7 @@ int pmm_free(uint64_t pa, unsigned order)
  * of it is handed out, so whoever holds a frame's address has seen it set. */
 struct page *pmm_page(uint64_t pa)
 {
-    return buddy_page(&buddy, pa >> PAGE_SHIFT);
+    return buddy_page(&pmm_buddy, pa >> PAGE_SHIFT);
 }
 
 void pmm_stats(struct pmm_stats *st)
@@ -446,12 +446,12 @@ void pmm_stats(struct pmm_stats *st)
     uint64_t cached = 0;
     for (unsigned i = 0; i < smp_cpu_slots(); i++)
         cached += __atomic_load_n(&smp_cpu(i)->pmm.n, __ATOMIC_RELAXED);
-    st->managed_pages = buddy.managed_pages + held_pages + pending_pages;
-    st->free_pages = buddy.free_pages + held_pages + pending_pages + cached;
+    st->managed_pages = pmm_buddy.managed_pages + held_pages + pending_pages;
+    st->free_pages = pmm_buddy.free_pages + held_pages + pending_pages + cached;
     st->pending_pages = pending_pages;
     /* Pending RAM as the blocks it will be once added, so the counts do not
      * move when the background thread adds it. */
-    memcpy(st->free_blocks, buddy.free_blocks, sizeof st->free_blocks);
+    memcpy(st->free_blocks, pmm_buddy.free_blocks, sizeof st->free_blocks);
     st->free_blocks[0] += cached;
     for (unsigned i = pending_first; i < npending; i++)
         buddy_count_blocks(pending[i].base >> PAGE_SHIFT, pending[i].size >> PAGE_SHIFT,

@@ -130,8 +130,28 @@ void kmalloc_stats(struct kmalloc_stats *st);
 void *kmem_pages_alloc(unsigned order);
 /** @brief Give back a kmem_pages_alloc() block. */
 void kmem_pages_free(void *p, unsigned order);
-/** @brief The metadata of the page holding @p p, or NULL if it is not backend memory. */
-struct page *kmem_page_of(const void *p);
+/**
+ * @brief Where the backend's pages are: the page at address @c start + n *
+ *        PAGE_SIZE is frame @c pfn0 + n of @c buddy, which holds its struct
+ *        page (kernel: the direct map over the pmm's allocator). Every frame
+ *        @c buddy manages must have its address so; an address that maps to
+ *        a frame outside @c buddy (vmalloc space, a wild pointer) has no page.
+ */
+struct kmem_window {
+    uintptr_t start;     /**< the address of frame @c pfn0 */
+    uint64_t pfn0;       /**< the frame at @c start */
+    struct buddy *buddy; /**< the allocator whose struct pages describe the frames */
+};
+/** @brief The backend's window (defined by the backend). */
+extern struct kmem_window kmem_window;
+
+/** @brief The metadata of the page holding @p p, or NULL if it is not backend
+ *         memory. Inline: kfree() looks up every pointer's page. */
+static inline struct page *kmem_page_of(const void *p)
+{
+    /* Wraps for p below start: a frame number beyond any buddy's. */
+    return buddy_page(kmem_window.buddy, ((uintptr_t)p - kmem_window.start) / PAGE_SIZE + kmem_window.pfn0);
+}
 /** @brief Large blocks beyond the backend's largest order (kernel: vmalloc). */
 void *kmem_huge_alloc(size_t size);
 /** @brief Free a kmem_huge_alloc() block; 0, or -EINVAL if @p p is not one. */

@@ -101,6 +101,10 @@ int pmm_free(uint64_t pa, unsigned order);
  */
 struct page *pmm_page(uint64_t pa);
 
+/** @brief The frame allocator itself: for kmem_page_of()'s inline lookup
+ *         (kernel/kmalloc.h) only; everything else goes through the calls above. */
+extern struct buddy pmm_buddy;
+
 /**
  * @brief Fill @p st with the current counters. Pending RAM counts as managed
  *        and free, and as the free blocks it will become, so the totals do
