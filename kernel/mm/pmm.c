@@ -397,15 +397,21 @@ static int free_frame(uint64_t pfn)
 {
     irqflags_t f = hal_irq_save();
     struct page *p = buddy_page(&pmm_buddy, pfn);
-    int err = !p                                                   ? -EINVAL
-              : p->state == PAGE_FREE || p->state == PAGE_CACHED ? -EALREADY
-              : p->state != PAGE_USED || p->order != 0           ? -EINVAL
-                                                                 : 0;
+    /* Used -> cached in one atomic step: two CPUs freeing one frame at once
+     * (a caller's double free) cannot both cache it; the second sees it
+     * cached. (Only the frame's holder changes a used frame's state, so no
+     * lock is needed; pmm_lock covers every other change.) */
+    uint8_t state = PAGE_USED;
+    int err = !p                ? -EINVAL
+              : p->order != 0 ? (p->state == PAGE_FREE ? -EALREADY : -EINVAL)
+              : !__atomic_compare_exchange_n(&p->state, &state, PAGE_CACHED, 0, __ATOMIC_RELAXED,
+                                             __ATOMIC_RELAXED)
+                  ? (state == PAGE_FREE || state == PAGE_CACHED ? -EALREADY : -EINVAL)
+                  : 0;
     if (!err) {
         struct pmm_cpu *pc = pcp();
         if (pc->n == PMM_PCP_MAX)
             flush_cpu(pc, PMM_PCP_BATCH);
-        p->state = PAGE_CACHED;
         pc->pfn[pc->n++] = pfn;
     }
     hal_irq_restore(f);

@@ -8,13 +8,16 @@
  * that pending RAM was counted as managed all along, and that a frame's
  * metadata is there once it is handed out; and the per-CPU frame caches
  * (a frame freed and taken again on one CPU, a double free of a cached
- * frame, frames moving between CPUs' caches). Running out and recovering
+ * frame, two CPUs double-freeing one frame at once, frames moving between
+ * CPUs' caches). Running out and recovering
  * (which adds pending RAM on demand, and drains every CPU's cache) is
  * mm_tests.c's exhaustion test.
  */
+#include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <kernel/buddy.h>
 #include <kernel/errno.h>
+#include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
@@ -161,5 +164,80 @@ KTEST(pmm_frames_move_between_cpu_caches)
             bad++;
         bad += w[i].bad;
     }
+    KT_ASSERT(bad == 0);
+}
+
+#define RACE_ROUNDS 64
+
+struct free_race {
+    volatile uint64_t pa;
+    volatile unsigned round, done, stop;
+    int result[RACE_ROUNDS][2];
+};
+
+struct free_racer {
+    struct free_race *race;
+    unsigned side;
+};
+
+static int race_free(void *arg)
+{
+    struct free_racer *me = arg;
+    struct free_race *r = me->race;
+    for (unsigned i = 1; i <= RACE_ROUNDS; i++) {
+        /* Spin, so both see the round start within a few instructions of
+         * each other; yield now and then, for when they share a CPU. */
+        for (unsigned spins = 1; __atomic_load_n(&r->round, __ATOMIC_ACQUIRE) < i; spins++) {
+            if (r->stop)
+                return 0;
+            if (spins % 4096 == 0)
+                thread_yield();
+            else
+                hal_cpu_relax();
+        }
+        r->result[i - 1][me->side] = pmm_free(r->pa, 0);
+        __atomic_fetch_add(&r->done, 1, __ATOMIC_ACQ_REL);
+    }
+    return 0;
+}
+
+/* A caller's double free racing itself: two threads on two CPUs (one CPU:
+ * both there) free the same frame at the same moment, 64 times. Exactly one
+ * free of each round succeeds; the other is refused as a double free, so
+ * the frame is never in two CPUs' caches (it would be handed out twice). */
+KTEST(pmm_racing_double_free_caught)
+{
+    static struct free_race race;
+    static struct free_racer racer[2];
+    unsigned cpus[2] = {0, 0}, n = 0;
+    for (unsigned c = 0; c < smp_cpu_slots() && n < 2; c++)
+        if (smp_cpu(c)->state == CPU_ONLINE)
+            cpus[n++] = c;
+    if (n == 1)
+        cpus[1] = cpus[0];
+    race = (struct free_race){0};
+    int ids[2];
+    for (unsigned s = 0; s < 2; s++) {
+        racer[s] = (struct free_racer){&race, s};
+        ids[s] = thread_create_on("racer", race_free, &racer[s], PRIO_DEFAULT, 0, 1u << cpus[s]);
+    }
+    unsigned bad = 0, rounds = 0;
+    for (unsigned i = 1; i <= RACE_ROUNDS && ids[0] > 0 && ids[1] > 0; i++) {
+        if (!(race.pa = pmm_alloc(0)))
+            break;
+        __atomic_store_n(&race.round, i, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&race.done, __ATOMIC_ACQUIRE) < 2 * i)
+            thread_yield();
+        int a = race.result[i - 1][0], b = race.result[i - 1][1];
+        if (!((a == 0 && b == -EALREADY) || (a == -EALREADY && b == 0))) {
+            kprintf("round %u: the two frees returned %d and %d\n", i, a, b);
+            bad++;
+        }
+        rounds++;
+    }
+    race.stop = 1;
+    for (unsigned s = 0; s < 2; s++)
+        KT_ASSERT(ids[s] > 0 && thread_join(ids[s], NULL) == 0);
+    KT_ASSERT(rounds == RACE_ROUNDS);
     KT_ASSERT(bad == 0);
 }
