@@ -436,9 +436,10 @@ int pmm_free(uint64_t pa, unsigned order)
     return err;
 }
 
-/* No lock (kfree calls this, and masking interrupts is not free): a chunk's
- * ready bit only ever goes from 0 to 1, under pmm_lock, before any frame
- * of it is handed out, so whoever holds a frame's address has seen it set. */
+/* No lock (kfree() makes the same lookup inline, kmem_page_of(), and
+ * masking interrupts is not free): a chunk's ready bit only ever goes from
+ * 0 to 1, under pmm_lock, before any frame of it is handed out, so whoever
+ * holds a frame's address has seen it set. */
 struct page *pmm_page(uint64_t pa)
 {
     return buddy_page(&pmm_buddy, pa >> PAGE_SHIFT);
