@@ -124,11 +124,15 @@ static void dump_frame(const struct a64_frame *f)
 
 /* A FIQ: the only Group 0 interrupt is the GICv3 NMI SGI the watchdog sends
  * a CPU that stopped taking interrupts (hal_cpu_nmi()); FIQs stay unmasked
- * where IRQs are masked. Report what it runs, and let it go on. */
+ * where IRQs are masked. Report what it runs, and let it go on. (Or another
+ * CPU's panic stops this one: smp_stop_others().) */
 static void a64_fiq(const struct a64_frame *f)
 {
     unsigned intid = gic_nmi_ack();
     if (intid == GIC_SGI_NMI) {
+        /* Another CPU's panic stops this one here (never to end the SGI:
+         * nothing else is taken on a halted CPU). */
+        smp_stop_if_asked();
         kprintf("\nwatchdog: CPU %u (NMI): what it is running\n", cpu_this()->index);
         dump_frame(f);
     }

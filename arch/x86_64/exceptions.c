@@ -65,9 +65,11 @@ void x64_exception(struct x64_frame *f)
 }
 
 /* An NMI: the watchdog asks a CPU that stopped taking interrupts what it
- * is doing (hal_cpu_nmi()). Report, and let it go on. */
+ * is doing (hal_cpu_nmi()). Report, and let it go on. (Or another CPU's
+ * panic stops this one: smp_stop_others().) */
 void x64_nmi(struct x64_frame *f)
 {
+    smp_stop_if_asked(); /* another CPU's panic stops this one here */
     kprintf("\nwatchdog: CPU %u (NMI): what it is running\n", cpu_this()->index);
     dump_frame(f);
 }

@@ -3,20 +3,24 @@
  * @brief The `fault` shell command: raise a CPU fault on purpose.
  *
  * Each kind checks one protection the kernel promises (page 0 unmapped,
- * nothing past the image, W^X of text, rodata, data and the direct map,
+ * nothing past the image, a freed page unmapped on every CPU, W^X of text,
+ * rodata, data and the direct map,
  * guarded stacks, W^X of code memory and names inside it) and shows the panic report a real bug would get. The
  * QEMU tests assert on the function names here (write_to, jump_to_copy,
  * overflow_recurse, cmd_fault), so keep them.
  */
 #include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/jit.h>
 #include <kernel/module.h>
 #include <kernel/kprintf.h>
 #include <kernel/pmm.h>
+#include <kernel/sched.h>
 #include <kernel/shell.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/vmalloc.h>
 
@@ -140,6 +144,82 @@ static void overflow_stack(void *arg)
     overflow_recurse(0);
 }
 
+struct far_reader {
+    const volatile uint64_t *p;
+    volatile uint64_t reads;
+    volatile int stop;
+};
+
+/* Read the page over and over on the CPU this thread is pinned to, so its
+ * translation stays in that CPU's TLB, until told to stop. */
+__attribute__((noinline)) static int read_until_stopped(void *arg)
+{
+    struct far_reader *r = arg;
+    while (!r->stop) {
+        (void)*r->p;
+        r->reads++;
+    }
+    return 0;
+}
+
+/* `fault unmapped-on-other-cpu`: another CPU reads a vmalloc page over and
+ * over (its TLB holds the translation) while this CPU frees it; that CPU's
+ * next read must fault. A CPU the TLB shoot-down missed would go on
+ * reading the freed page: after 100 ms that is reported instead. The shell
+ * thread stays on its CPU meanwhile. */
+static int fault_other_cpu(const char *kind)
+{
+    /* The shell on the boot CPU, the reader on the first other CPU that
+     * runs threads: the one with the fewest other threads to switch to
+     * (a switch may flush the TLB, which would hide a missed shoot-down). */
+    struct thread *self = thread_current();
+    uint32_t mask = self->affinity, cpus = sched_cpu_mask();
+    const unsigned here = 0;
+    int other = cpus & ~1u ? __builtin_ctz(cpus & ~1u) : -1;
+    if (other < 0) {
+        kprintf("fault %s: needs a second CPU running threads (SMP=2 or more)\n", kind);
+        return -ENODEV;
+    }
+    int err = thread_set_affinity(self->id, 1u << here);
+    if (err) {
+        kprintf("fault %s: could not move to CPU %u\n", kind, here);
+        return err;
+    }
+    static struct far_reader r;
+    volatile uint64_t *p = vmalloc(PAGE_SIZE);
+    int id = -1;
+    if (p) {
+        *p = 0x5afe5afe5afe5afeull;
+        r = (struct far_reader){.p = p};
+        id = thread_create_on("far-reader", read_until_stopped, &r, PRIO_DEFAULT, 0, 1u << other);
+    }
+    if (id <= 0) {
+        vfree((void *)p);
+        thread_set_affinity(self->id, mask);
+        kprintf("fault %s: no memory for the page or the reader\n", kind);
+        return -ENOMEM;
+    }
+    uint64_t deadline = hal_time_ns() + 1000000000ull;
+    while (r.reads < 1000 && hal_time_ns() < deadline)
+        thread_yield();
+    kprintf("fault %s: CPU %u frees %p, which CPU %d is reading\n", kind, here, (void *)p, other);
+    vfree((void *)p);
+    /* The shoot-down is done when vfree() returns: the next read faults.
+     * Wait for 1,000 more reads (a few microseconds of a missed one: soon
+     * enough that nothing else, a switch, a TLB refill, flushes it first)
+     * or 100 ms. */
+    uint64_t after = r.reads;
+    deadline = hal_time_ns() + 100000000ull;
+    while (r.reads < after + 1000 && hal_time_ns() < deadline)
+        hal_cpu_relax();
+    r.stop = 1;
+    thread_join(id, NULL);
+    thread_set_affinity(self->id, mask);
+    kprintf("fault %s: CPU %d read the freed page %lu times after the free\n", kind, other,
+            (unsigned long)(r.reads - after));
+    return 0;
+}
+
 static int cmd_fault(int argc, char **argv)
 {
     if (argc != 2)
@@ -175,6 +255,10 @@ static int cmd_fault(int argc, char **argv)
             return -ENOMEM;
         }
         jump_to_copy(hal_phys_to_virt(pa), kind);
+    } else if (strcmp(kind, "unmapped-on-other-cpu") == 0) {
+        int rc = fault_other_cpu(kind);
+        if (rc)
+            return rc;
     } else if (strcmp(kind, "module") == 0) {
         int rc = fault_module();
         if (rc)
@@ -190,5 +274,5 @@ static int cmd_fault(int argc, char **argv)
     return -ENOSYS;
 }
 SHELL_COMMAND("fault",
-              "fault undef|null|unmapped-write|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec|module",
+              "fault undef|null|unmapped-write|unmapped-on-other-cpu|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec|module",
               "raise a CPU fault on purpose and see the panic report", cmd_fault);

@@ -4,11 +4,13 @@
  */
 #include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <kernel/errno.h>
 #include <kernel/jit.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
 #include <kernel/sections.h>
+#include <kernel/smp.h>
 
 int ktest_mode;
 
@@ -54,6 +56,18 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
 
 void panic_finish(void)
 {
+    /* The other CPUs stop where they are, so nothing runs on past a panic.
+     * If another CPU panicked first, it is stopping this one: halt. */
+    unsigned left;
+    int asked = smp_stop_others(&left);
+    if (asked == -EBUSY)
+        smp_stop_if_asked();
+    kprintf_panic_mode(); /* a stopped CPU may hold the console lock */
+    if (asked > 0 && !left)
+        kprintf("panic on CPU %u: the other %d CPU(s) stopped\n", cpu_this()->index, asked);
+    else if (asked > 0)
+        kprintf("panic on CPU %u: %u of the other %d CPU(s) did not stop (interrupts masked, and no NMI here)\n",
+                cpu_this()->index, left, asked);
     if (ktest_mode) {
         kprintf("panic in ktest mode: powering off with failure\n");
         if (hal_poweroff_code(1) != 0)

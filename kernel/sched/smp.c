@@ -54,12 +54,70 @@ const char *cpu_state_name(int state)
     return state >= 0 && state <= CPU_FAILED ? names[state] : "?";
 }
 
+/* ---- stopping every CPU for a panic ---- */
+
+static volatile int stop_owner = -1; /* the CPU that asked all others to stop, or -1 */
+
+/* This CPU's index, or -1 before its per-CPU data is set (a panic that
+ * early runs on the boot CPU with no other CPU started). */
+static int this_index(void)
+{
+    return cpus[0].self == &cpus[0] ? (int)cpu_this()->index : -1;
+}
+
+__attribute__((noreturn)) static void stop_here(void)
+{
+    struct cpu *me = cpu_this();
+    __atomic_store_n(&me->stopped, 1, __ATOMIC_RELEASE);
+    hal_halt();
+}
+
+void smp_stop_if_asked(void)
+{
+    int owner = __atomic_load_n(&stop_owner, __ATOMIC_ACQUIRE);
+    if (owner >= 0 && owner != this_index())
+        stop_here();
+}
+
+int smp_stop_others(unsigned *left)
+{
+    int me = this_index(), none = -1;
+    *left = 0;
+    if (me < 0)
+        return 0;
+    if (!__atomic_compare_exchange_n(&stop_owner, &none, me, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return none == me ? 0 : -EBUSY;
+    unsigned asked = 0;
+    for (unsigned i = 0; i < nslots; i++) {
+        struct cpu *c = &cpus[i];
+        /* A CPU online without its interrupt controller part is parked in
+         * hal_halt() already (smp_secondary_main()). */
+        if ((int)i == me || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_ONLINE || !c->irq_ready)
+            continue;
+        asked++;
+        /* The NMI reaches a CPU spinning with interrupts masked; the IPI
+         * is for platforms without one (GICv2). */
+        if (hal_cpu_nmi(c->hwid) != 0)
+            irq_send_ipi(c->hwid);
+    }
+    uint64_t deadline = hal_time_ns() + 100000000ull;
+    unsigned stopped;
+    do {
+        stopped = 0;
+        for (unsigned i = 0; i < nslots; i++)
+            stopped += (int)i != me && __atomic_load_n(&cpus[i].stopped, __ATOMIC_ACQUIRE);
+    } while (stopped < asked && hal_time_ns() < deadline);
+    *left = asked - stopped;
+    return (int)asked;
+}
+
 /* The IPI: run what was queued for this CPU, oldest first. A waiting
  * caller's call lives on its stack, so it is not touched after done. */
 static void ipi_handler(unsigned irq, void *arg)
 {
     (void)irq;
     (void)arg;
+    smp_stop_if_asked();
     struct cpu *me = cpu_this();
     me->ipis++;
     if (__atomic_exchange_n(&me->resched, 0, __ATOMIC_ACQ_REL))

@@ -11,5 +11,11 @@
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** @brief kprintf() with the arguments in @p ap. Returns characters written. ISR-safe. */
 int kvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/**
+ * @brief From now on print without the console lock: for a panic, once
+ *        every other CPU is stopped (one of them may have stopped holding it).
+ * @note Any context; there is no way back.
+ */
+void kprintf_panic_mode(void);
 
 #endif

@@ -71,6 +71,7 @@ struct cpu {
     volatile uint64_t wd_seen_ns; /**< hal_time_ns() at its last watchdog tick; 0: not watched */
     volatile int wd_stuck;     /**< reported stuck by another CPU, not seen running since */
     volatile int print_waiting; /**< waiting for the console lock (kprintf.c) */
+    volatile int stopped;      /**< halted for another CPU's panic (smp_stop_others()) */
     unsigned print_bust;       /**< an NMI prints without it: this CPU's ticket is ahead (kprintf.c) */
 };
 
@@ -141,6 +142,27 @@ void watchdog_cpu_start(void);
 
 /** @brief Report CPUs silent for more than @p ms (0 turns the checks off); the old limit. */
 uint64_t watchdog_set_limit_ms(uint64_t ms);
+
+/**
+ * @brief Stop every other online CPU, for a panic: each halts with
+ *        interrupts masked where it is, reached by the NMI where the
+ *        platform has one (hal_cpu_nmi(): a CPU spinning with interrupts
+ *        masked stops too), else by an IPI. Waits up to 100 ms for them.
+ * @param left set to how many of them did not report stopped in time
+ * @return how many CPUs were asked; 0 before the per-CPU data exists or if
+ *         this CPU already asked; -EBUSY if another CPU asked first (it is
+ *         stopping this one: the caller should halt)
+ * @note Any context, interrupts masked included; allocates nothing.
+ */
+int smp_stop_others(unsigned *left);
+
+/**
+ * @brief Halt here, never to return, if another CPU's panic asked every
+ *        CPU to stop (smp_stop_others()); else return at once. The IPI
+ *        handler and the arch's NMI handler call it first.
+ * @note Any context.
+ */
+void smp_stop_if_asked(void);
 
 /** @brief Number of CPUs online, the boot CPU included; >= 1. */
 unsigned smp_cpus_online(void);
