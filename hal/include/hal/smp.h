@@ -62,7 +62,8 @@ void hal_cpu_local_set(void *p);
  *        interrupts masked (x86_64: an NMI; aarch64: a GICv3 Group 0 SGI
  *        taken as FIQ), whose handler prints the registers and a backtrace
  *        of what that CPU runs and returns to it: the watchdog's view of a
- *        CPU that takes no interrupts.
+ *        CPU that takes no interrupts. The handler calls
+ *        smp_stop_if_asked() first: a panic elsewhere stops the CPU there.
  * @note Any context.
  * @return 0 if sent; -ENOTSUP where the platform has no such interrupt
  *         (aarch64 with GICv2, or a GICv3 with two security states); or
