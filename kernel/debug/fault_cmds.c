@@ -165,8 +165,8 @@ __attribute__((noinline)) static int read_until_stopped(void *arg)
 /* `fault unmapped-on-other-cpu`: another CPU reads a vmalloc page over and
  * over (its TLB holds the translation) while this CPU frees it; that CPU's
  * next read must fault. A CPU the TLB shoot-down missed would go on
- * reading the freed page: after 100 ms that is reported instead. The shell
- * thread stays on its CPU meanwhile. */
+ * reading the freed page: 1,000 reads later (or after 100 ms) that is
+ * reported instead. The shell thread stays on its CPU meanwhile. */
 static int fault_other_cpu(const char *kind)
 {
     /* The shell on the boot CPU, the reader on the first other CPU that
