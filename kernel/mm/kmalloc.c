@@ -143,16 +143,31 @@ static unsigned class_index(const struct kmem_cache *c) { return (unsigned)(c - 
 
 #define NOT_AN_OBJECT ((size_t)-1)
 
-/* The index of the object of cache @p c that starts at @p p in the slab at
- * @p s, or NOT_AN_OBJECT if none does. Reads only @p c: @p s may be the
- * address of a slab whose header is not trusted (or not read) here. */
+/* Objects fill a slab to its end (sizes and slabs are powers of two, none
+ * capped by MAX_OBJECTS), so an address in a slab's pages starts an object
+ * iff it is past the header and aligned to the size: no upper bound to check. */
+#define FILLS_SLAB(sh) (CLASS_FIRST(1u << (sh)) + CLASS_OBJECTS(1u << (sh)) * (1u << (sh)) == \
+                        PAGE_SIZE << CLASS_ORDER(1u << (sh)) && CLASS_OBJECTS(1u << (sh)) <= MAX_OBJECTS)
+_Static_assert(FILLS_SLAB(4) && FILLS_SLAB(5) && FILLS_SLAB(6) && FILLS_SLAB(7) && FILLS_SLAB(8) &&
+               FILLS_SLAB(9) && FILLS_SLAB(10) && FILLS_SLAB(11), "object_start() needs full slabs");
+
+/* Does @p p, an address in the pages of the slab at @p s (every caller
+ * found @p s as the owner of @p p's page), start an object of cache @p c?
+ * Reads only @p c: @p s may be a slab whose header is not trusted (or not
+ * read) here. Inline in kfree(). */
+static inline int object_start(const struct kmem_cache *c, const struct slab *s, const void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)s;
+    return off >= c->first && !(off & (c->size - 1));
+}
+
+/* The index in its slab of the object that starts at @p p, or NOT_AN_OBJECT
+ * (object_start()'s terms). */
 static size_t object_index(const struct kmem_cache *c, const struct slab *s, const void *p)
 {
-    const uint8_t *start = (const uint8_t *)s + c->first;
-    size_t off = (size_t)((const uint8_t *)p - start);
-    if ((const uint8_t *)p < start || (off & (c->size - 1)) || (off >> c->shift) >= c->per_slab)
+    if (!object_start(c, s, p))
         return NOT_AN_OBJECT;
-    return off >> c->shift;
+    return ((uintptr_t)p - (uintptr_t)s - c->first) >> c->shift;
 }
 
 /* A live large block's head page, and @p p its start. */
@@ -829,16 +844,7 @@ SLOW_PATH static void free_slow(void *p, struct page *pg, uintptr_t caller)
     spin_unlock_irqrestore(&heap_lock, f);
 }
 
-/* Objects fill a slab to its end (sizes and slabs are powers of two, none
- * capped by MAX_OBJECTS), so an address in a slab's pages is an object's
- * start iff it is aligned to the size and past the header: kfree() checks
- * no upper bound. */
-#define FILLS_SLAB(sh) (CLASS_FIRST(1u << (sh)) + CLASS_OBJECTS(1u << (sh)) * (1u << (sh)) == \
-                        PAGE_SIZE << CLASS_ORDER(1u << (sh)) && CLASS_OBJECTS(1u << (sh)) <= MAX_OBJECTS)
-_Static_assert(FILLS_SLAB(4) && FILLS_SLAB(5) && FILLS_SLAB(6) && FILLS_SLAB(7) && FILLS_SLAB(8) &&
-               FILLS_SLAB(9) && FILLS_SLAB(10) && FILLS_SLAB(11), "kfree() needs full slabs");
-
-/* The common case inline and nothing else, so it saves no registers: the
+/* The common case inline and nothing else, so it saves few registers: the
  * start of a slab object that carries no cookie goes onto this CPU's
  * magazine when there is room (free_small()'s checks, minus the ones that
  * cannot fail then). The debug build always takes free_slow(). */
@@ -847,9 +853,7 @@ void kfree(void *p)
     struct page *pg = kmem_page_of(p);
     if (!DEBUG_OVERHEAD && __builtin_expect(pg && (pg->flags & PG_SLAB), 1)) {
         unsigned cls = pg->flags >> PG_CLASS_SHIFT;
-        const struct kmem_cache *c = &caches[cls];
-        uintptr_t off = (uintptr_t)p - (uintptr_t)pg->owner;
-        if (!(off & (c->size - 1)) && off >= c->first && COOKIE_WORD(p) != cookie_of(p) &&
+        if (object_start(&caches[cls], pg->owner, p) && COOKIE_WORD(p) != cookie_of(p) &&
             mag_try_push(cls, p))
             return;
     }
