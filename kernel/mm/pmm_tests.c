@@ -15,6 +15,7 @@
  */
 #include <hal/cpu.h>
 #include <hal/mmu.h>
+#include <hal/timer.h>
 #include <kernel/buddy.h>
 #include <kernel/errno.h>
 #include <kernel/kprintf.h>
@@ -226,8 +227,15 @@ KTEST(pmm_racing_double_free_caught)
         if (!(race.pa = pmm_alloc(0)))
             break;
         __atomic_store_n(&race.round, i, __ATOMIC_RELEASE);
-        while (__atomic_load_n(&race.done, __ATOMIC_ACQUIRE) < 2 * i)
+        /* Bounded, like every wait in a test (yielding: with one CPU the
+         * racers run on this one). */
+        uint64_t end = hal_time_ns() + 2000000000ull;
+        while (__atomic_load_n(&race.done, __ATOMIC_ACQUIRE) < 2 * i && hal_time_ns() < end)
             thread_yield();
+        if (__atomic_load_n(&race.done, __ATOMIC_ACQUIRE) < 2 * i) {
+            kprintf("round %u: the racers did not both free within 2 s\n", i);
+            break;
+        }
         int a = race.result[i - 1][0], b = race.result[i - 1][1];
         if (!((a == 0 && b == -EALREADY) || (a == -EALREADY && b == 0))) {
             kprintf("round %u: the two frees returned %d and %d\n", i, a, b);
