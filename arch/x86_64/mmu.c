@@ -137,7 +137,7 @@ static int direct_map_ranges(const struct boot_info *bi, struct mem_range *out, 
             end = DMAP_LIMIT;
         want[n++] = (struct mem_range){base, end - base, MEM_USABLE};
     }
-    return memmap_free_ranges(want, n, NULL, 0, out, max);
+    return memmap_union(want, n, out, max);
 }
 
 /* Build the kernel's own tables (see arch/aarch64/mmu.c for the same step)

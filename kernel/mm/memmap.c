@@ -13,15 +13,17 @@ static int valid(const struct mem_range *r)
     return r->size != 0 && r->base + r->size > r->base;
 }
 
-/* Insert [base, end) into the sorted list, merging with what it touches. */
-static int insert(struct mem_range *out, unsigned *count, unsigned max, uint64_t base, uint64_t end)
+/* Insert [base, end) into the sorted list, merging with what it touches;
+ * an overlap is reported if @p warn (a firmware map should not have one). */
+static int insert(struct mem_range *out, unsigned *count, unsigned max, uint64_t base, uint64_t end,
+                  int warn)
 {
     unsigned i = 0, n = *count;
     while (i < n && out[i].base + out[i].size < base)
         i++;
     if (i < n && out[i].base <= end) { /* touches out[i] (and maybe more) */
         uint64_t oend = out[i].base + out[i].size;
-        if (base < oend && end > out[i].base)
+        if (warn && base < oend && end > out[i].base)
             pr_warn("memmap: usable ranges overlap at %#lx; merged", (unsigned long)base);
         uint64_t nbase = base < out[i].base ? base : out[i].base;
         uint64_t nend = end > oend ? end : oend;
@@ -102,7 +104,7 @@ int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem
         uint64_t end = (map[i].base + map[i].size) & ~PAGE_MASK;
         if (base < map[i].base || base >= end)
             continue; /* less than a page */
-        if (insert(out, &count, max, base, end))
+        if (insert(out, &count, max, base, end, 1))
             return -ENOSPC;
     }
     for (unsigned i = 0; i < n; i++)
@@ -110,6 +112,15 @@ int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem
             return -ENOSPC;
     for (unsigned i = 0; i < m; i++)
         if (cut_range(out, &count, max, &excl[i]))
+            return -ENOSPC;
+    return (int)count;
+}
+
+int memmap_union(const struct mem_range *r, unsigned n, struct mem_range *out, unsigned max)
+{
+    unsigned count = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (valid(&r[i]) && insert(out, &count, max, r[i].base, r[i].base + r[i].size, 0))
             return -ENOSPC;
     return (int)count;
 }

@@ -135,8 +135,32 @@ static void test_random(void)
     }
 }
 
+/* The x86_64 direct map's input: the first MiB, then a PC's firmware map,
+ * which overlaps it on purpose. Merged silently; touching ranges join; a
+ * gap stays a gap; types do not matter; too little room is -ENOSPC. */
+static void test_union(void)
+{
+    warnings = 0;
+    struct mem_range want[] = {
+        R(0, 1 * MiB, MEM_USABLE),
+        R(0, 0x9f000, MEM_USABLE),
+        R(0x9f000, 0x1000, MEM_RESERVED),
+        R(0xf0000, 0x10000, MEM_RESERVED),
+        R(0x100000, 511 * MiB, MEM_USABLE),
+        R(0xfeffc000, 0x4000, MEM_RESERVED),
+        R(0x40000000, 0, MEM_USABLE), /* empty: skipped */
+    };
+    struct mem_range out[4];
+    int n = memmap_union(want, 7, out, 4);
+    const uint64_t expected[][2] = {{0, 512 * MiB}, {0xfeffc000, 0xff000000}};
+    expect(out, n, expected, 2);
+    CHECK(warnings == 0);
+    CHECK(memmap_union(want, 7, out, 1) == -ENOSPC);
+}
+
 int main(void)
 {
+    test_union();
     test_pc_map();
     test_bad_entries();
     test_exclusions_and_space();

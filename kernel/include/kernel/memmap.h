@@ -20,4 +20,17 @@
 int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem_range *excl,
                        unsigned m, struct mem_range *out, unsigned max);
 
+/**
+ * @brief The union of @p n ranges (their types ignored): sorted, disjoint,
+ *        ranges that overlap or touch merged, without a warning.
+ *
+ * For a caller that lists overlapping ranges on purpose (the x86_64 direct
+ * map: the first MiB, then every range of the firmware's map). Empty and
+ * wrapping ranges are skipped. No rounding: pass whole pages if whole pages
+ * are wanted.
+ * @return the number of ranges written to @p out, or -ENOSPC if more than
+ *         @p max would be needed
+ */
+int memmap_union(const struct mem_range *r, unsigned n, struct mem_range *out, unsigned max);
+
 #endif
