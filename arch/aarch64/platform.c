@@ -210,7 +210,7 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
-    kprintf("aarch64: entered at EL%lu, DTB at %#lx\n", entry_el, dtb);
+    pr_info("aarch64: entered at EL%lu, DTB at %#lx", entry_el, dtb);
     boot_stage("early console");
     devicetree_setup(bi, dtb, entry_el);
     kmain(bi);

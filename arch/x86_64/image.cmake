@@ -1,11 +1,12 @@
 # Rules that turn kernel.elf into what QEMU boots (included from the top level,
 # because custom-command outputs are only visible in the directory that defines them).
-# Two ISOs: kernel.iso boots to the shell; kernel-ktest.iso passes `ktest`.
+# Two ISOs: kernel.iso boots to the shell; kernel-ktest.iso passes `ktest verbose`
+# (a test run's log in full on the console).
 foreach(flavour IN ITEMS kernel kernel-ktest)
   if(flavour STREQUAL "kernel")
     set(args "")
   else()
-    set(args "ktest")
+    set(args "ktest verbose")
   endif()
   set(dir ${CMAKE_BINARY_DIR}/iso-${flavour})
   add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/${flavour}.iso

@@ -1,7 +1,7 @@
 /**
  * @file boot_cmds.c
  * @brief Shell commands about the boot and the machine as a whole: version,
- *        uptime, bootinfo, poweroff, reboot.
+ *        uptime, bootinfo, dmesg, poweroff, reboot.
  *
  * They read what boot left behind (struct boot_info, the boot stage stamps
  * of kernel/bootprof.h) and call the HAL's power functions, so they live
@@ -15,6 +15,8 @@
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
+#include <kernel/log.h>
+#include <kernel/logbuf.h>
 #include <kernel/shell.h>
 #include <kernel/string.h>
 
@@ -74,6 +76,28 @@ static int cmd_bootinfo(int argc, char **argv)
 SHELL_COMMAND("bootinfo", "bootinfo [--profile]",
               "what the boot loader handed over; --profile: time of each boot stage",
               cmd_bootinfo);
+
+/* The lines logged so far, oldest first; lines logged while it prints
+ * (they print themselves if urgent) are left for the next dmesg, so a
+ * flood of messages cannot keep it going. */
+static int cmd_dmesg(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    uint64_t end;
+    struct logbuf_cursor c = klog_oldest(&end);
+    char line[KLOG_LINE_MAX];
+    unsigned level;
+    uint64_t lost;
+    while (c.seq < end && klog_read(&c, &level, line, sizeof line, &lost) >= 0) {
+        if (lost)
+            kprintf("(%lu lines overwritten before they were shown)\n", (unsigned long)lost);
+        kprintf("%s\n", line);
+    }
+    return 0;
+}
+SHELL_COMMAND("dmesg", "dmesg", "the kernel log: every line since boot, as far as 32 KiB holds",
+              cmd_dmesg);
 
 static int cmd_poweroff(int argc, char **argv)
 {

@@ -51,6 +51,8 @@ static void parse_cmdline(const char *cmdline)
             break;
         if (n == 5 && memcmp(p, "ktest", 5) == 0)
             ktest_mode = 1;
+        else if (n == 7 && memcmp(p, "verbose", 7) == 0)
+            klog_console_level(LOG_INFO); /* prints the lines logged so far, too */
         else {
             strlcpy(word, p, n + 1 < sizeof word ? n + 1 : sizeof word);
             pr_warn("cmdline: unknown word '%s' ignored", word);

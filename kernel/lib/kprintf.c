@@ -7,6 +7,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
+#include <kernel/logbuf.h>
 #include <kernel/printf.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
@@ -118,37 +119,85 @@ void klog_hold(int on)
     print_lock_drop(f);
 }
 
+/* Every line klog() makes, whatever the console prints, for `dmesg`; the
+ * print lock guards it. 32 KiB keeps a boot's lines many times over. */
+static char log_mem[32768];
+static struct logbuf log_ring = {.mem = log_mem, .size = sizeof log_mem};
+/* Lines at this level or more urgent go to the console as well. Boot is
+ * quiet by default: a line on a polled UART costs 0.5-1 ms of boot under
+ * TCG (and 10 ms at 115,200 baud), so only errors and warnings print. */
+static unsigned console_level = LOG_WARN;
+
+/* One finished line (no newline) to the console, or into the held lines
+ * while the shell waits for a key. The print lock is held. */
+static void console_line(const char *line, size_t len)
+{
+    if (!holding) {
+        kprintf("%.*s\n", (int)len, line);
+        return;
+    }
+    if (held_len + len + 1 <= sizeof held) {
+        memcpy(held + held_len, line, len);
+        held[held_len + len] = '\n';
+        held_len += len + 1;
+    } else {
+        held_lost++;
+    }
+}
+
 void klog(enum log_level level, const char *fmt, ...)
 {
     static const char *const tags[] = {"error: ", "warning: ", "", ""};
     uint64_t us = uptime_us();
-    irqflags_t f = print_lock_take(); /* the three parts make one line */
-    if (holding) {
-        char line[256];
-        int n = ksnprintf(line, sizeof line, "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
-                          (unsigned long)(us % 1000000), tags[level & 3]);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < sizeof line - 1)
-            n += kvsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
-        va_end(ap);
-        size_t len = n < 0 ? 0 : (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
-        line[len++] = '\n';
-        if (held_len + len <= sizeof held) {
-            memcpy(held + held_len, line, len);
-            held_len += len;
-        } else {
-            held_lost++;
-        }
-        print_lock_drop(f);
-        return;
-    }
-    kprintf("[%5lu.%06lu] %s", (unsigned long)(us / 1000000), (unsigned long)(us % 1000000),
-            tags[level & 3]);
+    char line[KLOG_LINE_MAX];
+    int n = ksnprintf(line, sizeof line, "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
+                      (unsigned long)(us % 1000000), tags[level & 3]);
     va_list ap;
     va_start(ap, fmt);
-    kvprintf(fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof line)
+        n += kvsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    kprintf("\n");
+    size_t len = n < 0 ? 0 : (size_t)n;
+    if (len >= sizeof line) { /* cut, and say so */
+        len = sizeof line - 1;
+        memcpy(line + len - 3, "...", 3);
+    }
+    irqflags_t f = print_lock_take();
+    logbuf_append(&log_ring, (unsigned)level, line, len);
+    if ((unsigned)level <= console_level)
+        console_line(line, len);
     print_lock_drop(f);
+}
+
+void klog_console_level(enum log_level level)
+{
+    irqflags_t f = print_lock_take();
+    struct logbuf_cursor c = logbuf_oldest(&log_ring);
+    char line[KLOG_LINE_MAX];
+    unsigned lvl;
+    uint64_t lost;
+    long n;
+    while ((n = logbuf_read(&log_ring, &c, &lvl, line, sizeof line, &lost)) >= 0)
+        if (lvl > console_level && lvl <= (unsigned)level)
+            console_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    console_level = (unsigned)level;
+    print_lock_drop(f);
+}
+
+struct logbuf_cursor klog_oldest(uint64_t *next)
+{
+    irqflags_t f = print_lock_take();
+    struct logbuf_cursor c = logbuf_oldest(&log_ring);
+    if (next)
+        *next = log_ring.next;
+    print_lock_drop(f);
+    return c;
+}
+
+long klog_read(struct logbuf_cursor *c, unsigned *level, char *out, size_t max, uint64_t *lost)
+{
+    irqflags_t f = print_lock_take();
+    long n = logbuf_read(&log_ring, c, level, out, max, lost);
+    print_lock_drop(f);
+    return n;
 }

@@ -67,7 +67,9 @@ static void tick(struct ktimer *t, void *arg)
                 report(i, c, silent);
         } else if (silent < WATCHDOG_PERIOD_MS * 2 * MS && __atomic_load_n(&c->wd_stuck, __ATOMIC_ACQUIRE) &&
                    __atomic_exchange_n(&c->wd_stuck, 0, __ATOMIC_ACQ_REL)) {
-            pr_info("watchdog: CPU %u takes timer interrupts again", i);
+            /* At the report's level, so whoever saw the error on the
+             * console (which shows warnings and errors) sees it end. */
+            pr_warn("watchdog: CPU %u takes timer interrupts again", i);
         }
     }
     ktimer_arm(&me->wd_timer, now + WATCHDOG_PERIOD_MS * MS);

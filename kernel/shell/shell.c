@@ -171,7 +171,7 @@ void shell_run(void)
 {
     boot_stage("shell prompt");
     kprintf("bench: boot_to_shell_us %lu us\n", (unsigned long)uptime_us());
-    kprintf("Type 'help' for commands.\n");
+    kprintf("Type 'help' for commands, 'dmesg' for the boot log.\n");
     char *hist = kmalloc(HIST_BYTES);
     if (!hist)
         kprintf("shell: no memory for a command history; running without one\n");

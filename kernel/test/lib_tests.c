@@ -7,6 +7,8 @@
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/ktest.h>
+#include <kernel/log.h>
+#include <kernel/logbuf.h>
 #include <kernel/printf.h>
 #include <kernel/string.h>
 
@@ -31,6 +33,49 @@ KTEST(string_ops)
 KTEST(crc32_check_value)
 {
     KT_ASSERT(crc32(0, "123456789", 9) == 0xCBF43926u);
+}
+
+/* What `dmesg` reads: a line just logged is the newest in the log, with its
+ * level and timestamp, whether or not the console showed it (LOG_DEBUG
+ * never goes there); a line too long is cut to KLOG_LINE_MAX - 1 bytes
+ * ending in "...". Markers carry a run number, so a second run in the same
+ * boot cannot find the first run's lines. */
+KTEST(klog_keeps_lines_for_dmesg)
+{
+    static unsigned runs;
+    unsigned run = ++runs;
+    static char filler[400];
+    memset(filler, 'x', sizeof filler - 1);
+    uint64_t before;
+    klog_oldest(&before);
+    klog(LOG_DEBUG, "ktest: log marker %u", run);
+    klog(LOG_DEBUG, "ktest: long line %u %s", run, filler);
+    uint64_t end;
+    struct logbuf_cursor c = klog_oldest(&end);
+    KT_ASSERT(end >= before + 2);
+    char marker[48], prefix[48];
+    size_t mlen = (size_t)ksnprintf(marker, sizeof marker, "] ktest: log marker %u", run);
+    size_t plen = (size_t)ksnprintf(prefix, sizeof prefix, "] ktest: long line %u xxx", run);
+    static char line[KLOG_LINE_MAX];
+    unsigned level, found = 0, found_long = 0;
+    uint64_t lost;
+    long n;
+    while (c.seq < end && (n = klog_read(&c, &level, line, sizeof line, &lost)) >= 0) {
+        const char *close = strchr(line, ']');
+        if (line[0] != '[' || !close)
+            continue;
+        if ((size_t)n == (size_t)(close - line) + mlen && memcmp(close, marker, mlen) == 0 &&
+            level == LOG_DEBUG)
+            found++;
+        if (strlen(close) >= plen && memcmp(close, prefix, plen) == 0) {
+            KT_ASSERT(level == LOG_DEBUG);
+            KT_ASSERT(n == KLOG_LINE_MAX - 1);
+            KT_ASSERT(memcmp(line + n - 4, "x...", 4) == 0);
+            found_long++;
+        }
+    }
+    KT_ASSERT(found == 1);
+    KT_ASSERT(found_long == 1);
 }
 
 static int bss_probe[64];

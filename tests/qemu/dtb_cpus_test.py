@@ -115,7 +115,7 @@ def main():
         with open(orig, "rb") as f, open(edited, "wb") as g:
             g.write(add_cpus(f.read(), nodes))
         text, status, pending = run_qemu("aarch64", a.image, env,
-                                         [b"cpus\r", b"poweroff 7\r"], ["-dtb", edited], 60)
+                                         [b"dmesg\r", b"cpus\r", b"poweroff 7\r"], ["-dtb", edited], 60)
     text = text.replace("\r", "")
     print(text)
     want = [

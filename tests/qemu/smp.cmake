@@ -82,7 +82,7 @@ if(KERNEL_ARCH STREQUAL "aarch64")
     list(GET cfg 4 el)
     math(EXPR last "${n} - 1")
     qemu_test(smp_cpus_${name} --image ${IMG} --env ${smp} --env ${machine}
-      --send cpus --send "poweroff 7" --expect "^aarch64: entered at ${el},"
+      --send dmesg --send cpus --send "poweroff 7" --expect "^\\[ *[0-9.]+\\] aarch64: entered at ${el},"
       --expect "^\\[ *[0-9.]+\\] smp: ${n} of ${n} CPUs online$"
       --expect "^ +0 +0 +online +boot "
       --expect "^ +${last} +0x${last} +online +psci +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [^ ]+$"
@@ -103,7 +103,7 @@ else()
   # INIT-SIPI-SIPI through the real-mode trampoline, on both PC machines.
   foreach(m q35 pc)
     qemu_test(smp_cpus_${m} --image ${IMG} --env SMP=4 --env MACHINE=${m}
-      --send cpus --send "poweroff 7"
+      --send dmesg --send cpus --send "poweroff 7"
       --expect "^\\[ *[0-9.]+\\] smp: 4 of 4 CPUs online$"
       --expect "^ +0 +0 +online +boot "
       --expect "^ +3 +0x3 +online +sipi +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [^ ]+$"

@@ -2,12 +2,23 @@
  * @file kernel/log.h
  * @brief Timestamped kernel log lines.
  *
- * klog() prints "[    0.001234] message" to every console. Parsers and
- * drivers report bad input through it; host unit tests link their own
- * klog() to capture what would have been printed.
+ * klog() makes the line "[    0.001234] message", keeps it in the kernel
+ * log (read back with `dmesg`) and prints it on the console if its level is
+ * urgent enough: errors and warnings by default, every line with `verbose`
+ * on the command line. Parsers and drivers report bad input through it;
+ * host unit tests link their own klog() to capture what would have been
+ * printed.
  */
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct logbuf_cursor;
+
+/** @brief Longest line klog() keeps, with its timestamp; longer ones end in "...". */
+#define KLOG_LINE_MAX 256
 
 /** @brief How important a log line is. */
 enum log_level {
@@ -17,8 +28,38 @@ enum log_level {
     LOG_DEBUG, /**< detail for developers */
 };
 
-/** @brief Print one timestamped log line (a newline is added). ISR-safe, no allocation. */
+/**
+ * @brief Log one timestamped line: kept for `dmesg`, and printed on the
+ *        console (a newline added) if @p level is urgent enough.
+ *
+ * Any context, interrupt handlers and NMIs included; no allocation. Uses
+ * KLOG_LINE_MAX bytes of stack.
+ */
 void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * @brief Print lines of @p level and more urgent on the console from now on.
+ *
+ * Lines of the levels this adds that the log already holds are printed
+ * first, oldest first, so `verbose` on the command line (parsed once the
+ * kernel is running C, after the early drivers logged) shows a whole boot.
+ * Thread context.
+ */
+void klog_console_level(enum log_level level);
+
+/**
+ * @brief A cursor at the oldest line the log still holds (for klog_read());
+ *        @p next (if not NULL) gets the number the next line logged will have.
+ */
+struct logbuf_cursor klog_oldest(uint64_t *next);
+
+/**
+ * @brief Read the line at @p c into @p out (at most @p max - 1 bytes and a NUL)
+ *        and move @p c past it: logbuf_read() under the log's lock.
+ * @return the line's length, or -1 once @p c has caught up; @p *lost says how
+ *         many lines were overwritten before @p c got to them
+ */
+long klog_read(struct logbuf_cursor *c, unsigned *level, char *out, size_t max, uint64_t *lost);
 
 /**
  * @brief Hold log lines back (@p on = 1) or print what was held and go on
