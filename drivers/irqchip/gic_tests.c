@@ -20,6 +20,7 @@
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <hal/timer.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
 #include <kernel/kprintf.h>
@@ -94,6 +95,7 @@ KTEST(gic_configure_triggers)
 static struct msi_chip *gic_msi_chip(int *applies)
 {
     *applies = 1;
+    device_probe_wait(); /* the MSI controllers are late drivers */
     const struct boot_info *bi = platform_boot_info();
     struct fdt fdt;
     if (!bi->dtb_phys || fdt_init(&fdt, hal_phys_to_virt(bi->dtb_phys), bi->dtb_size) != 0)

@@ -139,4 +139,5 @@ static int v2m_probe(struct device *dev)
 }
 
 static const char *const v2m_compat[] = {"arm,gic-v2m-frame", NULL};
-DRIVER(gicv2m_driver, .name = "gicv2m", .compatible = v2m_compat, .probe = v2m_probe);
+/* Late, as the ITS is (gic_v3_its.c): its users are PCI devices, probed after it. */
+DRIVER(gicv2m_driver, .name = "gicv2m", .compatible = v2m_compat, .probe = v2m_probe, .late = 1);

@@ -514,4 +514,8 @@ static int its_probe(struct device *dev)
 }
 
 static const char *const its_compat[] = {"arm,gic-v3-its", NULL};
-DRIVER(its_driver, .name = "its", .compatible = its_compat, .probe = its_probe);
+/* Late: only PCI devices send MSIs, and they are found after the prompt,
+ * after this (the DT lists the ITS, inside the GIC's node, before any PCI
+ * host, and late nodes are probed in DT order). Its probe was 0.3-0.4 ms
+ * of boot under TCG. */
+DRIVER(its_driver, .name = "its", .compatible = its_compat, .probe = its_probe, .late = 1);

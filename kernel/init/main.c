@@ -123,15 +123,16 @@ void kmain(struct boot_info *bi)
     if (!err && smp_cpus_online() > 1)
         watchdog_cpu_start(); /* the others started theirs; one CPU alone has nobody to watch */
     boot_stage("cpus");
-    /* Created before interrupts are on, so the switch to it is the yield
-     * below, not the timer interrupt a new higher-priority thread asks for
-     * (its slice ends "now"): under TCG the interrupt path's first run costs
-     * 0.5 ms of translation, which the first tick after the prompt pays. */
+    /* Created and switched to before interrupts are on, so the switch is
+     * the yield below, not the timer interrupt a new higher-priority thread
+     * asks for (its slice ends "now"; the yield cancels that): under TCG the
+     * interrupt path's first run costs 0.5 ms of translation, which the
+     * first tick after the prompt pays. The new thread turns interrupts on
+     * as it starts; this one, back here once the shell waits, below. */
     int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
                            NULL, PRIO_DEFAULT, THREAD_DETACHED);
-    hal_irq_enable();
-
     if (id < 0) {
+        hal_irq_enable();
         pr_err("sched: cannot start the %s thread (%s); running it without threads",
                ktest_mode ? "ktest" : "shell", errno_name(id));
         pmm_start_background();
@@ -139,6 +140,7 @@ void kmain(struct boot_info *bi)
         ktest_mode ? (void)ktest_thread(NULL) : shell_run();
     }
     thread_yield(); /* the shell's prompt first, then the background work */
+    hal_irq_enable();
     int pid = thread_create("probe", probe_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
     if (pid < 0) {
         pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));

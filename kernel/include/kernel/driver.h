@@ -93,7 +93,8 @@ struct driver {
     /** 1: nothing before the shell's prompt needs this device, so a bus
      *  that finds it at boot only notes where it is and describes and
      *  probes it in the probe thread after the prompt (see device_defer()).
-     *  For buses and disks: PCI hosts, virtio-mmio slots. */
+     *  For buses and disks and what only they use: PCI hosts, virtio-mmio
+     *  slots, the GICv3 ITS and GICv2m frames (MSI controllers). */
     int late;
 };
 
