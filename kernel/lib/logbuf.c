@@ -4,16 +4,19 @@
  */
 #include <kernel/errno.h>
 #include <kernel/logbuf.h>
+#include <kernel/string.h>
 
 static unsigned char byte_at(const struct logbuf *lb, uint64_t pos)
 {
     return (unsigned char)lb->mem[pos % lb->size];
 }
 
+/* At most two copies: up to the ring's end, then from its start. */
 static void put(struct logbuf *lb, uint64_t pos, const char *src, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        lb->mem[(pos + i) % lb->size] = src[i];
+    size_t at = (size_t)(pos % lb->size), first = lb->size - at < n ? lb->size - at : n;
+    memcpy(lb->mem + at, src, first);
+    memcpy(lb->mem, src + first, n - first);
 }
 
 static size_t text_len_at(const struct logbuf *lb, uint64_t pos)
