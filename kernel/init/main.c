@@ -123,12 +123,13 @@ void kmain(struct boot_info *bi)
     if (!err && smp_cpus_online() > 1)
         watchdog_cpu_start(); /* the others started theirs; one CPU alone has nobody to watch */
     boot_stage("cpus");
-    /* Created and switched to before interrupts are on, so the switch is
-     * the yield below, not the timer interrupt a new higher-priority thread
-     * asks for (its slice ends "now"; the yield cancels that): under TCG the
-     * interrupt path's first run costs 0.5 ms of translation, which the
-     * first tick after the prompt pays. The new thread turns interrupts on
-     * as it starts; this one, back here once the shell waits, below. */
+    /* Created and switched to before interrupts are on: the switch is the
+     * yield below (the idle thread, which this is now, gets no "slice ends
+     * now" timer for a thread it starts), so no interrupt runs before the
+     * prompt: under TCG the interrupt path's first run costs 0.5 ms of
+     * translation, which the first tick after the prompt pays. The new
+     * thread turns interrupts on as it starts; this one, back here once
+     * the shell waits, below. */
     int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
                            NULL, PRIO_DEFAULT, THREAD_DETACHED);
     if (id < 0) {

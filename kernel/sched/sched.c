@@ -231,8 +231,13 @@ static void check_preempt_locked(struct sched_cpu *c)
          * nobody would act on need_resched until the next interrupt, which
          * a thread running alone may never get: end the slice now, so the
          * switch happens as soon as interrupts are back on. (If the caller
-         * switches first, reschedule() re-arms or cancels the slice.) */
-        if (!irq_in_handler())
+         * switches first, reschedule() re-arms or cancels the slice.) Not
+         * for the idle thread: its loop looks at the queue, interrupts
+         * masked, before every wait, and the boot code that runs as it
+         * before that loop yields to the threads it starts; the arm and
+         * its cancel were 40 translated blocks of boot under TCG, and on
+         * x86_64 a timer interrupt the cancel came too late to stop. */
+        if (!irq_in_handler() && c->current != c->idle)
             ktimer_arm(&c->slice, 0);
     } else if (top >= 0 && top == c->current->se.prio && !c->slice.armed) {
         ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
