@@ -139,5 +139,6 @@ static int v2m_probe(struct device *dev)
 }
 
 static const char *const v2m_compat[] = {"arm,gic-v2m-frame", NULL};
-/* Late, as the ITS is (gic_v3_its.c): its users are PCI devices, probed after it. */
+/* Late, as the ITS is (gic_v3_its.c): its users are PCI functions, which
+ * a host's deferred scan finds after every late node has probed. */
 DRIVER(gicv2m_driver, .name = "gicv2m", .compatible = v2m_compat, .probe = v2m_probe, .late = 1);

@@ -155,6 +155,9 @@ int pci_host_add(struct pci_host *h)
 {
     if (nhosts == PCI_HOSTS_MAX)
         return -ENOSPC;
+    /* Scanned by a deferred function, not here: it runs after every late
+     * DT node has probed, so the MSI controllers (late drivers on aarch64)
+     * are registered before any function asks one for vectors. */
     int err = device_defer(host_scan, h);
     if (err)
         return err;

@@ -94,6 +94,9 @@ static int cmd_dmesg(int argc, char **argv)
             kprintf("(%lu lines overwritten before they were shown)\n", (unsigned long)lost);
         kprintf("%s\n", line);
     }
+    unsigned long skipped = klog_skipped();
+    if (skipped)
+        kprintf("(%lu lines not kept: logged while the log was busy, from an NMI)\n", skipped);
     return 0;
 }
 SHELL_COMMAND("dmesg", "dmesg", "the kernel log: every line since boot, as far as 32 KiB holds",

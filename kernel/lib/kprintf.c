@@ -119,10 +119,28 @@ void klog_hold(int on)
     print_lock_drop(f);
 }
 
-/* Every line klog() makes, whatever the console prints, for `dmesg`; the
- * print lock guards it. 32 KiB keeps a boot's lines many times over. */
+/* Every line klog() makes, whatever the console prints, for `dmesg`.
+ * 32 KiB keeps a boot's lines many times over. The print lock does not
+ * keep it whole on its own: it lets in a second caller on its CPU (an
+ * interrupt or NMI arriving in the middle of a klog()) and an NMI whose
+ * CPU waits for the lock, and a record appended in the middle of another
+ * breaks the ring. So ring_busy is taken as well: appending skips the ring
+ * if it is busy (the line still goes to the console; log_skipped counts
+ * it), and readers, which run in thread context, wait for it. */
 static char log_mem[32768];
 static struct logbuf log_ring = {.mem = log_mem, .size = sizeof log_mem};
+static int ring_busy;
+static unsigned long log_skipped;
+
+static int ring_try_take(void) { return !__atomic_exchange_n(&ring_busy, 1, __ATOMIC_ACQUIRE); }
+
+static void ring_take(void)
+{
+    while (!ring_try_take())
+        hal_cpu_relax();
+}
+
+static void ring_drop(void) { __atomic_store_n(&ring_busy, 0, __ATOMIC_RELEASE); }
 /* Lines at this level or more urgent go to the console as well. Boot is
  * quiet by default: a line on a polled UART costs 0.5-1 ms of boot under
  * TCG (and 10 ms at 115,200 baud), so only errors and warnings print. */
@@ -163,7 +181,12 @@ void klog(enum log_level level, const char *fmt, ...)
         memcpy(line + len - 3, "...", 3);
     }
     irqflags_t f = print_lock_take();
-    logbuf_append(&log_ring, (unsigned)level, line, len);
+    if (ring_try_take()) {
+        logbuf_append(&log_ring, (unsigned)level, line, len);
+        ring_drop();
+    } else {
+        __atomic_fetch_add(&log_skipped, 1, __ATOMIC_RELAXED);
+    }
     if ((unsigned)level <= console_level)
         console_line(line, len);
     print_lock_drop(f);
@@ -176,10 +199,15 @@ void klog_console_level(enum log_level level)
     char line[KLOG_LINE_MAX];
     unsigned lvl;
     uint64_t lost;
-    long n;
-    while ((n = logbuf_read(&log_ring, &c, &lvl, line, sizeof line, &lost)) >= 0)
+    for (;;) {
+        ring_take();
+        long n = logbuf_read(&log_ring, &c, &lvl, line, sizeof line, &lost);
+        ring_drop(); /* printing may log (and so append) */
+        if (n < 0)
+            break;
         if (lvl > console_level && lvl <= (unsigned)level)
             console_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
     console_level = (unsigned)level;
     print_lock_drop(f);
 }
@@ -187,9 +215,11 @@ void klog_console_level(enum log_level level)
 struct logbuf_cursor klog_oldest(uint64_t *next)
 {
     irqflags_t f = print_lock_take();
+    ring_take();
     struct logbuf_cursor c = logbuf_oldest(&log_ring);
     if (next)
         *next = log_ring.next;
+    ring_drop();
     print_lock_drop(f);
     return c;
 }
@@ -197,7 +227,14 @@ struct logbuf_cursor klog_oldest(uint64_t *next)
 long klog_read(struct logbuf_cursor *c, unsigned *level, char *out, size_t max, uint64_t *lost)
 {
     irqflags_t f = print_lock_take();
+    ring_take();
     long n = logbuf_read(&log_ring, c, level, out, max, lost);
+    ring_drop();
     print_lock_drop(f);
     return n;
+}
+
+unsigned long klog_skipped(void)
+{
+    return __atomic_load_n(&log_skipped, __ATOMIC_RELAXED);
 }

@@ -14,6 +14,7 @@
 #include <hal/cpu.h>
 #include <hal/irq.h>
 #include <hal/timer.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/ktest.h>
@@ -155,6 +156,7 @@ KTEST(irq_bad_arguments_rejected)
     unsigned irqs[2];
     struct msi_msg msgs[2];
     KT_ASSERT(irq_alloc_msi(NULL, 0, 1, irqs, msgs) == -EINVAL);
+    device_probe_wait(); /* MSI controllers are late drivers (aarch64) */
     struct msi_chip *chip = msi_chip_find(0);
     if (chip) {
         KT_ASSERT(irq_alloc_msi(chip, 0, 0, irqs, msgs) == -EINVAL);

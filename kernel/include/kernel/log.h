@@ -4,8 +4,8 @@
  *
  * klog() makes the line "[    0.001234] message", keeps it in the kernel
  * log (read back with `dmesg`) and prints it on the console if its level is
- * urgent enough: errors and warnings by default, every line with `verbose`
- * on the command line. Parsers and drivers report bad input through it;
+ * urgent enough: errors and warnings by default, info lines too with
+ * `verbose` on the command line (debug lines only ever go to the log). Parsers and drivers report bad input through it;
  * host unit tests link their own klog() to capture what would have been
  * printed.
  */
@@ -33,7 +33,9 @@ enum log_level {
  *        console (a newline added) if @p level is urgent enough.
  *
  * Any context, interrupt handlers and NMIs included; no allocation. Uses
- * KLOG_LINE_MAX bytes of stack.
+ * KLOG_LINE_MAX bytes of stack. A line logged while the log is being
+ * written or read elsewhere (an NMI in the middle of another klog()) is
+ * printed if urgent enough but not kept; klog_skipped() counts those.
  */
 void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -43,9 +45,12 @@ void klog(enum log_level level, const char *fmt, ...) __attribute__((format(prin
  * Lines of the levels this adds that the log already holds are printed
  * first, oldest first, so `verbose` on the command line (parsed once the
  * kernel is running C, after the early drivers logged) shows a whole boot.
- * Thread context.
+ * Not from an interrupt handler (it may print many lines).
  */
 void klog_console_level(enum log_level level);
+
+/** @brief Lines not kept in the log because it was busy (see klog()). */
+unsigned long klog_skipped(void);
 
 /**
  * @brief A cursor at the oldest line the log still holds (for klog_read());
