@@ -141,6 +141,7 @@ static void ring_take(void)
 }
 
 static void ring_drop(void) { __atomic_store_n(&ring_busy, 0, __ATOMIC_RELEASE); }
+
 /* Lines at this level or more urgent go to the console as well. Boot is
  * quiet by default: a line on a polled UART costs 0.5-1 ms of boot under
  * TCG (and 10 ms at 115,200 baud), so only errors and warnings print. */
