@@ -261,6 +261,12 @@ static struct rng range_alu(uint8_t op, struct rng a, struct rng b, int16_t off,
     uint64_t M = umax_of(w64);
     struct rng r = rng_full(w64);
     int64_t s1, s2;
+    /* An empty operand (umin > umax: bounds that two compares of one
+     * register, refined apart, can leave on a path no value takes) gives
+     * no bounds, rather than arithmetic on them (a division by its umax of
+     * 0 was undefined: fuzz_bpf). */
+    if (rng_empty(&a) || rng_empty(&b))
+        return r;
     switch (op) {
     case BPF_ADD:
         if (b.umax <= M - a.umax)

@@ -173,6 +173,18 @@ static void test_accepts(void)
     /* division by zero is defined, not refused */
     ACCEPT(8, BPF_LDX_MEM(BPF_DW, R3, R1, 0), BPF_MOV64_IMM(R0, 5), BPF_ALU64_REG(BPF_DIV, R0, R3),
            BPF_ALU64_REG(BPF_MOD, R0, R3), BPF_ALU32_IMM(BPF_DIV, R0, 0), EXIT);
+    /* found by fuzz_bpf: compares of r0 with itself leave it an empty
+     * range on a path no value takes, and w0 /= w0 there divided the
+     * verifier's own bounds by 0 (UBSan stops the test if it comes back) */
+    {
+        const struct bpf_insn prog[] = {
+            BPF_CALL_HELPER(8), BPF_ALU64_REG(BPF_DIV, R0, R0), BPF_JMP_IMM(BPF_JLT, R0, 2, 0),
+            BPF_JMP32_REG(BPF_JGE, R0, R0, 0), BPF_ALU32_REG(BPF_DIV, R0, R0), BPF_JMP_IMM(BPF_JGE, R0, 8, 0),
+            EXIT,
+        };
+        int rc = verify(prog, sizeof prog / sizeof prog[0], 8, NULL);
+        CHECK(rc == 0 || rc == -EINVAL);
+    }
     /* a branch the bounds decide is not explored: the dead side would fault */
     ACCEPT(16, BPF_LDX_MEM(BPF_B, R3, R1, 0), BPF_JMP_IMM(BPF_JLE, R3, 255, 1), BPF_LDX_MEM(BPF_DW, R0, R2, 0),
            BPF_MOV64_IMM(R0, 0), EXIT);
