@@ -195,20 +195,15 @@ void klog(enum log_level level, const char *fmt, ...)
 
 void klog_console_level(enum log_level level)
 {
-    irqflags_t f = print_lock_take();
-    struct logbuf_cursor c = logbuf_oldest(&log_ring);
+    irqflags_t f = print_lock_take(); /* recursive: klog_read() takes it again */
+    struct logbuf_cursor c = klog_oldest(NULL);
     char line[KLOG_LINE_MAX];
     unsigned lvl;
     uint64_t lost;
-    for (;;) {
-        ring_take();
-        long n = logbuf_read(&log_ring, &c, &lvl, line, sizeof line, &lost);
-        ring_drop(); /* printing may log (and so append) */
-        if (n < 0)
-            break;
+    long n;
+    while ((n = klog_read(&c, &lvl, line, sizeof line, &lost)) >= 0)
         if (lvl > console_level && lvl <= (unsigned)level)
             console_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-    }
     console_level = (unsigned)level;
     print_lock_drop(f);
 }

@@ -5,9 +5,9 @@
  * klog() makes the line "[    0.001234] message", keeps it in the kernel
  * log (read back with `dmesg`) and prints it on the console if its level is
  * urgent enough: errors and warnings by default, info lines too with
- * `verbose` on the command line (debug lines only ever go to the log). Parsers and drivers report bad input through it;
- * host unit tests link their own klog() to capture what would have been
- * printed.
+ * `verbose` on the command line (debug lines only ever go to the log).
+ * Parsers and drivers report bad input through it; host unit tests link
+ * their own klog() to capture what would have been printed.
  */
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
