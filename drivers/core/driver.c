@@ -133,16 +133,15 @@ static struct {
     void *arg;
 } deferred[DEVICE_DEFER_MAX];
 static unsigned ndeferred;
-static volatile int deferred_done;
-static struct waitqueue probe_wq = WAITQUEUE_INIT(probe_wq, "probe");
+static struct completion probed = COMPLETION_INIT(probed, "probe");
 
 int device_defer(void (*fn)(void *arg), void *arg)
 {
     if (!fn)
         return -EINVAL;
-    if (deferred_done || ndeferred == DEVICE_DEFER_MAX) {
+    if (completion_done(&probed) || ndeferred == DEVICE_DEFER_MAX) {
         pr_warn("driver: deferred probe %p not queued (%s)", (void *)fn,
-                deferred_done ? "probing already ran" : "queue full");
+                completion_done(&probed) ? "probing already ran" : "queue full");
         return -ENOSPC;
     }
     deferred[ndeferred].fn = fn;
@@ -155,23 +154,11 @@ void device_run_deferred(void)
 {
     for (unsigned i = 0; i < ndeferred; i++) /* work queued meanwhile runs too */
         deferred[i].fn(deferred[i].arg);
-    irqflags_t f = spin_lock_irqsave(&probe_wq.lock);
-    deferred_done = 1;
-    wq_wake_all_locked(&probe_wq);
-    spin_unlock_irqrestore(&probe_wq.lock, f);
+    complete_all(&probed);
 }
 
 void device_probe_wait(void)
 {
-    if (deferred_done || !thread_current())
-        return;
-    struct waiter w;
-    irqflags_t f = spin_lock_irqsave(&probe_wq.lock);
-    if (deferred_done) {
-        spin_unlock_irqrestore(&probe_wq.lock, f);
-        return;
-    }
-    wq_add_locked(&probe_wq, &w);
-    spin_unlock_irqrestore(&probe_wq.lock, f);
-    wq_block(&w);
+    if (thread_current())
+        completion_wait(&probed);
 }

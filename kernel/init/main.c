@@ -22,6 +22,8 @@
 #include <kernel/shell.h>
 #include <kernel/smp.h>
 #include <kernel/string.h>
+#include <kernel/vmalloc.h>
+#include <kernel/wait.h>
 
 
 /* Counted from the kernel's first instruction (the arch records that counter
@@ -99,17 +101,25 @@ static int ktest_thread(void *arg)
     hal_poweroff();
 }
 
-void kmain(struct boot_info *bi)
+static struct completion booted = COMPLETION_INIT(booted, "boot");
+
+void boot_wait(void)
 {
-    smp_early_init(); /* the arch did it already; kept for a new arch that forgets */
-    /* One line, not two: each costs 0.1-0.5 ms of boot on a polled UART under TCG. */
-    pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
-            bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
-    parse_cmdline(bi->cmdline);
-    boot_stage("banner");
+    if (thread_current())
+        completion_wait(&booted);
+}
+
+int boot_finished(void) { return completion_done(&booted); }
+
+/* Boot's second half: what the prompt does not need. Masked throughout,
+ * as it was when it ran before the shell: hal_mmu_init() switches tables,
+ * the timer's contract asks for it, smp_init() starts CPUs, and masked
+ * this thread neither yields nor moves, so the timer and the watchdog are
+ * started on the boot CPU, whose stages these are. */
+static void boot_rest(struct boot_info *bi)
+{
+    irqflags_t f = hal_irq_save();
     mm_init(bi);
-    sched_init(); /* this context becomes the idle thread */
-    boot_stage("scheduler");
     int err = hal_timer_init();
     if (err)
         pr_err("timer: %s; no timer interrupts, so no preemption, and sleeping polls", errno_name(err));
@@ -123,30 +133,70 @@ void kmain(struct boot_info *bi)
     if (!err && smp_cpus_online() > 1)
         watchdog_cpu_start(); /* the others started theirs; one CPU alone has nobody to watch */
     boot_stage("cpus");
-    /* Created and switched to before interrupts are on: the switch is the
-     * yield below (the idle thread, which this is now, gets no "slice ends
-     * now" timer for a thread it starts), so no interrupt runs before the
-     * prompt: under TCG the interrupt path's first run costs 0.5 ms of
-     * translation, which the first tick after the prompt pays. The new
-     * thread turns interrupts on as it starts; this one, back here once
-     * the shell waits, below. */
-    int id = thread_create(ktest_mode ? "ktest" : "shell", ktest_mode ? ktest_thread : shell_thread,
-                           NULL, PRIO_DEFAULT, THREAD_DETACHED);
-    if (id < 0) {
-        hal_irq_enable();
-        pr_err("sched: cannot start the %s thread (%s); running it without threads",
-               ktest_mode ? "ktest" : "shell", errno_name(id));
-        pmm_start_background();
-        device_run_deferred();
-        ktest_mode ? (void)ktest_thread(NULL) : shell_run();
+    hal_irq_restore(f);
+    complete_all(&booted);
+}
+
+/* Threads started before there is a heap: their structs and stacks. */
+static struct thread shell_thr, init_thr;
+static uint8_t shell_stack[KSTACK_SIZE] __attribute__((aligned(16)));
+static uint8_t init_stack[KSTACK_SIZE] __attribute__((aligned(16)));
+
+/* The thread that finishes boot, then starts what runs in the background
+ * (or the tests), then ends. */
+static int init_thread(void *arg)
+{
+    boot_rest(arg);
+    if (ktest_mode) {
+        int id = thread_create("ktest", ktest_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+        if (id < 0) {
+            pr_err("sched: cannot start the ktest thread (%s); running the tests here",
+                   errno_name(id));
+            ktest_thread(NULL);
+        }
     }
-    thread_yield(); /* the shell's prompt first, then the background work */
-    hal_irq_enable();
     int pid = thread_create("probe", probe_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
     if (pid < 0) {
         pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));
         device_run_deferred();
     }
     pmm_start_background();
+    return 0;
+}
+
+void kmain(struct boot_info *bi)
+{
+    smp_early_init(); /* the arch did it already; kept for a new arch that forgets */
+    /* One line, not two: each costs 0.1-0.5 ms of boot on a polled UART under TCG. */
+    pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
+            bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
+    parse_cmdline(bi->cmdline);
+    boot_stage("banner");
+    sched_init(); /* this context becomes the idle thread; it allocates nothing */
+    boot_stage("scheduler");
+    /* The prompt first, then the rest of boot. Under TCG most of boot is
+     * translating code the first time it runs (README, "Boot time"), and
+     * the page allocator, the kernel's page tables, the timer and the other
+     * CPUs are not needed to print a prompt or edit a line: the init thread
+     * brings them up after the shell's prompt, and the shell waits for that
+     * (boot_wait()) before it runs a command. Both threads live in static
+     * memory, as there is no heap yet. The yield below runs the shell
+     * (created first, it runs first) until it waits for a key, then the
+     * init thread. Interrupts stay off until then, so no interrupt runs
+     * before the prompt (its path's first run costs 0.5 ms of translation;
+     * every new thread turns them on as it starts). In ktest mode there is
+     * no shell: the init thread starts the tests once boot finished. */
+    if (!ktest_mode) {
+        int id = thread_create_static(&shell_thr, shell_stack, "shell", shell_thread, NULL,
+                                      PRIO_DEFAULT, THREAD_DETACHED);
+        if (id < 0)
+            panic("sched: cannot start the shell thread (%s)", errno_name(id));
+    }
+    int id = thread_create_static(&init_thr, init_stack, "init", init_thread, bi, PRIO_DEFAULT,
+                                  THREAD_DETACHED);
+    if (id < 0)
+        panic("sched: cannot start the init thread (%s)", errno_name(id));
+    thread_yield();
+    hal_irq_enable();
     sched_idle_loop();
 }

@@ -543,8 +543,10 @@ static void thread_free(struct thread *t)
     irqflags_t f = spin_lock_irqsave(&threads_lock);
     list_del(&t->all);
     spin_unlock_irqrestore(&threads_lock, f);
-    vfree(t->stack);
-    kfree(t);
+    if (!(t->flags & THREAD_CALLER_MEMORY)) {
+        vfree(t->stack);
+        kfree(t);
+    }
 }
 
 /* Detached threads that exited: reclaimed from thread context (the idle
@@ -576,8 +578,10 @@ static int create_refused(const char *name, int prio, unsigned flags, const char
     return -EINVAL;
 }
 
+/* @p t and @p stack are the caller's (thread_create_static()), or NULL:
+ * allocated here. */
 static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
-                  uint32_t affinity, uintptr_t caller)
+                  uint32_t affinity, uintptr_t caller, struct thread *t, void *stack)
 {
     if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~THREAD_DETACHED))
         return create_refused(name, prio, flags,
@@ -592,11 +596,15 @@ static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
         return create_refused(name, prio, flags, "its affinity names no CPU that runs threads",
                               caller);
     reap_zombies();
-    struct thread *t = kmalloc(sizeof *t);
-    void *stack = t ? kstack_alloc() : NULL;
-    if (!stack) {
-        kfree(t);
-        return -ENOMEM;
+    if (t) {
+        flags |= THREAD_CALLER_MEMORY;
+    } else {
+        t = kmalloc(sizeof *t);
+        stack = t ? kstack_alloc() : NULL;
+        if (!stack) {
+            kfree(t);
+            return -ENOMEM;
+        }
     }
     memset(t, 0, sizeof *t);
     strlcpy(t->name, name ? name : "thread", sizeof t->name);
@@ -633,13 +641,25 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
 {
     struct thread *self = thread_current();
     return create(name, fn, arg, prio, flags, self ? self->affinity : ~0u,
-                  (uintptr_t)__builtin_return_address(0));
+                  (uintptr_t)__builtin_return_address(0), NULL, NULL);
 }
 
 int thread_create_on(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
                      uint32_t affinity)
 {
-    return create(name, fn, arg, prio, flags, affinity, (uintptr_t)__builtin_return_address(0));
+    return create(name, fn, arg, prio, flags, affinity, (uintptr_t)__builtin_return_address(0),
+                  NULL, NULL);
+}
+
+int thread_create_static(struct thread *t, void *stack, const char *name, thread_fn fn, void *arg,
+                         int prio, unsigned flags)
+{
+    if (!t || !stack || ((uintptr_t)stack & 15))
+        return create_refused(name, prio, flags, "no thread or stack, or a misaligned stack",
+                              (uintptr_t)__builtin_return_address(0));
+    struct thread *self = thread_current();
+    return create(name, fn, arg, prio, flags, self ? self->affinity : ~0u,
+                  (uintptr_t)__builtin_return_address(0), t, stack);
 }
 
 void thread_exit(int result)

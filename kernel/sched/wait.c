@@ -31,6 +31,29 @@ void wq_remove_locked(struct waitqueue *wq, struct waiter *w)
 
 void wq_block(struct waiter *w) { sched_block(&w->woken); }
 
+void completion_wait(struct completion *c)
+{
+    if (completion_done(c))
+        return;
+    struct waiter w;
+    irqflags_t f = spin_lock_irqsave(&c->wq.lock);
+    if (c->done) { /* complete_all() sets it under the lock */
+        spin_unlock_irqrestore(&c->wq.lock, f);
+        return;
+    }
+    wq_add_locked(&c->wq, &w);
+    spin_unlock_irqrestore(&c->wq.lock, f);
+    wq_block(&w);
+}
+
+void complete_all(struct completion *c)
+{
+    irqflags_t f = spin_lock_irqsave(&c->wq.lock);
+    __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+    wq_wake_all_locked(&c->wq);
+    spin_unlock_irqrestore(&c->wq.lock, f);
+}
+
 struct thread *wq_wake_one_locked(struct waitqueue *wq)
 {
     struct list_node *n = list_first(&wq->waiters);

@@ -11,6 +11,7 @@
  */
 #include "lineedit.h"
 
+#include <kernel/errno.h>
 #include <kernel/string.h>
 
 enum { ESC_NONE, ESC_START, ESC_CSI, ESC_SS3 };
@@ -92,6 +93,7 @@ void le_start(struct lineedit *le)
     le->esc = ESC_NONE;
     le->overflow = 0;
     le->last_tab = 0;
+    le->finished = 0;
     /* after_cr survives: the LF of a CR LF may arrive after the prompt. */
     emit(le, le->cfg.prompt, le->prompt_len);
 }
@@ -317,7 +319,21 @@ static enum le_result end_line(struct lineedit *le)
     if (le->overflow)
         return LE_TOOLONG;
     hist_add(le, le->cfg.buf, le->len);
+    le->finished = 1;
     return LE_LINE;
+}
+
+int le_set_history(struct lineedit *le, char *hist, size_t size)
+{
+    if (le->cfg.hist)
+        return -EBUSY;
+    if (!hist)
+        return 0;
+    le->cfg.hist = hist;
+    le->cfg.hist_size = size;
+    if (le->finished)
+        hist_add(le, le->cfg.buf, le->len);
+    return 0;
 }
 
 enum le_result le_feed(struct lineedit *le, int c)

@@ -76,6 +76,7 @@ struct lineedit {
     int overflow;         /* the line outgrew buf: swallow it until it ends */
     int after_cr;         /* last byte was CR: an LF right after it is the same line end */
     int last_tab;         /* last key was Tab: a second one lists the candidates */
+    int finished;         /* le_feed() returned LE_LINE since le_start() */
 };
 
 /**
@@ -101,6 +102,16 @@ const char *le_line(const struct lineedit *le);
 
 /** @brief Cursor position in the line (characters from its start). */
 size_t le_cursor(const struct lineedit *le);
+
+/**
+ * @brief Give a line editor started without history (le_config::hist NULL)
+ *        its arena: the shell's prompt comes before there is a heap. The line
+ *        just finished (le_feed() returned LE_LINE, le_start() not called
+ *        since) becomes its first entry, as it would have with an arena.
+ * @param hist @p size bytes, or NULL (no history, as before)
+ * @return 0, or -EBUSY if the editor has an arena already (nothing changes)
+ */
+int le_set_history(struct lineedit *le, char *hist, size_t size);
 
 /** @brief Number of history entries kept. */
 unsigned le_history_count(const struct lineedit *le);

@@ -14,6 +14,7 @@
  */
 #include "lineedit.h"
 
+#include <hal/cpu.h>
 #include <kernel/bootprof.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
@@ -22,7 +23,9 @@
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/shell.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
+#include <kernel/vmalloc.h>
 
 #define LINE_MAX 4096  /* characters in a line, NUL not counted */
 #define ARGS_MAX 32
@@ -167,31 +170,66 @@ int shell_thread(void *arg)
     shell_run();
 }
 
+/* One line from the console; log lines from elsewhere wait until it is
+ * finished rather than land in the middle of it (a disk found after the
+ * prompt). */
+static enum le_result read_line(struct lineedit *le)
+{
+    le_start(le);
+    klog_hold(1);
+    enum le_result r;
+    do
+        r = le_feed(le, console_getc_wait());
+    while (r == LE_MORE);
+    klog_hold(0);
+    return r;
+}
+
+static void run_line(enum le_result r)
+{
+    if (r == LE_TOOLONG)
+        kprintf("shell: line longer than %d characters ignored\n", LINE_MAX);
+    else if (r == LE_LINE)
+        shell_exec(line);
+}
+
+struct shell_state {
+    struct lineedit *le;
+    enum le_result first; /* how the line read before boot finished ended */
+};
+
+static void shell_loop(void *arg)
+{
+    struct shell_state *st = arg;
+    run_line(st->first);
+    for (;;)
+        run_line(read_line(st->le));
+}
+
 void shell_run(void)
 {
     boot_stage("shell prompt");
     kprintf("bench: boot_to_shell_us %lu us\n", (unsigned long)uptime_us());
     kprintf("Type 'help' for commands, 'dmesg' for the boot log.\n");
+    /* kmain starts this before the rest of boot (boot_wait()), so the first
+     * line is read without a heap: without a history arena, on kmain's
+     * static stack. Once boot finished, the arena comes (with that line as
+     * its first entry) and commands run on a kstack_alloc() stack, whose
+     * guard page turns an overflow into a reported fault instead of
+     * corruption of whatever lies below a static stack. */
+    struct lineedit le;
+    le_init(&le, &(struct le_config){.buf = line, .draft = draft, .size = sizeof line,
+                                     .prompt = "kernel> ", .emit = echo, .next_word = next_name});
+    struct shell_state st = {&le, read_line(&le)};
+    boot_wait();
     char *hist = kmalloc(HIST_BYTES);
     if (!hist)
         kprintf("shell: no memory for a command history; running without one\n");
-    struct lineedit le;
-    le_init(&le, &(struct le_config){.buf = line, .draft = draft, .size = sizeof line,
-                                     .hist = hist, .hist_size = hist ? HIST_BYTES : 0,
-                                     .prompt = "kernel> ", .emit = echo, .next_word = next_name});
-    for (;;) {
-        le_start(&le);
-        /* Log lines from elsewhere wait until the line is finished rather
-         * than land in the middle of it (a disk found after the prompt). */
-        klog_hold(1);
-        enum le_result r;
-        do
-            r = le_feed(&le, console_getc_wait());
-        while (r == LE_MORE);
-        klog_hold(0);
-        if (r == LE_TOOLONG)
-            kprintf("shell: line longer than %d characters ignored\n", LINE_MAX);
-        else if (r == LE_LINE)
-            shell_exec(line);
-    }
+    le_set_history(&le, hist, HIST_BYTES);
+    void *stack = thread_current() ? kstack_alloc() : NULL;
+    if (stack)
+        hal_call_on_stack((uint8_t *)stack + KSTACK_SIZE, shell_loop, &st); /* never returns */
+    shell_loop(&st);
+    for (;;) /* not reached: shell_loop() never returns */
+        ;
 }

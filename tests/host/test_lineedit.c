@@ -12,6 +12,7 @@
  */
 #include "check.h"
 #include "../../kernel/shell/lineedit.h"
+#include <kernel/errno.h>
 #include <stdlib.h>
 
 #define PROMPT "kernel> "
@@ -220,6 +221,46 @@ static void test_line_ends(void)
     CHECK_EQ_STR(le_history(&le, 0), "c");
     CHECK_EQ_STR(le_history(&le, 2), "a");
     CHECK(le_history(&le, 3) == NULL);
+}
+
+/* The shell's prompt comes before the heap: its history arena arrives
+ * after the first line, which must still be its first entry. */
+static void test_history_given_later(void)
+{
+    setup(sizeof buf, 0);
+    CHECK_EQ_INT(feed("first\r"), LE_LINE);
+    CHECK_EQ_INT(le_history_count(&le), 0);
+    CHECK_EQ_INT(le_set_history(&le, hist, sizeof hist), 0);
+    CHECK_EQ_INT(le_history_count(&le), 1);
+    CHECK_EQ_STR(le_history(&le, 0), "first");
+    CHECK_EQ_INT(le_set_history(&le, hist, sizeof hist), -EBUSY); /* one arena only */
+    CHECK_EQ_INT(le_history_count(&le), 1);
+    le_start(&le);
+    CHECK_EQ_INT(feed("second\r"), LE_LINE);
+    le_start(&le);
+    feed("\x1b[A\x1b[A");
+    CHECK_EQ_STR(le_line(&le), "first"); /* Up twice: the line from before the arena */
+    CHECK(screen_ok());
+
+    /* Given while a line is being typed (none finished since le_start()):
+     * nothing is added, and that line joins once it ends. */
+    setup(sizeof buf, 0);
+    CHECK_EQ_INT(feed("a\r"), LE_LINE);
+    le_start(&le);
+    feed("b");
+    CHECK_EQ_INT(le_set_history(&le, hist, sizeof hist), 0);
+    CHECK_EQ_INT(le_history_count(&le), 0);
+    CHECK_EQ_INT(feed("\r"), LE_LINE);
+    CHECK_EQ_INT(le_history_count(&le), 1);
+    CHECK_EQ_STR(le_history(&le, 0), "b");
+
+    /* NULL: still no history, and an arena can come later. */
+    setup(sizeof buf, 0);
+    CHECK_EQ_INT(le_set_history(&le, NULL, 0), 0);
+    CHECK_EQ_INT(feed("c\r"), LE_LINE);
+    CHECK_EQ_INT(le_history_count(&le), 0);
+    CHECK_EQ_INT(le_set_history(&le, hist, sizeof hist), 0);
+    CHECK_EQ_INT(le_history_count(&le), 1);
 }
 
 static void test_ctrl_c(void)
@@ -449,6 +490,7 @@ int main(void)
     test_line_ends();
     test_ctrl_c();
     test_history();
+    test_history_given_later();
     test_completion();
     test_overlong();
     test_random();

@@ -130,7 +130,9 @@ void hal_fault_undefined(void);
  * @p fn crosses over to the caller's stack.
  * @param stack_top one past the highest usable byte of the other stack,
  *        16-byte aligned
- * @param fn function to run there; it must return
+ * @param fn function to run there; when it returns, so does this call, on
+ *        the caller's stack. It may also never return: the shell moves to a
+ *        stack with a guard page this way for good.
  * @param arg passed to @p fn unchanged
  * @note Thread context, interrupts in any state; interrupts taken while
  *       @p fn runs use @p fn's stack, so it must be large enough for them.

@@ -50,4 +50,18 @@ const char *ksym_name(uintptr_t addr, char *buf, size_t size);
 /** @brief Microseconds since the kernel's first instruction. */
 uint64_t uptime_us(void);
 
+/**
+ * @brief Wait until boot has finished: the page allocator, the kernel's
+ *        page tables, the timer and the other CPUs, which kmain() brings up
+ *        in a thread of its own after the shell has printed its prompt.
+ *        Anything that needs them and may run earlier (the shell, before it
+ *        runs a command) waits here. Returns at once once boot finished, and
+ *        when called without a thread (boot's fallbacks, which run in order).
+ * @note Thread context.
+ */
+void boot_wait(void);
+
+/** @brief 1 once boot has finished (boot_wait() returns at once); any context. */
+int boot_finished(void);
+
 #endif

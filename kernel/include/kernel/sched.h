@@ -41,6 +41,9 @@
 
 /** thread_create() flags */
 #define THREAD_DETACHED 1u /**< nobody joins it: reclaimed when it exits */
+/** Set by thread_create_static() (callers cannot pass it): the struct and
+ *  stack are the creator's, so reclaiming the thread frees neither. */
+#define THREAD_CALLER_MEMORY (1u << 31)
 
 /** @brief Where a thread is in its life. */
 enum thread_state {
@@ -63,8 +66,8 @@ struct thread {
     volatile enum thread_state state; /**< where it is in its life */
     volatile int on_cpu;         /**< still executing (its stack in use) */
     volatile int exited;         /**< thread_exit() has begun */
-    unsigned flags;              /**< THREAD_DETACHED or 0 */
-    void *stack;                 /**< kstack_alloc() base; NULL for the boot thread */
+    unsigned flags;              /**< THREAD_DETACHED, THREAD_CALLER_MEMORY */
+    void *stack;                 /**< kstack_alloc() or the creator's stack; NULL for the boot thread */
     thread_fn fn;                /**< what it runs */
     void *arg;                   /**< @p fn's argument */
     int result;                  /**< @p fn's return value or thread_exit()'s argument */
@@ -99,8 +102,9 @@ struct sched_cpu {
 };
 
 /**
- * @brief Turn the boot context into this CPU's idle thread. Call once the
- *        heap works, before any other thread function.
+ * @brief Turn the boot context into this CPU's idle thread. Call before
+ *        any other thread function; it allocates nothing, so boot calls it
+ *        before the page allocator exists.
  */
 void sched_init(void);
 
@@ -166,6 +170,25 @@ unsigned thread_cpu(void);
  *         unknown flags), -ENOMEM
  */
 int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags);
+
+/**
+ * @brief thread_create() on memory the caller provides: for the threads boot
+ *        starts before there is a page allocator (kmain()'s shell and init
+ *        threads), when neither kmalloc() nor kstack_alloc() works yet.
+ * @param t the thread's struct; it must outlive the thread and is never
+ *        freed (static storage, in practice: a detached thread's struct is
+ *        still linked until the idle loop reclaims it)
+ * @param stack KSTACK_SIZE bytes, 16-byte aligned, never freed. It has no
+ *        guard page below it, unlike kstack_alloc()'s, so an overflow
+ *        corrupts whatever lies there: a thread that runs deep code should
+ *        move to a kstack_alloc() stack (hal_call_on_stack()) once it can.
+ * @return its id, or as thread_create() (-EINVAL also for a NULL @p t or
+ *         @p stack or a misaligned stack; never -ENOMEM)
+ * @note Thread context, after sched_init(); the new thread inherits the
+ *       caller's affinity.
+ */
+int thread_create_static(struct thread *t, void *stack, const char *name, thread_fn fn, void *arg,
+                         int prio, unsigned flags);
 
 /** @brief End the calling thread with @p result (what thread_join() returns). */
 __attribute__((noreturn)) void thread_exit(int result);

@@ -81,9 +81,14 @@ const struct shell_command *shell_next(const struct shell_command *prev);
 int shell_exec(char *line);
 
 /**
- * @brief Read and run command lines forever on the calling thread.
+ * @brief Print the prompt, then read and run command lines forever on the
+ *        calling thread.
  * @note Thread context; sleeps waiting for input. Uses static line buffers,
- *       so only one thread may run it.
+ *       so only one thread may run it. May start before boot finished
+ *       (kmain() starts it on a static stack before the page allocator):
+ *       the first line is edited at once, and run once boot_wait() returns;
+ *       from then on lines run on a stack of their own with a guard page,
+ *       with history.
  */
 __attribute__((noreturn)) void shell_run(void);
 

@@ -58,6 +58,28 @@ unsigned wq_wake_one(struct waitqueue *wq);
 /** @brief Wake every waiter, taking wq->lock; returns how many. Interrupt handlers may call it. */
 unsigned wq_wake_all(struct waitqueue *wq);
 
+/* ---- completion: an event that happens once ---- */
+
+/** @brief Something that happens once (boot finished, deferred probing ran);
+ *         threads wait for it, and once it happened they no longer wait. */
+struct completion {
+    struct waitqueue wq; /**< threads waiting for it */
+    volatile int done;   /**< it happened; never goes back to 0 */
+};
+
+/** @brief Static initialiser for the completion @p c (not yet done), named @p n. */
+#define COMPLETION_INIT(c, n) {WAITQUEUE_INIT((c).wq, n), 0}
+
+/** @brief Sleep until @p c is done (returns at once if it is). Threads only. */
+void completion_wait(struct completion *c);
+/** @brief Mark @p c done and wake every waiter. Any context. */
+void complete_all(struct completion *c);
+/** @brief 1 once complete_all() was called on @p c; never blocks. */
+static inline int completion_done(const struct completion *c)
+{
+    return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
+}
+
 /* ---- mutex: sleeping, owned, not recursive ---- */
 
 /** @brief A sleeping lock with an owner; not recursive, threads only. */
