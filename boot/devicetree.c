@@ -153,6 +153,13 @@ static void read_stdout_path(const struct fdt *fdt, int chosen, struct boot_info
         pr_warn("devicetree: stdout-path longer than %zu bytes; ignored", sizeof bi->stdout_path - 1);
 }
 
+void dt_read_cmdline(const struct fdt *fdt, struct boot_info *bi)
+{
+    int chosen = fdt_subnode(fdt, fdt_root(fdt), "chosen");
+    if (chosen >= 0)
+        read_bootargs(fdt, chosen, bi);
+}
+
 int dt_read_boot_info(const struct fdt *fdt, struct boot_info *bi)
 {
     bi->dtb_size = fdt->size;
@@ -160,7 +167,6 @@ int dt_read_boot_info(const struct fdt *fdt, struct boot_info *bi)
     add_reservations(fdt, bi);
     int chosen = fdt_subnode(fdt, fdt_root(fdt), "chosen");
     if (chosen >= 0) {
-        read_bootargs(fdt, chosen, bi);
         read_initrd(fdt, chosen, bi);
         read_stdout_path(fdt, chosen, bi);
     }
@@ -178,6 +184,7 @@ int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi)
         pr_err("devicetree: malformed blob (header, block bounds or structure)");
         return -EINVAL;
     }
+    dt_read_cmdline(&fdt, bi);
     return dt_read_boot_info(&fdt, bi);
 }
 

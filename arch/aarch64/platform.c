@@ -152,10 +152,17 @@ void hal_fault_undefined(void)
     __asm__ volatile("udf #0");
 }
 
-/* Everything the DTB says: memory map, /chosen, PSCI conduit, devices. */
-static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_el)
+/* The DTB, once a64_main() found it well-formed; NULL without one. Everything
+ * reads through it, the late drivers after the prompt too (fdt_bus_probe()),
+ * so it lives as long as the kernel. */
+static struct fdt dt;
+static const struct fdt *fdt;
+
+/* Before the prompt: the blob checked, and the command line (kmain() needs
+ * it to know whether this is a ktest boot). The rest waits for
+ * hal_platform_init(). */
+static void devicetree_check(struct boot_info *bi, uint64_t dtb)
 {
-    psci_use_smc = entry_el == 2; /* QEMU's rule, if the DTB cannot tell us */
     if (dtb == 0 || (dtb & 7)) {
         kprintf("aarch64: no usable DTB pointer in x0 (%#lx); continuing without one\n", dtb);
         return;
@@ -168,33 +175,39 @@ static void devicetree_setup(struct boot_info *bi, uint64_t dtb, uint64_t entry_
         kprintf("aarch64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
         return;
     }
-    /* Validated once here; everything below reads through it, and so do the
-     * late drivers after the prompt (fdt_bus_probe()), so it outlives us. */
-    static struct fdt fdt;
-    if (fdt_init(&fdt, blob, avail) != 0) {
+    if (fdt_init(&dt, blob, avail) != 0) {
         kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
         return;
     }
+    fdt = &dt;
     bi->dtb_phys = dtb;
-    if (fdt_index(&fdt, dt_index, DT_INDEX_MAX) != 0)
+    dt_read_cmdline(fdt, bi);
+    boot_stage("dtb check, command line");
+}
+
+/* Everything else the DTB says: memory map, /chosen, PSCI conduit, devices. */
+void hal_platform_init(struct boot_info *bi)
+{
+    if (!fdt)
+        return;
+    if (fdt_index(&dt, dt_index, DT_INDEX_MAX) != 0)
         pr_warn("aarch64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
-    boot_stage("dtb check");
-    if (dt_read_boot_info(&fdt, bi) == -ENOENT)
+    if (dt_read_boot_info(fdt, bi) == -ENOENT)
         pr_warn("aarch64: the DTB describes no memory");
-    boot_stage("dtb memory map");
+    boot_stage("dtb index, memory map");
     int err = a64_map_ram(bi);
     if (err)
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
     boot_stage("ram direct map");
-    a64_smp_read_cpus(&fdt);
-    int method = dt_read_psci_method(&fdt);
+    a64_smp_read_cpus(fdt);
+    int method = dt_read_psci_method(fdt);
     if (method > 0)
         psci_use_smc = method == DT_PSCI_SMC;
     else
         pr_warn("aarch64: no PSCI method in the DTB (%s); using %s", errno_name(method),
                 psci_use_smc ? "smc" : "hvc");
-    fdt_bus_probe(&fdt, bi->stdout_path);
+    fdt_bus_probe(fdt, bi->stdout_path);
     boot_stage("dt drivers");
 }
 
@@ -206,13 +219,15 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     smp_early_init(); /* TPIDR_EL1 (UNKNOWN at reset): cpu_this() works from here on */
     a64_timer_setup(counter0); /* hal_time_ns() counts from our first instruction */
     boot_stage("entry, boot page tables");
+    a64_early_console_init();
     a64_pmu_init();
     bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
+    psci_use_smc = entry_el == 2; /* QEMU's rule, if the DTB cannot tell us */
     pr_info("aarch64: entered at EL%lu, DTB at %#lx", entry_el, dtb);
     boot_stage("early console");
-    devicetree_setup(bi, dtb, entry_el);
+    devicetree_check(bi, dtb);
     kmain(bi);
 }
 

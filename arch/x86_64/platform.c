@@ -141,13 +141,24 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
                     info, errno_name(err));
     }
     boot_stage("multiboot2 info");
-    interrupt_controllers(); /* needs the RSDP from the boot info */
-    boot_stage("acpi, irq controllers");
-    x64_time_init();         /* the HPET from ACPI, the local APIC timer */
+    /* The BIOS left the 8259s delivering (the PIT's IRQ 0 at 18.2 Hz, on
+     * vector 8, which is #DF here), and kmain()'s first threads run with
+     * interrupts on before hal_platform_init() sets the controllers up:
+     * mask every line now (OCW1; nothing decodes the ports on a PC
+     * without 8259s). */
+    i8259_mask_all();
+    x64_time_init(); /* the TSC's rate against the HPET (from ACPI) or the PIT */
     boot_stage("clock calibration");
-    legacy_devices();
-    boot_stage("serial console");
     /* Real-mode IVT, BIOS data, EBDA, option ROMs: never hand them out. */
     boot_add_range(bi->reserved, &bi->reserved_count, 0, 1u << 20, MEM_RESERVED);
     kmain(bi);
+}
+
+void hal_platform_init(struct boot_info *bi)
+{
+    (void)bi; /* Multiboot2 gave the memory map before kmain() */
+    interrupt_controllers(); /* needs the RSDP from the boot info */
+    boot_stage("acpi, irq controllers");
+    legacy_devices();
+    boot_stage("serial console");
 }

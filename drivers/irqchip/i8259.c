@@ -40,6 +40,12 @@ void i8259_init(void)
         hal_pio_write8(seq[i][0], seq[i][1]);
 }
 
+void i8259_mask_all(void)
+{
+    hal_pio_write8(PIC1_DATA, 0xff);
+    hal_pio_write8(PIC2_DATA, 0xff);
+}
+
 uint16_t i8259_masks(void)
 {
     return (uint16_t)(hal_pio_read8(PIC2_DATA) << 8 | hal_pio_read8(PIC1_DATA));

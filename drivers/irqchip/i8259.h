@@ -30,6 +30,14 @@ void i8259_init(void);
 void i8259_stray(unsigned vector);
 
 /**
+ * @brief Mask every line of both (OCW1), without reprogramming them: the
+ *        arch's first act on the 8259s, long before i8259_init(), so that
+ *        what the BIOS left running (the PIT's IRQ 0) cannot interrupt.
+ * @note Any context; harmless where no 8259 decodes the ports.
+ */
+void i8259_mask_all(void);
+
+/**
  * @brief The interrupt masks, slave << 8 | master: 0xffff after i8259_init().
  *        Reads all-ones where no 8259 answers. @note Any context.
  */

@@ -78,6 +78,10 @@ static int ns16550_start_rx(struct device *dev)
         return -1;
     dev_write8(dev, MCR, 0x03 | MCR_OUT2);
     dev_write8(dev, IER, IER_RDA);
+    /* Keys typed at the prompt, which comes before this driver (kmain()),
+     * may wait already; on an edge-triggered ISA line they may raise
+     * nothing: take them now, as a resume does. */
+    ns16550_irq(dev->irq, dev);
     return (int)dev->irq;
 }
 
@@ -102,8 +106,8 @@ static int ns16550_probe(struct device *dev)
      * UART keeps the rate firmware set: its clock varies. */
     static const uint8_t quiet[][2] = {{IER, 0x00}, {SCR, 0x5a}}; /* IER: until ns16550_start_rx */
     static const uint8_t baud[][2] = {{LCR, LCR_DLAB}, {RBR, 0x01}, {IER, 0x00}};
-    /* 8N1; FIFOs on and cleared, 14-byte trigger. */
-    static const uint8_t line[][2] = {{LCR, LCR_8N1}, {FCR, 0xc7}};
+    /* FIFOs on, 14-byte trigger; neither is cleared (see below). */
+    static const uint8_t fifo[][2] = {{FCR, 0xc1}};
     if (dev->space == DEV_NONE || dev->size < (8u << dev->reg_shift))
         return -EINVAL;
     int err = device_map(dev);
@@ -116,7 +120,15 @@ static int ns16550_probe(struct device *dev)
             return -ENODEV;
         write_regs(dev, baud, 3);
     }
-    write_regs(dev, line, 2);
+    write_regs(dev, (const uint8_t[][2]){{LCR, LCR_8N1}}, 1);
+    /* The shell reads its first line through the early console while this
+     * runs (kmain()), so keys typed since the prompt wait in the receiver,
+     * and turning the FIFOs on empties it (QEMU clears both FIFOs when
+     * FCR's enable bit changes, as a real 16550 may): keep them for the
+     * console, just before, rather than lose the start of a command. */
+    while (dev->is_stdout && (dev_read8(dev, LSR) & LSR_DR) && console_rx_room())
+        console_rx_push((char)dev_read8(dev, RBR));
+    write_regs(dev, fifo, 1);
     /* IIR bits 7:6 read 11 once FIFOs are on; an 8250/16450 has none. */
     dev->driver_data = (uintptr_t)((dev_read8(dev, FCR) & 0xc0) == 0xc0 ? TX_FIFO : 1) << 8;
     write_regs(dev, (const uint8_t[][2]){{MCR, 0x03}}, 1); /* DTR, RTS */

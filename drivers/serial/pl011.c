@@ -86,8 +86,12 @@ static int pl011_start_rx(struct device *dev)
 {
     if (console_rx_irq(dev, pl011_irq, "pl011 rx") < 0)
         return -1;
-    dev_write32(dev, UART_ICR, INT_RX | INT_RT);
     dev_write32(dev, UART_IMSC, INT_RX | INT_RT);
+    /* Keys typed at the prompt, which comes before this driver (kmain()),
+     * may wait in the FIFO already, and the clear in pl011_irq() would
+     * leave them there with nothing to raise the interrupt again: take
+     * them now, as a resume does. */
+    pl011_irq(dev->irq, dev);
     return (int)dev->irq;
 }
 

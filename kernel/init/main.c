@@ -112,13 +112,15 @@ void boot_wait(void)
 int boot_finished(void) { return completion_done(&booted); }
 
 /* Boot's second half: what the prompt does not need. Masked throughout,
- * as it was when it ran before the shell: hal_mmu_init() switches tables,
- * the timer's contract asks for it, smp_init() starts CPUs, and masked
- * this thread neither yields nor moves, so the timer and the watchdog are
- * started on the boot CPU, whose stages these are. */
+ * as it was when it ran before the shell: the arch sets up interrupt
+ * controllers, hal_mmu_init() switches tables, the timer's contract asks
+ * for it, smp_init() starts CPUs, and masked this thread neither yields
+ * nor moves, so the timer and the watchdog are started on the boot CPU,
+ * whose stages these are. */
 static void boot_rest(struct boot_info *bi)
 {
     irqflags_t f = hal_irq_save();
+    hal_platform_init(bi);
     mm_init(bi);
     int err = hal_timer_init();
     if (err)
@@ -139,8 +141,8 @@ static void boot_rest(struct boot_info *bi)
 
 /* Threads started before there is a heap: their structs and stacks. */
 static struct thread shell_thr, init_thr;
-static uint8_t shell_stack[KSTACK_SIZE] __attribute__((aligned(16)));
-static uint8_t init_stack[KSTACK_SIZE] __attribute__((aligned(16)));
+static uint8_t shell_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
+static uint8_t init_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
 
 /* The thread that finishes boot, then starts what runs in the background
  * (or the tests), then ends. */
@@ -176,10 +178,11 @@ void kmain(struct boot_info *bi)
     boot_stage("scheduler");
     /* The prompt first, then the rest of boot. Under TCG most of boot is
      * translating code the first time it runs (README, "Boot time"), and
-     * the page allocator, the kernel's page tables, the timer and the other
-     * CPUs are not needed to print a prompt or edit a line: the init thread
-     * brings them up after the shell's prompt, and the shell waits for that
-     * (boot_wait()) before it runs a command. Both threads live in static
+     * the devices and interrupt controllers (hal_platform_init()), the page
+     * allocator, the kernel's page tables, the timer and the other CPUs are
+     * not needed to print a prompt or edit a line on the early console: the
+     * init thread brings them up after the shell's prompt, and the shell
+     * waits for that (boot_wait()) before it runs a command. Both threads live in static
      * memory, as there is no heap yet. The yield below runs the shell
      * (created first, it runs first) until it waits for a key, then the
      * init thread. Interrupts stay off until then, so no interrupt runs

@@ -119,6 +119,14 @@ void klog_hold(int on)
     print_lock_drop(f);
 }
 
+int klog_held(void)
+{
+    irqflags_t f = print_lock_take();
+    int any = held_len || held_lost;
+    print_lock_drop(f);
+    return any;
+}
+
 /* Every line klog() makes, whatever the console prints, for `dmesg`.
  * 32 KiB keeps a boot's lines many times over. The print lock does not
  * keep it whole on its own: it lets in a second caller on its CPU (an

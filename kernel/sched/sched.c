@@ -654,7 +654,7 @@ int thread_create_on(const char *name, thread_fn fn, void *arg, int prio, unsign
 int thread_create_static(struct thread *t, void *stack, const char *name, thread_fn fn, void *arg,
                          int prio, unsigned flags)
 {
-    if (!t || !stack || ((uintptr_t)stack & 15))
+    if (!t || !stack || ((uintptr_t)stack & (KSTACK_ALIGN - 1)))
         return create_refused(name, prio, flags, "no thread or stack, or a misaligned stack",
                               (uintptr_t)__builtin_return_address(0));
     struct thread *self = thread_current();

@@ -98,6 +98,8 @@ void le_start(struct lineedit *le)
     emit(le, le->cfg.prompt, le->prompt_len);
 }
 
+void le_redraw(struct lineedit *le) { redraw_all(le); }
+
 const char *le_line(const struct lineedit *le) { return le->cfg.buf; }
 size_t le_cursor(const struct lineedit *le) { return le->pos; }
 unsigned le_history_count(const struct lineedit *le) { return le->hist_n; }

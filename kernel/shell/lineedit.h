@@ -97,6 +97,13 @@ void le_start(struct lineedit *le);
  */
 enum le_result le_feed(struct lineedit *le, int c);
 
+/**
+ * @brief Print prompt and line again from the first column, cursor where
+ *        it was: after something else was printed over them (the shell's
+ *        held log lines, printed once boot finished).
+ */
+void le_redraw(struct lineedit *le);
+
 /** @brief The line being edited (after LE_LINE: the finished line). */
 const char *le_line(const struct lineedit *le);
 

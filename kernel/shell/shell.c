@@ -170,12 +170,13 @@ int shell_thread(void *arg)
     shell_run();
 }
 
-/* One line from the console; log lines from elsewhere wait until it is
- * finished rather than land in the middle of it (a disk found after the
- * prompt). */
-static enum le_result read_line(struct lineedit *le)
+/* One line from the console (@p started: its prompt is out already); log
+ * lines from elsewhere wait until it is finished rather than land in the
+ * middle of it (a disk found after the prompt). */
+static enum le_result read_line(struct lineedit *le, int started)
 {
-    le_start(le);
+    if (!started)
+        le_start(le);
     klog_hold(1);
     enum le_result r;
     do
@@ -193,17 +194,10 @@ static void run_line(enum le_result r)
         shell_exec(line);
 }
 
-struct shell_state {
-    struct lineedit *le;
-    enum le_result first; /* how the line read before boot finished ended */
-};
-
-static void shell_loop(void *arg)
+static void shell_loop(void *le)
 {
-    struct shell_state *st = arg;
-    run_line(st->first);
-    for (;;)
-        run_line(read_line(st->le));
+    for (int started = 1;; started = 0)
+        run_line(read_line(le, started));
 }
 
 void shell_run(void)
@@ -211,25 +205,35 @@ void shell_run(void)
     boot_stage("shell prompt");
     kprintf("bench: boot_to_shell_us %lu us\n", (unsigned long)uptime_us());
     kprintf("Type 'help' for commands, 'dmesg' for the boot log.\n");
-    /* kmain starts this before the rest of boot (boot_wait()), so the first
-     * line is read without a heap: without a history arena, on kmain's
-     * static stack. Once boot finished, the arena comes (with that line as
-     * its first entry) and commands run on a kstack_alloc() stack, whose
-     * guard page turns an overflow into a reported fault instead of
-     * corruption of whatever lies below a static stack. */
     struct lineedit le;
     le_init(&le, &(struct le_config){.buf = line, .draft = draft, .size = sizeof line,
                                      .prompt = "kernel> ", .emit = echo, .next_word = next_name});
-    struct shell_state st = {&le, read_line(&le)};
+    le_start(&le);
+    /* kmain starts this before the rest of boot: the console's driver,
+     * its interrupt and the heap come meanwhile, on the init thread, so
+     * wait for them (keys typed meanwhile wait in the UART and QEMU, and
+     * the driver keeps what its setup would flush). What boot logged for
+     * the console meanwhile (warnings, errors) comes out now, above the
+     * prompt drawn again, rather than wait for Enter as later lines do. */
+    klog_hold(1);
     boot_wait();
+    if (klog_held()) {
+        kprintf("\r\x1b[K");
+        klog_hold(0);
+        le_redraw(&le);
+    }
+    klog_hold(0);
     char *hist = kmalloc(HIST_BYTES);
     if (!hist)
         kprintf("shell: no memory for a command history; running without one\n");
     le_set_history(&le, hist, HIST_BYTES);
-    void *stack = thread_current() ? kstack_alloc() : NULL;
+    /* Until now on kmain's static stack, which has no guard page: lines
+     * run on a kstack_alloc() stack, whose guard turns an overflow into a
+     * reported fault rather than corruption of whatever lies below. */
+    void *stack = kstack_alloc();
     if (stack)
-        hal_call_on_stack((uint8_t *)stack + KSTACK_SIZE, shell_loop, &st); /* never returns */
-    shell_loop(&st);
+        hal_call_on_stack((uint8_t *)stack + KSTACK_SIZE, shell_loop, &le); /* never returns */
+    shell_loop(&le);
     for (;;) /* not reached: shell_loop() never returns */
         ;
 }

@@ -11,12 +11,14 @@
 #include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/ktimer.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
+#include <kernel/vmalloc.h>
 #include <kernel/wait.h>
 
 #define MS 1000000ull
@@ -158,6 +160,80 @@ KTEST(sched_bad_arguments)
     id = thread_create("detached", return_7, NULL, PRIO_DEFAULT, THREAD_DETACHED);
     KT_ASSERT(id > 0);
     KT_ASSERT(thread_join(id, NULL) == -EINVAL || thread_join(id, NULL) == -ESRCH);
+}
+
+/* ---- threads on the caller's memory (kmain's boot threads) ---- */
+
+static struct thread static_thr;
+static uint8_t static_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
+
+/* Where its stack is, and a result to join. */
+static int note_stack(void *arg)
+{
+    volatile int here = 0;
+    *(uintptr_t *)arg = (uintptr_t)&here;
+    return 11 + here;
+}
+
+/* Twice on the same storage: reclaiming a joined one must leave both the
+ * struct and the stack alone (a kfree() of static memory would be caught
+ * by the heap's checks). */
+KTEST(sched_static_thread_uses_given_memory)
+{
+    for (int round = 0; round < 2; round++) {
+        uintptr_t sp = 0;
+        int id = thread_create_static(&static_thr, static_stack, "static", note_stack, &sp,
+                                      PRIO_DEFAULT, 0);
+        KT_ASSERT(id > 0);
+        int r = 0;
+        KT_ASSERT(thread_join(id, &r) == 0 && r == 11);
+        KT_ASSERT(sp >= (uintptr_t)static_stack && sp < (uintptr_t)static_stack + KSTACK_SIZE);
+    }
+    uintptr_t sp;
+    KT_ASSERT(thread_create_static(NULL, static_stack, "x", note_stack, &sp, PRIO_DEFAULT, 0) ==
+              -EINVAL);
+    KT_ASSERT(thread_create_static(&static_thr, NULL, "x", note_stack, &sp, PRIO_DEFAULT, 0) ==
+              -EINVAL);
+    KT_ASSERT(thread_create_static(&static_thr, static_stack + 8, "x", note_stack, &sp,
+                                   PRIO_DEFAULT, 0) == -EINVAL);
+    /* The flag that marks caller memory is the kernel's to set. */
+    KT_ASSERT(thread_create_static(&static_thr, static_stack, "x", note_stack, &sp, PRIO_DEFAULT,
+                                   THREAD_CALLER_MEMORY) == -EINVAL);
+    KT_ASSERT(thread_create("x", note_stack, &sp, PRIO_DEFAULT, THREAD_CALLER_MEMORY) == -EINVAL);
+}
+
+/* ---- completions (boot_wait(), device_probe_wait()) ---- */
+
+static volatile int released;
+
+static int wait_completion(void *arg)
+{
+    completion_wait(arg);
+    return released ? 5 : -1; /* -1: it returned before complete_all() */
+}
+
+KTEST(sync_completion_wakes_every_waiter)
+{
+    struct completion c = COMPLETION_INIT(c, "ktest");
+    released = 0;
+    KT_ASSERT(!completion_done(&c));
+    int ids[3];
+    for (int i = 0; i < 3; i++)
+        ids[i] = thread_create("waiter", wait_completion, &c, PRIO_DEFAULT, 0);
+    thread_sleep_ms(5); /* they are all waiting by now (or wrongly done) */
+    released = 1;
+    complete_all(&c);
+    for (int i = 0; i < 3; i++) {
+        int r = 0;
+        KT_ASSERT(ids[i] > 0 && thread_join(ids[i], &r) == 0 && r == 5);
+    }
+    KT_ASSERT(completion_done(&c));
+    completion_wait(&c); /* done: returns at once */
+    complete_all(&c);    /* again: stays done, nobody to wake */
+    KT_ASSERT(completion_done(&c));
+    /* Tests run after boot finished: nothing waits for it any more. */
+    KT_ASSERT(boot_finished());
+    boot_wait();
 }
 
 /* ---- locks under contention ---- */

@@ -263,6 +263,20 @@ static void test_history_given_later(void)
     CHECK_EQ_INT(le_history_count(&le), 1);
 }
 
+/* Something printed over the line (the shell's held boot warnings): the
+ * redraw starts a new row with prompt, line and cursor as they were. */
+static void test_redraw(void)
+{
+    setup(sizeof buf, sizeof hist);
+    feed("uptime\x1b[D\x1b[D");
+    term_reset(); /* the screen as it is after the log lines: an empty row */
+    le_redraw(&le);
+    CHECK(screen_ok());
+    CHECK_EQ_INT((int)le_cursor(&le), 4);
+    CHECK_EQ_INT(feed("X\r"), LE_LINE);
+    CHECK_EQ_STR(le_line(&le), "uptiXme");
+}
+
 static void test_ctrl_c(void)
 {
     setup(sizeof buf, sizeof hist);
@@ -491,6 +505,7 @@ int main(void)
     test_ctrl_c();
     test_history();
     test_history_given_later();
+    test_redraw();
     test_completion();
     test_overlong();
     test_random();

@@ -34,8 +34,19 @@ int dt_boot_info(const void *blob, uint64_t avail, struct boot_info *bi);
 
 struct fdt;
 
-/** @brief dt_boot_info() for a blob fdt_init() has already validated (boot parses it once). */
+/**
+ * @brief dt_boot_info() for a blob fdt_init() has already validated (boot
+ *        parses it once), all but the command line: dt_read_cmdline().
+ */
 int dt_read_boot_info(const struct fdt *fdt, struct boot_info *bi);
+
+/**
+ * @brief The command line alone (/chosen/bootargs, cut to fit with a
+ *        warning): boot reads it before the prompt, the rest after it.
+ * @note No allocation; reads the blob only; a blob without it leaves
+ *       bi->cmdline as it was.
+ */
+void dt_read_cmdline(const struct fdt *fdt, struct boot_info *bi);
 
 /** @brief How PSCI calls reach the firmware. */
 enum dt_psci_method {

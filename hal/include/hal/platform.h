@@ -65,9 +65,30 @@ struct boot_info {
  * @brief The boot_info the arch filled in from its boot protocol (with the
  *        parsers in boot/, see boot/bootinfo.h), for the memory code, the
  *        shell and drivers that need the ACPI RSDP or the DTB.
- * @return never NULL; the contents are fixed once the arch calls kmain()
+ * @return never NULL; the contents are fixed once hal_platform_init()
+ *         returned (boot_wait())
  * @note Any context; the struct is read-only to callers.
  */
 const struct boot_info *platform_boot_info(void);
+
+/**
+ * @brief The arch's half of boot that the shell's prompt does not need:
+ *        the memory map the page allocator reads, the interrupt
+ *        controllers, and the devices its firmware describes (DT nodes,
+ *        ACPI tables, the PC's fixed ports), the console's driver among
+ *        them, which takes over from the early console (hal/console.h).
+ *
+ * Before the arch calls kmain() it has only what the prompt needs: boot
+ * page tables, the early console, a clock (hal_counter_freq()) and the
+ * command line in struct boot_info. Until this returns, the shell writes
+ * through the early console and polls it for keys, so nothing may
+ * interrupt before it either: the arch leaves every interrupt source it
+ * cannot yet acknowledge masked (x86_64: the 8259s).
+ * @param bi the arch's boot_info (platform_boot_info()), completed here
+ * @note Called once by kmain()'s init thread on the boot CPU with
+ *       interrupts masked, before pmm_init(), hal_mmu_init() and
+ *       hal_timer_init(); no other CPU runs yet. No allocation (no heap yet).
+ */
+void hal_platform_init(struct boot_info *bi);
 
 #endif

@@ -12,7 +12,12 @@
 /** @brief Number of elements of the array (not pointer) @p a. */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/** @brief The portable core's main; the arch calls it once boot_info is filled. */
+/**
+ * @brief The portable core's main; the arch calls it as soon as it has what
+ *        the shell's prompt needs (boot page tables, the early console, a
+ *        clock, the command line in @p bi). The rest of the arch's boot
+ *        comes later, from kmain()'s init thread: hal_platform_init().
+ */
 __attribute__((noreturn)) void kmain(struct boot_info *bi);
 
 /**
@@ -51,7 +56,8 @@ const char *ksym_name(uintptr_t addr, char *buf, size_t size);
 uint64_t uptime_us(void);
 
 /**
- * @brief Wait until boot has finished: the page allocator, the kernel's
+ * @brief Wait until boot has finished: the arch's devices and interrupt
+ *        controllers (hal_platform_init()), the page allocator, the kernel's
  *        page tables, the timer and the other CPUs, which kmain() brings up
  *        in a thread of its own after the shell has printed its prompt.
  *        Anything that needs them and may run earlier (the shell, before it

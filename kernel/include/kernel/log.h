@@ -78,6 +78,9 @@ long klog_read(struct logbuf_cursor *c, unsigned *level, char *out, size_t max, 
  */
 void klog_hold(int on);
 
+/** @brief 1 if klog_hold() holds lines that it would print when released; any context. */
+int klog_held(void);
+
 #define pr_err(...) klog(LOG_ERR, __VA_ARGS__)   /**< @brief klog() at LOG_ERR */
 #define pr_warn(...) klog(LOG_WARN, __VA_ARGS__) /**< @brief klog() at LOG_WARN */
 #define pr_info(...) klog(LOG_INFO, __VA_ARGS__) /**< @brief klog() at LOG_INFO */

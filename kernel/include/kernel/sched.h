@@ -178,10 +178,13 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
  * @param t the thread's struct; it must outlive the thread and is never
  *        freed (static storage, in practice: a detached thread's struct is
  *        still linked until the idle loop reclaims it)
- * @param stack KSTACK_SIZE bytes, 16-byte aligned, never freed. It has no
+ * @param stack KSTACK_SIZE bytes aligned to KSTACK_ALIGN (like every
+ *        kernel stack: aarch64's exception entry tells an overflow by
+ *        SP's bit KSTACK_SHIFT), never freed. It has no
  *        guard page below it, unlike kstack_alloc()'s, so an overflow
  *        corrupts whatever lies there: a thread that runs deep code should
  *        move to a kstack_alloc() stack (hal_call_on_stack()) once it can.
+ * @param name, fn, arg, prio, flags as thread_create()
  * @return its id, or as thread_create() (-EINVAL also for a NULL @p t or
  *         @p stack or a misaligned stack; never -ENOMEM)
  * @note Thread context, after sched_init(); the new thread inherits the

@@ -86,9 +86,8 @@ int shell_exec(char *line);
  * @note Thread context; sleeps waiting for input. Uses static line buffers,
  *       so only one thread may run it. May start before boot finished
  *       (kmain() starts it on a static stack before the page allocator):
- *       the first line is edited at once, and run once boot_wait() returns;
- *       from then on lines run on a stack of their own with a guard page,
- *       with history.
+ *       it prints the prompt at once and reads keys once boot_wait()
+ *       returns, then runs lines on a stack of its own with a guard page.
  */
 __attribute__((noreturn)) void shell_run(void);
 

@@ -17,6 +17,8 @@
  *  overflow flips bit KSTACK_SHIFT of SP (the aarch64 vector entry checks it). */
 #define KSTACK_SHIFT 14
 #define KSTACK_SIZE (1UL << KSTACK_SHIFT) /**< bytes of a kernel stack (16 KiB) */
+/** Alignment of every kernel stack's base, static ones too (thread_create_static()). */
+#define KSTACK_ALIGN (2 * KSTACK_SIZE)
 
 /** @brief Counters for `mem`. */
 struct vmalloc_stats {

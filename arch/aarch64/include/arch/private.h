@@ -51,6 +51,8 @@ void a64_smp_read_cpus(const struct fdt *fdt);
 
 /** @brief The early UART's virtual address while the MMU is on (mmu.c; for pl011.c). */
 uintptr_t a64_early_uart(void);
+/** pl011.c: 8-bit line, FIFOs on, before the prompt (the driver then keeps it). */
+void a64_early_console_init(void);
 
 /**
  * @brief The C entry (platform.c): from entry.S at EL1, running high, with a
