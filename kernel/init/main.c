@@ -111,12 +111,10 @@ void boot_wait(void)
 
 int boot_finished(void) { return completion_done(&booted); }
 
-/* Boot's second half: what the prompt does not need. Masked throughout,
- * as it was when it ran before the shell: the arch sets up interrupt
- * controllers, hal_mmu_init() switches tables, the timer's contract asks
- * for it, smp_init() starts CPUs, and masked this thread neither yields
- * nor moves, so the timer and the watchdog are started on the boot CPU,
- * whose stages these are. */
+/* Boot's second half: what the prompt does not need, run by the idle
+ * thread once the shell waits. Masked, as boot always ran: the arch sets
+ * up interrupt controllers, hal_mmu_init() switches tables, the timer's
+ * contract asks for it, smp_init() starts CPUs. */
 static void boot_rest(struct boot_info *bi)
 {
     irqflags_t f = hal_irq_save();
@@ -139,32 +137,9 @@ static void boot_rest(struct boot_info *bi)
     complete_all(&booted);
 }
 
-/* Threads started before there is a heap: their structs and stacks. */
-static struct thread shell_thr, init_thr;
+/* The shell starts before there is a heap: its struct and first stack. */
+static struct thread shell_thr;
 static uint8_t shell_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
-static uint8_t init_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
-
-/* The thread that finishes boot, then starts what runs in the background
- * (or the tests), then ends. */
-static int init_thread(void *arg)
-{
-    boot_rest(arg);
-    if (ktest_mode) {
-        int id = thread_create("ktest", ktest_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
-        if (id < 0) {
-            pr_err("sched: cannot start the ktest thread (%s); running the tests here",
-                   errno_name(id));
-            ktest_thread(NULL);
-        }
-    }
-    int pid = thread_create("probe", probe_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
-    if (pid < 0) {
-        pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));
-        device_run_deferred();
-    }
-    pmm_start_background();
-    return 0;
-}
 
 void kmain(struct boot_info *bi)
 {
@@ -180,26 +155,37 @@ void kmain(struct boot_info *bi)
      * translating code the first time it runs (README, "Boot time"), and
      * the devices and interrupt controllers (hal_platform_init()), the page
      * allocator, the kernel's page tables, the timer and the other CPUs are
-     * not needed to print a prompt or edit a line on the early console: the
-     * init thread brings them up after the shell's prompt, and the shell
-     * waits for that (boot_wait()) before it runs a command. Both threads live in static
-     * memory, as there is no heap yet. The yield below runs the shell
-     * (created first, it runs first) until it waits for a key, then the
-     * init thread. Interrupts stay off until then, so no interrupt runs
+     * not needed to print a prompt on the early console: the shell, started
+     * here from static memory (there is no heap yet), prints its prompt and
+     * waits for the rest (boot_wait()) before it reads a key; the yield
+     * runs it that far, and this context, the idle thread, finishes boot
+     * meanwhile. Interrupts stay off until then, so no interrupt runs
      * before the prompt (its path's first run costs 0.5 ms of translation;
      * every new thread turns them on as it starts). In ktest mode there is
-     * no shell: the init thread starts the tests once boot finished. */
+     * no shell: the tests start once boot finished. */
     if (!ktest_mode) {
         int id = thread_create_static(&shell_thr, shell_stack, "shell", shell_thread, NULL,
                                       PRIO_DEFAULT, THREAD_DETACHED);
         if (id < 0)
             panic("sched: cannot start the shell thread (%s)", errno_name(id));
+        thread_yield();
     }
-    int id = thread_create_static(&init_thr, init_stack, "init", init_thread, bi, PRIO_DEFAULT,
-                                  THREAD_DETACHED);
-    if (id < 0)
-        panic("sched: cannot start the init thread (%s)", errno_name(id));
-    thread_yield();
+    boot_rest(bi);
+    if (ktest_mode) {
+        int id = thread_create("ktest", ktest_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+        if (id < 0) {
+            hal_irq_enable();
+            pr_err("sched: cannot start the ktest thread (%s); running the tests here",
+                   errno_name(id));
+            ktest_thread(NULL);
+        }
+    }
     hal_irq_enable();
+    int pid = thread_create("probe", probe_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+    if (pid < 0) {
+        pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));
+        device_run_deferred();
+    }
+    pmm_start_background();
     sched_idle_loop();
 }

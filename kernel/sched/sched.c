@@ -237,9 +237,9 @@ static void check_preempt_locked(struct sched_cpu *c)
          * before that loop yields to the threads it starts; the arm and
          * its cancel were 40 translated blocks of boot under TCG, and on
          * x86_64 a timer interrupt the cancel came too late to stop. */
-        if (!irq_in_handler() && c->current != c->idle)
+        if (have_timer && !irq_in_handler() && c->current != c->idle)
             ktimer_arm(&c->slice, 0);
-    } else if (top >= 0 && top == c->current->se.prio && !c->slice.armed) {
+    } else if (have_timer && top >= 0 && top == c->current->se.prio && !c->slice.armed) {
         ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
     }
 }
@@ -314,8 +314,11 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
     /* Equals waiting: cut this turn after a slice. Alone: no tick at all.
      * A slice armed within the last tenth of a slice is kept rather than
      * moved, which spares yield-heavy threads a timer reprogram per switch
-     * at the price of a turn 0-10% short. */
-    if (c->rq.nr && rq_top_prio(&c->rq) >= next->se.prio) {
+     * at the price of a turn 0-10% short. No slice before there is a
+     * timer to end it (sched_timer_ready()): boot's first threads run
+     * before the timer is set up, and arming it would program hardware
+     * the arch has not brought up yet. */
+    if (have_timer && c->rq.nr && rq_top_prio(&c->rq) >= next->se.prio) {
         if (!c->slice.armed || c->slice.deadline < now + SCHED_SLICE_NS - SCHED_SLICE_NS / 10)
             ktimer_arm(&c->slice, now + SCHED_SLICE_NS);
     } else if (c->slice.armed) {

@@ -210,7 +210,7 @@ void shell_run(void)
                                      .prompt = "kernel> ", .emit = echo, .next_word = next_name});
     le_start(&le);
     /* kmain starts this before the rest of boot: the console's driver,
-     * its interrupt and the heap come meanwhile, on the init thread, so
+     * its interrupt and the heap come meanwhile (kmain(), on the idle thread), so
      * wait for them (keys typed meanwhile wait in the UART and QEMU, and
      * the driver keeps what its setup would flush). What boot logged for
      * the console meanwhile (warnings, errors) comes out now, above the

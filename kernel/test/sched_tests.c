@@ -165,7 +165,6 @@ KTEST(sched_bad_arguments)
 /* ---- threads on the caller's memory (kmain's boot threads) ---- */
 
 static struct thread static_thr;
-static uint8_t static_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
 
 /* Where its stack is, and a result to join. */
 static int note_stack(void *arg)
@@ -177,9 +176,13 @@ static int note_stack(void *arg)
 
 /* Twice on the same storage: reclaiming a joined one must leave both the
  * struct and the stack alone (a kfree() of static memory would be caught
- * by the heap's checks). */
+ * by the heap's checks, a vfree() of the stack would make the vfree()
+ * below report it). The stack is a kstack_alloc() one: aligned as every
+ * stack must be, and not 32 KiB of .bss that boot would zero. */
 KTEST(sched_static_thread_uses_given_memory)
 {
+    uint8_t *static_stack = kstack_alloc();
+    KT_ASSERT(static_stack != NULL);
     for (int round = 0; round < 2; round++) {
         uintptr_t sp = 0;
         int id = thread_create_static(&static_thr, static_stack, "static", note_stack, &sp,
@@ -200,6 +203,7 @@ KTEST(sched_static_thread_uses_given_memory)
     KT_ASSERT(thread_create_static(&static_thr, static_stack, "x", note_stack, &sp, PRIO_DEFAULT,
                                    THREAD_CALLER_MEMORY) == -EINVAL);
     KT_ASSERT(thread_create("x", note_stack, &sp, PRIO_DEFAULT, THREAD_CALLER_MEMORY) == -EINVAL);
+    KT_ASSERT(vmalloc_free(static_stack) == 0); /* still ours: the threads left it alone */
 }
 
 /* ---- completions (boot_wait(), device_probe_wait()) ---- */

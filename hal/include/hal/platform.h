@@ -80,12 +80,15 @@ const struct boot_info *platform_boot_info(void);
  *
  * Before the arch calls kmain() it has only what the prompt needs: boot
  * page tables, the early console, a clock (hal_counter_freq()) and the
- * command line in struct boot_info. Until this returns, the shell writes
- * through the early console and polls it for keys, so nothing may
- * interrupt before it either: the arch leaves every interrupt source it
- * cannot yet acknowledge masked (x86_64: the 8259s).
+ * command line in struct boot_info. The shell's thread prints its prompt
+ * through the early console before this runs, and it runs with interrupts
+ * on: so the arch leaves every interrupt source it cannot yet acknowledge
+ * masked until this sets the controllers up (x86_64: the 8259s). Keys
+ * typed at the prompt wait in the UART meanwhile: the console's driver
+ * must keep them (not flush its FIFOs) and take them once its receive
+ * interrupt is on.
  * @param bi the arch's boot_info (platform_boot_info()), completed here
- * @note Called once by kmain()'s init thread on the boot CPU with
+ * @note Called once by kmain(), once the shell waits, on the boot CPU with
  *       interrupts masked, before pmm_init(), hal_mmu_init() and
  *       hal_timer_init(); no other CPU runs yet. No allocation (no heap yet).
  */

@@ -16,7 +16,7 @@
  * @brief The portable core's main; the arch calls it as soon as it has what
  *        the shell's prompt needs (boot page tables, the early console, a
  *        clock, the command line in @p bi). The rest of the arch's boot
- *        comes later, from kmain()'s init thread: hal_platform_init().
+ *        comes later, from kmain() once the shell waits: hal_platform_init().
  */
 __attribute__((noreturn)) void kmain(struct boot_info *bi);
 
@@ -59,10 +59,10 @@ uint64_t uptime_us(void);
  * @brief Wait until boot has finished: the arch's devices and interrupt
  *        controllers (hal_platform_init()), the page allocator, the kernel's
  *        page tables, the timer and the other CPUs, which kmain() brings up
- *        in a thread of its own after the shell has printed its prompt.
- *        Anything that needs them and may run earlier (the shell, before it
- *        runs a command) waits here. Returns at once once boot finished, and
- *        when called without a thread (boot's fallbacks, which run in order).
+ *        after the shell has printed its prompt. Anything that needs them
+ *        and may run earlier (the shell, before it reads a key) waits here.
+ *        Returns at once once boot finished, and when called before there
+ *        are threads.
  * @note Thread context.
  */
 void boot_wait(void);

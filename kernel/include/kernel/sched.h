@@ -172,18 +172,19 @@ unsigned thread_cpu(void);
 int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags);
 
 /**
- * @brief thread_create() on memory the caller provides: for the threads boot
- *        starts before there is a page allocator (kmain()'s shell and init
- *        threads), when neither kmalloc() nor kstack_alloc() works yet.
- * @param t the thread's struct; it must outlive the thread and is never
- *        freed (static storage, in practice: a detached thread's struct is
- *        still linked until the idle loop reclaims it)
+ * @brief thread_create() on memory the caller provides: for a thread boot
+ *        starts before there is a page allocator (kmain()'s shell), when
+ *        neither kmalloc() nor kstack_alloc() works yet.
+ * @param t the thread's struct; the scheduler never frees it, and it must
+ *        stay valid until the thread was joined or, detached, reclaimed by
+ *        the idle loop after it exited (static storage, in practice)
  * @param stack KSTACK_SIZE bytes aligned to KSTACK_ALIGN (like every
  *        kernel stack: aarch64's exception entry tells an overflow by
- *        SP's bit KSTACK_SHIFT), never freed. It has no
- *        guard page below it, unlike kstack_alloc()'s, so an overflow
- *        corrupts whatever lies there: a thread that runs deep code should
- *        move to a kstack_alloc() stack (hal_call_on_stack()) once it can.
+ *        SP's bit KSTACK_SHIFT), never freed by the scheduler either. A
+ *        static one has no guard page below it, unlike kstack_alloc()'s,
+ *        so an overflow corrupts whatever lies there: a thread that runs
+ *        deep code should move to a kstack_alloc() stack
+ *        (hal_call_on_stack()) once it can, as the shell does.
  * @param name, fn, arg, prio, flags as thread_create()
  * @return its id, or as thread_create() (-EINVAL also for a NULL @p t or
  *         @p stack or a misaligned stack; never -ENOMEM)
