@@ -15,6 +15,7 @@
 #include <arch/private.h>
 #include <hal/console.h>
 #include <hal/mmio.h>
+#include <kernel/console.h>
 #include <stdint.h>
 
 #define UART_DR 0x00
@@ -67,6 +68,10 @@ void a64_early_console_init(void)
         return;
     while (mmio_read32_relaxed(reg(UART_FR)) & FR_BUSY)
         ;
+    /* A key pressed before the kernel ran (a command pasted at power-on)
+     * would go with the FIFO: keep it for the console's queue. */
+    while (!(mmio_read32_relaxed(reg(UART_FR)) & FR_RXFE) && console_rx_room())
+        console_rx_push((char)(mmio_read32_relaxed(reg(UART_DR)) & 0xff));
     mmio_write32_relaxed(reg(UART_CR), 0);
     mmio_write32_relaxed(reg(UART_LCR_H), lcr);
     mmio_write32_relaxed(reg(UART_CR), cr);

@@ -66,7 +66,11 @@ int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), cons
  */
 int console_rx_room(void);
 
-/** @brief From the UART's receive interrupt: queue @p c for readers and wake them. */
+/**
+ * @brief Queue @p c for readers and wake them: from the UART's receive
+ *        interrupt, or with interrupts masked from code that keeps bytes
+ *        its UART setup would flush (a driver's probe, the early console).
+ */
 void console_rx_push(char c);
 
 /** @brief Bytes received by interrupt, and bytes dropped because nobody read them. */
