@@ -152,11 +152,11 @@ void hal_fault_undefined(void)
     __asm__ volatile("udf #0");
 }
 
-/* The DTB, once a64_main() found it well-formed; NULL without one. Everything
- * reads through it, the late drivers after the prompt too (fdt_bus_probe()),
- * so it lives as long as the kernel. */
+/* The DTB, once a64_main() found it well-formed (boot_info.dtb_phys is
+ * set then, and only then). Everything reads through it, the late drivers
+ * after the prompt too (fdt_bus_probe()), so it lives as long as the
+ * kernel. */
 static struct fdt dt;
-static const struct fdt *fdt;
 
 /* Before the prompt: the blob checked, and the command line (kmain() needs
  * it to know whether this is a ktest boot). The rest waits for
@@ -179,20 +179,19 @@ static void devicetree_check(struct boot_info *bi, uint64_t dtb)
         kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
         return;
     }
-    fdt = &dt;
     bi->dtb_phys = dtb;
-    dt_read_cmdline(fdt, bi);
+    dt_read_cmdline(&dt, bi);
     boot_stage("dtb check, command line");
 }
 
 /* Everything else the DTB says: memory map, /chosen, PSCI conduit, devices. */
 void hal_platform_init(struct boot_info *bi)
 {
-    if (!fdt)
+    if (!bi->dtb_phys)
         return;
     if (fdt_index(&dt, dt_index, DT_INDEX_MAX) != 0)
         pr_warn("aarch64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
-    if (dt_read_boot_info(fdt, bi) == -ENOENT)
+    if (dt_read_boot_info(&dt, bi) == -ENOENT)
         pr_warn("aarch64: the DTB describes no memory");
     boot_stage("dtb index, memory map");
     int err = a64_map_ram(bi);
@@ -200,14 +199,14 @@ void hal_platform_init(struct boot_info *bi)
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
     boot_stage("ram direct map");
-    a64_smp_read_cpus(fdt);
-    int method = dt_read_psci_method(fdt);
+    a64_smp_read_cpus(&dt);
+    int method = dt_read_psci_method(&dt);
     if (method > 0)
         psci_use_smc = method == DT_PSCI_SMC;
     else
         pr_warn("aarch64: no PSCI method in the DTB (%s); using %s", errno_name(method),
                 psci_use_smc ? "smc" : "hvc");
-    fdt_bus_probe(fdt, bi->stdout_path);
+    fdt_bus_probe(&dt, bi->stdout_path);
     boot_stage("dt drivers");
 }
 

@@ -121,13 +121,13 @@ static int ns16550_probe(struct device *dev)
         write_regs(dev, baud, 3);
     }
     write_regs(dev, (const uint8_t[][2]){{LCR, LCR_8N1}}, 1);
-    /* The shell reads its first line through the early console while this
-     * runs (kmain()), so keys typed since the prompt wait in the receiver,
-     * and turning the FIFOs on empties it (QEMU clears both FIFOs when
-     * FCR's enable bit changes, as a real 16550 may): keep them for the
-     * console, just before, rather than lose the start of a command. */
-    while (dev->is_stdout && (dev_read8(dev, LSR) & LSR_DR) && console_rx_room())
-        console_rx_push((char)dev_read8(dev, RBR));
+    /* Keys typed at the prompt, which comes before this driver (kmain()),
+     * wait in the receiver, and turning the FIFOs on empties it (QEMU
+     * clears both FIFOs when FCR's enable bit changes, as a real 16550
+     * may): keep them for the console, just before, rather than lose the
+     * start of a command. The receive interrupt's drain does that. */
+    if (dev->is_stdout)
+        ns16550_irq(dev->irq, dev);
     write_regs(dev, fifo, 1);
     /* IIR bits 7:6 read 11 once FIFOs are on; an 8250/16450 has none. */
     dev->driver_data = (uintptr_t)((dev_read8(dev, FCR) & 0xc0) == 0xc0 ? TX_FIFO : 1) << 8;

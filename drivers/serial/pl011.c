@@ -113,9 +113,10 @@ static int pl011_probe(struct device *dev)
         /* A byte typed before now waits in the receiver, and a change of
          * LCR_H.FEN empties the FIFO (QEMU drops what it holds, and so may a
          * real PL011's flush): keep it for the console rather than lose the
-         * first key of a command pasted at power-on. */
-        while (dev->is_stdout && !(dev_read32(dev, UART_FR) & FR_RXFE) && console_rx_room())
-            console_rx_push((char)(dev_read32(dev, UART_DR) & 0xff));
+         * first key of a command pasted at power-on. The receive
+         * interrupt's drain does that (its clear is harmless: IMSC is 0). */
+        if (dev->is_stdout)
+            pl011_irq(dev->irq, dev);
         dev_write32(dev, UART_CR, 0);
         dev_write32(dev, UART_LCR_H, lcr);
         dev_write32(dev, UART_CR, cr);

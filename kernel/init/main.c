@@ -159,9 +159,10 @@ void kmain(struct boot_info *bi)
      * here from static memory (there is no heap yet), prints its prompt and
      * waits for the rest (boot_wait()) before it reads a key; the yield
      * runs it that far, and this context, the idle thread, finishes boot
-     * meanwhile. Interrupts stay off until then, so no interrupt runs
-     * before the prompt (its path's first run costs 0.5 ms of translation;
-     * every new thread turns them on as it starts). In ktest mode there is
+     * meanwhile. This context keeps interrupts off until boot finished;
+     * the shell's thread turns them on as it starts, but no source that
+     * could interrupt is set up before the prompt (the interrupt path's
+     * first run costs 0.5 ms of translation). In ktest mode there is
      * no shell: the tests start once boot finished. */
     if (!ktest_mode) {
         int id = thread_create_static(&shell_thr, shell_stack, "shell", shell_thread, NULL,

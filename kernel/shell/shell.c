@@ -210,19 +210,19 @@ void shell_run(void)
                                      .prompt = "kernel> ", .emit = echo, .next_word = next_name});
     le_start(&le);
     /* kmain starts this before the rest of boot: the console's driver,
-     * its interrupt and the heap come meanwhile (kmain(), on the idle thread), so
-     * wait for them (keys typed meanwhile wait in the UART and QEMU, and
+     * its interrupt and the heap come meanwhile (kmain(), on the idle
+     * thread), so wait for them (keys typed meanwhile wait in the UART and QEMU, and
      * the driver keeps what its setup would flush). What boot logged for
      * the console meanwhile (warnings, errors) comes out now, above the
      * prompt drawn again, rather than wait for Enter as later lines do. */
     klog_hold(1);
     boot_wait();
-    if (klog_held()) {
+    int held = klog_held();
+    if (held)
         kprintf("\r\x1b[K");
-        klog_hold(0);
-        le_redraw(&le);
-    }
     klog_hold(0);
+    if (held)
+        le_redraw(&le);
     char *hist = kmalloc(HIST_BYTES);
     if (!hist)
         kprintf("shell: no memory for a command history; running without one\n");
