@@ -22,6 +22,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
+#include <kernel/printf.h>
 #include <kernel/shell.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
@@ -67,6 +68,23 @@ const struct shell_command *shell_next(const struct shell_command *prev)
         if ((!prev || before(prev, c)) && (!best || before(c, best)))
             best = c;
     return best;
+}
+
+/* Whether the running command already printed its error (shell_error()).
+ * Only the shell thread runs commands; shell_exec() saves and restores it,
+ * since a command (ktest) may run others. */
+static int error_said;
+
+int shell_error(int err, const char *fmt, ...)
+{
+    char msg[256]; /* one kprintf, so the line stays whole against other threads' */
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kprintf("%s (%s)\n", msg, errno_name(err));
+    error_said = 1;
+    return err;
 }
 
 int shell_usage(const char *name)
@@ -134,9 +152,12 @@ int shell_exec(char *s)
         kprintf("%s: unknown command (try 'help')\n", argv[0]);
         return -ENOENT;
     }
+    int outer = error_said;
+    error_said = 0;
     int err = c->fn(argc, argv);
-    if (err)
+    if (err && !error_said)
         kprintf("%s: %s\n", argv[0], errno_name(err));
+    error_said = outer;
     return err;
 }
 

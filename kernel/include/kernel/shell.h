@@ -58,6 +58,19 @@ struct shell_command {
  */
 int shell_usage(const char *name);
 
+/**
+ * @brief Print a command's error as its one line, "<message> (<ENAME>)", and
+ *        tell the shell it was said, so shell_exec() prints no second line.
+ * @param err the negative -E... code the command returns
+ * @param fmt the message, kprintf() style, with no newline: what was refused
+ *            and why ("modload: m.ko: symbol 'f' runs past its section")
+ * @return @p err, so a command can `return shell_error(-EINVAL, "...");`
+ * @note Shell thread context (it prints). A command that prints its error
+ *       some other way and returns the code gets the shell's
+ *       "<command>: <ENAME>" line under it.
+ */
+__attribute__((format(printf, 2, 3))) int shell_error(int err, const char *fmt, ...);
+
 /** @brief The command called @p name, or NULL. Any context; no allocation. */
 const struct shell_command *shell_find(const char *name);
 
@@ -69,7 +82,8 @@ const struct shell_command *shell_next(const struct shell_command *prev);
 
 /**
  * @brief Run one command line: split @p line at spaces (in place), find the
- *        command and call it; print what went wrong, as the prompt does.
+ *        command and call it; print what went wrong, as the prompt does:
+ *        "<command>: <ENAME>" unless the command said it with shell_error().
  * @param line a writable NUL-terminated line; its words are argv
  * @retval 0 an empty line, or the command succeeded
  * @retval -ENOENT no such command
