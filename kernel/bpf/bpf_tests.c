@@ -76,14 +76,10 @@ KTEST(bpf_reject_corpus)
     unsigned bad = 0;
     for (unsigned i = 0; i < bpf_rejects_count; i++) {
         const struct bpf_reject_case *c = &bpf_rejects[i];
-        struct bpf_ctx_desc pctx = bpf_ctx_mem(c->mem_len);
-        struct bpf_load_opts opts = {c->name, &pctx, 0};
-        struct bpf_prog *p = NULL;
         char log[BPF_LOG_MAX];
-        int rc = bpf_prog_load(c->insns, c->len, &opts, &p, log, sizeof log);
+        int rc = bpf_reject_load(c, log, sizeof log);
         if (rc == 0) {
             kprintf("bpf reject %s: accepted\n", c->name);
-            bpf_prog_free(p);
             bad++;
         } else if (!contains(log, c->reason)) {
             kprintf("bpf reject %s: message '%s' lacks '%s'\n", c->name, log, c->reason);

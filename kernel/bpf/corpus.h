@@ -49,6 +49,49 @@ struct bpf_reject_case {
     const char *reason; /**< a substring of the log message */
 };
 
+/** @brief A program for the taint oracle (kernel/bpf/corpus_taint.c). */
+struct bpf_taint_case {
+    const char *name;
+    const struct bpf_insn *insns;
+    uint32_t len;
+    const char *leak; /**< a substring of the report's `where`; NULL: a valid program that leaks nothing */
+    uint64_t r0;      /**< a clean program's result */
+};
+
+/** The taint oracle's corpus. */
+extern const struct bpf_taint_case *const bpf_taint_cases[];
+extern const unsigned bpf_taint_cases_count;
+
+/**
+ * @brief Run taint case @p c under bpf_interp_taint(): a leaking one
+ *        unverified (after checking the verifier refuses it), a clean one
+ *        as loaded (after checking the verifier accepts it).
+ * @param t   receives the oracle's report
+ * @param r0  receives the program's result
+ * @param log receives what went wrong when the result is not 0
+ * @retval 0 it ran (the caller compares @p t with @c c->leak)
+ * @retval -EINVAL the verifier's verdict was not the expected one
+ * @retval -ENOMEM no memory
+ * @note Thread context; creates and frees a map of its own.
+ */
+int bpf_taint_case_run(const struct bpf_taint_case *c, struct bpf_taint *t, uint64_t *r0, char *log,
+                       size_t logsz);
+
+/** @brief The map id a reject case names with `BPF_LD_MAP(r, BPF_CORPUS_MAP)`:
+ *  bpf_reject_load() creates a hash map (8-byte keys, 16-byte values, 4
+ *  entries) for the case and puts its real id there. */
+#define BPF_CORPUS_MAP 0x7fff0000
+
+/**
+ * @brief Load reject case @p c as its test does: against a "mem" context of
+ *        its size, with a fresh map where it names BPF_CORPUS_MAP.
+ * @param log receives the refusal
+ * @retval 0 accepted (a failure of the case; the program is already freed)
+ * @return otherwise bpf_prog_load()'s refusal, or -ENOMEM
+ * @note Thread context; allocates, and frees all it allocated.
+ */
+int bpf_reject_load(const struct bpf_reject_case *c, char *log, size_t logsz);
+
 /** The conformance corpus (kernel/bpf/corpus_conformance.c). */
 extern const struct bpf_corpus_case bpf_conformance[];
 extern const unsigned bpf_conformance_count;

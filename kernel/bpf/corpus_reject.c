@@ -6,9 +6,14 @@
  *        message proves which rule caught it.
  *
  * The context is the "mem" type: r1 points at mem_len writable bytes and
- * r2 holds mem_len. Programs needing a map are in the host test
- * (tests/host/test_bpf_verifier.c), which creates the maps first.
+ * r2 holds mem_len. A program that names BPF_CORPUS_MAP gets a map of its
+ * own from bpf_reject_load(); more map rules are in the host test
+ * (tests/host/test_bpf_verifier.c).
  */
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/string.h>
+
 #include "corpus.h"
 
 #define RET0 BPF_MOV64_IMM(R0, 0), EXIT
@@ -123,6 +128,107 @@ REJECT(atomic_uninit_stack, 16, "read of uninitialised stack", BPF_MOV64_IMM(R0,
        BPF_ATOMIC_OP(BPF_DW, BPF_ADD, R10, R0, -8), EXIT);
 REJECT(atomic_leaks_pointer, 16, "would leak", BPF_ATOMIC_OP(BPF_DW, BPF_ADD, R1, R10, 0), RET0);
 
+/* ---- A pointer never becomes a number ----
+ * Every way a program could turn a kernel address into data it can return,
+ * store in a map or the context, or hand to a helper. The first two are
+ * the reproducers a differential fuzzer found: a 64-bit atomic on a stack
+ * slot holding a spilled pointer left the slot as plain data (then read
+ * back), or fetched the address into a register. */
+/* stxdw [r10-8], r1; r2 = 0; atomic add [r10-8], r2; r0 = [r10-8]; exit */
+REJECT(atomic_add_reads_spilled_ctx, 16, "64-bit atomic add on stack offset -8, which holds a context pointer",
+       BPF_STX_MEM(BPF_DW, R10, R1, -8), BPF_MOV64_IMM(R2, 0), BPF_ATOMIC_OP(BPF_DW, BPF_ADD, R10, R2, -8),
+       BPF_LDX_MEM(BPF_DW, R0, R10, -8), EXIT);
+/* r3 = r10; stxdw [r10-16], r3; r2 = 5; xchg [r10-16], r2; r0 = r2; exit */
+REJECT(atomic_xchg_fetches_spilled_stack, 16, "64-bit atomic xchg on stack offset -16, which holds a stack pointer",
+       BPF_MOV64_REG(R3, R10), BPF_STX_MEM(BPF_DW, R10, R3, -16), BPF_MOV64_IMM(R2, 5),
+       BPF_ATOMIC_OP(BPF_DW, BPF_XCHG, R10, R2, -16), BPF_MOV64_REG(R0, R2), EXIT);
+/* Every atomic operation, 64 and 32 bits (the low and the high half), on
+ * a spilled context pointer; the result fetched or read back. */
+#define ATOMIC_ON_SPILL(nm, sz, off, op, why)                                                          \
+    REJECT(nm, 16, why, BPF_STX_MEM(BPF_DW, R10, R1, -8), BPF_MOV64_IMM(R2, 0), BPF_MOV64_IMM(R0, 0), \
+           BPF_ATOMIC_OP(sz, op, R10, R2, off), BPF_LDX_MEM(BPF_DW, R0, R10, -8), EXIT)
+#define SPILL_MSG(bits, name, off) bits "-bit atomic " name " on stack offset " off ", which holds a context pointer"
+ATOMIC_ON_SPILL(spill_atomic64_add, BPF_DW, -8, BPF_ADD, SPILL_MSG("64", "add", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_or, BPF_DW, -8, BPF_OR, SPILL_MSG("64", "or", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_and, BPF_DW, -8, BPF_AND, SPILL_MSG("64", "and", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_xor, BPF_DW, -8, BPF_XOR, SPILL_MSG("64", "xor", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_fetch_add, BPF_DW, -8, BPF_ADD | BPF_FETCH, SPILL_MSG("64", "fetch_add", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_fetch_or, BPF_DW, -8, BPF_OR | BPF_FETCH, SPILL_MSG("64", "fetch_or", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_fetch_and, BPF_DW, -8, BPF_AND | BPF_FETCH, SPILL_MSG("64", "fetch_and", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_fetch_xor, BPF_DW, -8, BPF_XOR | BPF_FETCH, SPILL_MSG("64", "fetch_xor", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_xchg, BPF_DW, -8, BPF_XCHG, SPILL_MSG("64", "xchg", "-8"));
+ATOMIC_ON_SPILL(spill_atomic64_cmpxchg, BPF_DW, -8, BPF_CMPXCHG, SPILL_MSG("64", "cmpxchg", "-8"));
+ATOMIC_ON_SPILL(spill_atomic32_add, BPF_W, -8, BPF_ADD, SPILL_MSG("32", "add", "-8"));
+ATOMIC_ON_SPILL(spill_atomic32_or, BPF_W, -4, BPF_OR, SPILL_MSG("32", "or", "-4"));
+ATOMIC_ON_SPILL(spill_atomic32_and, BPF_W, -8, BPF_AND, SPILL_MSG("32", "and", "-8"));
+ATOMIC_ON_SPILL(spill_atomic32_xor, BPF_W, -4, BPF_XOR, SPILL_MSG("32", "xor", "-4"));
+ATOMIC_ON_SPILL(spill_atomic32_fetch_add, BPF_W, -4, BPF_ADD | BPF_FETCH, SPILL_MSG("32", "fetch_add", "-4"));
+ATOMIC_ON_SPILL(spill_atomic32_fetch_or, BPF_W, -8, BPF_OR | BPF_FETCH, SPILL_MSG("32", "fetch_or", "-8"));
+ATOMIC_ON_SPILL(spill_atomic32_fetch_and, BPF_W, -4, BPF_AND | BPF_FETCH, SPILL_MSG("32", "fetch_and", "-4"));
+ATOMIC_ON_SPILL(spill_atomic32_fetch_xor, BPF_W, -8, BPF_XOR | BPF_FETCH, SPILL_MSG("32", "fetch_xor", "-8"));
+ATOMIC_ON_SPILL(spill_atomic32_xchg, BPF_W, -8, BPF_XCHG, SPILL_MSG("32", "xchg", "-8"));
+ATOMIC_ON_SPILL(spill_atomic32_cmpxchg, BPF_W, -4, BPF_CMPXCHG, SPILL_MSG("32", "cmpxchg", "-4"));
+/* the other kinds of pointer: a map and a map value */
+REJECT(atomic_on_spilled_map, 16, "64-bit atomic add on stack offset -8, which holds a map spilled there",
+       BPF_LD_MAP(R3, BPF_CORPUS_MAP), BPF_STX_MEM(BPF_DW, R10, R3, -8), BPF_MOV64_IMM(R2, 0),
+       BPF_ATOMIC_OP(BPF_DW, BPF_ADD, R10, R2, -8), BPF_LDX_MEM(BPF_DW, R0, R10, -8), EXIT);
+/* key 0 at r10-8; r0 = lookup; if r0 == 0 exit; spill r0 to -16; fetch_or */
+REJECT(atomic_on_spilled_map_value, 16, "64-bit atomic fetch_or on stack offset -16, which holds a map value pointer",
+       BPF_ST_MEM(BPF_DW, R10, -8, 0), BPF_LD_MAP(R1, BPF_CORPUS_MAP), BPF_MOV64_REG(R2, R10),
+       BPF_ALU64_IMM(BPF_ADD, R2, -8), BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem), BPF_JMP_IMM(BPF_JEQ, R0, 0, 4),
+       BPF_STX_MEM(BPF_DW, R10, R0, -16), BPF_MOV64_IMM(R2, 0),
+       BPF_ATOMIC_OP(BPF_DW, BPF_OR | BPF_FETCH, R10, R2, -16), BPF_MOV64_REG(R0, R2), EXIT);
+/* a spilled pointer read in part, or sign-extended, or after part of it was overwritten */
+REJECT(sign_extend_spilled_pointer, 16, "partial read of a pointer", BPF_STX_MEM(BPF_DW, R10, R1, -8),
+       BPF_LDX_MEMSX(BPF_W, R0, R10, -8), EXIT);
+REJECT(read_top_byte_of_spilled_pointer, 16, "partial read of a pointer", BPF_STX_MEM(BPF_DW, R10, R1, -8),
+       BPF_LDX_MEM(BPF_B, R0, R10, -1), EXIT);
+REJECT(read_rest_of_overwritten_pointer, 16, "read of uninitialised stack at offset -7",
+       BPF_STX_MEM(BPF_DW, R10, R1, -8), BPF_ST_MEM(BPF_B, R10, -8, 0), BPF_LDX_MEM(BPF_DW, R0, R10, -8), EXIT);
+/* moves and arithmetic that would make a number of it */
+REJECT(sign_extending_move_of_pointer, 16, "sign-extending move", BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, R0, R1, 32, 0),
+       EXIT);
+REJECT(xor_pointer, 16, "only adding a scalar", BPF_ALU64_IMM(BPF_XOR, R1, 0), BPF_MOV64_REG(R0, R1), EXIT);
+REJECT(and_pointer, 16, "only adding a scalar", BPF_ALU64_IMM(BPF_AND, R1, 0xfff), RET0);
+REJECT(shift_pointer, 16, "only adding a scalar", BPF_ALU64_IMM(BPF_RSH, R1, 12), RET0);
+REJECT(negate_pointer, 16, "only adding a scalar", BPF_INSN(BPF_ALU64 | BPF_NEG, R1, 0, 0, 0), RET0);
+REJECT(byte_swap_pointer, 16, "only adding a scalar", BPF_INSN(BPF_ALU64 | BPF_END, R1, 0, 0, 64), RET0);
+REJECT(pointer_minus_itself, 16, "only adding a scalar", BPF_MOV64_REG(R0, R1), BPF_ALU64_REG(BPF_SUB, R0, R1),
+       EXIT);
+/* comparisons that would reveal its bits */
+REJECT(pointer_jset, 16, "pointers may only be compared with 0", BPF_JMP_IMM(BPF_JSET, R1, 1, 0), RET0);
+REJECT(pointer_compare_32bit, 16, "pointers may only be compared with 0", BPF_JMP32_IMM(BPF_JEQ, R1, 0, 0), RET0);
+REJECT(pointer_compare_greater_than_0, 16, "pointers may only be compared with 0", BPF_JMP_IMM(BPF_JGT, R1, 0, 0),
+       RET0);
+REJECT(scalar_compared_with_pointer, 16, "comparison of a scalar with a context pointer", BPF_MOV64_IMM(R3, 0),
+       BPF_JMP_REG(BPF_JEQ, R3, R1, 0), RET0);
+/* stores that would put one where it can be read out */
+REJECT(cmpxchg_stores_pointer, 16, "a 64-bit atomic cmpxchg would store it", BPF_MOV64_REG(R0, R10),
+       BPF_MOV64_IMM(R2, 0), BPF_ATOMIC_OP(BPF_DW, BPF_CMPXCHG, R1, R2, 0), RET0);
+REJECT(xchg_stores_pointer, 16, "storing it with a 64-bit atomic xchg would leak", BPF_MOV64_REG(R2, R10),
+       BPF_ATOMIC_OP(BPF_DW, BPF_XCHG, R1, R2, 0), RET0);
+REJECT(map_stored_to_ctx, 16, "r3 is a map: storing it outside the stack", BPF_LD_MAP(R3, BPF_CORPUS_MAP),
+       BPF_STX_MEM(BPF_DW, R1, R3, 0), RET0);
+REJECT(pointer_stored_to_map_value, 16, "r10 is a stack pointer: storing it outside the stack",
+       BPF_ST_MEM(BPF_DW, R10, -8, 0), BPF_LD_MAP(R1, BPF_CORPUS_MAP), BPF_MOV64_REG(R2, R10),
+       BPF_ALU64_IMM(BPF_ADD, R2, -8), BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem), BPF_JMP_IMM(BPF_JEQ, R0, 0, 1),
+       BPF_STX_MEM(BPF_DW, R0, R10, 0), RET0);
+/* helpers: a pointer as a number argument, a key or value holding one */
+REJECT(pointer_as_helper_flags, 16, "map_update_elem: r4 must be a scalar, not a stack pointer",
+       BPF_ST_MEM(BPF_DW, R10, -8, 0), BPF_ST_MEM(BPF_DW, R10, -16, 0), BPF_ST_MEM(BPF_DW, R10, -24, 0),
+       BPF_LD_MAP(R1, BPF_CORPUS_MAP), BPF_MOV64_REG(R2, R10), BPF_ALU64_IMM(BPF_ADD, R2, -8),
+       BPF_MOV64_REG(R3, R10), BPF_ALU64_IMM(BPF_ADD, R3, -24), BPF_MOV64_REG(R4, R10),
+       BPF_CALL_HELPER(BPF_FUNC_map_update_elem), EXIT);
+REJECT(pointer_in_map_value_argument, 16, "map_update_elem: r3 points at a stored pointer",
+       BPF_ST_MEM(BPF_DW, R10, -8, 0), BPF_STX_MEM(BPF_DW, R10, R1, -24), BPF_ST_MEM(BPF_DW, R10, -16, 0),
+       BPF_LD_MAP(R1, BPF_CORPUS_MAP), BPF_MOV64_REG(R2, R10), BPF_ALU64_IMM(BPF_ADD, R2, -8),
+       BPF_MOV64_REG(R3, R10), BPF_ALU64_IMM(BPF_ADD, R3, -24), BPF_MOV64_IMM(R4, 0),
+       BPF_CALL_HELPER(BPF_FUNC_map_update_elem), EXIT);
+REJECT(pointer_in_map_key_argument, 16, "map_lookup_elem: r2 points at a stored pointer",
+       BPF_STX_MEM(BPF_DW, R10, R1, -8), BPF_LD_MAP(R1, BPF_CORPUS_MAP), BPF_MOV64_REG(R2, R10),
+       BPF_ALU64_IMM(BPF_ADD, R2, -8), BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem), RET0);
+REJECT(return_map, 16, "r0 is a map at exit", BPF_LD_MAP(R0, BPF_CORPUS_MAP), EXIT);
+
 /* ---- Pointer arithmetic ---- */
 REJECT(multiply_pointer, 16, "only adding a scalar", BPF_ALU64_IMM(BPF_MUL, R1, 2), RET0);
 REJECT(pointer_32bit_add, 16, "only adding a scalar", BPF_ALU32_IMM(BPF_ADD, R1, 2), RET0);
@@ -169,6 +275,47 @@ const struct bpf_reject_case bpf_rejects[] = {
     E(atomic_uninit_stack), E(atomic_leaks_pointer), E(multiply_pointer), E(pointer_32bit_add),
     E(pointer_minus_pointer), E(pointer_to_32bit), E(pointer_compare), E(pointer_compare_scalar),
     E(pointer_far_away), E(self_loop), E(loop_without_progress), E(loop_too_long), E(loop_on_data),
-    E(call_chain_stack),
+    E(call_chain_stack), E(atomic_add_reads_spilled_ctx), E(atomic_xchg_fetches_spilled_stack),
+    E(spill_atomic64_add), E(spill_atomic64_or), E(spill_atomic64_and), E(spill_atomic64_xor),
+    E(spill_atomic64_fetch_add), E(spill_atomic64_fetch_or), E(spill_atomic64_fetch_and),
+    E(spill_atomic64_fetch_xor), E(spill_atomic64_xchg), E(spill_atomic64_cmpxchg), E(spill_atomic32_add),
+    E(spill_atomic32_or), E(spill_atomic32_and), E(spill_atomic32_xor), E(spill_atomic32_fetch_add),
+    E(spill_atomic32_fetch_or), E(spill_atomic32_fetch_and), E(spill_atomic32_fetch_xor), E(spill_atomic32_xchg),
+    E(spill_atomic32_cmpxchg), E(atomic_on_spilled_map), E(atomic_on_spilled_map_value),
+    E(sign_extend_spilled_pointer), E(read_top_byte_of_spilled_pointer), E(read_rest_of_overwritten_pointer),
+    E(sign_extending_move_of_pointer), E(xor_pointer), E(and_pointer), E(shift_pointer), E(negate_pointer),
+    E(byte_swap_pointer), E(pointer_minus_itself), E(pointer_jset), E(pointer_compare_32bit),
+    E(pointer_compare_greater_than_0), E(scalar_compared_with_pointer), E(cmpxchg_stores_pointer),
+    E(xchg_stores_pointer), E(map_stored_to_ctx), E(pointer_stored_to_map_value), E(pointer_as_helper_flags),
+    E(pointer_in_map_value_argument), E(pointer_in_map_key_argument), E(return_map),
 };
 const unsigned bpf_rejects_count = sizeof bpf_rejects / sizeof bpf_rejects[0];
+
+int bpf_reject_load(const struct bpf_reject_case *c, char *log, size_t logsz)
+{
+    struct bpf_insn *insns = kmalloc((size_t)c->len * sizeof *insns);
+    if (!insns)
+        return -ENOMEM;
+    memcpy(insns, c->insns, (size_t)c->len * sizeof *insns);
+    struct bpf_map *map = NULL;
+    int rc = 0;
+    for (uint32_t i = 0; i < c->len && rc == 0; i++)
+        if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) && insns[i].src == BPF_PSEUDO_MAP_ID &&
+            insns[i].imm == BPF_CORPUS_MAP) {
+            if (!map)
+                rc = bpf_map_create(BPF_MAP_TYPE_HASH, 8, 16, 4, "corpus", &map);
+            if (map)
+                insns[i].imm = (int32_t)map->id;
+        }
+    if (rc == 0) {
+        struct bpf_ctx_desc ctx = bpf_ctx_mem(c->mem_len);
+        struct bpf_load_opts opts = {c->name, &ctx, 1};
+        struct bpf_prog *p = NULL;
+        rc = bpf_prog_load(insns, c->len, &opts, &p, log, logsz);
+        if (rc == 0)
+            bpf_prog_free(p);
+    }
+    bpf_map_put(map);
+    kfree(insns);
+    return rc;
+}

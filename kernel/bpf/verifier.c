@@ -921,6 +921,23 @@ static int do_ldx(struct verifier *v, const struct bpf_insn *in)
     return 0;
 }
 
+/* An atomic operation's name ("fetch_add"), for messages. */
+static const char *atomic_name(int32_t imm)
+{
+    switch (imm) {
+    case BPF_ADD: return "add";
+    case BPF_OR: return "or";
+    case BPF_AND: return "and";
+    case BPF_XOR: return "xor";
+    case BPF_ADD | BPF_FETCH: return "fetch_add";
+    case BPF_OR | BPF_FETCH: return "fetch_or";
+    case BPF_AND | BPF_FETCH: return "fetch_and";
+    case BPF_XOR | BPF_FETCH: return "fetch_xor";
+    case BPF_XCHG: return "xchg";
+    default: return "cmpxchg"; /* check_encoding() let no other through */
+    }
+}
+
 static int do_store(struct verifier *v, const struct bpf_insn *in)
 {
     struct vframe *f = curf(v);
@@ -940,19 +957,36 @@ static int do_store(struct verifier *v, const struct bpf_insn *in)
     int soff = 0;
     if ((rc = check_access(v, in->dst, &base, in->off, size, 1, atomic, &sf, &soff)))
         return rc;
-    if (is_ptr(&val) && (!sf || atomic))
-        return reject(v, "r%d is %s: storing it %s would leak a kernel address", in->src, type_name[val.type],
-                      atomic ? "with an atomic operation" : "outside the stack");
+    if (is_ptr(&val) && atomic)
+        return reject(v, "r%d is %s: storing it with a %d-bit atomic %s would leak a kernel address", in->src,
+                      type_name[val.type], 8 * size, atomic_name(in->imm));
+    if (is_ptr(&val) && !sf)
+        return reject(v, "r%d is %s: storing it outside the stack would leak a kernel address", in->src,
+                      type_name[val.type]);
     if (!atomic)
         return sf ? stack_write(v, sf, base.frame, soff, size, &val) : 0;
-    /* atomics read the memory too, and may write a register */
-    if (sf && (rc = stack_read(v, sf, soff, size, NULL, 0)))
-        return rc;
+    /* Atomics read the memory too, and may write a register. A spilled
+     * pointer must not be their operand, whole or in part: the result
+     * (fetched into a register, or left in the slot as plain data) would
+     * be the address as a number. Map values and the context never hold
+     * pointers (stores of pointers there are refused above). */
+    if (sf) {
+        for (int i = 0; i < size; i++) {
+            int byte;
+            const struct vslot *sl = slot_of(sf, soff + i, &byte);
+            if (sl->spilled && sl->r.type != SCALAR)
+                return reject(v, "%d-bit atomic %s on stack offset %d, which holds %s spilled there",
+                              8 * size, atomic_name(in->imm), soff, type_name[sl->r.type]);
+        }
+        if ((rc = stack_read(v, sf, soff, size, NULL, 0)))
+            return rc;
+    }
     if (in->imm == BPF_CMPXCHG) {
         if ((rc = check_read(v, BPF_REG_0)))
             return rc;
         if (is_ptr(&f->h.regs[0]))
-            return reject(v, "r0 is %s: cmpxchg would store it to memory", type_name[f->h.regs[0].type]);
+            return reject(v, "r0 is %s: a %d-bit atomic cmpxchg would store it to memory",
+                          type_name[f->h.regs[0].type], 8 * size);
     }
     if (sf && (rc = stack_write(v, sf, base.frame, soff, size, NULL)))
         return rc;
@@ -1295,15 +1329,16 @@ static int do_helper_call(struct verifier *v, const struct bpf_insn *in)
             int soff = 0;
             if ((rc = check_access(v, r, g, 0, size, 0, 0, &sf, &soff)))
                 return rc;
-            if (sf && (rc = stack_read(v, sf, soff, size, NULL, 0)))
-                return rc;
             if (sf)
                 for (int k = 0; k < size; k++) { /* keys and values must not hold pointers */
                     int byte;
                     struct vslot *sl = slot_of(sf, soff + k, &byte);
                     if (sl->spilled && sl->r.type != SCALAR)
-                        return reject(v, "%s: r%d points at a stored pointer", h->name, r);
+                        return reject(v, "%s: r%d points at a stored pointer (%s at stack offset %d)",
+                                      h->name, r, type_name[sl->r.type], soff + k - byte);
                 }
+            if (sf && (rc = stack_read(v, sf, soff, size, NULL, 0)))
+                return rc;
             break;
         }
         }
