@@ -9,6 +9,7 @@ set(BPF_CORE_SOURCES
   kernel/bpf/elf.c
   kernel/bpf/corpus_conformance.c
   kernel/bpf/corpus_reject.c
+  kernel/bpf/corpus_taint.c
 )
 # Kernel only: ktests, shell commands, hooks.
 set(BPF_KERNEL_SOURCES

@@ -406,6 +406,36 @@ static inline uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx
  */
 uint64_t bpf_interp(const struct bpf_prog *prog, const void *ctx, uint64_t r2);
 
+/** @brief What the taint oracle (bpf_interp_taint()) saw leave a program. */
+struct bpf_taint {
+    int leaked;     /**< 1: a value derived from a kernel address left the program */
+    uint32_t insn;  /**< the instruction it left by (the first time) */
+    char where[64]; /**< how: "r0 at exit", "a store to the context", ... */
+};
+
+/**
+ * @brief The interpreter in taint mode: the test oracle for "no pointer
+ *        leaves a program", which the verifier must guarantee.
+ *
+ * Runs @p prog exactly as bpf_interp() does, and beside every register and
+ * every stack byte keeps one bit: derived from a kernel address. The
+ * context pointer, r10, map addresses (lddw) and map values a helper
+ * returns are such addresses; arithmetic, moves, loads and stores carry the
+ * bit, atomics merge it. A tainted value that reaches r0 at the outermost
+ * exit, any store outside the stack (the context, a map value), or a
+ * helper's argument (a number, or a key or value it reads) is a leak; the
+ * first one is described in @p t. Control flow is not tracked: the
+ * verifier lets a pointer be compared only with 0.
+ * @param prog a verified program (or, in the oracle's own tests, one built to leak)
+ * @param ctx  r1: the context
+ * @param r2   r2
+ * @param t    receives the verdict (required)
+ * @return r0 at the outermost exit, as bpf_interp()
+ * @note For tests and fuzzers: about 2x the interpreter's time, and 1 KiB
+ *       more stack. ISR-safe, never allocates.
+ */
+uint64_t bpf_interp_taint(const struct bpf_prog *prog, const void *ctx, uint64_t r2, struct bpf_taint *t);
+
 static inline uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx, uint64_t r2)
 {
     return prog->jited ? prog->jited(ctx, r2) : bpf_interp(prog, ctx, r2);
