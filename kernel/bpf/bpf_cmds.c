@@ -11,8 +11,11 @@
  *   bpf map list | bpf map dump <id>
  *
  * A file is an ELF object (clang -target bpf) or raw instructions. A
- * program the verifier rejects prints "rejected: insn N: reason" and the
- * command fails with EINVAL; the kernel carries on.
+ * program refused on the way in prints one line, "rejected: <why>
+ * (<ENAME>)": the verifier's "insn N: reason", and in the same words what
+ * is refused before it (a byte count that is not whole instructions, a map
+ * id that names no map, an ELF object the loader refuses); the kernel
+ * carries on.
  */
 #include <kernel/bpf.h>
 #include <kernel/bpf_hook.h>
@@ -62,19 +65,19 @@ static int load_bytes(const void *data, size_t size, const char *name, const cha
     if (size >= 4 && memcmp(data, "\177ELF", 4) == 0) {
         rc = bpf_elf_load(data, size, section, &o, out, log, sizeof log);
     } else if (size % sizeof(struct bpf_insn)) {
-        kprintf("bpf: %s: %lu bytes is not whole instructions (8 bytes each)\n", name, (unsigned long)size);
-        return -ENOEXEC;
+        return shell_error(-EINVAL, "rejected: %s: %lu bytes is not whole instructions (8 bytes each)", name,
+                           (unsigned long)size);
     } else {
         o.name = name;
         rc = bpf_prog_load(data, (uint32_t)(size / sizeof(struct bpf_insn) > BPF_MAX_INSNS ? BPF_MAX_INSNS + 1
                                                                                           : size / sizeof(struct bpf_insn)),
                            &o, out, log, sizeof log);
     }
-    if (rc == -EINVAL)
-        kprintf("rejected: %s\n", log);
-    else if (rc)
-        kprintf("bpf: %s: %s\n", name, log[0] ? log : "load failed");
-    else if (!o.no_jit && !(*out)->jited && log[0])
+    if (rc == -ENOMEM)
+        return shell_error(rc, "bpf: %s: out of memory%s%s", name, log[0] ? ": " : "", log);
+    if (rc)
+        return shell_error(rc, "rejected: %s", log[0] ? log : "no reason given");
+    if (!o.no_jit && !(*out)->jited && log[0])
         kprintf("bpf: %s: interpreted (%s)\n", name, log);
     return rc;
 }
@@ -97,7 +100,8 @@ static int run_program(const void *code, size_t code_len, const char *name, cons
     if (mem_hex) {
         int rc = parse_hex(mem_hex, &mem, &mem_len, BPF_MEM_MAX);
         if (rc == -EINVAL)
-            kprintf("bpf: memory must be an even number of hex digits, at most %d bytes\n", BPF_MEM_MAX);
+            return shell_error(rc, "bpf: memory must be an even number of hex digits, at most %d bytes",
+                               BPF_MEM_MAX);
         if (rc)
             return rc;
     } else if (!(mem = kzalloc(1))) {
@@ -135,8 +139,9 @@ static int open_file(const char *path, const void **data, size_t *size)
 {
     int rc = initrd_find(path, data, size);
     if (rc)
-        kprintf("bpf: %s: %s\n", path, rc == -ENOENT ? "no such file in the initrd" : "the initrd is damaged");
-    return rc;
+        return shell_error(rc, "bpf: %s: %s", path,
+                           rc == -ENOENT ? "no such file in the initrd" : "the initrd is damaged");
+    return 0;
 }
 
 static int all_zero_value(const uint8_t *p, uint32_t n)
@@ -166,10 +171,8 @@ static int map_dump(const char *arg)
     if (kstrtou64(arg, 0, &id) || id > 0xffffffffu)
         return shell_usage("bpf");
     struct bpf_map *m = bpf_map_get((uint32_t)id);
-    if (!m) {
-        kprintf("bpf: no map %lu\n", (unsigned long)id);
-        return -ENOENT;
-    }
+    if (!m)
+        return shell_error(-ENOENT, "bpf: no map %lu", (unsigned long)id);
     uint8_t *key = kmalloc(m->key_size), *next = kmalloc(m->key_size), *val = kmalloc(m->value_size);
     int rc = key && next && val ? 0 : -ENOMEM;
     unsigned shown = 0, more = 0;
@@ -233,8 +236,8 @@ static int cmd_bpf(int argc, char **argv)
         size_t len;
         int rc = parse_hex(argv[2], &code, &len, (size_t)BPF_MAX_INSNS * 8);
         if (rc == -EINVAL)
-            kprintf("bpf: the program must be hex digits, 16 per instruction, at most %d instructions\n",
-                    BPF_MAX_INSNS);
+            return shell_error(rc, "bpf: the program must be hex digits, 16 per instruction, at most %d instructions",
+                               BPF_MAX_INSNS);
         if (rc)
             return rc;
         rc = run_program(code, len, "exec", argc == 4 ? argv[3] : NULL, interp);
@@ -243,10 +246,8 @@ static int cmd_bpf(int argc, char **argv)
     }
     if (strcmp(sub, "attach") == 0 && (argc == 4 || argc == 5)) {
         const struct bpf_ctx_desc *ctx = bpf_hook_ctx(argv[2]);
-        if (!ctx) {
-            kprintf("bpf: no hook '%s' (sched_switch, irq, blk_complete)\n", argv[2]);
-            return -ENOENT;
-        }
+        if (!ctx)
+            return shell_error(-ENOENT, "bpf: no hook '%s' (sched_switch, irq, blk_complete)", argv[2]);
         const void *data;
         size_t size;
         int rc = open_file(argv[3], &data, &size);
@@ -261,7 +262,9 @@ static int cmd_bpf(int argc, char **argv)
         rc = bpf_hook_attach(argv[2], p, &id);
         if (rc) {
             bpf_prog_free(p);
-            return rc;
+            return shell_error(rc, "bpf: %s: not attached to %s: %s", basename(argv[3]), argv[2],
+                               rc == -ENOSPC ? "all its slots are taken" : rc == -ENOMEM ? "out of memory"
+                                                                         : "the program is not of its type");
         }
         kprintf("attached %s to %s as %u", p->name, argv[2], id);
         for (uint32_t i = 0; i < p->nmaps; i++)
@@ -275,10 +278,9 @@ static int cmd_bpf(int argc, char **argv)
             return shell_usage(argv[0]);
         int rc = bpf_hook_detach((unsigned)id);
         if (rc)
-            kprintf("bpf: no attachment %lu\n", (unsigned long)id);
-        else
-            kprintf("detached %lu\n", (unsigned long)id);
-        return rc;
+            return shell_error(rc, "bpf: no attachment %lu", (unsigned long)id);
+        kprintf("detached %lu\n", (unsigned long)id);
+        return 0;
     }
     if (strcmp(sub, "list") == 0 && argc == 2) {
         bpf_hook_list();
