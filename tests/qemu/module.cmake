@@ -11,7 +11,7 @@ qemu_test(module_load --image ${IMG}
   --send "modload hello.ko" --send "lsmod" --send "modunload hello"
   --expect "^hello: module_init [(]101[)]$(?s:.*)^modload: hello loaded at 0xffffffff84"
   --expect "^hello +0xffffffff84[0-9a-f]+ +4096 +4096 +4096$"
-  --expect "^modload: hello.ko: module 'hello' is already loaded$"
+  --expect "^modload: hello.ko: a module named 'hello' is already loaded$"
   --expect "^hello: module_exit$(?s:.*)kernel> lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data\n(\\x5b[^\n]*\n)*kernel> "
   --expect "^modunload: hello: no such module$"
   --expect "^modload: hello.txt: not an ELF object [(]bad magic[)]$"
