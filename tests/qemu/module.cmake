@@ -1,6 +1,7 @@
 # Modules in QEMU (included by CMakeLists.txt): load hello.ko from the
 # initrd, list it, unload it, load it again in the same boot; a file that
-# is not a module and one that is not there are refused and the shell goes on.
+# is not a module and one that is not there are refused, each error on one
+# line "<cmd>: <what>: <reason> (<ENAME>)", and the shell goes on.
 # Where a pattern spans lines, "(\x5b[^\n]*\n)*" lets kernel log lines in
 # ("[" written as \x5b: an unbalanced bracket stops CMake splitting the
 # arguments that follow): the PCI probe thread logs after the prompt, in
@@ -11,12 +12,13 @@ qemu_test(module_load --image ${IMG}
   --send "modload hello.ko" --send "lsmod" --send "modunload hello"
   --expect "^hello: module_init [(]101[)]$(?s:.*)^modload: hello loaded at 0xffffffff84"
   --expect "^hello +0xffffffff84[0-9a-f]+ +4096 +4096 +4096$"
-  --expect "^modload: hello.ko: a module named 'hello' is already loaded$"
+  --expect "^modload: hello.ko: a module named 'hello' is already loaded [(]EEXIST[)]$"
   --expect "^hello: module_exit$(?s:.*)kernel> lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data\n(\\x5b[^\n]*\n)*kernel> "
-  --expect "^modunload: hello: no such module$"
-  --expect "^modload: hello.txt: not an ELF object [(]bad magic[)]$"
-  --expect "^modload: nosuch.ko: no such file in the initrd$"
+  --expect "^modunload: hello: no such module [(]ENOENT[)]$"
+  --expect "^modload: hello.txt: not an ELF object [(]bad magic[)] [(]ENOEXEC[)]$"
+  --expect "^modload: nosuch.ko: no such file in the initrd [(]ENOENT[)]$"
   --expect "module_exit(?s:.*)hello: module_init [(]101[)](?s:.*)module_exit"
+  --reject "^(modload|modunload|lsmod): E[A-Z0-9]+$"
   --reject "PANIC" --send poweroff --status 0)
 # A module that does real work: a RAM disk registered with the block layer,
 # read through `blk crc32` (the pattern's CRC-32 computed independently:
