@@ -15,7 +15,8 @@
  *    `lddw` relocated against it (R_BPF_64_64) becomes BPF_LD_MAP of the
  *    new map's id. The program holds the maps; they go when it does.
  * Everything is bounds-checked: offsets, sizes, indexes, names. A damaged
- * object gets a message and -ENOEXEC, and nothing stays allocated.
+ * object gets a message and -ENOEXEC, and nothing stays allocated. Every
+ * refusal, out of memory included, leaves its reason in the log.
  */
 #include <kernel/bpf.h>
 #include <kernel/elf.h>
@@ -149,8 +150,8 @@ static int map_for(struct obj *o, struct loaded_maps *lm, int maps_sec, const El
     struct bpf_map *m;
     int rc = bpf_map_create(def[0], def[1], def[2], def[3], sym_name(o, s), &m);
     if (rc) {
-        ksnprintf(o->log, o->logsz, "map %s: type %u key %u value %u entries %u refused (%d)", sym_name(o, s),
-                  def[0], def[1], def[2], def[3], rc);
+        ksnprintf(o->log, o->logsz, "map %s: type %u key %u value %u entries %u refused (%s)", sym_name(o, s),
+                  def[0], def[1], def[2], def[3], rc == -ENOMEM ? "out of memory" : errno_name(rc));
         return rc;
     }
     lm->map[lm->n] = m;
@@ -280,8 +281,10 @@ int bpf_elf_load(const void *elf, size_t size, const char *section, const struct
     if (rp >= 0 && !o.syms)
         return fail(&o, "relocations but no symbol table");
     struct bpf_insn *insns = kmalloc(((size_t)plen + tlen) * sizeof *insns);
-    if (!insns)
+    if (!insns) {
+        ksnprintf(log, logsz, "out of memory for %lu instructions", (unsigned long)plen + tlen);
         return -ENOMEM;
+    }
     memcpy(insns, o.base + ps->sh_offset, (size_t)plen * 8);
     if (tlen)
         memcpy(insns + plen, o.base + o.sh[text].sh_offset, (size_t)tlen * 8);

@@ -100,11 +100,14 @@ int bpf_prog_load(const struct bpf_insn *insns, uint32_t len, const struct bpf_l
         return -E2BIG;
     }
     struct bpf_prog *prog = kzalloc(sizeof *prog);
-    if (!prog)
+    if (!prog) {
+        ksnprintf(log, logsz, "out of memory for the program");
         return -ENOMEM;
+    }
     prog->insns = kmalloc((size_t)len * sizeof *insns);
     if (!prog->insns) {
         kfree(prog);
+        ksnprintf(log, logsz, "out of memory for the program's %u instructions", (unsigned)len);
         return -ENOMEM;
     }
     memcpy(prog->insns, insns, (size_t)len * sizeof *insns);
@@ -115,6 +118,8 @@ int bpf_prog_load(const struct bpf_insn *insns, uint32_t len, const struct bpf_l
     int rc = resolve_maps(prog, log, logsz);
     if (rc == 0)
         rc = bpf_verify(prog, log, logsz);
+    if (rc == -ENOMEM && !log[0]) /* the verifier's allocations fail without a word */
+        ksnprintf(log, logsz, "out of memory verifying the program");
     if (rc != 0) {
         bpf_prog_free(prog);
         return rc;

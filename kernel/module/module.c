@@ -13,6 +13,17 @@
  *
  * Layout of a module's region: [text | veneers] [rodata] [data | bss], each
  * group page-aligned so it can get its own permissions.
+ *
+ * A module's name is what `modunload` and `lsmod` know it by, so it is
+ * checked before anything is allocated for the module: its `module_name`
+ * string is read from the section's bytes in the file (never from the
+ * relocated image, and a relocation that would write into it is refused,
+ * so the name the kernel keeps and the one the module sees are the same
+ * bytes), and it must be 1 to MODULE_NAME_MAX - 1 bytes of printable ASCII
+ * without spaces (a shell word) and not the name of a loaded module.
+ *
+ * Every refusal writes its reason to the caller's log, out-of-memory ones
+ * included: the shell prints it as the command's one line.
  */
 #include <hal/mmu.h>
 #include <kernel/elf.h>
@@ -55,6 +66,10 @@ struct ctx {
     const struct module_opts *o;
     char *log;
     size_t logsz;
+    /* module_name's bytes in the image: section, offset, length with the NUL
+     * (name_sec 0: no module_name symbol) */
+    unsigned name_sec;
+    uint64_t name_off, name_len;
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int err, const char *fmt, ...)
@@ -173,7 +188,7 @@ static int parse(struct ctx *c)
     /* layout: text (+ veneers), rodata, data and bss */
     c->off = kmalloc(c->shnum * sizeof *c->off);
     if (!c->off)
-        return -ENOMEM;
+        return fail(c, -ENOMEM, "out of memory for the layout of %u sections", c->shnum);
     size_t pos = 0;
     for (int group = 0; group < 3; group++) {
         for (unsigned i = 0; i < c->shnum; i++) {
@@ -211,6 +226,106 @@ static int parse(struct ctx *c)
     return 0;
 }
 
+/* ---- The name ------------------------------------------------------------- */
+
+static int name_byte_ok(uint8_t b) { return b > 0x20 && b < 0x7f; }
+
+/* @p n bytes of @p in as a C string literal's body, bytes that are not
+ * name bytes (and '"', '\') as \xNN, at most 40 of them, "..." if cut:
+ * a name being refused may hold anything, and the shell prints the log. */
+static const char *escaped(char *out, size_t outsz, const uint8_t *in, size_t n)
+{
+    size_t o = 0, i = 0;
+    for (; i < n && i < 40 && o + 5 < outsz; i++) {
+        if (name_byte_ok(in[i]) && in[i] != '"' && in[i] != '\\')
+            out[o++] = (char)in[i];
+        else
+            o += (size_t)ksnprintf(out + o, outsz - o, "\\x%02x", in[i]);
+    }
+    if (i < n && o + 4 <= outsz) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = 0;
+    return out;
+}
+
+/* A name is a shell word `modunload` can be given: 1 to MODULE_NAME_MAX - 1
+ * bytes of printable ASCII without spaces. @p what says where it came from. */
+static int check_name(struct ctx *c, int err, const char *what, const uint8_t *name, size_t n)
+{
+    char esc[40 * 4 + 8];
+    if (n == 0)
+        return fail(c, err, "%s is empty: a module needs a name to be unloaded by", what);
+    for (size_t i = 0; i < n; i++)
+        if (!name_byte_ok(name[i]))
+            return fail(c, err, "%s \"%s\" has byte 0x%02x at %zu (a name is printable ASCII, no spaces)", what,
+                        escaped(esc, sizeof esc, name, n), name[i], i);
+    if (n >= MODULE_NAME_MAX)
+        return fail(c, err, "%s \"%s\" is %zu characters long (at most %d)", what,
+                    escaped(esc, sizeof esc, name, n), n, MODULE_NAME_MAX - 1);
+    return 0;
+}
+
+/* Take the module's name into m->name: its module_name string if it defines
+ * one, else the caller's (the file's) name. module_name is read from the
+ * file, before relocation, so no relocation can change it (relocate()
+ * refuses one that writes into it); and it must be a string the file
+ * holds, NUL included, in a section that is loaded with bytes: a NOBITS
+ * section would give an empty name, and a string running off its object
+ * or section whatever follows. */
+static int take_name(struct ctx *c, struct module *m)
+{
+    c->name_sec = 0;
+    const Elf64_Sym *s = NULL;
+    for (uint32_t i = 1; i < c->nsym && !s; i++) {
+        const char *n = str_at(c->str, c->str_size, c->sym[i].st_name);
+        if (n && strcmp(n, "module_name") == 0 && ELF64_ST_BIND(c->sym[i].st_info) != STB_LOCAL &&
+            c->sym[i].st_shndx != SHN_UNDEF)
+            s = &c->sym[i];
+    }
+    const uint8_t *name;
+    size_t n;
+    if (!s) {
+        const char *fallback = c->o->name ? c->o->name : "module";
+        name = (const uint8_t *)fallback;
+        n = strlen(fallback);
+        /* the caller's argument, not the object, is what is wrong */
+        int rc = check_name(c, -EINVAL, "the module has no module_name, and its file's name", name, n);
+        if (rc)
+            return rc;
+    } else {
+        unsigned si = s->st_shndx;
+        if (si >= c->shnum || si == SHN_ABS || si == SHN_COMMON)
+            return fail(c, -ENOEXEC, "module_name is not in a section of the module (section index %u)", si);
+        const Elf64_Shdr *sec = &c->sh[si];
+        if (c->off[si] == UINT64_MAX)
+            return fail(c, -ENOEXEC, "module_name is in section %s, which is not loaded", sec_name(c, si));
+        if (sec->sh_type != SHT_PROGBITS)
+            return fail(c, -ENOEXEC, "module_name is in section %s, which has no bytes in the file (NOBITS)",
+                        sec_name(c, si));
+        if (s->st_value >= sec->sh_size)
+            return fail(c, -ENOEXEC, "module_name (at %llu) is outside %s (%llu bytes)",
+                        (unsigned long long)s->st_value, sec_name(c, si), (unsigned long long)sec->sh_size);
+        uint64_t room = sec->sh_size - s->st_value;
+        if (s->st_size && s->st_size < room)
+            room = s->st_size;
+        name = c->elf + sec->sh_offset + s->st_value;
+        n = strnlen((const char *)name, (size_t)room);
+        if (n == room)
+            return fail(c, -ENOEXEC, "module_name is not a string: no NUL in its %llu bytes", (unsigned long long)room);
+        int rc = check_name(c, -ENOEXEC, "module_name", name, n);
+        if (rc)
+            return rc;
+        c->name_sec = si;
+        c->name_off = s->st_value;
+        c->name_len = n + 1;
+    }
+    memcpy(m->name, name, n);
+    m->name[n] = 0;
+    return 0;
+}
+
 /* ---- Relocations ---------------------------------------------------------- */
 
 static uint32_t rd32(const uint8_t *p)
@@ -243,11 +358,19 @@ static uint64_t veneer(struct ctx *c, uint64_t target)
     return c->base + c->veneer_start + c->nveneers++ * VENEER_BYTES;
 }
 
+/* The bytes a relocation of @p type patches (a field of an unknown type is
+ * taken as 4 bytes: the type itself is refused when it is applied). */
+static size_t reloc_bytes(uint16_t machine, uint32_t type)
+{
+    if (machine == EM_X86_64)
+        return type == 1 || type == 24 ? 8 : 4;
+    return type == 257 || type == 260 ? 8 : type == 259 || type == 262 ? 2 : 4;
+}
+
 static int reloc_x86_64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P, uint64_t S, int64_t A, size_t room)
 {
     uint64_t v = S + (uint64_t)A;
-    size_t need = type == 1 || type == 24 ? 8 : 4;
-    if (room < need)
+    if (room < reloc_bytes(EM_X86_64, type))
         return fail(c, -ENOEXEC, "relocation past the end of its section");
     switch (type) {
     case 0: /* R_X86_64_NONE */
@@ -290,8 +413,7 @@ static int reloc_aarch64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P,
                          int external)
 {
     uint64_t v = S + (uint64_t)A;
-    size_t need = type == 257 || type == 260 ? 8 : type == 259 || type == 262 ? 2 : 4;
-    if (room < need)
+    if (room < reloc_bytes(EM_AARCH64, type))
         return fail(c, -ENOEXEC, "relocation past the end of its section");
     int64_t pc = (int64_t)(v - P);
     switch (type) {
@@ -397,6 +519,16 @@ static int relocate(struct ctx *c)
                 return fail(c, -ENOEXEC, "relocation in %s names symbol %u of %u", sec_name(c, i), si, c->nsym);
             if (r[k].r_offset > t->sh_size)
                 return fail(c, -ENOEXEC, "relocation past the end of %s", sec_name(c, s->sh_info));
+            /* The name was read from the file; a relocation must not make
+             * the module's own module_name differ from it (a pointer named
+             * module_name, or a damaged offset, would). NONE writes nothing. */
+            uint64_t w = type == 0 || type == 256 ? 0 : reloc_bytes(c->o->machine, type);
+            if (c->name_sec && s->sh_info == c->name_sec && r[k].r_offset < c->name_off + c->name_len &&
+                c->name_off < r[k].r_offset + w)
+                return fail(c, -ENOEXEC,
+                            "relocation %zu in %s writes into module_name (it must be a char array holding the "
+                            "name)",
+                            k, sec_name(c, i));
             size_t room = (size_t)(t->sh_size - r[k].r_offset);
             uint8_t *loc = c->img + c->off[s->sh_info] + r[k].r_offset;
             uint64_t P = c->base + c->off[s->sh_info] + r[k].r_offset;
@@ -418,7 +550,7 @@ static int resolve(struct ctx *c, struct module *m)
 {
     c->val = kzalloc((c->nsym ? c->nsym : 1) * sizeof *c->val);
     if (!c->val)
-        return -ENOMEM;
+        return fail(c, -ENOMEM, "out of memory for the addresses of %u symbols", c->nsym);
     uint32_t nglob = 0;
     for (uint32_t i = 1; i < c->nsym; i++) {
         const Elf64_Sym *s = &c->sym[i];
@@ -440,8 +572,15 @@ static int resolve(struct ctx *c, struct module *m)
             c->val[i] = 0; /* in a section not loaded (debug info): an error only if relocated against */
             continue;
         } else {
-            if (s->st_value > c->sh[s->st_shndx].sh_size)
+            const Elf64_Shdr *sec = &c->sh[s->st_shndx];
+            if (s->st_value > sec->sh_size)
                 return fail(c, -ENOEXEC, "symbol '%s' outside its section", name);
+            /* its size too, so nothing after (naming functions for faults)
+             * adds an offset and a size that can wrap */
+            if (s->st_size > sec->sh_size - s->st_value)
+                return fail(c, -ENOEXEC, "symbol '%s' (%llu bytes at %llu) runs past the end of %s (%llu bytes)",
+                            name, (unsigned long long)s->st_size, (unsigned long long)s->st_value,
+                            sec_name(c, s->st_shndx), (unsigned long long)sec->sh_size);
             c->val[i] = c->base + c->off[s->st_shndx] + s->st_value;
             if (ELF64_ST_BIND(s->st_info) != STB_LOCAL && name[0])
                 nglob++;
@@ -449,7 +588,7 @@ static int resolve(struct ctx *c, struct module *m)
     }
     struct gsym *g = kzalloc((nglob ? nglob : 1) * sizeof *g);
     if (!g)
-        return -ENOMEM;
+        return fail(c, -ENOMEM, "out of memory for the module's %u global symbols", nglob);
     m->syms = g;
     m->nsyms = 0;
     for (uint32_t i = 1; i < c->nsym; i++) {
@@ -540,6 +679,8 @@ int module_link(const void *elf, size_t size, const struct module_opts *opts, ui
     *m = (struct module){0};
     int rc = parse(&c);
     if (!rc)
+        rc = take_name(&c, m);
+    if (!rc)
         rc = link_into(&c, image, run_base, m);
     ctx_free(&c);
     return rc;
@@ -571,15 +712,16 @@ void *module_symbol(const struct module *m, const char *name)
     return NULL;
 }
 
-static void set_name(struct module *m, const char *n)
+/* What a code memory call's error means, for a message. */
+static const char *jit_error(int rc)
 {
-    size_t i = 0;
-    for (; n && n[i] && i < MODULE_NAME_MAX - 1; i++)
-        m->name[i] = n[i];
-    m->name[i] = 0;
+    return rc == -ENOMEM ? "out of memory" : errno_name(rc);
 }
 
-/* Name each function "<module>:<func>" in the region, for faults. */
+/* Name each function "<module>:<func>" in the region, for faults. resolve()
+ * checked that each symbol's bytes lie inside its section; so do they here
+ * again, without an addition that can wrap, as this is what hands offsets
+ * to the code memory's symbol table. */
 static int add_symbols(struct ctx *c, struct module *m)
 {
     for (uint32_t i = 1; i < c->nsym; i++) {
@@ -587,15 +729,22 @@ static int add_symbols(struct ctx *c, struct module *m)
         if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || s->st_shndx == SHN_UNDEF || s->st_shndx >= c->shnum ||
             c->off[s->st_shndx] == UINT64_MAX || !(c->sh[s->st_shndx].sh_flags & SHF_EXECINSTR))
             continue;
+        const Elf64_Shdr *sec = &c->sh[s->st_shndx];
+        const char *fn = str_at(c->str, c->str_size, s->st_name);
+        if (!fn)
+            fn = "?";
+        if (s->st_value > sec->sh_size || s->st_size > sec->sh_size - s->st_value)
+            return fail(c, -ENOEXEC, "function '%s' runs past the end of %s", fn, sec_name(c, s->st_shndx));
+        /* a function of unknown size (assembly) is named for its first byte */
+        size_t len = s->st_size ? (size_t)s->st_size : s->st_value < sec->sh_size ? 1 : 0;
+        if (!len)
+            continue;
         char name[MODULE_NAME_MAX + SYM_NAME_MAX + 2];
-        ksnprintf(name, sizeof name, "%s:%s", m->name, str_at(c->str, c->str_size, s->st_name));
-        size_t off = (size_t)(c->off[s->st_shndx] + s->st_value);
-        size_t len = s->st_size ? (size_t)s->st_size : 1;
-        if (off + len > c->text_end)
-            len = c->text_end - off;
-        int rc = jit_add_symbol(m->region, name, off, len);
+        ksnprintf(name, sizeof name, "%s:%s", m->name, fn);
+        int rc = jit_add_symbol(m->region, name, (size_t)(c->off[s->st_shndx] + s->st_value), len);
         if (rc)
-            return rc;
+            return fail(c, rc, "function '%s' (%zu bytes at %llu) cannot be named for backtraces (%s)", fn, len,
+                        (unsigned long long)(c->off[s->st_shndx] + s->st_value), jit_error(rc));
     }
     return 0;
 }
@@ -608,8 +757,13 @@ static int load(const void *elf, size_t size, const struct module_opts *opts, st
         log[0] = 0;
     struct module *m = kzalloc(sizeof *m);
     if (!m)
-        return -ENOMEM;
+        return fail(&c, -ENOMEM, "out of memory for the module's descriptor");
     int rc = parse(&c);
+    /* the name first: a module that cannot be named or unloaded gets no memory */
+    if (!rc)
+        rc = take_name(&c, m);
+    if (!rc && module_find(m->name))
+        rc = fail(&c, -EEXIST, "a module named '%s' is already loaded", m->name);
     if (!rc) {
         m->region = jit_alloc(c.total, "module");
         if (!m->region)
@@ -617,23 +771,12 @@ static int load(const void *elf, size_t size, const struct module_opts *opts, st
     }
     if (!rc)
         rc = link_into(&c, jit_base(m->region), (uintptr_t)jit_base(m->region), m);
-    if (!rc) {
-        const char *n = module_symbol(m, "module_name");
-        /* the name string lies in the module's own (read-only) data */
-        uintptr_t lo = m->base + c.ro_start, hi = m->base + c.rw_end;
-        if (n && (uintptr_t)n >= lo && (uintptr_t)n < hi && strnlen(n, hi - (uintptr_t)n) < hi - (uintptr_t)n)
-            set_name(m, n);
-        else
-            set_name(m, opts->name ? opts->name : "module");
-        if (module_find(m->name))
-            rc = fail(&c, -EEXIST, "module '%s' is already loaded", m->name);
-    }
     if (!rc)
         rc = add_symbols(&c, m);
-    if (!rc && c.text_end)
-        rc = jit_protect(m->region, 0, c.text_end, MMU_EXEC);
-    if (!rc && c.ro_end > c.ro_start)
-        rc = jit_protect(m->region, c.ro_start, c.ro_end - c.ro_start, 0);
+    if (!rc && c.text_end && (rc = jit_protect(m->region, 0, c.text_end, MMU_EXEC)) != 0)
+        fail(&c, rc, "cannot make the module's code read+execute (%s)", jit_error(rc));
+    if (!rc && c.ro_end > c.ro_start && (rc = jit_protect(m->region, c.ro_start, c.ro_end - c.ro_start, 0)) != 0)
+        fail(&c, rc, "cannot make the module's read-only data read-only (%s)", jit_error(rc));
     if (!rc) {
         m->init = (int (*)(void))module_symbol(m, "module_init");
         m->exit = (void (*)(void))module_symbol(m, "module_exit");
@@ -684,8 +827,11 @@ int module_load(const void *elf, size_t size, const struct module_opts *opts, st
     if (!((uintptr_t)elf % 8))
         return load(elf, size, opts, out, log, logsz);
     void *copy = kmalloc(size ? size : 1);
-    if (!copy)
+    if (!copy) {
+        if (log && logsz)
+            ksnprintf(log, logsz, "out of memory for an aligned copy of the object (%zu bytes)", size);
         return -ENOMEM;
+    }
     memcpy(copy, elf, size);
     int rc = load(copy, size, opts, out, log, logsz);
     kfree(copy);

@@ -1,6 +1,7 @@
 /**
  * @file module_cmds.c
- * @brief Shell commands: modload, modunload, lsmod.
+ * @brief Shell commands: modload, modunload, lsmod. An error is one line,
+ *        "<command>: <what>: <reason> (<ENAME>)" (shell_error()).
  */
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
@@ -16,16 +17,17 @@ static int cmd_modload(int argc, char **argv)
     const void *data;
     size_t size;
     int rc = initrd_find(argv[1], &data, &size);
-    if (rc) {
-        kprintf("modload: %s: no such file in the initrd\n", argv[1]);
-        return rc;
-    }
-    /* the file's name without directory and extension, if the module has no name */
+    if (rc)
+        return shell_error(rc, "modload: %s: %s", argv[1],
+                           rc == -ENOENT ? "no such file in the initrd" : "the initrd is damaged");
+    /* the file's name without directory and extension, if the module has no
+     * name; one too long for a name is passed on whole enough for the loader
+     * to refuse it rather than cut */
     const char *base = argv[1];
     for (const char *p = argv[1]; *p; p++)
         if (*p == '/')
             base = p + 1;
-    char name[MODULE_NAME_MAX];
+    char name[64];
     size_t n = 0;
     while (base[n] && base[n] != '.' && n < sizeof name - 1) {
         name[n] = base[n];
@@ -35,12 +37,10 @@ static int cmd_modload(int argc, char **argv)
     struct module_opts o = *module_kernel_opts();
     o.name = name;
     struct module *m;
-    char log[160];
+    char log[200];
     rc = module_load(data, size, &o, &m, log, sizeof log);
-    if (rc) {
-        kprintf("modload: %s: %s\n", argv[1], log);
-        return rc;
-    }
+    if (rc)
+        return shell_error(rc, "modload: %s: %s", argv[1], log[0] ? log : "refused (the loader gave no reason)");
     kprintf("modload: %s loaded at %p (%zu bytes of code, %zu read-only, %zu data)\n", m->name, (void *)m->base,
             m->text_size, m->ro_size, m->rw_size);
     return 0;
@@ -54,11 +54,13 @@ static int cmd_modunload(int argc, char **argv)
         return shell_usage(argv[0]);
     int rc = module_unload(argv[1]);
     if (rc)
-        kprintf("modunload: %s: no such module\n", argv[1]);
-    return rc;
+        return shell_error(rc, "modunload: %s: no such module", argv[1]);
+    return 0;
 }
 SHELL_COMMAND("modunload", "modunload <name>", "run a module's module_exit and unload it", cmd_modunload);
 
+/* Names are printed as they are: the loader admits only printable ASCII
+ * without spaces (kernel/module.h), on every path that adds a module. */
 static int cmd_lsmod(int argc, char **argv)
 {
     if (argc != 1)

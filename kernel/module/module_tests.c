@@ -4,7 +4,10 @@
  *        hello.ko loads, its module_init ran with every section relocated,
  *        its pages have the permissions of their contents, its functions
  *        are named for faults, and unloading leaves nothing mapped; bad
- *        objects are refused and the kernel carries on.
+ *        objects are refused and the kernel carries on; the damaged
+ *        copies the build packs as bad/<shape>.ko are refused by name
+ *        with their reason and leave the heap as it was; every module
+ *        loaded can be unloaded by its name.
  */
 #include <hal/mmu.h>
 #include <kernel/errno.h>
@@ -12,8 +15,10 @@
 #include <kernel/jit.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kernel.h>
+#include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/module.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 #include <kernel/vm.h>
 
@@ -126,4 +131,83 @@ KTEST(module_bad_objects_refused)
     o.resolve = NULL;
     KT_ASSERT(module_load(elf, size, &o, &m, log, sizeof log) == -ENOENT && has(log, "kprintf"));
     kfree(copy);
+}
+
+static int heap_same(const struct kmalloc_stats *a, const struct kmalloc_stats *b)
+{
+    for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
+        if (a->cls[c].inuse != b->cls[c].inuse)
+            return 0;
+    return a->large_blocks == b->large_blocks;
+}
+
+/* The shapes issue 23's fuzzing found (modules/CMakeLists.txt builds them
+ * from hello.ko): each refused with its reason, nothing loaded, the heap
+ * as before. Before, the first two loaded as "" and "T\x03" (names no
+ * modunload could give) and the last failed with an empty reason. */
+KTEST(module_damaged_names_and_sizes_refused_with_a_reason)
+{
+    static const struct {
+        const char *file, *why;
+        int rc;
+    } bad[] = {
+        {"bad/name-nobits.ko", "module_name is in section .rodata, which has no bytes in the file (NOBITS)", -ENOEXEC},
+        {"bad/name-reloc.ko", "writes into module_name", -ENOEXEC},
+        {"bad/name-ctrl.ko", "module_name \"T\\x03\" has byte 0x03 at 1", -ENOEXEC},
+        {"bad/symsize.ko", "(18446744073709551615 bytes at ", -ENOEXEC},
+    };
+    struct module *first = module_next(NULL);
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const void *elf;
+        size_t size;
+        KT_ASSERT(initrd_find(bad[i].file, &elf, &size) == 0);
+        struct module *m = NULL;
+        char log[200] = "";
+        struct kmalloc_stats before, after;
+        kmalloc_stats(&before);
+        int rc = module_load(elf, size, module_kernel_opts(), &m, log, sizeof log);
+        kmalloc_stats(&after);
+        if (rc != bad[i].rc || !has(log, bad[i].why))
+            kprintf("%s: %d '%s'\n", bad[i].file, rc, log);
+        KT_ASSERT(rc == bad[i].rc && has(log, bad[i].why));
+        KT_ASSERT(module_next(NULL) == first);
+        KT_ASSERT(heap_same(&before, &after));
+    }
+}
+
+/* A module's name is a shell word and unique, so every module loaded can
+ * be unloaded by it: a second hello.ko is refused by name, and unloading
+ * each listed module by the name lsmod shows empties the list. */
+KTEST(module_every_loaded_module_unloads_by_name)
+{
+    const void *elf;
+    size_t size;
+    KT_ASSERT(initrd_find("hello.ko", &elf, &size) == 0);
+    int was_loaded = module_find("hello") != NULL;
+    struct module *m;
+    char log[200];
+    if (!was_loaded)
+        KT_ASSERT(module_load(elf, size, module_kernel_opts(), &m, log, sizeof log) == 0);
+    log[0] = 0;
+    KT_ASSERT(module_load(elf, size, module_kernel_opts(), &m, log, sizeof log) == -EEXIST);
+    KT_ASSERT(strcmp(log, "a module named 'hello' is already loaded") == 0);
+    char names[8][MODULE_NAME_MAX];
+    unsigned n = 0;
+    for (struct module *p = module_next(NULL); p && n < 8; p = module_next(p)) {
+        size_t len = strlen(p->name);
+        KT_ASSERT(len > 0 && len < MODULE_NAME_MAX);
+        for (size_t i = 0; i < len; i++)
+            KT_ASSERT(p->name[i] > 0x20 && p->name[i] < 0x7f);
+        memcpy(names[n++], p->name, len + 1);
+    }
+    for (unsigned i = 0; i < n; i++)
+        KT_ASSERT(module_unload(names[i]) == 0);
+    KT_ASSERT(module_next(NULL) == NULL);
+    /* what was loaded before comes back, so the shell sees no difference */
+    for (unsigned i = 0; i < n; i++) {
+        char file[MODULE_NAME_MAX + 4];
+        ksnprintf(file, sizeof file, "%s.ko", names[i]);
+        if ((strcmp(names[i], "hello") != 0 || was_loaded) && initrd_find(file, &elf, &size) == 0)
+            module_load(elf, size, module_kernel_opts(), &m, log, sizeof log);
+    }
 }

@@ -63,23 +63,39 @@ static void vocab_add_file(const char *path)
         fclose(f);
 }
 
+/* -seed_inputs=@LIST: LIST holds the seed files' paths, comma-separated. */
+static void vocab_add_list(const char *list)
+{
+    FILE *f = fopen(list, "r");
+    char path[4096];
+    size_t n = 0;
+    for (int c; f;) {
+        c = fgetc(f);
+        if (c == ',' || c == '\n' || c == EOF) {
+            path[n] = 0;
+            if (n)
+                vocab_add_file(path);
+            n = 0;
+            if (c == EOF)
+                break;
+        } else if (n + 1 < sizeof path) {
+            path[n++] = (char)c;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     host_pages_init(64 << 20);
-    for (int i = 1; i < *argc; i++) { /* the corpus directories */
-        DIR *d = (*argv)[i][0] == '-' ? NULL : opendir((*argv)[i]);
-        for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-            char path[4096];
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof path, "%s/%s", (*argv)[i], e->d_name);
-            vocab_add_file(path);
-        }
-        if (d)
-            closedir(d);
-    }
+    static const char opt[] = "-seed_inputs=@";
+    for (int i = 1; i < *argc; i++)
+        if (!strncmp((*argv)[i], opt, sizeof opt - 1))
+            vocab_add_list((*argv)[i] + sizeof opt - 1);
     if (!nvocab)
         vocab[nvocab++] = (struct bpf_insn)BPF_EXIT_INSN();
+    fprintf(stderr, "fuzz_bpf: %u distinct instructions from the seeds for the mutator\n", nvocab);
     return 0;
 }
 

@@ -11,6 +11,11 @@
  * loads must run under the interpreter and the JIT (on an x86_64 host)
  * with the same result and without a fault, and every load, accepted or
  * not, must give back all it allocated.
+ *
+ * Its seeds (scripts/elf-shapes.py, built into corpus/fuzz_bpf_elf/ of the
+ * build tree) are damaged objects in the shapes issue 23's campaign found:
+ * NOBITS sections (maps, program, symbol names), a symbol whose size wraps,
+ * a relocation and a map symbol at offset ~0.
  */
 #include <kernel/bpf.h>
 #include <kernel/bpf_hook.h>

@@ -24,6 +24,7 @@ add_custom_target(host_bpf_objs DEPENDS ${CMAKE_BINARY_DIR}/bpf/sum.o ${CMAKE_BI
   ${CMAKE_BINARY_DIR}/bpf/sched_count.o)
 host_test(test_bpf_elf test_bpf_elf.c ${BPF_HOST_SOURCES})
 add_dependencies(test_bpf_elf host_bpf_objs)
+target_link_options(test_bpf_elf PRIVATE ${FAIL_INJECT_LINK_FLAGS})
 target_compile_definitions(test_bpf_elf PRIVATE BPF_OBJ_DIR="${CMAKE_BINARY_DIR}/bpf")
 # The x86_64 JIT against the interpreter: hand-written corners, the corpus,
 # random programs (only where the JIT's code can run).

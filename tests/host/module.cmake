@@ -21,7 +21,13 @@ foreach(a x86_64 aarch64)
     COMMAND ${CMAKE_C_COMPILER} --target=${a}-none-elf ${MODULE_KFLAGS} ${aflags} -c
       ${PROJECT_SOURCE_DIR}/modules/hello/hello.c -o ${MODULE_OBJ_DIR}/hello_${a}.o
     DEPENDS ${PROJECT_SOURCE_DIR}/modules/hello/hello.c VERBATIM)
-  list(APPEND module_objs ${MODULE_OBJ_DIR}/reloc_${a}.o ${MODULE_OBJ_DIR}/hello_${a}.o)
+  add_custom_command(OUTPUT ${MODULE_OBJ_DIR}/named_${a}.o
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${MODULE_OBJ_DIR}
+    COMMAND ${CMAKE_C_COMPILER} --target=${a}-none-elf ${MODULE_KFLAGS} ${aflags} -c
+      ${CMAKE_CURRENT_SOURCE_DIR}/modules/named.c -o ${MODULE_OBJ_DIR}/named_${a}.o
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/modules/named.c VERBATIM)
+  list(APPEND module_objs ${MODULE_OBJ_DIR}/reloc_${a}.o ${MODULE_OBJ_DIR}/hello_${a}.o
+    ${MODULE_OBJ_DIR}/named_${a}.o)
 endforeach()
 add_custom_target(host_module_objs DEPENDS ${module_objs})
 set(MODULE_HOST_SOURCES ${PROJECT_SOURCE_DIR}/kernel/module/module.c ${KMALLOC_HOST_SOURCES}
@@ -29,4 +35,5 @@ set(MODULE_HOST_SOURCES ${PROJECT_SOURCE_DIR}/kernel/module/module.c ${KMALLOC_H
   ${PROJECT_SOURCE_DIR}/arch/host/host_jit.c)
 host_test(test_module test_module.c ${MODULE_HOST_SOURCES})
 add_dependencies(test_module host_module_objs)
+target_link_options(test_module PRIVATE ${FAIL_INJECT_LINK_FLAGS})
 target_compile_definitions(test_module PRIVATE MODULE_OBJ_DIR="${MODULE_OBJ_DIR}")

@@ -4,7 +4,9 @@
  *        built for the initrd, and on every truncation and thousands of
  *        corruptions of them: a good object loads and runs (maps created,
  *        .text functions linked), a damaged one is refused with a message
- *        and leaks nothing (ASan and the heap check say).
+ *        and leaks nothing (ASan and the heap check say); every
+ *        single-field corruption, and each allocation failing in turn
+ *        (through the verifier and the JIT too), refused with a reason.
  */
 #include <kernel/bpf.h>
 #include <kernel/bpf_hook.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fail_inject.h"
 #include "read_file.h"
 #include <arch/host_pages.h>
 
@@ -158,6 +161,98 @@ static void test_bad_headers(void)
     free(o);
 }
 
+/* One load of a corrupted object: loaded and run (then freed) or refused
+ * with a reason; either way nothing is left, maps included. */
+static unsigned walk_one(const uint8_t *o, size_t n, const struct bpf_load_opts *opts, const char *file, size_t at)
+{
+    char log[BPF_LOG_MAX];
+    uint8_t mem[64] = {0};
+    struct bpf_prog *p = NULL;
+    log[0] = 0;
+    int rc = bpf_elf_load(o, n, NULL, opts, &p, log, sizeof log);
+    if (rc == 0) {
+        bpf_prog_run(p, mem, sizeof mem);
+        bpf_prog_free(p);
+    } else if (!log[0]) {
+        fprintf(stderr, "%s at %zu: refused (%d) without a reason\n", file, at, rc);
+        CHECK(log[0]);
+    }
+    if (bpf_map_next_id(0) != 0 || inject_regions() || !host_heap_empty()) {
+        fprintf(stderr, "%s at %zu: left something behind (rc %d '%s')\n", file, at, rc, log);
+        CHECK(0);
+    }
+    return rc != 0;
+}
+
+/* Every single-field corruption, at every offset: a byte set to 0, 0xff or
+ * with its top bit flipped, every aligned 32- and 64-bit field all ones. */
+static void test_walk(const char *file, const struct bpf_ctx_desc *ctx)
+{
+    size_t n;
+    uint8_t *good = read_file_in(BPF_OBJ_DIR, file, &n);
+    uint8_t *o = malloc(n);
+    struct bpf_load_opts opts = {NULL, ctx, 0};
+    unsigned refused = 0, runs = 0;
+    for (size_t at = 0; at < n; at++) {
+        const uint8_t bytes[3] = {0, 0xff, (uint8_t)(good[at] ^ 0x80)};
+        for (unsigned k = 0; k < 3; k++) {
+            memcpy(o, good, n);
+            o[at] = bytes[k];
+            refused += walk_one(o, n, &opts, file, at);
+            runs++;
+        }
+        for (size_t w = 4; w <= 8; w += 4)
+            if (at % w == 0 && at + w <= n) {
+                memcpy(o, good, n);
+                memset(o + at, 0xff, w);
+                refused += walk_one(o, n, &opts, file, at);
+                runs++;
+            }
+    }
+    CHECK(refused > runs / 10);
+    free(o);
+    free(good);
+}
+
+/* Each allocation failing in turn (the loader's, the maps', the
+ * verifier's, the JIT's): a refusal with a reason and nothing left, or,
+ * where only the JIT was refused, the program loaded for the interpreter. */
+static void test_out_of_memory(const char *file, const struct bpf_ctx_desc *ctx)
+{
+    size_t n;
+    uint8_t *o = read_file_in(BPF_OBJ_DIR, file, &n);
+    struct bpf_load_opts opts = {NULL, ctx, 0};
+    long k = 0;
+    unsigned refusals = 0;
+    for (;; k++) {
+        char log[BPF_LOG_MAX];
+        struct bpf_prog *p = NULL;
+        log[0] = 0;
+        inject_fail_at(k);
+        int rc = bpf_elf_load(o, n, NULL, &opts, &p, log, sizeof log);
+        int fired = inject_fired();
+        inject_fail_at(-1);
+        if (rc == 0)
+            bpf_prog_free(p);
+        if (!fired) {
+            CHECK_EQ_INT(rc, 0);
+            break;
+        }
+        if (rc) {
+            refusals++;
+            if (rc != -ENOMEM || !strstr(log, "out of memory")) {
+                fprintf(stderr, "%s: allocation %ld failing: rc %d, '%s'\n", file, k, rc, log);
+                CHECK(0);
+            }
+        }
+        CHECK_EQ_INT(bpf_map_next_id(0), 0);
+        CHECK_EQ_INT(inject_regions(), 0);
+        CHECK(host_heap_empty());
+    }
+    CHECK(refusals >= 5); /* the instructions, a map, the program, the verifier's state */
+    free(o);
+}
+
 int main(void)
 {
     host_pages_init(64 << 20);
@@ -168,6 +263,13 @@ int main(void)
     struct bpf_ctx_desc blk = {"blk_complete", sizeof(struct bpf_ctx_blk_complete), 0, 0};
     test_damage("sum.o", &mem);
     test_damage("blk_latency.o", &blk);
+    struct bpf_ctx_desc sched = {"sched_switch", sizeof(struct bpf_ctx_sched_switch), 0, 0};
+    test_walk("sum.o", &mem);
+    test_walk("blk_latency.o", &blk);
+    test_walk("sched_count.o", &sched);
+    test_out_of_memory("sum.o", &mem);
+    test_out_of_memory("blk_latency.o", &blk);
+    test_out_of_memory("sched_count.o", &sched);
     /* every map the loads created is gone with its program */
     CHECK_EQ_INT(bpf_map_next_id(0), 0);
     CHECK(host_heap_empty());

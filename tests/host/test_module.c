@@ -7,6 +7,14 @@
  *        with what the ELF psABI says it must hold; veneers (forced and out
  *        of range); overflow; hello.ko for either arch; and a corpus of
  *        malformed objects, each refused with its message and no leak.
+ *
+ * Names and reasons (issue 23): module_load() of tests/host/modules/named.c
+ * (nothing undefined, no module_init, so it loads at a host address) with
+ * the name taken apart every way a damaged object can (NOBITS section, a
+ * relocation aimed at it, control bytes, too long, empty, unterminated, a
+ * second load), a symbol whose size wraps; then every single-field
+ * corruption of each object and a failure of each allocation in turn, where
+ * any refusal must say why and leave nothing allocated.
  */
 #include <kernel/elf.h>
 #include <kernel/errno.h>
@@ -14,6 +22,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fail_inject.h"
 #include "read_file.h"
 #include <arch/host_pages.h>
 
@@ -41,7 +50,7 @@ struct linked {
     struct module m;
     uint8_t *img;
     int rc;
-    char log[160];
+    char log[200];
 };
 
 static void link(struct linked *l, const uint8_t *elf, size_t size, uint16_t machine, int force_veneers)
@@ -321,6 +330,344 @@ static void test_malformed(void)
     free(good);
 }
 
+
+/* ---- Names, and a reason for every refusal (issue 23) ---- */
+
+static Elf64_Sym *sym_named(uint8_t *o, const char *name)
+{
+    Elf64_Shdr *st = shdr(o, find_section(o, ".symtab"));
+    Elf64_Sym *syms = (Elf64_Sym *)(o + st->sh_offset);
+    const char *strs = (const char *)o + shdr(o, st->sh_link)->sh_offset;
+    for (unsigned i = 1; i < st->sh_size / sizeof *syms; i++)
+        if (!strcmp(strs + syms[i].st_name, name))
+            return &syms[i];
+    fprintf(stderr, "no symbol %s\n", name);
+    exit(1);
+}
+
+/* The bytes of the object that symbol @p name stands for, in the file. */
+static uint8_t *sym_bytes(uint8_t *o, const char *name)
+{
+    Elf64_Sym *s = sym_named(o, name);
+    return o + shdr(o, s->st_shndx)->sh_offset + s->st_value;
+}
+
+static size_t loaded_count(void)
+{
+    size_t n = 0;
+    for (struct module *m = module_next(NULL); m; m = module_next(m))
+        n++;
+    return n;
+}
+
+static int load_as(const uint8_t *o, size_t n, uint16_t machine, const char *file_name, struct module **m,
+                   char *log, size_t logsz)
+{
+    struct module_opts opts = {machine, resolve, file_name, 0};
+    log[0] = 0;
+    return module_load(o, n, &opts, m, log, logsz);
+}
+
+/* A refusal: code @p want, a reason holding @p why, and nothing left
+ * behind: no module listed, no code memory, the kernel heap empty. */
+static void check_refused(int line, int rc, int want, const char *log, const char *why)
+{
+    int ok = rc == want && log[0] && strstr(log, why);
+    if (!ok)
+        fprintf(stderr, "line %d: rc %d '%s', wanted %d '%s'\n", line, rc, log, want, why);
+    CHECK(ok);
+    CHECK_EQ_INT(loaded_count(), 0);
+    while (module_next(NULL)) /* so one failure does not cascade */
+        module_unload(module_next(NULL)->name);
+    CHECK_EQ_INT(inject_regions(), 0);
+    CHECK(host_heap_empty());
+}
+
+/* Load, check the name, unload by that name: every loaded module can go. */
+static void check_loads_as(int line, const uint8_t *o, size_t n, uint16_t machine, const char *file_name,
+                           const char *want)
+{
+    struct module *m = NULL;
+    char log[200];
+    int rc = load_as(o, n, machine, file_name, &m, log, sizeof log);
+    if (rc)
+        fprintf(stderr, "line %d: rc %d '%s', wanted it loaded as '%s'\n", line, rc, log, want);
+    CHECK_EQ_INT(rc, 0);
+    if (rc)
+        return;
+    CHECK_EQ_STR(m->name, want);
+    CHECK(module_find(want) == m);
+    CHECK_EQ_INT(module_unload(want), 0);
+    CHECK_EQ_INT(loaded_count(), 0);
+    CHECK_EQ_INT(inject_regions(), 0);
+    CHECK(host_heap_empty());
+}
+
+static void test_names(const char *file, uint16_t machine)
+{
+    size_t n;
+    uint8_t *good = read_file_in(MODULE_OBJ_DIR, file, &n);
+    uint8_t *o = malloc(n);
+    struct module *m = NULL, *m2 = NULL;
+    char log[200];
+    int rc;
+#define FRESH() memcpy(o, good, n)
+#define REFUSED(want, why) check_refused(__LINE__, load_as(o, n, machine, "file", &m, log, sizeof log), want, log, why)
+
+    /* as built: named, its function named for faults, unloaded by name */
+    FRESH();
+    rc = load_as(o, n, machine, "file", &m, log, sizeof log);
+    CHECK_EQ_INT(rc, 0);
+    if (rc == 0) {
+        CHECK_EQ_STR(m->name, "named");
+        uintptr_t off = 0;
+        const char *fn = jit_sym_lookup((uintptr_t)module_symbol(m, "named_twice") + 1, &off);
+        CHECK(fn && !strcmp(fn, "named:named_twice") && off == 1);
+        /* a second load is refused by name, with nothing of it left */
+        rc = load_as(o, n, machine, "file", &m2, log, sizeof log);
+        CHECK_EQ_INT(rc, -EEXIST);
+        CHECK_EQ_STR(log, "a module named 'named' is already loaded");
+        CHECK_EQ_INT(loaded_count(), 1);
+        CHECK_EQ_INT(inject_regions(), 1);
+        CHECK_EQ_INT(module_unload("named"), 0);
+        CHECK_EQ_INT(module_unload("named"), -ENOENT);
+    }
+    CHECK_EQ_INT(loaded_count(), 0);
+    CHECK(host_heap_empty());
+
+    /* names written into module_name in place (48 bytes of room) */
+    static const struct {
+        const char *name, *why;
+    } bad[] = {
+        {"T\x03", "module_name \"T\\x03\" has byte 0x03 at 1 (a name is printable ASCII, no spaces)"},
+        {"", "module_name is empty"},
+        {"a b", "module_name \"a\\x20b\" has byte 0x20 at 1"},
+        {"\x1b[2J", "has byte 0x1b at 0"},
+        {"del\x7f", "has byte 0x7f at 3"},
+        {"caf\xc3\xa9", "module_name \"caf\\xc3\\xa9\" has byte 0xc3 at 3"},
+        {"abcdefghijklmnopqrstuvwxyz012345", "module_name \"abcdefghijklmnopqrstuvwxyz012345\" is 32 characters "
+                                             "long (at most 31)"},
+        {"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK", "\"abcdefghijklmnopqrstuvwxyz0123456789ABCD...\" is 47"},
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FRESH();
+        memset(sym_bytes(o, "module_name"), 0, 48);
+        memcpy(sym_bytes(o, "module_name"), bad[i].name, strlen(bad[i].name));
+        REFUSED(-ENOEXEC, bad[i].why);
+    }
+    static const char *const okay[] = {"abcdefghijklmnopqrstuvwxyz01234", "x", "hello-world_2.0:~!", "q\"\\'"};
+    for (unsigned i = 0; i < sizeof okay / sizeof okay[0]; i++) {
+        FRESH();
+        memset(sym_bytes(o, "module_name"), 0, 48);
+        memcpy(sym_bytes(o, "module_name"), okay[i], strlen(okay[i]));
+        check_loads_as(__LINE__, o, n, machine, "file", okay[i]);
+    }
+    /* no NUL inside the object: the bytes after it are not the name */
+    FRESH();
+    memset(sym_bytes(o, "module_name"), 'a', 48);
+    REFUSED(-ENOEXEC, "module_name is not a string: no NUL in its 48 bytes");
+    /* no NUL inside the section, the object's size unknown */
+    FRESH();
+    sym_named(o, "module_name")->st_size = 0;
+    sym_named(o, "module_name")->st_value = shdr(o, find_section(o, ".rodata"))->sh_size - 3;
+    memset(sym_bytes(o, "module_name"), 'a', 3);
+    REFUSED(-ENOEXEC, "no NUL in its 3 bytes");
+    /* the fuzzers' shapes: .rodata made NOBITS (the name was "") */
+    FRESH();
+    shdr(o, find_section(o, ".rodata"))->sh_type = SHT_NOBITS;
+    REFUSED(-ENOEXEC, "module_name is in section .rodata, which has no bytes in the file (NOBITS)");
+    /* a relocation moved onto module_name (the name was "T\x03"): its
+     * first byte, and one that only overlaps the name's NUL */
+    Elf64_Rela *r;
+#define RODATA_RELA (r = (Elf64_Rela *)(o + shdr(o, find_section(o, ".rela.rodata"))->sh_offset))
+    FRESH();
+    (void)RODATA_RELA;
+    r->r_offset = sym_named(o, "module_name")->st_value;
+    REFUSED(-ENOEXEC, "relocation 0 in .rela.rodata writes into module_name");
+    FRESH();
+    (void)RODATA_RELA;
+    r->r_offset = sym_named(o, "module_name")->st_value + 5; /* "named" + NUL: the NUL */
+    REFUSED(-ENOEXEC, "writes into module_name");
+    FRESH(); /* just after the NUL: the name is whole, the module is its own business */
+    (void)RODATA_RELA;
+    r->r_offset = sym_named(o, "module_name")->st_value + 8;
+    check_loads_as(__LINE__, o, n, machine, "file", "named");
+    /* module_name where nothing is loaded, or in no section at all */
+    FRESH();
+    sym_named(o, "module_name")->st_shndx = (uint16_t)find_section(o, ".comment");
+    REFUSED(-ENOEXEC, "module_name is in section .comment, which is not loaded");
+    FRESH();
+    sym_named(o, "module_name")->st_shndx = SHN_ABS;
+    REFUSED(-ENOEXEC, "module_name is not in a section of the module");
+    FRESH();
+    sym_named(o, "module_name")->st_value = shdr(o, find_section(o, ".rodata"))->sh_size;
+    REFUSED(-ENOEXEC, "module_name (at 56) is outside .rodata");
+    /* no module_name: the file's name, checked the same way */
+    FRESH();
+    memcpy(sym_bytes(o, "module_name") - sym_named(o, "module_name")->st_value, "", 0);
+    {
+        Elf64_Shdr *st = shdr(o, find_section(o, ".symtab"));
+        char *nm = (char *)o + shdr(o, st->sh_link)->sh_offset + sym_named(o, "module_name")->st_name;
+        nm[10] = 'X'; /* module_namX */
+    }
+    check_loads_as(__LINE__, o, n, machine, "named-file", "named-file");
+    check_refused(__LINE__, load_as(o, n, machine, "", &m, log, sizeof log), -EINVAL, log,
+                  "the module has no module_name, and its file's name is empty");
+    check_refused(__LINE__, load_as(o, n, machine, "a\tb", &m, log, sizeof log), -EINVAL,
+                  log, "its file's name \"a\\x09b\" has byte 0x09 at 1");
+    check_refused(__LINE__, load_as(o, n, machine, "abcdefghijklmnopqrstuvwxyz0123456789", &m, log, sizeof log),
+                  -EINVAL, log, "is 36 characters long (at most 31)");
+    /* a function whose size wraps an offset (jit_add_symbol said EINVAL,
+     * the shell "modload: m.ko: " and nothing) */
+    FRESH();
+    sym_named(o, "named_thrice")->st_size = ~0ULL;
+    REFUSED(-ENOEXEC, "symbol 'named_thrice' (18446744073709551615 bytes at ");
+    FRESH();
+    sym_named(o, "named_twice")->st_size = ~0ULL;
+    REFUSED(-ENOEXEC, "symbol 'named_twice' (18446744073709551615 bytes at 0) runs past the end of .text");
+    FRESH();
+    sym_named(o, "named_twice")->st_size = shdr(o, find_section(o, ".text"))->sh_size + 1;
+    REFUSED(-ENOEXEC, "symbol 'named_twice'");
+#undef RODATA_RELA
+#undef REFUSED
+#undef FRESH
+    free(o);
+    free(good);
+}
+
+/* The same shapes in the real module, through module_link() (what the
+ * fuzzer drives): hello's .rodata NOBITS, hello_sum's size ~0. */
+static void test_hello_shapes(const char *file, uint16_t machine)
+{
+    size_t n;
+    uint8_t *good = read_file_in(MODULE_OBJ_DIR, file, &n);
+    uint8_t *o = malloc(n);
+    struct linked l;
+    memcpy(o, good, n);
+    shdr(o, find_section(o, ".rodata"))->sh_type = SHT_NOBITS;
+    link(&l, o, n, machine, 0);
+    CHECK_EQ_INT(l.rc, -ENOEXEC);
+    CHECK(strstr(l.log, "module_name is in section .rodata, which has no bytes in the file (NOBITS)") != NULL);
+    unlink_(&l);
+    memcpy(o, good, n);
+    sym_named(o, "hello_sum")->st_size = ~0ULL;
+    link(&l, o, n, machine, 0);
+    CHECK_EQ_INT(l.rc, -ENOEXEC);
+    CHECK(strstr(l.log, "symbol 'hello_sum'") != NULL);
+    unlink_(&l);
+    /* the name comes back with the layout */
+    link(&l, good, n, machine, 0);
+    CHECK_EQ_INT(l.rc, 0);
+    CHECK_EQ_STR(l.m.name, "hello");
+    unlink_(&l);
+    CHECK(host_heap_empty());
+    free(o);
+    free(good);
+}
+
+/* One corrupted object: loaded (then unloaded) or refused with a reason and
+ * nothing left. @p load: module_load(), else module_link(). */
+static unsigned walk_one(const uint8_t *o, size_t n, uint16_t machine, int load, size_t at, const char *what)
+{
+    char log[200] = "";
+    int rc;
+    if (load) {
+        struct module *m = NULL;
+        rc = load_as(o, n, machine, "walk", &m, log, sizeof log);
+        if (rc == 0)
+            CHECK_EQ_INT(module_unload(m->name), 0);
+    } else {
+        struct linked l;
+        link(&l, o, n, machine, 0);
+        rc = l.rc;
+        memcpy(log, l.log, sizeof log);
+        unlink_(&l);
+    }
+    if (rc && !log[0]) {
+        fprintf(stderr, "%s at %zu: refused (%d) without a reason\n", what, at, rc);
+        CHECK(log[0]);
+    }
+    if (loaded_count() || inject_regions() || !host_heap_empty()) {
+        fprintf(stderr, "%s at %zu: left something behind (rc %d '%s')\n", what, at, rc, log);
+        CHECK(0);
+    }
+    return rc != 0;
+}
+
+/* Every single-field corruption the fuzzer makes, at every offset: a byte
+ * set to 0, 0xff or with its top bit flipped, and every aligned 32- and
+ * 64-bit field set to all ones (a size or offset that wraps). */
+static void test_walk(const char *file, uint16_t machine, int load)
+{
+    size_t n;
+    uint8_t *good = read_file_in(MODULE_OBJ_DIR, file, &n);
+    uint8_t *o = malloc(n);
+    unsigned refused = 0, runs = 0;
+    for (size_t at = 0; at < n; at++) {
+        const uint8_t bytes[3] = {0, 0xff, (uint8_t)(good[at] ^ 0x80)};
+        for (unsigned k = 0; k < 3; k++) {
+            memcpy(o, good, n);
+            o[at] = bytes[k];
+            refused += walk_one(o, n, machine, load, at, file);
+            runs++;
+        }
+        for (size_t w = 4; w <= 8; w += 4)
+            if (at % w == 0 && at + w <= n) {
+                memcpy(o, good, n);
+                memset(o + at, 0xff, w);
+                refused += walk_one(o, n, machine, load, at, file);
+                runs++;
+            }
+    }
+    CHECK(refused > runs / 10); /* the walk reached the checks */
+    free(o);
+    free(good);
+}
+
+/* Each allocation (heap, code memory, symbol, protection) failing in turn:
+ * a reason every time, nothing left; then one load with none failing. */
+static void test_out_of_memory(const char *file, uint16_t machine, int load, size_t misalign)
+{
+    size_t n;
+    uint8_t *good = read_file_in(MODULE_OBJ_DIR, file, &n);
+    uint8_t *buf = malloc(n + 8), *o = buf + misalign;
+    memcpy(o, good, n);
+    long k = 0;
+    for (;; k++) {
+        char log[200] = "";
+        int rc;
+        inject_fail_at(k);
+        if (load) {
+            struct module *m = NULL;
+            rc = load_as(o, n, machine, "oom", &m, log, sizeof log);
+            if (rc == 0)
+                CHECK_EQ_INT(module_unload(m->name), 0);
+        } else {
+            struct linked l;
+            link(&l, o, n, machine, 0);
+            rc = l.rc;
+            memcpy(log, l.log, sizeof log);
+            unlink_(&l);
+        }
+        int fired = inject_fired();
+        inject_fail_at(-1);
+        if (!fired) {
+            CHECK_EQ_INT(rc, 0);
+            break;
+        }
+        if (rc == 0 || !log[0] || (rc == -ENOMEM && !strstr(log, "memory"))) {
+            fprintf(stderr, "%s: allocation %ld failing: rc %d, '%s'\n", file, k, rc, log);
+            CHECK(0);
+        }
+        CHECK_EQ_INT(loaded_count(), 0);
+        CHECK_EQ_INT(inject_regions(), 0);
+        CHECK(host_heap_empty());
+    }
+    CHECK(k >= (load ? 6 : 3)); /* the descriptor, layout, addresses, symbols (+ code, names, protection) */
+    free(buf);
+    free(good);
+}
+
 int main(void)
 {
     host_pages_init(64 << 20);
@@ -330,6 +677,20 @@ int main(void)
     test_hello("hello_aarch64.o", EM_AARCH64);
     test_misaligned();
     test_malformed();
+    test_names("named_x86_64.o", EM_X86_64);
+    test_names("named_aarch64.o", EM_AARCH64);
+    test_hello_shapes("hello_x86_64.o", EM_X86_64);
+    test_hello_shapes("hello_aarch64.o", EM_AARCH64);
+    test_walk("named_x86_64.o", EM_X86_64, 1);
+    test_walk("named_aarch64.o", EM_AARCH64, 1);
+    test_walk("hello_x86_64.o", EM_X86_64, 0);
+    test_walk("hello_aarch64.o", EM_AARCH64, 0);
+    test_walk("reloc_x86_64.o", EM_X86_64, 0);
+    test_walk("reloc_aarch64.o", EM_AARCH64, 0);
+    test_out_of_memory("named_x86_64.o", EM_X86_64, 1, 0);
+    test_out_of_memory("named_aarch64.o", EM_AARCH64, 1, 4); /* through module_load()'s aligned copy */
+    test_out_of_memory("hello_x86_64.o", EM_X86_64, 0, 0);
+    test_out_of_memory("reloc_aarch64.o", EM_AARCH64, 0, 0);
     CHECK(host_heap_empty());
     return CHECK_DONE("test_module");
 }

@@ -1,6 +1,7 @@
 # Modules in QEMU (included by CMakeLists.txt): load hello.ko from the
 # initrd, list it, unload it, load it again in the same boot; a file that
-# is not a module and one that is not there are refused and the shell goes on.
+# is not a module and one that is not there are refused, each error on one
+# line "<cmd>: <what>: <reason> (<ENAME>)", and the shell goes on.
 # Where a pattern spans lines, "(\x5b[^\n]*\n)*" lets kernel log lines in
 # ("[" written as \x5b: an unbalanced bracket stops CMake splitting the
 # arguments that follow): the PCI probe thread logs after the prompt, in
@@ -11,12 +12,33 @@ qemu_test(module_load --image ${IMG}
   --send "modload hello.ko" --send "lsmod" --send "modunload hello"
   --expect "^hello: module_init [(]101[)]$(?s:.*)^modload: hello loaded at 0xffffffff84"
   --expect "^hello +0xffffffff84[0-9a-f]+ +4096 +4096 +4096$"
-  --expect "^modload: hello.ko: module 'hello' is already loaded$"
+  --expect "^modload: hello.ko: a module named 'hello' is already loaded [(]EEXIST[)]$"
   --expect "^hello: module_exit$(?s:.*)kernel> lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data\n(\\x5b[^\n]*\n)*kernel> "
-  --expect "^modunload: hello: no such module$"
-  --expect "^modload: hello.txt: not an ELF object [(]bad magic[)]$"
-  --expect "^modload: nosuch.ko: no such file in the initrd$"
+  --expect "^modunload: hello: no such module [(]ENOENT[)]$"
+  --expect "^modload: hello.txt: not an ELF object [(]bad magic[)] [(]ENOEXEC[)]$"
+  --expect "^modload: nosuch.ko: no such file in the initrd [(]ENOENT[)]$"
   --expect "module_exit(?s:.*)hello: module_init [(]101[)](?s:.*)module_exit"
+  --reject "^(modload|modunload|lsmod): E[A-Z0-9]+$"
+  --reject "PANIC" --send poweroff --status 0)
+# Issue 23: the damaged copies of hello.ko the build packs as bad/<shape>.ko
+# (modules/CMakeLists.txt) are refused, each with its reason on exactly one
+# line (the prompt, or a kernel log line, comes next: no second
+# "modload: ENOEXEC" line), and none is listed; a second hello.ko is
+# refused by name; every module loaded is unloaded by the name lsmod shows.
+set(ONE_LINE "\n(\\x5b[^\n]*\n)*kernel> ")
+qemu_test(module_names --image ${IMG}
+  --send "modload bad/name-nobits.ko" --send "modload bad/name-reloc.ko" --send "modload bad/name-ctrl.ko"
+  --send "modload bad/symsize.ko" --send "lsmod"
+  --send "modload hello.ko" --send "modload ramdisk.ko" --send "modload hello.ko" --send "lsmod"
+  --send "modunload hello" --send "modunload ramdisk" --send "modunload hello" --send "lsmod"
+  --expect "^modload: bad/name-nobits.ko: module_name is in section .rodata, which has no bytes in the file [(]NOBITS[)] [(]ENOEXEC[)]${ONE_LINE}"
+  --expect "^modload: bad/name-reloc.ko: relocation [0-9]+ in [.]rela[.][a-z.]+ writes into module_name [(]it must be a char array holding the name[)] [(]ENOEXEC[)]${ONE_LINE}"
+  --expect "^modload: bad/name-ctrl.ko: module_name \"T\\\\x03\" has byte 0x03 at 1 [(]a name is printable ASCII, no spaces[)] [(]ENOEXEC[)]${ONE_LINE}"
+  --expect "^modload: bad/symsize.ko: symbol '[a-z_]+' [(]18446744073709551615 bytes at [0-9]+[)] runs past the end of [.]text [(][0-9]+ bytes[)] [(]ENOEXEC[)]${ONE_LINE}"
+  --expect "kernel> lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data${ONE_LINE}modload hello.ko"
+  --expect "^modload: hello.ko: a module named 'hello' is already loaded [(]EEXIST[)]${ONE_LINE}lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data\n(\\x5b[^\n]*\n)*(ramdisk|hello) +0x[^\n]*\n(\\x5b[^\n]*\n)*(ramdisk|hello) +0x[^\n]*${ONE_LINE}"
+  --expect "^modunload: hello: no such module [(]ENOENT[)]${ONE_LINE}lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data${ONE_LINE}"
+  --reject "^(modload|modunload|lsmod): E[A-Z0-9]+$"
   --reject "PANIC" --send poweroff --status 0)
 # A module that does real work: a RAM disk registered with the block layer,
 # read through `blk crc32` (the pattern's CRC-32 computed independently:

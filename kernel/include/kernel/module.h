@@ -18,6 +18,15 @@
  * each group on its own pages. Its functions are named "<module>:<func>"
  * for faults and backtraces.
  *
+ * Names: a module is known (to `lsmod`, `modunload`, module_find()) by its
+ * `module_name` string, or without one by the name the loader is given (the
+ * file's). A name is 1 to MODULE_NAME_MAX - 1 bytes of printable ASCII
+ * without spaces, so it can be typed as one shell word, and unique among
+ * loaded modules; anything else is refused. module_name is read from the
+ * object's bytes before relocation and must be a NUL-terminated string
+ * inside its object and a loaded section with contents (not NOBITS); a
+ * relocation that would write into it is refused.
+ *
  * Relocations: x86_64 R_X86_64_64, PC32, PLT32, 32, 32S, PC64; aarch64
  * ABS64/32/16, PREL64/32/16, CALL26/JUMP26 (through a veneer in the
  * module's text when the target is beyond +-128 MiB), ADR_PREL_PG_HI21
@@ -44,7 +53,7 @@ struct kexport {
 
 /** @name What a module defines (the loader finds them by name)
  *  @{ */
-extern const char module_name[]; /**< its name, for `lsmod` and modunload (optional: else the file's) */
+extern const char module_name[]; /**< its name, for `lsmod` and modunload (optional: else the file's); see Names */
 int module_init(void);           /**< run at load; nonzero: the load fails and the module is unloaded */
 void module_exit(void);          /**< run at unload (optional) */
 /** @} */
@@ -52,7 +61,7 @@ void module_exit(void);          /**< run at unload (optional) */
 /** @brief The address of the exported kernel symbol @p name, or NULL. */
 const void *kexport_lookup(const char *name);
 
-#define MODULE_NAME_MAX 32 /**< module names, NUL included */
+#define MODULE_NAME_MAX 32 /**< module names, NUL included: a name has at most 31 characters */
 
 /** @brief A loaded module. */
 struct module {
@@ -75,7 +84,7 @@ struct module_opts {
     uint16_t machine;   /**< EM_X86_64 or EM_AARCH64: the only machine accepted */
     /** The address an undefined symbol resolves to, or NULL (an error). */
     const void *(*resolve)(const char *name);
-    const char *name;   /**< the name if the module has no `module_name` (e.g. the file's) */
+    const char *name;   /**< the name if the module has no `module_name` (e.g. the file's; NULL: "module") */
     int force_veneers;  /**< aarch64: every call to a symbol outside the module through a veneer (tests) */
 };
 
@@ -85,10 +94,13 @@ struct module_opts {
  * @param size its bytes
  * @param opts the machine and the symbol resolver
  * @param out receives the module
- * @param log receives a message on failure ("undefined symbol 'foo'", ...)
+ * @param log receives a message on every failure ("undefined symbol 'foo'",
+ *        "out of memory for ...", ...); never left empty when refusing
  * @param logsz its size
  * @retval 0 loaded, module_init returned 0
  * @retval -ENOEXEC not an ET_REL object for this machine, or malformed
+ *         (module_name included: see Names)
+ * @retval -EINVAL no module_name, and opts->name is not a valid name
  * @retval -ENOENT an undefined symbol that is not exported
  * @retval -ERANGE a relocation's value does not fit
  * @retval -EEXIST a module of that name is loaded
@@ -129,8 +141,9 @@ const struct module_opts *module_kernel_opts(void);
  * @param opts the machine and the symbol resolver
  * @param image where the module's bytes go
  * @param run_base the address the module will run at
- * @param m receives the layout (base, sizes, veneers, symbols); free its
- *        symbols with module_release()
+ * @param m receives the name (checked as module_load() checks it, except
+ *        for uniqueness), the layout (base, sizes, veneers) and the symbols;
+ *        free its symbols with module_release()
  * @param log receives a message on failure
  * @param logsz its size
  * @return as module_load()
