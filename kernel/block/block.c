@@ -124,7 +124,11 @@ int blk_add_partition(struct blkdev *disk, unsigned partno, uint64_t start, uint
         return -ENOMEM;
     size_t n = strlen(disk->name);
     int digit = n && disk->name[n - 1] >= '0' && disk->name[n - 1] <= '9';
-    ksnprintf(p->name, sizeof p->name, "%s%s%u", disk->name, digit ? "p" : "", partno);
+    int len = ksnprintf(p->name, sizeof p->name, "%s%s%u", disk->name, digit ? "p" : "", partno);
+    if (len < 0 || (size_t)len >= sizeof p->name) { /* cut short, it could name another */
+        kfree(p);
+        return -ERANGE;
+    }
     p->nblocks = nblocks;
     p->block_size = disk->block_size;
     p->read_only = disk->read_only;
@@ -138,10 +142,8 @@ int blk_add_partition(struct blkdev *disk, unsigned partno, uint64_t start, uint
     irqflags_t f = spin_lock_irqsave(&table_lock);
     int err = name_taken_locked(p->name) ? -EEXIST : table_add_locked(p);
     spin_unlock_irqrestore(&table_lock, f);
-    if (err) {
-        pr_warn("%s: partition %u not added (%s)", disk->name, partno, errno_name(err));
-        kfree(p);
-    }
+    if (err)
+        kfree(p); /* part_scan() reports it, once per disk */
     return err;
 }
 
@@ -499,9 +501,9 @@ static int scan_read(void *ctx, uint64_t lba, void *buf)
     return blk_read(ctx, lba, 1, buf);
 }
 
-static void scan_add(void *ctx, unsigned partno, uint64_t start, uint64_t nblocks)
+static int scan_add(void *ctx, unsigned partno, uint64_t start, uint64_t nblocks)
 {
-    blk_add_partition(ctx, partno, start, nblocks);
+    return blk_add_partition(ctx, partno, start, nblocks);
 }
 
 void blk_scan_partitions(struct blkdev *disk)
