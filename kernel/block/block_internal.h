@@ -52,7 +52,8 @@ typedef int (*part_add_fn)(void *ctx, unsigned partno, uint64_t start, uint64_t 
  *
  * Entries that are out of the disk (or the GPT's usable range, or their
  * extended partition), end before they start, overlap one already
- * accepted, lie past PART_MAX, or that @p add refuses are skipped: the first PART_WARN_MAX on a line of their own,
+ * accepted or an extended boot record, lie past PART_MAX, or that @p add
+ * refuses are skipped: the first PART_WARN_MAX on a line of their own,
  * and all of them counted in one summary line per disk
  * ("<name>: N partition entries skipped (...)").
  * @param scratch one block of memory the parser may use

@@ -497,6 +497,40 @@ KTEST(blk_many_partitions_leave_room_for_the_next_disk)
     KT_ASSERT(log_lines_with(mark, "blk", "no room for another kt disk") == 0);
 }
 
+/* The MBR of make_mbr(), but logical 5 starts on its own EBR (block 300). */
+static void make_mbr_ebr_overlap(uint8_t *d, uint64_t nblocks)
+{
+    make_mbr(d, nblocks);
+    mbr_put_entry(d + 300 * 512, 0, 0x83, 0, 20);
+}
+
+/* Issue 23: a logical partition over its own EBR was registered; a write
+ * to it would rewrite the chain. It is refused, by name, and the next
+ * logical partition is still there. */
+KTEST(blk_logical_partition_on_its_ebr_refused)
+{
+    struct ramdisk *rd = rd_new(1024, 4, make_mbr_ebr_overlap);
+    KT_ASSERT(rd);
+    uint64_t mark = 0;
+    klog_oldest(&mark);
+    unsigned before = blk_count();
+    int reg = blk_register(&rd->bd, "kt");
+    unsigned count = blk_count() - before;
+    char name[BLK_NAME_MAX + 4];
+    int p5 = 1, p6 = 0;
+    unsigned said = 0;
+    if (reg == 0) {
+        ksnprintf(name, sizeof name, "%s5", rd->bd.name), p5 = blk_find(name) != NULL;
+        ksnprintf(name, sizeof name, "%s6", rd->bd.name), p6 = part_is(name, &rd->bd, 410, 30);
+        said = log_lines_with(mark, rd->bd.name, "starts on its own extended boot record");
+    }
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(reg == 0);
+    KT_ASSERT(!p5 && p6);
+    KT_ASSERT(count == 4); /* the disk, 1, 2 and 6 */
+    KT_ASSERT(said == 1);
+}
+
 KTEST(blk_io_error_reaches_the_caller)
 {
     struct ramdisk *rd = rd_new(256, 4, fill_pattern);

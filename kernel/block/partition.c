@@ -17,7 +17,10 @@
  * entry 0 is the partition relative to its EBR, entry 1 the next EBR
  * relative to the start of the extended partition.
  *
- * Entries out of range or overlapping a registered partition are refused.
+ * Nothing a table says may make one partition's writes land on another's
+ * blocks or on the table itself: entries out of range, overlapping a
+ * registered partition, or (logical ones) covering an EBR of their chain
+ * are refused, as is a GPT whose entry array lies in its usable blocks.
  * A disk registers at most PART_MAX partitions. A hostile table can hold
  * thousands of bad entries, so a disk gets at most PART_WARN_MAX lines
  * about single entries and one summary line counting all it skipped.
@@ -35,6 +38,7 @@ enum skip {
     SKIP_OUTSIDE,   /* out of the disk's usable blocks or of its extended partition */
     SKIP_BACKWARDS, /* a GPT entry that ends before it starts */
     SKIP_OVERLAP,   /* overlaps a partition already registered */
+    SKIP_EBR,       /* covers an extended boot record: writing it would cut the chain */
     SKIP_LIMIT,     /* valid, but the disk has PART_MAX partitions already */
     SKIP_FAILED,    /* the block layer could not register it */
     SKIP_N
@@ -52,6 +56,12 @@ struct scan {
     uint64_t start[PART_MAX], end[PART_MAX];
     unsigned no[PART_MAX];
     unsigned n;
+    /* The extended boot records of the chain, and the logical partitions
+     * they list, held back until the whole chain is known. */
+    uint64_t ebr[PART_EBR_MAX];
+    uint64_t lstart[PART_EBR_MAX], llen[PART_EBR_MAX];
+    unsigned lno[PART_EBR_MAX], lebr[PART_EBR_MAX];
+    unsigned nebr, nlogical;
     /* What was skipped, for the summary line. */
     unsigned skipped[SKIP_N];
     unsigned warned;
@@ -81,6 +91,7 @@ static void summary(const struct scan *s)
         [SKIP_OUTSIDE] = "outside the usable blocks",
         [SKIP_BACKWARDS] = "ending before they start",
         [SKIP_OVERLAP] = "overlapping another partition",
+        [SKIP_EBR] = "over an extended boot record",
         [SKIP_LIMIT] = "past the limit of",
         [SKIP_FAILED] = "not registered",
     };
@@ -147,12 +158,57 @@ static void accept(struct scan *s, unsigned no, uint64_t start, uint64_t len, ui
 
 static int is_extended(uint8_t type) { return type == 0x05 || type == 0x0f || type == 0x85; }
 
+/* The registered partition holding block @p lba, or 0. */
+static unsigned partition_at(const struct scan *s, uint64_t lba)
+{
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->start[i] <= lba && lba < s->end[i])
+            return s->no[i];
+    return 0;
+}
+
+/* Register the logical partitions collected from the chain, refusing any
+ * that covers one of its extended boot records: a write to it would
+ * rewrite the chain, and the partitions after it would be lost. A later
+ * EBR can lie inside an earlier partition, so this waits for the chain. */
+static void accept_logical(struct scan *s)
+{
+    for (unsigned i = 0; i < s->nlogical; i++) {
+        uint64_t start = s->lstart[i], len = s->llen[i];
+        unsigned j = 0;
+        while (j < s->nebr && !(start <= s->ebr[j] && s->ebr[j] - start < len))
+            j++;
+        if (j == s->nebr) {
+            accept(s, s->lno[i], start, len, 1, s->nblocks - 1);
+            continue;
+        }
+        if (!skip(s, SKIP_EBR))
+            continue;
+        if (j == s->lebr[i])
+            pr_warn("%s: logical partition %u (blocks %lu+%lu) starts on its own extended boot "
+                    "record; skipped", s->name, s->lno[i], (unsigned long)start,
+                    (unsigned long)len);
+        else
+            pr_warn("%s: logical partition %u (blocks %lu+%lu) covers the extended boot record "
+                    "at block %lu; skipped", s->name, s->lno[i], (unsigned long)start,
+                    (unsigned long)len, (unsigned long)s->ebr[j]);
+    }
+}
+
 /* Follow the EBR chain of the extended partition [ext, ext + ext_len). */
 static int scan_logical(struct scan *s, uint64_t ext, uint64_t ext_len)
 {
     uint64_t ebr = ext, last_rel = 0;
     unsigned no;
     for (no = 5; no < 5 + PART_EBR_MAX; no++) {
+        /* A primary partition over the chain: writing it would rewrite
+         * this record, so the chain cannot be trusted from here on. */
+        unsigned in = partition_at(s, ebr);
+        if (in) {
+            pr_warn("%s: extended partition's boot record at block %lu lies inside partition %u; "
+                    "logical partitions from %u on skipped", s->name, (unsigned long)ebr, in, no);
+            return 0;
+        }
         int err = s->rd(s->ctx, ebr, s->buf);
         if (err)
             return err;
@@ -162,6 +218,7 @@ static int scan_logical(struct scan *s, uint64_t ext, uint64_t ext_len)
                     "logical partitions from %u on skipped", s->name, (unsigned long)ebr, no);
             return 0;
         }
+        s->ebr[s->nebr++] = ebr;
         const uint8_t *e0 = b + 446, *e1 = b + 462;
         uint64_t rel = le32(e0 + 8), len = le32(e0 + 12);
         if (e0[4] != 0 && len != 0) {
@@ -170,7 +227,11 @@ static int scan_logical(struct scan *s, uint64_t ext, uint64_t ext_len)
                     pr_warn("%s: logical partition %u lies outside its extended partition; "
                             "skipped", s->name, no);
             } else {
-                accept(s, no, ebr + rel, len, 1, s->nblocks - 1);
+                s->lno[s->nlogical] = no;
+                s->lstart[s->nlogical] = ebr + rel;
+                s->llen[s->nlogical] = len;
+                s->lebr[s->nlogical] = s->nebr - 1;
+                s->nlogical++;
             }
         }
         if (e1[4] == 0 || le32(e1 + 8) == 0)
@@ -227,6 +288,10 @@ static int gpt_header(struct scan *s, uint64_t lba, struct gpt_hdr *h)
         return 0;
     uint64_t blocks = ((uint64_t)h->nentries * h->entsize + s->bs - 1) / s->bs;
     if (h->entries_lba < 2 || h->entries_lba > last_block || blocks > last_block - h->entries_lba)
+        return 0;
+    /* The array lies outside the usable blocks (UEFI 5.3.1): a partition
+     * over it would be a way to rewrite the table by writing a file. */
+    if (h->entries_lba <= h->last && h->entries_lba + blocks > h->first)
         return 0;
     /* The entry array must check out too. */
     uint32_t c = 0;
@@ -308,6 +373,7 @@ static int scan_mbr(struct scan *s)
         int err = scan_logical(s, start[i], len[i]);
         if (err)
             return err;
+        accept_logical(s);
         break; /* one extended partition per MBR */
     }
     return 0;

@@ -1,8 +1,9 @@
 /**
  * @file test_partition.c
  * @brief The MBR/GPT parser (kernel/block/partition.c) on images built here:
- *        valid tables, damaged ones, hostile ones (thousands of entries),
- *        and random bytes under ASan/UBSan.
+ *        valid tables, damaged ones, hostile ones (thousands of entries,
+ *        logical partitions over their chain), and random bytes under
+ *        ASan/UBSan.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,83 @@ static void test_count_what_was_added(void)
     CHECK(log_has("t: 2 partition entries skipped (2 not registered (ENOMEM))"));
 }
 
+/* An extended partition at 100+1000 whose first EBR (at 100) lists
+ * logical 5 at @p rel5 + @p len5 and the next EBR at 100 + @p next; that
+ * one lists logical 6 at +1 (10 blocks) and, if @p next2, a third EBR there
+ * with logical 7 at +1 (10 blocks). */
+static void make_chain(uint32_t rel5, uint32_t len5, uint32_t next, uint32_t next2)
+{
+    reset();
+    mbr_put_entry(disk, 0, 0x83, 2000, 100);
+    mbr_put_entry(disk, 1, 0x05, 100, 1000);
+    sig(disk);
+    uint8_t *e1 = disk + 100 * BS, *e2 = disk + (100 + next) * BS;
+    mbr_put_entry(e1, 0, 0x83, rel5, len5);
+    mbr_put_entry(e1, 1, 0x05, next, 100);
+    sig(e1);
+    mbr_put_entry(e2, 0, 0x83, 1, 10);
+    if (next2) {
+        uint8_t *e3 = disk + (100 + next2) * BS;
+        mbr_put_entry(e2, 1, 0x05, next2, 100);
+        mbr_put_entry(e3, 0, 0x83, 1, 10);
+        sig(e3);
+    }
+    sig(e2);
+}
+
+/* Issue 23: a logical partition over an EBR of its own chain was taken; a
+ * write to it would cut the chain. Each shape is refused by name, and the
+ * rest of the chain still counts. */
+static void test_logical_over_ebr(void)
+{
+    struct found f;
+    /* The good chain first: logical 5 at 101+99, 6 at 201+10. */
+    make_chain(1, 99, 100, 0);
+    CHECK_EQ_INT(scan(&f), 3);
+    CHECK(has(&f, 5, 101, 99) && has(&f, 6, 201, 10));
+    CHECK_EQ_INT(log_messages(), 0);
+
+    /* Logical 5 starts on its own EBR (relative start 0). */
+    make_chain(0, 50, 100, 0);
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK(!has(&f, 5, 100, 50) && has(&f, 6, 201, 10));
+    CHECK(log_has("t: logical partition 5 (blocks 100+50) starts on its own extended boot "
+                  "record; skipped"));
+    CHECK(log_has("t: 1 partition entry skipped (1 over an extended boot record)"));
+    CHECK_EQ_INT(log_messages(), 2);
+
+    /* Logical 5 runs over the next EBR. */
+    make_chain(1, 150, 100, 0);
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK(!has(&f, 5, 101, 150) && has(&f, 6, 201, 10));
+    CHECK(log_has("covers the extended boot record at block 200; skipped"));
+
+    /* Logical 5 lies past the second EBR, over the third (at 100+550). */
+    make_chain(500, 100, 200, 550);
+    CHECK_EQ_INT(scan(&f), 3);
+    CHECK(!has(&f, 5, 600, 100) && has(&f, 6, 301, 10) && has(&f, 7, 651, 10));
+    CHECK(log_has("t: logical partition 5 (blocks 600+100) covers the extended boot record at "
+                  "block 650; skipped"));
+
+    /* A primary partition over the first EBR: the chain is not followed. */
+    make_chain(1, 99, 100, 0);
+    mbr_put_entry(disk, 0, 0x83, 50, 60);
+    CHECK_EQ_INT(scan(&f), 1);
+    CHECK(has(&f, 1, 50, 60));
+    CHECK(log_has("boot record at block 100 lies inside partition 1; logical partitions from 5 "
+                  "on skipped"));
+
+    /* A GPT whose primary entry array lies in its usable blocks (so a
+     * partition there would be the table): the backup is used. */
+    make_gpt();
+    put_le64(disk + BS + 40, 20);
+    put_le32(disk + BS + 16, 0);
+    put_le32(disk + BS + 16, crc32(0, disk + BS, 92));
+    log_reset();
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK(log_has("using the backup"));
+}
+
 static uint64_t seed = 88172645463325252ull;
 static uint64_t rnd(void)
 {
@@ -438,6 +516,7 @@ int main(void)
     test_gpt();
     test_gpt_many_entries();
     test_count_what_was_added();
+    test_logical_over_ebr();
     test_fuzz();
     return CHECK_DONE("test_partition");
 }
