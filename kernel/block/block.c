@@ -14,6 +14,11 @@
  * its deadline is reported and the driver's reset op fails everything the
  * device had (the timed-out request with -ETIMEDOUT): a device that never
  * answers costs one timeout, not a hang.
+ *
+ * The device table is an array that doubles when full, so no number of
+ * partitions on one disk (part_scan() registers at most PART_MAX per disk)
+ * leaves another disk without a slot. It is allocated outside table_lock
+ * and swapped in under it; readers only look at it under the lock.
  */
 #include <hal/timer.h>
 #include <kernel/bpf_hook.h>
@@ -41,9 +46,11 @@ struct blk_queue {
     unsigned long seen;        /* completions at the watch thread's last look */
 };
 
+#define BLK_TABLE_MIN 16 /* device table slots at first; it doubles when full */
+
 static struct spinlock table_lock = SPINLOCK_INIT("blk-table");
-static struct blkdev *devs[BLK_MAX_DEVICES];
-static unsigned ndevs;
+static struct blkdev **devs; /* registration order; cap_devs slots */
+static unsigned ndevs, cap_devs;
 
 static struct waitqueue watch_wq = WAITQUEUE_INIT(watch_wq, "blk-watch");
 /* Held by the watch thread while it looks at the disks, and by
@@ -65,7 +72,13 @@ static uint32_t timeout_of(const struct blkdev *disk)
 
 /* ---- the table ---- */
 
-unsigned blk_count(void) { return ndevs; }
+unsigned blk_count(void)
+{
+    irqflags_t f = spin_lock_irqsave(&table_lock);
+    unsigned n = ndevs;
+    spin_unlock_irqrestore(&table_lock, f);
+    return n;
+}
 
 struct blkdev *blk_at(unsigned i)
 {
@@ -88,24 +101,36 @@ struct blkdev *blk_find(const char *name)
     return found;
 }
 
-/* Caller holds table_lock. */
-static int table_add_locked(struct blkdev *bd)
+/*
+ * Take table_lock with room in the table for one more device, doubling
+ * the table first if it is full: the allocation is made without the lock
+ * (it may sleep) and the new table swapped in under it. 0 with the lock
+ * held and the flags in @p f, or -ENOMEM without the lock.
+ */
+static int table_lock_with_room(irqflags_t *f)
 {
-    if (ndevs == BLK_MAX_DEVICES)
-        return -ENOSPC;
-    devs[ndevs++] = bd;
-    return 0;
-}
-
-/* Caller holds table_lock. */
-static void table_remove_locked(struct blkdev *bd)
-{
-    for (unsigned i = 0; i < ndevs; i++) {
-        if (devs[i] != bd)
-            continue;
-        memmove(&devs[i], &devs[i + 1], (ndevs - i - 1) * sizeof devs[0]);
-        ndevs--;
-        return;
+    for (;;) {
+        *f = spin_lock_irqsave(&table_lock);
+        if (ndevs < cap_devs)
+            return 0;
+        unsigned want = cap_devs ? 2 * cap_devs : BLK_TABLE_MIN;
+        spin_unlock_irqrestore(&table_lock, *f);
+        if (want <= cap_devs) /* doubled past UINT_MAX: memory ran out long before */
+            return -ENOMEM;
+        struct blkdev **grown = kmalloc((size_t)want * sizeof *grown);
+        if (!grown)
+            return -ENOMEM;
+        *f = spin_lock_irqsave(&table_lock);
+        struct blkdev **old = grown;
+        if (cap_devs < want) { /* not grown by another caller meanwhile */
+            if (ndevs)
+                memcpy(grown, devs, ndevs * sizeof *devs);
+            old = devs;
+            devs = grown;
+            cap_devs = want;
+        }
+        spin_unlock_irqrestore(&table_lock, *f);
+        kfree(old);
     }
 }
 
@@ -124,7 +149,11 @@ int blk_add_partition(struct blkdev *disk, unsigned partno, uint64_t start, uint
         return -ENOMEM;
     size_t n = strlen(disk->name);
     int digit = n && disk->name[n - 1] >= '0' && disk->name[n - 1] <= '9';
-    ksnprintf(p->name, sizeof p->name, "%s%s%u", disk->name, digit ? "p" : "", partno);
+    int len = ksnprintf(p->name, sizeof p->name, "%s%s%u", disk->name, digit ? "p" : "", partno);
+    if (len < 0 || (size_t)len >= sizeof p->name) { /* cut short, it could name another */
+        kfree(p);
+        return -ERANGE;
+    }
     p->nblocks = nblocks;
     p->block_size = disk->block_size;
     p->read_only = disk->read_only;
@@ -135,13 +164,17 @@ int blk_add_partition(struct blkdev *disk, unsigned partno, uint64_t start, uint
     p->parent = disk;
     p->start = start;
     p->partno = partno;
-    irqflags_t f = spin_lock_irqsave(&table_lock);
-    int err = name_taken_locked(p->name) ? -EEXIST : table_add_locked(p);
-    spin_unlock_irqrestore(&table_lock, f);
-    if (err) {
-        pr_warn("%s: partition %u not added (%s)", disk->name, partno, errno_name(err));
-        kfree(p);
+    irqflags_t f;
+    int err = table_lock_with_room(&f);
+    if (!err) {
+        if (name_taken_locked(p->name))
+            err = -EEXIST;
+        else
+            devs[ndevs++] = p;
+        spin_unlock_irqrestore(&table_lock, f);
     }
+    if (err)
+        kfree(p); /* part_scan() reports it, once per disk */
     return err;
 }
 
@@ -162,16 +195,19 @@ int blk_register(struct blkdev *bd, const char *prefix)
     bd->parent = NULL;
     bd->start = 0;
     bd->partno = 0;
-    int err = -ENOSPC;
-    irqflags_t f = spin_lock_irqsave(&table_lock);
-    for (char c = 'a'; c <= 'z'; c++) {
-        ksnprintf(bd->name, sizeof bd->name, "%s%c", prefix, c);
-        if (!name_taken_locked(bd->name)) {
-            err = table_add_locked(bd);
-            break;
+    irqflags_t f;
+    int err = table_lock_with_room(&f);
+    if (!err) {
+        err = -ENOSPC; /* all 26 names taken */
+        for (char c = 'a'; c <= 'z' && err; c++) {
+            ksnprintf(bd->name, sizeof bd->name, "%s%c", prefix, c);
+            if (!name_taken_locked(bd->name)) {
+                devs[ndevs++] = bd;
+                err = 0;
+            }
         }
+        spin_unlock_irqrestore(&table_lock, f);
     }
-    spin_unlock_irqrestore(&table_lock, f);
     if (err) {
         pr_warn("blk: no room for another %s disk (%s)", prefix, errno_name(err));
         bd->priv = NULL;
@@ -210,19 +246,29 @@ int blk_unregister(struct blkdev *bd)
             mutex_unlock(&scan_lock);
         return found ? -EBUSY : -ENOENT;
     }
-    struct blkdev *parts[BLK_MAX_DEVICES];
-    unsigned nparts = 0;
-    for (unsigned i = 0; i < ndevs; i++)
-        if (devs[i]->parent == bd)
-            parts[nparts++] = devs[i];
-    for (unsigned i = 0; i < nparts; i++)
-        table_remove_locked(parts[i]);
-    table_remove_locked(bd);
+    /* One pass keeps the others in order; the disk's partitions are
+     * chained through their priv (unused by a partition) to be freed once
+     * the lock is dropped. */
+    struct blkdev *gone = NULL;
+    unsigned kept = 0;
+    for (unsigned i = 0; i < ndevs; i++) {
+        struct blkdev *d = devs[i];
+        if (d->parent == bd) {
+            d->priv = gone;
+            gone = d;
+        } else if (d != bd) {
+            devs[kept++] = d;
+        }
+    }
+    ndevs = kept;
     spin_unlock_irqrestore(&table_lock, f);
     if (locked)
         mutex_unlock(&scan_lock);
-    for (unsigned i = 0; i < nparts; i++)
-        kfree(parts[i]);
+    while (gone) {
+        struct blkdev *next = gone->priv;
+        kfree(gone);
+        gone = next;
+    }
     kfree(q);
     bd->priv = NULL;
     return 0;
@@ -499,9 +545,9 @@ static int scan_read(void *ctx, uint64_t lba, void *buf)
     return blk_read(ctx, lba, 1, buf);
 }
 
-static void scan_add(void *ctx, unsigned partno, uint64_t start, uint64_t nblocks)
+static int scan_add(void *ctx, unsigned partno, uint64_t start, uint64_t nblocks)
 {
-    blk_add_partition(ctx, partno, start, nblocks);
+    return blk_add_partition(ctx, partno, start, nblocks);
 }
 
 void blk_scan_partitions(struct blkdev *disk)

@@ -9,6 +9,8 @@
 #include <kernel/crc32.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/logbuf.h>
 #include <kernel/ktest.h>
 #include <kernel/printf.h>
 #include <kernel/ktimer.h>
@@ -16,6 +18,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
+#include "block_internal.h"
 #include "part_build.h"
 
 #define RD_SLOTS 8
@@ -383,6 +386,149 @@ KTEST(blk_gpt_partitions)
     KT_ASSERT(rd_free(rd) == 0);
     KT_ASSERT(p1 && p3);
     KT_ASSERT(!p2);
+}
+
+/* A GPT on 1024 blocks with 256 entries (64 blocks at 2, the backup
+ * header alone at the end), the first 200 valid: 2 blocks each from 66. */
+static void make_gpt_200(uint8_t *d, uint64_t nblocks)
+{
+    mbr_put_entry(d, 0, 0xee, 1, (uint32_t)(nblocks - 1));
+    d[510] = 0x55, d[511] = 0xaa;
+    uint8_t *ent = d + 2 * 512;
+    static const uint8_t type[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47,
+                                     0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
+    for (unsigned i = 0; i < 200; i++) {
+        memcpy(ent + i * 128, type, 16);
+        put_le64(ent + i * 128 + 16, i + 1);
+        put_le64(ent + i * 128 + 32, 66 + 2 * i);
+        put_le64(ent + i * 128 + 40, 67 + 2 * i);
+    }
+    uint8_t *h = d + 512;
+    memcpy(h, "EFI PART", 8);
+    put_le32(h + 8, 0x00010000);
+    put_le32(h + 12, 92);
+    put_le64(h + 24, 1);
+    put_le64(h + 32, nblocks - 1);
+    put_le64(h + 40, 66);
+    put_le64(h + 48, nblocks - 66);
+    put_le64(h + 72, 2);
+    put_le32(h + 80, 256);
+    put_le32(h + 84, 128);
+    put_le32(h + 88, crc32(0, ent, 256 * 128));
+    put_le32(h + 16, crc32(0, h, 92));
+}
+
+/* Where @p needle first occurs in @p s, or NULL. */
+static const char *find_in(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (!n)
+        return s;
+    for (; *s; s++)
+        if (strncmp(s, needle, n) == 0)
+            return s;
+    return NULL;
+}
+
+/* Log lines from record @p since on where "<name>: " is followed by @p text. */
+static unsigned log_lines_with(uint64_t since, const char *name, const char *text)
+{
+    static char line[KLOG_LINE_MAX];
+    char who[BLK_NAME_MAX + 4];
+    ksnprintf(who, sizeof who, " %s: ", name); /* after "]" or "warning:" */
+    uint64_t end, lost;
+    struct logbuf_cursor c = klog_oldest(&end);
+    unsigned level, n = 0;
+    while (c.seq < end && klog_read(&c, &level, line, sizeof line, &lost) >= 0) {
+        const char *at = c.seq > since ? find_in(line, who) : NULL;
+        if (at && find_in(at + strlen(who), text))
+            n++;
+    }
+    return n;
+}
+
+/* Issue 23: a disk with 64 or more partitions filled the 64-slot device
+ * table, said "64 partitions" with 63 registered, and the next disk found
+ * no slot. The table grows; the disk keeps PART_MAX partitions, says so in
+ * one line, and the next disk and its partitions register and work. */
+KTEST(blk_many_partitions_leave_room_for_the_next_disk)
+{
+    struct ramdisk *big = rd_new(1024, 4, make_gpt_200);
+    struct ramdisk *next = rd_new(1024, 4, make_mbr);
+    int ok = big && next;
+    unsigned before = blk_count();
+    uint64_t mark = 0;
+    klog_oldest(&mark);
+    int reg_big = ok ? blk_register(&big->bd, "kt") : -1;
+    unsigned after_big = blk_count();
+    int reg_next = ok && reg_big == 0 ? blk_register(&next->bd, "kt") : -1;
+    unsigned after_next = blk_count();
+    char name[BLK_NAME_MAX + 8];
+    int first = 0, last = 0, past = 1, p5 = 0, p6 = 0, io = -1;
+    unsigned counted = 0, summary = 0, lines = 0;
+    if (reg_big == 0 && reg_next == 0) {
+        ksnprintf(name, sizeof name, "%s1", big->bd.name), first = part_is(name, &big->bd, 66, 2);
+        ksnprintf(name, sizeof name, "%s128", big->bd.name), last = part_is(name, &big->bd, 320, 2);
+        ksnprintf(name, sizeof name, "%s129", big->bd.name), past = blk_find(name) != NULL;
+        ksnprintf(name, sizeof name, "%s5", next->bd.name), p5 = part_is(name, &next->bd, 310, 20);
+        ksnprintf(name, sizeof name, "%s6", next->bd.name), p6 = part_is(name, &next->bd, 410, 30);
+        uint8_t buf[512];
+        struct blkdev *p = blk_find(name);
+        io = p ? blk_read(p, 29, 1, buf) : -1;
+        if (io == 0 && memcmp(buf, next->data + (410 + 29) * 512, 512) != 0)
+            io = -2;
+        counted = log_lines_with(mark, big->bd.name, "128 partitions");
+        summary = log_lines_with(mark, big->bd.name, "partition entr");
+        lines = log_lines_with(mark, big->bd.name, "");
+    }
+    int free_next = next ? rd_free(next) : 0, free_big = big ? rd_free(big) : 0;
+    unsigned after = blk_count();
+    KT_ASSERT(ok);
+    KT_ASSERT(reg_big == 0 && reg_next == 0);
+    KT_ASSERT(free_big == 0 && free_next == 0);
+    KT_ASSERT(after_big - before == 1 + PART_MAX);
+    KT_ASSERT(after_next - after_big == 1 + 4);
+    KT_ASSERT(after == before); /* every partition went with its disk */
+    KT_ASSERT(first && last && !past);
+    KT_ASSERT(p5 && p6 && io == 0);
+    KT_ASSERT(counted == 1);
+    KT_ASSERT(summary == 1);        /* "72 partition entries skipped (...)" and nothing else */
+    KT_ASSERT(lines == 3);          /* and its size: no line per entry */
+    KT_ASSERT(log_lines_with(mark, "blk", "no room for another kt disk") == 0);
+}
+
+/* The MBR of make_mbr(), but logical 5 starts on its own EBR (block 300). */
+static void make_mbr_ebr_overlap(uint8_t *d, uint64_t nblocks)
+{
+    make_mbr(d, nblocks);
+    mbr_put_entry(d + 300 * 512, 0, 0x83, 0, 20);
+}
+
+/* Issue 23: a logical partition over its own EBR was registered; a write
+ * to it would rewrite the chain. It is refused, by name, and the next
+ * logical partition is still there. */
+KTEST(blk_logical_partition_on_its_ebr_refused)
+{
+    struct ramdisk *rd = rd_new(1024, 4, make_mbr_ebr_overlap);
+    KT_ASSERT(rd);
+    uint64_t mark = 0;
+    klog_oldest(&mark);
+    unsigned before = blk_count();
+    int reg = blk_register(&rd->bd, "kt");
+    unsigned count = blk_count() - before;
+    char name[BLK_NAME_MAX + 4];
+    int p5 = 1, p6 = 0;
+    unsigned said = 0;
+    if (reg == 0) {
+        ksnprintf(name, sizeof name, "%s5", rd->bd.name), p5 = blk_find(name) != NULL;
+        ksnprintf(name, sizeof name, "%s6", rd->bd.name), p6 = part_is(name, &rd->bd, 410, 30);
+        said = log_lines_with(mark, rd->bd.name, "starts on its own extended boot record");
+    }
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(reg == 0);
+    KT_ASSERT(!p5 && p6);
+    KT_ASSERT(count == 4); /* the disk, 1, 2 and 6 */
+    KT_ASSERT(said == 1);
 }
 
 KTEST(blk_io_error_reaches_the_caller)

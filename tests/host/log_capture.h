@@ -14,10 +14,12 @@
 
 static char log_buf[8192];
 static size_t log_len;
+static unsigned log_msgs; /* messages since log_reset(), also those log_buf had no room for */
 
 void klog(enum log_level level, const char *fmt, ...)
 {
     (void)level;
+    log_msgs++;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(log_buf + log_len, sizeof log_buf - log_len, fmt, ap);
@@ -30,6 +32,13 @@ static inline void log_reset(void)
 {
     log_len = 0;
     log_buf[0] = 0;
+    log_msgs = 0;
+}
+
+/** How many messages were logged since log_reset() (each would be a console line). */
+static inline unsigned log_messages(void)
+{
+    return log_msgs;
 }
 
 static inline int log_has(const char *s)

@@ -1,12 +1,15 @@
 /**
  * @file test_partition.c
  * @brief The MBR/GPT parser (kernel/block/partition.c) on images built here:
- *        valid tables, damaged ones, and random bytes under ASan/UBSan.
+ *        valid tables, damaged ones, hostile ones (thousands of entries,
+ *        logical partitions over their chain), and random bytes under
+ *        ASan/UBSan.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <kernel/crc32.h>
+#include <kernel/errno.h>
 
 #include "../../kernel/block/block_internal.h"
 #include "../../kernel/block/part_build.h"
@@ -15,15 +18,18 @@
 
 #define BS 512
 #define NBLOCKS 4096
+#define DISK_MAX 16384 /* room for a 1 MiB GPT entry array, twice, and 8,192 partitions */
+#define FOUND_MAX 512  /* more than the parser may ever report, so a broken limit shows */
 
-static uint8_t disk[NBLOCKS * BS];
+static uint8_t disk[DISK_MAX * BS];
 static uint64_t nblocks = NBLOCKS;
 static int fail_reads;
+static unsigned fail_add_every; /* add() refuses every Nth partition with -ENOMEM (0: none) */
 
 struct found {
-    unsigned n;
-    unsigned no[PART_MAX];
-    uint64_t start[PART_MAX], len[PART_MAX];
+    unsigned n, calls;
+    unsigned no[FOUND_MAX];
+    uint64_t start[FOUND_MAX], len[FOUND_MAX];
 };
 
 static int rd(void *ctx, uint64_t lba, void *buf)
@@ -35,15 +41,19 @@ static int rd(void *ctx, uint64_t lba, void *buf)
     return 0;
 }
 
-static void add(void *ctx, unsigned no, uint64_t start, uint64_t len)
+static int add(void *ctx, unsigned no, uint64_t start, uint64_t len)
 {
     struct found *f = ctx;
-    if (f->n < PART_MAX) {
+    f->calls++;
+    if (fail_add_every && f->calls % fail_add_every == 0)
+        return -ENOMEM;
+    if (f->n < FOUND_MAX) {
         f->no[f->n] = no;
         f->start[f->n] = start;
         f->len[f->n] = len;
         f->n++;
     }
+    return 0;
 }
 
 static int scan(struct found *f)
@@ -65,9 +75,10 @@ static void sig(uint8_t *b) { b[510] = 0x55, b[511] = 0xaa; }
 
 static void reset(void)
 {
-    memset(disk, 0, sizeof disk);
+    memset(disk, 0, nblocks * BS); /* all a test wrote: the fuzz loop resets often */
     nblocks = NBLOCKS;
     fail_reads = 0;
+    fail_add_every = 0;
     log_reset();
 }
 
@@ -94,7 +105,7 @@ static void test_mbr(void)
     mbr_put_entry(disk, 3, 0x83, 2500, 10);
     mbr_put_entry(disk, 2, 0x83, 4000, 500);
     CHECK_EQ_INT(scan(&f), 2);
-    CHECK(log_has("overlaps another"));
+    CHECK(log_has("partition 4 (blocks 2500+10) overlaps partition 1"));
     CHECK(log_has("outside the disk"));
     /* A read error is reported, not hidden. */
     fail_reads = 1;
@@ -205,6 +216,244 @@ static void test_gpt(void)
     CHECK(log_has("using the backup"));
 }
 
+/*
+ * A GPT on a disk of @p blocks blocks whose entry array has @p nentries
+ * entries of 128 bytes, both copies right; entry i (0-based) is written by
+ * @p fill (a Linux partition it describes), or left unused if fill
+ * returns 0. First usable block right after the primary array.
+ */
+typedef int (*entry_fn)(uint32_t i, uint64_t first_usable, uint64_t *first, uint64_t *last);
+
+static uint64_t build_gpt(uint64_t blocks, uint32_t nentries, entry_fn fill)
+{
+    reset();
+    nblocks = blocks;
+    uint64_t ablocks = ((uint64_t)nentries * 128 + BS - 1) / BS;
+    uint64_t first = 2 + ablocks, last = nblocks - 2 - ablocks;
+    mbr_put_entry(disk, 0, 0xee, 1, (uint32_t)(nblocks - 1));
+    sig(disk);
+    uint8_t *ent = disk + 2 * BS;
+    for (uint32_t i = 0; i < nentries; i++) {
+        uint64_t a, b;
+        if (!fill(i, first, &a, &b))
+            continue;
+        memcpy(ent + (size_t)i * 128, linux_type, 16);
+        put_le64(ent + (size_t)i * 128 + 16, i + 1); /* a unique partition GUID */
+        put_le64(ent + (size_t)i * 128 + 32, a);
+        put_le64(ent + (size_t)i * 128 + 40, b);
+    }
+    uint64_t bent = nblocks - 1 - ablocks;
+    memcpy(disk + bent * BS, ent, (size_t)ablocks * BS);
+    uint32_t ecrc = crc32(0, ent, (size_t)nentries * 128);
+    for (int copy = 0; copy < 2; copy++) {
+        uint64_t at = copy ? nblocks - 1 : 1;
+        uint8_t *h = disk + at * BS;
+        memcpy(h, "EFI PART", 8);
+        put_le32(h + 8, 0x00010000);
+        put_le32(h + 12, 92);
+        put_le64(h + 24, at);
+        put_le64(h + 32, copy ? 1 : nblocks - 1);
+        put_le64(h + 40, first);
+        put_le64(h + 48, last);
+        put_le64(h + 72, copy ? bent : 2);
+        put_le32(h + 80, nentries);
+        put_le32(h + 84, 128);
+        put_le32(h + 88, ecrc);
+        put_le32(h + 16, crc32(0, h, 92));
+    }
+    return first;
+}
+
+/* Entries 0..199 valid, 10 blocks each, one after another. */
+static int fill_200(uint32_t i, uint64_t fu, uint64_t *a, uint64_t *b)
+{
+    *a = fu + 10ull * i;
+    *b = *a + 9;
+    return i < 200;
+}
+
+/* Every entry valid: one block each. */
+static int fill_all(uint32_t i, uint64_t fu, uint64_t *a, uint64_t *b)
+{
+    *a = fu + i;
+    *b = *a;
+    return 1;
+}
+
+/* Every entry the same blocks: each overlaps the first. */
+static int fill_same(uint32_t i, uint64_t fu, uint64_t *a, uint64_t *b)
+{
+    (void)i;
+    *a = fu;
+    *b = fu + 7;
+    return 1;
+}
+
+/* 200 valid, then 50 ending before they start, then 50 past the usable end. */
+static int fill_mixed(uint32_t i, uint64_t fu, uint64_t *a, uint64_t *b)
+{
+    if (i < 200)
+        return fill_200(i, fu, a, b);
+    *a = i < 250 ? fu + 5000 : nblocks - 10;
+    *b = i < 250 ? fu + 4000 : nblocks + 10;
+    return i < 300;
+}
+
+static int numbered(const struct found *f, unsigned first, unsigned count)
+{
+    if (f->n != count)
+        return 0;
+    for (unsigned i = 0; i < count; i++)
+        if (f->no[i] != first + i)
+            return 0;
+    return 1;
+}
+
+/* Issue 23: 64 or more valid GPT entries filled the block layer's table
+ * (and hid the next disk); entries past the 64th got a line each, 8,128
+ * lines for a 1 MiB array. Now a disk keeps PART_MAX partitions and says
+ * what it skipped in one line. */
+static void test_gpt_many_entries(void)
+{
+    struct found f;
+    build_gpt(4096, 256, fill_200);
+    CHECK_EQ_INT(scan(&f), PART_MAX);
+    CHECK(numbered(&f, 1, PART_MAX));
+    CHECK(has(&f, 128, 2 + 64 + 1270, 10));
+    CHECK_EQ_INT(log_messages(), 1);
+    CHECK(log_has("t: 72 partition entries skipped (72 past the limit of 128 per disk)"));
+
+    /* A full 1 MiB array, every entry valid. */
+    build_gpt(DISK_MAX, 8192, fill_all);
+    CHECK_EQ_INT(scan(&f), PART_MAX);
+    CHECK(numbered(&f, 1, PART_MAX));
+    CHECK_EQ_INT(log_messages(), 1);
+    CHECK(log_has("t: 8064 partition entries skipped (8064 past the limit of 128 per disk)"));
+
+    /* 8,192 entries over the same blocks: the first few are named, the rest counted. */
+    build_gpt(DISK_MAX, 8192, fill_same);
+    CHECK_EQ_INT(scan(&f), 1);
+    CHECK_EQ_INT(log_messages(), PART_WARN_MAX + 1);
+    CHECK(log_has("t: partition 2 (blocks 2050+8) overlaps partition 1; skipped"));
+    CHECK(!log_has("partition 6 "));
+    CHECK(log_has("t: 8191 partition entries skipped (8191 overlapping another partition)"));
+
+    /* Each reason counted on the one line. */
+    build_gpt(8192, 512, fill_mixed);
+    CHECK_EQ_INT(scan(&f), PART_MAX);
+    CHECK(log_has("t: 172 partition entries skipped (50 outside the usable blocks, "
+                  "50 ending before they start, 72 past the limit of 128 per disk)"));
+    CHECK_EQ_INT(log_messages(), PART_WARN_MAX + 1);
+
+    /* A table with nothing wrong says nothing. */
+    make_gpt();
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK_EQ_INT(log_messages(), 0);
+}
+
+/* The count is of partitions the block layer took: one it refused (no
+ * memory) is not counted, and is said once. */
+static void test_count_what_was_added(void)
+{
+    struct found f;
+    build_gpt(4096, 256, fill_200);
+    fail_add_every = 3;
+    int n = scan(&f);
+    CHECK_EQ_INT(n, (int)f.n);
+    CHECK_EQ_INT(n, PART_MAX);
+    CHECK(f.calls > PART_MAX);
+    unsigned refused = f.calls - f.n;
+    char line[160];
+    snprintf(line, sizeof line, "t: %u partition entries skipped (%u past the limit of 128 per disk, "
+             "%u not registered (ENOMEM))", 200 - PART_MAX, 200 - f.calls, refused);
+    CHECK(log_has(line));
+    CHECK(log_has("t: partition 3 not registered (ENOMEM)"));
+    CHECK_EQ_INT(log_messages(), PART_WARN_MAX + 1);
+
+    /* Every add refused: 0, not the number of valid entries. */
+    make_gpt();
+    fail_add_every = 1;
+    CHECK_EQ_INT(scan(&f), 0);
+    CHECK(log_has("t: 2 partition entries skipped (2 not registered (ENOMEM))"));
+}
+
+/* An extended partition at 100+1000 whose first EBR (at 100) lists
+ * logical 5 at @p rel5 + @p len5 and the next EBR at 100 + @p next; that
+ * one lists logical 6 at +1 (10 blocks) and, if @p next2, a third EBR there
+ * with logical 7 at +1 (10 blocks). */
+static void make_chain(uint32_t rel5, uint32_t len5, uint32_t next, uint32_t next2)
+{
+    reset();
+    mbr_put_entry(disk, 0, 0x83, 2000, 100);
+    mbr_put_entry(disk, 1, 0x05, 100, 1000);
+    sig(disk);
+    uint8_t *e1 = disk + 100 * BS, *e2 = disk + (100 + next) * BS;
+    mbr_put_entry(e1, 0, 0x83, rel5, len5);
+    mbr_put_entry(e1, 1, 0x05, next, 100);
+    sig(e1);
+    mbr_put_entry(e2, 0, 0x83, 1, 10);
+    if (next2) {
+        uint8_t *e3 = disk + (100 + next2) * BS;
+        mbr_put_entry(e2, 1, 0x05, next2, 100);
+        mbr_put_entry(e3, 0, 0x83, 1, 10);
+        sig(e3);
+    }
+    sig(e2);
+}
+
+/* Issue 23: a logical partition over an EBR of its own chain was taken; a
+ * write to it would cut the chain. Each shape is refused by name, and the
+ * rest of the chain still counts. */
+static void test_logical_over_ebr(void)
+{
+    struct found f;
+    /* The good chain first: logical 5 at 101+99, 6 at 201+10. */
+    make_chain(1, 99, 100, 0);
+    CHECK_EQ_INT(scan(&f), 3);
+    CHECK(has(&f, 5, 101, 99) && has(&f, 6, 201, 10));
+    CHECK_EQ_INT(log_messages(), 0);
+
+    /* Logical 5 starts on its own EBR (relative start 0). */
+    make_chain(0, 50, 100, 0);
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK(!has(&f, 5, 100, 50) && has(&f, 6, 201, 10));
+    CHECK(log_has("t: logical partition 5 (blocks 100+50) starts on its own extended boot "
+                  "record; skipped"));
+    CHECK(log_has("t: 1 partition entry skipped (1 over an extended boot record)"));
+    CHECK_EQ_INT(log_messages(), 2);
+
+    /* Logical 5 runs over the next EBR. */
+    make_chain(1, 150, 100, 0);
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK(!has(&f, 5, 101, 150) && has(&f, 6, 201, 10));
+    CHECK(log_has("covers the extended boot record at block 200; skipped"));
+
+    /* Logical 5 lies past the second EBR, over the third (at 100+550). */
+    make_chain(500, 100, 200, 550);
+    CHECK_EQ_INT(scan(&f), 3);
+    CHECK(!has(&f, 5, 600, 100) && has(&f, 6, 301, 10) && has(&f, 7, 651, 10));
+    CHECK(log_has("t: logical partition 5 (blocks 600+100) covers the extended boot record at "
+                  "block 650; skipped"));
+
+    /* A primary partition over the first EBR: the chain is not followed. */
+    make_chain(1, 99, 100, 0);
+    mbr_put_entry(disk, 0, 0x83, 50, 60);
+    CHECK_EQ_INT(scan(&f), 1);
+    CHECK(has(&f, 1, 50, 60));
+    CHECK(log_has("boot record at block 100 lies inside partition 1; logical partitions from 5 "
+                  "on skipped"));
+
+    /* A GPT whose primary entry array lies in its usable blocks (so a
+     * partition there would be the table): the backup is used. */
+    make_gpt();
+    put_le64(disk + BS + 40, 20);
+    put_le32(disk + BS + 16, 0);
+    put_le32(disk + BS + 16, crc32(0, disk + BS, 92));
+    log_reset();
+    CHECK_EQ_INT(scan(&f), 2);
+    CHECK(log_has("using the backup"));
+}
+
 static uint64_t seed = 88172645463325252ull;
 static uint64_t rnd(void)
 {
@@ -247,6 +496,8 @@ static void test_fuzz(void)
         int n = scan(&f);
         if (n < 0)
             continue;
+        if ((unsigned)n != f.n || f.n > PART_MAX)
+            bad++;
         for (unsigned i = 0; i < f.n; i++) {
             if (f.start[i] + f.len[i] > nblocks || f.len[i] == 0)
                 bad++;
@@ -263,6 +514,9 @@ int main(void)
     test_mbr();
     test_ebr_loop();
     test_gpt();
+    test_gpt_many_entries();
+    test_count_what_was_added();
+    test_logical_over_ebr();
     test_fuzz();
     return CHECK_DONE("test_partition");
 }

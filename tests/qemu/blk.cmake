@@ -2,8 +2,8 @@
 # written and checked against the host's own reading of them, for each way
 # a disk reaches the kernel: virtio-blk-pci with MSI-X (ITS, GICv2m, the
 # local APIC), with INTx (its=off, vectors=0), behind a pcie-root-port
-# (modern-only), virtio-mmio; read-only, two disks, partitions, 4 queues,
-# and no disk at all.
+# (modern-only), virtio-mmio; read-only, two disks, partitions, a disk with
+# more partitions than are kept, 4 queues, and no disk at all.
 set(BT ${CMAKE_CURRENT_SOURCE_DIR}/blk_test.py)
 function(blk_test name)
   add_test(NAME ${KERNEL_ARCH}.blk_${name} COMMAND ${BT} --arch ${KERNEL_ARCH} --image ${IMG} ${ARGN})
@@ -14,6 +14,9 @@ blk_test(crc --scenario crc)
 blk_test(readonly --scenario readonly)
 blk_test(two --scenario two)
 blk_test(parts --scenario parts)
+# Issue 23: a GPT of 200 partitions beside a second disk, which must still
+# register and work; one summary line for what the first disk skipped.
+blk_test(manyparts --scenario manyparts)
 blk_test(mq --scenario mq --env SMP=2)
 blk_test(nodisk --scenario nodisk)
 blk_test(rootport --scenario two --bus rootport)

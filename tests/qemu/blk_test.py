@@ -30,6 +30,12 @@ Scenarios:
   tiny      a disk of 0 bytes and one of 1000 (QEMU rounds it up to 2 blocks):
             both listed, every access to the empty one refused with EINVAL,
             the other read right.
+  manyparts vda: a GPT with 200 valid entries (of 256); vdb: the MBR disk of
+            `parts`. vda keeps partitions 1-128 (each start and size right,
+            I/O through vda128), the log says what it skipped in one line
+            and "vda: 128 partitions"; vdb and its partitions are registered
+            and read right (issue 23: the first disk used to fill the
+            64-slot device table and hide the second).
 Where the disk sits: --bus pci (virtio-blk-pci on the root bus), rootport
 (behind a pcie-root-port: modern-only), mmio (virtio-blk-device, aarch64),
 and --devopt adds ",opt" to the virtio-blk device (vectors=0).
@@ -81,19 +87,23 @@ def make_mbr(path, nblocks, rng):
     return {1: (2048, 4096), 2: (8192, 2000), 5: (12001, 1000), 6: (14063, 500)}
 
 
-def make_gpt(path, nblocks, rng):
+def make_gpt(path, nblocks, rng, parts=None, nentries=128):
+    """A GPT listing @parts ({number: (start, blocks)}) in an array of
+    @nentries 128-byte entries; the usable blocks start right after it."""
     make_random(path, nblocks * BS, rng)
     linux = bytes.fromhex("af3dc60f838472478e793d69d8477de4")
-    parts = {1: (34, 1000), 3: (4096, 3000)}
-    ents = bytearray(128 * 128)
+    parts = parts or {1: (34, 1000), 3: (4096, 3000)}
+    ents = bytearray(nentries * 128)
+    ablocks = (len(ents) + BS - 1) // BS
+    ents += bytes(ablocks * BS - len(ents))
     for no, (start, n) in parts.items():
         struct.pack_into("<16s16sQQ", ents, (no - 1) * 128, linux, os.urandom(16), start,
                          start + n - 1)
 
     def header(my, alt, ent_lba):
         h = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0, my, alt,
-                                  34, nblocks - 34, os.urandom(16), ent_lba, 128, 128,
-                                  zlib.crc32(ents)))
+                                  2 + ablocks, nblocks - 2 - ablocks, os.urandom(16), ent_lba,
+                                  nentries, 128, zlib.crc32(ents[:nentries * 128])))
         struct.pack_into("<I", h, 16, zlib.crc32(h))
         return bytes(h) + bytes(BS - len(h))
     with open(path, "r+b") as f:
@@ -103,11 +113,21 @@ def make_gpt(path, nblocks, rng):
         f.write(mbr)
         f.write(header(1, nblocks - 1, 2))
         f.write(ents)
-        f.seek((nblocks - 33) * BS)
+        f.seek((nblocks - 1 - ablocks) * BS)
         f.write(ents)
         f.seek((nblocks - 1) * BS)
-        f.write(header(nblocks - 1, 1, nblocks - 33))
+        f.write(header(nblocks - 1, 1, nblocks - 1 - ablocks))
     return parts
+
+
+# The hostile disk of issue 23: 200 valid entries in a 256-entry GPT, 8
+# blocks each. The kernel keeps the first PART_MAX (128) of them.
+MANY_BLOCKS, MANY_ENTRIES, MANY_VALID, PART_MAX = 4096, 256, 200, 128
+
+
+def make_gpt_many(path, rng):
+    parts = {i + 1: (100 + 8 * i, 8) for i in range(MANY_VALID)}
+    return make_gpt(path, MANY_BLOCKS, rng, parts, MANY_ENTRIES)
 
 
 def tool_table(path):
@@ -172,6 +192,8 @@ def selftest():
         if shutil.which("sfdisk"):
             c.check(make_mbr(a, 20000, random.Random(1)) == tool_table(a), "our MBR as sfdisk reads it")
             c.check(make_gpt(b, 10000, random.Random(1)) == tool_table(b), "our GPT as sfdisk reads it")
+            c.check(make_gpt_many(b, random.Random(1)) == tool_table(b),
+                    "our GPT of 200 entries as sfdisk reads it")
             if shutil.which("sgdisk"):
                 t = make_mbr_tool(a, 20000, random.Random(1))
                 c.check(t == {1: (2048, 4096), 2: (8192, 2000), 5: (12100, 1000),
@@ -258,6 +280,52 @@ def check_queue_routes(c, text, smp):
         c.check(ok, f"queue {q}: routed to cpu {q}, fired and ran there")
 
 
+def output_of(text, command):
+    """What @command printed: from its line after the prompt to the next prompt."""
+    at = text.find(f"> {command}\n")
+    if at < 0:
+        return ""
+    out = text[text.index("\n", at) + 1:]
+    m = re.search(r"(?m)^[A-Za-z0-9_-]*> ", out)
+    return out[:m.start()] if m else out
+
+
+def check_manyparts(c, text, rows, many, mbr, img2, expect_crc):
+    va, vb = rows.get("vda"), rows.get("vdb")
+    c.check(va and int(va.group(2)) == MANY_BLOCKS, "vda is the disk of many partitions")
+    c.check(vb and int(vb.group(2)) == 20000, "vdb, the next disk, is registered")
+    bad = [no for no in range(1, PART_MAX + 1)
+           if not (rows.get(f"vda{no}") and int(rows[f"vda{no}"].group(2)) == many[no][1]
+                   and int(rows[f"vda{no}"].group(7) or -1) == many[no][0])]
+    c.check(not bad, f"vda1-vda{PART_MAX} listed with their starts and sizes (wrong: {bad[:8]})")
+    extra = [n for n in rows if n.startswith("vda") and len(n) > 3 and int(n[3:]) > PART_MAX]
+    c.check(not extra, f"no partition past vda{PART_MAX} ({extra[:8]})")
+    for no, (start, n) in mbr.items():
+        m = rows.get(f"vdb{no}")
+        c.check(m and int(m.group(2)) == n and int(m.group(7) or -1) == start,
+                f"vdb{no}: {n} blocks from {start}")
+    total = 1 + PART_MAX + 1 + len(mbr)
+    c.check(re.search(rf"(?m)^{total} block devices$", text), f"{total} block devices")
+    dumped = bytes.fromhex("".join(re.findall(r"(?m)^[0-9a-f]{8}: ((?:[0-9a-f]{2} ?){16})  \|",
+                                              output_of(text, "blk read vdb 0"))))
+    c.check(dumped == open(img2, "rb").read(BS), "blk read vdb 0: block 0 of the image")
+    got = crc_answers(text)
+    c.check(got == [f"{x:08x}" for x in expect_crc], f"CRCs of vdb5 and vda{PART_MAX} {got}")
+    c.check(f"blk: vda{PART_MAX + 1}: no such device (ENODEV)" in text,
+            f"vda{PART_MAX + 1} does not exist")
+    # What the kernel logged, as dmesg prints it (warnings were on the console too).
+    log = output_of(text, "dmesg")
+    skipped = MANY_VALID - PART_MAX
+    summary = (f"vda: {skipped} partition entries skipped "
+               f"({skipped} past the limit of {PART_MAX} per disk)")
+    c.check(log.count(summary) == 1, f"one summary line: {summary}")
+    vda_lines = [ln for ln in log.splitlines() if re.search(r"\bvda: ", ln)]
+    c.check(len(vda_lines) == 3, f"vda: its size, the summary, the count ({len(vda_lines)} lines)")
+    c.check(re.search(rf"(?m)\bvda: {PART_MAX} partitions$", log), f"vda: {PART_MAX} partitions")
+    c.check(re.search(rf"(?m)\bvdb: {len(mbr)} partitions$", log), f"vdb: {len(mbr)} partitions")
+    c.check("not added" not in text and "no room" not in text, "nothing refused for want of room")
+
+
 def main():
     if sys.argv[1:] == ["--selftest"]:
         return selftest()
@@ -324,6 +392,15 @@ def main():
             qargs += device_args(a.arch, a.bus, devopt, 0, img)
             qargs += device_args(a.arch, a.bus, devopt, 1, img2)
             keys.append("lsblk")
+        elif a.scenario == "manyparts":
+            img2 = os.path.join(tmp, "b.img")
+            many = make_gpt_many(img, rng)
+            mbr = make_mbr(img2, 20000, rng)
+            qargs += device_args(a.arch, a.bus, devopt, 0, img)
+            qargs += device_args(a.arch, a.bus, devopt, 1, img2)
+            keys += ["lsblk", "blk read vdb 0", "blk crc32 vdb5 0 1000", "blk crc32 vda128 0 8",
+                     f"blk read vda{PART_MAX + 1} 0", "dmesg"]
+            expect_crc = [crc_of(img2, 12001, 1000), crc_of(img, many[PART_MAX][0], 8)]
         elif a.scenario == "nodisk":
             keys.append("lsblk")
         elif a.scenario == "ktest":
@@ -393,6 +470,8 @@ def main():
         rows = lsblk_rows(text)
         if a.scenario == "nodisk":
             c.check("0 block devices" in text, "no block devices")
+        if a.scenario == "manyparts":
+            check_manyparts(c, text, rows, many, mbr, img2, expect_crc)
         if a.scenario == "tiny":
             va, vb = rows.get("vda"), rows.get("vdb")
             c.check(va and int(va.group(2)) == 0, "vda: 0 blocks")

@@ -7,7 +7,9 @@
  * ops and calls blk_register(), which names it (`vda`, `vdb`, ... in the
  * order disks appear), reads its partition table (MBR, or GPT behind a
  * protective MBR) and registers each partition as a block device of its
- * own (`vda1`, ...) whose requests go to the disk, offset.
+ * own (`vda1`, ...) whose requests go to the disk, offset. A disk gets at
+ * most 128 partitions (PART_MAX, kernel/block/block_internal.h); the
+ * table of devices grows as needed, so one disk never crowds out another.
  *
  * Requests are checked before they reach a driver: past the end (or
  * wrapping), or more than max_blocks -> -EINVAL, a write or flush to a
@@ -31,7 +33,6 @@
 
 #define BLK_NAME_MAX 16        /**< bytes of a device name, NUL included */
 #define BLK_TIMEOUT_MS 5000u   /**< a request not finished by then fails */
-#define BLK_MAX_DEVICES 64     /**< disks and partitions at once */
 #define BLK_SYNC_CHUNK (256u * 1024) /**< bytes per request of blk_read()/blk_write() */
 
 /** @brief What a request does. */
@@ -108,7 +109,8 @@ struct blkdev {
  * @retval 0 registered (partition table problems are reported, not errors)
  * @retval -EINVAL geometry unusable (0 blocks is allowed: an empty disk;
  *         block size not a power of two >= 512, or no ops)
- * @retval -ENOSPC too many block devices
+ * @retval -ENOSPC every name with @p prefix is taken (26 disks)
+ * @retval -ENOMEM no memory for the disk's queue or a larger device table
  * @note Thread context; reads the disk (may sleep).
  */
 int blk_register(struct blkdev *bd, const char *prefix);
