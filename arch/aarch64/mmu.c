@@ -177,7 +177,7 @@ void a64_mmu_enable(uint64_t dtb, uint64_t kbase)
             pte |= PT_PXN;                /* data, bss */
         kimg_l3[(pa - kbase) / 4096] = pte;
     }
-    /* The earliest console (the one fixed address allowed: README, "Layout"). */
+    /* The earliest console (the one fixed address allowed: docs/porting.md, "Layout"). */
     mmio_l2[0] = (A64_EARLY_UART_PHYS & ~(SZ_2M - 1)) | BLOCK_DEVICE;
     mmio_tags[0] = (A64_EARLY_UART_PHYS & ~(SZ_2M - 1)) + 1;
     /* The DTB (at most 2 MiB, so two chunks cover it wherever it starts). */

@@ -152,7 +152,7 @@ void kmain(struct boot_info *bi)
     sched_init(); /* this context becomes the idle thread; it allocates nothing */
     boot_stage("scheduler");
     /* The prompt first, then the rest of boot. Under TCG most of boot is
-     * translating code the first time it runs (README, "Boot time"), and
+     * translating code the first time it runs (docs/performance.md, "Boot time"), and
      * the devices and interrupt controllers (hal_platform_init()), the page
      * allocator, the kernel's page tables, the timer and the other CPUs are
      * not needed to print a prompt on the early console: the shell, started

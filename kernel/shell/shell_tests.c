@@ -3,7 +3,7 @@
  * @brief In-kernel tests of the command table and the dispatcher.
  *
  * The table is what the linker gathered from SHELL_COMMAND()s all over the
- * tree, so it can only be checked in the kernel: every command the README
+ * tree, so it can only be checked in the kernel: every command docs/shell.md
  * promises is there, each descriptor is complete, names are unique, and the
  * name-order walk (help, Tab completion) visits each once. shell_exec() is
  * then driven with lines a user could type. Nothing here keeps state, so the

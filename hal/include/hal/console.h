@@ -2,7 +2,7 @@
  * @file hal/console.h
  * @brief The arch's early console: a UART at a fixed address, polled.
  *
- * The one fixed address the kernel may use (README, "Layout"): QEMU virt's
+ * The one fixed address the kernel may use (docs/porting.md, "Layout"): QEMU virt's
  * PL011 on aarch64, COM1 on x86_64, usable from the first line of C and in
  * a panic, before and besides the serial drivers (drivers/serial/), which
  * take over the console once they are bound.
