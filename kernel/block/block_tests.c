@@ -342,6 +342,26 @@ KTEST(blk_mbr_partitions_with_logical_ones)
     KT_ASSERT(end == -EINVAL);
 }
 
+/* The primary GPT header at block 1 of @p d (512-byte blocks): @p nentries
+ * entries of 128 bytes at block 2, usable blocks from @p first_usable to
+ * block nblocks - first_usable, both CRCs computed. */
+static void gpt_put_header(uint8_t *d, uint64_t nblocks, uint64_t first_usable, uint32_t nentries)
+{
+    uint8_t *h = d + 512;
+    memcpy(h, "EFI PART", 8);
+    put_le32(h + 8, 0x00010000);
+    put_le32(h + 12, 92);
+    put_le64(h + 24, 1);
+    put_le64(h + 32, nblocks - 1);
+    put_le64(h + 40, first_usable);
+    put_le64(h + 48, nblocks - first_usable);
+    put_le64(h + 72, 2);
+    put_le32(h + 80, nentries);
+    put_le32(h + 84, 128);
+    put_le32(h + 88, crc32(0, d + 2 * 512, (size_t)nentries * 128));
+    put_le32(h + 16, crc32(0, h, 92));
+}
+
 /* A GPT on 2048 blocks: partitions 1 (34..133) and 3 (1000..1999), 128
  * entries of 128 bytes at block 2, backup header at the last block. */
 static void make_gpt(uint8_t *d, uint64_t nblocks)
@@ -357,20 +377,7 @@ static void make_gpt(uint8_t *d, uint64_t nblocks)
     memcpy(ent + 2 * 128, type, 16);
     put_le64(ent + 2 * 128 + 32, 1000);
     put_le64(ent + 2 * 128 + 40, 1999);
-    uint32_t ecrc = crc32(0, ent, 128 * 128);
-    uint8_t *h = d + 512;
-    memcpy(h, "EFI PART", 8);
-    put_le32(h + 8, 0x00010000);
-    put_le32(h + 12, 92);
-    put_le64(h + 24, 1);
-    put_le64(h + 32, nblocks - 1);
-    put_le64(h + 40, 34);
-    put_le64(h + 48, nblocks - 34);
-    put_le64(h + 72, 2);
-    put_le32(h + 80, 128);
-    put_le32(h + 84, 128);
-    put_le32(h + 88, ecrc);
-    put_le32(h + 16, crc32(0, h, 92));
+    gpt_put_header(d, nblocks, 34, 128);
 }
 
 KTEST(blk_gpt_partitions)
@@ -403,19 +410,7 @@ static void make_gpt_200(uint8_t *d, uint64_t nblocks)
         put_le64(ent + i * 128 + 32, 66 + 2 * i);
         put_le64(ent + i * 128 + 40, 67 + 2 * i);
     }
-    uint8_t *h = d + 512;
-    memcpy(h, "EFI PART", 8);
-    put_le32(h + 8, 0x00010000);
-    put_le32(h + 12, 92);
-    put_le64(h + 24, 1);
-    put_le64(h + 32, nblocks - 1);
-    put_le64(h + 40, 66);
-    put_le64(h + 48, nblocks - 66);
-    put_le64(h + 72, 2);
-    put_le32(h + 80, 256);
-    put_le32(h + 84, 128);
-    put_le32(h + 88, crc32(0, ent, 256 * 128));
-    put_le32(h + 16, crc32(0, h, 92));
+    gpt_put_header(d, nblocks, 66, 256);
 }
 
 /* Where @p needle first occurs in @p s, or NULL. */

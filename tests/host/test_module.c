@@ -567,22 +567,31 @@ static void test_hello_shapes(const char *file, uint16_t machine)
 
 /* One corrupted object: loaded (then unloaded) or refused with a reason and
  * nothing left. @p load: module_load(), else module_link(). */
-static unsigned walk_one(const uint8_t *o, size_t n, uint16_t machine, int load, size_t at, const char *what)
+/* Load (and unload) @p o as module @p name, or only link it: 0 or the
+ * refusal's code, its reason in @p log (as big as struct linked's). */
+static int load_or_link(const uint8_t *o, size_t n, uint16_t machine, int load, const char *name,
+                        char log[static sizeof(((struct linked *)0)->log)])
 {
-    char log[200] = "";
     int rc;
     if (load) {
         struct module *m = NULL;
-        rc = load_as(o, n, machine, "walk", &m, log, sizeof log);
+        rc = load_as(o, n, machine, name, &m, log, sizeof((struct linked *)0)->log);
         if (rc == 0)
             CHECK_EQ_INT(module_unload(m->name), 0);
     } else {
         struct linked l;
         link(&l, o, n, machine, 0);
         rc = l.rc;
-        memcpy(log, l.log, sizeof log);
+        memcpy(log, l.log, sizeof l.log);
         unlink_(&l);
     }
+    return rc;
+}
+
+static unsigned walk_one(const uint8_t *o, size_t n, uint16_t machine, int load, size_t at, const char *what)
+{
+    char log[200] = "";
+    int rc = load_or_link(o, n, machine, load, "walk", log);
     if (rc && !log[0]) {
         fprintf(stderr, "%s at %zu: refused (%d) without a reason\n", what, at, rc);
         CHECK(log[0]);
@@ -635,20 +644,8 @@ static void test_out_of_memory(const char *file, uint16_t machine, int load, siz
     long k = 0;
     for (;; k++) {
         char log[200] = "";
-        int rc;
         inject_fail_at(k);
-        if (load) {
-            struct module *m = NULL;
-            rc = load_as(o, n, machine, "oom", &m, log, sizeof log);
-            if (rc == 0)
-                CHECK_EQ_INT(module_unload(m->name), 0);
-        } else {
-            struct linked l;
-            link(&l, o, n, machine, 0);
-            rc = l.rc;
-            memcpy(log, l.log, sizeof log);
-            unlink_(&l);
-        }
+        int rc = load_or_link(o, n, machine, load, "oom", log);
         int fired = inject_fired();
         inject_fail_at(-1);
         if (!fired) {
