@@ -77,6 +77,19 @@ extern const unsigned bpf_taint_cases_count;
 int bpf_taint_case_run(const struct bpf_taint_case *c, struct bpf_taint *t, uint64_t *r0, char *log,
                        size_t logsz);
 
+/**
+ * @brief The taint oracle's whole check, shared by the host test and the
+ *        ktest: every case of its corpus through bpf_taint_case_run() (each
+ *        leak reported where the case says, each clean program quiet with
+ *        its result), then every conformance program loaded and run under
+ *        the oracle, quiet and computing what bpf_interp() computes, memory
+ *        included.
+ * @param say called with one line per failure
+ * @return the number of failures (0: all held)
+ * @note Thread context.
+ */
+unsigned bpf_taint_corpus_check(void (*say)(const char *line));
+
 /** @brief The map id a reject case names with `BPF_LD_MAP(r, BPF_CORPUS_MAP)`:
  *  bpf_reject_load() creates a hash map (8-byte keys, 16-byte values, 4
  *  entries) for the case and puts its real id there. */

@@ -183,3 +183,51 @@ out:
     kfree(insns);
     return rc;
 }
+
+unsigned bpf_taint_corpus_check(void (*say)(const char *line))
+{
+    char line[BPF_LOG_MAX + 160];
+    unsigned bad = 0;
+    for (unsigned i = 0; i < bpf_taint_cases_count; i++) {
+        const struct bpf_taint_case *c = bpf_taint_cases[i];
+        struct bpf_taint t = {0};
+        uint64_t r0 = 0;
+        char log[BPF_LOG_MAX];
+        if (bpf_taint_case_run(c, &t, &r0, log, sizeof log) != 0) {
+            ksnprintf(line, sizeof line, "taint %s: %s", c->name, log);
+            say(line), bad++;
+        } else if (c->leak ? !t.leaked || !strstr(t.where, c->leak) : t.leaked || r0 != c->r0) {
+            ksnprintf(line, sizeof line, "taint %s: leaked %d at insn %u (%s), r0 %#lx; wanted %s", c->name,
+                      t.leaked, (unsigned)t.insn, t.where, (unsigned long)r0, c->leak ? c->leak : "no leak");
+            say(line), bad++;
+        }
+    }
+    for (unsigned i = 0; i < bpf_conformance_count; i++) {
+        const struct bpf_corpus_case *c = &bpf_conformance[i];
+        struct bpf_ctx_desc ctx = bpf_ctx_mem(c->mem_len);
+        struct bpf_load_opts opts = {c->name, &ctx, 1};
+        struct bpf_prog *p = NULL;
+        char log[BPF_LOG_MAX] = "no memory";
+        uint8_t *a = kzalloc(c->mem_len + 1), *b = kzalloc(c->mem_len + 1);
+        if (!a || !b || bpf_prog_load(c->insns, c->len, &opts, &p, log, sizeof log) != 0) {
+            ksnprintf(line, sizeof line, "taint on %s: not loaded: %s", c->name, log);
+            say(line), bad++;
+        } else {
+            if (c->mem_len) {
+                memcpy(a, c->mem, c->mem_len);
+                memcpy(b, c->mem, c->mem_len);
+            }
+            struct bpf_taint t = {0};
+            uint64_t rt = bpf_interp_taint(p, a, c->mem_len, &t), ri = bpf_interp(p, b, c->mem_len);
+            if (t.leaked || rt != c->r0 || ri != rt || memcmp(a, b, c->mem_len)) {
+                ksnprintf(line, sizeof line, "taint on %s: leaked %d (%s), r0 %#lx, interpreter %#lx, expected %#lx",
+                          c->name, t.leaked, t.where, (unsigned long)rt, (unsigned long)ri, (unsigned long)c->r0);
+                say(line), bad++;
+            }
+        }
+        bpf_prog_free(p);
+        kfree(a);
+        kfree(b);
+    }
+    return bad;
+}

@@ -142,6 +142,17 @@ char *KSTR(strchr)(const char *s, int c)
     }
 }
 
+char *KSTR(strstr)(const char *hay, const char *needle)
+{
+    size_t n = KSTR(strlen)(needle);
+    for (;; hay++) {
+        if (KSTR(strncmp)(hay, needle, n) == 0)
+            return (char *)hay;
+        if (!*hay)
+            return NULL;
+    }
+}
+
 size_t KSTR(strlcpy)(char *d, const char *s, size_t size)
 {
     size_t len = KSTR(strlen)(s);

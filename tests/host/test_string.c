@@ -101,6 +101,10 @@ static void test_str(void)
         const int chars[] = {0, 'a', 'b', 'l', 'o', 'z', '9', 0x80, 0xff, -1, 'a' + 256};
         for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++)
             CHECK(k_strchr(s, chars[c]) == strchr(s, chars[c]));
+        for (size_t j = 0; j < NSTRS; j++)
+            CHECK(k_strstr(s, strs[j]) == strstr(s, strs[j]));
+        for (size_t k = 0; s[k]; k++) /* every tail of s, found where it is */
+            CHECK(k_strstr(s, s + k) == strstr(s, s + k));
     }
     /* strnlen must not read past max: no NUL within the buffer */
     char nonul[4] = {'x', 'y', 'z', 'w'};

@@ -40,6 +40,8 @@ int KSTR(strcmp)(const char *a, const char *b);
 int KSTR(strncmp)(const char *a, const char *b, size_t n);
 /** @brief First occurrence of (char)c in s (c == 0 finds the NUL), or NULL. */
 char *KSTR(strchr)(const char *s, int c);
+/** @brief First occurrence of @p needle in @p hay (hay itself for ""), or NULL. */
+char *KSTR(strstr)(const char *hay, const char *needle);
 /** @brief Copy s into d (size bytes), always NUL-terminating if size > 0;
  *  returns strlen(s), so truncation happened iff the result >= size. */
 size_t KSTR(strlcpy)(char *d, const char *s, size_t size);
