@@ -8,6 +8,7 @@
  */
 #include <hal/timer.h>
 #include <kernel/block.h>
+#include <kernel/console.h>
 #include <kernel/crc32.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -160,6 +161,12 @@ static int do_chunks(struct blkdev *bd, enum blk_op op, uint64_t lba, uint64_t c
         memset(buf, fill, (size_t)per * bd->block_size);
     uint32_t c = 0;
     for (uint64_t done = 0; done < count && !err;) {
+        if (console_cancelled()) { /* Ctrl-C: between requests, none in flight */
+            err = -EINTR;
+            kprintf("blk: %s: stopped after %lu of %lu blocks\n", bd->name, (unsigned long)done,
+                    (unsigned long)count);
+            break;
+        }
         uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
         if (op == BLK_READ) {
             err = blk_read(bd, lba + done, n, buf);
@@ -204,6 +211,8 @@ static uint64_t xorshift(uint64_t *s)
 /* Give @p rq its next piece of work; 0 if there was none. Caller holds b->lock. */
 static int next_locked(struct bench *b, struct blk_request *rq)
 {
+    if (!b->error && console_cancelled())
+        b->error = -EINTR; /* Ctrl-C: what is in flight completes, nothing more starts */
     if (b->error)
         return 0;
     if (b->rand_left) {
@@ -388,6 +397,10 @@ static int do_bench(struct blkdev *bd)
     uint64_t total = (uint64_t)BENCH_SEQ_BYTES / bd->block_size;
     if (total > bd->nblocks)
         total = bd->nblocks;
+    /* each phase prints its figure as it ends: that is the progress */
+    kprintf("blk bench %s: %lu MiB read sequentially twice, then %u random 4 KiB reads%s; Ctrl-C stops\n",
+            bd->name, (unsigned long)(total * bd->block_size >> 20), BENCH_RAND_COUNT,
+            smp_cpus_online() > 1 ? " from one CPU, then from all" : "");
     if (!err) {
         b.per = per;
         b.next = 0;
@@ -431,7 +444,7 @@ static int do_bench(struct blkdev *bd)
     }
     for (unsigned i = 0; i < depth; i++)
         kfree(bufs[i]);
-    if (err)
+    if (err && err != -EINTR) /* a stop by Ctrl-C is the shell's to say */
         kprintf("blk: %s: bench failed (%s)\n", bd->name, errno_name(err));
     return err;
 }

@@ -113,7 +113,7 @@ static int run_program(const void *code, size_t code_len, const char *name, cons
     int rc = load_bytes(code, code_len, name, NULL, &opts, &p);
     if (rc == 0) {
         uint64_t r0 = bpf_prog_run(p, mem, mem_len);
-        kprintf("r0 = %#lx\n", (unsigned long)r0);
+        kprintf("r0 = 0x%lx\n", (unsigned long)r0); /* %#lx would print 0 bare */
         bpf_prog_free(p);
     }
     kfree(mem);

@@ -24,8 +24,12 @@ static int cmd_version(int argc, char **argv)
 {
     if (argc != 1)
         return shell_usage(argv[0]);
-    kprintf("kernel %s (%s), built with clang %s\n", KERNEL_VERSION, hal_arch_name(),
-            __clang_version__);
+    /* __clang_version__ ends in a space ("14.0.6 "): leave it off */
+    static const char cc[] = __clang_version__;
+    int n = (int)strlen(cc);
+    while (n && cc[n - 1] == ' ')
+        n--;
+    kprintf("kernel %s (%s), built with clang %.*s\n", KERNEL_VERSION, hal_arch_name(), n, cc);
     return 0;
 }
 SHELL_COMMAND("version", "version", "kernel version, architecture and compiler", cmd_version);

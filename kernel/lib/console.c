@@ -15,6 +15,7 @@
 
 #define MAX_CONSOLES 4
 #define RX_RING 1024 /* a power of two */
+#define CTRL_C 0x03
 
 static struct console consoles[MAX_CONSOLES];
 static unsigned nconsoles;
@@ -39,8 +40,22 @@ int console_register(const struct console *con)
 
 const struct console *console_current(void) { return current; }
 
+/*
+ * Sent before the kernel's first byte: firmware leaves the user's terminal
+ * in its own state (SeaBIOS starts with ESC c and ESC[?7l, autowrap off,
+ * which outlives QEMU in the user's terminal; GRUB sets colours). Autowrap
+ * back on and attributes reset, so long lines wrap and text is plain.
+ */
+static const char term_reset[] = "\x1b[0m\x1b[?7h";
+static int term_reset_sent;
+
 void console_putc(char c)
 {
+    if (!term_reset_sent) {
+        term_reset_sent = 1;
+        for (const char *p = term_reset; *p; p++)
+            console_putc(*p);
+    }
     if (current)
         current->putc(current->dev, c);
     else
@@ -72,10 +87,39 @@ int console_rx_room(void)
     return room;
 }
 
+/* Ctrl-C while a command runs (console_foreground()): the flag commands
+ * poll; read and written by plain loads and stores (one CPU's interrupt
+ * sets it, the shell's thread reads it; a late look costs a loop turn). */
+static volatile int fg_busy, fg_cancel;
+
+void console_foreground(int busy)
+{
+    irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+    fg_cancel = 0;
+    fg_busy = busy;
+    /* A Ctrl-C typed ahead, after the command's line but before it started
+     * (all of it queued while boot finished, say), stops it too: what came
+     * before it goes, what came after stays. */
+    for (unsigned i = rx_tail; busy && i != rx_head; i++)
+        if (rx_ring[i % RX_RING] == CTRL_C) {
+            fg_cancel = 1;
+            rx_tail = i + 1;
+        }
+    spin_unlock_irqrestore(&rx_wq.lock, f);
+}
+
+int console_cancelled(void) { return fg_cancel; }
+
 void console_rx_push(char c)
 {
     spin_lock(&rx_wq.lock); /* interrupts are masked in a handler */
-    if (rx_head - rx_tail < RX_RING) {
+    if (c == CTRL_C && fg_busy) {
+        /* What was typed ahead of it is dropped with the command, as a
+         * terminal's interrupt key flushes its input. */
+        fg_cancel = 1;
+        rx_tail = rx_head;
+        rx_received++;
+    } else if (rx_head - rx_tail < RX_RING) {
         rx_ring[rx_head++ % RX_RING] = c;
         rx_received++;
     } else {

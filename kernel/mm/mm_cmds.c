@@ -76,6 +76,14 @@ static int cmd_mem(int argc, char **argv)
                 (unsigned long)hs.cls[i].cached);
     kprintf("heap large: %lu blocks, %lu KiB; errors caught: %lu\n", (unsigned long)hs.large_blocks,
             (unsigned long)(hs.large_bytes >> 10), (unsigned long)hs.errors);
+    uint64_t objs = 0, bytes = hs.large_bytes;
+    for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
+        objs += hs.cls[i].inuse;
+        bytes += hs.cls[i].inuse * hs.cls[i].size;
+    }
+    /* one line to compare before and after a command: did it leak? */
+    kprintf("heap in use: %lu objects and %lu large blocks, %lu bytes\n", (unsigned long)objs,
+            (unsigned long)hs.large_blocks, (unsigned long)bytes);
 
     struct vmalloc_stats vs;
     vmalloc_stats(&vs);

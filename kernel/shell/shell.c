@@ -74,6 +74,7 @@ const struct shell_command *shell_next(const struct shell_command *prev)
  * Only the shell thread runs commands; shell_exec() saves and restores it,
  * since a command (ktest) may run others. */
 static int error_said;
+static int exec_depth; /* shell_exec()s under way */
 
 int shell_error(int err, const char *fmt, ...)
 {
@@ -154,8 +155,19 @@ int shell_exec(char *s)
     }
     int outer = error_said;
     error_said = 0;
+    /* The outermost command is the one Ctrl-C stops (a command such as
+     * ktest may run others through here). */
+    int top = exec_depth++ == 0;
+    if (top)
+        console_foreground(1);
     int err = c->fn(argc, argv);
-    if (err && !error_said)
+    exec_depth--;
+    int cancelled = top && console_cancelled();
+    if (top)
+        console_foreground(0);
+    if (cancelled)
+        kprintf("^C\n"); /* what it was doing when stopped, it said itself */
+    else if (err && !error_said)
         kprintf("%s: %s\n", argv[0], errno_name(err));
     error_said = outer;
     return err;

@@ -7,8 +7,10 @@
  */
 #include <hal/cpu.h>
 #include <kernel/bench.h>
+#include <kernel/console.h>
 #include <kernel/smp.h>
 #include <kernel/dma.h>
+#include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/pmm.h>
@@ -123,13 +125,11 @@ static void bench_yield_roundtrip_cross_cpu(void)
 
 void bench_run_all(void)
 {
-    bench_page_alloc_free();
-    bench_kmalloc_free_64();
-    bench_heap_churn();
-    bench_heap_churn_smp();
-    bench_dma_sync_coherent();
-    bench_sched_all();
-    bench_ipi_roundtrip();
-    bench_yield_roundtrip_cross_cpu();
-    bench_bpf_all();
+    static void (*const benches[])(void) = {
+        bench_page_alloc_free, bench_kmalloc_free_64, bench_heap_churn, bench_heap_churn_smp,
+        bench_dma_sync_coherent, bench_sched_all, bench_ipi_roundtrip, bench_yield_roundtrip_cross_cpu,
+        bench_bpf_all,
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(benches) && !console_cancelled(); i++) /* Ctrl-C: between them */
+        benches[i]();
 }

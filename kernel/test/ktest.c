@@ -6,6 +6,7 @@
 #include <hal/cpu.h>
 #include <hal/irq.h> /* hal_cpu_relax */
 #include <hal/timer.h>
+#include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/ktest.h>
@@ -39,6 +40,10 @@ int ktest_run(const char *prefix)
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
         if (prefix && !has_prefix(t->name, prefix))
             continue;
+        if (console_cancelled()) { /* Ctrl-C: between tests, each is whole */
+            kprintf("ktest: stopped after %d tests: %d passed, %d failed\n", passed + failed, passed, failed);
+            return failed;
+        }
         struct ktest_ctx ctx = {0};
         /* A test may pin the running thread (kt_pin_cpu()); the next one
          * starts with the runner's own affinity again. */
@@ -53,6 +58,8 @@ int ktest_run(const char *prefix)
         else
             passed++;
     }
+    if (passed + failed == 0)
+        return -ENOENT; /* the caller says so */
     kprintf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;
 }

@@ -7,6 +7,7 @@
  * keyboard, and may be run more than once.
  */
 #include <kernel/bench.h>
+#include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/ktest.h>
 #include <kernel/shell.h>
@@ -16,7 +17,12 @@ static int cmd_ktest(int argc, char **argv)
 {
     if (argc > 2)
         return shell_usage(argv[0]);
-    return ktest_run(argc == 2 ? argv[1] : NULL) ? -EIO : 0;
+    int failed = ktest_run(argc == 2 ? argv[1] : NULL);
+    if (console_cancelled())
+        return -EINTR;
+    if (failed == -ENOENT)
+        return shell_error(-ENOENT, "ktest: no test's name starts with '%s'", argv[1]);
+    return failed ? -EIO : 0;
 }
 SHELL_COMMAND("ktest", "ktest [name-prefix]", "run the in-kernel tests (those whose names start with the prefix)",
               cmd_ktest);
@@ -26,6 +32,6 @@ static int cmd_bench(int argc, char **argv)
     if (argc != 1)
         return shell_usage(argv[0]);
     bench_run_all();
-    return 0;
+    return console_cancelled() ? -EINTR : 0;
 }
 SHELL_COMMAND("bench", "bench", "run the in-kernel benchmarks", cmd_bench);

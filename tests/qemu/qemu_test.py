@@ -2,16 +2,27 @@
 """Boot the kernel in QEMU, optionally type shell commands, and assert on the
 serial output and QEMU's exit status.
 
-    qemu_test.py --arch A --image IMG [--env K=V]... [--send CMD | --type KEYS]...
-                 [--expect REGEX]... [--reject REGEX]... [--monotonic REGEX]...
-                 [--status N | --halts] [--timeout S] [-- extra qemu args]
+    qemu_test.py --arch A --image IMG [--env K=V]...
+                 [--send CMD | --type KEYS | --on REGEX KEYS]...
+                 [--expect REGEX]... [--reject REGEX]... [--reject-raw REGEX]...
+                 [--monotonic REGEX]... [--same REGEX]... [--status N | --halts] [--timeout S]
+                 [-- extra qemu args]
 
 Each --send is typed after the next shell prompt ("> " at line start),
 followed by Enter (CR). --type is the same without the Enter, and with
 Python escapes decoded, so tests can press keys: --type '\\x1b[A\\r' is Up,
 Enter. Sends and types go out in the order given, one per prompt.
+--on REGEX KEYS types KEYS (escapes decoded, no Enter) as soon as REGEX
+matches the output that came after the previous key went out, prompt or
+not: --on 'bench: seq' '\\x03' presses Ctrl-C while a command runs.
+--reject-raw REGEX (escapes decoded) is matched, dot matching newlines,
+against the raw byte stream before carriage returns are dropped: terminal
+control sequences, "\\r\\r\\n".
 --monotonic REGEX: the integer its first group captures must never
 decrease from one match to the next, and it must match at least twice.
+--same REGEX: what its first group captures must be the same in every
+match, and it must match at least twice (`mem` before and after: nothing
+leaked).
 --status N: QEMU must exit by itself with status N. --halts: the kernel must
 print "System halted." (it then waits forever, so we stop QEMU). QEMU is
 always killed on the way out: no test leaves a process behind.
@@ -23,8 +34,27 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def run_qemu(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
     """Boot @image under scripts/qemu, type each of @keys after the next
-    prompt, and return (serial text, QEMU's exit status or None, keys never
-    sent). QEMU's process group is always killed on the way out."""
+    prompt (or, for a (regex, keys) item, once regex matches what came after
+    the previous key), and return (serial text without carriage returns,
+    QEMU's exit status or None, keys never sent). QEMU's process group is
+    always killed on the way out."""
+    raw, status, pending = run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts)
+    return plain(raw), status, pending
+
+
+# A terminal control sequence: CSI (ESC [ ... letter) or a two-byte ESC c.
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[c78]")
+
+
+def plain(raw):
+    """What a reader sees of @raw: text without carriage returns and
+    without terminal control sequences (the kernel's terminal reset, the
+    firmware's screen clearing); --reject-raw sees them."""
+    return CONTROL.sub("", raw.decode("utf-8", "replace").replace("\r", ""))
+
+
+def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
+    """run_qemu(), returning the serial output's raw bytes."""
     env = dict(os.environ)
     for kv in env_kv:
         k, _, v = kv.partition("=")
@@ -35,6 +65,7 @@ def run_qemu(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
     out = b""
     pending = list(keys)
     prompts_seen = 0
+    mark = 0  # where the output stood when the last key went out
     deadline = time.monotonic() + timeout
     status = None
     try:
@@ -49,12 +80,20 @@ def run_qemu(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
                     status = p.wait()
                     break
                 out += chunk
-            text = out.decode("utf-8", "replace").replace("\r", "")
+            text = plain(out)
             prompts = len(re.findall(r"(?m)^[A-Za-z0-9_-]*> ", text))
-            if pending and prompts > prompts_seen:
+            key = pending[0] if pending else None
+            if isinstance(key, tuple):  # --on REGEX KEYS
+                if re.search(key[0], text[mark:], re.M):
+                    pending.pop(0)
+                    mark = len(text)
+                    prompts_seen = prompts
+                    p.stdin.write(key[1])
+                    p.stdin.flush()
+            elif key is not None and prompts > prompts_seen:
                 prompts_seen = prompts
-                line = pending.pop(0)
-                p.stdin.write(line)
+                mark = len(text)
+                p.stdin.write(pending.pop(0))
                 p.stdin.flush()
             if halts and "System halted." in text:
                 time.sleep(0.2)
@@ -65,7 +104,18 @@ def run_qemu(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
             p.wait()
         elif status is None:
             status = p.returncode
-    return out.decode("utf-8", "replace").replace("\r", ""), status, pending
+    return out, status, pending
+
+
+def unescape(s):
+    """Python escapes in a command-line argument (\\x03, \\r) decoded."""
+    return s.encode("latin-1").decode("unicode_escape").encode("latin-1")
+
+
+class OnAction(argparse.Action):
+    """--on REGEX KEYS: a (regex, keys) item in the keys list."""
+    def __call__(self, parser, ns, values, option_string=None):
+        getattr(ns, self.dest).append((values[0], unescape(values[1])))
 
 
 def main():
@@ -75,19 +125,22 @@ def main():
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--send", action="append", dest="keys", default=[],
                     type=lambda s: s.encode() + b"\r")
-    ap.add_argument("--type", action="append", dest="keys",
-                    type=lambda s: s.encode("latin-1").decode("unicode_escape").encode("latin-1"))
+    ap.add_argument("--type", action="append", dest="keys", type=unescape)
+    ap.add_argument("--on", action=OnAction, dest="keys", nargs=2, metavar=("REGEX", "KEYS"))
     ap.add_argument("--monotonic", action="append", default=[])
+    ap.add_argument("--same", action="append", default=[])
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--reject", action="append", default=[])
+    ap.add_argument("--reject-raw", action="append", default=[], type=lambda s: unescape(s).decode("latin-1"))
     ap.add_argument("--status", type=int)
     ap.add_argument("--halts", action="store_true")
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("qemu_args", nargs="*")
     a = ap.parse_args()
 
-    text, status, pending = run_qemu(a.arch, a.image, a.env, a.keys, a.qemu_args, a.timeout,
-                                     a.halts)
+    raw, status, pending = run_qemu_raw(a.arch, a.image, a.env, a.keys, a.qemu_args, a.timeout,
+                                        a.halts)
+    text = plain(raw)
     report = []
     ok = True
     if pending:
@@ -101,6 +154,11 @@ def main():
         hit = re.search(rx, text, re.M)
         report.append(f"{'FAIL' if hit else 'ok  '} reject /{rx}/")
         ok &= not hit
+    for rx in a.reject_raw:
+        hit = re.search(rx, raw.decode("latin-1"), re.S)
+        shown = rx.encode("unicode_escape").decode()
+        report.append(f"{'FAIL' if hit else 'ok  '} reject raw /{shown}/" + (f" at byte {hit.start()}" if hit else ""))
+        ok &= not hit
     if a.status is not None:
         good = status == a.status
         report.append(f"{'ok  ' if good else 'FAIL'} exit status {status}, wanted {a.status}")
@@ -113,6 +171,11 @@ def main():
         vals = [int(m.group(1)) for m in re.finditer(rx, text, re.M)]
         good = len(vals) >= 2 and all(x <= y for x, y in zip(vals, vals[1:]))
         report.append(f"{'ok  ' if good else 'FAIL'} monotonic /{rx}/: {vals}")
+        ok &= good
+    for rx in a.same:
+        vals = [m.group(1) for m in re.finditer(rx, text, re.M)]
+        good = len(vals) >= 2 and len(set(vals)) == 1
+        report.append(f"{'ok  ' if good else 'FAIL'} same /{rx}/: {vals}")
         ok &= good
     if not ok:
         # CI shows the start of a failing test's output, and the serial log

@@ -73,6 +73,27 @@ int console_rx_room(void);
  */
 void console_rx_push(char c);
 
+/**
+ * @brief The shell says a command starts (@p busy 1) or ended (0); either
+ *        clears the Ctrl-C flag.
+ *
+ * While a command runs, a Ctrl-C received by console_rx_push() sets the flag
+ * console_cancelled() reads, and drops the bytes typed before it, instead
+ * of being queued for the line editor (at the prompt, Ctrl-C drops the line
+ * being typed, through the line editor).
+ */
+void console_foreground(int busy);
+
+/**
+ * @brief Whether Ctrl-C was pressed since the running command started.
+ *
+ * Commands that can take longer than about a second poll this between
+ * steps, finish what is in flight, free what they hold and return -EINTR;
+ * the shell then prints `^C`. Needs an interrupt-driven console (both
+ * UART drivers are): a polled one sees no key until the command returns.
+ */
+int console_cancelled(void);
+
 /** @brief Bytes received by interrupt, and bytes dropped because nobody read them. */
 void console_rx_stats(uint64_t *received, uint64_t *dropped);
 

@@ -19,6 +19,9 @@
 #ifndef ESRCH
 #define ESRCH 3 /**< no such thread */
 #endif
+#ifndef EINTR
+#define EINTR 4 /**< interrupted: stopped by Ctrl-C (console_cancelled()) */
+#endif
 #ifndef EIO
 #define EIO 5 /**< input/output error from a device */
 #endif

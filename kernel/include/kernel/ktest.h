@@ -105,7 +105,11 @@ void kt_release_other_cpus(void);
 /** @brief Run every registered test; prints "ktest: N passed, M failed". Returns M. */
 int ktest_run_all(void);
 
-/** @brief Run the tests whose names start with @p prefix (all if NULL), as ktest_run_all() does. */
+/**
+ * @brief Run the tests whose names start with @p prefix (all if NULL), as
+ *        ktest_run_all() does; -ENOENT, saying nothing, when no name does.
+ *        Stops between tests at Ctrl-C (console_cancelled()).
+ */
 int ktest_run(const char *prefix);
 
 #endif
