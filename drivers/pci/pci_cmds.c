@@ -14,6 +14,8 @@ static int cmd_lspci(int argc, char **argv)
         return shell_usage(argv[0]);
     device_probe_wait();
     unsigned n = pci_count();
+    if (n)
+        kprintf("bus:dev.fn vendor:device class, driver, interrupts; below, each BAR\n");
     for (unsigned i = 0; i < n; i++) {
         const struct pci_dev *pd = pci_at(i);
         kprintf("%02x:%02x.%u %04x:%04x class %06x %s irq ", pd->bus, pd->slot, pd->func,

@@ -191,8 +191,10 @@ static void mmio_scan(void *arg)
             pr_warn("%s: not a virtio-mmio device (magic %#x)", d->name, magic);
             continue;
         }
-        if (id == 0)
-            continue; /* an empty slot */
+        if (id == 0) {
+            d->vacant = 1; /* an empty slot: QEMU's virt has 32, most unused */
+            continue;
+        }
         if (ver != 2) {
             pr_warn("%s: virtio-mmio version %u (legacy) not supported; QEMU gives version 2 "
                     "with -global virtio-mmio.force-legacy=false", d->name, ver);

@@ -291,7 +291,7 @@ static int bench_run(struct bench *b, struct blk_request *rqs, void **bufs, unsi
     spin_unlock_irqrestore(&b->lock, f);
     if (wait)
         sem_down(&b->finished);
-    return started ? b->error : -EINVAL;
+    return started || b->error ? b->error : -EINVAL; /* -EINTR if stopped before the first */
 }
 
 #define BENCH_SEQ_BYTES (64u << 20)

@@ -9,6 +9,7 @@
 #include <kernel/irq.h>
 #include <hal/timer.h>
 #include <kernel/console.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
@@ -50,16 +51,20 @@ static int cmd_irqs(int argc, char **argv)
         return route(argv);
     if (argc != 1)
         return shell_usage(argv[0]);
+    /* The devices probed after the prompt (PCI, virtio-mmio, the MSI
+     * controllers) have their interrupts by then: wait, so the list is the
+     * same whenever it is typed. */
+    device_probe_wait();
     enum { MAX = 32 };
     struct irq_stat st[MAX];
     unsigned n = irq_stats(st, MAX);
-    kprintf("  irq  controller  handler          count  cpu  last\n");
+    kprintf("  irq  controller  handler                  count  cpu    last cpu\n");
     for (unsigned i = 0; i < n && i < MAX; i++) {
         char cpu[8], last[8];
         ksnprintf(cpu, sizeof cpu, st[i].cpu >= 0 ? "%d" : st[i].cpu == -1 ? "local" : "-",
                   st[i].cpu);
         ksnprintf(last, sizeof last, st[i].last_cpu >= 0 ? "%d" : "-", st[i].last_cpu);
-        kprintf("%5u  %-10s  %-15s  %8lu  %-5s %-4s%s\n", st[i].irq, st[i].chip, st[i].name,
+        kprintf("%5u  %-10s  %-20s  %8lu  %-6s %s%s\n", st[i].irq, st[i].chip, st[i].name,
                 (unsigned long)st[i].count, cpu, last, st[i].masked ? "  (masked)" : "");
     }
     uint64_t rx, dropped;

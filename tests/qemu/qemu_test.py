@@ -23,6 +23,10 @@ decrease from one match to the next, and it must match at least twice.
 --same REGEX: what its first group captures must be the same in every
 match, and it must match at least twice (`mem` before and after: nothing
 leaked).
+--same-listing CMD [KEEP]: every answer to the line CMD (from its echo to
+the next prompt) must be the same, and CMD must have been typed at least
+twice; with KEEP, a regex, an answer is compared by the groups of KEEP's
+matches only (so `irqs` can leave out its counts).
 --status N: QEMU must exit by itself with status N. --halts: the kernel must
 print "System halted." (it then waits forever, so we stop QEMU). QEMU is
 always killed on the way out: no test leaves a process behind.
@@ -129,6 +133,7 @@ def main():
     ap.add_argument("--on", action=OnAction, dest="keys", nargs=2, metavar=("REGEX", "KEYS"))
     ap.add_argument("--monotonic", action="append", default=[])
     ap.add_argument("--same", action="append", default=[])
+    ap.add_argument("--same-listing", action="append", default=[], nargs="+", metavar="CMD [KEEP]")
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--reject-raw", action="append", default=[], type=lambda s: unescape(s).decode("latin-1"))
@@ -176,6 +181,14 @@ def main():
         vals = [m.group(1) for m in re.finditer(rx, text, re.M)]
         good = len(vals) >= 2 and len(set(vals)) == 1
         report.append(f"{'ok  ' if good else 'FAIL'} same /{rx}/: {vals}")
+        ok &= good
+    for spec in a.same_listing:
+        cmd, keep = spec[0], (spec[1] if len(spec) > 1 else r"(?m)^(.*)$")
+        blocks = re.findall(r"(?ms)^[A-Za-z0-9_-]*> " + re.escape(cmd) + r"\n(.*?)^[A-Za-z0-9_-]*> ", text)
+        keys = [[m.groups() for m in re.finditer(keep, b)] for b in blocks]
+        good = len(keys) >= 2 and all(k == keys[0] for k in keys) and len(keys[0]) > 0
+        report.append(f"{'ok  ' if good else 'FAIL'} same listing '{cmd}': {len(keys)} answers"
+                      + ("" if good else f": {keys}"))
         ok &= good
     if not ok:
         # CI shows the start of a failing test's output, and the serial log

@@ -81,6 +81,10 @@ struct device {
      *  bus_data it stays valid after the probe. */
     void *bus_dev;
     const struct driver *driver;       /**< bound driver, NULL if none matched */
+    /** 1 if the bus looked and found nothing at this address (a virtio-mmio
+     *  slot whose DeviceID is 0): bound, so the slot is not offered again,
+     *  but not a device, so `devices` does not list it. */
+    unsigned vacant;
     uintptr_t driver_data;             /**< the bound driver's own per-device word */
 };
 
