@@ -154,6 +154,8 @@ static void ring_drop(void) { __atomic_store_n(&ring_busy, 0, __ATOMIC_RELEASE);
  * quiet by default: a line on a polled UART costs 0.5-1 ms of boot under
  * TCG (and 10 ms at 115,200 baud), so only errors and warnings print. */
 static unsigned console_level = LOG_WARN;
+static volatile int quiet;           /* klog_quiet(): errors and warnings kept, not shown */
+static unsigned long reports;        /* errors and warnings logged since boot */
 
 /* One finished line (no newline) to the console, or into the held lines
  * while the shell waits for a key. The print lock is held. */
@@ -196,9 +198,32 @@ void klog(enum log_level level, const char *fmt, ...)
     } else {
         __atomic_fetch_add(&log_skipped, 1, __ATOMIC_RELAXED);
     }
-    if ((unsigned)level <= console_level)
+    if (level <= LOG_WARN)
+        __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
+    if ((unsigned)level <= console_level && !quiet)
         console_line(line, len);
     print_lock_drop(f);
+}
+
+void klog_quiet(int on) { quiet = on; }
+
+unsigned long klog_reports(void) { return __atomic_load_n(&reports, __ATOMIC_RELAXED); }
+
+unsigned long klog_reports_since(uint64_t mark, const char *what)
+{
+    irqflags_t f = print_lock_take();
+    struct logbuf_cursor c = klog_oldest(NULL);
+    char line[KLOG_LINE_MAX];
+    unsigned lvl;
+    uint64_t lost;
+    unsigned long n = 0;
+    for (long len; c.seq < mark && (len = klog_read(&c, &lvl, line, sizeof line, &lost)) >= 0;)
+        ; /* to the mark */
+    while (klog_read(&c, &lvl, line, sizeof line, &lost) >= 0)
+        if (lvl <= LOG_WARN && strstr(line, what))
+            n++;
+    print_lock_drop(f);
+    return n;
 }
 
 void klog_console_level(enum log_level level)

@@ -20,6 +20,7 @@
 #include <kernel/errno.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
+#include <kernel/log.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
@@ -72,6 +73,7 @@ KTEST(pmm_frames_cached_per_cpu)
 {
     kt_pin_cpu(); /* this CPU's cache throughout */
     kt_hold_other_cpus();
+    uint64_t mark = kt_log_mark();
     struct pmm_stats st0, st1, st2;
     uint64_t pa = pmm_alloc(0);
     pmm_stats(&st0);
@@ -94,6 +96,8 @@ KTEST(pmm_frames_cached_per_cpu)
     KT_ASSERT(pmm_page(pa)->state != PAGE_CACHED); /* drained */
     KT_ASSERT(st1.free_pages == st0.free_pages + 1);
     KT_ASSERT(st2.free_pages == st1.free_pages);
+    /* the double free and the wrong order were each reported once */
+    KT_ASSERT(klog_reports_since(mark, "(EALREADY)") == 1 && klog_reports_since(mark, "(EINVAL)") == 1);
 }
 
 #define PCP_FRAMES 96 /* more than PMM_PCP_MAX: refills and flushes both happen */
@@ -217,6 +221,7 @@ KTEST(pmm_racing_double_free_caught)
     if (n == 1)
         cpus[1] = cpus[0];
     race = (struct free_race){0};
+    uint64_t mark = kt_log_mark();
     int ids[2];
     for (unsigned s = 0; s < 2; s++) {
         racer[s] = (struct free_racer){&race, s};
@@ -248,4 +253,7 @@ KTEST(pmm_racing_double_free_caught)
         KT_ASSERT(ids[s] > 0 && thread_join(ids[s], NULL) == 0);
     KT_ASSERT(rounds == RACE_ROUNDS);
     KT_ASSERT(bad == 0);
+    /* each refused free was reported once, naming the caller */
+    KT_ASSERT(klog_reports_since(mark, "bad free of") == RACE_ROUNDS);
+    KT_ASSERT(klog_reports_since(mark, "from race_free+") == RACE_ROUNDS);
 }

@@ -10,6 +10,8 @@
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/ktest.h>
+#include <kernel/log.h>
+#include <kernel/logbuf.h>
 #include <kernel/sched.h>
 #include <kernel/sections.h>
 #include <kernel/smp.h>
@@ -22,7 +24,28 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
 
 int ktest_run_all(void)
 {
-    return ktest_run(NULL);
+    return ktest_run(NULL, 1);
+}
+
+uint64_t kt_log_mark(void)
+{
+    uint64_t next;
+    klog_oldest(&next);
+    return next;
+}
+
+/* A failed test's reports, shown after all (a quiet run kept them off). */
+static void replay_reports(uint64_t mark)
+{
+    struct logbuf_cursor c = klog_oldest(NULL);
+    char line[KLOG_LINE_MAX];
+    unsigned lvl;
+    uint64_t lost;
+    for (long len; c.seq < mark && (len = klog_read(&c, &lvl, line, sizeof line, &lost)) >= 0;)
+        ;
+    for (long len; (len = klog_read(&c, &lvl, line, sizeof line, &lost)) >= 0;)
+        if (lvl <= LOG_WARN)
+            kprintf("  %s\n", line);
 }
 
 /* Whether @p name starts with @p prefix. */
@@ -34,9 +57,10 @@ static int has_prefix(const char *name, const char *prefix)
     return 1;
 }
 
-int ktest_run(const char *prefix)
+int ktest_run(const char *prefix, int verbose)
 {
     int passed = 0, failed = 0;
+    unsigned long reports = 0;
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
         if (prefix && !has_prefix(t->name, prefix))
             continue;
@@ -49,10 +73,22 @@ int ktest_run(const char *prefix)
          * starts with the runner's own affinity again. */
         struct thread *self = thread_current();
         uint32_t affinity = self ? self->affinity : 0;
+        /* Negative tests provoke errors and warnings on purpose and assert
+         * on them (klog_reports_since()): kept off the console unless -v,
+         * and shown after all if the test fails. */
+        uint64_t mark = kt_log_mark();
+        unsigned long before = klog_reports();
+        if (!verbose)
+            klog_quiet(1);
         t->fn(&ctx);
+        if (!verbose)
+            klog_quiet(0);
+        reports += klog_reports() - before;
         if (self && self->affinity != affinity)
             thread_set_affinity(self->id, affinity);
         kprintf("ktest %-28s %s\n", t->name, ctx.failed ? "FAIL" : "ok");
+        if (ctx.failed && !verbose)
+            replay_reports(mark);
         if (ctx.failed)
             failed++;
         else
@@ -61,6 +97,9 @@ int ktest_run(const char *prefix)
     if (passed + failed == 0)
         return -ENOENT; /* the caller says so */
     kprintf("ktest: %d passed, %d failed\n", passed, failed);
+    if (reports && !verbose)
+        kprintf("ktest: the %lu errors and warnings the tests provoked on purpose are in dmesg "
+                "(ktest -v shows them)\n", reports);
     return failed;
 }
 

@@ -15,6 +15,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
+#include <kernel/log.h>
 #include <kernel/ktimer.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
@@ -145,6 +146,7 @@ static int return_7(void *arg)
 
 KTEST(sched_bad_arguments)
 {
+    uint64_t mark = kt_log_mark();
     KT_ASSERT(thread_create("x", NULL, NULL, PRIO_DEFAULT, 0) == -EINVAL);
     KT_ASSERT(thread_create("x", return_7, NULL, PRIO_MAX + 1, 0) == -EINVAL);
     KT_ASSERT(thread_create("x", return_7, NULL, PRIO_IDLE, 0) == -EINVAL);
@@ -160,6 +162,9 @@ KTEST(sched_bad_arguments)
     id = thread_create("detached", return_7, NULL, PRIO_DEFAULT, THREAD_DETACHED);
     KT_ASSERT(id > 0);
     KT_ASSERT(thread_join(id, NULL) == -EINVAL || thread_join(id, NULL) == -ESRCH);
+    /* every refusal said why, naming this test as the caller */
+    KT_ASSERT(klog_reports_since(mark, "thread_create('x'") == 4);
+    KT_ASSERT(klog_reports_since(mark, "from ktest_fn_sched_bad_arguments+") >= 8);
 }
 
 /* ---- threads on the caller's memory (kmain's boot threads) ---- */
@@ -477,6 +482,7 @@ KTEST(sync_bad_usage_reported)
     struct condvar c;
     mutex_init(&m, "bad");
     cond_init(&c, "bad");
+    uint64_t mark = kt_log_mark();
     KT_ASSERT(mutex_unlock(&m) == -EPERM);      /* not locked */
     KT_ASSERT(cond_wait(&c, &m) == -EPERM);     /* mutex not held */
     KT_ASSERT(mutex_lock(&m) == 0);
@@ -488,6 +494,11 @@ KTEST(sync_bad_usage_reported)
     KT_ASSERT(r == -EPERM);                     /* not the owner */
     KT_ASSERT(m.owner == thread_current());     /* and nothing changed */
     KT_ASSERT(mutex_unlock(&m) == 0);
+    /* each misuse reported once, with who did it */
+    KT_ASSERT(klog_reports_since(mark, "mutex_unlock: not locked") == 1);
+    KT_ASSERT(klog_reports_since(mark, "recursive lock (deadlock) refused") == 1);
+    KT_ASSERT(klog_reports_since(mark, "not the owner of") == 1);
+    KT_ASSERT(klog_reports_since(mark, "'intruder'") == 1);
 }
 
 /* ---- kernel timers ---- */

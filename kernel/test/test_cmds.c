@@ -11,20 +11,24 @@
 #include <kernel/errno.h>
 #include <kernel/ktest.h>
 #include <kernel/shell.h>
+#include <kernel/string.h>
 #include <stddef.h>
 
 static int cmd_ktest(int argc, char **argv)
 {
-    if (argc > 2)
+    int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
+    if (argc > 2 + verbose)
         return shell_usage(argv[0]);
-    int failed = ktest_run(argc == 2 ? argv[1] : NULL);
+    const char *prefix = argc == 2 + verbose ? argv[1 + verbose] : NULL;
+    int failed = ktest_run(prefix, verbose);
     if (console_cancelled())
         return -EINTR;
     if (failed == -ENOENT)
-        return shell_error(-ENOENT, "ktest: no test's name starts with '%s'", argv[1]);
+        return shell_error(-ENOENT, "ktest: no test's name starts with '%s'", prefix);
     return failed ? -EIO : 0;
 }
-SHELL_COMMAND("ktest", "ktest [name-prefix]", "run the in-kernel tests (those whose names start with the prefix)",
+SHELL_COMMAND("ktest", "ktest [-v] [name-prefix]",
+              "run the in-kernel tests (those whose names start with the prefix); -v: with every report",
               cmd_ktest);
 
 static int cmd_bench(int argc, char **argv)

@@ -106,10 +106,19 @@ void kt_release_other_cpus(void);
 int ktest_run_all(void);
 
 /**
- * @brief Run the tests whose names start with @p prefix (all if NULL), as
- *        ktest_run_all() does; -ENOENT, saying nothing, when no name does.
- *        Stops between tests at Ctrl-C (console_cancelled()).
+ * @brief Run the tests whose names start with @p prefix, as ktest_run_all()
+ *        does; -ENOENT, saying nothing, when no name does. Stops between
+ *        tests at Ctrl-C (console_cancelled()).
+ * @param prefix the start of the names to run, or NULL for all
+ * @param verbose 0: the errors and warnings a test logs stay off the console
+ *        (kept in the log; a failed test's are printed after its line);
+ *        1: everything as it comes (ktest_run_all(), `ktest -v`)
+ * @return the number of tests that failed, or -ENOENT
  */
-int ktest_run(const char *prefix);
+int ktest_run(const char *prefix, int verbose);
+
+/** @brief The log's next line number: klog_reports_since(kt_log_mark(), ...)
+ *  then counts what a test provoked. */
+uint64_t kt_log_mark(void);
 
 #endif

@@ -81,6 +81,26 @@ void klog_hold(int on);
 /** @brief 1 if klog_hold() holds lines that it would print when released; any context. */
 int klog_held(void);
 
+/**
+ * @brief Keep errors and warnings off the console (@p on = 1) or show them
+ *        again (0); they are logged either way.
+ *
+ * `ktest` runs its tests so: the reports negative tests provoke on purpose
+ * read like failures to a newcomer. The tests assert on them instead
+ * (klog_reports_since()), and `ktest -v` shows them.
+ */
+void klog_quiet(int on);
+
+/** @brief Errors and warnings logged since boot (console or not). */
+unsigned long klog_reports(void);
+
+/**
+ * @brief Errors and warnings among the log lines numbered @p mark and
+ *        later (klog_oldest()'s @p next gives a mark) that contain @p what.
+ *        Not from an interrupt handler.
+ */
+unsigned long klog_reports_since(uint64_t mark, const char *what);
+
 #define pr_err(...) klog(LOG_ERR, __VA_ARGS__)   /**< @brief klog() at LOG_ERR */
 #define pr_warn(...) klog(LOG_WARN, __VA_ARGS__) /**< @brief klog() at LOG_WARN */
 #define pr_info(...) klog(LOG_INFO, __VA_ARGS__) /**< @brief klog() at LOG_INFO */
