@@ -8,7 +8,14 @@ find_program(LLVM_OBJCOPY NAMES llvm-objcopy-19 llvm-objcopy)
 if(NOT CLANG_BPF OR NOT LLVM_OBJCOPY)
   message(FATAL_ERROR "eBPF programs need clang-19 and llvm-objcopy: run scripts/deps")
 endif()
-set(BPF_PROGS sched_count irq_count blk_latency sum)
+# Every initrd/bpf/<name>.c is a program, packed as bpf/<name>.o: drop a
+# file there and the next build has it (CONFIGURE_DEPENDS re-globs).
+file(GLOB bpf_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/initrd/bpf/*.c)
+set(BPF_PROGS)
+foreach(src ${bpf_srcs})
+  get_filename_component(p ${src} NAME_WE)
+  list(APPEND BPF_PROGS ${p})
+endforeach()
 set(BPF_RAW_PROGS sum:mem) # NAME:section
 set(bpf_dir ${CMAKE_BINARY_DIR}/bpf)
 file(MAKE_DIRECTORY ${bpf_dir})
@@ -18,7 +25,7 @@ foreach(p ${BPF_PROGS})
     COMMAND ${CLANG_BPF} -target bpf -O2 -mcpu=v4 -ffreestanding -Wall -Werror
       -I${PROJECT_SOURCE_DIR}/kernel/include -c ${src} -o ${bpf_dir}/${p}.o
     DEPENDS ${src} ${PROJECT_SOURCE_DIR}/initrd/bpf/bpf_prog.h ${PROJECT_SOURCE_DIR}/kernel/include/kernel/bpf_hook.h
-    VERBATIM)
+    COMMENT "eBPF program initrd/bpf/${p}.c -> bpf/${p}.o" VERBATIM)
   set_property(GLOBAL APPEND PROPERTY INITRD_FILES "bpf/${p}.o=${bpf_dir}/${p}.o")
 endforeach()
 foreach(spec ${BPF_RAW_PROGS})

@@ -134,7 +134,13 @@ at_el1:
     bl      a64_mmu_enable     /* returns with the MMU on, still at the low address */
     ldr     x1, =high
     br      x1
+    /* From here the boot CPU runs C: this is the outermost frame, and its
+     * CFI says so (the return address register is undefined), so gdb's
+     * backtrace ends here rather than unwinding into whatever x30 held. */
 high:
+    .cfi_sections .debug_frame /* the linker script drops .eh_frame */
+    .cfi_startproc
+    .cfi_undefined x30
     ldr     x1, =__stack_top   /* from here on everything is at 0xffffffff8... */
     mov     sp, x1
     ldr     x1, =a64_vectors
@@ -150,6 +156,7 @@ high:
 hang:
     wfe
     b       hang
+    .cfi_endproc
 
     /*
      * A CPU that PSCI CPU_ON started (platform.c, a64_smp_start): MMU off,
@@ -195,6 +202,8 @@ sec_el1:
     ldr     x1, =sec_high
     br      x1
 sec_high:
+    .cfi_startproc             /* a secondary CPU's outermost frame, as above */
+    .cfi_undefined x30
     mov     sp, x20
     ldr     x1, =a64_vectors
     msr     vbar_el1, x1
@@ -206,6 +215,7 @@ sec_high:
     bl      a64_secondary_main
 1:  wfe
     b       1b
+    .cfi_endproc
 
     /* The boot stack has the shape vectors.S expects of every kernel stack:
      * 16 KiB, base 32 KiB-aligned (its overflow check tests SP bit 14). */

@@ -128,6 +128,12 @@ long_mode:
     movabs  $high, %rax             /* still at the low address: go high */
     jmp     *%rax
 high:
+    /* The outermost frame of the boot CPU's C: its CFI says the return
+     * address is undefined, so gdb's backtrace ends here instead of reading
+     * a return address from the empty stack and running into junk. */
+    .cfi_sections .debug_frame /* the linker script drops .eh_frame */
+    .cfi_startproc
+    .cfi_undefined %rip
     mov     $0x10, %ax
     mov     %ax, %ds
     mov     %ax, %es
@@ -159,6 +165,7 @@ high:
 6:  cli
     hlt
     jmp     6b
+    .cfi_endproc
 
     .section .rodata
 msg_no_lm:

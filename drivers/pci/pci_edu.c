@@ -103,8 +103,7 @@ static int cmd_pcitest(int argc, char **argv)
         return shell_usage(argv[0]);
     device_probe_wait();
     if (nedus == 0) {
-        kprintf("pcitest: no edu device (QEMU: -device edu) (ENODEV)\n");
-        return -ENODEV;
+        return shell_error(-ENODEV, "pcitest: no edu device (QEMU: -device edu)");
     }
     int worst = 0;
     for (unsigned i = 0; i < nedus; i++) {

@@ -66,8 +66,8 @@ static int arg_u64(const char *what, const char *s, uint64_t *out)
 {
     int err = kstrtou64(s, 0, out);
     if (err)
-        kprintf("blk: '%s' is not a valid %s (%s)\n", s, what, errno_name(err));
-    return err;
+        return shell_error(err, "blk: '%s' is not a valid %s", s, what);
+    return 0;
 }
 
 static struct blkdev *arg_dev(const char *name)
@@ -97,8 +97,7 @@ static int report(struct blkdev *bd, int err, enum blk_op op, uint64_t lba, uint
 static int check_range(struct blkdev *bd, enum blk_op op, uint64_t lba, uint64_t count)
 {
     if (count == 0) {
-        kprintf("blk: %s: a count of 0 blocks (EINVAL)\n", bd->name);
-        return -EINVAL;
+        return shell_error(-EINVAL, "blk: %s: a count of 0 blocks", bd->name);
     }
     if (lba >= bd->nblocks || count > bd->nblocks - lba)
         return report(bd, -EINVAL, op, lba, count);
@@ -125,8 +124,7 @@ static void hexdump(const uint8_t *p, size_t n)
 static int do_read(struct blkdev *bd, uint64_t lba, uint64_t count)
 {
     if (count > READ_MAX_BLOCKS) {
-        kprintf("blk: %s: at most %u blocks are dumped (EINVAL)\n", bd->name, READ_MAX_BLOCKS);
-        return -EINVAL;
+        return shell_error(-EINVAL, "blk: %s: at most %u blocks are dumped", bd->name, READ_MAX_BLOCKS);
     }
     int err = check_range(bd, BLK_READ, lba, count);
     if (err)
@@ -375,8 +373,7 @@ static int bench_all_cpus(struct blkdev *bd, uint32_t per4k, uint64_t total, uin
 static int do_bench(struct blkdev *bd)
 {
     if (bd->nblocks == 0) {
-        kprintf("blk: %s: empty device (EINVAL)\n", bd->name);
-        return -EINVAL;
+        return shell_error(-EINVAL, "blk: %s: empty device", bd->name);
     }
     static struct blk_request rqs[BENCH_SEQ_DEPTH];
     void *bufs[BENCH_SEQ_DEPTH] = {0};
@@ -445,7 +442,7 @@ static int do_bench(struct blkdev *bd)
     for (unsigned i = 0; i < depth; i++)
         kfree(bufs[i]);
     if (err && err != -EINTR) /* a stop by Ctrl-C is the shell's to say */
-        kprintf("blk: %s: bench failed (%s)\n", bd->name, errno_name(err));
+        return shell_error(err, "blk: %s: bench failed", bd->name);
     return err;
 }
 
@@ -494,8 +491,7 @@ static int cmd_blk(int argc, char **argv)
             (argc == 6 && arg_u64("count", argv[5], &count)))
             return -EINVAL;
         if (byte > 255) {
-            kprintf("blk: '%s' is not a byte value (0-255) (ERANGE)\n", argv[4]);
-            return -ERANGE;
+            return shell_error(-ERANGE, "blk: '%s' is not a byte value (0-255)", argv[4]);
         }
         int err = do_chunks(bd, BLK_WRITE, lba, count, (int)byte, NULL);
         if (!err)

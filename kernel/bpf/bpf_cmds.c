@@ -92,9 +92,11 @@ static const char *basename(const char *path)
     return b;
 }
 
-/* Load, run on the given memory, print r0, free. */
-static int run_program(const void *code, size_t code_len, const char *name, const char *mem_hex, int interp)
+/* Load, run on the given memory, print r0, free. @p path: the file it came
+ * from (the name is its last component), or the name itself. */
+static int run_program(const void *code, size_t code_len, const char *path, const char *mem_hex, int interp)
 {
+    const char *name = basename(path);
     uint8_t *mem = NULL;
     size_t mem_len = 0;
     if (mem_hex) {
@@ -106,6 +108,15 @@ static int run_program(const void *code, size_t code_len, const char *name, cons
             return rc;
     } else if (!(mem = kzalloc(1))) {
         return -ENOMEM;
+    }
+    /* A program written for a hook reads that hook's context, not memory:
+     * say where it belongs rather than let the verifier refuse its loads. */
+    char sec[32];
+    if (code_len >= 4 && memcmp(code, "\177ELF", 4) == 0 && bpf_elf_prog_section(code, code_len, sec, sizeof sec) == 0 &&
+        bpf_hook_ctx(sec)) {
+        kfree(mem);
+        return shell_error(-EINVAL, "bpf: %s is a program for the %s hook: bpf attach %s %s", name, sec, sec,
+                           path);
     }
     struct bpf_ctx_desc ctx = {"mem", (uint32_t)mem_len, 1, 1};
     struct bpf_load_opts opts = {name, &ctx, interp};
@@ -229,7 +240,7 @@ static int cmd_bpf(int argc, char **argv)
         const void *data;
         size_t size;
         int rc = open_file(argv[2], &data, &size);
-        return rc ? rc : run_program(data, size, basename(argv[2]), argc == 4 ? argv[3] : NULL, interp);
+        return rc ? rc : run_program(data, size, argv[2], argc == 4 ? argv[3] : NULL, interp);
     }
     if (strcmp(sub, "exec") == 0 && (argc == 3 || argc == 4)) {
         uint8_t *code;

@@ -226,6 +226,30 @@ static int relocate(struct obj *o, unsigned sec, struct bpf_insn *insns, uint32_
     return 0;
 }
 
+/* The program's section: @p section, or the first executable one with
+ * instructions other than .text, or .text; a negative errno (said in the
+ * log) if there is none. */
+static int pick_prog(struct obj *o, const char *section)
+{
+    int text = find_section(o, ".text"), prog = -1;
+    if (section) {
+        prog = find_section(o, section);
+        if (prog < 0 || !(o->sh[prog].sh_flags & SHF_EXECINSTR)) {
+            ksnprintf(o->log, o->logsz, "no program section '%s' in the object", section);
+            return -ENOENT;
+        }
+        return prog;
+    }
+    for (unsigned i = 1; i < o->eh->e_shnum && prog < 0; i++)
+        if ((o->sh[i].sh_flags & SHF_EXECINSTR) && o->sh[i].sh_size && (int)i != text)
+            prog = (int)i;
+    if (prog < 0 && text > 0 && o->sh[text].sh_size)
+        prog = text;
+    if (prog < 0)
+        return fail(o, "no program section (an executable section with instructions)");
+    return prog;
+}
+
 static int load_aligned(const void *elf, size_t size, const char *section, const struct bpf_load_opts *opts,
                         struct bpf_prog **out, char *log, size_t logsz)
 {
@@ -233,22 +257,9 @@ static int load_aligned(const void *elf, size_t size, const char *section, const
     int rc = parse(&o);
     if (rc)
         return rc;
-    int text = find_section(&o, ".text"), prog = -1;
-    if (section) {
-        prog = find_section(&o, section);
-        if (prog < 0 || !(o.sh[prog].sh_flags & SHF_EXECINSTR)) {
-            ksnprintf(log, logsz, "no program section '%s' in the object", section);
-            return -ENOENT;
-        }
-    } else {
-        for (unsigned i = 1; i < o.eh->e_shnum && prog < 0; i++)
-            if ((o.sh[i].sh_flags & SHF_EXECINSTR) && o.sh[i].sh_size && (int)i != text)
-                prog = (int)i;
-        if (prog < 0 && text > 0 && o.sh[text].sh_size)
-            prog = text;
-        if (prog < 0)
-            return fail(&o, "no program section (an executable section with instructions)");
-    }
+    int text = find_section(&o, ".text"), prog = pick_prog(&o, section);
+    if (prog < 0)
+        return prog;
     const Elf64_Shdr *ps = &o.sh[prog];
     if (ps->sh_type != SHT_PROGBITS || ps->sh_size % 8 || ps->sh_size == 0 || (ps->sh_offset & 7))
         return fail(&o, "the program section is not whole instructions");
@@ -328,6 +339,28 @@ int bpf_elf_load(const void *elf, size_t size, const char *section, const struct
     }
     memcpy(copy, elf, size);
     int rc = load_aligned(copy, size, section, opts, out, log, logsz);
+    kfree(copy);
+    return rc;
+}
+
+int bpf_elf_prog_section(const void *elf, size_t size, char *name, size_t n)
+{
+    char log[1];
+    void *copy = NULL;
+    if ((uintptr_t)elf % 8) { /* read in place as C objects: see bpf_elf_load() */
+        if (!(copy = kmalloc(size ? size : 1)))
+            return -ENOMEM;
+        memcpy(copy, elf, size);
+        elf = copy;
+    }
+    struct obj o = {.base = elf, .size = size, .log = log, .logsz = sizeof log};
+    int rc = parse(&o);
+    if (!rc)
+        rc = pick_prog(&o, NULL);
+    if (rc >= 0) {
+        ksnprintf(name, n, "%s", sec_name(&o, (unsigned)rc));
+        rc = 0;
+    }
     kfree(copy);
     return rc;
 }

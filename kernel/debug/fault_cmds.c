@@ -65,8 +65,7 @@ static int fault_jit(const char *kind)
     struct jit_region *r = crash ? jit_copy(jit_crash_body, "fault:jit_crash", 1)
                                  : jit_copy(harmless_function, "fault:harmless", write);
     if (!r) {
-        kprintf("fault %s: no code memory\n", kind);
-        return -ENOMEM;
+        return shell_error(-ENOMEM, "fault %s: no code memory", kind);
     }
     if (write) {
         write_to((volatile uint32_t *)jit_base(r), kind);
@@ -88,19 +87,16 @@ static int fault_module(void)
         size_t size;
         char log[160];
         if (initrd_find("hello.ko", &elf, &size) != 0) {
-            kprintf("fault module: no hello.ko in the initrd\n");
-            return -ENOENT;
+            return shell_error(-ENOENT, "fault module: no hello.ko in the initrd");
         }
         int rc = module_load(elf, size, module_kernel_opts(), &m, log, sizeof log);
         if (rc) {
-            kprintf("fault module: %s\n", log);
-            return rc;
+            return shell_error(rc, "fault module: %s", log);
         }
     }
     void (*f)(void) = (void (*)(void))module_symbol(m, "hello_fault");
     if (!f) {
-        kprintf("fault module: hello has no hello_fault\n");
-        return -ENOENT;
+        return shell_error(-ENOENT, "fault module: hello has no hello_fault");
     }
     kprintf("fault module: calling %p\n", (void *)f);
     f();
@@ -177,13 +173,11 @@ static int fault_other_cpu(const char *kind)
     const unsigned here = 0;
     int other = cpus & ~1u ? __builtin_ctz(cpus & ~1u) : -1;
     if (other < 0) {
-        kprintf("fault %s: needs a second CPU running threads (SMP=2 or more)\n", kind);
-        return -ENODEV;
+        return shell_error(-ENODEV, "fault %s: needs a second CPU running threads (SMP=2 or more)", kind);
     }
     int err = thread_set_affinity(self->id, 1u << here);
     if (err) {
-        kprintf("fault %s: could not move to CPU %u\n", kind, here);
-        return err;
+        return shell_error(err, "fault %s: could not move to CPU %u", kind, here);
     }
     static struct far_reader r;
     volatile uint64_t *p = vmalloc(PAGE_SIZE);
@@ -196,8 +190,7 @@ static int fault_other_cpu(const char *kind)
     if (id <= 0) {
         vfree((void *)p);
         thread_set_affinity(self->id, mask);
-        kprintf("fault %s: no memory for the page or the reader\n", kind);
-        return -ENOMEM;
+        return shell_error(-ENOMEM, "fault %s: no memory for the page or the reader", kind);
     }
     uint64_t deadline = hal_time_ns() + 1000000000ull;
     while (r.reads < 1000 && hal_time_ns() < deadline)
@@ -242,8 +235,7 @@ static int cmd_fault(int argc, char **argv)
     } else if (strcmp(kind, "stack-overflow") == 0) {
         void *stack = kstack_alloc();
         if (!stack) {
-            kprintf("fault stack-overflow: no stack to overflow\n");
-            return -ENOMEM;
+            return shell_error(-ENOMEM, "fault stack-overflow: no stack to overflow");
         }
         kprintf("fault stack-overflow: recursing on the stack at %p-%p\n", stack,
                 (void *)((uintptr_t)stack + KSTACK_SIZE - 1));
@@ -251,8 +243,7 @@ static int cmd_fault(int argc, char **argv)
     } else if (strcmp(kind, "exec-directmap") == 0) {
         uint64_t pa = pmm_alloc(0);
         if (!pa) {
-            kprintf("fault exec-directmap: no free page to try it with\n");
-            return -ENOMEM;
+            return shell_error(-ENOMEM, "fault exec-directmap: no free page to try it with");
         }
         jump_to_copy(hal_phys_to_virt(pa), kind);
     } else if (strcmp(kind, "unmapped-on-other-cpu") == 0) {
@@ -270,8 +261,7 @@ static int cmd_fault(int argc, char **argv)
     } else {
         return shell_usage(argv[0]);
     }
-    kprintf("fault %s: no fault was raised; memory protection is broken\n", kind);
-    return -ENOSYS;
+    return shell_error(-ENOSYS, "fault %s: no fault was raised; memory protection is broken", kind);
 }
 SHELL_COMMAND("fault",
               "fault undef|null|unmapped-write|unmapped-on-other-cpu|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec|module",

@@ -74,8 +74,7 @@ static int cmd_ls(int argc, char **argv)
     const void *base;
     size_t len, pos = 0;
     if (initrd_get(&base, &len) != 0) {
-        kprintf("ls: no initrd\n");
-        return -ENOENT;
+        return shell_error(-ENOENT, "ls: no initrd");
     }
     struct archive_entry e;
     int rc, shown = 0;
@@ -98,12 +97,10 @@ static int cmd_ls(int argc, char **argv)
         shown++;
     }
     if (rc < 0) {
-        kprintf("ls: the initrd is damaged at byte %lu\n", (unsigned long)pos);
-        return -EINVAL;
+        return shell_error(-EINVAL, "ls: the initrd is damaged at byte %lu", (unsigned long)pos);
     }
     if (!shown && dlen) {
-        kprintf("ls: %s: no such directory\n", argv[1]);
-        return -ENOENT;
+        return shell_error(-ENOENT, "ls: %s: no such directory", argv[1]);
     }
     return 0;
 }
@@ -114,10 +111,10 @@ static int open_file(const char *cmd, const char *path, const void **data, size_
 {
     int rc = initrd_find(path, data, size);
     if (rc == -ENOENT)
-        kprintf("%s: %s: no such file\n", cmd, path);
-    else if (rc)
-        kprintf("%s: the initrd is damaged\n", cmd);
-    return rc;
+        return shell_error(rc, "%s: %s: no such file", cmd, path);
+    if (rc)
+        return shell_error(rc, "%s: the initrd is damaged", cmd);
+    return 0;
 }
 
 static int cmd_cat(int argc, char **argv)
@@ -151,8 +148,7 @@ static int cmd_hexdump(int argc, char **argv)
     if (rc)
         return rc;
     if (off > size) {
-        kprintf("hexdump: offset %lu is past the end (%lu bytes)\n", (unsigned long)off, (unsigned long)size);
-        return -ERANGE;
+        return shell_error(-ERANGE, "hexdump: offset %lu is past the end (%lu bytes)", (unsigned long)off, (unsigned long)size);
     }
     if (len > size - off)
         len = size - off;

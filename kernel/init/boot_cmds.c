@@ -113,8 +113,7 @@ static int cmd_poweroff(int argc, char **argv)
     if (argc == 2) {
         uint64_t code;
         if (kstrtou64(argv[1], 0, &code) != 0 || code > 255) {
-            kprintf("poweroff: '%s' is not an exit code 0..255\n", argv[1]);
-            return -EINVAL;
+            return shell_error(-EINVAL, "poweroff: '%s' is not an exit code 0..255", argv[1]);
         }
         if (hal_poweroff_code((int)code) != 0)
             kprintf("poweroff: no test-exit device; powering off cleanly\n");

@@ -22,8 +22,7 @@ static int route(char **argv)
 {
     uint64_t irq, cpu;
     if (kstrtou64(argv[1], 0, &irq) != 0 || kstrtou64(argv[2], 10, &cpu) != 0) {
-        kprintf("irqs: '%s %s' is not an interrupt number and a CPU (EINVAL)\n", argv[1], argv[2]);
-        return -EINVAL;
+        return shell_error(-EINVAL, "irqs: '%s %s' is not an interrupt number and a CPU", argv[1], argv[2]);
     }
     if (irq >= IRQ_NR_MAX || cpu >= smp_cpu_slots() ||
         smp_cpu((unsigned)cpu)->state != CPU_ONLINE) {

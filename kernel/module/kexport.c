@@ -12,6 +12,7 @@
 #include <hal/timer.h>
 #include <kernel/block.h>
 #include <kernel/crc32.h>
+#include <kernel/driver.h>
 #include <kernel/elf.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
@@ -20,8 +21,10 @@
 #include <kernel/log.h>
 #include <kernel/module.h>
 #include <kernel/printf.h>
+#include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/wait.h>
 
 /* printing */
 KEXPORT(kprintf);
@@ -46,6 +49,26 @@ KEXPORT(spin_lock_slow);
 KEXPORT(spin_smp);
 KEXPORT(lockdep_acquired); /* called by spin_lock*() in modules built with SPIN_LOCKDEP */
 KEXPORT(lockdep_released);
+/* threads and waiting (kernel/sched.h, kernel/wait.h) */
+KEXPORT(thread_create);
+KEXPORT(thread_join);
+KEXPORT(thread_exit);
+KEXPORT(thread_yield);
+KEXPORT(thread_sleep_ns);
+KEXPORT(mutex_init);
+KEXPORT(mutex_lock);
+KEXPORT(mutex_unlock);
+KEXPORT(sem_init);
+KEXPORT(sem_down);
+KEXPORT(sem_up);
+KEXPORT(cond_init);
+KEXPORT(cond_wait);
+KEXPORT(cond_signal);
+KEXPORT(cond_broadcast);
+/* devices (kernel/driver.h): a module's driver offered a device it describes */
+KEXPORT(device_add);
+KEXPORT(device_map);
+KEXPORT(device_request_irq);
 /* the block layer: a module can be a disk */
 KEXPORT(blk_register);
 KEXPORT(blk_unregister);
@@ -62,6 +85,15 @@ const void *kexport_lookup(const char *name)
         if (strcmp(e->name, name) == 0)
             return e->addr;
     return NULL;
+}
+
+const char *kexport_next(const char *after)
+{
+    const char *best = NULL;
+    for (const struct kexport *e = __kexports_start; e < __kexports_end; e++)
+        if (strcmp(e->name, after) > 0 && (!best || strcmp(e->name, best) < 0))
+            best = e->name;
+    return best;
 }
 
 const struct module_opts *module_kernel_opts(void)

@@ -65,9 +65,34 @@ static int cmd_lsmod(int argc, char **argv)
 {
     if (argc != 1)
         return shell_usage(argv[0]);
+    if (!module_next(NULL)) {
+        kprintf("no modules loaded\n");
+        return 0;
+    }
     kprintf("%-16s %-18s %8s %8s %8s\n", "module", "address", "text", "rodata", "data");
     for (struct module *m = module_next(NULL); m; m = module_next(m))
         kprintf("%-16s %p %8zu %8zu %8zu\n", m->name, (void *)m->base, m->text_size, m->ro_size, m->rw_size);
     return 0;
 }
 SHELL_COMMAND("lsmod", "lsmod", "the loaded modules: name, address, sizes", cmd_lsmod);
+
+/* `ksyms --exports [prefix]`: what a module may call (kernel/module/kexport.c),
+ * in name order, with the address it links to. */
+static int cmd_ksyms(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3 || strcmp(argv[1], "--exports") != 0)
+        return shell_usage(argv[0]);
+    const char *prefix = argc == 3 ? argv[2] : "";
+    size_t plen = strlen(prefix);
+    unsigned n = 0;
+    for (const char *prev = "", *name; (name = kexport_next(prev)) != NULL; prev = name)
+        if (strncmp(name, prefix, plen) == 0) {
+            kprintf("  %-24s %p\n", name, kexport_lookup(name));
+            n++;
+        }
+    if (!n)
+        return shell_error(-ENOENT, "ksyms: no export starts with '%s'", prefix);
+    kprintf("%u export%s (docs/modules-and-ebpf.md says what each is for)\n", n, n == 1 ? "" : "s");
+    return 0;
+}
+SHELL_COMMAND("ksyms", "ksyms --exports [prefix]", "the kernel functions a module may call", cmd_ksyms);

@@ -39,8 +39,7 @@ SHELL_COMMAND("threads", "threads",
 static int parse_ms(const char *cmd, const char *arg, uint64_t *ms)
 {
     if (kstrtou64(arg, 10, ms) != 0 || *ms > 3600000) {
-        kprintf("%s: '%s' is not a duration in milliseconds (0..3600000)\n", cmd, arg);
-        return -EINVAL;
+        return shell_error(-EINVAL, "%s: '%s' is not a duration in milliseconds (0..3600000)", cmd, arg);
     }
     return 0;
 }

@@ -93,9 +93,8 @@ static int cmd_watchdog(int argc, char **argv)
         if (!strcmp(argv[1], "off")) {
             ms = 0;
         } else if (kstrtou64(argv[1], 10, &ms) != 0 || ms < 2 * WATCHDOG_PERIOD_MS || ms > 3600000) {
-            kprintf("watchdog: '%s' is not 'off' or a limit in milliseconds (%u..3600000)\n",
-                    argv[1], 2 * WATCHDOG_PERIOD_MS);
-            return -EINVAL;
+            return shell_error(-EINVAL, "watchdog: '%s' is not 'off' or a limit in milliseconds (%u..3600000)",
+                               argv[1], 2 * WATCHDOG_PERIOD_MS);
         }
         watchdog_set_limit_ms(ms);
     }
@@ -126,27 +125,23 @@ static int cmd_lockup(int argc, char **argv)
     if (argc != 3)
         return shell_usage(argv[0]);
     if (kstrtou64(argv[1], 10, &cpu) != 0 || !smp_cpu((unsigned)cpu) || cpu >= smp_cpu_slots()) {
-        kprintf("lockup: '%s' is not a CPU (0..%u)\n", argv[1], smp_cpu_slots() - 1);
-        return -EINVAL;
+        return shell_error(-EINVAL, "lockup: '%s' is not a CPU (0..%u)", argv[1], smp_cpu_slots() - 1);
     }
     if (kstrtou64(argv[2], 10, &ms) != 0 || ms == 0 || ms > 60000) {
-        kprintf("lockup: '%s' is not a duration in milliseconds (1..60000)\n", argv[2]);
-        return -EINVAL;
+        return shell_error(-EINVAL, "lockup: '%s' is not a duration in milliseconds (1..60000)", argv[2]);
     }
     /* The shell moves off that CPU first (a call to its own CPU would run
      * here, masking the shell's own interrupts). */
     struct thread *self = thread_current();
     uint32_t saved = self->affinity, others = sched_cpu_mask() & ~(1u << cpu);
     if (!others) {
-        kprintf("lockup: no other CPU to watch CPU %lu\n", (unsigned long)cpu);
-        return -EINVAL;
+        return shell_error(-EINVAL, "lockup: no other CPU to watch CPU %lu", (unsigned long)cpu);
     }
     thread_set_affinity(self->id, others & saved ? others & saved : others);
     int err = smp_call((unsigned)cpu, spin_masked, (void *)(uintptr_t)ms, 0);
     thread_set_affinity(self->id, saved);
     if (err) {
-        kprintf("lockup: CPU %lu cannot take calls (%s)\n", (unsigned long)cpu, errno_name(err));
-        return err;
+        return shell_error(err, "lockup: CPU %lu cannot take calls", (unsigned long)cpu);
     }
     kprintf("lockup: CPU %lu spins with interrupts masked for %lu ms\n", (unsigned long)cpu,
             (unsigned long)ms);

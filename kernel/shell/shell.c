@@ -92,6 +92,7 @@ int shell_usage(const char *name)
 {
     const struct shell_command *c = shell_find(name);
     kprintf("usage: %s\n", c ? c->usage : name);
+    error_said = 1; /* the usage line is the whole answer: no second "EINVAL" line */
     return -EINVAL;
 }
 
@@ -101,10 +102,8 @@ static int cmd_help(int argc, char **argv)
         return shell_usage(argv[0]);
     if (argc == 2) {
         const struct shell_command *c = shell_find(argv[1]);
-        if (!c) {
-            kprintf("help: no command '%s' (try 'help')\n", argv[1]);
-            return -ENOENT;
-        }
+        if (!c)
+            return shell_error(-ENOENT, "help: no command '%s' (try 'help')", argv[1]);
         kprintf("usage: %s\n  %s\n", c->usage, c->summary);
         return 0;
     }

@@ -21,12 +21,15 @@ qemu_test(bpf_run --image ${IMG}
   --send "bpf run bpf/sum.o ff01" --send "bpf exec b7000000070000009500000000000000"
   --send "bpf exec 61100000000000009500000000000000 2a000000 --interp"
   --send "bpf exec 9500000000000000" --send "bpf exec 01zz" --send "bpf run nosuch.bin"
-  --send "bpf run hello.txt" --send "bpf run sum.bin 0102030405"
+  --send "bpf run hello.txt" --send "bpf run sum.bin 0102030405" --send "bpf run bpf/sched_count.o"
+  --send "bpf run bpf/blk_latency.o"
   ${BPF_HOSTILE_SENDS}
   --expect "^r0 = 0xf$(?s:.*)^r0 = 0xf$(?s:.*)^r0 = 0x100$(?s:.*)^r0 = 0x7$(?s:.*)^r0 = 0x2a$(?s:.*)^rejected: insn 0: .*r0(?s:.*)^r0 = 0xf$"
   --expect "^bpf: the program must be hex digits.* \\(EINVAL\\)$"
   --expect "^bpf: nosuch.bin: no such file in the initrd \\(ENOENT\\)$"
   --expect "^rejected: hello.txt: 166 bytes is not whole instructions \\(8 bytes each\\) \\(EINVAL\\)$"
+  --expect "^bpf: sched_count.o is a program for the sched_switch hook: bpf attach sched_switch bpf/sched_count.o \\(EINVAL\\)$"
+  --expect "^bpf: blk_latency.o is a program for the blk_complete hook: bpf attach blk_complete bpf/blk_latency.o \\(EINVAL\\)$"
   ${BPF_HOSTILE_EXPECTS}
   --reject "PANIC|^bpf: E[A-Z0-9]+$" --send poweroff --status 0)
 # Hooks: switches per thread, interrupts per number, block completions per

@@ -13,7 +13,7 @@ qemu_test(module_load --image ${IMG}
   --expect "^hello: module_init [(]101[)]$(?s:.*)^modload: hello loaded at 0xffffffff84"
   --expect "^hello +0xffffffff84[0-9a-f]+ +4096 +4096 +4096$"
   --expect "^modload: hello.ko: a module named 'hello' is already loaded [(]EEXIST[)]$"
-  --expect "^hello: module_exit$(?s:.*)kernel> lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data\n(\\x5b[^\n]*\n)*kernel> "
+  --expect "^hello: module_exit$(?s:.*)kernel> lsmod\n(\\x5b[^\n]*\n)*no modules loaded\n(\\x5b[^\n]*\n)*kernel> "
   --expect "^modunload: hello: no such module [(]ENOENT[)]$"
   --expect "^modload: hello.txt: not an ELF object [(]bad magic[)] [(]ENOEXEC[)]$"
   --expect "^modload: nosuch.ko: no such file in the initrd [(]ENOENT[)]$"
@@ -35,9 +35,9 @@ qemu_test(module_names --image ${IMG}
   --expect "^modload: bad/name-reloc.ko: relocation [0-9]+ in [.]rela[.][a-z.]+ writes into module_name [(]it must be a char array holding the name[)] [(]ENOEXEC[)]${ONE_LINE}"
   --expect "^modload: bad/name-ctrl.ko: module_name \"T\\\\x03\" has byte 0x03 at 1 [(]a name is printable ASCII, no spaces[)] [(]ENOEXEC[)]${ONE_LINE}"
   --expect "^modload: bad/symsize.ko: symbol '[a-z_]+' [(]18446744073709551615 bytes at [0-9]+[)] runs past the end of [.]text [(][0-9]+ bytes[)] [(]ENOEXEC[)]${ONE_LINE}"
-  --expect "kernel> lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data${ONE_LINE}modload hello.ko"
+  --expect "kernel> lsmod\n(\\x5b[^\n]*\n)*no modules loaded${ONE_LINE}modload hello.ko"
   --expect "^modload: hello.ko: a module named 'hello' is already loaded [(]EEXIST[)]${ONE_LINE}lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data\n(\\x5b[^\n]*\n)*(ramdisk|hello) +0x[^\n]*\n(\\x5b[^\n]*\n)*(ramdisk|hello) +0x[^\n]*${ONE_LINE}"
-  --expect "^modunload: hello: no such module [(]ENOENT[)]${ONE_LINE}lsmod\n(\\x5b[^\n]*\n)*module +address +text +rodata +data${ONE_LINE}"
+  --expect "^modunload: hello: no such module [(]ENOENT[)]${ONE_LINE}lsmod\n(\\x5b[^\n]*\n)*no modules loaded${ONE_LINE}"
   --reject "^(modload|modunload|lsmod): E[A-Z0-9]+$"
   --reject "PANIC" --send poweroff --status 0)
 # A module that does real work: a RAM disk registered with the block layer,
@@ -55,3 +55,23 @@ qemu_test(module_ramdisk --image ${IMG}
   --expect "blk crc32 rama 3 1\n(\\x5b[^\n]*\n)*crc32 3fabe07a$"
   --expect "^ramdisk: rama removed$\nkernel> lsblk\n(\\x5b[^\n]*\n)*[^\n]*\n(\\x5b[^\n]*\n)*0 block devices"
   --reject "PANIC|crc32 3fabe07a(?s:.*)modload(?s:.*)crc32 3fabe07a" --send poweroff --status 0)
+# The templates docs/modules-and-ebpf.md starts from, both built only
+# because they were dropped in (modules/template/, initrd/bpf/template.c):
+# the module's thread ticks while it is loaded and is joined at unload; the
+# program counts high bytes; ksyms --exports lists what a module may call.
+qemu_test(module_template --image ${IMG}
+  --send lsmod --send "modload template.ko" --send "sleep 100" --send lsmod --send "modunload template"
+  --send lsmod --send "bpf run bpf/template.o 01ff80" --send "ksyms --exports thread_"
+  --send "ksyms --exports nosuch" --send "modload template.ko" --send "modunload template"
+  --expect "^kernel> lsmod\nno modules loaded$"
+  --expect "^template: loaded, thread [0-9]+ ticking every 10 ms$"
+  --expect "^template +0xffffffff84"
+  --expect "^template: unloaded after [1-9][0-9]* ticks$(?s:.*)^kernel> lsmod\nno modules loaded$"
+  --expect "^r0 = 0x2$"
+  --expect "^  thread_create +0x[0-9a-f]+\n  thread_exit +0x[0-9a-f]+\n  thread_join +0x[0-9a-f]+\n  thread_sleep_ns +0x[0-9a-f]+\n  thread_yield +0x[0-9a-f]+\n5 exports"
+  --expect "^ksyms: no export starts with 'nosuch' \\(ENOENT\\)$"
+  --reject "PANIC|^[a-z]+: E[A-Z0-9]+$" --send poweroff --status 0)
+# Nothing to list by hand: every initrd/bpf/*.c and modules/<name>/ is in
+# the initrd this build packed, and the exports documented are the exports.
+add_test(NAME ${KERNEL_ARCH}.dropins COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/check_dropins.py
+  --root ${PROJECT_SOURCE_DIR} --initrd ${CMAKE_BINARY_DIR}/initrd.cpio)

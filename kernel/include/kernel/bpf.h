@@ -392,6 +392,16 @@ int bpf_prog_load(const struct bpf_insn *insns, uint32_t len, const struct bpf_l
 int bpf_elf_load(const void *elf, size_t size, const char *section, const struct bpf_load_opts *opts,
                  struct bpf_prog **out, char *log, size_t logsz);
 
+/**
+ * @brief The section bpf_elf_load() would take the program from when given
+ *        none: its name into @p name (@p n bytes), e.g. "sched_switch" for
+ *        a program written for that hook.
+ * @return 0, -ENOEXEC (not an object it could load), -ENOENT (no program
+ *         section) or -ENOMEM
+ * @note Thread context.
+ */
+int bpf_elf_prog_section(const void *elf, size_t size, char *name, size_t n);
+
 /** @brief Free a program, its code memory and its map references. NULL is ignored. Thread context. */
 void bpf_prog_free(struct bpf_prog *prog);
 

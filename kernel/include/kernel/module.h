@@ -61,6 +61,10 @@ void module_exit(void);          /**< run at unload (optional) */
 /** @brief The address of the exported kernel symbol @p name, or NULL. */
 const void *kexport_lookup(const char *name);
 
+/** @brief The export whose name comes next after @p after in strcmp() order
+ *  ("" for the first), or NULL after the last: `ksyms --exports` walks it. */
+const char *kexport_next(const char *after);
+
 #define MODULE_NAME_MAX 32 /**< module names, NUL included: a name has at most 31 characters */
 
 /** @brief A loaded module. */
