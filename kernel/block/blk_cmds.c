@@ -74,7 +74,7 @@ static struct blkdev *arg_dev(const char *name)
 {
     struct blkdev *bd = blk_find(name);
     if (!bd)
-        kprintf("blk: %s: no such device (ENODEV)\n", name);
+        shell_error(-ENODEV, "blk: %s: no such device", name);
     return bd;
 }
 
@@ -82,15 +82,14 @@ static struct blkdev *arg_dev(const char *name)
 static int report(struct blkdev *bd, int err, enum blk_op op, uint64_t lba, uint64_t count)
 {
     if (err == -EROFS)
-        kprintf("blk: %s: read-only device (EROFS)\n", bd->name);
-    else if (err == -EINVAL && op != BLK_FLUSH &&
-             (lba >= bd->nblocks || count > bd->nblocks - lba))
-        kprintf("blk: %s: blocks %lu..%lu past the end (%lu blocks) (EINVAL)\n", bd->name,
-                (unsigned long)lba, (unsigned long)(lba + count - 1), (unsigned long)bd->nblocks);
-    else if (err)
-        kprintf("blk: %s: %s failed (%s)\n", bd->name,
-                op == BLK_READ ? "read" : op == BLK_WRITE ? "write" : "flush", errno_name(err));
-    return err;
+        return shell_error(err, "blk: %s: read-only device", bd->name);
+    if (err == -EINVAL && op != BLK_FLUSH && (lba >= bd->nblocks || count > bd->nblocks - lba))
+        return shell_error(err, "blk: %s: blocks %lu..%lu past the end (%lu blocks)", bd->name,
+                           (unsigned long)lba, (unsigned long)(lba + count - 1), (unsigned long)bd->nblocks);
+    if (err)
+        return shell_error(err, "blk: %s: %s failed", bd->name,
+                           op == BLK_READ ? "read" : op == BLK_WRITE ? "write" : "flush");
+    return 0;
 }
 
 /* Check a whole range up front, so a bad one is refused before any I/O. */
@@ -446,59 +445,84 @@ static int do_bench(struct blkdev *bd)
     return err;
 }
 
-static int cmd_blk(int argc, char **argv)
+/* The subcommands: argv[0] is the subcommand, argv[1] the device; the
+ * shell checked how many arguments came (blk_subs[]). */
+static struct blkdev *sub_dev(char **argv)
 {
-    if (argc < 3)
-        return shell_usage(argv[0]);
     device_probe_wait();
-    const char *sub = argv[1];
-    struct blkdev *bd = arg_dev(argv[2]);
+    return arg_dev(argv[1]);
+}
+
+static int blk_read_cmd(int argc, char **argv)
+{
+    struct blkdev *bd = sub_dev(argv);
+    uint64_t lba, count = 1;
     if (!bd)
         return -ENODEV;
-    uint64_t lba = 0, count = 1, byte = 0;
-    if (strcmp(sub, "flush") == 0 || strcmp(sub, "bench") == 0) {
-        if (argc != 3)
-            return shell_usage(argv[0]);
-        if (sub[1] == 'e')
-            return do_bench(bd);
-        int err = blk_flush(bd);
-        if (err)
-            return report(bd, err, BLK_FLUSH, 0, 0);
-        kprintf("flushed %s\n", bd->name);
-        return 0;
-    }
-    if (strcmp(sub, "read") == 0) {
-        if (argc > 5 || argc < 4 || arg_u64("block number", argv[3], &lba) ||
-            (argc == 5 && arg_u64("count", argv[4], &count)))
-            return argc > 5 || argc < 4 ? shell_usage(argv[0]) : -EINVAL;
-        return do_read(bd, lba, count);
-    }
-    if (strcmp(sub, "crc32") == 0) {
-        if (argc != 5)
-            return shell_usage(argv[0]);
-        if (arg_u64("block number", argv[3], &lba) || arg_u64("count", argv[4], &count))
-            return -EINVAL;
-        uint32_t crc;
-        int err = do_chunks(bd, BLK_READ, lba, count, 0, &crc);
-        if (!err)
-            kprintf("crc32 %08x\n", crc);
-        return err;
-    }
-    if (strcmp(sub, "write") == 0) {
-        if (argc < 5 || argc > 6)
-            return shell_usage(argv[0]);
-        if (arg_u64("block number", argv[3], &lba) || arg_u64("byte", argv[4], &byte) ||
-            (argc == 6 && arg_u64("count", argv[5], &count)))
-            return -EINVAL;
-        if (byte > 255) {
-            return shell_error(-ERANGE, "blk: '%s' is not a byte value (0-255)", argv[4]);
-        }
-        int err = do_chunks(bd, BLK_WRITE, lba, count, (int)byte, NULL);
-        if (!err)
-            kprintf("wrote %lu blocks at %lu\n", (unsigned long)count, (unsigned long)lba);
-        return err;
-    }
-    return shell_usage(argv[0]);
+    if (arg_u64("block number", argv[2], &lba) || (argc == 4 && arg_u64("count", argv[3], &count)))
+        return -EINVAL;
+    return do_read(bd, lba, count);
 }
-SHELL_COMMAND("blk", "blk read|write|crc32|flush|bench <dev> [lba] [byte] [count]",
-              "read, write, checksum, flush or benchmark a block device", cmd_blk);
+
+static int blk_write_cmd(int argc, char **argv)
+{
+    struct blkdev *bd = sub_dev(argv);
+    uint64_t lba, byte, count = 1;
+    if (!bd)
+        return -ENODEV;
+    if (arg_u64("block number", argv[2], &lba) || arg_u64("byte", argv[3], &byte) ||
+        (argc == 5 && arg_u64("count", argv[4], &count)))
+        return -EINVAL;
+    if (byte > 255)
+        return shell_error(-ERANGE, "blk: '%s' is not a byte value (0-255)", argv[3]);
+    int err = do_chunks(bd, BLK_WRITE, lba, count, (int)byte, NULL);
+    if (!err)
+        kprintf("wrote %lu blocks at %lu\n", (unsigned long)count, (unsigned long)lba);
+    return err;
+}
+
+static int blk_crc32_cmd(int argc, char **argv)
+{
+    (void)argc;
+    struct blkdev *bd = sub_dev(argv);
+    uint64_t lba, count;
+    if (!bd)
+        return -ENODEV;
+    if (arg_u64("block number", argv[2], &lba) || arg_u64("count", argv[3], &count))
+        return -EINVAL;
+    uint32_t crc;
+    int err = do_chunks(bd, BLK_READ, lba, count, 0, &crc);
+    if (!err)
+        kprintf("crc32 %08x\n", crc);
+    return err;
+}
+
+static int blk_flush_cmd(int argc, char **argv)
+{
+    (void)argc;
+    struct blkdev *bd = sub_dev(argv);
+    if (!bd)
+        return -ENODEV;
+    int err = blk_flush(bd);
+    if (err)
+        return report(bd, err, BLK_FLUSH, 0, 0);
+    kprintf("flushed %s\n", bd->name);
+    return 0;
+}
+
+static int blk_bench_cmd(int argc, char **argv)
+{
+    (void)argc;
+    struct blkdev *bd = sub_dev(argv);
+    return bd ? do_bench(bd) : -ENODEV;
+}
+
+static const struct shell_sub blk_subs[] = {
+    {"read", "<dev> <lba> [count]", 2, 3, blk_read_cmd},
+    {"write", "<dev> <lba> <byte> [count]", 3, 4, blk_write_cmd},
+    {"crc32", "<dev> <lba> <count>", 3, 3, blk_crc32_cmd},
+    {"flush", "<dev>", 1, 1, blk_flush_cmd},
+    {"bench", "<dev>", 1, 1, blk_bench_cmd},
+    {NULL, NULL, 0, 0, NULL},
+};
+SHELL_COMMAND_SUBS("blk", "read, write, checksum, flush or benchmark a block device", blk_subs);

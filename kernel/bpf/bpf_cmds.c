@@ -219,15 +219,19 @@ static int map_dump(const char *arg)
 
 static void map_list(void)
 {
-    kprintf("  id  name              type   key  value  entries\n");
+    unsigned shown = 0;
     for (uint32_t id = bpf_map_next_id(0); id; id = bpf_map_next_id(id)) {
         struct bpf_map *m = bpf_map_get(id);
         if (!m)
             continue;
+        if (!shown++)
+            kprintf("  id  name              type   key  value  entries\n");
         kprintf("%4u  %-16s  %-5s  %3u  %5u  %7u\n", m->id, m->name,
                 m->type == BPF_MAP_TYPE_HASH ? "hash" : "array", m->key_size, m->value_size, m->max_entries);
         bpf_map_put(m);
     }
+    if (!shown)
+        kprintf("no maps\n");
 }
 
 static int cmd_bpf(int argc, char **argv)
@@ -305,7 +309,17 @@ static int cmd_bpf(int argc, char **argv)
         return map_dump(argv[3]);
     return shell_usage(argv[0]);
 }
-SHELL_COMMAND("bpf",
-              "bpf run <file> [mem-hex] | exec <program-hex> [mem-hex] [--interp] | attach <hook> <file> [section] | "
-              "detach <id> | list | map list | map dump <id>",
-              "load, verify and run eBPF programs; attach them to kernel events", cmd_bpf);
+/* The table the shell parses `bpf <sub>` with (counts include --interp);
+ * each goes to cmd_bpf() with the whole line, argv[-1] being "bpf". */
+static int bpf_sub(int argc, char **argv) { return cmd_bpf(argc + 1, argv - 1); }
+
+static const struct shell_sub bpf_subs[] = {
+    {"run", "[--interp] <file> [mem-hex]", 1, 3, bpf_sub},
+    {"exec", "[--interp] <program-hex> [mem-hex]", 1, 3, bpf_sub},
+    {"attach", "[--interp] <hook> <file> [section]", 2, 4, bpf_sub},
+    {"detach", "<id>", 1, 1, bpf_sub},
+    {"list", "", 0, 0, bpf_sub},
+    {"map", "list | dump <id>", 1, 2, bpf_sub},
+    {NULL, NULL, 0, 0, NULL},
+};
+SHELL_COMMAND_SUBS("bpf", "load, verify and run eBPF programs; attach them to kernel events", bpf_subs);

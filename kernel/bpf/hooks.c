@@ -42,6 +42,8 @@ static struct hook hooks[BPF_HOOK_COUNT] = {
                                {"blk_complete", sizeof(struct bpf_ctx_blk_complete), 0, 0}, {0}, 0},
 };
 static struct spinlock hook_lock = SPINLOCK_INIT("bpf_hooks");
+
+const char *bpf_hook_name(unsigned i) { return i < BPF_HOOK_COUNT ? hooks[i].name : NULL; }
 static unsigned next_id = 1;
 
 void bpf_hook_run(enum bpf_hook_id h, const void *ctx)
@@ -132,17 +134,21 @@ int bpf_hook_detach(unsigned id)
 
 void bpf_hook_list(void)
 {
-    kprintf("  id  hook          program           insns  engine  runs        avg ns\n");
+    unsigned shown = 0;
     irqflags_t f = spin_lock_irqsave(&hook_lock);
     for (int h = 0; h < BPF_HOOK_COUNT; h++)
         for (int i = 0; i < BPF_HOOK_SLOTS; i++) {
             struct attachment *a = hooks[h].slot[i];
             if (!a)
                 continue;
+            if (!shown++)
+                kprintf("  id  hook          program           insns  engine  runs        avg ns\n");
             uint64_t runs = a->runs;
             kprintf("%4u  %-12s  %-16s  %5u  %-6s  %-10lu  %lu\n", a->id, hooks[h].name, a->prog->name,
                     (unsigned)a->prog->len, a->prog->jited ? "jit" : "interp", (unsigned long)runs,
                     (unsigned long)(runs ? a->ns / runs : 0));
         }
+    if (!shown)
+        kprintf("no programs attached\n");
     spin_unlock_irqrestore(&hook_lock, f);
 }

@@ -263,6 +263,17 @@ static int cmd_fault(int argc, char **argv)
     }
     return shell_error(-ENOSYS, "fault %s: no fault was raised; memory protection is broken", kind);
 }
-SHELL_COMMAND("fault",
-              "fault undef|null|unmapped-write|unmapped-on-other-cpu|write-text|write-rodata|exec-data|exec-directmap|stack-overflow|jit|jit-write|jit-exec|module",
-              "raise a CPU fault on purpose and see the panic report", cmd_fault);
+/* One subcommand per kind, so help lists them a line each; each goes to
+ * cmd_fault() with the whole line (argv[-1] is "fault"). */
+static int fault_sub(int argc, char **argv) { return cmd_fault(argc + 1, argv - 1); }
+
+static const struct shell_sub fault_subs[] = {
+    {"undef", "", 0, 0, fault_sub},          {"null", "", 0, 0, fault_sub},
+    {"unmapped-write", "", 0, 0, fault_sub}, {"unmapped-on-other-cpu", "", 0, 0, fault_sub},
+    {"write-text", "", 0, 0, fault_sub},     {"write-rodata", "", 0, 0, fault_sub},
+    {"exec-data", "", 0, 0, fault_sub},      {"exec-directmap", "", 0, 0, fault_sub},
+    {"stack-overflow", "", 0, 0, fault_sub}, {"jit", "", 0, 0, fault_sub},
+    {"jit-write", "", 0, 0, fault_sub},      {"jit-exec", "", 0, 0, fault_sub},
+    {"module", "", 0, 0, fault_sub},         {NULL, NULL, 0, 0, NULL},
+};
+SHELL_COMMAND_SUBS("fault", "raise a CPU fault on purpose and see the panic report", fault_subs);

@@ -78,7 +78,7 @@ static int cmd_bootinfo(int argc, char **argv)
     return shell_usage(argv[0]);
 }
 SHELL_COMMAND("bootinfo", "bootinfo [--profile]",
-              "what the boot loader handed over; --profile: time of each boot stage",
+              "what the boot loader handed over; --profile: each boot stage's time",
               cmd_bootinfo);
 
 /* The lines logged so far, oldest first; lines logged while it prints

@@ -74,6 +74,5 @@ static int cmd_irqs(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("irqs", "irqs [<irq> <cpu>]",
-              "interrupts: controller, handler, count, CPU routed to and last run on; "
-              "with arguments, route one to a CPU",
+              "interrupts: controller, handler, count, CPU; or route one to a CPU",
               cmd_irqs);

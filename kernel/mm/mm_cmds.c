@@ -92,5 +92,5 @@ static int cmd_mem(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("mem", "mem",
-              "memory map, pages by buddy order, page tables, heap per size class, vmalloc",
+              "memory map, pages by order, page tables, heap by size, vmalloc",
               cmd_mem);

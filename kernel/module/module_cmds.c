@@ -45,7 +45,7 @@ static int cmd_modload(int argc, char **argv)
             m->text_size, m->ro_size, m->rw_size);
     return 0;
 }
-SHELL_COMMAND("modload", "modload <file>", "load a module (an ELF object) from the initrd and run its module_init",
+SHELL_COMMAND("modload", "modload <file>", "load a module (ELF object) from the initrd, run module_init",
               cmd_modload);
 
 static int cmd_modunload(int argc, char **argv)

@@ -32,7 +32,7 @@ static int cmd_threads(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("threads", "threads",
-              "every thread: id, name, state, priority, CPU, affinity, CPU time, times switched in", cmd_threads);
+              "every thread: id, name, state, priority, CPU, affinity, times", cmd_threads);
 
 /* Parse a duration in milliseconds, 0..1 hour: long enough for any demo,
  * short enough that a typo cannot park a thread for a week. */

@@ -436,8 +436,7 @@ static int cmd_cpus(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("cpus", "cpus",
-              "each CPU: index, hardware id, state, how it was started, idle share, "
-              "interrupts, IPIs, ready threads, the thread on it",
+              "each CPU: id, state, start, idle share, interrupts, IPIs, threads",
               cmd_cpus);
 
 /* Every CPU that is online ran kernel code on its own: it read its own

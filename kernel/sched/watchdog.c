@@ -107,7 +107,7 @@ static int cmd_watchdog(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("watchdog", "watchdog [<ms>|off]",
-              "show or set how long a CPU may take no timer interrupt before it is reported",
+              "how long a CPU may take no timer interrupt unreported; set it",
               cmd_watchdog);
 
 /* `lockup`: make a CPU spin with interrupts masked, in the handler of a
@@ -148,5 +148,5 @@ static int cmd_lockup(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("lockup", "lockup <cpu> <ms>",
-              "make another CPU spin with interrupts masked (to see the watchdog report it)",
+              "spin another CPU with interrupts masked (for the watchdog to see)",
               cmd_lockup);

@@ -201,56 +201,76 @@ static void move_to(struct lineedit *le, size_t to)
     le->pos = to;
 }
 
+/* What one pass over the candidates found: how many match the typed part
+ * of the word, the first of them and how long a prefix they all share; in
+ * the listing pass, the matches are printed instead. */
+struct completion {
+    struct lineedit *le;
+    const char *typed; /* the word's typed part: plen bytes */
+    size_t plen;
+    char first[128];   /* the first match (up to its size) */
+    size_t first_len, common;
+    unsigned count;
+    int listing;
+};
+
+static void candidate(void *acc, const char *w, size_t n)
+{
+    struct completion *c = acc;
+    if (n < c->plen || memcmp(w, c->typed, c->plen) != 0 || n >= sizeof c->first)
+        return;
+    if (c->listing) {
+        emit_str(c->le, c->count++ ? "  " : "");
+        emit(c->le, w, n);
+        return;
+    }
+    if (!c->count++) {
+        memcpy(c->first, w, n);
+        c->first_len = c->common = n;
+        return;
+    }
+    size_t k = c->plen;
+    while (k < c->common && k < n && w[k] == c->first[k])
+        k++;
+    c->common = k;
+}
+
 static void complete(struct lineedit *le)
 {
-    le_next_word_fn next = le->cfg.next_word;
-    const char *b = le->cfg.buf;
-    size_t plen = le->pos;
-    for (size_t i = 0; i < plen; i++)
-        if (b[i] == ' ')
-            next = NULL; /* only the command word completes */
-    if (!next) {
+    le_words_fn words = le->cfg.words;
+    char *b = le->cfg.buf;
+    size_t start = le->pos;
+    while (start > 0 && b[start - 1] != ' ')
+        start--;
+    if (!words) {
         bell(le);
         return;
     }
-    const char *first = NULL;
-    size_t common = 0;
-    unsigned count = 0;
-    for (const char *w = next(le->cfg.ctx, NULL); w; w = next(le->cfg.ctx, w)) {
-        if (strncmp(w, b, plen) != 0)
-            continue;
-        if (!first) {
-            first = w;
-            common = strlen(w);
-        } else {
-            size_t k = plen;
-            while (k < common && w[k] == first[k])
-                k++;
-            common = k;
-        }
-        count++;
-    }
-    if (count == 0) {
+    /* the candidates see the line up to the cursor, NUL-terminated there */
+    char saved = b[le->pos];
+    b[le->pos] = 0;
+    struct completion c = {.le = le, .typed = b + start, .plen = le->pos - start};
+    words(le->cfg.ctx, b, start, candidate, &c);
+    b[le->pos] = saved;
+    if (c.count == 0) {
         bell(le);
-    } else if (count == 1) {
-        int ok = insert(le, first + plen, common - plen);
+    } else if (c.count == 1) {
+        int ok = insert(le, c.first + c.plen, c.common - c.plen);
         if (ok == 0 && b[le->pos] != ' ')
             ok = insert(le, " ", 1);
         if (ok != 0)
             bell(le);
-    } else if (common > plen) {
-        if (insert(le, first + plen, common - plen) != 0)
+    } else if (c.common > c.plen) {
+        if (insert(le, c.first + c.plen, c.common - c.plen) != 0)
             bell(le);
     } else if (le->last_tab) {
         emit_str(le, "\n");
-        const char *sep = "";
-        for (const char *w = next(le->cfg.ctx, NULL); w; w = next(le->cfg.ctx, w)) {
-            if (strncmp(w, b, plen) != 0)
-                continue;
-            emit_str(le, sep);
-            emit_str(le, w);
-            sep = "  ";
-        }
+        saved = b[le->pos];
+        b[le->pos] = 0;
+        c.listing = 1;
+        c.count = 0;
+        words(le->cfg.ctx, b, start, candidate, &c);
+        b[le->pos] = saved;
         emit_str(le, "\n");
         redraw_all(le);
     } else {

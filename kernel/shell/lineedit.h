@@ -43,12 +43,17 @@ enum le_result {
 /** @brief Sends @p n bytes of echo to the terminal. */
 typedef void (*le_emit_fn)(void *ctx, const char *s, size_t n);
 
+/** @brief Offers one completion candidate, @p n bytes at @p w (need not end in a NUL). */
+typedef void (*le_word_fn)(void *acc, const char *w, size_t n);
+
 /**
- * @brief The completion word list: the first word when @p prev is NULL, else
- *        the word after @p prev; NULL after the last. Words listed on a
- *        double Tab appear in this order.
+ * @brief The completion candidates for the word that starts at @p start in
+ *        @p line (the line up to the cursor, NUL-terminated there): call
+ *        @p add with @p acc for each, in the order a double Tab lists them.
+ *        The editor keeps those that start with what is typed of the word.
+ *        Called once or twice per Tab; must offer the same each time.
  */
-typedef const char *(*le_next_word_fn)(void *ctx, const char *prev);
+typedef void (*le_words_fn)(void *ctx, const char *line, size_t start, le_word_fn add, void *acc);
 
 /** @brief Fixed configuration, given to le_init(). */
 struct le_config {
@@ -59,8 +64,8 @@ struct le_config {
     size_t hist_size;          /**< its bytes: size * 16 keeps 16 lines of any length */
     const char *prompt;        /**< printed by le_start() and on every full redraw */
     le_emit_fn emit;           /**< echo sink (required) */
-    le_next_word_fn next_word; /**< completion words, or NULL for no completion */
-    void *ctx;                 /**< passed to emit and next_word */
+    le_words_fn words;         /**< completion candidates, or NULL for no completion */
+    void *ctx;                 /**< passed to emit and words */
 };
 
 /** @brief Editor state. Treat as opaque; one per terminal. */

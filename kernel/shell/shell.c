@@ -15,9 +15,12 @@
 #include "lineedit.h"
 
 #include <hal/cpu.h>
+#include <kernel/block.h>
 #include <kernel/bootprof.h>
+#include <kernel/bpf_hook.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
+#include <kernel/initrd.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
@@ -88,12 +91,45 @@ int shell_error(int err, const char *fmt, ...)
     return err;
 }
 
+/* "usage: ..." lines of @p c: one, or one per subcommand from its table. */
+static void print_usage(const struct shell_command *c)
+{
+    if (!c->subs) {
+        kprintf("usage: %s\n", c->usage);
+        return;
+    }
+    for (const struct shell_sub *s = c->subs; s->name; s++)
+        kprintf("%s %s %s%s%s\n", s == c->subs ? "usage:" : "      ", c->name, s->name, s->args[0] ? " " : "",
+                s->args);
+}
+
 int shell_usage(const char *name)
 {
     const struct shell_command *c = shell_find(name);
-    kprintf("usage: %s\n", c ? c->usage : name);
-    error_said = 1; /* the usage line is the whole answer: no second "EINVAL" line */
+    if (c)
+        print_usage(c);
+    else
+        kprintf("usage: %s\n", name);
+    error_said = 1; /* the usage lines are the whole answer: no second "EINVAL" line */
     return -EINVAL;
+}
+
+/* A SHELL_COMMAND_SUBS() command: find the subcommand, check how many
+ * arguments it got, run it with argv[0] its name. */
+static int run_sub(const struct shell_command *c, int argc, char **argv)
+{
+    if (argc >= 2)
+        for (const struct shell_sub *s = c->subs; s->name; s++)
+            if (strcmp(s->name, argv[1]) == 0) {
+                unsigned n = (unsigned)argc - 2;
+                if (n < s->min_args || n > s->max_args) {
+                    kprintf("usage: %s %s%s%s\n", c->name, s->name, s->args[0] ? " " : "", s->args);
+                    error_said = 1;
+                    return -EINVAL;
+                }
+                return s->fn(argc - 1, argv + 1);
+            }
+    return shell_usage(c->name);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -104,7 +140,8 @@ static int cmd_help(int argc, char **argv)
         const struct shell_command *c = shell_find(argv[1]);
         if (!c)
             return shell_error(-ENOENT, "help: no command '%s' (try 'help')", argv[1]);
-        kprintf("usage: %s\n  %s\n", c->usage, c->summary);
+        print_usage(c);
+        kprintf("  %s\n", c->summary);
         return 0;
     }
     int width = 0;
@@ -159,7 +196,7 @@ int shell_exec(char *s)
     int top = exec_depth++ == 0;
     if (top)
         console_foreground(1);
-    int err = c->fn(argc, argv);
+    int err = c->subs ? run_sub(c, argc, argv) : c->fn(argc, argv);
     exec_depth--;
     int cancelled = top && console_cancelled();
     if (top)
@@ -182,18 +219,114 @@ static void echo(void *ctx, const char *s, size_t n)
 
 /* The words are the commands' own name pointers, so @p prev leads back to
  * its command even if two commands were (wrongly) given one name. */
-static const char *next_name(void *ctx, const char *prev)
+/* ---- Tab completion, from the usage text: the word under the cursor is
+ * completed from what its place in the usage names: <file> the initrd's
+ * files, <dev> the block devices, <hook> the eBPF hooks, [command] the
+ * commands; the first word is a command, the second a subcommand of a
+ * command made of them. ---- */
+
+/* Word @p n (0-based) of @p s, spaces between: its start and length. */
+static const char *word_at(const char *s, unsigned n, size_t *len)
+{
+    for (;;) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            return NULL;
+        size_t l = 0;
+        while (s[l] && s[l] != ' ')
+            l++;
+        if (n-- == 0) {
+            *len = l;
+            return s;
+        }
+        s += l;
+    }
+}
+
+static int word_is(const char *w, size_t n, const char *name) { return w && strlen(name) == n && !memcmp(w, name, n); }
+
+static void add_commands(le_word_fn add, void *acc)
+{
+    for (const struct shell_command *c = shell_next(NULL); c; c = shell_next(c))
+        add(acc, c->name, strlen(c->name));
+}
+
+static void shell_words(void *ctx, const char *line, size_t start, le_word_fn add, void *acc)
 {
     (void)ctx;
-    const struct shell_command *c = NULL;
-    if (prev) {
-        for (c = __shell_cmds_start; c < __shell_cmds_end && c->name != prev; c++)
-            ;
-        if (c == __shell_cmds_end)
-            return NULL;
+    unsigned argi = 0; /* words before the one being completed */
+    for (size_t n; word_at(line, argi, &n) && word_at(line, argi, &n) < line + start;)
+        argi++;
+    if (argi == 0) {
+        add_commands(add, acc);
+        return;
     }
-    c = shell_next(c);
-    return c ? c->name : NULL;
+    size_t n0;
+    const char *w0 = word_at(line, 0, &n0);
+    char name[32];
+    if (n0 >= sizeof name)
+        return;
+    memcpy(name, w0, n0);
+    name[n0] = 0;
+    const struct shell_command *c = shell_find(name);
+    if (!c)
+        return;
+    const char *args = c->usage ? c->usage : ""; /* after the command's name */
+    unsigned first = 1;                           /* the line's word args starts at */
+    if (c->subs) {
+        if (argi == 1) {
+            for (const struct shell_sub *s = c->subs; s->name; s++)
+                add(acc, s->name, strlen(s->name));
+            return;
+        }
+        size_t n1;
+        const char *w1 = word_at(line, 1, &n1);
+        args = NULL;
+        for (const struct shell_sub *s = c->subs; s->name && !args; s++)
+            if (word_is(w1, n1, s->name))
+                args = s->args;
+        if (!args)
+            return;
+        first = 2;
+    } else {
+        size_t un;
+        if (!word_at(args, 0, &un))
+            return;
+        args += un; /* skip the name in "cat <file>" */
+    }
+    /* the usage word at the same place; an optional [--interp] counts only
+     * if it was typed */
+    unsigned ui = 0;
+    for (unsigned li = first; li < argi; li++) {
+        size_t ln, un;
+        const char *lw = word_at(line, li, &ln), *uw = word_at(args, ui, &un);
+        if (uw && un > 3 && uw[0] == '[' && uw[1] == '-' && !(ln && lw[0] == '-'))
+            ui++; /* an optional flag not typed here */
+        ui++;
+    }
+    size_t un;
+    const char *uw = word_at(args, ui, &un);
+    if (uw && un > 3 && uw[0] == '[' && uw[1] == '-')
+        uw = word_at(args, ++ui, &un);
+    if (word_is(uw, un, "<file>")) {
+        const void *base;
+        size_t size, pos = 0;
+        struct archive_entry e;
+        if (initrd_get(&base, &size) == 0)
+            while (archive_next(base, size, &pos, &e) == 1)
+                if ((e.mode & ARCHIVE_S_IFMT) == ARCHIVE_S_IFREG)
+                    add(acc, e.name, e.name_len);
+    } else if (word_is(uw, un, "<dev>")) {
+        struct blkdev *bd;
+        for (unsigned i = 0; (bd = blk_at(i)) != NULL; i++)
+            add(acc, bd->name, strlen(bd->name));
+    } else if (word_is(uw, un, "<hook>")) {
+        for (unsigned i = 0; bpf_hook_name(i); i++)
+            add(acc, bpf_hook_name(i), strlen(bpf_hook_name(i)));
+    } else if (word_is(uw, un, "[command]")) {
+        add_commands(add, acc);
+    }
 }
 
 int shell_thread(void *arg)
@@ -239,7 +372,7 @@ void shell_run(void)
     kprintf("Type 'help' for commands, 'dmesg' for the boot log.\n");
     struct lineedit le;
     le_init(&le, &(struct le_config){.buf = line, .draft = draft, .size = sizeof line,
-                                     .prompt = "kernel> ", .emit = echo, .next_word = next_name});
+                                     .prompt = "kernel> ", .emit = echo, .words = shell_words});
     le_start(&le);
     /* kmain starts this before the rest of boot: the console's driver,
      * its interrupt and the heap come meanwhile (kmain(), on the idle

@@ -11,6 +11,7 @@
  */
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
+#include <kernel/kprintf.h>
 #include <kernel/ktest.h>
 #include <kernel/shell.h>
 #include <kernel/string.h>
@@ -24,7 +25,7 @@ KTEST(shell_commands_registered)
         "reboot"};
     for (unsigned i = 0; i < ARRAY_SIZE(expected); i++) {
         const struct shell_command *c = shell_find(expected[i]);
-        KT_ASSERT(c != NULL && c->fn != NULL);
+        KT_ASSERT(c != NULL && (c->fn != NULL || c->subs != NULL));
     }
     KT_ASSERT(shell_find("nosuch") == NULL && shell_find("") == NULL);
     KT_ASSERT(shell_find("hel") == NULL); /* whole names only */
@@ -35,9 +36,16 @@ KTEST(shell_commands_registered)
         KT_ASSERT(++walked <= n);
         size_t len = strlen(c->name);
         KT_ASSERT(len > 0 && strchr(c->name, ' ') == NULL);
-        KT_ASSERT(strncmp(c->usage, c->name, len) == 0 &&
-                  (c->usage[len] == 0 || c->usage[len] == ' '));
-        KT_ASSERT(c->summary && c->summary[0] && c->fn);
+        if (c->subs) { /* a table of subcommands, each with its arguments */
+            KT_ASSERT(!c->fn && c->subs[0].name);
+            for (const struct shell_sub *s = c->subs; s->name; s++)
+                KT_ASSERT(s->args && s->fn && s->min_args <= s->max_args);
+        } else {
+            KT_ASSERT(strncmp(c->usage, c->name, len) == 0 &&
+                      (c->usage[len] == 0 || c->usage[len] == ' '));
+            KT_ASSERT(c->fn);
+        }
+        KT_ASSERT(c->summary && c->summary[0]);
         KT_ASSERT(!prev || strcmp(prev->name, c->name) < 0); /* sorted, no duplicates */
         KT_ASSERT(shell_find(c->name) == c);
         prev = c;
@@ -72,4 +80,32 @@ KTEST(shell_exec_splits_and_dispatches)
     KT_ASSERT(exec_words(2) == -ENOENT);  /* "help x": no command x */
     KT_ASSERT(exec_words(32) == -EINVAL); /* 32 words reach help, which wants at most 2 */
     KT_ASSERT(exec_words(33) == -E2BIG);  /* 33 never reach a command */
+}
+
+/* What help prints fits an 80-column terminal: the list (names padded to
+ * the longest, then the summary) and every usage line, one per subcommand
+ * for a command made of them. */
+KTEST(shell_help_fits_80_columns)
+{
+    size_t width = 0;
+    unsigned wide = 0;
+    for (const struct shell_command *c = shell_next(NULL); c; c = shell_next(c))
+        if (strlen(c->name) > width)
+            width = strlen(c->name);
+    for (const struct shell_command *c = shell_next(NULL); c; c = shell_next(c)) {
+        size_t list = 2 + width + 2 + strlen(c->summary), worst = list;
+        if (c->subs) {
+            for (const struct shell_sub *s = c->subs; s->name; s++) {
+                size_t u = strlen("usage: ") + strlen(c->name) + 1 + strlen(s->name) + 1 + strlen(s->args);
+                worst = u > worst ? u : worst;
+            }
+        } else if (strlen("usage: ") + strlen(c->usage) > worst) {
+            worst = strlen("usage: ") + strlen(c->usage);
+        }
+        if (worst > 80) {
+            kprintf("  help for '%s' is %u columns wide\n", c->name, (unsigned)worst);
+            wide++;
+        }
+    }
+    KT_ASSERT(wide == 0);
 }

@@ -25,10 +25,10 @@ static int cmd_ktest(int argc, char **argv)
         return -EINTR;
     if (failed == -ENOENT)
         return shell_error(-ENOENT, "ktest: no test's name starts with '%s'", prefix);
-    return failed ? -EIO : 0;
+    return failed ? shell_error(-EIO, "ktest: %d test%s failed", failed, failed == 1 ? "" : "s") : 0;
 }
 SHELL_COMMAND("ktest", "ktest [-v] [name-prefix]",
-              "run the in-kernel tests (those whose names start with the prefix); -v: with every report",
+              "run the in-kernel tests (named from the prefix); -v: every report",
               cmd_ktest);
 
 static int cmd_bench(int argc, char **argv)

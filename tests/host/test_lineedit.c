@@ -97,15 +97,15 @@ static struct lineedit le;
 static const char *const words[] = {"bench", "bootinfo", "bootmem", "help", "sleep", "spin",
                                     "uptime", NULL};
 
-static const char *next_word(void *ctx, const char *prev)
+/* Command names for the first word; the same list after "help"; nothing
+ * for other arguments. */
+static void complete_words(void *ctx, const char *line, size_t start, le_word_fn add, void *acc)
 {
     (void)ctx;
-    if (!prev)
-        return words[0];
+    if (start && strncmp(line, "help ", 5) != 0)
+        return;
     for (int i = 0; words[i]; i++)
-        if (strcmp(words[i], prev) == 0)
-            return words[i + 1];
-    return NULL;
+        add(acc, words[i], strlen(words[i]));
 }
 
 static void setup(size_t size, size_t hist_size)
@@ -113,7 +113,7 @@ static void setup(size_t size, size_t hist_size)
     term_reset();
     le_init(&le, &(struct le_config){.buf = buf, .draft = draft, .size = size,
                                      .hist = hist_size ? hist : NULL, .hist_size = hist_size,
-                                     .prompt = PROMPT, .emit = term_emit, .next_word = next_word});
+                                     .prompt = PROMPT, .emit = term_emit, .words = complete_words});
     le_start(&le);
 }
 
@@ -385,7 +385,8 @@ static void test_completion(void)
     expect_line("bootm\t", "bootmem ", 8);
     expect_line("uptime\t", "uptime ", 7); /* already whole */
     expect_line("x\t", "x", 1);            /* nothing matches */
-    expect_line("help up\t", "help up", 7); /* only the first word completes */
+    expect_line("help up\t", "help uptime ", 12); /* an argument completes from its own list */
+    expect_line("bench up\t", "bench up", 8);       /* and one with no list does not */
     expect_line("u\x1b[D\t", "u", 0);      /* empty prefix, one Tab: ring, nothing inserted */
     expect_line("u pt\x01\x1b[C\t", "uptime pt", 6); /* mid-line: a space already follows */
 

@@ -66,6 +66,9 @@ struct bpf_ctx_blk_complete {
 /** @brief Programs attached per hook, for the fast check; read with relaxed loads. */
 extern unsigned bpf_hook_count[BPF_HOOK_COUNT];
 
+/** @brief The name of hook @p i (0, 1, ...: `bpf attach <name>`), NULL past the last. */
+const char *bpf_hook_name(unsigned i);
+
 /** @brief Whether anything is attached to @p h (one relaxed load). Any context. */
 static inline int bpf_hook_active(enum bpf_hook_id h)
 {

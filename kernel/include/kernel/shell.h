@@ -34,6 +34,21 @@ struct shell_command {
      * thread: may sleep, must not assume anything about other threads.
      */
     int (*fn)(int argc, char **argv);
+    /** The subcommands (SHELL_COMMAND_SUBS()), NULL-name terminated, or NULL:
+     *  then the shell parses the subcommand word and argument count, and
+     *  `help` prints one usage line per subcommand from the same table. */
+    const struct shell_sub *subs;
+};
+
+/** @brief One subcommand of a command registered with SHELL_COMMAND_SUBS(). */
+struct shell_sub {
+    const char *name;            /**< the word after the command: "crc32" */
+    const char *args;            /**< its arguments for the usage line: "<dev> <lba> <count>" */
+    unsigned min_args;           /**< fewest words that may follow the subcommand's name */
+    unsigned max_args;           /**< most words that may follow it */
+    /** Run it: argv[0] is the subcommand's name, argc counts it; the number
+     *  of arguments was checked. Returns as a command does. */
+    int (*fn)(int argc, char **argv);
 };
 
 /**
@@ -49,10 +64,23 @@ struct shell_command {
  */
 #define SHELL_COMMAND(name, usage, summary, fn)                                              \
     static const struct shell_command shell_cmd_desc_##fn                                   \
-        __attribute__((used, section(".shell_cmds"), aligned(8))) = {name, usage, summary, fn}
+        __attribute__((used, section(".shell_cmds"), aligned(8))) = {name, usage, summary, fn, NULL}
 
 /**
- * @brief Print "usage: <usage>" for the command called @p name.
+ * @brief Register a command made of subcommands (`blk read ...`, `blk crc32
+ *        ...`): @p subs, an array of struct shell_sub ending in one with a
+ *        NULL name, parses them and gives `help` its usage lines.
+ * @param name    what is typed
+ * @param summary one line for `help`
+ * @param subs    the table; also names the descriptor
+ */
+#define SHELL_COMMAND_SUBS(name, summary, subs)                                              \
+    static const struct shell_command shell_cmd_desc_##subs                                 \
+        __attribute__((used, section(".shell_cmds"), aligned(8))) = {name, NULL, summary, NULL, subs}
+
+/**
+ * @brief Print "usage: <usage>" for the command called @p name (one line per
+ *        subcommand for a SHELL_COMMAND_SUBS() command).
  * @return -EINVAL always, so a command can `return shell_usage(argv[0]);`
  * @note Shell thread context (it prints).
  */
