@@ -4,10 +4,12 @@
  *        and queue received bytes from the UART's interrupt for readers.
  */
 #include <hal/console.h>
+#include <hal/timer.h>
 #include <kernel/irq.h>
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
+#include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
 #include <kernel/wait.h>
@@ -188,9 +190,20 @@ int console_getc(void)
     return hal_console_getc();
 }
 
-int console_getc_wait(void)
+/* The timeout of console_getc_timeout(): wake the readers so they look. */
+static void rx_timeout(struct ktimer *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+    wq_wake_all_locked(&rx_wq);
+    spin_unlock_irqrestore(&rx_wq.lock, f);
+}
+
+int console_getc_timeout(uint64_t ms)
 {
     static int warned;
+    uint64_t end = ms ? hal_time_ns() + ms * 1000000ull : 0;
     for (;;) {
         if (!rx_by_irq() || !thread_current()) {
             if (!warned && thread_current()) {
@@ -200,6 +213,8 @@ int console_getc_wait(void)
             int c = console_getc();
             if (c >= 0)
                 return c;
+            if (end && hal_time_ns() >= end)
+                return -1;
             thread_sleep_ms(10);
             continue;
         }
@@ -207,6 +222,21 @@ int console_getc_wait(void)
         int c = rx_take(&w);
         if (c >= 0)
             return c;
+        struct ktimer t;
+        if (end) {
+            if (hal_time_ns() >= end) {
+                irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+                wq_remove_locked(&rx_wq, &w);
+                spin_unlock_irqrestore(&rx_wq.lock, f);
+                return -1;
+            }
+            ktimer_init(&t, rx_timeout, NULL);
+            ktimer_arm(&t, end);
+        }
         wq_block(&w);
+        if (end)
+            ktimer_cancel(&t);
     }
 }
+
+int console_getc_wait(void) { return console_getc_timeout(0); }

@@ -343,10 +343,21 @@ static enum le_result read_line(struct lineedit *le, int started)
     if (!started)
         le_start(le);
     klog_hold(1);
-    enum le_result r;
-    do
-        r = le_feed(le, console_getc_wait());
-    while (r == LE_MORE);
+    enum le_result r = LE_MORE;
+    while (r == LE_MORE) {
+        /* A log line that came meanwhile is printed above the prompt, which
+         * is drawn again under it with what was typed so far: looked for
+         * between keys and every 100 ms while none come. */
+        int c = console_getc_timeout(100);
+        if (klog_held()) {
+            kprintf("\r\x1b[K");
+            klog_hold(0);
+            klog_hold(1);
+            le_redraw(le);
+        }
+        if (c >= 0)
+            r = le_feed(le, c);
+    }
     klog_hold(0);
     return r;
 }

@@ -52,7 +52,7 @@ qemu_test(bpf_hooks --image ${IMG} ${BPF_ATTACH_SENDS}
   --expect "^map 1 switches: hash, key 4 bytes, value 8 bytes, 256 entries\n(\\x5b[^\n]*\n)*(  [0-9]+: [1-9][0-9]*\n)+"
   --expect "^map 2 irqs: array(?s:.*)^  [0-9]+: [1-9][0-9]*$"
   --expect "^map 4 ops: hash, key 4 bytes, value 8 bytes, 8 entries\n(\\x5b[^\n]*\n)*  0: [1-9][0-9]*$"
-  --expect "^detached 3\n(?s:.*)id  name +type +key +value +entries\n(\\x5b[^\n]*\n)*kernel> "
+  --expect "^detached 3\n(?s:.*)kernel> bpf list\n(\\x5b[^\n]*\n)*no programs attached\n(?s:.*)kernel> bpf map list\n(\\x5b[^\n]*\n)*no maps\n(\\x5b[^\n]*\n)*kernel> "
   --expect "^attached count_switches to sched_switch as 4\\x3b map 5 [(]switches[)]$"
   --expect "^map 5 switches: hash, key 4 bytes, value 8 bytes, 256 entries\n(\\x5b[^\n]*\n)*(  [0-9]+: [1-9][0-9]*\n)+"
   ${BPF_HOSTILE_EXPECTS}

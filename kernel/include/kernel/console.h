@@ -51,6 +51,13 @@ int console_getc(void);
 int console_getc_wait(void);
 
 /**
+ * @brief console_getc_wait() for at most @p ms milliseconds (0: no limit):
+ *        the byte, or -1 if none came in time.
+ * @note Thread context.
+ */
+int console_getc_timeout(uint64_t ms);
+
+/**
  * @brief For console drivers: register @p fn for @p dev's interrupt.
  * @return the interrupt number, or -1 (no interrupt described, or it could
  *         not be registered: logged) meaning input stays polled
