@@ -55,6 +55,8 @@ static void parse_cmdline(const char *cmdline)
             ktest_mode = 1;
         else if (n == 7 && memcmp(p, "verbose", 7) == 0)
             klog_console_level(LOG_INFO); /* prints the lines logged so far, too */
+        else if (n == 8 && memcmp(p, "no_color", 8) == 0)
+            klog_color(0); /* the NO_COLOR convention, for a kernel: a word on its command line */
         else {
             strlcpy(word, p, n + 1 < sizeof word ? n + 1 : sizeof word);
             pr_warn("cmdline: unknown word '%s' ignored", word);

@@ -157,18 +157,31 @@ static unsigned console_level = LOG_WARN;
 static volatile int quiet;           /* klog_quiet(): errors and warnings kept, not shown */
 static unsigned long reports;        /* errors and warnings logged since boot */
 
+static int color = 1; /* klog_color() */
+
+void klog_color(int on) { color = on; }
+
+int klog_colored(void) { return color; }
+
 /* One finished line (no newline) to the console, or into the held lines
- * while the shell waits for a key. The print lock is held. */
-static void console_line(const char *line, size_t len)
+ * while the shell waits for a key. Errors in red, warnings in yellow, unless
+ * klog_color(0); the held ones too, since they are printed as they are. The
+ * print lock is held. */
+static void console_line(unsigned level, const char *line, size_t len)
 {
+    const char *on = !color ? "" : level == LOG_ERR ? "\x1b[31m" : level == LOG_WARN ? "\x1b[33m" : "";
+    const char *off = on[0] ? "\x1b[0m" : "";
     if (!holding) {
-        kprintf("%.*s\n", (int)len, line);
+        kprintf("%s%.*s%s\n", on, (int)len, line, off);
         return;
     }
-    if (held_len + len + 1 <= sizeof held) {
-        memcpy(held + held_len, line, len);
-        held[held_len + len] = '\n';
-        held_len += len + 1;
+    size_t lon = strlen(on), loff = strlen(off);
+    if (held_len + lon + len + loff + 1 <= sizeof held) {
+        memcpy(held + held_len, on, lon);
+        memcpy(held + held_len + lon, line, len);
+        memcpy(held + held_len + lon + len, off, loff);
+        held[held_len + lon + len + loff] = '\n';
+        held_len += lon + len + loff + 1;
     } else {
         held_lost++;
     }
@@ -201,7 +214,7 @@ void klog(enum log_level level, const char *fmt, ...)
     if (level <= LOG_WARN)
         __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
     if ((unsigned)level <= console_level && !quiet)
-        console_line(line, len);
+        console_line((unsigned)level, line, len);
     print_lock_drop(f);
 }
 
@@ -236,7 +249,7 @@ void klog_console_level(enum log_level level)
     long n;
     while ((n = klog_read(&c, &lvl, line, sizeof line, &lost)) >= 0)
         if (lvl > console_level && lvl <= (unsigned)level)
-            console_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+            console_line(lvl, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     console_level = (unsigned)level;
     print_lock_drop(f);
 }

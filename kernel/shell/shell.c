@@ -86,7 +86,10 @@ int shell_error(int err, const char *fmt, ...)
     va_start(ap, fmt);
     kvsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    kprintf("%s (%s)\n", msg, errno_name(err));
+    if (klog_colored()) /* red, as the log's errors are */
+        kprintf("\x1b[31m%s (%s)\x1b[0m\n", msg, errno_name(err));
+    else
+        kprintf("%s (%s)\n", msg, errno_name(err));
     error_said = 1;
     return err;
 }

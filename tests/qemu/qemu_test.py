@@ -15,7 +15,7 @@ Enter. Sends and types go out in the order given, one per prompt.
 --on REGEX KEYS types KEYS (escapes decoded, no Enter) as soon as REGEX
 matches the output that came after the previous key went out, prompt or
 not: --on 'bench: seq' '\\x03' presses Ctrl-C while a command runs.
---reject-raw REGEX (escapes decoded) is matched, dot matching newlines,
+--reject-raw REGEX (and --expect-raw) (escapes decoded) is matched, dot matching newlines,
 against the raw byte stream before carriage returns are dropped: terminal
 control sequences, "\\r\\r\\n".
 --monotonic REGEX: the integer its first group captures must never
@@ -137,6 +137,7 @@ def main():
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--reject-raw", action="append", default=[], type=lambda s: unescape(s).decode("latin-1"))
+    ap.add_argument("--expect-raw", action="append", default=[], type=lambda s: unescape(s).decode("latin-1"))
     ap.add_argument("--status", type=int)
     ap.add_argument("--halts", action="store_true")
     ap.add_argument("--timeout", type=float, default=60)
@@ -159,6 +160,10 @@ def main():
         hit = re.search(rx, text, re.M)
         report.append(f"{'FAIL' if hit else 'ok  '} reject /{rx}/")
         ok &= not hit
+    for rx in a.expect_raw:
+        hit = re.search(rx, raw.decode("latin-1"), re.S)
+        report.append(f"{'ok  ' if hit else 'FAIL'} expect raw /{rx.encode('unicode_escape').decode()}/")
+        ok &= bool(hit)
     for rx in a.reject_raw:
         hit = re.search(rx, raw.decode("latin-1"), re.S)
         shown = rx.encode("unicode_escape").decode()

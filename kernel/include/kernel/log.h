@@ -49,6 +49,16 @@ void klog(enum log_level level, const char *fmt, ...) __attribute__((format(prin
  */
 void klog_console_level(enum log_level level);
 
+/**
+ * @brief Colour errors (red) and warnings (yellow) on the console (@p on = 1,
+ *        the default) or not: `no_color` on the command line turns it off,
+ *        as the NO_COLOR convention does for programs. The log keeps plain text.
+ */
+void klog_color(int on);
+
+/** @brief Whether the console gets colours (klog_color()): the shell's error lines follow it. */
+int klog_colored(void);
+
 /** @brief Lines not kept in the log because it was busy (see klog()). */
 unsigned long klog_skipped(void);
 
