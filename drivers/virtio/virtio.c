@@ -52,6 +52,15 @@ int virtio_negotiate(struct virtio_device *vd, uint64_t wanted)
 {
     vd->ops->set_status(vd, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
     uint64_t offered = vd->ops->get_features(vd);
+    if (vd->legacy) {
+        /* A legacy device has 32 feature bits and no FEATURES_OK step
+         * (VirtIO 1.2, 6.1 and 6.3 legacy interface): what it offers of
+         * what we want is what we use. */
+        uint64_t f = offered & wanted & 0xffffffffu;
+        vd->ops->set_features(vd, f);
+        vd->features = f;
+        return 0;
+    }
     if (!(offered >> VIRTIO_F_VERSION_1 & 1))
         return -ENODEV;
     uint64_t f = offered & (wanted | 1ull << VIRTIO_F_VERSION_1);

@@ -78,6 +78,10 @@ struct virtio_device {
     struct device *dev;                     /**< the child device the driver bound, or NULL */
     uint32_t device_id;                     /**< VIRTIO_ID_* */
     uint64_t features;                      /**< negotiated features */
+    /** 1 for a legacy (pre-1.0) device, which a transport may drive (virtio-mmio
+     *  version 1): no VERSION_1 feature and no FEATURES_OK step in
+     *  virtio_negotiate(); its rings are the transport's business. */
+    unsigned legacy;
     struct virtqueue *vqs[16];              /**< queues by index, NULL if not created */
     unsigned nvqs;                          /**< 1 + highest index created */
     void (*config_changed)(struct virtio_device *vd); /**< driver's callback, may be NULL */

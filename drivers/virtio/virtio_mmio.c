@@ -1,14 +1,18 @@
 /**
  * @file virtio_mmio.c
- * @brief The virtio-mmio transport, version 2 (VirtIO 1.2, 4.2).
+ * @brief The virtio-mmio transport, version 2 (VirtIO 1.2, 4.2) and the
+ *        legacy version 1 (4.2.4), which is QEMU's default.
  *
  * QEMU's `virt` board lists 32 `virtio,mmio` slots in its DT whether or not
  * a device sits behind them. They are probed with the other platform
  * devices (before memory and threads exist), so the probe only records the
- * slot; the deferred scan maps each, skips empty slots (device id 0) and
- * legacy version-1 ones (QEMU's default: `-global
- * virtio-mmio.force-legacy=false` gives version 2), and offers the rest to
- * the virtio core.
+ * slot; the deferred scan maps each, marks empty slots (device id 0)
+ * vacant, and offers the rest to the virtio core. A version-1 device
+ * (QEMU 7.2 gives one unless `-global virtio-mmio.force-legacy=false`) is
+ * driven through the legacy registers: the guest page size once, and per
+ * queue its size, the used ring's alignment and the page number of one
+ * contiguous area (QueuePFN), which is how virtq.c lays out every queue;
+ * 32 feature bits, no VERSION_1 and no FEATURES_OK (virtio_negotiate()).
  */
 #include <kernel/errno.h>
 #include <kernel/irq.h>
@@ -25,9 +29,12 @@
 #define MMIO_DEV_FEATURES_SEL 0x014
 #define MMIO_DRV_FEATURES 0x020
 #define MMIO_DRV_FEATURES_SEL 0x024
+#define MMIO_GUEST_PAGE_SIZE 0x028 /* legacy (version 1) only */
 #define MMIO_QUEUE_SEL 0x030
 #define MMIO_QUEUE_NUM_MAX 0x034
 #define MMIO_QUEUE_NUM 0x038
+#define MMIO_QUEUE_ALIGN 0x03c /* legacy: the used ring's alignment */
+#define MMIO_QUEUE_PFN 0x040   /* legacy: the queue's page number, 0 = not in use */
 #define MMIO_QUEUE_READY 0x044
 #define MMIO_QUEUE_NOTIFY 0x050
 #define MMIO_INT_STATUS 0x060
@@ -40,6 +47,8 @@
 #define MMIO_CONFIG 0x100
 
 #define MMIO_MAGIC_VALUE 0x74726976u /* "virt" */
+#define LEGACY_PAGE 4096u         /* the guest page size a legacy device counts QueuePFN in */
+#define LEGACY_ALIGN 64u          /* where virtq.c puts the used ring (QueueAlign) */
 #define MMIO_SLOTS_MAX 64
 
 struct mmio_vdev {
@@ -93,6 +102,8 @@ static void m_config_write(struct virtio_device *vd, unsigned off, uint64_t v, u
 
 static uint32_t m_config_generation(struct virtio_device *vd)
 {
+    if (vd->legacy)
+        return 0; /* no such register before version 2: the config is read once */
     return dev_read32(dev_of(vd), MMIO_CONFIG_GEN);
 }
 
@@ -100,7 +111,7 @@ static unsigned m_queue_max(struct virtio_device *vd, unsigned idx)
 {
     struct device *d = dev_of(vd);
     dev_write32(d, MMIO_QUEUE_SEL, idx);
-    if (dev_read32(d, MMIO_QUEUE_READY))
+    if (dev_read32(d, vd->legacy ? MMIO_QUEUE_PFN : MMIO_QUEUE_READY))
         return 0; /* already in use: not ours to set up */
     return dev_read32(d, MMIO_QUEUE_NUM_MAX);
 }
@@ -110,6 +121,19 @@ static int m_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
     struct device *d = dev_of(vd);
     dev_write32(d, MMIO_QUEUE_SEL, vq->index);
     dev_write32(d, MMIO_QUEUE_NUM, vq->size);
+    if (vd->legacy) {
+        /* One contiguous area, as legacy devices take it: the descriptor
+         * table at a page boundary, the available ring after it, the used
+         * ring at the next LEGACY_ALIGN boundary, which is how virtq.c lays
+         * out every queue (one allocation, page-aligned). */
+        uint64_t used_off = (16u * vq->size + 6 + 2u * vq->size + LEGACY_ALIGN - 1) & ~(uint64_t)(LEGACY_ALIGN - 1);
+        if (vq->desc_phys % LEGACY_PAGE || vq->avail_phys != vq->desc_phys + 16u * vq->size ||
+            vq->used_phys != vq->desc_phys + used_off || vq->desc_phys / LEGACY_PAGE > 0xffffffffu)
+            return -EINVAL;
+        dev_write32(d, MMIO_QUEUE_ALIGN, LEGACY_ALIGN);
+        dev_write32(d, MMIO_QUEUE_PFN, (uint32_t)(vq->desc_phys / LEGACY_PAGE));
+        return dev_read32(d, MMIO_QUEUE_PFN) ? 0 : -EIO;
+    }
     virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DESC), vq->desc_phys, 8);
     virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DRIVER), vq->avail_phys, 8);
     virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DEVICE), vq->used_phys, 8);
@@ -195,9 +219,8 @@ static void mmio_scan(void *arg)
             d->vacant = 1; /* an empty slot: QEMU's virt has 32, most unused */
             continue;
         }
-        if (ver != 2) {
-            pr_warn("%s: virtio-mmio version %u (legacy) not supported; QEMU gives version 2 "
-                    "with -global virtio-mmio.force-legacy=false", d->name, ver);
+        if (ver != 1 && ver != 2) {
+            pr_warn("%s: virtio-mmio version %u not known (1, legacy, and 2 are); left alone", d->name, ver);
             continue;
         }
         if (!d->has_irq) {
@@ -214,6 +237,10 @@ static void mmio_scan(void *arg)
         m->vd.transport = d;
         m->vd.device_id = id;
         m->vd.priv = m;
+        if (ver == 1) { /* QEMU's default for virtio-mmio: the legacy register layout */
+            m->vd.legacy = 1;
+            dev_write32(d, MMIO_GUEST_PAGE_SIZE, LEGACY_PAGE);
+        }
         ksnprintf(m->vd.name, sizeof m->vd.name, "virtio-mmio@%lx", (unsigned long)d->base);
         d->driver_data = (uintptr_t)m;
         if (virtio_add(&m->vd) && !m->vd.dev) {
