@@ -69,9 +69,8 @@ int spin_smp; /* one thread: the kernel's single-CPU lock path */
 
 /* Single-threaded tests: a held lock here is a self-deadlock in the code
  * under test, which the kernel would report the same way. */
-void spin_lock_slow(struct spinlock *l, uint16_t ticket, uintptr_t caller)
+void spin_lock_slow(struct spinlock *l, uintptr_t caller)
 {
-    (void)ticket;
     fprintf(stderr, "spinlock '%s' deadlock: wanted from %#lx, held by %#lx\n",
             l->name ? l->name : "?", (unsigned long)caller, (unsigned long)l->holder);
     abort();

@@ -36,9 +36,10 @@ static irqflags_t print_lock_take(void)
         print_depth++;
         return f;
     }
-    /* Only an NMI (the watchdog's) gets here while this CPU waits for its
-     * ticket: that ticket is ahead of any it could draw now, so waiting
-     * would never end. It prints without the lock instead. */
+    /* Only an NMI (the watchdog's) gets here while this CPU waits for the
+     * lock: if that wait has claimed the next release (the hand-over flag,
+     * kernel/spinlock.h), no one else, the NMI included, may take it, so
+     * waiting would never end. It prints without the lock instead. */
     struct cpu *c = cpu_this();
     if (c->print_waiting || c->print_bust) {
         c->print_bust++;

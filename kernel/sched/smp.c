@@ -358,7 +358,7 @@ void smp_init(void)
     int ipi = irq_ipi_number();
     if (listed > 1) {
         /* Started CPUs take locks (their call queues, the heap): atomic
-         * tickets from now on, while no other CPU holds one. */
+         * swaps from now on, while no other CPU holds one. */
         spin_smp = 1;
         boot->irq_ready = ipi >= 0 && irq_register((unsigned)ipi, ipi_handler, NULL, "ipi") == 0;
         if (!boot->irq_ready)

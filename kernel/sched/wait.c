@@ -2,6 +2,7 @@
  * @file wait.c
  * @brief Wait queues, mutexes, semaphores and condition variables.
  */
+#include <hal/timer.h>
 #include <kernel/irq.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -19,6 +20,7 @@ void wq_add_locked(struct waitqueue *wq, struct waiter *w)
 {
     w->t = thread_current();
     w->woken = 0;
+    w->handoff = 0;
     list_add_tail(&wq->waiters, &w->node);
 }
 
@@ -131,11 +133,31 @@ int mutex_lock(struct mutex *m)
                     (uintptr_t)__builtin_return_address(0));
         return -EDEADLK;
     }
-    struct waiter w;
     m->contended++;
+    struct waiter w;
+    uint64_t lost_since = 0;
     wq_add_locked(&m->wq, &w);
+    for (;;) {
+        spin_unlock_irqrestore(&m->wq.lock, f);
+        wq_block(&w);
+        f = spin_lock_irqsave(&m->wq.lock);
+        /* Woken, still in the queue: either handed the mutex (owner is us)
+         * or the mutex was left free, and a thread that was running may
+         * have taken it before we ran. Then wait again in our place; once
+         * we have lost it for MUTEX_HANDOFF_NS, ask to be handed it. */
+        if (m->owner == NULL)
+            m->owner = self;
+        if (m->owner == self)
+            break;
+        uint64_t now = hal_time_ns();
+        if (!lost_since)
+            lost_since = now ? now : 1;
+        else if (now - lost_since >= MUTEX_HANDOFF_NS)
+            w.handoff = 1;
+        w.woken = 0;
+    }
+    list_del(&w.node);
     spin_unlock_irqrestore(&m->wq.lock, f);
-    wq_block(&w); /* mutex_unlock hands us ownership before waking us */
     return 0;
 }
 
@@ -159,10 +181,13 @@ int mutex_unlock(struct mutex *m)
                     (uintptr_t)__builtin_return_address(0));
         return -EPERM;
     }
+    /* Waiters stay queued until they own the mutex; only the first is
+     * woken, and only if it is not already on its way. */
     struct list_node *n = list_first(&m->wq.waiters);
-    m->owner = n ? container_of(n, struct waiter, node)->t : NULL;
-    if (n)
-        wq_wake_one_locked(&m->wq);
+    struct waiter *w = n ? container_of(n, struct waiter, node) : NULL;
+    m->owner = w && w->handoff ? w->t : NULL; /* else free: whoever runs first takes it */
+    if (w && !w->woken)
+        thread_wake_flag(w->t, &w->woken);
     spin_unlock_irqrestore(&m->wq.lock, f);
     sched_preempt_check();
     return 0;

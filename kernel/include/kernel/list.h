@@ -32,6 +32,15 @@ static inline void list_add_tail(struct list_node *head, struct list_node *n)
     head->prev = n;
 }
 
+/** @brief Insert @p n at the front of the list @p head. */
+static inline void list_add_head(struct list_node *head, struct list_node *n)
+{
+    n->prev = head;
+    n->next = head->next;
+    head->next->prev = n;
+    head->next = n;
+}
+
 /** @brief Unlink @p n from its list; it is left pointing at itself (on no list). */
 static inline void list_del(struct list_node *n)
 {

@@ -17,7 +17,7 @@
  * idle loop it takes IPIs: smp_call()s, reschedule requests. A CPU whose
  * timer does not work runs no threads (a sleep there would never end): it
  * only takes calls. One whose controller part failed parks with interrupts
- * masked. Spinlocks switch to atomic tickets before the first other CPU
+ * masked. Spinlocks switch to atomic swaps before the first other CPU
  * starts.
  */
 #ifndef KERNEL_SMP_H

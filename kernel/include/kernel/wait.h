@@ -34,6 +34,7 @@ struct waiter {
     struct list_node node; /**< link in the queue's waiters */
     struct thread *t;      /**< the waiting thread */
     volatile int woken;    /**< set by the waker before it makes @p t ready */
+    int handoff;           /**< mutex: waited long enough to be handed the mutex at unlock */
 };
 
 /** @brief Static initialiser for the wait queue @p wq, named @p n. */
@@ -82,7 +83,17 @@ static inline int completion_done(const struct completion *c)
 
 /* ---- mutex: sleeping, owned, not recursive ---- */
 
-/** @brief A sleeping lock with an owner; not recursive, threads only. */
+/** @brief How long a mutex waiter lets running threads take the mutex
+ *         before the next unlock hands it to the waiter (see wait.c). */
+#define MUTEX_HANDOFF_NS 1000000u
+
+/** @brief A sleeping lock with an owner; not recursive, threads only.
+ *
+ * Unlock wakes the first waiter and leaves the mutex free, so a thread that
+ * is running takes it rather than every taker waiting for the woken one to
+ * be scheduled; a waiter that has waited MUTEX_HANDOFF_NS is handed the
+ * mutex outright instead (bounded unfairness, as in Linux's mutexes and
+ * rw-semaphores). */
 struct mutex {
     struct waitqueue wq;          /**< threads waiting for it */
     struct thread *volatile owner; /**< the holder, NULL when free */
