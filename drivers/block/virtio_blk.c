@@ -7,10 +7,10 @@
  * contiguous pieces, and a status byte: with INDIRECT_DESC one ring slot
  * whatever the number of pieces, so a queue of 256 entries keeps 256
  * requests in flight. With MQ every virtqueue the device offers is used
- * (up to VBLK_MAX_QUEUES): CPU c sends its requests on queue c % nq, and
- * queue q's interrupt (an MSI-X vector each on PCI) is routed to CPU q, so
- * a request is sent and completed on the same CPU and CPUs share no queue
- * lock while there are as many queues as CPUs.
+ * (up to VBLK_MAX_QUEUES): the block layer sends CPU c's requests on queue
+ * c % nq (rq->hwq), and queue q's interrupt (an MSI-X vector each on PCI) is
+ * routed to CPU q, so a request is sent and completed on the same CPU and
+ * CPUs share no queue lock while there are as many queues as CPUs.
  *
  * Header and status bytes live in DMA memory of their own, one 32-byte
  * slot per ring entry; the data is the caller's buffer, never copied.
@@ -161,9 +161,7 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     int w = rq->op == BLK_READ;
     uintptr_t va = (uintptr_t)rq->buf;
     int indirect = virtio_has(vb->vd, VIRTIO_F_INDIRECT_DESC);
-    /* This CPU's queue; a thread that moves meanwhile just uses another
-     * CPU's, under that queue's lock. */
-    struct vblk_queue *q = &vb->q[cpu_this()->index % vb->nq];
+    struct vblk_queue *q = &vb->q[rq->hwq % vb->nq]; /* the block layer's pick: this CPU's */
     /* First pass: how many parts, slots and descriptors the request takes,
      * so it goes out whole or not at all. */
     unsigned nparts = 0, ndesc = 0;

@@ -3,10 +3,16 @@
  * @brief The block layer: the device table, request checking, the per-disk
  *        queue that feeds a driver, completions, timeouts, the sync calls.
  *
- * Each disk has one software queue. blk_submit() hands a request straight
- * to the driver while nothing waits before it; when the driver's hardware
+ * Each hardware queue of a disk has a software queue of its own, with its
+ * own lock: CPU c sends on queue c % nqueues (rq->hwq tells the driver), so
+ * with as many queues as CPUs no two CPUs share a lock on the way to the
+ * device (Linux's blk-mq keeps a context per hardware queue for the same
+ * reason). With one lock per disk, four CPUs completing on four queues all
+ * queued on that one lock, and in a VM every hand-over of it waited for the
+ * host to run the next vCPU. blk_submit() hands a request straight to the
+ * driver while nothing waits before it on its queue; when that hardware
  * queue is full (-EBUSY) requests wait in order and go out from
- * blk_complete() as room appears. So the driver sees at most what its
+ * blk_complete() as room appears on it. So the driver sees at most what its
  * hardware takes and nothing is allocated per request.
  *
  * Timeouts: the `blk-watch` thread sleeps while nothing is in flight and
@@ -29,14 +35,15 @@
 #include <kernel/printf.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/wait.h>
 
 #include "block_internal.h"
 
-/* Per disk: what waits for the driver and what the driver has. */
-struct blk_queue {
+/* Per hardware queue: what waits for the driver and what the driver has. */
+struct blk_hwq {
     struct spinlock lock;
     struct list_node pending;  /* not yet taken by the driver, in order */
     struct list_node inflight; /* taken, oldest first */
@@ -44,6 +51,12 @@ struct blk_queue {
     int reported;              /* the oldest timeout was reported and no reset op exists */
     unsigned long completions; /* requests finished, ever */
     unsigned long seen;        /* completions at the watch thread's last look */
+};
+
+/* Per disk (its blkdev's priv): one blk_hwq per hardware queue. */
+struct blk_queue {
+    unsigned n;
+    struct blk_hwq hw[];
 };
 
 #define BLK_TABLE_MIN 16 /* device table slots at first; it doubles when full */
@@ -58,7 +71,7 @@ static struct waitqueue watch_wq = WAITQUEUE_INIT(watch_wq, "blk-watch");
 static struct mutex scan_lock;
 static volatile int watch_sleeping;
 static int watch_started;
-static volatile unsigned total_inflight;
+static unsigned total_inflight; /* every disk's, atomically: the watch thread sleeps at 0 */
 
 static const char *op_name(enum blk_op op)
 {
@@ -185,12 +198,18 @@ int blk_register(struct blkdev *bd, const char *prefix)
     if (!bd || !prefix || !bd->ops || !bd->ops->submit || bd->block_size < 512 ||
         (bd->block_size & (bd->block_size - 1)) || strlen(prefix) > BLK_NAME_MAX - 3)
         return -EINVAL;
-    struct blk_queue *q = kzalloc(sizeof *q);
+    unsigned nq = bd->nqueues ? bd->nqueues : 1;
+    if (nq > BLK_MAX_QUEUES)
+        return -EINVAL;
+    struct blk_queue *q = kzalloc(sizeof *q + nq * sizeof q->hw[0]);
     if (!q)
         return -ENOMEM;
-    spin_init(&q->lock, "blk-queue");
-    list_init(&q->pending);
-    list_init(&q->inflight);
+    q->n = nq;
+    for (unsigned i = 0; i < nq; i++) {
+        spin_init(&q->hw[i].lock, "blk-queue");
+        list_init(&q->hw[i].pending);
+        list_init(&q->hw[i].inflight);
+    }
     bd->priv = q;
     bd->parent = NULL;
     bd->start = 0;
@@ -240,7 +259,10 @@ int blk_unregister(struct blkdev *bd)
     int found = 0;
     for (unsigned i = 0; i < ndevs; i++)
         found |= devs[i] == bd;
-    if (!found || q->ninflight || !list_empty(&q->pending)) {
+    int busy = 0;
+    for (unsigned i = 0; i < q->n; i++) /* requests come in only through a registered disk */
+        busy |= q->hw[i].ninflight || !list_empty(&q->hw[i].pending);
+    if (!found || busy) {
         spin_unlock_irqrestore(&table_lock, f);
         if (locked)
             mutex_unlock(&scan_lock);
@@ -279,7 +301,7 @@ int blk_unregister(struct blkdev *bd)
 /* Hand waiting requests to the driver until it is full. Requests the driver
  * refuses outright are moved to @p failed, to be completed by the caller
  * outside the lock. Caller holds q->lock. */
-static void pump_locked(struct blkdev *disk, struct blk_queue *q, struct list_node *failed)
+static void pump_locked(struct blkdev *disk, struct blk_hwq *q, struct list_node *failed)
 {
     while (!list_empty(&q->pending)) {
         struct blk_request *rq = container_of(list_first(&q->pending), struct blk_request, node);
@@ -295,7 +317,7 @@ static void pump_locked(struct blkdev *disk, struct blk_queue *q, struct list_no
         }
         list_add_tail(&q->inflight, &rq->node);
         q->ninflight++;
-        total_inflight++;
+        __atomic_fetch_add(&total_inflight, 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -311,7 +333,7 @@ static void finish_list(struct list_node *done)
 
 static void wake_watch(void)
 {
-    if (!watch_sleeping)
+    if (!__atomic_load_n(&watch_sleeping, __ATOMIC_RELAXED))
         return;
     irqflags_t f = spin_lock_irqsave(&watch_wq.lock);
     if (watch_sleeping) {
@@ -347,9 +369,12 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
     if (err)
         return err;
     struct blkdev *disk = bd->parent ? bd->parent : bd;
-    struct blk_queue *q = disk->priv;
-    if (!q)
+    struct blk_queue *dq = disk->priv;
+    if (!dq)
         return -ENODEV;
+    /* This CPU's queue; a thread moved meanwhile just uses another's. */
+    rq->hwq = (uint16_t)(dq->n > 1 ? cpu_this()->index % dq->n : 0);
+    struct blk_hwq *q = &dq->hw[rq->hwq];
     rq->lba += bd->start;
     rq->dev = disk;
     rq->status = 0;
@@ -375,14 +400,15 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
 void blk_complete(struct blk_request *rq, int status)
 {
     struct blkdev *disk = rq->dev;
-    struct blk_queue *q = disk->priv;
+    struct blk_queue *dq = disk->priv;
+    struct blk_hwq *q = &dq->hw[rq->hwq];
     struct list_node done;
     list_init(&done);
     irqflags_t f = spin_lock_irqsave(&q->lock);
     list_del(&rq->node);
     q->ninflight--;
     q->completions++;
-    total_inflight--;
+    __atomic_fetch_sub(&total_inflight, 1, __ATOMIC_RELAXED);
     if (rq->timed_out)
         status = -ETIMEDOUT;
     rq->status = status;
@@ -412,18 +438,19 @@ void blk_complete(struct blk_request *rq, int status)
 
 /* ---- timeouts ---- */
 
-static int any_inflight(void) { return total_inflight != 0; }
+static int any_inflight(void) { return __atomic_load_n(&total_inflight, __ATOMIC_RELAXED) != 0; }
 
 /* One disk: report its oldest request if overdue and have the driver reset. */
-static void check_disk(struct blkdev *disk, uint64_t now)
+/* One hardware queue: report its oldest request if overdue and have the
+ * driver reset; nonzero if it did. */
+static int check_hwq(struct blkdev *disk, struct blk_hwq *q, uint64_t now)
 {
-    struct blk_queue *q = disk->priv;
     irqflags_t f = spin_lock_irqsave(&q->lock);
     if (list_empty(&q->inflight)) {
         q->reported = 0;
         q->seen = q->completions;
         spin_unlock_irqrestore(&q->lock, f);
-        return;
+        return 0;
     }
     struct blk_request *rq = container_of(list_first(&q->inflight), struct blk_request, node);
     if (now < rq->deadline_ns || rq->timed_out || q->reported) {
@@ -438,7 +465,7 @@ static void check_disk(struct blkdev *disk, uint64_t now)
         spin_unlock_irqrestore(&q->lock, f);
         if (stalled)
             disk->ops->kick(disk);
-        return;
+        return 0;
     }
     rq->timed_out = 1;
     enum blk_op op = rq->op;
@@ -452,7 +479,19 @@ static void check_disk(struct blkdev *disk, uint64_t now)
         disk->ops->reset(disk); /* fails what was in flight, through blk_complete() */
     else
         pr_err("%s: the driver cannot reset the device; its requests stay pending", disk->name);
+    return can_reset;
 }
+
+/* One disk: report the oldest request of each queue if overdue and have the
+ * driver reset the device (once: a reset fails what every queue had). */
+static void check_disk(struct blkdev *disk, uint64_t now)
+{
+    struct blk_queue *dq = disk->priv;
+    for (unsigned i = 0; i < dq->n; i++)
+        if (check_hwq(disk, &dq->hw[i], now))
+            return;
+}
+
 
 static int watch_thread(void *arg)
 {

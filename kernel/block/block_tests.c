@@ -13,6 +13,8 @@
 #include <kernel/logbuf.h>
 #include <kernel/ktest.h>
 #include <kernel/printf.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/ktimer.h>
 #include <hal/timer.h>
 #include <kernel/spinlock.h>
@@ -560,4 +562,102 @@ KTEST(blk_lost_notification_is_kicked)
     KT_ASSERT(err == 0 && same);
     KT_ASSERT(kicks >= 1);
     KT_ASSERT(ms < 1000); /* the watch's look, not the 5 s timeout */
+}
+
+/* ---- a software queue per hardware queue ---- */
+
+/* A disk with a hardware queue per CPU, each taking one request at a time
+ * and keeping it until the test lets go. */
+struct mqdisk {
+    struct blkdev bd;
+    struct spinlock lock;
+    struct blk_request *held[SMP_MAX_CPUS];
+    unsigned taken[SMP_MAX_CPUS]; /* requests each queue took */
+    volatile unsigned wrong_queue; /* a request for a queue the disk does not have */
+    int release;                  /* finish what is held (from the timer) */
+    struct ktimer timer;
+};
+
+static void mq_finish(struct ktimer *t, void *arg)
+{
+    (void)t;
+    struct mqdisk *d = arg;
+    struct blk_request *done[SMP_MAX_CPUS];
+    unsigned n = 0;
+    irqflags_t f = spin_lock_irqsave(&d->lock);
+    for (unsigned q = 0; q < d->bd.nqueues; q++) {
+        if (d->held[q])
+            done[n++] = d->held[q];
+        d->held[q] = NULL;
+    }
+    spin_unlock_irqrestore(&d->lock, f);
+    for (unsigned i = 0; i < n; i++)
+        blk_complete(done[i], 0); /* the next waiting on its queue goes out */
+}
+
+static int mq_submit(struct blkdev *bd, struct blk_request *rq)
+{
+    struct mqdisk *d = bd->driver_priv;
+    if (rq->hwq >= bd->nqueues) {
+        d->wrong_queue++;
+        return -EINVAL;
+    }
+    irqflags_t f = spin_lock_irqsave(&d->lock);
+    int busy = d->held[rq->hwq] != NULL;
+    if (!busy) {
+        d->held[rq->hwq] = rq;
+        d->taken[rq->hwq]++;
+    }
+    spin_unlock_irqrestore(&d->lock, f);
+    if (!busy && d->release)
+        ktimer_arm(&d->timer, hal_time_ns() + 50000);
+    return busy ? -EBUSY : 0;
+}
+
+static const struct blkdev_ops mq_ops = {.submit = mq_submit};
+
+/* CPU c's requests go to queue c, and a full queue keeps only its own CPU's
+ * requests waiting: with one software queue per disk (before issue 24) the
+ * second CPU's first request waited behind the first CPU's second. */
+KTEST(blk_queue_per_cpu)
+{
+    uint32_t cpus = sched_cpu_mask();
+    unsigned n = 32 - (unsigned)__builtin_clz(cpus); /* queue c for CPU index c */
+    struct mqdisk *d = kzalloc(sizeof *d);
+    KT_ASSERT(d);
+    spin_init(&d->lock, "mqdisk");
+    ktimer_init(&d->timer, mq_finish, d);
+    d->bd = (struct blkdev){.nblocks = 1, .block_size = 512, .nqueues = n, .queue_depth = n,
+                            .ops = &mq_ops, .driver_priv = d};
+    int reg = blk_register(&d->bd, "kq");
+    struct blk_request rq[2 * SMP_MAX_CPUS];
+    static uint8_t buf[2 * SMP_MAX_CPUS][512];
+    struct counter c = {0, 0};
+    unsigned sent = 0, reached = 1;
+    int self = thread_current()->id;
+    for (unsigned cpu = 0; reg == 0 && cpu < n; cpu++) {
+        if (!(cpus >> cpu & 1) || thread_set_affinity(self, 1u << cpu) != 0)
+            continue;
+        for (int k = 0; k < 2; k++, sent++) { /* the first goes out, the second waits */
+            rq[sent] = (struct blk_request){.op = BLK_READ, .lba = 0, .count = 1,
+                                            .buf = buf[sent], .done = count_done, .priv = &c};
+            blk_submit(&d->bd, &rq[sent]);
+        }
+        irqflags_t f = spin_lock_irqsave(&d->lock);
+        reached &= d->held[cpu] == &rq[sent - 2] && d->taken[cpu] == 1;
+        spin_unlock_irqrestore(&d->lock, f);
+    }
+    d->release = 1;
+    ktimer_arm(&d->timer, hal_time_ns() + 50000);
+    int all = kt_wait_for(&c.n, sent, 5000000000ull);
+    int unreg = reg == 0 ? blk_unregister(&d->bd) : -1;
+    ktimer_cancel(&d->timer);
+    unsigned wrong = d->wrong_queue;
+    kfree(d);
+    KT_ASSERT(reg == 0);
+    KT_ASSERT(sent >= 2);
+    KT_ASSERT(reached);
+    KT_ASSERT(wrong == 0);
+    KT_ASSERT(all && c.bad == 0);
+    KT_ASSERT(unreg == 0);
 }

@@ -34,6 +34,7 @@
 #define BLK_NAME_MAX 16        /**< bytes of a device name, NUL included */
 #define BLK_TIMEOUT_MS 5000u   /**< a request not finished by then fails */
 #define BLK_SYNC_CHUNK (256u * 1024) /**< bytes per request of blk_read()/blk_write() */
+#define BLK_MAX_QUEUES 64      /**< hardware queues a disk may declare (nqueues) */
 
 /** @brief What a request does. */
 enum blk_op {
@@ -61,16 +62,18 @@ struct blk_request {
     uint64_t deadline_ns;  /**< when it times out */
     uintptr_t driver_data; /**< the driver's word (its slot) */
     int timed_out;         /**< set by the block layer when the deadline passed */
+    uint16_t hwq;          /**< the hardware queue it goes on (0..nqueues-1), set by blk_submit() */
 };
 
 /** @brief A disk driver's operations. */
 struct blkdev_ops {
     /**
      * Hand @p rq (already checked and translated to the disk's blocks) to
-     * the hardware. Return 0 when it is in flight, -EBUSY when the hardware
-     * queue is full now (the block layer retries after the next
-     * blk_complete()), or another error, which fails the request.
-     * Called with the device's queue lock held, interrupts masked.
+     * hardware queue rq->hwq. Return 0 when it is in flight, -EBUSY when
+     * that queue is full now (the block layer retries after the next
+     * blk_complete() of a request from it), or another error, which fails
+     * the request. Called with that queue's lock held, interrupts masked;
+     * calls for different queues may run at once on different CPUs.
      */
     int (*submit)(struct blkdev *bd, struct blk_request *rq);
     /** A request timed out: reset the device and fail what it had in
@@ -89,7 +92,7 @@ struct blkdev {
     uint64_t nblocks;         /**< capacity in blocks */
     uint32_t block_size;      /**< bytes per block: 512 or a larger power of two */
     int read_only;            /**< writes and flushes are refused with -EROFS */
-    unsigned nqueues;         /**< hardware queues (for lsblk) */
+    unsigned nqueues;         /**< hardware queues, at most BLK_MAX_QUEUES (0 counts as 1) */
     unsigned queue_depth;     /**< requests the hardware takes at once (all queues) */
     int has_flush;            /**< the device has a write cache to flush */
     const struct blkdev_ops *ops; /**< the driver's (NULL for a partition) */
