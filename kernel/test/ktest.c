@@ -24,7 +24,7 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
 
 int ktest_run_all(void)
 {
-    return ktest_run(NULL, 1);
+    return ktest_run(NULL, KTEST_VERBOSE);
 }
 
 uint64_t kt_log_mark(void)
@@ -57,8 +57,9 @@ static int has_prefix(const char *name, const char *prefix)
     return 1;
 }
 
-int ktest_run(const char *prefix, int verbose)
+int ktest_run(const char *prefix, int flags)
 {
+    int verbose = flags & KTEST_VERBOSE;
     int passed = 0, failed = 0;
     unsigned long reports = 0;
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
@@ -80,13 +81,19 @@ int ktest_run(const char *prefix, int verbose)
         unsigned long before = klog_reports();
         if (!verbose)
             klog_quiet(1);
+        uint64_t t0 = hal_time_ns();
         t->fn(&ctx);
+        uint64_t took_us = (hal_time_ns() - t0) / 1000;
         if (!verbose)
             klog_quiet(0);
         reports += klog_reports() - before;
         if (self && self->affinity != affinity)
             thread_set_affinity(self->id, affinity);
-        kprintf("ktest %-28s %s\n", t->name, ctx.failed ? "FAIL" : "ok");
+        if (flags & KTEST_TIMES) /* how long it took, for comparing runs (scripts/bench-smp) */
+            kprintf("ktest %-28s %s in %lu us\n", t->name, ctx.failed ? "FAIL" : "ok",
+                    (unsigned long)took_us);
+        else
+            kprintf("ktest %-28s %s\n", t->name, ctx.failed ? "FAIL" : "ok");
         if (ctx.failed && !verbose)
             replay_reports(mark);
         if (ctx.failed)

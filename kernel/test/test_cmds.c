@@ -20,7 +20,7 @@ static int cmd_ktest(int argc, char **argv)
     if (argc > 2 + verbose)
         return shell_usage(argv[0]);
     const char *prefix = argc == 2 + verbose ? argv[1 + verbose] : NULL;
-    int failed = ktest_run(prefix, verbose);
+    int failed = ktest_run(prefix, verbose ? KTEST_VERBOSE | KTEST_TIMES : 0);
     if (console_cancelled())
         return -EINTR;
     if (failed == -ENOENT)
@@ -28,7 +28,7 @@ static int cmd_ktest(int argc, char **argv)
     return failed ? shell_error(-EIO, "ktest: %d test%s failed", failed, failed == 1 ? "" : "s") : 0;
 }
 SHELL_COMMAND("ktest", "ktest [-v] [name-prefix]",
-              "run the in-kernel tests (named from the prefix); -v: every report",
+              "run the in-kernel tests (by name prefix); -v: every report and time",
               cmd_ktest);
 
 static int cmd_bench(int argc, char **argv)

@@ -11,6 +11,10 @@
  *
  *     peer-rand: <reads> reads in <ns> ns
  *
+ * `aio_randread N` keeps N (1-32) in flight instead: scripts/bench-smp runs
+ * one per CPU, pinned with taskset, sharing 32 among them as `blk bench`'s
+ * all-CPU phase does.
+ *
  * Built by scripts/bench-blk with
  *     clang --target=<arch>-linux-gnu -DPEER_<ARCH> -O2 -static -nostdlib
  *           -ffreestanding -fno-stack-protector -fno-pic -fuse-ld=lld
@@ -27,7 +31,8 @@ typedef unsigned short u16;
 enum { NR_write = 1, NR_openat = 257, NR_lseek = 8, NR_exit = 231, NR_io_setup = 206,
        NR_io_submit = 209, NR_io_getevents = 208, NR_clock_gettime = 228 };
 #define O_DIRECT 0x4000
-__asm__(".globl _start\n_start:\n xor %ebp,%ebp\n and $-16,%rsp\n call start_c\n hlt\n");
+/* The stack pointer at entry points at argc, then argv[]: start_c's argument. */
+__asm__(".globl _start\n_start:\n xor %ebp,%ebp\n mov %rsp,%rdi\n and $-16,%rsp\n call start_c\n hlt\n");
 static s64 sys(s64 n, s64 a, s64 b, s64 c, s64 d, s64 e)
 {
     register s64 r10 __asm__("r10") = d;
@@ -41,7 +46,7 @@ static s64 sys(s64 n, s64 a, s64 b, s64 c, s64 d, s64 e)
 enum { NR_write = 64, NR_openat = 56, NR_lseek = 62, NR_exit = 94, NR_io_setup = 0,
        NR_io_submit = 2, NR_io_getevents = 4, NR_clock_gettime = 113 };
 #define O_DIRECT 0x10000
-__asm__(".globl _start\n_start:\n mov x29, #0\n bl start_c\n b .\n");
+__asm__(".globl _start\n_start:\n mov x29, #0\n mov x0, sp\n bl start_c\n b .\n");
 static s64 sys(s64 n, s64 a, s64 b, s64 c, s64 d, s64 e)
 {
     register s64 x8 __asm__("x8") = n;
@@ -132,9 +137,22 @@ static void aim(struct iocb *cb, u64 nblk)
     cb->offset = (s64)((rng % nblk) * BLOCK);
 }
 
-void start_c(void);
-void start_c(void)
+/* argv[1] as a queue depth: 1..DEPTH, else DEPTH. */
+static int depth_arg(const long *sp)
 {
+    if (sp[0] < 2)
+        return DEPTH;
+    const char *s = (const char *)sp[2];
+    int v = 0;
+    for (; *s >= '0' && *s <= '9' && v <= DEPTH; s++)
+        v = v * 10 + (*s - '0');
+    return *s || v < 1 || v > DEPTH ? DEPTH : v;
+}
+
+void start_c(const long *sp);
+void start_c(const long *sp)
+{
+    int depth = depth_arg(sp);
     s64 fd = sys(NR_openat, -100 /* AT_FDCWD */, (s64)DISK, O_DIRECT, 0, 0);
     if (fd < 0)
         fail("open /dev/vda", fd);
@@ -143,13 +161,13 @@ void start_c(void)
         fail("lseek (disk smaller than 4 KiB?)", size < 0 ? size : -22);
     u64 nblk = (u64)size / BLOCK;
     u64 ctx = 0;
-    s64 r = sys(NR_io_setup, DEPTH, (s64)&ctx, 0, 0, 0);
+    s64 r = sys(NR_io_setup, depth, (s64)&ctx, 0, 0, 0);
     if (r < 0)
         fail("io_setup", r);
     struct iocb *list[DEPTH];
     s64 t0 = now_ns();
     rng ^= (u64)t0;
-    for (int i = 0; i < DEPTH; i++) {
+    for (int i = 0; i < depth; i++) {
         cbs[i].data = (u64)i;
         cbs[i].opcode = 0; /* IOCB_CMD_PREAD */
         cbs[i].fd = (u32)fd;
@@ -158,14 +176,14 @@ void start_c(void)
         aim(&cbs[i], nblk);
         list[i] = &cbs[i];
     }
-    r = sys(NR_io_submit, (s64)ctx, DEPTH, (s64)list, 0, 0);
-    if (r != DEPTH)
+    r = sys(NR_io_submit, (s64)ctx, depth, (s64)list, 0, 0);
+    if (r != depth)
         fail("io_submit", r < 0 ? r : -5);
-    u64 done = 0, inflight = DEPTH;
+    u64 done = 0, inflight = (u64)depth;
     s64 t1 = t0;
     int stop = 0;
     while (inflight) {
-        s64 n = sys(NR_io_getevents, (s64)ctx, 1, DEPTH, (s64)evs, 0);
+        s64 n = sys(NR_io_getevents, (s64)ctx, 1, depth, (s64)evs, 0);
         if (n < 0)
             fail("io_getevents", n);
         int again = 0;

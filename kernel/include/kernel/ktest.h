@@ -110,12 +110,16 @@ int ktest_run_all(void);
  *        does; -ENOENT, saying nothing, when no name does. Stops between
  *        tests at Ctrl-C (console_cancelled()).
  * @param prefix the start of the names to run, or NULL for all
- * @param verbose 0: the errors and warnings a test logs stay off the console
+ * @param flags 0: the errors and warnings a test logs stay off the console
  *        (kept in the log; a failed test's are printed after its line);
- *        1: everything as it comes (ktest_run_all(), `ktest -v`)
+ *        KTEST_VERBOSE: everything as it comes (ktest_run_all(), `ktest -v`);
+ *        KTEST_TIMES: each test's line ends with how long it took (`ktest -v`)
  * @return the number of tests that failed, or -ENOENT
  */
-int ktest_run(const char *prefix, int verbose);
+int ktest_run(const char *prefix, int flags);
+
+#define KTEST_VERBOSE 1 /**< ktest_run(): every report on the console as it comes */
+#define KTEST_TIMES 2   /**< ktest_run(): "ktest <name> ok in <us> us" */
 
 /** @brief The log's next line number: klog_reports_since(kt_log_mark(), ...)
  *  then counts what a test provoked. */
