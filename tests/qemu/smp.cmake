@@ -8,10 +8,9 @@
 
 # Every ktest twice from the shell with n CPUs up (2, 4 and 8 are run); ARGN: more KEY=VALUE
 # settings for scripts/qemu. The timeout is a guard against hangs, not a speed target: with 8
-# vCPUs on a 2-core host (multi-threaded TCG), every wakeup that crosses CPUs waits for the host
-# to schedule that vCPU's thread, so sync_semaphore_bounded_buffer's 12,000 handoffs take 40-50 s
-# a run on an idle machine (the same before and after the prompt-first boot), and twice that
-# beside another test under `ctest -j2`.
+# vCPUs on a 2-core host (multi-threaded TCG), a wakeup that crosses CPUs waits for the host to
+# schedule that vCPU's thread. sync_semaphore_bounded_buffer took 40-70 s a run there while locks
+# were handed to preempted vCPUs; 1-7 s since issue 24 (docs/performance.md, scripts/bench-smp).
 function(smp_ktest_twice name n)
   set(envs)
   foreach(e ${ARGN})
