@@ -75,3 +75,9 @@ qemu_test(module_template --image ${IMG}
 # the initrd this build packed, and the exports documented are the exports.
 add_test(NAME ${KERNEL_ARCH}.dropins COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/check_dropins.py
   --root ${PROJECT_SOURCE_DIR} --initrd ${CMAKE_BINARY_DIR}/initrd.cpio)
+# A dropped program or module that does not compile stops the build, which
+# names its file (in a scratch copy of the tree; a program that compiles,
+# dropped beside it, is built).
+add_test(NAME ${KERNEL_ARCH}.dropin_errors COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/check_dropin_errors.py
+  --root ${PROJECT_SOURCE_DIR} --preset ${KERNEL_ARCH})
+set_tests_properties(${KERNEL_ARCH}.dropin_errors PROPERTIES TIMEOUT 120)
