@@ -2,8 +2,8 @@
 """A dropped file that does not compile stops the build, which names it (the
 <arch>.dropin_errors test; docs/modules-and-ebpf.md).
 
-In a scratch copy of the source tree (the files git knows, as they are in the
-work tree) it drops initrd/bpf/dropped_ok.c, a program that compiles (the
+In a scratch copy of the source tree (the files git tracks and the new ones
+it does not ignore, as they are in the work tree) it drops initrd/bpf/dropped_ok.c, a program that compiles (the
 control: it must be built), and initrd/bpf/dropped_bad.c, which does not,
 configures the preset and asks ninja for each one's object; then drops
 modules/droppedbad/droppedbad.c, which does not compile either, and asks for
@@ -33,7 +33,7 @@ def main():
     a = ap.parse_args()
     bad = []
     with tempfile.TemporaryDirectory() as tmp:
-        files = subprocess.run(["git", "ls-files", "-z"], cwd=a.root, capture_output=True,
+        files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=a.root, capture_output=True,
                                check=True).stdout.split(b"\0")
         for f in filter(None, (x.decode() for x in files)):
             src = os.path.join(a.root, f)

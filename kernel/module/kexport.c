@@ -20,6 +20,7 @@
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/module.h>
+#include <kernel/module_arch.h>
 #include <kernel/printf.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
@@ -99,7 +100,11 @@ const char *kexport_next(const char *after)
 const struct module_opts *module_kernel_opts(void)
 {
     static struct module_opts o;
-    o.machine = strcmp(hal_arch_name(), "x86_64") == 0 ? EM_X86_64 : EM_AARCH64;
+#ifdef ARCH_MODULE_RELOC
+    o.arch = &ARCH_MODULE_RELOC; /* named by <arch/memlayout.h> */
+#else
+    o.arch = NULL; /* this arch has no relocations for modules: module_load() says so */
+#endif
     o.resolve = kexport_lookup;
     return &o;
 }

@@ -7,9 +7,10 @@
  * Everything read from the file is checked before it is used: the header,
  * every section's bounds, string and symbol indexes, relocation offsets
  * (inside their section, with room for the patched bytes) and values
- * (that fit their field). The relocations of both architectures are
- * applied here, in portable code, so the host tests check each kind for
- * either machine (module_link() into a buffer at a chosen run address).
+ * (that fit their field). What each relocation type does is the
+ * architecture's (kernel/module_arch.h, arch/<arch>/module_reloc.c): the
+ * host tests link every architecture's and check each kind for either
+ * machine (module_link() into a buffer at a chosen run address).
  *
  * Layout of a module's region: [text | veneers] [rodata] [data | bss], each
  * group page-aligned so it can get its own permissions.
@@ -31,12 +32,13 @@
 #include <kernel/jit.h>
 #include <kernel/kmalloc.h>
 #include <kernel/module.h>
+#include <kernel/module_arch.h>
 #include <kernel/printf.h>
 #include <kernel/string.h>
 
 #define PAGE 4096u
 #define MAX_IMAGE (16u << 20) /* a module larger than this is refused */
-#define VENEER_BYTES 16u      /* ldr x16, #8; br x16; .quad target */
+#define VENEER_MAX 32u        /* bytes of one veneer, at most */
 #define SYM_NAME_MAX 48
 
 struct gsym { /* a global symbol a module defines, for module_symbol() */
@@ -44,7 +46,7 @@ struct gsym { /* a global symbol a module defines, for module_symbol() */
     uintptr_t addr;
 };
 
-struct ctx {
+struct module_linker {
     const uint8_t *elf;
     size_t size;
     const Elf64_Ehdr *eh;
@@ -72,7 +74,8 @@ struct ctx {
     uint64_t name_off, name_len;
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int err, const char *fmt, ...)
+/* Every refusal goes through here: the reason into the caller's log. */
+int module_link_fail(struct module_linker *c, int err, const char *fmt, ...)
 {
     if (c->log && c->logsz) {
         va_list ap;
@@ -82,6 +85,9 @@ __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int err, co
     }
     return err;
 }
+#define fail module_link_fail
+
+int module_link_force_veneers(const struct module_linker *c) { return c->o->force_veneers; }
 
 /* A NUL-terminated string at @p idx of a string table, or NULL. */
 static const char *str_at(const char *tab, size_t tabsz, uint64_t idx)
@@ -94,13 +100,13 @@ static const char *str_at(const char *tab, size_t tabsz, uint64_t idx)
     return NULL;
 }
 
-static const char *sec_name(const struct ctx *c, unsigned i)
+static const char *sec_name(const struct module_linker *c, unsigned i)
 {
     const char *n = str_at(c->shstr, c->shstr_size, c->sh[i].sh_name);
     return n ? n : "?";
 }
 
-static int in_file(const struct ctx *c, uint64_t off, uint64_t len)
+static int in_file(const struct module_linker *c, uint64_t off, uint64_t len)
 {
     return off <= c->size && len <= c->size - off;
 }
@@ -110,13 +116,8 @@ static size_t align_up(size_t v, uint64_t a)
     return (size_t)((v + a - 1) & ~(a - 1));
 }
 
-static int is_branch26(uint16_t machine, uint32_t type)
-{
-    return machine == EM_AARCH64 && (type == 282 || type == 283); /* JUMP26, CALL26 */
-}
-
 /* Header, sections, symbol table, layout. */
-static int parse(struct ctx *c)
+static int parse(struct module_linker *c)
 {
     if ((uintptr_t)c->elf % 8) /* module_load() copies such objects; see there */
         return fail(c, -EINVAL, "the object is not 8-byte aligned in memory");
@@ -130,8 +131,13 @@ static int parse(struct ctx *c)
         return fail(c, -ENOEXEC, "not a 64-bit little-endian ELF object");
     if (eh->e_type != ET_REL)
         return fail(c, -ENOEXEC, "not a relocatable object (ELF type %u)", eh->e_type);
-    if (eh->e_machine != c->o->machine)
-        return fail(c, -ENOEXEC, "built for machine %u, this kernel is %u", eh->e_machine, c->o->machine);
+    const struct module_arch *arch = c->o->arch;
+    if (!arch)
+        return fail(c, -ENOEXEC, "this kernel's architecture loads no modules");
+    if (arch->veneer_bytes > VENEER_MAX || (arch->veneer_bytes && (!arch->needs_veneer || !arch->write_veneer)))
+        return fail(c, -EINVAL, "the architecture's veneers are misdescribed");
+    if (eh->e_machine != arch->machine)
+        return fail(c, -ENOEXEC, "built for machine %u, this kernel is %u", eh->e_machine, arch->machine);
     if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 ||
         !in_file(c, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) || eh->e_shoff % 8)
         return fail(c, -ENOEXEC, "section header table out of the file");
@@ -181,7 +187,7 @@ static int parse(struct ctx *c)
             return fail(c, -ENOEXEC, "malformed relocation section %s", sec_name(c, i));
         const Elf64_Rela *r = (const Elf64_Rela *)(c->elf + s->sh_offset);
         for (size_t k = 0; k < s->sh_size / sizeof *r; k++)
-            if (is_branch26(c->o->machine, ELF64_R_TYPE(r[k].r_info)))
+            if (arch->veneer_bytes && arch->needs_veneer(ELF64_R_TYPE(r[k].r_info)))
                 c->max_veneers++;
     }
 
@@ -210,7 +216,7 @@ static int parse(struct ctx *c)
         }
         if (group == 0) {
             c->veneer_start = align_up(pos, 8);
-            pos = c->veneer_start + (size_t)c->max_veneers * VENEER_BYTES;
+            pos = c->veneer_start + (size_t)c->max_veneers * arch->veneer_bytes;
             c->text_end = pos = align_up(pos, PAGE);
             c->ro_start = pos;
         } else if (group == 1) {
@@ -252,7 +258,7 @@ static const char *escaped(char *out, size_t outsz, const uint8_t *in, size_t n)
 
 /* A name is a shell word `modunload` can be given: 1 to MODULE_NAME_MAX - 1
  * bytes of printable ASCII without spaces. @p what says where it came from. */
-static int check_name(struct ctx *c, int err, const char *what, const uint8_t *name, size_t n)
+static int check_name(struct module_linker *c, int err, const char *what, const uint8_t *name, size_t n)
 {
     char esc[40 * 4 + 8];
     if (n == 0)
@@ -274,7 +280,7 @@ static int check_name(struct ctx *c, int err, const char *what, const uint8_t *n
  * holds, NUL included, in a section that is loaded with bytes: a NOBITS
  * section would give an empty name, and a string running off its object
  * or section whatever follows. */
-static int take_name(struct ctx *c, struct module *m)
+static int take_name(struct module_linker *c, struct module *m)
 {
     c->name_sec = 0;
     const Elf64_Sym *s = NULL;
@@ -328,182 +334,23 @@ static int take_name(struct ctx *c, struct module *m)
 
 /* ---- Relocations ---------------------------------------------------------- */
 
-static uint32_t rd32(const uint8_t *p)
+/* A veneer that jumps to @p target: its run address. One per target: the
+ * arch writes the same bytes for the same target. */
+uint64_t module_link_veneer(struct module_linker *c, uint64_t target)
 {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
+    const struct module_arch *arch = c->o->arch;
+    uint8_t want[VENEER_MAX];
+    arch->write_veneer(want, target);
+    for (unsigned i = 0; i < c->nveneers; i++)
+        if (memcmp(c->img + c->veneer_start + i * arch->veneer_bytes, want, arch->veneer_bytes) == 0)
+            return c->base + c->veneer_start + i * arch->veneer_bytes;
+    if (c->nveneers == c->max_veneers) /* the layout kept one per branch: cannot happen */
+        return target;
+    memcpy(c->img + c->veneer_start + c->nveneers * arch->veneer_bytes, want, arch->veneer_bytes);
+    return c->base + c->veneer_start + c->nveneers++ * arch->veneer_bytes;
 }
 
-static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
-static int fits_s(int64_t v, unsigned bits) { return v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1)); }
-
-/* A veneer for a 26-bit branch to @p target: its run address. */
-static uint64_t veneer(struct ctx *c, uint64_t target)
-{
-    for (unsigned i = 0; i < c->nveneers; i++) { /* one per target */
-        uint8_t *v = c->img + c->veneer_start + i * VENEER_BYTES;
-        uint64_t t;
-        memcpy(&t, v + 8, 8);
-        if (t == target)
-            return c->base + c->veneer_start + i * VENEER_BYTES;
-    }
-    uint8_t *v = c->img + c->veneer_start + c->nveneers * VENEER_BYTES;
-    wr32(v, 0x58000050u);     /* ldr x16, #8 */
-    wr32(v + 4, 0xd61f0200u); /* br x16 */
-    wr64(v + 8, target);
-    return c->base + c->veneer_start + c->nveneers++ * VENEER_BYTES;
-}
-
-/* The bytes a relocation of @p type patches (a field of an unknown type is
- * taken as 4 bytes: the type itself is refused when it is applied). */
-static size_t reloc_bytes(uint16_t machine, uint32_t type)
-{
-    if (machine == EM_X86_64)
-        return type == 1 || type == 24 ? 8 : 4;
-    return type == 257 || type == 260 ? 8 : type == 259 || type == 262 ? 2 : 4;
-}
-
-static int reloc_x86_64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P, uint64_t S, int64_t A, size_t room)
-{
-    uint64_t v = S + (uint64_t)A;
-    if (room < reloc_bytes(EM_X86_64, type))
-        return fail(c, -ENOEXEC, "relocation past the end of its section");
-    switch (type) {
-    case 0: /* R_X86_64_NONE */
-        return 0;
-    case 1: /* R_X86_64_64 */
-        wr64(loc, v);
-        return 0;
-    case 2: /* PC32 */
-    case 4: /* PLT32 */
-        v -= P;
-        if (!fits_s((int64_t)v, 32))
-            return fail(c, -ERANGE, "PC-relative relocation out of range (%llx from %llx)",
-                        (unsigned long long)(S + (uint64_t)A), (unsigned long long)P);
-        wr32(loc, (uint32_t)v);
-        return 0;
-    case 10: /* R_X86_64_32 */
-        if (v > 0xffffffffULL)
-            return fail(c, -ERANGE, "R_X86_64_32 value %llx does not fit", (unsigned long long)v);
-        wr32(loc, (uint32_t)v);
-        return 0;
-    case 11: /* R_X86_64_32S */
-        if (!fits_s((int64_t)v, 32))
-            return fail(c, -ERANGE, "R_X86_64_32S value %llx does not fit", (unsigned long long)v);
-        wr32(loc, (uint32_t)v);
-        return 0;
-    case 24: /* PC64 */
-        wr64(loc, v - P);
-        return 0;
-    }
-    return -ENOSYS;
-}
-
-/* Put @p imm (already shifted into place by the caller's mask) into an A64 instruction. */
-static void patch(uint8_t *loc, uint32_t mask, uint32_t bits)
-{
-    wr32(loc, (rd32(loc) & ~mask) | (bits & mask));
-}
-
-static int reloc_aarch64(struct ctx *c, uint32_t type, uint8_t *loc, uint64_t P, uint64_t S, int64_t A, size_t room,
-                         int external)
-{
-    uint64_t v = S + (uint64_t)A;
-    if (room < reloc_bytes(EM_AARCH64, type))
-        return fail(c, -ENOEXEC, "relocation past the end of its section");
-    int64_t pc = (int64_t)(v - P);
-    switch (type) {
-    case 0:
-    case 256: /* NONE */
-        return 0;
-    case 257: /* ABS64 */
-        wr64(loc, v);
-        return 0;
-    case 258: /* ABS32 */
-        if ((int64_t)v < INT32_MIN || (int64_t)v > (int64_t)UINT32_MAX)
-            return fail(c, -ERANGE, "ABS32 value %llx does not fit", (unsigned long long)v);
-        wr32(loc, (uint32_t)v);
-        return 0;
-    case 259: /* ABS16 */
-        if ((int64_t)v < INT16_MIN || (int64_t)v > (int64_t)UINT16_MAX)
-            return fail(c, -ERANGE, "ABS16 value %llx does not fit", (unsigned long long)v);
-        wr16(loc, (uint16_t)v);
-        return 0;
-    case 260: /* PREL64 */
-        wr64(loc, (uint64_t)pc);
-        return 0;
-    case 261: /* PREL32 */
-        if (!fits_s(pc, 32))
-            return fail(c, -ERANGE, "PREL32 out of range");
-        wr32(loc, (uint32_t)pc);
-        return 0;
-    case 262: /* PREL16 */
-        if (!fits_s(pc, 16))
-            return fail(c, -ERANGE, "PREL16 out of range");
-        wr16(loc, (uint16_t)pc);
-        return 0;
-    case 274:   /* ADR_PREL_LO21 */
-    case 275:   /* ADR_PREL_PG_HI21 */
-    case 276: { /* ADR_PREL_PG_HI21_NC */
-        int64_t imm = type == 274 ? pc : (int64_t)((v & ~0xfffULL) - (P & ~0xfffULL)) >> 12;
-        if (type != 276 && !fits_s(imm, 21))
-            return fail(c, -ERANGE, "ADR/ADRP target out of range");
-        patch(loc, 0x60ffffe0u, ((uint32_t)imm & 3) << 29 | (((uint32_t)imm >> 2) & 0x7ffff) << 5);
-        return 0;
-    }
-    case 277: /* ADD_ABS_LO12_NC */
-    case 278: /* LDST8_ABS_LO12_NC */
-    case 284: /* LDST16 */
-    case 285: /* LDST32 */
-    case 286: /* LDST64 */
-    case 299: { /* LDST128 */
-        unsigned shift = type == 284 ? 1 : type == 285 ? 2 : type == 286 ? 3 : type == 299 ? 4 : 0;
-        uint32_t lo = (uint32_t)v & 0xfff;
-        if (lo & ((1u << shift) - 1))
-            return fail(c, -ERANGE, "misaligned %u-byte access in a LO12 relocation", 1u << shift);
-        patch(loc, 0x003ffc00u, (lo >> shift) << 10);
-        return 0;
-    }
-    case 282:   /* JUMP26 */
-    case 283: { /* CALL26 */
-        if ((external && c->o->force_veneers) || !fits_s(pc, 28)) {
-            uint64_t ven = veneer(c, v);
-            pc = (int64_t)(ven - P);
-            if (!fits_s(pc, 28))
-                return fail(c, -ERANGE, "branch veneer out of range");
-        }
-        if (pc & 3)
-            return fail(c, -ERANGE, "misaligned branch target");
-        patch(loc, 0x03ffffffu, (uint32_t)(pc >> 2));
-        return 0;
-    }
-    case 280: /* CONDBR19 */
-        if ((pc & 3) || !fits_s(pc, 21))
-            return fail(c, -ERANGE, "conditional branch out of range");
-        patch(loc, 0x00ffffe0u, (uint32_t)(pc >> 2) << 5);
-        return 0;
-    case 279: /* TSTBR14 */
-        if ((pc & 3) || !fits_s(pc, 16))
-            return fail(c, -ERANGE, "test-and-branch out of range");
-        patch(loc, 0x0007ffe0u, (uint32_t)(pc >> 2) << 5);
-        return 0;
-    case 263: case 264: case 265: case 266: case 267: case 268: case 269: { /* MOVW_UABS_G0..G3 */
-        unsigned g = (type - 263) / 2; /* 263 G0, 264 G0_NC, 265 G1, 266 G1_NC, 267 G2, 268 G2_NC, 269 G3 */
-        int check = (type - 263) % 2 == 0 && type != 269;
-        if (check && g < 3 && (v >> (16 * (g + 1))) != 0)
-            return fail(c, -ERANGE, "MOVW_UABS_G%u value %llx does not fit", g, (unsigned long long)v);
-        patch(loc, 0x001fffe0u, (uint32_t)((v >> (16 * g)) & 0xffff) << 5);
-        return 0;
-    }
-    }
-    return -ENOSYS;
-}
-
-static int relocate(struct ctx *c)
+static int relocate(struct module_linker *c)
 {
     for (unsigned i = 0; i < c->shnum; i++) {
         const Elf64_Shdr *s = &c->sh[i];
@@ -522,20 +369,24 @@ static int relocate(struct ctx *c)
             /* The name was read from the file; a relocation must not make
              * the module's own module_name differ from it (a pointer named
              * module_name, or a damaged offset, would). NONE writes nothing. */
-            uint64_t w = type == 0 || type == 256 ? 0 : reloc_bytes(c->o->machine, type);
+            uint64_t w = c->o->arch->reloc_bytes(type);
             if (c->name_sec && s->sh_info == c->name_sec && r[k].r_offset < c->name_off + c->name_len &&
                 c->name_off < r[k].r_offset + w)
                 return fail(c, -ENOEXEC,
                             "relocation %zu in %s writes into module_name (it must be a char array holding the "
                             "name)",
                             k, sec_name(c, i));
-            size_t room = (size_t)(t->sh_size - r[k].r_offset);
-            uint8_t *loc = c->img + c->off[s->sh_info] + r[k].r_offset;
-            uint64_t P = c->base + c->off[s->sh_info] + r[k].r_offset;
-            int external = c->sym[si].st_shndx == SHN_UNDEF;
-            int rc = c->o->machine == EM_X86_64
-                         ? reloc_x86_64(c, type, loc, P, c->val[si], r[k].r_addend, room)
-                         : reloc_aarch64(c, type, loc, P, c->val[si], r[k].r_addend, room, external);
+            if (t->sh_size - r[k].r_offset < w)
+                return fail(c, -ENOEXEC, "relocation past the end of its section");
+            struct module_reloc rel = {
+                .type = type,
+                .loc = c->img + c->off[s->sh_info] + r[k].r_offset,
+                .P = c->base + c->off[s->sh_info] + r[k].r_offset,
+                .S = c->val[si],
+                .A = r[k].r_addend,
+                .external = c->sym[si].st_shndx == SHN_UNDEF,
+            };
+            int rc = c->o->arch->apply(c, &rel);
             if (rc == -ENOSYS)
                 return fail(c, -ENOEXEC, "unknown relocation type %u in %s", type, sec_name(c, i));
             if (rc)
@@ -546,7 +397,7 @@ static int relocate(struct ctx *c)
 }
 
 /* Resolve every symbol to an address; remember the module's globals. */
-static int resolve(struct ctx *c, struct module *m)
+static int resolve(struct module_linker *c, struct module *m)
 {
     c->val = kzalloc((c->nsym ? c->nsym : 1) * sizeof *c->val);
     if (!c->val)
@@ -609,7 +460,7 @@ static int resolve(struct ctx *c, struct module *m)
 }
 
 /* A relocation against a symbol of a section that is not loaded is an error. */
-static int check_reloc_targets(struct ctx *c)
+static int check_reloc_targets(struct module_linker *c)
 {
     for (unsigned i = 0; i < c->shnum; i++) {
         const Elf64_Shdr *s = &c->sh[i];
@@ -626,7 +477,7 @@ static int check_reloc_targets(struct ctx *c)
     return 0;
 }
 
-static void ctx_free(struct ctx *c)
+static void ctx_free(struct module_linker *c)
 {
     kfree(c->off);
     kfree(c->val);
@@ -636,7 +487,7 @@ static void ctx_free(struct ctx *c)
 
 size_t module_image_size(const void *elf, size_t size, const struct module_opts *opts, char *log, size_t logsz)
 {
-    struct ctx c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
+    struct module_linker c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
     size_t n = parse(&c) == 0 ? c.total : 0;
     ctx_free(&c);
     return n;
@@ -649,7 +500,7 @@ void module_release(struct module *m)
     m->nsyms = 0;
 }
 
-static int link_into(struct ctx *c, uint8_t *image, uintptr_t run_base, struct module *m)
+static int link_into(struct module_linker *c, uint8_t *image, uintptr_t run_base, struct module *m)
 {
     c->img = image;
     c->base = run_base;
@@ -675,7 +526,7 @@ static int link_into(struct ctx *c, uint8_t *image, uintptr_t run_base, struct m
 int module_link(const void *elf, size_t size, const struct module_opts *opts, uint8_t *image, uintptr_t run_base,
                 struct module *m, char *log, size_t logsz)
 {
-    struct ctx c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
+    struct module_linker c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
     *m = (struct module){0};
     int rc = parse(&c);
     if (!rc)
@@ -722,7 +573,7 @@ static const char *jit_error(int rc)
  * checked that each symbol's bytes lie inside its section; so do they here
  * again, without an addition that can wrap, as this is what hands offsets
  * to the code memory's symbol table. */
-static int add_symbols(struct ctx *c, struct module *m)
+static int add_symbols(struct module_linker *c, struct module *m)
 {
     for (uint32_t i = 1; i < c->nsym; i++) {
         const Elf64_Sym *s = &c->sym[i];
@@ -752,7 +603,7 @@ static int add_symbols(struct ctx *c, struct module *m)
 static int load(const void *elf, size_t size, const struct module_opts *opts, struct module **out, char *log,
                 size_t logsz)
 {
-    struct ctx c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
+    struct module_linker c = {.elf = elf, .size = size, .o = opts, .log = log, .logsz = logsz};
     if (log && logsz)
         log[0] = 0;
     struct module *m = kzalloc(sizeof *m);

@@ -17,6 +17,7 @@
  */
 #include <kernel/elf.h>
 #include <kernel/module.h>
+#include <kernel/module_arch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +28,20 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+extern const struct module_arch x64_module_arch, a64_module_arch;
+
 static struct {
     const char *file;
-    uint16_t machine;
+    const struct module_arch *arch;
     uint8_t *bytes;
     size_t size;
 } objects[] = {
-    {"reloc_x86_64.o", EM_X86_64, NULL, 0},
-    {"reloc_aarch64.o", EM_AARCH64, NULL, 0},
-    {"hello_x86_64.o", EM_X86_64, NULL, 0},
-    {"hello_aarch64.o", EM_AARCH64, NULL, 0},
-    {"named_x86_64.o", EM_X86_64, NULL, 0},
-    {"named_aarch64.o", EM_AARCH64, NULL, 0},
+    {"reloc_x86_64.o", &x64_module_arch, NULL, 0},
+    {"reloc_aarch64.o", &a64_module_arch, NULL, 0},
+    {"hello_x86_64.o", &x64_module_arch, NULL, 0},
+    {"hello_aarch64.o", &a64_module_arch, NULL, 0},
+    {"named_x86_64.o", &x64_module_arch, NULL, 0},
+    {"named_aarch64.o", &a64_module_arch, NULL, 0},
 };
 #define NOBJ (sizeof objects / sizeof objects[0])
 
@@ -67,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(copy, objects[k].bytes, n);
     for (size_t i = 1; i + 3 <= size; i += 3)
         copy[(data[i] | (size_t)data[i + 1] << 8) % n] = data[i + 2];
-    struct module_opts o = {objects[k].machine, resolve, "fuzz", data[0] & 0x80};
+    struct module_opts o = {objects[k].arch, resolve, "fuzz", data[0] & 0x80};
     char log[160] = "";
     size_t need = module_image_size(copy, n, &o, log, sizeof log);
     if (need) {

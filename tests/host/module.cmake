@@ -30,7 +30,10 @@ foreach(a x86_64 aarch64)
     ${MODULE_OBJ_DIR}/named_${a}.o)
 endforeach()
 add_custom_target(host_module_objs DEPENDS ${module_objs})
-set(MODULE_HOST_SOURCES ${PROJECT_SOURCE_DIR}/kernel/module/module.c ${KMALLOC_HOST_SOURCES}
+# module.c with both architectures' relocations: each is checked here
+set(MODULE_HOST_SOURCES ${PROJECT_SOURCE_DIR}/kernel/module/module.c
+  ${PROJECT_SOURCE_DIR}/arch/x86_64/module_reloc.c ${PROJECT_SOURCE_DIR}/arch/aarch64/module_reloc.c
+  ${KMALLOC_HOST_SOURCES}
   ${PROJECT_SOURCE_DIR}/kernel/lib/format.c ${PROJECT_SOURCE_DIR}/kernel/lib/errno.c
   ${PROJECT_SOURCE_DIR}/arch/host/host_jit.c)
 host_test(test_module test_module.c ${MODULE_HOST_SOURCES})

@@ -19,6 +19,7 @@
 #include <kernel/elf.h>
 #include <kernel/errno.h>
 #include <kernel/module.h>
+#include <kernel/module_arch.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -46,6 +47,13 @@ static const void *resolve(const char *name)
     return NULL;
 }
 
+/* Both architectures' relocations (arch/<arch>/module_reloc.c), by ELF machine. */
+extern const struct module_arch x64_module_arch, a64_module_arch;
+static const struct module_arch *arch_of(uint16_t machine)
+{
+    return machine == EM_X86_64 ? &x64_module_arch : machine == EM_AARCH64 ? &a64_module_arch : NULL;
+}
+
 struct linked {
     struct module m;
     uint8_t *img;
@@ -55,7 +63,7 @@ struct linked {
 
 static void link(struct linked *l, const uint8_t *elf, size_t size, uint16_t machine, int force_veneers)
 {
-    struct module_opts o = {machine, resolve, "t", force_veneers};
+    struct module_opts o = {arch_of(machine), resolve, "t", force_veneers};
     size_t n = module_image_size(elf, size, &o, l->log, sizeof l->log);
     l->img = NULL;
     l->rc = -ENOEXEC;
@@ -240,7 +248,7 @@ static void test_misaligned(void)
     uint8_t *o = read_file_in(MODULE_OBJ_DIR, "hello_x86_64.o", &size);
     uint8_t *buf = malloc(size + 8);
     memcpy(buf + 4, o, size);
-    struct module_opts opts = {EM_X86_64, resolve, "t", 0};
+    struct module_opts opts = {&x64_module_arch, resolve, "t", 0};
     char log[160] = "";
     CHECK_EQ_INT((long)module_image_size(buf + 4, size, &opts, log, sizeof log), 0);
     CHECK(strstr(log, "8-byte aligned") != NULL);
@@ -363,7 +371,7 @@ static size_t loaded_count(void)
 static int load_as(const uint8_t *o, size_t n, uint16_t machine, const char *file_name, struct module **m,
                    char *log, size_t logsz)
 {
-    struct module_opts opts = {machine, resolve, file_name, 0};
+    struct module_opts opts = {arch_of(machine), resolve, file_name, 0};
     log[0] = 0;
     return module_load(o, n, &opts, m, log, logsz);
 }
@@ -665,9 +673,28 @@ static void test_out_of_memory(const char *file, uint16_t machine, int load, siz
     free(good);
 }
 
+/* An architecture with no relocations for modules (ARCH_MODULE_RELOC unset)
+ * refuses every object with a reason; one that gives another machine's
+ * relocations refuses the object by its machine. */
+static void test_no_arch(void)
+{
+    size_t size;
+    uint8_t *o = read_file_in(MODULE_OBJ_DIR, "hello_x86_64.o", &size);
+    char log[200] = "";
+    struct module_opts none = {NULL, resolve, "t", 0};
+    CHECK(module_image_size(o, size, &none, log, sizeof log) == 0);
+    CHECK(strstr(log, "loads no modules") != NULL);
+    struct module_opts other = {&a64_module_arch, resolve, "t", 0};
+    log[0] = 0;
+    CHECK(module_image_size(o, size, &other, log, sizeof log) == 0);
+    CHECK(strstr(log, "built for machine 62, this kernel is 183") != NULL);
+    free(o);
+}
+
 int main(void)
 {
     host_pages_init(64 << 20);
+    test_no_arch();
     test_x86_64();
     test_aarch64();
     test_hello("hello_x86_64.o", EM_X86_64);

@@ -83,9 +83,12 @@ struct module {
     uint32_t nsyms;              /**< entries of syms */
 };
 
+struct module_arch;
+
 /** @brief How to load: what the kernel provides a module. */
 struct module_opts {
-    uint16_t machine;   /**< EM_X86_64 or EM_AARCH64: the only machine accepted */
+    /** The architecture whose objects it takes (kernel/module_arch.h; NULL: none) */
+    const struct module_arch *arch;
     /** The address an undefined symbol resolves to, or NULL (an error). */
     const void *(*resolve)(const char *name);
     const char *name;   /**< the name if the module has no `module_name` (e.g. the file's; NULL: "module") */
@@ -96,7 +99,7 @@ struct module_opts {
  * @brief Load, link and start a module.
  * @param elf the object file (not kept)
  * @param size its bytes
- * @param opts the machine and the symbol resolver
+ * @param opts the architecture and the symbol resolver
  * @param out receives the module
  * @param log receives a message on every failure ("undefined symbol 'foo'",
  *        "out of memory for ...", ...); never left empty when refusing
@@ -131,7 +134,7 @@ struct module *module_next(const struct module *prev);
 /** @brief The address of global symbol @p name defined in @p m, or NULL. */
 void *module_symbol(const struct module *m, const char *name);
 
-/** @brief This kernel's module options: its machine and kexport_lookup(). */
+/** @brief This kernel's module options: its architecture's relocations and kexport_lookup(). */
 const struct module_opts *module_kernel_opts(void);
 
 /**
@@ -142,7 +145,7 @@ const struct module_opts *module_kernel_opts(void);
  * @param elf the object file, 8-byte aligned (-EINVAL with a message
  *        otherwise; module_load() takes any alignment)
  * @param size its bytes
- * @param opts the machine and the symbol resolver
+ * @param opts the architecture and the symbol resolver
  * @param image where the module's bytes go
  * @param run_base the address the module will run at
  * @param m receives the name (checked as module_load() checks it, except

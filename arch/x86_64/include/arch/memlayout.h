@@ -26,5 +26,7 @@
  * x86_64 `call rel32` reach the kernel from generated code directly. */
 #define ARCH_MODULE_BASE 0xffffffff84000000ULL
 #define ARCH_MODULE_SIZE (64ULL << 20)
+/* The module loader's relocations for this arch (kernel/module_arch.h, module_reloc.c). */
+#define ARCH_MODULE_RELOC x64_module_arch
 
 #endif
