@@ -20,23 +20,7 @@ blk_test(manyparts --scenario manyparts)
 blk_test(mq --scenario mq --env SMP=2)
 blk_test(nodisk --scenario nodisk)
 blk_test(rootport --scenario two --bus rootport)
-if(KERNEL_ARCH STREQUAL "aarch64")
-  blk_test(gicv2m --scenario crc --env GIC=2)
-  blk_test(intx --scenario crc --env MACHINE=virt,gic-version=3,its=off)
-  blk_test(mmio --scenario crc --bus mmio)
-  blk_test(mmio_two --scenario two --bus mmio)
-  # QEMU 7.2's default virtio-mmio is the legacy version 1: the same tests
-  # through its registers (QueuePFN, GuestPageSize, 32 feature bits).
-  blk_test(mmio_legacy --scenario crc --bus mmio-legacy)
-  blk_test(mmio_legacy_two --scenario two --bus mmio-legacy)
-else()
-  blk_test(intx --scenario crc --devopt vectors=0)
-  blk_test(pc --scenario crc --env MACHINE=pc)
-  blk_test(pc_intx --scenario two --env MACHINE=pc --devopt vectors=0)
-  # Tables written by sfdisk and sgdisk rather than by the test's own
-  # writers; the parser is portable code, so one arch runs it.
-  blk_test(parts_tools --scenario parts --tools)
-endif()
+arch_part(blk)
 # The host half of the disk tests (images, CRCs, our table writers against
 # sfdisk's reading of them), no QEMU: a few seconds.
 add_test(NAME ${KERNEL_ARCH}.blk_selftest COMMAND ${BT} --selftest)

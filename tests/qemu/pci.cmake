@@ -4,11 +4,7 @@
 # boot. (edu cannot be added to an arm64 virt without an MSI controller,
 # so its=off is covered by the INTx disk test.)
 set(EDU_OK "^  msi \\(irq [0-9]+\\): 5 of 5 interrupts delivered$(?s:.*)^  intx \\(irq [0-9]+\\): 5 of 5 interrupts delivered$(?s:.*)^  msi \\(irq [0-9]+\\): 5 of 5(?s:.*)^  intx \\(irq [0-9]+\\): 5 of 5")
-if(KERNEL_ARCH STREQUAL "aarch64")
-  set(BAR_BY "assigned")
-else()
-  set(BAR_BY "fw")
-endif()
+arch_part(pci_bars)
 qemu_test(lspci_rootport --image ${IMG} --send lspci --send "poweroff 7"
   --expect "^00:00\\.0 [0-9a-f]{4}:[0-9a-f]{4} class 060000 - irq none$"
   --expect "^01:00\\.0 1234:11e8 class 00ff00 edu irq none$"
@@ -18,15 +14,7 @@ qemu_test(lspci_rootport --image ${IMG} --send lspci --send "poweroff 7"
 qemu_test(pcitest --image ${IMG} --send pcitest --send pcitest --send "poweroff 7"
   --expect "${EDU_OK}" --expect "liveness ok" --reject "WRONG|PANIC" --status ${EXIT7}
   -- -device edu)
-if(KERNEL_ARCH STREQUAL "aarch64")
-  qemu_test(pcitest_gicv2m --image ${IMG} --env GIC=2 --send pcitest --send pcitest
-    --send "poweroff 7" --expect "${EDU_OK}" --reject "WRONG|PANIC" --status ${EXIT7}
-    -- -device edu)
-else()
-  qemu_test(pcitest_pc --image ${IMG} --env MACHINE=pc --send pcitest --send pcitest
-    --send "poweroff 7" --expect "${EDU_OK}" --reject "WRONG|PANIC" --status ${EXIT7}
-    -- -device edu)
-endif()
+arch_part(pci_machines)
 # The PCI ktests see a bridge with a device behind it (on arm64 its bus
 # number, BAR and window placed by us), not only the root bus.
 qemu_test(pci_ktest_rootport --image ${KTEST_IMG} ${KTEST_ARGS}

@@ -69,72 +69,16 @@ function(smp_watchdog name regs)
     --expect "^lockup: '0' is not a duration in milliseconds"
     --reject "PANIC" --status ${EXIT7})
 endfunction()
-if(KERNEL_ARCH STREQUAL "aarch64")
-  smp_watchdog(names_a_stuck_cpu "${WD_NMI}" GIC=3)
-  smp_watchdog(gicv2_without_nmi "${WD_NO_NMI}" GIC=2)
-else()
-  smp_watchdog(names_a_stuck_cpu "${WD_NMI}")
-endif()
+arch_part(watchdog)
 
-if(KERNEL_ARCH STREQUAL "aarch64")
-  # GICv3 at EL1, GICv3 entered at EL2 (PSCI starts the others at EL2 too,
-  # so they take the same EL2 -> EL1 path), GICv2 (at most 8 CPUs).
-  foreach(cfg "gicv3;SMP=4;GIC=3;4;EL1" "el2;SMP=4;MACHINE=virt,gic-version=3,virtualization=on;4;EL2"
-              "gicv2;SMP=8;GIC=2;8;EL1")
-    list(GET cfg 0 name)
-    list(GET cfg 1 smp)
-    list(GET cfg 2 machine)
-    list(GET cfg 3 n)
-    list(GET cfg 4 el)
-    math(EXPR last "${n} - 1")
-    qemu_test(smp_cpus_${name} --image ${IMG} --env ${smp} --env ${machine}
-      --send dmesg --send cpus --send "poweroff 7" --expect "^\\[ *[0-9.]+\\] aarch64: entered at ${el},"
-      --expect "^\\[ *[0-9.]+\\] smp: ${n} of ${n} CPUs online$"
-      --expect "^ +0 +0 +online +boot "
-      --expect "^ +${last} +0x${last} +online +psci +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [^ ]+$"
-      --expect "^${n} of ${n} CPUs online$"
-      --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
-  endforeach()
-  # /cpus entries that cannot be started, in QEMU's own DTB with four CPU
-  # nodes added: PSCI CPU_ON refused for an MPIDR QEMU lacks, a CPU listed
-  # twice, spin-table, no enable-method; each named, CPU 1 still up.
-  add_test(NAME aarch64.smp_dtb_cpus_refused
-    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/dtb_cpus_test.py --image ${IMG})
-  set_tests_properties(aarch64.smp_dtb_cpus_refused PROPERTIES TIMEOUT 120)
-  smp_ktest_twice(gicv3 4 GIC=3)
-  smp_ktest_twice(gicv2 4 GIC=2)
-  smp_ktest_twice(gicv3_smp2 2 GIC=3)
-  smp_ktest_twice(gicv3_smp8 8 GIC=3)
-else()
-  # INIT-SIPI-SIPI through the real-mode trampoline, on both PC machines.
-  foreach(m q35 pc)
-    qemu_test(smp_cpus_${m} --image ${IMG} --env SMP=4 --env MACHINE=${m}
-      --send dmesg --send cpus --send "poweroff 7"
-      --expect "^\\[ *[0-9.]+\\] smp: 4 of 4 CPUs online$"
-      --expect "^ +0 +0 +online +boot "
-      --expect "^ +3 +0x3 +online +sipi +[0-9]+% +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ [^ ]+$"
-      --expect "^4 of 4 CPUs online$"
-      --reject "PANIC|warning: smp|did not come up" --status ${EXIT7})
-    smp_ktest_twice(${m} 4 MACHINE=${m})
-  endforeach()
-  smp_ktest_twice(q35_smp2 2 MACHINE=q35)
-  smp_ktest_twice(q35_smp8 8 MACHINE=q35)
-endif()
+arch_part(smp_cpus)
 
 # Interrupt affinity from the shell: the console's interrupt routed to CPU 1
 # (`irqs <irq> <cpu>`), then the keys typed after it are taken there (`irqs`
 # shows the route and the CPU that last ran the handler); a per-CPU
 # interrupt, a CPU that is not there, a number past the table and words
 # are refused, each with its reason.
-if(KERNEL_ARCH STREQUAL "aarch64")
-  set(UART_IRQ 33)
-  set(UART_ROW "^ +33 +gicv3 +pl011 rx +[0-9]+ +1 +1 *$")
-  set(PERCPU_IRQ 27)
-else()
-  set(UART_IRQ 4)
-  set(UART_ROW "^ +4 +ioapic +ns16550 rx +[0-9]+ +1 +1 *$")
-  set(PERCPU_IRQ 208)
-endif()
+arch_part(irqs)
 qemu_test(smp_irqs_route_from_shell --image ${IMG} --env SMP=2
   --send "irqs ${UART_IRQ} 1" --send "version" --send "irqs" --send "irqs ${PERCPU_IRQ} 1"
   --send "irqs ${UART_IRQ} 2" --send "irqs 70000 0" --send "irqs x 1" --send "irqs ${UART_IRQ} 0"

@@ -1,0 +1,9 @@
+# aarch64's part "blk" of tests/qemu/blk.cmake (arch_part()).
+blk_test(gicv2m --scenario crc --env GIC=2)
+blk_test(intx --scenario crc --env MACHINE=virt,gic-version=3,its=off)
+blk_test(mmio --scenario crc --bus mmio)
+blk_test(mmio_two --scenario two --bus mmio)
+# QEMU 7.2's default virtio-mmio is the legacy version 1: the same tests
+# through its registers (QueuePFN, GuestPageSize, 32 feature bits).
+blk_test(mmio_legacy --scenario crc --bus mmio-legacy)
+blk_test(mmio_legacy_two --scenario two --bus mmio-legacy)

@@ -1,0 +1,40 @@
+# aarch64's part "machines" of tests/qemu/CMakeLists.txt (arch_part()).
+foreach(cpu cortex-a53 cortex-a57 cortex-a72 max)
+  qemu_test(ktest_${cpu} --image ${IMG} --env APPEND=ktest --env CPU=${cpu}
+    --expect ${KTEST_OK} --status 0)
+endforeach()
+qemu_test(fault_null --image ${IMG} --send "fault null" --expect "data abort"
+  --expect "FAR_EL1 0000000000000000: translation fault, level [0-3], on read"
+  --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
+# `verbose` prints the log lines made before the command line was read,
+# then every line as it comes (the boot is quiet without it).
+qemu_test(ktest_gic2 --image ${IMG} --env "APPEND=ktest verbose" --env GIC=2 --expect "gic: .* gicv2 at"
+  --expect ${KTEST_OK} --status 0)
+# MACHINE replaces scripts/qemu's gic-version, and virtualization=on alone
+# means GICv2 to QEMU: test EL2 entry with both GICs explicitly.
+foreach(gic 2 3)
+  qemu_test(ktest_el2_gic${gic} --image ${IMG} --env "APPEND=ktest verbose"
+    --env MACHINE=virt,virtualization=on,gic-version=${gic}
+    --expect "entered at EL2" --expect "gic: .* gicv${gic} at" --expect ${KTEST_OK} --status 0)
+endforeach()
+qemu_test(ktest_el1 --image ${IMG} --env "APPEND=ktest verbose" --expect "entered at EL1" --status 0)
+qemu_test(cmdline_unknown_word --image ${IMG} --env "APPEND=ktest frobnicate"
+  --expect "warning: cmdline: unknown word 'frobnicate' ignored" --status 0)
+# QEMU passes 256 MiB at 0x40000000 in /memory; the PL011 comes from stdout-path.
+qemu_test(mem_devices --image ${IMG} --send mem --send devices --send bootinfo --send dmesg
+  --send "poweroff 7"
+  --expect "^  0x000040000000-0x00004fffffff +262144 KiB  usable$"
+  --expect "^total: 262144 KiB usable \\(256 MiB\\)"
+  --expect "^  pl011@9000000 +pl011 +mmio +0x9000000$" --expect "^stdout: +/pl011@9000000$"
+  --expect "^console: +pl011 pl011@9000000$" --expect "pl011: pl011@9000000 at 0x9000000, console"
+  --status ${EXIT7})
+# Entered with x0 = 0: a clear message, the early console, and a working
+# shell, although there is no interrupt controller, so no timer interrupt
+# and no receive interrupt (sleeping and reading poll, and say so).
+qemu_test(no_dtb --image ${IMG} --env NODTB=1 --send mem --send "poweroff 7"
+  --expect "no usable DTB pointer in x0 \\(0\\). continuing without one"
+  --expect "^total: 0 KiB usable" --expect "no page allocator or heap"
+  --expect "timer: no interrupt controller delivers INTID 27"
+  --expect "console: no receive interrupt. polling the UART" --status ${EXIT7})
+qemu_test(no_semihosting_exit_falls_back --image ${IMG} --send "poweroff 7"
+  --expect "no test-exit device" --status 0 -- -semihosting-config enable=off)

@@ -1,0 +1,6 @@
+# aarch64's part "settings" of tests/qemu/CMakeLists.txt (arch_part()).
+set(KTEST_ARGS --env "APPEND=ktest verbose")
+set(KTEST_IMG ${IMG})
+# poweroff <code> through semihosting: QEMU exits with the code itself.
+set(EXIT7 7)
+set(UNDEF_RX "undefined instruction")

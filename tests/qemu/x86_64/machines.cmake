@@ -1,0 +1,12 @@
+# x86_64's part "machines" of tests/qemu/CMakeLists.txt (arch_part()).
+qemu_test(ktest_pc --image ${KTEST_IMG} --env MACHINE=pc --expect ${KTEST_OK} --status 0)
+qemu_test(fault_null --image ${IMG} --send "fault null" --expect "#PF page fault"
+  --expect "CR2 0000000000000000: page not present on read, kernel mode"
+  --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
+# 256 MiB minus what the firmware keeps (E820 holes below 1 MiB and at the top).
+qemu_test(bootinfo_mem_devices --image ${IMG} --send bootinfo --send mem --send devices
+  --send "poweroff 7" --expect "^bootloader: GRUB" --expect "^acpi rsdp:"
+  --expect "^  0x000000100000-0x[0-9a-f]+ +[0-9]+ KiB  usable$"
+  --expect "^total: 2[0-9]{5} KiB usable \\(25[0-5] MiB\\)"
+  --expect "^  com1 +ns16550 +port +0x3f8$" --expect "^console: +ns16550 com1$"
+  --status ${EXIT7})
