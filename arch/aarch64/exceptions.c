@@ -8,7 +8,7 @@
  * hal_irq_set_root_handler() when it probes.
  */
 #include <arch/private.h>
-#include "../../drivers/irqchip/gic.h"
+#include <irqchip/gic.h>
 #include <hal/irq.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>

@@ -12,7 +12,7 @@
  * never reads another's.
  */
 #include <arch/private.h>
-#include "../../drivers/irqchip/gic.h"
+#include <irqchip/gic.h>
 #include <boot/devicetree.h>
 #include <hal/cache.h>
 #include <hal/cpu.h>

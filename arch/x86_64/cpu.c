@@ -13,7 +13,7 @@
 #include <kernel/kprintf.h>
 #include <stdint.h>
 
-#include "../../drivers/acpi/acpi.h" /* acpi_poweroff() */
+#include <acpi/acpi.h> /* acpi_poweroff() */
 
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4

@@ -20,8 +20,8 @@
 #include <kernel/smp.h>
 #include <kernel/string.h>
 
-#include "../../drivers/acpi/madt.h"
-#include "../../drivers/irqchip/i8259.h"
+#include <acpi/madt.h>
+#include "apic/i8259.h"
 
 #include <kernel/sections.h>
 

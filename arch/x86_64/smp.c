@@ -42,8 +42,8 @@
 #include <kernel/pagetable.h>
 #include <kernel/vm.h>
 
-#include "../../drivers/acpi/madt.h"
-#include "../../drivers/irqchip/lapic.h"
+#include <acpi/madt.h>
+#include "apic/lapic.h"
 
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_EFER 0xc0000080u

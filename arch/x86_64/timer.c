@@ -8,7 +8,7 @@
  * boot against a clock whose rate is: the HPET when ACPI describes one
  * (period in femtoseconds in its capabilities register), else PIT channel
  * 2 (1.193182 MHz). The local APIC timer's rate is not known either; its
- * driver measures it against the calibrated TSC (drivers/irqchip/lapic_timer.c).
+ * driver measures it against the calibrated TSC (apic/lapic_timer.c).
  *
  * Against the HPET the boot waits only a 100 us window, for a first
  * estimate, and hal_timer_init() refines it over everything since (several
@@ -46,8 +46,8 @@
 #include <kernel/log.h>
 #include <kernel/printf.h>
 
-#include "../../drivers/acpi/acpi.h"
-#include "../../drivers/irqchip/lapic.h"
+#include <acpi/acpi.h>
+#include "apic/lapic.h"
 
 #define NS_PER_S 1000000000ULL
 #define FS_PER_S 1000000000000000ULL

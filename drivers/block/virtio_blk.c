@@ -26,7 +26,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
-#include "../virtio/virtio.h"
+#include <virtio/virtio.h>
 
 #define VIRTIO_BLK_F_SEG_MAX 2
 #define VIRTIO_BLK_F_RO 5

@@ -8,7 +8,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 
-#include "../acpi/acpi_tables.h"
+#include <acpi/acpi_tables.h>
 #include "pci_internal.h"
 
 /* A PC: the MCFG table's first segment-0 entry (offset 44, 16 bytes each:

@@ -22,7 +22,7 @@
 #include <kernel/log.h>
 #include <kernel/printf.h>
 
-#include "../pci/pci.h"
+#include <pci/pci.h>
 #include "virtio.h"
 
 #define CAP_COMMON 1

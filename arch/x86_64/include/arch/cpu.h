@@ -5,7 +5,7 @@
  *
  * Drivers never include this (no driver includes an <arch/...> header): what
  * the local APIC driver needs from these registers, the arch does for it
- * through the services declared in drivers/irqchip/lapic.h.
+ * through the services declared in arch/x86_64/apic/lapic.h.
  */
 #ifndef ARCH_X64_CPU_H
 #define ARCH_X64_CPU_H

@@ -26,7 +26,7 @@
 #include <kernel/smp.h>
 #include <kernel/string.h>
 
-#include "../acpi/madt.h"
+#include <acpi/madt.h>
 #include "i8259.h"
 #include "lapic.h"
 

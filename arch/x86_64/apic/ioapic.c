@@ -22,7 +22,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
-#include "../acpi/madt.h"
+#include <acpi/madt.h>
 #include "lapic.h"
 
 #define IOREGSEL 0x00 /* 32-bit registers: index here, data at IOWIN */

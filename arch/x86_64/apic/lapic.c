@@ -21,7 +21,7 @@
 #include <kernel/irq.h>
 #include <kernel/log.h>
 
-#include "../acpi/madt.h"
+#include <acpi/madt.h>
 #include "i8259.h"
 #include "lapic.h"
 #include "lapic_internal.h"

@@ -31,7 +31,7 @@
  * MSI number is done in software: an MSI arriving masked is EOIed, held
  * pending without running its handler, and sent again on unmask.
  *
- * The 8259 pair is remapped to vectors 0x20-0x2f (drivers/irqchip/i8259.h)
+ * The 8259 pair is remapped to vectors 0x20-0x2f (apic/i8259.h)
  * and masked; its spurious IRQ 7 / 15 arrive on 0x27 / 0x2f, which are also
  * GSIs 7 and 15. The dispatch tells them apart by the local APIC's
  * in-service register: an interrupt the APIC delivered is in it, one from

@@ -17,7 +17,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/string.h>
 
-#include "../acpi/madt.h"
+#include <acpi/madt.h>
 
 #define MS 1000000ull
 
