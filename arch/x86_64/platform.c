@@ -30,8 +30,10 @@ static struct boot_info boot_info;
 static void add_mmio(const char *name, const char *compat, uint64_t base, uint64_t size,
                      const void *bus_data)
 {
+    /* dma_coherent: a PC's caches snoop every bus master's DMA */
     struct device d = {.space = DEV_MMIO, .base = base, .size = size, .reg_base = {base},
-                       .reg_size = {size}, .nregs = 1, .bus_data = bus_data, .fdt_node = -1};
+                       .reg_size = {size}, .nregs = 1, .bus_data = bus_data, .fdt_node = -1,
+                       .dma_coherent = 1};
     strlcpy(d.name, name, sizeof d.name);
     device_add_compatible(&d, compat);
     int err = device_add(&d);
@@ -96,7 +98,7 @@ static void legacy_devices(void)
 {
     struct device com1 = {.name = "com1", .space = DEV_PIO, .base = 0x3f8, .size = 8,
                           .is_stdout = 1, .fdt_node = -1, .nregs = 1, .reg_base = {0x3f8},
-                          .reg_size = {8}};
+                          .reg_size = {8}, .dma_coherent = 1};
     enum irq_trigger trig;
     if (acpi_isa_irq(4, &com1.irq, &trig) == 0) {
         com1.has_irq = 1;
@@ -108,7 +110,7 @@ static void legacy_devices(void)
         kprintf("x86_64: no driver for COM1 (%s); staying on the early console\n", errno_name(err));
     /* Every PC has a PCI host bridge; its driver finds how to reach
      * configuration space (ACPI MCFG, or ports 0xcf8/0xcfc). */
-    struct device pci = {.name = "pci0", .space = DEV_NONE, .fdt_node = -1};
+    struct device pci = {.name = "pci0", .space = DEV_NONE, .fdt_node = -1, .dma_coherent = 1};
     device_add_compatible(&pci, "pci-host-pc");
     err = device_add(&pci);
     if (err && err != -ENODEV)

@@ -105,14 +105,14 @@ int device_add(const struct device *desc)
     *dev = *desc;
     /* A device on a bus inherits the bus's answer (a PCI function its host
      * bridge's dma-coherent); a DT device comes with the tree (bus_data)
-     * and its node; everything else is described by x86 firmware or ports,
-     * where DMA is snooped. */
+     * and its node; anything else keeps what its describer said (the
+     * arch's platform code, which knows its machine). */
     if (desc->parent)
         dev->dma_coherent = desc->parent->dma_coherent;
+    else if (desc->bus_data && desc->fdt_node >= 0)
+        dev->dma_coherent = (unsigned)dt_dma_coherent(desc->bus_data, desc->fdt_node);
     else
-        dev->dma_coherent = desc->bus_data && desc->fdt_node >= 0
-                                ? (unsigned)dt_dma_coherent(desc->bus_data, desc->fdt_node)
-                                : 1;
+        dev->dma_coherent = desc->dma_coherent != 0;
     dev->driver = drv; /* set before the probe, so devices it adds see a bound parent */
     int err = drv->probe(dev);
     dev->bus_data = NULL; /* the bus's view (e.g. the DT walker's struct fdt) ends with the probe */

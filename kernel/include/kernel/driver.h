@@ -67,10 +67,10 @@ struct device {
     int fdt_node;                      /**< DT node offset, -1 if not from a DT */
     volatile uint8_t *regs;            /**< mapped registers (DEV_MMIO), set by device_map() */
     /** 1 if the device's DMA is coherent with the CPU caches, so kernel/dma.h
-     *  syncs cost nothing. Set by device_add() (whatever the bus put here is
-     *  replaced): for a DT device, dt_dma_coherent() of its node; for any
-     *  other bus 1, since those are today x86's (ACPI, legacy ports, PCI),
-     *  whose DMA is snooped by architecture. */
+     *  syncs cost nothing. Settled by device_add(): for a DT device,
+     *  dt_dma_coherent() of its node; for a device on a bus, its parent's;
+     *  for any other, what its describer put here (the arch's platform code
+     *  knows: a PC's DMA is snooped by its caches, so x86_64 says 1). */
     unsigned dma_coherent;
     /** The device this one sits on (a PCI function's host bridge, a virtio
      *  device's transport), or NULL for a platform device. device_add()
