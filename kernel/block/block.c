@@ -331,8 +331,12 @@ static void finish_list(struct list_node *done)
     }
 }
 
+/* After a request went in flight (total_inflight raised): wake the watch
+ * thread if it sleeps. The fence pairs with watch_thread()'s: either it
+ * sees our request, or we see it asleep; never neither, on any CPU. */
 static void wake_watch(void)
 {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&watch_sleeping, __ATOMIC_RELAXED))
         return;
     irqflags_t f = spin_lock_irqsave(&watch_wq.lock);
@@ -498,14 +502,16 @@ static int watch_thread(void *arg)
     (void)arg;
     for (;;) {
         irqflags_t f = spin_lock_irqsave(&watch_wq.lock);
+        __atomic_store_n(&watch_sleeping, 1, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with wake_watch()'s */
         if (!any_inflight()) {
             struct waiter w;
-            watch_sleeping = 1;
             wq_add_locked(&watch_wq, &w);
             spin_unlock_irqrestore(&watch_wq.lock, f);
             wq_block(&w);
             continue;
         }
+        watch_sleeping = 0;
         spin_unlock_irqrestore(&watch_wq.lock, f);
         thread_sleep_ms(50);
         uint64_t now = hal_time_ns();
