@@ -1,0 +1,11 @@
+# Sources of kernel/lib, appended to the kernel's portable core (CMakeLists.txt).
+list(APPEND CORE_SOURCES
+  kernel/lib/format.c
+  kernel/lib/string.c
+  kernel/lib/crc32.c
+  kernel/lib/kprintf.c
+  kernel/lib/logbuf.c
+  kernel/lib/errno.c
+  kernel/lib/fdt.c
+  kernel/lib/console.c
+)

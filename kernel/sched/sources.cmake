@@ -1,0 +1,12 @@
+# Sources of kernel/sched, appended to the kernel's portable core (CMakeLists.txt).
+list(APPEND CORE_SOURCES
+  kernel/sched/spinlock.c
+  kernel/sched/lockdep.c
+  kernel/sched/sched.c
+  kernel/sched/smp.c
+  kernel/sched/watchdog.c
+  kernel/sched/smp_plan.c
+  kernel/sched/runqueue.c
+  kernel/sched/wait.c
+  kernel/sched/sched_cmds.c
+)
