@@ -1,13 +1,13 @@
 /**
  * @file test_fdt_bus.c
- * @brief Host tests of the device-tree bus walker (drivers/core/fdt_bus.c).
+ * @brief Host tests of the device-tree bus walker (kernel/device/fdt_bus.c).
  *
  * fdt_bus_probe() runs over trees built with fdt_builder.h and offers every
  * enabled node with a "compatible" to device_add(). Here device_add() is a
  * fake that records each struct device it is offered: a "driver" matches any
  * compatible string except those starting with "nodrv,", so such a device is
  * offered but not bound. device_add_compatible() mirrors the kernel's
- * (drivers/core/driver.c cannot be linked: it needs the .drivers section).
+ * (kernel/device/driver.c cannot be linked: it needs the .drivers section).
  * Blobs are handed over in malloc'd buffers of exactly their size, so ASan
  * flags any read past the end, also on ~2000 randomly mutated trees of each
  * kind: the board (buses, reg windows) and an interrupt tree (controllers,
