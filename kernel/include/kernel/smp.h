@@ -72,7 +72,7 @@ struct cpu {
     volatile int wd_stuck;     /**< reported stuck by another CPU, not seen running since */
     volatile int print_waiting; /**< waiting for the console lock (kprintf.c) */
     volatile int stopped;      /**< halted for another CPU's panic (smp_stop_others()) */
-    unsigned print_bust;       /**< an NMI prints without it: this CPU's ticket is ahead (kprintf.c) */
+    unsigned print_bust;       /**< an NMI prints without it: this CPU may hold the hand-over claim (kprintf.c) */
 };
 
 /** @brief One function queued for another CPU (smp_call()). */
