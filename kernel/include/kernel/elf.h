@@ -59,6 +59,7 @@ typedef struct {
 #define ET_REL 1
 #define EM_X86_64 62
 #define EM_AARCH64 183
+#define EM_RISCV 243
 #define EM_BPF 247
 /** @} */
 

@@ -1,0 +1,126 @@
+/**
+ * @file entry.S
+ * @brief RISC-V Linux Image header and the first instructions.
+ *
+ * C prototype implemented: none (this is where execution starts). It must be
+ * assembly: there is no stack and .bss is not zeroed yet. Boot protocol
+ * (Linux riscv boot.rst, SBI): S-mode, MMU off, a0 = this hart's id, a1 =
+ * the DTB's physical address; the other harts wait in the SBI until
+ * hal_smp_start() asks HSM for them.
+ *
+ * The MMU goes on without an identity map: stvec is pointed at the next
+ * instruction's link (high) address, satp is written, and the fetch of the
+ * following instruction at its physical address faults into stvec, that is,
+ * continues at the high address (the same step Linux takes).
+ */
+#define KSTACK_SHIFT 14 /* kernel/vmalloc.h */
+    .option norelax
+    .section .text.boot, "ax"
+    .globl _start
+_start:
+    j       primary            /* code0 */
+    .4byte  0                  /* code1 */
+    .8byte  0x200000           /* text_offset: 2 MiB from the start of RAM */
+    .8byte  __image_size       /* image_size, includes .bss */
+    .8byte  0                  /* flags: little endian */
+    .4byte  0x2                /* header version 0.2 */
+    .4byte  0                  /* res1 */
+    .8byte  0                  /* res2 */
+    .ascii  "RISCV\0\0\0"      /* magic (deprecated) */
+    .ascii  "RSC\x05"          /* magic2 */
+    .4byte  0                  /* res3: no PE header */
+
+primary:
+    rdtime  s2                 /* time at our first instruction (boot bench) */
+    mv      s3, a0             /* hart id */
+    mv      s1, a1             /* DTB */
+    csrw    sie, zero
+    csrci   sstatus, 2
+    csrw    sscratch, zero     /* trap.S: 0 while the kernel runs */
+    /* PC-relative (lla) addresses are physical until the MMU is on. */
+    lla     sp, __stack_top
+    lla     t0, __bss_start
+    lla     t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    sd      zero, 8(t0)
+    addi    t0, t0, 16
+    j       1b
+2:  mv      a0, s1
+    lla     a1, _start
+    call    rv_mmu_build       /* a0 = satp */
+    lla     t0, .Lhigh_link
+    ld      t0, 0(t0)
+    csrw    stvec, t0
+    sfence.vma
+    csrw    satp, a0
+    /* Not reached at this address: the fetch faults into stvec = high. */
+    .balign 4
+high:
+    .cfi_sections .debug_frame /* the linker script drops .eh_frame */
+    .cfi_startproc
+    .cfi_undefined ra          /* the outermost frame: gdb's backtrace ends here */
+    lla     sp, __stack_top    /* from here on everything is at 0xffffffff8... */
+    lla     t0, rv_trap_entry
+    csrw    stvec, t0
+    li      s0, 0              /* end of the frame chain for backtraces */
+    li      ra, 0
+    mv      a0, s1
+    mv      a1, s2
+    mv      a2, s3
+    call    rv_main
+3:  wfi
+    j       3b
+    .cfi_endproc
+
+    /*
+     * A hart that SBI HSM hart_start started (smp.c): S-mode, MMU off,
+     * a0 = its hart id, a1 = the physical address of its struct
+     * rv_smp_boot { satp, stack_top, arg, hart }. It switches the MMU on the
+     * same way and calls rv_secondary_main(arg, hart).
+     */
+    .globl  rv_secondary_entry
+    .balign 4
+rv_secondary_entry:
+    csrw    sie, zero
+    csrci   sstatus, 2
+    csrw    sscratch, zero
+    ld      t1, 0(a1)          /* satp */
+    ld      s2, 8(a1)          /* stack top (virtual) */
+    ld      s3, 16(a1)         /* arg */
+    ld      s4, 24(a1)         /* struct rv_hart * (virtual) */
+    lla     t0, .Lsec_high_link
+    ld      t0, 0(t0)
+    csrw    stvec, t0
+    sfence.vma
+    csrw    satp, t1
+    .balign 4
+sec_high:
+    .cfi_startproc             /* a started hart's outermost frame, as above */
+    .cfi_undefined ra
+    mv      sp, s2
+    lla     t0, rv_trap_entry
+    csrw    stvec, t0
+    li      s0, 0
+    li      ra, 0
+    mv      a0, s3
+    mv      a1, s4
+    call    rv_secondary_main
+4:  wfi
+    j       4b
+    .cfi_endproc
+
+    .section .rodata
+    .balign 8
+.Lhigh_link:
+    .8byte  high
+.Lsec_high_link:
+    .8byte  sec_high
+
+    /* The boot stack has the shape trap.S expects of every kernel stack:
+     * 16 KiB, base 32 KiB-aligned (its overflow check tests SP bit 14). */
+    .section .bss
+    .balign 32768
+    .space  16384
+    .globl  __stack_top
+__stack_top:

@@ -1,0 +1,132 @@
+/**
+ * @file arch/private.h
+ * @brief riscv64 functions and data shared between arch files and assembly:
+ *        declared once, so every definition has a prototype in scope. Not
+ *        part of the HAL; nothing outside arch/riscv64 includes this.
+ */
+#ifndef ARCH_RV64_PRIVATE_H
+#define ARCH_RV64_PRIVATE_H
+
+#include <hal/platform.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * @brief One hart's arch data, pointed to by gp while the kernel runs
+ *        (arch/cpu_inline.h). The first word is read by hal_cpu_id(), the
+ *        layout by trap.S (offsets pinned in traps.c).
+ */
+struct rv_hart {
+    uint64_t hartid;    /**< what SBI calls this hart */
+    uint64_t scratch;   /**< trap.S: a register saved while it checks the stack */
+    /** Software interrupts waiting for this hart, a bit per local number
+     *  (traps.c: the IPI and the test numbers share the one supervisor
+     *  software interrupt); set by any hart, atomically. */
+    uint64_t soft_pending;
+    /** The software numbers masked on this hart (this hart only). */
+    uint64_t soft_masked;
+};
+
+/** @brief The struct rv_hart of @p hartid, NULL if that hart was never started (smp.c). */
+struct rv_hart *rv_hart_of(uint64_t hartid);
+
+/** @brief The most harts the arch keeps a struct rv_hart for. */
+#define RV_MAX_HARTS 64
+
+/** @brief Point gp at a struct rv_hart for @p hartid (platform.c); once per hart, early. */
+void rv_hart_set(struct rv_hart *h, uint64_t hartid);
+
+/** @brief The saved registers of a trap (trap.S); x[0] holds nothing. */
+struct rv_frame {
+    uint64_t x[32];   /**< x1 (ra) ... x31; x[2] the interrupted sp */
+    uint64_t sepc;    /**< where the trap came from */
+    uint64_t sstatus; /**< as it was */
+    uint64_t scause;  /**< why */
+    uint64_t stval;   /**< the faulting address or instruction, if any */
+};
+
+/**
+ * @brief Build the boot page tables (mmu.c). From entry.S with the MMU off,
+ *        at the load address: position-independent code only.
+ * @param dtb physical address of the device tree
+ * @param kbase physical address the image was loaded at
+ * @return the satp value that turns them on
+ */
+uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase);
+
+/** @brief The satp a hart started later switches on (mmu.c; for smp.c). */
+uint64_t rv_mmu_satp(void);
+
+/**
+ * @brief Add the DTB's RAM to the boot direct map (mmu.c; from platform.c).
+ * @retval 0 mapped
+ * @retval -ENOSPC more RAM ranges than the boot tables have room for
+ */
+int rv_map_ram(const struct boot_info *bi);
+
+/** @brief The early UART's virtual address while the MMU is on (mmu.c; for uart.c). */
+uintptr_t rv_early_uart(void);
+/** @brief uart.c: 8N1 with FIFOs, before the prompt (the driver then keeps it). */
+void rv_early_console_init(void);
+
+/**
+ * @brief The C entry (platform.c): from entry.S running high, with a stack
+ *        and zeroed .bss; never returns.
+ * @param dtb physical address of the device tree (a1 at entry)
+ * @param counter0 the time CSR at the first instruction
+ * @param hartid this hart (a0 at entry)
+ */
+__attribute__((noreturn)) void rv_main(uint64_t dtb, uint64_t counter0, uint64_t hartid);
+
+/** @brief Start hal_time_ns() at @p boot_counter (timer.c; first thing in rv_main). */
+void rv_timer_setup(uint64_t boot_counter);
+/** @brief The DT's timebase-frequency and ISA (timer.c, from platform.c): 0 or -ENOENT. */
+struct fdt;
+int rv_timer_read_dt(const struct fdt *fdt);
+
+/** @brief Note the harts under the DTB's /cpus for hal_smp_enumerate() (smp.c). */
+void rv_smp_read_cpus(const struct fdt *fdt, uint64_t boot_hartid);
+
+/** @brief Every trap (traps.c; from trap.S). */
+void rv_trap(struct rv_frame *f);
+
+/** @brief The hart-local interrupt controller's numbers (traps.c): base of its span. */
+#define RV_INTC_BASE 4096u
+/** @brief Local interrupt causes (scause without the interrupt bit). */
+#define RV_IRQ_S_SOFT 1
+#define RV_IRQ_S_TIMER 5
+#define RV_IRQ_S_EXT 9
+
+/** @brief Register the hart-local controller (traps.c; from rv_main). */
+void rv_intc_init(void);
+
+/* ---- SBI (sbi.c), SBI spec v1.0 ---- */
+
+/** @brief An SBI call's two results. */
+struct sbi_ret {
+    long error; /**< 0 or an SBI_ERR_* (negative) */
+    long value; /**< the call's value */
+};
+
+/** @brief Call function @p fid of extension @p eid. */
+struct sbi_ret sbi_call(uint32_t eid, uint32_t fid, uint64_t a0, uint64_t a1, uint64_t a2,
+                        uint64_t a3);
+/** @brief Whether the SBI implements extension @p eid (Base probe; cached after sbi_init()). */
+int sbi_has(uint32_t eid);
+/** @brief Probe the extensions used here and log the SBI's version and name (rv_main). */
+void sbi_init(void);
+/** @brief An SBI error as a kernel errno. */
+int sbi_errno(long err);
+/** @brief Send a software interrupt to @p hartid (IPI extension). 0 or -errno. */
+int sbi_ipi(uint64_t hartid);
+/** @brief fence.i on every other hart (RFENCE extension); 0, or -ENOSYS without it. */
+int sbi_remote_fence_i(void);
+
+#define SBI_EXT_BASE 0x10
+#define SBI_EXT_TIME 0x54494d45
+#define SBI_EXT_IPI 0x735049
+#define SBI_EXT_RFENCE 0x52464e43
+#define SBI_EXT_HSM 0x48534d
+#define SBI_EXT_SRST 0x53525354
+
+#endif

@@ -1,0 +1,161 @@
+/**
+ * @file platform.c
+ * @brief riscv64 boot hand-off and the CPU half of the HAL (cycle counter,
+ *        power-off through the SBI or QEMU's test finisher).
+ */
+#include <arch/private.h>
+#include <hal/cpu.h>
+#include <hal/mmu.h>
+#include <hal/platform.h>
+#include <boot/devicetree.h>
+#include <kernel/bootprof.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/fdt.h>
+#include <kernel/fdt_bus.h>
+#include <kernel/kernel.h>
+#include <kernel/kprintf.h>
+#include <kernel/log.h>
+#include <kernel/sections.h>
+#include <kernel/smp.h>
+
+/* SBI System Reset (SRST) types. */
+#define SRST_SHUTDOWN 0
+#define SRST_COLD_REBOOT 1
+/* QEMU's SiFive test finisher (hw/misc/sifive_test.c): a 32-bit write of
+ * FAIL | code << 16 exits QEMU with that code, PASS with 0, RESET resets. */
+#define FINISHER_FAIL 0x3333
+#define FINISHER_PASS 0x5555
+#define FINISHER_RESET 0x7777
+
+static struct boot_info boot_info;
+#define DT_INDEX_MAX 512
+static struct fdt_node_ix dt_index[DT_INDEX_MAX];
+static struct fdt dt;
+/* The test finisher, from its DT node; NULL until it probed. */
+static struct device *finisher;
+
+const char *hal_arch_name(void) { return "riscv64"; }
+
+uint64_t hal_cycles(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdcycle %0" : "=r"(v));
+    return v;
+}
+
+void hal_halt(void)
+{
+    for (;;)
+        __asm__ volatile("csrw sie, zero\n\tcsrci sstatus, 2\n\twfi");
+}
+
+static void finisher_write(uint32_t v)
+{
+    if (finisher)
+        dev_write32(finisher, 0, v);
+}
+
+void hal_poweroff(void)
+{
+    if (sbi_has(SBI_EXT_SRST))
+        sbi_call(SBI_EXT_SRST, 0, SRST_SHUTDOWN, 0, 0, 0);
+    finisher_write(FINISHER_PASS);
+    kprintf("poweroff: neither SBI SRST nor a test finisher powered off; halting\n");
+    hal_halt();
+}
+
+void hal_reboot(void)
+{
+    if (sbi_has(SBI_EXT_SRST))
+        sbi_call(SBI_EXT_SRST, 0, SRST_COLD_REBOOT, 0, 0, 0);
+    finisher_write(FINISHER_RESET);
+    kprintf("reboot: neither SBI SRST nor a test finisher reset; halting\n");
+    hal_halt();
+}
+
+int hal_poweroff_code(int code)
+{
+    if (!finisher)
+        return -ENODEV;
+    finisher_write(code == 0 ? FINISHER_PASS : FINISHER_FAIL | (uint32_t)(code & 0xffff) << 16);
+    return -EIO; /* only reached if the write did not stop the machine */
+}
+
+static int finisher_probe(struct device *dev)
+{
+    if (dev->nregs < 1 || dev->reg_size[0] < 4)
+        return -ENODEV;
+    int err = device_map(dev);
+    if (err)
+        return err;
+    finisher = dev;
+    return 0;
+}
+
+static const char *const finisher_compat[] = {"sifive,test1", "sifive,test0", NULL};
+DRIVER(rv_finisher_driver, .name = "sifive-test", .compatible = finisher_compat,
+       .probe = finisher_probe);
+
+/* Before the prompt: the blob checked, the clock and the command line. */
+static void devicetree_check(struct boot_info *bi, uint64_t dtb)
+{
+    if (dtb == 0 || (dtb & 7)) {
+        kprintf("riscv64: no usable DTB pointer in a1 (%#lx); continuing without one\n", dtb);
+        return;
+    }
+    const void *blob = hal_phys_to_virt(dtb);
+    uint64_t avail = 2u << 20;
+    if (!hal_direct_mapped(dtb, avail)) {
+        kprintf("riscv64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
+        return;
+    }
+    if (fdt_init(&dt, blob, avail) != 0) {
+        kprintf("riscv64: DTB at %#lx is malformed; continuing without it\n", dtb);
+        return;
+    }
+    bi->dtb_phys = dtb;
+    rv_timer_read_dt(&dt);
+    dt_read_cmdline(&dt, bi);
+    boot_stage("dtb check, command line");
+}
+
+void hal_platform_init(struct boot_info *bi)
+{
+    if (!bi->dtb_phys)
+        return;
+    if (fdt_index(&dt, dt_index, DT_INDEX_MAX) != 0)
+        pr_warn("riscv64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
+    if (dt_read_boot_info(&dt, bi) == -ENOENT)
+        pr_warn("riscv64: the DTB describes no memory");
+    boot_stage("dtb index, memory map");
+    int err = rv_map_ram(bi);
+    if (err)
+        pr_warn("riscv64: RAM not fully direct-mapped at boot (%s); the rest follows later",
+                errno_name(err));
+    boot_stage("ram direct map");
+    rv_smp_read_cpus(&dt, hal_cpu_id());
+    fdt_bus_probe(&dt, bi->stdout_path);
+    boot_stage("dt drivers");
+}
+
+/** Called by entry.S running high, with a stack and zeroed .bss. */
+__attribute__((noreturn)) void rv_main(uint64_t dtb, uint64_t counter0, uint64_t hartid)
+{
+    struct boot_info *bi = &boot_info;
+    bi->boot_counter = counter0;
+    rv_hart_set(NULL, hartid); /* gp: hal_cpu_id() works from here on */
+    smp_early_init();          /* tp: cpu_this() works from here on */
+    rv_timer_setup(counter0);
+    rv_early_console_init();
+    bi->protocol = "riscv-image";
+    bi->kernel_phys = hal_virt_to_phys(__kernel_start);
+    bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
+    devicetree_check(bi, dtb); /* the clock first: boot_stage() times from it */
+    boot_stage("entry, boot page tables, early console");
+    pr_info("riscv64: hart %lu, DTB at %#lx", hartid, dtb);
+    sbi_init();
+    kmain(bi);
+}
+
+const struct boot_info *platform_boot_info(void) { return &boot_info; }
