@@ -139,13 +139,7 @@ int hal_poweroff_code(int code)
     return -ENODEV; /* only reached without -semihosting */
 }
 
-/* No I/O port space on aarch64: reads float high, writes go nowhere. */
-uint8_t hal_pio_read8(uint16_t port) { (void)port; return 0xff; }
-uint16_t hal_pio_read16(uint16_t port) { (void)port; return 0xffff; }
-uint32_t hal_pio_read32(uint16_t port) { (void)port; return 0xffffffff; }
-void hal_pio_write8(uint16_t port, uint8_t v) { (void)port; (void)v; }
-void hal_pio_write16(uint16_t port, uint16_t v) { (void)port; (void)v; }
-void hal_pio_write32(uint16_t port, uint32_t v) { (void)port; (void)v; }
+/* No I/O port space: hal_pio_* are the defaults of kernel/lib/arch_defaults.c. */
 
 void hal_fault_undefined(void)
 {

@@ -8,4 +8,5 @@ list(APPEND CORE_SOURCES
   kernel/lib/errno.c
   kernel/lib/fdt.c
   kernel/lib/console.c
+  kernel/lib/arch_defaults.c
 )

@@ -2,9 +2,10 @@
  * @file hal/io.h
  * @brief Port I/O for drivers of devices that live in an I/O port space.
  *
- * x86 has a separate 64 KiB port space (in/out instructions); aarch64 has
- * none, so there reads return all-ones (as a read of an absent device does)
- * and writes are dropped. Drivers reach registers through the bus accessors
+ * x86 has a separate 64 KiB port space (in/out instructions); aarch64 and
+ * riscv64 have none. Optional: an arch without a port space defines none of
+ * these, and the weak defaults in kernel/lib/arch_defaults.c read all-ones
+ * (as a read of an absent device does) and drop writes. Drivers reach registers through the bus accessors
  * in kernel/driver.h, which call these for port-mapped devices.
  *
  * All are ISR-safe, never sleep, take no lock and act on this CPU; a port

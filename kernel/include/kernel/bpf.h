@@ -487,6 +487,17 @@ int bpf_verify(struct bpf_prog *prog, char *log, size_t logsz);
  */
 int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz);
 
+/**
+ * @brief 1 if this architecture has an eBPF JIT, 0 if every program runs in
+ *        the interpreter. Optional for an arch: the weak default
+ *        (kernel/lib/arch_defaults.c) says 0 alongside the bpf_jit_compile()
+ *        that refuses; an arch/ARCH/bpf_jit.c defines both. Tests of the JIT
+ *        itself ask it, so an arch without one reports them as not
+ *        applicable, never as passed.
+ * @note Any context.
+ */
+int bpf_jit_available(void);
+
 /** @brief Undo bpf_jit_compile(): free the code memory, clear prog->jited
  *  (kernel/bpf/prog.c, the same for every arch). */
 void bpf_jit_free(struct bpf_prog *prog);

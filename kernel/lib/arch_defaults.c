@@ -1,0 +1,35 @@
+/**
+ * @file arch_defaults.c
+ * @brief What an architecture gets when it leaves out an optional hook:
+ *        weak definitions its own (strong) ones replace at link time.
+ *
+ * docs/porting.md lists which hooks are optional. These are:
+ *  - port I/O (hal/io.h): without an I/O port space (aarch64, riscv64)
+ *    reads return all-ones, as a read of an absent device does, and writes
+ *    are dropped;
+ *  - the eBPF JIT (kernel/bpf.h, bpf_jit_compile()): without one every
+ *    program runs in the interpreter, and `bpf` says why.
+ */
+#include <hal/io.h>
+#include <kernel/bpf.h>
+#include <kernel/errno.h>
+#include <kernel/printf.h>
+
+#define WEAK __attribute__((weak))
+
+WEAK uint8_t hal_pio_read8(uint16_t port) { (void)port; return 0xff; }
+WEAK uint16_t hal_pio_read16(uint16_t port) { (void)port; return 0xffff; }
+WEAK uint32_t hal_pio_read32(uint16_t port) { (void)port; return 0xffffffff; }
+WEAK void hal_pio_write8(uint16_t port, uint8_t v) { (void)port; (void)v; }
+WEAK void hal_pio_write16(uint16_t port, uint16_t v) { (void)port; (void)v; }
+WEAK void hal_pio_write32(uint16_t port, uint32_t v) { (void)port; (void)v; }
+
+WEAK int bpf_jit_available(void) { return 0; }
+
+WEAK int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
+{
+    (void)prog;
+    if (log && logsz)
+        ksnprintf(log, logsz, "no JIT on this architecture: the interpreter runs it");
+    return -ENOTSUP;
+}
