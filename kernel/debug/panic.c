@@ -37,11 +37,13 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
     if (lr)
         print_frame("ret", lr, 1);
     /* Frame records (fp, lr) live on the stack; stop at anything that is not
-     * a plausible, aligned, increasing frame pointer. Both arches keep frame
-     * pointers (-fno-omit-frame-pointer) with the record at [fp]. */
-    for (int depth = 1; depth < 32 && (fp & 7) == 0 && hal_virt_to_phys((void *)(fp + 8)) != (uint64_t)-1;
+     * a plausible, aligned, increasing frame pointer. Every arch keeps frame
+     * pointers (-fno-omit-frame-pointer), with the record at
+     * fp + ARCH_FRAME_RECORD_OFFSET (hal/cpu.h). */
+    for (int depth = 1; depth < 32 && (fp & 7) == 0 &&
+                        hal_virt_to_phys((void *)(fp + ARCH_FRAME_RECORD_OFFSET + 8)) != (uint64_t)-1;
          depth++) {
-        const uintptr_t *rec = (const uintptr_t *)fp;
+        const uintptr_t *rec = (const uintptr_t *)(fp + ARCH_FRAME_RECORD_OFFSET);
         uintptr_t ret = rec[1];
         if ((ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end) && !jit_contains(ret))
             break;

@@ -139,6 +139,22 @@ void hal_fault_undefined(void);
  */
 void hal_call_on_stack(void *stack_top, void (*fn)(void *), void *arg);
 
-#include <arch/cpu_inline.h> /* hal_cpu_relax(), hal_cpu_id() */
+#include <arch/cpu_inline.h> /* hal_cpu_relax(), hal_cpu_id(), ARCH_FRAME_RECORD_OFFSET */
+
+#ifdef __DOXYGEN__
+/**
+ * @brief Where a frame pointer's record sits, in bytes from the address the
+ *        frame pointer holds: the record is two words, the caller's frame
+ *        pointer then the return address (kernel/debug/panic.c walks them
+ *        for backtraces). 0 on aarch64 (x29 points at {x29, x30}) and x86_64
+ *        (rbp at {rbp, return address}); -16 on riscv64, whose s0 points
+ *        just above {s0, ra}.
+ */
+#define ARCH_FRAME_RECORD_OFFSET 0
+#endif
+
+#ifndef ARCH_FRAME_RECORD_OFFSET
+#error "<arch/cpu_inline.h> must define ARCH_FRAME_RECORD_OFFSET"
+#endif
 
 #endif

@@ -35,4 +35,7 @@ static inline void *hal_cpu_local(void)
     return p;
 }
 
+/* hal/cpu.h: x29 points at the record {caller's x29, x30}. */
+#define ARCH_FRAME_RECORD_OFFSET 0
+
 #endif

@@ -14,4 +14,7 @@ static inline uint32_t hal_cpu_id(void) { return 0; }
 extern void *host_cpu_local; /* arch/host/host_irq.c: the one CPU's struct cpu */
 static inline void *hal_cpu_local(void) { return host_cpu_local; }
 
+/* hal/cpu.h: the host's frame records as x86_64 and aarch64 lay them out. */
+#define ARCH_FRAME_RECORD_OFFSET 0
+
 #endif

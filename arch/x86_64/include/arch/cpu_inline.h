@@ -36,4 +36,7 @@ static inline void *hal_cpu_local(void)
     return p;
 }
 
+/* hal/cpu.h: rbp points at the record {caller's rbp, return address}. */
+#define ARCH_FRAME_RECORD_OFFSET 0
+
 #endif
