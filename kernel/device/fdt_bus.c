@@ -178,6 +178,11 @@ static int decode_spec(const struct fdt *fdt, int ctrl, int cells, int gic, cons
         n = fdt_be32(spec);
         if (cells == 2)
             flags = fdt_be32(spec + 4);
+        /* All-ones is how firmware hides an entry it keeps for itself
+         * (OpenSBI turns the PLIC's machine-mode contexts in
+         * interrupts-extended into -1): not an interrupt, not an error. */
+        if (n == 0xffffffffu)
+            return -ENOENT;
     } else {
         pr_warn("fdt: %s: %d-cell interrupts of %s not understood; no interrupt", devname, cells,
                 fdt_node_name(fdt, ctrl, NULL));
