@@ -17,7 +17,9 @@ blk_test(parts --scenario parts)
 # Issue 23: a GPT of 200 partitions beside a second disk, which must still
 # register and work; one summary line for what the first disk skipped.
 blk_test(manyparts --scenario manyparts)
-blk_test(mq --scenario mq --env SMP=2)
+if(HAS_MSI) # a vector per queue
+  blk_test(mq --scenario mq --env SMP=2)
+endif()
 blk_test(nodisk --scenario nodisk)
 blk_test(rootport --scenario two --bus rootport)
 arch_part(blk)

@@ -11,9 +11,11 @@ qemu_test(lspci_rootport --image ${IMG} --send lspci --send "poweroff 7"
   --expect "^  bar0 mem32 0x[0-9a-f]+ size 0x100000 ${BAR_BY}$"
   --expect "^[0-9]+ PCI functions$" --reject "FAILED|PANIC" --status ${EXIT7}
   -- -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 -device edu,bus=rp1)
-qemu_test(pcitest --image ${IMG} --send pcitest --send pcitest --send "poweroff 7"
-  --expect "${EDU_OK}" --expect "liveness ok" --reject "WRONG|PANIC" --status ${EXIT7}
-  -- -device edu)
+if(HAS_MSI) # edu raises both kinds
+  qemu_test(pcitest --image ${IMG} --send pcitest --send pcitest --send "poweroff 7"
+    --expect "${EDU_OK}" --expect "liveness ok" --reject "WRONG|PANIC" --status ${EXIT7}
+    -- -device edu)
+endif()
 arch_part(pci_machines)
 # The PCI ktests see a bridge with a device behind it (on arm64 its bus
 # number, BAR and window placed by us), not only the root bus.

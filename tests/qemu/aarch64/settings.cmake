@@ -4,3 +4,5 @@ set(KTEST_IMG ${IMG})
 # poweroff <code> through semihosting: QEMU exits with the code itself.
 set(EXIT7 7)
 set(UNDEF_RX "undefined instruction")
+# PCI MSI/MSI-X: the GICv2m frame or the GICv3 ITS.
+set(HAS_MSI 1)

@@ -1,0 +1,20 @@
+# riscv64's part "machines" of tests/qemu/CMakeLists.txt (arch_part()).
+# The default CPU has Sstc (stimecmp); without it the deadline goes through
+# the SBI's TIME extension.
+qemu_test(ktest_sstc --image ${IMG} --env "APPEND=ktest verbose" --expect "timer: sstc stimecmp"
+  --expect ${KTEST_OK} --status 0)
+qemu_test(ktest_sbi_timer --image ${IMG} --env "APPEND=ktest verbose" --env CPU=rv64,sstc=off
+  --expect "timer: sbi set_timer" --expect ${KTEST_OK} --status 0)
+qemu_test(fault_null --image ${IMG} --send "fault null" --expect "load page fault"
+  --expect "stval 0000000000000000: not mapped, on read"
+  --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
+qemu_test(cmdline_unknown_word --image ${IMG} --env "APPEND=ktest frobnicate"
+  --expect "warning: cmdline: unknown word 'frobnicate' ignored" --status 0)
+# QEMU passes 256 MiB at 0x80000000 in /memory, OpenSBI keeps its first
+# 512 KiB (a no-map reservation); the UART comes from stdout-path.
+qemu_test(mem_devices --image ${IMG} --send mem --send devices --send bootinfo --send dmesg
+  --send "poweroff 7"
+  --expect "^total: 262144 KiB usable \\(256 MiB\\)"
+  --expect "^  serial@10000000 +ns16550 +mmio +0x10000000$" --expect "^stdout: +/soc/serial@10000000$"
+  --expect "riscv64: SBI 1\\.0, OpenSBI" --expect "plic: plic@c000000 at 0xc000000, 96 sources"
+  --status ${EXIT7})

@@ -1,0 +1,8 @@
+# riscv64's part "settings" of tests/qemu/CMakeLists.txt (arch_part()).
+set(KTEST_ARGS --env "APPEND=ktest verbose")
+set(KTEST_IMG ${IMG})
+# poweroff <code> through QEMU's SiFive test finisher: QEMU exits with the code itself.
+set(EXIT7 7)
+set(UNDEF_RX "illegal instruction")
+# PCI MSI/MSI-X: none yet: MSIs need AIA (an IMSIC), which this port does not drive yet.
+set(HAS_MSI 0)
