@@ -25,7 +25,7 @@
  */
 #include <arch/board.h>
 #include <arch/private.h>
-#include <arch/pte.h>
+#include <hal/pte.h>
 #include <hal/mmu.h>
 #include <kernel/errno.h>
 #include <kernel/iowindow.h>
@@ -236,4 +236,19 @@ int hal_mmu_init(const struct boot_info *bi)
 uintptr_t rv_early_uart(void)
 {
     return RV64_MMIO_BASE + (RV64_EARLY_UART_PHYS & (SZ_2M - 1));
+}
+
+/* Above this many pages one SFENCE.VMA of everything is cheaper than one
+ * per page (each is a TLB lookup and flush under QEMU, a pipeline drain on
+ * hardware); the kernel's entries come back from the tables on demand. */
+#define FLUSH_ALL_PAGES 64
+
+void hal_tlb_flush_range(uintptr_t va, uint64_t size)
+{
+    if (size / 4096 > FLUSH_ALL_PAGES) {
+        __asm__ volatile("sfence.vma" ::: "memory");
+        return;
+    }
+    for (uint64_t off = 0; off < size; off += 4096)
+        hal_tlb_flush_page(va + off);
 }

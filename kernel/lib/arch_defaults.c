@@ -7,10 +7,12 @@
  *  - port I/O (hal/io.h): without an I/O port space (aarch64, riscv64)
  *    reads return all-ones, as a read of an absent device does, and writes
  *    are dropped;
+ *  - a ranged TLB flush (hal/pte.h): page by page;
  *  - the eBPF JIT (kernel/bpf.h, bpf_jit_compile()): without one every
  *    program runs in the interpreter, and `bpf` says why.
  */
 #include <hal/io.h>
+#include <hal/pte.h>
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
 #include <kernel/printf.h>
@@ -23,6 +25,12 @@ WEAK uint32_t hal_pio_read32(uint16_t port) { (void)port; return 0xffffffff; }
 WEAK void hal_pio_write8(uint16_t port, uint8_t v) { (void)port; (void)v; }
 WEAK void hal_pio_write16(uint16_t port, uint16_t v) { (void)port; (void)v; }
 WEAK void hal_pio_write32(uint16_t port, uint32_t v) { (void)port; (void)v; }
+
+WEAK void hal_tlb_flush_range(uintptr_t va, uint64_t size)
+{
+    for (uint64_t off = 0; off < size; off += 4096)
+        hal_tlb_flush_page(va + off);
+}
 
 WEAK int bpf_jit_available(void) { return 0; }
 

@@ -268,8 +268,7 @@ struct flush_range {
 static void flush_here(void *arg)
 {
     const struct flush_range *r = arg;
-    for (uint64_t off = 0; off < r->size; off += PAGE_SIZE)
-        hal_tlb_flush_page(r->va + off);
+    hal_tlb_flush_range(r->va, r->size);
 }
 
 static volatile uint64_t shootdowns;

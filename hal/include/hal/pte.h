@@ -83,6 +83,19 @@ static inline void hal_pte_sync(void);
  */
 static inline void hal_tlb_flush_page(uintptr_t va);
 
+/**
+ * @brief Drop this CPU's TLB entries for every page of [@p va, @p va +
+ *        @p size), as hal_tlb_flush_page() would page by page: what another
+ *        CPU does for a shoot-down (ARCH_TLB_BROADCAST 0).
+ *
+ * Optional: the weak default (kernel/lib/arch_defaults.c) calls
+ * hal_tlb_flush_page() per page. An arch whose per-page flush is costly
+ * defines its own, e.g. one full flush above a size (riscv64: a 1 GiB range
+ * is 262,144 SFENCE.VMAs page by page).
+ * @note Any context, interrupts masked or not; this CPU only.
+ */
+void hal_tlb_flush_range(uintptr_t va, uint64_t size);
+
 #include <arch/pte.h> /* the definitions */
 
 #ifdef __DOXYGEN__
