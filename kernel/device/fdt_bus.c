@@ -343,11 +343,10 @@ static void probe_late(void *arg)
     }
 }
 
-int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
+/* One walk over the tree: pass 0 probes the MSI controllers only, pass 1
+ * everything else. */
+static int probe_pass(const struct fdt *fdt, int stdout_node, int pass)
 {
-    int stdout_node = stdout_path[0] ? fdt_resolve_path(fdt, stdout_path) : -ENOENT;
-    if (stdout_path[0] && stdout_node < 0)
-        pr_warn("fdt: stdout-path '%s' names no node (%s)", stdout_path, errno_name(stdout_node));
     /* parents[d] is the node at depth d on the way down to the current one;
      * below a disabled node (skip_below) nothing is probed. */
     int parents[MAX_DEPTH], bound = 0, depth = 0, skip_below = MAX_DEPTH;
@@ -362,6 +361,8 @@ int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
             skip_below = depth;
             continue;
         }
+        if ((fdt_getprop(fdt, node, "msi-controller", NULL) != NULL) != (pass == 0))
+            continue;
         uint32_t clen;
         const char *compat = depth ? fdt_getprop(fdt, node, "compatible", &clen) : NULL;
         /* Describing a node (reg windows, interrupts) is most of the walk's
@@ -381,6 +382,20 @@ int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
             bound++;
     }
     return bound;
+}
+
+/*
+ * MSI controllers first: a wired controller may deliver through one (the
+ * RISC-V APLIC sends MSIs to the IMSIC, whose node comes after it in QEMU
+ * virt's tree), and nothing an MSI controller needs is probed after it
+ * (GICv2m and the ITS are late anyway). Then the tree in order.
+ */
+int fdt_bus_probe(const struct fdt *fdt, const char *stdout_path)
+{
+    int stdout_node = stdout_path[0] ? fdt_resolve_path(fdt, stdout_path) : -ENOENT;
+    if (stdout_path[0] && stdout_node < 0)
+        pr_warn("fdt: stdout-path '%s' names no node (%s)", stdout_path, errno_name(stdout_node));
+    return probe_pass(fdt, stdout_node, 0) + probe_pass(fdt, stdout_node, 1);
 }
 
 int fdt_bus_decode_irq(const struct fdt *fdt, int ctrl, const void *spec, unsigned ncells,

@@ -5,6 +5,9 @@ qemu_test(ktest_sstc --image ${IMG} --env "APPEND=ktest verbose" --expect "timer
   --expect ${KTEST_OK} --status 0)
 qemu_test(ktest_sbi_timer --image ${IMG} --env "APPEND=ktest verbose" --env CPU=rv64,sstc=off
   --expect "timer: sbi set_timer" --expect ${KTEST_OK} --status 0)
+qemu_test(ktest_aia --image ${IMG} --env "APPEND=ktest verbose" --env MACHINE=virt,aia=aplic-imsic
+  --expect "imsic: imsics@28000000" --expect "aplic: aplic@d000000 at 0xd000000, 96 sources"
+  --expect ${KTEST_OK} --status 0)
 qemu_test(fault_null --image ${IMG} --send "fault null" --expect "load page fault"
   --expect "stval 0000000000000000: not mapped, on read"
   --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)

@@ -10,3 +10,4 @@ qemu_test(smp_cpus_hsm --image ${IMG} --env SMP=4
 smp_ktest_twice(hsm 4 MACHINE=virt)
 smp_ktest_twice(hsm_smp2 2 MACHINE=virt)
 smp_ktest_twice(hsm_smp8 8 MACHINE=virt)
+smp_ktest_twice(aia 4 MACHINE=virt,aia=aplic-imsic)

@@ -97,8 +97,19 @@ void rv_trap(struct rv_frame *f);
 #define RV_IRQ_S_TIMER 5
 #define RV_IRQ_S_EXT 9
 
-/** @brief Register the hart-local controller (traps.c; from rv_main). */
-void rv_intc_init(void);
+/** @brief The IMSIC's numbers (irqchip/imsic.c): RV_IMSIC_BASE + interrupt identity. */
+#define RV_IMSIC_BASE 2048u
+/** @brief Open this hart's IMSIC interrupt file, if there is an IMSIC (a started hart, and the boot hart at probe). */
+void rv_imsic_cpu_init(void);
+/**
+ * @brief Give source @p src of a wired controller (the APLIC) an IMSIC
+ *        identity of its own, whose arrival calls @p fn(@p src) directly
+ *        (a chained controller: no IMSIC number, no second handler).
+ * @return the identity (the EIID to program), -EINVAL, or -ENOSPC
+ */
+int rv_imsic_chain(unsigned src, void (*fn)(unsigned src));
+/** @brief The IMSIC interrupt file (hart index) of hart @p hwid, or -ENODEV (for aplic.c). */
+int rv_imsic_hart_index(uint32_t hwid);
 
 /* ---- SBI (sbi.c), SBI spec v1.0 ---- */
 
