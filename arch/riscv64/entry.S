@@ -54,7 +54,9 @@ primary:
     csrw    stvec, t0
     sfence.vma
     csrw    satp, a0
-    /* Not reached at this address: the fetch faults into stvec = high. */
+    /* Reached only if satp kept its old value: a hart without Sv48 ignores
+     * the write (satp is WARL). Otherwise this fetch faults into stvec. */
+    call    rv_no_sv48
     .balign 4
 high:
     .cfi_sections .debug_frame /* the linker script drops .eh_frame */
@@ -94,6 +96,10 @@ rv_secondary_entry:
     csrw    stvec, t0
     sfence.vma
     csrw    satp, t1
+    /* Only if this hart refused Sv48 (its DT said it had it): park it; the
+     * boot hart reports that it never came up. */
+5:  wfi
+    j       5b
     .balign 4
 sec_high:
     .cfi_startproc             /* a started hart's outermost frame, as above */

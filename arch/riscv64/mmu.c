@@ -136,6 +136,27 @@ uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase)
     return SATP_SV48 | (table_phys(root, 0) >> 12);
 }
 
+/*
+ * From entry.S, MMU still off, when the hart refused Sv48. Nothing is
+ * mapped, so no console driver: the SBI's legacy console_putchar (SBI v0.1
+ * extension 0x01, which OpenSBI keeps) says why, and SRST powers off.
+ */
+__attribute__((noreturn)) void rv_no_sv48(void)
+{
+    static const char msg[] = "riscv64: this hart has no Sv48 paging (satp refused mode 9); "
+                              "the kernel needs it (a Sv39-only hart is not supported). Halting.\r\n";
+    for (const char *p = msg; *p; p++) {
+        register uint64_t a0 __asm__("a0") = (uint8_t)*p;
+        register uint64_t a7 __asm__("a7") = 0x01;
+        __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "a1", "memory");
+    }
+    register uint64_t a0 __asm__("a0") = 0, a1 __asm__("a1") = 0;
+    register uint64_t a6 __asm__("a6") = 0, a7 __asm__("a7") = SBI_EXT_SRST;
+    __asm__ volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a6), "r"(a7) : "memory");
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
 uint64_t rv_mmu_satp(void)
 {
     uint64_t satp;

@@ -11,3 +11,10 @@ smp_ktest_twice(hsm 4 MACHINE=virt)
 smp_ktest_twice(hsm_smp2 2 MACHINE=virt)
 smp_ktest_twice(hsm_smp8 8 MACHINE=virt)
 smp_ktest_twice(aia 4 MACHINE=virt,aia=aplic-imsic)
+# Harts whose DT mmu-type is narrower than Sv48 are named and left off; Sv57
+# harts run (tests/qemu/riscv64/dtb_test.py).
+foreach(mode sv39 sv57)
+  add_test(NAME riscv64.smp_dtb_mmu_${mode}
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/riscv64/dtb_test.py --image ${IMG} --case ${mode})
+  set_tests_properties(riscv64.smp_dtb_mmu_${mode} PROPERTIES TIMEOUT 120)
+endforeach()

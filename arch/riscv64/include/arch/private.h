@@ -54,6 +54,9 @@ struct rv_frame {
  */
 uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase);
 
+/** @brief entry.S, MMU off: the hart refused Sv48; say so through the SBI and power off (mmu.c). */
+__attribute__((noreturn)) void rv_no_sv48(void);
+
 /** @brief The satp a hart started later switches on (mmu.c; for smp.c). */
 uint64_t rv_mmu_satp(void);
 
