@@ -10,11 +10,16 @@
  * gic_v3_lpi.c the LPI tables of the v3 redistributor and gic_v3_its.c the
  * Interrupt Translation Service. Nothing outside drivers/irqchip/ includes
  * this header: the rest of the kernel sees the GIC only through kernel/irq.h.
+ *
+ * Every register frame is a struct iomem (kernel/iomem.h), mapped from the
+ * DT's `reg` windows at probe, and reached through gic_rd32() and friends:
+ * an offset into a frame, relaxed, or the ordered iomem_*() accessors where
+ * normal memory must reach the GIC first (LPI tables, ITS commands, SGIs).
  */
 #ifndef DRIVERS_IRQCHIP_GIC_H
 #define DRIVERS_IRQCHIP_GIC_H
 
-#include <hal/mmio.h>
+#include <kernel/iomem.h>
 #include <kernel/irq.h>
 #include <kernel/smp.h>
 #include <stdint.h>
@@ -55,16 +60,21 @@ struct device;
 #define GIC_PRIO_MASK 0xf0u /**< priority mask: representable however few priority bits exist */
 #define SPIN_LIMIT 1000000 /**< polls of a "write pending" bit before giving up */
 
-/** The one GIC. Written at probe (and rd_sgi by each CPU's cpu_init), read-only afterwards. */
+/** @brief A v3 redistributor: its RD_base frame and the SGI frame 64 KiB above it. */
+struct gic_redist {
+    struct iomem rd;  /**< RD_base: GICR_CTLR, GICR_TYPER, GICR_WAKER, the LPI table bases */
+    struct iomem sgi; /**< SGI_base: INTIDs 0-31 at the distributor's offsets; empty until found */
+    uint64_t phys;    /**< RD_base physical address (ITS MAPC with PTA = 1) */
+};
+
+/** The one GIC. Written at probe (and redist[] by each CPU's cpu_init), read-only afterwards. */
 struct gic {
     unsigned version;          /**< 2 or 3; 0 until probed */
-    volatile uint8_t *dist;    /**< distributor */
-    volatile uint8_t *banked;  /**< INTIDs 0-31 of the boot CPU: v2 the distributor, v3 GICR SGI frame */
-    volatile uint8_t *rd;      /**< v3: the boot CPU's RD_base */
-    volatile uint8_t *rd_sgi[SMP_MAX_CPUS]; /**< v3: each CPU's SGI frame, by CPU index (gic_banked()) */
-    uint64_t rd_phys;          /**< v3: the boot CPU's RD_base physical address */
-    uint64_t rd_phys_of[SMP_MAX_CPUS]; /**< v3: each CPU's, by slot (ITS MAPC with PTA = 1) */
-    volatile uint8_t *cpu;     /**< v2: CPU interface */
+    struct iomem dist;         /**< distributor */
+    const struct iomem *banked; /**< INTIDs 0-31 of the boot CPU: v2 &dist, v3 its redistributor's sgi */
+    const struct gic_redist *rd; /**< v3: the boot CPU's redistributor, in redist[] */
+    struct gic_redist redist[SMP_MAX_CPUS]; /**< v3: each CPU's, by CPU index (gic_banked()) */
+    struct iomem cpu;          /**< v2: CPU interface */
     unsigned nirqs;            /**< INTIDs [0, nirqs) exist */
     uint64_t cpu_route[SMP_MAX_CPUS]; /**< each CPU's SPI route by slot: v3 GICD_IROUTER, v2 GICD_ITARGETSR byte */
     uint32_t cpu_routable;     /**< bit per slot: cpu_route[] is known (its CPU interface is up) */
@@ -82,9 +92,9 @@ extern struct gic gic;
 /**
  * @brief The frame of INTIDs 0-31 (SGIs, PPIs) of the calling CPU: v2 the
  *        distributor (banked per CPU by the hardware), v3 this CPU's
- *        redistributor SGI frame.
+ *        redistributor SGI frame (gic.redist[].sgi).
  */
-volatile uint8_t *gic_banked(void);
+const struct iomem *gic_banked(void);
 
 /**
  * @brief Send the NMI (GIC_SGI_NMI, Group 0, signalled as FIQ even while
@@ -101,28 +111,28 @@ unsigned gic_nmi_ack(void);
 /** @brief End a FIQ gic_nmi_ack() acknowledged (ICC_EOIR0_EL1; nothing for 1020 and above). */
 void gic_nmi_eoi(unsigned intid);
 
-/** @brief 32-bit register of a GIC frame; relaxed: only the GIC's own order matters. */
-static inline uint32_t gic_rd32(volatile uint8_t *base, unsigned off)
+/** @brief 32-bit register at @p off of GIC frame @p f; relaxed: only the GIC's own order matters. */
+static inline uint32_t gic_rd32(const struct iomem *f, unsigned off)
 {
-    return mmio_read32_relaxed(base + off);
+    return iomem_read32_relaxed(f, off);
 }
 
 /** @brief Write a 32-bit register of a GIC frame (relaxed, see gic_rd32()). */
-static inline void gic_wr32(volatile uint8_t *base, unsigned off, uint32_t v)
+static inline void gic_wr32(const struct iomem *f, unsigned off, uint32_t v)
 {
-    mmio_write32_relaxed(base + off, v);
+    iomem_write32_relaxed(f, off, v);
 }
 
 /** @brief 64-bit register of a GIC frame (relaxed). */
-static inline uint64_t gic_rd64(volatile uint8_t *base, unsigned off)
+static inline uint64_t gic_rd64(const struct iomem *f, unsigned off)
 {
-    return mmio_read64_relaxed(base + off);
+    return iomem_read64_relaxed(f, off);
 }
 
 /** @brief Write a 64-bit register of a GIC frame (relaxed). */
-static inline void gic_wr64(volatile uint8_t *base, unsigned off, uint64_t v)
+static inline void gic_wr64(const struct iomem *f, unsigned off, uint64_t v)
 {
-    mmio_write64_relaxed(base + off, v);
+    iomem_write64_relaxed(f, off, v);
 }
 
 /* ---- gic_common.c: distributor operations shared by v2 and v3 ---- */
@@ -137,10 +147,10 @@ void gic_note_route(uint64_t route);
 int gic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu, struct msi_msg *msg);
 /** @brief irq_chip configure: edge or level, read back. */
 int gic_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger trigger);
-/** @brief v3: wait for a distributor or redistributor write to take effect. */
-void gic_wait_rwp(volatile uint8_t *frame);
+/** @brief v3: wait for a write to @p frame (&gic.dist, or a gic.redist[].sgi) to take effect. */
+void gic_wait_rwp(const struct iomem *frame);
 /** @brief Disable, (v3: group 1) and clear INTIDs [first, end) of @p frame. */
-void gic_quiesce(volatile uint8_t *frame, unsigned first, unsigned end, int group1);
+void gic_quiesce(const struct iomem *frame, unsigned first, unsigned end, int group1);
 /** @brief Priorities of the 32 banked SGIs and PPIs. */
 void gic_prioritise_banked(void);
 /** @brief INTIDs the distributor implements (GICD_TYPER.ITLinesNumber). */

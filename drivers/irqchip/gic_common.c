@@ -19,25 +19,27 @@
 #include <hal/irq.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
+#include <kernel/list.h>
 #include <kernel/log.h>
 
 struct gic gic = {.dt_node = -1};
 
-volatile uint8_t *gic_banked(void)
+const struct iomem *gic_banked(void)
 {
-    volatile uint8_t *f = gic.version == 3 ? gic.rd_sgi[cpu_this()->index] : NULL;
-    return f ? f : gic.banked;
+    const struct iomem *f = gic.version == 3 ? &gic.redist[cpu_this()->index].sgi : NULL;
+    return f && f->base ? f : gic.banked;
 }
 
 /* A v3 register write that clears an enable or changes ARE takes effect
  * only once RWP reads 0; the v2 distributor has no such bit. A frame that
- * is not the distributor is some CPU's SGI frame, its RD_base below it. */
-void gic_wait_rwp(volatile uint8_t *frame)
+ * is not the distributor is some CPU's SGI frame, in the gic_redist that
+ * also holds its RD_base. */
+void gic_wait_rwp(const struct iomem *frame)
 {
     if (gic.version != 3)
         return;
-    int is_rd = frame != gic.dist;
-    volatile uint8_t *reg = is_rd ? frame - GICR_SGI : gic.dist;
+    int is_rd = frame != &gic.dist;
+    const struct iomem *reg = is_rd ? &container_of(frame, struct gic_redist, sgi)->rd : &gic.dist;
     uint32_t bit = is_rd ? GICR_CTLR_RWP : GICD_CTLR_RWP;
     for (int i = 0; i < SPIN_LIMIT; i++)
         if (!(gic_rd32(reg, is_rd ? GICR_CTLR : GICD_CTLR) & bit))
@@ -45,15 +47,15 @@ void gic_wait_rwp(volatile uint8_t *frame)
     pr_warn("gic: register write still pending after %d polls", SPIN_LIMIT);
 }
 
-static volatile uint8_t *frame_of(unsigned irq)
+static const struct iomem *frame_of(unsigned irq)
 {
-    return irq < 32 ? gic_banked() : gic.dist;
+    return irq < 32 ? gic_banked() : &gic.dist;
 }
 
 void gic_mask(const struct irq_chip *chip, unsigned irq)
 {
     (void)chip;
-    volatile uint8_t *f = frame_of(irq);
+    const struct iomem *f = frame_of(irq);
     gic_wr32(f, GICD_ICENABLER + 4 * (irq / 32), 1u << (irq % 32));
     gic_wait_rwp(f);
 }
@@ -64,9 +66,9 @@ void gic_mask(const struct irq_chip *chip, unsigned irq)
 static void route_spi(unsigned irq, unsigned cpu)
 {
     if (gic.version == 3)
-        gic_wr64(gic.dist, GICD_IROUTER + 8 * irq, gic.cpu_route[cpu]);
+        gic_wr64(&gic.dist, GICD_IROUTER + 8 * irq, gic.cpu_route[cpu]);
     else
-        mmio_write8_relaxed(gic.dist + GICD_ITARGETSR + irq, (uint8_t)gic.cpu_route[cpu]);
+        iomem_write8_relaxed(&gic.dist, GICD_ITARGETSR + irq, (uint8_t)gic.cpu_route[cpu]);
 }
 
 /*
@@ -83,7 +85,7 @@ static void prepare_spi(unsigned irq)
     uint32_t bit = 1u << (irq % 32);
     if (irq < 32 || (gic.spi_ready[irq / 32] & bit))
         return;
-    mmio_write8_relaxed(gic.dist + GICD_IPRIORITYR + irq, GIC_PRIO_DEFAULT);
+    iomem_write8_relaxed(&gic.dist, GICD_IPRIORITYR + irq, GIC_PRIO_DEFAULT);
     route_spi(irq, 0);
     gic.spi_ready[irq / 32] |= bit;
 }
@@ -125,7 +127,7 @@ int gic_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger tr
         return 0;
     if (irq < 16)
         return trigger == IRQ_TRIGGER_EDGE ? 0 : -EINVAL;
-    volatile uint8_t *f = frame_of(irq);
+    const struct iomem *f = frame_of(irq);
     unsigned cfg = GICD_ICFGR + 4 * (irq / 16), bit = 2 * (irq % 16) + 1;
     uint32_t en = 1u << (irq % 32);
     int was_enabled = (gic_rd32(f, GICD_ISENABLER + 4 * (irq / 32)) & en) != 0;
@@ -145,7 +147,7 @@ int gic_configure(const struct irq_chip *chip, unsigned irq, enum irq_trigger tr
  * (a multiple of 32). One RWP wait covers all the disables: it reports
  * whether any register write is still in flight. Priorities: see
  * gic_prioritise_banked() and prepare_spi(). */
-void gic_quiesce(volatile uint8_t *frame, unsigned first, unsigned end, int group1)
+void gic_quiesce(const struct iomem *frame, unsigned first, unsigned end, int group1)
 {
     for (unsigned i = first; i < end; i += 32) {
         if (group1)
@@ -168,7 +170,7 @@ void gic_prioritise_banked(void)
 /* INTIDs the distributor implements: 32 * (ITLinesNumber + 1), 1020 at most. */
 unsigned gic_count_irqs(void)
 {
-    unsigned n = 32 * ((gic_rd32(gic.dist, GICD_TYPER) & 0x1f) + 1);
+    unsigned n = 32 * ((gic_rd32(&gic.dist, GICD_TYPER) & 0x1f) + 1);
     return n > 1020 ? 1020 : n;
 }
 

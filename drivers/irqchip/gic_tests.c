@@ -132,9 +132,9 @@ static struct msi_chip *gic_msi_chip(int *applies)
 /* Write the message as a device would, from the CPU. */
 static void send_msi(const struct msi_msg *m)
 {
-    volatile uint8_t *page = hal_ioremap(m->address & ~0xfffull, 0x1000);
-    if (page)
-        mmio_write32(page + (m->address & 0xfff), m->data);
+    struct iomem page;
+    if (!iomem_map(&page, m->address & ~0xfffull, 0x1000))
+        iomem_write32(&page, m->address & 0xfff, m->data);
 }
 
 KTEST(msi_self_raise_runs_handler_once)
@@ -262,7 +262,7 @@ KTEST(msi_free_errors)
 static int pend_spi(unsigned irq, void *arg)
 {
     (void)arg;
-    mmio_write32(gic.dist + GICD_ISPENDR + 4 * (irq / 32), 1u << (irq % 32));
+    iomem_write32(&gic.dist, GICD_ISPENDR + 4 * (irq / 32), 1u << (irq % 32));
     return 0;
 }
 

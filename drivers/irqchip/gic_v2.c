@@ -11,7 +11,6 @@
  */
 #include "gic.h"
 #include <hal/cpu.h>
-#include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 
@@ -23,13 +22,13 @@
 
 static uint32_t gicv2_ack(void)
 {
-    return gic_rd32(gic.cpu, GICC_IAR);
+    return gic_rd32(&gic.cpu, GICC_IAR);
 }
 
 /* The whole IAR value goes back: it names an SGI's source CPU. */
 static void gicv2_eoi(uint32_t iar)
 {
-    gic_wr32(gic.cpu, GICC_EOIR, iar);
+    gic_wr32(&gic.cpu, GICC_EOIR, iar);
 }
 
 static void gicv2_root(unsigned long cause)
@@ -44,7 +43,7 @@ static int gicv2_raise(const struct irq_chip *chip, unsigned irq)
     if (irq >= 16)
         return -EINVAL;
     /* Stores before the SGI are visible to its handler: the ordered write. */
-    mmio_write32(gic.dist + GICD_SGIR, 2u << 24 | irq); /* TargetListFilter 2: this CPU */
+    iomem_write32(&gic.dist, GICD_SGIR, 2u << 24 | irq); /* TargetListFilter 2: this CPU */
     return 0;
 }
 
@@ -60,7 +59,7 @@ static unsigned v2_ncpus;
  * uniprocessor GIC, where the field is RAZ/WI). */
 static uint8_t this_cpu_mask(void)
 {
-    return (uint8_t)(gic_rd32(gic.dist, GICD_ITARGETSR) & 0xff);
+    return (uint8_t)(gic_rd32(&gic.dist, GICD_ITARGETSR) & 0xff);
 }
 
 static void note_cpu(uint8_t mask)
@@ -77,7 +76,7 @@ static int gicv2_send_ipi(const struct irq_chip *chip, unsigned irq, uint32_t hw
     for (unsigned i = 0; i < v2_ncpus; i++)
         if (v2_cpus[i].hwid == hwid && v2_cpus[i].mask) {
             /* TargetListFilter 0: the CPUs in CPUTargetList [23:16]. */
-            mmio_write32(gic.dist + GICD_SGIR, (uint32_t)v2_cpus[i].mask << 16 | irq);
+            iomem_write32(&gic.dist, GICD_SGIR, (uint32_t)v2_cpus[i].mask << 16 | irq);
             return 0;
         }
     return -EINVAL;
@@ -92,12 +91,12 @@ static int gicv2_cpu_init(const struct irq_chip *chip, unsigned ipi)
         return -ENODEV;
     note_cpu(this_cpu_mask());
     gic_note_route(this_cpu_mask());
-    gic_wr32(gic.dist, GICD_ICENABLER, ~0u);
-    gic_wr32(gic.dist, GICD_ICPENDR, ~0u);
+    gic_wr32(&gic.dist, GICD_ICENABLER, ~0u);
+    gic_wr32(&gic.dist, GICD_ICPENDR, ~0u);
     gic_prioritise_banked();
-    gic_wr32(gic.dist, GICD_ISENABLER, 1u << ipi);
-    gic_wr32(gic.cpu, GICC_PMR, GIC_PRIO_MASK);
-    gic_wr32(gic.cpu, GICC_CTLR, 1);
+    gic_wr32(&gic.dist, GICD_ISENABLER, 1u << ipi);
+    gic_wr32(&gic.cpu, GICC_PMR, GIC_PRIO_MASK);
+    gic_wr32(&gic.cpu, GICC_CTLR, 1);
     return 0;
 }
 
@@ -113,23 +112,23 @@ static int gicv2_probe(struct device *dev)
         return -EBUSY; /* one GIC per system */
     if (dev->nregs < 2 || dev->reg_size[0] < 0x1000 || dev->reg_size[1] < 0x100)
         return -EINVAL;
-    gic.dist = hal_ioremap(dev->reg_base[0], dev->reg_size[0]);
-    gic.cpu = hal_ioremap(dev->reg_base[1], dev->reg_size[1]);
-    if (!gic.dist || !gic.cpu)
+    int dist = iomem_map(&gic.dist, dev->reg_base[0], dev->reg_size[0]);
+    int cpu = iomem_map(&gic.cpu, dev->reg_base[1], dev->reg_size[1]);
+    if (dist || cpu)
         return -ENOMEM;
-    gic.banked = gic.dist;
+    gic.banked = &gic.dist;
     gic.nirqs = gic_count_irqs();
-    gic_wr32(gic.dist, GICD_CTLR, 0);
+    gic_wr32(&gic.dist, GICD_CTLR, 0);
     note_cpu(this_cpu_mask());
     gic_note_route(this_cpu_mask()); /* where SPIs go until routed elsewhere */
     /* From a non-secure CPU every interrupt is group 1 and IGROUPR cannot
      * be written, so leave it alone. SGI enables may be fixed at 1
      * (implementation defined), so an SGI cannot always be masked. */
-    gic_quiesce(gic.dist, 0, gic.nirqs, 0);
+    gic_quiesce(&gic.dist, 0, gic.nirqs, 0);
     gic_prioritise_banked();
-    gic_wr32(gic.dist, GICD_CTLR, 1);
-    gic_wr32(gic.cpu, GICC_PMR, GIC_PRIO_MASK);
-    gic_wr32(gic.cpu, GICC_CTLR, 1); /* signal interrupts; EOImode 0, no FIQs */
+    gic_wr32(&gic.dist, GICD_CTLR, 1);
+    gic_wr32(&gic.cpu, GICC_PMR, GIC_PRIO_MASK);
+    gic_wr32(&gic.cpu, GICC_CTLR, 1); /* signal interrupts; EOImode 0, no FIQs */
     gic.version = 2;
     return gic_finish_probe(dev, &gicv2_chip, gicv2_root);
 }

@@ -15,7 +15,6 @@
  * properties; its frame at 0x8020000 serves INTIDs 80-143.
  */
 #include "gic.h"
-#include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -104,10 +103,10 @@ static int v2m_probe(struct device *dev)
         return -ENOSPC;
     if (dev->nregs < 1 || dev->reg_size[0] < V2M_MSI_SETSPI_NS + 4)
         return -EINVAL;
-    volatile uint8_t *regs = hal_ioremap(dev->reg_base[0], dev->reg_size[0]);
-    if (!regs)
+    struct iomem regs;
+    if (iomem_map(&regs, dev->reg_base[0], dev->reg_size[0]))
         return -ENOMEM;
-    uint32_t typer = gic_rd32(regs, V2M_MSI_TYPER);
+    uint32_t typer = gic_rd32(&regs, V2M_MSI_TYPER);
     uint32_t base = typer >> 16 & 0x3ff, count = typer & 0x3ff;
     const struct fdt *fdt = dev->bus_data;
     uint32_t phandle = 0;

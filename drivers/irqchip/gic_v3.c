@@ -12,7 +12,6 @@
  * redistributor found here (gic_v3_lpi.c, gic_v3_its.c).
  */
 #include "gic.h"
-#include <hal/mmu.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -74,9 +73,9 @@ static void gicv3_root(unsigned long cause)
     gic_ack_loop(gicv3_ack, gicv3_eoi, 0xffffff);
 }
 
-static volatile uint8_t *find_redistributor(const struct device *dev, unsigned regions, uint32_t stride,
-                                            uint64_t *phys);
-static int wake_redistributor(volatile uint8_t *rd);
+static int find_redistributor(const struct device *dev, unsigned regions, uint32_t stride,
+                              struct gic_redist *out);
+static int wake_redistributor(const struct iomem *rd);
 static int enable_sysregs(const struct device *dev);
 static void cpu_interface_on(void);
 
@@ -149,7 +148,7 @@ void gic_nmi_eoi(unsigned intid)
 
 /* This CPU's NMI SGI: Group 0 (the only one: every other INTID is Group 1),
  * highest priority, enabled; the SGI frame's other settings are done. */
-static void nmi_sgi_setup(volatile uint8_t *sgi)
+static void nmi_sgi_setup(const struct iomem *sgi)
 {
     if (!gic.nmi)
         return;
@@ -172,15 +171,14 @@ static int gicv3_cpu_init(const struct irq_chip *chip, unsigned ipi)
     int err = enable_sysregs(gic.dev);
     if (err)
         return err;
-    uint64_t phys;
-    volatile uint8_t *rd = find_redistributor(gic.dev, gic.rd_regions, gic.rd_stride, &phys);
-    if (!rd)
+    struct gic_redist found;
+    if (find_redistributor(gic.dev, gic.rd_regions, gic.rd_stride, &found))
         return -ENODEV;
-    if (wake_redistributor(rd))
+    if (wake_redistributor(&found.rd))
         return -EIO;
-    volatile uint8_t *sgi = rd + GICR_SGI;
-    gic.rd_sgi[cpu_this()->index] = sgi;
-    gic.rd_phys_of[cpu_this()->index] = phys;
+    struct gic_redist *me = &gic.redist[cpu_this()->index];
+    *me = found; /* gic_banked() is this frame from now on */
+    const struct iomem *rd = &me->rd, *sgi = &me->sgi;
     gic_note_route(irouter_of(read_mpidr()));
     gic_wr32(sgi, GICD_IGROUPR, ~0u);
     gic_wr32(sgi, GICD_ICENABLER, ~0u);
@@ -205,34 +203,37 @@ static const struct irq_chip gicv3_chip = {
 /* ---- probe ---- */
 
 /*
- * This CPU's redistributor: frames follow each other in each region given
- * in reg[1..regions], 128 KiB each (256 KiB with the v4 virtual LPI frames)
- * unless the DT says "redistributor-stride", until one has GICR_TYPER.Last.
+ * This CPU's redistributor into @p out: frames follow each other in each
+ * region given in reg[1..regions], 128 KiB each (256 KiB with the v4
+ * virtual LPI frames) unless the DT says "redistributor-stride", until one
+ * has GICR_TYPER.Last. 0, or -ENODEV (not found, or a region not mapped).
  */
-static volatile uint8_t *find_redistributor(const struct device *dev, unsigned regions, uint32_t stride,
-                                            uint64_t *phys)
+static int find_redistributor(const struct device *dev, unsigned regions, uint32_t stride,
+                              struct gic_redist *out)
 {
     uint32_t aff = affinity32(read_mpidr());
     for (unsigned r = 1; r <= regions; r++) {
-        volatile uint8_t *base = hal_ioremap(dev->reg_base[r], dev->reg_size[r]);
-        if (!base)
-            return NULL;
-        for (uint64_t off = 0; off + 2 * GICR_SGI <= dev->reg_size[r];) {
-            uint64_t typer = gic_rd64(base + off, GICR_TYPER);
+        struct iomem region;
+        if (iomem_map(&region, dev->reg_base[r], dev->reg_size[r]))
+            return -ENODEV;
+        for (size_t off = 0; off + 2 * GICR_SGI <= region.size;) {
+            struct iomem rd = iomem_sub(&region, off, GICR_SGI);
+            uint64_t typer = gic_rd64(&rd, GICR_TYPER);
             if ((uint32_t)(typer >> 32) == aff) {
-                *phys = dev->reg_base[r] + off;
-                return base + off;
+                *out = (struct gic_redist){rd, iomem_sub(&region, off + GICR_SGI, GICR_SGI),
+                                           dev->reg_base[r] + off};
+                return 0;
             }
             if (typer & GICR_TYPER_LAST)
                 break;
             off += stride ? stride : (typer & GICR_TYPER_VLPIS) ? 4 * GICR_SGI : 2 * GICR_SGI;
         }
     }
-    return NULL;
+    return -ENODEV;
 }
 
 /* Clear ProcessorSleep and wait for ChildrenAsleep to follow: 0 or -EIO. */
-static int wake_redistributor(volatile uint8_t *rd)
+static int wake_redistributor(const struct iomem *rd)
 {
     gic_wr32(rd, GICR_WAKER, gic_rd32(rd, GICR_WAKER) & ~GICR_WAKER_SLEEP);
     for (int spins = 0; gic_rd32(rd, GICR_WAKER) & GICR_WAKER_ASLEEP; spins++)
@@ -297,32 +298,32 @@ static int gicv3_probe(struct device *dev)
     if (err)
         return err;
     gic.version = 3; /* for gic_wait_rwp() from here on; reset on failure */
-    gic.dist = hal_ioremap(dev->reg_base[0], dev->reg_size[0]);
-    gic.rd = gic.dist ? find_redistributor(dev, regions, stride, &gic.rd_phys) : NULL;
-    err = gic.rd ? 0 : -ENODEV;
+    struct gic_redist *me = &gic.redist[cpu_this()->index];
+    err = iomem_map(&gic.dist, dev->reg_base[0], dev->reg_size[0]);
+    if (!err)
+        err = find_redistributor(dev, regions, stride, me);
     if (err) {
         gic.version = 0;
         pr_err("gic: %s: no redistributor for MPIDR %#lx", dev->name, (unsigned long)read_mpidr());
-        return err;
+        return -ENODEV;
     }
-    gic.banked = gic.rd + GICR_SGI;
-    gic.rd_sgi[cpu_this()->index] = gic.banked;
+    gic.rd = me;
+    gic.banked = &me->sgi;
     gic.nirqs = gic_count_irqs();
 
     /* Distributor: off, then affinity routing on (changing ARE with a group
      * enabled is UNPREDICTABLE), SPIs quiet (routed to this CPU as each is
      * first unmasked: prepare_spi), then on again. */
-    gic_wr32(gic.dist, GICD_CTLR, 0);
-    gic_wait_rwp(gic.dist);
-    gic_wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE);
-    gic_wait_rwp(gic.dist);
-    gic.rd_phys_of[cpu_this()->index] = gic.rd_phys;
+    gic_wr32(&gic.dist, GICD_CTLR, 0);
+    gic_wait_rwp(&gic.dist);
+    gic_wr32(&gic.dist, GICD_CTLR, GICD_CTLR_ARE);
+    gic_wait_rwp(&gic.dist);
     gic_note_route(irouter_of(read_mpidr()));
-    gic_quiesce(gic.dist, 32, gic.nirqs, 1);
+    gic_quiesce(&gic.dist, 32, gic.nirqs, 1);
 
     /* Redistributor: awake (ProcessorSleep clear, wait for ChildrenAsleep to
      * follow), SGIs and PPIs quiet. */
-    if (wake_redistributor(gic.rd)) {
+    if (wake_redistributor(&gic.rd->rd)) {
         gic.version = 0;
         pr_err("gic: %s: redistributor does not wake up", dev->name);
         return -EIO;
@@ -331,10 +332,10 @@ static int gicv3_probe(struct device *dev)
     gic_prioritise_banked();
     /* With DS (one security state, as QEMU's virt without EL3), bits 0 and
      * 1 enable Group 0 and Group 1, and Group 0 reaches EL1 as FIQ: the NMI. */
-    gic.nmi = !!(gic_rd32(gic.dist, GICD_CTLR) & GICD_CTLR_DS);
+    gic.nmi = !!(gic_rd32(&gic.dist, GICD_CTLR) & GICD_CTLR_DS);
     nmi_sgi_setup(gic.banked);
-    gic_wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1 | GICD_CTLR_GRP1A);
-    gic_wait_rwp(gic.dist);
+    gic_wr32(&gic.dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1 | GICD_CTLR_GRP1A);
+    gic_wait_rwp(&gic.dist);
 
     cpu_interface_on();
     gic.dev = dev;

@@ -28,7 +28,6 @@
  * write, and reports PTA = 0 (collections name a processor number).
  */
 #include "gic.h"
-#include <hal/mmu.h>
 #include <kernel/dma.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -92,7 +91,7 @@ struct its_dev {
 
 struct its {
     struct msi_chip chip;       /* first: container_of by cast */
-    volatile uint8_t *regs;
+    struct iomem regs;
     uint64_t phys;
     uint64_t typer;
     unsigned events;            /* per device: ITS_DEV_EVENTS, or fewer if the ITS has fewer */
@@ -118,7 +117,7 @@ static unsigned nits;
 static int its_wait(struct its *its)
 {
     for (int i = 0; i < SPIN_LIMIT; i++) {
-        uint64_t r = mmio_read64(its->regs + GITS_CREADR);
+        uint64_t r = iomem_read64(&its->regs, GITS_CREADR);
         if (r & GITS_CREADR_STALLED) {
             pr_err("its: command queue stalled at offset %#lx", (unsigned long)(r & 0xfffe0));
             return -EIO;
@@ -127,7 +126,7 @@ static int its_wait(struct its *its)
             return 0;
     }
     pr_err("its: commands not executed after %d polls (CREADR %#lx, CWRITER %#x)", SPIN_LIMIT,
-           (unsigned long)mmio_read64(its->regs + GITS_CREADR), its->cwriter);
+           (unsigned long)iomem_read64(&its->regs, GITS_CREADR), its->cwriter);
     return -ETIMEDOUT;
 }
 
@@ -135,7 +134,7 @@ static int its_wait(struct its *its)
 static int its_send(struct its *its, uint64_t d0, uint64_t d1, uint64_t d2)
 {
     uint32_t next = (its->cwriter + 32) % CMDQ_BYTES;
-    if ((uint32_t)(mmio_read64(its->regs + GITS_CREADR) & 0xfffe0) == next) {
+    if ((uint32_t)(iomem_read64(&its->regs, GITS_CREADR) & 0xfffe0) == next) {
         int err = its_wait(its); /* full: let it drain */
         if (err)
             return err;
@@ -147,7 +146,7 @@ static int its_send(struct its *its, uint64_t d0, uint64_t d1, uint64_t d2)
     slot[3] = 0;
     its->cwriter = next;
     /* Ordered: the command (normal memory) is visible before the ITS reads it. */
-    mmio_write64(its->regs + GITS_CWRITER, next);
+    iomem_write64(&its->regs, GITS_CWRITER, next);
     return 0;
 }
 
@@ -192,8 +191,8 @@ static void its_invalidate_all(void)
 static uint64_t rdbase_of(const struct its *its, unsigned cpu)
 {
     if (TYPER_PTA(its->typer))
-        return gic.rd_phys_of[cpu] & 0xfffffffff0000ull;
-    return (gic_rd64(gic.rd_sgi[cpu] - GICR_SGI, GICR_TYPER) >> 8 & 0xffff) << 16;
+        return gic.redist[cpu].phys & 0xfffffffff0000ull;
+    return (gic_rd64(&gic.redist[cpu].rd, GICR_TYPER) >> 8 & 0xffff) << 16;
 }
 
 /* Collection @p cpu -> that CPU's redistributor, once. Caller holds cmd_lock. */
@@ -213,12 +212,12 @@ static int map_collection(struct its *its, unsigned cpu)
  * size the ITS accepts (it may refuse 4 KiB and keep 16 or 64 KiB). */
 static int setup_table(struct its *its, unsigned n, uint64_t ids)
 {
-    uint64_t b = mmio_read64(its->regs + GITS_BASER(n));
+    uint64_t b = iomem_read64(&its->regs, GITS_BASER(n));
     unsigned page_sz = 0;
     for (unsigned ps = 0; ps < 3 && !page_sz; ps++) {
         uint64_t want = (b & ~(3ull << BASER_PAGE_SHIFT)) | (uint64_t)ps << BASER_PAGE_SHIFT;
-        mmio_write64(its->regs + GITS_BASER(n), want);
-        if ((mmio_read64(its->regs + GITS_BASER(n)) >> BASER_PAGE_SHIFT & 3) == ps)
+        iomem_write64(&its->regs, GITS_BASER(n), want);
+        if ((iomem_read64(&its->regs, GITS_BASER(n)) >> BASER_PAGE_SHIFT & 3) == ps)
             page_sz = 4096u << (2 * ps); /* 4, 16, 64 KiB */
     }
     if (!page_sz)
@@ -235,8 +234,8 @@ static int setup_table(struct its *its, unsigned n, uint64_t ids)
     uint64_t v = BASER_VALID | BASER_CACHE_WAWB | BASER_SHARE_INNER | addr |
                  (uint64_t)(page_sz == 4096 ? 0 : page_sz == 16384 ? 1 : 2) << BASER_PAGE_SHIFT |
                  (bytes / page_sz - 1);
-    mmio_write64(its->regs + GITS_BASER(n), (b & (7ull << 56 | 0x1full << 48)) | v);
-    if (!(mmio_read64(its->regs + GITS_BASER(n)) & BASER_VALID)) {
+    iomem_write64(&its->regs, GITS_BASER(n), (b & (7ull << 56 | 0x1full << 48)) | v);
+    if (!(iomem_read64(&its->regs, GITS_BASER(n)) & BASER_VALID)) {
         dma_free(&its->tables[n]);
         return -EIO;
     }
@@ -254,14 +253,14 @@ static int its_setup(struct its *its)
     int err = gic_lpi_enable();
     if (err)
         return err;
-    if (mmio_read32(its->regs + GITS_CTLR) & GITS_CTLR_ENABLED) {
+    if (iomem_read32(&its->regs, GITS_CTLR) & GITS_CTLR_ENABLED) {
         pr_err("its: already enabled by someone else; its tables cannot be replaced");
         return -EBUSY;
     }
     unsigned devbits = TYPER_DEV_BITS(its->typer);
     uint64_t ndev = 1ull << (devbits < ITS_DEV_BITS_MAX ? devbits : ITS_DEV_BITS_MAX);
     for (unsigned n = 0; n < 8 && !err; n++) {
-        unsigned type = BASER_TYPE(mmio_read64(its->regs + GITS_BASER(n)));
+        unsigned type = BASER_TYPE(iomem_read64(&its->regs, GITS_BASER(n)));
         if (type == BASER_TYPE_DEVICE)
             err = setup_table(its, n, ndev);
         else if (type == BASER_TYPE_COLLECTION)
@@ -277,11 +276,11 @@ static int its_setup(struct its *its)
             dma_free(&its->tables[n]);
         return err;
     }
-    mmio_write64(its->regs + GITS_CBASER, BASER_VALID | BASER_CACHE_WAWB | BASER_SHARE_INNER |
-                                              its->cmdq.phys | (CMDQ_BYTES / 4096 - 1));
+    iomem_write64(&its->regs, GITS_CBASER, BASER_VALID | BASER_CACHE_WAWB | BASER_SHARE_INNER |
+                                               its->cmdq.phys | (CMDQ_BYTES / 4096 - 1));
     its->cwriter = 0;
-    mmio_write64(its->regs + GITS_CWRITER, 0);
-    mmio_write32(its->regs + GITS_CTLR, GITS_CTLR_ENABLED);
+    iomem_write64(&its->regs, GITS_CWRITER, 0);
+    iomem_write32(&its->regs, GITS_CTLR, GITS_CTLR_ENABLED);
     /* Collection 0 goes to the boot CPU's redistributor (slot 0). */
     its->rdbase = rdbase_of(its, ICID);
     its->collections = 0;
@@ -488,10 +487,9 @@ static int its_probe(struct device *dev)
         return err;
     }
     struct its *its = &its_nodes[nits];
-    its->regs = hal_ioremap(dev->reg_base[0], dev->reg_size[0]);
-    if (!its->regs)
+    if (iomem_map(&its->regs, dev->reg_base[0], dev->reg_size[0]))
         return -ENOMEM;
-    its->typer = mmio_read64(its->regs + GITS_TYPER);
+    its->typer = iomem_read64(&its->regs, GITS_TYPER);
     if (!TYPER_PHYSICAL(its->typer)) {
         pr_err("its: %s: translates no physical LPIs", dev->name);
         return -ENODEV;

@@ -106,12 +106,12 @@ static const struct irq_chip lpi_chip = {
 
 int gic_lpi_probe(void)
 {
-    if (gic.version != 3 || !(gic_rd32(gic.dist, GICD_TYPER) & GICD_TYPER_LPIS) ||
-        !(gic_rd64(gic.rd, GICR_TYPER) & GICR_TYPER_PLPIS))
+    if (gic.version != 3 || !(gic_rd32(&gic.dist, GICD_TYPER) & GICD_TYPER_LPIS) ||
+        !(gic_rd64(&gic.rd->rd, GICR_TYPER) & GICR_TYPER_PLPIS))
         return -ENODEV;
     if (lpi.registered)
         return 0;
-    unsigned bits = GICD_TYPER_IDBITS(gic_rd32(gic.dist, GICD_TYPER));
+    unsigned bits = GICD_TYPER_IDBITS(gic_rd32(&gic.dist, GICD_TYPER));
     lpi.idbits = bits < LPI_ID_BITS ? bits : LPI_ID_BITS;
     if (lpi.idbits <= 13)
         return -ENODEV; /* IDbits says no INTID reaches 8192 */
@@ -128,7 +128,7 @@ int gic_lpi_probe(void)
  * they are memory-mapped frames. */
 static int rd_enable(unsigned cpu, uint64_t pb)
 {
-    volatile uint8_t *rd = gic.rd_sgi[cpu] - GICR_SGI;
+    const struct iomem *rd = &gic.redist[cpu].rd;
     if (gic_rd32(rd, GICR_CTLR) & GICR_CTLR_ENABLE_LPIS)
         return -EBUSY;
     /* One bit per INTID (the first 1 KiB, INTIDs below 8192, stays zero),
@@ -137,9 +137,9 @@ static int rd_enable(unsigned cpu, uint64_t pb)
     if (err)
         return err;
     /* Ordered writes: the tables' contents (normal memory) reach the GIC first. */
-    mmio_write64(rd + GICR_PROPBASER, pb);
+    iomem_write64(rd, GICR_PROPBASER, pb);
     uint64_t pnb = lpi.pend[cpu].phys | BASER_SHARE_INNER | BASER_CACHE_WAWB | PENDBASER_PTZ;
-    mmio_write64(rd + GICR_PENDBASER, pnb);
+    iomem_write64(rd, GICR_PENDBASER, pnb);
     /* A GIC that is not coherent with the CPUs says so by dropping the
      * shareability: we would have to clean the cache after every property
      * write, which we do not (QEMU and coherent systems keep it). */
@@ -158,7 +158,7 @@ int gic_lpi_enable(void)
         return -ENODEV;
     if (lpi.prop_tab)
         return 0;
-    if (gic_rd32(gic.rd, GICR_CTLR) & GICR_CTLR_ENABLE_LPIS) {
+    if (gic_rd32(&gic.rd->rd, GICR_CTLR) & GICR_CTLR_ENABLE_LPIS) {
         /* Firmware or an earlier kernel: its tables cannot be replaced. */
         pr_err("gic: LPIs already enabled by someone else; no LPIs");
         return -EBUSY;
@@ -180,7 +180,7 @@ int gic_lpi_enable(void)
         return err;
     }
     for (unsigned i = 1; i < SMP_MAX_CPUS; i++) {
-        int e = gic.rd_sgi[i] ? rd_enable(i, pb) : 0;
+        int e = gic.redist[i].sgi.base ? rd_enable(i, pb) : 0;
         if (e)
             pr_warn("gic: cpu %u's redistributor takes no LPIs (%s); none are routed there", i,
                     errno_name(e));

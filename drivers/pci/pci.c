@@ -26,40 +26,44 @@ static unsigned nhosts;
 
 /* ---- ECAM: one 4 KiB page per function, 1 MiB per bus, mapped as buses are reached ---- */
 
-static volatile uint8_t *ecam_addr(struct pci_host *h, unsigned bus, unsigned devfn, unsigned off)
+/* Bus @p bus's 1 MiB of ECAM, mapped at its first access; NULL for a bus
+ * the host does not decode or an offset past a function's 4 KiB. */
+static const struct iomem *ecam_of(struct pci_host *h, unsigned bus, unsigned off)
 {
     if (bus < h->bus_start || bus > h->bus_end || off >= 4096)
         return NULL;
-    if (!h->ecam_bus[bus]) {
+    struct iomem *r = &h->ecam_bus[bus];
+    if (!r->base) {
         uint64_t pa = h->ecam_phys + ((uint64_t)(bus - h->bus_start) << 20);
-        h->ecam_bus[bus] = hal_ioremap(pa, 1u << 20);
-        if (!h->ecam_bus[bus])
+        if (iomem_map(r, pa, 1u << 20))
             return NULL;
     }
-    return h->ecam_bus[bus] + (devfn << 12) + off;
+    return r;
 }
 
 static uint32_t ecam_read(struct pci_host *h, unsigned bus, unsigned devfn, unsigned off,
                           unsigned w)
 {
-    volatile uint8_t *a = ecam_addr(h, bus, devfn, off);
-    if (!a)
+    const struct iomem *r = ecam_of(h, bus, off);
+    if (!r)
         return 0xffffffffu;
-    return w == 1 ? mmio_read8(a) : w == 2 ? mmio_read16(a) : mmio_read32(a);
+    size_t at = (size_t)devfn << 12 | off;
+    return w == 1 ? iomem_read8(r, at) : w == 2 ? iomem_read16(r, at) : iomem_read32(r, at);
 }
 
 static void ecam_write(struct pci_host *h, unsigned bus, unsigned devfn, unsigned off, unsigned w,
                        uint32_t v)
 {
-    volatile uint8_t *a = ecam_addr(h, bus, devfn, off);
-    if (!a)
+    const struct iomem *r = ecam_of(h, bus, off);
+    if (!r)
         return;
+    size_t at = (size_t)devfn << 12 | off;
     if (w == 1)
-        mmio_write8(a, (uint8_t)v);
+        iomem_write8(r, at, (uint8_t)v);
     else if (w == 2)
-        mmio_write16(a, (uint16_t)v);
+        iomem_write16(r, at, (uint16_t)v);
     else
-        mmio_write32(a, v);
+        iomem_write32(r, at, v);
 }
 
 const struct pci_cfg_ops pci_ecam_ops = {ecam_read, ecam_write};
@@ -196,8 +200,8 @@ struct pci_dev *pci_dev_of(const struct device *dev)
 /* ---- using a function ---- */
 
 struct pci_priv {
-    volatile void *bar_map[6];
-    volatile uint8_t *msix_table;
+    struct iomem bar_map[6];
+    struct iomem msix_table; /* tsize entries of 16 bytes, inside its BAR */
     struct msi_chip *chip;
     uint32_t devid;
 };
@@ -209,17 +213,27 @@ static struct pci_priv *priv_of(struct pci_dev *pd)
     return pd->priv;
 }
 
-volatile void *pci_map_bar(struct pci_dev *pd, unsigned bar)
+int pci_iomap(struct pci_dev *pd, unsigned bar, struct iomem *r)
 {
+    *r = (struct iomem){NULL, 0};
     struct pci_priv *p = priv_of(pd);
-    if (!p || bar >= 6)
-        return NULL;
+    if (!p)
+        return -ENOMEM;
+    if (bar >= 6)
+        return -EINVAL;
     struct pci_bar *b = &pd->bar[bar];
     if (!b->size || (b->flags & (PCI_BAR_IO | PCI_BAR_FAILED)))
-        return NULL;
-    if (!p->bar_map[bar])
-        p->bar_map[bar] = hal_ioremap(b->cpu_addr, b->size);
-    return p->bar_map[bar];
+        return -ENODEV;
+    if (!p->bar_map[bar].base && iomem_map(&p->bar_map[bar], b->cpu_addr, b->size))
+        return -ENOMEM; /* left empty: the next call tries again */
+    *r = p->bar_map[bar];
+    return 0;
+}
+
+volatile void *pci_map_bar(struct pci_dev *pd, unsigned bar)
+{
+    struct iomem r;
+    return pci_iomap(pd, bar, &r) ? NULL : r.base;
 }
 
 int pci_enable(struct pci_dev *pd, int master)
@@ -252,6 +266,22 @@ static struct msi_chip *chip_for(struct pci_dev *pd, uint32_t *devid)
     return msi_chip_for_rid(fdt, fdt ? pd->host->fdt_node : -1, rid, devid);
 }
 
+/* An MSI-X table entry: message address (low, high), data, vector control
+ * (bit 0: masked), 16 bytes (PCI Local Bus 3.0, 6.8.2.6). */
+#define MSIX_ADDR_LO 0
+#define MSIX_ADDR_HI 4
+#define MSIX_DATA 8
+#define MSIX_CTRL 12
+
+/* The message of the entry at byte @p e of table @p t: address low, high,
+ * data. The caller masks the entry around it (vector control). */
+static void msix_set_msg(const struct iomem *t, size_t e, const struct msi_msg *m)
+{
+    iomem_write32(t, e + MSIX_ADDR_LO, (uint32_t)m->address);
+    iomem_write32(t, e + MSIX_ADDR_HI, (uint32_t)(m->address >> 32));
+    iomem_write32(t, e + MSIX_DATA, m->data);
+}
+
 static int alloc_msix(struct pci_dev *pd, unsigned min, unsigned max)
 {
     struct pci_priv *p = priv_of(pd);
@@ -269,26 +299,24 @@ static int alloc_msix(struct pci_dev *pd, unsigned min, unsigned max)
     unsigned n = max < tsize ? max : tsize;
     if (n < min)
         return -ENOSPC;
-    volatile uint8_t *bar = pci_map_bar(pd, bir);
+    struct iomem bar;
+    int mapped = pci_iomap(pd, bir, &bar);
     struct msi_chip *chip = chip_for(pd, &p->devid);
-    if (!bar || !chip)
+    if (mapped || !chip)
         return -ENODEV;
     struct msi_msg msgs[PCI_MAX_VECTORS];
     int err = irq_alloc_msi(chip, p->devid, n, pd->irqs, msgs);
     if (err)
         return err;
     p->chip = chip;
-    p->msix_table = bar + toff;
+    p->msix_table = iomem_sub(&bar, toff, 16 * tsize); /* inside: checked above */
     /* Enabled with the whole function masked while the entries are written. */
     pci_write16(pd, cap + 2, (uint16_t)(ctl | 0xc000));
     for (unsigned i = 0; i < tsize; i++) {
-        volatile uint8_t *e = p->msix_table + 16 * i;
-        mmio_write32(e + 12, 1); /* masked */
-        if (i < n) {
-            mmio_write32(e, (uint32_t)msgs[i].address);
-            mmio_write32(e + 4, (uint32_t)(msgs[i].address >> 32));
-            mmio_write32(e + 8, msgs[i].data);
-        }
+        size_t e = 16 * i;
+        iomem_write32(&p->msix_table, e + MSIX_CTRL, 1); /* masked */
+        if (i < n)
+            msix_set_msg(&p->msix_table, e, &msgs[i]);
     }
     pci_write16(pd, cap + 2, (uint16_t)((ctl | 0x8000) & ~0x4000));
     pd->irq_mode = PCI_IRQ_MSIX;
@@ -449,7 +477,7 @@ int pci_alloc_irqs(struct pci_dev *pd, unsigned min, unsigned max, unsigned mode
 static void msix_mask(struct pci_dev *pd, unsigned vec, int masked)
 {
     struct pci_priv *p = pd->priv;
-    mmio_write32(p->msix_table + 16 * vec + 12, masked ? 1 : 0);
+    iomem_write32(&p->msix_table, 16 * vec + MSIX_CTRL, masked ? 1 : 0);
 }
 
 /*
@@ -469,13 +497,12 @@ static int msi_write(unsigned irq, const struct msi_msg *msg, void *arg)
     if (vec == pd->nvec)
         return -ENOTSUP;
     if (pd->irq_mode == PCI_IRQ_MSIX) {
-        volatile uint8_t *e = priv_of(pd)->msix_table + 16 * vec;
-        uint32_t ctl = mmio_read32(e + 12);
-        mmio_write32(e + 12, ctl | 1);
-        mmio_write32(e, (uint32_t)msg->address);
-        mmio_write32(e + 4, (uint32_t)(msg->address >> 32));
-        mmio_write32(e + 8, msg->data);
-        mmio_write32(e + 12, ctl);
+        const struct iomem *t = &priv_of(pd)->msix_table;
+        size_t e = 16 * vec;
+        uint32_t ctl = iomem_read32(t, e + MSIX_CTRL);
+        iomem_write32(t, e + MSIX_CTRL, ctl | 1);
+        msix_set_msg(t, e, msg);
+        iomem_write32(t, e + MSIX_CTRL, ctl);
         return 0;
     }
     uint16_t ctl = pci_read16(pd, pd->msi_cap + 2);

@@ -29,6 +29,7 @@
 #define DRIVERS_PCI_H
 
 #include <kernel/driver.h>
+#include <kernel/iomem.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -144,8 +145,24 @@ unsigned pci_find_cap(const struct pci_dev *pd, uint8_t id, unsigned prev);
 struct pci_dev *pci_dev_of(const struct device *dev);
 
 /**
- * @brief Map BAR @p bar's memory (once; later calls return the same
- *        mapping).
+ * @brief Map BAR @p bar's memory (once; later calls give the same
+ *        mapping) as a region for the kernel/iomem.h accessors, which
+ *        check every offset against the BAR's size in debug builds.
+ * @param pd the function
+ * @param bar 0-5
+ * @param r set to the BAR's registers; empty ({NULL, 0}) on failure
+ * @retval 0 mapped
+ * @retval -EINVAL @p bar is not 0-5
+ * @retval -ENODEV no memory BAR there, or it has no address
+ * @retval -ENOMEM no memory for the PCI core's state, or no room to map
+ * @note Thread context (hal_ioremap()).
+ */
+int pci_iomap(struct pci_dev *pd, unsigned bar, struct iomem *r);
+
+/**
+ * @brief pci_iomap()'s mapping as a bare address, for a caller that has
+ *        not moved to struct iomem yet (a driver reaches registers only
+ *        through accessors that take a region: use pci_iomap()).
  * @return the registers' virtual address, or NULL (no such memory BAR, not
  *         assigned, or no room to map)
  */

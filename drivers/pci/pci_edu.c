@@ -33,7 +33,7 @@
 
 struct edu {
     struct pci_dev *pd;
-    volatile uint8_t *regs;
+    struct iomem regs; /* BAR 0 */
     volatile unsigned hits;
     uint32_t last_status;
 };
@@ -49,8 +49,8 @@ static int edu_probe(struct device *dev)
     int err = pci_enable(pd, 1);
     if (err)
         return err;
-    volatile uint8_t *r = pci_map_bar(pd, 0);
-    if (!r)
+    struct iomem r;
+    if (pci_iomap(pd, 0, &r))
         return -ENOMEM;
     edus[nedus++] = (struct edu){pd, r, 0, 0};
     return 0;
@@ -63,10 +63,10 @@ static void edu_irq(unsigned irq, void *arg)
 {
     (void)irq;
     struct edu *e = arg;
-    uint32_t st = mmio_read32(e->regs + EDU_IRQ_STATUS);
+    uint32_t st = iomem_read32(&e->regs, EDU_IRQ_STATUS);
     if (!st)
         return; /* a shared INTx line: not ours */
-    mmio_write32(e->regs + EDU_IRQ_ACK, st);
+    iomem_write32(&e->regs, EDU_IRQ_ACK, st);
     e->last_status = st;
     e->hits++;
 }
@@ -83,7 +83,7 @@ static int try_mode(struct edu *e, unsigned mode, const char *name, unsigned cou
     int err = pci_request_irq(e->pd, 0, edu_irq, e, "edu");
     unsigned got = 0;
     for (unsigned i = 0; !err && i < count; i++) {
-        mmio_write32(e->regs + EDU_IRQ_RAISE, 1u << (i % 8));
+        iomem_write32(&e->regs, EDU_IRQ_RAISE, 1u << (i % 8));
         uint64_t end = hal_time_ns() + 1000000000ull;
         while (e->hits == got && hal_time_ns() < end)
             hal_cpu_relax();
@@ -108,10 +108,10 @@ static int cmd_pcitest(int argc, char **argv)
     int worst = 0;
     for (unsigned i = 0; i < nedus; i++) {
         struct edu *e = &edus[i];
-        mmio_write32(e->regs + EDU_LIVE, 0x12345678);
-        uint32_t live = mmio_read32(e->regs + EDU_LIVE);
+        iomem_write32(&e->regs, EDU_LIVE, 0x12345678);
+        uint32_t live = iomem_read32(&e->regs, EDU_LIVE);
         kprintf("edu %02x:%02x.%u: id %#x, liveness %s\n", e->pd->bus, e->pd->slot, e->pd->func,
-                mmio_read32(e->regs + EDU_ID), live == ~0x12345678u ? "ok" : "WRONG");
+                iomem_read32(&e->regs, EDU_ID), live == ~0x12345678u ? "ok" : "WRONG");
         if (live != ~0x12345678u)
             worst = -EIO;
         int a = try_mode(e, PCI_IRQ_MSI, "msi", 5);

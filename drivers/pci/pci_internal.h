@@ -7,6 +7,8 @@
 #ifndef DRIVERS_PCI_INTERNAL_H
 #define DRIVERS_PCI_INTERNAL_H
 
+#include <kernel/iomem.h>
+
 #include "pci.h"
 
 #define PCI_HOST_MAX_FUNCS 256 /**< functions kept per host bridge */
@@ -42,7 +44,7 @@ struct pci_host {
     const struct pci_cfg_ops *ops;    /**< configuration access */
     void *cfg_priv;                   /**< the access method's state */
     uint64_t ecam_phys;               /**< ECAM base (physical), 0 with ports */
-    volatile uint8_t *ecam_bus[256];  /**< mapped ECAM, per bus */
+    struct iomem ecam_bus[256];       /**< mapped ECAM, per bus (1 MiB each), empty until reached */
     uint16_t segment;                 /**< PCI segment */
     uint8_t bus_start;                /**< first bus number it decodes */
     uint8_t bus_end;                  /**< last bus number it decodes */

@@ -10,6 +10,8 @@
  *
  * Drivers touch registers only through dev_read*() / dev_write*(), so one
  * 16550 driver serves a port-mapped COM1 and a memory-mapped DT UART alike.
+ * Windows that are not a device's own (a PCI host's ECAM, a BAR, the GIC's
+ * frames) are a struct iomem, reached the same way (kernel/iomem.h).
  * On MMIO they are the hal/mmio.h accessors and give the same ordering:
  *
  *  - dev_readN() / dev_writeN() are **ordered**: a write comes after every
@@ -32,6 +34,7 @@
 
 #include <hal/io.h>
 #include <hal/mmio.h>
+#include <kernel/iomem.h>
 #include <stddef.h>
 #include <stdint.h>
 
