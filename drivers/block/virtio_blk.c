@@ -12,10 +12,14 @@
  * routed to CPU q, so a request is sent and completed on the same CPU and
  * CPUs share no queue lock while there are as many queues as CPUs.
  *
- * Header and status bytes live in DMA memory of their own, one 32-byte
- * slot per ring entry; the data is the caller's buffer, never copied.
+ * Header and status bytes live in DMA memory of their own, one slot per
+ * ring entry; the data is the caller's buffer, never copied. The virtqueue
+ * syncs all three for the device and back (drivers/virtio/virtq.c), so
+ * nothing here maintains caches; what this file owes a device that does
+ * not snoop is the layout: slots dma_cache_alignment() apart, so the status
+ * byte the device writes shares no line with another slot the CPU fills
+ * meanwhile.
  */
-#include <hal/cache.h>
 #include <hal/mmu.h>
 #include <kernel/block.h>
 #include <kernel/errno.h>
@@ -27,6 +31,8 @@
 #include <kernel/string.h>
 
 #include <virtio/virtio.h>
+
+#include "virtio_blk.h"
 
 #define VIRTIO_BLK_F_SEG_MAX 2
 #define VIRTIO_BLK_F_RO 5
@@ -49,7 +55,8 @@
 #define CFG_NUM_QUEUES 34
 
 #define VBLK_MAX_QUEUES 8
-#define SLOT_BYTES 32 /* header (16) + status (1), padded */
+#define SLOT_MIN 32   /* header (16) + status (1), padded; a cache line if that is more */
+#define STATUS_OFF 16 /* the status byte, after the header, in a slot */
 #define PAGE 4096u
 
 struct vblk_queue {
@@ -59,7 +66,7 @@ struct vblk_queue {
     struct blk_request **slot_rq; /* per slot: the request in it, NULL when free */
     uint16_t *free;               /* stack of free slot numbers */
     unsigned nfree;
-    struct dma_buf hdrs;          /* SLOT_BYTES per slot */
+    struct dma_buf hdrs;          /* slot_bytes per slot */
 };
 
 struct vblk {
@@ -68,6 +75,7 @@ struct vblk {
     struct vblk_queue q[VBLK_MAX_QUEUES];
     unsigned nq;
     unsigned max_segs;  /* data pieces one request may have */
+    size_t slot_bytes;  /* header + status per request, a cache line at least */
     int dead;           /* reset failed: every request fails */
     volatile int resetting; /* between the reset and DRIVER_OK again: nothing goes out */
     int needs_reset;    /* the device set DEVICE_NEEDS_RESET (reported once) */
@@ -182,14 +190,6 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
                (unsigned long)len, indirect ? nparts : ndesc, q->vq->size);
         return -EINVAL;
     }
-    /* A device that does not snoop caches must see what we wrote, and no
-     * dirty line of ours may land on what it writes. */
-    if (len && !vb->vd->transport->dma_coherent) {
-        if (rq->op == BLK_WRITE)
-            hal_dcache_clean(rq->buf, len);
-        else
-            hal_dcache_clean_inval(rq->buf, len);
-    }
     uint32_t type = rq->op == BLK_READ ? VIRTIO_BLK_T_IN
                     : rq->op == BLK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
     irqflags_t f = spin_lock_irqsave(&q->lock);
@@ -204,15 +204,15 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
         int n = len ? part(va + off, len - off, w, bd->block_size, bufs + 1, vb->max_segs, &used)
                     : 0;
         uint16_t s = q->free[--q->nfree];
-        uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
-        uint64_t hdr_phys = q->hdrs.phys + (uint64_t)s * SLOT_BYTES;
+        uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * vb->slot_bytes;
+        uint64_t hdr_phys = q->hdrs.phys + (uint64_t)s * vb->slot_bytes;
         uint64_t sector = rq->op == BLK_FLUSH ? 0 : rq->lba * (bd->block_size / 512) + off / 512;
         memcpy(hdr, &type, 4);
         memset(hdr + 4, 0, 4);
         memcpy(hdr + 8, &sector, 8);
-        hdr[16] = 0xff; /* the device overwrites it */
+        hdr[STATUS_OFF] = 0xff; /* the device overwrites it */
         bufs[0] = (struct virtq_buf){hdr_phys, 16, 0};
-        bufs[n + 1] = (struct virtq_buf){hdr_phys + 16, 1, 1};
+        bufs[n + 1] = (struct virtq_buf){hdr_phys + STATUS_OFF, 1, 1};
         q->slot_rq[s] = rq;
         int err = n < 0 ? n : virtq_add(q->vq, bufs, (unsigned)n + 2, &q->slot_rq[s]);
         if (err) {
@@ -241,11 +241,12 @@ static int status_to_err(uint8_t st)
     return st == VIRTIO_BLK_S_OK ? 0 : st == VIRTIO_BLK_S_UNSUPP ? -ENOTSUP : -EIO;
 }
 
-/* Interrupt: collect what the device finished, then complete it outside the lock. */
+/* Interrupt: collect what the device finished (virtq_get() syncs what the
+ * device wrote for us: status bytes, read data), then complete it outside
+ * the lock. */
 static void vblk_done(struct virtqueue *vq)
 {
     struct vblk_queue *q = vq->driver_priv;
-    struct blkdev *bd = &q->vb->bd;
     for (;;) {
         struct blk_request *batch[32];
         int status[32];
@@ -254,11 +255,11 @@ static void vblk_done(struct virtqueue *vq)
         struct blk_request **tok;
         while (n < 32 && (tok = virtq_get(vq, NULL)) != NULL) {
             uint16_t s = (uint16_t)(tok - q->slot_rq);
-            const uint8_t *hdr = (const uint8_t *)q->hdrs.virt + (size_t)s * SLOT_BYTES;
+            const uint8_t *hdr = (const uint8_t *)q->hdrs.virt + (size_t)s * q->vb->slot_bytes;
             struct blk_request *rq = *tok;
             *tok = NULL;
             q->free[q->nfree++] = s;
-            if (part_done(rq, status_to_err(hdr[16]))) {
+            if (part_done(rq, status_to_err(hdr[STATUS_OFF]))) { /* synced by virtq_get() */
                 batch[n] = rq;
                 status[n] = rq_status(rq);
                 n++;
@@ -266,12 +267,8 @@ static void vblk_done(struct virtqueue *vq)
         }
         int more = n == 32 || virtq_enable_cb(vq);
         spin_unlock_irqrestore(&q->lock, f);
-        for (unsigned i = 0; i < n; i++) {
-            struct blk_request *rq = batch[i];
-            if (!q->vb->vd->transport->dma_coherent && rq->op == BLK_READ)
-                hal_dcache_inval(rq->buf, (size_t)rq->count * bd->block_size);
-            blk_complete(rq, status[i]);
-        }
+        for (unsigned i = 0; i < n; i++)
+            blk_complete(batch[i], status[i]);
         if (!more)
             return;
     }
@@ -302,7 +299,8 @@ static int bring_up(struct vblk *vb, int first)
             spin_init(&q->lock, "virtio-blk");
             q->slot_rq = kzalloc(q->vq->size * sizeof *q->slot_rq);
             q->free = kmalloc(q->vq->size * sizeof *q->free);
-            if (!q->slot_rq || !q->free || dma_alloc((size_t)q->vq->size * SLOT_BYTES, 4096, &q->hdrs))
+            if (!q->slot_rq || !q->free ||
+                dma_alloc((size_t)q->vq->size * vb->slot_bytes, 4096, &q->hdrs))
                 return -ENOMEM;
         } else {
             int err = vd->ops->queue_enable(vd, q->vq);
@@ -426,6 +424,33 @@ static void vblk_kick(struct blkdev *bd)
 static const struct blkdev_ops vblk_ops = {.submit = vblk_submit, .reset = vblk_reset,
                                            .kick = vblk_kick};
 
+struct virtio_device *virtio_blk_device(const struct blkdev *bd)
+{
+    if (!bd || bd->ops != &vblk_ops)
+        return NULL;
+    return ((const struct vblk *)bd->driver_priv)->vd;
+}
+
+int virtio_blk_set_dma_dev(struct blkdev *bd, const struct device *dma_dev)
+{
+    if (!virtio_blk_device(bd))
+        return -ENODEV;
+    struct vblk *vb = bd->driver_priv;
+    irqflags_t fl[VBLK_MAX_QUEUES];
+    int busy = 0;
+    for (unsigned i = 0; i < vb->nq; i++) {
+        fl[i] = spin_lock_irqsave(&vb->q[i].lock);
+        busy |= virtq_in_flight(vb->q[i].vq) != 0;
+    }
+    for (unsigned i = 0; i < vb->nq && !busy; i++) {
+        struct virtqueue *vq = vb->q[i].vq;
+        virtq_set_dma(vq, dma_dev ? dma_dev : vb->vd->transport, vq->dma_sync);
+    }
+    for (unsigned i = vb->nq; i-- > 0;)
+        spin_unlock_irqrestore(&vb->q[i].lock, fl[i]);
+    return busy ? -EBUSY : 0;
+}
+
 static int vblk_probe(struct device *dev)
 {
     struct virtio_device *vd = virtio_dev_of(dev);
@@ -458,6 +483,7 @@ static int vblk_probe(struct device *dev)
             seg_max = sm;
     }
     vb->max_segs = seg_max;
+    vb->slot_bytes = dma_cache_alignment() > SLOT_MIN ? dma_cache_alignment() : SLOT_MIN;
     vb->nq = 1;
     if (virtio_has(vd, VIRTIO_BLK_F_MQ)) {
         uint16_t nq;

@@ -2,7 +2,9 @@
  * @file virtio.c
  * @brief The transport-independent half of VirtIO 1.x: offering a device
  *        to the driver model, status handshake, feature negotiation, config
- *        reads, queue creation, and giving up cleanly (VirtIO 1.2, 3.1).
+ *        reads, queue creation (each queue syncs its memory for the
+ *        transport's device through kernel/dma.h), and giving up cleanly
+ *        (VirtIO 1.2, 3.1).
  */
 #include <hal/timer.h>
 #include <kernel/errno.h>
@@ -91,30 +93,6 @@ void virtio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsig
     pr_warn("%s: config keeps changing under us; using the last read", vd->name);
 }
 
-uint64_t virtio_reg_read(const volatile uint8_t *r, unsigned len)
-{
-    switch (len) {
-    case 1: return mmio_read8(r);
-    case 2: return mmio_read16(r);
-    case 4: return mmio_read32(r);
-    default: return mmio_read32(r) | (uint64_t)mmio_read32(r + 4) << 32;
-    }
-}
-
-void virtio_reg_write(volatile uint8_t *r, uint64_t v, unsigned len)
-{
-    if (len == 1)
-        mmio_write8(r, (uint8_t)v);
-    else if (len == 2)
-        mmio_write16(r, (uint16_t)v);
-    else if (len == 4)
-        mmio_write32(r, (uint32_t)v);
-    else {
-        mmio_write32(r, (uint32_t)v);
-        mmio_write32(r + 4, (uint32_t)(v >> 32));
-    }
-}
-
 void virtio_driver_ok(struct virtio_device *vd)
 {
     vd->ops->set_status(vd, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
@@ -141,6 +119,14 @@ int virtio_fail(struct virtio_device *vd, const char *why)
     return -EIO;
 }
 
+/* The DMA layer, for the queues (virtq.c reaches it only through this). */
+static int virtio_dma_sync(const struct device *dev, void *virt, size_t len, enum dma_dir dir,
+                           int for_cpu)
+{
+    return for_cpu ? dma_sync_single_for_cpu(dev, virt, len, dir)
+                   : dma_sync_single_for_device(dev, virt, len, dir);
+}
+
 struct virtqueue *virtq_create(struct virtio_device *vd, unsigned index, unsigned max,
                                virtq_callback cb)
 {
@@ -164,6 +150,7 @@ struct virtqueue *virtq_create(struct virtio_device *vd, unsigned index, unsigne
         pr_err("%s: no memory for queue %u of %u entries", vd->name, index, size);
         return NULL;
     }
+    virtq_set_dma(vq, vd->transport, virtio_dma_sync); /* before the device sees it */
     vq->callback = cb;
     int err = vd->ops->queue_enable(vd, vq);
     if (err) {

@@ -20,6 +20,13 @@
  *
  * Any failure on the way: virtio_fail(vd, why) resets the device, sets
  * FAILED, frees its queues and says why; a device is never left half set up.
+ *
+ * The queues own DMA: virtq_add() syncs each buffer for the transport's
+ * device in the direction its descriptor says, virtq_get() syncs back what
+ * the device wrote, and the rings are synced around every index and entry
+ * (kernel/dma.h; nothing on a coherent device). A device driver hands the
+ * queue physically contiguous pieces of direct-mapped memory and never
+ * maintains caches itself.
  */
 #ifndef DRIVERS_VIRTIO_H
 #define DRIVERS_VIRTIO_H
@@ -132,11 +139,6 @@ static inline int virtio_has(const struct virtio_device *vd, unsigned bit)
  */
 void virtio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsigned len);
 
-/** @brief Read a @p len-byte (1, 2, 4; 8 as two 4-byte reads, low first) device-config register at @p r. */
-uint64_t virtio_reg_read(const volatile uint8_t *r, unsigned len);
-/** @brief Write @p len bytes (1, 2, 4; 8 as two 4-byte writes, low first) of @p v to the register at @p r. */
-void virtio_reg_write(volatile uint8_t *r, uint64_t v, unsigned len);
-
 /** @brief Set DRIVER_OK: the queues are live. */
 void virtio_driver_ok(struct virtio_device *vd);
 
@@ -151,15 +153,32 @@ int virtio_needs_reset(struct virtio_device *vd);
 
 /* ---- split virtqueues ---- */
 
-/** @brief One buffer of a request: a physically contiguous piece. */
+/**
+ * @brief One buffer of a request: a physically contiguous piece of RAM in
+ *        the direct map (see dma_sync_single_for_device()). The queue syncs
+ *        it for the device in virtq_add() and, if the device writes it, for
+ *        the CPU in virtq_get(); the driver does no cache maintenance.
+ */
 struct virtq_buf {
     uint64_t phys;  /**< bus address */
     uint32_t len;   /**< bytes */
-    int device_writes; /**< 1: the device writes it (VIRTQ_DESC_F_WRITE) */
+    /** 1: the device writes it (VIRTQ_DESC_F_WRITE; synced DMA_FROM_DEVICE),
+     *  0: it reads it (DMA_TO_DEVICE). */
+    int device_writes;
 };
 
 /** @brief Called from the queue's interrupt with work to collect (virtq_get()). */
 typedef void (*virtq_callback)(struct virtqueue *vq);
+
+/**
+ * @brief How a queue syncs memory for its device: dma_sync_single_for_device()
+ *        (@p for_cpu 0) or dma_sync_single_for_cpu() (1) of kernel/dma.h, with
+ *        their arguments and results. virtq_create() gives the queue one that
+ *        calls them; virtq.c itself never calls the DMA layer, so the ring runs
+ *        in the host unit test without it.
+ */
+typedef int (*virtq_dma_sync_fn)(const struct device *dev, void *virt, size_t len,
+                                 enum dma_dir dir, int for_cpu);
 
 /** @brief A split virtqueue: descriptor table, available and used rings in DMA memory. */
 struct virtqueue {
@@ -175,7 +194,13 @@ struct virtqueue {
     uint64_t avail_phys;       /**< available ring, for the device */
     uint64_t used_phys;        /**< used ring, for the device */
     uint32_t notify_data;      /**< what notify() writes (the queue index) */
-    volatile void *notify_addr; /**< PCI: this queue's notify register */
+    uint32_t notify_off;       /**< PCI: this queue's notify register, in the notify region */
+    /** The device whose DMA reaches the rings and buffers (the transport's
+     *  struct device: a PCI function, a virtio-mmio slot); its dma_coherent
+     *  decides whether the queue does cache maintenance. Set by
+     *  virtq_set_dma(); NULL: none (the memory is shared coherently). */
+    const struct device *dma_dev;
+    virtq_dma_sync_fn dma_sync; /**< how the queue syncs for dma_dev, NULL with it */
 };
 
 /**
@@ -192,10 +217,17 @@ struct virtqueue *virtq_create(struct virtio_device *vd, unsigned index, unsigne
  *        the available ring, with @p token to be returned by virtq_get().
  *        Uses one indirect descriptor when negotiated and @p n > 1, else a
  *        chain. Does not notify: call virtq_kick() after adding.
+ *
+ * Each buffer is synced for the device (DMA_TO_DEVICE, or DMA_FROM_DEVICE
+ * for one the device writes), then the descriptors and the avail entry,
+ * then the avail idx: on a non-coherent device the driver must not touch
+ * the buffers (nor anything sharing their cache lines) until virtq_get()
+ * returns the token.
  * @retval 0 added
  * @retval -ENOSPC not enough free descriptors now (retry after completions)
- * @retval -EINVAL @p n 0, too many buffers, a zero length, or a readable
- *         buffer after a writable one
+ * @retval -EINVAL @p n 0, too many buffers, a zero length, a readable
+ *         buffer after a writable one, or (non-coherent device) a buffer
+ *         the DMA layer cannot sync (not in the direct map); nothing added
  * @note Any context; the caller serialises calls on one queue.
  */
 int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, unsigned n, void *token);
@@ -204,7 +236,9 @@ int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, unsigned n, vo
 int virtq_kick(struct virtqueue *vq);
 
 /**
- * @brief Take the next completed request off the used ring.
+ * @brief Take the next completed request off the used ring; the buffers
+ *        the device wrote are synced for the CPU (DMA_FROM_DEVICE) before
+ *        it returns, so the caller may read them at once.
  * @param vq the queue
  * @param len receives the bytes the device wrote (may be NULL)
  * @return its token, or NULL if none is complete
@@ -224,6 +258,25 @@ void virtq_destroy(struct virtqueue *vq);
 
 /** @brief Descriptors in one indirect table: the most buffers one request may have. */
 #define VIRTQ_INDIRECT_MAX 72u
+
+/**
+ * @brief Where the used ring and the indirect tables start in a queue's
+ *        memory: a page, so the used ring (the only part the device writes)
+ *        shares no cache line with what the driver writes (a line is at most
+ *        2 KiB). A legacy virtio-mmio device is told the same (QueueAlign).
+ */
+#define VIRTQ_USED_ALIGN 4096u
+
+/**
+ * @brief Have @p vq sync its rings and buffers for @p dev with @p sync
+ *        (see virtq_dma_sync_fn), and hand the whole queue to it: cleaned
+ *        and invalidated, if @p dev is not coherent. virtq_create() does it
+ *        with the transport's device; a test may point a live queue at
+ *        another description of the same device (one marked not coherent)
+ *        and back, with no request in flight. @p dev NULL: no maintenance.
+ * @note Any context; the caller serialises it with the queue's other calls.
+ */
+void virtq_set_dma(struct virtqueue *vq, const struct device *dev, virtq_dma_sync_fn sync);
 
 /**
  * @brief Where the parts of a queue of @p size entries lie in its memory:

@@ -10,8 +10,9 @@
  * vacant, and offers the rest to the virtio core. A version-1 device
  * (QEMU 7.2 gives one unless `-global virtio-mmio.force-legacy=false`) is
  * driven through the legacy registers: the guest page size once, and per
- * queue its size, the used ring's alignment and the page number of one
- * contiguous area (QueuePFN), which is how virtq.c lays out every queue;
+ * queue its size, the used ring's alignment (VIRTQ_USED_ALIGN) and the
+ * page number of one contiguous area (QueuePFN), which is how virtq.c lays
+ * out every queue;
  * 32 feature bits, no VERSION_1 and no FEATURES_OK (virtio_negotiate()).
  */
 #include <kernel/errno.h>
@@ -48,7 +49,6 @@
 
 #define MMIO_MAGIC_VALUE 0x74726976u /* "virt" */
 #define LEGACY_PAGE 4096u         /* the guest page size a legacy device counts QueuePFN in */
-#define LEGACY_ALIGN 64u          /* where virtq.c puts the used ring (QueueAlign) */
 #define MMIO_SLOTS_MAX 64
 
 struct mmio_vdev {
@@ -90,14 +90,46 @@ static void m_set_features(struct virtio_device *vd, uint64_t f)
     dev_write32(d, MMIO_DRV_FEATURES, (uint32_t)f);
 }
 
+/* Device config (4.2.2.2: each field at its own width; a 64-bit one as two
+ * 32-bit accesses, low first); 0 past the window. dev_read8() takes a
+ * register number, which is the byte offset here: a virtio-mmio node has no
+ * reg-shift. */
 static uint64_t m_config_read(struct virtio_device *vd, unsigned off, unsigned len)
 {
-    return virtio_reg_read(dev_reg_(dev_of(vd), MMIO_CONFIG + off), len);
+    struct device *d = dev_of(vd);
+    unsigned at = MMIO_CONFIG + off;
+    if ((uint64_t)at + len > d->size)
+        return 0;
+    switch (len) {
+    case 1: return dev_read8(d, at);
+    case 2: return dev_read16(d, at);
+    case 4: return dev_read32(d, at);
+    default: return dev_read32(d, at) | (uint64_t)dev_read32(d, at + 4) << 32;
+    }
+}
+
+/* A 64-bit value as two 32-bit writes, low first: the queue addresses are
+ * Low/High register pairs, and 32-bit accesses are all a device must take. */
+static void write64_split(struct device *d, unsigned off, uint64_t v)
+{
+    dev_write32(d, off, (uint32_t)v);
+    dev_write32(d, off + 4, (uint32_t)(v >> 32));
 }
 
 static void m_config_write(struct virtio_device *vd, unsigned off, uint64_t v, unsigned len)
 {
-    virtio_reg_write(dev_reg_(dev_of(vd), MMIO_CONFIG + off), v, len);
+    struct device *d = dev_of(vd);
+    unsigned at = MMIO_CONFIG + off;
+    if ((uint64_t)at + len > d->size)
+        return;
+    if (len == 1)
+        dev_write8(d, at, (uint8_t)v);
+    else if (len == 2)
+        dev_write16(d, at, (uint16_t)v);
+    else if (len == 4)
+        dev_write32(d, at, (uint32_t)v);
+    else
+        write64_split(d, at, v);
 }
 
 static uint32_t m_config_generation(struct virtio_device *vd)
@@ -124,19 +156,21 @@ static int m_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
     if (vd->legacy) {
         /* One contiguous area, as legacy devices take it: the descriptor
          * table at a page boundary, the available ring after it, the used
-         * ring at the next LEGACY_ALIGN boundary, which is how virtq.c lays
-         * out every queue (one allocation, page-aligned). */
-        uint64_t used_off = (16u * vq->size + 6 + 2u * vq->size + LEGACY_ALIGN - 1) & ~(uint64_t)(LEGACY_ALIGN - 1);
-        if (vq->desc_phys % LEGACY_PAGE || vq->avail_phys != vq->desc_phys + 16u * vq->size ||
+         * ring at the next QueueAlign boundary, which is how virtq.c lays
+         * out every queue (one allocation, page-aligned; the used ring at
+         * VIRTQ_USED_ALIGN). */
+        size_t avail_off, used_off, ind_off, total;
+        if (virtq_layout(vq->size, &avail_off, &used_off, &ind_off, &total) ||
+            vq->desc_phys % LEGACY_PAGE || vq->avail_phys != vq->desc_phys + avail_off ||
             vq->used_phys != vq->desc_phys + used_off || vq->desc_phys / LEGACY_PAGE > 0xffffffffu)
             return -EINVAL;
-        dev_write32(d, MMIO_QUEUE_ALIGN, LEGACY_ALIGN);
+        dev_write32(d, MMIO_QUEUE_ALIGN, VIRTQ_USED_ALIGN);
         dev_write32(d, MMIO_QUEUE_PFN, (uint32_t)(vq->desc_phys / LEGACY_PAGE));
         return dev_read32(d, MMIO_QUEUE_PFN) ? 0 : -EIO;
     }
-    virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DESC), vq->desc_phys, 8);
-    virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DRIVER), vq->avail_phys, 8);
-    virtio_reg_write(dev_reg_(d, MMIO_QUEUE_DEVICE), vq->used_phys, 8);
+    write64_split(d, MMIO_QUEUE_DESC, vq->desc_phys);
+    write64_split(d, MMIO_QUEUE_DRIVER, vq->avail_phys);
+    write64_split(d, MMIO_QUEUE_DEVICE, vq->used_phys);
     dev_write32(d, MMIO_QUEUE_READY, 1);
     return dev_read32(d, MMIO_QUEUE_READY) == 1 ? 0 : -EIO;
 }

@@ -17,6 +17,7 @@
  * as 4.1.5.1.3 requires.
  */
 #include <kernel/errno.h>
+#include <kernel/iomem.h>
 #include <kernel/irq.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
@@ -54,8 +55,10 @@
 struct pci_vdev {
     struct virtio_device vd;
     struct pci_dev *pd;
-    volatile uint8_t *common, *notify, *isr, *devcfg;
-    uint32_t notify_mult, notify_len, devcfg_len;
+    /* Each structure a capability names, as a region of its BAR: accesses
+     * cannot reach past what the device described. */
+    struct iomem common, notify, isr, devcfg;
+    uint32_t notify_mult;
     int nvec;        /* MSI-X vectors allocated (0: none yet / INTx) */
     int per_queue;   /* a vector per queue (vector i + 1 for queue i) */
     int irqs_on;
@@ -63,88 +66,117 @@ struct pci_vdev {
 
 static struct pci_vdev *pv(struct virtio_device *vd) { return (struct pci_vdev *)vd; }
 
-static uint8_t p_get_status(struct virtio_device *vd) { return mmio_read8(pv(vd)->common + C_STATUS); }
+static uint8_t p_get_status(struct virtio_device *vd)
+{
+    return iomem_read8(&pv(vd)->common, C_STATUS);
+}
 
 static void p_set_status(struct virtio_device *vd, uint8_t st)
 {
-    mmio_write8(pv(vd)->common + C_STATUS, st);
+    iomem_write8(&pv(vd)->common, C_STATUS, st);
 }
 
 static uint64_t p_get_features(struct virtio_device *vd)
 {
-    volatile uint8_t *c = pv(vd)->common;
-    mmio_write32(c + C_DFSELECT, 1);
-    uint64_t hi = mmio_read32(c + C_DF);
-    mmio_write32(c + C_DFSELECT, 0);
-    return hi << 32 | mmio_read32(c + C_DF);
+    const struct iomem *c = &pv(vd)->common;
+    iomem_write32(c, C_DFSELECT, 1);
+    uint64_t hi = iomem_read32(c, C_DF);
+    iomem_write32(c, C_DFSELECT, 0);
+    return hi << 32 | iomem_read32(c, C_DF);
 }
 
 static void p_set_features(struct virtio_device *vd, uint64_t f)
 {
-    volatile uint8_t *c = pv(vd)->common;
-    mmio_write32(c + C_GFSELECT, 1);
-    mmio_write32(c + C_GF, (uint32_t)(f >> 32));
-    mmio_write32(c + C_GFSELECT, 0);
-    mmio_write32(c + C_GF, (uint32_t)f);
+    const struct iomem *c = &pv(vd)->common;
+    iomem_write32(c, C_GFSELECT, 1);
+    iomem_write32(c, C_GF, (uint32_t)(f >> 32));
+    iomem_write32(c, C_GFSELECT, 0);
+    iomem_write32(c, C_GF, (uint32_t)f);
 }
 
+/* A 64-bit field of the common configuration: two 32-bit writes, low
+ * first, as 4.1.3.1 allows for every 64-bit field. */
+static void write64_split(const struct iomem *r, unsigned off, uint64_t v)
+{
+    iomem_write32(r, off, (uint32_t)v);
+    iomem_write32(r, off + 4, (uint32_t)(v >> 32));
+}
+
+/* Device config at @p off: @p len 1, 2 or 4 as one access of that width,
+ * 8 as two 4-byte reads, low first. 0 outside the structure. */
 static uint64_t p_config_read(struct virtio_device *vd, unsigned off, unsigned len)
 {
-    struct pci_vdev *p = pv(vd);
-    return off + len <= p->devcfg_len ? virtio_reg_read(p->devcfg + off, len) : 0;
+    const struct iomem *d = &pv(vd)->devcfg;
+    if ((uint64_t)off + len > d->size)
+        return 0;
+    switch (len) {
+    case 1: return iomem_read8(d, off);
+    case 2: return iomem_read16(d, off);
+    case 4: return iomem_read32(d, off);
+    default: return iomem_read32(d, off) | (uint64_t)iomem_read32(d, off + 4) << 32;
+    }
 }
 
 static void p_config_write(struct virtio_device *vd, unsigned off, uint64_t v, unsigned len)
 {
-    struct pci_vdev *p = pv(vd);
-    if (off + len <= p->devcfg_len)
-        virtio_reg_write(p->devcfg + off, v, len);
+    const struct iomem *d = &pv(vd)->devcfg;
+    if ((uint64_t)off + len > d->size)
+        return;
+    if (len == 1)
+        iomem_write8(d, off, (uint8_t)v);
+    else if (len == 2)
+        iomem_write16(d, off, (uint16_t)v);
+    else if (len == 4)
+        iomem_write32(d, off, (uint32_t)v);
+    else
+        write64_split(d, off, v);
 }
 
 static uint32_t p_config_generation(struct virtio_device *vd)
 {
-    return mmio_read8(pv(vd)->common + C_CFG_GEN);
+    return iomem_read8(&pv(vd)->common, C_CFG_GEN);
 }
 
 static unsigned p_queue_max(struct virtio_device *vd, unsigned idx)
 {
-    volatile uint8_t *c = pv(vd)->common;
-    if (idx >= mmio_read16(c + C_NUM_QUEUES))
+    const struct iomem *c = &pv(vd)->common;
+    if (idx >= iomem_read16(c, C_NUM_QUEUES))
         return 0;
-    mmio_write16(c + C_Q_SELECT, (uint16_t)idx);
-    if (mmio_read16(c + C_Q_ENABLE))
+    iomem_write16(c, C_Q_SELECT, (uint16_t)idx);
+    if (iomem_read16(c, C_Q_ENABLE))
         return 0;
-    return mmio_read16(c + C_Q_SIZE);
+    return iomem_read16(c, C_Q_SIZE);
 }
 
 static int p_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 {
     struct pci_vdev *p = pv(vd);
-    volatile uint8_t *c = p->common;
-    mmio_write16(c + C_Q_SELECT, (uint16_t)vq->index);
-    mmio_write16(c + C_Q_SIZE, (uint16_t)vq->size);
+    const struct iomem *c = &p->common;
+    iomem_write16(c, C_Q_SELECT, (uint16_t)vq->index);
+    iomem_write16(c, C_Q_SIZE, (uint16_t)vq->size);
     if (p->nvec) {
         uint16_t v = p->per_queue ? (uint16_t)(vq->index + 1) : 0;
-        mmio_write16(c + C_Q_MSIX, v);
-        if (mmio_read16(c + C_Q_MSIX) != v)
+        iomem_write16(c, C_Q_MSIX, v);
+        if (iomem_read16(c, C_Q_MSIX) != v)
             return -EIO; /* the device could not take the vector */
     }
-    virtio_reg_write(c + C_Q_DESC, vq->desc_phys, 8);
-    virtio_reg_write(c + C_Q_DRIVER, vq->avail_phys, 8);
-    virtio_reg_write(c + C_Q_DEVICE, vq->used_phys, 8);
-    uint32_t off = (uint32_t)mmio_read16(c + C_Q_NOFF) * p->notify_mult;
-    if (off + 2 > p->notify_len) {
+    write64_split(c, C_Q_DESC, vq->desc_phys);
+    write64_split(c, C_Q_DRIVER, vq->avail_phys);
+    write64_split(c, C_Q_DEVICE, vq->used_phys);
+    uint64_t off = (uint64_t)iomem_read16(c, C_Q_NOFF) * p->notify_mult;
+    if (off + 2 > p->notify.size || (off & 1)) {
         pr_err("%s: queue %u's notify register lies outside its capability", vd->name, vq->index);
         return -EINVAL;
     }
-    vq->notify_addr = p->notify + off;
-    mmio_write16(c + C_Q_ENABLE, 1);
+    vq->notify_off = (uint32_t)off;
+    iomem_write16(c, C_Q_ENABLE, 1);
     return 0;
 }
 
 static void p_notify(struct virtqueue *vq)
 {
-    mmio_write16(vq->notify_addr, (uint16_t)vq->notify_data); /* ordered after the ring writes */
+    /* Ordered after the ring writes (and their cache maintenance). */
+    iomem_write16(&pv(vq->vd)->notify, vq->notify_off, (uint16_t)vq->notify_data);
 }
 
 static void all_queues(struct virtio_device *vd)
@@ -183,7 +215,7 @@ static void intx_irq(unsigned irq, void *arg)
 {
     (void)irq;
     struct virtio_device *vd = arg;
-    uint8_t isr = mmio_read8(pv(vd)->isr); /* reading clears it and the line */
+    uint8_t isr = iomem_read8(&pv(vd)->isr, 0); /* reading clears it and the line */
     if (isr & 1)
         all_queues(vd);
     if ((isr & 2) && vd->config_changed)
@@ -194,7 +226,7 @@ static int p_setup_irqs(struct virtio_device *vd)
 {
     struct pci_vdev *p = pv(vd);
     if (p->nvec)
-        mmio_write16(p->common + C_MSIX_CONFIG, 0);
+        iomem_write16(&p->common, C_MSIX_CONFIG, 0);
     if (p->irqs_on)
         return 0;
     int err = 0;
@@ -243,20 +275,18 @@ static const struct virtio_transport_ops pci_ops = {
     .free_irqs = p_free_irqs,
 };
 
-/* Map the structure one vendor capability at @p cap describes. */
-static volatile uint8_t *map_cap(struct pci_dev *pd, unsigned cap, uint32_t min_len,
-                                 uint32_t *len_out)
+/* Map the structure the vendor capability at @p cap describes, as the
+ * region of its BAR it names; left empty if it is shorter than @p min_len,
+ * lies outside the BAR or the BAR cannot be mapped. */
+static void map_cap(struct pci_dev *pd, unsigned cap, uint32_t min_len, struct iomem *out)
 {
     unsigned bar = pci_read8(pd, cap + 4);
     uint32_t off = pci_read32(pd, cap + 8), len = pci_read32(pd, cap + 12);
-    if (bar >= 6 || len < min_len || (uint64_t)off + len > pd->bar[bar].size)
-        return NULL;
-    volatile uint8_t *base = pci_map_bar(pd, bar);
-    if (!base)
-        return NULL;
-    if (len_out)
-        *len_out = len;
-    return base + off;
+    struct iomem whole;
+    if (bar >= 6 || len < min_len || (uint64_t)off + len > pd->bar[bar].size ||
+        pci_iomap(pd, bar, &whole))
+        return;
+    *out = iomem_sub(&whole, off, len);
 }
 
 static int vpci_probe(struct device *dev)
@@ -275,28 +305,28 @@ static int vpci_probe(struct device *dev)
             continue;
         switch (pci_read8(pd, cap + 3)) {
         case CAP_COMMON:
-            if (!p->common)
-                p->common = map_cap(pd, cap, COMMON_LEN, NULL);
+            if (!p->common.base)
+                map_cap(pd, cap, COMMON_LEN, &p->common);
             break;
         case CAP_NOTIFY:
-            if (!p->notify && pci_read8(pd, cap + 2) >= 20) {
-                p->notify = map_cap(pd, cap, 2, &p->notify_len);
+            if (!p->notify.base && pci_read8(pd, cap + 2) >= 20) {
+                map_cap(pd, cap, 2, &p->notify);
                 p->notify_mult = pci_read32(pd, cap + 16);
             }
             break;
         case CAP_ISR:
-            if (!p->isr)
-                p->isr = map_cap(pd, cap, 1, NULL);
+            if (!p->isr.base)
+                map_cap(pd, cap, 1, &p->isr);
             break;
         case CAP_DEVICE:
-            if (!p->devcfg)
-                p->devcfg = map_cap(pd, cap, 1, &p->devcfg_len);
+            if (!p->devcfg.base)
+                map_cap(pd, cap, 1, &p->devcfg);
             break;
         default:
             break;
         }
     }
-    if (!p->common || !p->notify || !p->isr) {
+    if (!p->common.base || !p->notify.base || !p->isr.base) {
         pr_warn("%s: no usable modern virtio capabilities (legacy-only device); left alone",
                 p->vd.name);
         kfree(p);
@@ -312,7 +342,7 @@ static int vpci_probe(struct device *dev)
     p->vd.priv = p;
     p->vd.device_id = pd->device >= 0x1040 ? pd->device - 0x1040u : pci_read16(pd, PCI_SUBSYS_ID);
     /* MSI-X vectors now, so each queue's is in place before it is enabled. */
-    unsigned nq = mmio_read16(p->common + C_NUM_QUEUES);
+    unsigned nq = iomem_read16(&p->common, C_NUM_QUEUES);
     if (nq > 15)
         nq = 15;
     int n = pci_alloc_irqs(pd, 1, nq + 1, PCI_IRQ_MSIX);
