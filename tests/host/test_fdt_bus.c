@@ -1037,6 +1037,11 @@ static void build_irq_tree(void)
     b_node("bignum@7b000");
     B_STRS("compatible", "acme,bignum");
     b_u32("interrupt-parent", PH_INTC1);
+    b_cells("interrupts", 1, 0xfffffffe);
+    b_end();
+    b_node("hidden@7b100"); /* all-ones: an entry firmware hides (OpenSBI's PLIC M-mode contexts) */
+    B_STRS("compatible", "acme,hidden");
+    b_u32("interrupt-parent", PH_INTC1);
     b_cells("interrupts", 1, 0xffffffff);
     b_end();
     b_node("ext-badph@7c000");
@@ -1182,7 +1187,9 @@ static void test_interrupts_broken(void)
     expect_no_irq("ppi16@78000", "ppi16@78000: GIC interrupt <1 16> not supported");
     expect_no_irq("espi@79000", "espi@79000: GIC interrupt <2 1> not supported");
     expect_no_irq("bigspi@7a000", "bigspi@7a000: GIC interrupt <0 988> not supported");
-    expect_no_irq("bignum@7b000", "bignum@7b000: interrupt 4294967295 out of range");
+    expect_no_irq("bignum@7b000", "bignum@7b000: interrupt 4294967294 out of range");
+    expect_no_irq("hidden@7b100", NULL);
+    CHECK(!log_has("hidden@7b100"));
     expect_no_irq("ext-badph@7c000", "ext-badph@7c000: interrupts-extended names no controller");
     expect_no_irq("ext-short@7d000", "ext-short@7d000: interrupts-extended is cut short");
     expect_no_irq("ext-stub@7e000", "ext-stub@7e000: interrupts-extended names no controller");

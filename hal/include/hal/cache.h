@@ -35,6 +35,12 @@
  * still pass a context synchronisation event (an exception return, or the
  * `isb` hal_icache_sync() ends with on the calling CPU) before it runs it.
  */
+
+/**
+ * @defgroup hal_cache HAL: cache
+ * @brief What an architecture provides for hal/cache.h. Required: all six functions.
+ * @{
+ */
 #ifndef HAL_CACHE_H
 #define HAL_CACHE_H
 
@@ -130,5 +136,7 @@ size_t hal_dcache_line_size(void);
  * @note ISR-safe.
  */
 size_t hal_icache_line_size(void);
+
+/** @} */
 
 #endif

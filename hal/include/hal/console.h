@@ -7,6 +7,12 @@
  * a panic, before and besides the serial drivers (drivers/serial/), which
  * take over the console once they are bound.
  */
+
+/**
+ * @defgroup hal_console HAL: console
+ * @brief What an architecture provides for hal/console.h. Required: both functions (the earliest console).
+ * @{
+ */
 #ifndef HAL_CONSOLE_H
 #define HAL_CONSOLE_H
 
@@ -24,5 +30,7 @@ void hal_console_putc(char c);
  * @note Any context; takes no lock.
  */
 int hal_console_getc(void);
+
+/** @} */
 
 #endif

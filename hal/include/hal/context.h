@@ -9,6 +9,12 @@
  * scheduler switches with interrupts masked, and each thread restores its
  * own flags when it returns from schedule().
  */
+
+/**
+ * @defgroup hal_context HAL: context
+ * @brief What an architecture provides for hal/context.h. Required: both functions.
+ * @{
+ */
 #ifndef HAL_CONTEXT_H
 #define HAL_CONTEXT_H
 
@@ -37,5 +43,7 @@ void hal_context_switch(void **save_sp, void *new_sp);
  * @note Any context; writes only below @p stack_top; no allocation.
  */
 void *hal_context_init(void *stack_top, void (*entry)(void *), void *arg);
+
+/** @} */
 
 #endif

@@ -11,6 +11,12 @@
  * "This CPU" below means the CPU that executes the call; nothing here
  * signals other CPUs.
  */
+
+/**
+ * @defgroup hal_cpu HAL: cpu
+ * @brief What an architecture provides for hal/cpu.h. Required: every function here, and from <arch/cpu_inline.h> hal_cpu_relax(), hal_cpu_id() and ARCH_FRAME_RECORD_OFFSET.
+ * @{
+ */
 #ifndef HAL_CPU_H
 #define HAL_CPU_H
 
@@ -156,5 +162,7 @@ void hal_call_on_stack(void *stack_top, void (*fn)(void *), void *arg);
 #ifndef ARCH_FRAME_RECORD_OFFSET
 #error "<arch/cpu_inline.h> must define ARCH_FRAME_RECORD_OFFSET"
 #endif
+
+/** @} */
 
 #endif

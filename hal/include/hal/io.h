@@ -12,6 +12,12 @@
  * access is strongly ordered with respect to every earlier and later memory
  * access on x86 (SDM vol. 3A, 9.2.2), so no barrier is needed around them.
  */
+
+/**
+ * @defgroup hal_io HAL: io
+ * @brief What an architecture provides for hal/io.h. Optional: an arch without a port space defines none of these (the defaults read all-ones).
+ * @{
+ */
 #ifndef HAL_IO_H
 #define HAL_IO_H
 
@@ -29,5 +35,7 @@ void hal_pio_write8(uint16_t port, uint8_t v);
 void hal_pio_write16(uint16_t port, uint16_t v);
 /** @brief Write a 32-bit word to I/O port @p port (ignored without a port space). */
 void hal_pio_write32(uint16_t port, uint32_t v);
+
+/** @} */
 
 #endif

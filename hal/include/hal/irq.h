@@ -13,6 +13,12 @@
  * The mask functions are inline (every spinlock uses them): declared here,
  * defined by the arch's <arch/irqflags.h>, which this header includes.
  */
+
+/**
+ * @defgroup hal_irq HAL: irq
+ * @brief What an architecture provides for hal/irq.h. Required: the inlines (<arch/irqflags.h>) and hal_irq_set_root_handler().
+ * @{
+ */
 #ifndef HAL_IRQ_H
 #define HAL_IRQ_H
 
@@ -85,5 +91,7 @@ typedef void (*hal_irq_root_fn)(unsigned long cause);
 int hal_irq_set_root_handler(hal_irq_root_fn fn);
 
 #include <arch/irqflags.h> /* the inline definitions */
+
+/** @} */
 
 #endif

@@ -30,6 +30,12 @@
  * only. @p addr must be naturally aligned and mapped as device memory
  * (hal_ioremap()). Port-mapped registers are in hal/io.h.
  */
+
+/**
+ * @defgroup hal_mmio HAL: mmio
+ * @brief What an architecture provides for hal/mmio.h. Required: every accessor and barrier, from <arch/mmio.h>.
+ * @{
+ */
 #ifndef HAL_MMIO_H
 #define HAL_MMIO_H
 
@@ -76,5 +82,7 @@ static inline void hal_mb(void);
 /** @} */
 
 #include <arch/mmio.h> /* the definitions */
+
+/** @} */
 
 #endif

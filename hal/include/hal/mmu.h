@@ -16,6 +16,12 @@
  * (kernel/vm.h), using the entry encoders of hal/pte.h. The ARCH_ constants
  * below come from the arch's <arch/memlayout.h>, which this header includes.
  */
+
+/**
+ * @defgroup hal_mmu HAL: mmu
+ * @brief What an architecture provides for hal/mmu.h. Required: the ARCH_* layout macros (<arch/memlayout.h>: ARCH_KERNEL_VA_LO, ARCH_DIRECT_MAP_BASE, ARCH_VMALLOC_BASE/SIZE, ARCH_MODULE_BASE/SIZE) and every function.
+ * @{
+ */
 #ifndef HAL_MMU_H
 #define HAL_MMU_H
 
@@ -129,5 +135,7 @@ void *hal_ioremap(uint64_t pa, size_t size);
  *       flush that follows the switch is local to this CPU.
  */
 int hal_mmu_init(const struct boot_info *bi);
+
+/** @} */
 
 #endif

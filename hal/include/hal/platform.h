@@ -10,6 +10,12 @@
  * platform_boot_info(); the parsers and their helpers are portable and
  * declared in boot/ (boot/bootinfo.h, boot/devicetree.h, boot/multiboot2.h).
  */
+
+/**
+ * @defgroup hal_platform HAL: platform
+ * @brief What an architecture provides for hal/platform.h. Required: hal_platform_init() and platform_boot_info().
+ * @{
+ */
 #ifndef HAL_PLATFORM_H
 #define HAL_PLATFORM_H
 
@@ -93,5 +99,7 @@ const struct boot_info *platform_boot_info(void);
  *       hal_timer_init(); no other CPU runs yet. No allocation (no heap yet).
  */
 void hal_platform_init(struct boot_info *bi);
+
+/** @} */
 
 #endif

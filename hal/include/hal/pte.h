@@ -17,6 +17,12 @@
  * address space's lock held. A new arch supplies these and the ARCH_ macros
  * documented here; the compile fails below if one is missing.
  */
+
+/**
+ * @defgroup hal_pte HAL: pte
+ * @brief What an architecture provides for hal/pte.h. Required: the entry encoders, hal_pte_sync(), hal_tlb_flush_page(), ARCH_NEEDS_BBM and ARCH_TLB_BROADCAST (<arch/pte.h>). Optional: hal_tlb_flush_range() (default: page by page).
+ * @{
+ */
 #ifndef HAL_PTE_H
 #define HAL_PTE_H
 
@@ -116,5 +122,7 @@ void hal_tlb_flush_range(uintptr_t va, uint64_t size);
 #if !defined(ARCH_NEEDS_BBM) || !defined(ARCH_TLB_BROADCAST)
 #error "<arch/pte.h> must define ARCH_NEEDS_BBM and ARCH_TLB_BROADCAST"
 #endif
+
+/** @} */
 
 #endif

@@ -9,6 +9,12 @@
  * exception vectors, its per-CPU pointer) and then calls
  * smp_secondary_main(@p arg), which never returns.
  */
+
+/**
+ * @defgroup hal_smp HAL: smp
+ * @brief What an architecture provides for hal/smp.h. Required: the four functions, and hal_cpu_local() from <arch/cpu_inline.h>.
+ * @{
+ */
 #ifndef HAL_SMP_H
 #define HAL_SMP_H
 
@@ -81,5 +87,7 @@ int hal_cpu_nmi(uint32_t hwid);
  * @note Any context; meaningful while the caller cannot migrate.
  */
 static inline void *hal_cpu_local(void);
+
+/** @} */
 
 #endif

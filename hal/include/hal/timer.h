@@ -12,6 +12,12 @@
  * when it passes, the arch's timer interrupt handler calls the kernel's
  * ktimer_interrupt() (declared there: the kernel implements it).
  */
+
+/**
+ * @defgroup hal_timer HAL: timer
+ * @brief What an architecture provides for hal/timer.h. Required: all six functions.
+ * @{
+ */
 #ifndef HAL_TIMER_H
 #define HAL_TIMER_H
 
@@ -82,5 +88,7 @@ void hal_timer_disarm(void);
  * @note Any context.
  */
 const char *hal_timer_name(void);
+
+/** @} */
 
 #endif
