@@ -5,7 +5,6 @@
  *        the driver model, BAR mapping, enabling, and device interrupts
  *        (MSI-X, MSI, INTx).
  */
-#include <hal/io.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
@@ -67,44 +66,6 @@ static void ecam_write(struct pci_host *h, unsigned bus, unsigned devfn, unsigne
 }
 
 const struct pci_cfg_ops pci_ecam_ops = {ecam_read, ecam_write};
-
-/* ---- configuration mechanism #1: ports 0xcf8 (address) and 0xcfc (data) ---- */
-
-static struct spinlock port_lock = SPINLOCK_INIT("pci-cf8");
-
-static uint32_t port_read(struct pci_host *h, unsigned bus, unsigned devfn, unsigned off,
-                          unsigned w)
-{
-    (void)h;
-    if (off >= 256)
-        return 0xffffffffu;
-    irqflags_t f = spin_lock_irqsave(&port_lock);
-    hal_pio_write32(0xcf8, 0x80000000u | bus << 16 | devfn << 8 | (off & 0xfc));
-    uint16_t port = (uint16_t)(0xcfc + (off & 3));
-    uint32_t v = w == 1 ? hal_pio_read8(port) : w == 2 ? hal_pio_read16(port) : hal_pio_read32(port);
-    spin_unlock_irqrestore(&port_lock, f);
-    return v;
-}
-
-static void port_write(struct pci_host *h, unsigned bus, unsigned devfn, unsigned off, unsigned w,
-                       uint32_t v)
-{
-    (void)h;
-    if (off >= 256)
-        return;
-    irqflags_t f = spin_lock_irqsave(&port_lock);
-    hal_pio_write32(0xcf8, 0x80000000u | bus << 16 | devfn << 8 | (off & 0xfc));
-    uint16_t port = (uint16_t)(0xcfc + (off & 3));
-    if (w == 1)
-        hal_pio_write8(port, (uint8_t)v);
-    else if (w == 2)
-        hal_pio_write16(port, (uint16_t)v);
-    else
-        hal_pio_write32(port, v);
-    spin_unlock_irqrestore(&port_lock, f);
-}
-
-const struct pci_cfg_ops pci_port_ops = {port_read, port_write};
 
 /* ---- the scan ---- */
 
