@@ -13,9 +13,9 @@
  * the kernel (arch/memlayout.h), so no veneers.
  *
  * A PCREL_LO12 relocation names the label of its auipc, not the target:
- * its value is the low part of what that auipc's PCREL_HI20 computed. The
- * psABI orders the HI20 first; apply() keeps each HI20's value by its
- * address (and linker) until its LO12 comes.
+ * its value is the low part of what that auipc's PCREL_HI20 computes, which
+ * the loader finds in the same relocation section
+ * (module_link_find_reloc()), in whatever order the two come.
  *
  * Portable C with no RISC-V instruction executed, so the host tests link it
  * beside the other arches' files and check it.
@@ -71,26 +71,6 @@ static uint32_t stype(uint32_t lo) { return (lo >> 5) << 25 | (lo & 0x1f) << 7; 
 /* A 32-bit value reaches hi20 + lo12 only if it is a sign-extended 32-bit
  * number (the pair computes in 64 bits, but lui/auipc sign-extend bit 31). */
 static int fits_hi_lo(int64_t v) { return v >= INT32_MIN - 0x800LL && v < INT32_MAX - 0x7ffLL; }
-
-/* The PCREL_HI20 values awaiting their LO12 (see the file comment). */
-#define HI_SLOTS 64
-static struct {
-    const struct module_linker *l;
-    uint64_t P;
-    int64_t value;
-} pending_hi[HI_SLOTS];
-
-static int64_t *hi_slot(const struct module_linker *l, uint64_t P, int create)
-{
-    unsigned i = (unsigned)(P >> 1) % HI_SLOTS;
-    if (pending_hi[i].l == l && pending_hi[i].P == P)
-        return &pending_hi[i].value;
-    if (!create)
-        return NULL;
-    pending_hi[i].l = l;
-    pending_hi[i].P = P;
-    return &pending_hi[i].value;
-}
 
 static int rv_apply(struct module_linker *l, const struct module_reloc *r)
 {
@@ -167,16 +147,16 @@ static int rv_apply(struct module_linker *l, const struct module_reloc *r)
         if (!fits_hi_lo(pc))
             return module_link_fail(l, -ERANGE, "R_RISCV_PCREL_HI20 target out of reach");
         patch32(r->loc, 0xfffff000u, hi20(pc));
-        *hi_slot(l, P, 1) = pc;
         return 0;
     case R_PCREL_LO12_I:
     case R_PCREL_LO12_S: {
-        /* S is the auipc's address; the value is what its HI20 computed. */
-        int64_t *hv = hi_slot(l, r->S, 0);
-        if (!hv)
-            return module_link_fail(l, -EINVAL, "R_RISCV_PCREL_LO12 at %llx has no PCREL_HI20 before it",
-                                    (unsigned long long)P);
-        uint32_t lo = lo12(*hv);
+        /* S is the auipc's address; the value is its PCREL_HI20's. */
+        struct module_reloc hi;
+        if (module_link_find_reloc(l, r->S, R_PCREL_HI20, &hi) != 0)
+            return module_link_fail(l, -EINVAL,
+                                    "R_RISCV_PCREL_LO12 at %llx names no PCREL_HI20 (at %llx)",
+                                    (unsigned long long)P, (unsigned long long)r->S);
+        uint32_t lo = lo12((int64_t)(hi.S + (uint64_t)hi.A - hi.P));
         if (r->type == R_PCREL_LO12_I)
             patch32(r->loc, 0xfff00000u, itype(lo));
         else

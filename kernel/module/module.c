@@ -72,6 +72,8 @@ struct module_linker {
      * (name_sec 0: no module_name symbol) */
     unsigned name_sec;
     uint64_t name_off, name_len;
+    /* The RELA section relocate() is applying (module_link_find_reloc()). */
+    unsigned cur_rela;
 };
 
 /* Every refusal goes through here: the reason into the caller's log. */
@@ -350,6 +352,28 @@ uint64_t module_link_veneer(struct module_linker *c, uint64_t target)
     return c->base + c->veneer_start + c->nveneers++ * arch->veneer_bytes;
 }
 
+int module_link_find_reloc(struct module_linker *c, uint64_t P, uint32_t type,
+                           struct module_reloc *out)
+{
+    const Elf64_Shdr *s = &c->sh[c->cur_rela];
+    const Elf64_Rela *r = (const Elf64_Rela *)(c->elf + s->sh_offset);
+    uint64_t first = c->base + c->off[s->sh_info];
+    if (P < first)
+        return -ENOENT;
+    for (size_t k = 0; k < s->sh_size / sizeof *r; k++) {
+        uint32_t si = ELF64_R_SYM(r[k].r_info);
+        /* relocate() checked every entry before this one and checks the
+         * rest when it reaches them: look at the sound ones only. */
+        if (ELF64_R_TYPE(r[k].r_info) != type || r[k].r_offset != P - first || si >= c->nsym)
+            continue;
+        *out = (struct module_reloc){.type = type, .loc = NULL, .P = P, .S = c->val[si],
+                                     .A = r[k].r_addend,
+                                     .external = c->sym[si].st_shndx == SHN_UNDEF};
+        return 0;
+    }
+    return -ENOENT;
+}
+
 static int relocate(struct module_linker *c)
 {
     for (unsigned i = 0; i < c->shnum; i++) {
@@ -360,6 +384,7 @@ static int relocate(struct module_linker *c)
         if (t->sh_type == SHT_NOBITS)
             return fail(c, -ENOEXEC, "relocations for a NOBITS section");
         const Elf64_Rela *r = (const Elf64_Rela *)(c->elf + s->sh_offset);
+        c->cur_rela = i;
         for (size_t k = 0; k < s->sh_size / sizeof *r; k++) {
             uint32_t si = ELF64_R_SYM(r[k].r_info), type = ELF64_R_TYPE(r[k].r_info);
             if (si >= c->nsym)

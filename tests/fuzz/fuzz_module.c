@@ -1,7 +1,7 @@
 /**
  * @file fuzz_module.c
  * @brief libFuzzer target: the module loader (kernel/module/module.c) on
- *        real objects of both architectures with the input's bytes patched
+ *        real objects of every architecture with the input's bytes patched
  *        in (a 16-bit offset and a byte each), linked into a buffer at the
  *        kernel's module address: accepted or refused with a message (out
  *        of memory too: every refusal says why), never a read or write
@@ -28,7 +28,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-extern const struct module_arch x64_module_arch, a64_module_arch;
+extern const struct module_arch x64_module_arch, a64_module_arch, rv64_module_arch;
 
 static struct {
     const char *file;
@@ -42,12 +42,25 @@ static struct {
     {"hello_aarch64.o", &a64_module_arch, NULL, 0},
     {"named_x86_64.o", &x64_module_arch, NULL, 0},
     {"named_aarch64.o", &a64_module_arch, NULL, 0},
+    {"reloc_riscv64.o", &rv64_module_arch, NULL, 0},
+    {"hello_riscv64.o", &rv64_module_arch, NULL, 0},
+    {"named_riscv64.o", &rv64_module_arch, NULL, 0},
 };
 #define NOBJ (sizeof objects / sizeof objects[0])
 
+#define RUN_BASE 0xffffffff84000000ULL
+
 static const void *resolve(const char *name)
 {
-    /* everything but one name resolves, near the module area */
+    /* reloc_riscv64.s's targets of jal, branches and their compressed
+     * forms (+-256 bytes at the least): just below the module */
+    static const char *const near[] = {"ext_jal", "ext_br", "ext_cb", "ext_cj"};
+    for (unsigned i = 0; i < sizeof near / sizeof near[0]; i++)
+        if (strcmp(name, near[i]) == 0)
+            return (const void *)(uintptr_t)(RUN_BASE - 0x40);
+    if (strcmp(name, "ext_small") == 0) /* the 32-bit absolutes (x86_64's zero-extends) */
+        return (const void *)(uintptr_t)0x12345678;
+    /* everything else but one name resolves, near the module area */
     return strcmp(name, "kprintf") == 0 || name[0] == 'e' ? (const void *)(uintptr_t)0xffffffff80123450ULL : NULL;
 }
 
@@ -64,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    unsigned k = data[0] % NOBJ;
+    unsigned k = (data[0] & 0x7f) % NOBJ;
     size_t n = objects[k].size;
     uint8_t *copy = malloc(n);
     memcpy(copy, objects[k].bytes, n);
@@ -77,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *img = malloc(need);
         struct module m;
         log[0] = 0;
-        int rc = module_link(copy, n, &o, img, 0xffffffff84000000ULL, &m, log, sizeof log);
+        int rc = module_link(copy, n, &o, img, RUN_BASE, &m, log, sizeof log);
         if (rc == 0) {
             /* whatever links has a name modunload can be given */
             size_t len = strnlen(m.name, sizeof m.name);

@@ -1,12 +1,13 @@
 /**
  * @file test_module.c
  * @brief Host tests of the module loader (kernel/module/module.c): every
- *        relocation kind of both architectures, on objects assembled from
- *        tests/host/modules/reloc_*.s and linked into a buffer at the
- *        kernel's module address, each patched field decoded and compared
- *        with what the ELF psABI says it must hold; veneers (forced and out
- *        of range); overflow; hello.ko for either arch; and a corpus of
- *        malformed objects, each refused with its message and no leak.
+ *        relocation kind of every architecture (x86_64, aarch64, riscv64),
+ *        on objects assembled from tests/host/modules/reloc_*.s and linked
+ *        into a buffer at the kernel's module address, each patched field
+ *        decoded and compared with what the ELF psABI says it must hold;
+ *        veneers (forced and out of range); overflow and reach; hello.ko for
+ *        each arch; and a corpus of malformed objects, each refused with its
+ *        message and no leak.
  *
  * Names and reasons (issue 23): module_load() of tests/host/modules/named.c
  * (nothing undefined, no module_init, so it loads at a host address) with
@@ -31,27 +32,51 @@
 #define EXT_FN 0xffffffff80123450ULL
 #define EXT_DATA 0xffffffff80200040ULL
 #define EXT_SMALL 0x12345678ULL
+/* riscv64's: an absolute whose low 12 bits are negative as a lo12 (hi20
+ * rounds up), and targets within reach of jal (+-1 MiB), a branch (+-4 KiB),
+ * c.j (+-2 KiB) and c.beqz (+-256 bytes) from their sites near the start of
+ * the module: the kernel is 64 MiB away, beyond all four. */
+#define EXT_ABS 0xffffffff80200a48ULL
+#define EXT_JAL (RUN_BASE - 0xff000)
+#define EXT_BR (RUN_BASE - 0xf00)
+#define EXT_CJ (RUN_BASE - 0x700)
+#define EXT_CB (RUN_BASE - 0xc0)
 
-static uint64_t ext_fn = EXT_FN, ext_small = EXT_SMALL;
+/* Each riscv64 external stands for one kind of relocation, so a test can
+ * move it out of that kind's reach alone. */
+static uint64_t ext_fn = EXT_FN, ext_data = EXT_DATA, ext_small = EXT_SMALL, ext_abs = EXT_ABS, ext_pc = EXT_FN,
+                ext_jal = EXT_JAL, ext_br = EXT_BR, ext_cj = EXT_CJ, ext_cb = EXT_CB;
+static const uint64_t kprintf_at = 0xffffffff80100000ULL;
 
 static const void *resolve(const char *name)
 {
-    if (!strcmp(name, "ext_fn"))
-        return (const void *)(uintptr_t)ext_fn;
-    if (!strcmp(name, "ext_data"))
-        return (const void *)(uintptr_t)EXT_DATA;
-    if (!strcmp(name, "ext_small"))
-        return (const void *)(uintptr_t)ext_small;
-    if (!strcmp(name, "kprintf"))
-        return (const void *)(uintptr_t)0xffffffff80100000ULL;
+    static const struct {
+        const char *name;
+        const uint64_t *at;
+    } exports[] = {
+        {"ext_fn", &ext_fn},   {"ext_data", &ext_data}, {"ext_small", &ext_small}, {"ext_abs", &ext_abs},
+        {"ext_pc", &ext_pc},   {"ext_jal", &ext_jal},   {"ext_br", &ext_br},       {"ext_cj", &ext_cj},
+        {"ext_cb", &ext_cb},   {"kprintf", &kprintf_at},
+    };
+    for (unsigned i = 0; i < sizeof exports / sizeof exports[0]; i++)
+        if (!strcmp(name, exports[i].name))
+            return (const void *)(uintptr_t)*exports[i].at;
     return NULL;
 }
 
-/* Both architectures' relocations (arch/<arch>/module_reloc.c), by ELF machine. */
-extern const struct module_arch x64_module_arch, a64_module_arch;
+/* Every architecture's relocations (arch/<arch>/module_reloc.c), by ELF machine. */
+extern const struct module_arch x64_module_arch, a64_module_arch, rv64_module_arch;
 static const struct module_arch *arch_of(uint16_t machine)
 {
-    return machine == EM_X86_64 ? &x64_module_arch : machine == EM_AARCH64 ? &a64_module_arch : NULL;
+    switch (machine) {
+    case EM_X86_64:
+        return &x64_module_arch;
+    case EM_AARCH64:
+        return &a64_module_arch;
+    case EM_RISCV:
+        return &rv64_module_arch;
+    }
+    return NULL;
 }
 
 struct linked {
@@ -61,7 +86,10 @@ struct linked {
     char log[200];
 };
 
-static void link(struct linked *l, const uint8_t *elf, size_t size, uint16_t machine, int force_veneers)
+/* Link at run address @p base (ptr() and the checks assume RUN_BASE: a link
+ * elsewhere is for its result). */
+static void link_at(struct linked *l, const uint8_t *elf, size_t size, uint16_t machine, int force_veneers,
+                    uint64_t base)
 {
     struct module_opts o = {arch_of(machine), resolve, "t", force_veneers};
     size_t n = module_image_size(elf, size, &o, l->log, sizeof l->log);
@@ -70,7 +98,12 @@ static void link(struct linked *l, const uint8_t *elf, size_t size, uint16_t mac
     if (!n)
         return;
     l->img = malloc(n);
-    l->rc = module_link(elf, size, &o, l->img, RUN_BASE, &l->m, l->log, sizeof l->log);
+    l->rc = module_link(elf, size, &o, l->img, base, &l->m, l->log, sizeof l->log);
+}
+
+static void link(struct linked *l, const uint8_t *elf, size_t size, uint16_t machine, int force_veneers)
+{
+    link_at(l, elf, size, machine, force_veneers, RUN_BASE);
 }
 
 static void unlink_(struct linked *l)
@@ -673,6 +706,387 @@ static void test_out_of_memory(const char *file, uint16_t machine, int load, siz
     free(good);
 }
 
+/* ---- riscv64: every relocation decoded, reach, a LO12 without its HI20 ---- */
+
+/* Immediates as the ISA manual's instruction formats lay them out, read
+ * back (the other direction from module_reloc.c's encoders). */
+static int64_t rv_u(uint32_t i) { return sext(i & 0xfffff000u, 32); }
+static int64_t rv_i(uint32_t i) { return sext(i >> 20, 12); }
+static int64_t rv_s(uint32_t i) { return sext((i >> 25) << 5 | (i >> 7 & 0x1f), 12); }
+static int64_t rv_b(uint32_t i)
+{
+    return sext((i >> 31) << 12 | (i >> 7 & 1) << 11 | (i >> 25 & 0x3f) << 5 | (i >> 8 & 0xf) << 1, 13);
+}
+static int64_t rv_j(uint32_t i)
+{
+    return sext((i >> 31) << 20 | (i >> 12 & 0xff) << 12 | (i >> 20 & 1) << 11 | (i >> 21 & 0x3ff) << 1, 21);
+}
+static int64_t rv_cb(uint32_t c) /* c.beqz/c.bnez: offset[8|4:3] in 12:10, [7:6|2:1|5] in 6:2 */
+{
+    return sext((c >> 12 & 1) << 8 | (c >> 5 & 3) << 6 | (c >> 2 & 1) << 5 | (c >> 10 & 3) << 3 | (c >> 3 & 3) << 1,
+                9);
+}
+static int64_t rv_cj(uint32_t c) /* c.j: offset[11|4|9:8|10|6|7|3:1|5] in 12:2 */
+{
+    return sext((c >> 12 & 1) << 11 | (c >> 8 & 1) << 10 | (c >> 9 & 3) << 8 | (c >> 6 & 1) << 7 |
+                    (c >> 7 & 1) << 6 | (c >> 2 & 1) << 5 | (c >> 11 & 1) << 4 | (c >> 3 & 7) << 1,
+                12);
+}
+
+/* Bits outside each format's immediate: opcode, registers, funct3. */
+enum { RV_KEEP_U = 0xfff, RV_KEEP_I = 0xfffff, RV_KEEP_S = 0x01fff07f, RV_KEEP_CB = 0xe383, RV_KEEP_CJ = 0xe003 };
+
+/* The instruction (@p bytes 2 or 4) at @p site + @p off, whose bits under
+ * @p keep must be what the assembler wrote (@p want): the patch touched its
+ * immediate only. */
+static uint32_t rv_insn(struct linked *l, const char *site, unsigned off, unsigned bytes, uint32_t keep, uint32_t want)
+{
+    uint32_t i = u32_at(l, at(l, site) + off) & (bytes == 2 ? 0xffffu : ~0u);
+    if ((i & keep) != want)
+        fprintf(stderr, "riscv64 %s+%u: %08x, bits %08x outside the immediate, wanted %08x\n", site, off, i,
+                i & keep, want);
+    CHECK_EQ_HEX(i & keep, want);
+    return i;
+}
+
+static void rv_reaches(const char *site, uint64_t got, uint64_t want)
+{
+    if (got != want)
+        fprintf(stderr, "riscv64 %s: reaches %#llx, wanted %#llx\n", site, (unsigned long long)got,
+                (unsigned long long)want);
+    CHECK_EQ_HEX(got, want);
+}
+
+/* Signs of the lo12s seen: both must occur, so hi20's rounding is tested. */
+static unsigned rv_lo_neg, rv_lo_pos;
+
+static int64_t rv_lo(int64_t lo)
+{
+    *(lo < 0 ? &rv_lo_neg : &rv_lo_pos) += 1;
+    return lo;
+}
+
+static void check_rv64(struct linked *l)
+{
+    uint64_t other = at(l, "other"), local = at(l, "local");
+    /* auipc ra + jalr ra, lo(ra): to the kernel, and to another section */
+    static const char *const calls[] = {"s_call", "s_call_plt", "s_call_local"};
+    for (unsigned k = 0; k < 3; k++) {
+        uint32_t hi = rv_insn(l, calls[k], 0, 4, RV_KEEP_U, 0x097), lo = rv_insn(l, calls[k], 4, 4, RV_KEEP_I, 0x080e7);
+        rv_reaches(calls[k], at(l, calls[k]) + (uint64_t)(rv_u(hi) + rv_lo(rv_i(lo))), k < 2 ? ext_fn : other);
+    }
+    /* jal ra / jal zero; bne a0, a1 / bge a2, a3; c.beqz a0 / c.bnez a5; c.j */
+    static const struct {
+        const char *site;
+        unsigned bytes;
+        uint32_t keep, want;
+        int64_t (*imm)(uint32_t);
+        const uint64_t *to; /* NULL: other */
+    } jumps[] = {
+        {"s_jal", 4, RV_KEEP_U, 0x0ef, rv_j, &ext_jal},
+        {"s_jal_local", 4, RV_KEEP_U, 0x06f, rv_j, NULL},
+        {"s_br", 4, RV_KEEP_S, 0x00b51063, rv_b, &ext_br},
+        {"s_br_local", 4, RV_KEEP_S, 0x00d65063, rv_b, NULL},
+        {"s_cb", 2, RV_KEEP_CB, 0xc101, rv_cb, &ext_cb},
+        {"s_cb_local", 2, RV_KEEP_CB, 0xe381, rv_cb, NULL},
+        {"s_cj", 2, RV_KEEP_CJ, 0xa001, rv_cj, &ext_cj},
+        {"s_cj_local", 2, RV_KEEP_CJ, 0xa001, rv_cj, NULL},
+    };
+    for (unsigned k = 0; k < sizeof jumps / sizeof jumps[0]; k++) {
+        uint32_t i = rv_insn(l, jumps[k].site, 0, jumps[k].bytes, jumps[k].keep, jumps[k].want);
+        rv_reaches(jumps[k].site, at(l, jumps[k].site) + (uint64_t)jumps[k].imm(i), jumps[k].to ? *jumps[k].to : other);
+    }
+    /* lui + addi / sd (absolute), then auipc + addi / sd (PC-relative); each
+     * to a kernel symbol and to .data: lui a0, addi a0, sd a1 (a0); lui a2,
+     * ld a3, sw a3 (a2); auipc a0, addi a0, sd a1 (a0); auipc a4, lw a5, sw a5 (a4) */
+    static const struct {
+        const char *hi, *lo_i, *lo_s;
+        int pcrel;
+        uint32_t hi_bits, i_bits, s_bits;
+    } pairs[] = {
+        {"s_hi", "s_lo_i", "s_lo_s", 0, 0x537, 0x50513, 0x00b53023},
+        {"s_hi_local", "s_lo_i_local", "s_lo_s_local", 0, 0x637, 0x63683, 0x00d62023},
+        {"s_pchi", "s_pclo_i", "s_pclo_s", 1, 0x517, 0x50513, 0x00b53023},
+        {"s_pchi_local", "s_pclo_i_local", "s_pclo_s_local", 1, 0x717, 0x72783, 0x00f72023},
+    };
+    const uint64_t pair_to[] = {ext_abs, local + 8, ext_data, local + 16};
+    for (unsigned k = 0; k < 4; k++) {
+        uint64_t base = (pairs[k].pcrel ? at(l, pairs[k].hi) : 0) +
+                        (uint64_t)rv_u(rv_insn(l, pairs[k].hi, 0, 4, RV_KEEP_U, pairs[k].hi_bits));
+        int64_t lo_i = rv_lo(rv_i(rv_insn(l, pairs[k].lo_i, 0, 4, RV_KEEP_I, pairs[k].i_bits)));
+        int64_t lo_s = rv_s(rv_insn(l, pairs[k].lo_s, 0, 4, RV_KEEP_S, pairs[k].s_bits));
+        rv_reaches(pairs[k].lo_i, base + (uint64_t)lo_i, pair_to[k]);
+        rv_reaches(pairs[k].lo_s, base + (uint64_t)lo_s, pair_to[k]);
+    }
+    /* lla a0, other: the LO12 names the assembler's .Lpcrel_hi label */
+    uint32_t hi = rv_insn(l, "s_lla", 0, 4, RV_KEEP_U, 0x517), lo = rv_insn(l, "s_lla", 4, 4, RV_KEEP_I, 0x50513);
+    rv_reaches("s_lla", at(l, "s_lla") + (uint64_t)(rv_u(hi) + rv_lo(rv_i(lo))), other);
+    /* data: 64 to .text and the kernel, 32, 32_PCREL to the kernel and .text.other */
+    CHECK_EQ_HEX(u64_at(l, at(l, "ro64")), at(l, "f"));
+    CHECK_EQ_HEX(u64_at(l, at(l, "d64")), ext_fn);
+    CHECK_EQ_HEX(u32_at(l, at(l, "d32")), (uint32_t)ext_small);
+    uint64_t p32 = at(l, "dpcrel32"), p32l = at(l, "dpcrel32_local");
+    CHECK_EQ_HEX(p32 + (uint64_t)sext(u32_at(l, p32), 32), ext_pc);
+    CHECK_EQ_HEX(p32l + (uint64_t)sext(u32_at(l, p32l), 32), other);
+    /* the layout, as on the other arches */
+    CHECK(at(l, "f") == RUN_BASE);
+    CHECK(other > at(l, "f") && other < RUN_BASE + l->m.text_size);
+    CHECK(at(l, "ro64") == RUN_BASE + l->m.text_size);
+    CHECK(local >= RUN_BASE + l->m.text_size + l->m.ro_size);
+    CHECK(at(l, "zeroes") > local && u64_at(l, at(l, "zeroes")) == 0);
+}
+
+/* The relocation at @p off of section @p sec's RELA: its type, and its
+ * symbol's name in @p sym (-1: none). */
+static int rela_at(uint8_t *o, const char *sec, uint64_t off, const char **sym)
+{
+    Elf64_Shdr *rs = shdr(o, find_section(o, sec)), *st = shdr(o, rs->sh_link);
+    const Elf64_Rela *r = (const Elf64_Rela *)(o + rs->sh_offset);
+    const char *strs = (const char *)o + shdr(o, st->sh_link)->sh_offset;
+    for (size_t k = 0; k < rs->sh_size / sizeof *r; k++)
+        if (r[k].r_offset == off) {
+            const Elf64_Sym *s = (const Elf64_Sym *)(o + st->sh_offset) + ELF64_R_SYM(r[k].r_info);
+            *sym = strs + s->st_name;
+            return (int)ELF64_R_TYPE(r[k].r_info);
+        }
+    return -1;
+}
+
+/* The assembler emitted each relocation reloc_riscv64.s means at its label
+ * (a newer clang may write another form: then this says which). */
+static void check_rv64_object(uint8_t *o)
+{
+    enum { CALL = 18, CALL_PLT = 19, JAL = 17, BRANCH = 16, RVC_BRANCH = 44, RVC_JUMP = 45, HI20 = 26,
+           LO12_I = 27, LO12_S = 28, PCREL_HI20 = 23, PCREL_LO12_I = 24, PCREL_LO12_S = 25, R64 = 2, R32 = 1,
+           R32_PCREL = 57 };
+    static const struct {
+        const char *site, *sec;
+        unsigned off;
+        int type, alt; /* alt: another type that does as well */
+        const char *sym; /* NULL: a .Lpcrel_hi label */
+    } want[] = {
+        {"s_call", ".rela.text", 0, CALL, CALL, "ext_fn"},
+        {"s_call_plt", ".rela.text", 0, CALL_PLT, CALL_PLT, "ext_fn"},
+        {"s_call_local", ".rela.text", 0, CALL, CALL_PLT, "other"}, /* CALL_PLT since clang 17 */
+        {"s_jal", ".rela.text", 0, JAL, JAL, "ext_jal"},
+        {"s_jal_local", ".rela.text", 0, JAL, JAL, "other"},
+        {"s_br", ".rela.text", 0, BRANCH, BRANCH, "ext_br"},
+        {"s_br_local", ".rela.text", 0, BRANCH, BRANCH, "other"},
+        {"s_cb", ".rela.text", 0, RVC_BRANCH, RVC_BRANCH, "ext_cb"},
+        {"s_cb_local", ".rela.text", 0, RVC_BRANCH, RVC_BRANCH, "other"},
+        {"s_cj", ".rela.text", 0, RVC_JUMP, RVC_JUMP, "ext_cj"},
+        {"s_cj_local", ".rela.text", 0, RVC_JUMP, RVC_JUMP, "other"},
+        {"s_hi", ".rela.text", 0, HI20, HI20, "ext_abs"},
+        {"s_lo_i", ".rela.text", 0, LO12_I, LO12_I, "ext_abs"},
+        {"s_lo_s", ".rela.text", 0, LO12_S, LO12_S, "ext_abs"},
+        {"s_hi_local", ".rela.text", 0, HI20, HI20, "local"},
+        {"s_lo_i_local", ".rela.text", 0, LO12_I, LO12_I, "local"},
+        {"s_lo_s_local", ".rela.text", 0, LO12_S, LO12_S, "local"},
+        {"s_pchi", ".rela.text", 0, PCREL_HI20, PCREL_HI20, "ext_data"},
+        {"s_pclo_i", ".rela.text", 0, PCREL_LO12_I, PCREL_LO12_I, "s_pchi"},
+        {"s_pclo_s", ".rela.text", 0, PCREL_LO12_S, PCREL_LO12_S, "s_pchi"},
+        {"s_pchi_local", ".rela.text", 0, PCREL_HI20, PCREL_HI20, "local"},
+        {"s_pclo_i_local", ".rela.text", 0, PCREL_LO12_I, PCREL_LO12_I, "s_pchi_local"},
+        {"s_pclo_s_local", ".rela.text", 0, PCREL_LO12_S, PCREL_LO12_S, "s_pchi_local"},
+        {"s_lla", ".rela.text", 0, PCREL_HI20, PCREL_HI20, "other"},
+        {"s_lla", ".rela.text", 4, PCREL_LO12_I, PCREL_LO12_I, NULL},
+        {"ro64", ".rela.rodata", 0, R64, R64, "f"},
+        {"d64", ".rela.data", 0, R64, R64, "ext_fn"},
+        {"d32", ".rela.data", 0, R32, R32, "ext_small"},
+        {"dpcrel32", ".rela.data", 0, R32_PCREL, R32_PCREL, "ext_pc"},
+        {"dpcrel32_local", ".rela.data", 0, R32_PCREL, R32_PCREL, "other"},
+    };
+    for (unsigned k = 0; k < sizeof want / sizeof want[0]; k++) {
+        const char *sym = "";
+        int type = rela_at(o, want[k].sec, sym_named(o, want[k].site)->st_value + want[k].off, &sym);
+        int ok = (type == want[k].type || type == want[k].alt) &&
+                 (want[k].sym ? !strcmp(sym, want[k].sym) : !strncmp(sym, ".Lpcrel_hi", 10));
+        if (!ok)
+            fprintf(stderr, "reloc_riscv64.o: %s+%u has relocation type %d against '%s', wanted %d against '%s'\n",
+                    want[k].site, want[k].off, type, sym, want[k].type, want[k].sym ? want[k].sym : ".Lpcrel_hi*");
+        CHECK(ok);
+    }
+}
+
+/* Link with one external moved: refused with -ERANGE and @p why. */
+static void rv_out_of_reach(int line, const uint8_t *o, size_t size, uint64_t *ext, uint64_t to, const char *why)
+{
+    uint64_t was = *ext;
+    struct linked l;
+    *ext = to;
+    link(&l, o, size, EM_RISCV, 0);
+    if (l.rc != -ERANGE || !strstr(l.log, why))
+        fprintf(stderr, "line %d: rc %d '%s', wanted -ERANGE '%s'\n", line, l.rc, l.log, why);
+    CHECK_EQ_INT(l.rc, -ERANGE);
+    CHECK(strstr(l.log, why) != NULL);
+    unlink_(&l);
+    *ext = was;
+}
+
+/* Link with one external moved to the edge of its reach: linked, every field right. */
+static void rv_in_reach(int line, const uint8_t *o, size_t size, uint64_t *ext, uint64_t to)
+{
+    uint64_t was = *ext;
+    struct linked l;
+    *ext = to;
+    link(&l, o, size, EM_RISCV, 0);
+    if (l.rc)
+        fprintf(stderr, "line %d: target %#llx: rc %d '%s'\n", line, (unsigned long long)to, l.rc, l.log);
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc == 0)
+        check_rv64(&l);
+    unlink_(&l);
+    *ext = was;
+}
+
+static void test_riscv64(void)
+{
+    size_t size;
+    uint8_t *o = read_file_in(MODULE_OBJ_DIR, "reloc_riscv64.o", &size);
+    struct linked l;
+    check_rv64_object(o);
+    link(&l, o, size, EM_RISCV, 0);
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc) {
+        fprintf(stderr, "riscv64: %s\n", l.log);
+        unlink_(&l);
+        free(o);
+        return;
+    }
+    check_rv64(&l);
+    CHECK_EQ_INT(l.m.nveneers, 0); /* auipc + jalr reaches the kernel: no veneers */
+    const uint64_t call = at(&l, "s_call"), call_plt = at(&l, "s_call_plt"), jal = at(&l, "s_jal");
+    const uint64_t br = at(&l, "s_br"), cb = at(&l, "s_cb"), cj = at(&l, "s_cj");
+    const uint64_t pchi = at(&l, "s_pchi"), dpc = at(&l, "dpcrel32");
+    unlink_(&l);
+    link(&l, o, size, EM_RISCV, 1); /* forcing veneers changes nothing: riscv64 has none */
+    CHECK_EQ_INT(l.rc, 0);
+    if (l.rc == 0) {
+        check_rv64(&l);
+        CHECK_EQ_INT(l.m.nveneers, 0);
+    }
+    unlink_(&l);
+    CHECK(rv_lo_neg > 0 && rv_lo_pos > 0);
+
+    /* Reach: each kind at both edges of its range, and one step past.
+     * auipc + lo12 spans [-2^31 - 2^11, 2^31 - 2^11) from the auipc (the
+     * call sites are 8 bytes apart and share ext_fn). */
+#define IN(ext, to) rv_in_reach(__LINE__, o, size, &ext, to)
+#define OUT(ext, to, why) rv_out_of_reach(__LINE__, o, size, &ext, to, why)
+    IN(ext_fn, call + 0x7ffff7ffULL);
+    OUT(ext_fn, call + 0x7ffff800ULL, "out of reach");
+    IN(ext_fn, call_plt - 0x80000800ULL);
+    OUT(ext_fn, call_plt - 0x80000801ULL, "out of reach");
+    OUT(ext_fn, 0x100000000000ULL, "call target 100000000000 out of reach"); /* user space */
+    IN(ext_jal, jal + 0xffffe);
+    OUT(ext_jal, jal + 0x100000, "jal out of range");
+    IN(ext_jal, jal - 0x100000);
+    OUT(ext_jal, jal - 0x100002, "jal out of range");
+    OUT(ext_jal, jal + 0x101, "jal out of range"); /* odd */
+    IN(ext_br, br + 0xffe);
+    OUT(ext_br, br + 0x1000, "branch out of range");
+    IN(ext_br, br - 0x1000);
+    OUT(ext_br, br - 0x1002, "branch out of range");
+    OUT(ext_br, br + 0x11, "branch out of range"); /* odd */
+    IN(ext_cb, cb + 0xfe);
+    OUT(ext_cb, cb + 0x100, "compressed branch out of range");
+    IN(ext_cb, cb - 0x100);
+    OUT(ext_cb, cb - 0x102, "compressed branch out of range");
+    OUT(ext_cb, cb - 0x11, "compressed branch out of range");
+    IN(ext_cj, cj + 0x7fe);
+    OUT(ext_cj, cj + 0x800, "compressed jump out of range");
+    IN(ext_cj, cj - 0x800);
+    OUT(ext_cj, cj - 0x802, "compressed jump out of range");
+    OUT(ext_cj, cj + 0x11, "compressed jump out of range");
+    /* lui + lo12: a sign-extended 32-bit value, [-2^31 - 2^11, 2^31 - 2^11) */
+    IN(ext_abs, 0x7ffff7ffULL);
+    OUT(ext_abs, 0x7ffff800ULL, "R_RISCV_HI20 value 7ffff800 does not fit");
+    IN(ext_abs, 0xffffffff7ffff800ULL);
+    OUT(ext_abs, 0xffffffff7ffff7ffULL, "R_RISCV_HI20 value ffffffff7ffff7ff does not fit");
+    OUT(ext_data, 0x100000000000ULL, "R_RISCV_PCREL_HI20 target out of reach");
+    /* R_RISCV_32: a 32-bit value, signed or not */
+    IN(ext_small, 0xffffffffULL);
+    IN(ext_small, 0xffffffff80000000ULL);
+    OUT(ext_small, 0x100000000ULL, "R_RISCV_32 value 100000000 does not fit");
+    OUT(ext_small, 0xffffffff7fffffffULL, "R_RISCV_32 value ffffffff7fffffff does not fit");
+    OUT(ext_pc, 0x100000000000ULL, "R_RISCV_32_PCREL out of range");
+    /* Walking ones: each immediate bit alone, of either sign, so a bit an
+     * encoder drops, moves or swaps changes the target the check decodes */
+    static const struct {
+        uint64_t *ext;
+        unsigned lo, hi; /* the bits */
+    } walk[] = {
+        {&ext_jal, 1, 19}, {&ext_br, 1, 11}, {&ext_cb, 1, 7},    {&ext_cj, 1, 10},
+        {&ext_fn, 1, 30},  {&ext_data, 0, 30}, {&ext_abs, 0, 30}, {&ext_pc, 0, 30}, {&ext_small, 0, 31},
+    };
+    const uint64_t walk_from[] = {jal, br, cb, cj, call, pchi, 0, dpc, 0};
+    for (unsigned k = 0; k < sizeof walk / sizeof walk[0]; k++)
+        for (unsigned b = walk[k].lo; b <= walk[k].hi; b++) {
+            IN(*walk[k].ext, walk_from[k] + (1ULL << b));
+            IN(*walk[k].ext, walk_from[k] - (1ULL << b));
+        }
+#undef IN
+#undef OUT
+
+    /* A PCREL_LO12 whose PCREL_HI20 is missing (the HI20 made NONE, or the
+     * LO12 aimed at a CALL's auipc) is refused; one that comes before its
+     * HI20 links, as the psABI and lld allow: the loader finds the HI20 by
+     * its address (module_link_find_reloc()), keeping nothing between links,
+     * so every shape runs at RUN_BASE right after the good link above. */
+    uint8_t *bad = malloc(size);
+    Elf64_Shdr *rs = shdr(o, find_section(o, ".rela.text"));
+    const uint64_t hi_off = sym_named(o, "s_pchi")->st_value, lo_off = sym_named(o, "s_pclo_i")->st_value;
+    unsigned khi = ~0u, klo = ~0u;
+    for (unsigned k = 0; k < rs->sh_size / sizeof(Elf64_Rela); k++) {
+        const Elf64_Rela *r = (const Elf64_Rela *)(o + rs->sh_offset) + k;
+        if (r->r_offset == hi_off && ELF64_R_TYPE(r->r_info) == 23)
+            khi = k;
+        if (r->r_offset == lo_off && ELF64_R_TYPE(r->r_info) == 24)
+            klo = k;
+    }
+    CHECK(khi != ~0u && klo == khi + 1);
+    if (khi != ~0u && klo == khi + 1) {
+        Elf64_Rela *r = (Elf64_Rela *)(bad + rs->sh_offset);
+        char why[120];
+        for (unsigned shape = 0; shape < 3; shape++) {
+            snprintf(why, sizeof why, "R_RISCV_PCREL_LO12 at %llx names no PCREL_HI20",
+                     (unsigned long long)(RUN_BASE + lo_off));
+            memcpy(bad, o, size);
+            if (shape == 0) {
+                r[khi].r_info &= ~0xffffffffULL; /* R_RISCV_NONE */
+            } else if (shape == 1) {
+                unsigned f = (unsigned)(sym_named(bad, "f") - (Elf64_Sym *)(bad + shdr(bad, rs->sh_link)->sh_offset));
+                r[klo].r_info = (uint64_t)f << 32 | 24; /* f: the auipc of a CALL */
+            } else {
+                Elf64_Rela t = r[khi]; /* the LO12_I first: still linked */
+                r[khi] = r[klo];
+                r[klo] = t;
+            }
+            link(&l, bad, size, EM_RISCV, 0);
+            int want = shape == 2 ? 0 : -EINVAL;
+            if (l.rc != want || (want && !strstr(l.log, why)))
+                fprintf(stderr, "PCREL_LO12 shape %u: rc %d '%s', wanted %d '%s'\n", shape, l.rc,
+                        l.log, want, want ? why : "");
+            CHECK_EQ_INT(l.rc, want);
+            CHECK(!want || strstr(l.log, why) != NULL);
+            unlink_(&l);
+        }
+    }
+    free(bad);
+    /* another arch's kernel refuses it, and this one another arch's object */
+    link(&l, o, size, EM_AARCH64, 0);
+    CHECK_EQ_INT(l.rc, -ENOEXEC);
+    CHECK(strstr(l.log, "built for machine 243, this kernel is 183") != NULL);
+    unlink_(&l);
+    free(o);
+    o = read_file_in(MODULE_OBJ_DIR, "reloc_x86_64.o", &size);
+    link(&l, o, size, EM_RISCV, 0);
+    CHECK_EQ_INT(l.rc, -ENOEXEC);
+    CHECK(strstr(l.log, "built for machine 62, this kernel is 243") != NULL);
+    unlink_(&l);
+    free(o);
+}
+
 /* An architecture with no relocations for modules (ARCH_MODULE_RELOC unset)
  * refuses every object with a reason; one that gives another machine's
  * relocations refuses the object by its machine. */
@@ -697,24 +1111,34 @@ int main(void)
     test_no_arch();
     test_x86_64();
     test_aarch64();
+    test_riscv64();
     test_hello("hello_x86_64.o", EM_X86_64);
     test_hello("hello_aarch64.o", EM_AARCH64);
+    test_hello("hello_riscv64.o", EM_RISCV);
     test_misaligned();
     test_malformed();
     test_names("named_x86_64.o", EM_X86_64);
     test_names("named_aarch64.o", EM_AARCH64);
+    test_names("named_riscv64.o", EM_RISCV);
     test_hello_shapes("hello_x86_64.o", EM_X86_64);
     test_hello_shapes("hello_aarch64.o", EM_AARCH64);
+    test_hello_shapes("hello_riscv64.o", EM_RISCV);
     test_walk("named_x86_64.o", EM_X86_64, 1);
     test_walk("named_aarch64.o", EM_AARCH64, 1);
+    test_walk("named_riscv64.o", EM_RISCV, 1);
     test_walk("hello_x86_64.o", EM_X86_64, 0);
     test_walk("hello_aarch64.o", EM_AARCH64, 0);
+    test_walk("hello_riscv64.o", EM_RISCV, 0);
     test_walk("reloc_x86_64.o", EM_X86_64, 0);
     test_walk("reloc_aarch64.o", EM_AARCH64, 0);
+    test_walk("reloc_riscv64.o", EM_RISCV, 0);
     test_out_of_memory("named_x86_64.o", EM_X86_64, 1, 0);
     test_out_of_memory("named_aarch64.o", EM_AARCH64, 1, 4); /* through module_load()'s aligned copy */
+    test_out_of_memory("named_riscv64.o", EM_RISCV, 1, 4);
     test_out_of_memory("hello_x86_64.o", EM_X86_64, 0, 0);
+    test_out_of_memory("hello_riscv64.o", EM_RISCV, 0, 0);
     test_out_of_memory("reloc_aarch64.o", EM_AARCH64, 0, 0);
+    test_out_of_memory("reloc_riscv64.o", EM_RISCV, 0, 0);
     CHECK(host_heap_empty());
     return CHECK_DONE("test_module");
 }

@@ -64,6 +64,18 @@ __attribute__((format(printf, 3, 4))) int module_link_fail(struct module_linker 
 /** @brief The run address of a veneer that jumps to @p target (shared per target). */
 uint64_t module_link_veneer(struct module_linker *l, uint64_t target);
 
+/**
+ * @brief The relocation of @p type at run address @p P in the relocation
+ *        section being applied, resolved (its S, A and P; loc NULL): for a
+ *        relocation whose value is another's, as RISC-V's PCREL_LO12 takes
+ *        the PCREL_HI20 at the auipc its symbol names (lld does the same).
+ *        Order-independent; O(entries in the section).
+ * @retval 0 found, @p out filled
+ * @retval -ENOENT no such relocation in this section
+ */
+int module_link_find_reloc(struct module_linker *l, uint64_t P, uint32_t type,
+                           struct module_reloc *out);
+
 /** @brief Nonzero if every call out of the module goes through a veneer
  *         (module_opts.force_veneers: tests of the veneers). */
 int module_link_force_veneers(const struct module_linker *l);
