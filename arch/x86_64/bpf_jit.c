@@ -76,7 +76,7 @@ struct jit {
     uint32_t *prev_end;
     uint32_t *func;     /* this pass: offset of function k's prologue */
     uint32_t *prev_func;
-    uint8_t saved[BPF_MAX_SUBPROGS]; /* written_mask() of each function */
+    uint8_t saved[BPF_MAX_SUBPROGS]; /* bpf_subprog_written_r6_r9() of each function */
     uint32_t *target;                /* nonzero: a jump lands on insn i, or a function starts there */
     unsigned cur_func;               /* the function being emitted */
     char *log;
@@ -249,36 +249,6 @@ static void emit_zext32(struct jit *j, int r)
 /* rbp (BPF r10) is saved by every function; rbx, r13, r14, r15 (BPF r6-r9)
  * only by those that write them. */
 static const uint8_t callee_saved[4] = {RBX, R13, R14, R15};
-
-/* The BPF registers r6-r9 the instructions of function @p k write, as a
- * mask of callee_saved[] (bit n: r6 + n). */
-static unsigned written_mask(const struct bpf_prog *prog, unsigned k)
-{
-    uint32_t from = prog->subprog_start[k];
-    uint32_t to = k + 1 < prog->nsubprogs ? prog->subprog_start[k + 1] : prog->len;
-    unsigned mask = 0;
-    for (uint32_t i = from; i < to && i < prog->len; i++) {
-        const struct bpf_insn *in = &prog->insns[i];
-        int w = -1;
-        switch (BPF_CLASS(in->code)) {
-        case BPF_ALU:
-        case BPF_ALU64:
-        case BPF_LDX:
-        case BPF_LD:
-            w = in->dst;
-            break;
-        case BPF_STX:
-            if (BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH) && in->imm != BPF_CMPXCHG)
-                w = in->src;
-            break;
-        }
-        if (w >= BPF_REG_6 && w <= BPF_REG_9)
-            mask |= 1u << (w - BPF_REG_6);
-        if (BPF_CLASS(in->code) == BPF_LD)
-            i++; /* lddw's second slot */
-    }
-    return mask;
-}
 
 static void emit_push(struct jit *j, int r)
 {
@@ -1019,7 +989,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
     mark_targets(&j);
 
     for (uint32_t k = 0; k < prog->nsubprogs; k++)
-        j.saved[k] = (uint8_t)written_mask(prog, k);
+        j.saved[k] = (uint8_t)bpf_subprog_written_r6_r9(prog, k);
 
     /* pass 0: every jump long, every helper call movabs: an upper bound */
     j.first = 1;

@@ -21,6 +21,34 @@ void bpf_jit_free(struct bpf_prog *prog)
     prog->jit_size = 0;
 }
 
+unsigned bpf_subprog_written_r6_r9(const struct bpf_prog *prog, unsigned k)
+{
+    uint32_t from = prog->subprog_start[k];
+    uint32_t to = k + 1 < prog->nsubprogs ? prog->subprog_start[k + 1] : prog->len;
+    unsigned mask = 0;
+    for (uint32_t i = from; i < to && i < prog->len; i++) {
+        const struct bpf_insn *in = &prog->insns[i];
+        int w = -1;
+        switch (BPF_CLASS(in->code)) {
+        case BPF_ALU:
+        case BPF_ALU64:
+        case BPF_LDX:
+        case BPF_LD:
+            w = in->dst;
+            break;
+        case BPF_STX:
+            if (BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH) && in->imm != BPF_CMPXCHG)
+                w = in->src;
+            break;
+        }
+        if (w >= BPF_REG_6 && w <= BPF_REG_9)
+            mask |= 1u << (w - BPF_REG_6);
+        if (BPF_CLASS(in->code) == BPF_LD)
+            i++; /* lddw's second slot */
+    }
+    return mask;
+}
+
 int bpf_jit_add_symbols(const struct bpf_prog *prog, struct jit_region *r, const uint32_t *func_off, uint32_t end,
                         uint32_t unit)
 {

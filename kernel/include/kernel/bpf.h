@@ -502,6 +502,16 @@ int bpf_jit_available(void);
  *  (kernel/bpf/prog.c, the same for every arch). */
 void bpf_jit_free(struct bpf_prog *prog);
 
+/**
+ * @brief For the arch JITs: which of the callee-saved registers r6-r9
+ *        function @p k of @p prog writes (as a destination of ALU, loads
+ *        and lddw, or the source a fetching atomic other than cmpxchg
+ *        overwrites), so its prologue saves only those.
+ * @return a mask, bit n for r6 + n
+ * @note Any context; @p k < prog->nsubprogs.
+ */
+unsigned bpf_subprog_written_r6_r9(const struct bpf_prog *prog, unsigned k);
+
 struct jit_region;
 
 /**
