@@ -158,6 +158,7 @@ static int intc_cpu_init(const struct irq_chip *chip, unsigned ipi)
     (void)chip;
     (void)ipi;
     rv_imsic_cpu_init();
+    rv_plic_cpu_init();
     __asm__ volatile("csrs sie, %0" : : "r"((1UL << RV_IRQ_S_SOFT) | (1UL << RV_IRQ_S_EXT))
                      : "memory");
     return 0;

@@ -15,6 +15,10 @@ import argparse, os, re, socket, subprocess, sys, time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+# gdb's name for each architecture; an arch missing here is an error, not x86_64.
+GDB_ARCH = {"aarch64": "aarch64", "x86_64": "i386:x86-64", "riscv64": "riscv:rv64"}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -33,7 +37,7 @@ def main():
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         time.sleep(0.5)
-        gdbarch = "aarch64" if a.arch == "aarch64" else "i386:x86-64"
+        gdbarch = GDB_ARCH[a.arch]
         p = subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch", a.elf,
                             "-ex", f"set architecture {gdbarch}",
                             "-ex", f"target remote 127.0.0.1:{port}",
@@ -46,7 +50,7 @@ def main():
     print(out)
     frames = re.findall(r"(?m)^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+)", out)
     names = [f[1] for f in frames]
-    entry = "high"  # the label both entry.S files call C from
+    entry = "high"  # the label every entry.S calls C from
     checks = [
         ("stopped at kmain", bool(names) and names[0] == "kmain"),
         (f"ends at the entry ({entry})", bool(names) and names[-1] == entry),

@@ -92,6 +92,17 @@ static int plic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned
     return 0;
 }
 
+/* A started hart: OpenSBI's warm boot of a hart sets its supervisor
+ * context's threshold to 7 (everything masked) and clears its enables, so
+ * the threshold the probe wrote for every hart is undone for the ones that
+ * start later. Open it again, from the hart itself. */
+void rv_plic_cpu_init(void)
+{
+    uint32_t hart = hal_cpu_id();
+    if (plic && hart < RV_MAX_HARTS && ctx_of_hart[hart] != NO_CTX)
+        dev_write32(plic, THRESHOLD(ctx_of_hart[hart]), 0);
+}
+
 static const struct irq_chip plic_chip = {
     .name = "plic",
     .mask = plic_mask,

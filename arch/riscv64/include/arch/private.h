@@ -100,6 +100,8 @@ void rv_trap(struct rv_frame *f);
 #define RV_IRQ_S_TIMER 5
 #define RV_IRQ_S_EXT 9
 
+/** @brief Open this hart's PLIC context, if there is a PLIC (a started hart). */
+void rv_plic_cpu_init(void);
 /** @brief The IMSIC's numbers (irqchip/imsic.c): RV_IMSIC_BASE + interrupt identity. */
 #define RV_IMSIC_BASE 2048u
 /** @brief Open this hart's IMSIC interrupt file, if there is an IMSIC (a started hart, and the boot hart at probe). */
