@@ -55,8 +55,11 @@ primary:
     sfence.vma
     csrw    satp, a0
     /* Reached only if satp kept its old value: a hart without Sv48 ignores
-     * the write (satp is WARL). Otherwise this fetch faults into stvec. */
-    call    rv_no_sv48
+     * the write (satp is WARL). Otherwise this fetch faults into stvec.
+     * Then the same tables as Sv39, and if that is refused too, a message. */
+    call    rv_mmu_sv39_satp
+    csrw    satp, a0
+    call    rv_no_paging
     .balign 4
 high:
     .cfi_sections .debug_frame /* the linker script drops .eh_frame */
@@ -96,8 +99,8 @@ rv_secondary_entry:
     csrw    stvec, t0
     sfence.vma
     csrw    satp, t1
-    /* Only if this hart refused Sv48 (its DT said it had it): park it; the
-     * boot hart reports that it never came up. */
+    /* Only if this hart refused the boot hart's mode (its DT said it had
+     * it): park it; the boot hart reports that it never came up. */
 5:  wfi
     j       5b
     .balign 4

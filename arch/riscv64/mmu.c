@@ -4,20 +4,25 @@
  *        half, the direct map, device mappings, the switch to the kernel's
  *        own tables.
  *
- * Sv48 (arch/memlayout.h). rv_mmu_build() runs from entry.S with the MMU
- * off, at the physical address the image was loaded at, so it reaches every
- * table PC-relatively (-mcmodel=medany: a global's address is `auipc`-based,
- * that is, physical here) and dereferences no stored pointer. One root table
- * maps:
+ * Sv48 or Sv39 over the same tables (arch/memlayout.h). rv_mmu_build() runs
+ * from entry.S with the MMU off, at the physical address the image was
+ * loaded at, so it reaches every table PC-relatively (-mcmodel=medany: a
+ * global's address is `auipc`-based, that is, physical here) and
+ * dereferences no stored pointer. The root's last entry holds everything:
  *
- *   root[256] -> direct map (1 GiB leaves where a whole GiB is RAM, else an
- *                L2 table of 2 MiB leaves); at first only the 4 MiB around
- *                the DTB, rv_map_ram() adds RAM from the DTB;
- *   root[511] -> L1[509]: the MMIO window, 2 MiB device leaves; slot 0 is
+ *   root[511] -> L1[256..383]: the direct map (1 GiB leaves where a whole
+ *                GiB is RAM, else an L2 table of 2 MiB leaves); at first only
+ *                the 4 MiB around the DTB, rv_map_ram() adds RAM from the DTB;
+ *             -> L1[509]: the MMIO window, 2 MiB device leaves; slot 0 is
  *                the early UART;
  *             -> L1[510] -> L2[0] -> L3: the image in 4 KiB pages at
  *                0xffffffff80000000: text RX, rodata R, data/bss RW, nothing
  *                past __kernel_end.
+ *
+ * satp's mode: Sv48 with the root, or Sv39 with L1 as its root. entry.S
+ * tries Sv48 and falls back to Sv39 when the hart refuses it (satp is WARL);
+ * rv_mmu_choose() moves to Sv39 when the boot hart's DT mmu-type says that
+ * is all it has, and rv_mmu_satp() gives started harts the mode in use.
  *
  * No identity map: entry.S turns the MMU on with stvec at the next
  * instruction's high address (see there). Nothing maps low addresses, so
@@ -32,6 +37,7 @@
 #include <kernel/memmap.h>
 #include <kernel/pagetable.h>
 #include <kernel/sections.h>
+#include <kernel/string.h>
 #include <kernel/vm.h>
 #include <stdint.h>
 
@@ -43,12 +49,17 @@
 #define IDX(va, shift) (((va) >> (shift)) & 511)
 #define DMAP_L2_TABLES 8 /* partially covered GiBs of RAM we can map */
 #define MMIO_SLOTS 512
-#define SATP_SV48 (9ULL << 60)
+#define SATP_MODE_SHIFT 60
+#define SATP_SV39 8ULL
+#define SATP_SV48 9ULL
 
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
 static table_t root, top_l1, mmio_l2, kimg_l2, kimg_l3;
-static table_t dmap_l1, dmap_l2[DMAP_L2_TABLES];
+static table_t dmap_l2[DMAP_L2_TABLES];
+/* The mode in use (SATP_SV48 or SATP_SV39), for the kernel's own tables
+ * and started harts. Set before the MMU is on: no absolute pointer. */
+static uint64_t satp_mode = SATP_SV48;
 static unsigned dmap_l2_used;
 static uint64_t mmio_tags[MMIO_SLOTS]; /* see kernel/iowindow.h */
 
@@ -84,7 +95,7 @@ static int dmap_range(uint64_t base, uint64_t end, int mmu_on)
     if (end > ARCH_DIRECT_MAP_SIZE)
         end = ARCH_DIRECT_MAP_SIZE;
     while (base < end) {
-        uint64_t *l1e = &dmap_l1[IDX(base, L1_SHIFT)];
+        uint64_t *l1e = &top_l1[IDX(ARCH_DIRECT_MAP_BASE + base, L1_SHIFT)];
         uint64_t gib_end = (base & ~(SZ_1G - 1)) + SZ_1G;
         if (!(base & (SZ_1G - 1)) && end >= gib_end && !hal_pte_valid(*l1e)) {
             *l1e = rv_pte_ppn(base) | RAM_LEAF;
@@ -112,7 +123,6 @@ uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase)
     uint64_t kend = (uintptr_t)__kernel_end; /* physical: the MMU is off */
     kernel_phys = kbase;
 
-    root[IDX(ARCH_DIRECT_MAP_BASE, L0_SHIFT)] = hal_pte_table(table_phys(dmap_l1, 0));
     root[511] = hal_pte_table(table_phys(top_l1, 0));
     top_l1[IDX(RV64_MMIO_BASE, L1_SHIFT)] = hal_pte_table(table_phys(mmio_l2, 0));
     top_l1[IDX(KERNEL_VIRT_BASE, L1_SHIFT)] = hal_pte_table(table_phys(kimg_l2, 0));
@@ -133,18 +143,52 @@ uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase)
     /* The DTB (at most 2 MiB, so two chunks cover it wherever it starts). */
     if (dtb)
         dmap_range(dtb & ~(SZ_2M - 1), (dtb & ~(SZ_2M - 1)) + 2 * SZ_2M, 0);
-    return SATP_SV48 | (table_phys(root, 0) >> 12);
+    return SATP_SV48 << SATP_MODE_SHIFT | (table_phys(root, 0) >> 12);
+}
+
+uint64_t rv_mmu_sv39_satp(void)
+{
+    satp_mode = SATP_SV39;
+    return SATP_SV39 << SATP_MODE_SHIFT | (table_phys(top_l1, 0) >> 12);
+}
+
+/* satp for @p mode over the tables whose Sv48 root is at @p root_pa. */
+static uint64_t satp_for(uint64_t mode, uint64_t root_pa)
+{
+    if (mode == SATP_SV48)
+        return SATP_SV48 << SATP_MODE_SHIFT | root_pa >> 12;
+    const uint64_t *r = hal_phys_to_virt(root_pa);
+    return SATP_SV39 << SATP_MODE_SHIFT | hal_pte_addr(r[511]) >> 12;
+}
+
+const char *rv_mmu_mode(void) { return satp_mode == SATP_SV39 ? "Sv39" : "Sv48"; }
+
+int rv_mmu_choose(const char *mmu_type)
+{
+    if (!mmu_type || strcmp(mmu_type, "riscv,sv39") != 0 || satp_mode == SATP_SV39)
+        return 0;
+    /* Same tables, same addresses: only the walk starts one level lower. */
+    /* The boot tables are in the image, not (yet) in the direct map. */
+    uint64_t satp = kernel_tables ? satp_for(SATP_SV39, vm_kernel_aspace()->root)
+                                  : SATP_SV39 << SATP_MODE_SHIFT | table_phys(top_l1, 1) >> 12;
+    __asm__ volatile("sfence.vma\n\tcsrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
+    uint64_t now;
+    __asm__ volatile("csrr %0, satp" : "=r"(now));
+    if (now != satp)
+        return -EIO;
+    satp_mode = SATP_SV39;
+    return 1;
 }
 
 /*
- * From entry.S, MMU still off, when the hart refused Sv48. Nothing is
+ * From entry.S, MMU still off, when the hart refused Sv48 and Sv39. Nothing is
  * mapped, so no console driver: the SBI's legacy console_putchar (SBI v0.1
  * extension 0x01, which OpenSBI keeps) says why, and SRST powers off.
  */
-__attribute__((noreturn)) void rv_no_sv48(void)
+__attribute__((noreturn)) void rv_no_paging(void)
 {
-    static const char msg[] = "riscv64: this hart has no Sv48 paging (satp refused mode 9); "
-                              "the kernel needs it (a Sv39-only hart is not supported). Halting.\r\n";
+    static const char msg[] = "riscv64: this hart refused both Sv48 and Sv39 paging (satp modes 9 "
+                              "and 8); the kernel needs one of them. Halting.\r\n";
     for (const char *p = msg; *p; p++) {
         register uint64_t a0 __asm__("a0") = (uint8_t)*p;
         register uint64_t a7 __asm__("a7") = 0x01;
@@ -194,7 +238,7 @@ int hal_direct_mapped(uint64_t pa, uint64_t len)
     if (kernel_tables)
         return pt_direct_mapped(pa, len);
     for (uint64_t a = pa & ~(SZ_2M - 1); a < pa + len; a += SZ_2M) {
-        uint64_t l1e = dmap_l1[IDX(a, L1_SHIFT)];
+        uint64_t l1e = top_l1[IDX(ARCH_DIRECT_MAP_BASE + a, L1_SHIFT)];
         if (!hal_pte_valid(l1e))
             return 0;
         if (hal_pte_is_table(l1e, 1) && !hal_pte_valid(table_at(l1e, 1)[IDX(a, L2_SHIFT)]))
@@ -247,7 +291,7 @@ int hal_mmu_init(const struct boot_info *bi)
     int err = pt_build_kernel(ram, n, kernel_phys, mmio_tags, MMIO_SLOTS, RV64_MMIO_BASE, SZ_2M);
     if (err)
         return err;
-    uint64_t satp = SATP_SV48 | (vm_kernel_aspace()->root >> 12);
+    uint64_t satp = satp_for(satp_mode, vm_kernel_aspace()->root);
     __asm__ volatile("sfence.vma\n\tcsrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
     kernel_tables = 1;
     return 0;

@@ -115,6 +115,12 @@ static void devicetree_check(struct boot_info *bi, uint64_t dtb)
         return;
     }
     bi->dtb_phys = dtb;
+    /* Sv48 unless this hart has only Sv39 (entry.S fell back already if it
+     * refused Sv48; a DT can also say so of a hart that accepts it). */
+    int moved = rv_mmu_choose(rv_dt_mmu_type(&dt, hal_cpu_id()));
+    if (moved < 0)
+        kprintf("riscv64: the DT says this hart has only Sv39, but it refused Sv39; staying in %s\n",
+                rv_mmu_mode());
     rv_timer_read_dt(&dt);
     dt_read_cmdline(&dt, bi);
     boot_stage("dtb check, command line");
@@ -153,7 +159,7 @@ __attribute__((noreturn)) void rv_main(uint64_t dtb, uint64_t counter0, uint64_t
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
     devicetree_check(bi, dtb); /* the clock first: boot_stage() times from it */
     boot_stage("entry, boot page tables, early console");
-    pr_info("riscv64: hart %lu, DTB at %#lx", hartid, dtb);
+    pr_info("riscv64: hart %lu, DTB at %#lx, %s paging", hartid, dtb, rv_mmu_mode());
     sbi_init();
     kmain(bi);
 }

@@ -56,6 +56,27 @@ struct rv_hart *rv_hart_of(uint64_t hartid)
     return NULL;
 }
 
+const char *rv_dt_mmu_type(const struct fdt *fdt, uint64_t hartid)
+{
+    int cpus = fdt_path(fdt, "/cpus");
+    for (int n = cpus < 0 ? -1 : fdt_first_child(fdt, cpus); n >= 0; n = fdt_next_sibling(fdt, n)) {
+        uint32_t reg;
+        if (fdt_prop_u32(fdt, n, "reg", &reg) == 0 && reg == hartid)
+            return fdt_prop_string(fdt, n, "mmu-type");
+    }
+    return NULL;
+}
+
+/* Whether a hart whose DT says @p mmu can run the kernel's mode. */
+static int mmu_fits(const char *mmu)
+{
+    if (!mmu)
+        return 0;
+    int sv39 = strcmp(rv_mmu_mode(), "Sv39") == 0;
+    return strcmp(mmu, "riscv,sv48") == 0 || strcmp(mmu, "riscv,sv57") == 0 ||
+           (sv39 && strcmp(mmu, "riscv,sv39") == 0);
+}
+
 void rv_smp_read_cpus(const struct fdt *fdt, uint64_t boot_hartid)
 {
     (void)boot_hartid;
@@ -87,8 +108,9 @@ void rv_smp_read_cpus(const struct fdt *fdt, uint64_t boot_hartid)
             d->why = NULL;
             if (!fdt_node_is_available(fdt, node))
                 d->why = "its status is not \"okay\"";
-            else if (!mmu || (strcmp(mmu, "riscv,sv48") != 0 && strcmp(mmu, "riscv,sv57") != 0))
-                d->why = "its mmu-type is not Sv48 or wider";
+            else if (!mmu_fits(mmu))
+                d->why = strcmp(rv_mmu_mode(), "Sv39") == 0 ? "its mmu-type is not Sv39 or wider"
+                                                              : "its mmu-type is not Sv48 or wider";
             else if (!hsm)
                 d->why = "the SBI has no HSM extension";
             else

@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""riscv64: harts the device tree describes with an MMU the kernel can or
-cannot use, in the device tree QEMU boots.
+"""riscv64: harts the device tree describes with the MMU modes they have,
+in the device tree QEMU boots.
 
-    dtb_test.py --image IMG --case sv39|sv57
+    dtb_test.py --image IMG --case sv39|sv57|mixed
 
 QEMU's own DTB for `virt` with 2 harts is dumped (-machine dumpdtb=...) and
-every hart's mmu-type is rewritten in place (the strings have the same
-length, so the blob's layout does not change) before booting with it
-(-dtb; OpenSBI passes it on):
+harts' mmu-type rewritten in place (the strings have the same length, so
+the blob's layout does not change) before booting with it (-dtb; OpenSBI
+passes it on):
 
-  sv39  the kernel runs Sv48, so a hart that says it has only Sv39 cannot
-        be started: it is named with the reason, the boot hart runs alone
-        (QEMU 7.2 still accepts Sv48 on the boot hart: satp's mode is not
-        tied to the DT there);
-  sv57  a hart with Sv57 has Sv48 too (the privileged spec requires the
-        narrower modes), so both harts run.
+  sv39   every hart says Sv39 only: the kernel runs in Sv39 (the same
+         tables, satp one level lower), both harts start, and every ktest
+         passes there;
+  sv57   a hart with Sv57 has Sv48 too (the privileged spec requires the
+         narrower modes): Sv48, both harts;
+  mixed  hart 1 says Sv39, hart 0 Sv48. OpenSBI picks the boot hart by
+         lottery: booted on hart 1 the kernel runs Sv39 and starts both;
+         booted on hart 0 it runs Sv48 and names hart 1 as unable to.
 """
 import argparse, os, re, subprocess, sys, tempfile
 
@@ -27,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", required=True)
-    ap.add_argument("--case", required=True, choices=["sv39", "sv57"])
+    ap.add_argument("--case", required=True, choices=["sv39", "sv57", "mixed"])
     a = ap.parse_args()
     env = ["SMP=2"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -39,17 +41,30 @@ def main():
         blob = open(orig, "rb").read()
         n = blob.count(b"riscv,sv48\0")
         assert n == 2, f"expected 2 harts with riscv,sv48 in QEMU's DTB, found {n}"
-        open(edited, "wb").write(blob.replace(b"riscv,sv48\0", f"riscv,{a.case}\0".encode()))
-        text, status, pending = run_qemu("riscv64", a.image, env,
-                                         [b"dmesg\r", b"cpus\r", b"poweroff 7\r"], ["-dtb", edited], 60)
+        if a.case == "mixed":
+            second = blob.index(b"riscv,sv48\0", blob.index(b"riscv,sv48\0") + 1)
+            blob = blob[:second] + b"riscv,sv39\0" + blob[second + 11:]
+        else:
+            blob = blob.replace(b"riscv,sv48\0", f"riscv,{a.case}\0".encode())
+        open(edited, "wb").write(blob)
+        keys = [b"dmesg\r", b"cpus\r"] + ([b"ktest\r"] if a.case == "sv39" else []) + [b"poweroff 7\r"]
+        text, status, pending = run_qemu("riscv64", a.image, env, keys, ["-dtb", edited], 240)
     print(text)
     checks = []
+    sv39 = re.search(r"riscv64: hart ([0-9]+), DTB at 0x[0-9a-f]+, Sv39 paging", text)
+    sv48 = re.search(r"riscv64: hart ([0-9]+), DTB at 0x[0-9a-f]+, Sv48 paging", text)
+    both = re.search(r"smp: 2 of 2 CPUs online", text)
     if a.case == "sv39":
-        checks += [(re.search(r"smp: cpu (0|0x1) cannot be started: its mmu-type is not Sv48 or wider", text),
-                    "the other hart is named, with its mmu-type"),
-                   (re.search(r"smp: 1 of 2 CPUs online", text), "the boot hart runs alone")]
+        checks += [(sv39, "the kernel runs Sv39"), (both, "both harts online"),
+                   (re.search(r"(?m)^ktest: [0-9]+ passed, 0 failed$", text), "every ktest passes in Sv39")]
+    elif a.case == "sv57":
+        checks += [(sv48, "the kernel runs Sv48"), (both, "both harts online")]
     else:
-        checks += [(re.search(r"(?m)^2 of 2 CPUs online$", text), "cpus: both harts online")]
+        on1 = (sv39 and sv39.group(1) == "1") and both
+        on0 = (sv48 and sv48.group(1) == "0") and re.search(
+            r"smp: cpu 0x1 cannot be started: its mmu-type is not Sv48 or wider", text) and re.search(
+            r"smp: 1 of 2 CPUs online", text)
+        checks += [(on1 or on0, "Sv39 with both harts (boot hart 1), or Sv48 with hart 1 named and off (boot hart 0)")]
     checks += [(not pending, f"every command typed (left: {pending})"),
                ("PANIC" not in text, "no panic"),
                (status == 7, f"power-off code 7 (status {status})")]

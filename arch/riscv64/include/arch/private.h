@@ -54,8 +54,21 @@ struct rv_frame {
  */
 uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase);
 
-/** @brief entry.S, MMU off: the hart refused Sv48; say so through the SBI and power off (mmu.c). */
-__attribute__((noreturn)) void rv_no_sv48(void);
+/** @brief entry.S, MMU off, Sv48 refused: the satp for Sv39 over the same tables (mmu.c). */
+uint64_t rv_mmu_sv39_satp(void);
+/** @brief entry.S, MMU off: the hart refused Sv48 and Sv39; say so through the SBI and power off (mmu.c). */
+__attribute__((noreturn)) void rv_no_paging(void);
+/**
+ * @brief Move to Sv39 if @p mmu_type (the boot hart's DT mmu-type) says it
+ *        is the widest the hart has (mmu.c; from rv_main, boot tables on).
+ * @return 1 moved, 0 nothing to do, -EIO the hart refused Sv39
+ */
+int rv_mmu_choose(const char *mmu_type);
+/** @brief "Sv48" or "Sv39": the mode the kernel runs in (mmu.c). */
+const char *rv_mmu_mode(void);
+struct fdt;
+/** @brief The DT mmu-type of hart @p hartid, NULL if none (smp.c). */
+const char *rv_dt_mmu_type(const struct fdt *fdt, uint64_t hartid);
 
 /** @brief The satp a hart started later switches on (mmu.c; for smp.c). */
 uint64_t rv_mmu_satp(void);
