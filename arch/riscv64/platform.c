@@ -4,6 +4,7 @@
  *        power-off through the SBI or QEMU's test finisher).
  */
 #include <arch/private.h>
+#include "dt.h"
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/platform.h>

@@ -10,6 +10,7 @@
  * the physical address of a struct rv_smp_boot, one per start, never reused.
  */
 #include <arch/private.h>
+#include "dt.h"
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/smp.h>
@@ -56,69 +57,17 @@ struct rv_hart *rv_hart_of(uint64_t hartid)
     return NULL;
 }
 
-const char *rv_dt_mmu_type(const struct fdt *fdt, uint64_t hartid)
-{
-    int cpus = fdt_path(fdt, "/cpus");
-    for (int n = cpus < 0 ? -1 : fdt_first_child(fdt, cpus); n >= 0; n = fdt_next_sibling(fdt, n)) {
-        uint32_t reg;
-        if (fdt_prop_u32(fdt, n, "reg", &reg) == 0 && reg == hartid)
-            return fdt_prop_string(fdt, n, "mmu-type");
-    }
-    return NULL;
-}
-
-/* Whether a hart whose DT says @p mmu can run the kernel's mode. */
-static int mmu_fits(const char *mmu)
-{
-    if (!mmu)
-        return 0;
-    int sv39 = strcmp(rv_mmu_mode(), "Sv39") == 0;
-    return strcmp(mmu, "riscv,sv48") == 0 || strcmp(mmu, "riscv,sv57") == 0 ||
-           (sv39 && strcmp(mmu, "riscv,sv39") == 0);
-}
-
 void rv_smp_read_cpus(const struct fdt *fdt, uint64_t boot_hartid)
 {
     (void)boot_hartid;
-    int cpus = fdt_path(fdt, "/cpus");
-    if (cpus < 0) {
-        pr_warn("smp: the DTB has no /cpus node");
-        return;
-    }
-    int hsm = sbi_has(SBI_EXT_HSM);
-    if (!hsm)
+    unsigned sbi = (sbi_has(SBI_EXT_HSM) ? RV_SBI_HSM : 0) | (sbi_has(SBI_EXT_RFENCE) ? RV_SBI_RFENCE : 0);
+    if (!(sbi & RV_SBI_HSM))
         pr_warn("smp: the SBI has no HSM extension: running on the boot hart only");
-    int n = 0;
-    for (int node = fdt_first_child(fdt, cpus); node >= 0; node = fdt_next_sibling(fdt, node)) {
-        const char *type = fdt_prop_string(fdt, node, "device_type");
-        if (!type || strcmp(type, "cpu") != 0)
-            continue; /* cpu-map and the like */
-        uint32_t hartid;
-        size_t nlen;
-        const char *name = fdt_node_name(fdt, node, &nlen);
-        if (fdt_prop_u32(fdt, node, "reg", &hartid) != 0) {
-            pr_warn("dt: /cpus/%.*s: no usable reg; left off", (int)nlen, name ? name : "?");
-            continue;
-        }
-        if (n < RV_MAX_HARTS) {
-            struct hal_cpu_desc *d = &dt_cpus[n];
-            const char *mmu = fdt_prop_string(fdt, node, "mmu-type");
-            d->hwid = hartid;
-            d->method = NULL;
-            d->why = NULL;
-            if (!fdt_node_is_available(fdt, node))
-                d->why = "its status is not \"okay\"";
-            else if (!mmu_fits(mmu))
-                d->why = strcmp(rv_mmu_mode(), "Sv39") == 0 ? "its mmu-type is not Sv39 or wider"
-                                                              : "its mmu-type is not Sv48 or wider";
-            else if (!hsm)
-                d->why = "the SBI has no HSM extension";
-            else
-                d->method = "sbi-hsm";
-        }
-        n++;
-    }
-    dt_ncpus = n;
+    else if (!(sbi & RV_SBI_RFENCE))
+        pr_warn("smp: the SBI has no RFENCE extension: running on the boot hart only");
+    dt_ncpus = rv_dt_harts(fdt, sbi, strcmp(rv_mmu_mode(), "Sv39") == 0, dt_cpus, RV_MAX_HARTS);
+    if (dt_ncpus == -ENOENT)
+        pr_warn("smp: the DTB has no /cpus node");
 }
 
 int hal_smp_enumerate(struct hal_cpu_desc *out, unsigned max)

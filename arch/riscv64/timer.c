@@ -15,6 +15,7 @@
  * at the first tick whose hal_time_ns() is >= D: never early.
  */
 #include <arch/private.h>
+#include "dt.h"
 #include <hal/cpu.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
@@ -44,36 +45,14 @@ uint64_t hal_counter(void)
 
 uint64_t hal_counter_freq(void) { return freq; }
 
-/* Whether the ISA string @p isa ("rv64imafdc_zicsr_sstc") names the
- * multi-letter extension @p ext (lower case, '_'-separated). */
-static int isa_has(const char *isa, const char *ext)
-{
-    size_t n = strlen(ext);
-    for (const char *p = strchr(isa, '_'); p; p = strchr(p + 1, '_'))
-        if (strncmp(p + 1, ext, n) == 0 && (p[1 + n] == '_' || p[1 + n] == '\0'))
-            return 1;
-    return 0;
-}
-
 int rv_timer_read_dt(const struct fdt *fdt)
 {
-    int cpus = fdt_path(fdt, "/cpus");
-    uint32_t hz = 0;
-    if (cpus < 0 || fdt_prop_u32(fdt, cpus, "timebase-frequency", &hz) != 0 || hz == 0) {
-        pr_err("timer: the DTB's /cpus has no timebase-frequency: no clock, no timer");
-        return -ENOENT;
-    }
+    uint32_t hz;
+    int err = rv_dt_clock(fdt, &hz, &sstc);
+    if (err)
+        return err;
     freq = hz;
     ns_per_tick = NSEC % hz == 0 ? NSEC / hz : 0;
-    /* Sstc on every hart or none: the boot hart's string speaks for all
-     * (QEMU gives each the same). */
-    for (int n = fdt_first_child(fdt, cpus); n >= 0; n = fdt_next_sibling(fdt, n)) {
-        const char *isa = fdt_prop_string(fdt, n, "riscv,isa");
-        if (isa) {
-            sstc = isa_has(isa, "sstc");
-            break;
-        }
-    }
     return 0;
 }
 

@@ -66,9 +66,7 @@ __attribute__((noreturn)) void rv_no_paging(void);
 int rv_mmu_choose(const char *mmu_type);
 /** @brief "Sv48" or "Sv39": the mode the kernel runs in (mmu.c). */
 const char *rv_mmu_mode(void);
-struct fdt;
-/** @brief The DT mmu-type of hart @p hartid, NULL if none (smp.c). */
-const char *rv_dt_mmu_type(const struct fdt *fdt, uint64_t hartid);
+
 
 /** @brief The satp a hart started later switches on (mmu.c; for smp.c). */
 uint64_t rv_mmu_satp(void);
