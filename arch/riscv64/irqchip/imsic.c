@@ -111,11 +111,9 @@ static void imsic_unmask(const struct irq_chip *chip, unsigned irq)
     if (!valid(irq))
         return;
     unsigned id = irq - RV_IMSIC_BASE;
-    masked[id] = 0;
-    if (latched[id]) {
-        latched[id] = 0;
+    __atomic_store_n(&masked[id], 0, __ATOMIC_SEQ_CST);
+    if (__atomic_exchange_n(&latched[id], 0, __ATOMIC_SEQ_CST))
         resend(id);
-    }
 }
 
 static int imsic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu,
@@ -154,8 +152,14 @@ static void imsic_handle(unsigned long cause)
             irq_spurious();
         } else if (chained_src[id]) {
             chained_fn(chained_src[id]); /* the source's controller masks and counts */
-        } else if (masked[id]) {
-            latched[id] = 1;
+        } else if (__atomic_load_n(&masked[id], __ATOMIC_SEQ_CST)) {
+            /* Latch it, then look again: an unmask on another hart in
+             * between either sees the latch and resends, or cleared the
+             * mask before it, and then this hart takes the latch back. */
+            __atomic_store_n(&latched[id], 1, __ATOMIC_SEQ_CST);
+            if (!__atomic_load_n(&masked[id], __ATOMIC_SEQ_CST) &&
+                __atomic_exchange_n(&latched[id], 0, __ATOMIC_SEQ_CST))
+                irq_handle(RV_IMSIC_BASE + id);
         } else {
             irq_handle(RV_IMSIC_BASE + id);
         }
