@@ -36,10 +36,22 @@ static void dump_frame(const struct x64_frame *f)
     kprintf("R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
     /* RIP outside the text: most likely a call through a bad pointer, whose
      * return address is still on top of the stack. */
-    uintptr_t ret = 0;
-    if ((f->rip < (uintptr_t)__kernel_start || f->rip >= (uintptr_t)__text_end) &&
-        hal_virt_to_phys((void *)f->rsp) != (uint64_t)-1)
+    uintptr_t ret = 0, off;
+    int in_text = f->rip >= (uintptr_t)__kernel_start && f->rip < (uintptr_t)__text_end;
+    if (!in_text && hal_virt_to_phys((void *)f->rsp) != (uint64_t)-1)
         ret = *(const uint64_t *)f->rsp;
+    /* Stopped (an NMI, a fault) in a function's prologue, before `mov %rsp,
+     * %rbp`: RBP is still the caller's, so the frame walk would skip the
+     * caller. Its return address is on top of the stack (at the first
+     * instruction) or just above the pushed RBP (after `push %rbp`). */
+    else if (in_text && ksym_lookup(f->rip, &off) && off < 4 &&
+             hal_virt_to_phys((void *)(f->rsp + 8)) != (uint64_t)-1) {
+        const uint8_t *fn = (const uint8_t *)(f->rip - off);
+        if (off == 0)
+            ret = *(const uint64_t *)f->rsp;
+        else if (fn[0] == 0x55) /* push %rbp */
+            ret = *(const uint64_t *)(f->rsp + 8);
+    }
     backtrace_from(f->rbp, f->rip, ret);
 }
 
