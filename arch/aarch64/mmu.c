@@ -240,25 +240,12 @@ void a64_mmu_secondary_regs(uint64_t regs[4])
     regs[3] = ttbr1;
 }
 
-/* The RAM the direct map covers: /memory minus "no-map" reservations and
- * minus anything beyond the direct map's reach (both mappings use this, so
- * the boot map and the kernel tables cover the same RAM). */
-static int ram_ranges(const struct boot_info *bi, struct mem_range *out, unsigned max)
-{
-    struct mem_range excl[BOOT_MAX_MEM_RANGES + 1];
-    unsigned n = 0;
-    for (unsigned i = 0; i < bi->reserved_count; i++)
-        if (bi->reserved[i].type == MEM_NOMAP)
-            excl[n++] = bi->reserved[i];
-    excl[n++] = (struct mem_range){ARCH_DIRECT_MAP_SIZE, ~0ULL - ARCH_DIRECT_MAP_SIZE, MEM_RESERVED};
-    return memmap_free_ranges(bi->mem, bi->mem_count, excl, n, out, max);
-}
-
 /** Add the DTB's RAM to the boot direct map (whole 2 MiB blocks inside it). */
 int a64_map_ram(const struct boot_info *bi)
 {
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
-    int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES), err = n < 0 ? n : 0;
+    int n = memmap_direct_ranges(bi, ARCH_DIRECT_MAP_SIZE, ram, BOOT_MAX_MEM_RANGES);
+    int err = n < 0 ? n : 0;
     for (int i = 0; !err && i < n; i++)
         err = dmap_range(ram[i].base, ram[i].base + ram[i].size, 1);
     __asm__ volatile("dsb ishst; isb" ::: "memory"); /* invalid -> valid: no TLBI needed */
@@ -327,7 +314,7 @@ void *hal_ioremap(uint64_t pa, size_t size)
 int hal_mmu_init(const struct boot_info *bi)
 {
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
-    int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
+    int n = memmap_direct_ranges(bi, ARCH_DIRECT_MAP_SIZE, ram, BOOT_MAX_MEM_RANGES);
     int err = pt_build_kernel(ram, n, kernel_phys, mmio_tags, MMIO_SLOTS, A64_MMIO_BASE, SZ_2M);
     if (err)
         return err;

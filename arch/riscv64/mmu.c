@@ -208,23 +208,11 @@ uint64_t rv_mmu_satp(void)
     return satp;
 }
 
-/* The RAM the direct map covers: /memory minus "no-map" reservations (the
- * SBI's own memory among them) and minus anything beyond its reach. */
-static int ram_ranges(const struct boot_info *bi, struct mem_range *out, unsigned max)
-{
-    struct mem_range excl[BOOT_MAX_MEM_RANGES + 1];
-    unsigned n = 0;
-    for (unsigned i = 0; i < bi->reserved_count; i++)
-        if (bi->reserved[i].type == MEM_NOMAP)
-            excl[n++] = bi->reserved[i];
-    excl[n++] = (struct mem_range){ARCH_DIRECT_MAP_SIZE, ~0ULL - ARCH_DIRECT_MAP_SIZE, MEM_RESERVED};
-    return memmap_free_ranges(bi->mem, bi->mem_count, excl, n, out, max);
-}
-
 int rv_map_ram(const struct boot_info *bi)
 {
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
-    int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES), err = n < 0 ? n : 0;
+    int n = memmap_direct_ranges(bi, ARCH_DIRECT_MAP_SIZE, ram, BOOT_MAX_MEM_RANGES);
+    int err = n < 0 ? n : 0;
     for (int i = 0; !err && i < n; i++)
         err = dmap_range(ram[i].base, ram[i].base + ram[i].size, 1);
     hal_pte_sync();
@@ -287,7 +275,7 @@ void *hal_ioremap(uint64_t pa, size_t size)
 int hal_mmu_init(const struct boot_info *bi)
 {
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
-    int n = ram_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
+    int n = memmap_direct_ranges(bi, ARCH_DIRECT_MAP_SIZE, ram, BOOT_MAX_MEM_RANGES);
     int err = pt_build_kernel(ram, n, kernel_phys, mmio_tags, MMIO_SLOTS, RV64_MMIO_BASE, SZ_2M);
     if (err)
         return err;

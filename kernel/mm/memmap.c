@@ -116,6 +116,18 @@ int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem
     return (int)count;
 }
 
+int memmap_direct_ranges(const struct boot_info *bi, uint64_t limit, struct mem_range *out,
+                         unsigned max)
+{
+    struct mem_range excl[BOOT_MAX_MEM_RANGES + 1];
+    unsigned n = 0;
+    for (unsigned i = 0; i < bi->reserved_count && i < BOOT_MAX_MEM_RANGES; i++)
+        if (bi->reserved[i].type == MEM_NOMAP)
+            excl[n++] = bi->reserved[i];
+    excl[n++] = (struct mem_range){limit, ~0ULL - limit, MEM_RESERVED};
+    return memmap_free_ranges(bi->mem, bi->mem_count, excl, n, out, max);
+}
+
 int memmap_union(const struct mem_range *r, unsigned n, struct mem_range *out, unsigned max)
 {
     unsigned count = 0;

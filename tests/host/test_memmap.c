@@ -158,9 +158,29 @@ static void test_union(void)
     CHECK(memmap_union(want, 7, out, 1) == -ENOSPC);
 }
 
+/* The direct map's RAM (aarch64, riscv64): OpenSBI's no-map region and
+ * everything past the direct map's reach left out; plain reservations (the
+ * DTB, the initrd) stay mapped. */
+static void test_direct_ranges(void)
+{
+    struct boot_info bi = {0};
+    bi.mem[0] = (struct mem_range)R(0x80000000ULL, 256 * MiB, MEM_USABLE);
+    bi.mem[1] = (struct mem_range)R(0x200000000ULL, 8ULL << 30, MEM_USABLE);
+    bi.mem_count = 2;
+    bi.reserved[0] = (struct mem_range)R(0x80000000ULL, 512 * 1024, MEM_NOMAP);
+    bi.reserved[1] = (struct mem_range)R(0x8fe00000ULL, 64 * 1024, MEM_RESERVED);
+    bi.reserved_count = 2;
+    struct mem_range out[4];
+    int n = memmap_direct_ranges(&bi, 0x280000000ULL, out, 4);
+    const uint64_t expected[][2] = {{0x80080000ULL, 0x90000000ULL}, {0x200000000ULL, 0x280000000ULL}};
+    expect(out, n, expected, 2);
+    CHECK(memmap_direct_ranges(&bi, 0x280000000ULL, out, 1) == -ENOSPC);
+}
+
 int main(void)
 {
     test_union();
+    test_direct_ranges();
     test_pc_map();
     test_bad_entries();
     test_exclusions_and_space();

@@ -21,6 +21,18 @@ int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem
                        unsigned m, struct mem_range *out, unsigned max);
 
 /**
+ * @brief The RAM a direct map of @p limit bytes of physical space covers:
+ *        @p bi's memory map minus its "no-map" reservations (firmware's own
+ *        memory: OpenSBI's, a DT's `no-map` nodes) and minus everything at
+ *        or above @p limit. The boot tables and the kernel's tables of an
+ *        arch that maps RAM from its boot_info both use it, so the two cover
+ *        the same RAM (aarch64 and riscv64).
+ * @return as memmap_free_ranges()
+ */
+int memmap_direct_ranges(const struct boot_info *bi, uint64_t limit, struct mem_range *out,
+                         unsigned max);
+
+/**
  * @brief The union of @p n ranges (their types ignored): sorted, disjoint,
  *        ranges that overlap or touch merged, without a warning.
  *
