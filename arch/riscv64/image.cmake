@@ -1,5 +1,0 @@
-# Rules that turn kernel.elf into what QEMU boots (included from the top level,
-# because custom-command outputs are only visible in the directory that defines them).
-add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/kernel.bin
-  COMMAND llvm-objcopy -O binary kernel.elf kernel.bin
-  DEPENDS kernel.elf WORKING_DIRECTORY ${CMAKE_BINARY_DIR} VERBATIM)
