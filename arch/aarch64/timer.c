@@ -24,9 +24,9 @@
 #include <kernel/fdt_bus.h>
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
+#include <kernel/tickconv.h>
 
 
-#define NSEC 1000000000ull
 #define CNTV_CTL_ENABLE (1u << 0) /* IMASK (bit 1) clear: the interrupt is signalled */
 #define TIMER_VIRT_INDEX 2        /* DT order: secure, non-secure, virtual, hypervisor */
 #define TIMER_VIRT_DEFAULT 27     /* PPI 11, what the Server Base System Architecture asks */
@@ -40,7 +40,7 @@ static int timer_irq_from_dt;
 static void set_freq(uint64_t hz)
 {
     freq = hz;
-    ns_per_tick = hz && NSEC % hz == 0 ? NSEC / hz : 0;
+    ns_per_tick = tickconv_ns_per_tick(hz);
 }
 
 /** Called by a64_main first thing, with the counter value of the first instruction. */
@@ -50,28 +50,9 @@ void a64_timer_setup(uint64_t boot_counter)
     set_freq(hal_counter_freq() & 0xffffffff); /* CNTFRQ_EL0[63:32] are RES0 */
 }
 
-/*
- * floor(t * 1e9 / freq) without a 128-bit product: with t = s * freq + r,
- * it is s * 1e9 + floor(r * 1e9 / freq), and r * 1e9 < 2^32 * 2^30 fits.
- * Wraps after 2^64 ns (584 years) of uptime.
- */
-static uint64_t ticks_to_ns(uint64_t t)
-{
-    if (ns_per_tick)
-        return t * ns_per_tick; /* 62.5 MHz (QEMU): 16 ns a tick */
-    uint64_t s = t / freq, r = t % freq;
-    return s * NSEC + r * NSEC / freq;
-}
-
-/* ceil(ns * freq / 1e9), the same split; saturates instead of wrapping. */
-static uint64_t ns_to_ticks(uint64_t ns)
-{
-    uint64_t s = ns / NSEC, r = ns % NSEC, t;
-    if (__builtin_mul_overflow(s, freq, &t) ||
-        __builtin_add_overflow(t, (r * freq + NSEC - 1) / NSEC, &t))
-        return UINT64_MAX;
-    return t;
-}
+/* kernel/tickconv.h does the arithmetic; 62.5 MHz (QEMU) is 16 ns a tick. */
+static uint64_t ticks_to_ns(uint64_t t) { return tickconv_to_ns(t, freq, ns_per_tick); }
+static uint64_t ns_to_ticks(uint64_t ns) { return tickconv_from_ns(ns, freq); }
 
 uint64_t hal_time_ns(void)
 {

@@ -24,8 +24,8 @@
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
+#include <kernel/tickconv.h>
 
-#define NSEC 1000000000ull
 #define CSR_STIMECMP "0x14d"
 
 static uint64_t counter0;
@@ -52,26 +52,13 @@ int rv_timer_read_dt(const struct fdt *fdt)
     if (err)
         return err;
     freq = hz;
-    ns_per_tick = NSEC % hz == 0 ? NSEC / hz : 0;
+    ns_per_tick = tickconv_ns_per_tick(hz);
     return 0;
 }
 
-static uint64_t ticks_to_ns(uint64_t t)
-{
-    if (ns_per_tick)
-        return t * ns_per_tick; /* 10 MHz (QEMU): 100 ns a tick */
-    uint64_t s = t / freq, r = t % freq;
-    return s * NSEC + r * NSEC / freq;
-}
-
-static uint64_t ns_to_ticks(uint64_t ns)
-{
-    uint64_t s = ns / NSEC, r = ns % NSEC, t;
-    if (__builtin_mul_overflow(s, freq, &t) ||
-        __builtin_add_overflow(t, (r * freq + NSEC - 1) / NSEC, &t))
-        return UINT64_MAX;
-    return t;
-}
+/* kernel/tickconv.h does the arithmetic; 10 MHz (QEMU) is 100 ns a tick. */
+static uint64_t ticks_to_ns(uint64_t t) { return tickconv_to_ns(t, freq, ns_per_tick); }
+static uint64_t ns_to_ticks(uint64_t ns) { return tickconv_from_ns(ns, freq); }
 
 uint64_t hal_time_ns(void)
 {
