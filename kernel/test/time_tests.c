@@ -46,22 +46,30 @@ static void on_timer(struct ktimer *t, void *arg)
     f->runs++;
 }
 
+/* Never early, every time; late by less than 250 ms at least once in three
+ * tries: a vCPU the host did not run for a while (8 vCPUs on 2 cores in
+ * CI) is late once, a wrong tick conversion is late every time. */
 KTEST(time_deadline_fires_not_early)
 {
     KT_ASSERT(strcmp(hal_timer_name(), "none") != 0);
     static struct ktimer t;
     static struct fired f;
-    f = (struct fired){0};
-    ktimer_init(&t, on_timer, &f);
     uint64_t irqs = timer_irq_count();
     KT_ASSERT(irqs != ~0ull);
-    uint64_t deadline = hal_time_ns() + MS;
-    KT_ASSERT(ktimer_arm(&t, deadline) == 0);
-    int ran = kt_wait_for(&f.runs, 1, 500 * MS);
-    int still = ktimer_cancel(&t);
-    KT_ASSERT(ran && still == 0 && f.runs == 1);
-    KT_ASSERT(f.at >= deadline);
-    KT_ASSERT(f.at - deadline < 250 * MS);
+    uint64_t best = ~0ull;
+    for (int try = 0; try < 3 && best >= 250 * MS; try++) {
+        f = (struct fired){0};
+        ktimer_init(&t, on_timer, &f);
+        uint64_t deadline = hal_time_ns() + MS;
+        KT_ASSERT(ktimer_arm(&t, deadline) == 0);
+        int ran = kt_wait_for(&f.runs, 1, 500 * MS);
+        int still = ktimer_cancel(&t);
+        KT_ASSERT(ran && still == 0 && f.runs == 1);
+        KT_ASSERT(f.at >= deadline);
+        if (f.at - deadline < best)
+            best = f.at - deadline;
+    }
+    KT_ASSERT(best < 250 * MS);
     KT_ASSERT(timer_irq_count() > irqs);
 }
 
@@ -70,14 +78,21 @@ KTEST(time_past_deadline_fires_at_once)
 {
     static struct ktimer a, b;
     static struct fired fa, fb;
-    fa = fb = (struct fired){0};
-    ktimer_init(&a, on_timer, &fa);
+    fb = (struct fired){0};
     ktimer_init(&b, on_timer, &fb);
-    uint64_t now = hal_time_ns();
-    KT_ASSERT(ktimer_arm(&a, now > MS ? now - MS : 0) == 0);
-    int ran = kt_wait_for(&fa.runs, 1, 100 * MS);
-    ktimer_cancel(&a);
-    KT_ASSERT(ran && fa.at >= now && fa.at < now + 100 * MS);
+    /* At once: within 100 ms, once in three tries (a host stall, above). */
+    int prompt = 0;
+    for (int try = 0; try < 3 && !prompt; try++) {
+        fa = (struct fired){0};
+        ktimer_init(&a, on_timer, &fa);
+        uint64_t now = hal_time_ns();
+        KT_ASSERT(ktimer_arm(&a, now > MS ? now - MS : 0) == 0);
+        int ran = kt_wait_for(&fa.runs, 1, 500 * MS);
+        ktimer_cancel(&a);
+        KT_ASSERT(ran && fa.at >= now);
+        prompt = fa.at < now + 100 * MS;
+    }
+    KT_ASSERT(prompt);
     /* Armed and cancelled with interrupts masked: a host stall cannot let
      * it fire in between. */
     irqflags_t f = hal_irq_save();
@@ -175,12 +190,19 @@ KTEST(time_ns_monotonic_and_tracks_counter)
     uint64_t c1 = hal_counter(), n1 = hal_time_ns(), c1b = hal_counter();
     uint64_t lo = ticks_to_ns(c1 - c0b, freq), hi = ticks_to_ns(c1b - c0, freq);
     KT_ASSERT(n1 - n0 + 2 >= lo && n1 - n0 <= hi + 2);
-    /* 10 ms by the counter is 10 ms by hal_time_ns(); the host may stall us. */
-    uint64_t start = hal_time_ns(), c2 = hal_counter();
-    while (hal_counter() - c2 < freq / 100)
-        hal_cpu_relax();
-    uint64_t dt = hal_time_ns() - start;
-    KT_ASSERT(dt >= 10 * MS - 100 && dt < 10 * MS + 250 * MS);
+    /* 10 ms by the counter is 10 ms by hal_time_ns(), never less; the host
+     * may stall us, so more by under 250 ms once in three tries. */
+    uint64_t best = ~0ull;
+    for (int try = 0; try < 3 && best >= 10 * MS + 250 * MS; try++) {
+        uint64_t start = hal_time_ns(), c2 = hal_counter();
+        while (hal_counter() - c2 < freq / 100)
+            hal_cpu_relax();
+        uint64_t dt = hal_time_ns() - start;
+        KT_ASSERT(dt >= 10 * MS - 100);
+        if (dt < best)
+            best = dt;
+    }
+    KT_ASSERT(best < 10 * MS + 250 * MS);
 }
 
 KTEST(time_cycles_advance)
