@@ -14,6 +14,7 @@
  * continues at the high address (the same step Linux takes).
  */
 #define KSTACK_SHIFT 14 /* kernel/vmalloc.h */
+#define RV_SMP_BOOT_SIZE 48 /* struct rv_smp_boot, smp.c */
     .option norelax
     .section .text.boot, "ax"
     .globl _start
@@ -32,6 +33,16 @@ _start:
 
 primary:
     rdtime  s2                 /* time at our first instruction (boot bench) */
+    /* Only the first hart here boots the kernel; the zeroing of .bss below
+     * would wipe a running kernel. Another arrives only when the SBI sent a
+     * started hart to the image's start instead of rv_secondary_entry:
+     * OpenSBI before v1.3 marks the hart START_PENDING before it writes the
+     * new start address, and a hart whose wfi returns early in between
+     * leaves with the old one (the kernel's entry, a1 = the DTB). */
+    lla     t0, rv_boot_entries
+    li      t1, 1
+    amoadd.w t1, t1, (t0)
+    bnez    t1, late_entry
     mv      s3, a0             /* hart id */
     mv      s1, a1             /* DTB */
     csrw    sie, zero
@@ -79,14 +90,52 @@ high:
     .cfi_endproc
 
     /*
+     * A hart that came in at the image's start after the boot hart (above),
+     * or at rv_secondary_entry with an a1 that is not its block (the same
+     * race with the old argument): a0 = its hart id. The boot hart wrote this hart's
+     * struct rv_smp_boot before it asked the SBI to start it, so the newest
+     * block for this hart id (smp.c: one per start, never reused) is where
+     * it should have gone; it marks the block and goes on from there. A
+     * hart with no block was not started by us: it waits here for good.
+     */
+late_entry:
+    lla     t0, rv_boot_blocks_used
+    lwu     t1, 0(t0)
+    li      t2, RV_SMP_BOOT_SIZE
+    mul     t1, t1, t2
+    lla     a1, rv_boot_blocks
+    add     a1, a1, t1         /* one past the newest block */
+    lla     t0, rv_boot_blocks
+6:  bleu    a1, t0, 7f
+    addi    a1, a1, -RV_SMP_BOOT_SIZE
+    ld      t1, 32(a1)         /* hartid */
+    bne     t1, a0, 6b
+    li      t1, 1
+    sd      t1, 40(a1)         /* misdirected: smp.c reports it */
+    j       .Lsec_block_ok
+7:  wfi
+    j       7b
+
+    /*
      * A hart that SBI HSM hart_start started (smp.c): S-mode, MMU off,
      * a0 = its hart id, a1 = the physical address of its struct
-     * rv_smp_boot { satp, stack_top, arg, hart }. It switches the MMU on the
-     * same way and calls rv_secondary_main(arg, hart).
+     * rv_smp_boot (smp.c), checked before use. It switches the
+     * MMU on the same way and calls rv_secondary_main(arg, hart).
      */
     .globl  rv_secondary_entry
     .balign 4
 rv_secondary_entry:
+    lla     t0, rv_boot_blocks /* a1 must be a block, and this hart's */
+    bltu    a1, t0, late_entry
+    lla     t1, rv_boot_blocks_used
+    lwu     t1, 0(t1)
+    li      t2, RV_SMP_BOOT_SIZE
+    mul     t1, t1, t2
+    add     t0, t0, t1
+    bgeu    a1, t0, late_entry
+    ld      t1, 32(a1)         /* hartid */
+    bne     t1, a0, late_entry
+.Lsec_block_ok:
     csrw    sie, zero
     csrci   sstatus, 2
     csrw    sscratch, zero
@@ -118,6 +167,12 @@ sec_high:
 4:  wfi
     j       4b
     .cfi_endproc
+
+    /* In .data, not .bss: the boot hart zeroes .bss after it counted itself. */
+    .section .data
+    .balign 4
+rv_boot_entries:
+    .4byte  0
 
     .section .rodata
     .balign 8

@@ -57,7 +57,7 @@ static void parse_cmdline(const char *cmdline)
             klog_console_level(LOG_INFO); /* prints the lines logged so far, too */
         else if (n == 8 && memcmp(p, "no_color", 8) == 0)
             klog_color(0); /* the NO_COLOR convention, for a kernel: a word on its command line */
-        else {
+        else if (!hal_cmdline_option(p, n)) {
             strlcpy(word, p, n + 1 < sizeof word ? n + 1 : sizeof word);
             pr_warn("cmdline: unknown word '%s' ignored", word);
         }

@@ -9,9 +9,11 @@
  *    are dropped;
  *  - a ranged TLB flush (hal/pte.h): page by page;
  *  - the eBPF JIT (kernel/bpf.h, bpf_jit_compile()): without one every
- *    program runs in the interpreter, and `bpf` says why.
+ *    program runs in the interpreter, and `bpf` says why;
+ *  - command-line words of the arch's own (hal/platform.h): none.
  */
 #include <hal/io.h>
+#include <hal/platform.h>
 #include <hal/pte.h>
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
@@ -30,6 +32,13 @@ WEAK void hal_tlb_flush_range(uintptr_t va, uint64_t size)
 {
     for (uint64_t off = 0; off < size; off += 4096)
         hal_tlb_flush_page(va + off);
+}
+
+WEAK int hal_cmdline_option(const char *word, size_t len)
+{
+    (void)word;
+    (void)len;
+    return 0;
 }
 
 WEAK int bpf_jit_available(void) { return 0; }

@@ -100,6 +100,18 @@ const struct boot_info *platform_boot_info(void);
  */
 void hal_platform_init(struct boot_info *bi);
 
+/**
+ * @brief Offers the arch a command-line word the kernel does not know
+ *        (riscv64: `riscv.hsm_misdirect`); words of an arch's own start with
+ *        its name and a dot.
+ * @param word the word, not NUL-terminated
+ * @param len its length in bytes
+ * @return 1 if the arch took it, 0 if nobody knows it (the kernel warns)
+ * @note Optional (weak default: 0). Called by kmain() before
+ *       hal_platform_init() and before any other CPU starts.
+ */
+int hal_cmdline_option(const char *word, size_t len);
+
 /** @} */
 
 #endif
