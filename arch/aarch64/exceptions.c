@@ -19,13 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Saved by vectors.S; offsets pinned below. */
-struct a64_frame {
-    uint64_t x[31]; /* x0..x30 */
-    uint64_t sp;
-    uint64_t elr;
-    uint64_t spsr;
-};
+/* struct a64_frame (arch/private.h) is saved by vectors.S; offsets pinned here. */
 _Static_assert(sizeof(struct a64_frame) == 34 * 8, "vectors.S frame size");
 _Static_assert(offsetof(struct a64_frame, elr) == 256, "vectors.S elr offset");
 
@@ -101,7 +95,7 @@ int hal_irq_set_root_handler(hal_irq_root_fn fn)
  * ELR/SPSR from it, not from registers another thread's exception may have
  * overwritten in between. With no controller there is nothing to
  * acknowledge: counted, and the kernel carries on. */
-static void a64_irq(void)
+void a64_irq(void)
 {
     /* The exception masked FIQ too: open it again, so the watchdog's NMI
      * (a FIQ, see a64_fiq) reaches a CPU stuck in an interrupt handler. */
@@ -126,7 +120,7 @@ static void dump_frame(const struct a64_frame *f)
  * a CPU that stopped taking interrupts (hal_cpu_nmi()); FIQs stay unmasked
  * where IRQs are masked. Report what it runs, and let it go on. (Or another
  * CPU's panic stops this one: smp_stop_others().) */
-static void a64_fiq(const struct a64_frame *f)
+void a64_fiq(const struct a64_frame *f)
 {
     unsigned intid = gic_nmi_ack();
     if (intid == GIC_SGI_NMI) {
@@ -159,6 +153,12 @@ void a64_exception(struct a64_frame *f, unsigned kind)
         f->elr += 4;
         return;
     }
+
+    /* A user access of the copy routines (uaccess.S) that faulted: resolved,
+     * or continued at its exception-table fixup. Any other fault on a user
+     * address is the kernel's bug, and reported below. */
+    if (kind == 4 && ec == 0x25 && a64_user_access_fault(&f->elr, f->spsr, esr, read_far()))
+        return;
 
     if (kind & 16) { /* from vectors.S: SP had run into a guard region */
         uint64_t v;

@@ -214,6 +214,7 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     boot_stage("entry, boot page tables");
     a64_early_console_init();
     a64_pmu_init();
+    a64_user_cpu_init(); /* PAN, EL0 rights: before any thread can enter user mode */
     bi->protocol = "arm64-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);

@@ -125,6 +125,7 @@ void a64_secondary_main(void *arg)
 {
     hal_cpu_local_set(arg);
     a64_pmu_init(); /* its own cycle counter, for hal_cycles() */
+    a64_user_cpu_init();
     smp_secondary_main(arg);
 }
 

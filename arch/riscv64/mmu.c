@@ -32,6 +32,7 @@
 #include <arch/private.h>
 #include <hal/pte.h>
 #include <hal/mmu.h>
+#include <hal/user.h>
 #include <kernel/errno.h>
 #include <kernel/iowindow.h>
 #include <kernel/memmap.h>
@@ -67,6 +68,10 @@ static uint64_t mmio_tags[MMIO_SLOTS]; /* see kernel/iowindow.h */
 static uint64_t kernel_phys;
 /* Set once hal_mmu_init() has switched to tables from the page allocator. */
 static int kernel_tables;
+/* With kernel_tables: the satp of the kernel's own tables, what a hart
+ * loads when no user space is (hal_uspace_switch(0)) and what a started
+ * hart starts with, whatever user space the boot hart has loaded. */
+static uint64_t kernel_satp;
 
 #define RAM_LEAF (RV_PTE_V | RV_PTE_R | RV_PTE_W | RV_PTE_A | RV_PTE_D | RV_PTE_G)
 #define DEVICE_LEAF (RAM_LEAF | RV_PTE_DEVICE)
@@ -177,6 +182,8 @@ int rv_mmu_choose(const char *mmu_type)
     if (now != satp)
         return -EIO;
     satp_mode = SATP_SV39;
+    if (kernel_tables)
+        kernel_satp = satp;
     return 1;
 }
 
@@ -204,6 +211,8 @@ __attribute__((noreturn)) void rv_no_paging(void)
 uint64_t rv_mmu_satp(void)
 {
     uint64_t satp;
+    if (kernel_tables)
+        return kernel_satp; /* not this hart's: it may have a user space loaded */
     __asm__ volatile("csrr %0, satp" : "=r"(satp));
     return satp;
 }
@@ -265,6 +274,49 @@ void *hal_ioremap(uint64_t pa, size_t size)
 }
 
 /*
+ * Sv39: a user root is a level-1 table of its own (hal_uspace_init()), and
+ * the kernel's half of it, entries 256-511, is a copy of the kernel's
+ * level-1 entries made when the space was created. A copy stays true only
+ * if those entries never change afterwards, so every slot the kernel maps
+ * into after boot gets its level-2 table now: vmalloc (kernel stacks,
+ * large allocations), the module area and the MMIO window (those two have
+ * theirs already, with the image and the early UART). The direct map is
+ * complete once pt_build_kernel() mapped RAM, and nothing maps into it
+ * later. Every kernel level-1 entry is then pinned (RV_PTE_PIN,
+ * hal_pte_pinned()): the walker's pruning after vm_unmap() must not free a
+ * level-2 table that empties, or copies would point at a freed page.
+ * Sv48 needs none of this: a user root shares the kernel's root[511],
+ * whose level-1 table is the kernel's own. Costs one page per GiB of
+ * vmalloc (64), in Sv39 only.
+ */
+static int sv39_fix_kernel_l1(void)
+{
+    static const struct { uint64_t base, size; } fixed[] = {
+        {ARCH_VMALLOC_BASE, ARCH_VMALLOC_SIZE},
+        {ARCH_MODULE_BASE, ARCH_MODULE_SIZE},
+        {RV64_MMIO_BASE, RV64_MMIO_SIZE},
+    };
+    uint64_t *l0 = hal_phys_to_virt(vm_kernel_aspace()->root);
+    uint64_t *l1 = hal_phys_to_virt(hal_pte_addr(l0[511]));
+    for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        for (uint64_t va = fixed[i].base; va - fixed[i].base < fixed[i].size; va += SZ_1G) {
+            uint64_t *e = &l1[IDX(va, L1_SHIFT)];
+            if (hal_pte_valid(*e))
+                continue;
+            uint64_t pa = pt_alloc_table();
+            if (!pa)
+                return -ENOMEM;
+            *e = hal_pte_table(pa);
+        }
+    }
+    for (unsigned i = 256; i < 512; i++)
+        if (hal_pte_valid(l1[i]) && hal_pte_is_table(l1[i], 1))
+            l1[i] |= RV_PTE_PIN;
+    hal_pte_sync();
+    return 0;
+}
+
+/*
  * The boot tables were built before any allocator existed. Now build the
  * kernel's own in pages from the buddy allocator: the image with W^X, every
  * RAM range of the DTB in the direct map, the MMIO window as it is; then
@@ -279,8 +331,11 @@ int hal_mmu_init(const struct boot_info *bi)
     int err = pt_build_kernel(ram, n, kernel_phys, mmio_tags, MMIO_SLOTS, RV64_MMIO_BASE, SZ_2M);
     if (err)
         return err;
+    if (satp_mode == SATP_SV39 && (err = sv39_fix_kernel_l1()) != 0)
+        return err;
     uint64_t satp = satp_for(satp_mode, vm_kernel_aspace()->root);
     __asm__ volatile("sfence.vma\n\tcsrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
+    kernel_satp = satp;
     kernel_tables = 1;
     return 0;
 }
@@ -304,4 +359,71 @@ void hal_tlb_flush_range(uintptr_t va, uint64_t size)
     }
     for (uint64_t off = 0; off < size; off += 4096)
         hal_tlb_flush_page(va + off);
+}
+
+/* ---- user address spaces (hal/user.h) ---- */
+
+/*
+ * User addresses are the lower half of the mode in use: Sv48 translates
+ * 48-bit addresses sign-extended from bit 47, Sv39 39-bit ones from bit 38
+ * (privileged spec, "Sv39" and "Sv48"), so the user half ends at 1 << 47 or
+ * 1 << 38. Either way it lies under the root's entry 0 .. 255 of the portable
+ * walker's Sv48-shaped tables (Sv39's under entry 0 alone), apart from the
+ * kernel's root[511].
+ */
+uintptr_t hal_user_top(void)
+{
+    return satp_mode == SATP_SV39 ? (uintptr_t)1 << 38 : (uintptr_t)1 << 47;
+}
+
+/*
+ * Sv48: the root's entry 511 is the kernel's, shared. Sv39: satp names a
+ * level-1 table, the one under root[0] (where the walker puts user
+ * addresses below 1 << 38), so that table is made here and given the
+ * kernel's level-1 entries 256-511 (sv39_fix_kernel_l1() keeps them fixed).
+ * pt_destroy() frees only the tables serving [va_lo, va_hi], which those
+ * copies are not. root[511] is copied in both modes so the kernel half
+ * looks the same in the tables whichever mode the hart uses.
+ */
+int hal_uspace_init(uint64_t root_pa)
+{
+    uint64_t *root = hal_phys_to_virt(root_pa);
+    const uint64_t *kroot = hal_phys_to_virt(vm_kernel_aspace()->root);
+    root[511] = kroot[511];
+    if (satp_mode == SATP_SV39) {
+        uint64_t l1_pa = pt_alloc_table();
+        if (!l1_pa)
+            return -ENOMEM;
+        uint64_t *l1 = hal_phys_to_virt(l1_pa);
+        const uint64_t *kl1 = hal_phys_to_virt(hal_pte_addr(kroot[511]));
+        for (unsigned i = 256; i < 512; i++)
+            l1[i] = kl1[i];
+        root[0] = hal_pte_table(l1_pa);
+    }
+    hal_pte_sync();
+    return 0;
+}
+
+/*
+ * No ASIDs yet: every user space is ASID 0, so the switch drops this hart's
+ * non-global entries, which are exactly the user ones (hal_pte_leaf(): user
+ * leaves are not G, kernel leaves are, and the kernel's are the same in
+ * every space). SFENCE.VMA with rs1 = x0 and rs2 a register holding ASID 0
+ * does that and keeps the global ones (privileged spec, "Supervisor
+ * Memory-Management Fence Instruction"); it also drops cached non-leaf
+ * entries, none of which are global. The fence after the write: the spec
+ * does not order the satp write before later implicit walks without it.
+ */
+void hal_uspace_switch(uint64_t root_pa)
+{
+    uint64_t satp = kernel_satp;
+    if (root_pa && satp_mode == SATP_SV48)
+        satp = SATP_SV48 << SATP_MODE_SHIFT | root_pa >> 12;
+    else if (root_pa) /* Sv39: the level-1 table hal_uspace_init() put under root[0] */
+        satp = SATP_SV39 << SATP_MODE_SHIFT |
+               hal_pte_addr(((const uint64_t *)hal_phys_to_virt(root_pa))[0]) >> 12;
+    /* t0, not an "r" operand: the compiler could give a constant 0 as x0,
+     * and rs2 = x0 would flush the global entries too. */
+    __asm__ volatile("csrw satp, %0\n\tli t0, 0\n\tsfence.vma zero, t0" : : "r"(satp)
+                     : "t0", "memory");
 }

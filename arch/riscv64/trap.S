@@ -1,19 +1,32 @@
 /**
  * @file trap.S
- * @brief The stvec entry: every trap saves a struct rv_frame and calls
- *        void rv_trap(struct rv_frame *f); interrupts and handled exceptions
- *        return through the same frame with sret. Also thread switching and
- *        running code on another stack (hal/context.h, hal/cpu.h).
+ * @brief The stvec entry: every trap from S-mode saves a struct rv_frame
+ *        and calls void rv_trap(struct rv_frame *f); interrupts and handled
+ *        exceptions return through the same frame with sret. A trap from
+ *        U-mode saves a struct uregs and calls void rv_user_trap(struct
+ *        uregs *f), then returns to U-mode, as void hal_user_enter(struct
+ *        uregs *frame) does the first time (hal/user.h). Also thread
+ *        switching and running code on another stack (hal/context.h,
+ *        hal/cpu.h).
  *
  * Assembly because the registers must be saved before C touches them. The
- * frame layout is pinned by _Static_assert in traps.c (36 * 8 bytes).
+ * frame layouts are pinned by _Static_assert in traps.c (36 * 8 bytes) and
+ * user.c (38 * 8).
  *
- * sscratch is 0 while the kernel runs (entry.S sets it); a trap from a user
- * program will find it nonzero (its kernel context), which is how the two
- * entries will be told apart. gp and tp belong to the hart, not the thread
- * (arch/cpu_inline.h): a trap saves them for the report but never restores
- * them, since a thread switched away from in irq_exit() may come back on
- * another hart; hal_context_switch() leaves them alone for the same reason.
+ * sscratch is 0 while the kernel runs (entry.S sets it); in U-mode it holds
+ * the thread's struct uregs (arch/uregs.h) at the top of its kernel stack,
+ * which is how the two entries are told apart and where the user's
+ * registers go. gp and tp belong to the hart, not the thread
+ * (arch/cpu_inline.h): a kernel trap saves them for the report but never
+ * restores them, since a thread switched away from in irq_exit() may come
+ * back on another hart; hal_context_switch() leaves them alone for the same
+ * reason. U-mode owns both: an entry from it takes the kernel's from the
+ * frame, and the return stores this hart's there before sret.
+ *
+ * sstatus.SUM (S-mode may touch U pages) is set only inside the copy
+ * routines (uaccess.S); every entry clears it after saving sstatus, so no
+ * handler, and no thread switched to from one, runs with it, and the return
+ * to the interrupted code restores it with the rest of sstatus.
  */
 #define KSTACK_SHIFT 14 /* kernel/vmalloc.h */
 #define FRAME 288
@@ -21,6 +34,15 @@
 #define F_SSTATUS 264
 #define F_SCAUSE 272
 #define F_STVAL 280
+#define U_KTP 288  /* struct uregs, pinned in user.c */
+#define U_KGP 296
+#define SSTATUS_SIE 0x2
+#define SSTATUS_SPIE 0x20
+#define SSTATUS_SPP 0x100
+#define SSTATUS_VS 0x600
+#define SSTATUS_FS 0x6000
+#define SSTATUS_SUM 0x40000
+#define SSTATUS_MXR 0x80000
     .option norelax
 
     /* Every register but x0, sp (x2) and t0 (x5): the caller handles those. */
@@ -56,28 +78,8 @@
     sd      t6, 248(sp)
     .endm
 
-    .section .text
-    .globl  rv_trap_entry
-    .balign 4
-rv_trap_entry:
-    csrrw   t0, sscratch, t0   /* t0 = sscratch (0: from the kernel), sscratch = t0 */
-    bnez    t0, from_user
-    /* Every kernel stack is 16 KiB with its base 32 KiB-aligned and an
-     * unmapped guard below, so a valid SP has bit 14 clear and one that ran
-     * off the bottom has it set. Check before storing anything: storing the
-     * frame through an overflowed SP would fault again, forever. */
-    addi    t0, sp, -FRAME
-    srli    t0, t0, KSTACK_SHIFT
-    andi    t0, t0, 1
-    bnez    t0, overflow
-    addi    sp, sp, -FRAME
-    save_regs
-    csrrw   t0, sscratch, zero /* the interrupted t0; sscratch 0 again */
-    sd      t0, 40(sp)
-    addi    t0, sp, FRAME
-    sd      t0, 16(sp)
-    sd      zero, 0(sp)        /* x[0]: 0, or 1 for a stack overflow */
-common:
+    /* The trap CSRs into the frame at sp; then SUM off (see above). */
+    .macro save_csrs
     csrr    t0, sepc
     sd      t0, F_SEPC(sp)
     csrr    t0, sstatus
@@ -86,14 +88,13 @@ common:
     sd      t0, F_SCAUSE(sp)
     csrr    t0, stval
     sd      t0, F_STVAL(sp)
-    mv      a0, sp
-    call    rv_trap
-    ld      t0, F_SEPC(sp)
-    csrw    sepc, t0
-    ld      t0, F_SSTATUS(sp)
-    csrw    sstatus, t0
+    li      t0, SSTATUS_SUM
+    csrc    sstatus, t0
+    .endm
+
+    /* Every register but x0, sp, gp, tp and t0 from the frame at sp. */
+    .macro restore_regs
     ld      ra, 8(sp)
-    ld      t0, 40(sp)
     ld      t1, 48(sp)
     ld      t2, 56(sp)
     ld      s0, 64(sp)
@@ -120,6 +121,41 @@ common:
     ld      t4, 232(sp)
     ld      t5, 240(sp)
     ld      t6, 248(sp)
+    .endm
+
+    .section .text
+    .globl  rv_trap_entry
+    .balign 4
+rv_trap_entry:
+    csrrw   t0, sscratch, t0   /* t0 = sscratch (0: from the kernel), sscratch = t0 */
+    bnez    t0, from_user
+    /* Every kernel stack is 16 KiB with its base 32 KiB-aligned and an
+     * unmapped guard below, so a valid SP has bit 14 clear and one that ran
+     * off the bottom has it set. Check before storing anything: storing the
+     * frame through an overflowed SP would fault again, forever. */
+    addi    t0, sp, -FRAME
+    srli    t0, t0, KSTACK_SHIFT
+    andi    t0, t0, 1
+    bnez    t0, overflow
+    addi    sp, sp, -FRAME
+    save_regs
+    csrrw   t0, sscratch, zero /* the interrupted t0; sscratch 0 again */
+    sd      t0, 40(sp)
+    addi    t0, sp, FRAME
+    sd      t0, 16(sp)
+    sd      zero, 0(sp)        /* x[0]: 0, or 1 for a stack overflow */
+common:
+    save_csrs
+    mv      a0, sp
+    call    rv_trap
+    /* Interrupts are masked again here (rv_trap), so nothing overwrites
+     * sepc or sstatus between these writes and the sret. */
+    ld      t0, F_SEPC(sp)
+    csrw    sepc, t0
+    ld      t0, F_SSTATUS(sp)
+    csrw    sstatus, t0
+    restore_regs
+    ld      t0, 40(sp)
     ld      sp, 16(sp)
     sret
 
@@ -140,18 +176,63 @@ overflow:
     sd      t0, 0(sp)
     j       common
 
-    /* No user mode yet: sscratch is never set, so this is a broken
-     * invariant. Report it as an overflow-free kernel trap would be. */
+    /*
+     * From U-mode: t0 = this thread's struct uregs (the return below left it
+     * in sscratch), sscratch = the user's t0. The frame is the top of the
+     * thread's kernel stack, so the C code runs on the stack just below it.
+     */
 from_user:
-    csrrw   t0, sscratch, zero
-    addi    sp, sp, -FRAME
-    save_regs
+    sd      sp, 16(t0)
+    mv      sp, t0
+    save_regs                  /* the user's ra, gp, tp, t1-t6, s0-s11, a0-a7 */
+    csrrw   t0, sscratch, zero /* the user's t0; sscratch 0: the kernel runs */
     sd      t0, 40(sp)
-    addi    t0, sp, FRAME
-    sd      t0, 16(sp)
-    li      t0, 2
-    sd      t0, 0(sp)
-    j       common
+    sd      zero, 0(sp)
+    ld      tp, U_KTP(sp)
+    ld      gp, U_KGP(sp)
+    save_csrs
+    li      s0, 0              /* the kernel's frame chain starts here, not in user memory */
+    mv      a0, sp
+    call    rv_user_trap
+    /* fall through, interrupts masked */
+
+    /*
+     * Back to U-mode with the frame at sp, interrupts masked. sstatus is
+     * rebuilt, not taken from the frame: SPP 0 (U-mode), SPIE 1 (interrupts
+     * on there), SUM and MXR off, and FS and VS Off, so a user instruction
+     * of the F, D or V extensions traps as illegal rather than using state
+     * nobody saves (user FP is later work; the kernel has none). Nothing a
+     * frame holds, whatever wrote it, can make sret stay in S-mode.
+     */
+rv_user_return:
+    sd      tp, U_KTP(sp)      /* this hart's, for the next entry */
+    sd      gp, U_KGP(sp)
+    ld      t0, F_SEPC(sp)
+    csrw    sepc, t0
+    csrr    t0, sstatus
+    li      t1, ~(SSTATUS_SIE | SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_FS | SSTATUS_VS)
+    and     t0, t0, t1
+    ori     t0, t0, SSTATUS_SPIE
+    csrw    sstatus, t0
+    csrw    sscratch, sp       /* last: from here a trap would be taken as from U-mode */
+    restore_regs
+    ld      gp, 24(sp)
+    ld      tp, 32(sp)
+    ld      t0, 40(sp)
+    ld      sp, 16(sp)
+    sret
+
+/*
+ * void hal_user_enter(struct uregs *frame)  (hal/user.h)
+ * The frame is at the top of the thread's kernel stack; whatever the
+ * stack holds below it is abandoned.
+ */
+    .globl  hal_user_enter
+    .balign 4
+hal_user_enter:
+    csrci   sstatus, SSTATUS_SIE
+    mv      sp, a0
+    j       rv_user_return
 
     .section .bss
     .balign 16

@@ -216,7 +216,7 @@ static int intc_probe(struct device *dev)
 static const char *const intc_compat[] = {"riscv,cpu-intc", NULL};
 DRIVER(rv_intc_driver, .name = "riscv-intc", .compatible = intc_compat, .probe = intc_probe);
 
-static void rv_interrupt(uint64_t cause)
+void rv_interrupt(uint64_t cause)
 {
     if (cause == RV_IRQ_S_EXT) {
         hal_irq_root_fn fn = root_handler;
@@ -258,11 +258,14 @@ void rv_trap(struct rv_frame *f)
         return;
     }
     uint64_t code = f->scause;
+    /* A copy routine's fault on user memory: resolved, or its fixup. */
+    if (f->x[0] == 0 && rv_uaccess_fault(f))
+        return;
     if (f->x[0] == 1)
         kprintf("\n*** PANIC: kernel stack overflow: SP %016lx ran off the bottom of its stack\n",
                 f->x[2]);
     else if (f->x[0] == 2)
-        kprintf("\n*** PANIC: trap with sscratch set, but no user mode exists\n");
+        kprintf("\n*** PANIC: a trap from S-mode found sscratch set (it is 0 while the kernel runs)\n");
     kprintf("%sCPU exception: %s (scause %lu)\n", f->x[0] ? "" : "\n*** PANIC: ", cause_name(code),
             (unsigned long)code);
     if (code == 12 || code == 13 || code == 15 || code == 1 || code == 5 || code == 7 ||

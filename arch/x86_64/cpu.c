@@ -1,7 +1,7 @@
 /**
  * @file cpu.c
- * @brief GDT with a TSS (IST1-3 for #DF, #PF, NMI), the IDT, COM1, TSC and
- *        power control.
+ * @brief GDT with a TSS (IST1-4 for #DF, #PF, NMI, #MC) and the user
+ *        segments, the IDT, COM1, TSC and power control.
  */
 #include <arch/cpu.h>
 #include <arch/io.h>
@@ -27,11 +27,13 @@ struct idt_entry {
 
 static struct x64_cpu_tables boot_tables;
 static struct idt_entry idt[256];
-/* The boot CPU's #DF, #PF and NMI stacks (TSS IST1-3): a page fault caused
- * by a kernel stack overflow must not need the overflowed stack to report,
- * and an NMI can arrive at any instruction, even mid stack switch. Other
- * CPUs get theirs from smp.c. */
-static uint8_t boot_ist[3][X64_IST_SIZE] __attribute__((aligned(16)));
+/* The boot CPU's #DF, #PF, NMI and #MC stacks (TSS IST1-4): a page fault
+ * caused by a kernel stack overflow must not need the overflowed stack to
+ * report, and an NMI or a machine check can arrive at any instruction, even
+ * mid stack switch: SYSCALL's entry runs a few instructions on the user's
+ * RSP in ring 0 (isr.S), where a ring-0 event without IST would push
+ * its frame on user memory. Other CPUs get theirs from smp.c. */
+static uint8_t boot_ist[X64_IST_COUNT][X64_IST_SIZE] __attribute__((aligned(16)));
 extern const uint64_t isr_table[256];
 
 const char *hal_arch_name(void) { return "x86_64"; }
@@ -71,12 +73,16 @@ int hal_console_getc(void)
 
 void x64_cpu_load_tables(struct x64_cpu_tables *t, uint8_t (*ist)[X64_IST_SIZE])
 {
+    /* Layout and order: arch/entry_defs.h (SYSCALL/SYSRET's fixed offsets). */
     t->gdt[0] = 0;
     t->gdt[1] = 0x00af9b000000ffffULL; /* 0x08 code64 (accessed bit preset) */
     t->gdt[2] = 0x00cf93000000ffffULL; /* 0x10 data */
+    t->gdt[5] = 0;                     /* 0x28 SYSRET's 32-bit CS: none */
+    t->gdt[6] = 0x00cff3000000ffffULL; /* 0x30 user data, DPL 3 */
+    t->gdt[7] = 0x00affb000000ffffULL; /* 0x38 user code64, DPL 3 */
     uint64_t base = (uintptr_t)&t->tss, limit = sizeof t->tss - 1;
     t->tss = (struct x64_tss){0};
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < X64_IST_COUNT; i++)
         t->tss.ist[i] = (uintptr_t)(ist[i] + X64_IST_SIZE);
     t->tss.iomap_base = sizeof t->tss;
     t->gdt[3] = limit | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
@@ -97,10 +103,15 @@ void x64_cpu_load_tables(struct x64_cpu_tables *t, uint8_t (*ist)[X64_IST_SIZE])
 void x64_cpu_init(void)
 {
     /* Interrupt gates (type 0x8e) for every vector, so IF is clear in
-     * every handler until it returns. One IDT for every CPU. */
+     * every handler until it returns. One IDT for every CPU. DPL 0, so a
+     * user `int $n` takes #GP (SIGSEGV) instead of reaching a handler (SDM
+     * vol. 3A, 6.12.1.1: software interrupts check the gate's DPL), except
+     * vector 3 with DPL 3 (type 0xee): `int3` in ring 3 is a breakpoint,
+     * SIGTRAP, as on Linux. */
     for (int v = 0; v < 256; v++) {
         uint64_t off = isr_table[v];
-        idt[v] = (struct idt_entry){(uint16_t)off, 0x08, v == 8 ? 1 : v == 14 ? 2 : v == 2 ? 3 : 0, 0x8e,
+        uint8_t ist = v == 8 ? 1 : v == 14 ? 2 : v == 2 ? 3 : v == 18 ? 4 : 0;
+        idt[v] = (struct idt_entry){(uint16_t)off, 0x08, ist, v == 3 ? 0xee : 0x8e,
                                     (uint16_t)(off >> 16), (uint32_t)(off >> 32), 0};
     }
     x64_cpu_load_tables(&boot_tables, boot_ist);

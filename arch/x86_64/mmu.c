@@ -16,6 +16,7 @@
 #include <kernel/iowindow.h>
 #include <kernel/memmap.h>
 #include <kernel/pagetable.h>
+#include <hal/pte.h>
 #include <stdint.h>
 
 #define PTE_P (1ULL << 0)
@@ -140,6 +141,46 @@ static int direct_map_ranges(const struct boot_info *bi, struct mem_range *out, 
     return memmap_union(want, n, out, max);
 }
 
+/*
+ * Every user address space shares the kernel's half by copying PML4
+ * entries 256-511 when it is created (hal_uspace_init(), user.c; the SMP
+ * trampoline's tables do the same). An entry the kernel filled later would
+ * be missing from the spaces made before, and a kernel access there while
+ * one of them is loaded would fault. So every PML4 entry the kernel ever
+ * uses exists from here on: the direct map's (pt_build_kernel() mapped all
+ * of it), vmalloc's 1 TiB (two entries, tables made as areas come and go
+ * below them; the walker never frees a PML4 entry's table), and the top
+ * one's image, MMIO window and module area. A PDPT page each.
+ */
+static int kernel_pml4_entries(const struct mem_range *ram, int n)
+{
+    uint64_t dmap_end = 0;
+    for (int i = 0; i < n; i++)
+        if (ram[i].base + ram[i].size > dmap_end)
+            dmap_end = ram[i].base + ram[i].size;
+    const struct { uint64_t lo, size; } spans[] = {
+        {ARCH_DIRECT_MAP_BASE, dmap_end},
+        {ARCH_VMALLOC_BASE, ARCH_VMALLOC_SIZE},
+        {X64_MMIO_BASE, X64_MMIO_SIZE},
+        {KERNEL_VIRT_BASE, (uintptr_t)(__kernel_end - __kernel_start)},
+        {ARCH_MODULE_BASE, ARCH_MODULE_SIZE},
+    };
+    uint64_t *pml4 = hal_phys_to_virt(vm_kernel_aspace()->root);
+    for (unsigned i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+        if (!spans[i].size)
+            continue;
+        for (unsigned e = IDX(spans[i].lo, 39); e <= IDX(spans[i].lo + spans[i].size - 1, 39); e++) {
+            if (hal_pte_valid(pml4[e]))
+                continue;
+            uint64_t pa = pt_alloc_table();
+            if (!pa)
+                return -ENOMEM;
+            pml4[e] = hal_pte_table(pa);
+        }
+    }
+    return 0;
+}
+
 /* Build the kernel's own tables (see arch/aarch64/mmu.c for the same step)
  * and load CR3 with them; the boot tables in entry.S are then unused. */
 int hal_mmu_init(const struct boot_info *bi)
@@ -147,6 +188,8 @@ int hal_mmu_init(const struct boot_info *bi)
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
     int n = direct_map_ranges(bi, ram, BOOT_MAX_MEM_RANGES);
     int err = pt_build_kernel(ram, n, X64_KERNEL_PHYS, mmio_tags, MMIO_SLOTS, X64_MMIO_BASE, SZ_2M);
+    if (!err && (err = kernel_pml4_entries(ram, n)) != 0)
+        vm_kernel_aspace()->root = 0; /* as pt_build_kernel() fails: stay on the boot tables */
     if (err)
         return err;
     __asm__ volatile("mov %0, %%cr3" : : "r"(vm_kernel_aspace()->root) : "memory");

@@ -127,6 +127,7 @@ __attribute__((noreturn)) void x64_main(uint32_t magic, uint32_t info, uint64_t 
     boot_stage("entry, boot page tables");
     x64_cpu_init(); /* our GDT (virtual base) before the identity map goes */
     smp_early_init(); /* the GS base: cpu_this() works from here on */
+    x64_user_cpu_init(); /* SYSCALL's MSRs, SMEP/SMAP: needs the GS base */
     x64_mmu_init();
     boot_stage("cpu, drop identity map");
     bi->protocol = "multiboot2";
@@ -163,4 +164,5 @@ void hal_platform_init(struct boot_info *bi)
     boot_stage("acpi, irq controllers");
     legacy_devices();
     boot_stage("serial console");
+    x64_user_log();
 }

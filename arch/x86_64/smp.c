@@ -17,7 +17,8 @@
  *      9.4.4.1; the second is for CPUs that miss the first);
  *   3. the CPU runs x64_ap_main() on its stack, which loads the kernel's
  *      CR3, CR0/CR4/EFER as the boot CPU has them, its own GDT and TSS (IST
- *      stacks from here) and the shared IDT, says it has left the
+ *      stacks from here) and the shared IDT, its GS base and its part of
+ *      user mode (SYSCALL's MSRs, SMEP/SMAP), says it has left the
  *      trampoline, and calls smp_secondary_main().
  *
  * The trampoline has one set of fields, so a CPU must have left it before
@@ -67,7 +68,7 @@ struct x64_ap_boot {
     uint64_t cr0, cr3, cr4, efer;
     void *arg;
     struct x64_cpu_tables tables;
-    uint8_t ist[3][X64_IST_SIZE] __attribute__((aligned(16)));
+    uint8_t ist[X64_IST_COUNT][X64_IST_SIZE] __attribute__((aligned(16)));
 };
 
 static uint8_t *tramp;            /* the copy, through the direct map; NULL until set up */
@@ -198,6 +199,7 @@ void x64_ap_main(struct x64_ap_boot *b)
     __asm__ volatile("mov %0, %%cr0" : : "r"(b->cr0) : "memory");
     x64_cpu_load_tables(&b->tables, b->ist);
     hal_cpu_local_set(b->arg);
+    x64_user_cpu_init();
     __atomic_store_n(&tramp_in_use, 0, __ATOMIC_RELEASE);
     smp_secondary_main(b->arg);
 }

@@ -10,11 +10,14 @@
  *  - a ranged TLB flush (hal/pte.h): page by page;
  *  - the eBPF JIT (kernel/bpf.h, bpf_jit_compile()): without one every
  *    program runs in the interpreter, and `bpf` says why;
- *  - command-line words of the arch's own (hal/platform.h): none.
+ *  - command-line words of the arch's own (hal/platform.h): none;
+ *  - hal_user_kstack_set() (hal/user.h): nothing, for an arch whose entry
+ *    from user mode finds the kernel stack as it left it.
  */
 #include <hal/io.h>
 #include <hal/platform.h>
 #include <hal/pte.h>
+#include <hal/user.h>
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
 #include <kernel/printf.h>
@@ -40,6 +43,8 @@ WEAK int hal_cmdline_option(const char *word, size_t len)
     (void)len;
     return 0;
 }
+
+WEAK void hal_user_kstack_set(uintptr_t kstack_top) { (void)kstack_top; }
 
 WEAK int bpf_jit_available(void) { return 0; }
 

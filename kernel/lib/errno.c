@@ -16,6 +16,10 @@ const char *errno_name(int err)
     case EIO: return "EIO";
     case E2BIG: return "E2BIG";
     case ENOEXEC: return "ENOEXEC";
+    case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
+    case EACCES: return "EACCES";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
     case EFAULT: return "EFAULT";

@@ -304,6 +304,36 @@ int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *pro
     return 0;
 }
 
+/* Free the tables under the level-@p level table @p pa that serve
+ * [lo, hi]; entries outside the range (a user root's shared kernel part)
+ * are left alone. */
+static void free_tables_in(uint64_t pa, int level, uintptr_t base, uintptr_t lo, uintptr_t hi)
+{
+    uint64_t *t = table(pa);
+    for (unsigned i = 0; i < 512; i++) {
+        uintptr_t va = base + (uintptr_t)i * SPAN(level), last = va + (SPAN(level) - 1);
+        if (last < lo || va > hi || !hal_pte_valid(t[i]))
+            continue;
+        if (level < LEVELS - 1 && hal_pte_is_table(t[i], level)) {
+            uint64_t sub = hal_pte_addr(t[i]);
+            free_tables_in(sub, level + 1, va, lo, hi);
+            pmm_free(sub, 0);
+            table_pages--;
+        }
+        t[i] = 0;
+    }
+}
+
+void pt_destroy(struct vm_aspace *as)
+{
+    if (!as->root)
+        return;
+    free_tables_in(as->root, 0, 0, as->va_lo, as->va_hi);
+    pmm_free(as->root, 0);
+    table_pages--;
+    as->root = 0;
+}
+
 int pt_map_image(struct vm_aspace *as, uint64_t phys)
 {
     static const struct { char *from, *to; unsigned prot; } part[] = {

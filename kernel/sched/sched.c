@@ -18,6 +18,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <hal/user.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <kernel/printf.h>
@@ -341,6 +342,14 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
                                           (uint32_t)prev->state};
         bpf_hook_run(BPF_HOOK_SCHED_SWITCH, &sc);
     }
+    /* A kernel thread runs with no user space loaded (root 0), so a
+     * process's tables are loaded nowhere once its threads stopped running. */
+    if (next->user_root != c->user_root) {
+        hal_uspace_switch(next->user_root);
+        c->user_root = next->user_root;
+    }
+    if (next->user_root)
+        hal_user_kstack_set(next->user_kstack_top);
     hal_context_switch(&prev->sp, next->sp);
     /* Back in prev, maybe much later and on another CPU, with the lock the
      * switcher there held; our caller releases it. */
@@ -379,6 +388,22 @@ static void schedule(void)
         c = reschedule(c);
         spin_unlock(&c->lock);
     }
+    hal_irq_restore(f);
+}
+
+void sched_set_user(uint64_t root, uintptr_t kstack_top)
+{
+    irqflags_t f = hal_irq_save();
+    struct sched_cpu *c = this_cpu();
+    struct thread *t = c->current;
+    t->user_root = root;
+    t->user_kstack_top = kstack_top;
+    if (c->user_root != root) {
+        hal_uspace_switch(root);
+        c->user_root = root;
+    }
+    if (root)
+        hal_user_kstack_set(kstack_top);
     hal_irq_restore(f);
 }
 
@@ -586,10 +611,10 @@ static int create_refused(const char *name, int prio, unsigned flags, const char
 static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
                   uint32_t affinity, uintptr_t caller, struct thread *t, void *stack)
 {
-    if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~THREAD_DETACHED))
+    if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~(THREAD_DETACHED | THREAD_USER)))
         return create_refused(name, prio, flags,
                               !fn ? "no function"
-                              : (flags & ~THREAD_DETACHED) ? "unknown flags"
+                              : (flags & ~(THREAD_DETACHED | THREAD_USER)) ? "unknown flags"
                                                            : "priority out of range",
                               caller);
     struct sched_cpu *c = this_cpu();
@@ -620,7 +645,8 @@ static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
     wq_init(&t->exit_wq, "join");
     ktimer_init(&t->timer, sleep_done, t);
     list_init(&t->zombie);
-    t->sp = hal_context_init((uint8_t *)stack + KSTACK_SIZE, thread_start, t);
+    t->sp = hal_context_init((uint8_t *)stack + KSTACK_SIZE - (flags & THREAD_USER ? THREAD_USER_RESERVE : 0),
+                             thread_start, t);
     /* Its CPU before anyone can see it (`threads` reads t->cpu); nobody
      * can wake it before it is queued there below. */
     struct sched_cpu *d = select_cpu(t, c);

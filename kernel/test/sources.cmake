@@ -16,4 +16,5 @@ list(APPEND CORE_SOURCES
   kernel/test/test_cmds.c
   kernel/test/irq_tests.c
   kernel/test/time_tests.c
+  kernel/test/user_tests.c
 )

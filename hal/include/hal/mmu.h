@@ -117,6 +117,7 @@ void *hal_ioremap(uint64_t pa, size_t size);
 #define MMU_EXEC (1u << 1)   /**< executable (never together with MMU_DEVICE) */
 #define MMU_DEVICE (1u << 2) /**< device memory: uncached, no speculation, never executable */
 #define MMU_LARGE (1u << 3)  /**< map: 2 MiB blocks where VA, PA and size allow */
+#define MMU_USER (1u << 4)   /**< reachable from user mode (hal/user.h); the kernel never executes it */
 /** @} */
 
 /**

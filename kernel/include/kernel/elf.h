@@ -33,6 +33,12 @@ typedef struct {
     uint64_t sh_addralign, sh_entsize;
 } Elf64_Shdr;
 
+/** @brief A program header (a segment of an executable). */
+typedef struct {
+    uint32_t p_type, p_flags;
+    uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+} Elf64_Phdr;
+
 /** @brief A symbol. */
 typedef struct {
     uint32_t st_name;
@@ -57,6 +63,15 @@ typedef struct {
 #define ELFCLASS64 2
 #define ELFDATA2LSB 1
 #define ET_REL 1
+#define ET_EXEC 2
+#define ET_DYN 3
+#define PT_LOAD 1
+#define PT_INTERP 3
+#define PT_PHDR 6
+#define PT_GNU_STACK 0x6474e551
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
 #define EM_X86_64 62
 #define EM_AARCH64 183
 #define EM_RISCV 243

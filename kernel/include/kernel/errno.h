@@ -28,8 +28,14 @@
 #ifndef E2BIG
 #define E2BIG 7 /**< argument list or object too large */
 #endif
+#ifndef EBADF
+#define EBADF 9 /**< bad file descriptor */
+#endif
 #ifndef ENOEXEC
 #define ENOEXEC 8 /**< not a valid executable or object format */
+#endif
+#ifndef ECHILD
+#define ECHILD 10 /**< no child to wait for */
 #endif
 #ifndef EAGAIN
 #define EAGAIN 11 /**< try again later */
@@ -39,6 +45,9 @@
 #endif
 #ifndef EFAULT
 #define EFAULT 14 /**< bad address */
+#endif
+#ifndef EACCES
+#define EACCES 13 /**< permission denied (W^X) */
 #endif
 #ifndef EBUSY
 #define EBUSY 16 /**< resource in use */
@@ -63,6 +72,9 @@
 #endif
 #ifndef EDEADLK
 #define EDEADLK 35 /**< would deadlock (locking or joining oneself) */
+#endif
+#ifndef ENAMETOOLONG
+#define ENAMETOOLONG 36 /**< name or string too long */
 #endif
 #ifndef ENOSYS
 #define ENOSYS 38 /**< not implemented */

@@ -30,6 +30,15 @@ struct vm_aspace {
 uint64_t pt_alloc_table(void);
 
 /**
+ * @brief Free every table of @p as that serves its range [va_lo, va_hi],
+ *        then its root (a user space, kernel/user/uspace.c): the range must
+ *        be unmapped already (the leaves' pages are the caller's); entries
+ *        of the root outside the range (shared kernel tables) are dropped
+ *        with it, not freed. Loaded on no CPU.
+ */
+void pt_destroy(struct vm_aspace *as);
+
+/**
  * @brief Map the kernel image (at physical @p phys) into @p as at its link
  *        address with W^X: text RX, rodata R, data and .bss RW, all 4 KiB pages.
  */

@@ -41,6 +41,12 @@
 
 /** thread_create() flags */
 #define THREAD_DETACHED 1u /**< nobody joins it: reclaimed when it exits */
+/** A thread that will run in user mode: its kernel stack starts below the
+ *  user frame's place at the stack's top (hal/user.h). */
+#define THREAD_USER 2u
+/** Bytes a THREAD_USER stack keeps free at its top: at least the user
+ *  frame (kernel/user/proc.c checks it against sizeof(struct uregs)). */
+#define THREAD_USER_RESERVE 512u
 /** Set by thread_create_static() (callers cannot pass it): the struct and
  *  stack are the creator's, so reclaiming the thread frees neither. */
 #define THREAD_CALLER_MEMORY (1u << 31)
@@ -81,6 +87,9 @@ struct thread {
     uint64_t switches;           /**< times switched in */
     struct list_node all;        /**< every thread, for `threads` and join */
     struct list_node zombie;     /**< detached and dead, awaiting reclaim */
+    uint64_t user_root;          /**< its user address space's root table (hal/user.h); 0: none */
+    uintptr_t user_kstack_top;   /**< with user_root: where entries from user mode build their frame */
+    void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
 };
 
 /** @brief One CPU's scheduler state. */
@@ -99,6 +108,7 @@ struct sched_cpu {
     uint64_t pushes;             /**< threads it handed to a less loaded CPU (balance()) */
     uint64_t start_ns;           /**< hal_time_ns() when it began running threads */
     struct thread idle_thread;   /**< what idle points to */
+    uint64_t user_root;          /**< the user address space loaded on this CPU (hal_uspace_switch()) */
 };
 
 /**
@@ -165,7 +175,7 @@ unsigned thread_cpu(void);
  * @param fn what the thread runs; returning from it ends the thread
  * @param arg passed to @p fn
  * @param prio PRIO_MIN .. PRIO_MAX
- * @param flags 0 or THREAD_DETACHED
+ * @param flags 0, THREAD_DETACHED, THREAD_USER
  * @return its id (> 0), or -EINVAL (fn NULL, priority outside PRIO_MIN..PRIO_MAX,
  *         unknown flags), -ENOMEM
  */
@@ -239,6 +249,13 @@ void thread_wake_flag(struct thread *t, volatile int *flag);
  *        raced ahead is not lost). For wait.c.
  */
 void sched_block(volatile int *cancel);
+
+/**
+ * @brief Give the current thread the user address space @p root (0: none)
+ *        and its frame's kernel stack top, and load both on this CPU; from
+ *        then on every switch to the thread loads them (hal/user.h).
+ */
+void sched_set_user(uint64_t root, uintptr_t kstack_top);
 
 /** @brief From irq_exit(): switch threads if a handler asked for it. */
 void sched_irq_exit(void);

@@ -45,6 +45,7 @@ enum cpu_state {
 /** @brief One CPU's own data; hal_cpu_local() points at it on that CPU. */
 struct cpu {
     struct cpu *self;          /**< first: x86_64 reads it through %gs:0 */
+    uintptr_t arch_scratch[4]; /**< second, at offset 8: the arch's user-mode entry words (x86_64's SYSCALL stacks) */
     unsigned index;            /**< dense index, 0 = boot CPU */
     uint32_t hwid;             /**< hal_cpu_id() of this CPU */
     volatile int state;        /**< enum cpu_state */

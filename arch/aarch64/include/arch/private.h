@@ -12,7 +12,17 @@
 #include <hal/platform.h>
 #include <stdint.h>
 
-struct a64_frame;
+/**
+ * @brief The registers vectors.S saves for an exception taken at EL1
+ *        (offsets pinned in exceptions.c). struct uregs (arch/uregs.h)
+ *        begins with the same 34 words.
+ */
+struct a64_frame {
+    uint64_t x[31]; /**< x0..x30 */
+    uint64_t sp;    /**< SP before the exception */
+    uint64_t elr;   /**< ELR_EL1 */
+    uint64_t spsr;  /**< SPSR_EL1 */
+};
 
 /**
  * @brief Build the boot tables and turn the MMU on (mmu.c). From entry.S
@@ -72,5 +82,35 @@ void a64_timer_setup(uint64_t boot_counter);
  * @param kind which of the 16 vectors was taken
  */
 void a64_exception(struct a64_frame *f, unsigned kind);
+
+/** @brief An IRQ, from EL1 or EL0: the root handler, then irq_exit() (exceptions.c). */
+void a64_irq(void);
+/** @brief A FIQ (the watchdog's NMI, a panic's stop): @p f is what it interrupted (exceptions.c). */
+void a64_fiq(const struct a64_frame *f);
+
+struct uregs;
+/**
+ * @brief Every exception taken from EL0 (user.c; from vectors.S, on the
+ *        thread's kernel stack with every interrupt masked). Returns with
+ *        IRQs masked, after user_return(), for vectors.S to return to EL0
+ *        with @p frame.
+ * @param kind 0 sync, 1 IRQ, 2 FIQ, 3 SError
+ */
+void a64_user_exception(struct uregs *frame, unsigned kind);
+
+/**
+ * @brief A data abort at EL1 (user.c; from a64_exception): if the faulting
+ *        instruction is a user access of the exception table, resolve the
+ *        fault (user_page_fault()) or move *@p elr to its continuation.
+ * @return 1 if handled (return to *@p elr), 0 for a real kernel fault
+ */
+int a64_user_access_fault(uint64_t *elr, uint64_t spsr, uint64_t esr, uint64_t far);
+
+/**
+ * @brief This CPU's part of user mode (user.c): PAN when it has it, and the
+ *        EL0 rights Linux programs expect. Every CPU, once, before it runs
+ *        threads.
+ */
+void a64_user_cpu_init(void);
 
 #endif

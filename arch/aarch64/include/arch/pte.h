@@ -16,9 +16,11 @@
 #define A64_PT_VALID (1ULL << 0)
 #define A64_PT_TABLE (1ULL << 1)   /* levels 0-2: table; level 3: page */
 #define A64_PT_ATTR(i) ((uint64_t)(i) << 2)
-#define A64_PT_AP_RO (1ULL << 7)
+#define A64_PT_AP_EL0 (1ULL << 6)  /* AP[1]: EL0 may access (with AP[2]'s read-only) */
+#define A64_PT_AP_RO (1ULL << 7)   /* AP[2]: read-only, at EL1 and EL0 */
 #define A64_PT_SH_INNER (3ULL << 8)
 #define A64_PT_AF (1ULL << 10)
+#define A64_PT_NG (1ULL << 11)     /* not global: tagged with the ASID of TTBR0 */
 #define A64_PT_PXN (1ULL << 53)
 #define A64_PT_UXN (1ULL << 54)
 #define A64_PT_ADDR 0x0000fffffffff000ULL
@@ -31,18 +33,33 @@ static inline uint64_t hal_pte_table(uint64_t pa)
     return pa | A64_PT_VALID | A64_PT_TABLE;
 }
 
-/** Leaf (page at level 3, block at 1-2) mapping @p pa with MMU_* @p prot. */
+/*
+ * Leaf (page at level 3, block at 1-2) mapping @p pa with MMU_* @p prot.
+ *
+ * Execute rights are two bits (Arm ARM D8.4, "Memory access control"):
+ * PXN for EL1, UXN for EL0. A kernel leaf is never executable at EL0 (UXN
+ * always) and executable at EL1 only with MMU_EXEC. An MMU_USER leaf has
+ * AP[1] (EL0 may read it; AP[2] still makes it read-only for both ELs), is
+ * never executable at EL1 (PXN always: the kernel runs no user code even
+ * without PAN), executable at EL0 only with MMU_EXEC, and not global (nG):
+ * each user space maps those addresses its own way, and hal_uspace_switch()
+ * drops exactly the non-global entries. With PAN on (user.c), EL1's own
+ * loads and stores fault on it too; only LDTR/STTR (uaccess.S) reach it.
+ */
 static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 {
-    uint64_t e = pa | A64_PT_VALID | A64_PT_AF | A64_PT_UXN | (level == 3 ? A64_PT_TABLE : 0);
+    uint64_t e = pa | A64_PT_VALID | A64_PT_AF | (level == 3 ? A64_PT_TABLE : 0);
     if (prot & MMU_DEVICE)
         e |= A64_PT_ATTR(A64_MAIR_DEVICE);
     else
         e |= A64_PT_ATTR(A64_MAIR_NORMAL) | A64_PT_SH_INNER;
     if (!(prot & MMU_WRITE))
         e |= A64_PT_AP_RO;
-    if (!(prot & MMU_EXEC) || (prot & MMU_DEVICE))
-        e |= A64_PT_PXN;
+    int exec = (prot & MMU_EXEC) && !(prot & MMU_DEVICE);
+    if (prot & MMU_USER)
+        e |= A64_PT_AP_EL0 | A64_PT_NG | A64_PT_PXN | (exec ? 0 : A64_PT_UXN);
+    else
+        e |= A64_PT_UXN | (exec ? 0 : A64_PT_PXN);
     return e;
 }
 
@@ -56,14 +73,19 @@ static inline int hal_pte_is_table(uint64_t e, int level)
 
 static inline uint64_t hal_pte_addr(uint64_t e) { return e & A64_PT_ADDR; }
 
-/** The MMU_* bits a leaf grants. */
+/** The MMU_* bits a leaf grants (the inverse of hal_pte_leaf()). */
 static inline unsigned hal_pte_prot(uint64_t e)
 {
     unsigned prot = 0;
     if (!(e & A64_PT_AP_RO))
         prot |= MMU_WRITE;
-    if (!(e & A64_PT_PXN))
+    if (e & A64_PT_AP_EL0) {
+        prot |= MMU_USER;
+        if (!(e & A64_PT_UXN))
+            prot |= MMU_EXEC;
+    } else if (!(e & A64_PT_PXN)) {
         prot |= MMU_EXEC;
+    }
     if (((e >> 2) & 7) == A64_MAIR_DEVICE)
         prot |= MMU_DEVICE;
     return prot;

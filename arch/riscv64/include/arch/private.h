@@ -101,8 +101,40 @@ int rv_timer_read_dt(const struct fdt *fdt);
 /** @brief Note the harts under the DTB's /cpus for hal_smp_enumerate() (smp.c). */
 void rv_smp_read_cpus(const struct fdt *fdt, uint64_t boot_hartid);
 
-/** @brief Every trap (traps.c; from trap.S). */
+/** @brief Every trap from S-mode (traps.c; from trap.S). */
 void rv_trap(struct rv_frame *f);
+/** @brief Interrupt @p cause (scause without its interrupt bit), then irq_exit() (traps.c). */
+void rv_interrupt(uint64_t cause);
+
+struct uregs;
+/**
+ * @brief Every trap from U-mode (user.c; from trap.S, on the thread's
+ *        kernel stack below @p f, interrupts masked): the system call, fault
+ *        or interrupt, then user_return(). Returns with interrupts masked.
+ */
+void rv_user_trap(struct uregs *f);
+/**
+ * @brief A kernel fault in a copy routine (uaccess.S) at a user address
+ *        (user.c, from rv_trap): user_page_fault(), else the exception
+ *        table's continuation, in @p f.
+ * @return 1 handled (return through @p f), 0 not such a fault
+ */
+int rv_uaccess_fault(struct rv_frame *f);
+
+/** @brief scause values (privileged spec, "Supervisor cause register (scause) values"). */
+#define RV_SCAUSE_INTERRUPT (1UL << 63)
+#define RV_EXC_INSN_MISALIGNED 0
+#define RV_EXC_INSN_ACCESS 1
+#define RV_EXC_ILLEGAL 2
+#define RV_EXC_BREAKPOINT 3
+#define RV_EXC_LOAD_MISALIGNED 4
+#define RV_EXC_LOAD_ACCESS 5
+#define RV_EXC_STORE_MISALIGNED 6
+#define RV_EXC_STORE_ACCESS 7
+#define RV_EXC_ECALL_U 8
+#define RV_EXC_INSN_PAGE_FAULT 12
+#define RV_EXC_LOAD_PAGE_FAULT 13
+#define RV_EXC_STORE_PAGE_FAULT 15
 
 /** @brief The hart-local interrupt controller's numbers (traps.c): base of its span. */
 #define RV_INTC_BASE 4096u

@@ -26,6 +26,7 @@
 #define RV_PTE_A (1ULL << 6)
 #define RV_PTE_D (1ULL << 7)
 #define RV_PTE_DEVICE (1ULL << 8) /* RSW: software's, set on MMU_DEVICE leaves */
+#define RV_PTE_PIN (1ULL << 9)    /* RSW: a kernel table Sv39 user roots copy (mmu.c) */
 #define RV_PTE_PPN_SHIFT 10
 #define RV_PTE_PPN_MASK (((1ULL << 44) - 1) << RV_PTE_PPN_SHIFT)
 
@@ -34,12 +35,18 @@ static inline uint64_t rv_pte_ppn(uint64_t pa) { return (pa >> 12) << RV_PTE_PPN
 static inline uint64_t hal_pte_table(uint64_t pa) { return rv_pte_ppn(pa) | RV_PTE_V; }
 
 /* A and D set up front: the spec lets a hart either set them itself or
- * fault, and the kernel's mappings need neither bookkeeping. Global: the
- * kernel's half is the same in every address space. */
+ * fault, and neither the kernel's mappings nor (so far) user pages need
+ * that bookkeeping. Global: the kernel's half is the same in every address
+ * space. MMU_USER: the U bit, and not global, since each user space maps
+ * those addresses its own way (all share ASID 0, and hal_uspace_switch()
+ * drops only the non-global entries). S-mode never executes a U page, and
+ * reaches one only with sstatus.SUM set (privileged spec, "Memory Privilege
+ * in sstatus Register"), which only the copy routines set (uaccess.S). */
 static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 {
     (void)level;
-    uint64_t e = rv_pte_ppn(pa) | RV_PTE_V | RV_PTE_R | RV_PTE_A | RV_PTE_D | RV_PTE_G;
+    uint64_t e = rv_pte_ppn(pa) | RV_PTE_V | RV_PTE_R | RV_PTE_A | RV_PTE_D;
+    e |= prot & MMU_USER ? RV_PTE_U : RV_PTE_G;
     if (prot & MMU_WRITE)
         e |= RV_PTE_W;
     if (prot & MMU_DEVICE)
@@ -50,6 +57,13 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 }
 
 static inline int hal_pte_valid(uint64_t e) { return (e & RV_PTE_V) != 0; }
+
+/* A table entry the walker must keep even when its table empties: the
+ * kernel's level-1 entries, which Sv39 user roots copy (mmu.c,
+ * sv39_fix_kernel_l1()). The hardware ignores RSW in every entry
+ * (privileged spec, "Addressing and Memory Protection" under Sv32, which
+ * Sv39 and Sv48 follow). */
+static inline int hal_pte_pinned(uint64_t e) { return (e & RV_PTE_PIN) != 0; }
 
 static inline int hal_pte_is_table(uint64_t e, int level)
 {
@@ -70,6 +84,8 @@ static inline unsigned hal_pte_prot(uint64_t e)
         prot |= MMU_EXEC;
     if (e & RV_PTE_DEVICE)
         prot |= MMU_DEVICE;
+    if (e & RV_PTE_U)
+        prot |= MMU_USER;
     return prot;
 }
 
@@ -83,6 +99,8 @@ static inline void hal_pte_sync(void)
     __asm__ volatile("sfence.vma" ::: "memory");
 }
 
+/* rs2 = x0: every address space's entries for va, global or not, so one
+ * flush serves kernel and user addresses alike (no ASIDs: all are 0). */
 static inline void hal_tlb_flush_page(uintptr_t va)
 {
     __asm__ volatile("sfence.vma %0, zero" : : "r"(va) : "memory");

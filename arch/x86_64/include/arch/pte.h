@@ -6,6 +6,12 @@
  * Levels are numbered 0 (PML4) to 3 (page table); large pages exist at
  * level 1 (1 GiB) and 2 (2 MiB). Device memory is PCD|PWT, which selects
  * PAT entry 3 (UC) with the power-on PAT.
+ *
+ * MMU_USER is the U/S bit. Ring 3 reaches a page only if U is set at every
+ * level of its walk (SDM vol. 3A, 4.6.1), so table entries always carry U
+ * (one encoding for the kernel's tables and a process's) and the leaf
+ * decides: the kernel's leaves never have it. No entry is global (G): the
+ * kernel's translations go with every CR3 load too (see hal_uspace_switch()).
  */
 #ifndef ARCH_X64_PTE_H
 #define ARCH_X64_PTE_H
@@ -15,6 +21,7 @@
 
 #define X64_PTE_P (1ULL << 0)
 #define X64_PTE_W (1ULL << 1)
+#define X64_PTE_U (1ULL << 2)
 #define X64_PTE_PWT (1ULL << 3)
 #define X64_PTE_PCD (1ULL << 4)
 #define X64_PTE_PS (1ULL << 7)
@@ -23,7 +30,7 @@
 
 static inline uint64_t hal_pte_table(uint64_t pa)
 {
-    return pa | X64_PTE_P | X64_PTE_W; /* permissions are decided at the leaf */
+    return pa | X64_PTE_P | X64_PTE_W | X64_PTE_U; /* permissions are decided at the leaf */
 }
 
 static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
@@ -35,6 +42,8 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
         e |= X64_PTE_NX;
     if (prot & MMU_DEVICE)
         e |= X64_PTE_PCD | X64_PTE_PWT;
+    if (prot & MMU_USER)
+        e |= X64_PTE_U;
     return e;
 }
 
@@ -56,6 +65,8 @@ static inline unsigned hal_pte_prot(uint64_t e)
         prot |= MMU_EXEC;
     if (e & X64_PTE_PCD)
         prot |= MMU_DEVICE;
+    if (e & X64_PTE_U)
+        prot |= MMU_USER;
     return prot;
 }
 

@@ -1,0 +1,15 @@
+/**
+ * @file arch/user_abi.h
+ * @brief aarch64's Linux user ABI facts for the portable kernel
+ *        (hal/uregs.h): its executables' ELF machine, uname's machine, and
+ *        the generic system-call table (arm64 has no table of its own).
+ */
+#ifndef ARCH_USER_ABI_H
+#define ARCH_USER_ABI_H
+
+#include <kernel/unistd_generic.h>
+
+#define ARCH_ELF_MACHINE 183 /**< EM_AARCH64 */
+#define ARCH_UNAME_MACHINE "aarch64"
+
+#endif

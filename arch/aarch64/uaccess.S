@@ -1,0 +1,128 @@
+/**
+ * @file uaccess.S
+ * @brief The kernel's only loads and stores of user memory (hal/user.h):
+ *
+ *   size_t hal_copy_user(void *dst, const void *src, size_t n);
+ *   long hal_strncpy_user(char *dst, const char *src, size_t n);
+ *
+ * Assembly because each user access must be one known instruction, listed
+ * in the exception table (.ex_table: { instruction, continuation }) that
+ * a64_user_access_fault() (user.c) consults when it faults.
+ *
+ * The user side is reached with LDTR/STTR only: unprivileged accesses,
+ * checked against EL0's permissions (Arm ARM C6.2, "LDTR"), so a kernel
+ * address passed as a user one faults like an unmapped page, and PAN, which
+ * refuses EL1's ordinary accesses to user pages, does not apply to them
+ * (unless PSTATE.UAO, which the kernel never sets). The kernel side uses
+ * ordinary loads and stores: a fault there is the kernel's bug.
+ *
+ * Which side is user: an address below 1 << 48 (hal_user_top()); kernel
+ * addresses are all 0xffff... (TTBR1). The caller checked that one side
+ * lies in user space; if neither does, the source is treated as user, so
+ * the copy faults rather than reading kernel memory on a user's behalf.
+ */
+#define EFAULT 14 /* kernel/errno.h */
+
+    /* A user access: the instruction, and where it continues if it faults. */
+    .macro uacc fixup, insn:vararg
+9999: \insn
+    .pushsection .ex_table, "a"
+    .balign 8
+    .quad   9999b, \fixup
+    .popsection
+    .endm
+
+    /*
+     * The copy loop for one pairing of load and store (byte and 64-bit
+     * forms; an `u` prefix marks the user side, reached through `uacc`).
+     * \align is the user pointer: bytes until it is 8-byte aligned, then
+     * 8 bytes at a time, then the tail. x0 dst, x1 src, x2 bytes left,
+     * which falls only after a store completed, so at a fault x2 is exactly
+     * what was not copied. An aligned 8-byte user access never crosses a
+     * page, so it faults whole or not at all (with both sides user, the
+     * store side may be misaligned: then up to 7 bytes more are counted as
+     * not copied than were).
+     */
+    .macro copy_loop ldb, stb, ldx, stx, align
+1:  tst     \align, #7
+    b.eq    2f
+    cbz     x2, 9f
+    \ldb    w3, [x1]
+    \stb    w3, [x0]
+    add     x0, x0, #1
+    add     x1, x1, #1
+    sub     x2, x2, #1
+    b       1b
+2:  cmp     x2, #8
+    b.lo    3f
+    \ldx    x3, [x1]
+    \stx    x3, [x0]
+    add     x0, x0, #8
+    add     x1, x1, #8
+    sub     x2, x2, #8
+    b       2b
+3:  cbz     x2, 9f
+    \ldb    w3, [x1]
+    \stb    w3, [x0]
+    add     x0, x0, #1
+    add     x1, x1, #1
+    sub     x2, x2, #1
+    b       3b
+9:  mov     x0, x2
+    ret
+    .endm
+
+    /* The user forms, each its own table entry. */
+    .macro ldtrb_ r, a
+    uacc    copy_fault, ldtrb \r, \a
+    .endm
+    .macro ldtr_ r, a
+    uacc    copy_fault, ldtr \r, \a
+    .endm
+    .macro sttrb_ r, a
+    uacc    copy_fault, sttrb \r, \a
+    .endm
+    .macro sttr_ r, a
+    uacc    copy_fault, sttr \r, \a
+    .endm
+
+    .section .text
+    .globl hal_copy_user
+hal_copy_user:
+    lsr     x4, x0, #48
+    cbnz    x4, copy_from_user_ /* dst is kernel: src is user */
+    lsr     x4, x1, #48
+    cbz     x4, copy_in_user_   /* both user */
+    /* fall through: dst user, src kernel */
+copy_to_user_:
+    copy_loop ldrb, sttrb_, ldr, sttr_, x0
+copy_from_user_:
+    copy_loop ldtrb_, strb, ldtr_, str, x1
+copy_in_user_:
+    copy_loop ldtrb_, sttrb_, ldtr_, sttr_, x1
+
+/* A user access faulted and could not be resolved: x2 bytes were not copied. */
+copy_fault:
+    mov     x0, x2
+    ret
+
+/* x0 dst, x1 src (user), x2 n; x3 = bytes copied so far. */
+    .globl hal_strncpy_user
+hal_strncpy_user:
+    mov     x3, #0
+1:  cmp     x3, x2
+    b.hs    2f                  /* n bytes and no NUL: return n */
+    uacc    strncpy_fault, ldtrb w4, [x1]
+    strb    w4, [x0, x3]
+    cbz     w4, 3f
+    add     x3, x3, #1
+    add     x1, x1, #1
+    b       1b
+2:  mov     x0, x2
+    ret
+3:  mov     x0, x3              /* the length, without the NUL */
+    ret
+
+strncpy_fault:
+    mov     x0, #-EFAULT
+    ret

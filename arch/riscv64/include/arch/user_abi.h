@@ -1,0 +1,15 @@
+/**
+ * @file arch/user_abi.h
+ * @brief riscv64's Linux user ABI facts for the portable kernel (hal/uregs.h):
+ *        its executables' ELF machine, uname's machine, and the generic
+ *        system-call table.
+ */
+#ifndef ARCH_USER_ABI_H
+#define ARCH_USER_ABI_H
+
+#include <kernel/unistd_generic.h>
+
+#define ARCH_ELF_MACHINE 243  /**< EM_RISCV */
+#define ARCH_UNAME_MACHINE "riscv64"
+
+#endif

@@ -1,0 +1,144 @@
+/**
+ * @file hal/user.h
+ * @brief User mode: the user half of an address space, the way into user
+ *        mode and back (system calls, interrupts and faults taken from it),
+ *        and the kernel's only access to user memory.
+ *
+ * The portable kernel (kernel/user/) owns processes, the ELF loader, the
+ * system calls and signals; it builds a process's page tables with the
+ * same walker as the kernel's (kernel/vm.h, MMU_USER leaves) and needs from
+ * the arch only what differs between CPUs, declared here.
+ *
+ * The user frame. Each thread that runs in user mode has a kernel stack
+ * whose top KSTACK (its highest address, `kstack_top`) the arch is told of
+ * (hal_user_kstack_set()). Every entry from user mode, a system call, an
+ * interrupt or a fault, saves the user's registers in one `struct uregs`
+ * (defined by the arch in <arch/uregs.h>, see hal/uregs.h) at `kstack_top - sizeof(struct
+ * uregs)`, and every return to user mode restores them from there; the
+ * portable code reads and changes that frame through the accessors below
+ * (a system call's number, arguments and result; fork's copy; execve's new
+ * pc and sp; later a signal frame).
+ *
+ * What the arch's entry code calls, in the kernel (kernel/user.h):
+ *  - user_syscall(frame) for a system call; it returns, and the arch
+ *    returns to user mode with the frame as it is then;
+ *  - user_fault(frame, sig, code, addr) for an exception in user mode
+ *    (a page fault the kernel does not resolve, an undefined instruction,
+ *    a division by zero, ...): the process gets the signal; it returns only
+ *    if the process goes on;
+ *  - user_return(frame) last, with interrupts masked, before every return
+ *    to user mode (after a system call, an interrupt or a fault): it
+ *    reschedules and acts on a kill; it may switch threads and come back.
+ *
+ * Kernel faults on user memory: the copy routines below put their loads and
+ * stores of user memory in the exception table (section `.ex_table`, pairs
+ * { faulting instruction, continuation } of absolute addresses, bounded by
+ * the linker script's __ex_table_start / __ex_table_end); the arch's fault
+ * handler, for a fault in kernel mode, asks extable_fixup(pc) first and
+ * continues there if it answers.
+ *
+ * Hardware isolation is on from the first user instruction: the kernel
+ * never executes user pages (SMEP, PXN, riscv64 by construction) and
+ * touches user memory only inside the copy routines (SMAP's stac/clac,
+ * PAN, sstatus.SUM set only there).
+ */
+
+/**
+ * @defgroup hal_user HAL: user
+ * @brief What an architecture provides for hal/user.h. Required: <arch/uregs.h> (struct uregs and its accessors, hal/uregs.h), <arch/user_abi.h>, every function below except hal_user_kstack_set() (optional), MMU_USER in hal_pte_leaf()/hal_pte_prot(), the `.ex_table` section in the linker script, and calls of user_syscall(), user_fault() and user_return() from its entry code.
+ * @{
+ */
+#ifndef HAL_USER_H
+#define HAL_USER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct uregs; /* <arch/uregs.h> */
+
+/* The frame's accessors (static inline, <arch/uregs.h>) are in hal/uregs.h. */
+
+/* ---- address spaces ---- */
+
+/**
+ * @brief The first address above user space: user addresses are
+ *        [PAGE_SIZE, hal_user_top()). Fixed once hal_mmu_init() returned
+ *        (riscv64: by the paging mode the boot hart chose).
+ */
+uintptr_t hal_user_top(void);
+
+/**
+ * @brief Prepare the fresh, zeroed root table at @p root_pa of a new user
+ *        address space: whatever the kernel's half needs in it (x86_64 and
+ *        riscv64 share the kernel's top-level entries; aarch64 translates
+ *        the kernel through TTBR1 and needs nothing).
+ *
+ * @p root_pa is a level-0 table of the portable 4-level walker
+ * (kernel/mm/pagetable.c, 512 GiB an entry), which maps user pages into it
+ * below hal_user_top(). An arch whose hardware starts lower (riscv64 in
+ * Sv39: satp names a table of 1 GiB entries) creates here the level-1
+ * table under entry 0, which covers all of its user space, puts the
+ * kernel's entries in that table's upper half and loads it in
+ * hal_uspace_switch(). The portable kernel frees, when the space dies,
+ * the tables below the user range and the level-1 tables of root entries
+ * inside it, then the root: what this added outside the user range is
+ * shared and never freed.
+ * @retval 0 done
+ * @retval -ENOMEM a table page could not be allocated
+ * @note Thread context. The kernel's own top-level entries never change
+ *       after hal_mmu_init(), so copies made here stay true.
+ */
+int hal_uspace_init(uint64_t root_pa);
+
+/**
+ * @brief Translate user addresses on this CPU through the tables rooted
+ *        at @p root_pa from now on; 0: no user space (a kernel thread's).
+ *        Drops this CPU's TLB entries of the previous user space.
+ * @note Interrupts masked; called by the scheduler when the next thread's
+ *       address space differs from the one loaded.
+ */
+void hal_uspace_switch(uint64_t root_pa);
+
+/* ---- entering user mode ---- */
+
+/**
+ * @brief Tell this CPU the kernel stack top of the thread about to run,
+ *        where the next entry from user mode builds its frame (x86_64:
+ *        TSS.RSP0 and the SYSCALL path's stack). Optional (weak default:
+ *        nothing, for arches whose exception entry finds the stack as it
+ *        was left).
+ * @note Called by the scheduler before it switches to a thread that has a
+ *       user part, interrupts masked.
+ */
+void hal_user_kstack_set(uintptr_t kstack_top);
+
+/**
+ * @brief Leave the kernel for user mode with the registers of @p frame,
+ *        which must be the thread's frame at `kstack_top - sizeof(struct
+ *        uregs)`: the stack below it is abandoned.
+ * @note Thread context, the thread's user space loaded; never returns.
+ */
+__attribute__((noreturn)) void hal_user_enter(struct uregs *frame);
+
+/* ---- user memory ---- */
+
+/**
+ * @brief Copy @p n bytes between kernel and user memory (either direction:
+ *        the caller has checked which side is user and that it lies below
+ *        hal_user_top()), recovering from a fault on the user side.
+ * @return the number of bytes NOT copied: 0 when all were
+ * @note Thread context; may take page faults on user memory.
+ */
+size_t hal_copy_user(void *dst, const void *src, size_t n);
+
+/**
+ * @brief Copy the NUL-terminated user string @p src, at most @p n bytes
+ *        including its NUL, to @p dst.
+ * @return its length without the NUL (then dst is terminated), @p n if no
+ *         NUL came within @p n bytes (dst not terminated), or -EFAULT
+ */
+long hal_strncpy_user(char *dst, const char *src, size_t n);
+
+/** @} */
+
+#endif

@@ -1,0 +1,150 @@
+/**
+ * @file kernel/proc.h
+ * @brief Processes: a user address space, its threads (scheduler threads
+ *        with a user part), its exit status and its parent.
+ *
+ * The first slice of user mode: one thread a process, static executables
+ * loaded from memory (an embedded test program or an initrd file), the
+ * console as standard output. kernel/user/ implements it; hal/user.h is
+ * the arch's part.
+ */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <kernel/list.h>
+#include <kernel/wait.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct uspace;
+struct uregs;
+
+#define PROC_NAME_MAX 16 /**< bytes of a process's name, NUL included */
+#define PROC_MAX 64        /**< processes alive at once */
+#define EXEC_ARGS_MAX 64   /**< argv plus envp strings */
+#define EXEC_STRINGS_MAX 65536 /**< their bytes, NULs included */
+
+/** @brief Where a process is in its life. */
+enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
+
+/** @brief A process. */
+struct proc {
+    int pid;                   /**< > 0; never reused while the struct lives */
+    char name[PROC_NAME_MAX];  /**< the executable's last path element */
+    enum proc_state state;     /**< running, or exited and not yet reaped */
+    int status;                /**< with PROC_ZOMBIE: the wait status (code << 8, or the signal) */
+    struct uspace *us;         /**< its address space */
+    struct proc *parent;       /**< NULL: started by the kernel (proc_wait() reaps it) or orphaned */
+    int orphan;                /**< its parent ended first: the kernel's reaper reaps it */
+    struct list_node children; /**< its children, running or zombie */
+    struct list_node sibling;  /**< in its parent's children */
+    int tid;                   /**< its thread's id */
+    volatile int killed;       /**< a signal number that kills it at its next return to user mode */
+    struct completion exited;  /**< done when it became a zombie */
+    uint64_t syscalls;         /**< system calls it made */
+    uintptr_t brk_start;       /**< the heap's first byte (end of the loaded image) */
+    uintptr_t brk;             /**< the heap's current end (brk()) */
+    uintptr_t tid_address;     /**< set_tid_address()'s pointer */
+    struct list_node all;      /**< every process */
+};
+
+/**
+ * @brief Start the executable @p image (@p len bytes, kept by the caller
+ *        until this returns) as a new process with arguments @p argv and
+ *        environment @p envp (NULL-terminated).
+ * @param name   for `ps` and messages
+ * @param image  the ELF file
+ * @param len    its bytes
+ * @param argv   its arguments, argv[0] first
+ * @param envp   its environment
+ * @param pid    set to the new pid
+ * @param err    a one-line reason for a refusal, or NULL
+ * @param errlen bytes at @p err
+ * @retval 0 started
+ * @retval -ENOEXEC not an executable this kernel runs (err says why)
+ * @retval -E2BIG arguments over EXEC_ARGS_MAX / EXEC_STRINGS_MAX
+ * @retval -EAGAIN the process table is full
+ * @retval -ENOMEM out of memory (nothing is left behind)
+ * @note Thread context.
+ */
+int proc_spawn(const char *name, const void *image, size_t len, char *const argv[],
+               char *const envp[], int *pid, char *err, size_t errlen);
+
+/**
+ * @brief Wait for the kernel-started process @p pid to end and reap it.
+ * @return its wait status (exit code << 8, or the killing signal), or
+ *         -ESRCH if there is no such process started by the kernel
+ */
+int proc_wait(int pid);
+
+/** @brief The current thread's process, or NULL for a kernel thread. */
+struct proc *proc_current(void);
+
+/**
+ * @brief fork(): a copy of the current process whose thread returns 0 from
+ *        the system call of @p frame (the parent's), on stack @p newsp if
+ *        nonzero. Returns the child's pid or a negative errno.
+ */
+int proc_fork(struct uregs *frame, uintptr_t newsp);
+
+/**
+ * @brief execve(): replace the current process's program by @p image; on
+ *        success @p frame starts the new one (the old space is gone).
+ * @return 0, or a negative errno with the process unchanged
+ */
+int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
+              char *const argv[], char *const envp[]);
+
+/**
+ * @brief wait4() for the current process: a child that ended (@p pid > 0:
+ *        that one; -1 or 0: any), reaped.
+ * @param pid    which child
+ * @param status its wait status
+ * @param nohang return 0 at once if none ended yet
+ * @return the child's pid, 0 (nohang, none yet), -ECHILD (no such child),
+ *         -EINTR (the waiter was killed)
+ */
+int proc_wait_child(int pid, int *status, int nohang);
+
+/** @brief End the current process with wait status @p status; never returns. */
+__attribute__((noreturn)) void proc_exit(int status);
+
+/** @brief Process @p pid's state, or -ESRCH. */
+int proc_state_of(int pid);
+
+/** @brief The current process's parent's pid; 0 if the kernel started it or it is orphaned. */
+int proc_ppid(void);
+
+/** @brief Kill process @p pid with signal @p sig (0: only look it up); 0, or -ESRCH. */
+int proc_kill(int pid, int sig);
+
+/** @brief The name of signal @p sig ("SIGSEGV"), or "signal ?". */
+const char *signal_name(int sig);
+
+/** @brief A built-in test program linked into the kernel (kernel/user/uprogs.S). */
+struct uprog {
+    const char *name;            /**< user/NAME.c */
+    const unsigned char *image;  /**< its ELF file */
+    const unsigned char *end;    /**< one past it */
+};
+/** @brief The built-in program called @p name, or NULL. */
+const struct uprog *uprog_find(const char *name);
+/** @brief Each built-in program in turn: NULL starts, NULL ends. */
+const struct uprog *uprog_next(const struct uprog *prev);
+
+/** @brief A system call's name and count, for `syscalls`. */
+struct syscall_stat {
+    long nr;            /**< the arch's number */
+    const char *name;   /**< NULL: not implemented */
+    uint64_t count;     /**< calls so far */
+};
+/**
+ * @brief Fill up to @p max entries: implemented calls made at least once,
+ *        then unimplemented numbers seen; returns how many there are.
+ */
+unsigned syscall_stats(struct syscall_stat *out, unsigned max);
+
+/** @brief Processes alive (running or zombie), for tests of leaks. */
+unsigned proc_count(void);
+
+#endif

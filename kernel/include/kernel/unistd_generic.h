@@ -1,0 +1,72 @@
+/**
+ * @file kernel/unistd_generic.h
+ * @brief Linux's generic system-call numbers (include/uapi/asm-generic/
+ *        unistd.h's table, the one arm64 and riscv64 use), as SYSNR_*.
+ *
+ * Facts of the ABI, for an arch whose <arch/user_abi.h> takes this table.
+ * Only the calls the kernel implements or counts by name are listed; the
+ * generic table has no open/stat/fork of its own (only the *at forms and
+ * clone).
+ */
+#ifndef KERNEL_UNISTD_GENERIC_H
+#define KERNEL_UNISTD_GENERIC_H
+
+/** @cond LINUX_ABI */
+#define SYSNR_getcwd 17
+#define SYSNR_dup 23
+#define SYSNR_dup3 24
+#define SYSNR_fcntl 25
+#define SYSNR_ioctl 29
+#define SYSNR_mkdirat 34
+#define SYSNR_unlinkat 35
+#define SYSNR_faccessat 48
+#define SYSNR_chdir 49
+#define SYSNR_openat 56
+#define SYSNR_close 57
+#define SYSNR_pipe2 59
+#define SYSNR_getdents64 61
+#define SYSNR_lseek 62
+#define SYSNR_read 63
+#define SYSNR_write 64
+#define SYSNR_readv 65
+#define SYSNR_writev 66
+#define SYSNR_pread64 67
+#define SYSNR_ppoll 73
+#define SYSNR_readlinkat 78
+#define SYSNR_newfstatat 79
+#define SYSNR_fstat 80
+#define SYSNR_exit 93
+#define SYSNR_exit_group 94
+#define SYSNR_set_tid_address 96
+#define SYSNR_futex 98
+#define SYSNR_nanosleep 101
+#define SYSNR_clock_gettime 113
+#define SYSNR_sched_yield 124
+#define SYSNR_kill 129
+#define SYSNR_rt_sigaction 134
+#define SYSNR_rt_sigprocmask 135
+#define SYSNR_rt_sigreturn 139
+#define SYSNR_setpgid 154
+#define SYSNR_getpgid 155
+#define SYSNR_setsid 157
+#define SYSNR_uname 160
+#define SYSNR_getpid 172
+#define SYSNR_getppid 173
+#define SYSNR_getuid 174
+#define SYSNR_geteuid 175
+#define SYSNR_getgid 176
+#define SYSNR_getegid 177
+#define SYSNR_gettid 178
+#define SYSNR_brk 214
+#define SYSNR_munmap 215
+#define SYSNR_clone 220
+#define SYSNR_clone_child_tid_arg 4 /**< clone(flags, stack, parent_tid, tls, child_tid) */
+#define SYSNR_execve 221
+#define SYSNR_mmap 222
+#define SYSNR_mprotect 226
+#define SYSNR_wait4 260
+#define SYSNR_prlimit64 261
+#define SYSNR_getrandom 278
+/** @endcond */
+
+#endif

@@ -1,0 +1,101 @@
+/**
+ * @file kernel/user.h
+ * @brief What an architecture's user-mode entry code calls in the portable
+ *        kernel (hal/user.h describes the whole contract), and the kernel's
+ *        checked access to user memory.
+ */
+#ifndef KERNEL_USER_H
+#define KERNEL_USER_H
+
+#include <hal/user.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Signal numbers and codes of the Linux ABI (the same on every arch here). */
+/** @cond LINUX_ABI */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGSYS 31
+/** @endcond */
+
+#define SEGV_MAPERR 1 /**< no mapping at the address */
+#define SEGV_ACCERR 2 /**< mapped, but not for this access */
+#define BUS_ADRALN 1  /**< misaligned */
+#define BUS_OBJERR 3  /**< a hardware error at the address */
+#define ILL_ILLOPC 1  /**< illegal opcode */
+#define FPE_INTDIV 1  /**< integer division by zero */
+#define TRAP_BRKPT 1  /**< breakpoint */
+
+/** @brief Access bits of user_page_fault(). */
+#define UFAULT_WRITE 1u   /**< the access was a store */
+#define UFAULT_EXEC 2u    /**< an instruction fetch */
+#define UFAULT_PRESENT 4u /**< a valid entry refused it (else: nothing mapped) */
+
+/**
+ * @brief A system call: the arch's entry saved the user's registers in
+ *        @p frame; the result goes back into it (uregs_set_return()).
+ * @note Thread context, interrupts on.
+ */
+void user_syscall(struct uregs *frame);
+
+/**
+ * @brief A page fault at user address @p addr, taken in user mode or by a
+ *        copy routine: the kernel resolves it if it can (copy-on-write,
+ *        demand-zero, a file's page).
+ * @retval 0 resolved: retry the access
+ * @retval -EFAULT not resolvable: from user mode the arch calls
+ *         user_fault() with SIGSEGV, in a copy routine it takes the
+ *         exception table's continuation
+ * @note Thread context with interrupts as the fault left them.
+ */
+int user_page_fault(uintptr_t addr, unsigned access);
+
+/**
+ * @brief An exception in user mode the kernel does not resolve: the process
+ *        gets signal @p sig with code @p code for address @p addr (the
+ *        faulting data address, or the pc). Without a handler that kills it.
+ * @note Returns only if the process goes on (a handler ran, later).
+ */
+void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr);
+
+/**
+ * @brief Last work before returning to user mode, interrupts masked: a
+ *        pending reschedule, a kill. May switch threads and return later.
+ */
+void user_return(struct uregs *frame);
+
+/**
+ * @brief The continuation for a fault at kernel address @p pc, if @p pc is
+ *        a user-memory access listed in the exception table.
+ * @return the address to continue at, or 0 (a real kernel fault)
+ */
+uintptr_t extable_fixup(uintptr_t pc);
+
+/** @brief Copy from user memory; -EFAULT if [src, src + n) is not all user memory that can be read. */
+int copy_from_user(void *dst, const void *src, size_t n);
+/** @brief Copy to user memory; -EFAULT if [dst, dst + n) is not all user memory that can be written. */
+int copy_to_user(void *dst, const void *src, size_t n);
+/**
+ * @brief A NUL-terminated user string, at most @p n bytes with its NUL.
+ * @return its length, -EFAULT (bad address), -ENAMETOOLONG (no NUL in @p n bytes)
+ */
+long strncpy_from_user(char *dst, const char *src, size_t n);
+
+#endif

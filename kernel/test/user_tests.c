@@ -1,0 +1,212 @@
+/**
+ * @file user_tests.c
+ * @brief User mode: the built-in programs (user/NAME.c) run as processes, and
+ *        what they do wrong kills only them, with the right signal, every
+ *        frame and table returned. Bad executables are refused.
+ */
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktest.h>
+#include <kernel/pagetable.h>
+#include <kernel/pmm.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+#include <kernel/elf.h>
+
+static char *const no_env[] = {NULL};
+
+/* Run built-in @p name with @p argv; its wait status, or a negative errno. */
+static int run(const char *name, char *const argv[])
+{
+    const struct uprog *u = uprog_find(name);
+    if (!u)
+        return -ENOENT;
+    int pid, e = proc_spawn(name, u->image, (size_t)(u->end - u->image), argv, no_env, &pid, NULL, 0);
+    return e ? e : proc_wait(pid);
+}
+
+static uint64_t free_frames(void)
+{
+    kmalloc_drain();
+    pmm_drain();
+    struct pmm_stats st;
+    pmm_stats(&st);
+    return st.free_pages;
+}
+
+KTEST(user_hello_exits_with_its_argc)
+{
+    char *argv[] = {"hello", "one", "two", NULL};
+    KT_ASSERT(run("hello", argv) == 3 << 8);
+    char *argv1[] = {"hello", NULL};
+    KT_ASSERT(run("hello", argv1) == 1 << 8);
+}
+
+KTEST(user_syscalls_from_the_program_side)
+{
+    char *argv[] = {"usyscalls", NULL};
+    KT_ASSERT(run("usyscalls", argv) == 0); /* exit code = failures (its output says which) */
+}
+
+KTEST(user_fork_exec_wait)
+{
+    char *argv[] = {"uforkexec", NULL};
+    unsigned procs = proc_count();
+    KT_ASSERT(run("uforkexec", argv) == 0); /* exit code = failures (its output says which) */
+    /* The orphan it left sleeps 30 ms, then the reaper takes it. */
+    for (int i = 0; i < 100 && proc_count() != procs; i++)
+        thread_sleep_ms(10);
+    KT_ASSERT(proc_count() == procs);
+}
+
+KTEST(user_faults_kill_only_the_program)
+{
+    static const struct {
+        const char *kind;
+        int sig;
+    } cases[] = {{"null", SIGSEGV},      {"kread", SIGSEGV},     {"kwrite", SIGSEGV},
+                 {"kjump", SIGSEGV},     {"stackexec", SIGSEGV}, {"textwrite", SIGSEGV},
+                 {"ill", SIGILL}};
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[] = {"ufault", (char *)cases[i].kind, NULL};
+        int st = run("ufault", argv);
+        if (st != cases[i].sig)
+            ktest_fail(ctx, __FILE__, __LINE__, cases[i].kind);
+    }
+    char *ok[] = {"ufault", "exit", "7", NULL};
+    KT_ASSERT(run("ufault", ok) == 7 << 8); /* and a program that behaves still runs */
+}
+
+KTEST(user_programs_return_every_frame)
+{
+    char *argv[] = {"ufault", "kwrite", NULL};
+    char *argv2[] = {"usyscalls", NULL};
+    char *argv3[] = {"uforkexec", NULL};
+    KT_ASSERT(run("ufault", argv) == SIGSEGV); /* the heap's caches grow once */
+    KT_ASSERT(run("usyscalls", argv2) == 0);
+    KT_ASSERT(run("uforkexec", argv3) == 0);
+    for (int i = 0; i < 100 && proc_count() > 0; i++)
+        thread_sleep_ms(10); /* its orphan */
+    unsigned procs = proc_count();
+    uint64_t tables = pt_table_pages(), frames = free_frames();
+    for (int i = 0; i < 5; i++) {
+        KT_ASSERT(run("ufault", argv) == SIGSEGV);
+        KT_ASSERT(run("usyscalls", argv2) == 0);
+        KT_ASSERT(run("uforkexec", argv3) == 0);
+    }
+    for (int i = 0; i < 100 && proc_count() != procs; i++)
+        thread_sleep_ms(10);
+    KT_ASSERT(proc_count() == procs);
+    KT_ASSERT(pt_table_pages() == tables);
+    KT_ASSERT(free_frames() == frames);
+}
+
+/* A copy of hello with one thing broken by @p fix; proc_spawn's result. */
+static int spawn_broken(void (*fix)(uint8_t *f, size_t len), char *err, size_t errlen)
+{
+    const struct uprog *u = uprog_find("hello");
+    size_t len = (size_t)(u->end - u->image);
+    uint8_t *f = kmalloc(len);
+    if (!f)
+        return -ENOMEM;
+    memcpy(f, u->image, len);
+    fix(f, len);
+    char *argv[] = {"broken", NULL};
+    int pid, e = proc_spawn("broken", f, len, argv, no_env, &pid, err, errlen);
+    kfree(f);
+    if (e == 0)
+        proc_wait(pid);
+    return e;
+}
+
+static Elf64_Phdr *first_load(uint8_t *f)
+{
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
+    Elf64_Phdr *ph = (Elf64_Phdr *)(f + eh->e_phoff);
+    for (unsigned i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD)
+            return &ph[i];
+    return NULL;
+}
+
+static void bad_magic(uint8_t *f, size_t len) { (void)len; f[1] = 'X'; }
+static void bad_machine(uint8_t *f, size_t len) { (void)len; ((Elf64_Ehdr *)f)->e_machine = EM_BPF; }
+static void bad_type(uint8_t *f, size_t len) { (void)len; ((Elf64_Ehdr *)f)->e_type = ET_REL; }
+static void phoff_past_end(uint8_t *f, size_t len) { ((Elf64_Ehdr *)f)->e_phoff = len - 8; }
+static void phnum_huge(uint8_t *f, size_t len) { (void)len; ((Elf64_Ehdr *)f)->e_phnum = 60000; }
+static void entry_outside(uint8_t *f, size_t len) { (void)len; ((Elf64_Ehdr *)f)->e_entry = 0x10; }
+static void seg_past_end(uint8_t *f, size_t len) { first_load(f)->p_filesz = len; first_load(f)->p_memsz = 2 * len; first_load(f)->p_offset = 4096; }
+static void seg_wx(uint8_t *f, size_t len) { (void)len; first_load(f)->p_flags = PF_R | PF_W | PF_X; }
+static void seg_kernel(uint8_t *f, size_t len) { (void)len; first_load(f)->p_vaddr = 0xffffffffc0000000ull; }
+static void seg_huge(uint8_t *f, size_t len) { (void)len; first_load(f)->p_memsz = ~0ull - 4096; }
+static void seg_filesz(uint8_t *f, size_t len) { (void)len; first_load(f)->p_filesz = first_load(f)->p_memsz + 1; }
+static void overlap(uint8_t *f, size_t len)
+{
+    (void)len;
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
+    Elf64_Phdr *ph = (Elf64_Phdr *)(f + eh->e_phoff), *a = NULL;
+    for (unsigned i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD) {
+            if (a) { /* the second segment onto the first's page */
+                ph[i].p_vaddr = (a->p_vaddr & ~4095ull) + (ph[i].p_offset & 4095);
+                return;
+            }
+            a = &ph[i];
+        }
+}
+static void truncated(uint8_t *f, size_t len) { (void)len; memset(f + 16, 0xff, 48); }
+
+KTEST(user_bad_executables_refused)
+{
+    static const struct {
+        void (*fix)(uint8_t *, size_t);
+        const char *what;
+    } cases[] = {{bad_magic, "bad magic"},        {bad_machine, "another machine"},
+                 {bad_type, "not an executable"}, {phoff_past_end, "phdrs past the end"},
+                 {phnum_huge, "too many phdrs"},   {entry_outside, "entry outside"},
+                 {seg_past_end, "segment past end"}, {seg_wx, "W+X segment"},
+                 {seg_kernel, "kernel address"},   {seg_huge, "huge memsz"},
+                 {seg_filesz, "filesz > memsz"},   {overlap, "overlapping segments"},
+                 {truncated, "garbage header"}};
+    unsigned procs = proc_count();
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[96] = "";
+        int e = spawn_broken(cases[i].fix, err, sizeof err);
+        if (e != -ENOEXEC || !err[0])
+            ktest_fail(ctx, __FILE__, __LINE__, cases[i].what);
+    }
+    KT_ASSERT(proc_count() == procs);
+    char *argv[] = {"hello", NULL};
+    KT_ASSERT(run("hello", argv) == 1 << 8); /* the loader still loads a good one */
+}
+
+/* An image only 4-byte aligned, as an initrd (cpio) file's data is. */
+KTEST(user_image_at_any_alignment)
+{
+    const struct uprog *u = uprog_find("hello");
+    size_t len = (size_t)(u->end - u->image);
+    uint8_t *buf = kmalloc(len + 8);
+    KT_ASSERT(buf);
+    memcpy(buf + 4, u->image, len);
+    char *argv[] = {"hello", "x", NULL};
+    int pid, e = proc_spawn("hello", buf + 4, len, argv, no_env, &pid, NULL, 0);
+    int st = e ? e : proc_wait(pid);
+    kfree(buf);
+    KT_ASSERT(e == 0 && st == 2 << 8);
+}
+
+KTEST(user_argument_limits)
+{
+    static char *many[EXEC_ARGS_MAX + 2];
+    for (unsigned i = 0; i <= EXEC_ARGS_MAX; i++)
+        many[i] = "x";
+    many[EXEC_ARGS_MAX + 1] = NULL;
+    const struct uprog *u = uprog_find("hello");
+    int pid;
+    KT_ASSERT(proc_spawn("hello", u->image, (size_t)(u->end - u->image), many, no_env, &pid, NULL, 0) ==
+              -E2BIG);
+    many[EXEC_ARGS_MAX - 1] = NULL; /* at the limit: runs, argc counted */
+    KT_ASSERT(run("hello", many) == ((EXEC_ARGS_MAX - 1) & 0xff) << 8);
+}

@@ -1,0 +1,36 @@
+/**
+ * @file exec.h
+ * @brief Loading an ELF executable into a user address space and building
+ *        its first stack (the System V ABI's process entry: argc, argv,
+ *        envp, the auxiliary vector). Private to kernel/user/.
+ */
+#ifndef KERNEL_USER_EXEC_H
+#define KERNEL_USER_EXEC_H
+
+#include "uspace.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/** @brief Where a loaded program starts. */
+struct exec_info {
+    uintptr_t entry;    /**< first instruction */
+    uintptr_t sp;       /**< initial stack pointer (at argc) */
+    uintptr_t brk;      /**< first byte past the highest segment, page-aligned */
+};
+
+/**
+ * @brief Map the executable @p image into the empty space @p us, with a
+ *        stack holding @p argv and @p envp.
+ * @retval 0 loaded, *out filled
+ * @retval -ENOEXEC malformed or not for this machine (@p err says what)
+ * @retval -E2BIG too many or too long arguments
+ * @retval -ENOMEM out of memory (what was mapped stays in @p us, for
+ *         uspace_destroy())
+ */
+int exec_load(struct uspace *us, const void *image, size_t len, char *const argv[],
+              char *const envp[], struct exec_info *out, char *err, size_t errlen);
+
+/** @brief Bytes of the initial stack mapping. */
+#define EXEC_STACK_SIZE (256u * 1024)
+
+#endif

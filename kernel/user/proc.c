@@ -1,0 +1,492 @@
+/**
+ * @file proc.c
+ * @brief Processes (kernel/proc.h): creation from an executable image,
+ *        the way into user mode, death (exit or a fatal signal) and reaping.
+ *
+ * A process's thread is an ordinary scheduler thread created with
+ * THREAD_USER, so the top of its kernel stack is free for the user frame
+ * (hal/user.h). It starts in the kernel (user_start()), loads its address
+ * space on its CPU (sched_set_user(), after which every switch to it does)
+ * and drops to user mode. It dies in proc_exit(): its space is unloaded and
+ * freed there, by the thread itself, so no CPU still translates through it.
+ *
+ * The tree: a forked process is its parent's child until the parent reaps
+ * it (wait4: proc_wait_child()); the kernel's own (the shell's `run`, the
+ * ktests) have no parent and are reaped by proc_wait(). When a parent ends
+ * first, its zombies are reaped then and its running children become
+ * orphans, which the reaper thread reaps when they end. Reaping joins the
+ * thread, so a reaped process's stack and memory are all back. One lock,
+ * procs_lock, guards the list, the tree and the states; a change of state
+ * wakes proc_changed, where waiters sleep.
+ */
+#include "uspace.h"
+#include "exec.h"
+#include <hal/cpu.h>
+#include <hal/uregs.h>
+#include <hal/user.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+#include <kernel/vmalloc.h>
+
+_Static_assert(UREGS_RESERVE <= THREAD_USER_RESERVE, "the user frame fits the stack top THREAD_USER keeps");
+
+static struct spinlock procs_lock = SPINLOCK_INIT("processes");
+static struct list_node procs = {&procs, &procs};
+static struct waitqueue proc_changed = WAITQUEUE_INIT(proc_changed, "process states");
+static unsigned nprocs;
+static int next_pid = 1;
+static int reaper_started;
+
+/* What a new process's thread starts from: a loaded program, or (fork) a
+ * copy of its parent's frame. */
+struct start {
+    struct proc *p;
+    struct exec_info ei;
+    int forked;
+    uintptr_t newsp;
+    uint8_t frame[UREGS_RESERVE];
+};
+
+unsigned proc_count(void)
+{
+    return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
+}
+
+struct proc *proc_current(void)
+{
+    struct thread *t = thread_current();
+    return t ? t->proc : NULL;
+}
+
+static void proc_free(struct proc *p)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_del(&p->all);
+    nprocs--;
+    spin_unlock_irqrestore(&procs_lock, f);
+    kfree(p);
+}
+
+/* The process's thread: into user mode, never back here. */
+static int user_start(void *arg)
+{
+    struct start st = *(struct start *)arg;
+    kfree(arg);
+    struct thread *t = thread_current();
+    t->proc = st.p;
+    uintptr_t kstack_top = (uintptr_t)t->stack + KSTACK_SIZE;
+    sched_set_user(st.p->us->as.root, kstack_top);
+    struct uregs *frame = (struct uregs *)(kstack_top - sizeof(struct uregs));
+    if (st.forked) {
+        memcpy(frame, st.frame, sizeof(struct uregs));
+        uregs_set_return(frame, 0);
+        if (st.newsp)
+            uregs_set_sp(frame, st.newsp);
+    } else {
+        uregs_init(frame, st.ei.entry, st.ei.sp);
+    }
+    hal_irq_disable();
+    hal_user_enter(frame);
+}
+
+/* A new process struct with a pid, in the list; NULL and why in @p err. */
+static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
+{
+    struct proc *p = kzalloc(sizeof *p);
+    if (!p) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    const char *base = name;
+    for (const char *c = name; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    strlcpy(p->name, base, sizeof p->name);
+    p->state = PROC_RUNNING;
+    wq_init(&p->exited.wq, "proc exit");
+    list_init(&p->children);
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    if (nprocs >= PROC_MAX) {
+        spin_unlock_irqrestore(&procs_lock, f);
+        kfree(p);
+        *err = -EAGAIN;
+        return NULL;
+    }
+    nprocs++;
+    p->pid = next_pid++;
+    p->parent = parent;
+    if (parent)
+        list_add_tail(&parent->children, &p->sibling);
+    list_add_tail(&procs, &p->all);
+    spin_unlock_irqrestore(&procs_lock, f);
+    return p;
+}
+
+/* Start @p p's thread from @p st (consumed either way). */
+static int start_thread(struct proc *p, struct start *st)
+{
+    st->p = p;
+    /* Joinable: reaping joins it, so its stack is gone when the process is
+     * reaped, not at some later reclaim. */
+    int tid = thread_create(p->name, user_start, st, PRIO_DEFAULT, THREAD_USER);
+    if (tid < 0) {
+        kfree(st);
+        return tid;
+    }
+    p->tid = tid;
+    return 0;
+}
+
+static int reaper(void *arg);
+
+int proc_spawn(const char *name, const void *image, size_t len, char *const argv[],
+               char *const envp[], int *pid, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    struct start *st = kzalloc(sizeof *st);
+    if (!st)
+        return -ENOMEM;
+    int e;
+    struct proc *p = proc_alloc(name, NULL, &e);
+    if (!p) {
+        kfree(st);
+        if (e == -EAGAIN && err && errlen)
+            strlcpy(err, "the process table is full", errlen);
+        return e;
+    }
+    p->us = uspace_create();
+    e = p->us ? exec_load(p->us, image, len, argv, envp, &st->ei, err, errlen) : -ENOMEM;
+    if (e == 0) {
+        p->brk_start = p->brk = st->ei.brk;
+        e = start_thread(p, st);
+    } else {
+        kfree(st);
+    }
+    if (e) {
+        if (p->us)
+            uspace_destroy(p->us);
+        proc_free(p);
+        return e;
+    }
+    *pid = p->pid;
+    return 0;
+}
+
+int proc_fork(struct uregs *frame, uintptr_t newsp)
+{
+    struct proc *parent = proc_current();
+    struct start *st = kzalloc(sizeof *st);
+    if (!st)
+        return -ENOMEM;
+    int e;
+    struct proc *p = proc_alloc(parent->name, parent, &e);
+    if (!p) {
+        kfree(st);
+        return e;
+    }
+    p->us = uspace_clone(parent->us);
+    p->brk_start = parent->brk_start;
+    p->brk = parent->brk;
+    st->forked = 1;
+    st->newsp = newsp;
+    memcpy(st->frame, frame, sizeof(struct uregs));
+    e = p->us ? start_thread(p, st) : -ENOMEM;
+    if (e) {
+        if (!p->us)
+            kfree(st);
+        else
+            uspace_destroy(p->us);
+        irqflags_t f = spin_lock_irqsave(&procs_lock);
+        list_del(&p->sibling);
+        spin_unlock_irqrestore(&procs_lock, f);
+        proc_free(p);
+        return e;
+    }
+    return p->pid;
+}
+
+int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
+              char *const argv[], char *const envp[])
+{
+    struct proc *p = proc_current();
+    struct uspace *us = uspace_create();
+    if (!us)
+        return -ENOMEM;
+    struct exec_info ei;
+    char err[96];
+    int e = exec_load(us, image, len, argv, envp, &ei, err, sizeof err);
+    if (e) {
+        uspace_destroy(us);
+        return e;
+    }
+    struct uspace *old = p->us;
+    struct thread *t = thread_current();
+    sched_set_user(us->as.root, t->user_kstack_top); /* the old space is loaded nowhere now */
+    p->us = us;
+    uspace_destroy(old);
+    p->brk_start = p->brk = ei.brk;
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    strlcpy(p->name, base, sizeof p->name);
+    strlcpy(t->name, base, sizeof t->name);
+    uregs_init(frame, ei.entry, ei.sp);
+    return 0;
+}
+
+/* Reap zombie @p c: its thread joined, its struct freed. procs_lock not held. */
+static int reap(struct proc *c)
+{
+    thread_join(c->tid, NULL);
+    int status = c->status;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    if (c->parent)
+        list_del(&c->sibling);
+    spin_unlock_irqrestore(&procs_lock, f);
+    proc_free(c);
+    return status;
+}
+
+void proc_exit(int status)
+{
+    struct proc *p = proc_current();
+    /* Off the process's tables before they go: this CPU loads none now. */
+    sched_set_user(0, 0);
+    uspace_destroy(p->us);
+    p->us = NULL;
+    /* Its children: zombies reaped now, the others orphaned. */
+    for (;;) {
+        struct proc *zombie = NULL;
+        int orphans = 0;
+        irqflags_t f = spin_lock_irqsave(&procs_lock);
+        list_for_each(n, &p->children) {
+            struct proc *c = container_of(n, struct proc, sibling);
+            if (c->state == PROC_ZOMBIE) {
+                zombie = c;
+                break;
+            }
+        }
+        if (!zombie) {
+            while (!list_empty(&p->children)) {
+                struct proc *c = container_of(list_first(&p->children), struct proc, sibling);
+                list_del(&c->sibling);
+                c->parent = NULL;
+                c->orphan = 1;
+                orphans++;
+            }
+        }
+        int start_reaper = orphans && !reaper_started;
+        reaper_started |= orphans != 0;
+        spin_unlock_irqrestore(&procs_lock, f);
+        if (start_reaper && thread_create("reaper", reaper, NULL, PRIO_DEFAULT, THREAD_DETACHED) < 0)
+            pr_err("proc: no reaper thread: orphans of pid %d will stay zombies", p->pid);
+        if (!zombie)
+            break;
+        reap(zombie);
+    }
+    thread_current()->proc = NULL;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    p->status = status;
+    __atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&procs_lock, f);
+    complete_all(&p->exited);
+    wq_wake_all(&proc_changed);
+    thread_exit(0);
+}
+
+/* The kernel's parent of last resort: reaps orphans that ended. */
+static int reaper(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct proc *zombie = NULL;
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&procs_lock);
+        list_for_each(n, &procs) {
+            struct proc *c = container_of(n, struct proc, all);
+            if (c->orphan && c->state == PROC_ZOMBIE)
+                zombie = c;
+        }
+        if (!zombie) {
+            spin_lock(&proc_changed.lock);
+            wq_add_locked(&proc_changed, &w);
+            spin_unlock(&proc_changed.lock);
+        }
+        spin_unlock_irqrestore(&procs_lock, f);
+        if (zombie)
+            reap(zombie);
+        else
+            wq_block(&w);
+    }
+    return 0;
+}
+
+int proc_wait_child(int pid, int *status, int nohang)
+{
+    struct proc *me = proc_current();
+    for (;;) {
+        struct proc *zombie = NULL;
+        int candidates = 0;
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&procs_lock);
+        list_for_each(n, &me->children) {
+            struct proc *c = container_of(n, struct proc, sibling);
+            if (pid > 0 && c->pid != pid)
+                continue;
+            candidates++;
+            if (c->state == PROC_ZOMBIE && !zombie)
+                zombie = c;
+        }
+        int killed = __atomic_load_n(&me->killed, __ATOMIC_ACQUIRE);
+        int block = !zombie && candidates && !nohang && !killed;
+        if (block) {
+            spin_lock(&proc_changed.lock);
+            wq_add_locked(&proc_changed, &w);
+            spin_unlock(&proc_changed.lock);
+        }
+        spin_unlock_irqrestore(&procs_lock, f);
+        if (zombie) {
+            int cpid = zombie->pid;
+            *status = reap(zombie);
+            return cpid;
+        }
+        if (!candidates)
+            return -ECHILD;
+        if (killed)
+            return -EINTR;
+        if (nohang)
+            return 0;
+        wq_block(&w);
+    }
+}
+
+static struct proc *find(int pid)
+{
+    struct proc *found = NULL;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid == pid)
+            found = p;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return found;
+}
+
+int proc_wait(int pid)
+{
+    struct proc *p = find(pid);
+    if (!p || p->parent || p->orphan)
+        return -ESRCH;
+    completion_wait(&p->exited);
+    return reap(p);
+}
+
+int proc_state_of(int pid)
+{
+    int state = -ESRCH;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid == pid)
+            state = (int)p->state;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return state;
+}
+
+int proc_kill(int pid, int sig)
+{
+    int found = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid == pid && p->state == PROC_RUNNING) {
+            found = 1;
+            if (sig)
+                __atomic_store_n(&p->killed, sig, __ATOMIC_RELEASE);
+        }
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    if (!found)
+        return -ESRCH;
+    if (sig)
+        wq_wake_all(&proc_changed); /* out of wait4 */
+    return 0;
+}
+
+int proc_ppid(void)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct proc *parent = proc_current()->parent;
+    int ppid = parent ? parent->pid : 0;
+    spin_unlock_irqrestore(&procs_lock, f);
+    return ppid;
+}
+
+const char *signal_name(int sig)
+{
+    static const char *const names[] = {
+        [SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+        [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",
+        [SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+        [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM", [SIGCHLD] = "SIGCHLD",
+        [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP", [SIGSYS] = "SIGSYS",
+    };
+    if (sig > 0 && sig < (int)(sizeof names / sizeof names[0]) && names[sig])
+        return names[sig];
+    return "signal ?";
+}
+
+/* ---- what the arch's entry code calls (kernel/user.h) ---- */
+
+static const char *code_name(int sig, int code)
+{
+    if (sig == SIGSEGV)
+        return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : "SI_KERNEL";
+    if (sig == SIGBUS)
+        return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_OBJERR ? "BUS_OBJERR" : "?";
+    if (sig == SIGILL)
+        return code == ILL_ILLOPC ? "ILL_ILLOPC" : "?";
+    if (sig == SIGFPE)
+        return code == FPE_INTDIV ? "FPE_INTDIV" : "?";
+    return sig == SIGTRAP ? "TRAP_BRKPT" : "?";
+}
+
+void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr)
+{
+    struct proc *p = proc_current();
+    /* No handlers yet: every such signal is fatal, and says where. */
+    pr_info("pid %d (%s): %s (%s) at address %#lx, pc %#lx", p ? p->pid : 0, p ? p->name : "?",
+            signal_name(sig), code_name(sig, code), (unsigned long)addr, (unsigned long)uregs_pc(frame));
+    hal_irq_enable();
+    proc_exit(sig);
+}
+
+void user_return(struct uregs *frame)
+{
+    (void)frame;
+    sched_irq_exit();
+    struct proc *p = proc_current();
+    int sig = p ? __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE) : 0;
+    if (sig) {
+        hal_irq_enable();
+        proc_exit(sig);
+    }
+}
+
+int user_page_fault(uintptr_t addr, unsigned access)
+{
+    /* Everything is mapped eagerly: nothing to resolve yet. */
+    (void)addr;
+    (void)access;
+    return -EFAULT;
+}

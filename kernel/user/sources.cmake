@@ -1,0 +1,10 @@
+# Sources of kernel/user (processes, the ELF loader, system calls, user
+# memory access), appended to the kernel's portable core.
+list(APPEND CORE_SOURCES
+  kernel/user/exec.c
+  kernel/user/proc.c
+  kernel/user/syscall.c
+  kernel/user/uaccess.c
+  kernel/user/user_cmds.c
+  kernel/user/uspace.c
+)

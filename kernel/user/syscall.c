@@ -1,0 +1,469 @@
+/**
+ * @file syscall.c
+ * @brief System-call dispatch (user_syscall(), kernel/user.h) and the calls
+ *        of the first user-mode slice: output, exit, identity, time, memory.
+ *
+ * The arch's <arch/user_abi.h> names each call's number in its Linux
+ * table (SYSNR_*); the table below pairs them with the portable
+ * implementations, and a lookup array indexed by number is built from it
+ * on first use. An unknown number returns -ENOSYS and is counted, so
+ * `syscalls` shows what a program wanted that is missing.
+ */
+#include "exec.h"
+#include <hal/cpu.h>
+#include <hal/timer.h>
+#include <hal/uregs.h>
+#include <kernel/errno.h>
+#include <kernel/initrd.h>
+#include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
+#include <kernel/pmm.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+
+#define NR_MAX 512 /* above every number of either table */
+
+typedef long (*sys_fn)(const uint64_t a[6]);
+
+static long sys_write_fd(int fd, const void *buf, size_t n)
+{
+    if (fd != 1 && fd != 2)
+        return -EBADF;
+    char chunk[256];
+    size_t done = 0;
+    while (done < n) {
+        size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;
+        if (copy_from_user(chunk, (const char *)buf + done, c))
+            return done ? (long)done : -EFAULT;
+        kprintf("%.*s", (int)c, chunk);
+        done += c;
+    }
+    return (long)done;
+}
+
+static long sys_write(const uint64_t a[6])
+{
+    return sys_write_fd((int)a[0], (const void *)(uintptr_t)a[1], a[2]);
+}
+
+struct iovec_u {
+    uint64_t base, len;
+};
+
+static long sys_writev(const uint64_t a[6])
+{
+    int cnt = (int)a[2];
+    if (cnt < 0 || cnt > 1024)
+        return -EINVAL;
+    long total = 0;
+    for (int i = 0; i < cnt; i++) {
+        struct iovec_u v;
+        if (copy_from_user(&v, (const struct iovec_u *)(uintptr_t)a[1] + i, sizeof v))
+            return total ? total : -EFAULT;
+        long r = sys_write_fd((int)a[0], (const void *)(uintptr_t)v.base, v.len);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+    }
+    return total;
+}
+
+static long sys_exit_group(const uint64_t a[6])
+{
+    proc_exit(((int)a[0] & 0xff) << 8);
+}
+
+static long sys_getpid(const uint64_t a[6])
+{
+    (void)a;
+    return proc_current()->pid;
+}
+
+static long sys_getppid(const uint64_t a[6])
+{
+    (void)a;
+    return proc_ppid();
+}
+
+/* The frame of the current system call (hal/user.h: at the stack's top). */
+static struct uregs *this_frame(void)
+{
+    return (struct uregs *)(thread_current()->user_kstack_top - sizeof(struct uregs));
+}
+
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_SIGNAL_MASK 0xff
+
+/*
+ * clone() with fork's meaning: the low byte is the signal the parent gets
+ * (SIGCHLD), and the tid-address flags glibc's fork() passes are honoured.
+ * vfork (CLONE_VM | CLONE_VFORK) is served as a fork: the child gets a
+ * copy, which is all a vfork child may rely on. Threads (CLONE_VM without
+ * CLONE_VFORK, CLONE_THREAD) come later. Linux's argument order: x86_64
+ * (flags, stack, parent_tid, child_tid, tls); the generic table swaps the
+ * last two (flags, stack, parent_tid, tls, child_tid): SYSNR_clone_child_tid_arg.
+ */
+static long sys_clone(const uint64_t a[6])
+{
+    uint64_t flags = a[0];
+    uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
+                     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    if ((flags & ~known) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
+        return -ENOSYS;
+    uintptr_t child_tid = a[SYSNR_clone_child_tid_arg];
+    int pid = proc_fork(this_frame(), a[1]);
+    if (pid < 0)
+        return pid;
+    if (flags & CLONE_PARENT_SETTID)
+        copy_to_user((void *)(uintptr_t)a[2], &pid, sizeof pid);
+    (void)child_tid; /* CHILD_SETTID/CLEARTID: the child's own copy; threads will need them */
+    return pid;
+}
+
+#ifdef SYSNR_fork /* x86_64 has fork and vfork of their own; the generic table only clone */
+static long sys_fork(const uint64_t a[6])
+{
+    (void)a;
+    return proc_fork(this_frame(), 0);
+}
+#endif
+
+/* Copy a user string array (argv, envp) into @p buf: pointers then strings. */
+static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *buf, size_t room,
+                         size_t *used)
+{
+    unsigned n = 0;
+    for (;; n++) {
+        uint64_t ptr;
+        if (!uarr)
+            break;
+        if (copy_from_user(&ptr, uarr + n, sizeof ptr))
+            return -EFAULT;
+        if (!ptr)
+            break;
+        if (n >= max)
+            return -E2BIG;
+        long l = strncpy_from_user(buf + *used, (const char *)(uintptr_t)ptr, room - *used);
+        if (l == -ENAMETOOLONG)
+            return -E2BIG;
+        if (l < 0)
+            return l;
+        out[n] = buf + *used;
+        *used += (size_t)l + 1;
+    }
+    out[n] = NULL;
+    return n;
+}
+
+/* Where a program's path leads: an initrd file, or a built-in program by
+ * its name (or /bin/<name> without an initrd). */
+static int find_image(const char *path, const void **image, size_t *len)
+{
+    const char *name = path;
+    if (path[0] == '/' && initrd_find(path + 1, image, len) == 0)
+        return 0;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            name = c + 1;
+    if (name != path && strncmp(path, "/bin/", 5) != 0)
+        return -ENOENT;
+    const struct uprog *u = uprog_find(name);
+    if (!u)
+        return -ENOENT;
+    *image = u->image;
+    *len = (size_t)(u->end - u->image);
+    return 0;
+}
+
+static long sys_execve(const uint64_t a[6])
+{
+    struct exec_args {
+        char path[256];
+        char *argv[EXEC_ARGS_MAX + 1], *envp[EXEC_ARGS_MAX + 1];
+        char strings[EXEC_STRINGS_MAX];
+    } *ea = kmalloc(sizeof *ea);
+    if (!ea)
+        return -ENOMEM;
+    long e = strncpy_from_user(ea->path, (const char *)(uintptr_t)a[0], sizeof ea->path);
+    size_t used = 0;
+    if (e >= 0)
+        e = copy_strings((const uint64_t *)(uintptr_t)a[1], ea->argv, EXEC_ARGS_MAX, ea->strings,
+                         sizeof ea->strings, &used);
+    if (e >= 0)
+        e = copy_strings((const uint64_t *)(uintptr_t)a[2], ea->envp, EXEC_ARGS_MAX, ea->strings,
+                         sizeof ea->strings, &used);
+    const void *image;
+    size_t len;
+    if (e >= 0)
+        e = find_image(ea->path, &image, &len);
+    if (e >= 0)
+        e = proc_exec(this_frame(), ea->path, image, len, ea->argv, ea->envp);
+    kfree(ea);
+    return e;
+}
+
+#define WNOHANG 1
+
+static long sys_wait4(const uint64_t a[6])
+{
+    int pid = (int)a[0], status = 0;
+    if (pid < -1)
+        pid = -1; /* process groups come later: any child */
+    if (a[2] & ~(uint64_t)(WNOHANG | 2 | 8 | 0x40000000))
+        return -EINVAL;
+    int r = proc_wait_child(pid, &status, a[2] & WNOHANG);
+    if (r > 0 && a[1] && copy_to_user((void *)(uintptr_t)a[1], &status, sizeof status))
+        return -EFAULT;
+    return r;
+}
+
+static long sys_gettid(const uint64_t a[6])
+{
+    (void)a;
+    return proc_current()->pid; /* one thread a process, for now */
+}
+
+static long sys_zero(const uint64_t a[6])
+{
+    (void)a;
+    return 0; /* getuid and family: everything runs as root */
+}
+
+static long sys_set_tid_address(const uint64_t a[6])
+{
+    struct proc *p = proc_current();
+    p->tid_address = a[0];
+    return p->pid;
+}
+
+struct utsname_u {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+static long sys_uname(const uint64_t a[6])
+{
+    struct utsname_u u;
+    memset(&u, 0, sizeof u);
+    /* "Linux": the ABI it offers, which is what programs ask uname for. */
+    strlcpy(u.sysname, "Linux", sizeof u.sysname);
+    strlcpy(u.nodename, "kernel", sizeof u.nodename);
+    strlcpy(u.release, "6.1.0-kernel-" KERNEL_VERSION, sizeof u.release);
+    strlcpy(u.version, "kernel " KERNEL_VERSION, sizeof u.version);
+    strlcpy(u.machine, ARCH_UNAME_MACHINE, sizeof u.machine);
+    return copy_to_user((void *)(uintptr_t)a[0], &u, sizeof u);
+}
+
+static long sys_brk(const uint64_t a[6])
+{
+    struct proc *p = proc_current();
+    uintptr_t want = a[0];
+    uintptr_t old_end = (p->brk + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+    uintptr_t new_end = (want + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+    if (want < p->brk_start || want > hal_user_top() / 2 || new_end < want)
+        return (long)p->brk; /* Linux's brk answers the current end when it refuses */
+    if (new_end > old_end && uspace_map_anon(p->us, old_end, new_end - old_end, MMU_WRITE) != 0)
+        return (long)p->brk;
+    if (new_end < old_end)
+        uspace_unmap(p->us, new_end, old_end - new_end);
+    p->brk = want;
+    return (long)want;
+}
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+
+static long sys_mmap(const uint64_t a[6])
+{
+    uintptr_t addr = a[0];
+    size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    unsigned prot = (unsigned)a[2], flags = (unsigned)a[3];
+    struct proc *p = proc_current();
+    if (!len || len < a[1])
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS) || (flags & MAP_SHARED))
+        return -ENODEV; /* files and shared memory come with the VFS */
+    if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
+        return -EACCES; /* W^X */
+    if (flags & MAP_FIXED) {
+        if (addr & (PAGE_SIZE - 1))
+            return -EINVAL;
+        int e = uspace_unmap(p->us, addr, len);
+        if (e)
+            return e;
+    } else {
+        addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
+        if (!addr)
+            return -ENOMEM;
+    }
+    unsigned mp = (prot & PROT_WRITE ? MMU_WRITE : 0) | (prot & PROT_EXEC ? MMU_EXEC : 0);
+    int e = uspace_map_anon(p->us, addr, len, mp);
+    return e ? e : (long)addr;
+}
+
+static long sys_munmap(const uint64_t a[6])
+{
+    size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    if (a[0] & (PAGE_SIZE - 1) || !len)
+        return -EINVAL;
+    return uspace_unmap(proc_current()->us, a[0], len);
+}
+
+struct timespec_u {
+    int64_t sec, nsec;
+};
+
+static long sys_clock_gettime(const uint64_t a[6])
+{
+    if (a[0] > 11)
+        return -EINVAL;
+    uint64_t ns = hal_time_ns();
+    struct timespec_u ts = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+    return copy_to_user((void *)(uintptr_t)a[1], &ts, sizeof ts);
+}
+
+static long sys_nanosleep(const uint64_t a[6])
+{
+    struct timespec_u ts;
+    if (copy_from_user(&ts, (const void *)(uintptr_t)a[0], sizeof ts))
+        return -EFAULT;
+    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+        return -EINVAL;
+    uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000u * 1000000000ull
+                                                : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+    /* In slices, so a kill ends it (signals proper come later). */
+    uint64_t end = hal_time_ns() + ns;
+    for (uint64_t now = hal_time_ns(); now < end; now = hal_time_ns()) {
+        if (__atomic_load_n(&proc_current()->killed, __ATOMIC_ACQUIRE))
+            return -EINTR;
+        thread_sleep_ns(end - now < 10000000u ? end - now : 10000000u);
+    }
+    return 0;
+}
+
+static long sys_sched_yield(const uint64_t a[6])
+{
+    (void)a;
+    thread_yield();
+    return 0;
+}
+
+static long sys_kill(const uint64_t a[6])
+{
+    int pid = (int)a[0], sig = (int)a[1];
+    if (sig < 0 || sig > 64)
+        return -EINVAL;
+    if (pid <= 0)
+        return -ENOSYS; /* process groups come later */
+    if (sig == 0)
+        return proc_kill(pid, 0) == -ESRCH ? -ESRCH : 0;
+    return proc_kill(pid, sig);
+}
+
+static uint64_t rnd_state;
+
+static long sys_getrandom(const uint64_t a[6])
+{
+    size_t n = a[1] > 65536 ? 65536 : a[1];
+    uint8_t chunk[64];
+    for (size_t done = 0; done < n;) {
+        for (unsigned i = 0; i < sizeof chunk; i += 8) {
+            uint64_t x = __atomic_add_fetch(&rnd_state, hal_counter() | 1, __ATOMIC_RELAXED);
+            x ^= x >> 31;
+            x *= 0x9e3779b97f4a7c15ull;
+            x ^= x >> 29;
+            memcpy(chunk + i, &x, 8);
+        }
+        size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;
+        if (copy_to_user((uint8_t *)(uintptr_t)a[0] + done, chunk, c))
+            return done ? (long)done : -EFAULT;
+        done += c;
+    }
+    return (long)n;
+}
+
+struct sysent {
+    long nr;
+    sys_fn fn;
+    const char *name;
+};
+
+#define E(n) {SYSNR_##n, sys_##n, #n}
+static const struct sysent table[] = {
+    E(write), E(writev), {SYSNR_exit, sys_exit_group, "exit"}, E(exit_group), E(getpid),
+    E(getppid), E(gettid), {SYSNR_getuid, sys_zero, "getuid"}, {SYSNR_geteuid, sys_zero, "geteuid"},
+    {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
+    E(uname), E(brk), E(mmap), E(munmap), E(clock_gettime), E(nanosleep), E(sched_yield), E(kill),
+    E(getrandom), E(clone), E(execve), E(wait4),
+#ifdef SYSNR_fork
+    E(fork), {SYSNR_vfork, sys_fork, "vfork"},
+#endif
+};
+
+static const struct sysent *by_nr[NR_MAX];
+static uint64_t counts[NR_MAX];
+static uint64_t out_of_range;
+static int built;
+
+static void build(void)
+{
+    for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)
+        by_nr[table[i].nr] = &table[i];
+    __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
+}
+
+void user_syscall(struct uregs *frame)
+{
+    if (!__atomic_load_n(&built, __ATOMIC_ACQUIRE))
+        build(); /* idempotent: two CPUs racing here write the same pointers */
+    long nr = uregs_syscall_nr(frame);
+    struct proc *p = proc_current();
+    p->syscalls++;
+    if (nr < 0 || nr >= NR_MAX) {
+        __atomic_add_fetch(&out_of_range, 1, __ATOMIC_RELAXED);
+        uregs_set_return(frame, -ENOSYS);
+        return;
+    }
+    __atomic_add_fetch(&counts[nr], 1, __ATOMIC_RELAXED);
+    const struct sysent *s = by_nr[nr];
+    if (!s) {
+        uregs_set_return(frame, -ENOSYS);
+        return;
+    }
+    uint64_t a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = uregs_syscall_arg(frame, i);
+    uregs_set_return(frame, s->fn(a));
+}
+
+unsigned syscall_stats(struct syscall_stat *out, unsigned max)
+{
+    if (!__atomic_load_n(&built, __ATOMIC_ACQUIRE))
+        build();
+    unsigned n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (long nr = 0; nr < NR_MAX; nr++) {
+            uint64_t c = __atomic_load_n(&counts[nr], __ATOMIC_RELAXED);
+            if (!c || (pass == 0) != (by_nr[nr] != NULL))
+                continue;
+            if (n < max)
+                out[n] = (struct syscall_stat){nr, by_nr[nr] ? by_nr[nr]->name : NULL, c};
+            n++;
+        }
+    if (out_of_range) {
+        if (n < max)
+            out[n] = (struct syscall_stat){-1, NULL, out_of_range};
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,46 @@
+/**
+ * @file uspace.h
+ * @brief A user address space: its page tables (the portable walker over
+ *        a root of its own, hal_uspace_init()) and the regions mapped in it,
+ *        whose pages it owns. Private to kernel/user/.
+ */
+#ifndef KERNEL_USER_USPACE_H
+#define KERNEL_USER_USPACE_H
+
+#include <kernel/pagetable.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** @brief One mapped range [start, end), page-aligned, with MMU_* rights. */
+struct uregion {
+    uintptr_t start, end;
+    unsigned prot;
+    struct uregion *next; /**< by address */
+};
+
+struct uspace {
+    struct vm_aspace as;
+    struct uregion *regions;
+    uint64_t pages;        /**< frames it owns */
+};
+
+/** @brief A new, empty user address space; NULL if out of memory. */
+struct uspace *uspace_create(void);
+/** @brief A copy of @p src, page for page (fork; copy-on-write comes later); NULL if out of memory. */
+struct uspace *uspace_clone(struct uspace *src);
+/** @brief Unmap everything, return every frame and table, free @p us. It must be loaded nowhere. */
+void uspace_destroy(struct uspace *us);
+/**
+ * @brief Map zeroed pages at [va, va + len) with MMU_* @p prot (MMU_USER
+ *        is added); -EINVAL (outside user space, unaligned, W and X),
+ *        -EEXIST (overlaps a region), -ENOMEM.
+ */
+int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
+/** @brief Write @p n bytes at user address @p va of @p us (mapped by us), through the direct map. */
+int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
+/** @brief Unmap [va, va + len) and free its frames; regions are cut as needed. */
+int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
+/** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */
+uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
+
+#endif

@@ -1,0 +1,36 @@
+# User mode (kernel/user/, docs/user-mode.md): the built-in programs of
+# user/ run from the shell with `run`, which prints how each ended; what a
+# program does wrong kills it alone and the shell goes on; `syscalls`
+# counts the calls made and the unimplemented ones. The ktests user_* run
+# with every ktest (and twice, on every SMP configuration).
+qemu_test(user_run --image ${IMG}
+  --send "run hello a b" --send "run ufault kread" --send "run ufault kjump" --send "run ufault ill"
+  --send "run ufault exit 300" --send "run nosuch" --send "run" --send "run /nosuch/x"
+  --send "run usyscalls" --send "run uforkexec" --send "syscalls" --send "run hello again"
+  --send "poweroff 7"
+  --expect "^hello from user mode, pid [0-9]+, argc 3:hello a b$\\n\\[exit 3\\]$"
+  --expect "^kernel> run ufault kread\\n\\[signal SIGSEGV\\]$"
+  --expect "^kernel> run ufault kjump\\n\\[signal SIGSEGV\\]$"
+  --expect "^kernel> run ufault ill\\n\\[signal SIGILL\\]$"
+  --expect "^kernel> run ufault exit 300\\n\\[exit 44\\]$"
+  --expect "^run: nosuch: no such built-in program"
+  --expect "^usage: run <program"
+  --expect "^run: /nosuch/x: not in the initrd \\(ENOENT\\)$"
+  --expect "^usyscalls: 0 failed$\\n\\[exit 0\\]$"
+  --expect "^uforkexec: 0 failed$\\n\\[exit 0\\]$"
+  --expect "^ +[0-9]+ +wait4 +2[0-9]$"
+  --expect "^ +[0-9]+ +write +[0-9]+$"
+  --expect "^ +- +\\(number out of range\\) +[0-9]+ +ENOSYS$"
+  --expect "^hello from user mode, pid [0-9]+, argc 2:hello again$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
+# Ctrl-C ends the program in the foreground, not the shell: one spinning in
+# user mode (reached at its next timer interrupt) and one asleep in the
+# kernel; the next command runs.
+qemu_test(user_ctrl_c --image ${IMG}
+  --send "run uspin" --on "^uspin: spinning" "\\x03"
+  --send "run uspin sleep" --on "^uspin: sleeping" "\\x03"
+  --send "run hello" --send "poweroff 7"
+  --expect "^uspin: spinning\\n(\\^C\\n)?\\[signal SIGINT\\]$"
+  --expect "^uspin: sleeping\\n(\\^C\\n)?\\[signal SIGINT\\]$"
+  --expect "^hello from user mode, pid [0-9]+, argc 1:hello$"
+  --reject "PANIC" --status ${EXIT7})

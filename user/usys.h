@@ -1,0 +1,76 @@
+/*
+ * usys.h: the little our test programs need of the Linux ABI, with no C
+ * library: a system call on each architecture, the process entry, and a
+ * few helpers. Programs here are built by our clang, static, freestanding
+ * (cmake/user_progs.cmake), and embedded in the kernel for `run` and the
+ * user_* ktests.
+ */
+#ifndef USYS_H
+#define USYS_H
+
+typedef unsigned long size_t;
+typedef long ssize_t;
+
+/* The arch's half (arch/<arch>/user/usys_arch.h): NR_* numbers, sys6(),
+ * the _start stub that calls ustart_c(sp), ILLEGAL_INSN(). */
+#include "usys_arch.h"
+
+static inline long sys1(long n, long a) { return sys6(n, a, 0, 0, 0, 0, 0); }
+static inline long sys3(long n, long a, long b, long c) { return sys6(n, a, b, c, 0, 0, 0); }
+
+static inline size_t ustrlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static inline void uputs(const char *s) { sys3(NR_write, 1, (long)s, (long)ustrlen(s)); }
+
+static inline void uputn(long v)
+{
+    char b[24], *p = b + sizeof b;
+    unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+    *--p = 0;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    uputs(p);
+}
+
+static inline long uatol(const char *s)
+{
+    long v = 0, neg = *s == '-';
+    for (s += neg; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (*s - '0');
+    return neg ? -v : v;
+}
+
+static inline int ustreq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+__attribute__((noreturn)) static inline void uexit(int code)
+{
+    sys1(NR_exit_group, code);
+    for (;;)
+        ;
+}
+
+int main(int argc, char **argv, char **envp);
+
+/* The entry: the kernel leaves argc at sp, argv after it (System V ABI). */
+__attribute__((used, noreturn)) static void ustart_c(long *sp)
+{
+    int argc = (int)sp[0];
+    char **argv = (char **)(sp + 1);
+    uexit(main(argc, argv, argv + argc + 1));
+}
+
+#endif

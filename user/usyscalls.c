@@ -1,0 +1,81 @@
+/*
+ * usyscalls: checks the system calls of the first user-mode slice from the
+ * program's side, one line each ("ok ..." or "FAIL ..."); exits with the
+ * number of failures.
+ */
+#include "usys.h"
+
+static int fails;
+
+static void check(int ok, const char *what)
+{
+    uputs(ok ? "ok   " : "FAIL ");
+    uputs(what);
+    uputs("\n");
+    fails += !ok;
+}
+
+#define EFAULT 14
+#define ENOSYS 38
+#define EINVAL 22
+#define EACCES 13
+#define EBADF 9
+
+struct ts {
+    long sec, nsec;
+};
+
+int main(int argc, char **argv, char **envp)
+{
+    (void)argc, (void)argv, (void)envp;
+    check(sys1(NR_getpid, 0) > 0, "getpid is positive");
+    check(sys1(NR_getpid, 0) == sys1(NR_gettid, 0), "gettid of the only thread is the pid");
+    char uts[6 * 65];
+    check(sys1(NR_uname, (long)uts) == 0 && ustreq(uts, "Linux"), "uname says Linux");
+    check(sys1(NR_uname, 0) == -EFAULT, "uname(NULL) is EFAULT");
+    check(sys1(NR_uname, (long)0xffffffffc0000000ul) == -EFAULT, "uname(kernel address) is EFAULT");
+    check(sys3(NR_write, 1, (long)0xffffffffc0000000ul, 8) == -EFAULT, "write from a kernel address is EFAULT");
+    check(sys3(NR_write, 1, 4096, 8) == -EFAULT, "write from an unmapped address is EFAULT");
+    check(sys3(NR_write, 99, (long)"x", 1) == -EBADF, "write to a closed fd is EBADF");
+    check(sys1(4000, 0) == -ENOSYS, "an unknown call is ENOSYS");
+    check(sys1(-1, 0) == -ENOSYS, "call -1 is ENOSYS");
+    long b0 = sys1(NR_brk, 0);
+    long b1 = sys1(NR_brk, b0 + 100000);
+    check(b0 > 0 && b1 == b0 + 100000, "brk grows");
+    volatile char *heap = (volatile char *)b0;
+    heap[0] = 1, heap[99999] = 2;
+    check(heap[0] == 1 && heap[99999] == 2, "the grown heap holds data");
+    check(sys1(NR_brk, b0) == b0, "brk shrinks back");
+    check(sys1(NR_brk, 1) == b0, "brk below its start is refused with the current end");
+    long m = sys6(NR_mmap, 0, 3 * 4096, 3, 0x22, -1, 0);
+    check(m > 0 && (m & 4095) == 0, "mmap of anonymous memory");
+    if (m > 0) {
+        volatile long *mp = (volatile long *)m;
+        check(mp[0] == 0 && mp[3 * 512 - 1] == 0, "mmap'd memory is zeroed");
+        mp[0] = 42;
+        check(mp[0] == 42, "mmap'd memory is writable");
+        check(sys3(NR_munmap, m, 3 * 4096, 0) == 0, "munmap");
+    }
+    check(sys6(NR_mmap, 0, 4096, 7, 0x22, -1, 0) == -EACCES, "mmap writable and executable is refused (W^X)");
+    check(sys6(NR_mmap, 0, 0, 3, 0x22, -1, 0) == -EINVAL, "mmap of 0 bytes is EINVAL");
+    struct ts a, c;
+    check(sys3(NR_clock_gettime, 1, (long)&a, 0) == 0, "clock_gettime(MONOTONIC)");
+    struct ts req = {0, 20000000};
+    check(sys3(NR_nanosleep, (long)&req, 0, 0) == 0, "nanosleep 20 ms");
+    sys3(NR_clock_gettime, 1, (long)&c, 0);
+    long slept = (c.sec - a.sec) * 1000000000 + (c.nsec - a.nsec);
+    check(slept >= 20000000, "the monotonic clock saw the 20 ms");
+    check(sys3(NR_clock_gettime, 1, 16, 0) == -EFAULT, "clock_gettime to a bad pointer is EFAULT");
+    unsigned char r[32] = {0};
+    check(sys3(NR_getrandom, (long)r, sizeof r, 0) == (long)sizeof r, "getrandom fills 32 bytes");
+    int nonzero = 0;
+    for (unsigned i = 0; i < sizeof r; i++)
+        nonzero += r[i] != 0;
+    check(nonzero > 16, "getrandom's bytes are not all zero");
+    check(sys1(NR_sched_yield, 0) == 0, "sched_yield");
+    check(sys3(NR_kill, sys1(NR_getpid, 0), 0, 0) == 0, "kill(self, 0) finds itself");
+    uputs("usyscalls: ");
+    uputn(fails);
+    uputs(" failed\n");
+    return fails;
+}
