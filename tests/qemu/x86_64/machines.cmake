@@ -1,5 +1,9 @@
 # x86_64's part "machines" of tests/qemu/CMakeLists.txt (arch_part()).
 qemu_test(ktest_pc --image ${KTEST_IMG} --env MACHINE=pc --expect ${KTEST_OK} --status 0)
+# QEMU's default CPU (qemu64) has neither SMEP nor SMAP: every ktest, the
+# user_* ones among them, again with both, which the kernel turns on.
+qemu_test(ktest_smep_smap --image ${KTEST_IMG} --env CPU=qemu64,+smep,+smap
+  --expect "x86_64: SMEP and SMAP on" --expect ${KTEST_OK} --status 0)
 qemu_test(fault_null --image ${IMG} --send "fault null" --expect "#PF page fault"
   --expect "CR2 0000000000000000: page not present on read, kernel mode"
   --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
