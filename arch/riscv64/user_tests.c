@@ -61,7 +61,7 @@ KTEST(user_rv64_kernel_half)
             KT_ASSERT(hal_pte_valid(kl1[(va >> 30) & 511]) && hal_pte_pinned(kl1[(va >> 30) & 511]));
     uint64_t tables = pt_table_pages();
     struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, hal_user_top() - 1,
-                           SPINLOCK_INIT("ktest user tables")};
+                           SPINLOCK_INIT("ktest user tables"), 0};
     KT_ASSERT(as.root);
     KT_ASSERT(hal_uspace_init(as.root) == 0);
     const uint64_t *root = table(as.root);
@@ -88,7 +88,7 @@ KTEST(user_rv64_copy_faults)
     uint64_t pa = pmm_alloc(0);
     KT_ASSERT(pa);
     struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, hal_user_top() - 1,
-                           SPINLOCK_INIT("ktest user tables")};
+                           SPINLOCK_INIT("ktest user tables"), 0};
     KT_ASSERT(as.root && hal_uspace_init(as.root) == 0);
     KT_ASSERT(vm_map(&as, UPAGE, pa, PAGE_SIZE, MMU_USER | MMU_WRITE) == 0);
     for (unsigned i = 0; i < sizeof kbuf; i++)

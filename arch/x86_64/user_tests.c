@@ -137,7 +137,7 @@ KTEST(user_x64_forbidden_instructions_signal)
  */
 KTEST(user_x64_copy_counts_exactly)
 {
-    struct vm_aspace as = {0, PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space")};
+    struct vm_aspace as = {0, PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space"), 0};
     as.va_hi = hal_user_top() - 1;
     as.root = pt_alloc_table();
     uint64_t pa = pmm_alloc(0);
@@ -218,7 +218,7 @@ KTEST(user_x64_kernel_half_shared)
                                      KERNEL_VIRT_BASE};
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++)
         KT_ASSERT(hal_pte_valid(k[(used[i] >> 39) & 511]));
-    struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space")};
+    struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space"), 0};
     as.va_hi = hal_user_top() - 1;
     KT_ASSERT(as.root);
     KT_ASSERT(hal_uspace_init(as.root) == 0);

@@ -19,7 +19,7 @@
 #define INDEX(va, level) (((va) >> SHIFT(level)) & 511)
 
 static struct vm_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0,
-                                    SPINLOCK_INIT("kernel page tables")};
+                                    SPINLOCK_INIT("kernel page tables"), 0};
 static uint64_t table_pages;
 
 struct vm_aspace *vm_kernel_aspace(void) { return &kernel_as; }
@@ -157,6 +157,8 @@ static void rewrite(uint64_t *e, uint64_t val, uintptr_t va)
  * none can be inside the table; with several CPUs this needs a grace period. */
 static void free_if_empty(uint64_t *e, uintptr_t va)
 {
+    if (hal_pte_pinned(*e))
+        return; /* shared with user roots (hal_pte_pinned()) */
     uint64_t pa = hal_pte_addr(*e), *t = table(pa);
     for (unsigned i = 0; i < 512; i++)
         if (hal_pte_valid(t[i]))
@@ -219,7 +221,7 @@ int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
     irqflags_t f = spin_lock_irqsave(&as->lock);
     int err = unmap_locked(as, va, size);
     spin_unlock_irqrestore(&as->lock, f);
-    if (shootdown)
+    if (shootdown && !as->local)
         shootdown(va, size); /* even after an error: part of the range may have changed */
     return err;
 }
@@ -285,7 +287,7 @@ int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
     irqflags_t f = spin_lock_irqsave(&as->lock);
     int err = protect_locked(as, va, size, prot);
     spin_unlock_irqrestore(&as->lock, f);
-    if (shootdown)
+    if (shootdown && !as->local)
         shootdown(va, size);
     return err;
 }

@@ -243,6 +243,8 @@ int exec_load(struct uspace *us, const void *image, size_t len, char *const argv
         e = uspace_map_anon(us, segs[i].start, segs[i].end - segs[i].start, segs[i].prot);
         if (!e && p->p_filesz)
             e = uspace_write(us, p->p_vaddr + bias, f + p->p_offset, p->p_filesz);
+        if (!e && (segs[i].prot & MMU_EXEC)) /* written as data, run as code */
+            uspace_sync_icache(us, segs[i].start, segs[i].end - segs[i].start);
     }
     if (e) {
         kfree(segs);

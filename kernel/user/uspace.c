@@ -5,6 +5,7 @@
  *        unmapped or the space dies.
  */
 #include "uspace.h"
+#include <hal/cache.h>
 #include <hal/user.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -24,6 +25,7 @@ struct uspace *uspace_create(void)
     us->as.root = root;
     us->as.va_lo = PAGE_SIZE;
     us->as.va_hi = hal_user_top() - 1;
+    us->as.local = 1; /* one thread a process, for now (pagetable.h) */
     spin_init(&us->as.lock, "user page tables");
     if (hal_uspace_init(root) != 0) {
         pt_destroy(&us->as);
@@ -159,6 +161,15 @@ uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below)
     return best;
 }
 
+void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len)
+{
+    for (uintptr_t p = va & ~(uintptr_t)(PAGE_SIZE - 1); p < va + len; p += PAGE_SIZE) {
+        uint64_t pa;
+        if (vm_translate(&us->as, p, &pa, NULL) == 0)
+            hal_icache_sync(hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
+    }
+}
+
 struct uspace *uspace_clone(struct uspace *src)
 {
     struct uspace *us = uspace_create();
@@ -174,6 +185,8 @@ struct uspace *uspace_clone(struct uspace *src)
             if (vm_translate(&src->as, p, &from, NULL) == 0 && vm_translate(&us->as, p, &to, NULL) == 0)
                 memcpy(hal_phys_to_virt(to), hal_phys_to_virt(from), PAGE_SIZE);
         }
+        if (r->prot & MMU_EXEC)
+            uspace_sync_icache(us, r->start, r->end - r->start);
     }
     return us;
 }

@@ -38,6 +38,8 @@ void uspace_destroy(struct uspace *us);
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
 /** @brief Write @p n bytes at user address @p va of @p us (mapped by us), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
+/** @brief Make code the kernel wrote at [va, va + len) of @p us fetchable (hal_icache_sync() on each page). */
+void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len);
 /** @brief Unmap [va, va + len) and free its frames; regions are cut as needed. */
 int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
 /** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */

@@ -61,6 +61,15 @@ static inline int hal_pte_is_table(uint64_t e, int level);
 /** @brief The physical address in the valid entry @p e (table or leaf), page-aligned. */
 static inline uint64_t hal_pte_addr(uint64_t e);
 
+/**
+ * @brief Nonzero if the table entry @p e must outlive its table's last
+ *        mapping: riscv64 in Sv39 copies the kernel's level-1 entries into
+ *        every user root, so the level-2 tables they point to are shared and
+ *        never freed by the walker's pruning. 0 on arches that share nothing
+ *        below the root.
+ */
+static inline int hal_pte_pinned(uint64_t e);
+
 /** @brief The MMU_* attributes the valid leaf @p e grants (MMU_LARGE never set). */
 static inline unsigned hal_pte_prot(uint64_t e);
 

@@ -24,6 +24,11 @@ struct vm_aspace {
     uintptr_t va_lo;   /**< lowest VA this space translates */
     uintptr_t va_hi;   /**< highest VA (inclusive) */
     struct spinlock lock; /**< serialises map/unmap/protect (translate reads without it) */
+    /** No other CPU can hold TLB entries of it, so unmap and protect flush
+     *  this CPU only: a single-threaded process's space, loaded on one CPU
+     *  at a time and flushed from a CPU's TLB when it switches away
+     *  (hal_uspace_switch()). Threads sharing a space will need a CPU mask. */
+    int local;
 };
 
 /** @brief A zeroed page for a table; its physical address, or 0 if out of memory. */

@@ -65,6 +65,9 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 
 static inline int hal_pte_valid(uint64_t e) { return (e & A64_PT_VALID) != 0; }
 
+/* hal/pte.h: nothing is shared below the root. */
+static inline int hal_pte_pinned(uint64_t e) { (void)e; return 0; }
+
 /** Whether a valid entry at @p level points to a table (not a block or page). */
 static inline int hal_pte_is_table(uint64_t e, int level)
 {

@@ -49,6 +49,9 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 
 static inline int hal_pte_valid(uint64_t e) { return (e & X64_PTE_P) != 0; }
 
+/* hal/pte.h: nothing is shared below the root. */
+static inline int hal_pte_pinned(uint64_t e) { (void)e; return 0; }
+
 static inline int hal_pte_is_table(uint64_t e, int level)
 {
     return level < 3 && !(e & X64_PTE_PS);
