@@ -84,7 +84,7 @@ static void user_exception(struct x64_frame *f)
         user_fault(r, SIGFPE, FPE_INTDIV, f->rip);
         break;
     case 1: /* #DB: RFLAGS.TF, a single step */
-        user_fault(r, SIGTRAP, X64_TRAP_TRACE, f->rip);
+        user_fault(r, SIGTRAP, TRAP_TRACE, f->rip);
         break;
     case 3: /* #BP: int3 (the gate has DPL 3, cpu.c) */
         user_fault(r, SIGTRAP, TRAP_BRKPT, f->rip);
@@ -96,7 +96,7 @@ static void user_exception(struct x64_frame *f)
         user_fault(r, SIGBUS, BUS_ADRALN, f->rip);
         break;
     default: /* #GP (a privileged instruction, a non-canonical address, int $n), #SS, ... */
-        user_fault(r, SIGSEGV, X64_SI_KERNEL, 0);
+        user_fault(r, SIGSEGV, SI_KERNEL, 0);
         break;
     }
     hal_irq_disable();

@@ -179,7 +179,7 @@ int x64_user_prepare(struct uregs *r)
         /* Not canonical (execve's entry, a handler's address): the
          * process gets SIGSEGV here rather than the kernel a #GP. */
         hal_irq_enable();
-        user_fault(r, SIGSEGV, X64_SI_KERNEL, 0);
+        user_fault(r, SIGSEGV, SI_KERNEL, 0);
         hal_irq_disable();
         user_return(r);
         hal_irq_disable();

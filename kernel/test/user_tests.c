@@ -100,7 +100,9 @@ KTEST(user_programs_return_every_frame)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
     KT_ASSERT(pt_table_pages() == tables);
-    KT_ASSERT(free_frames() == frames);
+    /* Not fewer free frames than before (a lost one is a leak); a kernel
+     * thread that ended meanwhile may give back more. */
+    KT_ASSERT(free_frames() >= frames);
 }
 
 /* A copy of hello with one thing broken by @p fix; proc_spawn's result. */

@@ -458,7 +458,9 @@ static const char *code_name(int sig, int code)
         return code == ILL_ILLOPC ? "ILL_ILLOPC" : "?";
     if (sig == SIGFPE)
         return code == FPE_INTDIV ? "FPE_INTDIV" : "?";
-    return sig == SIGTRAP ? "TRAP_BRKPT" : "?";
+    if (sig == SIGTRAP)
+        return code == TRAP_TRACE ? "TRAP_TRACE" : "TRAP_BRKPT";
+    return "?";
 }
 
 void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr)

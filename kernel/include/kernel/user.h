@@ -42,6 +42,8 @@
 #define ILL_ILLOPC 1  /**< illegal opcode */
 #define FPE_INTDIV 1  /**< integer division by zero */
 #define TRAP_BRKPT 1  /**< breakpoint */
+#define TRAP_TRACE 2  /**< a single step */
+#define SI_KERNEL 0x80 /**< sent by the kernel, no address (x86_64's general protection fault) */
 
 /** @brief Access bits of user_page_fault(). */
 #define UFAULT_WRITE 1u   /**< the access was a store */

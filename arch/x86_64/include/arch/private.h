@@ -82,11 +82,6 @@ void x64_nmi(struct x64_frame *f);
 /** @brief Log whether SMEP and SMAP are on (user.c; once, from hal_platform_init()). */
 void x64_user_log(void);
 
-/* Signal codes the exceptions use that kernel/user.h does not name (Linux's
- * values: include/uapi/asm-generic/siginfo.h). */
-#define X64_SI_KERNEL 0x80 /**< sent by the kernel: #GP and others without an address */
-#define X64_TRAP_TRACE 2   /**< a single step (#DB with RFLAGS.TF) */
-
 /** @brief This CPU's GS base is the kernel's (not a user value a SWAPGS has not yet swapped out). */
 int x64_gs_is_kernel(void);
 
