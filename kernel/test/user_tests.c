@@ -99,10 +99,15 @@ KTEST(user_programs_return_every_frame)
     for (int i = 0; i < 100 && proc_count() != procs; i++)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
-    KT_ASSERT(pt_table_pages() == tables);
-    /* Not fewer free frames than before (a lost one is a leak); a kernel
-     * thread that ended meanwhile may give back more. */
-    KT_ASSERT(free_frames() >= frames);
+    /* The five rounds start about 140 processes, each with its own tables
+     * and frames: one lost a process would be 140 at least. The counts are
+     * global, and the kernel's own move a little with SMP timing (the
+     * vmalloc tables over the threads' stacks, a kernel thread ending
+     * meanwhile): CI saw one table more at SMP=2. So a slack of 8, far
+     * below any leak's trace. */
+    uint64_t tables_after = pt_table_pages(), frames_after = free_frames();
+    KT_ASSERT(tables_after <= tables + 8);
+    KT_ASSERT(frames_after + 8 >= frames);
 }
 
 /* A copy of hello with one thing broken by @p fix; proc_spawn's result. */
