@@ -128,7 +128,9 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     return p;
 }
 
-/* Start @p p's thread from @p st (consumed either way). */
+/* Start @p p's thread from @p st (consumed either way). p->tid is set
+ * after the thread may already have ended: only the caller (a parent in
+ * fork, the kernel's waiter) reaps it, so nobody joins it before this. */
 static int start_thread(struct proc *p, struct start *st)
 {
     st->p = p;
