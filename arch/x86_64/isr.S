@@ -45,6 +45,7 @@
  * the instruction is #UD without it); IRETQ restores the interrupted AC.
  */
 #include <arch/entry_defs.h>
+#include <arch/smap_asm.h>
 
     .macro stub vec, has_err
     .globl isr_\vec
@@ -91,14 +92,6 @@ isr_\vec:
     pop     %rcx
     pop     %rbx
     pop     %rax
-    .endm
-
-    /* CLAC if SMAP is on (changes the flags). */
-    .macro clac_if_smap
-    testb   $1, x64_smap_on(%rip)
-    jz      .Lno_smap\@
-    clac
-.Lno_smap\@:
     .endm
 
     /* Stack: vector, error, then the CPU's frame; SWAPGS if it came from ring 3. */

@@ -28,21 +28,9 @@
  * copy goes on byte by byte from where it stopped, so the count of bytes
  * not copied is exact: the faulting byte is found again, by a byte access.
  */
+#include <arch/smap_asm.h>
+
 #define EFAULT 14
-
-    .macro stac_if_smap
-    testb   $1, x64_smap_on(%rip)
-    jz      .Lno_smap\@
-    stac
-.Lno_smap\@:
-    .endm
-
-    .macro clac_if_smap
-    testb   $1, x64_smap_on(%rip)
-    jz      .Lno_smap\@
-    clac
-.Lno_smap\@:
-    .endm
 
     /* The instruction at label \insn may fault on user memory; continue at \fixup. */
     .macro extable insn, fixup
