@@ -63,7 +63,8 @@ static void ns16550_irq(unsigned irq, void *arg)
 }
 
 /* The console's queue filled (pause) or has room again (resume: queue what
- * waited, rather than count on the interrupt being raised again). */
+ * waited, rather than count on the interrupt being raised again). The
+ * console calls it with interrupts masked. */
 static void ns16550_rx_pause(struct device *dev, int pause)
 {
     dev_write8(dev, IER, pause ? 0 : IER_RDA);
@@ -81,7 +82,7 @@ static int ns16550_start_rx(struct device *dev)
     /* Keys typed at the prompt, which comes before this driver (kmain()),
      * may wait already; on an edge-triggered ISA line they may raise
      * nothing: take them now, as a resume does. */
-    ns16550_irq(dev->irq, dev);
+    console_rx_drain(ns16550_irq, dev);
     return (int)dev->irq;
 }
 
@@ -127,7 +128,7 @@ static int ns16550_probe(struct device *dev)
      * may): keep them for the console, just before, rather than lose the
      * start of a command. The receive interrupt's drain does that. */
     if (dev->is_stdout)
-        ns16550_irq(dev->irq, dev);
+        console_rx_drain(ns16550_irq, dev);
     write_regs(dev, fifo, 1);
     /* IIR bits 7:6 read 11 once FIFOs are on; an 8250/16450 has none. */
     dev->driver_data = (uintptr_t)((dev_read8(dev, FCR) & 0xc0) == 0xc0 ? TX_FIFO : 1) << 8;

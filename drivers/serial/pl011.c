@@ -73,7 +73,8 @@ static void pl011_irq(unsigned irq, void *arg)
 
 /* The console's queue filled (pause) or has room again (resume). QEMU
  * raises RX only when the FIFO goes from empty to not empty, so bytes left
- * waiting raise nothing when the interrupt comes back on: drain them here. */
+ * waiting raise nothing when the interrupt comes back on: drain them here.
+ * The console calls it with interrupts masked. */
 static void pl011_rx_pause(struct device *dev, int pause)
 {
     dev_write32(dev, UART_IMSC, pause ? 0 : INT_RX | INT_RT);
@@ -91,7 +92,7 @@ static int pl011_start_rx(struct device *dev)
      * may wait in the FIFO already, and the clear in pl011_irq() would
      * leave them there with nothing to raise the interrupt again: take
      * them now, as a resume does. */
-    pl011_irq(dev->irq, dev);
+    console_rx_drain(pl011_irq, dev);
     return (int)dev->irq;
 }
 
@@ -116,7 +117,7 @@ static int pl011_probe(struct device *dev)
          * first key of a command pasted at power-on. The receive
          * interrupt's drain does that (its clear is harmless: IMSC is 0). */
         if (dev->is_stdout)
-            pl011_irq(dev->irq, dev);
+            console_rx_drain(pl011_irq, dev);
         dev_write32(dev, UART_CR, 0);
         dev_write32(dev, UART_LCR_H, lcr);
         dev_write32(dev, UART_CR, cr);

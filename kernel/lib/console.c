@@ -131,6 +131,13 @@ void console_rx_push(char c)
     spin_unlock(&rx_wq.lock);
 }
 
+void console_rx_drain(void (*fn)(unsigned irq, void *dev), struct device *dev)
+{
+    irqflags_t f = hal_irq_save();
+    fn(dev->irq, dev);
+    hal_irq_restore(f);
+}
+
 void console_rx_stats(uint64_t *received, uint64_t *dropped)
 {
     *received = rx_received;

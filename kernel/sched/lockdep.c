@@ -42,6 +42,8 @@ static struct cpu_held cpus_held[SMP_MAX_CPUS];
 static volatile int guard;
 static unsigned reports;
 static int full;
+static uint64_t irq_on_seen; /* classes reported taken with interrupts on */
+_Static_assert(LOCKDEP_CLASSES <= 64, "one bit a class in irq_on_seen");
 
 unsigned lockdep_reports(void) { return __atomic_load_n(&reports, __ATOMIC_RELAXED); }
 
@@ -167,6 +169,7 @@ void lockdep_acquired(const struct spinlock *l, uintptr_t site)
 {
     if (!l->name || lockdep_full())
         return;
+    int irqs_on = hal_irq_enabled();
     irqflags_t f = hal_irq_save();
     guard_take();
     struct cpu_held *c = mine();
@@ -181,6 +184,11 @@ void lockdep_acquired(const struct spinlock *l, uintptr_t site)
     int cls = class_of(l->name);
     if (cls < 0)
         room = "lock classes";
+    /* Every lock is held with interrupts masked (kernel/spinlock.h): a
+     * handler on this CPU that takes it would otherwise spin for ever. */
+    int irq_report = irqs_on && cls >= 0 && !(irq_on_seen & (1ull << cls));
+    if (irq_report)
+        irq_on_seen |= 1ull << cls;
     for (unsigned i = 0; cls >= 0 && i < c->depth && !room; i++) {
         const struct held *h = &c->h[i];
         if (h->cls == cls || find_order(h->cls, (unsigned)cls) >= 0)
@@ -203,16 +211,23 @@ void lockdep_acquired(const struct spinlock *l, uintptr_t site)
         else
             c->h[c->depth++] = (struct held){l, (uint8_t)cls, site};
     }
-    if (reported)
+    if (reported || irq_report)
         c->busy = 1;
     guard_give();
     if (room)
         out_of_room(room);
+    if (irq_report) {
+        char a[KSYM_NAME_MAX];
+        __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
+        pr_err("lock '%s' taken at %s with interrupts on: a handler on this CPU that takes it "
+               "would spin for ever", classes[cls], ksym_name(site, a, sizeof a));
+    }
     if (reported) {
         __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
         print_report(&r);
-        c->busy = 0;
     }
+    if (reported || irq_report)
+        c->busy = 0;
     hal_irq_restore(f);
 }
 
@@ -251,6 +266,7 @@ void lockdep_forget(const char *name)
                 orders[k++] = orders[j];
         norders = k;
         classes[i] = NULL; /* free for class_of() to reuse */
+        irq_on_seen &= ~(1ull << i);
     }
     guard_give();
     hal_irq_restore(f);
@@ -259,7 +275,8 @@ void lockdep_forget(const char *name)
 /* The checker driven directly (it is wired into spin_lock*() only in the
  * -debug presets): one order silently, the same again silently, the reverse
  * reported once, a cycle through a third class reported, a class nested in
- * itself ignored, every lock released; then the test's classes are
+ * itself ignored, every lock released; a lock taken with interrupts on
+ * reported once; then the test's classes are
  * forgotten, so it runs again in the same boot with the same outcome. */
 KTEST(lockdep_reports_inversions_once)
 {
@@ -272,6 +289,7 @@ KTEST(lockdep_reports_inversions_once)
     KT_ASSERT(!lockdep_full());
     unsigned base = lockdep_reports();
     uintptr_t s1 = (uintptr_t)ktest_fn_lockdep_reports_inversions_once, s2 = s1 + 4;
+    irqflags_t f = hal_irq_save(); /* as a lock is taken */
     lockdep_acquired(&a, s1);
     lockdep_acquired(&b, s2); /* a -> b */
     lockdep_released(&b);
@@ -302,6 +320,16 @@ KTEST(lockdep_reports_inversions_once)
     lockdep_released(&a2);
     lockdep_released(&c);
     unsigned after_cycle = lockdep_reports() - base;
+    hal_irq_restore(f);
+    /* Taken with interrupts on: reported, once for the class. */
+    hal_irq_enable();
+    lockdep_acquired(&b, s1);
+    lockdep_released(&b);
+    unsigned after_irqs_on = lockdep_reports() - base;
+    lockdep_acquired(&b, s1);
+    lockdep_released(&b);
+    unsigned after_irqs_on_again = lockdep_reports() - base;
+    hal_irq_restore(f);
     lockdep_forget(na);
     lockdep_forget(nb);
     lockdep_forget(nc);
@@ -309,4 +337,6 @@ KTEST(lockdep_reports_inversions_once)
     KT_ASSERT(after_inversion == 1);
     KT_ASSERT(after_again == 1);
     KT_ASSERT(after_cycle == 2);
+    KT_ASSERT(after_irqs_on == 3);
+    KT_ASSERT(after_irqs_on_again == 3);
 }

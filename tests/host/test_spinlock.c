@@ -170,6 +170,7 @@ static void test_lockdep(void)
     spin_init(&d, nd);
     spin_init(&anon, NULL);
     log_reset();
+    host_irq_on = 0; /* locks are taken with interrupts masked */
     lockdep_acquired(&a, 1);
     lockdep_acquired(&b, 2); /* A -> B */
     lockdep_acquired(&anon, 9); /* unnamed: ignored */
@@ -219,6 +220,16 @@ static void test_lockdep(void)
     lockdep_released(&a);
     lockdep_released(&b);
     CHECK_EQ_INT(lockdep_reports(), 2);
+    /* Taken with interrupts on: reported once for the class, with its site. */
+    host_irq_on = 1;
+    lockdep_acquired(&c, 12);
+    lockdep_released(&c);
+    lockdep_acquired(&c, 13);
+    lockdep_released(&c);
+    host_irq_on = 0;
+    CHECK_EQ_INT(lockdep_reports(), 3);
+    CHECK(log_has("lock 'C' taken at site12 with interrupts on"));
+    CHECK(!log_has("site13"));
     CHECK(!lockdep_full());
     /* Holding more than LOCKDEP_DEPTH locks stops checking, once, loudly. */
     struct spinlock many[LOCKDEP_DEPTH + 1];
@@ -230,6 +241,7 @@ static void test_lockdep(void)
         lockdep_released(&many[i]);
     CHECK(lockdep_full());
     CHECK(log_has("lockdep: out of room for locks held at once"));
+    host_irq_on = 1;
 }
 
 int main(void)

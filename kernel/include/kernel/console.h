@@ -81,6 +81,15 @@ int console_rx_room(void);
 void console_rx_push(char c);
 
 /**
+ * @brief Run a UART's receive handler @p fn for @p dev from thread context
+ *        (a probe keeping bytes its setup would flush, a start taking what
+ *        waited) with interrupts masked, as in the handler: the device's own
+ *        interrupt, arriving on this CPU while the handler holds the queue's
+ *        lock, would spin on that lock for ever.
+ */
+void console_rx_drain(void (*fn)(unsigned irq, void *dev), struct device *dev);
+
+/**
  * @brief The shell says a command starts (@p busy 1) or ended (0); either
  *        clears the Ctrl-C flag.
  *
