@@ -76,6 +76,7 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
         while True:
             if time.monotonic() > deadline:
                 out += f"\nqemu_test: TIMEOUT after {timeout}s\n".encode()
+                monitor_dump(p, image)
                 break
             r, _, _ = select.select([p.stdout], [], [], 0.2)
             if r:
@@ -109,6 +110,47 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
         elif status is None:
             status = p.returncode
     return out, status, pending
+
+
+# What QEMU's monitor said about the CPUs when the last run timed out.
+timeout_dump = ""
+
+
+def monitor_dump(p, image):
+    """At a timeout, ask QEMU's monitor (Ctrl-A c on -nographic's stdio)
+    what every CPU's registers hold, with the
+    program counters named from the kernel.elf beside @image: a hang then
+    says where it hangs. Kept in timeout_dump, out of the serial text the
+    checks read."""
+    global timeout_dump
+    try:
+        p.stdin.write(b"\x01cinfo registers -a\n")
+        p.stdin.flush()
+    except OSError:
+        return
+    said = b""
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        r, _, _ = select.select([p.stdout], [], [], 0.2)
+        if r:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            said += chunk
+    # The monitor's line editor redraws the command as it comes: drop its echo.
+    text = "\n".join(l for l in plain(said).splitlines() if not l.startswith("(qemu)"))
+    elf = os.path.join(os.path.dirname(os.path.abspath(image)), "kernel.elf")
+    pcs = sorted(set(re.findall(r"(?i)\b(?:pc|rip|sepc|mepc|elr_el1)(?:\s*=\s*|\s+)(?:0x)?([0-9a-f]{8,16})\b", text)))
+    names = []
+    if pcs and os.path.exists(elf):
+        try:
+            sym = subprocess.run(["llvm-symbolizer", "--obj=" + elf, "--inlining=false"]
+                                 + ["0x" + a for a in pcs], capture_output=True, text=True, timeout=10)
+            blocks = sym.stdout.strip().split("\n\n")
+            names = [f"  0x{a}: {b.replace(chr(10), ' at ')}" for a, b in zip(pcs, blocks)]
+        except (OSError, subprocess.SubprocessError):
+            pass
+    timeout_dump = text.rstrip("\n") + "\n" + ("\n".join(["program counters in " + elf + ":"] + names) + "\n" if names else "")
 
 
 def unescape(s):
@@ -208,6 +250,10 @@ def main():
         print("---- last 25 lines of the serial log:")
         for l in lines[-25:]:
             print("  | " + l)
+        if timeout_dump:
+            print("---- QEMU's monitor at the timeout (info registers -a):")
+            for l in timeout_dump.splitlines():
+                print("  | " + l)
         print("---- full serial log:")
     sys.stdout.write(text)
     print("\n---- qemu_test checks ----")
