@@ -29,11 +29,22 @@ static unsigned ncpus(void) { return (unsigned)__builtin_popcount(sched_cpu_mask
 /* ---- 1,000 threads spread over the CPUs ---- */
 
 static uint32_t spread_seen;
+static volatile int spread_go;
 
-/* Busy for ~50 us so threads overlap, then report where it ran. */
+/* Waits for the creator to have made them all (yielding, so one queued
+ * behind the creator does not hold its CPU), works, then reports where it
+ * ran. Work alone raced with creation: under TCG making a thread can take
+ * longer than the work, so CPU 1 finished each before the next came and
+ * ran all thousand; and at the first prompt, with CPU 0 still probing
+ * devices, every one queued behind the shell on CPU 1. */
 static int spread_worker(void *arg)
 {
     long i = (long)(intptr_t)arg;
+    uint64_t give_up = hal_time_ns() + 5000000000ull;
+    while (!__atomic_load_n(&spread_go, __ATOMIC_ACQUIRE) && hal_time_ns() < give_up)
+        thread_yield();
+    /* Then ~50 us of work each: 50 ms for one CPU alone, time enough for an
+     * idle one to take its share even if all were queued elsewhere. */
     uint64_t end = hal_time_ns() + 50000;
     while (hal_time_ns() < end)
         hal_cpu_relax();
@@ -47,6 +58,7 @@ KTEST(smp_thousand_threads_spread_and_joined)
     int *ids = kmalloc(N * sizeof *ids);
     KT_ASSERT(ids);
     spread_seen = 0;
+    spread_go = 0;
     int created = 0, bad = 0;
     for (int i = 0; i < N; i++) {
         ids[i] = thread_create("spread", spread_worker, (void *)(intptr_t)i, PRIO_DEFAULT, 0);
@@ -54,6 +66,7 @@ KTEST(smp_thousand_threads_spread_and_joined)
             break;
         created++;
     }
+    __atomic_store_n(&spread_go, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < created; i++) {
         int r = -1;
         if (thread_join(ids[i], &r) != 0 || r != i * 3 + 1)
