@@ -5,7 +5,7 @@
 # ktests, and put in the initrd as bin/<name>.
 # The arch's part: arch/<arch>/user/usys_arch.h (its system-call
 # instruction and numbers, the entry stub) and ARCH_USER_CFLAGS (aarch64
-# and x86_64: no FP/SIMD registers yet, riscv64: the ISA without F/D).
+# and x86_64: nothing, riscv64: the ISA with F and D, the lp64d ABI).
 file(GLOB user_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/user/*.c)
 file(GLOB user_hdrs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/user/*.h
   ${PROJECT_SOURCE_DIR}/arch/${KERNEL_ARCH}/user/*.h)

@@ -18,3 +18,4 @@
 #define NR_execve 221
 #define NR_wait4 260
 #define NR_getppid 173
+#define UCLONE_TLS(flags, tls) sys6(NR_clone, (flags), 0, 0, (long)(tls), 0, 0)

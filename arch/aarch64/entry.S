@@ -18,6 +18,10 @@
      * off. Then eret with DAIF masked. */
     mov     x1, #(1 << 31)
     msr     hcr_el2, x1
+    /* CPTR_EL2: FP/SIMD does not trap to EL2 (TFP clear; RES1 bits set,
+     * TZ too: no SVE). Its reset value is UNKNOWN. */
+    mov     x1, #0x33ff
+    msr     cptr_el2, x1
     mov     x1, #3             /* CNTHCTL_EL2.EL1PCTEN | EL1PCEN */
     msr     cnthctl_el2, x1
     msr     cntvoff_el2, xzr
@@ -87,6 +91,10 @@ at_el1:
      * UNKNOWN. MMU and caches off, RES1 bits set, little endian. */
     ldr     x1, =0x30d00800
     msr     sctlr_el1, x1
+    /* FP/SIMD at EL0 and EL1 without traps (CPACR_EL1.FPEN 0b11): user
+     * threads own those registers; the kernel is built without them. */
+    mov     x1, #(3 << 20)
+    msr     cpacr_el1, x1
     isb
     /* MMU off: run at the physical load address. adrp/add are PC-relative,
      * so they give physical addresses here; `ldr =sym` gives link (high) ones. */
@@ -180,6 +188,8 @@ a64_secondary_entry:
 sec_el1:
     ldr     x1, =0x30d00800    /* the same known SCTLR_EL1 as the boot CPU */
     msr     sctlr_el1, x1
+    mov     x1, #(3 << 20)     /* and the same CPACR_EL1 */
+    msr     cpacr_el1, x1
     isb
     ldp     x1, x2, [x19]      /* mair, tcr */
     ldp     x3, x4, [x19, #16] /* ttbr0 (identity), ttbr1 (kernel) */

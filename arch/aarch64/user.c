@@ -217,13 +217,56 @@ static void user_sync(struct uregs *f)
         break;
     default:
         /* EC 0 (UNDEFINED: also HVC, SMC, and any system register EL0 may
-         * not touch), 0x07 (FP/SIMD: CPACR_EL1.FPEN is 0, so every FP/SIMD
-         * instruction at EL0 traps until user threads get their own FP
-         * state), 0x0e (illegal execution state), 0x18 (a trapped MSR/MRS),
+         * not touch), 0x19 (SVE: CPACR_EL1.ZEN is 0, its state is not
+         * kept), 0x0e (illegal execution state), 0x18 (a trapped MSR/MRS),
          * BTI and pointer-authentication failures. */
         user_fault(f, SIGILL, ILL_ILLOPC, f->pc);
         break;
     }
+}
+
+/* ---- the state beyond the frame (hal/user.h) ---- */
+
+void hal_ustate_init(struct ustate *s) { *s = (struct ustate){0}; }
+
+#define Q_PAIRS(op)                                                                           \
+    op " q0, q1, [%[v], #0]\n" op " q2, q3, [%[v], #32]\n" op " q4, q5, [%[v], #64]\n"               \
+    op " q6, q7, [%[v], #96]\n" op " q8, q9, [%[v], #128]\n" op " q10, q11, [%[v], #160]\n"          \
+    op " q12, q13, [%[v], #192]\n" op " q14, q15, [%[v], #224]\n" op " q16, q17, [%[v], #256]\n"     \
+    op " q18, q19, [%[v], #288]\n" op " q20, q21, [%[v], #320]\n" op " q22, q23, [%[v], #352]\n"     \
+    op " q24, q25, [%[v], #384]\n" op " q26, q27, [%[v], #416]\n" op " q28, q29, [%[v], #448]\n"     \
+    op " q30, q31, [%[v], #480]\n"
+
+/* The kernel is built with -mgeneral-regs-only; these lines alone name
+ * FP/SIMD registers, so they alone tell the assembler it may. */
+#define FP_ON ".arch_extension fp\n.arch_extension simd\n"
+
+void hal_ustate_save(struct ustate *s)
+{
+    uint64_t sr, cr;
+    __asm__ volatile(FP_ON Q_PAIRS("stp") "mrs %0, fpsr\nmrs %1, fpcr"
+                     : "=&r"(sr), "=&r"(cr) : [v] "r"(s->v) : "memory");
+    s->fpsr = sr;
+    s->fpcr = cr;
+    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(s->tpidr_el0));
+}
+
+void hal_ustate_load(const struct ustate *s)
+{
+    __asm__ volatile(FP_ON Q_PAIRS("ldp") "msr fpsr, %0\nmsr fpcr, %1\nmsr tpidr_el0, %2"
+                     : : "r"(s->fpsr), "r"(s->fpcr), "r"(s->tpidr_el0), [v] "r"(s->v) : "memory");
+}
+
+void hal_ustate_set_tls(struct uregs *frame, struct ustate *s, uintptr_t tls)
+{
+    (void)frame;
+    s->tpidr_el0 = tls;
+}
+
+uintptr_t hal_ustate_tls(const struct uregs *frame, const struct ustate *s)
+{
+    (void)frame;
+    return s->tpidr_el0;
 }
 
 void a64_user_exception(struct uregs *f, unsigned kind)

@@ -40,7 +40,6 @@
 #define SSTATUS_SPIE 0x20
 #define SSTATUS_SPP 0x100
 #define SSTATUS_VS 0x600
-#define SSTATUS_FS 0x6000
 #define SSTATUS_SUM 0x40000
 #define SSTATUS_MXR 0x80000
     .option norelax
@@ -199,10 +198,10 @@ from_user:
     /*
      * Back to U-mode with the frame at sp, interrupts masked. sstatus is
      * rebuilt, not taken from the frame: SPP 0 (U-mode), SPIE 1 (interrupts
-     * on there), SUM and MXR off, and FS and VS Off, so a user instruction
-     * of the F, D or V extensions traps as illegal rather than using state
-     * nobody saves (user FP is later work; the kernel has none). Nothing a
-     * frame holds, whatever wrote it, can make sret stay in S-mode.
+     * on there), SUM and MXR off, and VS Off, so a V instruction traps as
+     * illegal rather than using state nobody saves. FS stays as it is: the
+     * thread's FP registers are in the CPU, Clean or Dirty (fpu.S). Nothing
+     * a frame holds, whatever wrote it, can make sret stay in S-mode.
      */
 rv_user_return:
     sd      tp, U_KTP(sp)      /* this hart's, for the next entry */
@@ -210,7 +209,7 @@ rv_user_return:
     ld      t0, F_SEPC(sp)
     csrw    sepc, t0
     csrr    t0, sstatus
-    li      t1, ~(SSTATUS_SIE | SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_FS | SSTATUS_VS)
+    li      t1, ~(SSTATUS_SIE | SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_VS)
     and     t0, t0, t1
     ori     t0, t0, SSTATUS_SPIE
     csrw    sstatus, t0

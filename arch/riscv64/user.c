@@ -159,3 +159,21 @@ int rv_uaccess_fault(struct rv_frame *f)
     f->sstatus &= ~RV_SSTATUS_SUM;
     return 1;
 }
+
+/* ---- the state beyond the frame (hal/user.h; save and load: fpu.S) ---- */
+
+_Static_assert(offsetof(struct ustate, fcsr) == 256, "fpu.S U_FCSR");
+
+void hal_ustate_init(struct ustate *s) { *s = (struct ustate){0}; }
+
+void hal_ustate_set_tls(struct uregs *frame, struct ustate *s, uintptr_t tls)
+{
+    (void)s;
+    frame->x[4] = tls; /* tp */
+}
+
+uintptr_t hal_ustate_tls(const struct uregs *frame, const struct ustate *s)
+{
+    (void)s;
+    return frame->x[4];
+}

@@ -72,6 +72,8 @@ static void user_exception(struct x64_frame *f)
 {
     struct uregs *r = x64_uregs(f);
     uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
+    /* The FP status too: still this thread's registers until a switch. */
+    int fpe = f->vector == 16 || f->vector == 19 ? x64_fpe_code((unsigned)f->vector) : 0;
     hal_irq_enable();
     switch (f->vector) {
     case 14: /* #PF: maybe one the kernel resolves (demand paging, later copy-on-write) */
@@ -89,8 +91,12 @@ static void user_exception(struct x64_frame *f)
     case 3: /* #BP: int3 (the gate has DPL 3, cpu.c) */
         user_fault(r, SIGTRAP, TRAP_BRKPT, f->rip);
         break;
-    case 6: /* #UD, SSE included while the user FPU state is not supported */
+    case 6: /* #UD */
         user_fault(r, SIGILL, ILL_ILLOPC, f->rip);
+        break;
+    case 16: /* #MF: an unmasked x87 exception */
+    case 19: /* #XM: an unmasked SSE exception */
+        user_fault(r, SIGFPE, fpe, f->rip);
         break;
     case 17: /* #AC: RFLAGS.AC with CR0.AM */
         user_fault(r, SIGBUS, BUS_ADRALN, f->rip);

@@ -16,10 +16,12 @@
  *
  * The user's GS base is 0 and stays so (no WRGSBASE, no arch_prctl(ARCH_SET_GS)
  * yet), so IA32_KERNEL_GS_BASE, where SWAPGS keeps it while in the
- * kernel, is the same on every CPU and needs no saving per thread. FS for
- * TLS and the user's FPU/SSE state are later work: with CR4.OSFXSR clear an
- * SSE instruction in ring 3 is #UD (SIGILL); x87 state is not yet
- * per thread.
+ * kernel, is the same on every CPU and needs no saving per thread. A user
+ * thread's FS base (its TLS) and x87/SSE registers are its struct ustate,
+ * moved by FXSAVE64/FXRSTOR64 and a write of IA32_FS_BASE when threads
+ * switch. Ring 3 cannot change its FS base itself (CR4.FSGSBASE is clear;
+ * loading a selector into FS would zero it, and the next switch back
+ * restores the thread's), so the base is written, never read back.
  */
 #include <arch/cpu.h>
 #include <arch/entry_defs.h>
@@ -31,6 +33,7 @@
 #include <kernel/log.h>
 #include <kernel/pagetable.h>
 #include <kernel/smp.h>
+#include <kernel/string.h>
 #include <kernel/user.h>
 #include <stddef.h>
 
@@ -39,6 +42,12 @@
  * SYSRET's target, in the non-canonical hole. */
 #define X64_USER_TOP 0x00007ffffffff000ULL
 
+#define CR0_MP (1ULL << 1)
+#define CR0_EM (1ULL << 2)
+#define CR0_TS (1ULL << 3)
+#define CR0_NE (1ULL << 5)
+#define CR4_OSFXSR (1ULL << 9)
+#define CR4_OSXMMEXCPT (1ULL << 10)
 #define CR4_SMEP (1ULL << 20)
 #define CR4_SMAP (1ULL << 21)
 #define CPUID7_EBX_SMEP (1u << 7)
@@ -134,8 +143,17 @@ void x64_user_cpu_init(void)
         cpuid(7, r);
         ebx = r[1];
     }
+    /* x87 and SSE for ring 3 (SDM vol. 3A, 13.1): no emulation, no lazy
+     * #NM (TS clear: the scheduler moves the state eagerly), x87 errors as
+     * #MF, FXSAVE/FXRSTOR and SSE on with their exceptions as #XM. The
+     * kernel is built without them, so only user code uses these registers. */
+    uint64_t cr0;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 = (cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE;
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
     uint64_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
     if (ebx & CPUID7_EBX_SMEP)
         cr4 |= CR4_SMEP;
     if (ebx & CPUID7_EBX_SMAP)
@@ -145,6 +163,71 @@ void x64_user_cpu_init(void)
         smep_on = (ebx & CPUID7_EBX_SMEP) != 0;
         x64_smap_on = (ebx & CPUID7_EBX_SMAP) != 0;
     }
+}
+
+/* FNINIT's x87 control word (every exception masked, 64-bit precision,
+ * round to nearest) and MXCSR's reset value (every SSE exception masked):
+ * what the SysV ABI says a program starts with. Byte offsets in the
+ * FXSAVE64 image: FCW 0, MXCSR 24. */
+#define FX_FCW_INIT 0x037f
+#define FX_MXCSR_INIT 0x1f80u
+
+void hal_ustate_init(struct ustate *s)
+{
+    *s = (struct ustate){0};
+    uint16_t fcw = FX_FCW_INIT;
+    uint32_t mxcsr = FX_MXCSR_INIT;
+    memcpy(s->fx, &fcw, sizeof fcw);
+    memcpy(s->fx + 24, &mxcsr, sizeof mxcsr);
+}
+
+void hal_ustate_save(struct ustate *s)
+{
+    __asm__ volatile("fxsave64 %0" : "=m"(s->fx));
+}
+
+void hal_ustate_load(const struct ustate *s)
+{
+    __asm__ volatile("fxrstor64 %0" : : "m"(s->fx));
+    wrmsr(X64_MSR_FS_BASE, s->fs_base);
+}
+
+void hal_ustate_set_tls(struct uregs *frame, struct ustate *s, uintptr_t tls)
+{
+    (void)frame;
+    s->fs_base = tls;
+}
+
+uintptr_t hal_ustate_tls(const struct uregs *frame, const struct ustate *s)
+{
+    (void)frame;
+    return s->fs_base;
+}
+
+/* The si_code of a floating-point exception (#MF from x87, #XM from SSE):
+ * the first unmasked flag that is set, in the order Linux reports them. */
+int x64_fpe_code(unsigned vector)
+{
+    uint32_t st;
+    if (vector == 19) {
+        __asm__ volatile("stmxcsr %0" : "=m"(st));
+        st &= ~(st >> 7) & 0x3f; /* MXCSR: flags 5:0, their masks 12:7 */
+    } else {
+        uint16_t sw, cw;
+        __asm__ volatile("fnstsw %0; fnstcw %1" : "=m"(sw), "=m"(cw));
+        st = sw & ~cw & 0x3f; /* x87: status 5:0, masks in the control word 5:0 */
+    }
+    if (st & 0x01)
+        return FPE_FLTINV;
+    if (st & 0x04)
+        return FPE_FLTDIV;
+    if (st & 0x08)
+        return FPE_FLTOVF;
+    if (st & 0x12)
+        return FPE_FLTUND; /* underflow, or a denormal operand */
+    if (st & 0x20)
+        return FPE_FLTRES;
+    return SI_KERNEL;
 }
 
 /* Logged once the log has a clock (x64_user_cpu_init() runs before it). */

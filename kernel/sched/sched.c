@@ -350,6 +350,16 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
     }
     if (next->user_root)
         hal_user_kstack_set(next->user_kstack_top);
+    /* A user thread's FP/SIMD and TLS registers: saved when it leaves (it
+     * may resume on another CPU), loaded unless this CPU still has them
+     * (nothing between used them: kernel threads never do). */
+    if (prev->ustate)
+        hal_ustate_save(prev->ustate);
+    if (next->ustate && (c->ustate_owner != next || next->ustate_cpu != c->index)) {
+        hal_ustate_load(next->ustate);
+        c->ustate_owner = next;
+        next->ustate_cpu = c->index;
+    }
     hal_context_switch(&prev->sp, next->sp);
     /* Back in prev, maybe much later and on another CPU, with the lock the
      * switcher there held; our caller releases it. */
@@ -404,6 +414,22 @@ void sched_set_user(uint64_t root, uintptr_t kstack_top)
     }
     if (root)
         hal_user_kstack_set(kstack_top);
+    hal_irq_restore(f);
+}
+
+void sched_set_ustate(struct ustate *s)
+{
+    irqflags_t f = hal_irq_save();
+    struct sched_cpu *c = this_cpu();
+    struct thread *t = c->current;
+    t->ustate = s;
+    if (s) {
+        hal_ustate_load(s);
+        c->ustate_owner = t;
+        t->ustate_cpu = c->index;
+    } else if (c->ustate_owner == t) {
+        c->ustate_owner = NULL;
+    }
     hal_irq_restore(f);
 }
 

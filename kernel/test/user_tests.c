@@ -61,6 +61,15 @@ KTEST(user_fork_exec_wait)
     KT_ASSERT(proc_count() == procs);
 }
 
+/* Each process's FP/SIMD registers, control word and thread pointer
+ * survive switches (and, with several CPUs, moves); a fork inherits them
+ * and CLONE_SETTLS gives the child its own thread pointer. */
+KTEST(user_fp_and_tls_are_per_process)
+{
+    char *argv[] = {"ufpu", "300", NULL};
+    KT_ASSERT(run("ufpu", argv) == 0); /* exit code = the failed check (its output says which) */
+}
+
 KTEST(user_faults_kill_only_the_program)
 {
     static const struct {

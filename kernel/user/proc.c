@@ -34,7 +34,8 @@
 #include <kernel/user.h>
 #include <kernel/vmalloc.h>
 
-_Static_assert(UREGS_RESERVE <= THREAD_USER_RESERVE, "the user frame fits the stack top THREAD_USER keeps");
+_Static_assert(UREGS_RESERVE + USTATE_RESERVE <= THREAD_USER_RESERVE,
+               "the user frame and state fit the stack top THREAD_USER keeps");
 
 static struct spinlock procs_lock = SPINLOCK_INIT("processes");
 static struct list_node procs = {&procs, &procs};
@@ -49,8 +50,10 @@ struct start {
     struct proc *p;
     struct exec_info ei;
     int forked;
-    uintptr_t newsp;
+    int settls;
+    uintptr_t newsp, tls;
     uint8_t frame[UREGS_RESERVE];
+    uint8_t ustate[USTATE_RESERVE]; /* fork: the parent's FP/SIMD and TLS */
 };
 
 unsigned proc_count(void)
@@ -80,17 +83,24 @@ static int user_start(void *arg)
     kfree(arg);
     struct thread *t = thread_current();
     t->proc = st.p;
-    uintptr_t kstack_top = (uintptr_t)t->stack + KSTACK_SIZE;
+    /* The stack's top: the thread's struct ustate, then its frame below. */
+    uintptr_t kstack_top = (uintptr_t)t->stack + KSTACK_SIZE - USTATE_RESERVE;
+    struct ustate *ust = (struct ustate *)kstack_top;
     sched_set_user(st.p->us->as.root, kstack_top);
     struct uregs *frame = (struct uregs *)(kstack_top - sizeof(struct uregs));
     if (st.forked) {
         memcpy(frame, st.frame, sizeof(struct uregs));
+        memcpy(ust, st.ustate, sizeof(struct ustate));
         uregs_set_return(frame, 0);
         if (st.newsp)
             uregs_set_sp(frame, st.newsp);
+        if (st.settls)
+            hal_ustate_set_tls(frame, ust, st.tls);
     } else {
         uregs_init(frame, st.ei.entry, st.ei.sp);
+        hal_ustate_init(ust);
     }
+    sched_set_ustate(ust);
     hal_irq_disable();
     hal_user_enter(frame);
 }
@@ -181,7 +191,7 @@ int proc_spawn(const char *name, const void *image, size_t len, char *const argv
     return 0;
 }
 
-int proc_fork(struct uregs *frame, uintptr_t newsp)
+int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
 {
     struct proc *parent = proc_current();
     struct start *st = kzalloc(sizeof *st);
@@ -198,7 +208,16 @@ int proc_fork(struct uregs *frame, uintptr_t newsp)
     p->brk = parent->brk;
     st->forked = 1;
     st->newsp = newsp;
+    st->settls = tls != NULL;
+    st->tls = tls ? *tls : 0;
     memcpy(st->frame, frame, sizeof(struct uregs));
+    /* The parent's FP/SIMD registers are live on this CPU: store them
+     * first (interrupts masked, so no switch moves them meanwhile). */
+    struct ustate *pus = thread_current()->ustate;
+    irqflags_t f = hal_irq_save();
+    hal_ustate_save(pus);
+    memcpy(st->ustate, pus, sizeof(struct ustate));
+    hal_irq_restore(f);
     e = p->us ? start_thread(p, st) : -ENOMEM;
     if (e) {
         if (!p->us)
@@ -241,6 +260,8 @@ int proc_exec(struct uregs *frame, const char *path, const void *image, size_t l
     strlcpy(p->name, base, sizeof p->name);
     strlcpy(t->name, base, sizeof t->name);
     uregs_init(frame, ei.entry, ei.sp);
+    hal_ustate_init(t->ustate);
+    sched_set_ustate(t->ustate);
     return 0;
 }
 
@@ -262,6 +283,7 @@ void proc_exit(int status)
     struct proc *p = proc_current();
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(0, 0);
+    sched_set_ustate(NULL);
     uspace_destroy(p->us);
     p->us = NULL;
     /* Its children: zombies reaped now, the others orphaned. */

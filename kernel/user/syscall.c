@@ -13,6 +13,7 @@
 #include <hal/cpu.h>
 #include <hal/timer.h>
 #include <hal/uregs.h>
+#include <hal/user.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/kmalloc.h>
@@ -95,6 +96,7 @@ static struct uregs *this_frame(void)
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
+#define CLONE_SETTLS 0x00080000
 #define CLONE_PARENT_SETTID 0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
@@ -112,12 +114,13 @@ static struct uregs *this_frame(void)
 static long sys_clone(const uint64_t a[6])
 {
     uint64_t flags = a[0];
-    uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
-                     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_SETTLS |
+                     CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
     if ((flags & ~known) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
         return -ENOSYS;
     uintptr_t child_tid = a[SYSNR_clone_child_tid_arg];
-    int pid = proc_fork(this_frame(), a[1]);
+    uintptr_t tls = a[SYSNR_clone_tls_arg];
+    int pid = proc_fork(this_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL);
     if (pid < 0)
         return pid;
     if (flags & CLONE_PARENT_SETTID)
@@ -130,7 +133,7 @@ static long sys_clone(const uint64_t a[6])
 static long sys_fork(const uint64_t a[6])
 {
     (void)a;
-    return proc_fork(this_frame(), 0);
+    return proc_fork(this_frame(), 0, NULL);
 }
 #endif
 
@@ -392,6 +395,33 @@ static long sys_getrandom(const uint64_t a[6])
     return (long)n;
 }
 
+#ifdef SYSNR_arch_prctl
+/* x86_64's way to the thread pointer (FS base): ARCH_SET_FS and
+ * ARCH_GET_FS; GS stays the kernel's (and 0 for the user). An address
+ * outside user space would fault only later, in a load through FS: refused
+ * now, as Linux does. */
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+static long sys_arch_prctl(const uint64_t a[6])
+{
+    struct thread *t = thread_current();
+    switch (a[0]) {
+    case ARCH_SET_FS:
+        if (a[1] >= hal_user_top())
+            return -EPERM;
+        hal_ustate_set_tls(this_frame(), t->ustate, a[1]);
+        sched_set_ustate(t->ustate);
+        return 0;
+    case ARCH_GET_FS: {
+        uint64_t v = hal_ustate_tls(this_frame(), t->ustate);
+        return copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v) ? -EFAULT : 0;
+    }
+    default:
+        return -EINVAL;
+    }
+}
+#endif
+
 struct sysent {
     long nr;
     sys_fn fn;
@@ -407,6 +437,9 @@ static const struct sysent table[] = {
     E(getrandom), E(clone), E(execve), E(wait4),
 #ifdef SYSNR_fork
     E(fork), {SYSNR_vfork, sys_fork, "vfork"},
+#endif
+#ifdef SYSNR_arch_prctl
+    E(arch_prctl),
 #endif
 };
 

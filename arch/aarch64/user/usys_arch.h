@@ -14,3 +14,64 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 __asm__(".globl _start\n_start:\n mov x0, sp\n bl ustart_c\n udf #0\n");
 
 #define ILLEGAL_INSN() __asm__ volatile("udf #0")
+
+/* The FP/SIMD registers a thread owns, as UFP_WORDS words: V0-V31 (two
+ * words each), then FPCR. And its thread pointer, TPIDR_EL0. */
+#define UFP_WORDS 65
+static inline void ufp_load(const unsigned long *w)
+{
+    __asm__ volatile("ldp q0, q1, [%0, #0]\n"
+                     "ldp q2, q3, [%0, #32]\n"
+                     "ldp q4, q5, [%0, #64]\n"
+                     "ldp q6, q7, [%0, #96]\n"
+                     "ldp q8, q9, [%0, #128]\n"
+                     "ldp q10, q11, [%0, #160]\n"
+                     "ldp q12, q13, [%0, #192]\n"
+                     "ldp q14, q15, [%0, #224]\n"
+                     "ldp q16, q17, [%0, #256]\n"
+                     "ldp q18, q19, [%0, #288]\n"
+                     "ldp q20, q21, [%0, #320]\n"
+                     "ldp q22, q23, [%0, #352]\n"
+                     "ldp q24, q25, [%0, #384]\n"
+                     "ldp q26, q27, [%0, #416]\n"
+                     "ldp q28, q29, [%0, #448]\n"
+                     "ldp q30, q31, [%0, #480]\n"
+                     "ldr x9, [%0, #512]\n"
+                     "msr fpcr, x9"
+                     : : "r"(w) : "memory", "x9", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
+static inline void ufp_store(unsigned long *w)
+{
+    __asm__ volatile("stp q0, q1, [%0, #0]\n"
+                     "stp q2, q3, [%0, #32]\n"
+                     "stp q4, q5, [%0, #64]\n"
+                     "stp q6, q7, [%0, #96]\n"
+                     "stp q8, q9, [%0, #128]\n"
+                     "stp q10, q11, [%0, #160]\n"
+                     "stp q12, q13, [%0, #192]\n"
+                     "stp q14, q15, [%0, #224]\n"
+                     "stp q16, q17, [%0, #256]\n"
+                     "stp q18, q19, [%0, #288]\n"
+                     "stp q20, q21, [%0, #320]\n"
+                     "stp q22, q23, [%0, #352]\n"
+                     "stp q24, q25, [%0, #384]\n"
+                     "stp q26, q27, [%0, #416]\n"
+                     "stp q28, q29, [%0, #448]\n"
+                     "stp q30, q31, [%0, #480]\n"
+                     "mrs x9, fpcr\n"
+                     "str x9, [%0, #512]"
+                     : : "r"(w) : "memory", "x9");
+}
+/* A valid FPCR from @p seed: the rounding mode (bits 23:22) varied. */
+static inline unsigned long ufp_control(unsigned long seed) { return (seed & 3) << 22; }
+static inline long utls_set(void *p)
+{
+    __asm__ volatile("msr tpidr_el0, %0" : : "r"(p));
+    return 0;
+}
+static inline unsigned long utls_word0(void)
+{
+    unsigned long *p;
+    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(p));
+    return *p;
+}

@@ -35,3 +35,63 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 __asm__(".globl _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call ustart_c\n ud2\n");
 
 #define ILLEGAL_INSN() __asm__ volatile("ud2")
+
+/* The FP/SIMD registers a thread owns, as UFP_WORDS words: XMM0-15 (two
+ * words each), then MXCSR. And its thread pointer, the FS base. */
+#define UFP_WORDS 33
+#define NR_arch_prctl 158
+#define UCLONE_TLS(flags, tls) sys6(NR_clone, (flags), 0, 0, 0, (long)(tls), 0)
+static inline void ufp_load(const unsigned long *w)
+{
+    __asm__ volatile("movdqu 0(%0), %%xmm0\n"
+                     "movdqu 16(%0), %%xmm1\n"
+                     "movdqu 32(%0), %%xmm2\n"
+                     "movdqu 48(%0), %%xmm3\n"
+                     "movdqu 64(%0), %%xmm4\n"
+                     "movdqu 80(%0), %%xmm5\n"
+                     "movdqu 96(%0), %%xmm6\n"
+                     "movdqu 112(%0), %%xmm7\n"
+                     "movdqu 128(%0), %%xmm8\n"
+                     "movdqu 144(%0), %%xmm9\n"
+                     "movdqu 160(%0), %%xmm10\n"
+                     "movdqu 176(%0), %%xmm11\n"
+                     "movdqu 192(%0), %%xmm12\n"
+                     "movdqu 208(%0), %%xmm13\n"
+                     "movdqu 224(%0), %%xmm14\n"
+                     "movdqu 240(%0), %%xmm15\n"
+                     "ldmxcsr 256(%0)"
+                     : : "r"(w) : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+                       "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+}
+static inline void ufp_store(unsigned long *w)
+{
+    w[32] = 0;
+    __asm__ volatile("movdqu %%xmm0, 0(%0)\n"
+                     "movdqu %%xmm1, 16(%0)\n"
+                     "movdqu %%xmm2, 32(%0)\n"
+                     "movdqu %%xmm3, 48(%0)\n"
+                     "movdqu %%xmm4, 64(%0)\n"
+                     "movdqu %%xmm5, 80(%0)\n"
+                     "movdqu %%xmm6, 96(%0)\n"
+                     "movdqu %%xmm7, 112(%0)\n"
+                     "movdqu %%xmm8, 128(%0)\n"
+                     "movdqu %%xmm9, 144(%0)\n"
+                     "movdqu %%xmm10, 160(%0)\n"
+                     "movdqu %%xmm11, 176(%0)\n"
+                     "movdqu %%xmm12, 192(%0)\n"
+                     "movdqu %%xmm13, 208(%0)\n"
+                     "movdqu %%xmm14, 224(%0)\n"
+                     "movdqu %%xmm15, 240(%0)\n"
+                     "stmxcsr 256(%0)"
+                     : : "r"(w) : "memory");
+}
+/* A valid control word from @p seed: exceptions masked, rounding mode varied. */
+static inline unsigned long ufp_control(unsigned long seed) { return 0x1f80 | (seed & 3) << 13; }
+static inline long utls_set(void *p) { return sys6(NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, (long)p, 0, 0, 0, 0); }
+/* The first word at the thread pointer, read through the register itself. */
+static inline unsigned long utls_word0(void)
+{
+    unsigned long v;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(v));
+    return v;
+}

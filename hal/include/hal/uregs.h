@@ -36,6 +36,8 @@ static inline void uregs_set_return(struct uregs *r, long v);
 
 /** @brief The bytes a user thread's kernel stack keeps free at its top for the frame. */
 #define UREGS_RESERVE ((sizeof(struct uregs) + 15) & ~(size_t)15)
+/** @brief The bytes above the frame for the thread's struct ustate (hal/user.h). */
+#define USTATE_RESERVE ((sizeof(struct ustate) + 63) & ~(size_t)63)
 /** @cond STATIC_CHECKS */
 _Static_assert(sizeof(struct uregs) % 16 == 0, "the frame at a 16-aligned stack top stays 16-aligned");
 /** @endcond */

@@ -45,7 +45,7 @@
 
 /**
  * @defgroup hal_user HAL: user
- * @brief What an architecture provides for hal/user.h. Required: <arch/uregs.h> (struct uregs and its accessors, hal/uregs.h), <arch/user_abi.h>, every function below except hal_user_kstack_set() (optional), MMU_USER in hal_pte_leaf()/hal_pte_prot(), the `.ex_table` section in the linker script, and calls of user_syscall(), user_fault() and user_return() from its entry code.
+ * @brief What an architecture provides for hal/user.h. Required: <arch/uregs.h> (struct uregs and its accessors, hal/uregs.h; struct ustate), <arch/user_abi.h>, every function below except hal_user_kstack_set() (optional), MMU_USER in hal_pte_leaf()/hal_pte_prot(), the `.ex_table` section in the linker script, and calls of user_syscall(), user_fault() and user_return() from its entry code.
  * @{
  */
 #ifndef HAL_USER_H
@@ -119,6 +119,45 @@ void hal_user_kstack_set(uintptr_t kstack_top);
  * @note Thread context, the thread's user space loaded; never returns.
  */
 __attribute__((noreturn)) void hal_user_enter(struct uregs *frame);
+
+/* ---- a user thread's state beyond the frame ---- */
+
+/*
+ * What a user thread owns besides its frame: the FP/SIMD registers and the
+ * thread pointer where the frame has no place for it (x86_64's FS base,
+ * aarch64's TPIDR_EL0; riscv64's tp is a frame register). struct ustate is
+ * the arch's (<arch/uregs.h>, 16-aligned, its size checked against
+ * USTATE_RESERVE, hal/uregs.h). The kernel itself never uses these
+ * registers (it is built without FP/SIMD code), so a user thread's values
+ * stay in the CPU while it is in the kernel, and only a switch between
+ * threads moves them: the scheduler saves the outgoing user thread's state
+ * and loads the incoming one's unless that CPU still holds it.
+ */
+struct ustate;
+
+/** @brief A fresh thread's state (execve): FP/SIMD registers zero with the ABI's default control word(s), thread pointer 0. */
+void hal_ustate_init(struct ustate *s);
+
+/**
+ * @brief Store this CPU's live user state into @p s (the thread's own,
+ *        running or just switched out here). May skip the registers when
+ *        the CPU says they did not change since the last load or save.
+ * @note Interrupts masked.
+ */
+void hal_ustate_save(struct ustate *s);
+
+/** @brief Load @p s into this CPU, for the thread about to run. @note Interrupts masked. */
+void hal_ustate_load(const struct ustate *s);
+
+/**
+ * @brief Set the user thread pointer (clone's CLONE_SETTLS, x86_64's
+ *        arch_prctl(ARCH_SET_FS)) in @p frame or @p s, whichever holds it.
+ *        The caller then loads @p s if it is the running thread's.
+ */
+void hal_ustate_set_tls(struct uregs *frame, struct ustate *s, uintptr_t tls);
+
+/** @brief The user thread pointer @p frame or @p s holds. */
+uintptr_t hal_ustate_tls(const struct uregs *frame, const struct ustate *s);
 
 /* ---- user memory ---- */
 

@@ -83,9 +83,11 @@ struct proc *proc_current(void);
 /**
  * @brief fork(): a copy of the current process whose thread returns 0 from
  *        the system call of @p frame (the parent's), on stack @p newsp if
- *        nonzero. Returns the child's pid or a negative errno.
+ *        nonzero, with thread pointer *@p tls if @p tls is not NULL (else
+ *        the parent's). The child's FP/SIMD registers are the parent's.
+ *        Returns the child's pid or a negative errno.
  */
-int proc_fork(struct uregs *frame, uintptr_t newsp);
+int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls);
 
 /**
  * @brief execve(): replace the current process's program by @p image; on

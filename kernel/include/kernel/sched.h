@@ -45,8 +45,9 @@
  *  user frame's place at the stack's top (hal/user.h). */
 #define THREAD_USER 2u
 /** Bytes a THREAD_USER stack keeps free at its top: at least the user
- *  frame (kernel/user/proc.c checks it against sizeof(struct uregs)). */
-#define THREAD_USER_RESERVE 512u
+ *  frame and the thread's struct ustate (kernel/user/proc.c checks both
+ *  against it). */
+#define THREAD_USER_RESERVE 1024u
 /** Set by thread_create_static() (callers cannot pass it): the struct and
  *  stack are the creator's, so reclaiming the thread frees neither. */
 #define THREAD_CALLER_MEMORY (1u << 31)
@@ -89,6 +90,8 @@ struct thread {
     struct list_node zombie;     /**< detached and dead, awaiting reclaim */
     uint64_t user_root;          /**< its user address space's root table (hal/user.h); 0: none */
     uintptr_t user_kstack_top;   /**< with user_root: where entries from user mode build their frame */
+    struct ustate *ustate;       /**< its FP/SIMD and TLS state (hal/user.h); NULL: none */
+    unsigned ustate_cpu;         /**< with ustate: the CPU that last loaded it */
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
 };
 
@@ -109,6 +112,7 @@ struct sched_cpu {
     uint64_t start_ns;           /**< hal_time_ns() when it began running threads */
     struct thread idle_thread;   /**< what idle points to */
     uint64_t user_root;          /**< the user address space loaded on this CPU (hal_uspace_switch()) */
+    struct thread *ustate_owner; /**< the thread whose user state this CPU's registers hold */
 };
 
 /**
@@ -256,6 +260,14 @@ void sched_block(volatile int *cancel);
  *        then on every switch to the thread loads them (hal/user.h).
  */
 void sched_set_user(uint64_t root, uintptr_t kstack_top);
+
+/**
+ * @brief Give the current thread the FP/SIMD and TLS state @p s (NULL:
+ *        none) and load it on this CPU now (call again after changing it:
+ *        execve, arch_prctl); from then on switches save and load it
+ *        (hal/user.h, hal_ustate_*).
+ */
+void sched_set_ustate(struct ustate *s);
 
 /** @brief From irq_exit(): switch threads if a handler asked for it. */
 void sched_irq_exit(void);

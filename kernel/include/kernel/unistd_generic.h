@@ -61,6 +61,7 @@
 #define SYSNR_munmap 215
 #define SYSNR_clone 220
 #define SYSNR_clone_child_tid_arg 4 /**< clone(flags, stack, parent_tid, tls, child_tid) */
+#define SYSNR_clone_tls_arg 3
 #define SYSNR_execve 221
 #define SYSNR_mmap 222
 #define SYSNR_mprotect 226

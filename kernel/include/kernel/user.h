@@ -41,6 +41,11 @@
 #define BUS_OBJERR 3  /**< a hardware error at the address */
 #define ILL_ILLOPC 1  /**< illegal opcode */
 #define FPE_INTDIV 1  /**< integer division by zero */
+#define FPE_FLTDIV 3  /**< floating-point division by zero */
+#define FPE_FLTOVF 4  /**< floating-point overflow */
+#define FPE_FLTUND 5  /**< floating-point underflow */
+#define FPE_FLTRES 6  /**< floating-point inexact result */
+#define FPE_FLTINV 7  /**< floating-point invalid operation */
 #define TRAP_BRKPT 1  /**< breakpoint */
 #define TRAP_TRACE 2  /**< a single step */
 #define SI_KERNEL 0x80 /**< sent by the kernel, no address (x86_64's general protection fault) */

@@ -37,6 +37,14 @@ struct uregs {
     uint64_t syscallno; /**< x8 at a system call's entry; -1 after any other entry */
 };
 
+/** A user thread's FP/SIMD state and thread pointer (hal/user.h). */
+struct ustate {
+    _Alignas(16) uint64_t v[64]; /**< V0-V31, 128 bits each, low word first */
+    uint64_t fpsr, fpcr;
+    uint64_t tpidr_el0;          /**< the TLS pointer, which EL0 may also write itself */
+    uint64_t pad;
+};
+
 static inline void uregs_init(struct uregs *r, uintptr_t pc, uintptr_t sp)
 {
     for (unsigned i = 0; i < 31; i++)

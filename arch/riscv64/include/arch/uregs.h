@@ -38,6 +38,13 @@ struct uregs {
     uint64_t kgp;     /**< the kernel's gp (struct rv_hart) for the next entry */
 };
 
+/** A user thread's FP state (hal/user.h; fpu.S's offsets). Its thread pointer is tp, in the frame. */
+struct ustate {
+    uint64_t f[32]; /**< f0-f31 (D: 64 bits each) */
+    uint64_t fcsr;  /**< rounding mode and accrued exception flags */
+    uint64_t pad;
+};
+
 static inline void uregs_init(struct uregs *r, uintptr_t pc, uintptr_t sp)
 {
     for (unsigned i = 0; i < 32; i++)

@@ -82,6 +82,9 @@ void x64_nmi(struct x64_frame *f);
 /** @brief Log whether SMEP and SMAP are on (user.c; once, from hal_platform_init()). */
 void x64_user_log(void);
 
+/** @brief The si_code for a ring-3 #MF (@p vector 16) or #XM (19), from this CPU's x87 or SSE status (user.c). */
+int x64_fpe_code(unsigned vector);
+
 /** @brief This CPU's GS base is the kernel's (not a user value a SWAPGS has not yet swapped out). */
 int x64_gs_is_kernel(void);
 

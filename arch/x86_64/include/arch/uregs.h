@@ -38,6 +38,15 @@ struct uregs {
     uint64_t rip, cs, rflags, rsp, ss; /**< the hardware frame: IRETQ's operands */
 };
 
+/** A user thread's FP/SIMD state and thread pointer (hal/user.h). */
+struct ustate {
+    /** The FXSAVE64 image (SDM vol. 1, 10.5.1): x87, MXCSR, XMM0-15. No
+     *  XSAVE: CR4.OSXSAVE stays clear, so CPUID tells programs there is no
+     *  AVX state to use. */
+    _Alignas(16) uint8_t fx[512];
+    uint64_t fs_base; /**< IA32_FS_BASE: the TLS pointer (arch_prctl(ARCH_SET_FS)) */
+};
+
 static inline void uregs_init(struct uregs *r, uintptr_t pc, uintptr_t sp)
 {
     *r = (struct uregs){0};

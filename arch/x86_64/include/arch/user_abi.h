@@ -33,6 +33,7 @@
 #define SYSNR_getpid 39
 #define SYSNR_clone 56
 #define SYSNR_clone_child_tid_arg 3 /**< clone(flags, stack, parent_tid, child_tid, tls) */
+#define SYSNR_clone_tls_arg 4
 #define SYSNR_fork 57
 #define SYSNR_vfork 58
 #define SYSNR_execve 59
