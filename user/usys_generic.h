@@ -19,3 +19,10 @@
 #define NR_wait4 260
 #define NR_getppid 173
 #define UCLONE_TLS(flags, tls) sys6(NR_clone, (flags), 0, 0, (long)(tls), 0, 0)
+#define NR_rt_sigaction 134
+#define NR_rt_sigprocmask 135
+#define NR_rt_sigreturn 139
+#define NR_rt_sigpending 136
+#define NR_rt_sigsuspend 133
+#define NR_sigaltstack 132
+#define NR_tgkill 131

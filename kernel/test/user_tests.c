@@ -70,6 +70,20 @@ KTEST(user_fp_and_tls_are_per_process)
     KT_ASSERT(run("ufpu", argv) == 0); /* exit code = the failed check (its output says which) */
 }
 
+/* Handlers, masks, default actions, SIGCHLD, interrupted and restarted
+ * calls, sigsuspend, the alternate stack, all from the program's side;
+ * each failed check is one line of its output. */
+KTEST(user_signals_from_the_program_side)
+{
+    char *argv[] = {"usignal", NULL};
+    unsigned procs = proc_count();
+    KT_ASSERT(run("usignal", argv) == 0); /* exit code = failures */
+    /* Its SIGCHLD-ignored child is reaped by the kernel's reaper. */
+    for (int i = 0; i < 100 && proc_count() != procs; i++)
+        thread_sleep_ms(10);
+    KT_ASSERT(proc_count() == procs);
+}
+
 KTEST(user_faults_kill_only_the_program)
 {
     static const struct {

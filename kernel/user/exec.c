@@ -112,7 +112,7 @@ static int check(const uint8_t *f, size_t len, Elf64_Ehdr *eh, Elf64_Phdr *ph, s
         if ((p->p_flags & (PF_W | PF_X)) == (PF_W | PF_X))
             return refuse(err, errlen, "a segment is writable and executable (W^X)");
         uint64_t lo = p->p_vaddr + *bias, hi = lo + p->p_memsz;
-        if (lo < p->p_vaddr || hi < lo || page_down(lo) < PAGE_SIZE || hi > top - EXEC_STACK_SIZE - PAGE_SIZE)
+        if (lo < p->p_vaddr || hi < lo || page_down(lo) < PAGE_SIZE || hi > EXEC_SEGMENTS_TOP(top))
             return refuse(err, errlen, "a segment lies outside user space");
         if (n == MAX_PHNUM)
             return refuse(err, errlen, "too many segments");
@@ -260,6 +260,15 @@ int exec_load(struct uspace *us, const void *image, size_t len, char *const argv
                       AT_HWCAP, 0, AT_CLKTCK, 100, AT_SECURE, 0};
     if (!e)
         e = build_stack(us, stack_top, argv, envp, aux, sizeof aux / sizeof aux[0] / 2, &out->sp);
+    /* The signal trampoline: read and execute only, between guard pages
+     * below the stack. */
+    out->sigtramp = EXEC_SEGMENTS_TOP(top) + PAGE_SIZE;
+    if (!e)
+        e = uspace_map_anon(us, out->sigtramp, PAGE_SIZE, MMU_EXEC);
+    if (!e)
+        e = uspace_write(us, out->sigtramp, hal_sigtramp, (size_t)(hal_sigtramp_end - hal_sigtramp));
+    if (!e)
+        uspace_sync_icache(us, out->sigtramp, PAGE_SIZE);
     out->entry = eh->e_entry + bias;
     out->brk = segs[n - 1].end;
     kfree(segs);

@@ -16,6 +16,7 @@ struct exec_info {
     uintptr_t entry;    /**< first instruction */
     uintptr_t sp;       /**< initial stack pointer (at argc) */
     uintptr_t brk;      /**< first byte past the highest segment, page-aligned */
+    uintptr_t sigtramp; /**< the signal trampoline's page (hal_sigtramp) */
 };
 
 /**
@@ -32,5 +33,8 @@ int exec_load(struct uspace *us, const void *image, size_t len, char *const argv
 
 /** @brief Bytes of the initial stack mapping. */
 #define EXEC_STACK_SIZE (256u * 1024)
+/** @brief The top of what segments may use: below the stack, a guard
+ *  page, the signal trampoline's page and another guard page. */
+#define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_SIZE - 3 * PAGE_SIZE)
 
 #endif

@@ -21,6 +21,7 @@
  */
 #include "uspace.h"
 #include "exec.h"
+#include "signal.h"
 #include <hal/cpu.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
@@ -121,6 +122,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     p->state = PROC_RUNNING;
     wq_init(&p->exited.wq, "proc exit");
     list_init(&p->children);
+    signal_proc_init(p, parent);
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     if (nprocs >= PROC_MAX) {
         spin_unlock_irqrestore(&procs_lock, f);
@@ -177,6 +179,7 @@ int proc_spawn(const char *name, const void *image, size_t len, char *const argv
     e = p->us ? exec_load(p->us, image, len, argv, envp, &st->ei, err, errlen) : -ENOMEM;
     if (e == 0) {
         p->brk_start = p->brk = st->ei.brk;
+        p->sigtramp = st->ei.sigtramp;
         e = start_thread(p, st);
     } else {
         kfree(st);
@@ -206,6 +209,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
     p->us = uspace_clone(parent->us);
     p->brk_start = parent->brk_start;
     p->brk = parent->brk;
+    p->sigtramp = parent->sigtramp;
     st->forked = 1;
     st->newsp = newsp;
     st->settls = tls != NULL;
@@ -253,6 +257,8 @@ int proc_exec(struct uregs *frame, const char *path, const void *image, size_t l
     p->us = us;
     uspace_destroy(old);
     p->brk_start = p->brk = ei.brk;
+    p->sigtramp = ei.sigtramp;
+    signal_exec(p);
     const char *base = path;
     for (const char *c = path; *c; c++)
         if (*c == '/')
@@ -320,7 +326,23 @@ void proc_exit(int status)
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     p->status = status;
     __atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);
+    /* The parent hears of it (SIGCHLD), or, ignoring SIGCHLD, leaves it to
+     * the reaper: no zombie waits for a wait4 that will not come. */
+    struct proc *parent = p->parent;
+    int reaper_needed = 0;
+    if (parent && signal_child_autoreap(parent)) {
+        list_del(&p->sibling);
+        p->parent = NULL;
+        p->orphan = 1;
+        reaper_needed = !reaper_started;
+        reaper_started = 1;
+        parent = NULL;
+    }
+    if (parent)
+        signal_child_exit(parent, p->pid, status);
     spin_unlock_irqrestore(&procs_lock, f);
+    if (reaper_needed && thread_create("reaper", reaper, NULL, PRIO_DEFAULT, THREAD_DETACHED) < 0)
+        pr_err("proc: no reaper thread: pid %d will stay a zombie", p->pid);
     complete_all(&p->exited);
     wq_wake_all(&proc_changed);
     thread_exit(0);
@@ -369,7 +391,7 @@ int proc_wait_child(int pid, int *status, int nohang)
             if (c->state == PROC_ZOMBIE && !zombie)
                 zombie = c;
         }
-        int killed = __atomic_load_n(&me->killed, __ATOMIC_ACQUIRE);
+        int killed = signal_pending();
         int block = !zombie && candidates && !nohang && !killed;
         if (block) {
             spin_lock(&proc_changed.lock);
@@ -384,10 +406,10 @@ int proc_wait_child(int pid, int *status, int nohang)
         }
         if (!candidates)
             return -ECHILD;
-        if (killed)
-            return -EINTR;
         if (nohang)
             return 0;
+        if (killed)
+            return -ERESTARTSYS;
         wq_block(&w);
     }
 }
@@ -427,8 +449,10 @@ int proc_state_of(int pid)
     return state;
 }
 
-int proc_kill(int pid, int sig)
+int proc_signal(int pid, int sig, int code)
 {
+    struct proc *me = proc_current();
+    struct ksiginfo ki = {code, me ? me->pid : 0, 0, 0, 0};
     int found = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
@@ -436,16 +460,16 @@ int proc_kill(int pid, int sig)
         if (p->pid == pid && p->state == PROC_RUNNING) {
             found = 1;
             if (sig)
-                __atomic_store_n(&p->killed, sig, __ATOMIC_RELEASE);
+                signal_send(p, sig, &ki);
         }
     }
     spin_unlock_irqrestore(&procs_lock, f);
-    if (!found)
-        return -ESRCH;
-    if (sig)
-        wq_wake_all(&proc_changed); /* out of wait4 */
-    return 0;
+    return found ? 0 : -ESRCH;
 }
+
+int proc_kill(int pid, int sig) { return proc_signal(pid, sig, 0 /* SI_USER */); }
+
+void proc_signalled(void) { wq_wake_all(&proc_changed); }
 
 int proc_ppid(void)
 {
@@ -472,7 +496,7 @@ const char *signal_name(int sig)
 
 /* ---- what the arch's entry code calls (kernel/user.h) ---- */
 
-static const char *code_name(int sig, int code)
+const char *signal_code_name(int sig, int code)
 {
     if (sig == SIGSEGV)
         return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : "SI_KERNEL";
@@ -480,8 +504,11 @@ static const char *code_name(int sig, int code)
         return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_OBJERR ? "BUS_OBJERR" : "?";
     if (sig == SIGILL)
         return code == ILL_ILLOPC ? "ILL_ILLOPC" : "?";
-    if (sig == SIGFPE)
-        return code == FPE_INTDIV ? "FPE_INTDIV" : "?";
+    if (sig == SIGFPE) {
+        static const char *const fpe[] = {"?", "FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV",
+                                          "FPE_FLTOVF", "FPE_FLTUND", "FPE_FLTRES", "FPE_FLTINV"};
+        return code >= 0 && code < 8 ? fpe[code] : "?";
+    }
     if (sig == SIGTRAP)
         return code == TRAP_TRACE ? "TRAP_TRACE" : "TRAP_BRKPT";
     return "?";
@@ -489,23 +516,17 @@ static const char *code_name(int sig, int code)
 
 void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr)
 {
-    struct proc *p = proc_current();
-    /* No handlers yet: every such signal is fatal, and says where. */
-    pr_info("pid %d (%s): %s (%s) at address %#lx, pc %#lx", p ? p->pid : 0, p ? p->name : "?",
-            signal_name(sig), code_name(sig, code), (unsigned long)addr, (unsigned long)uregs_pc(frame));
     hal_irq_enable();
-    proc_exit(sig);
+    signal_fault(frame, sig, code, addr); /* returns if a handler will run */
 }
 
 void user_return(struct uregs *frame)
 {
-    (void)frame;
     sched_irq_exit();
-    struct proc *p = proc_current();
-    int sig = p ? __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE) : 0;
-    if (sig) {
+    if (signal_work()) {
         hal_irq_enable();
-        proc_exit(sig);
+        signal_deliver(frame);
+        hal_irq_disable();
     }
 }
 

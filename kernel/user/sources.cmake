@@ -3,6 +3,7 @@
 list(APPEND CORE_SOURCES
   kernel/user/exec.c
   kernel/user/proc.c
+  kernel/user/signal.c
   kernel/user/syscall.c
   kernel/user/uaccess.c
   kernel/user/user_cmds.c

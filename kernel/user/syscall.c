@@ -10,6 +10,7 @@
  * `syscalls` shows what a program wanted that is missing.
  */
 #include "exec.h"
+#include "signal.h"
 #include <hal/cpu.h>
 #include <hal/timer.h>
 #include <hal/uregs.h>
@@ -89,7 +90,7 @@ static long sys_getppid(const uint64_t a[6])
 }
 
 /* The frame of the current system call (hal/user.h: at the stack's top). */
-static struct uregs *this_frame(void)
+struct uregs *user_frame(void)
 {
     return (struct uregs *)(thread_current()->user_kstack_top - sizeof(struct uregs));
 }
@@ -120,7 +121,7 @@ static long sys_clone(const uint64_t a[6])
         return -ENOSYS;
     uintptr_t child_tid = a[SYSNR_clone_child_tid_arg];
     uintptr_t tls = a[SYSNR_clone_tls_arg];
-    int pid = proc_fork(this_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL);
+    int pid = proc_fork(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL);
     if (pid < 0)
         return pid;
     if (flags & CLONE_PARENT_SETTID)
@@ -133,7 +134,7 @@ static long sys_clone(const uint64_t a[6])
 static long sys_fork(const uint64_t a[6])
 {
     (void)a;
-    return proc_fork(this_frame(), 0, NULL);
+    return proc_fork(user_frame(), 0, NULL);
 }
 #endif
 
@@ -206,7 +207,7 @@ static long sys_execve(const uint64_t a[6])
     if (e >= 0)
         e = find_image(ea->path, &image, &len);
     if (e >= 0)
-        e = proc_exec(this_frame(), ea->path, image, len, ea->argv, ea->envp);
+        e = proc_exec(user_frame(), ea->path, image, len, ea->argv, ea->envp);
     kfree(ea);
     return e;
 }
@@ -344,14 +345,18 @@ static long sys_nanosleep(const uint64_t a[6])
         return -EINVAL;
     uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000u * 1000000000ull
                                                 : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
-    /* In slices, so a kill ends it (signals proper come later). */
-    uint64_t end = hal_time_ns() + ns;
-    for (uint64_t now = hal_time_ns(); now < end; now = hal_time_ns()) {
-        if (__atomic_load_n(&proc_current()->killed, __ATOMIC_ACQUIRE))
-            return -EINTR;
-        thread_sleep_ns(end - now < 10000000u ? end - now : 10000000u);
+    /* A signal ends it early: with a handler it returns -EINTR and the time
+     * left; otherwise it starts again (the whole time: Linux resumes with
+     * the time left). */
+    uint64_t left;
+    if (signal_sleep_ns(ns, &left) == 0)
+        return 0;
+    if (a[1]) {
+        struct timespec_u rem = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
+        if (copy_to_user((void *)(uintptr_t)a[1], &rem, sizeof rem))
+            return -EFAULT;
     }
-    return 0;
+    return -ERESTARTNOHAND;
 }
 
 static long sys_sched_yield(const uint64_t a[6])
@@ -409,11 +414,11 @@ static long sys_arch_prctl(const uint64_t a[6])
     case ARCH_SET_FS:
         if (a[1] >= hal_user_top())
             return -EPERM;
-        hal_ustate_set_tls(this_frame(), t->ustate, a[1]);
+        hal_ustate_set_tls(user_frame(), t->ustate, a[1]);
         sched_set_ustate(t->ustate);
         return 0;
     case ARCH_GET_FS: {
-        uint64_t v = hal_ustate_tls(this_frame(), t->ustate);
+        uint64_t v = hal_ustate_tls(user_frame(), t->ustate);
         return copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v) ? -EFAULT : 0;
     }
     default:
@@ -441,6 +446,8 @@ static const struct sysent table[] = {
 #ifdef SYSNR_arch_prctl
     E(arch_prctl),
 #endif
+    E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
+    E(sigaltstack), E(tgkill), E(tkill),
 };
 
 static const struct sysent *by_nr[NR_MAX];
@@ -476,7 +483,13 @@ void user_syscall(struct uregs *frame)
     uint64_t a[6];
     for (int i = 0; i < 6; i++)
         a[i] = uregs_syscall_arg(frame, i);
-    uregs_set_return(frame, s->fn(a));
+    long ret = s->fn(a);
+    if ((ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) && s->fn != sys_rt_sigreturn) {
+        /* Interrupted by a signal: -EINTR, unless delivery restarts it. */
+        signal_syscall_interrupted(ret, nr, a[0]);
+        ret = -EINTR;
+    }
+    uregs_set_return(frame, ret);
 }
 
 unsigned syscall_stats(struct syscall_stat *out, unsigned max)

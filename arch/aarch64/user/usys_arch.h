@@ -15,6 +15,8 @@ __asm__(".globl _start\n_start:\n mov x0, sp\n bl ustart_c\n udf #0\n");
 
 #define ILLEGAL_INSN() __asm__ volatile("udf #0")
 
+/* ufp_store() names every register it reads as clobbered too: otherwise
+ * the compiler may set one up for later code before the store runs. */
 /* The FP/SIMD registers a thread owns, as UFP_WORDS words: V0-V31 (two
  * words each), then FPCR. And its thread pointer, TPIDR_EL0. */
 #define UFP_WORDS 65
@@ -60,7 +62,7 @@ static inline void ufp_store(unsigned long *w)
                      "stp q30, q31, [%0, #480]\n"
                      "mrs x9, fpcr\n"
                      "str x9, [%0, #512]"
-                     : : "r"(w) : "memory", "x9");
+                     : : "r"(w) : "memory", "x9", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
 /* A valid FPCR from @p seed: the rounding mode (bits 23:22) varied. */
 static inline unsigned long ufp_control(unsigned long seed) { return (seed & 3) << 22; }
@@ -75,3 +77,7 @@ static inline unsigned long utls_word0(void)
     __asm__ volatile("mrs %0, tpidr_el0" : "=r"(p));
     return *p;
 }
+
+/* struct sigaction has sa_restorer, but arm64 programs pass none (glibc
+ * has no stub): handlers return through the kernel's trampoline page. */
+#define USA_HAS_RESTORER 1

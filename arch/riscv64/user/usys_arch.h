@@ -16,6 +16,8 @@ __asm__(".globl _start\n_start:\n mv a0, sp\n call ustart_c\n unimp\n");
 
 #define ILLEGAL_INSN() __asm__ volatile("unimp")
 
+/* ufp_store() names every register it reads as clobbered too: otherwise
+ * the compiler may set one up for later code before the store runs. */
 /* The FP registers a thread owns, as UFP_WORDS words: f0-f31, then fcsr.
  * And its thread pointer, tp. */
 #define UFP_WORDS 33
@@ -93,7 +95,7 @@ static inline void ufp_store(unsigned long *w)
                      "fsd f31, 248(%0)\n"
                      "frcsr t0\n"
                      "sd t0, 256(%0)"
-                     : : "r"(w) : "memory", "t0");
+                     : : "r"(w) : "memory", "t0", "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20", "f21", "f22", "f23", "f24", "f25", "f26", "f27", "f28", "f29", "f30", "f31");
 }
 /* A valid fcsr from @p seed: the rounding mode (frm, bits 7:5, 0-4) varied. */
 static inline unsigned long ufp_control(unsigned long seed) { return (seed % 5) << 5; }

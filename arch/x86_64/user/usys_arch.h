@@ -36,6 +36,8 @@ __asm__(".globl _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call ustart_
 
 #define ILLEGAL_INSN() __asm__ volatile("ud2")
 
+/* ufp_store() names every register it reads as clobbered too: otherwise
+ * the compiler may set one up for later code before the store runs. */
 /* The FP/SIMD registers a thread owns, as UFP_WORDS words: XMM0-15 (two
  * words each), then MXCSR. And its thread pointer, the FS base. */
 #define UFP_WORDS 33
@@ -83,7 +85,7 @@ static inline void ufp_store(unsigned long *w)
                      "movdqu %%xmm14, 224(%0)\n"
                      "movdqu %%xmm15, 240(%0)\n"
                      "stmxcsr 256(%0)"
-                     : : "r"(w) : "memory");
+                     : : "r"(w) : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 }
 /* A valid control word from @p seed: exceptions masked, rounding mode varied. */
 static inline unsigned long ufp_control(unsigned long seed) { return 0x1f80 | (seed & 3) << 13; }
@@ -95,3 +97,17 @@ static inline unsigned long utls_word0(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(v));
     return v;
 }
+
+#define NR_rt_sigaction 13
+#define NR_rt_sigprocmask 14
+#define NR_rt_sigreturn 15
+#define NR_rt_sigpending 127
+#define NR_rt_sigsuspend 130
+#define NR_sigaltstack 131
+#define NR_tgkill 234
+/* struct sigaction has sa_restorer, and programs pass one (glibc does):
+ * this one, with SA_RESTORER. */
+#define USA_HAS_RESTORER 1
+#define USA_RESTORER usig_restorer
+void usig_restorer(void);
+__asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n");

@@ -30,6 +30,15 @@ static inline long uregs_syscall_nr(const struct uregs *r);
 static inline uint64_t uregs_syscall_arg(const struct uregs *r, int i);
 /** @brief Set the value the system call returns (a negative errno for an error). */
 static inline void uregs_set_return(struct uregs *r, long v);
+/** @brief The value in the return register (rt_sigreturn returns it, so the restored register stays). */
+static inline long uregs_return(const struct uregs *r);
+/**
+ * @brief Make the return to user mode run the system call again (a restart
+ *        after a signal): pc back to the system-call instruction, number
+ *        @p nr and first argument @p arg0 back in their registers (the
+ *        result overwrote one of them).
+ */
+static inline void uregs_restart_syscall(struct uregs *r, long nr, uint64_t arg0);
 
 #include <arch/uregs.h>
 #include <arch/user_abi.h>

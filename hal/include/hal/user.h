@@ -159,6 +159,65 @@ void hal_ustate_set_tls(struct uregs *frame, struct ustate *s, uintptr_t tls);
 /** @brief The user thread pointer @p frame or @p s holds. */
 uintptr_t hal_ustate_tls(const struct uregs *frame, const struct ustate *s);
 
+/* ---- signal frames ---- */
+
+/*
+ * A signal handler runs on a frame the kernel writes on the user stack, in
+ * the layout the arch's Linux ABI gives programs (struct rt_sigframe: the
+ * siginfo, a ucontext with the interrupted registers, FP/SIMD state and
+ * blocked set), and returns through rt_sigreturn, which reads it back. The
+ * portable kernel (kernel/user/signal.c) decides which signal, which stack
+ * and which mask; the arch writes and reads the frame.
+ */
+
+/** @brief What hal_signal_push() needs to enter a handler. */
+struct hal_sigframe_args {
+    int sig;            /**< the signal number, the handler's first argument */
+    const void *info;   /**< 128 bytes: its Linux siginfo, built by the kernel */
+    uintptr_t handler;  /**< where the handler starts */
+    uintptr_t restorer; /**< where it returns to: sa_restorer, or the trampoline (hal_sigtramp) page */
+    uintptr_t sp;       /**< the stack to build below: the interrupted one or the alternate stack's top */
+    uint64_t mask;      /**< the blocked set rt_sigreturn restores (uc_sigmask) */
+    uintptr_t ss_sp;    /**< uc_stack: the alternate stack's base, */
+    uint64_t ss_size;   /**< its size */
+    int ss_flags;       /**< and flags (SS_ONSTACK, SS_DISABLE) */
+};
+
+/**
+ * @brief Write the frame for @p a below @p a->sp (the arch's red zone and
+ *        alignment kept) with the registers of @p frame and the FP/SIMD
+ *        state of @p s (saved by the caller), through copy_to_user(), then
+ *        set @p frame to enter the handler: pc, sp, the arguments (signal,
+ *        &info, &ucontext) and the return address.
+ * @retval 0 done
+ * @retval -EFAULT the stack cannot take it (the kernel then kills the
+ *         process with SIGSEGV)
+ * @note Thread context, the thread's own frame and state.
+ */
+int hal_signal_push(struct uregs *frame, const struct ustate *s, const struct hal_sigframe_args *a);
+
+/**
+ * @brief rt_sigreturn: read back the frame hal_signal_push() wrote, found
+ *        from the user sp in @p frame as the handler's return left it, into
+ *        @p frame (registers, pc, sp; what user mode may not set is
+ *        sanitised on the way out, as for any frame) and @p s (FP/SIMD
+ *        state, with bits the CPU would fault on cleared); *@p mask gets the
+ *        saved blocked set.
+ * @retval 0 done
+ * @retval -EFAULT the frame cannot be read, or is not one (bad magic, misaligned)
+ * @retval -ENOMEM no memory for a copy of it
+ */
+int hal_signal_pop(struct uregs *frame, struct ustate *s, uint64_t *mask);
+
+/**
+ * @brief The signal trampoline: position-independent code that makes the
+ *        rt_sigreturn system call, [hal_sigtramp, hal_sigtramp_end). The
+ *        kernel copies it to a read-only executable page of every process,
+ *        where handlers without an sa_restorer return (arm64 and riscv64
+ *        programs have none: Linux's vDSO holds it there).
+ */
+extern const uint8_t hal_sigtramp[], hal_sigtramp_end[];
+
 /* ---- user memory ---- */
 
 /**

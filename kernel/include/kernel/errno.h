@@ -92,6 +92,12 @@
 #define EALREADY 114 /**< already in progress or done */
 #endif
 
+/* Never seen by programs: a system call interrupted by a signal returns
+ * one of these and kernel/user/signal.c turns it into -EINTR or a restart
+ * (Linux's values). */
+#define ERESTARTSYS 512   /**< restart if the handler has SA_RESTART, else EINTR */
+#define ERESTARTNOHAND 514 /**< restart unless a handler ran */
+
 /** @brief Short name of an error code ("EINVAL"); accepts e or -e. */
 const char *errno_name(int err);
 

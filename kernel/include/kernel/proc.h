@@ -24,6 +24,42 @@ struct uregs;
 #define EXEC_ARGS_MAX 64   /**< argv plus envp strings */
 #define EXEC_STRINGS_MAX 65536 /**< their bytes, NULs included */
 
+#define NSIG_MAX 64 /**< signals 1..64, as Linux numbers them */
+
+/** @brief What a pending signal carries into its siginfo. */
+struct ksiginfo {
+    int code;       /**< si_code: SI_USER, SI_TKILL, a fault's, CLD_* */
+    int pid;        /**< the sender, or the child (SIGCHLD) */
+    int status;     /**< SIGCHLD: the exit code or the signal */
+    int fault;      /**< nonzero: a fault's signal, whose union holds addr */
+    uintptr_t addr; /**< a fault's address */
+};
+
+/** @brief One signal's disposition (rt_sigaction()). */
+struct ksigaction {
+    uintptr_t handler;  /**< SIG_DFL (0), SIG_IGN (1) or the handler's address */
+    uint64_t flags;     /**< SA_* */
+    uintptr_t restorer; /**< with SA_RESTORER: where the handler returns */
+    uint64_t mask;      /**< blocked while the handler runs (bit n-1: signal n) */
+};
+
+/** @brief A process's signals (kernel/user/signal.c); wq.lock guards every field. */
+struct sigstate {
+    struct waitqueue wq;             /**< its thread waits here for a signal (nanosleep, sigsuspend) */
+    uint64_t pending;                /**< bit n-1: signal n was sent and not yet delivered */
+    uint64_t blocked;                /**< the thread's mask */
+    uint64_t saved_mask;             /**< rt_sigsuspend's: restored once a handler ran */
+    int restore_mask;                /**< saved_mask is to be put back */
+    struct ksigaction act[NSIG_MAX]; /**< dispositions */
+    struct ksiginfo info[NSIG_MAX];  /**< what each pending one carries (not queued: one each) */
+    uintptr_t ss_sp;                 /**< sigaltstack: base, */
+    uint64_t ss_size;                /**< size, */
+    int ss_flags;                    /**< SS_DISABLE when there is none */
+    long restart_ret;                /**< a system call ended -ERESTART*: restart it, or -EINTR */
+    long restart_nr;                 /**< its number */
+    uint64_t restart_arg0;           /**< and first argument */
+};
+
 /** @brief Where a process is in its life. */
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 
@@ -39,12 +75,13 @@ struct proc {
     struct list_node children; /**< its children, running or zombie */
     struct list_node sibling;  /**< in its parent's children */
     int tid;                   /**< its thread's id */
-    volatile int killed;       /**< a signal number that kills it at its next return to user mode */
+    struct sigstate sig;       /**< its signals: dispositions, mask, pending */
     struct completion exited;  /**< done when it became a zombie */
     uint64_t syscalls;         /**< system calls it made */
     uintptr_t brk_start;       /**< the heap's first byte (end of the loaded image) */
     uintptr_t brk;             /**< the heap's current end (brk()) */
     uintptr_t tid_address;     /**< set_tid_address()'s pointer */
+    uintptr_t sigtramp;        /**< its signal trampoline page (hal_sigtramp), where handlers return */
     struct list_node all;      /**< every process */
 };
 
@@ -104,7 +141,7 @@ int proc_exec(struct uregs *frame, const char *path, const void *image, size_t l
  * @param status its wait status
  * @param nohang return 0 at once if none ended yet
  * @return the child's pid, 0 (nohang, none yet), -ECHILD (no such child),
- *         -EINTR (the waiter was killed)
+ *         -ERESTARTSYS (a signal came for the waiter)
  */
 int proc_wait_child(int pid, int *status, int nohang);
 
@@ -117,8 +154,25 @@ int proc_state_of(int pid);
 /** @brief The current process's parent's pid; 0 if the kernel started it or it is orphaned. */
 int proc_ppid(void);
 
-/** @brief Kill process @p pid with signal @p sig (0: only look it up); 0, or -ESRCH. */
+/** @brief Send signal @p sig to process @p pid as kill() does (0: only look it up); 0, or -ESRCH. */
 int proc_kill(int pid, int sig);
+
+/**
+ * @brief Send signal @p sig with @p ki to process @p p (procs_lock or a
+ *        reference keeps it alive): queued unless the process ignores it,
+ *        and its thread woken from a wait a signal ends.
+ */
+void signal_send(struct proc *p, int sig, const struct ksiginfo *ki);
+
+/** @brief Nonzero if a signal waits that the current process's thread must act on. */
+int signal_pending(void);
+
+/**
+ * @brief Sleep up to @p ns in the current process's thread, ending early if
+ *        a signal comes; 0 after the whole time, -EINTR if cut short (then
+ *        *@p left, if not NULL, gets the time not slept).
+ */
+int signal_sleep_ns(uint64_t ns, uint64_t *left);
 
 /** @brief The name of signal @p sig ("SIGSEGV"), or "signal ?". */
 const char *signal_name(int sig);

@@ -46,6 +46,11 @@
 #define SYSNR_rt_sigaction 134
 #define SYSNR_rt_sigprocmask 135
 #define SYSNR_rt_sigreturn 139
+#define SYSNR_rt_sigpending 136
+#define SYSNR_rt_sigsuspend 133
+#define SYSNR_sigaltstack 132
+#define SYSNR_tkill 130
+#define SYSNR_tgkill 131
 #define SYSNR_setpgid 154
 #define SYSNR_getpgid 155
 #define SYSNR_setsid 157

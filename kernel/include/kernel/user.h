@@ -77,14 +77,18 @@ int user_page_fault(uintptr_t addr, unsigned access);
 /**
  * @brief An exception in user mode the kernel does not resolve: the process
  *        gets signal @p sig with code @p code for address @p addr (the
- *        faulting data address, or the pc). Without a handler that kills it.
- * @note Returns only if the process goes on (a handler ran, later).
+ *        faulting data address, or the pc). Without a handler (or with the
+ *        signal blocked or ignored) that ends it.
+ * @note Returns only if the process goes on: its handler runs on the way
+ *       back (user_return()).
  */
 void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr);
 
 /**
  * @brief Last work before returning to user mode, interrupts masked: a
- *        pending reschedule, a kill. May switch threads and return later.
+ *        pending reschedule, then signals (a default action, or a
+ *        handler's frame written into @p frame; a system call restarted).
+ *        May switch threads and return later.
  */
 void user_return(struct uregs *frame);
 

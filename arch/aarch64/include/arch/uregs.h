@@ -67,6 +67,14 @@ static inline uint64_t uregs_syscall_arg(const struct uregs *r, int i)
 }
 
 static inline void uregs_set_return(struct uregs *r, long v) { r->x[0] = (uint64_t)v; }
+static inline long uregs_return(const struct uregs *r) { return (long)r->x[0]; }
+
+static inline void uregs_restart_syscall(struct uregs *r, long nr, uint64_t arg0)
+{
+    (void)nr; /* x8 is not the result register */
+    r->pc -= 4; /* SVC */
+    r->x[0] = arg0;
+}
 
 #endif /* __ASSEMBLER__ */
 #endif

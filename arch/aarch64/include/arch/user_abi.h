@@ -10,6 +10,7 @@
 #include <kernel/unistd_generic.h>
 
 #define ARCH_ELF_MACHINE 183 /**< EM_AARCH64 */
+#define ARCH_SA_RESTORER 1   /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_UNAME_MACHINE "aarch64"
 
 #endif

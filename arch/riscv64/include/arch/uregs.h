@@ -67,5 +67,13 @@ static inline uint64_t uregs_syscall_arg(const struct uregs *r, int i)
 }
 
 static inline void uregs_set_return(struct uregs *r, long v) { r->x[10] = (uint64_t)v; }
+static inline long uregs_return(const struct uregs *r) { return (long)r->x[10]; }
+
+static inline void uregs_restart_syscall(struct uregs *r, long nr, uint64_t arg0)
+{
+    (void)nr; /* a7 is not the result register */
+    r->sepc -= 4; /* ecall (never compressed) */
+    r->x[10] = arg0;
+}
 
 #endif

@@ -76,5 +76,13 @@ static inline uint64_t uregs_syscall_arg(const struct uregs *r, int i)
 }
 
 static inline void uregs_set_return(struct uregs *r, long v) { r->rax = (uint64_t)v; }
+static inline long uregs_return(const struct uregs *r) { return (long)r->rax; }
+
+static inline void uregs_restart_syscall(struct uregs *r, long nr, uint64_t arg0)
+{
+    (void)arg0; /* rdi is not the result register */
+    r->rip -= 2; /* SYSCALL is 0f 05 */
+    r->rax = (uint64_t)nr;
+}
 
 #endif

@@ -9,6 +9,7 @@
 #define ARCH_USER_ABI_H
 
 #define ARCH_ELF_MACHINE 62 /**< EM_X86_64 */
+#define ARCH_SA_RESTORER 1  /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_UNAME_MACHINE "x86_64"
 
 #define SYSNR_read 0
@@ -23,6 +24,11 @@
 #define SYSNR_rt_sigaction 13
 #define SYSNR_rt_sigprocmask 14
 #define SYSNR_rt_sigreturn 15
+#define SYSNR_rt_sigpending 127
+#define SYSNR_rt_sigsuspend 130
+#define SYSNR_sigaltstack 131
+#define SYSNR_tkill 200
+#define SYSNR_tgkill 234
 #define SYSNR_ioctl 16
 #define SYSNR_pread64 17
 #define SYSNR_readv 19

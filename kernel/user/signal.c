@@ -1,0 +1,529 @@
+/**
+ * @file signal.c
+ * @brief Signals with Linux's semantics: dispositions (rt_sigaction), the
+ *        blocked mask, sending (kill, tgkill, faults, SIGCHLD), delivery
+ *        on the way back to user mode (default action, or a handler on a
+ *        frame the arch writes: hal_signal_push()), rt_sigreturn, system
+ *        calls interrupted and restarted, rt_sigsuspend and sigaltstack.
+ *
+ * One thread a process for now, so a process's signal state is its
+ * thread's too (struct sigstate in struct proc); its wait queue's lock
+ * guards it. Standard and real-time signals alike are pending once (no
+ * queue of real-time ones yet). A signal the process ignores (SIG_IGN, or
+ * SIG_DFL whose default is to ignore) is dropped when sent unless blocked,
+ * as Linux does. The stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are
+ * ignored by default until job control comes with the terminal.
+ *
+ * Interrupted system calls return -ERESTARTSYS (wait4) or -ERESTARTNOHAND
+ * (nanosleep, rt_sigsuspend) to user_syscall(), which remembers the call;
+ * delivery then restarts it (no handler ran, or SA_RESTART with
+ * -ERESTARTSYS) or lets it return -EINTR.
+ */
+#include "signal.h"
+#include <hal/cpu.h>
+#include <hal/timer.h>
+#include <hal/uregs.h>
+#include <hal/user.h>
+#include <kernel/errno.h>
+#include <kernel/ktimer.h>
+#include <kernel/log.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+
+#define SA_NOCLDSTOP 0x00000001u
+#define SA_NOCLDWAIT 0x00000002u
+#define SA_SIGINFO 0x00000004u
+#define SA_RESTORER 0x04000000u
+#define SA_ONSTACK 0x08000000u
+#define SA_RESTART 0x10000000u
+#define SA_NODEFER 0x40000000u
+#define SA_RESETHAND 0x80000000u
+#define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_RESTORER | SA_ONSTACK | \
+                  SA_RESTART | SA_NODEFER | SA_RESETHAND)
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 2048
+
+#define SI_USER 0
+#define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+#define BIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+
+/* What SIG_DFL does (signal(7)). */
+enum dfl { DFL_TERM, DFL_CORE, DFL_IGN, DFL_STOP };
+
+static enum dfl default_action(int sig)
+{
+    switch (sig) {
+    case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+    case SIGSEGV: case 24 /* SIGXCPU */: case 25 /* SIGXFSZ */: case SIGSYS:
+        return DFL_CORE;
+    case SIGCHLD: case SIGCONT: case 23 /* SIGURG */: case 28 /* SIGWINCH */:
+        return DFL_IGN;
+    case SIGSTOP: case SIGTSTP: case 21 /* SIGTTIN */: case 22 /* SIGTTOU */:
+        return DFL_STOP;
+    default:
+        return DFL_TERM;
+    }
+}
+
+/* Dropped when sent (unless blocked): ignored by its disposition. Lock held. */
+static int ignored(const struct sigstate *s, int sig)
+{
+    uintptr_t h = s->act[sig - 1].handler;
+    return sig != SIGKILL && sig != SIGSTOP &&
+           (h == SIG_IGN || (h == SIG_DFL && (default_action(sig) == DFL_IGN ||
+                                              default_action(sig) == DFL_STOP)));
+}
+
+static int valid_sig(long sig) { return sig >= 1 && sig <= NSIG_MAX; }
+
+void signal_proc_init(struct proc *p, const struct proc *parent)
+{
+    struct sigstate *s = &p->sig;
+    wq_init(&s->wq, "signals");
+    s->ss_flags = SS_DISABLE;
+    if (parent) { /* fork: dispositions and mask inherited, nothing pending */
+        irqflags_t f = spin_lock_irqsave((struct spinlock *)&parent->sig.wq.lock);
+        memcpy(s->act, parent->sig.act, sizeof s->act);
+        s->blocked = parent->sig.blocked;
+        s->ss_sp = parent->sig.ss_sp;
+        s->ss_size = parent->sig.ss_size;
+        s->ss_flags = parent->sig.ss_flags;
+        spin_unlock_irqrestore((struct spinlock *)&parent->sig.wq.lock, f);
+    }
+}
+
+void signal_exec(struct proc *p)
+{
+    struct sigstate *s = &p->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    for (int i = 0; i < NSIG_MAX; i++)
+        if (s->act[i].handler != SIG_IGN) /* handlers are gone with the program */
+            s->act[i] = (struct ksigaction){0};
+    s->ss_sp = s->ss_size = 0;
+    s->ss_flags = SS_DISABLE;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+}
+
+void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
+{
+    struct sigstate *s = &p->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (!ignored(s, sig) || (s->blocked & BIT(sig))) {
+        if (!(s->pending & BIT(sig)))
+            s->info[sig - 1] = *ki;
+        s->pending |= BIT(sig);
+        wq_wake_all_locked(&s->wq);
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    proc_signalled(); /* out of wait4 */
+}
+
+/* The signals the thread must act on now. Lock held. */
+static uint64_t deliverable(const struct sigstate *s)
+{
+    return s->pending & (~s->blocked | UNBLOCKABLE);
+}
+
+int signal_pending(void)
+{
+    struct proc *p = proc_current();
+    return p && __atomic_load_n(&p->sig.pending, __ATOMIC_ACQUIRE) &
+                    (~__atomic_load_n(&p->sig.blocked, __ATOMIC_RELAXED) | UNBLOCKABLE);
+}
+
+/* Wake the signal wait queue at a deadline (signal_sleep_ns()). */
+static void sleep_done(struct ktimer *t, void *arg)
+{
+    (void)t;
+    struct sigstate *s = arg;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    wq_wake_all_locked(&s->wq);
+    spin_unlock_irqrestore(&s->wq.lock, f);
+}
+
+int signal_sleep_ns(uint64_t ns, uint64_t *left)
+{
+    struct sigstate *s = &proc_current()->sig;
+    uint64_t end = hal_time_ns() + ns;
+    for (;;) {
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+        uint64_t now = hal_time_ns();
+        int sig = deliverable(s) != 0;
+        if (!sig && now < end)
+            wq_add_locked(&s->wq, &w);
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (now >= end)
+            return 0;
+        if (sig) {
+            if (left)
+                *left = end - now;
+            return -EINTR;
+        }
+        struct ktimer t;
+        ktimer_init(&t, sleep_done, s);
+        ktimer_arm(&t, end);
+        wq_block(&w);
+        ktimer_cancel(&t);
+    }
+}
+
+/* ---- delivery ---- */
+
+/* The Linux siginfo: si_signo, si_errno, si_code, then the union at 16. */
+static void build_info(uint8_t out[128], int sig, const struct ksiginfo *ki)
+{
+    memset(out, 0, 128);
+    int32_t head[3] = {sig, 0, ki->code};
+    memcpy(out, head, sizeof head);
+    if (ki->fault) {
+        uint64_t a = ki->addr;
+        memcpy(out + 16, &a, sizeof a);
+    } else {
+        int32_t who[3] = {ki->pid, 0 /* uid */, ki->status};
+        memcpy(out + 16, who, sig == SIGCHLD ? 12 : 8);
+    }
+}
+
+/* Where the handler's frame goes: the alternate stack if it asked for it,
+ * there is one, and the thread is not on it already. */
+static uintptr_t frame_sp(const struct sigstate *s, const struct ksigaction *a, uintptr_t sp)
+{
+    int on_alt = !(s->ss_flags & SS_DISABLE) && sp - s->ss_sp < s->ss_size;
+    if ((a->flags & SA_ONSTACK) && !(s->ss_flags & SS_DISABLE) && !on_alt)
+        return s->ss_sp + s->ss_size;
+    return sp;
+}
+
+/* A signal whose action is to end the process; never returns. */
+static void die(struct proc *p, int sig, const struct ksiginfo *ki, const struct uregs *frame)
+{
+    if (default_action(sig) == DFL_CORE && ki->fault)
+        pr_info("pid %d (%s): %s (code %d) at address %#lx, pc %#lx", p->pid, p->name,
+                signal_name(sig), ki->code, (unsigned long)ki->addr,
+                (unsigned long)uregs_pc(frame));
+    proc_exit(sig);
+}
+
+/* The interrupted system call: restarted, or -EINTR (set already). */
+static void settle_restart(struct sigstate *s, struct uregs *frame, const struct ksigaction *handler)
+{
+    if (!s->restart_ret)
+        return;
+    if (!handler || (s->restart_ret == -ERESTARTSYS && (handler->flags & SA_RESTART)))
+        uregs_restart_syscall(frame, s->restart_nr, s->restart_arg0);
+    s->restart_ret = 0;
+}
+
+void signal_deliver(struct uregs *frame)
+{
+    struct proc *p = proc_current();
+    struct sigstate *s = &p->sig;
+    for (;;) {
+        irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+        uint64_t ready = deliverable(s);
+        if (!ready) {
+            spin_unlock_irqrestore(&s->wq.lock, f);
+            break;
+        }
+        int sig = ready & BIT(SIGKILL) ? SIGKILL : __builtin_ctzll(ready) + 1;
+        s->pending &= ~BIT(sig);
+        struct ksiginfo ki = s->info[sig - 1];
+        struct ksigaction a = s->act[sig - 1];
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (sig == SIGKILL || sig == SIGSTOP)
+            a.handler = SIG_DFL;
+        if (a.handler == SIG_IGN)
+            continue;
+        if (a.handler == SIG_DFL) {
+            enum dfl d = default_action(sig);
+            if (d == DFL_IGN || (d == DFL_STOP && sig != SIGSTOP))
+                continue;
+            die(p, sig, &ki, frame);
+        }
+        /* A handler: the interrupted call's fate, then its frame. */
+        settle_restart(s, frame, &a);
+        uint8_t info[128];
+        build_info(info, sig, &ki);
+        struct thread *t = thread_current();
+        irqflags_t irq = hal_irq_save();
+        hal_ustate_save(t->ustate); /* the registers the frame keeps */
+        hal_irq_restore(irq);
+        f = spin_lock_irqsave(&s->wq.lock);
+        uint64_t old = s->restore_mask ? s->saved_mask : s->blocked;
+        s->restore_mask = 0;
+        struct hal_sigframe_args fa = {sig, info, a.handler,
+                                       (a.flags & SA_RESTORER) ? a.restorer : p->sigtramp,
+                                       frame_sp(s, &a, uregs_sp(frame)), old, s->ss_sp,
+                                       s->ss_size, s->ss_flags};
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (hal_signal_push(frame, t->ustate, &fa) != 0) {
+            pr_info("pid %d (%s): no room for %s's frame at sp %#lx", p->pid, p->name,
+                    signal_name(sig), (unsigned long)fa.sp);
+            proc_exit(SIGSEGV);
+        }
+        f = spin_lock_irqsave(&s->wq.lock);
+        s->blocked = old | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
+        s->blocked &= ~UNBLOCKABLE;
+        if (a.flags & SA_RESETHAND)
+            s->act[sig - 1].handler = SIG_DFL;
+        spin_unlock_irqrestore(&s->wq.lock, f);
+    }
+    /* No handler ran: an interrupted call starts again, and rt_sigsuspend's
+     * mask goes back. */
+    settle_restart(s, frame, NULL);
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (s->restore_mask) {
+        s->blocked = s->saved_mask;
+        s->restore_mask = 0;
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+}
+
+int signal_work(void)
+{
+    struct proc *p = proc_current();
+    return p && (signal_pending() || p->sig.restart_ret || p->sig.restore_mask);
+}
+
+void signal_syscall_interrupted(long ret, long nr, uint64_t arg0)
+{
+    struct sigstate *s = &proc_current()->sig;
+    s->restart_ret = ret;
+    s->restart_nr = nr;
+    s->restart_arg0 = arg0;
+}
+
+void signal_fault(struct uregs *frame, int sig, int code, uintptr_t addr)
+{
+    struct proc *p = proc_current();
+    struct sigstate *s = &p->sig;
+    struct ksiginfo ki = {code, 0, 0, 1, addr};
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    /* Blocked or ignored, a fault cannot be: the process goes (Linux's
+     * force_sig): running on past the instruction is impossible. */
+    int handled = s->act[sig - 1].handler > SIG_IGN && !(s->blocked & BIT(sig));
+    if (handled) {
+        s->info[sig - 1] = ki;
+        s->pending |= BIT(sig);
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (!handled) {
+        hal_irq_enable();
+        pr_info("pid %d (%s): %s (%s) at address %#lx, pc %#lx", p->pid, p->name,
+                signal_name(sig), signal_code_name(sig, code), (unsigned long)addr,
+                (unsigned long)uregs_pc(frame));
+        proc_exit(sig);
+    }
+}
+
+/* ---- system calls ---- */
+
+/* struct sigaction as the arch's Linux ABI has it: with sa_restorer
+ * between flags and mask (x86_64, arm64), or without (riscv64). */
+struct usigaction {
+    uint64_t handler, flags;
+#ifdef ARCH_SA_RESTORER
+    uint64_t restorer;
+#endif
+    uint64_t mask;
+};
+
+long sys_rt_sigaction(const uint64_t a[6])
+{
+    long sig = (long)a[0];
+    if (a[3] != sizeof(uint64_t) || !valid_sig(sig))
+        return -EINVAL;
+    struct usigaction in;
+    if (a[1] && copy_from_user(&in, (const void *)(uintptr_t)a[1], sizeof in))
+        return -EFAULT;
+    if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+        return -EINVAL;
+    struct sigstate *s = &proc_current()->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    struct ksigaction old = s->act[sig - 1];
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (a[2]) {
+        struct usigaction out = {.handler = old.handler, .flags = old.flags, .mask = old.mask};
+#ifdef ARCH_SA_RESTORER
+        out.restorer = old.restorer;
+#endif
+        if (copy_to_user((void *)(uintptr_t)a[2], &out, sizeof out))
+            return -EFAULT;
+    }
+    if (!a[1])
+        return 0;
+    struct ksigaction n = {in.handler, in.flags & SA_KNOWN, 0, in.mask & ~UNBLOCKABLE};
+#ifdef ARCH_SA_RESTORER
+    n.restorer = in.restorer;
+#else
+    n.flags &= ~(uint64_t)SA_RESTORER;
+#endif
+    f = spin_lock_irqsave(&s->wq.lock);
+    s->act[sig - 1] = n;
+    if (ignored(s, (int)sig)) /* POSIX: a pending signal now ignored is dropped */
+        s->pending &= ~BIT(sig);
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    return 0;
+}
+
+long sys_rt_sigprocmask(const uint64_t a[6])
+{
+    if (a[3] != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t set = 0;
+    if (a[1]) {
+        if (a[0] > SIG_SETMASK)
+            return -EINVAL;
+        if (copy_from_user(&set, (const void *)(uintptr_t)a[1], sizeof set))
+            return -EFAULT;
+    }
+    struct sigstate *s = &proc_current()->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    uint64_t old = s->blocked;
+    if (a[1]) {
+        uint64_t b = a[0] == SIG_BLOCK ? old | set : a[0] == SIG_UNBLOCK ? old & ~set : set;
+        s->blocked = b & ~UNBLOCKABLE;
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (a[2] && copy_to_user((void *)(uintptr_t)a[2], &old, sizeof old))
+        return -EFAULT;
+    return 0;
+}
+
+long sys_rt_sigpending(const uint64_t a[6])
+{
+    if (a[1] != sizeof(uint64_t))
+        return -EINVAL;
+    struct sigstate *s = &proc_current()->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    uint64_t set = s->pending & s->blocked;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    return copy_to_user((void *)(uintptr_t)a[0], &set, sizeof set) ? -EFAULT : 0;
+}
+
+long sys_rt_sigsuspend(const uint64_t a[6])
+{
+    if (a[1] != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t set;
+    if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
+        return -EFAULT;
+    struct sigstate *s = &proc_current()->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    s->saved_mask = s->blocked;
+    s->restore_mask = 1;
+    s->blocked = set & ~UNBLOCKABLE;
+    for (;;) {
+        if (deliverable(s))
+            break;
+        struct waiter w;
+        wq_add_locked(&s->wq, &w);
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        wq_block(&w);
+        f = spin_lock_irqsave(&s->wq.lock);
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    return -ERESTARTNOHAND; /* -EINTR once a handler ran; else it waits again */
+}
+
+long sys_rt_sigreturn(const uint64_t a[6])
+{
+    (void)a;
+    struct uregs *frame = user_frame();
+    struct thread *t = thread_current();
+    uint64_t mask;
+    if (hal_signal_pop(frame, t->ustate, &mask) != 0) {
+        struct proc *p = proc_current();
+        pr_info("pid %d (%s): rt_sigreturn without a signal frame at sp %#lx", p->pid, p->name,
+                (unsigned long)uregs_sp(frame));
+        proc_exit(SIGSEGV);
+    }
+    sched_set_ustate(t->ustate); /* the restored FP/SIMD registers, into the CPU */
+    struct sigstate *s = &proc_current()->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    s->blocked = mask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    return uregs_return(frame); /* leaves the restored register as it is */
+}
+
+/* stack_t: ss_sp, ss_flags (int, padded), ss_size. */
+struct ustack {
+    uint64_t sp;
+    int32_t flags;
+    int32_t pad;
+    uint64_t size;
+};
+
+long sys_sigaltstack(const uint64_t a[6])
+{
+    struct sigstate *s = &proc_current()->sig;
+    uintptr_t sp = uregs_sp(user_frame());
+    struct ustack in;
+    if (a[0] && copy_from_user(&in, (const void *)(uintptr_t)a[0], sizeof in))
+        return -EFAULT;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    int on = !(s->ss_flags & SS_DISABLE) && sp - s->ss_sp < s->ss_size;
+    struct ustack old = {s->ss_sp, on ? SS_ONSTACK : s->ss_flags, 0, s->ss_size};
+    long e = 0;
+    if (a[0]) {
+        uint32_t mode = (uint32_t)in.flags & ~SS_AUTODISARM;
+        if (on)
+            e = -EPERM;
+        else if (mode != 0 && mode != SS_DISABLE)
+            e = -EINVAL;
+        else if (mode == SS_DISABLE)
+            s->ss_sp = s->ss_size = 0, s->ss_flags = SS_DISABLE;
+        else if (in.size < MINSIGSTKSZ)
+            e = -ENOMEM;
+        else
+            s->ss_sp = in.sp, s->ss_size = in.size, s->ss_flags = 0;
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (!e && a[1] && copy_to_user((void *)(uintptr_t)a[1], &old, sizeof old))
+        e = -EFAULT;
+    return e;
+}
+
+/* tgkill(tgid, tid, sig) and tkill(tid, sig): a thread is its process here. */
+static long thread_kill(long tgid, long tid, long sig)
+{
+    if (tid <= 0 || (tgid != -1 && tgid <= 0) || sig < 0 || sig > NSIG_MAX)
+        return -EINVAL;
+    if (tgid != -1 && tgid != tid)
+        return -ESRCH;
+    return proc_signal(tid, (int)sig, SI_TKILL);
+}
+
+long sys_tgkill(const uint64_t a[6]) { return thread_kill((long)a[0], (long)a[1], (long)a[2]); }
+
+long sys_tkill(const uint64_t a[6]) { return thread_kill(-1, (long)a[0], (long)a[1]); }
+
+void signal_child_exit(struct proc *parent, int pid, int status)
+{
+    struct ksiginfo ki = {(status & 0x7f) ? CLD_KILLED : CLD_EXITED, pid,
+                          (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff, 0, 0};
+    signal_send(parent, SIGCHLD, &ki);
+}
+
+int signal_child_autoreap(const struct proc *parent)
+{
+    const struct ksigaction *a = &parent->sig.act[SIGCHLD - 1];
+    return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
+}

@@ -1,0 +1,53 @@
+/**
+ * @file signal.h
+ * @brief Inside kernel/user/: signals (signal.c) as the process code and
+ *        the system-call table use them. kernel/proc.h has the part the
+ *        rest of the kernel sends signals with.
+ */
+#ifndef KERNEL_USER_SIGNAL_H
+#define KERNEL_USER_SIGNAL_H
+
+#include <kernel/proc.h>
+#include <stdint.h>
+
+struct uregs;
+
+/** @brief A new process's signal state: @p parent's dispositions and mask (fork), or none. */
+void signal_proc_init(struct proc *p, const struct proc *parent);
+/** @brief execve(): handlers back to SIG_DFL (SIG_IGN stays), no alternate stack. */
+void signal_exec(struct proc *p);
+/** @brief Nonzero if the way back to user mode has signal work (a signal, a restart, a mask to restore). */
+int signal_work(void);
+/** @brief Act on the current process's signals before it returns to user mode with @p frame. */
+void signal_deliver(struct uregs *frame);
+/** @brief A system call returned -ERESTART* (@p ret): remember it (number @p nr, first argument @p arg0) for delivery. */
+void signal_syscall_interrupted(long ret, long nr, uint64_t arg0);
+/** @brief A fault in user mode: to its handler if it has one and it is not blocked; else the process ends. */
+void signal_fault(struct uregs *frame, int sig, int code, uintptr_t addr);
+/** @brief Tell @p parent a child (@p pid, wait status @p status) ended: SIGCHLD. */
+void signal_child_exit(struct proc *parent, int pid, int status);
+/** @brief Nonzero if @p parent's children are reaped for it (SIGCHLD ignored, or SA_NOCLDWAIT). */
+int signal_child_autoreap(const struct proc *parent);
+
+/* proc.c's, for signal.c. */
+/** @brief Wake wait4()'s waiters, so one a signal came for returns. */
+void proc_signalled(void);
+/** @brief Send @p sig to process @p pid from the current one with si_code @p code; 0 or -ESRCH. */
+int proc_signal(int pid, int sig, int code);
+/** @brief The name of fault code @p code of @p sig ("SEGV_MAPERR"). */
+const char *signal_code_name(int sig, int code);
+/* syscall.c's. */
+/** @brief The current system call's user frame. */
+struct uregs *user_frame(void);
+
+/* The system calls. */
+long sys_rt_sigaction(const uint64_t a[6]);
+long sys_rt_sigprocmask(const uint64_t a[6]);
+long sys_rt_sigpending(const uint64_t a[6]);
+long sys_rt_sigsuspend(const uint64_t a[6]);
+long sys_rt_sigreturn(const uint64_t a[6]);
+long sys_sigaltstack(const uint64_t a[6]);
+long sys_tgkill(const uint64_t a[6]);
+long sys_tkill(const uint64_t a[6]);
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * usignal: checks signals from the program's side, one line each ("ok ..."
+ * or "FAIL ..."); exits with the number of failures.
+ *
+ * Handlers with siginfo, the registers a handler clobbers restored by
+ * rt_sigreturn (FP/SIMD included), blocking and rt_sigpending, the mask
+ * while a handler runs, SIG_IGN and default actions, SA_RESETHAND, a fault
+ * caught with its address, SIGCHLD (and its SIG_IGN: no zombies), system
+ * calls interrupted (EINTR) and restarted (SA_RESTART), rt_sigsuspend,
+ * sigaltstack, tgkill, SIGKILL that cannot be blocked, nested handlers, and
+ * bad arguments. On x86_64 handlers return through the program's own
+ * sa_restorer, as glibc's do; on arm64 and riscv64 through the kernel's
+ * trampoline page, as there.
+ */
+#include "usys.h"
+
+#define SIGUSR1 10
+#define SIGUSR2 12
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGCHLD 17
+#define SA_SIGINFO 0x00000004ul
+#define SA_RESTORER 0x04000000ul
+#define SA_ONSTACK 0x08000000ul
+#define SA_RESTART 0x10000000ul
+#define SA_NODEFER 0x40000000ul
+#define SA_RESETHAND 0x80000000ul
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SS_ONSTACK 1
+#define EINTR 4
+#define ECHILD 10
+#define EFAULT 14
+#define EINVAL 22
+#define BIT(s) (1ul << ((s) - 1))
+
+static int fails;
+
+static void check(int ok, const char *what)
+{
+    uputs(ok ? "ok   " : "FAIL ");
+    uputs(what);
+    uputs("\n");
+    fails += !ok;
+}
+
+struct usigaction {
+    unsigned long handler, flags;
+#ifdef USA_HAS_RESTORER
+    unsigned long restorer;
+#endif
+    unsigned long mask;
+};
+
+struct usiginfo {
+    int signo, errno_, code, pad;
+    union {
+        struct {
+            int pid, uid, status;
+        } k;
+        unsigned long addr;
+    } u;
+    char rest[128 - 32];
+};
+
+static long sigaction_raw(long sig, const struct usigaction *act, struct usigaction *old, long size)
+{
+    return sys6(NR_rt_sigaction, sig, (long)act, (long)old, size, 0, 0);
+}
+
+static long handle(int sig, void (*fn)(int, struct usiginfo *, void *), unsigned long flags,
+                   unsigned long mask)
+{
+    struct usigaction a = {0};
+    a.handler = (unsigned long)fn;
+    a.flags = flags | SA_SIGINFO;
+    a.mask = mask;
+#ifdef USA_RESTORER
+    a.flags |= SA_RESTORER;
+    a.restorer = (unsigned long)USA_RESTORER;
+#endif
+    return sigaction_raw(sig, &a, 0, 8);
+}
+
+static long disposition(int sig, unsigned long h)
+{
+    struct usigaction a = {0};
+    a.handler = h;
+    return sigaction_raw(sig, &a, 0, 8);
+}
+
+static long procmask(int how, unsigned long set, unsigned long *old)
+{
+    return sys6(NR_rt_sigprocmask, how, (long)&set, (long)old, 8, 0, 0);
+}
+
+static unsigned long blocked_now(void)
+{
+    unsigned long old = 0;
+    sys6(NR_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, 8, 0, 0);
+    return old;
+}
+
+static long pid(void) { return sys1(NR_getpid, 0); }
+static long raise_(int sig) { return sys3(NR_kill, pid(), sig, 0); }
+static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
+static long waitpid_(long p, int *status, long flags) { return sys6(NR_wait4, p, (long)status, flags, 0, 0, 0); }
+
+static void msleep(long ms)
+{
+    struct {
+        long sec, nsec;
+    } t = {ms / 1000, (ms % 1000) * 1000000};
+    sys3(NR_nanosleep, (long)&t, 0, 0);
+}
+
+/* ---- handlers ---- */
+
+static volatile int hits, last_sig, last_code, last_pid, last_status, blocked_inside;
+static volatile unsigned long alt_local;
+static volatile int nested_order[4], nested_n;
+
+static void counter(int sig, struct usiginfo *si, void *uc)
+{
+    (void)uc;
+    hits++;
+    last_sig = sig;
+    last_code = si->code;
+    last_pid = si->u.k.pid;
+    last_status = si->u.k.status;
+    blocked_inside = (blocked_now() & BIT(sig)) != 0;
+}
+
+static void clobber(int sig, struct usiginfo *si, void *uc)
+{
+    counter(sig, si, uc);
+    unsigned long junk[UFP_WORDS];
+    for (int i = 0; i < UFP_WORDS - 1; i++)
+        junk[i] = 0xdeadbeef00000000ul + (unsigned long)i;
+    junk[UFP_WORDS - 1] = ufp_control(3);
+    ufp_load(junk);
+}
+
+static void segv(int sig, struct usiginfo *si, void *uc)
+{
+    (void)sig, (void)uc;
+    uexit(si->u.addr == 8 && si->code == 1 /* SEGV_MAPERR */ ? 42 : 43);
+}
+
+static void on_alt(int sig, struct usiginfo *si, void *uc)
+{
+    volatile int local;
+    counter(sig, si, uc);
+    alt_local = (unsigned long)&local;
+    struct {
+        unsigned long sp;
+        int flags, pad;
+        unsigned long size;
+    } st = {0};
+    sys6(NR_sigaltstack, 0, (long)&st, 0, 0, 0, 0);
+    if (!(st.flags & SS_ONSTACK))
+        alt_local = 0;
+}
+
+static void inner(int sig, struct usiginfo *si, void *uc)
+{
+    (void)si, (void)uc;
+    nested_order[nested_n++] = sig;
+}
+
+static void outer(int sig, struct usiginfo *si, void *uc)
+{
+    (void)si, (void)uc;
+    nested_order[nested_n++] = sig;
+    raise_(SIGUSR2); /* delivered at once, on top of this frame */
+    nested_order[nested_n++] = -sig;
+}
+
+static char altstack[16384] __attribute__((aligned(16)));
+
+int main(int argc, char **argv, char **envp)
+{
+    (void)argc, (void)argv, (void)envp;
+    long me = pid();
+
+    /* A handler with its siginfo. */
+    check(handle(SIGUSR1, counter, 0, 0) == 0, "rt_sigaction installs a handler");
+    hits = 0;
+    check(raise_(SIGUSR1) == 0 && hits == 1, "kill(self) runs the handler once, before kill returns");
+    check(last_sig == SIGUSR1 && last_code == 0 && last_pid == me, "siginfo: signal, SI_USER, sender pid");
+    check(blocked_inside, "the signal is blocked while its handler runs");
+    check(!(blocked_now() & BIT(SIGUSR1)), "and unblocked after rt_sigreturn");
+
+    /* What the handler clobbers comes back. */
+    unsigned long want[UFP_WORDS], got[UFP_WORDS];
+    for (int i = 0; i < UFP_WORDS - 1; i++)
+        want[i] = 0x1234567800000000ul * (unsigned long)(i + 1) + (unsigned long)i;
+    want[UFP_WORDS - 1] = ufp_control(1);
+    check(handle(SIGUSR1, clobber, 0, 0) == 0, "a handler that loads other FP/SIMD values");
+    ufp_load(want);
+    raise_(SIGUSR1);
+    ufp_store(got);
+    int same = 1;
+    for (int i = 0; i < UFP_WORDS; i++)
+        same &= want[i] == got[i];
+    check(same, "rt_sigreturn restores the interrupted FP/SIMD registers and control word");
+
+    /* Blocking. */
+    handle(SIGUSR1, counter, 0, 0);
+    hits = 0;
+    check(procmask(SIG_BLOCK, BIT(SIGUSR1), 0) == 0, "rt_sigprocmask blocks");
+    raise_(SIGUSR1);
+    unsigned long pend = 0;
+    check(hits == 0, "a blocked signal waits");
+    check(sys3(NR_rt_sigpending, (long)&pend, 8, 0) == 0 && (pend & BIT(SIGUSR1)), "rt_sigpending shows it");
+    procmask(SIG_UNBLOCK, BIT(SIGUSR1), 0);
+    check(hits == 1, "unblocking delivers it");
+    check(procmask(7, 0, 0) == -EINVAL, "rt_sigprocmask with a bad 'how' is EINVAL");
+    check(procmask(SIG_BLOCK, BIT(SIGKILL), 0) == 0 && !(blocked_now() & BIT(SIGKILL)),
+          "SIGKILL cannot be blocked");
+
+    /* Ignored, and default actions. */
+    check(disposition(SIGUSR2, 1 /* SIG_IGN */) == 0 && raise_(SIGUSR2) == 0, "SIG_IGN: the signal is dropped");
+    disposition(SIGUSR2, 0);
+    int st = 0;
+    long c = ufork();
+    if (c == 0) {
+        raise_(SIGUSR2);
+        uexit(0);
+    }
+    check(waitpid_(c, &st, 0) == c && st == SIGUSR2, "SIG_DFL SIGUSR2 ends the process");
+    c = ufork();
+    if (c == 0) {
+        handle(SIGUSR1, counter, SA_RESETHAND, 0);
+        raise_(SIGUSR1);
+        raise_(SIGUSR1);
+        uexit(0);
+    }
+    check(waitpid_(c, &st, 0) == c && st == SIGUSR1, "SA_RESETHAND: the second one is the default action");
+    c = ufork();
+    if (c == 0) {
+        procmask(SIG_SETMASK, ~0ul, 0);
+        raise_(SIGKILL);
+        uexit(0);
+    }
+    check(waitpid_(c, &st, 0) == c && st == SIGKILL, "SIGKILL ends a process that blocks everything");
+
+    /* A fault caught. */
+    c = ufork();
+    if (c == 0) {
+        handle(SIGSEGV, segv, 0, 0);
+        *(volatile int *)8 = 1;
+        uexit(1);
+    }
+    check(waitpid_(c, &st, 0) == c && st == 42 << 8, "a SIGSEGV handler gets the fault's address and code");
+    c = ufork();
+    if (c == 0) {
+        handle(SIGSEGV, segv, 0, 0);
+        procmask(SIG_BLOCK, BIT(SIGSEGV), 0);
+        *(volatile int *)8 = 1;
+        uexit(1);
+    }
+    check(waitpid_(c, &st, 0) == c && st == SIGSEGV, "a blocked SIGSEGV from a fault still ends the process");
+    c = ufork();
+    if (c == 0) {
+        sys1(NR_rt_sigreturn, 0);
+        uexit(1);
+    }
+    check(waitpid_(c, &st, 0) == c && st == SIGSEGV, "rt_sigreturn with no frame is SIGSEGV");
+
+    /* SIGCHLD. */
+    handle(SIGCHLD, counter, 0, 0);
+    hits = 0;
+    c = ufork();
+    if (c == 0)
+        uexit(5);
+    check(waitpid_(c, &st, 0) == c && st == 5 << 8, "wait4 reaps the child");
+    check(hits == 1 && last_sig == SIGCHLD && last_pid == c && last_status == 5 && last_code == 1,
+          "SIGCHLD: child pid, CLD_EXITED, its exit code");
+    disposition(SIGCHLD, 1);
+    c = ufork();
+    if (c == 0)
+        uexit(0);
+    long r = 0;
+    for (int i = 0; i < 200; i++) {
+        r = waitpid_(-1, &st, 1 /* WNOHANG */);
+        if (r == -ECHILD)
+            break;
+        msleep(5);
+    }
+    check(r == -ECHILD, "SIGCHLD ignored: the child is reaped for us (ECHILD)");
+    disposition(SIGCHLD, 0);
+
+    /* Interrupted and restarted system calls. */
+    handle(SIGUSR1, counter, 0, 0);
+    hits = 0;
+    c = ufork();
+    if (c == 0) {
+        msleep(20);
+        sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR1, 0);
+        uexit(0);
+    }
+    struct {
+        long sec, nsec;
+    } t = {5, 0}, rem = {0, 0};
+    r = sys3(NR_nanosleep, (long)&t, (long)&rem, 0);
+    check(r == -EINTR && hits == 1 && rem.sec >= 3, "a handled signal cuts nanosleep short: EINTR, time left");
+    waitpid_(c, &st, 0);
+    for (int restart = 0; restart < 2; restart++) {
+        handle(SIGUSR1, counter, restart ? SA_RESTART : 0, 0);
+        hits = 0;
+        c = ufork();
+        if (c == 0) {
+            msleep(20);
+            sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR1, 0);
+            msleep(20);
+            uexit(7);
+        }
+        r = waitpid_(c, &st, 0);
+        if (restart) {
+            check(r == c && st == 7 << 8 && hits == 1, "SA_RESTART: wait4 goes on after the handler");
+        } else {
+            check(r == -EINTR && hits == 1, "without SA_RESTART wait4 returns EINTR");
+            waitpid_(c, &st, 0);
+        }
+    }
+
+    /* rt_sigsuspend. */
+    handle(SIGUSR1, counter, 0, 0);
+    procmask(SIG_BLOCK, BIT(SIGUSR1), 0);
+    hits = 0;
+    c = ufork();
+    if (c == 0) {
+        msleep(20);
+        sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR1, 0);
+        uexit(0);
+    }
+    unsigned long none = 0;
+    r = sys3(NR_rt_sigsuspend, (long)&none, 8, 0);
+    check(r == -EINTR && hits == 1, "rt_sigsuspend waits for the signal it unblocks, then EINTR");
+    check(blocked_now() & BIT(SIGUSR1), "and puts the old mask back");
+    procmask(SIG_UNBLOCK, BIT(SIGUSR1), 0);
+    waitpid_(c, &st, 0);
+
+    /* The alternate stack. */
+    struct {
+        unsigned long sp;
+        int flags, pad;
+        unsigned long size;
+    } ss = {(unsigned long)altstack, 0, 0, sizeof altstack};
+    check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == 0, "sigaltstack sets an alternate stack");
+    handle(SIGUSR1, on_alt, SA_ONSTACK, 0);
+    alt_local = 0;
+    raise_(SIGUSR1);
+    check(alt_local >= (unsigned long)altstack && alt_local < (unsigned long)altstack + sizeof altstack,
+          "SA_ONSTACK: the handler runs on it, and sigaltstack says so");
+    ss.size = 100;
+    check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == -12 /* ENOMEM */, "sigaltstack under MINSIGSTKSZ is ENOMEM");
+
+    /* tgkill; nested handlers. */
+    handle(SIGUSR1, counter, 0, 0);
+    hits = 0;
+    check(sys3(NR_tgkill, me, me, SIGUSR1) == 0 && hits == 1 && last_code == -6,
+          "tgkill: delivered with SI_TKILL");
+    handle(SIGUSR1, outer, 0, 0);
+    handle(SIGUSR2, inner, 0, 0);
+    nested_n = 0;
+    raise_(SIGUSR1);
+    check(nested_n == 3 && nested_order[0] == SIGUSR1 && nested_order[1] == SIGUSR2 &&
+          nested_order[2] == -SIGUSR1, "a signal raised in a handler runs nested inside it");
+
+    /* Bad arguments. */
+    struct usigaction a = {0};
+    check(sigaction_raw(SIGKILL, &a, 0, 8) == -EINVAL, "rt_sigaction on SIGKILL is EINVAL");
+    check(sigaction_raw(0, &a, 0, 8) == -EINVAL && sigaction_raw(65, &a, 0, 8) == -EINVAL,
+          "rt_sigaction of signal 0 or 65 is EINVAL");
+    check(sigaction_raw(SIGUSR1, &a, 0, 4) == -EINVAL, "rt_sigaction with a bad set size is EINVAL");
+    check(sigaction_raw(SIGUSR1, (void *)8, 0, 8) == -EFAULT, "rt_sigaction from a bad pointer is EFAULT");
+    struct usigaction old;
+    handle(SIGUSR1, counter, SA_RESTART, BIT(SIGUSR2));
+    check(sigaction_raw(SIGUSR1, 0, &old, 8) == 0 && old.handler == (unsigned long)counter &&
+          (old.flags & SA_RESTART) && old.mask == BIT(SIGUSR2), "rt_sigaction reports the old action");
+    check(sys3(NR_kill, me, 65, 0) == -EINVAL, "kill with signal 65 is EINVAL");
+
+    uputs("usignal: ");
+    uputn(fails);
+    uputs(" failed\n");
+    return fails;
+}
