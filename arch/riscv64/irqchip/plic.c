@@ -65,13 +65,23 @@ static void plic_mask(const struct irq_chip *chip, unsigned irq)
         set_enable(ctx_of_hart[target[irq]], irq, 0);
 }
 
+/*
+ * Enable first, priority last. QEMU's PLIC (7.2, hw/intc/sifive_plic.c)
+ * works out its interrupt output again when a priority, a threshold, a
+ * source's level, a claim or a completion changes, but not when an enable
+ * bit does. A source already pending when it is enabled (the console's
+ * UART, with keys typed between the driver's start and the PLIC's probe)
+ * then raised nothing until its next change: the shell missed the first
+ * command of about one boot in ten under load. The priority write makes
+ * QEMU look; on hardware the order is as good as the other.
+ */
 static void plic_unmask(const struct irq_chip *chip, unsigned irq)
 {
     (void)chip;
     if (!valid(irq) || ctx_of_hart[target[irq]] == NO_CTX)
         return;
-    dev_write32(plic, PRIORITY(irq), 1);
     set_enable(ctx_of_hart[target[irq]], irq, 1);
+    dev_write32(plic, PRIORITY(irq), 1);
 }
 
 static int plic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned cpu,
@@ -87,8 +97,10 @@ static int plic_set_affinity(const struct irq_chip *chip, unsigned irq, unsigned
     if (was_on)
         set_enable(old, irq, 0);
     target[irq] = (uint8_t)c->hwid;
-    if (was_on)
+    if (was_on) {
         set_enable(ctx_of_hart[c->hwid], irq, 1);
+        dev_write32(plic, PRIORITY(irq), 1); /* last, as in plic_unmask() */
+    }
     return 0;
 }
 
