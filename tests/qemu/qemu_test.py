@@ -144,10 +144,17 @@ def monitor_dump(p, image):
     names = []
     if pcs and os.path.exists(elf):
         try:
-            sym = subprocess.run(["llvm-symbolizer", "--obj=" + elf, "--inlining=false"]
-                                 + ["0x" + a for a in pcs], capture_output=True, text=True, timeout=10)
+            # With the inlined frames: riscv64's symbol table names some
+            # outer functions by local labels only (.LBB...), their lines
+            # still say where.
+            sym = subprocess.run(["llvm-symbolizer", "--obj=" + elf] + ["0x" + a for a in pcs],
+                                 capture_output=True, text=True, timeout=10)
             blocks = sym.stdout.strip().split("\n\n")
-            names = [f"  0x{a}: {b.replace(chr(10), ' at ')}" for a, b in zip(pcs, blocks)]
+            names = []
+            for a, b in zip(pcs, blocks):
+                ls = b.splitlines()
+                frames = [f"{ls[i]} at {ls[i + 1]}" for i in range(0, len(ls) - 1, 2)]
+                names.append(f"  0x{a}: " + ", inlined in ".join(frames))
         except (OSError, subprocess.SubprocessError):
             pass
     timeout_dump = text.rstrip("\n") + "\n" + ("\n".join(["program counters in " + elf + ":"] + names) + "\n" if names else "")
