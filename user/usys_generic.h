@@ -19,6 +19,8 @@
 #define NR_wait4 260
 #define NR_getppid 173
 #define UCLONE_TLS(flags, tls) sys6(NR_clone, (flags), 0, 0, (long)(tls), 0, 0)
+#define NR_mprotect 226
+#define NR_prlimit64 261
 #define NR_rt_sigaction 134
 #define NR_rt_sigprocmask 135
 #define NR_rt_sigreturn 139

@@ -25,6 +25,75 @@ struct ts {
     long sec, nsec;
 };
 
+#define ENOMEM 12
+#define SIGSEGV 11
+#define SIGCHLD 17
+
+/* The wait status of a child that runs @p fn on @p arg. */
+static int in_child(void (*fn)(volatile char *), volatile char *arg)
+{
+    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0) {
+        fn(arg);
+        uexit(0);
+    }
+    int st = -1;
+    sys6(NR_wait4, c, (long)&st, 0, 0, 0, 0);
+    return st;
+}
+
+static void touch_read(volatile char *p) { (void)*p; }
+static void touch_write(volatile char *p) { *p = 1; }
+static void child_writes(volatile char *p) { p[0] = 99, p[4096] = 98; uexit(p[0] == 99 && p[4096] == 98 ? 3 : 4); }
+
+struct rlim {
+    unsigned long cur, max;
+};
+
+/* Demand-zero and copy-on-write memory, mprotect, PROT_NONE, prlimit64. */
+static void memory_checks(void)
+{
+    /* 1 GiB: more than the machine has, so only pages touched exist. */
+    long big = sys6(NR_mmap, 0, 1ul << 30, 3, 0x22, -1, 0);
+    check(big > 0, "mmap of 1 GiB (pages come when touched)");
+    if (big > 0) {
+        volatile char *b = (volatile char *)big;
+        check(b[0] == 0 && b[(1ul << 30) - 1] == 0, "its first and last bytes read zero");
+        b[12345] = 7;
+        check(b[12345] == 7, "and take a write");
+        check(sys3(NR_munmap, big, 1ul << 30, 0) == 0, "munmap of it");
+    }
+    long m = sys6(NR_mmap, 0, 2 * 4096, 3, 0x22, -1, 0);
+    volatile char *p = (volatile char *)m;
+    p[0] = 11, p[4096] = 12;
+    check(in_child(child_writes, p) == 3 << 8 && p[0] == 11 && p[4096] == 12,
+          "a child's writes to shared (copy-on-write) pages stay its own");
+    p[0] = 13;
+    check(p[0] == 13, "and the parent's next write is its own too");
+    check(sys3(NR_mprotect, m, 4096, 1) == 0, "mprotect read-only");
+    check(p[0] == 13, "a read-only page keeps its data");
+    check(in_child(touch_write, p) == SIGSEGV, "writing it is SIGSEGV");
+    check(sys3(NR_mprotect, m, 4096, 3) == 0 && (p[0] = 14, p[0] == 14), "mprotect read-write again");
+    check(sys3(NR_mprotect, m, 4096, 0) == 0, "mprotect PROT_NONE");
+    check(in_child(touch_read, p) == SIGSEGV, "reading a PROT_NONE page is SIGSEGV");
+    check(sys3(NR_write, 1, m, 1) == -EFAULT, "the kernel will not read it either (EFAULT)");
+    check(sys3(NR_mprotect, m, 4096, 1) == 0 && p[0] == 14, "and its data is there when readable again");
+    check(sys3(NR_mprotect, m, 4096, 7) == -EACCES, "mprotect writable and executable is refused (W^X)");
+    check(sys3(NR_mprotect, m + 1, 4096, 1) == -EINVAL, "mprotect of an unaligned address is EINVAL");
+    sys3(NR_munmap, m + 4096, 4096, 0);
+    check(sys3(NR_mprotect, m, 2 * 4096, 1) == -ENOMEM, "mprotect over a hole is ENOMEM");
+    sys3(NR_munmap, m, 4096, 0);
+    struct rlim r = {0, 0}, n = {512, 4096};
+    check(sys6(NR_prlimit64, 0, 7, 0, (long)&r, 0, 0) == 0 && r.cur == 1024 && r.max == 4096,
+          "prlimit64 reads RLIMIT_NOFILE: 1024, 4096");
+    check(sys6(NR_prlimit64, 0, 7, (long)&n, 0, 0, 0) == 0 &&
+              sys6(NR_prlimit64, 0, 7, 0, (long)&r, 0, 0) == 0 && r.cur == 512,
+          "prlimit64 lowers it");
+    n.cur = 9000;
+    check(sys6(NR_prlimit64, 0, 7, (long)&n, 0, 0, 0) == -EINVAL, "a soft limit over the hard one is EINVAL");
+    check(sys6(NR_prlimit64, 0, 99, 0, (long)&r, 0, 0) == -EINVAL, "an unknown resource is EINVAL");
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv, (void)envp;
@@ -56,6 +125,7 @@ int main(int argc, char **argv, char **envp)
         check(mp[0] == 42, "mmap'd memory is writable");
         check(sys3(NR_munmap, m, 3 * 4096, 0) == 0, "munmap");
     }
+    memory_checks();
     check(sys6(NR_mmap, 0, 4096, 7, 0x22, -1, 0) == -EACCES, "mmap writable and executable is refused (W^X)");
     check(sys6(NR_mmap, 0, 0, 3, 0x22, -1, 0) == -EINVAL, "mmap of 0 bytes is EINVAL");
     struct ts a, c;

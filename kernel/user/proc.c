@@ -123,6 +123,21 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     wq_init(&p->exited.wq, "proc exit");
     list_init(&p->children);
     signal_proc_init(p, parent);
+    if (parent) {
+        memcpy(p->rlim, parent->rlim, sizeof p->rlim);
+    } else { /* Linux's defaults for a first process */
+        for (unsigned i = 0; i < RLIM_NLIMITS; i++)
+            p->rlim[i] = (struct rlimit_u){RLIM_INFINITY, RLIM_INFINITY};
+        p->rlim[3] = (struct rlimit_u){8u << 20, RLIM_INFINITY}; /* RLIMIT_STACK */
+        p->rlim[4] = (struct rlimit_u){0, RLIM_INFINITY};        /* RLIMIT_CORE */
+        p->rlim[6] = (struct rlimit_u){PROC_MAX, PROC_MAX};      /* RLIMIT_NPROC */
+        p->rlim[7] = (struct rlimit_u){1024, 4096};              /* RLIMIT_NOFILE */
+        p->rlim[8] = (struct rlimit_u){8u << 20, 8u << 20};      /* RLIMIT_MEMLOCK */
+        p->rlim[10] = (struct rlimit_u){0, 0};                   /* RLIMIT_SIGPENDING: none queued */
+        p->rlim[12] = (struct rlimit_u){819200, 819200};         /* RLIMIT_MSGQUEUE */
+        p->rlim[13] = (struct rlimit_u){0, 0};                   /* RLIMIT_NICE */
+        p->rlim[14] = (struct rlimit_u){0, 0};                   /* RLIMIT_RTPRIO */
+    }
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     if (nprocs >= PROC_MAX) {
         spin_unlock_irqrestore(&procs_lock, f);
@@ -532,8 +547,21 @@ void user_return(struct uregs *frame)
 
 int user_page_fault(uintptr_t addr, unsigned access)
 {
-    /* Everything is mapped eagerly: nothing to resolve yet. */
-    (void)addr;
-    (void)access;
-    return -EFAULT;
+    struct proc *p = proc_current();
+    if (!p || !p->us)
+        return -EFAULT;
+    /* The same fault again and again, each "resolved": the hardware
+     * refuses something uspace_fault() does not see (an arch that reports
+     * a fault kind it should not). A signal, not a hang. */
+    if (addr == p->fault_addr && access == p->fault_access) {
+        if (++p->fault_repeats > 8) {
+            p->fault_repeats = 0;
+            return -EFAULT;
+        }
+    } else {
+        p->fault_addr = addr;
+        p->fault_access = access;
+        p->fault_repeats = 0;
+    }
+    return uspace_fault(p->us, addr, access);
 }

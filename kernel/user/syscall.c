@@ -287,6 +287,14 @@ static long sys_brk(const uint64_t a[6])
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 
+/* PROT_* as a region's rights (PROT_READ is implied by any other). */
+static unsigned mmu_prot(unsigned prot)
+{
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return UPROT_NONE;
+    return (prot & PROT_WRITE ? MMU_WRITE : 0) | (prot & PROT_EXEC ? MMU_EXEC : 0);
+}
+
 static long sys_mmap(const uint64_t a[6])
 {
     uintptr_t addr = a[0];
@@ -310,9 +318,40 @@ static long sys_mmap(const uint64_t a[6])
         if (!addr)
             return -ENOMEM;
     }
-    unsigned mp = (prot & PROT_WRITE ? MMU_WRITE : 0) | (prot & PROT_EXEC ? MMU_EXEC : 0);
-    int e = uspace_map_anon(p->us, addr, len, mp);
+    int e = uspace_map_anon(p->us, addr, len, mmu_prot(prot));
     return e ? e : (long)addr;
+}
+
+static long sys_mprotect(const uint64_t a[6])
+{
+    size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    if ((a[0] & (PAGE_SIZE - 1)) || len < a[1] || (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return -EINVAL;
+    if (!len)
+        return 0;
+    return uspace_protect(proc_current()->us, a[0], len, mmu_prot((unsigned)a[2]));
+}
+
+/* Resource limits: Linux's defaults, kept per process (fork inherits
+ * them); only RLIMIT_NOFILE and RLIMIT_STACK mean anything here yet. */
+static long sys_prlimit64(const uint64_t a[6])
+{
+    struct proc *p = proc_current();
+    unsigned res = (unsigned)a[1];
+    if (a[0] && (int)a[0] != p->pid)
+        return (int)a[0] < 0 ? -EINVAL : proc_state_of((int)a[0]) < 0 ? -ESRCH : -EPERM;
+    if (res >= RLIM_NLIMITS)
+        return -EINVAL;
+    struct rlimit_u n;
+    if (a[2] && copy_from_user(&n, (const void *)(uintptr_t)a[2], sizeof n))
+        return -EFAULT;
+    if (a[2] && n.cur > n.max)
+        return -EINVAL;
+    if (a[3] && copy_to_user((void *)(uintptr_t)a[3], &p->rlim[res], sizeof p->rlim[res]))
+        return -EFAULT;
+    if (a[2])
+        p->rlim[res] = n;
+    return 0;
 }
 
 static long sys_munmap(const uint64_t a[6])
@@ -336,27 +375,94 @@ static long sys_clock_gettime(const uint64_t a[6])
     return copy_to_user((void *)(uintptr_t)a[1], &ts, sizeof ts);
 }
 
-static long sys_nanosleep(const uint64_t a[6])
+/* Sleep @p ns, then 0; cut short by a signal: the time left to *@p rem
+ * (if not 0) and -ERESTARTNOHAND (-EINTR after a handler; otherwise it
+ * starts again: the whole time, where Linux resumes with the time left). */
+static long sleep_for(uint64_t ns, uint64_t rem)
 {
-    struct timespec_u ts;
-    if (copy_from_user(&ts, (const void *)(uintptr_t)a[0], sizeof ts))
-        return -EFAULT;
-    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-        return -EINVAL;
-    uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000u * 1000000000ull
-                                                : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
-    /* A signal ends it early: with a handler it returns -EINTR and the time
-     * left; otherwise it starts again (the whole time: Linux resumes with
-     * the time left). */
     uint64_t left;
     if (signal_sleep_ns(ns, &left) == 0)
         return 0;
-    if (a[1]) {
-        struct timespec_u rem = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
-        if (copy_to_user((void *)(uintptr_t)a[1], &rem, sizeof rem))
+    if (rem) {
+        struct timespec_u r = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
+        if (copy_to_user((void *)(uintptr_t)rem, &r, sizeof r))
             return -EFAULT;
     }
     return -ERESTARTNOHAND;
+}
+
+/* A timespec from user memory as nanoseconds (capped at ~3 years); -errno. */
+static long read_timespec(uint64_t uts, uint64_t *ns)
+{
+    struct timespec_u ts;
+    if (copy_from_user(&ts, (const void *)(uintptr_t)uts, sizeof ts))
+        return -EFAULT;
+    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+        return -EINVAL;
+    *ns = (uint64_t)ts.sec > 100000000u ? 100000000u * 1000000000ull
+                                         : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+    return 0;
+}
+
+static long sys_nanosleep(const uint64_t a[6])
+{
+    uint64_t ns;
+    long e = read_timespec(a[0], &ns);
+    return e ? e : sleep_for(ns, a[1]);
+}
+
+/* Every clock here is the one monotonic clock (clock_gettime); with
+ * TIMER_ABSTIME the time is a deadline on it, and no time left is told. */
+#define TIMER_ABSTIME 1
+static long sys_clock_nanosleep(const uint64_t a[6])
+{
+    if (a[0] > 11 || (a[1] & ~(uint64_t)TIMER_ABSTIME))
+        return -EINVAL;
+    uint64_t ns;
+    long e = read_timespec(a[2], &ns);
+    if (e)
+        return e;
+    if (a[1] & TIMER_ABSTIME) {
+        uint64_t now = hal_time_ns();
+        return ns <= now ? 0 : sleep_for(ns - now, 0);
+    }
+    return sleep_for(ns, a[3]);
+}
+
+/* The robust-futex list glibc registers for every thread: kept, walked
+ * when threads with futexes come. */
+static long sys_set_robust_list(const uint64_t a[6])
+{
+    if (a[1] != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    proc_current()->robust_list = a[0];
+    return 0;
+}
+
+/* prctl: the name (PR_SET_NAME, PR_GET_NAME); nothing else yet. */
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+static long sys_prctl(const uint64_t a[6])
+{
+    struct proc *p = proc_current();
+    char name[PROC_NAME_MAX];
+    switch (a[0]) {
+    case PR_SET_NAME: {
+        long n = strncpy_from_user(name, (const char *)(uintptr_t)a[1], sizeof name);
+        if (n == -EFAULT)
+            return n;
+        name[sizeof name - 1] = 0; /* longer names are cut, as Linux does */
+        strlcpy(p->name, name, sizeof p->name);
+        strlcpy(thread_current()->name, name, sizeof thread_current()->name);
+        return 0;
+    }
+    case PR_GET_NAME:
+        memset(name, 0, sizeof name);
+        strlcpy(name, p->name, sizeof name);
+        return copy_to_user((void *)(uintptr_t)a[1], name, sizeof name) ? -EFAULT : 0;
+    default:
+        return -EINVAL;
+    }
 }
 
 static long sys_sched_yield(const uint64_t a[6])
@@ -447,7 +553,8 @@ static const struct sysent table[] = {
     E(arch_prctl),
 #endif
     E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
-    E(sigaltstack), E(tgkill), E(tkill),
+    E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(clock_nanosleep),
+    E(set_robust_list), E(prctl),
 };
 
 static const struct sysent *by_nr[NR_MAX];

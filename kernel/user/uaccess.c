@@ -4,8 +4,10 @@
  *        range is checked against user space here, the access itself is
  *        the arch's routine whose faults the exception table recovers.
  */
+#include "uspace.h"
 #include <hal/user.h>
 #include <kernel/errno.h>
+#include <kernel/proc.h>
 #include <kernel/user.h>
 
 /* [p, p + n) lies in user space (n == 0 is always fine). */
@@ -15,9 +17,28 @@ static int user_range(const void *p, size_t n)
     return n == 0 || (a >= 4096 && a + n >= a && a + n <= hal_user_top());
 }
 
+/* Pages come when first touched and fork's are shared until written
+ * (kernel/user/uspace.c): map [a, a + n) for the copy as a program's own
+ * access would, or refuse it as that access would be (-EFAULT): a
+ * PROT_NONE page is mapped for the kernel only, which the copy could read.
+ * Without a process (the arches' own tests of the copy routines) the
+ * copy's faults alone decide. */
+static int prefault(uintptr_t a, size_t n, unsigned access)
+{
+    struct proc *p = proc_current();
+    if (!p || !p->us)
+        return 0;
+    for (uintptr_t pg = a & ~(uintptr_t)4095; pg < a + n; pg += 4096)
+        if (uspace_fault(p->us, pg, access) != 0)
+            return -EFAULT;
+    return 0;
+}
+
 int copy_from_user(void *dst, const void *src, size_t n)
 {
     if (!user_range(src, n))
+        return -EFAULT;
+    if (prefault((uintptr_t)src, n, 0))
         return -EFAULT;
     return n && hal_copy_user(dst, src, n) ? -EFAULT : 0;
 }
@@ -25,6 +46,8 @@ int copy_from_user(void *dst, const void *src, size_t n)
 int copy_to_user(void *dst, const void *src, size_t n)
 {
     if (!user_range(dst, n))
+        return -EFAULT;
+    if (prefault((uintptr_t)dst, n, UFAULT_WRITE))
         return -EFAULT;
     return n && hal_copy_user(dst, src, n) ? -EFAULT : 0;
 }
@@ -38,10 +61,21 @@ long strncpy_from_user(char *dst, const char *src, size_t n)
         return -EFAULT;
     if (n > top - a)
         n = top - a; /* the string may end before user space does */
-    long r = hal_strncpy_user(dst, src, n);
-    if (r < 0)
-        return r;
-    return (size_t)r >= n ? -ENAMETOOLONG : r;
+    /* A page at a time, each prefaulted before it is read. */
+    for (size_t done = 0; done < n;) {
+        size_t chunk = 4096 - ((a + done) & 4095);
+        if (chunk > n - done)
+            chunk = n - done;
+        if (prefault(a + done, 1, 0))
+            return -EFAULT;
+        long r = hal_strncpy_user(dst + done, src + done, chunk);
+        if (r < 0)
+            return r;
+        if ((size_t)r < chunk)
+            return (long)(done + (size_t)r);
+        done += chunk;
+    }
+    return -ENAMETOOLONG;
 }
 
 /* The arch's user-access instructions and where each continues after a

@@ -1,8 +1,18 @@
 /**
  * @file uspace.c
- * @brief User address spaces (uspace.h): pages mapped eagerly, each
- *        region's frames owned by the space and returned when it is
- *        unmapped or the space dies.
+ * @brief User address spaces (uspace.h): regions whose pages come on first
+ *        touch (demand-zero), shared copy-on-write after fork, and go back
+ *        when they are unmapped or the space dies.
+ *
+ * A region says what the program may do ([start, end), MMU_* rights); its
+ * pages are mapped when first touched, by the program (a page fault:
+ * uspace_fault()) or by the kernel on its behalf (the copy routines
+ * prefault, the loader writes). fork maps every page of the parent into
+ * the child as well, read-only in both where the region is writable, and
+ * counts the frame's mappings; the first write in either copies the frame
+ * if it is still shared, or just makes it writable if not. A frame's count
+ * is kept in its struct page's owner word, which an allocated frame leaves
+ * to its owner (kernel/buddy.h).
  */
 #include "uspace.h"
 #include <hal/cache.h>
@@ -35,6 +45,41 @@ struct uspace *uspace_create(void)
     return us;
 }
 
+/* Mappings of user frame @p pa (1 when only one space maps it). */
+static uintptr_t *maps_of(uint64_t pa)
+{
+    return (uintptr_t *)&pmm_page(pa)->owner;
+}
+
+/* A zeroed frame, mapped once; 0 if out of memory. */
+static uint64_t frame_new(void)
+{
+    uint64_t pa = pmm_alloc(0);
+    if (pa) {
+        memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
+        __atomic_store_n(maps_of(pa), 1, __ATOMIC_RELAXED);
+    }
+    return pa;
+}
+
+/* One mapping of @p pa fewer: the last one frees it. */
+static void frame_put(uint64_t pa)
+{
+    if (__atomic_sub_fetch(maps_of(pa), 1, __ATOMIC_ACQ_REL) == 0) {
+        pmm_page(pa)->owner = NULL;
+        pmm_free(pa, 0);
+    }
+}
+
+/* The page-table rights of a page of a region with rights @p rprot: none
+ * for the program under UPROT_NONE; without MMU_WRITE if @p cow. */
+static unsigned pte_prot(unsigned rprot, int cow)
+{
+    if (rprot & UPROT_NONE)
+        return 0;
+    return (cow ? rprot & ~MMU_WRITE : rprot) | MMU_USER;
+}
+
 static int in_user(uintptr_t va, size_t len)
 {
     return len && !((va | len) & (PAGE_SIZE - 1)) && va >= PAGE_SIZE && va + len > va &&
@@ -50,7 +95,7 @@ static void release(struct uspace *us, uintptr_t va, size_t len)
         uint64_t pa;
         if (vm_translate(&us->as, p, &pa, NULL) == 0) {
             vm_unmap(&us->as, p, PAGE_SIZE);
-            pmm_free(pa & ~(uint64_t)(PAGE_SIZE - 1), 0);
+            frame_put(pa & ~(uint64_t)(PAGE_SIZE - 1));
             us->pages--;
         }
     }
@@ -58,7 +103,7 @@ static void release(struct uspace *us, uintptr_t va, size_t len)
 
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
 {
-    if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC)) ||
+    if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC | UPROT_NONE)) ||
         (prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC))
         return -EINVAL;
     struct uregion **pp = &us->regions;
@@ -69,25 +114,61 @@ int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
     struct uregion *r = kmalloc(sizeof *r);
     if (!r)
         return -ENOMEM;
-    for (uintptr_t p = va; p < va + len; p += PAGE_SIZE) {
-        uint64_t pa = pmm_alloc(0);
-        int e = pa ? 0 : -ENOMEM;
-        if (pa) {
-            memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
-            e = vm_map(&us->as, p, pa, PAGE_SIZE, prot | MMU_USER);
-            if (e)
-                pmm_free(pa, 0);
-            else
-                us->pages++;
-        }
-        if (e) {
-            release(us, va, p - va);
-            kfree(r);
-            return e;
-        }
-    }
     *r = (struct uregion){va, va + len, prot, *pp};
     *pp = r;
+    return 0; /* pages come when touched */
+}
+
+static struct uregion *region_of(struct uspace *us, uintptr_t va)
+{
+    for (struct uregion *r = us->regions; r && r->start <= va; r = r->next)
+        if (va < r->end)
+            return r;
+    return NULL;
+}
+
+int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
+{
+    struct uregion *r = region_of(us, va);
+    if (!r || (r->prot & UPROT_NONE) || ((access & UFAULT_WRITE) && !(r->prot & MMU_WRITE)) ||
+        ((access & UFAULT_EXEC) && !(r->prot & MMU_EXEC)))
+        return -EFAULT;
+    uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
+    uint64_t pa;
+    unsigned prot;
+    if (vm_translate(&us->as, page, &pa, &prot) != 0) { /* first touch: a zeroed page */
+        uint64_t f = frame_new();
+        if (!f)
+            return -ENOMEM;
+        if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
+            frame_put(f);
+            return -ENOMEM;
+        }
+        us->pages++;
+        if (r->prot & MMU_EXEC)
+            hal_icache_sync(hal_phys_to_virt(f), PAGE_SIZE);
+        return 0;
+    }
+    if (!(access & UFAULT_WRITE) || (prot & MMU_WRITE))
+        return 0; /* allowed already: a stale TLB entry, gone with the fault */
+    /* A write to a copy-on-write page: still shared, copy it; the last
+     * mapping left just becomes writable. */
+    pa &= ~(uint64_t)(PAGE_SIZE - 1);
+    if (__atomic_load_n(maps_of(pa), __ATOMIC_ACQUIRE) == 1)
+        return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
+    uint64_t f = pmm_alloc(0);
+    if (!f)
+        return -ENOMEM;
+    memcpy(hal_phys_to_virt(f), hal_phys_to_virt(pa), PAGE_SIZE);
+    __atomic_store_n(maps_of(f), 1, __ATOMIC_RELAXED);
+    vm_unmap(&us->as, page, PAGE_SIZE);
+    if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
+        frame_put(f);
+        frame_put(pa);
+        us->pages--;
+        return -ENOMEM;
+    }
+    frame_put(pa);
     return 0;
 }
 
@@ -96,7 +177,12 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
     const uint8_t *s = src;
     while (n) {
         uint64_t pa;
-        if (vm_translate(&us->as, va, &pa, NULL) != 0)
+        int e = uspace_fault(us, va, UFAULT_WRITE); /* the kernel may write where the program may not */
+        if (e == -EFAULT) {
+            struct uregion *r = region_of(us, va);
+            e = r ? uspace_fault(us, va, 0) : e;
+        }
+        if (e || vm_translate(&us->as, va, &pa, NULL) != 0)
             return -EFAULT;
         size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
         if (chunk > n)
@@ -175,20 +261,81 @@ struct uspace *uspace_clone(struct uspace *src)
     struct uspace *us = uspace_create();
     if (!us)
         return NULL;
+    struct uregion **tail = &us->regions;
     for (struct uregion *r = src->regions; r; r = r->next) {
-        if (uspace_map_anon(us, r->start, r->end - r->start, r->prot) != 0) {
+        struct uregion *c = kmalloc(sizeof *c);
+        if (!c) {
             uspace_destroy(us);
             return NULL;
         }
+        *c = (struct uregion){r->start, r->end, r->prot, NULL};
+        *tail = c;
+        tail = &c->next;
+        /* Every page the parent has, shared; read-only in both if writable. */
+        unsigned shared = pte_prot(r->prot, 1);
         for (uintptr_t p = r->start; p < r->end; p += PAGE_SIZE) {
-            uint64_t from, to;
-            if (vm_translate(&src->as, p, &from, NULL) == 0 && vm_translate(&us->as, p, &to, NULL) == 0)
-                memcpy(hal_phys_to_virt(to), hal_phys_to_virt(from), PAGE_SIZE);
+            uint64_t pa;
+            if (vm_translate(&src->as, p, &pa, NULL) != 0)
+                continue;
+            pa &= ~(uint64_t)(PAGE_SIZE - 1);
+            if (vm_map(&us->as, p, pa, PAGE_SIZE, shared) != 0) {
+                uspace_destroy(us);
+                return NULL;
+            }
+            __atomic_add_fetch(maps_of(pa), 1, __ATOMIC_ACQ_REL);
+            us->pages++;
+            if ((r->prot & MMU_WRITE) && vm_protect(&src->as, p, PAGE_SIZE, shared) != 0) {
+                uspace_destroy(us);
+                return NULL;
+            }
         }
-        if (r->prot & MMU_EXEC)
-            uspace_sync_icache(us, r->start, r->end - r->start);
     }
     return us;
+}
+
+int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
+{
+    if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC | UPROT_NONE)))
+        return -EINVAL;
+    if ((prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC))
+        return -EACCES;
+    uintptr_t end = va + len;
+    /* All of it mapped, or nothing changes (Linux: ENOMEM). */
+    uintptr_t at = va;
+    for (struct uregion *r = us->regions; r && at < end; r = r->next)
+        if (r->start <= at && r->end > at)
+            at = r->end;
+    if (at < end)
+        return -ENOMEM;
+    /* Cut regions at va and end, then change those between. */
+    for (struct uregion *r = us->regions; r; r = r->next) {
+        uintptr_t cut = r->start < va && va < r->end ? va : r->start < end && end < r->end ? end : 0;
+        if (!cut)
+            continue;
+        struct uregion *t = kmalloc(sizeof *t);
+        if (!t)
+            return -ENOMEM;
+        *t = (struct uregion){cut, r->end, r->prot, r->next};
+        r->end = cut;
+        r->next = t;
+    }
+    for (struct uregion *r = us->regions; r && r->start < end; r = r->next) {
+        if (r->end <= va)
+            continue;
+        r->prot = prot;
+        for (uintptr_t p = r->start; p < r->end; p += PAGE_SIZE) {
+            uint64_t pa;
+            if (vm_translate(&us->as, p, &pa, NULL) != 0)
+                continue;
+            /* A page still shared stays read-only: its first write copies it. */
+            int cow = __atomic_load_n(maps_of(pa & ~(uint64_t)(PAGE_SIZE - 1)), __ATOMIC_ACQUIRE) > 1;
+            if (vm_protect(&us->as, p, PAGE_SIZE, pte_prot(prot, cow)) != 0)
+                return -ENOMEM;
+            if ((prot & MMU_EXEC) && !(prot & UPROT_NONE))
+                hal_icache_sync(hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
+        }
+    }
+    return 0;
 }
 
 void uspace_destroy(struct uspace *us)

@@ -8,10 +8,15 @@
 #define KERNEL_USER_USPACE_H
 
 #include <kernel/pagetable.h>
+#include <kernel/user.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/** @brief One mapped range [start, end), page-aligned, with MMU_* rights. */
+/** @brief A region's rights beyond MMU_*: nothing at all (PROT_NONE). Its
+ *  pages, if it had any, stay, mapped for the kernel only. */
+#define UPROT_NONE (1u << 31)
+
+/** @brief One mapped range [start, end), page-aligned, with MMU_* rights or UPROT_NONE. */
 struct uregion {
     uintptr_t start, end;
     unsigned prot;
@@ -26,22 +31,33 @@ struct uspace {
 
 /** @brief A new, empty user address space; NULL if out of memory. */
 struct uspace *uspace_create(void);
-/** @brief A copy of @p src, page for page (fork; copy-on-write comes later); NULL if out of memory. */
+/** @brief A copy of @p src sharing its pages copy-on-write (fork); NULL if out of memory. */
 struct uspace *uspace_clone(struct uspace *src);
 /** @brief Unmap everything, return every frame and table, free @p us. It must be loaded nowhere. */
 void uspace_destroy(struct uspace *us);
 /**
- * @brief Map zeroed pages at [va, va + len) with MMU_* @p prot (MMU_USER
- *        is added); -EINVAL (outside user space, unaligned, W and X),
- *        -EEXIST (overlaps a region), -ENOMEM.
+ * @brief A region of zeroed pages at [va, va + len) with MMU_* @p prot
+ *        (MMU_USER is added), each page allocated when first touched;
+ *        -EINVAL (outside user space, unaligned, W and X), -EEXIST
+ *        (overlaps a region), -ENOMEM.
  */
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
-/** @brief Write @p n bytes at user address @p va of @p us (mapped by us), through the direct map. */
+/** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
 /** @brief Make code the kernel wrote at [va, va + len) of @p us fetchable (hal_icache_sync() on each page). */
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len);
 /** @brief Unmap [va, va + len) and free its frames; regions are cut as needed. */
 int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
+/**
+ * @brief Resolve a fault at @p va with UFAULT_* @p access: map a first
+ *        touched page, or copy (or make writable) a copy-on-write one.
+ * @retval 0 resolved (or nothing was wrong: the access may be retried)
+ * @retval -EFAULT no region allows it (the caller signals SIGSEGV)
+ * @retval -ENOMEM no frame for it
+ */
+int uspace_fault(struct uspace *us, uintptr_t va, unsigned access);
+/** @brief mprotect(): MMU_* @p prot for [va, va + len), all of it mapped; -EINVAL, -EACCES (W and X), -ENOMEM (a hole, or no memory). */
+int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
 /** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */
 uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
 

@@ -98,6 +98,8 @@ static inline unsigned long utls_word0(void)
     return v;
 }
 
+#define NR_mprotect 10
+#define NR_prlimit64 302
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
 #define NR_rt_sigreturn 15

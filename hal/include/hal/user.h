@@ -216,7 +216,9 @@ int hal_signal_pop(struct uregs *frame, struct ustate *s, uint64_t *mask);
  *        where handlers without an sa_restorer return (arm64 and riscv64
  *        programs have none: Linux's vDSO holds it there).
  */
-extern const uint8_t hal_sigtramp[], hal_sigtramp_end[];
+extern const uint8_t hal_sigtramp[];
+/** @brief The end of hal_sigtramp. */
+extern const uint8_t hal_sigtramp_end[];
 
 /* ---- user memory ---- */
 

@@ -60,6 +60,15 @@ struct sigstate {
     uint64_t restart_arg0;           /**< and first argument */
 };
 
+#define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */
+#define RLIM_INFINITY (~0ull) /**< no limit */
+
+/** @brief A resource limit (struct rlimit64). */
+struct rlimit_u {
+    uint64_t cur; /**< the soft limit, what is enforced */
+    uint64_t max; /**< the hard limit, the most cur may be raised to */
+};
+
 /** @brief Where a process is in its life. */
 enum proc_state { PROC_RUNNING, PROC_ZOMBIE };
 
@@ -81,7 +90,12 @@ struct proc {
     uintptr_t brk_start;       /**< the heap's first byte (end of the loaded image) */
     uintptr_t brk;             /**< the heap's current end (brk()) */
     uintptr_t tid_address;     /**< set_tid_address()'s pointer */
+    uintptr_t robust_list;     /**< set_robust_list()'s head */
+    uintptr_t fault_addr;      /**< the last page fault's address (user_page_fault()) */
+    unsigned fault_access;     /**< its UFAULT_* access */
+    unsigned fault_repeats;    /**< how often it came again in a row */
     uintptr_t sigtramp;        /**< its signal trampoline page (hal_sigtramp), where handlers return */
+    struct rlimit_u rlim[RLIM_NLIMITS]; /**< prlimit64()'s, inherited by fork */
     struct list_node all;      /**< every process */
 };
 

@@ -33,6 +33,9 @@
 #define SYSNR_pread64 67
 #define SYSNR_ppoll 73
 #define SYSNR_readlinkat 78
+#define SYSNR_prctl 167
+#define SYSNR_clock_nanosleep 115
+#define SYSNR_set_robust_list 99
 #define SYSNR_newfstatat 79
 #define SYSNR_fstat 80
 #define SYSNR_exit 93

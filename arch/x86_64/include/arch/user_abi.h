@@ -59,6 +59,9 @@
 #define SYSNR_setsid 112
 #define SYSNR_getpgid 121
 #define SYSNR_arch_prctl 158
+#define SYSNR_prctl 157
+#define SYSNR_clock_nanosleep 230
+#define SYSNR_set_robust_list 273
 #define SYSNR_gettid 186
 #define SYSNR_futex 202
 #define SYSNR_getdents64 217
