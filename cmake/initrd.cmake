@@ -6,6 +6,11 @@
 # aarch64 boots it with QEMU's -initrd (scripts/qemu finds initrd.cpio next
 # to the image); x86_64 GRUB loads it as a Multiboot2 module (image.cmake).
 set_property(GLOBAL APPEND PROPERTY INITRD_FILES "hello.txt=${PROJECT_SOURCE_DIR}/initrd/hello.txt")
+# More files from the command line: -DINITRD_EXTRA="bin/busybox=/path/to/busybox;..."
+set(INITRD_EXTRA "" CACHE STRING "name=path pairs added to the initrd")
+foreach(spec ${INITRD_EXTRA})
+  set_property(GLOBAL APPEND PROPERTY INITRD_FILES "${spec}")
+endforeach()
 get_property(initrd_files GLOBAL PROPERTY INITRD_FILES)
 get_property(initrd_deps GLOBAL PROPERTY INITRD_DEPENDS)
 set(initrd_paths)

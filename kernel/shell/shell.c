@@ -158,20 +158,36 @@ static int cmd_help(int argc, char **argv)
 }
 SHELL_COMMAND("help", "help [command]", "list the commands, or show how to use one", cmd_help);
 
-/* Split @p s at spaces, in place. Returns the word count, or -E2BIG. */
+/* Split @p s into words at spaces, in place. A word may have quoted parts,
+ * '...' or "...", whose spaces stay and whose quotes go, as in sh (no
+ * escapes, no expansion): `run /bin/busybox sh -c 'echo a; exit 3'`.
+ * Returns the word count, -E2BIG, or -EINVAL (a quote not closed). */
 static int split_words(char *s, char **argv, int max)
 {
     int argc = 0;
+    char *out = s; /* never past s: words only shrink */
     while (*s) {
         while (*s == ' ')
-            *s++ = 0;
+            s++;
         if (!*s)
             break;
         if (argc == max)
             return -E2BIG;
-        argv[argc++] = s;
-        while (*s && *s != ' ')
+        argv[argc++] = out;
+        char quote = 0;
+        while (*s && (quote || *s != ' ')) {
+            if (!quote && (*s == '\'' || *s == '"'))
+                quote = *s++;
+            else if (quote && *s == quote)
+                quote = 0, s++;
+            else
+                *out++ = *s++;
+        }
+        if (quote)
+            return -EINVAL;
+        if (*s)
             s++;
+        *out++ = 0;
     }
     argv[argc] = NULL;
     return argc;
@@ -181,6 +197,10 @@ int shell_exec(char *s)
 {
     char *argv[ARGS_MAX + 1];
     int argc = split_words(s, argv, ARGS_MAX);
+    if (argc == -EINVAL) {
+        kprintf("shell: a quote is not closed\n");
+        return argc;
+    }
     if (argc < 0) {
         kprintf("shell: more than %d arguments\n", ARGS_MAX);
         return argc;

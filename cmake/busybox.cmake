@@ -1,0 +1,17 @@
+# Debian 12's busybox-static, unmodified, for an arch Debian builds it for
+# (ARCH_DEBIAN, set by arch/<arch>/CMakeLists.txt: amd64, arm64), as
+# scripts/deps unpacks it: .deps/busybox-<debian arch>/bin/busybox. In the
+# initrd as bin/busybox; BUSYBOX is its path, or empty (then its tests say
+# they are skipped, and why).
+set(BUSYBOX "")
+set(BUSYBOX_MISSING "Debian 12 has no busybox-static for ${KERNEL_ARCH}: its user mode is tested with the programs of user/")
+if(ARCH_DEBIAN)
+  set(bb ${PROJECT_SOURCE_DIR}/.deps/busybox-${ARCH_DEBIAN}/bin/busybox)
+  if(EXISTS ${bb})
+    set(BUSYBOX ${bb})
+    set_property(GLOBAL APPEND PROPERTY INITRD_FILES "bin/busybox=${bb}")
+  else()
+    set(BUSYBOX_MISSING "no ${bb}: scripts/deps check fetches it")
+    message(STATUS "busybox: ${BUSYBOX_MISSING}")
+  endif()
+endif()
