@@ -79,7 +79,7 @@ KTEST(user_signals_from_the_program_side)
     unsigned procs = proc_count();
     KT_ASSERT(run("usignal", argv) == 0); /* exit code = failures */
     /* Its SIGCHLD-ignored child is reaped by the kernel's reaper. */
-    for (int i = 0; i < 100 && proc_count() != procs; i++)
+    for (int i = 0; i < 500 && proc_count() != procs; i++)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
 }
