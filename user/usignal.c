@@ -358,6 +358,11 @@ int main(int argc, char **argv, char **envp)
     ss.size = 100;
     check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == -12 /* ENOMEM */, "sigaltstack under MINSIGSTKSZ is ENOMEM");
 
+    check(raise_(19 /* SIGSTOP */) == 0, "SIGSTOP is ignored until job control (the process goes on)");
+    ss.size = sizeof altstack;
+    ss.flags = SS_ONSTACK;
+    check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == 0, "sigaltstack takes SS_ONSTACK as 0, as Linux does");
+
     /* tgkill; nested handlers. */
     handle(SIGUSR1, counter, 0, 0);
     hits = 0;

@@ -63,6 +63,15 @@ static void memory_checks(void)
         check(b[12345] == 7, "and take a write");
         check(sys3(NR_munmap, big, 1ul << 30, 0) == 0, "munmap of it");
     }
+    int fresh = 1;
+    for (int i = 0; i < 20; i++) { /* the same address each time: every touch a first touch */
+        long t = sys6(NR_mmap, 0, 4096, 3, 0x22, -1, 0);
+        volatile char *tp = (volatile char *)t;
+        fresh &= t > 0 && tp[0] == 0;
+        tp[0] = 1;
+        sys3(NR_munmap, t, 4096, 0);
+    }
+    check(fresh, "mmap, touch, munmap twenty times: each page new and zero");
     long m = sys6(NR_mmap, 0, 2 * 4096, 3, 0x22, -1, 0);
     volatile char *p = (volatile char *)m;
     p[0] = 11, p[4096] = 12;

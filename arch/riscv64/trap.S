@@ -40,6 +40,7 @@
 #define SSTATUS_SPIE 0x20
 #define SSTATUS_SPP 0x100
 #define SSTATUS_VS 0x600
+#define SSTATUS_FS 0x6000
 #define SSTATUS_SUM 0x40000
 #define SSTATUS_MXR 0x80000
     .option norelax
@@ -151,7 +152,16 @@ common:
      * sepc or sstatus between these writes and the sret. */
     ld      t0, F_SEPC(sp)
     csrw    sepc, t0
+    /* sstatus as the trap found it, but FS as it is now: a switch inside
+     * this trap may have loaded another thread's FP registers (fpu.S), and
+     * the old FS would misstate them (Off would trap its FP code). */
     ld      t0, F_SSTATUS(sp)
+    csrr    t1, sstatus
+    li      t2, SSTATUS_FS
+    and     t1, t1, t2
+    not     t2, t2
+    and     t0, t0, t2
+    or      t0, t0, t1
     csrw    sstatus, t0
     restore_regs
     ld      t0, 40(sp)

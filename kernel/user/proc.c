@@ -345,16 +345,15 @@ void proc_exit(int status)
      * the reaper: no zombie waits for a wait4 that will not come. */
     struct proc *parent = p->parent;
     int reaper_needed = 0;
+    if (parent)
+        signal_child_exit(parent, p->pid, status); /* dropped if SIGCHLD is ignored */
     if (parent && signal_child_autoreap(parent)) {
         list_del(&p->sibling);
         p->parent = NULL;
         p->orphan = 1;
         reaper_needed = !reaper_started;
         reaper_started = 1;
-        parent = NULL;
     }
-    if (parent)
-        signal_child_exit(parent, p->pid, status);
     spin_unlock_irqrestore(&procs_lock, f);
     if (reaper_needed && thread_create("reaper", reaper, NULL, PRIO_DEFAULT, THREAD_DETACHED) < 0)
         pr_err("proc: no reaper thread: pid %d will stay a zombie", p->pid);
@@ -550,18 +549,23 @@ int user_page_fault(uintptr_t addr, unsigned access)
     struct proc *p = proc_current();
     if (!p || !p->us)
         return -EFAULT;
-    /* The same fault again and again, each "resolved": the hardware
-     * refuses something uspace_fault() does not see (an arch that reports
-     * a fault kind it should not). A signal, not a hang. */
-    if (addr == p->fault_addr && access == p->fault_access) {
-        if (++p->fault_repeats > 8) {
-            p->fault_repeats = 0;
-            return -EFAULT;
-        }
-    } else {
+    int r = uspace_fault(p->us, addr, access);
+    if (r != 1) {
+        p->fault_repeats = 0;
+        return r;
+    }
+    /* The tables allow it already: a stale TLB entry, once. The same
+     * again and again means the hardware refuses something uspace_fault()
+     * does not see (a fault kind an arch should not report): a signal,
+     * not a hang. */
+    if (addr != p->fault_addr || access != p->fault_access) {
         p->fault_addr = addr;
         p->fault_access = access;
         p->fault_repeats = 0;
     }
-    return uspace_fault(p->us, addr, access);
+    if (++p->fault_repeats > 8) {
+        p->fault_repeats = 0;
+        return -EFAULT;
+    }
+    return 0;
 }

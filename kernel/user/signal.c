@@ -253,7 +253,7 @@ void signal_deliver(struct uregs *frame)
             continue;
         if (a.handler == SIG_DFL) {
             enum dfl d = default_action(sig);
-            if (d == DFL_IGN || (d == DFL_STOP && sig != SIGSTOP))
+            if (d == DFL_IGN || d == DFL_STOP) /* stopping comes with job control */
                 continue;
             die(p, sig, &ki, frame);
         }
@@ -449,6 +449,11 @@ long sys_rt_sigreturn(const uint64_t a[6])
     struct uregs *frame = user_frame();
     struct thread *t = thread_current();
     uint64_t mask;
+    /* The live state first: what the frame does not hold (arm64's
+     * TPIDR_EL0, which a handler may have set) stays as it is now. */
+    irqflags_t irq = hal_irq_save();
+    hal_ustate_save(t->ustate);
+    hal_irq_restore(irq);
     if (hal_signal_pop(frame, t->ustate, &mask) != 0) {
         struct proc *p = proc_current();
         pr_info("pid %d (%s): rt_sigreturn without a signal frame at sp %#lx", p->pid, p->name,
@@ -486,8 +491,8 @@ long sys_sigaltstack(const uint64_t a[6])
         uint32_t mode = (uint32_t)in.flags & ~SS_AUTODISARM;
         if (on)
             e = -EPERM;
-        else if (mode != 0 && mode != SS_DISABLE)
-            e = -EINVAL;
+        else if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+            e = -EINVAL; /* SS_ONSTACK: as 0, which old programs pass */
         else if (mode == SS_DISABLE)
             s->ss_sp = s->ss_size = 0, s->ss_flags = SS_DISABLE;
         else if (in.size < MINSIGSTKSZ)

@@ -520,7 +520,10 @@ static long sys_arch_prctl(const uint64_t a[6])
     case ARCH_SET_FS:
         if (a[1] >= hal_user_top())
             return -EPERM;
+        irqflags_t f = hal_irq_save(); /* the live FP/SIMD registers, kept */
+        hal_ustate_save(t->ustate);
         hal_ustate_set_tls(user_frame(), t->ustate, a[1]);
+        hal_irq_restore(f);
         sched_set_ustate(t->ustate);
         return 0;
     case ARCH_GET_FS: {

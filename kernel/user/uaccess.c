@@ -29,7 +29,7 @@ static int prefault(uintptr_t a, size_t n, unsigned access)
     if (!p || !p->us)
         return 0;
     for (uintptr_t pg = a & ~(uintptr_t)4095; pg < a + n; pg += 4096)
-        if (uspace_fault(p->us, pg, access) != 0)
+        if (uspace_fault(p->us, pg, access) < 0)
             return -EFAULT;
     return 0;
 }

@@ -76,7 +76,7 @@ static void frame_put(uint64_t pa)
 static unsigned pte_prot(unsigned rprot, int cow)
 {
     if (rprot & UPROT_NONE)
-        return 0;
+        return MMU_LOCAL; /* for the kernel only, and gone when another space loads */
     return (cow ? rprot & ~MMU_WRITE : rprot) | MMU_USER;
 }
 
@@ -150,7 +150,7 @@ int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
         return 0;
     }
     if (!(access & UFAULT_WRITE) || (prot & MMU_WRITE))
-        return 0; /* allowed already: a stale TLB entry, gone with the fault */
+        return 1; /* allowed already: a stale TLB entry, gone with the fault */
     /* A write to a copy-on-write page: still shared, copy it; the last
      * mapping left just becomes writable. */
     pa &= ~(uint64_t)(PAGE_SIZE - 1);
@@ -182,7 +182,7 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
             struct uregion *r = region_of(us, va);
             e = r ? uspace_fault(us, va, 0) : e;
         }
-        if (e || vm_translate(&us->as, va, &pa, NULL) != 0)
+        if (e < 0 || vm_translate(&us->as, va, &pa, NULL) != 0)
             return -EFAULT;
         size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
         if (chunk > n)

@@ -51,7 +51,8 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
 /**
  * @brief Resolve a fault at @p va with UFAULT_* @p access: map a first
  *        touched page, or copy (or make writable) a copy-on-write one.
- * @retval 0 resolved (or nothing was wrong: the access may be retried)
+ * @retval 0 resolved: a page mapped, copied or made writable
+ * @retval 1 nothing to do: the tables allow it already (a stale TLB entry)
  * @retval -EFAULT no region allows it (the caller signals SIGSEGV)
  * @retval -ENOMEM no frame for it
  */

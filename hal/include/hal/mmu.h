@@ -118,6 +118,10 @@ void *hal_ioremap(uint64_t pa, size_t size);
 #define MMU_DEVICE (1u << 2) /**< device memory: uncached, no speculation, never executable */
 #define MMU_LARGE (1u << 3)  /**< map: 2 MiB blocks where VA, PA and size allow */
 #define MMU_USER (1u << 4)   /**< reachable from user mode (hal/user.h); the kernel never executes it */
+/** Of one address space, never a global TLB entry (MMU_USER implies it):
+ *  a user page mapped for the kernel only (PROT_NONE) must go when another
+ *  user space is loaded, like every user page. */
+#define MMU_LOCAL (1u << 5)
 /** @} */
 
 /**

@@ -59,7 +59,7 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
     if (prot & MMU_USER)
         e |= A64_PT_AP_EL0 | A64_PT_NG | A64_PT_PXN | (exec ? 0 : A64_PT_UXN);
     else
-        e |= A64_PT_UXN | (exec ? 0 : A64_PT_PXN);
+        e |= A64_PT_UXN | (exec ? 0 : A64_PT_PXN) | (prot & MMU_LOCAL ? A64_PT_NG : 0);
     return e;
 }
 

@@ -46,7 +46,7 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
 {
     (void)level;
     uint64_t e = rv_pte_ppn(pa) | RV_PTE_V | RV_PTE_R | RV_PTE_A | RV_PTE_D;
-    e |= prot & MMU_USER ? RV_PTE_U : RV_PTE_G;
+    e |= prot & MMU_USER ? RV_PTE_U : prot & MMU_LOCAL ? 0 : RV_PTE_G;
     if (prot & MMU_WRITE)
         e |= RV_PTE_W;
     if (prot & MMU_DEVICE)

@@ -44,7 +44,7 @@ static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
         e |= X64_PTE_PCD | X64_PTE_PWT;
     if (prot & MMU_USER)
         e |= X64_PTE_U;
-    return e;
+    return e; /* never global (no CR4.PGE): MMU_LOCAL needs nothing */
 }
 
 static inline int hal_pte_valid(uint64_t e) { return (e & X64_PTE_P) != 0; }
