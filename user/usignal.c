@@ -178,6 +178,37 @@ static void outer(int sig, struct usiginfo *si, void *uc)
 }
 
 static char altstack[16384] __attribute__((aligned(16)));
+static volatile int fresh_ok;
+
+/* The registers as a new program, or a handler, starts: zero, the control word at its default. */
+static void ufp_initial(unsigned long *w)
+{
+    for (int i = 0; i < UFP_WORDS - 1; i++)
+        w[i] = 0;
+    w[UFP_WORDS - 1] = UFP_CONTROL_INIT;
+}
+
+static unsigned long alt_base;
+
+static void recurse(int sig, struct usiginfo *si, void *uc)
+{
+    volatile int local;
+    (void)si, (void)uc;
+    if ((unsigned long)&local < alt_base)
+        uexit(2); /* a frame was written below the alternate stack */
+    raise_(sig); /* SA_NODEFER: again at once, one frame further down */
+}
+
+static void fp_fresh(int sig, struct usiginfo *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    unsigned long now[UFP_WORDS], init[UFP_WORDS];
+    ufp_store(now);
+    ufp_initial(init);
+    fresh_ok = 1;
+    for (int i = 0; i < UFP_WORDS; i++)
+        fresh_ok &= now[i] == init[i];
+}
 
 int main(int argc, char **argv, char **envp)
 {
@@ -357,6 +388,29 @@ int main(int argc, char **argv, char **envp)
           "SA_ONSTACK: the handler runs on it, and sigaltstack says so");
     ss.size = 100;
     check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == -12 /* ENOMEM */, "sigaltstack under MINSIGSTKSZ is ENOMEM");
+    c = ufork();
+    if (c == 0) { /* nested frames overflow a small alternate stack: SIGSEGV, not a write below it */
+        ss.sp = alt_base = (unsigned long)altstack + sizeof altstack - 5120;
+        ss.size = 5120;
+        ss.flags = 0;
+        sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+        handle(SIGUSR1, recurse, SA_ONSTACK | SA_NODEFER, 0);
+        raise_(SIGUSR1);
+        uexit(1);
+    }
+    check(waitpid_(c, &st, 0) == c && st == SIGSEGV, "a frame that does not fit the alternate stack is SIGSEGV");
+    c = ufork();
+    if (c == 0) {
+        handle(SIGUSR1, fp_fresh, 0, 0);
+        unsigned long junk[UFP_WORDS];
+        for (int i = 0; i < UFP_WORDS - 1; i++)
+            junk[i] = 0x5555aaaa00000000ul + (unsigned long)i;
+        junk[UFP_WORDS - 1] = ufp_control(2);
+        ufp_load(junk);
+        raise_(SIGUSR1);
+        uexit(fresh_ok ? 0 : 1);
+    }
+    check(waitpid_(c, &st, 0) == c && st == 0, "a handler starts with the initial FP/SIMD registers and control word");
 
     check(raise_(19 /* SIGSTOP */) == 0, "SIGSTOP is ignored until job control (the process goes on)");
     ss.size = sizeof altstack;

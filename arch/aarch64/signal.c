@@ -75,7 +75,7 @@ int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_si
     uint64_t end_record[2] = {0, 0};
     uint64_t record[2] = {r->x[29], r->x[30]};
     uint64_t fault = 0;
-    if (at > a->sp || copy_to_user(u->info, a->info, sizeof u->info) ||
+    if (at > a->sp || at < a->limit || copy_to_user(u->info, a->info, sizeof u->info) ||
         copy_to_user(&u->uc, &head, offsetof(struct ucontext64, mc)) ||
         copy_to_user(&m->fault_address, &fault, sizeof fault) ||
         copy_to_user(m->regs, r->x, sizeof m->regs) ||

@@ -66,7 +66,7 @@ int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_si
     memcpy(&f->uc.mc.regs[1], &r->x[1], 31 * sizeof(uint64_t));
     memcpy(f->uc.mc.f, s->f, sizeof f->uc.mc.f);
     f->uc.mc.fcsr = (uint32_t)s->fcsr;
-    int e = at > a->sp || copy_to_user((void *)at, f, sizeof *f) ? -EFAULT : 0;
+    int e = at > a->sp || at < a->limit || copy_to_user((void *)at, f, sizeof *f) ? -EFAULT : 0;
     kfree(f);
     if (e)
         return e;

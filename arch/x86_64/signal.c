@@ -77,7 +77,7 @@ int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_si
                                a->mask, 0, fp, {0}};
     f.uc.sigmask = a->mask;
     memcpy(f.info, a->info, sizeof f.info);
-    if (at > a->sp || copy_to_user((void *)fp, s->fx, sizeof s->fx) ||
+    if (at > a->sp || at < a->limit || copy_to_user((void *)fp, s->fx, sizeof s->fx) ||
         copy_to_user((void *)at, &f, sizeof f))
         return -EFAULT;
     r->rdi = (uint64_t)a->sig;

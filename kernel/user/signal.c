@@ -53,7 +53,11 @@
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define SS_AUTODISARM (1u << 31)
-#define MINSIGSTKSZ 2048
+#ifdef ARCH_MINSIGSTKSZ
+#define MINSIGSTKSZ ARCH_MINSIGSTKSZ
+#else
+#define MINSIGSTKSZ 2048 /* x86_64's and riscv64's */
+#endif
 
 #define SI_USER 0
 #define SI_TKILL (-6)
@@ -202,12 +206,18 @@ static void build_info(uint8_t out[128], int sig, const struct ksiginfo *ki)
 }
 
 /* Where the handler's frame goes: the alternate stack if it asked for it,
- * there is one, and the thread is not on it already. */
-static uintptr_t frame_sp(const struct sigstate *s, const struct ksigaction *a, uintptr_t sp)
+ * there is one, and the thread is not on it already; *limit is the lowest
+ * address the frame may use there (the stack's base: a frame that does not
+ * fit is SIGSEGV, not a write below it), else 0. */
+static uintptr_t frame_sp(const struct sigstate *s, const struct ksigaction *a, uintptr_t sp,
+                          uintptr_t *limit)
 {
     int on_alt = !(s->ss_flags & SS_DISABLE) && sp - s->ss_sp < s->ss_size;
-    if ((a->flags & SA_ONSTACK) && !(s->ss_flags & SS_DISABLE) && !on_alt)
+    *limit = on_alt ? s->ss_sp : 0;
+    if ((a->flags & SA_ONSTACK) && !(s->ss_flags & SS_DISABLE) && !on_alt) {
+        *limit = s->ss_sp;
         return s->ss_sp + s->ss_size;
+    }
     return sp;
 }
 
@@ -268,16 +278,25 @@ void signal_deliver(struct uregs *frame)
         f = spin_lock_irqsave(&s->wq.lock);
         uint64_t old = s->restore_mask ? s->saved_mask : s->blocked;
         s->restore_mask = 0;
+        uintptr_t limit;
+        uintptr_t sp = frame_sp(s, &a, uregs_sp(frame), &limit);
         struct hal_sigframe_args fa = {sig, info, a.handler,
                                        (a.flags & SA_RESTORER) ? a.restorer : p->sigtramp,
-                                       frame_sp(s, &a, uregs_sp(frame)), old, s->ss_sp,
-                                       s->ss_size, s->ss_flags};
+                                       sp, limit, old, s->ss_sp, s->ss_size, s->ss_flags};
         spin_unlock_irqrestore(&s->wq.lock, f);
         if (hal_signal_push(frame, t->ustate, &fa) != 0) {
             pr_info("pid %d (%s): no room for %s's frame at sp %#lx", p->pid, p->name,
                     signal_name(sig), (unsigned long)fa.sp);
             proc_exit(SIGSEGV);
         }
+        /* The handler starts from the ABI's initial FP/SIMD state (as Linux
+         * gives x86_64 handlers: an x87 exception left pending would fault
+         * again at its first x87 instruction); the frame keeps the
+         * interrupted state, and the thread pointer stays. */
+        uintptr_t tls = hal_ustate_tls(frame, t->ustate);
+        hal_ustate_init(t->ustate);
+        hal_ustate_set_tls(frame, t->ustate, tls);
+        sched_set_ustate(t->ustate);
         f = spin_lock_irqsave(&s->wq.lock);
         s->blocked = old | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
         s->blocked &= ~UNBLOCKABLE;

@@ -20,6 +20,7 @@ __asm__(".globl _start\n_start:\n mov x0, sp\n bl ustart_c\n udf #0\n");
 /* The FP/SIMD registers a thread owns, as UFP_WORDS words: V0-V31 (two
  * words each), then FPCR. And its thread pointer, TPIDR_EL0. */
 #define UFP_WORDS 65
+#define UFP_CONTROL_INIT 0ul /* FPCR: round to nearest, no traps */
 static inline void ufp_load(const unsigned long *w)
 {
     __asm__ volatile("ldp q0, q1, [%0, #0]\n"

@@ -21,6 +21,7 @@ __asm__(".globl _start\n_start:\n mv a0, sp\n call ustart_c\n unimp\n");
 /* The FP registers a thread owns, as UFP_WORDS words: f0-f31, then fcsr.
  * And its thread pointer, tp. */
 #define UFP_WORDS 33
+#define UFP_CONTROL_INIT 0ul /* fcsr: round to nearest, no flags */
 static inline void ufp_load(const unsigned long *w)
 {
     __asm__ volatile("fld f0, 0(%0)\n"

@@ -41,6 +41,7 @@ __asm__(".globl _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call ustart_
 /* The FP/SIMD registers a thread owns, as UFP_WORDS words: XMM0-15 (two
  * words each), then MXCSR. And its thread pointer, the FS base. */
 #define UFP_WORDS 33
+#define UFP_CONTROL_INIT 0x1f80ul /* MXCSR at reset: every exception masked */
 #define NR_arch_prctl 158
 #define UCLONE_TLS(flags, tls) sys6(NR_clone, (flags), 0, 0, 0, (long)(tls), 0)
 static inline void ufp_load(const unsigned long *w)

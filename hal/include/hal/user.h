@@ -177,6 +177,7 @@ struct hal_sigframe_args {
     uintptr_t handler;  /**< where the handler starts */
     uintptr_t restorer; /**< where it returns to: sa_restorer, or the trampoline (hal_sigtramp) page */
     uintptr_t sp;       /**< the stack to build below: the interrupted one or the alternate stack's top */
+    uintptr_t limit;    /**< the frame must not reach below this (the alternate stack's base), or 0 */
     uint64_t mask;      /**< the blocked set rt_sigreturn restores (uc_sigmask) */
     uintptr_t ss_sp;    /**< uc_stack: the alternate stack's base, */
     uint64_t ss_size;   /**< its size */
@@ -190,8 +191,8 @@ struct hal_sigframe_args {
  *        set @p frame to enter the handler: pc, sp, the arguments (signal,
  *        &info, &ucontext) and the return address.
  * @retval 0 done
- * @retval -EFAULT the stack cannot take it (the kernel then kills the
- *         process with SIGSEGV)
+ * @retval -EFAULT the stack cannot take it, or the frame would reach below
+ *         @p a->limit (the kernel then kills the process with SIGSEGV)
  * @note Thread context, the thread's own frame and state.
  */
 int hal_signal_push(struct uregs *frame, const struct ustate *s, const struct hal_sigframe_args *a);

@@ -11,6 +11,7 @@
 
 #define ARCH_ELF_MACHINE 183 /**< EM_AARCH64 */
 #define ARCH_SA_RESTORER 1   /**< struct sigaction has sa_restorer (before sa_mask) */
+#define ARCH_MINSIGSTKSZ 5120 /**< the smallest alternate stack: its signal frame is ~4.7 KiB */
 #define ARCH_UNAME_MACHINE "aarch64"
 
 #endif
