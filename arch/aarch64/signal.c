@@ -38,10 +38,7 @@ struct sigcontext64 {
 struct ucontext64 {
     uint64_t uc_flags;
     uint64_t uc_link;
-    uint64_t ss_sp;
-    int32_t ss_flags;
-    int32_t pad;
-    uint64_t ss_size;
+    struct linux_stack stack;
     uint64_t sigmask;
     uint8_t unused[120]; /* sigset_t is 1024 bits in this layout */
     _Alignas(16) struct sigcontext64 mc;
@@ -63,9 +60,7 @@ int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_si
     /* About 4.7 KiB: built in place from a kernel copy would need that much
      * stack; write it in pieces instead. */
     struct ucontext64 head = {0};
-    head.ss_sp = a->ss_sp;
-    head.ss_flags = a->ss_flags;
-    head.ss_size = a->ss_size;
+    head.stack = a->stack;
     head.sigmask = a->mask;
     struct rt_sigframe64 *u = (struct rt_sigframe64 *)at;
     struct sigcontext64 *m = &u->uc.mc;

@@ -30,10 +30,7 @@ struct sigcontext64 {
 struct ucontext64 {
     uint64_t uc_flags;
     uint64_t uc_link;
-    uint64_t ss_sp;
-    int32_t ss_flags;
-    int32_t pad;
-    uint64_t ss_size;
+    struct linux_stack stack;
     uint64_t sigmask;
     uint8_t unused[120]; /* sigset_t is 1024 bits in this layout */
     _Alignas(16) struct sigcontext64 mc;
@@ -58,9 +55,7 @@ int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_si
     if (!f)
         return -ENOMEM;
     memcpy(f->info, a->info, sizeof f->info);
-    f->uc.ss_sp = a->ss_sp;
-    f->uc.ss_flags = a->ss_flags;
-    f->uc.ss_size = a->ss_size;
+    f->uc.stack = a->stack;
     f->uc.sigmask = a->mask;
     f->uc.mc.regs[0] = r->sepc;
     memcpy(&f->uc.mc.regs[1], &r->x[1], 31 * sizeof(uint64_t));

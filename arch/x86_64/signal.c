@@ -33,10 +33,7 @@ struct sigcontext64 {
 struct ucontext64 {
     uint64_t uc_flags;
     uint64_t uc_link;
-    uint64_t ss_sp;
-    int32_t ss_flags;
-    int32_t pad;
-    uint64_t ss_size;
+    struct linux_stack stack;
     struct sigcontext64 mc;
     uint64_t sigmask;
 };
@@ -66,9 +63,7 @@ int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_si
     struct rt_sigframe64 f = {0};
     f.pretcode = a->restorer;
     f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-    f.uc.ss_sp = a->ss_sp;
-    f.uc.ss_flags = a->ss_flags;
-    f.uc.ss_size = a->ss_size;
+    f.uc.stack = a->stack;
     struct sigcontext64 *m = &f.uc.mc;
     *m = (struct sigcontext64){r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
                                r->rdi, r->rsi, r->rbp, r->rbx, r->rdx, r->rax, r->rcx, r->rsp,

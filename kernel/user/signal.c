@@ -282,7 +282,7 @@ void signal_deliver(struct uregs *frame)
         uintptr_t sp = frame_sp(s, &a, uregs_sp(frame), &limit);
         struct hal_sigframe_args fa = {sig, info, a.handler,
                                        (a.flags & SA_RESTORER) ? a.restorer : p->sigtramp,
-                                       sp, limit, old, s->ss_sp, s->ss_size, s->ss_flags};
+                                       sp, limit, old, {s->ss_sp, s->ss_flags, 0, s->ss_size}};
         spin_unlock_irqrestore(&s->wq.lock, f);
         if (hal_signal_push(frame, t->ustate, &fa) != 0) {
             pr_info("pid %d (%s): no room for %s's frame at sp %#lx", p->pid, p->name,
@@ -487,24 +487,16 @@ long sys_rt_sigreturn(const uint64_t a[6])
     return uregs_return(frame); /* leaves the restored register as it is */
 }
 
-/* stack_t: ss_sp, ss_flags (int, padded), ss_size. */
-struct ustack {
-    uint64_t sp;
-    int32_t flags;
-    int32_t pad;
-    uint64_t size;
-};
-
 long sys_sigaltstack(const uint64_t a[6])
 {
     struct sigstate *s = &proc_current()->sig;
     uintptr_t sp = uregs_sp(user_frame());
-    struct ustack in;
+    struct linux_stack in;
     if (a[0] && copy_from_user(&in, (const void *)(uintptr_t)a[0], sizeof in))
         return -EFAULT;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
     int on = !(s->ss_flags & SS_DISABLE) && sp - s->ss_sp < s->ss_size;
-    struct ustack old = {s->ss_sp, on ? SS_ONSTACK : s->ss_flags, 0, s->ss_size};
+    struct linux_stack old = {s->ss_sp, on ? SS_ONSTACK : s->ss_flags, 0, s->ss_size};
     long e = 0;
     if (a[0]) {
         uint32_t mode = (uint32_t)in.flags & ~SS_AUTODISARM;

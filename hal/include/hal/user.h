@@ -170,6 +170,14 @@ uintptr_t hal_ustate_tls(const struct uregs *frame, const struct ustate *s);
  * and which mask; the arch writes and reads the frame.
  */
 
+/** @brief Linux's stack_t (sigaltstack(), a ucontext's uc_stack): the same on every arch here. */
+struct linux_stack {
+    uint64_t sp;   /**< ss_sp: the base */
+    int32_t flags; /**< ss_flags: SS_ONSTACK, SS_DISABLE */
+    int32_t pad;   /**< (alignment) */
+    uint64_t size; /**< ss_size */
+};
+
 /** @brief What hal_signal_push() needs to enter a handler. */
 struct hal_sigframe_args {
     int sig;            /**< the signal number, the handler's first argument */
@@ -179,9 +187,7 @@ struct hal_sigframe_args {
     uintptr_t sp;       /**< the stack to build below: the interrupted one or the alternate stack's top */
     uintptr_t limit;    /**< the frame must not reach below this (the alternate stack's base), or 0 */
     uint64_t mask;      /**< the blocked set rt_sigreturn restores (uc_sigmask) */
-    uintptr_t ss_sp;    /**< uc_stack: the alternate stack's base, */
-    uint64_t ss_size;   /**< its size */
-    int ss_flags;       /**< and flags (SS_ONSTACK, SS_DISABLE) */
+    struct linux_stack stack; /**< uc_stack: the alternate stack */
 };
 
 /**
