@@ -10,6 +10,10 @@ if(ARCH_DEBIAN)
   if(EXISTS ${bb})
     set(BUSYBOX ${bb})
     set_property(GLOBAL APPEND PROPERTY INITRD_FILES "bin/busybox=${bb}")
+    # Its applets as links in /bin (busybox runs the one its argv[0] names;
+    # the list is `busybox --list` of Debian 12's build, the same for both arches).
+    set_property(GLOBAL APPEND PROPERTY INITRD_FILES "bin/*->busybox@${PROJECT_SOURCE_DIR}/initrd/busybox-applets.txt")
+    set_property(GLOBAL APPEND PROPERTY INITRD_DEPENDS ${PROJECT_SOURCE_DIR}/initrd/busybox-applets.txt)
   else()
     set(BUSYBOX_MISSING "no ${bb}: scripts/deps check fetches it")
     message(STATUS "busybox: ${BUSYBOX_MISSING}")

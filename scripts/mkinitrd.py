@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
 """Write a newc cpio archive (the initrd) from files given as NAME=PATH.
 
-    mkinitrd.py OUT NAME=PATH [NAME=PATH ...]
+    mkinitrd.py OUT SPEC [SPEC ...]
+
+A SPEC is one of:
+    NAME=PATH             the file PATH as NAME: mode 0755 if PATH is
+                          executable, else 0644
+    NAME->TARGET          a symbolic link NAME to TARGET
+    DIR/*->TARGET@LIST    a symbolic link DIR/<name> to TARGET for each line
+                          <name> of the file LIST (busybox's applets)
 
 NAME is the path inside the archive ("hello.ko", "bpf/count.o"); the
 directories on the way are added as members first. The format (the "new
@@ -10,6 +17,7 @@ the NUL-terminated name padded to 4 bytes, the data padded to 4 bytes, and a
 final member named TRAILER!!!. Timestamps are 0 so the output depends only
 on the inputs.
 """
+import os
 import sys
 
 
@@ -29,23 +37,41 @@ def main():
         sys.exit(__doc__)
     out_path, specs = sys.argv[1], sys.argv[2:]
     files, dirs = [], []
-    for spec in specs:
-        name, sep, path = spec.partition("=")
-        if not sep or not name or name.startswith("/"):
-            sys.exit(f"mkinitrd: bad argument {spec!r} (want NAME=PATH)")
+
+    def add(name, mode, data, spec):
+        if not name or name.startswith("/"):
+            sys.exit(f"mkinitrd: bad argument {spec!r} (want NAME=PATH or NAME->TARGET)")
         parts = name.split("/")
         for i in range(1, len(parts)):
             d = "/".join(parts[:i])
             if d not in dirs:
                 dirs.append(d)
+        files.append((name, mode, data))
+
+    for spec in specs:
+        if "->" in spec and ("=" not in spec or spec.index("->") < spec.index("=")):
+            name, _, target = spec.partition("->")
+            if name.endswith("/*"):
+                target, sep, listfile = target.partition("@")
+                if not sep:
+                    sys.exit(f"mkinitrd: bad argument {spec!r} (want DIR/*->TARGET@LIST)")
+                with open(listfile) as f:
+                    for line in f.read().split():
+                        add(name[:-1] + line, 0o120777, target.encode(), spec)
+            else:
+                add(name, 0o120777, target.encode(), spec)
+            continue
+        name, sep, path = spec.partition("=")
+        if not sep:
+            sys.exit(f"mkinitrd: bad argument {spec!r} (want NAME=PATH)")
         with open(path, "rb") as f:
-            files.append((name, f.read()))
+            add(name, 0o100755 if os.access(path, os.X_OK) else 0o100644, f.read(), spec)
     blob, ino = b"", 1
     for d in dirs:
         blob += member(ino, d, 0o040755, b"")
         ino += 1
-    for name, data in files:
-        blob += member(ino, name, 0o100644, data)
+    for name, mode, data in files:
+        blob += member(ino, name, mode, data)
         ino += 1
     blob += member(0, "TRAILER!!!", 0, b"")
     blob += b"\0" * (-len(blob) % 512)

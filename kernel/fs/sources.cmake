@@ -1,5 +1,11 @@
-# Sources of kernel/fs (the initrd), appended to the kernel's portable core.
+# Sources of kernel/fs (the initrd, the VFS, tmpfs, pipes, devices),
+# appended to the kernel's portable core.
 list(APPEND CORE_SOURCES
   kernel/fs/archive.c
+  kernel/fs/dev.c
+  kernel/fs/file.c
   kernel/fs/initrd.c
+  kernel/fs/pipe.c
+  kernel/fs/tmpfs.c
+  kernel/fs/vfs.c
 )

@@ -247,3 +247,7 @@ int console_getc_timeout(uint64_t ms)
 }
 
 int console_getc_wait(void) { return console_getc_timeout(0); }
+
+struct waitqueue *console_rx_waitqueue(void) { return &rx_wq; }
+
+int console_rx_polled(void) { return !rx_by_irq(); }

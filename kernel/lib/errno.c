@@ -37,6 +37,19 @@ const char *errno_name(int err)
     case EALREADY: return "EALREADY";
     case ESRCH: return "ESRCH";
     case EDEADLK: return "EDEADLK";
+    case ENXIO: return "ENXIO";
+    case EXDEV: return "EXDEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case ENFILE: return "ENFILE";
+    case EMFILE: return "EMFILE";
+    case ENOTTY: return "ENOTTY";
+    case EFBIG: return "EFBIG";
+    case ESPIPE: return "ESPIPE";
+    case EMLINK: return "EMLINK";
+    case EPIPE: return "EPIPE";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ELOOP: return "ELOOP";
     default: return "E?";
     }
 }

@@ -6,6 +6,7 @@
 #include <kernel/irq.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
+#include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
 #include <kernel/wait.h>
@@ -21,6 +22,7 @@ void wq_add_locked(struct waitqueue *wq, struct waiter *w)
     w->t = thread_current();
     w->woken = 0;
     w->handoff = 0;
+    w->shared = NULL;
     list_add_tail(&wq->waiters, &w->node);
 }
 
@@ -64,6 +66,15 @@ struct thread *wq_wake_one_locked(struct waitqueue *wq)
     struct waiter *w = container_of(n, struct waiter, node);
     struct thread *t = w->t;
     list_del(n);
+    if (w->shared) {
+        /* A wait_set's entry: it blocks on the shared flag, and takes its
+         * entries off their queues under each queue's lock, which is held
+         * here, so @p w stays valid until this returns. */
+        volatile int *shared = w->shared;
+        w->woken = 1; /* off this queue */
+        thread_wake_flag(t, shared);
+        return t;
+    }
     /* Once the flag is set (under t's CPU lock) the waiter may return and
      * its stack entry vanish: touch only t from here on. */
     thread_wake_flag(t, &w->woken);
@@ -94,6 +105,80 @@ unsigned wq_wake_all(struct waitqueue *wq)
     spin_unlock_irqrestore(&wq->lock, f);
     sched_preempt_check();
     return n;
+}
+
+/* ---- wait set ---- */
+
+void wait_set_init(struct wait_set *ws)
+{
+    ws->flag = 0;
+    ws->n = 0;
+    ws->overflow = 0;
+}
+
+void wait_set_add(struct wait_set *ws, struct waitqueue *wq)
+{
+    if (ws->n == WAIT_SET_MAX) {
+        ws->overflow = 1;
+        return;
+    }
+    struct waiter *w = &ws->w[ws->n];
+    ws->q[ws->n++] = wq;
+    irqflags_t f = spin_lock_irqsave(&wq->lock);
+    wq_add_locked(wq, w);
+    w->shared = &ws->flag;
+    spin_unlock_irqrestore(&wq->lock, f);
+}
+
+void wait_set_block(struct wait_set *ws)
+{
+    if (!ws->overflow)
+        sched_block(&ws->flag);
+    else
+        thread_yield();
+}
+
+void wait_set_clear(struct wait_set *ws)
+{
+    for (unsigned i = 0; i < ws->n; i++) {
+        irqflags_t f = spin_lock_irqsave(&ws->q[i]->lock);
+        wq_remove_locked(ws->q[i], &ws->w[i]);
+        spin_unlock_irqrestore(&ws->q[i]->lock, f);
+    }
+    ws->n = 0;
+    ws->overflow = 0;
+    ws->flag = 0;
+}
+
+static void wait_set_timeout(struct ktimer *t, void *arg)
+{
+    (void)t;
+    wq_wake_all(arg);
+}
+
+int wait_set_block_until(struct wait_set *ws, uint64_t deadline)
+{
+    struct waitqueue tq;
+    wq_init(&tq, "wait_set deadline");
+    if (hal_time_ns() >= deadline)
+        return 1;
+    unsigned idx = ws->n;
+    wait_set_add(ws, &tq);
+    if (ws->n == idx) { /* overflowed: no room for the deadline's queue */
+        thread_yield();
+        return hal_time_ns() >= deadline;
+    }
+    struct ktimer t;
+    ktimer_init(&t, wait_set_timeout, &tq);
+    ktimer_arm(&t, deadline);
+    wait_set_block(ws);
+    ktimer_cancel(&t);
+    /* Off the private queue before it goes out of scope. */
+    irqflags_t f = spin_lock_irqsave(&tq.lock);
+    wq_remove_locked(&tq, &ws->w[idx]);
+    spin_unlock_irqrestore(&tq.lock, f);
+    ws->n = idx;
+    return hal_time_ns() >= deadline;
 }
 
 /* ---- mutex ---- */

@@ -68,8 +68,45 @@ struct proc *proc_current(void)
     return t ? t->proc : NULL;
 }
 
+/* Its descriptors and working directory go (at exit, so the other ends of
+ * its pipes see it gone then, not when it is reaped). */
+static void proc_fs_release(struct proc *p)
+{
+    fdtable_free(p->fs.fds);
+    p->fs.fds = NULL;
+    inode_put(p->fs.cwd);
+    p->fs.cwd = NULL;
+}
+
+/* A new process's descriptors and directory: its parent's (fork), or the
+ * console as standard input, output and error, in the root. */
+static int proc_fs_init(struct proc *p, struct proc *parent)
+{
+    if (parent) {
+        p->fs.fds = fdtable_clone(parent->fs.fds);
+        p->fs.cwd = inode_get(parent->fs.cwd);
+        p->fs.umask = parent->fs.umask;
+        return p->fs.fds ? 0 : -ENOMEM;
+    }
+    int e = vfs_init();
+    p->fs.umask = 022;
+    p->fs.fds = fdtable_new();
+    if (!p->fs.fds)
+        return -ENOMEM;
+    if (e)
+        return e;
+    p->fs.cwd = inode_get(vfs_root());
+    struct file *con;
+    if (vfs_open(NULL, "/dev/console", O_RDWR, 0, &con) == 0) {
+        for (int fd = 0; fd < 3; fd++)
+            fd_install(p->fs.fds, fd ? file_get(con) : con, fd, 0, FD_MAX);
+    }
+    return 0;
+}
+
 static void proc_free(struct proc *p)
 {
+    proc_fs_release(p);
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_del(&p->all);
     nprocs--;
@@ -123,6 +160,13 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     wq_init(&p->exited.wq, "proc exit");
     list_init(&p->children);
     signal_proc_init(p, parent);
+    int fe = proc_fs_init(p, parent);
+    if (fe) {
+        proc_fs_release(p);
+        kfree(p);
+        *err = fe;
+        return NULL;
+    }
     if (parent) {
         memcpy(p->rlim, parent->rlim, sizeof p->rlim);
     } else { /* Linux's defaults for a first process */
@@ -141,6 +185,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     if (nprocs >= PROC_MAX) {
         spin_unlock_irqrestore(&procs_lock, f);
+        proc_fs_release(p);
         kfree(p);
         *err = -EAGAIN;
         return NULL;
@@ -274,6 +319,7 @@ int proc_exec(struct uregs *frame, const char *path, const void *image, size_t l
     p->brk_start = p->brk = ei.brk;
     p->sigtramp = ei.sigtramp;
     signal_exec(p);
+    fdtable_exec(p->fs.fds);
     const char *base = path;
     for (const char *c = path; *c; c++)
         if (*c == '/')
@@ -307,6 +353,7 @@ void proc_exit(int status)
     sched_set_ustate(NULL);
     uspace_destroy(p->us);
     p->us = NULL;
+    proc_fs_release(p);
     /* Its children: zombies reaped now, the others orphaned. */
     for (;;) {
         struct proc *zombie = NULL;

@@ -2,6 +2,7 @@
 # memory access), appended to the kernel's portable core.
 list(APPEND CORE_SOURCES
   kernel/user/exec.c
+  kernel/user/fs_syscalls.c
   kernel/user/proc.c
   kernel/user/signal.c
   kernel/user/syscall.c

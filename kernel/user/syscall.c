@@ -10,6 +10,7 @@
  * `syscalls` shows what a program wanted that is missing.
  */
 #include "exec.h"
+#include "sys.h"
 #include "signal.h"
 #include <hal/cpu.h>
 #include <hal/timer.h>
@@ -24,53 +25,10 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/vfs.h>
+#include <kernel/vmalloc.h>
 
 #define NR_MAX 512 /* above every number of either table */
-
-typedef long (*sys_fn)(const uint64_t a[6]);
-
-static long sys_write_fd(int fd, const void *buf, size_t n)
-{
-    if (fd != 1 && fd != 2)
-        return -EBADF;
-    char chunk[256];
-    size_t done = 0;
-    while (done < n) {
-        size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;
-        if (copy_from_user(chunk, (const char *)buf + done, c))
-            return done ? (long)done : -EFAULT;
-        kprintf("%.*s", (int)c, chunk);
-        done += c;
-    }
-    return (long)done;
-}
-
-static long sys_write(const uint64_t a[6])
-{
-    return sys_write_fd((int)a[0], (const void *)(uintptr_t)a[1], a[2]);
-}
-
-struct iovec_u {
-    uint64_t base, len;
-};
-
-static long sys_writev(const uint64_t a[6])
-{
-    int cnt = (int)a[2];
-    if (cnt < 0 || cnt > 1024)
-        return -EINVAL;
-    long total = 0;
-    for (int i = 0; i < cnt; i++) {
-        struct iovec_u v;
-        if (copy_from_user(&v, (const struct iovec_u *)(uintptr_t)a[1] + i, sizeof v))
-            return total ? total : -EFAULT;
-        long r = sys_write_fd((int)a[0], (const void *)(uintptr_t)v.base, v.len);
-        if (r < 0)
-            return total ? total : r;
-        total += r;
-    }
-    return total;
-}
 
 static long sys_exit_group(const uint64_t a[6])
 {
@@ -165,26 +123,6 @@ static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *b
     return n;
 }
 
-/* Where a program's path leads: an initrd file, or a built-in program by
- * its name (or /bin/<name> without an initrd). */
-static int find_image(const char *path, const void **image, size_t *len)
-{
-    const char *name = path;
-    if (path[0] == '/' && initrd_find(path + 1, image, len) == 0)
-        return 0;
-    for (const char *c = path; *c; c++)
-        if (*c == '/')
-            name = c + 1;
-    if (name != path && strncmp(path, "/bin/", 5) != 0)
-        return -ENOENT;
-    const struct uprog *u = uprog_find(name);
-    if (!u)
-        return -ENOENT;
-    *image = u->image;
-    *len = (size_t)(u->end - u->image);
-    return 0;
-}
-
 static long sys_execve(const uint64_t a[6])
 {
     struct exec_args {
@@ -204,10 +142,12 @@ static long sys_execve(const uint64_t a[6])
                          sizeof ea->strings, &used);
     const void *image;
     size_t len;
+    void *tofree = NULL;
     if (e >= 0)
-        e = find_image(ea->path, &image, &len);
+        e = sys_find_image(ea->path, &image, &len, &tofree);
     if (e >= 0)
         e = proc_exec(user_frame(), ea->path, image, len, ea->argv, ea->envp);
+    vfree(tofree);
     kfree(ea);
     return e;
 }
@@ -484,21 +424,15 @@ static long sys_kill(const uint64_t a[6])
     return proc_kill(pid, sig);
 }
 
-static uint64_t rnd_state;
-
 static long sys_getrandom(const uint64_t a[6])
 {
     size_t n = a[1] > 65536 ? 65536 : a[1];
+    if (a[2] & ~(uint64_t)7) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
+        return -EINVAL;
     uint8_t chunk[64];
     for (size_t done = 0; done < n;) {
-        for (unsigned i = 0; i < sizeof chunk; i += 8) {
-            uint64_t x = __atomic_add_fetch(&rnd_state, hal_counter() | 1, __ATOMIC_RELAXED);
-            x ^= x >> 31;
-            x *= 0x9e3779b97f4a7c15ull;
-            x ^= x >> 29;
-            memcpy(chunk + i, &x, 8);
-        }
         size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;
+        random_fill(chunk, c);
         if (copy_to_user((uint8_t *)(uintptr_t)a[0] + done, chunk, c))
             return done ? (long)done : -EFAULT;
         done += c;
@@ -536,15 +470,9 @@ static long sys_arch_prctl(const uint64_t a[6])
 }
 #endif
 
-struct sysent {
-    long nr;
-    sys_fn fn;
-    const char *name;
-};
-
-#define E(n) {SYSNR_##n, sys_##n, #n}
+#define E(n) SYSENT(n)
 static const struct sysent table[] = {
-    E(write), E(writev), {SYSNR_exit, sys_exit_group, "exit"}, E(exit_group), E(getpid),
+    {SYSNR_exit, sys_exit_group, "exit"}, E(exit_group), E(getpid),
     E(getppid), E(gettid), {SYSNR_getuid, sys_zero, "getuid"}, {SYSNR_geteuid, sys_zero, "geteuid"},
     {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
     E(uname), E(brk), E(mmap), E(munmap), E(clock_gettime), E(nanosleep), E(sched_yield), E(kill),
@@ -569,6 +497,8 @@ static void build(void)
 {
     for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)
         by_nr[table[i].nr] = &table[i];
+    for (unsigned i = 0; i < sys_fs_count; i++)
+        by_nr[sys_fs_table[i].nr] = &sys_fs_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

@@ -113,4 +113,10 @@ int console_cancelled(void);
 /** @brief Bytes received by interrupt, and bytes dropped because nobody read them. */
 void console_rx_stats(uint64_t *received, uint64_t *dropped);
 
+/** @brief Where readers of the console wait for a byte (console_rx_push() wakes it). */
+struct waitqueue *console_rx_waitqueue(void);
+
+/** @brief Nonzero if no receive interrupt feeds the queue: a reader must poll console_getc(). */
+int console_rx_polled(void);
+
 #endif

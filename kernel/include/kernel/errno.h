@@ -82,6 +82,45 @@
 #ifndef EOVERFLOW
 #define EOVERFLOW 75 /**< value too large for its type */
 #endif
+#ifndef ENXIO
+#define ENXIO 6 /**< no such device or address (a device node with no driver) */
+#endif
+#ifndef EXDEV
+#define EXDEV 18 /**< link or rename across file systems */
+#endif
+#ifndef ENOTDIR
+#define ENOTDIR 20 /**< a path component is not a directory */
+#endif
+#ifndef EISDIR
+#define EISDIR 21 /**< is a directory */
+#endif
+#ifndef ENFILE
+#define ENFILE 23 /**< too many open files in the system */
+#endif
+#ifndef EMFILE
+#define EMFILE 24 /**< too many open files in the process */
+#endif
+#ifndef ENOTTY
+#define ENOTTY 25 /**< not a terminal (ioctl) */
+#endif
+#ifndef EFBIG
+#define EFBIG 27 /**< file too large */
+#endif
+#ifndef ESPIPE
+#define ESPIPE 29 /**< illegal seek (a pipe) */
+#endif
+#ifndef EMLINK
+#define EMLINK 31 /**< too many links */
+#endif
+#ifndef EPIPE
+#define EPIPE 32 /**< broken pipe: no reader */
+#endif
+#ifndef ENOTEMPTY
+#define ENOTEMPTY 39 /**< directory not empty */
+#endif
+#ifndef ELOOP
+#define ELOOP 40 /**< too many symbolic links */
+#endif
 #ifndef ENOTSUP
 #define ENOTSUP 95 /**< not supported */
 #endif

@@ -12,6 +12,7 @@
 #define KERNEL_PROC_H
 
 #include <kernel/list.h>
+#include <kernel/vfs.h>
 #include <kernel/wait.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +97,7 @@ struct proc {
     unsigned fault_repeats;    /**< how often it came again in a row */
     uintptr_t sigtramp;        /**< its signal trampoline page (hal_sigtramp), where handlers return */
     struct rlimit_u rlim[RLIM_NLIMITS]; /**< prlimit64()'s, inherited by fork */
+    struct fs_ctx fs;          /**< descriptors, working directory, umask */
     struct list_node all;      /**< every process */
 };
 

@@ -11,6 +11,8 @@
 #ifndef KERNEL_UNISTD_GENERIC_H
 #define KERNEL_UNISTD_GENERIC_H
 
+#include <stdint.h>
+
 /** @cond LINUX_ABI */
 #define SYSNR_getcwd 17
 #define SYSNR_dup 23
@@ -76,6 +78,42 @@
 #define SYSNR_wait4 260
 #define SYSNR_prlimit64 261
 #define SYSNR_getrandom 278
+#define SYSNR_mknodat 33
+#define SYSNR_symlinkat 36
+#define SYSNR_linkat 37
+#define SYSNR_truncate 45
+#define SYSNR_ftruncate 46
+#define SYSNR_fchdir 50
+#define SYSNR_fchmod 52
+#define SYSNR_fchmodat 53
+#define SYSNR_fchownat 54
+#define SYSNR_fchown 55
+#define SYSNR_pwrite64 68
+#define SYSNR_sync 81
+#define SYSNR_fsync 82
+#define SYSNR_fdatasync 83
+#define SYSNR_utimensat 88
+#define SYSNR_umask 166
+#define SYSNR_renameat2 276
+#define SYSNR_statx 291
+#define SYSNR_faccessat2 439
 /** @endcond */
+
+/** @brief Linux's generic struct stat (asm-generic/stat.h), which arm64 and riscv64 use. */
+struct linux_stat {
+    uint64_t st_dev, st_ino;
+    uint32_t st_mode, st_nlink, st_uid, st_gid;
+    uint64_t st_rdev, pad1;
+    int64_t st_size;
+    int32_t st_blksize, pad2;
+    int64_t st_blocks;
+    int64_t st_atime_sec;
+    uint64_t st_atime_nsec;
+    int64_t st_mtime_sec;
+    uint64_t st_mtime_nsec;
+    int64_t st_ctime_sec;
+    uint64_t st_ctime_nsec;
+    uint32_t unused[2];
+};
 
 #endif

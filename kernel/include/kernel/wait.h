@@ -35,6 +35,8 @@ struct waiter {
     struct thread *t;      /**< the waiting thread */
     volatile int woken;    /**< set by the waker before it makes @p t ready */
     int handoff;           /**< mutex: waited long enough to be handed the mutex at unlock */
+    volatile int *shared;  /**< a wait_set's flag: the waker sets that (and @p woken, as "off
+                                the queue"); NULL: the waker sets @p woken */
 };
 
 /** @brief Static initialiser for the wait queue @p wq, named @p n. */
@@ -58,6 +60,45 @@ unsigned wq_wake_all_locked(struct waitqueue *wq);
 unsigned wq_wake_one(struct waitqueue *wq);
 /** @brief Wake every waiter, taking wq->lock; returns how many. Interrupt handlers may call it. */
 unsigned wq_wake_all(struct waitqueue *wq);
+
+/* ---- wait set: one thread waiting on several queues at once ---- */
+
+#define WAIT_SET_MAX 16 /**< queues one wait_set can wait on */
+
+/**
+ * @brief A thread waiting on several queues at once (a pipe and its
+ *        signals, every file of a poll(), a deadline): the first wake on any
+ *        of them ends the wait.
+ *
+ * The same lost-wakeup rule as one queue: wait_set_add() every queue, then
+ * check every condition, then wait_set_block(); a wake landing in between
+ * makes the block return at once. wait_set_clear() takes the waiter off
+ * every queue that did not wake it (so the set can be filled again, or go
+ * out of scope). Lives on the waiting thread's stack; threads only.
+ */
+struct wait_set {
+    volatile int flag;                         /**< set by the first wake */
+    unsigned n;                                /**< queues in use */
+    int overflow;                              /**< more than WAIT_SET_MAX were added */
+    struct waiter w[WAIT_SET_MAX];             /**< one entry per queue */
+    struct waitqueue *q[WAIT_SET_MAX];         /**< the queues */
+};
+
+/** @brief An empty set. */
+void wait_set_init(struct wait_set *ws);
+/** @brief Wait on @p wq too (takes its lock). Past WAIT_SET_MAX the set
+ *         never blocks (wait_set_block() returns at once): a caller that
+ *         polls more sources than that spins rather than sleeps forever. */
+void wait_set_add(struct wait_set *ws, struct waitqueue *wq);
+/** @brief Block until a queue of the set is woken (at once if one was). */
+void wait_set_block(struct wait_set *ws);
+/** @brief Off every queue; the set is empty again. */
+void wait_set_clear(struct wait_set *ws);
+/**
+ * @brief wait_set_block() that also ends at @p deadline (hal_time_ns());
+ * @return 1 if the deadline passed, 0 if a queue was woken first
+ */
+int wait_set_block_until(struct wait_set *ws, uint64_t deadline);
 
 /* ---- completion: an event that happens once ---- */
 

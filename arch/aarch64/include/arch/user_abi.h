@@ -13,5 +13,8 @@
 #define ARCH_SA_RESTORER 1   /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_MINSIGSTKSZ 5120 /**< the smallest alternate stack: its signal frame is ~4.7 KiB */
 #define ARCH_UNAME_MACHINE "aarch64"
+#define ARCH_O_DIRECTORY 040000 /**< arm64 moved O_DIRECTORY and O_NOFOLLOW (asm/fcntl.h) */
+#define ARCH_O_NOFOLLOW 0100000
+#define SYSNR_renameat 38 /**< the generic table keeps it for arm64; riscv64 has only renameat2 */
 
 #endif

@@ -11,5 +11,7 @@
 
 #define ARCH_ELF_MACHINE 243  /**< EM_RISCV */
 #define ARCH_UNAME_MACHINE "riscv64"
+#define ARCH_O_DIRECTORY 0200000 /**< the generic open() flags */
+#define ARCH_O_NOFOLLOW 0400000
 
 #endif

@@ -80,4 +80,62 @@
 #define SYSNR_prlimit64 302
 #define SYSNR_getrandom 318
 
+#define SYSNR_open 2
+#define SYSNR_stat 4
+#define SYSNR_lstat 6
+#define SYSNR_poll 7
+#define SYSNR_pwrite64 18
+#define SYSNR_access 21
+#define SYSNR_pipe 22
+#define SYSNR_dup2 33
+#define SYSNR_fsync 74
+#define SYSNR_fdatasync 75
+#define SYSNR_truncate 76
+#define SYSNR_ftruncate 77
+#define SYSNR_fchdir 81
+#define SYSNR_rename 82
+#define SYSNR_mkdir 83
+#define SYSNR_rmdir 84
+#define SYSNR_creat 85
+#define SYSNR_link 86
+#define SYSNR_unlink 87
+#define SYSNR_symlink 88
+#define SYSNR_readlink 89
+#define SYSNR_chmod 90
+#define SYSNR_fchmod 91
+#define SYSNR_chown 92
+#define SYSNR_fchown 93
+#define SYSNR_lchown 94
+#define SYSNR_umask 95
+#define SYSNR_sync 162
+#define SYSNR_mknodat 259
+#define SYSNR_fchownat 260
+#define SYSNR_renameat 264
+#define SYSNR_linkat 265
+#define SYSNR_symlinkat 266
+#define SYSNR_fchmodat 268
+#define SYSNR_utimensat 280
+#define SYSNR_renameat2 316
+#define SYSNR_statx 332
+#define SYSNR_faccessat2 439
+
+#define ARCH_O_DIRECTORY 0200000 /**< x86_64 keeps the generic open() flags */
+#define ARCH_O_NOFOLLOW 0400000
+
+#include <stdint.h>
+/** @brief x86_64's struct stat (arch/x86/include/uapi/asm/stat.h). */
+struct linux_stat {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    int64_t st_atime_sec;
+    uint64_t st_atime_nsec;
+    int64_t st_mtime_sec;
+    uint64_t st_mtime_nsec;
+    int64_t st_ctime_sec;
+    uint64_t st_ctime_nsec;
+    int64_t unused[3];
+};
+
 #endif

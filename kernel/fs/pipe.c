@@ -1,0 +1,267 @@
+/**
+ * @file pipe.c
+ * @brief Pipes (pipe2()): a 64 KiB ring between a read end and a write end,
+ *        with Linux's semantics.
+ *
+ * - A read waits for data, returns what there is (up to the count) once
+ *   there is any, and returns 0 once every write end is closed and the ring
+ *   is empty.
+ * - A write of at most PIPE_BUF (4096) bytes goes in whole or waits: writes
+ *   that small from several writers never interleave. A larger one goes in
+ *   as room comes.
+ * - A write with no read end left fails with EPIPE, and the writer gets
+ *   SIGPIPE.
+ * - O_NONBLOCK: EAGAIN instead of waiting; a signal ends a wait with
+ *   ERESTARTSYS (EINTR or a restart, signal.c decides), or with the count
+ *   moved so far.
+ *
+ * One reader and one writer move at a time (a mutex per side); the ring
+ * indices are under the wait queue's lock, so the reader copies out of the
+ * ring while the writer copies into its free part with no lock held, and
+ * a copy from or to user memory may fault and sleep.
+ */
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/proc.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+#include <kernel/vfs.h>
+
+#define PIPE_SIZE 65536 /* a power of two */
+#define PIPE_BUF 4096
+#define PIPE_ORDER 4    /* 16 pages */
+
+struct pipe {
+    struct waitqueue wq; /* readers and writers wait here; its lock guards the fields below */
+    uint64_t head, tail; /* bytes written and read, ever (head - tail in the ring) */
+    unsigned readers, writers;
+    struct mutex rd, wr; /* one reader, one writer at a time */
+    uint8_t *buf;
+};
+
+static unsigned pipe_dev;
+
+static const struct file_ops pipe_read_ops, pipe_write_ops;
+static const struct inode_ops pipe_iops = {0};
+
+/* What a waiter waits for (wq.lock held): data or no writer (@p need 0),
+ * or room for @p need bytes or no reader. */
+static int ready(struct pipe *p, size_t need)
+{
+    if (!need)
+        return p->head != p->tail || !p->writers;
+    return !p->readers || PIPE_SIZE - (p->head - p->tail) >= need;
+}
+
+/* Wait on the pipe until ready(@p need), or for a signal: -ERESTARTSYS. */
+static int wait_pipe(struct pipe *p, size_t need)
+{
+    struct proc *me = proc_current();
+    for (;;) {
+        struct wait_set ws;
+        wait_set_init(&ws);
+        wait_set_add(&ws, &p->wq);
+        if (me)
+            wait_set_add(&ws, &me->sig.wq);
+        irqflags_t f = spin_lock_irqsave(&p->wq.lock);
+        int ok = ready(p, need);
+        spin_unlock_irqrestore(&p->wq.lock, f);
+        if (!ok && me && signal_pending()) {
+            wait_set_clear(&ws);
+            return -ERESTARTSYS;
+        }
+        if (!ok)
+            wait_set_block(&ws);
+        wait_set_clear(&ws);
+        if (ok)
+            return 0;
+    }
+}
+
+static long pipe_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    struct pipe *p = f->priv;
+    if (!n)
+        return 0;
+    mutex_lock(&p->rd);
+    long r = 0;
+    for (;;) {
+        irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
+        uint64_t head = p->head, tail = p->tail;
+        int writers = p->writers != 0;
+        spin_unlock_irqrestore(&p->wq.lock, fl);
+        if (head != tail) {
+            size_t avail = head - tail, done = 0;
+            if (avail > n)
+                avail = n;
+            while (done < avail) {
+                size_t off = (tail + done) % PIPE_SIZE, c = PIPE_SIZE - off;
+                if (c > avail - done)
+                    c = avail - done;
+                if (iobuf_put(b, done, p->buf + off, c))
+                    break;
+                done += c;
+            }
+            if (!done) {
+                r = -EFAULT;
+                break;
+            }
+            fl = spin_lock_irqsave(&p->wq.lock);
+            p->tail += done;
+            wq_wake_all_locked(&p->wq);
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            r = (long)done;
+            break;
+        }
+        if (!writers)
+            break; /* the end */
+        if (f->flags & O_NONBLOCK) {
+            r = -EAGAIN;
+            break;
+        }
+        r = wait_pipe(p, 0);
+        if (r)
+            break;
+    }
+    mutex_unlock(&p->rd);
+    return r;
+}
+
+static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    struct pipe *p = f->priv;
+    if (!n)
+        return 0;
+    mutex_lock(&p->wr);
+    size_t done = 0;
+    long err = 0;
+    while (done < n) {
+        irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
+        uint64_t head = p->head, tail = p->tail;
+        int readers = p->readers != 0;
+        spin_unlock_irqrestore(&p->wq.lock, fl);
+        if (!readers) {
+            err = -EPIPE;
+            break;
+        }
+        size_t room = PIPE_SIZE - (head - tail);
+        size_t need = n <= PIPE_BUF ? n : 1; /* small writes go in whole */
+        if (room < need) {
+            if (f->flags & O_NONBLOCK) {
+                err = -EAGAIN;
+                break;
+            }
+            /* Wait for room: a reader's progress, its close, or a signal. */
+            err = wait_pipe(p, need);
+            if (err)
+                break;
+            continue;
+        }
+        size_t c = n - done < room ? n - done : room, moved = 0;
+        while (moved < c) {
+            size_t off = (head + moved) % PIPE_SIZE, k = PIPE_SIZE - off;
+            if (k > c - moved)
+                k = c - moved;
+            if (iobuf_get(p->buf + off, b, done + moved, k))
+                break;
+            moved += k;
+        }
+        if (moved) {
+            fl = spin_lock_irqsave(&p->wq.lock);
+            p->head += moved;
+            wq_wake_all_locked(&p->wq);
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            done += moved;
+        }
+        if (moved < c) {
+            err = -EFAULT;
+            break;
+        }
+    }
+    mutex_unlock(&p->wr);
+    if (err == -EPIPE) {
+        struct proc *me = proc_current();
+        if (me) {
+            struct ksiginfo ki = {0 /* SI_USER */, me->pid, 0, 0, 0};
+            signal_send(me, SIGPIPE, &ki);
+        }
+    }
+    return done ? (long)done : err;
+}
+
+static unsigned pipe_poll(struct file *f, struct wait_set *ws)
+{
+    struct pipe *p = f->priv;
+    if (ws)
+        wait_set_add(ws, &p->wq);
+    irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
+    unsigned ev = 0;
+    if (f->ops == &pipe_read_ops) {
+        if (p->head != p->tail)
+            ev |= POLLIN | POLLRDNORM;
+        if (!p->writers)
+            ev |= POLLHUP;
+    } else {
+        if (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF)
+            ev |= POLLOUT | POLLWRNORM;
+        if (!p->readers)
+            ev |= POLLERR;
+    }
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    return ev;
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = f->priv;
+    irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
+    if (f->ops == &pipe_read_ops)
+        p->readers--;
+    else
+        p->writers--;
+    int last = !p->readers && !p->writers;
+    wq_wake_all_locked(&p->wq);
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    if (last) {
+        kmem_pages_free(p->buf, PIPE_ORDER);
+        kfree(p);
+    }
+}
+
+static const struct file_ops pipe_read_ops = {
+    .read = pipe_read, .poll = pipe_poll, .release = pipe_release,
+};
+static const struct file_ops pipe_write_ops = {
+    .write = pipe_write, .poll = pipe_poll, .release = pipe_release,
+};
+
+int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+{
+    if (!pipe_dev)
+        pipe_dev = vfs_new_dev(); /* a race here only wastes a number */
+    struct pipe *p = kzalloc(sizeof *p);
+    struct inode *ino = p ? inode_alloc(pipe_dev, &pipe_iops, S_IFIFO | 0600) : NULL;
+    struct file *r = ino ? kzalloc(sizeof *r) : NULL;
+    struct file *w = r ? kzalloc(sizeof *w) : NULL;
+    uint8_t *buf = w ? kmem_pages_alloc(PIPE_ORDER) : NULL;
+    if (!buf) {
+        kfree(w);
+        kfree(r);
+        inode_put(ino); /* nlink 0: freed */
+        kfree(p);
+        return -ENFILE;
+    }
+    wq_init(&p->wq, "pipe");
+    mutex_init(&p->rd, "pipe reader");
+    mutex_init(&p->wr, "pipe writer");
+    p->buf = buf;
+    p->readers = p->writers = 1;
+    unsigned keep = flags & O_NONBLOCK;
+    *r = (struct file){1, O_RDONLY | keep, 0, ino, &pipe_read_ops, p};
+    *w = (struct file){1, O_WRONLY | keep, 0, inode_get(ino), &pipe_write_ops, p}; /* r has inode_alloc()'s */
+    *rd = r;
+    *wr = w;
+    return 0;
+}

@@ -1,0 +1,448 @@
+/**
+ * @file tmpfs.c
+ * @brief tmpfs: a file system in memory, the root (kernel/vfs.h).
+ *
+ * A directory is a list of entries in creation order, each with a cookie
+ * (its readdir position, never reused in that directory), so a readdir
+ * interrupted by creates and unlinks neither repeats nor skips the entries
+ * that stayed. A regular file's bytes are pages in an array indexed by
+ * page number; a page never written is a hole (reads give zeros), so a
+ * sparse file costs what was written. A file copied from the initrd starts
+ * on the initrd's own bytes ("borrowed") and gets pages of its own only at
+ * the first write or truncate: the initrd is never written, and executing
+ * an initrd program copies nothing. Directory calls run under the VFS
+ * namespace lock, file data under the inode's lock (vfs.c, file.c).
+ */
+#include <kernel/buddy.h>
+#include <kernel/errno.h>
+#include <kernel/initrd.h>
+#include <kernel/kmalloc.h>
+#include <kernel/list.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+#include <kernel/vfs.h>
+
+struct tdirent {
+    struct list_node node;
+    struct inode *ino;
+    uint64_t cookie;
+    size_t len;
+    char name[];
+};
+
+struct tdir {
+    struct list_node entries; /* creation order = cookie order */
+    uint64_t next_cookie;     /* from 2: 0 and 1 are "." and ".." */
+};
+
+struct tfile {
+    uint8_t **pages;      /* page n of the file, NULL: a hole */
+    size_t cap;           /* slots in pages */
+    const void *borrowed; /* the initrd's bytes, until the first change */
+};
+
+static const struct inode_ops tmpfs_iops;
+static const struct file_ops tmpfs_file_ops;
+static const struct file_ops tmpfs_dir_ops;
+
+/* ---- regular files ---- */
+
+static void free_pages_from(struct tfile *tf, size_t first)
+{
+    for (size_t i = first; i < tf->cap; i++)
+        if (tf->pages[i]) {
+            kmem_pages_free(tf->pages[i], 0);
+            tf->pages[i] = NULL;
+        }
+}
+
+static int ensure_cap(struct tfile *tf, size_t npages)
+{
+    if (npages <= tf->cap)
+        return 0;
+    size_t cap = tf->cap ? tf->cap : 4;
+    while (cap < npages)
+        cap *= 2;
+    uint8_t **p = krealloc(tf->pages, cap * sizeof *p);
+    if (!p)
+        return -ENOSPC;
+    memset(p + tf->cap, 0, (cap - tf->cap) * sizeof *p);
+    tf->pages = p;
+    tf->cap = cap;
+    return 0;
+}
+
+/* Page @p n, allocated (zeroed) if it is a hole; NULL: out of memory. */
+static uint8_t *page_for_write(struct tfile *tf, size_t n)
+{
+    if (!tf->pages[n]) {
+        tf->pages[n] = kmem_pages_alloc(0);
+        if (tf->pages[n])
+            memset(tf->pages[n], 0, PAGE_SIZE);
+    }
+    return tf->pages[n];
+}
+
+/* The initrd bytes become pages of the file's own. */
+static int unborrow(struct inode *ino)
+{
+    struct tfile *tf = ino->priv;
+    if (!tf->borrowed)
+        return 0;
+    size_t n = (ino->size + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (ensure_cap(tf, n))
+        return -ENOSPC;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *pg = page_for_write(tf, i);
+        if (!pg) {
+            free_pages_from(tf, 0);
+            return -ENOSPC;
+        }
+        size_t off = i * PAGE_SIZE, c = ino->size - off < PAGE_SIZE ? ino->size - off : PAGE_SIZE;
+        memcpy(pg, (const uint8_t *)tf->borrowed + off, c);
+    }
+    tf->borrowed = NULL;
+    return 0;
+}
+
+static long file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    struct inode *ino = f->inode;
+    struct tfile *tf = ino->priv;
+    if (*pos >= ino->size)
+        return 0;
+    if (n > ino->size - *pos)
+        n = ino->size - *pos;
+    static const uint8_t zeros[512];
+    size_t done = 0;
+    while (done < n) {
+        uint64_t at = *pos + done;
+        size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off;
+        if (c > n - done)
+            c = n - done;
+        const uint8_t *src;
+        if (tf->borrowed)
+            src = (const uint8_t *)tf->borrowed + at;
+        else if (at / PAGE_SIZE < tf->cap && tf->pages[at / PAGE_SIZE])
+            src = tf->pages[at / PAGE_SIZE] + off;
+        else {
+            src = zeros;
+            if (c > sizeof zeros)
+                c = sizeof zeros;
+        }
+        if (iobuf_put(b, done, src, c))
+            break;
+        done += c;
+    }
+    if (!done && n)
+        return -EFAULT;
+    *pos += done;
+    ino->atime = vfs_now();
+    return (long)done;
+}
+
+static long file_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    struct inode *ino = f->inode;
+    struct tfile *tf = ino->priv;
+    if (!n)
+        return 0;
+    if (*pos > (1ull << 40) || n > (1ull << 40) - *pos)
+        return -EFBIG;
+    if (unborrow(ino) || ensure_cap(tf, (*pos + n + PAGE_SIZE - 1) / PAGE_SIZE))
+        return -ENOSPC;
+    size_t done = 0;
+    long err = 0;
+    while (done < n) {
+        uint64_t at = *pos + done;
+        size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off;
+        if (c > n - done)
+            c = n - done;
+        uint8_t *pg = page_for_write(tf, at / PAGE_SIZE);
+        if (!pg) {
+            err = -ENOSPC;
+            break;
+        }
+        if (iobuf_get(pg + off, b, done, c)) {
+            err = -EFAULT;
+            break;
+        }
+        done += c;
+    }
+    if (!done)
+        return err;
+    *pos += done;
+    if (*pos > ino->size)
+        ino->size = *pos;
+    ino->mtime = ino->ctime = vfs_now();
+    return (long)done;
+}
+
+static int file_truncate(struct inode *ino, uint64_t size)
+{
+    struct tfile *tf = ino->priv;
+    if (size == ino->size)
+        return 0;
+    if (unborrow(ino))
+        return -ENOSPC;
+    if (size < ino->size) {
+        size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+        free_pages_from(tf, keep);
+        if (size % PAGE_SIZE && keep - 1 < tf->cap && tf->pages[keep - 1])
+            memset(tf->pages[keep - 1] + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+    } else if (ensure_cap(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE)) {
+        return -ENOSPC;
+    }
+    ino->size = size;
+    return 0;
+}
+
+const void *tmpfs_contiguous(struct inode *ino)
+{
+    if (ino->ops != &tmpfs_iops || !S_ISREG(ino->mode))
+        return NULL;
+    struct tfile *tf = ino->priv;
+    return tf->borrowed;
+}
+
+int tmpfs_set_borrowed(struct inode *ino, const void *data, size_t size)
+{
+    if (ino->ops != &tmpfs_iops || !S_ISREG(ino->mode) || ino->size)
+        return -EINVAL;
+    struct tfile *tf = ino->priv;
+    tf->borrowed = data;
+    ino->size = size;
+    return 0;
+}
+
+/* ---- directories ---- */
+
+static struct tdirent *find(struct inode *dir, const char *name, size_t len)
+{
+    struct tdir *d = dir->priv;
+    list_for_each(n, &d->entries) {
+        struct tdirent *e = container_of(n, struct tdirent, node);
+        if (e->len == len && memcmp(e->name, name, len) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static int add_entry(struct inode *dir, const char *name, size_t len, struct inode *ino)
+{
+    struct tdir *d = dir->priv;
+    struct tdirent *e = kmalloc(sizeof *e + len + 1);
+    if (!e)
+        return -ENOSPC;
+    e->ino = ino;
+    e->cookie = d->next_cookie++;
+    e->len = len;
+    memcpy(e->name, name, len);
+    e->name[len] = 0;
+    list_add_tail(&d->entries, &e->node);
+    dir->mtime = dir->ctime = vfs_now();
+    return 0;
+}
+
+static void del_entry(struct inode *dir, struct tdirent *e)
+{
+    list_del(&e->node);
+    kfree(e);
+    dir->mtime = dir->ctime = vfs_now();
+}
+
+static int t_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+    struct tdirent *e = find(dir, name, len);
+    if (!e)
+        return -ENOENT;
+    *out = inode_get(e->ino);
+    return 0;
+}
+
+static struct inode *new_inode(unsigned dev, uint32_t mode)
+{
+    struct inode *ino = inode_alloc(dev, &tmpfs_iops, mode);
+    if (!ino)
+        return NULL;
+    size_t priv = S_ISDIR(mode) ? sizeof(struct tdir) : S_ISREG(mode) ? sizeof(struct tfile) : 0;
+    if (priv) {
+        ino->priv = kzalloc(priv);
+        if (!ino->priv) {
+            kfree(ino);
+            return NULL;
+        }
+    }
+    if (S_ISDIR(mode)) {
+        struct tdir *d = ino->priv;
+        list_init(&d->entries);
+        d->next_cookie = 2;
+        ino->fops = &tmpfs_dir_ops;
+        ino->nlink = 2;
+    } else {
+        ino->fops = S_ISREG(mode) ? &tmpfs_file_ops : NULL;
+        ino->nlink = 1;
+    }
+    return ino;
+}
+
+static int t_create(struct inode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev,
+                    const char *target, struct inode **out)
+{
+    uint32_t type = mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR && type != S_IFBLK &&
+        type != S_IFIFO && type != S_IFSOCK)
+        return -EINVAL;
+    struct inode *ino = new_inode(dir->dev, mode);
+    if (!ino)
+        return -ENOSPC;
+    ino->rdev = rdev;
+    if (type == S_IFLNK) {
+        size_t tl = strlen(target);
+        ino->priv = kmalloc(tl + 1);
+        if (!ino->priv) {
+            kfree(ino);
+            return -ENOSPC;
+        }
+        memcpy(ino->priv, target, tl + 1);
+        ino->size = tl;
+    }
+    if (add_entry(dir, name, len, ino)) {
+        ino->nlink = 0;
+        inode_put(ino);
+        return -ENOSPC;
+    }
+    if (type == S_IFDIR) {
+        ino->parent = dir;
+        dir->nlink++; /* the child's ".." */
+    }
+    *out = ino;
+    return 0;
+}
+
+static int t_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+    int e = add_entry(dir, name, len, target);
+    if (!e) {
+        __atomic_add_fetch(&target->nlink, 1, __ATOMIC_RELAXED);
+        target->ctime = vfs_now();
+    }
+    return e;
+}
+
+/* @p victim loses the name @p e in @p dir (the caller holds a reference). */
+static void remove_name(struct inode *dir, struct tdirent *e, struct inode *victim)
+{
+    del_entry(dir, e);
+    victim->ctime = vfs_now();
+    if (S_ISDIR(victim->mode)) {
+        dir->nlink--;             /* its ".." */
+        inode_drop_link(victim);  /* its "." */
+    }
+    inode_drop_link(victim);
+}
+
+static int t_unlink(struct inode *dir, const char *name, size_t len, struct inode *victim)
+{
+    struct tdirent *e = find(dir, name, len);
+    if (!e || e->ino != victim)
+        return -ENOENT;
+    remove_name(dir, e, victim);
+    return 0;
+}
+
+static int t_rename(struct inode *odir, const char *name, size_t len, struct inode *ndir,
+                    const char *nname, size_t nlen)
+{
+    struct tdirent *e = find(odir, name, len);
+    if (!e)
+        return -ENOENT;
+    struct inode *ino = e->ino;
+    struct tdirent *there = find(ndir, nname, nlen);
+    /* The new entry first: out of memory leaves everything as it was. */
+    struct tdir *nd = ndir->priv;
+    struct tdirent *ne = kmalloc(sizeof *ne + nlen + 1);
+    if (!ne)
+        return -ENOSPC;
+    if (there) {
+        struct inode *old = inode_get(there->ino);
+        remove_name(ndir, there, old);
+        inode_put(old);
+    }
+    ne->ino = ino;
+    ne->cookie = nd->next_cookie++;
+    ne->len = nlen;
+    memcpy(ne->name, nname, nlen);
+    ne->name[nlen] = 0;
+    list_add_tail(&nd->entries, &ne->node);
+    del_entry(odir, e);
+    ndir->mtime = ndir->ctime = vfs_now();
+    ino->ctime = vfs_now();
+    if (S_ISDIR(ino->mode) && odir != ndir) {
+        odir->nlink--;
+        ndir->nlink++;
+        ino->parent = ndir;
+    }
+    return 0;
+}
+
+static int t_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
+{
+    struct tdir *d = dir->priv;
+    list_for_each(n, &d->entries) {
+        struct tdirent *e = container_of(n, struct tdirent, node);
+        if (e->cookie >= pos) {
+            *out = (struct vfs_dirent){e->ino->ino, e->cookie + 1, (e->ino->mode & S_IFMT) >> 12,
+                                       e->name, e->len};
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *t_readlink(struct inode *ino) { return ino->priv; }
+
+static void t_evict(struct inode *ino)
+{
+    if (S_ISREG(ino->mode)) {
+        struct tfile *tf = ino->priv;
+        free_pages_from(tf, 0);
+        kfree(tf->pages);
+    } else if (S_ISDIR(ino->mode)) {
+        struct tdir *d = ino->priv;
+        while (!list_empty(&d->entries)) { /* only a root torn down in a test has any */
+            struct tdirent *e = container_of(list_first(&d->entries), struct tdirent, node);
+            list_del(&e->node);
+            kfree(e);
+        }
+    }
+    kfree(ino->priv);
+}
+
+static const struct inode_ops tmpfs_iops = {
+    .lookup = t_lookup,
+    .create = t_create,
+    .link = t_link,
+    .unlink = t_unlink,
+    .rename = t_rename,
+    .readdir = t_readdir,
+    .readlink = t_readlink,
+    .truncate = file_truncate,
+    .evict = t_evict,
+};
+
+static const struct file_ops tmpfs_file_ops = {
+    .read = file_read,
+    .write = file_write,
+    .seekable = 1,
+};
+
+static const struct file_ops tmpfs_dir_ops = {0};
+
+struct inode *tmpfs_new_root(void)
+{
+    struct inode *root = new_inode(vfs_new_dev(), S_IFDIR | 0755);
+    if (root)
+        root->parent = root;
+    return root;
+}

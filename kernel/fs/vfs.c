@@ -1,0 +1,714 @@
+/**
+ * @file vfs.c
+ * @brief Inodes, path lookup and the namespace calls of the VFS
+ *        (kernel/vfs.h); open files are in file.c.
+ *
+ * Every walk and every change of a directory runs under one mutex, the
+ * namespace lock (ns_lock): a lookup sees a consistent tree, a rename
+ * cannot race a lookup, and a file system's directory code needs no lock
+ * of its own. A walk holds one reference at a time on the directory it is
+ * in (so an inode it stands on cannot be freed), and the lock keeps the
+ * rest of the path alive.
+ */
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/proc.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+#include <kernel/vfs.h>
+
+static struct mutex ns_lock_m; /* initialised by vfs_set_root(), before any use */
+static struct spinlock ref_lock = SPINLOCK_INIT("inode refs");
+static uint64_t next_ino = 1;
+static unsigned next_dev = 1;
+
+static void ns_lock(void) { mutex_lock(&ns_lock_m); }
+
+static void ns_unlock(void) { mutex_unlock(&ns_lock_m); }
+
+uint64_t vfs_now(void) { return hal_time_ns(); }
+
+uint64_t inode_next_ino(void) { return __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED); }
+
+unsigned vfs_new_dev(void) { return __atomic_fetch_add(&next_dev, 1, __ATOMIC_RELAXED); }
+
+struct inode *inode_alloc(unsigned dev, const struct inode_ops *ops, uint32_t mode)
+{
+    struct inode *ino = kzalloc(sizeof *ino);
+    if (!ino)
+        return NULL;
+    ino->mode = mode;
+    ino->refs = 1;
+    ino->dev = dev;
+    ino->ops = ops;
+    ino->ino = inode_next_ino();
+    ino->atime = ino->mtime = ino->ctime = vfs_now();
+    mutex_init(&ino->lock, "inode data");
+    return ino;
+}
+
+struct inode *inode_get(struct inode *ino)
+{
+    irqflags_t f = spin_lock_irqsave(&ref_lock);
+    ino->refs++;
+    spin_unlock_irqrestore(&ref_lock, f);
+    return ino;
+}
+
+static void inode_free(struct inode *ino)
+{
+    if (ino->ops && ino->ops->evict)
+        ino->ops->evict(ino);
+    kfree(ino);
+}
+
+void inode_put(struct inode *ino)
+{
+    if (!ino)
+        return;
+    irqflags_t f = spin_lock_irqsave(&ref_lock);
+    int last = --ino->refs == 0 && ino->nlink == 0;
+    spin_unlock_irqrestore(&ref_lock, f);
+    if (last)
+        inode_free(ino);
+}
+
+void inode_drop_link(struct inode *ino)
+{
+    irqflags_t f = spin_lock_irqsave(&ref_lock);
+    int last = ino->nlink && --ino->nlink == 0 && ino->refs == 0;
+    spin_unlock_irqrestore(&ref_lock, f);
+    if (last)
+        inode_free(ino);
+}
+
+/* ---- path walking (ns_lock held) ---- */
+
+#define SYMLINK_MAX 40 /* symlinks one lookup follows, as Linux */
+
+struct walk {
+    struct inode *root; /* "/" and the top ".." stays at */
+    int links;          /* symlinks followed so far */
+};
+
+/* The directory's parent for "..", across a mount and never above the root. */
+static struct inode *dotdot(struct walk *w, struct inode *dir)
+{
+    while (dir != w->root && dir->covers)
+        dir = dir->covers; /* a mounted root: ".." is the mount point's */
+    if (dir == w->root)
+        return dir;
+    return dir->parent ? dir->parent : dir;
+}
+
+/* What is mounted on @p ino, if anything (a reference moves with it). */
+static struct inode *cross_mounts(struct inode *ino)
+{
+    while (ino->mounted) {
+        struct inode *m = inode_get(ino->mounted);
+        inode_put(ino);
+        ino = m;
+    }
+    return ino;
+}
+
+static int walk_path(struct walk *w, struct inode *dir, const char *path, int follow,
+                     struct inode **out);
+
+/* One component @p name of @p dir (a reference, given up): the child, with
+ * a final symlink followed if @p follow. */
+static int step(struct walk *w, struct inode *dir, const char *name, size_t len, int follow,
+                struct inode **out)
+{
+    if (!S_ISDIR(dir->mode)) {
+        inode_put(dir);
+        return -ENOTDIR;
+    }
+    if (len > VFS_NAME_MAX) {
+        inode_put(dir);
+        return -ENAMETOOLONG;
+    }
+    if (len == 1 && name[0] == '.') {
+        *out = dir;
+        return 0;
+    }
+    if (len == 2 && name[0] == '.' && name[1] == '.') {
+        struct inode *up = inode_get(dotdot(w, dir));
+        inode_put(dir);
+        *out = up;
+        return 0;
+    }
+    struct inode *child;
+    int e = dir->ops->lookup(dir, name, len, &child);
+    if (e) {
+        inode_put(dir);
+        return e;
+    }
+    child = cross_mounts(child);
+    if (S_ISLNK(child->mode) && follow) {
+        if (++w->links > SYMLINK_MAX) {
+            inode_put(child);
+            inode_put(dir);
+            return -ELOOP;
+        }
+        const char *target = child->ops->readlink(child);
+        struct inode *start = target[0] == '/' ? inode_get(w->root) : inode_get(dir);
+        e = walk_path(w, start, target, 1, out);
+        inode_put(child);
+        inode_put(dir);
+        return e;
+    }
+    inode_put(dir);
+    *out = child;
+    return 0;
+}
+
+/* The next component of *@p p: its start and length; *p moves past it and
+ * the slashes after it. 0 at the end. */
+static size_t next_name(const char **p, const char **name)
+{
+    while (**p == '/')
+        (*p)++;
+    *name = *p;
+    size_t n = 0;
+    while ((*p)[n] && (*p)[n] != '/')
+        n++;
+    *p += n;
+    return n;
+}
+
+/* Walk @p path from @p dir (a reference, given up). A path ending in '/'
+ * must name a directory (a final symlink is then followed). */
+static int walk_path(struct walk *w, struct inode *dir, const char *path, int follow,
+                     struct inode **out)
+{
+    const char *p = path;
+    if (*p == '/') {
+        inode_put(dir);
+        dir = inode_get(w->root);
+    }
+    for (;;) {
+        const char *name;
+        size_t len = next_name(&p, &name);
+        if (!len) { /* "" or trailing slashes: the directory itself */
+            *out = dir;
+            return 0;
+        }
+        const char *rest = p;
+        while (*rest == '/')
+            rest++;
+        int last = *rest == 0;
+        int e = step(w, dir, name, len, last ? follow || *p == '/' : 1, &dir);
+        if (e)
+            return e;
+        if (last) {
+            if (*p == '/' && !S_ISDIR(dir->mode)) {
+                inode_put(dir);
+                return -ENOTDIR;
+            }
+            *out = dir;
+            return 0;
+        }
+    }
+}
+
+static struct inode *root_inode;
+
+struct inode *vfs_root(void) { return root_inode; }
+
+void vfs_set_root(struct inode *root)
+{
+    mutex_init(&ns_lock_m, "vfs namespace");
+    __atomic_store_n(&root_inode, root, __ATOMIC_RELEASE);
+}
+
+/* Where a walk from @p base starts: base, the caller's cwd, or the root. */
+static struct inode *start_of(struct inode *base, const char *path)
+{
+    if (path[0] == '/' || (!base && !proc_current()))
+        return inode_get(root_inode);
+    if (base)
+        return inode_get(base);
+    struct proc *p = proc_current();
+    return inode_get(p->fs.cwd ? p->fs.cwd : root_inode);
+}
+
+static int check_path(const char *path)
+{
+    if (!root_inode)
+        return -ENOENT;
+    if (!path[0])
+        return -ENOENT;
+    if (strnlen(path, VFS_PATH_MAX) >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+int vfs_lookup(struct inode *base, const char *path, int follow, struct inode **out)
+{
+    int e = check_path(path);
+    if (e)
+        return e;
+    struct walk w = {root_inode, 0};
+    ns_lock();
+    e = walk_path(&w, start_of(base, path), path, follow, out);
+    ns_unlock();
+    return e;
+}
+
+/* The parent directory of @p path's last component, and that component
+ * (pointing into @p path, *@p len bytes; trailing slashes are not part of
+ * it, *@p slash says there were some). ns_lock held. "/" and paths ending
+ * in "." or ".." have no last name to create or remove: -EEXIST for
+ * create, -EBUSY / -EINVAL / -ENOTEMPTY by the caller's rules. */
+static int walk_parent(struct walk *w, struct inode *base, const char *path, struct inode **dir,
+                       const char **name, size_t *len, int *slash)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    *slash = path[n] == '/';
+    size_t s = n;
+    while (s && path[s - 1] != '/')
+        s--;
+    *name = path + s;
+    *len = n - s;
+    if (*len > VFS_NAME_MAX)
+        return -ENAMETOOLONG;
+    struct inode *start = start_of(base, path);
+    if (s == 0) {
+        *dir = start;
+    } else {
+        /* The directory part, walked as its own path. */
+        char *head = kmalloc(s + 1);
+        if (!head) {
+            inode_put(start);
+            return -ENOMEM;
+        }
+        memcpy(head, path, s);
+        head[s] = 0;
+        int e = walk_path(w, start, head, 1, dir);
+        kfree(head);
+        if (e)
+            return e;
+    }
+    if (!S_ISDIR((*dir)->mode)) {
+        inode_put(*dir);
+        return -ENOTDIR;
+    }
+    return 0;
+}
+
+static int is_dot(const char *name, size_t len)
+{
+    return (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.') || len == 0;
+}
+
+/* The existing child @p name of @p dir (a new reference) or -ENOENT; "."
+ * and ".." resolved too. ns_lock held. */
+static int child_of(struct walk *w, struct inode *dir, const char *name, size_t len,
+                    struct inode **out)
+{
+    return step(w, inode_get(dir), name, len, 0, out);
+}
+
+int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rdev, const char *target)
+{
+    int e = check_path(path);
+    if (e)
+        return e;
+    struct walk w = {root_inode, 0};
+    struct inode *dir, *ino;
+    const char *name;
+    size_t len;
+    int slash;
+    ns_lock();
+    e = walk_parent(&w, base, path, &dir, &name, &len, &slash);
+    if (e) {
+        ns_unlock();
+        return e;
+    }
+    struct proc *p = proc_current();
+    if (!S_ISLNK(mode))
+        mode &= ~(p ? p->fs.umask : 022) | S_IFMT;
+    if (is_dot(name, len))
+        e = -EEXIST;
+    else if (slash && !S_ISDIR(mode))
+        e = child_of(&w, dir, name, len, &ino) == 0 ? (inode_put(ino), -EEXIST) : -ENOENT;
+    else if (child_of(&w, dir, name, len, &ino) == 0) {
+        inode_put(ino);
+        e = -EEXIST;
+    } else if (!dir->nlink)
+        e = -ENOENT; /* a removed directory takes no new entries */
+    else {
+        e = dir->ops->create(dir, name, len, mode, rdev, target, &ino);
+        if (!e)
+            inode_put(ino);
+    }
+    inode_put(dir);
+    ns_unlock();
+    return e;
+}
+
+static int dir_empty(struct inode *dir)
+{
+    struct vfs_dirent d;
+    return dir->ops->readdir(dir, 2, &d) == 0;
+}
+
+/* Is @p a (a directory) @p b or above it? ns_lock held. */
+static int is_ancestor(struct walk *w, struct inode *a, struct inode *b)
+{
+    for (struct inode *i = b;; i = dotdot(w, i)) {
+        if (i == a)
+            return 1;
+        if (dotdot(w, i) == i)
+            return 0;
+    }
+}
+
+int vfs_unlink(struct inode *base, const char *path, int rmdir)
+{
+    int e = check_path(path);
+    if (e)
+        return e;
+    struct walk w = {root_inode, 0};
+    struct inode *dir, *victim;
+    const char *name;
+    size_t len;
+    int slash;
+    ns_lock();
+    e = walk_parent(&w, base, path, &dir, &name, &len, &slash);
+    if (e) {
+        ns_unlock();
+        return e;
+    }
+    if (is_dot(name, len))
+        e = rmdir ? (len == 1 ? -EINVAL : len == 0 ? -EBUSY : -ENOTEMPTY) : -EISDIR;
+    else
+        e = child_of(&w, dir, name, len, &victim);
+    if (!e) {
+        if (rmdir && !S_ISDIR(victim->mode))
+            e = -ENOTDIR;
+        else if (!rmdir && S_ISDIR(victim->mode))
+            e = -EISDIR;
+        else if (!rmdir && slash)
+            e = -ENOTDIR;
+        else if (victim == root_inode || victim->covers || victim->mounted)
+            e = -EBUSY;
+        else if (rmdir && !dir_empty(victim))
+            e = -ENOTEMPTY;
+        else
+            e = dir->ops->unlink(dir, name, len, victim);
+        inode_put(victim);
+    }
+    inode_put(dir);
+    ns_unlock();
+    return e;
+}
+
+int vfs_rename(struct inode *obase, const char *opath, struct inode *nbase, const char *npath)
+{
+    int e = check_path(opath);
+    if (!e)
+        e = check_path(npath);
+    if (e)
+        return e;
+    struct walk w = {root_inode, 0};
+    struct inode *odir, *ndir, *src = NULL, *dst = NULL;
+    const char *oname, *nname;
+    size_t olen, nlen;
+    int oslash, nslash;
+    ns_lock();
+    e = walk_parent(&w, obase, opath, &odir, &oname, &olen, &oslash);
+    if (e) {
+        ns_unlock();
+        return e;
+    }
+    e = walk_parent(&w, nbase, npath, &ndir, &nname, &nlen, &nslash);
+    if (e) {
+        inode_put(odir);
+        ns_unlock();
+        return e;
+    }
+    if (is_dot(oname, olen) || is_dot(nname, nlen))
+        e = -EBUSY;
+    if (!e)
+        e = child_of(&w, odir, oname, olen, &src);
+    if (!e && (oslash || nslash) && !S_ISDIR(src->mode))
+        e = -ENOTDIR;
+    if (!e && odir->dev != ndir->dev)
+        e = -EXDEV;
+    if (!e && (src->mounted || src->covers))
+        e = -EBUSY;
+    if (!e && S_ISDIR(src->mode) && is_ancestor(&w, src, ndir))
+        e = -EINVAL; /* into itself */
+    if (!e && child_of(&w, ndir, nname, nlen, &dst) == 0) {
+        if (dst == src)
+            e = 1; /* the same file: nothing to do */
+        else if (S_ISDIR(src->mode) && !S_ISDIR(dst->mode))
+            e = -ENOTDIR;
+        else if (!S_ISDIR(src->mode) && S_ISDIR(dst->mode))
+            e = -EISDIR;
+        else if (S_ISDIR(dst->mode) && !dir_empty(dst))
+            e = -ENOTEMPTY;
+        else if (dst->mounted || dst->covers)
+            e = -EBUSY;
+    }
+    if (!e && !ndir->nlink)
+        e = -ENOENT;
+    if (!e)
+        e = odir->ops->rename(odir, oname, olen, ndir, nname, nlen);
+    if (e == 1)
+        e = 0;
+    inode_put(dst);
+    inode_put(src);
+    inode_put(odir);
+    inode_put(ndir);
+    ns_unlock();
+    return e;
+}
+
+int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const char *npath, int follow)
+{
+    int e = check_path(opath);
+    if (!e)
+        e = check_path(npath);
+    if (e)
+        return e;
+    struct walk w = {root_inode, 0};
+    struct inode *target, *dir, *there;
+    const char *name;
+    size_t len;
+    int slash;
+    ns_lock();
+    e = walk_path(&w, start_of(obase, opath), opath, follow, &target);
+    if (e) {
+        ns_unlock();
+        return e;
+    }
+    e = walk_parent(&w, nbase, npath, &dir, &name, &len, &slash);
+    if (e) {
+        inode_put(target);
+        ns_unlock();
+        return e;
+    }
+    if (S_ISDIR(target->mode))
+        e = -EPERM;
+    else if (is_dot(name, len) || child_of(&w, dir, name, len, &there) == 0)
+        e = is_dot(name, len) ? -EEXIST : (inode_put(there), -EEXIST);
+    else if (slash)
+        e = -ENOENT;
+    else if (dir->dev != target->dev)
+        e = -EXDEV;
+    else if (!dir->nlink)
+        e = -ENOENT;
+    else
+        e = dir->ops->link(dir, name, len, target);
+    inode_put(dir);
+    inode_put(target);
+    ns_unlock();
+    return e;
+}
+
+long vfs_readlink(struct inode *base, const char *path, const struct iobuf *b, size_t n)
+{
+    struct inode *ino;
+    int e = vfs_lookup(base, path, 0, &ino);
+    if (e)
+        return e;
+    long r = -EINVAL;
+    if (S_ISLNK(ino->mode)) {
+        ns_lock();
+        const char *t = ino->ops->readlink(ino);
+        size_t l = strlen(t);
+        if (l > n)
+            l = n;
+        r = iobuf_put(b, 0, t, l) ? -EFAULT : (long)l;
+        ns_unlock();
+    }
+    inode_put(ino);
+    return r;
+}
+
+long vfs_path_of(struct inode *dir, char *buf, size_t size)
+{
+    struct walk w = {root_inode, 0};
+    if (size < 2)
+        return -ERANGE;
+    /* Built from the end of @p buf backwards, then moved to its start. */
+    size_t at = size - 1;
+    buf[at] = 0;
+    ns_lock();
+    long e = 0;
+    if (!dir->nlink && dir != root_inode)
+        e = -ENOENT; /* the working directory was removed */
+    for (struct inode *i = dir; !e && i != root_inode;) {
+        struct inode *up = dotdot(&w, i);
+        struct inode *me = i;
+        while (me->covers)
+            me = me->covers; /* a mounted root is named by its mount point */
+        /* Find me's name in its parent. */
+        struct vfs_dirent d;
+        uint64_t pos = 2;
+        int found = 0;
+        while (up->ops->readdir(up, pos, &d) == 1) {
+            pos = d.next;
+            if (d.ino == me->ino) {
+                struct inode *c;
+                if (up->ops->lookup(up, d.name, d.len, &c) == 0) {
+                    found = c == me;
+                    inode_put(c);
+                }
+                if (found)
+                    break;
+            }
+        }
+        if (!found || at < d.len + 1) {
+            e = found ? -ERANGE : -ENOENT;
+            break;
+        }
+        at -= d.len;
+        memcpy(buf + at, d.name, d.len);
+        buf[--at] = '/';
+        i = up;
+    }
+    ns_unlock();
+    if (e)
+        return e;
+    if (at == size - 1)
+        buf[--at] = '/';
+    size_t len = size - 1 - at;
+    memmove(buf, buf + at, len + 1);
+    return (long)len;
+}
+
+/* getdents64's record: d_ino, d_off, d_reclen, d_type, the name and its NUL, 8-aligned. */
+long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
+{
+    struct inode *dir = f->inode;
+    if (!S_ISDIR(dir->mode))
+        return -ENOTDIR;
+    struct walk w = {root_inode, 0};
+    size_t used = 0;
+    long e = 0;
+    ns_lock();
+    for (;;) {
+        struct vfs_dirent d;
+        uint64_t pos = f->pos;
+        if (pos == 0 || pos == 1) {
+            struct inode *i = pos == 0 ? dir : dotdot(&w, dir);
+            d = (struct vfs_dirent){i->ino, pos + 1, S_IFDIR >> 12, "..", pos + 1};
+        } else if (!dir->nlink || dir->ops->readdir(dir, pos, &d) != 1) {
+            break; /* the end (a removed directory is empty) */
+        }
+        size_t reclen = (19 + d.len + 1 + 7) & ~(size_t)7;
+        if (used + reclen > n) {
+            if (!used)
+                e = -EINVAL; /* not even one fits */
+            break;
+        }
+        uint8_t rec[19 + VFS_NAME_MAX + 1 + 8];
+        memset(rec, 0, reclen);
+        int64_t off = (int64_t)d.next;
+        uint16_t rl = (uint16_t)reclen;
+        memcpy(rec, &d.ino, 8);
+        memcpy(rec + 8, &off, 8);
+        memcpy(rec + 16, &rl, 2);
+        rec[18] = (uint8_t)d.type;
+        memcpy(rec + 19, d.name, d.len);
+        if (iobuf_put(b, used, rec, reclen)) {
+            e = -EFAULT;
+            break;
+        }
+        used += reclen;
+        f->pos = d.next;
+    }
+    ns_unlock();
+    dir->atime = vfs_now();
+    return used ? (long)used : e;
+}
+
+int vfs_mount(struct inode *on, struct inode *root)
+{
+    if (!S_ISDIR(on->mode) || !S_ISDIR(root->mode))
+        return -ENOTDIR;
+    ns_lock();
+    int e = 0;
+    if (on->mounted || root->covers)
+        e = -EBUSY;
+    else {
+        on->mounted = inode_get(root);
+        root->covers = inode_get(on);
+    }
+    ns_unlock();
+    return e;
+}
+
+/* ---- open ---- */
+
+int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode, struct file **out)
+{
+    int e = check_path(path);
+    if (e)
+        return e;
+    struct walk w = {root_inode, 0};
+    struct inode *ino = NULL;
+    ns_lock();
+    if (flags & O_CREAT) {
+        struct inode *dir;
+        const char *name;
+        size_t len;
+        int slash;
+        e = walk_parent(&w, base, path, &dir, &name, &len, &slash);
+        if (!e) {
+            if (is_dot(name, len))
+                e = -EISDIR;
+            else if ((e = child_of(&w, dir, name, len, &ino)) == 0) {
+                if (flags & O_EXCL)
+                    e = -EEXIST;
+                else if (S_ISLNK(ino->mode) && !(flags & O_NOFOLLOW)) {
+                    inode_put(ino);
+                    ino = NULL;
+                    /* An existing name through its symlink; a dangling
+                     * one is ENOENT here (Linux would create its target). */
+                    e = step(&w, inode_get(dir), name, len, 1, &ino);
+                }
+                if (e && ino) {
+                    inode_put(ino);
+                    ino = NULL;
+                }
+            } else if (e == -ENOENT && slash) {
+                e = -EISDIR;
+            } else if (e == -ENOENT) {
+                struct proc *p = proc_current();
+                uint32_t m = S_IFREG | (mode & 07777 & ~(p ? p->fs.umask : 022));
+                e = dir->nlink ? dir->ops->create(dir, name, len, m, 0, NULL, &ino) : -ENOENT;
+                if (!e)
+                    flags &= ~(unsigned)O_TRUNC; /* new and empty */
+            }
+            inode_put(dir);
+        }
+    } else {
+        e = walk_path(&w, start_of(base, path), path, !(flags & O_NOFOLLOW), &ino);
+    }
+    ns_unlock();
+    if (e)
+        return e;
+    if (S_ISLNK(ino->mode) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
+        e = -ELOOP;
+    else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+        e = -ENOTDIR;
+    else if (S_ISDIR(ino->mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+        e = -EISDIR;
+    else if ((flags & O_ACCMODE) == 3)
+        e = -EINVAL;
+    if (!e && (flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY)
+        e = vfs_truncate(ino, 0);
+    if (!e)
+        e = vfs_open_inode(ino, flags, out);
+    inode_put(ino);
+    return e;
+}

@@ -1,0 +1,333 @@
+/**
+ * @file kernel/vfs.h
+ * @brief The virtual file system: inodes, path lookup, open files and the
+ *        per-process file-descriptor table, with Linux's semantics.
+ *
+ * The pieces:
+ * - An **inode** is a file of any type (regular, directory, symlink,
+ *   character device, pipe). Its file system gives it `inode_ops` (the
+ *   namespace: lookup, create, unlink, ...) and the `file_ops` an open
+ *   file of it uses. It lives while it has a name (`nlink`) or a
+ *   reference (`refs`: an open file, a cwd, a lookup in progress): the
+ *   last of the two to go frees it, so a file unlinked while open is
+ *   still read and written until it is closed.
+ * - **Path lookup** walks components from the root or a directory, follows
+ *   symlinks (40 in all at most: ELOOP), handles `.` and `..` (never above
+ *   the root) and crosses mount points (vfs_mount()).
+ * - An open **file** has its offset and flags and is shared by the
+ *   descriptors dup() and fork() make of it.
+ * - A process's **fd table** maps numbers to files, with close-on-exec.
+ *
+ * Locking: one mutex, the namespace lock, guards every directory, name and
+ * link count (lookup, create, unlink, rename, link, readdir): simple and
+ * enough at this size. A regular file's data has its inode's own mutex;
+ * pipes and devices lock themselves. All of it is thread context.
+ *
+ * The root is a tmpfs (kernel/fs/tmpfs.c) filled from the initrd at boot
+ * (vfs_init()), with /dev (kernel/fs/dev.c) and /tmp.
+ */
+#ifndef KERNEL_VFS_H
+#define KERNEL_VFS_H
+
+#include <kernel/wait.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** @name st_mode type bits (Linux's) */
+/** @{ */
+#define S_IFMT 0170000   /**< the type bits */
+#define S_IFSOCK 0140000 /**< socket */
+#define S_IFLNK 0120000  /**< symbolic link */
+#define S_IFREG 0100000  /**< regular file */
+#define S_IFBLK 0060000  /**< block device */
+#define S_IFDIR 0040000  /**< directory */
+#define S_IFCHR 0020000  /**< character device */
+#define S_IFIFO 0010000  /**< pipe */
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)  /**< a directory */
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)  /**< a regular file */
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)  /**< a symlink */
+/** @} */
+
+/** @name open() flags (Linux's generic values; every arch here uses them) */
+/** @{ */
+#define O_ACCMODE 00000003
+#define O_RDONLY 00000000
+#define O_WRONLY 00000001
+#define O_RDWR 00000002
+#define O_CREAT 00000100
+#define O_EXCL 00000200
+#define O_NOCTTY 00000400
+#define O_TRUNC 00001000
+#define O_APPEND 00002000
+#define O_NONBLOCK 00004000
+#define O_DSYNC 00010000
+#define O_LARGEFILE_X86 00100000 /**< x86_64's O_LARGEFILE: ignored (always large) */
+#define O_CLOEXEC 02000000
+#define O_PATH 010000000
+/* O_DIRECTORY and O_NOFOLLOW differ between arches (arm64 moved them): the
+ * system-call layer turns the arch's (ARCH_O_DIRECTORY, ARCH_O_NOFOLLOW in
+ * <arch/user_abi.h>) into these, which no arch uses. */
+#define O_DIRECTORY (1u << 30) /**< fail unless a directory */
+#define O_NOFOLLOW (1u << 29)  /**< fail on a final symlink (ELOOP) */
+/** @} */
+
+#define VFS_PATH_MAX 4096 /**< bytes of a path, NUL included (PATH_MAX) */
+#define VFS_NAME_MAX 255  /**< bytes of one component (NAME_MAX) */
+
+struct inode;
+struct file;
+struct wait_set;
+
+/** @brief A buffer in user or kernel memory (vfs_read() from the kernel, read() from a program). */
+struct iobuf {
+    uintptr_t addr; /**< where */
+    int user;       /**< 1: a user address (copy_*_user), 0: kernel memory */
+};
+
+/** @brief Copy @p n bytes to @p b at offset @p off; 0 or -EFAULT. */
+int iobuf_put(const struct iobuf *b, size_t off, const void *src, size_t n);
+/** @brief Copy @p n bytes from @p b at offset @p off; 0 or -EFAULT. */
+int iobuf_get(void *dst, const struct iobuf *b, size_t off, size_t n);
+
+/** @name poll() events (Linux's) */
+/** @{ */
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+/** @} */
+
+/** @brief What an open file does; a NULL entry: the call fails (EINVAL, or as noted). */
+struct file_ops {
+    /** Read up to @p n bytes at *@p pos into @p b; bytes read, 0 at the end, -errno. */
+    long (*read)(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos);
+    /** Write @p n bytes from @p b at *@p pos; bytes written, -errno. */
+    long (*write)(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos);
+    /** POLL* ready now; with @p ws, also wait_set_add() the queues a change wakes. */
+    unsigned (*poll)(struct file *f, struct wait_set *ws);
+    /** ioctl(): -ENOTTY if not handled. */
+    long (*ioctl)(struct file *f, unsigned cmd, uintptr_t arg);
+    /** The last descriptor of the file closed. */
+    void (*release)(struct file *f);
+    int seekable; /**< lseek() moves the offset (else -ESPIPE) */
+};
+
+/** @brief A directory entry, as readdir hands it out. */
+struct vfs_dirent {
+    uint64_t ino;  /**< inode number */
+    uint64_t next; /**< the position after it */
+    unsigned type; /**< DT_*: the S_IFMT bits >> 12 */
+    const char *name;
+    size_t len;
+};
+
+/** @brief What a file system does to its inodes (under the namespace lock). */
+struct inode_ops {
+    /** The child @p name of directory @p dir (a new reference), or -ENOENT. */
+    int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+    /** A new inode of @p mode (S_IFREG, S_IFDIR, S_IFCHR, S_IFLNK with @p target, ...) named
+     *  @p name in @p dir (not there yet); a new reference in *@p out. */
+    int (*create)(struct inode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev,
+                  const char *target, struct inode **out);
+    /** Another name for @p target (not a directory) in @p dir. */
+    int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+    /** Remove name @p name (its inode @p victim) from @p dir. */
+    int (*unlink)(struct inode *dir, const char *name, size_t len, struct inode *victim);
+    /** Move @p name of @p odir to @p nname of @p ndir, replacing what is there (checked by the VFS). */
+    int (*rename)(struct inode *odir, const char *name, size_t len, struct inode *ndir,
+                  const char *nname, size_t nlen);
+    /** The entry at or after position *@p pos (0 and 1 are "." and ".."); 1 filled, 0 at the end. */
+    int (*readdir)(struct inode *dir, uint64_t pos, struct vfs_dirent *out);
+    /** A symlink's target (NUL-terminated, valid under the namespace lock). */
+    const char *(*readlink)(struct inode *ino);
+    /** Set a regular file's size (inode lock held). */
+    int (*truncate)(struct inode *ino, uint64_t size);
+    /** Nothing refers to it and it has no name: free what the file system keeps. */
+    void (*evict)(struct inode *ino);
+};
+
+/** @brief Times as nanoseconds since the epoch (the monotonic clock here: no RTC yet). */
+struct inode {
+    uint32_t mode;                 /**< S_IFMT | permission bits */
+    uint32_t nlink;                /**< names (a directory: 2 + subdirectories) */
+    uint32_t uid, gid;             /**< owner */
+    uint32_t rdev;                 /**< a device node's (major << 8 | minor) */
+    uint64_t ino;                  /**< unique within its file system */
+    uint64_t size;                 /**< bytes (regular files, symlinks) */
+    uint64_t atime, mtime, ctime;  /**< ns */
+    unsigned refs;                 /**< references (guarded by the reference lock) */
+    unsigned dev;                  /**< st_dev: its file system's number */
+    const struct inode_ops *ops;   /**< its file system's */
+    const struct file_ops *fops;   /**< what an open file of it does */
+    struct inode *parent;          /**< a directory's parent (itself for a root) */
+    struct inode *mounted;         /**< a directory with a file system mounted on it: that root */
+    struct inode *covers;          /**< a mounted root: the directory it is mounted on */
+    struct mutex lock;             /**< a regular file's data */
+    void *priv;                    /**< the file system's */
+};
+
+/** @brief An open file, shared by every descriptor dup() or fork() made of it. */
+struct file {
+    unsigned refs;               /**< descriptors (and in-flight calls) holding it */
+    unsigned flags;              /**< O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
+    uint64_t pos;                /**< the offset */
+    struct inode *inode;         /**< what it is open on (a reference) */
+    const struct file_ops *ops;  /**< how it reads and writes */
+    void *priv;                  /**< the ops' (a pipe end) */
+};
+
+#define FD_MAX 1024 /**< descriptors a process may have (RLIMIT_NOFILE's hard cap here) */
+
+/** @brief A process's descriptor table. */
+struct fdtable {
+    struct spinlock lock; /**< guards the arrays */
+    unsigned size;        /**< slots */
+    struct file **files;  /**< slot -> file, NULL free */
+    uint8_t *cloexec;     /**< slot -> FD_CLOEXEC */
+};
+
+/** @brief A process's file-system context (kernel/proc.h embeds it). */
+struct fs_ctx {
+    struct fdtable *fds;  /**< its descriptors */
+    struct inode *cwd;    /**< its working directory (a reference) */
+    uint32_t umask;       /**< permission bits create() clears */
+};
+
+/* ---- the file system as a whole ---- */
+
+/**
+ * @brief Make the root tmpfs, /dev and /tmp, and copy the initrd's files
+ *        in (directories, files with their modes, symlinks). Idempotent.
+ * @return 0, or -ENOMEM (then the root may be partly filled); a damaged
+ *         initrd is reported and what came before the damage stays
+ */
+int vfs_init(void);
+/** @brief The root directory (no new reference; it lives for ever). */
+struct inode *vfs_root(void);
+/** @brief Make @p root (a reference kept for ever) the root directory (vfs_init()). */
+void vfs_set_root(struct inode *root);
+/** @brief Mount the root @p root of another file system on directory @p on. */
+int vfs_mount(struct inode *on, struct inode *root);
+
+/* ---- inodes ---- */
+
+/** @brief A new inode of file system @p dev with @p ops, one reference. */
+struct inode *inode_alloc(unsigned dev, const struct inode_ops *ops, uint32_t mode);
+/** @brief Another reference to @p ino. */
+struct inode *inode_get(struct inode *ino);
+/** @brief Drop a reference; the last one of an inode with no name frees it. */
+void inode_put(struct inode *ino);
+/** @brief Drop a name (the file system's unlink()); with no references left too, free it. */
+void inode_drop_link(struct inode *ino);
+/** @brief A new inode number of file system @p dev. */
+uint64_t inode_next_ino(void);
+/** @brief A file system number (st_dev). */
+unsigned vfs_new_dev(void);
+/** @brief The time for inode timestamps, ns. */
+uint64_t vfs_now(void);
+
+/* ---- paths ---- */
+
+#define AT_FDCWD -100            /**< relative to the working directory */
+#define AT_SYMLINK_NOFOLLOW 0x100 /**< do not follow a final symlink */
+#define AT_REMOVEDIR 0x200        /**< unlinkat(): remove a directory */
+#define AT_SYMLINK_FOLLOW 0x400   /**< linkat(): follow a final symlink */
+#define AT_EMPTY_PATH 0x1000      /**< an empty path means the descriptor itself */
+
+/**
+ * @brief The inode @p path names, relative to @p base (NULL: the root for
+ *        an absolute path, the caller's cwd otherwise).
+ * @param follow follow a final symlink
+ * @param out    a new reference
+ * @return 0, -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG
+ */
+int vfs_lookup(struct inode *base, const char *path, int follow, struct inode **out);
+
+/** @brief open(): a new file on @p path with @p flags and creation @p mode. */
+int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode, struct file **out);
+/** @brief A new file open on @p ino (a new reference is taken) with @p flags. */
+int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out);
+/** @brief mkdir(), mknod() (@p mode's type: S_IFREG, S_IFCHR, S_IFIFO), symlink() (S_IFLNK and @p target). */
+int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rdev, const char *target);
+/** @brief unlink() (@p rmdir 0) or rmdir() (1). */
+int vfs_unlink(struct inode *base, const char *path, int rmdir);
+/** @brief rename(). */
+int vfs_rename(struct inode *obase, const char *opath, struct inode *nbase, const char *npath);
+/** @brief link(): @p npath becomes another name of what @p opath names. */
+int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const char *npath, int follow);
+/** @brief readlink(): up to @p n bytes of the target (no NUL) into @p b; length, or -errno. */
+long vfs_readlink(struct inode *base, const char *path, const struct iobuf *b, size_t n);
+/** @brief The absolute path of directory @p dir into @p buf (NUL-terminated); its length or -ERANGE. */
+long vfs_path_of(struct inode *dir, char *buf, size_t size);
+/** @brief Fill up to @p n bytes of getdents64 records from directory file @p f. */
+long vfs_getdents(struct file *f, const struct iobuf *b, size_t n);
+
+/* ---- files ---- */
+
+/** @brief Another reference to @p f. */
+struct file *file_get(struct file *f);
+/** @brief Drop a reference; the last one releases the file and its inode. */
+void file_put(struct file *f);
+/** @brief read() at the file's offset (or @p pos if not NULL: pread). */
+long vfs_read(struct file *f, const struct iobuf *b, size_t n, const uint64_t *pos);
+/** @brief write() at the file's offset (or @p pos: pwrite); O_APPEND writes at the end. */
+long vfs_write(struct file *f, const struct iobuf *b, size_t n, const uint64_t *pos);
+/** @brief lseek(). */
+long vfs_lseek(struct file *f, int64_t off, int whence);
+/** @brief truncate a regular file (write access checked by the caller). */
+int vfs_truncate(struct inode *ino, uint64_t size);
+/** @brief Read a whole regular file into one block of kernel memory.
+ *  @p *data is either the file's own contiguous bytes (the initrd's, *@p tofree NULL)
+ *  or a copy to vfree(*@p tofree). */
+int vfs_read_whole(struct inode *ino, const void **data, size_t *len, void **tofree);
+
+/* ---- descriptor tables ---- */
+
+/** @brief An empty table. */
+struct fdtable *fdtable_new(void);
+/** @brief fork(): a table with the same files (shared offsets) and flags. */
+struct fdtable *fdtable_clone(struct fdtable *t);
+/** @brief Close every descriptor and free the table. */
+void fdtable_free(struct fdtable *t);
+/** @brief execve(): close the close-on-exec descriptors. */
+void fdtable_exec(struct fdtable *t);
+/** @brief The lowest free descriptor >= @p min for @p f (the table takes the caller's reference). */
+int fd_install(struct fdtable *t, struct file *f, int min, int cloexec, unsigned limit);
+/** @brief Put @p f at descriptor @p fd, closing what was there (dup2/dup3). */
+int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec, unsigned limit);
+/** @brief The file at @p fd with a new reference, or NULL. */
+struct file *fd_get(struct fdtable *t, int fd);
+/** @brief close(): 0 or -EBADF. */
+int fd_close(struct fdtable *t, int fd);
+/** @brief FD_CLOEXEC of @p fd (get: @p set < 0), or -EBADF. */
+int fd_cloexec(struct fdtable *t, int fd, int set);
+/** @brief Descriptors in use. */
+unsigned fdtable_count(struct fdtable *t);
+
+/* ---- tmpfs (kernel/fs/tmpfs.c) ---- */
+
+/** @brief A new, empty tmpfs; its root directory (one reference). */
+struct inode *tmpfs_new_root(void);
+/** @brief An empty tmpfs regular file takes @p size bytes at @p data (kept
+ *         by the caller for ever: the initrd) as its contents, until changed. */
+int tmpfs_set_borrowed(struct inode *ino, const void *data, size_t size);
+/** @brief A tmpfs file's bytes if they are still the initrd's (contiguous), else NULL. */
+const void *tmpfs_contiguous(struct inode *ino);
+
+/* ---- pipes and devices ---- */
+
+/** @brief A new pipe: *@p rd reads what *@p wr writes. @p flags: O_NONBLOCK. */
+int pipe_create(unsigned flags, struct file **rd, struct file **wr);
+
+/** @brief A character device's operations by its number, or NULL. */
+const struct file_ops *chrdev_ops(uint32_t rdev);
+/** @brief Create the device nodes in directory /dev. */
+int dev_populate(void);
+/** @brief Fill @p n bytes with pseudo-random bytes (getrandom(), /dev/urandom). */
+void random_fill(void *buf, size_t n);
+
+#endif

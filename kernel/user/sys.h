@@ -1,0 +1,31 @@
+/*
+ * sys.h: the system-call table's entry, shared by the files that implement
+ * calls (syscall.c, fs_syscalls.c). Private to kernel/user/.
+ */
+#ifndef KERNEL_USER_SYS_H
+#define KERNEL_USER_SYS_H
+
+#include <arch/user_abi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef long (*sys_fn)(const uint64_t a[6]);
+
+struct sysent {
+    long nr;
+    sys_fn fn;
+    const char *name;
+};
+
+/** One entry: SYSNR_<n> served by sys_<n>. */
+#define SYSENT(n) {SYSNR_##n, sys_##n, #n}
+
+/** The file-system calls (fs_syscalls.c), and how many. */
+extern const struct sysent sys_fs_table[];
+extern const unsigned sys_fs_count;
+
+/** Where execve() finds @p path: a file (a copy or the initrd's bytes, see
+ *  vfs_read_whole()), or a built-in program; *@p tofree to vfree() after. */
+int sys_find_image(const char *path, const void **image, size_t *len, void **tofree);
+
+#endif
