@@ -17,4 +17,5 @@ list(APPEND CORE_SOURCES
   kernel/test/irq_tests.c
   kernel/test/time_tests.c
   kernel/test/user_tests.c
+  kernel/test/vfs_tests.c
 )

@@ -5,7 +5,7 @@
 #ifndef KERNEL_USER_SYS_H
 #define KERNEL_USER_SYS_H
 
-#include <arch/user_abi.h>
+#include <hal/uregs.h> /* the arch's SYSNR_* (<arch/user_abi.h>) */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -5,6 +5,7 @@
  *        which they wanted that are missing; and the table of built-in
  *        programs (the generated uprogs.c).
  */
+#include "sys.h"
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/console.h>
@@ -14,6 +15,8 @@
 #include <kernel/shell.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/vfs.h>
+#include <kernel/vmalloc.h>
 #include <kernel/wait.h>
 
 extern const struct uprog uprogs[];
@@ -38,11 +41,14 @@ static int cmd_run(int argc, char **argv)
         return shell_usage(argv[0]);
     const void *image;
     size_t len;
+    void *tofree = NULL;
     const char *path = argv[1];
     if (strchr(path, '/')) {
-        int e = initrd_find(path[0] == '/' ? path + 1 : path, &image, &len);
+        int e = vfs_init();
+        e = e ? e : sys_find_image(path, &image, &len, &tofree);
         if (e)
-            return shell_error(e, "run: %s: not in the initrd", path);
+            return shell_error(e, "run: %s: %s", path,
+                               e == -ENOENT ? "no such file" : e == -EACCES ? "not an executable file" : "cannot read it");
     } else {
         const struct uprog *u = uprog_find(path);
         if (!u)
@@ -54,6 +60,7 @@ static int cmd_run(int argc, char **argv)
     char err[96];
     int pid;
     int e = proc_spawn(path, image, len, argv + 1, envp, &pid, err, sizeof err);
+    vfree(tofree);
     if (e)
         return shell_error(e, "run: %s: %s", path, err[0] ? err : "cannot start it");
     /* Ctrl-C (console_cancelled()) interrupts the program, not the shell. */
@@ -73,7 +80,7 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
-SHELL_COMMAND("run", "run <program|/initrd/path> [args...]",
+SHELL_COMMAND("run", "run <program|/path> [args...]",
               "run a user program in the foreground; Ctrl-C interrupts it", cmd_run);
 
 static int cmd_syscalls(int argc, char **argv)

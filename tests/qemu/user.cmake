@@ -15,7 +15,7 @@ qemu_test(user_run --image ${IMG}
   --expect "^kernel> run ufault exit 300\\n\\[exit 44\\]$"
   --expect "^run: nosuch: no such built-in program"
   --expect "^usage: run <program"
-  --expect "^run: /nosuch/x: not in the initrd \\(ENOENT\\)$"
+  --expect "^run: /nosuch/x: no such file \\(ENOENT\\)$"
   --expect "^usyscalls: 0 failed$\\n\\[exit 0\\]$"
   --expect "^uforkexec: 0 failed$\\n\\[exit 0\\]$"
   --expect "^ +[0-9]+ +wait4 +[2-9][0-9]$"

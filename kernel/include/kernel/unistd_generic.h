@@ -99,7 +99,8 @@
 #define SYSNR_faccessat2 439
 /** @endcond */
 
-/** @brief Linux's generic struct stat (asm-generic/stat.h), which arm64 and riscv64 use. */
+/** @cond LINUX_ABI */
+/* Linux's generic struct stat (asm-generic/stat.h), which arm64 and riscv64 use. */
 struct linux_stat {
     uint64_t st_dev, st_ino;
     uint32_t st_mode, st_nlink, st_uid, st_gid;
@@ -115,5 +116,6 @@ struct linux_stat {
     uint64_t st_ctime_nsec;
     uint32_t unused[2];
 };
+/** @endcond */
 
 #endif

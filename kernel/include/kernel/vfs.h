@@ -50,20 +50,20 @@
 
 /** @name open() flags (Linux's generic values; every arch here uses them) */
 /** @{ */
-#define O_ACCMODE 00000003
-#define O_RDONLY 00000000
-#define O_WRONLY 00000001
-#define O_RDWR 00000002
-#define O_CREAT 00000100
-#define O_EXCL 00000200
-#define O_NOCTTY 00000400
-#define O_TRUNC 00001000
-#define O_APPEND 00002000
-#define O_NONBLOCK 00004000
-#define O_DSYNC 00010000
+#define O_ACCMODE 00000003 /**< the access mode bits */
+#define O_RDONLY 00000000 /**< read only */
+#define O_WRONLY 00000001 /**< write only */
+#define O_RDWR 00000002 /**< read and write */
+#define O_CREAT 00000100 /**< create if missing */
+#define O_EXCL 00000200 /**< with O_CREAT: fail if it exists */
+#define O_NOCTTY 00000400 /**< ignored (no controlling terminals yet) */
+#define O_TRUNC 00001000 /**< empty a regular file */
+#define O_APPEND 00002000 /**< every write at the end */
+#define O_NONBLOCK 00004000 /**< EAGAIN instead of waiting */
+#define O_DSYNC 00010000 /**< ignored (tmpfs has nothing to write back) */
 #define O_LARGEFILE_X86 00100000 /**< x86_64's O_LARGEFILE: ignored (always large) */
-#define O_CLOEXEC 02000000
-#define O_PATH 010000000
+#define O_CLOEXEC 02000000 /**< close on execve */
+#define O_PATH 010000000 /**< a descriptor that only names the file */
 /* O_DIRECTORY and O_NOFOLLOW differ between arches (arm64 moved them): the
  * system-call layer turns the arch's (ARCH_O_DIRECTORY, ARCH_O_NOFOLLOW in
  * <arch/user_abi.h>) into these, which no arch uses. */
@@ -91,14 +91,14 @@ int iobuf_get(void *dst, const struct iobuf *b, size_t off, size_t n);
 
 /** @name poll() events (Linux's) */
 /** @{ */
-#define POLLIN 0x001
-#define POLLPRI 0x002
-#define POLLOUT 0x004
-#define POLLERR 0x008
-#define POLLHUP 0x010
-#define POLLNVAL 0x020
-#define POLLRDNORM 0x040
-#define POLLWRNORM 0x100
+#define POLLIN 0x001 /**< data to read */
+#define POLLPRI 0x002 /**< urgent data */
+#define POLLOUT 0x004 /**< room to write */
+#define POLLERR 0x008 /**< an error (a pipe with no reader) */
+#define POLLHUP 0x010 /**< hung up (a pipe with no writer) */
+#define POLLNVAL 0x020 /**< not an open descriptor */
+#define POLLRDNORM 0x040 /**< as POLLIN */
+#define POLLWRNORM 0x100 /**< as POLLOUT */
 /** @} */
 
 /** @brief What an open file does; a NULL entry: the call fails (EINVAL, or as noted). */
@@ -121,8 +121,8 @@ struct vfs_dirent {
     uint64_t ino;  /**< inode number */
     uint64_t next; /**< the position after it */
     unsigned type; /**< DT_*: the S_IFMT bits >> 12 */
-    const char *name;
-    size_t len;
+    const char *name; /**< its name (not NUL-terminated) */
+    size_t len;       /**< bytes of name */
 };
 
 /** @brief What a file system does to its inodes (under the namespace lock). */
@@ -154,11 +154,14 @@ struct inode_ops {
 struct inode {
     uint32_t mode;                 /**< S_IFMT | permission bits */
     uint32_t nlink;                /**< names (a directory: 2 + subdirectories) */
-    uint32_t uid, gid;             /**< owner */
+    uint32_t uid;                  /**< owner */
+    uint32_t gid;                  /**< group */
     uint32_t rdev;                 /**< a device node's (major << 8 | minor) */
     uint64_t ino;                  /**< unique within its file system */
     uint64_t size;                 /**< bytes (regular files, symlinks) */
-    uint64_t atime, mtime, ctime;  /**< ns */
+    uint64_t atime;                /**< last read, ns */
+    uint64_t mtime;                /**< last change of the contents, ns */
+    uint64_t ctime;                /**< last change of the inode, ns */
     unsigned refs;                 /**< references (guarded by the reference lock) */
     unsigned dev;                  /**< st_dev: its file system's number */
     const struct inode_ops *ops;   /**< its file system's */
@@ -241,6 +244,8 @@ uint64_t vfs_now(void);
 /**
  * @brief The inode @p path names, relative to @p base (NULL: the root for
  *        an absolute path, the caller's cwd otherwise).
+ * @param base   the directory a relative path starts from, or NULL
+ * @param path   the path
  * @param follow follow a final symlink
  * @param out    a new reference
  * @return 0, -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG

@@ -123,7 +123,8 @@
 #define ARCH_O_NOFOLLOW 0400000
 
 #include <stdint.h>
-/** @brief x86_64's struct stat (arch/x86/include/uapi/asm/stat.h). */
+/** @cond LINUX_ABI */
+/* x86_64's struct stat (arch/x86/include/uapi/asm/stat.h). */
 struct linux_stat {
     uint64_t st_dev, st_ino, st_nlink;
     uint32_t st_mode, st_uid, st_gid, pad0;
@@ -137,5 +138,6 @@ struct linux_stat {
     uint64_t st_ctime_nsec;
     int64_t unused[3];
 };
+/** @endcond */
 
 #endif
