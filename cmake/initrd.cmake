@@ -6,6 +6,9 @@
 # aarch64 boots it with QEMU's -initrd (scripts/qemu finds initrd.cpio next
 # to the image); x86_64 GRUB loads it as a Multiboot2 module (image.cmake).
 set_property(GLOBAL APPEND PROPERTY INITRD_FILES "hello.txt=${PROJECT_SOURCE_DIR}/initrd/hello.txt")
+# The one user there is (programs that name users, like ls -l and ps, read these).
+set_property(GLOBAL APPEND PROPERTY INITRD_FILES "etc/passwd=${PROJECT_SOURCE_DIR}/initrd/etc/passwd")
+set_property(GLOBAL APPEND PROPERTY INITRD_FILES "etc/group=${PROJECT_SOURCE_DIR}/initrd/etc/group")
 # More files from the command line: -DINITRD_EXTRA="bin/busybox=/path/to/busybox;..."
 set(INITRD_EXTRA "" CACHE STRING "name=path pairs added to the initrd")
 foreach(spec ${INITRD_EXTRA})

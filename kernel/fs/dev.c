@@ -437,7 +437,11 @@ int vfs_init(void)
         vfs_set_root(root_made);
         fill_from_initrd();
         vfs_create(NULL, "/tmp", S_IFDIR | 01777, 0, NULL);
-        result = dev_populate();
+        vfs_create(NULL, "/proc", S_IFDIR | 0555, 0, NULL);
+        struct inode *proc = procfs_new_root();
+        result = proc ? vfs_mount("/proc", proc, "proc", "proc") : -ENOMEM;
+        if (!result)
+            result = dev_populate();
     }
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
     return result;

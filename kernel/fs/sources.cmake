@@ -6,6 +6,7 @@ list(APPEND CORE_SOURCES
   kernel/fs/file.c
   kernel/fs/initrd.c
   kernel/fs/pipe.c
+  kernel/fs/procfs.c
   kernel/fs/tmpfs.c
   kernel/fs/vfs.c
 )

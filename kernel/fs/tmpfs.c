@@ -42,6 +42,9 @@ struct tfile {
 };
 
 static const struct inode_ops tmpfs_iops;
+static uint64_t npages; /* pages every tmpfs file holds */
+
+uint64_t tmpfs_pages(void) { return __atomic_load_n(&npages, __ATOMIC_RELAXED); }
 static const struct file_ops tmpfs_file_ops;
 static const struct file_ops tmpfs_dir_ops;
 
@@ -53,6 +56,7 @@ static void free_pages_from(struct tfile *tf, size_t first)
         if (tf->pages[i]) {
             kmem_pages_free(tf->pages[i], 0);
             tf->pages[i] = NULL;
+            __atomic_sub_fetch(&npages, 1, __ATOMIC_RELAXED);
         }
 }
 
@@ -77,8 +81,10 @@ static uint8_t *page_for_write(struct tfile *tf, size_t n)
 {
     if (!tf->pages[n]) {
         tf->pages[n] = kmem_pages_alloc(0);
-        if (tf->pages[n])
+        if (tf->pages[n]) {
             memset(tf->pages[n], 0, PAGE_SIZE);
+            __atomic_add_fetch(&npages, 1, __ATOMIC_RELAXED);
+        }
     }
     return tf->pages[n];
 }

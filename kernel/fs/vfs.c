@@ -13,6 +13,7 @@
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
+#include <kernel/printf.h>
 #include <kernel/proc.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -69,7 +70,7 @@ void inode_put(struct inode *ino)
     if (!ino)
         return;
     irqflags_t f = spin_lock_irqsave(&ref_lock);
-    int last = --ino->refs == 0 && ino->nlink == 0;
+    int last = --ino->refs == 0 && (ino->nlink == 0 || ino->transient);
     spin_unlock_irqrestore(&ref_lock, f);
     if (last)
         inode_free(ino);
@@ -215,12 +216,14 @@ static int walk_path(struct walk *w, struct inode *dir, const char *path, int fo
 }
 
 static struct inode *root_inode;
+static void note_mount(const char *source, const char *path, const char *type);
 
 struct inode *vfs_root(void) { return root_inode; }
 
 void vfs_set_root(struct inode *root)
 {
     mutex_init(&ns_lock_m, "vfs namespace");
+    note_mount("tmpfs", "/", "tmpfs");
     __atomic_store_n(&root_inode, root, __ATOMIC_RELEASE);
 }
 
@@ -342,6 +345,8 @@ int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rde
         e = -EEXIST;
     } else if (!dir->nlink)
         e = -ENOENT; /* a removed directory takes no new entries */
+    else if (!dir->ops->create)
+        e = -EACCES; /* a file system of fixed names (/proc) */
     else {
         e = dir->ops->create(dir, name, len, mode, rdev, target, &ino);
         if (!e)
@@ -398,6 +403,8 @@ int vfs_unlink(struct inode *base, const char *path, int rmdir)
             e = -ENOTDIR;
         else if (victim == root_inode || victim->covers || victim->mounted)
             e = -EBUSY;
+        else if (!dir->ops->unlink)
+            e = -EACCES;
         else if (rmdir && !dir_empty(victim))
             e = -ENOTEMPTY;
         else
@@ -459,6 +466,8 @@ int vfs_rename(struct inode *obase, const char *opath, struct inode *nbase, cons
     }
     if (!e && !ndir->nlink)
         e = -ENOENT;
+    if (!e && !odir->ops->rename)
+        e = -EACCES;
     if (!e)
         e = odir->ops->rename(odir, oname, olen, ndir, nname, nlen);
     if (e == 1)
@@ -505,6 +514,8 @@ int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const 
         e = -EXDEV;
     else if (!dir->nlink)
         e = -ENOENT;
+    else if (!dir->ops->link)
+        e = -EACCES;
     else
         e = dir->ops->link(dir, name, len, target);
     inode_put(dir);
@@ -631,20 +642,55 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
     return used ? (long)used : e;
 }
 
-int vfs_mount(struct inode *on, struct inode *root)
+/* What /proc/mounts lists: the root, then each mount in order. */
+#define MOUNTS_MAX 16
+static struct {
+    char source[32], path[64], type[16];
+} mounts[MOUNTS_MAX];
+static unsigned nmounts;
+
+static void note_mount(const char *source, const char *path, const char *type)
 {
-    if (!S_ISDIR(on->mode) || !S_ISDIR(root->mode))
+    if (nmounts == MOUNTS_MAX)
+        return;
+    strlcpy(mounts[nmounts].source, source, sizeof mounts[0].source);
+    strlcpy(mounts[nmounts].path, path, sizeof mounts[0].path);
+    strlcpy(mounts[nmounts].type, type, sizeof mounts[0].type);
+    nmounts++;
+}
+
+int vfs_mount(const char *path, struct inode *root, const char *source, const char *type)
+{
+    struct inode *on;
+    int e = vfs_lookup(NULL, path, 1, &on);
+    if (e)
+        return e;
+    if (!S_ISDIR(on->mode) || !S_ISDIR(root->mode)) {
+        inode_put(on);
         return -ENOTDIR;
+    }
     ns_lock();
-    int e = 0;
-    if (on->mounted || root->covers)
+    if (on->mounted || root->covers) {
         e = -EBUSY;
-    else {
+    } else {
         on->mounted = inode_get(root);
         root->covers = inode_get(on);
+        note_mount(source, path, type);
     }
     ns_unlock();
+    inode_put(on);
     return e;
+}
+
+long vfs_mounts_text(char *buf, size_t size)
+{
+    size_t at = 0;
+    ns_lock();
+    for (unsigned i = 0; i < nmounts && at < size; i++)
+        at += (size_t)ksnprintf(buf + at, size - at, "%s %s %s rw 0 0\n", mounts[i].source,
+                                mounts[i].path, mounts[i].type);
+    ns_unlock();
+    return (long)(at < size ? at : size);
 }
 
 /* ---- open ---- */
@@ -685,7 +731,7 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
             } else if (e == -ENOENT) {
                 struct proc *p = proc_current();
                 uint32_t m = S_IFREG | (mode & 07777 & ~(p ? p->fs.umask : 022));
-                e = dir->nlink ? dir->ops->create(dir, name, len, m, 0, NULL, &ino) : -ENOENT;
+                e = !dir->nlink ? -ENOENT : !dir->ops->create ? -EACCES : dir->ops->create(dir, name, len, m, 0, NULL, &ino);
                 if (!e)
                     flags &= ~(unsigned)O_TRUNC; /* new and empty */
             }

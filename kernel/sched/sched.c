@@ -793,6 +793,18 @@ int thread_join(int id, int *result)
     return 0;
 }
 
+/* Unlocked reads of another CPU's thread: a snapshot, each field as it
+ * was at some moment (threads_lock held, so @p t stays). */
+static void snapshot(const struct thread *t, uint64_t now, struct thread_info *out)
+{
+    *out = (struct thread_info){t->id, {0}, t->state, t->se.prio, t->cpu_ns, t->switches, t->cpu->index,
+                                t->affinity};
+    memcpy(out->name, t->name, THREAD_NAME_MAX);
+    uint64_t start = t->run_start;
+    if (out->state == THREAD_RUNNING && now > start)
+        out->cpu_ns += now - start;
+}
+
 unsigned thread_list(struct thread_info *out, unsigned max)
 {
     unsigned n = 0;
@@ -800,20 +812,29 @@ unsigned thread_list(struct thread_info *out, unsigned max)
     uint64_t now = hal_time_ns();
     list_for_each(node, &all_threads) {
         struct thread *t = container_of(node, struct thread, all);
-        if (n < max) {
-            /* Unlocked reads of another CPU's thread: a snapshot, each
-             * field as it was at some moment of the walk. */
-            out[n] = (struct thread_info){t->id, {0}, t->state, t->se.prio, t->cpu_ns, t->switches,
-                                          t->cpu->index, t->affinity};
-            memcpy(out[n].name, t->name, THREAD_NAME_MAX);
-            uint64_t start = t->run_start;
-            if (out[n].state == THREAD_RUNNING && now > start)
-                out[n].cpu_ns += now - start;
-        }
+        if (n < max)
+            snapshot(t, now, &out[n]);
         n++;
     }
     spin_unlock_irqrestore(&threads_lock, f);
     return n;
+}
+
+int thread_info_of(int id, struct thread_info *out)
+{
+    int e = -ESRCH;
+    irqflags_t f = spin_lock_irqsave(&threads_lock);
+    uint64_t now = hal_time_ns();
+    list_for_each(node, &all_threads) {
+        struct thread *t = container_of(node, struct thread, all);
+        if (t->id == id) {
+            snapshot(t, now, out);
+            e = 0;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&threads_lock, f);
+    return e;
 }
 
 int sched_cpu_info(unsigned index, struct sched_cpu_info *out)

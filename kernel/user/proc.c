@@ -23,6 +23,7 @@
 #include "exec.h"
 #include "signal.h"
 #include <hal/cpu.h>
+#include <hal/timer.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
 #include <kernel/errno.h>
@@ -107,6 +108,7 @@ static int proc_fs_init(struct proc *p, struct proc *parent)
 static void proc_free(struct proc *p)
 {
     proc_fs_release(p);
+    kfree(p->cmdline);
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_del(&p->all);
     nprocs--;
@@ -143,6 +145,29 @@ static int user_start(void *arg)
     hal_user_enter(frame);
 }
 
+/* Keep @p argv as /proc/<pid>/cmdline shows it, and the path it came from. */
+static void set_cmdline(struct proc *p, const char *path, char *const argv[])
+{
+    size_t n = 0;
+    for (unsigned i = 0; argv && argv[i]; i++)
+        n += strlen(argv[i]) + 1;
+    if (n > 4096)
+        n = 4096;
+    char *c = n ? kmalloc(n) : NULL;
+    size_t at = 0;
+    for (unsigned i = 0; c && argv[i] && at < n; i++) {
+        size_t l = strlen(argv[i]) + 1;
+        if (l > n - at)
+            l = n - at;
+        memcpy(c + at, argv[i], l);
+        at += l;
+    }
+    kfree(p->cmdline);
+    p->cmdline = c;
+    p->cmdline_len = c ? at : 0;
+    strlcpy(p->exe, path, sizeof p->exe);
+}
+
 /* A new process struct with a pid, in the list; NULL and why in @p err. */
 static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
 {
@@ -157,6 +182,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
             base = c + 1;
     strlcpy(p->name, base, sizeof p->name);
     p->state = PROC_RUNNING;
+    p->start_ns = hal_time_ns();
     wq_init(&p->exited.wq, "proc exit");
     list_init(&p->children);
     signal_proc_init(p, parent);
@@ -236,6 +262,7 @@ int proc_spawn(const char *name, const void *image, size_t len, char *const argv
         return e;
     }
     p->us = uspace_create();
+    set_cmdline(p, name, argv);
     e = p->us ? exec_load(p->us, image, len, argv, envp, &st->ei, err, errlen) : -ENOMEM;
     if (e == 0) {
         p->brk_start = p->brk = st->ei.brk;
@@ -267,6 +294,11 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
         return e;
     }
     p->us = uspace_clone(parent->us);
+    if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len)) != NULL) {
+        memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+        p->cmdline_len = parent->cmdline_len;
+    }
+    strlcpy(p->exe, parent->exe, sizeof p->exe);
     p->brk_start = parent->brk_start;
     p->brk = parent->brk;
     p->sigtramp = parent->sigtramp;
@@ -320,6 +352,7 @@ int proc_exec(struct uregs *frame, const char *path, const void *image, size_t l
     p->sigtramp = ei.sigtramp;
     signal_exec(p);
     fdtable_exec(p->fs.fds);
+    set_cmdline(p, path, argv);
     const char *base = path;
     for (const char *c = path; *c; c++)
         if (*c == '/')
@@ -495,6 +528,60 @@ int proc_wait(int pid)
         return -ESRCH;
     completion_wait(&p->exited);
     return reap(p);
+}
+
+int proc_info(int pid, struct proc_info *out)
+{
+    int found = -ESRCH;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid != pid)
+            continue;
+        memset(out, 0, sizeof *out);
+        out->pid = p->pid;
+        out->ppid = p->parent ? p->parent->pid : 0;
+        strlcpy(out->name, p->name, sizeof out->name);
+        strlcpy(out->exe, p->exe, sizeof out->exe);
+        out->cmdline_len = p->cmdline_len < sizeof out->cmdline ? p->cmdline_len : sizeof out->cmdline;
+        if (p->cmdline)
+            memcpy(out->cmdline, p->cmdline, out->cmdline_len);
+        out->start_ns = p->start_ns;
+        out->syscalls = p->syscalls;
+        out->mem_bytes = p->us ? p->us->pages * PAGE_SIZE : 0;
+        out->state = p->state == PROC_ZOMBIE ? 'Z' : 'S';
+        found = 0;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    if (found == 0 && out->state != 'Z') {
+        int tid = -1;
+        irqflags_t f2 = spin_lock_irqsave(&procs_lock);
+        list_for_each(n, &procs) {
+            struct proc *p = container_of(n, struct proc, all);
+            if (p->pid == pid && p->state == PROC_RUNNING)
+                tid = p->tid;
+        }
+        spin_unlock_irqrestore(&procs_lock, f2);
+        struct thread_info ti;
+        if (tid > 0 && thread_info_of(tid, &ti) == 0) {
+            out->cpu_ns = ti.cpu_ns;
+            out->state = ti.state == THREAD_RUNNING || ti.state == THREAD_READY ? 'R' : 'S';
+        }
+    }
+    return found;
+}
+
+int proc_next_pid(int from)
+{
+    int best = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid >= from && (!best || p->pid < best))
+            best = p->pid;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return best;
 }
 
 int proc_state_of(int pid)

@@ -424,6 +424,32 @@ static long sys_kill(const uint64_t a[6])
     return proc_kill(pid, sig);
 }
 
+/* sysinfo(): uptime, memory, processes (struct sysinfo, 112 bytes on a 64-bit arch). */
+static long sys_sysinfo(const uint64_t a[6])
+{
+    struct {
+        int64_t uptime;
+        uint64_t loads[3];
+        uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        uint16_t procs, pad;
+        uint32_t pad2;
+        uint64_t totalhigh, freehigh;
+        uint32_t mem_unit;
+        char pad3[4];
+    } si;
+    _Static_assert(sizeof si == 112, "struct sysinfo");
+    memset(&si, 0, sizeof si);
+    struct pmm_stats st;
+    pmm_stats(&st);
+    si.uptime = (int64_t)(hal_time_ns() / 1000000000u);
+    si.totalram = st.managed_pages * PAGE_SIZE;
+    si.freeram = st.free_pages * PAGE_SIZE;
+    si.sharedram = tmpfs_pages() * PAGE_SIZE;
+    si.procs = (uint16_t)proc_count();
+    si.mem_unit = 1;
+    return copy_to_user((void *)(uintptr_t)a[0], &si, sizeof si) ? -EFAULT : 0;
+}
+
 static long sys_getrandom(const uint64_t a[6])
 {
     size_t n = a[1] > 65536 ? 65536 : a[1];
@@ -485,7 +511,7 @@ static const struct sysent table[] = {
 #endif
     E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
     E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(clock_nanosleep),
-    E(set_robust_list), E(prctl),
+    E(set_robust_list), E(prctl), E(sysinfo),
 };
 
 static const struct sysent *by_nr[NR_MAX];

@@ -98,6 +98,10 @@ struct proc {
     uintptr_t sigtramp;        /**< its signal trampoline page (hal_sigtramp), where handlers return */
     struct rlimit_u rlim[RLIM_NLIMITS]; /**< prlimit64()'s, inherited by fork */
     struct fs_ctx fs;          /**< descriptors, working directory, umask */
+    char *cmdline;             /**< its arguments, each NUL-ended (/proc/<pid>/cmdline); may be NULL */
+    size_t cmdline_len;        /**< bytes of cmdline */
+    char exe[128];             /**< the path it was started from */
+    uint64_t start_ns;         /**< hal_time_ns() at its creation */
     struct list_node all;      /**< every process */
 };
 
@@ -215,6 +219,27 @@ struct syscall_stat {
  *        then unimplemented numbers seen; returns how many there are.
  */
 unsigned syscall_stats(struct syscall_stat *out, unsigned max);
+
+/** @brief What /proc and `ps` show of a process: a copy, taken under the process lock. */
+struct proc_info {
+    int pid;                   /**< its pid */
+    int ppid;                  /**< its parent's, 0 for none */
+    char state;                /**< 'R' running, 'S' sleeping, 'Z' zombie */
+    char name[PROC_NAME_MAX];  /**< its name */
+    char exe[128];             /**< where it was started from */
+    char cmdline[256];         /**< its arguments, NUL-separated (cut at 256 bytes) */
+    size_t cmdline_len;        /**< bytes of cmdline */
+    uint64_t cpu_ns;           /**< time its thread ran */
+    uint64_t start_ns;         /**< when it was created */
+    uint64_t mem_bytes;        /**< frames its address space owns, in bytes */
+    uint64_t syscalls;         /**< system calls it made */
+};
+
+/** @brief Fill @p out for process @p pid: 0, or -ESRCH. */
+int proc_info(int pid, struct proc_info *out);
+
+/** @brief The smallest pid >= @p from that is alive (running or zombie), or 0. */
+int proc_next_pid(int from);
 
 /** @brief Processes alive (running or zombie), for tests of leaks. */
 unsigned proc_count(void);

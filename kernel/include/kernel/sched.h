@@ -290,6 +290,9 @@ struct thread_info {
 /** @brief Fill up to @p max entries; returns the number of threads. */
 unsigned thread_list(struct thread_info *out, unsigned max);
 
+/** @brief Fill @p out for thread @p id: 0, or -ESRCH. */
+int thread_info_of(int id, struct thread_info *out);
+
 /** @brief "ready", "running", ... */
 const char *thread_state_name(enum thread_state s);
 

@@ -60,6 +60,7 @@
 #define SYSNR_getpgid 155
 #define SYSNR_setsid 157
 #define SYSNR_uname 160
+#define SYSNR_sysinfo 179
 #define SYSNR_getpid 172
 #define SYSNR_getppid 173
 #define SYSNR_getuid 174

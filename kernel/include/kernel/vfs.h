@@ -163,6 +163,7 @@ struct inode {
     uint64_t mtime;                /**< last change of the contents, ns */
     uint64_t ctime;                /**< last change of the inode, ns */
     unsigned refs;                 /**< references (guarded by the reference lock) */
+    int transient;                 /**< made for one lookup (/proc): freed with its last reference, names or not */
     unsigned dev;                  /**< st_dev: its file system's number */
     const struct inode_ops *ops;   /**< its file system's */
     const struct file_ops *fops;   /**< what an open file of it does */
@@ -213,8 +214,18 @@ int vfs_init(void);
 struct inode *vfs_root(void);
 /** @brief Make @p root (a reference kept for ever) the root directory (vfs_init()). */
 void vfs_set_root(struct inode *root);
-/** @brief Mount the root @p root of another file system on directory @p on. */
-int vfs_mount(struct inode *on, struct inode *root);
+/**
+ * @brief Mount the file system whose root is @p root on the directory
+ *        @p path; /proc/mounts then lists "@p source @p path @p type".
+ * @return 0, -ENOENT, -ENOTDIR, -EBUSY (something is mounted there already)
+ */
+int vfs_mount(const char *path, struct inode *root, const char *source, const char *type);
+/** @brief /proc/mounts' text into @p buf; its length. */
+long vfs_mounts_text(char *buf, size_t size);
+/** @brief A new procfs; its root directory (kernel/fs/procfs.c). */
+struct inode *procfs_new_root(void);
+/** @brief Pages tmpfs files hold (/proc/meminfo's Shmem). */
+uint64_t tmpfs_pages(void);
 
 /* ---- inodes ---- */
 

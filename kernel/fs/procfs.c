@@ -1,0 +1,249 @@
+/**
+ * @file procfs.c
+ * @brief /proc: the processes and the kernel's state as files, in the
+ *        format Linux gives them (what busybox's ps, free, uptime and mount
+ *        read).
+ *
+ * Nothing is stored: a lookup makes a fresh inode for the name (freed when
+ * its last reference goes), and a read writes the file's text anew and
+ * hands out the part at the offset. Inode numbers are fixed by what a node
+ * is (a process's directory keeps its number), so `ls -i` and `find` see a
+ * stable tree. The names:
+ *
+ *     /proc/self              a symlink to the caller's pid
+ *     /proc/meminfo, uptime, mounts, version
+ *     /proc/<pid>/            stat, cmdline, comm, status, exe (a symlink)
+ */
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/pmm.h>
+#include <kernel/printf.h>
+#include <kernel/proc.h>
+#include <kernel/string.h>
+#include <kernel/vfs.h>
+
+enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
+             P_COMM, P_STATUS, P_EXE };
+
+struct pnode {
+    enum pkind kind;
+    int pid;
+    char target[144]; /* a symlink's */
+};
+
+static const struct {
+    const char *name;
+    enum pkind kind;
+} top_names[] = {{"self", P_SELF}, {"meminfo", P_MEMINFO}, {"uptime", P_UPTIME},
+                 {"mounts", P_MOUNTS}, {"version", P_VERSION}},
+  pid_names[] = {{"stat", P_STAT}, {"cmdline", P_CMDLINE}, {"comm", P_COMM},
+                 {"status", P_STATUS}, {"exe", P_EXE}};
+#define NTOP (sizeof top_names / sizeof top_names[0])
+#define NPID (sizeof pid_names / sizeof pid_names[0])
+#define PID_POS 100 /* readdir positions of pids: PID_POS + pid */
+
+static const struct inode_ops proc_iops;
+static const struct file_ops proc_file_ops;
+static const struct file_ops proc_dir_ops = {0};
+static unsigned proc_dev;
+static struct inode *proc_root;
+
+static struct inode *make(enum pkind kind, int pid)
+{
+    int dir = kind == P_ROOT || kind == P_PID, link = kind == P_SELF || kind == P_EXE;
+    uint32_t mode = dir ? S_IFDIR | 0555 : link ? S_IFLNK | 0777 : S_IFREG | 0444;
+    struct inode *ino = inode_alloc(proc_dev, &proc_iops, mode);
+    struct pnode *pn = ino ? kzalloc(sizeof *pn) : NULL;
+    if (!pn) {
+        inode_put(ino);
+        return NULL;
+    }
+    pn->kind = kind;
+    pn->pid = pid;
+    ino->priv = pn;
+    ino->ino = ((uint64_t)pid << 8) | (uint64_t)kind | (1ull << 40);
+    ino->fops = dir ? &proc_dir_ops : link ? NULL : &proc_file_ops;
+    ino->nlink = dir ? 2 : 1;
+    ino->parent = kind == P_PID ? proc_root : NULL;
+    if (kind == P_SELF) {
+        struct proc *me = proc_current();
+        ksnprintf(pn->target, sizeof pn->target, "%d", me ? me->pid : 0);
+    } else if (kind == P_EXE) {
+        struct proc_info pi;
+        if (proc_info(pid, &pi) == 0)
+            strlcpy(pn->target, pi.exe, sizeof pn->target);
+    }
+    ino->size = link ? strlen(pn->target) : 0;
+    ino->transient = 1; /* made for this lookup: the last reference frees it */
+    return ino;
+}
+
+static int p_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+    struct pnode *pn = dir->priv;
+    if (pn->kind == P_ROOT) {
+        for (unsigned i = 0; i < NTOP; i++)
+            if (strlen(top_names[i].name) == len && memcmp(top_names[i].name, name, len) == 0) {
+                *out = make(top_names[i].kind, 0);
+                return *out ? 0 : -ENOMEM;
+            }
+        int pid = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9' || pid > 100000000)
+                return -ENOENT;
+            pid = pid * 10 + (name[i] - '0');
+        }
+        if (!pid || proc_state_of(pid) < 0)
+            return -ENOENT;
+        *out = make(P_PID, pid);
+        return *out ? 0 : -ENOMEM;
+    }
+    if (proc_state_of(pn->pid) < 0)
+        return -ENOENT; /* the process went */
+    for (unsigned i = 0; i < NPID; i++)
+        if (strlen(pid_names[i].name) == len && memcmp(pid_names[i].name, name, len) == 0) {
+            *out = make(pid_names[i].kind, pn->pid);
+            return *out ? 0 : -ENOMEM;
+        }
+    return -ENOENT;
+}
+
+static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
+{
+    struct pnode *pn = dir->priv;
+    static char numbers[8][12]; /* the pid names handed out; valid under the namespace lock */
+    static unsigned turn;
+    if (pn->kind == P_PID) {
+        if (pos - 2 >= NPID)
+            return 0;
+        unsigned i = (unsigned)(pos - 2);
+        enum pkind k = pid_names[i].kind;
+        *out = (struct vfs_dirent){((uint64_t)pn->pid << 8) | k | (1ull << 40), pos + 1,
+                                   k == P_EXE ? S_IFLNK >> 12 : S_IFREG >> 12, pid_names[i].name,
+                                   strlen(pid_names[i].name)};
+        return 1;
+    }
+    if (pos - 2 < NTOP) {
+        unsigned i = (unsigned)(pos - 2);
+        enum pkind k = top_names[i].kind;
+        *out = (struct vfs_dirent){(uint64_t)k | (1ull << 40), pos + 1,
+                                   k == P_SELF ? S_IFLNK >> 12 : S_IFREG >> 12, top_names[i].name,
+                                   strlen(top_names[i].name)};
+        return 1;
+    }
+    int from = pos < PID_POS ? 1 : (int)(pos - PID_POS);
+    int pid = proc_next_pid(from);
+    if (!pid)
+        return 0;
+    char *num = numbers[turn++ % 8];
+    int len = ksnprintf(num, 12, "%d", pid);
+    *out = (struct vfs_dirent){((uint64_t)pid << 8) | P_PID | (1ull << 40), PID_POS + (uint64_t)pid + 1,
+                               S_IFDIR >> 12, num, (size_t)len};
+    return 1;
+}
+
+static const char *p_readlink(struct inode *ino) { return ((struct pnode *)ino->priv)->target; }
+
+static void p_evict(struct inode *ino) { kfree(ino->priv); }
+
+/* The file's text into @p buf (@p size bytes); its length, or -errno. */
+static long render(const struct pnode *pn, char *buf, size_t size)
+{
+    struct proc_info pi;
+    if (pn->pid && proc_info(pn->pid, &pi))
+        return -ESRCH;
+    uint64_t now = hal_time_ns();
+    switch (pn->kind) {
+    case P_MEMINFO: {
+        struct pmm_stats st;
+        pmm_stats(&st);
+        uint64_t total = st.managed_pages * 4, free = st.free_pages * 4, shmem = tmpfs_pages() * 4;
+        return ksnprintf(buf, size,
+                         "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
+                         "Buffers:        %8llu kB\nCached:         %8llu kB\nSwapCached:     %8llu kB\n"
+                         "SwapTotal:      %8llu kB\nSwapFree:       %8llu kB\nShmem:          %8llu kB\n",
+                         (unsigned long long)total, (unsigned long long)free, (unsigned long long)free, 0ull,
+                         (unsigned long long)shmem, 0ull, 0ull, 0ull, (unsigned long long)shmem);
+    }
+    case P_UPTIME:
+        return ksnprintf(buf, size, "%llu.%02llu 0.00\n", (unsigned long long)(now / 1000000000u),
+                         (unsigned long long)(now / 10000000u % 100));
+    case P_MOUNTS:
+        return vfs_mounts_text(buf, size);
+    case P_VERSION:
+        return ksnprintf(buf, size, "Linux version 6.1.0-kernel-%s (this kernel, offering the Linux ABI)\n",
+                         KERNEL_VERSION);
+    case P_STAT: {
+        /* Linux's field order (proc(5)); times in clock ticks of 100 Hz. */
+        unsigned long long ticks = pi.cpu_ns / 10000000u, start = pi.start_ns / 10000000u;
+        return ksnprintf(buf, size,
+                         "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 1 0 %llu %llu %llu "
+                         "0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+                         pi.pid, pi.name, pi.state, pi.ppid, pi.pid, pi.pid, ticks, start,
+                         (unsigned long long)pi.mem_bytes, (unsigned long long)(pi.mem_bytes / 4096));
+    }
+    case P_CMDLINE:
+        if (pi.cmdline_len > size)
+            pi.cmdline_len = size;
+        memcpy(buf, pi.cmdline, pi.cmdline_len);
+        return (long)pi.cmdline_len;
+    case P_COMM:
+        return ksnprintf(buf, size, "%s\n", pi.name);
+    case P_STATUS:
+        return ksnprintf(buf, size,
+                         "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
+                         "Gid:\t0\t0\t0\t0\nVmRSS:\t%llu kB\nThreads:\t1\n",
+                         pi.name, pi.state, pi.pid, pi.pid, pi.ppid, (unsigned long long)(pi.mem_bytes / 1024));
+    default:
+        return -EINVAL;
+    }
+}
+
+#define RENDER_MAX 4096
+
+static long p_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    char *buf = kmalloc(RENDER_MAX);
+    if (!buf)
+        return -ENOMEM;
+    long len = render(f->inode->priv, buf, RENDER_MAX);
+    if (len > RENDER_MAX)
+        len = RENDER_MAX;
+    long r = len;
+    if (len >= 0) {
+        if (*pos >= (uint64_t)len)
+            r = 0;
+        else {
+            size_t c = (size_t)len - *pos < n ? (size_t)len - *pos : n;
+            r = iobuf_put(b, 0, buf + *pos, c) ? -EFAULT : (long)c;
+            if (r > 0)
+                *pos += (uint64_t)r;
+        }
+    }
+    kfree(buf);
+    return r;
+}
+
+static const struct inode_ops proc_iops = {
+    .lookup = p_lookup,
+    .readdir = p_readdir,
+    .readlink = p_readlink,
+    .evict = p_evict,
+};
+
+static const struct file_ops proc_file_ops = {.read = p_read, .seekable = 1};
+
+struct inode *procfs_new_root(void)
+{
+    if (proc_root)
+        return proc_root;
+    proc_dev = vfs_new_dev();
+    struct inode *r = make(P_ROOT, 0);
+    if (!r)
+        return NULL;
+    r->transient = 0; /* kept for ever */
+    r->parent = r;
+    proc_root = r;
+    return r;
+}
