@@ -412,7 +412,32 @@ int main(int argc, char **argv, char **envp)
     }
     check(waitpid_(c, &st, 0) == c && st == 0, "a handler starts with the initial FP/SIMD registers and control word");
 
-    check(raise_(19 /* SIGSTOP */) == 0, "SIGSTOP is ignored until job control (the process goes on)");
+    /* Job control: SIGSTOP stops a child (wait4 WUNTRACED sees it),
+     * SIGCONT continues it (WCONTINUED); SIGTSTP stops one in a group of
+     * its own, and is dropped in an orphaned group (this process's: the
+     * kernel started it, no shell can continue it). */
+    c = ufork();
+    if (c == 0) {
+        raise_(19 /* SIGSTOP */);
+        msleep(1000); /* continued: alive a while, so the parent's wait4 sees that, not the exit */
+        uexit(7);
+    }
+    check(waitpid_(c, &st, 2 /* WUNTRACED */) == c && (st & 0xff) == 0x7f && (st >> 8) == 19,
+          "SIGSTOP stops a child: wait4(WUNTRACED) reports it");
+    check(raise_(0) == 0 && sys3(NR_kill, c, 18 /* SIGCONT */, 0) == 0, "SIGCONT to a stopped child");
+    check(waitpid_(c, &st, 8 /* WCONTINUED */) == c && st == 0xffff, "wait4(WCONTINUED) reports it continued");
+    check(waitpid_(c, &st, 0) == c && st == 7 << 8, "the continued child runs on to its exit");
+    c = ufork();
+    if (c == 0) {
+        sys3(NR_setpgid, 0, 0, 0);
+        raise_(20 /* SIGTSTP */);
+        uexit(8);
+    }
+    check(waitpid_(c, &st, 2) == c && (st & 0xff) == 0x7f && (st >> 8) == 20,
+          "SIGTSTP stops a child in a group of its own");
+    sys3(NR_kill, -c, 18 /* SIGCONT, to its group */, 0);
+    check(waitpid_(c, &st, 0) == c && st == 8 << 8, "kill(-pgid, SIGCONT) continues its group");
+    check(raise_(20 /* SIGTSTP */) == 0, "SIGTSTP in an orphaned group is dropped (the process goes on)");
     ss.size = sizeof altstack;
     ss.flags = SS_ONSTACK;
     check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == 0, "sigaltstack takes SS_ONSTACK as 0, as Linux does");

@@ -7,6 +7,7 @@
 #define NR_clock_gettime 113
 #define NR_sched_yield 124
 #define NR_kill 129
+#define NR_setpgid 154
 #define NR_uname 160
 #define NR_getpid 172
 #define NR_gettid 178

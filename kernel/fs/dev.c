@@ -8,9 +8,15 @@
  * canonical, as a Linux tty's: the line is echoed as typed, Backspace/DEL
  * erase, Enter (CR or LF) ends the line, Ctrl-D at the start of a line is
  * the end of the input; TCSETS can turn ICANON and ECHO off, after which a
- * read returns the bytes as they come. (Ctrl-C is the kernel shell's: it
- * signals the program `run` started; job control comes with process
- * groups.)
+ * read returns the bytes as they come.
+ *
+ * Job control: the terminal belongs to one session (the program `run`
+ * started, or a session leader that opens it or asks TIOCSCTTY) and has a
+ * foreground process group (TIOCSPGRP). With ISIG, Ctrl-C, Ctrl-\ and Ctrl-Z
+ * send SIGINT, SIGQUIT and SIGTSTP to that group, from the receive
+ * interrupt (console_set_input_hook()), and drop the input typed ahead. A
+ * process of the session outside the foreground group that reads gets
+ * SIGTTIN (EIO if it ignores it or its group is orphaned).
  */
 #include <kernel/console.h>
 #include <kernel/errno.h>
@@ -113,6 +119,7 @@ struct termios_u {
     uint8_t line;
     uint8_t cc[19];
 };
+#define ISIG 0000001
 #define ICANON 0000002
 #define ECHO 0000010
 #define ICRNL 0000400
@@ -125,11 +132,66 @@ struct termios_u {
 #define TIOCGPGRP 0x540F
 #define TIOCSPGRP 0x5410
 #define FIONREAD 0x541B
+#define TIOCSCTTY 0x540E
+#define TIOCNOTTY 0x5422
+#define TIOCGSID 0x5429
+#define VINTR 0
+#define VQUIT 1
+#define VSUSP 10
 
 static struct termios_u tty_termios = {
-    ICRNL, 0000005 /* OPOST|ONLCR */, 0000277 /* B38400|CS8|CREAD */, ICANON | ECHO | 0000020 | 0000040,
+    ICRNL, 0000005 /* OPOST|ONLCR */, 0000277 /* B38400|CS8|CREAD */,
+    ISIG | ICANON | ECHO | 0000020 /* ECHOE */ | 0000040 /* ECHOK */ | 0001000 /* ECHOCTL */ |
+        0004000 /* ECHOKE */ | 0100000 /* IEXTEN */,
     0, {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0}};
 static struct mutex tty_lock; /* one reader at a time; guards the line below */
+static volatile int tty_sid, tty_pgrp; /* the session it belongs to, its foreground group; 0: none */
+static volatile int tty_flush;          /* a signal key came: the line typed so far goes */
+
+/* A signal key of the terminal (ISIG): its signal, or 0. */
+static int key_signal(char c)
+{
+    if (!(tty_termios.lflag & ISIG) || !c)
+        return 0;
+    if ((uint8_t)c == tty_termios.cc[VINTR])
+        return SIGINT;
+    if ((uint8_t)c == tty_termios.cc[VQUIT])
+        return SIGQUIT;
+    if ((uint8_t)c == tty_termios.cc[VSUSP])
+        return SIGTSTP;
+    return 0;
+}
+
+/* The console's input hook: a signal key with a foreground group takes
+ * its signal there. Any context (the receive interrupt). */
+static int tty_input(char c)
+{
+    int sig = key_signal(c), pg = tty_pgrp;
+    if (!pg)
+        return 0;
+    if (!sig)
+        return 2; /* the program's input, Ctrl-C included when ISIG is off */
+    if (tty_termios.lflag & ECHO)
+        kprintf("^%c\n", c + '@');
+    tty_flush = 1;
+    proc_kill_group(pg, sig);
+    return 1;
+}
+
+void tty_attach(int sid, int pgrp)
+{
+    tty_sid = sid;
+    tty_pgrp = pgrp;
+    console_set_input_hook(tty_input);
+}
+
+void tty_detach(int sid)
+{
+    if (tty_sid != sid)
+        return;
+    tty_sid = 0;
+    tty_pgrp = 0;
+}
 static int tty_ready;
 static char tty_line[256];
 static size_t tty_len, tty_off; /* a finished line waiting to be read: [tty_off, tty_len) */
@@ -143,9 +205,47 @@ static void tty_init(void)
     }
 }
 
-/* One byte from the console, waiting (and polling a UART with no receive
- * interrupt every 10 ms); -ERESTARTSYS for a signal. */
-static int tty_getc(void)
+/* Input taken from the console and not yet read: a raw read returns it, a
+ * canonical one edits it into a line; poll() looks here. */
+static struct spinlock tty_in_lock = SPINLOCK_INIT("tty input");
+static char tty_in[512];
+static unsigned in_head, in_tail;
+
+/* Move what the console has into tty_in (signal keys of a polled UART
+ * taken as the interrupt would); 1 if tty_in has something. */
+static int tty_pull(void)
+{
+    irqflags_t f = spin_lock_irqsave(&tty_in_lock);
+    if (tty_flush) {
+        in_head = in_tail = 0;
+    }
+    while (in_head - in_tail < sizeof tty_in) {
+        int c = console_getc();
+        if (c < 0)
+            break;
+        if (console_rx_polled() && tty_input((char)c) == 1) {
+            in_head = in_tail = 0;
+            continue;
+        }
+        tty_in[in_head++ % sizeof tty_in] = (char)c;
+    }
+    int any = in_head != in_tail;
+    spin_unlock_irqrestore(&tty_in_lock, f);
+    return any;
+}
+
+/* A byte of tty_in, or -1. */
+static int tty_take(void)
+{
+    irqflags_t f = spin_lock_irqsave(&tty_in_lock);
+    int c = in_head != in_tail ? (unsigned char)tty_in[in_tail++ % sizeof tty_in] : -1;
+    spin_unlock_irqrestore(&tty_in_lock, f);
+    return c;
+}
+
+/* Wait until tty_in has a byte (a UART with no receive interrupt is
+ * polled every 10 ms); -ERESTARTSYS for a signal. */
+static int tty_wait_input(void)
 {
     struct proc *me = proc_current();
     for (;;) {
@@ -154,20 +254,20 @@ static int tty_getc(void)
         wait_set_add(&ws, console_rx_waitqueue());
         if (me)
             wait_set_add(&ws, &me->sig.wq);
-        int c = console_getc();
-        if (c < 0 && me && signal_pending()) {
+        int any = tty_pull();
+        if (!any && me && signal_pending()) {
             wait_set_clear(&ws);
             return -ERESTARTSYS;
         }
-        if (c < 0) {
+        if (!any) {
             if (console_rx_polled())
                 wait_set_block_until(&ws, hal_time_ns() + 10000000ull);
             else
                 wait_set_block(&ws);
         }
         wait_set_clear(&ws);
-        if (c >= 0)
-            return c;
+        if (any)
+            return 0;
     }
 }
 
@@ -177,35 +277,60 @@ static void tty_echo(char c)
         kprintf("%c", c);
 }
 
+/* A reader outside the foreground group of the terminal's session:
+ * SIGTTIN to its group (-ERESTARTSYS), or EIO when that cannot stop it. */
+static long background_read(void)
+{
+    struct proc *me = proc_current();
+    if (!me || !tty_sid || me->sid != tty_sid || !tty_pgrp || me->pgid == tty_pgrp)
+        return 0;
+    if (proc_pgrp_orphaned(me->pgid) || (me->sig.blocked & (1ull << (21 - 1))) ||
+        me->sig.act[21 - 1].handler == 1 /* SIG_IGN */)
+        return -EIO;
+    proc_kill_group(me->pgid, 21 /* SIGTTIN */);
+    return -ERESTARTSYS;
+}
+
 static long tty_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
-    (void)f, (void)pos;
+    (void)pos;
     tty_init();
     if (!n)
         return 0;
+    long bg = background_read();
+    if (bg)
+        return bg;
     mutex_lock(&tty_lock);
+    if (tty_flush) {
+        tty_flush = 0;
+        tty_len = tty_off = tty_done = 0;
+        tty_pull(); /* drops tty_in too */
+    }
     long r = 0;
     if (!(tty_termios.lflag & ICANON)) {
-        /* Raw: what is there once there is something. */
-        int c = tty_getc();
-        if (c < 0) {
-            r = c;
-        } else {
-            char buf[64];
-            size_t k = 0;
-            do {
+        /* Raw: what is there once there is something (VMIN 1). */
+        char buf[64];
+        size_t k = 0;
+        if (!tty_pull() && (f->flags & O_NONBLOCK))
+            r = -EAGAIN;
+        else if ((r = tty_wait_input()) == 0) {
+            int c;
+            while (k < n && k < sizeof buf && (c = tty_take()) >= 0)
                 buf[k++] = (char)c;
-            } while (k < n && k < sizeof buf && (c = console_getc()) >= 0);
             r = iobuf_put(b, 0, buf, k) ? -EFAULT : (long)k;
         }
         mutex_unlock(&tty_lock);
         return r;
     }
     while (!tty_done) {
-        int c = tty_getc();
+        int c = tty_take();
         if (c < 0) {
-            mutex_unlock(&tty_lock);
-            return c; /* the partial line stays for the next read */
+            long w = tty_wait_input();
+            if (w) {
+                mutex_unlock(&tty_lock);
+                return w; /* the partial line stays for the next read */
+            }
+            continue;
         }
         if (c == '\r' && (tty_termios.iflag & ICRNL))
             c = '\n';
@@ -260,10 +385,8 @@ static unsigned tty_poll(struct file *f, struct wait_set *ws)
     (void)f;
     if (ws)
         wait_set_add(ws, console_rx_waitqueue());
-    /* Input ready is not known without taking it: a line discipline with
-     * its own queue comes with job control. Say readable when a line waits. */
     unsigned ev = POLLOUT | POLLWRNORM;
-    if (tty_done)
+    if (tty_pull() || tty_done) /* canonical: a byte may not yet end a line; close enough */
         ev |= POLLIN | POLLRDNORM;
     return ev;
 }
@@ -292,13 +415,43 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     }
     case TIOCSWINSZ:
         return 0;
-    case TIOCGPGRP: {
+    case TIOCGPGRP:
+    case TIOCGSID: {
         struct proc *me = proc_current();
-        int pg = me ? me->pid : 0;
-        return copy_to_user((void *)arg, &pg, sizeof pg) ? -EFAULT : 0;
+        if (!me || !tty_sid || me->sid != tty_sid)
+            return -ENOTTY; /* not its controlling terminal */
+        int v = cmd == TIOCGSID ? tty_sid : tty_pgrp;
+        return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
     }
-    case TIOCSPGRP:
+    case TIOCSPGRP: {
+        struct proc *me = proc_current();
+        int pg;
+        if (copy_from_user(&pg, (const void *)arg, sizeof pg))
+            return -EFAULT;
+        if (!me || !tty_sid || me->sid != tty_sid)
+            return -ENOTTY;
+        if (pg <= 0)
+            return -EINVAL;
+        if (!proc_group_in_session(pg, me->sid))
+            return -EPERM; /* no such group in the session */
+        tty_pgrp = pg;
         return 0;
+    }
+    case TIOCSCTTY: {
+        struct proc *me = proc_current();
+        if (!me || me->sid != me->pid)
+            return -EPERM; /* only a session leader */
+        if (tty_sid && tty_sid != me->sid && !arg)
+            return -EPERM; /* another session's (arg 1: steal, as root may) */
+        tty_attach(me->sid, me->pgid);
+        return 0;
+    }
+    case TIOCNOTTY: {
+        struct proc *me = proc_current();
+        if (me && tty_sid == me->sid)
+            tty_detach(me->sid);
+        return 0;
+    }
     default:
         return -ENOTTY;
     }

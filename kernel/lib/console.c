@@ -112,10 +112,21 @@ void console_foreground(int busy)
 
 int console_cancelled(void) { return fg_cancel; }
 
+static int (*input_hook)(char c);
+
+void console_set_input_hook(int (*hook)(char c)) { __atomic_store_n(&input_hook, hook, __ATOMIC_RELEASE); }
+
 void console_rx_push(char c)
 {
     spin_lock(&rx_wq.lock); /* interrupts are masked in a handler */
-    if (c == CTRL_C && fg_busy) {
+    int (*hook)(char) = __atomic_load_n(&input_hook, __ATOMIC_ACQUIRE);
+    int took = hook ? hook(c) : 0;
+    if (took == 1) {
+        /* The terminal made a signal of it (a program's Ctrl-C): what was
+         * typed ahead goes with it, as a terminal's interrupt key flushes. */
+        rx_tail = rx_head;
+        rx_received++;
+    } else if (c == CTRL_C && fg_busy && !took) {
         /* What was typed ahead of it is dropped with the command, as a
          * terminal's interrupt key flushes its input. */
         fg_cancel = 1;

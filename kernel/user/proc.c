@@ -219,6 +219,10 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     nprocs++;
     p->pid = next_pid++;
     p->parent = parent;
+    /* A fork is in its parent's group and session; a process the kernel
+     * starts leads a session and a group of its own. */
+    p->pgid = parent ? parent->pgid : p->pid;
+    p->sid = parent ? parent->sid : p->pid;
     if (parent)
         list_add_tail(&parent->children, &p->sibling);
     list_add_tail(&procs, &p->all);
@@ -469,30 +473,50 @@ static int reaper(void *arg)
     return 0;
 }
 
-int proc_wait_child(int pid, int *status, int nohang)
+/* Does child @p c match wait4's @p pid for a waiter in group @p pgid? */
+static int wait_match(const struct proc *c, int pid, int pgid)
+{
+    return pid == -1 || (pid > 0 && c->pid == pid) || (pid == 0 && c->pgid == pgid) ||
+           (pid < -1 && c->pgid == -pid);
+}
+
+int proc_wait_child(int pid, int *status, int options)
 {
     struct proc *me = proc_current();
     for (;;) {
         struct proc *zombie = NULL;
-        int candidates = 0;
+        int candidates = 0, reported = 0;
         struct waiter w;
         irqflags_t f = spin_lock_irqsave(&procs_lock);
         list_for_each(n, &me->children) {
             struct proc *c = container_of(n, struct proc, sibling);
-            if (pid > 0 && c->pid != pid)
+            if (!wait_match(c, pid, me->pgid))
                 continue;
             candidates++;
             if (c->state == PROC_ZOMBIE && !zombie)
                 zombie = c;
+            else if (!reported && (options & WUNTRACED) && c->stop_report && c->state != PROC_ZOMBIE) {
+                reported = c->pid;
+                *status = (c->stop_report << 8) | 0x7f;
+                c->stop_report = 0;
+            } else if (!reported && (options & WCONTINUED) && c->cont_report && c->state != PROC_ZOMBIE) {
+                reported = c->pid;
+                *status = 0xffff;
+                c->cont_report = 0;
+            }
+            if (zombie || reported)
+                break;
         }
         int killed = signal_pending();
-        int block = !zombie && candidates && !nohang && !killed;
+        int block = !zombie && !reported && candidates && !(options & WNOHANG) && !killed;
         if (block) {
             spin_lock(&proc_changed.lock);
             wq_add_locked(&proc_changed, &w);
             spin_unlock(&proc_changed.lock);
         }
         spin_unlock_irqrestore(&procs_lock, f);
+        if (reported)
+            return reported;
         if (zombie) {
             int cpid = zombie->pid;
             *status = reap(zombie);
@@ -500,7 +524,7 @@ int proc_wait_child(int pid, int *status, int nohang)
         }
         if (!candidates)
             return -ECHILD;
-        if (nohang)
+        if (options & WNOHANG)
             return 0;
         if (killed)
             return -ERESTARTSYS;
@@ -616,6 +640,179 @@ int proc_signal(int pid, int sig, int code)
 }
 
 int proc_kill(int pid, int sig) { return proc_signal(pid, sig, 0 /* SI_USER */); }
+
+/* Send @p sig to every running process @p pick chooses; how many there were. */
+static int signal_each(int sig, int (*pick)(const struct proc *p, int arg, const struct proc *me), int arg)
+{
+    struct proc *me = proc_current();
+    struct ksiginfo ki = {0 /* SI_USER */, me ? me->pid : 0, 0, 0, 0};
+    int found = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->state == PROC_RUNNING && pick(p, arg, me)) {
+            found++;
+            if (sig)
+                signal_send(p, sig, &ki);
+        }
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return found;
+}
+
+static int in_group(const struct proc *p, int pgid, const struct proc *me)
+{
+    (void)me;
+    return p->pgid == pgid;
+}
+
+static int not_me(const struct proc *p, int arg, const struct proc *me)
+{
+    (void)arg;
+    return p != me;
+}
+
+int proc_kill_group(int pgid, int sig) { return signal_each(sig, in_group, pgid) ? 0 : -ESRCH; }
+
+int proc_kill_all(int sig) { return signal_each(sig, not_me, 0) ? 0 : -ESRCH; }
+
+/* procs_lock held. */
+static int orphaned_locked(int pgid)
+{
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pgid != pgid || p->state != PROC_RUNNING)
+            continue;
+        struct proc *q = p->parent;
+        if (q && q->pgid != pgid && q->sid == p->sid)
+            return 0;
+    }
+    return 1;
+}
+
+int proc_group_in_session(int pgid, int sid)
+{
+    int found = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pgid == pgid && p->sid == sid && p->state == PROC_RUNNING)
+            found = 1;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return found;
+}
+
+int proc_pgrp_orphaned(int pgid)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    int o = orphaned_locked(pgid);
+    spin_unlock_irqrestore(&procs_lock, f);
+    return o;
+}
+
+void proc_stopped(int sig)
+{
+    struct proc *p = proc_current();
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    p->stop_report = sig;
+    p->cont_report = 0;
+    if (p->parent)
+        signal_child_stop(p->parent, p->pid, sig, 0);
+    spin_unlock_irqrestore(&procs_lock, f);
+    wq_wake_all(&proc_changed);
+}
+
+void proc_continued(void)
+{
+    struct proc *p = proc_current();
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    p->stop_report = 0;
+    p->cont_report = 1;
+    if (p->parent)
+        signal_child_stop(p->parent, p->pid, SIGCONT, 1);
+    spin_unlock_irqrestore(&procs_lock, f);
+    wq_wake_all(&proc_changed);
+}
+
+/* ---- process groups and sessions (setpgid(2), setsid(2)) ---- */
+
+long proc_setpgid(int pid, int pgid)
+{
+    struct proc *me = proc_current();
+    if (pgid < 0)
+        return -EINVAL;
+    long e = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct proc *t = NULL;
+    if (!pid || pid == me->pid)
+        t = me;
+    else
+        list_for_each(n, &me->children) {
+            struct proc *c = container_of(n, struct proc, sibling);
+            if (c->pid == pid)
+                t = c;
+        }
+    if (!pgid)
+        pgid = t ? t->pid : 0;
+    if (!t)
+        e = -ESRCH;
+    else if (t->sid != me->sid)
+        e = -EPERM;
+    else if (t->sid == t->pid)
+        e = -EPERM; /* a session leader stays in its group */
+    else if (pgid != t->pid) {
+        /* Joining a group: it must exist in the same session. */
+        int ok = 0;
+        list_for_each(n, &procs) {
+            struct proc *q = container_of(n, struct proc, all);
+            if (q->pgid == pgid && q->sid == me->sid && q->state == PROC_RUNNING)
+                ok = 1;
+        }
+        if (!ok)
+            e = -EPERM;
+    }
+    if (!e)
+        t->pgid = pgid;
+    spin_unlock_irqrestore(&procs_lock, f);
+    return e;
+}
+
+/* getpgid (@p sid 0) or getsid (1) of @p pid (0: the caller). */
+long proc_getid(int pid, int sid)
+{
+    struct proc *me = proc_current();
+    long r = -ESRCH;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *q = container_of(n, struct proc, all);
+        if (q->pid == (pid ? pid : me->pid))
+            r = sid ? q->sid : q->pgid;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return r;
+}
+
+long proc_setsid(void)
+{
+    struct proc *me = proc_current();
+    long r;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    int leader = 0;
+    list_for_each(n, &procs) {
+        struct proc *q = container_of(n, struct proc, all);
+        if (q->pgid == me->pid)
+            leader = 1; /* a group with its pid as id exists: EPERM */
+    }
+    if (leader) {
+        r = -EPERM;
+    } else {
+        me->sid = me->pgid = me->pid;
+        r = me->pid;
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return r;
+}
 
 void proc_signalled(void) { wq_wake_all(&proc_changed); }
 

@@ -11,8 +11,16 @@
  * guards it. Standard and real-time signals alike are pending once (no
  * queue of real-time ones yet). A signal the process ignores (SIG_IGN, or
  * SIG_DFL whose default is to ignore) is dropped when sent unless blocked,
- * as Linux does. The stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are
- * ignored by default until job control comes with the terminal.
+ * as Linux does.
+ *
+ * Job control: a stop signal's default action (SIGSTOP, SIGTSTP, SIGTTIN,
+ * SIGTTOU) stops the process where it returns to user mode; its parent
+ * hears of it (SIGCHLD with CLD_STOPPED, wait4 with WUNTRACED), and it
+ * sleeps there until SIGCONT (or SIGKILL) comes. SIGCONT continues it
+ * whatever its disposition, and the parent hears of that too. Sending
+ * SIGCONT drops pending stop signals and a stop signal drops a pending
+ * SIGCONT. SIGTSTP, SIGTTIN and SIGTTOU to a process whose group is
+ * orphaned (no shell left to continue it) are dropped, as POSIX says.
  *
  * Interrupted system calls return -ERESTARTSYS (wait4) or -ERESTARTNOHAND
  * (nanosleep, rt_sigsuspend) to user_syscall(), which remembers the call;
@@ -63,9 +71,12 @@
 #define SI_TKILL (-6)
 #define CLD_EXITED 1
 #define CLD_KILLED 2
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 
 #define BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+#define STOP_SIGNALS (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(21) | BIT(22)) /* and SIGTTIN, SIGTTOU */
 
 /* What SIG_DFL does (signal(7)). */
 enum dfl { DFL_TERM, DFL_CORE, DFL_IGN, DFL_STOP };
@@ -90,8 +101,7 @@ static int ignored(const struct sigstate *s, int sig)
 {
     uintptr_t h = s->act[sig - 1].handler;
     return sig != SIGKILL && sig != SIGSTOP &&
-           (h == SIG_IGN || (h == SIG_DFL && (default_action(sig) == DFL_IGN ||
-                                              default_action(sig) == DFL_STOP)));
+           (h == SIG_IGN || (h == SIG_DFL && default_action(sig) == DFL_IGN));
 }
 
 static int valid_sig(long sig) { return sig >= 1 && sig <= NSIG_MAX; }
@@ -128,6 +138,15 @@ void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
 {
     struct sigstate *s = &p->sig;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (sig == SIGCONT) {
+        s->pending &= ~STOP_SIGNALS;
+        if (s->stopped) {
+            s->stopped = 0; /* its thread wakes below and tells the parent */
+            wq_wake_all_locked(&s->wq);
+        }
+    } else if (BIT(sig) & STOP_SIGNALS) {
+        s->pending &= ~BIT(SIGCONT);
+    }
     if (!ignored(s, sig) || (s->blocked & BIT(sig))) {
         if (!(s->pending & BIT(sig)))
             s->info[sig - 1] = *ki;
@@ -221,6 +240,33 @@ static uintptr_t frame_sp(const struct sigstate *s, const struct ksigaction *a, 
     return sp;
 }
 
+/* Stopped by @p sig: tell the parent, sleep until SIGCONT or SIGKILL. */
+static void stop(struct proc *p, int sig)
+{
+    struct sigstate *s = &p->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    s->stopped = sig;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    proc_stopped(sig);
+    for (;;) {
+        struct waiter w;
+        f = spin_lock_irqsave(&s->wq.lock);
+        int go = !s->stopped || (s->pending & BIT(SIGKILL));
+        if (!go)
+            wq_add_locked(&s->wq, &w);
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (go)
+            break;
+        wq_block(&w);
+    }
+    f = spin_lock_irqsave(&s->wq.lock);
+    int continued = !s->stopped;
+    s->stopped = 0;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (continued)
+        proc_continued();
+}
+
 /* A signal whose action is to end the process; never returns. */
 static void die(struct proc *p, int sig, const struct ksiginfo *ki, const struct uregs *frame)
 {
@@ -263,8 +309,13 @@ void signal_deliver(struct uregs *frame)
             continue;
         if (a.handler == SIG_DFL) {
             enum dfl d = default_action(sig);
-            if (d == DFL_IGN || d == DFL_STOP) /* stopping comes with job control */
+            if (d == DFL_IGN)
                 continue;
+            if (d == DFL_STOP) {
+                if (sig == SIGSTOP || !proc_pgrp_orphaned(p->pgid))
+                    stop(p, sig);
+                continue;
+            }
             die(p, sig, &ki, frame);
         }
         /* A handler: the interrupted call's fate, then its frame. */
@@ -535,6 +586,14 @@ void signal_child_exit(struct proc *parent, int pid, int status)
 {
     struct ksiginfo ki = {(status & 0x7f) ? CLD_KILLED : CLD_EXITED, pid,
                           (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff, 0, 0};
+    signal_send(parent, SIGCHLD, &ki);
+}
+
+void signal_child_stop(struct proc *parent, int pid, int sig, int cont)
+{
+    if (parent->sig.act[SIGCHLD - 1].flags & SA_NOCLDSTOP)
+        return;
+    struct ksiginfo ki = {cont ? CLD_CONTINUED : CLD_STOPPED, pid, sig, 0, 0};
     signal_send(parent, SIGCHLD, &ki);
 }
 

@@ -26,6 +26,9 @@ void signal_syscall_interrupted(long ret, long nr, uint64_t arg0);
 void signal_fault(struct uregs *frame, int sig, int code, uintptr_t addr);
 /** @brief Tell @p parent a child (@p pid, wait status @p status) ended: SIGCHLD. */
 void signal_child_exit(struct proc *parent, int pid, int status);
+/** @brief Tell @p parent a child (@p pid) stopped for @p sig (@p cont 0) or continued (1): SIGCHLD
+ *         with CLD_STOPPED or CLD_CONTINUED, unless the parent asked SA_NOCLDSTOP. */
+void signal_child_stop(struct proc *parent, int pid, int sig, int cont);
 /** @brief Nonzero if @p parent's children are reaped for it (SIGCHLD ignored, or SA_NOCLDWAIT). */
 int signal_child_autoreap(const struct proc *parent);
 
@@ -34,6 +37,12 @@ int signal_child_autoreap(const struct proc *parent);
 void proc_signalled(void);
 /** @brief Send @p sig to process @p pid from the current one with si_code @p code; 0 or -ESRCH. */
 int proc_signal(int pid, int sig, int code);
+/** @brief setpgid(): 0 or -errno. */
+long proc_setpgid(int pid, int pgid);
+/** @brief getpgid() (@p sid 0) or getsid() (1) of @p pid (0: the caller), or -ESRCH. */
+long proc_getid(int pid, int sid);
+/** @brief setsid(): the new session's id, or -EPERM. */
+long proc_setsid(void);
 /** @brief The name of fault code @p code of @p sig ("SEGV_MAPERR"). */
 const char *signal_code_name(int sig, int code);
 /* syscall.c's. */

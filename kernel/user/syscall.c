@@ -152,20 +152,35 @@ static long sys_execve(const uint64_t a[6])
     return e;
 }
 
-#define WNOHANG 1
-
 static long sys_wait4(const uint64_t a[6])
 {
     int pid = (int)a[0], status = 0;
-    if (pid < -1)
-        pid = -1; /* process groups come later: any child */
-    if (a[2] & ~(uint64_t)(WNOHANG | 2 | 8 | 0x40000000))
+    if (pid == -2147483647 - 1)
+        return -ESRCH; /* INT_MIN: Linux's answer, -pid would overflow */
+    if (a[2] & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */ |
+                           0x80000000u /* __WCLONE */ | 0x20000000 /* __WNOTHREAD */))
         return -EINVAL;
-    int r = proc_wait_child(pid, &status, a[2] & WNOHANG);
+    int r = proc_wait_child(pid, &status, (int)(a[2] & (WNOHANG | WUNTRACED | WCONTINUED)));
     if (r > 0 && a[1] && copy_to_user((void *)(uintptr_t)a[1], &status, sizeof status))
         return -EFAULT;
     return r;
 }
+
+static long sys_setpgid(const uint64_t a[6]) { return proc_setpgid((int)a[0], (int)a[1]); }
+static long sys_getpgid(const uint64_t a[6]) { return proc_getid((int)a[0], 0); }
+static long sys_getsid(const uint64_t a[6]) { return proc_getid((int)a[0], 1); }
+static long sys_setsid(const uint64_t a[6])
+{
+    (void)a;
+    return proc_setsid();
+}
+#ifdef SYSNR_getpgrp
+static long sys_getpgrp(const uint64_t a[6])
+{
+    (void)a;
+    return proc_getid(0, 0);
+}
+#endif
 
 static long sys_gettid(const uint64_t a[6])
 {
@@ -417,8 +432,12 @@ static long sys_kill(const uint64_t a[6])
     int pid = (int)a[0], sig = (int)a[1];
     if (sig < 0 || sig > 64)
         return -EINVAL;
+    if (pid == -2147483647 - 1)
+        return -ESRCH;
+    if (pid == -1)
+        return proc_kill_all(sig);
     if (pid <= 0)
-        return -ENOSYS; /* process groups come later */
+        return proc_kill_group(pid ? -pid : proc_current()->pgid, sig);
     if (sig == 0)
         return proc_kill(pid, 0) == -ESRCH ? -ESRCH : 0;
     return proc_kill(pid, sig);
@@ -511,7 +530,10 @@ static const struct sysent table[] = {
 #endif
     E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
     E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(clock_nanosleep),
-    E(set_robust_list), E(prctl), E(sysinfo),
+    E(set_robust_list), E(prctl), E(sysinfo), E(setpgid), E(getpgid), E(getsid), E(setsid),
+#ifdef SYSNR_getpgrp
+    E(getpgrp),
+#endif
 };
 
 static const struct sysent *by_nr[NR_MAX];

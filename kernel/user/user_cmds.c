@@ -63,6 +63,9 @@ static int cmd_run(int argc, char **argv)
     vfree(tofree);
     if (e)
         return shell_error(e, "run: %s: %s", path, err[0] ? err : "cannot start it");
+    /* The console is its terminal, its group in the foreground: Ctrl-C
+     * goes to it (and its children) from the terminal itself. */
+    tty_attach(pid, pid);
     /* Ctrl-C (console_cancelled()) interrupts the program, not the shell. */
     int sent = 0;
     while (proc_state_of(pid) == PROC_RUNNING) {
@@ -73,6 +76,7 @@ static int cmd_run(int argc, char **argv)
         thread_sleep_ms(5);
     }
     int status = proc_wait(pid);
+    tty_detach(pid);
     if (status & 0x7f)
         kprintf("[signal %s]\n", signal_name(status & 0x7f));
     else

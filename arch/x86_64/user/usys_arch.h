@@ -10,6 +10,7 @@
 #define NR_getpid 39
 #define NR_exit 60
 #define NR_kill 62
+#define NR_setpgid 109
 #define NR_uname 63
 #define NR_gettid 186
 #define NR_clock_gettime 228

@@ -113,6 +113,16 @@ int console_cancelled(void);
 /** @brief Bytes received by interrupt, and bytes dropped because nobody read them. */
 void console_rx_stats(uint64_t *received, uint64_t *dropped);
 
+/**
+ * @brief Have @p hook look at every received byte first (from the receive
+ *        interrupt, the queue's lock held): 1 means it took the byte (the
+ *        terminal's signal keys for a program in the foreground), and the
+ *        queued input is dropped with it; 2 that a program owns the
+ *        terminal, so the byte is data even if it is Ctrl-C; 0 that the
+ *        kernel's own rules apply. NULL: none.
+ */
+void console_set_input_hook(int (*hook)(char c));
+
 /** @brief Where readers of the console wait for a byte (console_rx_push() wakes it). */
 struct waitqueue *console_rx_waitqueue(void);
 

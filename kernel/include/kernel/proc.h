@@ -59,6 +59,7 @@ struct sigstate {
     long restart_ret;                /**< a system call ended -ERESTART*: restart it, or -EINTR */
     long restart_nr;                 /**< its number */
     uint64_t restart_arg0;           /**< and first argument */
+    int stopped;                     /**< the stop signal it is stopped by; 0: not stopped */
 };
 
 #define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */
@@ -85,6 +86,10 @@ struct proc {
     struct list_node children; /**< its children, running or zombie */
     struct list_node sibling;  /**< in its parent's children */
     int tid;                   /**< its thread's id */
+    int pgid;                  /**< its process group (job control) */
+    int sid;                   /**< its session */
+    int stop_report;           /**< stopped by this signal, not yet told to wait4(WUNTRACED) (procs_lock) */
+    int cont_report;           /**< continued, not yet told to wait4(WCONTINUED) (procs_lock) */
     struct sigstate sig;       /**< its signals: dispositions, mask, pending */
     struct completion exited;  /**< done when it became a zombie */
     uint64_t syscalls;         /**< system calls it made */
@@ -98,7 +103,7 @@ struct proc {
     uintptr_t sigtramp;        /**< its signal trampoline page (hal_sigtramp), where handlers return */
     struct rlimit_u rlim[RLIM_NLIMITS]; /**< prlimit64()'s, inherited by fork */
     struct fs_ctx fs;          /**< descriptors, working directory, umask */
-    char *cmdline;             /**< its arguments, each NUL-ended (/proc/<pid>/cmdline); may be NULL */
+    char *cmdline;             /**< its arguments, each NUL-ended (/proc/PID/cmdline); may be NULL */
     size_t cmdline_len;        /**< bytes of cmdline */
     char exe[128];             /**< the path it was started from */
     uint64_t start_ns;         /**< hal_time_ns() at its creation */
@@ -154,16 +159,22 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls);
 int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
               char *const argv[], char *const envp[]);
 
+#define WNOHANG 1     /**< wait4(): do not wait */
+#define WUNTRACED 2   /**< wait4(): report a child that stopped */
+#define WCONTINUED 8  /**< wait4(): report a child that continued */
+
 /**
- * @brief wait4() for the current process: a child that ended (@p pid > 0:
- *        that one; -1 or 0: any), reaped.
- * @param pid    which child
- * @param status its wait status
- * @param nohang return 0 at once if none ended yet
- * @return the child's pid, 0 (nohang, none yet), -ECHILD (no such child),
+ * @brief wait4() for the current process: a child that ended, reaped (or,
+ *        as @p options ask, one that stopped or continued).
+ * @param pid     which child: > 0 that one; -1 any; 0 any in the caller's
+ *                process group; < -1 any in group -pid
+ * @param status  its wait status (exit code << 8, the signal, (stop
+ *                signal << 8) | 0x7f, or 0xffff for continued)
+ * @param options WNOHANG, WUNTRACED, WCONTINUED
+ * @return the child's pid, 0 (WNOHANG, none yet), -ECHILD (no such child),
  *         -ERESTARTSYS (a signal came for the waiter)
  */
-int proc_wait_child(int pid, int *status, int nohang);
+int proc_wait_child(int pid, int *status, int options);
 
 /** @brief End the current process with wait status @p status; never returns. */
 __attribute__((noreturn)) void proc_exit(int status);
@@ -176,6 +187,31 @@ int proc_ppid(void);
 
 /** @brief Send signal @p sig to process @p pid as kill() does (0: only look it up); 0, or -ESRCH. */
 int proc_kill(int pid, int sig);
+
+/**
+ * @brief Send @p sig to every process of group @p pgid (kill(-pgid)); 0,
+ *        or -ESRCH if it has none. Any context (the terminal sends its
+ *        Ctrl-C from the receive interrupt).
+ */
+int proc_kill_group(int pgid, int sig);
+
+/** @brief kill(-1): every process but the caller; 0, or -ESRCH if there is none. */
+int proc_kill_all(int sig);
+
+/**
+ * @brief Nonzero if process group @p pgid is orphaned (POSIX): no member
+ *        has a parent in another group of its session, so no shell can
+ *        continue it; the terminal's stop signals are then not sent.
+ */
+int proc_pgrp_orphaned(int pgid);
+
+/** @brief Nonzero if a running process of group @p pgid is in session @p sid. */
+int proc_group_in_session(int pgid, int sid);
+
+/** @brief The current process stops for @p sig: tell its parent (wait4, SIGCHLD). */
+void proc_stopped(int sig);
+/** @brief The current process continued after a stop: tell its parent. */
+void proc_continued(void);
 
 /**
  * @brief Send signal @p sig with @p ki to process @p p (procs_lock or a

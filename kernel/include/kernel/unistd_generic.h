@@ -58,6 +58,7 @@
 #define SYSNR_tgkill 131
 #define SYSNR_setpgid 154
 #define SYSNR_getpgid 155
+#define SYSNR_getsid 156
 #define SYSNR_setsid 157
 #define SYSNR_uname 160
 #define SYSNR_sysinfo 179

@@ -341,6 +341,10 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr);
 
 /** @brief A character device's operations by its number, or NULL. */
 const struct file_ops *chrdev_ops(uint32_t rdev);
+/** @brief The console terminal now belongs to session @p sid, with foreground group @p pgrp. */
+void tty_attach(int sid, int pgrp);
+/** @brief Session @p sid lets go of the console terminal (no-op if it is not its). */
+void tty_detach(int sid);
 /** @brief Create the device nodes in directory /dev. */
 int dev_populate(void);
 /** @brief Fill @p n bytes with pseudo-random bytes (getrandom(), /dev/urandom). */

@@ -58,6 +58,8 @@
 #define SYSNR_getppid 110
 #define SYSNR_setsid 112
 #define SYSNR_getpgid 121
+#define SYSNR_getpgrp 111
+#define SYSNR_getsid 124
 #define SYSNR_arch_prctl 158
 #define SYSNR_prctl 157
 #define SYSNR_clock_nanosleep 230
