@@ -573,11 +573,11 @@ int proc_info(int pid, struct proc_info *out)
         out->start_ns = p->start_ns;
         out->syscalls = p->syscalls;
         out->mem_bytes = p->us ? p->us->pages * PAGE_SIZE : 0;
-        out->state = p->state == PROC_ZOMBIE ? 'Z' : 'S';
+        out->state = p->state == PROC_ZOMBIE ? 'Z' : __atomic_load_n(&p->sig.stopped, __ATOMIC_RELAXED) ? 'T' : 'S';
         found = 0;
     }
     spin_unlock_irqrestore(&procs_lock, f);
-    if (found == 0 && out->state != 'Z') {
+    if (found == 0 && out->state == 'S') {
         int tid = -1;
         irqflags_t f2 = spin_lock_irqsave(&procs_lock);
         list_for_each(n, &procs) {

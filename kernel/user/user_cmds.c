@@ -5,6 +5,7 @@
  *        which they wanted that are missing; and the table of built-in
  *        programs (the generated uprogs.c).
  */
+#include "signal.h"
 #include "sys.h"
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
@@ -110,3 +111,94 @@ static int cmd_syscalls(int argc, char **argv)
 
 SHELL_COMMAND("syscalls", "syscalls", "system calls made so far, and the unimplemented ones seen",
               cmd_syscalls);
+
+static int cmd_ps(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    kprintf("  PID  PPID  PGID S     TIME  MEM(KiB) COMMAND\n");
+    for (int pid = proc_next_pid(1); pid; pid = proc_next_pid(pid + 1)) {
+        struct proc_info pi;
+        if (proc_info(pid, &pi))
+            continue;
+        /* The command line with its NULs as spaces. */
+        for (size_t i = 0; i + 1 < pi.cmdline_len; i++)
+            if (!pi.cmdline[i])
+                pi.cmdline[i] = ' ';
+        if (!pi.cmdline_len)
+            strlcpy(pi.cmdline, pi.name, sizeof pi.cmdline);
+        pi.cmdline[sizeof pi.cmdline - 1] = 0;
+        unsigned long ms = (unsigned long)(pi.cpu_ns / 1000000u);
+        kprintf("%5d %5d %5d %c %5lu.%03lu %9llu %s\n", pi.pid, pi.ppid, (int)proc_getid(pid, 0), pi.state,
+                ms / 1000, ms % 1000, (unsigned long long)(pi.mem_bytes / 1024), pi.cmdline);
+    }
+    return 0;
+}
+
+SHELL_COMMAND("ps", "ps", "the user processes: pid, parent, group, state, CPU time, memory, command", cmd_ps);
+
+/* A signal by number or name ("9", "KILL", "SIGKILL"); 0 if neither. */
+static int parse_signal(const char *s)
+{
+    uint64_t n;
+    if (kstrtou64(s, 10, &n) == 0)
+        return n <= NSIG_MAX ? (int)n : 0;
+    if (strncmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (int sig = 1; sig <= 31; sig++) {
+        const char *name = signal_name(sig);
+        if (strncmp(name, "SIG", 3) == 0 && strcmp(name + 3, s) == 0)
+            return sig;
+    }
+    return 0;
+}
+
+/* A signal takes effect when its target next returns to user mode: for
+ * the ones that change its state, wait (up to 2 s) until it has stopped,
+ * continued or ended, so a `ps` typed next shows the result. */
+static void settle(int pid, int sig)
+{
+    for (int i = 0; i < 400; i++) {
+        struct proc_info pi;
+        if (proc_info(pid, &pi) || pi.state == 'Z')
+            return;
+        if ((sig == SIGSTOP || sig == SIGTSTP) ? pi.state == 'T'
+            : sig == SIGCONT                  ? pi.state != 'T'
+                                              : sig != SIGKILL)
+            return;
+        thread_sleep_ms(5);
+    }
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+    int sig = SIGTERM, first = 1;
+    if (argc > 1 && argv[1][0] == '-' && argv[1][1] && (argv[1][1] < '0' || argv[1][1] > '9' || argc > 2)) {
+        sig = parse_signal(argv[1] + 1);
+        if (!sig)
+            return shell_error(-EINVAL, "kill: %s: no such signal", argv[1] + 1);
+        first = 2;
+    }
+    if (argc <= first)
+        return shell_usage(argv[0]);
+    int err = 0;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        int group = a[0] == '-';
+        uint64_t n;
+        if (kstrtou64(a + group, 10, &n) || n == 0 || n > 0x7fffffff) {
+            err = shell_error(-EINVAL, "kill: %s: not a pid (or -pgid)", a);
+            continue;
+        }
+        int e = group ? proc_kill_group((int)n, sig) : proc_kill((int)n, sig);
+        if (e)
+            err = shell_error(e, "kill: %s: no such %s", a, group ? "process group" : "process");
+        else if (!group)
+            settle((int)n, sig);
+    }
+    return err;
+}
+
+SHELL_COMMAND("kill", "kill [-SIGNAL] <pid|-pgid>...",
+              "send a signal (TERM unless named: -9, -KILL, -SIGSTOP, ...) to processes or groups; "
+              "waits until a process it stops, continues or kills has", cmd_kill);

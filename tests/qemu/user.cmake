@@ -58,7 +58,53 @@ if(BUSYBOX)
     --expect "^kernel> run /bin/busybox sleep 30\\n(\\^C\\n)?\\[signal SIGINT\\]$"
     --expect "^again\\n\\[exit 0\\]$"
     --reject "PANIC" --status ${EXIT7})
+  # busybox's interactive shell on the console as its terminal: line
+  # editing, a pipeline into a file, Ctrl-C of the foreground job (the
+  # shell lives on, $? is 130), Ctrl-Z, jobs and fg of a stopped job, a
+  # background job killed by its job number, and exit's code as run's.
+  # Keys go once the job has printed, so the shell has given it the
+  # terminal (as a person would wait for it).
+  qemu_test(busybox_interactive --image ${IMG}
+    --send "run /bin/sh -i"
+    --on "~ # $" "seq 1 10000 | sort -r | head -2 > /tmp/top\r"
+    --on "~ # $" "cat /tmp/top\r"
+    --on "~ # $" "sh -c 'echo started && sleep 100'\r" --on "^started" "\\x03"
+    --on "~ # $" "echo status $?\r"
+    --on "~ # $" "sh -c 'echo began && sleep 2 && echo resumed'\r" --on "^began" "\\x1a"
+    --on "~ # $" "jobs\r" --on "~ # $" "fg\r"
+    --on "~ # $" "sleep 100 &\r" --on "~ # $" "kill %1\r" --on "~ # $" "wait\r"
+    --on "~ # $" "exit 5\r"
+    --send "run hello after" --send "poweroff 7"
+    --expect "^~ # cat /tmp/top\\n9999\\n9998$"
+    --expect "^started\\n\\^C\\n"
+    --expect "^status 130$"
+    --expect "^began\\n\\^Z\\n\\[1\\]\\+ +Stopped +sh -c"
+    --expect "^~ # jobs\\n\\[1\\]\\+ +Stopped +sh -c"
+    --expect "^resumed$"
+    --expect "Terminated +sleep 100"
+    --expect "^~ # exit 5\\n\\[exit 5\\]$"
+    --expect "^hello from user mode, pid [0-9]+, argc 2:hello after$"
+    --reject "PANIC" --status ${EXIT7})
 else()
   add_test(NAME ${KERNEL_ARCH}.busybox_applets COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
   set_tests_properties(${KERNEL_ARCH}.busybox_applets PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
+  add_test(NAME ${KERNEL_ARCH}.busybox_interactive COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
+  set_tests_properties(${KERNEL_ARCH}.busybox_interactive PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
 endif()
+# The kernel shell's ps and kill on a process left in the background (a
+# child of `uspin detach`, pid 2 in a fresh boot): its state as the signals
+# stop, continue and end it; bad arguments are refused with a reason.
+qemu_test(user_ps_kill --image ${IMG}
+  --send "run uspin detach" --send "ps" --send "kill -STOP 2" --send "ps" --send "kill -CONT 2"
+  --send "ps" --send "kill -BOGUS 2" --send "kill 99" --send "kill x" --send "kill -9 -1234" --send "kill -9 2"
+  --send "ps" --send "poweroff 7"
+  --expect "^uspin: left child 2 sleeping\\n\\[exit 0\\]$"
+  --expect "^kernel> ps\\n +PID +PPID +PGID S .*COMMAND\\n +2 +0 +1 [RS] .* uspin detach\\nkernel> kill -STOP 2$"
+  --expect "^kernel> ps\\n +PID .*\\n +2 +0 +1 T .* uspin detach\\nkernel> kill -CONT 2$"
+  --expect "^kernel> kill -CONT 2\\nkernel> ps\\n +PID .*\\n +2 +0 +1 [RS] .* uspin detach$"
+  --expect "^kill: BOGUS: no such signal \\(EINVAL\\)$"
+  --expect "^kill: 99: no such process \\(ESRCH\\)$"
+  --expect "^kill: x: not a pid \\(or -pgid\\) \\(EINVAL\\)$"
+  --expect "^kill: -1234: no such process group \\(ESRCH\\)$"
+  --expect "^kernel> kill -9 2\\nkernel> ps\\n +PID +PPID +PGID S +TIME +MEM\\(KiB\\) COMMAND\\nkernel> poweroff 7$"
+  --reject "PANIC" --status ${EXIT7})

@@ -260,7 +260,7 @@ unsigned syscall_stats(struct syscall_stat *out, unsigned max);
 struct proc_info {
     int pid;                   /**< its pid */
     int ppid;                  /**< its parent's, 0 for none */
-    char state;                /**< 'R' running, 'S' sleeping, 'Z' zombie */
+    char state;                /**< 'R' running, 'S' sleeping, 'T' stopped, 'Z' zombie */
     char name[PROC_NAME_MAX];  /**< its name */
     char exe[128];             /**< where it was started from */
     char cmdline[256];         /**< its arguments, NUL-separated (cut at 256 bytes) */
