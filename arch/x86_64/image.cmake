@@ -1,10 +1,14 @@
 # Rules that turn kernel.elf into what QEMU boots (included from the top level,
 # because custom-command outputs are only visible in the directory that defines them).
-# Two ISOs: kernel.iso boots to the shell; kernel-ktest.iso passes `ktest verbose`
-# (a test run's log in full on the console).
-foreach(flavour IN ITEMS kernel kernel-ktest)
+# Three ISOs: kernel.iso boots to the shell; kernel-ktest.iso passes `ktest verbose`
+# (a test run's log in full on the console); kernel-init.iso runs busybox's
+# shell as pid 1 (`init=/bin/sh -- -i`, docs/user-mode.md). GRUB's menu is
+# the only way to a command line here, so each is an ISO of its own.
+foreach(flavour IN ITEMS kernel kernel-ktest kernel-init)
   if(flavour STREQUAL "kernel")
     set(args "")
+  elseif(flavour STREQUAL "kernel-init")
+    set(args "init=\\/bin\\/sh -- -i")
   else()
     set(args "ktest verbose")
   endif()
@@ -18,4 +22,4 @@ foreach(flavour IN ITEMS kernel kernel-ktest)
     DEPENDS kernel.elf ${INITRD} ${PROJECT_SOURCE_DIR}/boot/grub.cfg.in
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR} VERBATIM)
 endforeach()
-add_custom_target(ktest_iso ALL DEPENDS ${CMAKE_BINARY_DIR}/kernel-ktest.iso)
+add_custom_target(ktest_iso ALL DEPENDS ${CMAKE_BINARY_DIR}/kernel-ktest.iso ${CMAKE_BINARY_DIR}/kernel-init.iso)

@@ -164,10 +164,18 @@ static int key_signal(char c)
 
 /* The console's input hook: a signal key with a foreground group takes
  * its signal there. Any context (the receive interrupt). */
+static void (*switch_fn)(int to_kernel);
+
+void tty_set_switch(void (*fn)(int to_kernel)) { switch_fn = fn; }
+
 static int tty_input(char c)
 {
+    if (c == TTY_SWITCH_KEY && switch_fn) {
+        switch_fn(console_user_owned()); /* the input is the program's now: to the kernel */
+        return 3;
+    }
     int sig = key_signal(c), pg = tty_pgrp;
-    if (!pg)
+    if (!pg || !console_user_owned())
         return 0;
     if (!sig)
         return 2; /* the program's input, Ctrl-C included when ISIG is off */
@@ -178,14 +186,24 @@ static int tty_input(char c)
     return 1;
 }
 
-void tty_attach(int sid, int pgrp)
+void tty_attach(int sid, int pgrp, struct tty_owner *prev)
 {
+    if (prev)
+        *prev = (struct tty_owner){tty_sid, tty_pgrp};
     tty_sid = sid;
     tty_pgrp = pgrp;
     console_set_input_hook(tty_input);
+    console_set_user(1);
 }
 
-void tty_detach(int sid)
+void tty_restore(const struct tty_owner *prev)
+{
+    tty_sid = prev->sid;
+    tty_pgrp = prev->pgrp;
+    console_set_user(0); /* the kernel shell that ran it types on */
+}
+
+static void tty_release(int sid)
 {
     if (tty_sid != sid)
         return;
@@ -220,7 +238,7 @@ static int tty_pull(void)
         in_head = in_tail = 0;
     }
     while (in_head - in_tail < sizeof tty_in) {
-        int c = console_getc();
+        int c = console_getc_user();
         if (c < 0)
             break;
         if (console_rx_polled() && tty_input((char)c) == 1) {
@@ -443,13 +461,14 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
             return -EPERM; /* only a session leader */
         if (tty_sid && tty_sid != me->sid && !arg)
             return -EPERM; /* another session's (arg 1: steal, as root may) */
-        tty_attach(me->sid, me->pgid);
+        tty_sid = me->sid;
+        tty_pgrp = me->pgid;
         return 0;
     }
     case TIOCNOTTY: {
         struct proc *me = proc_current();
         if (me && tty_sid == me->sid)
-            tty_detach(me->sid);
+            tty_release(me->sid);
         return 0;
     }
     default:

@@ -16,6 +16,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/ktest.h>
+#include <kernel/proc.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
@@ -51,8 +52,16 @@ static void parse_cmdline(const char *cmdline)
             n++;
         if (n == 0)
             break;
+        if (n == 2 && memcmp(p, "--", 2) == 0) {
+            init_set_args(p + 2); /* the rest is init's */
+            break;
+        }
         if (n == 5 && memcmp(p, "ktest", 5) == 0)
             ktest_mode = 1;
+        else if (n > 5 && memcmp(p, "init=", 5) == 0) {
+            if (init_set(p + 5, n - 5))
+                pr_warn("cmdline: init= path too long; the kernel shell starts instead");
+        }
         else if (n == 7 && memcmp(p, "verbose", 7) == 0)
             klog_console_level(LOG_INFO); /* prints the lines logged so far, too */
         else if (n == 8 && memcmp(p, "no_color", 8) == 0)
@@ -142,6 +151,17 @@ static void boot_rest(struct boot_info *bi)
 /* The shell starts before there is a heap: its struct and first stack. */
 static struct thread shell_thr;
 static uint8_t shell_stack[KSTACK_SIZE] __attribute__((aligned(KSTACK_ALIGN)));
+static int shell_started;
+
+void kernel_shell_start(void)
+{
+    if (__atomic_exchange_n(&shell_started, 1, __ATOMIC_ACQ_REL))
+        return;
+    int id = thread_create_static(&shell_thr, shell_stack, "shell", shell_thread, NULL, PRIO_DEFAULT,
+                                  THREAD_DETACHED);
+    if (id < 0)
+        panic("sched: cannot start the shell thread (%s)", errno_name(id));
+}
 
 void kmain(struct boot_info *bi)
 {
@@ -166,14 +186,13 @@ void kmain(struct boot_info *bi)
      * could interrupt is set up before the prompt (the interrupt path's
      * first run costs 0.5 ms of translation). In ktest mode there is
      * no shell: the tests start once boot finished. */
-    if (!ktest_mode) {
-        int id = thread_create_static(&shell_thr, shell_stack, "shell", shell_thread, NULL,
-                                      PRIO_DEFAULT, THREAD_DETACHED);
-        if (id < 0)
-            panic("sched: cannot start the shell thread (%s)", errno_name(id));
+    if (!ktest_mode && !init_requested()) {
+        kernel_shell_start();
         thread_yield();
     }
     boot_rest(bi);
+    if (!ktest_mode && init_requested())
+        init_start(); /* pid 1; the shell waits for Ctrl-] or its end */
     if (ktest_mode) {
         int id = thread_create("ktest", ktest_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
         if (id < 0) {

@@ -113,6 +113,7 @@ void console_foreground(int busy)
 int console_cancelled(void) { return fg_cancel; }
 
 static int (*input_hook)(char c);
+static volatile int user_owned; /* see console_set_user() */
 
 void console_set_input_hook(int (*hook)(char c)) { __atomic_store_n(&input_hook, hook, __ATOMIC_RELEASE); }
 
@@ -121,7 +122,11 @@ void console_rx_push(char c)
     spin_lock(&rx_wq.lock); /* interrupts are masked in a handler */
     int (*hook)(char) = __atomic_load_n(&input_hook, __ATOMIC_ACQUIRE);
     int took = hook ? hook(c) : 0;
-    if (took == 1) {
+    if (took == 3) { /* the switch key: the input changes hands */
+        user_owned = !user_owned;
+        rx_tail = rx_head;
+        rx_received++;
+    } else if (took == 1) {
         /* The terminal made a signal of it (a program's Ctrl-C): what was
          * typed ahead goes with it, as a terminal's interrupt key flushes. */
         rx_tail = rx_head;
@@ -198,7 +203,21 @@ static int rx_take(struct waiter *w)
     return c;
 }
 
-int console_getc(void)
+/* A program's terminal owns the input (console_set_user()): the kernel's
+ * readers (the shell) get nothing meanwhile, the terminal everything. */
+
+void console_set_user(int on)
+{
+    irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+    user_owned = on;
+    wq_wake_all_locked(&rx_wq); /* whoever may read now looks again */
+    spin_unlock_irqrestore(&rx_wq.lock, f);
+}
+
+int console_user_owned(void) { return user_owned; }
+
+/* A byte from the queue or the device, whoever owns the input. */
+static int getc_any(void)
 {
     int c = rx_take(NULL);
     if (c >= 0)
@@ -206,6 +225,18 @@ int console_getc(void)
     if (current)
         return current->getc ? current->getc(current->dev) : -1;
     return hal_console_getc();
+}
+
+int console_getc(void) { return user_owned ? -1 : getc_any(); }
+
+/* With a receive interrupt, only what it queued: a byte read from the
+ * device directly would pass by the input hook (the terminal's signal and
+ * switch keys). Polled, the terminal runs the hook itself. */
+int console_getc_user(void)
+{
+    if (!user_owned)
+        return -1;
+    return rx_by_irq() ? rx_take(NULL) : getc_any();
 }
 
 /* The timeout of console_getc_timeout(): wake the readers so they look. */
@@ -237,7 +268,20 @@ int console_getc_timeout(uint64_t ms)
             continue;
         }
         struct waiter w;
-        int c = rx_take(&w);
+        int c;
+        if (user_owned) { /* wait until the kernel has the input again */
+            irqflags_t f = spin_lock_irqsave(&rx_wq.lock);
+            wq_add_locked(&rx_wq, &w);
+            int still = user_owned;
+            if (!still)
+                wq_remove_locked(&rx_wq, &w);
+            spin_unlock_irqrestore(&rx_wq.lock, f);
+            if (!still)
+                continue;
+            c = -1;
+        } else {
+            c = rx_take(&w);
+        }
         if (c >= 0)
             return c;
         struct ktimer t;

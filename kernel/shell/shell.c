@@ -358,6 +358,10 @@ int shell_thread(void *arg)
     shell_run();
 }
 
+static volatile int poked;
+
+void shell_poke(void) { poked = 1; }
+
 /* One line from the console (@p started: its prompt is out already); log
  * lines from elsewhere wait until it is finished rather than land in the
  * middle of it (a disk found after the prompt). */
@@ -372,7 +376,10 @@ static enum le_result read_line(struct lineedit *le, int started)
          * is drawn again under it with what was typed so far: looked for
          * between keys and every 100 ms while none come. */
         int c = console_getc_timeout(100);
-        if (klog_held()) {
+        if (klog_held() || poked) {
+            /* A log line came meanwhile, or the console came back to the
+             * shell (shell_poke()): the prompt again, with what was typed. */
+            poked = 0;
             kprintf("\r\x1b[K");
             klog_hold(0);
             klog_hold(1);

@@ -13,6 +13,7 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/vfs.h>
 #include <kernel/elf.h>
 
 static char *const no_env[] = {NULL};
@@ -239,4 +240,23 @@ KTEST(user_argument_limits)
               -E2BIG);
     many[EXEC_ARGS_MAX - 1] = NULL; /* at the limit: runs, argc counted */
     KT_ASSERT(run("hello", many) == ((EXEC_ARGS_MAX - 1) & 0xff) << 8);
+}
+
+/* Files, directories, links, descriptors, pipes, ppoll and devices from
+ * the program's side (user/ufiles.c, 200 checks of Linux's semantics, the
+ * same program passes on Linux), in a directory of its own under /tmp;
+ * run three times, with every page back at the end. */
+KTEST(user_files_from_the_program_side)
+{
+    KT_ASSERT(vfs_init() == 0);
+    char *argv[] = {"ufiles", "/tmp", NULL};
+    KT_ASSERT(run("ufiles", argv) == 0); /* exit code = failures (its output says which) */
+    unsigned procs = proc_count();
+    uint64_t frames = free_frames();
+    for (int i = 0; i < 3; i++)
+        KT_ASSERT(run("ufiles", argv) == 0);
+    for (int i = 0; i < 100 && proc_count() != procs; i++)
+        thread_sleep_ms(10);
+    KT_ASSERT(proc_count() == procs);
+    KT_ASSERT(free_frames() + 8 >= frames); /* a lost page per run would be many */
 }

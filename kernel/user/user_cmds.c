@@ -66,7 +66,8 @@ static int cmd_run(int argc, char **argv)
         return shell_error(e, "run: %s: %s", path, err[0] ? err : "cannot start it");
     /* The console is its terminal, its group in the foreground: Ctrl-C
      * goes to it (and its children) from the terminal itself. */
-    tty_attach(pid, pid);
+    struct tty_owner prev;
+    tty_attach(pid, pid, &prev);
     /* Ctrl-C (console_cancelled()) interrupts the program, not the shell. */
     int sent = 0;
     while (proc_state_of(pid) == PROC_RUNNING) {
@@ -77,7 +78,7 @@ static int cmd_run(int argc, char **argv)
         thread_sleep_ms(5);
     }
     int status = proc_wait(pid);
-    tty_detach(pid);
+    tty_restore(&prev);
     if (status & 0x7f)
         kprintf("[signal %s]\n", signal_name(status & 0x7f));
     else
@@ -135,7 +136,7 @@ static int cmd_ps(int argc, char **argv)
     return 0;
 }
 
-SHELL_COMMAND("ps", "ps", "the user processes: pid, parent, group, state, CPU time, memory, command", cmd_ps);
+SHELL_COMMAND("ps", "ps", "user processes: pid, parent, group, state, time, memory", cmd_ps);
 
 /* A signal by number or name ("9", "KILL", "SIGKILL"); 0 if neither. */
 static int parse_signal(const char *s)
@@ -199,6 +200,5 @@ static int cmd_kill(int argc, char **argv)
     return err;
 }
 
-SHELL_COMMAND("kill", "kill [-SIGNAL] <pid|-pgid>...",
-              "send a signal (TERM unless named: -9, -KILL, -SIGSTOP, ...) to processes or groups; "
-              "waits until a process it stops, continues or kills has", cmd_kill);
+SHELL_COMMAND("kill", "kill [-SIG] <pid|-pgid>...", "signal processes or groups (TERM by default)",
+              cmd_kill);

@@ -108,3 +108,30 @@ qemu_test(user_ps_kill --image ${IMG}
   --expect "^kill: -1234: no such process group \\(ESRCH\\)$"
   --expect "^kernel> kill -9 2\\nkernel> ps\\n +PID +PPID +PGID S +TIME +MEM\\(KiB\\) COMMAND\\nkernel> poweroff 7$"
   --reject "PANIC" --status ${EXIT7})
+# (No ';' or unpaired brackets in an argument: CMake's lists split or
+# join there.)
+# init=/bin/sh -- -i: busybox's shell is pid 1 on the console; Ctrl-]
+# gives the console to the kernel shell (which sees pid 1 in ps) and back;
+# pid 1's exit is reported and the kernel shell carries on. Without busybox
+# (riscv64) the same command line names a missing file: the kernel says so
+# and the kernel shell has the console.
+if(BUSYBOX)
+  qemu_test(init_pid1 --image ${INIT_SH_IMG} ${INIT_SH_ARGS}
+    --on "~ # $" "echo pid $$\\r" --on "^pid 1" "\\x1d" --send "ps"
+    --on "kernel> $" "\\x1d" --on "pid 1 has the console" "\\r" --on "~ # $" "exit 3\\r"
+    --send "ps" --send "poweroff 7"
+    --expect "^init: /bin/sh is pid 1. Ctrl-. switches the console between it and the kernel shell$"
+    --expect "^pid 1$"
+    --expect "^.the kernel shell has the console. Ctrl-. gives it back to pid 1.$"
+    --expect "^ +1 +0 +1 [RS] .* /bin/sh -i$"
+    --expect "^.pid 1 has the console. Ctrl-. for the kernel shell.$"
+    --expect "^init: pid 1 \\(/bin/sh\\) exited with status 3. the kernel shell has the console$"
+    --expect "^kernel> ps\\n +PID +PPID +PGID S +TIME +MEM\\(KiB\\) COMMAND\\nkernel> poweroff 7$"
+    --reject "PANIC" --status ${EXIT7})
+else()
+  qemu_test(init_pid1 --image ${INIT_SH_IMG} ${INIT_SH_ARGS}
+    --send "run hello after" --send "poweroff 7"
+    --expect "^init: /bin/sh: no such file \\(ENOENT\\). the kernel shell has the console$"
+    --expect "^hello from user mode, pid [0-9]+, argc 2:hello after$"
+    --reject "PANIC" --status ${EXIT7})
+endif()

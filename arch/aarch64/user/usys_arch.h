@@ -82,3 +82,6 @@ static inline unsigned long utls_word0(void)
 /* struct sigaction has sa_restorer, but arm64 programs pass none (glibc
  * has no stub): handlers return through the kernel's trampoline page. */
 #define USA_HAS_RESTORER 1
+
+/* arm64 moved O_DIRECTORY (user/ufiles.c; the generic value is 0200000). */
+#define UO_DIRECTORY 040000

@@ -115,3 +115,31 @@ static inline unsigned long utls_word0(void)
 #define USA_RESTORER usig_restorer
 void usig_restorer(void);
 __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n");
+/* Files, directories, descriptors, pipes (user/ufiles.c). */
+#define NR_close 3
+#define NR_fstat 5
+#define NR_lseek 8
+#define NR_pread64 17
+#define NR_pwrite64 18
+#define NR_readv 19
+#define NR_writev 20
+#define NR_dup 32
+#define NR_fcntl 72
+#define NR_getcwd 79
+#define NR_chdir 80
+#define NR_umask 95
+#define NR_getdents64 217
+#define NR_openat 257
+#define NR_mkdirat 258
+#define NR_newfstatat 262
+#define NR_unlinkat 263
+#define NR_linkat 265
+#define NR_symlinkat 266
+#define NR_readlinkat 267
+#define NR_faccessat 269
+#define NR_ppoll 271
+#define NR_dup3 292
+#define NR_pipe2 293
+#define NR_renameat2 316
+/* struct stat: x86_64's own layout, not the generic one (user/ufiles.c). */
+#define USTAT_X86_64 1

@@ -118,10 +118,24 @@ void console_rx_stats(uint64_t *received, uint64_t *dropped);
  *        interrupt, the queue's lock held): 1 means it took the byte (the
  *        terminal's signal keys for a program in the foreground), and the
  *        queued input is dropped with it; 2 that a program owns the
- *        terminal, so the byte is data even if it is Ctrl-C; 0 that the
- *        kernel's own rules apply. NULL: none.
+ *        terminal, so the byte is data even if it is Ctrl-C; 3 that it was
+ *        the switch key: the input goes from the terminal to the kernel or
+ *        back (console_set_user()); 0 that the kernel's own rules apply.
+ *        NULL: none.
  */
 void console_set_input_hook(int (*hook)(char c));
+
+/**
+ * @brief Give the console's input to a program's terminal (@p on 1) or back
+ *        to the kernel (0). While a program has it, console_getc() and its
+ *        kin return nothing (the kernel shell waits) and console_getc_user()
+ *        is the way in; Ctrl-C is then the terminal's (console_set_input_hook()).
+ */
+void console_set_user(int on);
+/** @brief Nonzero while a program's terminal has the console's input. */
+int console_user_owned(void);
+/** @brief console_getc() for the terminal: a byte while it owns the input, else -1. */
+int console_getc_user(void);
 
 /** @brief Where readers of the console wait for a byte (console_rx_push() wakes it). */
 struct waitqueue *console_rx_waitqueue(void);

@@ -277,6 +277,20 @@ int proc_info(int pid, struct proc_info *out);
 /** @brief The smallest pid >= @p from that is alive (running or zombie), or 0. */
 int proc_next_pid(int from);
 
+/** @name init= (kernel/user/init.c) */
+/** @{ */
+/** @brief The command line's init=<path> (@p n bytes at @p p); 0 or -ENAMETOOLONG. */
+int init_set(const char *p, size_t n);
+/** @brief The words after "--" on the command line: init's arguments after its path. */
+void init_set_args(const char *rest);
+/** @brief Nonzero if init= was given: the kernel shell waits for Ctrl-] or init's end. */
+int init_requested(void);
+/** @brief Start init (after boot finished); it starts the kernel shell when wanted. */
+void init_start(void);
+/** @brief Start the kernel shell on the console if it is not running (kernel/init/main.c). */
+void kernel_shell_start(void);
+/** @} */
+
 /** @brief Processes alive (running or zombie), for tests of leaks. */
 unsigned proc_count(void);
 

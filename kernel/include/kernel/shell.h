@@ -133,6 +133,10 @@ int shell_exec(char *line);
  */
 __attribute__((noreturn)) void shell_run(void);
 
+/** @brief Have the shell draw its prompt again (with what was typed) within 100 ms: the
+ *         console came back to it. Any context. */
+void shell_poke(void);
+
 /** @brief thread_create() entry running shell_run(). */
 int shell_thread(void *arg);
 

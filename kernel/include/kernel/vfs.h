@@ -341,10 +341,22 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr);
 
 /** @brief A character device's operations by its number, or NULL. */
 const struct file_ops *chrdev_ops(uint32_t rdev);
-/** @brief The console terminal now belongs to session @p sid, with foreground group @p pgrp. */
-void tty_attach(int sid, int pgrp);
-/** @brief Session @p sid lets go of the console terminal (no-op if it is not its). */
-void tty_detach(int sid);
+/** @brief Who had the console terminal (tty_attach()). */
+struct tty_owner {
+    int sid;  /**< its session, 0 none */
+    int pgrp; /**< its foreground group */
+};
+#define TTY_SWITCH_KEY 0x1d /**< Ctrl-]: the console between pid 1's terminal and the kernel shell */
+/** @brief The console terminal now belongs to session @p sid, with foreground
+ *         group @p pgrp, and has the console's input; *@p prev (if not NULL)
+ *         gets who had it. */
+void tty_attach(int sid, int pgrp, struct tty_owner *prev);
+/** @brief Give the terminal back to @p prev, the input back to the kernel. */
+void tty_restore(const struct tty_owner *prev);
+/** @brief With @p fn set, TTY_SWITCH_KEY moves the console's input between
+ *         the terminal and the kernel shell; @p fn hears which way (from
+ *         the receive interrupt: it must not sleep). */
+void tty_set_switch(void (*fn)(int to_kernel));
 /** @brief Create the device nodes in directory /dev. */
 int dev_populate(void);
 /** @brief Fill @p n bytes with pseudo-random bytes (getrandom(), /dev/urandom). */

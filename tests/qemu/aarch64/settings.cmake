@@ -6,3 +6,6 @@ set(EXIT7 7)
 set(UNDEF_RX "undefined instruction")
 # PCI MSI/MSI-X: the GICv2m frame or the GICv3 ITS.
 set(HAS_MSI 1)
+# init= through -append.
+set(INIT_SH_IMG ${IMG})
+set(INIT_SH_ARGS --env "APPEND=init=/bin/sh -- -i")

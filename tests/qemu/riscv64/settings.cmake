@@ -6,3 +6,6 @@ set(EXIT7 7)
 set(UNDEF_RX "illegal instruction")
 # PCI MSI/MSI-X: none yet: MSIs need AIA (an IMSIC), which this port does not drive yet.
 set(HAS_MSI 0)
+# init= through -append.
+set(INIT_SH_IMG ${IMG})
+set(INIT_SH_ARGS --env "APPEND=init=/bin/sh -- -i")

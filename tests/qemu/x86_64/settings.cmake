@@ -6,3 +6,6 @@ set(EXIT7 15)
 set(UNDEF_RX "#UD invalid opcode")
 # PCI MSI/MSI-X: the local APIC.
 set(HAS_MSI 1)
+# init=/bin/sh -- -i: an ISO of its own (arch/x86_64/image.cmake).
+set(INIT_SH_IMG ${CMAKE_BINARY_DIR}/kernel-init.iso)
+set(INIT_SH_ARGS "")
