@@ -29,6 +29,7 @@
 #include <hal/timer.h>
 #include <kernel/bpf_hook.h>
 #include <kernel/block.h>
+#include <kernel/vfs.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
@@ -246,6 +247,7 @@ int blk_register(struct blkdev *bd, const char *prefix)
             (unsigned long)bd->nblocks, bd->block_size, bd->read_only ? ", read-only" : "",
             bd->nqueues, bd->nqueues == 1 ? "" : "s", bd->queue_depth);
     blk_scan_partitions(bd);
+    dev_blk_sync(); /* /dev/<name> and its partitions */
     return 0;
 }
 
@@ -293,6 +295,7 @@ int blk_unregister(struct blkdev *bd)
     }
     kfree(q);
     bd->priv = NULL;
+    dev_blk_sync();
     return 0;
 }
 

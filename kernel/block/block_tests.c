@@ -13,6 +13,8 @@
 #include <kernel/logbuf.h>
 #include <kernel/ktest.h>
 #include <kernel/printf.h>
+#include <kernel/vfs.h>
+#include <kernel/printf.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <kernel/ktimer.h>
@@ -660,4 +662,46 @@ KTEST(blk_queue_per_cpu)
     KT_ASSERT(wrong == 0);
     KT_ASSERT(all && c.bad == 0);
     KT_ASSERT(unreg == 0);
+}
+
+/* A disk is a node in /dev while it is registered: /dev/<name> reads and
+ * writes its blocks (a write of a few bytes in the middle of a block
+ * keeps the rest of it), lseek(SEEK_END) finds its size, and the node goes
+ * with the disk. */
+KTEST(blk_device_node_in_dev)
+{
+    KT_ASSERT(vfs_init() == 0);
+    struct ramdisk *rd = rd_new(64, 2, fill_pattern);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    char path[32];
+    ksnprintf(path, sizeof path, "/dev/%s", rd->bd.name);
+    struct file *f;
+    int opened = vfs_open(NULL, path, O_RDWR, 0, &f) == 0;
+    uint8_t buf[700];
+    int read_ok = 0, write_ok = 0, kept = 0, end_ok = 0;
+    if (opened) {
+        struct iobuf b = {(uintptr_t)buf, 0};
+        uint64_t at = 1000;
+        read_ok = vfs_read(f, &b, sizeof buf, &at) == sizeof buf && memcmp(buf, rd->data + 1000, sizeof buf) == 0;
+        static const char msg[] = "written through /dev";
+        struct iobuf m = {(uintptr_t)msg, 0};
+        at = 5 * 512 + 100;
+        write_ok = vfs_write(f, &m, sizeof msg, &at) == sizeof msg &&
+                   memcmp(rd->data + 5 * 512 + 100, msg, sizeof msg) == 0;
+        kept = 1; /* what block 5 held before the write's bytes (fill_pattern's) */
+        for (unsigned i = 5 * 512; i < 5 * 512 + 100; i++)
+            kept &= rd->data[i] == (uint8_t)(i * 7 + i / 512);
+        end_ok = vfs_lseek(f, 0, 2 /* SEEK_END */) == 64 * 512;
+        file_put(f);
+    }
+    KT_ASSERT(rd_free(rd) == 0);
+    struct inode *ino;
+    int gone = vfs_lookup(NULL, path, 0, &ino) == -ENOENT;
+    KT_ASSERT(opened);
+    KT_ASSERT(read_ok);
+    KT_ASSERT(write_ok);
+    KT_ASSERT(kept);
+    KT_ASSERT(end_ok);
+    KT_ASSERT(gone);
 }

@@ -18,11 +18,13 @@
  * process of the session outside the foreground group that reads gets
  * SIGTTIN (EIO if it ignores it or its group is orphaned).
  */
+#include <kernel/block.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
+#include <kernel/printf.h>
 #include <kernel/log.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
@@ -478,6 +480,166 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 
 static const struct file_ops tty_ops = {tty_read, tty_write, tty_poll, tty_ioctl, NULL, 0};
 
+/* ---- block devices: /dev/vda, /dev/vda1, ... ---- */
+
+/* A block device node names its disk or partition by minor number: a slot
+ * here holding the name (the block layer's devices come and go: a slot is
+ * looked up at every call, so a node of a disk that went is ENXIO). */
+#define BLK_MAJOR 254 /* Linux's virtblk */
+#define BLK_SLOTS 64
+static char blk_names[BLK_SLOTS][BLK_NAME_MAX];
+static struct spinlock blk_names_lock = SPINLOCK_INIT("dev blk names");
+
+static int blk_slot(const char *name)
+{
+    int free = -1, slot = -1;
+    irqflags_t f = spin_lock_irqsave(&blk_names_lock);
+    for (int i = 0; i < BLK_SLOTS && slot < 0; i++) {
+        if (strcmp(blk_names[i], name) == 0)
+            slot = i;
+        else if (!blk_names[i][0] && free < 0)
+            free = i;
+    }
+    if (slot < 0 && free >= 0) {
+        strlcpy(blk_names[free], name, BLK_NAME_MAX);
+        slot = free;
+    }
+    spin_unlock_irqrestore(&blk_names_lock, f);
+    return slot;
+}
+
+static struct blkdev *blk_of(const struct file *f)
+{
+    unsigned minor = f->inode->rdev & 0xff;
+    char name[BLK_NAME_MAX];
+    irqflags_t fl = spin_lock_irqsave(&blk_names_lock);
+    strlcpy(name, minor < BLK_SLOTS ? blk_names[minor] : "", sizeof name);
+    spin_unlock_irqrestore(&blk_names_lock, fl);
+    return name[0] ? blk_find(name) : NULL;
+}
+
+/* Read (@p write 0) or write @p n bytes at *@p pos through whole blocks:
+ * a block written in part is read first. */
+static long blk_rw(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos, int write)
+{
+    struct blkdev *bd = blk_of(f);
+    if (!bd)
+        return -ENXIO;
+    uint64_t size = bd->nblocks * bd->block_size;
+    if (*pos >= size)
+        return write && n ? -ENOSPC : 0;
+    if (n > size - *pos)
+        n = (size_t)(size - *pos);
+    if (write && bd->read_only)
+        return -EROFS;
+    uint32_t bs = bd->block_size;
+    size_t chunk = 64 * 1024 < bs ? bs : 64 * 1024;
+    uint8_t *buf = kmalloc(chunk);
+    if (!buf)
+        return -ENOMEM;
+    size_t done = 0;
+    long err = 0;
+    while (done < n) {
+        uint64_t at = *pos + done;
+        uint64_t lba = at / bs;
+        size_t off = (size_t)(at % bs), c = chunk - off;
+        if (c > n - done)
+            c = n - done;
+        uint32_t count = (uint32_t)((off + c + bs - 1) / bs);
+        if (write) {
+            if ((off || (off + c) % bs) && (err = blk_read(bd, lba, count, buf)) != 0)
+                break;
+            if ((err = iobuf_get(buf + off, b, done, c)) != 0 || (err = blk_write(bd, lba, count, buf)) != 0)
+                break;
+        } else {
+            if ((err = blk_read(bd, lba, count, buf)) != 0 || (err = iobuf_put(b, done, buf + off, c)) != 0)
+                break;
+        }
+        done += c;
+    }
+    kfree(buf);
+    if (!done)
+        return err;
+    *pos += done;
+    return (long)done;
+}
+
+static long blk_read_op(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    return blk_rw(f, b, n, pos, 0);
+}
+
+static long blk_write_op(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    return blk_rw(f, b, n, pos, 1);
+}
+
+#define BLKSSZGET 0x1268
+#define BLKGETSIZE64 0x80081272
+#define BLKFLSBUF 0x1261
+
+static long blk_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
+{
+    struct blkdev *bd = blk_of(f);
+    if (!bd)
+        return -ENXIO;
+    switch (cmd) {
+    case BLKSSZGET: {
+        int v = (int)bd->block_size;
+        return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
+    }
+    case BLKGETSIZE64: {
+        uint64_t v = bd->nblocks * bd->block_size;
+        return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
+    }
+    case BLKFLSBUF:
+        return blk_flush(bd);
+    default:
+        return -ENOTTY;
+    }
+}
+
+static const struct file_ops blk_ops = {blk_read_op, blk_write_op, always_ready, blk_ioctl, NULL, 1};
+
+const struct file_ops *blkdev_ops_of(uint32_t rdev) { return (rdev >> 8) == BLK_MAJOR ? &blk_ops : NULL; }
+
+void dev_blk_sync(void)
+{
+    if (!vfs_root())
+        return;
+    char path[8 + BLK_NAME_MAX];
+    /* Every device the block layer has, a node (the size kept current)... */
+    for (unsigned i = 0;; i++) {
+        struct blkdev *bd = blk_at(i);
+        if (!bd)
+            break;
+        int slot = blk_slot(bd->name);
+        if (slot < 0)
+            continue; /* more than BLK_SLOTS devices: the rest have no node */
+        ksnprintf(path, sizeof path, "/dev/%s", bd->name);
+        vfs_create(NULL, path, S_IFBLK | 0660, (uint32_t)(BLK_MAJOR << 8 | slot), NULL);
+        struct inode *ino;
+        if (vfs_lookup(NULL, path, 0, &ino) == 0) {
+            ino->size = bd->nblocks * bd->block_size; /* lseek(SEEK_END) finds the end */
+            inode_put(ino);
+        }
+    }
+    /* ...and a node whose device went goes too. */
+    for (int slot = 0; slot < BLK_SLOTS; slot++) {
+        char name[BLK_NAME_MAX];
+        irqflags_t f = spin_lock_irqsave(&blk_names_lock);
+        strlcpy(name, blk_names[slot], sizeof name);
+        spin_unlock_irqrestore(&blk_names_lock, f);
+        if (!name[0] || blk_find(name))
+            continue;
+        ksnprintf(path, sizeof path, "/dev/%s", name);
+        vfs_unlink(NULL, path, 0);
+        f = spin_lock_irqsave(&blk_names_lock);
+        blk_names[slot][0] = 0;
+        spin_unlock_irqrestore(&blk_names_lock, f);
+    }
+}
+
 const struct file_ops *chrdev_ops(uint32_t rdev)
 {
     switch (rdev) {
@@ -614,6 +776,7 @@ int vfs_init(void)
         result = proc ? vfs_mount("/proc", proc, "proc", "proc") : -ENOMEM;
         if (!result)
             result = dev_populate();
+        dev_blk_sync();
     }
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
     return result;

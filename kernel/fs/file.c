@@ -32,8 +32,8 @@ static struct spinlock file_ref_lock = SPINLOCK_INIT("file refs");
 int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
 {
     const struct file_ops *ops = ino->fops;
-    if ((ino->mode & S_IFMT) == S_IFCHR) {
-        ops = chrdev_ops(ino->rdev);
+    if ((ino->mode & S_IFMT) == S_IFCHR || (ino->mode & S_IFMT) == S_IFBLK) {
+        ops = (ino->mode & S_IFMT) == S_IFCHR ? chrdev_ops(ino->rdev) : blkdev_ops_of(ino->rdev);
         if (!ops)
             return -ENXIO;
     }

@@ -335,7 +335,7 @@ int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rde
     }
     struct proc *p = proc_current();
     if (!S_ISLNK(mode))
-        mode &= ~(p ? p->fs.umask : 022) | S_IFMT;
+        mode &= ~(p ? p->fs.umask : 0) | S_IFMT;
     if (is_dot(name, len))
         e = -EEXIST;
     else if (slash && !S_ISDIR(mode))
@@ -730,7 +730,7 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
                 e = -EISDIR;
             } else if (e == -ENOENT) {
                 struct proc *p = proc_current();
-                uint32_t m = S_IFREG | (mode & 07777 & ~(p ? p->fs.umask : 022));
+                uint32_t m = S_IFREG | (mode & 07777 & ~(p ? p->fs.umask : 0));
                 e = !dir->nlink ? -ENOENT : !dir->ops->create ? -EACCES : dir->ops->create(dir, name, len, m, 0, NULL, &ino);
                 if (!e)
                     flags &= ~(unsigned)O_TRUNC; /* new and empty */

@@ -357,6 +357,14 @@ void tty_restore(const struct tty_owner *prev);
  *         the terminal and the kernel shell; @p fn hears which way (from
  *         the receive interrupt: it must not sleep). */
 void tty_set_switch(void (*fn)(int to_kernel));
+/** @brief A block device node's operations by its number, or NULL. */
+const struct file_ops *blkdev_ops_of(uint32_t rdev);
+/**
+ * @brief Make /dev's block device nodes match the block layer's devices
+ *        (a node for each disk and partition, none for one that went).
+ *        The block layer calls it when its table changes. Thread context.
+ */
+void dev_blk_sync(void);
 /** @brief Create the device nodes in directory /dev. */
 int dev_populate(void);
 /** @brief Fill @p n bytes with pseudo-random bytes (getrandom(), /dev/urandom). */
