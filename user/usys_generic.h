@@ -55,3 +55,8 @@
 #define NR_fstat 80
 #define NR_umask 166
 #define NR_renameat2 276
+/* user/ufuzz.c */
+#define NR_mknodat 33
+#define NR_fchmodat 53
+#define NR_futex 98
+#define NR_set_tid_address 96

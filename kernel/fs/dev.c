@@ -304,7 +304,7 @@ static long background_read(void)
     struct proc *me = proc_current();
     if (!me || !tty_sid || me->sid != tty_sid || !tty_pgrp || me->pgid == tty_pgrp)
         return 0;
-    if (proc_pgrp_orphaned(me->pgid) || (me->sig.blocked & (1ull << (21 - 1))) ||
+    if (proc_pgrp_orphaned(me->pgid) || (uthread_current()->blocked & (1ull << (21 - 1))) ||
         me->sig.act[21 - 1].handler == 1 /* SIG_IGN */)
         return -EIO;
     proc_kill_group(me->pgid, 21 /* SIGTTIN */);

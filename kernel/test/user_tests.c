@@ -260,3 +260,24 @@ KTEST(user_files_from_the_program_side)
     KT_ASSERT(proc_count() == procs);
     KT_ASSERT(free_frames() + 8 >= frames); /* a lost page per run would be many */
 }
+
+/* Threads and futexes from the program's side (user/uthreads.c): shared
+ * memory under a futex lock, thread ids and pointers, CLEARTID joins,
+ * futex errors, tgkill and per-thread masks, exit_group from a thread, the
+ * first thread's exit, a fork from a thread; twice, every page back. */
+KTEST(user_threads_from_the_program_side)
+{
+    char *argv[] = {"uthreads", NULL};
+    KT_ASSERT(run("uthreads", argv) == 0); /* exit code = failures (its output says which) */
+    unsigned procs = proc_count();
+    uint64_t frames = free_frames();
+    KT_ASSERT(run("uthreads", argv) == 0);
+    for (int i = 0; i < 100 && proc_count() != procs; i++)
+        thread_sleep_ms(10);
+    KT_ASSERT(proc_count() == procs);
+    /* Detached threads' stacks go back when the scheduler reclaims them. */
+    uint64_t after = 0;
+    for (int i = 0; i < 50 && (after = free_frames()) + 8 < frames; i++)
+        thread_sleep_ms(10);
+    KT_ASSERT(after + 8 >= frames);
+}

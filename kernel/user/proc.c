@@ -21,6 +21,7 @@
  */
 #include "uspace.h"
 #include "exec.h"
+#include "futex.h"
 #include "signal.h"
 #include <hal/cpu.h>
 #include <hal/timer.h>
@@ -50,6 +51,7 @@ static int reaper_started;
  * copy of its parent's frame. */
 struct start {
     struct proc *p;
+    struct uthread *u; /* the thread it runs: the process's first, or a clone's */
     struct exec_info ei;
     int forked;
     int settls;
@@ -67,6 +69,12 @@ struct proc *proc_current(void)
 {
     struct thread *t = thread_current();
     return t ? t->proc : NULL;
+}
+
+struct uthread *uthread_current(void)
+{
+    struct thread *t = thread_current();
+    return t ? t->uthread : NULL;
 }
 
 /* Its descriptors and working directory go (at exit, so the other ends of
@@ -123,6 +131,7 @@ static int user_start(void *arg)
     kfree(arg);
     struct thread *t = thread_current();
     t->proc = st.p;
+    t->uthread = st.u ? st.u : &st.p->main;
     /* The stack's top: the thread's struct ustate, then its frame below. */
     uintptr_t kstack_top = (uintptr_t)t->stack + KSTACK_SIZE - USTATE_RESERVE;
     struct ustate *ust = (struct ustate *)kstack_top;
@@ -183,6 +192,9 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     strlcpy(p->name, base, sizeof p->name);
     p->state = PROC_RUNNING;
     p->start_ns = hal_time_ns();
+    list_init(&p->threads);
+    list_add_tail(&p->threads, &p->main.node);
+    p->nthreads = 1;
     wq_init(&p->exited.wq, "proc exit");
     list_init(&p->children);
     signal_proc_init(p, parent);
@@ -218,6 +230,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     }
     nprocs++;
     p->pid = next_pid++;
+    p->main.tid = p->pid;
     p->parent = parent;
     /* A fork is in its parent's group and session; a process the kernel
      * starts leads a session and a group of its own. */
@@ -244,6 +257,7 @@ static int start_thread(struct proc *p, struct start *st)
         return tid;
     }
     p->tid = tid;
+    p->main.sched_tid = tid;
     return 0;
 }
 
@@ -333,10 +347,23 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
     return p->pid;
 }
 
+static void end_other_threads(struct proc *p);
+
 int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
               char *const argv[], char *const envp[])
 {
     struct proc *p = proc_current();
+    if (p->nthreads > 1) {
+        /* The other threads go first (Linux's de_thread); from a thread
+         * other than the first that would need the process's id to move
+         * to it, which this kernel does not do yet. */
+        if (uthread_current() != &p->main)
+            return -EAGAIN;
+        end_other_threads(p);
+        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+        p->sig.exiting = 0;
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    }
     struct uspace *us = uspace_create();
     if (!us)
         return -ENOMEM;
@@ -382,9 +409,222 @@ static int reap(struct proc *c)
     return status;
 }
 
+/* ---- threads (clone with CLONE_THREAD) ---- */
+
+/* A thread's end as CLONE_CHILD_CLEARTID asks: 0 at its address, and a
+ * futex wake there (pthread_join waits on it). */
+static void clear_tid(struct proc *p, struct uthread *u)
+{
+    if (!u->clear_tid || !p->us)
+        return;
+    int zero = 0;
+    if (copy_to_user((void *)u->clear_tid, &zero, sizeof zero) == 0)
+        futex_wake(p->us, u->clear_tid, 1);
+}
+
+/* Wait (not for a signal) until the current thread is its process's last. */
+static void wait_last_thread(struct proc *p)
+{
+    struct sigstate *s = &p->sig;
+    for (;;) {
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+        int last = p->nthreads == 1;
+        if (!last)
+            wq_add_locked(&s->wq, &w);
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (last)
+            return;
+        wq_block(&w);
+    }
+}
+
+/* End every other thread of the current process and wait for them. */
+static void end_other_threads(struct proc *p)
+{
+    struct sigstate *s = &p->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    int others = p->nthreads > 1;
+    if (others) {
+        s->exiting = 1;
+        wq_wake_all_locked(&s->wq); /* out of their signal-aware waits */
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (!others)
+        return;
+    proc_signalled();
+    /* Each wakes from whatever wait it is in (signal_pending() says so)
+     * or comes back from user mode at its next interrupt, and ends. */
+    wait_last_thread(p);
+}
+
+/* A thread that is not its process's first ends; never returns. */
+static __attribute__((noreturn)) void thread_end(struct proc *p, struct uthread *u)
+{
+    clear_tid(p, u);
+    sched_set_user(0, 0); /* off the shared tables before they can go */
+    sched_set_ustate(NULL);
+    struct thread *t = thread_current();
+    t->uthread = NULL;
+    t->proc = NULL;
+    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    list_del(&u->node);
+    p->nthreads--;
+    wq_wake_all_locked(&p->sig.wq); /* the first thread may wait for the last */
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    kfree(u);
+    thread_exit(0);
+}
+
+/* From any thread: the others end (the first one last, if it is not the
+ * caller: then the caller ends too, and the first finishes the process). */
+static void end_other_threads_from(struct proc *p)
+{
+    struct uthread *u = uthread_current();
+    if (u == &p->main) {
+        end_other_threads(p);
+        return;
+    }
+    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    p->sig.exiting = 1;
+    wq_wake_all_locked(&p->sig.wq);
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    proc_signalled();
+    thread_end(p, u); /* the first thread, woken, sees it and finishes */
+}
+
+void proc_exit_thread(void)
+{
+    struct proc *p = proc_current();
+    struct uthread *u = uthread_current();
+    if (u != &p->main)
+        thread_end(p, u);
+    /* The first thread ends the process once the others are gone. */
+    wait_last_thread(p);
+    proc_exit(p->exit_status);
+}
+
+long proc_thread_exit(int status)
+{
+    struct proc *p = proc_current();
+    struct uthread *u = uthread_current();
+    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    int last = p->nthreads == 1;
+    p->exit_status = status; /* the last thread's exit is the process's */
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    if (last)
+        proc_exit(status);
+    if (u != &p->main)
+        thread_end(p, u);
+    /* The first thread: its id stays the process's until the last thread
+     * ends (as Linux keeps a group leader that exited). */
+    clear_tid(p, u);
+    wait_last_thread(p);
+    proc_exit(p->exit_status);
+}
+
+int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, uintptr_t ptid,
+                      uintptr_t ctid, int set_ptid, int set_ctid, int clear_ctid)
+{
+    struct proc *p = proc_current();
+    struct uthread *me = uthread_current();
+    struct uthread *u = kzalloc(sizeof *u);
+    struct start *st = u ? kzalloc(sizeof *st) : NULL;
+    if (!st) {
+        kfree(u);
+        return -ENOMEM;
+    }
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    u->tid = next_pid++;
+    spin_unlock_irqrestore(&procs_lock, f);
+    f = spin_lock_irqsave(&p->sig.wq.lock);
+    signal_thread_init(u, me);
+    int dying = p->sig.exiting;
+    if (!dying) {
+        list_add_tail(&p->threads, &u->node);
+        p->nthreads++;
+    }
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    if (dying) {
+        kfree(st);
+        kfree(u);
+        return -EAGAIN;
+    }
+    /* Two threads may run on two CPUs now: an unmap flushes every CPU. */
+    p->us->as.local = 0;
+    if (clear_ctid)
+        u->clear_tid = ctid;
+    if (set_ptid)
+        copy_to_user((void *)ptid, &u->tid, sizeof u->tid);
+    if (set_ctid)
+        copy_to_user((void *)ctid, &u->tid, sizeof u->tid);
+    st->p = p;
+    st->u = u;
+    st->forked = 1;
+    st->newsp = newsp;
+    st->settls = tls != NULL;
+    st->tls = tls ? *tls : 0;
+    memcpy(st->frame, frame, sizeof(struct uregs));
+    struct ustate *mine = thread_current()->ustate;
+    irqflags_t irq = hal_irq_save();
+    hal_ustate_save(mine);
+    memcpy(st->ustate, mine, sizeof(struct ustate));
+    hal_irq_restore(irq);
+    int id = thread_create(p->name, user_start, st, PRIO_DEFAULT, THREAD_USER | THREAD_DETACHED);
+    if (id < 0) {
+        kfree(st);
+        f = spin_lock_irqsave(&p->sig.wq.lock);
+        list_del(&u->node);
+        p->nthreads--;
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+        kfree(u);
+        return id;
+    }
+    u->sched_tid = id;
+    return u->tid;
+}
+
+int proc_signal_thread(int tgid, int tid, int sig, int code)
+{
+    struct proc *me = proc_current();
+    struct ksiginfo ki = {code, me ? me->pid : 0, 0, 0, 0};
+    int found = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->state != PROC_RUNNING || (tgid != -1 && p->pid != tgid))
+            continue;
+        struct uthread *target = NULL;
+        spin_lock(&p->sig.wq.lock);
+        list_for_each(m, &p->threads) {
+            struct uthread *u = container_of(m, struct uthread, node);
+            if (u->tid == tid)
+                target = u;
+        }
+        spin_unlock(&p->sig.wq.lock);
+        if (target) {
+            found = 1;
+            if (sig)
+                signal_send_thread(p, target, sig, &ki);
+        }
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return found ? 0 : -ESRCH;
+}
+
 void proc_exit(int status)
 {
     struct proc *p = proc_current();
+    if (uthread_current() != &p->main || p->nthreads > 1) {
+        /* exit_group() or a fatal signal in a process with threads: the
+         * others end first; the first thread finishes the process. */
+        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+        if (!p->sig.exiting)
+            p->exit_status = status;
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+        end_other_threads_from(p);
+    }
+    clear_tid(p, &p->main);
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(0, 0);
     sched_set_ustate(NULL);

@@ -6,10 +6,13 @@
  *        frame the arch writes: hal_signal_push()), rt_sigreturn, system
  *        calls interrupted and restarted, rt_sigsuspend and sigaltstack.
  *
- * One thread a process for now, so a process's signal state is its
- * thread's too (struct sigstate in struct proc); its wait queue's lock
- * guards it. Standard and real-time signals alike are pending once (no
- * queue of real-time ones yet). A signal the process ignores (SIG_IGN, or
+ * A process's dispositions and the signals sent to it as a whole are its
+ * struct sigstate; each thread has its mask, the signals sent to it alone
+ * (tgkill, its faults), its alternate stack and its interrupted call
+ * (struct uthread). The process's wait queue lock guards both. A signal
+ * sent to the process is taken by whichever thread that does not block
+ * it returns to user mode first. Standard and real-time signals alike are
+ * pending once (no queue of real-time ones yet). A signal the process ignores (SIG_IGN, or
  * SIG_DFL whose default is to ignore) is dropped when sent unless blocked,
  * as Linux does.
  *
@@ -106,18 +109,26 @@ static int ignored(const struct sigstate *s, int sig)
 
 static int valid_sig(long sig) { return sig >= 1 && sig <= NSIG_MAX; }
 
+void signal_thread_init(struct uthread *u, const struct uthread *from)
+{
+    u->ss_flags = SS_DISABLE;
+    if (from) { /* the mask and alternate stack of the thread that forked or cloned */
+        u->blocked = from->blocked;
+        u->ss_sp = from->ss_sp;
+        u->ss_size = from->ss_size;
+        u->ss_flags = from->ss_flags;
+    }
+}
+
 void signal_proc_init(struct proc *p, const struct proc *parent)
 {
     struct sigstate *s = &p->sig;
     wq_init(&s->wq, "signals");
-    s->ss_flags = SS_DISABLE;
-    if (parent) { /* fork: dispositions and mask inherited, nothing pending */
+    signal_thread_init(&p->main, NULL);
+    if (parent) { /* fork: dispositions inherited, the forking thread's mask, nothing pending */
         irqflags_t f = spin_lock_irqsave((struct spinlock *)&parent->sig.wq.lock);
         memcpy(s->act, parent->sig.act, sizeof s->act);
-        s->blocked = parent->sig.blocked;
-        s->ss_sp = parent->sig.ss_sp;
-        s->ss_size = parent->sig.ss_size;
-        s->ss_flags = parent->sig.ss_flags;
+        signal_thread_init(&p->main, uthread_current());
         spin_unlock_irqrestore((struct spinlock *)&parent->sig.wq.lock, f);
     }
 }
@@ -129,9 +140,23 @@ void signal_exec(struct proc *p)
     for (int i = 0; i < NSIG_MAX; i++)
         if (s->act[i].handler != SIG_IGN) /* handlers are gone with the program */
             s->act[i] = (struct ksigaction){0};
-    s->ss_sp = s->ss_size = 0;
-    s->ss_flags = SS_DISABLE;
+    struct uthread *u = uthread_current();
+    u->ss_sp = u->ss_size = 0;
+    u->ss_flags = SS_DISABLE;
     spin_unlock_irqrestore(&s->wq.lock, f);
+}
+
+/* Every thread of @p p blocks @p sig (an ignored signal then stays pending). Lock held. */
+static int blocked_by_all(struct proc *p, int sig)
+{
+    int any = 0;
+    list_for_each(n, &p->threads) {
+        struct uthread *u = container_of(n, struct uthread, node);
+        if (!(u->blocked & BIT(sig)))
+            return 0;
+        any = 1;
+    }
+    return any;
 }
 
 void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
@@ -147,7 +172,7 @@ void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
     } else if (BIT(sig) & STOP_SIGNALS) {
         s->pending &= ~BIT(SIGCONT);
     }
-    if (!ignored(s, sig) || (s->blocked & BIT(sig))) {
+    if (!ignored(s, sig) || blocked_by_all(p, sig)) {
         if (!(s->pending & BIT(sig)))
             s->info[sig - 1] = *ki;
         s->pending |= BIT(sig);
@@ -157,17 +182,40 @@ void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
     proc_signalled(); /* out of wait4 */
 }
 
-/* The signals the thread must act on now. Lock held. */
-static uint64_t deliverable(const struct sigstate *s)
+void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki)
 {
-    return s->pending & (~s->blocked | UNBLOCKABLE);
+    struct sigstate *s = &p->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (sig == SIGCONT || (BIT(sig) & STOP_SIGNALS) || sig == SIGKILL) {
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        signal_send(p, sig, ki); /* these act on the whole process */
+        return;
+    }
+    if (!ignored(s, sig) || (u->blocked & BIT(sig))) {
+        if (!(u->pending & BIT(sig)))
+            u->info[sig - 1] = *ki;
+        u->pending |= BIT(sig);
+        wq_wake_all_locked(&s->wq);
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    proc_signalled();
+}
+
+/* The signals thread @p u must act on now. Lock held. */
+static uint64_t deliverable(const struct sigstate *s, const struct uthread *u)
+{
+    return (s->pending | u->pending) & (~u->blocked | UNBLOCKABLE);
 }
 
 int signal_pending(void)
 {
     struct proc *p = proc_current();
-    return p && __atomic_load_n(&p->sig.pending, __ATOMIC_ACQUIRE) &
-                    (~__atomic_load_n(&p->sig.blocked, __ATOMIC_RELAXED) | UNBLOCKABLE);
+    if (!p)
+        return 0;
+    struct uthread *u = uthread_current();
+    uint64_t pend = __atomic_load_n(&p->sig.pending, __ATOMIC_ACQUIRE) | __atomic_load_n(&u->pending, __ATOMIC_ACQUIRE);
+    return (pend & (~__atomic_load_n(&u->blocked, __ATOMIC_RELAXED) | UNBLOCKABLE)) ||
+           __atomic_load_n(&p->sig.exiting, __ATOMIC_ACQUIRE);
 }
 
 /* Wake the signal wait queue at a deadline (signal_sleep_ns()). */
@@ -183,12 +231,13 @@ static void sleep_done(struct ktimer *t, void *arg)
 int signal_sleep_ns(uint64_t ns, uint64_t *left)
 {
     struct sigstate *s = &proc_current()->sig;
+    struct uthread *u = uthread_current();
     uint64_t end = hal_time_ns() + ns;
     for (;;) {
         struct waiter w;
         irqflags_t f = spin_lock_irqsave(&s->wq.lock);
         uint64_t now = hal_time_ns();
-        int sig = deliverable(s) != 0;
+        int sig = deliverable(s, u) != 0 || s->exiting;
         if (!sig && now < end)
             wq_add_locked(&s->wq, &w);
         spin_unlock_irqrestore(&s->wq.lock, f);
@@ -228,7 +277,7 @@ static void build_info(uint8_t out[128], int sig, const struct ksiginfo *ki)
  * there is one, and the thread is not on it already; *limit is the lowest
  * address the frame may use there (the stack's base: a frame that does not
  * fit is SIGSEGV, not a write below it), else 0. */
-static uintptr_t frame_sp(const struct sigstate *s, const struct ksigaction *a, uintptr_t sp,
+static uintptr_t frame_sp(const struct uthread *s, const struct ksigaction *a, uintptr_t sp,
                           uintptr_t *limit)
 {
     int on_alt = !(s->ss_flags & SS_DISABLE) && sp - s->ss_sp < s->ss_size;
@@ -240,18 +289,25 @@ static uintptr_t frame_sp(const struct sigstate *s, const struct ksigaction *a, 
     return sp;
 }
 
-/* Stopped by @p sig: tell the parent, sleep until SIGCONT or SIGKILL. */
+/* Stopped by @p sig (0: joining a stop another thread of the process
+ * began): the first tells the parent; every thread sleeps until SIGCONT,
+ * SIGKILL or the process's end. */
 static void stop(struct proc *p, int sig)
 {
     struct sigstate *s = &p->sig;
-    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-    s->stopped = sig;
-    spin_unlock_irqrestore(&s->wq.lock, f);
-    proc_stopped(sig);
+    struct uthread *u = uthread_current();
+    irqflags_t f;
+    if (sig) {
+        f = spin_lock_irqsave(&s->wq.lock);
+        s->stopped = sig;
+        wq_wake_all_locked(&s->wq); /* the other threads: out of their waits, into this one */
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        proc_stopped(sig);
+    }
     for (;;) {
         struct waiter w;
         f = spin_lock_irqsave(&s->wq.lock);
-        int go = !s->stopped || (s->pending & BIT(SIGKILL));
+        int go = !s->stopped || ((s->pending | u->pending) & BIT(SIGKILL)) || s->exiting;
         if (!go)
             wq_add_locked(&s->wq, &w);
         spin_unlock_irqrestore(&s->wq.lock, f);
@@ -261,9 +317,8 @@ static void stop(struct proc *p, int sig)
     }
     f = spin_lock_irqsave(&s->wq.lock);
     int continued = !s->stopped;
-    s->stopped = 0;
     spin_unlock_irqrestore(&s->wq.lock, f);
-    if (continued)
+    if (continued && sig)
         proc_continued();
 }
 
@@ -278,7 +333,7 @@ static void die(struct proc *p, int sig, const struct ksiginfo *ki, const struct
 }
 
 /* The interrupted system call: restarted, or -EINTR (set already). */
-static void settle_restart(struct sigstate *s, struct uregs *frame, const struct ksigaction *handler)
+static void settle_restart(struct uthread *s, struct uregs *frame, const struct ksigaction *handler)
 {
     if (!s->restart_ret)
         return;
@@ -291,16 +346,32 @@ void signal_deliver(struct uregs *frame)
 {
     struct proc *p = proc_current();
     struct sigstate *s = &p->sig;
+    struct uthread *u = uthread_current();
     for (;;) {
+        if (__atomic_load_n(&s->exiting, __ATOMIC_ACQUIRE))
+            proc_exit_thread(); /* another thread ended the process */
         irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-        uint64_t ready = deliverable(s);
+        int group_stop = s->stopped;
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (group_stop) { /* another thread stopped the process: this one too */
+            stop(p, 0);
+            continue;
+        }
+        f = spin_lock_irqsave(&s->wq.lock);
+        uint64_t ready = deliverable(s, u);
         if (!ready) {
             spin_unlock_irqrestore(&s->wq.lock, f);
             break;
         }
         int sig = ready & BIT(SIGKILL) ? SIGKILL : __builtin_ctzll(ready) + 1;
-        s->pending &= ~BIT(sig);
-        struct ksiginfo ki = s->info[sig - 1];
+        struct ksiginfo ki;
+        if (u->pending & BIT(sig)) {
+            u->pending &= ~BIT(sig);
+            ki = u->info[sig - 1];
+        } else {
+            s->pending &= ~BIT(sig);
+            ki = s->info[sig - 1];
+        }
         struct ksigaction a = s->act[sig - 1];
         spin_unlock_irqrestore(&s->wq.lock, f);
         if (sig == SIGKILL || sig == SIGSTOP)
@@ -319,7 +390,7 @@ void signal_deliver(struct uregs *frame)
             die(p, sig, &ki, frame);
         }
         /* A handler: the interrupted call's fate, then its frame. */
-        settle_restart(s, frame, &a);
+        settle_restart(u, frame, &a);
         uint8_t info[128];
         build_info(info, sig, &ki);
         struct thread *t = thread_current();
@@ -327,13 +398,13 @@ void signal_deliver(struct uregs *frame)
         hal_ustate_save(t->ustate); /* the registers the frame keeps */
         hal_irq_restore(irq);
         f = spin_lock_irqsave(&s->wq.lock);
-        uint64_t old = s->restore_mask ? s->saved_mask : s->blocked;
-        s->restore_mask = 0;
+        uint64_t old = u->restore_mask ? u->saved_mask : u->blocked;
+        u->restore_mask = 0;
         uintptr_t limit;
-        uintptr_t sp = frame_sp(s, &a, uregs_sp(frame), &limit);
+        uintptr_t sp = frame_sp(u, &a, uregs_sp(frame), &limit);
         struct hal_sigframe_args fa = {sig, info, a.handler,
                                        (a.flags & SA_RESTORER) ? a.restorer : p->sigtramp,
-                                       sp, limit, old, {s->ss_sp, s->ss_flags, 0, s->ss_size}};
+                                       sp, limit, old, {u->ss_sp, u->ss_flags, 0, u->ss_size}};
         spin_unlock_irqrestore(&s->wq.lock, f);
         if (hal_signal_push(frame, t->ustate, &fa) != 0) {
             pr_info("pid %d (%s): no room for %s's frame at sp %#lx", p->pid, p->name,
@@ -349,19 +420,19 @@ void signal_deliver(struct uregs *frame)
         hal_ustate_set_tls(frame, t->ustate, tls);
         sched_set_ustate(t->ustate);
         f = spin_lock_irqsave(&s->wq.lock);
-        s->blocked = old | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
-        s->blocked &= ~UNBLOCKABLE;
+        u->blocked = old | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
+        u->blocked &= ~UNBLOCKABLE;
         if (a.flags & SA_RESETHAND)
             s->act[sig - 1].handler = SIG_DFL;
         spin_unlock_irqrestore(&s->wq.lock, f);
     }
     /* No handler ran: an interrupted call starts again, and rt_sigsuspend's
      * mask goes back. */
-    settle_restart(s, frame, NULL);
+    settle_restart(u, frame, NULL);
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-    if (s->restore_mask) {
-        s->blocked = s->saved_mask;
-        s->restore_mask = 0;
+    if (u->restore_mask) {
+        u->blocked = u->saved_mask;
+        u->restore_mask = 0;
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
 }
@@ -369,12 +440,16 @@ void signal_deliver(struct uregs *frame)
 int signal_work(void)
 {
     struct proc *p = proc_current();
-    return p && (signal_pending() || p->sig.restart_ret || p->sig.restore_mask);
+    if (!p)
+        return 0;
+    struct uthread *u = uthread_current();
+    return signal_pending() || u->restart_ret || u->restore_mask ||
+           __atomic_load_n(&p->sig.stopped, __ATOMIC_RELAXED);
 }
 
 void signal_syscall_interrupted(long ret, long nr, uint64_t arg0)
 {
-    struct sigstate *s = &proc_current()->sig;
+    struct uthread *s = uthread_current();
     s->restart_ret = ret;
     s->restart_nr = nr;
     s->restart_arg0 = arg0;
@@ -384,14 +459,15 @@ void signal_fault(struct uregs *frame, int sig, int code, uintptr_t addr)
 {
     struct proc *p = proc_current();
     struct sigstate *s = &p->sig;
+    struct uthread *u = uthread_current();
     struct ksiginfo ki = {code, 0, 0, 1, addr};
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
     /* Blocked or ignored, a fault cannot be: the process goes (Linux's
      * force_sig): running on past the instruction is impossible. */
-    int handled = s->act[sig - 1].handler > SIG_IGN && !(s->blocked & BIT(sig));
+    int handled = s->act[sig - 1].handler > SIG_IGN && !(u->blocked & BIT(sig));
     if (handled) {
-        s->info[sig - 1] = ki;
-        s->pending |= BIT(sig);
+        u->info[sig - 1] = ki;
+        u->pending |= BIT(sig);
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
     if (!handled) {
@@ -447,8 +523,11 @@ long sys_rt_sigaction(const uint64_t a[6])
 #endif
     f = spin_lock_irqsave(&s->wq.lock);
     s->act[sig - 1] = n;
-    if (ignored(s, (int)sig)) /* POSIX: a pending signal now ignored is dropped */
+    if (ignored(s, (int)sig)) { /* POSIX: a pending signal now ignored is dropped */
         s->pending &= ~BIT(sig);
+        list_for_each(n, &proc_current()->threads)
+            container_of(n, struct uthread, node)->pending &= ~BIT(sig);
+    }
     spin_unlock_irqrestore(&s->wq.lock, f);
     return 0;
 }
@@ -465,11 +544,12 @@ long sys_rt_sigprocmask(const uint64_t a[6])
             return -EFAULT;
     }
     struct sigstate *s = &proc_current()->sig;
+    struct uthread *u = uthread_current();
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-    uint64_t old = s->blocked;
+    uint64_t old = u->blocked;
     if (a[1]) {
         uint64_t b = a[0] == SIG_BLOCK ? old | set : a[0] == SIG_UNBLOCK ? old & ~set : set;
-        s->blocked = b & ~UNBLOCKABLE;
+        u->blocked = b & ~UNBLOCKABLE;
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
     if (a[2] && copy_to_user((void *)(uintptr_t)a[2], &old, sizeof old))
@@ -482,8 +562,9 @@ long sys_rt_sigpending(const uint64_t a[6])
     if (a[1] != sizeof(uint64_t))
         return -EINVAL;
     struct sigstate *s = &proc_current()->sig;
+    struct uthread *u = uthread_current();
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-    uint64_t set = s->pending & s->blocked;
+    uint64_t set = (s->pending | u->pending) & u->blocked;
     spin_unlock_irqrestore(&s->wq.lock, f);
     return copy_to_user((void *)(uintptr_t)a[0], &set, sizeof set) ? -EFAULT : 0;
 }
@@ -496,12 +577,13 @@ long sys_rt_sigsuspend(const uint64_t a[6])
     if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
         return -EFAULT;
     struct sigstate *s = &proc_current()->sig;
+    struct uthread *u = uthread_current();
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-    s->saved_mask = s->blocked;
-    s->restore_mask = 1;
-    s->blocked = set & ~UNBLOCKABLE;
+    u->saved_mask = u->blocked;
+    u->restore_mask = 1;
+    u->blocked = set & ~UNBLOCKABLE;
     for (;;) {
-        if (deliverable(s))
+        if (deliverable(s, u) || s->exiting)
             break;
         struct waiter w;
         wq_add_locked(&s->wq, &w);
@@ -533,19 +615,20 @@ long sys_rt_sigreturn(const uint64_t a[6])
     sched_set_ustate(t->ustate); /* the restored FP/SIMD registers, into the CPU */
     struct sigstate *s = &proc_current()->sig;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-    s->blocked = mask & ~UNBLOCKABLE;
+    uthread_current()->blocked = mask & ~UNBLOCKABLE;
     spin_unlock_irqrestore(&s->wq.lock, f);
     return uregs_return(frame); /* leaves the restored register as it is */
 }
 
 long sys_sigaltstack(const uint64_t a[6])
 {
-    struct sigstate *s = &proc_current()->sig;
+    struct sigstate *ps = &proc_current()->sig;
+    struct uthread *s = uthread_current();
     uintptr_t sp = uregs_sp(user_frame());
     struct linux_stack in;
     if (a[0] && copy_from_user(&in, (const void *)(uintptr_t)a[0], sizeof in))
         return -EFAULT;
-    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    irqflags_t f = spin_lock_irqsave(&ps->wq.lock);
     int on = !(s->ss_flags & SS_DISABLE) && sp - s->ss_sp < s->ss_size;
     struct linux_stack old = {s->ss_sp, on ? SS_ONSTACK : s->ss_flags, 0, s->ss_size};
     long e = 0;
@@ -562,20 +645,18 @@ long sys_sigaltstack(const uint64_t a[6])
         else
             s->ss_sp = in.sp, s->ss_size = in.size, s->ss_flags = 0;
     }
-    spin_unlock_irqrestore(&s->wq.lock, f);
+    spin_unlock_irqrestore(&ps->wq.lock, f);
     if (!e && a[1] && copy_to_user((void *)(uintptr_t)a[1], &old, sizeof old))
         e = -EFAULT;
     return e;
 }
 
-/* tgkill(tgid, tid, sig) and tkill(tid, sig): a thread is its process here. */
+/* tgkill(tgid, tid, sig) and tkill(tid, sig): to that thread alone. */
 static long thread_kill(long tgid, long tid, long sig)
 {
     if (tid <= 0 || (tgid != -1 && tgid <= 0) || sig < 0 || sig > NSIG_MAX)
         return -EINVAL;
-    if (tgid != -1 && tgid != tid)
-        return -ESRCH;
-    return proc_signal(tid, (int)sig, SI_TKILL);
+    return proc_signal_thread((int)tgid, (int)tid, (int)sig, SI_TKILL);
 }
 
 long sys_tgkill(const uint64_t a[6]) { return thread_kill((long)a[0], (long)a[1], (long)a[2]); }

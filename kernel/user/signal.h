@@ -12,6 +12,10 @@
 
 struct uregs;
 
+/** @brief A new thread's signal state: the mask and alternate stack of @p from (NULL: none). */
+void signal_thread_init(struct uthread *u, const struct uthread *from);
+/** @brief Send @p sig to thread @p u of @p p alone (tgkill, tkill). */
+void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki);
 /** @brief A new process's signal state: @p parent's dispositions and mask (fork), or none. */
 void signal_proc_init(struct proc *p, const struct proc *parent);
 /** @brief execve(): handlers back to SIG_DFL (SIG_IGN stays), no alternate stack. */
@@ -37,6 +41,21 @@ int signal_child_autoreap(const struct proc *parent);
 void proc_signalled(void);
 /** @brief Send @p sig to process @p pid from the current one with si_code @p code; 0 or -ESRCH. */
 int proc_signal(int pid, int sig, int code);
+/** @brief Send @p sig to thread @p tid (of process @p tgid, -1: any); 0 or -ESRCH. */
+int proc_signal_thread(int tgid, int tid, int sig, int code);
+/** @brief The current thread ends because its process does (exit_group elsewhere, a fatal signal). */
+__attribute__((noreturn)) void proc_exit_thread(void);
+/** @brief exit(): the current thread ends; the last one ends the process with @p status. */
+__attribute__((noreturn)) long proc_thread_exit(int status);
+/**
+ * @brief clone() of a thread (CLONE_VM | CLONE_THREAD ...): a new thread of
+ *        the current process returning 0 from the call of @p frame, on stack
+ *        @p newsp, with thread pointer *@p tls if not NULL; its tid written to
+ *        @p ptid / @p ctid as asked, and @p ctid cleared at its end if asked.
+ * @return its tid, or a negative errno
+ */
+int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, uintptr_t ptid,
+                      uintptr_t ctid, int set_ptid, int set_ctid, int clear_ctid);
 /** @brief setpgid(): 0 or -errno. */
 long proc_setpgid(int pid, int pgid);
 /** @brief getpgid() (@p sid 0) or getsid() (1) of @p pid (0: the caller), or -ESRCH. */

@@ -3,6 +3,7 @@
 list(APPEND CORE_SOURCES
   kernel/user/exec.c
   kernel/user/fs_syscalls.c
+  kernel/user/futex.c
   kernel/user/init.c
   kernel/user/proc.c
   kernel/user/signal.c

@@ -10,6 +10,7 @@
  * `syscalls` shows what a program wanted that is missing.
  */
 #include "exec.h"
+#include "futex.h"
 #include "sys.h"
 #include "signal.h"
 #include <hal/cpu.h>
@@ -35,6 +36,12 @@ static long sys_exit_group(const uint64_t a[6])
     proc_exit(((int)a[0] & 0xff) << 8);
 }
 
+/* exit(): this thread; the last one's code is the process's. */
+static long sys_exit(const uint64_t a[6])
+{
+    proc_thread_exit(((int)a[0] & 0xff) << 8);
+}
+
 static long sys_getpid(const uint64_t a[6])
 {
     (void)a;
@@ -54,6 +61,11 @@ struct uregs *user_frame(void)
 }
 
 #define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
 #define CLONE_VFORK 0x00004000
 #define CLONE_SETTLS 0x00080000
 #define CLONE_PARENT_SETTID 0x00100000
@@ -62,29 +74,44 @@ struct uregs *user_frame(void)
 #define CLONE_SIGNAL_MASK 0xff
 
 /*
- * clone() with fork's meaning: the low byte is the signal the parent gets
- * (SIGCHLD), and the tid-address flags glibc's fork() passes are honoured.
- * vfork (CLONE_VM | CLONE_VFORK) is served as a fork: the child gets a
- * copy, which is all a vfork child may rely on. Threads (CLONE_VM without
- * CLONE_VFORK, CLONE_THREAD) come later. Linux's argument order: x86_64
- * (flags, stack, parent_tid, child_tid, tls); the generic table swaps the
- * last two (flags, stack, parent_tid, tls, child_tid): SYSNR_clone_child_tid_arg.
+ * clone(): a thread (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+ * CLONE_THREAD, as pthread_create asks), or a process with fork's meaning:
+ * the low byte is the signal the parent gets (SIGCHLD), and the tid-address
+ * flags glibc's fork() passes are honoured. vfork (CLONE_VM | CLONE_VFORK)
+ * is served as a fork: the child gets a copy, which is all a vfork child
+ * may rely on. Other sharing without a thread (CLONE_VM alone, CLONE_FILES
+ * for a process) is ENOSYS. Linux's argument order: x86_64 (flags, stack,
+ * parent_tid, child_tid, tls); the generic table swaps the last two (flags,
+ * stack, parent_tid, tls, child_tid): SYSNR_clone_child_tid_arg.
  */
 static long sys_clone(const uint64_t a[6])
 {
     uint64_t flags = a[0];
-    uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_SETTLS |
-                     CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
-    if ((flags & ~known) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
+    const uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+    uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_FS | CLONE_FILES |
+                     CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
+                     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    if (flags & ~known)
         return -ENOSYS;
     uintptr_t child_tid = a[SYSNR_clone_child_tid_arg];
     uintptr_t tls = a[SYSNR_clone_tls_arg];
+    if (flags & CLONE_THREAD) {
+        if ((flags & thread) != thread || (flags & CLONE_SIGNAL_MASK) || (flags & CLONE_VFORK))
+            return -EINVAL; /* a thread shares all of these, and signals nobody at its end */
+        if (!a[1])
+            return -EINVAL; /* it needs a stack of its own */
+        return proc_clone_thread(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL, a[2], child_tid,
+                                 (flags & CLONE_PARENT_SETTID) != 0, (flags & CLONE_CHILD_SETTID) != 0,
+                                 (flags & CLONE_CHILD_CLEARTID) != 0);
+    }
+    if ((flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND)) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
+        return -ENOSYS;
     int pid = proc_fork(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL);
     if (pid < 0)
         return pid;
     if (flags & CLONE_PARENT_SETTID)
         copy_to_user((void *)(uintptr_t)a[2], &pid, sizeof pid);
-    (void)child_tid; /* CHILD_SETTID/CLEARTID: the child's own copy; threads will need them */
+    (void)child_tid; /* CHILD_SETTID/CLEARTID of a forked child: its own copy of memory */
     return pid;
 }
 
@@ -185,7 +212,7 @@ static long sys_getpgrp(const uint64_t a[6])
 static long sys_gettid(const uint64_t a[6])
 {
     (void)a;
-    return proc_current()->pid; /* one thread a process, for now */
+    return uthread_current()->tid;
 }
 
 static long sys_zero(const uint64_t a[6])
@@ -196,9 +223,9 @@ static long sys_zero(const uint64_t a[6])
 
 static long sys_set_tid_address(const uint64_t a[6])
 {
-    struct proc *p = proc_current();
-    p->tid_address = a[0];
-    return p->pid;
+    struct uthread *u = uthread_current();
+    u->clear_tid = a[0];
+    return u->tid;
 }
 
 struct utsname_u {
@@ -517,7 +544,7 @@ static long sys_arch_prctl(const uint64_t a[6])
 
 #define E(n) SYSENT(n)
 static const struct sysent table[] = {
-    {SYSNR_exit, sys_exit_group, "exit"}, E(exit_group), E(getpid),
+    E(exit), E(exit_group), E(futex), E(getpid),
     E(getppid), E(gettid), {SYSNR_getuid, sys_zero, "getuid"}, {SYSNR_geteuid, sys_zero, "geteuid"},
     {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
     E(uname), E(brk), E(mmap), E(munmap), E(clock_gettime), E(nanosleep), E(sched_yield), E(kill),

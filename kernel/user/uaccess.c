@@ -38,18 +38,29 @@ int copy_from_user(void *dst, const void *src, size_t n)
 {
     if (!user_range(src, n))
         return -EFAULT;
-    if (prefault((uintptr_t)src, n, 0))
-        return -EFAULT;
-    return n && hal_copy_user(dst, src, n) ? -EFAULT : 0;
+    /* A thread of the same process may take a page away between the
+     * prefault and the copy (a fork making it copy-on-write, an munmap):
+     * the copy then faults and is tried again, a few times. */
+    for (int tries = 0; tries < 4; tries++) {
+        if (prefault((uintptr_t)src, n, 0))
+            return -EFAULT;
+        if (!n || !hal_copy_user(dst, src, n))
+            return 0;
+    }
+    return -EFAULT;
 }
 
 int copy_to_user(void *dst, const void *src, size_t n)
 {
     if (!user_range(dst, n))
         return -EFAULT;
-    if (prefault((uintptr_t)dst, n, UFAULT_WRITE))
-        return -EFAULT;
-    return n && hal_copy_user(dst, src, n) ? -EFAULT : 0;
+    for (int tries = 0; tries < 4; tries++) {
+        if (prefault((uintptr_t)dst, n, UFAULT_WRITE))
+            return -EFAULT;
+        if (!n || !hal_copy_user(dst, src, n))
+            return 0;
+    }
+    return -EFAULT;
 }
 
 long strncpy_from_user(char *dst, const char *src, size_t n)

@@ -85,3 +85,11 @@ static inline unsigned long utls_word0(void)
 
 /* arm64 moved O_DIRECTORY (user/ufiles.c; the generic value is 0200000). */
 #define UO_DIRECTORY 040000
+
+/* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
+ * thread that runs fn(arg) on @stack and exits with its result; the
+ * parent gets the tid. */
+__asm__(".globl uthread_clone\nuthread_clone:\n"
+        " sub x1, x1, #16\n stp x5, x6, [x1]\n mov x8, #220\n svc #0\n cbnz x0, 1f\n"
+        " ldp x5, x0, [sp], #16\n blr x5\n mov x8, #93\n svc #0\n brk #0\n"
+        "1: ret\n");

@@ -111,3 +111,11 @@ static inline unsigned long utls_word0(void)
     __asm__ volatile("mv %0, tp" : "=r"(p));
     return *p;
 }
+
+/* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
+ * thread that runs fn(arg) on @stack and exits with its result; the
+ * parent gets the tid. */
+__asm__(".globl uthread_clone\nuthread_clone:\n"
+        " addi a1, a1, -16\n sd a5, 0(a1)\n sd a6, 8(a1)\n li a7, 220\n ecall\n bnez a0, 1f\n"
+        " ld a5, 0(sp)\n ld a0, 8(sp)\n addi sp, sp, 16\n jalr a5\n li a7, 93\n ecall\n unimp\n"
+        "1: ret\n");

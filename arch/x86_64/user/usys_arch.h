@@ -13,6 +13,8 @@
 #define NR_setpgid 109
 #define NR_uname 63
 #define NR_gettid 186
+#define NR_futex 202
+#define NR_set_tid_address 218
 #define NR_clock_gettime 228
 #define NR_exit_group 231
 #define NR_getrandom 318
@@ -143,3 +145,15 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_renameat2 316
 /* struct stat: x86_64's own layout, not the generic one (user/ufiles.c). */
 #define USTAT_X86_64 1
+/* user/ufuzz.c */
+#define NR_mknodat 259
+#define NR_fchmodat 268
+
+/* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
+ * thread that runs fn(arg) on @stack and exits with its result; the
+ * parent gets the tid. x86_64's clone takes (flags, stack, ptid, ctid, tls). */
+__asm__(".globl uthread_clone\nuthread_clone:\n"
+        " mov 8(%rsp), %rax\n sub $16, %rsi\n mov %r9, (%rsi)\n mov %rax, 8(%rsi)\n"
+        " mov %r8, %r10\n mov %rcx, %r8\n mov $56, %eax\n syscall\n test %rax, %rax\n jnz 1f\n"
+        " pop %rax\n pop %rdi\n and $-16, %rsp\n call *%rax\n mov %eax, %edi\n mov $60, %eax\n syscall\n hlt\n"
+        "1: ret\n");

@@ -44,22 +44,35 @@ struct ksigaction {
     uint64_t mask;      /**< blocked while the handler runs (bit n-1: signal n) */
 };
 
-/** @brief A process's signals (kernel/user/signal.c); wq.lock guards every field. */
+/** @brief A process's signals, shared by its threads (kernel/user/signal.c);
+ *         wq.lock guards every field, and every thread's struct uthread signal
+ *         fields and the process's thread list. */
 struct sigstate {
-    struct waitqueue wq;             /**< its thread waits here for a signal (nanosleep, sigsuspend) */
-    uint64_t pending;                /**< bit n-1: signal n was sent and not yet delivered */
-    uint64_t blocked;                /**< the thread's mask */
-    uint64_t saved_mask;             /**< rt_sigsuspend's: restored once a handler ran */
-    int restore_mask;                /**< saved_mask is to be put back */
+    struct waitqueue wq;             /**< its threads wait here for a signal (nanosleep, sigsuspend, a pipe) */
+    uint64_t pending;                /**< bit n-1: signal n was sent to the process and not yet delivered */
     struct ksigaction act[NSIG_MAX]; /**< dispositions */
     struct ksiginfo info[NSIG_MAX];  /**< what each pending one carries (not queued: one each) */
+    int stopped;                     /**< the stop signal its threads are stopped by; 0: not stopped */
+    int exiting;                     /**< exit_group() or a fatal signal: every thread ends */
+};
+
+/** @brief One thread of a process: its id and its own part of the signal state. */
+struct uthread {
+    int tid;                         /**< its thread id (the process's pid for the first) */
+    int sched_tid;                   /**< the scheduler thread that runs it */
+    struct list_node node;           /**< in its process's threads */
+    uint64_t pending;                /**< signals sent to this thread (tgkill, its faults) */
+    struct ksiginfo info[NSIG_MAX];  /**< what they carry */
+    uint64_t blocked;                /**< its mask */
+    uint64_t saved_mask;             /**< rt_sigsuspend's: restored once a handler ran */
+    int restore_mask;                /**< saved_mask is to be put back */
     uintptr_t ss_sp;                 /**< sigaltstack: base, */
     uint64_t ss_size;                /**< size, */
     int ss_flags;                    /**< SS_DISABLE when there is none */
     long restart_ret;                /**< a system call ended -ERESTART*: restart it, or -EINTR */
     long restart_nr;                 /**< its number */
     uint64_t restart_arg0;           /**< and first argument */
-    int stopped;                     /**< the stop signal it is stopped by; 0: not stopped */
+    uintptr_t clear_tid;             /**< CLONE_CHILD_CLEARTID / set_tid_address(): zeroed and woken at its end */
 };
 
 #define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */
@@ -85,7 +98,11 @@ struct proc {
     int orphan;                /**< its parent ended first: the kernel's reaper reaps it */
     struct list_node children; /**< its children, running or zombie */
     struct list_node sibling;  /**< in its parent's children */
-    int tid;                   /**< its thread's id */
+    int tid;                   /**< its first thread's scheduler id (reaping joins it) */
+    struct uthread main;       /**< its first thread (tid = pid) */
+    struct list_node threads;  /**< its threads (struct uthread), main first; sig.wq.lock */
+    unsigned nthreads;         /**< threads alive (sig.wq.lock) */
+    int exit_status;           /**< with threads: the wait status the process ends with */
     int pgid;                  /**< its process group (job control) */
     int sid;                   /**< its session */
     int stop_report;           /**< stopped by this signal, not yet told to wait4(WUNTRACED) (procs_lock) */
@@ -95,7 +112,6 @@ struct proc {
     uint64_t syscalls;         /**< system calls it made */
     uintptr_t brk_start;       /**< the heap's first byte (end of the loaded image) */
     uintptr_t brk;             /**< the heap's current end (brk()) */
-    uintptr_t tid_address;     /**< set_tid_address()'s pointer */
     uintptr_t robust_list;     /**< set_robust_list()'s head */
     uintptr_t fault_addr;      /**< the last page fault's address (user_page_fault()) */
     unsigned fault_access;     /**< its UFAULT_* access */
@@ -141,6 +157,8 @@ int proc_wait(int pid);
 
 /** @brief The current thread's process, or NULL for a kernel thread. */
 struct proc *proc_current(void);
+/** @brief The current thread's struct uthread, or NULL for a kernel thread. */
+struct uthread *uthread_current(void);
 
 /**
  * @brief fork(): a copy of the current process whose thread returns 0 from

@@ -93,6 +93,7 @@ struct thread {
     struct ustate *ustate;       /**< its FP/SIMD and TLS state (hal/user.h); NULL: none */
     unsigned ustate_cpu;         /**< with ustate: the CPU that last loaded it */
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
+    void *uthread;               /**< its struct uthread in that process */
 };
 
 /** @brief One CPU's scheduler state. */
