@@ -178,9 +178,9 @@ static long render(const struct pnode *pn, char *buf, size_t size)
         /* Linux's field order (proc(5)); times in clock ticks of 100 Hz. */
         unsigned long long ticks = pi.cpu_ns / 10000000u, start = pi.start_ns / 10000000u;
         return ksnprintf(buf, size,
-                         "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 1 0 %llu %llu %llu "
+                         "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 %u 0 %llu %llu %llu "
                          "0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                         pi.pid, pi.name, pi.state, pi.ppid, pi.pid, pi.pid, ticks, start,
+                         pi.pid, pi.name, pi.state, pi.ppid, pi.pgid, pi.sid, ticks, pi.threads, start,
                          (unsigned long long)pi.mem_bytes, (unsigned long long)(pi.mem_bytes / 4096));
     }
     case P_CMDLINE:
@@ -193,8 +193,9 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     case P_STATUS:
         return ksnprintf(buf, size,
                          "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
-                         "Gid:\t0\t0\t0\t0\nVmRSS:\t%llu kB\nThreads:\t1\n",
-                         pi.name, pi.state, pi.pid, pi.pid, pi.ppid, (unsigned long long)(pi.mem_bytes / 1024));
+                         "Gid:\t0\t0\t0\t0\nVmRSS:\t%llu kB\nThreads:\t%u\n",
+                         pi.name, pi.state, pi.pid, pi.pid, pi.ppid, (unsigned long long)(pi.mem_bytes / 1024),
+                         pi.threads);
     default:
         return -EINVAL;
     }

@@ -812,6 +812,9 @@ int proc_info(int pid, struct proc_info *out)
             memcpy(out->cmdline, p->cmdline, out->cmdline_len);
         out->start_ns = p->start_ns;
         out->syscalls = p->syscalls;
+        out->threads = p->nthreads;
+        out->pgid = p->pgid;
+        out->sid = p->sid;
         out->mem_bytes = p->us ? p->us->pages * PAGE_SIZE : 0;
         out->state = p->state == PROC_ZOMBIE ? 'Z' : __atomic_load_n(&p->sig.stopped, __ATOMIC_RELAXED) ? 'T' : 'S';
         found = 0;

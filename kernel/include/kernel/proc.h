@@ -287,6 +287,9 @@ struct proc_info {
     uint64_t start_ns;         /**< when it was created */
     uint64_t mem_bytes;        /**< frames its address space owns, in bytes */
     uint64_t syscalls;         /**< system calls it made */
+    unsigned threads;          /**< its threads */
+    int pgid;                  /**< its process group */
+    int sid;                   /**< its session */
 };
 
 /** @brief Fill @p out for process @p pid: 0, or -ESRCH. */
