@@ -300,7 +300,7 @@ int proc_next_pid(int from);
 
 /** @name init= (kernel/user/init.c) */
 /** @{ */
-/** @brief The command line's init=<path> (@p n bytes at @p p); 0 or -ENAMETOOLONG. */
+/** @brief The command line's init=PATH (@p n bytes at @p p); 0 or -ENAMETOOLONG. */
 int init_set(const char *p, size_t n);
 /** @brief The words after "--" on the command line: init's arguments after its path. */
 void init_set_args(const char *rest);
