@@ -77,20 +77,21 @@ struct ts {
     long sec, nsec;
 };
 
-static int fails;
+#define fails (*ufails())
 
-/* One line per check; with @p show, also what came back and what Linux gives. */
+/* check() (usys.h), and on a failure what came back and what Linux gives. */
 static int report(int ok, const char *what, int show, long got, long want)
 {
-    uputs(ok ? "ok   " : "FAIL ");
+    if (ok || !show) {
+        check(ok, what);
+        return ok;
+    }
+    uputs("FAIL ");
     uputs(what);
-    if (!ok && show)
-        uputs(" (got "), uputn(got), uputs(", expected "), uputn(want), uputs(")");
-    uputs("\n");
-    fails += !ok;
+    uputs(" (got "), uputn(got), uputs(", expected "), uputn(want), uputs(")\n");
+    fails += 1;
     return ok;
 }
-static void check(int ok, const char *what) { report(ok, what, 0, 0, 0); }
 static int expect(long got, long want, const char *what) { return report(got == want, what, 1, got, want); }
 /* A call that returns a new fd: anything >= 0 is right. */
 static long expect_ok(long got, const char *what) { return report(got >= 0, what, 1, got, 0), got; }

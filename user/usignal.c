@@ -35,15 +35,7 @@
 #define EINVAL 22
 #define BIT(s) (1ul << ((s) - 1))
 
-static int fails;
-
-static void check(int ok, const char *what)
-{
-    uputs(ok ? "ok   " : "FAIL ");
-    uputs(what);
-    uputs("\n");
-    fails += !ok;
-}
+#define fails (*ufails())
 
 struct usigaction {
     unsigned long handler, flags;

@@ -56,6 +56,22 @@ static inline int ustreq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The checks of the test programs: one line each, "ok   what" or
+ * "FAIL what"; ufails() counts the failures (the program's exit code). */
+static inline int *ufails(void)
+{
+    static int n;
+    return &n;
+}
+
+static inline void check(int ok, const char *what)
+{
+    uputs(ok ? "ok   " : "FAIL ");
+    uputs(what);
+    uputs("\n");
+    *ufails() += !ok;
+}
+
 __attribute__((noreturn)) static inline void uexit(int code)
 {
     sys1(NR_exit_group, code);

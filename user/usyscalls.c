@@ -5,15 +5,7 @@
  */
 #include "usys.h"
 
-static int fails;
-
-static void check(int ok, const char *what)
-{
-    uputs(ok ? "ok   " : "FAIL ");
-    uputs(what);
-    uputs("\n");
-    fails += !ok;
-}
+#define fails (*ufails())
 
 #define EFAULT 14
 #define ENOSYS 38

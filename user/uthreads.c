@@ -34,15 +34,7 @@
 long uthread_clone(unsigned long flags, void *stack, int *ptid, void *tls, int *ctid, int (*fn)(void *),
                    void *arg);
 
-static int fails;
-
-static void check(int ok, const char *what)
-{
-    uputs(ok ? "ok   " : "FAIL ");
-    uputs(what);
-    uputs("\n");
-    fails += !ok;
-}
+#define fails (*ufails())
 
 struct ts {
     long sec, nsec;

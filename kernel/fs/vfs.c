@@ -317,22 +317,41 @@ static int child_of(struct walk *w, struct inode *dir, const char *name, size_t 
     return step(w, inode_get(dir), name, len, 0, out);
 }
 
-int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rdev, const char *target)
+/* What a call that changes one name works on: the directory and the name. */
+struct last {
+    struct walk w;
+    struct inode *dir; /* a reference */
+    const char *name;
+    size_t len;
+    int slash;         /* the path ended in '/' */
+};
+
+/* Check @p path, take the namespace lock and walk to its last name's
+ * directory; on success the lock is held (the caller drops it and dir). */
+static int begin_last(struct inode *base, const char *path, struct last *l)
 {
     int e = check_path(path);
     if (e)
         return e;
-    struct walk w = {root_inode, 0};
-    struct inode *dir, *ino;
-    const char *name;
-    size_t len;
-    int slash;
+    l->w = (struct walk){root_inode, 0};
     ns_lock();
-    e = walk_parent(&w, base, path, &dir, &name, &len, &slash);
-    if (e) {
+    e = walk_parent(&l->w, base, path, &l->dir, &l->name, &l->len, &l->slash);
+    if (e)
         ns_unlock();
+    return e;
+}
+
+int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rdev, const char *target)
+{
+    struct last l;
+    int e = begin_last(base, path, &l);
+    if (e)
         return e;
-    }
+    struct walk w = l.w;
+    struct inode *dir = l.dir, *ino;
+    const char *name = l.name;
+    size_t len = l.len;
+    int slash = l.slash;
     struct proc *p = proc_current();
     if (!S_ISLNK(mode))
         mode &= ~(p ? p->fs.umask : 0) | S_IFMT;
@@ -376,20 +395,15 @@ static int is_ancestor(struct walk *w, struct inode *a, struct inode *b)
 
 int vfs_unlink(struct inode *base, const char *path, int rmdir)
 {
-    int e = check_path(path);
+    struct last l;
+    int e = begin_last(base, path, &l);
     if (e)
         return e;
-    struct walk w = {root_inode, 0};
-    struct inode *dir, *victim;
-    const char *name;
-    size_t len;
-    int slash;
-    ns_lock();
-    e = walk_parent(&w, base, path, &dir, &name, &len, &slash);
-    if (e) {
-        ns_unlock();
-        return e;
-    }
+    struct walk w = l.w;
+    struct inode *dir = l.dir, *victim;
+    const char *name = l.name;
+    size_t len = l.len;
+    int slash = l.slash;
     if (is_dot(name, len))
         e = rmdir ? (len == 1 ? -EINVAL : len == 0 ? -EBUSY : -ENOTEMPTY) : -EISDIR;
     else

@@ -372,30 +372,46 @@ static long sys_unlinkat(const uint64_t a[6]) { return unlink_at((int)a[0], a[1]
 
 #define RENAME_NOREPLACE 1
 
+/* The two paths of rename and link, each with its base. */
+struct two_paths {
+    char *op, *np;
+    struct inode *ob, *nb;
+    struct file *oh, *nh;
+};
+
+static long two_paths_get(struct two_paths *t, int ofd, uint64_t opath, int nfd, uint64_t npath)
+{
+    long e = path_at(ofd, opath, &t->op, &t->ob, &t->oh);
+    if (e)
+        return e;
+    e = path_at(nfd, npath, &t->np, &t->nb, &t->nh);
+    if (e)
+        path_done(t->op, t->oh);
+    return e;
+}
+
+static void two_paths_put(struct two_paths *t)
+{
+    path_done(t->op, t->oh);
+    path_done(t->np, t->nh);
+}
+
 static long rename_at(int ofd, uint64_t opath, int nfd, uint64_t npath, unsigned flags)
 {
     if (flags & ~(unsigned)RENAME_NOREPLACE)
         return -EINVAL;
-    char *op, *np;
-    struct inode *ob, *nb;
-    struct file *oh, *nh;
-    long e = path_at(ofd, opath, &op, &ob, &oh);
+    struct two_paths t;
+    long e = two_paths_get(&t, ofd, opath, nfd, npath);
     if (e)
         return e;
-    e = path_at(nfd, npath, &np, &nb, &nh);
-    if (e) {
-        path_done(op, oh);
-        return e;
-    }
     struct inode *there;
-    if ((flags & RENAME_NOREPLACE) && vfs_lookup(nb, np, 0, &there) == 0) {
+    if ((flags & RENAME_NOREPLACE) && vfs_lookup(t.nb, t.np, 0, &there) == 0) {
         inode_put(there);
         e = -EEXIST;
     } else {
-        e = vfs_rename(ob, op, nb, np);
+        e = vfs_rename(t.ob, t.op, t.nb, t.np);
     }
-    path_done(op, oh);
-    path_done(np, nh);
+    two_paths_put(&t);
     return e;
 }
 
@@ -412,20 +428,12 @@ static long link_at(int ofd, uint64_t opath, int nfd, uint64_t npath, unsigned f
 {
     if (flags & ~(unsigned)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    char *op, *np;
-    struct inode *ob, *nb;
-    struct file *oh, *nh;
-    long e = path_at(ofd, opath, &op, &ob, &oh);
+    struct two_paths t;
+    long e = two_paths_get(&t, ofd, opath, nfd, npath);
     if (e)
         return e;
-    e = path_at(nfd, npath, &np, &nb, &nh);
-    if (e) {
-        path_done(op, oh);
-        return e;
-    }
-    e = vfs_link(ob, op, nb, np, (flags & AT_SYMLINK_FOLLOW) != 0);
-    path_done(op, oh);
-    path_done(np, nh);
+    e = vfs_link(t.ob, t.op, t.nb, t.np, (flags & AT_SYMLINK_FOLLOW) != 0);
+    two_paths_put(&t);
     return e;
 }
 

@@ -299,6 +299,25 @@ int proc_spawn(const char *name, const void *image, size_t len, char *const argv
     return 0;
 }
 
+/* A new thread (fork's child, or a clone) starts as a copy of the caller:
+ * its frame (returning 0 from the call), on stack @p newsp if nonzero,
+ * with thread pointer *@p tls if not NULL, and its FP/SIMD registers. */
+static void start_from_caller(struct start *st, struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
+{
+    st->forked = 1;
+    st->newsp = newsp;
+    st->settls = tls != NULL;
+    st->tls = tls ? *tls : 0;
+    memcpy(st->frame, frame, sizeof(struct uregs));
+    /* The caller's FP/SIMD registers are live on this CPU: store them
+     * first (interrupts masked, so no switch moves them meanwhile). */
+    struct ustate *mine = thread_current()->ustate;
+    irqflags_t f = hal_irq_save();
+    hal_ustate_save(mine);
+    memcpy(st->ustate, mine, sizeof(struct ustate));
+    hal_irq_restore(f);
+}
+
 int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
 {
     struct proc *parent = proc_current();
@@ -320,18 +339,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
     p->brk_start = parent->brk_start;
     p->brk = parent->brk;
     p->sigtramp = parent->sigtramp;
-    st->forked = 1;
-    st->newsp = newsp;
-    st->settls = tls != NULL;
-    st->tls = tls ? *tls : 0;
-    memcpy(st->frame, frame, sizeof(struct uregs));
-    /* The parent's FP/SIMD registers are live on this CPU: store them
-     * first (interrupts masked, so no switch moves them meanwhile). */
-    struct ustate *pus = thread_current()->ustate;
-    irqflags_t f = hal_irq_save();
-    hal_ustate_save(pus);
-    memcpy(st->ustate, pus, sizeof(struct ustate));
-    hal_irq_restore(f);
+    start_from_caller(st, frame, newsp, tls);
     e = p->us ? start_thread(p, st) : -ENOMEM;
     if (e) {
         if (!p->us)
@@ -560,16 +568,7 @@ int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls
         copy_to_user((void *)ctid, &u->tid, sizeof u->tid);
     st->p = p;
     st->u = u;
-    st->forked = 1;
-    st->newsp = newsp;
-    st->settls = tls != NULL;
-    st->tls = tls ? *tls : 0;
-    memcpy(st->frame, frame, sizeof(struct uregs));
-    struct ustate *mine = thread_current()->ustate;
-    irqflags_t irq = hal_irq_save();
-    hal_ustate_save(mine);
-    memcpy(st->ustate, mine, sizeof(struct ustate));
-    hal_irq_restore(irq);
+    start_from_caller(st, frame, newsp, tls);
     int id = thread_create(p->name, user_start, st, PRIO_DEFAULT, THREAD_USER | THREAD_DETACHED);
     if (id < 0) {
         kfree(st);
