@@ -99,11 +99,20 @@ static long raise_(int sig) { return sys3(NR_kill, pid(), sig, 0); }
 static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
 static long waitpid_(long p, int *status, long flags) { return sys6(NR_wait4, p, (long)status, flags, 0, 0, 0); }
 
+struct ts {
+    long sec, nsec;
+};
+
+static long now_ms(void)
+{
+    struct ts t;
+    sys3(NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)&t, 0);
+    return t.sec * 1000 + t.nsec / 1000000;
+}
+
 static void msleep(long ms)
 {
-    struct {
-        long sec, nsec;
-    } t = {ms / 1000, (ms % 1000) * 1000000};
+    struct ts t = {ms / 1000, (ms % 1000) * 1000000};
     sys3(NR_nanosleep, (long)&t, 0, 0);
 }
 
@@ -324,9 +333,7 @@ int main(int argc, char **argv, char **envp)
         sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR1, 0);
         uexit(0);
     }
-    struct {
-        long sec, nsec;
-    } t = {10, 0}, rem = {0, 0};
+    struct ts t = {10, 0}, rem = {0, 0};
     r = sys3(NR_nanosleep, (long)&t, (long)&rem, 0);
     check(r == -EINTR && hits == 1 && rem.sec >= 5, "a handled signal cuts nanosleep short: EINTR, time left");
     waitpid_(c, &st, 0);
@@ -433,6 +440,41 @@ int main(int argc, char **argv, char **envp)
     ss.size = sizeof altstack;
     ss.flags = SS_ONSTACK;
     check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == 0, "sigaltstack takes SS_ONSTACK as 0, as Linux does");
+
+    /* A nanosleep stopped and continued (no handler: the call restarts)
+     * sleeps what was left, not the whole time again: 600 ms with 300 ms
+     * stopped inside ends near 600 ms, a full restart after 900. */
+    c = ufork();
+    if (c == 0) {
+        struct ts t600 = {0, 600000000};
+        long t0 = now_ms();
+        sys3(NR_nanosleep, (long)&t600, 0, 0);
+        uexit(now_ms() - t0 < 880 ? 0 : 1);
+    }
+    msleep(50);
+    sys3(NR_kill, c, 19 /* SIGSTOP */, 0);
+    msleep(300);
+    sys3(NR_kill, c, 18 /* SIGCONT */, 0);
+    check(waitpid_(c, &st, 0) == c && st == 0, "nanosleep stopped and continued sleeps only what was left");
+
+    /* ppoll with a mask: a blocked pending signal gets through for the
+     * call (EINTR, its handler run), then the old mask is back; a mask
+     * that lets nothing through just times out, the mask unchanged. */
+    handle(SIGUSR1, counter, 0, 0);
+    hits = 0;
+    unsigned long usr1 = 1ul << (SIGUSR1 - 1), open_mask = 0, before = 0;
+    procmask(SIG_BLOCK, usr1, &before);
+    raise_(SIGUSR1);
+    struct ts t1 = {1, 0}, t10 = {0, 10000000};
+    check(sys6(NR_ppoll, 0, 0, (long)&t1, (long)&open_mask, 8, 0) == -EINTR && hits == 1,
+          "ppoll's mask lets a pending signal through: EINTR after its handler");
+    check(blocked_now() & usr1, "after ppoll the old mask is back");
+    unsigned long all_but_kill = ~0ul;
+    check(sys6(NR_ppoll, 0, 0, (long)&t10, (long)&all_but_kill, 8, 0) == 0 && (blocked_now() & usr1) &&
+              !(blocked_now() & (1ul << (SIGUSR2 - 1))) == !(before & (1ul << (SIGUSR2 - 1))),
+          "ppoll that times out leaves the mask as it was");
+    check(sys6(NR_ppoll, 0, 0, (long)&t10, (long)&open_mask, 4, 0) == -EINVAL, "ppoll with a bad mask size: EINVAL");
+    procmask(SIG_SETMASK, before, 0);
 
     /* tgkill; nested handlers. */
     handle(SIGUSR1, counter, 0, 0);

@@ -10,6 +10,7 @@
  * are the same with AT_FDCWD. O_DIRECTORY and O_NOFOLLOW are the only
  * open() flags whose values differ between arches (<arch/user_abi.h>).
  */
+#include "signal.h"
 #include "sys.h"
 #include <hal/timer.h>
 #include <kernel/errno.h>
@@ -907,9 +908,21 @@ static long sys_ppoll(const uint64_t a[6])
                                                     : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
         deadline = ns ? hal_time_ns() + ns : 0;
     }
-    /* The signal mask argument (a[3]) is not applied yet: ppoll with a
-     * mask is poll with that mask for its duration. */
-    return do_poll(a[0], a[1], deadline);
+    /* With a mask (a[3], a[4] its size): the call runs with that mask, as
+     * sigsuspend does; a signal it lets through ends it with its handler
+     * run under that mask, then the old one is back. */
+    if (a[3]) {
+        uint64_t mask;
+        if (a[4] != sizeof mask)
+            return -EINVAL;
+        if (copy_from_user(&mask, (const void *)(uintptr_t)a[3], sizeof mask))
+            return -EFAULT;
+        signal_mask_for_call(mask);
+    }
+    long r = do_poll(a[0], a[1], deadline);
+    if (a[3])
+        signal_mask_after_call(r);
+    return r;
 }
 
 /* ---- x86_64's older calls: the *at ones with AT_FDCWD ---- */

@@ -338,7 +338,10 @@ static void settle_restart(struct uthread *s, struct uregs *frame, const struct 
     if (!s->restart_ret)
         return;
     if (!handler || (s->restart_ret == -ERESTARTSYS && (handler->flags & SA_RESTART)))
+    {
         uregs_restart_syscall(frame, s->restart_nr, s->restart_arg0);
+        s->restarted = 1; /* the call, entered again, knows (nanosleep sleeps what was left) */
+    }
     s->restart_ret = 0;
 }
 
@@ -567,6 +570,31 @@ long sys_rt_sigpending(const uint64_t a[6])
     uint64_t set = (s->pending | u->pending) & u->blocked;
     spin_unlock_irqrestore(&s->wq.lock, f);
     return copy_to_user((void *)(uintptr_t)a[0], &set, sizeof set) ? -EFAULT : 0;
+}
+
+void signal_mask_for_call(uint64_t mask)
+{
+    struct sigstate *s = &proc_current()->sig;
+    struct uthread *u = uthread_current();
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    u->saved_mask = u->blocked;
+    u->restore_mask = 1;
+    u->blocked = mask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+}
+
+void signal_mask_after_call(long ret)
+{
+    if (ret == -ERESTARTNOHAND || ret == -ERESTARTSYS || ret == -EINTR)
+        return; /* delivery puts it back, after the handler ran with the call's mask */
+    struct sigstate *s = &proc_current()->sig;
+    struct uthread *u = uthread_current();
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    if (u->restore_mask) {
+        u->blocked = u->saved_mask;
+        u->restore_mask = 0;
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
 }
 
 long sys_rt_sigsuspend(const uint64_t a[6])

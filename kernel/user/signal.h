@@ -30,6 +30,12 @@ void signal_syscall_interrupted(long ret, long nr, uint64_t arg0);
 void signal_fault(struct uregs *frame, int sig, int code, uintptr_t addr);
 /** @brief Tell @p parent a child (@p pid, wait status @p status) ended: SIGCHLD. */
 void signal_child_exit(struct proc *parent, int pid, int status);
+/** @brief ppoll()/pselect6()'s mask: the current thread's mask is @p mask
+ *         for the call (signal_mask_after_call() or delivery puts it back). */
+void signal_mask_for_call(uint64_t mask);
+/** @brief The call (result @p ret) is over: its mask goes, unless a signal
+ *         interrupted it (then delivery restores it after the handler). */
+void signal_mask_after_call(long ret);
 /** @brief Tell @p parent a child (@p pid) stopped for @p sig (@p cont 0) or continued (1): SIGCHLD
  *         with CLD_STOPPED or CLD_CONTINUED, unless the parent asked SA_NOCLDSTOP. */
 void signal_child_stop(struct proc *parent, int pid, int sig, int cont);

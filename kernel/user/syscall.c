@@ -365,6 +365,9 @@ static long sleep_for(uint64_t ns, uint64_t rem)
     uint64_t left;
     if (signal_sleep_ns(ns, &left) == 0)
         return 0;
+    /* Restarted (no handler ran: a stop and continue, an ignored signal),
+     * it sleeps what was left, as Linux's restart_block does. */
+    uthread_current()->sleep_deadline = hal_time_ns() + left;
     if (rem) {
         struct timespec_u r = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
         if (copy_to_user((void *)(uintptr_t)rem, &r, sizeof r))
@@ -386,12 +389,25 @@ static long read_timespec(uint64_t uts, uint64_t *ns)
     return 0;
 }
 
-static long sys_nanosleep(const uint64_t a[6])
+/* A relative sleep of the timespec at @p uts, or, for a call restarted
+ * after a signal, of what its first try had left. */
+static long relative_sleep(uint64_t uts, uint64_t rem)
 {
+    struct uthread *u = uthread_current();
     uint64_t ns;
-    long e = read_timespec(a[0], &ns);
-    return e ? e : sleep_for(ns, a[1]);
+    if (u->in_restart && u->sleep_deadline) {
+        uint64_t now = hal_time_ns();
+        ns = u->sleep_deadline > now ? u->sleep_deadline - now : 0;
+    } else {
+        long e = read_timespec(uts, &ns);
+        if (e)
+            return e;
+    }
+    u->sleep_deadline = 0;
+    return sleep_for(ns, rem);
 }
+
+static long sys_nanosleep(const uint64_t a[6]) { return relative_sleep(a[0], a[1]); }
 
 /* Every clock here is the one monotonic clock (clock_gettime); with
  * TIMER_ABSTIME the time is a deadline on it, and no time left is told. */
@@ -408,7 +424,7 @@ static long sys_clock_nanosleep(const uint64_t a[6])
         uint64_t now = hal_time_ns();
         return ns <= now ? 0 : sleep_for(ns - now, 0);
     }
-    return sleep_for(ns, a[3]);
+    return relative_sleep(a[2], a[3]);
 }
 
 /* The robust-futex list glibc registers for every thread: kept, walked
@@ -598,6 +614,9 @@ void user_syscall(struct uregs *frame)
     uint64_t a[6];
     for (int i = 0; i < 6; i++)
         a[i] = uregs_syscall_arg(frame, i);
+    struct uthread *u = uthread_current();
+    u->in_restart = u->restarted;
+    u->restarted = 0;
     long ret = s->fn(a);
     if ((ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) && s->fn != sys_rt_sigreturn) {
         /* Interrupted by a signal: -EINTR, unless delivery restarts it. */

@@ -73,6 +73,9 @@ struct uthread {
     long restart_nr;                 /**< its number */
     uint64_t restart_arg0;           /**< and first argument */
     uintptr_t clear_tid;             /**< CLONE_CHILD_CLEARTID / set_tid_address(): zeroed and woken at its end */
+    int restarted;                   /**< delivery restarted its interrupted call (set until that call's entry) */
+    int in_restart;                  /**< the current call is such a restart */
+    uint64_t sleep_deadline;         /**< an interrupted nanosleep's end: its restart sleeps until then */
 };
 
 #define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */
