@@ -188,10 +188,10 @@ static struct pci_dev *probe_fn(struct pci_host *h, unsigned bus, unsigned slot,
         pd->intx_pin = 0;
     unsigned nbars = is_bridge(pd) ? 2 : 6;
     uint16_t cmd = pci_read16(pd, PCI_COMMAND);
-    pci_write16(pd, PCI_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY));
+    pci_write_command(pd, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY));
     for (unsigned i = 0; i < nbars;)
         i += size_bar(pd, i, nbars);
-    pci_write16(pd, PCI_COMMAND, cmd);
+    pci_write_command(pd, cmd);
     pd->msi_cap = (uint8_t)pci_find_cap(pd, PCI_CAP_MSI, 0);
     pd->msix_cap = (uint8_t)pci_find_cap(pd, PCI_CAP_MSIX, 0);
     pd->pcie_cap = (uint8_t)pci_find_cap(pd, PCI_CAP_PCIE, 0);
@@ -475,9 +475,8 @@ int pci_enumerate(struct pci_host *h)
         /* Bridges forward memory, I/O and their children's DMA. */
         for (unsigned i = 0; i < h->ndevs; i++)
             if (is_bridge(h->devs[i]))
-                pci_write16(h->devs[i], PCI_COMMAND,
-                            pci_read16(h->devs[i], PCI_COMMAND) | PCI_CMD_IO | PCI_CMD_MEMORY |
-                                PCI_CMD_MASTER);
+                pci_write_command(h->devs[i], pci_read16(h->devs[i], PCI_COMMAND) | PCI_CMD_IO |
+                                                  PCI_CMD_MEMORY | PCI_CMD_MASTER);
         return (int)h->ndevs;
     }
     scan_bus(h, h->bus_start, NULL, 0);

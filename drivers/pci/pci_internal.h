@@ -21,5 +21,10 @@ int pci_enumerate(struct pci_host *h);
 
 /** @brief The I/O and memory decoding bits a device needs for the BARs it has. */
 uint16_t pci_decode_bits(const struct pci_dev *pd);
+/** @brief Write the command register; a change to what the function decodes
+ *         (its BARs appear in or leave the address map) is made with the
+ *         other CPUs held (smp_hold_others(): QEMU's multi-threaded TCG
+ *         crashes on an MMIO access racing a map change). */
+void pci_write_command(const struct pci_dev *pd, uint16_t cmd);
 
 #endif

@@ -260,6 +260,52 @@ int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
     return 0;
 }
 
+/* ---- holding the other CPUs still (smp_hold_others()) ---- */
+
+static volatile int hold_busy;       /* one holder at a time */
+static volatile uint64_t hold_gen;   /* the current hold's number */
+static volatile uint64_t hold_freed; /* holds up to this number are over */
+static volatile unsigned hold_arrived;
+
+static void hold_spin(void *arg)
+{
+    uint64_t gen = (uintptr_t)arg;
+    if (__atomic_load_n(&hold_gen, __ATOMIC_ACQUIRE) != gen)
+        return; /* came after its hold timed out and ended */
+    __atomic_fetch_add(&hold_arrived, 1, __ATOMIC_ACQ_REL);
+    while (__atomic_load_n(&hold_freed, __ATOMIC_ACQUIRE) < gen)
+        hal_cpu_relax();
+}
+
+void smp_hold_others(void (*fn)(void *arg), void *arg)
+{
+    if (smp_cpus_online() < 2 || !thread_current() || !hal_irq_enabled() || irq_in_handler()) {
+        irqflags_t f = hal_irq_save();
+        fn(arg);
+        hal_irq_restore(f);
+        return;
+    }
+    while (__atomic_exchange_n(&hold_busy, 1, __ATOMIC_ACQUIRE))
+        thread_yield();
+    /* Masked from here: a thread moved to another CPU would be held by its
+     * own call there, and nobody would end the hold. */
+    irqflags_t f = hal_irq_save();
+    uint64_t gen = hold_gen + 1;
+    __atomic_store_n(&hold_arrived, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&hold_gen, gen, __ATOMIC_RELEASE);
+    unsigned me = cpu_this()->index, asked = 0;
+    for (unsigned i = 0; i < nslots; i++)
+        if (i != me && smp_call(i, hold_spin, (void *)(uintptr_t)gen, 0) == 0)
+            asked++;
+    uint64_t deadline = hal_time_ns() + 1000000000ull;
+    while (__atomic_load_n(&hold_arrived, __ATOMIC_ACQUIRE) < asked && hal_time_ns() < deadline)
+        hal_cpu_relax();
+    fn(arg);
+    __atomic_store_n(&hold_freed, gen, __ATOMIC_RELEASE);
+    hal_irq_restore(f);
+    __atomic_store_n(&hold_busy, 0, __ATOMIC_RELEASE);
+}
+
 struct flush_range {
     uintptr_t va;
     uint64_t size;

@@ -199,6 +199,26 @@ int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait);
 void smp_call_each(void (*fn)(void *arg), void *arg);
 
 /**
+ * @brief Run @p fn(@p arg) on this CPU while every other online CPU spins
+ *        in its IPI handler, interrupts masked, touching nothing but RAM.
+ *
+ * For a change to the machine that another CPU must not race with: under
+ * QEMU's multi-threaded TCG (7.2, Debian 12's) a change to the physical
+ * memory map (a PCI BAR decoded or not) made by one vCPU swaps every other
+ * vCPU's map at once, while their TLBs are flushed later, on their own
+ * threads; an MMIO access another vCPU makes in between finds a stale index
+ * into the new map and QEMU dies (a segfault in
+ * memory_region_dispatch_write). Holding the others while the change is made
+ * leaves them no MMIO in flight, and each has flushed before it runs again.
+ * Late CPUs are waited for up to 1 s (then @p fn runs anyway, and the
+ * stragglers return at once when they come).
+ * @note Thread context; where waiting is not allowed (interrupts masked, an
+ *       interrupt handler, before the scheduler) or one CPU is online,
+ *       @p fn runs here alone. @p fn must not sleep or wait for another CPU.
+ */
+void smp_hold_others(void (*fn)(void *arg), void *arg);
+
+/**
  * @brief Ask CPU @p index to look at its ready queue (the reschedule IPI;
  *        sched_resched_ipi() runs there). Requests not yet taken merge
  *        into one. On the calling CPU itself, or one without IPIs, nothing.
