@@ -437,6 +437,16 @@ int main(int argc, char **argv, char **envp)
     sys3(NR_kill, -c, 18 /* SIGCONT, to its group */, 0);
     check(waitpid_(c, &st, 0) == c && st == 8 << 8, "kill(-pgid, SIGCONT) continues its group");
     check(raise_(20 /* SIGTSTP */) == 0, "SIGTSTP in an orphaned group is dropped (the process goes on)");
+    /* SIGKILL ends a stopped child at once (no SIGCONT needed), and its
+     * parent sees the kill, not a continue. */
+    c = ufork();
+    if (c == 0) {
+        raise_(19 /* SIGSTOP */);
+        uexit(9);
+    }
+    check(waitpid_(c, &st, 2 /* WUNTRACED */) == c && (st & 0xff) == 0x7f, "a child stopped, to be killed");
+    check(sys3(NR_kill, c, SIGKILL, 0) == 0 && waitpid_(c, &st, 8 /* WCONTINUED */) == c && st == SIGKILL,
+          "SIGKILL ends a stopped child: wait4 reports the kill");
     ss.size = sizeof altstack;
     ss.flags = SS_ONSTACK;
     check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == 0, "sigaltstack takes SS_ONSTACK as 0, as Linux does");

@@ -354,7 +354,9 @@ void signal_deliver(struct uregs *frame)
         if (__atomic_load_n(&s->exiting, __ATOMIC_ACQUIRE))
             proc_exit_thread(); /* another thread ended the process */
         irqflags_t f = spin_lock_irqsave(&s->wq.lock);
-        int group_stop = s->stopped;
+        /* SIGKILL ends a stop: stop() returns for it, and so must this,
+         * or a stopped process sent SIGKILL would loop here forever. */
+        int group_stop = s->stopped && !((s->pending | u->pending) & BIT(SIGKILL));
         spin_unlock_irqrestore(&s->wq.lock, f);
         if (group_stop) { /* another thread stopped the process: this one too */
             stop(p, 0);
