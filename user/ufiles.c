@@ -13,7 +13,10 @@
  * permission bits, size, link counts, inode numbers); mkdirat, unlinkat,
  * renameat2, linkat, symlinkat, readlinkat, faccessat; getdents64; chdir
  * and getcwd; dup, dup3, fcntl; pipe2 (EOF, EPIPE, EAGAIN, 200000 bytes
- * from a child); ppoll; /dev/null, /dev/zero, /dev/urandom. Everything
+ * from a child); ppoll; /dev/null, /dev/zero, /dev/urandom; private file
+ * mappings (mmap of a file and of /dev/zero: contents, offsets, a partial
+ * last page, copy-on-write, cut by munmap and mprotect, SIGBUS past the
+ * end, the refusals). Everything
  * goes through the *at calls with AT_FDCWD (renameat2 with flags 0, as
  * riscv64 has no renameat), so it is the same on every arch; only struct
  * stat and O_DIRECTORY differ. Close-on-exec itself is not checked (that
@@ -37,9 +40,11 @@ enum { S_IFMT = 0170000, S_IFIFO = 0010000, S_IFCHR = 0020000, S_IFDIR = 0040000
        S_IFLNK = 0120000 };
 enum { DT_DIR = 4, DT_REG = 8, DT_LNK = 10 };
 enum { POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20 };
-enum { SIGPIPE = 13, SIGCHLD = 17 };
-enum { EPERM = 1, ENOENT = 2, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21,
-       EINVAL = 22, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36, ENOTEMPTY = 39 };
+enum { SIGBUS = 7, SIGPIPE = 13, SIGCHLD = 17 };
+enum { PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, PAGE = 4096 };
+enum { EPERM = 1, ENOENT = 2, EBADF = 9, EAGAIN = 11, EACCES = 13, EFAULT = 14, EEXIST = 17, ENODEV = 19,
+       ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36,
+       ENOTEMPTY = 39 };
 
 #ifdef USTAT_X86_64
 struct ustat { /* x86_64's own struct stat */
@@ -699,6 +704,110 @@ static void dev_checks(void)
     uclose(fd);
 }
 
+/* ---- private file mappings ---- */
+static long ummap(long len, long prot, long flags, long fd, long off)
+{
+    return sys6(NR_mmap, 0, len, prot, flags, fd, off);
+}
+
+/* The wait status of a child that reads the byte at @p p (a fault kills it). */
+static int read_in_child(volatile const unsigned char *p)
+{
+    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0)
+        uexit(*p == 0xee ? 1 : 0);
+    int status = -1;
+    sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
+    return status;
+}
+
+static int matches(const unsigned char *m, long from, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (m[i] != pattern(from + i))
+            return 0;
+    return 1;
+}
+
+static void mmap_checks(void)
+{
+    /* 3 pages and 100 bytes of pattern(). */
+    enum { SIZE = 3 * PAGE + 100 };
+    static unsigned char buf[SIZE];
+    for (long i = 0; i < SIZE; i++)
+        buf[i] = pattern(i);
+    const char *f = P("mapped");
+    long fd = expect_ok(uopen(f, O_RDWR | O_CREAT | O_TRUNC, 0600), "create a file to map");
+    expect(uwrite(fd, buf, SIZE), SIZE, "write 3 pages and 100 bytes into it");
+    long m = ummap(5 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    check(m > 0 && !(m & (PAGE - 1)), "mmap of the file, 5 pages, MAP_PRIVATE");
+    if (m <= 0)
+        return;
+    const unsigned char *mp = (const unsigned char *)m;
+    check(matches(mp, 0, SIZE), "the mapping holds the file's bytes");
+    int tail = 1;
+    for (long i = SIZE; i < 4 * PAGE; i++)
+        tail &= mp[i] == 0;
+    check(tail, "the rest of its last page reads zero");
+    expect(read_in_child(mp + 4 * PAGE), SIGBUS, "a page wholly past the end is SIGBUS");
+    expect(sys3(NR_munmap, m + PAGE, PAGE, 0), 0, "munmap of its second page");
+    check(matches(mp + 2 * PAGE, 2 * PAGE, PAGE), "the third page, now in a region of its own, reads the file's third");
+    expect(sys3(NR_mprotect, m + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE), 0, "mprotect the third page writable");
+    check(matches(mp + 3 * PAGE, 3 * PAGE, 100), "the fourth, cut from it, still reads the file's fourth");
+    sys3(NR_munmap, m, 5 * PAGE, 0);
+
+    long w = ummap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, PAGE);
+    check(w > 0, "mmap from an offset of one page, writable");
+    if (w > 0) {
+        unsigned char *wp = (unsigned char *)w;
+        check(matches(wp, PAGE, 2 * PAGE), "it reads the file from that offset");
+        wp[0] = 0xee;
+        unsigned char one = 0;
+        check(wp[0] == 0xee && upread(fd, &one, 1, PAGE) == 1 && one == pattern(PAGE),
+              "a write to it is the process's own: the file is unchanged");
+        expect(read_in_child(wp), 1 << 8, "a child (fork) sees the parent's write");
+        sys3(NR_munmap, w, 2 * PAGE, 0);
+    }
+    uclose(fd);
+    expect(ummap(PAGE, PROT_READ, MAP_PRIVATE, fd, 0), -EBADF, "mmap of a closed fd is EBADF");
+    fd = uopen(f, O_RDONLY, 0);
+    expect(ummap(PAGE, PROT_READ, MAP_PRIVATE, fd, 100), -EINVAL, "mmap at an unaligned offset is EINVAL");
+    long r = ummap(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    check(r > 0, "a read-only file mapped writable and private");
+    if (r > 0) {
+        *(volatile unsigned char *)r = 1;
+        check(*(volatile unsigned char *)r == 1, "takes a write of its own");
+        sys3(NR_munmap, r, PAGE, 0);
+    }
+    uclose(fd);
+    fd = uopen(f, O_WRONLY, 0);
+    expect(ummap(PAGE, PROT_READ, MAP_PRIVATE, fd, 0), -EACCES, "mmap of a write-only fd is EACCES");
+    uclose(fd);
+    int p[2] = {-1, -1};
+    upipe(p, 0);
+    expect(ummap(PAGE, PROT_READ, MAP_PRIVATE, p[0], 0), -ENODEV, "mmap of a pipe is ENODEV");
+    uclose(p[0]);
+    uclose(p[1]);
+    fd = uopen("/dev/zero", O_RDWR, 0);
+    long z = ummap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    check(z > 0 && ((volatile unsigned char *)z)[PAGE + 7] == 0, "mmap of /dev/zero: zeroed memory");
+    if (z > 0) {
+        ((volatile unsigned char *)z)[7] = 3;
+        check(((volatile unsigned char *)z)[7] == 3, "that takes writes");
+        sys3(NR_munmap, z, 2 * PAGE, 0);
+    }
+    uclose(fd);
+    expect(ummap(PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0), -EINVAL, "mmap neither private nor shared is EINVAL");
+    /* The mapping holds the file: unlinked and closed, it still reads. */
+    fd = uopen(f, O_RDONLY, 0);
+    m = ummap(PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
+    uclose(fd);
+    expect(uunlink(f, 0), 0, "unlink the mapped file");
+    check(m > 0 && matches((const unsigned char *)m, PAGE, PAGE), "the mapping reads it still, unlinked and closed");
+    if (m > 0)
+        sys3(NR_munmap, m, PAGE, 0);
+}
+
 static int finish(void)
 {
     uputs("ufiles: ");
@@ -739,6 +848,7 @@ int main(int argc, char **argv, char **envp)
     pipe_checks();
     poll_checks();
     dev_checks();
+    mmap_checks();
 
     expect(uunlink(top, AT_REMOVEDIR), 0, "everything made is gone: the test directory is removed");
     sys1(NR_umask, old_umask);

@@ -13,6 +13,10 @@
  * - ends: exit_group from a thread ends every thread with its code; the
  *   first thread's exit() leaves the others running, and the last one's
  *   code is the process's; a thread forks and waits for its child;
+ * - execve from a thread other than the first: a failed one returns to it,
+ *   the threads untouched; one that works ends every other thread and the
+ *   new program runs as the process, its pid and tid the old pid (the
+ *   first thread busy in a system call, or gone already);
  * exits with the number of failures.
  */
 #include "usys.h"
@@ -225,6 +229,45 @@ static int forker(void *arg)
     return 0;
 }
 
+static long wait_child(long c);
+
+/* The pid as text, then execve of this program to check it ("pidcheck"). */
+static char pid_text[24];
+static int exec_self_from_thread(void *arg)
+{
+    (void)arg;
+    msleep(20);
+    char *bad[] = {"nothing", 0};
+    if (sys3(NR_execve, (long)"/bin/no-such-program", (long)bad, 0) != -2 /* ENOENT */)
+        sys1(NR_exit_group, 2);
+    char *args[] = {"uthreads", "pidcheck", pid_text, 0}, *env[] = {0};
+    sys3(NR_execve, (long)"/bin/uthreads", (long)args, (long)env);
+    sys1(NR_exit_group, 3); /* not reached */
+    return 0;
+}
+
+/* A child whose second thread execs this program; the first thread sleeps
+ * in nanosleep (@p first_exits 0) or has exited already (1). Its status. */
+static long exec_from_thread(int first_exits)
+{
+    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0) {
+        char *e = pid_text + sizeof pid_text;
+        *--e = 0;
+        for (long n = pid(); n; n /= 10)
+            *--e = (char)('0' + n % 10);
+        for (char *d = pid_text; (*d++ = *e++);)
+            ;
+        int t = 0;
+        spawn(exec_self_from_thread, 0, &t, &workers[2].tls);
+        if (first_exits)
+            sys1(NR_exit, 9); /* this thread only */
+        msleep(5000);
+        uexit(1); /* not reached: the exec ends this thread */
+    }
+    return wait_child(c);
+}
+
 static long wait_child(long c)
 {
     int st = -1;
@@ -234,8 +277,10 @@ static long wait_child(long c)
 
 int main(int argc, char **argv, char **envp)
 {
-    (void)argc, (void)argv, (void)envp;
+    (void)envp;
     long me = pid();
+    if (argc == 3 && ustreq(argv[1], "pidcheck")) /* run by exec_from_thread() */
+        return me == uatol(argv[2]) && tid() == me ? 42 : 43;
     check(tid() == me, "the first thread's tid is the pid");
 
     /* Four threads, shared memory, a futex lock, join by CLEARTID. */
@@ -308,6 +353,10 @@ int main(int argc, char **argv, char **envp)
         sys1(NR_exit, 9); /* this thread only */
     }
     check(wait_child(c) == 5 << 8, "the first thread's exit: the last thread's code ends the process");
+
+    check(exec_from_thread(0) == 42 << 8,
+          "execve from a second thread: the process runs the new program, with its pid as tid");
+    check(exec_from_thread(1) == 42 << 8, "and so when the first thread has exited already");
 
     /* A thread forks and waits for its child. */
     int fst = 0, ftid = 0;

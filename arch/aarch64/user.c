@@ -173,9 +173,10 @@ static void user_abort(struct uregs *f, unsigned ec, uint64_t esr, uintptr_t far
     }
     /* An address in TTBR1's half (AP[1] clear: a permission fault) or with
      * bits above 47 set is the kernel's or nobody's: no page to bring in. */
-    if (far < hal_user_top() && user_page_fault(far, access) == 0)
+    int err = far < hal_user_top() ? user_page_fault(far, access) : -EFAULT;
+    if (err == 0)
         return;
-    user_fault(f, SIGSEGV, access & UFAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR, far);
+    user_page_fault_signal(f, err, access, far);
 }
 
 static void user_sync(struct uregs *f)

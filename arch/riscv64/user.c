@@ -70,9 +70,10 @@ static void user_mem_fault(struct uregs *f, uint64_t code)
         return;
     }
     unsigned access = fault_access(code, va);
-    if (user_page_fault(va, access) == 0)
+    int err = user_page_fault(va, access);
+    if (err == 0)
         return; /* resolved: the instruction runs again */
-    user_fault(f, SIGSEGV, access & UFAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR, va);
+    user_page_fault_signal(f, err, access, va);
 }
 
 /* An exception in U-mode, interrupts on. Signals as Linux riscv gives them

@@ -12,6 +12,7 @@
 #include <hal/irq.h>
 #include <hal/mmu.h>
 #include <hal/user.h>
+#include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/smp.h>
@@ -75,16 +76,17 @@ static void user_exception(struct x64_frame *f)
     /* The FP status too: still this thread's registers until a switch. */
     int fpe = f->vector == 16 || f->vector == 19 ? x64_fpe_code((unsigned)f->vector) : 0;
     hal_irq_enable();
+    int err = -EFAULT;
     switch (f->vector) {
     case 14: /* #PF: maybe one the kernel resolves (a first touch, copy-on-write) */
         /* Not an implicit supervisor access of ring 3 (PF_U clear: a far
          * return's stack read, say, which SMAP refuses on a user page):
          * a page the program may read refuses it, so "resolved" would
          * fault again for ever. */
-        if (cr2 < hal_user_top() && !(f->error & PF_RSVD) && (f->error & PF_U) &&
-            user_page_fault(cr2, pf_access(f->error)) == 0)
-            break;
-        user_fault(r, SIGSEGV, (f->error & PF_P) ? SEGV_ACCERR : SEGV_MAPERR, cr2);
+        if (cr2 < hal_user_top() && !(f->error & PF_RSVD) && (f->error & PF_U))
+            err = user_page_fault(cr2, pf_access(f->error));
+        if (err)
+            user_page_fault_signal(r, err, pf_access(f->error), cr2);
         break;
     case 0: /* #DE */
         user_fault(r, SIGFPE, FPE_INTDIV, f->rip);

@@ -89,6 +89,15 @@ static uintptr_t next_mapped(struct vm_aspace *as, uintptr_t va, uintptr_t end)
     return end;
 }
 
+uintptr_t vm_next_mapped(struct vm_aspace *as, uintptr_t va, uintptr_t end)
+{
+    if (!as->root || va >= end || va > as->va_hi || end - 1 < as->va_lo)
+        return end;
+    uintptr_t lo = va < as->va_lo ? as->va_lo : va, hi = end - 1 > as->va_hi ? as->va_hi + 1 : end;
+    uintptr_t at = next_mapped(as, lo, hi);
+    return at < hi ? at : end;
+}
+
 /* Replace a valid entry: Arm requires break-before-make when the output
  * address or block size changes; x86 can write it directly. Either way the
  * old translation is flushed. */

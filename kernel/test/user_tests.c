@@ -103,6 +103,32 @@ KTEST(user_faults_kill_only_the_program)
     KT_ASSERT(run("ufault", ok) == 7 << 8); /* and a program that behaves still runs */
 }
 
+/* A program that forks without end gets EAGAIN once the process table is
+ * full (and the kernel goes on: this test's own thread and the spawn
+ * still work); one that touches memory without end is killed when no
+ * frame is left. Both return everything: a second round ends where the
+ * first did (the first grows the heap's caches once). */
+KTEST(user_forkbomb_and_hog_die_and_return_everything)
+{
+    char *bomb[] = {"ufault", "forkbomb", NULL};
+    char *hog[] = {"ufault", "hog", NULL};
+    uint64_t frames = 0, tables = 0;
+    unsigned procs = proc_count();
+    for (int round = 0; round < 2; round++) {
+        KT_ASSERT(run("ufault", bomb) == 0); /* exit 0: fork failed with EAGAIN, all reaped */
+        KT_ASSERT(run("ufault", hog) == SIGKILL);
+        for (int i = 0; i < 100 && proc_count() != procs; i++)
+            thread_sleep_ms(10);
+        KT_ASSERT(proc_count() == procs);
+        if (round == 0) {
+            frames = free_frames();
+            tables = pt_table_pages();
+        }
+    }
+    KT_ASSERT(pt_table_pages() <= tables + 8); /* slack as in user_programs_return_every_frame */
+    KT_ASSERT(free_frames() + 8 >= frames);
+}
+
 KTEST(user_programs_return_every_frame)
 {
     char *argv[] = {"ufault", "kwrite", NULL};

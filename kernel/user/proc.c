@@ -357,51 +357,110 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
 
 static void end_other_threads(struct proc *p);
 
+/* An execve() a thread other than the first made, loaded and waiting for
+ * the first thread (proc_exec_takeover()). */
+struct exec_next {
+    struct uspace *us;
+    struct exec_info ei;
+};
+
+static void wait_last_thread(struct proc *p);
+
+/* The point of no return: @p us (loaded) becomes the process's program,
+ * run by the current thread from @p frame. Every other thread is gone. */
+static void exec_commit(struct proc *p, struct uspace *us, const struct exec_info *ei,
+                        struct uregs *frame)
+{
+    struct uspace *old = p->us;
+    struct thread *t = thread_current();
+    sched_set_user(us->as.root, t->user_kstack_top); /* the old space is loaded nowhere now */
+    p->us = us;
+    uspace_destroy(old);
+    p->brk_start = p->brk = ei->brk;
+    p->sigtramp = ei->sigtramp;
+    signal_exec(p);
+    fdtable_exec(p->fs.fds);
+    strlcpy(t->name, p->name, sizeof t->name);
+    struct uthread *u = uthread_current();
+    u->clear_tid = 0;   /* a tid address in the old program means nothing now */
+    u->restart_ret = 0; /* the call that brought it here is not restarted */
+    uregs_init(frame, ei->entry, ei->sp);
+    hal_ustate_init(t->ustate);
+    sched_set_ustate(t->ustate);
+}
+
 int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
               char *const argv[], char *const envp[])
 {
     struct proc *p = proc_current();
-    if (p->nthreads > 1) {
-        /* The other threads go first (Linux's de_thread); from a thread
-         * other than the first that would need the process's id to move
-         * to it, which this kernel does not do yet. */
-        if (uthread_current() != &p->main)
-            return -EAGAIN;
-        end_other_threads(p);
-        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
-        p->sig.exiting = 0;
-        spin_unlock_irqrestore(&p->sig.wq.lock, f);
-    }
+    struct uthread *u = uthread_current();
+    /* Loaded before anything is given up: a bad executable is an error
+     * for the caller, the process and its threads untouched. */
     struct uspace *us = uspace_create();
     if (!us)
         return -ENOMEM;
     struct exec_info ei;
     char err[96];
     int e = exec_load(us, image, len, argv, envp, &ei, err, sizeof err);
+    struct exec_next *x = !e && u != &p->main ? kmalloc(sizeof *x) : NULL;
+    if (!e && u != &p->main && !x)
+        e = -ENOMEM;
     if (e) {
         uspace_destroy(us);
         return e;
     }
-    struct uspace *old = p->us;
-    struct thread *t = thread_current();
-    sched_set_user(us->as.root, t->user_kstack_top); /* the old space is loaded nowhere now */
-    p->us = us;
-    uspace_destroy(old);
-    p->brk_start = p->brk = ei.brk;
-    p->sigtramp = ei.sigtramp;
-    signal_exec(p);
-    fdtable_exec(p->fs.fds);
     set_cmdline(p, path, argv);
     const char *base = path;
     for (const char *c = path; *c; c++)
         if (*c == '/')
             base = c + 1;
     strlcpy(p->name, base, sizeof p->name);
-    strlcpy(t->name, base, sizeof t->name);
-    uregs_init(frame, ei.entry, ei.sp);
-    hal_ustate_init(t->ustate);
-    sched_set_ustate(t->ustate);
+    if (x) {
+        /* Another thread than the first: the process keeps the first
+         * one's id, so that one finishes the exec (Linux moves the id to
+         * the caller instead; the program cannot tell) and this one ends.
+         * An exit_group() or fatal signal already under way wins. */
+        *x = (struct exec_next){us, ei};
+        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+        int lost = p->sig.exiting;
+        if (!lost) {
+            p->exec_next = x;
+            p->sig.exiting = 1;
+            wq_wake_all_locked(&p->sig.wq);
+        }
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+        if (lost) {
+            kfree(x);
+            uspace_destroy(us);
+        } else {
+            proc_signalled();
+        }
+        return PROC_EXEC_HANDED;
+    }
+    if (p->nthreads > 1) {
+        end_other_threads(p); /* Linux's de_thread() */
+        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+        p->sig.exiting = 0;
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    }
+    exec_commit(p, us, &ei, frame);
     return 0;
+}
+
+int proc_exec_takeover(struct uregs *frame)
+{
+    struct proc *p = proc_current();
+    if (uthread_current() != &p->main || !__atomic_load_n(&p->exec_next, __ATOMIC_ACQUIRE))
+        return 0;
+    wait_last_thread(p);
+    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    struct exec_next *x = p->exec_next;
+    p->exec_next = NULL;
+    p->sig.exiting = 0;
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    exec_commit(p, x->us, &x->ei, frame);
+    kfree(x);
+    return 1;
 }
 
 /* Reap zombie @p c: its thread joined, its struct freed. procs_lock not held. */
@@ -525,9 +584,12 @@ long proc_thread_exit(int status)
     if (u != &p->main)
         thread_end(p, u);
     /* The first thread: its id stays the process's until the last thread
-     * ends (as Linux keeps a group leader that exited). */
+     * ends (as Linux keeps a group leader that exited), or another
+     * thread's execve() gives it a new program to run. */
     clear_tid(p, u);
     wait_last_thread(p);
+    if (proc_exec_takeover(user_frame()))
+        return 0; /* into the new program, as a successful execve() returns */
     proc_exit(p->exit_status);
 }
 
@@ -622,6 +684,11 @@ void proc_exit(int status)
             p->exit_status = status;
         spin_unlock_irqrestore(&p->sig.wq.lock, f);
         end_other_threads_from(p);
+    }
+    if (p->exec_next) { /* an execve() from a thread lost to this exit */
+        uspace_destroy(p->exec_next->us);
+        kfree(p->exec_next);
+        p->exec_next = NULL;
     }
     clear_tid(p, &p->main);
     /* Off the process's tables before they go: this CPU loads none now. */
@@ -1105,6 +1172,22 @@ void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr)
 {
     hal_irq_enable();
     signal_fault(frame, sig, code, addr); /* returns if a handler will run */
+}
+
+void user_page_fault_signal(struct uregs *frame, int err, unsigned access, uintptr_t addr)
+{
+    if (err == -EIO) {
+        user_fault(frame, SIGBUS, BUS_ADRERR, addr);
+    } else if (err == -ENOMEM) {
+        /* No frame for the page: the process cannot go on, and a handler
+         * could not run either (Linux's OOM killer's SIGKILL). */
+        struct proc *p = proc_current();
+        pr_warn("pid %d (%s): out of memory for a page at %#lx; killed", p->pid, p->name,
+                (unsigned long)addr);
+        user_fault(frame, SIGKILL, SI_KERNEL, addr);
+    } else {
+        user_fault(frame, SIGSEGV, access & UFAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR, addr);
+    }
 }
 
 void user_return(struct uregs *frame)

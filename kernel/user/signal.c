@@ -351,8 +351,11 @@ void signal_deliver(struct uregs *frame)
     struct sigstate *s = &p->sig;
     struct uthread *u = uthread_current();
     for (;;) {
-        if (__atomic_load_n(&s->exiting, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&s->exiting, __ATOMIC_ACQUIRE)) {
+            if (proc_exec_takeover(frame))
+                continue; /* another thread's execve: this one runs the new program */
             proc_exit_thread(); /* another thread ended the process */
+        }
         irqflags_t f = spin_lock_irqsave(&s->wq.lock);
         /* SIGKILL ends a stop: stop() returns for it, and so must this,
          * or a stopped process sent SIGKILL would loop here forever. */

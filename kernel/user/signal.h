@@ -51,8 +51,19 @@ int proc_signal(int pid, int sig, int code);
 int proc_signal_thread(int tgid, int tid, int sig, int code);
 /** @brief The current thread ends because its process does (exit_group elsewhere, a fatal signal). */
 __attribute__((noreturn)) void proc_exit_thread(void);
-/** @brief exit(): the current thread ends; the last one ends the process with @p status. */
-__attribute__((noreturn)) long proc_thread_exit(int status);
+/** @brief exit(): the current thread ends; the last one ends the process with @p status.
+ *  Returns (0) only to the first thread, when another thread's execve()
+ *  gave it the new program to run (proc_exec_takeover()). */
+long proc_thread_exit(int status);
+/**
+ * @brief The first thread's part of an execve() another thread made: once
+ *        every other thread is gone, the new program replaces the old in
+ *        @p frame, with the first thread's id (the process's, as Linux's
+ *        de_thread() leaves it).
+ * @return 1 if it did (the caller returns to user mode with @p frame), 0 if
+ *         there was none, or the caller is not the first thread
+ */
+int proc_exec_takeover(struct uregs *frame);
 /**
  * @brief clone() of a thread (CLONE_VM | CLONE_THREAD ...): a new thread of
  *        the current process returning 0 from the call of @p frame, on stack

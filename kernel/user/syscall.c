@@ -37,10 +37,7 @@ static long sys_exit_group(const uint64_t a[6])
 }
 
 /* exit(): this thread; the last one's code is the process's. */
-static long sys_exit(const uint64_t a[6])
-{
-    proc_thread_exit(((int)a[0] & 0xff) << 8);
-}
+static long sys_exit(const uint64_t a[6]) { return proc_thread_exit(((int)a[0] & 0xff) << 8); }
 
 static long sys_getpid(const uint64_t a[6])
 {
@@ -176,6 +173,8 @@ static long sys_execve(const uint64_t a[6])
         e = proc_exec(user_frame(), ea->path, image, len, ea->argv, ea->envp);
     vfree(tofree);
     kfree(ea);
+    if (e == PROC_EXEC_HANDED)
+        proc_exit_thread(); /* the first thread runs the new program */
     return e;
 }
 
@@ -277,30 +276,66 @@ static unsigned mmu_prot(unsigned prot)
     return (prot & PROT_WRITE ? MMU_WRITE : 0) | (prot & PROT_EXEC ? MMU_EXEC : 0);
 }
 
+#define DEV_ZERO_RDEV (1u << 8 | 5) /* /dev/zero, 1:5: mapped, zeroed memory */
+
+/* The file a private mapping reads, from descriptor @p fd: a reference, or
+ * NULL with *err (0 and NULL: /dev/zero, an anonymous mapping). */
+static struct file *mmap_file(int fd, uint64_t off, size_t len, long *err)
+{
+    *err = 0;
+    if (off & (PAGE_SIZE - 1)) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    if (off + len < off) {
+        *err = -EOVERFLOW;
+        return NULL;
+    }
+    struct file *f = fd_get(proc_current()->fs.fds, fd);
+    if (!f) {
+        *err = -EBADF;
+        return NULL;
+    }
+    uint32_t mode = f->inode->mode;
+    if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+        *err = -EACCES; /* a mapping reads the file */
+    else if ((mode & S_IFMT) == S_IFCHR && f->inode->rdev == DEV_ZERO_RDEV)
+        ; /* anonymous */
+    else if (!S_ISREG(mode) || !f->ops->seekable || !f->ops->read)
+        *err = -ENODEV;
+    else
+        return f;
+    file_put(f);
+    return NULL;
+}
+
 static long sys_mmap(const uint64_t a[6])
 {
     uintptr_t addr = a[0];
     size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     unsigned prot = (unsigned)a[2], flags = (unsigned)a[3];
     struct proc *p = proc_current();
-    if (!len || len < a[1])
+    if (!len || len < a[1] || !(flags & (MAP_SHARED | MAP_PRIVATE)))
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS) || (flags & MAP_SHARED))
-        return -ENODEV; /* files and shared memory come with the VFS */
+    if (flags & MAP_SHARED)
+        return -ENODEV; /* shared memory and shared files need a page cache */
     if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
         return -EACCES; /* W^X */
+    long e = 0;
+    struct file *file = flags & MAP_ANONYMOUS ? NULL : mmap_file((int)a[4], a[5], len, &e);
+    if (e)
+        return e;
     if (flags & MAP_FIXED) {
-        if (addr & (PAGE_SIZE - 1))
-            return -EINVAL;
-        int e = uspace_unmap(p->us, addr, len);
-        if (e)
-            return e;
+        e = addr & (PAGE_SIZE - 1) ? -EINVAL : uspace_unmap(p->us, addr, len);
     } else {
         addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
-        if (!addr)
-            return -ENOMEM;
+        e = addr ? 0 : -ENOMEM;
     }
-    int e = uspace_map_anon(p->us, addr, len, mmu_prot(prot));
+    if (!e)
+        e = file ? uspace_map_file(p->us, addr, len, mmu_prot(prot), file, a[5])
+                 : uspace_map_anon(p->us, addr, len, mmu_prot(prot));
+    if (file)
+        file_put(file); /* the region took its own */
     return e ? e : (long)addr;
 }
 

@@ -12,7 +12,9 @@
  * counts the frame's mappings; the first write in either copies the frame
  * if it is still shared, or just makes it writable if not. A frame's count
  * is kept in its struct page's owner word, which an allocated frame leaves
- * to its owner (kernel/buddy.h).
+ * to its owner (kernel/buddy.h). A private file mapping's region holds
+ * its file: a first touch reads the page from it (there is no page cache
+ * yet, so each process reads its own copy).
  */
 #include "uspace.h"
 #include <hal/cache.h>
@@ -21,6 +23,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
+#include <kernel/vfs.h>
 
 struct uspace *uspace_create(void)
 {
@@ -91,7 +94,8 @@ static int in_user(uintptr_t va, size_t len)
  * reach a frame that has a new owner. */
 static void release(struct uspace *us, uintptr_t va, size_t len)
 {
-    for (uintptr_t p = va; p < va + len; p += PAGE_SIZE) {
+    uintptr_t end = va + len;
+    for (uintptr_t p = va; (p = vm_next_mapped(&us->as, p, end)) < end; p += PAGE_SIZE) {
         uint64_t pa;
         if (vm_translate(&us->as, p, &pa, NULL) == 0) {
             vm_unmap(&us->as, p, PAGE_SIZE);
@@ -101,22 +105,88 @@ static void release(struct uspace *us, uintptr_t va, size_t len)
     }
 }
 
-int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
+/* A region [start, end) like @p from (its rights and file), @p next after
+ * it; NULL if out of memory. */
+static struct uregion *region_new(const struct uregion *from, uintptr_t start, uintptr_t end,
+                                  struct uregion *next)
+{
+    struct uregion *r = kmalloc(sizeof *r);
+    if (!r)
+        return NULL;
+    *r = (struct uregion){start, end, from->prot, next, from->file,
+                          from->file ? from->off + (start - from->start) : 0};
+    if (r->file)
+        file_get(r->file);
+    return r;
+}
+
+static void region_free(struct uregion *r)
+{
+    if (r->file)
+        file_put(r->file);
+    kfree(r);
+}
+
+/* @p r now starts at @p start (its head was cut away). */
+static void region_trim_head(struct uregion *r, uintptr_t start)
+{
+    if (r->file)
+        r->off += start - r->start;
+    r->start = start;
+}
+
+static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                      uint64_t off)
 {
     if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC | UPROT_NONE)) ||
-        (prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC))
+        (prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC) || (off & (PAGE_SIZE - 1)))
         return -EINVAL;
     struct uregion **pp = &us->regions;
     while (*pp && (*pp)->end <= va)
         pp = &(*pp)->next;
     if (*pp && (*pp)->start < va + len)
         return -EEXIST;
-    struct uregion *r = kmalloc(sizeof *r);
+    struct uregion *r = region_new(&(struct uregion){va, va + len, prot, NULL, file, off}, va, va + len, *pp);
     if (!r)
         return -ENOMEM;
-    *r = (struct uregion){va, va + len, prot, *pp};
     *pp = r;
     return 0; /* pages come when touched */
+}
+
+int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
+{
+    return map_region(us, va, len, prot, NULL, 0);
+}
+
+int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                    uint64_t off)
+{
+    return file ? map_region(us, va, len, prot, file, off) : -EINVAL;
+}
+
+/* A first touch's frame for page @p page of @p r: zeroed, then a file
+ * mapping's bytes read in (past the file's end stays zero); 0 with *err. */
+static uint64_t frame_first(const struct uregion *r, uintptr_t page, int *err)
+{
+    uint64_t pos = r->file ? r->off + (page - r->start) : 0;
+    if (r->file && pos >= r->file->inode->size) {
+        *err = -EIO; /* wholly past the end: SIGBUS, as Linux */
+        return 0;
+    }
+    uint64_t f = frame_new();
+    if (!f) {
+        *err = -ENOMEM;
+        return 0;
+    }
+    /* At an explicit offset: the file's own offset and lock stay out of
+     * it (a read() into this very mapping faults here holding that lock). */
+    if (r->file && vfs_read(r->file, &(struct iobuf){(uintptr_t)hal_phys_to_virt(f), 0}, PAGE_SIZE,
+                            &pos) < 0) {
+        frame_put(f);
+        *err = -EIO;
+        return 0;
+    }
+    return f;
 }
 
 static struct uregion *region_of(struct uspace *us, uintptr_t va)
@@ -136,10 +206,11 @@ int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
     uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
     uint64_t pa;
     unsigned prot;
-    if (vm_translate(&us->as, page, &pa, &prot) != 0) { /* first touch: a zeroed page */
-        uint64_t f = frame_new();
+    if (vm_translate(&us->as, page, &pa, &prot) != 0) { /* first touch: a zeroed page, or the file's */
+        int err = 0;
+        uint64_t f = frame_first(r, page, &err);
         if (!f)
-            return -ENOMEM;
+            return err;
         if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
             frame_put(f);
             return -ENOMEM;
@@ -206,10 +277,9 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
         }
         uintptr_t lo = r->start > va ? r->start : va, hi = r->end < end ? r->end : end;
         if (lo > r->start && hi < r->end) { /* a hole in the middle: two regions */
-            struct uregion *tail = kmalloc(sizeof *tail);
+            struct uregion *tail = region_new(r, hi, r->end, r->next);
             if (!tail)
                 return -ENOMEM;
-            *tail = (struct uregion){hi, r->end, r->prot, r->next};
             r->end = lo;
             r->next = tail;
             release(us, lo, hi - lo);
@@ -218,11 +288,11 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
         release(us, lo, hi - lo);
         if (lo == r->start && hi == r->end) {
             *pp = r->next;
-            kfree(r);
+            region_free(r);
             continue;
         }
         if (lo == r->start)
-            r->start = hi;
+            region_trim_head(r, hi);
         else
             r->end = lo;
         pp = &r->next;
@@ -249,7 +319,9 @@ uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below)
 
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len)
 {
-    for (uintptr_t p = va & ~(uintptr_t)(PAGE_SIZE - 1); p < va + len; p += PAGE_SIZE) {
+    uintptr_t end = va + len;
+    for (uintptr_t p = va & ~(uintptr_t)(PAGE_SIZE - 1); (p = vm_next_mapped(&us->as, p, end)) < end;
+         p += PAGE_SIZE) {
         uint64_t pa;
         if (vm_translate(&us->as, p, &pa, NULL) == 0)
             hal_icache_sync(hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
@@ -263,17 +335,17 @@ struct uspace *uspace_clone(struct uspace *src)
         return NULL;
     struct uregion **tail = &us->regions;
     for (struct uregion *r = src->regions; r; r = r->next) {
-        struct uregion *c = kmalloc(sizeof *c);
+        struct uregion *c = region_new(r, r->start, r->end, NULL);
         if (!c) {
             uspace_destroy(us);
             return NULL;
         }
-        *c = (struct uregion){r->start, r->end, r->prot, NULL};
         *tail = c;
         tail = &c->next;
         /* Every page the parent has, shared; read-only in both if writable. */
         unsigned shared = pte_prot(r->prot, 1);
-        for (uintptr_t p = r->start; p < r->end; p += PAGE_SIZE) {
+        for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;
+             p += PAGE_SIZE) {
             uint64_t pa;
             if (vm_translate(&src->as, p, &pa, NULL) != 0)
                 continue;
@@ -312,10 +384,9 @@ int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
         uintptr_t cut = r->start < va && va < r->end ? va : r->start < end && end < r->end ? end : 0;
         if (!cut)
             continue;
-        struct uregion *t = kmalloc(sizeof *t);
+        struct uregion *t = region_new(r, cut, r->end, r->next);
         if (!t)
             return -ENOMEM;
-        *t = (struct uregion){cut, r->end, r->prot, r->next};
         r->end = cut;
         r->next = t;
     }
@@ -323,7 +394,8 @@ int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
         if (r->end <= va)
             continue;
         r->prot = prot;
-        for (uintptr_t p = r->start; p < r->end; p += PAGE_SIZE) {
+        for (uintptr_t p = r->start; (p = vm_next_mapped(&us->as, p, r->end)) < r->end;
+             p += PAGE_SIZE) {
             uint64_t pa;
             if (vm_translate(&us->as, p, &pa, NULL) != 0)
                 continue;
@@ -344,7 +416,7 @@ void uspace_destroy(struct uspace *us)
         struct uregion *r = us->regions;
         us->regions = r->next;
         release(us, r->start, r->end - r->start);
-        kfree(r);
+        region_free(r);
     }
     pt_destroy(&us->as);
     kfree(us);

@@ -21,6 +21,8 @@ struct uregion {
     uintptr_t start, end;
     unsigned prot;
     struct uregion *next; /**< by address */
+    struct file *file;    /**< a private file mapping's file (a reference), NULL: zeroed pages */
+    uint64_t off;         /**< the file offset of start */
 };
 
 struct uspace {
@@ -42,6 +44,16 @@ void uspace_destroy(struct uspace *us);
  *        (overlaps a region), -ENOMEM.
  */
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
+/**
+ * @brief A private mapping of @p file from offset @p off (page-aligned) at
+ *        [va, va + len): each page is read from the file when first touched,
+ *        the bytes past its end zero; writes stay the process's own (and its
+ *        children's, copy-on-write). A page wholly past the file's end is
+ *        SIGBUS when touched (uspace_fault() returns -EIO). Errors as
+ *        uspace_map_anon(); the region holds a reference to @p file.
+ */
+int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                    uint64_t off);
 /** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
 /** @brief Make code the kernel wrote at [va, va + len) of @p us fetchable (hal_icache_sync() on each page). */
@@ -55,6 +67,8 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
  * @retval 1 nothing to do: the tables allow it already (a stale TLB entry)
  * @retval -EFAULT no region allows it (the caller signals SIGSEGV)
  * @retval -ENOMEM no frame for it
+ * @retval -EIO a file mapping's page past the file's end, or the file could
+ *         not be read (the caller signals SIGBUS)
  */
 int uspace_fault(struct uspace *us, uintptr_t va, unsigned access);
 /** @brief mprotect(): MMU_* @p prot for [va, va + len), all of it mapped; -EINVAL, -EACCES (W and X), -ENOMEM (a hole, or no memory). */

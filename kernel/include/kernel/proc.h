@@ -103,6 +103,7 @@ struct proc {
     struct list_node sibling;  /**< in its parent's children */
     int tid;                   /**< its first thread's scheduler id (reaping joins it) */
     struct uthread main;       /**< its first thread (tid = pid) */
+    struct exec_next *exec_next; /**< an execve() from another thread, for the first to finish */
     struct list_node threads;  /**< its threads (struct uthread), main first; sig.wq.lock */
     unsigned nthreads;         /**< threads alive (sig.wq.lock) */
     int exit_status;           /**< with threads: the wait status the process ends with */
@@ -172,10 +173,18 @@ struct uthread *uthread_current(void);
  */
 int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls);
 
+/** @brief proc_exec() from a thread other than the first: the caller must end (proc_exit_thread()). */
+#define PROC_EXEC_HANDED 1
+
 /**
  * @brief execve(): replace the current process's program by @p image; on
- *        success @p frame starts the new one (the old space is gone).
- * @return 0, or a negative errno with the process unchanged
+ *        success @p frame starts the new one (the old space is gone). From a
+ *        thread other than the first, every other thread ends and the first
+ *        runs the new program (it has the process's id).
+ * @return 0; PROC_EXEC_HANDED (a thread other than the first: the first
+ *         thread finishes the exec, the caller ends, once its buffers are
+ *         freed, with proc_exit_thread()); or a negative errno with the
+ *         process unchanged
  */
 int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
               char *const argv[], char *const envp[]);

@@ -38,6 +38,7 @@
 #define SEGV_MAPERR 1 /**< no mapping at the address */
 #define SEGV_ACCERR 2 /**< mapped, but not for this access */
 #define BUS_ADRALN 1  /**< misaligned */
+#define BUS_ADRERR 2  /**< no object at the address (a file mapping past the file's end) */
 #define BUS_OBJERR 3  /**< a hardware error at the address */
 #define ILL_ILLOPC 1  /**< illegal opcode */
 #define FPE_INTDIV 1  /**< integer division by zero */
@@ -67,12 +68,20 @@ void user_syscall(struct uregs *frame);
  *        copy routine: the kernel resolves it if it can (copy-on-write,
  *        demand-zero, a file's page).
  * @retval 0 resolved: retry the access
- * @retval -EFAULT not resolvable: from user mode the arch calls
- *         user_fault() with SIGSEGV, in a copy routine it takes the
+ * @retval <0 not resolvable: from user mode the arch calls
+ *         user_page_fault_signal(), in a copy routine it takes the
  *         exception table's continuation
  * @note Thread context with interrupts as the fault left them.
  */
 int user_page_fault(uintptr_t addr, unsigned access);
+
+/**
+ * @brief user_fault() for a page fault user_page_fault() did not resolve
+ *        (@p err): SIGBUS (BUS_ADRERR) for a file mapping's page past the
+ *        file's end (-EIO), SIGKILL when no frame was left (-ENOMEM), else SIGSEGV, SEGV_ACCERR if a valid entry
+ *        refused @p access (UFAULT_PRESENT), SEGV_MAPERR if none.
+ */
+void user_page_fault_signal(struct uregs *frame, int err, unsigned access, uintptr_t addr);
 
 /**
  * @brief An exception in user mode the kernel does not resolve: the process

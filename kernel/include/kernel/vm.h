@@ -106,4 +106,14 @@ int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
  */
 int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
 
+/**
+ * @brief The first mapped address in [@p va, @p end), found without looking
+ *        at every page: a table that is absent is skipped whole (a walk of
+ *        a huge, barely touched region costs what is mapped in it).
+ * @return that address (the start of its page, or @p va inside a block),
+ *         or @p end if nothing in the range is mapped
+ * @note As vm_translate(): lock-free, any context.
+ */
+uintptr_t vm_next_mapped(struct vm_aspace *as, uintptr_t va, uintptr_t end);
+
 #endif
