@@ -13,7 +13,6 @@
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
-#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -217,26 +216,6 @@ void pci_disable(struct pci_dev *pd)
 {
     pci_write_command(pd, pci_read16(pd, PCI_COMMAND) &
                               ~(PCI_CMD_IO | PCI_CMD_MEMORY | PCI_CMD_MASTER));
-}
-
-struct command_write {
-    const struct pci_dev *pd;
-    uint16_t cmd;
-};
-
-static void command_write(void *arg)
-{
-    const struct command_write *w = arg;
-    pci_write16(w->pd, PCI_COMMAND, w->cmd);
-}
-
-void pci_write_command(const struct pci_dev *pd, uint16_t cmd)
-{
-    struct command_write w = {pd, cmd};
-    if ((pci_read16(pd, PCI_COMMAND) ^ cmd) & (PCI_CMD_IO | PCI_CMD_MEMORY))
-        smp_hold_others(command_write, &w);
-    else
-        command_write(&w);
 }
 
 /* ---- interrupts ---- */

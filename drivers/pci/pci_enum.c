@@ -26,6 +26,7 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 
 #include "pci_internal.h"
@@ -69,6 +70,26 @@ void pci_write32(const struct pci_dev *pd, unsigned off, uint32_t v)
 void pci_write16(const struct pci_dev *pd, unsigned off, uint16_t v)
 {
     wr(pd->host, pd->bus, devfn_of(pd), off, 2, v);
+}
+
+struct command_write {
+    const struct pci_dev *pd;
+    uint16_t cmd;
+};
+
+static void command_write(void *arg)
+{
+    const struct command_write *w = arg;
+    pci_write16(w->pd, PCI_COMMAND, w->cmd);
+}
+
+void pci_write_command(const struct pci_dev *pd, uint16_t cmd)
+{
+    struct command_write w = {pd, cmd};
+    if ((pci_read16(pd, PCI_COMMAND) ^ cmd) & (PCI_CMD_IO | PCI_CMD_MEMORY))
+        smp_hold_others(command_write, &w);
+    else
+        command_write(&w);
 }
 
 void pci_write8(const struct pci_dev *pd, unsigned off, uint8_t v)

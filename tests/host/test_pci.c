@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <kernel/kmalloc.h>
+#include <kernel/smp.h>
 
 #include "../../drivers/pci/pci_internal.h"
 #include "check.h"
@@ -20,6 +21,18 @@
 
 void *kzalloc(size_t n) { return calloc(1, n); }
 void kfree(void *p) { free(p); }
+
+/* One CPU here: holding the others is calling fn, marked so that sim_write()
+ * can see every change to what a function decodes is made while held. */
+static int held;
+static unsigned unheld_decode_changes, held_calls;
+void smp_hold_others(void (*fn)(void *arg), void *arg)
+{
+    held = 1;
+    held_calls++;
+    fn(arg);
+    held = 0;
+}
 
 #define MAXF 16
 
@@ -106,6 +119,8 @@ static void sim_write(struct pci_host *h, unsigned bus, unsigned devfn, unsigned
     }
     if (off < 4)
         return; /* ids are read-only */
+    if (off == 4 && ((get16(f->cfg + 4) ^ v) & 3) && !held)
+        unheld_decode_changes++;
     put(f->cfg + off, v, w);
 }
 
@@ -355,6 +370,10 @@ int main(void)
     test_firmware_left_alone();
     test_capabilities();
     test_no_bus_numbers_left();
+    /* Sizing turns decoding off and back on: each such change went through
+     * pci_write_command() with the other CPUs held. */
+    CHECK(held_calls > 0);
+    CHECK_EQ_INT(unheld_decode_changes, 0);
     for (unsigned i = 0; i < host.ndevs; i++)
         free(host.devs[i]);
     return CHECK_DONE("test_pci");
