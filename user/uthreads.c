@@ -6,6 +6,8 @@
  * - four threads share memory: atomic adds, and plain adds under a futex
  *   lock, all counted; each has its own thread id and thread pointer;
  *   pthread_join's way (a futex wait on the cleared child tid) joins them;
+ * - memory: threads first-touching the same pages at once, with mmap and
+ *   munmap between, keep every write;
  * - futex: EAGAIN for a changed word, ETIMEDOUT, a wake with no waiter,
  *   bad arguments;
  * - signals: tgkill reaches the named thread; a signal sent to the process
@@ -200,6 +202,32 @@ static int waiter(void *arg)
     return 0;
 }
 
+/* ---- memory shared by threads ---- */
+#define TOUCH_PAGES 64
+static volatile char *touch_area;
+static int touch_start;
+
+/* Each thread writes its own byte of every page of a fresh mapping, all at
+ * once: first touches of one page by several threads at a time, and mmap/
+ * munmap of scratch memory in between. */
+static int toucher(void *arg)
+{
+    long k = (long)arg;
+    while (!__atomic_load_n(&touch_start, __ATOMIC_ACQUIRE))
+        ;
+    for (int pg = 0; pg < TOUCH_PAGES; pg++) {
+        touch_area[pg * 4096 + k] = (char)(k + 1);
+        if (pg % 8 == 0) {
+            long m = sys6(NR_mmap, 0, 3 * 4096, 3, 0x22, -1, 0);
+            if (m > 0) {
+                ((volatile char *)m)[4096] = 1;
+                sys3(NR_munmap, m, 3 * 4096, 0);
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- ends ---- */
 
 static int group_exit(void *arg)
@@ -303,6 +331,21 @@ int main(int argc, char **argv, char **envp)
     }
     check(ids_ok, "each thread: getpid is the process's, gettid its own; CLEARTID cleared it");
     check(tls_ok, "each thread has the thread pointer CLONE_SETTLS gave it");
+
+    /* Threads touching one fresh mapping at once: every write stays. */
+    touch_area = (volatile char *)sys6(NR_mmap, 0, TOUCH_PAGES * 4096, 3, 0x22, -1, 0);
+    int ttids[NT] = {0};
+    for (long i = 0; i < NT; i++)
+        spawn(toucher, (void *)i, &ttids[i], &workers[i].tls);
+    __atomic_store_n(&touch_start, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < NT; i++)
+        join(&ttids[i]);
+    int all_there = 1;
+    for (int pg = 0; pg < TOUCH_PAGES; pg++)
+        for (int k = 0; k < NT; k++)
+            all_there &= touch_area[pg * 4096 + k] == (char)(k + 1);
+    check(all_there, "four threads first-touching the same pages at once: every write stays");
+    sys3(NR_munmap, (long)touch_area, TOUCH_PAGES * 4096, 0);
 
     /* futex itself. */
     int word = 5;

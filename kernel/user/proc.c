@@ -330,7 +330,9 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
         kfree(st);
         return e;
     }
+    uspace_lock(parent->us); /* its other threads' mmaps and faults wait */
     p->us = uspace_clone(parent->us);
+    uspace_unlock(parent->us);
     if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len)) != NULL) {
         memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
         p->cmdline_len = parent->cmdline_len;

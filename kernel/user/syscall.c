@@ -252,12 +252,14 @@ static long sys_brk(const uint64_t a[6])
     uintptr_t new_end = (want + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
     if (want < p->brk_start || want > hal_user_top() / 2 || new_end < want)
         return (long)p->brk; /* Linux's brk answers the current end when it refuses */
-    if (new_end > old_end && uspace_map_anon(p->us, old_end, new_end - old_end, MMU_WRITE) != 0)
-        return (long)p->brk;
+    uspace_lock(p->us);
+    int refused = new_end > old_end && uspace_map_anon(p->us, old_end, new_end - old_end, MMU_WRITE) != 0;
     if (new_end < old_end)
         uspace_unmap(p->us, new_end, old_end - new_end);
-    p->brk = want;
-    return (long)want;
+    if (!refused)
+        p->brk = want;
+    uspace_unlock(p->us);
+    return (long)p->brk;
 }
 
 #define PROT_READ 1
@@ -325,6 +327,7 @@ static long sys_mmap(const uint64_t a[6])
     struct file *file = flags & MAP_ANONYMOUS ? NULL : mmap_file((int)a[4], a[5], len, &e);
     if (e)
         return e;
+    uspace_lock(p->us); /* the gap found stays free for this map */
     if (flags & MAP_FIXED) {
         e = addr & (PAGE_SIZE - 1) ? -EINVAL : uspace_unmap(p->us, addr, len);
     } else {
@@ -334,6 +337,7 @@ static long sys_mmap(const uint64_t a[6])
     if (!e)
         e = file ? uspace_map_file(p->us, addr, len, mmu_prot(prot), file, a[5])
                  : uspace_map_anon(p->us, addr, len, mmu_prot(prot));
+    uspace_unlock(p->us);
     if (file)
         file_put(file); /* the region took its own */
     return e ? e : (long)addr;
@@ -346,7 +350,11 @@ static long sys_mprotect(const uint64_t a[6])
         return -EINVAL;
     if (!len)
         return 0;
-    return uspace_protect(proc_current()->us, a[0], len, mmu_prot((unsigned)a[2]));
+    struct uspace *us = proc_current()->us;
+    uspace_lock(us);
+    int e = uspace_protect(us, a[0], len, mmu_prot((unsigned)a[2]));
+    uspace_unlock(us);
+    return e;
 }
 
 /* Resource limits: Linux's defaults, kept per process (fork inherits
@@ -376,7 +384,11 @@ static long sys_munmap(const uint64_t a[6])
     size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     if (a[0] & (PAGE_SIZE - 1) || !len)
         return -EINVAL;
-    return uspace_unmap(proc_current()->us, a[0], len);
+    struct uspace *us = proc_current()->us;
+    uspace_lock(us);
+    int e = uspace_unmap(us, a[0], len);
+    uspace_unlock(us);
+    return e;
 }
 
 struct timespec_u {

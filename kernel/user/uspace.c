@@ -40,6 +40,7 @@ struct uspace *uspace_create(void)
     us->as.va_hi = hal_user_top() - 1;
     us->as.local = 1; /* one thread a process, for now (pagetable.h) */
     spin_init(&us->as.lock, "user page tables");
+    mutex_init(&us->lock, "user space");
     if (hal_uspace_init(root) != 0) {
         pt_destroy(&us->as);
         kfree(us);
@@ -47,6 +48,10 @@ struct uspace *uspace_create(void)
     }
     return us;
 }
+
+void uspace_lock(struct uspace *us) { mutex_lock(&us->lock); }
+
+void uspace_unlock(struct uspace *us) { mutex_unlock(&us->lock); }
 
 /* Mappings of user frame @p pa (1 when only one space maps it). */
 static uintptr_t *maps_of(uint64_t pa)
@@ -197,7 +202,8 @@ static struct uregion *region_of(struct uspace *us, uintptr_t va)
     return NULL;
 }
 
-int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
+/* uspace_fault() with the lock held. */
+static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
 {
     struct uregion *r = region_of(us, va);
     if (!r || (r->prot & UPROT_NONE) || ((access & UFAULT_WRITE) && !(r->prot & MMU_WRITE)) ||
@@ -243,15 +249,26 @@ int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
     return 0;
 }
 
+/* Serialised: two threads touching one page first, or breaking one
+ * copy-on-write page at once, would each map a frame of their own (and the
+ * second unmap the first's without returning it). */
+int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
+{
+    uspace_lock(us);
+    int r = fault_locked(us, va, access);
+    uspace_unlock(us);
+    return r;
+}
+
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
     while (n) {
         uint64_t pa;
-        int e = uspace_fault(us, va, UFAULT_WRITE); /* the kernel may write where the program may not */
+        int e = fault_locked(us, va, UFAULT_WRITE); /* the kernel may write where the program may not */
         if (e == -EFAULT) {
             struct uregion *r = region_of(us, va);
-            e = r ? uspace_fault(us, va, 0) : e;
+            e = r ? fault_locked(us, va, 0) : e;
         }
         if (e < 0 || vm_translate(&us->as, va, &pa, NULL) != 0)
             return -EFAULT;

@@ -9,6 +9,7 @@
 
 #include <kernel/pagetable.h>
 #include <kernel/user.h>
+#include <kernel/wait.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,19 @@ struct uspace {
     struct vm_aspace as;
     struct uregion *regions;
     uint64_t pages;        /**< frames it owns */
+    struct mutex lock;     /**< the regions and the pages in them (uspace_lock()) */
 };
+
+/**
+ * @brief The space's lock, for its threads: held around a change of its
+ *        regions (mmap, munmap, mprotect, brk, fork's copy) so another thread's
+ *        change or page fault never sees one half done. uspace_fault() takes
+ *        it itself; every other call here expects the caller to hold it
+ *        (a space nobody else can see yet, as execve's new one, needs none).
+ */
+void uspace_lock(struct uspace *us);
+/** @brief Release what uspace_lock() took. */
+void uspace_unlock(struct uspace *us);
 
 /** @brief A new, empty user address space; NULL if out of memory. */
 struct uspace *uspace_create(void);
