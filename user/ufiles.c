@@ -11,9 +11,10 @@
  * directory fd); read, write, pread64, pwrite64, lseek (holes read as
  * zeros, EINVAL, ESPIPE), readv, writev; newfstatat and fstat (type and
  * permission bits, size, link counts, inode numbers); mkdirat, unlinkat,
- * renameat2, linkat, symlinkat, readlinkat, faccessat; getdents64; chdir
- * and getcwd; dup, dup3, fcntl; pipe2 (EOF, EPIPE, EAGAIN, 200000 bytes
- * from a child); ppoll; /dev/null, /dev/zero, /dev/urandom; private file
+ * renameat2, linkat, symlinkat, readlinkat, faccessat, O_CREAT through a
+ * dangling symlink; getdents64; chdir and getcwd; dup, dup3, fcntl; pipe2
+ * (EOF, EPIPE, EAGAIN, 200000 bytes from a child); FIFOs (mknodat, the
+ * O_NONBLOCK opens, one pipe for every open, gone with the last close); ppoll; /dev/null, /dev/zero, /dev/urandom; private file
  * mappings (mmap of a file and of /dev/zero: contents, offsets, a partial
  * last page, copy-on-write, cut by munmap and mprotect, SIGBUS past the
  * end, the refusals). Everything
@@ -44,7 +45,7 @@ enum { SIGBUS = 7, SIGPIPE = 13, SIGCHLD = 17 };
 enum { PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, PAGE = 4096 };
 enum { EPERM = 1, ENOENT = 2, EBADF = 9, EAGAIN = 11, EACCES = 13, EFAULT = 14, EEXIST = 17, ENODEV = 19,
        ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36,
-       ENOTEMPTY = 39 };
+       ENOTEMPTY = 39, ELOOP = 40, ENXIO = 6 };
 
 #ifdef USTAT_X86_64
 struct ustat { /* x86_64's own struct stat */
@@ -413,6 +414,15 @@ static void name_checks(void)
     expect(uaccess(P("c")), 0, "faccessat F_OK of an existing file");
     expect(uaccess(P("missing")), -ENOENT, "faccessat F_OK of a missing one is ENOENT");
     expect(uaccess(P("dl")), -ENOENT, "faccessat follows a dangling symlink: ENOENT");
+    expect(uopen(P("dl"), O_CREAT | O_EXCL | O_WRONLY, 0644), -EEXIST, "O_CREAT|O_EXCL on a dangling symlink is EEXIST");
+    long cfd = uopen(P("dl"), O_CREAT | O_WRONLY, 0644);
+    check(cfd >= 0 && uwrite(cfd, "made", 4) == 4, "O_CREAT through a dangling symlink creates its target");
+    uclose(cfd);
+    check(holds(P("nowhere"), "made"), "under the target's name, beside the link");
+    uunlink(P("nowhere"), 0);
+    usymlink("lp", P("lp"));
+    expect(uopen(P("lp"), O_CREAT | O_WRONLY, 0644), -ELOOP, "O_CREAT through a symlink to itself is ELOOP");
+    uunlink(P("lp"), 0);
     uunlink(P("dl"), 0);
     expect(uunlink(P("s"), 0), 0, "unlinkat of a symlink");
     expect(uaccess(P("c")), 0, "leaves its target");
@@ -636,6 +646,37 @@ static void pipe_checks(void)
     expect(status, 0, "it exited 0");
 }
 
+/* ---- named pipes ---- */
+static void fifo_checks(void)
+{
+    char b[16];
+    struct path f = path("fifo");
+    expect(sys6(NR_mknodat, AT_FDCWD, (long)f.s, S_IFIFO | 0600, 0, 0, 0), 0, "mknodat S_IFIFO");
+    expect(uopen(f.s, O_WRONLY | O_NONBLOCK, 0), -ENXIO, "a FIFO opened O_WRONLY|O_NONBLOCK with no reader: ENXIO");
+    long rd = uopen(f.s, O_RDONLY | O_NONBLOCK, 0);
+    check(rd >= 0, "O_RDONLY|O_NONBLOCK opens at once");
+    expect(uread(rd, b, sizeof b), 0, "its read with no writer is 0 (EOF)");
+    long wr = uopen(f.s, O_WRONLY | O_NONBLOCK, 0);
+    check(wr >= 0, "with a reader, O_WRONLY|O_NONBLOCK opens");
+    expect(uwrite(wr, "fifo", 4), 4, "a write goes in");
+    long rw = uopen(f.s, O_RDWR, 0);
+    check(rw >= 0, "O_RDWR opens without waiting");
+    check(uread(rw, b, sizeof b) == 4 && memeq(b, "fifo", 4), "and reads the same pipe the others opened");
+    uwrite(wr, "more", 4);
+    uclose(rw);
+    uclose(wr);
+    check(uread(rd, b, sizeof b) == 4 && memeq(b, "more", 4), "data outlives its writer's close");
+    expect(uread(rd, b, sizeof b), 0, "then EOF");
+    uclose(rd);
+    rw = uopen(f.s, O_RDWR, 0);
+    uwrite(rw, "x", 1);
+    uclose(rw);
+    rw = uopen(f.s, O_RDWR | O_NONBLOCK, 0);
+    expect(uread(rw, b, 1), -EAGAIN, "what was in it goes with the last close");
+    uclose(rw);
+    expect(uunlink(f.s, 0), 0, "unlink the FIFO");
+}
+
 /* ---- ppoll ---- */
 static void poll_checks(void)
 {
@@ -846,6 +887,7 @@ int main(int argc, char **argv, char **envp)
     cwd_checks();
     fd_checks();
     pipe_checks();
+    fifo_checks();
     poll_checks();
     dev_checks();
     mmap_checks();

@@ -31,6 +31,9 @@ static struct spinlock file_ref_lock = SPINLOCK_INIT("file refs");
 
 int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
 {
+    unsigned keep = flags & ~(unsigned)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+    if ((ino->mode & S_IFMT) == S_IFIFO && !(flags & O_PATH))
+        return fifo_open(ino, keep, out);
     const struct file_ops *ops = ino->fops;
     if ((ino->mode & S_IFMT) == S_IFCHR || (ino->mode & S_IFMT) == S_IFBLK) {
         ops = (ino->mode & S_IFMT) == S_IFCHR ? chrdev_ops(ino->rdev) : blkdev_ops_of(ino->rdev);
@@ -43,7 +46,7 @@ int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
     if (!f)
         return -ENOMEM;
     f->refs = 1;
-    f->flags = flags & ~(unsigned)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+    f->flags = keep;
     f->inode = inode_get(ino);
     f->ops = ops;
     *out = f;

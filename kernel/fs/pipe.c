@@ -19,6 +19,17 @@
  * indices are under the wait queue's lock, so the reader copies out of the
  * ring while the writer copies into its free part with no lock held, and
  * a copy from or to user memory may fault and sleep.
+ *
+ * Named pipes (mkfifo, mknod S_IFIFO) open through fifo_open(): every open
+ * of one inode meets the same pipe while any end of it is open
+ * (inode.pipe), and the pipe, its data with it, goes with the last end.
+ * pipe2()'s pipes are kept on their inode the same way, so opening
+ * /proc/PID/fd/N reaches the pipe itself, as on Linux. An open for reading
+ * waits for a writer, an open for writing for a reader (POSIX's
+ * open(2) on a FIFO): it returns once the other side has been opened since
+ * it began to wait, even if that end is closed again already. O_NONBLOCK:
+ * a reader does not wait, a writer fails with ENXIO when there is no
+ * reader. O_RDWR never waits (Linux's behaviour; POSIX leaves it open).
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -35,17 +46,25 @@ struct pipe {
     struct waitqueue wq; /* readers and writers wait here; its lock guards the fields below */
     uint64_t head, tail; /* bytes written and read, ever (head - tail in the ring) */
     unsigned readers, writers;
+    unsigned read_opens, write_opens; /* ends opened, ever: what an open waits to see change */
     struct mutex rd, wr; /* one reader, one writer at a time */
     uint8_t *buf;
+    struct inode *ino;   /* whose pipe it is (ino->pipe == this, under pipe_ino_lock) */
 };
+
+/* Guards every inode's pipe pointer; taken before a pipe's wq.lock. */
+static struct spinlock pipe_ino_lock = SPINLOCK_INIT("fifo inodes");
 
 static unsigned pipe_dev;
 
-static const struct file_ops pipe_read_ops, pipe_write_ops;
+static const struct file_ops pipe_read_ops, pipe_write_ops, pipe_rdwr_ops;
+
+static int reads(const struct file *f) { return f->ops != &pipe_write_ops; }
+static int writes(const struct file *f) { return f->ops != &pipe_read_ops; }
 static const struct inode_ops pipe_iops = {0};
 
-/* What a waiter waits for (wq.lock held): data or no writer (@p need 0),
- * or room for @p need bytes or no reader. */
+/* What a reader or writer waits for (wq.lock held): data or no writer
+ * (@p need 0), or room for @p need bytes or no reader. */
 static int ready(struct pipe *p, size_t need)
 {
     if (!need)
@@ -53,8 +72,9 @@ static int ready(struct pipe *p, size_t need)
     return !p->readers || PIPE_SIZE - (p->head - p->tail) >= need;
 }
 
-/* Wait on the pipe until ready(@p need), or for a signal: -ERESTARTSYS. */
-static int wait_pipe(struct pipe *p, size_t need)
+/* Wait on the pipe until @p ok(@p p, @p arg) (called with wq.lock held),
+ * or for a signal: -ERESTARTSYS. */
+static int wait_until(struct pipe *p, int (*ok_fn)(struct pipe *, size_t), size_t arg)
 {
     struct proc *me = proc_current();
     for (;;) {
@@ -64,7 +84,7 @@ static int wait_pipe(struct pipe *p, size_t need)
         if (me)
             wait_set_add(&ws, &me->sig.wq);
         irqflags_t f = spin_lock_irqsave(&p->wq.lock);
-        int ok = ready(p, need);
+        int ok = ok_fn(p, arg);
         spin_unlock_irqrestore(&p->wq.lock, f);
         if (!ok && me && signal_pending()) {
             wait_set_clear(&ws);
@@ -120,7 +140,7 @@ static long pipe_read(struct file *f, const struct iobuf *b, size_t n, uint64_t 
             r = -EAGAIN;
             break;
         }
-        r = wait_pipe(p, 0);
+        r = wait_until(p, ready, 0);
         if (r)
             break;
     }
@@ -154,7 +174,7 @@ static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
                 break;
             }
             /* Wait for room: a reader's progress, its close, or a signal. */
-            err = wait_pipe(p, need);
+            err = wait_until(p, ready, need);
             if (err)
                 break;
             continue;
@@ -198,12 +218,13 @@ static unsigned pipe_poll(struct file *f, struct wait_set *ws)
         wait_set_add(ws, &p->wq);
     irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
     unsigned ev = 0;
-    if (f->ops == &pipe_read_ops) {
+    if (reads(f)) {
         if (p->head != p->tail)
             ev |= POLLIN | POLLRDNORM;
         if (!p->writers)
             ev |= POLLHUP;
-    } else {
+    }
+    if (writes(f)) {
         if (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF)
             ev |= POLLOUT | POLLWRNORM;
         if (!p->readers)
@@ -213,21 +234,30 @@ static unsigned pipe_poll(struct file *f, struct wait_set *ws)
     return ev;
 }
 
+static void pipe_free(struct pipe *p)
+{
+    kmem_pages_free(p->buf, PIPE_ORDER);
+    kfree(p);
+}
+
+/* Take an end of @p f's kind off its pipe; the last one frees the pipe, and
+ * the inode no longer has it (under pipe_ino_lock: an open is not finding
+ * it at the same time). */
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
-    irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
-    if (f->ops == &pipe_read_ops)
-        p->readers--;
-    else
-        p->writers--;
+    irqflags_t il = spin_lock_irqsave(&pipe_ino_lock);
+    spin_lock(&p->wq.lock);
+    p->readers -= reads(f);
+    p->writers -= writes(f);
     int last = !p->readers && !p->writers;
+    if (last && p->ino->pipe == p)
+        p->ino->pipe = NULL;
     wq_wake_all_locked(&p->wq);
-    spin_unlock_irqrestore(&p->wq.lock, fl);
-    if (last) {
-        kmem_pages_free(p->buf, PIPE_ORDER);
-        kfree(p);
-    }
+    spin_unlock(&p->wq.lock);
+    spin_unlock_irqrestore(&pipe_ino_lock, il);
+    if (last)
+        pipe_free(p);
 }
 
 static const struct file_ops pipe_read_ops = {
@@ -236,28 +266,116 @@ static const struct file_ops pipe_read_ops = {
 static const struct file_ops pipe_write_ops = {
     .write = pipe_write, .poll = pipe_poll, .release = pipe_release,
 };
+static const struct file_ops pipe_rdwr_ops = {
+    .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .release = pipe_release,
+};
 
-int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+/* An empty pipe with no ends yet, or NULL. */
+static struct pipe *pipe_new(struct inode *ino)
 {
-    if (!pipe_dev)
-        pipe_dev = vfs_new_dev(); /* a race here only wastes a number */
     struct pipe *p = kzalloc(sizeof *p);
-    struct inode *ino = p ? inode_alloc(pipe_dev, &pipe_iops, S_IFIFO | 0600) : NULL;
-    struct file *r = ino ? kzalloc(sizeof *r) : NULL;
-    struct file *w = r ? kzalloc(sizeof *w) : NULL;
-    uint8_t *buf = w ? kmem_pages_alloc(PIPE_ORDER) : NULL;
+    uint8_t *buf = p ? kmem_pages_alloc(PIPE_ORDER) : NULL;
     if (!buf) {
-        kfree(w);
-        kfree(r);
-        inode_put(ino); /* nlink 0: freed */
         kfree(p);
-        return -ENFILE;
+        return NULL;
     }
     wq_init(&p->wq, "pipe");
     mutex_init(&p->rd, "pipe reader");
     mutex_init(&p->wr, "pipe writer");
     p->buf = buf;
+    p->ino = ino;
+    return p;
+}
+
+#define WANT_READER ((size_t)1 << 32) /* other_side(): a writer waits */
+#define NO_WAIT SIZE_MAX
+
+/* What a FIFO's open waits for (wq.lock held): a writer (@p seen: the
+ * write_opens it began with), or a reader (@p seen: WANT_READER | the
+ * read_opens it began with). */
+static int other_side(struct pipe *p, size_t seen)
+{
+    if (seen & WANT_READER)
+        return p->readers || p->read_opens != (unsigned)seen;
+    return p->writers || p->write_opens != (unsigned)seen;
+}
+
+int fifo_open(struct inode *ino, unsigned flags, struct file **out)
+{
+    unsigned mode = flags & O_ACCMODE;
+    if (mode == 3)
+        return -EINVAL;
+    struct file *f = kzalloc(sizeof *f);
+    struct pipe *spare = f ? pipe_new(ino) : NULL;
+    if (!spare) {
+        kfree(f);
+        return -ENFILE;
+    }
+    irqflags_t il = spin_lock_irqsave(&pipe_ino_lock);
+    struct pipe *p = ino->pipe;
+    if (!p)
+        p = ino->pipe = spare;
+    spin_lock(&p->wq.lock);
+    int refuse = mode == O_WRONLY && (flags & O_NONBLOCK) && !p->readers;
+    size_t wait_for = NO_WAIT;
+    if (!refuse) {
+        if (mode != O_WRONLY) {
+            p->readers++;
+            p->read_opens++;
+        }
+        if (mode != O_RDONLY) {
+            p->writers++;
+            p->write_opens++;
+        }
+        wq_wake_all_locked(&p->wq);
+        if (mode == O_RDONLY && !(flags & O_NONBLOCK) && !p->writers)
+            wait_for = p->write_opens;
+        else if (mode == O_WRONLY && !p->readers)
+            wait_for = WANT_READER | p->read_opens;
+    }
+    int fresh = p == spare;
+    if (refuse && fresh)
+        ino->pipe = NULL;
+    spin_unlock(&p->wq.lock);
+    spin_unlock_irqrestore(&pipe_ino_lock, il);
+    if (!fresh || refuse)
+        pipe_free(spare);
+    if (refuse) {
+        kfree(f);
+        return -ENXIO;
+    }
+    const struct file_ops *ops = mode == O_RDONLY ? &pipe_read_ops
+                                 : mode == O_WRONLY ? &pipe_write_ops : &pipe_rdwr_ops;
+    *f = (struct file){1, flags, 0, inode_get(ino), ops, p};
+    if (wait_for != NO_WAIT) {
+        int e = wait_until(p, other_side, wait_for);
+        if (e) {
+            file_put(f); /* takes the end off again */
+            return e;
+        }
+    }
+    *out = f;
+    return 0;
+}
+
+int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+{
+    if (!pipe_dev)
+        pipe_dev = vfs_new_dev(); /* a race here only wastes a number */
+    struct inode *ino = inode_alloc(pipe_dev, &pipe_iops, S_IFIFO | 0600);
+    struct pipe *p = ino ? pipe_new(ino) : NULL;
+    struct file *r = p ? kzalloc(sizeof *r) : NULL;
+    struct file *w = r ? kzalloc(sizeof *w) : NULL;
+    if (!w) {
+        kfree(r);
+        if (p)
+            pipe_free(p);
+        inode_put(ino); /* nlink 0: freed */
+        return -ENFILE;
+    }
     p->readers = p->writers = 1;
+    p->read_opens = p->write_opens = 1;
+    ino->pipe = p; /* nobody else can see the inode yet */
     unsigned keep = flags & O_NONBLOCK;
     *r = (struct file){1, O_RDONLY | keep, 0, ino, &pipe_read_ops, p};
     *w = (struct file){1, O_WRONLY | keep, 0, inode_get(ino), &pipe_write_ops, p}; /* r has inode_alloc()'s */

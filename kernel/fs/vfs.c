@@ -718,23 +718,29 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
     struct inode *ino = NULL;
     ns_lock();
     if (flags & O_CREAT) {
-        struct inode *dir;
-        const char *name;
-        size_t len;
-        int slash;
-        e = walk_parent(&w, base, path, &dir, &name, &len, &slash);
-        if (!e) {
+        /* A final symlink is followed to its target, which is created if
+         * it does not exist (as Linux does): each round resolves one name
+         * of the chain, from the directory the link is in. */
+        struct inode *from = base, *own_from = NULL, *link = NULL;
+        const char *at = path;
+        for (;;) {
+            struct inode *dir, *next = NULL;
+            const char *name;
+            size_t len;
+            int slash;
+            e = walk_parent(&w, from, at, &dir, &name, &len, &slash);
+            if (e)
+                break;
             if (is_dot(name, len))
                 e = -EISDIR;
             else if ((e = child_of(&w, dir, name, len, &ino)) == 0) {
                 if (flags & O_EXCL)
                     e = -EEXIST;
                 else if (S_ISLNK(ino->mode) && !(flags & O_NOFOLLOW)) {
-                    inode_put(ino);
+                    if (++w.links > SYMLINK_MAX)
+                        e = -ELOOP;
+                    next = ino; /* its target next */
                     ino = NULL;
-                    /* An existing name through its symlink; a dangling
-                     * one is ENOENT here (Linux would create its target). */
-                    e = step(&w, inode_get(dir), name, len, 1, &ino);
                 }
                 if (e && ino) {
                     inode_put(ino);
@@ -749,8 +755,20 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
                 if (!e)
                     flags &= ~(unsigned)O_TRUNC; /* new and empty */
             }
-            inode_put(dir);
+            inode_put(link); /* done with its target string (at, name) */
+            inode_put(own_from);
+            link = next;
+            own_from = from = dir;
+            if (e || !link)
+                break;
+            at = link->ops->readlink(link);
+            if (!at[0])
+                e = -ENOENT;
+            if (e)
+                break;
         }
+        inode_put(link);
+        inode_put(own_from);
     } else {
         e = walk_path(&w, start_of(base, path), path, !(flags & O_NOFOLLOW), &ino);
     }

@@ -76,6 +76,7 @@
 
 struct inode;
 struct file;
+struct pipe;
 struct wait_set;
 
 /** @brief A buffer in user or kernel memory (vfs_read() from the kernel, read() from a program). */
@@ -172,6 +173,7 @@ struct inode {
     struct inode *covers;          /**< a mounted root: the directory it is mounted on */
     struct mutex lock;             /**< a regular file's data */
     void *priv;                    /**< the file system's */
+    struct pipe *pipe;             /**< a FIFO's pipe while an end is open (pipe.c) */
 };
 
 /** @brief An open file, shared by every descriptor dup() or fork() made of it. */
@@ -338,6 +340,13 @@ const void *tmpfs_contiguous(struct inode *ino);
 
 /** @brief A new pipe: *@p rd reads what *@p wr writes. @p flags: O_NONBLOCK. */
 int pipe_create(unsigned flags, struct file **rd, struct file **wr);
+/**
+ * @brief Open FIFO @p ino: every open of it meets one pipe while an end is
+ *        open. O_RDONLY waits for a writer, O_WRONLY for a reader (unless
+ *        O_NONBLOCK: a reader goes on, a writer gets -ENXIO); O_RDWR never
+ *        waits. -ERESTARTSYS when a signal ends the wait; -ENFILE out of memory.
+ */
+int fifo_open(struct inode *ino, unsigned flags, struct file **out);
 
 /** @brief A character device's operations by its number, or NULL. */
 const struct file_ops *chrdev_ops(uint32_t rdev);
