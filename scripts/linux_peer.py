@@ -89,8 +89,9 @@ def build_randread(arch):
     return exe
 
 
-def initramfs(arch, tree, script, name):
-    """build/peer/<name>-<arch>.cpio whose /init is INIT_HEAD then @script."""
+def initramfs(arch, tree, script, name, files=()):
+    """build/peer/<name>-<arch>.cpio whose /init is INIT_HEAD then @script;
+    @files: more (path in the guest, file here) executables."""
     path = os.path.join(PEER, f"{name}-{arch}.cpio")
     mods = glob.glob(os.path.join(tree, "lib", "modules", "*"))[0]
     entries = [("bin", 0o40755, b""), ("lib", 0o40755, b""),
@@ -116,6 +117,8 @@ def initramfs(arch, tree, script, name):
     rr = build_randread(arch)
     if rr:
         entries.append(("bin/aio_randread", 0o100755, open(rr, "rb").read()))
+    for guest, here in files:
+        entries.append((guest, 0o100755, open(here, "rb").read()))
     init = INIT_HEAD.replace("@MODULES@", " ".join(order)) + script
     entries.append(("init", 0o100755, init.encode()))
     open(path, "wb").write(cpio_newc(entries))
@@ -132,10 +135,10 @@ def disk():
     return path
 
 
-def boot(arch, tree, initrd, img, smp=1, timeout=300):
+def boot(arch, tree, initrd, img, smp=1, timeout=300, extra=()):
     """Boot Debian's kernel with @initrd and @img on virtio-blk-pci (read-only)
     in the QEMU configuration scripts/qemu gives this kernel (TCG, multi-threaded
-    with @smp > 1); returns what the console printed."""
+    with @smp > 1; @extra: more QEMU arguments); returns what the console printed."""
     vmlinuz = glob.glob(os.path.join(tree, "boot", "vmlinuz-*"))[0]
     drive = ["-drive", f"if=none,id=d0,file={img},format=raw,readonly=on",
              "-device", "virtio-blk-pci,drive=d0"]
@@ -146,7 +149,7 @@ def boot(arch, tree, initrd, img, smp=1, timeout=300):
     else:
         cmd = ["qemu-system-x86_64", "-M", "q35", "-append", "console=ttyS0 quiet"]
     cmd += accel + ["-m", MEM, "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz,
-                    "-initrd", initrd] + drive
+                    "-initrd", initrd] + drive + list(extra)
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL).stdout
