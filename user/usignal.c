@@ -37,14 +37,6 @@
 
 #define fails (*ufails())
 
-struct usigaction {
-    unsigned long handler, flags;
-#ifdef USA_HAS_RESTORER
-    unsigned long restorer;
-#endif
-    unsigned long mask;
-};
-
 struct usiginfo {
     int signo, errno_, code, pad;
     union {

@@ -16,6 +16,16 @@ typedef long ssize_t;
 #include "usys_arch.h"
 
 static inline long sys1(long n, long a) { return sys6(n, a, 0, 0, 0, 0, 0); }
+
+/* rt_sigaction's struct sigaction, as the kernel takes it (the arch says
+ * whether it has sa_restorer: USA_HAS_RESTORER). */
+struct usigaction {
+    unsigned long handler, flags;
+#ifdef USA_HAS_RESTORER
+    unsigned long restorer;
+#endif
+    unsigned long mask;
+};
 static inline long sys3(long n, long a, long b, long c) { return sys6(n, a, b, c, 0, 0, 0); }
 
 static inline size_t ustrlen(const char *s)

@@ -148,14 +148,6 @@ static long spawn(int (*fn)(void *), void *arg, int *tidp, void *tls)
 
 /* ---- signals ---- */
 
-struct usigaction {
-    unsigned long handler, flags;
-#ifdef USA_HAS_RESTORER
-    unsigned long restorer;
-#endif
-    unsigned long mask;
-};
-
 static volatile long handled_by;
 static volatile int handled;
 

@@ -870,6 +870,40 @@ static void drain_this(void *unused)
 
 void kmalloc_drain(void) { smp_call_each(drain_this, NULL); }
 
+int kmalloc_sites(size_t size, struct kmalloc_site *out, unsigned max)
+{
+#ifdef KMALLOC_DEBUG
+    unsigned cls = 0;
+    while (cls < KMALLOC_CLASSES && caches[cls].size != size)
+        cls++;
+    if (cls == KMALLOC_CLASSES)
+        return -EINVAL;
+    struct kmem_cache *c = &caches[cls];
+    unsigned n = 0;
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    for (unsigned l = PARTIAL; l <= FULL; l++)
+        for (struct slab *s = c->list[l]; s; s = s->next)
+            for (unsigned i = 0; i < c->per_slab; i++) {
+                uint8_t *p = (uint8_t *)s + c->first + ((size_t)i << c->shift);
+                if (!(s->used[i / 64] >> (i % 64) & 1) || tail_of(c, p)->magic != DEBUG_MAGIC)
+                    continue; /* free, or in a magazine (kfree() marked it freed) */
+                uintptr_t who = tail_of(c, p)->caller;
+                unsigned k = 0;
+                while (k < n && out[k].caller != who)
+                    k++;
+                if (k == n && n < max)
+                    out[n++] = (struct kmalloc_site){who, 0};
+                if (k < n)
+                    out[k].objects++;
+            }
+    spin_unlock_irqrestore(&heap_lock, f);
+    return (int)n;
+#else
+    (void)size, (void)out, (void)max;
+    return -ENOSYS;
+#endif
+}
+
 void kmalloc_stats(struct kmalloc_stats *st)
 {
     irqflags_t f = spin_lock_irqsave(&heap_lock);

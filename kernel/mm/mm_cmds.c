@@ -9,12 +9,15 @@
  */
 #include <hal/platform.h>
 #include <kernel/buddy.h>
+#include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/pagetable.h>
 #include <kernel/pmm.h>
 #include <kernel/shell.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
 #include <kernel/vmalloc.h>
 
 static const char *const mem_type_names[] = {"?", "usable", "reserved", "acpi-reclaim",
@@ -33,8 +36,35 @@ static uint64_t print_ranges(const struct mem_range *r, unsigned n)
     return total;
 }
 
+/* mem sites SIZE: who allocated the live objects of one heap class. */
+static int mem_sites(const char *arg)
+{
+    uint64_t size;
+    static struct kmalloc_site sites[64]; /* the shell runs one command at a time */
+    if (kstrtou64(arg, 10, &size) != 0) {
+        kprintf("mem sites: '%s' is not a size class (16, 32, ..., 2048)\n", arg);
+        return -EINVAL;
+    }
+    int n = kmalloc_sites(size, sites, 64);
+    if (n == -ENOSYS)
+        kprintf("mem sites: the heap records allocation sites in -debug builds only\n");
+    else if (n < 0)
+        kprintf("mem sites: %lu is not a size class (16, 32, ..., 2048)\n", (unsigned long)size);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++) {
+        uintptr_t off;
+        const char *fn = ksym_lookup(sites[i].caller, &off);
+        kprintf("%8lu  %s+0x%lx\n", (unsigned long)sites[i].objects, fn ? fn : "?",
+                (unsigned long)(fn ? off : sites[i].caller));
+    }
+    return 0;
+}
+
 static int cmd_mem(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "sites") == 0)
+        return mem_sites(argv[2]);
     if (argc != 1)
         return shell_usage(argv[0]);
     const struct boot_info *bi = platform_boot_info();
@@ -85,12 +115,15 @@ static int cmd_mem(int argc, char **argv)
     kprintf("heap in use: %lu objects and %lu large blocks, %lu bytes\n", (unsigned long)objs,
             (unsigned long)hs.large_blocks, (unsigned long)bytes);
 
+    kprintf("user pages: %lu (%lu KiB)\n", (unsigned long)user_frames_in_use(),
+            (unsigned long)(user_frames_in_use() * 4));
+
     struct vmalloc_stats vs;
     vmalloc_stats(&vs);
     kprintf("vmalloc: %u areas, %lu KiB mapped, %lu KiB of address space\n", vs.areas,
             (unsigned long)(vs.mapped_bytes >> 10), (unsigned long)(vs.reserved_bytes >> 10));
     return 0;
 }
-SHELL_COMMAND("mem", "mem",
+SHELL_COMMAND("mem", "mem\n       mem sites <size>",
               "memory map, pages by order, page tables, heap by size, vmalloc",
               cmd_mem);

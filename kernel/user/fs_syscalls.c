@@ -159,7 +159,7 @@ static long rwv(const uint64_t a[6], int write)
     long total = 0;
     for (int i = 0; i < cnt; i++) {
         struct iovec_u v;
-        if (copy_from_user(&v, (const struct iovec_u *)(uintptr_t)a[1] + i, sizeof v)) {
+        if (copy_from_user(&v, user_at(a[1], (uint64_t)i * sizeof v), sizeof v)) {
             total = total ? total : -EFAULT;
             break;
         }

@@ -129,7 +129,7 @@ static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *b
         uint64_t ptr;
         if (!uarr)
             break;
-        if (copy_from_user(&ptr, uarr + n, sizeof ptr))
+        if (copy_from_user(&ptr, user_at((uintptr_t)uarr, (uint64_t)n * sizeof ptr), sizeof ptr))
             return -EFAULT;
         if (!ptr)
             break;
@@ -568,7 +568,7 @@ static long sys_getrandom(const uint64_t a[6])
     for (size_t done = 0; done < n;) {
         size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;
         random_fill(chunk, c);
-        if (copy_to_user((uint8_t *)(uintptr_t)a[0] + done, chunk, c))
+        if (copy_to_user(user_at(a[0], done), chunk, c))
             return done ? (long)done : -EFAULT;
         done += c;
     }

@@ -59,14 +59,27 @@ static uintptr_t *maps_of(uint64_t pa)
     return (uintptr_t *)&pmm_page(pa)->owner;
 }
 
-/* A zeroed frame, mapped once; 0 if out of memory. */
-static uint64_t frame_new(void)
+static uint64_t frames_in_use; /* every space's, a shared frame once */
+
+uint64_t user_frames_in_use(void) { return __atomic_load_n(&frames_in_use, __ATOMIC_RELAXED); }
+
+/* A frame for a user page, mapped once (its contents unset); 0 if out of memory. */
+static uint64_t frame_alloc(void)
 {
     uint64_t pa = pmm_alloc(0);
     if (pa) {
-        memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
         __atomic_store_n(maps_of(pa), 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&frames_in_use, 1, __ATOMIC_RELAXED);
     }
+    return pa;
+}
+
+/* A zeroed frame, mapped once; 0 if out of memory. */
+static uint64_t frame_new(void)
+{
+    uint64_t pa = frame_alloc();
+    if (pa)
+        memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
     return pa;
 }
 
@@ -76,6 +89,7 @@ static void frame_put(uint64_t pa)
     if (__atomic_sub_fetch(maps_of(pa), 1, __ATOMIC_ACQ_REL) == 0) {
         pmm_page(pa)->owner = NULL;
         pmm_free(pa, 0);
+        __atomic_sub_fetch(&frames_in_use, 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -233,11 +247,10 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
     pa &= ~(uint64_t)(PAGE_SIZE - 1);
     if (__atomic_load_n(maps_of(pa), __ATOMIC_ACQUIRE) == 1)
         return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
-    uint64_t f = pmm_alloc(0);
+    uint64_t f = frame_alloc();
     if (!f)
         return -ENOMEM;
     memcpy(hal_phys_to_virt(f), hal_phys_to_virt(pa), PAGE_SIZE);
-    __atomic_store_n(maps_of(f), 1, __ATOMIC_RELAXED);
     vm_unmap(&us->as, page, PAGE_SIZE);
     if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
         frame_put(f);

@@ -34,6 +34,26 @@ qemu_test(user_ctrl_c --image ${IMG}
   --expect "^uspin: sleeping\\n(\\^C\\n)?\\[signal SIGINT\\]$"
   --expect "^hello from user mode, pid [0-9]+, argc 1:hello$"
   --reject "PANIC" --status ${EXIT7})
+# The system-call fuzzer (user/ufuzz.c): eight workers making random and
+# hostile calls, twice, on two CPUs; the kernel lives on, every worker is
+# reaped (ufuzz exits 0 only then, and only with its tree removed), the
+# heap holds what it held after the first round, and no user page is left.
+# Millions of calls, many seeds: scripts/fuzz-user.
+qemu_test(user_fuzz --image ${IMG} --env SMP=2 --timeout 280
+  --send "run ufuzz 1 20000 8" --send mem --send "run ufuzz 2 20000 8" --send mem
+  --send "poweroff 7"
+  --expect "^ufuzz: [0-9]+ calls in 8 workers, [0-9]+ killed by signals, [0-9]+ timed out\\n\\[exit 0\\]$(?s:.*)^ufuzz: [0-9]+ calls in 8 workers, [0-9]+ killed by signals, [0-9]+ timed out\\n\\[exit 0\\]$"
+  --expect "^user pages: 0 \\(0 KiB\\)$(?s:.*)^user pages: 0 \\(0 KiB\\)$"
+  --same "^heap in use: (.*)$"
+  --reject "PANIC|\\[exit [1-9][0-9]*\\]|^\\[signal [A-Z0-9]+\\]" --status ${EXIT7})
+set_tests_properties(${KERNEL_ARCH}.user_fuzz PROPERTIES TIMEOUT 300)
+# The user-mode benchmarks (user/ubench.c; the figures against Linux come
+# from scripts/bench-user) run and print every figure: a tenth of the work,
+# exec'ing ubench itself (riscv64 has no busybox).
+qemu_test(user_bench_quick --image ${IMG}
+  --send "run ubench quick /bin/ubench" --send "poweroff 7"
+  --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\n\\[exit 0\\]$"
+  --reject "PANIC|ubench: " --status ${EXIT7})
 # Debian's busybox-static, unmodified (cmake/busybox.cmake), run by the
 # shell's `run`: applets that need no files yet. (No ';' in an argument
 # here: CMake would split it there.) Without it the test says it

@@ -11,6 +11,19 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
     return a0;
 }
 
+/* sys6() for a call that makes a child (fork, clone): the child (0 returned)
+ * calls exit(0) at once, touching no memory; the parent gets the result. */
+static inline long sys6_child_exits(long n, long a, long b, long c, long d, long e, long f)
+{
+    register long a7 __asm__("a7") = n, a0 __asm__("a0") = a, a1 __asm__("a1") = b, a2 __asm__("a2") = c,
+                  a3 __asm__("a3") = d, a4 __asm__("a4") = e, a5 __asm__("a5") = f;
+    __asm__ volatile("ecall\n bnez a0, 1f\n li a7, 93\n ecall\n unimp\n1:"
+                     : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5) : "memory");
+    return a0;
+}
+/* rt_sigreturn with the stack pointer at @p sp (never returns). */
+#define USYS_SIGRETURN_ON(sp) __asm__ volatile("mv sp, %0\n li a7, 139\n ecall\n unimp" : : "r"(sp))
+
 /* gp is not set up: nothing here is linked with relaxation against it. */
 __asm__(".globl _start\n_start:\n mv a0, sp\n call ustart_c\n unimp\n");
 

@@ -35,6 +35,18 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
     return ret;
 }
 
+/* sys6() for a call that makes a child (fork, clone): the child (0 returned)
+ * calls exit(0) at once, touching no memory; the parent gets the result. */
+static inline long sys6_child_exits(long n, long a, long b, long c, long d, long e, long f)
+{
+    register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
+    __asm__ volatile("syscall\n test %%rax, %%rax\n jnz 1f\n mov $60, %%eax\n xor %%edi, %%edi\n syscall\n ud2\n1:"
+                     : "+a"(n) : "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+    return n;
+}
+/* rt_sigreturn with the stack pointer at @p sp (never returns). */
+#define USYS_SIGRETURN_ON(sp) __asm__ volatile("mov %0, %%rsp\n mov $15, %%eax\n syscall\n ud2" : : "r"(sp))
+
 __asm__(".globl _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call ustart_c\n ud2\n");
 
 #define ILLEGAL_INSN() __asm__ volatile("ud2")
@@ -148,6 +160,52 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 /* user/ufuzz.c */
 #define NR_mknodat 259
 #define NR_fchmodat 268
+#define NR_open 2
+#define NR_stat 4
+#define NR_lstat 6
+#define NR_poll 7
+#define NR_ioctl 16
+#define NR_access 21
+#define NR_pipe 22
+#define NR_dup2 33
+#define NR_vfork 58
+#define NR_fsync 74
+#define NR_fdatasync 75
+#define NR_truncate 76
+#define NR_ftruncate 77
+#define NR_fchdir 81
+#define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_creat 85
+#define NR_link 86
+#define NR_unlink 87
+#define NR_symlink 88
+#define NR_readlink 89
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_chown 92
+#define NR_fchown 93
+#define NR_lchown 94
+#define NR_sysinfo 99
+#define NR_getuid 102
+#define NR_getgid 104
+#define NR_geteuid 107
+#define NR_getegid 108
+#define NR_getpgrp 111
+#define NR_setsid 112
+#define NR_getpgid 121
+#define NR_getsid 124
+#define NR_prctl 157
+#define NR_sync 162
+#define NR_tkill 200
+#define NR_clock_nanosleep 230
+#define NR_fchownat 260
+#define NR_renameat 264
+#define NR_set_robust_list 273
+#define NR_utimensat 280
+#define NR_statx 332
+#define NR_faccessat2 439
 
 /* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
  * thread that runs fn(arg) on @stack and exits with its result; the

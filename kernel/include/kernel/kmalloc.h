@@ -124,6 +124,20 @@ struct kmalloc_stats {
 /** @brief Fill @p st. */
 void kmalloc_stats(struct kmalloc_stats *st);
 
+/** @brief Who allocated the live objects of one size class. */
+struct kmalloc_site {
+    uintptr_t caller;  /**< the return address of the kmalloc() call */
+    uint64_t objects;  /**< how many of its objects are live */
+};
+/**
+ * @brief The allocation sites of the live objects of size class @p size (16,
+ *        32, ..., 2048), at most @p max of them, into @p out: how many.
+ *        -EINVAL for a size that is no class; -ENOSYS unless the heap is
+ *        built with KMALLOC_DEBUG (the -debug presets), which records them.
+ *        A tool for finding what holds memory (`mem sites`).
+ */
+int kmalloc_sites(size_t size, struct kmalloc_site *out, unsigned max);
+
 /** @name Page backend (kernel: pmm + direct map; host tests bring their own) */
 /** @{ */
 /** @brief 2^@p order contiguous pages, aligned to their size; NULL if none. */

@@ -63,6 +63,10 @@
  */
 void user_syscall(struct uregs *frame);
 
+/** @brief Frames the programs' pages hold now (every address space's, a
+ *         frame shared copy-on-write once): 0 when no program is alive. */
+uint64_t user_frames_in_use(void);
+
 /**
  * @brief A page fault at user address @p addr, taken in user mode or by a
  *        copy routine: the kernel resolves it if it can (copy-on-write,
@@ -110,6 +114,10 @@ uintptr_t extable_fixup(uintptr_t pc);
 
 /** @brief Copy from user memory; -EFAULT if [src, src + n) is not all user memory that can be read. */
 int copy_from_user(void *dst, const void *src, size_t n);
+/** @brief User address @p base + @p off, computed as integers: a program's
+ *         pointer may sit anywhere, and C pointer arithmetic that wraps is
+ *         undefined (the -debug kernels trap on it); the copy checks it. */
+static inline void *user_at(uint64_t base, uint64_t off) { return (void *)(uintptr_t)(base + off); }
 /** @brief Copy to user memory; -EFAULT if [dst, dst + n) is not all user memory that can be written. */
 int copy_to_user(void *dst, const void *src, size_t n);
 /**
