@@ -124,6 +124,6 @@ static int cmd_mem(int argc, char **argv)
             (unsigned long)(vs.mapped_bytes >> 10), (unsigned long)(vs.reserved_bytes >> 10));
     return 0;
 }
-SHELL_COMMAND("mem", "mem\n       mem sites <size>",
+SHELL_COMMAND("mem", "mem [sites <size>]",
               "memory map, pages by order, page tables, heap by size, vmalloc",
               cmd_mem);
