@@ -5,8 +5,10 @@ list(APPEND CORE_SOURCES
   kernel/fs/dev.c
   kernel/fs/file.c
   kernel/fs/initrd.c
+  kernel/fs/ldisc.c
   kernel/fs/pipe.c
   kernel/fs/procfs.c
   kernel/fs/tmpfs.c
+  kernel/fs/tty.c
   kernel/fs/vfs.c
 )

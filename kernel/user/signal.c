@@ -79,7 +79,7 @@
 
 #define BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
-#define STOP_SIGNALS (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(21) | BIT(22)) /* and SIGTTIN, SIGTTOU */
+#define STOP_SIGNALS (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
 
 /* What SIG_DFL does (signal(7)). */
 enum dfl { DFL_TERM, DFL_CORE, DFL_IGN, DFL_STOP };
@@ -92,7 +92,7 @@ static enum dfl default_action(int sig)
         return DFL_CORE;
     case SIGCHLD: case SIGCONT: case 23 /* SIGURG */: case 28 /* SIGWINCH */:
         return DFL_IGN;
-    case SIGSTOP: case SIGTSTP: case 21 /* SIGTTIN */: case 22 /* SIGTTOU */:
+    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
         return DFL_STOP;
     default:
         return DFL_TERM;

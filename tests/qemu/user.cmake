@@ -34,6 +34,19 @@ qemu_test(user_ctrl_c --image ${IMG}
   --expect "^uspin: sleeping\\n(\\^C\\n)?\\[signal SIGINT\\]$"
   --expect "^hello from user mode, pid [0-9]+, argc 1:hello$"
   --reject "PANIC" --status ${EXIT7})
+# The console's line discipline from a program's side (user/utty.c), twice
+# in one boot: canonical lines edited with DEL, Ctrl-W and Ctrl-U, a line
+# ended by Ctrl-D, Ctrl-D alone as the end of input; then raw mode through
+# TCSETS: VMIN 3 returns three bytes, VMIN 0 with VTIME a read of 0.
+set(UTTY_KEYS
+  --on "^utty: canonical" "abc\\x7fd\\r" --on "^\\[abd\\^J\\]$" "one two\\x17three\\r"
+  --on "^\\[one three\\^J\\]$" "junk\\x15ok\\r" --on "^\\[ok\\^J\\]$" "part\\x04"
+  --on "\\[part\\]$" "\\x04" --on "^utty: raw" "xyz")
+set(UTTY_OUT "^utty: canonical\\nabc\\x08 \\x08d\\n\\[abd\\^J\\]\\n(?s:.*)\\[one three\\^J\\](?s:.*)\\[ok\\^J\\](?s:.*)^part\\[part\\]\\nok   the canonical part ends with a read of 0\\n(?s:.*)^utty: raw\\n(?s:.*)^\\[xyz\\]\\n(?s:.*)^utty: 0 failed\\n\\[exit 0\\]$")
+qemu_test(user_tty --image ${IMG}
+  --send "run utty" ${UTTY_KEYS} --send "run utty" ${UTTY_KEYS} --send "poweroff 7"
+  --expect "${UTTY_OUT}(?s:.*)${UTTY_OUT}"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # The system-call fuzzer (user/ufuzz.c): eight workers making random and
 # hostile calls, twice, on two CPUs; the kernel lives on, every worker is
 # reaped (ufuzz exits 0 only then, and only with its tree removed), the

@@ -350,6 +350,8 @@ int fifo_open(struct inode *ino, unsigned flags, struct file **out);
 
 /** @brief A character device's operations by its number, or NULL. */
 const struct file_ops *chrdev_ops(uint32_t rdev);
+/** @brief The console terminal's operations (/dev/console, tty, tty0: tty.c). */
+extern const struct file_ops tty_file_ops;
 /** @brief Who had the console terminal (tty_attach()). */
 struct tty_owner {
     int sid;  /**< its session, 0 none */
