@@ -5,14 +5,15 @@
  *        anything is mapped, then loaded segment by segment, and the
  *        initial stack the System V psABIs describe.
  *
- * Every field of the file is distrusted: offsets and sizes are checked
- * against the file's length without overflow, segments against user space
- * and against each other (page granularity), rights against W^X, the entry
- * point against the executable segments. A program with an interpreter
- * (PT_INTERP: a dynamically linked one) is refused: there is no dynamic
- * loader to run.
+ * Every field of the file is distrusted: exec_elf.c checks offsets and
+ * sizes against the file's length without overflow, segments against user
+ * space and against each other (page granularity), rights against W^X, the
+ * entry point against the executable segments, and refuses a program with
+ * an interpreter (PT_INTERP: a dynamically linked one: there is no dynamic
+ * loader to run). What it accepts, this file maps.
  */
 #include "exec.h"
+#include "exec_elf.h"
 #include <hal/cpu.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
@@ -22,8 +23,6 @@
 #include <kernel/printf.h>
 #include <kernel/proc.h>
 #include <kernel/string.h>
-
-#define MAX_PHNUM 64
 
 /* Auxiliary vector keys (System V gABI, Linux's additions). */
 #define AT_NULL 0
@@ -44,15 +43,6 @@
 #define AT_RANDOM 25
 #define AT_EXECFN 31
 
-static int refuse(char *err, size_t errlen, const char *why)
-{
-    if (err && errlen)
-        strlcpy(err, why, errlen);
-    return -ENOEXEC;
-}
-
-static uintptr_t page_down(uintptr_t v) { return v & ~(uintptr_t)(PAGE_SIZE - 1); }
-
 /* A 64-bit mix of the counter, for AT_RANDOM (there is no entropy pool
  * yet: these bytes seed glibc's stack protector and pointer guard, so they
  * differ between runs, but are not secret). */
@@ -63,95 +53,6 @@ static uint64_t mix64(uint64_t x)
     x ^= x >> 33;
     x *= 0xc4ceb9fe1a85ec53ull;
     return x ^ (x >> 33);
-}
-
-struct seg {
-    uintptr_t start, end; /* pages, biased */
-    unsigned prot;
-    const Elf64_Phdr *ph;
-};
-
-/* Check the headers; fill @p eh, @p ph (copies: the file may be only
- * 4-byte aligned, as a cpio archive's data is), @p segs (sorted by
- * address) and the bias. */
-static int check(const uint8_t *f, size_t len, Elf64_Ehdr *eh, Elf64_Phdr *ph, struct seg *segs,
-                 unsigned *nseg, uintptr_t *bias, char *err, size_t errlen)
-{
-    if (len < sizeof(Elf64_Ehdr))
-        return refuse(err, errlen, "shorter than an ELF header");
-    memcpy(eh, f, sizeof *eh);
-    if (memcmp(eh->e_ident, "\177ELF", 4) != 0)
-        return refuse(err, errlen, "not an ELF file (bad magic)");
-    if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB)
-        return refuse(err, errlen, "not a 64-bit little-endian ELF file");
-    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-        return refuse(err, errlen, "not an executable (e_type is neither EXEC nor DYN)");
-    if (eh->e_machine != ARCH_ELF_MACHINE)
-        return refuse(err, errlen, "built for another machine (e_machine)");
-    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM)
-        return refuse(err, errlen, "bad program header table (entry size or count)");
-    if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
-        return refuse(err, errlen, "program header table runs past the end of the file");
-    memcpy(ph, f + eh->e_phoff, (size_t)eh->e_phnum * sizeof(Elf64_Phdr));
-    uintptr_t top = hal_user_top();
-    /* static-PIE: at two thirds of user space, as Linux places it, on a 2 MiB boundary */
-    *bias = eh->e_type == ET_DYN ? (top / 3 * 2) & ~(uintptr_t)0x1fffff : 0;
-    unsigned n = 0;
-    for (unsigned i = 0; i < eh->e_phnum; i++) {
-        const Elf64_Phdr *p = &ph[i];
-        if (p->p_type == PT_INTERP)
-            return refuse(err, errlen, "dynamically linked (PT_INTERP): only static executables run");
-        if (p->p_type != PT_LOAD || p->p_memsz == 0)
-            continue;
-        if (p->p_filesz > p->p_memsz)
-            return refuse(err, errlen, "a segment's file size exceeds its memory size");
-        if (p->p_offset > len || p->p_filesz > len - p->p_offset)
-            return refuse(err, errlen, "a segment runs past the end of the file");
-        if ((p->p_vaddr - p->p_offset) % PAGE_SIZE)
-            return refuse(err, errlen, "a segment's address and file offset disagree modulo the page size");
-        if ((p->p_flags & (PF_W | PF_X)) == (PF_W | PF_X))
-            return refuse(err, errlen, "a segment is writable and executable (W^X)");
-        uint64_t lo = p->p_vaddr + *bias, hi = lo + p->p_memsz;
-        if (lo < p->p_vaddr || hi < lo || page_down(lo) < PAGE_SIZE || hi > EXEC_SEGMENTS_TOP(top))
-            return refuse(err, errlen, "a segment lies outside user space");
-        if (n == MAX_PHNUM)
-            return refuse(err, errlen, "too many segments");
-        struct seg s = {page_down(lo), page_down(hi + PAGE_SIZE - 1),
-                        (p->p_flags & PF_W ? MMU_WRITE : 0) | (p->p_flags & PF_X ? MMU_EXEC : 0), p};
-        unsigned j = n++;
-        while (j > 0 && segs[j - 1].start > s.start) {
-            segs[j] = segs[j - 1];
-            j--;
-        }
-        segs[j] = s;
-    }
-    if (n == 0)
-        return refuse(err, errlen, "no loadable segment");
-    for (unsigned i = 1; i < n; i++)
-        if (segs[i].start < segs[i - 1].end)
-            return refuse(err, errlen, "segments overlap");
-    uintptr_t entry = eh->e_entry + *bias;
-    int ok = 0;
-    for (unsigned i = 0; i < n; i++)
-        ok |= (segs[i].prot & MMU_EXEC) && entry >= segs[i].ph->p_vaddr + *bias &&
-              entry < segs[i].ph->p_vaddr + *bias + segs[i].ph->p_memsz;
-    if (!ok)
-        return refuse(err, errlen, "the entry point is outside every executable segment");
-    *nseg = n;
-    return 0;
-}
-
-/* The user address of the program headers: where the segment holding
- * them in the file maps them, 0 if none does. */
-static uintptr_t phdr_address(const Elf64_Ehdr *eh, const struct seg *segs, unsigned n, uintptr_t bias)
-{
-    for (unsigned i = 0; i < n; i++) {
-        const Elf64_Phdr *p = segs[i].ph;
-        if (eh->e_phoff >= p->p_offset && eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) <=
-                                              p->p_offset + p->p_filesz)
-            return p->p_vaddr + bias + (eh->e_phoff - p->p_offset);
-    }
-    return 0;
 }
 
 static int count_strings(char *const v[], unsigned *n, size_t *bytes)
@@ -227,36 +128,30 @@ int exec_load(struct uspace *us, const void *image, size_t len, char *const argv
               char *const envp[], struct exec_info *out, char *err, size_t errlen)
 {
     const uint8_t *f = image;
-    struct seg *segs = kmalloc(MAX_PHNUM * sizeof *segs);
-    Elf64_Phdr *ph = kmalloc(MAX_PHNUM * sizeof *ph);
-    Elf64_Ehdr ehdr, *eh = &ehdr;
-    if (!segs || !ph) {
-        kfree(segs);
-        kfree(ph);
+    /* ~5 KiB: too much for a kernel stack */
+    struct exec_elf *x = kmalloc(sizeof *x);
+    if (!x)
         return -ENOMEM;
-    }
-    unsigned n;
-    uintptr_t bias;
-    int e = check(f, len, eh, ph, segs, &n, &bias, err, errlen);
-    for (unsigned i = 0; !e && i < n; i++) {
-        const Elf64_Phdr *p = segs[i].ph;
-        e = uspace_map_anon(us, segs[i].start, segs[i].end - segs[i].start, segs[i].prot);
+    int e = exec_elf_parse(f, len, ARCH_ELF_MACHINE, hal_user_top(), x, err, errlen);
+    for (unsigned i = 0; !e && i < x->nseg; i++) {
+        const struct exec_elf_seg *s = &x->seg[i];
+        const Elf64_Phdr *p = s->ph;
+        e = uspace_map_anon(us, s->start, s->end - s->start, s->prot);
         if (!e && p->p_filesz)
-            e = uspace_write(us, p->p_vaddr + bias, f + p->p_offset, p->p_filesz);
-        if (!e && (segs[i].prot & MMU_EXEC)) /* written as data, run as code */
-            uspace_sync_icache(us, segs[i].start, segs[i].end - segs[i].start);
+            e = uspace_write(us, p->p_vaddr + x->bias, f + p->p_offset, p->p_filesz);
+        if (!e && (s->prot & MMU_EXEC)) /* written as data, run as code */
+            uspace_sync_icache(us, s->start, s->end - s->start);
     }
     if (e) {
-        kfree(segs);
-        kfree(ph);
+        kfree(x);
         return e;
     }
     uintptr_t top = hal_user_top();
     uintptr_t stack_top = top - PAGE_SIZE; /* a guard page above it, off the canonical edge */
     e = uspace_map_anon(us, stack_top - EXEC_STACK_SIZE, EXEC_STACK_SIZE, MMU_WRITE);
-    uint64_t aux[] = {AT_PHDR, phdr_address(eh, segs, n, bias), AT_PHENT, sizeof(Elf64_Phdr),
-                      AT_PHNUM, eh->e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0,
-                      AT_ENTRY, eh->e_entry + bias, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
+    uint64_t aux[] = {AT_PHDR, x->phdr, AT_PHENT, sizeof(Elf64_Phdr),
+                      AT_PHNUM, x->eh.e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0,
+                      AT_ENTRY, x->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
                       AT_HWCAP, 0, AT_CLKTCK, 100, AT_SECURE, 0};
     if (!e)
         e = build_stack(us, stack_top, argv, envp, aux, sizeof aux / sizeof aux[0] / 2, &out->sp);
@@ -269,9 +164,8 @@ int exec_load(struct uspace *us, const void *image, size_t len, char *const argv
         e = uspace_write(us, out->sigtramp, hal_sigtramp, (size_t)(hal_sigtramp_end - hal_sigtramp));
     if (!e)
         uspace_sync_icache(us, out->sigtramp, PAGE_SIZE);
-    out->entry = eh->e_entry + bias;
-    out->brk = segs[n - 1].end;
-    kfree(segs);
-    kfree(ph);
+    out->entry = x->entry;
+    out->brk = x->seg[x->nseg - 1].end;
+    kfree(x);
     return e;
 }

@@ -2,6 +2,7 @@
 # memory access), appended to the kernel's portable core.
 list(APPEND CORE_SOURCES
   kernel/user/exec.c
+  kernel/user/exec_elf.c
   kernel/user/fs_syscalls.c
   kernel/user/futex.c
   kernel/user/init.c

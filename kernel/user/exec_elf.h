@@ -1,0 +1,73 @@
+/**
+ * @file exec_elf.h
+ * @brief Checking an executable's ELF headers before anything is mapped:
+ *        what the loader (exec.c) maps, where, with which rights, and
+ *        where the program starts. Private to kernel/user/.
+ *
+ * Split from the loader so the part that reads untrusted bytes runs on its
+ * own, in a host unit test (tests/host/test_exec_elf.c) and under libFuzzer
+ * (tests/fuzz/fuzz_exec_elf.c): it reads only the file and what it is
+ * given (the machine, the top of user space), and writes only the caller's
+ * struct, so it needs no address space, no heap and no arch header.
+ */
+#ifndef KERNEL_USER_EXEC_ELF_H
+#define KERNEL_USER_EXEC_ELF_H
+
+#include <kernel/elf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** @brief The most program headers an executable may have (static
+ *  programs have under a dozen). */
+#define EXEC_ELF_MAX_PHNUM 64
+
+/** @brief One loadable segment, as mapped. */
+struct exec_elf_seg {
+    uintptr_t start, end; /**< its pages [start, end), biased */
+    unsigned prot;        /**< MMU_WRITE and/or MMU_EXEC */
+    const Elf64_Phdr *ph; /**< its header, in the same struct exec_elf's ph[] */
+};
+
+/**
+ * @brief An executable, checked. About 5 KiB: the kernel allocates it
+ *        rather than put it on a thread's stack. It points into itself
+ *        (exec_elf_seg::ph), so it is not to be copied.
+ */
+struct exec_elf {
+    Elf64_Ehdr eh;                                /**< the file header (a copy) */
+    Elf64_Phdr ph[EXEC_ELF_MAX_PHNUM];            /**< the program headers, eh.e_phnum of them */
+    struct exec_elf_seg seg[EXEC_ELF_MAX_PHNUM]; /**< the PT_LOAD segments, by address */
+    unsigned nseg;                                /**< entries of seg[], at least 1 */
+    uintptr_t bias;  /**< added to every address of the file: 0 for ET_EXEC */
+    uintptr_t entry; /**< the first instruction, biased: inside an executable segment */
+    uintptr_t phdr;  /**< the program headers' user address (AT_PHDR), 0 if no segment maps them */
+};
+
+/**
+ * @brief Check the @p len bytes at @p f as a static or static-PIE ELF64
+ *        executable for @p machine, to run in user space [0, @p user_top),
+ *        and describe how to load it.
+ *
+ * Every field is distrusted: offsets and sizes are checked against @p len
+ * without overflow; segments against page 0, against EXEC_SEGMENTS_TOP(@p
+ * user_top) and against each other (page granularity); rights against W^X;
+ * the entry point against the executable segments. A program with an
+ * interpreter (PT_INTERP) is refused. An ET_DYN file (static-PIE) gets a
+ * bias of two thirds of @p user_top, on a 2 MiB boundary, as Linux places
+ * it.
+ *
+ * @param f the file; may be only byte-aligned (the headers are copied out)
+ * @param len bytes at @p f
+ * @param machine the e_machine to accept (ARCH_ELF_MACHINE)
+ * @param user_top the end of user space (hal_user_top())
+ * @param out filled on success; partly written on failure
+ * @param err on failure, a sentence saying what is wrong (may be NULL)
+ * @param errlen bytes at @p err
+ * @retval 0 *out describes the program
+ * @retval -ENOEXEC refused, @p err says why
+ * @note Pure: no allocation, no lock, no access outside @p f, @p out and @p err.
+ */
+int exec_elf_parse(const uint8_t *f, size_t len, unsigned machine, uintptr_t user_top,
+                   struct exec_elf *out, char *err, size_t errlen);
+
+#endif
