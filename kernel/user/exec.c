@@ -124,24 +124,47 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
     return e;
 }
 
-int exec_load(struct uspace *us, const void *image, size_t len, char *const argv[],
+/*
+ * Map segment @p s of the file at @p f. With @p file, the pages its file
+ * bytes fill whole are a private mapping of the file (read on first touch,
+ * so a program pays for the pages it runs, not for the whole file: busybox
+ * is 2 MB, and `true` runs a small part of it);
+ * the rest (a last page part file bytes, part zeroes, and the zeroed pages
+ * of .bss) is anonymous memory, its file bytes copied now. Bytes before the
+ * segment's start on its first page are the file's there, as on Linux,
+ * rather than zeroes. Without a file every page is anonymous.
+ */
+static int map_segment(struct uspace *us, const uint8_t *f, struct file *file,
+                       const struct exec_elf_seg *s, uintptr_t bias)
+{
+    const Elf64_Phdr *p = s->ph;
+    uintptr_t lo = p->p_vaddr + bias, fend = lo + p->p_filesz;
+    uintptr_t whole = file ? fend & ~(uintptr_t)(PAGE_SIZE - 1) : s->start; /* file pages [start, whole) */
+    int e = 0;
+    if (whole > s->start) /* lo and p_offset agree modulo the page size: exec_elf.c checked */
+        e = uspace_map_file(us, s->start, whole - s->start, s->prot, file,
+                            p->p_offset & ~(uint64_t)(PAGE_SIZE - 1));
+    if (e || whole == s->end)
+        return e;
+    e = uspace_map_anon(us, whole, s->end - whole, s->prot);
+    uintptr_t from = lo > whole ? lo : whole;
+    if (!e && fend > from)
+        e = uspace_write(us, from, f + p->p_offset + (from - lo), fend - from);
+    if (!e && (s->prot & MMU_EXEC)) /* written as data, run as code (file pages sync as they come) */
+        uspace_sync_icache(us, whole, s->end - whole);
+    return e;
+}
+
+int exec_load(struct uspace *us, const struct exec_image *img, char *const argv[],
               char *const envp[], struct exec_info *out, char *err, size_t errlen)
 {
-    const uint8_t *f = image;
     /* ~5 KiB: too much for a kernel stack */
     struct exec_elf *x = kmalloc(sizeof *x);
     if (!x)
         return -ENOMEM;
-    int e = exec_elf_parse(f, len, ARCH_ELF_MACHINE, hal_user_top(), x, err, errlen);
-    for (unsigned i = 0; !e && i < x->nseg; i++) {
-        const struct exec_elf_seg *s = &x->seg[i];
-        const Elf64_Phdr *p = s->ph;
-        e = uspace_map_anon(us, s->start, s->end - s->start, s->prot);
-        if (!e && p->p_filesz)
-            e = uspace_write(us, p->p_vaddr + x->bias, f + p->p_offset, p->p_filesz);
-        if (!e && (s->prot & MMU_EXEC)) /* written as data, run as code */
-            uspace_sync_icache(us, s->start, s->end - s->start);
-    }
+    int e = exec_elf_parse(img->data, img->len, ARCH_ELF_MACHINE, hal_user_top(), x, err, errlen);
+    for (unsigned i = 0; !e && i < x->nseg; i++)
+        e = map_segment(us, img->data, img->file, &x->seg[i], x->bias);
     if (e) {
         kfree(x);
         return e;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct exec_image; /* <kernel/proc.h> */
+
 /** @brief Where a loaded program starts. */
 struct exec_info {
     uintptr_t entry;    /**< first instruction */
@@ -20,15 +22,16 @@ struct exec_info {
 };
 
 /**
- * @brief Map the executable @p image into the empty space @p us, with a
- *        stack holding @p argv and @p envp.
+ * @brief Map the executable @p img into the empty space @p us, with a
+ *        stack holding @p argv and @p envp: from its file where it has
+ *        one (struct exec_image), copied otherwise.
  * @retval 0 loaded, *out filled
  * @retval -ENOEXEC malformed or not for this machine (@p err says what)
  * @retval -E2BIG too many or too long arguments
  * @retval -ENOMEM out of memory (what was mapped stays in @p us, for
  *         uspace_destroy())
  */
-int exec_load(struct uspace *us, const void *image, size_t len, char *const argv[],
+int exec_load(struct uspace *us, const struct exec_image *img, char *const argv[],
               char *const envp[], struct exec_info *out, char *err, size_t errlen);
 
 /** @brief Bytes of the initial stack mapping. */

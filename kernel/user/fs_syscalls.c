@@ -972,16 +972,20 @@ static long sys_lchown(const uint64_t a[6])
 
 /* ---- execve's image ---- */
 
-int sys_find_image(const char *path, const void **image, size_t *len, void **tofree)
+int sys_find_image(const char *path, struct exec_image *img)
 {
-    *tofree = NULL;
+    *img = (struct exec_image){0};
     struct inode *ino;
     int e = vfs_lookup(NULL, path, 1, &ino);
     if (e == 0) {
         if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
             e = -EACCES;
         else
-            e = vfs_read_whole(ino, image, len, tofree);
+            e = vfs_read_whole(ino, &img->data, &img->len, &img->tofree);
+        if (!e && (e = vfs_open_inode(ino, O_RDONLY, &img->file)) != 0) {
+            vfree(img->tofree);
+            *img = (struct exec_image){0};
+        }
         inode_put(ino);
         return e;
     }
@@ -996,9 +1000,17 @@ int sys_find_image(const char *path, const void **image, size_t *len, void **tof
     const struct uprog *u = uprog_find(name);
     if (!u)
         return e;
-    *image = u->image;
-    *len = (size_t)(u->end - u->image);
+    img->data = u->image;
+    img->len = (size_t)(u->end - u->image);
     return 0;
+}
+
+void exec_image_put(struct exec_image *img)
+{
+    vfree(img->tofree);
+    if (img->file)
+        file_put(img->file);
+    *img = (struct exec_image){0};
 }
 
 const struct sysent sys_fs_table[] = {

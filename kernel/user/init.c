@@ -84,17 +84,15 @@ static int init_thread(void *arg)
     if (!argv[0])
         init_set_args("");
     char *envp[] = {"PATH=/bin", "HOME=/", "TERM=vt100", NULL};
-    const void *image;
-    size_t len;
-    void *tofree = NULL;
+    struct exec_image img = {0};
     char err[96] = "";
     int pid = 0;
     int e = vfs_init();
     if (!e)
-        e = sys_find_image(path, &image, &len, &tofree);
+        e = sys_find_image(path, &img);
     if (!e) {
-        e = proc_spawn(path, image, len, argv, envp, &pid, err, sizeof err);
-        vfree(tofree);
+        e = proc_spawn_image(path, &img, argv, envp, &pid, err, sizeof err);
+        exec_image_put(&img);
     }
     if (e) {
         kprintf("init: %s: %s (%s); the kernel shell has the console\n", path,

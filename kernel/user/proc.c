@@ -266,6 +266,12 @@ static int reaper(void *arg);
 int proc_spawn(const char *name, const void *image, size_t len, char *const argv[],
                char *const envp[], int *pid, char *err, size_t errlen)
 {
+    return proc_spawn_image(name, &(struct exec_image){image, len, NULL, NULL}, argv, envp, pid, err, errlen);
+}
+
+int proc_spawn_image(const char *name, const struct exec_image *img, char *const argv[],
+                     char *const envp[], int *pid, char *err, size_t errlen)
+{
     if (err && errlen)
         err[0] = 0;
     struct start *st = kzalloc(sizeof *st);
@@ -281,7 +287,7 @@ int proc_spawn(const char *name, const void *image, size_t len, char *const argv
     }
     p->us = uspace_create();
     set_cmdline(p, name, argv);
-    e = p->us ? exec_load(p->us, image, len, argv, envp, &st->ei, err, errlen) : -ENOMEM;
+    e = p->us ? exec_load(p->us, img, argv, envp, &st->ei, err, errlen) : -ENOMEM;
     if (e == 0) {
         p->brk_start = p->brk = st->ei.brk;
         p->sigtramp = st->ei.sigtramp;
@@ -391,7 +397,7 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
     sched_set_ustate(t->ustate);
 }
 
-int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
+int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
               char *const argv[], char *const envp[])
 {
     struct proc *p = proc_current();
@@ -403,7 +409,7 @@ int proc_exec(struct uregs *frame, const char *path, const void *image, size_t l
         return -ENOMEM;
     struct exec_info ei;
     char err[96];
-    int e = exec_load(us, image, len, argv, envp, &ei, err, sizeof err);
+    int e = exec_load(us, img, argv, envp, &ei, err, sizeof err);
     struct exec_next *x = !e && u != &p->main ? kmalloc(sizeof *x) : NULL;
     if (!e && u != &p->main && !x)
         e = -ENOMEM;

@@ -164,14 +164,12 @@ static long sys_execve(const uint64_t a[6])
     if (e >= 0)
         e = copy_strings((const uint64_t *)(uintptr_t)a[2], ea->envp, EXEC_ARGS_MAX, ea->strings,
                          sizeof ea->strings, &used);
-    const void *image;
-    size_t len;
-    void *tofree = NULL;
+    struct exec_image img = {0};
     if (e >= 0)
-        e = sys_find_image(ea->path, &image, &len, &tofree);
+        e = sys_find_image(ea->path, &img);
     if (e >= 0)
-        e = proc_exec(user_frame(), ea->path, image, len, ea->argv, ea->envp);
-    vfree(tofree);
+        e = proc_exec(user_frame(), ea->path, &img, ea->argv, ea->envp);
+    exec_image_put(&img);
     kfree(ea);
     if (e == PROC_EXEC_HANDED)
         proc_exit_thread(); /* the first thread runs the new program */

@@ -40,13 +40,11 @@ static int cmd_run(int argc, char **argv)
 {
     if (argc < 2)
         return shell_usage(argv[0]);
-    const void *image;
-    size_t len;
-    void *tofree = NULL;
+    struct exec_image img = {0};
     const char *path = argv[1];
     if (strchr(path, '/')) {
         int e = vfs_init();
-        e = e ? e : sys_find_image(path, &image, &len, &tofree);
+        e = e ? e : sys_find_image(path, &img);
         if (e)
             return shell_error(e, "run: %s: %s", path,
                                e == -ENOENT ? "no such file" : e == -EACCES ? "not an executable file" : "cannot read it");
@@ -54,14 +52,14 @@ static int cmd_run(int argc, char **argv)
         const struct uprog *u = uprog_find(path);
         if (!u)
             return shell_error(-ENOENT, "run: %s: no such built-in program (`run` lists them)", path);
-        image = u->image;
-        len = (size_t)(u->end - u->image);
+        img.data = u->image;
+        img.len = (size_t)(u->end - u->image);
     }
     char *envp[] = {"PATH=/bin", "HOME=/", "TERM=vt100", NULL};
     char err[96];
     int pid;
-    int e = proc_spawn(path, image, len, argv + 1, envp, &pid, err, sizeof err);
-    vfree(tofree);
+    int e = proc_spawn_image(path, &img, argv + 1, envp, &pid, err, sizeof err);
+    exec_image_put(&img);
     if (e)
         return shell_error(e, "run: %s: %s", path, err[0] ? err : "cannot start it");
     /* The console is its terminal, its group in the foreground: Ctrl-C

@@ -130,6 +130,24 @@ struct proc {
     struct list_node all;      /**< every process */
 };
 
+struct file;
+
+/**
+ * @brief An executable to start: its bytes and, when it is a file, the
+ *        file open for reading.
+ *
+ * With a file, the pages a segment fills whole are mapped from the file
+ * and read on first touch (a private file mapping, as mmap() makes), so a
+ * program pays only for the pages it runs; without one (a built-in
+ * program, or bytes made by a test) every segment is copied at once.
+ */
+struct exec_image {
+    const void *data;  /**< the file's bytes, read-only; checked and partly copied */
+    size_t len;        /**< bytes at data */
+    struct file *file; /**< the same bytes as a file, or NULL; the process takes its own reference */
+    void *tofree;      /**< for the finder of the image (sys_find_image()): vfree()d with it */
+};
+
 /**
  * @brief Start the executable @p image (@p len bytes, kept by the caller
  *        until this returns) as a new process with arguments @p argv and
@@ -151,6 +169,11 @@ struct proc {
  */
 int proc_spawn(const char *name, const void *image, size_t len, char *const argv[],
                char *const envp[], int *pid, char *err, size_t errlen);
+
+/** @brief proc_spawn() of @p img, whose segments come from its file on
+ *  first touch when it has one (struct exec_image). */
+int proc_spawn_image(const char *name, const struct exec_image *img, char *const argv[],
+                     char *const envp[], int *pid, char *err, size_t errlen);
 
 /**
  * @brief Wait for the kernel-started process @p pid to end and reap it.
@@ -177,7 +200,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls);
 #define PROC_EXEC_HANDED 1
 
 /**
- * @brief execve(): replace the current process's program by @p image; on
+ * @brief execve(): replace the current process's program by @p img; on
  *        success @p frame starts the new one (the old space is gone). From a
  *        thread other than the first, every other thread ends and the first
  *        runs the new program (it has the process's id).
@@ -186,7 +209,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls);
  *         freed, with proc_exit_thread()); or a negative errno with the
  *         process unchanged
  */
-int proc_exec(struct uregs *frame, const char *path, const void *image, size_t len,
+int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
               char *const argv[], char *const envp[]);
 
 #define WNOHANG 1     /**< wait4(): do not wait */

@@ -1,0 +1,161 @@
+/**
+ * @file exec_tests.c
+ * @brief ktests of the ELF loader's mapping (exec.c): a program loaded
+ *        from a file gets its whole file pages on first touch, holding the
+ *        file's bytes; one loaded from memory gets every page at once; in
+ *        both the partial pages and .bss hold what the program expects.
+ *
+ * Beside exec.c because they look inside an address space (uspace.h),
+ * which is private to kernel/user.
+ */
+#include "exec.h"
+#include "exec_elf.h"
+#include <hal/mmu.h>
+#include <hal/uregs.h> /* ARCH_ELF_MACHINE */
+#include <hal/user.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktest.h>
+#include <kernel/pmm.h>
+#include <kernel/kprintf.h>
+#include <kernel/printf.h>
+#include <kernel/proc.h>
+#include <kernel/string.h>
+#include <kernel/vfs.h>
+
+static uint64_t free_frames(void)
+{
+    kmalloc_drain();
+    pmm_drain();
+    struct pmm_stats st;
+    pmm_stats(&st);
+    return st.free_pages;
+}
+
+static int mapped(struct uspace *us, uintptr_t va)
+{
+    uint64_t pa;
+    return vm_translate(&us->as, va, &pa, NULL) == 0;
+}
+
+/* The page at @p va, touched (read) and copied out to @p buf; 0 or an errno. */
+static int page_of(struct uspace *us, uintptr_t va, uint8_t *buf)
+{
+    int e = uspace_fault(us, va, 0);
+    uint64_t pa;
+    if (e < 0 || vm_translate(&us->as, va, &pa, NULL) != 0)
+        return e < 0 ? e : -EFAULT;
+    memcpy(buf, hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
+    return 0;
+}
+
+/*
+ * Load @p data (a built-in program's image) into a fresh space, from @p
+ * file if given; then check each segment page by page: with a file, the
+ * pages its file bytes fill whole are not there until touched; every page
+ * holds the segment's file bytes where it has them, zeroes after them
+ * (.bss), and before the segment's start on its first page the file's
+ * bytes (from a file) or zeroes (copied). Returns the failures.
+ */
+static int load_and_check(const uint8_t *data, size_t len, struct file *file, unsigned *lazy)
+{
+    static struct exec_elf x; /* ~5 KiB; ktests run one at a time */
+    uint8_t *buf = kmalloc(PAGE_SIZE);
+    struct uspace *us = uspace_create();
+    int bad = 0;
+    *lazy = 0;
+    if (!buf || !us || exec_elf_parse(data, len, ARCH_ELF_MACHINE, hal_user_top(), &x, NULL, 0) != 0) {
+        kfree(buf);
+        if (us)
+            uspace_destroy(us);
+        return 1;
+    }
+    char *argv[] = {"exec-test", NULL}, *envp[] = {NULL};
+    struct exec_info ei;
+    if (exec_load(us, &(struct exec_image){data, len, file, NULL}, argv, envp, &ei, NULL, 0) != 0)
+        bad++;
+    for (unsigned i = 0; !bad && i < x.nseg; i++) {
+        const struct exec_elf_seg *s = &x.seg[i];
+        const Elf64_Phdr *p = s->ph;
+        uintptr_t lo = p->p_vaddr + x.bias, fend = lo + p->p_filesz;
+        for (uintptr_t va = s->start; va < s->end; va += PAGE_SIZE) {
+            /* the file's pages come on first touch, as do .bss's zeroed
+             * ones; those holding copied bytes are there already */
+            int whole = file && va + PAGE_SIZE <= fend;
+            int copied = !whole && va < fend && va + PAGE_SIZE > lo;
+            if (copied != mapped(us, va)) {
+                kprintf("exec_tests: page %#lx %s before its first touch\n", (unsigned long)va,
+                        copied ? "missing" : "present");
+                bad++;
+            }
+            *lazy += whole;
+            if (page_of(us, va, buf) != 0) {
+                bad++;
+                continue;
+            }
+            for (uintptr_t a = va; a < va + PAGE_SIZE; a++) {
+                uint8_t want = a >= fend ? 0
+                               : a >= lo ? data[p->p_offset + (a - lo)]
+                               : file    ? data[(p->p_offset & ~(uint64_t)(PAGE_SIZE - 1)) + (a - va)]
+                                         : 0;
+                if (buf[a - va] != want) {
+                    kprintf("exec_tests: byte %#lx is %#x, not %#x\n", (unsigned long)a, buf[a - va], want);
+                    bad++;
+                    break;
+                }
+            }
+        }
+    }
+    kfree(buf);
+    uspace_destroy(us);
+    return bad;
+}
+
+KTEST(user_exec_maps_file_pages_on_first_touch)
+{
+    /* usyscalls: the biggest built-in, text, read-only data and a data
+     * segment with .bss after it */
+    const struct uprog *u = uprog_find("usyscalls");
+    KT_ASSERT(u != NULL);
+    size_t len = (size_t)(u->end - u->image);
+    KT_ASSERT(vfs_init() == 0);
+    static unsigned seq;
+    char path[48];
+    ksnprintf(path, sizeof path, "/tmp/kt-exec-%u", __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+    uint64_t before = free_frames();
+    struct file *f;
+    KT_ASSERT(vfs_open(NULL, path, O_RDWR | O_CREAT | O_TRUNC, 0755, &f) == 0);
+    KT_ASSERT(vfs_write(f, &(struct iobuf){(uintptr_t)u->image, 0}, len, NULL) == (long)len);
+    unsigned lazy;
+    KT_ASSERT(load_and_check(u->image, len, f, &lazy) == 0);
+    KT_ASSERT(lazy > 0); /* some page was the file's alone, or nothing was tested */
+    KT_ASSERT(load_and_check(u->image, len, NULL, &lazy) == 0);
+    KT_ASSERT(lazy == 0);
+    file_put(f);
+    KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
+    KT_ASSERT(free_frames() == before); /* the spaces' pages, the file's and its tables */
+}
+
+KTEST(user_program_runs_from_a_file)
+{
+    /* The same program run from the file: every check of usyscalls passes
+     * with its text and data read from the file as it touches them. */
+    const struct uprog *u = uprog_find("usyscalls");
+    KT_ASSERT(u != NULL);
+    size_t len = (size_t)(u->end - u->image);
+    KT_ASSERT(vfs_init() == 0);
+    static unsigned seq;
+    char path[48];
+    ksnprintf(path, sizeof path, "/tmp/kt-run-%u", __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+    struct file *f;
+    KT_ASSERT(vfs_open(NULL, path, O_RDWR | O_CREAT | O_TRUNC, 0755, &f) == 0);
+    KT_ASSERT(vfs_write(f, &(struct iobuf){(uintptr_t)u->image, 0}, len, NULL) == (long)len);
+    char *argv[] = {"usyscalls", NULL}, *envp[] = {NULL};
+    int pid;
+    int e = proc_spawn_image("usyscalls", &(struct exec_image){u->image, len, f, NULL}, argv, envp, &pid,
+                             NULL, 0);
+    file_put(f); /* the process holds its own reference */
+    KT_ASSERT(e == 0);
+    KT_ASSERT(proc_wait(pid) == 0); /* exit code = failures (its output says which) */
+    KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
+}
