@@ -12,6 +12,7 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <hal/timer.h>
+#include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/jit.h>
@@ -252,6 +253,15 @@ __attribute__((noinline)) static int cmd_fault(int argc, char **argv)
         int rc = fault_other_cpu(kind);
         if (rc)
             return rc;
+    } else if (strcmp(kind, "console-rx") == 0) {
+        /* Not a CPU fault: the lost receive interrupt the console's idle
+         * look (kernel/lib/console.c) recovers from, made on purpose. */
+        int rc = console_rx_lose_interrupt();
+        if (rc)
+            return shell_error(rc, "fault console-rx: the console's input is polled: no interrupt to lose");
+        kprintf("fault console-rx: the UART raises no receive interrupt now, as if one were lost; "
+                "the shell reads by its idle look\n");
+        return 0;
     } else if (strcmp(kind, "module") == 0) {
         int rc = fault_module();
         if (rc)
@@ -276,6 +286,7 @@ static const struct shell_sub fault_subs[] = {
     {"exec-data", "", 0, 0, fault_sub},      {"exec-directmap", "", 0, 0, fault_sub},
     {"stack-overflow", "", 0, 0, fault_sub}, {"jit", "", 0, 0, fault_sub},
     {"jit-write", "", 0, 0, fault_sub},      {"jit-exec", "", 0, 0, fault_sub},
-    {"module", "", 0, 0, fault_sub},         {NULL, NULL, 0, 0, NULL},
+    {"module", "", 0, 0, fault_sub},         {"console-rx", "", 0, 0, fault_sub},
+    {NULL, NULL, 0, 0, NULL},
 };
 SHELL_COMMAND_SUBS("fault", "raise a CPU fault on purpose and see the panic report", fault_subs);

@@ -66,11 +66,14 @@ static int cmd_irqs(int argc, char **argv)
         kprintf("%5u  %-10s  %-20s  %8lu  %-6s %s%s\n", st[i].irq, st[i].chip, st[i].name,
                 (unsigned long)st[i].count, cpu, last, st[i].masked ? "  (masked)" : "");
     }
-    uint64_t rx, dropped;
-    console_rx_stats(&rx, &dropped);
+    uint64_t rx, dropped, found;
+    console_rx_stats(&rx, &dropped, &found);
     kprintf("spurious: %lu; timer: %s; console rx by interrupt: %lu bytes, %lu dropped\n",
             (unsigned long)irq_spurious_count(), hal_timer_name(), (unsigned long)rx,
             (unsigned long)dropped);
+    if (found)
+        kprintf("console rx found by the shell's idle look, no interrupt raised: %lu bytes\n",
+                (unsigned long)found);
     return 0;
 }
 SHELL_COMMAND("irqs", "irqs [<irq> <cpu>]",

@@ -110,8 +110,19 @@ void console_foreground(int busy);
  */
 int console_cancelled(void);
 
-/** @brief Bytes received by interrupt, and bytes dropped because nobody read them. */
-void console_rx_stats(uint64_t *received, uint64_t *dropped);
+/**
+ * @brief Switch the console UART's receive interrupt off at the device
+ *        behind the console's back, as a lost interrupt leaves it (`fault
+ *        console-rx`): input then comes only by the shell's idle look,
+ *        until a full queue's pause and resume switch it on again.
+ * @retval 0 done
+ * @retval -ENODEV the console's input is polled: no interrupt to lose
+ */
+int console_rx_lose_interrupt(void);
+
+/** @brief Bytes received, bytes dropped because nobody read them, and
+ *  bytes the shell's idle look found waiting with no interrupt raised. */
+void console_rx_stats(uint64_t *received, uint64_t *dropped, uint64_t *found_idle);
 
 /**
  * @brief Have @p hook look at every received byte first (from the receive
