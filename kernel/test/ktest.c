@@ -9,6 +9,8 @@
 #include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
+#include <kernel/kmalloc.h>
+#include <kernel/pmm.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
 #include <kernel/logbuf.h>
@@ -108,6 +110,15 @@ int ktest_run(const char *prefix, int flags)
         kprintf("ktest: the %lu errors and warnings the tests provoked on purpose are in dmesg "
                 "(ktest -v shows them)\n", reports);
     return failed;
+}
+
+uint64_t kt_free_frames(void)
+{
+    kmalloc_drain();
+    pmm_drain();
+    struct pmm_stats st;
+    pmm_stats(&st);
+    return st.free_pages;
 }
 
 int kt_wait_for(volatile unsigned *v, unsigned want, uint64_t ns)

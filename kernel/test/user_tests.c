@@ -28,15 +28,6 @@ static int run(const char *name, char *const argv[])
     return e ? e : proc_wait(pid);
 }
 
-static uint64_t free_frames(void)
-{
-    kmalloc_drain();
-    pmm_drain();
-    struct pmm_stats st;
-    pmm_stats(&st);
-    return st.free_pages;
-}
-
 KTEST(user_hello_exits_with_its_argc)
 {
     char *argv[] = {"hello", "one", "two", NULL};
@@ -121,12 +112,12 @@ KTEST(user_forkbomb_and_hog_die_and_return_everything)
             thread_sleep_ms(10);
         KT_ASSERT(proc_count() == procs);
         if (round == 0) {
-            frames = free_frames();
+            frames = kt_free_frames();
             tables = pt_table_pages();
         }
     }
     KT_ASSERT(pt_table_pages() <= tables + 8); /* slack as in user_programs_return_every_frame */
-    KT_ASSERT(free_frames() + 8 >= frames);
+    KT_ASSERT(kt_free_frames() + 8 >= frames);
 }
 
 KTEST(user_programs_return_every_frame)
@@ -140,7 +131,7 @@ KTEST(user_programs_return_every_frame)
     for (int i = 0; i < 100 && proc_count() > 0; i++)
         thread_sleep_ms(10); /* its orphan */
     unsigned procs = proc_count();
-    uint64_t tables = pt_table_pages(), frames = free_frames();
+    uint64_t tables = pt_table_pages(), frames = kt_free_frames();
     for (int i = 0; i < 5; i++) {
         KT_ASSERT(run("ufault", argv) == SIGSEGV);
         KT_ASSERT(run("usyscalls", argv2) == 0);
@@ -155,7 +146,7 @@ KTEST(user_programs_return_every_frame)
      * vmalloc tables over the threads' stacks, a kernel thread ending
      * meanwhile): CI saw one table more at SMP=2. So a slack of 8, far
      * below any leak's trace. */
-    uint64_t tables_after = pt_table_pages(), frames_after = free_frames();
+    uint64_t tables_after = pt_table_pages(), frames_after = kt_free_frames();
     KT_ASSERT(tables_after <= tables + 8);
     KT_ASSERT(frames_after + 8 >= frames);
 }
@@ -278,13 +269,13 @@ KTEST(user_files_from_the_program_side)
     char *argv[] = {"ufiles", "/tmp", NULL};
     KT_ASSERT(run("ufiles", argv) == 0); /* exit code = failures (its output says which) */
     unsigned procs = proc_count();
-    uint64_t frames = free_frames();
+    uint64_t frames = kt_free_frames();
     for (int i = 0; i < 3; i++)
         KT_ASSERT(run("ufiles", argv) == 0);
     for (int i = 0; i < 100 && proc_count() != procs; i++)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
-    KT_ASSERT(free_frames() + 8 >= frames); /* a lost page per run would be many */
+    KT_ASSERT(kt_free_frames() + 8 >= frames); /* a lost page per run would be many */
 }
 
 /* Threads and futexes from the program's side (user/uthreads.c): shared
@@ -296,14 +287,14 @@ KTEST(user_threads_from_the_program_side)
     char *argv[] = {"uthreads", NULL};
     KT_ASSERT(run("uthreads", argv) == 0); /* exit code = failures (its output says which) */
     unsigned procs = proc_count();
-    uint64_t frames = free_frames();
+    uint64_t frames = kt_free_frames();
     KT_ASSERT(run("uthreads", argv) == 0);
     for (int i = 0; i < 100 && proc_count() != procs; i++)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
     /* Detached threads' stacks go back when the scheduler reclaims them. */
     uint64_t after = 0;
-    for (int i = 0; i < 50 && (after = free_frames()) + 8 < frames; i++)
+    for (int i = 0; i < 50 && (after = kt_free_frames()) + 8 < frames; i++)
         thread_sleep_ms(10);
     KT_ASSERT(after + 8 >= frames);
 }

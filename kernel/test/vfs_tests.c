@@ -260,15 +260,6 @@ KTEST(vfs_pipe_between_threads)
     file_put(w);
 }
 
-static uint64_t free_frames(void)
-{
-    kmalloc_drain();
-    pmm_drain();
-    struct pmm_stats st;
-    pmm_stats(&st);
-    return st.free_pages;
-}
-
 /* Files made, grown sparse, truncated and removed: every page back. */
 KTEST(vfs_files_return_every_page)
 {
@@ -276,7 +267,7 @@ KTEST(vfs_files_return_every_page)
     char d[64], p[128];
     fresh_dir(d, sizeof d, "pages");
     KT_ASSERT(vfs_create(NULL, d, S_IFDIR | 0755, 0, NULL) == 0);
-    uint64_t before = free_frames();
+    uint64_t before = kt_free_frames();
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 8; i++) {
             ksnprintf(p, sizeof p, "%s/f%d", d, i);
@@ -300,7 +291,7 @@ KTEST(vfs_files_return_every_page)
             KT_ASSERT(vfs_unlink(NULL, p, 0) == 0);
         }
     }
-    uint64_t after = free_frames();
+    uint64_t after = kt_free_frames();
     /* 24 files of 23 pages each came and went: a lost page per file would
      * be 24 at least; the heap's caches move a few. */
     KT_ASSERT(after + 4 >= before);

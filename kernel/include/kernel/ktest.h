@@ -125,4 +125,8 @@ int ktest_run(const char *prefix, int flags);
  *  then counts what a test provoked. */
 uint64_t kt_log_mark(void);
 
+/** @brief Free page frames, once the heap's and every CPU's caches have
+ *  given theirs back: compare before and after to see pages kept. */
+uint64_t kt_free_frames(void);
+
 #endif
