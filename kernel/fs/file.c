@@ -28,6 +28,33 @@ int iobuf_get(void *dst, const struct iobuf *b, size_t off, size_t n)
 }
 
 static struct spinlock file_ref_lock = SPINLOCK_INIT("file refs");
+/* inode->writers and inode->running: a regular file is open for writing or
+ * run from, never both (ETXTBSY). */
+static struct spinlock write_access_lock = SPINLOCK_INIT("write access");
+
+/* One more writer of @p ino (@p n 1), or one fewer (-1); -ETXTBSY if a
+ * program runs from it. */
+static int write_access(struct inode *ino, int n)
+{
+    irqflags_t fl = spin_lock_irqsave(&write_access_lock);
+    int e = n > 0 && ino->running ? -ETXTBSY : 0;
+    if (!e)
+        ino->writers += n;
+    spin_unlock_irqrestore(&write_access_lock, fl);
+    return e;
+}
+
+int vfs_deny_write(struct file *f)
+{
+    irqflags_t fl = spin_lock_irqsave(&write_access_lock);
+    int e = f->inode->writers ? -ETXTBSY : 0;
+    if (!e && !f->runs) {
+        f->inode->running++;
+        f->runs = 1;
+    }
+    spin_unlock_irqrestore(&write_access_lock, fl);
+    return e;
+}
 
 int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
 {
@@ -42,13 +69,20 @@ int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
     }
     if (!ops && !(flags & O_PATH))
         return -ENXIO;
+    int writer = S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH);
+    if (writer && write_access(ino, 1) != 0)
+        return -ETXTBSY;
     struct file *f = kzalloc(sizeof *f);
-    if (!f)
+    if (!f) {
+        if (writer)
+            write_access(ino, -1);
         return -ENOMEM;
+    }
     f->refs = 1;
     f->flags = keep;
     f->inode = inode_get(ino);
     f->ops = ops;
+    f->writer = (uint8_t)writer;
     *out = f;
     return 0;
 }
@@ -72,6 +106,13 @@ void file_put(struct file *f)
         return;
     if (f->ops && f->ops->release)
         f->ops->release(f);
+    if (f->writer)
+        write_access(f->inode, -1);
+    if (f->runs) {
+        irqflags_t wl = spin_lock_irqsave(&write_access_lock);
+        f->inode->running--;
+        spin_unlock_irqrestore(&write_access_lock, wl);
+    }
     inode_put(f->inode);
     kfree(f);
 }
@@ -163,11 +204,16 @@ int vfs_truncate(struct inode *ino, uint64_t size)
         return -EINVAL;
     if (size > (1ull << 40))
         return -EFBIG;
+    /* A writer while it works: not while a program runs from the file (its
+     * processes read the pages they have not touched yet), nor the reverse. */
+    if (write_access(ino, 1) != 0)
+        return -ETXTBSY;
     mutex_lock(&ino->lock);
     int e = ino->ops->truncate(ino, size);
     if (!e)
         ino->mtime = ino->ctime = vfs_now();
     mutex_unlock(&ino->lock);
+    write_access(ino, -1);
     return e;
 }
 

@@ -346,7 +346,7 @@ int fifo_open(struct inode *ino, unsigned flags, struct file **out)
     }
     const struct file_ops *ops = mode == O_RDONLY ? &pipe_read_ops
                                  : mode == O_WRONLY ? &pipe_write_ops : &pipe_rdwr_ops;
-    *f = (struct file){1, flags, 0, inode_get(ino), ops, p};
+    *f = (struct file){.refs = 1, .flags = flags, .inode = inode_get(ino), .ops = ops, .priv = p};
     if (wait_for != NO_WAIT) {
         int e = wait_until(p, other_side, wait_for);
         if (e) {
@@ -377,8 +377,9 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
     p->read_opens = p->write_opens = 1;
     ino->pipe = p; /* nobody else can see the inode yet */
     unsigned keep = flags & O_NONBLOCK;
-    *r = (struct file){1, O_RDONLY | keep, 0, ino, &pipe_read_ops, p};
-    *w = (struct file){1, O_WRONLY | keep, 0, inode_get(ino), &pipe_write_ops, p}; /* r has inode_alloc()'s */
+    *r = (struct file){.refs = 1, .flags = O_RDONLY | keep, .inode = ino, .ops = &pipe_read_ops, .priv = p};
+    *w = (struct file){.refs = 1, .flags = O_WRONLY | keep, .inode = inode_get(ino), .ops = &pipe_write_ops,
+                        .priv = p}; /* r has inode_alloc()'s */
     *rd = r;
     *wr = w;
     return 0;

@@ -44,6 +44,7 @@ const char *errno_name(int err)
     case ENFILE: return "ENFILE";
     case EMFILE: return "EMFILE";
     case ENOTTY: return "ENOTTY";
+    case ETXTBSY: return "ETXTBSY";
     case EFBIG: return "EFBIG";
     case ESPIPE: return "ESPIPE";
     case EMLINK: return "EMLINK";

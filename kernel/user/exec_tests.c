@@ -10,6 +10,7 @@
  */
 #include "exec.h"
 #include "exec_elf.h"
+#include "sys.h"
 #include <hal/mmu.h>
 #include <hal/uregs.h> /* ARCH_ELF_MACHINE */
 #include <hal/user.h>
@@ -19,6 +20,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
 #include <kernel/proc.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 
@@ -159,5 +161,41 @@ KTEST(user_program_runs_from_a_file)
     file_put(f); /* the process holds its own reference */
     KT_ASSERT(e == 0);
     KT_ASSERT(proc_wait(pid) == 0); /* exit code = failures (its output says which) */
+    KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
+}
+
+KTEST(user_running_program_file_is_busy)
+{
+    /* A program's file, taken for execve(), refuses writers and truncation
+     * until the last process mapping it is gone; and a file open for
+     * writing cannot be run (ETXTBSY both ways, as Linux). */
+    const struct uprog *u;
+    char path[48];
+    struct file *w = usyscalls_as_file(&u, path, sizeof path), *f;
+    KT_ASSERT(w != NULL);
+    struct exec_image img;
+    KT_ASSERT(sys_find_image(path, &img) == -ETXTBSY); /* w writes it */
+    file_put(w);
+    KT_ASSERT(sys_find_image(path, &img) == 0);
+    KT_ASSERT(img.file != NULL);
+    KT_ASSERT(vfs_open(NULL, path, O_WRONLY, 0, &f) == -ETXTBSY);
+    KT_ASSERT(vfs_open(NULL, path, O_RDWR | O_TRUNC, 0, &f) == -ETXTBSY);
+    KT_ASSERT(vfs_open(NULL, path, O_RDONLY, 0, &f) == 0); /* reading is fine */
+    file_put(f);
+    char *argv[] = {"usyscalls", NULL}, *envp[] = {NULL};
+    int pid;
+    KT_ASSERT(proc_spawn_image("usyscalls", &img, argv, envp, &pid, NULL, 0) == 0);
+    exec_image_put(&img); /* the process's mappings keep the file busy */
+    KT_ASSERT(proc_wait(pid) == 0);
+    /* the process is gone, and with it the last mapping (its reaping may
+     * lag a moment behind the wait) */
+    int e = -ETXTBSY;
+    for (int i = 0; i < 100 && e == -ETXTBSY; i++) {
+        e = vfs_open(NULL, path, O_WRONLY | O_TRUNC, 0, &f);
+        if (e == -ETXTBSY)
+            thread_sleep_ms(10);
+    }
+    KT_ASSERT(e == 0);
+    file_put(f);
     KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
 }

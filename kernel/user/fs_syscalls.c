@@ -978,14 +978,15 @@ int sys_find_image(const char *path, struct exec_image *img)
     struct inode *ino;
     int e = vfs_lookup(NULL, path, 1, &ino);
     if (e == 0) {
+        /* No writer from here on (ETXTBSY both ways, as Linux): the
+         * headers checked and the pages read later are of one file. */
         if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
             e = -EACCES;
-        else
+        else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
+                 (e = vfs_deny_write(img->file)) == 0)
             e = vfs_read_whole(ino, &img->data, &img->len, &img->tofree);
-        if (!e && (e = vfs_open_inode(ino, O_RDONLY, &img->file)) != 0) {
-            vfree(img->tofree);
-            *img = (struct exec_image){0};
-        }
+        if (e)
+            exec_image_put(img);
         inode_put(ino);
         return e;
     }

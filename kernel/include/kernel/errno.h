@@ -103,6 +103,9 @@
 #ifndef ENOTTY
 #define ENOTTY 25 /**< not a terminal (ioctl) */
 #endif
+#ifndef ETXTBSY
+#define ETXTBSY 26 /**< text file busy: a running program's file opened for writing, or the reverse */
+#endif
 #ifndef EFBIG
 #define EFBIG 27 /**< file too large */
 #endif

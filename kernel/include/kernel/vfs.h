@@ -174,6 +174,8 @@ struct inode {
     struct mutex lock;             /**< a regular file's data */
     void *priv;                    /**< the file system's */
     struct pipe *pipe;             /**< a FIFO's pipe while an end is open (pipe.c) */
+    int writers;                   /**< open files that may write it (a regular file's) */
+    int running;                   /**< files it runs from (vfs_deny_write()): no writer meanwhile */
 };
 
 /** @brief An open file, shared by every descriptor dup() or fork() made of it. */
@@ -184,6 +186,8 @@ struct file {
     struct inode *inode;         /**< what it is open on (a reference) */
     const struct file_ops *ops;  /**< how it reads and writes */
     void *priv;                  /**< the ops' (a pipe end) */
+    uint8_t writer;              /**< counted in inode->writers */
+    uint8_t runs;                /**< counted in inode->running (vfs_deny_write()) */
 };
 
 #define FD_MAX 1024 /**< descriptors a process may have (RLIMIT_NOFILE's hard cap here) */
@@ -302,6 +306,16 @@ int vfs_truncate(struct inode *ino, uint64_t size);
  *  @p *data is either the file's own contiguous bytes (the initrd's, *@p tofree NULL)
  *  or a copy to vfree(*@p tofree). */
 int vfs_read_whole(struct inode *ino, const void **data, size_t *len, void **tofree);
+
+/**
+ * @brief Mark @p f as a file a program runs from, whose pages its
+ *        processes read when they first touch them: until @p f's last
+ *        reference goes, opening its inode for writing and truncating it
+ *        fail with -ETXTBSY, as Linux does for a running executable.
+ * @retval 0 marked
+ * @retval -ETXTBSY the inode is open for writing now
+ */
+int vfs_deny_write(struct file *f);
 
 /* ---- descriptor tables ---- */
 
