@@ -35,8 +35,10 @@
  * The parent pokes a worker that made no call for 100 ms with a signal
  * ignored by default, SIGKILLs one that stopped or made none for 3 s, prints
  * a line per worker and removes its tree. It exits 0 unless it saw the
- * impossible: an unknown child, a worker that could not start or that
- * outlives SIGKILL by 30 s, a tree it cannot remove.
+ * impossible: an unknown child, a worker that could not start for another
+ * reason than memory or descriptors its siblings hold (ENOMEM, EAGAIN,
+ * ENFILE, EMFILE: the kernel's right answer when they hold them), a worker
+ * that outlives SIGKILL by 30 s, a tree it cannot remove.
  */
 #include "usys.h"
 
@@ -515,23 +517,31 @@ __attribute__((noreturn)) static void worker(unsigned long seed, long ncalls, in
     for (long f = 3; f < PROGRESS_FD; f++)
         sys1(NR_close, f);
     put(top), put("/"), putd(self), take(tree, sizeof tree);
-    int ok = sys3(NR_mkdirat, AT_FDCWD, (long)tree, 0700) == 0;
+    /* Each step's result, the first wrong one kept: the parent tells a
+     * sibling's use of memory (ENOMEM and kin) from a kernel fault. */
+    long r, fail = 0;
+#define WANT(call, want) (r = (call), fail = fail ? fail : r == (want) ? 0 : r < 0 ? r : -1000)
+    WANT(sys3(NR_mkdirat, AT_FDCWD, (long)tree, 0700), 0);
     put(tree), put("/s"), take(tree, sizeof tree);
-    ok = ok && sys3(NR_mkdirat, AT_FDCWD, (long)tree, 0700) == 0 && sys1(NR_chdir, (long)tree) == 0;
+    WANT(sys3(NR_mkdirat, AT_FDCWD, (long)tree, 0700), 0);
+    WANT(sys1(NR_chdir, (long)tree), 0);
     /* Device nodes of its own (a chmod of fd 0 must not change /dev/null), or,
      * where mknod is refused, the system's. */
     const char *dev = sys6(NR_mknodat, AT_FDCWD, (long)"null", 020666, 0x103, 0, 0) ? "/dev/null" : "null";
-    ok = ok && sys6(NR_openat, AT_FDCWD, (long)dev, 2, 0, 0, 0) == 3;
+    WANT(sys6(NR_openat, AT_FDCWD, (long)dev, 2, 0, 0, 0), 3);
     sys3(NR_dup3, 3, 0, 0), sys3(NR_dup3, 3, 1, 0), sys3(NR_dup3, 3, 2, 0), sys1(NR_close, 3);
     dev = sys6(NR_mknodat, AT_FDCWD, (long)"zero", 020666, 0x105, 0, 0) ? "/dev/zero" : "zero";
-    sys6(NR_openat, AT_FDCWD, (long)dev, 2, 0, 0, 0);                    /* 3 */
+    WANT(sys6(NR_openat, AT_FDCWD, (long)dev, 2, 0, 0, 0), 3);
     int p[2];
-    sys6(NR_openat, AT_FDCWD, (long)"/proc/self/stat", 0, 0, 0, 0);     /* 4 */
-    sys3(NR_pipe2, (long)p, 04000, 0);                                   /* 5, 6 */
-    sys6(NR_openat, AT_FDCWD, (long)"f", 0102, 0644, 0, 0);             /* 7 */
-    ok = ok && sys6(NR_openat, AT_FDCWD, (long)".", 0, 0, 0, 0) == 8; /* 8 */
-    if (!ok)
-        sys3(NR_write, PROGRESS_FD, (long)"F", 1), uexit(99);
+    WANT(sys6(NR_openat, AT_FDCWD, (long)"/proc/self/stat", 0, 0, 0, 0), 4);
+    WANT(sys3(NR_pipe2, (long)p, 04000, 0), 0);                          /* 5, 6 */
+    WANT(sys6(NR_openat, AT_FDCWD, (long)"f", 0102, 0644, 0, 0), 7);
+    WANT(sys6(NR_openat, AT_FDCWD, (long)".", 0, 0, 0, 0), 8);
+#undef WANT
+    if (fail) { /* 'F' and the error (0: a result that was no error but wrong) */
+        char b[2] = {'F', (char)(fail > -256 && fail < 0 ? -fail : 0)};
+        sys3(NR_write, PROGRESS_FD, (long)b, 2), uexit(99);
+    }
     unsigned long lim[2] = {NFD, NFD};
     sys6(NR_prlimit64, 0, 7, (long)lim, 0, 0, 0);
     sys6(NR_mmap, (long)ARENA, (long)ARENA_LEN, 3, 0x32, -1, 0);
@@ -586,17 +596,30 @@ static long rm_tree(long dfd, const char *name, int depth)
 struct run {
     long pid, seed, calls, last, killed;
     int rd, sig;
-    char fate, done, failed;
+    char fate, done, failed; /* failed: 1 could not start, 2 and its error (ferr) came */
+    unsigned char ferr;
 };
 enum { RUNNING, TIMED_OUT, STOPPED };
 
-static void drain(struct run *w) /* its progress: a 'p' every 16 calls, 'E' at the end, 'F' if it could not start */
+/* Its progress: a 'p' every 16 calls, 'E' at the end, 'F' and an error
+ * number if it could not start. */
+static void drain(struct run *w)
 {
     char b[64];
     for (long n; (n = sys3(NR_read, w->rd, (long)b, sizeof b)) > 0; w->last = now_ms())
-        for (long i = 0; i < n; i++)
-            w->calls += b[i] == 'p' ? 16 : 0, w->done |= b[i] == 'E', w->failed |= b[i] == 'F';
+        for (long i = 0; i < n; i++) {
+            if (w->failed == 1) {
+                w->ferr = (unsigned char)b[i], w->failed = 2;
+                continue;
+            }
+            w->calls += b[i] == 'p' ? 16 : 0, w->done |= b[i] == 'E';
+            w->failed = b[i] == 'F' ? 1 : w->failed;
+        }
 }
+
+/* What a worker's siblings can use up: its start failing so is the
+ * kernel's right answer, not a fault. */
+static int exhausted(unsigned e) { return e == 12 || e == 11 || e == 23 || e == 24; } /* ENOMEM EAGAIN ENFILE EMFILE */
 
 static void kill_run(struct run *w, int fate) { sys3(NR_kill, w->pid, 9, 0), w->fate = (char)fate, w->killed = now_ms(); }
 
@@ -669,7 +692,7 @@ int main(int argc, char **argv, char **envp)
                 sys1(NR_close, p[0]);
                 break;
             }
-            run[i] = (struct run){pid, (long)seed + next++, 0, now_ms(), 0, p[0], 0, RUNNING, 0, 0};
+            run[i] = (struct run){pid, (long)seed + next++, 0, now_ms(), 0, p[0], 0, RUNNING, 0, 0, 0};
             active++;
         }
         int st = 0, i;
@@ -690,8 +713,10 @@ int main(int argc, char **argv, char **envp)
             put("ufuzz: worker seed "), putd(w->seed), put(" pid "), putd(w->pid), put(": ");
             w->done ? putd(per) : (put("~"), putd(w->calls));
             put(" calls, ");
-            if (w->failed)
-                put("could not start"), bad++;
+            if (w->failed && exhausted(w->ferr))
+                put("could not start (error "), putd(w->ferr), put(": resources its siblings hold)");
+            else if (w->failed)
+                put("could not start (error "), putd(w->ferr), put(")"), bad++;
             else if (w->fate == TIMED_OUT)
                 put("timed out (no call for 3 s), killed"), timed_out++;
             else if (w->fate == STOPPED)
