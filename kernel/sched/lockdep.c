@@ -42,8 +42,12 @@ static struct cpu_held cpus_held[SMP_MAX_CPUS];
 static volatile int guard;
 static unsigned reports;
 static int full;
-static uint64_t irq_on_seen; /* classes reported taken with interrupts on */
-_Static_assert(LOCKDEP_CLASSES <= 64, "one bit a class in irq_on_seen");
+/* Classes reported taken with interrupts on, a bit each. */
+static uint64_t irq_on_seen[(LOCKDEP_CLASSES + 63) / 64];
+#define IRQ_ON_WORD(cls) irq_on_seen[(unsigned)(cls) / 64]
+#define IRQ_ON_BIT(cls) (1ull << ((unsigned)(cls) % 64))
+_Static_assert(LOCKDEP_CLASSES <= 256 && LOCKDEP_ORDERS <= 32767,
+               "a class fits a uint8_t, an order an int16_t (struct held, find_path())");
 
 unsigned lockdep_reports(void) { return __atomic_load_n(&reports, __ATOMIC_RELAXED); }
 
@@ -111,8 +115,10 @@ static int find_order(unsigned from, unsigned to)
  */
 static unsigned find_path(unsigned from, unsigned to, int *path, unsigned max)
 {
-    int via[LOCKDEP_CLASSES]; /* order index that reached each class, -1: not yet */
-    unsigned queue[LOCKDEP_CLASSES], head = 0, tail = 0;
+    /* small types: this runs inside spin_lock(), on any stack */
+    int16_t via[LOCKDEP_CLASSES]; /* order index that reached each class, -1: not yet */
+    uint8_t queue[LOCKDEP_CLASSES];
+    unsigned head = 0, tail = 0;
     for (unsigned i = 0; i < LOCKDEP_CLASSES; i++)
         via[i] = -1;
     queue[tail++] = from;
@@ -121,7 +127,7 @@ static unsigned find_path(unsigned from, unsigned to, int *path, unsigned max)
         unsigned c = queue[head++];
         for (unsigned i = 0; i < norders; i++)
             if (orders[i].from == c && via[orders[i].to] == -1) {
-                via[orders[i].to] = (int)i;
+                via[orders[i].to] = (int16_t)i;
                 queue[tail++] = orders[i].to;
             }
     }
@@ -186,9 +192,9 @@ void lockdep_acquired(const struct spinlock *l, uintptr_t site)
         room = "lock classes";
     /* Every lock is held with interrupts masked (kernel/spinlock.h): a
      * handler on this CPU that takes it would otherwise spin for ever. */
-    int irq_report = irqs_on && cls >= 0 && !(irq_on_seen & (1ull << cls));
+    int irq_report = irqs_on && cls >= 0 && !(IRQ_ON_WORD(cls) & IRQ_ON_BIT(cls));
     if (irq_report)
-        irq_on_seen |= 1ull << cls;
+        IRQ_ON_WORD(cls) |= IRQ_ON_BIT(cls);
     for (unsigned i = 0; cls >= 0 && i < c->depth && !room; i++) {
         const struct held *h = &c->h[i];
         if (h->cls == cls || find_order(h->cls, (unsigned)cls) >= 0)
@@ -266,7 +272,7 @@ void lockdep_forget(const char *name)
                 orders[k++] = orders[j];
         norders = k;
         classes[i] = NULL; /* free for class_of() to reuse */
-        irq_on_seen &= ~(1ull << i);
+        IRQ_ON_WORD(i) &= ~IRQ_ON_BIT(i);
     }
     guard_give();
     hal_irq_restore(f);

@@ -27,8 +27,8 @@
 #include <kernel/spinlock.h>
 #include <stdint.h>
 
-#define LOCKDEP_CLASSES 64 /**< lock names told apart */
-#define LOCKDEP_ORDERS 256 /**< distinct (held, taken) class pairs remembered */
+#define LOCKDEP_CLASSES 128 /**< lock names told apart (64 ran out with user mode's locks) */
+#define LOCKDEP_ORDERS 512  /**< distinct (held, taken) class pairs remembered */
 #define LOCKDEP_DEPTH 16   /**< locks one CPU may hold at once and be checked */
 
 /**
