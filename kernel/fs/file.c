@@ -32,27 +32,27 @@ static struct spinlock file_ref_lock = SPINLOCK_INIT("file refs");
  * run from, never both (ETXTBSY). */
 static struct spinlock write_access_lock = SPINLOCK_INIT("write access");
 
-/* One more writer of @p ino (@p n 1), or one fewer (-1); -ETXTBSY if a
- * program runs from it. */
-static int write_access(struct inode *ino, int n)
+/* Add @p n (1 or -1) to the count @p mine of an inode; an increase is
+ * refused with -ETXTBSY while the opposite count @p other is not 0. */
+static int text_access(int *mine, const int *other, int n)
 {
     irqflags_t fl = spin_lock_irqsave(&write_access_lock);
-    int e = n > 0 && ino->running ? -ETXTBSY : 0;
+    int e = n > 0 && *other ? -ETXTBSY : 0;
     if (!e)
-        ino->writers += n;
+        *mine += n;
     spin_unlock_irqrestore(&write_access_lock, fl);
     return e;
 }
 
+/* One more writer of @p ino (@p n 1), or one fewer (-1). */
+static int write_access(struct inode *ino, int n) { return text_access(&ino->writers, &ino->running, n); }
+
 int vfs_deny_write(struct file *f)
 {
-    irqflags_t fl = spin_lock_irqsave(&write_access_lock);
-    int e = f->inode->writers ? -ETXTBSY : 0;
-    if (!e && !f->runs) {
-        f->inode->running++;
-        f->runs = 1;
-    }
-    spin_unlock_irqrestore(&write_access_lock, fl);
+    if (f->runs)
+        return 0;
+    int e = text_access(&f->inode->running, &f->inode->writers, 1);
+    f->runs = !e;
     return e;
 }
 
@@ -108,11 +108,8 @@ void file_put(struct file *f)
         f->ops->release(f);
     if (f->writer)
         write_access(f->inode, -1);
-    if (f->runs) {
-        irqflags_t wl = spin_lock_irqsave(&write_access_lock);
-        f->inode->running--;
-        spin_unlock_irqrestore(&write_access_lock, wl);
-    }
+    if (f->runs)
+        text_access(&f->inode->running, &f->inode->writers, -1);
     inode_put(f->inode);
     kfree(f);
 }
@@ -217,14 +214,14 @@ int vfs_truncate(struct inode *ino, uint64_t size)
     return e;
 }
 
-int vfs_read_whole(struct inode *ino, const void **data, size_t *len, void **tofree)
+int vfs_read_whole(struct file *f, const void **data, size_t *len, void **tofree)
 {
+    struct inode *ino = f->inode;
     if (!S_ISREG(ino->mode))
         return S_ISDIR(ino->mode) ? -EISDIR : -EACCES;
-    struct file *f;
-    int e = vfs_open_inode(ino, O_RDONLY, &f);
-    if (e)
-        return e;
+    if (!readable(f))
+        return -EBADF;
+    int e = 0;
     mutex_lock(&ino->lock);
     size_t size = ino->size;
     *tofree = NULL;
@@ -254,7 +251,6 @@ int vfs_read_whole(struct inode *ino, const void **data, size_t *len, void **tof
         }
     }
     mutex_unlock(&ino->lock);
-    file_put(f);
     return e;
 }
 

@@ -984,7 +984,7 @@ int sys_find_image(const char *path, struct exec_image *img)
             e = -EACCES;
         else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
                  (e = vfs_deny_write(img->file)) == 0)
-            e = vfs_read_whole(ino, &img->data, &img->len, &img->tofree);
+            e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
         if (e)
             exec_image_put(img);
         inode_put(ino);
