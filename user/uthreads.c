@@ -9,7 +9,11 @@
  * - memory: threads first-touching the same pages at once, with mmap and
  *   munmap between, keep every write;
  * - futex: EAGAIN for a changed word, ETIMEDOUT, a wake with no waiter,
- *   bad arguments;
+ *   bad arguments; FUTEX_WAKE_OP's five operations, its comparison deciding
+ *   the second wake, its bad forms;
+ * - robust futexes: a thread that ends holding locks on its robust list
+ *   leaves them FUTEX_OWNER_DIED (waiters kept, one woken), others' locks
+ *   untouched; a list that loops or points nowhere does not stop its end;
  * - signals: tgkill reaches the named thread; a signal sent to the process
  *   goes to a thread that does not block it;
  * - ends: exit_group from a thread ends every thread with its code; the
@@ -36,6 +40,10 @@
 #define SA_SIGINFO 0x00000004ul
 #define SA_RESTORER 0x04000000ul
 #define SIG_BLOCK 0
+#define FUTEX_WAKE_OP_PRIVATE (5 | 128)
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define EFAULT 14
 
 long uthread_clone(unsigned long flags, void *stack, int *ptid, void *tls, int *ctid, int (*fn)(void *),
                    void *arg);
@@ -144,6 +152,172 @@ static long spawn(int (*fn)(void *), void *arg, int *tidp, void *tls)
     if (!stack)
         return -12;
     return uthread_clone(CLONE_THREADS | CLONE_CHILD_CLEARTID, stack, tidp, tls, tidp, fn, arg);
+}
+
+/* ---- FUTEX_WAKE_OP ---- */
+
+enum { WOP_SET, WOP_ADD, WOP_OR, WOP_ANDN, WOP_XOR };
+enum { WCMP_EQ, WCMP_NE, WCMP_LT, WCMP_LE, WCMP_GT, WCMP_GE };
+#define WOP_SHIFT 8u /* with op: oparg is a shift count, 1 << oparg the argument */
+#define WAKE_OP(op, oparg, cmp, cmparg)                                                          \
+    ((unsigned)(op) << 28 | (unsigned)(cmp) << 24 | ((unsigned)(oparg) & 0xfff) << 12 |           \
+     ((unsigned)(cmparg) & 0xfff))
+
+static long wake_op(int *u1, int n1, int n2, int *u2, unsigned enc)
+{
+    return sys6(NR_futex, (long)u1, FUTEX_WAKE_OP_PRIVATE, n1, n2, (long)u2, enc);
+}
+
+struct fwait {
+    int *addr;
+    int val;
+    volatile long result;
+};
+
+static int futex_waiter(void *arg)
+{
+    struct fwait *fw = arg;
+    struct ts t = {10, 0};
+    fw->result = futex(fw->addr, FUTEX_WAIT_PRIVATE, fw->val, &t);
+    return 0;
+}
+
+/* Repeat @p op until it wakes one (the waiter may not be asleep yet). */
+#define UNTIL_ONE(op)                                                                              \
+    ({                                                                                             \
+        long r_ = -1;                                                                              \
+        for (int i_ = 0; i_ < 5000 && (r_ = (op)) == 0; i_++)                                      \
+            msleep(1);                                                                             \
+        r_;                                                                                        \
+    })
+
+static const int ro_word = 1;
+
+static void wake_op_tests(void)
+{
+    int w1 = 0, w2 = 5;
+    check(wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_ADD, 3, WCMP_EQ, 5)) == 0 && w2 == 8,
+          "FUTEX_WAKE_OP ADD, no waiters: 0 woken, the word changed");
+    w2 = 0x10;
+    wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_OR, 1, WCMP_EQ, 0));
+    int ok = w2 == 0x11;
+    wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_ANDN, 0x10, WCMP_EQ, 0));
+    ok &= w2 == 0x01;
+    wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_XOR, 3, WCMP_EQ, 0));
+    ok &= w2 == 0x02;
+    wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_SET, -7, WCMP_EQ, 0)); /* oparg is signed, 12 bits */
+    ok &= w2 == -7;
+    wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_SET | WOP_SHIFT, 20, WCMP_EQ, 0));
+    ok &= w2 == 1 << 20;
+    check(ok, "FUTEX_WAKE_OP: OR, ANDN, XOR, SET of a negative, SET of a shifted 1");
+    check(wake_op(&w1, 1, 1, &w2, WAKE_OP(5, 0, WCMP_EQ, 0)) == -ENOSYS &&
+              wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_SET, 0, 6, 0)) == -ENOSYS && w2 == 1 << 20,
+          "FUTEX_WAKE_OP: an unknown operation or comparison is ENOSYS, the word untouched");
+    check(wake_op(&w1, 1, 1, (int *)((char *)&w2 + 2), WAKE_OP(WOP_SET, 0, WCMP_EQ, 0)) == -EINVAL,
+          "FUTEX_WAKE_OP on an unaligned second word: EINVAL");
+    check(wake_op(&w1, 1, 1, (int *)&ro_word, WAKE_OP(WOP_SET, 0, WCMP_EQ, 0)) == -EFAULT &&
+              *(volatile const int *)&ro_word == 1,
+          "FUTEX_WAKE_OP on a read-only word: EFAULT, the word untouched");
+    check(wake_op(&w1, 1, 1, (int *)(-4096l), WAKE_OP(WOP_SET, 0, WCMP_EQ, 0)) == -EFAULT,
+          "FUTEX_WAKE_OP on a kernel address: EFAULT");
+
+    /* The comparison decides the second wake; the first is unconditional. */
+    w2 = 8;
+    struct fwait a = {&w2, 8, 1};
+    int t = 0;
+    spawn(futex_waiter, &a, &t, &workers[0].tls);
+    long r = 0;
+    for (int i = 0; i < 50 && r == 0; i++, msleep(1))
+        r = wake_op(&w1, 1, 1, &w2, WAKE_OP(WOP_SET, 8, WCMP_NE, 8));
+    check(r == 0, "FUTEX_WAKE_OP whose comparison fails wakes none of the second word's waiters");
+    check(UNTIL_ONE(wake_op(&w1, 0, 1, &w2, WAKE_OP(WOP_SET, 8, WCMP_GE, 8))) == 1,
+          "FUTEX_WAKE_OP whose comparison holds wakes a waiter of the second word");
+    join(&t);
+    check(a.result == 0, "and its FUTEX_WAIT returned 0");
+    struct fwait b = {&w1, 0, 1};
+    spawn(futex_waiter, &b, &t, &workers[0].tls);
+    check(UNTIL_ONE(wake_op(&w1, 1, 0, &w2, WAKE_OP(WOP_ADD, 0, WCMP_EQ, 0))) == 1,
+          "FUTEX_WAKE_OP wakes a waiter of the first word whatever the comparison");
+    join(&t);
+    check(b.result == 0, "and its FUTEX_WAIT returned 0");
+}
+
+/* ---- robust futexes (set_robust_list) ---- */
+
+struct rlist {
+    struct rlist *next;
+};
+struct robust_head {
+    struct rlist list;
+    long futex_offset;
+    struct rlist *pending;
+};
+struct rlock {
+    struct rlist link;
+    int word; /* the owner's tid, FUTEX_WAITERS, FUTEX_OWNER_DIED */
+};
+
+static struct robust_head rhead;
+static struct rlock rl_held, rl_other, rl_pending, rl_loop;
+static volatile int robust_ready;
+
+/* Holds rl_held (a waiter parked) and is taking rl_pending; rl_other,
+ * also on its list, belongs to someone else. Ends without releasing. */
+static int robust_owner(void *arg)
+{
+    (void)arg;
+    int me = (int)tid();
+    rhead.futex_offset = (long)((char *)&rl_held.word - (char *)&rl_held);
+    rl_held.word = me | (int)FUTEX_WAITERS;
+    rl_other.word = 12345;
+    rl_pending.word = me;
+    rhead.list.next = &rl_held.link;
+    rl_held.link.next = &rl_other.link;
+    rl_other.link.next = &rhead.list;
+    rhead.pending = &rl_pending.link;
+    check(sys3(NR_set_robust_list, (long)&rhead, sizeof rhead, 0) == 0, "set_robust_list");
+    check(sys3(NR_set_robust_list, (long)&rhead, 8, 0) == -EINVAL, "set_robust_list of a wrong size: EINVAL");
+    robust_ready = 1;
+    msleep(100); /* time for the first thread to wait on rl_held */
+    return 0;
+}
+
+/* A list whose entry points at itself, and a head that points nowhere. */
+static int robust_loop(void *arg)
+{
+    static struct robust_head h;
+    if (arg) {
+        sys3(NR_set_robust_list, 8, sizeof h, 0);
+        return 0;
+    }
+    h.futex_offset = rhead.futex_offset;
+    h.list.next = &rl_loop.link;
+    rl_loop.link.next = &rl_loop.link;
+    rl_loop.word = (int)tid();
+    sys3(NR_set_robust_list, (long)&h, sizeof h, 0);
+    return 0;
+}
+
+static void robust_tests(void)
+{
+    int t = 0;
+    spawn(robust_owner, 0, &t, &workers[0].tls);
+    while (!robust_ready)
+        msleep(1);
+    int v = __atomic_load_n(&rl_held.word, __ATOMIC_ACQUIRE);
+    struct ts t5 = {5, 0};
+    long r = futex(&rl_held.word, FUTEX_WAIT_PRIVATE, v, &t5);
+    check(r == 0 || r == -EAGAIN, "a waiter on a robust lock whose owner ends is woken (not ETIMEDOUT)");
+    join(&t);
+    check((unsigned)rl_held.word == (FUTEX_WAITERS | FUTEX_OWNER_DIED),
+          "the lock it held: FUTEX_OWNER_DIED, FUTEX_WAITERS kept, no owner");
+    check(rl_other.word == 12345, "a lock on its list held by another thread is untouched");
+    check((unsigned)rl_pending.word == FUTEX_OWNER_DIED, "its list_op_pending lock: FUTEX_OWNER_DIED");
+    spawn(robust_loop, 0, &t, &workers[0].tls);
+    join(&t);
+    check((unsigned)rl_loop.word == FUTEX_OWNER_DIED, "a list that loops: its lock marked, the thread ends");
+    spawn(robust_loop, (void *)1, &t, &workers[0].tls);
+    join(&t); /* a head that points nowhere: the thread ends (else the test's timeout fails it) */
 }
 
 /* ---- signals ---- */
@@ -349,6 +523,8 @@ int main(int argc, char **argv, char **envp)
           "futex on an unaligned word: EINVAL");
     check(futex((int *)8, FUTEX_WAIT_PRIVATE, 0, 0) == -14, "futex wait on a bad address: EFAULT");
     check(sys6(NR_futex, (long)&word, 6 /* FUTEX_LOCK_PI */, 0, 0, 0, 0) == -ENOSYS, "futex PI ops: ENOSYS");
+    wake_op_tests();
+    robust_tests();
 
     /* tgkill reaches the thread named; a process signal a thread that
      * does not block it. */

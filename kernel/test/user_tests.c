@@ -280,7 +280,7 @@ KTEST(user_files_from_the_program_side)
 
 /* Threads and futexes from the program's side (user/uthreads.c): shared
  * memory under a futex lock, thread ids and pointers, CLEARTID joins,
- * futex errors, tgkill and per-thread masks, exit_group from a thread, the
+ * futex errors, FUTEX_WAKE_OP, robust futex lists, tgkill and per-thread masks, exit_group from a thread, the
  * first thread's exit, a fork from a thread; twice, every page back. */
 KTEST(user_threads_from_the_program_side)
 {

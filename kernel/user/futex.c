@@ -14,10 +14,22 @@
  * the bucket's lock, so the waiter (which takes itself off under the same
  * lock before it returns) is never woken after it is gone.
  *
- * Operations: FUTEX_WAIT, FUTEX_WAKE, their _BITSET forms, FUTEX_REQUEUE
- * and FUTEX_CMP_REQUEUE; FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME are
- * accepted (every futex here is keyed by its address space, and there is
- * one clock). The PI and WAKE_OP forms answer ENOSYS.
+ * Operations: FUTEX_WAIT, FUTEX_WAKE, their _BITSET forms, FUTEX_REQUEUE,
+ * FUTEX_CMP_REQUEUE and FUTEX_WAKE_OP; FUTEX_PRIVATE_FLAG and
+ * FUTEX_CLOCK_REALTIME are accepted (every futex here is keyed by its
+ * address space, and there is one clock). The PI forms answer ENOSYS.
+ *
+ * The kernel's own read-modify-writes of a futex word (WAKE_OP's operation,
+ * a robust futex's OWNER_DIED) are atomics on the word's frame through the
+ * direct map, under the address space's lock (uspace_word()): the program's
+ * threads see them as atomic as their own, and no arch needs user-memory
+ * atomics of its own for them.
+ *
+ * Robust futexes (set_robust_list(2)): when a thread ends, each lock on its
+ * list that it still holds (the word's low 30 bits are its tid) gets
+ * FUTEX_OWNER_DIED with FUTEX_WAITERS kept, and one waiter is woken, so a
+ * pthread mutex of an owner that died is handed on, EOWNERDEAD, instead of
+ * blocking forever.
  */
 #include "futex.h"
 #include "uspace.h"
@@ -33,11 +45,16 @@
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
 #define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+#define ROBUST_LIST_LIMIT 2048 /* entries walked at most: a list that loops ends */
 
 #define NBUCKETS 64
 
@@ -206,6 +223,125 @@ static long requeue(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int nw
     return woke + moved;
 }
 
+/* FUTEX_WAKE_OP's operation, encoded in val3 as
+ * [31: shift][30-28: op][27-24: cmp][23-12: oparg][11-0: cmparg]. */
+enum { WOP_SET, WOP_ADD, WOP_OR, WOP_ANDN, WOP_XOR };
+enum { WCMP_EQ, WCMP_NE, WCMP_LT, WCMP_LE, WCMP_GT, WCMP_GE };
+
+static int32_t sext12(uint32_t v) { return (int32_t)(v << 20) >> 20; }
+
+static uint32_t wake_op_value(unsigned op, uint32_t old, uint32_t arg)
+{
+    switch (op) {
+    case WOP_SET: return arg;
+    case WOP_ADD: return old + arg;
+    case WOP_OR: return old | arg;
+    case WOP_ANDN: return old & ~arg;
+    default: return old ^ arg; /* WOP_XOR */
+    }
+}
+
+static int wake_op_cmp(unsigned cmp, int32_t old, int32_t arg)
+{
+    switch (cmp) {
+    case WCMP_EQ: return old == arg;
+    case WCMP_NE: return old != arg;
+    case WCMP_LT: return old < arg;
+    case WCMP_LE: return old <= arg;
+    case WCMP_GT: return old > arg;
+    default: return old >= arg; /* WCMP_GE */
+    }
+}
+
+/* FUTEX_WAKE_OP: change the word at @p uaddr2 by the operation @p enc,
+ * wake @p n waiters of @p uaddr, and @p n2 of @p uaddr2 if the word's old
+ * value passes the comparison (glibc's condition variables of old, other
+ * libcs' today). A waker changes the word before it wakes, so a waiter
+ * that read the old value is in its bucket already. */
+static long wake_op(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int n, int n2, uint32_t enc)
+{
+    unsigned op = (enc >> 28) & 7, cmp = (enc >> 24) & 15;
+    uint32_t arg = (uint32_t)sext12(enc >> 12);
+    if (op > WOP_XOR || cmp > WCMP_GE)
+        return -ENOSYS;
+    if (uaddr2 & 3)
+        return -EINVAL;
+    if (enc >> 31)
+        arg = 1u << (arg & 31); /* an out-of-range shift is taken mod 32, as Linux does */
+    uint32_t *w, old = 0;
+    uspace_lock(us);
+    int e = uspace_word(us, uaddr2, &w);
+    if (!e) {
+        old = __atomic_load_n(w, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(w, &old, wake_op_value(op, old, arg), 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_RELAXED))
+            ;
+    }
+    uspace_unlock(us);
+    if (e)
+        return e;
+    int woke = wake(us, uaddr, n, FUTEX_BITSET_MATCH_ANY);
+    if (wake_op_cmp(cmp, (int32_t)old, sext12(enc)))
+        woke += wake(us, uaddr2, n2, FUTEX_BITSET_MATCH_ANY);
+    return woke;
+}
+
+/* A robust futex at @p uaddr whose owner @p tid ended: OWNER_DIED, and one
+ * waiter woken. @p pending: it was list_op_pending (the thread was taking
+ * or releasing it), so a free word with waiters parked wakes one too. */
+static void owner_died(struct uspace *us, uintptr_t uaddr, int tid, int pending, int pi)
+{
+    uint32_t *w;
+    int wake_one = 0;
+    uspace_lock(us);
+    if (uspace_word(us, uaddr, &w) == 0) {
+        uint32_t cur = __atomic_load_n(w, __ATOMIC_RELAXED);
+        for (;;) {
+            if ((cur & FUTEX_TID_MASK) != (uint32_t)tid) {
+                wake_one = pending && !pi && !cur;
+                break;
+            }
+            if (__atomic_compare_exchange_n(w, &cur, (cur & FUTEX_WAITERS) | FUTEX_OWNER_DIED, 0,
+                                            __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+                wake_one = !pi && (cur & FUTEX_WAITERS);
+                break;
+            }
+        }
+    }
+    uspace_unlock(us);
+    if (wake_one)
+        wake(us, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+}
+
+/* struct robust_list_head of the Linux ABI (64-bit). */
+struct robust_head {
+    uint64_t next;            /* the first entry; the list ends back at the head */
+    int64_t futex_offset;     /* from an entry to its futex word */
+    uint64_t list_op_pending; /* an entry being taken or released, or 0 */
+};
+
+void futex_exit_robust(struct uspace *us, struct uthread *u)
+{
+    uintptr_t head = u->robust_list;
+    u->robust_list = 0;
+    struct robust_head h;
+    if (!head || !us || copy_from_user(&h, (const void *)head, sizeof h))
+        return; /* a bad pointer is the program's loss, as in Linux */
+    uintptr_t pending = h.list_op_pending & ~(uint64_t)1;
+    uint64_t raw = h.next;
+    for (int n = 0; (raw & ~(uint64_t)1) != head && n < ROBUST_LIST_LIMIT; n++) {
+        uintptr_t entry = raw & ~(uint64_t)1;
+        int pi = (int)(raw & 1); /* a PI lock's entry: marked, no waiter to wake here */
+        /* The next entry first: the wake may let another thread free this one. */
+        if (copy_from_user(&raw, (const void *)entry, sizeof raw))
+            return;
+        if (entry != pending)
+            owner_died(us, entry + (uintptr_t)h.futex_offset, u->tid, 0, pi);
+    }
+    if (pending)
+        owner_died(us, pending + (uintptr_t)h.futex_offset, u->tid, 1, (int)(h.list_op_pending & 1));
+}
+
 struct timespec_f {
     int64_t sec, nsec;
 };
@@ -250,6 +386,9 @@ long sys_futex(const uint64_t a[6])
             return -EINVAL;
         return wake(p->us, uaddr, (int)val > 0 ? (int)val : 0, bitset);
     }
+    case FUTEX_WAKE_OP:
+        return wake_op(p->us, uaddr, a[4], (int)val > 0 ? (int)val : 0,
+                       (int)(uint32_t)a[3] > 0 ? (int)(uint32_t)a[3] : 0, (uint32_t)a[5]);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
         if ((a[4] & 3) || (int)val < 0 || (int)a[3] < 0)

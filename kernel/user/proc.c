@@ -381,6 +381,7 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
 {
     struct uspace *old = p->us;
     struct thread *t = thread_current();
+    futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
     sched_set_user(us->as.root, t->user_kstack_top); /* the old space is loaded nowhere now */
     p->us = us;
     uspace_destroy(old);
@@ -486,10 +487,12 @@ static int reap(struct proc *c)
 
 /* ---- threads (clone with CLONE_THREAD) ---- */
 
-/* A thread's end as CLONE_CHILD_CLEARTID asks: 0 at its address, and a
- * futex wake there (pthread_join waits on it). */
+/* A thread's end as its futexes ask: the robust locks it holds handed on
+ * (set_robust_list), then as CLONE_CHILD_CLEARTID asks, 0 at its address
+ * and a futex wake there (pthread_join waits on it). */
 static void clear_tid(struct proc *p, struct uthread *u)
 {
+    futex_exit_robust(p->us, u);
     if (!u->clear_tid || !p->us)
         return;
     int zero = 0;

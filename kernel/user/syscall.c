@@ -472,13 +472,13 @@ static long sys_clock_nanosleep(const uint64_t a[6])
     return relative_sleep(a[2], a[3]);
 }
 
-/* The robust-futex list glibc registers for every thread: kept, walked
- * when threads with futexes come. */
+/* The robust-futex list glibc registers for every thread: walked when the
+ * thread ends (futex_exit_robust()); not read before then, as in Linux. */
 static long sys_set_robust_list(const uint64_t a[6])
 {
     if (a[1] != 24) /* sizeof(struct robust_list_head) */
         return -EINVAL;
-    proc_current()->robust_list = a[0];
+    uthread_current()->robust_list = a[0];
     return 0;
 }
 

@@ -294,6 +294,20 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
     return 0;
 }
 
+int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word)
+{
+    uint64_t pa;
+    if (va & 3)
+        return -EFAULT;
+    int e = fault_locked(us, va, UFAULT_WRITE);
+    if (e < 0)
+        return e == -ENOMEM ? e : -EFAULT;
+    if (vm_translate(&us->as, va, &pa, NULL) != 0)
+        return -EFAULT;
+    *word = hal_phys_to_virt(pa);
+    return 0;
+}
+
 int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
 {
     if (!in_user(va, len))

@@ -69,6 +69,16 @@ int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, 
                     uint64_t off);
 /** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
+/**
+ * @brief The kernel's address of the aligned 32-bit word at user address
+ *        @p va, in a page the program may write, made present and its own
+ *        (copy-on-write broken) so an atomic read-modify-write there is one
+ *        the program sees (futex). Valid while the caller holds the lock.
+ * @retval 0 *@p word set
+ * @retval -EFAULT unaligned, or no writable region there
+ * @retval -ENOMEM no frame for it
+ */
+int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word);
 /** @brief Make code the kernel wrote at [va, va + len) of @p us fetchable (hal_icache_sync() on each page). */
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len);
 /** @brief Unmap [va, va + len) and free its frames; regions are cut as needed. */

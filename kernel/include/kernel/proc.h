@@ -73,6 +73,7 @@ struct uthread {
     long restart_nr;                 /**< its number */
     uint64_t restart_arg0;           /**< and first argument */
     uintptr_t clear_tid;             /**< CLONE_CHILD_CLEARTID / set_tid_address(): zeroed and woken at its end */
+    uintptr_t robust_list;           /**< set_robust_list()'s head: its futexes are marked OWNER_DIED at its end */
     int restarted;                   /**< delivery restarted its interrupted call (set until that call's entry) */
     int in_restart;                  /**< the current call is such a restart */
     uint64_t sleep_deadline;         /**< an interrupted nanosleep's end: its restart sleeps until then */
@@ -116,7 +117,6 @@ struct proc {
     uint64_t syscalls;         /**< system calls it made */
     uintptr_t brk_start;       /**< the heap's first byte (end of the loaded image) */
     uintptr_t brk;             /**< the heap's current end (brk()) */
-    uintptr_t robust_list;     /**< set_robust_list()'s head */
     uintptr_t fault_addr;      /**< the last page fault's address (user_page_fault()) */
     unsigned fault_access;     /**< its UFAULT_* access */
     unsigned fault_repeats;    /**< how often it came again in a row */
