@@ -81,10 +81,10 @@ static unsigned always_ready(struct file *f, struct wait_set *ws)
     return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
-static const struct file_ops null_ops = {null_read, null_write, always_ready, NULL, NULL, 1};
-static const struct file_ops zero_ops = {zero_read, null_write, always_ready, NULL, NULL, 1};
-static const struct file_ops full_ops = {zero_read, full_write, always_ready, NULL, NULL, 1};
-static const struct file_ops random_ops = {random_read, null_write, always_ready, NULL, NULL, 1};
+static const struct file_ops null_ops = {.read = null_read, .write = null_write, .poll = always_ready, .seekable = 1};
+static const struct file_ops zero_ops = {.read = zero_read, .write = null_write, .poll = always_ready, .seekable = 1};
+static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .poll = always_ready, .seekable = 1};
+static const struct file_ops random_ops = {.read = random_read, .write = null_write, .poll = always_ready, .seekable = 1};
 
 static uint64_t rnd_state;
 
@@ -220,7 +220,7 @@ static long blk_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     }
 }
 
-static const struct file_ops blk_ops = {blk_read_op, blk_write_op, always_ready, blk_ioctl, NULL, 1};
+static const struct file_ops blk_ops = {.read = blk_read_op, .write = blk_write_op, .poll = always_ready, .ioctl = blk_ioctl, .seekable = 1};
 
 const struct file_ops *blkdev_ops_of(uint32_t rdev) { return (rdev >> 8) == BLK_MAJOR ? &blk_ops : NULL; }
 

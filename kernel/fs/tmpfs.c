@@ -14,11 +14,14 @@
  * namespace lock, file data under the inode's lock (vfs.c, file.c).
  */
 #include <kernel/buddy.h>
+#include <hal/mmu.h>
 #include <kernel/errno.h>
+#include <kernel/file_page.h>
 #include <kernel/initrd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/list.h>
 #include <kernel/log.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 
@@ -36,9 +39,10 @@ struct tdir {
 };
 
 struct tfile {
-    uint8_t **pages;      /* page n of the file, NULL: a hole */
+    uint64_t *pages;      /* frame of page n of the file (a file page), 0: a hole */
     size_t cap;           /* slots in pages */
     const void *borrowed; /* the initrd's bytes, until the first change */
+    struct spinlock lock; /* pages (the array and its slots), borrowed: file_page() runs without the inode's lock */
 };
 
 static const struct inode_ops tmpfs_iops;
@@ -52,12 +56,16 @@ static const struct file_ops tmpfs_dir_ops;
 
 static void free_pages_from(struct tfile *tf, size_t first)
 {
-    for (size_t i = first; i < tf->cap; i++)
-        if (tf->pages[i]) {
-            kmem_pages_free(tf->pages[i], 0);
-            tf->pages[i] = NULL;
+    for (size_t i = first; i < tf->cap; i++) {
+        irqflags_t f = spin_lock_irqsave(&tf->lock);
+        uint64_t pa = tf->pages[i];
+        tf->pages[i] = 0;
+        spin_unlock_irqrestore(&tf->lock, f);
+        if (pa) {
+            file_page_put(pa); /* a program that maps it keeps it until it unmaps */
             __atomic_sub_fetch(&npages, 1, __ATOMIC_RELAXED);
         }
+    }
 }
 
 static int ensure_cap(struct tfile *tf, size_t npages)
@@ -67,29 +75,66 @@ static int ensure_cap(struct tfile *tf, size_t npages)
     size_t cap = tf->cap ? tf->cap : 4;
     while (cap < npages)
         cap *= 2;
-    uint8_t **p = krealloc(tf->pages, cap * sizeof *p);
+    uint64_t *p = kzalloc(cap * sizeof *p);
     if (!p)
         return -ENOSPC;
-    memset(p + tf->cap, 0, (cap - tf->cap) * sizeof *p);
+    irqflags_t f = spin_lock_irqsave(&tf->lock);
+    uint64_t *old = tf->pages;
+    if (old)
+        memcpy(p, old, tf->cap * sizeof *p);
     tf->pages = p;
     tf->cap = cap;
+    spin_unlock_irqrestore(&tf->lock, f);
+    kfree(old);
     return 0;
 }
 
-/* Page @p n, allocated (zeroed) if it is a hole; NULL: out of memory. */
-static uint8_t *page_for_write(struct tfile *tf, size_t n)
+/* Put @p pa in empty slot @p n (a reference moves in); if the slot was
+ * filled meanwhile, @p pa goes back and the slot's frame is the answer. */
+static uint64_t install(struct tfile *tf, size_t n, uint64_t pa)
 {
-    if (!tf->pages[n]) {
-        tf->pages[n] = kmem_pages_alloc(0);
-        if (tf->pages[n]) {
-            memset(tf->pages[n], 0, PAGE_SIZE);
-            __atomic_add_fetch(&npages, 1, __ATOMIC_RELAXED);
-        }
+    irqflags_t f = spin_lock_irqsave(&tf->lock);
+    uint64_t cur = tf->pages[n];
+    if (!cur)
+        tf->pages[n] = pa;
+    spin_unlock_irqrestore(&tf->lock, f);
+    if (cur) {
+        file_page_put(pa);
+        return cur;
     }
-    return tf->pages[n];
+    __atomic_add_fetch(&npages, 1, __ATOMIC_RELAXED);
+    return pa;
 }
 
-/* The initrd bytes become pages of the file's own. */
+/* Page @p n, allocated (zeroed) if it is a hole; NULL: out of memory.
+ * The caller holds the inode's lock (so the page stays). */
+static uint8_t *page_for_write(struct tfile *tf, size_t n)
+{
+    uint64_t pa = __atomic_load_n(&tf->pages[n], __ATOMIC_ACQUIRE);
+    if (!pa) {
+        pa = file_page_new();
+        if (!pa)
+            return NULL;
+        pa = install(tf, n, pa);
+    }
+    return hal_phys_to_virt(pa);
+}
+
+/* Page @p n of a borrowed file as a frame of its own: the initrd's bytes
+ * copied (a page cache of the initrd, filled on demand); 0: out of memory. */
+static uint64_t page_from_borrowed(struct tfile *tf, const struct inode *ino, const uint8_t *borrowed,
+                                   size_t n)
+{
+    uint64_t pa = file_page_new();
+    if (!pa)
+        return 0;
+    size_t off = n * PAGE_SIZE, c = ino->size - off < PAGE_SIZE ? ino->size - off : PAGE_SIZE;
+    memcpy(hal_phys_to_virt(pa), borrowed + off, c);
+    return install(tf, n, pa);
+}
+
+/* The initrd bytes become pages of the file's own (those a mapping made
+ * already stay: they hold the same bytes). Inode lock held. */
 static int unborrow(struct inode *ino)
 {
     struct tfile *tf = ino->priv;
@@ -99,26 +144,43 @@ static int unborrow(struct inode *ino)
     if (ensure_cap(tf, n))
         return -ENOSPC;
     for (size_t i = 0; i < n; i++) {
-        uint8_t *pg = page_for_write(tf, i);
-        if (!pg) {
+        if (!tf->pages[i] && !page_from_borrowed(tf, ino, tf->borrowed, i)) {
             free_pages_from(tf, 0);
             return -ENOSPC;
         }
-        size_t off = i * PAGE_SIZE, c = ino->size - off < PAGE_SIZE ? ino->size - off : PAGE_SIZE;
-        memcpy(pg, (const uint8_t *)tf->borrowed + off, c);
     }
+    irqflags_t f = spin_lock_irqsave(&tf->lock);
     tf->borrowed = NULL;
+    spin_unlock_irqrestore(&tf->lock, f);
     return 0;
 }
 
+/* The frame of page @p n with a reference for the caller, or 0 (a hole,
+ * or not copied from the initrd yet); *@p borrowed: the initrd's bytes,
+ * while the file has them. */
+static uint64_t page_ref(struct tfile *tf, size_t n, const uint8_t **borrowed)
+{
+    irqflags_t f = spin_lock_irqsave(&tf->lock);
+    *borrowed = tf->borrowed;
+    uint64_t pa = n < tf->cap ? tf->pages[n] : 0; /* a borrowed file's: the same bytes */
+    if (pa)
+        file_page_get(pa);
+    spin_unlock_irqrestore(&tf->lock, f);
+    return pa;
+}
+
+/* Without the inode's lock for pread() and for reads on behalf of a page
+ * fault: each page is held by a reference while it is copied, so a
+ * truncate meanwhile cannot free it under the copy. */
 static long file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
     struct inode *ino = f->inode;
     struct tfile *tf = ino->priv;
-    if (*pos >= ino->size)
+    uint64_t size = __atomic_load_n(&ino->size, __ATOMIC_ACQUIRE);
+    if (*pos >= size)
         return 0;
-    if (n > ino->size - *pos)
-        n = ino->size - *pos;
+    if (n > size - *pos)
+        n = size - *pos;
     static const uint8_t zeros[512];
     size_t done = 0;
     while (done < n) {
@@ -126,17 +188,21 @@ static long file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t 
         size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off;
         if (c > n - done)
             c = n - done;
-        const uint8_t *src;
-        if (tf->borrowed)
-            src = (const uint8_t *)tf->borrowed + at;
-        else if (at / PAGE_SIZE < tf->cap && tf->pages[at / PAGE_SIZE])
-            src = tf->pages[at / PAGE_SIZE] + off;
+        const uint8_t *borrowed, *src;
+        uint64_t pa = page_ref(tf, at / PAGE_SIZE, &borrowed);
+        if (pa)
+            src = (const uint8_t *)hal_phys_to_virt(pa) + off;
+        else if (borrowed)
+            src = borrowed + at;
         else {
             src = zeros;
             if (c > sizeof zeros)
                 c = sizeof zeros;
         }
-        if (iobuf_put(b, done, src, c))
+        int fault = iobuf_put(b, done, src, c);
+        if (pa)
+            file_page_put(pa);
+        if (fault)
             break;
         done += c;
     }
@@ -145,6 +211,29 @@ static long file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t 
     *pos += done;
     ino->atime = vfs_now();
     return (long)done;
+}
+
+/* file_ops.page: page @p index (wholly inside the file) as a frame shared
+ * with the file, for a private mapping. A hole answers -ENOENT (the
+ * mapping makes a zeroed page of its own). */
+static int file_page(struct file *f, uint64_t index, uint64_t *pa)
+{
+    struct inode *ino = f->inode;
+    struct tfile *tf = ino->priv;
+    const uint8_t *borrowed;
+    if (index >= (__atomic_load_n(&ino->size, __ATOMIC_ACQUIRE) + PAGE_SIZE - 1) / PAGE_SIZE)
+        return -EIO;
+    uint64_t p = page_ref(tf, index, &borrowed);
+    if (!p && borrowed) {
+        p = page_from_borrowed(tf, ino, borrowed, index);
+        if (!p)
+            return -ENOMEM;
+        file_page_get(p); /* the caller's; the slot keeps the first */
+    }
+    if (!p)
+        return -ENOENT;
+    *pa = p;
+    return 0;
 }
 
 static long file_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
@@ -195,7 +284,8 @@ static int file_truncate(struct inode *ino, uint64_t size)
         size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
         free_pages_from(tf, keep);
         if (size % PAGE_SIZE && keep - 1 < tf->cap && tf->pages[keep - 1])
-            memset(tf->pages[keep - 1] + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+            memset((uint8_t *)hal_phys_to_virt(tf->pages[keep - 1]) + size % PAGE_SIZE, 0,
+                   PAGE_SIZE - size % PAGE_SIZE);
     } else if (ensure_cap(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE)) {
         return -ENOSPC;
     }
@@ -216,6 +306,8 @@ int tmpfs_set_borrowed(struct inode *ino, const void *data, size_t size)
     if (ino->ops != &tmpfs_iops || !S_ISREG(ino->mode) || ino->size)
         return -EINVAL;
     struct tfile *tf = ino->priv;
+    if (ensure_cap(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE)) /* file_page() fills slots, never grows the array */
+        return -ENOMEM;
     tf->borrowed = data;
     ino->size = size;
     return 0;
@@ -279,6 +371,8 @@ static struct inode *new_inode(unsigned dev, uint32_t mode)
             return NULL;
         }
     }
+    if (S_ISREG(mode))
+        spin_init(&((struct tfile *)ino->priv)->lock, "tmpfs file pages");
     if (S_ISDIR(mode)) {
         struct tdir *d = ino->priv;
         list_init(&d->entries);
@@ -440,6 +534,7 @@ static const struct inode_ops tmpfs_iops = {
 static const struct file_ops tmpfs_file_ops = {
     .read = file_read,
     .write = file_write,
+    .page = file_page,
     .seekable = 1,
 };
 

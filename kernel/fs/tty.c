@@ -372,4 +372,4 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     }
 }
 
-const struct file_ops tty_file_ops = {tty_read, tty_write, tty_poll, tty_ioctl, NULL, 0};
+const struct file_ops tty_file_ops = {.read = tty_read, .write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .seekable = 0};

@@ -4,6 +4,7 @@ list(APPEND CORE_SOURCES
   kernel/mm/buddy.c
   kernel/mm/memmap.c
   kernel/mm/pmm.c
+  kernel/mm/file_page.c
   kernel/mm/pmm_tests.c
   kernel/mm/pagetable.c
   kernel/mm/vmalloc.c

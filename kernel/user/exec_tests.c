@@ -15,6 +15,7 @@
 #include <hal/uregs.h> /* ARCH_ELF_MACHINE */
 #include <hal/user.h>
 #include <kernel/errno.h>
+#include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
 #include <kernel/ktest.h>
 #include <kernel/kprintf.h>
@@ -198,4 +199,52 @@ KTEST(user_running_program_file_is_busy)
     KT_ASSERT(e == 0);
     file_put(f);
     KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
+}
+
+KTEST(user_file_pages_are_shared_until_written)
+{
+    /* Private mappings of a tmpfs file map the file's own frame of a page
+     * on a first touch that reads, read-only even where the mapping may
+     * write; a write (the program's, or the kernel's on its behalf) gets a
+     * copy, and the file and the other mappings keep the file's bytes. */
+    const struct uprog *u;
+    char path[48];
+    uint64_t before = kt_free_frames();
+    struct file *f = usyscalls_as_file(&u, path, sizeof path);
+    KT_ASSERT(f != NULL);
+    KT_ASSERT(f->inode->size >= 2 * PAGE_SIZE);
+    uint64_t fpa, pa;
+    unsigned prot;
+    KT_ASSERT(f->ops->page && f->ops->page(f, 1, &fpa) == 0);
+    KT_ASSERT(file_page_is(fpa));
+    struct uspace *a = uspace_create(), *b = uspace_create();
+    KT_ASSERT(a && b);
+    const uintptr_t va = 0x400000;
+    KT_ASSERT(uspace_map_file(a, va, 2 * PAGE_SIZE, MMU_WRITE, f, 0) == 0);
+    KT_ASSERT(uspace_map_file(b, va, 2 * PAGE_SIZE, 0, f, 0) == 0);
+    KT_ASSERT(uspace_fault(a, va + PAGE_SIZE, 0) == 0 && uspace_fault(b, va + PAGE_SIZE, 0) == 0);
+    KT_ASSERT(vm_translate(&a->as, va + PAGE_SIZE, &pa, &prot) == 0);
+    KT_ASSERT(pa == fpa && !(prot & MMU_WRITE));
+    KT_ASSERT(vm_translate(&b->as, va + PAGE_SIZE, &pa, &prot) == 0);
+    KT_ASSERT(pa == fpa);
+    /* the program writes: a copy of its own, writable, with the same bytes */
+    KT_ASSERT(uspace_fault(a, va + PAGE_SIZE, UFAULT_WRITE) == 0);
+    KT_ASSERT(vm_translate(&a->as, va + PAGE_SIZE, &pa, &prot) == 0);
+    KT_ASSERT(pa != fpa && !file_page_is(pa) && (prot & MMU_WRITE));
+    KT_ASSERT(memcmp(hal_phys_to_virt(pa), hal_phys_to_virt(fpa), PAGE_SIZE) == 0);
+    /* the kernel writes into b's read-only mapping (as the loader does) */
+    KT_ASSERT(uspace_write(b, va + PAGE_SIZE + 5, "X", 1) == 0);
+    KT_ASSERT(vm_translate(&b->as, va + PAGE_SIZE, &pa, NULL) == 0);
+    KT_ASSERT(pa != fpa && ((char *)hal_phys_to_virt(pa))[5] == 'X');
+    KT_ASSERT(memcmp(hal_phys_to_virt(fpa), u->image + PAGE_SIZE, PAGE_SIZE) == 0);
+    /* a first touch that writes copies at once */
+    KT_ASSERT(uspace_fault(a, va, UFAULT_WRITE) == 0);
+    KT_ASSERT(vm_translate(&a->as, va, &pa, NULL) == 0 && !file_page_is(pa));
+    KT_ASSERT(memcmp(hal_phys_to_virt(pa), u->image, PAGE_SIZE) == 0);
+    file_page_put(fpa);
+    uspace_destroy(a);
+    uspace_destroy(b);
+    file_put(f);
+    KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
+    KT_ASSERT(kt_free_frames() + 8 >= before); /* the file's pages went with it */
 }

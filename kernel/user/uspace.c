@@ -13,13 +13,18 @@
  * if it is still shared, or just makes it writable if not. A frame's count
  * is kept in its struct page's owner word, which an allocated frame leaves
  * to its owner (kernel/buddy.h). A private file mapping's region holds
- * its file: a first touch reads the page from it (there is no page cache
- * yet, so each process reads its own copy).
+ * its file: a first touch that reads maps the file's own frame of the page
+ * where the file system keeps one (file_ops.page, a file page of
+ * kernel/file_page.h, counted in the same word), read-only, so every
+ * process running a program shares its pages and a write copies them like
+ * any copy-on-write page; otherwise, and for a first touch that writes, the
+ * page is read into a frame of the process's own.
  */
 #include "uspace.h"
 #include <hal/cache.h>
 #include <hal/user.h>
 #include <kernel/errno.h>
+#include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
@@ -68,6 +73,7 @@ static uint64_t frame_alloc(void)
 {
     uint64_t pa = pmm_alloc(0);
     if (pa) {
+        pmm_page(pa)->flags = 0; /* not a file page */
         __atomic_store_n(maps_of(pa), 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&frames_in_use, 1, __ATOMIC_RELAXED);
     }
@@ -86,6 +92,10 @@ static uint64_t frame_new(void)
 /* One mapping of @p pa fewer: the last one frees it. */
 static void frame_put(uint64_t pa)
 {
+    if (file_page_is(pa)) {
+        file_page_put(pa); /* the file's frame: not one of the programs' */
+        return;
+    }
     if (__atomic_sub_fetch(maps_of(pa), 1, __ATOMIC_ACQ_REL) == 0) {
         pmm_page(pa)->owner = NULL;
         pmm_free(pa, 0);
@@ -183,16 +193,26 @@ int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, 
     return file ? map_region(us, va, len, prot, file, off) : -EINVAL;
 }
 
-/* A first touch's frame for page @p page of @p r: zeroed, then a file
- * mapping's bytes read in (past the file's end stays zero); 0 with *err. */
-static uint64_t frame_first(const struct uregion *r, uintptr_t page, int *err)
+/* A first touch's frame for page @p page of @p r: a file's own frame of a
+ * page wholly inside the file, to be mapped read-only (*@p shared set),
+ * when @p access does not write and the file system keeps one; else
+ * zeroed, then a file mapping's bytes read in (past the file's end stays
+ * zero); 0 with *err. */
+static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned access, int *shared, int *err)
 {
     uint64_t pos = r->file ? r->off + (page - r->start) : 0;
+    *shared = 0;
     if (r->file && pos >= r->file->inode->size) {
         *err = -EIO; /* wholly past the end: SIGBUS, as Linux */
         return 0;
     }
-    uint64_t f = frame_new();
+    uint64_t f;
+    if (r->file && !(access & UFAULT_WRITE) && r->file->ops->page &&
+        pos + PAGE_SIZE <= r->file->inode->size && r->file->ops->page(r->file, pos / PAGE_SIZE, &f) == 0) {
+        *shared = 1;
+        return f;
+    }
+    f = frame_new();
     if (!f) {
         *err = -ENOMEM;
         return 0;
@@ -216,6 +236,8 @@ static struct uregion *region_of(struct uspace *us, uintptr_t va)
     return NULL;
 }
 
+static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa);
+
 /* uspace_fault() with the lock held. */
 static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
 {
@@ -227,11 +249,11 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
     uint64_t pa;
     unsigned prot;
     if (vm_translate(&us->as, page, &pa, &prot) != 0) { /* first touch: a zeroed page, or the file's */
-        int err = 0;
-        uint64_t f = frame_first(r, page, &err);
+        int err = 0, shared;
+        uint64_t f = frame_first(r, page, access, &shared, &err);
         if (!f)
             return err;
-        if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
+        if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, shared)) != 0) {
             frame_put(f);
             return -ENOMEM;
         }
@@ -247,6 +269,14 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
     pa &= ~(uint64_t)(PAGE_SIZE - 1);
     if (__atomic_load_n(maps_of(pa), __ATOMIC_ACQUIRE) == 1)
         return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
+    return own_copy(us, r, page, pa);
+}
+
+/* Page @p page of @p r, mapped at @p pa and shared (copy-on-write, or a
+ * file's frame), gets a frame of its own with the same bytes, mapped with
+ * the region's rights. */
+static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa)
+{
     uint64_t f = frame_alloc();
     if (!f)
         return -ENOMEM;
@@ -285,6 +315,12 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
         }
         if (e < 0 || vm_translate(&us->as, va, &pa, NULL) != 0)
             return -EFAULT;
+        uint64_t frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
+        if (file_page_is(frame)) { /* never into the file: a copy of the process's own */
+            uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
+            if (own_copy(us, region_of(us, va), page, frame) || vm_translate(&us->as, va, &pa, NULL) != 0)
+                return -ENOMEM;
+        }
         size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
         if (chunk > n)
             chunk = n;

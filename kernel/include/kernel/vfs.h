@@ -114,6 +114,12 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned cmd, uintptr_t arg);
     /** The last descriptor of the file closed. */
     void (*release)(struct file *f);
+    /** Optional: page @p index of the file (inside its size) as a frame the
+     *  file keeps (kernel/file_page.h), with a reference for the caller, for
+     *  a private mapping to share until it writes; -ENOENT: a hole, -EIO:
+     *  past the end, -ENOMEM. Called without the inode's lock (from a page
+     *  fault, which may come from a read() of this same file). */
+    int (*page)(struct file *f, uint64_t index, uint64_t *pa);
     int seekable; /**< lseek() moves the offset (else -ESPIPE) */
 };
 

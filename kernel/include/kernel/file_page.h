@@ -1,0 +1,33 @@
+/**
+ * @file kernel/file_page.h
+ * @brief A file's page as a frame that programs map: counted references,
+ *        so a file system and every address space mapping the page share one
+ *        frame (kernel/mm/file_page.c).
+ *
+ * The count lives in the frame's struct page owner word, the same word user
+ * address spaces count their mappings in (kernel/user/uspace.c), so a
+ * mapping of a file page is one more reference and copy-on-write sees the
+ * file's own reference as another sharer. PG_FILE in the page's flags marks
+ * such a frame: it is the file system's, not a program's, and is not counted
+ * among the programs' frames (user_frames_in_use()).
+ */
+#ifndef KERNEL_FILE_PAGE_H
+#define KERNEL_FILE_PAGE_H
+
+#include <stdint.h>
+
+/** @brief struct page flags: a frame counted by file_page_get()/put() (distinct from kmalloc.h's PG_*). */
+#define PG_FILE 0x10
+
+/** @brief A zeroed frame for a file's page, one reference (the caller's); 0 if out of memory. */
+uint64_t file_page_new(void);
+/** @brief One more reference to file page @p pa. */
+void file_page_get(uint64_t pa);
+/** @brief One reference fewer; the last one frees the frame. */
+void file_page_put(uint64_t pa);
+/** @brief Whether frame @p pa is a file page. */
+int file_page_is(uint64_t pa);
+/** @brief File pages allocated now (held by a file, a mapping, or both). */
+uint64_t file_pages_in_use(void);
+
+#endif
