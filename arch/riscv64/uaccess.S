@@ -37,10 +37,13 @@
 /*
  * size_t hal_copy_user(void *dst, const void *src, size_t n)
  * Either side may be the user one (the caller checked which, and its
- * range), so loads and stores are all listed. 8 bytes at a time when dst
- * and src are equally aligned, bytes otherwise. Returns the bytes not
- * copied: a0 advances only past what was stored, so at a fault
- * a3 (the end of dst) - a0 is that count.
+ * range), so loads and stores are all listed. When dst and src are
+ * equally aligned: 64 bytes a step (eight loads, eight stores: a fraction
+ * of the instructions per byte of a single word's step), then 8, else
+ * bytes. Returns the bytes not copied: a0 advances only past what was
+ * stored, so at a fault a3 (the end of dst) - a0 is that count; a fault in
+ * a 64-byte step goes back to the step's start byte by byte (.Lredo), so
+ * the byte that faults is found again by a byte access.
  */
     .section .text
     .globl  hal_copy_user
@@ -54,13 +57,36 @@ hal_copy_user:
     bnez    t0, .Lbytes
 .Lhead:                        /* bytes until dst (and so src) is 8-aligned */
     andi    t0, a0, 7
-    beqz    t0, .Lwords
+    beqz    t0, .Lsteps
     beq     a0, a3, .Lcopied
     uaccess .Lcopy_fault, lbu t1, 0(a1)
     uaccess .Lcopy_fault, sb t1, 0(a0)
     addi    a0, a0, 1
     addi    a1, a1, 1
     j       .Lhead
+.Lsteps:
+    sub     t0, a3, a0
+    li      t1, 64
+    bltu    t0, t1, .Lwords
+    uaccess .Lredo, ld t0, 0(a1)
+    uaccess .Lredo, ld t1, 8(a1)
+    uaccess .Lredo, ld t2, 16(a1)
+    uaccess .Lredo, ld t3, 24(a1)
+    uaccess .Lredo, ld t4, 32(a1)
+    uaccess .Lredo, ld t5, 40(a1)
+    uaccess .Lredo, ld a4, 48(a1)
+    uaccess .Lredo, ld a5, 56(a1)
+    uaccess .Lredo, sd t0, 0(a0)
+    uaccess .Lredo, sd t1, 8(a0)
+    uaccess .Lredo, sd t2, 16(a0)
+    uaccess .Lredo, sd t3, 24(a0)
+    uaccess .Lredo, sd t4, 32(a0)
+    uaccess .Lredo, sd t5, 40(a0)
+    uaccess .Lredo, sd a4, 48(a0)
+    uaccess .Lredo, sd a5, 56(a0)
+    addi    a0, a0, 64
+    addi    a1, a1, 64
+    j       .Lsteps
 .Lwords:
     andi    a4, a3, -8
     bgeu    a0, a4, .Lbytes
@@ -80,6 +106,10 @@ hal_copy_user:
     csrc    sstatus, t6
     li      a0, 0
     ret
+.Lredo:                        /* the fault path cleared SUM: set it again, then bytes */
+    li      t6, SSTATUS_SUM
+    csrs    sstatus, t6
+    j       .Lbytes
 .Lcopy_fault:
     li      t6, SSTATUS_SUM
     csrc    sstatus, t6

@@ -11,6 +11,7 @@ list(APPEND CORE_SOURCES
   kernel/user/signal.c
   kernel/user/syscall.c
   kernel/user/uaccess.c
+  kernel/user/uaccess_tests.c
   kernel/user/user_cmds.c
   kernel/user/uspace.c
 )
