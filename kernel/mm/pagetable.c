@@ -301,6 +301,25 @@ int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
     return err;
 }
 
+size_t vm_mapped_run(struct vm_aspace *as, uintptr_t va, size_t n, unsigned want, uint64_t *pa)
+{
+    if (va < as->va_lo || va > as->va_hi || !as->root || !n)
+        return 0;
+    int l;
+    uint64_t *e = walk(as, va, LEVELS - 1, 0, &l);
+    if (l != LEVELS - 1)
+        return 0; /* a hole above the last level, or a large page */
+    size_t room = 512 - INDEX(va, l), k = 0;
+    if (n > room)
+        n = room;
+    if (n > (as->va_hi - va) / PAGE_SIZE + 1)
+        n = (as->va_hi - va) / PAGE_SIZE + 1;
+    for (; k < n && hal_pte_valid(e[k]) && (hal_pte_prot(e[k]) & want) == want; k++)
+        if (pa)
+            pa[k] = hal_pte_addr(e[k]);
+    return k;
+}
+
 int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
 {
     if (va < as->va_lo || va > as->va_hi || !as->root)

@@ -26,12 +26,9 @@ static int user_range(const void *p, size_t n)
 static int prefault(uintptr_t a, size_t n, unsigned access)
 {
     struct proc *p = proc_current();
-    if (!p || !p->us)
+    if (!p || !p->us || !n)
         return 0;
-    for (uintptr_t pg = a & ~(uintptr_t)4095; pg < a + n; pg += 4096)
-        if (uspace_fault(p->us, pg, access) < 0)
-            return -EFAULT;
-    return 0;
+    return uspace_prefault(p->us, a, n, access);
 }
 
 int copy_from_user(void *dst, const void *src, size_t n)

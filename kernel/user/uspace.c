@@ -303,6 +303,44 @@ int uspace_fault(struct uspace *us, uintptr_t va, unsigned access)
     return r;
 }
 
+/* Page @p pg is mapped for the program with the rights @p access asks (a
+ * PROT_NONE page, mapped for the kernel only, is not). */
+static int mapped_for(struct uspace *us, uintptr_t pg, unsigned access)
+{
+    uint64_t pa;
+    unsigned prot;
+    return vm_translate(&us->as, pg, &pa, &prot) == 0 && (prot & MMU_USER) &&
+           (!(access & UFAULT_WRITE) || (prot & MMU_WRITE));
+}
+
+int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access)
+{
+    uintptr_t first = va & ~(uintptr_t)(PAGE_SIZE - 1);
+    /* A space with one thread changes only by that thread's own calls (this
+     * one): its tables can be read without the lock, and when every page
+     * is there already (a buffer used before), that is all. */
+    if (__atomic_load_n(&us->as.local, __ATOMIC_ACQUIRE)) {
+        unsigned want = MMU_USER | (access & UFAULT_WRITE ? MMU_WRITE : 0);
+        size_t pages = (va + len - first + PAGE_SIZE - 1) / PAGE_SIZE, k;
+        while (pages && (k = vm_mapped_run(&us->as, first, pages, want, NULL)) != 0)
+            first += k * PAGE_SIZE, pages -= k;
+        if (!pages)
+            return 0;
+    }
+    int r = 0;
+    uspace_lock(us);
+    for (uintptr_t pg = first; pg < va + len; pg += PAGE_SIZE) {
+        if (mapped_for(us, pg, access))
+            continue;
+        if (fault_locked(us, pg, access) < 0) {
+            r = -EFAULT;
+            break;
+        }
+    }
+    uspace_unlock(us);
+    return r;
+}
+
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
@@ -422,24 +460,31 @@ struct uspace *uspace_clone(struct uspace *src)
         }
         *tail = c;
         tail = &c->next;
-        /* Every page the parent has, shared; read-only in both if writable. */
+        /* Every page the parent has, shared; read-only in both if writable.
+         * A run of mapped pages at a time (one walk of the parent's table
+         * for up to 64 pages, one change of its rights for all of them). */
         unsigned shared = pte_prot(r->prot, 1);
-        for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;
-             p += PAGE_SIZE) {
-            uint64_t pa;
-            if (vm_translate(&src->as, p, &pa, NULL) != 0)
+        for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;) {
+            uint64_t pa[64];
+            size_t left = (r->end - p) / PAGE_SIZE;
+            size_t k = vm_mapped_run(&src->as, p, left < 64 ? left : 64, 0, pa);
+            if (!k) { /* (a large page: none in user space) */
+                p += PAGE_SIZE;
                 continue;
-            pa &= ~(uint64_t)(PAGE_SIZE - 1);
-            if (vm_map(&us->as, p, pa, PAGE_SIZE, shared) != 0) {
+            }
+            for (size_t i = 0; i < k; i++) {
+                if (vm_map(&us->as, p + i * PAGE_SIZE, pa[i], PAGE_SIZE, shared) != 0) {
+                    uspace_destroy(us);
+                    return NULL;
+                }
+                __atomic_add_fetch(maps_of(pa[i]), 1, __ATOMIC_ACQ_REL);
+                us->pages++;
+            }
+            if ((r->prot & MMU_WRITE) && vm_protect(&src->as, p, k * PAGE_SIZE, shared) != 0) {
                 uspace_destroy(us);
                 return NULL;
             }
-            __atomic_add_fetch(maps_of(pa), 1, __ATOMIC_ACQ_REL);
-            us->pages++;
-            if ((r->prot & MMU_WRITE) && vm_protect(&src->as, p, PAGE_SIZE, shared) != 0) {
-                uspace_destroy(us);
-                return NULL;
-            }
+            p += k * PAGE_SIZE;
         }
     }
     return us;

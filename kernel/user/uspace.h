@@ -94,6 +94,14 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
  *         not be read (the caller signals SIGBUS)
  */
 int uspace_fault(struct uspace *us, uintptr_t va, unsigned access);
+/**
+ * @brief Make every page of [va, va + len) present for UFAULT_* @p access,
+ *        as the program's own accesses would (uspace_fault() on each page
+ *        not mapped so already), under one taking of the lock: what the
+ *        copy routines do before they copy. -EFAULT if a page may not be
+ *        accessed so (or no frame was left for it).
+ */
+int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access);
 /** @brief mprotect(): MMU_* @p prot for [va, va + len), all of it mapped; -EINVAL, -EACCES (W and X), -ENOMEM (a hole, or no memory). */
 int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
 /** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */

@@ -116,4 +116,19 @@ int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *pro
  */
 uintptr_t vm_next_mapped(struct vm_aspace *as, uintptr_t va, uintptr_t end);
 
+/**
+ * @brief How many pages from @p va (page-aligned) on, at most @p n, are
+ *        mapped with every MMU_* bit of @p want, counted in one last-level
+ *        table (one walk, then its entries in a row: a run stops at the
+ *        table's end, and at a large page, with the count so far).
+ * @param as   the address space
+ * @param va   the first page
+ * @param n    pages to look at, at most
+ * @param want MMU_* bits each entry must have (0: any mapped page)
+ * @param pa   if not NULL, receives each of those pages' physical address
+ * @return the pages of the run, 0 if @p va itself is not so mapped
+ * @note As vm_translate(): lock-free, any context.
+ */
+size_t vm_mapped_run(struct vm_aspace *as, uintptr_t va, size_t n, unsigned want, uint64_t *pa);
+
 #endif
