@@ -207,15 +207,18 @@ static uint64_t deliverable(const struct sigstate *s, const struct uthread *u)
     return (s->pending | u->pending) & (~u->blocked | UNBLOCKABLE);
 }
 
-int signal_pending(void)
+/* signal_pending() of thread @p t's process @p p and struct uthread @p u. */
+static int pending_of(struct proc *p, struct uthread *u)
 {
-    struct proc *p = proc_current();
-    if (!p)
-        return 0;
-    struct uthread *u = uthread_current();
     uint64_t pend = __atomic_load_n(&p->sig.pending, __ATOMIC_ACQUIRE) | __atomic_load_n(&u->pending, __ATOMIC_ACQUIRE);
     return (pend & (~__atomic_load_n(&u->blocked, __ATOMIC_RELAXED) | UNBLOCKABLE)) ||
            __atomic_load_n(&p->sig.exiting, __ATOMIC_ACQUIRE);
+}
+
+int signal_pending(void)
+{
+    struct thread *t = thread_current(); /* once: each call masks interrupts */
+    return t && t->proc ? pending_of(t->proc, t->uthread) : 0;
 }
 
 /* Wake the signal wait queue at a deadline (signal_sleep_ns()). */
@@ -445,13 +448,15 @@ void signal_deliver(struct uregs *frame)
     spin_unlock_irqrestore(&s->wq.lock, f);
 }
 
+/* On every return to user mode: one look at the current thread, not one per test. */
 int signal_work(void)
 {
-    struct proc *p = proc_current();
+    struct thread *t = thread_current();
+    struct proc *p = t ? t->proc : NULL;
     if (!p)
         return 0;
-    struct uthread *u = uthread_current();
-    return signal_pending() || u->restart_ret || u->restore_mask ||
+    struct uthread *u = t->uthread;
+    return pending_of(p, u) || u->restart_ret || u->restore_mask ||
            __atomic_load_n(&p->sig.stopped, __ATOMIC_RELAXED);
 }
 

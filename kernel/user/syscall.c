@@ -643,7 +643,8 @@ void user_syscall(struct uregs *frame)
     if (!__atomic_load_n(&built, __ATOMIC_ACQUIRE))
         build(); /* idempotent: two CPUs racing here write the same pointers */
     long nr = uregs_syscall_nr(frame);
-    struct proc *p = proc_current();
+    struct thread *t = thread_current(); /* once: each call masks interrupts */
+    struct proc *p = t->proc;
     p->syscalls++;
     if (nr < 0 || nr >= NR_MAX) {
         __atomic_add_fetch(&out_of_range, 1, __ATOMIC_RELAXED);
@@ -659,7 +660,7 @@ void user_syscall(struct uregs *frame)
     uint64_t a[6];
     for (int i = 0; i < 6; i++)
         a[i] = uregs_syscall_arg(frame, i);
-    struct uthread *u = uthread_current();
+    struct uthread *u = t->uthread;
     u->in_restart = u->restarted;
     u->restarted = 0;
     long ret = s->fn(a);
