@@ -59,22 +59,12 @@
     b       1b
 2:  cmp     x2, #64
     b.lo    4f
-    \ldr_   x3, [x1]
-    \ldr_   x4, [x1, #8]
-    \ldr_   x5, [x1, #16]
-    \ldr_   x6, [x1, #24]
-    \ldr_   x7, [x1, #32]
-    \ldr_   x8, [x1, #40]
-    \ldr_   x9, [x1, #48]
-    \ldr_   x10, [x1, #56]
-    \str_   x3, [x0]
-    \str_   x4, [x0, #8]
-    \str_   x5, [x0, #16]
-    \str_   x6, [x0, #24]
-    \str_   x7, [x0, #32]
-    \str_   x8, [x0, #40]
-    \str_   x9, [x0, #48]
-    \str_   x10, [x0, #56]
+    .irp    n, 3, 4, 5, 6, 7, 8, 9, 10
+    \ldr_   x\n, [x1, #(\n - 3) * 8]
+    .endr
+    .irp    n, 3, 4, 5, 6, 7, 8, 9, 10
+    \str_   x\n, [x0, #(\n - 3) * 8]
+    .endr
     add     x0, x0, #64
     add     x1, x1, #64
     sub     x2, x2, #64

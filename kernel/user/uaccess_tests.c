@@ -1,7 +1,7 @@
 /**
  * @file uaccess_tests.c
  * @brief ktest of every arch's copy routine (hal_copy_user()) against a
- *        real user space: copies long enough for the routines' 64-byte
+ *        real user space: copies long enough for the routines' multi-word
  *        steps, running into an unmapped page at every offset, in both
  *        directions, equally and unequally aligned, each say exactly how
  *        many bytes they did not copy and copy exactly the others.
