@@ -72,18 +72,17 @@ static void ns16550_rx_pause(struct device *dev, int pause)
         ns16550_irq(dev->irq, dev);
 }
 
-/* Console input by interrupt; -1 (polled) if the device has none. */
-static int ns16550_start_rx(struct device *dev)
+/* Console input by interrupt; -1 (polled) if the device has none. The
+ * interrupt is registered and the line to the controller enabled (OUT2);
+ * console_register() turns IER on through ns16550_rx_pause(), which also
+ * takes the keys typed at the prompt that comes before this driver
+ * (kmain()): on an edge-triggered ISA line they may raise nothing. */
+static int ns16550_rx_irq(struct device *dev)
 {
-    if (console_rx_irq(dev, ns16550_irq, "ns16550 rx") < 0)
-        return -1;
-    dev_write8(dev, MCR, 0x03 | MCR_OUT2);
-    dev_write8(dev, IER, IER_RDA);
-    /* Keys typed at the prompt, which comes before this driver (kmain()),
-     * may wait already; on an edge-triggered ISA line they may raise
-     * nothing: take them now, as a resume does. */
-    console_rx_drain(ns16550_irq, dev);
-    return (int)dev->irq;
+    int irq = console_rx_irq(dev, ns16550_irq, "ns16550 rx");
+    if (irq >= 0)
+        dev_write8(dev, MCR, 0x03 | MCR_OUT2);
+    return irq;
 }
 
 /* Register writes from a (register, value) table, in order. One loop, not
@@ -105,7 +104,7 @@ static int ns16550_probe(struct device *dev)
      * then program 115200 baud from the PC's 1.8432 MHz clock: divisor
      * latch 1 (low byte at RBR, high at IER while DLAB is set). A described
      * UART keeps the rate firmware set: its clock varies. */
-    static const uint8_t quiet[][2] = {{IER, 0x00}, {SCR, 0x5a}}; /* IER: until ns16550_start_rx */
+    static const uint8_t quiet[][2] = {{IER, 0x00}, {SCR, 0x5a}}; /* IER: until the console starts it */
     static const uint8_t baud[][2] = {{LCR, LCR_DLAB}, {RBR, 0x01}, {IER, 0x00}};
     /* FIFOs on, 14-byte trigger; neither is cleared (see below). */
     static const uint8_t fifo[][2] = {{FCR, 0xc1}};
@@ -137,7 +136,7 @@ static int ns16550_probe(struct device *dev)
             (unsigned long)dev->base, dev->is_stdout ? ", console" : "");
     if (dev->is_stdout)
         return console_register(
-            &(struct console){"ns16550", dev, ns16550_putc, ns16550_getc, ns16550_start_rx(dev),
+            &(struct console){"ns16550", dev, ns16550_putc, ns16550_getc, ns16550_rx_irq(dev),
                               ns16550_rx_pause});
     return 0;
 }

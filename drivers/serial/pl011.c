@@ -82,20 +82,6 @@ static void pl011_rx_pause(struct device *dev, int pause)
         pl011_irq(dev->irq, dev);
 }
 
-/* Console input by interrupt; -1 (polled) if the device has none. */
-static int pl011_start_rx(struct device *dev)
-{
-    if (console_rx_irq(dev, pl011_irq, "pl011 rx") < 0)
-        return -1;
-    dev_write32(dev, UART_IMSC, INT_RX | INT_RT);
-    /* Keys typed at the prompt, which comes before this driver (kmain()),
-     * may wait in the FIFO already, and the clear in pl011_irq() would
-     * leave them there with nothing to raise the interrupt again: take
-     * them now, as a resume does. */
-    console_rx_drain(pl011_irq, dev);
-    return (int)dev->irq;
-}
-
 static int pl011_probe(struct device *dev)
 {
     if (dev->space != DEV_MMIO || dev->size < 0x48)
@@ -106,7 +92,7 @@ static int pl011_probe(struct device *dev)
     /* DDI 0183: LCR_H may only change with the UART disabled, and disabling
      * mid-character loses it, so wait until the early console's last byte
      * is out. The baud rate stays what firmware (or QEMU) set. */
-    dev_write32(dev, UART_IMSC, 0);                    /* until pl011_start_rx */
+    dev_write32(dev, UART_IMSC, 0); /* until the console starts it (pl011_rx_pause(dev, 0)) */
     uint32_t lcr = LCR_FEN | LCR_WLEN8, cr = CR_UARTEN | CR_TXE | CR_RXE;
     if ((dev_read32(dev, UART_LCR_H) & 0xff) != lcr || (dev_read32(dev, UART_CR) & 0x301) != cr) {
         while (dev_read32(dev, UART_FR) & FR_BUSY)
@@ -124,10 +110,16 @@ static int pl011_probe(struct device *dev)
     }
     pr_info("pl011: %s at %#lx%s", dev->name, (unsigned long)dev->base,
             dev->is_stdout ? ", console" : "");
+    /* Input by interrupt, or polled (-1) if the device has none. The
+     * interrupt is registered here and turned on by console_register(),
+     * through pl011_rx_pause(), which also takes the keys typed at the
+     * prompt that comes before this driver (kmain()): they wait in the
+     * FIFO, and the clear in pl011_irq() would leave them there with
+     * nothing to raise the interrupt again. */
     if (dev->is_stdout)
-        return console_register(
-            &(struct console){"pl011", dev, pl011_putc, pl011_getc, pl011_start_rx(dev),
-                              pl011_rx_pause});
+        return console_register(&(struct console){"pl011", dev, pl011_putc, pl011_getc,
+                                                  console_rx_irq(dev, pl011_irq, "pl011 rx"),
+                                                  pl011_rx_pause});
     return 0;
 }
 

@@ -41,7 +41,7 @@ static void test_mem(void)
         CHECK(memcmp(a, b, sizeof a) == 0);
     }
     /* The word-at-a-time paths: every alignment of destination and source
-     * (equal and unequal mod 8), lengths across the 32-byte unrolled loop,
+     * (equal and unequal mod 8), lengths across the 64-byte unrolled loop,
      * and nothing outside [dst, dst + n) touched. */
     static unsigned char big_a[200], big_b[200], big_src[200];
     for (int i = 0; i < 200; i++)
