@@ -6,8 +6,8 @@
  *
  * The kernel lives in TTBR1 (mmu.c), so a user space is TTBR0 alone and a
  * new root needs nothing of the kernel's. Every user leaf is non-global
- * with ASID 0 (arch/pte.h): there are no ASIDs yet, so a switch drops them
- * all on this CPU (hal_uspace_switch()).
+ * (arch/pte.h) and tagged with the ASID its space has on that CPU
+ * (hal_uspace_switch(), kernel/asid.h).
  *
  * vectors.S saves the frame and calls a64_user_exception(); the copy
  * routines are uaccess.S, and a64_exception() hands their faults here
@@ -75,29 +75,41 @@ int hal_uspace_init(uint64_t root_pa)
     return 0;
 }
 
+/* TCR_EL1.AS = 0 (mmu.c): 8-bit ASIDs, which every Armv8-A PE has
+ * (ID_AA64MMFR0_EL1.ASIDBits says whether 16 exist, unused here). */
+unsigned hal_uspace_asids(void) { return 256; }
+
 /*
- * The order keeps two spaces' entries from ever meeting in the TLB (both
- * are ASID 0, so they would match the same addresses): TTBR0 walks stop
- * (TCR_EL1.EPD0) before the flush, so no walk, speculative ones included,
- * refills the old space's entries after it; the new root is walked only
- * once the flush is complete.
+ * TCR_EL1.A1 = 0 (mmu.c), so TTBR0_EL1 holds both the user root and the
+ * current ASID (bits 63:48), and one write changes them together: no walk
+ * ever pairs one space's root with another's ASID. Kernel entries are
+ * global and survive every switch; user entries are nG and tagged with the
+ * ASID their walk ran under. TTBR0.CnP = 0 keeps a PE's entries its own
+ * (Arm ARM, "Common not Private"), which is what lets each CPU hand out
+ * its ASIDs alone (kernel/asid.h).
  *
- * TLBI ASIDE1 with ASID 0 drops every non-global entry, that is every user
- * entry, and the walk caches of TTBR0 walks tagged with it (Arm ARM D8.13,
- * "TLB maintenance"), but keeps the kernel's global ones, which VMALLE1
- * would also drop. Local (no IS): another CPU holds entries of a space only
- * while it has that space loaded, and flushes them when it switches away;
- * changes to a loaded space are flushed everywhere by hal_tlb_flush_page().
+ * A flush drops the ASID's entries while no TTBR0 walk can refill them:
+ * walks stop (TCR_EL1.EPD0) first, speculative ones included, and start
+ * again only once the new root and ASID are in place. TLBI ASIDE1 also
+ * drops the walk caches of that ASID (Arm ARM D8.13, "TLB maintenance").
+ * Local (no IS): only this CPU ever loaded the ASID for that space. Changes
+ * to a loaded space are flushed everywhere by hal_tlb_flush_page() (TLBI
+ * VAAE1IS: every ASID, every CPU).
+ *
+ * No user space: ASID 0, which no user space gets, with walks stopped, so
+ * neither a TLB hit nor a walk reaches user memory from a kernel thread.
  */
-void hal_uspace_switch(uint64_t root_pa)
+void hal_uspace_switch(uint64_t root_pa, unsigned asid, int flush)
 {
-    uint64_t tcr;
+    uint64_t tcr, ttbr0 = root_pa | (uint64_t)asid << 48;
     __asm__ volatile("mrs %0, tcr_el1" : "=r"(tcr));
-    __asm__ volatile("msr tcr_el1, %0; isb; tlbi aside1, xzr; dsb nsh; isb"
-                     : : "r"(tcr | TCR_EPD0) : "memory");
-    if (root_pa)
-        __asm__ volatile("msr ttbr0_el1, %0; isb; msr tcr_el1, %1; isb"
-                         : : "r"(root_pa), "r"(tcr & ~TCR_EPD0) : "memory");
+    if ((!root_pa || flush) && !(tcr & TCR_EPD0))
+        __asm__ volatile("msr tcr_el1, %0; isb" : : "r"(tcr | TCR_EPD0) : "memory");
+    if (flush)
+        __asm__ volatile("tlbi aside1, %0; dsb nsh; isb" : : "r"((uint64_t)asid << 48) : "memory");
+    __asm__ volatile("msr ttbr0_el1, %0; isb" : : "r"(ttbr0) : "memory");
+    if (root_pa && (flush || (tcr & TCR_EPD0)))
+        __asm__ volatile("msr tcr_el1, %0; isb" : : "r"(tcr & ~TCR_EPD0) : "memory");
 }
 
 /*

@@ -90,7 +90,7 @@ KTEST(a64_user_copy_in_own_space)
     KT_ASSERT(hal_uspace_init(as.root) == 0);
     KT_ASSERT(vm_map(&as, UVA, pa[0], 4096, MMU_USER | MMU_WRITE) == 0);
     KT_ASSERT(vm_map(&as, UVA + 4096, pa[1], 4096, MMU_USER) == 0);
-    sched_set_user(as.root, 0);
+    sched_set_user(&as, 0);
 
     char buf[32] = "hello, user";
     KT_ASSERT(hal_copy_user((void *)(UVA + 5), buf, 12) == 0);
@@ -120,7 +120,7 @@ KTEST(a64_user_copy_in_own_space)
     if (pan_level() >= 2)
         KT_ASSERT(!el1_can_read(UVA, 1));
 
-    sched_set_user(0, 0);
+    sched_set_user(NULL, 0);
     /* Unloaded: the TLB must not keep the space alive. */
     KT_ASSERT(hal_copy_user(buf, (const void *)UVA, 8) == 8);
     KT_ASSERT(vm_unmap(&as, UVA, 2 * 4096) == 0);
@@ -130,9 +130,9 @@ KTEST(a64_user_copy_in_own_space)
 }
 
 /* Several threads, each with a user space of its own mapping the same
- * address to its own page, run at once on every CPU and switch often: all
- * of those spaces use ASID 0, so a TLB entry kept across a switch
- * (hal_uspace_switch()) would show one thread another's page. */
+ * address to its own page, run at once on every CPU and switch often: a
+ * TLB entry of one space kept under another's ASID (hal_uspace_switch(),
+ * kernel/asid.h) would show one thread another's page. */
 #define SPACES 4
 #define ROUNDS 3000
 
@@ -145,7 +145,7 @@ struct space_arg {
 static int space_thread(void *p)
 {
     struct space_arg *a = p;
-    sched_set_user(a->as.root, 0);
+    sched_set_user(&a->as, 0);
     for (uint64_t i = 0; i < ROUNDS && !a->bad; i++) {
         uint64_t v = a->tag ^ i, got = 0;
         if (hal_copy_user((void *)(UVA + (i % 512) * 8), &v, 8) != 0 ||
@@ -154,7 +154,7 @@ static int space_thread(void *p)
         if (i % 4 == 0)
             thread_yield();
     }
-    sched_set_user(0, 0);
+    sched_set_user(NULL, 0);
     return 0;
 }
 

@@ -53,6 +53,8 @@
 #define SATP_MODE_SHIFT 60
 #define SATP_SV39 8ULL
 #define SATP_SV48 9ULL
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK (0xffffULL << SATP_ASID_SHIFT)
 
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
@@ -72,6 +74,8 @@ static int kernel_tables;
  * loads when no user space is (hal_uspace_switch(0)) and what a started
  * hart starts with, whatever user space the boot hart has loaded. */
 static uint64_t kernel_satp;
+/* ASIDLEN, found by hal_mmu_init(): the same on every hart. */
+static unsigned asid_bits;
 
 #define RAM_LEAF (RV_PTE_V | RV_PTE_R | RV_PTE_W | RV_PTE_A | RV_PTE_D | RV_PTE_G)
 #define DEVICE_LEAF (RAM_LEAF | RV_PTE_DEVICE)
@@ -337,6 +341,14 @@ int hal_mmu_init(const struct boot_info *bi)
     __asm__ volatile("sfence.vma\n\tcsrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
     kernel_satp = satp;
     kernel_tables = 1;
+    /* ASIDLEN, which may be 0: write ones to every ASID bit and see which
+     * stay (privileged spec, "Supervisor Address Translation and
+     * Protection (satp) Register"). The kernel's entries are global, so
+     * the short detour through another ASID changes nothing. */
+    uint64_t probe;
+    __asm__ volatile("csrw satp, %1\n\tcsrr %0, satp\n\tcsrw satp, %2\n\tsfence.vma"
+                     : "=&r"(probe) : "r"(satp | SATP_ASID_MASK), "r"(satp) : "memory");
+    asid_bits = (unsigned)__builtin_popcountll(probe & SATP_ASID_MASK);
     return 0;
 }
 
@@ -404,17 +416,27 @@ int hal_uspace_init(uint64_t root_pa)
     return 0;
 }
 
+unsigned hal_uspace_asids(void) { return 1u << asid_bits; }
+
 /*
- * No ASIDs yet: every user space is ASID 0, so the switch drops this hart's
- * non-global entries, which are exactly the user ones (hal_pte_leaf(): user
- * leaves are not G, kernel leaves are, and the kernel's are the same in
- * every space). SFENCE.VMA with rs1 = x0 and rs2 a register holding ASID 0
- * does that and keeps the global ones (privileged spec, "Supervisor
- * Memory-Management Fence Instruction"); it also drops cached non-leaf
- * entries, none of which are global. The fence after the write: the spec
- * does not order the satp write before later implicit walks without it.
+ * User leaves are not global (hal_pte_leaf()), so each is tagged with the
+ * ASID satp held when it was walked; the kernel's are global and the same
+ * in every space. A flush is SFENCE.VMA with rs1 = x0 and rs2 the ASID:
+ * every non-global entry of that ASID, leaves and the cached non-leaf
+ * entries, and no global one (privileged spec, "Supervisor Memory-
+ * Management Fence Instruction"). It comes after the satp write, as the
+ * spec asks of a reused ASID: the write does not order itself before later
+ * implicit walks, the fence does, and no user access can come between
+ * (interrupts are masked and the kernel touches no user page here).
+ * Without ASIDs every space is ASID 0 and the flush (asked on every switch)
+ * drops all user entries.
+ *
+ * No user space: the kernel's satp, ASID 0, which no user space gets when
+ * ASIDs exist. The ASID register is t0, not an "r" operand: the compiler
+ * could give a constant 0 as x0, and rs2 = x0 would flush the global
+ * entries too.
  */
-void hal_uspace_switch(uint64_t root_pa)
+void hal_uspace_switch(uint64_t root_pa, unsigned asid, int flush)
 {
     uint64_t satp = kernel_satp;
     if (root_pa && satp_mode == SATP_SV48)
@@ -422,8 +444,10 @@ void hal_uspace_switch(uint64_t root_pa)
     else if (root_pa) /* Sv39: the level-1 table hal_uspace_init() put under root[0] */
         satp = SATP_SV39 << SATP_MODE_SHIFT |
                hal_pte_addr(((const uint64_t *)hal_phys_to_virt(root_pa))[0]) >> 12;
-    /* t0, not an "r" operand: the compiler could give a constant 0 as x0,
-     * and rs2 = x0 would flush the global entries too. */
-    __asm__ volatile("csrw satp, %0\n\tli t0, 0\n\tsfence.vma zero, t0" : : "r"(satp)
-                     : "t0", "memory");
+    satp |= (uint64_t)asid << SATP_ASID_SHIFT;
+    if (flush)
+        __asm__ volatile("csrw satp, %0\n\tmv t0, %1\n\tsfence.vma zero, t0"
+                         : : "r"(satp), "r"((uint64_t)asid) : "t0", "memory");
+    else
+        __asm__ volatile("csrw satp, %0" : : "r"(satp) : "memory");
 }

@@ -61,7 +61,7 @@ KTEST(user_rv64_kernel_half)
             KT_ASSERT(hal_pte_valid(kl1[(va >> 30) & 511]) && hal_pte_pinned(kl1[(va >> 30) & 511]));
     uint64_t tables = pt_table_pages();
     struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, hal_user_top() - 1,
-                           SPINLOCK_INIT("ktest user tables"), 0};
+                           SPINLOCK_INIT("ktest user tables"), 0, 0, 0};
     KT_ASSERT(as.root);
     KT_ASSERT(hal_uspace_init(as.root) == 0);
     const uint64_t *root = table(as.root);
@@ -88,12 +88,12 @@ KTEST(user_rv64_copy_faults)
     uint64_t pa = pmm_alloc(0);
     KT_ASSERT(pa);
     struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, hal_user_top() - 1,
-                           SPINLOCK_INIT("ktest user tables"), 0};
+                           SPINLOCK_INIT("ktest user tables"), 0, 0, 0};
     KT_ASSERT(as.root && hal_uspace_init(as.root) == 0);
     KT_ASSERT(vm_map(&as, UPAGE, pa, PAGE_SIZE, MMU_USER | MMU_WRITE) == 0);
     for (unsigned i = 0; i < sizeof kbuf; i++)
         kbuf[i] = (uint8_t)(i * 7 + 1);
-    sched_set_user(as.root, 0);
+    sched_set_user(&as, 0);
 
     /* Nothing loaded there: all refused, nothing copied. */
     size_t none_from = hal_copy_user(back, (void *)(UPAGE + PAGE_SIZE), 64);
@@ -118,7 +118,7 @@ KTEST(user_rv64_copy_faults)
     long past = hal_strncpy_user(s + 8, (const char *)(UPAGE + PAGE_SIZE - 4), 8);
     int sum_after = (sstatus() & RV_SSTATUS_SUM) != 0;
 
-    sched_set_user(0, 0);
+    sched_set_user(NULL, 0);
     vm_unmap(&as, UPAGE, PAGE_SIZE);
     pt_destroy(&as);
     pmm_free(pa, 0);

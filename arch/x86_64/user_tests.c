@@ -137,7 +137,7 @@ KTEST(user_x64_forbidden_instructions_signal)
  */
 KTEST(user_x64_copy_counts_exactly)
 {
-    struct vm_aspace as = {0, PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space"), 0};
+    struct vm_aspace as = {0, PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space"), 0, 0, 0};
     as.va_hi = hal_user_top() - 1;
     as.root = pt_alloc_table();
     uint64_t pa = pmm_alloc(0);
@@ -148,7 +148,7 @@ KTEST(user_x64_copy_counts_exactly)
         kpage[i] = (uint8_t)(i * 7 + 1);
     KT_ASSERT(vm_map(&as, PROG_VA, pa, PAGE_SIZE, MMU_USER | MMU_WRITE) == 0);
     struct thread *self = thread_current();
-    sched_set_user(as.root, (uintptr_t)self->stack + KSTACK_SIZE);
+    sched_set_user(&as, (uintptr_t)self->stack + KSTACK_SIZE);
 
     uint8_t buf[64];
     int ok = 1;
@@ -173,7 +173,7 @@ KTEST(user_x64_copy_counts_exactly)
     KT_ASSERT(hal_strncpy_user(s, (char *)PROG_VA + PAGE_SIZE - 4, sizeof s) == -EFAULT);
     KT_ASSERT(hal_strncpy_user(s, (char *)PROG_VA + PAGE_SIZE - 4, 4) == 4);
 
-    sched_set_user(0, 0);
+    sched_set_user(NULL, 0);
     KT_ASSERT(vm_unmap(&as, PROG_VA, PAGE_SIZE) == 0);
     pmm_free(pa, 0);
     pt_destroy(&as);
@@ -218,7 +218,7 @@ KTEST(user_x64_kernel_half_shared)
                                      KERNEL_VIRT_BASE};
     for (unsigned i = 0; i < sizeof used / sizeof used[0]; i++)
         KT_ASSERT(hal_pte_valid(k[(used[i] >> 39) & 511]));
-    struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space"), 0};
+    struct vm_aspace as = {pt_alloc_table(), PAGE_SIZE, 0, SPINLOCK_INIT("x64 test space"), 0, 0, 0};
     as.va_hi = hal_user_top() - 1;
     KT_ASSERT(as.root);
     KT_ASSERT(hal_uspace_init(as.root) == 0);

@@ -19,7 +19,7 @@
 #define INDEX(va, level) (((va) >> SHIFT(level)) & 511)
 
 static struct vm_aspace kernel_as = {0, ARCH_KERNEL_VA_LO, ~(uintptr_t)0,
-                                    SPINLOCK_INIT("kernel page tables"), 0};
+                                    SPINLOCK_INIT("kernel page tables"), 0, 0, 0};
 static uint64_t table_pages;
 
 struct vm_aspace *vm_kernel_aspace(void) { return &kernel_as; }
@@ -221,6 +221,15 @@ static int unmap_locked(struct vm_aspace *as, uintptr_t va, uint64_t size)
 
 static void (*shootdown)(uintptr_t va, uint64_t size);
 
+/* After entries of @p as were cleared or narrowed, before any shoot-down:
+ * a CPU that kept the space's ASID while running something else flushes
+ * it when it loads the space again (kernel/asid.h). Release: a CPU that
+ * reads the new count also sees the new entries. */
+static void changed(struct vm_aspace *as)
+{
+    __atomic_add_fetch(&as->tlb_gen, 1, __ATOMIC_RELEASE);
+}
+
 void vm_set_shootdown(void (*fn)(uintptr_t va, uint64_t size)) { shootdown = fn; }
 
 int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
@@ -230,6 +239,7 @@ int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
     irqflags_t f = spin_lock_irqsave(&as->lock);
     int err = unmap_locked(as, va, size);
     spin_unlock_irqrestore(&as->lock, f);
+    changed(as);
     if (shootdown && !as->local)
         shootdown(va, size); /* even after an error: part of the range may have changed */
     return err;
@@ -296,6 +306,7 @@ int vm_protect(struct vm_aspace *as, uintptr_t va, uint64_t size, unsigned prot)
     irqflags_t f = spin_lock_irqsave(&as->lock);
     int err = protect_locked(as, va, size, prot);
     spin_unlock_irqrestore(&as->lock, f);
+    changed(as);
     if (shootdown && !as->local)
         shootdown(va, size);
     return err;

@@ -23,6 +23,7 @@
 #include <kernel/smp.h>
 #include <kernel/printf.h>
 #include <kernel/string.h>
+#include <kernel/pagetable.h>
 #include <kernel/vmalloc.h>
 
 /* Every thread, for `threads` and join-by-id; ids are never reused, so a
@@ -290,6 +291,34 @@ static void make_ready_locked(struct sched_cpu *c, struct thread *t)
  * another CPU is queued there already). Returns the CPU the caller runs
  * on afterwards, whose lock it then holds: the thread may resume anywhere.
  */
+
+/* Load @p as (NULL: no user space) on this CPU, under the ASID this CPU
+ * keeps for it (kernel/asid.h): its entries from an earlier turn here stay
+ * unless another space had the ASID since or it changed meanwhile. A
+ * kernel thread runs under ASID 0, which no user space gets; where the CPU
+ * has no ASIDs every user space is 0 too, so loading none drops them.
+ * Interrupts masked. */
+static void load_uspace(struct sched_cpu *c, struct vm_aspace *as)
+{
+    if (!c->asid_ready) {
+        asid_cpu_init(&c->asid, hal_uspace_asids());
+        c->asid_ready = 1;
+    }
+    c->user_as = as;
+    if (!as) {
+        hal_uspace_switch(0, 0, c->asid.nslots == 0);
+        return;
+    }
+    uint64_t id = __atomic_load_n(&as->id, __ATOMIC_ACQUIRE);
+    if (!id) { /* its first load anywhere: two CPUs may race to name it */
+        uint64_t fresh = asid_new_space_id();
+        id = __atomic_compare_exchange_n(&as->id, &id, fresh, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE) ? fresh : id;
+    }
+    int flush;
+    unsigned asid = asid_pick(&c->asid, id, __atomic_load_n(&as->tlb_gen, __ATOMIC_ACQUIRE), &flush);
+    hal_uspace_switch(as->root, asid, flush);
+}
 static struct sched_cpu *reschedule(struct sched_cpu *c)
 {
     struct thread *prev = c->current;
@@ -344,11 +373,9 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
     }
     /* A kernel thread runs with no user space loaded (root 0), so a
      * process's tables are loaded nowhere once its threads stopped running. */
-    if (next->user_root != c->user_root) {
-        hal_uspace_switch(next->user_root);
-        c->user_root = next->user_root;
-    }
-    if (next->user_root)
+    if (next->user_as != c->user_as)
+        load_uspace(c, next->user_as);
+    if (next->user_as)
         hal_user_kstack_set(next->user_kstack_top);
     /* A user thread's FP/SIMD and TLS registers: saved when it leaves (it
      * may resume on another CPU), loaded unless this CPU still has them
@@ -401,18 +428,16 @@ static void schedule(void)
     hal_irq_restore(f);
 }
 
-void sched_set_user(uint64_t root, uintptr_t kstack_top)
+void sched_set_user(struct vm_aspace *as, uintptr_t kstack_top)
 {
     irqflags_t f = hal_irq_save();
     struct sched_cpu *c = this_cpu();
     struct thread *t = c->current;
-    t->user_root = root;
+    t->user_as = as;
     t->user_kstack_top = kstack_top;
-    if (c->user_root != root) {
-        hal_uspace_switch(root);
-        c->user_root = root;
-    }
-    if (root)
+    if (c->user_as != as)
+        load_uspace(c, as);
+    if (as)
         hal_user_kstack_set(kstack_top);
     hal_irq_restore(f);
 }

@@ -135,7 +135,7 @@ static int user_start(void *arg)
     /* The stack's top: the thread's struct ustate, then its frame below. */
     uintptr_t kstack_top = (uintptr_t)t->stack + KSTACK_SIZE - USTATE_RESERVE;
     struct ustate *ust = (struct ustate *)kstack_top;
-    sched_set_user(st.p->us->as.root, kstack_top);
+    sched_set_user(&st.p->us->as, kstack_top);
     struct uregs *frame = (struct uregs *)(kstack_top - sizeof(struct uregs));
     if (st.forked) {
         memcpy(frame, st.frame, sizeof(struct uregs));
@@ -382,7 +382,7 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
     struct uspace *old = p->us;
     struct thread *t = thread_current();
     futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
-    sched_set_user(us->as.root, t->user_kstack_top); /* the old space is loaded nowhere now */
+    sched_set_user(&us->as, t->user_kstack_top); /* the old space is loaded nowhere now */
     p->us = us;
     uspace_destroy(old);
     p->brk_start = p->brk = ei->brk;
@@ -540,7 +540,7 @@ static void end_other_threads(struct proc *p)
 static __attribute__((noreturn)) void thread_end(struct proc *p, struct uthread *u)
 {
     clear_tid(p, u);
-    sched_set_user(0, 0); /* off the shared tables before they can go */
+    sched_set_user(NULL, 0); /* off the shared tables before they can go */
     sched_set_ustate(NULL);
     struct thread *t = thread_current();
     t->uthread = NULL;
@@ -703,7 +703,7 @@ void proc_exit(int status)
     }
     clear_tid(p, &p->main);
     /* Off the process's tables before they go: this CPU loads none now. */
-    sched_set_user(0, 0);
+    sched_set_user(NULL, 0);
     sched_set_ustate(NULL);
     uspace_destroy(p->us);
     p->us = NULL;

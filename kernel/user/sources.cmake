@@ -1,6 +1,7 @@
 # Sources of kernel/user (processes, the ELF loader, system calls, user
 # memory access), appended to the kernel's portable core.
 list(APPEND CORE_SOURCES
+  kernel/user/asid_tests.c
   kernel/user/exec.c
   kernel/user/exec_elf.c
   kernel/user/exec_tests.c

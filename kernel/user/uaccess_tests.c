@@ -32,7 +32,7 @@ KTEST(user_copy_counts_exactly_in_long_copies)
     uint8_t *buf = kmalloc(2 * 320);
     KT_ASSERT(buf != NULL);
     struct thread *self = thread_current();
-    sched_set_user(us->as.root, (uintptr_t)self->stack + KSTACK_SIZE);
+    sched_set_user(&us->as, (uintptr_t)self->stack + KSTACK_SIZE);
     static const size_t sizes[] = {64, 65, 127, 128, 129, 200, 320};
     int bad = 0;
     for (unsigned si = 0; si < sizeof sizes / sizeof sizes[0] && bad < 3; si++) {
@@ -65,7 +65,7 @@ KTEST(user_copy_counts_exactly_in_long_copies)
             }
         }
     }
-    sched_set_user(0, 0);
+    sched_set_user(NULL, 0);
     kfree(buf);
     uspace_destroy(us);
     KT_ASSERT(bad == 0);

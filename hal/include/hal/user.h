@@ -91,13 +91,31 @@ uintptr_t hal_user_top(void);
 int hal_uspace_init(uint64_t root_pa);
 
 /**
- * @brief Translate user addresses on this CPU through the tables rooted
- *        at @p root_pa from now on; 0: no user space (a kernel thread's).
- *        Drops this CPU's TLB entries of the previous user space.
- * @note Interrupts masked; called by the scheduler when the next thread's
- *       address space differs from the one loaded.
+ * @brief How many address-space identifiers (ASIDs, x86's PCIDs) this
+ *        CPU's TLB tags entries with: they are 0 .. n - 1. 1 (or 0) when it
+ *        has none, and then every hal_uspace_switch() flushes.
+ * @note The same on every CPU; asked by each CPU on its first switch, after
+ *       hal_mmu_init() and the arch's own start of that CPU.
  */
-void hal_uspace_switch(uint64_t root_pa);
+unsigned hal_uspace_asids(void);
+
+/**
+ * @brief Translate user addresses on this CPU through the tables rooted
+ *        at @p root_pa from now on, under ASID @p asid; root 0: no user
+ *        space (a kernel thread's), always with ASID 0.
+ *
+ * With @p flush set, this CPU's TLB entries (and walk caches) tagged @p asid
+ * go first, and none of them is used for the new space: the ASID held
+ * another space, or this space changed while it was not loaded here. With
+ * it clear, the entries this CPU kept under @p asid are the space's own and
+ * still true, and stay. The kernel's half is global and never flushed here.
+ * An arch without ASIDs (hal_uspace_asids() <= 1) is asked only for ASID 0
+ * and flushes on every switch to a user space and with @p flush on the
+ * switch to none.
+ * @note Interrupts masked; called by the scheduler when the next thread's
+ *       address space differs from the one loaded (kernel/asid.h chooses).
+ */
+void hal_uspace_switch(uint64_t root_pa, unsigned asid, int flush);
 
 /* ---- entering user mode ---- */
 

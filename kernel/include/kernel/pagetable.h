@@ -27,8 +27,16 @@ struct vm_aspace {
     /** No other CPU can hold TLB entries of it, so unmap and protect flush
      *  this CPU only: a single-threaded process's space, loaded on one CPU
      *  at a time and flushed from a CPU's TLB when it switches away
-     *  (hal_uspace_switch()). Threads sharing a space will need a CPU mask. */
+     *  (hal_uspace_switch()), or reloaded with a flush where it kept its
+     *  ASID (tlb_gen). */
     int local;
+    /** A user space's identity for the CPUs' ASIDs (kernel/asid.h), never
+     *  reused; given on its first load. 0: not loaded yet (the kernel's). */
+    uint64_t id;
+    /** Changes that dropped or narrowed a translation (vm_unmap(),
+     *  vm_protect()): bumped after each, before its shoot-down, so a CPU
+     *  that kept the space's ASID knows to flush it when it loads it. */
+    uint64_t tlb_gen;
 };
 
 /** @brief A zeroed page for a table; its physical address, or 0 if out of memory. */

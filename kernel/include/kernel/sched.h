@@ -25,6 +25,7 @@
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
+#include <kernel/asid.h>
 #include <kernel/ktimer.h>
 #include <kernel/list.h>
 #include <kernel/runqueue.h>
@@ -88,8 +89,8 @@ struct thread {
     uint64_t switches;           /**< times switched in */
     struct list_node all;        /**< every thread, for `threads` and join */
     struct list_node zombie;     /**< detached and dead, awaiting reclaim */
-    uint64_t user_root;          /**< its user address space's root table (hal/user.h); 0: none */
-    uintptr_t user_kstack_top;   /**< with user_root: where entries from user mode build their frame */
+    struct vm_aspace *user_as;   /**< its user address space (hal/user.h); NULL: none */
+    uintptr_t user_kstack_top;   /**< with user_as: where entries from user mode build their frame */
     struct ustate *ustate;       /**< its FP/SIMD and TLS state (hal/user.h); NULL: none */
     unsigned ustate_cpu;         /**< with ustate: the CPU that last loaded it */
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
@@ -112,7 +113,9 @@ struct sched_cpu {
     uint64_t pushes;             /**< threads it handed to a less loaded CPU (balance()) */
     uint64_t start_ns;           /**< hal_time_ns() when it began running threads */
     struct thread idle_thread;   /**< what idle points to */
-    uint64_t user_root;          /**< the user address space loaded on this CPU (hal_uspace_switch()) */
+    struct vm_aspace *user_as;   /**< the user address space loaded on this CPU (hal_uspace_switch()) */
+    struct asid_cpu asid;        /**< this CPU's ASIDs (kernel/asid.h) */
+    int asid_ready;              /**< asid set up (on the first load: the arch knows its ASIDs by then) */
     struct thread *ustate_owner; /**< the thread whose user state this CPU's registers hold */
 };
 
@@ -255,12 +258,15 @@ void thread_wake_flag(struct thread *t, volatile int *flag);
  */
 void sched_block(volatile int *cancel);
 
+struct vm_aspace;
+
 /**
- * @brief Give the current thread the user address space @p root (0: none)
- *        and its frame's kernel stack top, and load both on this CPU; from
- *        then on every switch to the thread loads them (hal/user.h).
+ * @brief Give the current thread the user address space @p as (NULL:
+ *        none) and its frame's kernel stack top, and load both on this CPU;
+ *        from then on every switch to the thread loads them (hal/user.h),
+ *        each CPU with an ASID of its own (kernel/asid.h).
  */
-void sched_set_user(uint64_t root, uintptr_t kstack_top);
+void sched_set_user(struct vm_aspace *as, uintptr_t kstack_top);
 
 /**
  * @brief Give the current thread the FP/SIMD and TLS state @p s (NULL:

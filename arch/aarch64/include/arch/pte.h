@@ -42,8 +42,8 @@ static inline uint64_t hal_pte_table(uint64_t pa)
  * AP[1] (EL0 may read it; AP[2] still makes it read-only for both ELs), is
  * never executable at EL1 (PXN always: the kernel runs no user code even
  * without PAN), executable at EL0 only with MMU_EXEC, and not global (nG):
- * each user space maps those addresses its own way, and hal_uspace_switch()
- * drops exactly the non-global entries. With PAN on (user.c), EL1's own
+ * each user space maps those addresses its own way, under an ASID of its
+ * own on each CPU (hal_uspace_switch()). With PAN on (user.c), EL1's own
  * loads and stores fault on it too; only LDTR/STTR (uaccess.S) reach it.
  */
 static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)

@@ -38,8 +38,9 @@ static inline uint64_t hal_pte_table(uint64_t pa) { return rv_pte_ppn(pa) | RV_P
  * fault, and neither the kernel's mappings nor (so far) user pages need
  * that bookkeeping. Global: the kernel's half is the same in every address
  * space. MMU_USER: the U bit, and not global, since each user space maps
- * those addresses its own way (all share ASID 0, and hal_uspace_switch()
- * drops only the non-global entries). S-mode never executes a U page, and
+ * those addresses its own way, under an ASID of its own on each hart (or
+ * ASID 0 for all where the hart has none, and then hal_uspace_switch()
+ * drops the non-global entries every time). S-mode never executes a U page, and
  * reaches one only with sstatus.SUM set (privileged spec, "Memory Privilege
  * in sstatus Register"), which only the copy routines set (uaccess.S). */
 static inline uint64_t hal_pte_leaf(uint64_t pa, unsigned prot, int level)
