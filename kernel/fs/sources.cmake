@@ -3,6 +3,7 @@
 list(APPEND CORE_SOURCES
   kernel/fs/archive.c
   kernel/fs/dev.c
+  kernel/fs/ext2.c
   kernel/fs/file.c
   kernel/fs/initrd.c
   kernel/fs/ldisc.c

@@ -51,6 +51,7 @@ const char *errno_name(int err)
     case EPIPE: return "EPIPE";
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
+    case EUCLEAN: return "EUCLEAN";
     default: return "E?";
     }
 }

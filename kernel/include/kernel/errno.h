@@ -133,6 +133,9 @@
 #ifndef EALREADY
 #define EALREADY 114 /**< already in progress or done */
 #endif
+#ifndef EUCLEAN
+#define EUCLEAN 117 /**< a file system's structures are damaged ("needs cleaning") */
+#endif
 
 /* Never seen by programs: a system call interrupted by a signal returns
  * one of these and kernel/user/signal.c turns it into -EINTR or a restart

@@ -13,6 +13,14 @@
 #include <kernel/string.h>
 #include <stdint.h>
 
+/** @brief 16-bit little-endian value at @p p. */
+static inline uint16_t get_le16(const void *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 /** @brief 32-bit little-endian value at @p p. */
 static inline uint32_t get_le32(const void *p)
 {

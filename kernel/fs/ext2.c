@@ -1,0 +1,325 @@
+/**
+ * @file ext2.c
+ * @brief The ext2 on-disk format, read and checked (kernel/ext2.h).
+ *
+ * Layout (the ext2 specification, "The Second Extended File System",
+ * as e2fsprogs writes it): the superblock is the 1,024 bytes at byte 1,024
+ * whatever the block size; blocks are counted from 0, and the block
+ * group descriptor table starts in the block after the one holding the
+ * superblock (s_first_data_block + 1). Each group has a block bitmap, an
+ * inode bitmap and a table of s_inodes_per_group inodes; inode n (from 1)
+ * is entry (n - 1) % s_inodes_per_group of group (n - 1) /
+ * s_inodes_per_group. An inode's 15 block pointers are 12 direct ones, an
+ * indirect, a double and a triple indirect block; a directory is a file of
+ * variable-length entries { inode, rec_len, name_len, file_type, name }
+ * that never cross a block.
+ *
+ * All fields are little-endian and read with get_le*() from byte buffers;
+ * every number from the disk is checked against the superblock before it
+ * becomes an offset.
+ */
+#include <kernel/errno.h>
+#include <kernel/ext2.h>
+#include <kernel/printf.h>
+#include <kernel/string.h>
+#include <kernel/unaligned.h>
+
+#define EXT2_MAGIC 0xef53
+#define SB_OFFSET 1024
+#define GD_SIZE 32
+#define S_IFMT 0xf000
+#define S_IFREG 0x8000
+#define S_IFDIR 0x4000
+#define S_IFLNK 0xa000
+
+/* Superblock fields (byte offsets). */
+enum {
+    SB_INODES = 0, SB_BLOCKS = 4, SB_FIRST_DATA = 20, SB_LOG_BSIZE = 24, SB_BPG = 32, SB_IPG = 40,
+    SB_MAGIC = 56, SB_REV = 76, SB_FIRST_INO = 84, SB_INODE_SIZE = 88, SB_COMPAT = 92,
+    SB_INCOMPAT = 96, SB_RO_COMPAT = 100,
+};
+
+/* Inode fields. */
+enum {
+    I_MODE = 0, I_UID = 2, I_SIZE = 4, I_ATIME = 8, I_CTIME = 12, I_MTIME = 16, I_GID = 24,
+    I_LINKS = 26, I_BLOCKS = 28, I_FLAGS = 32, I_BLOCK = 40, I_FILE_ACL = 104, I_SIZE_HIGH = 108,
+    I_UID_HIGH = 120, I_GID_HIGH = 122, I_BASE_SIZE = 128,
+};
+
+static int bad(struct ext2_fs *fs, int err, const char *what)
+{
+    strlcpy(fs->err, what, sizeof fs->err);
+    return err;
+}
+
+static int dev_read(struct ext2_fs *fs, uint64_t off, void *buf, size_t n)
+{
+    if (off > fs->dev->size || n > fs->dev->size - off)
+        return bad(fs, -EUCLEAN, "a read past the end of the device");
+    return fs->dev->read(fs->dev->ctx, off, buf, n) ? -EIO : 0;
+}
+
+static int is_pow2(uint32_t v) { return v && !(v & (v - 1)); }
+
+int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->dev = dev;
+    uint8_t sb[SB_OFFSET];
+    if (dev->size < 2 * SB_OFFSET)
+        return bad(fs, -EINVAL, "too small for an ext2 superblock");
+    if (dev->read(dev->ctx, SB_OFFSET, sb, sizeof sb))
+        return -EIO;
+    if (get_le16(sb + SB_MAGIC) != EXT2_MAGIC)
+        return bad(fs, -EINVAL, "no ext2 superblock (magic 0xef53) at byte 1024");
+    fs->rev = get_le32(sb + SB_REV);
+    uint32_t log = get_le32(sb + SB_LOG_BSIZE);
+    if (fs->rev > 1)
+        return bad(fs, -EINVAL, "revision past 1");
+    if (log > 6)
+        return bad(fs, -EINVAL, "block size over 64 KiB");
+    fs->block_size = 1024u << log;
+    fs->blocks = get_le32(sb + SB_BLOCKS);
+    fs->inodes = get_le32(sb + SB_INODES);
+    fs->first_data_block = get_le32(sb + SB_FIRST_DATA);
+    fs->blocks_per_group = get_le32(sb + SB_BPG);
+    fs->inodes_per_group = get_le32(sb + SB_IPG);
+    uint32_t bits = 8 * fs->block_size; /* a bitmap is one block */
+    if (fs->first_data_block != (fs->block_size == 1024 ? 1u : 0u))
+        return bad(fs, -EINVAL, "first data block does not fit the block size");
+    if (!fs->blocks_per_group || fs->blocks_per_group > bits || !fs->inodes_per_group ||
+        fs->inodes_per_group > bits)
+        return bad(fs, -EINVAL, "blocks or inodes per group out of range");
+    if (fs->blocks <= fs->first_data_block + 1 || !fs->inodes)
+        return bad(fs, -EINVAL, "no blocks or no inodes");
+    fs->groups = (fs->blocks - fs->first_data_block + fs->blocks_per_group - 1) / fs->blocks_per_group;
+    if (fs->inodes > (uint64_t)fs->groups * fs->inodes_per_group)
+        return bad(fs, -EINVAL, "more inodes than the groups hold");
+    if ((uint64_t)fs->blocks * fs->block_size > dev->size)
+        return bad(fs, -EINVAL, "file system larger than its device");
+    if ((uint64_t)fs->groups * GD_SIZE > (uint64_t)(fs->blocks - fs->first_data_block - 1) * fs->block_size)
+        return bad(fs, -EINVAL, "group descriptors do not fit");
+    fs->inode_size = I_BASE_SIZE;
+    fs->first_ino = 11;
+    if (fs->rev == 1) {
+        fs->inode_size = get_le16(sb + SB_INODE_SIZE);
+        fs->first_ino = get_le32(sb + SB_FIRST_INO);
+        fs->compat = get_le32(sb + SB_COMPAT);
+        fs->incompat = get_le32(sb + SB_INCOMPAT);
+        fs->ro_compat = get_le32(sb + SB_RO_COMPAT);
+    }
+    if (!is_pow2(fs->inode_size) || fs->inode_size < I_BASE_SIZE || fs->inode_size > fs->block_size)
+        return bad(fs, -EINVAL, "inode size not a power of two from 128 to the block size");
+    if (fs->first_ino < 3 || fs->first_ino > fs->inodes)
+        return bad(fs, -EINVAL, "first inode out of range");
+    if (fs->incompat & ~(uint32_t)EXT2_INCOMPAT_KNOWN) {
+        ksnprintf(fs->err, sizeof fs->err,
+                  "incompatible features %#x (journal recovery 0x4, meta_bg 0x10, extents 0x40, "
+                  "64bit 0x80, flex_bg 0x200)", fs->incompat & ~(uint32_t)EXT2_INCOMPAT_KNOWN);
+        return -EINVAL;
+    }
+    fs->read_only = (fs->ro_compat & ~(uint32_t)EXT2_RO_COMPAT_KNOWN) ||
+                    (fs->compat & EXT2_COMPAT_HAS_JOURNAL);
+    return 0;
+}
+
+/* The first block of group @p g's inode table, checked to lie inside the
+ * file system whole. */
+static int inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block)
+{
+    uint8_t gd[GD_SIZE];
+    uint64_t off = (uint64_t)(fs->first_data_block + 1) * fs->block_size + (uint64_t)g * GD_SIZE;
+    int err = dev_read(fs, off, gd, sizeof gd);
+    if (err)
+        return err;
+    uint32_t t = get_le32(gd + 8);
+    uint64_t len = ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) / fs->block_size;
+    if (t <= fs->first_data_block || t + len > fs->blocks)
+        return bad(fs, -EUCLEAN, "a group's inode table lies outside the file system");
+    *block = t;
+    return 0;
+}
+
+int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
+{
+    if (!ino || ino > fs->inodes)
+        return bad(fs, -EINVAL, "inode number out of range");
+    uint32_t g = (ino - 1) / fs->inodes_per_group, idx = (ino - 1) % fs->inodes_per_group, table;
+    int err = inode_table(fs, g, &table);
+    if (err)
+        return err;
+    uint8_t raw[I_BASE_SIZE];
+    err = dev_read(fs, (uint64_t)table * fs->block_size + (uint64_t)idx * fs->inode_size, raw, sizeof raw);
+    if (err)
+        return err;
+    memset(out, 0, sizeof *out);
+    out->ino = ino;
+    out->mode = get_le16(raw + I_MODE);
+    out->links = get_le16(raw + I_LINKS);
+    out->uid = get_le16(raw + I_UID) | (uint32_t)get_le16(raw + I_UID_HIGH) << 16;
+    out->gid = get_le16(raw + I_GID) | (uint32_t)get_le16(raw + I_GID_HIGH) << 16;
+    out->size = get_le32(raw + I_SIZE);
+    if ((out->mode & S_IFMT) == S_IFREG) /* a directory's is i_dir_acl */
+        out->size |= (uint64_t)get_le32(raw + I_SIZE_HIGH) << 32;
+    out->atime = get_le32(raw + I_ATIME);
+    out->ctime = get_le32(raw + I_CTIME);
+    out->mtime = get_le32(raw + I_MTIME);
+    out->blocks512 = get_le32(raw + I_BLOCKS);
+    out->flags = get_le32(raw + I_FLAGS);
+    out->file_acl = get_le32(raw + I_FILE_ACL);
+    for (int i = 0; i < 15; i++)
+        out->block[i] = get_le32(raw + I_BLOCK + 4 * i);
+    return 0;
+}
+
+/* A block pointer from the disk: 0 (a hole) or a block of the file system. */
+static int check_ptr(struct ext2_fs *fs, uint32_t b)
+{
+    return b && (b <= fs->first_data_block || b >= fs->blocks)
+               ? bad(fs, -EUCLEAN, "a block pointer past the file system")
+               : 0;
+}
+
+int ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblock, uint32_t *pblock)
+{
+    uint64_t per = fs->block_size / 4, span = 1;
+    int depth = 0;
+    uint32_t b;
+    if (lblock < 12) {
+        b = in->block[lblock];
+    } else {
+        /* Which tree (1 indirect, 2 double, 3 triple) and the index in it. */
+        lblock -= 12;
+        for (depth = 1, span = per; depth <= 3 && lblock >= span; depth++, span *= per)
+            lblock -= span;
+        if (depth > 3)
+            return -EFBIG;
+        b = in->block[11 + depth];
+    }
+    int err = check_ptr(fs, b);
+    if (err)
+        return err;
+    /* Down the tree: at each level, the pointer of the span lblock is in. */
+    for (; depth > 0 && b; depth--) {
+        span /= per;
+        uint8_t p[4];
+        err = dev_read(fs, (uint64_t)b * fs->block_size + (lblock / span) * 4, p, sizeof p);
+        if (err)
+            return err;
+        lblock %= span;
+        b = get_le32(p);
+        if ((err = check_ptr(fs, b)))
+            return err;
+    }
+    *pblock = b;
+    return 0;
+}
+
+long ext2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, void *buf, size_t n)
+{
+    if (off >= in->size)
+        return 0;
+    if (n > in->size - off)
+        n = (size_t)(in->size - off);
+    if (n > (size_t)1 << 30)
+        n = (size_t)1 << 30; /* the count must fit a long */
+    size_t done = 0;
+    while (done < n) {
+        uint64_t at = off + done;
+        uint32_t boff = (uint32_t)(at % fs->block_size), pb;
+        size_t chunk = fs->block_size - boff < n - done ? fs->block_size - boff : n - done;
+        int err = ext2_bmap(fs, in, at / fs->block_size, &pb);
+        if (err)
+            return err;
+        if (!pb)
+            memset((char *)buf + done, 0, chunk);
+        else if ((err = dev_read(fs, (uint64_t)pb * fs->block_size + boff, (char *)buf + done, chunk)))
+            return err;
+        done += chunk;
+    }
+    return (long)done;
+}
+
+int ext2_readdir(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos, struct ext2_dirent *out)
+{
+    if ((dir->mode & S_IFMT) != S_IFDIR)
+        return -ENOTDIR;
+    while (*pos < dir->size) {
+        uint32_t boff = (uint32_t)(*pos % fs->block_size), pb;
+        int err = ext2_bmap(fs, dir, *pos / fs->block_size, &pb);
+        if (err)
+            return err;
+        if (!pb)
+            return bad(fs, -EUCLEAN, "a hole in a directory");
+        uint8_t h[8];
+        uint64_t at = (uint64_t)pb * fs->block_size + boff;
+        if ((err = dev_read(fs, at, h, sizeof h)))
+            return err;
+        uint32_t ino = get_le32(h), rec = get_le16(h + 4);
+        unsigned len = h[6], type = fs->incompat & EXT2_INCOMPAT_FILETYPE ? h[7] : 0;
+        if (fs->block_size == 65536 && (rec == 0 || rec == 65535))
+            rec = 65536; /* the one length 16 bits cannot hold */
+        if (!(fs->incompat & EXT2_INCOMPAT_FILETYPE) && h[7])
+            return bad(fs, -EUCLEAN, "a directory entry's name longer than 255");
+        if (rec < 8 || rec % 4 || rec > fs->block_size - boff || len + 8u > rec)
+            return bad(fs, -EUCLEAN, "a directory entry's length runs past its block");
+        *pos += rec;
+        if (!ino)
+            continue; /* a free slot */
+        if (ino > fs->inodes || !len)
+            return bad(fs, -EUCLEAN, "a directory entry names no valid inode");
+        if ((err = dev_read(fs, at + 8, out->name, len)))
+            return err;
+        out->name[len] = '\0';
+        out->name_len = (uint8_t)len;
+        out->ino = ino;
+        out->type = (uint8_t)type;
+        return 1;
+    }
+    return 0;
+}
+
+int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, size_t len,
+                uint32_t *ino)
+{
+    if (len > 255)
+        return -ENAMETOOLONG;
+    struct ext2_dirent d;
+    uint64_t pos = 0;
+    int r;
+    while ((r = ext2_readdir(fs, dir, &pos, &d)) == 1)
+        if (d.name_len == len && !memcmp(d.name, name, len)) {
+            *ino = d.ino;
+            return 0;
+        }
+    return r ? r : -ENOENT;
+}
+
+long ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, size_t n)
+{
+    if ((in->mode & S_IFMT) != S_IFLNK)
+        return -EINVAL;
+    if (in->size + 1 > n)
+        return -ENAMETOOLONG;
+    /* Fast: the target is in i_block itself, and no data block is
+     * allocated (i_blocks counts an extended attribute block, if any). */
+    uint32_t ea = in->file_acl ? fs->block_size / 512 : 0;
+    if (in->blocks512 == ea) {
+        if (in->size >= sizeof in->block)
+            return bad(fs, -EUCLEAN, "a fast symlink longer than its inode holds");
+        for (size_t i = 0; i < in->size; i++)
+            buf[i] = (char)(in->block[i / 4] >> (8 * (i % 4)));
+    } else {
+        if (in->size >= fs->block_size)
+            return bad(fs, -EUCLEAN, "a symlink longer than a block");
+        long got = ext2_read(fs, in, 0, buf, (size_t)in->size);
+        if (got < 0)
+            return got;
+        if ((uint64_t)got != in->size)
+            return bad(fs, -EUCLEAN, "a symlink shorter than its size");
+    }
+    buf[in->size] = '\0';
+    if (strlen(buf) != in->size)
+        return bad(fs, -EUCLEAN, "a NUL inside a symlink's target");
+    return (long)in->size;
+}
