@@ -129,15 +129,19 @@ static int blk_slot(const char *name)
     return slot;
 }
 
-static struct blkdev *blk_of(const struct file *f)
+struct blkdev *blkdev_of(uint32_t rdev)
 {
-    unsigned minor = f->inode->rdev & 0xff;
+    if ((rdev >> 8) != BLK_MAJOR)
+        return NULL;
+    unsigned minor = rdev & 0xff;
     char name[BLK_NAME_MAX];
     irqflags_t fl = spin_lock_irqsave(&blk_names_lock);
     strlcpy(name, minor < BLK_SLOTS ? blk_names[minor] : "", sizeof name);
     spin_unlock_irqrestore(&blk_names_lock, fl);
     return name[0] ? blk_find(name) : NULL;
 }
+
+static struct blkdev *blk_of(const struct file *f) { return blkdev_of(f->inode->rdev); }
 
 /* Read (@p write 0) or write @p n bytes at *@p pos through whole blocks:
  * a block written in part is read first. */
@@ -391,9 +395,10 @@ int vfs_init(void)
         vfs_set_root(root_made);
         fill_from_initrd();
         vfs_create(NULL, "/tmp", S_IFDIR | 01777, 0, NULL);
+        vfs_create(NULL, "/mnt", S_IFDIR | 0755, 0, NULL); /* where a disk's file system goes */
         vfs_create(NULL, "/proc", S_IFDIR | 0555, 0, NULL);
         struct inode *proc = procfs_new_root();
-        result = proc ? vfs_mount("/proc", proc, "proc", "proc") : -ENOMEM;
+        result = proc ? vfs_mount("/proc", proc, "proc", "proc", 0) : -ENOMEM;
         if (!result)
             result = dev_populate();
         dev_blk_sync();

@@ -4,7 +4,9 @@ list(APPEND CORE_SOURCES
   kernel/fs/archive.c
   kernel/fs/dev.c
   kernel/fs/ext2.c
+  kernel/fs/ext2_vfs.c
   kernel/fs/file.c
+  kernel/fs/fs_cmds.c
   kernel/fs/initrd.c
   kernel/fs/ldisc.c
   kernel/fs/pipe.c

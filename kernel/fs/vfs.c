@@ -216,14 +216,14 @@ static int walk_path(struct walk *w, struct inode *dir, const char *path, int fo
 }
 
 static struct inode *root_inode;
-static void note_mount(const char *source, const char *path, const char *type);
+static void note_mount(const char *source, const char *path, const char *type, int ro);
 
 struct inode *vfs_root(void) { return root_inode; }
 
 void vfs_set_root(struct inode *root)
 {
     mutex_init(&ns_lock_m, "vfs namespace");
-    note_mount("tmpfs", "/", "tmpfs");
+    note_mount("tmpfs", "/", "tmpfs", 0);
     __atomic_store_n(&root_inode, root, __ATOMIC_RELEASE);
 }
 
@@ -660,20 +660,22 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
 #define MOUNTS_MAX 16
 static struct {
     char source[32], path[64], type[16];
+    int ro;
 } mounts[MOUNTS_MAX];
 static unsigned nmounts;
 
-static void note_mount(const char *source, const char *path, const char *type)
+static void note_mount(const char *source, const char *path, const char *type, int ro)
 {
     if (nmounts == MOUNTS_MAX)
         return;
     strlcpy(mounts[nmounts].source, source, sizeof mounts[0].source);
     strlcpy(mounts[nmounts].path, path, sizeof mounts[0].path);
     strlcpy(mounts[nmounts].type, type, sizeof mounts[0].type);
+    mounts[nmounts].ro = ro;
     nmounts++;
 }
 
-int vfs_mount(const char *path, struct inode *root, const char *source, const char *type)
+int vfs_mount(const char *path, struct inode *root, const char *source, const char *type, int read_only)
 {
     struct inode *on;
     int e = vfs_lookup(NULL, path, 1, &on);
@@ -689,7 +691,7 @@ int vfs_mount(const char *path, struct inode *root, const char *source, const ch
     } else {
         on->mounted = inode_get(root);
         root->covers = inode_get(on);
-        note_mount(source, path, type);
+        note_mount(source, path, type, read_only);
     }
     ns_unlock();
     inode_put(on);
@@ -701,8 +703,8 @@ long vfs_mounts_text(char *buf, size_t size)
     size_t at = 0;
     ns_lock();
     for (unsigned i = 0; i < nmounts && at < size; i++)
-        at += (size_t)ksnprintf(buf + at, size - at, "%s %s %s rw 0 0\n", mounts[i].source,
-                                mounts[i].path, mounts[i].type);
+        at += (size_t)ksnprintf(buf + at, size - at, "%s %s %s %s 0 0\n", mounts[i].source,
+                                mounts[i].path, mounts[i].type, mounts[i].ro ? "ro" : "rw");
     ns_unlock();
     return (long)(at < size ? at : size);
 }

@@ -52,6 +52,7 @@ const char *errno_name(int err)
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
     case EUCLEAN: return "EUCLEAN";
+    case ENOTBLK: return "ENOTBLK";
     default: return "E?";
     }
 }

@@ -207,6 +207,34 @@ static long sys_getdents64(const uint64_t a[6])
     return r;
 }
 
+/* ---- mounting ---- */
+
+#define MS_RDONLY 1
+#define MS_REMOUNT 32
+#define MS_BIND 4096
+#define MS_MOVE 8192
+
+/* mount(2): ext2 on a block device node, read-only (ext2_mount()). A
+ * writable mount is EROFS, which mount(8) and busybox's mount answer by
+ * trying again read-only; remounts, binds and moves are not done here. */
+static long sys_mount(const uint64_t a[6])
+{
+    if (a[3] & (MS_REMOUNT | MS_BIND | MS_MOVE))
+        return -EINVAL;
+    char *source = NULL, *target = NULL, *type = NULL;
+    long e = get_path(a[0], &source);
+    if (!e)
+        e = get_path(a[1], &target);
+    if (!e)
+        e = get_path(a[2], &type);
+    if (!e)
+        e = strcmp(type, "ext2") ? -ENODEV : !(a[3] & MS_RDONLY) ? -EROFS : ext2_mount(source, target);
+    kfree(source);
+    kfree(target);
+    kfree(type);
+    return e;
+}
+
 /* ---- stat ---- */
 
 static void fill_stat(struct linux_stat *st, const struct inode *i)
@@ -1016,7 +1044,7 @@ void exec_image_put(struct exec_image *img)
 
 const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),
-    SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
+    SYSENT(mount), SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
     SYSENT(statx), SYSENT(mkdirat), SYSENT(mknodat), SYSENT(unlinkat), SYSENT(renameat2), SYSENT(linkat),
     SYSENT(symlinkat), SYSENT(readlinkat), SYSENT(faccessat), SYSENT(faccessat2), SYSENT(chdir),
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),

@@ -168,3 +168,13 @@ else()
     --expect "^hello from user mode, pid [0-9]+, argc 2:hello after$"
     --reject "PANIC" --status ${EXIT7})
 endif()
+# ext2 read from an MBR and a GPT partition (1 and 4 KiB blocks), every
+# file's CRC-32 against the host's, the mount's refusals; with busybox also
+# a file past 4 GiB and writes refused (EROFS). Images by mke2fs -d.
+set(EXT2_BUSYBOX)
+if(BUSYBOX)
+  set(EXT2_BUSYBOX --busybox)
+endif()
+add_test(NAME ${KERNEL_ARCH}.ext2_read COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} ${EXT2_BUSYBOX})
+set_tests_properties(${KERNEL_ARCH}.ext2_read PROPERTIES TIMEOUT 180)

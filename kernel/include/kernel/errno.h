@@ -85,6 +85,9 @@
 #ifndef ENXIO
 #define ENXIO 6 /**< no such device or address (a device node with no driver) */
 #endif
+#ifndef ENOTBLK
+#define ENOTBLK 15 /**< a block device was expected */
+#endif
 #ifndef EXDEV
 #define EXDEV 18 /**< link or rename across file systems */
 #endif

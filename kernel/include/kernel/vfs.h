@@ -228,10 +228,11 @@ struct inode *vfs_root(void);
 void vfs_set_root(struct inode *root);
 /**
  * @brief Mount the file system whose root is @p root on the directory
- *        @p path; /proc/mounts then lists "@p source @p path @p type".
+ *        @p path; /proc/mounts then lists "@p source @p path @p type" and
+ *        "ro" if @p read_only (the file system refuses writes itself).
  * @return 0, -ENOENT, -ENOTDIR, -EBUSY (something is mounted there already)
  */
-int vfs_mount(const char *path, struct inode *root, const char *source, const char *type);
+int vfs_mount(const char *path, struct inode *root, const char *source, const char *type, int read_only);
 /** @brief /proc/mounts' text into @p buf; its length. */
 long vfs_mounts_text(char *buf, size_t size);
 /** @brief A new procfs; its root directory (kernel/fs/procfs.c). */
@@ -388,6 +389,23 @@ void tty_restore(const struct tty_owner *prev);
  *         the terminal and the kernel shell; @p fn hears which way (from
  *         the receive interrupt: it must not sleep). */
 void tty_set_switch(void (*fn)(int to_kernel));
+struct blkdev;
+/** @brief The block device a block device node's number (rdev) names, or NULL. */
+struct blkdev *blkdev_of(uint32_t rdev);
+/**
+ * @brief Mount the ext2 file system on block device node @p source
+ *        ("/dev/vda1") on directory @p path, read-only (kernel/fs/ext2_vfs.c).
+ * @retval 0 mounted; /proc/mounts lists it
+ * @retval -ENOTBLK @p source is not a block device node
+ * @retval -ENXIO no device behind it
+ * @retval -EINVAL no ext2 file system there, or one this kernel cannot read
+ *         (the reason is logged)
+ * @retval -EUCLEAN its root directory is damaged
+ * @retval -EIO the device failed
+ * @retval -ENOENT, -ENOTDIR, -EBUSY as vfs_mount()
+ * @note Thread context; reads the device.
+ */
+int ext2_mount(const char *source, const char *path);
 /** @brief A block device node's operations by its number, or NULL. */
 const struct file_ops *blkdev_ops_of(uint32_t rdev);
 /**

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""ext2 in the kernel against the host's own tools (issue 27, its reading half).
+
+    ext2_test.py --arch ARCH --image IMAGE [--timeout S]
+
+Two disks, each made here: vda with an MBR partition holding an ext2 of
+1 KiB blocks, vdb with a GPT partition holding one of 4 KiB blocks, both
+by `mke2fs -t ext2 -d TREE` (at the partition's offset) from one tree:
+files across the block map's boundaries, a sparse file past 4 GiB, a
+symlink, nested directories, a directory of 300 entries. The kernel shell
+mounts vda1 on /mnt and vdb1 on /tmp (typed at the first prompt: the mount
+waits for the disks), reads every file back with `crc32`, which must give
+the CRC-32 and size the host computes, and lists the mounts; then the
+refusals: a disk with no ext2 (the whole MBR disk), a path that is no
+block device, a missing one, a write through the read-only mount
+(busybox, where the arch has it: also the sparse file's two ends and size,
+and the 300-entry listing).
+"""
+import argparse, os, random, re, shutil, subprocess, sys, tempfile, zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu_test import run_qemu  # noqa: E402
+
+PART_START = 2048  # sectors: 1 MiB
+DISK = 48 << 20
+
+
+def sbin(tool):
+    for d in ("/sbin", "/usr/sbin", "/usr/bin"):
+        if os.path.exists(os.path.join(d, tool)):
+            return os.path.join(d, tool)
+    sys.exit(f"ext2_test: {tool} not found (scripts/deps check installs e2fsprogs, fdisk, gdisk)")
+
+
+def make_tree(root, rng):
+    os.makedirs(os.path.join(root, "sub", "deeper"))
+    files = {}
+    for name, n in (("empty", 0), ("one", 1), ("block", 1024), ("twelve", 12 * 1024 + 7),
+                    ("indirect", 300000), ("double", 1100000)):
+        data = rng.randbytes(n)
+        files[name] = data
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    text = b"read from an ext2 partition\n"
+    with open(os.path.join(root, "sub", "deeper", "note.txt"), "wb") as f:
+        f.write(text)
+    files["sub/deeper/note.txt"] = text
+    with open(os.path.join(root, "sparse"), "wb") as f:
+        f.write(b"head")
+        f.seek(5 << 30)
+        f.write(b"tail after a hole of 5 GiB\n")
+    os.symlink("sub/deeper/note.txt", os.path.join(root, "link"))
+    many = os.path.join(root, "many")
+    os.makedirs(many)
+    for i in range(300):
+        with open(os.path.join(many, f"f{i:03d}"), "wb") as f:
+            f.write(b"%d\n" % i)
+    return files
+
+
+def make_disk(path, tree, bs, table):
+    with open(path, "wb") as f:
+        f.truncate(DISK)
+    if table == "mbr":
+        subprocess.run([sbin("sfdisk"), "-q", path], input=f"label: dos\nstart={PART_START}, type=83\n",
+                       text=True, check=True)
+    else:
+        subprocess.run([sbin("sgdisk"), "-o", f"-n1:{PART_START}:0", "-t", "1:8300", path],
+                       check=True, capture_output=True)
+    size_k = (DISK - PART_START * 512 - (1 << 20)) // 1024  # room for the GPT's backup
+    subprocess.run([sbin("mke2fs"), "-q", "-F", "-t", "ext2", "-b", str(bs), "-E",
+                    f"offset={PART_START * 512}", "-d", tree, path, f"{size_k}k"], check=True)
+
+
+def crc_file(path):
+    crc, n = 0, 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 22)
+            if not chunk:
+                return crc, n
+            crc = zlib.crc32(chunk, crc)
+            n += len(chunk)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--timeout", type=int, default=150)
+    ap.add_argument("--busybox", action="store_true", help="the initrd has /bin/busybox")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ext2_test-")
+    ok = True
+
+    def check(cond, what):
+        nonlocal ok
+        print(("ok   " if cond else "FAIL ") + what)
+        ok = ok and bool(cond)
+
+    try:
+        tree = os.path.join(tmp, "tree")
+        make_tree(tree, random.Random(27))
+        d1, d2 = os.path.join(tmp, "mbr.img"), os.path.join(tmp, "gpt.img")
+        make_disk(d1, tree, 1024, "mbr")
+        make_disk(d2, tree, 4096, "gpt")
+        paths = ["empty", "one", "block", "twelve", "indirect", "double", "sub/deeper/note.txt",
+                 "link", "many/f000", "many/f299"]
+        want = {p: crc_file(os.path.join(tree, p)) for p in paths}
+        keys = ["mount /dev/vda1 /mnt", "mount /dev/vdb1 /tmp", "mount"]
+        keys += [f"crc32 /mnt/{p}" for p in paths] + [f"crc32 /tmp/{p}" for p in paths]
+        keys += ["mount /dev/vda /proc", "mount /dev/null /mnt",
+                 "mount /nosuch /mnt", "crc32 /mnt/nosuch", "crc32 /mnt/sub"]
+        if a.busybox:
+            keys += ["run /bin/busybox head -c 4 /tmp/sparse", "run /bin/busybox tail -c 27 /mnt/sparse",
+                     "run /bin/busybox stat -c %s /mnt/sparse", "run /bin/busybox ls /mnt/many",
+                     "run /bin/busybox touch /mnt/new", "run /bin/busybox rm /mnt/one"]
+        drives = []
+        for n, p in enumerate((d1, d2)):
+            drives += ["-drive", f"if=none,id=d{n},file={p},format=raw",
+                       "-device", f"virtio-blk-pci,drive=d{n}"]
+        text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys + ["poweroff"]],
+                                         drives, a.timeout)
+        sys.stdout.write(text)
+        print("\n---- ext2_test checks ----")
+        check(not pending, f"every command typed (left: {len(pending)})")
+        check(re.search(r"(?m)^/dev/vda1 /mnt ext2 ro 0 0$", text), "/proc/mounts lists vda1 on /mnt, ro")
+        check(re.search(r"(?m)^/dev/vdb1 /tmp ext2 ro 0 0$", text), "and vdb1 on /tmp")
+        for mnt in ("/mnt", "/tmp"):
+            for p in paths:
+                crc, n = want[p]
+                check(re.search(rf"(?m)^{crc:08x} {n} {mnt}/{re.escape(p)}$", text),
+                      f"crc32 {mnt}/{p}: {crc:08x} {n}")
+        check(re.search(r"(?m)^kernel> mount /dev/vda /proc\n(.*warning: ext2: vda: not mounted: no ext2 "
+                        r"superblock.*\n)mount: EINVAL$", text), "no ext2 on the whole disk: EINVAL, and why")
+        check(re.search(r"(?m)^kernel> mount /dev/null /mnt\nmount: ENOTBLK$", text), "a character device: ENOTBLK")
+        check(re.search(r"(?m)^kernel> mount /nosuch /mnt\nmount: ENOENT$", text), "no such source: ENOENT")
+        check(re.search(r"(?m)^kernel> crc32 /mnt/nosuch\ncrc32: ENOENT$", text), "no such file: ENOENT")
+        check(re.search(r"(?m)^kernel> crc32 /mnt/sub\ncrc32: EISDIR$", text), "a directory: EISDIR")
+        if a.busybox:
+            check(re.search(r"(?m)^head\n?\[exit 0\]$", text), "busybox reads the sparse file's head")
+            check(re.search(r"(?m)^tail after a hole of 5 GiB\n\[exit 0\]$", text), "and its tail past 4 GiB")
+            check(re.search(r"(?m)^%d\n\[exit 0\]$" % ((5 << 30) + 27), text), "stat gives its size")
+            check(re.search(r"(?m)^f000\s", text) and re.search(r"f299\s*\n", text), "ls lists a 300-entry directory")
+            check(re.search(r"touch: /mnt/new: Read-only file system", text), "touch: EROFS")
+            check(re.search(r"rm: can't remove '/mnt/one': Read-only file system", text), "rm: EROFS")
+        check("PANIC" not in text, "no panic")
+        check(status == 0, f"clean poweroff (status {status})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
