@@ -10,8 +10,10 @@
  * one each. Inodes: a directory is made once and kept for the life of the
  * mount (the VFS's ".." follows a directory's parent pointer, which must
  * stay valid), every other inode is made for its lookup and freed with its
- * last reference. Writes of every kind answer EROFS: writing (with the page
- * cache under it) is the next step of issue 27.
+ * last reference; vfs_umount() frees them all (e2_unmount()) once none is
+ * in use.
+ * Writes of every kind answer EROFS: writing (with the page cache under
+ * it) is the next step of issue 27.
  */
 #include <kernel/block.h>
 #include <kernel/driver.h>
@@ -37,6 +39,7 @@ struct e2mount {
     struct inode *dirs;         /* directories made so far (e2node.next_dir) */
     char name[256];             /* readdir's name, valid under the namespace lock */
     int warned;                 /* a damaged structure was reported */
+    unsigned live;              /* inodes other than directories not yet evicted */
 };
 
 struct e2node {
@@ -109,6 +112,11 @@ static int e2_inode(struct e2mount *m, uint32_t ino, struct inode *parent, struc
     if (!err && type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR &&
         type != S_IFBLK && type != S_IFIFO && type != S_IFSOCK)
         err = -EUCLEAN, strlcpy(m->fs.err, "an inode of no known type", sizeof m->fs.err);
+    /* A directory is kept while the mount lives: the VFS frees an inode
+     * with no links at its last reference, so one claiming none is
+     * refused rather than freed behind the cache. */
+    if (!err && type == S_IFDIR && !n->di.links)
+        err = -EUCLEAN, strlcpy(m->fs.err, "a directory with no links", sizeof m->fs.err);
     if (!err && type == S_IFLNK) {
         size_t cap = n->di.size < m->fs.block_size ? (size_t)n->di.size + 1 : 1;
         n->target = kmalloc(cap);
@@ -146,6 +154,7 @@ static int e2_inode(struct e2mount *m, uint32_t ino, struct inode *parent, struc
         m->dirs = vi; /* kept: its refs may reach 0, it is not transient */
     } else {
         vi->transient = 1;
+        __atomic_add_fetch(&m->live, 1, __ATOMIC_RELAXED);
     }
     *out = vi;
     return 0;
@@ -192,8 +201,43 @@ static const char *e2_readlink(struct inode *ino)
 static void e2_evict(struct inode *ino)
 {
     struct e2node *n = ino->priv;
+    if (!S_ISDIR(ino->mode))
+        __atomic_sub_fetch(&n->m->live, 1, __ATOMIC_RELAXED);
     kfree(n->target);
     kfree(n);
+}
+
+/* Every directory made, and the mount: nothing refers to them any more. */
+static void e2_free(struct e2mount *m)
+{
+    while (m->dirs) {
+        struct inode *d = m->dirs;
+        m->dirs = ((struct e2node *)d->priv)->next_dir;
+        e2_evict(d);
+        kfree(d);
+    }
+    kfree(m->lines);
+    kfree(m);
+}
+
+/* In use: an inode other than a directory still alive (an open file, one
+ * being read), or a directory referred to (a working directory, an open
+ * one, a mount point); the root has the mount's and the caller's. Called
+ * under the namespace lock, so no lookup makes a new reference meanwhile. */
+static int e2_unmount(struct inode *root, int commit)
+{
+    struct e2mount *m = ((struct e2node *)root->priv)->m;
+    if (commit) {
+        pr_info("ext2: %s unmounted", m->bd->name);
+        e2_free(m);
+        return 0;
+    }
+    if (__atomic_load_n(&m->live, __ATOMIC_RELAXED))
+        return -EBUSY;
+    for (struct inode *d = m->dirs; d; d = ((struct e2node *)d->priv)->next_dir)
+        if (__atomic_load_n(&d->refs, __ATOMIC_RELAXED) != (d == root ? 2u : 0u) || d->mounted)
+            return -EBUSY;
+    return 0;
 }
 
 static int e2_rofs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev,
@@ -238,6 +282,7 @@ static const struct inode_ops e2_iops = {
     .readlink = e2_readlink,
     .truncate = e2_rofs_truncate,
     .evict = e2_evict,
+    .unmount = e2_unmount,
 };
 
 static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
@@ -316,15 +361,7 @@ int ext2_mount(const char *source, const char *path)
             err = vfs_mount(path, root, source, "ext2", 1);
     }
     if (err) {
-        /* Nothing else can hold one of its inodes yet: let them all go. */
-        while (m->dirs) {
-            struct inode *d = m->dirs;
-            m->dirs = ((struct e2node *)d->priv)->next_dir;
-            e2_evict(d);
-            kfree(d);
-        }
-        kfree(lines);
-        kfree(m);
+        e2_free(m); /* nothing else can hold one of its inodes yet */
         return err;
     }
     inode_put(root); /* vfs_mount() took its own */

@@ -32,6 +32,15 @@ static int cmd_mount(int argc, char **argv)
 SHELL_COMMAND("mount", "mount [<block device> <dir>]",
               "list what is mounted, or mount an ext2 file system read-only", cmd_mount);
 
+static int cmd_umount(int argc, char **argv)
+{
+    if (argc != 2)
+        return shell_usage(argv[0]);
+    int err = vfs_init();
+    return err ? err : vfs_umount(argv[1]);
+}
+SHELL_COMMAND("umount", "umount <dir>", "unmount the file system mounted on a directory", cmd_umount);
+
 static int cmd_crc32(int argc, char **argv)
 {
     if (argc != 2)

@@ -216,14 +216,14 @@ static int walk_path(struct walk *w, struct inode *dir, const char *path, int fo
 }
 
 static struct inode *root_inode;
-static void note_mount(const char *source, const char *path, const char *type, int ro);
+static void note_mount(const char *source, const char *path, const char *type, int ro, struct inode *root);
 
 struct inode *vfs_root(void) { return root_inode; }
 
 void vfs_set_root(struct inode *root)
 {
     mutex_init(&ns_lock_m, "vfs namespace");
-    note_mount("tmpfs", "/", "tmpfs", 0);
+    note_mount("tmpfs", "/", "tmpfs", 0, NULL);
     __atomic_store_n(&root_inode, root, __ATOMIC_RELEASE);
 }
 
@@ -661,10 +661,11 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
 static struct {
     char source[32], path[64], type[16];
     int ro;
+    struct inode *root; /* the mounted root, NULL for / */
 } mounts[MOUNTS_MAX];
 static unsigned nmounts;
 
-static void note_mount(const char *source, const char *path, const char *type, int ro)
+static void note_mount(const char *source, const char *path, const char *type, int ro, struct inode *root)
 {
     if (nmounts == MOUNTS_MAX)
         return;
@@ -672,6 +673,7 @@ static void note_mount(const char *source, const char *path, const char *type, i
     strlcpy(mounts[nmounts].path, path, sizeof mounts[0].path);
     strlcpy(mounts[nmounts].type, type, sizeof mounts[0].type);
     mounts[nmounts].ro = ro;
+    mounts[nmounts].root = root;
     nmounts++;
 }
 
@@ -691,11 +693,46 @@ int vfs_mount(const char *path, struct inode *root, const char *source, const ch
     } else {
         on->mounted = inode_get(root);
         root->covers = inode_get(on);
-        note_mount(source, path, type, read_only);
+        note_mount(source, path, type, read_only, root);
     }
     ns_unlock();
     inode_put(on);
     return e;
+}
+
+int vfs_umount(const char *path)
+{
+    struct inode *root;
+    int e = vfs_lookup(NULL, path, 1, &root);
+    if (e)
+        return e;
+    ns_lock();
+    struct inode *on = root->covers;
+    if (!on || root == root_inode || on->mounted != root)
+        e = -EINVAL;
+    else if (root->mounted || !root->ops->unmount)
+        e = -EBUSY; /* another file system on top, or one that stays (/proc) */
+    else
+        e = root->ops->unmount(root, 0);
+    if (!e) {
+        on->mounted = NULL;
+        root->covers = NULL;
+        for (unsigned i = nmounts; i-- > 0;)
+            if (mounts[i].root == root) {
+                memmove(&mounts[i], &mounts[i + 1], (nmounts - i - 1) * sizeof mounts[0]);
+                nmounts--;
+                break;
+            }
+    }
+    ns_unlock();
+    if (e) {
+        inode_put(root);
+        return e;
+    }
+    inode_put(on);   /* root->covers' reference */
+    inode_put(root); /* on->mounted's */
+    inode_put(root); /* ours */
+    return root->ops->unmount(root, 1);
 }
 
 long vfs_mounts_text(char *buf, size_t size)

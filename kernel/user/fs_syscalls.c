@@ -235,6 +235,23 @@ static long sys_mount(const uint64_t a[6])
     return e;
 }
 
+#define UMOUNT_NOFOLLOW 8
+
+/* umount2(2): no forced, lazy or expiring unmounts; a busy file system
+ * stays (EBUSY). */
+static long sys_umount2(const uint64_t a[6])
+{
+    if (a[1] & ~(uint64_t)UMOUNT_NOFOLLOW)
+        return -EINVAL;
+    char *target;
+    long e = get_path(a[0], &target);
+    if (!e) {
+        e = vfs_umount(target);
+        kfree(target);
+    }
+    return e;
+}
+
 /* ---- stat ---- */
 
 static void fill_stat(struct linux_stat *st, const struct inode *i)
@@ -1044,7 +1061,7 @@ void exec_image_put(struct exec_image *img)
 
 const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),
-    SYSENT(mount), SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
+    SYSENT(mount), SYSENT(umount2), SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
     SYSENT(statx), SYSENT(mkdirat), SYSENT(mknodat), SYSENT(unlinkat), SYSENT(renameat2), SYSENT(linkat),
     SYSENT(symlinkat), SYSENT(readlinkat), SYSENT(faccessat), SYSENT(faccessat2), SYSENT(chdir),
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),

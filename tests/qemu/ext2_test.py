@@ -115,6 +115,11 @@ def main():
             keys += ["run /bin/busybox head -c 4 /tmp/sparse", "run /bin/busybox tail -c 27 /mnt/sparse",
                      "run /bin/busybox stat -c %s /mnt/sparse", "run /bin/busybox ls /mnt/many",
                      "run /bin/busybox touch /mnt/new", "run /bin/busybox rm /mnt/one"]
+        if a.busybox:
+            keys += ["run /bin/busybox sh -c 'cd /mnt/sub && umount /mnt'"]
+        keys += ["umount /tmp", "crc32 /tmp/one", "umount /tmp", "umount /proc", "umount /",
+                 "umount /mnt", "mount", "mount /dev/vdb1 /mnt", "crc32 /mnt/double", "umount /mnt", "mem",
+                 "mount /dev/vdb1 /mnt", "crc32 /mnt/double", "crc32 /mnt/indirect", "umount /mnt", "mem"]
         drives = []
         for n, p in enumerate((d1, d2)):
             drives += ["-drive", f"if=none,id=d{n},file={p},format=raw",
@@ -144,6 +149,23 @@ def main():
             check(re.search(r"(?m)^f000\s", text) and re.search(r"f299\s*\n", text), "ls lists a 300-entry directory")
             check(re.search(r"touch: /mnt/new: Read-only file system", text), "touch: EROFS")
             check(re.search(r"rm: can't remove '/mnt/one': Read-only file system", text), "rm: EROFS")
+        if a.busybox:
+            check(re.search(r"umount: can't unmount /mnt: Device or resource busy", text),
+                  "umount with the working directory inside: EBUSY")
+        check(re.search(r"(?m)^kernel> umount /tmp\n(\[.*ext2: vdb unmounted.*\n)?kernel> crc32 /tmp/one\n"
+                        r"crc32: ENOENT\nkernel> umount /tmp\numount: EINVAL$", text),
+              "umount: the directory underneath shows again; a second umount is EINVAL")
+        check(re.search(r"(?m)^kernel> umount /proc\numount: EBUSY$", text), "/proc stays: EBUSY")
+        check(re.search(r"(?m)^kernel> umount /\numount: EINVAL$", text), "the root: EINVAL")
+        tail = text[text.find("kernel> mount /dev/vdb1 /mnt"):]
+        check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nkernel> ", text),
+              "after both umounts /proc/mounts lists neither")
+        crc, n = want["double"]
+        check(re.search(rf"(?m)^{crc:08x} {n} /mnt/double$", text.split("mount /dev/vdb1 /mnt")[-1]),
+              "a file system mounts again after its umount, elsewhere")
+        check("umount: " not in tail, "and unmounts again")
+        heap = re.findall(r"(?m)^heap in use: .*$", text)
+        check(len(heap) == 2 and heap[0] == heap[1], f"a mount and umount leave the heap as it was: {heap}")
         check("PANIC" not in text, "no panic")
         check(status == 0, f"clean poweroff (status {status})")
     finally:

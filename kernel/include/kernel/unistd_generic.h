@@ -21,6 +21,7 @@
 #define SYSNR_ioctl 29
 #define SYSNR_mkdirat 34
 #define SYSNR_unlinkat 35
+#define SYSNR_umount2 39
 #define SYSNR_mount 40
 #define SYSNR_faccessat 48
 #define SYSNR_chdir 49

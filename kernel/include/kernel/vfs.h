@@ -155,6 +155,11 @@ struct inode_ops {
     int (*truncate)(struct inode *ino, uint64_t size);
     /** Nothing refers to it and it has no name: free what the file system keeps. */
     void (*evict)(struct inode *ino);
+    /** Optional, on a mounted root: with @p commit 0, -EBUSY if any inode
+     *  of its file system is in use beyond the root's two references (the
+     *  mount's and the caller's), else 0; with @p commit 1, after the VFS
+     *  let go of it, free the file system. NULL: it cannot be unmounted. */
+    int (*unmount)(struct inode *root, int commit);
 };
 
 /** @brief Times as nanoseconds since the epoch (the monotonic clock here: no RTC yet). */
@@ -233,6 +238,17 @@ void vfs_set_root(struct inode *root);
  * @return 0, -ENOENT, -ENOTDIR, -EBUSY (something is mounted there already)
  */
 int vfs_mount(const char *path, struct inode *root, const char *source, const char *type, int read_only);
+/**
+ * @brief Unmount the file system mounted on directory @p path (the mounted
+ *        root @p path names).
+ * @retval 0 done: the directory underneath shows again, /proc/mounts no
+ *         longer lists it, the file system is freed
+ * @retval -EINVAL nothing is mounted there (or it is the root)
+ * @retval -EBUSY one of its files or directories is in use (open, a working
+ *         directory, a mount point), or it cannot be unmounted (/proc)
+ * @retval -ENOENT, -ENOTDIR as vfs_lookup()
+ */
+int vfs_umount(const char *path);
 /** @brief /proc/mounts' text into @p buf; its length. */
 long vfs_mounts_text(char *buf, size_t size);
 /** @brief A new procfs; its root directory (kernel/fs/procfs.c). */

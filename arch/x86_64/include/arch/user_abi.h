@@ -65,6 +65,7 @@
 #define SYSNR_clock_nanosleep 230
 #define SYSNR_set_robust_list 273
 #define SYSNR_mount 165
+#define SYSNR_umount2 166
 #define SYSNR_gettid 186
 #define SYSNR_futex 202
 #define SYSNR_getdents64 217
