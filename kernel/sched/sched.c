@@ -284,14 +284,6 @@ static void make_ready_locked(struct sched_cpu *c, struct thread *t)
         offer_work(c, t); /* it waits behind the running thread */
 }
 
-/*
- * Pick the next thread and switch to it. c->lock held, interrupts masked.
- * The current thread goes back to the ready queue only if it is still
- * RUNNING; blocking paths set its state first (and a thread moving to
- * another CPU is queued there already). Returns the CPU the caller runs
- * on afterwards, whose lock it then holds: the thread may resume anywhere.
- */
-
 /* Load @p as (NULL: no user space) on this CPU, under the ASID this CPU
  * keeps for it (kernel/asid.h): its entries from an earlier turn here stay
  * unless another space had the ASID since or it changed meanwhile. A
@@ -319,6 +311,14 @@ static void load_uspace(struct sched_cpu *c, struct vm_aspace *as)
     unsigned asid = asid_pick(&c->asid, id, __atomic_load_n(&as->tlb_gen, __ATOMIC_ACQUIRE), &flush);
     hal_uspace_switch(as->root, asid, flush);
 }
+
+/*
+ * Pick the next thread and switch to it. c->lock held, interrupts masked.
+ * The current thread goes back to the ready queue only if it is still
+ * RUNNING; blocking paths set its state first (and a thread moving to
+ * another CPU is queued there already). Returns the CPU the caller runs
+ * on afterwards, whose lock it then holds: the thread may resume anywhere.
+ */
 static struct sched_cpu *reschedule(struct sched_cpu *c)
 {
     struct thread *prev = c->current;
