@@ -288,7 +288,11 @@ static const struct inode_ops e2_iops = {
 static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
     struct e2node *node = f->inode->priv;
-    size_t chunk = 64 * 1024;
+    /* A bounce no larger than the read: a 4 KiB read() takes 4 KiB of
+     * heap, not a 64 KiB block of pages each time. */
+    size_t chunk = n < 64 * 1024 ? n : 64 * 1024;
+    if (!chunk)
+        return 0;
     uint8_t *buf = kmalloc(chunk);
     if (!buf)
         return -ENOMEM;
