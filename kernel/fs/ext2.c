@@ -23,39 +23,18 @@
 #include <kernel/printf.h>
 #include <kernel/string.h>
 #include <kernel/unaligned.h>
+#include "ext2_internal.h"
 
-#define EXT2_MAGIC 0xef53
-#define SB_OFFSET 1024
-#define GD_SIZE 32
-#define S_IFMT 0xf000
-#define S_IFREG 0x8000
-#define S_IFDIR 0x4000
-#define S_IFLNK 0xa000
-
-/* Superblock fields (byte offsets). */
-enum {
-    SB_INODES = 0, SB_BLOCKS = 4, SB_FIRST_DATA = 20, SB_LOG_BSIZE = 24, SB_BPG = 32, SB_IPG = 40,
-    SB_MAGIC = 56, SB_REV = 76, SB_FIRST_INO = 84, SB_INODE_SIZE = 88, SB_COMPAT = 92,
-    SB_INCOMPAT = 96, SB_RO_COMPAT = 100,
-};
-
-/* Inode fields. */
-enum {
-    I_MODE = 0, I_UID = 2, I_SIZE = 4, I_ATIME = 8, I_CTIME = 12, I_MTIME = 16, I_GID = 24,
-    I_LINKS = 26, I_BLOCKS = 28, I_FLAGS = 32, I_BLOCK = 40, I_FILE_ACL = 104, I_SIZE_HIGH = 108,
-    I_UID_HIGH = 120, I_GID_HIGH = 122, I_BASE_SIZE = 128,
-};
-
-static int bad(struct ext2_fs *fs, int err, const char *what)
+int ext2_bad(struct ext2_fs *fs, int err, const char *what)
 {
     strlcpy(fs->err, what, sizeof fs->err);
     return err;
 }
 
-static int dev_read(struct ext2_fs *fs, uint64_t off, void *buf, size_t n)
+int ext2_dev_read(struct ext2_fs *fs, uint64_t off, void *buf, size_t n)
 {
     if (off > fs->dev->size || n > fs->dev->size - off)
-        return bad(fs, -EUCLEAN, "a read past the end of the device");
+        return ext2_bad(fs, -EUCLEAN, "a read past the end of the device");
     return fs->dev->read(fs->dev->ctx, off, buf, n) ? -EIO : 0;
 }
 
@@ -67,17 +46,17 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
     fs->dev = dev;
     uint8_t sb[SB_OFFSET];
     if (dev->size < 2 * SB_OFFSET)
-        return bad(fs, -EINVAL, "too small for an ext2 superblock");
+        return ext2_bad(fs, -EINVAL, "too small for an ext2 superblock");
     if (dev->read(dev->ctx, SB_OFFSET, sb, sizeof sb))
         return -EIO;
     if (get_le16(sb + SB_MAGIC) != EXT2_MAGIC)
-        return bad(fs, -EINVAL, "no ext2 superblock (magic 0xef53) at byte 1024");
+        return ext2_bad(fs, -EINVAL, "no ext2 superblock (magic 0xef53) at byte 1024");
     fs->rev = get_le32(sb + SB_REV);
     uint32_t log = get_le32(sb + SB_LOG_BSIZE);
     if (fs->rev > 1)
-        return bad(fs, -EINVAL, "revision past 1");
+        return ext2_bad(fs, -EINVAL, "revision past 1");
     if (log > 6)
-        return bad(fs, -EINVAL, "block size over 64 KiB");
+        return ext2_bad(fs, -EINVAL, "block size over 64 KiB");
     fs->block_size = 1024u << log;
     fs->blocks = get_le32(sb + SB_BLOCKS);
     fs->inodes = get_le32(sb + SB_INODES);
@@ -86,19 +65,19 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
     fs->inodes_per_group = get_le32(sb + SB_IPG);
     uint32_t bits = 8 * fs->block_size; /* a bitmap is one block */
     if (fs->first_data_block != (fs->block_size == 1024 ? 1u : 0u))
-        return bad(fs, -EINVAL, "first data block does not fit the block size");
+        return ext2_bad(fs, -EINVAL, "first data block does not fit the block size");
     if (!fs->blocks_per_group || fs->blocks_per_group > bits || !fs->inodes_per_group ||
         fs->inodes_per_group > bits)
-        return bad(fs, -EINVAL, "blocks or inodes per group out of range");
+        return ext2_bad(fs, -EINVAL, "blocks or inodes per group out of range");
     if (fs->blocks <= fs->first_data_block + 1 || !fs->inodes)
-        return bad(fs, -EINVAL, "no blocks or no inodes");
+        return ext2_bad(fs, -EINVAL, "no blocks or no inodes");
     fs->groups = (fs->blocks - fs->first_data_block + fs->blocks_per_group - 1) / fs->blocks_per_group;
     if (fs->inodes > (uint64_t)fs->groups * fs->inodes_per_group)
-        return bad(fs, -EINVAL, "more inodes than the groups hold");
+        return ext2_bad(fs, -EINVAL, "more inodes than the groups hold");
     if ((uint64_t)fs->blocks * fs->block_size > dev->size)
-        return bad(fs, -EINVAL, "file system larger than its device");
+        return ext2_bad(fs, -EINVAL, "file system larger than its device");
     if ((uint64_t)fs->groups * GD_SIZE > (uint64_t)(fs->blocks - fs->first_data_block - 1) * fs->block_size)
-        return bad(fs, -EINVAL, "group descriptors do not fit");
+        return ext2_bad(fs, -EINVAL, "group descriptors do not fit");
     fs->inode_size = I_BASE_SIZE;
     fs->first_ino = 11;
     if (fs->rev == 1) {
@@ -109,9 +88,9 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
         fs->ro_compat = get_le32(sb + SB_RO_COMPAT);
     }
     if (!is_pow2(fs->inode_size) || fs->inode_size < I_BASE_SIZE || fs->inode_size > fs->block_size)
-        return bad(fs, -EINVAL, "inode size not a power of two from 128 to the block size");
+        return ext2_bad(fs, -EINVAL, "inode size not a power of two from 128 to the block size");
     if (fs->first_ino < 3 || fs->first_ino > fs->inodes)
-        return bad(fs, -EINVAL, "first inode out of range");
+        return ext2_bad(fs, -EINVAL, "first inode out of range");
     if (fs->incompat & ~(uint32_t)EXT2_INCOMPAT_KNOWN) {
         ksnprintf(fs->err, sizeof fs->err,
                   "incompatible features %#x (journal recovery 0x4, meta_bg 0x10, extents 0x40, "
@@ -119,23 +98,27 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
         return -EINVAL;
     }
     fs->read_only = (fs->ro_compat & ~(uint32_t)EXT2_RO_COMPAT_KNOWN) ||
-                    (fs->compat & EXT2_COMPAT_HAS_JOURNAL);
+                    (fs->compat & ~(uint32_t)EXT2_COMPAT_KNOWN) || !dev->write;
+    fs->free_blocks = get_le32(sb + SB_FREE_BLOCKS);
+    fs->free_inodes = get_le32(sb + SB_FREE_INODES);
+    if (fs->free_blocks > fs->blocks || fs->free_inodes > fs->inodes)
+        fs->read_only = 1; /* counts no writer can trust: e2fsck's to mend */
     return 0;
 }
 
 /* The first block of group @p g's inode table, checked to lie inside the
  * file system whole. */
-static int inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block)
+int ext2_inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block)
 {
     uint8_t gd[GD_SIZE];
     uint64_t off = (uint64_t)(fs->first_data_block + 1) * fs->block_size + (uint64_t)g * GD_SIZE;
-    int err = dev_read(fs, off, gd, sizeof gd);
+    int err = ext2_dev_read(fs, off, gd, sizeof gd);
     if (err)
         return err;
     uint32_t t = get_le32(gd + 8);
     uint64_t len = ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) / fs->block_size;
     if (t <= fs->first_data_block || t + len > fs->blocks)
-        return bad(fs, -EUCLEAN, "a group's inode table lies outside the file system");
+        return ext2_bad(fs, -EUCLEAN, "a group's inode table lies outside the file system");
     *block = t;
     return 0;
 }
@@ -143,13 +126,13 @@ static int inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block)
 int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 {
     if (!ino || ino > fs->inodes)
-        return bad(fs, -EINVAL, "inode number out of range");
+        return ext2_bad(fs, -EINVAL, "inode number out of range");
     uint32_t g = (ino - 1) / fs->inodes_per_group, idx = (ino - 1) % fs->inodes_per_group, table;
-    int err = inode_table(fs, g, &table);
+    int err = ext2_inode_table(fs, g, &table);
     if (err)
         return err;
     uint8_t raw[I_BASE_SIZE];
-    err = dev_read(fs, (uint64_t)table * fs->block_size + (uint64_t)idx * fs->inode_size, raw, sizeof raw);
+    err = ext2_dev_read(fs, (uint64_t)table * fs->block_size + (uint64_t)idx * fs->inode_size, raw, sizeof raw);
     if (err)
         return err;
     memset(out, 0, sizeof *out);
@@ -166,6 +149,7 @@ int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
     out->mtime = get_le32(raw + I_MTIME);
     out->blocks512 = get_le32(raw + I_BLOCKS);
     out->flags = get_le32(raw + I_FLAGS);
+    out->dtime = get_le32(raw + 20);
     out->file_acl = get_le32(raw + I_FILE_ACL);
     for (int i = 0; i < 15; i++)
         out->block[i] = get_le32(raw + I_BLOCK + 4 * i);
@@ -173,10 +157,10 @@ int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 }
 
 /* A block pointer from the disk: 0 (a hole) or a block of the file system. */
-static int check_ptr(struct ext2_fs *fs, uint32_t b)
+int ext2_check_ptr(struct ext2_fs *fs, uint32_t b)
 {
     return b && (b <= fs->first_data_block || b >= fs->blocks)
-               ? bad(fs, -EUCLEAN, "a block pointer past the file system")
+               ? ext2_bad(fs, -EUCLEAN, "a block pointer past the file system")
                : 0;
 }
 
@@ -196,19 +180,19 @@ int ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblock, 
             return -EFBIG;
         b = in->block[11 + depth];
     }
-    int err = check_ptr(fs, b);
+    int err = ext2_check_ptr(fs, b);
     if (err)
         return err;
     /* Down the tree: at each level, the pointer of the span lblock is in. */
     for (; depth > 0 && b; depth--) {
         span /= per;
         uint8_t p[4];
-        err = dev_read(fs, (uint64_t)b * fs->block_size + (lblock / span) * 4, p, sizeof p);
+        err = ext2_dev_read(fs, (uint64_t)b * fs->block_size + (lblock / span) * 4, p, sizeof p);
         if (err)
             return err;
         lblock %= span;
         b = get_le32(p);
-        if ((err = check_ptr(fs, b)))
+        if ((err = ext2_check_ptr(fs, b)))
             return err;
     }
     *pblock = b;
@@ -233,7 +217,7 @@ long ext2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, vo
             return err;
         if (!pb)
             memset((char *)buf + done, 0, chunk);
-        else if ((err = dev_read(fs, (uint64_t)pb * fs->block_size + boff, (char *)buf + done, chunk)))
+        else if ((err = ext2_dev_read(fs, (uint64_t)pb * fs->block_size + boff, (char *)buf + done, chunk)))
             return err;
         done += chunk;
     }
@@ -250,25 +234,25 @@ int ext2_readdir(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos
         if (err)
             return err;
         if (!pb)
-            return bad(fs, -EUCLEAN, "a hole in a directory");
+            return ext2_bad(fs, -EUCLEAN, "a hole in a directory");
         uint8_t h[8];
         uint64_t at = (uint64_t)pb * fs->block_size + boff;
-        if ((err = dev_read(fs, at, h, sizeof h)))
+        if ((err = ext2_dev_read(fs, at, h, sizeof h)))
             return err;
         uint32_t ino = get_le32(h), rec = get_le16(h + 4);
         unsigned len = h[6], type = fs->incompat & EXT2_INCOMPAT_FILETYPE ? h[7] : 0;
         if (fs->block_size == 65536 && (rec == 0 || rec == 65535))
             rec = 65536; /* the one length 16 bits cannot hold */
         if (!(fs->incompat & EXT2_INCOMPAT_FILETYPE) && h[7])
-            return bad(fs, -EUCLEAN, "a directory entry's name longer than 255");
+            return ext2_bad(fs, -EUCLEAN, "a directory entry's name longer than 255");
         if (rec < 8 || rec % 4 || rec > fs->block_size - boff || len + 8u > rec)
-            return bad(fs, -EUCLEAN, "a directory entry's length runs past its block");
+            return ext2_bad(fs, -EUCLEAN, "a directory entry's length runs past its block");
         *pos += rec;
         if (!ino)
             continue; /* a free slot */
         if (ino > fs->inodes || !len)
-            return bad(fs, -EUCLEAN, "a directory entry names no valid inode");
-        if ((err = dev_read(fs, at + 8, out->name, len)))
+            return ext2_bad(fs, -EUCLEAN, "a directory entry names no valid inode");
+        if ((err = ext2_dev_read(fs, at + 8, out->name, len)))
             return err;
         out->name[len] = '\0';
         out->name_len = (uint8_t)len;
@@ -306,20 +290,20 @@ long ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, s
     uint32_t ea = in->file_acl ? fs->block_size / 512 : 0;
     if (in->blocks512 == ea) {
         if (in->size >= sizeof in->block)
-            return bad(fs, -EUCLEAN, "a fast symlink longer than its inode holds");
+            return ext2_bad(fs, -EUCLEAN, "a fast symlink longer than its inode holds");
         for (size_t i = 0; i < in->size; i++)
             buf[i] = (char)(in->block[i / 4] >> (8 * (i % 4)));
     } else {
         if (in->size >= fs->block_size)
-            return bad(fs, -EUCLEAN, "a symlink longer than a block");
+            return ext2_bad(fs, -EUCLEAN, "a symlink longer than a block");
         long got = ext2_read(fs, in, 0, buf, (size_t)in->size);
         if (got < 0)
             return got;
         if ((uint64_t)got != in->size)
-            return bad(fs, -EUCLEAN, "a symlink shorter than its size");
+            return ext2_bad(fs, -EUCLEAN, "a symlink shorter than its size");
     }
     buf[in->size] = '\0';
     if (strlen(buf) != in->size)
-        return bad(fs, -EUCLEAN, "a NUL inside a symlink's target");
+        return ext2_bad(fs, -EUCLEAN, "a NUL inside a symlink's target");
     return (long)in->size;
 }

@@ -1,42 +1,59 @@
 /**
  * @file ext2_vfs.c
- * @brief ext2 file systems on block devices, mounted read-only into the
- *        VFS (ext2_mount(), the `mount` shell command and system call).
+ * @brief ext2 file systems on block devices in the VFS, read-write, over
+ *        the page cache (ext2_mount(), the `mount` command and system call).
  *
- * The on-disk format is ext2.c's; this file gives it a device and the
- * VFS's inodes. The device is a block device (a disk or a partition) read
- * through a small cache of 4 KiB lines, so the reader's small reads (a
- * directory entry's header, then its name) cost one request per line, not
- * one each. Inodes: a directory is made once and kept for the life of the
- * mount (the VFS's ".." follows a directory's parent pointer, which must
- * stay valid), every other inode is made for its lookup and freed with its
- * last reference; vfs_umount() frees them all (e2_unmount()) once none is
- * in use.
- * Writes of every kind answer EROFS: writing (with the page cache under
- * it) is the next step of issue 27.
+ * The on-disk format is ext2.c's and ext2_write.c's; this file gives them
+ * a device and the VFS's inodes. Two kinds of cache sit under it:
+ * - the device's own page cache (`bc`) holds the metadata: superblock,
+ *   group descriptors, bitmaps, inode tables, indirect blocks, directories
+ *   and symlinks' blocks. ext2.c reads and writes it by byte offset; dirty
+ *   blocks go back by the flusher, sync or unmount.
+ * - each regular file has a page cache of its data, read in runs of
+ *   blocks that lie together on the disk (one request each, through a
+ *   bounce buffer), and written back the same way. Blocks are allocated
+ *   when write() dirties a page, so ENOSPC reaches the writer and
+ *   write-back never allocates. A block that becomes a file's data is
+ *   forgotten by `bc` (ext2_dev.forget), which might hold a dirty copy from
+ *   the time it was metadata.
+ *
+ * Inodes: one VFS inode per ext2 inode while it is in use, found through
+ * the mount's table (two opens of one file share one page cache). A
+ * directory stays for the mount's life (the VFS's ".." is its parent
+ * pointer); anything else goes with its last reference, written back.
+ * An inode whose last link went is freed on the disk when its last user
+ * lets go (an unlinked open file lives on until closed).
+ *
+ * Locking: the mount's mutex serializes every call that writes the file
+ * system and the inode table; lock order: the inode's data lock, the
+ * mount's lock, a file's page cache, the device's page cache.
  */
+#include <hal/mmu.h>
 #include <kernel/block.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/ext2.h>
+#include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <kernel/pcache.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>
 
-#define LINE 4096u  /* bytes per cache line */
-#define LINES 64u   /* lines per mount: 256 KiB */
+#define HASH 64u
+#define BOUNCE (128u * 1024) /* bytes of one data request at most */
 
 struct e2mount {
     struct ext2_fs fs;
     struct ext2_dev dev;
     struct blkdev *bd;
     unsigned vdev;              /* st_dev */
-    struct mutex cache_lock;    /* the lines and their tags */
-    uint8_t *lines;             /* LINES * LINE bytes */
-    uint64_t tag[LINES];        /* line number + 1 held in each; 0 none */
-    struct inode *dirs;         /* directories made so far (e2node.next_dir) */
+    int rw;                     /* mounted read-write */
+    struct pcache bc;           /* the device's blocks: metadata */
+    struct mutex lock;          /* every write to the file system; the table */
+    struct e2node *table[HASH]; /* inodes in use, by number */
     char name[256];             /* readdir's name, valid under the namespace lock */
     int warned;                 /* a damaged structure was reported */
     unsigned live;              /* inodes other than directories not yet evicted */
@@ -44,46 +61,21 @@ struct e2mount {
 
 struct e2node {
     struct e2mount *m;
-    struct ext2_inode di;
-    struct inode *next_dir;     /* a directory: the next one of the mount */
+    struct inode *vi;
+    struct ext2_inode di;       /* the disk's copy: block map, flags; links and times as last stored */
+    struct e2node *hnext;       /* the table's chain */
+    struct pcache pc;           /* a regular file's data */
+    int dirty;                  /* the VFS inode changed since it was stored */
     char *target;               /* a symlink's */
 };
 
 static const struct inode_ops e2_iops;
 static const struct file_ops e2_file_ops, e2_dir_ops;
 
-/* The reader's device: bytes at any offset, through the lines. */
-static int e2_read(void *ctx, uint64_t off, void *buf, size_t n)
-{
-    struct e2mount *m = ctx;
-    uint32_t per_line = LINE / m->bd->block_size;
-    int err = 0;
-    mutex_lock(&m->cache_lock);
-    while (n && !err) {
-        uint64_t line = off / LINE;
-        unsigned slot = (unsigned)(line % LINES);
-        uint8_t *data = m->lines + (size_t)slot * LINE;
-        if (m->tag[slot] != line + 1) {
-            uint64_t lba = line * per_line;
-            uint32_t count = per_line;
-            if (lba + count > m->bd->nblocks)
-                count = (uint32_t)(m->bd->nblocks - lba); /* the device's last blocks */
-            m->tag[slot] = 0;
-            if ((err = blk_read(m->bd, lba, count, data)) != 0)
-                break;
-            m->tag[slot] = line + 1;
-        }
-        size_t at = (size_t)(off % LINE), c = LINE - at < n ? LINE - at : n;
-        memcpy(buf, data + at, c);
-        buf = (char *)buf + c;
-        off += c;
-        n -= c;
-    }
-    mutex_unlock(&m->cache_lock);
-    return err ? -EIO : 0;
-}
+static uint32_t now_s(void) { return (uint32_t)(vfs_now() / 1000000000ull); }
+static uint64_t ns(uint32_t s) { return (uint64_t)s * 1000000000ull; }
 
-/* An error from the reader, for the caller; damage is reported once. */
+/* An error from ext2.c, for the caller; damage is reported once. */
 static int e2_err(struct e2mount *m, int err)
 {
     if (err == -EUCLEAN && !m->warned) {
@@ -93,76 +85,331 @@ static int e2_err(struct e2mount *m, int err)
     return err;
 }
 
-static uint64_t ns(uint32_t s) { return (uint64_t)s * 1000000000ull; }
-
-/* The VFS inode of ext2 inode @p ino, looked up in @p parent (a directory
- * of the mount; NULL for the root). */
-static int e2_inode(struct e2mount *m, uint32_t ino, struct inode *parent, struct inode **out)
+static int damaged(struct e2mount *m, const char *what)
 {
-    for (struct inode *d = m->dirs; d; d = ((struct e2node *)d->priv)->next_dir)
-        if (d->ino == ino) {
-            *out = inode_get(d);
-            return 0;
+    strlcpy(m->fs.err, what, sizeof m->fs.err);
+    return e2_err(m, -EUCLEAN);
+}
+
+/* ---- the device ---- */
+
+static uint32_t per_page(struct e2mount *m) { return PAGE_SIZE / m->bd->block_size; }
+
+/* The device's page cache: page i is device blocks i * per_page on. */
+static int bc_read(struct pcache *pc, uint64_t index, unsigned n, void *const pages[])
+{
+    struct e2mount *m = pc->priv;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t lba = (index + i) * per_page(m);
+        uint32_t count = per_page(m);
+        if (lba >= m->bd->nblocks)
+            return -EIO;
+        if (lba + count > m->bd->nblocks) { /* the device's last blocks */
+            count = (uint32_t)(m->bd->nblocks - lba);
+            memset((uint8_t *)pages[i] + count * m->bd->block_size, 0, PAGE_SIZE - count * m->bd->block_size);
         }
+        if (blk_read(m->bd, lba, count, pages[i]))
+            return -EIO;
+    }
+    return 0;
+}
+
+/* Only the dirty units (file system blocks) of each page. */
+static int bc_write(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[])
+{
+    struct e2mount *m = pc->priv;
+    uint32_t unit = 1u << pc->unit_shift, sectors = unit / m->bd->block_size;
+    int err = 0;
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned u = 0; u < PAGE_SIZE / unit; u++) {
+            if (!(masks[i] & (1u << u)))
+                continue;
+            uint64_t lba = (index + i) * per_page(m) + u * sectors;
+            if (lba + sectors <= m->bd->nblocks && blk_write(m->bd, lba, sectors, (uint8_t *)pages[i] + u * unit))
+                err = -EIO;
+        }
+    return err;
+}
+
+static const struct pcache_ops bc_ops = {bc_read, bc_write};
+
+static int dev_read(void *ctx, uint64_t off, void *buf, size_t n)
+{
+    return pcache_rw(&((struct e2mount *)ctx)->bc, off, buf, n, 0) ? -EIO : 0;
+}
+
+static int dev_write(void *ctx, uint64_t off, const void *buf, size_t n)
+{
+    return pcache_rw(&((struct e2mount *)ctx)->bc, off, (void *)buf, n, 1) ? -EIO : 0;
+}
+
+static void dev_forget(void *ctx, uint64_t off, uint64_t n) { pcache_forget(&((struct e2mount *)ctx)->bc, off, n); }
+
+/* ---- a file's data ---- */
+
+/* One piece of a page: @p len bytes at @p at of the page, block @p pb's
+ * bytes from @p boff (pb 0: a hole). */
+struct seg {
+    unsigned page, at, len;
+    uint64_t phys; /* byte on the device; 0: a hole */
+};
+
+/* The pieces of @p n pages from @p index that lie inside the file, each
+ * within one block; *@p nsegs of them. Unit by unit if @p masks. */
+static int segments(struct e2node *node, uint64_t index, unsigned n, const uint8_t masks[], struct seg *segs,
+                    unsigned *nsegs)
+{
+    struct ext2_fs *fs = &node->m->fs;
+    uint32_t bs = fs->block_size, unit = bs < PAGE_SIZE ? bs : PAGE_SIZE;
+    uint64_t size = node->vi->size;
+    *nsegs = 0;
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned at = 0; at < PAGE_SIZE; at += unit) {
+            uint64_t pos = (index + i) * PAGE_SIZE + at;
+            if (pos >= size || (masks && !(masks[i] & (1u << (at / unit)))))
+                continue;
+            uint32_t pb;
+            int err = ext2_bmap(fs, &node->di, pos / bs, &pb);
+            if (err)
+                return e2_err(node->m, err);
+            segs[(*nsegs)++] = (struct seg){i, at, unit, pb ? (uint64_t)pb * bs + pos % bs : 0};
+        }
+    return 0;
+}
+
+/* Read (@p write 0) or write the pieces, runs of them that lie together on
+ * the disk one request each through @p bounce. */
+static int transfer(struct e2mount *m, struct seg *segs, unsigned nsegs, void *const pages[], uint8_t *bounce,
+                    int write)
+{
+    uint32_t sector = m->bd->block_size;
+    for (unsigned s = 0; s < nsegs;) {
+        if (!segs[s].phys) { /* a hole reads as zeros, and is never dirty */
+            if (!write)
+                memset((uint8_t *)pages[segs[s].page] + segs[s].at, 0, segs[s].len);
+            s++;
+            continue;
+        }
+        unsigned e = s + 1;
+        size_t bytes = segs[s].len;
+        while (e < nsegs && segs[e].phys == segs[e - 1].phys + segs[e - 1].len && bytes + segs[e].len <= BOUNCE)
+            bytes += segs[e++].len;
+        uint64_t lba = segs[s].phys / sector;
+        uint32_t count = (uint32_t)(bytes / sector);
+        size_t off = 0;
+        if (write)
+            for (unsigned k = s; k < e; off += segs[k].len, k++)
+                memcpy(bounce + off, (uint8_t *)pages[segs[k].page] + segs[k].at, segs[k].len);
+        int err = write ? blk_write(m->bd, lba, count, bounce) : blk_read(m->bd, lba, count, bounce);
+        if (err)
+            return -EIO;
+        if (!write)
+            for (unsigned k = s; k < e; off += segs[k].len, k++)
+                memcpy((uint8_t *)pages[segs[k].page] + segs[k].at, bounce + off, segs[k].len);
+        s = e;
+    }
+    return 0;
+}
+
+static int file_io(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[])
+{
+    struct e2node *node = pc->priv;
+    unsigned max = n * (PAGE_SIZE / 512), nsegs;
+    struct seg *segs = kmalloc(max * sizeof *segs);
+    uint8_t *bounce = segs ? kmalloc(BOUNCE) : NULL;
+    int err = bounce ? 0 : -ENOMEM;
+    if (!masks) /* past the end, a page reads as zeros */
+        for (unsigned i = 0; i < n; i++)
+            memset(pages[i], 0, PAGE_SIZE);
+    if (!err)
+        err = segments(node, index, n, masks, segs, &nsegs);
+    if (!err)
+        err = transfer(node->m, segs, nsegs, pages, bounce, masks != NULL);
+    kfree(bounce);
+    kfree(segs);
+    return err;
+}
+
+static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *const pages[])
+{
+    return file_io(pc, index, n, pages, NULL);
+}
+
+static const struct pcache_ops file_pc_ops = {file_read_pages, file_io};
+
+static unsigned unit_shift(struct e2mount *m)
+{
+    unsigned s = 9;
+    while ((1u << s) < m->fs.block_size && (1u << s) < PAGE_SIZE)
+        s++;
+    return s;
+}
+
+/* ---- inodes ---- */
+
+/* The VFS inode's fields from the disk's copy (after ext2.c changed it). */
+static void from_disk(struct e2node *n)
+{
+    struct inode *vi = n->vi;
+    vi->nlink = n->di.links;
+    vi->size = n->di.size;
+    vi->atime = ns(n->di.atime);
+    vi->mtime = ns(n->di.mtime);
+    vi->ctime = ns(n->di.ctime);
+}
+
+/* Store the VFS inode's fields into the disk's copy and the disk; mount lock held. */
+static int store(struct e2node *n)
+{
+    struct inode *vi = n->vi;
+    n->di.mode = (uint16_t)vi->mode;
+    n->di.uid = vi->uid;
+    n->di.gid = vi->gid;
+    n->di.size = vi->size;
+    n->di.links = (uint16_t)vi->nlink;
+    n->di.atime = (uint32_t)(vi->atime / 1000000000ull);
+    n->di.mtime = (uint32_t)(vi->mtime / 1000000000ull);
+    n->di.ctime = (uint32_t)(vi->ctime / 1000000000ull);
+    n->dirty = 0;
+    return e2_err(n->m, ext2_write_inode(&n->m->fs, &n->di));
+}
+
+static unsigned slot(uint32_t ino) { return ino % HASH; }
+
+/* A VFS inode for @p di (in @p parent: a directory's ".."); mount lock held. */
+static int make_node(struct e2mount *m, const struct ext2_inode *di, struct inode *parent, struct inode **out)
+{
+    uint32_t type = di->mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR && type != S_IFBLK &&
+        type != S_IFIFO && type != S_IFSOCK)
+        return damaged(m, "an inode of no known type");
+    /* A directory is kept while the mount lives: the VFS frees an inode
+     * with no links at its last reference, so one claiming none is
+     * refused rather than freed behind the table. */
+    if (type == S_IFDIR && !di->links)
+        return damaged(m, "a directory with no links");
     struct e2node *n = kzalloc(sizeof *n);
     if (!n)
         return -ENOMEM;
-    int err = ext2_read_inode(&m->fs, ino, &n->di);
-    uint32_t type = n->di.mode & S_IFMT;
-    if (!err && type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR &&
-        type != S_IFBLK && type != S_IFIFO && type != S_IFSOCK)
-        err = -EUCLEAN, strlcpy(m->fs.err, "an inode of no known type", sizeof m->fs.err);
-    /* A directory is kept while the mount lives: the VFS frees an inode
-     * with no links at its last reference, so one claiming none is
-     * refused rather than freed behind the cache. */
-    if (!err && type == S_IFDIR && !n->di.links)
-        err = -EUCLEAN, strlcpy(m->fs.err, "a directory with no links", sizeof m->fs.err);
-    if (!err && type == S_IFLNK) {
-        size_t cap = n->di.size < m->fs.block_size ? (size_t)n->di.size + 1 : 1;
+    n->di = *di;
+    int err = 0;
+    if (type == S_IFLNK) {
+        size_t cap = di->size < m->fs.block_size ? (size_t)di->size + 1 : 1;
         n->target = kmalloc(cap);
         long len = n->target ? ext2_readlink(&m->fs, &n->di, n->target, cap) : -ENOMEM;
         if (len < 0)
             err = len == -ENAMETOOLONG ? -EUCLEAN : (int)len;
     }
-    struct inode *vi = err ? NULL : inode_alloc(m->vdev, &e2_iops, n->di.mode);
+    struct inode *vi = err ? NULL : inode_alloc(m->vdev, &e2_iops, di->mode);
     if (!vi) {
         kfree(n->target);
         kfree(n);
         return err ? e2_err(m, err) : -ENOMEM;
     }
     n->m = m;
+    n->vi = vi;
     vi->priv = n;
-    vi->ino = ino;
-    vi->nlink = n->di.links;
-    vi->uid = n->di.uid;
-    vi->gid = n->di.gid;
-    vi->size = n->di.size;
-    vi->atime = ns(n->di.atime);
-    vi->mtime = ns(n->di.mtime);
-    vi->ctime = ns(n->di.ctime);
+    vi->ino = di->ino;
+    vi->uid = di->uid;
+    vi->gid = di->gid;
+    from_disk(n);
     if (type == S_IFCHR || type == S_IFBLK) {
         /* Old encoding in i_block[0] (major << 8 | minor), else the new
          * one in i_block[1]: minor's low byte, major, minor's high bits. */
-        uint32_t d = n->di.block[0] ? n->di.block[0] : n->di.block[1];
+        uint32_t d = di->block[0] ? di->block[0] : di->block[1];
         uint32_t major = (d >> 8) & 0xfff, minor = (d & 0xff) | ((d >> 12) & 0xfff00);
         vi->rdev = major << 8 | (minor & 0xff);
     }
     vi->fops = type == S_IFREG ? &e2_file_ops : type == S_IFDIR ? &e2_dir_ops : NULL;
+    if (type == S_IFREG)
+        pcache_init(&n->pc, &file_pc_ops, n, unit_shift(m));
     if (type == S_IFDIR) {
         vi->parent = parent ? parent : vi;
-        n->next_dir = m->dirs;
-        m->dirs = vi; /* kept: its refs may reach 0, it is not transient */
     } else {
         vi->transient = 1;
         __atomic_add_fetch(&m->live, 1, __ATOMIC_RELAXED);
     }
+    n->hnext = m->table[slot(di->ino)];
+    m->table[slot(di->ino)] = n;
     *out = vi;
     return 0;
 }
 
+/* The VFS inode of ext2 inode @p ino, looked up in @p parent (a directory
+ * of the mount; NULL for the root): the one in use, or a new one. */
+static int e2_inode(struct e2mount *m, uint32_t ino, struct inode *parent, struct inode **out)
+{
+    for (;;) {
+        mutex_lock(&m->lock);
+        struct e2node *n = m->table[slot(ino)];
+        while (n && n->di.ino != ino)
+            n = n->hnext;
+        if (n && (*out = inode_tryget(n->vi))) {
+            mutex_unlock(&m->lock);
+            return 0;
+        }
+        if (n) { /* on its way out: written back, then gone from the table */
+            mutex_unlock(&m->lock);
+            thread_yield();
+            continue;
+        }
+        struct ext2_inode di;
+        int err = ext2_read_inode(&m->fs, ino, &di);
+        err = err ? e2_err(m, err) : make_node(m, &di, parent, out);
+        mutex_unlock(&m->lock);
+        return err;
+    }
+}
+
+static struct e2node *node_of(struct inode *vi) { return vi->priv; }
+
+static void unhash(struct e2node *n)
+{
+    struct e2node **p = &n->m->table[slot(n->di.ino)];
+    while (*p != n)
+        p = &(*p)->hnext;
+    *p = n->hnext;
+}
+
+/* The last reference went (and, for a directory, its last link): write it
+ * back, or free it on the disk if no name is left. */
+static void e2_evict(struct inode *vi)
+{
+    struct e2node *n = node_of(vi);
+    struct e2mount *m = n->m;
+    mutex_lock(&m->lock);
+    if (S_ISREG(vi->mode)) {
+        if (!vi->nlink)
+            pcache_truncate(&n->pc, 0); /* nothing of it is worth writing */
+        int err = pcache_destroy(&n->pc);
+        if (err)
+            pr_warn("ext2: %s: inode %u: data lost in write-back (%d)", m->bd->name, n->di.ino, err);
+    }
+    if (m->rw) {
+        m->fs.now = now_s();
+        if (!vi->nlink) {
+            n->di.size = vi->size;
+            int err = ext2_free_inode(&m->fs, &n->di);
+            if (err)
+                pr_warn("ext2: %s: inode %u not freed (%d): e2fsck will find it", m->bd->name, n->di.ino,
+                        e2_err(m, err));
+        } else if (n->dirty) {
+            store(n);
+        }
+    }
+    unhash(n);
+    if (!S_ISDIR(vi->mode))
+        __atomic_sub_fetch(&m->live, 1, __ATOMIC_RELAXED);
+    mutex_unlock(&m->lock);
+    kfree(n->target);
+    kfree(n);
+}
+
+/* ---- the namespace (under the VFS's namespace lock) ---- */
+
 static int e2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
-    struct e2node *n = dir->priv;
+    struct e2node *n = node_of(dir);
     uint32_t ino;
     int err = ext2_lookup(&n->m->fs, &n->di, name, len, &ino);
     if (err)
@@ -176,7 +423,7 @@ static int e2_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
 {
     static const uint8_t dt[8] = {0, S_IFREG >> 12, S_IFDIR >> 12, S_IFCHR >> 12,
                                   S_IFBLK >> 12, S_IFIFO >> 12, S_IFSOCK >> 12, S_IFLNK >> 12};
-    struct e2node *n = dir->priv;
+    struct e2node *n = node_of(dir);
     uint64_t at = pos < 2 ? 0 : pos - 2;
     struct ext2_dirent d;
     int r;
@@ -193,30 +440,357 @@ static int e2_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
     return 0;
 }
 
-static const char *e2_readlink(struct inode *ino)
+static const char *e2_readlink(struct inode *ino) { return node_of(ino)->target; }
+
+/* Begin a change of the file system: the mount's lock, the clock. */
+static struct e2mount *begin(struct inode *dir)
 {
-    return ((struct e2node *)ino->priv)->target;
+    struct e2mount *m = node_of(dir)->m;
+    if (!m->rw)
+        return NULL;
+    mutex_lock(&m->lock);
+    m->fs.now = now_s();
+    return m;
 }
 
-static void e2_evict(struct inode *ino)
+/* Store every inode a name operation changed (NULLs skipped). */
+static int finish(struct e2mount *m, int err, struct e2node *a, struct e2node *b, struct e2node *c,
+                  struct e2node *d)
 {
-    struct e2node *n = ino->priv;
-    if (!S_ISDIR(ino->mode))
-        __atomic_sub_fetch(&n->m->live, 1, __ATOMIC_RELAXED);
-    kfree(n->target);
-    kfree(n);
+    struct e2node *all[4] = {a, b, c, d};
+    for (int i = 0; i < 4; i++) {
+        if (!all[i] || (i && all[i] == all[i - 1]))
+            continue;
+        from_disk(all[i]);
+        int e = store(all[i]);
+        if (!err)
+            err = e;
+    }
+    mutex_unlock(&m->lock);
+    return err < 0 ? e2_err(m, err) : err;
 }
 
-/* Every directory made, and the mount: nothing refers to them any more. */
+static int e2_create(struct inode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev,
+                     const char *target, struct inode **out)
+{
+    struct e2mount *m = begin(dir);
+    if (!m)
+        return -EROFS;
+    struct e2node *d = node_of(dir);
+    struct ext2_inode di;
+    uint32_t type = mode & S_IFMT;
+    int err = ext2_new_inode(&m->fs, d->di.ino, (uint16_t)mode, &di);
+    if (err) {
+        mutex_unlock(&m->lock);
+        return e2_err(m, err);
+    }
+    if (type == S_IFCHR || type == S_IFBLK) {
+        uint32_t major = rdev >> 8, minor = rdev & 0xff;
+        di.block[1] = (minor & 0xff) | major << 8; /* the new encoding; 0 stays in block[0] */
+    }
+    if (type == S_IFLNK) {
+        size_t tl = strlen(target);
+        if (tl < sizeof di.block) { /* fast: the target in i_block itself */
+            for (size_t i = 0; i < tl; i++)
+                di.block[i / 4] |= (uint32_t)(uint8_t)target[i] << (8 * (i % 4));
+            di.size = tl;
+        } else if (tl >= m->fs.block_size) {
+            err = -ENAMETOOLONG;
+        } else {
+            long w = ext2_write(&m->fs, &di, 0, target, tl);
+            err = w < 0 ? (int)w : 0;
+        }
+    }
+    if (!err)
+        err = ext2_name_add(&m->fs, &d->di, name, len, &di);
+    if (!err)
+        err = ext2_write_inode(&m->fs, &di);
+    if (err) {
+        di.links = 0;
+        ext2_free_inode(&m->fs, &di);
+        from_disk(d);
+        store(d);
+        mutex_unlock(&m->lock);
+        return e2_err(m, err);
+    }
+    err = make_node(m, &di, dir, out);
+    return finish(m, err, d, NULL, NULL, NULL);
+}
+
+static int e2_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+    struct e2mount *m = begin(dir);
+    if (!m)
+        return -EROFS;
+    struct e2node *t = node_of(target);
+    int err = t->di.links >= 65000 ? -EMLINK : ext2_name_add(&m->fs, &node_of(dir)->di, name, len, &t->di);
+    return finish(m, err, node_of(dir), t, NULL, NULL);
+}
+
+static int e2_unlink(struct inode *dir, const char *name, size_t len, struct inode *victim)
+{
+    struct e2mount *m = begin(dir);
+    if (!m)
+        return -EROFS;
+    int err = ext2_name_remove(&m->fs, &node_of(dir)->di, name, len, &node_of(victim)->di);
+    /* A name gone: the VFS frees the inode with its last reference, and
+     * e2_evict() frees it on the disk. */
+    return finish(m, err, node_of(dir), node_of(victim), NULL, NULL);
+}
+
+static int e2_rename(struct inode *odir, const char *name, size_t len, struct inode *ndir, const char *nname,
+                     size_t nlen)
+{
+    struct e2mount *m = node_of(odir)->m;
+    if (!m->rw)
+        return -EROFS;
+    /* The VFS holds both inodes (it looked them up): they are in the table. */
+    uint32_t sino, dino = 0;
+    int err = ext2_lookup(&m->fs, &node_of(odir)->di, name, len, &sino);
+    if (!err && ext2_lookup(&m->fs, &node_of(ndir)->di, nname, nlen, &dino) != 0)
+        dino = 0;
+    struct inode *src = NULL, *dst = NULL;
+    if (!err)
+        err = e2_inode(m, sino, odir, &src);
+    if (!err && dino)
+        err = e2_inode(m, dino, ndir, &dst);
+    if (err) {
+        inode_put(src);
+        return e2_err(m, err);
+    }
+    begin(odir);
+    err = ext2_name_move(&m->fs, &node_of(odir)->di, name, len, &node_of(ndir)->di, nname, nlen,
+                         &node_of(src)->di, dst ? &node_of(dst)->di : NULL);
+    if (!err && S_ISDIR(src->mode))
+        src->parent = ndir;
+    err = finish(m, err, node_of(odir), node_of(ndir), node_of(src), dst ? node_of(dst) : NULL);
+    inode_put(dst);
+    inode_put(src);
+    return err;
+}
+
+/* The VFS changed the mode, owner or times. */
+static void e2_changed(struct inode *vi)
+{
+    struct e2mount *m = node_of(vi)->m;
+    if (!m->rw)
+        return;
+    mutex_lock(&m->lock);
+    store(node_of(vi));
+    mutex_unlock(&m->lock);
+}
+
+/* ---- file data ---- */
+
+static uint64_t pages_of(uint64_t size) { return (size + PAGE_SIZE - 1) / PAGE_SIZE; }
+
+static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    struct e2node *node = node_of(f->inode);
+    uint64_t size = __atomic_load_n(&f->inode->size, __ATOMIC_ACQUIRE);
+    if (*pos >= size)
+        return 0;
+    if (n > size - *pos)
+        n = (size_t)(size - *pos);
+    size_t done = 0;
+    long err = 0;
+    while (done < n) {
+        uint64_t at = *pos + done, pa;
+        size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off < n - done ? PAGE_SIZE - off : n - done;
+        if ((err = pcache_get(&node->pc, at / PAGE_SIZE, pages_of(size), &pa)) != 0)
+            break;
+        int fault = iobuf_put(b, done, (uint8_t *)hal_phys_to_virt(pa) + off, c);
+        file_page_put(pa);
+        if (fault) {
+            err = -EFAULT;
+            break;
+        }
+        done += c;
+    }
+    if (!done)
+        return err ? e2_err(node->m, (int)err) : 0;
+    *pos += done;
+    return (long)done;
+}
+
+/* Blocks for bytes [@p from, @p to) of the file, allocated where missing. */
+static int alloc_range(struct e2node *node, uint64_t from, uint64_t to)
+{
+    struct e2mount *m = node->m;
+    uint32_t bs = m->fs.block_size;
+    int err = 0;
+    mutex_lock(&m->lock);
+    for (uint64_t lb = from / bs; lb * bs < to && !err; lb++) {
+        uint32_t pb;
+        err = ext2_bmap_alloc(&m->fs, &node->di, lb, &pb, NULL);
+    }
+    mutex_unlock(&m->lock);
+    return err;
+}
+
+static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    struct inode *vi = f->inode;
+    struct e2node *node = node_of(vi);
+    struct e2mount *m = node->m;
+    if (!m->rw)
+        return -EROFS;
+    if (!n)
+        return 0;
+    uint64_t max = 1ull << 40; /* what vfs_truncate() allows too */
+    if (*pos >= max || n > max - *pos)
+        return -EFBIG;
+    size_t done = 0;
+    long err = 0;
+    while (done < n) {
+        uint64_t at = *pos + done, index = at / PAGE_SIZE, pa;
+        size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off < n - done ? PAGE_SIZE - off : n - done;
+        if ((err = alloc_range(node, at, at + c)) != 0)
+            break;
+        /* A page wholly written, or past the end, need not be read first. */
+        int fill = !(c == PAGE_SIZE || index * PAGE_SIZE >= vi->size);
+        if ((err = pcache_get_write(&node->pc, index, fill, &pa)) != 0)
+            break;
+        int fault = iobuf_get((uint8_t *)hal_phys_to_virt(pa) + off, b, done, c);
+        file_page_put(pa);
+        if (fault) {
+            if (!fill)
+                pcache_discard(&node->pc, index);
+            err = -EFAULT;
+            break;
+        }
+        pcache_dirty(&node->pc, index, off, off + c);
+        done += c;
+        if (*pos + done > vi->size)
+            __atomic_store_n(&vi->size, *pos + done, __ATOMIC_RELEASE);
+    }
+    if (done < n) {
+        /* Blocks allocated past what was written: not the file's. */
+        mutex_lock(&m->lock);
+        if ((uint64_t)node->di.blocks512 * 512 > vi->size)
+            ext2_truncate(&m->fs, &node->di, vi->size);
+        mutex_unlock(&m->lock);
+    }
+    if (!done)
+        return e2_err(m, (int)err);
+    *pos += done;
+    vi->mtime = vi->ctime = vfs_now();
+    node->dirty = 1;
+    pcache_balance(&node->pc);
+    return (long)done;
+}
+
+/* inode_ops.truncate: the inode's data lock held. */
+static int e2_truncate(struct inode *vi, uint64_t size)
+{
+    struct e2node *node = node_of(vi);
+    struct e2mount *m = node->m;
+    if (!m->rw)
+        return -EROFS;
+    int err = 0;
+    if (size < vi->size) {
+        pcache_truncate(&node->pc, pages_of(size));
+        /* The last page's bytes past the end become zeros (a later growth
+         * reads them), written back like any other change. */
+        uint64_t pa;
+        if (size % PAGE_SIZE && (err = pcache_get_write(&node->pc, size / PAGE_SIZE, 1, &pa)) == 0) {
+            memset((uint8_t *)hal_phys_to_virt(pa) + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+            file_page_put(pa);
+            pcache_dirty(&node->pc, size / PAGE_SIZE, size % PAGE_SIZE, PAGE_SIZE);
+        }
+        if (err)
+            return e2_err(m, err);
+    }
+    mutex_lock(&m->lock);
+    m->fs.now = now_s();
+    err = ext2_truncate(&m->fs, &node->di, size);
+    if (!err) {
+        vi->size = size;
+        vi->mtime = vi->ctime = vfs_now();
+        err = store(node);
+    }
+    mutex_unlock(&m->lock);
+    return e2_err(m, err);
+}
+
+/* file_ops.page: the cache's frame for a mapping. */
+static int e2_file_page(struct file *f, uint64_t index, uint64_t *pa)
+{
+    uint64_t size = __atomic_load_n(&f->inode->size, __ATOMIC_ACQUIRE);
+    if (index >= pages_of(size))
+        return -EIO;
+    return pcache_get(&node_of(f->inode)->pc, index, pages_of(size), pa);
+}
+
+/* ---- sync ---- */
+
+/* Every inode's data and fields, then the metadata, then the device's cache. */
+static int sync_mount(struct e2mount *m)
+{
+    int err = 0;
+    if (!m->rw)
+        return 0;
+    mutex_lock(&m->lock);
+    m->fs.now = now_s();
+    for (unsigned i = 0; i < HASH; i++)
+        for (struct e2node *n = m->table[i]; n; n = n->hnext) {
+            int e = S_ISREG(n->vi->mode) ? pcache_writeback(&n->pc) : 0;
+            if (!e && n->dirty)
+                e = store(n);
+            if (e && !err)
+                err = e;
+        }
+    int e = ext2_sync_super(&m->fs);
+    mutex_unlock(&m->lock);
+    if (!err)
+        err = e;
+    e = pcache_writeback(&m->bc);
+    if (!err)
+        err = e;
+    e = blk_flush(m->bd);
+    return err ? err : e;
+}
+
+static int e2_sync(struct inode *root) { return e2_err(node_of(root)->m, sync_mount(node_of(root)->m)); }
+
+static int e2_fsync(struct file *f)
+{
+    struct e2node *n = node_of(f->inode);
+    struct e2mount *m = n->m;
+    if (!m->rw)
+        return 0;
+    int err = pcache_writeback(&n->pc);
+    mutex_lock(&m->lock);
+    int e = n->dirty ? store(n) : 0;
+    mutex_unlock(&m->lock);
+    if (!err)
+        err = e;
+    /* Its indirect blocks and inode live in the device's cache, among
+     * other files' metadata: all of it goes (simple, and what ext2 on
+     * Linux does for an fsync of a file whose metadata changed). */
+    e = pcache_writeback(&m->bc);
+    if (!err)
+        err = e;
+    e = blk_flush(m->bd);
+    return err ? err : e;
+}
+
+/* ---- mounting ---- */
+
+/* Every inode left (directories nobody refers to), and the mount. */
 static void e2_free(struct e2mount *m)
 {
-    while (m->dirs) {
-        struct inode *d = m->dirs;
-        m->dirs = ((struct e2node *)d->priv)->next_dir;
-        e2_evict(d);
-        kfree(d);
-    }
-    kfree(m->lines);
+    for (unsigned i = 0; i < HASH; i++)
+        while (m->table[i]) {
+            struct e2node *n = m->table[i];
+            m->table[i] = n->hnext;
+            if (S_ISREG(n->vi->mode))
+                pcache_destroy(&n->pc);
+            kfree(n->target);
+            kfree(n->vi);
+            kfree(n);
+        }
+    pcache_destroy(&m->bc);
     kfree(m);
 }
 
@@ -226,107 +800,62 @@ static void e2_free(struct e2mount *m)
  * under the namespace lock, so no lookup makes a new reference meanwhile. */
 static int e2_unmount(struct inode *root, int commit)
 {
-    struct e2mount *m = ((struct e2node *)root->priv)->m;
+    struct e2mount *m = node_of(root)->m;
     if (commit) {
+        int err = 0;
+        if (m->rw) {
+            mutex_lock(&m->lock);
+            m->fs.now = now_s();
+            for (unsigned i = 0; i < HASH; i++)
+                for (struct e2node *n = m->table[i]; n; n = n->hnext)
+                    if (n->dirty && (err = store(n)) != 0)
+                        break;
+            if (!err)
+                err = ext2_set_state(&m->fs, 1);
+            mutex_unlock(&m->lock);
+            int e = pcache_writeback(&m->bc);
+            err = err ? err : e ? e : blk_flush(m->bd) == -EIO ? -EIO : 0;
+        }
+        if (err)
+            pr_warn("ext2: %s: write-back at unmount failed (%d): e2fsck the device", m->bd->name, err);
         pr_info("ext2: %s unmounted", m->bd->name);
         e2_free(m);
         return 0;
     }
     if (__atomic_load_n(&m->live, __ATOMIC_RELAXED))
         return -EBUSY;
-    for (struct inode *d = m->dirs; d; d = ((struct e2node *)d->priv)->next_dir)
-        if (__atomic_load_n(&d->refs, __ATOMIC_RELAXED) != (d == root ? 2u : 0u) || d->mounted)
-            return -EBUSY;
+    for (unsigned i = 0; i < HASH; i++)
+        for (struct e2node *n = m->table[i]; n; n = n->hnext)
+            if (__atomic_load_n(&n->vi->refs, __ATOMIC_RELAXED) != (n->vi == root ? 2u : 0u) || n->vi->mounted)
+                return -EBUSY;
     return 0;
-}
-
-static int e2_rofs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev,
-                          const char *target, struct inode **out)
-{
-    (void)dir, (void)name, (void)len, (void)mode, (void)rdev, (void)target, (void)out;
-    return -EROFS;
-}
-
-static int e2_rofs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
-{
-    (void)dir, (void)name, (void)len, (void)target;
-    return -EROFS;
-}
-
-static int e2_rofs_unlink(struct inode *dir, const char *name, size_t len, struct inode *victim)
-{
-    (void)dir, (void)name, (void)len, (void)victim;
-    return -EROFS;
-}
-
-static int e2_rofs_rename(struct inode *odir, const char *name, size_t len, struct inode *ndir,
-                          const char *nname, size_t nlen)
-{
-    (void)odir, (void)name, (void)len, (void)ndir, (void)nname, (void)nlen;
-    return -EROFS;
-}
-
-static int e2_rofs_truncate(struct inode *ino, uint64_t size)
-{
-    (void)ino, (void)size;
-    return -EROFS;
 }
 
 static const struct inode_ops e2_iops = {
     .lookup = e2_lookup,
-    .create = e2_rofs_create,
-    .link = e2_rofs_link,
-    .unlink = e2_rofs_unlink,
-    .rename = e2_rofs_rename,
+    .create = e2_create,
+    .link = e2_link,
+    .unlink = e2_unlink,
+    .rename = e2_rename,
     .readdir = e2_readdir,
     .readlink = e2_readlink,
-    .truncate = e2_rofs_truncate,
+    .truncate = e2_truncate,
     .evict = e2_evict,
     .unmount = e2_unmount,
+    .changed = e2_changed,
+    .sync = e2_sync,
 };
 
-static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
-{
-    struct e2node *node = f->inode->priv;
-    /* A bounce no larger than the read: a 4 KiB read() takes 4 KiB of
-     * heap, not a 64 KiB block of pages each time. */
-    size_t chunk = n < 64 * 1024 ? n : 64 * 1024;
-    if (!chunk)
-        return 0;
-    uint8_t *buf = kmalloc(chunk);
-    if (!buf)
-        return -ENOMEM;
-    size_t done = 0;
-    long err = 0;
-    while (done < n) {
-        long got = ext2_read(&node->m->fs, &node->di, *pos + done, buf, n - done < chunk ? n - done : chunk);
-        if (got <= 0) {
-            err = got < 0 ? e2_err(node->m, (int)got) : 0;
-            break;
-        }
-        if (iobuf_put(b, done, buf, (size_t)got)) {
-            err = -EFAULT;
-            break;
-        }
-        done += (size_t)got;
-    }
-    kfree(buf);
-    if (!done)
-        return err;
-    *pos += done;
-    return (long)done;
-}
-
-static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
-{
-    (void)f, (void)b, (void)n, (void)pos;
-    return -EROFS;
-}
-
-static const struct file_ops e2_file_ops = {.read = e2_file_read, .write = e2_file_write, .seekable = 1};
+static const struct file_ops e2_file_ops = {
+    .read = e2_file_read,
+    .write = e2_file_write,
+    .page = e2_file_page,
+    .fsync = e2_fsync,
+    .seekable = 1,
+};
 static const struct file_ops e2_dir_ops = {.seekable = 1};
 
-int ext2_mount(const char *source, const char *path)
+int ext2_mount(const char *source, const char *path, int read_only)
 {
     /* Disks found late in boot have their /dev nodes once probing ends:
      * a mount typed at the first prompt finds them as one typed later. */
@@ -340,36 +869,53 @@ int ext2_mount(const char *source, const char *path)
     inode_put(src);
     if (!bd)
         return isblk ? -ENXIO : -ENOTBLK;
-    if (bd->block_size > LINE)
+    if (bd->block_size > PAGE_SIZE)
         return -EINVAL;
+    if (vfs_mounted_from(source))
+        return -EBUSY; /* two mounts of one disk would each cache it */
     struct e2mount *m = kzalloc(sizeof *m);
-    uint8_t *lines = m ? kmalloc(LINES * LINE) : NULL;
-    if (!lines) {
-        kfree(m);
+    if (!m)
         return -ENOMEM;
-    }
-    m->lines = lines;
     m->bd = bd;
-    mutex_init(&m->cache_lock, "ext2 lines");
-    m->dev = (struct ext2_dev){e2_read, m, bd->nblocks * bd->block_size};
+    mutex_init(&m->lock, "ext2 mount");
+    m->dev = (struct ext2_dev){dev_read, read_only || bd->read_only ? NULL : dev_write, dev_forget, m,
+                               bd->nblocks * bd->block_size};
+    /* Units of the device's cache: 1 KiB until the superblock gives the
+     * block size (its 1 KiB at byte 1024 is all ext2_open() reads). */
+    pcache_init(&m->bc, &bc_ops, m, 10);
     struct inode *root = NULL;
     err = ext2_open(&m->fs, &m->dev);
     if (err)
         pr_warn("ext2: %s: not mounted: %s", bd->name, err == -EIO ? "the device could not be read" : m->fs.err);
     if (!err) {
+        m->bc.unit_shift = unit_shift(m);
+        m->rw = !m->fs.read_only;
+        if (!read_only && !m->rw)
+            pr_warn("ext2: %s: mounted read-only: features %#x/%#x/%#x or counts this kernel would not keep right",
+                    bd->name, m->fs.compat, m->fs.incompat, m->fs.ro_compat);
         m->vdev = vfs_new_dev();
-        err = e2_inode(m, 2, NULL, &root);
+        m->fs.now = now_s();
+        if (m->rw && (err = ext2_set_state(&m->fs, 0)) == 0)
+            err = pcache_writeback(&m->bc);
+        if (!err)
+            err = e2_inode(m, 2, NULL, &root);
         if (!err && !S_ISDIR(root->mode))
             err = -EUCLEAN;
         if (!err)
-            err = vfs_mount(path, root, source, "ext2", 1);
+            err = vfs_mount(path, root, source, "ext2", !m->rw);
+        if (err && m->rw) {
+            ext2_set_state(&m->fs, 1);
+            pcache_writeback(&m->bc);
+        }
     }
     if (err) {
+        if (root)
+            inode_put(root);
         e2_free(m); /* nothing else can hold one of its inodes yet */
         return err;
     }
     inode_put(root); /* vfs_mount() took its own */
-    pr_info("ext2: %s on %s: %u-byte blocks, %u inodes, read-only%s", bd->name, path, m->fs.block_size,
-            m->fs.inodes, m->fs.read_only ? " (features this kernel would not keep right)" : "");
+    pr_info("ext2: %s on %s: %u-byte blocks, %u inodes, %s", bd->name, path, m->fs.block_size, m->fs.inodes,
+            m->rw ? "read-write" : "read-only");
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/shell.h>
+#include <kernel/string.h>
 #include <kernel/vfs.h>
 
 static int cmd_mount(int argc, char **argv)
@@ -25,12 +26,23 @@ static int cmd_mount(int argc, char **argv)
         kfree(buf);
         return 0;
     }
-    if (argc != 3)
+    int ro = argc == 4 && !strcmp(argv[1], "-r");
+    if (argc != 3 + ro)
         return shell_usage(argv[0]);
-    return ext2_mount(argv[1], argv[2]);
+    return ext2_mount(argv[1 + ro], argv[2 + ro], ro);
 }
-SHELL_COMMAND("mount", "mount [<block device> <dir>]",
-              "list what is mounted, or mount an ext2 file system read-only", cmd_mount);
+SHELL_COMMAND("mount", "mount [[-r] <block device> <dir>]",
+              "list what is mounted, or mount an ext2 file system (-r: read-only)", cmd_mount);
+
+static int cmd_sync(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return shell_usage("sync");
+    int err = vfs_init();
+    return err ? err : vfs_sync(NULL);
+}
+SHELL_COMMAND("sync", "sync", "write every mounted file system back to its disk", cmd_sync);
 
 static int cmd_umount(int argc, char **argv)
 {

@@ -5,6 +5,7 @@ list(APPEND CORE_SOURCES
   kernel/fs/dev.c
   kernel/fs/ext2.c
   kernel/fs/ext2_vfs.c
+  kernel/fs/ext2_write.c
   kernel/fs/file.c
   kernel/fs/fs_cmds.c
   kernel/fs/initrd.c

@@ -76,6 +76,22 @@ void inode_put(struct inode *ino)
         inode_free(ino);
 }
 
+struct inode *inode_tryget(struct inode *ino)
+{
+    irqflags_t f = spin_lock_irqsave(&ref_lock);
+    int dying = ino->refs == 0 && (ino->nlink == 0 || ino->transient);
+    if (!dying)
+        ino->refs++;
+    spin_unlock_irqrestore(&ref_lock, f);
+    return dying ? NULL : ino;
+}
+
+void inode_changed(struct inode *ino)
+{
+    if (ino->ops && ino->ops->changed)
+        ino->ops->changed(ino);
+}
+
 void inode_drop_link(struct inode *ino)
 {
     irqflags_t f = spin_lock_irqsave(&ref_lock);
@@ -733,6 +749,42 @@ int vfs_umount(const char *path)
     inode_put(root); /* on->mounted's */
     inode_put(root); /* ours */
     return root->ops->unmount(root, 1);
+}
+
+int vfs_mounted_from(const char *source)
+{
+    int found = 0;
+    ns_lock();
+    for (unsigned i = 0; i < nmounts && !found; i++)
+        found = mounts[i].root && !strcmp(mounts[i].source, source);
+    ns_unlock();
+    return found;
+}
+
+int vfs_read_only(struct inode *ino)
+{
+    int ro = 0;
+    ns_lock();
+    for (unsigned i = 0; i < nmounts && !ro; i++)
+        ro = mounts[i].root && mounts[i].ro && mounts[i].root->dev == ino->dev;
+    ns_unlock();
+    return ro ? -EROFS : 0;
+}
+
+int vfs_sync(struct inode *ino)
+{
+    int err = 0;
+    ns_lock();
+    for (unsigned i = 0; i < nmounts; i++) {
+        struct inode *root = mounts[i].root;
+        if (!root || !root->ops->sync || (ino && root->dev != ino->dev))
+            continue;
+        int e = root->ops->sync(root);
+        if (e && !err)
+            err = e;
+    }
+    ns_unlock();
+    return err;
 }
 
 long vfs_mounts_text(char *buf, size_t size)

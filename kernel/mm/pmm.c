@@ -377,6 +377,10 @@ static int64_t try_alloc(unsigned order)
     return pfn;
 }
 
+static size_t (*reclaim)(size_t frames);
+
+void pmm_set_reclaim(size_t (*fn)(size_t frames)) { reclaim = fn; }
+
 uint64_t pmm_alloc(unsigned order)
 {
     if (!pmm_buddy.pages) /* no memory map at boot: nothing to hand out */
@@ -385,6 +389,12 @@ uint64_t pmm_alloc(unsigned order)
     if (pfn < 0) {
         /* Frames cached per CPU are free too, and keep larger blocks from
          * merging: all of them back, then once more. */
+        pmm_drain();
+        pfn = try_alloc(order);
+    }
+    /* Then what others can spare (clean cached file pages), while that
+     * frees anything: enough frames for the block, and some for the next. */
+    while (pfn < 0 && reclaim && hal_irq_enabled() && reclaim(((size_t)1 << order) + 32)) {
         pmm_drain();
         pfn = try_alloc(order);
     }

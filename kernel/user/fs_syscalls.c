@@ -214,9 +214,8 @@ static long sys_getdents64(const uint64_t a[6])
 #define MS_BIND 4096
 #define MS_MOVE 8192
 
-/* mount(2): ext2 on a block device node, read-only (ext2_mount()). A
- * writable mount is EROFS, which mount(8) and busybox's mount answer by
- * trying again read-only; remounts, binds and moves are not done here. */
+/* mount(2): ext2 on a block device node (ext2_mount()), read-write unless
+ * MS_RDONLY; remounts, binds and moves are not done here. */
 static long sys_mount(const uint64_t a[6])
 {
     if (a[3] & (MS_REMOUNT | MS_BIND | MS_MOVE))
@@ -228,7 +227,7 @@ static long sys_mount(const uint64_t a[6])
     if (!e)
         e = get_path(a[2], &type);
     if (!e)
-        e = strcmp(type, "ext2") ? -ENODEV : !(a[3] & MS_RDONLY) ? -EROFS : ext2_mount(source, target);
+        e = strcmp(type, "ext2") ? -ENODEV : ext2_mount(source, target, (a[3] & MS_RDONLY) != 0);
     kfree(source);
     kfree(target);
     kfree(type);
@@ -610,10 +609,13 @@ static long chmod_at(int dirfd, uint64_t upath, uint32_t mode, unsigned flags)
     long e = inode_at(dirfd, upath, flags, &ino);
     if (e)
         return e;
-    ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
-    ino->ctime = vfs_now();
+    if (!(e = vfs_read_only(ino))) {
+        ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
+        ino->ctime = vfs_now();
+        inode_changed(ino);
+    }
     inode_put(ino);
-    return 0;
+    return e;
 }
 
 static long sys_fchmodat(const uint64_t a[6]) { return chmod_at((int)a[0], a[1], (uint32_t)a[2], 0); }
@@ -623,9 +625,14 @@ static long sys_fchmod(const uint64_t a[6])
     struct file *f = fd_get(fs()->fds, (int)a[0]);
     if (!f)
         return -EBADF;
-    f->inode->mode = (f->inode->mode & S_IFMT) | ((uint32_t)a[1] & 07777);
+    long e = vfs_read_only(f->inode);
+    if (!e) {
+        f->inode->mode = (f->inode->mode & S_IFMT) | ((uint32_t)a[1] & 07777);
+        f->inode->ctime = vfs_now();
+        inode_changed(f->inode);
+    }
     file_put(f);
-    return 0;
+    return e;
 }
 
 static long chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, unsigned flags)
@@ -634,12 +641,16 @@ static long chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, unsi
     long e = inode_at(dirfd, upath, flags, &ino);
     if (e)
         return e;
-    if (uid != (uint32_t)-1)
-        ino->uid = uid;
-    if (gid != (uint32_t)-1)
-        ino->gid = gid;
+    if (!(e = vfs_read_only(ino))) {
+        if (uid != (uint32_t)-1)
+            ino->uid = uid;
+        if (gid != (uint32_t)-1)
+            ino->gid = gid;
+        ino->ctime = vfs_now();
+        inode_changed(ino);
+    }
     inode_put(ino);
-    return 0;
+    return e;
 }
 
 static long sys_fchownat(const uint64_t a[6])
@@ -652,12 +663,17 @@ static long sys_fchown(const uint64_t a[6])
     struct file *f = fd_get(fs()->fds, (int)a[0]);
     if (!f)
         return -EBADF;
-    if ((uint32_t)a[1] != (uint32_t)-1)
-        f->inode->uid = (uint32_t)a[1];
-    if ((uint32_t)a[2] != (uint32_t)-1)
-        f->inode->gid = (uint32_t)a[2];
+    long e = vfs_read_only(f->inode);
+    if (!e) {
+        if ((uint32_t)a[1] != (uint32_t)-1)
+            f->inode->uid = (uint32_t)a[1];
+        if ((uint32_t)a[2] != (uint32_t)-1)
+            f->inode->gid = (uint32_t)a[2];
+        f->inode->ctime = vfs_now();
+        inode_changed(f->inode);
+    }
     file_put(f);
-    return 0;
+    return e;
 }
 
 /* utimensat(dirfd, path, times[2], flags): NULL times is now; UTIME_NOW, UTIME_OMIT. */
@@ -681,6 +697,10 @@ static long sys_utimensat(const uint64_t a[6])
         inode_put(ino);
         return -EFAULT;
     }
+    if ((e = vfs_read_only(ino)) != 0) {
+        inode_put(ino);
+        return e;
+    }
     uint64_t now = vfs_now();
     for (int i = 0; i < 2; i++) {
         if (ts[2 * i + 1] == UTIME_OMIT)
@@ -692,6 +712,7 @@ static long sys_utimensat(const uint64_t a[6])
             ino->mtime = t;
     }
     ino->ctime = now;
+    inode_changed(ino);
     inode_put(ino);
     return 0;
 }
@@ -721,20 +742,35 @@ static long sys_truncate(const uint64_t a[6])
     return e;
 }
 
-/* Memory is the only storage tmpfs has: nothing to write back. */
+/* Every disk-backed file system back to its disk (tmpfs has nothing to
+ * write); sync() cannot fail. */
 static long sys_sync(const uint64_t a[6])
 {
     (void)a;
+    vfs_sync(NULL);
     return 0;
 }
 
+static long sys_syncfs(const uint64_t a[6])
+{
+    struct file *f = fd_get(fs()->fds, (int)a[0]);
+    if (!f)
+        return -EBADF;
+    long e = vfs_sync(f->inode);
+    file_put(f);
+    return e;
+}
+
+/* fsync and fdatasync: the file's data and its inode (fdatasync writes
+ * the inode too: no cheaper path here). Nothing to do for memory files. */
 static long sys_fsync(const uint64_t a[6])
 {
     struct file *f = fd_get(fs()->fds, (int)a[0]);
     if (!f)
         return -EBADF;
+    long e = f->ops && f->ops->fsync ? f->ops->fsync(f) : 0;
     file_put(f);
-    return 0;
+    return e;
 }
 
 /* ---- descriptors ---- */
@@ -1066,7 +1102,7 @@ const struct sysent sys_fs_table[] = {
     SYSENT(symlinkat), SYSENT(readlinkat), SYSENT(faccessat), SYSENT(faccessat2), SYSENT(chdir),
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),
     SYSENT(fchown), SYSENT(utimensat), SYSENT(ftruncate), SYSENT(truncate), SYSENT(sync),
-    SYSENT(fsync), {SYSNR_fdatasync, sys_fsync, "fdatasync"}, SYSENT(dup), SYSENT(dup3), SYSENT(fcntl),
+    SYSENT(fsync), {SYSNR_fdatasync, sys_fsync, "fdatasync"}, SYSENT(syncfs), SYSENT(dup), SYSENT(dup3), SYSENT(fcntl),
     SYSENT(ioctl), SYSENT(pipe2), SYSENT(ppoll),
 #ifdef SYSNR_renameat
     SYSENT(renameat),

@@ -45,6 +45,19 @@ static int img_read(void *ctx, uint64_t off, void *buf, size_t n)
     return 0;
 }
 
+static int img_write(void *ctx, uint64_t off, const void *buf, size_t n)
+{
+    uint8_t *img = ctx;
+    if (reads_failing)
+        return -EIO;
+    if (off > image_size || n > image_size - off) {
+        fprintf(stderr, "write past the image: %llu + %zu\n", (unsigned long long)off, n);
+        abort(); /* the writer must check before it writes */
+    }
+    memcpy(img + off, buf, n);
+    return 0;
+}
+
 /* Walk @p path from the root; 0 and *out, or the reader's error. */
 static int resolve(struct ext2_fs *fs, const char *path, struct ext2_inode *out)
 {
@@ -378,7 +391,7 @@ int main(int argc, char **argv)
     image = malloc(image_size);
     CHECK(image && fread(image, 1, image_size, f) == image_size);
     fclose(f);
-    struct ext2_dev dev = {img_read, image, image_size};
+    struct ext2_dev dev = {.read = img_read, .write = img_write, .ctx = image, .size = image_size};
     struct ext2_fs fs;
     int err = ext2_open(&fs, &dev);
     CHECK_EQ_INT(err, 0);

@@ -26,6 +26,12 @@
 struct ext2_dev {
     /** Read @p n bytes at byte @p off into @p buf: 0, or -EIO. */
     int (*read)(void *ctx, uint64_t off, void *buf, size_t n);
+    /** Write @p n bytes from @p buf at byte @p off: 0, or -EIO. NULL: read-only. */
+    int (*write)(void *ctx, uint64_t off, const void *buf, size_t n);
+    /** Optional: block [@p off, @p off + @p n) now holds a regular file's
+     *  data, which its owner writes by another path than write(): forget
+     *  any metadata write of it still pending. */
+    void (*forget)(void *ctx, uint64_t off, uint64_t n);
     void *ctx;     /**< the read function's */
     uint64_t size; /**< the device's size in bytes */
 };
@@ -33,6 +39,7 @@ struct ext2_dev {
 /** @name Feature bits (the superblock's s_feature_*) */
 /** @{ */
 #define EXT2_COMPAT_HAS_JOURNAL 0x0004   /**< ext3's journal: ext2 may read, never write */
+#define EXT2_COMPAT_KNOWN 0x0038         /**< ext_attr, resize_inode, dir_index: harmless to a writer that keeps them as they are */
 #define EXT2_INCOMPAT_FILETYPE 0x0002    /**< directory entries carry the file type */
 #define EXT2_INCOMPAT_RECOVER 0x0004     /**< a journal waits to be replayed */
 #define EXT2_INCOMPAT_META_BG 0x0010     /**< group descriptors spread over the disk */
@@ -61,6 +68,9 @@ struct ext2_fs {
     uint32_t incompat;          /**< s_feature_incompat */
     uint32_t ro_compat;         /**< s_feature_ro_compat */
     int read_only;              /**< only reading is safe (an unknown ro_compat feature, a journal) */
+    uint32_t free_blocks;       /**< s_free_blocks_count, kept here while mounted (ext2_sync_super()) */
+    uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
+    uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets */
     char err[96];               /**< what was wrong, after a call returned -EINVAL or -EUCLEAN */
 };
 
@@ -77,6 +87,7 @@ struct ext2_inode {
     uint32_t mtime;      /**< last change of the data */
     uint32_t blocks512;  /**< i_blocks: 512-byte units allocated, metadata blocks included */
     uint32_t flags;      /**< i_flags */
+    uint32_t dtime;      /**< i_dtime: when it was deleted, 0 while in use */
     uint32_t file_acl;   /**< the extended attribute block, 0 none */
     uint32_t block[15];  /**< 12 direct, indirect, double, triple; a fast symlink's target */
 };
@@ -163,5 +174,138 @@ int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *na
  *         -ENAMETOOLONG if @p buf is too small, -EUCLEAN, -EIO
  */
 long ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, size_t n);
+
+/* ---- writing (kernel/fs/ext2_write.c) ----
+ *
+ * Every call below changes the file system through @c dev->write and
+ * needs the caller to serialize it with every other call that writes
+ * (one lock per mounted file system). They work on the caller's copy of
+ * an inode and change what they say they change in it (block pointers,
+ * i_blocks, the size); the caller stores it with ext2_write_inode(). The
+ * free counts of the superblock are kept in @c fs and stored by
+ * ext2_sync_super(); the group descriptors' are stored at once.
+ */
+
+/** @name Directory entry file types (with the filetype feature) */
+/** @{ */
+#define EXT2_FT_REG 1
+#define EXT2_FT_DIR 2
+#define EXT2_FT_SYMLINK 7
+/** @} */
+#define EXT2_INDEX_FL 0x1000 /**< i_flags: a hashed (htree) directory; a linear writer clears it */
+
+/** @brief The directory entry file type for inode mode @p mode. */
+uint8_t ext2_ftype(uint16_t mode);
+
+/** @brief Store @p in (all the fields struct ext2_inode has) into its slot; the rest of the slot stays. */
+int ext2_write_inode(struct ext2_fs *fs, const struct ext2_inode *in);
+
+/**
+ * @brief Allocate an inode for a new file of @p mode (a directory in the
+ *        group with the most free inodes, anything else near its directory
+ *        @p dir_ino), zero its slot and fill @p out (links 0, times now).
+ * @retval 0 done
+ * @retval -ENOSPC no free inode
+ * @retval -EUCLEAN a bitmap or group descriptor is damaged
+ * @retval -EIO the device failed
+ */
+int ext2_new_inode(struct ext2_fs *fs, uint32_t dir_ino, uint16_t mode, struct ext2_inode *out);
+
+/**
+ * @brief Free inode @p in (its links are gone, nothing has it open): its
+ *        blocks, its extended attribute block's reference, its bitmap bit;
+ *        the slot keeps the mode with links 0 and a deletion time, as
+ *        e2fsck expects of a deleted inode.
+ */
+int ext2_free_inode(struct ext2_fs *fs, struct ext2_inode *in);
+
+/**
+ * @brief ext2_bmap(), allocating what is missing: the block @p lblock and
+ *        the indirect blocks on the way (zeroed). A new block of a regular
+ *        file's data is handed to @c dev->forget and not written (its owner
+ *        writes it); a directory's or symlink's new block is zeroed.
+ * @param[out] fresh 1 if the block was allocated now (may be NULL)
+ * @retval 0, -ENOSPC, -EFBIG, -EUCLEAN, -EIO
+ */
+int ext2_bmap_alloc(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblock, uint32_t *pblock, int *fresh);
+
+/**
+ * @brief Set @p in's size to @p size, freeing every block past it (and
+ *        the indirect blocks left empty). The bytes of the last block past
+ *        @p size are the caller's to zero (ext2_write() here, the page
+ *        cache in the kernel).
+ */
+int ext2_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size);
+
+/**
+ * @brief Write @p n bytes at @p off of @p in's data through @c dev->write,
+ *        allocating blocks (new ones zeroed around the bytes) and growing
+ *        the size: for symlinks' blocks, and the host's tests.
+ * @return bytes written, or -ENOSPC / -EFBIG / -EUCLEAN / -EIO
+ */
+long ext2_write(struct ext2_fs *fs, struct ext2_inode *in, uint64_t off, const void *buf, size_t n);
+
+/**
+ * @brief Add entry @p name -> @p ino (file type @p type) to directory
+ *        @p dir: in the first gap large enough, else in a new block (the
+ *        size grows). Clears EXT2_INDEX_FL. No check for a duplicate.
+ * @retval 0, -ENAMETOOLONG, -ENOSPC, -EUCLEAN, -EIO
+ */
+int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len, uint32_t ino,
+                 uint8_t type);
+
+/**
+ * @brief Remove entry @p name from @p dir (merged into the entry before
+ *        it, or made free if first in its block); *@p ino gets what it named.
+ * @retval 0, -ENOENT, -EUCLEAN, -EIO
+ */
+int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len, uint32_t *ino);
+
+/** @brief Point existing entry @p name of @p dir at @p ino, type @p type ("..", a rename over a file). */
+int ext2_dir_set(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len, uint32_t ino,
+                 uint8_t type);
+
+/** @brief A new directory's first block: "." -> itself, ".." -> @p parent. */
+int ext2_dir_init(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t parent);
+
+/**
+ * @brief Mark the file system in use (@p clean 0: s_state loses
+ *        EXT2_VALID_FS, the mount count and time move on) or cleanly
+ *        unmounted (1), storing the free counts either way.
+ */
+int ext2_set_state(struct ext2_fs *fs, int clean);
+
+/**
+ * @brief A new name @p name in @p dir for @p child: a directory entry,
+ *        @p child's links (a new directory's "." and "..", made here when
+ *        it has no block yet, and @p dir's link from ".."), the times.
+ *        The caller stores both inodes.
+ */
+int ext2_name_add(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len,
+                  struct ext2_inode *child);
+
+/**
+ * @brief Remove name @p name of @p dir, which names @p victim: its entry
+ *        and link (a directory, empty as the caller checked: all its links,
+ *        and @p dir's from its ".."). The caller stores both, and frees
+ *        @p victim (ext2_free_inode()) once it has no links and no user.
+ * @retval -EUCLEAN the entry names another inode than @p victim
+ */
+int ext2_name_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len,
+                     struct ext2_inode *victim);
+
+/**
+ * @brief Rename: @p name of @p odir (naming @p src) becomes @p nname of
+ *        @p ndir, which named @p dst (NULL: nothing; an empty directory if
+ *        @p src is one, as the caller checked), who loses that link; a
+ *        directory moved to another parent has its ".." and both parents'
+ *        links changed. The caller stores every inode passed.
+ */
+int ext2_name_move(struct ext2_fs *fs, struct ext2_inode *odir, const char *name, size_t len,
+                   struct ext2_inode *ndir, const char *nname, size_t nlen, struct ext2_inode *src,
+                   struct ext2_inode *dst);
+
+/** @brief Store the superblock's free counts (and large_file, if a file grew past 2 GiB). */
+int ext2_sync_super(struct ext2_fs *fs);
 
 #endif

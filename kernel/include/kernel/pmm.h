@@ -75,6 +75,15 @@ void pmm_start_background(void);
 uint64_t pmm_alloc(unsigned order);
 
 /**
+ * @brief Let @p fn free memory others keep but can spare (clean page-cache
+ *        pages): pmm_alloc() calls it, from thread context with interrupts
+ *        on only, when even the drained CPU caches cannot serve a request,
+ *        asking for at least the request's frames; it returns the frames it
+ *        freed. @p fn must not sleep (it may only try locks).
+ */
+void pmm_set_reclaim(size_t (*fn)(size_t frames));
+
+/**
  * @brief Give the free frames the calling CPU caches back to the buddy
  *        allocator (so they can merge into larger blocks).
  * @note Any context; this CPU's cache only.

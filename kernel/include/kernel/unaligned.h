@@ -37,4 +37,10 @@ static inline uint64_t get_le64(const void *p)
     return v;
 }
 
+/** @brief Store 16-bit @p v little-endian at @p p. */
+static inline void put_le16(void *p, uint16_t v) { memcpy(p, &v, sizeof v); }
+
+/** @brief Store 32-bit @p v little-endian at @p p. */
+static inline void put_le32(void *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+
 #endif

@@ -96,6 +96,7 @@
 #define SYSNR_sync 81
 #define SYSNR_fsync 82
 #define SYSNR_fdatasync 83
+#define SYSNR_syncfs 267
 #define SYSNR_utimensat 88
 #define SYSNR_umask 166
 #define SYSNR_renameat2 276

@@ -120,6 +120,8 @@ struct file_ops {
      *  past the end, -ENOMEM. Called without the inode's lock (from a page
      *  fault, which may come from a read() of this same file). */
     int (*page)(struct file *f, uint64_t index, uint64_t *pa);
+    /** Optional: fsync(): the file's data and inode on the disk; 0 or -EIO. */
+    int (*fsync)(struct file *f);
     int seekable; /**< lseek() moves the offset (else -ESPIPE) */
 };
 
@@ -160,6 +162,12 @@ struct inode_ops {
      *  mount's and the caller's), else 0; with @p commit 1, after the VFS
      *  let go of it, free the file system. NULL: it cannot be unmounted. */
     int (*unmount)(struct inode *root, int commit);
+    /** Optional: the VFS changed the inode's mode, owner or times (chmod,
+     *  chown, utimensat): store them. */
+    void (*changed)(struct inode *ino);
+    /** Optional, on a mounted root: write everything of its file system
+     *  back to its device (sync, syncfs); 0 or -EIO. */
+    int (*sync)(struct inode *root);
 };
 
 /** @brief Times as nanoseconds since the epoch (the monotonic clock here: no RTC yet). */
@@ -249,6 +257,16 @@ int vfs_mount(const char *path, struct inode *root, const char *source, const ch
  * @retval -ENOENT, -ENOTDIR as vfs_lookup()
  */
 int vfs_umount(const char *path);
+/** @brief Whether a file system from device node path @p source is mounted. */
+int vfs_mounted_from(const char *source);
+/** @brief -EROFS if @p ino's file system is mounted read-only, else 0. */
+int vfs_read_only(struct inode *ino);
+/**
+ * @brief Write every mounted file system back to its device (sync()), or
+ *        only @p ino's (syncfs(); NULL: all).
+ * @return 0, or the first error a file system gave (-EIO)
+ */
+int vfs_sync(struct inode *ino);
 /** @brief /proc/mounts' text into @p buf; its length. */
 long vfs_mounts_text(char *buf, size_t size);
 /** @brief A new procfs; its root directory (kernel/fs/procfs.c). */
@@ -264,6 +282,11 @@ struct inode *inode_alloc(unsigned dev, const struct inode_ops *ops, uint32_t mo
 struct inode *inode_get(struct inode *ino);
 /** @brief Drop a reference; the last one of an inode with no name frees it. */
 void inode_put(struct inode *ino);
+/** @brief Another reference to @p ino, unless its last one went and it is
+ *         being freed (NULL): for a file system's table of inodes in use. */
+struct inode *inode_tryget(struct inode *ino);
+/** @brief Tell @p ino's file system that the VFS changed its mode, owner or times. */
+void inode_changed(struct inode *ino);
 /** @brief Drop a name (the file system's unlink()); with no references left too, free it. */
 void inode_drop_link(struct inode *ino);
 /** @brief A new inode number of file system @p dev. */
@@ -410,7 +433,10 @@ struct blkdev;
 struct blkdev *blkdev_of(uint32_t rdev);
 /**
  * @brief Mount the ext2 file system on block device node @p source
- *        ("/dev/vda1") on directory @p path, read-only (kernel/fs/ext2_vfs.c).
+ *        ("/dev/vda1") on directory @p path (kernel/fs/ext2_vfs.c),
+ *        read-write unless @p read_only, the device is read-only, or the
+ *        file system has features this kernel would not keep right (then
+ *        read-only, with a message).
  * @retval 0 mounted; /proc/mounts lists it
  * @retval -ENOTBLK @p source is not a block device node
  * @retval -ENXIO no device behind it
@@ -418,10 +444,11 @@ struct blkdev *blkdev_of(uint32_t rdev);
  *         (the reason is logged)
  * @retval -EUCLEAN its root directory is damaged
  * @retval -EIO the device failed
+ * @retval -EBUSY @p source is mounted already
  * @retval -ENOENT, -ENOTDIR, -EBUSY as vfs_mount()
- * @note Thread context; reads the device.
+ * @note Thread context; reads (and for a read-write mount writes) the device.
  */
-int ext2_mount(const char *source, const char *path);
+int ext2_mount(const char *source, const char *path, int read_only);
 /** @brief A block device node's operations by its number, or NULL. */
 const struct file_ops *blkdev_ops_of(uint32_t rdev);
 /**

@@ -94,6 +94,7 @@
 #define SYSNR_dup2 33
 #define SYSNR_fsync 74
 #define SYSNR_fdatasync 75
+#define SYSNR_syncfs 306
 #define SYSNR_truncate 76
 #define SYSNR_ftruncate 77
 #define SYSNR_fchdir 81

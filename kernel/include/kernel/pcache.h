@@ -1,0 +1,158 @@
+/**
+ * @file kernel/pcache.h
+ * @brief The page cache: a file's (or a block device's) pages in memory,
+ *        indexed by their offset, read on demand with read-ahead, written
+ *        back when dirty (kernel/mm/pcache.c).
+ *
+ * One `struct pcache` per cached object: an ext2 regular file (its data),
+ * or a mounted block device (the file system's metadata: superblock,
+ * bitmaps, inode tables, indirect blocks, directories). Its owner gives it
+ * two operations, to read a run of pages and to write a run of dirty ones;
+ * the cache does the rest: a radix tree of 64-slot nodes maps a page index
+ * to its frame, read() and the page-fault path share those frames (a frame
+ * is a file page, kernel/file_page.h, so a private mapping of the file holds
+ * one more reference to the very frame read() copies from), sequential
+ * reads grow a read-ahead window, dirty pages go back to the disk from a
+ * flusher thread (older than PCACHE_FLUSH_AGE_MS, or when too many are
+ * dirty), on pcache_writeback() (fsync, sync, unmount), or from the writer
+ * itself past the dirty limit. When the frame allocator runs dry, clean
+ * pages that nobody maps are evicted (a second-chance clock) before
+ * pmm_alloc() gives up.
+ *
+ * Dirty state is kept per unit of a page (the file system's block size, 512
+ * bytes to a page), so a block device's cache writes back only the blocks
+ * that changed: a 4 KiB page of a 1 KiB-block file system can hold an inode
+ * table block next to a block that was freed and now holds a file's data,
+ * written by another path, which a whole-page write-back would overwrite.
+ *
+ * Locking: each cache has one mutex, held while its tree changes and across
+ * its owner's read and write operations (so one object's I/O is serial, and
+ * a page is never read twice). A caller gets a page with a reference and
+ * uses it without the lock. Thread context only.
+ */
+#ifndef KERNEL_PCACHE_H
+#define KERNEL_PCACHE_H
+
+#include <kernel/list.h>
+#include <kernel/wait.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCACHE_RA_MAX 32          /**< pages read ahead at most at once (128 KiB) */
+#define PCACHE_FLUSH_AGE_MS 5000  /**< a page dirty this long is written back by the flusher */
+
+struct pcache;
+
+/** @brief What the cache's owner does for it (both called with the cache's lock held). */
+struct pcache_ops {
+    /** Fill @p n pages from @p index (frames at @p pages, kernel addresses,
+     *  not zeroed): 0, or -EIO / -EUCLEAN / -ENOMEM. */
+    int (*read)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[]);
+    /** Write the dirty units (bit u of @p masks[i]: bytes u << unit_shift of
+     *  page i) of @p n pages from @p index: 0 or -EIO. NULL: never dirty. */
+    int (*write)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[]);
+};
+
+/** @brief One cached object. */
+struct pcache {
+    const struct pcache_ops *ops; /**< its owner's */
+    void *priv;                   /**< its owner's */
+    struct mutex lock;            /**< the tree, the counts, the owner's I/O */
+    void *root;                   /**< radix tree of 64-slot nodes */
+    unsigned height;              /**< levels: indices below 64^height fit */
+    unsigned unit_shift;          /**< log2 of a dirty unit's bytes (9..PAGE_SHIFT) */
+    uint64_t pages;               /**< pages cached */
+    uint64_t dirty;               /**< of which dirty */
+    uint64_t dirtied_ns;          /**< when the oldest dirty page became dirty */
+    uint64_t ra_next;             /**< the page a sequential reader reads next */
+    unsigned ra_win;              /**< its read-ahead window, pages */
+    int err;                      /**< a write-back error not yet reported (fsync) */
+    struct list_node node;        /**< every cache (the flusher's and the reclaimer's list) */
+};
+
+/** @brief Counters for `mem` and the tests. */
+struct pcache_stats {
+    uint64_t pages;     /**< pages cached, every cache */
+    uint64_t dirty;     /**< of which dirty */
+    uint64_t reads;     /**< owner read calls */
+    uint64_t read_pages;/**< pages they filled */
+    uint64_t hits;      /**< lookups that found the page */
+    uint64_t written;   /**< pages written back */
+    uint64_t evicted;   /**< clean pages evicted for memory */
+};
+
+/**
+ * @brief Start an empty cache for @p ops with dirty units of 2^@p unit_shift
+ *        bytes; it joins the list the flusher and the reclaimer walk.
+ */
+void pcache_init(struct pcache *pc, const struct pcache_ops *ops, void *priv, unsigned unit_shift);
+
+/**
+ * @brief Write back every dirty page, then forget every page (a reference
+ *        a mapping holds keeps its frame alive, outside the cache), and
+ *        leave the lists. The cache is empty and may be freed.
+ * @return 0, or the first write error (the pages are dropped all the same)
+ */
+int pcache_destroy(struct pcache *pc);
+
+/**
+ * @brief Page @p index with a reference for the caller (file_page_put()),
+ *        read if absent, with read-ahead on a sequential pattern (never
+ *        past page @p limit, the first page past the object's end).
+ * @retval 0 *@p pa is the frame
+ * @retval -ENOMEM, or the owner's read error
+ */
+int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa);
+
+/**
+ * @brief As pcache_get() for a write: with @p fill 0, an absent page is
+ *        not read but zeroed (the caller writes all of it, or it lies past
+ *        the end). No read-ahead.
+ */
+int pcache_get_write(struct pcache *pc, uint64_t index, int fill, uint64_t *pa);
+
+/** @brief The caller wrote bytes [@p from, @p to) of page @p index (which it holds): mark their units dirty. */
+void pcache_dirty(struct pcache *pc, uint64_t index, size_t from, size_t to);
+
+/** @brief Drop page @p index if it is cached and clean (a write that read nothing into it failed). */
+void pcache_discard(struct pcache *pc, uint64_t index);
+
+/**
+ * @brief Read (@p write 0) or write @p n bytes at byte @p off through the
+ *        cache, under its lock once: for a block device's metadata, in
+ *        kernel memory. A write marks the units it touches dirty.
+ * @return 0, -ENOMEM, or the owner's read error
+ */
+int pcache_rw(struct pcache *pc, uint64_t off, void *buf, size_t n, int write);
+
+/** @brief Forget that the units wholly inside bytes [@p off, @p off + @p n) are dirty. */
+void pcache_forget(struct pcache *pc, uint64_t off, uint64_t n);
+
+/**
+ * @brief Drop every page from @p index on (dirty or not: truncation).
+ *        Mapped frames live on in their mappings.
+ */
+void pcache_truncate(struct pcache *pc, uint64_t index);
+
+/**
+ * @brief Write back every dirty page of @p pc, in index order, runs of
+ *        consecutive pages at a time.
+ * @return 0, or the first error since the last call that returned one
+ *         (the pages that failed are clean: their data is lost, as on Linux)
+ */
+int pcache_writeback(struct pcache *pc);
+
+/**
+ * @brief A writer calls this after dirtying pages of @p pc: past the dirty
+ *        limit (a quarter of RAM) it writes @p pc back itself (the flusher
+ *        starts on every cache past an eighth, each second).
+ */
+void pcache_balance(struct pcache *pc);
+
+/** @brief Evict up to @p want clean, unmapped pages (the reclaimer pmm_alloc() calls); pages freed. */
+size_t pcache_reclaim(size_t want);
+
+/** @brief The counters. */
+void pcache_stats(struct pcache_stats *st);
+
+#endif

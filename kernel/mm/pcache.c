@@ -1,0 +1,582 @@
+/**
+ * @file pcache.c
+ * @brief The page cache (kernel/pcache.h): radix trees of file pages,
+ *        read-ahead, write-back by a flusher thread, eviction for memory.
+ *
+ * A tree node has 64 slots. An inner slot points to the node below; a leaf
+ * slot is a page's frame address with its state in the low 12 bits, which a
+ * page-aligned address leaves free:
+ *
+ *     63                      12 11    9   8   7        0
+ *    +--------------------------+-------+---+----------+
+ *    |   physical frame         |   0   | R | dirty[8] |
+ *    +--------------------------+-------+---+----------+
+ *
+ * dirty[u] is unit u of the page (a block of the owner's size), R the
+ * page was used since the reclaimer last looked (the clock's second
+ * chance). A cache's tree holds one reference to each frame (file_page.h);
+ * whoever else holds one (a reader copying out, a mapping) keeps the frame
+ * from being evicted: reclaim takes only pages whose count is the cache's 1.
+ */
+#include <hal/mmu.h>
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/file_page.h>
+#include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/pcache.h>
+#include <kernel/pmm.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+
+#define SHIFT 6
+#define SLOTS (1u << SHIFT)
+#define S_DIRTY 0xffu
+#define S_REF 0x100u
+#define S_FLAGS 0xfffu
+
+struct node {
+    uintptr_t slot[SLOTS];
+    unsigned count; /* slots in use */
+};
+
+/* Every cache, for the flusher and the reclaimer; guarded by caches_lock,
+ * which the flusher holds while it writes one back (so a cache cannot be
+ * destroyed under it) and the reclaimer only ever tries. */
+static struct list_node caches = LIST_INIT(caches);
+static struct mutex caches_lock; /* set up by the first pcache_init() */
+static int caches_ready;
+static struct spinlock ready_lock = SPINLOCK_INIT("pcache init");
+static struct pcache_stats stats;
+static int flusher_started;
+
+#define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
+
+static void flusher_start(void);
+
+/* ---- the tree (pc->lock held) ---- */
+
+static uintptr_t *slot_of(struct pcache *pc, uint64_t index, int create)
+{
+    /* Height h holds indices below 64^h; 0 is an empty tree. */
+#define FITS(pc, index) ((pc)->height && ((pc)->height * SHIFT >= 64 || !((index) >> ((pc)->height * SHIFT))))
+    if (!FITS(pc, index)) {
+        if (!create)
+            return NULL;
+        /* Grow: the old root becomes slot 0 of a new one, until it fits. */
+        while (!FITS(pc, index)) {
+            if (pc->root) {
+                struct node *n = kzalloc(sizeof *n);
+                if (!n)
+                    return NULL;
+                n->slot[0] = (uintptr_t)pc->root;
+                n->count = 1;
+                pc->root = n;
+            }
+            pc->height++;
+        }
+    }
+    if (!pc->root) {
+        if (!create || !(pc->root = kzalloc(sizeof(struct node))))
+            return NULL;
+    }
+    struct node *n = pc->root;
+    for (unsigned level = pc->height - 1; level > 0; level--) {
+        uintptr_t *s = &n->slot[(index >> (level * SHIFT)) & (SLOTS - 1)];
+        if (!*s) {
+            struct node *c = create ? kzalloc(sizeof *c) : NULL;
+            if (!c)
+                return NULL;
+            *s = (uintptr_t)c;
+            n->count++;
+        }
+        n = (struct node *)*s;
+    }
+    return &n->slot[index & (SLOTS - 1)];
+}
+
+/* Clear leaf @p index (present) and free the nodes it leaves empty. */
+static void slot_clear(struct pcache *pc, uint64_t index)
+{
+    struct node *path[11];
+    struct node *n = pc->root;
+    unsigned level = pc->height - 1;
+    for (unsigned d = 0;; d++, level--) {
+        path[d] = n;
+        uintptr_t *s = &n->slot[(index >> (level * SHIFT)) & (SLOTS - 1)];
+        if (!level) {
+            *s = 0;
+            /* Up the path: each node left empty goes, with its parent's slot. */
+            for (;;) {
+                if (--path[d]->count)
+                    return;
+                kfree(path[d]);
+                if (!d) {
+                    pc->root = NULL;
+                    pc->height = 0;
+                    return;
+                }
+                d--;
+                level++;
+                path[d]->slot[(index >> (level * SHIFT)) & (SLOTS - 1)] = 0;
+            }
+        }
+        n = (struct node *)*s;
+    }
+}
+
+/* Call @p fn on every leaf slot from @p from on, in index order; it
+ * returns nonzero to stop. Slots may be cleared by @p fn only through
+ * the returned index (the walk collects, the caller clears). */
+typedef int (*visit_fn)(struct pcache *pc, uint64_t index, uintptr_t *slot, void *arg);
+
+static int visit(struct pcache *pc, struct node *n, unsigned level, uint64_t base, uint64_t from,
+                 visit_fn fn, void *arg)
+{
+    uint64_t span = (uint64_t)1 << (level * SHIFT);
+    for (unsigned i = 0; i < SLOTS; i++) {
+        uint64_t first = base + i * span;
+        if (!n->slot[i] || (span && first + span - 1 < from))
+            continue;
+        int r = level ? visit(pc, (struct node *)n->slot[i], level - 1, first, from, fn, arg)
+                      : fn(pc, first, &n->slot[i], arg);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+static int walk(struct pcache *pc, uint64_t from, visit_fn fn, void *arg)
+{
+    return pc->root ? visit(pc, pc->root, pc->height - 1, 0, from, fn, arg) : 0;
+}
+
+/* ---- pages ---- */
+
+static void set_dirty(struct pcache *pc, uintptr_t *s, unsigned mask)
+{
+    if (!(*s & S_DIRTY) && mask) {
+        if (!pc->dirty++)
+            pc->dirtied_ns = hal_time_ns();
+        STAT_ADD(dirty, 1);
+    }
+    *s |= mask;
+}
+
+static unsigned take_dirty(struct pcache *pc, uintptr_t *s)
+{
+    unsigned mask = *s & S_DIRTY;
+    if (mask) {
+        *s &= ~(uintptr_t)S_DIRTY;
+        pc->dirty--;
+        STAT_ADD(dirty, -1);
+    }
+    return mask;
+}
+
+/* Forget leaf @p index: its dirty state and the tree's reference. */
+static void drop(struct pcache *pc, uint64_t index, uintptr_t *s)
+{
+    uint64_t pa = *s & ~(uintptr_t)S_FLAGS;
+    take_dirty(pc, s);
+    slot_clear(pc, index);
+    pc->pages--;
+    STAT_ADD(pages, -1);
+    file_page_put(pa);
+}
+
+static int insert(struct pcache *pc, uint64_t index, uint64_t pa)
+{
+    uintptr_t *s = slot_of(pc, index, 1);
+    if (!s)
+        return -ENOMEM;
+    *s = (uintptr_t)pa | S_REF;
+    pc->pages++;
+    STAT_ADD(pages, 1);
+    return 0;
+}
+
+void pcache_init(struct pcache *pc, const struct pcache_ops *ops, void *priv, unsigned unit_shift)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->ops = ops;
+    pc->priv = priv;
+    pc->unit_shift = unit_shift;
+    mutex_init(&pc->lock, "pcache");
+    if (!__atomic_load_n(&caches_ready, __ATOMIC_ACQUIRE)) {
+        irqflags_t f = spin_lock_irqsave(&ready_lock);
+        if (!caches_ready) {
+            mutex_init(&caches_lock, "pcache list");
+            __atomic_store_n(&caches_ready, 1, __ATOMIC_RELEASE);
+            pmm_set_reclaim(pcache_reclaim);
+        }
+        spin_unlock_irqrestore(&ready_lock, f);
+    }
+    mutex_lock(&caches_lock);
+    list_add_tail(&caches, &pc->node);
+    mutex_unlock(&caches_lock);
+    if (ops->write)
+        flusher_start();
+}
+
+/* Read @p n (>= 1) absent pages from @p index and insert them; *@p pa (if
+ * not NULL) gets the first with a reference. */
+static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
+{
+    uint64_t frames[PCACHE_RA_MAX];
+    void *kva[PCACHE_RA_MAX];
+    unsigned got = 0;
+    for (; got < n; got++) {
+        /* Read-ahead stops short where memory does; the page asked for
+         * must be had. */
+        if (!(frames[got] = file_page_new()))
+            break;
+        kva[got] = hal_phys_to_virt(frames[got]);
+    }
+    int err = got ? pc->ops->read(pc, index, got, kva) : -ENOMEM;
+    STAT_ADD(reads, 1);
+    STAT_ADD(read_pages, got);
+    for (unsigned i = 0; i < got; i++) {
+        if (!err && insert(pc, index + i, frames[i]) == 0) {
+            if (i == 0 && pa) {
+                file_page_get(frames[0]);
+                *pa = frames[0];
+            }
+            continue;
+        }
+        if (i == 0 && !err)
+            err = -ENOMEM;
+        file_page_put(frames[i]);
+    }
+    return err;
+}
+
+int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
+{
+    mutex_lock(&pc->lock);
+    uintptr_t *s = slot_of(pc, index, 0);
+    int err = 0;
+    if (s && *s) {
+        *s |= S_REF;
+        *pa = *s & ~(uintptr_t)S_FLAGS;
+        file_page_get(*pa);
+        STAT_ADD(hits, 1);
+    } else {
+        /* Sequential: the window doubles up to PCACHE_RA_MAX; anything
+         * else reads the one page. */
+        pc->ra_win = index == pc->ra_next && index ? (pc->ra_win ? pc->ra_win * 2 : 4) : index ? 1 : 4;
+        if (pc->ra_win > PCACHE_RA_MAX)
+            pc->ra_win = PCACHE_RA_MAX;
+        unsigned n = 1;
+        while (n < pc->ra_win && index + n < limit && !((s = slot_of(pc, index + n, 0)) && *s))
+            n++;
+        err = fill(pc, index, n, pa);
+    }
+    pc->ra_next = index + 1;
+    mutex_unlock(&pc->lock);
+    return err;
+}
+
+int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *pa)
+{
+    mutex_lock(&pc->lock);
+    uintptr_t *s = slot_of(pc, index, 0);
+    int err = 0;
+    if (s && *s) {
+        *s |= S_REF;
+        *pa = *s & ~(uintptr_t)S_FLAGS;
+        file_page_get(*pa);
+    } else if (fill_it) {
+        err = fill(pc, index, 1, pa);
+    } else {
+        uint64_t f = file_page_new();
+        err = !f ? -ENOMEM : insert(pc, index, f);
+        if (!err) {
+            file_page_get(f);
+            *pa = f;
+        } else if (f) {
+            file_page_put(f);
+        }
+    }
+    mutex_unlock(&pc->lock);
+    return err;
+}
+
+static unsigned unit_mask(struct pcache *pc, size_t from, size_t to)
+{
+    unsigned first = (unsigned)(from >> pc->unit_shift), last = (unsigned)((to - 1) >> pc->unit_shift);
+    return ((2u << last) - 1) & ~((1u << first) - 1);
+}
+
+void pcache_dirty(struct pcache *pc, uint64_t index, size_t from, size_t to)
+{
+    if (from >= to)
+        return;
+    mutex_lock(&pc->lock);
+    uintptr_t *s = slot_of(pc, index, 0);
+    if (s && *s)
+        set_dirty(pc, s, unit_mask(pc, from, to));
+    mutex_unlock(&pc->lock);
+}
+
+void pcache_discard(struct pcache *pc, uint64_t index)
+{
+    mutex_lock(&pc->lock);
+    uintptr_t *s = slot_of(pc, index, 0);
+    if (s && *s && !(*s & S_DIRTY))
+        drop(pc, index, s);
+    mutex_unlock(&pc->lock);
+}
+
+int pcache_rw(struct pcache *pc, uint64_t off, void *buf, size_t n, int write)
+{
+    int err = 0;
+    mutex_lock(&pc->lock);
+    while (n) {
+        uint64_t index = off / PAGE_SIZE;
+        size_t at = (size_t)(off % PAGE_SIZE), c = PAGE_SIZE - at < n ? PAGE_SIZE - at : n;
+        uintptr_t *s = slot_of(pc, index, 0);
+        if (!s || !*s) {
+            if ((err = fill(pc, index, 1, NULL)) != 0)
+                break;
+            s = slot_of(pc, index, 0);
+        } else {
+            STAT_ADD(hits, 1);
+        }
+        *s |= S_REF;
+        uint8_t *page = hal_phys_to_virt(*s & ~(uintptr_t)S_FLAGS);
+        if (write) {
+            memcpy(page + at, buf, c);
+            set_dirty(pc, s, unit_mask(pc, at, at + c));
+        } else {
+            memcpy(buf, page + at, c);
+        }
+        buf = (uint8_t *)buf + c;
+        off += c;
+        n -= c;
+    }
+    mutex_unlock(&pc->lock);
+    return err;
+}
+
+void pcache_forget(struct pcache *pc, uint64_t off, uint64_t n)
+{
+    uint64_t unit = 1ull << pc->unit_shift;
+    uint64_t from = (off + unit - 1) & ~(unit - 1), to = (off + n) & ~(unit - 1);
+    mutex_lock(&pc->lock);
+    for (uint64_t at = from; at < to;) {
+        uint64_t index = at / PAGE_SIZE;
+        size_t a = (size_t)(at % PAGE_SIZE);
+        size_t b = to - at < PAGE_SIZE - a ? a + (size_t)(to - at) : PAGE_SIZE;
+        uintptr_t *s = slot_of(pc, index, 0);
+        if (s && *s && (*s & S_DIRTY)) {
+            *s &= ~(uintptr_t)unit_mask(pc, a, b);
+            if (!(*s & S_DIRTY)) {
+                pc->dirty--;
+                STAT_ADD(dirty, -1);
+            }
+        }
+        at += b - a;
+    }
+    mutex_unlock(&pc->lock);
+}
+
+/* ---- truncation and write-back ---- */
+
+struct batch {
+    uint64_t first;
+    unsigned n;
+    uint64_t index[PCACHE_RA_MAX];
+};
+
+static int collect(struct pcache *pc, uint64_t index, uintptr_t *s, void *arg)
+{
+    (void)pc, (void)s;
+    struct batch *b = arg;
+    b->index[b->n++] = index;
+    return b->n == PCACHE_RA_MAX;
+}
+
+void pcache_truncate(struct pcache *pc, uint64_t index)
+{
+    struct batch b;
+    mutex_lock(&pc->lock);
+    do {
+        b.n = 0;
+        walk(pc, index, collect, &b);
+        for (unsigned i = 0; i < b.n; i++)
+            drop(pc, b.index[i], slot_of(pc, b.index[i], 0));
+    } while (b.n == PCACHE_RA_MAX);
+    mutex_unlock(&pc->lock);
+}
+
+/* The next run of consecutive dirty pages from b->first on. */
+static int collect_dirty(struct pcache *pc, uint64_t index, uintptr_t *s, void *arg)
+{
+    (void)pc;
+    struct batch *b = arg;
+    if (!(*s & S_DIRTY))
+        return b->n != 0; /* a clean page ends a run */
+    if (b->n && index != b->index[b->n - 1] + 1)
+        return 1;
+    b->index[b->n++] = index;
+    return b->n == PCACHE_RA_MAX;
+}
+
+static int writeback_locked(struct pcache *pc)
+{
+    struct batch b = {.first = 0};
+    int err = 0;
+    while (pc->dirty) {
+        b.n = 0;
+        walk(pc, b.first, collect_dirty, &b);
+        if (!b.n)
+            break;
+        void *kva[PCACHE_RA_MAX];
+        uint8_t masks[PCACHE_RA_MAX];
+        for (unsigned i = 0; i < b.n; i++) {
+            uintptr_t *s = slot_of(pc, b.index[i], 0);
+            kva[i] = hal_phys_to_virt(*s & ~(uintptr_t)S_FLAGS);
+            masks[i] = (uint8_t)take_dirty(pc, s);
+        }
+        int e = pc->ops->write(pc, b.index[0], b.n, kva, masks);
+        STAT_ADD(written, b.n);
+        if (e && !err)
+            err = e;
+        b.first = b.index[b.n - 1] + 1;
+    }
+    if (err && !pc->err)
+        pc->err = err;
+    return err;
+}
+
+int pcache_writeback(struct pcache *pc)
+{
+    if (!pc->ops->write)
+        return 0;
+    mutex_lock(&pc->lock);
+    writeback_locked(pc);
+    int err = pc->err;
+    pc->err = 0;
+    mutex_unlock(&pc->lock);
+    return err;
+}
+
+int pcache_destroy(struct pcache *pc)
+{
+    int err = pcache_writeback(pc);
+    pcache_truncate(pc, 0);
+    mutex_lock(&caches_lock);
+    list_del(&pc->node);
+    mutex_unlock(&caches_lock);
+    return err;
+}
+
+/* ---- memory: the dirty limit, the flusher, eviction ---- */
+
+static uint64_t managed_pages(void)
+{
+    static uint64_t managed;
+    if (!managed) {
+        struct pmm_stats st;
+        pmm_stats(&st);
+        managed = st.managed_pages;
+    }
+    return managed;
+}
+
+void pcache_balance(struct pcache *pc)
+{
+    uint64_t dirty = __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED), limit = managed_pages() / 4;
+    if (dirty > limit)
+        pcache_writeback(pc);
+}
+
+static int flusher_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        thread_sleep_ms(1000);
+        uint64_t now = hal_time_ns(), limit = managed_pages() / 8;
+        mutex_lock(&caches_lock);
+        list_for_each(n, &caches) {
+            struct pcache *pc = container_of(n, struct pcache, node);
+            if (!pc->ops->write || !__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED))
+                continue;
+            /* Old enough, or too much dirty everywhere: this one goes. */
+            if (now - __atomic_load_n(&pc->dirtied_ns, __ATOMIC_RELAXED) >= PCACHE_FLUSH_AGE_MS * 1000000ull ||
+                __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit) {
+                mutex_lock(&pc->lock);
+                writeback_locked(pc);
+                mutex_unlock(&pc->lock);
+            }
+        }
+        mutex_unlock(&caches_lock);
+    }
+    return 0;
+}
+
+static void flusher_start(void)
+{
+    if (__atomic_exchange_n(&flusher_started, 1, __ATOMIC_ACQ_REL))
+        return;
+    int id = thread_create("pcache flush", flusher_main, NULL, PRIO_DEFAULT - 1, THREAD_DETACHED);
+    if (id < 0)
+        pr_warn("pcache: no flusher thread (%d): dirty pages go back on sync and unmount only", id);
+}
+
+struct reclaim_arg { size_t want, freed; uint64_t index[PCACHE_RA_MAX]; unsigned n; };
+
+/* The clock: a used page loses its mark, an unused clean one that only
+ * the cache holds is taken. */
+static int reclaim_one(struct pcache *pc, uint64_t index, uintptr_t *s, void *arg)
+{
+    (void)pc;
+    struct reclaim_arg *r = arg;
+    if (*s & S_DIRTY)
+        return 0;
+    if (*s & S_REF) {
+        *s &= ~(uintptr_t)S_REF;
+        return 0;
+    }
+    struct page *pg = pmm_page(*s & ~(uintptr_t)S_FLAGS);
+    if ((uintptr_t)__atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != 1)
+        return 0;
+    r->index[r->n++] = index;
+    return r->n == PCACHE_RA_MAX || r->freed + r->n >= r->want;
+}
+
+size_t pcache_reclaim(size_t want)
+{
+    struct reclaim_arg r = {.want = want};
+    if (!__atomic_load_n(&caches_ready, __ATOMIC_ACQUIRE) || !mutex_trylock(&caches_lock))
+        return 0;
+    /* Two rounds: the first may only clear the marks. */
+    for (int round = 0; round < 2 && r.freed < want; round++) {
+        list_for_each(n, &caches) {
+            struct pcache *pc = container_of(n, struct pcache, node);
+            if (!mutex_trylock(&pc->lock))
+                continue;
+            do {
+                r.n = 0;
+                walk(pc, 0, reclaim_one, &r);
+                for (unsigned i = 0; i < r.n; i++)
+                    drop(pc, r.index[i], slot_of(pc, r.index[i], 0));
+                r.freed += r.n;
+            } while (r.n == PCACHE_RA_MAX && r.freed < want);
+            mutex_unlock(&pc->lock);
+            if (r.freed >= want)
+                break;
+        }
+    }
+    mutex_unlock(&caches_lock);
+    STAT_ADD(evicted, r.freed);
+    return r.freed;
+}
+
+void pcache_stats(struct pcache_stats *st)
+{
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    *st = stats;
+}
