@@ -99,6 +99,8 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
     }
     fs->read_only = (fs->ro_compat & ~(uint32_t)EXT2_RO_COMPAT_KNOWN) ||
                     (fs->compat & ~(uint32_t)EXT2_COMPAT_KNOWN) || !dev->write;
+    /* No clock of our own: times go on from the last the disk saw. */
+    fs->now = get_le32(sb + SB_WTIME) > get_le32(sb + SB_MTIME) ? get_le32(sb + SB_WTIME) : get_le32(sb + SB_MTIME);
     fs->free_blocks = get_le32(sb + SB_FREE_BLOCKS);
     fs->free_inodes = get_le32(sb + SB_FREE_INODES);
     if (fs->free_blocks > fs->blocks || fs->free_inodes > fs->inodes)

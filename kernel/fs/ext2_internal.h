@@ -30,7 +30,7 @@ enum {
     I_UID_HIGH = 120, I_GID_HIGH = 122, I_BASE_SIZE = 128,
 };
 
-/* Groups of a superblock's fields beyond ext2.h's (byte offsets). */
+/* More of the superblock's fields (byte offsets). */
 enum {
     SB_MTIME = 44, SB_WTIME = 48, SB_MNT_COUNT = 52, SB_STATE = 58, SB_RO_COMPAT_OFF = 100,
 };

@@ -56,6 +56,8 @@ struct e2mount {
     struct e2node *table[HASH]; /* inodes in use, by number */
     char name[256];             /* readdir's name, valid under the namespace lock */
     int warned;                 /* a damaged structure was reported */
+    uint32_t epoch;             /* the disk's last time (s) when mounted: there is no clock here */
+    uint64_t mounted_ns;        /* vfs_now() then */
     unsigned live;              /* inodes other than directories not yet evicted */
 };
 
@@ -72,8 +74,16 @@ struct e2node {
 static const struct inode_ops e2_iops;
 static const struct file_ops e2_file_ops, e2_dir_ops;
 
-static uint32_t now_s(void) { return (uint32_t)(vfs_now() / 1000000000ull); }
 static uint64_t ns(uint32_t s) { return (uint64_t)s * 1000000000ull; }
+
+/* Seconds since the epoch for the disk: its last time at mount, plus the
+ * time since. Never 0 or tiny: e2fsck reads a deleted inode's small
+ * deletion time as a link of an orphan list. */
+static uint32_t disk_now(struct e2mount *m)
+{
+    uint32_t t = m->epoch + (uint32_t)((vfs_now() - m->mounted_ns) / 1000000000ull);
+    return t > 1000000000u ? t : 1000000000u;
+}
 
 /* An error from ext2.c, for the caller; damage is reported once. */
 static int e2_err(struct e2mount *m, int err)
@@ -386,7 +396,7 @@ static void e2_evict(struct inode *vi)
             pr_warn("ext2: %s: inode %u: data lost in write-back (%d)", m->bd->name, n->di.ino, err);
     }
     if (m->rw) {
-        m->fs.now = now_s();
+        m->fs.now = disk_now(m);
         if (!vi->nlink) {
             n->di.size = vi->size;
             int err = ext2_free_inode(&m->fs, &n->di);
@@ -449,7 +459,7 @@ static struct e2mount *begin(struct inode *dir)
     if (!m->rw)
         return NULL;
     mutex_lock(&m->lock);
-    m->fs.now = now_s();
+    m->fs.now = disk_now(m);
     return m;
 }
 
@@ -645,21 +655,26 @@ static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint6
     while (done < n) {
         uint64_t at = *pos + done, index = at / PAGE_SIZE, pa;
         size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off < n - done ? PAGE_SIZE - off : n - done;
-        if ((err = alloc_range(node, at, at + c)) != 0)
-            break;
-        /* A page wholly written, or past the end, need not be read first. */
+        /* The page first, then its blocks: a block allocated now holds
+         * whatever the disk had, and must not be read into the page.
+         * A page wholly written, or past the end, need not be read. */
         int fill = !(c == PAGE_SIZE || index * PAGE_SIZE >= vi->size);
         if ((err = pcache_get_write(&node->pc, index, fill, &pa)) != 0)
             break;
-        int fault = iobuf_get((uint8_t *)hal_phys_to_virt(pa) + off, b, done, c);
-        file_page_put(pa);
-        if (fault) {
+        if ((err = alloc_range(node, at, at + c)) != 0) {
+            file_page_put(pa);
+            break;
+        }
+        if (iobuf_get((uint8_t *)hal_phys_to_virt(pa) + off, b, done, c)) {
+            file_page_put(pa);
             if (!fill)
                 pcache_discard(&node->pc, index);
             err = -EFAULT;
             break;
         }
+        /* Dirty while held: a clean page nobody holds may be evicted. */
         pcache_dirty(&node->pc, index, off, off + c);
+        file_page_put(pa);
         done += c;
         if (*pos + done > vi->size)
             __atomic_store_n(&vi->size, *pos + done, __ATOMIC_RELEASE);
@@ -674,7 +689,7 @@ static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint6
     if (!done)
         return e2_err(m, (int)err);
     *pos += done;
-    vi->mtime = vi->ctime = vfs_now();
+    vi->mtime = vi->ctime = ns(disk_now(m));
     node->dirty = 1;
     pcache_balance(&node->pc);
     return (long)done;
@@ -695,18 +710,18 @@ static int e2_truncate(struct inode *vi, uint64_t size)
         uint64_t pa;
         if (size % PAGE_SIZE && (err = pcache_get_write(&node->pc, size / PAGE_SIZE, 1, &pa)) == 0) {
             memset((uint8_t *)hal_phys_to_virt(pa) + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
-            file_page_put(pa);
             pcache_dirty(&node->pc, size / PAGE_SIZE, size % PAGE_SIZE, PAGE_SIZE);
+            file_page_put(pa);
         }
         if (err)
             return e2_err(m, err);
     }
     mutex_lock(&m->lock);
-    m->fs.now = now_s();
+    m->fs.now = disk_now(m);
     err = ext2_truncate(&m->fs, &node->di, size);
     if (!err) {
         vi->size = size;
-        vi->mtime = vi->ctime = vfs_now();
+        vi->mtime = vi->ctime = ns(m->fs.now);
         err = store(node);
     }
     mutex_unlock(&m->lock);
@@ -731,7 +746,7 @@ static int sync_mount(struct e2mount *m)
     if (!m->rw)
         return 0;
     mutex_lock(&m->lock);
-    m->fs.now = now_s();
+    m->fs.now = disk_now(m);
     for (unsigned i = 0; i < HASH; i++)
         for (struct e2node *n = m->table[i]; n; n = n->hnext) {
             int e = S_ISREG(n->vi->mode) ? pcache_writeback(&n->pc) : 0;
@@ -805,7 +820,7 @@ static int e2_unmount(struct inode *root, int commit)
         int err = 0;
         if (m->rw) {
             mutex_lock(&m->lock);
-            m->fs.now = now_s();
+            m->fs.now = disk_now(m);
             for (unsigned i = 0; i < HASH; i++)
                 for (struct e2node *n = m->table[i]; n; n = n->hnext)
                     if (n->dirty && (err = store(n)) != 0)
@@ -894,7 +909,9 @@ int ext2_mount(const char *source, const char *path, int read_only)
             pr_warn("ext2: %s: mounted read-only: features %#x/%#x/%#x or counts this kernel would not keep right",
                     bd->name, m->fs.compat, m->fs.incompat, m->fs.ro_compat);
         m->vdev = vfs_new_dev();
-        m->fs.now = now_s();
+        m->epoch = m->fs.now;
+        m->mounted_ns = vfs_now();
+        m->fs.now = disk_now(m);
         if (m->rw && (err = ext2_set_state(&m->fs, 0)) == 0)
             err = pcache_writeback(&m->bc);
         if (!err)

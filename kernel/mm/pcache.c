@@ -57,7 +57,9 @@ static void flusher_start(void);
 
 /* ---- the tree (pc->lock held) ---- */
 
-static uintptr_t *slot_of(struct pcache *pc, uint64_t index, int create)
+/* Leaf slot @p index (NULL if absent and not @p create); *@p leaf (if
+ * not NULL) gets the node holding it. */
+static uintptr_t *leaf_slot(struct pcache *pc, uint64_t index, int create, struct node **leaf)
 {
     /* Height h holds indices below 64^h; 0 is an empty tree. */
 #define FITS(pc, index) ((pc)->height && ((pc)->height * SHIFT >= 64 || !((index) >> ((pc)->height * SHIFT))))
@@ -93,7 +95,14 @@ static uintptr_t *slot_of(struct pcache *pc, uint64_t index, int create)
         }
         n = (struct node *)*s;
     }
+    if (leaf)
+        *leaf = n;
     return &n->slot[index & (SLOTS - 1)];
+}
+
+static uintptr_t *slot_of(struct pcache *pc, uint64_t index, int create)
+{
+    return leaf_slot(pc, index, create, NULL);
 }
 
 /* Clear leaf @p index (present) and free the nodes it leaves empty. */
@@ -188,10 +197,12 @@ static void drop(struct pcache *pc, uint64_t index, uintptr_t *s)
 
 static int insert(struct pcache *pc, uint64_t index, uint64_t pa)
 {
-    uintptr_t *s = slot_of(pc, index, 1);
+    struct node *leaf;
+    uintptr_t *s = leaf_slot(pc, index, 1, &leaf);
     if (!s)
         return -ENOMEM;
     *s = (uintptr_t)pa | S_REF;
+    leaf->count++;
     pc->pages++;
     STAT_ADD(pages, 1);
     return 0;

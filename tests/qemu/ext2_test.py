@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ext2 in the kernel against the host's own tools (issue 27, its reading half).
+"""ext2 in the kernel against the host's own tools: reading, and read-only mounts.
 
     ext2_test.py --arch ARCH --image IMAGE [--timeout S]
 
@@ -8,8 +8,8 @@ Two disks, each made here: vda with an MBR partition holding an ext2 of
 by `mke2fs -t ext2 -d TREE` (at the partition's offset) from one tree:
 files across the block map's boundaries, a sparse file past 4 GiB, a
 symlink, nested directories, a directory of 300 entries. The kernel shell
-mounts vda1 on /mnt and vdb1 on /tmp (typed at the first prompt: the mount
-waits for the disks), reads every file back with `crc32`, which must give
+mounts vda1 on /mnt and vdb1 on /tmp read-only (typed at the first prompt:
+the mount waits for the disks), reads every file back with `crc32`, which must give
 the CRC-32 and size the host computes, and lists the mounts; then the
 refusals: a disk with no ext2 (the whole MBR disk), a path that is no
 block device, a missing one, a write through the read-only mount
@@ -107,7 +107,7 @@ def main():
         paths = ["empty", "one", "block", "twelve", "indirect", "double", "sub/deeper/note.txt",
                  "link", "many/f000", "many/f299"]
         want = {p: crc_file(os.path.join(tree, p)) for p in paths}
-        keys = ["mount /dev/vda1 /mnt", "mount /dev/vdb1 /tmp", "mount"]
+        keys = ["mount -r /dev/vda1 /mnt", "mount -r /dev/vdb1 /tmp", "mount"]
         keys += [f"crc32 /mnt/{p}" for p in paths] + [f"crc32 /tmp/{p}" for p in paths]
         keys += ["mount /dev/vda /proc", "mount /dev/null /mnt",
                  "mount /nosuch /mnt", "crc32 /mnt/nosuch", "crc32 /mnt/sub"]

@@ -178,3 +178,17 @@ endif()
 add_test(NAME ${KERNEL_ARCH}.ext2_read COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_test.py
   --arch ${KERNEL_ARCH} --image ${IMG} ${EXT2_BUSYBOX})
 set_tests_properties(${KERNEL_ARCH}.ext2_read PROPERTIES TIMEOUT 180)
+# ext2 written by the kernel: a seeded script of several hundred operations
+# run in the kernel and on a copy of the tree on the host (busybox sh on
+# both where the arch has busybox, else kernel shell commands and Python),
+# on 1 and 4 KiB blocks; e2fsck -fn must call both disks clean (one synced,
+# one unmounted) and debugfs must read back the host's tree. Two seeds.
+set(EXT2_MODEL)
+if(BUSYBOX)
+  set(EXT2_MODEL --busybox ${PROJECT_SOURCE_DIR}/.deps/busybox-amd64/bin/busybox)
+endif()
+foreach(seed 27 5)
+  add_test(NAME ${KERNEL_ARCH}.ext2_write_${seed} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_write_test.py
+    --arch ${KERNEL_ARCH} --image ${IMG} --seed ${seed} ${EXT2_MODEL})
+  set_tests_properties(${KERNEL_ARCH}.ext2_write_${seed} PROPERTIES TIMEOUT 300)
+endforeach()

@@ -70,7 +70,8 @@ struct ext2_fs {
     int read_only;              /**< only reading is safe (an unknown ro_compat feature, a journal) */
     uint32_t free_blocks;       /**< s_free_blocks_count, kept here while mounted (ext2_sync_super()) */
     uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
-    uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets */
+    uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets
+                                     (ext2_open(): the superblock's last write or mount time) */
     char err[96];               /**< what was wrong, after a call returned -EINVAL or -EUCLEAN */
 };
 
