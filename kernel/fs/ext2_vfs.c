@@ -846,7 +846,23 @@ static int e2_unmount(struct inode *root, int commit)
     return 0;
 }
 
+static void e2_statfs(struct inode *ino, struct vfs_statfs *st)
+{
+    struct e2mount *m = node_of(ino)->m;
+    mutex_lock(&m->lock);
+    st->type = 0xef53; /* EXT2_SUPER_MAGIC */
+    st->bsize = m->fs.block_size;
+    st->blocks = m->fs.blocks;
+    st->bfree = m->fs.free_blocks;
+    st->bavail = m->fs.free_blocks > m->fs.reserved_blocks ? m->fs.free_blocks - m->fs.reserved_blocks : 0;
+    st->files = m->fs.inodes;
+    st->ffree = m->fs.free_inodes;
+    st->namelen = 255;
+    mutex_unlock(&m->lock);
+}
+
 static const struct inode_ops e2_iops = {
+    .statfs = e2_statfs,
     .lookup = e2_lookup,
     .create = e2_create,
     .link = e2_link,

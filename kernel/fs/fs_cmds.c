@@ -176,3 +176,42 @@ static int cmd_truncate(int argc, char **argv)
     return err;
 }
 SHELL_COMMAND("truncate", "truncate <file> <bytes>", "set a regular file's size", cmd_truncate);
+
+/* Each mount's size and use, from /proc/mounts' lines and statfs(). */
+static int cmd_df(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return shell_usage("df");
+    int err = vfs_init();
+    char *buf = err ? NULL : kmalloc(4096);
+    if (!buf)
+        return err ? err : -ENOMEM;
+    long n = vfs_mounts_text(buf, 4096);
+    buf[n > 0 && n < 4096 ? n : 0] = '\0';
+    kprintf("%-12s %12s %12s %12s %8s %s\n", "Filesystem", "1K-blocks", "Used", "Available", "Inodes", "Mounted on");
+    for (char *line = buf, *next; *line; line = next) {
+        next = strchr(line, '\n');
+        *next++ = '\0'; /* every line ends in one */
+        char *source = line, *path = strchr(source, ' ');
+        if (!path)
+            break;
+        *path++ = '\0';
+        char *end = strchr(path, ' ');
+        if (end)
+            *end = '\0';
+        struct inode *ino;
+        struct vfs_statfs st;
+        if (vfs_lookup(NULL, path, 1, &ino))
+            continue;
+        vfs_statfs(ino, &st);
+        inode_put(ino);
+        uint64_t k = st.bsize / 1024 ? st.bsize / 1024 : 1;
+        kprintf("%-12s %12lu %12lu %12lu %8lu %s\n", source, (unsigned long)(st.blocks * k),
+                (unsigned long)((st.blocks - st.bfree) * k), (unsigned long)(st.bavail * k),
+                (unsigned long)st.files, path);
+    }
+    kfree(buf);
+    return 0;
+}
+SHELL_COMMAND("df", "df", "each mounted file system's size, use and room (statfs)", cmd_df);

@@ -17,6 +17,7 @@
 #include <hal/mmu.h>
 #include <kernel/errno.h>
 #include <kernel/file_page.h>
+#include <kernel/pmm.h>
 #include <kernel/initrd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/list.h>
@@ -519,7 +520,21 @@ static void t_evict(struct inode *ino)
     kfree(ino->priv);
 }
 
+/* Like Linux's tmpfs without a size= option: half of RAM is its room. */
+static void t_statfs(struct inode *ino, struct vfs_statfs *st)
+{
+    (void)ino;
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    uint64_t room = ps.managed_pages / 2, used = tmpfs_pages();
+    st->type = 0x01021994; /* TMPFS_MAGIC */
+    st->bsize = PAGE_SIZE;
+    st->blocks = room;
+    st->bfree = st->bavail = used < room ? room - used : 0;
+}
+
 static const struct inode_ops tmpfs_iops = {
+    .statfs = t_statfs,
     .lookup = t_lookup,
     .create = t_create,
     .link = t_link,

@@ -771,6 +771,17 @@ int vfs_read_only(struct inode *ino)
     return ro ? -EROFS : 0;
 }
 
+int vfs_statfs(struct inode *ino, struct vfs_statfs *st)
+{
+    memset(st, 0, sizeof *st);
+    st->bsize = 4096;
+    st->namelen = VFS_NAME_MAX;
+    if (ino->ops && ino->ops->statfs)
+        ino->ops->statfs(ino, st);
+    st->read_only = vfs_read_only(ino) != 0;
+    return 0;
+}
+
 int vfs_sync(struct inode *ino)
 {
     int err = 0;

@@ -332,6 +332,50 @@ static long sys_fstat(const uint64_t a[6])
     return copy_to_user((void *)(uintptr_t)a[1], &st, sizeof st) ? -EFAULT : 0;
 }
 
+/* Linux's struct statfs on 64-bit arches (every one here): longs and
+ * 64-bit counts, the same layout on x86_64 and the generic ABI. */
+struct linux_statfs {
+    int64_t f_type, f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "Linux's struct statfs is 120 bytes");
+
+static long put_statfs(struct inode *ino, uint64_t ubuf)
+{
+    struct vfs_statfs vs;
+    vfs_statfs(ino, &vs);
+    struct linux_statfs st = {
+        .f_type = (int64_t)vs.type, .f_bsize = (int64_t)vs.bsize, .f_blocks = vs.blocks, .f_bfree = vs.bfree,
+        .f_bavail = vs.bavail, .f_files = vs.files, .f_ffree = vs.ffree, .f_fsid = {(int32_t)ino->dev, 0},
+        .f_namelen = (int64_t)vs.namelen, .f_frsize = (int64_t)vs.bsize,
+        .f_flags = 0x20 | (vs.read_only ? 1 : 0), /* ST_VALID, ST_RDONLY */
+    };
+    return copy_to_user((void *)(uintptr_t)ubuf, &st, sizeof st) ? -EFAULT : 0;
+}
+
+static long sys_statfs(const uint64_t a[6])
+{
+    struct inode *ino;
+    long e = inode_at(AT_FDCWD, a[0], 0, &ino);
+    if (e)
+        return e;
+    e = put_statfs(ino, a[1]);
+    inode_put(ino);
+    return e;
+}
+
+static long sys_fstatfs(const uint64_t a[6])
+{
+    struct file *f = fd_get(fs()->fds, (int)a[0]);
+    if (!f)
+        return -EBADF;
+    long e = put_statfs(f->inode, a[1]);
+    file_put(f);
+    return e;
+}
+
 /* statx(dirfd, path, flags, mask, buf): struct statx, 256 bytes. */
 static long sys_statx(const uint64_t a[6])
 {
@@ -1098,6 +1142,7 @@ void exec_image_put(struct exec_image *img)
 const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),
     SYSENT(mount), SYSENT(umount2), SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
+    SYSENT(statfs), SYSENT(fstatfs),
     SYSENT(statx), SYSENT(mkdirat), SYSENT(mknodat), SYSENT(unlinkat), SYSENT(renameat2), SYSENT(linkat),
     SYSENT(symlinkat), SYSENT(readlinkat), SYSENT(faccessat), SYSENT(faccessat2), SYSENT(chdir),
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),

@@ -70,6 +70,7 @@ struct ext2_fs {
     int read_only;              /**< only reading is safe (an unknown ro_compat feature, a journal) */
     uint32_t free_blocks;       /**< s_free_blocks_count, kept here while mounted (ext2_sync_super()) */
     uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
+    uint32_t reserved_blocks;   /**< s_r_blocks_count: kept for root (statfs's bavail leaves them out) */
     uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets
                                      (ext2_open(): the superblock's last write or mount time) */
     char err[96];               /**< what was wrong, after a call returned -EINVAL or -EUCLEAN */
@@ -141,7 +142,8 @@ int ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblock, 
 /**
  * @brief Read up to @p n bytes of @p in's data at @p off (holes read as
  *        zeros, nothing past the size).
- * @return bytes read (0 at or past the end), or -EUCLEAN / -EIO
+ * @return bytes read (0 at or past the end), or -EUCLEAN / -EIO, or -EFBIG
+ *         for a (damaged) size reaching past what the block map can address
  */
 long ext2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, void *buf, size_t n);
 

@@ -42,6 +42,8 @@
 #define SYSNR_set_robust_list 99
 #define SYSNR_newfstatat 79
 #define SYSNR_fstat 80
+#define SYSNR_statfs 43
+#define SYSNR_fstatfs 44
 #define SYSNR_exit 93
 #define SYSNR_exit_group 94
 #define SYSNR_set_tid_address 96

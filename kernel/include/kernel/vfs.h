@@ -134,6 +134,19 @@ struct vfs_dirent {
     size_t len;       /**< bytes of name */
 };
 
+/** @brief What statfs() tells of a file system (Linux's struct statfs, less its layout). */
+struct vfs_statfs {
+    uint64_t type;    /**< its magic number (EXT2_SUPER_MAGIC, TMPFS_MAGIC, ...) */
+    uint64_t bsize;   /**< bytes per block */
+    uint64_t blocks;  /**< blocks in all */
+    uint64_t bfree;   /**< free blocks */
+    uint64_t bavail;  /**< free blocks an unprivileged user may take */
+    uint64_t files;   /**< inodes in all */
+    uint64_t ffree;   /**< free inodes */
+    uint64_t namelen; /**< longest name */
+    int read_only;    /**< mounted read-only (ST_RDONLY) */
+};
+
 /** @brief What a file system does to its inodes (under the namespace lock). */
 struct inode_ops {
     /** The child @p name of directory @p dir (a new reference), or -ENOENT. */
@@ -168,6 +181,8 @@ struct inode_ops {
     /** Optional, on a mounted root: write everything of its file system
      *  back to its device (sync, syncfs); 0 or -EIO. */
     int (*sync)(struct inode *root);
+    /** Optional: fill @p st (all but read_only) for @p ino's file system. */
+    void (*statfs)(struct inode *ino, struct vfs_statfs *st);
 };
 
 /** @brief Times as nanoseconds since the epoch (the monotonic clock here: no RTC yet). */
@@ -259,6 +274,8 @@ int vfs_mount(const char *path, struct inode *root, const char *source, const ch
 int vfs_umount(const char *path);
 /** @brief Whether a file system from device node path @p source is mounted. */
 int vfs_mounted_from(const char *source);
+/** @brief statfs(): @p ino's file system's sizes and counts into @p st (0). */
+int vfs_statfs(struct inode *ino, struct vfs_statfs *st);
 /** @brief -EROFS if @p ino's file system is mounted read-only, else 0. */
 int vfs_read_only(struct inode *ino);
 /**

@@ -16,6 +16,8 @@
 #define SYSNR_write 1
 #define SYSNR_close 3
 #define SYSNR_fstat 5
+#define SYSNR_statfs 137
+#define SYSNR_fstatfs 138
 #define SYSNR_lseek 8
 #define SYSNR_mmap 9
 #define SYSNR_mprotect 10
