@@ -377,6 +377,33 @@ static void fill_from_initrd(void)
     pr_info("vfs: / is a tmpfs with %u files from the initrd", files);
 }
 
+static char root_dev[64];
+
+void vfs_set_root_device(const char *dev, size_t n)
+{
+    if (n >= sizeof root_dev) {
+        pr_warn("cmdline: root= path too long: / stays the initrd's");
+        return;
+    }
+    memcpy(root_dev, dev, n);
+    root_dev[n] = '\0';
+}
+
+const char *vfs_root_device(void) { return root_dev[0] ? root_dev : NULL; }
+
+/* root=: the disk's file system becomes /, mounted on /mnt first and moved
+ * there (vfs_pivot()); if it cannot be mounted, / stays the initrd's. */
+static void mount_root_device(void)
+{
+    int e = ext2_mount(root_dev, "/mnt", 0);
+    if (!e)
+        e = vfs_pivot("/mnt");
+    if (e)
+        pr_warn("vfs: root=%s: not mounted (%s): / stays the initrd's tmpfs", root_dev, errno_name(e));
+    else
+        pr_info("vfs: / is %s (root=)", root_dev);
+}
+
 int vfs_init(void)
 {
     /* Once: the first caller builds the root, a racing one waits for it. */
@@ -402,6 +429,8 @@ int vfs_init(void)
         if (!result)
             result = dev_populate();
         dev_blk_sync();
+        if (!result && root_dev[0])
+            mount_root_device();
     }
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
     return result;

@@ -13,6 +13,7 @@
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
+#include <kernel/log.h>
 #include <kernel/printf.h>
 #include <kernel/proc.h>
 #include <kernel/spinlock.h>
@@ -674,7 +675,7 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
 
 /* What /proc/mounts lists: the root, then each mount in order. */
 #define MOUNTS_MAX 16
-static struct {
+static struct mount_entry {
     char source[32], path[64], type[16];
     int ro;
     struct inode *root; /* the mounted root, NULL for / */
@@ -796,6 +797,86 @@ int vfs_sync(struct inode *ino)
     }
     ns_unlock();
     return err;
+}
+
+/* Move what is mounted on @p from (if anything) to @p to; ns_lock held. */
+static void move_mount(struct inode *from, struct inode *to)
+{
+    struct inode *m = from->mounted;
+    if (!m || to->mounted)
+        return;
+    from->mounted = NULL;
+    to->mounted = m;       /* from's reference moves */
+    inode_put(m->covers);  /* from */
+    m->covers = inode_get(to);
+}
+
+/* @p name of the old root, a directory, shown at the same name of the new
+ * one (which must have that directory): a bind mount, so /dev and /proc
+ * stay the kernel's. ns_lock held. */
+static void carry(struct walk *w, struct inode *old, struct inode *new, const char *name, const char *path)
+{
+    struct inode *from, *to;
+    size_t len = strlen(name);
+    if (step(w, inode_get(old), name, len, 0, &from) != 0)
+        return;
+    /* step() crossed into what is mounted on it; its mount point is covers. */
+    struct inode *dir = from->covers ? inode_get(from->covers) : NULL;
+    if (step(w, inode_get(new), name, len, 0, &to) == 0) {
+        if (!S_ISDIR(to->mode) || to->mounted)
+            pr_warn("vfs: the new root's /%s is no free directory: the kernel's stays out of reach", name);
+        else if (dir)
+            move_mount(dir, to);
+        else {
+            to->mounted = inode_get(from);
+            from->covers = inode_get(to);
+            note_mount("tmpfs", path, "tmpfs", 0, from);
+        }
+        inode_put(to);
+    } else {
+        pr_warn("vfs: the new root has no /%s: the kernel's stays out of reach", name);
+    }
+    inode_put(dir);
+    inode_put(from);
+}
+
+int vfs_pivot(const char *path)
+{
+    struct inode *new;
+    int e = vfs_lookup(NULL, path, 1, &new);
+    if (e)
+        return e;
+    ns_lock();
+    struct inode *on = new->covers;
+    if (!on || new == root_inode || on->mounted != new) {
+        ns_unlock();
+        inode_put(new);
+        return -EINVAL;
+    }
+    struct walk w = {root_inode, 0};
+    struct inode *old = root_inode;
+    /* Detach it from its mount point; the mount's reference becomes the root's. */
+    on->mounted = NULL;
+    new->covers = NULL;
+    inode_put(on);
+    /* /proc/mounts: the new root first, in the old root's place. */
+    for (unsigned i = 0; i < nmounts; i++)
+        if (mounts[i].root == new) {
+            struct mount_entry me = mounts[i];
+            strlcpy(me.path, "/", sizeof me.path);
+            memmove(&mounts[1], &mounts[0], i * sizeof mounts[0]);
+            mounts[0] = me;
+            if (!mounts[1].root) { /* the old root's line */
+                memmove(&mounts[1], &mounts[2], (nmounts - 2) * sizeof mounts[0]);
+                nmounts--;
+            }
+            break;
+        }
+    carry(&w, old, new, "dev", "/dev");
+    carry(&w, old, new, "proc", "/proc");
+    __atomic_store_n(&root_inode, new, __ATOMIC_RELEASE); /* its reference is ours, for ever */
+    ns_unlock();
+    return 0;
 }
 
 long vfs_mounts_text(char *buf, size_t size)

@@ -23,6 +23,7 @@
 #include <kernel/shell.h>
 #include <kernel/smp.h>
 #include <kernel/string.h>
+#include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 #include <kernel/wait.h>
 
@@ -62,6 +63,8 @@ static void parse_cmdline(const char *cmdline)
             if (init_set(p + 5, n - 5))
                 pr_warn("cmdline: init= path too long; the kernel shell starts instead");
         }
+        else if (n > 5 && memcmp(p, "root=", 5) == 0)
+            vfs_set_root_device(p + 5, n - 5); /* vfs_init() mounts it */
         else if (n == 7 && memcmp(p, "verbose", 7) == 0)
             klog_console_level(LOG_INFO); /* prints the lines logged so far, too */
         else if (n == 8 && memcmp(p, "no_color", 8) == 0)

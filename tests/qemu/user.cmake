@@ -192,3 +192,14 @@ foreach(seed 27 5)
     --arch ${KERNEL_ARCH} --image ${IMG} --seed ${seed} ${EXT2_MODEL})
   set_tests_properties(${KERNEL_ARCH}.ext2_write_${seed} PROPERTIES TIMEOUT 300)
 endforeach()
+# root=/dev/vda1: an ext2 partition (with busybox on it, where the arch has
+# one) becomes /, with the kernel's /dev and /proc on it, written and synced
+# (e2fsck and debugfs judge it); root= naming no partition, or one with no
+# ext2, leaves the initrd's tmpfs as / and says why.
+set(ROOT_BUSYBOX)
+if(BUSYBOX)
+  set(ROOT_BUSYBOX --busybox ${BUSYBOX})
+endif()
+add_test(NAME ${KERNEL_ARCH}.ext2_root COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_root_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} ${ROOT_BUSYBOX})
+set_tests_properties(${KERNEL_ARCH}.ext2_root PROPERTIES TIMEOUT 300)

@@ -272,6 +272,19 @@ int vfs_mount(const char *path, struct inode *root, const char *source, const ch
  * @retval -ENOENT, -ENOTDIR as vfs_lookup()
  */
 int vfs_umount(const char *path);
+/**
+ * @brief Make the file system mounted on directory @p path the root
+ *        (root=): it leaves its mount point; the old root's /dev and the
+ *        /proc mounted in it show at the new root's /dev and /proc (which
+ *        it must have: else they are out of reach, with a warning); the old
+ *        root's other files are out of reach. At boot, before any process.
+ * @retval 0, -EINVAL (nothing is mounted there), or as vfs_lookup()
+ */
+int vfs_pivot(const char *path);
+/** @brief The device node path root= named (the command line's), or NULL. */
+const char *vfs_root_device(void);
+/** @brief Remember root=@p dev (@p n bytes): vfs_init() mounts it as /. */
+void vfs_set_root_device(const char *dev, size_t n);
 /** @brief Whether a file system from device node path @p source is mounted. */
 int vfs_mounted_from(const char *source);
 /** @brief statfs(): @p ino's file system's sizes and counts into @p st (0). */

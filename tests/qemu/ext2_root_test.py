@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""root=/dev/vda1: an ext2 partition as the root file system.
+
+    ext2_root_test.py --arch ARCH --image IMAGE [--busybox DEB_BUSYBOX]
+
+Boot 1: vda holds an MBR partition with an ext2 file system (1 KiB
+blocks) made here with mke2fs -d: /etc/motd, /dev, /proc and /tmp, and
+with busybox /bin/busybox and /bin/sh. With `root=/dev/vda1` on the
+command line the kernel shell must find / to be the disk (/proc/mounts
+lists it first, rw), read its files, see the kernel's /dev and /proc at
+the disk's /dev and /proc, write to it (busybox, or the shell's cp), sync
+and power off; on the host e2fsck -fn calls it clean and debugfs reads
+back what was written.
+Boot 2: root= names a partition that does not exist, then (boot 3) a disk
+with no ext2: the kernel says why and / stays the initrd's tmpfs
+(the fallback), where the initrd's files still are.
+
+x86_64 passes its command line through GRUB's menu, so for each boot an
+ISO is made here from the build's iso-kernel/ tree with the words added.
+"""
+import argparse, os, re, shutil, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu_test import run_qemu  # noqa: E402
+from ext2_test import sbin, PART_START  # noqa: E402
+
+DISK = 48 << 20
+
+
+def make_disk(path, tree):
+    with open(path, "wb") as f:
+        f.truncate(DISK)
+    subprocess.run([sbin("sfdisk"), "-q", path], input=f"label: dos\nstart={PART_START}, type=83\n",
+                   text=True, check=True)
+    size_k = (DISK - PART_START * 512) // 1024
+    if tree:
+        subprocess.run([sbin("mke2fs"), "-q", "-F", "-t", "ext2", "-b", "1024", "-E",
+                        f"offset={PART_START * 512}", "-d", tree, path, f"{size_k}k"], check=True)
+    return size_k
+
+
+def boot_args(arch, image, words, tmp, n):
+    """(image, env) that boot @image with @words on the command line."""
+    if arch != "x86_64":
+        return image, [f"APPEND={words}"]
+    src = os.path.join(os.path.dirname(os.path.abspath(image)), "iso-kernel")
+    dst = os.path.join(tmp, f"iso{n}")
+    shutil.copytree(src, dst)
+    cfg = os.path.join(dst, "boot", "grub", "grub.cfg")
+    with open(cfg) as f:
+        text = f.read()
+    with open(cfg, "w") as f:
+        f.write(text.replace("multiboot2 /boot/kernel.elf", f"multiboot2 /boot/kernel.elf {words}"))
+    iso = os.path.join(tmp, f"root{n}.iso")
+    subprocess.run(["grub-mkrescue", "-o", iso, dst], check=True, capture_output=True)
+    return iso, []
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--busybox", help="the arch's busybox, to put on the disk")
+    ap.add_argument("--timeout", type=int, default=120)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ext2_root_test-")
+    ok = True
+
+    def check(cond, what):
+        nonlocal ok
+        print(("ok   " if cond else "FAIL ") + what)
+        ok = ok and bool(cond)
+
+    try:
+        tree = os.path.join(tmp, "tree")
+        for d in ("etc", "dev", "proc", "tmp", "bin"):
+            os.makedirs(os.path.join(tree, d))
+        motd = b"this root file system is on /dev/vda1\n"
+        with open(os.path.join(tree, "etc", "motd"), "wb") as f:
+            f.write(motd)
+        if a.busybox:
+            shutil.copy(a.busybox, os.path.join(tree, "bin", "busybox"))
+            os.symlink("busybox", os.path.join(tree, "bin", "sh"))
+        disk = os.path.join(tmp, "root.img")
+        size_k = make_disk(disk, tree)
+        drive = ["-drive", f"if=none,id=d0,file={disk},format=raw", "-device", "virtio-blk-pci,drive=d0"]
+        keys = ["mount", "crc32 /etc/motd", "df"]
+        if a.busybox:
+            keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
+                     "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts'"]
+        else:
+            keys += ["cp /etc/motd /note", "mkdir /tmp/x", "crc32 /dev/vda1"]
+        keys += ["sync", "poweroff"]
+        img, env = boot_args(a.arch, a.image, "root=/dev/vda1", tmp, 1)
+        text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys], drive, a.timeout)
+        sys.stdout.write(text)
+        print("\n---- ext2_root_test checks (root=/dev/vda1) ----")
+        check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
+        check("PANIC" not in text, "no panic")
+        check(re.search(r"(?m)^kernel> mount\n/dev/vda1 / ext2 rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev tmpfs rw 0 0\n",
+                        text), "/proc/mounts: the disk is /, /proc and the kernel's /dev on it")
+        import zlib
+        check(re.search(rf"(?m)^{zlib.crc32(motd):08x} {len(motd)} /etc/motd$", text), "the disk's /etc/motd reads back")
+        check(re.search(r"(?m)^/dev/vda1 +\d+ +\d+ +\d+ +\d+ /$", text), "df lists the disk as /")
+        if a.busybox:
+            check(re.search(r"(?m)^/dev/vda1\n/proc/self/stat$", text), "/dev and /proc work on the new root")
+        else:
+            check(re.search(r"(?m)^[0-9a-f]{8} %d /dev/vda1$" % (size_k * 1024), text), "/dev works on the new root")
+        part = os.path.join(tmp, "part.img")
+        with open(disk, "rb") as f, open(part, "wb") as o:
+            f.seek(PART_START * 512)
+            o.write(f.read(size_k * 1024))
+        fsck = subprocess.run([sbin("e2fsck"), "-fn", part], capture_output=True, text=True)
+        check(fsck.returncode == 0, f"e2fsck -fn exits 0 (got {fsck.returncode})")
+        if fsck.returncode:
+            print(fsck.stdout)
+        got = subprocess.run([sbin("debugfs"), "-R", "cat /note", part], capture_output=True).stdout
+        want = b"written on the root\n" if a.busybox else motd
+        check(got == want, f"debugfs reads /note back: {got!r}")
+        ls = subprocess.run([sbin("debugfs"), "-R", "ls -p /tmp", part], capture_output=True, text=True).stdout
+        check("/x/" in ls, "and the directory made in the disk's /tmp")
+
+        # The fallbacks: no such partition, then a disk with no ext2.
+        for n, (words, why) in enumerate((("root=/dev/vdz1", "ENOENT"), ("root=/dev/vda", "EINVAL")), 2):
+            blank = os.path.join(tmp, f"blank{n}.img")
+            make_disk(blank, None)
+            drive = ["-drive", f"if=none,id=d0,file={blank},format=raw", "-device", "virtio-blk-pci,drive=d0"]
+            img, env = boot_args(a.arch, a.image, words, tmp, n)
+            text, status, pending = run_qemu(a.arch, img, env, [b"mount\r", b"crc32 /bin/hello\r", b"poweroff\r"], drive,
+                                             a.timeout)
+            sys.stdout.write(text)
+            print(f"\n---- ext2_root_test checks ({words}) ----")
+            check(not pending and status == 0, f"clean poweroff (status {status})")
+            check(re.search(rf"{words}: not mounted \({why}\): / stays the initrd's tmpfs", text),
+                  f"the kernel says why ({why}) and keeps the initrd's root")
+            check(re.search(r"(?m)^kernel> mount\n(.*warning: .*\n)*tmpfs / tmpfs rw 0 0\n"
+                            r"proc /proc proc rw 0 0\nkernel> ", text),
+                  "/proc/mounts: / is the tmpfs")
+            check(re.search(r"(?m)^[0-9a-f]{8} \d+ /bin/hello$", text), "the initrd's files are there")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
