@@ -17,12 +17,14 @@
  *   forgotten by `bc` (ext2_dev.forget), which might hold a dirty copy from
  *   the time it was metadata.
  *
- * Inodes: one VFS inode per ext2 inode while it is in use, found through
- * the mount's table (two opens of one file share one page cache). A
- * directory stays for the mount's life (the VFS's ".." is its parent
- * pointer); anything else goes with its last reference, written back.
- * An inode whose last link went is freed on the disk when its last user
- * lets go (an unlinked open file lives on until closed).
+ * Inodes: one VFS inode per ext2 inode, found through the mount's table
+ * (two opens of one file share one page cache). A directory stays for the
+ * mount's life (the VFS's ".." is its parent pointer); any other inode
+ * stays after its last user too, with its pages, so a file written and
+ * closed is written back later (flusher, sync, unmount), not at close.
+ * Past CACHE_MAX of them, a batch of unused ones is written back and let
+ * go. An inode whose last link went is freed on the disk when its last
+ * user lets go (an unlinked open file lives on until closed).
  *
  * Locking: the mount's mutex serializes every call that writes the file
  * system and the inode table; lock order: the inode's data lock, the
@@ -43,6 +45,7 @@
 #include <kernel/wait.h>
 
 #define HASH 64u
+#define CACHE_MAX 1024u /* inodes other than directories kept when nobody uses them */
 #define BOUNCE (128u * 1024) /* bytes of one data request at most */
 
 struct e2mount {
@@ -58,7 +61,7 @@ struct e2mount {
     int warned;                 /* a damaged structure was reported */
     uint32_t epoch;             /* the disk's last time (s) when mounted: there is no clock here */
     uint64_t mounted_ns;        /* vfs_now() then */
-    unsigned live;              /* inodes other than directories not yet evicted */
+    unsigned cached;            /* inodes other than directories in the table */
 };
 
 struct e2node {
@@ -257,15 +260,19 @@ static unsigned unit_shift(struct e2mount *m)
 
 /* ---- inodes ---- */
 
-/* The VFS inode's fields from the disk's copy (after ext2.c changed it). */
+/* The VFS inode's fields that a name operation of ext2.c changes in the
+ * disk's copy: links, ctime, and a directory's size and mtime. A regular
+ * file's size and mtime are the VFS's (write() moves them before they are
+ * stored), so they are not taken back. */
 static void from_disk(struct e2node *n)
 {
     struct inode *vi = n->vi;
     vi->nlink = n->di.links;
-    vi->size = n->di.size;
-    vi->atime = ns(n->di.atime);
-    vi->mtime = ns(n->di.mtime);
     vi->ctime = ns(n->di.ctime);
+    if (!S_ISREG(vi->mode)) {
+        vi->size = n->di.size;
+        vi->mtime = ns(n->di.mtime);
+    }
 }
 
 /* Store the VFS inode's fields into the disk's copy and the disk; mount lock held. */
@@ -285,6 +292,47 @@ static int store(struct e2node *n)
 }
 
 static unsigned slot(uint32_t ino) { return ino % HASH; }
+
+static void unhash(struct e2node *n)
+{
+    struct e2node **p = &n->m->table[slot(n->di.ino)];
+    while (*p != n)
+        p = &(*p)->hnext;
+    *p = n->hnext;
+}
+
+/* Let go of @p n, nobody's (not a directory): its pages and fields
+ * written back, it leaves the table and memory; mount lock held. Nothing
+ * can take a reference meanwhile: every lookup goes through the table. */
+static void drop_node(struct e2mount *m, struct e2node *n)
+{
+    if (S_ISREG(n->vi->mode)) {
+        int err = pcache_destroy(&n->pc);
+        if (err)
+            pr_warn("ext2: %s: inode %u: data lost in write-back (%d)", m->bd->name, n->di.ino, err);
+    }
+    if (m->rw && n->dirty)
+        store(n);
+    unhash(n);
+    m->cached--;
+    kfree(n->target);
+    kfree(n->vi);
+    kfree(n);
+}
+
+/* Over CACHE_MAX: a quarter of them that nobody uses go (not @p keep). */
+static void trim(struct e2mount *m, struct e2node *keep)
+{
+    unsigned want = CACHE_MAX / 4;
+    for (unsigned i = 0; i < HASH && want; i++)
+        for (struct e2node *n = m->table[i], *next; n && want; n = next) {
+            next = n->hnext;
+            if (n != keep && !S_ISDIR(n->vi->mode) && !__atomic_load_n(&n->vi->refs, __ATOMIC_ACQUIRE)) {
+                drop_node(m, n);
+                want--;
+            }
+        }
+}
 
 /* A VFS inode for @p di (in @p parent: a directory's ".."); mount lock held. */
 static int make_node(struct e2mount *m, const struct ext2_inode *di, struct inode *parent, struct inode **out)
@@ -322,7 +370,11 @@ static int make_node(struct e2mount *m, const struct ext2_inode *di, struct inod
     vi->ino = di->ino;
     vi->uid = di->uid;
     vi->gid = di->gid;
-    from_disk(n);
+    vi->nlink = di->links;
+    vi->size = di->size;
+    vi->atime = ns(di->atime);
+    vi->mtime = ns(di->mtime);
+    vi->ctime = ns(di->ctime);
     if (type == S_IFCHR || type == S_IFBLK) {
         /* Old encoding in i_block[0] (major << 8 | minor), else the new
          * one in i_block[1]: minor's low byte, major, minor's high bits. */
@@ -335,12 +387,11 @@ static int make_node(struct e2mount *m, const struct ext2_inode *di, struct inod
         pcache_init(&n->pc, &file_pc_ops, n, unit_shift(m));
     if (type == S_IFDIR) {
         vi->parent = parent ? parent : vi;
-    } else {
-        vi->transient = 1;
-        __atomic_add_fetch(&m->live, 1, __ATOMIC_RELAXED);
     }
     n->hnext = m->table[slot(di->ino)];
     m->table[slot(di->ino)] = n;
+    if (type != S_IFDIR && ++m->cached > CACHE_MAX)
+        trim(m, n);
     *out = vi;
     return 0;
 }
@@ -373,16 +424,8 @@ static int e2_inode(struct e2mount *m, uint32_t ino, struct inode *parent, struc
 
 static struct e2node *node_of(struct inode *vi) { return vi->priv; }
 
-static void unhash(struct e2node *n)
-{
-    struct e2node **p = &n->m->table[slot(n->di.ino)];
-    while (*p != n)
-        p = &(*p)->hnext;
-    *p = n->hnext;
-}
-
-/* The last reference went (and, for a directory, its last link): write it
- * back, or free it on the disk if no name is left. */
+/* The VFS frees an inode whose last reference and last link went: free
+ * it on the disk. (One with links stays in the table: drop_node().) */
 static void e2_evict(struct inode *vi)
 {
     struct e2node *n = node_of(vi);
@@ -409,7 +452,7 @@ static void e2_evict(struct inode *vi)
     }
     unhash(n);
     if (!S_ISDIR(vi->mode))
-        __atomic_sub_fetch(&m->live, 1, __ATOMIC_RELAXED);
+        m->cached--;
     mutex_unlock(&m->lock);
     kfree(n->target);
     kfree(n);
@@ -809,27 +852,22 @@ static void e2_free(struct e2mount *m)
     kfree(m);
 }
 
-/* In use: an inode other than a directory still alive (an open file, one
- * being read), or a directory referred to (a working directory, an open
- * one, a mount point); the root has the mount's and the caller's. Called
- * under the namespace lock, so no lookup makes a new reference meanwhile. */
+/* In use: an inode referred to (an open file, a working directory, a
+ * mount point, a lookup in progress); the root has the mount's and the
+ * caller's. Called under the namespace lock, so no lookup makes a new
+ * reference meanwhile. */
 static int e2_unmount(struct inode *root, int commit)
 {
     struct e2mount *m = node_of(root)->m;
     if (commit) {
-        int err = 0;
-        if (m->rw) {
+        /* Everything back, then marked clean (only if all of it went). */
+        int err = sync_mount(m);
+        if (m->rw && !err) {
             mutex_lock(&m->lock);
-            m->fs.now = disk_now(m);
-            for (unsigned i = 0; i < HASH; i++)
-                for (struct e2node *n = m->table[i]; n; n = n->hnext)
-                    if (n->dirty && (err = store(n)) != 0)
-                        break;
-            if (!err)
-                err = ext2_set_state(&m->fs, 1);
+            err = ext2_set_state(&m->fs, 1);
             mutex_unlock(&m->lock);
             int e = pcache_writeback(&m->bc);
-            err = err ? err : e ? e : blk_flush(m->bd) == -EIO ? -EIO : 0;
+            err = err ? err : e ? e : blk_flush(m->bd);
         }
         if (err)
             pr_warn("ext2: %s: write-back at unmount failed (%d): e2fsck the device", m->bd->name, err);
@@ -837,8 +875,6 @@ static int e2_unmount(struct inode *root, int commit)
         e2_free(m);
         return 0;
     }
-    if (__atomic_load_n(&m->live, __ATOMIC_RELAXED))
-        return -EBUSY;
     for (unsigned i = 0; i < HASH; i++)
         for (struct e2node *n = m->table[i]; n; n = n->hnext)
             if (__atomic_load_n(&n->vi->refs, __ATOMIC_RELAXED) != (n->vi == root ? 2u : 0u) || n->vi->mounted)

@@ -203,3 +203,9 @@ endif()
 add_test(NAME ${KERNEL_ARCH}.ext2_root COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_root_test.py
   --arch ${KERNEL_ARCH} --image ${IMG} ${ROOT_BUSYBOX})
 set_tests_properties(${KERNEL_ARCH}.ext2_root PROPERTIES TIMEOUT 300)
+# A disk that fails requests (QEMU's blkdebug): a file's read is EIO, a
+# failed write-back makes sync EIO, a read-write mount of a disk that
+# cannot be written is EIO; the kernel goes on and e2fsck calls it clean.
+add_test(NAME ${KERNEL_ARCH}.ext2_eio COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_eio_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+set_tests_properties(${KERNEL_ARCH}.ext2_eio PROPERTIES TIMEOUT 120)

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""ext2 on a disk that fails requests: EIO to the caller, the kernel goes on.
+
+    ext2_eio_test.py --arch ARCH --image IMAGE
+
+QEMU's blkdebug driver makes the disk itself fail (virtio-blk answers
+VIRTIO_BLK_S_IOERR), so the whole path is tested: driver, block layer,
+page cache, ext2, system call or shell command.
+- vda (1 KiB blocks, no partition table): reads of the file `bad`'s first
+  block fail, and writes of the first free block. `crc32` of `bad` is EIO
+  while `good` reads right before and after; a copy made with `cp` lands
+  in the failing block, so `sync` reports EIO; the file system is still
+  unmounted cleanly, and e2fsck -fn calls it clean (the lost data was a
+  file's, never the metadata's).
+- vdb: every write fails. A read-write mount is EIO (it writes the
+  superblock's state first) and leaves nothing mounted; a read-only mount
+  of the same disk then works.
+"""
+import argparse, os, re, shutil, subprocess, sys, tempfile, zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu_test import run_qemu  # noqa: E402
+from ext2_test import sbin  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--timeout", type=int, default=120)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ext2_eio_test-")
+    ok = True
+
+    def check(cond, what):
+        nonlocal ok
+        print(("ok   " if cond else "FAIL ") + what)
+        ok = ok and bool(cond)
+
+    try:
+        tree = os.path.join(tmp, "tree")
+        os.makedirs(tree)
+        data = {n: bytes((i * 7 + len(n)) % 251 for i in range(20000)) for n in ("good", "bad")}
+        for n, d in data.items():
+            with open(os.path.join(tree, n), "wb") as f:
+                f.write(d)
+        disks = []
+        for n in range(2):
+            img = os.path.join(tmp, f"d{n}.img")
+            with open(img, "wb") as f:
+                f.truncate(16 << 20)
+            subprocess.run([sbin("mke2fs"), "-q", "-F", "-t", "ext2", "-b", "1024", "-d", tree, img], check=True)
+            disks.append(img)
+        bad = int(subprocess.run([sbin("debugfs"), "-R", "bmap /bad 0", disks[0]], capture_output=True,
+                                 text=True).stdout)
+        dump = subprocess.run([sbin("dumpe2fs"), disks[0]], capture_output=True, text=True).stdout
+        free = int(re.search(r"Free blocks: (\d+)-", dump).group(1))
+        rules = [os.path.join(tmp, f"rules{n}.conf") for n in range(2)]
+        with open(rules[0], "w") as f:
+            # event: from the first read (write) on; iotype: only reads (writes) fail
+            f.write(f'[inject-error]\nevent = "read_aio"\niotype = "read"\nerrno = "5"\nsector = "{bad * 2}"\n\n'
+                    f'[inject-error]\nevent = "write_aio"\niotype = "write"\nerrno = "5"\nsector = "{free * 2}"\n')
+        with open(rules[1], "w") as f:
+            f.write('[inject-error]\nevent = "write_aio"\niotype = "write"\nerrno = "5"\n')
+        drives = []
+        for n in range(2):
+            drives += ["-drive", f"if=none,id=d{n},file=blkdebug:{rules[n]}:{disks[n]},format=raw",
+                       "-device", f"virtio-blk-pci,drive=d{n}"]
+        keys = ["mount /dev/vda /mnt", "crc32 /mnt/good", "crc32 /mnt/bad", "crc32 /mnt/good",
+                "cp /mnt/good /mnt/new", "sync", "crc32 /mnt/good", "umount /mnt",
+                "mount /dev/vdb /tmp", "mount", "mount -r /dev/vdb /tmp", "crc32 /tmp/bad", "umount /tmp",
+                "poweroff"]
+        text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives,
+                                         a.timeout)
+        sys.stdout.write(text)
+        print("\n---- ext2_eio_test checks ----")
+        check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
+        check("PANIC" not in text, "no panic")
+        good = f"{zlib.crc32(data['good']):08x} 20000 /mnt/good"
+        check(text.count(good) == 3, "good reads right before the failure, after it, and after the failed sync")
+        check(re.search(r"(?m)^kernel> crc32 /mnt/bad\n(.*I/O error.*\n)*crc32: EIO$", text), "bad: EIO")
+        check(re.search(r"(?m)^kernel> sync\n(.*I/O error.*\n)*sync: EIO$", text), "sync: the failed write-back is EIO")
+        check(re.search(r"(?m)^kernel> umount /mnt\nkernel> ", text), "the file system unmounts all the same")
+        check(re.search(r"(?m)^kernel> mount /dev/vdb /tmp\n(.*\n)*?mount: EIO$", text),
+              "vdb, every write failing: a read-write mount is EIO")
+        check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nkernel> ", text),
+              "and nothing stays mounted")
+        check(f"{zlib.crc32(data['bad']):08x} 20000 /tmp/bad" in text, "a read-only mount of it reads")
+        fsck = subprocess.run([sbin("e2fsck"), "-fn", disks[0]], capture_output=True, text=True)
+        check(fsck.returncode == 0, f"vda: e2fsck -fn exits 0 after the failed writes (got {fsck.returncode})")
+        if fsck.returncode:
+            print(fsck.stdout)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
