@@ -1,10 +1,12 @@
-"""Debian's Linux as a benchmark peer in the same QEMU (scripts/bench-blk, scripts/bench-smp).
+"""Debian's Linux as a benchmark peer in the same QEMU (scripts/bench-blk, scripts/bench-smp,
+scripts/bench-user, scripts/bench-ext2).
 
 Debian 12's kernel (linux-image-6.1.0-*-amd64 / -arm64) and busybox-static
 are fetched once with `apt-get download` into build/peer/ (the arm64 ones
 after `dpkg --add-architecture arm64`); nothing comes from anywhere but
 Debian's archive, and nothing is installed. The guest boots from a tiny
-initramfs: busybox, the virtio modules the disk needs, our
+initramfs: busybox, the virtio modules the disk needs (and any more a
+caller names, such as ext4 for scripts/bench-ext2), our
 tests/peer/aio_randread.c (built here with clang for the guest's arch, no
 libc), and an /init made of INIT_HEAD and the caller's script. Needs root for
 apt (or the packages already in build/peer/).
@@ -89,9 +91,12 @@ def build_randread(arch):
     return exe
 
 
-def initramfs(arch, tree, script, name, files=()):
+def initramfs(arch, tree, script, name, files=(), modules=()):
     """build/peer/<name>-<arch>.cpio whose /init is INIT_HEAD then @script;
-    @files: more (path in the guest, file here) executables."""
+    @files: more (path in the guest, file here) executables; @modules: more
+    modules than MODULES' to load, with what their depends= field names
+    (ext4: jbd2, mbcache, crc16; not what they ask for at run time, such as
+    ext4's crc32c: name that too)."""
     path = os.path.join(PEER, f"{name}-{arch}.cpio")
     mods = glob.glob(os.path.join(tree, "lib", "modules", "*"))[0]
     entries = [("bin", 0o40755, b""), ("lib", 0o40755, b""),
@@ -112,7 +117,7 @@ def initramfs(arch, tree, script, name, files=()):
             need(d)
         order.append(m)
         entries.append((f"lib/{m}.ko", 0o100644, data))
-    for m in MODULES:
+    for m in MODULES + list(modules):
         need(m)
     rr = build_randread(arch)
     if rr:
@@ -135,12 +140,11 @@ def disk():
     return path
 
 
-def boot(arch, tree, initrd, img, smp=1, timeout=300, extra=()):
-    """Boot Debian's kernel with @initrd and @img on virtio-blk-pci (read-only)
-    in the QEMU configuration scripts/qemu gives this kernel (TCG, multi-threaded
-    with @smp > 1; @extra: more QEMU arguments); returns what the console printed."""
+def boot_cmd(arch, tree, initrd, img, smp=1, extra=(), readonly=True):
+    """The QEMU command line boot() runs (for a caller that drives the console)."""
     vmlinuz = glob.glob(os.path.join(tree, "boot", "vmlinuz-*"))[0]
-    drive = ["-drive", f"if=none,id=d0,file={img},format=raw,readonly=on",
+    ro = ",readonly=on" if readonly else ""
+    drive = ["-drive", f"if=none,id=d0,file={img},format=raw{ro}",
              "-device", "virtio-blk-pci,drive=d0"]
     accel = ["-accel", "tcg"] if smp == 1 else ["-accel", "tcg,thread=multi", "-smp", str(smp)]
     if arch == "aarch64":
@@ -148,8 +152,16 @@ def boot(arch, tree, initrd, img, smp=1, timeout=300, extra=()):
                "-append", "console=ttyAMA0 quiet"]
     else:
         cmd = ["qemu-system-x86_64", "-M", "q35", "-append", "console=ttyS0 quiet"]
-    cmd += accel + ["-m", MEM, "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz,
-                    "-initrd", initrd] + drive + list(extra)
+    return cmd + accel + ["-m", MEM, "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz,
+                          "-initrd", initrd] + drive + list(extra)
+
+
+def boot(arch, tree, initrd, img, smp=1, timeout=300, extra=(), readonly=True):
+    """Boot Debian's kernel with @initrd and @img on virtio-blk-pci (read-only
+    unless @readonly is false) in the QEMU configuration scripts/qemu gives this
+    kernel (TCG, multi-threaded with @smp > 1; @extra: more QEMU arguments);
+    returns what the console printed."""
+    cmd = boot_cmd(arch, tree, initrd, img, smp, extra, readonly)
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL).stdout

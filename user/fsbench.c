@@ -1,0 +1,280 @@
+/*
+ * fsbench: file-system benchmarks, one static binary that runs unchanged in
+ * this kernel and in Debian's Linux (it uses only the Linux system-call
+ * ABI); scripts/bench-ext2 runs it in both on the same ext2 image, in the
+ * same QEMU, and prints the ratios (docs/performance.md).
+ *
+ *   fsbench write DIR [MIB]        DIR/big: MIB MiB (256) written 1 MiB at a
+ *                                  time, then fsync
+ *   fsbench read DIR cold|warm     DIR/big read to its end, 1 MiB at a time
+ *   fsbench rand DIR [N]           N (5000) reads of 4 KiB at seeded
+ *                                  page-aligned offsets of DIR/big
+ *   fsbench files DIR [N]          N (10000) files of 100 bytes created in
+ *                                  DIR/many, then sync; each stat'ed; each
+ *                                  unlinked, then sync (DIR/many removed)
+ *   fsbench find DIR cold|warm     DIR walked as find does: getdents64 of
+ *                                  every directory, fstatat of every name
+ *
+ * One phase per run: the caller unmounts and mounts (or drops Linux's
+ * caches) between phases for the cold figures. Each prints `bench: <name>
+ * <value> <unit>` lines:
+ *   fs_seq_write_mibps     the write, fsync included (MiB/s)
+ *   fs_seq_read_cold_mibps, fs_seq_read_warm_mibps
+ *   fs_rand_read_4k_iops   reads per second
+ *   fs_create_us, fs_delete_us  per file, the sync at the end included
+ *   fs_stat_ns             per file
+ *   fs_find_cold_us, fs_find_warm_us  the whole walk
+ * Times are CLOCK_MONOTONIC's. Every 4 KiB page of DIR/big starts with its
+ * own offset, which the reads check. Exits 1 if a call failed or data came
+ * back wrong (and says which), 0 otherwise.
+ */
+#include "usys.h"
+
+#define CLOCK_MONOTONIC 1
+enum { AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200 };
+enum { O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000 };
+#ifdef UO_DIRECTORY /* the arch's header has its own (arm64) */
+#define O_DIRECTORY UO_DIRECTORY
+#else
+#define O_DIRECTORY 0200000
+#endif
+enum { DT_DIR = 4, PAGE = 4096, MIB = 1 << 20 };
+
+struct ts {
+    long sec, nsec;
+};
+
+static long now_ns(void)
+{
+    struct ts t;
+    sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)&t, 0);
+    return t.sec * 1000000000l + t.nsec;
+}
+
+static int fail(const char *what, long r)
+{
+    uputs("fsbench: "), uputs(what), uputs(" failed: "), uputn(r), uputs("\n");
+    return 1;
+}
+
+static void report(const char *name, long value, const char *unit)
+{
+    uputs("bench: "), uputs(name), uputs(" "), uputn(value), uputs(" "), uputs(unit), uputs("\n");
+}
+
+static long uopenat(long dirfd, const char *p, long fl, long mode)
+{
+    return sys6(NR_openat, dirfd, (long)p, fl, mode, 0, 0);
+}
+
+/* @a "/" @b, or @a @b (no slash) when @slash is 0, into @out (256 bytes). */
+static char *join(char *out, const char *a, const char *b, int slash)
+{
+    char *p = out, *end = out + 255;
+    while (*a && p < end)
+        *p++ = *a++;
+    if (slash && p < end)
+        *p++ = '/';
+    while (*b && p < end)
+        *p++ = *b++;
+    *p = 0;
+    return out;
+}
+
+/* "fNNNNN": the files' names. */
+static void fname(char *out, long i)
+{
+    out[0] = 'f';
+    for (int k = 5; k >= 1; k--, i /= 10)
+        out[k] = (char)('0' + i % 10);
+    out[6] = 0;
+}
+
+static char buf[MIB]; /* 1 MiB: the sequential phases' unit */
+
+static int seq_write(const char *dir, long mib)
+{
+    char path[256];
+    long fd = uopenat(AT_FDCWD, join(path, dir, "big", 1), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return fail("open for writing", fd);
+    for (long i = 0; i < MIB; i++)
+        buf[i] = (char)(i * 7 + 1);
+    long t = now_ns();
+    for (long m = 0; m < mib; m++) {
+        for (long p = 0; p < MIB; p += PAGE)
+            *(long *)(buf + p) = m * MIB + p;
+        long w = sys3(NR_write, fd, (long)buf, MIB);
+        if (w != MIB)
+            return fail("write", w);
+    }
+    long r = sys1(NR_fsync, fd);
+    long ns = now_ns() - t;
+    sys1(NR_close, fd);
+    if (r)
+        return fail("fsync", r);
+    report("fs_seq_write_mibps", mib * 1000000000l / (ns ? ns : 1), "MiB/s");
+    return 0;
+}
+
+static int seq_read(const char *dir, const char *tag)
+{
+    char path[256], name[64];
+    long fd = uopenat(AT_FDCWD, join(path, dir, "big", 1), O_RDONLY, 0);
+    if (fd < 0)
+        return fail("open for reading", fd);
+    long got = 0, n, t = now_ns();
+    while ((n = sys3(NR_read, fd, (long)buf, MIB)) > 0) {
+        for (long p = 0; p < n; p += PAGE)
+            if (*(long *)(buf + p) != got + p)
+                return fail("the data read back (at offset)", got + p);
+        got += n;
+    }
+    long ns = now_ns() - t;
+    sys1(NR_close, fd);
+    if (n < 0 || got == 0)
+        return fail("read", n < 0 ? n : got);
+    report(join(name, join(name, "fs_seq_read_", tag, 0), "_mibps", 0), (got / MIB) * 1000000000l / (ns ? ns : 1),
+           "MiB/s");
+    return 0;
+}
+
+static int rand_read(const char *dir, long count)
+{
+    char path[256];
+    long fd = uopenat(AT_FDCWD, join(path, dir, "big", 1), O_RDONLY, 0);
+    if (fd < 0)
+        return fail("open for reading", fd);
+    long pages = sys3(NR_lseek, fd, 0, 2 /* SEEK_END */) / PAGE;
+    if (pages <= 0)
+        return fail("the file's size (pages)", pages);
+    unsigned long x = 0x9e3779b97f4a7c15ul; /* xorshift64, the same offsets every run */
+    long t = now_ns();
+    for (long i = 0; i < count; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        long off = (long)(x % (unsigned long)pages) * PAGE;
+        long r = sys6(NR_pread64, fd, (long)buf, PAGE, off, 0, 0);
+        if (r != PAGE)
+            return fail("pread64", r);
+        if (*(long *)buf != off)
+            return fail("the data read back (at offset)", off);
+    }
+    long ns = now_ns() - t;
+    sys1(NR_close, fd);
+    report("fs_rand_read_4k_iops", count * 1000000000l / (ns ? ns : 1), "IOPS");
+    return 0;
+}
+
+static int files(const char *dir, long count)
+{
+    char d[256], path[256], name[8];
+    long r = sys3(NR_mkdirat, AT_FDCWD, (long)join(d, dir, "many", 1), 0755);
+    if (r)
+        return fail("mkdir", r);
+    for (long i = 0; i < 100; i++)
+        buf[i] = (char)('a' + i % 26);
+    long t = now_ns();
+    for (long i = 0; i < count; i++) {
+        fname(name, i);
+        long fd = uopenat(AT_FDCWD, join(path, d, name, 1), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            return fail("create", fd);
+        if ((r = sys3(NR_write, fd, (long)buf, 100)) != 100)
+            return fail("write", r);
+        sys1(NR_close, fd);
+    }
+    sys1(NR_sync, 0);
+    report("fs_create_us", (now_ns() - t) / count / 1000, "us");
+    unsigned long st[32]; /* struct stat: 144 bytes on x86_64, 128 elsewhere */
+    t = now_ns();
+    for (long i = 0; i < count; i++) {
+        fname(name, i);
+        r = sys6(NR_newfstatat, AT_FDCWD, (long)join(path, d, name, 1), (long)st, AT_SYMLINK_NOFOLLOW, 0, 0);
+        if (r)
+            return fail("stat", r);
+        if (st[6] != 100) /* st_size: at byte 48 in both layouts */
+            return fail("stat's size", (long)st[6]);
+    }
+    report("fs_stat_ns", (now_ns() - t) / count, "ns");
+    t = now_ns();
+    for (long i = 0; i < count; i++) {
+        fname(name, i);
+        if ((r = sys3(NR_unlinkat, AT_FDCWD, (long)join(path, d, name, 1), 0)))
+            return fail("unlink", r);
+    }
+    sys1(NR_sync, 0);
+    report("fs_delete_us", (now_ns() - t) / count / 1000, "us");
+    if ((r = sys3(NR_unlinkat, AT_FDCWD, (long)d, AT_REMOVEDIR)))
+        return fail("rmdir", r);
+    return 0;
+}
+
+/* The names under directory @fd, each fstatat'ed, directories walked; the
+ * count of names, or a negative error. */
+static long walk(long fd, int depth)
+{
+    char dents[8192]; /* per level: the walk holds one buffer per depth */
+    unsigned long st[32];
+    long n, total = 0;
+    while ((n = sys3(NR_getdents64, fd, (long)dents, sizeof dents)) > 0) {
+        for (long off = 0; off < n;) {
+            unsigned char *e = (unsigned char *)dents + off;
+            const char *name = (const char *)e + 19;
+            off += *(unsigned short *)(e + 16);
+            if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+                continue;
+            long r = sys6(NR_newfstatat, fd, (long)name, (long)st, AT_SYMLINK_NOFOLLOW, 0, 0);
+            if (r)
+                return r;
+            total++;
+            if (e[18] == DT_DIR && depth < 32) {
+                long sub = uopenat(fd, name, O_RDONLY | O_DIRECTORY, 0);
+                if (sub < 0)
+                    return sub;
+                r = walk(sub, depth + 1);
+                sys1(NR_close, sub);
+                if (r < 0)
+                    return r;
+                total += r;
+            }
+        }
+    }
+    return n < 0 ? n : total;
+}
+
+static int find(const char *dir, const char *tag)
+{
+    char name[64];
+    long t = now_ns();
+    long fd = uopenat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0)
+        return fail("open of the tree", fd);
+    long n = walk(fd, 0);
+    long ns = now_ns() - t;
+    sys1(NR_close, fd);
+    if (n <= 0)
+        return fail("the walk", n);
+    uputs("fsbench: find saw "), uputn(n), uputs(" names\n");
+    report(join(name, join(name, "fs_find_", tag, 0), "_us", 0), ns / 1000, "us");
+    return 0;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    const char *phase = argc > 1 ? argv[1] : "", *dir = argc > 2 ? argv[2] : "";
+    const char *arg = argc > 3 ? argv[3] : 0;
+    if (argc >= 3 && ustreq(phase, "write"))
+        return seq_write(dir, arg ? uatol(arg) : 256);
+    if (argc == 4 && ustreq(phase, "read") && (ustreq(arg, "cold") || ustreq(arg, "warm")))
+        return seq_read(dir, arg);
+    if (argc >= 3 && ustreq(phase, "rand"))
+        return rand_read(dir, arg ? uatol(arg) : 5000);
+    if (argc >= 3 && ustreq(phase, "files"))
+        return files(dir, arg ? uatol(arg) : 10000);
+    if (argc == 4 && ustreq(phase, "find") && (ustreq(arg, "cold") || ustreq(arg, "warm")))
+        return find(dir, arg);
+    uputs("usage: fsbench write DIR [MIB] | read DIR cold|warm | rand DIR [N] | files DIR [N] | "
+          "find DIR cold|warm\n");
+    return 2;
+}
