@@ -227,40 +227,89 @@ long ext2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, vo
     return (long)done;
 }
 
+void ext2_view_open(struct ext2_fs *fs, struct ext2_view *v, uint32_t pb)
+{
+    v->base = (uint64_t)pb * fs->block_size;
+    v->p = NULL;
+    if (fs->dev->map && v->base <= fs->dev->size && fs->block_size <= fs->dev->size - v->base)
+        v->p = fs->dev->map(fs->dev->ctx, v->base, fs->block_size, &v->token);
+}
+
+void ext2_view_close(struct ext2_fs *fs, struct ext2_view *v)
+{
+    if (v->p)
+        fs->dev->unmap(fs->dev->ctx, v->token);
+    v->p = NULL;
+}
+
+int ext2_view_read(struct ext2_fs *fs, const struct ext2_view *v, uint32_t off, void *buf, size_t n)
+{
+    if (v->p) {
+        memcpy(buf, v->p + off, n);
+        return 0;
+    }
+    return ext2_dev_read(fs, v->base + off, buf, n);
+}
+
+int ext2_entry_at(struct ext2_fs *fs, const struct ext2_view *v, uint32_t boff, struct ext2_entry *e)
+{
+    uint8_t h[8];
+    int err = ext2_view_read(fs, v, boff, h, sizeof h);
+    if (err)
+        return err;
+    e->ino = get_le32(h);
+    e->rec = get_le16(h + 4);
+    e->len = h[6];
+    e->type = fs->incompat & EXT2_INCOMPAT_FILETYPE ? h[7] : 0;
+    if (fs->block_size == 65536 && (e->rec == 0 || e->rec == 65535))
+        e->rec = 65536; /* the one length 16 bits cannot hold */
+    if (!(fs->incompat & EXT2_INCOMPAT_FILETYPE) && h[7])
+        return ext2_bad(fs, -EUCLEAN, "a directory entry's name longer than 255");
+    if (e->rec < 8 || e->rec % 4 || e->rec > fs->block_size - boff || e->len + 8u > e->rec)
+        return ext2_bad(fs, -EUCLEAN, "a directory entry's length runs past its block");
+    if (e->ino && (e->ino > fs->inodes || !e->len))
+        return ext2_bad(fs, -EUCLEAN, "a directory entry names no valid inode");
+    return 0;
+}
+
+int ext2_dir_block(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t lb, uint32_t *pb)
+{
+    int err = ext2_bmap(fs, dir, lb, pb);
+    if (!err && !*pb)
+        err = ext2_bad(fs, -EUCLEAN, "a hole in a directory");
+    return err;
+}
+
 int ext2_readdir(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos, struct ext2_dirent *out)
 {
     if ((dir->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
     while (*pos < dir->size) {
         uint32_t boff = (uint32_t)(*pos % fs->block_size), pb;
-        int err = ext2_bmap(fs, dir, *pos / fs->block_size, &pb);
+        int err = ext2_dir_block(fs, dir, *pos / fs->block_size, &pb);
         if (err)
             return err;
-        if (!pb)
-            return ext2_bad(fs, -EUCLEAN, "a hole in a directory");
-        uint8_t h[8];
-        uint64_t at = (uint64_t)pb * fs->block_size + boff;
-        if ((err = ext2_dev_read(fs, at, h, sizeof h)))
+        struct ext2_view v;
+        struct ext2_entry e;
+        ext2_view_open(fs, &v, pb);
+        /* The rest of this block's entries, in place. */
+        while (!(err = ext2_entry_at(fs, &v, boff, &e))) {
+            *pos += e.rec;
+            boff += e.rec;
+            if (e.ino || boff >= fs->block_size)
+                break;
+        }
+        if (!err && e.ino)
+            err = ext2_view_read(fs, &v, boff - e.rec + 8, out->name, e.len);
+        ext2_view_close(fs, &v);
+        if (err)
             return err;
-        uint32_t ino = get_le32(h), rec = get_le16(h + 4);
-        unsigned len = h[6], type = fs->incompat & EXT2_INCOMPAT_FILETYPE ? h[7] : 0;
-        if (fs->block_size == 65536 && (rec == 0 || rec == 65535))
-            rec = 65536; /* the one length 16 bits cannot hold */
-        if (!(fs->incompat & EXT2_INCOMPAT_FILETYPE) && h[7])
-            return ext2_bad(fs, -EUCLEAN, "a directory entry's name longer than 255");
-        if (rec < 8 || rec % 4 || rec > fs->block_size - boff || len + 8u > rec)
-            return ext2_bad(fs, -EUCLEAN, "a directory entry's length runs past its block");
-        *pos += rec;
-        if (!ino)
-            continue; /* a free slot */
-        if (ino > fs->inodes || !len)
-            return ext2_bad(fs, -EUCLEAN, "a directory entry names no valid inode");
-        if ((err = ext2_dev_read(fs, at + 8, out->name, len)))
-            return err;
-        out->name[len] = '\0';
-        out->name_len = (uint8_t)len;
-        out->ino = ino;
-        out->type = (uint8_t)type;
+        if (!e.ino)
+            continue; /* only free slots to the block's end */
+        out->name[e.len] = '\0';
+        out->name_len = (uint8_t)e.len;
+        out->ino = e.ino;
+        out->type = (uint8_t)e.type;
         return 1;
     }
     return 0;
@@ -271,15 +320,39 @@ int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *na
 {
     if (len > 255)
         return -ENAMETOOLONG;
-    struct ext2_dirent d;
-    uint64_t pos = 0;
-    int r;
-    while ((r = ext2_readdir(fs, dir, &pos, &d)) == 1)
-        if (d.name_len == len && !memcmp(d.name, name, len)) {
-            *ino = d.ino;
-            return 0;
+    if ((dir->mode & S_IFMT) != S_IFDIR)
+        return -ENOTDIR;
+    /* Block by block, each in place where the device can: one map per
+     * block rather than two reads per entry. */
+    for (uint64_t lb = 0; lb * fs->block_size < dir->size; lb++) {
+        uint32_t pb;
+        int err = ext2_dir_block(fs, dir, lb, &pb);
+        if (err)
+            return err;
+        struct ext2_view v;
+        struct ext2_entry e;
+        char cand[256];
+        int found = 0;
+        ext2_view_open(fs, &v, pb);
+        for (uint32_t boff = 0; boff < fs->block_size && !found; boff += e.rec) {
+            if ((err = ext2_entry_at(fs, &v, boff, &e)))
+                break;
+            if (!e.ino || e.len != len)
+                continue;
+            if (v.p)
+                found = !memcmp(v.p + boff + 8, name, len);
+            else if (!(err = ext2_view_read(fs, &v, boff + 8, cand, len)))
+                found = !memcmp(cand, name, len);
+            if (err)
+                break;
+            if (found)
+                *ino = e.ino;
         }
-    return r ? r : -ENOENT;
+        ext2_view_close(fs, &v);
+        if (err || found)
+            return err;
+    }
+    return -ENOENT;
 }
 
 long ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, size_t n)

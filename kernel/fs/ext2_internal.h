@@ -53,4 +53,29 @@ int ext2_inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block);
 /** 0 if @p b is a hole or a block of the file system, else -EUCLEAN. */
 int ext2_check_ptr(struct ext2_fs *fs, uint32_t b);
 
+/* A directory block, in place (ext2_dev.map) or read piece by piece. */
+struct ext2_view {
+    const uint8_t *p; /* the block's bytes, or NULL: read them at base */
+    uintptr_t token;  /* map()'s */
+    uint64_t base;    /* the block's first byte on the device */
+};
+
+/* A directory entry's header, checked against its block. */
+struct ext2_entry {
+    uint32_t ino, rec; /* rec: its length (65536 for the one 16 bits cannot hold) */
+    unsigned len;      /* bytes of its name */
+    unsigned type;     /* its file type, 0 without the filetype feature */
+};
+
+/** Open a view of block @p pb. */
+void ext2_view_open(struct ext2_fs *fs, struct ext2_view *v, uint32_t pb);
+/** Close it. */
+void ext2_view_close(struct ext2_fs *fs, struct ext2_view *v);
+/** @p n bytes at @p off of the viewed block (the caller checked the range). */
+int ext2_view_read(struct ext2_fs *fs, const struct ext2_view *v, uint32_t off, void *buf, size_t n);
+/** The entry at byte @p boff of the viewed block, its lengths checked (-EUCLEAN). */
+int ext2_entry_at(struct ext2_fs *fs, const struct ext2_view *v, uint32_t boff, struct ext2_entry *e);
+/** Block @p lb of directory @p dir: -EUCLEAN for a hole. */
+int ext2_dir_block(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t lb, uint32_t *pb);
+
 #endif

@@ -43,6 +43,7 @@
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>
+#include "ext2_names.h"
 
 #define HASH 64u
 #define CACHE_MAX 1024u /* inodes other than directories kept when nobody uses them */
@@ -72,6 +73,7 @@ struct e2node {
     struct pcache pc;           /* a regular file's data */
     int dirty;                  /* the VFS inode changed since it was stored */
     char *target;               /* a symlink's */
+    struct e2names *names;      /* a large directory's names, once looked up in (namespace lock) */
 };
 
 static const struct inode_ops e2_iops;
@@ -157,6 +159,20 @@ static int dev_write(void *ctx, uint64_t off, const void *buf, size_t n)
 }
 
 static void dev_forget(void *ctx, uint64_t off, uint64_t n) { pcache_forget(&((struct e2mount *)ctx)->bc, off, n); }
+
+static const void *dev_map(void *ctx, uint64_t off, size_t n, uintptr_t *token)
+{
+    uint64_t pa;
+    const void *p = pcache_map(&((struct e2mount *)ctx)->bc, off, n, &pa);
+    *token = (uintptr_t)pa;
+    return p;
+}
+
+static void dev_unmap(void *ctx, uintptr_t token)
+{
+    (void)ctx;
+    file_page_put((uint64_t)token);
+}
 
 /* ---- a file's data ---- */
 
@@ -454,17 +470,29 @@ static void e2_evict(struct inode *vi)
     if (!S_ISDIR(vi->mode))
         m->cached--;
     mutex_unlock(&m->lock);
+    e2names_free(n->names);
     kfree(n->target);
     kfree(n);
 }
 
 /* ---- the namespace (under the VFS's namespace lock) ---- */
 
+/* The inode @p name names in directory @p n: from its table of names if
+ * it is large (made on the first lookup), else by walking it. */
+static int dir_find(struct e2node *n, const char *name, size_t len, uint32_t *ino)
+{
+    if (len > 255)
+        return -ENAMETOOLONG;
+    if (!n->names && n->di.size >= 4 * n->m->fs.block_size)
+        n->names = e2names_build(&n->m->fs, &n->di);
+    return n->names ? e2names_find(n->names, name, len, ino) : ext2_lookup(&n->m->fs, &n->di, name, len, ino);
+}
+
 static int e2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
     struct e2node *n = node_of(dir);
     uint32_t ino;
-    int err = ext2_lookup(&n->m->fs, &n->di, name, len, &ino);
+    int err = dir_find(n, name, len, &ino);
     if (err)
         return err == -ENOENT || err == -ENAMETOOLONG ? err : e2_err(n->m, err);
     return e2_inode(n->m, ino, dir, out);
@@ -554,11 +582,14 @@ static int e2_create(struct inode *dir, const char *name, size_t len, uint32_t m
             err = w < 0 ? (int)w : 0;
         }
     }
+    int named = 0;
     if (!err)
-        err = ext2_name_add(&m->fs, &d->di, name, len, &di);
+        named = !(err = ext2_name_add(&m->fs, &d->di, name, len, &di));
     if (!err)
         err = ext2_write_inode(&m->fs, &di);
-    if (err) {
+    if (err) { /* nothing of it stays: the name, then the inode */
+        if (named)
+            ext2_name_remove(&m->fs, &d->di, name, len, &di);
         di.links = 0;
         ext2_free_inode(&m->fs, &di);
         from_disk(d);
@@ -566,6 +597,7 @@ static int e2_create(struct inode *dir, const char *name, size_t len, uint32_t m
         mutex_unlock(&m->lock);
         return e2_err(m, err);
     }
+    e2names_set(&d->names, name, len, di.ino);
     err = make_node(m, &di, dir, out);
     return finish(m, err, d, NULL, NULL, NULL);
 }
@@ -577,6 +609,8 @@ static int e2_link(struct inode *dir, const char *name, size_t len, struct inode
         return -EROFS;
     struct e2node *t = node_of(target);
     int err = t->di.links >= 65000 ? -EMLINK : ext2_name_add(&m->fs, &node_of(dir)->di, name, len, &t->di);
+    if (!err)
+        e2names_set(&node_of(dir)->names, name, len, t->di.ino);
     return finish(m, err, node_of(dir), t, NULL, NULL);
 }
 
@@ -586,6 +620,8 @@ static int e2_unlink(struct inode *dir, const char *name, size_t len, struct ino
     if (!m)
         return -EROFS;
     int err = ext2_name_remove(&m->fs, &node_of(dir)->di, name, len, &node_of(victim)->di);
+    if (!err)
+        e2names_remove(node_of(dir)->names, name, len);
     /* A name gone: the VFS frees the inode with its last reference, and
      * e2_evict() frees it on the disk. */
     return finish(m, err, node_of(dir), node_of(victim), NULL, NULL);
@@ -599,8 +635,8 @@ static int e2_rename(struct inode *odir, const char *name, size_t len, struct in
         return -EROFS;
     /* The VFS holds both inodes (it looked them up): they are in the table. */
     uint32_t sino, dino = 0;
-    int err = ext2_lookup(&m->fs, &node_of(odir)->di, name, len, &sino);
-    if (!err && ext2_lookup(&m->fs, &node_of(ndir)->di, nname, nlen, &dino) != 0)
+    int err = dir_find(node_of(odir), name, len, &sino);
+    if (!err && dir_find(node_of(ndir), nname, nlen, &dino) != 0)
         dino = 0;
     struct inode *src = NULL, *dst = NULL;
     if (!err)
@@ -614,6 +650,10 @@ static int e2_rename(struct inode *odir, const char *name, size_t len, struct in
     begin(odir);
     err = ext2_name_move(&m->fs, &node_of(odir)->di, name, len, &node_of(ndir)->di, nname, nlen,
                          &node_of(src)->di, dst ? &node_of(dst)->di : NULL);
+    if (!err) {
+        e2names_remove(node_of(odir)->names, name, len);
+        e2names_set(&node_of(ndir)->names, nname, nlen, sino);
+    }
     if (!err && S_ISDIR(src->mode))
         src->parent = ndir;
     err = finish(m, err, node_of(odir), node_of(ndir), node_of(src), dst ? node_of(dst) : NULL);
@@ -844,6 +884,7 @@ static void e2_free(struct e2mount *m)
             m->table[i] = n->hnext;
             if (S_ISREG(n->vi->mode))
                 pcache_destroy(&n->pc);
+            e2names_free(n->names);
             kfree(n->target);
             kfree(n->vi);
             kfree(n);
@@ -945,8 +986,9 @@ int ext2_mount(const char *source, const char *path, int read_only)
         return -ENOMEM;
     m->bd = bd;
     mutex_init(&m->lock, "ext2 mount");
-    m->dev = (struct ext2_dev){dev_read, read_only || bd->read_only ? NULL : dev_write, dev_forget, m,
-                               bd->nblocks * bd->block_size};
+    m->dev = (struct ext2_dev){.read = dev_read, .write = read_only || bd->read_only ? NULL : dev_write,
+                               .forget = dev_forget, .map = dev_map, .unmap = dev_unmap, .ctx = m,
+                               .size = bd->nblocks * bd->block_size};
     /* Units of the device's cache: 1 KiB until the superblock gives the
      * block size (its 1 KiB at byte 1024 is all ext2_open() reads). */
     pcache_init(&m->bc, &bc_ops, m, 10);

@@ -578,33 +578,32 @@ struct slot {
     uint64_t prev;     /* the entry before it in its block, 0 none */
 };
 
-/* Visit each entry of @p dir (free ones too) until @p fn returns nonzero. */
+/* Visit each entry of @p dir (free ones too) until @p fn returns nonzero;
+ * each block is viewed in place where the device can (ext2_dev.map). */
 static int dir_walk(struct ext2_fs *fs, const struct ext2_inode *dir,
-                    int (*fn)(struct ext2_fs *fs, const struct slot *s, void *arg), void *arg)
+                    int (*fn)(struct ext2_fs *fs, const struct slot *s, const struct ext2_view *v, void *arg),
+                    void *arg)
 {
     for (uint64_t lb = 0; lb * fs->block_size < dir->size; lb++) {
         uint32_t pb;
-        int err = ext2_bmap(fs, dir, lb, &pb);
+        int err = ext2_dir_block(fs, dir, lb, &pb);
         if (err)
             return err;
-        if (!pb)
-            return ext2_bad(fs, -EUCLEAN, "a hole in a directory");
+        struct ext2_view v;
+        struct ext2_entry e;
         struct slot s = {0};
-        for (uint32_t boff = 0; boff < fs->block_size;) {
-            uint8_t h[8];
-            s.at = block_off(fs, pb) + boff;
-            if ((err = ext2_dev_read(fs, s.at, h, sizeof h)))
-                return err;
-            s.ino = get_le32(h), s.rec = get_le16(h + 4), s.len = h[6];
-            if (fs->block_size == 65536 && (s.rec == 0 || s.rec == 65535))
-                s.rec = 65536;
-            if (s.rec < 8 || s.rec % 4 || s.rec > fs->block_size - boff || s.len + 8u > s.rec)
-                return ext2_bad(fs, -EUCLEAN, "a directory entry's length runs past its block");
-            if ((err = fn(fs, &s, arg)))
-                return err;
+        ext2_view_open(fs, &v, pb);
+        for (uint32_t boff = 0; boff < fs->block_size && !err; boff += e.rec) {
+            if ((err = ext2_entry_at(fs, &v, boff, &e)))
+                break;
+            s.at = v.base + boff;
+            s.ino = e.ino, s.rec = e.rec, s.len = e.len;
+            err = fn(fs, &s, &v, arg);
             s.prev = s.at;
-            boff += s.rec;
         }
+        ext2_view_close(fs, &v);
+        if (err)
+            return err;
     }
     return 0;
 }
@@ -623,8 +622,9 @@ static int put_entry(struct ext2_fs *fs, uint64_t at, uint32_t ino, uint32_t rec
 
 struct add_arg { const char *name; size_t len; uint32_t ino; uint8_t type; };
 
-static int add_in_gap(struct ext2_fs *fs, const struct slot *s, void *arg)
+static int add_in_gap(struct ext2_fs *fs, const struct slot *s, const struct ext2_view *v, void *arg)
 {
+    (void)v;
     struct add_arg *a = arg;
     uint32_t need = rec_need(a->len);
     if (!s->ino && s->rec >= need) /* a free entry (the first of its block) */
@@ -666,13 +666,13 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, s
 
 struct find_arg { const char *name; size_t len; struct slot found; };
 
-static int match(struct ext2_fs *fs, const struct slot *s, void *arg)
+static int match(struct ext2_fs *fs, const struct slot *s, const struct ext2_view *v, void *arg)
 {
     struct find_arg *f = arg;
     char name[256];
     if (!s->ino || s->len != f->len)
         return 0;
-    int err = ext2_dev_read(fs, s->at + 8, name, s->len);
+    int err = ext2_view_read(fs, v, (uint32_t)(s->at - v->base) + 8, name, s->len);
     if (err)
         return err;
     if (memcmp(name, f->name, f->len))

@@ -4,6 +4,7 @@ list(APPEND CORE_SOURCES
   kernel/fs/archive.c
   kernel/fs/dev.c
   kernel/fs/ext2.c
+  kernel/fs/ext2_names.c
   kernel/fs/ext2_vfs.c
   kernel/fs/ext2_write.c
   kernel/fs/file.c

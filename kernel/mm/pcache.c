@@ -395,6 +395,28 @@ void pcache_forget(struct pcache *pc, uint64_t off, uint64_t n)
 
 /* ---- truncation and write-back ---- */
 
+const void *pcache_map(struct pcache *pc, uint64_t off, size_t n, uint64_t *pa)
+{
+    if (!n || off % PAGE_SIZE + n > PAGE_SIZE)
+        return NULL;
+    mutex_lock(&pc->lock);
+    uintptr_t *s = slot_of(pc, off / PAGE_SIZE, 0);
+    if (!s || !*s) {
+        s = fill(pc, off / PAGE_SIZE, 1, NULL) ? NULL : slot_of(pc, off / PAGE_SIZE, 0);
+    } else {
+        STAT_ADD(hits, 1);
+    }
+    const uint8_t *p = NULL;
+    if (s && *s) {
+        *s |= S_REF;
+        *pa = *s & ~(uintptr_t)S_FLAGS;
+        file_page_get(*pa);
+        p = (const uint8_t *)hal_phys_to_virt(*pa) + off % PAGE_SIZE;
+    }
+    mutex_unlock(&pc->lock);
+    return p;
+}
+
 struct batch {
     uint64_t first;
     unsigned n;

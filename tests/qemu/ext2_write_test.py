@@ -11,8 +11,8 @@ hundred operations for each disk and the same script runs twice: in the
 kernel on the mounted partition, and on the host on a copy of the tree
 (the model). On an arch with busybox the script is a busybox sh script
 (dd with seek and conv=notrunc, cp, mv across directories and over files,
-rm -r, mkdir -p, ln, ln -s, truncate, appends, chmod, and hundreds of files
-created and then deleted in a random order), run on the host by the
+rm -r, mkdir -p, ln, ln -s, truncate, appends, chmod, and 1,000 files in
+one directory, renamed, linked, and 700 of them deleted in a random order), run on the host by the
 host's busybox; without one, it is kernel shell commands (cp, mkdir, mv,
 rm, ln, truncate), typed, and done on the host by Python.
 
@@ -144,13 +144,27 @@ def gen_busybox(rng, nops):
             out.append(f"rm -r {d}")
             m.dirs = [x for x in m.dirs if x != d and not x.startswith(d + "/")]
             m.files = [x for x in m.files if not x.startswith(d + "/")]
-    # Many files in one directory, created, then most deleted in random order.
+    # Many files in one directory (large enough for the kernel's table of a
+    # directory's names), renamed within it and out of it, linked, then most
+    # deleted in random order.
     out.append("mkdir -p many")
-    names = [f"many/n{i:03d}" for i in range(400)]
+    names = [f"many/n{i:04d}" for i in range(1000)]
     for i, p in enumerate(names):
         out.append(f"dd if=src.bin of={p} bs=512 skip={i % 500} count={i % 3} 2>/dev/null")
+    for i in range(0, 1000, 97):
+        out.append(f"mv many/n{i:04d} many/r{i:04d}")
+        names[i] = f"many/r{i:04d}"
+    for i in range(5, 1000, 211):
+        out.append(f"mv many/n{i:04d} keep/")
+        names[i] = None
+    for i in range(7, 1000, 301):
+        out.append(f"ln {names[i]} many/l{i:04d}")
+    out.append("ls -l many >/dev/null")
+    names = [p for p in names if p]
     rng.shuffle(names)
-    out += [f"rm {p}" for p in names[:300]]
+    out += [f"rm {p}" for p in names[:700]]
+    # Names that went come back as new files.
+    out += [f"dd if=src.bin of={p} bs=512 skip=7 count=1 2>/dev/null" for p in names[:50]]
     # Directories moved under others, and across.
     out.append("mkdir -p mv1/a/b && mkdir -p mv2 && mv mv1/a mv2/ && cp src.bin mv2/a/b/copy")
     out.append("dd if=src.bin of=sparse bs=4096 seek=20000 count=2 2>/dev/null")

@@ -32,6 +32,12 @@ struct ext2_dev {
      *  data, which its owner writes by another path than write(): forget
      *  any metadata write of it still pending. */
     void (*forget)(void *ctx, uint64_t off, uint64_t n);
+    /** Optional: the @p n bytes at @p off in place (the owner's cache), held
+     *  until unmap(@p ctx, *@p token); NULL if they cannot be (then they are
+     *  read). Lets a directory block be walked without a copy per entry. */
+    const void *(*map)(void *ctx, uint64_t off, size_t n, uintptr_t *token);
+    /** Let go of what map() gave. */
+    void (*unmap)(void *ctx, uintptr_t token);
     void *ctx;     /**< the read function's */
     uint64_t size; /**< the device's size in bytes */
 };
@@ -191,9 +197,9 @@ long ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, s
 
 /** @name Directory entry file types (with the filetype feature) */
 /** @{ */
-#define EXT2_FT_REG 1
-#define EXT2_FT_DIR 2
-#define EXT2_FT_SYMLINK 7
+#define EXT2_FT_REG 1     /**< a regular file */
+#define EXT2_FT_DIR 2     /**< a directory */
+#define EXT2_FT_SYMLINK 7 /**< a symbolic link */
 /** @} */
 #define EXT2_INDEX_FL 0x1000 /**< i_flags: a hashed (htree) directory; a linear writer clears it */
 
@@ -227,6 +233,10 @@ int ext2_free_inode(struct ext2_fs *fs, struct ext2_inode *in);
  *        the indirect blocks on the way (zeroed). A new block of a regular
  *        file's data is handed to @c dev->forget and not written (its owner
  *        writes it); a directory's or symlink's new block is zeroed.
+ * @param fs the file system
+ * @param in the inode (its block pointers and i_blocks change)
+ * @param lblock the block's index in the file
+ * @param[out] pblock the block
  * @param[out] fresh 1 if the block was allocated now (may be NULL)
  * @retval 0, -ENOSPC, -EFBIG, -EUCLEAN, -EIO
  */

@@ -125,6 +125,14 @@ void pcache_discard(struct pcache *pc, uint64_t index);
  */
 int pcache_rw(struct pcache *pc, uint64_t off, void *buf, size_t n, int write);
 
+/**
+ * @brief Bytes [@p off, @p off + @p n) in place, if they lie in one page:
+ *        read if absent; *@p pa is the frame, held for the caller
+ *        (file_page_put() when done). NULL if they cross a page or cannot
+ *        be read (then read them with pcache_rw()). For reading only.
+ */
+const void *pcache_map(struct pcache *pc, uint64_t off, size_t n, uint64_t *pa);
+
 /** @brief Forget that the units wholly inside bytes [@p off, @p off + @p n) are dirty. */
 void pcache_forget(struct pcache *pc, uint64_t off, uint64_t n);
 

@@ -474,8 +474,8 @@ struct blkdev *blkdev_of(uint32_t rdev);
  *         (the reason is logged)
  * @retval -EUCLEAN its root directory is damaged
  * @retval -EIO the device failed
- * @retval -EBUSY @p source is mounted already
- * @retval -ENOENT, -ENOTDIR, -EBUSY as vfs_mount()
+ * @retval -EBUSY @p source is mounted already, or as vfs_mount()
+ * @retval -ENOENT, -ENOTDIR as vfs_mount()
  * @note Thread context; reads (and for a read-write mount writes) the device.
  */
 int ext2_mount(const char *source, const char *path, int read_only);
