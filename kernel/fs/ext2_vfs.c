@@ -111,8 +111,9 @@ static int damaged(struct e2mount *m, const char *what)
 static uint32_t per_page(struct e2mount *m) { return PAGE_SIZE / m->bd->block_size; }
 
 /* The device's page cache: page i is device blocks i * per_page on. */
-static int bc_read(struct pcache *pc, uint64_t index, unsigned n, void *const pages[])
+static int bc_read(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch)
 {
+    (void)scratch;
     struct e2mount *m = pc->priv;
     for (unsigned i = 0; i < n; i++) {
         uint64_t lba = (index + i) * per_page(m);
@@ -130,8 +131,10 @@ static int bc_read(struct pcache *pc, uint64_t index, unsigned n, void *const pa
 }
 
 /* Only the dirty units (file system blocks) of each page. */
-static int bc_write(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[])
+static int bc_write(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
+                    void *scratch)
 {
+    (void)scratch;
     struct e2mount *m = pc->priv;
     uint32_t unit = 1u << pc->unit_shift, sectors = unit / m->bd->block_size;
     int err = 0;
@@ -146,7 +149,7 @@ static int bc_write(struct pcache *pc, uint64_t index, unsigned n, void *const p
     return err;
 }
 
-static const struct pcache_ops bc_ops = {bc_read, bc_write};
+static const struct pcache_ops bc_ops = {.read = bc_read, .write = bc_write}; /* page by page, in place */
 
 static int dev_read(void *ctx, uint64_t off, void *buf, size_t n)
 {
@@ -207,7 +210,8 @@ static int segments(struct e2node *node, uint64_t index, unsigned n, const uint8
 }
 
 /* Read (@p write 0) or write the pieces, runs of them that lie together on
- * the disk one request each through @p bounce. */
+ * the disk one request each through @p bounce; without one (memory was
+ * short), each piece is its own request, in place. */
 static int transfer(struct e2mount *m, struct seg *segs, unsigned nsegs, void *const pages[], uint8_t *bounce,
                     int write)
 {
@@ -221,9 +225,17 @@ static int transfer(struct e2mount *m, struct seg *segs, unsigned nsegs, void *c
         }
         unsigned e = s + 1;
         size_t bytes = segs[s].len;
+        uint64_t lba = segs[s].phys / sector;
+        if (!bounce) {
+            uint8_t *at = (uint8_t *)pages[segs[s].page] + segs[s].at;
+            uint32_t count = (uint32_t)(bytes / sector);
+            if (write ? blk_write(m->bd, lba, count, at) : blk_read(m->bd, lba, count, at))
+                return -EIO;
+            s = e;
+            continue;
+        }
         while (e < nsegs && segs[e].phys == segs[e - 1].phys + segs[e - 1].len && bytes + segs[e].len <= BOUNCE)
             bytes += segs[e++].len;
-        uint64_t lba = segs[s].phys / sector;
         uint32_t count = (uint32_t)(bytes / sector);
         size_t off = 0;
         if (write)
@@ -240,31 +252,27 @@ static int transfer(struct e2mount *m, struct seg *segs, unsigned nsegs, void *c
     return 0;
 }
 
-static int file_io(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[])
+/* No allocation here (pcache_ops): the pieces on the stack (a page holds
+ * at most PAGE_SIZE / 1024 blocks), the bounce buffer the cache's. */
+static int file_io(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
+                   void *scratch)
 {
     struct e2node *node = pc->priv;
-    unsigned max = n * (PAGE_SIZE / 512), nsegs;
-    struct seg *segs = kmalloc(max * sizeof *segs);
-    uint8_t *bounce = segs ? kmalloc(BOUNCE) : NULL;
-    int err = bounce ? 0 : -ENOMEM;
+    struct seg segs[PCACHE_RA_MAX * (PAGE_SIZE / 1024)];
+    unsigned nsegs;
     if (!masks) /* past the end, a page reads as zeros */
         for (unsigned i = 0; i < n; i++)
             memset(pages[i], 0, PAGE_SIZE);
-    if (!err)
-        err = segments(node, index, n, masks, segs, &nsegs);
-    if (!err)
-        err = transfer(node->m, segs, nsegs, pages, bounce, masks != NULL);
-    kfree(bounce);
-    kfree(segs);
-    return err;
+    int err = segments(node, index, n, masks, segs, &nsegs);
+    return err ? err : transfer(node->m, segs, nsegs, pages, scratch, masks != NULL);
 }
 
-static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *const pages[])
+static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch)
 {
-    return file_io(pc, index, n, pages, NULL);
+    return file_io(pc, index, n, pages, NULL, scratch);
 }
 
-static const struct pcache_ops file_pc_ops = {file_read_pages, file_io};
+static const struct pcache_ops file_pc_ops = {.read = file_read_pages, .write = file_io, .scratch = BOUNCE};
 
 static unsigned unit_shift(struct e2mount *m)
 {

@@ -17,6 +17,7 @@
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
+#include <kernel/pcache.h>
 #include <kernel/pmm.h>
 #include <kernel/printf.h>
 #include <kernel/proc.h>
@@ -157,14 +158,21 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     switch (pn->kind) {
     case P_MEMINFO: {
         struct pmm_stats st;
+        struct pcache_stats pc;
         pmm_stats(&st);
+        pcache_stats(&pc);
+        /* Cached: tmpfs files and the page cache; the page cache's clean
+         * pages can be evicted, so they count as available. */
         uint64_t total = st.managed_pages * 4, free = st.free_pages * 4, shmem = tmpfs_pages() * 4;
+        uint64_t cached = pc.pages * 4, dirty = pc.dirty * 4;
         return ksnprintf(buf, size,
                          "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
                          "Buffers:        %8llu kB\nCached:         %8llu kB\nSwapCached:     %8llu kB\n"
-                         "SwapTotal:      %8llu kB\nSwapFree:       %8llu kB\nShmem:          %8llu kB\n",
-                         (unsigned long long)total, (unsigned long long)free, (unsigned long long)free, 0ull,
-                         (unsigned long long)shmem, 0ull, 0ull, 0ull, (unsigned long long)shmem);
+                         "SwapTotal:      %8llu kB\nSwapFree:       %8llu kB\nDirty:          %8llu kB\n"
+                         "Shmem:          %8llu kB\n",
+                         (unsigned long long)total, (unsigned long long)free,
+                         (unsigned long long)(free + cached - dirty), 0ull, (unsigned long long)(shmem + cached),
+                         0ull, 0ull, 0ull, (unsigned long long)dirty, (unsigned long long)shmem);
     }
     case P_UPTIME:
         return ksnprintf(buf, size, "%llu.%02llu 0.00\n", (unsigned long long)(now / 1000000000u),

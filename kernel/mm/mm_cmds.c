@@ -14,6 +14,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/pagetable.h>
+#include <kernel/pcache.h>
 #include <kernel/pmm.h>
 #include <kernel/shell.h>
 #include <kernel/string.h>
@@ -117,6 +118,13 @@ static int cmd_mem(int argc, char **argv)
 
     kprintf("user pages: %lu (%lu KiB)\n", (unsigned long)user_frames_in_use(),
             (unsigned long)(user_frames_in_use() * 4));
+
+    struct pcache_stats pc;
+    pcache_stats(&pc);
+    kprintf("page cache: %lu pages (%lu KiB), %lu dirty; %lu reads of %lu pages, %lu hits, %lu written, "
+            "%lu evicted\n", (unsigned long)pc.pages, (unsigned long)(pc.pages * 4), (unsigned long)pc.dirty,
+            (unsigned long)pc.reads, (unsigned long)pc.read_pages, (unsigned long)pc.hits,
+            (unsigned long)pc.written, (unsigned long)pc.evicted);
 
     struct vmalloc_stats vs;
     vmalloc_stats(&vs);

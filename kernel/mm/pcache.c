@@ -231,13 +231,35 @@ void pcache_init(struct pcache *pc, const struct pcache_ops *ops, void *priv, un
         flusher_start();
 }
 
+static size_t reclaim_some(size_t want);
+
+/* Free memory kept above 1/32 of RAM by evicting clean pages before a
+ * fill: the owner's read may need memory (a metadata page, a tree node)
+ * while this cache's lock is held, when the reclaimer cannot take from
+ * this cache, which may be where all the memory is (a file read through). */
+static void keep_free(void)
+{
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    if (ps.free_pages < ps.managed_pages / 32)
+        reclaim_some(2 * PCACHE_RA_MAX);
+}
+
 /* Read @p n (>= 1) absent pages from @p index and insert them; *@p pa (if
- * not NULL) gets the first with a reference. */
+ * not NULL) gets the first with a reference. Called with the lock held,
+ * it lets go of it while it takes the frames and the owner's scratch
+ * buffer: the frame allocator may then evict clean pages of this very
+ * cache (a file larger than memory, read through), which it could not
+ * while the lock was held. Pages that appeared meanwhile end the run
+ * there (or, the first, make it a hit). */
 static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
 {
     uint64_t frames[PCACHE_RA_MAX];
     void *kva[PCACHE_RA_MAX];
     unsigned got = 0;
+    mutex_unlock(&pc->lock);
+    keep_free();
+    void *scratch = pc->ops->scratch ? kmalloc(pc->ops->scratch) : NULL;
     for (; got < n; got++) {
         /* Read-ahead stops short where memory does; the page asked for
          * must be had. */
@@ -245,21 +267,37 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
             break;
         kva[got] = hal_phys_to_virt(frames[got]);
     }
-    int err = got ? pc->ops->read(pc, index, got, kva) : -ENOMEM;
-    STAT_ADD(reads, 1);
-    STAT_ADD(read_pages, got);
+    mutex_lock(&pc->lock);
+    uintptr_t *s;
+    unsigned run = 0;
+    while (run < got && !((s = slot_of(pc, index + run, 0)) && *s))
+        run++;
+    int err = 0;
+    if (got && !run) { /* filled by another while we were out */
+        s = slot_of(pc, index, 0);
+        *s |= S_REF;
+        if (pa) {
+            *pa = *s & ~(uintptr_t)S_FLAGS;
+            file_page_get(*pa);
+        }
+    } else {
+        err = got ? pc->ops->read(pc, index, run, kva, scratch) : -ENOMEM;
+        STAT_ADD(reads, 1);
+        STAT_ADD(read_pages, run);
+    }
     for (unsigned i = 0; i < got; i++) {
-        if (!err && insert(pc, index + i, frames[i]) == 0) {
+        if (i < run && !err && insert(pc, index + i, frames[i]) == 0) {
             if (i == 0 && pa) {
                 file_page_get(frames[0]);
                 *pa = frames[0];
             }
             continue;
         }
-        if (i == 0 && !err)
+        if (i == 0 && run && !err)
             err = -ENOMEM;
         file_page_put(frames[i]);
     }
+    kfree(scratch);
     return err;
 }
 
@@ -301,13 +339,24 @@ int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *p
     } else if (fill_it) {
         err = fill(pc, index, 1, pa);
     } else {
+        /* A zeroed page, taken without the lock (as fill() does). */
+        mutex_unlock(&pc->lock);
+        keep_free();
         uint64_t f = file_page_new();
-        err = !f ? -ENOMEM : insert(pc, index, f);
-        if (!err) {
-            file_page_get(f);
-            *pa = f;
-        } else if (f) {
-            file_page_put(f);
+        mutex_lock(&pc->lock);
+        if ((s = slot_of(pc, index, 0)) && *s) { /* made by another meanwhile */
+            *pa = *s & ~(uintptr_t)S_FLAGS;
+            file_page_get(*pa);
+            if (f)
+                file_page_put(f);
+        } else {
+            err = !f ? -ENOMEM : insert(pc, index, f);
+            if (!err) {
+                file_page_get(f);
+                *pa = f;
+            } else if (f) {
+                file_page_put(f);
+            }
         }
     }
     mutex_unlock(&pc->lock);
@@ -457,7 +506,8 @@ static int collect_dirty(struct pcache *pc, uint64_t index, uintptr_t *s, void *
     return b->n == PCACHE_RA_MAX;
 }
 
-static int writeback_locked(struct pcache *pc)
+/* The caller holds the lock and gives the scratch buffer (or NULL). */
+static int writeback_locked(struct pcache *pc, void *scratch)
 {
     struct batch b = {.first = 0};
     int err = 0;
@@ -473,7 +523,7 @@ static int writeback_locked(struct pcache *pc)
             kva[i] = hal_phys_to_virt(*s & ~(uintptr_t)S_FLAGS);
             masks[i] = (uint8_t)take_dirty(pc, s);
         }
-        int e = pc->ops->write(pc, b.index[0], b.n, kva, masks);
+        int e = pc->ops->write(pc, b.index[0], b.n, kva, masks, scratch);
         STAT_ADD(written, b.n);
         if (e && !err)
             err = e;
@@ -488,11 +538,13 @@ int pcache_writeback(struct pcache *pc)
 {
     if (!pc->ops->write)
         return 0;
+    void *scratch = pc->ops->scratch && pc->dirty ? kmalloc(pc->ops->scratch) : NULL;
     mutex_lock(&pc->lock);
-    writeback_locked(pc);
+    writeback_locked(pc, scratch);
     int err = pc->err;
     pc->err = 0;
     mutex_unlock(&pc->lock);
+    kfree(scratch);
     return err;
 }
 
@@ -501,6 +553,11 @@ int pcache_destroy(struct pcache *pc)
     int err = pcache_writeback(pc);
     pcache_truncate(pc, 0);
     mutex_lock(&caches_lock);
+    while (pc->pins) { /* a flush pass is on it */
+        mutex_unlock(&caches_lock);
+        thread_sleep_ms(1);
+        mutex_lock(&caches_lock);
+    }
     list_del(&pc->node);
     mutex_unlock(&caches_lock);
     return err;
@@ -519,11 +576,45 @@ static uint64_t managed_pages(void)
     return managed;
 }
 
+/* One pass over every cache: each whose oldest dirty page is @p age_ns
+ * old, or any while more than @p limit pages are dirty, is written back. */
+static void flush_pass(uint64_t age_ns, uint64_t limit)
+{
+    uint64_t now = hal_time_ns();
+    mutex_lock(&caches_lock);
+    list_for_each(n, &caches) {
+        struct pcache *pc = container_of(n, struct pcache, node);
+        if (!pc->ops->write || !__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED))
+            continue;
+        if (now - __atomic_load_n(&pc->dirtied_ns, __ATOMIC_RELAXED) >= age_ns ||
+            __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit) {
+            /* Pinned, the list's lock let go during the I/O: the
+             * reclaimer (which only tries that lock) must not wait on a
+             * disk to find memory. */
+            pc->pins++;
+            mutex_unlock(&caches_lock);
+            void *scratch = pc->ops->scratch ? kmalloc(pc->ops->scratch) : NULL;
+            mutex_lock(&pc->lock);
+            writeback_locked(pc, scratch);
+            mutex_unlock(&pc->lock);
+            kfree(scratch);
+            mutex_lock(&caches_lock);
+            pc->pins--;
+        }
+    }
+    mutex_unlock(&caches_lock);
+}
+
 void pcache_balance(struct pcache *pc)
 {
-    uint64_t dirty = __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED), limit = managed_pages() / 4;
-    if (dirty > limit)
-        pcache_writeback(pc);
+    uint64_t limit = managed_pages() / 4;
+    if (__atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) <= limit)
+        return;
+    /* Its own pages first; if others' still keep it over, theirs too,
+     * down to the flusher's mark (dirty pages cannot be evicted). */
+    pcache_writeback(pc);
+    if (__atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit)
+        flush_pass(UINT64_MAX, limit / 2);
 }
 
 static int flusher_main(void *arg)
@@ -531,21 +622,7 @@ static int flusher_main(void *arg)
     (void)arg;
     for (;;) {
         thread_sleep_ms(1000);
-        uint64_t now = hal_time_ns(), limit = managed_pages() / 8;
-        mutex_lock(&caches_lock);
-        list_for_each(n, &caches) {
-            struct pcache *pc = container_of(n, struct pcache, node);
-            if (!pc->ops->write || !__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED))
-                continue;
-            /* Old enough, or too much dirty everywhere: this one goes. */
-            if (now - __atomic_load_n(&pc->dirtied_ns, __ATOMIC_RELAXED) >= PCACHE_FLUSH_AGE_MS * 1000000ull ||
-                __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit) {
-                mutex_lock(&pc->lock);
-                writeback_locked(pc);
-                mutex_unlock(&pc->lock);
-            }
-        }
-        mutex_unlock(&caches_lock);
+        flush_pass(PCACHE_FLUSH_AGE_MS * 1000000ull, managed_pages() / 8);
     }
     return 0;
 }
@@ -580,7 +657,9 @@ static int reclaim_one(struct pcache *pc, uint64_t index, uintptr_t *s, void *ar
     return r->n == PCACHE_RA_MAX || r->freed + r->n >= r->want;
 }
 
-size_t pcache_reclaim(size_t want)
+size_t pcache_reclaim(size_t want) { return reclaim_some(want); }
+
+static size_t reclaim_some(size_t want)
 {
     struct reclaim_arg r = {.want = want};
     if (!__atomic_load_n(&caches_ready, __ATOMIC_ACQUIRE) || !mutex_trylock(&caches_lock))

@@ -209,3 +209,9 @@ set_tests_properties(${KERNEL_ARCH}.ext2_root PROPERTIES TIMEOUT 300)
 add_test(NAME ${KERNEL_ARCH}.ext2_eio COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_eio_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_eio PROPERTIES TIMEOUT 120)
+# The page cache under memory pressure: on a 128 MiB guest, crc32 of a
+# 512 MiB file (clean pages evicted before the allocator fails, a user
+# program still starts) and two 48 MiB copies (past the dirty limit).
+add_test(NAME ${KERNEL_ARCH}.ext2_pressure COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_pressure_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)

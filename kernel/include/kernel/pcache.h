@@ -43,14 +43,22 @@
 
 struct pcache;
 
-/** @brief What the cache's owner does for it (both called with the cache's lock held). */
+/** @brief What the cache's owner does for it (both called with the cache's lock held).
+ *
+ * Neither should allocate memory: while the cache's lock is held, the
+ * reclaimer cannot evict this cache's pages, so an allocation there can
+ * fail for want of memory the cache itself holds. A buffer the owner needs
+ * (to join pages into one request) is the cache's to allocate, @c scratch
+ * bytes of it, before it takes its lock; it may be NULL all the same. */
 struct pcache_ops {
     /** Fill @p n pages from @p index (frames at @p pages, kernel addresses,
      *  not zeroed): 0, or -EIO / -EUCLEAN / -ENOMEM. */
-    int (*read)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[]);
+    int (*read)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch);
     /** Write the dirty units (bit u of @p masks[i]: bytes u << unit_shift of
      *  page i) of @p n pages from @p index: 0 or -EIO. NULL: never dirty. */
-    int (*write)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[]);
+    int (*write)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
+                 void *scratch);
+    size_t scratch; /**< bytes of the scratch buffer read and write are given (0: none, NULL) */
 };
 
 /** @brief One cached object. */
@@ -68,6 +76,7 @@ struct pcache {
     unsigned ra_win;              /**< its read-ahead window, pages */
     int err;                      /**< a write-back error not yet reported (fsync) */
     struct list_node node;        /**< every cache (the flusher's and the reclaimer's list) */
+    unsigned pins;                /**< flush passes at work on it (the list's lock) */
 };
 
 /** @brief Counters for `mem` and the tests. */
@@ -152,8 +161,9 @@ int pcache_writeback(struct pcache *pc);
 
 /**
  * @brief A writer calls this after dirtying pages of @p pc: past the dirty
- *        limit (a quarter of RAM) it writes @p pc back itself (the flusher
- *        starts on every cache past an eighth, each second).
+ *        limit (a quarter of RAM) it writes @p pc back itself, then the
+ *        others' down to an eighth if still past it (the flusher starts on
+ *        every cache past an eighth, each second).
  */
 void pcache_balance(struct pcache *pc);
 
