@@ -8,9 +8,10 @@ blocks) made here with mke2fs -d: /etc/motd, /dev, /proc and /tmp, and
 with busybox /bin/busybox and /bin/sh. With `root=/dev/vda1` on the
 command line the kernel shell must find / to be the disk (/proc/mounts
 lists it first, rw), read its files, see the kernel's /dev and /proc at
-the disk's /dev and /proc, write to it (busybox, or the shell's cp), sync
-and power off; on the host e2fsck -fn calls it clean and debugfs reads
-back what was written.
+the disk's /dev and /proc, write to it (busybox, or the shell's cp; with
+busybox also a file past 5 GiB, a device node, an owner, a mode and a
+time), sync and power off; on the host e2fsck -fn calls it clean and
+debugfs reads back what was written.
 Boot 2: root= names a partition that does not exist, then (boot 3) a disk
 with no ext2: the kernel says why and / stays the initrd's tmpfs
 (the fallback), where the initrd's files still are.
@@ -25,6 +26,7 @@ from qemu_test import run_qemu  # noqa: E402
 from ext2_test import sbin, PART_START  # noqa: E402
 
 DISK = 48 << 20
+HUGE_AT = 5 << 30  # where the file past 4 GiB has its bytes
 
 
 def make_disk(path, tree):
@@ -87,7 +89,13 @@ def main():
         keys = ["mount", "crc32 /etc/motd", "df"]
         if a.busybox:
             keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
-                     "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts'"]
+                     "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts'",
+                     # past 4 GiB: large_file, triple indirect blocks (1 KiB blocks)
+                     f"run /bin/busybox sh -c 'dd if=/etc/motd of=/huge bs=1024 seek={HUGE_AT // 1024} "
+                     "2>/dev/null; tail -c 38 /huge; stat -c %s /huge'",
+                     # a device node, an owner, a mode and a time, stored
+                     "run /bin/busybox sh -c 'mknod /null2 c 1 3; chown 12:34 /note; chmod 640 /note; "
+                     "touch -d @1000000000 /note'"]
         else:
             keys += ["cp /etc/motd /note", "mkdir /tmp/x", "crc32 /dev/vda1"]
         keys += ["sync", "poweroff"]
@@ -119,6 +127,23 @@ def main():
         check(got == want, f"debugfs reads /note back: {got!r}")
         ls = subprocess.run([sbin("debugfs"), "-R", "ls -p /tmp", part], capture_output=True, text=True).stdout
         check("/x/" in ls, "and the directory made in the disk's /tmp")
+        if a.busybox:
+            check(re.search(r"(?m)^this root file system is on /dev/vda1\n%d\n\[exit 0\]$" % (HUGE_AT + len(motd)),
+                            text), "a file past 5 GiB: its tail and size read back in the kernel")
+            st = subprocess.run([sbin("debugfs"), "-R", "stat /huge", part], capture_output=True, text=True).stdout
+            check(f"Size: {HUGE_AT + len(motd)}" in st, "debugfs gives its size")
+            blk = subprocess.run([sbin("debugfs"), "-R", f"bmap /huge {HUGE_AT // 1024}", part],
+                                 capture_output=True, text=True).stdout.strip()
+            with open(part, "rb") as f:
+                f.seek(int(blk or 0) * 1024)
+                got = f.read(len(motd))
+            check(blk.isdigit() and got == motd, f"and its block past 5 GiB (block {blk}) holds the bytes")
+            st = subprocess.run([sbin("debugfs"), "-R", "stat /null2", part], capture_output=True, text=True).stdout
+            check("Type: character special" in st and re.search(r"Device major/minor number: 0*1:0*3", st),
+                  "mknod's character device 1:3 is on the disk")
+            st = subprocess.run([sbin("debugfs"), "-R", "stat /note", part], capture_output=True, text=True).stdout
+            check(re.search(r"User: +12 +Group: +34", st) and "Mode:  0640" in st and "mtime: 0x3b9aca00" in st,
+                  "chown 12:34, chmod 640 and touch -d @1000000000 are on the disk")
 
         # The fallbacks: no such partition, then a disk with no ext2.
         for n, (words, why) in enumerate((("root=/dev/vdz1", "ENOENT"), ("root=/dev/vda", "EINVAL")), 2):
