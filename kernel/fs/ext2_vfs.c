@@ -60,6 +60,7 @@ struct e2mount {
     struct e2node *table[HASH]; /* inodes in use, by number */
     char name[256];             /* readdir's name, valid under the namespace lock */
     int warned;                 /* a damaged structure was reported */
+    int warned_write;           /* damage the writer went around was reported */
     uint32_t epoch;             /* the disk's last time (s) when mounted: there is no clock here */
     uint64_t mounted_ns;        /* vfs_now() then */
     unsigned cached;            /* inodes other than directories in the table */
@@ -162,6 +163,16 @@ static int dev_write(void *ctx, uint64_t off, const void *buf, size_t n)
 }
 
 static void dev_forget(void *ctx, uint64_t off, uint64_t n) { pcache_forget(&((struct e2mount *)ctx)->bc, off, n); }
+
+/* Damage the writer found and went around: said once a mount. */
+static void dev_warn(void *ctx, const char *what)
+{
+    struct e2mount *m = ctx;
+    if (!m->warned_write) {
+        m->warned_write = 1;
+        pr_warn("ext2: %s: %s (e2fsck the device; reported once)", m->bd->name, what);
+    }
+}
 
 static const void *dev_map(void *ctx, uint64_t off, size_t n, uintptr_t *token)
 {
@@ -898,6 +909,7 @@ static void e2_free(struct e2mount *m)
             kfree(n);
         }
     pcache_destroy(&m->bc);
+    kfree(m->fs.groups_checked);
     kfree(m);
 }
 
@@ -995,7 +1007,7 @@ int ext2_mount(const char *source, const char *path, int read_only)
     m->bd = bd;
     mutex_init(&m->lock, "ext2 mount");
     m->dev = (struct ext2_dev){.read = dev_read, .write = read_only || bd->read_only ? NULL : dev_write,
-                               .forget = dev_forget, .map = dev_map, .unmap = dev_unmap, .ctx = m,
+                               .forget = dev_forget, .map = dev_map, .unmap = dev_unmap, .warn = dev_warn, .ctx = m,
                                .size = bd->nblocks * bd->block_size};
     /* Units of the device's cache: 1 KiB until the superblock gives the
      * block size (its 1 KiB at byte 1024 is all ext2_open() reads). */
@@ -1004,6 +1016,8 @@ int ext2_mount(const char *source, const char *path, int read_only)
     err = ext2_open(&m->fs, &m->dev);
     if (err)
         pr_warn("ext2: %s: not mounted: %s", bd->name, err == -EIO ? "the device could not be read" : m->fs.err);
+    if (!err && !(m->fs.groups_checked = kzalloc(m->fs.groups)))
+        err = -ENOMEM;
     if (!err) {
         m->bc.unit_shift = unit_shift(m);
         m->rw = !m->fs.read_only;

@@ -18,9 +18,13 @@
  * on the stack (bitmaps are scanned 64 bytes at a time, indirect blocks 64
  * pointers at a time), and the caller serializes every writing call on one
  * file system. The bitmaps are not trusted further than they can be
- * checked cheaply: a block bitmap that calls a group's own metadata free,
- * or an inode bitmap that calls a live inode free, is reported (EUCLEAN)
- * and the bit is skipped, never allocated over.
+ * checked cheaply: a group whose bitmap disagrees with its descriptor's
+ * free count is not allocated from (checked once, where the owner gives
+ * fs->groups_checked: a bit cleared by damage leaves the count behind); a
+ * block bitmap that calls a group's own metadata free, or an inode bitmap
+ * that calls a live inode free, is reported and the bit skipped, never
+ * allocated over. A bitmap damaged along with its count is beyond these
+ * checks: e2fsck's to find.
  */
 #include <kernel/errno.h>
 #include <kernel/ext2.h>
@@ -143,6 +147,46 @@ static long find_clear(struct ext2_fs *fs, uint32_t b, uint32_t from, uint32_t l
     return -1;
 }
 
+/* Damage found and worked around: the owner hears of it. */
+static void warn(struct ext2_fs *fs, const char *what)
+{
+    ext2_bad(fs, -EUCLEAN, what);
+    if (fs->dev->warn)
+        fs->dev->warn(fs->dev->ctx, what);
+}
+
+/* Whether group @p g's bitmap (the inode one if @p inodes) agrees with
+ * the free count of its descriptor @p gd: counted once a mount. */
+static int group_trusted(struct ext2_fs *fs, uint32_t g, const uint8_t gd[GD_SIZE], int inodes)
+{
+    uint8_t *st = fs->groups_checked ? &fs->groups_checked[g] : NULL;
+    unsigned checked = inodes ? 2 : 1, bad = checked << 2;
+    if (!st)
+        return 1;
+    if (*st & checked)
+        return !(*st & bad);
+    uint32_t bm = get_le32(gd + (inodes ? GD_INODE_BITMAP : GD_BLOCK_BITMAP));
+    uint32_t limit = inodes ? fs->inodes_per_group : group_blocks(fs, g), zeros = 0;
+    if (bm <= fs->first_data_block || bm >= fs->blocks)
+        return 1; /* bitmap_block() refuses it */
+    uint8_t chunk[CHUNK];
+    for (uint32_t at = 0; at < limit; at += CHUNK * 8) {
+        uint32_t bits = limit - at < CHUNK * 8 ? limit - at : CHUNK * 8;
+        if (ext2_dev_read(fs, block_off(fs, bm) + at / 8, chunk, (bits + 7) / 8))
+            return 1; /* not now, not recorded: the allocation's own read will fail */
+        for (uint32_t i = 0; i < bits; i++)
+            zeros += !(chunk[i / 8] & (1u << (i % 8)));
+    }
+    *st |= checked;
+    if (zeros != get_le16(gd + (inodes ? GD_FREE_INODES : GD_FREE_BLOCKS))) {
+        *st |= bad;
+        warn(fs, inodes ? "a group's inode bitmap disagrees with its free count: no inode is taken from it"
+                        : "a group's block bitmap disagrees with its free count: no block is taken from it");
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- blocks ---- */
 
 /* The group's own metadata (superblock copy, descriptors, bitmaps, inode
@@ -172,7 +216,7 @@ static int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
             break;
         uint8_t gd[GD_SIZE];
         int err = gd_read(fs, g, gd);
-        if (!err && !get_le16(gd + GD_FREE_BLOCKS))
+        if (!err && (!get_le16(gd + GD_FREE_BLOCKS) || !group_trusted(fs, g, gd, 0)))
             continue;
         if (err || (err = bitmap_block(fs, gd, GD_BLOCK_BITMAP, &bm)))
             return err;
@@ -186,7 +230,7 @@ static int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
             fs->free_blocks--;
             if (is_group_meta(fs, gd, b)) {
                 /* Set now, as it should have been, and counted so; not ours to hand out. */
-                ext2_bad(fs, -EUCLEAN, "a block bitmap marks its group's own metadata free");
+                warn(fs, "a block bitmap marks its group's own metadata free");
                 from = (uint32_t)bit + 1;
                 continue;
             }
@@ -295,7 +339,7 @@ int ext2_new_inode(struct ext2_fs *fs, uint32_t dir_ino, uint16_t mode, struct e
         uint32_t g = (g0 + i) % fs->groups, bm;
         uint8_t gd[GD_SIZE];
         int err = gd_read(fs, g, gd);
-        if (!err && !get_le16(gd + GD_FREE_INODES))
+        if (!err && (!get_le16(gd + GD_FREE_INODES) || !group_trusted(fs, g, gd, 1)))
             continue;
         if (err || (err = bitmap_block(fs, gd, GD_INODE_BITMAP, &bm)))
             return err;
@@ -310,7 +354,7 @@ int ext2_new_inode(struct ext2_fs *fs, uint32_t dir_ino, uint16_t mode, struct e
             if ((err = ext2_read_inode(fs, ino, &old)))
                 return err;
             if (old.links && old.mode && !old.dtime) {
-                ext2_bad(fs, -EUCLEAN, "an inode bitmap marks a live inode free");
+                warn(fs, "an inode bitmap marks a live inode free");
                 continue;
             }
             int was;

@@ -15,6 +15,11 @@ page cache, ext2, system call or shell command.
 - vdb: every write fails. A read-write mount is EIO (it writes the
   superblock's state first) and leaves nothing mounted; a read-only mount
   of the same disk then works.
+- vdc (no failures, bad input): group 0's block bitmap was damaged, the
+  bits of the file `bad`'s blocks cleared behind its descriptor's count.
+  The kernel must see the bitmap disagree with the count, say so, and take
+  no block from that group: a file copied in lands elsewhere, and `bad`
+  keeps its bytes.
 """
 import argparse, os, re, shutil, subprocess, sys, tempfile, zlib
 
@@ -45,7 +50,7 @@ def main():
             with open(os.path.join(tree, n), "wb") as f:
                 f.write(d)
         disks = []
-        for n in range(2):
+        for n in range(3):
             img = os.path.join(tmp, f"d{n}.img")
             with open(img, "wb") as f:
                 f.truncate(16 << 20)
@@ -66,10 +71,23 @@ def main():
         for n in range(2):
             drives += ["-drive", f"if=none,id=d{n},file=blkdebug:{rules[n]}:{disks[n]},format=raw",
                        "-device", f"virtio-blk-pci,drive=d{n}"]
+        # vdc: clear the bitmap bits of bad's blocks (the counts stay).
+        dump2 = subprocess.run([sbin("dumpe2fs"), disks[2]], capture_output=True, text=True).stdout
+        bitmap = int(re.search(r"Block bitmap at (\d+)", dump2).group(1))
+        blocks = [int(b) for b in subprocess.run([sbin("debugfs"), "-R", "blocks /bad", disks[2]],
+                                                   capture_output=True, text=True).stdout.split()]
+        with open(disks[2], "r+b") as f:
+            for b in blocks:
+                bit = b - 1  # 1 KiB blocks: group 0's bitmap starts at block 1
+                f.seek(bitmap * 1024 + bit // 8)
+                byte = f.read(1)[0] & ~(1 << (bit % 8))
+                f.seek(bitmap * 1024 + bit // 8)
+                f.write(bytes([byte]))
+        drives += ["-drive", f"if=none,id=d2,file={disks[2]},format=raw", "-device", "virtio-blk-pci,drive=d2"]
         keys = ["mount /dev/vda /mnt", "crc32 /mnt/good", "crc32 /mnt/bad", "crc32 /mnt/good",
                 "cp /mnt/good /mnt/new", "sync", "crc32 /mnt/good", "umount /mnt",
                 "mount /dev/vdb /tmp", "mount", "mount -r /dev/vdb /tmp", "crc32 /tmp/bad", "umount /tmp",
-                "poweroff"]
+                "mount /dev/vdc /mnt", "cp /mnt/good /mnt/new", "umount /mnt", "poweroff"]
         text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives,
                                          a.timeout)
         sys.stdout.write(text)
@@ -86,6 +104,15 @@ def main():
         check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nkernel> ", text),
               "and nothing stays mounted")
         check(f"{zlib.crc32(data['bad']):08x} 20000 /tmp/bad" in text, "a read-only mount of it reads")
+        check(re.search(r"(?m)^kernel> cp /mnt/good /mnt/new\n.*warning: ext2: vdc: a group's block bitmap "
+                        r"disagrees with its free count: no block is taken from it", text),
+              "vdc: the damaged bitmap is seen and said")
+        for name, want in (("bad", data["bad"]), ("new", data["good"])):
+            got = subprocess.run([sbin("debugfs"), "-R", f"cat /{name}", disks[2]], capture_output=True).stdout
+            check(got == want, f"vdc: {name} holds its bytes ({len(got)} read)")
+        new = [int(b) for b in subprocess.run([sbin("debugfs"), "-R", "blocks /new", disks[2]],
+                                                capture_output=True, text=True).stdout.split()]
+        check(new and min(new) > 8192, f"vdc: the copy's blocks are outside group 0 ({new[:3]}...)")
         fsck = subprocess.run([sbin("e2fsck"), "-fn", disks[0]], capture_output=True, text=True)
         check(fsck.returncode == 0, f"vda: e2fsck -fn exits 0 after the failed writes (got {fsck.returncode})")
         if fsck.returncode:

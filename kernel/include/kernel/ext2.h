@@ -38,6 +38,8 @@ struct ext2_dev {
     const void *(*map)(void *ctx, uint64_t off, size_t n, uintptr_t *token);
     /** Let go of what map() gave. */
     void (*unmap)(void *ctx, uintptr_t token);
+    /** Optional: damage found and worked around (the writer goes on). */
+    void (*warn)(void *ctx, const char *what);
     void *ctx;     /**< the read function's */
     uint64_t size; /**< the device's size in bytes */
 };
@@ -77,6 +79,8 @@ struct ext2_fs {
     uint32_t free_blocks;       /**< s_free_blocks_count, kept here while mounted (ext2_sync_super()) */
     uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
     uint32_t reserved_blocks;   /**< s_r_blocks_count: kept for root (statfs's bavail leaves them out) */
+    uint8_t *groups_checked;    /**< the owner's, one byte a group (zeroed), or NULL: the writer's
+                                     check of each group's bitmaps against its counts, once */
     uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets
                                      (ext2_open(): the superblock's last write or mount time) */
     char err[96];               /**< what was wrong, after a call returned -EINVAL or -EUCLEAN */
