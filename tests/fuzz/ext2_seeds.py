@@ -6,7 +6,9 @@ host's mke2fs makes, embedded in a C header, and the metadata in them.
 
 Writes OUTDIR/ext2_base.h (the images, see below), OUTDIR/seeds/* and
 OUTDIR/seeds.txt, the comma-separated list that libFuzzer's
--seed_inputs=@OUTDIR/seeds.txt reads. Deterministic: a fixed tree, a fixed
+-seed_inputs=@OUTDIR/seeds.txt reads; and fuzz_ext2_write's seeds,
+OUTDIR/write_seeds/* listed in OUTDIR/write_seeds.txt (same images, its
+own input format: see write_seeds()). Deterministic: a fixed tree, a fixed
 time (E2FSPROGS_FAKE_TIME) and fixed UUIDs and hash seeds, so every build
 fuzzes the same bytes and a crash input found on one machine replays on
 another.
@@ -271,6 +273,49 @@ def main():
         with open(os.path.join(sdir, name), "wb") as f:
             f.write(data)
     with open(os.path.join(out, "seeds.txt"), "w") as f:
+        f.write(",".join(os.path.join(sdir, n) for n in sorted(seeds)))
+    write_seeds(out, roots)
+
+
+# fuzz_ext2_write.c's operations, 4 bytes each: the kind (byte % 10: 0 file,
+# 1 directory, 2 symlink, 3-4 write, 5 truncate, 6 remove, 7 rename, 8 link,
+# 9 sync) and its three arguments. Every kind once or more, writes at each
+# edge of the map (the byte's low 3 bits choose the offset, the next's low
+# 2 the length), a fast and a slow symlink, then removals and renames.
+WRITE_OPS = [
+    (1, 0, 4, 0), (0, 0, 0, 0), (0, 0, 4, 0), (2, 0, 4, 0x10), (2, 0, 6, 0x11),
+    (3, 0, 0, 0), (3, 1, 1, 1), (3, 2, 2, 2), (3, 3, 3, 0), (3, 4, 4, 1),
+    (3, 5, 5, 0), (3, 6, 6, 0), (3, 7, 14, 0), (4, 8, 7, 3), (5, 1, 1, 0),
+    (5, 2, 3, 0), (5, 3, 0, 0), (8, 0, 0, 3), (7, 1, 0, 4), (7, 2, 5, 0x80),
+    (6, 0, 0, 0), (6, 3, 0, 0), (9, 2, 0, 0), (1, 1, 5, 0), (0, 5, 1, 0),
+    (3, 9, 1, 2), (7, 4, 1, 1), (6, 5, 0, 0), (9, 0, 0, 0),
+]
+
+
+def write_seeds(out, roots):
+    """fuzz_ext2_write's seeds: byte 0 the image, a device access to fail
+    (bits 2-3: 1 a read, 2 a write) and the number of patches (bits 4-7);
+    byte 1 which access fails (from the first operation); the patches
+    (fuzz_ext2's 5 bytes); the operations. Each image clean, with a
+    failing read, with a failing write, with a damaged root, and one block
+    short (with map(): bits 2-3 = 3)."""
+    ops = b"".join(bytes(op) for op in WRITE_OPS)
+    seeds = {}
+    for i, root in enumerate(roots):
+        seeds[f"w{i}_clean"] = bytes([i, 0]) + ops
+        seeds[f"w{i}_eio_read"] = bytes([i | 1 << 2, 40]) + ops
+        seeds[f"w{i}_eio_write"] = bytes([i | 2 << 2, 30]) + ops
+        seeds[f"w{i}_root"] = bytes([i | 2 << 4, 0, root, 4, 0, 2, 64, root, 40, 0, 3, 20]) + ops
+        # s_blocks_count one short (interesting[19]): a device longer than
+        # the file system, whose last block a pointer may still name.
+        seeds[f"w{i}_short"] = bytes([i | 3 << 2 | 1 << 4, 0, 0, 4, 0, 3, 19]) + ops
+    sdir = os.path.join(out, "write_seeds")
+    shutil.rmtree(sdir, ignore_errors=True)
+    os.makedirs(sdir)
+    for name, data in seeds.items():
+        with open(os.path.join(sdir, name), "wb") as f:
+            f.write(data)
+    with open(os.path.join(out, "write_seeds.txt"), "w") as f:
         f.write(",".join(os.path.join(sdir, n) for n in sorted(seeds)))
 
 
