@@ -17,7 +17,11 @@
  * O_NONBLOCK opens, one pipe for every open, gone with the last close); ppoll; /dev/null, /dev/zero, /dev/urandom; private file
  * mappings (mmap of a file and of /dev/zero: contents, offsets, a partial
  * last page, copy-on-write, cut by munmap and mprotect, SIGBUS past the
- * end, the refusals). Everything
+ * end, the refusals); shared file mappings (MAP_SHARED: on a file system
+ * that writes them through, ext2, a store is the file's at once for read
+ * and pread, a pwrite shows in the mapping, a fork's child writes through
+ * it, a hole's page takes a block, msync; elsewhere, tmpfs, a writable
+ * one is ENODEV). Everything
  * goes through the *at calls with AT_FDCWD (renameat2 with flags 0, as
  * riscv64 has no renameat), so it is the same on every arch; only struct
  * stat and O_DIRECTORY differ. Close-on-exec itself is not checked (that
@@ -849,6 +853,72 @@ static void mmap_checks(void)
         sys3(NR_munmap, m, PAGE, 0);
 }
 
+/* ---- shared file mappings ---- */
+enum { MAP_SHARED = 1, MS_SYNC = 4, EXT2_SUPER_MAGIC = 0xef53 };
+
+static void shared_checks(void)
+{
+    enum { SIZE = 3 * PAGE };
+    static unsigned char buf[SIZE];
+    long st[15]; /* struct statfs: f_type first */
+    for (long i = 0; i < SIZE; i++)
+        buf[i] = pattern(i);
+    const char *f = P("shared");
+    long fd = expect_ok(uopen(f, O_RDWR | O_CREAT | O_TRUNC, 0600), "create a file to share");
+    expect(uwrite(fd, buf, SIZE), SIZE, "write 3 pages into it");
+    int through = sys3(NR_fstatfs, fd, (long)st, 0) == 0 && st[0] == EXT2_SUPER_MAGIC;
+    long m = ummap(SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (!through) {
+        expect(m, -ENODEV, "MAP_SHARED writable where the file system has no write-through (tmpfs) is ENODEV");
+        uclose(fd);
+        expect(uunlink(f, 0), 0, "unlink it");
+        return;
+    }
+    check(m > 0, "MAP_SHARED writable, 3 pages (ext2)");
+    if (m <= 0)
+        return;
+    volatile unsigned char *mp = (volatile unsigned char *)m;
+    check(matches((const unsigned char *)m, 0, SIZE), "it holds the file's bytes");
+    mp[0] = 'X';
+    mp[PAGE + 5] = 'Y';
+    unsigned char b[2] = {0, 0};
+    check(upread(fd, b, 1, 0) == 1 && b[0] == 'X' && upread(fd, b + 1, 1, PAGE + 5) == 1 && b[1] == 'Y',
+          "stores through it are the file's at once (pread)");
+    expect(sys6(NR_pwrite64, fd, (long)"Z", 1, 2 * PAGE + 7, 0, 0), 1, "pwrite into the file");
+    check(mp[2 * PAGE + 7] == 'Z', "shows in the mapping");
+    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0) {
+        mp[10] = 'C';
+        uexit(0);
+    }
+    int status = -1;
+    sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
+    check(status == 0 && upread(fd, b, 1, 10) == 1 && b[0] == 'C', "a fork's child writes through it too");
+    expect(sys3(NR_msync, m, SIZE, MS_SYNC), 0, "msync(MS_SYNC)");
+    expect(sys3(NR_msync, m + 1, PAGE, MS_SYNC), -EINVAL, "msync of an unaligned address is EINVAL");
+    sys3(NR_munmap, m, SIZE, 0);
+    /* A page the file has no block for yet (a hole): a store takes one. */
+    expect(sys3(NR_ftruncate, fd, 5 * PAGE, 0), 0, "ftruncate to 5 pages: two of holes");
+    m = ummap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4 * PAGE);
+    check(m > 0 && ((volatile unsigned char *)m)[9] == 0, "a hole's page, mapped shared, reads zero");
+    if (m > 0) {
+        ((volatile unsigned char *)m)[9] = 'H';
+        expect(sys3(NR_msync, m, PAGE, MS_SYNC), 0, "a store into it, synced");
+        sys3(NR_munmap, m, PAGE, 0);
+    }
+    check(upread(fd, b, 1, 4 * PAGE + 9) == 1 && b[0] == 'H', "the file reads it after munmap");
+    uclose(fd);
+    fd = uopen(f, O_RDONLY, 0);
+    expect(ummap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), -EACCES,
+           "MAP_SHARED writable from a read-only fd is EACCES");
+    m = ummap(PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    check(m > 0 && ((volatile unsigned char *)m)[0] == 'X', "MAP_SHARED read-only from it reads the stores");
+    if (m > 0)
+        sys3(NR_munmap, m, PAGE, 0);
+    uclose(fd);
+    expect(uunlink(f, 0), 0, "unlink the shared file");
+}
+
 static int finish(void)
 {
     uputs("ufiles: ");
@@ -891,6 +961,7 @@ int main(int argc, char **argv, char **envp)
     poll_checks();
     dev_checks();
     mmap_checks();
+    shared_checks();
 
     expect(uunlink(top, AT_REMOVEDIR), 0, "everything made is gone: the test directory is removed");
     sys1(NR_umask, old_umask);

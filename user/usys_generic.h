@@ -70,6 +70,8 @@
 #define NR_sync 81
 #define NR_fsync 82
 #define NR_fdatasync 83
+#define NR_msync 227
+#define NR_fstatfs 44
 #define NR_utimensat 88
 #define NR_set_robust_list 99
 #define NR_clock_nanosleep 115

@@ -839,6 +839,27 @@ static int e2_file_page(struct file *f, uint64_t index, uint64_t *pa)
     return pcache_get(&node_of(f->inode)->pc, index, pages_of(size), pa);
 }
 
+/* file_ops.mkwrite: a shared mapping writes page @p index: its blocks
+ * (inside the file: a mapping never grows it), and the cache keeps it
+ * dirty while mapped. */
+static int e2_file_mkwrite(struct file *f, uint64_t index)
+{
+    struct e2node *node = node_of(f->inode);
+    struct e2mount *m = node->m;
+    if (!m->rw)
+        return -EROFS;
+    uint64_t size = __atomic_load_n(&f->inode->size, __ATOMIC_ACQUIRE), from = index * PAGE_SIZE;
+    if (from >= size)
+        return -EIO;
+    int err = alloc_range(node, from, from + PAGE_SIZE < size ? from + PAGE_SIZE : size);
+    if (err)
+        return e2_err(m, err);
+    pcache_mapped_write(&node->pc, index);
+    node->vi->mtime = node->vi->ctime = ns(disk_now(m));
+    node->dirty = 1;
+    return 0;
+}
+
 /* ---- sync ---- */
 
 /* Every inode's data and fields, then the metadata, then the device's cache. */
@@ -978,6 +999,7 @@ static const struct file_ops e2_file_ops = {
     .read = e2_file_read,
     .write = e2_file_write,
     .page = e2_file_page,
+    .mkwrite = e2_file_mkwrite,
     .fsync = e2_fsync,
     .seekable = 1,
 };

@@ -7,14 +7,14 @@
  * slot is a page's frame address with its state in the low 12 bits, which a
  * page-aligned address leaves free:
  *
- *     63                      12 11    9   8   7        0
- *    +--------------------------+-------+---+----------+
- *    |   physical frame         |   0   | R | dirty[8] |
- *    +--------------------------+-------+---+----------+
+ *     63                      12 11 10   9   8   7        0
+ *    +--------------------------+-----+---+---+----------+
+ *    |   physical frame         |  0  | W | R | dirty[8] |
+ *    +--------------------------+-----+---+---+----------+
  *
  * dirty[u] is unit u of the page (a block of the owner's size), R the
  * page was used since the reclaimer last looked (the clock's second
- * chance). A cache's tree holds one reference to each frame (file_page.h);
+ * chance), W a shared mapping may write it behind the cache's back. A cache's tree holds one reference to each frame (file_page.h);
  * whoever else holds one (a reader copying out, a mapping) keeps the frame
  * from being evicted: reclaim takes only pages whose count is the cache's 1.
  */
@@ -34,6 +34,7 @@
 #define SLOTS (1u << SHIFT)
 #define S_DIRTY 0xffu
 #define S_REF 0x100u
+#define S_MAPW 0x200u /* mapped writable (MAP_SHARED): dirty at every write-back while mapped */
 #define S_FLAGS 0xfffu
 
 struct node {
@@ -189,6 +190,8 @@ static void drop(struct pcache *pc, uint64_t index, uintptr_t *s)
 {
     uint64_t pa = *s & ~(uintptr_t)S_FLAGS;
     take_dirty(pc, s);
+    if (*s & S_MAPW)
+        pc->mapped--;
     slot_clear(pc, index);
     pc->pages--;
     STAT_ADD(pages, -1);
@@ -380,6 +383,19 @@ void pcache_dirty(struct pcache *pc, uint64_t index, size_t from, size_t to)
     mutex_unlock(&pc->lock);
 }
 
+void pcache_mapped_write(struct pcache *pc, uint64_t index)
+{
+    mutex_lock(&pc->lock);
+    uintptr_t *s = slot_of(pc, index, 0);
+    if (s && *s) {
+        if (!(*s & S_MAPW))
+            pc->mapped++;
+        *s |= S_MAPW;
+        set_dirty(pc, s, unit_mask(pc, 0, PAGE_SIZE));
+    }
+    mutex_unlock(&pc->lock);
+}
+
 void pcache_discard(struct pcache *pc, uint64_t index)
 {
     mutex_lock(&pc->lock);
@@ -498,6 +514,16 @@ static int collect_dirty(struct pcache *pc, uint64_t index, uintptr_t *s, void *
 {
     (void)pc;
     struct batch *b = arg;
+    if (*s & S_MAPW) {
+        /* Mapped writable: dirty whether or not a call said so. When no
+         * mapping holds it any more (only the cache's reference), this is
+         * its last write-back as such. */
+        set_dirty(pc, s, unit_mask(pc, 0, PAGE_SIZE));
+        if ((uintptr_t)__atomic_load_n(&pmm_page(*s & ~(uintptr_t)S_FLAGS)->owner, __ATOMIC_ACQUIRE) == 1) {
+            *s &= ~(uintptr_t)S_MAPW;
+            pc->mapped--;
+        }
+    }
     if (!(*s & S_DIRTY))
         return b->n != 0; /* a clean page ends a run */
     if (b->n && index != b->index[b->n - 1] + 1)
@@ -511,7 +537,7 @@ static int writeback_locked(struct pcache *pc, void *scratch)
 {
     struct batch b = {.first = 0};
     int err = 0;
-    while (pc->dirty) {
+    while (pc->dirty || pc->mapped) {
         b.n = 0;
         walk(pc, b.first, collect_dirty, &b);
         if (!b.n)
@@ -538,7 +564,7 @@ int pcache_writeback(struct pcache *pc)
 {
     if (!pc->ops->write)
         return 0;
-    void *scratch = pc->ops->scratch && pc->dirty ? kmalloc(pc->ops->scratch) : NULL;
+    void *scratch = pc->ops->scratch && (pc->dirty || pc->mapped) ? kmalloc(pc->ops->scratch) : NULL;
     mutex_lock(&pc->lock);
     writeback_locked(pc, scratch);
     int err = pc->err;
@@ -584,7 +610,8 @@ static void flush_pass(uint64_t age_ns, uint64_t limit)
     mutex_lock(&caches_lock);
     list_for_each(n, &caches) {
         struct pcache *pc = container_of(n, struct pcache, node);
-        if (!pc->ops->write || !__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED))
+        if (!pc->ops->write || !(__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED) ||
+                                 __atomic_load_n(&pc->mapped, __ATOMIC_RELAXED)))
             continue;
         if (now - __atomic_load_n(&pc->dirtied_ns, __ATOMIC_RELAXED) >= age_ns ||
             __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit) {
@@ -644,7 +671,7 @@ static int reclaim_one(struct pcache *pc, uint64_t index, uintptr_t *s, void *ar
 {
     (void)pc;
     struct reclaim_arg *r = arg;
-    if (*s & S_DIRTY)
+    if (*s & (S_DIRTY | S_MAPW))
         return 0;
     if (*s & S_REF) {
         *s &= ~(uintptr_t)S_REF;

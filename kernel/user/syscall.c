@@ -317,14 +317,29 @@ static long sys_mmap(const uint64_t a[6])
     struct proc *p = proc_current();
     if (!len || len < a[1] || !(flags & (MAP_SHARED | MAP_PRIVATE)))
         return -EINVAL;
-    if (flags & MAP_SHARED)
-        return -ENODEV; /* shared memory and shared files need a page cache */
+    if ((flags & MAP_SHARED) && (flags & MAP_ANONYMOUS))
+        return -ENODEV; /* shared anonymous memory: not yet */
     if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
         return -EACCES; /* W^X */
     long e = 0;
     struct file *file = flags & MAP_ANONYMOUS ? NULL : mmap_file((int)a[4], a[5], len, &e);
     if (e)
         return e;
+    /* MAP_SHARED: the file's own pages, written through, where its file
+     * system can (mkwrite: ext2). Read-only, a private mapping is the same
+     * thing (it maps the file's frames until written). */
+    int shared = 0;
+    if ((flags & MAP_SHARED) && file && file->ops->mkwrite && file->ops->page)
+        shared = 1;
+    else if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
+        e = -ENODEV; /* /dev/zero, tmpfs: not yet */
+    if (shared && (prot & PROT_WRITE) && (file->flags & O_ACCMODE) != O_RDWR)
+        e = -EACCES; /* writing through it needs the file open for writing */
+    if (e) {
+        if (file)
+            file_put(file);
+        return e;
+    }
     uspace_lock(p->us); /* the gap found stays free for this map */
     if (flags & MAP_FIXED) {
         e = addr & (PAGE_SIZE - 1) ? -EINVAL : uspace_unmap(p->us, addr, len);
@@ -333,8 +348,9 @@ static long sys_mmap(const uint64_t a[6])
         e = addr ? 0 : -ENOMEM;
     }
     if (!e)
-        e = file ? uspace_map_file(p->us, addr, len, mmu_prot(prot), file, a[5])
-                 : uspace_map_anon(p->us, addr, len, mmu_prot(prot));
+        e = shared ? uspace_map_shared(p->us, addr, len, mmu_prot(prot), file, a[5])
+            : file ? uspace_map_file(p->us, addr, len, mmu_prot(prot), file, a[5])
+                   : uspace_map_anon(p->us, addr, len, mmu_prot(prot));
     uspace_unlock(p->us);
     if (file)
         file_put(file); /* the region took its own */
@@ -375,6 +391,48 @@ static long sys_prlimit64(const uint64_t a[6])
     if (a[2])
         p->rlim[res] = n;
     return 0;
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* msync(): the files of the shared mappings in the range written back
+ * (MS_ASYNC as MS_SYNC: a write-back here is cheap to wait for). */
+static long sys_msync(const uint64_t a[6])
+{
+    size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    unsigned flags = (unsigned)a[2];
+    if ((a[0] & (PAGE_SIZE - 1)) || len < a[1] || (flags & ~(unsigned)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    struct uspace *us = proc_current()->us;
+    struct file *files[8];
+    unsigned n = 0;
+    long e = 0;
+    uspace_lock(us);
+    uintptr_t at = a[0], end = a[0] + len;
+    for (struct uregion *r = us->regions; r && at < end; r = r->next) {
+        if (r->end <= at)
+            continue;
+        if (r->start > at) {
+            e = -ENOMEM; /* a hole in the range, as Linux */
+            break;
+        }
+        if (r->shared && n < 8)
+            files[n++] = file_get(r->file);
+        at = r->end;
+    }
+    if (!e && at < end)
+        e = -ENOMEM;
+    uspace_unlock(us);
+    for (unsigned i = 0; i < n; i++) {
+        long r = files[i]->ops->fsync ? files[i]->ops->fsync(files[i]) : 0;
+        if (!e)
+            e = r;
+        file_put(files[i]);
+    }
+    return e;
 }
 
 static long sys_munmap(const uint64_t a[6])
@@ -608,7 +666,7 @@ static const struct sysent table[] = {
     E(exit), E(exit_group), E(futex), E(getpid),
     E(getppid), E(gettid), {SYSNR_getuid, sys_zero, "getuid"}, {SYSNR_geteuid, sys_zero, "geteuid"},
     {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
-    E(uname), E(brk), E(mmap), E(munmap), E(clock_gettime), E(nanosleep), E(sched_yield), E(kill),
+    E(uname), E(brk), E(mmap), E(munmap), E(msync), E(clock_gettime), E(nanosleep), E(sched_yield), E(kill),
     E(getrandom), E(clone), E(execve), E(wait4),
 #ifdef SYSNR_fork
     E(fork), {SYSNR_vfork, sys_fork, "vfork"},

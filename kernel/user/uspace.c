@@ -143,7 +143,7 @@ static struct uregion *region_new(const struct uregion *from, uintptr_t start, u
     if (!r)
         return NULL;
     *r = (struct uregion){start, end, from->prot, next, from->file,
-                          from->file ? from->off + (start - from->start) : 0};
+                          from->file ? from->off + (start - from->start) : 0, from->shared};
     if (r->file)
         file_get(r->file);
     return r;
@@ -165,7 +165,7 @@ static void region_trim_head(struct uregion *r, uintptr_t start)
 }
 
 static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
-                      uint64_t off)
+                      uint64_t off, int shared)
 {
     if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC | UPROT_NONE)) ||
         (prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC) || (off & (PAGE_SIZE - 1)))
@@ -175,7 +175,7 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
         pp = &(*pp)->next;
     if (*pp && (*pp)->start < va + len)
         return -EEXIST;
-    struct uregion *r = region_new(&(struct uregion){va, va + len, prot, NULL, file, off}, va, va + len, *pp);
+    struct uregion *r = region_new(&(struct uregion){va, va + len, prot, NULL, file, off, shared}, va, va + len, *pp);
     if (!r)
         return -ENOMEM;
     *pp = r;
@@ -184,13 +184,19 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
 
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
 {
-    return map_region(us, va, len, prot, NULL, 0);
+    return map_region(us, va, len, prot, NULL, 0, 0);
 }
 
 int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                     uint64_t off)
 {
-    return file ? map_region(us, va, len, prot, file, off) : -EINVAL;
+    return file ? map_region(us, va, len, prot, file, off, 0) : -EINVAL;
+}
+
+int uspace_map_shared(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                      uint64_t off)
+{
+    return file ? map_region(us, va, len, prot, file, off, 1) : -EINVAL;
 }
 
 /* A first touch's frame for page @p page of @p r: a file's own frame of a
@@ -238,6 +244,35 @@ static struct uregion *region_of(struct uspace *us, uintptr_t va)
 
 static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa);
 
+/* A shared mapping's page: the file's own frame, mapped writable only
+ * once the file system was told it will be written (mkwrite), so it
+ * writes it back; read-only till then, so the first write faults here
+ * again. A fork's copy of the mapping maps the same frame. */
+static int shared_fault(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access,
+                        int present)
+{
+    uint64_t pos = r->off + (page - r->start), f = 0;
+    int write = (access & UFAULT_WRITE) != 0, e = 0;
+    if (pos >= r->file->inode->size)
+        return -EIO; /* wholly past the end: SIGBUS, as Linux */
+    /* The page first (held, so in the cache), then the file system told. */
+    if (!present && (e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f)) != 0)
+        return e == -ENOMEM ? -ENOMEM : -EIO;
+    if (write && (e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE)) != 0) {
+        if (f)
+            frame_put(f);
+        return e == -ENOMEM ? -ENOMEM : -EIO;
+    }
+    if (present)
+        return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
+    if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, !write)) != 0) {
+        frame_put(f);
+        return -ENOMEM;
+    }
+    us->pages++;
+    return 0;
+}
+
 /* uspace_fault() with the lock held. */
 static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
 {
@@ -248,7 +283,10 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
     uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
     uint64_t pa;
     unsigned prot;
-    if (vm_translate(&us->as, page, &pa, &prot) != 0) { /* first touch: a zeroed page, or the file's */
+    int present = vm_translate(&us->as, page, &pa, &prot) == 0;
+    if (r->shared && (!present || ((access & UFAULT_WRITE) && !(prot & MMU_WRITE))))
+        return shared_fault(us, r, page, access, present);
+    if (!present) { /* first touch: a zeroed page, or the file's */
         int err = 0, shared;
         uint64_t f = frame_first(r, page, access, &shared, &err);
         if (!f)

@@ -22,8 +22,9 @@ struct uregion {
     uintptr_t start, end;
     unsigned prot;
     struct uregion *next; /**< by address */
-    struct file *file;    /**< a private file mapping's file (a reference), NULL: zeroed pages */
+    struct file *file;    /**< a file mapping's file (a reference), NULL: zeroed pages */
     uint64_t off;         /**< the file offset of start */
+    int shared;           /**< MAP_SHARED: the file's own frames, written through (file_ops.mkwrite) */
 };
 
 struct uspace {
@@ -67,6 +68,14 @@ int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
  */
 int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                     uint64_t off);
+/**
+ * @brief A shared mapping (MAP_SHARED) of @p file from offset @p off: its
+ *        pages are the file's own frames (file_ops.page), written through
+ *        after file_ops.mkwrite; fork keeps them shared.
+ * @retval -EINVAL, -EEXIST, -ENOMEM as uspace_map_file()
+ */
+int uspace_map_shared(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                      uint64_t off);
 /** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
 /**

@@ -16,7 +16,9 @@ one directory, renamed, linked, and 700 of them deleted in a random order), run 
 host's busybox; without one, it is kernel shell commands (cp, mkdir, mv,
 rm, ln, truncate), typed, and done on the host by Python.
 
-Then vda is synced (`sync`) and vdb unmounted, and QEMU powers off. On
+Then user/umapw stores a string across a page boundary of the file `mapme`
+through a shared mapping (MAP_SHARED) and exits without msync or munmap,
+vda is synced (`sync`) and vdb unmounted, and QEMU powers off. On
 the host, `e2fsck -fn` must find both partitions clean, and `debugfs
 rdump` must give back exactly the model's tree: the same names, types,
 bytes, symlink targets, permission bits and hard links.
@@ -28,6 +30,7 @@ from qemu_test import run_qemu  # noqa: E402
 from ext2_test import sbin, PART_START  # noqa: E402
 
 DISK = 128 << 20
+MAPW_AT, MAPW_TEXT = 16380, "through-a-shared-mapping"  # across a page boundary
 SRC_KIB = 256
 
 
@@ -39,6 +42,8 @@ def make_tree(root, rng):
         with open(os.path.join(root, name), "wb") as f:
             f.write(rng.randbytes(n))
     os.symlink("deep/mid", os.path.join(root, "keep", "tomid"))
+    with open(os.path.join(root, "mapme"), "wb") as f:  # written through a shared mapping (user/umapw)
+        f.write(rng.randbytes(20000))
     os.link(os.path.join(root, "keep", "small"), os.path.join(root, "keep", "small2"))
 
 
@@ -334,6 +339,9 @@ def main():
                 copy_tree(tree, model)
                 apply_host(model, host)
             size_k = make_disk(path, tree, bs, table)
+            with open(os.path.join(model, "mapme"), "r+b") as f:
+                f.seek(MAPW_AT)
+                f.write(MAPW_TEXT.encode())
             models.append((model, size_k))
             # vda on /mnt, synced and left mounted; vdb on /tmp/v, unmounted.
             mnt = "/mnt" if n == 0 else "/tmp/v"
@@ -344,6 +352,7 @@ def main():
                 keys.append(f"run /bin/busybox sh -c 'cd {mnt} && exec /bin/busybox sh ops.sh'")
             else:
                 keys += [c.replace("/mnt", mnt) for c in cmds]
+            keys.append(f"run umapw {mnt}/mapme {MAPW_AT} {MAPW_TEXT}")
             keys += ["sync", "mount"] if n == 0 else [f"umount {mnt}"]
         drives = []
         for n, (path, _, _, _) in enumerate(disks):

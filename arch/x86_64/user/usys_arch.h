@@ -171,6 +171,8 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_vfork 58
 #define NR_fsync 74
 #define NR_fdatasync 75
+#define NR_msync 26
+#define NR_fstatfs 138
 #define NR_truncate 76
 #define NR_ftruncate 77
 #define NR_fchdir 81

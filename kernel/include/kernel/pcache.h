@@ -71,6 +71,7 @@ struct pcache {
     unsigned unit_shift;          /**< log2 of a dirty unit's bytes (9..PAGE_SHIFT) */
     uint64_t pages;               /**< pages cached */
     uint64_t dirty;               /**< of which dirty */
+    uint64_t mapped;              /**< of which mapped writable by a shared mapping (written back each pass) */
     uint64_t dirtied_ns;          /**< when the oldest dirty page became dirty */
     uint64_t ra_next;             /**< the page a sequential reader reads next */
     unsigned ra_win;              /**< its read-ahead window, pages */
@@ -122,6 +123,14 @@ int pcache_get_write(struct pcache *pc, uint64_t index, int fill, uint64_t *pa);
 
 /** @brief The caller wrote bytes [@p from, @p to) of page @p index (which it holds): mark their units dirty. */
 void pcache_dirty(struct pcache *pc, uint64_t index, size_t from, size_t to);
+
+/**
+ * @brief Page @p index (cached, held by the caller) is mapped writable by a
+ *        shared mapping: programs change it without a call, so it counts
+ *        as dirty now and at every later write-back, and is not evicted
+ *        unwritten, for as long as anyone maps it.
+ */
+void pcache_mapped_write(struct pcache *pc, uint64_t index);
 
 /** @brief Drop page @p index if it is cached and clean (a write that read nothing into it failed). */
 void pcache_discard(struct pcache *pc, uint64_t index);

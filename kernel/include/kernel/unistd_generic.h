@@ -81,6 +81,7 @@
 #define SYSNR_execve 221
 #define SYSNR_mmap 222
 #define SYSNR_mprotect 226
+#define SYSNR_msync 227
 #define SYSNR_wait4 260
 #define SYSNR_prlimit64 261
 #define SYSNR_getrandom 278

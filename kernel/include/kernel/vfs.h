@@ -120,6 +120,11 @@ struct file_ops {
      *  past the end, -ENOMEM. Called without the inode's lock (from a page
      *  fault, which may come from a read() of this same file). */
     int (*page)(struct file *f, uint64_t index, uint64_t *pa);
+    /** Optional: page @p index (inside the file) is about to be written
+     *  through a shared mapping (MAP_SHARED): back it with blocks and keep
+     *  it to be written back while mapped; 0, -ENOSPC, -EIO. Without it a
+     *  writable shared mapping is refused (ENODEV). */
+    int (*mkwrite)(struct file *f, uint64_t index);
     /** Optional: fsync(): the file's data and inode on the disk; 0 or -EIO. */
     int (*fsync)(struct file *f);
     int seekable; /**< lseek() moves the offset (else -ESPIPE) */

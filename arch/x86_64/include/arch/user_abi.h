@@ -22,6 +22,7 @@
 #define SYSNR_mmap 9
 #define SYSNR_mprotect 10
 #define SYSNR_munmap 11
+#define SYSNR_msync 26
 #define SYSNR_brk 12
 #define SYSNR_rt_sigaction 13
 #define SYSNR_rt_sigprocmask 14
