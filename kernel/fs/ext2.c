@@ -292,11 +292,11 @@ int ext2_readdir(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos
         struct ext2_view v;
         struct ext2_entry e;
         ext2_view_open(fs, &v, pb);
-        /* The rest of this block's entries, in place. */
+        /* The rest of this block's entries, in place (none past the size). */
         while (!(err = ext2_entry_at(fs, &v, boff, &e))) {
             *pos += e.rec;
             boff += e.rec;
-            if (e.ino || boff >= fs->block_size)
+            if (e.ino || boff >= fs->block_size || *pos >= dir->size)
                 break;
         }
         if (!err && e.ino)
@@ -334,7 +334,8 @@ int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *na
         char cand[256];
         int found = 0;
         ext2_view_open(fs, &v, pb);
-        for (uint32_t boff = 0; boff < fs->block_size && !found; boff += e.rec) {
+        for (uint32_t boff = 0; boff < fs->block_size && lb * fs->block_size + boff < dir->size && !found;
+             boff += e.rec) {
             if ((err = ext2_entry_at(fs, &v, boff, &e)))
                 break;
             if (!e.ino || e.len != len)

@@ -749,7 +749,9 @@ static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint6
         return -EROFS;
     if (!n)
         return 0;
-    uint64_t max = 1ull << 40; /* what vfs_truncate() allows too */
+    uint64_t max = ext2_max_size(&m->fs);
+    if (max > 1ull << 40)
+        max = 1ull << 40; /* what vfs_truncate() allows too */
     if (*pos >= max || n > max - *pos)
         return -EFBIG;
     size_t done = 0;

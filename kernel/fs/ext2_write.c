@@ -571,8 +571,21 @@ static int trunc_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t *ptr, 
     return 0;
 }
 
+uint64_t ext2_max_size(const struct ext2_fs *fs)
+{
+    uint64_t p = fs->block_size / 4, blocks = 12 + p + p * p + p * p * p;
+    /* i_blocks counts 512-byte units in 32 bits, the map's own blocks too
+     * (at most one per p data blocks, and the three tree tops). */
+    uint64_t units = ((1ull << 32) - 1) / (fs->block_size / 512);
+    uint64_t by_count = units - units / p - 3;
+    uint64_t max = (blocks < by_count ? blocks : by_count) * fs->block_size;
+    return fs->rev == 0 && max > 0x7fffffffu ? 0x7fffffffu : max;
+}
+
 int ext2_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size)
 {
+    if ((in->mode & S_IFMT) == S_IFREG && size > ext2_max_size(fs))
+        return -EFBIG;
     uint64_t keep = (size + fs->block_size - 1) / fs->block_size, per = fs->block_size / 4;
     uint64_t start = 12, span = per;
     int err = 0;
@@ -589,6 +602,11 @@ int ext2_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size)
 
 long ext2_write(struct ext2_fs *fs, struct ext2_inode *in, uint64_t off, const void *buf, size_t n)
 {
+    uint64_t max = ext2_max_size(fs);
+    if (off >= max && n)
+        return -EFBIG;
+    if (n > max - off)
+        n = (size_t)(max - off);
     size_t done = 0;
     while (done < n) {
         uint64_t at = off + done;
@@ -637,7 +655,8 @@ static int dir_walk(struct ext2_fs *fs, const struct ext2_inode *dir,
         struct ext2_entry e;
         struct slot s = {0};
         ext2_view_open(fs, &v, pb);
-        for (uint32_t boff = 0; boff < fs->block_size && !err; boff += e.rec) {
+        for (uint32_t boff = 0; boff < fs->block_size && lb * fs->block_size + boff < dir->size && !err;
+             boff += e.rec) {
             if ((err = ext2_entry_at(fs, &v, boff, &e)))
                 break;
             s.at = v.base + boff;

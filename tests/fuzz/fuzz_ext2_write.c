@@ -537,10 +537,14 @@ static uint64_t map_end(void)
 /* The largest size e2fsck -f accepts for a regular file: what the map
  * can address, and on revision 0 (no large_file feature possible) 2 GiB
  * less a byte. A size past it may be refused (-EFBIG). */
+/* The writer's own bound (ext2.h): the map's reach, what i_blocks can
+ * count, 2 GiB - 1 in revision 0. */
 static uint64_t max_file_size(void)
 {
     uint64_t m = map_end() * fs.block_size;
-    return fs.rev == 0 && m > 0x7fffffffu ? 0x7fffffffu : m;
+    if (ext2_max_size(&fs) > m)
+        abort(); /* the writer would allow sizes e2fsck calls wrong */
+    return ext2_max_size(&fs);
 }
 
 /* The pointers on the way to block @p lb of @p in's map as the image holds

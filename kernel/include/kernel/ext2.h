@@ -263,6 +263,15 @@ int ext2_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size);
 long ext2_write(struct ext2_fs *fs, struct ext2_inode *in, uint64_t off, const void *buf, size_t n);
 
 /**
+ * @brief The largest size a regular file may have here: what the block map
+ *        reaches (12 + p + p^2 + p^3 blocks of p pointers each), what
+ *        i_blocks can count, and 2 GiB - 1 in revision 0, which cannot
+ *        record large_file. ext2_truncate() and ext2_write() refuse more
+ *        (-EFBIG).
+ */
+uint64_t ext2_max_size(const struct ext2_fs *fs);
+
+/**
  * @brief Add entry @p name -> @p ino (file type @p type) to directory
  *        @p dir: in the first gap large enough, else in a new block (the
  *        size grows). Clears EXT2_INDEX_FL. No check for a duplicate.
