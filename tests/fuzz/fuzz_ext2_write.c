@@ -534,17 +534,20 @@ static uint64_t map_end(void)
     return 12 + per + per * per + per * per * per;
 }
 
-/* The largest size e2fsck -f accepts for a regular file: what the map
- * can address, and on revision 0 (no large_file feature possible) 2 GiB
- * less a byte. A size past it may be refused (-EFBIG). */
-/* The writer's own bound (ext2.h): the map's reach, what i_blocks can
- * count, 2 GiB - 1 in revision 0. */
+/* The largest size a regular file may have, past which ext2_truncate()
+ * and ext2_write() give -EFBIG: the writer's own bound, ext2_max_size()
+ * (the map's reach, what i_blocks can count, 2 GiB - 1 in revision 0,
+ * where large_file cannot be recorded). It must not pass what e2fsck -f
+ * accepts (ext2_max_sizes[] in its pass 1): what the map can address. */
 static uint64_t max_file_size(void)
 {
-    uint64_t m = map_end() * fs.block_size;
-    if (ext2_max_size(&fs) > m)
-        abort(); /* the writer would allow sizes e2fsck calls wrong */
-    return ext2_max_size(&fs);
+    uint64_t m = map_end() * fs.block_size, w = ext2_max_size(&fs);
+    CHECK(w <= m, "ext2_max_size() is %llu, past the %llu bytes the map can address: e2fsck calls such a size "
+          "wrong", (unsigned long long)w, (unsigned long long)m);
+    if (fs.rev == 0)
+        CHECK(w <= 0x7fffffffu, "ext2_max_size() is %llu on revision 0, which cannot record large_file",
+              (unsigned long long)w);
+    return w;
 }
 
 /* The pointers on the way to block @p lb of @p in's map as the image holds
