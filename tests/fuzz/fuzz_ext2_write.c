@@ -60,7 +60,13 @@
  *  - inodes the writer hands out (ext2_new_inode()): numbered from
  *    s_first_ino to s_inodes_count, their slot not live (links, mode and no
  *    deletion time) when the call began, their inode bitmap bit clear then,
- *    and the inode handed back empty.
+ *    and the inode handed back empty;
+ *  - the harness gives fs->groups_checked and dev->warn as the VFS does: a
+ *    group the writer found with a bitmap disagreeing with its free count
+ *    (the "bad" bit, 4 for blocks and 8 for inodes, in its byte) is never
+ *    allocated from afterwards in the mount: no block (inode) handed out
+ *    from such a group; warn() comes with a reason, and never on a clean
+ *    image.
  * And no ASan or UBSan report, no endless loop (libFuzzer's -timeout; the
  * walk, the operations and every listing are bounded).
  *
@@ -327,6 +333,17 @@ static int dev_write(void *ctx, uint64_t off, const void *buf, size_t n)
     }
     memcpy(cur->work + off, buf, n);
     return 0;
+}
+
+static unsigned warnings;
+
+/* Damage the writer found and went around. */
+static void dev_warn(void *ctx, const char *what)
+{
+    (void)ctx;
+    CHECK(what && what[0], "warn() without a reason");
+    CHECK(!clean, "warn() on an undamaged image: %s", what);
+    warnings++;
 }
 
 /* A new block of a regular file, which its owner will write. */
@@ -615,6 +632,10 @@ static void check_alloc(uint32_t b)
         return;
     }
     CHECK(b > fs.first_data_block + 1, "block %u handed out: the superblock's or the first descriptor block", b);
+    /* A failed read of the bitmap leaves the group unchecked (and so a
+     * later check in the same call may find it bad after it gave a block). */
+    CHECK(failed_call || !(fs.groups_checked[g] & 4), "block %u handed out from group %u, whose block bitmap "
+          "disagreed with its free count", b, g);
     CHECK(!is_meta(pre, b), "block %u handed out: group %u's own bitmap or inode table (descriptor: %u %u %u)", b,
           g, le32(pre), le32(pre + 4), le32(pre + 8));
     if (layout_clean_begin && layout_clean_now())
@@ -1025,6 +1046,8 @@ static void op_create(const uint8_t *p, int kind)
         pre_read((uint64_t)t * fs.block_size + (uint64_t)idx * fs.inode_size, raw, sizeof raw);
         CHECK(!(le16(raw + 26) && le16(raw) && !le32(raw + 20)), "inode %u handed out while live (mode %#o, "
               "links %u)", di.ino, le16(raw), le16(raw + 26));
+        CHECK(failed_call || !(fs.groups_checked[g] & 8), "inode %u handed out from group %u, whose inode bitmap "
+              "disagreed with its free count", di.ino, g);
         if (ib > fs.first_data_block && ib < fs.blocks) {
             pre_read((uint64_t)ib * fs.block_size + idx / 8, &bit_pre, 1);
             CHECK(!(bit_pre >> (idx % 8) & 1), "inode %u handed out, its bitmap bit set", di.ino);
@@ -1620,7 +1643,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clean = ndirty == 0;
     fs_end = sb_end = 0; /* no write before the mount */
     geo_clean = 0;       /* nothing known of the geometry before it */
-    dev = (struct ext2_dev){.read = dev_read, .write = dev_write, .forget = dev_forget, .size = cur->size};
+    dev = (struct ext2_dev){.read = dev_read, .write = dev_write, .forget = dev_forget, .warn = dev_warn,
+                            .size = cur->size};
+    warnings = 0;
     if (mapped)
         dev.map = dev_map, dev.unmap = dev_unmap;
 
@@ -1632,6 +1657,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         begin("ext2_sync_super");
         CHECK(ext2_sync_super(&fs) == -EROFS, "a read-only file system written");
     } else if (!r) {
+        /* The owner's byte a group for the writer's bitmap checks, as
+         * ext2_mount() gives it. */
+        fs.groups_checked = calloc(fs.groups, 1);
+        if (!fs.groups_checked)
+            abort();
         fs_end = (uint64_t)fs.blocks * fs.block_size;
         sb_end = (uint64_t)(fs.first_data_block + 1) * fs.block_size;
         const struct ext2_fs *g = &cur->geo;
@@ -1660,6 +1690,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (result_hook)
             result_hook(cur->work, cur->size);
+        free(fs.groups_checked);
+        fs.groups_checked = NULL;
     }
     for (size_t i = 0; i < ndirty; i++) {
         uint64_t off = (uint64_t)dirty[i] * CH;
