@@ -104,6 +104,8 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
     fs->free_blocks = get_le32(sb + SB_FREE_BLOCKS);
     fs->free_inodes = get_le32(sb + SB_FREE_INODES);
     fs->reserved_blocks = get_le32(sb + 8);
+    if (fs->compat & 0x10) /* resize_inode: room kept for more descriptors */
+        fs->reserved_gdt = get_le16(sb + 206);
     if (fs->free_blocks > fs->blocks || fs->free_inodes > fs->inodes)
         fs->read_only = 1; /* counts no writer can trust: e2fsck's to mend */
     return 0;

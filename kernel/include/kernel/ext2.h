@@ -79,6 +79,7 @@ struct ext2_fs {
     uint32_t free_blocks;       /**< s_free_blocks_count, kept here while mounted (ext2_sync_super()) */
     uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
     uint32_t reserved_blocks;   /**< s_r_blocks_count: kept for root (statfs's bavail leaves them out) */
+    uint32_t reserved_gdt;      /**< s_reserved_gdt_blocks after each descriptor copy (resize_inode), else 0 */
     uint8_t *groups_checked;    /**< the owner's, one byte a group (zeroed), or NULL: the writer's
                                      check of each group's bitmaps against its counts, once */
     uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets
