@@ -864,6 +864,13 @@ static int e2_file_mkwrite(struct file *f, uint64_t index)
 
 /* ---- sync ---- */
 
+/* The device's cache to the disk, and the disk's own cache flushed. */
+static int flush_metadata(struct e2mount *m)
+{
+    int err = pcache_writeback(&m->bc), e = blk_flush(m->bd);
+    return err ? err : e;
+}
+
 /* Every inode's data and fields, then the metadata, then the device's cache. */
 static int sync_mount(struct e2mount *m)
 {
@@ -882,13 +889,8 @@ static int sync_mount(struct e2mount *m)
         }
     int e = ext2_sync_super(&m->fs);
     mutex_unlock(&m->lock);
-    if (!err)
-        err = e;
-    e = pcache_writeback(&m->bc);
-    if (!err)
-        err = e;
-    e = blk_flush(m->bd);
-    return err ? err : e;
+    int f = flush_metadata(m);
+    return err ? err : e ? e : f;
 }
 
 static int e2_sync(struct inode *root) { return e2_err(node_of(root)->m, sync_mount(node_of(root)->m)); }
@@ -908,10 +910,7 @@ static int e2_fsync(struct file *f)
     /* Its indirect blocks and inode live in the device's cache, among
      * other files' metadata: all of it goes (simple, and what ext2 on
      * Linux does for an fsync of a file whose metadata changed). */
-    e = pcache_writeback(&m->bc);
-    if (!err)
-        err = e;
-    e = blk_flush(m->bd);
+    e = flush_metadata(m);
     return err ? err : e;
 }
 
@@ -950,8 +949,8 @@ static int e2_unmount(struct inode *root, int commit)
             mutex_lock(&m->lock);
             err = ext2_set_state(&m->fs, 1);
             mutex_unlock(&m->lock);
-            int e = pcache_writeback(&m->bc);
-            err = err ? err : e ? e : blk_flush(m->bd);
+            int e = flush_metadata(m);
+            err = err ? err : e;
         }
         if (err)
             pr_warn("ext2: %s: write-back at unmount failed (%d): e2fsck the device", m->bd->name, err);

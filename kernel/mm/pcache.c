@@ -198,6 +198,16 @@ static void drop(struct pcache *pc, uint64_t index, uintptr_t *s)
     file_page_put(pa);
 }
 
+/* The frame of present slot @p s, used now (the clock's mark) and held
+ * for the caller (file_page_put()). */
+static uint64_t hold(uintptr_t *s)
+{
+    *s |= S_REF;
+    uint64_t pa = *s & ~(uintptr_t)S_FLAGS;
+    file_page_get(pa);
+    return pa;
+}
+
 static int insert(struct pcache *pc, uint64_t index, uint64_t pa)
 {
     struct node *leaf;
@@ -278,11 +288,10 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
     int err = 0;
     if (got && !run) { /* filled by another while we were out */
         s = slot_of(pc, index, 0);
-        *s |= S_REF;
-        if (pa) {
-            *pa = *s & ~(uintptr_t)S_FLAGS;
-            file_page_get(*pa);
-        }
+        if (pa)
+            *pa = hold(s);
+        else
+            *s |= S_REF;
     } else {
         err = got ? pc->ops->read(pc, index, run, kva, scratch) : -ENOMEM;
         STAT_ADD(reads, 1);
@@ -310,9 +319,7 @@ int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
     uintptr_t *s = slot_of(pc, index, 0);
     int err = 0;
     if (s && *s) {
-        *s |= S_REF;
-        *pa = *s & ~(uintptr_t)S_FLAGS;
-        file_page_get(*pa);
+        *pa = hold(s);
         STAT_ADD(hits, 1);
     } else {
         /* Sequential: the window doubles up to PCACHE_RA_MAX; anything
@@ -336,9 +343,7 @@ int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *p
     uintptr_t *s = slot_of(pc, index, 0);
     int err = 0;
     if (s && *s) {
-        *s |= S_REF;
-        *pa = *s & ~(uintptr_t)S_FLAGS;
-        file_page_get(*pa);
+        *pa = hold(s);
     } else if (fill_it) {
         err = fill(pc, index, 1, pa);
     } else {
@@ -348,8 +353,7 @@ int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *p
         uint64_t f = file_page_new();
         mutex_lock(&pc->lock);
         if ((s = slot_of(pc, index, 0)) && *s) { /* made by another meanwhile */
-            *pa = *s & ~(uintptr_t)S_FLAGS;
-            file_page_get(*pa);
+            *pa = hold(s);
             if (f)
                 file_page_put(f);
         } else {
@@ -473,9 +477,7 @@ const void *pcache_map(struct pcache *pc, uint64_t off, size_t n, uint64_t *pa)
     }
     const uint8_t *p = NULL;
     if (s && *s) {
-        *s |= S_REF;
-        *pa = *s & ~(uintptr_t)S_FLAGS;
-        file_page_get(*pa);
+        *pa = hold(s);
         p = (const uint8_t *)hal_phys_to_virt(*pa) + off % PAGE_SIZE;
     }
     mutex_unlock(&pc->lock);
