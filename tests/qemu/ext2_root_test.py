@@ -19,26 +19,14 @@ with no ext2: the kernel says why and / stays the initrd's tmpfs
 x86_64 passes its command line through GRUB's menu, so for each boot an
 ISO is made here from the build's iso-kernel/ tree with the words added.
 """
-import argparse, os, re, shutil, subprocess, sys, tempfile
+import os, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_test import sbin, PART_START  # noqa: E402
+from ext2_disks import PART_START, debugfs, fsck, main, make_disk, partition  # noqa: E402
 
 DISK = 48 << 20
 HUGE_AT = 5 << 30  # where the file past 4 GiB has its bytes
-
-
-def make_disk(path, tree):
-    with open(path, "wb") as f:
-        f.truncate(DISK)
-    subprocess.run([sbin("sfdisk"), "-q", path], input=f"label: dos\nstart={PART_START}, type=83\n",
-                   text=True, check=True)
-    size_k = (DISK - PART_START * 512) // 1024
-    if tree:
-        subprocess.run([sbin("mke2fs"), "-q", "-F", "-t", "ext2", "-b", "1024", "-E",
-                        f"offset={PART_START * 512}", "-d", tree, path, f"{size_k}k"], check=True)
-    return size_k
 
 
 def boot_args(arch, image, words, tmp, n):
@@ -58,115 +46,98 @@ def boot_args(arch, image, words, tmp, n):
     return iso, []
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", required=True)
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--busybox", help="the arch's busybox, to put on the disk")
-    ap.add_argument("--timeout", type=int, default=120)
-    a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ext2_root_test-")
-    ok = True
+def body(a, tmp, check):
+    tree = os.path.join(tmp, "tree")
+    for d in ("etc", "dev", "proc", "tmp", "bin"):
+        os.makedirs(os.path.join(tree, d))
+    motd = b"this root file system is on /dev/vda1\n"
+    with open(os.path.join(tree, "etc", "motd"), "wb") as f:
+        f.write(motd)
+    if a.busybox:
+        shutil.copy(a.busybox, os.path.join(tree, "bin", "busybox"))
+        os.symlink("busybox", os.path.join(tree, "bin", "sh"))
+    disk = os.path.join(tmp, "root.img")
+    size_k = make_disk(disk, DISK, 1024, tree, "mbr")
+    drive = ["-drive", f"if=none,id=d0,file={disk},format=raw", "-device", "virtio-blk-pci,drive=d0"]
+    keys = ["mount", "crc32 /etc/motd", "df"]
+    if a.busybox:
+        keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
+                 "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts'",
+                 # past 4 GiB: large_file, triple indirect blocks (1 KiB blocks)
+                 f"run /bin/busybox sh -c 'dd if=/etc/motd of=/huge bs=1024 seek={HUGE_AT // 1024} "
+                 "2>/dev/null; tail -c 38 /huge; stat -c %s /huge'",
+                 # a device node, an owner, a mode and a time, stored
+                 "run /bin/busybox sh -c 'mknod /null2 c 1 3; chown 12:34 /note; chmod 640 /note; "
+                 "touch -d @1000000000 /note'"]
+    else:
+        keys += ["cp /etc/motd /note", "mkdir /tmp/x", "crc32 /dev/vda1"]
+    keys += ["sync", "poweroff"]
+    img, env = boot_args(a.arch, a.image, "root=/dev/vda1", tmp, 1)
+    text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys], drive, a.timeout)
+    sys.stdout.write(text)
+    print("\n---- ext2_root_test checks (root=/dev/vda1) ----")
+    check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
+    check("PANIC" not in text, "no panic")
+    check(re.search(r"(?m)^kernel> mount\n/dev/vda1 / ext2 rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev tmpfs rw 0 0\n",
+                    text), "/proc/mounts: the disk is /, /proc and the kernel's /dev on it")
+    import zlib
+    check(re.search(rf"(?m)^{zlib.crc32(motd):08x} {len(motd)} /etc/motd$", text), "the disk's /etc/motd reads back")
+    check(re.search(r"(?m)^/dev/vda1 +\d+ +\d+ +\d+ +\d+ /$", text), "df lists the disk as /")
+    if a.busybox:
+        check(re.search(r"(?m)^/dev/vda1\n/proc/self/stat$", text), "/dev and /proc work on the new root")
+    else:
+        check(re.search(r"(?m)^[0-9a-f]{8} %d /dev/vda1$" % (DISK - PART_START * 512), text),
+              "/dev works on the new root")
+    part = partition(disk, size_k, os.path.join(tmp, "part.img"))
+    rc, out = fsck(part)
+    check(rc == 0, f"e2fsck -fn exits 0 (got {rc})")
+    if rc:
+        print(out)
+    got = debugfs(part, "cat /note", text=False)
+    want = b"written on the root\n" if a.busybox else motd
+    check(got == want, f"debugfs reads /note back: {got!r}")
+    ls = debugfs(part, "ls -p /tmp")
+    check("/x/" in ls, "and the directory made in the disk's /tmp")
+    if a.busybox:
+        check(re.search(r"(?m)^this root file system is on /dev/vda1\n%d\n\[exit 0\]$" % (HUGE_AT + len(motd)),
+                        text), "a file past 5 GiB: its tail and size read back in the kernel")
+        st = debugfs(part, "stat /huge")
+        check(f"Size: {HUGE_AT + len(motd)}" in st, "debugfs gives its size")
+        blk = debugfs(part, f"bmap /huge {HUGE_AT // 1024}").strip()
+        with open(part, "rb") as f:
+            f.seek(int(blk or 0) * 1024)
+            got = f.read(len(motd))
+        check(blk.isdigit() and got == motd, f"and its block past 5 GiB (block {blk}) holds the bytes")
+        st = debugfs(part, "stat /null2")
+        check("Type: character special" in st and re.search(r"Device major/minor number: 0*1:0*3", st),
+              "mknod's character device 1:3 is on the disk")
+        st = debugfs(part, "stat /note")
+        check(re.search(r"User: +12 +Group: +34", st) and "Mode:  0640" in st and "mtime: 0x3b9aca00" in st,
+              "chown 12:34, chmod 640 and touch -d @1000000000 are on the disk")
 
-    def check(cond, what):
-        nonlocal ok
-        print(("ok   " if cond else "FAIL ") + what)
-        ok = ok and bool(cond)
-
-    try:
-        tree = os.path.join(tmp, "tree")
-        for d in ("etc", "dev", "proc", "tmp", "bin"):
-            os.makedirs(os.path.join(tree, d))
-        motd = b"this root file system is on /dev/vda1\n"
-        with open(os.path.join(tree, "etc", "motd"), "wb") as f:
-            f.write(motd)
-        if a.busybox:
-            shutil.copy(a.busybox, os.path.join(tree, "bin", "busybox"))
-            os.symlink("busybox", os.path.join(tree, "bin", "sh"))
-        disk = os.path.join(tmp, "root.img")
-        size_k = make_disk(disk, tree)
-        drive = ["-drive", f"if=none,id=d0,file={disk},format=raw", "-device", "virtio-blk-pci,drive=d0"]
-        keys = ["mount", "crc32 /etc/motd", "df"]
-        if a.busybox:
-            keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
-                     "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts'",
-                     # past 4 GiB: large_file, triple indirect blocks (1 KiB blocks)
-                     f"run /bin/busybox sh -c 'dd if=/etc/motd of=/huge bs=1024 seek={HUGE_AT // 1024} "
-                     "2>/dev/null; tail -c 38 /huge; stat -c %s /huge'",
-                     # a device node, an owner, a mode and a time, stored
-                     "run /bin/busybox sh -c 'mknod /null2 c 1 3; chown 12:34 /note; chmod 640 /note; "
-                     "touch -d @1000000000 /note'"]
-        else:
-            keys += ["cp /etc/motd /note", "mkdir /tmp/x", "crc32 /dev/vda1"]
-        keys += ["sync", "poweroff"]
-        img, env = boot_args(a.arch, a.image, "root=/dev/vda1", tmp, 1)
-        text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys], drive, a.timeout)
+    # The fallbacks: no such partition, then a disk with no ext2.
+    for n, (words, why) in enumerate((("root=/dev/vdz1", "ENOENT"), ("root=/dev/vda", "EINVAL")), 2):
+        blank = os.path.join(tmp, f"blank{n}.img")
+        make_disk(blank, DISK, table="mbr", fs=False)
+        drive = ["-drive", f"if=none,id=d0,file={blank},format=raw", "-device", "virtio-blk-pci,drive=d0"]
+        img, env = boot_args(a.arch, a.image, words, tmp, n)
+        text, status, pending = run_qemu(a.arch, img, env, [b"mount\r", b"crc32 /bin/hello\r", b"poweroff\r"], drive,
+                                         a.timeout)
         sys.stdout.write(text)
-        print("\n---- ext2_root_test checks (root=/dev/vda1) ----")
-        check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
-        check("PANIC" not in text, "no panic")
-        check(re.search(r"(?m)^kernel> mount\n/dev/vda1 / ext2 rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev tmpfs rw 0 0\n",
-                        text), "/proc/mounts: the disk is /, /proc and the kernel's /dev on it")
-        import zlib
-        check(re.search(rf"(?m)^{zlib.crc32(motd):08x} {len(motd)} /etc/motd$", text), "the disk's /etc/motd reads back")
-        check(re.search(r"(?m)^/dev/vda1 +\d+ +\d+ +\d+ +\d+ /$", text), "df lists the disk as /")
-        if a.busybox:
-            check(re.search(r"(?m)^/dev/vda1\n/proc/self/stat$", text), "/dev and /proc work on the new root")
-        else:
-            check(re.search(r"(?m)^[0-9a-f]{8} %d /dev/vda1$" % (size_k * 1024), text), "/dev works on the new root")
-        part = os.path.join(tmp, "part.img")
-        with open(disk, "rb") as f, open(part, "wb") as o:
-            f.seek(PART_START * 512)
-            o.write(f.read(size_k * 1024))
-        fsck = subprocess.run([sbin("e2fsck"), "-fn", part], capture_output=True, text=True)
-        check(fsck.returncode == 0, f"e2fsck -fn exits 0 (got {fsck.returncode})")
-        if fsck.returncode:
-            print(fsck.stdout)
-        got = subprocess.run([sbin("debugfs"), "-R", "cat /note", part], capture_output=True).stdout
-        want = b"written on the root\n" if a.busybox else motd
-        check(got == want, f"debugfs reads /note back: {got!r}")
-        ls = subprocess.run([sbin("debugfs"), "-R", "ls -p /tmp", part], capture_output=True, text=True).stdout
-        check("/x/" in ls, "and the directory made in the disk's /tmp")
-        if a.busybox:
-            check(re.search(r"(?m)^this root file system is on /dev/vda1\n%d\n\[exit 0\]$" % (HUGE_AT + len(motd)),
-                            text), "a file past 5 GiB: its tail and size read back in the kernel")
-            st = subprocess.run([sbin("debugfs"), "-R", "stat /huge", part], capture_output=True, text=True).stdout
-            check(f"Size: {HUGE_AT + len(motd)}" in st, "debugfs gives its size")
-            blk = subprocess.run([sbin("debugfs"), "-R", f"bmap /huge {HUGE_AT // 1024}", part],
-                                 capture_output=True, text=True).stdout.strip()
-            with open(part, "rb") as f:
-                f.seek(int(blk or 0) * 1024)
-                got = f.read(len(motd))
-            check(blk.isdigit() and got == motd, f"and its block past 5 GiB (block {blk}) holds the bytes")
-            st = subprocess.run([sbin("debugfs"), "-R", "stat /null2", part], capture_output=True, text=True).stdout
-            check("Type: character special" in st and re.search(r"Device major/minor number: 0*1:0*3", st),
-                  "mknod's character device 1:3 is on the disk")
-            st = subprocess.run([sbin("debugfs"), "-R", "stat /note", part], capture_output=True, text=True).stdout
-            check(re.search(r"User: +12 +Group: +34", st) and "Mode:  0640" in st and "mtime: 0x3b9aca00" in st,
-                  "chown 12:34, chmod 640 and touch -d @1000000000 are on the disk")
+        print(f"\n---- ext2_root_test checks ({words}) ----")
+        check(not pending and status == 0, f"clean poweroff (status {status})")
+        check(re.search(rf"{words}: not mounted \({why}\): / stays the initrd's tmpfs", text),
+              f"the kernel says why ({why}) and keeps the initrd's root")
+        check(re.search(r"(?m)^kernel> mount\n(.*warning: .*\n)*tmpfs / tmpfs rw 0 0\n"
+                        r"proc /proc proc rw 0 0\nkernel> ", text),
+              "/proc/mounts: / is the tmpfs")
+        check(re.search(r"(?m)^[0-9a-f]{8} \d+ /bin/hello$", text), "the initrd's files are there")
 
-        # The fallbacks: no such partition, then a disk with no ext2.
-        for n, (words, why) in enumerate((("root=/dev/vdz1", "ENOENT"), ("root=/dev/vda", "EINVAL")), 2):
-            blank = os.path.join(tmp, f"blank{n}.img")
-            make_disk(blank, None)
-            drive = ["-drive", f"if=none,id=d0,file={blank},format=raw", "-device", "virtio-blk-pci,drive=d0"]
-            img, env = boot_args(a.arch, a.image, words, tmp, n)
-            text, status, pending = run_qemu(a.arch, img, env, [b"mount\r", b"crc32 /bin/hello\r", b"poweroff\r"], drive,
-                                             a.timeout)
-            sys.stdout.write(text)
-            print(f"\n---- ext2_root_test checks ({words}) ----")
-            check(not pending and status == 0, f"clean poweroff (status {status})")
-            check(re.search(rf"{words}: not mounted \({why}\): / stays the initrd's tmpfs", text),
-                  f"the kernel says why ({why}) and keeps the initrd's root")
-            check(re.search(r"(?m)^kernel> mount\n(.*warning: .*\n)*tmpfs / tmpfs rw 0 0\n"
-                            r"proc /proc proc rw 0 0\nkernel> ", text),
-                  "/proc/mounts: / is the tmpfs")
-            check(re.search(r"(?m)^[0-9a-f]{8} \d+ /bin/hello$", text), "the initrd's files are there")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS" if ok else "FAILED")
-    return 0 if ok else 1
+
+OPTIONS = [
+    (("--busybox",), dict(help="the arch's busybox, to put on the disk")),
+]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(body, "ext2_root_test-", 120, OPTIONS))

@@ -10,58 +10,38 @@ fresh ext2 file system, once per block size (1 and 4 KiB), each then
 unmounted and judged by e2fsck -fn: what it made and removed left the
 file system clean.
 """
-import argparse, os, re, shutil, subprocess, sys, tempfile
+import os, re, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_test import sbin  # noqa: E402
+from ext2_disks import fsck, main, make_disk  # noqa: E402
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", required=True)
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--timeout", type=int, default=300)
-    a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ext2_ufiles_test-")
-    ok = True
-
-    def check(cond, what):
-        nonlocal ok
-        print(("ok   " if cond else "FAIL ") + what)
-        ok = ok and bool(cond)
-
-    try:
-        disks, drives = [], []
-        for n, bs in enumerate((1024, 4096)):
-            d = os.path.join(tmp, f"d{bs}.img")
-            with open(d, "wb") as f:
-                f.truncate(64 << 20)
-            subprocess.run([sbin("mke2fs"), "-q", "-F", "-t", "ext2", "-b", str(bs), d], check=True)
-            disks.append(d)
-            drives += ["-drive", f"if=none,id=d{n},file={d},format=raw", "-device", f"virtio-blk-pci,drive=d{n}"]
-        keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "umount /mnt",
-                "mount /dev/vdb /mnt", "run ufiles /mnt", "umount /mnt", "poweroff"]
-        text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives, a.timeout)
-        sys.stdout.write(text)
-        print("\n---- ext2_ufiles_test checks ----")
-        check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
-        check("PANIC" not in text, "no panic")
-        runs = re.findall(r"(?m)^ufiles: (\d+) failed\n\[exit (\d+)\]$", text)
-        checks = len(re.findall(r"(?m)^ok ", text))
-        check(runs == [("0", "0"), ("0", "0")], f"ufiles passes on 1 and 4 KiB blocks ({runs}, {checks} checks)")
-        check(checks > 200, "and ran its checks")
-        check(text.count("kernel> umount /mnt\nkernel> ") == 2, "both unmount")
-        for d in disks:
-            fsck = subprocess.run([sbin("e2fsck"), "-fn", d], capture_output=True, text=True)
-            check(fsck.returncode == 0, f"{os.path.basename(d)}: e2fsck -fn exits 0 (got {fsck.returncode})")
-            if fsck.returncode:
-                print(fsck.stdout)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS" if ok else "FAILED")
-    return 0 if ok else 1
+def body(a, tmp, check):
+    disks, drives = [], []
+    for n, bs in enumerate((1024, 4096)):
+        d = os.path.join(tmp, f"d{bs}.img")
+        make_disk(d, 64 << 20, bs)
+        disks.append(d)
+        drives += ["-drive", f"if=none,id=d{n},file={d},format=raw", "-device", f"virtio-blk-pci,drive=d{n}"]
+    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "umount /mnt",
+            "mount /dev/vdb /mnt", "run ufiles /mnt", "umount /mnt", "poweroff"]
+    text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives, a.timeout)
+    sys.stdout.write(text)
+    print("\n---- ext2_ufiles_test checks ----")
+    check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
+    check("PANIC" not in text, "no panic")
+    runs = re.findall(r"(?m)^ufiles: (\d+) failed\n\[exit (\d+)\]$", text)
+    checks = len(re.findall(r"(?m)^ok ", text))
+    check(runs == [("0", "0"), ("0", "0")], f"ufiles passes on 1 and 4 KiB blocks ({runs}, {checks} checks)")
+    check(checks > 200, "and ran its checks")
+    check(text.count("kernel> umount /mnt\nkernel> ") == 2, "both unmount")
+    for d in disks:
+        rc, out = fsck(d)
+        check(rc == 0, f"{os.path.basename(d)}: e2fsck -fn exits 0 (got {rc})")
+        if rc:
+            print(out)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(body, "ext2_ufiles_test-", 300))

@@ -23,11 +23,11 @@ the host, `e2fsck -fn` must find both partitions clean, and `debugfs
 rdump` must give back exactly the model's tree: the same names, types,
 bytes, symlink targets, permission bits and hard links.
 """
-import argparse, os, random, shutil, stat, subprocess, sys, tempfile
+import os, random, shutil, stat, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_test import sbin, PART_START  # noqa: E402
+from ext2_disks import fsck, main, make_disk, partition, sbin  # noqa: E402
 
 DISK = 128 << 20
 MAPW_AT, MAPW_TEXT = 16380, "through-a-shared-mapping"  # across a page boundary
@@ -45,21 +45,6 @@ def make_tree(root, rng):
     with open(os.path.join(root, "mapme"), "wb") as f:  # written through a shared mapping (user/umapw)
         f.write(rng.randbytes(20000))
     os.link(os.path.join(root, "keep", "small"), os.path.join(root, "keep", "small2"))
-
-
-def make_disk(path, tree, bs, table):
-    with open(path, "wb") as f:
-        f.truncate(DISK)
-    if table == "mbr":
-        subprocess.run([sbin("sfdisk"), "-q", path], input=f"label: dos\nstart={PART_START}, type=83\n",
-                       text=True, check=True)
-    else:
-        subprocess.run([sbin("sgdisk"), "-o", f"-n1:{PART_START}:0", "-t", "1:8300", path],
-                       check=True, capture_output=True)
-    size_k = (DISK - PART_START * 512 - (1 << 20)) // 1024
-    subprocess.run([sbin("mke2fs"), "-q", "-F", "-t", "ext2", "-b", str(bs), "-E",
-                    f"offset={PART_START * 512}", "-d", tree, path, f"{size_k}k"], check=True)
-    return size_k
 
 
 class Model:
@@ -294,113 +279,88 @@ def copy_tree(src, dst):
     subprocess.run(["cp", "-a", src, dst], check=True)
 
 
-def extract(disk, size_k, dest):
-    with open(disk, "rb") as f, open(dest, "wb") as o:
-        f.seek(PART_START * 512)
-        o.write(f.read(size_k * 1024))
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", required=True)
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--timeout", type=int, default=400)
-    ap.add_argument("--busybox", help="the host's busybox, to run the model (the initrd has /bin/busybox)")
-    ap.add_argument("--seed", type=int, default=27)
-    ap.add_argument("--ops", type=int, default=300)
-    ap.add_argument("--keep", action="store_true", help="keep the disks, models and dumps (printed)")
-    a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ext2_write_test-")
-    ok = True
-
-    def check(cond, what):
-        nonlocal ok
-        print(("ok   " if cond else "FAIL ") + what)
-        ok = ok and bool(cond)
-
-    try:
-        tree = os.path.join(tmp, "tree")
-        make_tree(tree, random.Random(a.seed))
-        disks = [(os.path.join(tmp, "mbr.img"), 1024, "mbr", "/dev/vda1"),
-                 (os.path.join(tmp, "gpt.img"), 4096, "gpt", "/dev/vdb1")]
-        models, keys = [], []
-        for n, (path, bs, table, dev) in enumerate(disks):
-            rng = random.Random(a.seed * 100 + n)
-            model = os.path.join(tmp, f"model{n}")
-            if a.busybox:
-                script = gen_busybox(rng, a.ops)
-                with open(os.path.join(tree, "ops.sh"), "w") as f:
-                    f.write(script)
-                copy_tree(tree, model)
-                subprocess.run([os.path.abspath(a.busybox), "sh", "ops.sh"], cwd=model, check=False,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-            else:
-                cmds, host = gen_shell(rng, a.ops // 2)
-                copy_tree(tree, model)
-                apply_host(model, host)
-            size_k = make_disk(path, tree, bs, table)
-            with open(os.path.join(model, "mapme"), "r+b") as f:
-                f.seek(MAPW_AT)
-                f.write(MAPW_TEXT.encode())
-            models.append((model, size_k))
-            # vda on /mnt, synced and left mounted; vdb on /tmp/v, unmounted.
-            mnt = "/mnt" if n == 0 else "/tmp/v"
-            if n == 1:
-                keys.append("mkdir /tmp/v")
-            keys.append(f"mount {dev} {mnt}")
-            if a.busybox:
-                keys.append(f"run /bin/busybox sh -c 'cd {mnt} && exec /bin/busybox sh ops.sh'")
-            else:
-                keys += [c.replace("/mnt", mnt) for c in cmds]
-            keys.append(f"run umapw {mnt}/mapme {MAPW_AT} {MAPW_TEXT}")
-            keys += ["sync", "mount"] if n == 0 else [f"umount {mnt}"]
-        drives = []
-        for n, (path, _, _, _) in enumerate(disks):
-            drives += ["-drive", f"if=none,id=d{n},file={path},format=raw",
-                       "-device", f"virtio-blk-pci,drive=d{n}"]
-        text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys + ["poweroff"]],
-                                         drives, a.timeout)
-        sys.stdout.write(text[-4000:] if ok else text)
-        print("\n---- ext2_write_test checks ----")
-        check(not pending, f"every command typed (left: {len(pending)})")
-        check("PANIC" not in text, "no panic")
-        check(status == 0, f"clean poweroff (status {status})")
-        check("/dev/vda1 /mnt ext2 rw 0 0" in text, "/proc/mounts lists vda1 read-write")
-        for n, (path, bs, table, dev) in enumerate(disks):
-            model, size_k = models[n]
-            part = os.path.join(tmp, f"part{n}.img")
-            extract(path, size_k, part)
-            fsck = subprocess.run([sbin("e2fsck"), "-fn", part], capture_output=True, text=True)
-            check(fsck.returncode == 0, f"{dev} ({bs}-byte blocks, {'synced' if n == 0 else 'unmounted'}): "
-                                        f"e2fsck -fn exits 0 (got {fsck.returncode})")
-            if fsck.returncode:
-                print(fsck.stdout[-3000:])
-            out = os.path.join(tmp, f"dump{n}")
-            os.mkdir(out)
-            subprocess.run([sbin("debugfs"), "-R", f"rdump / {out}", part], capture_output=True, check=True)
-            want = snapshot(model)
-            dirs = ["."] + [p for p, v in want.items() if v[0] == "d"]
-            got = snapshot(out, debugfs_inodes(part, dirs))
-            missing = sorted(set(want) - set(got))
-            extra = sorted(set(got) - set(want))
-            differ = sorted(p for p in set(got) & set(want) if got[p] != want[p])
-            check(not missing and not extra and not differ,
-                  f"{dev}: debugfs reads back the model's {len(want)} paths "
-                  f"(missing {missing[:5]}, extra {extra[:5]}, different {differ[:5]})")
-            for p in differ[:5]:
-                g, w = got[p], want[p]
-                print(f"  {p}: kernel {g[0]} {oct(g[1])} {len(g[2]) if g[2] else 0}B {g[3]}; "
-                      f"model {w[0]} {oct(w[1])} {len(w[2]) if w[2] else 0}B {w[3]}")
-            check(len([p for p in want if want[p][0] == "f"]) > (50 if a.busybox else 20),
-                  f"{dev}: the model has files to compare")
-    finally:
-        if a.keep:
-            print(f"kept: {tmp}")
+def body(a, tmp, check):
+    tree = os.path.join(tmp, "tree")
+    make_tree(tree, random.Random(a.seed))
+    disks = [(os.path.join(tmp, "mbr.img"), 1024, "mbr", "/dev/vda1"),
+             (os.path.join(tmp, "gpt.img"), 4096, "gpt", "/dev/vdb1")]
+    models, keys = [], []
+    for n, (path, bs, table, dev) in enumerate(disks):
+        rng = random.Random(a.seed * 100 + n)
+        model = os.path.join(tmp, f"model{n}")
+        if a.busybox:
+            script = gen_busybox(rng, a.ops)
+            with open(os.path.join(tree, "ops.sh"), "w") as f:
+                f.write(script)
+            copy_tree(tree, model)
+            subprocess.run([os.path.abspath(a.busybox), "sh", "ops.sh"], cwd=model, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS" if ok else "FAILED")
-    return 0 if ok else 1
+            cmds, host = gen_shell(rng, a.ops // 2)
+            copy_tree(tree, model)
+            apply_host(model, host)
+        size_k = make_disk(path, DISK, bs, tree, table)
+        with open(os.path.join(model, "mapme"), "r+b") as f:
+            f.seek(MAPW_AT)
+            f.write(MAPW_TEXT.encode())
+        models.append((model, size_k))
+        # vda on /mnt, synced and left mounted; vdb on /tmp/v, unmounted.
+        mnt = "/mnt" if n == 0 else "/tmp/v"
+        if n == 1:
+            keys.append("mkdir /tmp/v")
+        keys.append(f"mount {dev} {mnt}")
+        if a.busybox:
+            keys.append(f"run /bin/busybox sh -c 'cd {mnt} && exec /bin/busybox sh ops.sh'")
+        else:
+            keys += [c.replace("/mnt", mnt) for c in cmds]
+        keys.append(f"run umapw {mnt}/mapme {MAPW_AT} {MAPW_TEXT}")
+        keys += ["sync", "mount"] if n == 0 else [f"umount {mnt}"]
+    drives = []
+    for n, (path, _, _, _) in enumerate(disks):
+        drives += ["-drive", f"if=none,id=d{n},file={path},format=raw",
+                   "-device", f"virtio-blk-pci,drive=d{n}"]
+    text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys + ["poweroff"]],
+                                     drives, a.timeout)
+    sys.stdout.write(text)
+    print("\n---- ext2_write_test checks ----")
+    check(not pending, f"every command typed (left: {len(pending)})")
+    check("PANIC" not in text, "no panic")
+    check(status == 0, f"clean poweroff (status {status})")
+    check("/dev/vda1 /mnt ext2 rw 0 0" in text, "/proc/mounts lists vda1 read-write")
+    for n, (path, bs, table, dev) in enumerate(disks):
+        model, size_k = models[n]
+        part = partition(path, size_k, os.path.join(tmp, f"part{n}.img"))
+        rc, fsck_out = fsck(part)
+        check(rc == 0, f"{dev} ({bs}-byte blocks, {'synced' if n == 0 else 'unmounted'}): e2fsck -fn exits 0 (got {rc})")
+        if rc:
+            print(fsck_out[-3000:])
+        out = os.path.join(tmp, f"dump{n}")
+        os.mkdir(out)
+        subprocess.run([sbin("debugfs"), "-R", f"rdump / {out}", part], capture_output=True, check=True)
+        want = snapshot(model)
+        dirs = ["."] + [p for p, v in want.items() if v[0] == "d"]
+        got = snapshot(out, debugfs_inodes(part, dirs))
+        missing = sorted(set(want) - set(got))
+        extra = sorted(set(got) - set(want))
+        differ = sorted(p for p in set(got) & set(want) if got[p] != want[p])
+        check(not missing and not extra and not differ,
+              f"{dev}: debugfs reads back the model's {len(want)} paths "
+              f"(missing {missing[:5]}, extra {extra[:5]}, different {differ[:5]})")
+        for p in differ[:5]:
+            g, w = got[p], want[p]
+            print(f"  {p}: kernel {g[0]} {oct(g[1])} {len(g[2]) if g[2] else 0}B {g[3]}; "
+                  f"model {w[0]} {oct(w[1])} {len(w[2]) if w[2] else 0}B {w[3]}")
+        check(len([p for p in want if want[p][0] == "f"]) > (50 if a.busybox else 20),
+              f"{dev}: the model has files to compare")
+
+
+OPTIONS = [
+    (("--busybox",), dict(help="the host's busybox, to run the model (the initrd has /bin/busybox)")),
+    (("--seed",), dict(type=int, default=27)),
+    (("--ops",), dict(type=int, default=300)),
+    (("--keep",), dict(action="store_true", help="keep the disks, models and dumps (printed)")),
+]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(body, "ext2_write_test-", 400, OPTIONS))
