@@ -807,7 +807,11 @@ static int e2_truncate(struct inode *vi, uint64_t size)
     if (!m->rw)
         return -EROFS;
     int err = 0;
-    if (size < vi->size) {
+    uint64_t old = vi->size;
+    if (size < old) {
+        /* The size first: a page read in meanwhile (a fault does not take
+         * the data lock) then reads zeros past it, not blocks being freed. */
+        __atomic_store_n(&vi->size, size, __ATOMIC_RELEASE);
         pcache_truncate(&node->pc, pages_of(size));
         /* The last page's bytes past the end become zeros (a later growth
          * reads them), written back like any other change. */
@@ -817,8 +821,10 @@ static int e2_truncate(struct inode *vi, uint64_t size)
             pcache_dirty(&node->pc, size / PAGE_SIZE, size % PAGE_SIZE, PAGE_SIZE);
             file_page_put(pa);
         }
-        if (err)
+        if (err) {
+            vi->size = old; /* the dropped pages read back from the disk */
             return e2_err(m, err);
+        }
     }
     mutex_lock(&m->lock);
     m->fs.now = disk_now(m);
@@ -827,6 +833,8 @@ static int e2_truncate(struct inode *vi, uint64_t size)
         vi->size = size;
         vi->mtime = vi->ctime = ns(m->fs.now);
         err = store(node);
+    } else {
+        vi->size = old;
     }
     mutex_unlock(&m->lock);
     return e2_err(m, err);
