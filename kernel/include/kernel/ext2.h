@@ -80,6 +80,7 @@ struct ext2_fs {
     uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
     uint32_t reserved_blocks;   /**< s_r_blocks_count: kept for root (statfs's bavail leaves them out) */
     uint32_t reserved_gdt;      /**< s_reserved_gdt_blocks after each descriptor copy (resize_inode), else 0 */
+    uint32_t inode_hint;        /**< the writer's: below it its group's inodes are taken (0: none) */
     uint8_t *groups_checked;    /**< the owner's, one byte a group (zeroed), or NULL: the writer's
                                      check of each group's bitmaps against its counts, once */
     uint32_t now;               /**< seconds since the epoch for the timestamps the writer sets
@@ -101,6 +102,7 @@ struct ext2_inode {
     uint32_t blocks512;  /**< i_blocks: 512-byte units allocated, metadata blocks included */
     uint32_t flags;      /**< i_flags */
     uint32_t dtime;      /**< i_dtime: when it was deleted, 0 while in use */
+    uint32_t add_hint;   /**< in memory only (a directory): the block ext2_dir_add() looks in first */
     uint32_t file_acl;   /**< the extended attribute block, 0 none */
     uint32_t block[15];  /**< 12 direct, indirect, double, triple; a fast symlink's target */
 };
