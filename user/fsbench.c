@@ -7,13 +7,20 @@
  *   fsbench write DIR [MIB]        DIR/big: MIB MiB (256) written 1 MiB at a
  *                                  time, then fsync
  *   fsbench read DIR cold|warm     DIR/big read to its end, 1 MiB at a time
- *   fsbench rand DIR [N]           N (5000) reads of 4 KiB at seeded
- *                                  page-aligned offsets of DIR/big
+ *   fsbench rand DIR [N [spread]]  N (5000) reads of 4 KiB at seeded
+ *                                  page-aligned offsets of DIR/big (spread:
+ *                                  each timed too, and their spread printed)
  *   fsbench files DIR [N]          N (10000) files of 100 bytes created in
  *                                  DIR/many, then sync; each stat'ed; each
  *                                  unlinked, then sync (DIR/many removed)
  *   fsbench find DIR cold|warm     DIR walked as find does: getdents64 of
  *                                  every directory, fstatat of every name
+ *   fsbench probe DIR [N] [ROUNDS] not a figure: what a stat costs, piece by
+ *                                  piece (fstat; one name again and again;
+ *                                  N names once; 500 of them in 20 rounds),
+ *                                  in DIR/probe of N (10000) files; ROUNDS
+ *                                  more rounds of all N (to sample with a
+ *                                  debugger)
  *
  * One phase per run: the caller unmounts and mounts (or drops Linux's
  * caches) between phases for the cold figures. Each prints `bench: <name>
@@ -24,6 +31,9 @@
  *   fs_create_us, fs_delete_us  per file, the sync at the end included
  *   fs_stat_ns             per file
  *   fs_find_cold_us, fs_find_warm_us  the whole walk
+ * and `fsbench: ...` lines saying where the time went: how long the sync
+ * took of create and delete (and with `spread`, how the random reads'
+ * times spread).
  * Times are CLOCK_MONOTONIC's. Every 4 KiB page of DIR/big starts with its
  * own offset, which the reads check. Exits 1 if a call failed or data came
  * back wrong (and says which), 0 otherwise.
@@ -139,7 +149,9 @@ static int seq_read(const char *dir, const char *tag)
     return 0;
 }
 
-static int rand_read(const char *dir, long count)
+/* With @p spread, each read is timed too (a clock_gettime more per read,
+ * so not for the figure bench-ext2 keeps) and a histogram printed. */
+static int rand_read(const char *dir, long count, int spread)
 {
     char path[256];
     long fd = uopenat(AT_FDCWD, join(path, dir, "big", 1), O_RDONLY, 0);
@@ -149,7 +161,9 @@ static int rand_read(const char *dir, long count)
     if (pages <= 0)
         return fail("the file's size (pages)", pages);
     unsigned long x = 0x9e3779b97f4a7c15ul; /* xorshift64, the same offsets every run */
-    long t = now_ns();
+    static const long edge_us[] = {50, 200, 1000, 10000};
+    long hist[5] = {0}, slowest = 0;
+    long t = now_ns(), prev = t;
     for (long i = 0; i < count; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         long off = (long)(x % (unsigned long)pages) * PAGE;
@@ -158,17 +172,41 @@ static int rand_read(const char *dir, long count)
             return fail("pread64", r);
         if (*(long *)buf != off)
             return fail("the data read back (at offset)", off);
+        if (!spread)
+            continue;
+        long now = now_ns(), us = (now - prev) / 1000;
+        int b = 0;
+        while (b < 4 && us >= edge_us[b])
+            b++;
+        hist[b]++;
+        slowest = us > slowest ? us : slowest;
+        prev = now;
     }
     long ns = now_ns() - t;
     sys1(NR_close, fd);
     report("fs_rand_read_4k_iops", count * 1000000000l / (ns ? ns : 1), "IOPS");
+    if (!spread)
+        return 0;
+    /* Where the time went: a few slow reads, or all of them a little. */
+    uputs("fsbench: rand: reads under 50 us "), uputn(hist[0]), uputs(", 200 us "), uputn(hist[1]),
+        uputs(", 1 ms "), uputn(hist[2]), uputs(", 10 ms "), uputn(hist[3]), uputs(", longer "), uputn(hist[4]),
+        uputs("; the slowest "), uputn(slowest), uputs(" us\n");
     return 0;
 }
 
-static int files(const char *dir, long count)
+/* "fsbench: <what>: <a> ms, of which the sync <b> ms" */
+static void sync_share(const char *what, long total_ns, long sync_ns)
 {
-    char d[256], path[256], name[8];
-    long r = sys3(NR_mkdirat, AT_FDCWD, (long)join(d, dir, "many", 1), 0755);
+    uputs("fsbench: "), uputs(what), uputs(": "), uputn(total_ns / 1000000), uputs(" ms, of which the sync "),
+        uputn(sync_ns / 1000000), uputs(" ms\n");
+}
+
+/* @p count files of 100 bytes in directory @p d (made here); with @p timed,
+ * fs_create_us (the sync at the end included). */
+static int make_files(const char *d, long count, int timed)
+{
+    char path[256], name[8];
+    long r = sys3(NR_mkdirat, AT_FDCWD, (long)d, 0755);
     if (r)
         return fail("mkdir", r);
     for (long i = 0; i < 100; i++)
@@ -183,30 +221,107 @@ static int files(const char *dir, long count)
             return fail("write", r);
         sys1(NR_close, fd);
     }
+    long s = now_ns();
     sys1(NR_sync, 0);
-    report("fs_create_us", (now_ns() - t) / count / 1000, "us");
-    unsigned long st[32]; /* struct stat: 144 bytes on x86_64, 128 elsewhere */
-    t = now_ns();
-    for (long i = 0; i < count; i++) {
-        fname(name, i);
-        r = sys6(NR_newfstatat, AT_FDCWD, (long)join(path, d, name, 1), (long)st, AT_SYMLINK_NOFOLLOW, 0, 0);
-        if (r)
-            return fail("stat", r);
-        if (st[6] != 100) /* st_size: at byte 48 in both layouts */
-            return fail("stat's size", (long)st[6]);
+    long e = now_ns();
+    if (timed) {
+        report("fs_create_us", (e - t) / count / 1000, "us");
+        sync_share("create", e - t, e - s);
     }
-    report("fs_stat_ns", (now_ns() - t) / count, "ns");
-    t = now_ns();
+    return 0;
+}
+
+/* Files @p from to @p to - 1 of directory @p d stat'ed @p reps times; the
+ * time per stat (ns), or a negative error. */
+static long stat_files(const char *d, long from, long to, long reps)
+{
+    char path[256], name[8];
+    unsigned long st[32]; /* struct stat: 144 bytes on x86_64, 128 elsewhere */
+    long t = now_ns();
+    for (long k = 0; k < reps; k++)
+        for (long i = from; i < to; i++) {
+            fname(name, i);
+            long r = sys6(NR_newfstatat, AT_FDCWD, (long)join(path, d, name, 1), (long)st, AT_SYMLINK_NOFOLLOW, 0, 0);
+            if (r)
+                return fail("stat", r), -1;
+            if (st[6] != 100) /* st_size: at byte 48 in both layouts */
+                return fail("stat's size", (long)st[6]), -1;
+        }
+    return (now_ns() - t) / (reps * (to - from));
+}
+
+/* Files 0 to @p count - 1 of directory @p d unlinked, then @p d; with @p
+ * timed, fs_delete_us (the sync after the unlinks included). */
+static int remove_files(const char *d, long count, int timed)
+{
+    char path[256], name[8];
+    long r, t = now_ns();
     for (long i = 0; i < count; i++) {
         fname(name, i);
         if ((r = sys3(NR_unlinkat, AT_FDCWD, (long)join(path, d, name, 1), 0)))
             return fail("unlink", r);
     }
+    long s = now_ns();
     sys1(NR_sync, 0);
-    report("fs_delete_us", (now_ns() - t) / count / 1000, "us");
+    long e = now_ns();
+    if (timed) {
+        report("fs_delete_us", (e - t) / count / 1000, "us");
+        sync_share("delete", e - t, e - s);
+    }
     if ((r = sys3(NR_unlinkat, AT_FDCWD, (long)d, AT_REMOVEDIR)))
         return fail("rmdir", r);
     return 0;
+}
+
+static int files(const char *dir, long count)
+{
+    char d[256];
+    join(d, dir, "many", 1);
+    if (make_files(d, count, 1))
+        return 1;
+    long ns = stat_files(d, 0, count, 1);
+    if (ns < 0)
+        return 1;
+    report("fs_stat_ns", ns, "ns");
+    return remove_files(d, count, 1);
+}
+
+static void probe_line(const char *what, long ns)
+{
+    uputs("fsbench: probe: "), uputs(what), uputs(" "), uputn(ns), uputs(" ns\n");
+}
+
+/* Not a figure of bench-ext2's: what a stat costs, piece by piece, in a
+ * directory of @p count files (DIR/probe, made and removed here). With
+ * @p reps > 1 the stat of every file goes on that many rounds (a loop to
+ * sample with a debugger). */
+static int probe(const char *dir, long count, long reps)
+{
+    char d[256], path[256];
+    unsigned long st[32];
+    join(d, dir, "probe", 1);
+    if (make_files(d, count, 0))
+        return 1;
+    long fd = uopenat(AT_FDCWD, join(path, d, "f00000", 1), O_RDONLY, 0);
+    if (fd < 0)
+        return fail("open", fd);
+    long t = now_ns();
+    for (int i = 0; i < 10000; i++)
+        sys3(NR_fstat, fd, (long)st, 0);
+    probe_line("fstat of an open file", (now_ns() - t) / 10000);
+    sys1(NR_close, fd);
+    long ns = stat_files(d, 0, 1, 10000);
+    if (ns >= 0)
+        probe_line("stat of one name, again and again", ns);
+    if (ns >= 0 && (ns = stat_files(d, 0, count, 1)) >= 0)
+        probe_line("stat of every name once", ns);
+    if (ns >= 0 && (ns = stat_files(d, 0, count < 500 ? count : 500, 20)) >= 0)
+        probe_line("stat of the first 500 names, 20 rounds", ns);
+    if (ns >= 0 && (ns = stat_files(d, 0, count, reps)) >= 0)
+        probe_line("stat of every name, all rounds", ns);
+    if (ns < 0)
+        return 1;
+    return remove_files(d, count, 0);
 }
 
 /* The names under directory @fd, each fstatat'ed, directories walked; the
@@ -269,12 +384,14 @@ int main(int argc, char **argv, char **envp)
     if (argc == 4 && ustreq(phase, "read") && (ustreq(arg, "cold") || ustreq(arg, "warm")))
         return seq_read(dir, arg);
     if (argc >= 3 && ustreq(phase, "rand"))
-        return rand_read(dir, arg ? uatol(arg) : 5000);
+        return rand_read(dir, arg ? uatol(arg) : 5000, argc > 4 && ustreq(argv[4], "spread"));
     if (argc >= 3 && ustreq(phase, "files"))
         return files(dir, arg ? uatol(arg) : 10000);
     if (argc == 4 && ustreq(phase, "find") && (ustreq(arg, "cold") || ustreq(arg, "warm")))
         return find(dir, arg);
-    uputs("usage: fsbench write DIR [MIB] | read DIR cold|warm | rand DIR [N] | files DIR [N] | "
-          "find DIR cold|warm\n");
+    if (argc >= 3 && ustreq(phase, "probe"))
+        return probe(dir, arg ? uatol(arg) : 10000, argc > 4 ? uatol(argv[4]) : 1);
+    uputs("usage: fsbench write DIR [MIB] | read DIR cold|warm | rand DIR [N [spread]] | files DIR [N] | "
+          "find DIR cold|warm | probe DIR [N] [ROUNDS]\n");
     return 2;
 }
