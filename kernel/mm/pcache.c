@@ -42,13 +42,20 @@ struct node {
     unsigned count; /* slots in use */
 };
 
-/* Every cache, for the flusher and the reclaimer; guarded by caches_lock,
- * which the flusher holds while it writes one back (so a cache cannot be
- * destroyed under it) and the reclaimer only ever tries. */
+/* Every cache, for the flusher and the reclaimer. The list's lock is a
+ * spinlock held only to step along the list: whoever works on a cache (a
+ * write-back, an eviction) pins it (pc->pins, so pcache_destroy() waits
+ * and the entry stays linked to go on from) and lets go of the list.
+ * A mutex here was a trap: the reclaimer could only try it (an allocation
+ * may happen with any lock held), and once the flusher, at a lower
+ * priority, had been handed the mutex and was not running, every try
+ * failed: a reader drained free memory and got ENOMEM with all of RAM in
+ * clean pages (riscv64.ext2_pressure, once in CI). A spinlock masks
+ * interrupts, so its holder is never preempted and a reclaimer always
+ * gets through. */
 static struct list_node caches = LIST_INIT(caches);
-static struct mutex caches_lock; /* set up by the first pcache_init() */
-static int caches_ready;
-static struct spinlock ready_lock = SPINLOCK_INIT("pcache init");
+static struct spinlock caches_lock = SPINLOCK_INIT("pcache list");
+static int reclaim_set;
 static struct pcache_stats stats;
 static int flusher_started;
 
@@ -228,18 +235,13 @@ void pcache_init(struct pcache *pc, const struct pcache_ops *ops, void *priv, un
     pc->priv = priv;
     pc->unit_shift = unit_shift;
     mutex_init(&pc->lock, "pcache");
-    if (!__atomic_load_n(&caches_ready, __ATOMIC_ACQUIRE)) {
-        irqflags_t f = spin_lock_irqsave(&ready_lock);
-        if (!caches_ready) {
-            mutex_init(&caches_lock, "pcache list");
-            __atomic_store_n(&caches_ready, 1, __ATOMIC_RELEASE);
-            pmm_set_reclaim(pcache_reclaim);
-        }
-        spin_unlock_irqrestore(&ready_lock, f);
-    }
-    mutex_lock(&caches_lock);
+    irqflags_t f = spin_lock_irqsave(&caches_lock);
     list_add_tail(&caches, &pc->node);
-    mutex_unlock(&caches_lock);
+    int first = !reclaim_set;
+    reclaim_set = 1;
+    spin_unlock_irqrestore(&caches_lock, f);
+    if (first)
+        pmm_set_reclaim(pcache_reclaim);
     if (ops->write)
         flusher_start();
 }
@@ -256,6 +258,21 @@ static void keep_free(void)
     pmm_stats(&ps);
     if (ps.free_pages < ps.managed_pages / 32)
         reclaim_some(2 * PCACHE_RA_MAX);
+}
+
+/* Said once a boot, with what might explain it: a page could not be had
+ * even after eviction (every clean page busy, or the rest dirty or mapped). */
+static void warn_no_memory(void)
+{
+    static int warned;
+    if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        return;
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    pr_warn("pcache: out of memory for a page: %lu of %lu frames free, %lu cached (%lu dirty)",
+            (unsigned long)ps.free_pages, (unsigned long)ps.managed_pages,
+            (unsigned long)__atomic_load_n(&stats.pages, __ATOMIC_RELAXED),
+            (unsigned long)__atomic_load_n(&stats.dirty, __ATOMIC_RELAXED));
 }
 
 /* Read @p n (>= 1) absent pages from @p index and insert them; *@p pa (if
@@ -280,6 +297,8 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
             break;
         kva[got] = hal_phys_to_virt(frames[got]);
     }
+    if (!got)
+        warn_no_memory();
     mutex_lock(&pc->lock);
     uintptr_t *s;
     unsigned run = 0;
@@ -580,14 +599,14 @@ int pcache_destroy(struct pcache *pc)
 {
     int err = pcache_writeback(pc);
     pcache_truncate(pc, 0);
-    mutex_lock(&caches_lock);
-    while (pc->pins) { /* a flush pass is on it */
-        mutex_unlock(&caches_lock);
+    irqflags_t f = spin_lock_irqsave(&caches_lock);
+    while (pc->pins) { /* a flush pass or the reclaimer is on it */
+        spin_unlock_irqrestore(&caches_lock, f);
         thread_sleep_ms(1);
-        mutex_lock(&caches_lock);
+        f = spin_lock_irqsave(&caches_lock);
     }
     list_del(&pc->node);
-    mutex_unlock(&caches_lock);
+    spin_unlock_irqrestore(&caches_lock, f);
     return err;
 }
 
@@ -609,7 +628,7 @@ static uint64_t managed_pages(void)
 static void flush_pass(uint64_t age_ns, uint64_t limit)
 {
     uint64_t now = hal_time_ns();
-    mutex_lock(&caches_lock);
+    irqflags_t f = spin_lock_irqsave(&caches_lock);
     list_for_each(n, &caches) {
         struct pcache *pc = container_of(n, struct pcache, node);
         if (!pc->ops->write || !(__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED) ||
@@ -617,21 +636,18 @@ static void flush_pass(uint64_t age_ns, uint64_t limit)
             continue;
         if (now - __atomic_load_n(&pc->dirtied_ns, __ATOMIC_RELAXED) >= age_ns ||
             __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit) {
-            /* Pinned, the list's lock let go during the I/O: the
-             * reclaimer (which only tries that lock) must not wait on a
-             * disk to find memory. */
             pc->pins++;
-            mutex_unlock(&caches_lock);
+            spin_unlock_irqrestore(&caches_lock, f);
             void *scratch = pc->ops->scratch ? kmalloc(pc->ops->scratch) : NULL;
             mutex_lock(&pc->lock);
             writeback_locked(pc, scratch);
             mutex_unlock(&pc->lock);
             kfree(scratch);
-            mutex_lock(&caches_lock);
+            f = spin_lock_irqsave(&caches_lock);
             pc->pins--;
         }
     }
-    mutex_unlock(&caches_lock);
+    spin_unlock_irqrestore(&caches_lock, f);
 }
 
 void pcache_balance(struct pcache *pc)
@@ -691,27 +707,32 @@ size_t pcache_reclaim(size_t want) { return reclaim_some(want); }
 static size_t reclaim_some(size_t want)
 {
     struct reclaim_arg r = {.want = want};
-    if (!__atomic_load_n(&caches_ready, __ATOMIC_ACQUIRE) || !mutex_trylock(&caches_lock))
-        return 0;
-    /* Two rounds: the first may only clear the marks. */
+    /* Two rounds: the first may only clear the marks. A cache's own lock
+     * is only tried: the allocation this serves may come from a thread
+     * that holds it, or one another thread holds while it waits for it. */
     for (int round = 0; round < 2 && r.freed < want; round++) {
+        irqflags_t f = spin_lock_irqsave(&caches_lock);
         list_for_each(n, &caches) {
             struct pcache *pc = container_of(n, struct pcache, node);
-            if (!mutex_trylock(&pc->lock))
-                continue;
-            do {
-                r.n = 0;
-                walk(pc, 0, reclaim_one, &r);
-                for (unsigned i = 0; i < r.n; i++)
-                    drop(pc, r.index[i], slot_of(pc, r.index[i], 0));
-                r.freed += r.n;
-            } while (r.n == PCACHE_RA_MAX && r.freed < want);
-            mutex_unlock(&pc->lock);
+            pc->pins++;
+            spin_unlock_irqrestore(&caches_lock, f);
+            if (mutex_trylock(&pc->lock)) {
+                do {
+                    r.n = 0;
+                    walk(pc, 0, reclaim_one, &r);
+                    for (unsigned i = 0; i < r.n; i++)
+                        drop(pc, r.index[i], slot_of(pc, r.index[i], 0));
+                    r.freed += r.n;
+                } while (r.n == PCACHE_RA_MAX && r.freed < want);
+                mutex_unlock(&pc->lock);
+            }
+            f = spin_lock_irqsave(&caches_lock);
+            pc->pins--;
             if (r.freed >= want)
                 break;
         }
+        spin_unlock_irqrestore(&caches_lock, f);
     }
-    mutex_unlock(&caches_lock);
     STAT_ADD(evicted, r.freed);
     return r.freed;
 }

@@ -77,7 +77,7 @@ struct pcache {
     unsigned ra_win;              /**< its read-ahead window, pages */
     int err;                      /**< a write-back error not yet reported (fsync) */
     struct list_node node;        /**< every cache (the flusher's and the reclaimer's list) */
-    unsigned pins;                /**< flush passes at work on it (the list's lock) */
+    unsigned pins;                /**< flush passes and reclaimers at work on it (the list's lock) */
 };
 
 /** @brief Counters for `mem` and the tests. */
