@@ -87,24 +87,44 @@ static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK
                                1ull << VIRTIO_BLK_F_MQ | 1ull << VIRTIO_F_INDIRECT_DESC |
                                1ull << VIRTIO_F_EVENT_IDX;
 
+/* The address of byte @p off of @p rq's data and how many bytes from there
+ * are contiguous in the buffer (or its piece, blk_request.vec). */
+static uintptr_t data_at(const struct blk_request *rq, size_t off, size_t *avail)
+{
+    if (!rq->vec) {
+        *avail = (size_t)-1;
+        return (uintptr_t)rq->buf + off;
+    }
+    unsigned i = 0;
+    while (off >= rq->vec[i].len)
+        off -= rq->vec[i++].len;
+    *avail = rq->vec[i].len - off;
+    return (uintptr_t)rq->vec[i].buf + off;
+}
+
 /*
- * One part of a request: the physically contiguous pieces of [va, va + len)
- * from its start, at most @max of them. When the buffer needs more pieces
- * than that (a vmalloc buffer is one piece per page), the part ends on a
- * block boundary (the device takes whole blocks only) and *used says how
- * many bytes it covers; the rest becomes the next part. Returns the number
- * of pieces, or -EINVAL if the buffer is not mapped or not one block fits.
+ * One part of a request: the physically contiguous pieces of bytes
+ * [from, from + len) of @p rq's data, at most @max of them. When the
+ * buffer needs more pieces than that (a vmalloc buffer is one piece per
+ * page, so may be a vector of page cache pages), the part ends on a block
+ * boundary (the device takes whole blocks only) and *used says how many
+ * bytes it covers; the rest becomes the next part. Returns the number of
+ * pieces, or -EINVAL if the buffer is not mapped or not one block fits.
  */
-static int part(uintptr_t va, size_t len, int dev_writes, uint32_t block, struct virtq_buf *out,
-                unsigned max, size_t *used)
+static int part(const struct blk_request *rq, size_t from, size_t len, int dev_writes, uint32_t block,
+                struct virtq_buf *out, unsigned max, size_t *used)
 {
     unsigned n = 0;
     size_t done = 0;
     while (done < len) {
-        size_t chunk = PAGE - ((va + done) & (PAGE - 1));
+        size_t avail;
+        uintptr_t va = data_at(rq, from + done, &avail);
+        size_t chunk = PAGE - (va & (PAGE - 1));
+        if (chunk > avail)
+            chunk = avail;
         if (chunk > len - done)
             chunk = len - done;
-        uint64_t pa = hal_virt_to_phys((const void *)(va + done));
+        uint64_t pa = hal_virt_to_phys((const void *)va);
         if (pa == (uint64_t)-1)
             return -EINVAL;
         if (n && out[n - 1].phys + out[n - 1].len == pa && out[n - 1].len + chunk <= 0x80000000u) {
@@ -167,7 +187,6 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     struct virtq_buf bufs[VIRTQ_INDIRECT_MAX];
     size_t len = rq->op == BLK_FLUSH ? 0 : (size_t)rq->count * bd->block_size;
     int w = rq->op == BLK_READ;
-    uintptr_t va = (uintptr_t)rq->buf;
     int indirect = virtio_has(vb->vd, VIRTIO_F_INDIRECT_DESC);
     struct vblk_queue *q = &vb->q[rq->hwq % vb->nq]; /* the block layer's pick: this CPU's */
     /* First pass: how many parts, slots and descriptors the request takes,
@@ -175,7 +194,7 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     unsigned nparts = 0, ndesc = 0;
     for (size_t off = 0; off < len || nparts == 0;) {
         size_t used = 0;
-        int n = len ? part(va + off, len - off, w, bd->block_size, bufs, vb->max_segs, &used) : 0;
+        int n = len ? part(rq, off, len - off, w, bd->block_size, bufs, vb->max_segs, &used) : 0;
         if (n < 0) {
             pr_err("%s: buffer %p of %lu bytes is not mapped (or a block of it has over %u "
                    "physical pieces)", bd->name, rq->buf, (unsigned long)len, vb->max_segs);
@@ -201,7 +220,7 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     size_t off = 0;
     for (unsigned k = 0; k < nparts; k++) {
         size_t used = 0;
-        int n = len ? part(va + off, len - off, w, bd->block_size, bufs + 1, vb->max_segs, &used)
+        int n = len ? part(rq, off, len - off, w, bd->block_size, bufs + 1, vb->max_segs, &used)
                     : 0;
         uint16_t s = q->free[--q->nfree];
         uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * vb->slot_bytes;

@@ -372,9 +372,19 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
 {
     if (!rq)
         return -EINVAL;
-    int err = blk_check(bd, rq->op, rq->lba, rq->count, rq->buf);
+    int err = blk_check(bd, rq->op, rq->lba, rq->count, rq->vec ? (void *)rq->vec : rq->buf);
     if (err)
         return err;
+    if (rq->vec && rq->op != BLK_FLUSH) {
+        uint64_t total = 0;
+        for (unsigned i = 0; i < rq->nvec; i++) {
+            if (!rq->vec[i].len || !rq->vec[i].buf)
+                return -EINVAL;
+            total += rq->vec[i].len;
+        }
+        if (total != (uint64_t)rq->count * bd->block_size)
+            return -EINVAL;
+    }
     struct blkdev *disk = bd->parent ? bd->parent : bd;
     struct blk_queue *dq = disk->priv;
     if (!dq)
@@ -535,17 +545,24 @@ static int watch_thread(void *arg)
 
 static void sync_done(struct blk_request *rq) { sem_up(rq->priv); }
 
-static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count, void *buf)
+/* Submit @p rq and wait for it. */
+static int submit_wait(struct blkdev *bd, struct blk_request *rq)
 {
     struct semaphore s;
     sem_init(&s, 0, "blk-sync");
-    struct blk_request rq = {.op = op, .lba = lba, .count = count, .buf = buf,
-                             .done = sync_done, .priv = &s};
-    int err = blk_submit(bd, &rq);
+    rq->done = sync_done;
+    rq->priv = &s;
+    int err = blk_submit(bd, rq);
     if (err)
         return err;
     sem_down(&s);
-    return rq.status;
+    return rq->status;
+}
+
+static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count, void *buf)
+{
+    struct blk_request rq = {.op = op, .lba = lba, .count = count, .buf = buf};
+    return submit_wait(bd, &rq);
 }
 
 static int sync_rw(struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count, void *buf)
@@ -578,6 +595,30 @@ int blk_read(struct blkdev *bd, uint64_t lba, uint32_t count, void *buf)
 int blk_write(struct blkdev *bd, uint64_t lba, uint32_t count, const void *buf)
 {
     return sync_rw(bd, BLK_WRITE, lba, count, (void *)buf);
+}
+
+int blk_rwv(struct blkdev *bd, enum blk_op op, uint64_t lba, const struct blk_vec *vec, unsigned nvec)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; vec && i < nvec; i++)
+        total += vec[i].len;
+    if (!bd || !vec || !nvec || op == BLK_FLUSH || total % bd->block_size || total / bd->block_size > UINT32_MAX)
+        return -EINVAL;
+    struct blk_request rq = {.op = op, .lba = lba, .count = (uint32_t)(total / bd->block_size), .vec = vec,
+                             .nvec = nvec};
+    return submit_wait(bd, &rq);
+}
+
+void blk_rq_copy(struct blk_request *rq, void *data, int to_rq)
+{
+    size_t len = (size_t)rq->count * (rq->dev ? rq->dev->block_size : 0);
+    if (!rq->vec) {
+        memcpy(to_rq ? rq->buf : data, to_rq ? data : rq->buf, len);
+        return;
+    }
+    uint8_t *d = data;
+    for (unsigned i = 0; i < rq->nvec; d += rq->vec[i].len, i++)
+        memcpy(to_rq ? rq->vec[i].buf : d, to_rq ? d : rq->vec[i].buf, rq->vec[i].len);
 }
 
 int blk_flush(struct blkdev *bd)

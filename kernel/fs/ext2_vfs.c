@@ -10,8 +10,8 @@
  *   and symlinks' blocks. ext2.c reads and writes it by byte offset; dirty
  *   blocks go back by the flusher, sync or unmount.
  * - each regular file has a page cache of its data, read in runs of
- *   blocks that lie together on the disk (one request each, through a
- *   bounce buffer), and written back the same way. Blocks are allocated
+ *   blocks that lie together on the disk (one request each, straight
+ *   into the cache's pages: blk_rwv()), and written back the same way. Blocks are allocated
  *   when write() dirties a page, so ENOSPC reaches the writer and
  *   write-back never allocates. A block that becomes a file's data is
  *   forgotten by `bc` (ext2_dev.forget), which might hold a dirty copy from
@@ -22,8 +22,9 @@
  * mount's life (the VFS's ".." is its parent pointer); any other inode
  * stays after its last user too, with its pages, so a file written and
  * closed is written back later (flusher, sync, unmount), not at close.
- * Past CACHE_MAX of them, a batch of unused ones is written back and let
- * go. An inode whose last link went is freed on the disk when its last
+ * Past cache_max of them (an eighth of RAM's page count; at about 768
+ * bytes each, 2.3% of RAM: Linux keeps a walked tree's inodes too), a batch of unused ones is
+ * written back and let go. The table grows with them. An inode whose last link went is freed on the disk when its last
  * user lets go (an unlinked open file lives on until closed).
  *
  * Locking: the mount's mutex serializes every call that writes the file
@@ -39,15 +40,16 @@
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/pcache.h>
+#include <kernel/pmm.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>
 #include "ext2_names.h"
 
-#define HASH 64u
-#define CACHE_MAX 1024u /* inodes other than directories kept when nobody uses them */
-#define BOUNCE (128u * 1024) /* bytes of one data request at most */
+#define HASH_MIN 64u /* the inode table's buckets at mount; it doubles past 2 inodes a bucket */
+#define CACHE_MIN 1024u /* inodes other than directories kept when nobody uses them, at least */
+#define UNITS (PAGE_SIZE / 1024) /* pieces of a page at most (1 KiB blocks) */
 
 struct e2mount {
     struct ext2_fs fs;
@@ -57,7 +59,9 @@ struct e2mount {
     int rw;                     /* mounted read-write */
     struct pcache bc;           /* the device's blocks: metadata */
     struct mutex lock;          /* every write to the file system; the table */
-    struct e2node *table[HASH]; /* inodes in use, by number */
+    struct e2node **table;      /* inodes in use, by number: @c buckets chains */
+    unsigned buckets, nodes;    /* a power of two; inodes in the table */
+    unsigned cache_max;         /* inodes other than directories kept: 1/8 of RAM's pages */
     char name[256];             /* readdir's name, valid under the namespace lock */
     int warned;                 /* a damaged structure was reported */
     int warned_write;           /* damage the writer went around was reported */
@@ -111,41 +115,70 @@ static int damaged(struct e2mount *m, const char *what)
 
 static uint32_t per_page(struct e2mount *m) { return PAGE_SIZE / m->bd->block_size; }
 
-/* The device's page cache: page i is device blocks i * per_page on. */
+#define BC_VEC 16u /* pieces of one metadata request at most */
+
+/* The device's page cache: page i is device blocks i * per_page on, so
+ * the pages of one call lie together: one request (per BC_VEC pages). */
 static int bc_read(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch)
 {
     (void)scratch;
     struct e2mount *m = pc->priv;
-    for (unsigned i = 0; i < n; i++) {
+    struct blk_vec vec[BC_VEC];
+    for (unsigned i = 0; i < n;) {
         uint64_t lba = (index + i) * per_page(m);
-        uint32_t count = per_page(m);
-        if (lba >= m->bd->nblocks)
-            return -EIO;
-        if (lba + count > m->bd->nblocks) { /* the device's last blocks */
-            count = (uint32_t)(m->bd->nblocks - lba);
-            memset((uint8_t *)pages[i] + count * m->bd->block_size, 0, PAGE_SIZE - count * m->bd->block_size);
+        unsigned nv = 0;
+        for (; i < n && nv < BC_VEC; i++) {
+            uint64_t at = (index + i) * per_page(m);
+            uint32_t count = per_page(m);
+            if (at >= m->bd->nblocks)
+                return -EIO;
+            if (at + count > m->bd->nblocks) { /* the device's last blocks */
+                count = (uint32_t)(m->bd->nblocks - at);
+                memset((uint8_t *)pages[i] + count * m->bd->block_size, 0, PAGE_SIZE - count * m->bd->block_size);
+            }
+            vec[nv++] = (struct blk_vec){pages[i], count * m->bd->block_size};
         }
-        if (blk_read(m->bd, lba, count, pages[i]))
+        if (blk_rwv(m->bd, BLK_READ, lba, vec, nv))
             return -EIO;
     }
     return 0;
 }
 
-/* Only the dirty units (file system blocks) of each page. */
+/* Only the dirty units (file system blocks) of each page; units that
+ * follow each other, one request. */
 static int bc_write(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
                     void *scratch)
 {
     (void)scratch;
     struct e2mount *m = pc->priv;
     uint32_t unit = 1u << pc->unit_shift, sectors = unit / m->bd->block_size;
+    struct blk_vec vec[BC_VEC];
+    unsigned nv = 0;
+    uint64_t first = 0, next = 0;
     int err = 0;
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i <= n; i++)
         for (unsigned u = 0; u < PAGE_SIZE / unit; u++) {
-            if (!(masks[i] & (1u << u)))
-                continue;
+            int end = i == n;
             uint64_t lba = (index + i) * per_page(m) + u * sectors;
-            if (lba + sectors <= m->bd->nblocks && blk_write(m->bd, lba, sectors, (uint8_t *)pages[i] + u * unit))
-                err = -EIO;
+            int dirty = !end && (masks[i] & (1u << u)) && lba + sectors <= m->bd->nblocks;
+            uint8_t *at = end ? NULL : (uint8_t *)pages[i] + u * unit;
+            if (nv && (end || !dirty || lba != next || nv == BC_VEC)) {
+                if (blk_rwv(m->bd, BLK_WRITE, first, vec, nv))
+                    err = -EIO;
+                nv = 0;
+            }
+            if (end)
+                break;
+            if (!dirty)
+                continue;
+            if (nv && (uint8_t *)vec[nv - 1].buf + vec[nv - 1].len == at) {
+                vec[nv - 1].len += unit;
+            } else {
+                if (!nv)
+                    first = lba;
+                vec[nv++] = (struct blk_vec){at, unit};
+            }
+            next = lba + sectors;
         }
     return err;
 }
@@ -220,11 +253,11 @@ static int segments(struct e2node *node, uint64_t index, unsigned n, const uint8
     return 0;
 }
 
-/* Read (@p write 0) or write the pieces, runs of them that lie together on
- * the disk one request each through @p bounce; without one (memory was
- * short), each piece is its own request, in place. */
-static int transfer(struct e2mount *m, struct seg *segs, unsigned nsegs, void *const pages[], uint8_t *bounce,
-                    int write)
+/* Read (@p write 0) or write the pieces, each run of them that lies
+ * together on the disk one request, straight from or into the pages
+ * (@p vec: room for as many pieces as @p segs). */
+static int transfer(struct e2mount *m, const struct seg *segs, unsigned nsegs, void *const pages[],
+                    struct blk_vec *vec, int write)
 {
     uint32_t sector = m->bd->block_size;
     for (unsigned s = 0; s < nsegs;) {
@@ -234,48 +267,59 @@ static int transfer(struct e2mount *m, struct seg *segs, unsigned nsegs, void *c
             s++;
             continue;
         }
-        unsigned e = s + 1;
-        size_t bytes = segs[s].len;
-        uint64_t lba = segs[s].phys / sector;
-        if (!bounce) {
-            uint8_t *at = (uint8_t *)pages[segs[s].page] + segs[s].at;
-            uint32_t count = (uint32_t)(bytes / sector);
-            if (write ? blk_write(m->bd, lba, count, at) : blk_read(m->bd, lba, count, at))
-                return -EIO;
-            s = e;
-            continue;
-        }
-        while (e < nsegs && segs[e].phys == segs[e - 1].phys + segs[e - 1].len && bytes + segs[e].len <= BOUNCE)
-            bytes += segs[e++].len;
-        uint32_t count = (uint32_t)(bytes / sector);
-        size_t off = 0;
-        if (write)
-            for (unsigned k = s; k < e; off += segs[k].len, k++)
-                memcpy(bounce + off, (uint8_t *)pages[segs[k].page] + segs[k].at, segs[k].len);
-        int err = write ? blk_write(m->bd, lba, count, bounce) : blk_read(m->bd, lba, count, bounce);
-        if (err)
+        unsigned e = s, nv = 0;
+        do {
+            uint8_t *at = (uint8_t *)pages[segs[e].page] + segs[e].at;
+            if (nv && (uint8_t *)vec[nv - 1].buf + vec[nv - 1].len == at)
+                vec[nv - 1].len += segs[e].len;
+            else
+                vec[nv++] = (struct blk_vec){at, segs[e].len};
+            e++;
+        } while (e < nsegs && segs[e].phys == segs[e - 1].phys + segs[e - 1].len);
+        if (blk_rwv(m->bd, write ? BLK_WRITE : BLK_READ, segs[s].phys / sector, vec, nv))
             return -EIO;
-        if (!write)
-            for (unsigned k = s; k < e; off += segs[k].len, k++)
-                memcpy((uint8_t *)pages[segs[k].page] + segs[k].at, bounce + off, segs[k].len);
         s = e;
     }
     return 0;
 }
 
-/* No allocation here (pcache_ops): the pieces on the stack (a page holds
- * at most PAGE_SIZE / 1024 blocks), the bounce buffer the cache's. */
+/* The pieces and the request's vector for PCACHE_RA_MAX pages: the
+ * cache's scratch buffer. */
+struct io_space {
+    struct seg segs[PCACHE_RA_MAX * UNITS];
+    struct blk_vec vec[PCACHE_RA_MAX * UNITS];
+};
+#define STACK_PAGES 8u /* without the scratch buffer (memory was short): this many at a time */
+
+/* No allocation here (pcache_ops): the pieces in the cache's scratch
+ * buffer, or on the stack a few pages at a time. A page read gets every
+ * byte: the disk's, zeros for holes and past the end of the file. */
 static int file_io(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
                    void *scratch)
 {
     struct e2node *node = pc->priv;
-    struct seg segs[PCACHE_RA_MAX * (PAGE_SIZE / 1024)];
-    unsigned nsegs;
-    if (!masks) /* past the end, a page reads as zeros */
-        for (unsigned i = 0; i < n; i++)
-            memset(pages[i], 0, PAGE_SIZE);
-    int err = segments(node, index, n, masks, segs, &nsegs);
-    return err ? err : transfer(node->m, segs, nsegs, pages, scratch, masks != NULL);
+    struct io_space *io = scratch;
+    struct seg stack_segs[STACK_PAGES * UNITS];
+    struct blk_vec stack_vec[STACK_PAGES * UNITS];
+    unsigned step = io ? n : STACK_PAGES;
+    for (unsigned i = 0; i < n; i += step) {
+        unsigned k = n - i < step ? n - i : step, nsegs;
+        struct seg *segs = io ? io->segs : stack_segs;
+        int err = segments(node, index + i, k, masks ? masks + i : NULL, segs, &nsegs);
+        if (!err)
+            err = transfer(node->m, segs, nsegs, pages + i, io ? io->vec : stack_vec, masks != NULL);
+        if (err)
+            return err;
+    }
+    if (!masks) { /* past the end (a block's tail, or pieces not read) */
+        uint64_t size = node->vi->size;
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t start = (index + i) * PAGE_SIZE;
+            size_t keep = size <= start ? 0 : size - start < PAGE_SIZE ? (size_t)(size - start) : PAGE_SIZE;
+            memset((uint8_t *)pages[i] + keep, 0, PAGE_SIZE - keep);
+        }
+    }
+    return 0;
 }
 
 static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch)
@@ -283,7 +327,7 @@ static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *
     return file_io(pc, index, n, pages, NULL, scratch);
 }
 
-static const struct pcache_ops file_pc_ops = {.read = file_read_pages, .write = file_io, .scratch = BOUNCE};
+static const struct pcache_ops file_pc_ops = {.read = file_read_pages, .write = file_io, .scratch = sizeof(struct io_space)};
 
 static unsigned unit_shift(struct e2mount *m)
 {
@@ -326,14 +370,41 @@ static int store(struct e2node *n)
     return e2_err(n->m, ext2_write_inode(&n->m->fs, &n->di));
 }
 
-static unsigned slot(uint32_t ino) { return ino % HASH; }
+static unsigned slot(struct e2mount *m, uint32_t ino) { return ino & (m->buckets - 1); }
+
+/* Twice the buckets; if memory is short, the chains just grow. */
+static void grow(struct e2mount *m)
+{
+    unsigned nb = m->buckets * 2;
+    struct e2node **t = kzalloc(nb * sizeof *t);
+    if (!t)
+        return;
+    for (unsigned i = 0; i < m->buckets; i++)
+        for (struct e2node *n = m->table[i], *next; n; n = next) {
+            next = n->hnext;
+            n->hnext = t[n->di.ino & (nb - 1)];
+            t[n->di.ino & (nb - 1)] = n;
+        }
+    kfree(m->table);
+    m->table = t;
+    m->buckets = nb;
+}
+
+static void hash(struct e2mount *m, struct e2node *n)
+{
+    n->hnext = m->table[slot(m, n->di.ino)];
+    m->table[slot(m, n->di.ino)] = n;
+    if (++m->nodes > 2 * m->buckets)
+        grow(m);
+}
 
 static void unhash(struct e2node *n)
 {
-    struct e2node **p = &n->m->table[slot(n->di.ino)];
+    struct e2node **p = &n->m->table[slot(n->m, n->di.ino)];
     while (*p != n)
         p = &(*p)->hnext;
     *p = n->hnext;
+    n->m->nodes--;
 }
 
 /* Let go of @p n, nobody's (not a directory): its pages and fields
@@ -355,11 +426,11 @@ static void drop_node(struct e2mount *m, struct e2node *n)
     kfree(n);
 }
 
-/* Over CACHE_MAX: a quarter of them that nobody uses go (not @p keep). */
+/* Over cache_max: a quarter of them that nobody uses go (not @p keep). */
 static void trim(struct e2mount *m, struct e2node *keep)
 {
-    unsigned want = CACHE_MAX / 4;
-    for (unsigned i = 0; i < HASH && want; i++)
+    unsigned want = m->cache_max / 4;
+    for (unsigned i = 0; i < m->buckets && want; i++)
         for (struct e2node *n = m->table[i], *next; n && want; n = next) {
             next = n->hnext;
             if (n != keep && !S_ISDIR(n->vi->mode) && !__atomic_load_n(&n->vi->refs, __ATOMIC_ACQUIRE)) {
@@ -423,9 +494,8 @@ static int make_node(struct e2mount *m, const struct ext2_inode *di, struct inod
     if (type == S_IFDIR) {
         vi->parent = parent ? parent : vi;
     }
-    n->hnext = m->table[slot(di->ino)];
-    m->table[slot(di->ino)] = n;
-    if (type != S_IFDIR && ++m->cached > CACHE_MAX)
+    hash(m, n);
+    if (type != S_IFDIR && ++m->cached > m->cache_max)
         trim(m, n);
     *out = vi;
     return 0;
@@ -437,7 +507,7 @@ static int e2_inode(struct e2mount *m, uint32_t ino, struct inode *parent, struc
 {
     for (;;) {
         mutex_lock(&m->lock);
-        struct e2node *n = m->table[slot(ino)];
+        struct e2node *n = m->table[slot(m, ino)];
         while (n && n->di.ino != ino)
             n = n->hnext;
         if (n && (*out = inode_tryget(n->vi))) {
@@ -887,7 +957,7 @@ static int sync_mount(struct e2mount *m)
         return 0;
     mutex_lock(&m->lock);
     m->fs.now = disk_now(m);
-    for (unsigned i = 0; i < HASH; i++)
+    for (unsigned i = 0; i < m->buckets; i++)
         for (struct e2node *n = m->table[i]; n; n = n->hnext) {
             int e = S_ISREG(n->vi->mode) ? pcache_writeback(&n->pc) : 0;
             if (!e && n->dirty)
@@ -927,7 +997,7 @@ static int e2_fsync(struct file *f)
 /* Every inode left (directories nobody refers to), and the mount. */
 static void e2_free(struct e2mount *m)
 {
-    for (unsigned i = 0; i < HASH; i++)
+    for (unsigned i = 0; i < m->buckets; i++)
         while (m->table[i]) {
             struct e2node *n = m->table[i];
             m->table[i] = n->hnext;
@@ -940,6 +1010,7 @@ static void e2_free(struct e2mount *m)
         }
     pcache_destroy(&m->bc);
     kfree(m->fs.groups_checked);
+    kfree(m->table);
     kfree(m);
 }
 
@@ -966,7 +1037,7 @@ static int e2_unmount(struct inode *root, int commit)
         e2_free(m);
         return 0;
     }
-    for (unsigned i = 0; i < HASH; i++)
+    for (unsigned i = 0; i < m->buckets; i++)
         for (struct e2node *n = m->table[i]; n; n = n->hnext)
             if (__atomic_load_n(&n->vi->refs, __ATOMIC_RELAXED) != (n->vi == root ? 2u : 0u) || n->vi->mounted)
                 return -EBUSY;
@@ -1036,6 +1107,14 @@ int ext2_mount(const char *source, const char *path, int read_only)
     if (!m)
         return -ENOMEM;
     m->bd = bd;
+    m->buckets = HASH_MIN;
+    if (!(m->table = kzalloc(HASH_MIN * sizeof *m->table))) {
+        kfree(m);
+        return -ENOMEM;
+    }
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    m->cache_max = ps.managed_pages / 8 > CACHE_MIN ? (unsigned)(ps.managed_pages / 8) : CACHE_MIN;
     mutex_init(&m->lock, "ext2 mount");
     m->dev = (struct ext2_dev){.read = dev_read, .write = read_only || bd->read_only ? NULL : dev_write,
                                .forget = dev_forget, .map = dev_map, .unmap = dev_unmap, .warn = dev_warn, .ctx = m,

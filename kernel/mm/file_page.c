@@ -14,10 +14,17 @@ static uintptr_t *refs(uint64_t pa) { return (uintptr_t *)&pmm_page(pa)->owner; 
 
 uint64_t file_page_new(void)
 {
+    uint64_t pa = file_page_new_raw();
+    if (pa)
+        memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
+    return pa;
+}
+
+uint64_t file_page_new_raw(void)
+{
     uint64_t pa = pmm_alloc(0);
     if (!pa)
         return 0;
-    memset(hal_phys_to_virt(pa), 0, PAGE_SIZE);
     pmm_page(pa)->flags = PG_FILE;
     __atomic_store_n(refs(pa), 1, __ATOMIC_RELEASE);
     __atomic_add_fetch(&in_use, 1, __ATOMIC_RELAXED);

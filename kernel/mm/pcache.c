@@ -293,7 +293,7 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
     for (; got < n; got++) {
         /* Read-ahead stops short where memory does; the page asked for
          * must be had. */
-        if (!(frames[got] = file_page_new()))
+        if (!(frames[got] = file_page_new_raw())) /* the owner's read fills it whole */
             break;
         kva[got] = hal_phys_to_virt(frames[got]);
     }

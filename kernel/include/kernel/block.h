@@ -45,12 +45,24 @@ enum blk_op {
 
 struct blkdev;
 
+/** @brief One piece of a scattered buffer (blk_request.vec): @p len bytes
+ *  at @p buf, in memory the kernel maps (the direct map, the heap). */
+struct blk_vec {
+    void *buf;
+    uint32_t len;
+};
+
 /** @brief One request. The caller owns it until done() runs. */
 struct blk_request {
     enum blk_op op;      /**< what to do */
     uint64_t lba;        /**< first block, in the device's block_size units */
     uint32_t count;      /**< blocks (0 for BLK_FLUSH) */
-    void *buf;           /**< count * block_size bytes */
+    void *buf;           /**< count * block_size bytes (NULL when @p vec is set) */
+    /** Or the buffer in pieces, in order: @p nvec of them, their lengths
+     *  adding up to count * block_size (pages of the page cache, read or
+     *  written in place). NULL for one buffer. */
+    const struct blk_vec *vec;
+    unsigned nvec;
     /** Called once when the request ends, in interrupt or thread context:
      *  must not sleep. NULL for none (the sync calls use it themselves). */
     void (*done)(struct blk_request *rq);
@@ -145,6 +157,17 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq);
 int blk_read(struct blkdev *bd, uint64_t lba, uint32_t count, void *buf);
 /** @brief Write @p count blocks at @p lba from @p buf and wait. Thread context. */
 int blk_write(struct blkdev *bd, uint64_t lba, uint32_t count, const void *buf);
+/** @brief Read or write (@p op) the blocks from @p lba into or from the
+ *  @p nvec pieces of @p vec (whose lengths give the count) as one request,
+ *  and wait. The driver may split it; the caller keeps it to what one
+ *  request should carry (the page cache: PCACHE_RA_MAX pages).
+ *  @retval -EINVAL a length 0, a total not a whole number of blocks, or past the end
+ *  @note Thread context. */
+int blk_rwv(struct blkdev *bd, enum blk_op op, uint64_t lba, const struct blk_vec *vec, unsigned nvec);
+/** @brief Copy a request's data between its buffer (or pieces) and the flat
+ *  @p data: into the request for @p to_rq, else out of it. For drivers that
+ *  move data by copying (a RAM disk). */
+void blk_rq_copy(struct blk_request *rq, void *data, int to_rq);
 /** @brief Flush the device's write cache and wait (0 at once if it has none). Thread context. */
 int blk_flush(struct blkdev *bd);
 

@@ -21,6 +21,9 @@
 
 /** @brief A zeroed frame for a file's page, one reference (the caller's); 0 if out of memory. */
 uint64_t file_page_new(void);
+/** @brief As file_page_new(), its bytes left as they were: for a page the
+ *  caller fills whole at once (a read from disk into the page cache). */
+uint64_t file_page_new_raw(void);
 /** @brief One more reference to file page @p pa. */
 void file_page_get(uint64_t pa);
 /** @brief One reference fewer; the last one frees the frame. */

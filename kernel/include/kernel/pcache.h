@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCACHE_RA_MAX 32          /**< pages read ahead at most at once (128 KiB) */
+#define PCACHE_RA_MAX 128         /**< pages read ahead at most at once (512 KiB) */
 #define PCACHE_FLUSH_AGE_MS 5000  /**< a page dirty this long is written back by the flusher */
 
 struct pcache;
