@@ -255,8 +255,9 @@ int ext2_view_read(struct ext2_fs *fs, const struct ext2_view *v, uint32_t off, 
 
 int ext2_entry_at(struct ext2_fs *fs, const struct ext2_view *v, uint32_t boff, struct ext2_entry *e)
 {
-    uint8_t h[8];
-    int err = ext2_view_read(fs, v, boff, h, sizeof h);
+    uint8_t copy[8];
+    const uint8_t *h = v->p ? v->p + boff : copy; /* in place: the hot loop of every lookup */
+    int err = v->p ? 0 : ext2_view_read(fs, v, boff, copy, sizeof copy);
     if (err)
         return err;
     e->ino = get_le32(h);

@@ -12,9 +12,14 @@
  * every lookup runs under it too. A miss in a complete table is an answer:
  * ENOENT without reading the disk. Out of memory, the table goes and
  * lookups walk the blocks again, so nothing depends on it.
+ *
+ * Every table together holds at most two names per page of RAM (a name
+ * takes 32-64 bytes of heap: 1.5-3% of RAM at the limit); past that, no
+ * table is made or grows, and those directories are walked.
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
+#include <kernel/pmm.h>
 #include <kernel/string.h>
 #include "ext2_names.h"
 
@@ -30,6 +35,23 @@ struct e2names {
     uint32_t mask; /* buckets - 1 */
     uint32_t count;
 };
+
+static size_t names_total; /* in every table */
+
+/* Whether @p more names fit the budget (and count them if so). */
+static int budget_take(size_t more)
+{
+    static size_t limit;
+    if (!limit) {
+        struct pmm_stats ps;
+        pmm_stats(&ps);
+        limit = 2 * ps.managed_pages;
+    }
+    if (__atomic_add_fetch(&names_total, more, __ATOMIC_RELAXED) <= limit)
+        return 1;
+    __atomic_sub_fetch(&names_total, more, __ATOMIC_RELAXED);
+    return 0;
+}
 
 static uint32_t fnv(const char *s, size_t n)
 {
@@ -57,6 +79,7 @@ void e2names_free(struct e2names *t)
             t->bucket[i] = n->next;
             kfree(n);
         }
+    __atomic_sub_fetch(&names_total, t->count, __ATOMIC_RELAXED);
     kfree(t->bucket);
     kfree(t);
 }
@@ -91,9 +114,13 @@ static int put(struct e2names *t, const char *s, size_t len, uint32_t ino)
     }
     if (t->count > t->mask && grow(t))
         return -ENOMEM;
-    struct name *n = kmalloc(sizeof *n + len);
-    if (!n)
+    if (!budget_take(1))
         return -ENOMEM;
+    struct name *n = kmalloc(sizeof *n + len);
+    if (!n) {
+        __atomic_sub_fetch(&names_total, 1, __ATOMIC_RELAXED);
+        return -ENOMEM;
+    }
     n->hash = h;
     n->ino = ino;
     n->len = (uint8_t)len;
@@ -158,5 +185,6 @@ void e2names_remove(struct e2names *t, const char *name, size_t len)
         *p = n->next;
         kfree(n);
         t->count--;
+        __atomic_sub_fetch(&names_total, 1, __ATOMIC_RELAXED);
     }
 }

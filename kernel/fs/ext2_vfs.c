@@ -566,13 +566,14 @@ static void e2_evict(struct inode *vi)
 
 /* ---- the namespace (under the VFS's namespace lock) ---- */
 
-/* The inode @p name names in directory @p n: from its table of names if
- * it is large (made on the first lookup), else by walking it. */
+/* The inode @p name names in directory @p n: from its table of names
+ * (made on the first lookup; ext2_names.c), or by walking it when there
+ * is none (no memory, or the tables' budget spent). */
 static int dir_find(struct e2node *n, const char *name, size_t len, uint32_t *ino)
 {
     if (len > 255)
         return -ENAMETOOLONG;
-    if (!n->names && n->di.size >= 4 * n->m->fs.block_size)
+    if (!n->names)
         n->names = e2names_build(&n->m->fs, &n->di);
     return n->names ? e2names_find(n->names, name, len, ino) : ext2_lookup(&n->m->fs, &n->di, name, len, ino);
 }

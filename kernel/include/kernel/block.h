@@ -45,11 +45,10 @@ enum blk_op {
 
 struct blkdev;
 
-/** @brief One piece of a scattered buffer (blk_request.vec): @p len bytes
- *  at @p buf, in memory the kernel maps (the direct map, the heap). */
+/** @brief One piece of a scattered buffer (blk_request.vec). */
 struct blk_vec {
-    void *buf;
-    uint32_t len;
+    void *buf;    /**< its first byte, in memory the kernel maps (the direct map, the heap) */
+    uint32_t len; /**< its bytes (> 0) */
 };
 
 /** @brief One request. The caller owns it until done() runs. */
@@ -62,7 +61,7 @@ struct blk_request {
      *  adding up to count * block_size (pages of the page cache, read or
      *  written in place). NULL for one buffer. */
     const struct blk_vec *vec;
-    unsigned nvec;
+    unsigned nvec; /**< pieces at @p vec */
     /** Called once when the request ends, in interrupt or thread context:
      *  must not sleep. NULL for none (the sync calls use it themselves). */
     void (*done)(struct blk_request *rq);
