@@ -767,6 +767,8 @@ static void e2_changed(struct inode *vi)
 
 static uint64_t pages_of(uint64_t size) { return (size + PAGE_SIZE - 1) / PAGE_SIZE; }
 
+#define READ_RUN 32u /* pages a read() takes from the cache at once */
+
 static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
     struct e2node *node = node_of(f->inode);
@@ -777,18 +779,28 @@ static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64
         n = (size_t)(size - *pos);
     size_t done = 0;
     long err = 0;
-    while (done < n) {
-        uint64_t at = *pos + done, pa;
-        size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off < n - done ? PAGE_SIZE - off : n - done;
-        if ((err = pcache_get(&node->pc, at / PAGE_SIZE, pages_of(size), &pa)) != 0)
-            break;
-        int fault = iobuf_put(b, done, (uint8_t *)hal_phys_to_virt(pa) + off, c);
-        file_page_put(pa);
-        if (fault) {
-            err = -EFAULT;
+    while (done < n && !err) {
+        /* The pages cached already come in runs (one taking of the
+         * cache's lock), each copied out and let go. */
+        uint64_t at = *pos + done, pa[READ_RUN];
+        uint64_t last = (*pos + n - 1) / PAGE_SIZE;
+        unsigned want = last - at / PAGE_SIZE + 1 < READ_RUN ? (unsigned)(last - at / PAGE_SIZE + 1) : READ_RUN;
+        int got = pcache_get_run(&node->pc, at / PAGE_SIZE, want, pages_of(size), pa);
+        if (got < 0) {
+            err = got;
             break;
         }
-        done += c;
+        size_t span = (size_t)got * PAGE_SIZE - at % PAGE_SIZE;
+        int ready = !iobuf_prepare(b, done, span < n - done ? span : n - done); /* else page by page */
+        for (int i = 0; i < got; i++) {
+            size_t off = (*pos + done) % PAGE_SIZE, c = PAGE_SIZE - off < n - done ? PAGE_SIZE - off : n - done;
+            const uint8_t *from = (const uint8_t *)hal_phys_to_virt(pa[i]) + off;
+            if (!err && (ready ? iobuf_put_prepared(b, done, from, c) : iobuf_put(b, done, from, c)))
+                err = -EFAULT;
+            file_page_put(pa[i]);
+            if (!err)
+                done += c;
+        }
     }
     if (!done)
         return err ? e2_err(node->m, (int)err) : 0;

@@ -19,6 +19,19 @@ int iobuf_put(const struct iobuf *b, size_t off, const void *src, size_t n)
     return 0;
 }
 
+int iobuf_prepare(const struct iobuf *b, size_t off, size_t n)
+{
+    return b->user ? user_prepare_write((void *)(b->addr + off), n) : 0;
+}
+
+int iobuf_put_prepared(const struct iobuf *b, size_t off, const void *src, size_t n)
+{
+    if (b->user)
+        return copy_to_user_prepared((void *)(b->addr + off), src, n) ? -EFAULT : 0;
+    memcpy((void *)(b->addr + off), src, n);
+    return 0;
+}
+
 int iobuf_get(void *dst, const struct iobuf *b, size_t off, size_t n)
 {
     if (b->user)

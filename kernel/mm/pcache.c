@@ -334,6 +334,12 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
 
 int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
 {
+    int n = pcache_get_run(pc, index, 1, limit, pa);
+    return n < 0 ? n : 0;
+}
+
+int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t limit, uint64_t pa[])
+{
     mutex_lock(&pc->lock);
     uintptr_t *s = slot_of(pc, index, 0);
     int err = 0;
@@ -351,9 +357,16 @@ int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
             n++;
         err = fill(pc, index, n, pa);
     }
-    pc->ra_next = index + 1;
+    unsigned got = 1;
+    /* The pages that follow, while they are there: hits (and counted as
+     * such, the window's bookkeeping as if each had been asked for). */
+    for (; !err && got < max && index + got < limit && (s = slot_of(pc, index + got, 0)) && *s; got++) {
+        pa[got] = hold(s);
+        STAT_ADD(hits, 1);
+    }
+    pc->ra_next = index + got;
     mutex_unlock(&pc->lock);
-    return err;
+    return err ? err : (int)got;
 }
 
 int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *pa)

@@ -60,6 +60,18 @@ int copy_to_user(void *dst, const void *src, size_t n)
     return -EFAULT;
 }
 
+int user_prepare_write(void *dst, size_t n)
+{
+    return user_range(dst, n) ? prefault((uintptr_t)dst, n, UFAULT_WRITE) : -EFAULT;
+}
+
+int copy_to_user_prepared(void *dst, const void *src, size_t n)
+{
+    if (user_range(dst, n) && (!n || !hal_copy_user(dst, src, n)))
+        return 0;
+    return copy_to_user(dst, src, n);
+}
+
 long strncpy_from_user(char *dst, const char *src, size_t n)
 {
     uintptr_t a = (uintptr_t)src, top = hal_user_top();

@@ -115,6 +115,14 @@ int pcache_destroy(struct pcache *pc);
 int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa);
 
 /**
+ * @brief As pcache_get(), and the pages after it that are there already,
+ *        up to @p max in all (and below @p limit): each with a reference,
+ *        under one taking of the lock (a read() of many cached pages).
+ * @return how many frames are in @p pa (>= 1), or pcache_get()'s error
+ */
+int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t limit, uint64_t pa[]);
+
+/**
  * @brief As pcache_get() for a write: with @p fill 0, an absent page is
  *        not read but zeroed (the caller writes all of it, or it lies past
  *        the end). No read-ahead.

@@ -122,6 +122,13 @@ int copy_from_user(void *dst, const void *src, size_t n);
 static inline void *user_at(uint64_t base, uint64_t off) { return (void *)(uintptr_t)(base + off); }
 /** @brief Copy to user memory; -EFAULT if [dst, dst + n) is not all user memory that can be written. */
 int copy_to_user(void *dst, const void *src, size_t n);
+/** @brief Check and map [@p dst, @p dst + @p n) for writing, as copy_to_user()
+ *         would, for copies into it by copy_to_user_prepared(); 0 or -EFAULT. */
+int user_prepare_write(void *dst, size_t n);
+/** @brief copy_to_user() into part of a range user_prepare_write() took in
+ *         this call: the copy alone (no page-table walk per copy); if a page
+ *         went meanwhile (another thread's munmap), the whole way. */
+int copy_to_user_prepared(void *dst, const void *src, size_t n);
 /**
  * @brief A NUL-terminated user string, at most @p n bytes with its NUL.
  * @return its length, -EFAULT (bad address), -ENAMETOOLONG (no NUL in @p n bytes)

@@ -87,6 +87,12 @@ struct iobuf {
 
 /** @brief Copy @p n bytes to @p b at offset @p off; 0 or -EFAULT. */
 int iobuf_put(const struct iobuf *b, size_t off, const void *src, size_t n);
+/** @brief Make bytes [@p off, @p off + @p n) of @p b ready for
+ *         iobuf_put_prepared() (user memory checked and mapped); 0 or -EFAULT. */
+int iobuf_prepare(const struct iobuf *b, size_t off, size_t n);
+/** @brief iobuf_put() into a part of @p b that iobuf_prepare() made ready
+ *         in this call (a read() copying page after page). */
+int iobuf_put_prepared(const struct iobuf *b, size_t off, const void *src, size_t n);
 /** @brief Copy @p n bytes from @p b at offset @p off; 0 or -EFAULT. */
 int iobuf_get(void *dst, const struct iobuf *b, size_t off, size_t n);
 
