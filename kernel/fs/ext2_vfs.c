@@ -327,7 +327,74 @@ static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *
     return file_io(pc, index, n, pages, NULL, scratch);
 }
 
-static const struct pcache_ops file_pc_ops = {.read = file_read_pages, .write = file_io, .scratch = sizeof(struct io_space)};
+/* Piece @p k lies on the disk right after piece k - 1 (neither a hole). */
+static int joins(const struct seg *segs, unsigned k)
+{
+    return k && segs[k - 1].phys && segs[k].phys == segs[k - 1].phys + segs[k - 1].len;
+}
+
+static void async_done(struct blk_request *rq) { pcache_io_end(rq->priv, rq->status); }
+
+/* The next window in the background (pcache_ops.read_async): its pieces,
+ * then one request per run of them that lies together on the disk, the
+ * requests and their vectors in one block the cache frees after the last
+ * ends (io->owner). Holes are zeroed here; the pages lie inside the file. */
+static int file_read_async(struct pcache *pc, uint64_t index, unsigned n, void *const pages[],
+                           struct pcache_io *io)
+{
+    struct e2node *node = pc->priv;
+    uint32_t sector = node->m->bd->block_size;
+    struct seg *segs = kmalloc((size_t)n * UNITS * sizeof *segs);
+    if (!segs)
+        return -ENOMEM;
+    unsigned nsegs, nrq = 0;
+    int err = segments(node, index, n, NULL, segs, &nsegs);
+    for (unsigned k = 0; !err && k < nsegs; k++)
+        if (segs[k].phys && !joins(segs, k))
+            nrq++;
+    struct blk_request *rq = err ? NULL : kzalloc(nrq * sizeof *rq + (size_t)nsegs * sizeof(struct blk_vec));
+    if (!err && !rq)
+        err = -ENOMEM;
+    if (err) {
+        kfree(segs);
+        return err;
+    }
+    struct blk_vec *vec = (struct blk_vec *)(rq + nrq);
+    unsigned r = 0, nv = 0;
+    for (unsigned k = 0; k < nsegs; k++) {
+        uint8_t *at = (uint8_t *)pages[segs[k].page] + segs[k].at;
+        if (!segs[k].phys) {
+            memset(at, 0, segs[k].len);
+            continue;
+        }
+        if (!joins(segs, k)) { /* a new run */
+            rq[r++] = (struct blk_request){.op = BLK_READ, .lba = segs[k].phys / sector, .vec = vec + nv,
+                                           .done = async_done, .priv = io};
+        }
+        struct blk_request *q = &rq[r - 1];
+        if (q->nvec && (uint8_t *)vec[nv - 1].buf + vec[nv - 1].len == at) {
+            vec[nv - 1].len += segs[k].len;
+        } else {
+            vec[nv++] = (struct blk_vec){at, segs[k].len};
+            q->nvec++;
+        }
+        q->count += segs[k].len / sector;
+    }
+    kfree(segs);
+    io->owner = rq;
+    for (unsigned k = 0; k < nrq; k++) {
+        pcache_io_start(io);
+        int e = blk_submit(node->m->bd, &rq[k]);
+        if (e) { /* what went out ends on its own; the window is dropped */
+            pcache_io_end(io, e);
+            break;
+        }
+    }
+    return 0;
+}
+
+static const struct pcache_ops file_pc_ops = {.read = file_read_pages, .read_async = file_read_async, .write = file_io,
+                                              .scratch = sizeof(struct io_space)};
 
 static unsigned unit_shift(struct e2mount *m)
 {

@@ -113,6 +113,12 @@ static uintptr_t *slot_of(struct pcache *pc, uint64_t index, int create)
     return leaf_slot(pc, index, create, NULL);
 }
 
+static int slot_present(struct pcache *pc, uint64_t index)
+{
+    uintptr_t *s = slot_of(pc, index, 0);
+    return s && *s;
+}
+
 /* Clear leaf @p index (present) and free the nodes it leaves empty. */
 static void slot_clear(struct pcache *pc, uint64_t index)
 {
@@ -173,6 +179,7 @@ static int walk(struct pcache *pc, uint64_t from, visit_fn fn, void *arg)
 
 static void set_dirty(struct pcache *pc, uintptr_t *s, unsigned mask)
 {
+    pc->gen++;
     if (!(*s & S_DIRTY) && mask) {
         if (!pc->dirty++)
             pc->dirtied_ns = hal_time_ns();
@@ -332,6 +339,93 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
     return err;
 }
 
+/* ---- read-ahead in the background ----
+ *
+ * A sequential reader has the next window read while it copies out the
+ * pages it has: the frames are the window's own until the reads end (not
+ * in the tree, so nothing else sees pages in flight: no reader, the
+ * reclaimer, a write-back), and go into the tree when the reader reaches
+ * the window (or anything else asks for a page of it, or truncates).
+ * Pages that appeared meanwhile stay; if the data changed meanwhile (a
+ * write dirtied any page: pc->gen), the disk may have been read before the
+ * change was written back, so the whole window is dropped. */
+struct pcache_ra {
+    uint64_t index, gen;
+    unsigned n;
+    struct pcache_io io;
+    uint64_t frames[PCACHE_RA_MAX];
+    void *kva[PCACHE_RA_MAX];
+};
+
+void pcache_io_start(struct pcache_io *io) { __atomic_add_fetch(&io->pending, 1, __ATOMIC_RELAXED); }
+
+void pcache_io_end(struct pcache_io *io, int err)
+{
+    int none = 0;
+    if (err)
+        __atomic_compare_exchange_n(&io->err, &none, err, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    if (__atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL) == 0)
+        sem_up(&io->done);
+}
+
+/* Wait for the window's reads; insert its pages (@p keep, and nothing
+ * changed or failed), else let them go. Lock held. */
+static void ra_finish(struct pcache *pc, int keep)
+{
+    struct pcache_ra *ra = pc->ra;
+    pc->ra = NULL;
+    sem_down(&ra->io.done);
+    kfree(ra->io.owner);
+    keep = keep && !ra->io.err && ra->gen == pc->gen;
+    for (unsigned i = 0; i < ra->n; i++) {
+        uintptr_t *s = slot_of(pc, ra->index + i, 0);
+        if (!keep || (s && *s) || insert(pc, ra->index + i, ra->frames[i]))
+            file_page_put(ra->frames[i]);
+    }
+    kfree(ra);
+}
+
+/* Start reading pages [pc->ra_end, + ra_win) in the background, short of
+ * page @p limit - 1 (which may be partly past the end), where memory is
+ * plentiful. Lock held. */
+static void ra_start(struct pcache *pc, uint64_t limit)
+{
+    uint64_t index = pc->ra_end;
+    unsigned n = 0;
+    while (n < pc->ra_win && index + n + 1 < limit && !slot_present(pc, index + n))
+        n++;
+    struct pmm_stats ps;
+    pmm_stats(&ps);
+    if (!n || ps.free_pages < ps.managed_pages / 16)
+        return;
+    struct pcache_ra *ra = kmalloc(sizeof *ra);
+    if (!ra)
+        return;
+    unsigned got = 0;
+    while (got < n && (ra->frames[got] = file_page_new_raw()) != 0) {
+        ra->kva[got] = hal_phys_to_virt(ra->frames[got]);
+        got++;
+    }
+    ra->index = index;
+    ra->gen = pc->gen;
+    ra->n = got;
+    ra->io = (struct pcache_io){.pending = 1}; /* the cache's hold, let go once all went out */
+    sem_init(&ra->io.done, 0, "pcache ra");
+    int err = got ? pc->ops->read_async(pc, index, got, ra->kva, &ra->io) : -ENOMEM;
+    if (err) {
+        for (unsigned i = 0; i < got; i++)
+            file_page_put(ra->frames[i]);
+        kfree(ra->io.owner);
+        kfree(ra);
+        return;
+    }
+    pcache_io_end(&ra->io, 0); /* the hold: now the reads' count alone */
+    pc->ra = ra;
+    pc->ra_end = index + got;
+    STAT_ADD(reads, 1);
+    STAT_ADD(read_pages, got);
+}
+
 int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
 {
     int n = pcache_get_run(pc, index, 1, limit, pa);
@@ -341,6 +435,12 @@ int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
 int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t limit, uint64_t pa[])
 {
     mutex_lock(&pc->lock);
+    int seq = index == pc->ra_next && index;
+    if (pc->ra && index >= pc->ra->index && index < pc->ra->index + pc->ra->n) {
+        ra_finish(pc, 1);
+        if (seq && (pc->ra_win *= 2) > PCACHE_RA_MAX) /* the window grows as a miss's would */
+            pc->ra_win = PCACHE_RA_MAX;
+    }
     uintptr_t *s = slot_of(pc, index, 0);
     int err = 0;
     if (s && *s) {
@@ -349,13 +449,14 @@ int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t lim
     } else {
         /* Sequential: the window doubles up to PCACHE_RA_MAX; anything
          * else reads the one page. */
-        pc->ra_win = index == pc->ra_next && index ? (pc->ra_win ? pc->ra_win * 2 : 4) : index ? 1 : 4;
+        pc->ra_win = seq ? (pc->ra_win ? pc->ra_win * 2 : 4) : index ? 1 : 4;
         if (pc->ra_win > PCACHE_RA_MAX)
             pc->ra_win = PCACHE_RA_MAX;
         unsigned n = 1;
         while (n < pc->ra_win && index + n < limit && !((s = slot_of(pc, index + n, 0)) && *s))
             n++;
         err = fill(pc, index, n, pa);
+        pc->ra_end = index + n;
     }
     unsigned got = 1;
     /* The pages that follow, while they are there: hits (and counted as
@@ -365,6 +466,11 @@ int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t lim
         STAT_ADD(hits, 1);
     }
     pc->ra_next = index + got;
+    /* A sequential reader within a window of what has been read: the next
+     * window, in the background. */
+    if (!err && (seq || index == 0) && pc->ops->read_async && !pc->ra && pc->ra_win > 1 &&
+        pc->ra_next + pc->ra_win >= pc->ra_end)
+        ra_start(pc, limit);
     mutex_unlock(&pc->lock);
     return err ? err : (int)got;
 }
@@ -534,6 +640,9 @@ void pcache_truncate(struct pcache *pc, uint64_t index)
 {
     struct batch b;
     mutex_lock(&pc->lock);
+    pc->gen++;
+    if (pc->ra)
+        ra_finish(pc, 0);
     do {
         b.n = 0;
         walk(pc, index, collect, &b);

@@ -43,6 +43,21 @@
 
 struct pcache;
 
+/** @brief Asynchronous reads in flight for the cache (read_async): the
+ *  owner counts each request with pcache_io_start() before it goes out
+ *  and ends it with pcache_io_end() when it completes (any context). */
+struct pcache_io {
+    int pending;             /**< requests not yet ended, and the cache's own hold */
+    int err;                 /**< the first error */
+    struct semaphore done;   /**< up once when the last ends */
+    void *owner;             /**< one kmalloc'd block of the owner's, freed after the last */
+};
+
+/** @brief One more request of @p io about to go out. */
+void pcache_io_start(struct pcache_io *io);
+/** @brief A request of @p io ended with @p err (0 or negative). Any context. */
+void pcache_io_end(struct pcache_io *io, int err);
+
 /** @brief What the cache's owner does for it (both called with the cache's lock held).
  *
  * Neither should allocate memory: while the cache's lock is held, the
@@ -54,6 +69,11 @@ struct pcache_ops {
     /** Fill @p n pages from @p index (frames at @p pages, kernel addresses,
      *  not zeroed): 0, or -EIO / -EUCLEAN / -ENOMEM. */
     int (*read)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch);
+    /** As read, but only start the reads and return, counting them in @p io
+     *  (its owner field for what must live until they end). Pages lie wholly
+     *  inside the object. 0, or an error with nothing in flight. NULL: no
+     *  read-ahead in the background (the next window is read when reached). */
+    int (*read_async)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], struct pcache_io *io);
     /** Write the dirty units (bit u of @p masks[i]: bytes u << unit_shift of
      *  page i) of @p n pages from @p index: 0 or -EIO. NULL: never dirty. */
     int (*write)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
@@ -75,6 +95,10 @@ struct pcache {
     uint64_t dirtied_ns;          /**< when the oldest dirty page became dirty */
     uint64_t ra_next;             /**< the page a sequential reader reads next */
     unsigned ra_win;              /**< its read-ahead window, pages */
+    uint64_t ra_end;              /**< the page after the last window read */
+    struct pcache_ra *ra;         /**< the next window, being read in the background, or NULL */
+    uint64_t gen;                 /**< counts changes to the data (a write, a truncate): a window read
+                                       in the background across one is dropped, not inserted */
     int err;                      /**< a write-back error not yet reported (fsync) */
     struct list_node node;        /**< every cache (the flusher's and the reclaimer's list) */
     unsigned pins;                /**< flush passes and reclaimers at work on it (the list's lock) */

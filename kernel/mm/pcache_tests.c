@@ -1,0 +1,223 @@
+/**
+ * @file pcache_tests.c
+ * @brief ktests of the page cache's read-ahead in the background, over an
+ *        owner in memory whose background reads end only when the test
+ *        says (by a timer, in interrupt context, as a disk's would): the
+ *        next window is read while the reader is elsewhere and taken when
+ *        reached; a write while it is in flight drops it (the disk may have
+ *        been read before the write went back); truncating and destroying
+ *        the cache wait for it and give every frame back.
+ */
+#include <hal/mmu.h>
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/file_page.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktest.h>
+#include <kernel/ktimer.h>
+#include <kernel/pcache.h>
+#include <kernel/string.h>
+
+#define T_PAGES 64u
+
+/* The "disk": T_PAGES pages; background reads held until fire(). */
+struct fake {
+    uint8_t *store;
+    unsigned sync_reads; /* pages read by .read */
+    struct {
+        uint64_t index;
+        unsigned n;
+        void *pages[PCACHE_RA_MAX];
+        struct pcache_io *io;
+        uint8_t stale; /* nonzero: the read returns this byte, not the store */
+    } held;
+    int holding;
+    struct ktimer timer;
+};
+
+static uint8_t byte_at(uint64_t index, size_t off) { return (uint8_t)(index * 7 + off % 251 + 1); }
+
+static int f_read(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], void *scratch)
+{
+    (void)scratch;
+    struct fake *f = pc->priv;
+    for (unsigned i = 0; i < n; i++)
+        memcpy(pages[i], f->store + (index + i) * PAGE_SIZE, PAGE_SIZE);
+    f->sync_reads += n;
+    return 0;
+}
+
+static int f_read_async(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], struct pcache_io *io)
+{
+    struct fake *f = pc->priv;
+    if (f->holding)
+        return -EBUSY; /* one at a time here (the cache never asks for two) */
+    f->held.index = index;
+    f->held.n = n;
+    for (unsigned i = 0; i < n; i++)
+        f->held.pages[i] = pages[i];
+    f->held.io = io;
+    f->holding = 1;
+    pcache_io_start(io);
+    return 0;
+}
+
+static int f_write(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
+                   void *scratch)
+{
+    (void)scratch, (void)masks;
+    struct fake *f = pc->priv;
+    for (unsigned i = 0; i < n; i++)
+        memcpy(f->store + (index + i) * PAGE_SIZE, pages[i], PAGE_SIZE);
+    return 0;
+}
+
+static const struct pcache_ops f_ops = {.read = f_read, .read_async = f_read_async, .write = f_write};
+
+/* End the held read (interrupt context when run by the timer). */
+static void fire(struct ktimer *t, void *arg)
+{
+    (void)t;
+    struct fake *f = arg;
+    if (!f->holding)
+        return;
+    for (unsigned i = 0; i < f->held.n; i++) {
+        if (f->held.stale)
+            memset(f->held.pages[i], f->held.stale, PAGE_SIZE);
+        else
+            memcpy(f->held.pages[i], f->store + (f->held.index + i) * PAGE_SIZE, PAGE_SIZE);
+    }
+    f->holding = 0;
+    pcache_io_end(f->held.io, 0);
+}
+
+static struct fake *fake_new(struct pcache *pc)
+{
+    struct fake *f = kzalloc(sizeof *f);
+    if (f && !(f->store = kmalloc(T_PAGES * PAGE_SIZE))) {
+        kfree(f);
+        f = NULL;
+    }
+    if (!f)
+        return NULL;
+    for (uint64_t p = 0; p < T_PAGES; p++)
+        for (size_t o = 0; o < PAGE_SIZE; o++)
+            f->store[p * PAGE_SIZE + o] = byte_at(p, o);
+    ktimer_init(&f->timer, fire, f);
+    pcache_init(pc, &f_ops, f, 9);
+    return f;
+}
+
+static void fake_free(struct fake *f)
+{
+    ktimer_cancel(&f->timer);
+    kfree(f->store);
+    kfree(f);
+}
+
+/* Page @p index read through the cache equals @p want (a byte) or the store. */
+static int page_is(struct pcache *pc, struct fake *f, uint64_t index, int want)
+{
+    uint64_t pa;
+    if (pcache_get(pc, index, T_PAGES, &pa))
+        return 0;
+    const uint8_t *p = hal_phys_to_virt(pa);
+    int ok = 1;
+    for (size_t o = 0; o < PAGE_SIZE && ok; o++)
+        ok = p[o] == (want >= 0 ? (uint8_t)want : f->store[index * PAGE_SIZE + o]);
+    file_page_put(pa);
+    return ok;
+}
+
+KTEST(pcache_reads_the_next_window_in_the_background)
+{
+    uint64_t base = file_pages_in_use();
+    struct pcache pc;
+    struct fake *f = fake_new(&pc);
+    KT_ASSERT(f);
+    /* Page 0 is read (with its window), the next window starts. */
+    int first = page_is(&pc, f, 0, -1);
+    int started = f->holding;
+    uint64_t next = f->held.index;
+    unsigned sync = f->sync_reads;
+    fire(&f->timer, f);
+    /* Reading on to that window takes its pages: no read of them now. */
+    int ok = 1;
+    for (uint64_t i = 1; i < next + 1 && ok; i++)
+        ok = page_is(&pc, f, i, -1);
+    unsigned sync_after = f->sync_reads;
+    fire(&f->timer, f); /* the one after, if started */
+    int err = pcache_destroy(&pc);
+    uint64_t left = file_pages_in_use() - base;
+    fake_free(f);
+    KT_ASSERT(first);
+    KT_ASSERT(started);
+    KT_ASSERT(next == sync); /* it begins where the first read ended */
+    KT_ASSERT(ok);
+    KT_ASSERT(sync_after == sync);
+    KT_ASSERT(err == 0);
+    KT_ASSERT(left == 0);
+}
+
+KTEST(pcache_background_window_dropped_after_a_write)
+{
+    uint64_t base = file_pages_in_use();
+    struct pcache pc;
+    struct fake *f = fake_new(&pc);
+    KT_ASSERT(f);
+    int first = page_is(&pc, f, 0, -1);
+    int started = f->holding;
+    uint64_t w = f->held.index; /* a page of the window in flight */
+    /* A write to a page of that window while its read is out; the read
+     * then brings what the disk held before (0xee here). */
+    uint8_t data[100];
+    memset(data, 0x42, sizeof data);
+    int wr = pcache_rw(&pc, (w + 1) * PAGE_SIZE + 10, data, sizeof data, 1);
+    f->held.stale = 0xee;
+    fire(&f->timer, f);
+    f->held.stale = 0;
+    /* Neither page may show the stale bytes: the window was dropped. */
+    int fresh = page_is(&pc, f, w, -1);
+    uint8_t back[100];
+    int rd = pcache_rw(&pc, (w + 1) * PAGE_SIZE + 10, back, sizeof back, 0);
+    int same = memcmp(back, data, sizeof data) == 0;
+    fire(&f->timer, f);
+    int err = pcache_destroy(&pc);
+    uint64_t left = file_pages_in_use() - base;
+    fake_free(f);
+    KT_ASSERT(first && started);
+    KT_ASSERT(wr == 0 && rd == 0);
+    KT_ASSERT(fresh);
+    KT_ASSERT(same);
+    KT_ASSERT(err == 0);
+    KT_ASSERT(left == 0);
+}
+
+KTEST(pcache_truncate_and_destroy_wait_for_the_background_read)
+{
+    uint64_t base = file_pages_in_use();
+    struct pcache pc;
+    struct fake *f = fake_new(&pc);
+    KT_ASSERT(f);
+    int first = page_is(&pc, f, 0, -1);
+    int started = f->holding;
+    /* The read ends 20 ms from now, from the timer's interrupt: truncate
+     * must wait for it before it lets the frames go. */
+    uint64_t t0 = hal_time_ns();
+    ktimer_arm(&f->timer, t0 + 20000000ull);
+    pcache_truncate(&pc, 0);
+    uint64_t waited = hal_time_ns() - t0;
+    int ended = !f->holding;
+    /* Again, through destroy. */
+    int again = page_is(&pc, f, 0, -1) && f->holding;
+    ktimer_arm(&f->timer, hal_time_ns() + 20000000ull);
+    int err = pcache_destroy(&pc);
+    int ended2 = !f->holding;
+    uint64_t left = file_pages_in_use() - base;
+    fake_free(f);
+    KT_ASSERT(first && started);
+    KT_ASSERT(ended && waited >= 20000000ull);
+    KT_ASSERT(again && ended2);
+    KT_ASSERT(err == 0);
+    KT_ASSERT(left == 0);
+}
