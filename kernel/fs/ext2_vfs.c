@@ -115,7 +115,7 @@ static int damaged(struct e2mount *m, const char *what)
 
 static uint32_t per_page(struct e2mount *m) { return PAGE_SIZE / m->bd->block_size; }
 
-#define BC_VEC 16u /* pieces of one metadata request at most */
+#define BC_VEC 64u /* pieces of one metadata request at most */
 
 /* The device's page cache: page i is device blocks i * per_page on, so
  * the pages of one call lie together: one request (per BC_VEC pages). */
