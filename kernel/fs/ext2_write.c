@@ -784,10 +784,11 @@ struct find_arg { const char *name; size_t len; struct slot found; };
 static int match(struct ext2_fs *fs, const struct slot *s, const struct ext2_view *v, void *arg)
 {
     struct find_arg *f = arg;
-    char name[256];
+    char copy[256];
     if (!s->ino || s->len != f->len)
         return 0;
-    int err = ext2_view_read(fs, v, (uint32_t)(s->at - v->base) + 8, name, s->len);
+    const char *name = v->p ? (const char *)v->p + (s->at - v->base) + 8 : copy; /* in place if mapped */
+    int err = v->p ? 0 : ext2_view_read(fs, v, (uint32_t)(s->at - v->base) + 8, copy, s->len);
     if (err)
         return err;
     if (memcmp(name, f->name, f->len))
@@ -796,11 +797,16 @@ static int match(struct ext2_fs *fs, const struct slot *s, const struct ext2_vie
     return 1;
 }
 
-static int find_slot(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, size_t len,
+/* From the block where the last one was found: removing a directory's
+ * files in the order they were made then walks a block or two each, not
+ * every block before. */
+static int find_slot(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len,
                      struct find_arg *f)
 {
     *f = (struct find_arg){name, len, {0}};
-    int r = dir_walk(fs, dir, 0, match, f);
+    int r = dir_walk(fs, dir, dir->find_hint, match, f);
+    if (r == 1)
+        dir->find_hint = f->found.lb;
     return r < 0 ? r : r ? 0 : -ENOENT;
 }
 

@@ -103,6 +103,7 @@ struct ext2_inode {
     uint32_t flags;      /**< i_flags */
     uint32_t dtime;      /**< i_dtime: when it was deleted, 0 while in use */
     uint32_t add_hint;   /**< in memory only (a directory): the block ext2_dir_add() looks in first */
+    uint32_t find_hint;  /**< in memory only (a directory): the block a removal or rename looks in first */
     uint32_t file_acl;   /**< the extended attribute block, 0 none */
     uint32_t block[15];  /**< 12 direct, indirect, double, triple; a fast symlink's target */
 };
