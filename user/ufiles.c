@@ -249,6 +249,27 @@ static void open_checks(void)
     expect(uwrite(fd, "x", 1), -EBADF, "write to an O_RDONLY fd is EBADF");
     expect(uread(fd, (void *)8, 4), -EFAULT, "read into a bad pointer is EFAULT");
     uclose(fd);
+
+    /* A whole page written past the end from a bad pointer leaves nothing
+     * behind (a cache may take a page it fills whole without zeroing it
+     * first): grown over by ftruncate, it reads as zeros. The frames of a
+     * file just removed, full of 0x5c, are the likeliest to be reused. */
+    static char pat[4 * PAGE];
+    memset(pat, 0x5c, sizeof pat);
+    fd = uopen(P("junk"), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    uwrite(fd, pat, sizeof pat);
+    uclose(fd);
+    uunlink(P("junk"), 0);
+    fd = uopen(P("tail"), O_CREAT | O_RDWR | O_TRUNC, 0600);
+    uwrite(fd, pat, PAGE);
+    expect(uwrite(fd, (void *)8, PAGE), -EFAULT, "a whole page past the end from a bad pointer is EFAULT");
+    expect(sys3(NR_ftruncate, fd, 2 * PAGE, 0), 0, "ftruncate over the page that was not written");
+    int zeros = upread(fd, pat, PAGE, PAGE) == PAGE;
+    for (int i = 0; zeros && i < PAGE; i++)
+        zeros = pat[i] == 0;
+    check(zeros, "it reads as zeros, not what its frame held before");
+    uclose(fd);
+    uunlink(P("tail"), 0);
     fd = uopen(f, O_WRONLY, 0);
     expect(uread(fd, b, 1), -EBADF, "read from an O_WRONLY fd is EBADF");
     uclose(fd);

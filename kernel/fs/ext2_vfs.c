@@ -911,17 +911,23 @@ static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint6
         size_t off = at % PAGE_SIZE, c = PAGE_SIZE - off < n - done ? PAGE_SIZE - off : n - done;
         /* The page first, then its blocks: a block allocated now holds
          * whatever the disk had, and must not be read into the page.
-         * A page wholly written, or past the end, need not be read. */
-        int fill = !(c == PAGE_SIZE || index * PAGE_SIZE >= vi->size);
+         * A page wholly written, or past the end, need not be read; one
+         * both need not even be zeroed: no reader, mapping or read-ahead
+         * goes past the size, which moves only once the page is written
+         * (and other writers and truncate wait for the inode's lock). */
+        int past = index * PAGE_SIZE >= vi->size;
+        int fill = c == PAGE_SIZE && past ? PCACHE_RAW : !(c == PAGE_SIZE || past);
         if ((err = pcache_get_write(&node->pc, index, fill, &pa)) != 0)
             break;
         if ((err = alloc_range(node, at, at + c)) != 0) {
             file_page_put(pa);
+            if (fill == PCACHE_RAW)
+                pcache_discard(&node->pc, index);
             break;
         }
         if (iobuf_get((uint8_t *)hal_phys_to_virt(pa) + off, b, done, c)) {
             file_page_put(pa);
-            if (!fill)
+            if (fill != 1) /* made here, zeroed or not: never seen */
                 pcache_discard(&node->pc, index);
             err = -EFAULT;
             break;

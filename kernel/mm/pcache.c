@@ -482,13 +482,13 @@ int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *p
     int err = 0;
     if (s && *s) {
         *pa = hold(s);
-    } else if (fill_it) {
+    } else if (fill_it == 1) {
         err = fill(pc, index, 1, pa);
     } else {
         /* A zeroed page, taken without the lock (as fill() does). */
         mutex_unlock(&pc->lock);
         keep_free();
-        uint64_t f = file_page_new();
+        uint64_t f = fill_it == PCACHE_RAW ? file_page_new_raw() : file_page_new();
         mutex_lock(&pc->lock);
         if ((s = slot_of(pc, index, 0)) && *s) { /* made by another meanwhile */
             *pa = hold(s);

@@ -215,7 +215,7 @@ set_tests_properties(${KERNEL_ARCH}.ext2_eio PROPERTIES TIMEOUT 120)
 add_test(NAME ${KERNEL_ARCH}.ext2_pressure COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_pressure_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)
-# user/ufiles (Linux's file-system semantics, 245 checks) on ext2, 1 and
+# user/ufiles (Linux's file-system semantics, about 250 checks) on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})

@@ -146,10 +146,16 @@ int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa);
  */
 int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t limit, uint64_t pa[]);
 
+/** @brief pcache_get_write()'s @p fill for a page taken without zeroing it. */
+#define PCACHE_RAW 2
+
 /**
  * @brief As pcache_get() for a write: with @p fill 0, an absent page is
  *        not read but zeroed (the caller writes all of it, or it lies past
- *        the end). No read-ahead.
+ *        the end); with PCACHE_RAW, not even zeroed, for a page the caller
+ *        writes whole before anything else can see it (a page wholly past
+ *        the end of a file, whose size moves only after the copy). No
+ *        read-ahead.
  */
 int pcache_get_write(struct pcache *pc, uint64_t index, int fill, uint64_t *pa);
 
