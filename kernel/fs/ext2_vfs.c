@@ -230,14 +230,15 @@ struct seg {
     uint64_t phys; /* byte on the device; 0: a hole */
 };
 
-/* The pieces of @p n pages from @p index that lie inside the file, each
- * within one block; *@p nsegs of them. Unit by unit if @p masks. */
+/* The pieces of @p n pages from @p index that lie inside the file of
+ * @p size bytes, each within one block; *@p nsegs of them. Unit by unit
+ * if @p masks. (The caller reads the size once: a read zeroes what lies
+ * past the size it skipped here, and the size may grow meanwhile.) */
 static int segments(struct e2node *node, uint64_t index, unsigned n, const uint8_t masks[], struct seg *segs,
-                    unsigned *nsegs)
+                    unsigned *nsegs, uint64_t size)
 {
     struct ext2_fs *fs = &node->m->fs;
     uint32_t bs = fs->block_size, unit = bs < PAGE_SIZE ? bs : PAGE_SIZE;
-    uint64_t size = node->vi->size;
     *nsegs = 0;
     for (unsigned i = 0; i < n; i++)
         for (unsigned at = 0; at < PAGE_SIZE; at += unit) {
@@ -298,6 +299,7 @@ static int file_io(struct pcache *pc, uint64_t index, unsigned n, void *const pa
                    void *scratch)
 {
     struct e2node *node = pc->priv;
+    uint64_t size = __atomic_load_n(&node->vi->size, __ATOMIC_ACQUIRE);
     struct io_space *io = scratch;
     struct seg stack_segs[STACK_PAGES * UNITS];
     struct blk_vec stack_vec[STACK_PAGES * UNITS];
@@ -305,14 +307,13 @@ static int file_io(struct pcache *pc, uint64_t index, unsigned n, void *const pa
     for (unsigned i = 0; i < n; i += step) {
         unsigned k = n - i < step ? n - i : step, nsegs;
         struct seg *segs = io ? io->segs : stack_segs;
-        int err = segments(node, index + i, k, masks ? masks + i : NULL, segs, &nsegs);
+        int err = segments(node, index + i, k, masks ? masks + i : NULL, segs, &nsegs, size);
         if (!err)
             err = transfer(node->m, segs, nsegs, pages + i, io ? io->vec : stack_vec, masks != NULL);
         if (err)
             return err;
     }
     if (!masks) { /* past the end (a block's tail, or pieces not read) */
-        uint64_t size = node->vi->size;
         for (unsigned i = 0; i < n; i++) {
             uint64_t start = (index + i) * PAGE_SIZE;
             size_t keep = size <= start ? 0 : size - start < PAGE_SIZE ? (size_t)(size - start) : PAGE_SIZE;
@@ -344,11 +345,14 @@ static int file_read_async(struct pcache *pc, uint64_t index, unsigned n, void *
 {
     struct e2node *node = pc->priv;
     uint32_t sector = node->m->bd->block_size;
+    uint64_t size = __atomic_load_n(&node->vi->size, __ATOMIC_ACQUIRE);
+    if ((index + n) * PAGE_SIZE > size)
+        return -EAGAIN; /* shrunk meanwhile: every byte must come from a request or a hole */
     struct seg *segs = kmalloc((size_t)n * UNITS * sizeof *segs);
     if (!segs)
         return -ENOMEM;
     unsigned nsegs, nrq = 0;
-    int err = segments(node, index, n, NULL, segs, &nsegs);
+    int err = segments(node, index, n, NULL, segs, &nsegs, size);
     for (unsigned k = 0; !err && k < nsegs; k++)
         if (segs[k].phys && !joins(segs, k))
             nrq++;
