@@ -55,6 +55,15 @@ def partition(disk, size_k, dest):
     return dest
 
 
+def drives(files, first=0):
+    """QEMU arguments for raw images @files on virtio-blk-pci, ids d<first>
+    on (vda, vdb, ... in that order). An entry may name a blkdebug source."""
+    args = []
+    for n, f in enumerate(files, first):
+        args += ["-drive", f"if=none,id=d{n},file={f},format=raw", "-device", f"virtio-blk-pci,drive=d{n}"]
+    return args
+
+
 def fsck(image):
     """e2fsck -fn of @image: (exit status, what it printed)."""
     r = subprocess.run([sbin("e2fsck"), "-fn", image], capture_output=True, text=True)

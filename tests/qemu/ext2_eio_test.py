@@ -25,7 +25,7 @@ import os, re, subprocess, sys, zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import debugfs, fsck, main, make_disk, sbin  # noqa: E402
+from ext2_disks import debugfs, drives, fsck, main, make_disk, sbin  # noqa: E402
 
 
 def body(a, tmp, check):
@@ -50,10 +50,6 @@ def body(a, tmp, check):
                 f'[inject-error]\nevent = "write_aio"\niotype = "write"\nerrno = "5"\nsector = "{free * 2}"\n')
     with open(rules[1], "w") as f:
         f.write('[inject-error]\nevent = "write_aio"\niotype = "write"\nerrno = "5"\n')
-    drives = []
-    for n in range(2):
-        drives += ["-drive", f"if=none,id=d{n},file=blkdebug:{rules[n]}:{disks[n]},format=raw",
-                   "-device", f"virtio-blk-pci,drive=d{n}"]
     # vdc: clear the bitmap bits of bad's blocks (the counts stay).
     dump2 = subprocess.run([sbin("dumpe2fs"), disks[2]], capture_output=True, text=True).stdout
     bitmap = int(re.search(r"Block bitmap at (\d+)", dump2).group(1))
@@ -65,12 +61,12 @@ def body(a, tmp, check):
             byte = f.read(1)[0] & ~(1 << (bit % 8))
             f.seek(bitmap * 1024 + bit // 8)
             f.write(bytes([byte]))
-    drives += ["-drive", f"if=none,id=d2,file={disks[2]},format=raw", "-device", "virtio-blk-pci,drive=d2"]
+    args = drives([f"blkdebug:{rules[n]}:{disks[n]}" for n in range(2)] + [disks[2]])
     keys = ["mount /dev/vda /mnt", "crc32 /mnt/good", "crc32 /mnt/bad", "crc32 /mnt/good",
             "cp /mnt/good /mnt/new", "sync", "crc32 /mnt/good", "umount /mnt",
             "mount /dev/vdb /tmp", "mount", "mount -r /dev/vdb /tmp", "crc32 /tmp/bad", "umount /tmp",
             "mount /dev/vdc /mnt", "cp /mnt/good /mnt/new", "umount /mnt", "poweroff"]
-    text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives,
+    text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], args,
                                      a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_eio_test checks ----")

@@ -18,7 +18,7 @@ import os, random, re, sys, zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import debugfs, fsck, main, make_disk  # noqa: E402
+from ext2_disks import debugfs, drives, fsck, main, make_disk  # noqa: E402
 
 BIG = 512 << 20
 DATA = 48 << 20
@@ -51,8 +51,7 @@ def body(a, tmp, check):
             "cp /mnt/data /mnt/copy1", "cp /mnt/data /mnt/copy2", "crc32 /mnt/copy1", "crc32 /mnt/copy2",
             "umount /mnt", "mem", "poweroff"]
     text, status, pending = run_qemu(a.arch, a.image, ["MEM=128M"], [k.encode() + b"\r" for k in keys],
-                                     ["-drive", f"if=none,id=d0,file={disk},format=raw",
-                                      "-device", "virtio-blk-pci,drive=d0"], a.timeout)
+                                     drives([disk]), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_pressure_test checks ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")

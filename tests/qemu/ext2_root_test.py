@@ -23,7 +23,7 @@ import os, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import PART_START, debugfs, fsck, main, make_disk, partition  # noqa: E402
+from ext2_disks import PART_START, debugfs, drives, fsck, main, make_disk, partition  # noqa: E402
 
 DISK = 48 << 20
 HUGE_AT = 5 << 30  # where the file past 4 GiB has its bytes
@@ -58,7 +58,7 @@ def body(a, tmp, check):
         os.symlink("busybox", os.path.join(tree, "bin", "sh"))
     disk = os.path.join(tmp, "root.img")
     size_k = make_disk(disk, DISK, 1024, tree, "mbr")
-    drive = ["-drive", f"if=none,id=d0,file={disk},format=raw", "-device", "virtio-blk-pci,drive=d0"]
+    drive = drives([disk])
     keys = ["mount", "crc32 /etc/motd", "df"]
     if a.busybox:
         keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
@@ -119,7 +119,7 @@ def body(a, tmp, check):
     for n, (words, why) in enumerate((("root=/dev/vdz1", "ENOENT"), ("root=/dev/vda", "EINVAL")), 2):
         blank = os.path.join(tmp, f"blank{n}.img")
         make_disk(blank, DISK, table="mbr", fs=False)
-        drive = ["-drive", f"if=none,id=d0,file={blank},format=raw", "-device", "virtio-blk-pci,drive=d0"]
+        drive = drives([blank])
         img, env = boot_args(a.arch, a.image, words, tmp, n)
         text, status, pending = run_qemu(a.arch, img, env, [b"mount\r", b"crc32 /bin/hello\r", b"poweroff\r"], drive,
                                          a.timeout)

@@ -20,7 +20,7 @@ import os, random, re, sys, zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import main, make_disk  # noqa: E402
+from ext2_disks import drives, main, make_disk  # noqa: E402
 
 DISK = 48 << 20
 
@@ -84,12 +84,8 @@ def body(a, tmp, check):
     keys += ["umount /tmp", "crc32 /tmp/one", "umount /tmp", "umount /proc", "umount /",
              "umount /mnt", "mount", "mount /dev/vdb1 /mnt", "crc32 /mnt/double", "umount /mnt", "mem",
              "mount /dev/vdb1 /mnt", "crc32 /mnt/double", "crc32 /mnt/indirect", "umount /mnt", "mem"]
-    drives = []
-    for n, p in enumerate((d1, d2)):
-        drives += ["-drive", f"if=none,id=d{n},file={p},format=raw",
-                   "-device", f"virtio-blk-pci,drive=d{n}"]
     text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys + ["poweroff"]],
-                                     drives, a.timeout)
+                                     drives((d1, d2)), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_test checks ----")
     check(not pending, f"every command typed (left: {len(pending)})")

@@ -14,19 +14,18 @@ import os, re, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import fsck, main, make_disk  # noqa: E402
+from ext2_disks import drives, fsck, main, make_disk  # noqa: E402
 
 
 def body(a, tmp, check):
-    disks, drives = [], []
-    for n, bs in enumerate((1024, 4096)):
+    disks = []
+    for bs in (1024, 4096):
         d = os.path.join(tmp, f"d{bs}.img")
         make_disk(d, 64 << 20, bs)
         disks.append(d)
-        drives += ["-drive", f"if=none,id=d{n},file={d},format=raw", "-device", f"virtio-blk-pci,drive=d{n}"]
     keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "umount /mnt",
             "mount /dev/vdb /mnt", "run ufiles /mnt", "umount /mnt", "poweroff"]
-    text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives, a.timeout)
+    text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives(disks), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_ufiles_test checks ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")

@@ -27,7 +27,7 @@ import os, random, shutil, stat, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import fsck, main, make_disk, partition, sbin  # noqa: E402
+from ext2_disks import drives, fsck, main, make_disk, partition, sbin  # noqa: E402
 
 DISK = 128 << 20
 MAPW_AT, MAPW_TEXT = 16380, "through-a-shared-mapping"  # across a page boundary
@@ -315,12 +315,8 @@ def body(a, tmp, check):
             keys += [c.replace("/mnt", mnt) for c in cmds]
         keys.append(f"run umapw {mnt}/mapme {MAPW_AT} {MAPW_TEXT}")
         keys += ["sync", "mount"] if n == 0 else [f"umount {mnt}"]
-    drives = []
-    for n, (path, _, _, _) in enumerate(disks):
-        drives += ["-drive", f"if=none,id=d{n},file={path},format=raw",
-                   "-device", f"virtio-blk-pci,drive=d{n}"]
     text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys + ["poweroff"]],
-                                     drives, a.timeout)
+                                     drives([d[0] for d in disks]), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_write_test checks ----")
     check(not pending, f"every command typed (left: {len(pending)})")
