@@ -48,14 +48,24 @@ static int read_one(struct blkdev *bd, uint32_t count, void *buf)
     return rq.status;
 }
 
-KTEST(virtio_blk_fragmented_buffer_split_into_parts)
+/* The disk `vda` once probing is done, or NULL (said) when there is none:
+ * these tests pass without one. */
+static struct blkdev *test_disk(void)
 {
     device_probe_wait();
     struct blkdev *bd = blk_find("vda");
     if (!bd || bd->nblocks == 0 || !bd->ops) {
         kprintf("  (no virtio disk vda: nothing to read)\n");
-        return;
+        return NULL;
     }
+    return bd;
+}
+
+KTEST(virtio_blk_fragmented_buffer_split_into_parts)
+{
+    struct blkdev *bd = test_disk();
+    if (!bd)
+        return;
     uint32_t count = (uint32_t)((2u << 20) / bd->block_size);
     if (count > bd->nblocks)
         count = (uint32_t)bd->nblocks;
@@ -80,12 +90,9 @@ KTEST(virtio_blk_fragmented_buffer_split_into_parts)
  * place and split in two: what one flat buffer reads. */
 KTEST(virtio_blk_vector_of_scattered_pages)
 {
-    device_probe_wait();
-    struct blkdev *bd = blk_find("vda");
-    if (!bd || bd->nblocks == 0 || !bd->ops) {
-        kprintf("  (no virtio disk vda: nothing to read)\n");
+    struct blkdev *bd = test_disk();
+    if (!bd)
         return;
-    }
     enum { PAGES = 128 };
     size_t len = PAGES * 4096ul;
     if (len > bd->nblocks * bd->block_size)
@@ -340,12 +347,9 @@ static void nc_steps(struct blkdev *bd, uint64_t lba, uint32_t count, uint8_t *o
 
 KTEST(virtio_blk_noncoherent_device_synced_by_the_ring)
 {
-    device_probe_wait();
-    struct blkdev *bd = blk_find("vda");
-    if (!bd || bd->nblocks == 0 || !bd->ops) {
-        kprintf("  (no virtio disk vda: nothing to read)\n");
+    struct blkdev *bd = test_disk();
+    if (!bd)
         return;
-    }
     struct virtio_device *vd = virtio_blk_device(bd);
     if (!vd) {
         kprintf("  (no virtio disk vda: vda is another driver's)\n");
