@@ -254,6 +254,31 @@ static int segments(struct e2node *node, uint64_t index, unsigned n, const uint8
     return 0;
 }
 
+/* Piece @p k lies on the disk right after piece k - 1 (neither a hole). */
+static int joins(const struct seg *segs, unsigned k)
+{
+    return k && segs[k - 1].phys && segs[k].phys == segs[k - 1].phys + segs[k - 1].len;
+}
+
+/* The run of pieces from @p s (not a hole) that lies together on the disk,
+ * appended to @p vec (*@p nv entries so far) as the memory it reads into or
+ * writes from, pieces that follow each other in memory joined; returns the
+ * index past the run. */
+static unsigned run_vec(const struct seg *segs, unsigned s, unsigned nsegs, void *const pages[],
+                        struct blk_vec *vec, unsigned *nv)
+{
+    unsigned first = *nv, e = s;
+    do {
+        uint8_t *at = (uint8_t *)pages[segs[e].page] + segs[e].at;
+        if (*nv > first && (uint8_t *)vec[*nv - 1].buf + vec[*nv - 1].len == at)
+            vec[*nv - 1].len += segs[e].len;
+        else
+            vec[(*nv)++] = (struct blk_vec){at, segs[e].len};
+        e++;
+    } while (e < nsegs && joins(segs, e));
+    return e;
+}
+
 /* Read (@p write 0) or write the pieces, each run of them that lies
  * together on the disk one request, straight from or into the pages
  * (@p vec: room for as many pieces as @p segs). */
@@ -268,15 +293,7 @@ static int transfer(struct e2mount *m, const struct seg *segs, unsigned nsegs, v
             s++;
             continue;
         }
-        unsigned e = s, nv = 0;
-        do {
-            uint8_t *at = (uint8_t *)pages[segs[e].page] + segs[e].at;
-            if (nv && (uint8_t *)vec[nv - 1].buf + vec[nv - 1].len == at)
-                vec[nv - 1].len += segs[e].len;
-            else
-                vec[nv++] = (struct blk_vec){at, segs[e].len};
-            e++;
-        } while (e < nsegs && segs[e].phys == segs[e - 1].phys + segs[e - 1].len);
+        unsigned nv = 0, e = run_vec(segs, s, nsegs, pages, vec, &nv);
         if (blk_rwv(m->bd, write ? BLK_WRITE : BLK_READ, segs[s].phys / sector, vec, nv))
             return -EIO;
         s = e;
@@ -328,12 +345,6 @@ static int file_read_pages(struct pcache *pc, uint64_t index, unsigned n, void *
     return file_io(pc, index, n, pages, NULL, scratch);
 }
 
-/* Piece @p k lies on the disk right after piece k - 1 (neither a hole). */
-static int joins(const struct seg *segs, unsigned k)
-{
-    return k && segs[k - 1].phys && segs[k].phys == segs[k - 1].phys + segs[k - 1].len;
-}
-
 static void async_done(struct blk_request *rq) { pcache_io_end(rq->priv, rq->status); }
 
 /* The next window in the background (pcache_ops.read_async): its pieces,
@@ -365,24 +376,19 @@ static int file_read_async(struct pcache *pc, uint64_t index, unsigned n, void *
     }
     struct blk_vec *vec = (struct blk_vec *)(rq + nrq);
     unsigned r = 0, nv = 0;
-    for (unsigned k = 0; k < nsegs; k++) {
-        uint8_t *at = (uint8_t *)pages[segs[k].page] + segs[k].at;
+    for (unsigned k = 0; k < nsegs;) {
         if (!segs[k].phys) {
-            memset(at, 0, segs[k].len);
+            memset((uint8_t *)pages[segs[k].page] + segs[k].at, 0, segs[k].len);
+            k++;
             continue;
         }
-        if (!joins(segs, k)) { /* a new run */
-            rq[r++] = (struct blk_request){.op = BLK_READ, .lba = segs[k].phys / sector, .vec = vec + nv,
-                                           .done = async_done, .priv = io};
-        }
-        struct blk_request *q = &rq[r - 1];
-        if (q->nvec && (uint8_t *)vec[nv - 1].buf + vec[nv - 1].len == at) {
-            vec[nv - 1].len += segs[k].len;
-        } else {
-            vec[nv++] = (struct blk_vec){at, segs[k].len};
-            q->nvec++;
-        }
-        q->count += segs[k].len / sector;
+        unsigned v0 = nv, e = run_vec(segs, k, nsegs, pages, vec, &nv);
+        uint64_t bytes = 0;
+        for (unsigned j = k; j < e; j++)
+            bytes += segs[j].len;
+        rq[r++] = (struct blk_request){.op = BLK_READ, .lba = segs[k].phys / sector, .count = (uint32_t)(bytes / sector),
+                                       .vec = vec + v0, .nvec = nv - v0, .done = async_done, .priv = io};
+        k = e;
     }
     kfree(segs);
     io->owner = rq;

@@ -267,6 +267,16 @@ static void keep_free(void)
         reclaim_some(2 * PCACHE_RA_MAX);
 }
 
+/* Up to @p n frames for pages the owner's read fills whole (not zeroed),
+ * with their kernel addresses: how many were had. */
+static unsigned take_frames(uint64_t frames[], void *kva[], unsigned n)
+{
+    unsigned got = 0;
+    for (; got < n && (frames[got] = file_page_new_raw()) != 0; got++)
+        kva[got] = hal_phys_to_virt(frames[got]);
+    return got;
+}
+
 /* Said once a boot, with what might explain it: a page could not be had
  * even after eviction (every clean page busy, or the rest dirty or mapped). */
 static void warn_no_memory(void)
@@ -293,17 +303,12 @@ static int fill(struct pcache *pc, uint64_t index, unsigned n, uint64_t *pa)
 {
     uint64_t frames[PCACHE_RA_MAX];
     void *kva[PCACHE_RA_MAX];
-    unsigned got = 0;
     mutex_unlock(&pc->lock);
     keep_free();
     void *scratch = pc->ops->scratch ? kmalloc(pc->ops->scratch) : NULL;
-    for (; got < n; got++) {
-        /* Read-ahead stops short where memory does; the page asked for
-         * must be had. */
-        if (!(frames[got] = file_page_new_raw())) /* the owner's read fills it whole */
-            break;
-        kva[got] = hal_phys_to_virt(frames[got]);
-    }
+    /* Read-ahead stops short where memory does; the page asked for must
+     * be had. */
+    unsigned got = take_frames(frames, kva, n);
     if (!got)
         warn_no_memory();
     mutex_lock(&pc->lock);
@@ -401,11 +406,7 @@ static void ra_start(struct pcache *pc, uint64_t limit)
     struct pcache_ra *ra = kmalloc(sizeof *ra);
     if (!ra)
         return;
-    unsigned got = 0;
-    while (got < n && (ra->frames[got] = file_page_new_raw()) != 0) {
-        ra->kva[got] = hal_phys_to_virt(ra->frames[got]);
-        got++;
-    }
+    unsigned got = take_frames(ra->frames, ra->kva, n);
     ra->index = index;
     ra->gen = pc->gen;
     ra->n = got;
