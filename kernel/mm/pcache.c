@@ -261,9 +261,9 @@ static size_t reclaim_some(size_t want);
  * this cache, which may be where all the memory is (a file read through). */
 static void keep_free(void)
 {
-    struct pmm_stats ps;
-    pmm_stats(&ps);
-    if (ps.free_pages < ps.managed_pages / 32)
+    uint64_t free, managed;
+    pmm_counts(&free, &managed);
+    if (free < managed / 32)
         reclaim_some(2 * PCACHE_RA_MAX);
 }
 
@@ -399,9 +399,9 @@ static void ra_start(struct pcache *pc, uint64_t limit)
     unsigned n = 0;
     while (n < pc->ra_win && index + n + 1 < limit && !slot_present(pc, index + n))
         n++;
-    struct pmm_stats ps;
-    pmm_stats(&ps);
-    if (!n || ps.free_pages < ps.managed_pages / 16)
+    uint64_t free, managed;
+    pmm_counts(&free, &managed);
+    if (!n || free < managed / 16)
         return;
     struct pcache_ra *ra = kmalloc(sizeof *ra);
     if (!ra)

@@ -455,14 +455,28 @@ struct page *pmm_page(uint64_t pa)
     return buddy_page(&pmm_buddy, pa >> PAGE_SHIFT);
 }
 
-void pmm_stats(struct pmm_stats *st)
+/* Frames the CPUs cache, all free (read without their owners' masking:
+ * a count, off by a frame or two at worst while they move). */
+static uint64_t cpu_cached(void)
 {
-    irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    /* Frames the CPUs cache are free (read without their owners' masking:
-     * a count, off by a frame or two at worst while they move). */
     uint64_t cached = 0;
     for (unsigned i = 0; i < smp_cpu_slots(); i++)
         cached += __atomic_load_n(&smp_cpu(i)->pmm.n, __ATOMIC_RELAXED);
+    return cached;
+}
+
+void pmm_counts(uint64_t *free_pages, uint64_t *managed_pages)
+{
+    irqflags_t f = spin_lock_irqsave(&pmm_lock);
+    *managed_pages = pmm_buddy.managed_pages + held_pages + pending_pages;
+    *free_pages = pmm_buddy.free_pages + held_pages + pending_pages + cpu_cached();
+    spin_unlock_irqrestore(&pmm_lock, f);
+}
+
+void pmm_stats(struct pmm_stats *st)
+{
+    irqflags_t f = spin_lock_irqsave(&pmm_lock);
+    uint64_t cached = cpu_cached();
     st->managed_pages = pmm_buddy.managed_pages + held_pages + pending_pages;
     st->free_pages = pmm_buddy.free_pages + held_pages + pending_pages + cached;
     st->pending_pages = pending_pages;

@@ -122,4 +122,12 @@ extern struct buddy pmm_buddy;
  */
 void pmm_stats(struct pmm_stats *st);
 
+/**
+ * @brief Frames free (*@p free_pages) and managed (*@p managed_pages), counted
+ *        as pmm_stats() counts them, without its per-order walk of pending
+ *        RAM: for callers that ask on every page they cache.
+ * @note Any context; takes the allocator's spinlock.
+ */
+void pmm_counts(uint64_t *free_pages, uint64_t *managed_pages);
+
 #endif
