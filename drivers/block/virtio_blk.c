@@ -5,8 +5,10 @@
  *
  * One request is a header (type, sector), the data buffer's physically
  * contiguous pieces, and a status byte: with INDIRECT_DESC one ring slot
- * whatever the number of pieces, so a queue of 256 entries keeps 256
- * requests in flight. With MQ every virtqueue the device offers is used
+ * for up to VIRTQ_INDIRECT_MAX - 2 pieces (more: the request goes as
+ * parts), so a queue of 128 entries keeps 128 requests in flight. 128
+ * (VBLK_DEPTH), not the device's largest queue: each entry has an indirect
+ * table of 2 KiB, and 128 requests of up to 512 KiB keep any disk busy. With MQ every virtqueue the device offers is used
  * (up to VBLK_MAX_QUEUES): the block layer sends CPU c's requests on queue
  * c % nq (rq->hwq), and queue q's interrupt (an MSI-X vector each on PCI) is
  * routed to CPU q, so a request is sent and completed on the same CPU and
@@ -55,6 +57,7 @@
 #define CFG_NUM_QUEUES 34
 
 #define VBLK_MAX_QUEUES 8
+#define VBLK_DEPTH 128 /* ring entries a queue asks for (above) */
 #define SLOT_MIN 32   /* header (16) + status (1), padded; a cache line if that is more */
 #define STATUS_OFF 16 /* the status byte, after the header, in a slot */
 #define PAGE 4096u
@@ -87,19 +90,29 @@ static const uint64_t wanted = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK
                                1ull << VIRTIO_BLK_F_MQ | 1ull << VIRTIO_F_INDIRECT_DESC |
                                1ull << VIRTIO_F_EVENT_IDX;
 
+/* Where a walk of a request's data is: piece @p i of blk_request.vec starts
+ * at byte @p base of the data. Each walk keeps one, so finding the next
+ * byte is a step, not a search from the first piece. */
+struct data_pos {
+    unsigned i;
+    size_t base;
+};
+
 /* The address of byte @p off of @p rq's data and how many bytes from there
  * are contiguous in the buffer (or its piece, blk_request.vec). */
-static uintptr_t data_at(const struct blk_request *rq, size_t off, size_t *avail)
+static uintptr_t data_at(const struct blk_request *rq, struct data_pos *p, size_t off,
+                         size_t *avail)
 {
     if (!rq->vec) {
         *avail = (size_t)-1;
         return (uintptr_t)rq->buf + off;
     }
-    unsigned i = 0;
-    while (off >= rq->vec[i].len)
-        off -= rq->vec[i++].len;
-    *avail = rq->vec[i].len - off;
-    return (uintptr_t)rq->vec[i].buf + off;
+    if (off < p->base) /* back (part() gives back a cut): from the start */
+        p->i = 0, p->base = 0;
+    while (off - p->base >= rq->vec[p->i].len)
+        p->base += rq->vec[p->i++].len;
+    *avail = rq->vec[p->i].len - (off - p->base);
+    return (uintptr_t)rq->vec[p->i].buf + (off - p->base);
 }
 
 /*
@@ -111,14 +124,14 @@ static uintptr_t data_at(const struct blk_request *rq, size_t off, size_t *avail
  * bytes it covers; the rest becomes the next part. Returns the number of
  * pieces, or -EINVAL if the buffer is not mapped or not one block fits.
  */
-static int part(const struct blk_request *rq, size_t from, size_t len, int dev_writes, uint32_t block,
-                struct virtq_buf *out, unsigned max, size_t *used)
+static int part(const struct blk_request *rq, struct data_pos *pos, size_t from, size_t len,
+                int dev_writes, uint32_t block, struct virtq_buf *out, unsigned max, size_t *used)
 {
     unsigned n = 0;
     size_t done = 0;
     while (done < len) {
         size_t avail;
-        uintptr_t va = data_at(rq, from + done, &avail);
+        uintptr_t va = data_at(rq, pos, from + done, &avail);
         size_t chunk = PAGE - (va & (PAGE - 1));
         if (chunk > avail)
             chunk = avail;
@@ -192,9 +205,11 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     /* First pass: how many parts, slots and descriptors the request takes,
      * so it goes out whole or not at all. */
     unsigned nparts = 0, ndesc = 0;
+    struct data_pos pos = {0, 0};
     for (size_t off = 0; off < len || nparts == 0;) {
         size_t used = 0;
-        int n = len ? part(rq, off, len - off, w, bd->block_size, bufs, vb->max_segs, &used) : 0;
+        int n = len ? part(rq, &pos, off, len - off, w, bd->block_size, bufs, vb->max_segs, &used)
+                    : 0;
         if (n < 0) {
             pr_err("%s: buffer %p of %lu bytes is not mapped (or a block of it has over %u "
                    "physical pieces)", bd->name, rq->buf, (unsigned long)len, vb->max_segs);
@@ -218,9 +233,11 @@ static int vblk_submit(struct blkdev *bd, struct blk_request *rq)
     }
     rq->driver_data = nparts;
     size_t off = 0;
+    pos = (struct data_pos){0, 0};
     for (unsigned k = 0; k < nparts; k++) {
         size_t used = 0;
-        int n = len ? part(rq, off, len - off, w, bd->block_size, bufs + 1, vb->max_segs, &used)
+        int n = len ? part(rq, &pos, off, len - off, w, bd->block_size, bufs + 1, vb->max_segs,
+                           &used)
                     : 0;
         uint16_t s = q->free[--q->nfree];
         uint8_t *hdr = (uint8_t *)q->hdrs.virt + (size_t)s * vb->slot_bytes;
@@ -310,7 +327,7 @@ static int bring_up(struct vblk *vb, int first)
     for (unsigned i = 0; i < vb->nq; i++) {
         struct vblk_queue *q = &vb->q[i];
         if (first) {
-            q->vq = virtq_create(vd, i, 0, vblk_done);
+            q->vq = virtq_create(vd, i, VBLK_DEPTH, vblk_done);
             if (!q->vq)
                 return -ENOMEM;
             q->vq->driver_priv = q;

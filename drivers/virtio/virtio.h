@@ -256,8 +256,15 @@ unsigned virtq_free_count(const struct virtqueue *vq);
 /** @brief Free a queue's memory (after a reset; virtio_fail() does it for every queue). */
 void virtq_destroy(struct virtqueue *vq);
 
-/** @brief Descriptors in one indirect table: the most buffers one request may have. */
-#define VIRTQ_INDIRECT_MAX 72u
+/**
+ * @brief Descriptors in one indirect table: the most buffers one request
+ *        may have. 130 holds a block request of 128 scattered pages (512 KiB,
+ *        the page cache's read-ahead window) with its header and status, so
+ *        such a window is one request to the device, not two; each of a
+ *        queue's entries has a table (2 KiB), which is why virtio-blk asks
+ *        for 128 entries rather than the device's largest queue.
+ */
+#define VIRTQ_INDIRECT_MAX 130u
 
 /**
  * @brief Where the used ring and the indirect tables start in a queue's
