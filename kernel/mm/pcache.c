@@ -58,10 +58,12 @@ static struct spinlock caches_lock = SPINLOCK_INIT("pcache list");
 static int reclaim_set;
 static struct pcache_stats stats;
 static int flusher_started;
+static uint64_t mapped_pages; /* pages mapped writable (S_MAPW), every cache */
 
 #define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
 
 static void flusher_start(void);
+static void flusher_kick(void);
 
 /* ---- the tree (pc->lock held) ---- */
 
@@ -184,6 +186,7 @@ static void set_dirty(struct pcache *pc, uintptr_t *s, unsigned mask)
         if (!pc->dirty++)
             pc->dirtied_ns = hal_time_ns();
         STAT_ADD(dirty, 1);
+        flusher_kick();
     }
     *s |= mask;
 }
@@ -204,8 +207,10 @@ static void drop(struct pcache *pc, uint64_t index, uintptr_t *s)
 {
     uint64_t pa = *s & ~(uintptr_t)S_FLAGS;
     take_dirty(pc, s);
-    if (*s & S_MAPW)
+    if (*s & S_MAPW) {
         pc->mapped--;
+        __atomic_sub_fetch(&mapped_pages, 1, __ATOMIC_RELAXED);
+    }
     slot_clear(pc, index);
     pc->pages--;
     STAT_ADD(pages, -1);
@@ -531,8 +536,10 @@ void pcache_mapped_write(struct pcache *pc, uint64_t index)
     mutex_lock(&pc->lock);
     uintptr_t *s = slot_of(pc, index, 0);
     if (s && *s) {
-        if (!(*s & S_MAPW))
+        if (!(*s & S_MAPW)) {
             pc->mapped++;
+            __atomic_add_fetch(&mapped_pages, 1, __ATOMIC_RELAXED);
+        }
         *s |= S_MAPW;
         set_dirty(pc, s, unit_mask(pc, 0, PAGE_SIZE));
     }
@@ -666,6 +673,7 @@ static int collect_dirty(struct pcache *pc, uint64_t index, uintptr_t *s, void *
         if ((uintptr_t)__atomic_load_n(&pmm_page(*s & ~(uintptr_t)S_FLAGS)->owner, __ATOMIC_ACQUIRE) == 1) {
             *s &= ~(uintptr_t)S_MAPW;
             pc->mapped--;
+            __atomic_sub_fetch(&mapped_pages, 1, __ATOMIC_RELAXED);
         }
     }
     if (!(*s & S_DIRTY))
@@ -785,10 +793,45 @@ void pcache_balance(struct pcache *pc)
         flush_pass(UINT64_MAX, limit / 2);
 }
 
+/*
+ * The flusher sleeps without a timer while no page is dirty or mapped
+ * writable: a kernel with nothing to write wakes for nothing (no timer
+ * interrupt a second on an idle machine, and under QEMU's -icount a guest
+ * that waits with no timer armed is not charged the host's time; see
+ * docs/performance.md). set_dirty() wakes it. The two sides order their
+ * store before their load (Dekker): the flusher says it is idle, then looks
+ * for work; set_dirty() counts its page, then looks whether the flusher is
+ * idle; so one of them sees the other.
+ */
+static int flusher_idle;
+static struct semaphore flusher_wake;
+
+static int flusher_has_work(void)
+{
+    return __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&mapped_pages, __ATOMIC_RELAXED);
+}
+
+static void flusher_kick(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&flusher_idle, __ATOMIC_RELAXED) &&
+        __atomic_exchange_n(&flusher_idle, 0, __ATOMIC_ACQ_REL))
+        sem_up(&flusher_wake);
+}
+
 static int flusher_main(void *arg)
 {
     (void)arg;
     for (;;) {
+        while (!flusher_has_work()) {
+            __atomic_store_n(&flusher_idle, 1, __ATOMIC_RELAXED);
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            /* Work after all, and nobody took the flag: no wake-up is coming. */
+            if (flusher_has_work() && __atomic_exchange_n(&flusher_idle, 0, __ATOMIC_ACQ_REL))
+                break;
+            sem_down(&flusher_wake); /* a kick's unit (a stale one only loops once more) */
+        }
         thread_sleep_ms(1000);
         flush_pass(PCACHE_FLUSH_AGE_MS * 1000000ull, managed_pages() / 8);
     }
@@ -799,6 +842,7 @@ static void flusher_start(void)
 {
     if (__atomic_exchange_n(&flusher_started, 1, __ATOMIC_ACQ_REL))
         return;
+    sem_init(&flusher_wake, 0, "pcache flusher");
     int id = thread_create("pcache flush", flusher_main, NULL, PRIO_DEFAULT - 1, THREAD_DETACHED);
     if (id < 0)
         pr_warn("pcache: no flusher thread (%d): dirty pages go back on sync and unmount only", id);
@@ -864,4 +908,5 @@ void pcache_stats(struct pcache_stats *st)
 {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     *st = stats;
+    st->flusher_idle = __atomic_load_n(&flusher_idle, __ATOMIC_RELAXED);
 }

@@ -6,7 +6,8 @@
  *        next window is read while the reader is elsewhere and taken when
  *        reached; a write while it is in flight drops it (the disk may have
  *        been read before the write went back); truncating and destroying
- *        the cache wait for it and give every frame back.
+ *        the cache wait for it and give every frame back. And the flusher:
+ *        woken by a page made dirty, asleep with no timer once none is.
  */
 #include <hal/mmu.h>
 #include <hal/timer.h>
@@ -15,7 +16,9 @@
 #include <kernel/kmalloc.h>
 #include <kernel/ktest.h>
 #include <kernel/ktimer.h>
+#include <kernel/kprintf.h>
 #include <kernel/pcache.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 
 #define T_PAGES 64u
@@ -220,4 +223,48 @@ KTEST(pcache_truncate_and_destroy_wait_for_the_background_read)
     KT_ASSERT(again && ended2);
     KT_ASSERT(err == 0);
     KT_ASSERT(left == 0);
+}
+
+/* Whether the flusher is asleep with no timer within 3 s; *@p others set
+ * when some cache holds dirty pages (then it has work and may not sleep). */
+static int flusher_asleep(int *others)
+{
+    struct pcache_stats st;
+    uint64_t end = hal_time_ns() + 3000000000ull;
+    for (;;) {
+        pcache_stats(&st);
+        *others = st.dirty != 0;
+        if (st.flusher_idle || *others || hal_time_ns() >= end)
+            return st.flusher_idle;
+        thread_sleep_ms(20);
+    }
+}
+
+KTEST(pcache_flusher_wakes_for_a_dirty_page_and_sleeps_without_a_timer_after)
+{
+    struct pcache pc;
+    struct fake *f = fake_new(&pc);
+    KT_ASSERT(f);
+    int others = 0;
+    int before = flusher_asleep(&others);
+    uint8_t data[100];
+    memset(data, 0x42, sizeof data);
+    int wr = pcache_rw(&pc, 10, data, sizeof data, 1);
+    struct pcache_stats st;
+    pcache_stats(&st);
+    int woken = !st.flusher_idle; /* set_dirty() took the flag */
+    int err = pcache_writeback(&pc);
+    /* Its pass, a second after it woke, finds nothing left; then it
+     * sleeps until the next dirty page. */
+    int after = flusher_asleep(&others);
+    int destroyed = pcache_destroy(&pc);
+    fake_free(f);
+    KT_ASSERT(wr == 0 && err == 0 && destroyed == 0);
+    if (others) {
+        kprintf("  (another cache has dirty pages, so the flusher has work: its sleep not checked)\n");
+        return;
+    }
+    KT_ASSERT(before);
+    KT_ASSERT(woken);
+    KT_ASSERT(after);
 }

@@ -113,6 +113,7 @@ struct pcache_stats {
     uint64_t hits;      /**< lookups that found the page */
     uint64_t written;   /**< pages written back */
     uint64_t evicted;   /**< clean pages evicted for memory */
+    int flusher_idle;   /**< the flusher sleeps with no timer (nothing dirty or mapped writable) */
 };
 
 /**
