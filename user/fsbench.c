@@ -149,6 +149,57 @@ static int seq_read(const char *dir, const char *tag)
     return 0;
 }
 
+/* The unsigned number at *@p p (spaces before it skipped), moving *@p p past it; -1 if none. */
+static long number_at(const char **p)
+{
+    while (**p == ' ')
+        (*p)++;
+    long v = 0, digits = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++)
+        v = v * 10 + (**p - '0'), digits++;
+    return digits ? v : -1;
+}
+
+/* The start of file @p path (up to 255 bytes) into @p t; 0 if unreadable. */
+static int read_head(const char *path, char t[256])
+{
+    long fd = uopenat(AT_FDCWD, path, O_RDONLY, 0), n;
+    if (fd < 0)
+        return 0;
+    n = sys3(NR_read, fd, (long)t, 255);
+    sys1(NR_close, fd);
+    if (n <= 0)
+        return 0;
+    t[n] = 0;
+    return 1;
+}
+
+/* How long the CPUs have waited with nothing to run, in ms, or -1 if that
+ * cannot be read: Linux's /proc/stat "cpu" line, idle plus iowait (in
+ * 1/100 s; time waiting for the disk is iowait there, not idle), else
+ * /proc/uptime's second field (this kernel's, in 1/100 s). */
+static long idle_ms(void)
+{
+    char t[256];
+    const char *p = t;
+    if (read_head("/proc/stat", t) && t[0] == 'c' && t[1] == 'p' && t[2] == 'u' && t[3] == ' ') {
+        p += 4;
+        long v[5];
+        for (int k = 0; k < 5; k++)
+            if ((v[k] = number_at(&p)) < 0)
+                return -1;
+        return (v[3] + v[4]) * 10;
+    }
+    if (!read_head("/proc/uptime", t))
+        return -1;
+    while (*p && *p != ' ')
+        p++;
+    long sec = number_at(&p);
+    if (sec < 0 || p[0] != '.' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
+        return -1;
+    return sec * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10;
+}
+
 /* With @p spread, each read is timed too (a clock_gettime more per read,
  * so not for the figure bench-ext2 keeps) and a histogram printed. */
 static int rand_read(const char *dir, long count, int spread)
@@ -163,6 +214,7 @@ static int rand_read(const char *dir, long count, int spread)
     unsigned long x = 0x9e3779b97f4a7c15ul; /* xorshift64, the same offsets every run */
     static const long edge_us[] = {50, 200, 1000, 10000};
     long hist[5] = {0}, slowest = 0;
+    long idle0 = idle_ms();
     long t = now_ns(), prev = t;
     for (long i = 0; i < count; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -183,8 +235,15 @@ static int rand_read(const char *dir, long count, int spread)
         prev = now;
     }
     long ns = now_ns() - t;
+    long idle1 = idle_ms();
     sys1(NR_close, fd);
     report("fs_rand_read_4k_iops", count * 1000000000l / (ns ? ns : 1), "IOPS");
+    /* How much of the time the CPU waited for the disk: under QEMU's
+     * -icount that wait is counted in the host's time, the rest in the
+     * guest's instructions (docs/performance.md). */
+    if (idle0 >= 0 && idle1 >= idle0)
+        uputs("fsbench: rand: "), uputn(ns / 1000000), uputs(" ms, of which idle "),
+            uputn(idle1 - idle0), uputs(" ms\n");
     if (!spread)
         return 0;
     /* Where the time went: a few slow reads, or all of them a little. */

@@ -21,6 +21,8 @@
 #include <kernel/pmm.h>
 #include <kernel/printf.h>
 #include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 
@@ -174,9 +176,19 @@ static long render(const struct pnode *pn, char *buf, size_t size)
                          (unsigned long long)(free + cached - dirty), 0ull, (unsigned long long)(shmem + cached),
                          0ull, 0ull, 0ull, (unsigned long long)dirty, (unsigned long long)shmem);
     }
-    case P_UPTIME:
-        return ksnprintf(buf, size, "%llu.%02llu 0.00\n", (unsigned long long)(now / 1000000000u),
-                         (unsigned long long)(now / 10000000u % 100));
+    case P_UPTIME: {
+        /* Seconds up, and seconds the CPUs spent idle (summed, as Linux
+         * does: with two CPUs it may exceed the first). */
+        uint64_t idle = 0;
+        struct sched_cpu_info si;
+        for (unsigned i = 0; i < smp_cpu_slots(); i++)
+            if (sched_cpu_info(i, &si) == 0) /* a CPU that runs threads */
+                idle += si.idle_ns;
+        return ksnprintf(buf, size, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(now / 1000000000u),
+                         (unsigned long long)(now / 10000000u % 100),
+                         (unsigned long long)(idle / 1000000000u),
+                         (unsigned long long)(idle / 10000000u % 100));
+    }
     case P_MOUNTS:
         return vfs_mounts_text(buf, size);
     case P_VERSION:
