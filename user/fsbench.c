@@ -32,8 +32,9 @@
  *   fs_stat_ns             per file
  *   fs_find_cold_us, fs_find_warm_us  the whole walk
  * and `fsbench: ...` lines saying where the time went: how long the sync
- * took of create and delete (and with `spread`, how the random reads'
- * times spread).
+ * took of create and delete, how much of the random reads' time the CPUs
+ * were idle (from /proc/stat or /proc/uptime), and with `spread`, how the
+ * random reads' times spread.
  * Times are CLOCK_MONOTONIC's. Every 4 KiB page of DIR/big starts with its
  * own offset, which the reads check. Exits 1 if a call failed or data came
  * back wrong (and says which), 0 otherwise.

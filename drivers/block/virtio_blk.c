@@ -8,7 +8,8 @@
  * for up to VIRTQ_INDIRECT_MAX - 2 pieces (more: the request goes as
  * parts), so a queue of 128 entries keeps 128 requests in flight. 128
  * (VBLK_DEPTH), not the device's largest queue: each entry has an indirect
- * table of 2 KiB, and 128 requests of up to 512 KiB keep any disk busy. With MQ every virtqueue the device offers is used
+ * table of 2 KiB, and 128 requests of up to 512 KiB keep any disk busy.
+ * With MQ every virtqueue the device offers is used
  * (up to VBLK_MAX_QUEUES): the block layer sends CPU c's requests on queue
  * c % nq (rq->hwq), and queue q's interrupt (an MSI-X vector each on PCI) is
  * routed to CPU q, so a request is sent and completed on the same CPU and

@@ -796,12 +796,10 @@ void pcache_balance(struct pcache *pc)
 /*
  * The flusher sleeps without a timer while no page is dirty or mapped
  * writable: a kernel with nothing to write wakes for nothing (no timer
- * interrupt a second on an idle machine, and under QEMU's -icount a guest
- * that waits with no timer armed is not charged the host's time; see
- * docs/performance.md). set_dirty() wakes it. The two sides order their
- * store before their load (Dekker): the flusher says it is idle, then looks
- * for work; set_dirty() counts its page, then looks whether the flusher is
- * idle; so one of them sees the other.
+ * interrupt a second on an idle machine). set_dirty() wakes it. The two
+ * sides order their store before their load (Dekker): the flusher says it
+ * is idle, then looks for work; set_dirty() counts its page, then looks
+ * whether the flusher is idle; so one of them sees the other.
  */
 static int flusher_idle;
 static struct semaphore flusher_wake;
