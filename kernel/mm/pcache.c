@@ -388,8 +388,7 @@ static void ra_finish(struct pcache *pc, int keep)
     kfree(ra->io.owner);
     keep = keep && !ra->io.err && ra->gen == pc->gen;
     for (unsigned i = 0; i < ra->n; i++) {
-        uintptr_t *s = slot_of(pc, ra->index + i, 0);
-        if (!keep || (s && *s) || insert(pc, ra->index + i, ra->frames[i]))
+        if (!keep || slot_present(pc, ra->index + i) || insert(pc, ra->index + i, ra->frames[i]))
             file_page_put(ra->frames[i]);
     }
     kfree(ra);
@@ -459,7 +458,7 @@ int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t lim
         if (pc->ra_win > PCACHE_RA_MAX)
             pc->ra_win = PCACHE_RA_MAX;
         unsigned n = 1;
-        while (n < pc->ra_win && index + n < limit && !((s = slot_of(pc, index + n, 0)) && *s))
+        while (n < pc->ra_win && index + n < limit && !slot_present(pc, index + n))
             n++;
         err = fill(pc, index, n, pa);
         pc->ra_end = index + n;

@@ -465,20 +465,27 @@ static uint64_t cpu_cached(void)
     return cached;
 }
 
+/* Frames managed and free (held-back and pending RAM counts as both);
+ * returns how many of the free ones the CPUs cache. pmm_lock held. */
+static uint64_t counts_locked(uint64_t *free_pages, uint64_t *managed_pages)
+{
+    uint64_t cached = cpu_cached();
+    *managed_pages = pmm_buddy.managed_pages + held_pages + pending_pages;
+    *free_pages = pmm_buddy.free_pages + held_pages + pending_pages + cached;
+    return cached;
+}
+
 void pmm_counts(uint64_t *free_pages, uint64_t *managed_pages)
 {
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    *managed_pages = pmm_buddy.managed_pages + held_pages + pending_pages;
-    *free_pages = pmm_buddy.free_pages + held_pages + pending_pages + cpu_cached();
+    counts_locked(free_pages, managed_pages);
     spin_unlock_irqrestore(&pmm_lock, f);
 }
 
 void pmm_stats(struct pmm_stats *st)
 {
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    uint64_t cached = cpu_cached();
-    st->managed_pages = pmm_buddy.managed_pages + held_pages + pending_pages;
-    st->free_pages = pmm_buddy.free_pages + held_pages + pending_pages + cached;
+    uint64_t cached = counts_locked(&st->free_pages, &st->managed_pages);
     st->pending_pages = pending_pages;
     /* Pending RAM as the blocks it will be once added, so the counts do not
      * move when the background thread adds it. */
