@@ -132,29 +132,55 @@ static int page_is(struct pcache *pc, struct fake *f, uint64_t index, int want)
     return ok;
 }
 
+/* A test's cache over a fresh fake owner with page 0 read through it, so
+ * the next window is out: @p first whether page 0 read right, @p started
+ * whether the window went out, @p base the file pages in use before. */
+struct rig {
+    struct pcache pc;
+    struct fake *f;
+    uint64_t base;
+    int first, started;
+};
+
+static int rig_open(struct rig *r)
+{
+    r->base = file_pages_in_use();
+    r->f = fake_new(&r->pc);
+    if (!r->f)
+        return 0;
+    r->first = page_is(&r->pc, r->f, 0, -1);
+    r->started = r->f->holding;
+    return 1;
+}
+
+/* Free the owner (its cache destroyed): how many file pages were not given back. */
+static uint64_t rig_free(struct rig *r)
+{
+    uint64_t left = file_pages_in_use() - r->base;
+    fake_free(r->f);
+    return left;
+}
+
 KTEST(pcache_reads_the_next_window_in_the_background)
 {
-    uint64_t base = file_pages_in_use();
-    struct pcache pc;
-    struct fake *f = fake_new(&pc);
-    KT_ASSERT(f);
     /* Page 0 is read (with its window), the next window starts. */
-    int first = page_is(&pc, f, 0, -1);
-    int started = f->holding;
+    struct rig r;
+    KT_ASSERT(rig_open(&r));
+    struct pcache *pc = &r.pc;
+    struct fake *f = r.f;
     uint64_t next = f->held.index;
     unsigned sync = f->sync_reads;
     fire(&f->timer, f);
     /* Reading on to that window takes its pages: no read of them now. */
     int ok = 1;
     for (uint64_t i = 1; i < next + 1 && ok; i++)
-        ok = page_is(&pc, f, i, -1);
+        ok = page_is(pc, f, i, -1);
     unsigned sync_after = f->sync_reads;
     fire(&f->timer, f); /* the one after, if started */
-    int err = pcache_destroy(&pc);
-    uint64_t left = file_pages_in_use() - base;
-    fake_free(f);
-    KT_ASSERT(first);
-    KT_ASSERT(started);
+    int err = pcache_destroy(pc);
+    uint64_t left = rig_free(&r);
+    KT_ASSERT(r.first);
+    KT_ASSERT(r.started);
     KT_ASSERT(next == sync); /* it begins where the first read ended */
     KT_ASSERT(ok);
     KT_ASSERT(sync_after == sync);
@@ -164,31 +190,28 @@ KTEST(pcache_reads_the_next_window_in_the_background)
 
 KTEST(pcache_background_window_dropped_after_a_write)
 {
-    uint64_t base = file_pages_in_use();
-    struct pcache pc;
-    struct fake *f = fake_new(&pc);
-    KT_ASSERT(f);
-    int first = page_is(&pc, f, 0, -1);
-    int started = f->holding;
+    struct rig r;
+    KT_ASSERT(rig_open(&r));
+    struct pcache *pc = &r.pc;
+    struct fake *f = r.f;
     uint64_t w = f->held.index; /* a page of the window in flight */
     /* A write to a page of that window while its read is out; the read
      * then brings what the disk held before (0xee here). */
     uint8_t data[100];
     memset(data, 0x42, sizeof data);
-    int wr = pcache_rw(&pc, (w + 1) * PAGE_SIZE + 10, data, sizeof data, 1);
+    int wr = pcache_rw(pc, (w + 1) * PAGE_SIZE + 10, data, sizeof data, 1);
     f->held.stale = 0xee;
     fire(&f->timer, f);
     f->held.stale = 0;
     /* Neither page may show the stale bytes: the window was dropped. */
-    int fresh = page_is(&pc, f, w, -1);
+    int fresh = page_is(pc, f, w, -1);
     uint8_t back[100];
-    int rd = pcache_rw(&pc, (w + 1) * PAGE_SIZE + 10, back, sizeof back, 0);
+    int rd = pcache_rw(pc, (w + 1) * PAGE_SIZE + 10, back, sizeof back, 0);
     int same = memcmp(back, data, sizeof data) == 0;
     fire(&f->timer, f);
-    int err = pcache_destroy(&pc);
-    uint64_t left = file_pages_in_use() - base;
-    fake_free(f);
-    KT_ASSERT(first && started);
+    int err = pcache_destroy(pc);
+    uint64_t left = rig_free(&r);
+    KT_ASSERT(r.first && r.started);
     KT_ASSERT(wr == 0 && rd == 0);
     KT_ASSERT(fresh);
     KT_ASSERT(same);
@@ -198,27 +221,24 @@ KTEST(pcache_background_window_dropped_after_a_write)
 
 KTEST(pcache_truncate_and_destroy_wait_for_the_background_read)
 {
-    uint64_t base = file_pages_in_use();
-    struct pcache pc;
-    struct fake *f = fake_new(&pc);
-    KT_ASSERT(f);
-    int first = page_is(&pc, f, 0, -1);
-    int started = f->holding;
+    struct rig r;
+    KT_ASSERT(rig_open(&r));
+    struct pcache *pc = &r.pc;
+    struct fake *f = r.f;
     /* The read ends 20 ms from now, from the timer's interrupt: truncate
      * must wait for it before it lets the frames go. */
     uint64_t t0 = hal_time_ns();
     ktimer_arm(&f->timer, t0 + 20000000ull);
-    pcache_truncate(&pc, 0);
+    pcache_truncate(pc, 0);
     uint64_t waited = hal_time_ns() - t0;
     int ended = !f->holding;
     /* Again, through destroy. */
-    int again = page_is(&pc, f, 0, -1) && f->holding;
+    int again = page_is(pc, f, 0, -1) && f->holding;
     ktimer_arm(&f->timer, hal_time_ns() + 20000000ull);
-    int err = pcache_destroy(&pc);
+    int err = pcache_destroy(pc);
     int ended2 = !f->holding;
-    uint64_t left = file_pages_in_use() - base;
-    fake_free(f);
-    KT_ASSERT(first && started);
+    uint64_t left = rig_free(&r);
+    KT_ASSERT(r.first && r.started);
     KT_ASSERT(ended && waited >= 20000000ull);
     KT_ASSERT(again && ended2);
     KT_ASSERT(err == 0);
