@@ -19,6 +19,7 @@
 #include <kernel/bootprof.h>
 #include <kernel/bpf_hook.h>
 #include <kernel/console.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/kernel.h>
@@ -341,6 +342,10 @@ static void shell_words(void *ctx, const char *line, size_t start, le_word_fn ad
                 if ((e.mode & ARCHIVE_S_IFMT) == ARCHIVE_S_IFREG)
                     add(acc, e.name, e.name_len);
     } else if (word_is(uw, un, "<dev>")) {
+        /* The same candidates at the first prompt as a minute later: disks
+         * are found by the probing that runs after the prompt, so wait for
+         * it as the blk commands do. */
+        device_probe_wait();
         struct blkdev *bd;
         for (unsigned i = 0; (bd = blk_at(i)) != NULL; i++)
             add(acc, bd->name, strlen(bd->name));
