@@ -627,6 +627,64 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size)
     return (long)len;
 }
 
+long vfs_real_path(struct inode *base, const char *path, char *buf, size_t size)
+{
+    char *link = kmalloc(VFS_PATH_MAX); /* a final symlink's target, walked next */
+    if (!link)
+        return -ENOMEM;
+    struct inode *at = base ? inode_get(base) : NULL; /* NULL: the caller's cwd */
+    long r;
+    for (unsigned links = 0;; links++) {
+        struct last l;
+        if ((r = begin_last(at, path, &l)) != 0)
+            break;
+        struct inode *ino = NULL;
+        if (!is_dot(l.name, l.len) && (r = child_of(&l.w, l.dir, l.name, l.len, &ino)) == 0 &&
+            S_ISLNK(ino->mode)) {
+            /* Named through a symlink: the path is where it points. */
+            strlcpy(link, ino->ops->readlink(ino), VFS_PATH_MAX);
+            ns_unlock();
+            inode_put(ino);
+            inode_put(at);
+            at = l.dir;
+            path = link;
+            if (links == SYMLINK_MAX) {
+                r = -ELOOP;
+                break;
+            }
+            continue;
+        }
+        ns_unlock();
+        if (r == 0 && ino && l.slash && !S_ISDIR(ino->mode))
+            r = -ENOTDIR;
+        inode_put(ino);
+        if (r == 0 && is_dot(l.name, l.len)) {
+            /* "/", "." or "..": a directory, named by vfs_path_of() */
+            struct inode *dir;
+            r = vfs_lookup(at, path, 1, &dir);
+            if (r == 0) {
+                r = vfs_path_of(dir, buf, size);
+                inode_put(dir);
+            }
+        } else if (r == 0 && (r = vfs_path_of(l.dir, buf, size)) >= 0) {
+            size_t n = (size_t)r - (r == 1); /* "/" + name, not "//" + name */
+            if (n + 1 + l.len + 1 > size) {
+                r = -ERANGE;
+            } else {
+                buf[n] = '/';
+                memcpy(buf + n + 1, l.name, l.len);
+                buf[n + 1 + l.len] = 0;
+                r = (long)(n + 1 + l.len);
+            }
+        }
+        inode_put(l.dir);
+        break;
+    }
+    inode_put(at);
+    kfree(link);
+    return r;
+}
+
 /* getdents64's record: d_ino, d_off, d_reclen, d_type, the name and its NUL, 8-aligned. */
 long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
 {

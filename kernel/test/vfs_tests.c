@@ -128,6 +128,52 @@ KTEST(vfs_names_links_and_symlinks)
     KT_ASSERT(vfs_lookup(NULL, d, 1, &ia) == -ENOENT);
 }
 
+/* What /proc/<pid>/exe shows: the absolute path, through "..", symlinked
+ * directories and a final symlink (relative or absolute); errors for a
+ * missing name, a loop and a buffer too small. */
+KTEST(vfs_real_path_resolves_dots_and_symlinks)
+{
+    KT_ASSERT(vfs_init() == 0);
+    char d[64], p[128], q[128], r[128];
+    fresh_dir(d, sizeof d, "real");
+    KT_ASSERT(vfs_create(NULL, d, S_IFDIR | 0755, 0, NULL) == 0);
+    ksnprintf(p, sizeof p, "%s/sub", d);
+    KT_ASSERT(vfs_create(NULL, p, S_IFDIR | 0755, 0, NULL) == 0);
+    ksnprintf(p, sizeof p, "%s/sub/f", d);
+    KT_ASSERT(write_file(p, "f") == 0);
+    ksnprintf(q, sizeof q, "%s/dl", d); /* a directory's symlink */
+    KT_ASSERT(vfs_create(NULL, q, S_IFLNK | 0777, 0, "sub") == 0);
+    ksnprintf(q, sizeof q, "%s/fl", d); /* a file's, through the other */
+    KT_ASSERT(vfs_create(NULL, q, S_IFLNK | 0777, 0, "dl/../sub/./f") == 0);
+    ksnprintf(q, sizeof q, "%s/al", d); /* absolute, to a symlink */
+    KT_ASSERT(vfs_create(NULL, q, S_IFLNK | 0777, 0, p) == 0);
+    char *const ends[] = {"sub/f", "dl/f", "fl", "al", "sub/../dl/./f"};
+    for (unsigned i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        ksnprintf(q, sizeof q, "%s/%s", d, ends[i]);
+        KT_ASSERT(vfs_real_path(NULL, q, r, sizeof r) == (long)strlen(p));
+        KT_ASSERT(strcmp(r, p) == 0);
+    }
+    /* relative to a base directory; a directory itself */
+    struct inode *dir;
+    KT_ASSERT(vfs_lookup(NULL, d, 1, &dir) == 0);
+    KT_ASSERT(vfs_real_path(dir, "fl", r, sizeof r) == (long)strlen(p) && strcmp(r, p) == 0);
+    ksnprintf(q, sizeof q, "%s/sub", d);
+    KT_ASSERT(vfs_real_path(dir, "dl/.", r, sizeof r) == (long)strlen(q) && strcmp(r, q) == 0);
+    KT_ASSERT(vfs_real_path(dir, "..", r, sizeof r) == 4 && strcmp(r, "/tmp") == 0);
+    KT_ASSERT(vfs_real_path(dir, "/", r, sizeof r) == 1 && strcmp(r, "/") == 0);
+    KT_ASSERT(vfs_real_path(dir, "nosuch", r, sizeof r) == -ENOENT);
+    KT_ASSERT(vfs_real_path(dir, "sub/f/", r, sizeof r) == -ENOTDIR);
+    KT_ASSERT(vfs_real_path(dir, "fl", r, 8) == -ERANGE);
+    KT_ASSERT(vfs_create(dir, "loop", S_IFLNK | 0777, 0, "loop") == 0);
+    KT_ASSERT(vfs_real_path(dir, "loop", r, sizeof r) == -ELOOP);
+    static const char *const names[] = {"loop", "al", "fl", "dl", "sub/f"};
+    for (unsigned i = 0; i < 5; i++)
+        KT_ASSERT(vfs_unlink(dir, names[i], 0) == 0);
+    KT_ASSERT(vfs_unlink(dir, "sub", 1) == 0);
+    inode_put(dir);
+    KT_ASSERT(vfs_unlink(NULL, d, 1) == 0);
+}
+
 /* A file unlinked while open is read and written until closed; a readdir
  * interrupted by unlinks and creates sees every name that stayed once. */
 KTEST(vfs_unlinked_open_file_and_readdir_across_changes)

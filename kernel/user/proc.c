@@ -35,6 +35,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 
 _Static_assert(UREGS_RESERVE + USTATE_RESERVE <= THREAD_USER_RESERVE,
@@ -174,7 +175,11 @@ static void set_cmdline(struct proc *p, const char *path, char *const argv[])
     kfree(p->cmdline);
     p->cmdline = c;
     p->cmdline_len = c ? at : 0;
-    strlcpy(p->exe, path, sizeof p->exe);
+    /* /proc/<pid>/exe names the file absolutely, as on Linux (glibc's
+     * static startup asserts it begins with '/'); a built-in program
+     * without a file keeps the name it was run by. */
+    if (!strchr(path, '/') || vfs_real_path(NULL, path, p->exe, sizeof p->exe) < 0)
+        strlcpy(p->exe, path, sizeof p->exe);
 }
 
 /* A new process struct with a pid, in the list; NULL and why in @p err. */

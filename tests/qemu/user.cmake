@@ -91,6 +91,18 @@ if(BUSYBOX)
     --expect "^kernel> run /bin/busybox sleep 30\\n(\\^C\\n)?\\[signal SIGINT\\]$"
     --expect "^again\\n\\[exit 0\\]$"
     --reject "PANIC" --status ${EXIT7})
+  # /proc/<pid>/exe is absolute, as on Linux, however the program was
+  # named: relative to the cwd, through "..", through a symlink (glibc's
+  # static startup asserts the '/': `run bin/busybox` aborted with SIGABRT).
+  qemu_test(busybox_exe_path --image ${IMG}
+    --send "run bin/busybox readlink /proc/self/exe"
+    --send "run /bin/busybox sh -c 'cd /tmp && ../bin/busybox readlink /proc/self/exe'"
+    --send "run /bin/busybox sh -c 'mkdir -p /tmp/x && ln -s ../../bin/busybox /tmp/x/busybox && cd /etc && ../tmp/x/busybox readlink /proc/self/exe && rm -r /tmp/x'"
+    --send "poweroff 7"
+    --expect "^kernel> run bin/busybox readlink /proc/self/exe\\n/bin/busybox\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox sh -c 'cd /tmp && \\.\\./bin/busybox readlink /proc/self/exe'\\n/bin/busybox\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox sh -c 'mkdir .*\\n/bin/busybox\\n\\[exit 0\\]$"
+    --reject "PANIC|SIGABRT" --status ${EXIT7})
   # busybox's interactive shell on the console as its terminal: line
   # editing, a pipeline into a file, Ctrl-C of the foreground job (the
   # shell lives on, $? is 130), Ctrl-Z, jobs and fg of a stopped job, a
@@ -123,6 +135,8 @@ else()
   set_tests_properties(${KERNEL_ARCH}.busybox_applets PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
   add_test(NAME ${KERNEL_ARCH}.busybox_interactive COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
   set_tests_properties(${KERNEL_ARCH}.busybox_interactive PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
+  add_test(NAME ${KERNEL_ARCH}.busybox_exe_path COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
+  set_tests_properties(${KERNEL_ARCH}.busybox_exe_path PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
 endif()
 # The kernel shell's ps and kill on a process left in the background (a
 # child of `uspin detach`, pid 2 in a fresh boot): its state as the signals

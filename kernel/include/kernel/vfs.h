@@ -372,6 +372,13 @@ int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const 
 long vfs_readlink(struct inode *base, const char *path, const struct iobuf *b, size_t n);
 /** @brief The absolute path of directory @p dir into @p buf (NUL-terminated); its length or -ERANGE. */
 long vfs_path_of(struct inode *dir, char *buf, size_t size);
+/**
+ * @brief The absolute path of what @p path names from @p base (NULL: the
+ *        caller's cwd), its directories and a final symlink resolved, as
+ *        Linux's /proc/<pid>/exe names a program: into @p buf
+ *        (NUL-terminated); its length, or -errno (-ENOENT, -ELOOP, -ERANGE).
+ */
+long vfs_real_path(struct inode *base, const char *path, char *buf, size_t size);
 /** @brief Fill up to @p n bytes of getdents64 records from directory file @p f. */
 long vfs_getdents(struct file *f, const struct iobuf *b, size_t n);
 
