@@ -13,6 +13,7 @@
  */
 #include "sys.h"
 #include <kernel/console.h>
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
@@ -87,6 +88,7 @@ static int init_thread(void *arg)
     struct exec_image img = {0};
     char err[96] = "";
     int pid = 0;
+    device_probe_wait(); /* its /dev has the disks, as `run`'s programs do */
     int e = vfs_init();
     if (!e)
         e = sys_find_image(path, &img);

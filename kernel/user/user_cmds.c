@@ -7,6 +7,7 @@
  */
 #include "signal.h"
 #include "sys.h"
+#include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/console.h>
@@ -40,6 +41,10 @@ static int cmd_run(int argc, char **argv)
 {
     if (argc < 2)
         return shell_usage(argv[0]);
+    /* A program sees the machine's disks in /dev whether it was started
+     * at the first prompt or later: they are found by the probing that
+     * runs after the prompt (as Linux starts init after its drivers). */
+    device_probe_wait();
     struct exec_image img = {0};
     const char *path = argv[1];
     if (strchr(path, '/')) {
