@@ -375,7 +375,7 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size);
 /**
  * @brief The absolute path of what @p path names from @p base (NULL: the
  *        caller's cwd), its directories and a final symlink resolved, as
- *        Linux's /proc/<pid>/exe names a program: into @p buf
+ *        Linux names a program in /proc/self/exe: into @p buf
  *        (NUL-terminated); its length, or -errno (-ENOENT, -ELOOP, -ERANGE).
  */
 long vfs_real_path(struct inode *base, const char *path, char *buf, size_t size);
