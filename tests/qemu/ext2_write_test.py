@@ -229,7 +229,11 @@ def apply_host(root, ops):
 
 def debugfs_inodes(part, dirs):
     """{path: inode number} of every name in @dirs of image @part, from
-    debugfs's `ls -p` (rdump writes each hard link as a file of its own)."""
+    debugfs's `ls -p` (rdump writes each hard link as a file of its own).
+    An entry of inode 0 is no name: ext2 removes the first entry of a block
+    by zeroing its inode and keeping the rest, and debugfs still lists it;
+    taken as a name, it hid a live file of the same name (seed 101: two
+    such names made two files look like one file's two links)."""
     cmds = "".join(f"ls -p /{d}\n" for d in dirs)
     r = subprocess.run([sbin("debugfs"), "-f", "-", part], input=cmds, capture_output=True, text=True)
     out, cur = {}, None
@@ -238,7 +242,7 @@ def debugfs_inodes(part, dirs):
             cur = line[len("debugfs: ls -p /"):]
             continue
         f = line.split("/")
-        if cur is not None and len(f) >= 7 and f[5] not in (".", ".."):
+        if cur is not None and len(f) >= 7 and f[5] not in (".", "..") and int(f[1]) != 0:
             out[os.path.normpath(os.path.join(cur, f[5]))] = int(f[1])
     return out
 
