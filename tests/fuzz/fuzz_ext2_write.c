@@ -110,6 +110,7 @@
 #include <string.h>
 
 #include "ext2_base.h" /* the images, written at build time by ext2_seeds.py */
+#include "ext2_fuzz_image.h"
 
 #define NBASES (sizeof ext2_bases / sizeof ext2_bases[0])
 #define MAX_PATCHES 15
@@ -189,14 +190,7 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* ---- the run's state ---- */
 
@@ -398,28 +392,13 @@ static void load(void)
         struct image *im = &images[i];
         im->size = b->size;
         im->bs = b->block_size;
-        im->pristine = calloc(1, b->size);
-        im->work = malloc(b->size);
+        ext2_fuzz_unpack(b, &im->pristine, &im->work, im->interesting);
         uint32_t chunks = (b->size + CH - 1) / CH;
         im->stamp = calloc(chunks, sizeof *im->stamp);
         im->saved_at = calloc(chunks, sizeof *im->saved_at);
         im->dirty_run = calloc(chunks, sizeof *im->dirty_run);
-        if (!im->pristine || !im->work || !im->stamp || !im->saved_at || !im->dirty_run)
+        if (!im->stamp || !im->saved_at || !im->dirty_run)
             abort();
-        const uint8_t *src = b->bytes;
-        for (unsigned r = 0; r < b->nruns; r++) {
-            memcpy(im->pristine + b->runs[r].off, src, b->runs[r].len);
-            src += b->runs[r].len;
-        }
-        memcpy(im->work, im->pristine, b->size);
-        const uint8_t *sb = im->pristine + 1024;
-        uint32_t blocks = le32(sb + 4), inodes = le32(sb), per = im->bs / 4;
-        const uint32_t v[32] = {0, 1, 2, 3, 4, 7, 8, 11, 12, 0x7f, 0x80, 0xff, 0x100, 0xffff,
-                                0x10000, 0x7fffffff, 0x80000000u, 0xfffffffeu, 0xffffffffu,
-                                blocks - 1, blocks, blocks + 1, inodes, inodes + 1, im->bs,
-                                im->bs - 1, per, per * per, 12 + per, le32(sb + 20), le32(sb + 40),
-                                im->size / im->bs};
-        memcpy(im->interesting, v, sizeof v);
 
         im->pdev = (struct ext2_dev){.read = pristine_read, .ctx = im, .size = im->size};
         struct ext2_fs *g = &im->geo;
@@ -462,26 +441,13 @@ static void load(void)
 
 static void patch(unsigned base, const uint8_t *p)
 {
-    const struct ext2_base *b = &ext2_bases[base];
-    struct image *im = &images[base];
-    const struct ext2_base_region *rg = &b->meta[p[0] % b->nmeta];
-    uint32_t off = rg->off + (uint32_t)(p[1] | p[2] << 8) % rg->len;
-    unsigned op = p[3] & 3, width = op == 0 ? 1 : op == 1 ? 2 : 4;
-    int8_t delta = (int8_t)p[4];
-    if (off + width > im->size)
+    uint32_t off;
+    unsigned width;
+    if (!ext2_fuzz_patch_at(&ext2_bases[base], p, &off, &width))
         return;
     for (uint32_t c = off / CH; c <= (off + width - 1) / CH; c++)
         mark_dirty(c);
-    uint8_t *at = im->work + off;
-    if (op == 0) {
-        at[0] = p[4];
-    } else if (op == 1) {
-        uint16_t v = (uint16_t)((at[0] | at[1] << 8) + delta);
-        at[0] = (uint8_t)v;
-        at[1] = (uint8_t)(v >> 8);
-    } else {
-        put_le32(at, op == 2 ? le32(at) + (uint32_t)(int32_t)delta : im->interesting[p[4] & 31]);
-    }
+    ext2_fuzz_patch_apply(images[base].work, p, off, images[base].interesting);
 }
 
 /* ---- each call: its name, its result ---- */
