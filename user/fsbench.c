@@ -41,7 +41,6 @@
  */
 #include "usys.h"
 
-#define CLOCK_MONOTONIC 1
 enum { AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200 };
 enum { O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000 };
 #ifdef UO_DIRECTORY /* the arch's header has its own (arm64) */
@@ -51,26 +50,10 @@ enum { O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000 };
 #endif
 enum { DT_DIR = 4, PAGE = 4096, MIB = 1 << 20 };
 
-struct ts {
-    long sec, nsec;
-};
-
-static long now_ns(void)
-{
-    struct ts t;
-    sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)&t, 0);
-    return t.sec * 1000000000l + t.nsec;
-}
-
 static int fail(const char *what, long r)
 {
     uputs("fsbench: "), uputs(what), uputs(" failed: "), uputn(r), uputs("\n");
     return 1;
-}
-
-static void report(const char *name, long value, const char *unit)
-{
-    uputs("bench: "), uputs(name), uputs(" "), uputn(value), uputs(" "), uputs(unit), uputs("\n");
 }
 
 static long uopenat(long dirfd, const char *p, long fl, long mode)
@@ -111,7 +94,7 @@ static int seq_write(const char *dir, long mib)
         return fail("open for writing", fd);
     for (long i = 0; i < MIB; i++)
         buf[i] = (char)(i * 7 + 1);
-    long t = now_ns();
+    long t = unow_ns();
     for (long m = 0; m < mib; m++) {
         for (long p = 0; p < MIB; p += PAGE)
             *(long *)(buf + p) = m * MIB + p;
@@ -120,11 +103,11 @@ static int seq_write(const char *dir, long mib)
             return fail("write", w);
     }
     long r = sys1(NR_fsync, fd);
-    long ns = now_ns() - t;
+    long ns = unow_ns() - t;
     sys1(NR_close, fd);
     if (r)
         return fail("fsync", r);
-    report("fs_seq_write_mibps", mib * 1000000000l / (ns ? ns : 1), "MiB/s");
+    ureport("fs_seq_write_mibps", mib * 1000000000l / (ns ? ns : 1), "MiB/s");
     return 0;
 }
 
@@ -134,18 +117,18 @@ static int seq_read(const char *dir, const char *tag)
     long fd = uopenat(AT_FDCWD, join(path, dir, "big", 1), O_RDONLY, 0);
     if (fd < 0)
         return fail("open for reading", fd);
-    long got = 0, n, t = now_ns();
+    long got = 0, n, t = unow_ns();
     while ((n = sys3(NR_read, fd, (long)buf, MIB)) > 0) {
         for (long p = 0; p < n; p += PAGE)
             if (*(long *)(buf + p) != got + p)
                 return fail("the data read back (at offset)", got + p);
         got += n;
     }
-    long ns = now_ns() - t;
+    long ns = unow_ns() - t;
     sys1(NR_close, fd);
     if (n < 0 || got == 0)
         return fail("read", n < 0 ? n : got);
-    report(join(name, join(name, "fs_seq_read_", tag, 0), "_mibps", 0), (got / MIB) * 1000000000l / (ns ? ns : 1),
+    ureport(join(name, join(name, "fs_seq_read_", tag, 0), "_mibps", 0), (got / MIB) * 1000000000l / (ns ? ns : 1),
            "MiB/s");
     return 0;
 }
@@ -216,7 +199,7 @@ static int rand_read(const char *dir, long count, int spread)
     static const long edge_us[] = {50, 200, 1000, 10000};
     long hist[5] = {0}, slowest = 0;
     long idle0 = idle_ms();
-    long t = now_ns(), prev = t;
+    long t = unow_ns(), prev = t;
     for (long i = 0; i < count; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         long off = (long)(x % (unsigned long)pages) * PAGE;
@@ -227,7 +210,7 @@ static int rand_read(const char *dir, long count, int spread)
             return fail("the data read back (at offset)", off);
         if (!spread)
             continue;
-        long now = now_ns(), us = (now - prev) / 1000;
+        long now = unow_ns(), us = (now - prev) / 1000;
         int b = 0;
         while (b < 4 && us >= edge_us[b])
             b++;
@@ -235,10 +218,10 @@ static int rand_read(const char *dir, long count, int spread)
         slowest = us > slowest ? us : slowest;
         prev = now;
     }
-    long ns = now_ns() - t;
+    long ns = unow_ns() - t;
     long idle1 = idle_ms();
     sys1(NR_close, fd);
-    report("fs_rand_read_4k_iops", count * 1000000000l / (ns ? ns : 1), "IOPS");
+    ureport("fs_rand_read_4k_iops", count * 1000000000l / (ns ? ns : 1), "IOPS");
     /* How much of the time the CPU waited for the disk: under QEMU's
      * -icount that wait is counted in the host's time, the rest in the
      * guest's instructions (docs/performance.md). */
@@ -271,7 +254,7 @@ static int make_files(const char *d, long count, int timed)
         return fail("mkdir", r);
     for (long i = 0; i < 100; i++)
         buf[i] = (char)('a' + i % 26);
-    long t = now_ns();
+    long t = unow_ns();
     for (long i = 0; i < count; i++) {
         fname(name, i);
         long fd = uopenat(AT_FDCWD, join(path, d, name, 1), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -281,11 +264,11 @@ static int make_files(const char *d, long count, int timed)
             return fail("write", r);
         sys1(NR_close, fd);
     }
-    long s = now_ns();
+    long s = unow_ns();
     sys1(NR_sync, 0);
-    long e = now_ns();
+    long e = unow_ns();
     if (timed) {
-        report("fs_create_us", (e - t) / count / 1000, "us");
+        ureport("fs_create_us", (e - t) / count / 1000, "us");
         sync_share("create", e - t, e - s);
     }
     return 0;
@@ -297,7 +280,7 @@ static long stat_files(const char *d, long from, long to, long reps)
 {
     char path[256], name[8];
     unsigned long st[32]; /* struct stat: 144 bytes on x86_64, 128 elsewhere */
-    long t = now_ns();
+    long t = unow_ns();
     for (long k = 0; k < reps; k++)
         for (long i = from; i < to; i++) {
             fname(name, i);
@@ -307,7 +290,7 @@ static long stat_files(const char *d, long from, long to, long reps)
             if (st[6] != 100) /* st_size: at byte 48 in both layouts */
                 return fail("stat's size", (long)st[6]), -1;
         }
-    return (now_ns() - t) / (reps * (to - from));
+    return (unow_ns() - t) / (reps * (to - from));
 }
 
 /* Files 0 to @p count - 1 of directory @p d unlinked, then @p d; with @p
@@ -315,17 +298,17 @@ static long stat_files(const char *d, long from, long to, long reps)
 static int remove_files(const char *d, long count, int timed)
 {
     char path[256], name[8];
-    long r, t = now_ns();
+    long r, t = unow_ns();
     for (long i = 0; i < count; i++) {
         fname(name, i);
         if ((r = sys3(NR_unlinkat, AT_FDCWD, (long)join(path, d, name, 1), 0)))
             return fail("unlink", r);
     }
-    long s = now_ns();
+    long s = unow_ns();
     sys1(NR_sync, 0);
-    long e = now_ns();
+    long e = unow_ns();
     if (timed) {
-        report("fs_delete_us", (e - t) / count / 1000, "us");
+        ureport("fs_delete_us", (e - t) / count / 1000, "us");
         sync_share("delete", e - t, e - s);
     }
     if ((r = sys3(NR_unlinkat, AT_FDCWD, (long)d, AT_REMOVEDIR)))
@@ -342,7 +325,7 @@ static int files(const char *dir, long count)
     long ns = stat_files(d, 0, count, 1);
     if (ns < 0)
         return 1;
-    report("fs_stat_ns", ns, "ns");
+    ureport("fs_stat_ns", ns, "ns");
     return remove_files(d, count, 1);
 }
 
@@ -365,10 +348,10 @@ static int probe(const char *dir, long count, long reps)
     long fd = uopenat(AT_FDCWD, join(path, d, "f00000", 1), O_RDONLY, 0);
     if (fd < 0)
         return fail("open", fd);
-    long t = now_ns();
+    long t = unow_ns();
     for (int i = 0; i < 10000; i++)
         sys3(NR_fstat, fd, (long)st, 0);
-    probe_line("fstat of an open file", (now_ns() - t) / 10000);
+    probe_line("fstat of an open file", (unow_ns() - t) / 10000);
     sys1(NR_close, fd);
     long ns = stat_files(d, 0, 1, 10000);
     if (ns >= 0)
@@ -420,17 +403,17 @@ static long walk(long fd, int depth)
 static int find(const char *dir, const char *tag)
 {
     char name[64];
-    long t = now_ns();
+    long t = unow_ns();
     long fd = uopenat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0)
         return fail("open of the tree", fd);
     long n = walk(fd, 0);
-    long ns = now_ns() - t;
+    long ns = unow_ns() - t;
     sys1(NR_close, fd);
     if (n <= 0)
         return fail("the walk", n);
     uputs("fsbench: find saw "), uputn(n), uputs(" names\n");
-    report(join(name, join(name, "fs_find_", tag, 0), "_us", 0), ns / 1000, "us");
+    ureport(join(name, join(name, "fs_find_", tag, 0), "_us", 0), ns / 1000, "us");
     return 0;
 }
 

@@ -25,18 +25,6 @@
 #include "usys.h"
 
 #define SIGCHLD 17
-#define CLOCK_MONOTONIC 1
-
-struct ts {
-    long sec, nsec;
-};
-
-static long now_ns(void)
-{
-    struct ts t;
-    sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)&t, 0);
-    return t.sec * 1000000000l + t.nsec;
-}
 
 static int failed;
 
@@ -44,11 +32,6 @@ static void fail(const char *what, long r)
 {
     uputs("ubench: "), uputs(what), uputs(" failed: "), uputn(r), uputs("\n");
     failed = 1;
-}
-
-static void report(const char *name, long value, const char *unit)
-{
-    uputs("bench: "), uputs(name), uputs(" "), uputn(value), uputs(" "), uputs(unit), uputs("\n");
 }
 
 static long fork_(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
@@ -67,16 +50,16 @@ static int reap(long pid)
 
 static void bench_getpid(long n)
 {
-    long t = now_ns();
+    long t = unow_ns();
     for (long i = 0; i < n; i++)
         sys1(NR_getpid, 0);
-    report("user_getpid_ns", (now_ns() - t) / n, "ns");
+    ureport("user_getpid_ns", (unow_ns() - t) / n, "ns");
 }
 
 static void bench_fork(long n, const char *exec)
 {
     char *argv[] = {"true", 0}, *envp[] = {0};
-    long t = now_ns();
+    long t = unow_ns();
     for (long i = 0; i < n; i++) {
         long pid = fork_();
         if (pid == 0) {
@@ -95,7 +78,7 @@ static void bench_fork(long n, const char *exec)
             return;
         }
     }
-    report(exec ? "user_fork_exec_wait_us" : "user_fork_exit_wait_us", (now_ns() - t) / n / 1000, "us");
+    ureport(exec ? "user_fork_exec_wait_us" : "user_fork_exit_wait_us", (unow_ns() - t) / n / 1000, "us");
 }
 
 static char block[65536];
@@ -106,7 +89,7 @@ static void bench_pipe(long mib)
     long r = sys3(NR_pipe2, (long)p, 0, 0);
     if (r)
         return fail("pipe2", r);
-    long total = mib << 20, t = now_ns();
+    long total = mib << 20, t = unow_ns();
     long pid = fork_();
     if (pid == 0) {
         sys1(NR_close, p[0]);
@@ -126,10 +109,10 @@ static void bench_pipe(long mib)
         got += r;
     sys1(NR_close, p[0]);
     int st = reap(pid);
-    long ns = now_ns() - t;
+    long ns = unow_ns() - t;
     if (got != total || st != 0)
         return fail("the pipe's transfer (bytes read)", got);
-    report("user_pipe_64k_mbps", mib * 1000000000l / (ns ? ns : 1), "MB/s");
+    ureport("user_pipe_64k_mbps", mib * 1000000000l / (ns ? ns : 1), "MB/s");
 }
 
 static void bench_pingpong(long n)
@@ -152,17 +135,17 @@ static void bench_pingpong(long n)
     if (pid < 0)
         return fail("fork", pid);
     sys1(NR_close, a[0]), sys1(NR_close, b[1]);
-    long t = now_ns();
+    long t = unow_ns();
     for (long i = 0; i < n; i++)
         if (sys3(NR_write, a[1], (long)&c, 1) != 1 || sys3(NR_read, b[0], (long)&c, 1) != 1) {
             sys3(NR_kill, pid, 9, 0), reap(pid), sys1(NR_close, a[1]), sys1(NR_close, b[0]);
             return fail("the ping-pong, round", i);
         }
-    long ns = now_ns() - t;
+    long ns = unow_ns() - t;
     sys1(NR_close, a[1]); /* the child reads EOF and exits */
     reap(pid);
     sys1(NR_close, b[0]);
-    report("user_pipe_pingpong_us", ns / n / 1000, "us");
+    ureport("user_pipe_pingpong_us", ns / n / 1000, "us");
 }
 
 int main(int argc, char **argv, char **envp)

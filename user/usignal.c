@@ -95,12 +95,7 @@ struct ts {
     long sec, nsec;
 };
 
-static long now_ms(void)
-{
-    struct ts t;
-    sys3(NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)&t, 0);
-    return t.sec * 1000 + t.nsec / 1000000;
-}
+static long now_ms(void) { return unow_ns() / 1000000; }
 
 static void msleep(long ms)
 {

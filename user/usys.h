@@ -66,6 +66,23 @@ static inline int ustreq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* CLOCK_MONOTONIC in nanoseconds (under QEMU's -icount shift=0, one guest
+ * instruction each). */
+static inline long unow_ns(void)
+{
+    struct {
+        long sec, nsec;
+    } t;
+    sys3(NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)&t, 0);
+    return t.sec * 1000000000l + t.nsec;
+}
+
+/* A benchmark's figure, as scripts/bench* read it: "bench: NAME VALUE UNIT". */
+static inline void ureport(const char *name, long value, const char *unit)
+{
+    uputs("bench: "), uputs(name), uputs(" "), uputn(value), uputs(" "), uputs(unit), uputs("\n");
+}
+
 /* The checks of the test programs: one line each, "ok   what" or
  * "FAIL what"; ufails() counts the failures (the program's exit code). */
 static inline int *ufails(void)
