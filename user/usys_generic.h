@@ -5,6 +5,7 @@
 #define NR_exit_group 94
 #define NR_nanosleep 101
 #define NR_clock_gettime 113
+#define NR_gettimeofday 169
 #define NR_sched_yield 124
 #define NR_kill 129
 #define NR_setpgid 154

@@ -152,6 +152,27 @@ int main(int argc, char **argv, char **envp)
     long slept = (c.sec - a.sec) * 1000000000 + (c.nsec - a.nsec);
     check(slept >= 20000000, "the monotonic clock saw the 20 ms");
     check(sys3(NR_clock_gettime, 1, 16, 0) == -EFAULT, "clock_gettime to a bad pointer is EFAULT");
+    /* The wall clock: gettimeofday agrees with CLOCK_REALTIME, and an
+     * absolute sleep on it ends at its deadline, not before; one already
+     * past returns at once. */
+    struct ts w0, w1, tv;
+    check(sys3(NR_clock_gettime, 0, (long)&w0, 0) == 0, "clock_gettime(REALTIME)");
+    check(sys3(NR_gettimeofday, (long)&tv, 0, 0) == 0 && tv.sec >= w0.sec && tv.sec - w0.sec < 60 &&
+              tv.nsec < 1000000, "gettimeofday: the same seconds, and microseconds");
+    struct ts until = {w0.sec, w0.nsec + 30000000};
+    if (until.nsec >= 1000000000)
+        until.sec++, until.nsec -= 1000000000;
+    check(sys6(NR_clock_nanosleep, 0, 1 /* TIMER_ABSTIME */, (long)&until, 0, 0, 0) == 0,
+          "clock_nanosleep(REALTIME, TIMER_ABSTIME) to 30 ms on");
+    sys3(NR_clock_gettime, 0, (long)&w1, 0);
+    check(w1.sec > until.sec || (w1.sec == until.sec && w1.nsec >= until.nsec), "and the wall clock is past it");
+    sys3(NR_clock_gettime, 1, (long)&a, 0);
+    struct ts boot = {0, 0};
+    check(sys6(NR_clock_nanosleep, 1, 1, (long)&boot, 0, 0, 0) == 0 &&
+              sys6(NR_clock_nanosleep, 0, 1, (long)&w0, 0, 0, 0) == 0,
+          "an absolute deadline in the past returns at once (MONOTONIC, REALTIME)");
+    sys3(NR_clock_gettime, 1, (long)&c, 0);
+    check((c.sec - a.sec) * 1000000000 + (c.nsec - a.nsec) < 1000000000, "(without sleeping)");
     unsigned char r[32] = {0};
     check(sys3(NR_getrandom, (long)r, sizeof r, 0) == (long)sizeof r, "getrandom fills 32 bytes");
     int nonzero = 0;

@@ -93,7 +93,7 @@ static void interrupt_controllers(void)
 }
 
 /* What every PC has at fixed ports and no table describes without AML: the
- * first serial port, which is our console, on ISA IRQ 4. */
+ * first serial port, which is our console, on ISA IRQ 4, and the CMOS clock. */
 static void legacy_devices(void)
 {
     struct device com1 = {.name = "com1", .space = DEV_PIO, .base = 0x3f8, .size = 8,
@@ -108,6 +108,13 @@ static void legacy_devices(void)
     int err = device_add(&com1);
     if (err)
         kprintf("x86_64: no driver for COM1 (%s); staying on the early console\n", errno_name(err));
+    /* And the CMOS real-time clock at ports 0x70 (index) and 0x71 (data). */
+    struct device rtc = {.name = "rtc0", .space = DEV_PIO, .base = 0x70, .size = 2, .fdt_node = -1,
+                         .nregs = 1, .reg_base = {0x70}, .reg_size = {2}, .dma_coherent = 1};
+    device_add_compatible(&rtc, "motorola,mc146818");
+    err = device_add(&rtc);
+    if (err)
+        pr_warn("x86_64: no CMOS clock (%s); no wall clock", errno_name(err));
     /* Every PC has a PCI host bridge; its driver finds how to reach
      * configuration space (ACPI MCFG, or ports 0xcf8/0xcfc). */
     struct device pci = {.name = "pci0", .space = DEV_NONE, .fdt_node = -1, .dma_coherent = 1};

@@ -32,7 +32,9 @@
  * mount's lock, a file's page cache, the device's page cache.
  */
 #include <hal/mmu.h>
+#include <hal/timer.h>
 #include <kernel/block.h>
+#include <kernel/clock.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/ext2.h>
@@ -65,8 +67,8 @@ struct e2mount {
     char name[256];             /* readdir's name, valid under the namespace lock */
     int warned;                 /* a damaged structure was reported */
     int warned_write;           /* damage the writer went around was reported */
-    uint32_t epoch;             /* the disk's last time (s) when mounted: there is no clock here */
-    uint64_t mounted_ns;        /* vfs_now() then */
+    uint32_t epoch;             /* the disk's last time (s) when mounted: the clock without an RTC */
+    uint64_t mounted_ns;        /* hal_time_ns() then */
     unsigned cached;            /* inodes other than directories in the table */
 };
 
@@ -86,12 +88,15 @@ static const struct file_ops e2_file_ops, e2_dir_ops;
 
 static uint64_t ns(uint32_t s) { return (uint64_t)s * 1000000000ull; }
 
-/* Seconds since the epoch for the disk: its last time at mount, plus the
- * time since. Never 0 or tiny: e2fsck reads a deleted inode's small
- * deletion time as a link of an orphan list. */
+/* Seconds since the epoch for the disk: the wall clock's, or without one
+ * (no RTC) its last time at mount plus the time since. Never 0 or tiny:
+ * e2fsck reads a deleted inode's small deletion time as a link of an
+ * orphan list. */
 static uint32_t disk_now(struct e2mount *m)
 {
-    uint32_t t = m->epoch + (uint32_t)((vfs_now() - m->mounted_ns) / 1000000000ull);
+    uint64_t wall;
+    uint32_t t = clock_realtime(&wall) == 0 ? (uint32_t)(wall / NSEC_PER_SEC)
+                                            : m->epoch + (uint32_t)((hal_time_ns() - m->mounted_ns) / NSEC_PER_SEC);
     return t > 1000000000u ? t : 1000000000u;
 }
 
@@ -1232,7 +1237,7 @@ int ext2_mount(const char *source, const char *path, int read_only)
                     bd->name, m->fs.compat, m->fs.incompat, m->fs.ro_compat);
         m->vdev = vfs_new_dev();
         m->epoch = m->fs.now;
-        m->mounted_ns = vfs_now();
+        m->mounted_ns = hal_time_ns();
         m->fs.now = disk_now(m);
         if (m->rw && (err = ext2_set_state(&m->fs, 0)) == 0)
             err = pcache_writeback(&m->bc);

@@ -3,7 +3,8 @@
  * @brief Portable in-kernel tests of time and the deadline timer: deadlines
  *        fire, never early, a past one at once; a timer re-arming itself does
  *        not storm; hal_time_ns() is monotonic and agrees with the counter;
- *        hal_cycles() advances.
+ *        hal_cycles() advances; the wall clock moves with the monotonic
+ *        one, and refuses a time that is none.
  *
  * Run on every arch. The timer interrupt is found by its handler's name,
  * "timer", which every arch's hal_timer_init() registers. Bounds are wide
@@ -15,10 +16,13 @@
 #include <hal/cpu.h>
 #include <hal/irq.h>
 #include <hal/timer.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/ktest.h>
 #include <kernel/ktimer.h>
 #include <kernel/string.h>
+#include <kernel/vfs.h>
 
 #define MS 1000000ull
 
@@ -213,4 +217,47 @@ KTEST(time_cycles_advance)
     while (hal_time_ns() < end)
         hal_cpu_relax();
     KT_ASSERT(hal_cycles() > a);
+}
+
+/* The wall clock (an RTC read at boot; QEMU's machines all have one, but
+ * aarch64 booted without a DTB finds none): a time between 2000 and 2200
+ * that moves with the monotonic clock and is the VFS's time; a reading
+ * before 2000 is refused and changes nothing; a second RTC is ignored.
+ * Without an RTC there is no wall clock, and the VFS's time is the
+ * monotonic clock's. */
+KTEST(time_wall_clock_follows_the_monotonic_clock)
+{
+    uint64_t w0, w1;
+    if (clock_realtime(&w0) != 0) {
+        KT_ASSERT(clock_source() == NULL);
+        uint64_t a = hal_time_ns(), v = vfs_now(), b = hal_time_ns();
+        KT_ASSERT(a <= v && v <= b);
+        return;
+    }
+    const char *src = clock_source();
+    KT_ASSERT(src != NULL);
+    KT_ASSERT(w0 / NSEC_PER_SEC >= 946684800ull && w0 / NSEC_PER_SEC < 7258118400ull);
+    /* Each wall-clock reading bracketed by two monotonic ones: between
+     * two readings the wall clock moved as far as the monotonic clock did
+     * between the brackets' inner and outer ends (exact, however long a
+     * busy host keeps this vCPU from running between the calls). */
+    uint64_t a0 = hal_time_ns(), b0, a1, b1;
+    KT_ASSERT(clock_realtime(&w0) == 0);
+    b0 = hal_time_ns();
+    while (hal_time_ns() < b0 + 10 * MS)
+        ;
+    a1 = hal_time_ns();
+    KT_ASSERT(clock_realtime(&w1) == 0);
+    b1 = hal_time_ns();
+    KT_ASSERT(w1 - w0 >= a1 - b0 && w1 - w0 <= b1 - a0);
+    KT_ASSERT(w1 - w0 >= 10 * MS);
+    KT_ASSERT(clock_set_realtime(5 * NSEC_PER_SEC, "kt-bad") == -EINVAL);
+    KT_ASSERT(clock_set_realtime(w1 + 3600 * NSEC_PER_SEC, "kt-second") == 0);
+    KT_ASSERT(clock_source() == src);
+    uint64_t w2, w3;
+    KT_ASSERT(clock_realtime(&w2) == 0);
+    uint64_t v = vfs_now();
+    KT_ASSERT(clock_realtime(&w3) == 0);
+    KT_ASSERT(w2 >= w1 && w2 - w1 < 600 * NSEC_PER_SEC); /* not moved an hour on */
+    KT_ASSERT(w2 <= v && v <= w3);
 }

@@ -1,4 +1,5 @@
 # Sources of kernel/time, appended to the kernel's portable core (CMakeLists.txt).
 list(APPEND CORE_SOURCES
   kernel/time/ktimer.c
+  kernel/time/clock.c
 )

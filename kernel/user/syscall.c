@@ -17,6 +17,7 @@
 #include <hal/timer.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/kmalloc.h>
@@ -451,14 +452,56 @@ struct timespec_u {
     int64_t sec, nsec;
 };
 
+/* The wall clock (the monotonic one without an RTC), as clock_gettime's
+ * CLOCK_REALTIME reads it. */
+static uint64_t wall_ns(void)
+{
+    uint64_t ns;
+    return clock_realtime(&ns) == 0 ? ns : hal_time_ns();
+}
+
+/* Clocks that tell the wall-clock time: CLOCK_REALTIME, _COARSE, _ALARM
+ * and CLOCK_TAI (taken as UTC: no leap-second table here). Every other is
+ * the monotonic clock; and these too when there is no RTC. */
+#define WALL_CLOCKS (1u << 0 | 1u << 5 | 1u << 8 | 1u << 11)
+
 static long sys_clock_gettime(const uint64_t a[6])
 {
     if (a[0] > 11)
         return -EINVAL;
-    uint64_t ns = hal_time_ns();
+    uint64_t ns = WALL_CLOCKS >> a[0] & 1 ? wall_ns() : hal_time_ns();
     struct timespec_u ts = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
     return copy_to_user((void *)(uintptr_t)a[1], &ts, sizeof ts);
 }
+
+/* gettimeofday(tv, tz): the time in seconds and microseconds; the time
+ * zone, obsolete, as UTC (zeros). */
+static long sys_gettimeofday(const uint64_t a[6])
+{
+    uint64_t ns = wall_ns();
+    struct {
+        int64_t sec, usec;
+    } tv = {(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000)};
+    struct {
+        int32_t minuteswest, dsttime;
+    } tz = {0, 0};
+    if (a[0] && copy_to_user((void *)(uintptr_t)a[0], &tv, sizeof tv))
+        return -EFAULT;
+    if (a[1] && copy_to_user((void *)(uintptr_t)a[1], &tz, sizeof tz))
+        return -EFAULT;
+    return 0;
+}
+
+#ifdef SYSNR_time
+/* time(tloc): seconds since 1970, also stored at @p tloc if not 0. */
+static long sys_time(const uint64_t a[6])
+{
+    int64_t s = (int64_t)(wall_ns() / NSEC_PER_SEC);
+    if (a[0] && copy_to_user((void *)(uintptr_t)a[0], &s, sizeof s))
+        return -EFAULT;
+    return s;
+}
+#endif
 
 /* Sleep @p ns, then 0; cut short by a signal: the time left to *@p rem
  * (if not 0) and -ERESTARTNOHAND (-EINTR after a handler; otherwise it
@@ -479,16 +522,19 @@ static long sleep_for(uint64_t ns, uint64_t rem)
     return -ERESTARTNOHAND;
 }
 
-/* A timespec from user memory as nanoseconds (capped at ~3 years); -errno. */
-static long read_timespec(uint64_t uts, uint64_t *ns)
+#define SLEEP_MAX_S 100000000ull /* the longest sleep: about 3 years */
+#define TIME_MAX_S (UINT64_MAX / NSEC_PER_SEC - 1)
+
+/* A timespec from user memory as nanoseconds, at most @p max_s seconds
+ * (a sleep: SLEEP_MAX_S; an absolute time: as far as 64 bits go); -errno. */
+static long read_timespec(uint64_t uts, uint64_t *ns, uint64_t max_s)
 {
     struct timespec_u ts;
     if (copy_from_user(&ts, (const void *)(uintptr_t)uts, sizeof ts))
         return -EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -EINVAL;
-    *ns = (uint64_t)ts.sec > 100000000u ? 100000000u * 1000000000ull
-                                         : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+    *ns = (uint64_t)ts.sec > max_s ? max_s * NSEC_PER_SEC : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
     return 0;
 }
 
@@ -502,7 +548,7 @@ static long relative_sleep(uint64_t uts, uint64_t rem)
         uint64_t now = hal_time_ns();
         ns = u->sleep_deadline > now ? u->sleep_deadline - now : 0;
     } else {
-        long e = read_timespec(uts, &ns);
+        long e = read_timespec(uts, &ns, SLEEP_MAX_S);
         if (e)
             return e;
     }
@@ -512,20 +558,21 @@ static long relative_sleep(uint64_t uts, uint64_t rem)
 
 static long sys_nanosleep(const uint64_t a[6]) { return relative_sleep(a[0], a[1]); }
 
-/* Every clock here is the one monotonic clock (clock_gettime); with
- * TIMER_ABSTIME the time is a deadline on it, and no time left is told. */
+/* With TIMER_ABSTIME the time is a deadline on the clock named, as
+ * clock_gettime() reads it, and no time left is told. */
 #define TIMER_ABSTIME 1
 static long sys_clock_nanosleep(const uint64_t a[6])
 {
     if (a[0] > 11 || (a[1] & ~(uint64_t)TIMER_ABSTIME))
         return -EINVAL;
     uint64_t ns;
-    long e = read_timespec(a[2], &ns);
+    long e = read_timespec(a[2], &ns, a[1] & TIMER_ABSTIME ? TIME_MAX_S : SLEEP_MAX_S);
     if (e)
         return e;
     if (a[1] & TIMER_ABSTIME) {
-        uint64_t now = hal_time_ns();
-        return ns <= now ? 0 : sleep_for(ns - now, 0);
+        uint64_t now = WALL_CLOCKS >> a[0] & 1 ? wall_ns() : hal_time_ns();
+        uint64_t left = ns - now;
+        return ns <= now ? 0 : sleep_for(left > SLEEP_MAX_S * NSEC_PER_SEC ? SLEEP_MAX_S * NSEC_PER_SEC : left, 0);
     }
     return relative_sleep(a[2], a[3]);
 }
@@ -666,13 +713,17 @@ static const struct sysent table[] = {
     E(exit), E(exit_group), E(futex), E(getpid),
     E(getppid), E(gettid), {SYSNR_getuid, sys_zero, "getuid"}, {SYSNR_geteuid, sys_zero, "geteuid"},
     {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
-    E(uname), E(brk), E(mmap), E(munmap), E(msync), E(clock_gettime), E(nanosleep), E(sched_yield), E(kill),
+    E(uname), E(brk), E(mmap), E(munmap), E(msync), E(clock_gettime), E(gettimeofday), E(nanosleep),
+    E(sched_yield), E(kill),
     E(getrandom), E(clone), E(execve), E(wait4),
 #ifdef SYSNR_fork
     E(fork), {SYSNR_vfork, sys_fork, "vfork"},
 #endif
 #ifdef SYSNR_arch_prctl
     E(arch_prctl),
+#endif
+#ifdef SYSNR_time
+    E(time),
 #endif
     E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
     E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(clock_nanosleep),

@@ -103,6 +103,17 @@ if(BUSYBOX)
     --expect "^kernel> run /bin/busybox sh -c 'cd /tmp && \\.\\./bin/busybox readlink /proc/self/exe'\\n/bin/busybox\\n\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox sh -c 'mkdir .*\\n/bin/busybox\\n\\[exit 0\\]$"
     --reject "PANIC|SIGABRT" --status ${EXIT7})
+  # The wall clock from a program: busybox's date (x86_64's glibc asks
+  # time(), aarch64's clock_gettime(CLOCK_REALTIME)) and a file's time in
+  # tmpfs, with QEMU's RTC set to a leap day.
+  qemu_test(busybox_date --image ${IMG}
+    --send "run /bin/busybox date -u +%F_%T"
+    --send "run /bin/busybox sh -c 'touch /tmp/t && date -u -r /tmp/t +%F && rm /tmp/t'"
+    --send "poweroff 7"
+    --expect "^kernel> run /bin/busybox date -u \\+%F_%T\\n2032-02-29_12:3[4-5]:[0-9]{2}\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox sh -c 'touch .*\\n2032-02-29\\n\\[exit 0\\]$"
+    --reject "PANIC" --status ${EXIT7}
+    -- -rtc base=2032-02-29T12:34:56)
   # busybox's interactive shell on the console as its terminal: line
   # editing, a pipeline into a file, Ctrl-C of the foreground job (the
   # shell lives on, $? is 130), Ctrl-Z, jobs and fg of a stopped job, a
@@ -137,6 +148,8 @@ else()
   set_tests_properties(${KERNEL_ARCH}.busybox_interactive PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
   add_test(NAME ${KERNEL_ARCH}.busybox_exe_path COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
   set_tests_properties(${KERNEL_ARCH}.busybox_exe_path PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
+  add_test(NAME ${KERNEL_ARCH}.busybox_date COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
+  set_tests_properties(${KERNEL_ARCH}.busybox_date PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
 endif()
 # The kernel shell's ps and kill on a process left in the background (a
 # child of `uspin detach`, pid 2 in a fresh boot): its state as the signals

@@ -16,6 +16,7 @@
 #define NR_futex 202
 #define NR_set_tid_address 218
 #define NR_clock_gettime 228
+#define NR_gettimeofday 96
 #define NR_exit_group 231
 #define NR_getrandom 318
 #define NR_clone 56

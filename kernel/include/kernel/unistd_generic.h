@@ -50,6 +50,7 @@
 #define SYSNR_futex 98
 #define SYSNR_nanosleep 101
 #define SYSNR_clock_gettime 113
+#define SYSNR_gettimeofday 169
 #define SYSNR_sched_yield 124
 #define SYSNR_kill 129
 #define SYSNR_rt_sigaction 134

@@ -74,6 +74,7 @@
 #define SYSNR_getdents64 217
 #define SYSNR_set_tid_address 218
 #define SYSNR_clock_gettime 228
+#define SYSNR_gettimeofday 96
 #define SYSNR_exit_group 231
 #define SYSNR_openat 257
 #define SYSNR_mkdirat 258
@@ -88,6 +89,7 @@
 #define SYSNR_getrandom 318
 
 #define SYSNR_open 2
+#define SYSNR_time 201
 #define SYSNR_stat 4
 #define SYSNR_lstat 6
 #define SYSNR_poll 7

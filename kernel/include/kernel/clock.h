@@ -1,0 +1,42 @@
+/**
+ * @file clock.h
+ * @brief Wall-clock time: what a real-time clock said at boot, carried on
+ *        by the monotonic clock (hal_time_ns()), and the calendar both ways.
+ *
+ * An RTC driver (drivers/rtc/: PL031 on aarch64's virt, Goldfish on
+ * riscv64's, the MC146818 CMOS clock of every PC) reads its device once
+ * when it is probed and calls clock_set_realtime(). Without one, there is
+ * no wall clock: clock_realtime() says -ENODEV and callers fall back (the
+ * VFS's times are then the monotonic clock's, ext2's the disk's last time
+ * plus the time since the mount). Times are UTC, as QEMU's RTCs give them.
+ */
+#ifndef KERNEL_CLOCK_H
+#define KERNEL_CLOCK_H
+
+#include <stdint.h>
+
+/** @brief Nanoseconds in a second. */
+#define NSEC_PER_SEC 1000000000ull
+
+/**
+ * @brief The wall clock is @p epoch_ns (since 1970-01-01 00:00 UTC) now,
+ *        as @p source (a driver's name, for `date` and the log) read it.
+ *        A time before 2000 or after 2199 is refused (a clock never set,
+ *        or garbage) with a warning.
+ * @return 0, or -EINVAL for a time refused
+ */
+int clock_set_realtime(uint64_t epoch_ns, const char *source);
+
+/** @brief 0 and the wall-clock time in ns since the epoch in *@p ns, or -ENODEV (no RTC). */
+int clock_realtime(uint64_t *ns);
+
+/** @brief The RTC the wall clock came from, or NULL. */
+const char *clock_source(void);
+
+/** @brief Days from 1970-01-01 to @p year-@p month-@p day (proleptic Gregorian; month 1-12). */
+int64_t clock_days_from_civil(int64_t year, unsigned month, unsigned day);
+
+/** @brief The date of day @p days since 1970-01-01: *@p year, *@p month (1-12), *@p day (1-31). */
+void clock_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
+
+#endif

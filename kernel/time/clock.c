@@ -1,0 +1,70 @@
+/**
+ * @file clock.c
+ * @brief The wall clock (kernel/clock.h) and the `date` command.
+ *
+ * One offset from the monotonic clock, set once by the RTC driver that
+ * probes (a second one only logs that it was ignored). The calendar is
+ * kernel/lib/calendar.c.
+ */
+#include <hal/timer.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/kprintf.h>
+#include <kernel/log.h>
+#include <kernel/shell.h>
+
+#define EPOCH_MIN 946684800ull  /* 2000-01-01 00:00:00 UTC */
+#define EPOCH_MAX 7258118400ull /* 2200-01-01 00:00:00 UTC */
+
+static int64_t offset_ns;   /* wall clock minus hal_time_ns() */
+static const char *source;  /* set last: readers test it first */
+
+int clock_set_realtime(uint64_t epoch_ns, const char *name)
+{
+    uint64_t s = epoch_ns / NSEC_PER_SEC;
+    if (s < EPOCH_MIN || s >= EPOCH_MAX) {
+        pr_warn("clock: %s says %lu s since 1970, not a time between 2000 and 2199; no wall clock from it",
+                name, (unsigned long)s);
+        return -EINVAL;
+    }
+    if (__atomic_load_n(&source, __ATOMIC_ACQUIRE)) {
+        pr_info("clock: %s ignored, the wall clock is %s's", name, source);
+        return 0;
+    }
+    offset_ns = (int64_t)(epoch_ns - hal_time_ns());
+    __atomic_store_n(&source, name, __ATOMIC_RELEASE);
+    int64_t y;
+    unsigned mo, d;
+    clock_civil_from_days((int64_t)(s / 86400), &y, &mo, &d);
+    pr_info("clock: %s: %04ld-%02u-%02u %02lu:%02lu:%02lu UTC", name, (long)y, mo, d,
+            (unsigned long)(s % 86400 / 3600), (unsigned long)(s % 3600 / 60), (unsigned long)(s % 60));
+    return 0;
+}
+
+int clock_realtime(uint64_t *ns)
+{
+    if (!__atomic_load_n(&source, __ATOMIC_ACQUIRE))
+        return -ENODEV;
+    *ns = (uint64_t)((int64_t)hal_time_ns() + offset_ns);
+    return 0;
+}
+
+const char *clock_source(void) { return __atomic_load_n(&source, __ATOMIC_ACQUIRE); }
+
+static int cmd_date(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    uint64_t ns;
+    if (clock_realtime(&ns))
+        return shell_error(-ENODEV, "date: no real-time clock was found; `uptime` has the time since boot");
+    uint64_t s = ns / NSEC_PER_SEC;
+    int64_t y;
+    unsigned mo, d;
+    clock_civil_from_days((int64_t)(s / 86400), &y, &mo, &d);
+    kprintf("%04ld-%02u-%02u %02lu:%02lu:%02lu UTC (%lu s since 1970, from %s)\n", (long)y, mo, d,
+            (unsigned long)(s % 86400 / 3600), (unsigned long)(s % 3600 / 60), (unsigned long)(s % 60),
+            (unsigned long)s, clock_source());
+    return 0;
+}
+SHELL_COMMAND("date", "date", "the date and time (UTC) from the real-time clock", cmd_date);
