@@ -65,9 +65,10 @@ static int mc146818_probe(struct device *dev)
     uint8_t status = cmos(dev, STATUS_B);
     int binary = (status & B_BINARY) != 0, pm = !(status & B_24H) && (a[2] & 0x80);
     unsigned sec, min, hour, day, month, year, century;
+    if (bcd(a[6], binary, &century))
+        century = 0; /* not every chipset keeps one there: taken from the year below */
     if (bcd(a[0], binary, &sec) || bcd(a[1], binary, &min) || bcd(a[2] & 0x7f, binary, &hour) ||
-        bcd(a[3], binary, &day) || bcd(a[4], binary, &month) || bcd(a[5], binary, &year) ||
-        bcd(a[6], binary, &century)) {
+        bcd(a[3], binary, &day) || bcd(a[4], binary, &month) || bcd(a[5], binary, &year)) {
         pr_warn("mc146818: the clock's registers are not valid BCD; no wall clock from it");
         return 0;
     }
