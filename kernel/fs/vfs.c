@@ -10,7 +10,6 @@
  * in (so an inode it stands on cannot be freed), and the lock keeps the
  * rest of the path alive.
  */
-#include <hal/timer.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -31,11 +30,7 @@ static void ns_lock(void) { mutex_lock(&ns_lock_m); }
 
 static void ns_unlock(void) { mutex_unlock(&ns_lock_m); }
 
-uint64_t vfs_now(void)
-{
-    uint64_t ns;
-    return clock_realtime(&ns) == 0 ? ns : hal_time_ns(); /* no RTC: the time since boot */
-}
+uint64_t vfs_now(void) { return clock_wall_ns(); }
 
 uint64_t inode_next_ino(void) { return __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED); }
 

@@ -11,6 +11,7 @@
 #include <kernel/errno.h>
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
+#include <kernel/printf.h>
 #include <kernel/shell.h>
 
 #define EPOCH_MIN 946684800ull  /* 2000-01-01 00:00:00 UTC */
@@ -18,6 +19,16 @@
 
 static int64_t offset_ns;   /* wall clock minus hal_time_ns() */
 static const char *source;  /* set last: readers test it first */
+
+/* @p s seconds since 1970 as "YYYY-MM-DD hh:mm:ss UTC". */
+static void utc_text(uint64_t s, char *buf, size_t size)
+{
+    int64_t y;
+    unsigned mo, d;
+    clock_civil_from_days((int64_t)(s / 86400), &y, &mo, &d);
+    ksnprintf(buf, size, "%04ld-%02u-%02u %02lu:%02lu:%02lu UTC", (long)y, mo, d, (unsigned long)(s % 86400 / 3600),
+              (unsigned long)(s % 3600 / 60), (unsigned long)(s % 60));
+}
 
 int clock_set_realtime(uint64_t epoch_ns, const char *name)
 {
@@ -33,11 +44,9 @@ int clock_set_realtime(uint64_t epoch_ns, const char *name)
     }
     offset_ns = (int64_t)(epoch_ns - hal_time_ns());
     __atomic_store_n(&source, name, __ATOMIC_RELEASE);
-    int64_t y;
-    unsigned mo, d;
-    clock_civil_from_days((int64_t)(s / 86400), &y, &mo, &d);
-    pr_info("clock: %s: %04ld-%02u-%02u %02lu:%02lu:%02lu UTC", name, (long)y, mo, d,
-            (unsigned long)(s % 86400 / 3600), (unsigned long)(s % 3600 / 60), (unsigned long)(s % 60));
+    char when[32];
+    utc_text(s, when, sizeof when);
+    pr_info("clock: %s: %s", name, when);
     return 0;
 }
 
@@ -47,6 +56,12 @@ int clock_realtime(uint64_t *ns)
         return -ENODEV;
     *ns = (uint64_t)((int64_t)hal_time_ns() + offset_ns);
     return 0;
+}
+
+uint64_t clock_wall_ns(void)
+{
+    uint64_t ns;
+    return clock_realtime(&ns) == 0 ? ns : hal_time_ns();
 }
 
 const char *clock_source(void) { return __atomic_load_n(&source, __ATOMIC_ACQUIRE); }
@@ -59,12 +74,9 @@ static int cmd_date(int argc, char **argv)
     if (clock_realtime(&ns))
         return shell_error(-ENODEV, "date: no real-time clock was found; `uptime` has the time since boot");
     uint64_t s = ns / NSEC_PER_SEC;
-    int64_t y;
-    unsigned mo, d;
-    clock_civil_from_days((int64_t)(s / 86400), &y, &mo, &d);
-    kprintf("%04ld-%02u-%02u %02lu:%02lu:%02lu UTC (%lu s since 1970, from %s)\n", (long)y, mo, d,
-            (unsigned long)(s % 86400 / 3600), (unsigned long)(s % 3600 / 60), (unsigned long)(s % 60),
-            (unsigned long)s, clock_source());
+    char when[32];
+    utc_text(s, when, sizeof when);
+    kprintf("%s (%lu s since 1970, from %s)\n", when, (unsigned long)s, clock_source());
     return 0;
 }
 SHELL_COMMAND("date", "date", "the date and time (UTC) from the real-time clock", cmd_date);

@@ -452,14 +452,6 @@ struct timespec_u {
     int64_t sec, nsec;
 };
 
-/* The wall clock (the monotonic one without an RTC), as clock_gettime's
- * CLOCK_REALTIME reads it. */
-static uint64_t wall_ns(void)
-{
-    uint64_t ns;
-    return clock_realtime(&ns) == 0 ? ns : hal_time_ns();
-}
-
 /* Clocks that tell the wall-clock time: CLOCK_REALTIME, _COARSE, _ALARM
  * and CLOCK_TAI (taken as UTC: no leap-second table here). Every other is
  * the monotonic clock; and these too when there is no RTC. */
@@ -469,7 +461,7 @@ static long sys_clock_gettime(const uint64_t a[6])
 {
     if (a[0] > 11)
         return -EINVAL;
-    uint64_t ns = WALL_CLOCKS >> a[0] & 1 ? wall_ns() : hal_time_ns();
+    uint64_t ns = WALL_CLOCKS >> a[0] & 1 ? clock_wall_ns() : hal_time_ns();
     struct timespec_u ts = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
     return copy_to_user((void *)(uintptr_t)a[1], &ts, sizeof ts);
 }
@@ -478,7 +470,7 @@ static long sys_clock_gettime(const uint64_t a[6])
  * zone, obsolete, as UTC (zeros). */
 static long sys_gettimeofday(const uint64_t a[6])
 {
-    uint64_t ns = wall_ns();
+    uint64_t ns = clock_wall_ns();
     struct {
         int64_t sec, usec;
     } tv = {(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000)};
@@ -496,7 +488,7 @@ static long sys_gettimeofday(const uint64_t a[6])
 /* time(tloc): seconds since 1970, also stored at @p tloc if not 0. */
 static long sys_time(const uint64_t a[6])
 {
-    int64_t s = (int64_t)(wall_ns() / NSEC_PER_SEC);
+    int64_t s = (int64_t)(clock_wall_ns() / NSEC_PER_SEC);
     if (a[0] && copy_to_user((void *)(uintptr_t)a[0], &s, sizeof s))
         return -EFAULT;
     return s;
@@ -570,7 +562,7 @@ static long sys_clock_nanosleep(const uint64_t a[6])
     if (e)
         return e;
     if (a[1] & TIMER_ABSTIME) {
-        uint64_t now = WALL_CLOCKS >> a[0] & 1 ? wall_ns() : hal_time_ns();
+        uint64_t now = WALL_CLOCKS >> a[0] & 1 ? clock_wall_ns() : hal_time_ns();
         uint64_t left = ns - now;
         return ns <= now ? 0 : sleep_for(left > SLEEP_MAX_S * NSEC_PER_SEC ? SLEEP_MAX_S * NSEC_PER_SEC : left, 0);
     }

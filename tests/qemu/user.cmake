@@ -142,14 +142,10 @@ if(BUSYBOX)
     --expect "^hello from user mode, pid [0-9]+, argc 2:hello after$"
     --reject "PANIC" --status ${EXIT7})
 else()
-  add_test(NAME ${KERNEL_ARCH}.busybox_applets COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
-  set_tests_properties(${KERNEL_ARCH}.busybox_applets PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
-  add_test(NAME ${KERNEL_ARCH}.busybox_interactive COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
-  set_tests_properties(${KERNEL_ARCH}.busybox_interactive PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
-  add_test(NAME ${KERNEL_ARCH}.busybox_exe_path COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
-  set_tests_properties(${KERNEL_ARCH}.busybox_exe_path PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
-  add_test(NAME ${KERNEL_ARCH}.busybox_date COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
-  set_tests_properties(${KERNEL_ARCH}.busybox_date PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
+  foreach(t busybox_applets busybox_interactive busybox_exe_path busybox_date)
+    add_test(NAME ${KERNEL_ARCH}.${t} COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")
+    set_tests_properties(${KERNEL_ARCH}.${t} PROPERTIES SKIP_REGULAR_EXPRESSION "skipped:")
+  endforeach()
 endif()
 # The kernel shell's ps and kill on a process left in the background (a
 # child of `uspin detach`, pid 2 in a fresh boot): its state as the signals

@@ -30,6 +30,9 @@ int clock_set_realtime(uint64_t epoch_ns, const char *source);
 /** @brief 0 and the wall-clock time in ns since the epoch in *@p ns, or -ENODEV (no RTC). */
 int clock_realtime(uint64_t *ns);
 
+/** @brief The wall clock in ns since the epoch, or without an RTC the time since boot (hal_time_ns()). */
+uint64_t clock_wall_ns(void);
+
 /** @brief The RTC the wall clock came from, or NULL. */
 const char *clock_source(void);
 
