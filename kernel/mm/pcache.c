@@ -431,6 +431,84 @@ static void ra_start(struct pcache *pc, uint64_t limit)
     STAT_ADD(read_pages, got);
 }
 
+/* ---- write-back in the background ----
+ *
+ * pcache_writeback_start() hands each run of dirty pages to the owner's
+ * write_async and goes on; the pages are clean from then on, as after any
+ * write-back, but their frames are being read by the device. So until
+ * someone waits for the writes (wb_finish(), lock held), the cache is
+ * not the reclaimer's, and anything that would free a frame, free a
+ * block on the disk (the owner truncates the cache first) or write a page
+ * again waits for them first. The writes end in interrupt context, where
+ * the lock cannot be had: their end only counts down (pcache_io_end()). */
+#define WB_RUNS 8 /* runs in flight per cache at most: 4 MiB */
+
+struct pcache_wb {
+    struct pcache_wb *next;
+    struct pcache_io io;
+};
+
+/* One write-back's end accounted for (pc->err gets its error). Lock held. */
+static void wb_free(struct pcache *pc, struct pcache_wb *wb)
+{
+    kfree(wb->io.owner);
+    if (wb->io.err && !pc->err)
+        pc->err = wb->io.err;
+    kfree(wb);
+    pc->wb_runs--;
+}
+
+/* Wait for every write started in the background. Lock held. */
+static void wb_finish(struct pcache *pc)
+{
+    while (pc->wb) {
+        struct pcache_wb *wb = pc->wb;
+        pc->wb = wb->next;
+        sem_down(&wb->io.done);
+        wb_free(pc, wb);
+    }
+}
+
+/* Those that have ended, without waiting (the reclaimer may not sleep
+ * here): whether none is left. Lock held. */
+static int wb_reap(struct pcache *pc)
+{
+    for (struct pcache_wb **p = &pc->wb; *p;) {
+        struct pcache_wb *wb = *p;
+        if (sem_trydown(&wb->io.done)) {
+            *p = wb->next;
+            wb_free(pc, wb);
+        } else {
+            p = &wb->next;
+        }
+    }
+    return !pc->wb;
+}
+
+/* Have the owner start writing one run: 0, or an error with nothing in
+ * flight. Lock held. */
+static int wb_start(struct pcache *pc, uint64_t index, unsigned n, void *const kva[], const uint8_t masks[])
+{
+    if (pc->wb_runs >= WB_RUNS)
+        wb_finish(pc);
+    struct pcache_wb *wb = kmalloc(sizeof *wb);
+    if (!wb)
+        return -ENOMEM;
+    wb->io = (struct pcache_io){.pending = 1}; /* the cache's hold, as ra_start()'s */
+    sem_init(&wb->io.done, 0, "pcache wb");
+    int err = pc->ops->write_async(pc, index, n, kva, masks, &wb->io);
+    if (err) {
+        kfree(wb->io.owner);
+        kfree(wb);
+        return err;
+    }
+    pcache_io_end(&wb->io, 0);
+    wb->next = pc->wb;
+    pc->wb = wb;
+    pc->wb_runs++;
+    return 0;
+}
+
 int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa)
 {
     int n = pcache_get_run(pc, index, 1, limit, pa);
@@ -548,6 +626,7 @@ void pcache_mapped_write(struct pcache *pc, uint64_t index)
 void pcache_discard(struct pcache *pc, uint64_t index)
 {
     mutex_lock(&pc->lock);
+    wb_finish(pc);
     uintptr_t *s = slot_of(pc, index, 0);
     if (s && *s && !(*s & S_DIRTY))
         drop(pc, index, s);
@@ -647,6 +726,7 @@ void pcache_truncate(struct pcache *pc, uint64_t index)
 {
     struct batch b;
     mutex_lock(&pc->lock);
+    wb_finish(pc);
     pc->gen++;
     if (pc->ra)
         ra_finish(pc, 0);
@@ -683,11 +763,13 @@ static int collect_dirty(struct pcache *pc, uint64_t index, uintptr_t *s, void *
     return b->n == PCACHE_RA_MAX;
 }
 
-/* The caller holds the lock and gives the scratch buffer (or NULL). */
-static int writeback_locked(struct pcache *pc, void *scratch)
+/* The caller holds the lock and gives the scratch buffer (or NULL); with
+ * @p async, runs go out in the background where the owner can. */
+static int writeback_locked(struct pcache *pc, void *scratch, int async)
 {
     struct batch b = {.first = 0};
     int err = 0;
+    wb_finish(pc);
     while (pc->dirty || pc->mapped) {
         b.n = 0;
         walk(pc, b.first, collect_dirty, &b);
@@ -700,7 +782,9 @@ static int writeback_locked(struct pcache *pc, void *scratch)
             kva[i] = hal_phys_to_virt(*s & ~(uintptr_t)S_FLAGS);
             masks[i] = (uint8_t)take_dirty(pc, s);
         }
-        int e = pc->ops->write(pc, b.index[0], b.n, kva, masks, scratch);
+        int e = async && pc->ops->write_async ? wb_start(pc, b.index[0], b.n, kva, masks) : -EAGAIN;
+        if (e)
+            e = pc->ops->write(pc, b.index[0], b.n, kva, masks, scratch);
         STAT_ADD(written, b.n);
         if (e && !err)
             err = e;
@@ -717,11 +801,31 @@ int pcache_writeback(struct pcache *pc)
         return 0;
     void *scratch = pc->ops->scratch && (pc->dirty || pc->mapped) ? kmalloc(pc->ops->scratch) : NULL;
     mutex_lock(&pc->lock);
-    writeback_locked(pc, scratch);
+    writeback_locked(pc, scratch, 0);
     int err = pc->err;
     pc->err = 0;
     mutex_unlock(&pc->lock);
     kfree(scratch);
+    return err;
+}
+
+void pcache_writeback_start(struct pcache *pc)
+{
+    if (!pc->ops->write || !(__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED) ||
+                             __atomic_load_n(&pc->mapped, __ATOMIC_RELAXED)))
+        return;
+    mutex_lock(&pc->lock);
+    writeback_locked(pc, NULL, 1); /* a run the owner cannot start goes a few pages at a time */
+    mutex_unlock(&pc->lock);
+}
+
+int pcache_writeback_wait(struct pcache *pc)
+{
+    mutex_lock(&pc->lock);
+    wb_finish(pc);
+    int err = pc->err;
+    pc->err = 0;
+    mutex_unlock(&pc->lock);
     return err;
 }
 
@@ -753,11 +857,32 @@ static uint64_t managed_pages(void)
     return managed;
 }
 
+#define PASS_BATCH 64 /* caches a flush pass starts before it waits for them */
+
+/* Wait for the write-backs a pass started on @p pcs, then let go of them
+ * (they stay pinned until then: linked, and pcache_destroy() waits). The
+ * list's lock is not held; on return it is, with *@p f its flags. */
+static void pass_wait(struct pcache *pcs[], unsigned n, irqflags_t *f)
+{
+    for (unsigned i = 0; i < n; i++) {
+        mutex_lock(&pcs[i]->lock);
+        wb_finish(pcs[i]); /* an error stays in pc->err for the next fsync */
+        mutex_unlock(&pcs[i]->lock);
+    }
+    *f = spin_lock_irqsave(&caches_lock);
+    for (unsigned i = 0; i < n; i++)
+        pcs[i]->pins--;
+}
+
 /* One pass over every cache: each whose oldest dirty page is @p age_ns
- * old, or any while more than @p limit pages are dirty, is written back. */
+ * old, or any while more than @p limit pages are dirty, is written back:
+ * up to PASS_BATCH caches' writes started, then waited for, so that many
+ * small files go to the disk together rather than one request at a time. */
 static void flush_pass(uint64_t age_ns, uint64_t limit)
 {
     uint64_t now = hal_time_ns();
+    struct pcache *started[PASS_BATCH];
+    unsigned ns = 0;
     irqflags_t f = spin_lock_irqsave(&caches_lock);
     list_for_each(n, &caches) {
         struct pcache *pc = container_of(n, struct pcache, node);
@@ -770,14 +895,23 @@ static void flush_pass(uint64_t age_ns, uint64_t limit)
             spin_unlock_irqrestore(&caches_lock, f);
             void *scratch = pc->ops->scratch ? kmalloc(pc->ops->scratch) : NULL;
             mutex_lock(&pc->lock);
-            writeback_locked(pc, scratch);
+            writeback_locked(pc, scratch, 1);
             mutex_unlock(&pc->lock);
             kfree(scratch);
-            f = spin_lock_irqsave(&caches_lock);
-            pc->pins--;
+            started[ns++] = pc;
+            if (ns < PASS_BATCH) {
+                f = spin_lock_irqsave(&caches_lock);
+            } else { /* this one stays pinned until then: the walk goes on from it */
+                pass_wait(started, ns, &f);
+                ns = 0;
+            }
         }
     }
     spin_unlock_irqrestore(&caches_lock, f);
+    if (ns) {
+        pass_wait(started, ns, &f);
+        spin_unlock_irqrestore(&caches_lock, f);
+    }
 }
 
 void pcache_balance(struct pcache *pc)
@@ -880,14 +1014,18 @@ static size_t reclaim_some(size_t want)
             struct pcache *pc = container_of(n, struct pcache, node);
             pc->pins++;
             spin_unlock_irqrestore(&caches_lock, f);
+            /* Writes still in flight (pcache_writeback_start()): not
+             * this cache's pages, until they end. */
             if (mutex_trylock(&pc->lock)) {
-                do {
-                    r.n = 0;
-                    walk(pc, 0, reclaim_one, &r);
-                    for (unsigned i = 0; i < r.n; i++)
-                        drop(pc, r.index[i], slot_of(pc, r.index[i], 0));
-                    r.freed += r.n;
-                } while (r.n == PCACHE_RA_MAX && r.freed < want);
+                if (wb_reap(pc)) {
+                    do {
+                        r.n = 0;
+                        walk(pc, 0, reclaim_one, &r);
+                        for (unsigned i = 0; i < r.n; i++)
+                            drop(pc, r.index[i], slot_of(pc, r.index[i], 0));
+                        r.freed += r.n;
+                    } while (r.n == PCACHE_RA_MAX && r.freed < want);
+                }
                 mutex_unlock(&pc->lock);
             }
             f = spin_lock_irqsave(&caches_lock);

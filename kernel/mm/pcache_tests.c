@@ -6,7 +6,9 @@
  *        next window is read while the reader is elsewhere and taken when
  *        reached; a write while it is in flight drops it (the disk may have
  *        been read before the write went back); truncating and destroying
- *        the cache wait for it and give every frame back. And the flusher:
+ *        the cache wait for it and give every frame back. Write-back in the
+ *        background: its pages stay while in flight, waits wait, an error
+ *        is reported once, truncation waits. And the flusher:
  *        woken by a page made dirty, asleep with no timer once none is.
  */
 #include <hal/mmu.h>
@@ -36,6 +38,17 @@ struct fake {
     } held;
     int holding;
     struct ktimer timer;
+    struct { /* a write-back in the background, held until fire_write() */
+        uint64_t index;
+        unsigned n;
+        void *pages[PCACHE_RA_MAX];
+        struct pcache_io *io;
+        int err;     /* what it ends with */
+        int refuse;  /* nonzero: write_async fails with this, nothing started */
+        int holding;
+        unsigned started;
+    } w;
+    struct ktimer wtimer;
 };
 
 static uint8_t byte_at(uint64_t index, size_t off) { return (uint8_t)(index * 7 + off % 251 + 1); }
@@ -75,7 +88,43 @@ static int f_write(struct pcache *pc, uint64_t index, unsigned n, void *const pa
     return 0;
 }
 
-static const struct pcache_ops f_ops = {.read = f_read, .read_async = f_read_async, .write = f_write};
+static int f_write_async(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
+                         struct pcache_io *io)
+{
+    (void)masks;
+    struct fake *f = pc->priv;
+    if (f->w.refuse)
+        return f->w.refuse;
+    if (f->w.holding)
+        return -EBUSY; /* one at a time here: the cache writes that one itself */
+    f->w.index = index;
+    f->w.n = n;
+    for (unsigned i = 0; i < n; i++)
+        f->w.pages[i] = pages[i];
+    f->w.io = io;
+    f->w.holding = 1;
+    f->w.started++;
+    pcache_io_start(io);
+    return 0;
+}
+
+static const struct pcache_ops f_ops = {.read = f_read, .read_async = f_read_async, .write = f_write,
+                                        .write_async = f_write_async};
+
+/* End the held write: the store gets the frames' bytes now (they must
+ * still be the cache's), unless it fails. */
+static void fire_write(struct ktimer *t, void *arg)
+{
+    (void)t;
+    struct fake *f = arg;
+    if (!f->w.holding)
+        return;
+    if (!f->w.err)
+        for (unsigned i = 0; i < f->w.n; i++)
+            memcpy(f->store + (f->w.index + i) * PAGE_SIZE, f->w.pages[i], PAGE_SIZE);
+    f->w.holding = 0;
+    pcache_io_end(f->w.io, f->w.err);
+}
 
 /* End the held read (interrupt context when run by the timer). */
 static void fire(struct ktimer *t, void *arg)
@@ -107,6 +156,7 @@ static struct fake *fake_new(struct pcache *pc)
         for (size_t o = 0; o < PAGE_SIZE; o++)
             f->store[p * PAGE_SIZE + o] = byte_at(p, o);
     ktimer_init(&f->timer, fire, f);
+    ktimer_init(&f->wtimer, fire_write, f);
     pcache_init(pc, &f_ops, f, 9);
     return f;
 }
@@ -114,6 +164,7 @@ static struct fake *fake_new(struct pcache *pc)
 static void fake_free(struct fake *f)
 {
     ktimer_cancel(&f->timer);
+    ktimer_cancel(&f->wtimer);
     kfree(f->store);
     kfree(f);
 }
@@ -287,4 +338,72 @@ KTEST(pcache_flusher_wakes_for_a_dirty_page_and_sleeps_without_a_timer_after)
     KT_ASSERT(before);
     KT_ASSERT(woken);
     KT_ASSERT(after);
+}
+
+/* Page @p index of the store holds @p data at @p off. */
+static int stored(struct fake *f, uint64_t index, size_t off, const uint8_t *data, size_t n)
+{
+    return memcmp(f->store + index * PAGE_SIZE + off, data, n) == 0;
+}
+
+KTEST(pcache_background_write_back_keeps_its_pages_and_is_waited_for)
+{
+    struct pcache pc;
+    uint64_t base = file_pages_in_use();
+    struct fake *f = fake_new(&pc);
+    KT_ASSERT(f);
+    uint8_t data[100];
+    memset(data, 0x42, sizeof data);
+    /* Started, not ended: the page is clean, the store not yet written,
+     * and however hard the reclaimer tries, the frame the device reads
+     * stays the cache's (reading it back needs no read of the disk). */
+    int wr = pcache_rw(&pc, 3 * PAGE_SIZE + 10, data, sizeof data, 1);
+    pcache_writeback_start(&pc);
+    int held = f->w.holding && f->w.index == 3 && f->w.n == 1 && !stored(f, 3, 10, data, sizeof data);
+    int clean = pc.dirty == 0;
+    pcache_reclaim((size_t)-1);
+    unsigned reads = f->sync_reads;
+    uint8_t back[100];
+    int rd = pcache_rw(&pc, 3 * PAGE_SIZE + 10, back, sizeof back, 0);
+    int kept = f->sync_reads == reads && memcmp(back, data, sizeof data) == 0;
+    /* The wait waits for the end (20 ms on, from the timer's interrupt). */
+    uint64_t t0 = hal_time_ns();
+    ktimer_arm(&f->wtimer, t0 + 20000000ull);
+    int err = pcache_writeback_wait(&pc);
+    int waited = hal_time_ns() - t0 >= 20000000ull && !f->w.holding && stored(f, 3, 10, data, sizeof data);
+    /* A failed write: its error once, from the wait. */
+    memset(data, 0x43, sizeof data);
+    int wr2 = pcache_rw(&pc, 3 * PAGE_SIZE + 10, data, sizeof data, 1);
+    f->w.err = -EIO;
+    pcache_writeback_start(&pc);
+    fire_write(&f->wtimer, f);
+    int failed = pcache_writeback_wait(&pc), once = pcache_writeback(&pc);
+    f->w.err = 0;
+    /* Truncation waits for a write in flight before it lets go of the frame. */
+    int wr3 = pcache_rw(&pc, 3 * PAGE_SIZE + 10, data, sizeof data, 1);
+    pcache_writeback_start(&pc);
+    unsigned started = f->w.started;
+    t0 = hal_time_ns();
+    ktimer_arm(&f->wtimer, t0 + 20000000ull);
+    pcache_truncate(&pc, 0);
+    int truncated = hal_time_ns() - t0 >= 20000000ull && !f->w.holding && stored(f, 3, 10, data, sizeof data);
+    /* An owner that cannot start a write in the background: written at once. */
+    memset(data, 0x44, sizeof data);
+    int wr4 = pcache_rw(&pc, 5 * PAGE_SIZE, data, sizeof data, 1);
+    f->w.refuse = -ENOMEM;
+    pcache_writeback_start(&pc);
+    int at_once = !f->w.holding && stored(f, 5, 0, data, sizeof data);
+    int err4 = pcache_writeback_wait(&pc);
+    int destroyed = pcache_destroy(&pc);
+    uint64_t left = file_pages_in_use() - base;
+    fake_free(f);
+    KT_ASSERT(wr == 0 && rd == 0 && wr2 == 0 && wr3 == 0 && wr4 == 0);
+    KT_ASSERT(held && clean);
+    KT_ASSERT(kept);
+    KT_ASSERT(err == 0 && waited);
+    KT_ASSERT(failed == -EIO && once == 0);
+    KT_ASSERT(started == 3 && truncated);
+    KT_ASSERT(at_once && err4 == 0);
+    KT_ASSERT(destroyed == 0);
+    KT_ASSERT(left == 0);
 }

@@ -78,6 +78,12 @@ struct pcache_ops {
      *  page i) of @p n pages from @p index: 0 or -EIO. NULL: never dirty. */
     int (*write)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
                  void *scratch);
+    /** As write, but only start the writes and return, counting them in
+     *  @p io as read_async does (pcache_writeback_start()). 0, or an error
+     *  with nothing in flight (the cache then calls write). NULL: never
+     *  in the background. */
+    int (*write_async)(struct pcache *pc, uint64_t index, unsigned n, void *const pages[], const uint8_t masks[],
+                       struct pcache_io *io);
     size_t scratch; /**< bytes of the scratch buffer read and write are given (0: none, NULL) */
 };
 
@@ -97,6 +103,8 @@ struct pcache {
     unsigned ra_win;              /**< its read-ahead window, pages */
     uint64_t ra_end;              /**< the page after the last window read */
     struct pcache_ra *ra;         /**< the next window, being read in the background, or NULL */
+    struct pcache_wb *wb;         /**< write-backs started in the background and not yet waited for */
+    unsigned wb_runs;             /**< how many (a chain that long is waited for before the next) */
     uint64_t gen;                 /**< counts changes to the data (a write, a truncate): a window read
                                        in the background across one is dropped, not inserted */
     int err;                      /**< a write-back error not yet reported (fsync) */
@@ -206,6 +214,28 @@ void pcache_truncate(struct pcache *pc, uint64_t index);
  *         (the pages that failed are clean: their data is lost, as on Linux)
  */
 int pcache_writeback(struct pcache *pc);
+
+/**
+ * @brief Start writing back every dirty page of @p pc without waiting for
+ *        the disk (the owner's write_async; without it, or short of
+ *        memory, a run is written and waited for as pcache_writeback()
+ *        does). For a caller with many objects to write (sync): it starts
+ *        each, then waits for each with pcache_writeback_wait(), and the
+ *        disk gets all their requests at once instead of one at a time.
+ *
+ * Until the writes end, their pages stay in the cache (the reclaimer
+ * passes the cache by), and whatever could race with them waits for them
+ * first: any other write-back of the cache (so two writes of a page never
+ * overlap), a truncation or a discard (so no block is freed, and handed to
+ * another file, while a write to it is in flight).
+ */
+void pcache_writeback_start(struct pcache *pc);
+
+/**
+ * @brief Wait for the writes pcache_writeback_start() started.
+ * @return as pcache_writeback()
+ */
+int pcache_writeback_wait(struct pcache *pc);
 
 /**
  * @brief A writer calls this after dirtying pages of @p pc: past the dirty
