@@ -902,17 +902,23 @@ static long e2_file_read(struct file *f, const struct iobuf *b, size_t n, uint64
 }
 
 /* Blocks for bytes [@p from, @p to) of the file, allocated where missing. */
-static int alloc_range(struct e2node *node, uint64_t from, uint64_t to)
+static int alloc_locked(struct e2node *node, uint64_t from, uint64_t to)
 {
     struct e2mount *m = node->m;
     uint32_t bs = m->fs.block_size;
     int err = 0;
-    mutex_lock(&m->lock);
     for (uint64_t lb = from / bs; lb * bs < to && !err; lb++) {
         uint32_t pb;
         err = ext2_bmap_alloc(&m->fs, &node->di, lb, &pb, NULL);
     }
-    mutex_unlock(&m->lock);
+    return err;
+}
+
+static int alloc_range(struct e2node *node, uint64_t from, uint64_t to)
+{
+    mutex_lock(&node->m->lock);
+    int err = alloc_locked(node, from, to);
+    mutex_unlock(&node->m->lock);
     return err;
 }
 
@@ -1040,10 +1046,15 @@ static int e2_file_mkwrite(struct file *f, uint64_t index)
     struct e2mount *m = node->m;
     if (!m->rw)
         return -EROFS;
-    uint64_t size = __atomic_load_n(&f->inode->size, __ATOMIC_ACQUIRE), from = index * PAGE_SIZE;
-    if (from >= size)
-        return -EIO;
-    int err = alloc_range(node, from, from + PAGE_SIZE < size ? from + PAGE_SIZE : size);
+    /* The size is read under the mount's lock: a fault takes no inode
+     * lock, and a truncate that shrank the file meanwhile has published
+     * the size before it frees blocks under this lock, so blocks are never
+     * given past the end (which e2fsck would find). */
+    uint64_t from = index * PAGE_SIZE;
+    mutex_lock(&m->lock);
+    uint64_t size = __atomic_load_n(&f->inode->size, __ATOMIC_ACQUIRE);
+    int err = from >= size ? -EIO : alloc_locked(node, from, from + PAGE_SIZE < size ? from + PAGE_SIZE : size);
+    mutex_unlock(&m->lock);
     if (err)
         return e2_err(m, err);
     pcache_mapped_write(&node->pc, index);
