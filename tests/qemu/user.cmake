@@ -217,6 +217,12 @@ foreach(seed 27 5 101)
     --arch ${KERNEL_ARCH} --image ${IMG} --seed ${seed} ${EXT2_MODEL})
   set_tests_properties(${KERNEL_ARCH}.ext2_write_${seed} PROPERTIES TIMEOUT 300)
 endforeach()
+# The same on two CPUs: write-back in the background (sync and the
+# flusher start many files' writes at once) ends on whichever CPU the
+# disk's interrupt reaches, while the writer goes on.
+add_test(NAME ${KERNEL_ARCH}.ext2_write_27_smp2 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_write_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --seed 27 ${EXT2_MODEL})
+set_tests_properties(${KERNEL_ARCH}.ext2_write_27_smp2 PROPERTIES TIMEOUT 300 ENVIRONMENT SMP=2)
 # root=/dev/vda1: an ext2 partition (with busybox on it, where the arch has
 # one) becomes /, with the kernel's /dev and /proc on it, written and synced
 # (e2fsck and debugfs judge it); root= naming no partition, or one with no
