@@ -35,10 +35,22 @@ void wq_remove_locked(struct waitqueue *wq, struct waiter *w)
 
 void wq_block(struct waiter *w) { sched_block(&w->woken); }
 
+/* A waker sets the waiter's flag with the queue's lock held and lets the
+ * lock go after: the woken thread, on another CPU, may be running before
+ * that last store. Once it owns what the queue is part of (a unit of a
+ * semaphore inside a request, a completion on its stack), it may free it,
+ * and the waker's release would write into freed memory, perhaps the
+ * next object's lock. Taking the lock once waits out that release. */
+static void wq_settle(struct waitqueue *wq)
+{
+    irqflags_t f = spin_lock_irqsave(&wq->lock);
+    spin_unlock_irqrestore(&wq->lock, f);
+}
+
 void completion_wait(struct completion *c)
 {
-    if (completion_done(c))
-        return;
+    /* No look at c->done without the lock: complete_all() may still hold
+     * it, about to release it, when the flag shows (wq_settle()). */
     struct waiter w;
     irqflags_t f = spin_lock_irqsave(&c->wq.lock);
     if (c->done) { /* complete_all() sets it under the lock */
@@ -48,6 +60,7 @@ void completion_wait(struct completion *c)
     wq_add_locked(&c->wq, &w);
     spin_unlock_irqrestore(&c->wq.lock, f);
     wq_block(&w);
+    wq_settle(&c->wq);
 }
 
 void complete_all(struct completion *c)
@@ -303,6 +316,7 @@ int sem_down(struct semaphore *s)
     wq_add_locked(&s->wq, &w);
     spin_unlock_irqrestore(&s->wq.lock, f);
     wq_block(&w); /* sem_up gave its unit straight to us */
+    wq_settle(&s->wq);
     return 0;
 }
 
@@ -342,6 +356,7 @@ int cond_wait(struct condvar *c, struct mutex *m)
     spin_unlock_irqrestore(&c->wq.lock, f);
     mutex_unlock(m);
     wq_block(&w);
+    wq_settle(&c->wq); /* a signal sent without the mutex held may still be letting go */
     return mutex_lock(m);
 }
 
