@@ -964,12 +964,16 @@ static long e2_file_write(struct file *f, const struct iobuf *b, size_t n, uint6
             err = -EFAULT;
             break;
         }
-        /* Dirty while held: a clean page nobody holds may be evicted. */
-        pcache_dirty(&node->pc, index, off, off + c);
-        file_page_put(pa);
+        /* The new end first, then the page dirty: a write-back that takes
+         * the page between the two writes only what lies inside the size
+         * it reads, and would leave the bytes past the old end clean and
+         * never written. Dirty while held: a clean page nobody holds may
+         * be evicted. */
         done += c;
         if (*pos + done > vi->size)
             __atomic_store_n(&vi->size, *pos + done, __ATOMIC_RELEASE);
+        pcache_dirty(&node->pc, index, off, off + c);
+        file_page_put(pa);
     }
     if (done < n) {
         /* Blocks allocated past what was written: not the file's. */
