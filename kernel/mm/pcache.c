@@ -859,19 +859,23 @@ static uint64_t managed_pages(void)
 
 #define PASS_BATCH 64 /* caches a flush pass starts before it waits for them */
 
-/* Wait for the write-backs a pass started on @p pcs, then let go of them
- * (they stay pinned until then: linked, and pcache_destroy() waits). The
- * list's lock is not held; on return it is, with *@p f its flags. */
+/* Wait for the write-backs a pass started on @p pcs, letting go of each
+ * once its writes are done (till then it stays pinned: linked, and a
+ * pcache_destroy() of it waits, perhaps with its owner's locks held, so
+ * not for the others too). The last is where the walk goes on from: it is
+ * let go of with the list's lock held, which is held on return (*@p f its
+ * flags). The list's lock is not held on entry. */
 static void pass_wait(struct pcache *pcs[], unsigned n, irqflags_t *f)
 {
     for (unsigned i = 0; i < n; i++) {
         mutex_lock(&pcs[i]->lock);
         wb_finish(pcs[i]); /* an error stays in pc->err for the next fsync */
         mutex_unlock(&pcs[i]->lock);
-    }
-    *f = spin_lock_irqsave(&caches_lock);
-    for (unsigned i = 0; i < n; i++)
+        *f = spin_lock_irqsave(&caches_lock);
         pcs[i]->pins--;
+        if (i + 1 < n)
+            spin_unlock_irqrestore(&caches_lock, *f);
+    }
 }
 
 /* One pass over every cache: each whose oldest dirty page is @p age_ns
