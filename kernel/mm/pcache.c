@@ -814,9 +814,13 @@ void pcache_writeback_start(struct pcache *pc)
     if (!pc->ops->write || !(__atomic_load_n(&pc->dirty, __ATOMIC_RELAXED) ||
                              __atomic_load_n(&pc->mapped, __ATOMIC_RELAXED)))
         return;
+    /* The scratch buffer only for an owner that writes every run in place:
+     * a run one with write_async cannot start goes a few pages at a time. */
+    void *scratch = pc->ops->scratch && !pc->ops->write_async ? kmalloc(pc->ops->scratch) : NULL;
     mutex_lock(&pc->lock);
-    writeback_locked(pc, NULL, 1); /* a run the owner cannot start goes a few pages at a time */
+    writeback_locked(pc, scratch, 1);
     mutex_unlock(&pc->lock);
+    kfree(scratch);
 }
 
 int pcache_writeback_wait(struct pcache *pc)
@@ -897,11 +901,7 @@ static void flush_pass(uint64_t age_ns, uint64_t limit)
             __atomic_load_n(&stats.dirty, __ATOMIC_RELAXED) > limit) {
             pc->pins++;
             spin_unlock_irqrestore(&caches_lock, f);
-            void *scratch = pc->ops->scratch ? kmalloc(pc->ops->scratch) : NULL;
-            mutex_lock(&pc->lock);
-            writeback_locked(pc, scratch, 1);
-            mutex_unlock(&pc->lock);
-            kfree(scratch);
+            pcache_writeback_start(pc);
             started[ns++] = pc;
             if (ns < PASS_BATCH) {
                 f = spin_lock_irqsave(&caches_lock);
