@@ -940,6 +940,122 @@ static void shared_checks(void)
     expect(uunlink(f, 0), 0, "unlink the shared file");
 }
 
+/* ---- a truncate under mappings ---- */
+
+/* Truncates racing another process that maps the file, touches its pages
+ * through the kernel (a read into them, a write from them: EFAULT, never a
+ * signal, when a page is past the end at that moment), protects, forks and
+ * unmaps: nothing is lost or freed twice, and the other process lives. */
+static void cut_race(long fd, int through)
+{
+    enum { SIZE = 3 * PAGE, ROUNDS = 300 };
+    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0) {
+        long null = uopen("/dev/null", O_RDWR, 0), zero = uopen("/dev/zero", O_RDWR, 0);
+        for (int i = 0; i < ROUNDS; i++) {
+            int shared = through && (i & 1);
+            long m = ummap(SIZE, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+            if (m < 0 && m > -4096)
+                uexit(2);
+            for (long p = 0; p < SIZE; p += PAGE) {
+                uwrite(null, (void *)(m + p + 5), 1);
+                uread(zero, (void *)(m + p + 9), 1);
+            }
+            if (i % 50 == 7) {
+                long g = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+                if (g == 0) {
+                    uwrite(null, (void *)(m + 2 * PAGE), 1);
+                    uexit(0);
+                }
+                sys6(NR_wait4, g, 0, 0, 0, 0, 0);
+            }
+            sys3(NR_mprotect, m + PAGE, PAGE, PROT_READ);
+            sys3(NR_munmap, m, SIZE, 0);
+        }
+        uexit(0);
+    }
+    int status = -1, waited = 0;
+    for (int i = 0; !waited; i++) {
+        sys3(NR_ftruncate, fd, i & 1 ? SIZE : 100, 0);
+        waited = sys6(NR_wait4, c, (long)&status, 1 /* WNOHANG */, 0, 0, 0) == c;
+    }
+    expect(status, 0, "truncates racing another process's mappings of the file: it lives and exits 0");
+}
+
+/* Pages past a file's new end leave every mapping of it: a touch is
+ * SIGBUS, in the process that truncated and in another that had the page
+ * mapped, and once the file grows back the pages read what it holds
+ * there (zeros), not what they held before. */
+static void cut_checks(void)
+{
+    enum { SIZE = 3 * PAGE };
+    static unsigned char buf[SIZE];
+    long st[15];
+    for (long i = 0; i < SIZE; i++)
+        buf[i] = pattern(i);
+    const char *f = P("cut");
+    long fd = expect_ok(uopen(f, O_RDWR | O_CREAT | O_TRUNC, 0600), "create a file to truncate under its mappings");
+    expect(uwrite(fd, buf, SIZE), SIZE, "write 3 pages into it");
+    long m = ummap(SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+    check(m > 0, "map it private, 3 pages");
+    if (m <= 0)
+        return;
+    volatile const unsigned char *mp = (volatile const unsigned char *)m;
+    check(mp[2 * PAGE + 1] == pattern(2 * PAGE + 1) && mp[PAGE + 9] == pattern(PAGE + 9),
+          "the mapping reads the second and third pages");
+    /* Another process with the third page mapped, waiting for the cut. */
+    int ready[2] = {-1, -1}, go[2] = {-1, -1};
+    upipe(ready, 0);
+    upipe(go, 0);
+    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0) {
+        char b = mp[2 * PAGE];
+        uwrite(ready[1], &b, 1);
+        uread(go[0], &b, 1);
+        uexit(mp[2 * PAGE] == 0xee ? 1 : 0); /* never: SIGBUS */
+    }
+    char b = 0;
+    uread(ready[0], &b, 1);
+    expect(sys3(NR_ftruncate, fd, PAGE + 10, 0), 0, "ftruncate to a page and 10 bytes");
+    uwrite(go[1], &b, 1);
+    int status = -1;
+    sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
+    expect(status, SIGBUS, "another process that had the third page mapped: SIGBUS at its next touch");
+    for (int i = 0; i < 2; i++) {
+        uclose(ready[i]);
+        uclose(go[i]);
+    }
+    expect(read_in_child(mp + 2 * PAGE), SIGBUS, "the third page, read before the cut, is SIGBUS here too");
+    check(mp[PAGE + 9] == pattern(PAGE + 9) && mp[PAGE + 10] == 0,
+          "the page the end is in reads the file's bytes, then zeros");
+    expect(sys3(NR_ftruncate, fd, SIZE, 0), 0, "ftruncate back to 3 pages");
+    check(mp[2 * PAGE + 1] == 0, "the third page reads zero now: what the file holds there, not what it held");
+    sys3(NR_munmap, m, SIZE, 0);
+    /* The same for a shared mapping, where the file system writes one. */
+    int through = sys3(NR_fstatfs, fd, (long)st, 0) == 0 && st[0] == EXT2_SUPER_MAGIC;
+    if (through) {
+        expect(sys6(NR_pwrite64, fd, (long)buf, SIZE, 0, 0, 0), SIZE, "write the 3 pages again");
+        long s = ummap(SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        check(s > 0, "map it shared, writable");
+        if (s > 0) {
+            volatile unsigned char *sp = (volatile unsigned char *)s;
+            sp[2 * PAGE + 5] = 'S';
+            expect(sys3(NR_ftruncate, fd, PAGE, 0), 0, "ftruncate the shared file to one page");
+            expect(read_in_child(sp + 2 * PAGE), SIGBUS, "a shared page stored into, past the new end: SIGBUS");
+            expect(read_in_child(sp + PAGE), SIGBUS, "the page right at the new end: SIGBUS");
+            expect(sys3(NR_ftruncate, fd, SIZE, 0), 0, "ftruncate back to 3 pages");
+            check(sp[2 * PAGE + 5] == 0, "the store is gone: the page reads zero");
+            sp[2 * PAGE + 6] = 'T';
+            unsigned char t = 0;
+            check(upread(fd, &t, 1, 2 * PAGE + 6) == 1 && t == 'T', "a store into it now is the file's (pread)");
+            sys3(NR_munmap, s, SIZE, 0);
+        }
+    }
+    cut_race(fd, through);
+    uclose(fd);
+    expect(uunlink(f, 0), 0, "unlink the truncated file");
+}
+
 static int finish(void)
 {
     uputs("ufiles: ");
@@ -983,6 +1099,7 @@ int main(int argc, char **argv, char **envp)
     dev_checks();
     mmap_checks();
     shared_checks();
+    cut_checks();
 
     expect(uunlink(top, AT_REMOVEDIR), 0, "everything made is gone: the test directory is removed");
     sys1(NR_umask, old_umask);

@@ -219,9 +219,15 @@ int vfs_truncate(struct inode *ino, uint64_t size)
     if (write_access(ino, 1) != 0)
         return -ETXTBSY;
     mutex_lock(&ino->lock);
+    uint64_t old = ino->size;
     int e = ino->ops->truncate(ino, size);
     if (!e)
         ino->mtime = ino->ctime = vfs_now();
+    /* The pages past the new end out of every mapping, after the size is
+     * published (a fault from now on sees it) and with no lock of the
+     * file system's held (a fault takes them inside the mappings' lock). */
+    if (ino->size < old) /* (a truncate that failed part way may have cut some) */
+        uspace_cut(ino, ino->size);
     mutex_unlock(&ino->lock);
     write_access(ino, -1);
     return e;

@@ -48,6 +48,8 @@ struct inode *inode_alloc(unsigned dev, const struct inode_ops *ops, uint32_t mo
     ino->ino = inode_next_ino();
     ino->atime = ino->mtime = ino->ctime = vfs_now();
     mutex_init(&ino->lock, "inode data");
+    list_init(&ino->maps);
+    mutex_init(&ino->maps_lock, "inode mappings");
     return ino;
 }
 

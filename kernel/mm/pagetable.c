@@ -245,6 +245,36 @@ int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
     return err;
 }
 
+size_t vm_take(struct vm_aspace *as, uintptr_t *va, uintptr_t end, uint64_t *pa, size_t max)
+{
+    uintptr_t from = *va, at = from;
+    size_t k = 0;
+    if (!max || !range_ok(as, from, 0, end - from)) {
+        *va = end;
+        return 0;
+    }
+    irqflags_t f = spin_lock_irqsave(&as->lock);
+    while (k < max && (at = next_mapped(as, at, end)) < end) {
+        int l;
+        uint64_t *e = walk(as, at, LEVELS - 1, 0, &l);
+        if (l == LEVELS - 1) { /* (a large leaf is not a page of a user space: left) */
+            pa[k++] = hal_pte_addr(*e);
+            rewrite(e, 0, at);
+        }
+        at = (at & ~(SPAN(l) - 1)) + SPAN(l);
+    }
+    if (at > end || at < from)
+        at = end;
+    spin_unlock_irqrestore(&as->lock, f);
+    if (k) {
+        changed(as);
+        if (shootdown)
+            shootdown(from, at - from); /* whether or not the space is local: another's change */
+    }
+    *va = at;
+    return k;
+}
+
 static int map_locked(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size,
                       unsigned prot)
 {

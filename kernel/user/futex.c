@@ -269,13 +269,15 @@ static long wake_op(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int n,
     if (enc >> 31)
         arg = 1u << (arg & 31); /* an out-of-range shift is taken mod 32, as Linux does */
     uint32_t *w, old = 0;
+    uint64_t frame;
     uspace_lock(us);
-    int e = uspace_word(us, uaddr2, &w);
+    int e = uspace_word(us, uaddr2, &w, &frame);
     if (!e) {
         old = __atomic_load_n(w, __ATOMIC_RELAXED);
         while (!__atomic_compare_exchange_n(w, &old, wake_op_value(op, old, arg), 0, __ATOMIC_SEQ_CST,
                                             __ATOMIC_RELAXED))
             ;
+        uspace_word_done(frame);
     }
     uspace_unlock(us);
     if (e)
@@ -292,9 +294,10 @@ static long wake_op(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int n,
 static void owner_died(struct uspace *us, uintptr_t uaddr, int tid, int pending, int pi)
 {
     uint32_t *w;
+    uint64_t frame;
     int wake_one = 0;
     uspace_lock(us);
-    if (uspace_word(us, uaddr, &w) == 0) {
+    if (uspace_word(us, uaddr, &w, &frame) == 0) {
         uint32_t cur = __atomic_load_n(w, __ATOMIC_RELAXED);
         for (;;) {
             if ((cur & FUTEX_TID_MASK) != (uint32_t)tid) {
@@ -307,6 +310,7 @@ static void owner_died(struct uspace *us, uintptr_t uaddr, int tid, int pending,
                 break;
             }
         }
+        uspace_word_done(frame);
     }
     uspace_unlock(us);
     if (wake_one)

@@ -19,6 +19,18 @@
  * process running a program shares its pages and a write copies them like
  * any copy-on-write page; otherwise, and for a first touch that writes, the
  * page is read into a frame of the process's own.
+ *
+ * A truncate takes the pages past a file's new end out of every space that
+ * maps it (uspace_cut()), so they fault again: SIGBUS, as Linux. It finds
+ * them through the regions listed on the file's inode and works under the
+ * inode's mappings lock alone, not the spaces' own (a truncate holds the
+ * inode's data lock, which a read() into a mapping holds while it faults
+ * here). So whatever reads a file region's page-table entry and acts on it
+ * (a fault, an unmap, a copy for fork, a protect) holds that lock too, and
+ * drops it only around the file system's calls, which may sleep on the
+ * disk: a count of the inode's cuts says whether one came meanwhile, and
+ * the fault starts over if so (the frame it holds may be one the file no
+ * longer has).
  */
 #include "uspace.h"
 #include <hal/cache.h>
@@ -65,6 +77,25 @@ static uintptr_t *maps_of(uint64_t pa)
 }
 
 static uint64_t frames_in_use; /* every space's, a shared frame once */
+
+/* The inode mappings lock of a file region (nothing for anonymous memory). */
+static void rlock(const struct uregion *r)
+{
+    if (r->file)
+        mutex_lock(&r->file->inode->maps_lock);
+}
+
+static void runlock(const struct uregion *r)
+{
+    if (r->file)
+        mutex_unlock(&r->file->inode->maps_lock);
+}
+
+static void pages_add(struct uspace *us, long n) { __atomic_add_fetch(&us->pages, n, __ATOMIC_RELAXED); }
+
+/* A fault found that a truncate cut the file while the mappings lock was
+ * dropped: it starts over. */
+#define AGAIN 2
 
 uint64_t user_frames_in_use(void) { return __atomic_load_n(&frames_in_use, __ATOMIC_RELAXED); }
 
@@ -121,47 +152,69 @@ static int in_user(uintptr_t va, size_t len)
 /* Unmap [va, va + len) and free the frames that were mapped there: each
  * page unmapped (and flushed) before its frame goes back, so no CPU can
  * reach a frame that has a new owner. */
-static void release(struct uspace *us, uintptr_t va, size_t len)
+static void release(struct uspace *us, const struct uregion *r, uintptr_t va, size_t len)
 {
     uintptr_t end = va + len;
+    rlock(r);
     for (uintptr_t p = va; (p = vm_next_mapped(&us->as, p, end)) < end; p += PAGE_SIZE) {
         uint64_t pa;
         if (vm_translate(&us->as, p, &pa, NULL) == 0) {
             vm_unmap(&us->as, p, PAGE_SIZE);
             frame_put(pa & ~(uint64_t)(PAGE_SIZE - 1));
-            us->pages--;
+            pages_add(us, -1);
         }
     }
+    runlock(r);
 }
 
-/* A region [start, end) like @p from (its rights and file), @p next after
- * it; NULL if out of memory. */
-static struct uregion *region_new(const struct uregion *from, uintptr_t start, uintptr_t end,
-                                  struct uregion *next)
+/* A region [start, end) of @p us like @p from (its rights and file), @p next
+ * after it, on its file's list; NULL if out of memory. */
+static struct uregion *region_new(struct uspace *us, const struct uregion *from, uintptr_t start,
+                                  uintptr_t end, struct uregion *next)
 {
     struct uregion *r = kmalloc(sizeof *r);
     if (!r)
         return NULL;
     *r = (struct uregion){start, end, from->prot, next, from->file,
-                          from->file ? from->off + (start - from->start) : 0, from->shared};
-    if (r->file)
+                          from->file ? from->off + (start - from->start) : 0, from->shared, us,
+                          {NULL, NULL}};
+    list_init(&r->link);
+    if (r->file) {
         file_get(r->file);
+        rlock(r);
+        list_add_tail(&r->file->inode->maps, &r->link);
+        runlock(r);
+    }
     return r;
 }
 
 static void region_free(struct uregion *r)
 {
-    if (r->file)
+    if (r->file) {
+        rlock(r);
+        list_del(&r->link);
+        runlock(r);
         file_put(r->file);
+    }
     kfree(r);
 }
 
 /* @p r now starts at @p start (its head was cut away). */
 static void region_trim_head(struct uregion *r, uintptr_t start)
 {
+    rlock(r);
     if (r->file)
         r->off += start - r->start;
     r->start = start;
+    runlock(r);
+}
+
+/* @p r now ends at @p end (its tail was cut away, or is a region of its own now). */
+static void region_trim_tail(struct uregion *r, uintptr_t end)
+{
+    rlock(r);
+    r->end = end;
+    runlock(r);
 }
 
 static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
@@ -175,7 +228,8 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
         pp = &(*pp)->next;
     if (*pp && (*pp)->start < va + len)
         return -EEXIST;
-    struct uregion *r = region_new(&(struct uregion){va, va + len, prot, NULL, file, off, shared}, va, va + len, *pp);
+    struct uregion *r = region_new(us, &(struct uregion){va, va + len, prot, NULL, file, off, shared, us, {NULL, NULL}},
+                                   va, va + len, *pp);
     if (!r)
         return -ENOMEM;
     *pp = r;
@@ -199,36 +253,53 @@ int uspace_map_shared(struct uspace *us, uintptr_t va, size_t len, unsigned prot
     return file ? map_region(us, va, len, prot, file, off, 1) : -EINVAL;
 }
 
+/* A file region's inode's size now (a truncate may be changing it). */
+static uint64_t file_size(const struct uregion *r)
+{
+    return __atomic_load_n(&r->file->inode->size, __ATOMIC_ACQUIRE);
+}
+
 /* A first touch's frame for page @p page of @p r: a file's own frame of a
  * page wholly inside the file, to be mapped read-only (*@p shared set),
  * when @p access does not write and the file system keeps one; else
  * zeroed, then a file mapping's bytes read in (past the file's end stays
- * zero); 0 with *err. */
+ * zero); 0 with *err (AGAIN: the file was cut meanwhile). Called with the
+ * mappings lock held; drops it around the file system's calls. */
 static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned access, int *shared, int *err)
 {
-    uint64_t pos = r->file ? r->off + (page - r->start) : 0;
+    uint64_t pos = r->file ? r->off + (page - r->start) : 0, f = 0;
     *shared = 0;
-    if (r->file && pos >= r->file->inode->size) {
+    if (!r->file) {
+        if (!(f = frame_new()))
+            *err = -ENOMEM;
+        return f;
+    }
+    uint64_t size = file_size(r);
+    if (pos >= size) {
         *err = -EIO; /* wholly past the end: SIGBUS, as Linux */
         return 0;
     }
-    uint64_t f;
-    if (r->file && !(access & UFAULT_WRITE) && r->file->ops->page &&
-        pos + PAGE_SIZE <= r->file->inode->size && r->file->ops->page(r->file, pos / PAGE_SIZE, &f) == 0) {
+    struct inode *ino = r->file->inode;
+    unsigned cuts = ino->cuts;
+    runlock(r);
+    if (!(access & UFAULT_WRITE) && r->file->ops->page && pos + PAGE_SIZE <= size &&
+        r->file->ops->page(r->file, pos / PAGE_SIZE, &f) == 0) {
         *shared = 1;
-        return f;
-    }
-    f = frame_new();
-    if (!f) {
+    } else if (!(f = frame_new())) {
         *err = -ENOMEM;
-        return 0;
-    }
-    /* At an explicit offset: the file's own offset and lock stay out of
-     * it (a read() into this very mapping faults here holding that lock). */
-    if (r->file && vfs_read(r->file, &(struct iobuf){(uintptr_t)hal_phys_to_virt(f), 0}, PAGE_SIZE,
-                            &pos) < 0) {
+    } else if (vfs_read(r->file, &(struct iobuf){(uintptr_t)hal_phys_to_virt(f), 0}, PAGE_SIZE, &pos) < 0) {
+        /* At an explicit offset: the file's own offset and lock stay out
+         * of it (a read() into this very mapping faults here holding that
+         * lock). */
         frame_put(f);
+        f = 0;
         *err = -EIO;
+    }
+    rlock(r);
+    if (ino->cuts != cuts) { /* the frame may hold what the file no longer has */
+        if (f)
+            frame_put(f);
+        *err = AGAIN;
         return 0;
     }
     return f;
@@ -247,21 +318,29 @@ static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, 
 /* A shared mapping's page: the file's own frame, mapped writable only
  * once the file system was told it will be written (mkwrite), so it
  * writes it back; read-only till then, so the first write faults here
- * again. A fork's copy of the mapping maps the same frame. */
+ * again. A fork's copy of the mapping maps the same frame. Called with the
+ * mappings lock held; drops it around the file system's calls (AGAIN: the
+ * file was cut meanwhile). */
 static int shared_fault(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access,
                         int present)
 {
     uint64_t pos = r->off + (page - r->start), f = 0;
     int write = (access & UFAULT_WRITE) != 0, e = 0;
-    if (pos >= r->file->inode->size)
+    if (pos >= file_size(r))
         return -EIO; /* wholly past the end: SIGBUS, as Linux */
+    struct inode *ino = r->file->inode;
+    unsigned cuts = ino->cuts;
+    runlock(r);
     /* The page first (held, so in the cache), then the file system told. */
-    if (!present && (e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f)) != 0)
-        return e == -ENOMEM ? -ENOMEM : -EIO;
-    if (write && (e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE)) != 0) {
+    if (!present)
+        e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f);
+    if (!e && write)
+        e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE);
+    rlock(r);
+    if (e || ino->cuts != cuts) {
         if (f)
             frame_put(f);
-        return e == -ENOMEM ? -ENOMEM : -EIO;
+        return ino->cuts != cuts ? AGAIN : e == -ENOMEM ? -ENOMEM : -EIO;
     }
     if (present)
         return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
@@ -269,18 +348,13 @@ static int shared_fault(struct uspace *us, const struct uregion *r, uintptr_t pa
         frame_put(f);
         return -ENOMEM;
     }
-    us->pages++;
+    pages_add(us, 1);
     return 0;
 }
 
-/* uspace_fault() with the lock held. */
-static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
+/* fault_locked()'s work on page @p page of @p r, with the mappings lock held. */
+static int fault_page(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access)
 {
-    struct uregion *r = region_of(us, va);
-    if (!r || (r->prot & UPROT_NONE) || ((access & UFAULT_WRITE) && !(r->prot & MMU_WRITE)) ||
-        ((access & UFAULT_EXEC) && !(r->prot & MMU_EXEC)))
-        return -EFAULT;
-    uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
     uint64_t pa;
     unsigned prot;
     int present = vm_translate(&us->as, page, &pa, &prot) == 0;
@@ -295,7 +369,7 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
             frame_put(f);
             return -ENOMEM;
         }
-        us->pages++;
+        pages_add(us, 1);
         if (r->prot & MMU_EXEC)
             hal_icache_sync(hal_phys_to_virt(f), PAGE_SIZE);
         return 0;
@@ -308,6 +382,22 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
     if (__atomic_load_n(maps_of(pa), __ATOMIC_ACQUIRE) == 1)
         return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
     return own_copy(us, r, page, pa);
+}
+
+/* uspace_fault() with the lock held. */
+static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
+{
+    struct uregion *r = region_of(us, va);
+    if (!r || (r->prot & UPROT_NONE) || ((access & UFAULT_WRITE) && !(r->prot & MMU_WRITE)) ||
+        ((access & UFAULT_EXEC) && !(r->prot & MMU_EXEC)))
+        return -EFAULT;
+    uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
+    int e;
+    rlock(r);
+    while ((e = fault_page(us, r, page, access)) == AGAIN)
+        ;
+    runlock(r);
+    return e;
 }
 
 /* Page @p page of @p r, mapped at @p pa and shared (copy-on-write, or a
@@ -323,7 +413,7 @@ static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, 
     if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
         frame_put(f);
         frame_put(pa);
-        us->pages--;
+        pages_add(us, -1);
         return -ENOMEM;
     }
     frame_put(pa);
@@ -355,8 +445,10 @@ int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access
 {
     uintptr_t first = va & ~(uintptr_t)(PAGE_SIZE - 1);
     /* A space with one thread changes only by that thread's own calls (this
-     * one): its tables can be read without the lock, and when every page
-     * is there already (a buffer used before), that is all. */
+     * one), and by a truncate's uspace_cut(), which clears entries but
+     * frees no table: its tables can be read without the lock, and when
+     * every page is there already (a buffer used before), that is all (a
+     * page cut meanwhile faults in the copy, which then comes back here). */
     if (__atomic_load_n(&us->as.local, __ATOMIC_ACQUIRE)) {
         unsigned want = MMU_USER | (access & UFAULT_WRITE ? MMU_WRITE : 0);
         size_t pages = (va + len - first + PAGE_SIZE - 1) / PAGE_SIZE, k;
@@ -385,40 +477,58 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
     while (n) {
         uint64_t pa;
         int e = fault_locked(us, va, UFAULT_WRITE); /* the kernel may write where the program may not */
-        if (e == -EFAULT) {
-            struct uregion *r = region_of(us, va);
+        struct uregion *r = region_of(us, va);
+        if (e == -EFAULT)
             e = r ? fault_locked(us, va, 0) : e;
-        }
-        if (e < 0 || vm_translate(&us->as, va, &pa, NULL) != 0)
+        if (e < 0)
             return -EFAULT;
+        rlock(r);
+        if (vm_translate(&us->as, va, &pa, NULL) != 0) { /* a truncate took it: fault again */
+            runlock(r);
+            continue;
+        }
         uint64_t frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
         if (file_page_is(frame)) { /* never into the file: a copy of the process's own */
             uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
-            if (own_copy(us, region_of(us, va), page, frame) || vm_translate(&us->as, va, &pa, NULL) != 0)
+            if (own_copy(us, r, page, frame) || vm_translate(&us->as, va, &pa, NULL) != 0) {
+                runlock(r);
                 return -ENOMEM;
+            }
         }
         size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
         if (chunk > n)
             chunk = n;
         memcpy(hal_phys_to_virt(pa), s, chunk);
+        runlock(r);
         va += chunk, s += chunk, n -= chunk;
     }
     return 0;
 }
 
-int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word)
+int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word, uint64_t *frame)
 {
     uint64_t pa;
     if (va & 3)
         return -EFAULT;
-    int e = fault_locked(us, va, UFAULT_WRITE);
-    if (e < 0)
-        return e == -ENOMEM ? e : -EFAULT;
-    if (vm_translate(&us->as, va, &pa, NULL) != 0)
-        return -EFAULT;
-    *word = hal_phys_to_virt(pa);
-    return 0;
+    for (;;) {
+        int e = fault_locked(us, va, UFAULT_WRITE);
+        if (e < 0)
+            return e == -ENOMEM ? e : -EFAULT;
+        const struct uregion *r = region_of(us, va);
+        rlock(r);
+        if (vm_translate(&us->as, va, &pa, NULL) == 0) {
+            /* Held, so a truncate taking the page meanwhile frees it not. */
+            *frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
+            __atomic_add_fetch(maps_of(*frame), 1, __ATOMIC_ACQ_REL);
+            runlock(r);
+            *word = hal_phys_to_virt(pa);
+            return 0;
+        }
+        runlock(r); /* a truncate took it: fault again */
+    }
 }
+
+void uspace_word_done(uint64_t frame) { frame_put(frame); }
 
 int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
 {
@@ -433,15 +543,15 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
         }
         uintptr_t lo = r->start > va ? r->start : va, hi = r->end < end ? r->end : end;
         if (lo > r->start && hi < r->end) { /* a hole in the middle: two regions */
-            struct uregion *tail = region_new(r, hi, r->end, r->next);
+            struct uregion *tail = region_new(us, r, hi, r->end, r->next);
             if (!tail)
                 return -ENOMEM;
-            r->end = lo;
+            release(us, r, lo, hi - lo);
+            region_trim_tail(r, lo);
             r->next = tail;
-            release(us, lo, hi - lo);
             return 0;
         }
-        release(us, lo, hi - lo);
+        release(us, r, lo, hi - lo);
         if (lo == r->start && hi == r->end) {
             *pp = r->next;
             region_free(r);
@@ -450,7 +560,7 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
         if (lo == r->start)
             region_trim_head(r, hi);
         else
-            r->end = lo;
+            region_trim_tail(r, lo);
         pp = &r->next;
     }
     return 0;
@@ -484,6 +594,34 @@ void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len)
     }
 }
 
+/* Every page @p src has in @p r, mapped in @p us too, shared; read-only in
+ * both if writable. A run of mapped pages at a time (one walk of the
+ * parent's table for up to 64 pages, one change of its rights for all of
+ * them). 0 or -ENOMEM. */
+static int share_pages(struct uspace *src, struct uspace *us, const struct uregion *r)
+{
+    unsigned shared = pte_prot(r->prot, 1);
+    for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;) {
+        uint64_t pa[64];
+        size_t left = (r->end - p) / PAGE_SIZE;
+        size_t k = vm_mapped_run(&src->as, p, left < 64 ? left : 64, 0, pa);
+        if (!k) { /* (a large page: none in user space) */
+            p += PAGE_SIZE;
+            continue;
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (vm_map(&us->as, p + i * PAGE_SIZE, pa[i], PAGE_SIZE, shared) != 0)
+                return -ENOMEM;
+            __atomic_add_fetch(maps_of(pa[i]), 1, __ATOMIC_ACQ_REL);
+            pages_add(us, 1);
+        }
+        if ((r->prot & MMU_WRITE) && vm_protect(&src->as, p, k * PAGE_SIZE, shared) != 0)
+            return -ENOMEM;
+        p += k * PAGE_SIZE;
+    }
+    return 0;
+}
+
 struct uspace *uspace_clone(struct uspace *src)
 {
     struct uspace *us = uspace_create();
@@ -491,41 +629,41 @@ struct uspace *uspace_clone(struct uspace *src)
         return NULL;
     struct uregion **tail = &us->regions;
     for (struct uregion *r = src->regions; r; r = r->next) {
-        struct uregion *c = region_new(r, r->start, r->end, NULL);
+        struct uregion *c = region_new(us, r, r->start, r->end, NULL);
         if (!c) {
             uspace_destroy(us);
             return NULL;
         }
         *tail = c;
         tail = &c->next;
-        /* Every page the parent has, shared; read-only in both if writable.
-         * A run of mapped pages at a time (one walk of the parent's table
-         * for up to 64 pages, one change of its rights for all of them). */
-        unsigned shared = pte_prot(r->prot, 1);
-        for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;) {
-            uint64_t pa[64];
-            size_t left = (r->end - p) / PAGE_SIZE;
-            size_t k = vm_mapped_run(&src->as, p, left < 64 ? left : 64, 0, pa);
-            if (!k) { /* (a large page: none in user space) */
-                p += PAGE_SIZE;
-                continue;
-            }
-            for (size_t i = 0; i < k; i++) {
-                if (vm_map(&us->as, p + i * PAGE_SIZE, pa[i], PAGE_SIZE, shared) != 0) {
-                    uspace_destroy(us);
-                    return NULL;
-                }
-                __atomic_add_fetch(maps_of(pa[i]), 1, __ATOMIC_ACQ_REL);
-                us->pages++;
-            }
-            if ((r->prot & MMU_WRITE) && vm_protect(&src->as, p, k * PAGE_SIZE, shared) != 0) {
-                uspace_destroy(us);
-                return NULL;
-            }
-            p += k * PAGE_SIZE;
+        /* A file's pages under its mappings lock: a truncate takes them
+         * from both spaces, before the copy or after it. */
+        rlock(r);
+        int e = share_pages(src, us, r);
+        runlock(r);
+        if (e) {
+            uspace_destroy(us);
+            return NULL;
         }
     }
     return us;
+}
+
+/* The pages of @p r get rights @p prot (a page still shared stays read-only:
+ * its first write copies it). 0 or -ENOMEM. */
+static int protect_pages(struct uspace *us, const struct uregion *r, unsigned prot)
+{
+    for (uintptr_t p = r->start; (p = vm_next_mapped(&us->as, p, r->end)) < r->end; p += PAGE_SIZE) {
+        uint64_t pa;
+        if (vm_translate(&us->as, p, &pa, NULL) != 0)
+            continue;
+        int cow = __atomic_load_n(maps_of(pa & ~(uint64_t)(PAGE_SIZE - 1)), __ATOMIC_ACQUIRE) > 1;
+        if (vm_protect(&us->as, p, PAGE_SIZE, pte_prot(prot, cow)) != 0)
+            return -ENOMEM;
+        if ((prot & MMU_EXEC) && !(prot & UPROT_NONE))
+            hal_icache_sync(hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
+    }
+    return 0;
 }
 
 int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
@@ -547,28 +685,21 @@ int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
         uintptr_t cut = r->start < va && va < r->end ? va : r->start < end && end < r->end ? end : 0;
         if (!cut)
             continue;
-        struct uregion *t = region_new(r, cut, r->end, r->next);
+        struct uregion *t = region_new(us, r, cut, r->end, r->next);
         if (!t)
             return -ENOMEM;
-        r->end = cut;
+        region_trim_tail(r, cut);
         r->next = t;
     }
     for (struct uregion *r = us->regions; r && r->start < end; r = r->next) {
         if (r->end <= va)
             continue;
         r->prot = prot;
-        for (uintptr_t p = r->start; (p = vm_next_mapped(&us->as, p, r->end)) < r->end;
-             p += PAGE_SIZE) {
-            uint64_t pa;
-            if (vm_translate(&us->as, p, &pa, NULL) != 0)
-                continue;
-            /* A page still shared stays read-only: its first write copies it. */
-            int cow = __atomic_load_n(maps_of(pa & ~(uint64_t)(PAGE_SIZE - 1)), __ATOMIC_ACQUIRE) > 1;
-            if (vm_protect(&us->as, p, PAGE_SIZE, pte_prot(prot, cow)) != 0)
-                return -ENOMEM;
-            if ((prot & MMU_EXEC) && !(prot & UPROT_NONE))
-                hal_icache_sync(hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
-        }
+        rlock(r);
+        int e = protect_pages(us, r, prot);
+        runlock(r);
+        if (e)
+            return e;
     }
     return 0;
 }
@@ -578,9 +709,30 @@ void uspace_destroy(struct uspace *us)
     while (us->regions) {
         struct uregion *r = us->regions;
         us->regions = r->next;
-        release(us, r->start, r->end - r->start);
+        release(us, r, r->start, r->end - r->start);
         region_free(r);
     }
     pt_destroy(&us->as);
     kfree(us);
+}
+
+void uspace_cut(struct inode *ino, uint64_t size)
+{
+    uint64_t from = (size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    mutex_lock(&ino->maps_lock);
+    ino->cuts++; /* a fault that dropped the lock starts over */
+    list_for_each(n, &ino->maps) {
+        struct uregion *r = container_of(n, struct uregion, link);
+        if (r->off + (r->end - r->start) <= from)
+            continue;
+        uintptr_t va = r->off >= from ? r->start : r->start + (uintptr_t)(from - r->off);
+        while (va < r->end) {
+            uint64_t pa[64];
+            size_t k = vm_take(&r->us->as, &va, r->end, pa, 64);
+            for (size_t i = 0; i < k; i++)
+                frame_put(pa[i]);
+            pages_add(r->us, -(long)k);
+        }
+    }
+    mutex_unlock(&ino->maps_lock);
 }

@@ -25,12 +25,14 @@ struct uregion {
     struct file *file;    /**< a file mapping's file (a reference), NULL: zeroed pages */
     uint64_t off;         /**< the file offset of start */
     int shared;           /**< MAP_SHARED: the file's own frames, written through (file_ops.mkwrite) */
+    struct uspace *us;    /**< the space it is in */
+    struct list_node link; /**< a file mapping's, on its inode's maps (under the inode's maps_lock) */
 };
 
 struct uspace {
     struct vm_aspace as;
     struct uregion *regions;
-    uint64_t pages;        /**< frames it owns */
+    uint64_t pages;        /**< frames it owns (atomic: a truncate takes some, uspace_cut()) */
     struct mutex lock;     /**< the regions and the pages in them (uspace_lock()) */
 };
 
@@ -82,12 +84,15 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
  * @brief The kernel's address of the aligned 32-bit word at user address
  *        @p va, in a page the program may write, made present and its own
  *        (copy-on-write broken) so an atomic read-modify-write there is one
- *        the program sees (futex). Valid while the caller holds the lock.
- * @retval 0 *@p word set
+ *        the program sees (futex). Its frame is held (*@p frame) till
+ *        uspace_word_done(): a truncate may take the page meanwhile.
+ * @retval 0 *@p word and *@p frame set
  * @retval -EFAULT unaligned, or no writable region there
  * @retval -ENOMEM no frame for it
  */
-int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word);
+int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word, uint64_t *frame);
+/** @brief Let go of the frame uspace_word() held. */
+void uspace_word_done(uint64_t frame);
 /** @brief Make code the kernel wrote at [va, va + len) of @p us fetchable (hal_icache_sync() on each page). */
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len);
 /** @brief Unmap [va, va + len) and free its frames; regions are cut as needed. */

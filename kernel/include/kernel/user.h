@@ -107,6 +107,18 @@ void user_fault(struct uregs *frame, int sig, int code, uintptr_t addr);
  */
 void user_return(struct uregs *frame);
 
+struct inode;
+/**
+ * @brief A truncate cut @p ino to @p size bytes: every address space's
+ *        pages mapping it from the first page wholly past @p size on are
+ *        unmapped (shared, private, and private copies alike, as Linux), so
+ *        the next touch is SIGBUS, or reads what the file holds there again
+ *        once it grows back. Called after the file system published the
+ *        new size, with the inode's lock held and none of the file
+ *        system's; it takes the inode's mappings lock (struct inode's maps_lock).
+ */
+void uspace_cut(struct inode *ino, uint64_t size);
+
 /**
  * @brief The continuation for a fault at kernel address @p pc, if @p pc is
  *        a user-memory access listed in the exception table.

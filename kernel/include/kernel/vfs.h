@@ -221,6 +221,11 @@ struct inode {
     struct pipe *pipe;             /**< a FIFO's pipe while an end is open (pipe.c) */
     int writers;                   /**< open files that may write it (a regular file's) */
     int running;                   /**< files it runs from (vfs_deny_write()): no writer meanwhile */
+    /** Regions of address spaces that map it (kernel/user/uspace.c), so a
+     *  truncate can take their pages past the new end out (uspace_cut()). */
+    struct list_node maps;
+    struct mutex maps_lock;        /**< maps, the listed regions' bounds and their pages */
+    unsigned cuts;                 /**< truncates that cut pages out (under maps_lock) */
 };
 
 /** @brief An open file, shared by every descriptor dup() or fork() made of it. */

@@ -77,6 +77,26 @@ int vm_map(struct vm_aspace *as, uintptr_t va, uint64_t pa, uint64_t size, unsig
 int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size);
 
 /**
+ * @brief Unmap the mapped 4 KiB pages of [*@p va, @p end), @p max at most,
+ *        for someone other than the space's own threads (truncate cutting
+ *        a file's pages out of every space that maps them): each entry is
+ *        cleared under the space's lock, so each page is taken once however
+ *        many callers race for it, and flushed from every CPU's TLB even
+ *        when the space is local (a thread of it may be running elsewhere).
+ *        Tables are not freed (the owner's lock-free readers may be walking
+ *        them); they go when the owner unmaps the range or the space dies.
+ * @param as  the address space
+ * @param va  in: the first address (page-aligned); out: where to go on
+ *            (@p end when the range is done)
+ * @param end the end of the range (page-aligned)
+ * @param pa  receives the physical page of each entry cleared
+ * @param max room in @p pa
+ * @return entries cleared; their pages are the caller's to free now
+ * @note Thread context; never sleeps.
+ */
+size_t vm_take(struct vm_aspace *as, uintptr_t *va, uintptr_t end, uint64_t *pa, size_t max);
+
+/**
  * @brief Change the attributes of every page in [va, va + size).
  * @param as the address space
  * @param va first virtual address, page-aligned
