@@ -25,12 +25,12 @@
  * them through the regions listed on the file's inode and works under the
  * inode's mappings lock alone, not the spaces' own (a truncate holds the
  * inode's data lock, which a read() into a mapping holds while it faults
- * here). So whatever reads a file region's page-table entry and acts on it
- * (a fault, an unmap, a copy for fork, a protect) holds that lock too, and
- * drops it only around the file system's calls, which may sleep on the
- * disk: a count of the inode's cuts says whether one came meanwhile, and
- * the fault starts over if so (the frame it holds may be one the file no
- * longer has).
+ * here). So whatever changes a file region's page-table entries, or reads
+ * one and acts on it (an unmap, a copy for fork, a protect), holds that
+ * lock too. A fault asks the file system for the page without it (that may
+ * sleep on the disk), then takes it and maps the page only if no cut came
+ * meanwhile (the inode's count of them), else starts over: the frame it
+ * holds may be one the file no longer has.
  */
 #include "uspace.h"
 #include <hal/cache.h>
@@ -92,10 +92,6 @@ static void runlock(const struct uregion *r)
 }
 
 static void pages_add(struct uspace *us, long n) { __atomic_add_fetch(&us->pages, n, __ATOMIC_RELAXED); }
-
-/* A fault found that a truncate cut the file while the mappings lock was
- * dropped: it starts over. */
-#define AGAIN 2
 
 uint64_t user_frames_in_use(void) { return __atomic_load_n(&frames_in_use, __ATOMIC_RELAXED); }
 
@@ -259,47 +255,34 @@ static uint64_t file_size(const struct uregion *r)
     return __atomic_load_n(&r->file->inode->size, __ATOMIC_ACQUIRE);
 }
 
-/* A first touch's frame for page @p page of @p r: a file's own frame of a
- * page wholly inside the file, to be mapped read-only (*@p shared set),
- * when @p access does not write and the file system keeps one; else
- * zeroed, then a file mapping's bytes read in (past the file's end stays
- * zero); 0 with *err (AGAIN: the file was cut meanwhile). Called with the
- * mappings lock held; drops it around the file system's calls. */
+/* A first touch's frame for page @p page of file region @p r: the file's
+ * own frame of a page wholly inside the file, to be mapped read-only
+ * (*@p shared set), when @p access does not write and the file system
+ * keeps one; else a zeroed frame with the file's bytes read in (past the
+ * file's end stays zero); 0 with *err. Without the mappings lock: the file
+ * system may sleep on the disk. */
 static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned access, int *shared, int *err)
 {
-    uint64_t pos = r->file ? r->off + (page - r->start) : 0, f = 0;
+    uint64_t pos = r->off + (page - r->start), size = file_size(r), f = 0;
     *shared = 0;
-    if (!r->file) {
-        if (!(f = frame_new()))
-            *err = -ENOMEM;
-        return f;
-    }
-    uint64_t size = file_size(r);
     if (pos >= size) {
         *err = -EIO; /* wholly past the end: SIGBUS, as Linux */
         return 0;
     }
-    struct inode *ino = r->file->inode;
-    unsigned cuts = ino->cuts;
-    runlock(r);
     if (!(access & UFAULT_WRITE) && r->file->ops->page && pos + PAGE_SIZE <= size &&
         r->file->ops->page(r->file, pos / PAGE_SIZE, &f) == 0) {
         *shared = 1;
-    } else if (!(f = frame_new())) {
-        *err = -ENOMEM;
-    } else if (vfs_read(r->file, &(struct iobuf){(uintptr_t)hal_phys_to_virt(f), 0}, PAGE_SIZE, &pos) < 0) {
-        /* At an explicit offset: the file's own offset and lock stay out
-         * of it (a read() into this very mapping faults here holding that
-         * lock). */
-        frame_put(f);
-        f = 0;
-        *err = -EIO;
+        return f;
     }
-    rlock(r);
-    if (ino->cuts != cuts) { /* the frame may hold what the file no longer has */
-        if (f)
-            frame_put(f);
-        *err = AGAIN;
+    if (!(f = frame_new())) {
+        *err = -ENOMEM;
+        return 0;
+    }
+    /* At an explicit offset: the file's own offset and lock stay out of
+     * it (a read() into this very mapping faults here holding that lock). */
+    if (vfs_read(r->file, &(struct iobuf){(uintptr_t)hal_phys_to_virt(f), 0}, PAGE_SIZE, &pos) < 0) {
+        frame_put(f);
+        *err = -EIO;
         return 0;
     }
     return f;
@@ -315,73 +298,108 @@ static struct uregion *region_of(struct uspace *us, uintptr_t va)
 
 static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa);
 
-/* A shared mapping's page: the file's own frame, mapped writable only
- * once the file system was told it will be written (mkwrite), so it
- * writes it back; read-only till then, so the first write faults here
- * again. A fork's copy of the mapping maps the same frame. Called with the
- * mappings lock held; drops it around the file system's calls (AGAIN: the
- * file was cut meanwhile). */
-static int shared_fault(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access,
-                        int present)
+/* A write to page @p page of @p r, present at @p pa but read-only: a
+ * copy-on-write page still shared is copied; the last mapping left just
+ * becomes writable. */
+static int break_cow(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa)
 {
-    uint64_t pos = r->off + (page - r->start), f = 0;
-    int write = (access & UFAULT_WRITE) != 0, e = 0;
-    if (pos >= file_size(r))
-        return -EIO; /* wholly past the end: SIGBUS, as Linux */
-    struct inode *ino = r->file->inode;
-    unsigned cuts = ino->cuts;
-    runlock(r);
-    /* The page first (held, so in the cache), then the file system told. */
-    if (!present)
-        e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f);
-    if (!e && write)
-        e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE);
-    rlock(r);
-    if (e || ino->cuts != cuts) {
-        if (f)
-            frame_put(f);
-        return ino->cuts != cuts ? AGAIN : e == -ENOMEM ? -ENOMEM : -EIO;
-    }
-    if (present)
-        return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
-    if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, !write)) != 0) {
-        frame_put(f);
-        return -ENOMEM;
-    }
-    pages_add(us, 1);
-    return 0;
-}
-
-/* fault_locked()'s work on page @p page of @p r, with the mappings lock held. */
-static int fault_page(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access)
-{
-    uint64_t pa;
-    unsigned prot;
-    int present = vm_translate(&us->as, page, &pa, &prot) == 0;
-    if (r->shared && (!present || ((access & UFAULT_WRITE) && !(prot & MMU_WRITE))))
-        return shared_fault(us, r, page, access, present);
-    if (!present) { /* first touch: a zeroed page, or the file's */
-        int err = 0, shared;
-        uint64_t f = frame_first(r, page, access, &shared, &err);
-        if (!f)
-            return err;
-        if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, shared)) != 0) {
-            frame_put(f);
-            return -ENOMEM;
-        }
-        pages_add(us, 1);
-        if (r->prot & MMU_EXEC)
-            hal_icache_sync(hal_phys_to_virt(f), PAGE_SIZE);
-        return 0;
-    }
-    if (!(access & UFAULT_WRITE) || (prot & MMU_WRITE))
-        return 1; /* allowed already: a stale TLB entry, gone with the fault */
-    /* A write to a copy-on-write page: still shared, copy it; the last
-     * mapping left just becomes writable. */
     pa &= ~(uint64_t)(PAGE_SIZE - 1);
     if (__atomic_load_n(maps_of(pa), __ATOMIC_ACQUIRE) == 1)
         return vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
     return own_copy(us, r, page, pa);
+}
+
+/* Map frame @p f at @p page with rights @p prot, counted; 0 or -ENOMEM. */
+static int map_frame(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t f, unsigned prot)
+{
+    if (vm_map(&us->as, page, f, PAGE_SIZE, prot) != 0) {
+        frame_put(f);
+        return -ENOMEM;
+    }
+    pages_add(us, 1);
+    if (r->prot & MMU_EXEC)
+        hal_icache_sync(hal_phys_to_virt(f), PAGE_SIZE);
+    return 0;
+}
+
+/* fault_locked() in anonymous memory. */
+static int fault_anon(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access)
+{
+    uint64_t pa;
+    unsigned prot;
+    if (vm_translate(&us->as, page, &pa, &prot) != 0) { /* first touch: a zeroed page */
+        uint64_t f = frame_new();
+        return f ? map_frame(us, r, page, f, pte_prot(r->prot, 0)) : -ENOMEM;
+    }
+    if (!(access & UFAULT_WRITE) || (prot & MMU_WRITE))
+        return 1; /* allowed already: a stale TLB entry, gone with the fault */
+    return break_cow(us, r, page, pa);
+}
+
+/*
+ * fault_locked() in a file mapping. The page-table entry is read and the
+ * file system asked (it may sleep on the disk) without the mappings lock;
+ * then, under it, the entry is changed only if no truncate cut the file
+ * meanwhile (the inode's cut count, odd while one is under way: see
+ * uspace_cut()), else it starts over, so a frame the file no longer has is
+ * never mapped. A shared mapping's page is the file's own frame, mapped
+ * writable only once the file system was told it will be written
+ * (mkwrite), so it writes it back; read-only till then, so the first write
+ * faults here again. A fork's copy of the mapping maps the same frame.
+ */
+static int fault_file(struct uspace *us, const struct uregion *r, uintptr_t page, unsigned access)
+{
+    struct inode *ino = r->file->inode;
+    uint64_t pos = r->off + (page - r->start);
+    int write = (access & UFAULT_WRITE) != 0;
+    for (;;) {
+        unsigned cuts = __atomic_load_n(&ino->cuts, __ATOMIC_ACQUIRE);
+        if (cuts & 1) { /* a cut under way: wait for its end */
+            rlock(r);
+            runlock(r);
+            continue;
+        }
+        uint64_t pa, f = 0;
+        unsigned prot, map_prot = 0;
+        int present = vm_translate(&us->as, page, &pa, &prot) == 0, e = 0;
+        if (r->shared && (!present || (write && !(prot & MMU_WRITE)))) {
+            if (pos >= file_size(r))
+                return -EIO; /* wholly past the end: SIGBUS, as Linux */
+            /* The page first (held, so in the cache), then the file system told. */
+            if (!present && (e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f)) != 0)
+                e = e == -ENOMEM ? -ENOMEM : -EIO;
+            if (!e && write && (e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE)) != 0)
+                e = e == -ENOMEM ? -ENOMEM : -EIO;
+            map_prot = pte_prot(r->prot, !write);
+        } else if (!present) {
+            int shared;
+            f = frame_first(r, page, access, &shared, &e);
+            map_prot = pte_prot(r->prot, shared);
+        } else if (!write || (prot & MMU_WRITE)) {
+            return 1; /* allowed already: a stale TLB entry, gone with the fault */
+        }
+        rlock(r);
+        if (__atomic_load_n(&ino->cuts, __ATOMIC_RELAXED) != cuts) {
+            runlock(r);
+            if (f)
+                frame_put(f);
+            continue; /* the entry read, or the frame, may be stale */
+        }
+        if (e) {
+            runlock(r);
+            if (f)
+                frame_put(f);
+            return e;
+        }
+        if (!present)
+            e = map_frame(us, r, page, f, map_prot); /* (f is the mapping's now, or put) */
+        else if (r->shared)
+            e = vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
+        else
+            e = break_cow(us, r, page, pa);
+        runlock(r);
+        return e;
+    }
 }
 
 /* uspace_fault() with the lock held. */
@@ -392,12 +410,7 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
         ((access & UFAULT_EXEC) && !(r->prot & MMU_EXEC)))
         return -EFAULT;
     uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
-    int e;
-    rlock(r);
-    while ((e = fault_page(us, r, page, access)) == AGAIN)
-        ;
-    runlock(r);
-    return e;
+    return r->file ? fault_file(us, r, page, access) : fault_anon(us, r, page, access);
 }
 
 /* Page @p page of @p r, mapped at @p pa and shared (copy-on-write, or a
@@ -720,7 +733,7 @@ void uspace_cut(struct inode *ino, uint64_t size)
 {
     uint64_t from = (size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     mutex_lock(&ino->maps_lock);
-    ino->cuts++; /* a fault that dropped the lock starts over */
+    __atomic_add_fetch(&ino->cuts, 1, __ATOMIC_RELEASE); /* odd: a fault started now waits */
     list_for_each(n, &ino->maps) {
         struct uregion *r = container_of(n, struct uregion, link);
         if (r->off + (r->end - r->start) <= from)
@@ -734,5 +747,6 @@ void uspace_cut(struct inode *ino, uint64_t size)
             pages_add(r->us, -(long)k);
         }
     }
+    __atomic_add_fetch(&ino->cuts, 1, __ATOMIC_RELEASE); /* even again, and new: one that read it before starts over */
     mutex_unlock(&ino->maps_lock);
 }

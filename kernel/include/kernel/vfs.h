@@ -225,7 +225,7 @@ struct inode {
      *  truncate can take their pages past the new end out (uspace_cut()). */
     struct list_node maps;
     struct mutex maps_lock;        /**< maps, the listed regions' bounds and their pages */
-    unsigned cuts;                 /**< truncates that cut pages out (under maps_lock) */
+    unsigned cuts;                 /**< twice the truncates that cut pages out, odd while one does (under maps_lock) */
 };
 
 /** @brief An open file, shared by every descriptor dup() or fork() made of it. */
