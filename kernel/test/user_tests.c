@@ -142,25 +142,29 @@ KTEST(user_programs_return_every_frame)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
     /* The five rounds start about 140 processes, each with its own tables
-     * and frames: one lost a process would be 140 at least. The counts are
-     * global, and the kernel's own move a little with SMP timing (the
-     * vmalloc tables over the threads' stacks, a kernel thread ending
-     * meanwhile): CI saw one table more at SMP=2. So a slack of 8, far
-     * below any leak's trace. */
+     * and frames: one lost a process would be 140 frames at least. A table
+     * is a frame too, so a lost table is a lost frame, and the frame count
+     * alone is judged: the global table count moves with the kernel's own
+     * layout under SMP timing (the vmalloc tables over threads' stacks
+     * freed after the fact, where a stack still alive keeps its 2 MiB's
+     * table): CI saw one more at SMP=2, and 15 more at SMP=4 on a loaded
+     * host with the free frames exactly equal. It is printed when the
+     * frames are off, to tell a user table leak from a kernel one. The
+     * kernel's frames move a little as well (a kernel thread ending
+     * meanwhile): a slack of 8, far below any leak's trace. */
     uint64_t tables_after = pt_table_pages(), frames_after = kt_free_frames();
     /* Dead threads' stacks (and the vmalloc tables over them) are reclaimed
      * after the fact: give that up to a second before judging. A leak of
      * one process's worth per round would not go away. */
-    for (int i = 0; i < 10 && (tables_after > tables + 8 || frames_after + 8 < frames); i++) {
+    for (int i = 0; i < 10 && frames_after + 8 < frames; i++) {
         thread_sleep_ms(100);
         tables_after = pt_table_pages();
         frames_after = kt_free_frames();
     }
-    if (tables_after > tables + 8 || frames_after + 8 < frames)
+    if (frames_after + 8 < frames)
         kprintf("user_programs_return_every_frame: tables %lu -> %lu, free frames %lu -> %lu\n",
                 (unsigned long)tables, (unsigned long)tables_after, (unsigned long)frames,
                 (unsigned long)frames_after);
-    KT_ASSERT(tables_after <= tables + 8);
     KT_ASSERT(frames_after + 8 >= frames);
 }
 

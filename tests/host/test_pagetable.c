@@ -233,6 +233,55 @@ static void test_split_flushes_block(void)
     check_window("all unmapped");
 }
 
+static unsigned shot;
+static void count_shootdown(uintptr_t va, uint64_t size)
+{
+    (void)va, (void)size;
+    shot++;
+}
+
+/* vm_take(): pages scattered over two 2 MiB spans, taken three at a time.
+ * Each comes back once with its frame, the walk goes on where it stopped,
+ * every CPU is asked to flush even for a local space, the TLB keeps none
+ * of them, and no table is freed until an unmap of the range prunes. */
+static void test_take(void)
+{
+    struct vm_aspace *as = vm_kernel_aspace();
+    static const unsigned at[] = {1, 2, 3, 200, 511, 512, 700, 1023};
+    enum { N = sizeof at / sizeof at[0] };
+    for (unsigned i = 0; i < N; i++) {
+        CHECK_EQ_INT(vm_map(as, va_of(at[i]), 0x90000000ULL + i * PAGE_SIZE, PAGE_SIZE, MMU_WRITE), 0);
+        model[at[i]] = (struct page_model){1, 0x90000000ULL + i * PAGE_SIZE, MMU_WRITE};
+    }
+    check_window("scattered pages mapped");
+    long tables = live_pages;
+    vm_set_shootdown(count_shootdown);
+    as->local = 1;
+    uintptr_t va = va_of(0), end = va_of(1024);
+    unsigned got = 0, calls = 0;
+    uint64_t pa[3];
+    while (va < end) {
+        size_t k = vm_take(as, &va, end, pa, 3);
+        CHECK(k <= 3 && (k == 3 || va == end));
+        for (size_t i = 0; i < k; i++, got++)
+            CHECK(got < N && pa[i] == 0x90000000ULL + got * PAGE_SIZE);
+        calls++;
+    }
+    CHECK_EQ_INT(got, N);
+    CHECK_EQ_INT(calls, 3);
+    CHECK_EQ_INT(shot, 3);
+    for (unsigned i = 0; i < N; i++)
+        model[at[i]].mapped = 0;
+    check_window("every page taken");
+    CHECK_EQ_INT(live_pages, tables); /* the tables stay */
+    va = va_of(0);
+    CHECK_EQ_INT(vm_take(as, &va, end, pa, 3), 0); /* nothing left to take */
+    CHECK(va == end);
+    as->local = 0;
+    vm_set_shootdown(NULL);
+    CHECK_EQ_INT(vm_unmap(as, va_of(0), 1024 * PAGE_SIZE), 0); /* an unmap prunes them */
+}
+
 static int any_mapped(unsigned s, unsigned n)
 {
     for (unsigned i = s; i < s + n; i++)
@@ -326,6 +375,8 @@ int main(void)
     uint64_t f0 = flushes;
     test_split_flushes_block();
     CHECK(flushes > f0);
+    CHECK_EQ_INT(live_pages, kept);
+    test_take();
     CHECK_EQ_INT(live_pages, kept);
     test_random(4000);
     CHECK_EQ_INT(vm_unmap(as, BASE, SZ_1G), 0);
