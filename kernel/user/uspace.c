@@ -257,10 +257,10 @@ static uint64_t file_size(const struct uregion *r)
 
 /* A first touch's frame for page @p page of file region @p r: the file's
  * own frame of a page wholly inside the file, to be mapped read-only
- * (*@p shared set), when @p access does not write and the file system
- * keeps one; else a zeroed frame with the file's bytes read in (past the
- * file's end stays zero); 0 with *err. Without the mappings lock: the file
- * system may sleep on the disk. */
+ * (*@p shared set), when the file system keeps one and @p access does not
+ * write (a copy of it when it does); else a zeroed frame with the file's
+ * bytes read in (past the file's end stays zero); 0 with *err. Without the
+ * mappings lock: the file system may sleep on the disk. */
 static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned access, int *shared, int *err)
 {
     uint64_t pos = r->off + (page - r->start), size = file_size(r), f = 0;
@@ -269,10 +269,20 @@ static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned ac
         *err = -EIO; /* wholly past the end: SIGBUS, as Linux */
         return 0;
     }
-    if (!(access & UFAULT_WRITE) && r->file->ops->page && pos + PAGE_SIZE <= size &&
-        r->file->ops->page(r->file, pos / PAGE_SIZE, &f) == 0) {
-        *shared = 1;
-        return f;
+    if (r->file->ops->page && pos + PAGE_SIZE <= size && r->file->ops->page(r->file, pos / PAGE_SIZE, &f) == 0) {
+        if (!(access & UFAULT_WRITE)) {
+            *shared = 1;
+            return f;
+        }
+        /* A write: a copy of the file's frame, page-aligned to page-aligned
+         * (a tmpfs file's bytes still on the initrd sit at any offset). */
+        uint64_t own = frame_alloc();
+        if (own)
+            memcpy(hal_phys_to_virt(own), hal_phys_to_virt(f), PAGE_SIZE);
+        frame_put(f);
+        if (!own)
+            *err = -ENOMEM;
+        return own;
     }
     if (!(f = frame_new())) {
         *err = -ENOMEM;
