@@ -224,8 +224,8 @@ int vfs_truncate(struct inode *ino, uint64_t size)
     if (!e)
         ino->mtime = ino->ctime = vfs_now();
     /* The pages past the new end out of every mapping, after the size is
-     * published (a fault from now on sees it) and with no lock of the
-     * file system's held (a fault takes them inside the mappings' lock). */
+     * published: a fault from now on sees it, and one that read it before
+     * sees the cut (uspace_cut()) and starts over. */
     if (ino->size < old) /* (a truncate that failed part way may have cut some) */
         uspace_cut(ino, ino->size);
     mutex_unlock(&ino->lock);

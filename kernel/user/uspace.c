@@ -17,8 +17,8 @@
  * where the file system keeps one (file_ops.page, a file page of
  * kernel/file_page.h, counted in the same word), read-only, so every
  * process running a program shares its pages and a write copies them like
- * any copy-on-write page; otherwise, and for a first touch that writes, the
- * page is read into a frame of the process's own.
+ * any copy-on-write page (a first touch that writes copies the file's frame
+ * at once); otherwise the page is read into a frame of the process's own.
  *
  * A truncate takes the pages past a file's new end out of every space that
  * maps it (uspace_cut()), so they fault again: SIGBUS, as Linux. It finds
@@ -107,6 +107,15 @@ static uint64_t frame_alloc(void)
     return pa;
 }
 
+/* A frame with the bytes of frame @p pa, mapped once; 0 if out of memory. */
+static uint64_t frame_dup(uint64_t pa)
+{
+    uint64_t f = frame_alloc();
+    if (f)
+        memcpy(hal_phys_to_virt(f), hal_phys_to_virt(pa), PAGE_SIZE);
+    return f;
+}
+
 /* A zeroed frame, mapped once; 0 if out of memory. */
 static uint64_t frame_new(void)
 {
@@ -171,9 +180,9 @@ static struct uregion *region_new(struct uspace *us, const struct uregion *from,
     struct uregion *r = kmalloc(sizeof *r);
     if (!r)
         return NULL;
-    *r = (struct uregion){start, end, from->prot, next, from->file,
-                          from->file ? from->off + (start - from->start) : 0, from->shared, us,
-                          {NULL, NULL}};
+    *r = (struct uregion){.start = start, .end = end, .prot = from->prot, .next = next, .file = from->file,
+                          .off = from->file ? from->off + (start - from->start) : 0,
+                          .shared = from->shared, .us = us};
     list_init(&r->link);
     if (r->file) {
         file_get(r->file);
@@ -224,8 +233,9 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
         pp = &(*pp)->next;
     if (*pp && (*pp)->start < va + len)
         return -EEXIST;
-    struct uregion *r = region_new(us, &(struct uregion){va, va + len, prot, NULL, file, off, shared, us, {NULL, NULL}},
-                                   va, va + len, *pp);
+    struct uregion *r = region_new(
+        us, &(struct uregion){.start = va, .prot = prot, .file = file, .off = off, .shared = shared}, va,
+        va + len, *pp);
     if (!r)
         return -ENOMEM;
     *pp = r;
@@ -276,9 +286,7 @@ static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned ac
         }
         /* A write: a copy of the file's frame, page-aligned to page-aligned
          * (a tmpfs file's bytes still on the initrd sit at any offset). */
-        uint64_t own = frame_alloc();
-        if (own)
-            memcpy(hal_phys_to_virt(own), hal_phys_to_virt(f), PAGE_SIZE);
+        uint64_t own = frame_dup(f);
         frame_put(f);
         if (!own)
             *err = -ENOMEM;
@@ -428,10 +436,9 @@ static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
  * the region's rights. */
 static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa)
 {
-    uint64_t f = frame_alloc();
+    uint64_t f = frame_dup(pa);
     if (!f)
         return -ENOMEM;
-    memcpy(hal_phys_to_virt(f), hal_phys_to_virt(pa), PAGE_SIZE);
     vm_unmap(&us->as, page, PAGE_SIZE);
     if (vm_map(&us->as, page, f, PAGE_SIZE, pte_prot(r->prot, 0)) != 0) {
         frame_put(f);
@@ -494,22 +501,37 @@ int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access
     return r;
 }
 
+/* fault_locked(), then the page's frame in *@p pa (the address of @p va in
+ * it) with its region's mappings lock held, *@p rp that region; a truncate
+ * that took the page between the two faults it in again. 0, or the
+ * fault's error (no lock held). */
+static int fault_held(struct uspace *us, uintptr_t va, unsigned access, struct uregion **rp, uint64_t *pa)
+{
+    for (;;) {
+        int e = fault_locked(us, va, access);
+        if (e < 0)
+            return e;
+        struct uregion *r = region_of(us, va);
+        rlock(r);
+        if (vm_translate(&us->as, va, pa, NULL) == 0) {
+            *rp = r;
+            return 0;
+        }
+        runlock(r);
+    }
+}
+
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
     while (n) {
         uint64_t pa;
-        int e = fault_locked(us, va, UFAULT_WRITE); /* the kernel may write where the program may not */
-        struct uregion *r = region_of(us, va);
-        if (e == -EFAULT)
-            e = r ? fault_locked(us, va, 0) : e;
+        struct uregion *r;
+        int e = fault_held(us, va, UFAULT_WRITE, &r, &pa); /* the kernel may write where the program may not */
+        if (e == -EFAULT && region_of(us, va))
+            e = fault_held(us, va, 0, &r, &pa);
         if (e < 0)
             return -EFAULT;
-        rlock(r);
-        if (vm_translate(&us->as, va, &pa, NULL) != 0) { /* a truncate took it: fault again */
-            runlock(r);
-            continue;
-        }
         uint64_t frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
         if (file_page_is(frame)) { /* never into the file: a copy of the process's own */
             uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
@@ -531,24 +553,18 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
 int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word, uint64_t *frame)
 {
     uint64_t pa;
+    struct uregion *r;
     if (va & 3)
         return -EFAULT;
-    for (;;) {
-        int e = fault_locked(us, va, UFAULT_WRITE);
-        if (e < 0)
-            return e == -ENOMEM ? e : -EFAULT;
-        const struct uregion *r = region_of(us, va);
-        rlock(r);
-        if (vm_translate(&us->as, va, &pa, NULL) == 0) {
-            /* Held, so a truncate taking the page meanwhile frees it not. */
-            *frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
-            __atomic_add_fetch(maps_of(*frame), 1, __ATOMIC_ACQ_REL);
-            runlock(r);
-            *word = hal_phys_to_virt(pa);
-            return 0;
-        }
-        runlock(r); /* a truncate took it: fault again */
-    }
+    int e = fault_held(us, va, UFAULT_WRITE, &r, &pa);
+    if (e < 0)
+        return e == -ENOMEM ? e : -EFAULT;
+    /* Held, so a truncate taking the page meanwhile frees it not. */
+    *frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
+    __atomic_add_fetch(maps_of(*frame), 1, __ATOMIC_ACQ_REL);
+    runlock(r);
+    *word = hal_phys_to_virt(pa);
+    return 0;
 }
 
 void uspace_word_done(uint64_t frame) { frame_put(frame); }
