@@ -13,7 +13,11 @@
  * driver while nothing waits before it on its queue; when that hardware
  * queue is full (-EBUSY) requests wait in order and go out from
  * blk_complete() as room appears on it. So the driver sees at most what its
- * hardware takes and nothing is allocated per request.
+ * hardware takes and nothing is allocated per request (but one per merged
+ * request of a plug).
+ *
+ * A thread may hold its requests back (a plug, below): they go out sorted
+ * and merged when it finishes the plug or is about to wait.
  *
  * Timeouts: the `blk-watch` thread sleeps while nothing is in flight and
  * otherwise looks at each disk's oldest request every 50 ms. A request past
@@ -31,6 +35,7 @@
 #include <kernel/block.h>
 #include <kernel/vfs.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
@@ -350,6 +355,26 @@ static void wake_watch(void)
     spin_unlock_irqrestore(&watch_wq.lock, f);
 }
 
+/* Put checked request @p rq (on its disk's blocks) on this CPU's queue of
+ * the disk and hand the driver what it can take. */
+static void queue_rq(struct blk_request *rq)
+{
+    struct blkdev *disk = rq->dev;
+    struct blk_queue *dq = disk->priv;
+    /* This CPU's queue; a thread moved meanwhile just uses another's. */
+    rq->hwq = (uint16_t)(dq->n > 1 ? cpu_this()->index % dq->n : 0);
+    struct blk_hwq *q = &dq->hw[rq->hwq];
+    struct list_node failed;
+    list_init(&failed);
+    irqflags_t f = spin_lock_irqsave(&q->lock);
+    list_add_tail(&q->pending, &rq->node);
+    if (list_first(&q->pending) == &rq->node)
+        pump_locked(disk, q, &failed);
+    spin_unlock_irqrestore(&q->lock, f);
+    wake_watch();
+    finish_list(&failed);
+}
+
 int blk_check(const struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t count,
               const void *buf)
 {
@@ -386,12 +411,8 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
             return -EINVAL;
     }
     struct blkdev *disk = bd->parent ? bd->parent : bd;
-    struct blk_queue *dq = disk->priv;
-    if (!dq)
+    if (!disk->priv)
         return -ENODEV;
-    /* This CPU's queue; a thread moved meanwhile just uses another's. */
-    rq->hwq = (uint16_t)(dq->n > 1 ? cpu_this()->index % dq->n : 0);
-    struct blk_hwq *q = &dq->hw[rq->hwq];
     rq->lba += bd->start;
     rq->dev = disk;
     rq->status = 0;
@@ -402,15 +423,16 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
             rq->done(rq);
         return 0;
     }
-    struct list_node failed;
-    list_init(&failed);
-    irqflags_t f = spin_lock_irqsave(&q->lock);
-    list_add_tail(&q->pending, &rq->node);
-    if (list_first(&q->pending) == &rq->node)
-        pump_locked(disk, q, &failed);
-    spin_unlock_irqrestore(&q->lock, f);
-    wake_watch();
-    finish_list(&failed);
+    struct thread *self = irq_in_handler() ? NULL : thread_current();
+    if (self && self->plug) {
+        if (rq->op != BLK_FLUSH) {
+            list_add_tail(&self->plug->held, &rq->node);
+            self->plug->n++;
+            return 0;
+        }
+        blk_plug_flush(); /* a flush covers the writes before it */
+    }
+    queue_rq(rq);
     return 0;
 }
 
@@ -539,6 +561,172 @@ static int watch_thread(void *arg)
         mutex_unlock(&scan_lock);
     }
     return 0;
+}
+
+/* ---- plugs: a thread's requests held back, sorted and merged ----
+ *
+ * Writing back many small files starts a request per file, in the order
+ * the files are found (a hash table's), not the disk's; blocks allocated
+ * one after another lie together on the disk. Held until the thread is done
+ * starting them, sorted by block and merged, they reach the device as a few
+ * large requests (Linux's plugging and its I/O scheduler's merges do the
+ * same). A merged request is one allocation: the request, the held ones it
+ * carries (its kids) and its pieces; when memory is short, the held
+ * requests go out one by one as they came. */
+
+struct blk_merged {
+    struct blk_request rq;
+    struct list_node kids; /* the held requests it carries, by block */
+    struct blk_vec vec[];
+};
+
+static struct blk_request *rq_of(struct list_node *n) { return container_of(n, struct blk_request, node); }
+
+static int rq_before(const struct blk_request *a, const struct blk_request *b)
+{
+    return a->dev != b->dev ? (uintptr_t)a->dev < (uintptr_t)b->dev : a->lba < b->lba;
+}
+
+/* Sort the first @p n nodes of the chain at *@p head (linked through next,
+ * NULL-terminated), stably: the result, NULL-terminated; *@p head moves past
+ * them. Depth log2(n), no memory. */
+static struct list_node *sort_chain(struct list_node **head, unsigned n)
+{
+    if (n == 1) {
+        struct list_node *x = *head;
+        *head = x->next;
+        x->next = NULL;
+        return x;
+    }
+    struct list_node *a = sort_chain(head, n / 2), *b = sort_chain(head, n - n / 2);
+    struct list_node out, *t = &out;
+    while (a && b) {
+        if (rq_before(rq_of(b), rq_of(a))) { /* ties: the earlier (a) first */
+            t->next = b;
+            b = b->next;
+        } else {
+            t->next = a;
+            a = a->next;
+        }
+        t = t->next;
+    }
+    t->next = a ? a : b;
+    return out.next;
+}
+
+static unsigned pieces(const struct blk_request *rq) { return rq->vec ? rq->nvec : 1; }
+
+/* Whether @p next may join a merged request ending with @p last that has
+ * @p blocks blocks in @p nv pieces. */
+static int joins(const struct blk_request *last, const struct blk_request *next, uint64_t blocks, unsigned nv)
+{
+    const struct blkdev *disk = last->dev;
+    uint64_t max = BLK_MERGE_BYTES / disk->block_size;
+    if (disk->max_blocks && disk->max_blocks < max)
+        max = disk->max_blocks;
+    return next->dev == disk && next->op == last->op && next->lba == last->lba + last->count &&
+           blocks + next->count <= max && nv + pieces(next) <= BLK_MERGE_VECS;
+}
+
+static void merged_done(struct blk_request *rq)
+{
+    struct blk_merged *m = container_of(rq, struct blk_merged, rq);
+    while (!list_empty(&m->kids)) {
+        struct blk_request *k = rq_of(list_first(&m->kids));
+        list_del(&k->node);
+        k->status = rq->status;
+        k->timed_out = rq->timed_out;
+        if (k->done)
+            k->done(k);
+    }
+    kfree(m);
+}
+
+/* The @p k requests of the chain from @p first (sorted, each joining the
+ * one before) as one request of @p blocks blocks, @p nv pieces; -ENOMEM. */
+static int send_merged(struct list_node *first, unsigned k, uint64_t blocks, unsigned nv)
+{
+    struct blk_merged *m = kmalloc(sizeof *m + (size_t)nv * sizeof(struct blk_vec));
+    if (!m)
+        return -ENOMEM;
+    struct blk_request *head = rq_of(first);
+    m->rq = (struct blk_request){.op = head->op, .lba = head->lba, .count = (uint32_t)blocks, .vec = m->vec,
+                                 .done = merged_done, .dev = head->dev};
+    list_init(&m->kids);
+    unsigned v = 0;
+    for (struct list_node *x = first, *next; k--; x = next) {
+        next = x->next;
+        struct blk_request *rq = rq_of(x);
+        struct blk_vec one = {rq->buf, rq->count * head->dev->block_size};
+        const struct blk_vec *p = rq->vec ? rq->vec : &one;
+        for (unsigned i = 0; i < pieces(rq); i++) {
+            if (v && (uint8_t *)m->vec[v - 1].buf + m->vec[v - 1].len == p[i].buf)
+                m->vec[v - 1].len += p[i].len; /* one piece of memory after another */
+            else
+                m->vec[v++] = p[i];
+        }
+        list_add_tail(&m->kids, &rq->node);
+    }
+    m->rq.nvec = v;
+    queue_rq(&m->rq);
+    return 0;
+}
+
+/* Send what @p plug holds: sorted, runs of neighbours merged. */
+static void plug_send(struct blk_plug *plug)
+{
+    unsigned n = plug->n;
+    if (!n)
+        return;
+    struct list_node *chain = plug->held.next;
+    plug->held.prev->next = NULL;
+    list_init(&plug->held);
+    plug->n = 0;
+    for (struct list_node *x = sort_chain(&chain, n), *end; x; x = end) {
+        struct blk_request *last = rq_of(x);
+        uint64_t blocks = last->count;
+        unsigned k = 1, nv = pieces(last);
+        for (end = x->next; end && joins(last, rq_of(end), blocks, nv); end = end->next, k++) {
+            last = rq_of(end);
+            blocks += last->count;
+            nv += pieces(last);
+        }
+        if (k > 1 && send_merged(x, k, blocks, nv) == 0)
+            continue;
+        for (struct list_node *next; x != end; x = next) {
+            next = x->next;
+            queue_rq(rq_of(x));
+        }
+    }
+}
+
+void blk_plug_start(struct blk_plug *plug)
+{
+    struct thread *self = thread_current();
+    list_init(&plug->held);
+    plug->n = 0;
+    if (!self->plug)
+        self->plug = plug;
+}
+
+void blk_plug_finish(struct blk_plug *plug)
+{
+    struct thread *self = thread_current();
+    if (self->plug != plug)
+        return; /* an inner plug: the outer one sends */
+    self->plug = NULL;
+    plug_send(plug);
+}
+
+void blk_plug_flush(void)
+{
+    struct thread *self = thread_current();
+    struct blk_plug *plug = self->plug;
+    if (!plug || !plug->n)
+        return;
+    self->plug = NULL; /* what sending allocates or waits for holds nothing */
+    plug_send(plug);
+    self->plug = plug;
 }
 
 /* ---- synchronous calls ---- */

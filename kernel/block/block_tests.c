@@ -606,6 +606,167 @@ KTEST(blk_lost_notification_is_kicked)
     KT_ASSERT(ms < 1000); /* the watch's look, not the 5 s timeout */
 }
 
+/* ---- plugs ---- */
+
+/* Each request's own count of done() calls and the status it got. */
+struct each {
+    struct counter *all;
+    unsigned calls;
+    int status;
+};
+
+static void each_done(struct blk_request *rq)
+{
+    struct each *e = rq->priv;
+    e->calls++;
+    e->status = rq->status;
+    count_done(&(struct blk_request){.status = rq->status, .priv = e->all});
+}
+
+/* 64 one-block writes in a scrambled order, a write elsewhere, a read next
+ * to them and a write in two pieces joined by one in one piece: held until
+ * the plug is finished, then four requests, each done() once. */
+KTEST(blk_plug_merges_neighbours)
+{
+    enum { N = 64, TOTAL = N + 4 };
+    struct ramdisk *rd = rd_new(1024, 4, fill_pattern);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    struct blk_request *rqs = kzalloc(TOTAL * sizeof *rqs);
+    struct each *e = kzalloc(TOTAL * sizeof *e);
+    uint8_t *w = kmalloc((N + 5) * 512), *r = kmalloc(512);
+    struct counter c = {0, 0};
+    int ok = rqs && e && w && r, held = 0, all = 0, once = 1, data = 0;
+    unsigned submits = 0, plugged = 0;
+    if (ok) {
+        for (unsigned i = 0; i < (N + 5) * 512; i++)
+            w[i] = (uint8_t)(i * 13 + i / 512 + 1);
+        unsigned base = rd->submits;
+        struct blk_plug plug;
+        blk_plug_start(&plug);
+        for (unsigned i = 0; i < N; i++) {
+            unsigned b = (i * 37) % N; /* a permutation of 0..N-1 */
+            rqs[i] = (struct blk_request){.op = BLK_WRITE, .lba = 100 + b, .count = 1, .buf = w + b * 512};
+        }
+        rqs[N] = (struct blk_request){.op = BLK_WRITE, .lba = 300, .count = 1, .buf = w + N * 512};
+        rqs[N + 1] = (struct blk_request){.op = BLK_READ, .lba = 100 + N, .count = 1, .buf = r};
+        struct blk_vec v[2] = {{w + (N + 1) * 512 + 256, 512}, {w + (N + 3) * 512, 512}};
+        rqs[N + 2] = (struct blk_request){.op = BLK_WRITE, .lba = 400, .count = 2, .vec = v, .nvec = 2};
+        rqs[N + 3] = (struct blk_request){.op = BLK_WRITE, .lba = 402, .count = 1, .buf = w + (N + 4) * 512};
+        for (unsigned i = 0; ok && i < TOTAL; i++) {
+            e[i].all = &c;
+            rqs[i].done = each_done;
+            rqs[i].priv = &e[i];
+            ok = blk_submit(&rd->bd, &rqs[i]) == 0;
+        }
+        plugged = plug.n;
+        held = rd->submits == base && c.n == 0;
+        blk_plug_finish(&plug);
+        all = ok && kt_wait_for(&c.n, TOTAL, 5000000000ull);
+        submits = rd->submits - base;
+        for (unsigned i = 0; i < TOTAL; i++)
+            once = once && e[i].calls == 1 && e[i].status == 0;
+        data = memcmp(rd->data + 100 * 512, w, N * 512) == 0 && memcmp(rd->data + 300 * 512, w + N * 512, 512) == 0 &&
+               memcmp(r, rd->data + (100 + N) * 512, 512) == 0 &&
+               memcmp(rd->data + 400 * 512, w + (N + 1) * 512 + 256, 512) == 0 &&
+               memcmp(rd->data + 401 * 512, w + (N + 3) * 512, 1024) == 0;
+    }
+    kfree(rqs);
+    kfree(e);
+    kfree(w);
+    kfree(r);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(ok);
+    KT_ASSERT(plugged == TOTAL);
+    KT_ASSERT(held);        /* nothing reached the driver before the finish */
+    KT_ASSERT(all);
+    KT_ASSERT(once);        /* each done() once, status 0 */
+    KT_ASSERT(submits == 4); /* blocks 100-163, 300, the read, 400-402 */
+    KT_ASSERT(data);
+}
+
+/* A thread that waits sends what it holds first: a synchronous read inside
+ * a plug returns (it would wait for ever for a request held by its own
+ * thread), and so does a held write's; an inner plug sends nothing. */
+KTEST(blk_plug_sends_before_its_thread_waits)
+{
+    struct ramdisk *rd = rd_new(256, 4, fill_pattern);
+    KT_ASSERT(rd);
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    uint8_t *w = kmalloc(512), *r = kmalloc(512);
+    struct counter c = {0, 0};
+    int ok = w && r, rerr = -1, inner_held = 0, done = 0;
+    if (ok) {
+        memset(w, 0x5a, 512);
+        unsigned base = rd->submits;
+        struct blk_plug outer, inner;
+        blk_plug_start(&outer);
+        struct blk_request wr = {.op = BLK_WRITE, .lba = 20, .count = 1, .buf = w, .done = count_done, .priv = &c};
+        blk_plug_start(&inner);
+        ok = blk_submit(&rd->bd, &wr) == 0;
+        blk_plug_finish(&inner);
+        inner_held = rd->submits == base && outer.n == 1;
+        rerr = blk_read(&rd->bd, 30, 1, r);
+        done = kt_wait_for(&c.n, 1, 5000000000ull);
+        blk_plug_finish(&outer);
+    }
+    int same = ok && memcmp(r, rd->data + 30 * 512, 512) == 0 && memcmp(rd->data + 20 * 512, w, 512) == 0;
+    kfree(w);
+    kfree(r);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(ok);
+    KT_ASSERT(inner_held);
+    KT_ASSERT(rerr == 0);
+    KT_ASSERT(done && c.bad == 0);
+    KT_ASSERT(same);
+}
+
+/* A merged request never carries more than the disk's max_blocks, and an
+ * error in it reaches every request it carried, and only those. */
+KTEST(blk_plug_merges_within_limits_and_fails_whole)
+{
+    enum { N = 64 };
+    struct ramdisk *rd = rd_new(512, 4, fill_pattern);
+    KT_ASSERT(rd);
+    rd->bd.max_blocks = 16;
+    KT_ASSERT(blk_register(&rd->bd, "kt") == 0);
+    rd->bad_lba = 200; /* in the third merged request: 196-211 */
+    struct blk_request *rqs = kzalloc(N * sizeof *rqs);
+    struct each *e = kzalloc(N * sizeof *e);
+    uint8_t *w = kmalloc(N * 512);
+    struct counter c = {0, 0};
+    int ok = rqs && e && w, all = 0, errors_right = 1;
+    unsigned submits = 0;
+    if (ok) {
+        memset(w, 0xa5, N * 512);
+        unsigned base = rd->submits;
+        struct blk_plug plug;
+        blk_plug_start(&plug);
+        for (unsigned i = 0; ok && i < N; i++) {
+            unsigned b = N - 1 - i; /* backwards */
+            e[i].all = &c;
+            rqs[i] = (struct blk_request){.op = BLK_WRITE, .lba = 164 + b, .count = 1, .buf = w + b * 512,
+                                          .done = each_done, .priv = &e[i]};
+            ok = blk_submit(&rd->bd, &rqs[i]) == 0;
+        }
+        blk_plug_finish(&plug);
+        all = ok && kt_wait_for(&c.n, N, 5000000000ull);
+        submits = rd->submits - base;
+        for (unsigned i = 0; i < N; i++) {
+            uint64_t lba = rqs[i].lba;
+            int in_bad = lba >= 196 && lba < 212;
+            errors_right = errors_right && e[i].calls == 1 && e[i].status == (in_bad ? -EIO : 0);
+        }
+    }
+    kfree(rqs);
+    kfree(e);
+    kfree(w);
+    KT_ASSERT(rd_free(rd) == 0);
+    KT_ASSERT(ok && all);
+    KT_ASSERT(submits == N / 16);
+    KT_ASSERT(errors_right);
+}
+
 /* ---- a software queue per hardware queue ---- */
 
 /* A disk with a hardware queue per CPU, each taking one request at a time

@@ -20,6 +20,7 @@
  */
 #include <hal/mmu.h>
 #include <hal/timer.h>
+#include <kernel/block.h>
 #include <kernel/errno.h>
 #include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
@@ -891,6 +892,8 @@ static void flush_pass(uint64_t age_ns, uint64_t limit)
     uint64_t now = hal_time_ns();
     struct pcache *started[PASS_BATCH];
     unsigned ns = 0;
+    struct blk_plug plug; /* the batch's writes go out merged when it waits */
+    blk_plug_start(&plug);
     irqflags_t f = spin_lock_irqsave(&caches_lock);
     list_for_each(n, &caches) {
         struct pcache *pc = container_of(n, struct pcache, node);
@@ -916,6 +919,7 @@ static void flush_pass(uint64_t age_ns, uint64_t limit)
         pass_wait(started, ns, &f);
         spin_unlock_irqrestore(&caches_lock, f);
     }
+    blk_plug_finish(&plug);
 }
 
 void pcache_balance(struct pcache *pc)

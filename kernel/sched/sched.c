@@ -11,6 +11,7 @@
  */
 #include <hal/context.h>
 #include <hal/cpu.h>
+#include <kernel/block.h>
 #include <kernel/bpf_hook.h>
 #include <kernel/irq.h>
 #include <hal/timer.h>
@@ -472,10 +473,21 @@ void sched_preempt_check(void)
         schedule();
 }
 
+/* A thread that holds block requests back (a plug) sends them before it
+ * waits: what it waits for may be one of them, or wait for one. */
+static void send_held(struct thread *t)
+{
+    if (t && t->plug)
+        blk_plug_flush();
+}
+
 void thread_yield(void)
 {
-    if (this_cpu()->current)
+    struct thread *t = this_cpu()->current;
+    if (t) {
+        send_held(t);
         schedule();
+    }
 }
 
 void sched_resched_ipi(void)
@@ -544,6 +556,7 @@ static int flag_set(const void *p) { return *(const volatile int *)p != 0; }
 void sched_block(volatile int *cancel)
 {
     struct thread *self = thread_current();
+    send_held(self);
     if (self->se.prio == PRIO_IDLE) {
         idle_wait_until(flag_set, (const void *)cancel);
         return;
@@ -577,6 +590,7 @@ void thread_sleep_ns(uint64_t ns)
         thread_yield();
         return;
     }
+    send_held(t);
     uint64_t deadline = hal_time_ns() + ns;
     if (!have_timer) {
         /* No timer interrupt would ever wake us: let others run meanwhile. */
@@ -747,6 +761,8 @@ void thread_exit(int result)
     struct thread *t = thread_current();
     if (t->se.prio == PRIO_IDLE)
         panic("thread_exit() called by an idle thread");
+    if (t->plug) /* a plug left active: what it holds still goes out */
+        blk_plug_finish(t->plug);
     hal_irq_disable(); /* no preemption from here: the stack is ours until the switch */
     t->result = result;
     __atomic_store_n(&t->exited, 1, __ATOMIC_RELEASE);

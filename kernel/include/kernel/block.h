@@ -170,6 +170,38 @@ void blk_rq_copy(struct blk_request *rq, void *data, int to_rq);
 /** @brief Flush the device's write cache and wait (0 at once if it has none). Thread context. */
 int blk_flush(struct blkdev *bd);
 
+/**
+ * @brief Requests a thread holds back so that neighbours go out as one.
+ *
+ * Between blk_plug_start() and blk_plug_finish(), blk_submit() from the
+ * thread checks each read or write and keeps it (a flush sends what is
+ * held first). They go out when the plug is finished or the thread is
+ * about to block or sleep (sched_block(), thread_sleep_ns(): a thread never
+ * waits for a request it holds itself), sorted by disk and block, and those
+ * of one direction that follow each other on the disk as one request of up
+ * to BLK_MERGE_BYTES (and the disk's max_blocks): writing back 10,000 small
+ * files is a hundred requests, not 10,000. Each request's done() still
+ * runs once, with the status of the request it went out in: a device says
+ * only that a request failed, so an error fails every piece of it.
+ * Interrupt handlers' requests are never held. A plug started while one
+ * is active does nothing; the outer one sends.
+ */
+struct blk_plug {
+    struct list_node held; /**< requests held, in submission order */
+    unsigned n;            /**< how many */
+};
+
+#define BLK_MERGE_BYTES (512u * 1024) /**< bytes of a request made of held ones, at most */
+#define BLK_MERGE_VECS 256u           /**< pieces of one, at most */
+
+/** @brief Hold this thread's requests in @p plug (on its stack) until blk_plug_finish(). Thread context. */
+void blk_plug_start(struct blk_plug *plug);
+/** @brief Send what @p plug holds and stop holding (for the plug that is active). Thread context. */
+void blk_plug_finish(struct blk_plug *plug);
+/** @brief Send what the current thread's plug holds and keep holding (the
+ *  scheduler calls it before the thread blocks). Thread context. */
+void blk_plug_flush(void);
+
 /** @brief The block device called @p name, or NULL. */
 struct blkdev *blk_find(const char *name);
 /** @brief Number of block devices (disks and partitions). */

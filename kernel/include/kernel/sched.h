@@ -65,6 +65,8 @@ enum thread_state {
 /** @brief A thread's function: its return value is the thread's result. */
 typedef int (*thread_fn)(void *arg);
 
+struct blk_plug;
+
 /** @brief A kernel thread (fields are the scheduler's; read them under its lock). */
 struct thread {
     void *sp;                    /**< saved stack pointer while switched out */
@@ -95,6 +97,7 @@ struct thread {
     unsigned ustate_cpu;         /**< with ustate: the CPU that last loaded it */
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
     void *uthread;               /**< its struct uthread in that process */
+    struct blk_plug *plug;       /**< requests it holds back to merge (kernel/block.h), sent before it blocks */
 };
 
 /** @brief One CPU's scheduler state. */
