@@ -620,7 +620,9 @@ static void each_done(struct blk_request *rq)
     struct each *e = rq->priv;
     e->calls++;
     e->status = rq->status;
-    count_done(&(struct blk_request){.status = rq->status, .priv = e->all});
+    if (rq->status)
+        e->all->bad = rq->status;
+    e->all->n++;
 }
 
 /* 64 one-block writes in a scrambled order, a write elsewhere, a read next
