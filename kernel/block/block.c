@@ -572,7 +572,7 @@ static int watch_thread(void *arg)
  * large requests (Linux's plugging and its I/O scheduler's merges do the
  * same). A merged request is one allocation: the request, the held ones it
  * carries (its kids) and its pieces; when memory is short, the held
- * requests go out one by one as they came. */
+ * requests of that run go out one by one, in block order. */
 
 struct blk_merged {
     struct blk_request rq;

@@ -184,7 +184,9 @@ int blk_flush(struct blkdev *bd);
  * runs once, with the status of the request it went out in: a device says
  * only that a request failed, so an error fails every piece of it.
  * Interrupt handlers' requests are never held. A plug started while one
- * is active does nothing; the outer one sends.
+ * is active does nothing; the outer one sends. Held requests are not yet
+ * on their disk's queue, so blk_unregister() does not see them: a disk
+ * must not go while a thread holds requests for it.
  */
 struct blk_plug {
     struct list_node held; /**< requests held, in submission order */
