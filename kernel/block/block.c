@@ -430,7 +430,7 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
             self->plug->n++;
             return 0;
         }
-        blk_plug_flush(); /* a flush covers the writes before it */
+        blk_plug_flush(); /* the writes held before a flush go out before it */
     }
     queue_rq(rq);
     return 0;
