@@ -176,11 +176,12 @@ int blk_flush(struct blkdev *bd);
  * Between blk_plug_start() and blk_plug_finish(), blk_submit() from the
  * thread checks each read or write and keeps it (a flush sends what is
  * held first). They go out when the plug is finished or the thread is
- * about to block or sleep (sched_block(), thread_sleep_ns(): a thread never
- * waits for a request it holds itself), sorted by disk and block, and those
+ * about to block, sleep, yield or exit (sched_block(), thread_sleep_ns(),
+ * thread_yield(), thread_exit(): a thread never waits for a request it
+ * holds itself), sorted by disk and block, and those
  * of one direction that follow each other on the disk as one request of up
- * to BLK_MERGE_BYTES (and the disk's max_blocks): writing back 10,000 small
- * files is a hundred requests, not 10,000. Each request's done() still
+ * to BLK_MERGE_BYTES (and the disk's max_blocks): a sync after creating
+ * 10,000 small files sends 185 write requests, not 10,106. Each request's done() still
  * runs once, with the status of the request it went out in: a device says
  * only that a request failed, so an error fails every piece of it.
  * Interrupt handlers' requests are never held. A plug started while one
