@@ -11,7 +11,7 @@ block plug (kernel/block/block.c) holds the writes, sorts them and sends
 neighbours as one request. QEMU's own counters (its monitor's
 `info blockstats`, typed on -nographic's stdio after Ctrl-A c) then show
 the write requests the disk got during the whole boot. With the plug that
-is about 60 for 2,000 files; without it, one per file (over 2,000).
+is 40 for 2,000 files on each arch; without it, one per file (over 2,000).
 The check allows a quarter of N. e2fsck -fn then calls the disk clean.
 """
 import os, re, sys
