@@ -8,6 +8,9 @@ list(APPEND CORE_SOURCES
   kernel/lib/logbuf.c
   kernel/lib/errno.c
   kernel/lib/fdt.c
+  kernel/lib/spinlock.c
+  kernel/lib/lockdep.c
+  kernel/lib/lockdep_tests.c
   kernel/lib/console.c
   kernel/lib/arch_defaults.c
 )

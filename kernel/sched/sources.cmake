@@ -1,7 +1,5 @@
 # Sources of kernel/sched, appended to the kernel's portable core (CMakeLists.txt).
 list(APPEND CORE_SOURCES
-  kernel/sched/spinlock.c
-  kernel/sched/lockdep.c
   kernel/sched/sched.c
   kernel/sched/smp.c
   kernel/sched/watchdog.c

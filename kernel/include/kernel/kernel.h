@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define SMP_MAX_CPUS 8 /**< CPUs the kernel keeps data for (kernel/smp.h) */
+
 /** @brief Number of elements of the array (not pointer) @p a. */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -25,13 +25,13 @@
 
 #include <hal/cpu.h> /* hal_cpu_local() is defined inline there */
 #include <hal/smp.h>
+#include <kernel/kernel.h> /* SMP_MAX_CPUS */
 #include <kernel/kmalloc.h>
 #include <kernel/pmm.h>
 #include <kernel/ktimer.h>
 #include <kernel/sched.h>
 #include <stdint.h>
 
-#define SMP_MAX_CPUS 8            /**< CPUs the kernel keeps data for */
 #define SMP_START_TIMEOUT_MS 1000 /**< how long a starting CPU may take to report in */
 
 /** @brief Where a CPU is in its life. */
