@@ -10,6 +10,7 @@ list(APPEND CORE_SOURCES
   kernel/fs/file.c
   kernel/fs/fs_cmds.c
   kernel/fs/initrd.c
+  kernel/fs/initrd_cmds.c
   kernel/fs/ldisc.c
   kernel/fs/pipe.c
   kernel/fs/procfs.c

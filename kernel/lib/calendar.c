@@ -1,13 +1,13 @@
 /**
  * @file calendar.c
- * @brief Days since 1970 and dates, both ways (kernel/clock.h), for the
+ * @brief Days since 1970 and dates, both ways (kernel/calendar.h), for the
  *        RTCs that count in dates and for `date`.
  *
  * The Gregorian rule (a leap year every 4, not every 100, every 400) for
  * any year, before 1970 too: leap years are counted with divisions that
  * round down (toward minus infinity), so negative years work as well.
  */
-#include <kernel/clock.h>
+#include <kernel/calendar.h>
 
 /* @p a / @p b rounded down (b > 0). */
 static int64_t div_floor(int64_t a, int64_t b) { return a / b - (a % b < 0); }

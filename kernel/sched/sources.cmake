@@ -2,7 +2,10 @@
 list(APPEND CORE_SOURCES
   kernel/sched/sched.c
   kernel/sched/smp.c
+  kernel/sched/smp_cmds.c
+  kernel/sched/smp_tests.c
   kernel/sched/watchdog.c
+  kernel/sched/watchdog_cmds.c
   kernel/sched/smp_plan.c
   kernel/sched/runqueue.c
   kernel/sched/wait.c

@@ -12,7 +12,6 @@
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
-#include <kernel/shell.h>
 
 #define EPOCH_MIN 946684800ull  /* 2000-01-01 00:00:00 UTC */
 #define EPOCH_MAX 7258118400ull /* 2200-01-01 00:00:00 UTC */
@@ -20,8 +19,7 @@
 static int64_t offset_ns;   /* wall clock minus hal_time_ns() */
 static const char *source;  /* set last: readers test it first */
 
-/* @p s seconds since 1970 as "YYYY-MM-DD hh:mm:ss UTC". */
-static void utc_text(uint64_t s, char *buf, size_t size)
+void clock_utc_text(uint64_t s, char *buf, size_t size)
 {
     int64_t y;
     unsigned mo, d;
@@ -45,7 +43,7 @@ int clock_set_realtime(uint64_t epoch_ns, const char *name)
     offset_ns = (int64_t)(epoch_ns - hal_time_ns());
     __atomic_store_n(&source, name, __ATOMIC_RELEASE);
     char when[32];
-    utc_text(s, when, sizeof when);
+    clock_utc_text(s, when, sizeof when);
     pr_info("clock: %s: %s", name, when);
     return 0;
 }
@@ -65,18 +63,3 @@ uint64_t clock_wall_ns(void)
 }
 
 const char *clock_source(void) { return __atomic_load_n(&source, __ATOMIC_ACQUIRE); }
-
-static int cmd_date(int argc, char **argv)
-{
-    if (argc != 1)
-        return shell_usage(argv[0]);
-    uint64_t ns;
-    if (clock_realtime(&ns))
-        return shell_error(-ENODEV, "date: no real-time clock was found; `uptime` has the time since boot");
-    uint64_t s = ns / NSEC_PER_SEC;
-    char when[32];
-    utc_text(s, when, sizeof when);
-    kprintf("%s (%lu s since 1970, from %s)\n", when, (unsigned long)s, clock_source());
-    return 0;
-}
-SHELL_COMMAND("date", "date", "the date and time (UTC) from the real-time clock", cmd_date);

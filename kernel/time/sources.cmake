@@ -2,4 +2,5 @@
 list(APPEND CORE_SOURCES
   kernel/time/ktimer.c
   kernel/time/clock.c
+  kernel/time/clock_cmds.c
 )

@@ -13,6 +13,8 @@
 #ifndef KERNEL_CLOCK_H
 #define KERNEL_CLOCK_H
 
+#include <kernel/calendar.h> /* dates, which the RTC drivers and `date` use with it */
+#include <stddef.h>
 #include <stdint.h>
 
 /** @brief Nanoseconds in a second. */
@@ -36,10 +38,7 @@ uint64_t clock_wall_ns(void);
 /** @brief The RTC the wall clock came from, or NULL. */
 const char *clock_source(void);
 
-/** @brief Days from 1970-01-01 to @p year-@p month-@p day (proleptic Gregorian; month 1-12). */
-int64_t clock_days_from_civil(int64_t year, unsigned month, unsigned day);
-
-/** @brief The date of day @p days since 1970-01-01: *@p year, *@p month (1-12), *@p day (1-31). */
-void clock_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
+/** @brief @p s seconds since 1970 as "YYYY-MM-DD hh:mm:ss UTC" in @p buf (for `date` and the log). */
+void clock_utc_text(uint64_t s, char *buf, size_t size);
 
 #endif

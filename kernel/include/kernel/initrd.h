@@ -54,6 +54,9 @@ int archive_next(const void *base, size_t size, size_t *pos, struct archive_entr
  */
 int initrd_find(const char *path, const void **data, size_t *size);
 
+/** @brief @p path without its leading "/" and "./" (the archive's names have none). */
+const char *initrd_strip(const char *path);
+
 /**
  * @brief The whole initrd, for walking it with archive_next().
  * @retval 0 set; -ENOENT no initrd (or not in the direct map)

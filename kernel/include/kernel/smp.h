@@ -144,6 +144,9 @@ void watchdog_cpu_start(void);
 /** @brief Report CPUs silent for more than @p ms (0 turns the checks off); the old limit. */
 uint64_t watchdog_set_limit_ms(uint64_t ms);
 
+/** @brief The limit watchdog_set_limit_ms() set, in ms; 0: off. */
+uint64_t watchdog_limit_ms(void);
+
 /**
  * @brief Stop every other online CPU, for a panic: each halts with
  *        interrupts masked where it is, reached by the NMI where the
