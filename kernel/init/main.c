@@ -28,18 +28,6 @@
 #include <kernel/wait.h>
 
 
-/* Counted from the kernel's first instruction (the arch records that counter
- * value before anything else), so log stamps from driver probes made before
- * kmain are on the same clock. */
-uint64_t uptime_us(void)
-{
-    uint64_t freq = hal_counter_freq();
-    if (freq == 0)
-        return 0;
-    uint64_t ticks = hal_counter() - platform_boot_info()->boot_counter;
-    return ticks / freq * 1000000 + ticks % freq * 1000000 / freq;
-}
-
 /* Words we understand on the command line; anything else is reported and ignored. */
 static void parse_cmdline(const char *cmdline)
 {

@@ -6,6 +6,7 @@ list(APPEND CORE_SOURCES
   kernel/lib/calendar.c
   kernel/lib/kprintf.c
   kernel/lib/logbuf.c
+  kernel/lib/bootprof.c
   kernel/lib/errno.c
   kernel/lib/fdt.c
   kernel/lib/spinlock.c

@@ -105,6 +105,10 @@ struct driver {
     int late;
 };
 
+/** @brief The DRIVER() descriptors, [start, end): a section each arch's linker script bounds (kernel/sections.h). */
+extern const struct driver __drivers_start[];
+extern const struct driver __drivers_end[]; /**< one past the last DRIVER() */
+
 /** @brief Define and register a driver: DRIVER(pl011_driver, .name = ..., ...). */
 #define DRIVER(ident, ...)                                                                  \
     static const struct driver ident                                                       \

@@ -21,6 +21,10 @@ struct ktest {
     void (*fn)(struct ktest_ctx *ctx); /**< its body */
 };
 
+/** @brief The KTEST() descriptors, [start, end): a section each arch's linker script bounds (kernel/sections.h). */
+extern const struct ktest __ktests_start[];
+extern const struct ktest __ktests_end[]; /**< one past the last KTEST() */
+
 /**
  * @brief Define and register a test: `KTEST(name) { ... KT_ASSERT(...); }`.
  *        The body sees `ctx`; tests run in thread context, one at a time,

@@ -13,15 +13,13 @@
  *
  * Registration sections hold arrays that macros fill at link time: KTEST()
  * (kernel/ktest.h), DRIVER() (kernel/driver.h) and SHELL_COMMAND()
- * (kernel/shell.h); their bounds are typed so that iterating is plain
- * pointer arithmetic.
+ * (kernel/shell.h); their bounds are declared, typed, in those headers, so
+ * that iterating is plain pointer arithmetic and this header, which every
+ * layer reads, names no higher layer's types.
  */
 #ifndef KERNEL_SECTIONS_H
 #define KERNEL_SECTIONS_H
 
-#include <kernel/driver.h>
-#include <kernel/ktest.h>
-#include <kernel/shell.h>
 #include <stdint.h>
 
 /** @name The image
@@ -46,12 +44,6 @@ extern char __kernel_end[];   /**< one past the image, .bss included; page-align
  */
 extern const uint64_t __ksyms_start[];
 extern const uint64_t __ksyms_end[];          /**< one past the symbol table */
-extern const struct ktest __ktests_start[];   /**< the KTEST() descriptors */
-extern const struct ktest __ktests_end[];     /**< one past the last KTEST() */
-extern const struct driver __drivers_start[]; /**< the DRIVER() descriptors */
-extern const struct driver __drivers_end[];   /**< one past the last DRIVER() */
-extern const struct shell_command __shell_cmds_start[]; /**< the SHELL_COMMAND() descriptors */
-extern const struct shell_command __shell_cmds_end[];   /**< one past the last SHELL_COMMAND() */
 /** @} */
 
 #endif

@@ -40,6 +40,10 @@ struct shell_command {
     const struct shell_sub *subs;
 };
 
+/** @brief The SHELL_COMMAND() descriptors, [start, end): a section each arch's linker script bounds (kernel/sections.h). */
+extern const struct shell_command __shell_cmds_start[];
+extern const struct shell_command __shell_cmds_end[]; /**< one past the last SHELL_COMMAND() */
+
 /** @brief One subcommand of a command registered with SHELL_COMMAND_SUBS(). */
 struct shell_sub {
     const char *name;            /**< the word after the command: "crc32" */

@@ -1,6 +1,7 @@
 /**
  * @file bootprof.c
- * @brief Boot stage stamps (kernel/bootprof.h).
+ * @brief Boot stage stamps (kernel/bootprof.h) and uptime_us(), both on the
+ *        counter the arch read at the kernel's first instruction.
  *
  * A stamp is the raw counter value, converted to microseconds only when the
  * stages are read: on x86_64 the TSC's rate is known only once it has been
@@ -17,6 +18,18 @@ static const char *names[BOOT_STAGES_MAX];
 static uint64_t ticks[BOOT_STAGES_MAX];
 static struct boot_stage_rec stages[BOOT_STAGES_MAX];
 static unsigned nstages, dropped;
+
+/* Counted from the kernel's first instruction (the arch records that counter
+ * value before anything else), so log stamps from driver probes made before
+ * kmain are on the same clock. */
+uint64_t uptime_us(void)
+{
+    uint64_t freq = hal_counter_freq();
+    if (freq == 0)
+        return 0;
+    uint64_t ticks = hal_counter() - platform_boot_info()->boot_counter;
+    return ticks / freq * 1000000 + ticks % freq * 1000000 / freq;
+}
 
 void boot_stage(const char *name)
 {
