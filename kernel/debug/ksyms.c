@@ -6,7 +6,6 @@
  * linker script brackets it with __ksyms_start/__ksyms_end. The first link
  * has no table, so every lookup must cope with an empty or missing one.
  */
-#include <kernel/jit.h>
 #include <kernel/kernel.h>
 #include <kernel/printf.h>
 #include <kernel/sections.h>
@@ -14,12 +13,29 @@
 
 static const char *image_lookup(uintptr_t addr, uintptr_t *offset);
 
+static const char *(*code_lookup)(uintptr_t addr, uintptr_t *offset);
+static int (*code_contains)(uintptr_t addr);
+
+void ksym_set_code_lookup(const char *(*lookup)(uintptr_t addr, uintptr_t *offset),
+                          int (*contains)(uintptr_t addr))
+{
+    __atomic_store_n(&code_contains, contains, __ATOMIC_RELEASE);
+    __atomic_store_n(&code_lookup, lookup, __ATOMIC_RELEASE);
+}
+
+int ksym_code_contains(uintptr_t addr)
+{
+    int (*contains)(uintptr_t) = __atomic_load_n(&code_contains, __ATOMIC_ACQUIRE);
+    return contains && contains(addr);
+}
+
 /* The image's table first, then the code memory regions (modules, JITed
  * programs), whose symbols are "owner:function". */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 {
     const char *name = image_lookup(addr, offset);
-    return name ? name : jit_sym_lookup(addr, offset);
+    const char *(*lookup)(uintptr_t, uintptr_t *) = __atomic_load_n(&code_lookup, __ATOMIC_ACQUIRE);
+    return name || !lookup ? name : lookup(addr, offset);
 }
 
 static const char *image_lookup(uintptr_t addr, uintptr_t *offset)

@@ -5,12 +5,10 @@
 #include <hal/cpu.h>
 #include <hal/mmu.h>
 #include <kernel/errno.h>
-#include <kernel/jit.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
 #include <kernel/sections.h>
-#include <kernel/smp.h>
 
 int ktest_mode;
 
@@ -45,7 +43,7 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
          depth++) {
         const uintptr_t *rec = (const uintptr_t *)(fp + ARCH_FRAME_RECORD_OFFSET);
         uintptr_t ret = rec[1];
-        if ((ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end) && !jit_contains(ret))
+        if ((ret < (uintptr_t)__kernel_start || ret >= (uintptr_t)__kernel_end) && !ksym_code_contains(ret))
             break;
         char label[8];
         ksnprintf(label, sizeof label, "#%d", depth);
@@ -56,20 +54,29 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr)
     }
 }
 
+static const struct debug_hooks *cpu_hooks;
+
+void debug_set_cpu_hooks(const struct debug_hooks *hooks)
+{
+    __atomic_store_n(&cpu_hooks, hooks, __ATOMIC_RELEASE);
+}
+
 void panic_finish(void)
 {
     /* The other CPUs stop where they are, so nothing runs on past a panic.
      * If another CPU panicked first, it is stopping this one: halt. */
-    unsigned left;
-    int asked = smp_stop_others(&left);
-    if (asked == -EBUSY)
-        smp_stop_if_asked();
+    const struct debug_hooks *h = __atomic_load_n(&cpu_hooks, __ATOMIC_ACQUIRE);
+    unsigned left = 0;
+    int asked = h && h->stop_others ? h->stop_others(&left) : 0;
+    if (asked == -EBUSY && h->stop_if_asked)
+        h->stop_if_asked();
     kprintf_panic_mode(); /* a stopped CPU may hold the console lock */
+    unsigned me = h && h->cpu_index ? h->cpu_index() : 0;
     if (asked > 0 && !left)
-        kprintf("panic on CPU %u: the other %d CPU(s) stopped\n", cpu_this()->index, asked);
+        kprintf("panic on CPU %u: the other %d CPU(s) stopped\n", me, asked);
     else if (asked > 0)
         kprintf("panic on CPU %u: %u of the other %d CPU(s) did not stop (interrupts masked, and no NMI here)\n",
-                cpu_this()->index, left, asked);
+                me, left, asked);
     if (ktest_mode) {
         kprintf("panic in ktest mode: powering off with failure\n");
         if (hal_poweroff_code(1) != 0)

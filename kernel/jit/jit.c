@@ -119,6 +119,8 @@ static void free_syms(struct sym_array *s)
 
 struct jit_region *jit_alloc(size_t size, const char *owner)
 {
+    /* Backtraces name code here from the first region on (kernel/kernel.h). */
+    ksym_set_code_lookup(jit_sym_lookup, jit_contains);
     if (size == 0 || size > ARCH_MODULE_SIZE / 2) {
         pr_warn("jit: refusing %zu bytes of code memory for %s", size, owner ? owner : "?");
         return NULL;

@@ -368,6 +368,14 @@ static int start_one(struct cpu *c, const struct hal_cpu_desc *d)
     return 0;
 }
 
+static unsigned this_cpu_index(void) { return cpu_this()->index; }
+
+static const struct debug_hooks panic_cpus = {
+    .stop_others = smp_stop_others,
+    .stop_if_asked = smp_stop_if_asked,
+    .cpu_index = this_cpu_index,
+};
+
 void smp_early_init(void)
 {
     struct cpu *boot = &cpus[0];
@@ -382,6 +390,7 @@ void smp_early_init(void)
     spin_init(&boot->call_lock, "smp-call");
     ktimer_base_init(&boot->timers, 0);
     hal_cpu_local_set(boot);
+    debug_set_cpu_hooks(&panic_cpus);
 }
 
 void smp_init(void)

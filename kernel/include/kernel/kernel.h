@@ -45,6 +45,41 @@ void backtrace_from(uintptr_t fp, uintptr_t pc, uintptr_t lr);
 /** @brief Function containing @p addr, or NULL; *offset gets addr minus its start. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
 
+/**
+ * @brief What panic and symbol lookup need of the layers above them, which
+ *        they cannot name (debug sits below them all: docs/architecture.md,
+ *        "Layers inside kernel/"). Each member may stay NULL.
+ */
+struct debug_hooks {
+    /** Stop every other CPU (kernel/smp.h, smp_stop_others()). */
+    int (*stop_others)(unsigned *left);
+    /** Halt here if another CPU's panic asked (smp_stop_if_asked()). */
+    void (*stop_if_asked)(void);
+    /** This CPU's index, for the panic's last lines. */
+    unsigned (*cpu_index)(void);
+};
+
+/**
+ * @brief The CPUs' part of the panic path, registered by the scheduler as
+ *        the per-CPU data comes up (smp_early_init()); before that a panic
+ *        stops no other CPU, as none runs.
+ * @note Any context; the table must outlive the kernel.
+ */
+void debug_set_cpu_hooks(const struct debug_hooks *hooks);
+
+/**
+ * @brief Code outside the image that backtraces walk and name: the JIT's
+ *        regions (kernel/jit.h), registered by the JIT when it makes its
+ *        first one. @p lookup names an address as ksym_lookup() does, or
+ *        returns NULL; @p contains says whether an address is such code.
+ * @note Any context.
+ */
+void ksym_set_code_lookup(const char *(*lookup)(uintptr_t addr, uintptr_t *offset),
+                          int (*contains)(uintptr_t addr));
+
+/** @brief Whether @p addr is in code ksym_set_code_lookup() registered. @note Any context. */
+int ksym_code_contains(uintptr_t addr);
+
 /** @brief Room for a ksym_name() result. */
 #define KSYM_NAME_MAX 80
 
