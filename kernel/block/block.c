@@ -393,6 +393,14 @@ int blk_check(const struct blkdev *bd, enum blk_op op, uint64_t lba, uint32_t co
     return 0;
 }
 
+/* The block plug @p t holds, or NULL (thread->plug is ours when its flush is). */
+static void plug_hook(struct thread_plug *base, int exiting);
+
+static struct blk_plug *plug_of(struct thread *t)
+{
+    return t && t->plug && t->plug->flush == plug_hook ? (struct blk_plug *)t->plug : NULL;
+}
+
 int blk_submit(struct blkdev *bd, struct blk_request *rq)
 {
     if (!rq)
@@ -423,11 +431,11 @@ int blk_submit(struct blkdev *bd, struct blk_request *rq)
             rq->done(rq);
         return 0;
     }
-    struct thread *self = irq_in_handler() ? NULL : thread_current();
-    if (self && self->plug) {
+    struct blk_plug *held = irq_in_handler() ? NULL : plug_of(thread_current());
+    if (held) {
         if (rq->op != BLK_FLUSH) {
-            list_add_tail(&self->plug->held, &rq->node);
-            self->plug->n++;
+            list_add_tail(&held->held, &rq->node);
+            held->n++;
             return 0;
         }
         blk_plug_flush(); /* the writes held before a flush go out before it */
@@ -700,19 +708,30 @@ static void plug_send(struct blk_plug *plug)
     }
 }
 
+/* The scheduler's call (thread->plug) before the thread waits or exits. */
+static void plug_hook(struct thread_plug *base, int exiting)
+{
+    struct blk_plug *plug = (struct blk_plug *)base;
+    if (exiting)
+        blk_plug_finish(plug); /* a plug left active: what it holds still goes out */
+    else
+        blk_plug_flush();
+}
+
 void blk_plug_start(struct blk_plug *plug)
 {
     struct thread *self = thread_current();
+    plug->base.flush = plug_hook;
     list_init(&plug->held);
     plug->n = 0;
     if (!self->plug)
-        self->plug = plug;
+        self->plug = &plug->base;
 }
 
 void blk_plug_finish(struct blk_plug *plug)
 {
     struct thread *self = thread_current();
-    if (self->plug != plug)
+    if (self->plug != &plug->base)
         return; /* an inner plug: the outer one sends */
     self->plug = NULL;
     plug_send(plug);
@@ -721,12 +740,12 @@ void blk_plug_finish(struct blk_plug *plug)
 void blk_plug_flush(void)
 {
     struct thread *self = thread_current();
-    struct blk_plug *plug = self->plug;
+    struct blk_plug *plug = plug_of(self);
     if (!plug || !plug->n)
         return;
     self->plug = NULL; /* what sending allocates or waits for holds nothing */
     plug_send(plug);
-    self->plug = plug;
+    self->plug = &plug->base;
 }
 
 /* ---- synchronous calls ---- */

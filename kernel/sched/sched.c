@@ -11,7 +11,6 @@
  */
 #include <hal/context.h>
 #include <hal/cpu.h>
-#include <kernel/block.h>
 #include <kernel/bpf_hook.h>
 #include <kernel/irq.h>
 #include <hal/timer.h>
@@ -478,7 +477,7 @@ void sched_preempt_check(void)
 static void send_held(struct thread *t)
 {
     if (t && t->plug)
-        blk_plug_flush();
+        t->plug->flush(t->plug, 0);
 }
 
 void thread_yield(void)
@@ -762,7 +761,7 @@ void thread_exit(int result)
     if (t->se.prio == PRIO_IDLE)
         panic("thread_exit() called by an idle thread");
     if (t->plug) /* a plug left active: what it holds still goes out */
-        blk_plug_finish(t->plug);
+        t->plug->flush(t->plug, 1);
     hal_irq_disable(); /* no preemption from here: the stack is ours until the switch */
     t->result = result;
     __atomic_store_n(&t->exited, 1, __ATOMIC_RELEASE);

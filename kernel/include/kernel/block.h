@@ -28,6 +28,7 @@
 #define KERNEL_BLOCK_H
 
 #include <kernel/list.h>
+#include <kernel/sched.h> /* struct thread_plug */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -190,6 +191,7 @@ int blk_flush(struct blkdev *bd);
  * must not go while a thread holds requests for it.
  */
 struct blk_plug {
+    struct thread_plug base; /**< first: what thread->plug points at (kernel/sched.h) */
     struct list_node held; /**< requests held, in submission order */
     unsigned n;            /**< how many */
 };

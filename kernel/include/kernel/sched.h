@@ -65,7 +65,19 @@ enum thread_state {
 /** @brief A thread's function: its return value is the thread's result. */
 typedef int (*thread_fn)(void *arg);
 
-struct blk_plug;
+/**
+ * @brief Work a thread holds back until it would wait (a block plug:
+ *        kernel/block.h): the layer that holds it sets thread->plug, and
+ *        the scheduler calls flush() before the thread blocks, sleeps,
+ *        yields (@p exiting 0) or exits (@p exiting 1), so that a thread
+ *        never waits for work it holds itself. The scheduler names no
+ *        function of that layer (docs/architecture.md, "Layers inside
+ *        kernel/"), as Linux's schedule() reaches blk_flush_plug() through
+ *        current->plug.
+ */
+struct thread_plug {
+    void (*flush)(struct thread_plug *plug, int exiting); /**< send what is held; thread context */
+};
 
 /** @brief A kernel thread (fields are the scheduler's; read them under its lock). */
 struct thread {
@@ -97,7 +109,7 @@ struct thread {
     unsigned ustate_cpu;         /**< with ustate: the CPU that last loaded it */
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
     void *uthread;               /**< its struct uthread in that process */
-    struct blk_plug *plug;       /**< requests it holds back to merge (kernel/block.h), sent before it blocks */
+    struct thread_plug *plug;    /**< work it holds back (a block plug, kernel/block.h), sent before it blocks */
 };
 
 /** @brief One CPU's scheduler state. */
