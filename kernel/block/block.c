@@ -33,7 +33,6 @@
 #include <hal/timer.h>
 #include <kernel/bpf_hook.h>
 #include <kernel/block.h>
-#include <kernel/vfs.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/kmalloc.h>
@@ -199,6 +198,18 @@ int blk_add_partition(struct blkdev *disk, unsigned partno, uint64_t start, uint
 
 static int watch_thread(void *arg);
 
+static void (*change_hook)(void);
+
+void blk_set_change_hook(void (*fn)(void)) { __atomic_store_n(&change_hook, fn, __ATOMIC_RELEASE); }
+
+/* The table of devices changed: tell its watcher (devfs). */
+static void changed(void)
+{
+    void (*fn)(void) = __atomic_load_n(&change_hook, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn();
+}
+
 int blk_register(struct blkdev *bd, const char *prefix)
 {
     if (!bd || !prefix || !bd->ops || !bd->ops->submit || bd->block_size < 512 ||
@@ -252,7 +263,7 @@ int blk_register(struct blkdev *bd, const char *prefix)
             (unsigned long)bd->nblocks, bd->block_size, bd->read_only ? ", read-only" : "",
             bd->nqueues, bd->nqueues == 1 ? "" : "s", bd->queue_depth);
     blk_scan_partitions(bd);
-    dev_blk_sync(); /* /dev/<name> and its partitions */
+    changed(); /* /dev/<name> and its partitions */
     return 0;
 }
 
@@ -300,7 +311,7 @@ int blk_unregister(struct blkdev *bd)
     }
     kfree(q);
     bd->priv = NULL;
-    dev_blk_sync();
+    changed();
     return 0;
 }
 

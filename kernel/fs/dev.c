@@ -428,6 +428,7 @@ int vfs_init(void)
         result = proc ? vfs_mount("/proc", proc, "proc", "proc", 0) : -ENOMEM;
         if (!result)
             result = dev_populate();
+        blk_set_change_hook(dev_blk_sync); /* disks that come later */
         dev_blk_sync();
         if (!result && root_dev[0])
             mount_root_device();

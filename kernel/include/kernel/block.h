@@ -207,6 +207,15 @@ void blk_plug_finish(struct blk_plug *plug);
  *  scheduler calls it before the thread blocks). Thread context. */
 void blk_plug_flush(void);
 
+/**
+ * @brief Have @p fn called, in thread context, each time the table of block
+ *        devices changed (a disk and its partitions registered, or gone):
+ *        how devfs keeps /dev's nodes in step (kernel/vfs.h, dev_blk_sync())
+ *        without the block layer, which sits below the file systems, naming
+ *        it. NULL: nobody. One watcher.
+ */
+void blk_set_change_hook(void (*fn)(void));
+
 /** @brief The block device called @p name, or NULL. */
 struct blkdev *blk_find(const char *name);
 /** @brief Number of block devices (disks and partitions). */
