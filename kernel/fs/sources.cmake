@@ -12,6 +12,8 @@ list(APPEND CORE_SOURCES
   kernel/fs/initrd.c
   kernel/fs/initrd_cmds.c
   kernel/fs/ldisc.c
+  kernel/fs/pcache.c
+  kernel/fs/pcache_tests.c
   kernel/fs/pipe.c
   kernel/fs/procfs.c
   kernel/fs/tmpfs.c

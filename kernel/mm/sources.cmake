@@ -5,9 +5,7 @@ list(APPEND CORE_SOURCES
   kernel/mm/memmap.c
   kernel/mm/pmm.c
   kernel/mm/file_page.c
-  kernel/mm/pcache.c
   kernel/mm/pmm_tests.c
-  kernel/mm/pcache_tests.c
   kernel/mm/pagetable.c
   kernel/mm/asid.c
   kernel/mm/vmalloc.c

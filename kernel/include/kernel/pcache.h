@@ -2,7 +2,7 @@
  * @file kernel/pcache.h
  * @brief The page cache: a file's (or a block device's) pages in memory,
  *        indexed by their offset, read on demand with read-ahead, written
- *        back when dirty (kernel/mm/pcache.c).
+ *        back when dirty (kernel/fs/pcache.c).
  *
  * One `struct pcache` per cached object: an ext2 regular file (its data),
  * or a mounted block device (the file system's metadata: superblock,
