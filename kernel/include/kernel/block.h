@@ -28,7 +28,7 @@
 #define KERNEL_BLOCK_H
 
 #include <kernel/list.h>
-#include <kernel/sched.h> /* struct thread_plug */
+#include <kernel/thread_plug.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -28,6 +28,7 @@
 #include <kernel/asid.h>
 #include <kernel/ktimer.h>
 #include <kernel/list.h>
+#include <kernel/thread_plug.h>
 #include <kernel/runqueue.h>
 #include <kernel/spinlock.h>
 #include <kernel/wait.h>
@@ -65,19 +66,6 @@ enum thread_state {
 /** @brief A thread's function: its return value is the thread's result. */
 typedef int (*thread_fn)(void *arg);
 
-/**
- * @brief Work a thread holds back until it would wait (a block plug:
- *        kernel/block.h): the layer that holds it sets thread->plug, and
- *        the scheduler calls flush() before the thread blocks, sleeps,
- *        yields (@p exiting 0) or exits (@p exiting 1), so that a thread
- *        never waits for work it holds itself. The scheduler names no
- *        function of that layer (docs/architecture.md, "Layers inside
- *        kernel/"), as Linux's schedule() reaches blk_flush_plug() through
- *        current->plug.
- */
-struct thread_plug {
-    void (*flush)(struct thread_plug *plug, int exiting); /**< send what is held; thread context */
-};
 
 /** @brief A kernel thread (fields are the scheduler's; read them under its lock). */
 struct thread {
