@@ -255,7 +255,7 @@ __attribute__((noinline)) static int cmd_fault(int argc, char **argv)
             return rc;
     } else if (strcmp(kind, "console-rx") == 0) {
         /* Not a CPU fault: the lost receive interrupt the console's idle
-         * look (kernel/lib/console.c) recovers from, made on purpose. */
+         * look (kernel/tty/console.c) recovers from, made on purpose. */
         int rc = console_rx_lose_interrupt();
         if (rc)
             return shell_error(rc, "fault console-rx: the console's input is polled: no interrupt to lose");

@@ -3,10 +3,10 @@
  * @brief Character devices (/dev/null, zero, full, random, urandom), the
  *        block device nodes, and the root file system's setup (vfs_init()).
  *
- * The console devices (/dev/console, tty, tty0) are tty.c's.
+ * The console devices (/dev/console, tty, tty0) are the tty layer's, which
+ * registers their operations (dev_set_console_ops()).
  */
 #include <kernel/block.h>
-#include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>
 #include <kernel/kmalloc.h>
@@ -265,6 +265,10 @@ void dev_blk_sync(void)
     }
 }
 
+static const struct file_ops *console_ops;
+
+void dev_set_console_ops(const struct file_ops *ops) { __atomic_store_n(&console_ops, ops, __ATOMIC_RELEASE); }
+
 const struct file_ops *chrdev_ops(uint32_t rdev)
 {
     switch (rdev) {
@@ -280,7 +284,7 @@ const struct file_ops *chrdev_ops(uint32_t rdev)
     case DEV(5, 0):
     case DEV(5, 1):
     case DEV(4, 0):
-        return &tty_file_ops;
+        return __atomic_load_n(&console_ops, __ATOMIC_ACQUIRE);
     default:
         return NULL;
     }

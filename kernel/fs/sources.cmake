@@ -11,12 +11,10 @@ list(APPEND CORE_SOURCES
   kernel/fs/fs_cmds.c
   kernel/fs/initrd.c
   kernel/fs/initrd_cmds.c
-  kernel/fs/ldisc.c
   kernel/fs/pcache.c
   kernel/fs/pcache_tests.c
   kernel/fs/pipe.c
   kernel/fs/procfs.c
   kernel/fs/tmpfs.c
-  kernel/fs/tty.c
   kernel/fs/vfs.c
 )

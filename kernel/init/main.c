@@ -23,6 +23,7 @@
 #include <kernel/shell.h>
 #include <kernel/smp.h>
 #include <kernel/string.h>
+#include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 #include <kernel/wait.h>
@@ -161,6 +162,7 @@ void kmain(struct boot_info *bi)
     pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
             bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
     parse_cmdline(bi->cmdline);
+    tty_register_devices(); /* /dev/console and /dev/tty open the console terminal */
     boot_stage("banner");
     sched_init(); /* this context becomes the idle thread; it allocates nothing */
     boot_stage("scheduler");

@@ -2,7 +2,7 @@
  * @file kprintf.c
  * @brief kprintf and klog on top of the pure formatter (format.c) and the console.
  */
-#include <kernel/console.h>
+#include <hal/console.h>
 #include <hal/cpu.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
@@ -70,6 +70,35 @@ static void print_lock_drop(irqflags_t f)
         spin_unlock(&print_lock);
     }
     hal_irq_restore(f);
+}
+
+/* Where bytes go: the early console (hal/console.h) until a console
+ * driver registers (kernel/tty/console.c, through kprintf_set_output()). */
+static void (*output)(char c);
+
+void kprintf_set_output(void (*putc)(char c)) { __atomic_store_n(&output, putc, __ATOMIC_RELEASE); }
+
+/*
+ * Sent before the kernel's first byte: firmware leaves the user's terminal
+ * in its own state (SeaBIOS starts with ESC c and ESC[?7l, autowrap off,
+ * which outlives QEMU in the user's terminal; GRUB sets colours). Autowrap
+ * back on and attributes reset, so long lines wrap and text is plain.
+ */
+static const char term_reset[] = "\x1b[0m\x1b[?7h";
+static int term_reset_sent;
+
+static void console_putc(char c)
+{
+    if (!term_reset_sent) {
+        term_reset_sent = 1;
+        for (const char *p = term_reset; *p; p++)
+            console_putc(*p);
+    }
+    void (*put)(char) = __atomic_load_n(&output, __ATOMIC_ACQUIRE);
+    if (put)
+        put(c);
+    else
+        hal_console_putc(c);
 }
 
 static void console_sink(void *ctx, const char *s, size_t n)

@@ -12,6 +12,5 @@ list(APPEND CORE_SOURCES
   kernel/lib/spinlock.c
   kernel/lib/lockdep.c
   kernel/lib/lockdep_tests.c
-  kernel/lib/console.c
   kernel/lib/arch_defaults.c
 )

@@ -22,6 +22,7 @@
 #include <kernel/shell.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 

@@ -8,7 +8,7 @@
  */
 #include "check.h"
 #include <kernel/user.h>
-#include "../../kernel/fs/ldisc.h"
+#include "../../kernel/tty/ldisc.h"
 
 static struct ldisc ld;
 

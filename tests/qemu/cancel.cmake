@@ -1,4 +1,4 @@
-# Ctrl-C stops the running command (console_cancelled(), kernel/lib/console.c):
+# Ctrl-C stops the running command (console_cancelled(), kernel/tty/console.c):
 # it prints ^C, the next command runs, nothing it held is left behind (`mem`'s
 # heap line the same before and after), and what was typed before the Ctrl-C
 # is dropped with the command. --on sends the key as soon as the command's

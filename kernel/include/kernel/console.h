@@ -35,8 +35,6 @@ int console_register(const struct console *con);
 /** @brief The registered console, or NULL while the early console is in use. */
 const struct console *console_current(void);
 
-/** @brief Write one byte to the console. */
-void console_putc(char c);
 
 /** @brief Read one byte if one is waiting. @retval -1 nothing received. */
 int console_getc(void);

@@ -18,4 +18,13 @@ int kvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
  */
 void kprintf_panic_mode(void);
 
+/**
+ * @brief Send kprintf's bytes to @p putc from now on (a console driver,
+ *        once it registered: kernel/console.h); until then they go to the
+ *        early console (hal_console_putc()). The terminal-reset sequence
+ *        still goes out before the first byte, whichever takes it.
+ * @note Any context.
+ */
+void kprintf_set_output(void (*putc)(char c));
+
 #endif

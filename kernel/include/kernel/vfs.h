@@ -463,24 +463,13 @@ int fifo_open(struct inode *ino, unsigned flags, struct file **out);
 
 /** @brief A character device's operations by its number, or NULL. */
 const struct file_ops *chrdev_ops(uint32_t rdev);
-/** @brief The console terminal's operations (/dev/console, tty, tty0: tty.c). */
-extern const struct file_ops tty_file_ops;
-/** @brief Who had the console terminal (tty_attach()). */
-struct tty_owner {
-    int sid;  /**< its session, 0 none */
-    int pgrp; /**< its foreground group */
-};
-#define TTY_SWITCH_KEY 0x1d /**< Ctrl-]: the console between pid 1's terminal and the kernel shell */
-/** @brief The console terminal now belongs to session @p sid, with foreground
- *         group @p pgrp, and has the console's input; *@p prev (if not NULL)
- *         gets who had it. */
-void tty_attach(int sid, int pgrp, struct tty_owner *prev);
-/** @brief Give the terminal back to @p prev, the input back to the kernel. */
-void tty_restore(const struct tty_owner *prev);
-/** @brief With @p fn set, TTY_SWITCH_KEY moves the console's input between
- *         the terminal and the kernel shell; @p fn hears which way (from
- *         the receive interrupt: it must not sleep). */
-void tty_set_switch(void (*fn)(int to_kernel));
+/**
+ * @brief The console terminal's operations for /dev/console, /dev/tty and
+ *        /dev/tty0 (the tty layer's, which registers them: kernel/tty.h,
+ *        tty_register_devices()); until then those nodes open nothing (-ENXIO).
+ * @note Any context; @p ops must outlive the kernel.
+ */
+void dev_set_console_ops(const struct file_ops *ops);
 struct blkdev;
 /** @brief The block device a block device node's number (rdev) names, or NULL. */
 struct blkdev *blkdev_of(uint32_t rdev);

@@ -1,7 +1,7 @@
 /**
  * @file console.c
- * @brief Route console bytes to the registered driver or the early console,
- *        and queue received bytes from the UART's interrupt for readers.
+ * @brief The console drivers registered (kprintf's output from then on),
+ *        and the bytes their receive interrupt queues for readers.
  */
 #include <hal/console.h>
 #include <hal/timer.h>
@@ -9,6 +9,7 @@
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
+#include <kernel/kprintf.h>
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
@@ -47,12 +48,16 @@ static void rx_isr(unsigned irq, void *dev)
     spin_unlock(&rx_drain_lock);
 }
 
+/* kprintf's output once a console driver registered (kernel/kprintf.h). */
+static void console_putc(char c) { current->putc(current->dev, c); }
+
 int console_register(const struct console *con)
 {
     if (nconsoles == MAX_CONSOLES)
         return -ENOSPC;
     consoles[nconsoles] = *con;
     current = &consoles[nconsoles++];
+    kprintf_set_output(console_putc);
     /* Input starts only now that the console can pause it: a driver that
      * turned its receive interrupt on and drained the UART before this
      * point, with a queue filled by keys typed during boot, had nobody to
@@ -71,27 +76,6 @@ int console_register(const struct console *con)
 
 const struct console *console_current(void) { return current; }
 
-/*
- * Sent before the kernel's first byte: firmware leaves the user's terminal
- * in its own state (SeaBIOS starts with ESC c and ESC[?7l, autowrap off,
- * which outlives QEMU in the user's terminal; GRUB sets colours). Autowrap
- * back on and attributes reset, so long lines wrap and text is plain.
- */
-static const char term_reset[] = "\x1b[0m\x1b[?7h";
-static int term_reset_sent;
-
-void console_putc(char c)
-{
-    if (!term_reset_sent) {
-        term_reset_sent = 1;
-        for (const char *p = term_reset; *p; p++)
-            console_putc(*p);
-    }
-    if (current)
-        current->putc(current->dev, c);
-    else
-        hal_console_putc(c);
-}
 
 int console_rx_irq(struct device *dev, void (*fn)(unsigned irq, void *dev), const char *name)
 {

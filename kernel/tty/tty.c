@@ -35,6 +35,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>
 
@@ -373,3 +374,5 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 }
 
 const struct file_ops tty_file_ops = {.read = tty_read, .write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .seekable = 0};
+
+void tty_register_devices(void) { dev_set_console_ops(&tty_file_ops); }
