@@ -18,7 +18,8 @@
 #include <hal/cpu.h>
 #include <hal/timer.h>
 #include <kernel/string.h>
-#include <kernel/user.h>
+#include <kernel/signo.h>
+#include <kernel/uaccess.h>
 #include <kernel/vfs.h>
 
 #define DEV(major, minor) ((uint32_t)(major) << 8 | (minor))

@@ -7,7 +7,8 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/string.h>
-#include <kernel/user.h>
+#include <kernel/signo.h>
+#include <kernel/uaccess.h>
 #include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 
@@ -206,6 +207,15 @@ long vfs_lseek(struct file *f, int64_t off, int whence)
     return r;
 }
 
+/* Takes a truncated file's pages out of the address spaces that map it:
+ * the address spaces' (uspace_cut()), lent when they first map a file. */
+static void (*cut_mapped)(struct inode *ino, uint64_t size);
+
+void vfs_set_cut_hook(void (*cut)(struct inode *ino, uint64_t size))
+{
+    __atomic_store_n(&cut_mapped, cut, __ATOMIC_RELEASE);
+}
+
 int vfs_truncate(struct inode *ino, uint64_t size)
 {
     if (S_ISDIR(ino->mode))
@@ -226,8 +236,9 @@ int vfs_truncate(struct inode *ino, uint64_t size)
     /* The pages past the new end out of every mapping, after the size is
      * published: a fault from now on sees it, and one that read it before
      * sees the cut (uspace_cut()) and starts over. */
-    if (ino->size < old) /* (a truncate that failed part way may have cut some) */
-        uspace_cut(ino, ino->size);
+    void (*cut)(struct inode *, uint64_t) = __atomic_load_n(&cut_mapped, __ATOMIC_ACQUIRE);
+    if (ino->size < old && cut) /* (a truncate that failed part way may have cut some) */
+        cut(ino, ino->size);
     mutex_unlock(&ino->lock);
     write_access(ino, -1);
     return e;

@@ -35,7 +35,8 @@
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
 #include <kernel/string.h>
-#include <kernel/user.h>
+#include <kernel/signo.h>
+#include <kernel/uaccess.h>
 #include <kernel/vfs.h>
 
 #define PIPE_SIZE 65536 /* a power of two */

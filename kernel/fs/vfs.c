@@ -18,7 +18,8 @@
 #include <kernel/proc.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
-#include <kernel/user.h>
+#include <kernel/signo.h>
+#include <kernel/uaccess.h>
 #include <kernel/vfs.h>
 
 static struct mutex ns_lock_m; /* initialised by vfs_set_root(), before any use */

@@ -9,6 +9,7 @@ list(APPEND CORE_SOURCES
   kernel/mm/pagetable.c
   kernel/mm/asid.c
   kernel/mm/vmalloc.c
+  kernel/mm/uaccess.c
   kernel/mm/kmalloc.c
   kernel/mm/kmem.c
   kernel/mm/dma.c

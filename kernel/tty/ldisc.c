@@ -13,7 +13,8 @@
  */
 #include "ldisc.h"
 #include <kernel/string.h>
-#include <kernel/user.h>
+#include <kernel/signo.h>
+#include <kernel/uaccess.h>
 
 enum { LD_DATA, LD_EOL, LD_EOF };
 

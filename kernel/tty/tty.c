@@ -34,7 +34,8 @@
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
-#include <kernel/user.h>
+#include <kernel/signo.h>
+#include <kernel/uaccess.h>
 #include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>

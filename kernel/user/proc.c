@@ -183,8 +183,19 @@ static void set_cmdline(struct proc *p, const char *path, char *const argv[])
 }
 
 /* A new process struct with a pid, in the list; NULL and why in @p err. */
+/* The copies to and from user memory (kernel/uaccess.h) fault pages in
+ * through this: the current process's address space, as its own access. */
+static int prefault_current(uintptr_t va, size_t len, unsigned access)
+{
+    struct proc *p = proc_current();
+    if (!p || !p->us)
+        return 0;
+    return uspace_prefault(p->us, va, len, access);
+}
+
 static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
 {
+    uaccess_set_prefault(prefault_current); /* before the first process runs */
     struct proc *p = kzalloc(sizeof *p);
     if (!p) {
         *err = -ENOMEM;

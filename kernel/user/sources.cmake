@@ -11,7 +11,6 @@ list(APPEND CORE_SOURCES
   kernel/user/proc.c
   kernel/user/signal.c
   kernel/user/syscall.c
-  kernel/user/uaccess.c
   kernel/user/uaccess_tests.c
   kernel/user/user_cmds.c
   kernel/user/uspace.c

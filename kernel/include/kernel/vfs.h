@@ -228,6 +228,15 @@ struct inode {
     unsigned cuts;                 /**< twice the truncates that cut pages out, odd while one does (under maps_lock) */
 };
 
+/**
+ * @brief Have vfs_truncate() call @p cut(ino, new size) after it shrank a
+ *        file, to take the pages past the end out of every mapping
+ *        (inode->maps): lent by the address spaces (kernel/user/uspace.c,
+ *        uspace_cut()) when they first list a mapping, as the file systems
+ *        sit below them. @note Any context.
+ */
+void vfs_set_cut_hook(void (*cut)(struct inode *ino, uint64_t size));
+
 /** @brief An open file, shared by every descriptor dup() or fork() made of it. */
 struct file {
     unsigned refs;               /**< descriptors (and in-flight calls) holding it */

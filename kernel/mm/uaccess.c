@@ -1,14 +1,12 @@
 /**
  * @file uaccess.c
- * @brief The kernel's only ways into user memory (kernel/user.h): the
+ * @brief The kernel's only ways into user memory (kernel/uaccess.h): the
  *        range is checked against user space here, the access itself is
  *        the arch's routine whose faults the exception table recovers.
  */
-#include "uspace.h"
 #include <hal/user.h>
 #include <kernel/errno.h>
-#include <kernel/proc.h>
-#include <kernel/user.h>
+#include <kernel/uaccess.h>
 
 /* [p, p + n) lies in user space (n == 0 is always fine). */
 static int user_range(const void *p, size_t n)
@@ -21,14 +19,19 @@ static int user_range(const void *p, size_t n)
  * (kernel/user/uspace.c): map [a, a + n) for the copy as a program's own
  * access would, or refuse it as that access would be (-EFAULT): a
  * PROT_NONE page is mapped for the kernel only, which the copy could read.
- * Without a process (the arches' own tests of the copy routines) the
- * copy's faults alone decide. */
+ * The process layer lends the fault-in (uaccess_set_prefault()); without
+ * it, or a process, the copy's faults alone decide. */
+static int (*prefault_fn)(uintptr_t va, size_t len, unsigned access);
+
+void uaccess_set_prefault(int (*prefault)(uintptr_t va, size_t len, unsigned access))
+{
+    __atomic_store_n(&prefault_fn, prefault, __ATOMIC_RELEASE);
+}
+
 static int prefault(uintptr_t a, size_t n, unsigned access)
 {
-    struct proc *p = proc_current();
-    if (!p || !p->us || !n)
-        return 0;
-    return uspace_prefault(p->us, a, n, access);
+    int (*fn)(uintptr_t, size_t, unsigned) = __atomic_load_n(&prefault_fn, __ATOMIC_ACQUIRE);
+    return fn && n ? fn(a, n, access) : 0;
 }
 
 int copy_from_user(void *dst, const void *src, size_t n)
