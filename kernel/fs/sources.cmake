@@ -3,10 +3,10 @@
 list(APPEND CORE_SOURCES
   kernel/fs/archive.c
   kernel/fs/dev.c
-  kernel/fs/ext2.c
-  kernel/fs/ext2_names.c
-  kernel/fs/ext2_vfs.c
-  kernel/fs/ext2_write.c
+  kernel/fs/ext2/ext2.c
+  kernel/fs/ext2/ext2_names.c
+  kernel/fs/ext2/ext2_vfs.c
+  kernel/fs/ext2/ext2_write.c
   kernel/fs/file.c
   kernel/fs/fs_cmds.c
   kernel/fs/initrd.c

@@ -1,6 +1,6 @@
 /**
  * @file fuzz_ext2.c
- * @brief libFuzzer target: the ext2 reader (kernel/fs/ext2.c) on damaged
+ * @brief libFuzzer target: the ext2 reader (kernel/fs/ext2/ext2.c) on damaged
  *        copies of real images. Every damage gives an error code: no read
  *        outside the device (the read function aborts), no ASan or UBSan
  *        report, no walk without end (libFuzzer's -timeout); and what the

@@ -1,6 +1,6 @@
 /**
  * @file test_ext2.c
- * @brief The ext2 reader (kernel/fs/ext2.c) on images the host's mke2fs
+ * @brief The ext2 reader (kernel/fs/ext2/ext2.c) on images the host's mke2fs
  *        made, and on damaged copies of them.
  *
  *   test_ext2 IMAGE MANIFEST

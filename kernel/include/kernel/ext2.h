@@ -192,7 +192,7 @@ int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *na
  */
 long ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, size_t n);
 
-/* ---- writing (kernel/fs/ext2_write.c) ----
+/* ---- writing (kernel/fs/ext2/ext2_write.c) ----
  *
  * Every call below changes the file system through @c dev->write and
  * needs the caller to serialize it with every other call that writes
