@@ -19,7 +19,6 @@
 #include <kernel/string.h>
 #include <kernel/user.h>
 #include <kernel/vfs.h>
-#include <kernel/vmalloc.h>
 
 static struct fs_ctx *fs(void) { return &proc_current()->fs; }
 
@@ -1094,50 +1093,6 @@ static long sys_lchown(const uint64_t a[6])
     return chown_at(AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2], AT_SYMLINK_NOFOLLOW);
 }
 #endif
-
-/* ---- execve's image ---- */
-
-int sys_find_image(const char *path, struct exec_image *img)
-{
-    *img = (struct exec_image){0};
-    struct inode *ino;
-    int e = vfs_lookup(NULL, path, 1, &ino);
-    if (e == 0) {
-        /* No writer from here on (ETXTBSY both ways, as Linux): the
-         * headers checked and the pages read later are of one file. */
-        if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
-            e = -EACCES;
-        else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
-                 (e = vfs_deny_write(img->file)) == 0)
-            e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
-        if (e)
-            exec_image_put(img);
-        inode_put(ino);
-        return e;
-    }
-    /* A built-in program by name, or as /bin/<name> where no file is
-     * (the ktests run with no initrd). */
-    const char *name = path;
-    for (const char *c = path; *c; c++)
-        if (*c == '/')
-            name = c + 1;
-    if (name != path && strncmp(path, "/bin/", 5) != 0)
-        return e;
-    const struct uprog *u = uprog_find(name);
-    if (!u)
-        return e;
-    img->data = u->image;
-    img->len = (size_t)(u->end - u->image);
-    return 0;
-}
-
-void exec_image_put(struct exec_image *img)
-{
-    vfree(img->tofree);
-    if (img->file)
-        file_put(img->file);
-    *img = (struct exec_image){0};
-}
 
 const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),
