@@ -4,7 +4,7 @@
 # initrd as bin/busybox; BUSYBOX is its path, or empty (then its tests say
 # they are skipped, and why).
 set(BUSYBOX "")
-set(BUSYBOX_MISSING "Debian 12 has no busybox-static for ${KERNEL_ARCH}: its user mode is tested with the programs of user/")
+set(BUSYBOX_MISSING "Debian 12 has no busybox-static for ${KERNEL_ARCH}: its user mode is tested with tests/programs/")
 if(ARCH_DEBIAN)
   set(bb ${PROJECT_SOURCE_DIR}/.deps/busybox-${ARCH_DEBIAN}/bin/busybox)
   if(EXISTS ${bb})

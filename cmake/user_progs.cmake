@@ -1,34 +1,37 @@
-# User programs: every user/<name>.c, built by our clang for the kernel's
-# target as a static, freestanding executable (no C library: user/usys.h
-# has the system calls), then linked into the kernel (the generated
-# uprogs.c, kernel/proc.h's uprog_find()) for `run <name>` and the user_*
-# ktests, and put in the initrd as bin/<name>.
-# The arch's part: arch/<arch>/user/usys_arch.h (its system-call
-# instruction and numbers, the entry stub) and ARCH_USER_CFLAGS (aarch64
-# and x86_64: nothing, riscv64: the ISA with F and D, the lp64d ABI).
-file(GLOB user_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/user/*.c)
-file(GLOB user_hdrs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/user/*.h
-  ${PROJECT_SOURCE_DIR}/arch/${KERNEL_ARCH}/user/*.h)
-set(user_dir ${CMAKE_BINARY_DIR}/user)
-file(MAKE_DIRECTORY ${user_dir})
-set(user_elfs)
+# The test programs: every tests/programs/<name>.c, built by our clang for
+# the kernel's target as a static, freestanding executable (no C library:
+# tests/programs/usys.h has the system calls), then linked into the kernel
+# (the generated uprogs.c, kernel/proc.h's uprog_find()) for `run <name>`
+# and the user_* ktests, and put in the initrd as bin/<name>.
+# The arch's part: tests/programs/arch/<arch>/usys_arch.h (its system-call
+# instruction and numbers, the entry stub), found by usys.h's
+# #include "usys_arch.h" through the -I of the arch being built, so the
+# programs name no arch; and ARCH_USER_CFLAGS (aarch64 and x86_64: nothing,
+# riscv64: the ISA with F and D, the lp64d ABI).
+set(programs_src ${PROJECT_SOURCE_DIR}/tests/programs)
+file(GLOB program_srcs CONFIGURE_DEPENDS ${programs_src}/*.c)
+file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
+  ${programs_src}/arch/${KERNEL_ARCH}/*.h)
+set(programs_dir ${CMAKE_BINARY_DIR}/programs)
+file(MAKE_DIRECTORY ${programs_dir})
+set(program_elfs)
 set(uprogs_asm "")
 set(uprogs_decl "")
 set(uprogs_table "")
-foreach(src ${user_srcs})
+foreach(src ${program_srcs})
   get_filename_component(p ${src} NAME_WE)
-  add_custom_command(OUTPUT ${user_dir}/${p}
+  add_custom_command(OUTPUT ${programs_dir}/${p}
     COMMAND ${CMAKE_C_COMPILER} --target=${CMAKE_C_COMPILER_TARGET} ${ARCH_USER_CFLAGS}
-      -I${PROJECT_SOURCE_DIR}/user -I${PROJECT_SOURCE_DIR}/arch/${KERNEL_ARCH}/user
+      -I${programs_src} -I${programs_src}/arch/${KERNEL_ARCH}
       -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib -static -fno-pic
       -fno-stack-protector -fno-asynchronous-unwind-tables -fuse-ld=lld
       -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,separate-code
-      ${src} -o ${user_dir}/${p}
-    DEPENDS ${src} ${user_hdrs}
-    COMMENT "user program user/${p}.c -> user/${p}" VERBATIM)
-  list(APPEND user_elfs ${user_dir}/${p})
-  set_property(GLOBAL APPEND PROPERTY INITRD_FILES "bin/${p}=${user_dir}/${p}")
-  string(APPEND uprogs_asm "__asm__(\".section .rodata\\n.balign 16\\nuprog_${p}:\\n.incbin \\\"${user_dir}/${p}\\\"\\nuprog_${p}_end:\\n.previous\");\n")
+      ${src} -o ${programs_dir}/${p}
+    DEPENDS ${src} ${program_hdrs}
+    COMMENT "test program tests/programs/${p}.c -> programs/${p}" VERBATIM)
+  list(APPEND program_elfs ${programs_dir}/${p})
+  set_property(GLOBAL APPEND PROPERTY INITRD_FILES "bin/${p}=${programs_dir}/${p}")
+  string(APPEND uprogs_asm "__asm__(\".section .rodata\\n.balign 16\\nuprog_${p}:\\n.incbin \\\"${programs_dir}/${p}\\\"\\nuprog_${p}_end:\\n.previous\");\n")
   string(APPEND uprogs_decl "extern const unsigned char uprog_${p}[], uprog_${p}_end[];\n")
   string(APPEND uprogs_table "    {\"${p}\", uprog_${p}, uprog_${p}_end},\n")
 endforeach()
@@ -42,5 +45,5 @@ const struct uprog uprogs[] = {
 ${uprogs_table}    {0, 0, 0},
 };
 ")
-set_source_files_properties(${uprogs_c} PROPERTIES OBJECT_DEPENDS "${user_elfs}")
-add_custom_target(user_progs DEPENDS ${user_elfs})
+set_source_files_properties(${uprogs_c} PROPERTIES OBJECT_DEPENDS "${program_elfs}")
+add_custom_target(user_progs DEPENDS ${program_elfs})

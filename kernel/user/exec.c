@@ -1,19 +1,27 @@
 /**
  * @file exec.c
- * @brief The ELF loader for user programs (exec.h): static and static-PIE
- *        executables of this machine (ARCH_ELF_MACHINE), checked before
- *        anything is mapped, then loaded segment by segment, and the
- *        initial stack the System V psABIs describe.
+ * @brief execve() in the order it happens: the call's arguments copied in
+ *        (sys_execve()), the program found (sys_find_image()), loaded into
+ *        a new address space while the old program is still whole
+ *        (exec_load(): static and static-PIE executables of this machine,
+ *        ARCH_ELF_MACHINE, their segments and the initial stack the System
+ *        V psABIs describe), and only then put in the old one's place
+ *        (proc_exec(), exec_commit()), by the first thread when another
+ *        made the call (proc_exec_takeover()).
  *
  * Every field of the file is distrusted: exec_elf.c checks offsets and
  * sizes against the file's length without overflow, segments against user
  * space and against each other (page granularity), rights against W^X, the
  * entry point against the executable segments, and refuses a program with
  * an interpreter (PT_INTERP: a dynamically linked one: there is no dynamic
- * loader to run). What it accepts, this file maps.
+ * loader to run). What it accepts, this file maps. What the process's
+ * threads are, and how they end, is proc.c's: execve asks it to end the
+ * others (proc_end_other_threads()).
  */
 #include "exec.h"
 #include "exec_elf.h"
+#include "futex.h"
+#include "signal.h"
 #include <hal/cpu.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
@@ -22,7 +30,235 @@
 #include <kernel/kmalloc.h>
 #include <kernel/printf.h>
 #include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/user.h>
+#include <kernel/vfs.h>
+#include <kernel/vmalloc.h>
+
+/* ---- the call: its arguments copied in ---- */
+
+/* Copy a user string array (argv, envp) into @p buf: pointers then strings. */
+static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *buf, size_t room,
+                         size_t *used)
+{
+    unsigned n = 0;
+    for (;; n++) {
+        uint64_t ptr;
+        if (!uarr)
+            break;
+        if (copy_from_user(&ptr, user_at((uintptr_t)uarr, (uint64_t)n * sizeof ptr), sizeof ptr))
+            return -EFAULT;
+        if (!ptr)
+            break;
+        if (n >= max)
+            return -E2BIG;
+        long l = strncpy_from_user(buf + *used, (const char *)(uintptr_t)ptr, room - *used);
+        if (l == -ENAMETOOLONG)
+            return -E2BIG;
+        if (l < 0)
+            return l;
+        out[n] = buf + *used;
+        *used += (size_t)l + 1;
+    }
+    out[n] = NULL;
+    return n;
+}
+
+/* execve(path, argv, envp). The path and strings are copied in first
+ * (E2BIG past EXEC_ARGS_MAX or EXEC_STRINGS_MAX): the loader writes them
+ * into the new space, which is not the one their pointers are in. */
+long sys_execve(const uint64_t a[6])
+{
+    struct exec_args {
+        char path[256];
+        char *argv[EXEC_ARGS_MAX + 1], *envp[EXEC_ARGS_MAX + 1];
+        char strings[EXEC_STRINGS_MAX];
+    } *ea = kmalloc(sizeof *ea);
+    if (!ea)
+        return -ENOMEM;
+    long e = strncpy_from_user(ea->path, (const char *)(uintptr_t)a[0], sizeof ea->path);
+    size_t used = 0;
+    if (e >= 0)
+        e = copy_strings((const uint64_t *)(uintptr_t)a[1], ea->argv, EXEC_ARGS_MAX, ea->strings,
+                         sizeof ea->strings, &used);
+    if (e >= 0)
+        e = copy_strings((const uint64_t *)(uintptr_t)a[2], ea->envp, EXEC_ARGS_MAX, ea->strings,
+                         sizeof ea->strings, &used);
+    struct exec_image img = {0};
+    if (e >= 0)
+        e = sys_find_image(ea->path, &img);
+    if (e >= 0)
+        e = proc_exec(user_frame(), ea->path, &img, ea->argv, ea->envp);
+    exec_image_put(&img);
+    kfree(ea);
+    if (e == PROC_EXEC_HANDED)
+        proc_exit_thread(); /* the first thread runs the new program */
+    return e;
+}
+
+/* ---- the program: a file, or a built-in one ---- */
+
+int sys_find_image(const char *path, struct exec_image *img)
+{
+    *img = (struct exec_image){0};
+    struct inode *ino;
+    int e = vfs_lookup(NULL, path, 1, &ino);
+    if (e == 0) {
+        /* No writer from here on (ETXTBSY both ways, as Linux): the
+         * headers checked and the pages read later are of one file. */
+        if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
+            e = -EACCES;
+        else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
+                 (e = vfs_deny_write(img->file)) == 0)
+            e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
+        if (e)
+            exec_image_put(img);
+        inode_put(ino);
+        return e;
+    }
+    /* A built-in program by name, or as /bin/<name> where no file is
+     * (the ktests run with no initrd). */
+    const char *name = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            name = c + 1;
+    if (name != path && strncmp(path, "/bin/", 5) != 0)
+        return e;
+    const struct uprog *u = uprog_find(name);
+    if (!u)
+        return e;
+    img->data = u->image;
+    img->len = (size_t)(u->end - u->image);
+    return 0;
+}
+
+void exec_image_put(struct exec_image *img)
+{
+    vfree(img->tofree);
+    if (img->file)
+        file_put(img->file);
+    *img = (struct exec_image){0};
+}
+
+/* ---- the process: the new program in the old one's place ---- */
+
+/* An execve() a thread other than the first made, loaded and waiting for
+ * the first thread (proc_exec_takeover()). */
+struct exec_next {
+    struct uspace *us;
+    struct exec_info ei;
+};
+
+/* The point of no return: @p us (loaded) becomes the process's program,
+ * run by the current thread from @p frame. Every other thread is gone. */
+static void exec_commit(struct proc *p, struct uspace *us, const struct exec_info *ei,
+                        struct uregs *frame)
+{
+    struct uspace *old = p->us;
+    struct thread *t = thread_current();
+    futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
+    sched_set_user(&us->as, t->user_kstack_top); /* the old space is loaded nowhere now */
+    p->us = us;
+    uspace_destroy(old);
+    p->brk_start = p->brk = ei->brk;
+    p->sigtramp = ei->sigtramp;
+    signal_exec(p);
+    fdtable_exec(p->fs.fds);
+    strlcpy(t->name, p->name, sizeof t->name);
+    struct uthread *u = uthread_current();
+    u->clear_tid = 0;   /* a tid address in the old program means nothing now */
+    u->restart_ret = 0; /* the call that brought it here is not restarted */
+    uregs_init(frame, ei->entry, ei->sp);
+    hal_ustate_init(t->ustate);
+    sched_set_ustate(t->ustate);
+}
+
+int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
+              char *const argv[], char *const envp[])
+{
+    struct proc *p = proc_current();
+    struct uthread *u = uthread_current();
+    /* Loaded before anything is given up: a bad executable is an error
+     * for the caller, the process and its threads untouched. */
+    struct uspace *us = uspace_create();
+    if (!us)
+        return -ENOMEM;
+    struct exec_info ei;
+    char err[96];
+    int e = exec_load(us, img, argv, envp, &ei, err, sizeof err);
+    struct exec_next *x = !e && u != &p->main ? kmalloc(sizeof *x) : NULL;
+    if (!e && u != &p->main && !x)
+        e = -ENOMEM;
+    if (e) {
+        uspace_destroy(us);
+        return e;
+    }
+    proc_set_cmdline(p, path, argv);
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    strlcpy(p->name, base, sizeof p->name);
+    if (x) {
+        /* Another thread than the first: the process keeps the first
+         * one's id, so that one finishes the exec (Linux moves the id to
+         * the caller instead; the program cannot tell) and this one ends.
+         * An exit_group() or fatal signal already under way wins. */
+        *x = (struct exec_next){us, ei};
+        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+        int lost = p->sig.exiting;
+        if (!lost) {
+            p->exec_next = x;
+            p->sig.exiting = 1;
+            wq_wake_all_locked(&p->sig.wq);
+        }
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+        if (lost) {
+            kfree(x);
+            uspace_destroy(us);
+        } else {
+            proc_signalled();
+        }
+        return PROC_EXEC_HANDED;
+    }
+    if (p->nthreads > 1) {
+        proc_end_other_threads(p); /* Linux's de_thread() */
+        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+        p->sig.exiting = 0;
+        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    }
+    exec_commit(p, us, &ei, frame);
+    return 0;
+}
+
+int proc_exec_takeover(struct uregs *frame)
+{
+    struct proc *p = proc_current();
+    if (uthread_current() != &p->main || !__atomic_load_n(&p->exec_next, __ATOMIC_ACQUIRE))
+        return 0;
+    proc_wait_last_thread(p);
+    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    struct exec_next *x = p->exec_next;
+    p->exec_next = NULL;
+    p->sig.exiting = 0;
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    exec_commit(p, x->us, &x->ei, frame);
+    kfree(x);
+    return 1;
+}
+
+void proc_exec_drop(struct proc *p)
+{
+    if (p->exec_next) {
+        uspace_destroy(p->exec_next->us);
+        kfree(p->exec_next);
+        p->exec_next = NULL;
+    }
+}
+
+/* ---- loading: the segments and the first stack ---- */
 
 /* Auxiliary vector keys (System V gABI, Linux's additions). */
 #define AT_NULL 0

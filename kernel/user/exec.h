@@ -1,8 +1,10 @@
 /**
  * @file exec.h
- * @brief Loading an ELF executable into a user address space and building
- *        its first stack (the System V ABI's process entry: argc, argv,
- *        envp, the auxiliary vector). Private to kernel/user/.
+ * @brief execve() (exec.c): finding the program, loading an ELF executable
+ *        into a user address space and building its first stack (the
+ *        System V ABI's process entry: argc, argv, envp, the auxiliary
+ *        vector), and replacing the process's program. Private to
+ *        kernel/user/.
  */
 #ifndef KERNEL_USER_EXEC_H
 #define KERNEL_USER_EXEC_H
@@ -12,6 +14,22 @@
 #include <stdint.h>
 
 struct exec_image; /* <kernel/proc.h> */
+struct proc;
+
+/** @brief The system call (syscall.c's table). */
+long sys_execve(const uint64_t a[6]);
+
+/** @brief Where execve() finds @p path: a file (its bytes, a copy or the
+ *  initrd's, see vfs_read_whole(), and the file open for reading), or a
+ *  built-in program (no file); exec_image_put() after. */
+int sys_find_image(const char *path, struct exec_image *img);
+
+/** @brief Let go of what sys_find_image() gave @p img. */
+void exec_image_put(struct exec_image *img);
+
+/** @brief An execve() another thread of @p p made and left for the first
+ *  thread (proc_exec_takeover()), freed unrun: an exit overtook it. */
+void proc_exec_drop(struct proc *p);
 
 /** @brief Where a loaded program starts. */
 struct exec_info {
@@ -39,5 +57,13 @@ int exec_load(struct uspace *us, const struct exec_image *img, char *const argv[
 /** @brief The top of what segments may use: below the stack, a guard
  *  page, the signal trampoline's page and another guard page. */
 #define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_SIZE - 3 * PAGE_SIZE)
+
+/* proc.c's, for execve: the process's threads and what /proc shows of it. */
+/** @brief Keep @p argv as /proc/<pid>/cmdline shows it, and @p path as /proc/<pid>/exe. */
+void proc_set_cmdline(struct proc *p, const char *path, char *const argv[]);
+/** @brief Wait (not for a signal) until the current thread is its process's last. */
+void proc_wait_last_thread(struct proc *p);
+/** @brief End every other thread of the current process @p p and wait for them. */
+void proc_end_other_threads(struct proc *p);
 
 #endif

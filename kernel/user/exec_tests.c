@@ -10,7 +10,6 @@
  */
 #include "exec.h"
 #include "exec_elf.h"
-#include "sys.h"
 #include <hal/mmu.h>
 #include <hal/uregs.h> /* ARCH_ELF_MACHINE */
 #include <hal/user.h>

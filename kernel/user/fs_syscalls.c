@@ -19,7 +19,6 @@
 #include <kernel/string.h>
 #include <kernel/user.h>
 #include <kernel/vfs.h>
-#include <kernel/vmalloc.h>
 
 static struct fs_ctx *fs(void) { return &proc_current()->fs; }
 
@@ -27,6 +26,34 @@ static unsigned nofile(void)
 {
     uint64_t cur = proc_current()->rlim[7].cur; /* RLIMIT_NOFILE */
     return cur > FD_MAX ? FD_MAX : (unsigned)cur;
+}
+
+/* What a call does with the file of its descriptor; @p a are the call's
+ * arguments, as the table passes them, so each op reads its own. */
+typedef long (*fd_op)(struct file *f, const uint64_t a[6]);
+
+/* A call on descriptor a[0] (first in every call that takes one): EBADF
+ * if it is not open, else @p op on its file, held for the op's length. */
+static long on_fd(const uint64_t a[6], fd_op op)
+{
+    struct file *f = fd_get(fs()->fds, (int)a[0]);
+    if (!f)
+        return -EBADF;
+    long r = op(f, a);
+    file_put(f);
+    return r;
+}
+
+/* The inode behind descriptor @p fd, a reference of its own (the file may
+ * be closed once this returns); EBADF if it is not open. */
+static long fd_inode(int fd, struct inode **out)
+{
+    struct file *f = fd_get(fs()->fds, fd);
+    if (!f)
+        return -EBADF;
+    *out = inode_get(f->inode);
+    file_put(f);
+    return 0;
 }
 
 /* A path from user memory into a kmalloc'd buffer (kfree it). */
@@ -118,44 +145,37 @@ static long sys_close(const uint64_t a[6]) { return fd_close(fs()->fds, (int)a[0
 
 /* ---- read and write ---- */
 
-static long rw(int fd, uint64_t buf, uint64_t n, const uint64_t *pos, int write)
+/* read, write, pread64, pwrite64: a[1] the buffer, a[2] its bytes, at the
+ * file's offset (@p pos NULL) or at *@p pos. */
+static long rw(struct file *f, const uint64_t a[6], const uint64_t *pos, int write)
 {
-    struct file *f = fd_get(fs()->fds, fd);
-    if (!f)
-        return -EBADF;
-    struct iobuf b = {buf, 1};
-    long r = write ? vfs_write(f, &b, n, pos) : vfs_read(f, &b, n, pos);
-    file_put(f);
-    return r;
+    struct iobuf b = {a[1], 1};
+    return write ? vfs_write(f, &b, a[2], pos) : vfs_read(f, &b, a[2], pos);
 }
 
-static long sys_read(const uint64_t a[6]) { return rw((int)a[0], a[1], a[2], NULL, 0); }
-static long sys_write(const uint64_t a[6]) { return rw((int)a[0], a[1], a[2], NULL, 1); }
+static long read_op(struct file *f, const uint64_t a[6]) { return rw(f, a, NULL, 0); }
+static long write_op(struct file *f, const uint64_t a[6]) { return rw(f, a, NULL, 1); }
+static long pread_op(struct file *f, const uint64_t a[6]) { return rw(f, a, &a[3], 0); }
+static long pwrite_op(struct file *f, const uint64_t a[6]) { return rw(f, a, &a[3], 1); }
+
+static long sys_read(const uint64_t a[6]) { return on_fd(a, read_op); }
+static long sys_write(const uint64_t a[6]) { return on_fd(a, write_op); }
 
 static long check_pos(uint64_t pos) { return (int64_t)pos < 0 ? -EINVAL : 0; }
 
-static long sys_pread64(const uint64_t a[6])
-{
-    return check_pos(a[3]) ? -EINVAL : rw((int)a[0], a[1], a[2], &a[3], 0);
-}
-
-static long sys_pwrite64(const uint64_t a[6])
-{
-    return check_pos(a[3]) ? -EINVAL : rw((int)a[0], a[1], a[2], &a[3], 1);
-}
+static long sys_pread64(const uint64_t a[6]) { return check_pos(a[3]) ? -EINVAL : on_fd(a, pread_op); }
+static long sys_pwrite64(const uint64_t a[6]) { return check_pos(a[3]) ? -EINVAL : on_fd(a, pwrite_op); }
 
 struct iovec_u {
     uint64_t base, len;
 };
 
-static long rwv(const uint64_t a[6], int write)
+#define IOV_MAX 1024
+
+/* readv, writev: a[1] the vector, a[2] its count (checked by the caller). */
+static long rwv(struct file *f, const uint64_t a[6], int write)
 {
     int cnt = (int)a[2];
-    if (cnt < 0 || cnt > 1024)
-        return -EINVAL;
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
     long total = 0;
     for (int i = 0; i < cnt; i++) {
         struct iovec_u v;
@@ -179,33 +199,32 @@ static long rwv(const uint64_t a[6], int write)
         if ((uint64_t)r < v.len)
             break; /* a short transfer ends the vector, as a pipe's or a file end's */
     }
-    file_put(f);
     return total;
 }
 
-static long sys_readv(const uint64_t a[6]) { return rwv(a, 0); }
-static long sys_writev(const uint64_t a[6]) { return rwv(a, 1); }
+static long readv_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0); }
+static long writev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1); }
 
-static long sys_lseek(const uint64_t a[6])
+/* The count is checked before the descriptor: EINVAL comes before EBADF. */
+static int bad_iovcnt(uint64_t cnt) { return (int)cnt < 0 || (int)cnt > IOV_MAX; }
+
+static long sys_readv(const uint64_t a[6]) { return bad_iovcnt(a[2]) ? -EINVAL : on_fd(a, readv_op); }
+static long sys_writev(const uint64_t a[6]) { return bad_iovcnt(a[2]) ? -EINVAL : on_fd(a, writev_op); }
+
+static long lseek_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long r = a[2] > 2 ? -EINVAL : vfs_lseek(f, (int64_t)a[1], (int)a[2]);
-    file_put(f);
-    return r;
+    return a[2] > 2 ? -EINVAL : vfs_lseek(f, (int64_t)a[1], (int)a[2]);
 }
 
-static long sys_getdents64(const uint64_t a[6])
+static long sys_lseek(const uint64_t a[6]) { return on_fd(a, lseek_op); }
+
+static long getdents64_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
     struct iobuf b = {a[1], 1};
-    long r = vfs_getdents(f, &b, a[2]);
-    file_put(f);
-    return r;
+    return vfs_getdents(f, &b, a[2]);
 }
+
+static long sys_getdents64(const uint64_t a[6]) { return on_fd(a, getdents64_op); }
 
 /* ---- mounting ---- */
 
@@ -291,12 +310,7 @@ static long inode_at(int dirfd, uint64_t upath, unsigned flags, struct inode **o
             *out = inode_get(fs()->cwd);
             return 0;
         }
-        struct file *f = fd_get(fs()->fds, dirfd);
-        if (!f)
-            return -EBADF;
-        *out = inode_get(f->inode);
-        file_put(f);
-        return 0;
+        return fd_inode(dirfd, out);
     }
     struct inode *base;
     struct file *hold;
@@ -321,16 +335,14 @@ static long stat_at(int dirfd, uint64_t upath, uint64_t ubuf, unsigned flags)
 
 static long sys_newfstatat(const uint64_t a[6]) { return stat_at((int)a[0], a[1], a[2], (unsigned)a[3]); }
 
-static long sys_fstat(const uint64_t a[6])
+static long fstat_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
     struct linux_stat st;
     fill_stat(&st, f->inode);
-    file_put(f);
     return copy_to_user((void *)(uintptr_t)a[1], &st, sizeof st) ? -EFAULT : 0;
 }
+
+static long sys_fstat(const uint64_t a[6]) { return on_fd(a, fstat_op); }
 
 /* Linux's struct statfs on 64-bit arches (every one here): longs and
  * 64-bit counts, the same layout on x86_64 and the generic ABI. */
@@ -366,15 +378,8 @@ static long sys_statfs(const uint64_t a[6])
     return e;
 }
 
-static long sys_fstatfs(const uint64_t a[6])
-{
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long e = put_statfs(f->inode, a[1]);
-    file_put(f);
-    return e;
-}
+static long fstatfs_op(struct file *f, const uint64_t a[6]) { return put_statfs(f->inode, a[1]); }
+static long sys_fstatfs(const uint64_t a[6]) { return on_fd(a, fstatfs_op); }
 
 /* statx(dirfd, path, flags, mask, buf): struct statx, 256 bytes. */
 static long sys_statx(const uint64_t a[6])
@@ -616,12 +621,9 @@ static long sys_chdir(const uint64_t a[6])
 
 static long sys_fchdir(const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    struct inode *ino = inode_get(f->inode);
-    file_put(f);
-    return set_cwd(ino);
+    struct inode *ino;
+    long e = fd_inode((int)a[0], &ino);
+    return e ? e : set_cwd(ino);
 }
 
 static long sys_getcwd(const uint64_t a[6])
@@ -646,36 +648,47 @@ static long sys_umask(const uint64_t a[6])
     return old;
 }
 
-/* No users or groups yet: everything is root's. chmod changes the bits. */
+/* No users or groups yet: everything is root's. chmod changes the bits,
+ * the same through a name (chmod_at) or a descriptor (fchmod). */
+static long chmod_inode(struct inode *ino, uint32_t mode)
+{
+    long e = vfs_read_only(ino);
+    if (!e) {
+        ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
+        ino->ctime = vfs_now();
+        inode_changed(ino);
+    }
+    return e;
+}
+
 static long chmod_at(int dirfd, uint64_t upath, uint32_t mode, unsigned flags)
 {
     struct inode *ino;
     long e = inode_at(dirfd, upath, flags, &ino);
     if (e)
         return e;
-    if (!(e = vfs_read_only(ino))) {
-        ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
-        ino->ctime = vfs_now();
-        inode_changed(ino);
-    }
+    e = chmod_inode(ino, mode);
     inode_put(ino);
     return e;
 }
 
 static long sys_fchmodat(const uint64_t a[6]) { return chmod_at((int)a[0], a[1], (uint32_t)a[2], 0); }
 
-static long sys_fchmod(const uint64_t a[6])
+static long fchmod_op(struct file *f, const uint64_t a[6]) { return chmod_inode(f->inode, (uint32_t)a[1]); }
+static long sys_fchmod(const uint64_t a[6]) { return on_fd(a, fchmod_op); }
+
+/* chown: -1 keeps an id. */
+static long chown_inode(struct inode *ino, uint32_t uid, uint32_t gid)
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long e = vfs_read_only(f->inode);
+    long e = vfs_read_only(ino);
     if (!e) {
-        f->inode->mode = (f->inode->mode & S_IFMT) | ((uint32_t)a[1] & 07777);
-        f->inode->ctime = vfs_now();
-        inode_changed(f->inode);
+        if (uid != (uint32_t)-1)
+            ino->uid = uid;
+        if (gid != (uint32_t)-1)
+            ino->gid = gid;
+        ino->ctime = vfs_now();
+        inode_changed(ino);
     }
-    file_put(f);
     return e;
 }
 
@@ -685,14 +698,7 @@ static long chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, unsi
     long e = inode_at(dirfd, upath, flags, &ino);
     if (e)
         return e;
-    if (!(e = vfs_read_only(ino))) {
-        if (uid != (uint32_t)-1)
-            ino->uid = uid;
-        if (gid != (uint32_t)-1)
-            ino->gid = gid;
-        ino->ctime = vfs_now();
-        inode_changed(ino);
-    }
+    e = chown_inode(ino, uid, gid);
     inode_put(ino);
     return e;
 }
@@ -702,23 +708,12 @@ static long sys_fchownat(const uint64_t a[6])
     return chown_at((int)a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (unsigned)a[4]);
 }
 
-static long sys_fchown(const uint64_t a[6])
+static long fchown_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long e = vfs_read_only(f->inode);
-    if (!e) {
-        if ((uint32_t)a[1] != (uint32_t)-1)
-            f->inode->uid = (uint32_t)a[1];
-        if ((uint32_t)a[2] != (uint32_t)-1)
-            f->inode->gid = (uint32_t)a[2];
-        f->inode->ctime = vfs_now();
-        inode_changed(f->inode);
-    }
-    file_put(f);
-    return e;
+    return chown_inode(f->inode, (uint32_t)a[1], (uint32_t)a[2]);
 }
+
+static long sys_fchown(const uint64_t a[6]) { return on_fd(a, fchown_op); }
 
 /* utimensat(dirfd, path, times[2], flags): NULL times is now; UTIME_NOW, UTIME_OMIT. */
 #define UTIME_NOW ((1l << 30) - 1l)
@@ -728,11 +723,8 @@ static long sys_utimensat(const uint64_t a[6])
     struct inode *ino;
     long e;
     if (!a[1]) { /* futimens: the descriptor itself */
-        struct file *f = fd_get(fs()->fds, (int)a[0]);
-        if (!f)
-            return -EBADF;
-        ino = inode_get(f->inode);
-        file_put(f);
+        if ((e = fd_inode((int)a[0], &ino)) != 0)
+            return e;
     } else if ((e = inode_at((int)a[0], a[1], (unsigned)a[3], &ino)) != 0) {
         return e;
     }
@@ -761,16 +753,14 @@ static long sys_utimensat(const uint64_t a[6])
     return 0;
 }
 
+static long ftruncate_op(struct file *f, const uint64_t a[6])
+{
+    return (f->flags & O_ACCMODE) == O_RDONLY ? -EINVAL : vfs_truncate(f->inode, a[1]);
+}
+
 static long sys_ftruncate(const uint64_t a[6])
 {
-    if ((int64_t)a[1] < 0)
-        return -EINVAL;
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long e = (f->flags & O_ACCMODE) == O_RDONLY ? -EINVAL : vfs_truncate(f->inode, a[1]);
-    file_put(f);
-    return e;
+    return (int64_t)a[1] < 0 ? -EINVAL : on_fd(a, ftruncate_op);
 }
 
 static long sys_truncate(const uint64_t a[6])
@@ -795,63 +785,57 @@ static long sys_sync(const uint64_t a[6])
     return 0;
 }
 
-static long sys_syncfs(const uint64_t a[6])
+static long syncfs_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long e = vfs_sync(f->inode);
-    file_put(f);
-    return e;
+    (void)a;
+    return vfs_sync(f->inode);
 }
+
+static long sys_syncfs(const uint64_t a[6]) { return on_fd(a, syncfs_op); }
 
 /* fsync and fdatasync: the file's data and its inode (fdatasync writes
  * the inode too: no cheaper path here). Nothing to do for memory files. */
-static long sys_fsync(const uint64_t a[6])
+static long fsync_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long e = f->ops && f->ops->fsync ? f->ops->fsync(f) : 0;
-    file_put(f);
-    return e;
+    (void)a;
+    return f->ops && f->ops->fsync ? f->ops->fsync(f) : 0;
 }
+
+static long sys_fsync(const uint64_t a[6]) { return on_fd(a, fsync_op); }
 
 /* ---- descriptors ---- */
 
-static long sys_dup(const uint64_t a[6])
+/* The new descriptor takes a reference of its own (file_get()), which
+ * goes back if none could be given. */
+static long dup_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long fd = fd_install(fs()->fds, f, 0, 0, nofile());
+    (void)a;
+    long fd = fd_install(fs()->fds, file_get(f), 0, 0, nofile());
     if (fd < 0)
         file_put(f);
     return fd;
 }
 
-static long dup_to(int oldfd, int newfd, unsigned flags)
+static long sys_dup(const uint64_t a[6]) { return on_fd(a, dup_op); }
+
+/* dup3 and dup2: @p f at @p newfd, whatever was there closed. */
+static long dup_to(struct file *f, int newfd, unsigned flags)
 {
-    if (flags & ~(unsigned)O_CLOEXEC)
-        return -EINVAL;
-    struct file *f = fd_get(fs()->fds, oldfd);
-    if (!f)
+    if (newfd < 0 || (unsigned)newfd >= nofile())
         return -EBADF;
-    if (newfd < 0 || (unsigned)newfd >= nofile()) {
-        file_put(f);
-        return -EBADF;
-    }
-    long r = fd_install_at(fs()->fds, newfd, f, flags & O_CLOEXEC, nofile());
+    long r = fd_install_at(fs()->fds, newfd, file_get(f), flags & O_CLOEXEC, nofile());
     if (r < 0)
         file_put(f);
     return r;
 }
 
+static long dup3_op(struct file *f, const uint64_t a[6]) { return dup_to(f, (int)a[1], (unsigned)a[2]); }
+
 static long sys_dup3(const uint64_t a[6])
 {
-    if ((int)a[0] == (int)a[1])
+    if ((int)a[0] == (int)a[1] || ((unsigned)a[2] & ~(unsigned)O_CLOEXEC))
         return -EINVAL;
-    return dup_to((int)a[0], (int)a[1], (unsigned)a[2]);
+    return on_fd(a, dup3_op);
 }
 
 #define F_DUPFD 0
@@ -865,12 +849,9 @@ static long sys_dup3(const uint64_t a[6])
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 
-static long sys_fcntl(const uint64_t a[6])
+static long fcntl_op(struct file *f, const uint64_t a[6])
 {
     int fd = (int)a[0];
-    struct file *f = fd_get(fs()->fds, fd);
-    if (!f)
-        return -EBADF;
     long r;
     switch ((int)a[1]) {
     case F_DUPFD:
@@ -906,19 +887,17 @@ static long sys_fcntl(const uint64_t a[6])
     default:
         r = -EINVAL;
     }
-    file_put(f);
     return r;
 }
 
-static long sys_ioctl(const uint64_t a[6])
+static long sys_fcntl(const uint64_t a[6]) { return on_fd(a, fcntl_op); }
+
+static long ioctl_op(struct file *f, const uint64_t a[6])
 {
-    struct file *f = fd_get(fs()->fds, (int)a[0]);
-    if (!f)
-        return -EBADF;
-    long r = f->ops && f->ops->ioctl ? f->ops->ioctl(f, (unsigned)a[1], a[2]) : -ENOTTY;
-    file_put(f);
-    return r;
+    return f->ops && f->ops->ioctl ? f->ops->ioctl(f, (unsigned)a[1], a[2]) : -ENOTTY;
 }
+
+static long sys_ioctl(const uint64_t a[6]) { return on_fd(a, ioctl_op); }
 
 static long do_pipe(uint64_t ufds, unsigned flags)
 {
@@ -1062,15 +1041,13 @@ static long sys_stat(const uint64_t a[6]) { return stat_at(AT_FDCWD, a[0], a[1],
 static long sys_lstat(const uint64_t a[6]) { return stat_at(AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW); }
 static long sys_access(const uint64_t a[6]) { return access_at(AT_FDCWD, a[0], (unsigned)a[1], 0); }
 static long sys_pipe(const uint64_t a[6]) { return do_pipe(a[0], 0); }
-static long sys_dup2(const uint64_t a[6])
+static long same_fd_op(struct file *f, const uint64_t a[6])
 {
-    if ((int)a[0] == (int)a[1]) { /* dup2(fd, fd) is fd if it is open */
-        struct file *f = fd_get(fs()->fds, (int)a[0]);
-        file_put(f);
-        return f ? (long)(int)a[0] : -EBADF;
-    }
-    return dup_to((int)a[0], (int)a[1], 0);
+    (void)f;
+    return (long)(int)a[0]; /* dup2(fd, fd) is fd if it is open */
 }
+static long dup2_op(struct file *f, const uint64_t a[6]) { return dup_to(f, (int)a[1], 0); }
+static long sys_dup2(const uint64_t a[6]) { return on_fd(a, (int)a[0] == (int)a[1] ? same_fd_op : dup2_op); }
 static long sys_poll(const uint64_t a[6])
 {
     int ms = (int)a[2];
@@ -1094,50 +1071,6 @@ static long sys_lchown(const uint64_t a[6])
     return chown_at(AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2], AT_SYMLINK_NOFOLLOW);
 }
 #endif
-
-/* ---- execve's image ---- */
-
-int sys_find_image(const char *path, struct exec_image *img)
-{
-    *img = (struct exec_image){0};
-    struct inode *ino;
-    int e = vfs_lookup(NULL, path, 1, &ino);
-    if (e == 0) {
-        /* No writer from here on (ETXTBSY both ways, as Linux): the
-         * headers checked and the pages read later are of one file. */
-        if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
-            e = -EACCES;
-        else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
-                 (e = vfs_deny_write(img->file)) == 0)
-            e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
-        if (e)
-            exec_image_put(img);
-        inode_put(ino);
-        return e;
-    }
-    /* A built-in program by name, or as /bin/<name> where no file is
-     * (the ktests run with no initrd). */
-    const char *name = path;
-    for (const char *c = path; *c; c++)
-        if (*c == '/')
-            name = c + 1;
-    if (name != path && strncmp(path, "/bin/", 5) != 0)
-        return e;
-    const struct uprog *u = uprog_find(name);
-    if (!u)
-        return e;
-    img->data = u->image;
-    img->len = (size_t)(u->end - u->image);
-    return 0;
-}
-
-void exec_image_put(struct exec_image *img)
-{
-    vfree(img->tofree);
-    if (img->file)
-        file_put(img->file);
-    *img = (struct exec_image){0};
-}
 
 const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),

@@ -11,7 +11,7 @@
  * panics there; a teaching kernel carries on). An init that cannot start
  * (no such file, not an executable) is reported the same way.
  */
-#include "sys.h"
+#include "exec.h"
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>

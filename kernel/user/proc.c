@@ -18,6 +18,10 @@
  * thread, so a reaped process's stack and memory are all back. One lock,
  * procs_lock, guards the list, the tree and the states; a change of state
  * wakes proc_changed, where waiters sleep.
+ *
+ * execve() is exec.c's: it loads the new program, then asks this file to
+ * end the process's other threads (proc_end_other_threads()) before it
+ * puts the new program in the old one's place.
  */
 #include "uspace.h"
 #include "exec.h"
@@ -156,7 +160,7 @@ static int user_start(void *arg)
 }
 
 /* Keep @p argv as /proc/<pid>/cmdline shows it, and the path it came from. */
-static void set_cmdline(struct proc *p, const char *path, char *const argv[])
+void proc_set_cmdline(struct proc *p, const char *path, char *const argv[])
 {
     size_t n = 0;
     for (unsigned i = 0; argv && argv[i]; i++)
@@ -302,7 +306,7 @@ int proc_spawn_image(const char *name, const struct exec_image *img, char *const
         return e;
     }
     p->us = uspace_create();
-    set_cmdline(p, name, argv);
+    proc_set_cmdline(p, name, argv);
     e = p->us ? exec_load(p->us, img, argv, envp, &st->ei, err, errlen) : -ENOMEM;
     if (e == 0) {
         p->brk_start = p->brk = st->ei.brk;
@@ -379,115 +383,6 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
     return p->pid;
 }
 
-static void end_other_threads(struct proc *p);
-
-/* An execve() a thread other than the first made, loaded and waiting for
- * the first thread (proc_exec_takeover()). */
-struct exec_next {
-    struct uspace *us;
-    struct exec_info ei;
-};
-
-static void wait_last_thread(struct proc *p);
-
-/* The point of no return: @p us (loaded) becomes the process's program,
- * run by the current thread from @p frame. Every other thread is gone. */
-static void exec_commit(struct proc *p, struct uspace *us, const struct exec_info *ei,
-                        struct uregs *frame)
-{
-    struct uspace *old = p->us;
-    struct thread *t = thread_current();
-    futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
-    sched_set_user(&us->as, t->user_kstack_top); /* the old space is loaded nowhere now */
-    p->us = us;
-    uspace_destroy(old);
-    p->brk_start = p->brk = ei->brk;
-    p->sigtramp = ei->sigtramp;
-    signal_exec(p);
-    fdtable_exec(p->fs.fds);
-    strlcpy(t->name, p->name, sizeof t->name);
-    struct uthread *u = uthread_current();
-    u->clear_tid = 0;   /* a tid address in the old program means nothing now */
-    u->restart_ret = 0; /* the call that brought it here is not restarted */
-    uregs_init(frame, ei->entry, ei->sp);
-    hal_ustate_init(t->ustate);
-    sched_set_ustate(t->ustate);
-}
-
-int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
-              char *const argv[], char *const envp[])
-{
-    struct proc *p = proc_current();
-    struct uthread *u = uthread_current();
-    /* Loaded before anything is given up: a bad executable is an error
-     * for the caller, the process and its threads untouched. */
-    struct uspace *us = uspace_create();
-    if (!us)
-        return -ENOMEM;
-    struct exec_info ei;
-    char err[96];
-    int e = exec_load(us, img, argv, envp, &ei, err, sizeof err);
-    struct exec_next *x = !e && u != &p->main ? kmalloc(sizeof *x) : NULL;
-    if (!e && u != &p->main && !x)
-        e = -ENOMEM;
-    if (e) {
-        uspace_destroy(us);
-        return e;
-    }
-    set_cmdline(p, path, argv);
-    const char *base = path;
-    for (const char *c = path; *c; c++)
-        if (*c == '/')
-            base = c + 1;
-    strlcpy(p->name, base, sizeof p->name);
-    if (x) {
-        /* Another thread than the first: the process keeps the first
-         * one's id, so that one finishes the exec (Linux moves the id to
-         * the caller instead; the program cannot tell) and this one ends.
-         * An exit_group() or fatal signal already under way wins. */
-        *x = (struct exec_next){us, ei};
-        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
-        int lost = p->sig.exiting;
-        if (!lost) {
-            p->exec_next = x;
-            p->sig.exiting = 1;
-            wq_wake_all_locked(&p->sig.wq);
-        }
-        spin_unlock_irqrestore(&p->sig.wq.lock, f);
-        if (lost) {
-            kfree(x);
-            uspace_destroy(us);
-        } else {
-            proc_signalled();
-        }
-        return PROC_EXEC_HANDED;
-    }
-    if (p->nthreads > 1) {
-        end_other_threads(p); /* Linux's de_thread() */
-        irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
-        p->sig.exiting = 0;
-        spin_unlock_irqrestore(&p->sig.wq.lock, f);
-    }
-    exec_commit(p, us, &ei, frame);
-    return 0;
-}
-
-int proc_exec_takeover(struct uregs *frame)
-{
-    struct proc *p = proc_current();
-    if (uthread_current() != &p->main || !__atomic_load_n(&p->exec_next, __ATOMIC_ACQUIRE))
-        return 0;
-    wait_last_thread(p);
-    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
-    struct exec_next *x = p->exec_next;
-    p->exec_next = NULL;
-    p->sig.exiting = 0;
-    spin_unlock_irqrestore(&p->sig.wq.lock, f);
-    exec_commit(p, x->us, &x->ei, frame);
-    kfree(x);
-    return 1;
-}
-
 /* Reap zombie @p c: its thread joined, its struct freed. procs_lock not held. */
 static int reap(struct proc *c)
 {
@@ -517,7 +412,7 @@ static void clear_tid(struct proc *p, struct uthread *u)
 }
 
 /* Wait (not for a signal) until the current thread is its process's last. */
-static void wait_last_thread(struct proc *p)
+void proc_wait_last_thread(struct proc *p)
 {
     struct sigstate *s = &p->sig;
     for (;;) {
@@ -534,7 +429,7 @@ static void wait_last_thread(struct proc *p)
 }
 
 /* End every other thread of the current process and wait for them. */
-static void end_other_threads(struct proc *p)
+void proc_end_other_threads(struct proc *p)
 {
     struct sigstate *s = &p->sig;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
@@ -549,7 +444,7 @@ static void end_other_threads(struct proc *p)
     proc_signalled();
     /* Each wakes from whatever wait it is in (signal_pending() says so)
      * or comes back from user mode at its next interrupt, and ends. */
-    wait_last_thread(p);
+    proc_wait_last_thread(p);
 }
 
 /* A thread that is not its process's first ends; never returns. */
@@ -576,7 +471,7 @@ static void end_other_threads_from(struct proc *p)
 {
     struct uthread *u = uthread_current();
     if (u == &p->main) {
-        end_other_threads(p);
+        proc_end_other_threads(p);
         return;
     }
     irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
@@ -594,7 +489,7 @@ void proc_exit_thread(void)
     if (u != &p->main)
         thread_end(p, u);
     /* The first thread ends the process once the others are gone. */
-    wait_last_thread(p);
+    proc_wait_last_thread(p);
     proc_exit(p->exit_status);
 }
 
@@ -614,7 +509,7 @@ long proc_thread_exit(int status)
      * ends (as Linux keeps a group leader that exited), or another
      * thread's execve() gives it a new program to run. */
     clear_tid(p, u);
-    wait_last_thread(p);
+    proc_wait_last_thread(p);
     if (proc_exec_takeover(user_frame()))
         return 0; /* into the new program, as a successful execve() returns */
     proc_exit(p->exit_status);
@@ -712,11 +607,7 @@ void proc_exit(int status)
         spin_unlock_irqrestore(&p->sig.wq.lock, f);
         end_other_threads_from(p);
     }
-    if (p->exec_next) { /* an execve() from a thread lost to this exit */
-        uspace_destroy(p->exec_next->us);
-        kfree(p->exec_next);
-        p->exec_next = NULL;
-    }
+    proc_exec_drop(p); /* an execve() from a thread lost to this exit */
     clear_tid(p, &p->main);
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(NULL, 0);

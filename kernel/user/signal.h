@@ -56,15 +56,6 @@ __attribute__((noreturn)) void proc_exit_thread(void);
  *  gave it the new program to run (proc_exec_takeover()). */
 long proc_thread_exit(int status);
 /**
- * @brief The first thread's part of an execve() another thread made: once
- *        every other thread is gone, the new program replaces the old in
- *        @p frame, with the first thread's id (the process's, as Linux's
- *        de_thread() leaves it).
- * @return 1 if it did (the caller returns to user mode with @p frame), 0 if
- *         there was none, or the caller is not the first thread
- */
-int proc_exec_takeover(struct uregs *frame);
-/**
  * @brief clone() of a thread (CLONE_VM | CLONE_THREAD ...): a new thread of
  *        the current process returning 0 from the call of @p frame, on stack
  *        @p newsp, with thread pointer *@p tls if not NULL; its tid written to
@@ -81,6 +72,16 @@ long proc_getid(int pid, int sid);
 long proc_setsid(void);
 /** @brief The name of fault code @p code of @p sig ("SEGV_MAPERR"). */
 const char *signal_code_name(int sig, int code);
+/* exec.c's, for signal.c and proc.c. */
+/**
+ * @brief The first thread's part of an execve() another thread made: once
+ *        every other thread is gone, the new program replaces the old in
+ *        @p frame, with the first thread's id (the process's, as Linux's
+ *        de_thread() leaves it).
+ * @return 1 if it did (the caller returns to user mode with @p frame), 0 if
+ *         there was none, or the caller is not the first thread
+ */
+int proc_exec_takeover(struct uregs *frame);
 /* syscall.c's. */
 /** @brief The current system call's user frame. */
 struct uregs *user_frame(void);

@@ -24,14 +24,4 @@ struct sysent {
 extern const struct sysent sys_fs_table[];
 extern const unsigned sys_fs_count;
 
-struct exec_image;
-
-/** Where execve() finds @p path: a file (its bytes, a copy or the
- *  initrd's, see vfs_read_whole(), and the file open for reading), or a
- *  built-in program (no file); exec_image_put() after. */
-int sys_find_image(const char *path, struct exec_image *img);
-
-/** Let go of what sys_find_image() gave @p img. */
-void exec_image_put(struct exec_image *img);
-
 #endif

@@ -121,62 +121,6 @@ static long sys_fork(const uint64_t a[6])
 }
 #endif
 
-/* Copy a user string array (argv, envp) into @p buf: pointers then strings. */
-static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *buf, size_t room,
-                         size_t *used)
-{
-    unsigned n = 0;
-    for (;; n++) {
-        uint64_t ptr;
-        if (!uarr)
-            break;
-        if (copy_from_user(&ptr, user_at((uintptr_t)uarr, (uint64_t)n * sizeof ptr), sizeof ptr))
-            return -EFAULT;
-        if (!ptr)
-            break;
-        if (n >= max)
-            return -E2BIG;
-        long l = strncpy_from_user(buf + *used, (const char *)(uintptr_t)ptr, room - *used);
-        if (l == -ENAMETOOLONG)
-            return -E2BIG;
-        if (l < 0)
-            return l;
-        out[n] = buf + *used;
-        *used += (size_t)l + 1;
-    }
-    out[n] = NULL;
-    return n;
-}
-
-static long sys_execve(const uint64_t a[6])
-{
-    struct exec_args {
-        char path[256];
-        char *argv[EXEC_ARGS_MAX + 1], *envp[EXEC_ARGS_MAX + 1];
-        char strings[EXEC_STRINGS_MAX];
-    } *ea = kmalloc(sizeof *ea);
-    if (!ea)
-        return -ENOMEM;
-    long e = strncpy_from_user(ea->path, (const char *)(uintptr_t)a[0], sizeof ea->path);
-    size_t used = 0;
-    if (e >= 0)
-        e = copy_strings((const uint64_t *)(uintptr_t)a[1], ea->argv, EXEC_ARGS_MAX, ea->strings,
-                         sizeof ea->strings, &used);
-    if (e >= 0)
-        e = copy_strings((const uint64_t *)(uintptr_t)a[2], ea->envp, EXEC_ARGS_MAX, ea->strings,
-                         sizeof ea->strings, &used);
-    struct exec_image img = {0};
-    if (e >= 0)
-        e = sys_find_image(ea->path, &img);
-    if (e >= 0)
-        e = proc_exec(user_frame(), ea->path, &img, ea->argv, ea->envp);
-    exec_image_put(&img);
-    kfree(ea);
-    if (e == PROC_EXEC_HANDED)
-        proc_exit_thread(); /* the first thread runs the new program */
-    return e;
-}
-
 static long sys_wait4(const uint64_t a[6])
 {
     int pid = (int)a[0], status = 0;

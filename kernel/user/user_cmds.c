@@ -6,7 +6,7 @@
  *        programs (the generated uprogs.c).
  */
 #include "signal.h"
-#include "sys.h"
+#include "exec.h"
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/initrd.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""user/ufiles on ext2: the file-system calls' Linux semantics on a disk.
+"""tests/programs/ufiles on ext2: the file-system calls' Linux semantics on a disk.
 
     ext2_ufiles_test.py --arch ARCH --image IMAGE
 

@@ -16,7 +16,7 @@ one directory, renamed, linked, and 700 of them deleted in a random order), run 
 host's busybox; without one, it is kernel shell commands (cp, mkdir, mv,
 rm, ln, truncate), typed, and done on the host by Python.
 
-Then user/umapw stores a string across a page boundary of the file `mapme`
+Then tests/programs/umapw stores a string across a page boundary of the file `mapme`
 through a shared mapping (MAP_SHARED) and exits without msync or munmap,
 vda is synced (`sync`) and vdb unmounted, and QEMU powers off. On
 the host, `e2fsck -fn` must find both partitions clean, and `debugfs
@@ -42,7 +42,7 @@ def make_tree(root, rng):
         with open(os.path.join(root, name), "wb") as f:
             f.write(rng.randbytes(n))
     os.symlink("deep/mid", os.path.join(root, "keep", "tomid"))
-    with open(os.path.join(root, "mapme"), "wb") as f:  # written through a shared mapping (user/umapw)
+    with open(os.path.join(root, "mapme"), "wb") as f:  # written through a shared mapping (umapw)
         f.write(rng.randbytes(20000))
     os.link(os.path.join(root, "keep", "small"), os.path.join(root, "keep", "small2"))
 

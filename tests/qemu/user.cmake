@@ -1,5 +1,5 @@
 # User mode (kernel/user/, docs/user-mode.md): the built-in programs of
-# user/ run from the shell with `run`, which prints how each ended; what a
+# tests/programs/ run from the shell with `run`, which prints how each ended; what a
 # program does wrong kills it alone and the shell goes on; `syscalls`
 # counts the calls made and the unimplemented ones. The ktests user_* run
 # with every ktest (and twice, on every SMP configuration).
@@ -34,7 +34,7 @@ qemu_test(user_ctrl_c --image ${IMG}
   --expect "^uspin: sleeping\\n(\\^C\\n)?\\[signal SIGINT\\]$"
   --expect "^hello from user mode, pid [0-9]+, argc 1:hello$"
   --reject "PANIC" --status ${EXIT7})
-# The console's line discipline from a program's side (user/utty.c), twice
+# The console's line discipline from a program's side (tests/programs/utty.c), twice
 # in one boot: canonical lines edited with DEL, Ctrl-W and Ctrl-U, a line
 # ended by Ctrl-D, Ctrl-D alone as the end of input; then raw mode through
 # TCSETS: VMIN 3 returns three bytes, VMIN 0 with VTIME a read of 0.
@@ -47,7 +47,7 @@ qemu_test(user_tty --image ${IMG}
   --send "run utty" ${UTTY_KEYS} --send "run utty" ${UTTY_KEYS} --send "poweroff 7"
   --expect "${UTTY_OUT}(?s:.*)${UTTY_OUT}"
   --reject "PANIC|FAIL" --status ${EXIT7})
-# The system-call fuzzer (user/ufuzz.c): eight workers making random and
+# The system-call fuzzer (tests/programs/ufuzz.c): eight workers making random and
 # hostile calls, twice, on two CPUs; the kernel lives on, every worker is
 # reaped (ufuzz exits 0 only then, and only with its tree removed), the
 # heap holds what it held after the first round, and no user page is left.
@@ -60,7 +60,7 @@ qemu_test(user_fuzz --image ${IMG} --env SMP=2 --timeout 280
   --same "^heap in use: (.*)$"
   --reject "PANIC|\\[exit [1-9][0-9]*\\]|^\\[signal [A-Z0-9]+\\]" --status ${EXIT7})
 set_tests_properties(${KERNEL_ARCH}.user_fuzz PROPERTIES TIMEOUT 300)
-# The user-mode benchmarks (user/ubench.c; the figures against Linux come
+# The user-mode benchmarks (tests/programs/ubench.c; the figures against Linux come
 # from scripts/bench-user) run and print every figure: a tenth of the work,
 # exec'ing ubench itself (riscv64 has no busybox).
 qemu_test(user_bench_quick --image ${IMG}
@@ -253,7 +253,7 @@ set_tests_properties(${KERNEL_ARCH}.ext2_sync_merges PROPERTIES TIMEOUT 180)
 add_test(NAME ${KERNEL_ARCH}.ext2_pressure COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_pressure_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)
-# user/ufiles (Linux's file-system semantics, about 250 checks) on ext2, 1 and
+# tests/programs/ufiles (Linux's file-system semantics, about 250 checks) on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})

@@ -1,4 +1,5 @@
-/* x86_64's half of user/usys.h, for the test programs of user/ (not kernel code). */
+/* x86_64's half of usys.h, for the test programs of tests/programs/ (not kernel code); the
+ * build's -I for x86_64 makes it the usys_arch.h that usys.h includes. */
 /* x86_64: SYSCALL, number in rax, arguments rdi rsi rdx r10 r8 r9, result rax. */
 #define NR_read 0
 #define NR_write 1
@@ -130,7 +131,7 @@ static inline unsigned long utls_word0(void)
 #define USA_RESTORER usig_restorer
 void usig_restorer(void);
 __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n");
-/* Files, directories, descriptors, pipes (user/ufiles.c). */
+/* Files, directories, descriptors, pipes (ufiles.c). */
 #define NR_close 3
 #define NR_fstat 5
 #define NR_lseek 8
@@ -156,9 +157,9 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_dup3 292
 #define NR_pipe2 293
 #define NR_renameat2 316
-/* struct stat: x86_64's own layout, not the generic one (user/ufiles.c). */
+/* struct stat: x86_64's own layout, not the generic one (ufiles.c). */
 #define USTAT_X86_64 1
-/* user/ufuzz.c */
+/* ufuzz.c */
 #define NR_mknodat 259
 #define NR_fchmodat 268
 #define NR_open 2

@@ -30,7 +30,7 @@
 #define NR_rt_sigsuspend 133
 #define NR_sigaltstack 132
 #define NR_tgkill 131
-/* Files, directories, descriptors, pipes (user/ufiles.c). */
+/* Files, directories, descriptors, pipes (ufiles.c). */
 #define NR_getcwd 17
 #define NR_dup 23
 #define NR_dup3 24
@@ -56,7 +56,7 @@
 #define NR_fstat 80
 #define NR_umask 166
 #define NR_renameat2 276
-/* user/ufuzz.c */
+/* ufuzz.c */
 #define NR_mknodat 33
 #define NR_fchmodat 53
 #define NR_futex 98

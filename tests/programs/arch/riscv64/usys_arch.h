@@ -1,4 +1,5 @@
-/* riscv64's half of user/usys.h, for the test programs of user/ (not kernel code). */
+/* riscv64's half of usys.h, for the test programs of tests/programs/ (not kernel code); the
+ * build's -I for riscv64 makes it the usys_arch.h that usys.h includes. */
 /* riscv64: ecall, number in a7, arguments a0-a5, result a0. */
 #include "usys_generic.h"
 

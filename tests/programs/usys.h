@@ -11,7 +11,8 @@
 typedef unsigned long size_t;
 typedef long ssize_t;
 
-/* The arch's half (arch/<arch>/user/usys_arch.h): NR_* numbers, sys6(),
+/* The arch's half (arch/<arch>/usys_arch.h, the arch's own found through
+ * the build's -I, so no program tests the arch): NR_* numbers, sys6(),
  * the _start stub that calls ustart_c(sp), ILLEGAL_INSN(). */
 #include "usys_arch.h"
 

@@ -1,4 +1,5 @@
-/* aarch64's half of user/usys.h, for the test programs of user/ (not kernel code). */
+/* aarch64's half of usys.h, for the test programs of tests/programs/ (not kernel code); the
+ * build's -I for aarch64 makes it the usys_arch.h that usys.h includes. */
 /* arm64: SVC #0, number in x8, arguments x0-x5, result x0. */
 #include "usys_generic.h"
 
@@ -96,7 +97,7 @@ static inline unsigned long utls_word0(void)
  * has no stub): handlers return through the kernel's trampoline page. */
 #define USA_HAS_RESTORER 1
 
-/* arm64 moved O_DIRECTORY (user/ufiles.c; the generic value is 0200000). */
+/* arm64 moved O_DIRECTORY (ufiles.c; the generic value is 0200000). */
 #define UO_DIRECTORY 040000
 
 /* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
