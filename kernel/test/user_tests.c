@@ -1,6 +1,6 @@
 /**
  * @file user_tests.c
- * @brief User mode: the built-in programs (user/NAME.c) run as processes, and
+ * @brief User mode: the built-in programs (tests/programs/NAME.c) run as processes, and
  *        what they do wrong kills only them, with the right signal, every
  *        frame and table returned. Bad executables are refused.
  */
@@ -277,7 +277,7 @@ KTEST(user_argument_limits)
 }
 
 /* Files, directories, links, descriptors, pipes, ppoll and devices from
- * the program's side (user/ufiles.c, 200 checks of Linux's semantics, the
+ * the program's side (tests/programs/ufiles.c, 200 checks of Linux's semantics, the
  * same program passes on Linux), in a directory of its own under /tmp;
  * run three times, with every page back at the end. */
 KTEST(user_files_from_the_program_side)
@@ -295,7 +295,7 @@ KTEST(user_files_from_the_program_side)
     KT_ASSERT(kt_free_frames() + 8 >= frames); /* a lost page per run would be many */
 }
 
-/* Threads and futexes from the program's side (user/uthreads.c): shared
+/* Threads and futexes from the program's side (tests/programs/uthreads.c): shared
  * memory under a futex lock, thread ids and pointers, CLEARTID joins,
  * futex errors, FUTEX_WAKE_OP, robust futex lists, tgkill and per-thread masks, exit_group from a thread, the
  * first thread's exit, a fork from a thread; twice, every page back. */

@@ -2,8 +2,7 @@
  * @file user_cmds.c
  * @brief Shell commands of user mode: `run` starts a program in the
  *        foreground, `syscalls` shows which system calls programs made and
- *        which they wanted that are missing; and the table of built-in
- *        programs (the generated uprogs.c).
+ *        which they wanted that are missing.
  */
 #include "signal.h"
 #include "exec.h"
@@ -21,22 +20,6 @@
 #include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 #include <kernel/wait.h>
-
-extern const struct uprog uprogs[];
-
-const struct uprog *uprog_next(const struct uprog *prev)
-{
-    const struct uprog *u = prev ? prev + 1 : uprogs;
-    return u->name ? u : NULL;
-}
-
-const struct uprog *uprog_find(const char *name)
-{
-    for (const struct uprog *u = uprog_next(NULL); u; u = uprog_next(u))
-        if (strcmp(u->name, name) == 0)
-            return u;
-    return NULL;
-}
 
 static int cmd_run(int argc, char **argv)
 {

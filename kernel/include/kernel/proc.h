@@ -288,7 +288,7 @@ const char *signal_name(int sig);
 
 /** @brief A built-in test program linked into the kernel (kernel/user/uprogs.S). */
 struct uprog {
-    const char *name;            /**< user/NAME.c */
+    const char *name;            /**< tests/programs/NAME.c */
     const unsigned char *image;  /**< its ELF file */
     const unsigned char *end;    /**< one past it */
 };
