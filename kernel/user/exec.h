@@ -19,13 +19,6 @@ struct proc;
 /** @brief The system call (syscall.c's table). */
 long sys_execve(const uint64_t a[6]);
 
-/** @brief Where execve() finds @p path: a file (its bytes, a copy or the
- *  initrd's, see vfs_read_whole(), and the file open for reading), or a
- *  built-in program (no file); exec_image_put() after. */
-int sys_find_image(const char *path, struct exec_image *img);
-
-/** @brief Let go of what sys_find_image() gave @p img. */
-void exec_image_put(struct exec_image *img);
 
 /** @brief An execve() another thread of @p p made and left for the first
  *  thread (proc_exec_takeover()), freed unrun: an exit overtook it. */

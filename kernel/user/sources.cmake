@@ -7,7 +7,6 @@ list(APPEND CORE_SOURCES
   kernel/user/exec_tests.c
   kernel/user/fs_syscalls.c
   kernel/user/futex.c
-  kernel/user/init.c
   kernel/user/proc.c
   kernel/user/signal.c
   kernel/user/syscall.c

@@ -148,6 +148,14 @@ struct exec_image {
     void *tofree;      /**< for the finder of the image (sys_find_image()): vfree()d with it */
 };
 
+/** @brief Where execve() finds @p path: a file (its bytes, a copy or the
+ *  initrd's, see vfs_read_whole(), and the file open for reading), or a
+ *  built-in program (no file); exec_image_put() after. */
+int sys_find_image(const char *path, struct exec_image *img);
+
+/** @brief Let go of what sys_find_image() gave @p img. */
+void exec_image_put(struct exec_image *img);
+
 /**
  * @brief Start the executable @p image (@p len bytes, kept by the caller
  *        until this returns) as a new process with arguments @p argv and
@@ -333,7 +341,7 @@ int proc_info(int pid, struct proc_info *out);
 /** @brief The smallest pid >= @p from that is alive (running or zombie), or 0. */
 int proc_next_pid(int from);
 
-/** @name init= (kernel/user/init.c) */
+/** @name init= (kernel/init/pid1.c) */
 /** @{ */
 /** @brief The command line's init=PATH (@p n bytes at @p p); 0 or -ENAMETOOLONG. */
 int init_set(const char *p, size_t n);

@@ -1,5 +1,5 @@
 /**
- * @file init.c
+ * @file pid1.c
  * @brief `init=<path> [-- args]` on the kernel command line: the program
  *        runs as pid 1 with the console as its terminal, instead of the
  *        kernel shell.
@@ -11,7 +11,6 @@
  * panics there; a teaching kernel carries on). An init that cannot start
  * (no such file, not an executable) is reported the same way.
  */
-#include "exec.h"
 #include <kernel/console.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
