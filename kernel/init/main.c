@@ -104,15 +104,6 @@ static int ktest_thread(void *arg)
     hal_poweroff();
 }
 
-static struct completion booted = COMPLETION_INIT(booted, "boot");
-
-void boot_wait(void)
-{
-    if (thread_current())
-        completion_wait(&booted);
-}
-
-int boot_finished(void) { return completion_done(&booted); }
 
 /* Boot's second half: what the prompt does not need, run by the idle
  * thread once the shell waits. Masked, as boot always ran: the arch sets
@@ -137,7 +128,7 @@ static void boot_rest(struct boot_info *bi)
         watchdog_cpu_start(); /* the others started theirs; one CPU alone has nobody to watch */
     boot_stage("cpus");
     hal_irq_restore(f);
-    complete_all(&booted);
+    boot_done();
 }
 
 /* The shell starts before there is a heap: its struct and first stack. */

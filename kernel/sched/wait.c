@@ -362,3 +362,17 @@ int cond_wait(struct condvar *c, struct mutex *m)
 
 void cond_signal(struct condvar *c) { wq_wake_one(&c->wq); }
 void cond_broadcast(struct condvar *c) { wq_wake_all(&c->wq); }
+
+/* Boot's end, an event every layer may wait for (kernel/kernel.h): the
+ * scheduler's, since waiting is; kmain signals it (boot_done()). */
+static struct completion booted = COMPLETION_INIT(booted, "boot");
+
+void boot_wait(void)
+{
+    if (thread_current())
+        completion_wait(&booted);
+}
+
+int boot_finished(void) { return completion_done(&booted); }
+
+void boot_done(void) { complete_all(&booted); }

@@ -107,4 +107,7 @@ void boot_wait(void);
 /** @brief 1 once boot has finished (boot_wait() returns at once); any context. */
 int boot_finished(void);
 
+/** @brief Boot finished: boot_wait() returns from now on (kmain, once). @note Thread context. */
+void boot_done(void);
+
 #endif
