@@ -13,7 +13,7 @@
 #include <kernel/kprintf.h>
 #include <kernel/printf.h>
 #include <kernel/log.h>
-#include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/sched.h>
 #include <hal/cpu.h>
 #include <hal/timer.h>
@@ -58,7 +58,7 @@ static long fill(const struct iobuf *b, size_t n, int random)
         if (iobuf_put(b, done, chunk, c))
             return done ? (long)done : -EFAULT;
         done += c;
-        if (done < n && signal_pending())
+        if (done < n && task_signal_pending())
             break; /* a huge read stops at a signal with what it has */
     }
     return (long)done;

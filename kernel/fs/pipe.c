@@ -33,7 +33,7 @@
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
-#include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/string.h>
 #include <kernel/signo.h>
 #include <kernel/uaccess.h>
@@ -77,17 +77,17 @@ static int ready(struct pipe *p, size_t need)
  * or for a signal: -ERESTARTSYS. */
 static int wait_until(struct pipe *p, int (*ok_fn)(struct pipe *, size_t), size_t arg)
 {
-    struct proc *me = proc_current();
+    struct waitqueue *sig = task_signal_wq();
     for (;;) {
         struct wait_set ws;
         wait_set_init(&ws);
         wait_set_add(&ws, &p->wq);
-        if (me)
-            wait_set_add(&ws, &me->sig.wq);
+        if (sig)
+            wait_set_add(&ws, sig);
         irqflags_t f = spin_lock_irqsave(&p->wq.lock);
         int ok = ok_fn(p, arg);
         spin_unlock_irqrestore(&p->wq.lock, f);
-        if (!ok && me && signal_pending()) {
+        if (!ok && sig && task_signal_pending()) {
             wait_set_clear(&ws);
             return -ERESTARTSYS;
         }
@@ -202,13 +202,8 @@ static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
         }
     }
     mutex_unlock(&p->wr);
-    if (err == -EPIPE) {
-        struct proc *me = proc_current();
-        if (me) {
-            struct ksiginfo ki = {0 /* SI_USER */, me->pid, 0, 0, 0};
-            signal_send(me, SIGPIPE, &ki);
-        }
-    }
+    if (err == -EPIPE)
+        task_signal_self(SIGPIPE);
     return done ? (long)done : err;
 }
 

@@ -15,7 +15,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
-#include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/signo.h>
@@ -250,12 +250,12 @@ void vfs_set_root(struct inode *root)
 /* Where a walk from @p base starts: base, the caller's cwd, or the root. */
 static struct inode *start_of(struct inode *base, const char *path)
 {
-    if (path[0] == '/' || (!base && !proc_current()))
+    struct fs_ctx *fs = base ? NULL : task_fs();
+    if (path[0] == '/' || (!base && !fs))
         return inode_get(root_inode);
     if (base)
         return inode_get(base);
-    struct proc *p = proc_current();
-    return inode_get(p->fs.cwd ? p->fs.cwd : root_inode);
+    return inode_get(fs->cwd ? fs->cwd : root_inode);
 }
 
 static int check_path(const char *path)
@@ -372,9 +372,9 @@ int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rde
     const char *name = l.name;
     size_t len = l.len;
     int slash = l.slash;
-    struct proc *p = proc_current();
+    struct fs_ctx *fs = task_fs();
     if (!S_ISLNK(mode))
-        mode &= ~(p ? p->fs.umask : 0) | S_IFMT;
+        mode &= ~(fs ? fs->umask : 0) | S_IFMT;
     if (is_dot(name, len))
         e = -EEXIST;
     else if (slash && !S_ISDIR(mode))
@@ -993,8 +993,8 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
             } else if (e == -ENOENT && slash) {
                 e = -EISDIR;
             } else if (e == -ENOENT) {
-                struct proc *p = proc_current();
-                uint32_t m = S_IFREG | (mode & 07777 & ~(p ? p->fs.umask : 0));
+                struct fs_ctx *fs = task_fs();
+                uint32_t m = S_IFREG | (mode & 07777 & ~(fs ? fs->umask : 0));
                 e = !dir->nlink ? -ENOENT : !dir->ops->create ? -EACCES : dir->ops->create(dir, name, len, m, 0, NULL, &ino);
                 if (!e)
                     flags &= ~(unsigned)O_TRUNC; /* new and empty */

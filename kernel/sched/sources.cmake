@@ -9,5 +9,6 @@ list(APPEND CORE_SOURCES
   kernel/sched/smp_plan.c
   kernel/sched/runqueue.c
   kernel/sched/wait.c
+  kernel/sched/task.c
   kernel/sched/sched_cmds.c
 )

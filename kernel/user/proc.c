@@ -35,6 +35,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -187,6 +188,36 @@ void proc_set_cmdline(struct proc *p, const char *path, char *const argv[])
 }
 
 /* A new process struct with a pid, in the list; NULL and why in @p err. */
+/* What the file systems and the terminal ask of the calling process
+ * (kernel/task.h). */
+static struct fs_ctx *task_fs_of_current(void)
+{
+    struct proc *p = proc_current();
+    return p ? &p->fs : NULL;
+}
+
+static struct waitqueue *task_signal_wq_of_current(void)
+{
+    struct proc *p = proc_current();
+    return p ? &p->sig.wq : NULL;
+}
+
+static void task_signal_current(int sig)
+{
+    struct proc *me = proc_current();
+    if (me) {
+        struct ksiginfo ki = {0 /* SI_USER */, me->pid, 0, 0, 0};
+        signal_send(me, sig, &ki);
+    }
+}
+
+static const struct task_ops task_answers = {
+    .fs = task_fs_of_current,
+    .signal_wq = task_signal_wq_of_current,
+    .signal_pending = signal_pending,
+    .signal_self = task_signal_current,
+};
+
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in
  * through this: the current process's address space, as its own access. */
 static int prefault_current(uintptr_t va, size_t len, unsigned access)
@@ -200,6 +231,7 @@ static int prefault_current(uintptr_t va, size_t len, unsigned access)
 static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
 {
     uaccess_set_prefault(prefault_current); /* before the first process runs */
+    task_set_ops(&task_answers);
     struct proc *p = kzalloc(sizeof *p);
     if (!p) {
         *err = -ENOMEM;

@@ -1,0 +1,38 @@
+/**
+ * @file task.c
+ * @brief The calling process's file context and signals, as the process
+ *        layer lends them to the layers below it (kernel/task.h).
+ */
+#include <kernel/task.h>
+#include <stddef.h>
+
+static const struct task_ops *ops;
+
+void task_set_ops(const struct task_ops *o) { __atomic_store_n(&ops, o, __ATOMIC_RELEASE); }
+
+static const struct task_ops *lent(void) { return __atomic_load_n(&ops, __ATOMIC_ACQUIRE); }
+
+struct fs_ctx *task_fs(void)
+{
+    const struct task_ops *o = lent();
+    return o ? o->fs() : NULL;
+}
+
+struct waitqueue *task_signal_wq(void)
+{
+    const struct task_ops *o = lent();
+    return o ? o->signal_wq() : NULL;
+}
+
+int task_signal_pending(void)
+{
+    const struct task_ops *o = lent();
+    return o ? o->signal_pending() : 0;
+}
+
+void task_signal_self(int sig)
+{
+    const struct task_ops *o = lent();
+    if (o)
+        o->signal_self(sig);
+}
