@@ -526,3 +526,15 @@ static const struct shell_sub blk_subs[] = {
     {NULL, NULL, 0, 0, NULL},
 };
 SHELL_COMMAND_SUBS("blk", "read, write, checksum, flush or benchmark a block device", blk_subs);
+
+/* <dev> in a usage: the block devices, for tab completion. The same
+ * candidates at the first prompt as a minute later: disks are found by the
+ * probing that runs after the prompt, so wait for it as the commands do. */
+static void blk_words(shell_word_fn add, void *acc)
+{
+    device_probe_wait();
+    struct blkdev *bd;
+    for (unsigned i = 0; (bd = blk_at(i)) != NULL; i++)
+        add(acc, bd->name, strlen(bd->name));
+}
+SHELL_WORDS("<dev>", blk_words);

@@ -323,3 +323,11 @@ static const struct shell_sub bpf_subs[] = {
     {NULL, NULL, 0, 0, NULL},
 };
 SHELL_COMMAND_SUBS("bpf", "load, verify and run eBPF programs; attach them to kernel events", bpf_subs);
+
+/* <hook> in a usage: the eBPF hooks, for tab completion. */
+static void hook_words(shell_word_fn add, void *acc)
+{
+    for (unsigned i = 0; bpf_hook_name(i); i++)
+        add(acc, bpf_hook_name(i), strlen(bpf_hook_name(i)));
+}
+SHELL_WORDS("<hook>", hook_words);

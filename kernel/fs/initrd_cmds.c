@@ -123,3 +123,16 @@ static int cmd_hexdump(int argc, char **argv)
 }
 SHELL_COMMAND("hexdump", "hexdump <file> [offset] [length]", "show an initrd file's bytes in hex (256 by default)",
               cmd_hexdump);
+
+/* <file> in a usage: the initrd's regular files, for tab completion. */
+static void initrd_words(shell_word_fn add, void *acc)
+{
+    const void *base;
+    size_t size, pos = 0;
+    struct archive_entry e;
+    if (initrd_get(&base, &size) == 0)
+        while (archive_next(base, size, &pos, &e) == 1)
+            if ((e.mode & ARCHIVE_S_IFMT) == ARCHIVE_S_IFREG)
+                add(acc, e.name, e.name_len);
+}
+SHELL_WORDS("<file>", initrd_words);

@@ -15,13 +15,9 @@
 #include "lineedit.h"
 
 #include <hal/cpu.h>
-#include <kernel/block.h>
 #include <kernel/bootprof.h>
-#include <kernel/bpf_hook.h>
 #include <kernel/console.h>
-#include <kernel/driver.h>
 #include <kernel/errno.h>
-#include <kernel/initrd.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
@@ -244,9 +240,10 @@ static void echo(void *ctx, const char *s, size_t n)
 /* The words are the commands' own name pointers, so @p prev leads back to
  * its command even if two commands were (wrongly) given one name. */
 /* ---- Tab completion, from the usage text: the word under the cursor is
- * completed from what its place in the usage names: <file> the initrd's
- * files, <dev> the block devices, <hook> the eBPF hooks, [command] the
- * commands; the first word is a command, the second a subcommand of a
+ * completed from what its place in the usage names: [command] the
+ * commands, and a placeholder such as <file>, <dev> or <hook> the words its
+ * owner lists (SHELL_WORDS(): the initrd's files, the block devices, the
+ * eBPF hooks); the first word is a command, the second a subcommand of a
  * command made of them. ---- */
 
 /* Word @p n (0-based) of @p s, spaces between: its start and length. */
@@ -333,28 +330,13 @@ static void shell_words(void *ctx, const char *line, size_t start, le_word_fn ad
     const char *uw = word_at(args, ui, &un);
     if (uw && un > 3 && uw[0] == '[' && uw[1] == '-')
         uw = word_at(args, ++ui, &un);
-    if (word_is(uw, un, "<file>")) {
-        const void *base;
-        size_t size, pos = 0;
-        struct archive_entry e;
-        if (initrd_get(&base, &size) == 0)
-            while (archive_next(base, size, &pos, &e) == 1)
-                if ((e.mode & ARCHIVE_S_IFMT) == ARCHIVE_S_IFREG)
-                    add(acc, e.name, e.name_len);
-    } else if (word_is(uw, un, "<dev>")) {
-        /* The same candidates at the first prompt as a minute later: disks
-         * are found by the probing that runs after the prompt, so wait for
-         * it as the blk commands do. */
-        device_probe_wait();
-        struct blkdev *bd;
-        for (unsigned i = 0; (bd = blk_at(i)) != NULL; i++)
-            add(acc, bd->name, strlen(bd->name));
-    } else if (word_is(uw, un, "<hook>")) {
-        for (unsigned i = 0; bpf_hook_name(i); i++)
-            add(acc, bpf_hook_name(i), strlen(bpf_hook_name(i)));
-    } else if (word_is(uw, un, "[command]")) {
+    if (word_is(uw, un, "[command]")) {
         add_commands(add, acc);
+        return;
     }
+    for (const struct shell_words *w = __shell_words_start; w < __shell_words_end; w++)
+        if (word_is(uw, un, w->placeholder))
+            w->list(add, acc);
 }
 
 int shell_thread(void *arg)

@@ -22,6 +22,8 @@
 #ifndef KERNEL_SHELL_H
 #define KERNEL_SHELL_H
 
+#include <stddef.h>
+
 /** @brief One shell command, as SHELL_COMMAND() registers it. */
 struct shell_command {
     const char *name;    /**< what is typed: one word, no spaces */
@@ -43,6 +45,30 @@ struct shell_command {
 /** @brief The SHELL_COMMAND() descriptors, [start, end): a section each arch's linker script bounds (kernel/sections.h). */
 extern const struct shell_command __shell_cmds_start[];
 extern const struct shell_command __shell_cmds_end[]; /**< one past the last SHELL_COMMAND() */
+
+/** @brief Tab completion's callback: one candidate word, @p n bytes at @p w. */
+typedef void (*shell_word_fn)(void *acc, const char *w, size_t n);
+
+/**
+ * @brief What a usage placeholder ("<dev>", "<file>") stands for, listed by
+ *        the subsystem that owns those things (SHELL_WORDS()), so that tab
+ *        completion knows every subsystem's words without the shell naming
+ *        any of them.
+ */
+struct shell_words {
+    const char *placeholder;                  /**< as usage texts write it: "<dev>" */
+    void (*list)(shell_word_fn add, void *acc); /**< add() each candidate; thread context, may sleep */
+};
+
+/** @brief Register @p fn as the lister of @p placeholder's words (in the
+ *         subsystem's *_cmds.c, beside the commands that take them). */
+#define SHELL_WORDS(placeholder, fn)                                                         \
+    static const struct shell_words shell_words_desc_##fn                                   \
+        __attribute__((used, section(".shell_words"), aligned(8))) = {placeholder, fn}
+
+/** @brief The SHELL_WORDS() descriptors, [start, end): a section each arch's linker script bounds (kernel/sections.h). */
+extern const struct shell_words __shell_words_start[];
+extern const struct shell_words __shell_words_end[]; /**< one past the last SHELL_WORDS() */
 
 /** @brief One subcommand of a command registered with SHELL_COMMAND_SUBS(). */
 struct shell_sub {
