@@ -16,6 +16,7 @@ set(BPF_KERNEL_SOURCES
   kernel/bpf/bpf_tests.c
   kernel/bpf/bpf_cmds.c
   kernel/bpf/hooks.c
+  kernel/bpf/jit_none.c
   kernel/bpf/bpf_bench.c
 )
 list(APPEND CORE_SOURCES ${BPF_CORE_SOURCES} ${BPF_KERNEL_SOURCES})

@@ -8,8 +8,7 @@
  *    reads return all-ones, as a read of an absent device does, and writes
  *    are dropped;
  *  - a ranged TLB flush (hal/pte.h): page by page;
- *  - the eBPF JIT (kernel/bpf.h, bpf_jit_compile()): without one every
- *    program runs in the interpreter, and `bpf` says why;
+ *  - the eBPF JIT: kernel/bpf/jit_none.c, with the rest of eBPF;
  *  - command-line words of the arch's own (hal/platform.h): none;
  *  - hal_user_kstack_set() (hal/user.h): nothing, for an arch whose entry
  *    from user mode finds the kernel stack as it left it.
@@ -18,9 +17,6 @@
 #include <hal/platform.h>
 #include <hal/pte.h>
 #include <hal/user.h>
-#include <kernel/bpf.h>
-#include <kernel/errno.h>
-#include <kernel/printf.h>
 
 #define WEAK __attribute__((weak))
 
@@ -45,13 +41,3 @@ WEAK int hal_cmdline_option(const char *word, size_t len)
 }
 
 WEAK void hal_user_kstack_set(uintptr_t kstack_top) { (void)kstack_top; }
-
-WEAK int bpf_jit_available(void) { return 0; }
-
-WEAK int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
-{
-    (void)prog;
-    if (log && logsz)
-        ksnprintf(log, logsz, "no JIT on this architecture: the interpreter runs it");
-    return -ENOTSUP;
-}
