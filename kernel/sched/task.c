@@ -36,3 +36,35 @@ void task_signal_self(int sig)
     if (o)
         o->signal_self(sig);
 }
+
+int task_ids(struct task_ids *out)
+{
+    const struct task_ops *o = lent();
+    *out = (struct task_ids){0, 0, 0};
+    return o ? o->ids(out) : 0;
+}
+
+int task_shuns(int sig)
+{
+    const struct task_ops *o = lent();
+    return o ? o->shuns(sig) : 0;
+}
+
+void task_kill_group(int pgid, int sig)
+{
+    const struct task_ops *o = lent();
+    if (o)
+        o->kill_group(pgid, sig);
+}
+
+int task_group_orphaned(int pgid)
+{
+    const struct task_ops *o = lent();
+    return o ? o->group_orphaned(pgid) : 0;
+}
+
+int task_group_in_session(int pgid, int sid)
+{
+    const struct task_ops *o = lent();
+    return o ? o->group_in_session(pgid, sid) : 0;
+}

@@ -14,7 +14,6 @@
 #include "ldisc.h"
 #include <kernel/string.h>
 #include <kernel/signo.h>
-#include <kernel/uaccess.h>
 
 enum { LD_DATA, LD_EOL, LD_EOF };
 

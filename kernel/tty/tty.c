@@ -30,12 +30,12 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
-#include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/signo.h>
 #include <kernel/uaccess.h>
+#include <kernel/task.h>
 #include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>
@@ -97,7 +97,7 @@ static int tty_input(char c)
     if (ld.t.lflag & ECHO)
         kprintf("^%c\n", c + '@');
     tty_flush = 1;
-    proc_kill_group(pg, sig);
+    task_kill_group(pg, sig);
     return 1;
 }
 
@@ -165,13 +165,12 @@ static size_t tty_pull(void)
  * SIGTTIN to its group (-ERESTARTSYS), or EIO when that cannot stop it. */
 static long background_read(void)
 {
-    struct proc *me = proc_current();
-    if (!me || !tty_sid || me->sid != tty_sid || !tty_pgrp || me->pgid == tty_pgrp)
+    struct task_ids me;
+    if (!task_ids(&me) || !tty_sid || me.sid != tty_sid || !tty_pgrp || me.pgid == tty_pgrp)
         return 0;
-    if (proc_pgrp_orphaned(me->pgid) || (uthread_current()->blocked & (1ull << (SIGTTIN - 1))) ||
-        me->sig.act[SIGTTIN - 1].handler == 1 /* SIG_IGN */)
+    if (task_group_orphaned(me.pgid) || task_shuns(SIGTTIN))
         return -EIO;
-    proc_kill_group(me->pgid, SIGTTIN);
+    task_kill_group(me.pgid, SIGTTIN);
     return -ERESTARTSYS;
 }
 
@@ -211,7 +210,7 @@ static long tty_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *
     if (!buf)
         return -ENOMEM;
     mutex_lock(&tty_lock);
-    struct proc *me = proc_current();
+    struct waitqueue *sig = task_signal_wq();
     uint64_t deadline = 0;
     size_t seen = 0;
     for (;;) {
@@ -220,8 +219,8 @@ static long tty_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *
         struct wait_set ws;
         wait_set_init(&ws);
         wait_set_add(&ws, console_rx_waitqueue());
-        if (me)
-            wait_set_add(&ws, &me->sig.wq);
+        if (sig)
+            wait_set_add(&ws, sig);
         tty_pull();
         irqflags_t fl = spin_lock_irqsave(&ld_lock);
         int ready = read_ready(cap, &deadline, &seen);
@@ -231,7 +230,7 @@ static long tty_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *
             r = iobuf_put(b, 0, buf, k) ? -EFAULT : (long)k;
         else if (f->flags & O_NONBLOCK)
             r = -EAGAIN;
-        else if (me && signal_pending())
+        else if (sig && task_signal_pending())
             r = -ERESTARTSYS; /* a partial line stays for the next read */
         if (ready || r) {
             wait_set_clear(&ws);
@@ -286,11 +285,12 @@ static unsigned tty_poll(struct file *f, struct wait_set *ws)
  * belongs to. */
 static long tty_job_ioctl(unsigned cmd, uintptr_t arg)
 {
-    struct proc *me = proc_current();
+    struct task_ids me;
+    int have = task_ids(&me);
     switch (cmd) {
     case TIOCGPGRP:
     case TIOCGSID: {
-        if (!me || !tty_sid || me->sid != tty_sid)
+        if (!have || !tty_sid || me.sid != tty_sid)
             return -ENOTTY; /* not its controlling terminal */
         int v = cmd == TIOCGSID ? tty_sid : tty_pgrp;
         return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
@@ -299,26 +299,26 @@ static long tty_job_ioctl(unsigned cmd, uintptr_t arg)
         int pg;
         if (copy_from_user(&pg, (const void *)arg, sizeof pg))
             return -EFAULT;
-        if (!me || !tty_sid || me->sid != tty_sid)
+        if (!have || !tty_sid || me.sid != tty_sid)
             return -ENOTTY;
         if (pg <= 0)
             return -EINVAL;
-        if (!proc_group_in_session(pg, me->sid))
+        if (!task_group_in_session(pg, me.sid))
             return -EPERM; /* no such group in the session */
         tty_pgrp = pg;
         return 0;
     }
     case TIOCSCTTY:
-        if (!me || me->sid != me->pid)
+        if (!have || me.sid != me.pid)
             return -EPERM; /* only a session leader */
-        if (tty_sid && tty_sid != me->sid && !arg)
+        if (tty_sid && tty_sid != me.sid && !arg)
             return -EPERM; /* another session's (arg 1: steal, as root may) */
-        tty_sid = me->sid;
-        tty_pgrp = me->pgid;
+        tty_sid = me.sid;
+        tty_pgrp = me.pgid;
         return 0;
     case TIOCNOTTY:
-        if (me && tty_sid == me->sid)
-            tty_release(me->sid);
+        if (have && tty_sid == me.sid)
+            tty_release(me.sid);
         return 0;
     default:
         return -ENOTTY;

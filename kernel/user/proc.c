@@ -211,11 +211,34 @@ static void task_signal_current(int sig)
     }
 }
 
+static int task_ids_of_current(struct task_ids *out)
+{
+    struct proc *me = proc_current();
+    if (!me)
+        return 0;
+    *out = (struct task_ids){me->pid, me->pgid, me->sid};
+    return 1;
+}
+
+static int task_current_shuns(int sig)
+{
+    struct proc *me = proc_current();
+    return me && ((uthread_current()->blocked & (1ull << (sig - 1))) ||
+                  me->sig.act[sig - 1].handler == 1 /* SIG_IGN */);
+}
+
+static void task_kill_group_of(int pgid, int sig) { proc_kill_group(pgid, sig); }
+
 static const struct task_ops task_answers = {
     .fs = task_fs_of_current,
     .signal_wq = task_signal_wq_of_current,
     .signal_pending = signal_pending,
     .signal_self = task_signal_current,
+    .ids = task_ids_of_current,
+    .shuns = task_current_shuns,
+    .kill_group = task_kill_group_of,
+    .group_orphaned = proc_pgrp_orphaned,
+    .group_in_session = proc_group_in_session,
 };
 
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in
