@@ -192,6 +192,12 @@ void kmain(struct boot_info *bi)
         pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));
         device_run_deferred();
     }
-    pmm_start_background();
+    /* The RAM pmm_init() left pending is set up by a low-priority thread
+     * while the shell waits for input (pmm_fill()). */
+    if (pmm_fill_pending()) {
+        int fid = thread_create("pmm-fill", pmm_fill, NULL, PRIO_MIN, THREAD_DETACHED);
+        if (fid < 0)
+            pr_warn("pmm: no background thread (%s); RAM is set up as it is needed", errno_name(fid));
+    }
     sched_idle_loop();
 }

@@ -8,7 +8,6 @@
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
-#include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -204,7 +203,7 @@ int pmm_init(const struct boot_info *bi)
      * them; else the lowest EAGER_PAGES, rounded up to a chunk boundary.
      * The rest waits in pending[] and is added a chunk at a time when the
      * free lists run dry (pmm_alloc) or by a low-priority thread once the
-     * shell runs (pmm_start_background); the counters include it all along.
+     * shell runs (pmm_fill()); the counters include it all along.
      * A range is split only at chunk boundaries, so a pending piece never
      * merges with an eager neighbour when it is added (pmm_stats predicts
      * its blocks).
@@ -276,7 +275,7 @@ void pmm_add_deferred(void)
 /* Add pending RAM a chunk at a time until none is left; low priority, so it
  * runs while the shell waits for input, and each chunk holds the lock only
  * for its own 16 KiB of metadata. */
-static int fill_thread(void *arg)
+int pmm_fill(void *arg)
 {
     (void)arg;
     int more = 1;
@@ -288,14 +287,7 @@ static int fill_thread(void *arg)
     return 0;
 }
 
-void pmm_start_background(void)
-{
-    if (pending_first == npending)
-        return;
-    int id = thread_create("pmm-fill", fill_thread, NULL, PRIO_MIN, THREAD_DETACHED);
-    if (id < 0)
-        pr_warn("pmm: no background thread (%s); RAM is set up as it is needed", errno_name(id));
-}
+int pmm_fill_pending(void) { return pending_first != npending; }
 
 /* A block from the buddy; dry: pending RAM first (low memory, a chunk at a
  * time), the held fragments last. Caller holds pmm_lock. */

@@ -5,7 +5,7 @@
  * pmm_init() takes the boot memory map, removes everything that is not free
  * (the kernel image, the DTB, the initrd, reserved ranges, the allocator's
  * own metadata) and hands the rest to a buddy allocator (the lowest few MiB
- * at once, the rest later: see pmm_start_background()). Frames are
+ * at once, the rest later: see pmm_fill()). Frames are
  * PAGE_SIZE; blocks are 2^order frames, physically contiguous and aligned to
  * their size. Physical address 0 is never handed out, so 0 means failure.
  */
@@ -52,13 +52,16 @@ int pmm_init(const struct boot_info *bi);
 void pmm_add_deferred(void);
 
 /**
- * @brief Start a low-priority thread that sets up the page metadata of the
- *        RAM pmm_init() left pending, a chunk at a time, so it is not done
- *        before the shell. Without the thread (or before it is done), the
- *        RAM is set up when the free lists run dry. Call once, after
- *        sched_init(); thread context. Failing to start the thread is logged.
+ * @brief A thread's body (kmain starts it at low priority) that sets up the
+ *        page metadata of the RAM pmm_init() left pending, a chunk at a
+ *        time, so it is not done before the shell. Without the thread (or
+ *        before it is done), the RAM is set up when the free lists run dry.
+ * @return 0 once no RAM is pending
  */
-void pmm_start_background(void);
+int pmm_fill(void *arg);
+
+/** @brief Nonzero while pmm_init() left RAM pending (for pmm_fill()). */
+int pmm_fill_pending(void);
 
 /**
  * @brief Allocate 2^@p order contiguous frames. When the free lists have
