@@ -252,8 +252,10 @@ static void proc_statfs(struct inode *ino, struct vfs_statfs *st)
     st->type = 0x9fa0; /* PROC_SUPER_MAGIC; no blocks, no inodes to count */
 }
 
+static const struct super_ops proc_super = {.statfs = proc_statfs};
+
 static const struct inode_ops proc_iops = {
-    .statfs = proc_statfs,
+    .super = &proc_super,
     .lookup = p_lookup,
     .readdir = p_readdir,
     .readlink = p_readlink,

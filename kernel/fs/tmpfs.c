@@ -533,8 +533,10 @@ static void t_statfs(struct inode *ino, struct vfs_statfs *st)
     st->bfree = st->bavail = used < room ? room - used : 0;
 }
 
+static const struct super_ops tmpfs_super = {.statfs = t_statfs};
+
 static const struct inode_ops tmpfs_iops = {
-    .statfs = t_statfs,
+    .super = &tmpfs_super,
     .lookup = t_lookup,
     .create = t_create,
     .link = t_link,

@@ -778,6 +778,9 @@ int vfs_mount(const char *path, struct inode *root, const char *source, const ch
     return e;
 }
 
+/* @p ino's file system as a whole, or NULL. */
+static const struct super_ops *super_of(const struct inode *ino) { return ino->ops ? ino->ops->super : NULL; }
+
 int vfs_umount(const char *path)
 {
     struct inode *root;
@@ -788,10 +791,10 @@ int vfs_umount(const char *path)
     struct inode *on = root->covers;
     if (!on || root == root_inode || on->mounted != root)
         e = -EINVAL;
-    else if (root->mounted || !root->ops->unmount)
+    else if (root->mounted || !super_of(root) || !super_of(root)->unmount)
         e = -EBUSY; /* another file system on top, or one that stays (/proc) */
     else
-        e = root->ops->unmount(root, 0);
+        e = super_of(root)->unmount(root, 0);
     if (!e) {
         on->mounted = NULL;
         root->covers = NULL;
@@ -810,7 +813,7 @@ int vfs_umount(const char *path)
     inode_put(on);   /* root->covers' reference */
     inode_put(root); /* on->mounted's */
     inode_put(root); /* ours */
-    return root->ops->unmount(root, 1);
+    return super_of(root)->unmount(root, 1);
 }
 
 int vfs_mounted_from(const char *source)
@@ -838,8 +841,8 @@ int vfs_statfs(struct inode *ino, struct vfs_statfs *st)
     memset(st, 0, sizeof *st);
     st->bsize = 4096;
     st->namelen = VFS_NAME_MAX;
-    if (ino->ops && ino->ops->statfs)
-        ino->ops->statfs(ino, st);
+    if (super_of(ino) && super_of(ino)->statfs)
+        super_of(ino)->statfs(ino, st);
     st->read_only = vfs_read_only(ino) != 0;
     return 0;
 }
@@ -850,9 +853,9 @@ int vfs_sync(struct inode *ino)
     ns_lock();
     for (unsigned i = 0; i < nmounts; i++) {
         struct inode *root = mounts[i].root;
-        if (!root || !root->ops->sync || (ino && root->dev != ino->dev))
+        if (!root || !super_of(root) || !super_of(root)->sync || (ino && root->dev != ino->dev))
             continue;
-        int e = root->ops->sync(root);
+        int e = super_of(root)->sync(root);
         if (e && !err)
             err = e;
     }

@@ -1197,8 +1197,14 @@ static void e2_statfs(struct inode *ino, struct vfs_statfs *st)
     mutex_unlock(&m->lock);
 }
 
-static const struct inode_ops e2_iops = {
+static const struct super_ops e2_super = {
+    .unmount = e2_unmount,
+    .sync = e2_sync,
     .statfs = e2_statfs,
+};
+
+static const struct inode_ops e2_iops = {
+    .super = &e2_super,
     .lookup = e2_lookup,
     .create = e2_create,
     .link = e2_link,
@@ -1208,9 +1214,7 @@ static const struct inode_ops e2_iops = {
     .readlink = e2_readlink,
     .truncate = e2_truncate,
     .evict = e2_evict,
-    .unmount = e2_unmount,
     .changed = e2_changed,
-    .sync = e2_sync,
 };
 
 static const struct file_ops e2_file_ops = {

@@ -158,6 +158,8 @@ struct vfs_statfs {
     int read_only;    /**< mounted read-only (ST_RDONLY) */
 };
 
+struct super_ops;
+
 /** @brief What a file system does to its inodes (under the namespace lock). */
 struct inode_ops {
     /** The child @p name of directory @p dir (a new reference), or -ENOENT. */
@@ -181,14 +183,23 @@ struct inode_ops {
     int (*truncate)(struct inode *ino, uint64_t size);
     /** Nothing refers to it and it has no name: free what the file system keeps. */
     void (*evict)(struct inode *ino);
+    /** Optional: the VFS changed the inode's mode, owner or times (chmod,
+     *  chown, utimensat): store them. */
+    void (*changed)(struct inode *ino);
+    /** Its file system as a whole (struct super_ops), or NULL. */
+    const struct super_ops *super;
+};
+
+/**
+ * @brief What a file system does as a whole, not to one inode (Linux's
+ *        super_operations), reached from any of its inodes' inode_ops.
+ */
+struct super_ops {
     /** Optional, on a mounted root: with @p commit 0, -EBUSY if any inode
      *  of its file system is in use beyond the root's two references (the
      *  mount's and the caller's), else 0; with @p commit 1, after the VFS
      *  let go of it, free the file system. NULL: it cannot be unmounted. */
     int (*unmount)(struct inode *root, int commit);
-    /** Optional: the VFS changed the inode's mode, owner or times (chmod,
-     *  chown, utimensat): store them. */
-    void (*changed)(struct inode *ino);
     /** Optional, on a mounted root: write everything of its file system
      *  back to its device (sync, syncfs); 0 or -EIO. */
     int (*sync)(struct inode *root);
