@@ -5,7 +5,9 @@ list(APPEND CORE_SOURCES
   kernel/fs/dev.c
   kernel/fs/ext2/ext2.c
   kernel/fs/ext2/ext2_names.c
-  kernel/fs/ext2/ext2_vfs.c
+  kernel/fs/ext2/ext2_super.c
+  kernel/fs/ext2/ext2_inode.c
+  kernel/fs/ext2/ext2_file.c
   kernel/fs/ext2/ext2_write.c
   kernel/fs/file.c
   kernel/fs/fs_cmds.c

@@ -2,7 +2,7 @@
  * @file fuzz_ext2_write.c
  * @brief libFuzzer target: the ext2 writer (kernel/fs/ext2/ext2_write.c) on
  *        damaged copies of real images, driven through the name-level API
- *        the kernel's VFS glue (kernel/fs/ext2/ext2_vfs.c) uses, as it uses it.
+ *        the kernel's VFS glue (kernel/fs/ext2/ext2_*.c) uses, as it uses it.
  *
  * The images and the damage are fuzz_ext2.c's: ext2_seeds.py's mke2fs
  * images (1, 2 (revision 0), 4 and 64 KiB blocks) with 5-byte patches over

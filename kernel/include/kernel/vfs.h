@@ -495,7 +495,7 @@ struct blkdev;
 struct blkdev *blkdev_of(uint32_t rdev);
 /**
  * @brief Mount the ext2 file system on block device node @p source
- *        ("/dev/vda1") on directory @p path (kernel/fs/ext2/ext2_vfs.c),
+ *        ("/dev/vda1") on directory @p path (kernel/fs/ext2/ext2_super.c),
  *        read-write unless @p read_only, the device is read-only, or the
  *        file system has features this kernel would not keep right (then
  *        read-only, with a message).
