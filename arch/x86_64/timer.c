@@ -13,14 +13,15 @@
  * Against the HPET the boot waits only a 100 us window, for a first
  * estimate, and hal_timer_init() refines it over everything since (several
  * ms of boot, at least 1 ms), without waiting again; so does the PIT's 2 ms
- * window, if boot took less than 41 ms (3/4 of the PIT's wrap). Measured under TCG
- * (3 boots x 30 windows, error against the host's 2.3 GHz TSC): 100 us
- * windows are off by up to 548 ppm (rms 107), 250 us by up to 49 (rms 17),
- * 500 us by 23 (rms 10), 1 ms by 19 (rms 6), 20 ms by 1. So the refined
- * rate is at least as good as the old 1 ms window, and the boot is 0.9 ms
- * shorter; until the refinement (the boot's first few log stamps) time
- * runs at most 0.06% off, far inside refine()'s 1% sanity check. Time stays continuous across the refinement: hal_time_ns() is
- * re-based at that moment (ns_base, tsc_base), never steps back.
+ * window, if boot took less than 41 ms (3/4 of the PIT's wrap). A window's
+ * error shrinks as it grows, so a short one alone is too rough under TCG
+ * to keep; the refinement spans the longest window there is and waits
+ * for none of it, so the final rate is as good as a long window's and boot
+ * does not pay for one. Until the refinement (the boot's first few log
+ * stamps) time runs a little off, far inside refine()'s 1% sanity check;
+ * docs/performance.md, "Boot time", has the errors measured. Time stays
+ * continuous across the refinement: hal_time_ns() is re-based at that
+ * moment (ns_base, tsc_base), never steps back.
  *
  * Conversions are a multiply and a shift on a 128-bit product with the
  * multiplier as large as fits in 64 bits: no division on the hot path, no
@@ -141,17 +142,17 @@ struct sample {
 
 /*
  * The tightest of a few tries, each bracketed by TSC reads. A stall inside
- * a try (an SMI; under QEMU TCG the first tries take 10+ us where a warm
- * one takes 0.4 us, and a busy host adds more) shows as a wide bracket and
- * that try is dropped; without this the rate was off by up to 0.6%, with it
- * by a few ppm.
+ * a try (an SMI; under QEMU TCG the first tries, still being translated,
+ * take far longer than a warm one, and a busy host adds more) shows as a
+ * wide bracket and that try is dropped; a single try would put such a
+ * stall into the rate.
  */
 __attribute__((noinline)) static void take(const struct refclock *ref, struct sample *s)
 {
     uint64_t best = UINT64_MAX;
     /* Not unrolled, and take() not inlined into its three callers: every
-     * copy is more blocks for TCG to translate at boot (eight unrolled
-     * bodies were 40, 0.3 ms), and the loop costs nothing measurable. */
+     * copy is more blocks for TCG to translate at boot, and the loop costs
+     * nothing measurable. */
 #pragma clang loop unroll(disable)
     for (int i = 0; i < 8; i++) {
         uint64_t t0 = rdtsc_ordered();
@@ -180,8 +181,8 @@ static uint32_t pit_read(void)
 
 /* Count TSC ticks while @p ref advances @p ticks. The first take() only
  * warms up: under TCG the first pass through this code is translated, and
- * its reads then land late in their brackets; a window started cold came
- * out 0.26% slow on every boot. */
+ * its reads then land late in their brackets, and a window started cold
+ * came out slow on every boot. */
 static int measure(const struct refclock *ref, uint32_t ticks, struct sample *a, struct sample *b)
 {
     take(ref, a);
@@ -331,8 +332,8 @@ int hal_timer_init(void)
         mode = TIMER_NONE;
         return err;
     }
-    /* One line for all of it: on a polled UART under TCG each line costs
-     * ~0.7 ms of boot. */
+    /* One line for all of it: on a polled UART under TCG each line is
+     * boot time. */
     char refined[32] = "";
     if (refined_us)
         ksnprintf(refined, sizeof refined, ", refined over %lu us", (unsigned long)refined_us);

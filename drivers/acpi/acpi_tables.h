@@ -15,7 +15,7 @@
 static inline int acpi_checksum_ok(const uint8_t *p, size_t len)
 {
     uint8_t sum = 0;
-    /* A plain byte loop: unrolled and vectorized it was 20 more blocks
+    /* A plain byte loop: unrolled and vectorized it was many more blocks
      * for TCG to translate at boot, for tables of a few hundred bytes. */
 #pragma clang loop unroll(disable) vectorize(disable)
     for (size_t i = 0; i < len; i++)

@@ -167,8 +167,8 @@ int madt_isa_irq(const struct madt_info *m, unsigned isa, unsigned *gsi, enum ir
 
 void madt_gsi_mode(const struct madt_info *m, unsigned gsi, enum irq_trigger *trig, int *active_low)
 {
-    /* Not unrolled: sixteen copies are 18 more blocks for TCG to translate
-     * at boot, where the IOAPIC asks this for every pin. */
+    /* Not unrolled: sixteen copies are that many more blocks for TCG to
+     * translate at boot, where the IOAPIC asks this for every pin. */
 #pragma clang loop unroll(disable)
     for (unsigned isa = 0; m && isa < 16; isa++)
         if (m->isa[isa].valid && m->isa[isa].gsi == gsi) {

@@ -73,10 +73,10 @@ static void route_spi(unsigned irq, unsigned cpu)
 
 /*
  * An SPI's priority and target, set at its first unmask rather than for
- * every SPI at probe: that was ~300 MMIO writes (most of them IROUTER), and
- * each is a trip out of TCG into the device model, ~0.5 ms of boot for
- * interrupts that are mostly never used. A disabled interrupt is never
- * signalled, so until it is enabled neither value matters. Both registers
+ * every SPI at probe: that was hundreds of MMIO writes (most of them
+ * IROUTER), and each is a trip out of TCG into the device model: boot time
+ * spent on interrupts that are mostly never used. A disabled interrupt is
+ * never signalled, so until it is enabled neither value matters. Both registers
  * are byte-accessible (IHI 0048 4.3.11/4.3.12, IHI 0069 12.9.22); IROUTER
  * is one 64-bit register per SPI. Callers hold the irq table's lock.
  */

@@ -516,5 +516,6 @@ static const char *const its_compat[] = {"arm,gic-v3-its", NULL};
  * scan finds them. A PCI host's own (late) probe only queues that scan
  * with device_defer(), which runs after every late DT node has been
  * probed, this one included, whatever the DT's order (QEMU lists pcie@
- * before the GIC). Its probe was 0.3-0.4 ms of boot under TCG. */
+ * before the GIC). Probed late, its setup is not boot time before the
+ * prompt (under TCG it was a visible part of it). */
 DRIVER(its_driver, .name = "its", .compatible = its_compat, .probe = its_probe, .late = 1);

@@ -88,7 +88,7 @@ static int ns16550_rx_irq(struct device *dev)
 /* Register writes from a (register, value) table, in order. One loop, not
  * unrolled and not inlined: under TCG each inlined dev_write8() is a few
  * more translated blocks at boot (the space and width checks, and on x86
- * every port access ends a block), 0.3 ms for the probe's dozen writes. */
+ * every port access ends a block), and the probe makes a dozen writes. */
 __attribute__((noinline)) static void write_regs(struct device *dev, const uint8_t (*seq)[2],
                                                  unsigned n)
 {

@@ -517,7 +517,8 @@ static int check_hwq(struct blkdev *disk, struct blk_hwq *q, uint64_t now)
          * not emitted while the device model runs in another host thread,
          * so a driver that suppresses notifications (EVENT_IDX) can see a
          * stale "device busy" and skip the one it needed: seen on x86_64
-         * about once per 20,000 random reads, never with -smp 2. */
+         * in long runs of random reads, never with -smp 2
+         * (docs/performance.md, "Disks, against Linux"). */
         int stalled = q->completions == q->seen && disk->ops->kick;
         q->seen = q->completions;
         spin_unlock_irqrestore(&q->lock, f);

@@ -149,7 +149,7 @@ void kernel_shell_start(void)
 void kmain(struct boot_info *bi)
 {
     smp_early_init(); /* the arch did it already; kept for a new arch that forgets */
-    /* One line, not two: each costs 0.1-0.5 ms of boot on a polled UART under TCG. */
+    /* One line, not two: on a polled UART under TCG each line is boot time. */
     pr_info("kernel %s (%s) booting via %s%s%s; command line '%s'", KERNEL_VERSION, hal_arch_name(),
             bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
     parse_cmdline(bi->cmdline);
@@ -168,7 +168,7 @@ void kmain(struct boot_info *bi)
      * meanwhile. This context keeps interrupts off until boot finished;
      * the shell's thread turns them on as it starts, but no source that
      * could interrupt is set up before the prompt (the interrupt path's
-     * first run costs 0.5 ms of translation). In ktest mode there is
+     * first run is a lot of code to translate). In ktest mode there is
      * no shell: the tests start once boot finished. */
     if (!ktest_mode && !init_requested()) {
         kernel_shell_start();

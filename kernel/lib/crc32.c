@@ -4,7 +4,8 @@
  *
  * A 16-entry table computed at compile time by a constant-expression macro
  * is a good middle ground: 64 bytes of rodata, no initialisation order
- * problems, no hand-typed magic numbers, and 4x faster than bitwise.
+ * problems, no hand-typed magic numbers, and a quarter of the loop steps
+ * of a bitwise CRC.
  */
 #include <kernel/crc32.h>
 

@@ -181,8 +181,9 @@ static void ring_take(void)
 static void ring_drop(void) { __atomic_store_n(&ring_busy, 0, __ATOMIC_RELEASE); }
 
 /* Lines at this level or more urgent go to the console as well. Boot is
- * quiet by default: a line on a polled UART costs 0.5-1 ms of boot under
- * TCG (and 10 ms at 115,200 baud), so only errors and warnings print. */
+ * quiet by default: a line on a polled UART is a visible part of boot
+ * under TCG (each register access a trip into QEMU), and more at 115,200
+ * baud on hardware, so only errors and warnings print. */
 static unsigned console_level = LOG_WARN;
 static volatile int quiet;           /* klog_quiet(): errors and warnings kept, not shown */
 static unsigned long reports;        /* errors and warnings logged since boot */

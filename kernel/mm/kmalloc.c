@@ -185,7 +185,7 @@ static struct slab *slab_new(struct kmem_cache *c)
      * and it makes stale contents impossible to see. (Under QEMU TCG it
      * also flushes translations of bootloader code that ran from these
      * pages; until some write overlaps them, every store to the page takes
-     * QEMU's slow self-modifying-code path, about 100x slower.) */
+     * QEMU's slow self-modifying-code path.) */
     memset(s, 0, PAGE_SIZE << c->order);
     s->cache = c;
     s->magic = SLAB_MAGIC;

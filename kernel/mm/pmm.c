@@ -62,9 +62,9 @@ static unsigned exclusions(const struct boot_info *bi, struct mem_range *ex)
  * has (low memory first, like every early allocation: see buddy_add_range).
  * Only the metadata's first pages are written at boot (see pmm_init), and
  * just past the DTB they share a 2 MiB region with it: under QEMU TCG the
- * host backs guest RAM with huge pages as it is first touched, each costing
- * it 0.25 ms (at worst 20 ms when the host is busy), and the loader has
- * touched the DTB's already.
+ * host backs guest RAM with huge pages as it is first touched, each first
+ * touch a costly trip into the host, and the loader has touched the DTB's
+ * already.
  */
 static uint64_t carve(const struct boot_info *bi, struct mem_range *free, unsigned n,
                       uint64_t bytes)
@@ -91,8 +91,8 @@ static uint64_t carve(const struct boot_info *bi, struct mem_range *free, unsign
  * RAM: without this, page tables and slabs come from the top of RAM instead
  * of splitting the lowest big block. On x86 that is where GRUB's heap, and so
  * the code it ran, lives, and under TCG every store to those pages takes
- * QEMU's self-modifying-code slow path (about 2 ms per kernel page table
- * filled there). The fragments join the free lists only once everything
+ * QEMU's self-modifying-code slow path, so each page table filled there
+ * slows boot. The fragments join the free lists only once everything
  * else has run dry (see pmm_alloc), so no RAM is lost; the statistics count
  * them as free all along.
  */
@@ -190,7 +190,7 @@ int pmm_init(const struct boot_info *bi)
     }
     /* The bitmap first, so that it shares a 2 MiB region with the struct
      * pages of the lowest chunks: under TCG the host backs guest RAM with
-     * huge pages, and the first touch of each costs 0.25-20 ms. */
+     * huge pages, and the first touch of each is costly. */
     uint8_t *meta_va = hal_phys_to_virt(meta);
     uint64_t map_bytes = (buddy_ready_map_bytes(first, npages) + 15) & ~15ULL;
     buddy_init_lazy(&pmm_buddy, first, npages, (struct page *)(meta_va + map_bytes), meta_va);

@@ -237,7 +237,7 @@ static void check_preempt_locked(struct sched_cpu *c)
          * for the idle thread: its loop looks at the queue, interrupts
          * masked, before every wait, and the boot code that runs as it
          * before that loop yields to the threads it starts; the arm and
-         * its cancel were 40 translated blocks of boot under TCG, and on
+         * its cancel were more code for TCG to translate at boot, and on
          * x86_64 a timer interrupt the cancel came too late to stop. */
         if (have_timer && !irq_in_handler() && c->current != c->idle)
             ktimer_arm(&c->slice, 0);

@@ -99,10 +99,10 @@ KTEST(sched_sleep_wakes_within_bound)
         uint64_t slept = hal_time_ns() - t0;
         KT_ASSERT(slept >= want);
         /* Generous, and once of three: under TCG guest time is host time,
-         * and a loaded host (ctest -j2, 8 vCPUs on 2 cores) stalls QEMU
-         * for tens, now and then hundreds of milliseconds; a broken sleep
-         * is late every time. The typical lateness is tens of
-         * microseconds (bench: sleep_jitter). */
+         * and a loaded host (ctest -j2, 8 vCPUs on 2 cores) now and then
+         * stalls QEMU for far longer than a sleep is normally late; a
+         * broken sleep is late every time. How late a sleep typically
+         * returns is `bench: sleep_jitter`. */
         prompt += slept < want + 200 * MS;
     }
     KT_ASSERT(prompt >= 1);
@@ -403,9 +403,9 @@ static void spin_timer_cb(struct ktimer *t, void *arg)
 
 /* Spin rounds per worker. With the ticket lock this was 400 with several
  * CPUs: each release handed the lock to the next ticket's vCPU, which the
- * host may not be running (about one hand-off per millisecond with 4 vCPUs
- * on 2 cores). The lock now goes to whichever CPU runs (kernel/spinlock.h),
- * so every configuration does the full count. */
+ * host may not be running (with more vCPUs than host cores, a hand-off
+ * could wait for a host time slice). The lock now goes to whichever CPU
+ * runs (kernel/spinlock.h), so every configuration does the full count. */
 static int spin_rounds(void) { return ROUNDS * 4; }
 
 static int spin_worker(void *arg)

@@ -147,8 +147,8 @@ KTEST(user_programs_return_every_frame)
      * alone is judged: the global table count moves with the kernel's own
      * layout under SMP timing (the vmalloc tables over threads' stacks
      * freed after the fact, where a stack still alive keeps its 2 MiB's
-     * table): CI saw one more at SMP=2, and 15 more at SMP=4 on a loaded
-     * host with the free frames exactly equal. It is printed when the
+     * table): CI saw it differ at SMP=2 and SMP=4 on a loaded host with
+     * the free frames exactly equal. It is printed when the
      * frames are off, to tell a user table leak from a kernel one. The
      * kernel's frames move a little as well (a kernel thread ending
      * meanwhile): a slack of 8, far below any leak's trace. */

@@ -28,7 +28,7 @@ void i8259_init(void)
      * on master line 2 / slave id 2; ICW4: 8086 mode; then every line
      * masked. Port 0x80 writes give an old 8259 time between ICWs. One
      * loop over (port, value) pairs, not unrolled: under TCG every call
-     * ends a translated block, and 17 of them in a row cost 0.1 ms of boot. */
+     * ends a translated block, and 17 of them in a row are boot time. */
     static const uint8_t seq[][2] = {
         {PIC1_CMD, 0x11}, {0x80, 0}, {PIC2_CMD, 0x11}, {0x80, 0},
         {PIC1_DATA, I8259_VECTOR_BASE}, {0x80, 0}, {PIC2_DATA, I8259_VECTOR_BASE + 8}, {0x80, 0},

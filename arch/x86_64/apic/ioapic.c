@@ -176,8 +176,8 @@ static int ioapic_probe(struct device *dev)
         return err;
     }
     nioapics++;
-    /* Quiet on success like the local APIC (`devices` lists both): a log
-     * line costs ~0.7 ms of boot on a polled UART under TCG. */
+    /* Quiet on success like the local APIC (`devices` lists both): on a
+     * polled UART under TCG a log line is boot time. */
     return 0;
 }
 

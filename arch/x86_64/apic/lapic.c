@@ -277,8 +277,8 @@ static int lapic_probe(struct device *dev)
     if (lapic_msi_init() != 0)
         pr_warn("lapic: no MSIs");
     lapic_timer_init();
-    /* No log line on success: each costs ~0.7 ms of boot on a polled UART
-     * under TCG, and `devices` lists the local APIC. */
+    /* No log line on success: on a polled UART under TCG each line is boot
+     * time, and `devices` lists the local APIC. */
     return 0;
 }
 

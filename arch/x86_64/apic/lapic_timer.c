@@ -70,8 +70,8 @@ static void free_run(void)
                                      (LAPIC_IRQ_TIMER + LAPIC_VECTOR_BASE));
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
     /* The first take() only warms up: under TCG a first, translated pass
-     * puts its reads late in their brackets (the TSC's calibration saw a
-     * 0.26% bias from that). */
+     * puts its reads late in their brackets (the TSC's calibration saw the
+     * same bias on every boot from that). */
     take();
     start = take();
 }

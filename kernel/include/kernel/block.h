@@ -181,8 +181,9 @@ int blk_flush(struct blkdev *bd);
  * thread_yield(), thread_exit(): a thread never waits for a request it
  * holds itself), sorted by disk and block, and those
  * of one direction that follow each other on the disk as one request of up
- * to BLK_MERGE_BYTES (and the disk's max_blocks): a sync after creating
- * 10,000 small files sends 185 write requests, not 10,106. Each request's done() still
+ * to BLK_MERGE_BYTES (and the disk's max_blocks): a sync of many small files
+ * sends a few large writes instead of one per file (docs/performance.md,
+ * "Files on ext2", has the counts). Each request's done() still
  * runs once, with the status of the request it went out in: a device says
  * only that a request failed, so an error fails every piece of it.
  * Interrupt handlers' requests are never held. A plug started while one

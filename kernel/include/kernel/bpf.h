@@ -441,8 +441,8 @@ struct bpf_taint {
  * @param r2   r2
  * @param t    receives the verdict (required)
  * @return r0 at the outermost exit, as bpf_interp()
- * @note For tests and fuzzers: about 2x the interpreter's time, and 1 KiB
- *       more stack. ISR-safe, never allocates.
+ * @note For tests and fuzzers: slower than the interpreter (a bit to carry
+ *       beside every value), and 1 KiB more stack. ISR-safe, never allocates.
  */
 uint64_t bpf_interp_taint(const struct bpf_prog *prog, const void *ctx, uint64_t r2, struct bpf_taint *t);
 

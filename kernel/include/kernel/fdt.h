@@ -16,7 +16,7 @@
  *
  * Index: walking the blob for a node's parent, next sibling or phandle is
  * O(tree), and boot asks those questions hundreds of times (under TCG the
- * scans cost milliseconds). fdt_index() records every node once, in
+ * scans were a visible part of boot). fdt_index() records every node once, in
  * document order (its offset, parent, next sibling, depth and phandle), in
  * storage the caller provides; the tree walks then answer from the index.
  * Offsets a caller passes are still checked against the blob first, and an

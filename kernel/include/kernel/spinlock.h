@@ -11,12 +11,13 @@
  * Why not a ticket lock (what this was until issue 24): a ticket lock hands
  * the lock to the next ticket's CPU. In a virtual machine that CPU is a host
  * thread the host may not be running, and every waiter behind it spins until
- * the host runs it again: "lock-waiter preemption". With 4 vCPUs on 2 host
- * cores, `blk bench`'s all-CPU phase fell from 24,000 to under 200 requests
- * a second, each hand-over waiting for a host time slice. Linux's x86 guests
- * fall back for the same reason from their queued lock to a test-and-set
- * lock whenever no paravirtual spinlock (a hypercall that parks a waiter) is
- * there (virt_spin_lock()); QEMU's TCG has no such hypercall.
+ * the host runs it again: "lock-waiter preemption". With more vCPUs than
+ * host cores, each hand-over waited for a host time slice, and a busy lock
+ * made the whole machine crawl (docs/performance.md, "Several CPUs busy at
+ * once", has the figures). Linux's x86 guests fall back for the same reason
+ * from their queued lock to a test-and-set lock whenever no paravirtual
+ * spinlock (a hypercall that parks a waiter) is there (virt_spin_lock());
+ * QEMU's TCG has no such hypercall.
  *
  * So a lock here is taken by whichever CPU finds it free and swaps the
  * `locked` byte first (acquire): a CPU that is running takes it, none waits
@@ -35,9 +36,10 @@
  * While only one CPU runs (spin_smp == 0), masking interrupts already makes
  * the critical section exclusive, so the lock is taken with a plain store
  * instead of an atomic swap (the trick glibc plays for single-threaded
- * processes): it halves the cost of kmalloc + kfree. Bringing up a second
- * CPU that takes locks sets spin_smp first, while that CPU holds no lock;
- * the lock word means the same in both modes.
+ * processes): an atomic is a large part of what a short critical section
+ * such as kmalloc's costs. Bringing up a second CPU that takes locks sets
+ * spin_smp first, while that CPU holds no lock; the lock word means the
+ * same in both modes.
  *
  * In the -debug presets (SPIN_LOCKDEP) every acquisition and release is also
  * reported to the lock-order checker (kernel/lockdep.h), which names an

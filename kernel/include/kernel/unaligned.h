@@ -8,8 +8,8 @@
  * becomes one plain load or store: the kernel is built with -fno-builtin
  * (string.c must not become calls to itself), under which a memcpy() is
  * always a call, and these sit in hot loops (an ext2 directory scan read
- * each entry's header through four calls: 11% of a `find` over a cached
- * tree). The CPUs allow unaligned access to normal memory; nothing here
+ * each entry's header through four calls, a large share of a `find` over a
+ * cached tree). The CPUs allow unaligned access to normal memory; nothing here
  * runs with the MMU off. All our arches are little-endian, as are these
  * formats.
  */
