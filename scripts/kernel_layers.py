@@ -89,8 +89,20 @@ def file_layer(rel):
     return folder
 
 
+def _no_directives(code):
+    """@code with its preprocessor lines (and their continuations) blanked,
+    newlines kept: a macro's body is not a function definition."""
+    out, cont = [], False
+    for line in code.split("\n"):
+        directive = cont or re.match(r"^\s*#", line)
+        cont = bool(directive) and line.rstrip().endswith("\\")
+        out.append("" if directive else line)
+    return "\n".join(out)
+
+
 def _functions(code):
     """(name, static, inline, line) of each function defined at file scope."""
+    code = _no_directives(code)
     out = []
     depth = 0
     for m in re.finditer(r"[{}]", code):
@@ -333,6 +345,56 @@ def debt_lines(root, strip_comments):
             if other in RANK and mine in RANK and other != REACHABLE_FROM_ALL
             and RANK[other] > RANK[mine]}
     return ["%s %s %s" % k for k in sorted(keys)]
+
+
+PICTURE_PAGE = os.path.join("docs", "architecture.md")
+PICTURE_BEGIN = "<!-- kernel-layers: begin (scripts/check-boundaries --picture) -->"
+PICTURE_END = "<!-- kernel-layers: end -->"
+
+
+def picture(root, strip_comments):
+    """kernel/'s layers, top first, each with the layers it calls or
+    includes (the count of arrows after each) and, marked "UP", the arrows
+    up it still owes: the text docs/architecture.md shows."""
+    tree = Tree(root, strip_comments)
+    count = collections.Counter()
+    for _rel, _no, _kind, _target, mine, other in tree.arrows():
+        if other != mine and mine in RANK and other in RANK:
+            count[(mine, other)] += 1
+    folders = [f for names in LAYERS for f in names
+               if os.path.isdir(os.path.join(root, "kernel", f))]
+    pairs = len(count)
+    up = sum(1 for (a, b) in count if RANK[b] > RANK[a] and b != REACHABLE_FROM_ALL)
+    lines = ["kernel/: %d folders, %d pairs of them with arrows between, %d of those up (debts)"
+             % (len(folders), pairs, up), ""]
+    for f in reversed(folders):
+        down = sorted((b for (a, b) in count if a == f and (RANK[b] < RANK[a] or b == REACHABLE_FROM_ALL)),
+                      key=lambda b: -RANK[b])
+        ups = sorted((b for (a, b) in count if a == f and RANK[b] > RANK[a] and b != REACHABLE_FROM_ALL),
+                     key=lambda b: -RANK[b])
+        text = " ".join("%s(%d)" % (b, count[(f, b)]) for b in down)
+        if ups:
+            text += "   UP: " + " ".join("%s(%d)" % (b, count[(f, b)]) for b in ups)
+        lines.append("%-7s -> %s" % (f, text))
+    return "\n".join(lines) + "\n"
+
+
+def check_picture(root, strip_comments):
+    """The picture in docs/architecture.md is the tree's: a violation if not."""
+    page = os.path.join(root, PICTURE_PAGE)
+    if not os.path.isfile(page) or not os.path.isdir(os.path.join(root, "kernel")):
+        return []
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    if PICTURE_BEGIN not in text or PICTURE_END not in text:
+        return [(PICTURE_PAGE, 0, "rule 7: no kernel-layers picture between its markers", "")]
+    shown = text.split(PICTURE_BEGIN, 1)[1].split(PICTURE_END, 1)[0]
+    shown = shown.strip().strip("`").strip()
+    if shown != picture(root, strip_comments).strip():
+        line = text[:text.index(PICTURE_BEGIN)].count("\n") + 1
+        return [(PICTURE_PAGE, line, "rule 7: the kernel-layers picture is out of date; "
+                 "python3 scripts/check-boundaries --picture prints the current one", "")]
+    return []
 
 
 def graph_dot(root, strip_comments):
