@@ -48,6 +48,34 @@ int dt_read_boot_info(const struct fdt *fdt, struct boot_info *bi);
  */
 void dt_read_cmdline(const struct fdt *fdt, struct boot_info *bi);
 
+/**
+ * @brief The DTB pointer an arch's entry was handed, before kmain(): checked
+ *        and the blob validated into @p fdt (boot/dt_boot.c).
+ *
+ * Refuses, saying so on the console, a pointer that is 0 or not 8-byte
+ * aligned, a blob whose 2 MiB (the Image protocols' most) the direct map
+ * does not cover, and a malformed blob; the kernel then runs without a
+ * device tree. On success sets bi->dtb_phys and nothing else: the arch then
+ * reads what it needs before the prompt (dt_read_cmdline(), its clock).
+ * @param fdt filled with the validated tree
+ * @param bi its dtb_phys is set on success
+ * @param dtb the physical address the boot protocol passed
+ * @param reg the register the pointer came in ("x0", "a1"), for the message
+ * @retval 0 @p fdt holds the tree
+ * @retval -EINVAL no usable tree (said)
+ * @note Boot CPU, before kmain(); no allocation.
+ */
+int dt_boot_check(struct fdt *fdt, struct boot_info *bi, uint64_t dtb, const char *reg);
+
+/**
+ * @brief What hal_platform_init() reads first from a tree dt_boot_check()
+ *        accepted: its node index (a warning and no index past 512 nodes),
+ *        then the memory map and /chosen (dt_read_boot_info(); a warning
+ *        if it has no memory), timed as one boot stage.
+ * @note Boot CPU, once; no allocation.
+ */
+void dt_boot_read(struct fdt *fdt, struct boot_info *bi);
+
 /** @brief How PSCI calls reach the firmware. */
 enum dt_psci_method {
     DT_PSCI_SMC = 1, /**< SMC #0 (firmware at EL3) */
