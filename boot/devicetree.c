@@ -208,13 +208,8 @@ int dt_read_psci_method(const struct fdt *fdt)
     return -ENOENT;
 }
 
-/* MPIDR affinity as a DT reg holds it -> hal_cpu_id()'s packing. */
-static uint32_t mpidr_to_hwid(uint64_t mpidr)
-{
-    return (uint32_t)(mpidr & 0xffffffu) | (uint32_t)((mpidr >> 32) & 0xff) << 24;
-}
-
-int dt_read_cpus(const struct fdt *fdt, struct hal_cpu_desc *out, unsigned max)
+int dt_for_each_cpu(const struct fdt *fdt, struct hal_cpu_desc *out, unsigned max, dt_cpu_fn fn,
+                    void *arg)
 {
     int cpus = fdt_path(fdt, "/cpus");
     if (cpus < 0)
@@ -235,19 +230,16 @@ int dt_read_cpus(const struct fdt *fdt, struct hal_cpu_desc *out, unsigned max)
             continue;
         }
         if ((unsigned)n < max) {
-            const char *m = fdt_prop_string(fdt, node, "enable-method");
+            uint64_t r = fdt_read_cells(reg, ac);
             struct hal_cpu_desc *d = &out[n];
-            d->hwid = mpidr_to_hwid(fdt_read_cells(reg, ac));
+            d->hwid = (uint32_t)r;
             d->method = NULL;
             d->why = NULL;
+            /* A CPU the tree switched off is never the arch's to start. */
             if (!fdt_node_is_available(fdt, node))
                 d->why = "its status is not \"okay\"";
-            else if (m && strcmp(m, "psci") == 0)
-                d->method = "psci";
-            else if (m && strcmp(m, "spin-table") == 0)
-                d->why = "enable-method \"spin-table\" (only psci is supported)";
             else
-                d->why = m ? "an unknown enable-method (only psci is supported)" : "no enable-method";
+                fn(fdt, node, r, d, arg);
         }
         n++;
     }

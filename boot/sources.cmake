@@ -4,5 +4,5 @@ list(APPEND CORE_SOURCES
 )
 # The boot protocols, each for the archs entered through it (they add the
 # list to ARCH_SOURCES): a device tree (arm64 Image), Multiboot2 (GRUB).
-set(BOOT_DEVICETREE_SOURCES boot/devicetree.c)
+set(BOOT_DEVICETREE_SOURCES boot/devicetree.c boot/dt_boot.c)
 set(BOOT_MULTIBOOT2_SOURCES boot/multiboot2.c)

@@ -27,11 +27,10 @@
  *
  * Code size does not depend on where things land (a program of at most
  * BPF_MAX_INSNS instructions stays far inside b.cond's +-1 MiB), so one
- * pass measures and a second emits.
+ * pass measures and a second emits (kernel/bpf/jit_common.c's loop).
  */
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
-#include <kernel/jit.h>
 #include <kernel/kmalloc.h>
 #include <kernel/printf.h>
 
@@ -530,52 +529,43 @@ static int jit_pass(struct jit *j)
     return 0;
 }
 
+/* bpf_jit_ops: the same pass measures (no code memory) and emits. */
+static int a64_pass(void *arg, void *code, uint32_t cap, uint32_t *size)
+{
+    struct jit *j = arg;
+    (void)cap; /* the measured size: sizes do not depend on offsets */
+    j->buf = code;
+    int rc = jit_pass(j);
+    *size = j->pos;
+    return rc;
+}
+
+static const uint32_t *a64_func_offsets(void *arg) { return ((struct jit *)arg)->func; }
+
+/* No relax() or settled(): one pass measures and a second emits. */
+static const struct bpf_jit_ops a64_jit_ops = {
+    .name = "aarch64 JIT",
+    .unit = 4,
+    .pass = a64_pass,
+    .func_offsets = a64_func_offsets,
+};
+
 int bpf_jit_available(void) { return 1; }
 
 int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
 {
+    int rc = bpf_jit_check_prog(prog, &a64_jit_ops, log, logsz);
+    if (rc)
+        return rc;
     struct jit j = {0};
     j.prog = prog;
     j.log = log;
     j.logsz = logsz;
-    if (prog->len == 0 || prog->nsubprogs == 0 || prog->nsubprogs > BPF_MAX_SUBPROGS ||
-        prog->subprog_start[0] != 0) {
-        if (log && logsz)
-            ksnprintf(log, logsz, "aarch64 JIT: no functions");
-        return -ENOTSUP;
-    }
     j.off = kmalloc(sizeof(uint32_t) * (prog->len + 1));
     if (!j.off)
         return -ENOMEM;
     find_saves(&j);
-    int rc = jit_pass(&j); /* measure */
-    if (rc) {
-        kfree(j.off);
-        return rc;
-    }
-    uint32_t n = j.pos;
-    struct jit_region *r = jit_alloc(n * 4, "bpf");
-    if (!r) {
-        kfree(j.off);
-        if (log && logsz)
-            ksnprintf(log, logsz, "aarch64 JIT: no code memory for %u bytes", (unsigned)n * 4);
-        return -ENOMEM;
-    }
-    j.buf = jit_base(r);
-    rc = jit_pass(&j); /* emit, with every offset known */
-    if (!rc && j.pos != n)
-        rc = -ENOTSUP; /* cannot happen: sizes do not depend on offsets */
-    if (!rc)
-        rc = bpf_jit_add_symbols(prog, r, j.func, n, 4); /* offsets in instructions */
-    if (!rc)
-        rc = jit_seal(r); /* read+execute, caches cleaned to the point of unification */
+    rc = bpf_jit_build(prog, &a64_jit_ops, &j, log, logsz);
     kfree(j.off);
-    if (rc) {
-        jit_free(r);
-        return rc;
-    }
-    prog->jit = r;
-    prog->jit_size = n * 4;
-    prog->jited = (uint64_t(*)(const void *, uint64_t))(void *)j.buf;
-    return 0;
+    return rc;
 }

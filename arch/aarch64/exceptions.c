@@ -76,19 +76,6 @@ static uint64_t read_far(void) { uint64_t v; __asm__ volatile("mrs %0, far_el1" 
 #define KIND_IRQ_EL1T 1
 #define KIND_IRQ_EL1H 5
 
-/* Set once at probe, before interrupts are unmasked; read on every IRQ. */
-static hal_irq_root_fn root_handler;
-
-int hal_irq_set_root_handler(hal_irq_root_fn fn)
-{
-    if (!fn)
-        return -EINVAL;
-    if (root_handler)
-        return -EBUSY;
-    root_handler = fn;
-    return 0;
-}
-
 /* An IRQ: the root controller dispatches (cause 0: its acknowledge register
  * says which), then irq_exit() may switch threads. That is safe here: the
  * frame is on the interrupted thread's stack, and vectors.S restores
@@ -100,11 +87,7 @@ void a64_irq(void)
     /* The exception masked FIQ too: open it again, so the watchdog's NMI
      * (a FIQ, see a64_fiq) reaches a CPU stuck in an interrupt handler. */
     __asm__ volatile("msr daifclr, #1" ::: "memory");
-    hal_irq_root_fn fn = root_handler;
-    if (fn)
-        fn(0);
-    else
-        irq_spurious();
+    irq_root_dispatch(0);
     irq_exit();
 }
 

@@ -30,9 +30,6 @@ int a64_semihost(uint64_t op, uint64_t arg);
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static struct boot_info boot_info;
-/* The DTB's node index (kernel/fdt.h): QEMU virt has about 70 nodes. */
-#define DT_INDEX_MAX 512
-static struct fdt_node_ix dt_index[DT_INDEX_MAX];
 /* PSCI conduit from the DTB's /psci "method"; without one, QEMU's rule: SMC
  * when the guest owns EL2 (virtualization=on), else HVC. */
 static int psci_use_smc;
@@ -157,23 +154,8 @@ static struct fdt dt;
  * hal_platform_init(). */
 static void devicetree_check(struct boot_info *bi, uint64_t dtb)
 {
-    if (dtb == 0 || (dtb & 7)) {
-        kprintf("aarch64: no usable DTB pointer in x0 (%#lx); continuing without one\n", dtb);
+    if (dt_boot_check(&dt, bi, dtb, "x0") != 0)
         return;
-    }
-    /* mmu.c mapped 2 MiB from the DTB (the Image protocol's maximum size),
-     * unless it lies beyond what the direct map can reach. */
-    const void *blob = hal_phys_to_virt(dtb);
-    uint64_t avail = 2u << 20;
-    if (!hal_direct_mapped(dtb, avail)) {
-        kprintf("aarch64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
-        return;
-    }
-    if (fdt_init(&dt, blob, avail) != 0) {
-        kprintf("aarch64: DTB at %#lx is malformed; continuing without it\n", dtb);
-        return;
-    }
-    bi->dtb_phys = dtb;
     dt_read_cmdline(&dt, bi);
     boot_stage("dtb check, command line");
 }
@@ -183,11 +165,7 @@ void hal_platform_init(struct boot_info *bi)
 {
     if (!bi->dtb_phys)
         return;
-    if (fdt_index(&dt, dt_index, DT_INDEX_MAX) != 0)
-        pr_warn("aarch64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
-    if (dt_read_boot_info(&dt, bi) == -ENOENT)
-        pr_warn("aarch64: the DTB describes no memory");
-    boot_stage("dtb index, memory map");
+    dt_boot_read(&dt, bi);
     int err = a64_map_ram(bi);
     if (err)
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",

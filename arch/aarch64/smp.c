@@ -3,7 +3,7 @@
  * @brief aarch64 half of hal/smp.h: the CPUs under the device tree's /cpus,
  *        started with PSCI CPU_ON, and TPIDR_EL1 as the per-CPU pointer.
  *
- * dt_read_cpus() (boot/devicetree.c) lists the CPUs; only enable-method
+ * a64_dt_cpus() (dt.c) lists the CPUs; only enable-method
  * "psci" can be started here: a CPU without one, or with "spin-table", is
  * listed with the reason and left off. CPU_ON (PSCI,
  * Arm DEN0022) enters the new CPU at the physical address of
@@ -13,7 +13,7 @@
  */
 #include <arch/private.h>
 #include <irqchip/gic.h>
-#include <boot/devicetree.h>
+#include "dt.h"
 #include <hal/cache.h>
 #include <hal/cpu.h>
 #include <hal/mmu.h>
@@ -62,7 +62,7 @@ static uint64_t hwid_to_mpidr(uint32_t hwid)
 
 void a64_smp_read_cpus(const struct fdt *fdt)
 {
-    dt_ncpus = dt_read_cpus(fdt, dt_cpus, DT_CPUS_MAX);
+    dt_ncpus = a64_dt_cpus(fdt, dt_cpus, DT_CPUS_MAX);
     if (dt_ncpus == -ENOENT)
         pr_warn("smp: the DTB has no /cpus node");
 }

@@ -50,11 +50,10 @@
  * every branch long, then shorten the branches whose displacement fits;
  * each shortening only brings code closer, so a branch once short stays in
  * range, and when no branch changes, one more pass emits with every offset
- * known.
+ * known (kernel/bpf/jit_common.c runs the passes; rv_jit_ops is the rule).
  */
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
-#include <kernel/jit.h>
 #include <kernel/kmalloc.h>
 #include <kernel/printf.h>
 
@@ -797,20 +796,48 @@ static int shorten(struct jit *j)
     return changed;
 }
 
+/* bpf_jit_ops: every pass starts from the branches shorten() left long. */
+static int rv_pass(void *arg, void *code, uint32_t cap, uint32_t *size)
+{
+    struct jit *j = arg;
+    j->buf = code;
+    j->cap = cap;
+    int rc = jit_pass(j);
+    *size = j->pos;
+    return rc;
+}
+
+static int rv_relax(void *arg) { return shorten(arg); }
+
+static const uint32_t *rv_func_offsets(void *arg) { return ((struct jit *)arg)->func; }
+
+/* relax() until no branch shortens; then one emitting pass with the same
+ * layout as the last measure, every offset known. */
+static const struct bpf_jit_ops rv_jit_ops = {
+    .name = "riscv64 JIT",
+    .unit = 4,
+    .pass = rv_pass,
+    .relax = rv_relax,
+    .func_offsets = rv_func_offsets,
+    .max_passes = MAX_SHORTEN_PASSES,
+};
+
 int bpf_jit_available(void) { return 1; }
 
 int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
 {
-    struct jit j = {0};
-    j.prog = prog;
-    j.log = log;
-    j.logsz = logsz;
-    if (prog->len == 0 || prog->len > BPF_MAX_INSNS || prog->nsubprogs == 0 ||
-        prog->nsubprogs > BPF_MAX_SUBPROGS || prog->subprog_start[0] != 0) {
+    int rc = bpf_jit_check_prog(prog, &rv_jit_ops, log, logsz);
+    if (rc)
+        return rc;
+    if (prog->len > BPF_MAX_INSNS) { /* far branches reach +-1 MiB: no farther */
         if (log && logsz)
             ksnprintf(log, logsz, "riscv64 JIT: no functions");
         return -ENOTSUP;
     }
+    struct jit j = {0};
+    j.prog = prog;
+    j.log = log;
+    j.logsz = logsz;
     uint32_t n = prog->len + 1;
     uint32_t *mem = kmalloc(sizeof(uint32_t) * 2 * n + n);
     if (!mem)
@@ -832,41 +859,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
         }
         j.saves[k] = written_mask(prog, k);
     }
-
-    int rc = jit_pass(&j);
-    for (int pass = 0; !rc && pass < MAX_SHORTEN_PASSES && shorten(&j); pass++)
-        rc = jit_pass(&j); /* a layout with fewer long branches, none out of range */
-    if (rc) {
-        kfree(mem);
-        return rc;
-    }
-    uint32_t size = j.pos;
-    struct jit_region *r = jit_alloc((size_t)size * 4, "bpf");
-    if (!r) {
-        kfree(mem);
-        if (log && logsz)
-            ksnprintf(log, logsz, "riscv64 JIT: no code memory for %u bytes", (unsigned)size * 4);
-        return -ENOMEM;
-    }
-    j.buf = jit_base(r);
-    j.cap = size;
-    rc = jit_pass(&j); /* the same layout as the last measure: every offset known */
-    if (!rc && j.pos != size) {
-        if (log && logsz)
-            ksnprintf(log, logsz, "riscv64 JIT: code size changed between passes");
-        rc = -ENOTSUP;
-    }
-    if (!rc)
-        rc = bpf_jit_add_symbols(prog, r, j.func, size, 4); /* offsets in instructions */
-    if (!rc)
-        rc = jit_seal(r); /* read+execute; fence.i here and on the other harts */
+    rc = bpf_jit_build(prog, &rv_jit_ops, &j, log, logsz);
     kfree(mem);
-    if (rc) {
-        jit_free(r);
-        return rc;
-    }
-    prog->jit = r;
-    prog->jit_size = size * 4;
-    prog->jited = (uint64_t(*)(const void *, uint64_t))(void *)j.buf;
-    return 0;
+    return rc;
 }

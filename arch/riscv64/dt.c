@@ -1,9 +1,11 @@
 /**
  * @file dt.c
  * @brief riscv64's reading of /cpus (dt.h): the clock, the ISA, the harts
- *        and how each can start. No instruction of the arch here: the host
+ *        and how each can start (the walk over them is boot/devicetree.c's
+ *        dt_for_each_cpu()). No instruction of the arch here: the host
  *        tests link this file.
  */
+#include <boot/devicetree.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
 #include <kernel/log.h>
@@ -47,43 +49,32 @@ static int mmu_fits(const char *mmu, int sv39)
            (sv39 && strcmp(mmu, "riscv,sv39") == 0);
 }
 
+/* What rv_dt_harts() knows that dt_for_each_cpu() does not. */
+struct harts_arg {
+    unsigned sbi;
+    int sv39;
+};
+
+static void describe(const struct fdt *fdt, int node, uint64_t reg, struct hal_cpu_desc *d, void *arg)
+{
+    const struct harts_arg *a = arg;
+    if (reg >> 32)
+        d->why = "its hart id does not fit in 32 bits";
+    else if (!mmu_fits(fdt_prop_string(fdt, node, "mmu-type"), a->sv39))
+        d->why = a->sv39 ? "its mmu-type is not Sv39 or wider" : "its mmu-type is not Sv48 or wider";
+    else if (!(a->sbi & RV_SBI_HSM))
+        d->why = "the SBI has no HSM extension";
+    else if (!(a->sbi & RV_SBI_RFENCE))
+        d->why = "the SBI has no RFENCE extension (code written on one hart could not be made runnable on it)";
+    else
+        d->method = "sbi-hsm";
+}
+
 int rv_dt_harts(const struct fdt *fdt, unsigned sbi, int sv39, struct hal_cpu_desc *out,
                 unsigned max)
 {
-    int cpus = fdt_path(fdt, "/cpus");
-    if (cpus < 0)
-        return -ENOENT;
-    int n = 0;
-    for (int node = fdt_first_child(fdt, cpus); node >= 0; node = fdt_next_sibling(fdt, node)) {
-        const char *type = fdt_prop_string(fdt, node, "device_type");
-        if (!type || strcmp(type, "cpu") != 0)
-            continue; /* cpu-map and the like */
-        uint32_t hartid;
-        size_t nlen;
-        const char *name = fdt_node_name(fdt, node, &nlen);
-        if (fdt_prop_u32(fdt, node, "reg", &hartid) != 0) {
-            pr_warn("dt: /cpus/%.*s: no usable reg; left off", (int)nlen, name ? name : "?");
-            continue;
-        }
-        if ((unsigned)n < max) {
-            struct hal_cpu_desc *d = &out[n];
-            d->hwid = hartid;
-            d->method = NULL;
-            d->why = NULL;
-            if (!fdt_node_is_available(fdt, node))
-                d->why = "its status is not \"okay\"";
-            else if (!mmu_fits(fdt_prop_string(fdt, node, "mmu-type"), sv39))
-                d->why = sv39 ? "its mmu-type is not Sv39 or wider" : "its mmu-type is not Sv48 or wider";
-            else if (!(sbi & RV_SBI_HSM))
-                d->why = "the SBI has no HSM extension";
-            else if (!(sbi & RV_SBI_RFENCE))
-                d->why = "the SBI has no RFENCE extension (code written on one hart could not be made runnable on it)";
-            else
-                d->method = "sbi-hsm";
-        }
-        n++;
-    }
-    return n;
+    struct harts_arg a = {sbi, sv39};
+    return dt_for_each_cpu(fdt, out, max, describe, &a);
 }
 
 const char *rv_dt_mmu_type(const struct fdt *fdt, uint64_t hartid)

@@ -30,8 +30,6 @@
 #define FINISHER_RESET 0x7777
 
 static struct boot_info boot_info;
-#define DT_INDEX_MAX 512
-static struct fdt_node_ix dt_index[DT_INDEX_MAX];
 static struct fdt dt;
 /* The test finisher, from its DT node; NULL until it probed. */
 static struct device *finisher;
@@ -101,21 +99,8 @@ DRIVER(rv_finisher_driver, .name = "sifive-test", .compatible = finisher_compat,
 /* Before the prompt: the blob checked, the clock and the command line. */
 static void devicetree_check(struct boot_info *bi, uint64_t dtb)
 {
-    if (dtb == 0 || (dtb & 7)) {
-        kprintf("riscv64: no usable DTB pointer in a1 (%#lx); continuing without one\n", dtb);
+    if (dt_boot_check(&dt, bi, dtb, "a1") != 0)
         return;
-    }
-    const void *blob = hal_phys_to_virt(dtb);
-    uint64_t avail = 2u << 20;
-    if (!hal_direct_mapped(dtb, avail)) {
-        kprintf("riscv64: DTB at %#lx is outside the direct map; continuing without it\n", dtb);
-        return;
-    }
-    if (fdt_init(&dt, blob, avail) != 0) {
-        kprintf("riscv64: DTB at %#lx is malformed; continuing without it\n", dtb);
-        return;
-    }
-    bi->dtb_phys = dtb;
     /* Sv48 unless this hart has only Sv39 (entry.S fell back already if it
      * refused Sv48; a DT can also say so of a hart that accepts it). */
     int moved = rv_mmu_choose(rv_dt_mmu_type(&dt, hal_cpu_id()));
@@ -131,11 +116,7 @@ void hal_platform_init(struct boot_info *bi)
 {
     if (!bi->dtb_phys)
         return;
-    if (fdt_index(&dt, dt_index, DT_INDEX_MAX) != 0)
-        pr_warn("riscv64: DTB has over %d nodes; reading it without an index", DT_INDEX_MAX);
-    if (dt_read_boot_info(&dt, bi) == -ENOENT)
-        pr_warn("riscv64: the DTB describes no memory");
-    boot_stage("dtb index, memory map");
+    dt_boot_read(&dt, bi);
     int err = rv_map_ram(bi);
     if (err)
         pr_warn("riscv64: RAM not fully direct-mapped at boot (%s); the rest follows later",

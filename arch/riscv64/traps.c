@@ -57,19 +57,6 @@ static const char *cause_name(uint64_t code)
     }
 }
 
-/* Set once at probe, before interrupts are unmasked; read on every external interrupt. */
-static hal_irq_root_fn root_handler;
-
-int hal_irq_set_root_handler(hal_irq_root_fn fn)
-{
-    if (!fn)
-        return -EINVAL;
-    if (root_handler)
-        return -EBUSY;
-    root_handler = fn;
-    return 0;
-}
-
 /* ---- the hart-local controller ---- */
 
 /*
@@ -219,14 +206,10 @@ DRIVER(rv_intc_driver, .name = "riscv-intc", .compatible = intc_compat, .probe =
 void rv_interrupt(uint64_t cause)
 {
     if (cause == RV_IRQ_S_EXT) {
-        hal_irq_root_fn fn = root_handler;
-        if (fn) {
-            fn(cause);
-        } else {
-            /* Nothing to claim from: keep the line from firing forever. */
+        /* No controller to claim from: counted as spurious, and the line
+         * masked, or it would fire forever. */
+        if (irq_root_dispatch(cause) != 0)
             intc_mask(&intc_chip, RV_INTC_BASE + RV_IRQ_S_EXT);
-            irq_spurious();
-        }
     } else if (cause == RV_IRQ_S_SOFT) {
         soft_interrupt();
     } else if (cause < INTC_SPAN) {

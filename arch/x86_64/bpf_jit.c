@@ -33,7 +33,8 @@
  * upper bound of the size, code memory is allocated, then passes repeat,
  * each choosing rel8 for jumps whose displacement (from the previous pass)
  * fits, until two passes agree on every offset. Sizes only shrink from
- * pass to pass, so this ends, and the last pass's bytes are exact.
+ * pass to pass, so this ends, and the last pass's bytes are exact. The
+ * loop is kernel/bpf/jit_common.c's; this file gives it x64_jit_ops.
  *
  * Semantics follow the interpreter (kernel/bpf/interp.c) and RFC 9669:
  * division and modulo by zero and INT_MIN / -1 are tested for and branched
@@ -44,7 +45,6 @@
  */
 #include <kernel/bpf.h>
 #include <kernel/errno.h>
-#include <kernel/jit.h>
 #include <kernel/kmalloc.h>
 #include <kernel/printf.h>
 
@@ -959,20 +959,53 @@ static void swap_offsets(struct jit *j)
     j->prev_func = t;
 }
 
+/* bpf_jit_ops: the measuring pass (no code memory) has every jump long and
+ * every helper call movabs, an upper bound; each pass with code memory
+ * keeps the previous one's offsets to choose rel8 and rel32 by. */
+static int x64_pass(void *arg, void *code, uint32_t cap, uint32_t *size)
+{
+    struct jit *j = arg;
+    j->first = code == NULL;
+    j->buf = code;
+    j->cap = cap;
+    j->base = (uintptr_t)code;
+    if (code)
+        j->size0 = cap;
+    swap_offsets(j);
+    int rc = jit_pass(j);
+    *size = j->pos;
+    return rc;
+}
+
+/* Two passes agreed on every offset, and the last one fitted. */
+static int x64_settled(void *arg)
+{
+    const struct jit *j = arg;
+    return offsets_equal(j) && !j->overflow;
+}
+
+static const uint32_t *x64_func_offsets(void *arg) { return ((struct jit *)arg)->func; }
+
+static const struct bpf_jit_ops x64_jit_ops = {
+    .name = "x86_64 JIT",
+    .unit = 1,
+    .pass = x64_pass,
+    .settled = x64_settled,
+    .func_offsets = x64_func_offsets,
+    .max_passes = MAX_PASSES,
+};
+
 int bpf_jit_available(void) { return 1; }
 
 int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
 {
+    int rc = bpf_jit_check_prog(prog, &x64_jit_ops, log, logsz);
+    if (rc)
+        return rc;
     struct jit j = {0};
     j.prog = prog;
     j.log = log;
     j.logsz = logsz;
-    if (prog->len == 0 || prog->nsubprogs == 0 || prog->nsubprogs > BPF_MAX_SUBPROGS ||
-        prog->subprog_start[0] != 0) {
-        if (log && logsz)
-            ksnprintf(log, logsz, "x86_64 JIT: no functions");
-        return -ENOTSUP;
-    }
     uint32_t n = prog->len + 1;
     uint32_t *mem = kmalloc(sizeof(uint32_t) * (5u * n + 2u * BPF_MAX_SUBPROGS));
     if (!mem)
@@ -990,52 +1023,7 @@ int bpf_jit_compile(struct bpf_prog *prog, char *log, size_t logsz)
 
     for (uint32_t k = 0; k < prog->nsubprogs; k++)
         j.saved[k] = (uint8_t)bpf_subprog_written_r6_r9(prog, k);
-
-    /* pass 0: every jump long, every helper call movabs: an upper bound */
-    j.first = 1;
-    int rc = jit_pass(&j);
-    if (rc) {
-        kfree(mem);
-        return rc;
-    }
-    j.first = 0;
-    j.size0 = j.pos;
-    struct jit_region *r = jit_alloc(j.size0, "bpf");
-    if (!r) {
-        kfree(mem);
-        if (log && logsz)
-            ksnprintf(log, logsz, "x86_64 JIT: no code memory for %u bytes", (unsigned)j.size0);
-        return -ENOMEM;
-    }
-    j.buf = jit_base(r);
-    j.cap = j.size0;
-    j.base = (uintptr_t)j.buf;
-
-    int done = 0;
-    for (int pass = 0; pass < MAX_PASSES && !done; pass++) {
-        swap_offsets(&j);
-        rc = jit_pass(&j);
-        if (rc)
-            break;
-        done = offsets_equal(&j) && !j.overflow;
-    }
-    if (!rc && !done) {
-        if (log && logsz)
-            ksnprintf(log, logsz, "x86_64 JIT: code size did not converge");
-        rc = -ENOTSUP;
-    }
-    if (!rc)
-        rc = bpf_jit_add_symbols(prog, r, j.func, j.off[prog->len], 1);
-    if (!rc)
-        rc = jit_seal(r);
-    if (rc) {
-        jit_free(r);
-        kfree(mem);
-        return rc == -ENOTSUP ? rc : rc < 0 ? rc : -ENOMEM;
-    }
-    prog->jit = r;
-    prog->jit_size = j.pos;
-    prog->jited = (uint64_t(*)(const void *, uint64_t))(void *)(j.buf + j.func[0]);
+    rc = bpf_jit_build(prog, &x64_jit_ops, &j, log, logsz);
     kfree(mem);
-    return 0;
+    return rc;
 }

@@ -9,30 +9,13 @@
  * spurious vector and 8259 strays, calls irq_handle() and EOIs).
  */
 #include <arch/frame.h>
-#include <kernel/errno.h>
 #include <kernel/irq.h>
 
 void x64_interrupt(struct x64_frame *f);
 
-static hal_irq_root_fn root;
-
-int hal_irq_set_root_handler(hal_irq_root_fn fn)
-{
-    if (!fn)
-        return -EINVAL;
-    /* Boot, before interrupts are unmasked: nothing races with this. */
-    if (root && root != fn)
-        return -EBUSY;
-    root = fn;
-    return 0;
-}
-
 void x64_interrupt(struct x64_frame *f)
 {
-    hal_irq_root_fn fn = root;
-    if (fn)
-        fn((unsigned long)f->vector);
-    else
-        irq_spurious(); /* a software INT n before any controller probed */
+    /* Without a controller (a software INT n before any probed): counted. */
+    irq_root_dispatch((unsigned long)f->vector);
     irq_exit(); /* may switch threads: last, after the EOI, still masked */
 }

@@ -6,6 +6,7 @@ set(BPF_CORE_SOURCES
   kernel/bpf/map.c
   kernel/bpf/helpers.c
   kernel/bpf/prog.c
+  kernel/bpf/jit_common.c
   kernel/bpf/elf.c
   kernel/bpf/corpus_conformance.c
   kernel/bpf/corpus_reject.c

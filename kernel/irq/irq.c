@@ -438,6 +438,33 @@ void irq_handle(unsigned irq)
 
 void irq_spurious(void) { spurious++; }
 
+/* Set once by the root controller's probe, before interrupts are unmasked;
+ * read on every interrupt. One slot for the system, so the arches' entries
+ * share it rather than each keeping its own. */
+static hal_irq_root_fn root_handler;
+
+int hal_irq_set_root_handler(hal_irq_root_fn fn)
+{
+    if (!fn)
+        return -EINVAL;
+    /* Boot, before interrupts are unmasked: nothing races with this. */
+    if (root_handler && root_handler != fn)
+        return -EBUSY;
+    root_handler = fn;
+    return 0;
+}
+
+int irq_root_dispatch(unsigned long cause)
+{
+    hal_irq_root_fn fn = root_handler;
+    if (!fn) {
+        spurious++; /* nothing to acknowledge */
+        return -ENOENT;
+    }
+    fn(cause);
+    return 0;
+}
+
 uint64_t irq_spurious_count(void) { return spurious; }
 
 /* Masked: a thread moved between reading its CPU and that CPU's depth

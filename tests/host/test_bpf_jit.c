@@ -3,11 +3,13 @@
  * @brief Host tests of the x86_64 eBPF JIT (arch/x86_64/bpf_jit.c) against
  *        the interpreter, its reference:
  *
- *  - hand-written programs for every corner (division and modulo by 0 and
- *    INT_MIN / -1 in all widths, shifts through rcx, rax/rdx as operands of
- *    div, MOVSX, byte swaps, sign-extending loads, every atomic, 32-bit
- *    jumps, gotol, lddw, local calls, helper calls through maps), each
- *    checked against the value worked out by hand and run by both engines;
+ *  - hand-written programs for every corner, each checked against the
+ *    value worked out by hand and run by both engines: the table every
+ *    JIT's tests share (kernel/bpf_jit_cases.h: division and modulo by 0
+ *    and INT_MIN / -1 in all widths, shifts through rcx, rax/rdx as
+ *    operands of div, MOVSX, byte swaps, 32-bit jumps, gotol, lddw), and
+ *    here sign-extending loads, every atomic, local calls, helper calls
+ *    through maps;
  *  - the conformance corpus (kernel/bpf/corpus.h), both engines, same r0
  *    and same context bytes;
  *  - thousands of random programs, valid by construction (registers set
@@ -23,6 +25,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <kernel/bpf.h>
+#include <kernel/bpf_jit_cases.h>
 #include <kernel/errno.h>
 #include <kernel/jit.h>
 #include <stdlib.h>
@@ -133,154 +136,43 @@ static struct both run_both(const struct bpf_insn *insns, uint32_t len, const ui
     return res;
 }
 
-/* A hand-written case: both engines must give @p expect. */
-#define CASE(expect, ...)                                                                \
-    do {                                                                                 \
-        const struct bpf_insn prog_[] = {__VA_ARGS__};                                   \
-        struct both r_ = run_both(prog_, sizeof prog_ / sizeof prog_[0], NULL, 0, 0, 64); \
-        CHECK(r_.jited);                                                                 \
-        CHECK_EQ_HEX(r_.interp, (uint64_t)(expect));                                     \
-        CHECK_EQ_HEX(r_.jit, (uint64_t)(expect));                                        \
-    } while (0)
-
 #define MOV64(d, i) BPF_MOV64_IMM(d, i)
 
-static void test_divmod(void)
+/* The hand-written corners every JIT's tests share (kernel/bpf_jit_cases.h):
+ * both engines must give each one's value. */
+static void test_cases(void)
 {
-    /* by zero: DIV gives 0, MOD leaves the dividend (32-bit: its low half) */
-    CASE(0, MOV64(0, 7), MOV64(3, 0), BPF_ALU64_REG(BPF_DIV, 0, 3), EXIT);
-    CASE(7, MOV64(0, 7), MOV64(3, 0), BPF_ALU64_REG(BPF_MOD, 0, 3), EXIT);
-    CASE(0, BPF_LD_IMM64(0, 0xffffffff00000007ULL), MOV64(3, 0), BPF_ALU32_REG(BPF_DIV, 0, 3), EXIT);
-    CASE(7, BPF_LD_IMM64(0, 0xffffffff00000007ULL), MOV64(3, 0), BPF_ALU32_REG(BPF_MOD, 0, 3), EXIT);
-    CASE(7, BPF_LD_IMM64(0, 0xffffffff00000007ULL), BPF_ALU32_IMM(BPF_MOD, 0, 0), EXIT);
-    CASE(0xffffffff00000007ULL, BPF_LD_IMM64(0, 0xffffffff00000007ULL), BPF_ALU64_IMM(BPF_MOD, 0, 0), EXIT);
-    CASE(0, BPF_LD_IMM64(0, 0xffffffff00000007ULL), BPF_ALU64_IMM(BPF_DIV, 0, 0), EXIT);
-    /* 32-bit divisor of a register whose low half is 0 */
-    CASE(9, MOV64(0, 9), BPF_LD_IMM64(3, 0x100000000ULL), BPF_ALU32_REG(BPF_MOD, 0, 3), EXIT);
-    CASE(9, MOV64(0, 9), BPF_LD_IMM64(3, 0x100000000ULL), BPF_ALU64_REG(BPF_DIV, 0, 3), BPF_ALU64_IMM(BPF_ADD, 0, 9), EXIT);
-    /* signed: INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0 */
-    CASE(0x8000000000000000ULL, BPF_LD_IMM64(0, 0x8000000000000000ULL), MOV64(2, -1),
-         BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 2, 1, 0), EXIT);
-    CASE(0, BPF_LD_IMM64(0, 0x8000000000000000ULL), MOV64(2, -1), BPF_INSN(BPF_ALU64 | BPF_MOD | BPF_X, 0, 2, 1, 0),
-         EXIT);
-    CASE(0x8000000000000000ULL, BPF_LD_IMM64(0, 0x8000000000000000ULL), BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_K, 0, 0, 1, -1),
-         EXIT);
-    CASE(0x80000000, MOV64(0, INT32_MIN), MOV64(2, -1), BPF_INSN(BPF_ALU | BPF_DIV | BPF_X, 0, 2, 1, 0), EXIT);
-    CASE(0, MOV64(0, INT32_MIN), MOV64(2, -1), BPF_INSN(BPF_ALU | BPF_MOD | BPF_X, 0, 2, 1, 0), EXIT);
-    CASE(0x80000000, MOV64(0, INT32_MIN), BPF_INSN(BPF_ALU | BPF_DIV | BPF_K, 0, 0, 1, -1), EXIT);
-    CASE((uint64_t)-3, MOV64(0, -7), MOV64(4, 2), BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 4, 1, 0), EXIT);
-    CASE((uint64_t)-1, MOV64(0, -7), BPF_INSN(BPF_ALU64 | BPF_MOD | BPF_K, 0, 0, 1, 2), EXIT);
-    CASE((uint32_t)-3, MOV64(0, -7), BPF_INSN(BPF_ALU | BPF_DIV | BPF_K, 0, 0, 1, 2), EXIT);
-    CASE(0, MOV64(0, 5), MOV64(5, 0), BPF_INSN(BPF_ALU64 | BPF_DIV | BPF_X, 0, 5, 1, 0), EXIT);
-    CASE(5, MOV64(0, 5), MOV64(5, 0), BPF_INSN(BPF_ALU64 | BPF_MOD | BPF_X, 0, 5, 1, 0), EXIT);
-    /* unsigned 64-bit by an immediate: imm sign-extended */
-    CASE(1, MOV64(0, -1), BPF_ALU64_IMM(BPF_DIV, 0, -1), EXIT);
-    CASE(0, MOV64(0, 5), BPF_ALU64_IMM(BPF_DIV, 0, -1), EXIT);
-    /* dividend in rdx (r3) with rax (r0) live, and the other way round */
-    CASE(103, MOV64(0, 100), MOV64(3, 17), MOV64(4, 5), BPF_ALU64_REG(BPF_DIV, 3, 4),
-         BPF_ALU64_REG(BPF_ADD, 0, 3), EXIT);
-    CASE(32, MOV64(0, 100), MOV64(3, 17), BPF_ALU64_REG(BPF_MOD, 0, 3), BPF_ALU64_REG(BPF_ADD, 0, 3), EXIT);
-    CASE(18917, MOV64(0, 100), MOV64(3, 17), BPF_ALU64_REG(BPF_MOD, 3, 0), BPF_ALU64_IMM(BPF_MUL, 3, 1000),
-         BPF_ALU64_REG(BPF_ADD, 0, 3), BPF_ALU64_IMM(BPF_ADD, 0, 1917), BPF_ALU64_IMM(BPF_SUB, 0, 100), EXIT);
-    CASE(1, MOV64(0, 77), BPF_ALU64_REG(BPF_DIV, 0, 0), EXIT);
-    CASE(0, MOV64(3, 77), BPF_ALU32_REG(BPF_MOD, 3, 3), BPF_MOV64_REG(0, 3), EXIT);
-}
-
-static void test_alu(void)
-{
-    /* shifts: count in rcx (r4) and elsewhere, dst rcx */
-    CASE(32, MOV64(4, 3), MOV64(0, 1), BPF_ALU64_REG(BPF_LSH, 0, 4), BPF_ALU64_REG(BPF_LSH, 4, 4),
-         BPF_ALU64_REG(BPF_ADD, 0, 4), EXIT);
-    CASE(0x10007, MOV64(4, 1), MOV64(5, 16), MOV64(0, 7), BPF_ALU64_REG(BPF_LSH, 4, 5), BPF_ALU64_REG(BPF_ADD, 0, 4),
-         EXIT);
-    CASE(0x10024, MOV64(4, 4), MOV64(6, 0x20000), BPF_ALU64_IMM(BPF_ADD, 6, 65), BPF_ALU64_REG(BPF_RSH, 6, 6),
-         BPF_MOV64_REG(0, 6), BPF_ALU64_REG(BPF_ADD, 0, 4), EXIT); /* 0x20041 >> (0x41 & 63 = 1) */
-    CASE(0x80000000, BPF_LD_IMM64(0, 0xffffffff80000000ULL), BPF_MOV32_IMM(2, 0), BPF_ALU32_REG(BPF_LSH, 0, 2), EXIT);
-    CASE(0x80000000, BPF_LD_IMM64(0, 0xffffffff80000000ULL), BPF_ALU32_IMM(BPF_RSH, 0, 32), EXIT);
-    CASE(0xf8000000, BPF_MOV32_IMM(0, INT32_MIN), BPF_ALU32_IMM(BPF_ARSH, 0, 4), EXIT);
-    CASE(0xfffffffff8000000ULL, MOV64(0, INT32_MIN), BPF_ALU64_IMM(BPF_ARSH, 0, 4), EXIT);
-    CASE(0x0fffffff, BPF_MOV32_IMM(0, -1), MOV64(4, 36), BPF_ALU32_REG(BPF_RSH, 0, 4), EXIT); /* 36 & 31 = 4 */
-    CASE(0x0fffffff, BPF_MOV32_IMM(0, -1), MOV64(3, 36), BPF_ALU32_REG(BPF_RSH, 0, 3), EXIT);
-    CASE(0xffffffff, BPF_LD_IMM64(4, 0xfffffffffffffff0ULL), MOV64(2, 0x44), BPF_ALU32_REG(BPF_ARSH, 4, 2),
-         BPF_MOV64_REG(0, 4), EXIT);
-    /* 32-bit results are zero-extended */
-    CASE(0xfffffffe, MOV64(0, -1), BPF_ALU32_IMM(BPF_ADD, 0, -1), EXIT);
-    CASE(0xffffffff, MOV64(0, 1), BPF_ALU32_IMM(BPF_NEG, 0, 0), EXIT);
-    CASE(0x1, MOV64(0, -1), BPF_ALU32_REG(BPF_MUL, 0, 0), EXIT);
-    CASE(0x2, MOV64(0, -1), BPF_MOV64_REG(7, 0), BPF_ALU32_REG(BPF_MOV, 7, 7), BPF_ALU64_IMM(BPF_RSH, 7, 31),
-         BPF_MOV64_REG(0, 7), BPF_ALU64_IMM(BPF_SUB, 0, -1), EXIT);
-    CASE((uint64_t)-6, MOV64(8, -3), BPF_ALU64_IMM(BPF_MUL, 8, 2), BPF_MOV64_REG(0, 8), EXIT);
-    CASE(0xffffffffffffff00ULL, BPF_LD_IMM64(0, 0x00ffffffffffffffULL), BPF_ALU64_IMM(BPF_AND, 0, 0xffffff00), /* imm sign-extended */
-         BPF_LD_IMM64(3, 0xffffff0000000000ULL), BPF_ALU64_REG(BPF_OR, 0, 3), EXIT);
-    /* MOVSX */
-    CASE(0xffffffffffffff80ULL, MOV64(2, 0x180), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 2, 8, 0), EXIT);
-    CASE(0xffffff80, MOV64(6, 0x180), BPF_INSN(BPF_ALU | BPF_MOV | BPF_X, 0, 6, 8, 0), EXIT);
-    CASE(0xffffffffffff8000ULL, MOV64(1, 0x18000), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 1, 16, 0), EXIT);
-    CASE(0xffff8000, MOV64(1, 0x18000), BPF_INSN(BPF_ALU | BPF_MOV | BPF_X, 0, 1, 16, 0), EXIT);
-    CASE(0xffffffff80000000ULL, BPF_LD_IMM64(9, 0x180000000ULL), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 9, 32, 0),
-         EXIT);
-    CASE(0x7f, MOV64(2, 0x7f), BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 2, 8, 0), BPF_MOV64_REG(0, 2), EXIT);
-    /* byte swaps */
-#define SWAP(expect, cls, src, bits) \
-    CASE(expect, BPF_LD_IMM64(0, 0x0102030405060708ULL), BPF_INSN((cls) | BPF_END | (src), 0, 0, 0, bits), EXIT)
-    SWAP(0x0807, BPF_ALU, BPF_TO_BE, 16);
-    SWAP(0x08070605, BPF_ALU, BPF_TO_BE, 32);
-    SWAP(0x0807060504030201ULL, BPF_ALU, BPF_TO_BE, 64);
-    SWAP(0x0708, BPF_ALU, BPF_TO_LE, 16);
-    SWAP(0x05060708, BPF_ALU, BPF_TO_LE, 32);
-    SWAP(0x0102030405060708ULL, BPF_ALU, BPF_TO_LE, 64);
-    SWAP(0x0807, BPF_ALU64, BPF_TO_LE, 16);
-    SWAP(0x08070605, BPF_ALU64, BPF_TO_LE, 32);
-    SWAP(0x0807060504030201ULL, BPF_ALU64, BPF_TO_LE, 64);
-    /* lddw of each kind of constant */
-    CASE(0x123456789abcdef0ULL, BPF_LD_IMM64(0, 0x123456789abcdef0ULL), EXIT);
-    CASE(0xffffffff, BPF_LD_IMM64(0, 0xffffffffULL), EXIT);
-    CASE(0xffffffff80000000ULL, BPF_LD_IMM64(0, 0xffffffff80000000ULL), EXIT);
-    CASE(0x7fffffffffffffffULL, BPF_LD_IMM64(0, 0x7fffffffffffffffULL), EXIT);
-}
-
-static void test_jumps(void)
-{
-    /* 32-bit compares look at the low halves only */
-    CASE(1, BPF_LD_IMM64(2, 0x100000005ULL), MOV64(0, 0), BPF_JMP32_IMM(BPF_JEQ, 2, 5, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, BPF_LD_IMM64(2, 0x100000005ULL), MOV64(0, 0), BPF_JMP_IMM(BPF_JEQ, 2, 5, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, BPF_LD_IMM64(2, 0x1ffffffffULL), MOV64(0, 0), BPF_JMP32_IMM(BPF_JSLT, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, BPF_LD_IMM64(2, 0x1ffffffffULL), MOV64(0, 0), BPF_JMP_IMM(BPF_JSLT, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, -1), MOV64(3, 1), MOV64(0, 0), BPF_JMP_REG(BPF_JGT, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, MOV64(2, -1), MOV64(3, 1), MOV64(0, 0), BPF_JMP_REG(BPF_JSGT, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, 6), MOV64(0, 0), BPF_JMP_IMM(BPF_JSET, 2, 4, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, MOV64(2, 6), MOV64(0, 0), BPF_JMP_IMM(BPF_JSET, 2, 9, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, BPF_LD_IMM64(2, 0x100000000ULL), MOV64(0, 0), BPF_JMP_IMM(BPF_JSET, 2, -1, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, BPF_LD_IMM64(2, 0x100000000ULL), MOV64(0, 0), BPF_JMP32_IMM(BPF_JSET, 2, -1, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, -2), MOV64(0, 0), BPF_JMP_IMM(BPF_JSLE, 2, -2, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, 3), MOV64(0, 0), BPF_JMP_IMM(BPF_JLE, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, MOV64(2, 3), MOV64(0, 0), BPF_JMP_IMM(BPF_JLT, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, 3), MOV64(0, 0), BPF_JMP_IMM(BPF_JGE, 2, 3, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, 0), MOV64(0, 0), BPF_JMP_IMM(BPF_JSGE, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(0, MOV64(2, -1), MOV64(0, 0), BPF_JMP_IMM(BPF_JSGE, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
-    CASE(1, MOV64(2, -1), MOV64(0, 0), BPF_JMP_IMM(BPF_JNE, 2, 0, 1), EXIT, MOV64(0, 1), EXIT);
-    /* gotol and ja over code */
-    CASE(5, MOV64(0, 5), BPF_JMP32_A(1), MOV64(0, 6), EXIT);
-    CASE(6, MOV64(0, 5), BPF_JMP_A(0), MOV64(0, 6), EXIT);
-    /* a loop: sum 1..1000, with a jump far enough to need rel32 */
-    {
-        struct bpf_insn p[200];
-        unsigned n = 0;
-        p[n++] = MOV64(0, 0);
-        p[n++] = MOV64(2, 1000);
-        unsigned top = n;
-        p[n++] = BPF_ALU64_REG(BPF_ADD, 0, 2);
-        for (int i = 0; i < 60; i++) /* padding: r3 += 0 as 7-byte adds */
-            p[n++] = BPF_ALU64_IMM(BPF_ADD, 3, 0x10000);
-        p[n++] = BPF_ALU64_IMM(BPF_SUB, 2, 1);
-        p[n] = BPF_JMP_IMM(BPF_JNE, 2, 0, (int16_t)((int)top - (int)n - 1));
-        n++;
-        p[n++] = EXIT;
-        struct both r = run_both(p, n, NULL, 0, 0, 0);
+    for (uint32_t c = 0; c < BPF_JIT_NCASES; c++) {
+        const struct bpf_jit_case *k = &bpf_jit_cases[c];
+        struct both r = run_both(k->insns, k->len, NULL, 0, 0, 64);
+        if (!r.jited || r.interp != k->want || r.jit != k->want)
+            fprintf(stderr, "bpf_jit_cases.h:%d: interp %#jx jit %#jx%s want %#jx\n", k->line, (uintmax_t)r.interp,
+                    (uintmax_t)r.jit, r.jited ? "" : " (not compiled)", (uintmax_t)k->want);
         CHECK(r.jited);
-        CHECK_EQ_INT(r.interp, 500500);
-        CHECK_EQ_INT(r.jit, 500500);
+        CHECK_EQ_HEX(r.interp, k->want);
+        CHECK_EQ_HEX(r.jit, k->want);
     }
+}
+
+/* A loop: sum 1..1000, with a jump far enough to need rel32. */
+static void test_far_loop(void)
+{
+    struct bpf_insn p[200];
+    unsigned n = 0;
+    p[n++] = MOV64(0, 0);
+    p[n++] = MOV64(2, 1000);
+    unsigned top = n;
+    p[n++] = BPF_ALU64_REG(BPF_ADD, 0, 2);
+    for (int i = 0; i < 60; i++) /* padding: r3 += 0 as 7-byte adds */
+        p[n++] = BPF_ALU64_IMM(BPF_ADD, 3, 0x10000);
+    p[n++] = BPF_ALU64_IMM(BPF_SUB, 2, 1);
+    p[n] = BPF_JMP_IMM(BPF_JNE, 2, 0, (int16_t)((int)top - (int)n - 1));
+    n++;
+    p[n++] = EXIT;
+    struct both r = run_both(p, n, NULL, 0, 0, 0);
+    CHECK(r.jited);
+    CHECK_EQ_INT(r.interp, 500500);
+    CHECK_EQ_INT(r.jit, 500500);
 }
 
 static void test_memory(void)
@@ -1059,9 +951,8 @@ static void test_speed(void)
 int main(void)
 {
     host_pages_init(64 << 20);
-    test_divmod();
-    test_alu();
-    test_jumps();
+    test_cases();
+    test_far_loop();
     test_memory();
     test_atomics();
     test_local_calls();

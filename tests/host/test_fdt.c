@@ -24,6 +24,8 @@
 
 #include "log_capture.h" /* klog(), log_reset(), log_has() */
 
+#include "../../arch/aarch64/dt.h" /* a64_dt_cpus(): aarch64's /cpus over dt_for_each_cpu() */
+
 /* ---- the generic tree used by the API tests ---- */
 static void build_api_tree(void)
 {
@@ -662,7 +664,7 @@ static int run_cpus(struct hal_cpu_desc *out, unsigned max)
     struct fdt f;
     if (fdt_init(&f, blob, blob_len) != 0)
         return -999;
-    return dt_read_cpus(&f, out, max);
+    return a64_dt_cpus(&f, out, max);
 }
 
 /* /cpus as QEMU virt writes it (one cell, psci), the cases the kernel must

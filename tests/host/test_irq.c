@@ -179,6 +179,10 @@ static void check_affinity(void)
     CHECK_EQ_INT(irq_unregister(64), 0);
 }
 
+static unsigned long root_cause;
+static void root_a(unsigned long cause) { root_cause = cause; }
+static void root_b(unsigned long cause) { (void)cause; }
+
 int main(void)
 {
     for (unsigned i = 0; i < IRQ_NR_MAX; i++)
@@ -247,6 +251,19 @@ int main(void)
     irq_spurious();
     irq_handle(IRQ_NR_MAX + 5);
     CHECK_EQ_INT(irq_spurious_count(), sp + 2);
+
+    /* The root slot: empty, an interrupt is counted as spurious; then one
+     * root for the system, which may say so again. */
+    sp = irq_spurious_count();
+    CHECK_EQ_INT(irq_root_dispatch(7), -ENOENT);
+    CHECK_EQ_INT(irq_spurious_count(), sp + 1);
+    CHECK_EQ_INT(hal_irq_set_root_handler(NULL), -EINVAL);
+    CHECK_EQ_INT(hal_irq_set_root_handler(root_a), 0);
+    CHECK_EQ_INT(hal_irq_set_root_handler(root_a), 0);
+    CHECK_EQ_INT(hal_irq_set_root_handler(root_b), -EBUSY);
+    CHECK_EQ_INT(irq_root_dispatch(42), 0);
+    CHECK_EQ_INT(root_cause, 42);
+    CHECK_EQ_INT(irq_spurious_count(), sp + 1);
 
     /* Unregister masks and frees the slot for someone else. */
     CHECK_EQ_INT(irq_unregister(10), 0);

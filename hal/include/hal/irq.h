@@ -7,8 +7,10 @@
  * The portable handler table, interrupt controllers (domains) and MSI are
  * the kernel's, in kernel/irq.h. The arch knows no controller by name: the
  * root controller's driver (GIC, local APIC) registers itself with
- * hal_irq_set_root_handler(), and the arch's interrupt entry calls it, then
- * irq_exit().
+ * hal_irq_set_root_handler(), and the arch's interrupt entry calls it
+ * through irq_root_dispatch(), then irq_exit(). The slot is the kernel's
+ * (kernel/irq/irq.c), the same on every arch: the contract between the
+ * entry and the controller is declared here, the arch defines nothing.
  *
  * The mask functions are inline (every spinlock uses them): declared here,
  * defined by the arch's <arch/irqflags.h>, which this header includes.
@@ -16,7 +18,7 @@
 
 /**
  * @defgroup hal_irq HAL: irq
- * @brief What an architecture provides for hal/irq.h. Required: the inlines (<arch/irqflags.h>) and hal_irq_set_root_handler().
+ * @brief What an architecture provides for hal/irq.h. Required: the inlines (<arch/irqflags.h>); its interrupt entry calls irq_root_dispatch().
  * @{
  */
 #ifndef HAL_IRQ_H
@@ -86,7 +88,8 @@ typedef void (*hal_irq_root_fn)(unsigned long cause);
  * @retval 0 set
  * @retval -EINVAL @p fn is NULL
  * @retval -EBUSY another root handler is already set (one root per system)
- * @note Boot context, before interrupts are unmasked.
+ * @note Boot context, before interrupts are unmasked. Defined by
+ *       kernel/irq/irq.c, not the arch.
  */
 int hal_irq_set_root_handler(hal_irq_root_fn fn);
 

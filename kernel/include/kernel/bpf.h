@@ -529,4 +529,69 @@ struct jit_region;
 int bpf_jit_add_symbols(const struct bpf_prog *prog, struct jit_region *r, const uint32_t *func_off, uint32_t end,
                         uint32_t unit);
 
+/**
+ * @brief One arch's JIT backend as bpf_jit_build() drives it: a pass over
+ *        the program that measures or emits, and the arch's rule for when
+ *        the layout is final.
+ *
+ * Every JIT lays code out before it knows where jumps land, so all of them
+ * measure first, allocate code memory of that size, then emit; they differ
+ * only in how many passes settle the layout: none where sizes do not
+ * depend on offsets, relaxing (shortening branches) before allocating, or
+ * shrinking jumps while emitting, once the code's address is known.
+ */
+struct bpf_jit_ops {
+    const char *name; /**< the log's prefix, "<arch> JIT" */
+    uint32_t unit;    /**< bytes per unit of sizes and offsets (1, or 4 for fixed-size instructions) */
+    /**
+     * @brief One pass over the program from its first instruction.
+     * @param jit the arch's state, bpf_jit_build()'s @p jit
+     * @param code where the code goes (NULL: measure only), run from there
+     * @param cap units @p code holds (0 while measuring)
+     * @param size receives the units this pass laid out
+     * @return 0, or a negative errno with the log written
+     */
+    int (*pass)(void *jit, void *code, uint32_t cap, uint32_t *size);
+    /** @brief Optional: after a measuring pass, nonzero if a better layout
+     *  exists (another measuring pass follows, up to max_passes). */
+    int (*relax)(void *jit);
+    /** @brief Optional: after an emitting pass, nonzero if its code is
+     *  final (else another emitting pass follows, up to max_passes).
+     *  Without it one emitting pass is final if it is the measured size. */
+    int (*settled)(void *jit);
+    /** @brief Where each function's code starts after the last pass, in units
+     *  (bpf_jit_add_symbols()'s @p func_off). */
+    const uint32_t *(*func_offsets)(void *jit);
+    unsigned max_passes; /**< most passes relax() or settled() may ask for */
+};
+
+/**
+ * @brief For the arch JITs, before they allocate anything: refuse, with
+ *        "<name>: no functions" in @p log, a program without the function
+ *        table the verifier fills (main function at 0).
+ * @retval 0 compilable shape
+ * @retval -ENOTSUP not
+ */
+int bpf_jit_check_prog(const struct bpf_prog *prog, const struct bpf_jit_ops *ops, char *log, size_t logsz);
+
+/**
+ * @brief For the arch JITs: the passes, the code memory and the program's
+ *        JIT fields, around @p ops.
+ *
+ * Measures (and relaxes) without code memory, allocates the measured size,
+ * emits until settled, names the functions (bpf_jit_add_symbols()), seals
+ * the code and sets prog->jit, jit_size and jited. On failure nothing of
+ * @p prog changes and the code memory is freed.
+ * @param prog the program, verified (or built by a test with its function table)
+ * @param ops the arch's backend
+ * @param jit the arch's state, handed to each op
+ * @param log receives why not, if not NULL
+ * @param logsz bytes @p log holds
+ * @return 0, the first failing pass's error, -ENOMEM (no code memory: said
+ *         in @p log), -ENOTSUP (the layout did not settle: said in @p log),
+ *         or the error of naming or sealing the code
+ * @note Thread context; allocates code memory.
+ */
+int bpf_jit_build(struct bpf_prog *prog, const struct bpf_jit_ops *ops, void *jit, char *log, size_t logsz);
+
 #endif

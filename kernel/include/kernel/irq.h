@@ -21,7 +21,7 @@
  * allocated in chunks), up to IRQ_NR_MAX.
  *
  * Flow of one interrupt: the arch's entry calls the root controller
- * (hal_irq_set_root_handler()), which acknowledges it and calls irq_handle()
+ * (hal_irq_set_root_handler(), through irq_root_dispatch()), which acknowledges it and calls irq_handle()
  * for its number, then signals end-of-interrupt; the arch calls irq_exit()
  * last, where a thread switch asked for by a handler happens. Handlers run
  * with interrupts masked, on the interrupted thread's stack, and must not
@@ -299,6 +299,17 @@ void irq_msi_freed(unsigned irq);
 
 /** @brief Count an interrupt the controller reported as spurious (GIC 1023, APIC 0xff). @note Interrupt context. */
 void irq_spurious(void);
+
+/**
+ * @brief What the arch's interrupt entry calls first: the root handler
+ *        hal_irq_set_root_handler() set, with @p cause (hal_irq_root_fn).
+ * @retval 0 the root controller took it
+ * @retval -ENOENT no controller has probed yet: counted as spurious; the
+ *         arch silences the source if it would fire again (a CPU-local
+ *         line with no controller to acknowledge it)
+ * @note Interrupt context, interrupts masked; the arch calls irq_exit() after.
+ */
+int irq_root_dispatch(unsigned long cause);
 
 /**
  * @brief Called by the arch last on the way out of every interrupt, after
