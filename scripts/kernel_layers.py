@@ -21,9 +21,10 @@ What counts:
   function and does not count.
 - A shared header (kernel/include/kernel/<x>.h) belongs to the layer whose
   files define the functions it declares (most of them, when several do);
-  one that declares none (types, macros, inline helpers over the HAL)
-  belongs to lib. Including it is an arrow to that layer, and the calls
-  its inline functions make are checked as that layer's own.
+  one that declares none (types, macros, tables of data) sits as high as
+  the highest layer it includes, lib if it includes none of kernel/.
+  Including it is an arrow to that layer, and the calls its inline
+  functions make are checked as that layer's own.
 - `debug` is reachable from every layer through its narrow interface
   (panic, symbol lookup: the functions kernel/kernel.h and kernel/ksyms.h
   declare); in turn it may call only lib, and reaches anything higher
@@ -66,7 +67,7 @@ TEST_FILE = re.compile(r"_(tests|bench)\.c$")
 KEYWORDS = {"if", "while", "for", "switch", "return", "sizeof", "defined", "__attribute__",
             "asm", "__asm__", "typeof", "__typeof__", "_Static_assert", "_Alignof", "alignof",
             "offsetof", "__builtin_offsetof", "_Generic", "case", "do", "else"}
-INCLUDE = re.compile(r'^\s*#\s*include\s*<(kernel/[^>]+\.h)>')
+INCLUDE = re.compile(r'^\s*#\s*include\s*<(kernel/[^>]+\.h)>', re.M)
 CALL = re.compile(r"(->|\.|\b)\s*([A-Za-z_]\w*)\s*\(")
 DEBTS_FILE = os.path.join("scripts", "layer-debts.txt")
 
@@ -199,6 +200,7 @@ class Tree:
                 for name, static, _inline, _ in fns:
                     if not static:
                         self.defined[name].add(layer)
+        voted = set()
         for rel, code in self.code.items():
             if file_layer(rel) is not None:
                 continue
@@ -211,8 +213,24 @@ class Tree:
                 # Ties go to the lowest layer: the header serves it first.
                 self.owner[rel] = min((l for l, v in votes.items() if v == best),
                                       key=lambda l: RANK.get(l, 99))
+                voted.add(rel)
             else:
-                self.owner[rel] = "lib"
+                self.owner[rel] = None  # declares nothing: from what it includes, below
+        # A header that declares no function (types, macros, data) sits as
+        # high as the highest layer it includes, lib if none: it is no lower
+        # than what it needs.
+        for _ in range(len(self.owner)):
+            changed = False
+            for rel, code in self.code.items():
+                if file_layer(rel) is not None or rel in voted:
+                    continue
+                layers = [self.owner.get("kernel/include/" + m.group(1)) or "lib"
+                          for m in INCLUDE.finditer(_bodies_and_includes(code))]
+                want = max(layers + ["lib"], key=lambda l: RANK.get(l, -1))
+                if self.owner.get(rel) != want:
+                    self.owner[rel], changed = want, True
+            if not changed:
+                break
         self.inline_layer = {}
         for rel, fns in own_defs.items():
             if rel.endswith(".h"):
