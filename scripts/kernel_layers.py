@@ -10,8 +10,8 @@ and the lower one calls through the pointer: such a call names no function
 of the higher layer, so it is not an arrow here, which is the point.
 
 What counts:
-- A file's layer is its folder under kernel/ (kernel/fs/ext2/super.c is in
-  fs), except that a subsystem's shell commands (*_cmds.c) are at least the
+- A file's layer is its folder under kernel/ (kernel/fs/ext2/ext2_super.c is
+  in fs), except that a subsystem's shell commands (*_cmds.c) are at least the
   shell's layer and its in-kernel tests and benchmarks (*_tests.c,
   *_bench.c) at least the test layer, wherever they sit: they are the
   subsystem's users, not it.
@@ -25,10 +25,10 @@ What counts:
   the highest layer it includes, lib if it includes none of kernel/.
   Including it is an arrow to that layer, and the calls its inline
   functions make are checked as that layer's own.
-- `debug` is reachable from every layer through its narrow interface
-  (panic, symbol lookup: the functions kernel/kernel.h and kernel/ksyms.h
-  declare); in turn it may call only lib, and reaches anything higher
-  (stopping the other CPUs, the JIT's symbols) through registered hooks.
+- `debug` is reachable from every layer: what it defines is only panic and
+  symbol lookup (kernel/kernel.h; its shell commands are the shell's). In
+  turn it may call only lib, and reaches anything higher (stopping the
+  other CPUs, the JIT's symbols) through hooks those layers register.
 
 Known violations that are not mended yet are listed in
 scripts/layer-debts.txt, one per line ("<file> call <name>" or "<file>
