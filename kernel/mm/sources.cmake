@@ -12,6 +12,5 @@ list(APPEND CORE_SOURCES
   kernel/mm/uaccess.c
   kernel/mm/kmalloc.c
   kernel/mm/kmem.c
-  kernel/mm/dma.c
   kernel/mm/mm_cmds.c
 )
