@@ -20,7 +20,7 @@
 #include <kernel/pcache.h>
 #include <kernel/pmm.h>
 #include <kernel/printf.h>
-#include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <kernel/string.h>
@@ -70,11 +70,12 @@ static struct inode *make(enum pkind kind, int pid)
     ino->nlink = dir ? 2 : 1;
     ino->parent = kind == P_PID ? proc_root : NULL;
     if (kind == P_SELF) {
-        struct proc *me = proc_current();
-        ksnprintf(pn->target, sizeof pn->target, "%d", me ? me->pid : 0);
+        struct task_ids me;
+        task_ids(&me);
+        ksnprintf(pn->target, sizeof pn->target, "%d", me.pid);
     } else if (kind == P_EXE) {
         struct proc_info pi;
-        if (proc_info(pid, &pi) == 0)
+        if (task_proc_info(pid, &pi) == 0)
             strlcpy(pn->target, pi.exe, sizeof pn->target);
     }
     ino->size = link ? strlen(pn->target) : 0;
@@ -97,12 +98,12 @@ static int p_lookup(struct inode *dir, const char *name, size_t len, struct inod
                 return -ENOENT;
             pid = pid * 10 + (name[i] - '0');
         }
-        if (!pid || proc_state_of(pid) < 0)
+        if (!pid || task_proc_state(pid) < 0)
             return -ENOENT;
         *out = make(P_PID, pid);
         return *out ? 0 : -ENOMEM;
     }
-    if (proc_state_of(pn->pid) < 0)
+    if (task_proc_state(pn->pid) < 0)
         return -ENOENT; /* the process went */
     for (unsigned i = 0; i < NPID; i++)
         if (strlen(pid_names[i].name) == len && memcmp(pid_names[i].name, name, len) == 0) {
@@ -136,7 +137,7 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
         return 1;
     }
     int from = pos < PID_POS ? 1 : (int)(pos - PID_POS);
-    int pid = proc_next_pid(from);
+    int pid = task_next_pid(from);
     if (!pid)
         return 0;
     char *num = numbers[turn++ % 8];
@@ -154,7 +155,7 @@ static void p_evict(struct inode *ino) { kfree(ino->priv); }
 static long render(const struct pnode *pn, char *buf, size_t size)
 {
     struct proc_info pi;
-    if (pn->pid && proc_info(pn->pid, &pi))
+    if (pn->pid && task_proc_info(pn->pid, &pi))
         return -ESRCH;
     uint64_t now = hal_time_ns();
     switch (pn->kind) {

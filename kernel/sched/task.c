@@ -3,6 +3,7 @@
  * @brief The calling process's file context and signals, as the process
  *        layer lends them to the layers below it (kernel/task.h).
  */
+#include <kernel/errno.h>
 #include <kernel/task.h>
 #include <stddef.h>
 
@@ -67,4 +68,22 @@ int task_group_in_session(int pgid, int sid)
 {
     const struct task_ops *o = lent();
     return o ? o->group_in_session(pgid, sid) : 0;
+}
+
+int task_proc_info(int pid, struct proc_info *out)
+{
+    const struct task_ops *o = lent();
+    return o ? o->info(pid, out) : -ESRCH;
+}
+
+int task_next_pid(int from)
+{
+    const struct task_ops *o = lent();
+    return o ? o->next_pid(from) : 0;
+}
+
+int task_proc_state(int pid)
+{
+    const struct task_ops *o = lent();
+    return o ? o->state_of(pid) : -ESRCH;
 }

@@ -239,6 +239,9 @@ static const struct task_ops task_answers = {
     .kill_group = task_kill_group_of,
     .group_orphaned = proc_pgrp_orphaned,
     .group_in_session = proc_group_in_session,
+    .info = proc_info,
+    .next_pid = proc_next_pid,
+    .state_of = proc_state_of,
 };
 
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in

@@ -11,6 +11,7 @@
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
 
+#include <kernel/task.h> /* struct proc_info, PROC_NAME_MAX */
 #include <kernel/list.h>
 #include <kernel/vfs.h>
 #include <kernel/wait.h>
@@ -20,7 +21,6 @@
 struct uspace;
 struct uregs;
 
-#define PROC_NAME_MAX 16 /**< bytes of a process's name, NUL included */
 #define PROC_MAX 64        /**< processes alive at once */
 #define EXEC_ARGS_MAX 64   /**< argv plus envp strings */
 #define EXEC_STRINGS_MAX 65536 /**< their bytes, NULs included */
@@ -317,23 +317,6 @@ struct syscall_stat {
  */
 unsigned syscall_stats(struct syscall_stat *out, unsigned max);
 
-/** @brief What /proc and `ps` show of a process: a copy, taken under the process lock. */
-struct proc_info {
-    int pid;                   /**< its pid */
-    int ppid;                  /**< its parent's, 0 for none */
-    char state;                /**< 'R' running, 'S' sleeping, 'T' stopped, 'Z' zombie */
-    char name[PROC_NAME_MAX];  /**< its name */
-    char exe[128];             /**< where it was started from */
-    char cmdline[256];         /**< its arguments, NUL-separated (cut at 256 bytes) */
-    size_t cmdline_len;        /**< bytes of cmdline */
-    uint64_t cpu_ns;           /**< time its thread ran */
-    uint64_t start_ns;         /**< when it was created */
-    uint64_t mem_bytes;        /**< frames its address space owns, in bytes */
-    uint64_t syscalls;         /**< system calls it made */
-    unsigned threads;          /**< its threads */
-    int pgid;                  /**< its process group */
-    int sid;                   /**< its session */
-};
 
 /** @brief Fill @p out for process @p pid: 0, or -ESRCH. */
 int proc_info(int pid, struct proc_info *out);

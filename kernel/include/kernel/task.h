@@ -7,7 +7,8 @@
  * process layer (docs/architecture.md, "Layers inside kernel/"), yet a
  * path is walked from the caller's working directory, a pipe's wait ends
  * when a signal comes, a write to a pipe nobody reads raises SIGPIPE, and
- * the terminal's keys and ioctls act on process groups and sessions.
+ * the terminal's keys and ioctls act on process groups and sessions, and
+ * /proc lists the processes.
  * The process layer lends those answers through task_set_ops() before its
  * first process runs; until then, and for a kernel thread, every answer is
  * "no process": no file context, no signal.
@@ -15,8 +16,31 @@
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct fs_ctx;
 struct waitqueue;
+
+#define PROC_NAME_MAX 16 /**< bytes of a process's name, NUL included */
+
+/** @brief What /proc and `ps` show of a process: a copy, taken under the process lock. */
+struct proc_info {
+    int pid;                   /**< its pid */
+    int ppid;                  /**< its parent's, 0 for none */
+    char state;                /**< 'R' running, 'S' sleeping, 'T' stopped, 'Z' zombie */
+    char name[PROC_NAME_MAX];  /**< its name */
+    char exe[128];             /**< where it was started from */
+    char cmdline[256];         /**< its arguments, NUL-separated (cut at 256 bytes) */
+    size_t cmdline_len;        /**< bytes of cmdline */
+    uint64_t cpu_ns;           /**< time its thread ran */
+    uint64_t start_ns;         /**< when it was created */
+    uint64_t mem_bytes;        /**< frames its address space owns, in bytes */
+    uint64_t syscalls;         /**< system calls it made */
+    unsigned threads;          /**< its threads */
+    int pgid;                  /**< its process group */
+    int sid;                   /**< its session */
+};
 
 /** @brief The caller's process ids, for the terminal's job control. */
 struct task_ids {
@@ -45,6 +69,12 @@ struct task_ops {
     int (*group_orphaned)(int pgid);
     /** Nonzero: group @p pgid exists in session @p sid. */
     int (*group_in_session)(int pgid, int sid);
+    /** Process @p pid's details into *out (/proc): 0, or -ESRCH. */
+    int (*info)(int pid, struct proc_info *out);
+    /** The lowest pid >= @p from, 0 past the last (/proc's listing). */
+    int (*next_pid)(int from);
+    /** Process @p pid's state (enum proc_state), or -ESRCH. */
+    int (*state_of)(int pid);
 };
 
 /** @brief Lend the answers. @note Any context; @p ops outlives the kernel. */
@@ -68,5 +98,11 @@ void task_kill_group(int pgid, int sig);
 int task_group_orphaned(int pgid);
 /** @brief Nonzero if process group @p pgid is in session @p sid. */
 int task_group_in_session(int pgid, int sid);
+/** @brief Process @p pid's details (/proc): 0, or -ESRCH (none, or no processes yet). */
+int task_proc_info(int pid, struct proc_info *out);
+/** @brief The lowest pid >= @p from, 0 past the last or with no processes. */
+int task_next_pid(int from);
+/** @brief Process @p pid's state, or -ESRCH. */
+int task_proc_state(int pid);
 
 #endif
