@@ -2,7 +2,7 @@
 # appended to the kernel's portable core.
 list(APPEND CORE_SOURCES
   kernel/fs/archive.c
-  kernel/fs/dev.c
+  kernel/fs/devfs.c
   kernel/fs/ext2/ext2.c
   kernel/fs/ext2/ext2_names.c
   kernel/fs/ext2/ext2_super.c

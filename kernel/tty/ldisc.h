@@ -2,7 +2,7 @@
  * @file ldisc.h
  * @brief A terminal's line discipline: what Linux's N_TTY does to input
  *        between the wire and read(), as a state machine with no kernel
- *        underneath (the console device in dev.c drives it; the host test
+ *        underneath (the console terminal in tty.c drives it; the host test
  *        tests/host/test_ldisc.c drives it directly).
  *
  * Input bytes go in one at a time (ldisc_input()). The termios input flags

@@ -24,7 +24,7 @@
  * pipes and devices lock themselves. All of it is thread context.
  *
  * The root is a tmpfs (kernel/fs/tmpfs.c) filled from the initrd at boot
- * (vfs_init()), with /dev (kernel/fs/dev.c) and /tmp.
+ * (vfs_init()), with /dev (kernel/fs/devfs.c) and /tmp.
  */
 #ifndef KERNEL_VFS_H
 #define KERNEL_VFS_H

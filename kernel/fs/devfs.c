@@ -1,5 +1,5 @@
 /**
- * @file dev.c
+ * @file devfs.c
  * @brief Character devices (/dev/null, zero, full, random, urandom), the
  *        block device nodes, and the root file system's setup (vfs_init()).
  *
