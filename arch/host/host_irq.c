@@ -43,7 +43,7 @@ struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
 }
 
 /* The fake CPUs in turn (no interrupt handlers on the host). */
-void smp_call_each(void (*fn)(void *arg), void *arg)
+void cpu_call_each(void (*fn)(void *arg), void *arg)
 {
     if (!hal_irq_enabled()) {
         fn(arg);

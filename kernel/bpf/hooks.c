@@ -15,7 +15,7 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/kprintf.h>
-#include <kernel/sched.h>
+#include <kernel/pause.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -126,7 +126,7 @@ int bpf_hook_detach(unsigned id)
     /* A runner that read the slot before it was emptied may still be in the
      * program: wait for every runner that started before to leave. */
     while (__atomic_load_n(&k->running, __ATOMIC_SEQ_CST) != 0)
-        thread_sleep_ms(1);
+        pause_ms(1);
     bpf_prog_free(a->prog);
     kfree(a);
     return 0;

@@ -20,8 +20,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
-#include <kernel/sched.h>
-#include <kernel/smp.h>
+#include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -477,7 +476,18 @@ int irq_in_handler(void)
     return in;
 }
 
-void irq_exit(void) { sched_irq_exit(); }
+/* What runs on the way out of an interrupt: the scheduler's preemption
+ * (sched_irq_exit()), lent when the scheduler starts (irq_set_exit_hook()). */
+static void (*exit_hook)(void);
+
+void irq_set_exit_hook(void (*fn)(void)) { __atomic_store_n(&exit_hook, fn, __ATOMIC_RELEASE); }
+
+void irq_exit(void)
+{
+    void (*fn)(void) = __atomic_load_n(&exit_hook, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn();
+}
 
 /* One entry of `irqs`; @p d may be NULL (no table entry yet). */
 static struct irq_stat stat_fill(unsigned irq, const struct irq_desc *d)

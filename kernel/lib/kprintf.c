@@ -9,7 +9,7 @@
 #include <kernel/log.h>
 #include <kernel/logbuf.h>
 #include <kernel/printf.h>
-#include <kernel/smp.h>
+#include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 

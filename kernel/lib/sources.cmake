@@ -10,6 +10,8 @@ list(APPEND CORE_SOURCES
   kernel/lib/errno.c
   kernel/lib/fdt.c
   kernel/lib/spinlock.c
+  kernel/lib/percpu.c
+  kernel/lib/pause.c
   kernel/lib/lockdep.c
   kernel/lib/lockdep_tests.c
   kernel/lib/arch_defaults.c

@@ -27,7 +27,7 @@
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
-#include <kernel/smp.h>
+#include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -868,7 +868,7 @@ static void drain_this(void *unused)
     spin_unlock_irqrestore(&heap_lock, f);
 }
 
-void kmalloc_drain(void) { smp_call_each(drain_this, NULL); }
+void kmalloc_drain(void) { cpu_call_each(drain_this, NULL); }
 
 int kmalloc_sites(size_t size, struct kmalloc_site *out, unsigned max)
 {

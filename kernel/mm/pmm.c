@@ -8,7 +8,7 @@
 #include <kernel/log.h>
 #include <kernel/memmap.h>
 #include <kernel/pmm.h>
-#include <kernel/smp.h>
+#include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
@@ -332,7 +332,7 @@ static void drain_here(void *arg)
     pmm_drain_cpu();
 }
 
-void pmm_drain(void) { smp_call_each(drain_here, NULL); }
+void pmm_drain(void) { cpu_call_each(drain_here, NULL); }
 
 /* One frame from this CPU's cache, refilled with up to a batch. */
 static int64_t alloc_frame(void)

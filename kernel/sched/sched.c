@@ -17,6 +17,7 @@
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
+#include <kernel/pause.h>
 #include <kernel/log.h>
 #include <hal/user.h>
 #include <kernel/sched.h>
@@ -42,7 +43,11 @@ static uint32_t idle_mask;
 
 /* Each CPU's own, in its struct cpu: a CPU without a scheduler yet has no
  * current thread, so yielding or an interrupt's exit there does nothing. */
-struct sched_cpu *this_cpu(void) { return &cpu_this()->sched; }
+static struct sched_cpu cpu_scheds[SMP_MAX_CPUS];
+
+struct sched_cpu *sched_cpu_storage(unsigned index) { return &cpu_scheds[index]; }
+
+struct sched_cpu *this_cpu(void) { return cpu_this()->sched; }
 
 /* Masked: a thread moved to another CPU between reading its CPU and that
  * CPU's current would name a stranger. */
@@ -966,7 +971,12 @@ static void cpu_sched_init(struct sched_cpu *c, int id, const char *name)
     __atomic_fetch_or(&cpu_mask, 1u << c->index, __ATOMIC_RELEASE);
 }
 
-void sched_init(void) { cpu_sched_init(this_cpu(), 0, "idle"); }
+void sched_init(void)
+{
+    cpu_sched_init(this_cpu(), 0, "idle");
+    irq_set_exit_hook(sched_irq_exit); /* a handler's wakeup preempts on the way out */
+    pause_set_sleep(thread_sleep_ns);  /* the layers below sleep through it */
+}
 
 void sched_cpu_start(void)
 {

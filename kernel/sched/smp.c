@@ -30,19 +30,13 @@
 /* More than the kernel keeps: the rest are only counted and reported. */
 #define ENUM_MAX 64
 
-static struct cpu cpus[SMP_MAX_CPUS];
-static unsigned nslots = 1;
 static int smp_done;
-
-unsigned smp_cpu_slots(void) { return nslots; }
-
-const struct cpu *smp_cpu(unsigned index) { return index < nslots ? &cpus[index] : NULL; }
 
 unsigned smp_cpus_online(void)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < nslots; i++)
-        n += __atomic_load_n(&cpus[i].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
+    for (unsigned i = 0; i < percpu_nslots; i++)
+        n += __atomic_load_n(&percpu_cpus[i].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
     return n;
 }
 
@@ -60,7 +54,7 @@ static volatile int stop_owner = -1; /* the CPU that asked all others to stop, o
  * early runs on the boot CPU with no other CPU started). */
 static int this_index(void)
 {
-    return cpus[0].self == &cpus[0] ? (int)cpu_this()->index : -1;
+    return percpu_cpus[0].self == &percpu_cpus[0] ? (int)cpu_this()->index : -1;
 }
 
 __attribute__((noreturn)) static void stop_here(void)
@@ -86,8 +80,8 @@ int smp_stop_others(unsigned *left)
     if (!__atomic_compare_exchange_n(&stop_owner, &none, me, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return none == me ? 0 : -EBUSY;
     unsigned asked = 0;
-    for (unsigned i = 0; i < nslots; i++) {
-        struct cpu *c = &cpus[i];
+    for (unsigned i = 0; i < percpu_nslots; i++) {
+        struct cpu *c = &percpu_cpus[i];
         /* A CPU online without its interrupt controller part is parked in
          * hal_halt() already (smp_secondary_main()). */
         if ((int)i == me || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_ONLINE || !c->irq_ready)
@@ -102,8 +96,8 @@ int smp_stop_others(unsigned *left)
     unsigned stopped;
     do {
         stopped = 0;
-        for (unsigned i = 0; i < nslots; i++)
-            stopped += (int)i != me && __atomic_load_n(&cpus[i].stopped, __ATOMIC_ACQUIRE);
+        for (unsigned i = 0; i < percpu_nslots; i++)
+            stopped += (int)i != me && __atomic_load_n(&percpu_cpus[i].stopped, __ATOMIC_ACQUIRE);
     } while (stopped < asked && hal_time_ns() < deadline);
     *left = asked - stopped;
     return (int)asked;
@@ -172,25 +166,13 @@ void smp_secondary_main(void *arg)
 
 void smp_send_resched(unsigned index)
 {
-    struct cpu *t = index < nslots ? &cpus[index] : NULL;
+    struct cpu *t = index < percpu_nslots ? &percpu_cpus[index] : NULL;
     if (!t || t == cpu_this() || !t->irq_ready)
         return;
     /* One IPI per request that found none pending; the handler clears the
      * flag before it looks, so a request after that look sends again. */
     if (!__atomic_exchange_n(&t->resched, 1, __ATOMIC_ACQ_REL) && irq_send_ipi(t->hwid) != 0)
         __atomic_store_n(&t->resched, 0, __ATOMIC_RELEASE); /* not sent: let the next one try */
-}
-
-struct ktimer_base *ktimer_base_this(void) { return &cpu_this()->timers; }
-
-struct ktimer_base *ktimer_base_at(unsigned index)
-{
-    return index < nslots ? &cpus[index].timers : NULL;
-}
-
-struct kmalloc_cpu *kmalloc_cpu_at(unsigned index)
-{
-    return index < nslots ? &cpus[index].heap : NULL;
 }
 
 void smp_call_each(void (*fn)(void *arg), void *arg)
@@ -202,15 +184,15 @@ void smp_call_each(void (*fn)(void *arg), void *arg)
         return;
     }
     /* A CPU that is not online (-ENODEV) runs nothing, so has nothing to do. */
-    for (unsigned i = 0; i < nslots; i++)
+    for (unsigned i = 0; i < percpu_nslots; i++)
         smp_call(i, fn, arg, 1);
 }
 
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
 {
-    if (index >= nslots || !fn)
+    if (index >= percpu_nslots || !fn)
         return -EINVAL;
-    struct cpu *t = &cpus[index];
+    struct cpu *t = &percpu_cpus[index];
     if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != CPU_ONLINE)
         return -ENODEV;
     if (t == cpu_this()) {
@@ -292,7 +274,7 @@ void smp_hold_others(void (*fn)(void *arg), void *arg)
     __atomic_store_n(&hold_arrived, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&hold_gen, gen, __ATOMIC_RELEASE);
     unsigned me = cpu_this()->index, asked = 0;
-    for (unsigned i = 0; i < nslots; i++)
+    for (unsigned i = 0; i < percpu_nslots; i++)
         if (i != me && smp_call(i, hold_spin, (void *)(uintptr_t)gen, 0) == 0)
             asked++;
     uint64_t deadline = hal_time_ns() + 1000000000ull;
@@ -324,8 +306,8 @@ static void tlb_shootdown(uintptr_t va, uint64_t size)
 {
     struct flush_range r = {va & ~(uintptr_t)(PAGE_SIZE - 1), size};
     unsigned me = cpu_this()->index;
-    for (unsigned i = 0; i < nslots; i++)
-        if (i != me && cpus[i].state == CPU_ONLINE && cpus[i].irq_ready &&
+    for (unsigned i = 0; i < percpu_nslots; i++)
+        if (i != me && percpu_cpus[i].state == CPU_ONLINE && percpu_cpus[i].irq_ready &&
             smp_call(i, flush_here, &r, 1) == 0)
             __atomic_fetch_add(&shootdowns, 1, __ATOMIC_RELAXED);
 }
@@ -335,9 +317,9 @@ static void nothing(void *arg) { (void)arg; }
 uint64_t smp_bench_ipi_roundtrip_ns(unsigned rounds)
 {
     unsigned me = cpu_this()->index, to = me;
-    for (unsigned i = 1; i < nslots && to == me; i++) {
-        unsigned j = (me + i) % nslots;
-        if (cpus[j].state == CPU_ONLINE && cpus[j].irq_ready)
+    for (unsigned i = 1; i < percpu_nslots && to == me; i++) {
+        unsigned j = (me + i) % percpu_nslots;
+        if (percpu_cpus[j].state == CPU_ONLINE && percpu_cpus[j].irq_ready)
             to = j;
     }
     if (to == me || rounds == 0)
@@ -378,12 +360,13 @@ static const struct debug_hooks panic_cpus = {
 
 void smp_early_init(void)
 {
-    struct cpu *boot = &cpus[0];
+    struct cpu *boot = &percpu_cpus[0];
     if (boot->self == boot) { /* done (BSS is zero before the first call) */
         hal_cpu_local_set(boot);
         return;
     }
     boot->self = boot;
+    boot->sched = sched_cpu_storage(0);
     boot->hwid = hal_cpu_id();
     boot->state = CPU_ONLINE;
     boot->method = "boot";
@@ -391,6 +374,7 @@ void smp_early_init(void)
     ktimer_base_init(&boot->timers, 0);
     hal_cpu_local_set(boot);
     debug_set_cpu_hooks(&panic_cpus);
+    cpu_set_call_each(smp_call_each);
 }
 
 void smp_init(void)
@@ -398,7 +382,7 @@ void smp_init(void)
     if (smp_done)
         return;
     smp_done = 1;
-    struct cpu *boot = &cpus[0];
+    struct cpu *boot = &percpu_cpus[0];
 
     static struct hal_cpu_desc desc[ENUM_MAX];
     int n = hal_smp_enumerate(desc, ENUM_MAX);
@@ -420,15 +404,16 @@ void smp_init(void)
     unsigned npick = smp_plan(desc, listed, (unsigned)n, boot->hwid, SMP_MAX_CPUS - 1, pick, &skipped);
     for (unsigned k = 0; k < npick; k++) {
         const struct hal_cpu_desc *d = &desc[pick[k]];
-        struct cpu *c = &cpus[nslots];
+        struct cpu *c = &percpu_cpus[percpu_nslots];
         memset(c, 0, sizeof *c);
         c->self = c;
-        c->index = nslots;
+        c->index = percpu_nslots;
+        c->sched = sched_cpu_storage(c->index);
         c->hwid = d->hwid;
         c->method = d->method;
         spin_init(&c->call_lock, "smp-call");
         ktimer_base_init(&c->timers, c->index);
-        nslots++;
+        percpu_nslots++;
         int err = start_one(c, d);
         if (err) {
             c->err = err;
@@ -448,6 +433,6 @@ void smp_init(void)
     if (skipped)
         pr_warn("smp: %u more %s than the kernel's limit of %d left off", skipped,
                 skipped == 1 ? "CPU" : "CPUs", SMP_MAX_CPUS);
-    if (nslots > 1 || n > 1)
+    if (percpu_nslots > 1 || n > 1)
         pr_info("smp: %u of %d CPUs online", smp_cpus_online(), n);
 }

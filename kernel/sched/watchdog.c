@@ -39,7 +39,7 @@ uint64_t watchdog_set_limit_ms(uint64_t ms)
 
 static void report(unsigned index, struct cpu *c, uint64_t silent_ns)
 {
-    const struct thread *t = c->sched.current;
+    const struct thread *t = c->sched->current;
     pr_err("watchdog: CPU %u (id %#x) took no timer interrupt for %lu ms: interrupts masked "
            "there, or stuck in a handler; running thread '%s' (%d)",
            index, c->hwid, (unsigned long)(silent_ns / MS), t ? t->name : "?", t ? t->id : -1);

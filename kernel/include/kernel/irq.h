@@ -318,6 +318,15 @@ int irq_root_dispatch(unsigned long cause);
  */
 void irq_exit(void);
 
+/**
+ * @brief What irq_exit() calls: the scheduler's sched_irq_exit(), which it
+ *        lends from sched_init() (the scheduler sits above the interrupts:
+ *        docs/architecture.md, "Layers inside kernel/"). Until then an
+ *        interrupt's exit switches nothing, as none could be asked for.
+ * @note Any context.
+ */
+void irq_set_exit_hook(void (*fn)(void));
+
 /** @brief Nonzero while this CPU runs an interrupt handler. @note Any context. */
 int irq_in_handler(void);
 

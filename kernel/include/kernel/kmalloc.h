@@ -30,13 +30,11 @@
 #define KERNEL_KMALLOC_H
 
 #include <kernel/buddy.h>
+#include <kernel/kmalloc_types.h>
 #include <stddef.h>
+#include <kernel/percpu.h> /* each CPU's slice */
 #include <stdint.h>
 
-#define KMALLOC_MIN_SHIFT 4         /**< smallest size class: 16 bytes */
-#define KMALLOC_MAX_SMALL 2048      /**< largest size class; above it, whole pages */
-#define KMALLOC_CLASSES 8           /**< 16, 32, ..., 2048 */
-#define KMALLOC_MAX_SIZE (1UL << 30) /**< larger requests are refused */
 
 /** @name struct page flags owned by the heap */
 /** @{ */
@@ -74,34 +72,7 @@ size_t kmalloc_usable_size(const void *p);
  */
 void kmalloc_drain(void);
 
-#define KMALLOC_MAG 32 /**< magazine slots per class and CPU (classes above 512 B use 16) */
 
-/** @brief One CPU's free objects of one class (kmalloc.c's, in struct cpu). */
-struct kmalloc_mag {
-    uint16_t n;                /**< objects held; read by other CPUs for statistics */
-    void *obj[KMALLOC_MAG];    /**< a stack: the newest free object last */
-};
-
-#define KMALLOC_PAGE_ORDERS 2 /**< large blocks of these orders (4 and 8 KiB) are cached per CPU */
-#define KMALLOC_PAGE_CACHE 8  /**< blocks per order and CPU */
-
-/**
- * @brief One CPU's heap cache: a magazine per size class, and a few free
- *        large blocks per small order in front of the page allocator.
- */
-struct kmalloc_cpu {
-    struct kmalloc_mag mag[KMALLOC_CLASSES]; /**< by class, smallest first */
-    uint16_t npages[KMALLOC_PAGE_ORDERS];    /**< blocks held, by order */
-    void *pages[KMALLOC_PAGE_ORDERS][KMALLOC_PAGE_CACHE]; /**< free blocks, a stack per order */
-    int64_t large_blocks;  /**< large blocks handed out through this cache less those taken back */
-    int64_t large_bytes;   /**< the same in bytes */
-};
-
-/**
- * @brief The heap cache of the CPU with dense index @p index, NULL past the
- *        last (kernel: kernel/sched/smp.c; host tests: arch/host).
- */
-struct kmalloc_cpu *kmalloc_cpu_at(unsigned index);
 
 /** @brief One size class, for `mem`. */
 struct kmalloc_class_stats {

@@ -14,48 +14,15 @@
 #ifndef KERNEL_KTIMER_H
 #define KERNEL_KTIMER_H
 
+#include <kernel/ktimer_types.h>
 #include <kernel/spinlock.h>
+#include <kernel/percpu.h> /* each CPU's slice */
 #include <stdint.h>
 
-struct ktimer;
-/** @brief A timer callback: interrupt context, interrupts masked, must not sleep. */
-typedef void (*ktimer_fn)(struct ktimer *t, void *arg);
-
-/** @brief A one-shot kernel timer; embed it and set it up with ktimer_init(). */
-struct ktimer {
-    struct ktimer *next; /**< next in the deadline-sorted queue */
-    uint64_t deadline;   /**< hal_time_ns() value */
-    uint64_t seq;        /**< arming order, breaks ties */
-    ktimer_fn fn;        /**< called once the deadline passed */
-    void *arg;           /**< passed to @p fn */
-    int armed;           /**< queued and not yet fired */
-    struct ktimer_base *volatile base; /**< the CPU queue it was last armed on; NULL never armed */
-};
-
-/** @brief One CPU's timer queue (in its struct cpu; ktimer_base_this()). */
-struct ktimer_base {
-    struct spinlock lock;         /**< guards the queue and the fields below */
-    struct ktimer *head;          /**< armed timers, earliest first */
-    uint64_t next_seq;            /**< arming order counter */
-    unsigned pending;             /**< timers queued */
-    struct ktimer *volatile running; /**< the timer whose callback runs now, or NULL */
-    uint64_t last_latency;        /**< the last interrupt's lateness, ns */
-    unsigned index;               /**< the CPU's index: lock order between queues */
-};
 
 /** @brief Make @p b an empty queue for the CPU with index @p index. */
 void ktimer_base_init(struct ktimer_base *b, unsigned index);
 
-/**
- * @brief The calling CPU's timer queue. The kernel implements it in
- *        kernel/sched/smp.c (host tests fake it).
- * @note Any context, interrupts masked or not: the result is only used
- *       under the queue's lock with interrupts masked.
- */
-struct ktimer_base *ktimer_base_this(void);
-
-/** @brief The timer queue of CPU slot @p index, NULL past the last one. */
-struct ktimer_base *ktimer_base_at(unsigned index);
 
 /** @brief Set the callback of @p t (not armed). */
 void ktimer_init(struct ktimer *t, ktimer_fn fn, void *arg);

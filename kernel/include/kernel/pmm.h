@@ -14,6 +14,7 @@
 
 #include <hal/platform.h>
 #include <kernel/buddy.h>
+#include <kernel/pmm_types.h>
 #include <stdint.h>
 
 /** @brief Counters for `mem` and the tests. */
@@ -27,19 +28,6 @@ struct pmm_stats {
                                                       (added on demand or in the background) */
 };
 
-#define PMM_PCP_MAX 32   /**< free frames each CPU keeps for pmm_alloc(0) / pmm_free(pa, 0) */
-#define PMM_PCP_BATCH 16 /**< frames moved between a CPU's cache and the buddy at a time */
-
-/**
- * @brief One CPU's free frames (in its struct cpu): single frames are
- *        allocated and freed there without the allocator's lock, refilled
- *        and flushed PMM_PCP_BATCH at a time under it. A cached frame's
- *        state is PAGE_CACHED, so freeing it again is reported.
- */
-struct pmm_cpu {
-    unsigned n;                /**< frames held */
-    uint64_t pfn[PMM_PCP_MAX]; /**< their frame numbers, a stack */
-};
 
 /**
  * @brief Build the allocator from @p bi. RAM that the direct map does not

@@ -242,6 +242,9 @@ struct thread *thread_current(void);
 /** @brief This CPU's scheduler state. */
 struct sched_cpu *this_cpu(void);
 
+/** @brief CPU slot @p index's scheduler state (zeroed storage), for struct cpu's sched. */
+struct sched_cpu *sched_cpu_storage(unsigned index);
+
 /** @brief Make a blocked or sleeping thread ready; no-op for others. Any context. */
 void thread_wake(struct thread *t);
 

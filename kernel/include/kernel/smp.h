@@ -27,6 +27,7 @@
 #include <hal/smp.h>
 #include <kernel/kernel.h> /* SMP_MAX_CPUS */
 #include <kernel/kmalloc.h>
+#include <kernel/percpu.h>
 #include <kernel/pmm.h>
 #include <kernel/ktimer.h>
 #include <kernel/sched.h>
@@ -34,59 +35,6 @@
 
 #define SMP_START_TIMEOUT_MS 1000 /**< how long a starting CPU may take to report in */
 
-/** @brief Where a CPU is in its life. */
-enum cpu_state {
-    CPU_ABSENT,   /**< no such slot */
-    CPU_STARTING, /**< asked to start, not reported in yet */
-    CPU_ONLINE,   /**< running the kernel (the boot CPU, or a secondary taking calls) */
-    CPU_FAILED,   /**< could not be started, or never reported in */
-};
-
-/** @brief One CPU's own data; hal_cpu_local() points at it on that CPU. */
-struct cpu {
-    struct cpu *self;          /**< first: x86_64 reads it through %gs:0 */
-    uintptr_t arch_scratch[4]; /**< second, at offset 8: the arch's user-mode entry words (x86_64's SYSCALL stacks) */
-    unsigned index;            /**< dense index, 0 = boot CPU */
-    uint32_t hwid;             /**< hal_cpu_id() of this CPU */
-    volatile int state;        /**< enum cpu_state */
-    int err;                   /**< with CPU_FAILED: the negative errno */
-    const char *method;        /**< how it was started ("boot", "psci", "sipi") */
-    void *stack;               /**< kstack_alloc() base; NULL for the boot CPU */
-    uint64_t start_ns;         /**< hal_time_ns() when asked to start */
-    uint64_t online_ns;        /**< hal_time_ns() when it reported in */
-    volatile uint32_t seen_hwid; /**< hal_cpu_id() as the CPU itself read it */
-    volatile uintptr_t seen_local; /**< hal_cpu_local() as the CPU itself read it */
-    unsigned irq_depth;        /**< interrupt handlers running on this CPU (irq_in_handler()) */
-    int irq_ready;             /**< a started CPU: its interrupt controller part is up, IPIs arrive */
-    struct spinlock call_lock; /**< guards calls */
-    struct smp_call *calls;    /**< functions queued for this CPU (smp_call()), newest first */
-    volatile uint64_t ipis;    /**< IPIs this CPU took */
-    uint64_t irqs;             /**< interrupts this CPU took (handled ones, IPIs included) */
-    int timer_err;             /**< a started CPU: hal_timer_cpu_init()'s result */
-    volatile int resched;      /**< a reschedule request is pending (smp_send_resched()) */
-    struct ktimer_base timers; /**< this CPU's kernel timer queue */
-    struct sched_cpu sched;    /**< this CPU's scheduler (this_cpu()); no current thread until it runs threads */
-    struct kmalloc_cpu heap;   /**< this CPU's heap magazines (kernel/mm/kmalloc.c) */
-    struct pmm_cpu pmm;        /**< this CPU's free frames (kernel/mm/pmm.c) */
-    struct ktimer wd_timer;    /**< this CPU's watchdog tick (kernel/sched/watchdog.c) */
-    volatile uint64_t wd_seen_ns; /**< hal_time_ns() at its last watchdog tick; 0: not watched */
-    volatile int wd_stuck;     /**< reported stuck by another CPU, not seen running since */
-    volatile int print_waiting; /**< waiting for the console lock (kprintf.c) */
-    volatile int stopped;      /**< halted for another CPU's panic (smp_stop_others()) */
-    unsigned print_bust;       /**< an NMI prints without it: this CPU may hold the hand-over claim (kprintf.c) */
-};
-
-/** @brief One function queued for another CPU (smp_call()). */
-struct smp_call {
-    void (*fn)(void *arg);    /**< what to run there, in interrupt context */
-    void *arg;                /**< its argument */
-    int wait;                 /**< the caller waits: set done, do not free */
-    volatile int done;        /**< set by the target once fn returned */
-    struct smp_call *next;    /**< queue link */
-};
-
-/** @brief This CPU's struct cpu (from the boot CPU's smp_early_init() on). @note Any context. */
-static inline struct cpu *cpu_this(void) { return (struct cpu *)hal_cpu_local(); }
 
 /**
  * @brief Make the boot CPU's struct cpu its per-CPU data, so cpu_this()
@@ -124,8 +72,6 @@ void smp_init(void);
 unsigned smp_plan(const struct hal_cpu_desc *desc, unsigned listed, unsigned total,
                   uint32_t boot_hwid, unsigned room, unsigned *pick, unsigned *left_off);
 
-/** @brief Number of CPU slots in use (online, failed or starting); >= 1. */
-unsigned smp_cpu_slots(void);
 
 /**
  * @brief Start this CPU's watchdog tick: every WATCHDOG_PERIOD_MS it notes
@@ -171,8 +117,6 @@ void smp_stop_if_asked(void);
 /** @brief Number of CPUs online, the boot CPU included; >= 1. */
 unsigned smp_cpus_online(void);
 
-/** @brief The CPU in slot @p index, or NULL past smp_cpu_slots(). */
-const struct cpu *smp_cpu(unsigned index);
 
 /**
  * @brief Run @p fn(@p arg) on the CPU in slot @p index, in its interrupt
