@@ -779,17 +779,21 @@ static int jit_pass(struct jit *j)
  * B-type (+-4 KiB); 1 if any did. */
 static int shorten(struct jit *j)
 {
-    const struct bpf_prog *p = j->prog;
+    /* Locals: a byte store to far[] could alias j's fields for the
+     * compiler, which would reload them every turn. */
+    const struct bpf_insn *insns = j->prog->insns;
+    const uint32_t len = j->prog->len, *off = j->off, *br_pos = j->br_pos;
+    uint8_t *far = j->far;
     int changed = 0;
-    for (uint32_t i = 0; i < p->len; i++) {
-        const struct bpf_insn *in = &p->insns[i];
+    for (uint32_t i = 0; i < len; i++) {
+        const struct bpf_insn *in = &insns[i];
         uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-        if (!j->far[i] || (cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_JA || op == BPF_CALL ||
+        if (!far[i] || (cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_JA || op == BPF_CALL ||
             op == BPF_EXIT)
             continue;
-        int64_t t = (int64_t)i + 1 + in->off, disp = ((int64_t)j->off[t] - (int64_t)j->br_pos[i]) * 4;
+        int64_t t = (int64_t)i + 1 + in->off, disp = ((int64_t)off[t] - (int64_t)br_pos[i]) * 4;
         if (disp >= -4096 && disp <= 4094) {
-            j->far[i] = 0;
+            far[i] = 0;
             changed = 1;
         }
     }
