@@ -1,6 +1,7 @@
 /**
  * @file kernel/smp.h
- * @brief The CPUs: which exist, which came up, and each one's own data.
+ * @brief The CPUs: which exist, which came up, and the calls between them
+ *        (each one's own data, struct cpu, is kernel/percpu.h).
  *
  * smp_init() (from kmain, once the heap, threads and the clock work) asks
  * the HAL for every CPU the firmware describes and starts each one but the
