@@ -78,6 +78,12 @@ def order_text():
         "   (debug: reachable from all, through panic and symbol lookup)"
 
 
+def is_up(mine, other):
+    """Whether an arrow from layer @mine to layer @other climbs: @other is
+    higher and is not debug, which every layer may reach."""
+    return other != REACHABLE_FROM_ALL and RANK[other] > RANK[mine]
+
+
 def file_layer(rel):
     """The layer of kernel/ file @rel, or None for a shared header."""
     parts = rel.split("/")
@@ -336,7 +342,7 @@ def check(root, strip_comments):
         if other == REACHABLE_FROM_ALL or other not in RANK:
             continue
         key = (rel, kind, target)
-        if RANK[other] > RANK[mine]:
+        if is_up(mine, other):
             if key in debts:
                 if key not in seen:
                     owed.append(key)
@@ -360,9 +366,17 @@ def debt_lines(root, strip_comments):
     """Every rule 7 arrow in @root, listed or not, in the debt list's form."""
     tree = Tree(root, strip_comments)
     keys = {(rel, kind, target) for rel, _no, kind, target, mine, other in tree.arrows()
-            if other in RANK and mine in RANK and other != REACHABLE_FROM_ALL
-            and RANK[other] > RANK[mine]}
+            if other in RANK and mine in RANK and is_up(mine, other)}
     return ["%s %s %s" % k for k in sorted(keys)]
+
+
+def _layer_counts(root, strip_comments):
+    """(from layer, to layer) -> calls and includes between two layers."""
+    count = collections.Counter()
+    for _rel, _no, _kind, _target, mine, other in Tree(root, strip_comments).arrows():
+        if other != mine and mine in RANK and other in RANK:
+            count[(mine, other)] += 1
+    return count
 
 
 PICTURE_PAGE = os.path.join("docs", "architecture.md")
@@ -374,22 +388,16 @@ def picture(root, strip_comments):
     """kernel/'s layers, top first, each with the layers it calls or
     includes (the count of arrows after each) and, marked "UP", the arrows
     up it still owes: the text docs/architecture.md shows."""
-    tree = Tree(root, strip_comments)
-    count = collections.Counter()
-    for _rel, _no, _kind, _target, mine, other in tree.arrows():
-        if other != mine and mine in RANK and other in RANK:
-            count[(mine, other)] += 1
+    count = _layer_counts(root, strip_comments)
     folders = [f for names in LAYERS for f in names
                if os.path.isdir(os.path.join(root, "kernel", f))]
     pairs = len(count)
-    up = sum(1 for (a, b) in count if RANK[b] > RANK[a] and b != REACHABLE_FROM_ALL)
+    up = sum(1 for (a, b) in count if is_up(a, b))
     lines = ["kernel/: %d folders, %d pairs of them with arrows between, %d of those up (debts)"
              % (len(folders), pairs, up), ""]
     for f in reversed(folders):
-        down = sorted((b for (a, b) in count if a == f and (RANK[b] < RANK[a] or b == REACHABLE_FROM_ALL)),
-                      key=lambda b: -RANK[b])
-        ups = sorted((b for (a, b) in count if a == f and RANK[b] > RANK[a] and b != REACHABLE_FROM_ALL),
-                     key=lambda b: -RANK[b])
+        down = sorted((b for (a, b) in count if a == f and not is_up(a, b)), key=lambda b: -RANK[b])
+        ups = sorted((b for (a, b) in count if a == f and is_up(a, b)), key=lambda b: -RANK[b])
         text = " ".join("%s(%d)" % (b, count[(f, b)]) for b in down)
         if ups:
             text += "   UP: " + " ".join("%s(%d)" % (b, count[(f, b)]) for b in ups)
@@ -417,16 +425,11 @@ def check_picture(root, strip_comments):
 
 def graph_dot(root, strip_comments):
     """The folders of kernel/ and the arrows between them, as graphviz."""
-    tree = Tree(root, strip_comments)
-    count = collections.Counter()
-    for _rel, _no, _kind, _target, mine, other in tree.arrows():
-        if other != mine and mine in RANK and other in RANK:
-            count[(mine, other)] += 1
+    count = _layer_counts(root, strip_comments)
     lines = ["digraph kernel_layers {", "  rankdir=BT; node [shape=box];"]
     for i, names in enumerate(LAYERS):
         lines.append("  { rank=same; %s }" % " ".join('"%s";' % n for n in names))
     for (a, b), n in sorted(count.items()):
-        up = RANK[b] > RANK[a] and b != REACHABLE_FROM_ALL
-        lines.append('  "%s" -> "%s" [label="%d"%s];' % (a, b, n, ", color=red" if up else ""))
+        lines.append('  "%s" -> "%s" [label="%d"%s];' % (a, b, n, ", color=red" if is_up(a, b) else ""))
     lines.append("}")
     return "\n".join(lines) + "\n"
