@@ -208,7 +208,7 @@ long vfs_lseek(struct file *f, int64_t off, int whence)
 }
 
 /* Takes a truncated file's pages out of the address spaces that map it:
- * the address spaces' (uspace_cut()), lent when they first map a file. */
+ * the address spaces' (uspace_cut()), lent at boot (proc_lend_hooks()). */
 static void (*cut_mapped)(struct inode *ino, uint64_t size);
 
 void vfs_set_cut_hook(void (*cut)(struct inode *ino, uint64_t size))

@@ -154,6 +154,7 @@ void kmain(struct boot_info *bi)
             bi->protocol, bi->bootloader[0] ? " from " : "", bi->bootloader, bi->cmdline);
     parse_cmdline(bi->cmdline);
     tty_register_devices(); /* /dev/console and /dev/tty open the console terminal */
+    proc_lend_hooks();      /* what the layers below ask of the processes */
     boot_stage("banner");
     sched_init(); /* this context becomes the idle thread; it allocates nothing */
     boot_stage("scheduler");

@@ -254,10 +254,15 @@ static int prefault_current(uintptr_t va, size_t len, unsigned access)
     return uspace_prefault(p->us, va, len, access);
 }
 
+void proc_lend_hooks(void)
+{
+    uaccess_set_prefault(prefault_current);
+    task_set_ops(&task_answers);
+    vfs_set_cut_hook(uspace_cut);
+}
+
 static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
 {
-    uaccess_set_prefault(prefault_current); /* before the first process runs */
-    task_set_ops(&task_answers);
     struct proc *p = kzalloc(sizeof *p);
     if (!p) {
         *err = -ENOMEM;

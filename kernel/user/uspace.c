@@ -186,7 +186,6 @@ static struct uregion *region_new(struct uspace *us, const struct uregion *from,
     list_init(&r->link);
     if (r->file) {
         file_get(r->file);
-        vfs_set_cut_hook(uspace_cut); /* a truncate of the file now has pages to cut */
         rlock(r);
         list_add_tail(&r->file->inode->maps, &r->link);
         runlock(r);

@@ -291,6 +291,14 @@ int signal_pending(void);
  */
 int signal_sleep_ns(uint64_t ns, uint64_t *left);
 
+/**
+ * @brief Lend the layers below the processes what they ask of them: the
+ *        user copies' fault-in (kernel/uaccess.h), the caller's process
+ *        (kernel/task.h) and a truncate's cut of the mappings
+ *        (vfs_set_cut_hook()). kmain calls it once, before any process.
+ */
+void proc_lend_hooks(void);
+
 /** @brief The name of signal @p sig ("SIGSEGV"), or "signal ?". */
 const char *signal_name(int sig);
 

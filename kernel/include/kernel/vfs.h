@@ -242,9 +242,9 @@ struct inode {
 /**
  * @brief Have vfs_truncate() call @p cut(ino, new size) after it shrank a
  *        file, to take the pages past the end out of every mapping
- *        (inode->maps): lent by the address spaces (kernel/user/uspace.c,
- *        uspace_cut()) when they first list a mapping, as the file systems
- *        sit below them. @note Any context.
+ *        (inode->maps): lent by the processes at boot (uspace_cut(),
+ *        proc_lend_hooks()), as the file systems sit below them.
+ * @note Any context.
  */
 void vfs_set_cut_hook(void (*cut)(struct inode *ino, uint64_t size));
 
