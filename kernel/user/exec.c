@@ -165,6 +165,7 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
     p->brk_start = p->brk = ei->brk;
     p->sigtramp = ei->sigtramp;
     signal_exec(p);
+    ptimer_exec(p);
     fdtable_exec(p->fs.fds);
     strlcpy(t->name, p->name, sizeof t->name);
     struct uthread *u = uthread_current();

@@ -350,6 +350,18 @@ struct timespec_f {
     int64_t sec, nsec;
 };
 
+/* Whether @p uaddr can name a futex, as Linux's key lookup answers: an
+ * address outside user space never (EFAULT); a shared one must be mapped,
+ * since its key is the page it maps (EFAULT, also for a wake); a private
+ * one is keyed by the address alone, so a wake there is just no one woken. */
+static long futex_key_check(struct uspace *us, uintptr_t uaddr, int private)
+{
+    if (uaddr > hal_user_top() - sizeof(uint32_t))
+        return -EFAULT;
+    return private || uspace_prefault(us, uaddr, sizeof(uint32_t), 0) == 0 ? 0 : -EFAULT;
+}
+
+/* Wake @p nwake waiters of @p uaddr, move up to @p nmove of the rest to @p uaddr2. */
 long sys_futex(const uint64_t a[6])
 {
     uintptr_t uaddr = a[0];
@@ -359,6 +371,11 @@ long sys_futex(const uint64_t a[6])
     struct proc *p = proc_current();
     if (uaddr & 3)
         return -EINVAL;
+    long e = futex_key_check(p->us, uaddr, op & FUTEX_PRIVATE_FLAG);
+    if (!e && (cmd == FUTEX_WAKE_OP || cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE))
+        e = futex_key_check(p->us, a[4], op & FUTEX_PRIVATE_FLAG);
+    if (e)
+        return e;
     if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
         return -ENOSYS;
     switch (cmd) {

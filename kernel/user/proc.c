@@ -206,7 +206,7 @@ static void task_signal_current(int sig)
 {
     struct proc *me = proc_current();
     if (me) {
-        struct ksiginfo ki = {0 /* SI_USER */, me->pid, 0, 0, 0};
+        struct ksiginfo ki = {.code = 0 /* SI_USER */, .pid = me->pid};
         signal_send(me, sig, &ki);
     }
 }
@@ -633,7 +633,7 @@ int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls
 int proc_signal_thread(int tgid, int tid, int sig, int code)
 {
     struct proc *me = proc_current();
-    struct ksiginfo ki = {code, me ? me->pid : 0, 0, 0, 0};
+    struct ksiginfo ki = {.code = code, .pid = me ? me->pid : 0};
     int found = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
@@ -671,6 +671,7 @@ void proc_exit(int status)
         end_other_threads_from(p);
     }
     proc_exec_drop(p); /* an execve() from a thread lost to this exit */
+    ptimer_exit(p);    /* no timer signals it from here on */
     clear_tid(p, &p->main);
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(NULL, 0);
@@ -914,7 +915,7 @@ int proc_state_of(int pid)
 int proc_signal(int pid, int sig, int code)
 {
     struct proc *me = proc_current();
-    struct ksiginfo ki = {code, me ? me->pid : 0, 0, 0, 0};
+    struct ksiginfo ki = {.code = code, .pid = me ? me->pid : 0};
     int found = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
@@ -935,7 +936,7 @@ int proc_kill(int pid, int sig) { return proc_signal(pid, sig, 0 /* SI_USER */);
 static int signal_each(int sig, int (*pick)(const struct proc *p, int arg, const struct proc *me), int arg)
 {
     struct proc *me = proc_current();
-    struct ksiginfo ki = {0 /* SI_USER */, me ? me->pid : 0, 0, 0, 0};
+    struct ksiginfo ki = {.code = 0 /* SI_USER */, .pid = me ? me->pid : 0};
     int found = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
@@ -1106,6 +1107,16 @@ long proc_setsid(void)
 
 void proc_signalled(void) { wq_wake_all(&proc_changed); }
 
+int proc_has_thread(struct proc *p, int tid)
+{
+    int found = 0;
+    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    list_for_each(n, &p->threads)
+        found |= container_of(n, struct uthread, node)->tid == tid;
+    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    return found;
+}
+
 int proc_ppid(void)
 {
     irqflags_t f = spin_lock_irqsave(&procs_lock);
@@ -1167,7 +1178,16 @@ void user_page_fault_signal(struct uregs *frame, int err, unsigned access, uintp
                 (unsigned long)addr);
         user_fault(frame, SIGKILL, SI_KERNEL, addr);
     } else {
-        user_fault(frame, SIGSEGV, access & UFAULT_PRESENT ? SEGV_ACCERR : SEGV_MAPERR, addr);
+        /* ACCERR when a mapping is there but refuses the access, also one
+         * with no page-table entry at all (PROT_NONE), as Linux's VMAs say. */
+        struct proc *p = proc_current();
+        int mapped = access & UFAULT_PRESENT;
+        if (!mapped && p && p->us) {
+            uspace_lock(p->us);
+            mapped = uspace_overlaps(p->us, addr & ~(uintptr_t)(PAGE_SIZE - 1), PAGE_SIZE);
+            uspace_unlock(p->us);
+        }
+        user_fault(frame, SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, addr);
     }
 }
 

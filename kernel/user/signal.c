@@ -182,6 +182,50 @@ void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
     proc_signalled(); /* out of wait4 */
 }
 
+int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki)
+{
+    struct sigstate *s = &p->sig;
+    if (sig == SIGCONT || (BIT(sig) & STOP_SIGNALS) || sig == SIGKILL) {
+        signal_send(p, sig, ki); /* these act on the whole process */
+        return 0;
+    }
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    struct uthread *u = NULL;
+    list_for_each(n, &p->threads) {
+        struct uthread *t = container_of(n, struct uthread, node);
+        if (t->tid == tid)
+            u = t;
+    }
+    if (u && (!ignored(s, sig) || (u->blocked & BIT(sig)))) {
+        if (!(u->pending & BIT(sig)))
+            u->info[sig - 1] = *ki;
+        u->pending |= BIT(sig);
+        wq_wake_all_locked(&s->wq);
+    }
+    spin_unlock_irqrestore(&s->wq.lock, f);
+    if (!u)
+        return -ESRCH;
+    proc_signalled();
+    return 0;
+}
+
+void signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
+{
+    struct sigstate *s = &p->sig;
+    irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+    struct ksiginfo *ki = NULL;
+    if ((s->pending & BIT(sig)) && s->info[sig - 1].code == SI_TIMER && s->info[sig - 1].timerid == timerid)
+        ki = &s->info[sig - 1];
+    list_for_each(m, &p->threads) {
+        struct uthread *u = container_of(m, struct uthread, node);
+        if (!ki && (u->pending & BIT(sig)) && u->info[sig - 1].code == SI_TIMER && u->info[sig - 1].timerid == timerid)
+            ki = &u->info[sig - 1];
+    }
+    if (ki)
+        ki->overrun = ki->overrun > 0x7fffffff - n ? 0x7fffffff : ki->overrun + n;
+    spin_unlock_irqrestore(&s->wq.lock, f);
+}
+
 void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki)
 {
     struct sigstate *s = &p->sig;
@@ -270,6 +314,10 @@ static void build_info(uint8_t out[128], int sig, const struct ksiginfo *ki)
     if (ki->fault) {
         uint64_t a = ki->addr;
         memcpy(out + 16, &a, sizeof a);
+    } else if (ki->code == SI_TIMER) {
+        int32_t t[2] = {ki->timerid, ki->overrun}; /* si_tid, si_overrun, then si_value */
+        memcpy(out + 16, t, sizeof t);
+        memcpy(out + 24, &ki->value, sizeof ki->value);
     } else {
         int32_t who[3] = {ki->pid, 0 /* uid */, ki->status};
         memcpy(out + 16, who, sig == SIGCHLD ? 12 : 8);
@@ -385,6 +433,8 @@ void signal_deliver(struct uregs *frame)
         }
         struct ksigaction a = s->act[sig - 1];
         spin_unlock_irqrestore(&s->wq.lock, f);
+        if (ki.code == SI_TIMER)
+            ptimer_delivered(p, &ki); /* its overruns are now timer_getoverrun()'s */
         if (sig == SIGKILL || sig == SIGSTOP)
             a.handler = SIG_DFL;
         if (a.handler == SIG_IGN)
@@ -473,7 +523,7 @@ void signal_fault(struct uregs *frame, int sig, int code, uintptr_t addr)
     struct proc *p = proc_current();
     struct sigstate *s = &p->sig;
     struct uthread *u = uthread_current();
-    struct ksiginfo ki = {code, 0, 0, 1, addr};
+    struct ksiginfo ki = {.code = code, .fault = 1, .addr = addr};
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
     /* Blocked or ignored, a fault cannot be: the process goes (Linux's
      * force_sig): running on past the instruction is impossible. */
@@ -703,8 +753,8 @@ long sys_tkill(const uint64_t a[6]) { return thread_kill(-1, (long)a[0], (long)a
 
 void signal_child_exit(struct proc *parent, int pid, int status)
 {
-    struct ksiginfo ki = {(status & 0x7f) ? CLD_KILLED : CLD_EXITED, pid,
-                          (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff, 0, 0};
+    struct ksiginfo ki = {.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED, .pid = pid,
+                          .status = (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff};
     signal_send(parent, SIGCHLD, &ki);
 }
 
@@ -712,7 +762,7 @@ void signal_child_stop(struct proc *parent, int pid, int sig, int cont)
 {
     if (parent->sig.act[SIGCHLD - 1].flags & SA_NOCLDSTOP)
         return;
-    struct ksiginfo ki = {cont ? CLD_CONTINUED : CLD_STOPPED, pid, sig, 0, 0};
+    struct ksiginfo ki = {.code = cont ? CLD_CONTINUED : CLD_STOPPED, .pid = pid, .status = sig};
     signal_send(parent, SIGCHLD, &ki);
 }
 

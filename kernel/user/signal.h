@@ -16,6 +16,18 @@ struct uregs;
 void signal_thread_init(struct uthread *u, const struct uthread *from);
 /** @brief Send @p sig to thread @p u of @p p alone (tgkill, tkill). */
 void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki);
+/** Send @p sig with @p ki to the thread of @p p whose id is @p tid; -ESRCH if none. Any context. */
+int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki);
+/** A POSIX timer's signal @p sig is still pending: count @p n more overruns into it. Any context. */
+void signal_timer_overrun(struct proc *p, int sig, int timerid, int n);
+/** A timer's signal (SI_TIMER) was taken for delivery: timer_getoverrun() answers its overruns now. */
+void ptimer_delivered(struct proc *p, const struct ksiginfo *ki);
+/** execve(): the POSIX timers go, the interval timer stays. */
+void ptimer_exec(struct proc *p);
+/** The process ends: every timer disarmed and freed. */
+void ptimer_exit(struct proc *p);
+/** Nonzero if @p p has a thread with id @p tid. */
+int proc_has_thread(struct proc *p, int tid);
 /** @brief A new process's signal state: @p parent's dispositions and mask (fork), or none. */
 void signal_proc_init(struct proc *p, const struct proc *parent);
 /** @brief execve(): handlers back to SIG_DFL (SIG_IGN stays), no alternate stack. */

@@ -10,6 +10,7 @@ list(APPEND CORE_SOURCES
   kernel/user/proc.c
   kernel/user/signal.c
   kernel/user/syscall.c
+  kernel/user/timers.c
   kernel/user/uaccess_tests.c
   kernel/user/uprog.c
   kernel/user/user_cmds.c

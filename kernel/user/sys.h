@@ -23,5 +23,8 @@ struct sysent {
 /** The file-system calls (fs_syscalls.c), and how many. */
 extern const struct sysent sys_fs_table[];
 extern const unsigned sys_fs_count;
+/** The timer calls (timers.c), and how many. */
+extern const struct sysent sys_timer_table[];
+extern const unsigned sys_timer_count;
 
 #endif

@@ -212,6 +212,7 @@ static long sys_brk(const uint64_t a[6])
 #define MAP_PRIVATE 0x02
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
 
 /* PROT_* as a region's rights (PROT_READ is implied by any other). */
 static unsigned mmu_prot(unsigned prot)
@@ -288,6 +289,11 @@ static long sys_mmap(const uint64_t a[6])
     uspace_lock(p->us); /* the gap found stays free for this map */
     if (flags & MAP_FIXED) {
         e = addr & (PAGE_SIZE - 1) ? -EINVAL : uspace_unmap(p->us, addr, len);
+    } else if (flags & MAP_FIXED_NOREPLACE) {
+        /* Exactly there, or EEXIST: nothing of what is mapped is replaced. */
+        e = addr & (PAGE_SIZE - 1) || addr + len < addr || addr + len > hal_user_top() ? -EINVAL
+            : uspace_overlaps(p->us, addr, len)                                        ? -EEXIST
+                                                                                        : 0;
     } else {
         addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
         e = addr ? 0 : -ENOMEM;
@@ -680,6 +686,8 @@ static void build(void)
         by_nr[table[i].nr] = &table[i];
     for (unsigned i = 0; i < sys_fs_count; i++)
         by_nr[sys_fs_table[i].nr] = &sys_fs_table[i];
+    for (unsigned i = 0; i < sys_timer_count; i++)
+        by_nr[sys_timer_table[i].nr] = &sys_timer_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

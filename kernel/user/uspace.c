@@ -622,6 +622,14 @@ uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below)
     return best;
 }
 
+int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len)
+{
+    for (struct uregion *r = us->regions; r && r->start < va + len; r = r->next)
+        if (r->end > va)
+            return 1;
+    return 0;
+}
+
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len)
 {
     uintptr_t end = va + len;

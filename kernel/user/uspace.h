@@ -118,6 +118,8 @@ int uspace_fault(struct uspace *us, uintptr_t va, unsigned access);
 int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access);
 /** @brief mprotect(): MMU_* @p prot for [va, va + len), all of it mapped; -EINVAL, -EACCES (W and X), -ENOMEM (a hole, or no memory). */
 int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
+/** @brief Nonzero if a region covers a byte of [va, va + len) (lock held). */
+int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len);
 /** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */
 uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
 

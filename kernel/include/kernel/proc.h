@@ -34,6 +34,9 @@ struct ksiginfo {
     int status;     /**< SIGCHLD: the exit code or the signal */
     int fault;      /**< nonzero: a fault's signal, whose union holds addr */
     uintptr_t addr; /**< a fault's address */
+    int timerid;    /**< SI_TIMER: the timer (timer_create()'s id) */
+    int overrun;    /**< SI_TIMER: expirations its signal stood for beyond the first */
+    uint64_t value; /**< SI_TIMER: si_value */
 };
 
 /** @brief One signal's disposition (rt_sigaction()). */
@@ -127,6 +130,7 @@ struct proc {
     size_t cmdline_len;        /**< bytes of cmdline */
     char exe[128];             /**< the path it was started from */
     uint64_t start_ns;         /**< hal_time_ns() at its creation */
+    struct proc_timers *timers; /**< setitimer()'s and timer_create()'s (timers.c); NULL: none yet */
     struct list_node all;      /**< every process */
 };
 

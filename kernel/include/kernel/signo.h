@@ -47,6 +47,8 @@
 #define FPE_FLTINV 7  /**< floating-point invalid operation */
 #define TRAP_BRKPT 1  /**< breakpoint */
 #define TRAP_TRACE 2  /**< a single step */
+#define SI_QUEUE (-1)  /**< sigqueue() */
+#define SI_TIMER (-2)  /**< a POSIX timer's expiry */
 #define SI_KERNEL 0x80 /**< sent by the kernel, no address (x86_64's general protection fault) */
 
 #endif

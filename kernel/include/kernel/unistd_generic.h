@@ -39,6 +39,14 @@
 #define SYSNR_readlinkat 78
 #define SYSNR_prctl 167
 #define SYSNR_clock_nanosleep 115
+#define SYSNR_getitimer 102
+#define SYSNR_setitimer 103
+#define SYSNR_timer_create 107
+#define SYSNR_timer_gettime 108
+#define SYSNR_timer_getoverrun 109
+#define SYSNR_timer_settime 110
+#define SYSNR_timer_delete 111
+#define SYSNR_clock_getres 114
 #define SYSNR_set_robust_list 99
 #define SYSNR_newfstatat 79
 #define SYSNR_fstat 80

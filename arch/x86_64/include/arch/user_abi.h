@@ -66,6 +66,16 @@
 #define SYSNR_arch_prctl 158
 #define SYSNR_prctl 157
 #define SYSNR_clock_nanosleep 230
+#define SYSNR_pause 34
+#define SYSNR_getitimer 36
+#define SYSNR_alarm 37
+#define SYSNR_setitimer 38
+#define SYSNR_timer_create 222
+#define SYSNR_timer_settime 223
+#define SYSNR_timer_gettime 224
+#define SYSNR_timer_getoverrun 225
+#define SYSNR_timer_delete 226
+#define SYSNR_clock_getres 229
 #define SYSNR_set_robust_list 273
 #define SYSNR_mount 165
 #define SYSNR_umount2 166

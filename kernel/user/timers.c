@@ -1,0 +1,528 @@
+/**
+ * @file timers.c
+ * @brief A process's timers: the real interval timer (setitimer()'s
+ *        ITIMER_REAL, alarm()), its POSIX timers (timer_create() and the
+ *        rest), and clock_getres(); pause() on the arches that have it.
+ *
+ * Each timer is a kernel timer (kernel/ktimer.h) whose callback, in the
+ * timer interrupt, sends the signal and re-arms a periodic one. The timers
+ * hang off the process (struct proc_timers, made on first use); fork()'s
+ * child starts with none, execve() keeps the interval timer and deletes
+ * the POSIX ones, and the process's end deletes them all, as Linux does.
+ *
+ * A POSIX timer whose last signal still waits to be delivered does not
+ * send another: it counts an overrun into that signal's si_overrun, and
+ * delivery tells the timer what timer_getoverrun() answers. A period is
+ * never re-armed closer than TIMER_MIN_PERIOD_NS to the present: ticks
+ * missed meanwhile are overruns, and a 1 ns period cannot fill a CPU with
+ * timer interrupts.
+ *
+ * Only the wall and monotonic clocks drive timers; the CPU-time clocks
+ * (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) and ITIMER_VIRTUAL /
+ * ITIMER_PROF are refused with EINVAL (docs/user-mode.md). An absolute time
+ * on the wall clock is turned into a monotonic deadline when it is set: a
+ * later change of the wall clock does not move it.
+ */
+#include "signal.h"
+#include "sys.h"
+#include <hal/timer.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktimer.h>
+#include <kernel/proc.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+#include <kernel/user.h>
+
+#define PTIMERS_MAX 64                   /* POSIX timers per process; then EAGAIN */
+#define TIMER_MIN_PERIOD_NS 50000ull     /* the closest a period re-arms */
+#define TIME_MAX_S 100000000ull          /* longer times are cut to about 3 years */
+
+#define ITIMER_REAL 0
+#define SIGEV_SIGNAL 0
+#define SIGEV_NONE 1
+#define SIGEV_THREAD_ID 4
+#define TIMER_ABSTIME 1
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define CLOCK_TAI 11
+
+struct ptimer {
+    struct ktimer kt;
+    struct proc_timers *owner;
+    int id;            /* timer_create()'s id; -1: the interval timer */
+    int clock;         /* CLOCK_*: an absolute time is on it */
+    int notify;        /* SIGEV_* */
+    int signo;         /* 0: none */
+    int tid;           /* SIGEV_THREAD_ID's thread */
+    uint64_t value;    /* sigev_value, carried in si_value */
+    uint64_t expires;  /* the hal_time_ns() deadline; 0: disarmed */
+    uint64_t interval; /* 0: once */
+    int queued;        /* its signal was sent and not yet delivered */
+    int overrun_last;  /* timer_getoverrun(): the last delivered signal's */
+};
+
+struct proc_timers {
+    struct spinlock lock;
+    struct proc *p;
+    struct ptimer real;
+    struct ptimer *t[PTIMERS_MAX];
+};
+
+static int clamp_overrun(uint64_t n) { return n > 0x7fffffff ? 0x7fffffff : (int)n; }
+
+/* The interrupt side: the signal, then the next period. */
+static void fire(struct ktimer *kt, void *arg)
+{
+    (void)kt;
+    struct ptimer *t = arg;
+    struct proc_timers *pt = t->owner;
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    uint64_t now = hal_time_ns();
+    if (!t->expires || t->expires > now) { /* disarmed or moved meanwhile */
+        spin_unlock_irqrestore(&pt->lock, f);
+        return;
+    }
+    uint64_t missed = 0;
+    if (t->interval) {
+        uint64_t next = t->expires + t->interval;
+        if (next < now + TIMER_MIN_PERIOD_NS) {
+            uint64_t skip = (now + TIMER_MIN_PERIOD_NS - next + t->interval - 1) / t->interval;
+            missed = skip;
+            next += skip * t->interval;
+        }
+        t->expires = next;
+        ktimer_arm(&t->kt, next);
+    } else {
+        t->expires = 0;
+    }
+    int send = t->signo && t->notify != SIGEV_NONE;
+    struct ksiginfo ki = {.code = t->id < 0 ? SI_KERNEL : SI_TIMER, .timerid = t->id,
+                          .value = t->value};
+    int overrun_only = 0;
+    if (send && t->id >= 0) {
+        overrun_only = t->queued;
+        t->queued = 1;
+    }
+    spin_unlock_irqrestore(&pt->lock, f);
+    if (!send)
+        return;
+    if (overrun_only) {
+        signal_timer_overrun(pt->p, t->signo, t->id, clamp_overrun(missed + 1));
+        return;
+    }
+    ki.overrun = clamp_overrun(missed);
+    if (t->notify == SIGEV_THREAD_ID) {
+        if (signal_send_tid(pt->p, t->tid, t->signo, &ki) == 0)
+            return;
+        /* Its thread is gone: nothing is sent, and the next tick tries again. */
+        f = spin_lock_irqsave(&pt->lock);
+        t->queued = 0;
+        spin_unlock_irqrestore(&pt->lock, f);
+        return;
+    }
+    signal_send(pt->p, t->signo, &ki);
+}
+
+void ptimer_delivered(struct proc *p, const struct ksiginfo *ki)
+{
+    struct proc_timers *pt = __atomic_load_n(&p->timers, __ATOMIC_ACQUIRE);
+    if (!pt || ki->timerid < 0 || ki->timerid >= PTIMERS_MAX)
+        return;
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    struct ptimer *t = pt->t[ki->timerid];
+    if (t) {
+        t->queued = 0;
+        t->overrun_last = ki->overrun;
+    }
+    spin_unlock_irqrestore(&pt->lock, f);
+}
+
+/* The caller's timers, made on first use; NULL without memory. */
+static struct proc_timers *timers_of(struct proc *p)
+{
+    struct proc_timers *pt = __atomic_load_n(&p->timers, __ATOMIC_ACQUIRE);
+    if (pt)
+        return pt;
+    pt = kzalloc(sizeof *pt);
+    if (!pt)
+        return NULL;
+    spin_init(&pt->lock, "ptimers");
+    pt->p = p;
+    pt->real.owner = pt;
+    pt->real.id = -1;
+    pt->real.signo = SIGALRM;
+    ktimer_init(&pt->real.kt, fire, &pt->real);
+    struct proc_timers *none = NULL;
+    if (!__atomic_compare_exchange_n(&p->timers, &none, pt, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        kfree(pt); /* another thread's came first */
+        return none;
+    }
+    return pt;
+}
+
+/* Stop @p t: after this its callback neither runs nor will. */
+static void disarm(struct proc_timers *pt, struct ptimer *t)
+{
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    t->expires = 0;
+    spin_unlock_irqrestore(&pt->lock, f);
+    ktimer_cancel(&t->kt); /* waits for a callback running on another CPU */
+}
+
+/* Arm @p t at @p deadline (0: leave it disarmed), every @p interval after. */
+static void arm(struct proc_timers *pt, struct ptimer *t, uint64_t deadline, uint64_t interval)
+{
+    disarm(pt, t);
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    t->interval = interval;
+    t->expires = deadline;
+    if (deadline)
+        ktimer_arm(&t->kt, deadline);
+    spin_unlock_irqrestore(&pt->lock, f);
+}
+
+/* What is left of @p t: *@p left until it fires (0: disarmed; an overdue
+ * one answers 1 ns, as it has not fired yet), *@p interval. */
+static void remaining(struct proc_timers *pt, struct ptimer *t, uint64_t *left, uint64_t *interval)
+{
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    uint64_t now = hal_time_ns();
+    *left = !t->expires ? 0 : t->expires > now ? t->expires - now : 1;
+    *interval = t->interval;
+    spin_unlock_irqrestore(&pt->lock, f);
+}
+
+static void free_timer(struct proc_timers *pt, int id)
+{
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    struct ptimer *t = pt->t[id];
+    spin_unlock_irqrestore(&pt->lock, f);
+    if (!t)
+        return;
+    disarm(pt, t);
+    f = spin_lock_irqsave(&pt->lock);
+    pt->t[id] = NULL;
+    spin_unlock_irqrestore(&pt->lock, f);
+    kfree(t);
+}
+
+void ptimer_exec(struct proc *p)
+{
+    struct proc_timers *pt = __atomic_load_n(&p->timers, __ATOMIC_ACQUIRE);
+    if (pt)
+        for (int i = 0; i < PTIMERS_MAX; i++)
+            free_timer(pt, i);
+}
+
+void ptimer_exit(struct proc *p)
+{
+    struct proc_timers *pt = __atomic_exchange_n(&p->timers, NULL, __ATOMIC_ACQ_REL);
+    if (!pt)
+        return;
+    for (int i = 0; i < PTIMERS_MAX; i++)
+        free_timer(pt, i);
+    disarm(pt, &pt->real);
+    kfree(pt);
+}
+
+/* ---- the interval timer ---- */
+
+struct timeval_u {
+    int64_t sec, usec;
+};
+struct itimerval_u {
+    struct timeval_u interval, value;
+};
+
+static long tv_ns(const struct timeval_u *tv, uint64_t *ns)
+{
+    if (tv->sec < 0 || tv->usec < 0 || tv->usec >= 1000000)
+        return -EINVAL;
+    *ns = (uint64_t)tv->sec > TIME_MAX_S ? TIME_MAX_S * NSEC_PER_SEC
+                                         : (uint64_t)tv->sec * NSEC_PER_SEC + (uint64_t)tv->usec * 1000;
+    return 0;
+}
+
+static struct timeval_u ns_tv(uint64_t ns)
+{
+    /* Rounded up: a timer with 1 ns left is not yet done. */
+    uint64_t us = (ns + 999) / 1000;
+    return (struct timeval_u){(int64_t)(us / 1000000), (int64_t)(us % 1000000)};
+}
+
+static long itimer_get(struct itimerval_u *out)
+{
+    struct proc_timers *pt = timers_of(proc_current());
+    if (!pt)
+        return -ENOMEM;
+    uint64_t left, interval;
+    remaining(pt, &pt->real, &left, &interval);
+    out->value = ns_tv(left);
+    out->interval = ns_tv(interval);
+    return 0;
+}
+
+/* setitimer(ITIMER_REAL, @p in): the old setting to *@p old (may be NULL). */
+static long itimer_set(const struct itimerval_u *in, struct itimerval_u *old)
+{
+    uint64_t value, interval;
+    long e = tv_ns(&in->value, &value);
+    if (!e)
+        e = tv_ns(&in->interval, &interval);
+    if (e)
+        return e;
+    struct proc_timers *pt = timers_of(proc_current());
+    if (!pt)
+        return -ENOMEM;
+    if (old)
+        itimer_get(old);
+    arm(pt, &pt->real, value ? hal_time_ns() + value : 0, value ? interval : 0);
+    return 0;
+}
+
+static long sys_getitimer(const uint64_t a[6])
+{
+    if (a[0] != ITIMER_REAL)
+        return -EINVAL;
+    struct itimerval_u v;
+    long e = itimer_get(&v);
+    return e ? e : copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v);
+}
+
+static long sys_setitimer(const uint64_t a[6])
+{
+    if (a[0] != ITIMER_REAL)
+        return -EINVAL;
+    struct itimerval_u in, old;
+    if (!a[1])
+        memset(&in, 0, sizeof in); /* Linux takes NULL as a disarm */
+    else if (copy_from_user(&in, (const void *)(uintptr_t)a[1], sizeof in))
+        return -EFAULT;
+    long e = itimer_set(&in, &old);
+    if (!e && a[2] && copy_to_user((void *)(uintptr_t)a[2], &old, sizeof old))
+        return -EFAULT;
+    return e;
+}
+
+#ifdef SYSNR_alarm
+/* alarm(s): the interval timer once in @p s seconds (0: off); the seconds
+ * the old one had left, rounded to the nearest (at least 1 if it was set). */
+static long sys_alarm(const uint64_t a[6])
+{
+    struct itimerval_u in = {{0, 0}, {(int64_t)(uint32_t)a[0], 0}}, old;
+    long e = itimer_set(&in, &old);
+    if (e)
+        return e;
+    long s = (long)old.value.sec;
+    if ((!s && old.value.usec) || old.value.usec >= 500000)
+        s++;
+    return s;
+}
+#endif
+
+#ifdef SYSNR_pause
+/* pause(): sleep until a signal is delivered (its handler ran: EINTR). */
+static long sys_pause(const uint64_t a[6])
+{
+    (void)a;
+    while (signal_sleep_ns(UINT64_MAX / 2, NULL) == 0) {
+    }
+    return -ERESTARTNOHAND;
+}
+#endif
+
+/* ---- POSIX timers ---- */
+
+struct timespec_u {
+    int64_t sec, nsec;
+};
+struct itimerspec_u {
+    struct timespec_u interval, value;
+};
+struct sigevent_u {
+    uint64_t value;
+    int32_t signo, notify;
+    int32_t tid;
+    int32_t pad[11];
+};
+
+static long ts_ns(const struct timespec_u *ts, uint64_t *ns, uint64_t max_s)
+{
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
+        return -EINVAL;
+    *ns = (uint64_t)ts->sec > max_s ? max_s * NSEC_PER_SEC
+                                    : (uint64_t)ts->sec * NSEC_PER_SEC + (uint64_t)ts->nsec;
+    return 0;
+}
+
+static struct timespec_u ns_ts(uint64_t ns)
+{
+    return (struct timespec_u){(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC)};
+}
+
+static int wall_clock(int clock) { return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_ALARM || clock == CLOCK_TAI; }
+
+static int timer_clock(uint64_t clock)
+{
+    return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC || clock == CLOCK_BOOTTIME ||
+           clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM || clock == CLOCK_TAI;
+}
+
+/* Timer @p id of the caller, or NULL (its table in *@p ptp). */
+static struct ptimer *timer_get(uint64_t id, struct proc_timers **ptp)
+{
+    struct proc_timers *pt = __atomic_load_n(&proc_current()->timers, __ATOMIC_ACQUIRE);
+    *ptp = pt;
+    if (!pt || id >= PTIMERS_MAX)
+        return NULL;
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    struct ptimer *t = pt->t[id];
+    spin_unlock_irqrestore(&pt->lock, f);
+    return t;
+}
+
+static long sys_timer_create(const uint64_t a[6])
+{
+    if (!timer_clock(a[0]))
+        return -EINVAL;
+    struct sigevent_u ev = {0, SIGALRM, SIGEV_SIGNAL, 0, {0}};
+    int user_value = 0;
+    if (a[1]) {
+        if (copy_from_user(&ev, (const void *)(uintptr_t)a[1], sizeof ev))
+            return -EFAULT;
+        user_value = 1;
+    }
+    if (ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_NONE && ev.notify != SIGEV_THREAD_ID)
+        return -EINVAL; /* SIGEV_THREAD is the C library's, over SIGEV_THREAD_ID */
+    if (ev.notify != SIGEV_NONE && (ev.signo < 1 || ev.signo > NSIG_MAX))
+        return -EINVAL;
+    if (ev.notify == SIGEV_THREAD_ID && !proc_has_thread(proc_current(), ev.tid))
+        return -EINVAL;
+    struct proc_timers *pt = timers_of(proc_current());
+    struct ptimer *t = pt ? kzalloc(sizeof *t) : NULL;
+    if (!t)
+        return -ENOMEM;
+    t->owner = pt;
+    t->clock = (int)a[0];
+    t->notify = ev.notify;
+    t->signo = ev.notify == SIGEV_NONE ? 0 : ev.signo;
+    t->tid = ev.tid;
+    ktimer_init(&t->kt, fire, t);
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    int id = 0;
+    while (id < PTIMERS_MAX && pt->t[id])
+        id++;
+    if (id < PTIMERS_MAX) {
+        t->id = id;
+        t->value = user_value ? ev.value : (uint64_t)id;
+        pt->t[id] = t;
+    }
+    spin_unlock_irqrestore(&pt->lock, f);
+    if (id == PTIMERS_MAX) {
+        kfree(t);
+        return -EAGAIN;
+    }
+    int32_t uid = id;
+    if (copy_to_user((void *)(uintptr_t)a[2], &uid, sizeof uid)) {
+        free_timer(pt, id);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+static long timer_read(struct proc_timers *pt, struct ptimer *t, uint64_t uout)
+{
+    uint64_t left, interval;
+    remaining(pt, t, &left, &interval);
+    struct itimerspec_u v = {ns_ts(interval), ns_ts(left)};
+    return copy_to_user((void *)(uintptr_t)uout, &v, sizeof v);
+}
+
+static long sys_timer_gettime(const uint64_t a[6])
+{
+    struct proc_timers *pt;
+    struct ptimer *t = timer_get(a[0], &pt);
+    return t ? timer_read(pt, t, a[1]) : -EINVAL;
+}
+
+/* timer_settime(id, flags, new, old). The clock is fixed at creation; an
+ * absolute time on a wall clock is a monotonic deadline from here on. */
+static long sys_timer_settime(const uint64_t a[6])
+{
+    struct proc_timers *pt;
+    struct ptimer *t = timer_get(a[0], &pt);
+    if (!t || (a[1] & ~(uint64_t)TIMER_ABSTIME))
+        return -EINVAL;
+    struct itimerspec_u in;
+    if (copy_from_user(&in, (const void *)(uintptr_t)a[2], sizeof in))
+        return -EFAULT;
+    uint64_t value, interval;
+    long e = ts_ns(&in.value, &value, a[1] & TIMER_ABSTIME ? UINT64_MAX / NSEC_PER_SEC - 1 : TIME_MAX_S);
+    if (!e)
+        e = ts_ns(&in.interval, &interval, TIME_MAX_S);
+    if (e)
+        return e;
+    if (a[3] && (e = timer_read(pt, t, a[3])) != 0)
+        return e;
+    uint64_t now = hal_time_ns(), deadline = 0;
+    if (value && (a[1] & TIMER_ABSTIME)) {
+        uint64_t on = wall_clock(t->clock) ? clock_wall_ns() : now;
+        deadline = value > on ? now + (value - on) : now;
+        if (deadline - now > TIME_MAX_S * NSEC_PER_SEC)
+            deadline = now + TIME_MAX_S * NSEC_PER_SEC;
+    } else if (value) {
+        deadline = now + value;
+    }
+    arm(pt, t, deadline, deadline ? interval : 0);
+    return 0;
+}
+
+static long sys_timer_getoverrun(const uint64_t a[6])
+{
+    struct proc_timers *pt;
+    struct ptimer *t = timer_get(a[0], &pt);
+    if (!t)
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&pt->lock);
+    int n = t->overrun_last;
+    spin_unlock_irqrestore(&pt->lock, f);
+    return n;
+}
+
+static long sys_timer_delete(const uint64_t a[6])
+{
+    struct proc_timers *pt;
+    if (!timer_get(a[0], &pt))
+        return -EINVAL;
+    free_timer(pt, (int)a[0]);
+    return 0;
+}
+
+/* clock_getres(): every clock clock_gettime() reads counts in nanoseconds
+ * from hal_time_ns() (or the wall clock built on it): 1 ns, as Linux
+ * answers for its high-resolution clocks. */
+static long sys_clock_getres(const uint64_t a[6])
+{
+    if (a[0] > CLOCK_TAI || a[0] == 10 /* CLOCK_SGI_CYCLE: gone from Linux */)
+        return -EINVAL;
+    struct timespec_u r = {0, 1};
+    return a[1] ? copy_to_user((void *)(uintptr_t)a[1], &r, sizeof r) : 0;
+}
+
+const struct sysent sys_timer_table[] = {
+    SYSENT(getitimer),      SYSENT(setitimer),    SYSENT(timer_create), SYSENT(timer_gettime),
+    SYSENT(timer_settime),  SYSENT(timer_getoverrun), SYSENT(timer_delete), SYSENT(clock_getres),
+#ifdef SYSNR_alarm
+    SYSENT(alarm),
+#endif
+#ifdef SYSNR_pause
+    SYSENT(pause),
+#endif
+};
+const unsigned sys_timer_count = sizeof sys_timer_table / sizeof sys_timer_table[0];
