@@ -96,6 +96,8 @@ static int init_thread(void *arg)
         e = proc_spawn_image(path, &img, argv, envp, &pid, err, sizeof err);
         exec_image_put(&img);
     }
+    if (!e)
+        proc_set_init(pid); /* the orphans' parent from now on */
     if (e) {
         kprintf("init: %s: %s (%s); the kernel shell has the console\n", path,
                 err[0] ? err : e == -ENOENT ? "no such file" : e == -EACCES ? "not an executable file" : "cannot start it",

@@ -158,10 +158,14 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
 {
     struct uspace *old = p->us;
     struct thread *t = thread_current();
-    futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
+    if (!p->vfork_shared)
+        futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
     sched_set_user(&us->as, t->user_kstack_top); /* the old space is loaded nowhere now */
     p->us = us;
-    uspace_destroy(old);
+    int shared = p->vfork_shared;
+    proc_vfork_release(p); /* a vfork() parent goes on */
+    if (!shared)           /* else the old space is the parent's, and it runs on in it */
+        uspace_destroy(old);
     p->brk_start = p->brk = ei->brk;
     p->sigtramp = ei->sigtramp;
     signal_exec(p);

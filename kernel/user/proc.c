@@ -298,7 +298,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
         p->rlim[6] = (struct rlimit_u){PROC_MAX, PROC_MAX};      /* RLIMIT_NPROC */
         p->rlim[7] = (struct rlimit_u){1024, 4096};              /* RLIMIT_NOFILE */
         p->rlim[8] = (struct rlimit_u){8u << 20, 8u << 20};      /* RLIMIT_MEMLOCK */
-        p->rlim[10] = (struct rlimit_u){0, 0};                   /* RLIMIT_SIGPENDING: none queued */
+        p->rlim[10] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
         p->rlim[12] = (struct rlimit_u){819200, 819200};         /* RLIMIT_MSGQUEUE */
         p->rlim[13] = (struct rlimit_u){0, 0};                   /* RLIMIT_NICE */
         p->rlim[14] = (struct rlimit_u){0, 0};                   /* RLIMIT_RTPRIO */
@@ -407,7 +407,7 @@ static void start_from_caller(struct start *st, struct uregs *frame, uintptr_t n
     hal_irq_restore(f);
 }
 
-int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
+int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork)
 {
     struct proc *parent = proc_current();
     struct start *st = kzalloc(sizeof *st);
@@ -419,9 +419,22 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
         kfree(st);
         return e;
     }
-    uspace_lock(parent->us); /* its other threads' mmaps and faults wait */
-    p->us = uspace_clone(parent->us);
-    uspace_unlock(parent->us);
+    struct uthread *me = uthread_current();
+    if (vfork & PROC_VFORK_WAIT) {
+        me->vfork_wait = 1;
+        p->vfork_wait = &me->vfork_wait;
+    }
+    if ((vfork & PROC_VFORK_SHARE) && (vfork & PROC_VFORK_WAIT)) {
+        /* The child runs in the parent's memory, the parent asleep below:
+         * no copy, and the space is used by two threads (not local). */
+        p->us = parent->us;
+        p->vfork_shared = 1;
+        __atomic_store_n(&parent->us->as.local, 0, __ATOMIC_RELEASE);
+    } else {
+        uspace_lock(parent->us); /* its other threads' mmaps and faults wait */
+        p->us = uspace_clone(parent->us);
+        uspace_unlock(parent->us);
+    }
     if (parent->cmdline && (p->cmdline = kmalloc(parent->cmdline_len)) != NULL) {
         memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
         p->cmdline_len = parent->cmdline_len;
@@ -435,15 +448,42 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls)
     if (e) {
         if (!p->us)
             kfree(st);
-        else
+        else if (!p->vfork_shared)
             uspace_destroy(p->us);
+        me->vfork_wait = 0;
         irqflags_t f = spin_lock_irqsave(&procs_lock);
         list_del(&p->sibling);
         spin_unlock_irqrestore(&procs_lock, f);
         proc_free(p);
         return e;
     }
-    return p->pid;
+    int pid = p->pid; /* p may be reaped by the time the wait below ends */
+    /* Not woken by signals: the parent goes on only once the child is off
+     * its memory (Linux's vfork waits killable; a SIGKILL here waits too). */
+    while (vfork & PROC_VFORK_WAIT) {
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&proc_changed.lock);
+        int done = !__atomic_load_n(&me->vfork_wait, __ATOMIC_ACQUIRE);
+        if (!done)
+            wq_add_locked(&proc_changed, &w);
+        spin_unlock_irqrestore(&proc_changed.lock, f);
+        if (done)
+            break;
+        wq_block(&w);
+    }
+    return pid;
+}
+
+void proc_vfork_release(struct proc *p)
+{
+    p->vfork_shared = 0;
+    if (!p->vfork_wait)
+        return;
+    /* One store into the sleeping parent's thread, then only the static
+     * queue: the parent may be gone as soon as it sees the 0. */
+    __atomic_store_n(p->vfork_wait, 0, __ATOMIC_RELEASE);
+    p->vfork_wait = NULL;
+    wq_wake_all(&proc_changed);
 }
 
 /* Reap zombie @p c: its thread joined, its struct freed. procs_lock not held. */
@@ -658,6 +698,32 @@ int proc_signal_thread(int tgid, int tid, int sig, int code)
     return found ? 0 : -ESRCH;
 }
 
+static int init_pid; /* proc_set_init()'s: the init= program, orphans' parent */
+
+void proc_set_init(int pid)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    init_pid = pid;
+    spin_unlock_irqrestore(&procs_lock, f);
+}
+
+/* Who takes @p p's children when it ends: its nearest running ancestor
+ * that set PR_SET_CHILD_SUBREAPER, else the init= program while it runs,
+ * else nobody (a program the kernel shell ran is no init, whatever its
+ * pid). procs_lock held. */
+static struct proc *heir_locked(struct proc *p)
+{
+    for (struct proc *a = p->parent; a; a = a->parent)
+        if (a->child_subreaper && a->state == PROC_RUNNING && !a->leaving)
+            return a;
+    list_for_each(n, &procs) {
+        struct proc *q = container_of(n, struct proc, all);
+        if (init_pid && q->pid == init_pid && q != p && q->state == PROC_RUNNING && !q->leaving)
+            return q;
+    }
+    return NULL;
+}
+
 void proc_exit(int status)
 {
     struct proc *p = proc_current();
@@ -676,10 +742,40 @@ void proc_exit(int status)
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(NULL, 0);
     sched_set_ustate(NULL);
-    uspace_destroy(p->us);
+    int shared = p->vfork_shared;
+    proc_vfork_release(p); /* a vfork() parent goes on */
+    if (!shared)           /* else the space is the parent's: it runs on in it */
+        uspace_destroy(p->us);
     p->us = NULL;
     proc_fs_release(p);
-    /* Its children: zombies reaped now, the others orphaned. */
+    /* Its children go to the nearest subreaper above it or to pid 1, as
+     * Linux reparents them, zombies too (the new parent hears of those);
+     * with neither, its zombies are reaped now and the others orphaned,
+     * for the reaper thread (getppid() answers 1 as if init had them). */
+    irqflags_t rf = spin_lock_irqsave(&procs_lock);
+    p->leaving = 1; /* from here no orphan is given to it */
+    struct proc *heir = heir_locked(p);
+    int autoreap = heir && signal_child_autoreap(heir);
+    while (heir && !list_empty(&p->children)) {
+        struct proc *c = container_of(list_first(&p->children), struct proc, sibling);
+        list_del(&c->sibling);
+        if (c->state == PROC_ZOMBIE && autoreap) {
+            c->parent = NULL; /* the heir ignores SIGCHLD: the reaper's */
+            c->orphan = 1;
+            continue;
+        }
+        list_add_tail(&heir->children, &c->sibling);
+        c->parent = heir;
+        if (c->state == PROC_ZOMBIE)
+            signal_child_exit(heir, c->pid, c->status);
+    }
+    int start_reaper0 = autoreap && !reaper_started;
+    reaper_started |= autoreap;
+    spin_unlock_irqrestore(&procs_lock, rf);
+    if (start_reaper0 && thread_create("reaper", reaper, NULL, PRIO_DEFAULT, THREAD_DETACHED) < 0)
+        pr_err("proc: no reaper thread: orphans of pid %d will stay zombies", p->pid);
+    if (heir)
+        proc_signalled(); /* a wait in the heir, or the reaper, may find them now */
     for (;;) {
         struct proc *zombie = NULL;
         int orphans = 0;
@@ -781,16 +877,23 @@ int proc_wait_child(int pid, int *status, int options)
             if (!wait_match(c, pid, me->pgid))
                 continue;
             candidates++;
-            if (c->state == PROC_ZOMBIE && !zombie)
+            if (c->state == PROC_ZOMBIE && (options & WEXITED) && !zombie) {
                 zombie = c;
-            else if (!reported && (options & WUNTRACED) && c->stop_report && c->state != PROC_ZOMBIE) {
+                if (options & WNOWAIT) { /* told, and left to be waited for again */
+                    reported = c->pid;
+                    *status = c->status;
+                    zombie = NULL;
+                }
+            } else if (!reported && (options & WUNTRACED) && c->stop_report && c->state != PROC_ZOMBIE) {
                 reported = c->pid;
                 *status = (c->stop_report << 8) | 0x7f;
-                c->stop_report = 0;
+                if (!(options & WNOWAIT))
+                    c->stop_report = 0;
             } else if (!reported && (options & WCONTINUED) && c->cont_report && c->state != PROC_ZOMBIE) {
                 reported = c->pid;
                 *status = 0xffff;
-                c->cont_report = 0;
+                if (!(options & WNOWAIT))
+                    c->cont_report = 0;
             }
             if (zombie || reported)
                 break;
@@ -916,18 +1019,23 @@ int proc_signal(int pid, int sig, int code)
 {
     struct proc *me = proc_current();
     struct ksiginfo ki = {.code = code, .pid = me ? me->pid : 0};
+    return proc_signal_info(pid, sig, &ki);
+}
+
+int proc_signal_info(int pid, int sig, const struct ksiginfo *ki)
+{
     int found = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
-        if (p->pid == pid && p->state == PROC_RUNNING) {
-            found = 1;
-            if (sig)
-                signal_send(p, sig, &ki);
-        }
+        if (p->pid != pid)
+            continue;
+        found = 1; /* a zombie too: its pid exists until it is reaped */
+        if (sig && p->state == PROC_RUNNING && signal_queue(p, sig, ki) == -EAGAIN)
+            found = -1;
     }
     spin_unlock_irqrestore(&procs_lock, f);
-    return found ? 0 : -ESRCH;
+    return found < 0 ? -EAGAIN : found ? 0 : -ESRCH;
 }
 
 int proc_kill(int pid, int sig) { return proc_signal(pid, sig, 0 /* SI_USER */); }
@@ -941,9 +1049,9 @@ static int signal_each(int sig, int (*pick)(const struct proc *p, int arg, const
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
-        if (p->state == PROC_RUNNING && pick(p, arg, me)) {
-            found++;
-            if (sig)
+        if (pick(p, arg, me)) {
+            found++; /* zombies count, as on Linux, and are sent nothing */
+            if (sig && p->state == PROC_RUNNING)
                 signal_send(p, sig, &ki);
         }
     }
@@ -1120,8 +1228,8 @@ int proc_has_thread(struct proc *p, int tid)
 int proc_ppid(void)
 {
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    struct proc *parent = proc_current()->parent;
-    int ppid = parent ? parent->pid : 0;
+    struct proc *me = proc_current();
+    int ppid = me->parent ? me->parent->pid : me->orphan ? 1 : 0;
     spin_unlock_irqrestore(&procs_lock, f);
     return ppid;
 }

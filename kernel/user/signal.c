@@ -35,6 +35,7 @@
 #include <hal/timer.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
@@ -72,10 +73,6 @@
 
 #define SI_USER 0
 #define SI_TKILL (-6)
-#define CLD_EXITED 1
-#define CLD_KILLED 2
-#define CLD_STOPPED 5
-#define CLD_CONTINUED 6
 
 #define BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
@@ -159,9 +156,57 @@ static int blocked_by_all(struct proc *p, int sig)
     return any;
 }
 
-void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
+/* Real-time signals pending for the process, the first of each number
+ * and those queued behind it: what RLIMIT_SIGPENDING bounds. Lock held. */
+static unsigned rt_pending(const struct sigstate *s)
+{
+    return (unsigned)__builtin_popcountll(s->pending & ~(BIT(SIGRTMIN_K) - 1)) + s->queued;
+}
+
+/* The process-wide pending @p sig taken: its info to *@p ki, and the next
+ * queued one of that number, if any, pending in its place. Lock held. */
+static void take_process_locked(struct sigstate *s, int sig, struct ksiginfo *ki)
+{
+    *ki = s->info[sig - 1];
+    for (unsigned i = 0; i < s->queued; i++) {
+        if (s->queue[i].sig != sig)
+            continue;
+        s->info[sig - 1] = s->queue[i].info;
+        memmove(&s->queue[i], &s->queue[i + 1], (s->queued - i - 1) * sizeof s->queue[0]);
+        s->queued--;
+        return;
+    }
+    s->pending &= ~BIT(sig);
+}
+
+/* Signal @p sig as delivery takes it for thread @p u: the thread's own
+ * first, then the process's. Lock held. */
+static void take_locked(struct sigstate *s, struct uthread *u, int sig, struct ksiginfo *ki)
+{
+    if (u->pending & BIT(sig)) {
+        u->pending &= ~BIT(sig);
+        *ki = u->info[sig - 1];
+    } else {
+        take_process_locked(s, sig, ki);
+    }
+}
+
+/* Every queued one of @p sig dropped (its disposition now ignores it). Lock held. */
+static void drop_queued_locked(struct sigstate *s, int sig)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < s->queued; i++)
+        if (s->queue[i].sig != sig)
+            s->queue[k++] = s->queue[i];
+    s->queued = k;
+}
+
+void signal_send(struct proc *p, int sig, const struct ksiginfo *ki) { signal_queue(p, sig, ki); }
+
+int signal_queue(struct proc *p, int sig, const struct ksiginfo *ki)
 {
     struct sigstate *s = &p->sig;
+    int err = 0;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
     if (sig == SIGCONT) {
         s->pending &= ~STOP_SIGNALS;
@@ -173,13 +218,22 @@ void signal_send(struct proc *p, int sig, const struct ksiginfo *ki)
         s->pending &= ~BIT(SIGCONT);
     }
     if (!ignored(s, sig) || blocked_by_all(p, sig)) {
-        if (!(s->pending & BIT(sig)))
+        unsigned limit = p->rlim[10].cur < SIGQUEUE_MAX_K ? (unsigned)p->rlim[10].cur : SIGQUEUE_MAX_K;
+        if (sig >= SIGRTMIN_K && rt_pending(s) >= limit) {
+            err = -EAGAIN; /* RLIMIT_SIGPENDING: this one is not queued */
+        } else if (!(s->pending & BIT(sig))) {
             s->info[sig - 1] = *ki;
-        s->pending |= BIT(sig);
+        } else if (sig >= SIGRTMIN_K) { /* real-time: queued behind, each with its info */
+            s->queue[s->queued].sig = sig;
+            s->queue[s->queued++].info = *ki;
+        }
+        if (!err)
+            s->pending |= BIT(sig);
         wq_wake_all_locked(&s->wq);
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
     proc_signalled(); /* out of wait4 */
+    return err;
 }
 
 int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki)
@@ -216,6 +270,9 @@ void signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
     struct ksiginfo *ki = NULL;
     if ((s->pending & BIT(sig)) && s->info[sig - 1].code == SI_TIMER && s->info[sig - 1].timerid == timerid)
         ki = &s->info[sig - 1];
+    for (unsigned i = 0; !ki && i < s->queued; i++)
+        if (s->queue[i].sig == sig && s->queue[i].info.code == SI_TIMER && s->queue[i].info.timerid == timerid)
+            ki = &s->queue[i].info;
     list_for_each(m, &p->threads) {
         struct uthread *u = container_of(m, struct uthread, node);
         if (!ki && (u->pending & BIT(sig)) && u->info[sig - 1].code == SI_TIMER && u->info[sig - 1].timerid == timerid)
@@ -321,6 +378,8 @@ static void build_info(uint8_t out[128], int sig, const struct ksiginfo *ki)
     } else {
         int32_t who[3] = {ki->pid, 0 /* uid */, ki->status};
         memcpy(out + 16, who, sig == SIGCHLD ? 12 : 8);
+        if (ki->code == SI_QUEUE || (ki->code < 0 && ki->code != SI_TKILL && ki->code != SI_TIMER))
+            memcpy(out + 24, &ki->value, sizeof ki->value); /* sigqueue()'s si_value */
     }
 }
 
@@ -424,13 +483,7 @@ void signal_deliver(struct uregs *frame)
         }
         int sig = ready & BIT(SIGKILL) ? SIGKILL : __builtin_ctzll(ready) + 1;
         struct ksiginfo ki;
-        if (u->pending & BIT(sig)) {
-            u->pending &= ~BIT(sig);
-            ki = u->info[sig - 1];
-        } else {
-            s->pending &= ~BIT(sig);
-            ki = s->info[sig - 1];
-        }
+        take_locked(s, u, sig, &ki);
         struct ksigaction a = s->act[sig - 1];
         spin_unlock_irqrestore(&s->wq.lock, f);
         if (ki.code == SI_TIMER)
@@ -588,6 +641,7 @@ long sys_rt_sigaction(const uint64_t a[6])
     s->act[sig - 1] = n;
     if (ignored(s, (int)sig)) { /* POSIX: a pending signal now ignored is dropped */
         s->pending &= ~BIT(sig);
+        drop_queued_locked(s, (int)sig);
         list_for_each(n, &proc_current()->threads)
             container_of(n, struct uthread, node)->pending &= ~BIT(sig);
     }
@@ -681,6 +735,120 @@ long sys_rt_sigsuspend(const uint64_t a[6])
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
     return -ERESTARTNOHAND; /* -EINTR once a handler ran; else it waits again */
+}
+
+/* A siginfo from user memory (rt_sigqueueinfo()): what a sender may put
+ * in one. Linux refuses codes >= 0 and SI_TKILL from another process
+ * (they would pose as kill() or the kernel). */
+static long info_from_user(uint64_t uinfo, int to_self, struct ksiginfo *ki)
+{
+    struct {
+        int32_t signo, errno_, code, pad;
+        int32_t pid, uid;
+        uint64_t value;
+    } in;
+    if (copy_from_user(&in, (const void *)(uintptr_t)uinfo, sizeof in))
+        return -EFAULT;
+    if ((in.code >= 0 || in.code == SI_TKILL) && !to_self)
+        return -EPERM;
+    *ki = (struct ksiginfo){.code = in.code, .pid = in.pid, .value = in.value};
+    return 0;
+}
+
+long sys_rt_sigqueueinfo(const uint64_t a[6])
+{
+    int pid = (int)a[0], sig = (int)a[1];
+    if (!valid_sig(sig))
+        return -EINVAL;
+    struct ksiginfo ki;
+    long e = info_from_user(a[2], pid == proc_current()->pid, &ki);
+    return e ? e : proc_signal_info(pid, sig, &ki);
+}
+
+long sys_rt_tgsigqueueinfo(const uint64_t a[6])
+{
+    int tgid = (int)a[0], tid = (int)a[1], sig = (int)a[2];
+    if (!valid_sig(sig) || tgid <= 0 || tid <= 0)
+        return -EINVAL;
+    struct proc *me = proc_current();
+    struct ksiginfo ki;
+    long e = info_from_user(a[3], tgid == me->pid, &ki);
+    if (e)
+        return e;
+    if (tgid != me->pid)
+        return proc_signal_thread(tgid, tid, 0, 0) ? -ESRCH : -EPERM; /* another process's thread: not yet */
+    return signal_send_tid(me, tid, sig, &ki);
+}
+
+/* rt_sigtimedwait(set, info, timeout, size): a signal of @p set taken
+ * without its handler: its number, its siginfo to *info; EAGAIN when the
+ * timeout passes first (a zero timeout: a poll), EINTR when another signal
+ * is to be handled. SIGKILL and SIGSTOP are never waited for. */
+long sys_rt_sigtimedwait(const uint64_t a[6])
+{
+    if (a[3] != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t set;
+    if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    uint64_t deadline = UINT64_MAX;
+    if (a[2]) {
+        struct {
+            int64_t sec, nsec;
+        } ts;
+        if (copy_from_user(&ts, (const void *)(uintptr_t)a[2], sizeof ts))
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000ull * NSEC_PER_SEC
+                                                    : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+        deadline = hal_time_ns() + ns;
+    }
+    struct proc *p = proc_current();
+    struct sigstate *s = &p->sig;
+    struct uthread *u = uthread_current();
+    struct ksiginfo ki;
+    int sig = 0;
+    long r = 0;
+    for (;;) {
+        struct waiter w;
+        irqflags_t f = spin_lock_irqsave(&s->wq.lock);
+        uint64_t ready = (u->pending | s->pending) & set;
+        if (ready) {
+            sig = __builtin_ctzll(ready) + 1;
+            take_locked(s, u, sig, &ki);
+        } else if ((deliverable(s, u) & ~set) || s->exiting) {
+            r = -EINTR; /* its handler runs on the way out */
+        } else if (hal_time_ns() >= deadline) {
+            r = -EAGAIN;
+        } else {
+            wq_add_locked(&s->wq, &w);
+        }
+        spin_unlock_irqrestore(&s->wq.lock, f);
+        if (sig || r)
+            break;
+        if (deadline == UINT64_MAX) {
+            wq_block(&w);
+        } else {
+            struct ktimer t;
+            ktimer_init(&t, sleep_done, s);
+            ktimer_arm(&t, deadline);
+            wq_block(&w);
+            ktimer_cancel(&t);
+        }
+    }
+    if (r)
+        return r;
+    if (ki.code == SI_TIMER)
+        ptimer_delivered(p, &ki);
+    if (a[1]) {
+        uint8_t info[128];
+        build_info(info, sig, &ki);
+        if (copy_to_user((void *)(uintptr_t)a[1], info, sizeof info))
+            return -EFAULT;
+    }
+    return sig;
 }
 
 long sys_rt_sigreturn(const uint64_t a[6])

@@ -16,6 +16,8 @@ struct uregs;
 void signal_thread_init(struct uthread *u, const struct uthread *from);
 /** @brief Send @p sig to thread @p u of @p p alone (tgkill, tkill). */
 void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki);
+/** signal_send() that says whether it was queued: -EAGAIN for a real-time signal past RLIMIT_SIGPENDING. */
+int signal_queue(struct proc *p, int sig, const struct ksiginfo *ki);
 /** Send @p sig with @p ki to the thread of @p p whose id is @p tid; -ESRCH if none. Any context. */
 int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki);
 /** A POSIX timer's signal @p sig is still pending: count @p n more overruns into it. Any context. */
@@ -103,6 +105,9 @@ long sys_rt_sigaction(const uint64_t a[6]);
 long sys_rt_sigprocmask(const uint64_t a[6]);
 long sys_rt_sigpending(const uint64_t a[6]);
 long sys_rt_sigsuspend(const uint64_t a[6]);
+long sys_rt_sigtimedwait(const uint64_t a[6]);
+long sys_rt_sigqueueinfo(const uint64_t a[6]);
+long sys_rt_tgsigqueueinfo(const uint64_t a[6]);
 long sys_rt_sigreturn(const uint64_t a[6]);
 long sys_sigaltstack(const uint64_t a[6]);
 long sys_tgkill(const uint64_t a[6]);

@@ -70,15 +70,18 @@ struct uregs *user_frame(void)
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
 #define CLONE_SIGNAL_MASK 0xff
+#define CLONE_NEWNS 0x00020000
 
 /*
  * clone(): a thread (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
  * CLONE_THREAD, as pthread_create asks), or a process with fork's meaning:
  * the low byte is the signal the parent gets (SIGCHLD), and the tid-address
- * flags glibc's fork() passes are honoured. vfork (CLONE_VM | CLONE_VFORK)
- * is served as a fork: the child gets a copy, which is all a vfork child
- * may rely on. Other sharing without a thread (CLONE_VM alone, CLONE_FILES
- * for a process) is ENOSYS. Linux's argument order: x86_64 (flags, stack,
+ * flags glibc's fork() passes are honoured. vfork (CLONE_VM | CLONE_VFORK):
+ * the child runs in the parent's memory while the parent sleeps, until the
+ * child calls execve() or ends. Combinations Linux refuses are EINVAL, as
+ * there; other sharing without a thread (CLONE_VM alone, CLONE_FILES for a
+ * process) and a thread that does not share its files and directory are
+ * ENOSYS. Linux's argument order: x86_64 (flags, stack,
  * parent_tid, child_tid, tls); the generic table swaps the last two (flags,
  * stack, parent_tid, tls, child_tid): SYSNR_clone_child_tid_arg.
  */
@@ -89,13 +92,16 @@ static long sys_clone(const uint64_t a[6])
     uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_FS | CLONE_FILES |
                      CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
                      CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) || ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) ||
+        (flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+        return -EINVAL; /* copy_process()'s refusals, before anything else */
     if (flags & ~known)
         return -ENOSYS;
     uintptr_t child_tid = a[SYSNR_clone_child_tid_arg];
     uintptr_t tls = a[SYSNR_clone_tls_arg];
     if (flags & CLONE_THREAD) {
-        if ((flags & thread) != thread || (flags & CLONE_SIGNAL_MASK) || (flags & CLONE_VFORK))
-            return -EINVAL; /* a thread shares all of these, and signals nobody at its end */
+        if ((flags & thread) != thread || (flags & CLONE_VFORK))
+            return -ENOSYS; /* a thread with files or a directory of its own: not yet */
         if (!a[1])
             return -EINVAL; /* it needs a stack of its own */
         return proc_clone_thread(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL, a[2], child_tid,
@@ -104,7 +110,8 @@ static long sys_clone(const uint64_t a[6])
     }
     if ((flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND)) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
         return -ENOSYS;
-    int pid = proc_fork(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL);
+    int pid = proc_fork(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL,
+                        (flags & CLONE_VFORK ? PROC_VFORK_WAIT : 0) | (flags & CLONE_VM ? PROC_VFORK_SHARE : 0));
     if (pid < 0)
         return pid;
     if (flags & CLONE_PARENT_SETTID)
@@ -117,7 +124,13 @@ static long sys_clone(const uint64_t a[6])
 static long sys_fork(const uint64_t a[6])
 {
     (void)a;
-    return proc_fork(user_frame(), 0, NULL);
+    return proc_fork(user_frame(), 0, NULL, 0);
+}
+
+static long sys_vfork(const uint64_t a[6])
+{
+    (void)a;
+    return proc_fork(user_frame(), 0, NULL, PROC_VFORK_WAIT | PROC_VFORK_SHARE);
 }
 #endif
 
@@ -129,10 +142,82 @@ static long sys_wait4(const uint64_t a[6])
     if (a[2] & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */ |
                            0x80000000u /* __WCLONE */ | 0x20000000 /* __WNOTHREAD */))
         return -EINVAL;
-    int r = proc_wait_child(pid, &status, (int)(a[2] & (WNOHANG | WUNTRACED | WCONTINUED)));
+    int r = proc_wait_child(pid, &status, (int)(a[2] & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED);
     if (r > 0 && a[1] && copy_to_user((void *)(uintptr_t)a[1], &status, sizeof status))
         return -EFAULT;
+    if (r >= 0 && a[3]) {
+        uint8_t ru[144] = {0}; /* struct rusage: no times are kept per child yet */
+        if (copy_to_user((void *)(uintptr_t)a[3], ru, sizeof ru))
+            return -EFAULT;
+    }
     return r;
+}
+
+/* waitid(idtype, id, infop, options, rusage): wait4's choice of child by
+ * P_ALL, P_PID or P_PGID, told in a siginfo (CLD_* and the code or
+ * signal); WEXITED, WSTOPPED and WCONTINUED say which changes count, and
+ * WNOWAIT leaves the child waitable. With WNOHANG and nothing yet, 0 and
+ * a siginfo whose si_pid is 0. */
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+static long sys_waitid(const uint64_t a[6])
+{
+    int id = (int)a[1], pid;
+    unsigned options = (unsigned)a[3];
+    if (options & ~(unsigned)(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0x40000000 |
+                              0x80000000u | 0x20000000))
+        return -EINVAL;
+    if (!(options & (WUNTRACED | WEXITED | WCONTINUED)))
+        return -EINVAL;
+    switch (a[0]) {
+    case P_ALL:
+        pid = -1;
+        break;
+    case P_PID:
+        if (id <= 0)
+            return -EINVAL;
+        pid = id;
+        break;
+    case P_PGID:
+        if (id < 0)
+            return -EINVAL;
+        pid = id ? -id : 0;
+        break;
+    default:
+        return -EINVAL;
+    }
+    int status = 0;
+    int r = proc_wait_child(pid, &status, (int)(options & (WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT)));
+    if (r < 0)
+        return r;
+    struct {
+        int32_t signo, errno_, code, pad;
+        int32_t pid, uid, status;
+        uint8_t rest[128 - 28];
+    } si;
+    memset(&si, 0, sizeof si);
+    if (r > 0) {
+        si.signo = SIGCHLD;
+        si.pid = r;
+        if (status == 0xffff) {
+            si.code = CLD_CONTINUED, si.status = SIGCONT;
+        } else if ((status & 0xff) == 0x7f) {
+            si.code = CLD_STOPPED, si.status = (status >> 8) & 0xff;
+        } else if (status & 0x7f) {
+            si.code = status & 0x80 ? CLD_DUMPED : CLD_KILLED, si.status = status & 0x7f;
+        } else {
+            si.code = CLD_EXITED, si.status = (status >> 8) & 0xff;
+        }
+    }
+    if (a[2] && copy_to_user((void *)(uintptr_t)a[2], &si, sizeof si))
+        return -EFAULT;
+    if (a[4]) {
+        uint8_t ru[144] = {0};
+        if (copy_to_user((void *)(uintptr_t)a[4], ru, sizeof ru))
+            return -EFAULT;
+    }
+    return 0;
 }
 
 static long sys_setpgid(const uint64_t a[6]) { return proc_setpgid((int)a[0], (int)a[1]); }
@@ -529,9 +614,12 @@ static long sys_set_robust_list(const uint64_t a[6])
     return 0;
 }
 
-/* prctl: the name (PR_SET_NAME, PR_GET_NAME); nothing else yet. */
+/* prctl: the name (PR_SET_NAME, PR_GET_NAME) and the child subreaper
+ * (its descendants' orphans become its children); nothing else yet. */
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 static long sys_prctl(const uint64_t a[6])
 {
     struct proc *p = proc_current();
@@ -550,6 +638,13 @@ static long sys_prctl(const uint64_t a[6])
         memset(name, 0, sizeof name);
         strlcpy(name, p->name, sizeof name);
         return copy_to_user((void *)(uintptr_t)a[1], name, sizeof name) ? -EFAULT : 0;
+    case PR_SET_CHILD_SUBREAPER:
+        __atomic_store_n(&p->child_subreaper, a[1] != 0, __ATOMIC_RELAXED);
+        return 0;
+    case PR_GET_CHILD_SUBREAPER: {
+        int v = __atomic_load_n(&p->child_subreaper, __ATOMIC_RELAXED);
+        return copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v) ? -EFAULT : 0;
+    }
     default:
         return -EINVAL;
     }
@@ -657,9 +752,9 @@ static const struct sysent table[] = {
     {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
     E(uname), E(brk), E(mmap), E(munmap), E(msync), E(clock_gettime), E(gettimeofday), E(nanosleep),
     E(sched_yield), E(kill),
-    E(getrandom), E(clone), E(execve), E(wait4),
+    E(getrandom), E(clone), E(execve), E(wait4), E(waitid),
 #ifdef SYSNR_fork
-    E(fork), {SYSNR_vfork, sys_fork, "vfork"},
+    E(fork), E(vfork),
 #endif
 #ifdef SYSNR_arch_prctl
     E(arch_prctl),
@@ -668,6 +763,7 @@ static const struct sysent table[] = {
     E(time),
 #endif
     E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
+    E(rt_sigtimedwait), E(rt_sigqueueinfo), E(rt_tgsigqueueinfo),
     E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(clock_nanosleep),
     E(set_robust_list), E(prctl), E(sysinfo), E(setpgid), E(getpgid), E(getsid), E(setsid),
 #ifdef SYSNR_getpgrp

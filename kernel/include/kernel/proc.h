@@ -50,11 +50,22 @@ struct ksigaction {
 /** @brief A process's signals, shared by its threads (kernel/user/signal.c);
  *         wq.lock guards every field, and every thread's struct uthread signal
  *         fields and the process's thread list. */
+#define SIGRTMIN_K 32  /**< the first real-time signal (the C library keeps 32 and 33 for itself) */
+#define SIGQUEUE_MAX_K 64 /**< real-time signals a process may have queued (RLIMIT_SIGPENDING) */
+
+/** @brief A real-time signal queued behind the one of its number that is pending. */
+struct sigq_entry {
+    int sig;
+    struct ksiginfo info;
+};
+
 struct sigstate {
     struct waitqueue wq;             /**< its threads wait here for a signal (nanosleep, sigsuspend, a pipe) */
     uint64_t pending;                /**< bit n-1: signal n was sent to the process and not yet delivered */
     struct ksigaction act[NSIG_MAX]; /**< dispositions */
-    struct ksiginfo info[NSIG_MAX];  /**< what each pending one carries (not queued: one each) */
+    struct ksiginfo info[NSIG_MAX];  /**< what the first pending one of each number carries */
+    struct sigq_entry queue[SIGQUEUE_MAX_K]; /**< real-time ones after the first, in the order sent */
+    unsigned queued;                 /**< entries of queue in use */
     int stopped;                     /**< the stop signal its threads are stopped by; 0: not stopped */
     int exiting;                     /**< exit_group() or a fatal signal: every thread ends */
 };
@@ -65,6 +76,7 @@ struct uthread {
     int sched_tid;                   /**< the scheduler thread that runs it */
     struct list_node node;           /**< in its process's threads */
     uint64_t pending;                /**< signals sent to this thread (tgkill, its faults) */
+    int vfork_wait;                  /**< its vfork() child has not yet called execve() or ended */
     struct ksiginfo info[NSIG_MAX];  /**< what they carry */
     uint64_t blocked;                /**< its mask */
     uint64_t saved_mask;             /**< rt_sigsuspend's: restored once a handler ran */
@@ -131,6 +143,10 @@ struct proc {
     char exe[128];             /**< the path it was started from */
     uint64_t start_ns;         /**< hal_time_ns() at its creation */
     struct proc_timers *timers; /**< setitimer()'s and timer_create()'s (timers.c); NULL: none yet */
+    int child_subreaper;       /**< PR_SET_CHILD_SUBREAPER: its descendants' orphans become its children */
+    int leaving;               /**< in proc_exit(), past taking children (procs_lock) */
+    int vfork_shared;          /**< a vfork() child: us is its parent's, until execve() or exit */
+    int *vfork_wait;           /**< a CLONE_VFORK child: its parent sleeps until this becomes 0 */
     struct list_node all;      /**< every process */
 };
 
@@ -204,9 +220,18 @@ struct uthread *uthread_current(void);
  *        the system call of @p frame (the parent's), on stack @p newsp if
  *        nonzero, with thread pointer *@p tls if @p tls is not NULL (else
  *        the parent's). The child's FP/SIMD registers are the parent's.
+ *        @p vfork: PROC_VFORK_WAIT, the caller sleeps until the child has
+ *        called execve() or ended; PROC_VFORK_SHARE, the child runs in the
+ *        parent's memory (only with PROC_VFORK_WAIT).
  *        Returns the child's pid or a negative errno.
  */
-int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls);
+int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork);
+#define PROC_VFORK_WAIT 1  /**< proc_fork(): CLONE_VFORK */
+#define PROC_VFORK_SHARE 2 /**< proc_fork(): CLONE_VM, with CLONE_VFORK */
+/** @brief Process @p pid is init (the init= program): orphans become its children. */
+void proc_set_init(int pid);
+/** @brief A vfork() child leaves its parent's memory (execve(), or its end): the parent goes on. */
+void proc_vfork_release(struct proc *p);
 
 /** @brief proc_exec() from a thread other than the first: the caller must end (proc_exit_thread()). */
 #define PROC_EXEC_HANDED 1
@@ -227,6 +252,8 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
 #define WNOHANG 1     /**< wait4(): do not wait */
 #define WUNTRACED 2   /**< wait4(): report a child that stopped */
 #define WCONTINUED 8  /**< wait4(): report a child that continued */
+#define WEXITED 4     /**< waitid(): report a child that ended (wait4 always does) */
+#define WNOWAIT 0x01000000 /**< waitid(): report it, and leave it waitable */
 
 /**
  * @brief wait4() for the current process: a child that ended, reaped (or,
@@ -235,7 +262,9 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
  *                process group; < -1 any in group -pid
  * @param status  its wait status (exit code << 8, the signal, (stop
  *                signal << 8) | 0x7f, or 0xffff for continued)
- * @param options WNOHANG, WUNTRACED, WCONTINUED
+ * @param options WNOHANG, WUNTRACED (WSTOPPED), WCONTINUED, WEXITED (ended
+ *                children are reported only with it), WNOWAIT (report, and
+ *                leave the child waitable)
  * @return the child's pid, 0 (WNOHANG, none yet), -ECHILD (no such child),
  *         -ERESTARTSYS (a signal came for the waiter)
  */
@@ -247,11 +276,13 @@ __attribute__((noreturn)) void proc_exit(int status);
 /** @brief Process @p pid's state, or -ESRCH. */
 int proc_state_of(int pid);
 
-/** @brief The current process's parent's pid; 0 if the kernel started it or it is orphaned. */
+/** @brief The current process's parent's pid; 1 if it was orphaned (init's, as on Linux), 0 if the kernel started it. */
 int proc_ppid(void);
 
 /** @brief Send signal @p sig to process @p pid as kill() does (0: only look it up); 0, or -ESRCH. */
 int proc_kill(int pid, int sig);
+/** @brief kill()'s lookup with a full @p ki (sigqueue()): 0, -ESRCH; a zombie is found and sent nothing. */
+int proc_signal_info(int pid, int sig, const struct ksiginfo *ki);
 
 /**
  * @brief Send @p sig to every process of group @p pgid (kill(-pgid)); 0,

@@ -47,6 +47,11 @@
 #define FPE_FLTINV 7  /**< floating-point invalid operation */
 #define TRAP_BRKPT 1  /**< breakpoint */
 #define TRAP_TRACE 2  /**< a single step */
+#define CLD_EXITED 1    /**< SIGCHLD, waitid(): the child exited */
+#define CLD_KILLED 2    /**< a signal ended it */
+#define CLD_DUMPED 3    /**< a signal ended it, with a core dump */
+#define CLD_STOPPED 5   /**< it stopped */
+#define CLD_CONTINUED 6 /**< it continued */
 #define SI_QUEUE (-1)  /**< sigqueue() */
 #define SI_TIMER (-2)  /**< a POSIX timer's expiry */
 #define SI_KERNEL 0x80 /**< sent by the kernel, no address (x86_64's general protection fault) */

@@ -92,6 +92,10 @@
 #define SYSNR_mprotect 226
 #define SYSNR_msync 227
 #define SYSNR_wait4 260
+#define SYSNR_waitid 95
+#define SYSNR_rt_sigtimedwait 137
+#define SYSNR_rt_sigqueueinfo 138
+#define SYSNR_rt_tgsigqueueinfo 240
 #define SYSNR_prlimit64 261
 #define SYSNR_getrandom 278
 #define SYSNR_mknodat 33

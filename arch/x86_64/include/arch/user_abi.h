@@ -48,6 +48,10 @@
 #define SYSNR_execve 59
 #define SYSNR_exit 60
 #define SYSNR_wait4 61
+#define SYSNR_waitid 247
+#define SYSNR_rt_sigtimedwait 128
+#define SYSNR_rt_sigqueueinfo 129
+#define SYSNR_rt_tgsigqueueinfo 297
 #define SYSNR_kill 62
 #define SYSNR_uname 63
 #define SYSNR_fcntl 72
