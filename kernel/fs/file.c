@@ -118,6 +118,7 @@ void file_put(struct file *f)
     spin_unlock_irqrestore(&file_ref_lock, fl);
     if (!last)
         return;
+    vfs_locks_release(f->inode, (uintptr_t)f); /* its OFD and flock() locks */
     if (f->ops && f->ops->release)
         f->ops->release(f);
     if (f->writer)

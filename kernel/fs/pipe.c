@@ -185,6 +185,11 @@ static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
             size_t off = (head + moved) % PIPE_SIZE, k = PIPE_SIZE - off;
             if (k > c - moved)
                 k = c - moved;
+            /* A page of the source at a time: what lies before an unmapped
+             * page is written, and counted, as Linux does. */
+            size_t to_page = PAGE_SIZE - (b->addr + done + moved) % PAGE_SIZE;
+            if (b->user && k > to_page)
+                k = to_page;
             if (iobuf_get(p->buf + off, b, done + moved, k))
                 break;
             moved += k;
@@ -256,15 +261,38 @@ static void pipe_release(struct file *f)
         pipe_free(p);
 }
 
+#define FIONREAD 0x541B
+
+/* FIONREAD: the bytes waiting in the pipe, as an int. */
+static long pipe_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
+{
+    if (cmd != FIONREAD)
+        return -ENOTTY;
+    struct pipe *p = f->priv;
+    irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
+    int n = (int)(p->head - p->tail);
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    return copy_to_user((void *)arg, &n, sizeof n) ? -EFAULT : 0;
+}
+
 static const struct file_ops pipe_read_ops = {
-    .read = pipe_read, .poll = pipe_poll, .release = pipe_release,
+    .read = pipe_read, .poll = pipe_poll, .release = pipe_release, .ioctl = pipe_ioctl,
 };
 static const struct file_ops pipe_write_ops = {
-    .write = pipe_write, .poll = pipe_poll, .release = pipe_release,
+    .write = pipe_write, .poll = pipe_poll, .release = pipe_release, .ioctl = pipe_ioctl,
 };
 static const struct file_ops pipe_rdwr_ops = {
-    .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .release = pipe_release,
+    .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .release = pipe_release, .ioctl = pipe_ioctl,
 };
+
+long pipe_capacity(struct file *f, uint64_t want)
+{
+    if (f->ops != &pipe_read_ops && f->ops != &pipe_write_ops && f->ops != &pipe_rdwr_ops)
+        return -EBADF;
+    /* The ring is one size: asking for at most that gets it (a pipe holds at
+     * least what was asked, as fcntl(2) allows); more is past the maximum. */
+    return want > PIPE_SIZE ? -EPERM : PIPE_SIZE;
+}
 
 /* An empty pipe with no ends yet, or NULL. */
 static struct pipe *pipe_new(struct inode *ino)

@@ -13,6 +13,7 @@ list(APPEND CORE_SOURCES
   kernel/fs/fs_cmds.c
   kernel/fs/initrd.c
   kernel/fs/initrd_cmds.c
+  kernel/fs/locks.c
   kernel/fs/pcache.c
   kernel/fs/pcache_tests.c
   kernel/fs/pipe.c

@@ -535,8 +535,27 @@ static void t_statfs(struct inode *ino, struct vfs_statfs *st)
 
 static const struct super_ops tmpfs_super = {.statfs = t_statfs};
 
+/* A file's pages held (a hole holds none; the initrd's bytes count as its
+ * size until copied), in 512-byte units. */
+static uint64_t t_blocks(const struct inode *ino)
+{
+    if (!S_ISREG(ino->mode))
+        return (ino->size + 511) / 512;
+    struct tfile *tf = ino->priv;
+    irqflags_t f = spin_lock_irqsave(&tf->lock);
+    uint64_t n = 0;
+    if (tf->borrowed)
+        n = (ino->size + PAGE_SIZE - 1) / PAGE_SIZE;
+    else
+        for (size_t i = 0; i < tf->cap; i++)
+            n += tf->pages[i] != 0;
+    spin_unlock_irqrestore(&tf->lock, f);
+    return n * (PAGE_SIZE / 512);
+}
+
 static const struct inode_ops tmpfs_iops = {
     .super = &tmpfs_super,
+    .blocks = t_blocks,
     .lookup = t_lookup,
     .create = t_create,
     .link = t_link,

@@ -689,6 +689,11 @@ long vfs_real_path(struct inode *base, const char *path, char *buf, size_t size)
 }
 
 /* getdents64's record: d_ino, d_off, d_reclen, d_type, the name and its NUL, 8-aligned. */
+uint64_t vfs_blocks(const struct inode *ino)
+{
+    return ino->ops && ino->ops->blocks ? ino->ops->blocks(ino) : (ino->size + 511) / 512;
+}
+
 long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
 {
     struct inode *dir = f->inode;
@@ -701,11 +706,13 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
     for (;;) {
         struct vfs_dirent d;
         uint64_t pos = f->pos;
+        if (!dir->nlink)
+            break; /* a removed directory has no entries, not even . and .. (Linux) */
         if (pos == 0 || pos == 1) {
             struct inode *i = pos == 0 ? dir : dotdot(&w, dir);
             d = (struct vfs_dirent){i->ino, pos + 1, S_IFDIR >> 12, "..", pos + 1};
-        } else if (!dir->nlink || dir->ops->readdir(dir, pos, &d) != 1) {
-            break; /* the end (a removed directory is empty) */
+        } else if (dir->ops->readdir(dir, pos, &d) != 1) {
+            break; /* the end */
         }
         size_t reclen = (19 + d.len + 1 + 7) & ~(size_t)7;
         if (used + reclen > n) {
@@ -978,7 +985,11 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
             e = walk_parent(&w, from, at, &dir, &name, &len, &slash);
             if (e)
                 break;
+            /* Linux's order: "." or ".." is there already (EEXIST with
+             * O_EXCL), a trailing slash never names a file to create. */
             if (is_dot(name, len))
+                e = flags & O_EXCL ? -EEXIST : -EISDIR;
+            else if (slash)
                 e = -EISDIR;
             else if ((e = child_of(&w, dir, name, len, &ino)) == 0) {
                 if (flags & O_EXCL)
@@ -993,8 +1004,6 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
                     inode_put(ino);
                     ino = NULL;
                 }
-            } else if (e == -ENOENT && slash) {
-                e = -EISDIR;
             } else if (e == -ENOENT) {
                 struct fs_ctx *fs = task_fs();
                 uint32_t m = S_IFREG | (mode & 07777 & ~(fs ? fs->umask : 0));
@@ -1022,15 +1031,19 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
     ns_unlock();
     if (e)
         return e;
-    if (S_ISLNK(ino->mode) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
-        e = -ELOOP;
-    else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+    /* Linux's order of refusals: not a directory first (a symlink not
+     * followed is not one), then a symlink, then a directory for writing
+     * (O_TRUNC asks for that too). O_RDONLY | O_TRUNC truncates a file, as
+     * Linux does. */
+    if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
         e = -ENOTDIR;
-    else if (S_ISDIR(ino->mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+    else if (S_ISLNK(ino->mode) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
+        e = -ELOOP;
+    else if (S_ISDIR(ino->mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
         e = -EISDIR;
     else if ((flags & O_ACCMODE) == 3)
         e = -EINVAL;
-    if (!e && (flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY)
+    if (!e && (flags & O_TRUNC) && S_ISREG(ino->mode) && !(flags & O_PATH))
         e = vfs_truncate(ino, 0);
     if (!e)
         e = vfs_open_inode(ino, flags, out);

@@ -37,6 +37,7 @@ const char *errno_name(int err)
     case EALREADY: return "EALREADY";
     case ESRCH: return "ESRCH";
     case EDEADLK: return "EDEADLK";
+    case ENOLCK: return "ENOLCK";
     case ENXIO: return "ENXIO";
     case EXDEV: return "EXDEV";
     case ENOTDIR: return "ENOTDIR";

@@ -13,6 +13,7 @@
 #include "signal.h"
 #include "sys.h"
 #include <hal/timer.h>
+#include <hal/user.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
@@ -21,6 +22,13 @@
 #include <kernel/vfs.h>
 
 static struct fs_ctx *fs(void) { return &proc_current()->fs; }
+
+/* [@p addr, addr + @p len) lies in user space: Linux's access_ok(), which
+ * every read and write checks first, even of 0 bytes. */
+static int user_range_ok(uint64_t addr, uint64_t len)
+{
+    return addr <= hal_user_top() && len <= hal_user_top() - addr;
+}
 
 static unsigned nofile(void)
 {
@@ -141,7 +149,17 @@ static long do_openat(int dirfd, uint64_t upath, uint64_t flags, uint32_t mode)
 
 static long sys_openat(const uint64_t a[6]) { return do_openat((int)a[0], a[1], a[2], (uint32_t)a[3]); }
 
-static long sys_close(const uint64_t a[6]) { return fd_close(fs()->fds, (int)a[0]); }
+/* POSIX: closing any descriptor of a file gives up the process's record
+ * locks on it. */
+static long sys_close(const uint64_t a[6])
+{
+    struct file *f = fd_get(fs()->fds, (int)a[0]);
+    long e = fd_close(fs()->fds, (int)a[0]);
+    if (f && !e)
+        vfs_locks_release(f->inode, (uintptr_t)proc_current());
+    file_put(f);
+    return e;
+}
 
 /* ---- read and write ---- */
 
@@ -149,6 +167,8 @@ static long sys_close(const uint64_t a[6]) { return fd_close(fs()->fds, (int)a[0
  * file's offset (@p pos NULL) or at *@p pos. */
 static long rw(struct file *f, const uint64_t a[6], const uint64_t *pos, int write)
 {
+    if (!user_range_ok(a[1], a[2]))
+        return -EFAULT; /* also for 0 bytes, as Linux's access_ok() */
     struct iobuf b = {a[1], 1};
     return write ? vfs_write(f, &b, a[2], pos) : vfs_read(f, &b, a[2], pos);
 }
@@ -172,9 +192,11 @@ struct iovec_u {
 
 #define IOV_MAX 1024
 
-/* readv, writev: a[1] the vector, a[2] its count (checked by the caller). */
-static long rwv(struct file *f, const uint64_t a[6], int write)
+/* readv, writev: a[1] the vector, a[2] its count (checked by the caller);
+ * at the file's offset (@p pos NULL) or from *@p pos on (preadv, pwritev). */
+static long rwv(struct file *f, const uint64_t a[6], int write, const uint64_t *pos)
 {
+    uint64_t at = pos ? *pos : 0;
     int cnt = (int)a[2];
     long total = 0;
     for (int i = 0; i < cnt; i++) {
@@ -187,10 +209,15 @@ static long rwv(struct file *f, const uint64_t a[6], int write)
             total = total ? total : -EINVAL;
             break;
         }
+        if (!user_range_ok(v.base, v.len)) {
+            total = total ? total : -EFAULT;
+            break;
+        }
         if (!v.len)
             continue;
         struct iobuf b = {v.base, 1};
-        long r = write ? vfs_write(f, &b, v.len, NULL) : vfs_read(f, &b, v.len, NULL);
+        uint64_t here = at + (uint64_t)total;
+        long r = write ? vfs_write(f, &b, v.len, pos ? &here : NULL) : vfs_read(f, &b, v.len, pos ? &here : NULL);
         if (r < 0) {
             total = total ? total : r;
             break;
@@ -202,14 +229,39 @@ static long rwv(struct file *f, const uint64_t a[6], int write)
     return total;
 }
 
-static long readv_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0); }
-static long writev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1); }
+static long readv_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0, NULL); }
+static long writev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1, NULL); }
+static long preadv_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0, &a[3]); }
+static long pwritev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1, &a[3]); }
+/* preadv2, pwritev2: offset -1 is the file's own; no RWF_* flag is known yet. */
+static long preadv2_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0, (int64_t)a[3] == -1 ? NULL : &a[3]); }
+static long pwritev2_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1, (int64_t)a[3] == -1 ? NULL : &a[3]); }
 
 /* The count is checked before the descriptor: EINVAL comes before EBADF. */
 static int bad_iovcnt(uint64_t cnt) { return (int)cnt < 0 || (int)cnt > IOV_MAX; }
 
 static long sys_readv(const uint64_t a[6]) { return bad_iovcnt(a[2]) ? -EINVAL : on_fd(a, readv_op); }
 static long sys_writev(const uint64_t a[6]) { return bad_iovcnt(a[2]) ? -EINVAL : on_fd(a, writev_op); }
+static long sys_preadv(const uint64_t a[6])
+{
+    return bad_iovcnt(a[2]) ? -EINVAL : check_pos(a[3]) ? -EINVAL : on_fd(a, preadv_op);
+}
+static long sys_pwritev(const uint64_t a[6])
+{
+    return bad_iovcnt(a[2]) ? -EINVAL : check_pos(a[3]) ? -EINVAL : on_fd(a, pwritev_op);
+}
+static long sys_preadv2(const uint64_t a[6])
+{
+    if (a[5])
+        return -ENOTSUP;
+    return bad_iovcnt(a[2]) ? -EINVAL : (int64_t)a[3] < -1 ? -EINVAL : on_fd(a, preadv2_op);
+}
+static long sys_pwritev2(const uint64_t a[6])
+{
+    if (a[5])
+        return -ENOTSUP;
+    return bad_iovcnt(a[2]) ? -EINVAL : (int64_t)a[3] < -1 ? -EINVAL : on_fd(a, pwritev2_op);
+}
 
 static long lseek_op(struct file *f, const uint64_t a[6])
 {
@@ -284,7 +336,7 @@ static void fill_stat(struct linux_stat *st, const struct inode *i)
     st->st_rdev = i->rdev;
     st->st_size = (int64_t)i->size;
     st->st_blksize = 4096;
-    st->st_blocks = (int64_t)((i->size + 511) / 512);
+    st->st_blocks = (int64_t)vfs_blocks(i);
     st->st_atime_sec = (int64_t)(i->atime / 1000000000u);
     st->st_atime_nsec = i->atime % 1000000000u;
     st->st_mtime_sec = (int64_t)(i->mtime / 1000000000u);
@@ -393,7 +445,7 @@ static long sys_statx(const uint64_t a[6])
     uint32_t mask = 0x7ff; /* STATX_BASIC_STATS */
     uint32_t blksize = 4096, nlink = ino->nlink, uid = ino->uid, gid = ino->gid;
     uint16_t mode = (uint16_t)ino->mode;
-    uint64_t inum = ino->ino, size = ino->size, blocks = (ino->size + 511) / 512;
+    uint64_t inum = ino->ino, size = ino->size, blocks = vfs_blocks(ino);
     memcpy(sx + 0, &mask, 4);
     memcpy(sx + 4, &blksize, 4);
     memcpy(sx + 16, &nlink, 4);
@@ -429,7 +481,8 @@ static long mkdir_at(int dirfd, uint64_t upath, uint32_t mode, uint32_t type, ui
     long e = path_at(dirfd, upath, &path, &base, &hold);
     if (e)
         return e;
-    e = vfs_create(base, path, type | (mode & 07777), rdev, NULL);
+    /* mkdir() keeps the sticky bit but not set-user/group-ID, as Linux. */
+    e = vfs_create(base, path, type | (mode & (S_ISDIR(type) ? 01777 : 07777)), rdev, NULL);
     path_done(path, hold);
     return e;
 }
@@ -847,7 +900,108 @@ static long sys_dup3(const uint64_t a[6])
 #define F_SETLK 6
 #define F_SETLKW 7
 #define F_DUPFD_CLOEXEC 1030
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
 #define FD_CLOEXEC 1
+
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+
+/* struct flock of the 64-bit ABIs. */
+struct flock_u {
+    int16_t type, whence;
+    int64_t start, len;
+    int32_t pid;
+    int32_t pad;
+};
+
+/* fcntl()'s record locks: F_GETLK, F_SETLK, F_SETLKW and their open-file
+ * (OFD) forms, on the byte range struct flock at @p uarg names. */
+static long fcntl_lock(struct file *f, int cmd, uint64_t uarg)
+{
+    struct flock_u fl;
+    if (copy_from_user(&fl, (const void *)(uintptr_t)uarg, sizeof fl))
+        return -EFAULT;
+    int ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+    int get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+    if (ofd && fl.pid != 0)
+        return -EINVAL;
+    if (fl.type != F_RDLCK && fl.type != F_WRLCK && fl.type != F_UNLCK)
+        return -EINVAL;
+    if (get && fl.type == F_UNLCK)
+        return -EINVAL;
+    int64_t base;
+    switch (fl.whence) {
+    case 0: base = 0; break;
+    case 1: base = (int64_t)f->pos; break;
+    case 2: base = (int64_t)f->inode->size; break;
+    default: return -EINVAL;
+    }
+    int64_t start = base + fl.start, end;
+    if (start < 0)
+        return -EINVAL;
+    if (fl.len > 0) {
+        end = start + fl.len - 1;
+        if (end < start)
+            return -EOVERFLOW;
+    } else if (fl.len < 0) {
+        end = start - 1;
+        start += fl.len;
+        if (start < 0)
+            return -EINVAL;
+    } else {
+        end = -1; /* to the end of the file, however far it grows */
+    }
+    if (!get && fl.type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (!get && fl.type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    struct proc *p = proc_current();
+    struct vfs_lock want = {
+        .ino = f->inode, .owner = ofd ? (uintptr_t)f : (uintptr_t)p, .pid = ofd ? -1 : p->pid,
+        .type = fl.type == F_RDLCK ? VFS_LOCK_READ : fl.type == F_WRLCK ? VFS_LOCK_WRITE : VFS_LOCK_NONE,
+        .start = (uint64_t)start, .end = end < 0 ? UINT64_MAX : (uint64_t)end};
+    if (!get)
+        return vfs_lock_set(&want, cmd == F_SETLKW || cmd == F_OFD_SETLKW, !ofd);
+    struct vfs_lock found;
+    vfs_lock_test(&want, &found);
+    fl.type = found.type == VFS_LOCK_NONE ? F_UNLCK : found.type == VFS_LOCK_READ ? F_RDLCK : F_WRLCK;
+    if (found.type != VFS_LOCK_NONE) {
+        fl.whence = 0;
+        fl.start = (int64_t)found.start;
+        fl.len = found.end == UINT64_MAX ? 0 : (int64_t)(found.end - found.start + 1);
+        fl.pid = found.pid;
+    }
+    return copy_to_user((void *)(uintptr_t)uarg, &fl, sizeof fl) ? -EFAULT : 0;
+}
+
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+/* flock(): a shared or exclusive lock on the whole file, owned by the open
+ * file (its dups and a fork's copies share it). */
+static long flock_op(struct file *f, const uint64_t a[6])
+{
+    unsigned op = (unsigned)a[1];
+    int type = (op & ~(unsigned)LOCK_NB) == LOCK_SH   ? VFS_LOCK_READ
+               : (op & ~(unsigned)LOCK_NB) == LOCK_EX ? VFS_LOCK_WRITE
+               : (op & ~(unsigned)LOCK_NB) == LOCK_UN ? VFS_LOCK_NONE
+                                                      : -1;
+    if (type < 0)
+        return -EINVAL;
+    struct vfs_lock want = {.ino = f->inode, .owner = (uintptr_t)f, .pid = -1, .flock = 1, .type = type,
+                            .start = 0, .end = UINT64_MAX};
+    long e = vfs_lock_set(&want, !(op & LOCK_NB), 0);
+    return e; /* -EAGAIN is EWOULDBLOCK */
+}
+
+static long sys_flock(const uint64_t a[6]) { return on_fd(a, flock_op); }
 
 static long fcntl_op(struct file *f, const uint64_t a[6])
 {
@@ -879,10 +1033,19 @@ static long fcntl_op(struct file *f, const uint64_t a[6])
         f->flags = (f->flags & ~(unsigned)(O_APPEND | O_NONBLOCK)) | ((unsigned)a[2] & (O_APPEND | O_NONBLOCK));
         r = 0;
         break;
-    case F_GETLK: /* no locks yet: the region is free */
+    case F_GETLK:
     case F_SETLK:
     case F_SETLKW:
-        r = 0;
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        r = fcntl_lock(f, (int)a[1], a[2]);
+        break;
+    case F_GETPIPE_SZ:
+        r = pipe_capacity(f, 0);
+        break;
+    case F_SETPIPE_SZ:
+        r = (int)a[2] < 0 ? -EINVAL : pipe_capacity(f, a[2] ? a[2] : 1);
         break;
     default:
         r = -EINVAL;
@@ -892,8 +1055,15 @@ static long fcntl_op(struct file *f, const uint64_t a[6])
 
 static long sys_fcntl(const uint64_t a[6]) { return on_fd(a, fcntl_op); }
 
+#define FIONREAD 0x541B
+
 static long ioctl_op(struct file *f, const uint64_t a[6])
 {
+    if ((unsigned)a[1] == FIONREAD && S_ISREG(f->inode->mode)) {
+        /* A file: the bytes from its offset to its end. */
+        int n = f->pos < f->inode->size ? (int)(f->inode->size - f->pos > 0x7fffffff ? 0x7fffffff : f->inode->size - f->pos) : 0;
+        return copy_to_user((void *)(uintptr_t)a[2], &n, sizeof n) ? -EFAULT : 0;
+    }
     return f->ops && f->ops->ioctl ? f->ops->ioctl(f, (unsigned)a[1], a[2]) : -ENOTTY;
 }
 
@@ -1074,6 +1244,7 @@ static long sys_lchown(const uint64_t a[6])
 
 const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),
+    SYSENT(preadv), SYSENT(pwritev), SYSENT(preadv2), SYSENT(pwritev2), SYSENT(flock),
     SYSENT(mount), SYSENT(umount2), SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
     SYSENT(statfs), SYSENT(fstatfs),
     SYSENT(statx), SYSENT(mkdirat), SYSENT(mknodat), SYSENT(unlinkat), SYSENT(renameat2), SYSENT(linkat),

@@ -87,6 +87,7 @@ struct uthread *uthread_current(void)
  * its pipes see it gone then, not when it is reaped). */
 static void proc_fs_release(struct proc *p)
 {
+    vfs_locks_release(NULL, (uintptr_t)p); /* its POSIX record locks */
     fdtable_free(p->fs.fds);
     p->fs.fds = NULL;
     inode_put(p->fs.cwd);

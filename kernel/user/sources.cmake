@@ -5,6 +5,7 @@ list(APPEND CORE_SOURCES
   kernel/user/exec.c
   kernel/user/exec_elf.c
   kernel/user/exec_tests.c
+  kernel/user/fs_copy.c
   kernel/user/fs_syscalls.c
   kernel/user/futex.c
   kernel/user/proc.c

@@ -23,6 +23,9 @@ struct sysent {
 /** The file-system calls (fs_syscalls.c), and how many. */
 extern const struct sysent sys_fs_table[];
 extern const unsigned sys_fs_count;
+/** sendfile and copy_file_range (fs_copy.c), and how many. */
+extern const struct sysent sys_copy_table[];
+extern const unsigned sys_copy_count;
 /** The timer calls (timers.c), and how many. */
 extern const struct sysent sys_timer_table[];
 extern const unsigned sys_timer_count;

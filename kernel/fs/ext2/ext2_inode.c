@@ -429,8 +429,16 @@ static void e2_changed(struct inode *vi)
     mutex_unlock(&m->lock);
 }
 
+/* i_blocks: data, indirect and attribute blocks, in 512-byte units. */
+static uint64_t e2_blocks(const struct inode *ino)
+{
+    struct e2node *node = ino->priv;
+    return __atomic_load_n(&node->di.blocks512, __ATOMIC_RELAXED);
+}
+
 const struct inode_ops e2_iops = {
     .super = &e2_super,
+    .blocks = e2_blocks,
     .lookup = e2_lookup,
     .create = e2_create,
     .link = e2_link,

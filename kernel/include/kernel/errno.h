@@ -73,6 +73,9 @@
 #ifndef EDEADLK
 #define EDEADLK 35 /**< would deadlock (locking or joining oneself) */
 #endif
+#ifndef ENOLCK
+#define ENOLCK 37 /**< no record locks available */
+#endif
 #ifndef ENAMETOOLONG
 #define ENAMETOOLONG 36 /**< name or string too long */
 #endif

@@ -93,6 +93,13 @@
 #define SYSNR_msync 227
 #define SYSNR_wait4 260
 #define SYSNR_waitid 95
+#define SYSNR_flock 32
+#define SYSNR_preadv 69
+#define SYSNR_pwritev 70
+#define SYSNR_sendfile 71
+#define SYSNR_copy_file_range 285
+#define SYSNR_preadv2 286
+#define SYSNR_pwritev2 287
 #define SYSNR_rt_sigtimedwait 137
 #define SYSNR_rt_sigqueueinfo 138
 #define SYSNR_rt_tgsigqueueinfo 240

@@ -186,6 +186,9 @@ struct inode_ops {
     /** Optional: the VFS changed the inode's mode, owner or times (chmod,
      *  chown, utimensat): store them. */
     void (*changed)(struct inode *ino);
+    /** Optional: the storage it holds, in 512-byte units (st_blocks);
+     *  without it, its size rounded up. */
+    uint64_t (*blocks)(const struct inode *ino);
     /** Its file system as a whole (struct super_ops), or NULL. */
     const struct super_ops *super;
 };
@@ -473,6 +476,39 @@ const void *tmpfs_contiguous(struct inode *ino);
 
 /** @brief A new pipe: *@p rd reads what *@p wr writes. @p flags: O_NONBLOCK. */
 int pipe_create(unsigned flags, struct file **rd, struct file **wr);
+/* ---- advisory locks (locks.c): fcntl() record locks and flock() ---- */
+
+#define VFS_LOCK_NONE 0  /**< unlock, or (vfs_lock_test()) nothing in the way */
+#define VFS_LOCK_READ 1  /**< shared */
+#define VFS_LOCK_WRITE 2 /**< exclusive */
+
+/** @brief A lock asked for or found: bytes [start, end] of @c ino (end UINT64_MAX: to the end, however far). */
+struct vfs_lock {
+    struct inode *ino;
+    uintptr_t owner; /**< a process (POSIX record locks) or an open file (OFD, flock) */
+    int pid;         /**< the owner's pid, as F_GETLK tells it (-1: an open file's) */
+    int flock;       /**< a flock() lock; record locks and these never conflict */
+    int type;        /**< VFS_LOCK_* */
+    uint64_t start, end;
+};
+
+/** @brief F_GETLK: the first lock of another owner in the way of @p want to *@p out, or type VFS_LOCK_NONE. */
+int vfs_lock_test(const struct vfs_lock *want, struct vfs_lock *out);
+/**
+ * @brief Take, change or (VFS_LOCK_NONE) give up a lock; with @p wait,
+ *        sleep while another owner's is in the way.
+ * @return 0; -EAGAIN (in the way, no @p wait); -EDEADLK (@p detect_deadlock:
+ *         the wait would close a circle); -ERESTARTSYS (a signal); -ENOLCK
+ */
+int vfs_lock_set(const struct vfs_lock *want, int wait, int detect_deadlock);
+/** @brief Give up @p owner's locks on @p ino (NULL: on every inode). */
+void vfs_locks_release(struct inode *ino, uintptr_t owner);
+
+/** @brief st_blocks of @p ino: 512-byte units of storage it holds (holes hold none). */
+uint64_t vfs_blocks(const struct inode *ino);
+
+/** @brief F_GETPIPE_SZ (@p want 0) and F_SETPIPE_SZ: the pipe's capacity; -EBADF if @p f is no pipe, -EPERM past the largest. */
+long pipe_capacity(struct file *f, uint64_t want);
 /**
  * @brief Open FIFO @p ino: every open of it meets one pipe while an end is
  *        open. O_RDONLY waits for a writer, O_WRONLY for a reader (unless

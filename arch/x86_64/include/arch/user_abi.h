@@ -49,6 +49,13 @@
 #define SYSNR_exit 60
 #define SYSNR_wait4 61
 #define SYSNR_waitid 247
+#define SYSNR_flock 73
+#define SYSNR_preadv 295
+#define SYSNR_pwritev 296
+#define SYSNR_sendfile 40
+#define SYSNR_copy_file_range 326
+#define SYSNR_preadv2 327
+#define SYSNR_pwritev2 328
 #define SYSNR_rt_sigtimedwait 128
 #define SYSNR_rt_sigqueueinfo 129
 #define SYSNR_rt_tgsigqueueinfo 297
