@@ -309,6 +309,14 @@ def write_seeds(out, roots):
         # s_blocks_count one short (interesting[19]): a device longer than
         # the file system, whose last block a pointer may still name.
         seeds[f"w{i}_short"] = bytes([i | 3 << 2 | 1 << 4, 0, 0, 4, 0, 3, 19]) + ops
+    # 1 KiB blocks: group 1's inode table moved onto blocks of group 0
+    # that hold another file's data (its descriptor's pointer less 236:
+    # two patches), then only creations, which take inodes from group 1:
+    # a new inode's slot lands on that file's block. ext2_open() makes such
+    # a file system read-only; without that check the oracle sees the
+    # block change (check_undamaged()).
+    creates = bytes([1, 0, 4, 0, 0, 0, 4, 0] * 8)
+    seeds["w0_table_moved"] = bytes([2 << 4, 0, 1, 40, 0, 2, 0x80, 1, 40, 0, 2, 0x94]) + creates
     sdir = os.path.join(out, "write_seeds")
     shutil.rmtree(sdir, ignore_errors=True)
     os.makedirs(sdir)

@@ -191,27 +191,10 @@ static int group_trusted(struct ext2_fs *fs, uint32_t g, const uint8_t gd[GD_SIZ
 
 /* The group's own metadata (superblock copy, descriptors, bitmaps, inode
  * table): what a damaged bitmap must never make us hand out. */
-/* Whether group @p g holds a copy of the superblock and descriptors:
- * all do without sparse_super, else 0, 1 and the powers of 3, 5 and 7. */
-static int has_super_copy(struct ext2_fs *fs, uint32_t g)
-{
-    if (g <= 1 || !(fs->ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER))
-        return 1;
-    for (uint32_t base = 3; base <= 7; base += 2) {
-        uint64_t p = base;
-        while (p < g)
-            p *= base;
-        if (p == g)
-            return 1;
-    }
-    return 0;
-}
-
 static int is_group_meta(struct ext2_fs *fs, const uint8_t gd[GD_SIZE], uint32_t b)
 {
     uint32_t table = get_le32(gd + GD_INODE_TABLE);
-    uint32_t len = (uint32_t)(((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) /
-                              fs->block_size);
+    uint32_t len = ext2_table_blocks(fs);
     if (b == get_le32(gd + GD_BLOCK_BITMAP) || b == get_le32(gd + GD_INODE_BITMAP) ||
         (b >= table && b - table < len) || b <= fs->first_data_block)
         return 1;
@@ -220,7 +203,7 @@ static int is_group_meta(struct ext2_fs *fs, const uint8_t gd[GD_SIZE], uint32_t
     uint32_t g = (b - fs->first_data_block) / fs->blocks_per_group;
     uint32_t at = (b - fs->first_data_block) % fs->blocks_per_group;
     uint32_t gdt = (uint32_t)(((uint64_t)fs->groups * GD_SIZE + fs->block_size - 1) / fs->block_size);
-    return has_super_copy(fs, g) && at < 1 + gdt + fs->reserved_gdt;
+    return ext2_has_super_copy(fs, g) && at < 1 + gdt + fs->reserved_gdt;
 }
 
 static int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
