@@ -67,6 +67,13 @@
  *    allocated from afterwards in the mount: no block (inode) handed out
  *    from such a group; warn() comes with a reason, and never on a clean
  *    image.
+ *  - damage never spreads (issue 41): no block of a file, as the pristine
+ *    image's maps give them, and no inode slot of a live one changes
+ *    unless the damage reached that file or the run handled it (see
+ *    damage_spread() for what the damage reaches; check_undamaged());
+ *  - the harness hands the writer only what the VFS would: an inode that
+ *    ext2_check_inode() refuses (no links, no known type, a size past the
+ *    map) is never used.
  * And no ASan or UBSan report, no endless loop (libFuzzer's -timeout; the
  * walk, the operations and every listing are bounded).
  *
