@@ -309,6 +309,25 @@ def write_seeds(out, roots):
         # s_blocks_count one short (interesting[19]): a device longer than
         # the file system, whose last block a pointer may still name.
         seeds[f"w{i}_short"] = bytes([i | 3 << 2 | 1 << 4, 0, 0, 4, 0, 3, 19]) + ops
+    # 1 KiB blocks: group 1's inode table moved onto blocks of group 0
+    # that hold another file's data (its descriptor's pointer less 236:
+    # two patches), then only creations, which take inodes from group 1:
+    # a new inode's slot lands on that file's block. ext2_open() makes such
+    # a file system read-only; without that check the oracle sees the
+    # block change (check_undamaged()).
+    creates = bytes([1, 0, 4, 0, 0, 0, 4, 0] * 8)
+    seeds["w0_table_moved"] = bytes([2 << 4, 0, 1, 40, 0, 2, 0x80, 1, 40, 0, 2, 0x94]) + creates
+    # 4 KiB blocks: the root directory's size 0 and its first block
+    # pointer at block 1, the group descriptors; then operations libFuzzer
+    # found: the root's new block is the one its map names, names made
+    # there are written over group 1's descriptor, whose block bitmap then
+    # hands out a block of /dir/sub, a file the damage did not reach.
+    # Writes through a map never land in a group's metadata (not_meta() in
+    # ext2_write.c).
+    found = bytes.fromhex("88cfa481000000000000d07c086bd07c006bd07c086b00000000000001086bd07c086b000000000000"
+                          "0100005d00010400000000000000000000000000000000000000000000000016000000000"
+                          "0ffff7e5ca65833aa0000000000000000000000696c650a000000000000d07c086bd07c00")
+    seeds["w2_root_on_meta"] = bytes([2 | 2 << 4, 0, roots[2], 4, 0, 3, 0, roots[2], 40, 0, 3, 1]) + found
     sdir = os.path.join(out, "write_seeds")
     shutil.rmtree(sdir, ignore_errors=True)
     os.makedirs(sdir)

@@ -67,6 +67,13 @@
  *    allocated from afterwards in the mount: no block (inode) handed out
  *    from such a group; warn() comes with a reason, and never on a clean
  *    image.
+ *  - damage never spreads (issue 41): no block of a file, as the pristine
+ *    image's maps give them, and no inode slot of a live one changes
+ *    unless the damage reached that file or the run handled it (see
+ *    damage_spread() for what the damage reaches; check_undamaged());
+ *  - the harness hands the writer only what the VFS would: an inode that
+ *    ext2_check_inode() refuses (no links, no known type, a size past the
+ *    map) is never used.
  * And no ASan or UBSan report, no endless loop (libFuzzer's -timeout; the
  * walk, the operations and every listing are bounded).
  *
@@ -145,6 +152,11 @@ struct image {
     uint32_t *stamp;          /* per chunk: the call that saved its old bytes */
     uint32_t *saved_at;       /* ... and where (saved[]) */
     uint32_t *dirty_run;      /* per chunk: the run that changed it */
+    uint32_t *dmg;            /* per inode: the run whose damage reaches it (damage_spread()) */
+    uint32_t *gdmg;           /* per group: the run that patched its descriptor */
+    uint32_t *walked;         /* per block, 5 each: the run that walked it as a map at depth 0-3, a directory */
+    uint32_t *queue;          /* inodes whose damage is still to be followed */
+    uint8_t *live;            /* per inode: in use in the pristine image */
 };
 
 static struct image images[NBASES];
@@ -406,7 +418,12 @@ static void load(void)
             abort();
         im->kind = calloc(g->blocks, 1);
         im->owner = calloc(g->blocks, sizeof *im->owner);
-        if (!im->kind || !im->owner)
+        im->dmg = calloc(g->inodes + 1, sizeof *im->dmg);
+        im->queue = calloc(g->inodes + 1, sizeof *im->queue);
+        im->gdmg = calloc(g->groups, sizeof *im->gdmg);
+        im->walked = calloc((size_t)g->blocks * 5, sizeof *im->walked);
+        im->live = calloc(g->inodes + 1, 1);
+        if (!im->kind || !im->owner || !im->dmg || !im->queue || !im->gdmg || !im->walked || !im->live)
             abort();
         uint32_t gdt_blocks = (g->groups * 32 + im->bs - 1) / im->bs;
         for (uint32_t k = 0; k <= g->first_data_block + gdt_blocks && k < g->blocks; k++)
@@ -430,6 +447,7 @@ static void load(void)
                 abort();
             if (!in.mode || (!in.links && ino != 7))
                 continue;
+            im->live[ino] = 1;
             if ((in.mode & S_IFMT) == S_IFLNK && in.blocks512 == (in.file_acl ? im->bs / 512 : 0))
                 continue; /* a fast symlink: no map */
             for (int k = 0; k < 15; k++)
@@ -437,6 +455,71 @@ static void load(void)
             own(im, in.file_acl, 0, ino);
         }
     }
+}
+
+/* ---- damage: which files it reaches ----
+ *
+ * The property judged on every run, damaged or not: no block that
+ * belonged (in the pristine image) to a file the damage did not reach
+ * and the run did not handle changes. A file is reached (damaged) when a
+ * patch lands on its inode, its map's blocks or its directory blocks, or
+ * on a structure it shares: its group's descriptor (then every inode of
+ * the group and every file with a block in it), or a superblock field of
+ * the geometry (then every file: nothing is judged). From there it
+ * spreads as far as the writer could follow it: to the owner of every
+ * block a damaged inode's map names as the writer reads it (a truncation
+ * frees that block, a write lands in it), and to every inode a damaged
+ * directory's blocks name (an unlink drops its link). What the run writes
+ * is not followed: a damaged map's block reused for new data that happens
+ * to read as valid pointers is beyond this. */
+
+static int all_damaged; /* a geometry field patched: every file reached */
+
+static void damage_inode(uint32_t ino)
+{
+    if (ino && ino <= cur->geo.inodes && cur->dmg[ino] != run_id) {
+        cur->dmg[ino] = run_id;
+        cur->queue[cur->queue[0] + 1] = ino; /* queue[0]: how many wait */
+        cur->queue[0]++;
+    }
+}
+
+/* What a patch at byte @p off of the pristine layout damages. */
+static void note_damage(uint32_t off)
+{
+    const struct ext2_fs *g = &cur->geo;
+    uint32_t b = off / cur->bs;
+    if (b >= g->blocks)
+        return;
+    if (off >= 1024 && off < 2048) {
+        unsigned r = off - 1024;
+        /* counts, times, state, names: none places anything */
+        if (r < 8 || (r >= 20 && r < 44) || (r >= 76 && r < 80) || (r >= 84 && r < 104) || (r >= 206 && r < 208))
+            all_damaged = 1;
+        return;
+    }
+    uint8_t k = cur->kind[b];
+    uint64_t gdt = (uint64_t)(g->first_data_block + 1) * cur->bs;
+    if (k & K_GDT) {
+        if (off >= gdt && off < gdt + 32ull * g->groups)
+            cur->gdmg[(off - gdt) / 32] = run_id;
+        return;
+    }
+    if (k & K_TABLE) {
+        for (uint32_t grp = 0; grp < g->groups; grp++) {
+            uint32_t t = le32(cur->pristine + gdt + 32 * grp + 8);
+            if (b >= t && b - t < table_len(g))
+                damage_inode(grp * g->inodes_per_group + (uint32_t)((off - (uint64_t)t * cur->bs) / g->inode_size) + 1);
+        }
+        return;
+    }
+    if (k & K_BITMAP) {
+        for (uint32_t grp = 0; grp < g->groups; grp++)
+            if (le32(cur->pristine + gdt + 32 * grp) == b || le32(cur->pristine + gdt + 32 * grp + 4) == b)
+                cur->gdmg[grp] = run_id;
+        return;
+    }
+    damage_inode(cur->owner[b]); /* a directory's, symlink's or map's block */
 }
 
 static void patch(unsigned base, const uint8_t *p)
@@ -447,7 +530,68 @@ static void patch(unsigned base, const uint8_t *p)
         return;
     for (uint32_t c = off / CH; c <= (off + width - 1) / CH; c++)
         mark_dirty(c);
+    for (unsigned i = 0; i < width; i++)
+        note_damage(off + i);
     ext2_fuzz_patch_apply(images[base].work, p, off, images[base].interesting);
+}
+
+/* Block @p b, named at @p depth of a damaged map (0: data, of a directory
+ * if @p dir), as the writer would read it now. */
+static void damage_block(uint32_t b, int depth, int dir)
+{
+    const struct ext2_fs *g = &cur->geo;
+    if (b <= fs.first_data_block || b >= fs.blocks || b >= g->blocks)
+        return;
+    damage_inode(cur->owner[b]);
+    uint32_t *w = &cur->walked[(size_t)b * 5 + (depth ? (unsigned)depth - 1 : 4)];
+    if ((!depth && !dir) || *w == run_id)
+        return;
+    *w = run_id;
+    const uint8_t *blk = cur->work + (uint64_t)b * fs.block_size;
+    if (depth) {
+        for (uint32_t i = 0; i < fs.block_size / 4; i++)
+            damage_block(le32(blk + 4 * i), depth - 1, dir);
+        return;
+    }
+    /* The entries as ext2_entry_at() parses them, to the first bad one. */
+    for (uint32_t boff = 0; boff + 8 <= fs.block_size;) {
+        uint32_t rec = le16(blk + boff + 4);
+        if (fs.block_size == 65536 && (rec == 0 || rec == 65535))
+            rec = 65536;
+        if (rec < 8 || rec % 4 || rec > fs.block_size - boff)
+            break;
+        damage_inode(le32(blk + boff));
+        boff += rec;
+    }
+}
+
+/* Spread the patches' damage (after ext2_open() of the patched image). */
+static void damage_spread(void)
+{
+    const struct ext2_fs *g = &cur->geo;
+    if (all_damaged)
+        return;
+    for (uint32_t grp = 0; grp < g->groups; grp++) {
+        if (cur->gdmg[grp] != run_id)
+            continue;
+        for (uint32_t i = 1; i <= g->inodes_per_group; i++)
+            damage_inode(grp * g->inodes_per_group + i);
+        for (uint32_t b = g->first_data_block + grp * g->blocks_per_group;
+             b < g->blocks && b < g->first_data_block + (grp + 1) * g->blocks_per_group; b++)
+            damage_inode(cur->owner[b]);
+    }
+    while (cur->queue[0]) {
+        uint32_t ino = cur->queue[cur->queue[0]--];
+        struct ext2_inode in;
+        if (ino > fs.inodes || ext2_read_inode(&fs, ino, &in))
+            continue;
+        int dir = (in.mode & S_IFMT) == S_IFDIR;
+        if ((in.mode & S_IFMT) == S_IFLNK && in.blocks512 == (in.file_acl ? fs.block_size / 512 : 0))
+            continue; /* a fast symlink: no map */
+        for (int k = 0; k < 15; k++)
+            damage_block(in.block[k], k < 12 ? 0 : k - 11, dir);
+        damage_block(in.file_acl, 0, 0);
+    }
 }
 
 /* ---- each call: its name, its result ---- */
@@ -699,6 +843,11 @@ static struct node *get_node(uint32_t ino)
     struct ext2_inode in;
     begin("ext2_read_inode");
     if (end(ext2_read_inode(&fs, ino, &in), A_INVAL | A_UCLEAN | A_IO))
+        return NULL;
+    /* What make_node() refuses (a deleted inode still named, a size no
+     * map backs), the VFS never hands the writer. */
+    begin("ext2_check_inode");
+    if (end(ext2_check_inode(&fs, &in), A_UCLEAN))
         return NULL;
     if (!n)
         n = &nodes[nnodes++];
@@ -1524,6 +1673,47 @@ static void check_listings(void)
 
 static int touched(uint32_t ino) { return find_node(ino) != NULL; }
 
+/* A file (the root, or past the reserved inodes) that neither the damage
+ * reached nor the run handled. */
+static int judged(uint32_t ino)
+{
+    return ino && (ino == 2 || ino >= cur->geo.first_ino) && cur->dmg[ino] != run_id && !touched(ino);
+}
+
+/* Every run that mounted read-write: no block of a file that neither the
+ * damage reached nor the run handled changed, nor its inode's slot (see
+ * damage_spread()). */
+static void check_undamaged(void)
+{
+    const struct ext2_fs *g = &cur->geo;
+    if (all_damaged)
+        return;
+    for (size_t i = 0; i < ndirty; i++) {
+        uint64_t off = (uint64_t)dirty[i] * CH;
+        size_t n = cur->size - off < CH ? (size_t)(cur->size - off) : CH;
+        uint32_t b = (uint32_t)(off / cur->bs);
+        if (b >= g->blocks || !memcmp(cur->work + off, cur->pristine + off, n))
+            continue;
+        if (cur->kind[b] & K_TABLE) {
+            for (uint32_t grp = 0; grp < g->groups; grp++) {
+                uint32_t t = le32(cur->pristine + (uint64_t)(g->first_data_block + 1) * cur->bs + 32 * grp + 8);
+                if (b < t || b - t >= table_len(g))
+                    continue;
+                for (uint64_t p = off; p < off + n; p++) {
+                    uint32_t ino = grp * g->inodes_per_group + (uint32_t)((p - (uint64_t)t * cur->bs) / g->inode_size) + 1;
+                    CHECK(cur->work[p] == cur->pristine[p] || !cur->live[ino] || !judged(ino),
+                          "inode %u's slot changed at byte %llu, a file the damage did not reach and the run did "
+                          "not handle", ino, (unsigned long long)p);
+                }
+            }
+            continue;
+        }
+        uint32_t o = cur->owner[b];
+        CHECK(!judged(o), "block %u of inode %u changed, a file the damage did not reach and the run did not handle",
+              b, o);
+    }
+}
+
 /* Against the pristine image: what may have changed did. */
 static void check_changes(void)
 {
@@ -1593,6 +1783,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run_id++;
     ndirty = nsaved = 0;
     nhandles = nnodes = ncomplete = name_counter = 0;
+    all_damaged = 0;
+    cur->queue[0] = 0;
     op_no = 0;
     call_name = "ext2_open";
     size_t at = 2;
@@ -1635,6 +1827,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     fs.blocks_per_group == g->blocks_per_group && fs.inodes_per_group == g->inodes_per_group &&
                     fs.inode_size == g->inode_size && fs.groups == g->groups;
         CHECK(!clean || geo_clean, "an undamaged image's geometry differs");
+        damage_spread();
         begin("ext2_set_state");
         end(ext2_set_state(&fs, 0), A_IO);
         walk();
@@ -1647,6 +1840,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         begin("ext2_set_state");
         end(ext2_set_state(&fs, 1), A_IO);
         counting = 0; /* the checks' reads do not fail */
+        check_undamaged();
         if (clean) {
             check_counts();
             check_large_files();

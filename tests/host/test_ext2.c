@@ -120,6 +120,8 @@ static void check_manifest(struct ext2_fs *fs, const char *manifest)
     while (fscanf(m, " %c %4095s", &kind, path) == 2) {
         struct ext2_inode in;
         int err = resolve(fs, path, &in);
+        if (!err && (err = ext2_check_inode(fs, &in)) != 0)
+            fprintf(stderr, "%s: refused by ext2_check_inode()\n", path); /* every file of mke2fs's is fine */
         if (err) {
             fprintf(stderr, "%s: %d (%s)\n", path, err, fs->err);
             CHECK(err == 0);
@@ -334,6 +336,97 @@ static void test_bad_metadata(const struct ext2_dev *dev, const char *file, cons
     CHECK_EQ_INT(ext2_readlink(&fs, &in, name, sizeof name), -EINVAL);
 }
 
+/* Group descriptors whose bitmaps or inode table leave their group, or
+ * lie over the superblock and descriptor copy or over each other: the
+ * file system opens read-only, the reason in ro_why (a writer would put
+ * inodes and bitmap bits over other files). Each group holding as many
+ * inodes as s_inodes_per_group says, or the open is refused. */
+static void test_bad_layout(const struct ext2_dev *dev)
+{
+    struct ext2_fs fs;
+    CHECK_EQ_INT(ext2_open(&fs, dev), 0);
+    CHECK(!fs.read_only && !fs.ro_why[0]);
+    uint8_t *gdt = image + (uint64_t)(fs.first_data_block + 1) * fs.block_size;
+    uint32_t g1 = fs.first_data_block + fs.blocks_per_group; /* group 1's first block */
+    uint32_t bb0, ib0, t0;
+    memcpy(&bb0, gdt, 4);
+    memcpy(&ib0, gdt + 4, 4);
+    memcpy(&t0, gdt + 8, 4);
+    static const struct { unsigned field; int which; const char *why; } cases[] = {
+        {8, 0, "group 0's inode table outside its group"},           /* onto the last blocks */
+        {4, 1, "group 0's bitmaps and inode table overlap"},         /* into its own table */
+        {8, 2, "group 0's bitmap or inode table over the superblock or descriptors"},
+        {0, 3, "group 0's bitmaps and inode table overlap"},         /* the inode bitmap's block */
+        /* with two groups or more: */
+        {32 + 8, 4, "group 1's inode table outside its group"},     /* onto group 0's table */
+        {32 + 0, 5, "group 1's block bitmap outside its group"},    /* shared with group 0 */
+        {32 + 4, 6, "group 1's bitmap or inode table over the superblock or descriptors"}, /* backup */
+    };
+    uint32_t vals[] = {fs.blocks - 1, t0 + 1, fs.first_data_block + 1, ib0, t0, bb0, g1};
+    uint8_t saved[64];
+    memcpy(saved, gdt, sizeof saved);
+    for (unsigned i = 0; i < (fs.groups >= 2 ? 7u : 4u); i++) {
+        put32(gdt + cases[i].field, vals[cases[i].which]);
+        int err = ext2_open(&fs, dev);
+        CHECK_EQ_INT(err, 0);
+        if (strcmp(fs.ro_why, cases[i].why))
+            fprintf(stderr, "layout case %u: \"%s\", not \"%s\"\n", i, fs.ro_why, cases[i].why);
+        CHECK(fs.read_only && !strcmp(fs.ro_why, cases[i].why));
+        memcpy(gdt, saved, sizeof saved);
+    }
+    /* s_inodes_per_group one less (its bitmaps and tables still fit) and
+     * s_inodes_count left: refused, as is the count alone one less. */
+    uint8_t sb[1024];
+    memcpy(sb, image + 1024, sizeof sb);
+    uint32_t ipg, count;
+    memcpy(&ipg, sb + 40, 4);
+    memcpy(&count, sb, 4);
+    put32(image + 1024 + 40, ipg - 8);
+    CHECK_EQ_INT(ext2_open(&fs, dev), -EINVAL);
+    CHECK(!strcmp(fs.err, "inode count not inodes per group times groups"));
+    memcpy(image + 1024, sb, sizeof sb);
+    put32(image + 1024, count - 1);
+    CHECK_EQ_INT(ext2_open(&fs, dev), -EINVAL);
+    memcpy(image + 1024, sb, sizeof sb);
+    CHECK_EQ_INT(ext2_open(&fs, dev), 0);
+    CHECK(!fs.read_only);
+}
+
+/* An inode reached by a name that is not to be used: each refused with
+ * its reason (the kernel's make_node() asks this of every inode). */
+static void test_bad_inodes(const struct ext2_dev *dev, const char *file)
+{
+    struct ext2_fs fs;
+    struct ext2_inode in, bad;
+    CHECK_EQ_INT(ext2_open(&fs, dev), 0);
+    CHECK_EQ_INT(resolve(&fs, file, &in), 0);
+    CHECK_EQ_INT(ext2_check_inode(&fs, &in), 0);
+    uint64_t p = fs.block_size / 4, reach = (12 + p + p * p + p * p * p) * fs.block_size;
+    struct { uint16_t mode, links; uint64_t size; const char *why; } cases[] = {
+        {0x8000 | 0644, 0, 10, "a deleted inode (no links) still named"},
+        {0x4000 | 0755, 0, 1024, "a deleted inode (no links) still named"},
+        {0xa000 | 0777, 0, 5, "a deleted inode (no links) still named"},
+        {0x2000 | 0644, 0, 0, "a deleted inode (no links) still named"},
+        {0x8000 | 0644, 1, (uint64_t)-1, "a size past what the block map can address"}, /* "negative" */
+        {0x8000 | 0644, 1, reach + 1, "a size past what the block map can address"},
+        {0xa000 | 0777, 1, fs.block_size, "a symlink longer than a block"},
+        {0xa000 | 0777, 1, 0xffffffffu, "a symlink longer than a block"},
+        {0xe000 | 0644, 1, 0, "an inode of no known type"},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bad = in;
+        bad.mode = cases[i].mode, bad.links = cases[i].links, bad.size = cases[i].size;
+        fs.err[0] = '\0';
+        CHECK_EQ_INT(ext2_check_inode(&fs, &bad), -EUCLEAN);
+        if (strcmp(fs.err, cases[i].why))
+            fprintf(stderr, "inode case %u: \"%s\"\n", i, fs.err);
+        CHECK(!strcmp(fs.err, cases[i].why));
+    }
+    bad = in;
+    bad.size = reach; /* the map's very end: a sparse file may be that large */
+    CHECK_EQ_INT(ext2_check_inode(&fs, &bad), 0);
+}
+
 /* Random bytes where the walk will meet them: the first 64 inodes of group
  * 0 (the root, lost+found and the top of the tree) and the root
  * directory's first block. Every walk ends, with errors or data, inside
@@ -402,6 +495,8 @@ int main(int argc, char **argv)
     check_manifest(&fs, argv[2]);
     test_bad_superblocks(&dev);
     test_bad_metadata(&dev, argv[3], argv[4]);
+    test_bad_layout(&dev);
+    test_bad_inodes(&dev, argv[3]);
     test_random_damage(&dev);
     free(image);
     return CHECK_DONE("test_ext2");

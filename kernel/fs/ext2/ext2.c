@@ -39,6 +39,7 @@ int ext2_dev_read(struct ext2_fs *fs, uint64_t off, void *buf, size_t n)
 }
 
 static int is_pow2(uint32_t v) { return v && !(v & (v - 1)); }
+static int check_layout(struct ext2_fs *fs);
 
 int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
 {
@@ -72,8 +73,11 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
     if (fs->blocks <= fs->first_data_block + 1 || !fs->inodes)
         return ext2_bad(fs, -EINVAL, "no blocks or no inodes");
     fs->groups = (fs->blocks - fs->first_data_block + fs->blocks_per_group - 1) / fs->blocks_per_group;
-    if (fs->inodes > (uint64_t)fs->groups * fs->inodes_per_group)
-        return ext2_bad(fs, -EINVAL, "more inodes than the groups hold");
+    /* mke2fs makes every group hold as many inodes: another count means
+     * s_inodes_count or s_inodes_per_group is wrong, and so is every
+     * inode's place. */
+    if (fs->inodes != (uint64_t)fs->groups * fs->inodes_per_group)
+        return ext2_bad(fs, -EINVAL, "inode count not inodes per group times groups");
     if ((uint64_t)fs->blocks * fs->block_size > dev->size)
         return ext2_bad(fs, -EINVAL, "file system larger than its device");
     if ((uint64_t)fs->groups * GD_SIZE > (uint64_t)(fs->blocks - fs->first_data_block - 1) * fs->block_size)
@@ -106,8 +110,86 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev)
     fs->reserved_blocks = get_le32(sb + 8);
     if (fs->compat & 0x10) /* resize_inode: room kept for more descriptors */
         fs->reserved_gdt = get_le16(sb + 206);
-    if (fs->free_blocks > fs->blocks || fs->free_inodes > fs->inodes)
+    if (fs->read_only && dev->write)
+        strlcpy(fs->ro_why, "features this kernel would not keep right", sizeof fs->ro_why);
+    if (fs->free_blocks > fs->blocks || fs->free_inodes > fs->inodes) {
         fs->read_only = 1; /* counts no writer can trust: e2fsck's to mend */
+        strlcpy(fs->ro_why, "free counts past the totals", sizeof fs->ro_why);
+    }
+    int err = check_layout(fs);
+    if (err == -EUCLEAN) {
+        /* Every read is still checked against the file system's bounds;
+         * a writer would put inodes and blocks over other metadata. */
+        fs->read_only = 1;
+        strlcpy(fs->ro_why, fs->err, sizeof fs->ro_why);
+        fs->err[0] = '\0';
+        err = 0;
+    }
+    return err;
+}
+
+int ext2_has_super_copy(const struct ext2_fs *fs, uint32_t g)
+{
+    if (g <= 1 || !(fs->ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER))
+        return 1;
+    for (uint32_t base = 3; base <= 7; base += 2) {
+        uint64_t p = base;
+        while (p < g)
+            p *= base;
+        if (p == g)
+            return 1;
+    }
+    return 0;
+}
+
+uint32_t ext2_table_blocks(const struct ext2_fs *fs)
+{
+    return (uint32_t)(((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) / fs->block_size);
+}
+
+/* Whether [@p a, @p a + @p an) and [@p b, @p b + @p bn) share a block. */
+static int overlap(uint64_t a, uint64_t an, uint64_t b, uint64_t bn) { return a < b + bn && b < a + an; }
+
+/* Each group's bitmaps and inode table inside the group (ext2 without
+ * flex_bg keeps them there), clear of the group's superblock and
+ * descriptor copy and of each other: then no two groups share one, and
+ * no inode or bitmap write lands on other metadata. -EUCLEAN with the
+ * reason, -EIO. */
+static int check_layout(struct ext2_fs *fs)
+{
+    uint32_t len = ext2_table_blocks(fs);
+    uint32_t gdt = (uint32_t)(((uint64_t)fs->groups * GD_SIZE + fs->block_size - 1) / fs->block_size);
+    uint8_t chunk[16 * GD_SIZE];
+    for (uint32_t g = 0; g < fs->groups; g++) {
+        if (g % 16 == 0) {
+            uint32_t n = fs->groups - g < 16 ? fs->groups - g : 16;
+            int err = ext2_dev_read(fs, (uint64_t)(fs->first_data_block + 1) * fs->block_size +
+                                            (uint64_t)g * GD_SIZE, chunk, n * GD_SIZE);
+            if (err)
+                return err;
+        }
+        const uint8_t *gd = chunk + (g % 16) * GD_SIZE;
+        uint64_t start = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
+        uint64_t end = start + fs->blocks_per_group < fs->blocks ? start + fs->blocks_per_group : fs->blocks;
+        uint64_t bb = get_le32(gd + GD_BLOCK_BITMAP), ib = get_le32(gd + GD_INODE_BITMAP);
+        uint64_t t = get_le32(gd + GD_INODE_TABLE);
+        uint64_t meta = ext2_has_super_copy(fs, g) ? 1 + gdt + fs->reserved_gdt : 0;
+        const char *why = NULL;
+        if (bb < start || bb >= end)
+            why = "block bitmap outside its group";
+        else if (ib < start || ib >= end)
+            why = "inode bitmap outside its group";
+        else if (t < start || t + len > end)
+            why = "inode table outside its group";
+        else if (overlap(bb, 1, start, meta) || overlap(ib, 1, start, meta) || overlap(t, len, start, meta))
+            why = "bitmap or inode table over the superblock or descriptors";
+        else if (bb == ib || overlap(bb, 1, t, len) || overlap(ib, 1, t, len))
+            why = "bitmaps and inode table overlap";
+        if (why) {
+            ksnprintf(fs->err, sizeof fs->err, "group %u's %s", g, why);
+            return -EUCLEAN;
+        }
+    }
     return 0;
 }
 
@@ -121,7 +203,7 @@ int ext2_inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block)
     if (err)
         return err;
     uint32_t t = get_le32(gd + 8);
-    uint64_t len = ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) / fs->block_size;
+    uint64_t len = ext2_table_blocks(fs);
     if (t <= fs->first_data_block || t + len > fs->blocks)
         return ext2_bad(fs, -EUCLEAN, "a group's inode table lies outside the file system");
     *block = t;
@@ -158,6 +240,31 @@ int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
     out->file_acl = get_le32(raw + I_FILE_ACL);
     for (int i = 0; i < 15; i++)
         out->block[i] = get_le32(raw + I_BLOCK + 4 * i);
+    return 0;
+}
+
+/* Bytes the block map can address: 12 + p + p^2 + p^3 blocks. A sparse
+ * file may have that size with far fewer blocks than i_blocks counts. */
+static uint64_t map_reach(const struct ext2_fs *fs)
+{
+    uint64_t p = fs->block_size / 4;
+    return (12 + p + p * p + p * p * p) * fs->block_size;
+}
+
+int ext2_check_inode(struct ext2_fs *fs, const struct ext2_inode *in)
+{
+    uint32_t type = in->mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR && type != S_IFBLK &&
+        type != S_IFIFO && type != S_IFSOCK)
+        return ext2_bad(fs, -EUCLEAN, "an inode of no known type");
+    /* Its blocks and its slot are free to be handed out again (and would
+     * be freed again at its last reference). */
+    if (!in->links)
+        return ext2_bad(fs, -EUCLEAN, "a deleted inode (no links) still named");
+    if ((type == S_IFREG || type == S_IFDIR) && in->size > map_reach(fs))
+        return ext2_bad(fs, -EUCLEAN, "a size past what the block map can address");
+    if (type == S_IFLNK && in->size >= fs->block_size)
+        return ext2_bad(fs, -EUCLEAN, "a symlink longer than a block");
     return 0;
 }
 

@@ -112,25 +112,23 @@ static void trim(struct e2mount *m, struct e2node *keep)
 static int make_node(struct e2mount *m, const struct ext2_inode *di, struct inode *parent, struct inode **out)
 {
     uint32_t type = di->mode & S_IFMT;
-    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR && type != S_IFBLK &&
-        type != S_IFIFO && type != S_IFSOCK)
-        return damaged(m, "an inode of no known type");
-    /* A directory is kept while the mount lives: the VFS frees an inode
-     * with no links at its last reference, so one claiming none is
-     * refused rather than freed behind the table. */
-    if (type == S_IFDIR && !di->links)
-        return damaged(m, "a directory with no links");
+    /* Any inode claiming no links is refused, not made: the VFS would free
+     * it at its last reference (a directory behind the table, a file's
+     * blocks while another name or the bitmap still has them). So is one
+     * of no known type, or a size no map can back (a read without end). */
+    int err = ext2_check_inode(&m->fs, di);
+    if (err)
+        return e2_err(m, err);
     struct e2node *n = kzalloc(sizeof *n);
     if (!n)
         return -ENOMEM;
     n->di = *di;
-    int err = 0;
-    if (type == S_IFLNK) {
-        size_t cap = di->size < m->fs.block_size ? (size_t)di->size + 1 : 1;
+    if (type == S_IFLNK) { /* shorter than a block: ext2_check_inode() */
+        size_t cap = (size_t)di->size + 1;
         n->target = kmalloc(cap);
         long len = n->target ? ext2_readlink(&m->fs, &n->di, n->target, cap) : -ENOMEM;
         if (len < 0)
-            err = len == -ENAMETOOLONG ? -EUCLEAN : (int)len;
+            err = (int)len;
     }
     struct inode *vi = err ? NULL : inode_alloc(m->vdev, &e2_iops, di->mode);
     if (!vi) {

@@ -15,6 +15,10 @@
 #define S_IFREG 0x8000
 #define S_IFDIR 0x4000
 #define S_IFLNK 0xa000
+#define S_IFCHR 0x2000
+#define S_IFBLK 0x6000
+#define S_IFIFO 0x1000
+#define S_IFSOCK 0xc000
 
 /* Superblock fields (byte offsets). */
 enum {
@@ -50,6 +54,11 @@ int ext2_bad(struct ext2_fs *fs, int err, const char *what);
 int ext2_dev_read(struct ext2_fs *fs, uint64_t off, void *buf, size_t n);
 /** The first block of group @p g's inode table, checked. */
 int ext2_inode_table(struct ext2_fs *fs, uint32_t g, uint32_t *block);
+/** Whether group @p g holds a copy of the superblock and descriptors:
+ *  all do without sparse_super, else 0, 1 and the powers of 3, 5 and 7. */
+int ext2_has_super_copy(const struct ext2_fs *fs, uint32_t g);
+/** Blocks of one group's inode table. */
+uint32_t ext2_table_blocks(const struct ext2_fs *fs);
 /** 0 if @p b is a hole or a block of the file system, else -EUCLEAN. */
 int ext2_check_ptr(struct ext2_fs *fs, uint32_t b);
 

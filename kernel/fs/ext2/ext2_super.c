@@ -300,8 +300,9 @@ int ext2_mount(const char *source, const char *path, int read_only)
         m->bc.unit_shift = unit_shift(m);
         m->rw = !m->fs.read_only;
         if (!read_only && !m->rw)
-            pr_warn("ext2: %s: mounted read-only: features %#x/%#x/%#x or counts this kernel would not keep right",
-                    bd->name, m->fs.compat, m->fs.incompat, m->fs.ro_compat);
+            pr_warn("ext2: %s: mounted read-only: %s (features %#x/%#x/%#x)", bd->name,
+                    m->fs.ro_why[0] ? m->fs.ro_why : "the device is read-only", m->fs.compat, m->fs.incompat,
+                    m->fs.ro_compat);
         m->vdev = vfs_new_dev();
         m->epoch = m->fs.now;
         m->mounted_ns = hal_time_ns();
@@ -311,7 +312,7 @@ int ext2_mount(const char *source, const char *path, int read_only)
         if (!err)
             err = e2_inode(m, 2, NULL, &root);
         if (!err && !S_ISDIR(root->mode))
-            err = -EUCLEAN;
+            err = damaged(m, "the root inode is not a directory");
         if (!err)
             err = vfs_mount(path, root, source, "ext2", !m->rw);
         if (err && m->rw) {

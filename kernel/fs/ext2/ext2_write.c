@@ -24,7 +24,12 @@
  * block bitmap that calls a group's own metadata free, or an inode bitmap
  * that calls a live inode free, is reported and the bit skipped, never
  * allocated over. A bitmap damaged along with its count is beyond these
- * checks: e2fsck's to find.
+ * checks: e2fsck's to find. Nor are maps: a block an inode's map names is
+ * never written through (a directory's entries, an indirect block's
+ * pointers, a file's data) when it is its group's metadata, as ext4's
+ * block_validity refuses it: a damaged pointer would carry the damage
+ * into the descriptors, bitmaps or inode table, and from there to every
+ * file of the group.
  */
 #include <kernel/errno.h>
 #include <kernel/ext2.h>
@@ -191,27 +196,10 @@ static int group_trusted(struct ext2_fs *fs, uint32_t g, const uint8_t gd[GD_SIZ
 
 /* The group's own metadata (superblock copy, descriptors, bitmaps, inode
  * table): what a damaged bitmap must never make us hand out. */
-/* Whether group @p g holds a copy of the superblock and descriptors:
- * all do without sparse_super, else 0, 1 and the powers of 3, 5 and 7. */
-static int has_super_copy(struct ext2_fs *fs, uint32_t g)
-{
-    if (g <= 1 || !(fs->ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER))
-        return 1;
-    for (uint32_t base = 3; base <= 7; base += 2) {
-        uint64_t p = base;
-        while (p < g)
-            p *= base;
-        if (p == g)
-            return 1;
-    }
-    return 0;
-}
-
 static int is_group_meta(struct ext2_fs *fs, const uint8_t gd[GD_SIZE], uint32_t b)
 {
     uint32_t table = get_le32(gd + GD_INODE_TABLE);
-    uint32_t len = (uint32_t)(((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) /
-                              fs->block_size);
+    uint32_t len = ext2_table_blocks(fs);
     if (b == get_le32(gd + GD_BLOCK_BITMAP) || b == get_le32(gd + GD_INODE_BITMAP) ||
         (b >= table && b - table < len) || b <= fs->first_data_block)
         return 1;
@@ -220,7 +208,21 @@ static int is_group_meta(struct ext2_fs *fs, const uint8_t gd[GD_SIZE], uint32_t
     uint32_t g = (b - fs->first_data_block) / fs->blocks_per_group;
     uint32_t at = (b - fs->first_data_block) % fs->blocks_per_group;
     uint32_t gdt = (uint32_t)(((uint64_t)fs->groups * GD_SIZE + fs->block_size - 1) / fs->block_size);
-    return has_super_copy(fs, g) && at < 1 + gdt + fs->reserved_gdt;
+    return ext2_has_super_copy(fs, g) && at < 1 + gdt + fs->reserved_gdt;
+}
+
+/* A block an inode's map names, about to be written through: not its
+ * group's metadata (a damaged pointer would carry the damage there, and
+ * from there to every file of the group). 0 (a hole) passes. */
+static int not_meta(struct ext2_fs *fs, uint32_t b)
+{
+    if (!b || b <= fs->first_data_block || b >= fs->blocks)
+        return ext2_check_ptr(fs, b);
+    uint8_t gd[GD_SIZE];
+    int err = gd_read(fs, (b - fs->first_data_block) / fs->blocks_per_group, gd);
+    if (!err && is_group_meta(fs, gd, b))
+        err = ext2_bad(fs, -EUCLEAN, "a block pointer into its group's metadata");
+    return err;
 }
 
 static int alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
@@ -521,7 +523,7 @@ int ext2_bmap_alloc(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblock, 
         goal = fs->first_data_block + ((in->ino - 1) / fs->inodes_per_group) * fs->blocks_per_group;
     int is_data = (in->mode & S_IFMT) == S_IFREG;
     uint32_t b = in->block[top];
-    if ((err = ext2_check_ptr(fs, b)))
+    if ((err = not_meta(fs, b)))
         return err;
     if (!b) {
         if ((err = new_block(fs, in, goal, depth > 0 || !is_data, &b)))
@@ -539,7 +541,7 @@ int ext2_bmap_alloc(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblock, 
         rel %= span;
         span /= per;
         uint32_t next = get_le32(p);
-        if ((err = ext2_check_ptr(fs, next)))
+        if ((err = not_meta(fs, next)))
             return err;
         if (!next) {
             int leaf = depth == 1;
@@ -573,6 +575,8 @@ static int trunc_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t *ptr, 
     uint64_t per = fs->block_size / 4, span = 1;
     for (int d = 1; d < depth; d++)
         span *= per;
+    if (depth > 0 && (err = not_meta(fs, b)))
+        return err; /* its pointers are not to be cleared, nor followed */
     if (depth > 0) {
         /* The children past keep, CHUNK / 4 pointers at a time. */
         uint64_t first = start >= keep ? 0 : (keep - start) / span; /* the first child reaching keep */
@@ -691,6 +695,8 @@ static int dir_walk(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t f
     for (uint64_t k = 0, lb = first; k < blocks; k++, lb = lb + 1 == blocks ? 0 : lb + 1) {
         uint32_t pb;
         int err = ext2_dir_block(fs, dir, lb, &pb);
+        if (!err)
+            err = not_meta(fs, pb); /* every walk may end in a write of the block */
         if (err)
             return err;
         struct ext2_view v;

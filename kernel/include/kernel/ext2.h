@@ -75,7 +75,9 @@ struct ext2_fs {
     uint32_t compat;            /**< s_feature_compat */
     uint32_t incompat;          /**< s_feature_incompat */
     uint32_t ro_compat;         /**< s_feature_ro_compat */
-    int read_only;              /**< only reading is safe (an unknown ro_compat feature, a journal) */
+    int read_only;              /**< only reading is safe (an unknown ro_compat feature, a journal,
+                                     counts or a layout a writer would make worse) */
+    char ro_why[96];            /**< why @c read_only, when the device could be written */
     uint32_t free_blocks;       /**< s_free_blocks_count, kept here while mounted (ext2_sync_super()) */
     uint32_t free_inodes;       /**< s_free_inodes_count, likewise */
     uint32_t reserved_blocks;   /**< s_r_blocks_count: kept for root (statfs's bavail leaves them out) */
@@ -123,8 +125,14 @@ struct ext2_dirent {
  * revision past 1, a block size outside 1-64 KiB, counts that contradict
  * each other or the device's size, an inode size that is not a power of
  * two between 128 and the block size, an incompat feature not in
- * EXT2_INCOMPAT_KNOWN (extents, 64-bit, journal recovery, ...). An unknown
- * ro_compat feature, or a journal, sets @c read_only.
+ * EXT2_INCOMPAT_KNOWN (extents, 64-bit, journal recovery, ...), an inode
+ * count other than inodes per group times groups. An unknown ro_compat
+ * feature, a journal, free counts past the totals, or group descriptors
+ * whose bitmaps or inode table lie outside their group or over other
+ * metadata of it (the superblock and descriptor copy, each other) set
+ * @c read_only, the reason in @c ro_why: the reader checks every block it
+ * reads against the file system's bounds, but a writer would put inodes
+ * and blocks over what is not theirs.
  * @retval 0 @p fs describes it
  * @retval -EIO the device could not be read
  */
@@ -138,6 +146,16 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev);
  * @retval -EIO the device failed
  */
 int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
+
+/**
+ * @brief Whether inode @p in, reached through a name (or the root), may be
+ *        used: -EUCLEAN with the reason in @c fs->err for one with no links
+ *        (deleted, its blocks free to be handed out), of no known type, a
+ *        regular file or directory larger than the block map can address
+ *        (12 + p + p^2 + p^3 blocks of p pointers each: a size no map can
+ *        back, read without end), or a symlink as long as a block or longer.
+ */
+int ext2_check_inode(struct ext2_fs *fs, const struct ext2_inode *in);
 
 /**
  * @brief The disk block holding block @p lblock of @p in's data, through
