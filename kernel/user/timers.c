@@ -42,6 +42,7 @@
 #define ITIMER_REAL 0
 #define SIGEV_SIGNAL 0
 #define SIGEV_NONE 1
+#define SIGEV_THREAD 2
 #define SIGEV_THREAD_ID 4
 #define TIMER_ABSTIME 1
 
@@ -398,8 +399,10 @@ static long sys_timer_create(const uint64_t a[6])
             return -EFAULT;
         user_value = 1;
     }
+    if (ev.notify == SIGEV_THREAD)
+        ev.notify = SIGEV_SIGNAL; /* the C library's thread is its own business: to the kernel a signal */
     if (ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_NONE && ev.notify != SIGEV_THREAD_ID)
-        return -EINVAL; /* SIGEV_THREAD is the C library's, over SIGEV_THREAD_ID */
+        return -EINVAL;
     if (ev.notify != SIGEV_NONE && (ev.signo < 1 || ev.signo > NSIG_MAX))
         return -EINVAL;
     if (ev.notify == SIGEV_THREAD_ID && !proc_has_thread(proc_current(), ev.tid))
@@ -452,12 +455,13 @@ static long sys_timer_gettime(const uint64_t a[6])
 }
 
 /* timer_settime(id, flags, new, old). The clock is fixed at creation; an
- * absolute time on a wall clock is a monotonic deadline from here on. */
+ * absolute time on a wall clock is a monotonic deadline from here on.
+ * Flags other than TIMER_ABSTIME are ignored, as Linux ignores them. */
 static long sys_timer_settime(const uint64_t a[6])
 {
     struct proc_timers *pt;
     struct ptimer *t = timer_get(a[0], &pt);
-    if (!t || (a[1] & ~(uint64_t)TIMER_ABSTIME))
+    if (!t || !a[2])
         return -EINVAL;
     struct itimerspec_u in;
     if (copy_from_user(&in, (const void *)(uintptr_t)a[2], sizeof in))
