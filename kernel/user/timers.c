@@ -113,10 +113,9 @@ static void fire(struct ktimer *kt, void *arg)
     spin_unlock_irqrestore(&pt->lock, f);
     if (!send)
         return;
-    if (overrun_only) {
-        signal_timer_overrun(pt->p, t->signo, t->id, clamp_overrun(missed + 1));
+    /* Sent but not pending: it was dropped (ignored then): this one goes. */
+    if (overrun_only && signal_timer_overrun(pt->p, t->signo, t->id, clamp_overrun(missed + 1)))
         return;
-    }
     ki.overrun = clamp_overrun(missed);
     if (t->notify == SIGEV_THREAD_ID) {
         if (signal_send_tid(pt->p, t->tid, t->signo, &ki) == 0)

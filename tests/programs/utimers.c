@@ -437,6 +437,18 @@ static void posix_timer_checks(void)
     timer_in_handler = -1;
     sleep_ns(5 * MS);
 
+    /* A signal ignored when the timer fired is lost, not left owing: once
+     * a handler is back, the period's next expiry signals again. */
+    struct usigaction ign = {0};
+    ign.handler = 1; /* SIG_IGN */
+    sys6(NR_rt_sigaction, SIGUSR1, (long)&ign, 0, 8, 0, 0);
+    reset_hits();
+    tset(id2, 0, 2 * MS, 2 * MS, 0);
+    sleep_ns(10 * MS);
+    handle(SIGUSR1, on_sig);
+    expect(wait_hits(SIGUSR1, 2) >= 2, 1, "a period whose signal was ignored signals again once handled");
+    tset(id2, 0, 0, 0, 0);
+
     /* SIGEV_NONE: it runs down, no signal. */
     int idn = -1;
     struct sigev en = {0, 0, SIGEV_NONE, 0, {0}};
