@@ -34,6 +34,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/wait.h>
 
 #define PTIMERS_MAX 64                   /* POSIX timers per process; then EAGAIN */
 #define TIMER_MIN_PERIOD_NS 50000ull     /* the closest a period re-arms */
@@ -68,8 +69,13 @@ struct ptimer {
     int overrun_last;  /* timer_getoverrun(): the last delivered signal's */
 };
 
+/* lock: what the interrupt side shares (a timer's times, the table's slots).
+ * ops: held by a call while it uses a POSIX timer, so that another thread's
+ * timer_delete() cannot free it meanwhile (disarming waits for a callback,
+ * which the spinlock could not be held across). */
 struct proc_timers {
     struct spinlock lock;
+    struct mutex ops;
     struct proc *p;
     struct ptimer real;
     struct ptimer *t[PTIMERS_MAX];
@@ -153,6 +159,7 @@ static struct proc_timers *timers_of(struct proc *p)
     if (!pt)
         return NULL;
     spin_init(&pt->lock, "ptimers");
+    mutex_init(&pt->ops, "ptimer ops");
     pt->p = p;
     pt->real.owner = pt;
     pt->real.id = -1;
@@ -198,26 +205,30 @@ static void remaining(struct proc_timers *pt, struct ptimer *t, uint64_t *left, 
     spin_unlock_irqrestore(&pt->lock, f);
 }
 
+/* Delete timer @p id (ops held, or no other thread left). Out of the table
+ * first, so that a delivery no longer finds it; disarming then waits for
+ * a callback still running. */
 static void free_timer(struct proc_timers *pt, int id)
 {
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     struct ptimer *t = pt->t[id];
+    pt->t[id] = NULL;
     spin_unlock_irqrestore(&pt->lock, f);
     if (!t)
         return;
     disarm(pt, t);
-    f = spin_lock_irqsave(&pt->lock);
-    pt->t[id] = NULL;
-    spin_unlock_irqrestore(&pt->lock, f);
     kfree(t);
 }
 
 void ptimer_exec(struct proc *p)
 {
     struct proc_timers *pt = __atomic_load_n(&p->timers, __ATOMIC_ACQUIRE);
-    if (pt)
-        for (int i = 0; i < PTIMERS_MAX; i++)
-            free_timer(pt, i);
+    if (!pt)
+        return;
+    mutex_lock(&pt->ops);
+    for (int i = 0; i < PTIMERS_MAX; i++)
+        free_timer(pt, i);
+    mutex_unlock(&pt->ops);
 }
 
 void ptimer_exit(struct proc *p)
@@ -225,7 +236,7 @@ void ptimer_exit(struct proc *p)
     struct proc_timers *pt = __atomic_exchange_n(&p->timers, NULL, __ATOMIC_ACQ_REL);
     if (!pt)
         return;
-    for (int i = 0; i < PTIMERS_MAX; i++)
+    for (int i = 0; i < PTIMERS_MAX; i++) /* the last thread: no call can hold ops */
         free_timer(pt, i);
     disarm(pt, &pt->real);
     kfree(pt);
@@ -374,18 +385,24 @@ static int timer_clock(uint64_t clock)
            clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM || clock == CLOCK_TAI;
 }
 
-/* Timer @p id of the caller, or NULL (its table in *@p ptp). */
+/* Timer @p id of the caller with its table's ops held (timer_put() lets go),
+ * or NULL: there is none (its table in *@p ptp). */
 static struct ptimer *timer_get(uint64_t id, struct proc_timers **ptp)
 {
     struct proc_timers *pt = __atomic_load_n(&proc_current()->timers, __ATOMIC_ACQUIRE);
     *ptp = pt;
     if (!pt || id >= PTIMERS_MAX)
         return NULL;
+    mutex_lock(&pt->ops);
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     struct ptimer *t = pt->t[id];
     spin_unlock_irqrestore(&pt->lock, f);
+    if (!t)
+        mutex_unlock(&pt->ops);
     return t;
 }
+
+static void timer_put(struct proc_timers *pt) { mutex_unlock(&pt->ops); }
 
 static long sys_timer_create(const uint64_t a[6])
 {
@@ -432,25 +449,32 @@ static long sys_timer_create(const uint64_t a[6])
     }
     int32_t uid = id;
     if (copy_to_user((void *)(uintptr_t)a[2], &uid, sizeof uid)) {
-        free_timer(pt, id);
+        struct ptimer *now = timer_get((uint64_t)id, &pt);
+        if (now == t) /* unless another thread deleted it meanwhile */
+            free_timer(pt, id);
+        if (now)
+            timer_put(pt);
         return -EFAULT;
     }
     return 0;
 }
 
-static long timer_read(struct proc_timers *pt, struct ptimer *t, uint64_t uout)
+static struct itimerspec_u timer_read(struct proc_timers *pt, struct ptimer *t)
 {
     uint64_t left, interval;
     remaining(pt, t, &left, &interval);
-    struct itimerspec_u v = {ns_ts(interval), ns_ts(left)};
-    return copy_to_user((void *)(uintptr_t)uout, &v, sizeof v);
+    return (struct itimerspec_u){ns_ts(interval), ns_ts(left)};
 }
 
 static long sys_timer_gettime(const uint64_t a[6])
 {
     struct proc_timers *pt;
     struct ptimer *t = timer_get(a[0], &pt);
-    return t ? timer_read(pt, t, a[1]) : -EINVAL;
+    if (!t)
+        return -EINVAL;
+    struct itimerspec_u v = timer_read(pt, t);
+    timer_put(pt);
+    return copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v);
 }
 
 /* timer_settime(id, flags, new, old). The clock is fixed at creation; an
@@ -458,11 +482,9 @@ static long sys_timer_gettime(const uint64_t a[6])
  * Flags other than TIMER_ABSTIME are ignored, as Linux ignores them. */
 static long sys_timer_settime(const uint64_t a[6])
 {
-    struct proc_timers *pt;
-    struct ptimer *t = timer_get(a[0], &pt);
-    if (!t || !a[2])
+    struct itimerspec_u in, old;
+    if (!a[2])
         return -EINVAL;
-    struct itimerspec_u in;
     if (copy_from_user(&in, (const void *)(uintptr_t)a[2], sizeof in))
         return -EFAULT;
     uint64_t value, interval;
@@ -471,8 +493,11 @@ static long sys_timer_settime(const uint64_t a[6])
         e = ts_ns(&in.interval, &interval, TIME_MAX_S);
     if (e)
         return e;
-    if (a[3] && (e = timer_read(pt, t, a[3])) != 0)
-        return e;
+    struct proc_timers *pt;
+    struct ptimer *t = timer_get(a[0], &pt);
+    if (!t)
+        return -EINVAL;
+    old = timer_read(pt, t);
     uint64_t now = hal_time_ns(), deadline = 0;
     if (value && (a[1] & TIMER_ABSTIME)) {
         uint64_t on = wall_clock(t->clock) ? clock_wall_ns() : now;
@@ -483,7 +508,9 @@ static long sys_timer_settime(const uint64_t a[6])
         deadline = now + value;
     }
     arm(pt, t, deadline, deadline ? interval : 0);
-    return 0;
+    timer_put(pt);
+    /* Set already when the old value cannot be told, as Linux does. */
+    return a[3] ? copy_to_user((void *)(uintptr_t)a[3], &old, sizeof old) : 0;
 }
 
 static long sys_timer_getoverrun(const uint64_t a[6])
@@ -495,6 +522,7 @@ static long sys_timer_getoverrun(const uint64_t a[6])
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     int n = t->overrun_last;
     spin_unlock_irqrestore(&pt->lock, f);
+    timer_put(pt);
     return n;
 }
 
@@ -504,6 +532,7 @@ static long sys_timer_delete(const uint64_t a[6])
     if (!timer_get(a[0], &pt))
         return -EINVAL;
     free_timer(pt, (int)a[0]);
+    timer_put(pt);
     return 0;
 }
 

@@ -519,6 +519,63 @@ static void posix_timer_checks(void)
     sys1(NR_timer_delete, id2);
 }
 
+/* ---- two threads on the same timers ---- */
+
+long uthread_clone(unsigned long flags, void *stack, int *ptid, void *tls, int *ctid, int (*fn)(void *),
+                   void *arg);
+#define CLONE_THREADS 0x00350f00ul /* VM FS FILES SIGHAND THREAD SYSVSEM PARENT_SETTID CHILD_CLEARTID */
+#define ROUNDS 3000
+
+static int churn_tid;
+static volatile int churn_errors;
+
+/* Creates, arms and deletes timers, while the first thread sets, reads and
+ * deletes the same ids. */
+static int churn(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ROUNDS; i++) {
+        int id = -1;
+        struct sigev ev = {0, SIGUSR2, i % 4 ? SIGEV_NONE : SIGEV_SIGNAL, 0, {0}};
+        long e = tcreate(CLOCK_MONOTONIC, &ev, &id);
+        if (e == 0) {
+            tset(id, 0, 100000, 100000, 0);
+            e = sys1(NR_timer_delete, id);
+            churn_errors += e != 0 && e != -EINVAL; /* the other thread may have deleted it */
+        } else {
+            churn_errors += e != -EAGAIN;
+        }
+    }
+    return 0;
+}
+
+static void thread_checks(void)
+{
+    static char stack[16384] __attribute__((aligned(16)));
+    handle(SIGUSR2, on_sig);
+    long t = uthread_clone(CLONE_THREADS, stack + sizeof stack, &churn_tid, 0, &churn_tid, churn, 0);
+    check(t > 0, "a second thread");
+    struct its v;
+    for (long i = 0; t > 0 && __atomic_load_n(&churn_tid, __ATOMIC_ACQUIRE); i++) {
+        int id = (int)(i % 4);
+        switch (i % 5) {
+        case 0: tset(id, 0, 50000, 50000, &v); break;
+        case 1: sys2(NR_timer_gettime, id, (long)&v); break;
+        case 2: sys1(NR_timer_getoverrun, id); break;
+        case 3: sys1(NR_timer_delete, id); break;
+        default: tset(id, TIMER_ABSTIME, 1, 0, 0); break;
+        }
+    }
+    while (__atomic_load_n(&churn_tid, __ATOMIC_ACQUIRE)) /* CLONE_CHILD_CLEARTID: it ended */
+        sys1(NR_sched_yield, 0);
+    expect(churn_errors, 0, "two threads creating, setting and deleting the same timers: no odd answer");
+    int left = 0;
+    for (int id = 0; id < 64; id++)
+        left += sys1(NR_timer_delete, id) == 0;
+    within(left, 0, 4, "and what is left of them can be deleted");
+    expect(sys2(NR_timer_gettime, 0, (long)&v), -EINVAL, "then none is left");
+}
+
 /* ---- fork and execve ---- */
 
 static const char *self_path;
@@ -783,6 +840,7 @@ int main(int argc, char **argv, char **envp)
     itimer_checks();
     pause_checks();
     posix_timer_checks();
+    thread_checks();
     fork_exec_checks(!(argc > 1 && ustreq(argv[1], "noexec")), envp);
     segv_checks();
     futex_checks();
