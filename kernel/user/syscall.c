@@ -690,6 +690,8 @@ static void build(void)
         by_nr[sys_fs_table[i].nr] = &sys_fs_table[i];
     for (unsigned i = 0; i < sys_timer_count; i++)
         by_nr[sys_timer_table[i].nr] = &sys_timer_table[i];
+    for (unsigned i = 0; i < sys_timerfd_count; i++)
+        by_nr[sys_timerfd_table[i].nr] = &sys_timerfd_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

@@ -97,3 +97,6 @@
 #define NR_timer_settime 110
 #define NR_timer_delete 111
 #define NR_clock_getres 114
+#define NR_timerfd_create 85
+#define NR_timerfd_settime 86
+#define NR_timerfd_gettime 87

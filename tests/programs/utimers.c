@@ -519,6 +519,101 @@ static void posix_timer_checks(void)
     sys1(NR_timer_delete, id2);
 }
 
+static long wait_child(long pid);
+
+/* ---- timerfd ---- */
+
+#define TFD_NONBLOCK 04000
+#define TFD_CLOEXEC 02000000
+#define EBADF 9
+
+static long tfd_set(long fd, long flags, long value_ns, long interval_ns, struct its *old)
+{
+    struct its v = {{interval_ns / 1000000000l, interval_ns % 1000000000l},
+                    {value_ns / 1000000000l, value_ns % 1000000000l}};
+    return sys4(NR_timerfd_settime, fd, flags, (long)&v, (long)old);
+}
+
+static void timerfd_checks(void)
+{
+    long fd = sys2(NR_timerfd_create, CLOCK_MONOTONIC, 0);
+    within(fd, 3, 1023, "timerfd_create(CLOCK_MONOTONIC)");
+    long nb = sys2(NR_timerfd_create, CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+    within(nb, 3, 1023, "timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC)");
+    expect(sys3(NR_fcntl, nb, 1 /* F_GETFD */, 0), 1, "TFD_CLOEXEC: FD_CLOEXEC");
+    expect(sys3(NR_fcntl, nb, 3 /* F_GETFL */, 0) & 04003, 04002, "TFD_NONBLOCK: O_RDWR | O_NONBLOCK");
+    expect(sys2(NR_timerfd_create, 99, 0), -EINVAL, "timerfd_create(clock 99) is EINVAL");
+    expect(sys2(NR_timerfd_create, 2 /* CLOCK_PROCESS_CPUTIME_ID */, 0), -EINVAL, "timerfd_create(a CPU-time clock) is EINVAL");
+    expect(sys2(NR_timerfd_create, CLOCK_MONOTONIC, 1), -EINVAL, "timerfd_create with unknown flags is EINVAL");
+    struct its v = {{-1, -1}, {-1, -1}}, old;
+    expect(sys2(NR_timerfd_gettime, fd, (long)&v), 0, "timerfd_gettime");
+    expect(ns(v.value) + ns(v.interval), 0, "a new timerfd is disarmed");
+    unsigned long n = 0;
+    expect(sys3(NR_read, nb, (long)&n, 8), -EAGAIN, "a read of a disarmed O_NONBLOCK one: EAGAIN");
+    expect(tfd_set(fd, 0, 5 * MS, 5 * MS, &old), 0, "timerfd_settime: in 5 ms, every 5 ms");
+    expect(ns(old.value) + ns(old.interval), 0, "its old setting: none");
+    sys2(NR_timerfd_gettime, fd, (long)&v);
+    expect(ns(v.interval), 5 * MS, "timerfd_gettime: the interval");
+    within(ns(v.value), 1, 5 * MS, "timerfd_gettime: at most 5 ms left");
+    expect(sys3(NR_read, fd, (long)&n, 8), 8, "a read waits for the first expiry: 8 bytes");
+    within((long)n, 1, 3, "the count: 1 (or a few)");
+    sleep_ns(32 * MS);
+    expect(sys3(NR_read, fd, (long)&n, 16), 8, "a read 32 ms later");
+    within((long)n, 5, 8, "counts the expiries since: about 6");
+    expect(sys3(NR_read, fd, (long)&n, 4), -EINVAL, "a read of 4 bytes is EINVAL");
+    expect(sys3(NR_write, fd, (long)&n, 8), -EINVAL, "a write is EINVAL");
+    expect(tfd_set(fd, 0, 0, 0, &old), 0, "timerfd_settime(0) disarms");
+    expect(ns(old.interval), 5 * MS, "the old interval");
+    sleep_ns(12 * MS);
+    expect(sys3(NR_fcntl, fd, 4 /* F_SETFL */, 04000), 0, "O_NONBLOCK by fcntl");
+    expect(sys3(NR_read, fd, (long)&n, 8), -EAGAIN, "disarmed, the expiries not read are gone: EAGAIN");
+    expect(tfd_set(nb, 1 /* TFD_TIMER_ABSTIME */, now_ns(CLOCK_REALTIME) - 1000 * MS, 0, 0), 0,
+           "TFD_TIMER_ABSTIME a second ago");
+    struct {
+        int fd;
+        short events, revents;
+    } pf = {(int)nb, 1 /* POLLIN */, 0};
+    struct ts zero = {0, 0}, tenth = {0, 100 * MS};
+    expect(sys6(NR_ppoll, (long)&pf, 1, (long)&tenth, 0, 8, 0), 1, "ppoll: readable at once");
+    expect(pf.revents, 1, "POLLIN");
+    expect(sys3(NR_read, nb, (long)&n, 8) == 8 && n == 1, 1, "its read: 1");
+    pf.revents = 0;
+    expect(sys6(NR_ppoll, (long)&pf, 1, (long)&zero, 0, 8, 0), 0, "then no longer readable");
+    expect(tfd_set(nb, 1, now_ns(CLOCK_REALTIME) + 10 * MS, 0, 0), 0, "TFD_TIMER_ABSTIME 10 ms ahead");
+    expect(sys6(NR_ppoll, (long)&pf, 1, (long)&tenth, 0, 8, 0), 1, "ppoll waits until it expires");
+    /* A signal cuts a blocking read short. */
+    reset_hits();
+    handle(SIGALRM, on_sig);
+    tfd_set(fd, 0, 0, 0, 0);
+    sys3(NR_fcntl, fd, 4, 0);
+    setitv(10000, 0, 0);
+    expect(sys3(NR_read, fd, (long)&n, 8), -EINTR, "a blocking read of a disarmed one: EINTR by a signal");
+    expect(hits[SIGALRM], 1, "after its handler ran");
+    /* Bad arguments. */
+    struct its bad = {{0, 0}, {0, 1000000000}};
+    expect(sys4(NR_timerfd_settime, fd, 0, (long)&bad, 0), -EINVAL, "timerfd_settime with 10^9 ns is EINVAL");
+    expect(tfd_set(fd, 4, MS, 0, 0), -EINVAL, "timerfd_settime with unknown flags is EINVAL");
+    expect(sys4(NR_timerfd_settime, fd, 0, 0, 0), -EFAULT, "timerfd_settime with no new value is EFAULT");
+    expect(tfd_set(1000, 0, MS, 0, 0), -EBADF, "timerfd_settime of a closed descriptor is EBADF");
+    expect(tfd_set(1, 0, MS, 0, 0), -EINVAL, "timerfd_settime of another file is EINVAL");
+    expect(sys2(NR_timerfd_gettime, 1000, (long)&v), -EBADF, "timerfd_gettime of a closed descriptor is EBADF");
+    expect(sys2(NR_timerfd_gettime, 1, (long)&v), -EINVAL, "timerfd_gettime of another file is EINVAL");
+    expect(sys2(NR_timerfd_gettime, fd, 16), -EFAULT, "timerfd_gettime to a bad pointer is EFAULT");
+    /* Shared by fork: the child reads what the timer counted. */
+    tfd_set(nb, 0, 2 * MS, 0, 0);
+    long pid = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sleep_ns(10 * MS);
+        uexit(sys3(NR_read, nb, (long)&n, 8) == 8 && n == 1 ? 0 : 1);
+    }
+    expect(wait_child(pid), 0, "fork's child reads the parent's timerfd: 1");
+    expect(sys3(NR_read, nb, (long)&n, 8), -EAGAIN, "and the parent finds it read");
+    /* Closed while armed: the timer goes with it. */
+    tfd_set(fd, 0, MS, MS, 0);
+    expect(sys1(NR_close, fd), 0, "close of an armed timerfd");
+    expect(sys1(NR_close, nb), 0, "close of the other");
+}
+
 /* ---- two threads on the same timers ---- */
 
 long uthread_clone(unsigned long flags, void *stack, int *ptid, void *tls, int *ctid, int (*fn)(void *),
@@ -841,6 +936,7 @@ int main(int argc, char **argv, char **envp)
     pause_checks();
     posix_timer_checks();
     thread_checks();
+    timerfd_checks();
     fork_exec_checks(!(argc > 1 && ustreq(argv[1], "noexec")), envp);
     segv_checks();
     futex_checks();

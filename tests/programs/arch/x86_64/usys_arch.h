@@ -222,6 +222,9 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_timer_getoverrun 225
 #define NR_timer_delete 226
 #define NR_clock_getres 229
+#define NR_timerfd_create 283
+#define NR_timerfd_settime 286
+#define NR_timerfd_gettime 287
 
 /* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
  * thread that runs fn(arg) on @stack and exits with its result; the
