@@ -28,7 +28,8 @@
  *    to the arena, but 1 in 1024;
  *  - catches every signal, without SA_RESTART, so that signals interrupt its
  *    calls (its own timers' too: setitimer, timer_create, alarm); a fault
- *    the kernel raises still kills it;
+ *    the kernel raises still kills it; timerfd_create's descriptors join
+ *    those it reads and polls;
  *  - forks and makes threads (32 at most): the child calls exit(0) in the same
  *    asm block, touching no memory; rt_sigreturn runs with its stack on a slot
  *    of junk (a SIGSEGV, never a return into this program with its registers
@@ -98,6 +99,7 @@ static const struct call calls[] = {
     C(clock_getres, 1, "ip"), C(getitimer, 1, "ip"), C(setitimer, 2, "iVp"),
     C(timer_create, 2, "iep"), C(timer_settime, 2, "QFVp"), C(timer_gettime, 1, "Qp"),
     C(timer_getoverrun, 1, "Q"), C(timer_delete, 1, "Q"),
+    C(timerfd_create, 1, "iO"), C(timerfd_settime, 2, "fFVp"), C(timerfd_gettime, 1, "fp"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
