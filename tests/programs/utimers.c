@@ -106,7 +106,7 @@ void *memcpy(void *d, const void *s, size_t n)
 }
 
 /* check() (usys.h), and on a failure what came back and what Linux gives. */
-static int expect(long got, long want, const char *what)
+__attribute__((noinline)) static int expect(long got, long want, const char *what)
 {
     if (got == want) {
         check(1, what);
@@ -117,7 +117,7 @@ static int expect(long got, long want, const char *what)
     return 0;
 }
 /* got in [lo, hi] */
-static int within(long got, long lo, long hi, const char *what)
+__attribute__((noinline)) static int within(long got, long lo, long hi, const char *what)
 {
     if (got >= lo && got <= hi) {
         check(1, what);
