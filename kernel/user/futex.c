@@ -361,29 +361,28 @@ static long futex_key_check(struct uspace *us, uintptr_t uaddr, int private)
     return private || uspace_prefault(us, uaddr, sizeof(uint32_t), 0) == 0 ? 0 : -EFAULT;
 }
 
-/* Wake @p nwake waiters of @p uaddr, move up to @p nmove of the rest to @p uaddr2. */
+/* futex_key_check() for an address that must be a word's: unaligned is EINVAL. */
+static long futex_addr(struct uspace *us, uintptr_t uaddr, int private)
+{
+    return uaddr & 3 ? -EINVAL : futex_key_check(us, uaddr, private);
+}
+
+/* Linux's order of answers: the operation (ENOSYS), then its arguments
+ * (the timeout, the bitset, the counts), then the addresses. */
 long sys_futex(const uint64_t a[6])
 {
     uintptr_t uaddr = a[0];
     unsigned op = (unsigned)a[1];
     unsigned cmd = op & ~(unsigned)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     uint32_t val = (uint32_t)a[2];
+    int private = op & FUTEX_PRIVATE_FLAG;
     struct proc *p = proc_current();
-    if (uaddr & 3)
-        return -EINVAL;
-    long e = futex_key_check(p->us, uaddr, op & FUTEX_PRIVATE_FLAG);
-    if (!e && (cmd == FUTEX_WAKE_OP || cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE))
-        e = futex_key_check(p->us, a[4], op & FUTEX_PRIVATE_FLAG);
-    if (e)
-        return e;
-    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
-        return -ENOSYS;
+    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS; /* FUTEX_WAIT's timeout is relative: no clock to name */
+    long e;
     switch (cmd) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
-        uint32_t bitset = cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5];
-        if (!bitset)
-            return -EINVAL;
         uint64_t deadline = 0;
         if (a[3]) {
             struct timespec_f ts;
@@ -398,6 +397,11 @@ long sys_futex(const uint64_t a[6])
             if (!deadline)
                 deadline = 1; /* an absolute 0: already past */
         }
+        uint32_t bitset = cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5];
+        if (!bitset)
+            return -EINVAL;
+        if ((e = futex_addr(p->us, uaddr, private)) != 0)
+            return e;
         return futex_wait(uaddr, val, deadline, bitset);
     }
     case FUTEX_WAKE:
@@ -405,15 +409,21 @@ long sys_futex(const uint64_t a[6])
         uint32_t bitset = cmd == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5];
         if (!bitset)
             return -EINVAL;
+        if ((e = futex_addr(p->us, uaddr, private)) != 0)
+            return e;
         return wake(p->us, uaddr, (int)val > 0 ? (int)val : 0, bitset);
     }
     case FUTEX_WAKE_OP:
+        if ((e = futex_addr(p->us, uaddr, private)) != 0 || (e = futex_addr(p->us, a[4], private)) != 0)
+            return e;
         return wake_op(p->us, uaddr, a[4], (int)val > 0 ? (int)val : 0,
                        (int)(uint32_t)a[3] > 0 ? (int)(uint32_t)a[3] : 0, (uint32_t)a[5]);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
-        if ((a[4] & 3) || (int)val < 0 || (int)a[3] < 0)
+        if ((int)val < 0 || (int)a[3] < 0)
             return -EINVAL;
+        if ((e = futex_addr(p->us, uaddr, private)) != 0 || (e = futex_addr(p->us, a[4], private)) != 0)
+            return e;
         return requeue(p->us, uaddr, a[4], (int)val, (int)(uint32_t)a[3], cmd == FUTEX_CMP_REQUEUE,
                        (uint32_t)a[5]);
     default:

@@ -263,7 +263,7 @@ int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki)
     return 0;
 }
 
-void signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
+int signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
 {
     struct sigstate *s = &p->sig;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
@@ -281,6 +281,7 @@ void signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
     if (ki)
         ki->overrun = ki->overrun > 0x7fffffff - n ? 0x7fffffff : ki->overrun + n;
     spin_unlock_irqrestore(&s->wq.lock, f);
+    return ki != NULL;
 }
 
 void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki)

@@ -20,8 +20,9 @@ void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct
 int signal_queue(struct proc *p, int sig, const struct ksiginfo *ki);
 /** Send @p sig with @p ki to the thread of @p p whose id is @p tid; -ESRCH if none. Any context. */
 int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki);
-/** A POSIX timer's signal @p sig is still pending: count @p n more overruns into it. Any context. */
-void signal_timer_overrun(struct proc *p, int sig, int timerid, int n);
+/** A POSIX timer's signal @p sig is still pending: count @p n more overruns into it; 0 if it is
+ *  not pending (it was ignored, say). Any context. */
+int signal_timer_overrun(struct proc *p, int sig, int timerid, int n);
 /** A timer's signal (SI_TIMER) was taken for delivery: timer_getoverrun() answers its overruns now. */
 void ptimer_delivered(struct proc *p, const struct ksiginfo *ki);
 /** execve(): the POSIX timers go, the interval timer stays. */

@@ -12,6 +12,7 @@ list(APPEND CORE_SOURCES
   kernel/user/signal.c
   kernel/user/syscall.c
   kernel/user/timers.c
+  kernel/user/timerfd.c
   kernel/user/uaccess_tests.c
   kernel/user/uprog.c
   kernel/user/user_cmds.c

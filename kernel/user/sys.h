@@ -29,5 +29,8 @@ extern const unsigned sys_copy_count;
 /** The timer calls (timers.c), and how many. */
 extern const struct sysent sys_timer_table[];
 extern const unsigned sys_timer_count;
+/** timerfd_create() and the rest (timerfd.c), and how many. */
+extern const struct sysent sys_timerfd_table[];
+extern const unsigned sys_timerfd_count;
 
 #endif

@@ -372,13 +372,15 @@ static long sys_mmap(const uint64_t a[6])
         return e;
     }
     uspace_lock(p->us); /* the gap found stays free for this map */
-    if (flags & MAP_FIXED) {
-        e = addr & (PAGE_SIZE - 1) ? -EINVAL : uspace_unmap(p->us, addr, len);
-    } else if (flags & MAP_FIXED_NOREPLACE) {
-        /* Exactly there, or EEXIST: nothing of what is mapped is replaced. */
-        e = addr & (PAGE_SIZE - 1) || addr + len < addr || addr + len > hal_user_top() ? -EINVAL
-            : uspace_overlaps(p->us, addr, len)                                        ? -EEXIST
-                                                                                        : 0;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        /* Past user space is ENOMEM, before the alignment, as Linux checks.
+         * MAP_FIXED_NOREPLACE, with MAP_FIXED or not: exactly there, or
+         * EEXIST: nothing of what is mapped is replaced. */
+        e = addr + len < addr || addr + len > hal_user_top()             ? -ENOMEM
+            : addr & (PAGE_SIZE - 1)                                       ? -EINVAL
+            : !(flags & MAP_FIXED_NOREPLACE)                               ? uspace_unmap(p->us, addr, len)
+            : uspace_overlaps(p->us, addr, len)                            ? -EEXIST
+                                                                           : 0;
     } else {
         addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
         e = addr ? 0 : -ENOMEM;
@@ -494,7 +496,7 @@ struct timespec_u {
 
 static long sys_clock_gettime(const uint64_t a[6])
 {
-    if (a[0] > 11)
+    if (a[0] > 11 || a[0] == 10 /* CLOCK_SGI_CYCLE: gone from Linux */)
         return -EINVAL;
     uint64_t ns = WALL_CLOCKS >> a[0] & 1 ? clock_wall_ns() : hal_time_ns();
     struct timespec_u ts = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
@@ -786,6 +788,8 @@ static void build(void)
         by_nr[sys_copy_table[i].nr] = &sys_copy_table[i];
     for (unsigned i = 0; i < sys_timer_count; i++)
         by_nr[sys_timer_table[i].nr] = &sys_timer_table[i];
+    for (unsigned i = 0; i < sys_timerfd_count; i++)
+        by_nr[sys_timerfd_table[i].nr] = &sys_timerfd_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

@@ -34,6 +34,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/wait.h>
 
 #define PTIMERS_MAX 64                   /* POSIX timers per process; then EAGAIN */
 #define TIMER_MIN_PERIOD_NS 50000ull     /* the closest a period re-arms */
@@ -42,6 +43,7 @@
 #define ITIMER_REAL 0
 #define SIGEV_SIGNAL 0
 #define SIGEV_NONE 1
+#define SIGEV_THREAD 2
 #define SIGEV_THREAD_ID 4
 #define TIMER_ABSTIME 1
 
@@ -67,8 +69,13 @@ struct ptimer {
     int overrun_last;  /* timer_getoverrun(): the last delivered signal's */
 };
 
+/* lock: what the interrupt side shares (a timer's times, the table's slots).
+ * ops: held by a call while it uses a POSIX timer, so that another thread's
+ * timer_delete() cannot free it meanwhile (disarming waits for a callback,
+ * which the spinlock could not be held across). */
 struct proc_timers {
     struct spinlock lock;
+    struct mutex ops;
     struct proc *p;
     struct ptimer real;
     struct ptimer *t[PTIMERS_MAX];
@@ -112,10 +119,9 @@ static void fire(struct ktimer *kt, void *arg)
     spin_unlock_irqrestore(&pt->lock, f);
     if (!send)
         return;
-    if (overrun_only) {
-        signal_timer_overrun(pt->p, t->signo, t->id, clamp_overrun(missed + 1));
+    /* Sent but not pending: it was dropped (ignored then): this one goes. */
+    if (overrun_only && signal_timer_overrun(pt->p, t->signo, t->id, clamp_overrun(missed + 1)))
         return;
-    }
     ki.overrun = clamp_overrun(missed);
     if (t->notify == SIGEV_THREAD_ID) {
         if (signal_send_tid(pt->p, t->tid, t->signo, &ki) == 0)
@@ -153,6 +159,7 @@ static struct proc_timers *timers_of(struct proc *p)
     if (!pt)
         return NULL;
     spin_init(&pt->lock, "ptimers");
+    mutex_init(&pt->ops, "ptimer ops");
     pt->p = p;
     pt->real.owner = pt;
     pt->real.id = -1;
@@ -198,26 +205,30 @@ static void remaining(struct proc_timers *pt, struct ptimer *t, uint64_t *left, 
     spin_unlock_irqrestore(&pt->lock, f);
 }
 
+/* Delete timer @p id (ops held, or no other thread left). Out of the table
+ * first, so that a delivery no longer finds it; disarming then waits for
+ * a callback still running. */
 static void free_timer(struct proc_timers *pt, int id)
 {
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     struct ptimer *t = pt->t[id];
+    pt->t[id] = NULL;
     spin_unlock_irqrestore(&pt->lock, f);
     if (!t)
         return;
     disarm(pt, t);
-    f = spin_lock_irqsave(&pt->lock);
-    pt->t[id] = NULL;
-    spin_unlock_irqrestore(&pt->lock, f);
     kfree(t);
 }
 
 void ptimer_exec(struct proc *p)
 {
     struct proc_timers *pt = __atomic_load_n(&p->timers, __ATOMIC_ACQUIRE);
-    if (pt)
-        for (int i = 0; i < PTIMERS_MAX; i++)
-            free_timer(pt, i);
+    if (!pt)
+        return;
+    mutex_lock(&pt->ops);
+    for (int i = 0; i < PTIMERS_MAX; i++)
+        free_timer(pt, i);
+    mutex_unlock(&pt->ops);
 }
 
 void ptimer_exit(struct proc *p)
@@ -225,7 +236,7 @@ void ptimer_exit(struct proc *p)
     struct proc_timers *pt = __atomic_exchange_n(&p->timers, NULL, __ATOMIC_ACQ_REL);
     if (!pt)
         return;
-    for (int i = 0; i < PTIMERS_MAX; i++)
+    for (int i = 0; i < PTIMERS_MAX; i++) /* the last thread: no call can hold ops */
         free_timer(pt, i);
     disarm(pt, &pt->real);
     kfree(pt);
@@ -374,18 +385,24 @@ static int timer_clock(uint64_t clock)
            clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM || clock == CLOCK_TAI;
 }
 
-/* Timer @p id of the caller, or NULL (its table in *@p ptp). */
+/* Timer @p id of the caller with its table's ops held (timer_put() lets go),
+ * or NULL: there is none (its table in *@p ptp). */
 static struct ptimer *timer_get(uint64_t id, struct proc_timers **ptp)
 {
     struct proc_timers *pt = __atomic_load_n(&proc_current()->timers, __ATOMIC_ACQUIRE);
     *ptp = pt;
     if (!pt || id >= PTIMERS_MAX)
         return NULL;
+    mutex_lock(&pt->ops);
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     struct ptimer *t = pt->t[id];
     spin_unlock_irqrestore(&pt->lock, f);
+    if (!t)
+        mutex_unlock(&pt->ops);
     return t;
 }
+
+static void timer_put(struct proc_timers *pt) { mutex_unlock(&pt->ops); }
 
 static long sys_timer_create(const uint64_t a[6])
 {
@@ -398,8 +415,10 @@ static long sys_timer_create(const uint64_t a[6])
             return -EFAULT;
         user_value = 1;
     }
+    if (ev.notify == SIGEV_THREAD)
+        ev.notify = SIGEV_SIGNAL; /* the C library's thread is its own business: to the kernel a signal */
     if (ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_NONE && ev.notify != SIGEV_THREAD_ID)
-        return -EINVAL; /* SIGEV_THREAD is the C library's, over SIGEV_THREAD_ID */
+        return -EINVAL;
     if (ev.notify != SIGEV_NONE && (ev.signo < 1 || ev.signo > NSIG_MAX))
         return -EINVAL;
     if (ev.notify == SIGEV_THREAD_ID && !proc_has_thread(proc_current(), ev.tid))
@@ -430,36 +449,42 @@ static long sys_timer_create(const uint64_t a[6])
     }
     int32_t uid = id;
     if (copy_to_user((void *)(uintptr_t)a[2], &uid, sizeof uid)) {
-        free_timer(pt, id);
+        struct ptimer *now = timer_get((uint64_t)id, &pt);
+        if (now == t) /* unless another thread deleted it meanwhile */
+            free_timer(pt, id);
+        if (now)
+            timer_put(pt);
         return -EFAULT;
     }
     return 0;
 }
 
-static long timer_read(struct proc_timers *pt, struct ptimer *t, uint64_t uout)
+static struct itimerspec_u timer_read(struct proc_timers *pt, struct ptimer *t)
 {
     uint64_t left, interval;
     remaining(pt, t, &left, &interval);
-    struct itimerspec_u v = {ns_ts(interval), ns_ts(left)};
-    return copy_to_user((void *)(uintptr_t)uout, &v, sizeof v);
+    return (struct itimerspec_u){ns_ts(interval), ns_ts(left)};
 }
 
 static long sys_timer_gettime(const uint64_t a[6])
 {
     struct proc_timers *pt;
     struct ptimer *t = timer_get(a[0], &pt);
-    return t ? timer_read(pt, t, a[1]) : -EINVAL;
+    if (!t)
+        return -EINVAL;
+    struct itimerspec_u v = timer_read(pt, t);
+    timer_put(pt);
+    return copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v);
 }
 
 /* timer_settime(id, flags, new, old). The clock is fixed at creation; an
- * absolute time on a wall clock is a monotonic deadline from here on. */
+ * absolute time on a wall clock is a monotonic deadline from here on.
+ * Flags other than TIMER_ABSTIME are ignored, as Linux ignores them. */
 static long sys_timer_settime(const uint64_t a[6])
 {
-    struct proc_timers *pt;
-    struct ptimer *t = timer_get(a[0], &pt);
-    if (!t || (a[1] & ~(uint64_t)TIMER_ABSTIME))
+    struct itimerspec_u in, old;
+    if (!a[2])
         return -EINVAL;
-    struct itimerspec_u in;
     if (copy_from_user(&in, (const void *)(uintptr_t)a[2], sizeof in))
         return -EFAULT;
     uint64_t value, interval;
@@ -468,8 +493,11 @@ static long sys_timer_settime(const uint64_t a[6])
         e = ts_ns(&in.interval, &interval, TIME_MAX_S);
     if (e)
         return e;
-    if (a[3] && (e = timer_read(pt, t, a[3])) != 0)
-        return e;
+    struct proc_timers *pt;
+    struct ptimer *t = timer_get(a[0], &pt);
+    if (!t)
+        return -EINVAL;
+    old = timer_read(pt, t);
     uint64_t now = hal_time_ns(), deadline = 0;
     if (value && (a[1] & TIMER_ABSTIME)) {
         uint64_t on = wall_clock(t->clock) ? clock_wall_ns() : now;
@@ -480,7 +508,9 @@ static long sys_timer_settime(const uint64_t a[6])
         deadline = now + value;
     }
     arm(pt, t, deadline, deadline ? interval : 0);
-    return 0;
+    timer_put(pt);
+    /* Set already when the old value cannot be told, as Linux does. */
+    return a[3] ? copy_to_user((void *)(uintptr_t)a[3], &old, sizeof old) : 0;
 }
 
 static long sys_timer_getoverrun(const uint64_t a[6])
@@ -492,6 +522,7 @@ static long sys_timer_getoverrun(const uint64_t a[6])
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     int n = t->overrun_last;
     spin_unlock_irqrestore(&pt->lock, f);
+    timer_put(pt);
     return n;
 }
 
@@ -501,6 +532,7 @@ static long sys_timer_delete(const uint64_t a[6])
     if (!timer_get(a[0], &pt))
         return -EINVAL;
     free_timer(pt, (int)a[0]);
+    timer_put(pt);
     return 0;
 }
 

@@ -27,7 +27,9 @@
  *    into its own data; memory calls over its code, data or stack are moved
  *    to the arena, but 1 in 1024;
  *  - catches every signal, without SA_RESTART, so that signals interrupt its
- *    calls; a fault the kernel raises still kills it;
+ *    calls (its own timers' too: setitimer, timer_create, alarm); a fault
+ *    the kernel raises still kills it; timerfd_create's descriptors join
+ *    those it reads and polls;
  *  - forks and makes threads (32 at most): the child calls exit(0) in the same
  *    asm block, touching no memory; rt_sigreturn runs with its stack on a slot
  *    of junk (a SIGSEGV, never a return into this program with its registers
@@ -94,6 +96,10 @@ static const struct call calls[] = {
     C(prlimit64, 1, "Pipp"), C(set_robust_list, 1, "pn"), C(prctl, 2, "Rpii"),
     C(sysinfo, 1, "p"), C(setpgid, 1, "Pi"), C(getpgid, 1, "i"),
     C(getsid, 1, "i"), C(setsid, 1, ""), C(futex, 2, "piitpi"),
+    C(clock_getres, 1, "ip"), C(getitimer, 1, "ip"), C(setitimer, 2, "iVp"),
+    C(timer_create, 2, "iep"), C(timer_settime, 2, "QFVp"), C(timer_gettime, 1, "Qp"),
+    C(timer_getoverrun, 1, "Q"), C(timer_delete, 1, "Q"),
+    C(timerfd_create, 1, "iO"), C(timerfd_settime, 2, "fFVp"), C(timerfd_gettime, 1, "fp"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -107,7 +113,7 @@ static const struct call calls[] = {
     C(pipe, 1, "p"), C(dup2, 2, "ff"), C(poll, 1, "quT"), C(rename, 2, "ss"),
     C(mkdir, 2, "sm"), C(rmdir, 2, "s"), C(unlink, 2, "s"), C(link, 1, "ss"),
     C(symlink, 2, "ss"), C(readlink, 1, "rpn"), C(chmod, 1, "sm"),
-    C(chown, 1, "sii"), C(lchown, 1, "sii"),
+    C(chown, 1, "sii"), C(lchown, 1, "sii"), C(alarm, 1, "T"), C(pause, 1, ""),
 #endif
 };
 /* 1 call in 16384: one of these, which end a worker. Digits are constants. */
@@ -377,7 +383,7 @@ static long arg(char kind, int k)
     case 'X': /* mmap flags, never MAP_POPULATE, MAP_LOCKED or MAP_HUGETLB */
         if (!pick(4))
             return num(k) & ~0x4a000l;
-        FROM(1, 0x22, 0x22, 0x32, 0x21, 0x02, 0x01, 0x122, 0x100022, 0x4022, 0x20022);
+        FROM(1, 0x22, 0x22, 0x32, 0x21, 0x02, 0x01, 0x122, 0x100022, 0x100032, 0x4022, 0x20022);
     case 'a': /* an address away from this program, unless hostile */
         switch (pick(8)) {
         case 0: case 1: case 2: case 3: return (long)(ARENA + pick(16) * PAGE);
@@ -407,6 +413,27 @@ static long arg(char kind, int k)
         }
         return (long)(w - 4) + (pick(8) ? 0 : 4);
     }
+    case 'V': /* an itimerval or itimerspec (the same words): mostly once, soon, or a period of 0.1 ms and more */
+        if (!pick(8))
+            return pick(2) ? 0 : bad_ptr();
+        v = pick(16);
+        w[-4] = v < 14 ? 0 : v == 14 ? 1 : ~0ul;
+        w[-3] = v < 8 ? 0 : v < 12 ? 100000 + pick(900000) : v < 14 ? 10000000 + pick(90000000) : pick(2) ? 1 : rnd();
+        w[-2] = pick(16) ? 0 : pick(4);
+        w[-1] = pick(16) ? pick(1000000) : rnd();
+        return (long)(w - 4);
+    case 'e': { /* a sigevent: a signal, none, a thread's, bad */
+        static const long notify[] = {0, 0, 0, 1, 2, 4, 4, 5, 3, 99};
+        if (!pick(8))
+            return pick(2) ? 0 : bad_ptr();
+        w[-8] = rnd();
+        w[-7] = (unsigned long)arg('k', k) | (unsigned long)notify[pick(10)] << 32;
+        w[-6] = pick(4) ? (unsigned long)sys1(NR_gettid, 0) : rnd();
+        for (i = 5; i > 0; i--)
+            w[-i] = 0;
+        return (long)(w - 8);
+    }
+    case 'Q': return pick(8) ? (long)pick(4) : num(k); /* a timer id: the first few, or any */
     case 'v': /* 8 iovecs: in slot 3, or bad */
         for (i = 0; i < 16; i += 2) {
             w[i - 16] = pick(4) ? (unsigned long)(slot(3) - 2 * PAGE + pick(2 * PAGE)) : (unsigned long)bad_ptr();

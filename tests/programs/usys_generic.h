@@ -88,3 +88,15 @@
 #define NR_sysinfo 179
 #define NR_statx 291
 #define NR_faccessat2 439
+/* utimers.c */
+#define NR_getitimer 102
+#define NR_setitimer 103
+#define NR_timer_create 107
+#define NR_timer_gettime 108
+#define NR_timer_getoverrun 109
+#define NR_timer_settime 110
+#define NR_timer_delete 111
+#define NR_clock_getres 114
+#define NR_timerfd_create 85
+#define NR_timerfd_settime 86
+#define NR_timerfd_gettime 87

@@ -267,3 +267,14 @@ set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_ufiles PROPERTIES TIMEOUT 300)
+# Clocks and timers from the program's side (tests/programs/utimers.c, each
+# check Linux's answer): clock_getres, setitimer and alarm, `alarm(1);
+# pause()` (and the C library's way where there is no pause), POSIX timers
+# and their overruns, timers through fork and execve, SIGSEGV's si_code,
+# futex errors, MAP_FIXED_NOREPLACE; on two CPUs, the timers' signals
+# coming from either one's interrupt. utimers is in the initrd only
+# (cmake/user_progs.cmake).
+qemu_test(user_timers --image ${IMG} --env SMP=2
+  --send "run /bin/utimers" --send "poweroff 7"
+  --expect "^utimers: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})

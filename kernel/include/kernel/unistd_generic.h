@@ -47,6 +47,9 @@
 #define SYSNR_timer_settime 110
 #define SYSNR_timer_delete 111
 #define SYSNR_clock_getres 114
+#define SYSNR_timerfd_create 85
+#define SYSNR_timerfd_settime 86
+#define SYSNR_timerfd_gettime 87
 #define SYSNR_set_robust_list 99
 #define SYSNR_newfstatat 79
 #define SYSNR_fstat 80

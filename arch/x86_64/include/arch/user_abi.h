@@ -87,6 +87,9 @@
 #define SYSNR_timer_getoverrun 225
 #define SYSNR_timer_delete 226
 #define SYSNR_clock_getres 229
+#define SYSNR_timerfd_create 283
+#define SYSNR_timerfd_settime 286
+#define SYSNR_timerfd_gettime 287
 #define SYSNR_set_robust_list 273
 #define SYSNR_mount 165
 #define SYSNR_umount2 166

@@ -211,6 +211,21 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_statx 332
 #define NR_faccessat2 439
 
+/* utimers.c */
+#define NR_pause 34
+#define NR_getitimer 36
+#define NR_alarm 37
+#define NR_setitimer 38
+#define NR_timer_create 222
+#define NR_timer_settime 223
+#define NR_timer_gettime 224
+#define NR_timer_getoverrun 225
+#define NR_timer_delete 226
+#define NR_clock_getres 229
+#define NR_timerfd_create 283
+#define NR_timerfd_settime 286
+#define NR_timerfd_gettime 287
+
 /* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
  * thread that runs fn(arg) on @stack and exits with its result; the
  * parent gets the tid. x86_64's clone takes (flags, stack, ptid, ctid, tls). */
