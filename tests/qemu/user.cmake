@@ -267,3 +267,14 @@ set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_ufiles PROPERTIES TIMEOUT 300)
+# Processes and queued signals as Linux answers for them (issue 41;
+# tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
+# orphans reparented to a subreaper or init and reaped, kill of a zombie,
+# vfork and clone(CLONE_VM) as processes sharing memory, the clone flags
+# Linux refuses, waitid; rt_sigqueueinfo and its queue limit,
+# rt_sigtimedwait.
+qemu_test(user_proc_linux --image ${IMG} --env SMP=2
+  --send "run uproc2" --send "run usigq" --send "poweroff 7"
+  --expect "^uproc2: 0 failed$\\n\\[exit 0\\]$"
+  --expect "^usigq: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
