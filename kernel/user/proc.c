@@ -299,7 +299,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
         p->rlim[6] = (struct rlimit_u){PROC_MAX, PROC_MAX};      /* RLIMIT_NPROC */
         p->rlim[7] = (struct rlimit_u){1024, 4096};              /* RLIMIT_NOFILE */
         p->rlim[8] = (struct rlimit_u){8u << 20, 8u << 20};      /* RLIMIT_MEMLOCK */
-        p->rlim[10] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
+        p->rlim[11] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
         p->rlim[12] = (struct rlimit_u){819200, 819200};         /* RLIMIT_MSGQUEUE */
         p->rlim[13] = (struct rlimit_u){0, 0};                   /* RLIMIT_NICE */
         p->rlim[14] = (struct rlimit_u){0, 0};                   /* RLIMIT_RTPRIO */

@@ -218,12 +218,17 @@ int signal_queue(struct proc *p, int sig, const struct ksiginfo *ki)
         s->pending &= ~BIT(SIGCONT);
     }
     if (!ignored(s, sig) || blocked_by_all(p, sig)) {
-        unsigned limit = p->rlim[10].cur < SIGQUEUE_MAX_K ? (unsigned)p->rlim[10].cur : SIGQUEUE_MAX_K;
-        if (sig >= SIGRTMIN_K && rt_pending(s) >= limit) {
-            err = -EAGAIN; /* RLIMIT_SIGPENDING: this one is not queued */
+        /* Past RLIMIT_SIGPENDING a real-time signal is not queued: EAGAIN
+         * for sigqueue() and the like; kill()'s (SI_USER) is only pending,
+         * as on Linux, nothing more if its number already is; a timer's
+         * always gets through (Linux keeps its entry ready). */
+        unsigned limit = p->rlim[11].cur < SIGQUEUE_MAX_K ? (unsigned)p->rlim[11].cur : SIGQUEUE_MAX_K;
+        int over = sig >= SIGRTMIN_K && rt_pending(s) >= limit && ki->code != SI_TIMER;
+        if (over && ki->code != SI_USER) {
+            err = -EAGAIN;
         } else if (!(s->pending & BIT(sig))) {
             s->info[sig - 1] = *ki;
-        } else if (sig >= SIGRTMIN_K) { /* real-time: queued behind, each with its info */
+        } else if (sig >= SIGRTMIN_K && !over && s->queued < SIGQUEUE_MAX_K) { /* real-time: queued behind, each with its info */
             s->queue[s->queued].sig = sig;
             s->queue[s->queued++].info = *ki;
         }
@@ -758,8 +763,8 @@ static long info_from_user(uint64_t uinfo, int to_self, struct ksiginfo *ki)
 long sys_rt_sigqueueinfo(const uint64_t a[6])
 {
     int pid = (int)a[0], sig = (int)a[1];
-    if (!valid_sig(sig))
-        return -EINVAL;
+    if (sig && !valid_sig(sig))
+        return -EINVAL; /* 0: the checks alone, as kill(pid, 0) */
     struct ksiginfo ki;
     long e = info_from_user(a[2], pid == proc_current()->pid, &ki);
     return e ? e : proc_signal_info(pid, sig, &ki);
