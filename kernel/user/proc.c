@@ -859,8 +859,10 @@ static int reaper(void *arg)
 }
 
 /* Does child @p c match wait4's @p pid for a waiter in group @p pgid? */
-static int wait_match(const struct proc *c, int pid, int pgid)
+static int wait_match(const struct proc *c, int pid, int pgid, int options)
 {
+    if (options & WAIT_PGID)
+        return c->pgid == pid;
     return pid == -1 || (pid > 0 && c->pid == pid) || (pid == 0 && c->pgid == pgid) ||
            (pid < -1 && c->pgid == -pid);
 }

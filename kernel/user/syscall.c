@@ -182,13 +182,14 @@ static long sys_waitid(const uint64_t a[6])
     case P_PGID:
         if (id < 0)
             return -EINVAL;
-        pid = id ? -id : 0;
+        pid = id ? id : (int)proc_getid(0, 0); /* 0: ours; WAIT_PGID, as -1 would be any child, not group 1 */
         break;
     default:
         return -EINVAL;
     }
     int status = 0;
-    int r = proc_wait_child(pid, &status, (int)(options & (WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT)));
+    int r = proc_wait_child(pid, &status, (int)(options & (WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT)) |
+                                              (a[0] == P_PGID ? WAIT_PGID : 0));
     if (r < 0)
         return r;
     struct {

@@ -254,6 +254,7 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
 #define WCONTINUED 8  /**< wait4(): report a child that continued */
 #define WEXITED 4     /**< waitid(): report a child that ended (wait4 always does) */
 #define WNOWAIT 0x01000000 /**< waitid(): report it, and leave it waitable */
+#define WAIT_PGID 0x00100000 /**< proc_wait_child(): @p pid is a group's id, whatever it is (waitid's P_PGID: group 1 too) */
 
 /**
  * @brief wait4() for the current process: a child that ended, reaped (or,
