@@ -425,11 +425,14 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
         me->vfork_wait = 1;
         p->vfork_wait = &me->vfork_wait;
     }
-    if ((vfork & PROC_VFORK_SHARE) && (vfork & PROC_VFORK_WAIT)) {
-        /* The child runs in the parent's memory, the parent asleep below:
-         * no copy, and the space is used by two threads (not local). */
+    if (vfork & PROC_VFORK_SHARE) {
+        /* The child runs in the parent's memory (with PROC_VFORK_WAIT the
+         * parent asleep below, else both at once): no copy, one more user
+         * to leave it before it goes, and its threads not all of one
+         * process now (not local). */
         p->us = parent->us;
-        p->vfork_shared = 1;
+        p->vm_shared = 1;
+        __atomic_add_fetch(&parent->us->sharers, 1, __ATOMIC_ACQ_REL);
         __atomic_store_n(&parent->us->as.local, 0, __ATOMIC_RELEASE);
     } else {
         uspace_lock(parent->us); /* its other threads' mmaps and faults wait */
@@ -449,8 +452,8 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
     if (e) {
         if (!p->us)
             kfree(st);
-        else if (!p->vfork_shared)
-            uspace_destroy(p->us);
+        else
+            uspace_leave(p->us);
         me->vfork_wait = 0;
         irqflags_t f = spin_lock_irqsave(&procs_lock);
         list_del(&p->sibling);
@@ -477,7 +480,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
 
 void proc_vfork_release(struct proc *p)
 {
-    p->vfork_shared = 0;
+    p->vm_shared = 0;
     if (!p->vfork_wait)
         return;
     /* One store into the sleeping parent's thread, then only the static
@@ -743,10 +746,8 @@ void proc_exit(int status)
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(NULL, 0);
     sched_set_ustate(NULL);
-    int shared = p->vfork_shared;
     proc_vfork_release(p); /* a vfork() parent goes on */
-    if (!shared)           /* else the space is the parent's: it runs on in it */
-        uspace_destroy(p->us);
+    uspace_leave(p->us);   /* if the parent shares it, it runs on in it */
     p->us = NULL;
     proc_fs_release(p);
     /* Its children go to the nearest subreaper above it or to pid 1, as
@@ -877,7 +878,7 @@ int proc_wait_child(int pid, int *status, int options)
         irqflags_t f = spin_lock_irqsave(&procs_lock);
         list_for_each(n, &me->children) {
             struct proc *c = container_of(n, struct proc, sibling);
-            if (!wait_match(c, pid, me->pgid))
+            if (!wait_match(c, pid, me->pgid, options))
                 continue;
             candidates++;
             if (c->state == PROC_ZOMBIE && (options & WEXITED) && !zombie) {

@@ -311,9 +311,6 @@ int main(int argc, char **argv, char **envp)
            "clone: CLONE_PIDFD with CLONE_PARENT_SETTID is EINVAL");
     expect(clone_refused(CLONE_PIDFD | CLONE_DETACHED | SIGCHLD, (long)&ptid), -EINVAL,
            "clone: CLONE_PIDFD with CLONE_DETACHED is EINVAL");
-    r = sys6_child_exits(NR_clone, (long)(CLONE_VM | CLONE_SIGHAND | SIGCHLD), 0, 0, 0, 0, 0);
-    expect(r > 0, 1, "clone: CLONE_VM | CLONE_SIGHAND without CLONE_THREAD is a process");
-    expect(wait4_(r, &st, 0), r, "and is reaped");
 
     /* ---- waitid ---- */
     c = ufork();

@@ -145,7 +145,7 @@ struct proc {
     struct proc_timers *timers; /**< setitimer()'s and timer_create()'s (timers.c); NULL: none yet */
     int child_subreaper;       /**< PR_SET_CHILD_SUBREAPER: its descendants' orphans become its children */
     int leaving;               /**< in proc_exit(), past taking children (procs_lock) */
-    int vfork_shared;          /**< a vfork() child: us is its parent's, until execve() or exit */
+    int vm_shared;             /**< clone(CLONE_VM) or vfork() child: us is its parent's too, until execve() or exit */
     int *vfork_wait;           /**< a CLONE_VFORK child: its parent sleeps until this becomes 0 */
     struct list_node all;      /**< every process */
 };
@@ -222,12 +222,13 @@ struct uthread *uthread_current(void);
  *        the parent's). The child's FP/SIMD registers are the parent's.
  *        @p vfork: PROC_VFORK_WAIT, the caller sleeps until the child has
  *        called execve() or ended; PROC_VFORK_SHARE, the child runs in the
- *        parent's memory (only with PROC_VFORK_WAIT).
+ *        parent's memory, not a copy, until then (a process, not a thread:
+ *        with the wait, vfork(); without, clone(CLONE_VM)).
  *        Returns the child's pid or a negative errno.
  */
 int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork);
 #define PROC_VFORK_WAIT 1  /**< proc_fork(): CLONE_VFORK */
-#define PROC_VFORK_SHARE 2 /**< proc_fork(): CLONE_VM, with CLONE_VFORK */
+#define PROC_VFORK_SHARE 2 /**< proc_fork(): CLONE_VM */
 /** @brief Process @p pid is init (the init= program): orphans become its children. */
 void proc_set_init(int pid);
 /** @brief A vfork() child leaves its parent's memory (execve(), or its end): the parent goes on. */
