@@ -565,6 +565,7 @@ static __attribute__((noreturn)) void thread_end(struct proc *p, struct uthread 
     t->proc = NULL;
     irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
     list_del(&u->node);
+    signal_thread_gone(p, u);
     p->nthreads--;
     wq_wake_all_locked(&p->sig.wq); /* the first thread may wait for the last */
     spin_unlock_irqrestore(&p->sig.wq.lock, f);
@@ -678,7 +679,12 @@ int proc_signal_thread(int tgid, int tid, int sig, int code)
 {
     struct proc *me = proc_current();
     struct ksiginfo ki = {.code = code, .pid = me ? me->pid : 0};
-    int found = 0;
+    return proc_signal_thread_info(tgid, tid, sig, &ki);
+}
+
+int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *ki)
+{
+    int found = 0, err = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
@@ -695,11 +701,11 @@ int proc_signal_thread(int tgid, int tid, int sig, int code)
         if (target) {
             found = 1;
             if (sig)
-                signal_send_thread(p, target, sig, &ki);
+                err = signal_send_thread(p, target, sig, ki);
         }
     }
     spin_unlock_irqrestore(&procs_lock, f);
-    return found ? 0 : -ESRCH;
+    return !found ? -ESRCH : err;
 }
 
 static int init_pid; /* proc_set_init()'s: the init= program, orphans' parent */

@@ -219,17 +219,38 @@ int main(int argc, char **argv, char **envp)
     expect(sys6(NR_rt_tgsigqueueinfo, me, 0x7ffffff0, SIGRTMIN, (long)&q, 0, 0), -ESRCH,
            "rt_tgsigqueueinfo to a thread that is not there: ESRCH");
     expect(sys6(NR_rt_tgsigqueueinfo, me, 0, SIGRTMIN, (long)&q, 0, 0), -EINVAL, "rt_tgsigqueueinfo to tid 0: EINVAL");
+    /* A thread's own queue: three sent to it while blocked, three delivered in order. */
+    procmask(SIG_BLOCK, BIT(SIGRTMIN));
+    n_seen = 0;
+    for (int i = 1; i <= 3; i++) {
+        q.u.value = 40 + i;
+        sys6(NR_rt_tgsigqueueinfo, me, tid, SIGRTMIN, (long)&q, 0, 0);
+    }
+    procmask(SIG_UNBLOCK, BIT(SIGRTMIN));
+    expect(n_seen, 3, "three rt_tgsigqueueinfo to our blocked thread: three deliveries");
+    expect(seen_value[0] * 10000 + seen_value[1] * 100 + seen_value[2], 414243, "in the order sent (values 41 42 43)");
 
     /* To another process: a queued value gets there; what it may not send. */
     procmask(SIG_BLOCK, BIT(SIGRTMIN));
     c = ufork();
     if (c == 0) {
-        r = timedwait(BIT(SIGRTMIN), &si, 0);
+        struct ts t5 = {5, 0}; /* not for ever, if the signal never comes */
+        r = timedwait(BIT(SIGRTMIN), &si, &t5);
         uexit(r == SIGRTMIN && si.code == SI_QUEUE && si.pid == sys1(NR_getppid, 0) ? (int)si.u.value : 1);
     }
     expect(queue(c, SIGRTMIN, SI_QUEUE, 77), 0, "rt_sigqueueinfo to a child");
     expect(wait4_(c, &st), c, "the child took it");
     expect(st, 77 << 8, "with its value and our pid (its exit code)");
+    c = ufork();
+    if (c == 0) {
+        struct ts t5 = {5, 0}; /* not for ever, if the signal never comes */
+        r = timedwait(BIT(SIGRTMIN), &si, &t5);
+        uexit(r == SIGRTMIN && si.code == SI_QUEUE && si.pid == sys1(NR_getppid, 0) ? (int)si.u.value : 1);
+    }
+    q.u.value = 78;
+    expect(sys6(NR_rt_tgsigqueueinfo, c, c, SIGRTMIN, (long)&q, 0, 0), 0, "rt_tgsigqueueinfo to a child's thread");
+    expect(wait4_(c, &st), c, "the child took it");
+    expect(st, 78 << 8, "with its value (its exit code)");
     c = ufork();
     if (c == 0) {
         msleep(2000);

@@ -56,6 +56,7 @@ struct ksigaction {
 /** @brief A real-time signal queued behind the one of its number that is pending. */
 struct sigq_entry {
     int sig;
+    int tid; /**< 0: sent to the process; else to its thread of this id (tgkill, rt_tgsigqueueinfo) */
     struct ksiginfo info;
 };
 
