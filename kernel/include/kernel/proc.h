@@ -36,7 +36,7 @@ struct ksiginfo {
     uintptr_t addr; /**< a fault's address */
     int timerid;    /**< SI_TIMER: the timer (timer_create()'s id) */
     int overrun;    /**< SI_TIMER: expirations its signal stood for beyond the first */
-    uint64_t value; /**< SI_TIMER: si_value */
+    uint64_t value; /**< SI_TIMER, SI_QUEUE (sigqueue()): si_value */
 };
 
 /** @brief One signal's disposition (rt_sigaction()). */
