@@ -47,19 +47,19 @@ struct ksigaction {
     uint64_t mask;      /**< blocked while the handler runs (bit n-1: signal n) */
 };
 
-/** @brief A process's signals, shared by its threads (kernel/user/signal.c);
- *         wq.lock guards every field, and every thread's struct uthread signal
- *         fields and the process's thread list. */
 #define SIGRTMIN_K 32  /**< the first real-time signal (the C library keeps 32 and 33 for itself) */
 #define SIGQUEUE_MAX_K 64 /**< real-time signals a process may have queued (RLIMIT_SIGPENDING) */
 
 /** @brief A real-time signal queued behind the one of its number that is pending. */
 struct sigq_entry {
-    int sig;
-    int tid; /**< 0: sent to the process; else to its thread of this id (tgkill, rt_tgsigqueueinfo) */
-    struct ksiginfo info;
+    int sig;              /**< its number */
+    int tid;              /**< 0: sent to the process; else to its thread of this id (tgkill, rt_tgsigqueueinfo) */
+    struct ksiginfo info; /**< what it carries */
 };
 
+/** @brief A process's signals, shared by its threads (kernel/user/signal.c);
+ *         wq.lock guards every field, and every thread's struct uthread signal
+ *         fields and the process's thread list. */
 struct sigstate {
     struct waitqueue wq;             /**< its threads wait here for a signal (nanosleep, sigsuspend, a pipe) */
     uint64_t pending;                /**< bit n-1: signal n was sent to the process and not yet delivered */
