@@ -814,44 +814,21 @@ long sys_rt_tgsigqueueinfo(const uint64_t a[6])
     return proc_signal_thread_info(tgid, tid, sig, &ki);
 }
 
-/* rt_sigtimedwait(set, info, timeout, size): a signal of @p set taken
- * without its handler: its number, its siginfo to *info; EAGAIN when the
- * timeout passes first (a zero timeout: a poll), EINTR when another signal
- * is to be handled. SIGKILL and SIGSTOP are never waited for. */
-long sys_rt_sigtimedwait(const uint64_t a[6])
+long signal_take(uint64_t set, uint64_t deadline, struct ksiginfo *ki)
 {
-    if (a[3] != sizeof(uint64_t))
-        return -EINVAL;
-    uint64_t set;
-    if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
-        return -EFAULT;
-    set &= ~UNBLOCKABLE;
-    uint64_t deadline = UINT64_MAX;
-    if (a[2]) {
-        struct {
-            int64_t sec, nsec;
-        } ts;
-        if (copy_from_user(&ts, (const void *)(uintptr_t)a[2], sizeof ts))
-            return -EFAULT;
-        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-            return -EINVAL;
-        uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000ull * NSEC_PER_SEC
-                                                    : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
-        deadline = hal_time_ns() + ns;
-    }
     struct proc *p = proc_current();
     struct sigstate *s = &p->sig;
     struct uthread *u = uthread_current();
-    struct ksiginfo ki;
     int sig = 0;
     long r = 0;
+    set &= ~UNBLOCKABLE;
     for (;;) {
         struct waiter w;
         irqflags_t f = spin_lock_irqsave(&s->wq.lock);
         uint64_t ready = (u->pending | s->pending) & set;
         if (ready) {
             sig = __builtin_ctzll(ready) + 1;
-            take_locked(s, u, sig, &ki);
+            take_locked(s, u, sig, ki);
         } else if ((deliverable(s, u) & ~set) || s->exiting) {
             r = -EINTR; /* its handler runs on the way out */
         } else if (hal_time_ns() >= deadline) {
@@ -874,11 +851,49 @@ long sys_rt_sigtimedwait(const uint64_t a[6])
     }
     if (r)
         return r;
-    if (ki.code == SI_TIMER)
-        ptimer_delivered(p, &ki);
-    if (a[1]) {
+    if (ki->code == SI_TIMER)
+        ptimer_delivered(p, ki);
+    return sig;
+}
+
+uint64_t signal_pending_set(void)
+{
+    struct sigstate *s = &proc_current()->sig;
+    return __atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
+           __atomic_load_n(&uthread_current()->pending, __ATOMIC_ACQUIRE);
+}
+
+struct waitqueue *signal_waitqueue(void) { return &proc_current()->sig.wq; }
+
+/* rt_sigtimedwait(set, info, timeout, size): a signal of @p set taken
+ * without its handler: its number, its siginfo to *info; EAGAIN when the
+ * timeout passes first (a zero timeout: a poll), EINTR when another signal
+ * is to be handled. SIGKILL and SIGSTOP are never waited for. */
+long sys_rt_sigtimedwait(const uint64_t a[6])
+{
+    if (a[3] != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t set;
+    if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
+        return -EFAULT;
+    uint64_t deadline = UINT64_MAX;
+    if (a[2]) {
+        struct {
+            int64_t sec, nsec;
+        } ts;
+        if (copy_from_user(&ts, (const void *)(uintptr_t)a[2], sizeof ts))
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000ull * NSEC_PER_SEC
+                                                    : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+        deadline = hal_time_ns() + ns;
+    }
+    struct ksiginfo ki;
+    long sig = signal_take(set, deadline, &ki);
+    if (sig > 0 && a[1]) {
         uint8_t info[128];
-        build_info(info, sig, &ki);
+        build_info(info, (int)sig, &ki);
         if (copy_to_user((void *)(uintptr_t)a[1], info, sizeof info))
             return -EFAULT;
     }

@@ -16,6 +16,18 @@ struct uregs;
 void signal_thread_init(struct uthread *u, const struct uthread *from);
 /** @brief Send @p sig to thread @p u of @p p alone (tgkill, tkill). */
 int signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki);
+/**
+ * Take a pending signal of @p set (never SIGKILL or SIGSTOP) for the
+ * current thread without its handler, the lowest number first, its own
+ * before its process's: its number, its info in *@p ki. Waits until
+ * hal_time_ns() reaches @p deadline (0: no wait; UINT64_MAX: none):
+ * -EAGAIN then; -EINTR once another signal is to be acted on.
+ */
+long signal_take(uint64_t set, uint64_t deadline, struct ksiginfo *ki);
+/** The signals pending for the current thread (its own and its process's), bit n-1 for n. */
+uint64_t signal_pending_set(void);
+/** The queue a signal sent to the current process wakes (poll()'s). */
+struct waitqueue *signal_waitqueue(void);
 /** Thread @p u of @p p ends: what was queued for it alone goes. p->sig.wq.lock held. */
 void signal_thread_gone(struct proc *p, struct uthread *u);
 /** signal_send() that says whether it was queued: -EAGAIN for a real-time signal past RLIMIT_SIGPENDING. */

@@ -29,5 +29,8 @@ extern const unsigned sys_copy_count;
 /** The timer calls (timers.c), and how many. */
 extern const struct sysent sys_timer_table[];
 extern const unsigned sys_timer_count;
+/** signalfd (signalfd.c), and how many. */
+extern const struct sysent sys_signalfd_table[];
+extern const unsigned sys_signalfd_count;
 
 #endif

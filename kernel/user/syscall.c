@@ -800,6 +800,8 @@ static void build(void)
         by_nr[sys_copy_table[i].nr] = &sys_copy_table[i];
     for (unsigned i = 0; i < sys_timer_count; i++)
         by_nr[sys_timer_table[i].nr] = &sys_timer_table[i];
+    for (unsigned i = 0; i < sys_signalfd_count; i++)
+        by_nr[sys_signalfd_table[i].nr] = &sys_signalfd_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

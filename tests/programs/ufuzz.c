@@ -95,7 +95,7 @@ static const struct call calls[] = {
     C(sysinfo, 1, "p"), C(setpgid, 1, "Pi"), C(getpgid, 1, "i"),
     C(getsid, 1, "i"), C(setsid, 1, ""), C(futex, 2, "piitpi"),
     C(waitid, 2, "wPpVp"), C(rt_sigqueueinfo, 1, "PkQ"), C(rt_tgsigqueueinfo, 1, "PPkQ"),
-    C(rt_sigtimedwait, 1, "Bptz"),
+    C(rt_sigtimedwait, 1, "Bptz"), C(signalfd4, 1, "fBzO"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},

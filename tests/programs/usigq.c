@@ -10,7 +10,10 @@
  * - RLIMIT_SIGPENDING: past it sigqueue is EAGAIN; kill() passes it;
  * - rt_sigtimedwait: takes a pending signal and fills its siginfo, waits
  *   for one, times out (EAGAIN), is cut short by a handled signal (EINTR);
- *   SIGCHLD's siginfo through it.
+ *   SIGCHLD's siginfo through it;
+ * - signalfd4: reads blocked pending signals as struct signalfd_siginfo,
+ *   several a read, queued ones each with its value; poll readiness; a
+ *   new mask; a blocking read; bad arguments.
  * Every check is Linux's answer: the program prints "0 failed" on Linux.
  */
 #include "usys.h"
@@ -34,6 +37,9 @@
 #define EAGAIN 11
 #define EFAULT 14
 #define EINVAL 22
+#define EBADF 9
+#define SFD_NONBLOCK 04000
+#define SFD_CLOEXEC 02000000
 #define RLIMIT_SIGPENDING 11
 #define BIT(s) (1ul << ((s) - 1))
 
@@ -372,6 +378,64 @@ int main(int argc, char **argv, char **envp)
     expect(r == SIGCHLD && si.code == CLD_EXITED && si.pid == c && si.u.status == 3, 1,
            "rt_sigtimedwait(SIGCHLD): CLD_EXITED, the child's pid, its exit code");
     expect(wait4_(c, &st), c, "(reaped)");
+
+    /* ---- signalfd ---- */
+    procmask(SIG_SETMASK, BIT(SIGUSR1) | BIT(SIGUSR2) | BIT(SIGRTMIN));
+    unsigned long sfmask = BIT(SIGUSR1) | BIT(SIGRTMIN);
+    long sfd = sys6(NR_signalfd4, -1, (long)&sfmask, 8, SFD_NONBLOCK | SFD_CLOEXEC, 0, 0);
+    expect(sfd >= 0, 1, "signalfd4 makes a descriptor");
+    struct {
+        unsigned signo;
+        int errno_, code;
+        unsigned pid, uid;
+        int fd;
+        unsigned tid, band, overrun, trapno;
+        int status, int_;
+        unsigned long ptr, utime, stime, addr;
+        char pad[128 - 80];
+    } ssi[3];
+    expect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), -EAGAIN, "signalfd: nothing pending, O_NONBLOCK: EAGAIN");
+    struct {
+        int fd;
+        short events, revents;
+    } pfd = {(int)sfd, 1 /* POLLIN */, 0};
+    expect(sys6(NR_ppoll, (long)&pfd, 1, (long)&zero, 0, 8, 0), 0, "signalfd: poll says not readable");
+    sys3(NR_kill, me, SIGUSR1, 0);
+    queue(me, SIGRTMIN, SI_QUEUE, 7);
+    queue(me, SIGRTMIN, SI_QUEUE, 8);
+    sys3(NR_kill, me, SIGUSR2, 0); /* blocked, pending, not in its mask */
+    expect(sys6(NR_ppoll, (long)&pfd, 1, (long)&zero, 0, 8, 0) == 1 && (pfd.revents & 1), 1,
+           "signalfd: poll says readable (POLLIN)");
+    expect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), 3 * 128, "signalfd: one read takes three");
+    expect(ssi[0].signo == SIGUSR1 && ssi[0].code == SI_USER && ssi[0].pid == (unsigned)me && ssi[0].uid == (unsigned)uid,
+           1, "signalfd: SIGUSR1 first, SI_USER, our pid and uid");
+    expect(ssi[1].signo == SIGRTMIN && ssi[1].code == SI_QUEUE && ssi[1].int_ == 7 && ssi[1].ptr == 7, 1,
+           "signalfd: then SIGRTMIN, SI_QUEUE, ssi_int and ssi_ptr 7");
+    expect(ssi[2].signo == SIGRTMIN && ssi[2].int_ == 8, 1, "signalfd: then the queued one, 8");
+    expect((pending() & (BIT(SIGUSR1) | BIT(SIGRTMIN))) == 0 && (pending() & BIT(SIGUSR2)), 1,
+           "signalfd: they are taken, SIGUSR2 (not in its mask) is left");
+    expect(sys3(NR_read, sfd, (long)ssi, 100), -EINVAL, "signalfd: a read of less than 128 bytes: EINVAL");
+    unsigned long usr2 = BIT(SIGUSR2);
+    expect(sys6(NR_signalfd4, sfd, (long)&usr2, 8, 0, 0, 0), sfd, "signalfd4 on it: a new mask, the same descriptor");
+    expect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), 128, "signalfd: now reads SIGUSR2");
+    expect(ssi[0].signo, SIGUSR2, "signalfd: SIGUSR2");
+    expect(sys6(NR_signalfd4, -1, (long)&usr2, 4, 0, 0, 0), -EINVAL, "signalfd4 with a bad mask size: EINVAL");
+    expect(sys6(NR_signalfd4, -1, (long)&usr2, 8, 1, 0, 0), -EINVAL, "signalfd4 with a bad flag: EINVAL");
+    expect(sys6(NR_signalfd4, -1, 8, 8, 0, 0, 0), -EFAULT, "signalfd4 from a bad mask: EFAULT");
+    expect(sys6(NR_signalfd4, 1, (long)&usr2, 8, 0, 0, 0), -EINVAL, "signalfd4 on a descriptor that is not one: EINVAL");
+    expect(sys6(NR_signalfd4, 999, (long)&usr2, 8, 0, 0, 0), -EBADF, "signalfd4 on no descriptor: EBADF");
+    sys1(NR_close, sfd);
+    long bfd = sys6(NR_signalfd4, -1, (long)&usr2, 8, 0, 0, 0);
+    c = ufork();
+    if (c == 0) {
+        msleep(30);
+        sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR2, 0);
+        uexit(0);
+    }
+    expect(sys3(NR_read, bfd, (long)ssi, sizeof ssi), 128, "signalfd: a blocking read waits for the signal");
+    expect(ssi[0].signo == SIGUSR2 && ssi[0].pid == (unsigned)c, 1, "signalfd: the child's SIGUSR2");
+    wait4_(c, &st);
+    sys1(NR_close, bfd);
     procmask(SIG_SETMASK, 0);
 
     uputs("usigq: ");
