@@ -158,14 +158,12 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
 {
     struct uspace *old = p->us;
     struct thread *t = thread_current();
-    if (!p->vfork_shared)
+    if (!p->vm_shared) /* a robust list there is the parent's */
         futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
     sched_set_user(&us->as, t->user_kstack_top); /* the old space is loaded nowhere now */
     p->us = us;
-    int shared = p->vfork_shared;
     proc_vfork_release(p); /* a vfork() parent goes on */
-    if (!shared)           /* else the old space is the parent's, and it runs on in it */
-        uspace_destroy(old);
+    uspace_leave(old);     /* if the parent shares it, it runs on in it */
     p->brk_start = p->brk = ei->brk;
     p->sigtramp = ei->sigtramp;
     signal_exec(p);

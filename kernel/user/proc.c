@@ -299,7 +299,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
         p->rlim[6] = (struct rlimit_u){PROC_MAX, PROC_MAX};      /* RLIMIT_NPROC */
         p->rlim[7] = (struct rlimit_u){1024, 4096};              /* RLIMIT_NOFILE */
         p->rlim[8] = (struct rlimit_u){8u << 20, 8u << 20};      /* RLIMIT_MEMLOCK */
-        p->rlim[10] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
+        p->rlim[11] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
         p->rlim[12] = (struct rlimit_u){819200, 819200};         /* RLIMIT_MSGQUEUE */
         p->rlim[13] = (struct rlimit_u){0, 0};                   /* RLIMIT_NICE */
         p->rlim[14] = (struct rlimit_u){0, 0};                   /* RLIMIT_RTPRIO */
@@ -425,11 +425,14 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
         me->vfork_wait = 1;
         p->vfork_wait = &me->vfork_wait;
     }
-    if ((vfork & PROC_VFORK_SHARE) && (vfork & PROC_VFORK_WAIT)) {
-        /* The child runs in the parent's memory, the parent asleep below:
-         * no copy, and the space is used by two threads (not local). */
+    if (vfork & PROC_VFORK_SHARE) {
+        /* The child runs in the parent's memory (with PROC_VFORK_WAIT the
+         * parent asleep below, else both at once): no copy, one more user
+         * to leave it before it goes, and its threads not all of one
+         * process now (not local). */
         p->us = parent->us;
-        p->vfork_shared = 1;
+        p->vm_shared = 1;
+        __atomic_add_fetch(&parent->us->sharers, 1, __ATOMIC_ACQ_REL);
         __atomic_store_n(&parent->us->as.local, 0, __ATOMIC_RELEASE);
     } else {
         uspace_lock(parent->us); /* its other threads' mmaps and faults wait */
@@ -449,8 +452,8 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
     if (e) {
         if (!p->us)
             kfree(st);
-        else if (!p->vfork_shared)
-            uspace_destroy(p->us);
+        else
+            uspace_leave(p->us);
         me->vfork_wait = 0;
         irqflags_t f = spin_lock_irqsave(&procs_lock);
         list_del(&p->sibling);
@@ -477,7 +480,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
 
 void proc_vfork_release(struct proc *p)
 {
-    p->vfork_shared = 0;
+    p->vm_shared = 0;
     if (!p->vfork_wait)
         return;
     /* One store into the sleeping parent's thread, then only the static
@@ -562,6 +565,7 @@ static __attribute__((noreturn)) void thread_end(struct proc *p, struct uthread 
     t->proc = NULL;
     irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
     list_del(&u->node);
+    signal_thread_gone(p, u);
     p->nthreads--;
     wq_wake_all_locked(&p->sig.wq); /* the first thread may wait for the last */
     spin_unlock_irqrestore(&p->sig.wq.lock, f);
@@ -675,7 +679,12 @@ int proc_signal_thread(int tgid, int tid, int sig, int code)
 {
     struct proc *me = proc_current();
     struct ksiginfo ki = {.code = code, .pid = me ? me->pid : 0};
-    int found = 0;
+    return proc_signal_thread_info(tgid, tid, sig, &ki);
+}
+
+int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *ki)
+{
+    int found = 0, err = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
@@ -692,11 +701,11 @@ int proc_signal_thread(int tgid, int tid, int sig, int code)
         if (target) {
             found = 1;
             if (sig)
-                signal_send_thread(p, target, sig, &ki);
+                err = signal_send_thread(p, target, sig, ki);
         }
     }
     spin_unlock_irqrestore(&procs_lock, f);
-    return found ? 0 : -ESRCH;
+    return !found ? -ESRCH : err;
 }
 
 static int init_pid; /* proc_set_init()'s: the init= program, orphans' parent */
@@ -743,10 +752,8 @@ void proc_exit(int status)
     /* Off the process's tables before they go: this CPU loads none now. */
     sched_set_user(NULL, 0);
     sched_set_ustate(NULL);
-    int shared = p->vfork_shared;
     proc_vfork_release(p); /* a vfork() parent goes on */
-    if (!shared)           /* else the space is the parent's: it runs on in it */
-        uspace_destroy(p->us);
+    uspace_leave(p->us);   /* if the parent shares it, it runs on in it */
     p->us = NULL;
     proc_fs_release(p);
     /* Its children go to the nearest subreaper above it or to pid 1, as
@@ -859,8 +866,10 @@ static int reaper(void *arg)
 }
 
 /* Does child @p c match wait4's @p pid for a waiter in group @p pgid? */
-static int wait_match(const struct proc *c, int pid, int pgid)
+static int wait_match(const struct proc *c, int pid, int pgid, int options)
 {
+    if (options & WAIT_PGID)
+        return c->pgid == pid;
     return pid == -1 || (pid > 0 && c->pid == pid) || (pid == 0 && c->pgid == pgid) ||
            (pid < -1 && c->pgid == -pid);
 }
@@ -875,7 +884,7 @@ int proc_wait_child(int pid, int *status, int options)
         irqflags_t f = spin_lock_irqsave(&procs_lock);
         list_for_each(n, &me->children) {
             struct proc *c = container_of(n, struct proc, sibling);
-            if (!wait_match(c, pid, me->pgid))
+            if (!wait_match(c, pid, me->pgid, options))
                 continue;
             candidates++;
             if (c->state == PROC_ZOMBIE && (options & WEXITED) && !zombie) {

@@ -156,39 +156,87 @@ static int blocked_by_all(struct proc *p, int sig)
     return any;
 }
 
-/* Real-time signals pending for the process, the first of each number
- * and those queued behind it: what RLIMIT_SIGPENDING bounds. Lock held. */
-static unsigned rt_pending(const struct sigstate *s)
+#define RT_SIGNALS (~(BIT(SIGRTMIN_K) - 1))
+
+/* Real-time signals pending in process @p p, the first of each number (to
+ * it or to one of its threads) and those queued behind: what
+ * RLIMIT_SIGPENDING bounds. Lock held. */
+static unsigned rt_pending(const struct proc *p)
 {
-    return (unsigned)__builtin_popcountll(s->pending & ~(BIT(SIGRTMIN_K) - 1)) + s->queued;
+    unsigned n = (unsigned)__builtin_popcountll(p->sig.pending & RT_SIGNALS) + p->sig.queued;
+    list_for_each(m, &p->threads)
+        n += (unsigned)__builtin_popcountll(container_of(m, struct uthread, node)->pending & RT_SIGNALS);
+    return n;
 }
 
-/* The process-wide pending @p sig taken: its info to *@p ki, and the next
- * queued one of that number, if any, pending in its place. Lock held. */
-static void take_process_locked(struct sigstate *s, int sig, struct ksiginfo *ki)
+/* Whether a real-time @p sig with @p ki is past RLIMIT_SIGPENDING (the
+ * queue's size at most). A timer's never is: Linux keeps its entry ready. Lock held. */
+static int over_limit(const struct proc *p, int sig, const struct ksiginfo *ki)
 {
-    *ki = s->info[sig - 1];
+    unsigned limit = p->rlim[11].cur < SIGQUEUE_MAX_K ? (unsigned)p->rlim[11].cur : SIGQUEUE_MAX_K;
+    return sig >= SIGRTMIN_K && ki->code != SI_TIMER && rt_pending(p) >= limit;
+}
+
+/* Pending @p sig, its first info at *@p first, bit in *@p pending, made
+ * pending again from the queue (the next one of that number sent to
+ * @p tid, 0 the process), or else clear. Lock held. */
+static void take_next_locked(struct sigstate *s, int tid, int sig, uint64_t *pending, struct ksiginfo *first,
+                             struct ksiginfo *ki)
+{
+    *ki = *first;
     for (unsigned i = 0; i < s->queued; i++) {
-        if (s->queue[i].sig != sig)
+        if (s->queue[i].sig != sig || s->queue[i].tid != tid)
             continue;
-        s->info[sig - 1] = s->queue[i].info;
+        *first = s->queue[i].info;
         memmove(&s->queue[i], &s->queue[i + 1], (s->queued - i - 1) * sizeof s->queue[0]);
         s->queued--;
         return;
     }
-    s->pending &= ~BIT(sig);
+    *pending &= ~BIT(sig);
 }
 
 /* Signal @p sig as delivery takes it for thread @p u: the thread's own
  * first, then the process's. Lock held. */
 static void take_locked(struct sigstate *s, struct uthread *u, int sig, struct ksiginfo *ki)
 {
-    if (u->pending & BIT(sig)) {
-        u->pending &= ~BIT(sig);
-        *ki = u->info[sig - 1];
-    } else {
-        take_process_locked(s, sig, ki);
+    if (u->pending & BIT(sig))
+        take_next_locked(s, u->tid, sig, &u->pending, &u->info[sig - 1], ki);
+    else
+        take_next_locked(s, 0, sig, &s->pending, &s->info[sig - 1], ki);
+}
+
+/* @p sig with @p ki made pending in *@p pending (its first info at
+ * *@p first), a real-time one behind one of its number already there
+ * queued for @p tid (0: the process). Past RLIMIT_SIGPENDING a real-time
+ * signal is not queued: EAGAIN for sigqueue() and the like; kill()'s
+ * (SI_USER) is only pending, as on Linux, nothing more if its number
+ * already is. Lock held. */
+static int pend_locked(struct proc *p, int tid, int sig, const struct ksiginfo *ki, uint64_t *pending,
+                       struct ksiginfo *first)
+{
+    struct sigstate *s = &p->sig;
+    int over = over_limit(p, sig, ki);
+    if (over && ki->code != SI_USER)
+        return -EAGAIN;
+    if (!(*pending & BIT(sig))) {
+        *first = *ki;
+    } else if (sig >= SIGRTMIN_K && !over && s->queued < SIGQUEUE_MAX_K) { /* each with its info */
+        s->queue[s->queued].sig = sig;
+        s->queue[s->queued].tid = tid;
+        s->queue[s->queued++].info = *ki;
     }
+    *pending |= BIT(sig);
+    return 0;
+}
+
+void signal_thread_gone(struct proc *p, struct uthread *u)
+{
+    struct sigstate *s = &p->sig;
+    unsigned k = 0;
+    for (unsigned i = 0; i < s->queued; i++)
+        if (s->queue[i].tid != u->tid)
+            s->queue[k++] = s->queue[i];
+    s->queued = k;
 }
 
 /* Every queued one of @p sig dropped (its disposition now ignores it). Lock held. */
@@ -218,17 +266,7 @@ int signal_queue(struct proc *p, int sig, const struct ksiginfo *ki)
         s->pending &= ~BIT(SIGCONT);
     }
     if (!ignored(s, sig) || blocked_by_all(p, sig)) {
-        unsigned limit = p->rlim[10].cur < SIGQUEUE_MAX_K ? (unsigned)p->rlim[10].cur : SIGQUEUE_MAX_K;
-        if (sig >= SIGRTMIN_K && rt_pending(s) >= limit) {
-            err = -EAGAIN; /* RLIMIT_SIGPENDING: this one is not queued */
-        } else if (!(s->pending & BIT(sig))) {
-            s->info[sig - 1] = *ki;
-        } else if (sig >= SIGRTMIN_K) { /* real-time: queued behind, each with its info */
-            s->queue[s->queued].sig = sig;
-            s->queue[s->queued++].info = *ki;
-        }
-        if (!err)
-            s->pending |= BIT(sig);
+        err = pend_locked(p, 0, sig, ki, &s->pending, &s->info[sig - 1]);
         wq_wake_all_locked(&s->wq);
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
@@ -250,17 +288,15 @@ int signal_send_tid(struct proc *p, int tid, int sig, const struct ksiginfo *ki)
         if (t->tid == tid)
             u = t;
     }
+    int err = u ? 0 : -ESRCH;
     if (u && (!ignored(s, sig) || (u->blocked & BIT(sig)))) {
-        if (!(u->pending & BIT(sig)))
-            u->info[sig - 1] = *ki;
-        u->pending |= BIT(sig);
+        err = pend_locked(p, u->tid, sig, ki, &u->pending, &u->info[sig - 1]);
         wq_wake_all_locked(&s->wq);
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
-    if (!u)
-        return -ESRCH;
-    proc_signalled();
-    return 0;
+    if (u)
+        proc_signalled();
+    return err;
 }
 
 int signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
@@ -284,23 +320,23 @@ int signal_timer_overrun(struct proc *p, int sig, int timerid, int n)
     return ki != NULL;
 }
 
-void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki)
+int signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki)
 {
     struct sigstate *s = &p->sig;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
     if (sig == SIGCONT || (BIT(sig) & STOP_SIGNALS) || sig == SIGKILL) {
         spin_unlock_irqrestore(&s->wq.lock, f);
         signal_send(p, sig, ki); /* these act on the whole process */
-        return;
+        return 0;
     }
+    int err = 0;
     if (!ignored(s, sig) || (u->blocked & BIT(sig))) {
-        if (!(u->pending & BIT(sig)))
-            u->info[sig - 1] = *ki;
-        u->pending |= BIT(sig);
+        err = pend_locked(p, u->tid, sig, ki, &u->pending, &u->info[sig - 1]);
         wq_wake_all_locked(&s->wq);
     }
     spin_unlock_irqrestore(&s->wq.lock, f);
     proc_signalled();
+    return err;
 }
 
 /* The signals thread @p u must act on now. Lock held. */
@@ -759,8 +795,8 @@ static long info_from_user(uint64_t uinfo, int to_self, struct ksiginfo *ki)
 long sys_rt_sigqueueinfo(const uint64_t a[6])
 {
     int pid = (int)a[0], sig = (int)a[1];
-    if (!valid_sig(sig))
-        return -EINVAL;
+    if (sig && !valid_sig(sig))
+        return -EINVAL; /* 0: the checks alone, as kill(pid, 0) */
     struct ksiginfo ki;
     long e = info_from_user(a[2], pid == proc_current()->pid, &ki);
     return e ? e : proc_signal_info(pid, sig, &ki);
@@ -769,56 +805,31 @@ long sys_rt_sigqueueinfo(const uint64_t a[6])
 long sys_rt_tgsigqueueinfo(const uint64_t a[6])
 {
     int tgid = (int)a[0], tid = (int)a[1], sig = (int)a[2];
-    if (!valid_sig(sig) || tgid <= 0 || tid <= 0)
+    if ((sig && !valid_sig(sig)) || tgid <= 0 || tid <= 0)
         return -EINVAL;
     struct proc *me = proc_current();
     struct ksiginfo ki;
     long e = info_from_user(a[3], tgid == me->pid, &ki);
     if (e)
         return e;
-    if (tgid != me->pid)
-        return proc_signal_thread(tgid, tid, 0, 0) ? -ESRCH : -EPERM; /* another process's thread: not yet */
-    return signal_send_tid(me, tid, sig, &ki);
+    return proc_signal_thread_info(tgid, tid, sig, &ki);
 }
 
-/* rt_sigtimedwait(set, info, timeout, size): a signal of @p set taken
- * without its handler: its number, its siginfo to *info; EAGAIN when the
- * timeout passes first (a zero timeout: a poll), EINTR when another signal
- * is to be handled. SIGKILL and SIGSTOP are never waited for. */
-long sys_rt_sigtimedwait(const uint64_t a[6])
+long signal_take(uint64_t set, uint64_t deadline, struct ksiginfo *ki)
 {
-    if (a[3] != sizeof(uint64_t))
-        return -EINVAL;
-    uint64_t set;
-    if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
-        return -EFAULT;
-    set &= ~UNBLOCKABLE;
-    uint64_t deadline = UINT64_MAX;
-    if (a[2]) {
-        struct {
-            int64_t sec, nsec;
-        } ts;
-        if (copy_from_user(&ts, (const void *)(uintptr_t)a[2], sizeof ts))
-            return -EFAULT;
-        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-            return -EINVAL;
-        uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000ull * NSEC_PER_SEC
-                                                    : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
-        deadline = hal_time_ns() + ns;
-    }
     struct proc *p = proc_current();
     struct sigstate *s = &p->sig;
     struct uthread *u = uthread_current();
-    struct ksiginfo ki;
     int sig = 0;
     long r = 0;
+    set &= ~UNBLOCKABLE;
     for (;;) {
         struct waiter w;
         irqflags_t f = spin_lock_irqsave(&s->wq.lock);
         uint64_t ready = (u->pending | s->pending) & set;
         if (ready) {
             sig = __builtin_ctzll(ready) + 1;
-            take_locked(s, u, sig, &ki);
+            take_locked(s, u, sig, ki);
         } else if ((deliverable(s, u) & ~set) || s->exiting) {
             r = -EINTR; /* its handler runs on the way out */
         } else if (hal_time_ns() >= deadline) {
@@ -841,11 +852,49 @@ long sys_rt_sigtimedwait(const uint64_t a[6])
     }
     if (r)
         return r;
-    if (ki.code == SI_TIMER)
-        ptimer_delivered(p, &ki);
-    if (a[1]) {
+    if (ki->code == SI_TIMER)
+        ptimer_delivered(p, ki);
+    return sig;
+}
+
+uint64_t signal_pending_set(void)
+{
+    struct sigstate *s = &proc_current()->sig;
+    return __atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
+           __atomic_load_n(&uthread_current()->pending, __ATOMIC_ACQUIRE);
+}
+
+struct waitqueue *signal_waitqueue(void) { return &proc_current()->sig.wq; }
+
+/* rt_sigtimedwait(set, info, timeout, size): a signal of @p set taken
+ * without its handler: its number, its siginfo to *info; EAGAIN when the
+ * timeout passes first (a zero timeout: a poll), EINTR when another signal
+ * is to be handled. SIGKILL and SIGSTOP are never waited for. */
+long sys_rt_sigtimedwait(const uint64_t a[6])
+{
+    if (a[3] != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t set;
+    if (copy_from_user(&set, (const void *)(uintptr_t)a[0], sizeof set))
+        return -EFAULT;
+    uint64_t deadline = UINT64_MAX;
+    if (a[2]) {
+        struct {
+            int64_t sec, nsec;
+        } ts;
+        if (copy_from_user(&ts, (const void *)(uintptr_t)a[2], sizeof ts))
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000ull * NSEC_PER_SEC
+                                                    : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+        deadline = hal_time_ns() + ns;
+    }
+    struct ksiginfo ki;
+    long sig = signal_take(set, deadline, &ki);
+    if (sig > 0 && a[1]) {
         uint8_t info[128];
-        build_info(info, sig, &ki);
+        build_info(info, (int)sig, &ki);
         if (copy_to_user((void *)(uintptr_t)a[1], info, sizeof info))
             return -EFAULT;
     }

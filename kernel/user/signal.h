@@ -15,7 +15,21 @@ struct uregs;
 /** @brief A new thread's signal state: the mask and alternate stack of @p from (NULL: none). */
 void signal_thread_init(struct uthread *u, const struct uthread *from);
 /** @brief Send @p sig to thread @p u of @p p alone (tgkill, tkill). */
-void signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki);
+int signal_send_thread(struct proc *p, struct uthread *u, int sig, const struct ksiginfo *ki);
+/**
+ * Take a pending signal of @p set (never SIGKILL or SIGSTOP) for the
+ * current thread without its handler, the lowest number first, its own
+ * before its process's: its number, its info in *@p ki. Waits until
+ * hal_time_ns() reaches @p deadline (0: no wait; UINT64_MAX: none):
+ * -EAGAIN then; -EINTR once another signal is to be acted on.
+ */
+long signal_take(uint64_t set, uint64_t deadline, struct ksiginfo *ki);
+/** The signals pending for the current thread (its own and its process's), bit n-1 for n. */
+uint64_t signal_pending_set(void);
+/** The queue a signal sent to the current process wakes (poll()'s). */
+struct waitqueue *signal_waitqueue(void);
+/** Thread @p u of @p p ends: what was queued for it alone goes. p->sig.wq.lock held. */
+void signal_thread_gone(struct proc *p, struct uthread *u);
 /** signal_send() that says whether it was queued: -EAGAIN for a real-time signal past RLIMIT_SIGPENDING. */
 int signal_queue(struct proc *p, int sig, const struct ksiginfo *ki);
 /** Send @p sig with @p ki to the thread of @p p whose id is @p tid; -ESRCH if none. Any context. */
@@ -64,6 +78,8 @@ void proc_signalled(void);
 int proc_signal(int pid, int sig, int code);
 /** @brief Send @p sig to thread @p tid (of process @p tgid, -1: any); 0 or -ESRCH. */
 int proc_signal_thread(int tgid, int tid, int sig, int code);
+/** proc_signal_thread() with a whole siginfo @p ki (rt_tgsigqueueinfo): 0, -ESRCH, -EAGAIN (queue full). */
+int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *ki);
 /** @brief The current thread ends because its process does (exit_group elsewhere, a fatal signal). */
 __attribute__((noreturn)) void proc_exit_thread(void);
 /** @brief exit(): the current thread ends; the last one ends the process with @p status.

@@ -10,6 +10,7 @@ list(APPEND CORE_SOURCES
   kernel/user/futex.c
   kernel/user/proc.c
   kernel/user/signal.c
+  kernel/user/signalfd.c
   kernel/user/syscall.c
   kernel/user/timers.c
   kernel/user/timerfd.c

@@ -32,5 +32,8 @@ extern const unsigned sys_timer_count;
 /** timerfd_create() and the rest (timerfd.c), and how many. */
 extern const struct sysent sys_timerfd_table[];
 extern const unsigned sys_timerfd_count;
+/** signalfd (signalfd.c), and how many. */
+extern const struct sysent sys_signalfd_table[];
+extern const unsigned sys_signalfd_count;
 
 #endif

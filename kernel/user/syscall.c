@@ -71,19 +71,24 @@ struct uregs *user_frame(void)
 #define CLONE_CHILD_SETTID 0x01000000
 #define CLONE_SIGNAL_MASK 0xff
 #define CLONE_NEWNS 0x00020000
+#define CLONE_PIDFD 0x00001000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_NEWPID 0x20000000
 
 /*
  * clone(): a thread (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
  * CLONE_THREAD, as pthread_create asks), or a process with fork's meaning:
  * the low byte is the signal the parent gets (SIGCHLD), and the tid-address
- * flags glibc's fork() passes are honoured. vfork (CLONE_VM | CLONE_VFORK):
- * the child runs in the parent's memory while the parent sleeps, until the
- * child calls execve() or ends. Combinations Linux refuses are EINVAL, as
- * there; other sharing without a thread (CLONE_VM alone, CLONE_FILES for a
- * process) and a thread that does not share its files and directory are
- * ENOSYS. Linux's argument order: x86_64 (flags, stack,
- * parent_tid, child_tid, tls); the generic table swaps the last two (flags,
- * stack, parent_tid, tls, child_tid): SYSNR_clone_child_tid_arg.
+ * flags glibc's fork() passes are honoured. CLONE_VM without CLONE_THREAD:
+ * a process in the parent's memory (not a copy) until it calls execve() or
+ * ends; with CLONE_VFORK (vfork) the parent sleeps until then. Combinations
+ * Linux refuses are EINVAL, as there; other sharing without a thread
+ * (CLONE_FILES, CLONE_FS, CLONE_SIGHAND for a process) and a thread that
+ * does not share its files and directory are ENOSYS. Linux's argument
+ * order: x86_64 (flags, stack, parent_tid, child_tid, tls); the generic
+ * table swaps the last two (flags, stack, parent_tid, tls, child_tid):
+ * SYSNR_clone_child_tid_arg.
  */
 static long sys_clone(const uint64_t a[6])
 {
@@ -92,9 +97,17 @@ static long sys_clone(const uint64_t a[6])
     uint64_t known = CLONE_SIGNAL_MASK | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_FS | CLONE_FILES |
                      CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
                      CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    /* Linux's refusals, before anything else: a thread shares the
+     * handlers, shared handlers need shared memory, a new mount or user
+     * namespace cannot share the directory, a thread stays in its
+     * namespaces, and clone() has one pointer for the pidfd and the
+     * parent's tid (CLONE_DETACHED, long ignored, is refused with a pidfd). */
     if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) || ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) ||
-        (flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
-        return -EINVAL; /* copy_process()'s refusals, before anything else */
+        (flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+        (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS) ||
+        ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID))) ||
+        ((flags & CLONE_PIDFD) && (flags & (CLONE_PARENT_SETTID | CLONE_DETACHED))))
+        return -EINVAL;
     if (flags & ~known)
         return -ENOSYS;
     uintptr_t child_tid = a[SYSNR_clone_child_tid_arg];
@@ -108,7 +121,7 @@ static long sys_clone(const uint64_t a[6])
                                  (flags & CLONE_PARENT_SETTID) != 0, (flags & CLONE_CHILD_SETTID) != 0,
                                  (flags & CLONE_CHILD_CLEARTID) != 0);
     }
-    if ((flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND)) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
+    if (flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND))
         return -ENOSYS;
     int pid = proc_fork(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL,
                         (flags & CLONE_VFORK ? PROC_VFORK_WAIT : 0) | (flags & CLONE_VM ? PROC_VFORK_SHARE : 0));
@@ -182,13 +195,14 @@ static long sys_waitid(const uint64_t a[6])
     case P_PGID:
         if (id < 0)
             return -EINVAL;
-        pid = id ? -id : 0;
+        pid = id ? id : (int)proc_getid(0, 0); /* 0: ours; WAIT_PGID, as -1 would be any child, not group 1 */
         break;
     default:
         return -EINVAL;
     }
     int status = 0;
-    int r = proc_wait_child(pid, &status, (int)(options & (WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT)));
+    int r = proc_wait_child(pid, &status, (int)(options & (WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT)) |
+                                              (a[0] == P_PGID ? WAIT_PGID : 0));
     if (r < 0)
         return r;
     struct {
@@ -790,6 +804,8 @@ static void build(void)
         by_nr[sys_timer_table[i].nr] = &sys_timer_table[i];
     for (unsigned i = 0; i < sys_timerfd_count; i++)
         by_nr[sys_timerfd_table[i].nr] = &sys_timerfd_table[i];
+    for (unsigned i = 0; i < sys_signalfd_count; i++)
+        by_nr[sys_signalfd_table[i].nr] = &sys_signalfd_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

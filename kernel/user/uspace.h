@@ -34,6 +34,7 @@ struct uspace {
     struct uregion *regions;
     uint64_t pages;        /**< frames it owns (atomic: a truncate takes some, uspace_cut()) */
     struct mutex lock;     /**< the regions and the pages in them (uspace_lock()) */
+    int sharers;           /**< other processes using it too (clone(CLONE_VM) without a thread, vfork): atomic */
 };
 
 /**
@@ -53,6 +54,12 @@ struct uspace *uspace_create(void);
 struct uspace *uspace_clone(struct uspace *src);
 /** @brief Unmap everything, return every frame and table, free @p us. It must be loaded nowhere. */
 void uspace_destroy(struct uspace *us);
+/** @brief A process is done with @p us (its end, execve): uspace_destroy() unless another still uses it. */
+static inline void uspace_leave(struct uspace *us)
+{
+    if (__atomic_fetch_sub(&us->sharers, 1, __ATOMIC_ACQ_REL) <= 0)
+        uspace_destroy(us); /* the last one out */
+}
 /**
  * @brief A region of zeroed pages at [va, va + len) with MMU_* @p prot
  *        (MMU_USER is added), each page allocated when first touched;

@@ -100,6 +100,8 @@ static const struct call calls[] = {
     C(timer_create, 2, "iep"), C(timer_settime, 2, "QFVp"), C(timer_gettime, 1, "Qp"),
     C(timer_getoverrun, 1, "Q"), C(timer_delete, 1, "Q"),
     C(timerfd_create, 1, "iO"), C(timerfd_settime, 2, "fFVp"), C(timerfd_gettime, 1, "fp"),
+    C(waitid, 2, "wPpKp"), C(rt_sigqueueinfo, 1, "PkU"), C(rt_tgsigqueueinfo, 1, "PPkU"),
+    C(rt_sigtimedwait, 1, "Bptz"), C(signalfd4, 1, "fBzO"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -375,9 +377,18 @@ static long arg(char kind, int k)
     case 'I': FROM(0, 0x5401, 0x5402, 0x5403, 0x5404, 0x540e, 0x540f, 0x5410, 0x5413, 0x5414, 0x541b, 0x5421,
                    0x5422, 0x5429, 0x5450, 0x5451, 0x5452);
     case 'J': FROM(1, 0x5401, 0x5413, 0x540f, 0x5429, 0x541b); /* the console: only what reads */
-    case 'R': FROM(0, 15, 16, 1, 2, 3, 4, 0, 36, 38);
+    case 'R': FROM(0, 15, 16, 1, 2, 3, 4, 0, 36, 37, 38);
     case 'H': FROM(0, 0x1001, 0x1002, 0x1003, 0x1004, 0x1011, 0x1012, 0x2001, 0x2002, 0x2003);
     case 'W': FROM(0, 0, 1, 2, 3, 8, 9, 0x40000000, 0x80000000, 0x20000000, 0x1000000);
+    case 'w': FROM(0, 0, 1, 2, 3, 7, -1); /* waitid's idtype */
+    case 'K': FROM(0, 4, 5, 2, 3, 8, 9, 0xe, 0xf, 0x1000004, 0x1000005, 0, 1, 0x40000004); /* waitid's options */
+    case 'U': { /* a siginfo to queue: signo, errno; code; pid, uid; value. Mostly sigqueue()'s (SI_QUEUE) */
+        static const long codes[] = {-1, -1, -1, 0, -6, -2, -4, 0x80, 1};
+        if (!pick(16))
+            return ptr(k);
+        w[-16] = rnd(), w[-15] = (unsigned)codes[pick(9)], w[-14] = rnd(), w[-13] = rnd();
+        return (long)(w - 16);
+    }
     case 'E': FROM(0, 0, 1, 2, 3, 4, 5, 6, 7);
     case 'T': FROM(0, 0, 0, 1, 10, 100, -1);
     case 'X': /* mmap flags, never MAP_POPULATE, MAP_LOCKED or MAP_HUGETLB */
@@ -399,8 +410,8 @@ static long arg(char kind, int k)
             return pick(4) ? 17 : 0x3d0f00;
         if (pick(2))
             return num(k) & ~0x8000l;
-        for (v = 17, i = 0; i < 6; i++)
-            v |= pick(3) ? 0 : (unsigned long)(long[]){0x4100, 0x4000, 0x80000, 0x100000, 0x200000, 0x1000000}[i];
+        for (v = 17, i = 0; i < 7; i++) /* vfork's VM | VFORK, VFORK, SETTLS, PARENT_SETTID, CHILD_*TID, VM */
+            v |= pick(3) ? 0 : (unsigned long)(long[]){0x4100, 0x4000, 0x80000, 0x100000, 0x200000, 0x1000000, 0x100}[i];
         return (long)v;
     case 't': { /* two timespecs, mostly short */
         static const long nsecs[] = {999999999, 1000000000, -1, (1 << 30) - 1, (1 << 30) - 2, -1000000000};

@@ -100,3 +100,11 @@
 #define NR_timerfd_create 85
 #define NR_timerfd_settime 86
 #define NR_timerfd_gettime 87
+/* uproc2.c, usigq.c */
+#define NR_waitid 95
+#define NR_rt_sigtimedwait 137
+#define NR_rt_sigqueueinfo 138
+#define NR_rt_tgsigqueueinfo 240
+#define NR_signalfd4 74
+/* vfork as these arches' C libraries make it: clone(CLONE_VM | CLONE_VFORK | SIGCHLD). */
+#define UVFORK() sys6(NR_clone, 0x4111, 0, 0, 0, 0, 0)

@@ -278,3 +278,14 @@ qemu_test(user_timers --image ${IMG} --env SMP=2
   --send "run /bin/utimers" --send "poweroff 7"
   --expect "^utimers: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# Processes and queued signals as Linux answers for them (issue 41;
+# tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
+# orphans reparented to a subreaper or init and reaped, kill of a zombie,
+# vfork and clone(CLONE_VM) as processes sharing memory, the clone flags
+# Linux refuses, waitid; rt_sigqueueinfo and its queue limit,
+# rt_sigtimedwait.
+qemu_test(user_proc_linux --image ${IMG} --env SMP=2
+  --send "run uproc2" --send "run usigq" --send "poweroff 7"
+  --expect "^uproc2: 0 failed$\\n\\[exit 0\\]$"
+  --expect "^usigq: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})

@@ -36,7 +36,7 @@ struct ksiginfo {
     uintptr_t addr; /**< a fault's address */
     int timerid;    /**< SI_TIMER: the timer (timer_create()'s id) */
     int overrun;    /**< SI_TIMER: expirations its signal stood for beyond the first */
-    uint64_t value; /**< SI_TIMER: si_value */
+    uint64_t value; /**< SI_TIMER, SI_QUEUE (sigqueue()): si_value */
 };
 
 /** @brief One signal's disposition (rt_sigaction()). */
@@ -47,18 +47,19 @@ struct ksigaction {
     uint64_t mask;      /**< blocked while the handler runs (bit n-1: signal n) */
 };
 
-/** @brief A process's signals, shared by its threads (kernel/user/signal.c);
- *         wq.lock guards every field, and every thread's struct uthread signal
- *         fields and the process's thread list. */
 #define SIGRTMIN_K 32  /**< the first real-time signal (the C library keeps 32 and 33 for itself) */
 #define SIGQUEUE_MAX_K 64 /**< real-time signals a process may have queued (RLIMIT_SIGPENDING) */
 
 /** @brief A real-time signal queued behind the one of its number that is pending. */
 struct sigq_entry {
-    int sig;
-    struct ksiginfo info;
+    int sig;              /**< its number */
+    int tid;              /**< 0: sent to the process; else to its thread of this id (tgkill, rt_tgsigqueueinfo) */
+    struct ksiginfo info; /**< what it carries */
 };
 
+/** @brief A process's signals, shared by its threads (kernel/user/signal.c);
+ *         wq.lock guards every field, and every thread's struct uthread signal
+ *         fields and the process's thread list. */
 struct sigstate {
     struct waitqueue wq;             /**< its threads wait here for a signal (nanosleep, sigsuspend, a pipe) */
     uint64_t pending;                /**< bit n-1: signal n was sent to the process and not yet delivered */
@@ -145,7 +146,7 @@ struct proc {
     struct proc_timers *timers; /**< setitimer()'s and timer_create()'s (timers.c); NULL: none yet */
     int child_subreaper;       /**< PR_SET_CHILD_SUBREAPER: its descendants' orphans become its children */
     int leaving;               /**< in proc_exit(), past taking children (procs_lock) */
-    int vfork_shared;          /**< a vfork() child: us is its parent's, until execve() or exit */
+    int vm_shared;             /**< clone(CLONE_VM) or vfork() child: us is its parent's too, until execve() or exit */
     int *vfork_wait;           /**< a CLONE_VFORK child: its parent sleeps until this becomes 0 */
     struct list_node all;      /**< every process */
 };
@@ -222,12 +223,13 @@ struct uthread *uthread_current(void);
  *        the parent's). The child's FP/SIMD registers are the parent's.
  *        @p vfork: PROC_VFORK_WAIT, the caller sleeps until the child has
  *        called execve() or ended; PROC_VFORK_SHARE, the child runs in the
- *        parent's memory (only with PROC_VFORK_WAIT).
+ *        parent's memory, not a copy, until then (a process, not a thread:
+ *        with the wait, vfork(); without, clone(CLONE_VM)).
  *        Returns the child's pid or a negative errno.
  */
 int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork);
 #define PROC_VFORK_WAIT 1  /**< proc_fork(): CLONE_VFORK */
-#define PROC_VFORK_SHARE 2 /**< proc_fork(): CLONE_VM, with CLONE_VFORK */
+#define PROC_VFORK_SHARE 2 /**< proc_fork(): CLONE_VM */
 /** @brief Process @p pid is init (the init= program): orphans become its children. */
 void proc_set_init(int pid);
 /** @brief A vfork() child leaves its parent's memory (execve(), or its end): the parent goes on. */
@@ -254,6 +256,7 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
 #define WCONTINUED 8  /**< wait4(): report a child that continued */
 #define WEXITED 4     /**< waitid(): report a child that ended (wait4 always does) */
 #define WNOWAIT 0x01000000 /**< waitid(): report it, and leave it waitable */
+#define WAIT_PGID 0x00100000 /**< proc_wait_child(): @p pid is a group's id, whatever it is (waitid's P_PGID: group 1 too) */
 
 /**
  * @brief wait4() for the current process: a child that ended, reaped (or,

@@ -106,6 +106,7 @@
 #define SYSNR_rt_sigtimedwait 137
 #define SYSNR_rt_sigqueueinfo 138
 #define SYSNR_rt_tgsigqueueinfo 240
+#define SYSNR_signalfd4 74
 #define SYSNR_prlimit64 261
 #define SYSNR_getrandom 278
 #define SYSNR_mknodat 33

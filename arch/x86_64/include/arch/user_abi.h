@@ -59,6 +59,8 @@
 #define SYSNR_rt_sigtimedwait 128
 #define SYSNR_rt_sigqueueinfo 129
 #define SYSNR_rt_tgsigqueueinfo 297
+#define SYSNR_signalfd 282
+#define SYSNR_signalfd4 289
 #define SYSNR_kill 62
 #define SYSNR_uname 63
 #define SYSNR_fcntl 72

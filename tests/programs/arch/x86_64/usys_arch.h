@@ -234,3 +234,10 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
         " mov %r8, %r10\n mov %rcx, %r8\n mov $56, %eax\n syscall\n test %rax, %rax\n jnz 1f\n"
         " pop %rax\n pop %rdi\n and $-16, %rsp\n call *%rax\n mov %eax, %edi\n mov $60, %eax\n syscall\n hlt\n"
         "1: ret\n");
+/* uproc2.c, usigq.c */
+#define NR_waitid 247
+#define NR_rt_sigtimedwait 128
+#define NR_rt_sigqueueinfo 129
+#define NR_rt_tgsigqueueinfo 297
+#define NR_signalfd4 289
+#define UVFORK() sys6(NR_vfork, 0, 0, 0, 0, 0, 0)
