@@ -11,7 +11,7 @@
  *   PML4[0]   identity of the first GiB (2 MiB pages): only for the jump to
  *             the high address; mmu.c removes it
  *   PML4[256] direct map of physical 0-4 GiB (2 MiB pages, NX)
- *   PML4[511] PDPT[510] PD[0]: the image, one 2 MiB page at physical 2 MiB
+ *   PML4[511] PDPT[510] PD[0-1]: the image, two 2 MiB pages from physical 2 MiB
  *             (mmu.c replaces it with 4 KiB pages and W^X)
  *
  * then enable PAE + LME + NXE + paging, far-jump to 64-bit code, jump high,
@@ -71,6 +71,7 @@ _start32:
     movl    $(PA(boot_pdpt_k) + PTE_PW), PA(boot_pml4) + 511 * 8
     movl    $(PA(boot_pd_k) + PTE_PW), PA(boot_pdpt_k) + 510 * 8
     movl    $(X64_KERNEL_PHYS + PTE_PW_2M), PA(boot_pd_k)
+    movl    $(X64_KERNEL_PHYS + 0x200000 + PTE_PW_2M), PA(boot_pd_k) + 8
     xor     %ecx, %ecx              /* identity: 512 x 2 MiB */
 1:  mov     %ecx, %eax
     shl     $21, %eax

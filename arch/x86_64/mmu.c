@@ -4,8 +4,8 @@
  *        dropped, device mappings.
  *
  * entry.S left three things in boot_pml4 (see its header): an identity GiB,
- * a 4 GiB direct map and the image as one writable, executable 2 MiB page.
- * x64_mmu_init() swaps that page for a page table of 4 KiB pages (text RX,
+ * a 4 GiB direct map and the image as two writable, executable 2 MiB pages.
+ * x64_mmu_init() swaps them for two page tables of 4 KiB pages (text RX,
  * rodata R+NX, data/bss RW+NX, nothing past __kernel_end), hooks up the
  * MMIO window and removes the identity map. CR0.WP is on, so read-only
  * pages are read-only for the kernel too.
@@ -29,13 +29,14 @@
 #define DMAP_LIMIT (4ULL << 30)   /* what entry.S maps */
 #define IDX(va, shift) (((va) >> (shift)) & 511)
 #define MMIO_SLOTS 512
+#define KIMG_TABLES 2 /* the image's page tables: up to 4 MiB (linker.ld's limit) */
 
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
 extern uint64_t boot_pml4[512], boot_pdpt_k[512];
 #include <kernel/sections.h>
 
-static table_t kimg_pt, mmio_pd;
+static table_t kimg_pt[KIMG_TABLES], mmio_pd;
 /* Set once hal_mmu_init() has switched to tables from the page allocator. */
 static int kernel_tables;
 static uint64_t mmio_tags[MMIO_SLOTS];   /* see kernel/iowindow.h */
@@ -72,14 +73,16 @@ void x64_mmu_init(void)
     /* Two steps (SDM 4.10.2.3: two cached translations of different sizes
      * and attributes for one address are trouble): first 4 KiB pages with
      * exactly the 2 MiB page's rights, flush, then the W^X rights, flush. */
+    uint64_t *pt = &kimg_pt[0][0]; /* the tables are one array of 4 KiB entries */
     for (uintptr_t va = start; va < (uintptr_t)__kernel_end; va += 4096)
-        kimg_pt[(va - start) / 4096] = (va - KERNEL_VIRT_BASE + X64_KERNEL_PHYS) | PTE_P | PTE_W;
-    /* boot_pdpt_k[510] -> boot_pd_k; its entry 0 becomes our page table. */
+        pt[(va - start) / 4096] = (va - KERNEL_VIRT_BASE + X64_KERNEL_PHYS) | PTE_P | PTE_W;
+    /* boot_pdpt_k[510] -> boot_pd_k; its first entries become our page tables. */
     uint64_t *pd_k = hal_phys_to_virt(boot_pdpt_k[IDX(KERNEL_VIRT_BASE, 30)] & ~0xfffULL & ~PTE_NX);
-    pd_k[0] = hal_virt_to_phys(kimg_pt) | PTE_P | PTE_W;
+    for (unsigned t = 0; t < KIMG_TABLES; t++)
+        pd_k[t] = hal_virt_to_phys(kimg_pt[t]) | PTE_P | PTE_W;
     flush_tlb();
     for (uintptr_t va = start; va < (uintptr_t)__kernel_end; va += 4096) {
-        uint64_t *pte = &kimg_pt[(va - start) / 4096];
+        uint64_t *pte = &pt[(va - start) / 4096];
         if (va < (uintptr_t)__rodata_start)
             *pte &= ~PTE_W;               /* text: read + execute */
         else if (va < (uintptr_t)__data_start)

@@ -285,7 +285,7 @@ qemu_test(user_timers --image ${IMG} --env SMP=2
 # Linux refuses, waitid; rt_sigqueueinfo and its queue limit,
 # rt_sigtimedwait.
 qemu_test(user_proc_linux --image ${IMG} --env SMP=2
-  --send "run uproc2" --send "run usigq" --send "poweroff 7"
+  --send "run /bin/uproc2" --send "run /bin/usigq" --send "poweroff 7"
   --expect "^uproc2: 0 failed$\\n\\[exit 0\\]$"
   --expect "^usigq: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
