@@ -27,3 +27,8 @@ foreach(m q35 pc)
     --reject "no receive interrupt|idle look" --status ${EXIT7}
     -- -serial none -monitor none -chardev stdio,id=com1 -device isa-serial,chardev=com1,baudbase=300)
 endforeach()
+# The ACPI S5 write on the other machine (PIIX4's power management, not
+# ICH9's): QEMU stops the machine from its main loop, late on a busy host,
+# and the kernel waits for it by the clock (poweroff_clean is q35's).
+qemu_test(poweroff_clean_pc --image ${IMG} --env MACHINE=pc --send poweroff --busy-host
+  --reject "${POWEROFF_GAVE_UP}" --status 0)
