@@ -28,9 +28,11 @@ int acpi_hpet_base(uint64_t *base);
  * @retval -ENODEV no valid FADT, or no usable DSDT or PM1a_CNT in it
  * @retval -ENOENT no \_S5 package in the DSDT
  * @retval -EINVAL a malformed \_S5 package
- * @retval -EIO the write had no effect (the machine is still running)
- * @note Thread context; reads tables through the direct map. Does not
- *       return on success.
+ * @retval -ETIMEDOUT the machine still ran 2 s (by hal_time_ns()) after
+ *         the write
+ * @note Any context; reads tables through the direct map. The wait after
+ *       the write sleeps in a thread with interrupts on, and spins
+ *       elsewhere. Does not return on success.
  */
 int acpi_poweroff(void);
 

@@ -7,10 +7,15 @@
  * SLP_TYPa << 10 | SLP_EN to PM1a_CNT enters S5. Every table is
  * checksum-verified; any mismatch is an error, not a guess.
  */
+#include <hal/cpu.h>
 #include <hal/io.h>
+#include <hal/irq.h>
 #include <hal/platform.h>
+#include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/irq.h>
 #include <kernel/log.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/unaligned.h>
 #include <stdint.h>
@@ -38,6 +43,27 @@ static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
     return -ENOENT;
 }
 
+/* How long the S5 write gets to end the machine before it is called failed. */
+#define S5_WAIT_MS 2000u
+
+/* The write ends the machine when the hypervisor gets to it, not at once:
+ * QEMU's write handler only asks its main loop to shut down, and this CPU
+ * runs on until that loop is scheduled, later on a busy host. So the wait
+ * is by the clock (running long before anything can power off), not a
+ * count of loops. A thread with interrupts on sleeps (the CPU halts,
+ * leaving the host to QEMU); elsewhere (an exception, interrupts masked)
+ * it spins. */
+static void s5_wait(void)
+{
+    uint64_t start = hal_time_ns();
+    while (hal_time_ns() - start < S5_WAIT_MS * 1000000ull) {
+        if (thread_current() && hal_irq_enabled() && !irq_in_handler())
+            thread_sleep_ms(10);
+        else
+            hal_cpu_relax();
+    }
+}
+
 int acpi_poweroff(void)
 {
     const uint8_t *fadt = acpi_find_table("FACP");
@@ -58,7 +84,8 @@ int acpi_poweroff(void)
         return err;
     }
     hal_pio_write16((uint16_t)pm1a, (uint16_t)((typ & 7) << 10 | 1u << 13));
-    for (volatile int i = 0; i < 1000000; i++)
-        ;
-    return -EIO;
+    s5_wait();
+    pr_err("acpi: S5 written to PM1a_CNT %#x, the machine still runs %u ms later",
+           (unsigned)pm1a, S5_WAIT_MS);
+    return -ETIMEDOUT;
 }

@@ -190,7 +190,9 @@ void console_rx_stats(uint64_t *received, uint64_t *dropped, uint64_t *found_idl
  * (1 KiB) of a 4 KiB line, QEMU holding the rest. The likely cause, since
  * fixed: the queue filling in the driver's start-up drain, before it was
  * the console, where no pause was recorded and so no resume came (see
- * console_register()). The look stays as a guard: a lost receive
+ * console_register()). On x86_64 it warned of short lines that a 16550
+ * at a 14-byte trigger level announced only at its character timeout,
+ * late rather than lost (see ns16550_probe()). The look stays as a guard: a lost receive
  * interrupt costs the shell 100 ms instead of its input; `irqs` counts
  * what it found and the log says it once.
  */

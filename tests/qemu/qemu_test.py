@@ -5,7 +5,7 @@ serial output and QEMU's exit status.
     qemu_test.py --arch A --image IMG [--env K=V]...
                  [--send CMD | --type KEYS | --on REGEX KEYS]...
                  [--expect REGEX]... [--reject REGEX]... [--reject-raw REGEX]...
-                 [--monotonic REGEX]... [--same REGEX]... [--status N | --halts] [--timeout S]
+                 [--monotonic REGEX]... [--same REGEX]... [--status N | --halts] [--busy-host] [--timeout S]
                  [-- extra qemu args]
 
 Each --send is typed after the next shell prompt ("> " at line start),
@@ -27,6 +27,10 @@ leaked).
 the next prompt) must be the same, and CMD must have been typed at least
 twice; with KEEP, a regex, an answer is compared by the groups of KEEP's
 matches only (so `irqs` can leave out its counts).
+--busy-host: from the last key on, the host is busy: a CPU hog on every
+host CPU (each for at most 5 s) and QEMU's main thread scheduled only when
+a CPU has nothing else to run (SCHED_IDLE), so what a vCPU asks of QEMU's
+main loop (a shutdown) happens late, as on a loaded machine.
 --status N: QEMU must exit by itself with status N. --halts: the kernel must
 print "System halted." (it then waits forever, so we stop QEMU). QEMU is
 always killed on the way out: no test leaves a process behind.
@@ -46,6 +50,24 @@ def run_qemu(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
     return plain(raw), status, pending
 
 
+HOG = ("import sys, time\nend = time.monotonic() + 5\nsys.stdout.write('.')\nsys.stdout.flush()\n"
+       "while time.monotonic() < end: pass")
+
+
+def make_host_busy(qemu_pid):
+    """--busy-host: start a hog on every CPU this process may use, wait
+    until each runs (a Python start takes tens of milliseconds, longer
+    than the command the key starts), and leave QEMU's main thread (its thread id is
+    the process id: scripts/qemu execs QEMU) the CPU time nothing else
+    wants. Returns the hogs, for the caller to kill."""
+    hogs = [subprocess.Popen([sys.executable, "-c", HOG], stdout=subprocess.PIPE)
+            for _ in range(len(os.sched_getaffinity(0)))]
+    for h in hogs:
+        h.stdout.read(1)
+    os.sched_setscheduler(qemu_pid, os.SCHED_IDLE, os.sched_param(0))
+    return hogs
+
+
 # A terminal control sequence: CSI (ESC [ ... letter) or a two-byte ESC c.
 CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[c78]")
 
@@ -57,8 +79,9 @@ def plain(raw):
     return CONTROL.sub("", raw.decode("utf-8", "replace").replace("\r", ""))
 
 
-def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
-    """run_qemu(), returning the serial output's raw bytes."""
+def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, busy_host=False):
+    """run_qemu(), returning the serial output's raw bytes; with
+    @busy_host, the host is busy from the last key on (make_host_busy())."""
     env = dict(os.environ)
     for kv in env_kv:
         k, _, v = kv.partition("=")
@@ -72,6 +95,7 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
     mark = 0  # where the output stood when the last key went out
     deadline = time.monotonic() + timeout
     status = None
+    hogs = []
     try:
         while True:
             if time.monotonic() > deadline:
@@ -93,17 +117,24 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False):
                     pending.pop(0)
                     mark = len(text)
                     prompts_seen = prompts
+                    if busy_host and not pending:
+                        hogs = make_host_busy(p.pid)
                     p.stdin.write(key[1])
                     p.stdin.flush()
             elif key is not None and prompts > prompts_seen:
                 prompts_seen = prompts
                 mark = len(text)
+                if busy_host and len(pending) == 1:
+                    hogs = make_host_busy(p.pid)
                 p.stdin.write(pending.pop(0))
                 p.stdin.flush()
             if halts and "System halted." in text:
                 time.sleep(0.2)
                 break
     finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
         if p.poll() is None:
             os.killpg(p.pid, 9)
             p.wait()
@@ -189,12 +220,13 @@ def main():
     ap.add_argument("--expect-raw", action="append", default=[], type=lambda s: unescape(s).decode("latin-1"))
     ap.add_argument("--status", type=int)
     ap.add_argument("--halts", action="store_true")
+    ap.add_argument("--busy-host", action="store_true")
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("qemu_args", nargs="*")
     a = ap.parse_args()
 
     raw, status, pending = run_qemu_raw(a.arch, a.image, a.env, a.keys, a.qemu_args, a.timeout,
-                                        a.halts)
+                                        a.halts, a.busy_host)
     text = plain(raw)
     report = []
     ok = True

@@ -98,8 +98,9 @@ __attribute__((noreturn)) void hal_halt(void);
  * @brief Clean power-off (aarch64 PSCI SYSTEM_OFF, x86_64 ACPI S5 from the
  *        FADT/DSDT); QEMU then exits with status 0.
  * @note Thread context with interrupts in any state (x86_64 reads ACPI
- *       tables through the direct map). Never returns: if the firmware
- *       refuses, it prints why and calls hal_halt().
+ *       tables through the direct map, and gives QEMU up to 2 s to act on
+ *       the S5 write). Never returns: if the firmware refuses, it prints
+ *       why and calls hal_halt().
  */
 __attribute__((noreturn)) void hal_poweroff(void);
 

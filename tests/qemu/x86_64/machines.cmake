@@ -14,3 +14,21 @@ qemu_test(bootinfo_mem_devices --image ${IMG} --send bootinfo --send mem --send 
   --expect "^total: 2[0-9]{5} KiB usable \\(25[0-5] MiB\\)"
   --expect "^  com1 +ns16550 +port +0x3f8$" --expect "^console: +ns16550 com1$"
   --status ${EXIT7})
+# Short lines on a slow COM1: 300 baud (QEMU's base clock; the kernel's
+# divisor stays 1), where the 16550's character timeout, 4 characters, is
+# longer than the shell's 100 ms idle look. A receive interrupt that waits
+# for a trigger level above one byte, or for that timeout, leaves each line
+# to the look, which says it found bytes with no interrupt; every byte must
+# come by the interrupt, on both machines.
+foreach(m q35 pc)
+  qemu_test(console_rx_short_lines_${m} --image ${IMG} --env MACHINE=${m}
+    --send uptime --send version --send uptime --send irqs --send "poweroff 7"
+    --expect "console rx by interrupt: 27 bytes, 0 dropped$"
+    --reject "no receive interrupt|idle look" --status ${EXIT7}
+    -- -serial none -monitor none -chardev stdio,id=com1 -device isa-serial,chardev=com1,baudbase=300)
+endforeach()
+# The ACPI S5 write on the other machine (PIIX4's power management, not
+# ICH9's): QEMU stops the machine from its main loop, late on a busy host,
+# and the kernel waits for it by the clock (poweroff_clean is q35's).
+qemu_test(poweroff_clean_pc --image ${IMG} --env MACHINE=pc --send poweroff --busy-host
+  --reject "${POWEROFF_GAVE_UP}" --status 0)
