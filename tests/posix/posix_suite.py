@@ -31,7 +31,7 @@ but those that set the realtime clock (clock_settime, settimeofday, stime):
 on Linux, as root, that would be the host's clock.
 Writes OUT/results.txt (`NAME LINUX KERNEL SECONDS` per test: the raw
 results, Linux's time), OUT/differ.txt (the tests whose classes differ) and
-OUT/differ-output.txt (the start of what they printed on each side), prints the counts of each
+OUT/differ-output.txt (the end of what the kernel printed, the start of what Linux did), prints the counts of each
 class on each side and the differences.
 
 --known FILE: lines `NAME ARCHES REASON` (ARCHES: all or a comma list) of

@@ -14,7 +14,7 @@
  * whatever it left behind in its group is killed too). The timeout is kept by
  * polling waitpid() between short sleeps, not by alarm(): it must not depend on
  * the signals it tests. A test that hangs the kernel itself is the host's to
- * see (no RESULT line in time): it reboots and passes -s. With -v the first
+ * see (no RESULT line in time): it reboots and passes -s. With -v the last
  * KiB of a test's output is printed after a result other than exit 0, each
  * line prefixed "| ".
  */
@@ -89,6 +89,9 @@ static void show(const char *out)
 	int fd = open(out, O_RDONLY);
 	if (fd < 0)
 		return;
+	/* The end: a test says why it gave up last. */
+	off_t size = lseek(fd, 0, SEEK_END);
+	lseek(fd, size > 1024 ? size - 1024 : 0, SEEK_SET);
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
