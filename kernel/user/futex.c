@@ -34,6 +34,7 @@
 #include "futex.h"
 #include "uspace.h"
 #include <hal/timer.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/list.h>
 #include <kernel/proc.h>
@@ -390,10 +391,22 @@ long sys_futex(const uint64_t a[6])
                 return -EFAULT;
             if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
                 return -EINVAL;
-            uint64_t ns = (uint64_t)ts.sec > 100000000u ? 100000000u * 1000000000ull
-                                                         : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
-            /* FUTEX_WAIT: relative; the bitset form: absolute, on the one clock. */
-            deadline = cmd == FUTEX_WAIT ? hal_time_ns() + ns : ns;
+            /* FUTEX_WAIT: relative (at most about 3 years); the bitset form:
+             * absolute, on the monotonic clock or, with FUTEX_CLOCK_REALTIME,
+             * on the wall clock (glibc's timed locks and condition waits). */
+            uint64_t max_s = cmd == FUTEX_WAIT ? 100000000u : UINT64_MAX / 1000000000u - 1;
+            uint64_t ns = (uint64_t)ts.sec > max_s ? max_s * 1000000000ull
+                                                   : (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+            uint64_t now = hal_time_ns();
+            if (cmd == FUTEX_WAIT) {
+                deadline = now + ns;
+            } else if (op & FUTEX_CLOCK_REALTIME) {
+                uint64_t wall = clock_wall_ns();
+                uint64_t left = ns > wall ? ns - wall : 0;
+                deadline = now + (left > 100000000ull * 1000000000u ? 100000000ull * 1000000000u : left);
+            } else {
+                deadline = ns;
+            }
             if (!deadline)
                 deadline = 1; /* an absolute 0: already past */
         }
