@@ -484,12 +484,13 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr);
 
 /** @brief A lock asked for or found: bytes [start, end] of @c ino (end UINT64_MAX: to the end, however far). */
 struct vfs_lock {
-    struct inode *ino;
+    struct inode *ino; /**< the file locked */
     uintptr_t owner; /**< a process (POSIX record locks) or an open file (OFD, flock) */
     int pid;         /**< the owner's pid, as F_GETLK tells it (-1: an open file's) */
     int flock;       /**< a flock() lock; record locks and these never conflict */
     int type;        /**< VFS_LOCK_* */
-    uint64_t start, end;
+    uint64_t start;  /**< its first byte */
+    uint64_t end;    /**< its last byte (UINT64_MAX: however far the file grows) */
 };
 
 /** @brief F_GETLK: the first lock of another owner in the way of @p want to *@p out, or type VFS_LOCK_NONE. */
