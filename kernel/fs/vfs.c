@@ -706,8 +706,10 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
     for (;;) {
         struct vfs_dirent d;
         uint64_t pos = f->pos;
-        if (!dir->nlink)
-            break; /* a removed directory has no entries, not even . and .. (Linux) */
+        if (!dir->nlink) {
+            e = used ? 0 : -ENOENT; /* a removed directory lists nothing, not even . and .. (Linux) */
+            break;
+        }
         if (pos == 0 || pos == 1) {
             struct inode *i = pos == 0 ? dir : dotdot(&w, dir);
             d = (struct vfs_dirent){i->ino, pos + 1, S_IFDIR >> 12, "..", pos + 1};
@@ -965,6 +967,10 @@ long vfs_mounts_text(char *buf, size_t size)
 
 int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode, struct file **out)
 {
+    /* Linux (6.4 on) refuses the pair whatever the name: before, it made a
+     * regular file and then answered ENOTDIR. */
+    if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+        return -EINVAL;
     int e = check_path(path);
     if (e)
         return e;
