@@ -675,9 +675,7 @@ static long set_cwd(struct inode *ino)
         inode_put(ino);
         return -ENOTDIR;
     }
-    struct inode *old = fs()->cwd;
-    fs()->cwd = ino; /* one thread a process: nobody reads it meanwhile */
-    inode_put(old);
+    inode_put(proc_set_cwd(ino)); /* swapped where /proc/PID/cwd reads it */
     return 0;
 }
 
