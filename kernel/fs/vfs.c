@@ -1101,8 +1101,10 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
         e = walk_path(&w, start_of(base, path), path, !(flags & O_NOFOLLOW), &ino);
     }
     ns_unlock();
-    if (e)
+    if (e) {
+        inode_put(w.last_dir);
         return e;
+    }
     /* Linux's order of refusals: not a directory first (a symlink not
      * followed is not one), then a symlink, then a directory for writing
      * (O_TRUNC asks for that too). O_RDONLY | O_TRUNC truncates a file, as

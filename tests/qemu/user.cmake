@@ -273,7 +273,7 @@ qemu_test(user_fs_linux --image ${IMG}
   --send "run ufsmore /tmp" --send "run ulocks /tmp" --send "poweroff 7"
   --expect "^ufsmore: 0 failed\\n\\[exit 0\\]$" --expect "^ulocks: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|^FAIL" --status ${EXIT7})
-# tests/programs/ufiles (Linux's file-system semantics, about 250 checks) on ext2, 1 and
+# tests/programs/ufiles (Linux's file-system semantics, about 250 checks) and ufsmore on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
