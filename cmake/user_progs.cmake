@@ -17,7 +17,7 @@ file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
 # Programs only ever run as /bin/<name> (by the QEMU tests and scripts, from
 # the initrd) stay out of the kernel image: x86_64 maps the image with one
 # page table (2 MiB), which the x86_64-debug kernel fills.
-set(initrd_only_programs fsbench utimers)
+set(initrd_only_programs fsbench utimers ufsmore ulocks)
 set(programs_dir ${CMAKE_BINARY_DIR}/programs)
 file(MAKE_DIRECTORY ${programs_dir})
 set(program_elfs)

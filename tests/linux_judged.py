@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A test program judged by Linux: run it on the build host's Linux.
 
-    linux_judged.py --arch ARCH --program PATH [--name NAME]
+    linux_judged.py --arch ARCH --program PATH [--name NAME] [--native-only]
 
 The programs of cmake/linux_judged.cmake encode Linux's answer in every
 check, so each must print "NAME: 0 failed" (and exit 0) on Linux itself,
@@ -9,7 +9,8 @@ as it must in our kernel. The arch's build runs natively when the host is
 that arch, else under qemu-user (qemu-ARCH-static, from qemu-user-static),
 with ULINUX_QEMU_USER=1 in its environment so the checks qemu-user answers
 otherwise than Linux say they are skipped (usys.h's uskip_on_qemu_user()).
-Without qemu-user the test says it is skipped, and why (exit 77).
+Without qemu-user the test says it is skipped, and why (exit 77); so does a
+--native-only program (one qemu-user answers otherwise) on a foreign arch.
 
 The program gets a fresh directory (its DIR argument, and its working
 directory) that is removed afterwards; core dumps are off, as the
@@ -37,9 +38,15 @@ def main():
     ap.add_argument("--program", required=True)
     ap.add_argument("--name")
     ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--native-only", action="store_true",
+                    help="judged only on a host of its arch (qemu-user answers it otherwise)")
     a = ap.parse_args()
     name = a.name or os.path.basename(a.program)
     prefix, qemu = runner(a.arch)
+    if qemu and a.native_only:
+        print(f"skipped: {name} is judged only natively (cmake/linux_judged.cmake: qemu-user answers "
+              f"otherwise in its checks), and this host is {platform.machine()}, not {a.arch}")
+        return SKIP
     if prefix is None:
         print(f"skipped: {a.arch} programs need qemu-user (qemu-{a.arch}-static) on this "
               f"{platform.machine()} host: scripts/deps check installs qemu-user-static")

@@ -24,8 +24,8 @@ def body(a, tmp, check):
         d = os.path.join(tmp, f"d{bs}.img")
         make_disk(d, 64 << 20, bs)
         disks.append(d)
-    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "run ufsmore /mnt", "umount /mnt",
-            "mount /dev/vdb /mnt", "run ufiles /mnt", "run ufsmore /mnt", "umount /mnt", "poweroff"]
+    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "umount /mnt",
+            "mount /dev/vdb /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "umount /mnt", "poweroff"]
     text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives(disks), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_ufiles_test checks ----")
