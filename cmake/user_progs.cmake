@@ -9,6 +9,7 @@
 # #include "usys_arch.h" through the -I of the arch being built, so the
 # programs name no arch; and ARCH_USER_CFLAGS (aarch64 and x86_64: nothing,
 # riscv64: the ISA with F and D, the lp64d ABI).
+include(${CMAKE_CURRENT_LIST_DIR}/user_prog_flags.cmake)
 set(programs_src ${PROJECT_SOURCE_DIR}/tests/programs)
 file(GLOB program_srcs CONFIGURE_DEPENDS ${programs_src}/*.c)
 file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
@@ -17,7 +18,7 @@ file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
 # the initrd) stay out of the kernel image, which x86_64 maps with two page
 # tables (4 MiB, arch/x86_64/linker.ld) and the x86_64-debug kernel nearly
 # fills.
-set(initrd_only_programs fsbench utimers uproc2 usigq)
+set(initrd_only_programs fsbench utimers uproc2 usigq ufsmore ulocks)
 set(programs_dir ${CMAKE_BINARY_DIR}/programs)
 file(MAKE_DIRECTORY ${programs_dir})
 set(program_elfs)
@@ -28,10 +29,7 @@ foreach(src ${program_srcs})
   get_filename_component(p ${src} NAME_WE)
   add_custom_command(OUTPUT ${programs_dir}/${p}
     COMMAND ${CMAKE_C_COMPILER} --target=${CMAKE_C_COMPILER_TARGET} ${ARCH_USER_CFLAGS}
-      -I${programs_src} -I${programs_src}/arch/${KERNEL_ARCH}
-      -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib -static -fno-pic
-      -fno-stack-protector -fno-asynchronous-unwind-tables -fuse-ld=lld
-      -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,separate-code
+      -I${programs_src} -I${programs_src}/arch/${KERNEL_ARCH} ${USER_PROG_FLAGS}
       ${src} -o ${programs_dir}/${p}
     DEPENDS ${src} ${program_hdrs}
     COMMENT "test program tests/programs/${p}.c -> programs/${p}" VERBATIM)

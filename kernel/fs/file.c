@@ -126,6 +126,8 @@ void file_put(struct file *f)
     if (f->runs)
         text_access(&f->inode->running, &f->inode->writers, -1);
     inode_put(f->inode);
+    inode_put(f->dir);
+    kfree(f->name);
     kfree(f);
 }
 
@@ -459,6 +461,19 @@ struct file *fd_get(struct fdtable *t, int fd)
         file_get(file);
     spin_unlock_irqrestore(&t->lock, f);
     return file;
+}
+
+int fd_next(struct fdtable *t, int from)
+{
+    if (!t || from < 0)
+        return -1;
+    irqflags_t f = spin_lock_irqsave(&t->lock);
+    int fd = -1;
+    for (unsigned i = (unsigned)from; i < t->size && fd < 0; i++)
+        if (t->files[i])
+            fd = (int)i;
+    spin_unlock_irqrestore(&t->lock, f);
+    return fd;
 }
 
 int fd_close(struct fdtable *t, int fd)

@@ -1,7 +1,7 @@
 /**
  * @file pipe.c
- * @brief Pipes (pipe2()): a 64 KiB ring between a read end and a write end,
- *        with Linux's semantics.
+ * @brief Pipes (pipe2()): a ring between a read end and a write end (64 KiB,
+ *        or what F_SETPIPE_SZ asks), with Linux's semantics.
  *
  * - A read waits for data, returns what there is (up to the count) once
  *   there is any, and returns 0 once every write end is closed and the ring
@@ -39,9 +39,9 @@
 #include <kernel/uaccess.h>
 #include <kernel/vfs.h>
 
-#define PIPE_SIZE 65536 /* a power of two */
 #define PIPE_BUF 4096
-#define PIPE_ORDER 4    /* 16 pages */
+#define PIPE_ORDER 4      /* a new pipe's ring: 16 pages */
+#define PIPE_MAX_ORDER 8  /* F_SETPIPE_SZ up to 1 MiB (Linux's pipe-max-size) */
 
 struct pipe {
     struct waitqueue wq; /* readers and writers wait here; its lock guards the fields below */
@@ -50,6 +50,7 @@ struct pipe {
     unsigned read_opens, write_opens; /* ends opened, ever: what an open waits to see change */
     struct mutex rd, wr; /* one reader, one writer at a time */
     uint8_t *buf;
+    unsigned order;      /* the ring is PAGE_SIZE << order bytes; changed with both mutexes held */
     struct inode *ino;   /* whose pipe it is (ino->pipe == this, under pipe_ino_lock) */
 };
 
@@ -59,6 +60,9 @@ static struct spinlock pipe_ino_lock = SPINLOCK_INIT("fifo inodes");
 static unsigned pipe_dev;
 
 static const struct file_ops pipe_read_ops, pipe_write_ops, pipe_rdwr_ops;
+
+/* The ring's size in bytes (a power of two). */
+static size_t ring(const struct pipe *p) { return (size_t)PAGE_SIZE << p->order; }
 
 static int reads(const struct file *f) { return f->ops != &pipe_write_ops; }
 static int writes(const struct file *f) { return f->ops != &pipe_read_ops; }
@@ -70,7 +74,7 @@ static int ready(struct pipe *p, size_t need)
 {
     if (!need)
         return p->head != p->tail || !p->writers;
-    return !p->readers || PIPE_SIZE - (p->head - p->tail) >= need;
+    return !p->readers || ring(p) - (p->head - p->tail) >= need;
 }
 
 /* Wait on the pipe until @p ok(@p p, @p arg) (called with wq.lock held),
@@ -117,7 +121,7 @@ static long pipe_read(struct file *f, const struct iobuf *b, size_t n, uint64_t 
             if (avail > n)
                 avail = n;
             while (done < avail) {
-                size_t off = (tail + done) % PIPE_SIZE, c = PIPE_SIZE - off;
+                size_t off = (tail + done) % ring(p), c = ring(p) - off;
                 if (c > avail - done)
                     c = avail - done;
                 if (iobuf_put(b, done, p->buf + off, c))
@@ -167,7 +171,7 @@ static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
             err = -EPIPE;
             break;
         }
-        size_t room = PIPE_SIZE - (head - tail);
+        size_t room = ring(p) - (head - tail);
         size_t need = n <= PIPE_BUF ? n : 1; /* small writes go in whole */
         if (room < need) {
             if (f->flags & O_NONBLOCK) {
@@ -182,7 +186,7 @@ static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
         }
         size_t c = n - done < room ? n - done : room, moved = 0;
         while (moved < c) {
-            size_t off = (head + moved) % PIPE_SIZE, k = PIPE_SIZE - off;
+            size_t off = (head + moved) % ring(p), k = ring(p) - off;
             if (k > c - moved)
                 k = c - moved;
             /* A page of the source at a time: what lies before an unmapped
@@ -226,7 +230,7 @@ static unsigned pipe_poll(struct file *f, struct wait_set *ws)
             ev |= POLLHUP;
     }
     if (writes(f)) {
-        if (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF)
+        if (ring(p) - (p->head - p->tail) >= (ring(p) < PIPE_BUF ? ring(p) : PIPE_BUF))
             ev |= POLLOUT | POLLWRNORM;
         if (!p->readers)
             ev |= POLLERR;
@@ -237,7 +241,7 @@ static unsigned pipe_poll(struct file *f, struct wait_set *ws)
 
 static void pipe_free(struct pipe *p)
 {
-    kmem_pages_free(p->buf, PIPE_ORDER);
+    kmem_pages_free(p->buf, p->order);
     kfree(p);
 }
 
@@ -289,9 +293,53 @@ long pipe_capacity(struct file *f, uint64_t want)
 {
     if (f->ops != &pipe_read_ops && f->ops != &pipe_write_ops && f->ops != &pipe_rdwr_ops)
         return -EBADF;
-    /* The ring is one size: asking for at most that gets it (a pipe holds at
-     * least what was asked, as fcntl(2) allows); more is past the maximum. */
-    return want > PIPE_SIZE ? -EPERM : PIPE_SIZE;
+    struct pipe *p = f->priv;
+    if (!want)
+        return (long)ring(p);
+    /* As Linux rounds: whole pages, a power of two of them. */
+    unsigned order = 0;
+    while (((uint64_t)PAGE_SIZE << order) < want && order <= PIPE_MAX_ORDER)
+        order++;
+    if (order > PIPE_MAX_ORDER)
+        return -EPERM; /* past pipe-max-size */
+    /* Neither end may move bytes meanwhile (each copies with only its
+     * mutex held), but a reader or writer waiting inside the pipe holds
+     * its mutex while it waits: then EBUSY rather than wait for it (Linux
+     * would resize; a deviation docs/user-mode.md names). */
+    if (order == p->order)
+        return (long)ring(p);
+    if (!mutex_trylock(&p->rd))
+        return -EBUSY;
+    if (!mutex_trylock(&p->wr)) {
+        mutex_unlock(&p->rd);
+        return -EBUSY;
+    }
+    long r = (long)((size_t)PAGE_SIZE << order);
+    {
+        irqflags_t fl = spin_lock_irqsave(&p->wq.lock);
+        uint64_t held = p->head - p->tail;
+        spin_unlock_irqrestore(&p->wq.lock, fl);
+        uint8_t *buf = held > ((size_t)PAGE_SIZE << order) ? NULL : kmem_pages_alloc(order);
+        if (!buf) {
+            r = held > ((size_t)PAGE_SIZE << order) ? -EBUSY : -ENOMEM;
+        } else {
+            /* Each byte keeps its ring index modulo the new size. */
+            size_t size = (size_t)PAGE_SIZE << order;
+            for (uint64_t i = p->tail; i != p->head; i++)
+                buf[i % size] = p->buf[i % ring(p)];
+            fl = spin_lock_irqsave(&p->wq.lock);
+            uint8_t *old = p->buf;
+            unsigned old_order = p->order;
+            p->buf = buf;
+            p->order = order;
+            wq_wake_all_locked(&p->wq); /* writers may have room now */
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            kmem_pages_free(old, old_order);
+        }
+    }
+    mutex_unlock(&p->wr);
+    mutex_unlock(&p->rd);
+    return r;
 }
 
 /* An empty pipe with no ends yet, or NULL. */
@@ -307,6 +355,7 @@ static struct pipe *pipe_new(struct inode *ino)
     mutex_init(&p->rd, "pipe reader");
     mutex_init(&p->wr, "pipe writer");
     p->buf = buf;
+    p->order = PIPE_ORDER;
     p->ino = ino;
     return p;
 }

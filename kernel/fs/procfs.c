@@ -13,6 +13,15 @@
  *     /proc/self              a symlink to the caller's pid
  *     /proc/meminfo, uptime, mounts, version
  *     /proc/<pid>/            stat, cmdline, comm, status, exe (a symlink)
+ *     /proc/<pid>/cwd         its working directory (a magic link)
+ *     /proc/<pid>/fd/<n>      each open descriptor (magic links)
+ *
+ * A magic link's readlink text names what it stands for (a path, with
+ * " (deleted)" once the file has no name; "pipe:[INO]"), but a walk
+ * through it reaches the inode itself (inode_ops.follow), as on Linux:
+ * opening /proc/self/fd/N opens the same file anew, even one removed, or
+ * the same pipe. /dev/fd is a symlink to /proc/self/fd on Linux, so the
+ * same holds there once /dev has it.
  */
 #include <hal/timer.h>
 #include <kernel/errno.h>
@@ -27,12 +36,13 @@
 #include <kernel/vfs.h>
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
-             P_COMM, P_STATUS, P_EXE };
+             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK };
 
 struct pnode {
     enum pkind kind;
     int pid;
-    char target[144]; /* a symlink's */
+    int fd;           /* a P_FDLINK's */
+    char target[256]; /* a symlink's */
 };
 
 static const struct {
@@ -41,7 +51,7 @@ static const struct {
 } top_names[] = {{"self", P_SELF}, {"meminfo", P_MEMINFO}, {"uptime", P_UPTIME},
                  {"mounts", P_MOUNTS}, {"version", P_VERSION}},
   pid_names[] = {{"stat", P_STAT}, {"cmdline", P_CMDLINE}, {"comm", P_COMM},
-                 {"status", P_STATUS}, {"exe", P_EXE}};
+                 {"status", P_STATUS}, {"exe", P_EXE}, {"cwd", P_CWD}, {"fd", P_FD}};
 #define NTOP (sizeof top_names / sizeof top_names[0])
 #define NPID (sizeof pid_names / sizeof pid_names[0])
 #define PID_POS 100 /* readdir positions of pids: PID_POS + pid */
@@ -52,10 +62,24 @@ static const struct file_ops proc_dir_ops = {0};
 static unsigned proc_dev;
 static struct inode *proc_root;
 
-static struct inode *make(enum pkind kind, int pid)
+static int is_link(enum pkind k) { return k == P_SELF || k == P_EXE || k == P_CWD || k == P_FDLINK; }
+
+/* The inode number of what @p kind names in process @p pid (@p fd: a descriptor's). */
+static uint64_t ino_of(enum pkind kind, int pid, int fd)
 {
-    int dir = kind == P_ROOT || kind == P_PID, link = kind == P_SELF || kind == P_EXE;
-    uint32_t mode = dir ? S_IFDIR | 0555 : link ? S_IFLNK | 0777 : S_IFREG | 0444;
+    if (kind == P_FDLINK)
+        return (2ull << 40) | ((uint64_t)pid << 12) | (uint64_t)fd; /* FD_MAX is 1024 */
+    return ((uint64_t)pid << 8) | (uint64_t)kind | (1ull << 40);
+}
+
+static struct inode *make_fd(enum pkind kind, int pid, int fd);
+static struct inode *make(enum pkind kind, int pid) { return make_fd(kind, pid, 0); }
+
+static struct inode *make_fd(enum pkind kind, int pid, int fd)
+{
+    int dir = kind == P_ROOT || kind == P_PID || kind == P_FD, link = is_link(kind);
+    uint32_t mode = dir ? S_IFDIR | 0555 : kind == P_FDLINK ? S_IFLNK | 0700 : link ? S_IFLNK | 0777
+                  : S_IFREG | 0444;
     struct inode *ino = inode_alloc(proc_dev, &proc_iops, mode);
     struct pnode *pn = ino ? kzalloc(sizeof *pn) : NULL;
     if (!pn) {
@@ -64,11 +88,12 @@ static struct inode *make(enum pkind kind, int pid)
     }
     pn->kind = kind;
     pn->pid = pid;
+    pn->fd = fd;
     ino->priv = pn;
-    ino->ino = ((uint64_t)pid << 8) | (uint64_t)kind | (1ull << 40);
+    ino->ino = ino_of(kind, pid, fd);
     ino->fops = dir ? &proc_dir_ops : link ? NULL : &proc_file_ops;
     ino->nlink = dir ? 2 : 1;
-    ino->parent = kind == P_PID ? proc_root : NULL;
+    ino->parent = kind == P_PID ? proc_root : kind == P_FD ? make(P_PID, pid) : NULL; /* P_FD's: its own */
     if (kind == P_SELF) {
         struct task_ids me;
         task_ids(&me);
@@ -77,6 +102,16 @@ static struct inode *make(enum pkind kind, int pid)
         struct proc_info pi;
         if (task_proc_info(pid, &pi) == 0)
             strlcpy(pn->target, pi.exe, sizeof pn->target);
+    } else if (kind == P_CWD) {
+        struct inode *cwd = task_cwd_of(pid);
+        if (!cwd || vfs_dir_path_locked(cwd, pn->target, sizeof pn->target) < 0)
+            pn->target[0] = 0;
+        inode_put(cwd);
+    } else if (kind == P_FDLINK) {
+        struct file *f = task_file_of(pid, fd);
+        if (!f || vfs_file_link_text(f, pn->target, sizeof pn->target) < 0)
+            pn->target[0] = 0;
+        file_put(f);
     }
     ino->size = link ? strlen(pn->target) : 0;
     ino->transient = 1; /* made for this lookup: the last reference frees it */
@@ -105,6 +140,20 @@ static int p_lookup(struct inode *dir, const char *name, size_t len, struct inod
     }
     if (task_proc_state(pn->pid) < 0)
         return -ENOENT; /* the process went */
+    if (pn->kind == P_FD) {
+        int fd = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9' || fd > 100000 || (i == 0 && name[i] == '0' && len > 1))
+                return -ENOENT;
+            fd = fd * 10 + (name[i] - '0');
+        }
+        struct file *f = len ? task_file_of(pn->pid, fd) : NULL;
+        if (!f)
+            return -ENOENT;
+        file_put(f);
+        *out = make_fd(P_FDLINK, pn->pid, fd);
+        return *out ? 0 : -ENOMEM;
+    }
     for (unsigned i = 0; i < NPID; i++)
         if (strlen(pid_names[i].name) == len && memcmp(pid_names[i].name, name, len) == 0) {
             *out = make(pid_names[i].kind, pn->pid);
@@ -123,9 +172,19 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
             return 0;
         unsigned i = (unsigned)(pos - 2);
         enum pkind k = pid_names[i].kind;
-        *out = (struct vfs_dirent){((uint64_t)pn->pid << 8) | k | (1ull << 40), pos + 1,
-                                   k == P_EXE ? S_IFLNK >> 12 : S_IFREG >> 12, pid_names[i].name,
-                                   strlen(pid_names[i].name)};
+        *out = (struct vfs_dirent){ino_of(k, pn->pid, 0), pos + 1,
+                                   is_link(k) ? S_IFLNK >> 12 : k == P_FD ? S_IFDIR >> 12 : S_IFREG >> 12,
+                                   pid_names[i].name, strlen(pid_names[i].name)};
+        return 1;
+    }
+    if (pn->kind == P_FD) { /* position 2 + fd */
+        int fd = task_next_fd(pn->pid, (int)(pos - 2));
+        if (fd < 0)
+            return 0;
+        char *num = numbers[turn++ % 8];
+        int len = ksnprintf(num, 12, "%d", fd);
+        *out = (struct vfs_dirent){ino_of(P_FDLINK, pn->pid, fd), 2 + (uint64_t)fd + 1, S_IFLNK >> 12, num,
+                                   (size_t)len};
         return 1;
     }
     if (pos - 2 < NTOP) {
@@ -149,7 +208,27 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
 
 static const char *p_readlink(struct inode *ino) { return ((struct pnode *)ino->priv)->target; }
 
-static void p_evict(struct inode *ino) { kfree(ino->priv); }
+/* A magic link's inode: the descriptor's file's, the working directory. */
+static struct inode *p_follow(struct inode *ino)
+{
+    struct pnode *pn = ino->priv;
+    if (pn->kind == P_CWD)
+        return task_cwd_of(pn->pid);
+    if (pn->kind != P_FDLINK)
+        return NULL; /* self, exe: their text */
+    struct file *f = task_file_of(pn->pid, pn->fd);
+    struct inode *to = f ? inode_get(f->inode) : NULL;
+    file_put(f);
+    return to;
+}
+
+static void p_evict(struct inode *ino)
+{
+    struct pnode *pn = ino->priv;
+    if (pn && pn->kind == P_FD)
+        inode_put(ino->parent);
+    kfree(pn);
+}
 
 /* The file's text into @p buf (@p size bytes); its length, or -errno. */
 static long render(const struct pnode *pn, char *buf, size_t size)
@@ -260,6 +339,7 @@ static const struct inode_ops proc_iops = {
     .lookup = p_lookup,
     .readdir = p_readdir,
     .readlink = p_readlink,
+    .follow = p_follow,
     .evict = p_evict,
 };
 

@@ -112,7 +112,22 @@ void inode_drop_link(struct inode *ino)
 struct walk {
     struct inode *root; /* "/" and the top ".." stays at */
     int links;          /* symlinks followed so far */
+    /* With want_last (an open): the directory the last name was found in
+     * (a reference) and that name, for the file's origin (/proc/PID/fd). */
+    int want_last;
+    struct inode *last_dir;
+    char last_name[VFS_NAME_MAX + 1];
 };
+
+static void walk_note_last(struct walk *w, struct inode *dir, const char *name, size_t len)
+{
+    if (!w->want_last)
+        return;
+    inode_put(w->last_dir);
+    w->last_dir = dir ? inode_get(dir) : NULL;
+    memcpy(w->last_name, name, len);
+    w->last_name[len] = 0;
+}
 
 /* The directory's parent for "..", across a mount and never above the root. */
 static struct inode *dotdot(struct walk *w, struct inode *dir)
@@ -152,10 +167,12 @@ static int step(struct walk *w, struct inode *dir, const char *name, size_t len,
         return -ENAMETOOLONG;
     }
     if (len == 1 && name[0] == '.') {
+        walk_note_last(w, NULL, "", 0); /* a directory: named by its parents */
         *out = dir;
         return 0;
     }
     if (len == 2 && name[0] == '.' && name[1] == '.') {
+        walk_note_last(w, NULL, "", 0);
         struct inode *up = inode_get(dotdot(w, dir));
         inode_put(dir);
         *out = up;
@@ -174,6 +191,16 @@ static int step(struct walk *w, struct inode *dir, const char *name, size_t len,
             inode_put(dir);
             return -ELOOP;
         }
+        /* A magic link (/proc/PID/fd/N) stands for an inode, not a path:
+         * what it names, even with no name left (a removed file, a pipe). */
+        struct inode *magic = child->ops->follow ? child->ops->follow(child) : NULL;
+        if (magic) {
+            walk_note_last(w, NULL, "", 0);
+            inode_put(child);
+            inode_put(dir);
+            *out = magic;
+            return 0;
+        }
         const char *target = child->ops->readlink(child);
         struct inode *start = target[0] == '/' ? inode_get(w->root) : inode_get(dir);
         e = walk_path(w, start, target, 1, out);
@@ -181,6 +208,7 @@ static int step(struct walk *w, struct inode *dir, const char *name, size_t len,
         inode_put(dir);
         return e;
     }
+    walk_note_last(w, dir, name, len);
     inode_put(dir);
     *out = child;
     return 0;
@@ -274,7 +302,7 @@ int vfs_lookup(struct inode *base, const char *path, int follow, struct inode **
     int e = check_path(path);
     if (e)
         return e;
-    struct walk w = {root_inode, 0};
+    struct walk w = {.root = root_inode};
     ns_lock();
     e = walk_path(&w, start_of(base, path), path, follow, out);
     ns_unlock();
@@ -353,7 +381,7 @@ static int begin_last(struct inode *base, const char *path, struct last *l)
     int e = check_path(path);
     if (e)
         return e;
-    l->w = (struct walk){root_inode, 0};
+    l->w = (struct walk){.root = root_inode};
     ns_lock();
     e = walk_parent(&l->w, base, path, &l->dir, &l->name, &l->len, &l->slash);
     if (e)
@@ -457,7 +485,7 @@ int vfs_rename(struct inode *obase, const char *opath, struct inode *nbase, cons
         e = check_path(npath);
     if (e)
         return e;
-    struct walk w = {root_inode, 0};
+    struct walk w = {.root = root_inode};
     struct inode *odir, *ndir, *src = NULL, *dst = NULL;
     const char *oname, *nname;
     size_t olen, nlen;
@@ -521,7 +549,7 @@ int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const 
         e = check_path(npath);
     if (e)
         return e;
-    struct walk w = {root_inode, 0};
+    struct walk w = {.root = root_inode};
     struct inode *target, *dir, *there;
     const char *name;
     size_t len;
@@ -578,15 +606,27 @@ long vfs_readlink(struct inode *base, const char *path, const struct iobuf *b, s
     return r;
 }
 
+static long path_of_locked(struct inode *dir, char *buf, size_t size);
+
 long vfs_path_of(struct inode *dir, char *buf, size_t size)
 {
-    struct walk w = {root_inode, 0};
+    ns_lock();
+    long r = path_of_locked(dir, buf, size);
+    ns_unlock();
+    return r;
+}
+
+long vfs_dir_path_locked(struct inode *dir, char *buf, size_t size) { return path_of_locked(dir, buf, size); }
+
+/* vfs_path_of() with the namespace lock held. */
+static long path_of_locked(struct inode *dir, char *buf, size_t size)
+{
+    struct walk w = {.root = root_inode};
     if (size < 2)
         return -ERANGE;
     /* Built from the end of @p buf backwards, then moved to its start. */
     size_t at = size - 1;
     buf[at] = 0;
-    ns_lock();
     long e = 0;
     if (!dir->nlink && dir != root_inode)
         e = -ENOENT; /* the working directory was removed */
@@ -620,7 +660,6 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size)
         buf[--at] = '/';
         i = up;
     }
-    ns_unlock();
     if (e)
         return e;
     if (at == size - 1)
@@ -688,6 +727,29 @@ long vfs_real_path(struct inode *base, const char *path, char *buf, size_t size)
     return r;
 }
 
+long vfs_file_link_text(struct file *f, char *buf, size_t size)
+{
+    struct inode *ino = f->inode;
+    long n;
+    if (S_ISDIR(ino->mode)) {
+        n = path_of_locked(ino, buf, size);
+    } else if (f->dir && f->name) {
+        n = path_of_locked(f->dir, buf, size);
+        if (n == -ENOENT) /* its directory went too */
+            n = ksnprintf(buf, size, "/%s (deleted)", f->name);
+        else if (n >= 0)
+            n += ksnprintf(buf + n, size - (size_t)n, "%s%s%s", n == 1 ? "" : "/", f->name,
+                           ino->nlink ? "" : " (deleted)");
+    } else if ((ino->mode & S_IFMT) == S_IFIFO) {
+        n = ksnprintf(buf, size, "pipe:[%llu]", (unsigned long long)ino->ino);
+    } else {
+        n = ksnprintf(buf, size, "anon_inode:[%llu]", (unsigned long long)ino->ino);
+    }
+    if (n >= (long)size)
+        n = -ENAMETOOLONG;
+    return n;
+}
+
 /* getdents64's record: d_ino, d_off, d_reclen, d_type, the name and its NUL, 8-aligned. */
 uint64_t vfs_blocks(const struct inode *ino)
 {
@@ -699,15 +761,17 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n)
     struct inode *dir = f->inode;
     if (!S_ISDIR(dir->mode))
         return -ENOTDIR;
-    struct walk w = {root_inode, 0};
+    struct walk w = {.root = root_inode};
     size_t used = 0;
     long e = 0;
     ns_lock();
     for (;;) {
         struct vfs_dirent d;
         uint64_t pos = f->pos;
-        if (!dir->nlink)
-            break; /* a removed directory has no entries, not even . and .. (Linux) */
+        if (!dir->nlink) {
+            e = used ? 0 : -ENOENT; /* a removed directory lists nothing, not even . and .. (Linux) */
+            break;
+        }
         if (pos == 0 || pos == 1) {
             struct inode *i = pos == 0 ? dir : dotdot(&w, dir);
             d = (struct vfs_dirent){i->ino, pos + 1, S_IFDIR >> 12, "..", pos + 1};
@@ -924,7 +988,7 @@ int vfs_pivot(const char *path)
         inode_put(new);
         return -EINVAL;
     }
-    struct walk w = {root_inode, 0};
+    struct walk w = {.root = root_inode};
     struct inode *old = root_inode;
     /* Detach it from its mount point; the mount's reference becomes the root's. */
     on->mounted = NULL;
@@ -965,10 +1029,15 @@ long vfs_mounts_text(char *buf, size_t size)
 
 int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode, struct file **out)
 {
+    /* Linux (6.4 on) refuses the pair whatever the name: before, it made a
+     * regular file and then answered ENOTDIR. */
+    if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+        return -EINVAL;
     int e = check_path(path);
     if (e)
         return e;
-    struct walk w = {root_inode, 0};
+    struct walk w = {.root = root_inode};
+    w.want_last = 1;
     struct inode *ino = NULL;
     ns_lock();
     if (flags & O_CREAT) {
@@ -992,6 +1061,7 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
             else if (slash)
                 e = -EISDIR;
             else if ((e = child_of(&w, dir, name, len, &ino)) == 0) {
+                walk_note_last(&w, dir, name, len);
                 if (flags & O_EXCL)
                     e = -EEXIST;
                 else if (S_ISLNK(ino->mode) && !(flags & O_NOFOLLOW)) {
@@ -1008,8 +1078,10 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
                 struct fs_ctx *fs = task_fs();
                 uint32_t m = S_IFREG | (mode & 07777 & ~(fs ? fs->umask : 0));
                 e = !dir->nlink ? -ENOENT : !dir->ops->create ? -EACCES : dir->ops->create(dir, name, len, m, 0, NULL, &ino);
-                if (!e)
+                if (!e) {
                     flags &= ~(unsigned)O_TRUNC; /* new and empty */
+                    walk_note_last(&w, dir, name, len);
+                }
             }
             inode_put(link); /* done with its target string (at, name) */
             inode_put(own_from);
@@ -1029,8 +1101,10 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
         e = walk_path(&w, start_of(base, path), path, !(flags & O_NOFOLLOW), &ino);
     }
     ns_unlock();
-    if (e)
+    if (e) {
+        inode_put(w.last_dir);
         return e;
+    }
     /* Linux's order of refusals: not a directory first (a symlink not
      * followed is not one), then a symlink, then a directory for writing
      * (O_TRUNC asks for that too). O_RDONLY | O_TRUNC truncates a file, as
@@ -1047,6 +1121,18 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
         e = vfs_truncate(ino, 0);
     if (!e)
         e = vfs_open_inode(ino, flags, out);
+    /* Where it was found, for /proc/PID/fd's link (a directory is named by
+     * its parents; a pipe has no origin). */
+    if (!e && !S_ISDIR(ino->mode) && w.last_dir && w.last_name[0] && !(*out)->dir) {
+        size_t n = strlen(w.last_name) + 1;
+        (*out)->name = kmalloc(n);
+        if ((*out)->name) {
+            memcpy((*out)->name, w.last_name, n);
+            (*out)->dir = w.last_dir;
+            w.last_dir = NULL;
+        }
+    }
+    inode_put(w.last_dir);
     inode_put(ino);
     return e;
 }

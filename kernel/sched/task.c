@@ -87,3 +87,21 @@ int task_proc_state(int pid)
     const struct task_ops *o = lent();
     return o ? o->state_of(pid) : -ESRCH;
 }
+
+struct file *task_file_of(int pid, int fd)
+{
+    const struct task_ops *o = lent();
+    return o ? o->file_of(pid, fd) : NULL;
+}
+
+int task_next_fd(int pid, int from)
+{
+    const struct task_ops *o = lent();
+    return o ? o->next_fd(pid, from) : -1;
+}
+
+struct inode *task_cwd_of(int pid)
+{
+    const struct task_ops *o = lent();
+    return o ? o->cwd_of(pid) : NULL;
+}

@@ -80,11 +80,15 @@ static long sys_sendfile(const uint64_t a[6])
 {
     struct file *out = get_fd((int)a[0]), *in = get_fd((int)a[1]);
     long e = !out || !in ? -EBADF : 0;
+    if (!e && ((in->flags & O_ACCMODE) == O_WRONLY || (out->flags & O_ACCMODE) == O_RDONLY))
+        e = -EBADF;
     uint64_t off = 0;
     if (!e && (out->flags & O_APPEND))
         e = -EINVAL;
-    if (!e && S_ISDIR(in->inode->mode))
-        e = -EINVAL;
+    /* Linux reads only what can be spliced from: a file, not a pipe or a
+     * directory (whose read would wait, or fail, here). */
+    if (!e && !S_ISREG(in->inode->mode) && (in->inode->mode & S_IFMT) != S_IFBLK)
+        e = a[2] && (in->inode->mode & S_IFMT) == S_IFIFO ? -ESPIPE : -EINVAL;
     if (!e)
         e = get_off(a[2], &off);
     if (!e) {

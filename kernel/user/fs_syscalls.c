@@ -233,9 +233,25 @@ static long readv_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0, 
 static long writev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1, NULL); }
 static long preadv_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0, &a[3]); }
 static long pwritev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1, &a[3]); }
-/* preadv2, pwritev2: offset -1 is the file's own; no RWF_* flag is known yet. */
-static long preadv2_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 0, (int64_t)a[3] == -1 ? NULL : &a[3]); }
-static long pwritev2_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1, (int64_t)a[3] == -1 ? NULL : &a[3]); }
+/* preadv2, pwritev2: offset -1 is the file's own. RWF_NOWAIT: EAGAIN
+ * where the call would wait (a pipe, a terminal not ready; a file's data
+ * is always at hand); RWF_HIPRI, RWF_DSYNC and RWF_SYNC change nothing
+ * here (no polled I/O; a write is in the page cache, which fsync would
+ * not make any more visible to a reader). */
+#define RWF_HIPRI 0x1
+#define RWF_DSYNC 0x2
+#define RWF_SYNC 0x4
+#define RWF_NOWAIT 0x8
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT)
+static long rwv2(struct file *f, const uint64_t a[6], int write)
+{
+    if ((a[5] & RWF_NOWAIT) && !S_ISREG(f->inode->mode) && f->ops->poll &&
+        !(f->ops->poll(f, NULL) & (write ? POLLOUT | POLLERR : POLLIN | POLLHUP)))
+        return -EAGAIN;
+    return rwv(f, a, write, (int64_t)a[3] == -1 ? NULL : &a[3]);
+}
+static long preadv2_op(struct file *f, const uint64_t a[6]) { return rwv2(f, a, 0); }
+static long pwritev2_op(struct file *f, const uint64_t a[6]) { return rwv2(f, a, 1); }
 
 /* The count is checked before the descriptor: EINVAL comes before EBADF. */
 static int bad_iovcnt(uint64_t cnt) { return (int)cnt < 0 || (int)cnt > IOV_MAX; }
@@ -252,13 +268,13 @@ static long sys_pwritev(const uint64_t a[6])
 }
 static long sys_preadv2(const uint64_t a[6])
 {
-    if (a[5])
+    if (a[5] & ~(uint64_t)RWF_KNOWN)
         return -ENOTSUP;
     return bad_iovcnt(a[2]) ? -EINVAL : (int64_t)a[3] < -1 ? -EINVAL : on_fd(a, preadv2_op);
 }
 static long sys_pwritev2(const uint64_t a[6])
 {
-    if (a[5])
+    if (a[5] & ~(uint64_t)RWF_KNOWN)
         return -ENOTSUP;
     return bad_iovcnt(a[2]) ? -EINVAL : (int64_t)a[3] < -1 ? -EINVAL : on_fd(a, pwritev2_op);
 }
@@ -659,9 +675,7 @@ static long set_cwd(struct inode *ino)
         inode_put(ino);
         return -ENOTDIR;
     }
-    struct inode *old = fs()->cwd;
-    fs()->cwd = ino; /* one thread a process: nobody reads it meanwhile */
-    inode_put(old);
+    inode_put(proc_set_cwd(ino)); /* swapped where /proc/PID/cwd reads it */
     return 0;
 }
 
@@ -1061,7 +1075,8 @@ static long ioctl_op(struct file *f, const uint64_t a[6])
 {
     if ((unsigned)a[1] == FIONREAD && S_ISREG(f->inode->mode)) {
         /* A file: the bytes from its offset to its end. */
-        int n = f->pos < f->inode->size ? (int)(f->inode->size - f->pos > 0x7fffffff ? 0x7fffffff : f->inode->size - f->pos) : 0;
+        int64_t left = (int64_t)f->inode->size - (int64_t)f->pos; /* negative past the end, as Linux answers */
+        int n = left > 0x7fffffff ? 0x7fffffff : left < -0x7fffffff ? -0x7fffffff : (int)left;
         return copy_to_user((void *)(uintptr_t)a[2], &n, sizeof n) ? -EFAULT : 0;
     }
     return f->ops && f->ops->ioctl ? f->ops->ioctl(f, (unsigned)a[1], a[2]) : -ENOTTY;

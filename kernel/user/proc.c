@@ -88,10 +88,63 @@ struct uthread *uthread_current(void)
 static void proc_fs_release(struct proc *p)
 {
     vfs_locks_release(NULL, (uintptr_t)p); /* its POSIX record locks */
-    fdtable_free(p->fs.fds);
+    /* Taken off under procs_lock: /proc/PID/fd and cwd read them there. */
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct fdtable *fds = p->fs.fds;
+    struct inode *cwd = p->fs.cwd;
     p->fs.fds = NULL;
-    inode_put(p->fs.cwd);
     p->fs.cwd = NULL;
+    spin_unlock_irqrestore(&procs_lock, f);
+    fdtable_free(fds);
+    inode_put(cwd);
+}
+
+struct inode *proc_set_cwd(struct inode *ino)
+{
+    struct proc *p = proc_current();
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct inode *old = p->fs.cwd;
+    p->fs.cwd = ino;
+    spin_unlock_irqrestore(&procs_lock, f);
+    return old;
+}
+
+/* Process @p pid's, under procs_lock: /proc/PID/fd and cwd (task_ops). */
+static struct proc *find_locked(int pid)
+{
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid == pid)
+            return p;
+    }
+    return NULL;
+}
+
+static struct file *proc_file_of(int pid, int fd)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct proc *p = find_locked(pid);
+    struct file *file = p ? fd_get(p->fs.fds, fd) : NULL;
+    spin_unlock_irqrestore(&procs_lock, f);
+    return file;
+}
+
+static int proc_next_fd(int pid, int from)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct proc *p = find_locked(pid);
+    int fd = p ? fd_next(p->fs.fds, from) : -1;
+    spin_unlock_irqrestore(&procs_lock, f);
+    return fd;
+}
+
+static struct inode *proc_cwd_of(int pid)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct proc *p = find_locked(pid);
+    struct inode *cwd = p && p->fs.cwd ? inode_get(p->fs.cwd) : NULL;
+    spin_unlock_irqrestore(&procs_lock, f);
+    return cwd;
 }
 
 /* A new process's descriptors and directory: its parent's (fork), or the
@@ -243,6 +296,9 @@ static const struct task_ops task_answers = {
     .info = proc_info,
     .next_pid = proc_next_pid,
     .state_of = proc_state_of,
+    .file_of = proc_file_of,
+    .next_fd = proc_next_fd,
+    .cwd_of = proc_cwd_of,
 };
 
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in

@@ -102,6 +102,9 @@ static const struct call calls[] = {
     C(timerfd_create, 1, "iO"), C(timerfd_settime, 2, "fFVp"), C(timerfd_gettime, 1, "fp"),
     C(waitid, 2, "wPpKp"), C(rt_sigqueueinfo, 1, "PkU"), C(rt_tgsigqueueinfo, 1, "PPkU"),
     C(rt_sigtimedwait, 1, "Bptz"), C(signalfd4, 1, "fBzO"),
+    C(preadv, 2, "fvuii"), C(pwritev, 2, "fvuii"), C(preadv2, 1, "fvuiiL"),
+    C(pwritev2, 1, "fvuiiL"), C(sendfile, 2, "ffpn"), C(copy_file_range, 2, "fpfpni"),
+    C(flock, 2, "fL"), C(fcntl, 2, "fNp"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -262,7 +265,8 @@ static long pid(void)
 
 static const char *const paths[] = {"a", "b", "d", "d/e", "d/e/f", "../x", "a/", "f", "zero", ".", "", tree};
 static const char *const rpaths[] = {"/", "/tmp", "/bin", "/dev/zero", "/dev/null", "/proc/self/stat",
-                                     "/proc/self", "/proc/meminfo", "/nonexistent/x"};
+                                     "/proc/self", "/proc/meminfo", "/nonexistent/x", "/proc/self/fd",
+                                     "/proc/self/fd/3", "/proc/self/fd/0/", "/proc/self/cwd", "/proc/1/fd/1"};
 static const char *const procs[] = {"/proc/self/stat", "/proc/self/status", "/proc/self/cmdline", "/proc/self/comm",
                                     "/proc/meminfo", "/proc/uptime", "/proc/version", "/proc/mounts"};
 
@@ -272,7 +276,7 @@ static long path(int k, char kind)
 {
     char *e = slot(k);
     unsigned long r = pick(16), n;
-    const char *s = kind == 'y' ? procs[pick(8)] : kind == 'r' && r < 8 ? rpaths[pick(9)] : paths[pick(12)];
+    const char *s = kind == 'y' ? procs[pick(8)] : kind == 'r' && r < 8 ? rpaths[pick(14)] : paths[pick(12)];
     if (r == 0)
         return ptr(k);
     if (r == 1) /* no NUL before the hole */
@@ -378,6 +382,8 @@ static long arg(char kind, int k)
                    0x5422, 0x5429, 0x5450, 0x5451, 0x5452);
     case 'J': FROM(1, 0x5401, 0x5413, 0x540f, 0x5429, 0x541b); /* the console: only what reads */
     case 'R': FROM(0, 15, 16, 1, 2, 3, 4, 0, 36, 37, 38);
+    case 'N': FROM(0, 5, 6, 7, 36, 37, 38, 6); /* fcntl's locks (F_GETLK ... F_OFD_SETLKW) */
+    case 'L': FROM(0, 1, 2, 5, 6, 8, 12, 0, 3, 4, 9, 0x10, -1); /* flock's ops; RWF_* flags */
     case 'H': FROM(0, 0x1001, 0x1002, 0x1003, 0x1004, 0x1011, 0x1012, 0x2001, 0x2002, 0x2003);
     case 'W': FROM(0, 0, 1, 2, 3, 8, 9, 0x40000000, 0x80000000, 0x20000000, 0x1000000);
     case 'w': FROM(0, 0, 1, 2, 3, 7, -1); /* waitid's idtype */

@@ -107,6 +107,50 @@ __attribute__((noreturn)) static inline void uexit(int code)
         ;
 }
 
+/* The environment, as the entry (ustart_c) found it. */
+static inline char ***uenviron(void)
+{
+    static char **env;
+    return &env;
+}
+
+/* Whether this runs on Linux itself rather than on our kernel (whose uname
+ * version says "kernel ..."): the programs whose every check is Linux's
+ * answer also run on the build host's Linux (cmake/linux_judged.cmake). A
+ * check that only makes sense in our kernel is guarded by
+ * uskip_on_linux(what), which says it is skipped there. */
+static inline int uon_linux(void)
+{
+    struct {
+        char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+    } u;
+    if (sys1(NR_uname, (long)&u) != 0)
+        return 0;
+    const char *v = u.version, *k = "kernel ";
+    while (*k && *v == *k)
+        v++, k++;
+    return *k != 0;
+}
+static inline int uskip_on_linux(const char *what)
+{
+    if (!uon_linux())
+        return 0;
+    uputs("skip "), uputs(what), uputs(" (skipped on Linux)\n");
+    return 1;
+}
+/* The same for a check where qemu-user (which runs the aarch64 and riscv64
+ * builds on the host) answers otherwise than Linux: the ctest says so by
+ * setting ULINUX_QEMU_USER=1 in the environment. */
+static inline int uskip_on_qemu_user(const char *what)
+{
+    for (char **e = *uenviron(); e && *e; e++)
+        if (ustreq(*e, "ULINUX_QEMU_USER=1")) {
+            uputs("skip "), uputs(what), uputs(" (skipped under qemu-user, which answers otherwise)\n");
+            return 1;
+        }
+    return 0;
+}
+
 int main(int argc, char **argv, char **envp);
 
 /* The entry: the kernel leaves argc at sp, argv after it (System V ABI). */
@@ -114,6 +158,7 @@ __attribute__((used, noreturn)) static void ustart_c(long *sp)
 {
     int argc = (int)sp[0];
     char **argv = (char **)(sp + 1);
+    *uenviron() = argv + argc + 1;
     uexit(main(argc, argv, argv + argc + 1));
 }
 

@@ -108,3 +108,11 @@
 #define NR_signalfd4 74
 /* vfork as these arches' C libraries make it: clone(CLONE_VM | CLONE_VFORK | SIGCHLD). */
 #define UVFORK() sys6(NR_clone, 0x4111, 0, 0, 0, 0, 0)
+/* ufsmore.c, ulocks.c */
+#define NR_flock 32
+#define NR_preadv 69
+#define NR_pwritev 70
+#define NR_sendfile 71
+#define NR_copy_file_range 285
+#define NR_preadv2 286
+#define NR_pwritev2 287

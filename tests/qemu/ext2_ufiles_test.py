@@ -5,7 +5,8 @@
 
 ufiles checks open, read, write, lseek and holes, stat, links, rename,
 getdents, symlinks, FIFOs, mmap and more, one line each, against Linux's
-answers (it runs in /tmp, a tmpfs, in the user tests). Here it runs on a
+answers (it runs in /tmp, a tmpfs, in the user tests); ufsmore, issue 41's
+answers (st_blocks here from ext2's i_blocks). Here both run on a
 fresh ext2 file system, once per block size (1 and 4 KiB), each then
 unmounted and judged by e2fsck -fn: what it made and removed left the
 file system clean.
@@ -23,8 +24,8 @@ def body(a, tmp, check):
         d = os.path.join(tmp, f"d{bs}.img")
         make_disk(d, 64 << 20, bs)
         disks.append(d)
-    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "umount /mnt",
-            "mount /dev/vdb /mnt", "run ufiles /mnt", "umount /mnt", "poweroff"]
+    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "umount /mnt",
+            "mount /dev/vdb /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "umount /mnt", "poweroff"]
     text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives(disks), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_ufiles_test checks ----")
@@ -34,6 +35,8 @@ def body(a, tmp, check):
     checks = len(re.findall(r"(?m)^ok ", text))
     check(runs == [("0", "0"), ("0", "0")], f"ufiles passes on 1 and 4 KiB blocks ({runs}, {checks} checks)")
     check(checks > 200, "and ran its checks")
+    more = re.findall(r"(?m)^ufsmore: (\d+) failed\n\[exit (\d+)\]$", text)
+    check(more == [("0", "0"), ("0", "0")], f"ufsmore (st_blocks from i_blocks, locks, ...) passes on both ({more})")
     check(text.count("kernel> umount /mnt\nkernel> ") == 2, "both unmount")
     for d in disks:
         rc, out = fsck(d)

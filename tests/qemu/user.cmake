@@ -262,7 +262,19 @@ set_tests_properties(${KERNEL_ARCH}.ext2_sync_merges PROPERTIES TIMEOUT 180)
 add_test(NAME ${KERNEL_ARCH}.ext2_pressure COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_pressure_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)
-# tests/programs/ufiles (Linux's file-system semantics, about 250 checks) on ext2, 1 and
+# Issue 41's file-system answers (tests/programs/ufsmore.c: open's corners,
+# modes under the umask, a removed directory, EFAULT and partial writes,
+# st_blocks, preadv/pwritev, sendfile, copy_file_range, FIONREAD, pipe
+# sizes, /proc/self/fd and cwd) and file locks (ulocks.c: fcntl record
+# locks between processes, F_SETLKW's wait, EINTR and EDEADLK, OFD locks,
+# flock), in /tmp (tmpfs); both are judged by Linux too (linux_ufsmore,
+# linux_ulocks: cmake/linux_judged.cmake). On ext2: ext2_ufiles. Both are
+# in the initrd only (cmake/user_progs.cmake).
+qemu_test(user_fs_linux --image ${IMG}
+  --send "run /bin/ufsmore /tmp" --send "run /bin/ulocks /tmp" --send "poweroff 7"
+  --expect "^ufsmore: 0 failed\\n\\[exit 0\\]$" --expect "^ulocks: 0 failed\\n\\[exit 0\\]$"
+  --reject "PANIC|^FAIL" --status ${EXIT7})
+# tests/programs/ufiles (Linux's file-system semantics, about 250 checks) and ufsmore on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})

@@ -279,6 +279,10 @@ __attribute__((noreturn)) void proc_exit(int status);
 /** @brief Process @p pid's state, or -ESRCH. */
 int proc_state_of(int pid);
 
+/** @brief Make @p ino (a reference, kept) the current process's working
+ *         directory; returns the old one's reference, to put. */
+struct inode *proc_set_cwd(struct inode *ino);
+
 /** @brief The current process's parent's pid; 1 if it was orphaned (init's, as on Linux), 0 if the kernel started it. */
 int proc_ppid(void);
 

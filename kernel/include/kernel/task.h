@@ -8,7 +8,7 @@
  * path is walked from the caller's working directory, a pipe's wait ends
  * when a signal comes, a write to a pipe nobody reads raises SIGPIPE, and
  * the terminal's keys and ioctls act on process groups and sessions, and
- * /proc lists the processes.
+ * /proc lists the processes, their descriptors and working directories.
  * The process layer lends those answers through task_set_ops() before its
  * first process runs; until then, and for a kernel thread, every answer is
  * "no process": no file context, no signal.
@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 struct fs_ctx;
+struct file;
+struct inode;
 struct waitqueue;
 
 #define PROC_NAME_MAX 16 /**< bytes of a process's name, NUL included */
@@ -75,6 +77,12 @@ struct task_ops {
     int (*next_pid)(int from);
     /** Process @p pid's state (enum proc_state), or -ESRCH. */
     int (*state_of)(int pid);
+    /** Process @p pid's descriptor @p fd (/proc/PID/fd/N): a reference, or NULL. */
+    struct file *(*file_of)(int pid, int fd);
+    /** Process @p pid's lowest open descriptor >= @p from, or -1. */
+    int (*next_fd)(int pid, int from);
+    /** Process @p pid's working directory (/proc/PID/cwd): a reference, or NULL. */
+    struct inode *(*cwd_of)(int pid);
 };
 
 /** @brief Lend the answers. @note Any context; @p ops outlives the kernel. */
@@ -104,5 +112,11 @@ int task_proc_info(int pid, struct proc_info *out);
 int task_next_pid(int from);
 /** @brief Process @p pid's state, or -ESRCH. */
 int task_proc_state(int pid);
+/** @brief Process @p pid's open file @p fd, a reference (file_put() it), or NULL. */
+struct file *task_file_of(int pid, int fd);
+/** @brief Process @p pid's lowest open descriptor >= @p from, or -1. */
+int task_next_fd(int pid, int from);
+/** @brief Process @p pid's working directory, a reference (inode_put() it), or NULL. */
+struct inode *task_cwd_of(int pid);
 
 #endif

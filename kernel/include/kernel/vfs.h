@@ -189,6 +189,10 @@ struct inode_ops {
     /** Optional: the storage it holds, in 512-byte units (st_blocks);
      *  without it, its size rounded up. */
     uint64_t (*blocks)(const struct inode *ino);
+    /** Optional, a symlink's: a magic link (/proc/PID/fd/N), which a walk
+     *  follows to this inode (a new reference) rather than to the text
+     *  readlink gives; NULL: follow the text. Namespace lock held. */
+    struct inode *(*follow)(struct inode *ino);
     /** Its file system as a whole (struct super_ops), or NULL. */
     const struct super_ops *super;
 };
@@ -261,6 +265,8 @@ struct file {
     void *priv;                  /**< the ops' (a pipe end) */
     uint8_t writer;              /**< counted in inode->writers */
     uint8_t runs;                /**< counted in inode->running (vfs_deny_write()) */
+    struct inode *dir;           /**< the directory it was opened in (a reference), or NULL */
+    char *name;                  /**< its name there (kmalloc'd): /proc/PID/fd's link, or NULL */
 };
 
 #define FD_MAX 1024 /**< descriptors a process may have (RLIMIT_NOFILE's hard cap here) */
@@ -400,6 +406,17 @@ int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const 
 long vfs_readlink(struct inode *base, const char *path, const struct iobuf *b, size_t n);
 /** @brief The absolute path of directory @p dir into @p buf (NUL-terminated); its length or -ERANGE. */
 long vfs_path_of(struct inode *dir, char *buf, size_t size);
+/** @brief vfs_path_of() for a file system's lookup, which holds the namespace lock (procfs). */
+long vfs_dir_path_locked(struct inode *dir, char *buf, size_t size);
+/**
+ * @brief What /proc/PID/fd/N's link says of open file @p f, into @p buf
+ *        (NUL-terminated): a directory's path, a file's path where it was
+ *        opened (" (deleted)" after once it has no name; the name it was
+ *        opened by, even if renamed since), "pipe:[INO]", or
+ *        "anon_inode:[INO]"; its length, or -errno.
+ * @note The namespace lock held (a file system's lookup, procfs).
+ */
+long vfs_file_link_text(struct file *f, char *buf, size_t size);
 /**
  * @brief The absolute path of what @p path names from @p base (NULL: the
  *        caller's cwd), its directories and a final symlink resolved, as
@@ -455,6 +472,8 @@ int fd_install(struct fdtable *t, struct file *f, int min, int cloexec, unsigned
 int fd_install_at(struct fdtable *t, int fd, struct file *f, int cloexec, unsigned limit);
 /** @brief The file at @p fd with a new reference, or NULL. */
 struct file *fd_get(struct fdtable *t, int fd);
+/** @brief The lowest open descriptor >= @p from of @p t (NULL: none), or -1. */
+int fd_next(struct fdtable *t, int from);
 /** @brief close(): 0 or -EBADF. */
 int fd_close(struct fdtable *t, int fd);
 /** @brief FD_CLOEXEC of @p fd (get: @p set < 0), or -EBADF. */

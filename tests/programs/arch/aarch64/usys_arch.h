@@ -99,6 +99,8 @@ static inline unsigned long utls_word0(void)
 
 /* arm64 moved O_DIRECTORY (ufiles.c; the generic value is 0200000). */
 #define UO_DIRECTORY 040000
+/* and O_NOFOLLOW (ufsmore.c; the generic value is 0400000). */
+#define UO_NOFOLLOW 0100000
 
 /* uthread_clone(flags, stack, ptid, tls, ctid, fn, arg): clone() of a
  * thread that runs fn(arg) on @stack and exits with its result; the

@@ -210,6 +210,14 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_utimensat 280
 #define NR_statx 332
 #define NR_faccessat2 439
+/* ufsmore.c, ulocks.c */
+#define NR_sendfile 40
+#define NR_flock 73
+#define NR_preadv 295
+#define NR_pwritev 296
+#define NR_copy_file_range 326
+#define NR_preadv2 327
+#define NR_pwritev2 328
 
 /* utimers.c */
 #define NR_pause 34
