@@ -549,7 +549,10 @@ void signal_deliver(struct uregs *frame)
         hal_ustate_save(t->ustate); /* the registers the frame keeps */
         hal_irq_restore(irq);
         f = spin_lock_irqsave(&s->wq.lock);
-        uint64_t old = u->restore_mask ? u->saved_mask : u->blocked;
+        /* The frame keeps the mask to go back to (rt_sigsuspend's caller's);
+         * the handler runs under the mask in force now (rt_sigsuspend's), so
+         * a signal only the old mask lets in waits for the handler's return. */
+        uint64_t old = u->restore_mask ? u->saved_mask : u->blocked, now = u->blocked;
         u->restore_mask = 0;
         uintptr_t limit;
         uintptr_t sp = frame_sp(u, &a, uregs_sp(frame), &limit);
@@ -571,7 +574,7 @@ void signal_deliver(struct uregs *frame)
         hal_ustate_set_tls(frame, t->ustate, tls);
         sched_set_ustate(t->ustate);
         f = spin_lock_irqsave(&s->wq.lock);
-        u->blocked = old | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
+        u->blocked = now | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
         u->blocked &= ~UNBLOCKABLE;
         if (a.flags & SA_RESETHAND)
             s->act[sig - 1].handler = SIG_DFL;

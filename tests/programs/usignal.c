@@ -109,6 +109,16 @@ static volatile int hits, last_sig, last_code, last_pid, last_status, blocked_in
 static volatile unsigned long alt_local;
 static volatile int nested_order[4], nested_n;
 
+static volatile int order[4], order_n;
+
+static void ordered(int sig, struct usiginfo *si, void *uc)
+{
+    (void)si, (void)uc;
+    if (order_n < 4)
+        order[order_n] = sig;
+    order_n++;
+}
+
 static void counter(int sig, struct usiginfo *si, void *uc)
 {
     (void)uc;
@@ -357,6 +367,27 @@ int main(int argc, char **argv, char **envp)
     r = sys3(NR_rt_sigsuspend, (long)&none, 8, 0);
     check(r == -EINTR && hits == 1, "rt_sigsuspend waits for the signal it unblocks, then EINTR");
     check(blocked_now() & BIT(SIGUSR1), "and puts the old mask back");
+    procmask(SIG_UNBLOCK, BIT(SIGUSR1), 0);
+    waitpid_(c, &st, 0);
+
+    /* Its mask holds while the handler of the signal that woke it runs: a
+     * signal only the old mask lets through waits for the handler's
+     * return (Open POSIX sigsuspend/1-1). */
+    handle(SIGUSR1, ordered, 0, 0);
+    handle(SIGUSR2, ordered, 0, 0);
+    procmask(SIG_BLOCK, BIT(SIGUSR1), 0);
+    order_n = 0;
+    c = ufork();
+    if (c == 0) {
+        msleep(20);
+        sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR2, 0);
+        sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR1, 0);
+        uexit(0);
+    }
+    unsigned long usr2 = BIT(SIGUSR2);
+    r = sys3(NR_rt_sigsuspend, (long)&usr2, 8, 0);
+    check(r == -EINTR && order_n == 2 && order[0] == SIGUSR1 && order[1] == SIGUSR2,
+          "rt_sigsuspend's mask holds while the waking handler runs; the old mask's signal comes after");
     procmask(SIG_UNBLOCK, BIT(SIGUSR1), 0);
     waitpid_(c, &st, 0);
 
