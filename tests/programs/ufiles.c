@@ -29,6 +29,7 @@
  * which struct stat (USTAT_X86_64) and O_DIRECTORY (UO_DIRECTORY) it has.
  */
 #include "usys.h"
+#include "umem.h"
 
 /* Linux's values: the same on the three arches but for O_DIRECTORY. */
 enum { AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200 };
@@ -144,33 +145,6 @@ static long sigpipe(unsigned long handler) /* SIG_DFL 0, SIG_IGN 1 */
 }
 
 /* ---- helpers ---- */
-/* The compiler may call these for struct copies and zeroing. */
-void *memset(void *d, int c, size_t n)
-{
-    while (n--)
-        ((volatile char *)d)[n] = (char)c;
-    return d;
-}
-void *memcpy(void *d, const void *s, size_t n)
-{
-    while (n--)
-        ((volatile char *)d)[n] = ((const char *)s)[n];
-    return d;
-}
-static int memeq(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return 0;
-    return 1;
-}
-static char *ucpy(char *d, const char *s)
-{
-    while ((*d = *s++))
-        d++;
-    return d;
-}
 
 static char base[512], top[600]; /* DIR as getcwd names it; our directory in it */
 

@@ -36,16 +36,6 @@ struct flock {
 
 #define fails (*ufails())
 
-static int expect(long got, long want, const char *what)
-{
-    if (got == want) {
-        check(1, what);
-        return 1;
-    }
-    uputs("FAIL "), uputs(what), uputs(" (got "), uputn(got), uputs(", expected "), uputn(want), uputs(")\n");
-    fails += 1;
-    return 0;
-}
 
 static long uopen(const char *p, long fl) { return sys6(NR_openat, AT_FDCWD, (long)p, fl, 0644, 0, 0); }
 static long uclose(long fd) { return sys1(NR_close, fd); }
@@ -105,7 +95,7 @@ static void reap(long c, const char *what)
     int status = -1;
     sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
     if ((status & 0x7f) != 0)
-        expect(status, 0, what);
+        uexpect(status, 0, what);
     else
         fails += (status >> 8) & 0xff;
 }
@@ -115,21 +105,21 @@ static void in_child(void (*fn)(long), long arg) { reap(fork_child(fn, arg), "th
 static void c_sees_write_lock(long fd)
 {
     getlk_is(fd, 50, 10, F_WRLCK, 0, 100, parent, "child: F_GETLK sees the parent's write lock [0,100)");
-    expect(setlk(fd, F_WRLCK, 50, 10), -EAGAIN, "child: F_SETLK over it is EAGAIN");
-    expect(setlk(fd, F_RDLCK, 99, 1), -EAGAIN, "child: a read lock over it too");
-    expect(setlk(fd, F_WRLCK, 100, 10), 0, "child: a write lock just after it is granted");
+    uexpect(setlk(fd, F_WRLCK, 50, 10), -EAGAIN, "child: F_SETLK over it is EAGAIN");
+    uexpect(setlk(fd, F_RDLCK, 99, 1), -EAGAIN, "child: a read lock over it too");
+    uexpect(setlk(fd, F_WRLCK, 100, 10), 0, "child: a write lock just after it is granted");
 }
 static void c_sees_split(long fd)
 {
     getlk_is(fd, 0, 100, F_WRLCK, 0, 40, parent, "child: after unlocking [40,60) the first piece is [0,40)");
     getlk_is(fd, 40, 100, F_WRLCK, 60, 40, parent, "child: and the second [60,100)");
-    expect(setlk(fd, F_WRLCK, 45, 10), 0, "child: the hole can be locked");
+    uexpect(setlk(fd, F_WRLCK, 45, 10), 0, "child: the hole can be locked");
 }
 static void c_sees_merged_read(long fd)
 {
     getlk_is(fd, 0, 200, F_RDLCK, 0, 100, parent, "child: read locks over [0,100) merge into one");
-    expect(setlk(fd, F_RDLCK, 0, 10), 0, "child: a read lock is shared");
-    expect(setlk(fd, F_WRLCK, 0, 10), -EAGAIN, "child: a write lock is not");
+    uexpect(setlk(fd, F_RDLCK, 0, 10), 0, "child: a read lock is shared");
+    uexpect(setlk(fd, F_WRLCK, 0, 10), -EAGAIN, "child: a write lock is not");
 }
 static void c_sees_none(long fd) { getlk_is(fd, 0, 0, F_UNLCK, 0, 0, 0, "child: F_GETLK over the whole file: no lock"); }
 static void c_sees_range(long fd)
@@ -138,12 +128,12 @@ static void c_sees_range(long fd)
     getlk_is(fd, 5000, 1, F_WRLCK, 1000, 0, parent, "child: len 0 at 1000 locks to the end and past it");
     getlk_is(fd, 12, 10, F_WRLCK, 15, 1, parent, "child: SEEK_END +5 of a 10-byte file locked [15,16)");
 }
-static void c_locks_and_exits(long fd) { expect(setlk(fd, F_WRLCK, 0, 10), 0, "child: locks [0,10) and exits"); }
+static void c_locks_and_exits(long fd) { uexpect(setlk(fd, F_WRLCK, 0, 10), 0, "child: locks [0,10) and exits"); }
 
 static int fds[2]; /* a pipe: the child's word to the parent */
 static void c_waits(long fd)
 {
-    expect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1, 0), 0, "child: F_SETLKW waits, then gets the lock");
+    uexpect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1, 0), 0, "child: F_SETLKW waits, then gets the lock");
     sys3(NR_write, fds[1], (long)"x", 1);
 }
 
@@ -159,14 +149,14 @@ static void c_interrupted(long fd)
 #endif
     sys6(NR_rt_sigaction, SIGUSR1, (long)&a, 0, 8, 0, 0);
     sys3(NR_write, fds[1], (long)"r", 1);
-    expect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1, 0), -EINTR, "child: a signal breaks F_SETLKW: EINTR");
-    expect(got_usr1, SIGUSR1, "child: and its handler ran");
+    uexpect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1, 0), -EINTR, "child: a signal breaks F_SETLKW: EINTR");
+    uexpect(got_usr1, SIGUSR1, "child: and its handler ran");
 }
 static void c_deadlock(long fd)
 {
-    expect(setlk(fd, F_WRLCK, 1, 1), 0, "child: locks byte 1");
+    uexpect(setlk(fd, F_WRLCK, 1, 1), 0, "child: locks byte 1");
     sys3(NR_write, fds[1], (long)"r", 1);
-    expect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1, 0), 0, "child: waits for byte 0 and gets it once the parent gives up");
+    uexpect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1, 0), 0, "child: waits for byte 0 and gets it once the parent gives up");
 }
 static void c_sees_ofd(long fd)
 {
@@ -174,13 +164,13 @@ static void c_sees_ofd(long fd)
 }
 static void c_flock_inherited(long fd)
 {
-    expect(uflock(fd, LOCK_EX | LOCK_NB), 0, "child: flock on the inherited fd (the same open file) is granted");
+    uexpect(uflock(fd, LOCK_EX | LOCK_NB), 0, "child: flock on the inherited fd (the same open file) is granted");
 }
 static void c_flock_other(long fd)
 {
     long fd2 = uopen(path, O_RDWR);
-    expect(uflock(fd2, LOCK_EX | LOCK_NB), -EAGAIN, "child: flock on its own open of the file is EAGAIN");
-    expect(setlk(fd2, F_WRLCK, 0, 1), 0, "child: fcntl locks are apart from flock: granted");
+    uexpect(uflock(fd2, LOCK_EX | LOCK_NB), -EAGAIN, "child: flock on its own open of the file is EAGAIN");
+    uexpect(setlk(fd2, F_WRLCK, 0, 1), 0, "child: fcntl locks are apart from flock: granted");
     uclose(fd2);
     (void)fd;
 }
@@ -189,40 +179,40 @@ static void c_flock_other(long fd)
 static void posix_checks(long fd)
 {
     struct flock f;
-    expect(lk(fd, F_GETLK, F_WRLCK, SEEK_SET, 0, 0, &f), 0, "F_GETLK on a file with no locks");
-    expect(f.type, F_UNLCK, "answers F_UNLCK");
-    expect(setlk(fd, F_WRLCK, 0, 100), 0, "F_SETLK write lock [0,100)");
+    uexpect(lk(fd, F_GETLK, F_WRLCK, SEEK_SET, 0, 0, &f), 0, "F_GETLK on a file with no locks");
+    uexpect(f.type, F_UNLCK, "answers F_UNLCK");
+    uexpect(setlk(fd, F_WRLCK, 0, 100), 0, "F_SETLK write lock [0,100)");
     getlk_is(fd, 0, 100, F_UNLCK, 0, 0, 0, "F_GETLK does not see the process's own locks");
     in_child(c_sees_write_lock, fd);
-    expect(setlk(fd, F_UNLCK, 40, 20), 0, "unlock [40,60) in the middle");
+    uexpect(setlk(fd, F_UNLCK, 40, 20), 0, "unlock [40,60) in the middle");
     in_child(c_sees_split, fd);
-    expect(setlk(fd, F_RDLCK, 0, 100), 0, "a read lock over [0,100) replaces the pieces");
+    uexpect(setlk(fd, F_RDLCK, 0, 100), 0, "a read lock over [0,100) replaces the pieces");
     in_child(c_sees_merged_read, fd);
-    expect(setlk(fd, F_UNLCK, 0, 0), 0, "unlock the whole file");
+    uexpect(setlk(fd, F_UNLCK, 0, 0), 0, "unlock the whole file");
     in_child(c_sees_none, fd);
 
     sys3(NR_ftruncate, fd, 10, 0);
-    expect(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 10, -5, 0), 0, "a write lock at 10 with len -5");
-    expect(setlk(fd, F_WRLCK, 1000, 0), 0, "and one from 1000 with len 0");
-    expect(lk(fd, F_SETLK, F_WRLCK, SEEK_END, 5, 1, 0), 0, "and one at SEEK_END +5, len 1");
+    uexpect(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 10, -5, 0), 0, "a write lock at 10 with len -5");
+    uexpect(setlk(fd, F_WRLCK, 1000, 0), 0, "and one from 1000 with len 0");
+    uexpect(lk(fd, F_SETLK, F_WRLCK, SEEK_END, 5, 1, 0), 0, "and one at SEEK_END +5, len 1");
     in_child(c_sees_range, fd);
     setlk(fd, F_UNLCK, 0, 0);
-    expect(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, -1, 1, 0), -EINVAL, "a lock starting before 0 is EINVAL");
-    expect(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 5, -6, 0), -EINVAL, "one reaching before 0 is EINVAL");
-    expect(lk(fd, F_SETLK, 7, SEEK_SET, 0, 1, 0), -EINVAL, "an unknown l_type is EINVAL");
-    expect(lk(fd, F_SETLK, F_WRLCK, 9, 0, 1, 0), -EINVAL, "an unknown l_whence is EINVAL");
-    expect(sys3(NR_fcntl, fd, F_SETLK, 8), -14, "a bad struct flock pointer is EFAULT");
+    uexpect(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, -1, 1, 0), -EINVAL, "a lock starting before 0 is EINVAL");
+    uexpect(lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 5, -6, 0), -EINVAL, "one reaching before 0 is EINVAL");
+    uexpect(lk(fd, F_SETLK, 7, SEEK_SET, 0, 1, 0), -EINVAL, "an unknown l_type is EINVAL");
+    uexpect(lk(fd, F_SETLK, F_WRLCK, 9, 0, 1, 0), -EINVAL, "an unknown l_whence is EINVAL");
+    uexpect(sys3(NR_fcntl, fd, F_SETLK, 8), -14, "a bad struct flock pointer is EFAULT");
     long ro = uopen(path, O_RDONLY), wo = uopen(path, O_WRONLY);
-    expect(setlk(ro, F_WRLCK, 0, 1), -EBADF, "a write lock through an O_RDONLY fd is EBADF");
-    expect(setlk(wo, F_RDLCK, 0, 1), -EBADF, "a read lock through an O_WRONLY fd is EBADF");
+    uexpect(setlk(ro, F_WRLCK, 0, 1), -EBADF, "a write lock through an O_RDONLY fd is EBADF");
+    uexpect(setlk(wo, F_RDLCK, 0, 1), -EBADF, "a read lock through an O_WRONLY fd is EBADF");
 
-    expect(setlk(fd, F_WRLCK, 0, 10), 0, "lock [0,10) through one fd");
+    uexpect(setlk(fd, F_WRLCK, 0, 10), 0, "lock [0,10) through one fd");
     uclose(ro);
     in_child(c_sees_none, fd);
     check(1, "closing another fd of the file dropped it (POSIX)");
     uclose(wo);
     in_child(c_locks_and_exits, fd);
-    expect(setlk(fd, F_WRLCK, 0, 10), 0, "a child's locks go when it exits");
+    uexpect(setlk(fd, F_WRLCK, 0, 10), 0, "a child's locks go when it exits");
 
     /* F_SETLKW waits for the holder. */
     sys3(NR_pipe2, (long)fds, 0, 0);
@@ -234,10 +224,10 @@ static void posix_checks(long fd)
     struct {
         long sec, nsec;
     } t = {0, 200000000};
-    expect(sys6(NR_ppoll, (long)&pf, 1, (long)&t, 0, 8, 0), 0, "the child waits while the lock is held");
+    uexpect(sys6(NR_ppoll, (long)&pf, 1, (long)&t, 0, 8, 0), 0, "the child waits while the lock is held");
     setlk(fd, F_UNLCK, 0, 0);
     char b;
-    expect(sys3(NR_read, fds[0], (long)&b, 1), 1, "and goes on once it is released");
+    uexpect(sys3(NR_read, fds[0], (long)&b, 1), 1, "and goes on once it is released");
     reap(c, "the waiting child exits");
 
     /* A signal breaks the wait. */
@@ -252,7 +242,7 @@ static void posix_checks(long fd)
     c = fork_child(c_deadlock, fd);
     sys3(NR_read, fds[0], (long)&b, 1);
     nap_ms(100);
-    expect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 1, 1, 0), -EDEADLK, "F_SETLKW that would close a cycle is EDEADLK");
+    uexpect(lk(fd, F_SETLKW, F_WRLCK, SEEK_SET, 1, 1, 0), -EDEADLK, "F_SETLKW that would close a cycle is EDEADLK");
     setlk(fd, F_UNLCK, 0, 0);
     reap(c, "the child that waited exits");
     uclose(fds[0]), uclose(fds[1]);
@@ -261,41 +251,41 @@ static void posix_checks(long fd)
 static void ofd_checks(long fd)
 {
     long fd2 = uopen(path, O_RDWR);
-    expect(lk(fd, F_OFD_SETLK, F_WRLCK, SEEK_SET, 0, 10, 0), 0, "F_OFD_SETLK write lock [0,10)");
+    uexpect(lk(fd, F_OFD_SETLK, F_WRLCK, SEEK_SET, 0, 10, 0), 0, "F_OFD_SETLK write lock [0,10)");
     struct flock f;
-    expect(lk(fd2, F_OFD_GETLK, F_WRLCK, SEEK_SET, 5, 1, &f), 0, "F_OFD_GETLK through another open of the file");
+    uexpect(lk(fd2, F_OFD_GETLK, F_WRLCK, SEEK_SET, 5, 1, &f), 0, "F_OFD_GETLK through another open of the file");
     check(f.type == F_WRLCK && f.start == 0 && f.len == 10 && f.pid == -1, "sees it, pid -1, even in the same process");
-    expect(setlk(fd2, F_WRLCK, 0, 1), -EAGAIN, "a process lock over it is EAGAIN, even in the same process");
+    uexpect(setlk(fd2, F_WRLCK, 0, 1), -EAGAIN, "a process lock over it is EAGAIN, even in the same process");
     uclose(fd2);
     in_child(c_sees_ofd, fd);
     struct flock g = {F_WRLCK, SEEK_SET, 20, 1, 1, 0};
-    expect(sys3(NR_fcntl, fd, F_OFD_SETLK, (long)&g), -EINVAL, "F_OFD_SETLK with l_pid not 0 is EINVAL");
-    expect(lk(fd, F_OFD_SETLK, F_UNLCK, SEEK_SET, 0, 0, 0), 0, "F_OFD_SETLK F_UNLCK drops it");
+    uexpect(sys3(NR_fcntl, fd, F_OFD_SETLK, (long)&g), -EINVAL, "F_OFD_SETLK with l_pid not 0 is EINVAL");
+    uexpect(lk(fd, F_OFD_SETLK, F_UNLCK, SEEK_SET, 0, 0, 0), 0, "F_OFD_SETLK F_UNLCK drops it");
     (void)F_OFD_SETLKW;
 }
 
 static void flock_checks(long fd)
 {
     long fd2 = uopen(path, O_RDWR);
-    expect(uflock(fd, LOCK_EX), 0, "flock LOCK_EX");
-    expect(uflock(fd2, LOCK_EX | LOCK_NB), -EAGAIN, "another open of the file: LOCK_EX|LOCK_NB is EAGAIN");
-    expect(uflock(fd2, LOCK_SH | LOCK_NB), -EAGAIN, "and LOCK_SH|LOCK_NB");
+    uexpect(uflock(fd, LOCK_EX), 0, "flock LOCK_EX");
+    uexpect(uflock(fd2, LOCK_EX | LOCK_NB), -EAGAIN, "another open of the file: LOCK_EX|LOCK_NB is EAGAIN");
+    uexpect(uflock(fd2, LOCK_SH | LOCK_NB), -EAGAIN, "and LOCK_SH|LOCK_NB");
     long d = sys1(NR_dup, fd);
     uclose(d);
-    expect(uflock(fd2, LOCK_EX | LOCK_NB), -EAGAIN, "closing a dup of the holder keeps it");
+    uexpect(uflock(fd2, LOCK_EX | LOCK_NB), -EAGAIN, "closing a dup of the holder keeps it");
     in_child(c_flock_inherited, fd);
     in_child(c_flock_other, fd);
-    expect(uflock(fd, LOCK_SH), 0, "LOCK_SH converts it");
-    expect(uflock(fd2, LOCK_SH | LOCK_NB), 0, "another open shares it");
-    expect(uflock(fd2, LOCK_UN), 0, "LOCK_UN");
-    expect(uflock(fd, 0), -EINVAL, "flock op 0 is EINVAL");
-    expect(uflock(fd, LOCK_NB), -EINVAL, "LOCK_NB alone is EINVAL");
-    expect(uflock(99, LOCK_EX), -EBADF, "flock of a closed fd is EBADF");
-    expect(uflock(fd, LOCK_UN), 0, "the first lets go too");
+    uexpect(uflock(fd, LOCK_SH), 0, "LOCK_SH converts it");
+    uexpect(uflock(fd2, LOCK_SH | LOCK_NB), 0, "another open shares it");
+    uexpect(uflock(fd2, LOCK_UN), 0, "LOCK_UN");
+    uexpect(uflock(fd, 0), -EINVAL, "flock op 0 is EINVAL");
+    uexpect(uflock(fd, LOCK_NB), -EINVAL, "LOCK_NB alone is EINVAL");
+    uexpect(uflock(99, LOCK_EX), -EBADF, "flock of a closed fd is EBADF");
+    uexpect(uflock(fd, LOCK_UN), 0, "the first lets go too");
     long fd3 = uopen(path, O_RDWR);
-    expect(uflock(fd3, LOCK_EX), 0, "a third open takes LOCK_EX");
+    uexpect(uflock(fd3, LOCK_EX), 0, "a third open takes LOCK_EX");
     uclose(fd3);
-    expect(uflock(fd2, LOCK_EX | LOCK_NB), 0, "its last close dropped it");
+    uexpect(uflock(fd2, LOCK_EX | LOCK_NB), 0, "its last close dropped it");
     uclose(fd2);
 }
 
@@ -325,7 +315,7 @@ int main(int argc, char **argv, char **envp)
         ofd_checks(fd);
         flock_checks(fd);
         uclose(fd);
-        expect(sys3(NR_unlinkat, AT_FDCWD, (long)path, 0), 0, "remove the lock file");
+        uexpect(sys3(NR_unlinkat, AT_FDCWD, (long)path, 0), 0, "remove the lock file");
     }
     uputs("ulocks: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;

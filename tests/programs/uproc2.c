@@ -57,17 +57,6 @@
 long uthread_clone(unsigned long flags, void *stack, int *ptid, void *tls, int *ctid, int (*fn)(void *),
                    void *arg);
 
-/* A check of a number: Linux's answer, and ours when they differ. */
-static void expect(long got, long want, const char *what)
-{
-    uputs(got == want ? "ok   " : "FAIL ");
-    uputs(what);
-    if (got != want) {
-        uputs(": expected "), uputn(want), uputs(", got "), uputn(got);
-    }
-    uputs("\n");
-    fails += got != want;
-}
 
 struct ts {
     long sec, nsec;
@@ -172,10 +161,10 @@ int main(int argc, char **argv, char **envp)
     sys1(NR_close, fd[1]);
     long gpid = 0, gppid = -1;
     sys3(NR_read, fd[0], (long)&gpid, sizeof gpid);
-    expect(wait4_(c, &st, 0), c, "the orphan's parent ends and is reaped");
+    uexpect(wait4_(c, &st, 0), c, "the orphan's parent ends and is reaped");
     sys3(NR_read, fd[0], (long)&gppid, sizeof gppid);
     sys1(NR_close, fd[0]);
-    expect(gppid, 1, "an orphan's getppid() is 1 (init)");
+    uexpect(gppid, 1, "an orphan's getppid() is 1 (init)");
     r = 0;
     for (int i = 0; i < 500; i++) { /* init reaps it: kill finds no such process */
         r = kill_(gpid, 0);
@@ -183,18 +172,18 @@ int main(int argc, char **argv, char **envp)
             break;
         msleep(10);
     }
-    expect(r, -ESRCH, "init reaps the orphan: it is gone");
-    expect(wait4_(gpid, &st, WNOHANG), -ECHILD, "the orphan is not our child");
+    uexpect(r, -ESRCH, "init reaps the orphan: it is gone");
+    uexpect(wait4_(gpid, &st, WNOHANG), -ECHILD, "the orphan is not our child");
 
     /* A subreaper gets its orphaned descendants, and waits for them. */
     int flag = -1;
-    expect(sys6(NR_prctl, PR_GET_CHILD_SUBREAPER, (long)&flag, 0, 0, 0, 0), 0, "PR_GET_CHILD_SUBREAPER");
-    expect(flag, 0, "a process is not a subreaper to start with");
-    expect(sys6(NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0), 0, "PR_SET_CHILD_SUBREAPER");
+    uexpect(sys6(NR_prctl, PR_GET_CHILD_SUBREAPER, (long)&flag, 0, 0, 0, 0), 0, "PR_GET_CHILD_SUBREAPER");
+    uexpect(flag, 0, "a process is not a subreaper to start with");
+    uexpect(sys6(NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0), 0, "PR_SET_CHILD_SUBREAPER");
     flag = -1;
     sys6(NR_prctl, PR_GET_CHILD_SUBREAPER, (long)&flag, 0, 0, 0, 0);
-    expect(flag, 1, "PR_GET_CHILD_SUBREAPER says it is one");
-    expect(sys6(NR_prctl, PR_GET_CHILD_SUBREAPER, 8, 0, 0, 0, 0), -EFAULT, "PR_GET_CHILD_SUBREAPER to a bad pointer");
+    uexpect(flag, 1, "PR_GET_CHILD_SUBREAPER says it is one");
+    uexpect(sys6(NR_prctl, PR_GET_CHILD_SUBREAPER, 8, 0, 0, 0, 0), -EFAULT, "PR_GET_CHILD_SUBREAPER to a bad pointer");
     int go[2]; /* the grandchild's pid comes up fd, its go-ahead down go */
     pipe_(fd);
     pipe_(go);
@@ -213,16 +202,16 @@ int main(int argc, char **argv, char **envp)
     }
     gpid = 0;
     sys3(NR_read, fd[0], (long)&gpid, sizeof gpid);
-    expect(wait4_(c, &st, 0), c, "the middle process ends");
+    uexpect(wait4_(c, &st, 0), c, "the middle process ends");
     sys3(NR_write, go[1], (long)"x", 1);
     sys1(NR_close, fd[0]);
     sys1(NR_close, fd[1]);
     sys1(NR_close, go[0]);
     sys1(NR_close, go[1]);
     st = -1;
-    expect(wait4_(-1, &st, 0), gpid, "the subreaper reaps its orphaned grandchild");
-    expect(st, 33 << 8, "whose getppid() was the subreaper");
-    expect(wait4_(-1, &st, WNOHANG), -ECHILD, "and then has no children");
+    uexpect(wait4_(-1, &st, 0), gpid, "the subreaper reaps its orphaned grandchild");
+    uexpect(st, 33 << 8, "whose getppid() was the subreaper");
+    uexpect(wait4_(-1, &st, WNOHANG), -ECHILD, "and then has no children");
     /* A child of a subreaper is not one itself; fork keeps no flag. */
     c = ufork();
     if (c == 0) {
@@ -231,7 +220,7 @@ int main(int argc, char **argv, char **envp)
         uexit(f == 0 ? 0 : 1);
     }
     wait4_(c, &st, 0);
-    expect(st, 0, "fork does not inherit PR_SET_CHILD_SUBREAPER");
+    uexpect(st, 0, "fork does not inherit PR_SET_CHILD_SUBREAPER");
     sys6(NR_prctl, PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0, 0);
 
     /* ---- a zombie is a process until reaped ---- */
@@ -240,11 +229,11 @@ int main(int argc, char **argv, char **envp)
         uexit(4);
     poison(&wi); /* wait for it to end, reaping nothing */
     waitid_(P_PID, c, &wi, WEXITED | WNOWAIT, 0);
-    expect(kill_(c, 0), 0, "kill(zombie, 0) finds it");
-    expect(kill_(c, SIGTERM), 0, "kill(zombie, SIGTERM) succeeds");
-    expect(wait4_(c, &st, 0), c, "the zombie is reaped");
-    expect(st, 4 << 8, "with its exit code, not the late signal");
-    expect(kill_(c, 0), -ESRCH, "kill of a reaped pid is ESRCH");
+    uexpect(kill_(c, 0), 0, "kill(zombie, 0) finds it");
+    uexpect(kill_(c, SIGTERM), 0, "kill(zombie, SIGTERM) succeeds");
+    uexpect(wait4_(c, &st, 0), c, "the zombie is reaped");
+    uexpect(st, 4 << 8, "with its exit code, not the late signal");
+    uexpect(kill_(c, 0), -ESRCH, "kill of a reaped pid is ESRCH");
 
     /* ---- vfork ---- */
     vf_value = 0;
@@ -259,11 +248,11 @@ int main(int argc, char **argv, char **envp)
         sys1(NR_exit, 6);
     }
     long t1 = now_ms();
-    expect(vf_value, 42, "vfork: the child's store is seen by the parent");
-    expect(vf_pid, c, "vfork: the child is its own process");
-    expect(t1 - t0 >= 95, 1, "vfork: the parent slept until the child ended");
-    expect(wait4_(c, &st, WNOHANG), c, "vfork: the child is already a zombie when the parent goes on");
-    expect(st, 6 << 8, "vfork: its exit code");
+    uexpect(vf_value, 42, "vfork: the child's store is seen by the parent");
+    uexpect(vf_pid, c, "vfork: the child is its own process");
+    uexpect(t1 - t0 >= 95, 1, "vfork: the parent slept until the child ended");
+    uexpect(wait4_(c, &st, WNOHANG), c, "vfork: the child is already a zombie when the parent goes on");
+    uexpect(st, 6 << 8, "vfork: its exit code");
     char ms[] = "2000"; /* long enough that a loaded host's slow execve still ends first */
     char *args[] = {argv[0], "child", "sleep", ms, "5", 0};
     vf_value = 0;
@@ -277,39 +266,39 @@ int main(int argc, char **argv, char **envp)
         sys1(NR_exit, 99);
     }
     t1 = now_ms();
-    expect(vf_value, 0, "vfork: the child's execve worked");
-    expect(wait4_(c, &st, WNOHANG), 0, "vfork: the parent goes on once the child has called execve");
-    expect(t1 - t0 < 2000, 1, "vfork: before the new program ends");
-    expect(wait4_(c, &st, 0), c, "vfork: the exec'd child is reaped");
-    expect(st, 5 << 8, "vfork: with the new program's exit code");
+    uexpect(vf_value, 0, "vfork: the child's execve worked");
+    uexpect(wait4_(c, &st, WNOHANG), 0, "vfork: the parent goes on once the child has called execve");
+    uexpect(t1 - t0 < 2000, 1, "vfork: before the new program ends");
+    uexpect(wait4_(c, &st, 0), c, "vfork: the exec'd child is reaped");
+    uexpect(st, 5 << 8, "vfork: with the new program's exit code");
     c = UVFORK();
     if (c == 0) {
         vf_value = sys3(NR_execve, (long)"/nosuch/program", (long)args, (long)envp);
         sys1(NR_exit, 7);
     }
-    expect(vf_value, -ENOENT, "vfork: a failed execve returns to the child, the parent still waits");
-    expect(wait4_(c, &st, 0), c, "and reaps it");
+    uexpect(vf_value, -ENOENT, "vfork: a failed execve returns to the child, the parent still waits");
+    uexpect(wait4_(c, &st, 0), c, "and reaps it");
 
     /* clone(CLONE_VM) without CLONE_THREAD: a process, in our memory. */
     long where = 0;
     c = uthread_clone(CLONE_VM | SIGCHLD, vm_stack + sizeof vm_stack, 0, 0, 0, clone_vm_child, &where);
-    expect(c > 0, 1, "clone(CLONE_VM | SIGCHLD) makes a child");
-    expect(wait4_(c, &st, 0), c, "which wait4 reaps, being a process");
-    expect(st, 9 << 8, "with its exit code");
-    expect(where > 0 ? *(long *)where : -1, 77, "the child's mmap is in the parent's memory");
+    uexpect(c > 0, 1, "clone(CLONE_VM | SIGCHLD) makes a child");
+    uexpect(wait4_(c, &st, 0), c, "which wait4 reaps, being a process");
+    uexpect(st, 9 << 8, "with its exit code");
+    uexpect(where > 0 ? *(long *)where : -1, 77, "the child's mmap is in the parent's memory");
 
     /* ---- clone flags Linux refuses ---- */
     int ptid = 0;
-    expect(clone_refused(CLONE_SIGHAND | SIGCHLD, 0), -EINVAL, "clone: CLONE_SIGHAND without CLONE_VM is EINVAL");
-    expect(clone_refused(CLONE_THREAD | CLONE_VM, 0), -EINVAL, "clone: CLONE_THREAD without CLONE_SIGHAND is EINVAL");
-    expect(clone_refused(CLONE_THREAD | CLONE_FS, 0), -EINVAL, "clone: CLONE_THREAD alone (no VM, no SIGHAND) is EINVAL");
-    expect(clone_refused(CLONE_NEWNS | CLONE_FS | SIGCHLD, 0), -EINVAL, "clone: CLONE_NEWNS with CLONE_FS is EINVAL");
-    expect(clone_refused(CLONE_NEWUSER | CLONE_FS | SIGCHLD, 0), -EINVAL, "clone: CLONE_NEWUSER with CLONE_FS is EINVAL");
-    expect(clone_refused(CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEWPID, 0), -EINVAL,
+    uexpect(clone_refused(CLONE_SIGHAND | SIGCHLD, 0), -EINVAL, "clone: CLONE_SIGHAND without CLONE_VM is EINVAL");
+    uexpect(clone_refused(CLONE_THREAD | CLONE_VM, 0), -EINVAL, "clone: CLONE_THREAD without CLONE_SIGHAND is EINVAL");
+    uexpect(clone_refused(CLONE_THREAD | CLONE_FS, 0), -EINVAL, "clone: CLONE_THREAD alone (no VM, no SIGHAND) is EINVAL");
+    uexpect(clone_refused(CLONE_NEWNS | CLONE_FS | SIGCHLD, 0), -EINVAL, "clone: CLONE_NEWNS with CLONE_FS is EINVAL");
+    uexpect(clone_refused(CLONE_NEWUSER | CLONE_FS | SIGCHLD, 0), -EINVAL, "clone: CLONE_NEWUSER with CLONE_FS is EINVAL");
+    uexpect(clone_refused(CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEWPID, 0), -EINVAL,
            "clone: CLONE_THREAD with CLONE_NEWPID is EINVAL");
-    expect(clone_refused(CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, (long)&ptid), -EINVAL,
+    uexpect(clone_refused(CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, (long)&ptid), -EINVAL,
            "clone: CLONE_PIDFD with CLONE_PARENT_SETTID is EINVAL");
-    expect(clone_refused(CLONE_PIDFD | CLONE_DETACHED | SIGCHLD, (long)&ptid), -EINVAL,
+    uexpect(clone_refused(CLONE_PIDFD | CLONE_DETACHED | SIGCHLD, (long)&ptid), -EINVAL,
            "clone: CLONE_PIDFD with CLONE_DETACHED is EINVAL");
 
     /* ---- waitid ---- */
@@ -317,26 +306,26 @@ int main(int argc, char **argv, char **envp)
     if (c == 0)
         uexit(3);
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WEXITED | WNOWAIT, 0), 0, "waitid(P_PID, WEXITED | WNOWAIT)");
-    expect(wi.signo, SIGCHLD, "waitid: si_signo SIGCHLD");
-    expect(wi.code, CLD_EXITED, "waitid: si_code CLD_EXITED");
-    expect(wi.pid, c, "waitid: si_pid");
-    expect(wi.uid, uid, "waitid: si_uid");
-    expect(wi.status, 3, "waitid: si_status the exit code");
-    expect(wi.errno_, 0, "waitid: si_errno 0");
+    uexpect(waitid_(P_PID, c, &wi, WEXITED | WNOWAIT, 0), 0, "waitid(P_PID, WEXITED | WNOWAIT)");
+    uexpect(wi.signo, SIGCHLD, "waitid: si_signo SIGCHLD");
+    uexpect(wi.code, CLD_EXITED, "waitid: si_code CLD_EXITED");
+    uexpect(wi.pid, c, "waitid: si_pid");
+    uexpect(wi.uid, uid, "waitid: si_uid");
+    uexpect(wi.status, 3, "waitid: si_status the exit code");
+    uexpect(wi.errno_, 0, "waitid: si_errno 0");
     struct rusage ru;
     for (int i = 0; i < 14; i++)
         ru.more[i] = -1;
     ru.utime_sec = ru.utime_usec = ru.stime_sec = ru.stime_usec = -1;
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WEXITED, &ru), 0, "WNOWAIT left it there: waitid(WEXITED) reaps it");
-    expect(wi.pid == c && wi.status == 3, 1, "the same answer again");
-    expect(ru.utime_sec >= 0 && ru.utime_usec >= 0 && ru.utime_usec < 1000000 && ru.stime_usec >= 0 &&
+    uexpect(waitid_(P_PID, c, &wi, WEXITED, &ru), 0, "WNOWAIT left it there: waitid(WEXITED) reaps it");
+    uexpect(wi.pid == c && wi.status == 3, 1, "the same answer again");
+    uexpect(ru.utime_sec >= 0 && ru.utime_usec >= 0 && ru.utime_usec < 1000000 && ru.stime_usec >= 0 &&
                ru.stime_usec < 1000000 && ru.more[13] >= 0,
            1, "waitid fills its rusage");
-    expect(kill_(c, 0), -ESRCH, "and the child is gone");
+    uexpect(kill_(c, 0), -ESRCH, "and the child is gone");
     poison(&wi);
-    expect(waitid_(P_ALL, 0, &wi, WEXITED | WNOHANG, 0), -ECHILD, "waitid with no children: ECHILD");
+    uexpect(waitid_(P_ALL, 0, &wi, WEXITED | WNOHANG, 0), -ECHILD, "waitid with no children: ECHILD");
 
     /* WNOHANG with a child still running: 0, si_pid and si_signo zeroed. */
     pipe_(fd);
@@ -347,14 +336,14 @@ int main(int argc, char **argv, char **envp)
         uexit(0);
     }
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WEXITED | WNOHANG, 0), 0, "waitid(WNOHANG) of a running child: 0");
-    expect(wi.pid, 0, "waitid(WNOHANG) with nothing to report: si_pid 0");
-    expect(wi.signo, 0, "and si_signo 0");
+    uexpect(waitid_(P_PID, c, &wi, WEXITED | WNOHANG, 0), 0, "waitid(WNOHANG) of a running child: 0");
+    uexpect(wi.pid, 0, "waitid(WNOHANG) with nothing to report: si_pid 0");
+    uexpect(wi.signo, 0, "and si_signo 0");
     sys3(NR_write, fd[1], (long)"x", 1);
     sys1(NR_close, fd[0]);
     sys1(NR_close, fd[1]);
-    expect(waitid_(P_PID, c, 0, WEXITED, 0), 0, "waitid with no siginfo still reaps");
-    expect(kill_(c, 0), -ESRCH, "(the child is gone)");
+    uexpect(waitid_(P_PID, c, 0, WEXITED, 0), 0, "waitid with no siginfo still reaps");
+    uexpect(kill_(c, 0), -ESRCH, "(the child is gone)");
 
     /* Stopped, continued, killed. */
     c = ufork();
@@ -364,29 +353,29 @@ int main(int argc, char **argv, char **envp)
         uexit(1);
     }
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WSTOPPED | WNOWAIT, 0), 0, "waitid(WSTOPPED | WNOWAIT) of a stopping child");
-    expect(wi.code, CLD_STOPPED, "waitid: CLD_STOPPED");
-    expect(wi.status, SIGSTOP, "waitid: si_status the stop signal");
+    uexpect(waitid_(P_PID, c, &wi, WSTOPPED | WNOWAIT, 0), 0, "waitid(WSTOPPED | WNOWAIT) of a stopping child");
+    uexpect(wi.code, CLD_STOPPED, "waitid: CLD_STOPPED");
+    uexpect(wi.status, SIGSTOP, "waitid: si_status the stop signal");
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WSTOPPED | WNOHANG, 0), 0, "WNOWAIT kept the stop to report again");
-    expect(wi.pid == c && wi.code == CLD_STOPPED, 1, "and waitid(WSTOPPED) reports it");
+    uexpect(waitid_(P_PID, c, &wi, WSTOPPED | WNOHANG, 0), 0, "WNOWAIT kept the stop to report again");
+    uexpect(wi.pid == c && wi.code == CLD_STOPPED, 1, "and waitid(WSTOPPED) reports it");
     poison(&wi);
     waitid_(P_PID, c, &wi, WSTOPPED | WNOHANG, 0);
-    expect(wi.pid, 0, "a stop is reported once");
+    uexpect(wi.pid, 0, "a stop is reported once");
     st = -1;
-    expect(wait4_(c, &st, WNOHANG | 2 /* WUNTRACED */), 0, "nor does wait4(WUNTRACED) see it again");
+    uexpect(wait4_(c, &st, WNOHANG | 2 /* WUNTRACED */), 0, "nor does wait4(WUNTRACED) see it again");
     kill_(c, SIGCONT);
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WCONTINUED, 0), 0, "waitid(WCONTINUED)");
-    expect(wi.code, CLD_CONTINUED, "waitid: CLD_CONTINUED");
-    expect(wi.status, SIGCONT, "waitid: si_status SIGCONT");
-    expect(wi.pid, c, "waitid: and the pid");
+    uexpect(waitid_(P_PID, c, &wi, WCONTINUED, 0), 0, "waitid(WCONTINUED)");
+    uexpect(wi.code, CLD_CONTINUED, "waitid: CLD_CONTINUED");
+    uexpect(wi.status, SIGCONT, "waitid: si_status SIGCONT");
+    uexpect(wi.pid, c, "waitid: and the pid");
     kill_(c, SIGTERM);
     poison(&wi);
-    expect(waitid_(P_ALL, 0, &wi, WEXITED, 0), 0, "waitid(P_ALL, WEXITED) of a killed child");
-    expect(wi.code, CLD_KILLED, "waitid: CLD_KILLED");
-    expect(wi.status, SIGTERM, "waitid: si_status the signal");
-    expect(wi.pid, c, "waitid: and the pid");
+    uexpect(waitid_(P_ALL, 0, &wi, WEXITED, 0), 0, "waitid(P_ALL, WEXITED) of a killed child");
+    uexpect(wi.code, CLD_KILLED, "waitid: CLD_KILLED");
+    uexpect(wi.status, SIGTERM, "waitid: si_status the signal");
+    uexpect(wi.pid, c, "waitid: and the pid");
 
     /* wait4's view of the same: stopped once, continued once. */
     c = ufork();
@@ -395,19 +384,19 @@ int main(int argc, char **argv, char **envp)
         msleep(10000);
         uexit(1);
     }
-    expect(wait4_(c, &st, 2 /* WUNTRACED */), c, "wait4(WUNTRACED) of a stopping child");
-    expect(st, 0x137f, "wait4: status stopped by SIGSTOP");
+    uexpect(wait4_(c, &st, 2 /* WUNTRACED */), c, "wait4(WUNTRACED) of a stopping child");
+    uexpect(st, 0x137f, "wait4: status stopped by SIGSTOP");
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WSTOPPED | WNOHANG, 0) == 0 && wi.pid == 0, 1,
+    uexpect(waitid_(P_PID, c, &wi, WSTOPPED | WNOHANG, 0) == 0 && wi.pid == 0, 1,
            "a stop wait4 reported is not waitid's to report again");
     kill_(c, SIGCONT);
-    expect(wait4_(c, &st, WCONTINUED), c, "wait4(WCONTINUED)");
-    expect(st, 0xffff, "wait4: status continued");
+    uexpect(wait4_(c, &st, WCONTINUED), c, "wait4(WCONTINUED)");
+    uexpect(st, 0xffff, "wait4: status continued");
     poison(&wi);
-    expect(waitid_(P_PID, c, &wi, WCONTINUED | WNOHANG, 0) == 0 && wi.pid == 0, 1, "a continue is reported once");
+    uexpect(waitid_(P_PID, c, &wi, WCONTINUED | WNOHANG, 0) == 0 && wi.pid == 0, 1, "a continue is reported once");
     kill_(c, SIGKILL);
-    expect(wait4_(c, &st, 0), c, "wait4 reaps the killed child");
-    expect(st, SIGKILL, "wait4: status killed by SIGKILL");
+    uexpect(wait4_(c, &st, 0), c, "wait4 reaps the killed child");
+    uexpect(st, SIGKILL, "wait4: status killed by SIGKILL");
 
     /* P_PGID. */
     pipe_(fd);
@@ -423,30 +412,30 @@ int main(int argc, char **argv, char **envp)
     sys1(NR_close, fd[0]);
     sys1(NR_close, fd[1]);
     poison(&wi);
-    expect(waitid_(P_PGID, me, &wi, WEXITED | WNOHANG, 0), -ECHILD, "waitid(P_PGID) of a group with no children of ours");
+    uexpect(waitid_(P_PGID, me, &wi, WEXITED | WNOHANG, 0), -ECHILD, "waitid(P_PGID) of a group with no children of ours");
     poison(&wi);
-    expect(waitid_(P_PGID, c, &wi, WEXITED, 0), 0, "waitid(P_PGID) of the child's own group");
-    expect(wi.pid == c && wi.status == 8, 1, "waitid(P_PGID): its pid and exit code");
+    uexpect(waitid_(P_PGID, c, &wi, WEXITED, 0), 0, "waitid(P_PGID) of the child's own group");
+    uexpect(wi.pid == c && wi.status == 8, 1, "waitid(P_PGID): its pid and exit code");
     c = ufork();
     if (c == 0)
         uexit(9);
     poison(&wi);
-    expect(waitid_(P_PGID, 0, &wi, WEXITED, 0), 0, "waitid(P_PGID, 0): our own group");
-    expect(wi.pid == c && wi.status == 9, 1, "waitid(P_PGID, 0): the child in it");
+    uexpect(waitid_(P_PGID, 0, &wi, WEXITED, 0), 0, "waitid(P_PGID, 0): our own group");
+    uexpect(wi.pid == c && wi.status == 9, 1, "waitid(P_PGID, 0): the child in it");
 
     /* Bad arguments. */
     c = ufork();
     if (c == 0)
         uexit(2);
-    expect(waitid_(P_PID, c, &wi, 0, 0), -EINVAL, "waitid without WEXITED, WSTOPPED or WCONTINUED: EINVAL");
-    expect(waitid_(7, c, &wi, WEXITED, 0), -EINVAL, "waitid of a bad idtype: EINVAL");
-    expect(waitid_(P_PID, 0, &wi, WEXITED, 0), -EINVAL, "waitid(P_PID, 0): EINVAL");
-    expect(waitid_(P_PGID, -1, &wi, WEXITED, 0), -EINVAL, "waitid(P_PGID, -1): EINVAL");
-    expect(waitid_(P_PID, c, &wi, WEXITED | 0x100, 0), -EINVAL, "waitid with an unknown option: EINVAL");
-    expect(wait4_(c, &st, WNOWAIT), -EINVAL, "wait4 takes no WNOWAIT: EINVAL");
-    expect(waitid_(P_PID, me, &wi, WEXITED, 0), -ECHILD, "waitid of a pid not our child: ECHILD");
-    expect(waitid_(P_PID, c, (struct winfo *)8, WEXITED, 0), -EFAULT, "waitid to a bad siginfo: EFAULT");
-    expect(kill_(c, 0), -ESRCH, "after reaping the child all the same");
+    uexpect(waitid_(P_PID, c, &wi, 0, 0), -EINVAL, "waitid without WEXITED, WSTOPPED or WCONTINUED: EINVAL");
+    uexpect(waitid_(7, c, &wi, WEXITED, 0), -EINVAL, "waitid of a bad idtype: EINVAL");
+    uexpect(waitid_(P_PID, 0, &wi, WEXITED, 0), -EINVAL, "waitid(P_PID, 0): EINVAL");
+    uexpect(waitid_(P_PGID, -1, &wi, WEXITED, 0), -EINVAL, "waitid(P_PGID, -1): EINVAL");
+    uexpect(waitid_(P_PID, c, &wi, WEXITED | 0x100, 0), -EINVAL, "waitid with an unknown option: EINVAL");
+    uexpect(wait4_(c, &st, WNOWAIT), -EINVAL, "wait4 takes no WNOWAIT: EINVAL");
+    uexpect(waitid_(P_PID, me, &wi, WEXITED, 0), -ECHILD, "waitid of a pid not our child: ECHILD");
+    uexpect(waitid_(P_PID, c, (struct winfo *)8, WEXITED, 0), -EFAULT, "waitid to a bad siginfo: EFAULT");
+    uexpect(kill_(c, 0), -ESRCH, "after reaping the child all the same");
 
     uputs("uproc2: ");
     uputn(fails);

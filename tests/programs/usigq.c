@@ -17,6 +17,7 @@
  * Every check is Linux's answer: the program prints "0 failed" on Linux.
  */
 #include "usys.h"
+#include "umem.h"
 
 #define SIGUSR1 10
 #define SIGUSR2 12
@@ -46,23 +47,7 @@
 #define fails (*ufails())
 
 /* The compiler may call this for zeroing a struct. */
-void *memset(void *d, int c, size_t n)
-{
-    while (n--)
-        ((volatile char *)d)[n] = (char)c;
-    return d;
-}
 
-static void expect(long got, long want, const char *what)
-{
-    uputs(got == want ? "ok   " : "FAIL ");
-    uputs(what);
-    if (got != want) {
-        uputs(": expected "), uputn(want), uputs(", got "), uputn(got);
-    }
-    uputs("\n");
-    fails += got != want;
-}
 
 /* siginfo_t: the kill/queue part and the SIGCHLD part. */
 struct usiginfo {
@@ -166,35 +151,35 @@ int main(int argc, char **argv, char **envp)
     handle(SIGRTMIN + 1, record);
     handle(SIGUSR1, record);
     n_seen = 0;
-    expect(queue(me, SIGRTMIN, SI_QUEUE, 1234), 0, "rt_sigqueueinfo to ourselves");
-    expect(n_seen, 1, "the handler ran before the call returned");
-    expect(seen_sig[0], SIGRTMIN, "siginfo: the signal");
-    expect(seen_code[0], SI_QUEUE, "siginfo: si_code SI_QUEUE");
-    expect(seen_pid[0], me, "siginfo: si_pid");
-    expect(seen_uid[0], uid, "siginfo: si_uid");
-    expect(seen_value[0], 1234, "siginfo: si_value");
+    uexpect(queue(me, SIGRTMIN, SI_QUEUE, 1234), 0, "rt_sigqueueinfo to ourselves");
+    uexpect(n_seen, 1, "the handler ran before the call returned");
+    uexpect(seen_sig[0], SIGRTMIN, "siginfo: the signal");
+    uexpect(seen_code[0], SI_QUEUE, "siginfo: si_code SI_QUEUE");
+    uexpect(seen_pid[0], me, "siginfo: si_pid");
+    uexpect(seen_uid[0], uid, "siginfo: si_uid");
+    uexpect(seen_value[0], 1234, "siginfo: si_value");
 
     /* Three real-time signals while blocked: three deliveries, in order. */
     procmask(SIG_BLOCK, BIT(SIGRTMIN) | BIT(SIGRTMIN + 1) | BIT(SIGUSR1));
     n_seen = 0;
-    expect(queue(me, SIGRTMIN, SI_QUEUE, 11), 0, "queue SIGRTMIN, value 11, blocked");
-    expect(queue(me, SIGRTMIN, SI_QUEUE, 22), 0, "queue SIGRTMIN, value 22, blocked");
-    expect(queue(me, SIGRTMIN, SI_QUEUE, 33), 0, "queue SIGRTMIN, value 33, blocked");
-    expect(n_seen, 0, "blocked: none delivered yet");
-    expect((pending() & BIT(SIGRTMIN)) != 0, 1, "rt_sigpending shows SIGRTMIN");
+    uexpect(queue(me, SIGRTMIN, SI_QUEUE, 11), 0, "queue SIGRTMIN, value 11, blocked");
+    uexpect(queue(me, SIGRTMIN, SI_QUEUE, 22), 0, "queue SIGRTMIN, value 22, blocked");
+    uexpect(queue(me, SIGRTMIN, SI_QUEUE, 33), 0, "queue SIGRTMIN, value 33, blocked");
+    uexpect(n_seen, 0, "blocked: none delivered yet");
+    uexpect((pending() & BIT(SIGRTMIN)) != 0, 1, "rt_sigpending shows SIGRTMIN");
     procmask(SIG_UNBLOCK, BIT(SIGRTMIN));
-    expect(n_seen, 3, "unblocked: three deliveries");
-    expect(seen_value[0] * 10000 + seen_value[1] * 100 + seen_value[2], 112233, "in the order sent (values 11 22 33)");
-    expect((pending() & BIT(SIGRTMIN)) != 0, 0, "and none left pending");
+    uexpect(n_seen, 3, "unblocked: three deliveries");
+    uexpect(seen_value[0] * 10000 + seen_value[1] * 100 + seen_value[2], 112233, "in the order sent (values 11 22 33)");
+    uexpect((pending() & BIT(SIGRTMIN)) != 0, 0, "and none left pending");
 
     /* A standard signal does not queue: three sent, one delivered, the first's value. */
     n_seen = 0;
-    expect(queue(me, SIGUSR1, SI_QUEUE, 1), 0, "queue SIGUSR1 (blocked), value 1");
-    expect(queue(me, SIGUSR1, SI_QUEUE, 2), 0, "queue SIGUSR1 again: 0, though it is dropped");
+    uexpect(queue(me, SIGUSR1, SI_QUEUE, 1), 0, "queue SIGUSR1 (blocked), value 1");
+    uexpect(queue(me, SIGUSR1, SI_QUEUE, 2), 0, "queue SIGUSR1 again: 0, though it is dropped");
     queue(me, SIGUSR1, SI_QUEUE, 3);
     procmask(SIG_UNBLOCK, BIT(SIGUSR1));
-    expect(n_seen, 1, "SIGUSR1 three times while blocked: one delivery");
-    expect(seen_value[0], 1, "with the first one's value");
+    uexpect(n_seen, 1, "SIGUSR1 three times while blocked: one delivery");
+    uexpect(seen_value[0], 1, "with the first one's value");
 
     /* Lower numbers first; standard before real-time. */
     procmask(SIG_BLOCK, BIT(SIGRTMIN) | BIT(SIGUSR1));
@@ -203,14 +188,14 @@ int main(int argc, char **argv, char **envp)
     queue(me, SIGRTMIN, SI_QUEUE, 2);
     queue(me, SIGUSR1, SI_QUEUE, 1);
     procmask(SIG_UNBLOCK, BIT(SIGRTMIN) | BIT(SIGRTMIN + 1) | BIT(SIGUSR1));
-    expect(n_seen, 3, "three different signals: three deliveries");
-    expect(seen_sig[0] * 10000 + seen_sig[1] * 100 + seen_sig[2], SIGUSR1 * 10000 + SIGRTMIN * 100 + SIGRTMIN + 1,
+    uexpect(n_seen, 3, "three different signals: three deliveries");
+    uexpect(seen_sig[0] * 10000 + seen_sig[1] * 100 + seen_sig[2], SIGUSR1 * 10000 + SIGRTMIN * 100 + SIGRTMIN + 1,
            "lowest number first: SIGUSR1, SIGRTMIN, SIGRTMIN+1");
 
     /* kill() of a real-time signal: SI_USER, the kernel's pid. */
     n_seen = 0;
     sys3(NR_kill, me, SIGRTMIN, 0);
-    expect(n_seen == 1 && seen_code[0] == SI_USER && seen_pid[0] == me, 1, "kill of SIGRTMIN: SI_USER, our pid");
+    uexpect(n_seen == 1 && seen_code[0] == SI_USER && seen_pid[0] == me, 1, "kill of SIGRTMIN: SI_USER, our pid");
 
     /* rt_tgsigqueueinfo: to a thread. */
     n_seen = 0;
@@ -220,11 +205,11 @@ int main(int argc, char **argv, char **envp)
     q.pid = (int)me;
     q.uid = (int)uid;
     q.u.value = 99;
-    expect(sys6(NR_rt_tgsigqueueinfo, me, tid, SIGRTMIN, (long)&q, 0, 0), 0, "rt_tgsigqueueinfo to our thread");
-    expect(n_seen == 1 && seen_value[0] == 99 && seen_code[0] == SI_QUEUE, 1, "delivered with its value");
-    expect(sys6(NR_rt_tgsigqueueinfo, me, 0x7ffffff0, SIGRTMIN, (long)&q, 0, 0), -ESRCH,
+    uexpect(sys6(NR_rt_tgsigqueueinfo, me, tid, SIGRTMIN, (long)&q, 0, 0), 0, "rt_tgsigqueueinfo to our thread");
+    uexpect(n_seen == 1 && seen_value[0] == 99 && seen_code[0] == SI_QUEUE, 1, "delivered with its value");
+    uexpect(sys6(NR_rt_tgsigqueueinfo, me, 0x7ffffff0, SIGRTMIN, (long)&q, 0, 0), -ESRCH,
            "rt_tgsigqueueinfo to a thread that is not there: ESRCH");
-    expect(sys6(NR_rt_tgsigqueueinfo, me, 0, SIGRTMIN, (long)&q, 0, 0), -EINVAL, "rt_tgsigqueueinfo to tid 0: EINVAL");
+    uexpect(sys6(NR_rt_tgsigqueueinfo, me, 0, SIGRTMIN, (long)&q, 0, 0), -EINVAL, "rt_tgsigqueueinfo to tid 0: EINVAL");
     /* A thread's own queue: three sent to it while blocked, three delivered in order. */
     procmask(SIG_BLOCK, BIT(SIGRTMIN));
     n_seen = 0;
@@ -233,8 +218,8 @@ int main(int argc, char **argv, char **envp)
         sys6(NR_rt_tgsigqueueinfo, me, tid, SIGRTMIN, (long)&q, 0, 0);
     }
     procmask(SIG_UNBLOCK, BIT(SIGRTMIN));
-    expect(n_seen, 3, "three rt_tgsigqueueinfo to our blocked thread: three deliveries");
-    expect(seen_value[0] * 10000 + seen_value[1] * 100 + seen_value[2], 414243, "in the order sent (values 41 42 43)");
+    uexpect(n_seen, 3, "three rt_tgsigqueueinfo to our blocked thread: three deliveries");
+    uexpect(seen_value[0] * 10000 + seen_value[1] * 100 + seen_value[2], 414243, "in the order sent (values 41 42 43)");
 
     /* To another process: a queued value gets there; what it may not send. */
     procmask(SIG_BLOCK, BIT(SIGRTMIN));
@@ -244,9 +229,9 @@ int main(int argc, char **argv, char **envp)
         r = timedwait(BIT(SIGRTMIN), &si, &t5);
         uexit(r == SIGRTMIN && si.code == SI_QUEUE && si.pid == sys1(NR_getppid, 0) ? (int)si.u.value : 1);
     }
-    expect(queue(c, SIGRTMIN, SI_QUEUE, 77), 0, "rt_sigqueueinfo to a child");
-    expect(wait4_(c, &st), c, "the child took it");
-    expect(st, 77 << 8, "with its value and our pid (its exit code)");
+    uexpect(queue(c, SIGRTMIN, SI_QUEUE, 77), 0, "rt_sigqueueinfo to a child");
+    uexpect(wait4_(c, &st), c, "the child took it");
+    uexpect(st, 77 << 8, "with its value and our pid (its exit code)");
     c = ufork();
     if (c == 0) {
         struct ts t5 = {5, 0}; /* not for ever, if the signal never comes */
@@ -254,25 +239,25 @@ int main(int argc, char **argv, char **envp)
         uexit(r == SIGRTMIN && si.code == SI_QUEUE && si.pid == sys1(NR_getppid, 0) ? (int)si.u.value : 1);
     }
     q.u.value = 78;
-    expect(sys6(NR_rt_tgsigqueueinfo, c, c, SIGRTMIN, (long)&q, 0, 0), 0, "rt_tgsigqueueinfo to a child's thread");
-    expect(wait4_(c, &st), c, "the child took it");
-    expect(st, 78 << 8, "with its value (its exit code)");
+    uexpect(sys6(NR_rt_tgsigqueueinfo, c, c, SIGRTMIN, (long)&q, 0, 0), 0, "rt_tgsigqueueinfo to a child's thread");
+    uexpect(wait4_(c, &st), c, "the child took it");
+    uexpect(st, 78 << 8, "with its value (its exit code)");
     c = ufork();
     if (c == 0) {
         msleep(2000);
         uexit(0);
     }
-    expect(queue(c, SIGRTMIN, SI_USER, 0), -EPERM, "rt_sigqueueinfo to another process with SI_USER: EPERM");
-    expect(queue(c, SIGRTMIN, SI_TKILL, 0), -EPERM, "rt_sigqueueinfo to another process with SI_TKILL: EPERM");
-    expect(queue(c, SIGRTMIN, 0x80 /* SI_KERNEL */, 0), -EPERM, "rt_sigqueueinfo to another process with SI_KERNEL: EPERM");
-    expect(sys6(NR_rt_tgsigqueueinfo, c, c, SIGRTMIN, (long)&(struct usiginfo){.signo = SIGRTMIN, .code = SI_USER}, 0, 0),
+    uexpect(queue(c, SIGRTMIN, SI_USER, 0), -EPERM, "rt_sigqueueinfo to another process with SI_USER: EPERM");
+    uexpect(queue(c, SIGRTMIN, SI_TKILL, 0), -EPERM, "rt_sigqueueinfo to another process with SI_TKILL: EPERM");
+    uexpect(queue(c, SIGRTMIN, 0x80 /* SI_KERNEL */, 0), -EPERM, "rt_sigqueueinfo to another process with SI_KERNEL: EPERM");
+    uexpect(sys6(NR_rt_tgsigqueueinfo, c, c, SIGRTMIN, (long)&(struct usiginfo){.signo = SIGRTMIN, .code = SI_USER}, 0, 0),
            -EPERM, "rt_tgsigqueueinfo to another process with SI_USER: EPERM");
     sys3(NR_kill, c, 9, 0);
     wait4_(c, &st);
-    expect(queue(me, 65, SI_QUEUE, 0), -EINVAL, "rt_sigqueueinfo of signal 65: EINVAL");
-    expect(queue(0x7ffffff0, SIGRTMIN, SI_QUEUE, 0), -ESRCH, "rt_sigqueueinfo to no such process: ESRCH");
-    expect(sys3(NR_rt_sigqueueinfo, me, SIGRTMIN, 8), -EFAULT, "rt_sigqueueinfo from a bad pointer: EFAULT");
-    expect(queue(me, 0, SI_QUEUE, 0), 0, "rt_sigqueueinfo of signal 0: only checks");
+    uexpect(queue(me, 65, SI_QUEUE, 0), -EINVAL, "rt_sigqueueinfo of signal 65: EINVAL");
+    uexpect(queue(0x7ffffff0, SIGRTMIN, SI_QUEUE, 0), -ESRCH, "rt_sigqueueinfo to no such process: ESRCH");
+    uexpect(sys3(NR_rt_sigqueueinfo, me, SIGRTMIN, 8), -EFAULT, "rt_sigqueueinfo from a bad pointer: EFAULT");
+    uexpect(queue(me, 0, SI_QUEUE, 0), 0, "rt_sigqueueinfo of signal 0: only checks");
     procmask(SIG_UNBLOCK, BIT(SIGRTMIN));
 
     /* ---- RLIMIT_SIGPENDING ---- */
@@ -282,8 +267,8 @@ int main(int argc, char **argv, char **envp)
     struct {
         unsigned long cur, max;
     } lim = {0, 0}, small = {8, 8};
-    expect(sys6(NR_prlimit64, 0, RLIMIT_SIGPENDING, 0, (long)&lim, 0, 0), 0, "prlimit64 reads RLIMIT_SIGPENDING");
-    expect(lim.cur > 0 && lim.cur != ~0ul && lim.cur == lim.max, 1, "RLIMIT_SIGPENDING: a limit, soft as hard");
+    uexpect(sys6(NR_prlimit64, 0, RLIMIT_SIGPENDING, 0, (long)&lim, 0, 0), 0, "prlimit64 reads RLIMIT_SIGPENDING");
+    uexpect(lim.cur > 0 && lim.cur != ~0ul && lim.cur == lim.max, 1, "RLIMIT_SIGPENDING: a limit, soft as hard");
     c = ufork();
     if (c == 0) {
         int n = 0;
@@ -309,8 +294,8 @@ int main(int argc, char **argv, char **envp)
             uexit(106); /* taken: room again */
         uexit(0);
     }
-    expect(wait4_(c, &st), c, "(the child at RLIMIT_SIGPENDING ends)");
-    expect(st >> 8, 0, "RLIMIT_SIGPENDING 8: up to 8 queued, then EAGAIN, kill 0, room after (the child's step)");
+    uexpect(wait4_(c, &st), c, "(the child at RLIMIT_SIGPENDING ends)");
+    uexpect(st >> 8, 0, "RLIMIT_SIGPENDING 8: up to 8 queued, then EAGAIN, kill 0, room after (the child's step)");
 
     /* ---- rt_sigtimedwait ---- */
     handle(SIGUSR1, record);
@@ -319,29 +304,29 @@ int main(int argc, char **argv, char **envp)
     sys3(NR_kill, me, SIGUSR1, 0);
     for (unsigned i = 0; i < sizeof si; i++)
         ((char *)&si)[i] = (char)0x5a;
-    expect(timedwait(BIT(SIGUSR1), &si, 0), SIGUSR1, "rt_sigtimedwait takes a pending signal: its number");
-    expect(si.signo == SIGUSR1 && si.code == SI_USER && si.pid == me && si.uid == uid, 1,
+    uexpect(timedwait(BIT(SIGUSR1), &si, 0), SIGUSR1, "rt_sigtimedwait takes a pending signal: its number");
+    uexpect(si.signo == SIGUSR1 && si.code == SI_USER && si.pid == me && si.uid == uid, 1,
            "rt_sigtimedwait fills siginfo: signo, SI_USER, pid, uid");
-    expect(n_seen, 0, "the handler did not run");
-    expect((pending() & BIT(SIGUSR1)) != 0, 0, "and the signal is no longer pending");
+    uexpect(n_seen, 0, "the handler did not run");
+    uexpect((pending() & BIT(SIGUSR1)) != 0, 0, "and the signal is no longer pending");
     struct ts zero = {0, 0}, t50 = {0, 50000000}, t2 = {2, 0}, bad = {0, 1000000000};
     long t0 = now_ms();
-    expect(timedwait(BIT(SIGUSR1), &si, &zero), -EAGAIN, "rt_sigtimedwait with a zero timeout and none pending: EAGAIN");
-    expect(now_ms() - t0 < 40, 1, "at once");
+    uexpect(timedwait(BIT(SIGUSR1), &si, &zero), -EAGAIN, "rt_sigtimedwait with a zero timeout and none pending: EAGAIN");
+    uexpect(now_ms() - t0 < 40, 1, "at once");
     t0 = now_ms();
-    expect(timedwait(BIT(SIGUSR1), &si, &t50), -EAGAIN, "rt_sigtimedwait for 50 ms: EAGAIN");
-    expect(now_ms() - t0 >= 50, 1, "after 50 ms");
-    expect(timedwait(BIT(SIGUSR1), &si, &bad), -EINVAL, "rt_sigtimedwait with tv_nsec 1e9: EINVAL");
-    expect(sys6(NR_rt_sigtimedwait, (long)&(unsigned long){BIT(SIGUSR1)}, 0, (long)&zero, 4, 0, 0), -EINVAL,
+    uexpect(timedwait(BIT(SIGUSR1), &si, &t50), -EAGAIN, "rt_sigtimedwait for 50 ms: EAGAIN");
+    uexpect(now_ms() - t0 >= 50, 1, "after 50 ms");
+    uexpect(timedwait(BIT(SIGUSR1), &si, &bad), -EINVAL, "rt_sigtimedwait with tv_nsec 1e9: EINVAL");
+    uexpect(sys6(NR_rt_sigtimedwait, (long)&(unsigned long){BIT(SIGUSR1)}, 0, (long)&zero, 4, 0, 0), -EINVAL,
            "rt_sigtimedwait with a bad set size: EINVAL");
-    expect(sys6(NR_rt_sigtimedwait, 8, 0, (long)&zero, 8, 0, 0), -EFAULT, "rt_sigtimedwait from a bad set: EFAULT");
+    uexpect(sys6(NR_rt_sigtimedwait, 8, 0, (long)&zero, 8, 0, 0), -EFAULT, "rt_sigtimedwait from a bad set: EFAULT");
     queue(me, SIGRTMIN, SI_QUEUE, 5);
     queue(me, SIGRTMIN, SI_QUEUE, 6);
     r = timedwait(BIT(SIGRTMIN), &si, &zero);
-    expect(r == SIGRTMIN && si.code == SI_QUEUE && si.u.value == 5, 1, "rt_sigtimedwait takes queued ones in order: 5");
+    uexpect(r == SIGRTMIN && si.code == SI_QUEUE && si.u.value == 5, 1, "rt_sigtimedwait takes queued ones in order: 5");
     r = timedwait(BIT(SIGRTMIN), 0, &zero);
-    expect(r, SIGRTMIN, "then 6 (no siginfo asked for)");
-    expect(timedwait(BIT(SIGRTMIN), &si, &zero), -EAGAIN, "then none");
+    uexpect(r, SIGRTMIN, "then 6 (no siginfo asked for)");
+    uexpect(timedwait(BIT(SIGRTMIN), &si, &zero), -EAGAIN, "then none");
 
     /* Waits for a signal sent later. */
     c = ufork();
@@ -351,7 +336,7 @@ int main(int argc, char **argv, char **envp)
         uexit(0);
     }
     r = timedwait(BIT(SIGUSR1), &si, 0);
-    expect(r == SIGUSR1 && si.pid == c, 1, "rt_sigtimedwait with no timeout waits for the child's signal");
+    uexpect(r == SIGUSR1 && si.pid == c, 1, "rt_sigtimedwait with no timeout waits for the child's signal");
     wait4_(c, &st);
 
     /* A handled signal not in the set cuts it short. */
@@ -364,9 +349,9 @@ int main(int argc, char **argv, char **envp)
         uexit(0);
     }
     t0 = now_ms();
-    expect(timedwait(BIT(SIGUSR1), &si, &t2), -EINTR, "rt_sigtimedwait cut short by a handled signal: EINTR");
-    expect(n_seen == 1 && seen_sig[0] == SIGUSR2, 1, "after the handler ran");
-    expect(now_ms() - t0 < 1500, 1, "well before its timeout");
+    uexpect(timedwait(BIT(SIGUSR1), &si, &t2), -EINTR, "rt_sigtimedwait cut short by a handled signal: EINTR");
+    uexpect(n_seen == 1 && seen_sig[0] == SIGUSR2, 1, "after the handler ran");
+    uexpect(now_ms() - t0 < 1500, 1, "well before its timeout");
     wait4_(c, &st);
 
     /* SIGCHLD's siginfo. */
@@ -375,15 +360,15 @@ int main(int argc, char **argv, char **envp)
     if (c == 0)
         uexit(3);
     r = timedwait(BIT(SIGCHLD), &si, 0);
-    expect(r == SIGCHLD && si.code == CLD_EXITED && si.pid == c && si.u.status == 3, 1,
+    uexpect(r == SIGCHLD && si.code == CLD_EXITED && si.pid == c && si.u.status == 3, 1,
            "rt_sigtimedwait(SIGCHLD): CLD_EXITED, the child's pid, its exit code");
-    expect(wait4_(c, &st), c, "(reaped)");
+    uexpect(wait4_(c, &st), c, "(reaped)");
 
     /* ---- signalfd ---- */
     procmask(SIG_SETMASK, BIT(SIGUSR1) | BIT(SIGUSR2) | BIT(SIGRTMIN));
     unsigned long sfmask = BIT(SIGUSR1) | BIT(SIGRTMIN);
     long sfd = sys6(NR_signalfd4, -1, (long)&sfmask, 8, SFD_NONBLOCK | SFD_CLOEXEC, 0, 0);
-    expect(sfd >= 0, 1, "signalfd4 makes a descriptor");
+    uexpect(sfd >= 0, 1, "signalfd4 makes a descriptor");
     struct {
         unsigned signo;
         int errno_, code;
@@ -394,36 +379,36 @@ int main(int argc, char **argv, char **envp)
         unsigned long ptr, utime, stime, addr;
         char pad[128 - 80];
     } ssi[3];
-    expect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), -EAGAIN, "signalfd: nothing pending, O_NONBLOCK: EAGAIN");
+    uexpect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), -EAGAIN, "signalfd: nothing pending, O_NONBLOCK: EAGAIN");
     struct {
         int fd;
         short events, revents;
     } pfd = {(int)sfd, 1 /* POLLIN */, 0};
-    expect(sys6(NR_ppoll, (long)&pfd, 1, (long)&zero, 0, 8, 0), 0, "signalfd: poll says not readable");
+    uexpect(sys6(NR_ppoll, (long)&pfd, 1, (long)&zero, 0, 8, 0), 0, "signalfd: poll says not readable");
     sys3(NR_kill, me, SIGUSR1, 0);
     queue(me, SIGRTMIN, SI_QUEUE, 7);
     queue(me, SIGRTMIN, SI_QUEUE, 8);
     sys3(NR_kill, me, SIGUSR2, 0); /* blocked, pending, not in its mask */
-    expect(sys6(NR_ppoll, (long)&pfd, 1, (long)&zero, 0, 8, 0) == 1 && (pfd.revents & 1), 1,
+    uexpect(sys6(NR_ppoll, (long)&pfd, 1, (long)&zero, 0, 8, 0) == 1 && (pfd.revents & 1), 1,
            "signalfd: poll says readable (POLLIN)");
-    expect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), 3 * 128, "signalfd: one read takes three");
-    expect(ssi[0].signo == SIGUSR1 && ssi[0].code == SI_USER && ssi[0].pid == (unsigned)me && ssi[0].uid == (unsigned)uid,
+    uexpect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), 3 * 128, "signalfd: one read takes three");
+    uexpect(ssi[0].signo == SIGUSR1 && ssi[0].code == SI_USER && ssi[0].pid == (unsigned)me && ssi[0].uid == (unsigned)uid,
            1, "signalfd: SIGUSR1 first, SI_USER, our pid and uid");
-    expect(ssi[1].signo == SIGRTMIN && ssi[1].code == SI_QUEUE && ssi[1].int_ == 7 && ssi[1].ptr == 7, 1,
+    uexpect(ssi[1].signo == SIGRTMIN && ssi[1].code == SI_QUEUE && ssi[1].int_ == 7 && ssi[1].ptr == 7, 1,
            "signalfd: then SIGRTMIN, SI_QUEUE, ssi_int and ssi_ptr 7");
-    expect(ssi[2].signo == SIGRTMIN && ssi[2].int_ == 8, 1, "signalfd: then the queued one, 8");
-    expect((pending() & (BIT(SIGUSR1) | BIT(SIGRTMIN))) == 0 && (pending() & BIT(SIGUSR2)), 1,
+    uexpect(ssi[2].signo == SIGRTMIN && ssi[2].int_ == 8, 1, "signalfd: then the queued one, 8");
+    uexpect((pending() & (BIT(SIGUSR1) | BIT(SIGRTMIN))) == 0 && (pending() & BIT(SIGUSR2)), 1,
            "signalfd: they are taken, SIGUSR2 (not in its mask) is left");
-    expect(sys3(NR_read, sfd, (long)ssi, 100), -EINVAL, "signalfd: a read of less than 128 bytes: EINVAL");
+    uexpect(sys3(NR_read, sfd, (long)ssi, 100), -EINVAL, "signalfd: a read of less than 128 bytes: EINVAL");
     unsigned long usr2 = BIT(SIGUSR2);
-    expect(sys6(NR_signalfd4, sfd, (long)&usr2, 8, 0, 0, 0), sfd, "signalfd4 on it: a new mask, the same descriptor");
-    expect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), 128, "signalfd: now reads SIGUSR2");
-    expect(ssi[0].signo, SIGUSR2, "signalfd: SIGUSR2");
-    expect(sys6(NR_signalfd4, -1, (long)&usr2, 4, 0, 0, 0), -EINVAL, "signalfd4 with a bad mask size: EINVAL");
-    expect(sys6(NR_signalfd4, -1, (long)&usr2, 8, 1, 0, 0), -EINVAL, "signalfd4 with a bad flag: EINVAL");
-    expect(sys6(NR_signalfd4, -1, 8, 8, 0, 0, 0), -EFAULT, "signalfd4 from a bad mask: EFAULT");
-    expect(sys6(NR_signalfd4, 1, (long)&usr2, 8, 0, 0, 0), -EINVAL, "signalfd4 on a descriptor that is not one: EINVAL");
-    expect(sys6(NR_signalfd4, 999, (long)&usr2, 8, 0, 0, 0), -EBADF, "signalfd4 on no descriptor: EBADF");
+    uexpect(sys6(NR_signalfd4, sfd, (long)&usr2, 8, 0, 0, 0), sfd, "signalfd4 on it: a new mask, the same descriptor");
+    uexpect(sys3(NR_read, sfd, (long)ssi, sizeof ssi), 128, "signalfd: now reads SIGUSR2");
+    uexpect(ssi[0].signo, SIGUSR2, "signalfd: SIGUSR2");
+    uexpect(sys6(NR_signalfd4, -1, (long)&usr2, 4, 0, 0, 0), -EINVAL, "signalfd4 with a bad mask size: EINVAL");
+    uexpect(sys6(NR_signalfd4, -1, (long)&usr2, 8, 1, 0, 0), -EINVAL, "signalfd4 with a bad flag: EINVAL");
+    uexpect(sys6(NR_signalfd4, -1, 8, 8, 0, 0, 0), -EFAULT, "signalfd4 from a bad mask: EFAULT");
+    uexpect(sys6(NR_signalfd4, 1, (long)&usr2, 8, 0, 0, 0), -EINVAL, "signalfd4 on a descriptor that is not one: EINVAL");
+    uexpect(sys6(NR_signalfd4, 999, (long)&usr2, 8, 0, 0, 0), -EBADF, "signalfd4 on no descriptor: EBADF");
     sys1(NR_close, sfd);
     long bfd = sys6(NR_signalfd4, -1, (long)&usr2, 8, 0, 0, 0);
     c = ufork();
@@ -432,8 +417,8 @@ int main(int argc, char **argv, char **envp)
         sys3(NR_kill, sys1(NR_getppid, 0), SIGUSR2, 0);
         uexit(0);
     }
-    expect(sys3(NR_read, bfd, (long)ssi, sizeof ssi), 128, "signalfd: a blocking read waits for the signal");
-    expect(ssi[0].signo == SIGUSR2 && ssi[0].pid == (unsigned)c, 1, "signalfd: the child's SIGUSR2");
+    uexpect(sys3(NR_read, bfd, (long)ssi, sizeof ssi), 128, "signalfd: a blocking read waits for the signal");
+    uexpect(ssi[0].signo == SIGUSR2 && ssi[0].pid == (unsigned)c, 1, "signalfd: the child's SIGUSR2");
     wait4_(c, &st);
     sys1(NR_close, bfd);
     procmask(SIG_SETMASK, 0);

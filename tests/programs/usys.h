@@ -100,6 +100,19 @@ static inline void check(int ok, const char *what)
     *ufails() += !ok;
 }
 
+/* A check of a number: "ok   what", or "FAIL what (got G, expected W)"
+ * naming both; counted as check() counts. Nonzero if it held. */
+static inline int uexpect(long got, long want, const char *what)
+{
+    if (got == want) {
+        check(1, what);
+        return 1;
+    }
+    uputs("FAIL "), uputs(what), uputs(" (got "), uputn(got), uputs(", expected "), uputn(want), uputs(")\n");
+    *ufails() += 1;
+    return 0;
+}
+
 __attribute__((noreturn)) static inline void uexit(int code)
 {
     sys1(NR_exit_group, code);

@@ -26,6 +26,7 @@
  * `utimers noexec` leaves out the one execve check.
  */
 #include "usys.h"
+#include "umem.h"
 
 #define fails (*ufails())
 
@@ -91,19 +92,6 @@ struct usiginfo {
     char rest[128 - 32];
 };
 
-/* The compiler may call these for struct copies and zeroing. */
-void *memset(void *d, int c, size_t n)
-{
-    while (n--)
-        ((volatile char *)d)[n] = (char)c;
-    return d;
-}
-void *memcpy(void *d, const void *s, size_t n)
-{
-    while (n--)
-        ((volatile char *)d)[n] = ((const char *)s)[n];
-    return d;
-}
 
 /* check() (usys.h), and on a failure what came back and what Linux gives. */
 __attribute__((noinline)) static int expect(long got, long want, const char *what)
