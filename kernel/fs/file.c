@@ -109,6 +109,21 @@ struct file *file_get(struct file *f)
     return f;
 }
 
+struct file *file_anon(unsigned *dev, const struct inode_ops *iops, const struct file_ops *fops, unsigned flags,
+                       void *priv)
+{
+    if (!*dev)
+        *dev = vfs_new_dev(); /* a race here only wastes a number */
+    struct inode *ino = inode_alloc(*dev, iops, 0600);
+    struct file *f = ino ? kzalloc(sizeof *f) : NULL;
+    if (!f) {
+        inode_put(ino); /* nlink 0: freed */
+        return NULL;
+    }
+    *f = (struct file){.refs = 1, .flags = flags, .inode = ino, .ops = fops, .priv = priv};
+    return f;
+}
+
 void file_put(struct file *f)
 {
     if (!f)

@@ -36,6 +36,14 @@ static unsigned nofile(void)
     return cur > FD_MAX ? FD_MAX : (unsigned)cur;
 }
 
+long sys_install_fd(struct file *f, int cloexec)
+{
+    long fd = fd_install(fs()->fds, f, 0, cloexec, nofile());
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
 /* What a call does with the file of its descriptor; @p a are the call's
  * arguments, as the table passes them, so each op reads its own. */
 typedef long (*fd_op)(struct file *f, const uint64_t a[6]);
@@ -141,10 +149,7 @@ static long do_openat(int dirfd, uint64_t upath, uint64_t flags, uint32_t mode)
     path_done(path, hold);
     if (e)
         return e;
-    e = fd_install(fs()->fds, f, 0, fl & O_CLOEXEC, nofile());
-    if (e < 0)
-        file_put(f);
-    return e;
+    return sys_install_fd(f, (fl & O_CLOEXEC) != 0);
 }
 
 static long sys_openat(const uint64_t a[6]) { return do_openat((int)a[0], a[1], a[2], (uint32_t)a[3]); }

@@ -124,25 +124,14 @@ static long do_signalfd(int fd, uint64_t umask, uint64_t size, unsigned flags)
         file_put(f);
         return e ? e : fd;
     }
-    if (!sfd_dev)
-        sfd_dev = vfs_new_dev(); /* a race here only wastes a number */
     struct sfd *s = kzalloc(sizeof *s);
-    struct inode *ino = s ? inode_alloc(sfd_dev, &sfd_iops, 0600) : NULL;
-    struct file *f = ino ? kzalloc(sizeof *f) : NULL;
+    struct file *f = s ? file_anon(&sfd_dev, &sfd_iops, &sfd_ops, O_RDWR | (flags & SFD_NONBLOCK), s) : NULL;
     if (!f) {
-        if (ino)
-            inode_put(ino);
         kfree(s);
         return -ENOMEM;
     }
     s->mask = mask;
-    *f = (struct file){.refs = 1, .flags = O_RDWR | (flags & SFD_NONBLOCK), .inode = ino, .ops = &sfd_ops,
-                       .priv = s};
-    uint64_t cur = proc_current()->rlim[7].cur; /* RLIMIT_NOFILE */
-    int nfd = fd_install(fds, f, 0, (flags & SFD_CLOEXEC) != 0, cur > FD_MAX ? FD_MAX : (unsigned)cur);
-    if (nfd < 0)
-        file_put(f);
-    return nfd;
+    return sys_install_fd(f, (flags & SFD_CLOEXEC) != 0);
 }
 
 static long sys_signalfd4(const uint64_t a[6]) { return do_signalfd((int)a[0], a[1], a[2], (unsigned)a[3]); }

@@ -23,6 +23,11 @@ struct sysent {
 /** The file-system calls (fs_syscalls.c), and how many. */
 extern const struct sysent sys_fs_table[];
 extern const unsigned sys_fs_count;
+struct file;
+/** Install @p f at the caller's lowest free descriptor under RLIMIT_NOFILE
+ *  (fs_syscalls.c): the descriptor, or an errno with @p f put. */
+long sys_install_fd(struct file *f, int cloexec);
+
 /** sendfile and copy_file_range (fs_copy.c), and how many. */
 extern const struct sysent sys_copy_table[];
 extern const unsigned sys_copy_count;

@@ -193,28 +193,18 @@ static long sys_timerfd_create(const uint64_t a[6])
         return -EINVAL;
     if (a[1] & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK)) /* TFD_CLOEXEC, TFD_NONBLOCK */
         return -EINVAL;
-    if (!tfd_dev)
-        tfd_dev = vfs_new_dev(); /* a race here only wastes a number */
     struct tfd *t = kzalloc(sizeof *t);
-    struct inode *ino = t ? inode_alloc(tfd_dev, &tfd_iops, 0600) : NULL;
-    struct file *f = ino ? kzalloc(sizeof *f) : NULL;
-    if (!f) {
-        if (ino)
-            inode_put(ino); /* nlink 0: freed */
-        kfree(t);
+    if (!t)
         return -ENOMEM;
-    }
     wq_init(&t->wq, "timerfd");
     t->clock = (int)clock;
     ktimer_init(&t->kt, tfd_fire, t);
-    *f = (struct file){.refs = 1, .flags = O_RDWR | ((unsigned)a[1] & O_NONBLOCK), .inode = ino, .ops = &tfd_ops,
-                       .priv = t};
-    struct proc *p = proc_current();
-    uint64_t lim = p->rlim[7].cur; /* RLIMIT_NOFILE */
-    int fd = fd_install(p->fs.fds, f, 0, (a[1] & O_CLOEXEC) != 0, lim > FD_MAX ? FD_MAX : (unsigned)lim);
-    if (fd < 0)
-        file_put(f); /* its release frees t */
-    return fd;
+    struct file *f = file_anon(&tfd_dev, &tfd_iops, &tfd_ops, O_RDWR | ((unsigned)a[1] & O_NONBLOCK), t);
+    if (!f) {
+        kfree(t);
+        return -ENOMEM;
+    }
+    return sys_install_fd(f, (a[1] & O_CLOEXEC) != 0); /* a failure's put frees t */
 }
 
 /* timerfd_settime(fd, flags, new, old): as timer_settime(), and the count

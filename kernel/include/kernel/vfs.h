@@ -431,6 +431,15 @@ long vfs_getdents(struct file *f, const struct iobuf *b, size_t n);
 
 /** @brief Another reference to @p f. */
 struct file *file_get(struct file *f);
+/**
+ * @brief An open file on a fresh nameless inode (mode 0600) of device
+ *        *@p dev (given a number on first use) with @p iops: what signalfd,
+ *        timerfd and the like hand out. @p fops, @p flags and @p priv are the
+ *        file's; its release frees @p priv.
+ * @return the file (one reference), or NULL without memory (@p priv untouched)
+ */
+struct file *file_anon(unsigned *dev, const struct inode_ops *iops, const struct file_ops *fops, unsigned flags,
+                       void *priv);
 /** @brief Drop a reference; the last one releases the file and its inode. */
 void file_put(struct file *f);
 /** @brief read() at the file's offset (or @p pos if not NULL: pread). */
