@@ -250,7 +250,7 @@ static long pwritev_op(struct file *f, const uint64_t a[6]) { return rwv(f, a, 1
 #define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT)
 static long rwv2(struct file *f, const uint64_t a[6], int write)
 {
-    if ((a[5] & RWF_NOWAIT) && !S_ISREG(f->inode->mode) && f->ops->poll &&
+    if ((a[5] & RWF_NOWAIT) && !S_ISREG(f->inode->mode) && f->ops && f->ops->poll &&
         !(f->ops->poll(f, NULL) & (write ? POLLOUT | POLLERR : POLLIN | POLLHUP)))
         return -EAGAIN;
     return rwv(f, a, write, (int64_t)a[3] == -1 ? NULL : &a[3]);

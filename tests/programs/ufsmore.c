@@ -271,6 +271,13 @@ static void vec2_checks(long fd, int p[2], const struct iovec *w)
     uexpect(sys6(NR_pwritev2, p[1], (long)w, 1, -1, 0, 0), 3, "pwritev2 at -1 on a pipe writes");
     uexpect(sys6(NR_preadv2, p[0], (long)r1, 1, -1, 0, 0), 3, "preadv2 at -1 on a pipe reads");
     uexpect(sys6(NR_preadv2, p[0], (long)r1, 1, -1, 0, RWF_NOWAIT), -EAGAIN, "preadv2 RWF_NOWAIT of an empty pipe is EAGAIN");
+    /* An O_PATH descriptor of a symlink has no file operations at all. */
+    usymlink("v", P("vl"));
+    long path = uopen(P("vl"), 010000000 /* O_PATH */ | O_NOFOLLOW, 0);
+    uexpect(sys6(NR_pwritev2, path, (long)w, 1, -1, 0, RWF_NOWAIT), -EBADF, "pwritev2 RWF_NOWAIT on an O_PATH symlink is EBADF");
+    uexpect(sys6(NR_preadv2, path, (long)r1, 1, -1, 0, RWF_NOWAIT), -EBADF, "preadv2 RWF_NOWAIT on an O_PATH symlink is EBADF");
+    uclose(path);
+    uunlink(P("vl"), 0);
 }
 
 /* ---- preadv, pwritev, preadv2, pwritev2 ---- */
