@@ -1,7 +1,7 @@
 /**
  * @file fs_syscalls.c
  * @brief The file system calls of the Linux ABI over the VFS
- *        (kernel/vfs.h): descriptors, paths, pipes, poll, terminal ioctls.
+ *        (kernel/vfs.h): descriptors, paths, pipes, terminal ioctls.
  *
  * Every path is copied in whole first (PATH_MAX, ENAMETOOLONG past it),
  * every descriptor is taken with a reference for the length of the call
@@ -1120,105 +1120,6 @@ static long do_pipe(uint64_t ufds, unsigned flags)
 
 static long sys_pipe2(const uint64_t a[6]) { return do_pipe(a[0], (unsigned)a[1]); }
 
-/* ---- poll ---- */
-
-struct pollfd_u {
-    int32_t fd;
-    int16_t events, revents;
-};
-
-#define POLL_MAX 1024
-
-/* Poll @p n descriptors at @p ufds until one is ready, @p deadline passes
- * (0: return at once; ~0: no deadline) or a signal comes. */
-static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
-{
-    if (n > POLL_MAX)
-        return -EINVAL;
-    struct pollfd_u *pf = n ? kmalloc(n * sizeof *pf) : NULL;
-    if (n && !pf)
-        return -ENOMEM;
-    if (n && copy_from_user(pf, (const void *)(uintptr_t)ufds, n * sizeof *pf)) {
-        kfree(pf);
-        return -EFAULT;
-    }
-    struct proc *me = proc_current();
-    long ready = 0;
-    for (;;) {
-        struct wait_set ws;
-        wait_set_init(&ws);
-        int waiting = deadline != 0;
-        if (waiting)
-            wait_set_add(&ws, &me->sig.wq);
-        ready = 0;
-        for (uint64_t i = 0; i < n; i++) {
-            pf[i].revents = 0;
-            if (pf[i].fd < 0)
-                continue;
-            struct file *f = fd_get(me->fs.fds, pf[i].fd);
-            unsigned ev;
-            if (!f)
-                ev = POLLNVAL;
-            else if (f->ops && f->ops->poll)
-                ev = f->ops->poll(f, waiting ? &ws : NULL);
-            else
-                ev = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; /* a regular file never waits */
-            file_put(f);
-            ev &= (unsigned)(uint16_t)pf[i].events | POLLERR | POLLHUP | POLLNVAL;
-            pf[i].revents = (int16_t)ev;
-            if (ev)
-                ready++;
-        }
-        if (ready || !deadline) {
-            wait_set_clear(&ws);
-            break;
-        }
-        if (signal_pending()) {
-            wait_set_clear(&ws);
-            ready = -ERESTARTNOHAND;
-            break;
-        }
-        int timed_out = deadline == ~0ull ? (wait_set_block(&ws), 0) : wait_set_block_until(&ws, deadline);
-        wait_set_clear(&ws);
-        if (timed_out)
-            deadline = 0; /* one more look, then 0 */
-    }
-    if (ready >= 0 && n && copy_to_user((void *)(uintptr_t)ufds, pf, n * sizeof *pf))
-        ready = -EFAULT;
-    kfree(pf);
-    return ready;
-}
-
-static long sys_ppoll(const uint64_t a[6])
-{
-    uint64_t deadline = ~0ull;
-    if (a[2]) {
-        int64_t ts[2];
-        if (copy_from_user(ts, (const void *)(uintptr_t)a[2], sizeof ts))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        uint64_t ns = (uint64_t)ts[0] > 100000000u ? 100000000u * 1000000000ull
-                                                    : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-        deadline = ns ? hal_time_ns() + ns : 0;
-    }
-    /* With a mask (a[3], a[4] its size): the call runs with that mask, as
-     * sigsuspend does; a signal it lets through ends it with its handler
-     * run under that mask, then the old one is back. */
-    if (a[3]) {
-        uint64_t mask;
-        if (a[4] != sizeof mask)
-            return -EINVAL;
-        if (copy_from_user(&mask, (const void *)(uintptr_t)a[3], sizeof mask))
-            return -EFAULT;
-        signal_mask_for_call(mask);
-    }
-    long r = do_poll(a[0], a[1], deadline);
-    if (a[3])
-        signal_mask_after_call(r);
-    return r;
-}
-
 /* ---- x86_64's older calls: the *at ones with AT_FDCWD ---- */
 
 #ifdef SYSNR_open
@@ -1238,12 +1139,6 @@ static long same_fd_op(struct file *f, const uint64_t a[6])
 }
 static long dup2_op(struct file *f, const uint64_t a[6]) { return dup_to(f, (int)a[1], 0); }
 static long sys_dup2(const uint64_t a[6]) { return on_fd(a, (int)a[0] == (int)a[1] ? same_fd_op : dup2_op); }
-static long sys_poll(const uint64_t a[6])
-{
-    int ms = (int)a[2];
-    uint64_t deadline = ms < 0 ? ~0ull : ms == 0 ? 0 : hal_time_ns() + (uint64_t)ms * 1000000u;
-    return do_poll(a[0], a[1], deadline);
-}
 static long sys_rename(const uint64_t a[6]) { return rename_at(AT_FDCWD, a[0], AT_FDCWD, a[1], 0); }
 static long sys_mkdir(const uint64_t a[6]) { return mkdir_at(AT_FDCWD, a[0], (uint32_t)a[1], S_IFDIR, 0); }
 static long sys_rmdir(const uint64_t a[6]) { return unlink_at(AT_FDCWD, a[0], AT_REMOVEDIR); }
@@ -1272,13 +1167,13 @@ const struct sysent sys_fs_table[] = {
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),
     SYSENT(fchown), SYSENT(utimensat), SYSENT(ftruncate), SYSENT(truncate), SYSENT(sync),
     SYSENT(fsync), {SYSNR_fdatasync, sys_fsync, "fdatasync"}, SYSENT(syncfs), SYSENT(dup), SYSENT(dup3), SYSENT(fcntl),
-    SYSENT(ioctl), SYSENT(pipe2), SYSENT(ppoll),
+    SYSENT(ioctl), SYSENT(pipe2),
 #ifdef SYSNR_renameat
     SYSENT(renameat),
 #endif
 #ifdef SYSNR_open
     SYSENT(open), SYSENT(creat), SYSENT(stat), SYSENT(lstat), SYSENT(access), SYSENT(pipe),
-    SYSENT(dup2), SYSENT(poll), SYSENT(rename), SYSENT(mkdir), SYSENT(rmdir), SYSENT(unlink),
+    SYSENT(dup2), SYSENT(rename), SYSENT(mkdir), SYSENT(rmdir), SYSENT(unlink),
     SYSENT(link), SYSENT(symlink), SYSENT(readlink), SYSENT(chmod), SYSENT(chown), SYSENT(lchown),
 #endif
 };

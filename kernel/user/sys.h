@@ -41,4 +41,8 @@ extern const unsigned sys_timerfd_count;
 extern const struct sysent sys_signalfd_table[];
 extern const unsigned sys_signalfd_count;
 
+/** poll, ppoll, select, pselect6 (poll.c), and how many. */
+extern const struct sysent sys_poll_table[];
+extern const unsigned sys_poll_count;
+
 #endif

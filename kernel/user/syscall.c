@@ -806,6 +806,8 @@ static void build(void)
         by_nr[sys_timerfd_table[i].nr] = &sys_timerfd_table[i];
     for (unsigned i = 0; i < sys_signalfd_count; i++)
         by_nr[sys_signalfd_table[i].nr] = &sys_signalfd_table[i];
+    for (unsigned i = 0; i < sys_poll_count; i++)
+        by_nr[sys_poll_table[i].nr] = &sys_poll_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

@@ -14,7 +14,9 @@
  * renameat2, linkat, symlinkat, readlinkat, faccessat, O_CREAT through a
  * dangling symlink; getdents64; chdir and getcwd; dup, dup3, fcntl; pipe2
  * (EOF, EPIPE, EAGAIN, 200000 bytes from a child); FIFOs (mknodat, the
- * O_NONBLOCK opens, one pipe for every open, gone with the last close); ppoll; /dev/null, /dev/zero, /dev/urandom; private file
+ * O_NONBLOCK opens, one pipe for every open, gone with the last close); ppoll;
+ * pselect6 and x86_64's select (sets, counts, the time left written back,
+ * EBADF, EINVAL); /dev/null, /dev/zero, /dev/urandom; private file
  * mappings (mmap of a file and of /dev/zero: contents, offsets, a partial
  * last page, copy-on-write, cut by munmap and mprotect, SIGBUS past the
  * end, the refusals); shared file mappings (MAP_SHARED: on a file system
@@ -718,6 +720,89 @@ static void poll_checks(void)
     uclose(p[1]);
 }
 
+/* ---- pselect6, select ---- */
+struct fdset {
+    unsigned long w[2]; /* descriptors 0..127 */
+};
+static void fdset_add(struct fdset *s, int fd) { s->w[fd / 64] |= 1ul << (fd % 64); }
+static int fdset_has(const struct fdset *s, int fd) { return (s->w[fd / 64] >> (fd % 64)) & 1; }
+static long upselect(long nfds, struct fdset *r, struct fdset *w, struct fdset *e, struct ts *t)
+{
+    return sys6(NR_pselect6, nfds, (long)r, (long)w, (long)e, (long)t, 0);
+}
+
+static void select_checks(void)
+{
+    int p[2], q[2];
+    upipe(p, 0);
+    upipe(q, 0);
+    uwrite(p[1], "x", 1);
+    int hi = p[0] > q[1] ? p[0] : q[1];
+    struct fdset r = {{0}}, w = {{0}}, e = {{0}};
+    fdset_add(&r, p[0]);
+    fdset_add(&r, q[0]);
+    fdset_add(&w, q[1]);
+    fdset_add(&e, q[0]);
+    struct ts t = {1, 0};
+    expect(upselect(hi + 1, &r, &w, &e, &t), 2, "pselect6: a pipe with data and a write end: 2");
+    check(fdset_has(&r, p[0]) && !fdset_has(&r, q[0]) && fdset_has(&w, q[1]) && !e.w[0] && !e.w[1],
+          "pselect6 leaves the ready descriptors in their sets, and only those");
+    check(t.sec == 0 && t.nsec > 0, "pselect6 writes back the time left");
+    /* One descriptor in two sets counts twice. */
+    r = (struct fdset){{0}};
+    w = (struct fdset){{0}};
+    long fd = uopen(P("sf"), O_CREAT | O_RDWR, 0600);
+    fdset_add(&r, (int)fd);
+    fdset_add(&w, (int)fd);
+    t = (struct ts){0, 0};
+    expect(upselect(fd + 1, &r, &w, 0, &t), 2, "pselect6: a regular file readable and writable: 2");
+    /* Nothing ready: it waits out the timeout, answers 0 with the sets
+     * emptied, and the time left is 0. */
+    r = (struct fdset){{0}};
+    fdset_add(&r, q[0]);
+    t = (struct ts){0, 20000000};
+    struct ts t0, t1;
+    sys3(NR_clock_gettime, 1, (long)&t0, 0);
+    expect(upselect(q[0] + 1, &r, 0, 0, &t), 0, "pselect6 on an empty pipe times out: 0");
+    sys3(NR_clock_gettime, 1, (long)&t1, 0);
+    check((t1.sec - t0.sec) * 1000000000 + (t1.nsec - t0.nsec) >= 20000000 && !r.w[0] && !r.w[1],
+          "after 20 ms, with its set emptied");
+    check(t.sec == 0 && t.nsec == 0, "and the time left written back is 0");
+    /* A closed descriptor in a set: EBADF. Bad counts and times: EINVAL. */
+    uclose(fd);
+    r = (struct fdset){{0}};
+    fdset_add(&r, (int)fd);
+    t = (struct ts){0, 0};
+    expect(upselect(fd + 1, &r, 0, 0, &t), -EBADF, "pselect6 with a closed descriptor: EBADF");
+    expect(upselect(-1, 0, 0, 0, &t), -EINVAL, "pselect6 with nfds -1: EINVAL");
+    t = (struct ts){0, 1000000000};
+    expect(upselect(1, 0, 0, 0, &t), -EINVAL, "pselect6 with 10^9 ns: EINVAL");
+    t = (struct ts){0, 0};
+    expect(upselect(1, (struct fdset *)8, 0, 0, &t), -EFAULT, "pselect6 with a bad set: EFAULT");
+    /* The read end with no writer is readable (end of file). */
+    uclose(q[1]);
+    r = (struct fdset){{0}};
+    fdset_add(&r, q[0]);
+    t = (struct ts){1, 0};
+    expect(upselect(q[0] + 1, &r, 0, 0, &t), 1, "pselect6: the read end with no writer left is readable");
+#ifdef NR_select
+    /* x86_64's select: a timeval, microseconds past a second carried. */
+    struct {
+        long sec, usec;
+    } tv = {0, 1500000};
+    r = (struct fdset){{0}};
+    fdset_add(&r, p[0]);
+    expect(sys6(NR_select, p[0] + 1, (long)&r, 0, 0, (long)&tv, 0), 1, "select of a pipe with data: 1");
+    check(fdset_has(&r, p[0]) && tv.sec == 1, "select: the set kept, 1.5 s carried into 1 s left and more");
+    tv.sec = -1;
+    expect(sys6(NR_select, 1, 0, 0, 0, (long)&tv, 0), -EINVAL, "select with a negative timeval: EINVAL");
+#endif
+    uunlink(P("sf"), 0);
+    uclose(q[0]);
+    uclose(p[0]);
+    uclose(p[1]);
+}
+
 /* ---- devices ---- */
 static void dev_checks(void)
 {
@@ -1070,6 +1155,7 @@ int main(int argc, char **argv, char **envp)
     pipe_checks();
     fifo_checks();
     poll_checks();
+    select_checks();
     dev_checks();
     mmap_checks();
     shared_checks();

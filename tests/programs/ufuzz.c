@@ -81,7 +81,7 @@ static const struct call calls[] = {
     C(truncate, 2, "si"), C(sync, 1, ""), C(fsync, 1, "f"),
     C(fdatasync, 1, "f"), C(dup, 3, "f"), C(dup3, 3, "ffF"),
     C(fcntl, 3, "fCi"), C(ioctl, 3, "fIp"), C(ioctl, 1, "4Jp"),
-    C(pipe2, 3, "pO"), C(ppoll, 2, "qutBz"), C(getpid, 1, ""),
+    C(pipe2, 3, "pO"), C(ppoll, 2, "qutBz"), C(pselect6, 2, "uppptp"), C(getpid, 1, ""),
     C(getppid, 1, ""), C(gettid, 1, ""), C(getuid, 1, ""),
     C(geteuid, 1, ""), C(getgid, 1, ""), C(getegid, 1, ""),
     C(set_tid_address, 1, "p"), C(uname, 1, "p"), C(brk, 2, "a"),
@@ -119,6 +119,7 @@ static const struct call calls[] = {
     C(mkdir, 2, "sm"), C(rmdir, 2, "s"), C(unlink, 2, "s"), C(link, 1, "ss"),
     C(symlink, 2, "ss"), C(readlink, 1, "rpn"), C(chmod, 1, "sm"),
     C(chown, 1, "sii"), C(lchown, 1, "sii"), C(alarm, 1, "T"), C(pause, 1, ""),
+    C(select, 1, "upppt"),
 #endif
 };
 /* 1 call in 16384: one of these, which end a worker. Digits are constants. */

@@ -519,6 +519,22 @@ int main(int argc, char **argv, char **envp)
               !(blocked_now() & (1ul << (SIGUSR2 - 1))) == !(before & (1ul << (SIGUSR2 - 1))),
           "ppoll that times out leaves the mask as it was");
     check(sys6(NR_ppoll, 0, 0, (long)&t10, (long)&open_mask, 4, 0) == -EINVAL, "ppoll with a bad mask size: EINVAL");
+    /* pselect6 takes its mask the same way, behind a {mask, size} pair. */
+    hits = 0;
+    raise_(SIGUSR1);
+    struct {
+        unsigned long *mask, size;
+    } sel_mask = {&open_mask, 8};
+    check(sys6(NR_pselect6, 0, 0, 0, 0, (long)&t1, (long)&sel_mask) == -EINTR && hits == 1,
+          "pselect6's mask lets a pending signal through: EINTR after its handler");
+    check(blocked_now() & usr1, "after pselect6 the old mask is back");
+    sel_mask.mask = &all_but_kill;
+    t10 = (struct ts){0, 10000000};
+    check(sys6(NR_pselect6, 0, 0, 0, 0, (long)&t10, (long)&sel_mask) == 0 && (blocked_now() & usr1) && hits == 1,
+          "pselect6 that times out leaves the mask as it was");
+    sel_mask.mask = &open_mask;
+    sel_mask.size = 4;
+    check(sys6(NR_pselect6, 0, 0, 0, 0, (long)&t10, (long)&sel_mask) == -EINVAL, "pselect6 with a bad mask size: EINVAL");
     procmask(SIG_SETMASK, before, 0);
 
     /* tgkill; nested handlers. */

@@ -51,6 +51,7 @@
 #define NR_pread64 67
 #define NR_pwrite64 68
 #define NR_ppoll 73
+#define NR_pselect6 72
 #define NR_readlinkat 78
 #define NR_newfstatat 79
 #define NR_fstat 80

@@ -35,6 +35,7 @@
 #define SYSNR_readv 65
 #define SYSNR_writev 66
 #define SYSNR_pread64 67
+#define SYSNR_pselect6 72
 #define SYSNR_ppoll 73
 #define SYSNR_readlinkat 78
 #define SYSNR_prctl 167

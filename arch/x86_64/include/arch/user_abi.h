@@ -108,6 +108,7 @@
 #define SYSNR_unlinkat 263
 #define SYSNR_readlinkat 267
 #define SYSNR_faccessat 269
+#define SYSNR_pselect6 270
 #define SYSNR_ppoll 271
 #define SYSNR_dup3 292
 #define SYSNR_pipe2 293
@@ -119,6 +120,7 @@
 #define SYSNR_stat 4
 #define SYSNR_lstat 6
 #define SYSNR_poll 7
+#define SYSNR_select 23
 #define SYSNR_pwrite64 18
 #define SYSNR_access 21
 #define SYSNR_pipe 22

@@ -154,6 +154,8 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_readlinkat 267
 #define NR_faccessat 269
 #define NR_ppoll 271
+#define NR_pselect6 270
+#define NR_select 23
 #define NR_dup3 292
 #define NR_pipe2 293
 #define NR_renameat2 316
