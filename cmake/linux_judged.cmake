@@ -6,6 +6,7 @@
 # one where qemu-user answers otherwise by uskip_on_qemu_user().
 # One program a line:
 set(LINUX_JUDGED_PROGRAMS
+  ucred
   ufiles
   ufsmore
   ulocks

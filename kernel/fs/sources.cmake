@@ -16,6 +16,7 @@ list(APPEND CORE_SOURCES
   kernel/fs/locks.c
   kernel/fs/pcache.c
   kernel/fs/pcache_tests.c
+  kernel/fs/perm.c
   kernel/fs/pipe.c
   kernel/fs/procfs.c
   kernel/fs/tmpfs.c

@@ -162,6 +162,11 @@ static int step(struct walk *w, struct inode *dir, const char *name, size_t len,
         inode_put(dir);
         return -ENOTDIR;
     }
+    int e = vfs_may(dir, MAY_EXEC); /* searching it, "." and ".." too */
+    if (e) {
+        inode_put(dir);
+        return e;
+    }
     if (len > VFS_NAME_MAX) {
         inode_put(dir);
         return -ENAMETOOLONG;
@@ -179,7 +184,7 @@ static int step(struct walk *w, struct inode *dir, const char *name, size_t len,
         return 0;
     }
     struct inode *child;
-    int e = dir->ops->lookup(dir, name, len, &child);
+    e = dir->ops->lookup(dir, name, len, &child);
     if (e) {
         inode_put(dir);
         return e;
@@ -414,10 +419,12 @@ int vfs_create(struct inode *base, const char *path, uint32_t mode, uint32_t rde
         e = -ENOENT; /* a removed directory takes no new entries */
     else if (!dir->ops->create)
         e = -EACCES; /* a file system of fixed names (/proc) */
-    else {
+    else if ((e = vfs_may(dir, MAY_WRITE | MAY_EXEC)) == 0) {
         e = dir->ops->create(dir, name, len, mode, rdev, target, &ino);
-        if (!e)
+        if (!e) {
+            vfs_own_new(dir, ino);
             inode_put(ino);
+        }
     }
     inode_put(dir);
     ns_unlock();
@@ -457,7 +464,9 @@ int vfs_unlink(struct inode *base, const char *path, int rmdir)
     else
         e = child_of(&w, dir, name, len, &victim);
     if (!e) {
-        if (rmdir && !S_ISDIR(victim->mode))
+        if ((e = vfs_may_delete(dir, victim)) != 0)
+            ;
+        else if (rmdir && !S_ISDIR(victim->mode))
             e = -ENOTDIR;
         else if (!rmdir && S_ISDIR(victim->mode))
             e = -EISDIR;
@@ -506,6 +515,8 @@ int vfs_rename(struct inode *obase, const char *opath, struct inode *nbase, cons
         e = -EBUSY;
     if (!e)
         e = child_of(&w, odir, oname, olen, &src);
+    if (!e)
+        e = vfs_may_delete(odir, src);
     if (!e && (oslash || nslash) && !S_ISDIR(src->mode))
         e = -ENOTDIR;
     if (!e && odir->dev != ndir->dev)
@@ -528,6 +539,12 @@ int vfs_rename(struct inode *obase, const char *opath, struct inode *nbase, cons
     }
     if (!e && !ndir->nlink)
         e = -ENOENT;
+    /* A name replaced is a name removed; a directory moving to another
+     * parent has its ".." rewritten, which takes writing it. */
+    if (!e)
+        e = dst ? vfs_may_delete(ndir, dst) : vfs_may(ndir, MAY_WRITE | MAY_EXEC);
+    if (!e && S_ISDIR(src->mode) && odir != ndir)
+        e = vfs_may(src, MAY_WRITE);
     if (!e && !odir->ops->rename)
         e = -EACCES;
     if (!e)
@@ -576,6 +593,8 @@ int vfs_link(struct inode *obase, const char *opath, struct inode *nbase, const 
         e = -EXDEV;
     else if (!dir->nlink)
         e = -ENOENT;
+    else if ((e = vfs_may(dir, MAY_WRITE | MAY_EXEC)) != 0)
+        ;
     else if (!dir->ops->link)
         e = -EACCES;
     else
@@ -1039,6 +1058,7 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
     struct walk w = {.root = root_inode};
     w.want_last = 1;
     struct inode *ino = NULL;
+    int created = 0;
     ns_lock();
     if (flags & O_CREAT) {
         /* A final symlink is followed to its target, which is created if
@@ -1077,9 +1097,13 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
             } else if (e == -ENOENT) {
                 struct fs_ctx *fs = task_fs();
                 uint32_t m = S_IFREG | (mode & 07777 & ~(fs ? fs->umask : 0));
-                e = !dir->nlink ? -ENOENT : !dir->ops->create ? -EACCES : dir->ops->create(dir, name, len, m, 0, NULL, &ino);
+                e = !dir->nlink ? -ENOENT : !dir->ops->create ? -EACCES : vfs_may(dir, MAY_WRITE | MAY_EXEC);
+                if (!e)
+                    e = dir->ops->create(dir, name, len, m, 0, NULL, &ino);
                 if (!e) {
                     flags &= ~(unsigned)O_TRUNC; /* new and empty */
+                    created = 1;                 /* opened as asked, whatever its mode */
+                    vfs_own_new(dir, ino);
                     walk_note_last(&w, dir, name, len);
                 }
             }
@@ -1117,6 +1141,9 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
         e = -EISDIR;
     else if ((flags & O_ACCMODE) == 3)
         e = -EINVAL;
+    else if (!created && !(flags & O_PATH))
+        e = vfs_may(ino, ((flags & O_ACCMODE) != O_WRONLY ? MAY_READ : 0) |
+                             ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? MAY_WRITE : 0));
     if (!e && (flags & O_TRUNC) && S_ISREG(ino->mode) && !(flags & O_PATH))
         e = vfs_truncate(ino, 0);
     if (!e)

@@ -108,8 +108,10 @@ int sys_find_image(const char *path, struct exec_image *img)
     if (e == 0) {
         /* No writer from here on (ETXTBSY both ways, as Linux): the
          * headers checked and the pages read later are of one file. */
-        if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
+        if (!S_ISREG(ino->mode))
             e = -EACCES;
+        else if ((e = vfs_may(ino, MAY_EXEC)) != 0)
+            ;
         else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
                  (e = vfs_deny_write(img->file)) == 0)
             e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
@@ -178,6 +180,19 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
     sched_set_ustate(t->ustate);
 }
 
+/* A set-user-ID file runs as its owner, a set-group-ID one (with group
+ * execute) as its group; the saved ids take the effective ones at every
+ * execve, as on Linux. */
+static void exec_creds(struct cred *c, const struct inode *ino)
+{
+    if (ino && (ino->mode & S_ISUID))
+        c->euid = ino->uid;
+    if (ino && (ino->mode & (S_ISGID | 010)) == (S_ISGID | 010))
+        c->egid = ino->gid;
+    c->suid = c->fsuid = c->euid;
+    c->sgid = c->fsgid = c->egid;
+}
+
 int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
               char *const argv[], char *const envp[])
 {
@@ -199,6 +214,7 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
         return e;
     }
     proc_set_cmdline(p, path, argv);
+    exec_creds(&p->fs.cred, img->file ? img->file->inode : NULL);
     const char *base = path;
     for (const char *c = path; *c; c++)
         if (*c == '/')

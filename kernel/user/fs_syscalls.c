@@ -652,18 +652,24 @@ static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t n)
 
 static long sys_readlinkat(const uint64_t a[6]) { return readlink_at((int)a[0], a[1], a[2], (int64_t)a[3]); }
 
-/* Everything runs as root: access is whether the name exists (and, for
- * X_OK, whether a file has any execute bit, as root's access() says). */
+#define AT_EACCESS 0x200
+
+/* access(): whether the caller could, as its real user and group (its
+ * effective ones with AT_EACCESS), read, write or run the file; writing
+ * on a read-only file system is EROFS. F_OK (0) asks whether it exists. */
 static long access_at(int dirfd, uint64_t upath, unsigned mode, unsigned flags)
 {
     if (mode & ~7u)
         return -EINVAL;
     struct inode *ino;
-    long e = inode_at(dirfd, upath, flags & ~0x200u /* AT_EACCESS */, &ino);
+    long e = inode_at(dirfd, upath, flags & ~(unsigned)AT_EACCESS, &ino);
     if (e)
         return e;
-    if ((mode & 1) && !S_ISDIR(ino->mode) && !(ino->mode & 0111))
-        e = -EACCES;
+    const struct cred *c = vfs_cred();
+    if (mode && c)
+        e = flags & AT_EACCESS ? cred_may(c, c->fsuid, c->fsgid, ino, (int)mode) : cred_may(c, c->uid, c->gid, ino, (int)mode);
+    if (!e && (mode & 2) && !S_ISDIR(ino->mode) && (ino->mode & S_IFMT) != S_IFCHR && (ino->mode & S_IFMT) != S_IFIFO)
+        e = vfs_read_only(ino);
     inode_put(ino);
     return e;
 }
@@ -676,9 +682,10 @@ static long sys_faccessat2(const uint64_t a[6])
 
 static long set_cwd(struct inode *ino)
 {
-    if (!S_ISDIR(ino->mode)) {
+    long e = S_ISDIR(ino->mode) ? vfs_may(ino, MAY_EXEC) : -ENOTDIR;
+    if (e) {
         inode_put(ino);
-        return -ENOTDIR;
+        return e;
     }
     inode_put(proc_set_cwd(ino)); /* swapped where /proc/PID/cwd reads it */
     return 0;
@@ -720,12 +727,18 @@ static long sys_umask(const uint64_t a[6])
     return old;
 }
 
-/* No users or groups yet: everything is root's. chmod changes the bits,
- * the same through a name (chmod_at) or a descriptor (fchmod). */
+/* chmod changes the bits, the same through a name (chmod_at) or a
+ * descriptor (fchmod): the owner's or root's to change (EPERM); the
+ * set-group-ID bit is dropped when the caller is not in the file's group. */
 static long chmod_inode(struct inode *ino, uint32_t mode)
 {
     long e = vfs_read_only(ino);
+    if (!e && !vfs_owns(ino))
+        e = -EPERM;
     if (!e) {
+        const struct cred *c = vfs_cred();
+        if (c && c->fsuid && !cred_in_group(c, ino->gid))
+            mode &= ~(uint32_t)S_ISGID;
         ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
         ino->ctime = vfs_now();
         inode_changed(ino);
@@ -749,15 +762,27 @@ static long sys_fchmodat(const uint64_t a[6]) { return chmod_at((int)a[0], a[1],
 static long fchmod_op(struct file *f, const uint64_t a[6]) { return chmod_inode(f->inode, (uint32_t)a[1]); }
 static long sys_fchmod(const uint64_t a[6]) { return on_fd(a, fchmod_op); }
 
-/* chown: -1 keeps an id. */
+/* chown: -1 keeps an id. Root gives a file to anyone; its owner may only
+ * change its group, to one of the owner's own. A file that is not a
+ * directory loses its set-user-ID bit, and its set-group-ID bit where
+ * that means running as the group (S_IXGRP), as on Linux. */
 static long chown_inode(struct inode *ino, uint32_t uid, uint32_t gid)
 {
     long e = vfs_read_only(ino);
+    const struct cred *c = vfs_cred();
+    if (!e && c && c->fsuid) {
+        int uid_ok = uid == (uint32_t)-1 || (uid == ino->uid && c->fsuid == ino->uid);
+        int gid_ok = gid == (uint32_t)-1 || (c->fsuid == ino->uid && (gid == ino->gid || cred_in_group(c, gid)));
+        if (!uid_ok || !gid_ok)
+            e = -EPERM;
+    }
     if (!e) {
         if (uid != (uint32_t)-1)
             ino->uid = uid;
         if (gid != (uint32_t)-1)
             ino->gid = gid;
+        if (!S_ISDIR(ino->mode))
+            ino->mode &= ~(uint32_t)(S_ISUID | ((ino->mode & 010) ? S_ISGID : 0));
         ino->ctime = vfs_now();
         inode_changed(ino);
     }
@@ -809,6 +834,17 @@ static long sys_utimensat(const uint64_t a[6])
         inode_put(ino);
         return e;
     }
+    /* Now (both UTIME_NOW, or no times): its owner, or anyone who may
+     * write it; any other time: its owner (EPERM). Both UTIME_OMIT: nothing. */
+    int to_now = ts[1] == UTIME_NOW && ts[3] == UTIME_NOW;
+    if (ts[1] == UTIME_OMIT && ts[3] == UTIME_OMIT)
+        e = 1;
+    else if (!vfs_owns(ino))
+        e = to_now ? vfs_may(ino, MAY_WRITE) : -EPERM;
+    if (e) {
+        inode_put(ino);
+        return e < 0 ? e : 0;
+    }
     uint64_t now = vfs_now();
     for (int i = 0; i < 2; i++) {
         if (ts[2 * i + 1] == UTIME_OMIT)
@@ -843,7 +879,9 @@ static long sys_truncate(const uint64_t a[6])
     long e = inode_at(AT_FDCWD, a[0], 0, &ino);
     if (e)
         return e;
-    e = vfs_truncate(ino, a[1]);
+    e = S_ISDIR(ino->mode) ? -EISDIR : vfs_may(ino, MAY_WRITE);
+    if (!e)
+        e = vfs_truncate(ino, a[1]);
     inode_put(ino);
     return e;
 }

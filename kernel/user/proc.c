@@ -155,6 +155,7 @@ static int proc_fs_init(struct proc *p, struct proc *parent)
         p->fs.fds = fdtable_clone(parent->fs.fds);
         p->fs.cwd = inode_get(parent->fs.cwd);
         p->fs.umask = parent->fs.umask;
+        p->fs.cred = parent->fs.cred;
         return p->fs.fds ? 0 : -ENOMEM;
     }
     int e = vfs_init();
@@ -731,6 +732,19 @@ int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls
     return u->tid;
 }
 
+/* Whether @p me (NULL: the kernel) may send @p sig to @p p, Linux's rule:
+ * root, or a real or effective user id that is @p p's real or saved one;
+ * SIGCONT to any process of the same session. */
+static int may_signal(const struct proc *me, const struct proc *p, int sig)
+{
+    if (!me)
+        return 1;
+    const struct cred *a = &me->fs.cred, *b = &p->fs.cred;
+    if (a->euid == 0 || a->euid == b->uid || a->euid == b->suid || a->uid == b->uid || a->uid == b->suid)
+        return 1;
+    return sig == SIGCONT && me->sid == p->sid;
+}
+
 int proc_signal_thread(int tgid, int tid, int sig, int code)
 {
     struct proc *me = proc_current();
@@ -741,6 +755,7 @@ int proc_signal_thread(int tgid, int tid, int sig, int code)
 int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *ki)
 {
     int found = 0, err = 0;
+    struct proc *me = proc_current();
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
@@ -756,7 +771,9 @@ int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *k
         spin_unlock(&p->sig.wq.lock);
         if (target) {
             found = 1;
-            if (sig)
+            if (!may_signal(me, p, sig))
+                err = -EPERM;
+            else if (sig)
                 err = signal_send_thread(p, target, sig, ki);
         }
     }
@@ -1090,33 +1107,43 @@ int proc_signal(int pid, int sig, int code)
 
 int proc_signal_info(int pid, int sig, const struct ksiginfo *ki)
 {
-    int found = 0;
+    int found = 0, err = 0;
+    struct proc *me = proc_current();
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
         if (p->pid != pid)
             continue;
         found = 1; /* a zombie too: its pid exists until it is reaped */
-        if (sig && p->state == PROC_RUNNING && signal_queue(p, sig, ki) == -EAGAIN)
-            found = -1;
+        if (!may_signal(me, p, sig))
+            err = -EPERM;
+        else if (sig && p->state == PROC_RUNNING)
+            err = signal_queue(p, sig, ki) == -EAGAIN ? -EAGAIN : 0;
     }
     spin_unlock_irqrestore(&procs_lock, f);
-    return found < 0 ? -EAGAIN : found ? 0 : -ESRCH;
+    return found ? err : -ESRCH;
 }
 
 int proc_kill(int pid, int sig) { return proc_signal(pid, sig, 0 /* SI_USER */); }
 
-/* Send @p sig to every running process @p pick chooses; how many there were. */
-static int signal_each(int sig, int (*pick)(const struct proc *p, int arg, const struct proc *me), int arg)
+/* Send @p sig to every running process @p pick chooses, of those the
+ * caller may signal if @p checked; how many there were, *@p sent of them
+ * signalled (or allowed to be, for signal 0). */
+static int signal_each(int sig, int (*pick)(const struct proc *p, int arg, const struct proc *me), int arg,
+                       int checked, int *sent)
 {
     struct proc *me = proc_current();
     struct ksiginfo ki = {.code = 0 /* SI_USER */, .pid = me ? me->pid : 0};
     int found = 0;
+    *sent = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
         if (pick(p, arg, me)) {
             found++; /* zombies count, as on Linux, and are sent nothing */
+            if (checked && !may_signal(me, p, sig))
+                continue;
+            ++*sent;
             if (sig && p->state == PROC_RUNNING)
                 signal_send(p, sig, &ki);
         }
@@ -1137,9 +1164,24 @@ static int not_me(const struct proc *p, int arg, const struct proc *me)
     return p != me;
 }
 
-int proc_kill_group(int pgid, int sig) { return signal_each(sig, in_group, pgid) ? 0 : -ESRCH; }
+int proc_kill_group(int pgid, int sig)
+{
+    int sent;
+    return signal_each(sig, in_group, pgid, 0, &sent) ? 0 : -ESRCH;
+}
 
-int proc_kill_all(int sig) { return signal_each(sig, not_me, 0) ? 0 : -ESRCH; }
+int proc_kill_group_user(int pgid, int sig)
+{
+    int sent, found = signal_each(sig, in_group, pgid, 1, &sent);
+    return sent ? 0 : found ? -EPERM : -ESRCH;
+}
+
+/* Linux answers 0 when there is another process, signalled or not. */
+int proc_kill_all(int sig)
+{
+    int sent;
+    return signal_each(sig, not_me, 0, 1, &sent) ? 0 : -ESRCH;
+}
 
 /* procs_lock held. */
 static int orphaned_locked(int pgid)

@@ -2,6 +2,7 @@
 # memory access), appended to the kernel's portable core.
 list(APPEND CORE_SOURCES
   kernel/user/asid_tests.c
+  kernel/user/cred.c
   kernel/user/exec.c
   kernel/user/exec_elf.c
   kernel/user/exec_tests.c

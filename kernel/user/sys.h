@@ -44,5 +44,8 @@ extern const unsigned sys_signalfd_count;
 /** poll, ppoll, select, pselect6 (poll.c), and how many. */
 extern const struct sysent sys_poll_table[];
 extern const unsigned sys_poll_count;
+/** getuid and the set*id calls (cred.c), and how many. */
+extern const struct sysent sys_cred_table[];
+extern const unsigned sys_cred_count;
 
 #endif

@@ -256,12 +256,6 @@ static long sys_gettid(const uint64_t a[6])
     return uthread_current()->tid;
 }
 
-static long sys_zero(const uint64_t a[6])
-{
-    (void)a;
-    return 0; /* getuid and family: everything runs as root */
-}
-
 static long sys_set_tid_address(const uint64_t a[6])
 {
     struct uthread *u = uthread_current();
@@ -683,9 +677,7 @@ static long sys_kill(const uint64_t a[6])
     if (pid == -1)
         return proc_kill_all(sig);
     if (pid <= 0)
-        return proc_kill_group(pid ? -pid : proc_current()->pgid, sig);
-    if (sig == 0)
-        return proc_kill(pid, 0) == -ESRCH ? -ESRCH : 0;
+        return proc_kill_group_user(pid ? -pid : proc_current()->pgid, sig);
     return proc_kill(pid, sig);
 }
 
@@ -764,8 +756,7 @@ static long sys_arch_prctl(const uint64_t a[6])
 #define E(n) SYSENT(n)
 static const struct sysent table[] = {
     E(exit), E(exit_group), E(futex), E(getpid),
-    E(getppid), E(gettid), {SYSNR_getuid, sys_zero, "getuid"}, {SYSNR_geteuid, sys_zero, "geteuid"},
-    {SYSNR_getgid, sys_zero, "getgid"}, {SYSNR_getegid, sys_zero, "getegid"}, E(set_tid_address),
+    E(getppid), E(gettid), E(set_tid_address),
     E(uname), E(brk), E(mmap), E(munmap), E(msync), E(clock_gettime), E(gettimeofday), E(nanosleep),
     E(sched_yield), E(kill),
     E(getrandom), E(clone), E(execve), E(wait4), E(waitid),
@@ -808,6 +799,8 @@ static void build(void)
         by_nr[sys_signalfd_table[i].nr] = &sys_signalfd_table[i];
     for (unsigned i = 0; i < sys_poll_count; i++)
         by_nr[sys_poll_table[i].nr] = &sys_poll_table[i];
+    for (unsigned i = 0; i < sys_cred_count; i++)
+        by_nr[sys_cred_table[i].nr] = &sys_cred_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

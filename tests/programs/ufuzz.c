@@ -82,6 +82,8 @@ static const struct call calls[] = {
     C(fdatasync, 1, "f"), C(dup, 3, "f"), C(dup3, 3, "ffF"),
     C(fcntl, 3, "fCi"), C(ioctl, 3, "fIp"), C(ioctl, 1, "4Jp"),
     C(pipe2, 3, "pO"), C(ppoll, 2, "qutBz"), C(pselect6, 2, "uppptp"), C(getpid, 1, ""),
+    C(setuid, 1, "i"), C(setresuid, 1, "iii"), C(setreuid, 1, "ii"), C(setresgid, 1, "iii"),
+    C(getresuid, 1, "ppp"), C(setfsuid, 1, "i"), C(getgroups, 1, "np"), C(setgroups, 1, "np"),
     C(getppid, 1, ""), C(gettid, 1, ""), C(getuid, 1, ""),
     C(geteuid, 1, ""), C(getgid, 1, ""), C(getegid, 1, ""),
     C(set_tid_address, 1, "p"), C(uname, 1, "p"), C(brk, 2, "a"),

@@ -24,8 +24,9 @@ def body(a, tmp, check):
         d = os.path.join(tmp, f"d{bs}.img")
         make_disk(d, 64 << 20, bs)
         disks.append(d)
-    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "umount /mnt",
-            "mount /dev/vdb /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "umount /mnt", "poweroff"]
+    keys = ["mount /dev/vda /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "run /bin/ucred /mnt", "umount /mnt",
+            "mount /dev/vdb /mnt", "run ufiles /mnt", "run /bin/ufsmore /mnt", "run /bin/ucred /mnt", "umount /mnt",
+            "poweroff"]
     text, status, pending = run_qemu(a.arch, a.image, [], [k.encode() + b"\r" for k in keys], drives(disks), a.timeout)
     sys.stdout.write(text)
     print("\n---- ext2_ufiles_test checks ----")
@@ -37,6 +38,8 @@ def body(a, tmp, check):
     check(checks > 200, "and ran its checks")
     more = re.findall(r"(?m)^ufsmore: (\d+) failed\n\[exit (\d+)\]$", text)
     check(more == [("0", "0"), ("0", "0")], f"ufsmore (st_blocks from i_blocks, locks, ...) passes on both ({more})")
+    cred = re.findall(r"(?m)^ucred: (\d+) failed\n\[exit (\d+)\]$", text)
+    check(cred == [("0", "0"), ("0", "0")], f"ucred (owners, modes and permissions on the disk) passes on both ({cred})")
     check(text.count("kernel> umount /mnt\nkernel> ") == 2, "both unmount")
     for d in disks:
         rc, out = fsck(d)

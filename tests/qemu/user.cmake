@@ -268,11 +268,13 @@ set_tests_properties(${KERNEL_ARCH}.ext2_pressure PROPERTIES TIMEOUT 600)
 # sizes, /proc/self/fd and cwd) and file locks (ulocks.c: fcntl record
 # locks between processes, F_SETLKW's wait, EINTR and EDEADLK, OFD locks,
 # flock), in /tmp (tmpfs); both are judged by Linux too (linux_ufsmore,
-# linux_ulocks: cmake/linux_judged.cmake). On ext2: ext2_ufiles. Both are
-# in the initrd only (cmake/user_progs.cmake).
+# linux_ulocks: cmake/linux_judged.cmake), and user and group ids with the
+# permissions they give (ucred.c, linux_ucred). On ext2: ext2_ufiles. All
+# are in the initrd only (cmake/user_progs.cmake).
 qemu_test(user_fs_linux --image ${IMG}
-  --send "run /bin/ufsmore /tmp" --send "run /bin/ulocks /tmp" --send "poweroff 7"
+  --send "run /bin/ufsmore /tmp" --send "run /bin/ulocks /tmp" --send "run /bin/ucred /tmp" --send "poweroff 7"
   --expect "^ufsmore: 0 failed\\n\\[exit 0\\]$" --expect "^ulocks: 0 failed\\n\\[exit 0\\]$"
+  --expect "^ucred: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|^FAIL" --status ${EXIT7})
 # tests/programs/ufiles (Linux's file-system semantics, about 250 checks) and ufsmore on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.

@@ -298,7 +298,13 @@ int proc_signal_info(int pid, int sig, const struct ksiginfo *ki);
  */
 int proc_kill_group(int pgid, int sig);
 
-/** @brief kill(-1): every process but the caller; 0, or -ESRCH if there is none. */
+/** @brief kill(-pgid) from a program: proc_kill_group() to the group's
+ *         processes the caller may signal; -EPERM if there are some but
+ *         none of those, -ESRCH if there are none. */
+int proc_kill_group_user(int pgid, int sig);
+
+/** @brief kill(-1): every process but the caller that it may signal; 0, or
+ *         -ESRCH if there is no other process. */
 int proc_kill_all(int sig);
 
 /**

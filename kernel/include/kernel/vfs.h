@@ -46,6 +46,16 @@
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)  /**< a directory */
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)  /**< a regular file */
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)  /**< a symlink */
+#define S_ISUID 04000 /**< set-user-ID on execution */
+#define S_ISGID 02000 /**< set-group-ID on execution; a directory's: new names take its group */
+#define S_ISVTX 01000 /**< sticky: a directory's names are removed by their owners alone */
+/** @} */
+
+/** @name vfs_may() masks: the rwx bits asked for */
+/** @{ */
+#define MAY_EXEC 1  /**< run a file, search a directory */
+#define MAY_WRITE 2 /**< write */
+#define MAY_READ 4  /**< read */
 /** @} */
 
 /** @name open() flags (Linux's generic values; every arch here uses them) */
@@ -279,12 +289,48 @@ struct fdtable {
     uint8_t *cloexec;     /**< slot -> FD_CLOEXEC */
 };
 
+#define CRED_GROUPS_MAX 32 /**< supplementary groups a process may have */
+
+/** @brief Who a process is, for the permission checks (Linux's credentials:
+ *         all 0 is root). */
+struct cred {
+    uint32_t uid, euid, suid, fsuid; /**< real, effective, saved and file-system user ids */
+    uint32_t gid, egid, sgid, fsgid; /**< the same four of its group */
+    uint32_t ngroups;                /**< supplementary groups in groups[] */
+    uint32_t groups[CRED_GROUPS_MAX]; /**< the supplementary groups */
+};
+
 /** @brief A process's file-system context (kernel/proc.h embeds it). */
 struct fs_ctx {
     struct fdtable *fds;  /**< its descriptors */
     struct inode *cwd;    /**< its working directory (a reference) */
     uint32_t umask;       /**< permission bits create() clears */
+    struct cred cred;     /**< its credentials (fork copies them) */
 };
+
+/* ---- permissions (perm.c) ---- */
+
+/** @brief The caller's credentials, or NULL for a kernel thread (which may do anything). */
+const struct cred *vfs_cred(void);
+/** @brief Whether @p gid is @p c's file-system group or one of its supplementary groups (NULL: yes). */
+int cred_in_group(const struct cred *c, uint32_t gid);
+/**
+ * @brief Whether @p c, as user @p uid and group @p gid (its file-system ids,
+ *        or its real ones for access()), may do @p mask (MAY_*) to @p ino.
+ * @return 0, or -EACCES
+ */
+int cred_may(const struct cred *c, uint32_t uid, uint32_t gid, const struct inode *ino, int mask);
+/** @brief cred_may() for the caller with its file-system ids: 0 or -EACCES. */
+int vfs_may(const struct inode *ino, int mask);
+/** @brief Whether the caller owns @p ino or is root (chmod, utimes with times given). */
+int vfs_owns(const struct inode *ino);
+/** @brief Whether the caller may remove or rename @p victim's name in @p dir:
+ *         write and search there, and the sticky bit's rule; 0, -EACCES or -EPERM. */
+int vfs_may_delete(const struct inode *dir, const struct inode *victim);
+/** @brief Give @p ino, just made in @p dir, the caller's file-system ids
+ *         (the directory's group, and a new directory its set-group-ID
+ *         bit, where @p dir has S_ISGID). */
+void vfs_own_new(struct inode *dir, struct inode *ino);
 
 /* ---- the file system as a whole ---- */
 
