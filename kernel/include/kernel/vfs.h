@@ -294,8 +294,14 @@ struct fdtable {
 /** @brief Who a process is, for the permission checks (Linux's credentials:
  *         all 0 is root). */
 struct cred {
-    uint32_t uid, euid, suid, fsuid; /**< real, effective, saved and file-system user ids */
-    uint32_t gid, egid, sgid, fsgid; /**< the same four of its group */
+    uint32_t uid;   /**< real user id */
+    uint32_t euid;  /**< effective user id (0: root) */
+    uint32_t suid;  /**< saved user id */
+    uint32_t fsuid; /**< file-system user id: the one permissions are checked for */
+    uint32_t gid;   /**< real group id */
+    uint32_t egid;  /**< effective group id */
+    uint32_t sgid;  /**< saved group id */
+    uint32_t fsgid; /**< file-system group id */
     uint32_t ngroups;                /**< supplementary groups in groups[] */
     uint32_t groups[CRED_GROUPS_MAX]; /**< the supplementary groups */
 };
