@@ -310,7 +310,18 @@ int dev_populate(void)
         if (e && e != -EEXIST)
             return e;
     }
-    return 0;
+    /* /dev/shm: a tmpfs of its own that anyone may create in (sticky), as
+     * on Linux: POSIX shared memory and named semaphores are files there. */
+    e = vfs_create(NULL, "/dev/shm", S_IFDIR | 01777, 0, NULL);
+    if (e)
+        return e == -EEXIST ? 0 : e;
+    struct inode *shm = tmpfs_new_root();
+    if (!shm)
+        return -ENOMEM;
+    shm->mode = S_IFDIR | 01777;
+    e = vfs_mount("/dev/shm", shm, "tmpfs", "tmpfs", 0);
+    inode_put(shm);
+    return e;
 }
 
 /* ---- the root ---- */

@@ -237,6 +237,48 @@ static int file_page(struct file *f, uint64_t index, uint64_t *pa)
     return 0;
 }
 
+/* file_ops.mkwrite: a shared mapping writes page @p index, or touches it
+ * while it is a hole: the page gets a frame of the file's own, which the
+ * mapping then shares with read() and write() and every other mapper.
+ * Without the inode's lock (a fault): the size is checked under the pages'
+ * lock, and a truncate publishes its new size before it frees pages, so a
+ * page is never given past the end. */
+static int file_mkwrite(struct file *f, uint64_t index)
+{
+    struct inode *ino = f->inode;
+    struct tfile *tf = ino->priv;
+    const uint8_t *borrowed;
+    uint64_t p = page_ref(tf, index, &borrowed);
+    if (p) {
+        file_page_put(p);
+        return 0;
+    }
+    if (borrowed) { /* the initrd's bytes: a copy in the slot, what read() sees too */
+        int e = file_page(f, index, &p);
+        if (!e)
+            file_page_put(p);
+        return e;
+    }
+    uint64_t pa = file_page_new();
+    if (!pa)
+        return -ENOMEM;
+    irqflags_t fl = spin_lock_irqsave(&tf->lock);
+    uint64_t pages = (__atomic_load_n(&ino->size, __ATOMIC_ACQUIRE) + PAGE_SIZE - 1) / PAGE_SIZE;
+    int fits = index < pages && index < tf->cap;
+    if (fits && !tf->pages[index]) {
+        tf->pages[index] = pa;
+        pa = 0;
+        __atomic_add_fetch(&npages, 1, __ATOMIC_RELAXED);
+    }
+    spin_unlock_irqrestore(&tf->lock, fl);
+    if (pa)
+        file_page_put(pa); /* filled meanwhile, or cut away */
+    if (!fits)
+        return -EIO;
+    ino->mtime = ino->ctime = vfs_now();
+    return 0;
+}
+
 static long file_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
     struct inode *ino = f->inode;
@@ -283,6 +325,9 @@ static int file_truncate(struct inode *ino, uint64_t size)
         return -ENOSPC;
     if (size < ino->size) {
         size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+        /* The new size first: a shared mapping's mkwrite meanwhile then
+         * fills no slot that is about to be freed. */
+        __atomic_store_n(&ino->size, size, __ATOMIC_RELEASE);
         free_pages_from(tf, keep);
         if (size % PAGE_SIZE && keep - 1 < tf->cap && tf->pages[keep - 1])
             memset((uint8_t *)hal_phys_to_virt(tf->pages[keep - 1]) + size % PAGE_SIZE, 0,
@@ -571,10 +616,34 @@ static const struct file_ops tmpfs_file_ops = {
     .read = file_read,
     .write = file_write,
     .page = file_page,
+    .mkwrite = file_mkwrite,
     .seekable = 1,
 };
 
 static const struct file_ops tmpfs_dir_ops = {0};
+
+struct file *tmpfs_shmem_file(uint64_t size)
+{
+    static unsigned dev;
+    struct tfile *tf = kzalloc(sizeof *tf);
+    if (!tf)
+        return NULL;
+    spin_init(&tf->lock, "tmpfs file pages");
+    struct file *f = NULL;
+    if (ensure_cap(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE) == 0)
+        f = file_anon(&dev, &tmpfs_iops, &tmpfs_file_ops, O_RDWR, NULL);
+    if (!f) {
+        kfree(tf->pages);
+        kfree(tf);
+        return NULL;
+    }
+    struct inode *ino = f->inode; /* nameless (nlink 0): gone with the last mapping */
+    ino->mode = S_IFREG | 0600;
+    ino->priv = tf;
+    ino->fops = &tmpfs_file_ops;
+    ino->size = size;
+    return f;
+}
 
 struct inode *tmpfs_new_root(void)
 {

@@ -5,7 +5,10 @@
  *        pthread_join are made of).
  *
  * A waiter is keyed by its address space and the word's address, in one
- * of 64 hash buckets. The lost-wakeup rule is the usual one: the waiter
+ * of 64 hash buckets; a process-shared futex (no FUTEX_PRIVATE_FLAG) whose
+ * word is in a shared mapping by the mapped file and the word's offset in
+ * it instead, so processes that map the page at any address meet there
+ * (shared anonymous memory is a nameless file too, kept across fork). The lost-wakeup rule is the usual one: the waiter
  * enters its bucket first, then reads the word; a waker changes the word,
  * then wakes the bucket. Either the waiter sees the new value (EAGAIN) or
  * the waker sees the waiter. Each waiter sleeps on a wait set of its own
@@ -15,9 +18,8 @@
  * lock before it returns) is never woken after it is gone.
  *
  * Operations: FUTEX_WAIT, FUTEX_WAKE, their _BITSET forms, FUTEX_REQUEUE,
- * FUTEX_CMP_REQUEUE and FUTEX_WAKE_OP; FUTEX_PRIVATE_FLAG and
- * FUTEX_CLOCK_REALTIME are accepted (every futex here is keyed by its
- * address space, and there is one clock). The PI forms answer ENOSYS.
+ * FUTEX_CMP_REQUEUE and FUTEX_WAKE_OP; FUTEX_CLOCK_REALTIME is accepted
+ * (there is one clock). The PI forms answer ENOSYS.
  *
  * The kernel's own read-modify-writes of a futex word (WAKE_OP's operation,
  * a robust futex's OWNER_DIED) are atomics on the word's frame through the
@@ -59,10 +61,19 @@
 
 #define NBUCKETS 64
 
+/* What names a futex: (address space, address) for a private one, (inode,
+ * offset) for a process-shared one in a shared mapping (futex_key()). */
+struct fkey {
+    const void *obj;
+    uint64_t off;
+};
+
+struct bucket;
+
 struct fwaiter {
     struct list_node node;
-    struct uspace *us;
-    uintptr_t uaddr;    /* changes only under its old and new buckets' locks (requeue) */
+    struct fkey key;    /* changes only under its old and new buckets' locks (requeue) */
+    struct bucket *b;   /* the bucket it is on: the same */
     uint32_t bitset;
     int woken;          /* taken off its bucket by a waker */
     struct waitqueue wq;
@@ -74,7 +85,18 @@ static struct bucket {
 } buckets[NBUCKETS];
 static int ready;
 
-static struct bucket *bucket_of(const struct uspace *us, uintptr_t uaddr)
+static int same(const struct fkey *a, const struct fkey *b) { return a->obj == b->obj && a->off == b->off; }
+
+/* The key of the word at @p uaddr of @p us; @p private: FUTEX_PRIVATE_FLAG. */
+static struct fkey futex_key(struct uspace *us, uintptr_t uaddr, int private)
+{
+    struct fkey k = {us, uaddr};
+    if (!private)
+        uspace_shared_key(us, uaddr, &k.obj, &k.off);
+    return k;
+}
+
+static struct bucket *bucket_of(const struct fkey *k)
 {
     if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
         static struct spinlock init_lock = SPINLOCK_INIT("futex init");
@@ -88,7 +110,7 @@ static struct bucket *bucket_of(const struct uspace *us, uintptr_t uaddr)
         }
         spin_unlock_irqrestore(&init_lock, f);
     }
-    uint64_t h = ((uintptr_t)us >> 4) ^ (uaddr >> 2);
+    uint64_t h = ((uintptr_t)k->obj >> 4) ^ (k->off >> 2);
     h *= 0x9e3779b97f4a7c15ull;
     return &buckets[h >> 58];
 }
@@ -97,10 +119,9 @@ static struct bucket *bucket_of(const struct uspace *us, uintptr_t uaddr)
 static int leave(struct fwaiter *w)
 {
     for (;;) {
-        uintptr_t uaddr = __atomic_load_n(&w->uaddr, __ATOMIC_ACQUIRE);
-        struct bucket *b = bucket_of(w->us, uaddr);
+        struct bucket *b = __atomic_load_n(&w->b, __ATOMIC_ACQUIRE);
         irqflags_t f = spin_lock_irqsave(&b->lock);
-        if (w->uaddr != uaddr) { /* requeued meanwhile: its new bucket */
+        if (w->b != b) { /* requeued meanwhile: its new bucket */
             spin_unlock_irqrestore(&b->lock, f);
             continue;
         }
@@ -112,12 +133,12 @@ static int leave(struct fwaiter *w)
     }
 }
 
-static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+static long futex_wait(uintptr_t uaddr, int private, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
     struct proc *p = proc_current();
-    struct fwaiter w = {.us = p->us, .uaddr = uaddr, .bitset = bitset};
+    struct fwaiter w = {.key = futex_key(p->us, uaddr, private), .bitset = bitset};
     wq_init(&w.wq, "futex");
-    struct bucket *b = bucket_of(w.us, uaddr);
+    struct bucket *b = w.b = bucket_of(&w.key);
     irqflags_t f = spin_lock_irqsave(&b->lock);
     list_add_tail(&b->waiters, &w.node);
     spin_unlock_irqrestore(&b->lock, f);
@@ -162,16 +183,16 @@ static void wake_waiter(struct fwaiter *w)
     spin_unlock(&w->wq.lock);
 }
 
-/* Wake up to @p n waiters of (@p us, @p uaddr) whose bitset meets @p bitset. */
-static int wake(struct uspace *us, uintptr_t uaddr, int n, uint32_t bitset)
+/* Wake up to @p n waiters of key @p k whose bitset meets @p bitset. */
+static int wake(struct fkey k, int n, uint32_t bitset)
 {
-    struct bucket *b = bucket_of(us, uaddr);
+    struct bucket *b = bucket_of(&k);
     int woke = 0;
     irqflags_t f = spin_lock_irqsave(&b->lock);
     for (struct list_node *it = b->waiters.next; it != &b->waiters && woke < n;) {
         struct fwaiter *w = container_of(it, struct fwaiter, node);
         it = it->next;
-        if (w->us != us || w->uaddr != uaddr || !(w->bitset & bitset))
+        if (!same(&w->key, &k) || !(w->bitset & bitset))
             continue;
         list_del(&w->node);
         wake_waiter(w);
@@ -181,13 +202,18 @@ static int wake(struct uspace *us, uintptr_t uaddr, int n, uint32_t bitset)
     return woke;
 }
 
-int futex_wake(struct uspace *us, uintptr_t uaddr, int n) { return wake(us, uaddr, n, FUTEX_BITSET_MATCH_ANY); }
+/* (A thread's end: glibc waits on the tid word without the private flag.) */
+int futex_wake(struct uspace *us, uintptr_t uaddr, int n)
+{
+    return wake(futex_key(us, uaddr, 0), n, FUTEX_BITSET_MATCH_ANY);
+}
 
 /* Wake @p nwake waiters of @p uaddr, move up to @p nmove of the rest to @p uaddr2. */
-static long requeue(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int nwake, int nmove, int cmp,
-                    uint32_t val3)
+static long requeue(struct uspace *us, int private, uintptr_t uaddr, uintptr_t uaddr2, int nwake, int nmove,
+                    int cmp, uint32_t val3)
 {
-    struct bucket *b1 = bucket_of(us, uaddr), *b2 = bucket_of(us, uaddr2);
+    struct fkey k1 = futex_key(us, uaddr, private), k2 = futex_key(us, uaddr2, private);
+    struct bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
     struct bucket *lo = b1 < b2 ? b1 : b2, *hi = b1 < b2 ? b2 : b1;
     if (cmp) {
         uint32_t cur;
@@ -203,7 +229,7 @@ static long requeue(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int nw
     for (struct list_node *it = b1->waiters.next; it != &b1->waiters;) {
         struct fwaiter *w = container_of(it, struct fwaiter, node);
         it = it->next;
-        if (w->us != us || w->uaddr != uaddr)
+        if (!same(&w->key, &k1))
             continue;
         if (woke < nwake) {
             list_del(&w->node);
@@ -211,7 +237,8 @@ static long requeue(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int nw
             woke++;
         } else if (moved < nmove) {
             list_del(&w->node);
-            __atomic_store_n(&w->uaddr, uaddr2, __ATOMIC_RELEASE);
+            w->key = k2;
+            __atomic_store_n(&w->b, b2, __ATOMIC_RELEASE);
             list_add_tail(&b2->waiters, &w->node);
             moved++;
         } else {
@@ -259,7 +286,8 @@ static int wake_op_cmp(unsigned cmp, int32_t old, int32_t arg)
  * value passes the comparison (glibc's condition variables of old, other
  * libcs' today). A waker changes the word before it wakes, so a waiter
  * that read the old value is in its bucket already. */
-static long wake_op(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int n, int n2, uint32_t enc)
+static long wake_op(struct uspace *us, int private, uintptr_t uaddr, uintptr_t uaddr2, int n, int n2,
+                    uint32_t enc)
 {
     unsigned op = (enc >> 28) & 7, cmp = (enc >> 24) & 15;
     uint32_t arg = (uint32_t)sext12(enc >> 12);
@@ -283,9 +311,9 @@ static long wake_op(struct uspace *us, uintptr_t uaddr, uintptr_t uaddr2, int n,
     uspace_unlock(us);
     if (e)
         return e;
-    int woke = wake(us, uaddr, n, FUTEX_BITSET_MATCH_ANY);
+    int woke = wake(futex_key(us, uaddr, private), n, FUTEX_BITSET_MATCH_ANY);
     if (wake_op_cmp(cmp, (int32_t)old, sext12(enc)))
-        woke += wake(us, uaddr2, n2, FUTEX_BITSET_MATCH_ANY);
+        woke += wake(futex_key(us, uaddr2, private), n2, FUTEX_BITSET_MATCH_ANY);
     return woke;
 }
 
@@ -314,8 +342,8 @@ static void owner_died(struct uspace *us, uintptr_t uaddr, int tid, int pending,
         uspace_word_done(frame);
     }
     uspace_unlock(us);
-    if (wake_one)
-        wake(us, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+    if (wake_one) /* (a process-shared mutex's waiters may be in other processes) */
+        wake(futex_key(us, uaddr, 0), 1, FUTEX_BITSET_MATCH_ANY);
 }
 
 /* struct robust_list_head of the Linux ABI (64-bit). */
@@ -415,7 +443,7 @@ long sys_futex(const uint64_t a[6])
             return -EINVAL;
         if ((e = futex_addr(p->us, uaddr, private)) != 0)
             return e;
-        return futex_wait(uaddr, val, deadline, bitset);
+        return futex_wait(uaddr, private, val, deadline, bitset);
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
@@ -424,12 +452,12 @@ long sys_futex(const uint64_t a[6])
             return -EINVAL;
         if ((e = futex_addr(p->us, uaddr, private)) != 0)
             return e;
-        return wake(p->us, uaddr, (int)val > 0 ? (int)val : 0, bitset);
+        return wake(futex_key(p->us, uaddr, private), (int)val > 0 ? (int)val : 0, bitset);
     }
     case FUTEX_WAKE_OP:
         if ((e = futex_addr(p->us, uaddr, private)) != 0 || (e = futex_addr(p->us, a[4], private)) != 0)
             return e;
-        return wake_op(p->us, uaddr, a[4], (int)val > 0 ? (int)val : 0,
+        return wake_op(p->us, private, uaddr, a[4], (int)val > 0 ? (int)val : 0,
                        (int)(uint32_t)a[3] > 0 ? (int)(uint32_t)a[3] : 0, (uint32_t)a[5]);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
@@ -437,7 +465,7 @@ long sys_futex(const uint64_t a[6])
             return -EINVAL;
         if ((e = futex_addr(p->us, uaddr, private)) != 0 || (e = futex_addr(p->us, a[4], private)) != 0)
             return e;
-        return requeue(p->us, uaddr, a[4], (int)val, (int)(uint32_t)a[3], cmd == FUTEX_CMP_REQUEUE,
+        return requeue(p->us, private, uaddr, a[4], (int)val, (int)(uint32_t)a[3], cmd == FUTEX_CMP_REQUEUE,
                        (uint32_t)a[5]);
     default:
         return -ENOSYS;

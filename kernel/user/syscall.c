@@ -356,8 +356,6 @@ static long sys_mmap(const uint64_t a[6])
     struct proc *p = proc_current();
     if (!len || len < a[1] || !(flags & (MAP_SHARED | MAP_PRIVATE)))
         return -EINVAL;
-    if ((flags & MAP_SHARED) && (flags & MAP_ANONYMOUS))
-        return -ENODEV; /* shared anonymous memory: not yet */
     if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
         return -EACCES; /* W^X */
     long e = 0;
@@ -365,13 +363,21 @@ static long sys_mmap(const uint64_t a[6])
     if (e)
         return e;
     /* MAP_SHARED: the file's own pages, written through, where its file
-     * system can (mkwrite: ext2). Read-only, a private mapping is the same
-     * thing (it maps the file's frames until written). */
+     * system can (mkwrite: ext2, tmpfs). Read-only, a private mapping is
+     * the same thing (it maps the file's frames until written). Shared
+     * anonymous memory (and /dev/zero's) is a nameless tmpfs file of its
+     * own, which fork hands on like any shared file mapping. */
     int shared = 0;
-    if ((flags & MAP_SHARED) && file && file->ops->mkwrite && file->ops->page)
+    uint64_t off = a[5];
+    if ((flags & MAP_SHARED) && !file) {
+        if (!(file = tmpfs_shmem_file(len)))
+            return -ENOMEM;
+        shared = 1, off = 0;
+    } else if ((flags & MAP_SHARED) && file->ops->mkwrite && file->ops->page) {
         shared = 1;
-    else if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
-        e = -ENODEV; /* /dev/zero, tmpfs: not yet */
+    } else if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
+        e = -ENODEV; /* a file system that cannot write through a mapping */
+    }
     if (shared && (prot & PROT_WRITE) && (file->flags & O_ACCMODE) != O_RDWR)
         e = -EACCES; /* writing through it needs the file open for writing */
     if (e) {
@@ -394,7 +400,7 @@ static long sys_mmap(const uint64_t a[6])
         e = addr ? 0 : -ENOMEM;
     }
     if (!e)
-        e = shared ? uspace_map_shared(p->us, addr, len, mmu_prot(prot), file, a[5])
+        e = shared ? uspace_map_shared(p->us, addr, len, mmu_prot(prot), file, off)
             : file ? uspace_map_file(p->us, addr, len, mmu_prot(prot), file, a[5])
                    : uspace_map_anon(p->us, addr, len, mmu_prot(prot));
     uspace_unlock(p->us);

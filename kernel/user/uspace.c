@@ -384,7 +384,10 @@ static int fault_file(struct uspace *us, const struct uregion *r, uintptr_t page
             if (pos >= file_size(r))
                 return -EIO; /* wholly past the end: SIGBUS, as Linux */
             /* The page first (held, so in the cache), then the file system told. */
-            if (!present && (e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f)) != 0)
+            if (!present && (e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f)) == -ENOENT &&
+                (e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE)) == 0) /* a hole (tmpfs): filled */
+                e = r->file->ops->page(r->file, pos / PAGE_SIZE, &f);
+            if (e)
                 e = e == -ENOMEM ? -ENOMEM : -EIO;
             if (!e && write && (e = r->file->ops->mkwrite(r->file, pos / PAGE_SIZE)) != 0)
                 e = e == -ENOMEM ? -ENOMEM : -EIO;
@@ -568,6 +571,19 @@ int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word, uint64_t *fram
 }
 
 void uspace_word_done(uint64_t frame) { frame_put(frame); }
+
+int uspace_shared_key(struct uspace *us, uintptr_t va, const void **obj, uint64_t *off)
+{
+    uspace_lock(us);
+    struct uregion *r = region_of(us, va);
+    int shared = r && r->shared && r->file;
+    if (shared) { /* the same for every space mapping the page, and through fork */
+        *obj = r->file->inode;
+        *off = r->off + (va - r->start);
+    }
+    uspace_unlock(us);
+    return shared;
+}
 
 int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
 {

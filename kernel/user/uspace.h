@@ -100,6 +100,14 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
 int uspace_word(struct uspace *us, uintptr_t va, uint32_t **word, uint64_t *frame);
 /** @brief Let go of the frame uspace_word() held. */
 void uspace_word_done(uint64_t frame);
+/**
+ * @brief Where the word at @p va lives if it is in a shared file mapping
+ *        (MAP_SHARED, shared anonymous memory too): its file's inode in
+ *        *@p obj and its offset in the file in *@p off, the same in every
+ *        process that maps it (a process-shared futex's key).
+ * @return 1 if so, 0 if @p va is private memory or no mapping at all
+ */
+int uspace_shared_key(struct uspace *us, uintptr_t va, const void **obj, uint64_t *off);
 /** @brief Make code the kernel wrote at [va, va + len) of @p us fetchable (hal_icache_sync() on each page). */
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len);
 /** @brief Unmap [va, va + len) and free its frames; regions are cut as needed. */

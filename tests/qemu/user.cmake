@@ -276,6 +276,15 @@ qemu_test(user_fs_linux --image ${IMG}
   --expect "^ufsmore: 0 failed\\n\\[exit 0\\]$" --expect "^ulocks: 0 failed\\n\\[exit 0\\]$"
   --expect "^ucred: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|^FAIL" --status ${EXIT7})
+# Shared memory (tests/programs/ushm.c, judged by Linux too: linux_ushm):
+# MAP_SHARED anonymous, /dev/zero and tmpfs memory across fork, truncate's
+# SIGBUS, /dev/shm as shm_open and sem_open use it, process-shared futexes,
+# and no page left behind; then the shell's `mem`: no user page either (the
+# mappings gone with their processes). In the initrd only.
+qemu_test(user_shm --image ${IMG}
+  --send "run /bin/ushm /tmp" --send "mem" --send "poweroff 7"
+  --expect "^ushm: 0 failed\\n\\[exit 0\\]$" --expect "^user pages: 0 "
+  --reject "PANIC|^FAIL" --status ${EXIT7})
 # tests/programs/ufiles (Linux's file-system semantics, about 250 checks) and ufsmore on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py

@@ -549,6 +549,14 @@ struct inode *tmpfs_new_root(void);
 /** @brief An empty tmpfs regular file takes @p size bytes at @p data (kept
  *         by the caller for ever: the initrd) as its contents, until changed. */
 int tmpfs_set_borrowed(struct inode *ino, const void *data, size_t size);
+/**
+ * @brief A nameless tmpfs file of @p size bytes (zeros), open O_RDWR: the
+ *        memory of a shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS,
+ *        /dev/zero), which every process that maps it shares; freed with
+ *        its last reference.
+ * @return the file (one reference), or NULL without memory
+ */
+struct file *tmpfs_shmem_file(uint64_t size);
 /** @brief A tmpfs file's bytes if they are still the initrd's (contiguous), else NULL. */
 const void *tmpfs_contiguous(struct inode *ino);
 
