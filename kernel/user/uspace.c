@@ -743,6 +743,11 @@ int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
             at = r->end;
     if (at < end)
         return -ENOMEM;
+    /* A shared mapping writes its file: only one open for writing (Linux:
+     * EACCES, nothing changed). */
+    for (struct uregion *r = us->regions; r && r->start < end; r = r->next)
+        if (r->end > va && r->shared && (prot & MMU_WRITE) && (r->file->flags & O_ACCMODE) != O_RDWR)
+            return -EACCES;
     /* Cut regions at va and end, then change those between. */
     for (struct uregion *r = us->regions; r; r = r->next) {
         uintptr_t cut = r->start < va && va < r->end ? va : r->start < end && end < r->end ? end : 0;

@@ -131,7 +131,8 @@ int uspace_fault(struct uspace *us, uintptr_t va, unsigned access);
  *        accessed so (or no frame was left for it).
  */
 int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access);
-/** @brief mprotect(): MMU_* @p prot for [va, va + len), all of it mapped; -EINVAL, -EACCES (W and X), -ENOMEM (a hole, or no memory). */
+/** @brief mprotect(): MMU_* @p prot for [va, va + len), all of it mapped; -EINVAL, -EACCES (W and X, or
+ *  writable over a shared mapping of a file not open for writing), -ENOMEM (a hole, or no memory). */
 int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
 /** @brief Nonzero if a region covers a byte of [va, va + len) (lock held). */
 int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len);

@@ -19,7 +19,7 @@
  * variable between two processes (the word at another address in each),
  * while a private futex in the same memory stays the process's own.
  */
-#include "usys.h"
+#include "umem.h"
 
 enum { AT_FDCWD = -100 };
 enum { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000 };
@@ -218,6 +218,16 @@ static void file_checks(const char *path)
     uexpect(map_failed(m2) ? -1 : m2[5], 'x', "a second mapping (at an offset) sees the first's write");
     m[PG + 6] = 'z';
     uexpect(map_failed(m2) ? -1 : m2[6], 'z', "at once");
+    long ro = uopen(path, O_RDONLY, 0);
+    char *r = umap(0, PG, PROT_READ, MAP_SHARED, ro, 0);
+    uexpect(map_failed(r) ? -1 : r[0], 'J', "a read-only shared mapping of a read-only descriptor");
+    uexpect(map_failed(r) ? -1 : sys3(NR_mprotect, (long)r, PG, PROT_READ | PROT_WRITE), -EACCES,
+            "mprotect may not make it writable: EACCES");
+    uexpect((long)umap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), -EACCES,
+            "nor may mmap: EACCES");
+    uclose(ro);
+    if (!map_failed(r))
+        uunmap(r, PG);
     char *pv = umap(0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     uexpect(pv[0], 'J', "a private mapping reads the file");
     pv[0] = 'P';
