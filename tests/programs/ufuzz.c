@@ -269,7 +269,7 @@ static long pid(void)
 static const char *const paths[] = {"a", "b", "d", "d/e", "d/e/f", "../x", "a/", "f", "zero", ".", "", tree};
 static const char *const rpaths[] = {"/", "/tmp", "/bin", "/dev/zero", "/dev/null", "/proc/self/stat",
                                      "/proc/self", "/proc/meminfo", "/nonexistent/x", "/proc/self/fd",
-                                     "/proc/self/fd/3", "/proc/self/fd/0/", "/proc/self/cwd", "/proc/1/fd/1"};
+                                     "/proc/self/fd/3", "/proc/self/fd/0/", "/proc/self/cwd", "/proc/1/fd/1", "/dev/shm"};
 static const char *const procs[] = {"/proc/self/stat", "/proc/self/status", "/proc/self/cmdline", "/proc/self/comm",
                                     "/proc/meminfo", "/proc/uptime", "/proc/version", "/proc/mounts"};
 
@@ -279,7 +279,7 @@ static long path(int k, char kind)
 {
     char *e = slot(k);
     unsigned long r = pick(16), n;
-    const char *s = kind == 'y' ? procs[pick(8)] : kind == 'r' && r < 8 ? rpaths[pick(14)] : paths[pick(12)];
+    const char *s = kind == 'y' ? procs[pick(8)] : kind == 'r' && r < 8 ? rpaths[pick(sizeof rpaths / sizeof rpaths[0])] : paths[pick(12)];
     if (r == 0)
         return ptr(k);
     if (r == 1) /* no NUL before the hole */
@@ -403,7 +403,7 @@ static long arg(char kind, int k)
     case 'X': /* mmap flags, never MAP_POPULATE, MAP_LOCKED or MAP_HUGETLB */
         if (!pick(4))
             return num(k) & ~0x4a000l;
-        FROM(1, 0x22, 0x22, 0x32, 0x21, 0x02, 0x01, 0x122, 0x100022, 0x100032, 0x4022, 0x20022);
+        FROM(1, 0x22, 0x22, 0x32, 0x21, 0x31, 0x02, 0x01, 0x11, 0x122, 0x100022, 0x100032, 0x4022, 0x20022);
     case 'a': /* an address away from this program, unless hostile */
         switch (pick(8)) {
         case 0: case 1: case 2: case 3: return (long)(ARENA + pick(16) * PAGE);
