@@ -251,12 +251,15 @@ static int file_mkwrite(struct file *f, uint64_t index)
     uint64_t p = page_ref(tf, index, &borrowed);
     if (p) {
         file_page_put(p);
+        ino->mtime = ino->ctime = vfs_now(); /* written through a mapping from now on */
         return 0;
     }
     if (borrowed) { /* the initrd's bytes: a copy in the slot, what read() sees too */
         int e = file_page(f, index, &p);
-        if (!e)
+        if (!e) {
             file_page_put(p);
+            ino->mtime = ino->ctime = vfs_now();
+        }
         return e;
     }
     uint64_t pa = file_page_new();

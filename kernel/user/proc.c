@@ -465,7 +465,7 @@ static void start_from_caller(struct start *st, struct uregs *frame, uintptr_t n
     hal_irq_restore(f);
 }
 
-int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork)
+int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork, uintptr_t ctid)
 {
     struct proc *parent = proc_current();
     struct start *st = kzalloc(sizeof *st);
@@ -504,6 +504,14 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
     p->brk_start = parent->brk_start;
     p->brk = parent->brk;
     p->sigtramp = parent->sigtramp;
+    /* CLONE_CHILD_SETTID: the child's tid in its memory before it runs (the
+     * C library's thread keeps it there: an error-checking or robust mutex
+     * of a forked child is told from its parent's by it). */
+    if (p->us && (vfork & PROC_FORK_SETTID)) {
+        uspace_lock(p->us);
+        uspace_write(p->us, ctid, &p->main.tid, sizeof p->main.tid); /* a bad address: the caller's loss, as Linux */
+        uspace_unlock(p->us);
+    }
     start_from_caller(st, frame, newsp, tls);
     e = p->us ? start_thread(p, st) : -ENOMEM;
     if (e) {

@@ -124,12 +124,13 @@ static long sys_clone(const uint64_t a[6])
     if (flags & (CLONE_FS | CLONE_FILES | CLONE_SIGHAND))
         return -ENOSYS;
     int pid = proc_fork(user_frame(), a[1], flags & CLONE_SETTLS ? &tls : NULL,
-                        (flags & CLONE_VFORK ? PROC_VFORK_WAIT : 0) | (flags & CLONE_VM ? PROC_VFORK_SHARE : 0));
+                        (flags & CLONE_VFORK ? PROC_VFORK_WAIT : 0) | (flags & CLONE_VM ? PROC_VFORK_SHARE : 0) |
+                            (flags & CLONE_CHILD_SETTID ? PROC_FORK_SETTID : 0),
+                        child_tid);
     if (pid < 0)
         return pid;
     if (flags & CLONE_PARENT_SETTID)
         copy_to_user((void *)(uintptr_t)a[2], &pid, sizeof pid);
-    (void)child_tid; /* CHILD_SETTID/CLEARTID of a forked child: its own copy of memory */
     return pid;
 }
 
@@ -137,13 +138,13 @@ static long sys_clone(const uint64_t a[6])
 static long sys_fork(const uint64_t a[6])
 {
     (void)a;
-    return proc_fork(user_frame(), 0, NULL, 0);
+    return proc_fork(user_frame(), 0, NULL, 0, 0);
 }
 
 static long sys_vfork(const uint64_t a[6])
 {
     (void)a;
-    return proc_fork(user_frame(), 0, NULL, PROC_VFORK_WAIT | PROC_VFORK_SHARE);
+    return proc_fork(user_frame(), 0, NULL, PROC_VFORK_WAIT | PROC_VFORK_SHARE, 0);
 }
 #endif
 
@@ -326,8 +327,8 @@ static struct file *mmap_file(int fd, uint64_t off, size_t len, long *err)
         *err = -EINVAL;
         return NULL;
     }
-    if (off + len < off) {
-        *err = -EOVERFLOW;
+    if ((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT) < (off >> PAGE_SHIFT)) {
+        *err = -EOVERFLOW; /* counted in pages, as Linux: never on 64 bits (then ENOMEM: no room) */
         return NULL;
     }
     struct file *f = fd_get(proc_current()->fs.fds, fd);
@@ -362,6 +363,10 @@ static long sys_mmap(const uint64_t a[6])
     struct file *file = flags & MAP_ANONYMOUS ? NULL : mmap_file((int)a[4], a[5], len, &e);
     if (e)
         return e;
+    if (len > hal_user_top()) { /* (Linux: after the descriptor's checks) */
+        file_put(file);
+        return -ENOMEM;
+    }
     /* MAP_SHARED: the file's own pages, written through, where its file
      * system can (mkwrite: ext2, tmpfs). Read-only, a private mapping is
      * the same thing (it maps the file's frames until written). Shared
@@ -399,6 +404,8 @@ static long sys_mmap(const uint64_t a[6])
         addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
         e = addr ? 0 : -ENOMEM;
     }
+    if (!e && !(flags & MAP_ANONYMOUS) && file)
+        file->inode->atime = vfs_now(); /* mapped is read, as Linux marks it */
     if (!e)
         e = shared ? uspace_map_shared(p->us, addr, len, mmu_prot(prot), file, off)
             : file ? uspace_map_file(p->us, addr, len, mmu_prot(prot), file, a[5])

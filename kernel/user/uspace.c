@@ -536,7 +536,11 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
         if (e < 0)
             return -EFAULT;
         uint64_t frame = pa & ~(uint64_t)(PAGE_SIZE - 1);
-        if (file_page_is(frame)) { /* never into the file: a copy of the process's own */
+        if (r->shared && !(r->prot & MMU_WRITE)) { /* the file's own page, which it may not write */
+            runlock(r);
+            return -EFAULT;
+        }
+        if (file_page_is(frame) && !r->shared) { /* never into the file: a copy of the process's own */
             uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
             if (own_copy(us, r, page, frame) || vm_translate(&us->as, va, &pa, NULL) != 0) {
                 runlock(r);

@@ -85,7 +85,8 @@ int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, 
  */
 int uspace_map_shared(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                       uint64_t off);
-/** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights), through the direct map. */
+/** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights,
+ *  but a shared mapping's only where the program may write: that writes the file), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);
 /**
  * @brief The kernel's address of the aligned 32-bit word at user address

@@ -15,7 +15,8 @@
  * zeroed; part of a mapping unmapped; the file unlinked while mapped);
  * /dev/shm as the C library's shm_open() and sem_open() use it (O_EXCL,
  * ENOENT, EACCES but for root); and process-shared futexes, keyed by
- * the page, not the address space: semaphores, a mutex and a condition
+ * the page, not the address space (and a forked child's tid where
+ * CLONE_CHILD_SETTID puts it): semaphores, a mutex and a condition
  * variable between two processes (the word at another address in each),
  * while a private futex in the same memory stays the process's own.
  */
@@ -27,7 +28,7 @@ enum { O_NOFOLLOW = 0400000, O_CLOEXEC = 02000000 };
 enum { PROT_READ = 1, PROT_WRITE = 2 };
 enum { MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20 };
 enum { SIGBUS = 7, SIGCHLD = 17 };
-enum { ENOENT = 2, EAGAIN = 11, EACCES = 13, EEXIST = 17, ETIMEDOUT = 110 };
+enum { ENOENT = 2, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EEXIST = 17, ETIMEDOUT = 110 };
 enum { FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE = 128 };
 enum { PG = 4096 };
 
@@ -171,6 +172,30 @@ static void anon_checks(void)
     uunmap(d, 2 * PG);
 }
 
+/* fork with CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID at @p ctid, as the C
+ * library's fork() is made (its thread's tid, which error-checking and
+ * robust mutexes compare, is the child's own from the start). */
+static void settid_checks(void)
+{
+    volatile int *w = (volatile int *)umap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (map_failed((char *)w))
+        return;
+    long flags = SIGCHLD | 0x01000000 /* CLONE_CHILD_SETTID */ | 0x00200000 /* CLONE_CHILD_CLEARTID */;
+#ifdef USTAT_X86_64
+    long c = sys6(NR_clone, flags, 0, 0, (long)&w[0], 0, 0);
+#else
+    long c = sys6(NR_clone, flags, 0, 0, 0, (long)&w[0], 0);
+#endif
+    if (c == 0) {
+        w[1] = w[0] == sys1(NR_getpid, 0); /* set before the child ran */
+        uexit(0);
+    }
+    reap_status(c);
+    uexpect(w[1], 1, "fork with CLONE_CHILD_SETTID: the child's tid in its memory when it starts");
+    uexpect(w[0], c, "in shared memory, the parent sees it (a process's end does not clear it)");
+    uunmap((void *)w, PG);
+}
+
 /* ---- a tmpfs file, MAP_SHARED ---- */
 static void c_touch(long a)
 {
@@ -267,6 +292,45 @@ static void file_checks(const char *path)
     uunmap(m + 2 * PG, PG);
     if (!map_failed(m2))
         uunmap(m2, 2 * PG);
+}
+
+/* st_atim and st_mtim in nanoseconds. */
+static long atime_of(long fd)
+{
+    struct ustat st = {0};
+    sys3(NR_fstat, fd, (long)&st, 0);
+    return (long)(st.times[0] * 1000000000ul + st.times[1]);
+}
+static long mtime_of(long fd)
+{
+    struct ustat st = {0};
+    sys3(NR_fstat, fd, (long)&st, 0);
+    return (long)(st.times[2] * 1000000000ul + st.times[3]);
+}
+
+/* The times a mapping moves (the clocks' ticks may be coarse: naps between),
+ * and mmap's answer for an offset and length at the top of the range. */
+static void times_checks(const char *path)
+{
+    long fd = uopen(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    upwrite(fd, "abc", 3, 0);
+    long a0 = atime_of(fd), m0 = mtime_of(fd);
+    nap_ms(30);
+    char *m = umap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map_failed(m)) {
+        check(0, "mmap for the times");
+        uclose(fd);
+        return;
+    }
+    check(atime_of(fd) > a0, "mmap marks the file read (st_atime moves)");
+    nap_ms(30);
+    m[1] = 'B';
+    check(mtime_of(fd) > m0, "a write through a shared mapping changes st_mtime");
+    uunmap(m, PG);
+    uexpect((long)umap(0, -4096l, PROT_READ, MAP_SHARED, fd, -4096l), -ENOMEM,
+            "offset and length both near 2^64: ENOMEM (no room), not EOVERFLOW");
+    uclose(fd);
+    uunlink(path);
 }
 
 /* ---- /dev/shm, as shm_open() and sem_open() use it ---- */
@@ -529,9 +593,16 @@ int main(int argc, char **argv, char **envp)
         *--q = (char)('0' + v % 10);
     while ((*e++ = *q++))
         ;
+    /* This program's own pages, read from the initrd's tmpfs file as they
+     * are first touched, count in Shmem too: all of them first. */
+    extern char __ehdr_start[], edata[];
+    for (volatile char *p = __ehdr_start; p < edata; p += PG)
+        (void)*p;
     long shmem = shmem_kb();
     anon_checks();
+    settid_checks();
     file_checks(path);
+    times_checks(path);
     shm_checks();
     futex_checks(path);
     /* Every page of shared memory back: unmapped, unlinked, children gone

@@ -224,12 +224,17 @@ struct uthread *uthread_current(void);
  *        @p vfork: PROC_VFORK_WAIT, the caller sleeps until the child has
  *        called execve() or ended; PROC_VFORK_SHARE, the child runs in the
  *        parent's memory, not a copy, until then (a process, not a thread:
- *        with the wait, vfork(); without, clone(CLONE_VM)).
+ *        with the wait, vfork(); without, clone(CLONE_VM)); with
+ *        PROC_FORK_SETTID the child's tid is written at @p ctid of its
+ *        memory before it runs (CLONE_CHILD_CLEARTID asks nothing of a
+ *        process: Linux clears the word only while another thread still
+ *        uses the memory, and a process's last thread ends with it).
  *        Returns the child's pid or a negative errno.
  */
-int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork);
-#define PROC_VFORK_WAIT 1  /**< proc_fork(): CLONE_VFORK */
-#define PROC_VFORK_SHARE 2 /**< proc_fork(): CLONE_VM */
+int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vfork, uintptr_t ctid);
+#define PROC_VFORK_WAIT 1    /**< proc_fork(): CLONE_VFORK */
+#define PROC_VFORK_SHARE 2   /**< proc_fork(): CLONE_VM */
+#define PROC_FORK_SETTID 4   /**< proc_fork(): CLONE_CHILD_SETTID */
 /** @brief Process @p pid is init (the init= program): orphans become its children. */
 void proc_set_init(int pid);
 /** @brief A vfork() child leaves its parent's memory (execve(), or its end): the parent goes on. */
