@@ -965,6 +965,24 @@ static void move_mount(struct inode *from, struct inode *to)
     m->covers = inode_get(to);
 }
 
+/* /proc/mounts lists a mount after the one it is under, as Linux does: the
+ * mounts inside @p path (/dev/shm), noted before it (just now, as the root
+ * moved), go after it, in their order. ns_lock held. */
+static void below_parent(const char *path)
+{
+    size_t n = strlen(path), last = nmounts - 1;
+    for (size_t i = 0, moved = 0; i + moved < last;) {
+        if (strncmp(mounts[i].path, path, n) == 0 && mounts[i].path[n] == '/') {
+            struct mount_entry me = mounts[i];
+            memmove(&mounts[i], &mounts[i + 1], (nmounts - i - 1) * sizeof mounts[0]);
+            mounts[nmounts - 1] = me;
+            moved++;
+        } else {
+            i++;
+        }
+    }
+}
+
 /* @p name of the old root, a directory, shown at the same name of the new
  * one (which must have that directory): a bind mount, so /dev and /proc
  * stay the kernel's. ns_lock held. */
@@ -985,6 +1003,7 @@ static void carry(struct walk *w, struct inode *old, struct inode *new, const ch
             to->mounted = inode_get(from);
             from->covers = inode_get(to);
             note_mount("tmpfs", path, "tmpfs", 0, from);
+            below_parent(path);
         }
         inode_put(to);
     } else {

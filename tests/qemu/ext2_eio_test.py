@@ -79,7 +79,7 @@ def body(a, tmp, check):
     check(re.search(r"(?m)^kernel> umount /mnt\nkernel> ", text), "the file system unmounts all the same")
     check(re.search(r"(?m)^kernel> mount /dev/vdb /tmp\n(.*\n)*?mount: EIO$", text),
           "vdb, every write failing: a read-write mount is EIO")
-    check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nkernel> ", text),
+    check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\nkernel> ", text),
           "and nothing stays mounted")
     check(f"{zlib.crc32(data['bad']):08x} 20000 /tmp/bad" in text, "a read-only mount of it reads")
     check(re.search(r"(?m)^kernel> cp /mnt/good /mnt/new\n.*warning: ext2: vdc: a group's block bitmap "

@@ -62,7 +62,7 @@ def body(a, tmp, check):
     keys = ["mount", "crc32 /etc/motd", "df"]
     if a.busybox:
         keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
-                 "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts'",
+                 "/bin/busybox mkdir -p /tmp/x; cat /proc/mounts; stat -c %A /dev/shm'",
                  # past 4 GiB: large_file, triple indirect blocks (1 KiB blocks)
                  f"run /bin/busybox sh -c 'dd if=/etc/motd of=/huge bs=1024 seek={HUGE_AT // 1024} "
                  "2>/dev/null; tail -c 38 /huge; stat -c %s /huge'",
@@ -78,13 +78,15 @@ def body(a, tmp, check):
     print("\n---- ext2_root_test checks (root=/dev/vda1) ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
     check("PANIC" not in text, "no panic")
-    check(re.search(r"(?m)^kernel> mount\n/dev/vda1 / ext2 rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev tmpfs rw 0 0\n",
-                    text), "/proc/mounts: the disk is /, /proc and the kernel's /dev on it")
+    check(re.search(r"(?m)^kernel> mount\n/dev/vda1 / ext2 rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev tmpfs rw 0 0\n"
+                    r"tmpfs /dev/shm tmpfs rw 0 0\n", text),
+          "/proc/mounts: the disk is /, /proc and the kernel's /dev on it, /dev/shm in that")
     import zlib
     check(re.search(rf"(?m)^{zlib.crc32(motd):08x} {len(motd)} /etc/motd$", text), "the disk's /etc/motd reads back")
     check(re.search(r"(?m)^/dev/vda1 +\d+ +\d+ +\d+ +\d+ /$", text), "df lists the disk as /")
     if a.busybox:
         check(re.search(r"(?m)^/dev/vda1\n/proc/self/stat$", text), "/dev and /proc work on the new root")
+        check(re.search(r"(?m)^drwxrwxrwt$", text), "and /dev/shm, mode 1777")
     else:
         check(re.search(r"(?m)^[0-9a-f]{8} %d /dev/vda1$" % (DISK - PART_START * 512), text),
               "/dev works on the new root")
@@ -129,7 +131,7 @@ def body(a, tmp, check):
         check(re.search(rf"{words}: not mounted \({why}\): / stays the initrd's tmpfs", text),
               f"the kernel says why ({why}) and keeps the initrd's root")
         check(re.search(r"(?m)^kernel> mount\n(.*warning: .*\n)*tmpfs / tmpfs rw 0 0\n"
-                        r"proc /proc proc rw 0 0\nkernel> ", text),
+                        r"proc /proc proc rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\nkernel> ", text),
               "/proc/mounts: / is the tmpfs")
         check(re.search(r"(?m)^[0-9a-f]{8} \d+ /bin/hello$", text), "the initrd's files are there")
 

@@ -120,7 +120,7 @@ def body(a, tmp, check):
     check(re.search(r"(?m)^kernel> umount /proc\numount: EBUSY$", text), "/proc stays: EBUSY")
     check(re.search(r"(?m)^kernel> umount /\numount: EINVAL$", text), "the root: EINVAL")
     tail = text[text.find("kernel> mount /dev/vdb1 /mnt"):]
-    check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nkernel> ", text),
+    check(re.search(r"(?m)^kernel> mount\ntmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\nkernel> ", text),
           "after both umounts /proc/mounts lists neither")
     crc, n = want["double"]
     check(re.search(rf"(?m)^{crc:08x} {n} /mnt/double$", text.split("mount /dev/vdb1 /mnt")[-1]),
