@@ -10,7 +10,11 @@
  * sparse file costs what was written. A file copied from the initrd starts
  * on the initrd's own bytes ("borrowed") and gets pages of its own only at
  * the first write or truncate: the initrd is never written, and executing
- * an initrd program copies nothing. Directory calls run under the VFS
+ * an initrd program copies nothing. A shared mapping (MAP_SHARED) maps the
+ * file's own pages: its first write to a page, or first touch of a hole,
+ * goes through file_ops.mkwrite, which gives the page a frame of the
+ * file's. Shared anonymous memory is a file with no name
+ * (tmpfs_shmem_file()), gone with its last mapping. Directory calls run under the VFS
  * namespace lock, file data under the inode's lock (vfs.c, file.c).
  */
 #include <kernel/buddy.h>
