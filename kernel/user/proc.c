@@ -34,6 +34,7 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
+#include <kernel/pmm.h>
 #include <kernel/proc.h>
 #include <kernel/task.h>
 #include <kernel/sched.h>
@@ -319,6 +320,24 @@ void proc_lend_hooks(void)
     vfs_set_cut_hook(uspace_cut);
 }
 
+/* Processes alive at once: as Linux sizes threads-max, one for every 64
+ * pages of memory (a kernel stack, its page tables and a fork's first own
+ * pages stay far below that), PROC_MIN to PROC_MAX. */
+static unsigned proc_limit(void)
+{
+    static unsigned limit;
+    unsigned l = __atomic_load_n(&limit, __ATOMIC_RELAXED);
+    if (!l) {
+        uint64_t free_pages, managed;
+        pmm_counts(&free_pages, &managed);
+        uint64_t n = managed / 64;
+        l = n < PROC_MIN ? PROC_MIN : n > PROC_MAX ? PROC_MAX : (unsigned)n;
+        __atomic_store_n(&limit, l, __ATOMIC_RELAXED);
+    }
+    return l;
+}
+
+
 static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
 {
     struct proc *p = kzalloc(sizeof *p);
@@ -353,7 +372,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
             p->rlim[i] = (struct rlimit_u){RLIM_INFINITY, RLIM_INFINITY};
         p->rlim[3] = (struct rlimit_u){8u << 20, RLIM_INFINITY}; /* RLIMIT_STACK */
         p->rlim[4] = (struct rlimit_u){0, RLIM_INFINITY};        /* RLIMIT_CORE */
-        p->rlim[6] = (struct rlimit_u){PROC_MAX, PROC_MAX};      /* RLIMIT_NPROC */
+        p->rlim[6] = (struct rlimit_u){proc_limit(), proc_limit()}; /* RLIMIT_NPROC */
         p->rlim[7] = (struct rlimit_u){1024, 4096};              /* RLIMIT_NOFILE */
         p->rlim[8] = (struct rlimit_u){8u << 20, 8u << 20};      /* RLIMIT_MEMLOCK */
         p->rlim[11] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
@@ -362,7 +381,7 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
         p->rlim[14] = (struct rlimit_u){0, 0};                   /* RLIMIT_RTPRIO */
     }
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    if (nprocs >= PROC_MAX) {
+    if (nprocs >= proc_limit()) {
         spin_unlock_irqrestore(&procs_lock, f);
         proc_fs_release(p);
         kfree(p);

@@ -281,6 +281,14 @@ static long sys_uname(const uint64_t a[6])
     return copy_to_user((void *)(uintptr_t)a[0], &u, sizeof u);
 }
 
+/* RLIMIT_AS: whether mapping @p more bytes, @p replaced of them mapped
+ * already (MAP_FIXED), takes @p p's address space past its limit. */
+static int over_as_limit(struct proc *p, size_t more, size_t replaced)
+{
+    uint64_t lim = p->rlim[9].cur; /* RLIMIT_AS */
+    return lim != RLIM_INFINITY && uspace_mapped(p->us, 0, hal_user_top()) - replaced + more > lim;
+}
+
 static long sys_brk(const uint64_t a[6])
 {
     struct proc *p = proc_current();
@@ -290,7 +298,8 @@ static long sys_brk(const uint64_t a[6])
     if (want < p->brk_start || want > hal_user_top() / 2 || new_end < want)
         return (long)p->brk; /* Linux's brk answers the current end when it refuses */
     uspace_lock(p->us);
-    int refused = new_end > old_end && uspace_map_anon(p->us, old_end, new_end - old_end, MMU_WRITE) != 0;
+    int refused = new_end > old_end && (over_as_limit(p, new_end - old_end, 0) ||
+                                        uspace_map_anon(p->us, old_end, new_end - old_end, MMU_WRITE) != 0);
     if (new_end < old_end)
         uspace_unmap(p->us, new_end, old_end - new_end);
     if (!refused)
@@ -391,7 +400,9 @@ static long sys_mmap(const uint64_t a[6])
         return e;
     }
     uspace_lock(p->us); /* the gap found stays free for this map */
-    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (over_as_limit(p, len, (flags & MAP_FIXED) && addr + len > addr ? uspace_mapped(p->us, addr, len) : 0))
+        e = -ENOMEM;
+    else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         /* Past user space is ENOMEM, before the alignment, as Linux checks.
          * MAP_FIXED_NOREPLACE, with MAP_FIXED or not: exactly there, or
          * EEXIST: nothing of what is mapped is replaced. */
@@ -431,7 +442,8 @@ static long sys_mprotect(const uint64_t a[6])
 }
 
 /* Resource limits: Linux's defaults, kept per process (fork inherits
- * them); only RLIMIT_NOFILE and RLIMIT_STACK mean anything here yet. */
+ * them); RLIMIT_NOFILE, RLIMIT_STACK, RLIMIT_AS, RLIMIT_NPROC (processes
+ * alive in all, here), RLIMIT_SIGPENDING and RLIMIT_MSGQUEUE mean something. */
 static long sys_prlimit64(const uint64_t a[6])
 {
     struct proc *p = proc_current();

@@ -650,6 +650,15 @@ int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len)
     return 0;
 }
 
+size_t uspace_mapped(struct uspace *us, uintptr_t va, size_t len)
+{
+    size_t n = 0;
+    for (struct uregion *r = us->regions; r && r->start < va + len; r = r->next)
+        if (r->end > va)
+            n += (r->end < va + len ? r->end : va + len) - (r->start > va ? r->start : va);
+    return n;
+}
+
 void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len)
 {
     uintptr_t end = va + len;

@@ -137,6 +137,8 @@ int uspace_prefault(struct uspace *us, uintptr_t va, size_t len, unsigned access
 int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
 /** @brief Nonzero if a region covers a byte of [va, va + len) (lock held). */
 int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len);
+/** @brief Bytes of [@p va, va + @p len) that regions of @p us cover (RLIMIT_AS counts them). Lock held. */
+size_t uspace_mapped(struct uspace *us, uintptr_t va, size_t len);
 /** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */
 uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
 

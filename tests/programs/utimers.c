@@ -900,6 +900,40 @@ static void noreplace_checks(void)
     sys3(NR_munmap, m, 4 * PAGE, 0);
 }
 
+/* ---- RLIMIT_AS ---- */
+
+#define MB (1l << 20)
+
+/* In a child with RLIMIT_AS at 64 MiB (the program itself takes well under
+ * 16 MiB on Linux and here): mmap and brk refused past it, ENOMEM. */
+static void as_limit_checks(void)
+{
+    long pid = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        fails = 0;
+        struct {
+            unsigned long cur, max;
+        } lim = {64 * MB, 64 * MB};
+        expect(sys6(NR_prlimit64, 0, 9 /* RLIMIT_AS */, (long)&lim, 0, 0, 0), 0, "RLIMIT_AS to 64 MiB");
+        expect(map_at(0, 128 * MB, 0), -ENOMEM, "mmap of 128 MiB past it: ENOMEM");
+        long m = map_at(0, MB, 0);
+        check(m > 0, "mmap of 1 MiB under it");
+        sys3(NR_munmap, m, MB, 0);
+        long n = 0;
+        while (n < 8 && map_at(0, 16 * MB, 0) > 0)
+            n++;
+        expect(n, 3, "16 MiB mappings until ENOMEM: 3 fit in 64 MiB");
+        long cur = sys1(NR_brk, 0);
+        expect(sys1(NR_brk, cur + 32 * MB), cur, "brk past the limit: refused, the end unchanged");
+        uexit(fails > 255 ? 255 : fails);
+    }
+    long st = wait_child(pid);
+    if (st & 0x7f)
+        expect(st, 0, "the RLIMIT_AS child exits");
+    else
+        fails += (st >> 8) & 0xff;
+}
+
 int main(int argc, char **argv, char **envp)
 {
     if (argc > 2 && ustreq(argv[1], "exec-child"))
@@ -929,6 +963,7 @@ int main(int argc, char **argv, char **envp)
     segv_checks();
     futex_checks();
     noreplace_checks();
+    as_limit_checks();
     uputs("utimers: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;
 }

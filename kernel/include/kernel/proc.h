@@ -21,7 +21,8 @@
 struct uspace;
 struct uregs;
 
-#define PROC_MAX 64        /**< processes alive at once */
+#define PROC_MIN 64        /**< processes alive at once, at least (proc_limit()) */
+#define PROC_MAX 4096      /**< and at most, however large the memory */
 #define EXEC_ARGS_MAX 64   /**< argv plus envp strings */
 #define EXEC_STRINGS_MAX 65536 /**< their bytes, NULs included */
 
