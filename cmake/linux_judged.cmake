@@ -10,6 +10,7 @@ set(LINUX_JUDGED_PROGRAMS
   ufiles
   ufsmore
   ulocks
+  umq
   ushm
   uproc2
   usigq

@@ -18,7 +18,7 @@ file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
 # the initrd) stay out of the kernel image, which x86_64 maps with two page
 # tables (4 MiB, arch/x86_64/linker.ld) and the x86_64-debug kernel nearly
 # fills.
-set(initrd_only_programs fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm)
+set(initrd_only_programs fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm umq)
 set(programs_dir ${CMAKE_BINARY_DIR}/programs)
 file(MAKE_DIRECTORY ${programs_dir})
 set(program_elfs)

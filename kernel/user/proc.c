@@ -1151,6 +1151,21 @@ int proc_signal_info(int pid, int sig, const struct ksiginfo *ki)
     return found ? err : -ESRCH;
 }
 
+int proc_signal_for(int pid, int sig, const struct ksiginfo *ki)
+{
+    int found = 0;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (p->pid == pid && p->state == PROC_RUNNING) {
+            found = 1;
+            signal_send(p, sig, ki);
+        }
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return found ? 0 : -ESRCH;
+}
+
 int proc_kill(int pid, int sig) { return proc_signal(pid, sig, 0 /* SI_USER */); }
 
 /* Send @p sig to every running process @p pick chooses, of those the

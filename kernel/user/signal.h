@@ -78,6 +78,9 @@ void proc_signalled(void);
 int proc_signal(int pid, int sig, int code);
 /** @brief Send @p sig to thread @p tid (of process @p tgid, -1: any); 0 or -ESRCH. */
 int proc_signal_thread(int tgid, int tid, int sig, int code);
+/** Send @p sig with @p ki to running process @p pid for what it asked
+ *  itself (a message queue's notification): no permission check; 0 or -ESRCH. */
+int proc_signal_for(int pid, int sig, const struct ksiginfo *ki);
 /** proc_signal_thread() with a whole siginfo @p ki (rt_tgsigqueueinfo): 0, -ESRCH, -EAGAIN (queue full). */
 int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *ki);
 /** @brief The current thread ends because its process does (exit_group elsewhere, a fatal signal). */

@@ -9,6 +9,7 @@ list(APPEND CORE_SOURCES
   kernel/user/fs_copy.c
   kernel/user/fs_syscalls.c
   kernel/user/futex.c
+  kernel/user/mqueue.c
   kernel/user/poll.c
   kernel/user/proc.c
   kernel/user/signal.c

@@ -48,4 +48,8 @@ extern const unsigned sys_poll_count;
 extern const struct sysent sys_cred_table[];
 extern const unsigned sys_cred_count;
 
+/** The POSIX message queue calls (mqueue.c), and how many. */
+extern const struct sysent sys_mq_table[];
+extern const unsigned sys_mq_count;
+
 #endif

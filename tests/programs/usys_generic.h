@@ -113,6 +113,13 @@
 #define NR_timerfd_create 85
 #define NR_timerfd_settime 86
 #define NR_timerfd_gettime 87
+/* umq.c */
+#define NR_mq_open 180
+#define NR_mq_unlink 181
+#define NR_mq_timedsend 182
+#define NR_mq_timedreceive 183
+#define NR_mq_notify 184
+#define NR_mq_getsetattr 185
 /* uproc2.c, usigq.c */
 #define NR_waitid 95
 #define NR_rt_sigtimedwait 137

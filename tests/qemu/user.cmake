@@ -301,6 +301,15 @@ qemu_test(user_timers --image ${IMG} --env SMP=2
   --send "run /bin/utimers" --send "poweroff 7"
   --expect "^utimers: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# POSIX message queues as Linux answers for them (tests/programs/umq.c,
+# linux_umq): open and create, the attribute checks, priority order,
+# O_NONBLOCK, timeouts, EMSGSIZE and EBADF, the status line, mq_notify's
+# signal, a queue across fork, a receive interrupted by a signal, unlink
+# while open. In the initrd only.
+qemu_test(user_mq --image ${IMG}
+  --send "run /bin/umq" --send "poweroff 7"
+  --expect "^umq: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # Processes and queued signals as Linux answers for them (issue 41;
 # tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
 # orphans reparented to a subreaper or init and reaped, kill of a zombie,

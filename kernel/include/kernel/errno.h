@@ -133,6 +133,12 @@
 #ifndef ENOTSUP
 #define ENOTSUP 95 /**< not supported */
 #endif
+#ifndef EMSGSIZE
+#define EMSGSIZE 90 /**< message too long (a message queue's) */
+#endif
+#ifndef ENOTSOCK
+#define ENOTSOCK 88 /**< not a socket */
+#endif
 #ifndef ETIMEDOUT
 #define ETIMEDOUT 110 /**< timed out */
 #endif

@@ -51,6 +51,12 @@
 #define SYSNR_timerfd_create 85
 #define SYSNR_timerfd_settime 86
 #define SYSNR_timerfd_gettime 87
+#define SYSNR_mq_open 180
+#define SYSNR_mq_unlink 181
+#define SYSNR_mq_timedsend 182
+#define SYSNR_mq_timedreceive 183
+#define SYSNR_mq_notify 184
+#define SYSNR_mq_getsetattr 185
 #define SYSNR_set_robust_list 99
 #define SYSNR_newfstatat 79
 #define SYSNR_fstat 80

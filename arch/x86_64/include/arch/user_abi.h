@@ -104,6 +104,12 @@
 #define SYSNR_timerfd_create 283
 #define SYSNR_timerfd_settime 286
 #define SYSNR_timerfd_gettime 287
+#define SYSNR_mq_open 240
+#define SYSNR_mq_unlink 241
+#define SYSNR_mq_timedsend 242
+#define SYSNR_mq_timedreceive 243
+#define SYSNR_mq_notify 244
+#define SYSNR_mq_getsetattr 245
 #define SYSNR_set_robust_list 273
 #define SYSNR_mount 165
 #define SYSNR_umount2 166

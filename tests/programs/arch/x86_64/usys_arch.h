@@ -256,6 +256,13 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
         " mov %r8, %r10\n mov %rcx, %r8\n mov $56, %eax\n syscall\n test %rax, %rax\n jnz 1f\n"
         " pop %rax\n pop %rdi\n and $-16, %rsp\n call *%rax\n mov %eax, %edi\n mov $60, %eax\n syscall\n hlt\n"
         "1: ret\n");
+/* umq.c */
+#define NR_mq_open 240
+#define NR_mq_unlink 241
+#define NR_mq_timedsend 242
+#define NR_mq_timedreceive 243
+#define NR_mq_notify 244
+#define NR_mq_getsetattr 245
 /* uproc2.c, usigq.c */
 #define NR_waitid 247
 #define NR_rt_sigtimedwait 128
