@@ -29,7 +29,8 @@
  *  - catches every signal, without SA_RESTART, so that signals interrupt its
  *    calls (its own timers' too: setitimer, timer_create, alarm); a fault
  *    the kernel raises still kills it; timerfd_create's descriptors join
- *    those it reads and polls;
+ *    those it reads and polls, as message queues do (their names are
+ *    the tree's plain names, shared by every worker);
  *  - forks and makes threads (32 at most): the child calls exit(0) in the same
  *    asm block, touching no memory; rt_sigreturn runs with its stack on a slot
  *    of junk (a SIGSEGV, never a return into this program with its registers
@@ -107,6 +108,8 @@ static const struct call calls[] = {
     C(preadv, 2, "fvuii"), C(pwritev, 2, "fvuii"), C(preadv2, 1, "fvuiiL"),
     C(pwritev2, 1, "fvuiiL"), C(sendfile, 2, "ffpn"), C(copy_file_range, 2, "fpfpni"),
     C(flock, 2, "fL"), C(fcntl, 2, "fNp"),
+    C(mq_open, 2, "somZ"), C(mq_unlink, 1, "s"), C(mq_timedsend, 2, "fpnij"),
+    C(mq_timedreceive, 2, "fpnpj"), C(mq_notify, 1, "fe"), C(mq_getsetattr, 1, "fZp"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -453,6 +456,16 @@ static long arg(char kind, int k)
             w[-i] = 0;
         return (long)(w - 8);
     }
+    case 'Z': /* a struct mq_attr: mostly a few small messages */
+        if (!pick(8))
+            return pick(2) ? 0 : bad_ptr();
+        w[-8] = pick(4) ? 0 : pick(2) ? 04000 : rnd();
+        w[-7] = pick(4) ? 1 + pick(10) : (unsigned long)num(k);
+        w[-6] = pick(4) ? 1 + pick(256) : (unsigned long)num(k);
+        for (w[-5] = rnd(), i = 4; i > 0; i--)
+            w[-i] = 0;
+        return (long)(w - 8);
+    case 'j': return pick(4) ? arg('t', k) : 0; /* an absolute timeout, or none (a wait a poke ends) */
     case 'Q': return pick(8) ? (long)pick(4) : num(k); /* a timer id: the first few, or any */
     case 'v': /* 8 iovecs: in slot 3, or bad */
         for (i = 0; i < 16; i += 2) {
@@ -813,6 +826,9 @@ int main(int argc, char **argv, char **envp)
             }
     if (rm_tree(AT_FDCWD, top, 0) != 0)
         put("ufuzz: cannot remove "), put(top), put("\n"), bad++;
+    /* The message queues its plain names made: gone, with their messages. */
+    for (unsigned i = 0; i < sizeof paths / sizeof paths[0] - 1; i++)
+        sys1(NR_mq_unlink, (long)paths[i]);
     put("ufuzz: "), putd(made), put(" calls in "), putd(next), put(" workers, "), putd(killed);
     put(" killed by signals, "), putd(timed_out), put(" timed out\n"), flush(1);
     return bad || interrupted ? 1 : 0;
