@@ -15,7 +15,9 @@
  * receive woken by another process's send, and one interrupted by a signal
  * (EINTR); mq_notify with a signal (si_code SI_MESGQ, the sender's pid,
  * the value) when a message reaches the empty queue, one registration at a
- * time (EBUSY), SIGEV_NONE; a queue used across fork; unlink while open.
+ * time (EBUSY), SIGEV_NONE; the limits of a user without privilege, the
+ * mode bits and the sticky name space; a queue used across fork; unlink
+ * while open.
  */
 #include "usys.h"
 #include "umem.h"
@@ -34,7 +36,7 @@
 
 enum { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = 0100, O_EXCL = 0200, O_NONBLOCK = 04000, O_CLOEXEC = 02000000 };
 enum {
-    ENOENT = 2, EINTR = 4, EBADF = 9, EAGAIN = 11, EFAULT = 14, EACCES = 13, EBUSY = 16, EEXIST = 17,
+    EPERM = 1, ENOENT = 2, EINTR = 4, EBADF = 9, EAGAIN = 11, EFAULT = 14, EACCES = 13, EBUSY = 16, EEXIST = 17,
     EINVAL = 22, ENAMETOOLONG = 36, EMSGSIZE = 90, ETIMEDOUT = 110
 };
 enum { AT_FDCWD = -100 };
@@ -289,11 +291,49 @@ static void notify(long q)
     (void)me;
 }
 
+/* The limits: a user without privilege gets Linux's defaults (msg_max 10,
+ * msgsize_max 8192) as ceilings, root more; the mode bits and the sticky
+ * name space hold for it. */
+static void limits(void)
+{
+    struct mq_attr a = {0, 40, 64, 0, {0}};
+    long q = mq_open(qname, O_CREAT | O_EXCL | O_RDWR, 0600, 0);
+    if (!uskip_on_linux("root's 40 messages (this host's root may lack CAP_SYS_RESOURCE)")) {
+        long r = mq_open(qname2, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+        uexpect(r >= 0, 1, "root may ask for 40 messages");
+        uclose(r);
+        mq_unlink(qname2);
+    }
+    long c = ufork();
+    if (c == 0) {
+        int bad = 0;
+        if (sys1(NR_setuid, 1000) != 0)
+            uexit(100);
+        bad += mq_open(qname2, O_CREAT | O_EXCL | O_RDWR, 0600, &a) != -EINVAL;
+        a.maxmsg = 10, a.msgsize = 8193;
+        bad += (mq_open(qname2, O_CREAT | O_EXCL | O_RDWR, 0600, &a) != -EINVAL) << 1;
+        a.msgsize = 8192;
+        long r = mq_open(qname2, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+        bad += (r < 0) << 2;
+        uclose(r);
+        bad += (mq_unlink(qname2) != 0) << 3;
+        bad += (mq_open(qname, O_RDONLY, 0, 0) != -EACCES) << 4;
+        bad += (mq_unlink(qname) != -EPERM) << 5;
+        uexit(bad);
+    }
+    int st = -1;
+    wait4_(c, &st);
+    uexpect(st >> 8, 0, "user 1000: 40 messages or 8193 bytes EINVAL, 10 of 8192 made; root's queue EACCES, its unlink EPERM");
+    uclose(q);
+    uexpect(mq_unlink(qname), 0, "root's queue is still there");
+}
+
 static void processes(void)
 {
     char buf[64];
     unsigned prio;
-    long q = mq_open(qname, O_RDWR, 0, 0); /* blocking */
+    struct mq_attr a16 = {0, 5, 16, 0, {0}};
+    long q = mq_open(qname, O_CREAT | O_RDWR, 0600, &a16); /* blocking */
     long c = ufork();
     if (c == 0) {
         msleep(50);
@@ -349,6 +389,8 @@ int main(int argc, char **argv, char **envp)
     modes();
     notify(q);
     uclose(q);
+    mq_unlink(qname);
+    limits();
     processes();
     mq_unlink(qname);
     mq_unlink(qname2);
