@@ -127,17 +127,11 @@ static int privileged(void)
 /* A queue's name from user memory, without the C library's '/': its length or an errno. */
 static long mq_name(uint64_t uname, char name[MQ_NAME_MAX + 1])
 {
-    char buf[MQ_NAME_MAX + 2];
-    long n = strncpy_from_user(buf, (const char *)(uintptr_t)uname, sizeof buf);
-    if (n < 0)
-        return n;
+    long n = strncpy_from_user(name, (const char *)(uintptr_t)uname, MQ_NAME_MAX + 1);
     if (n == 0)
         return -ENOENT;
-    if (n > MQ_NAME_MAX)
-        return -ENAMETOOLONG;
-    if (strchr(buf, '/') || !strcmp(buf, ".") || !strcmp(buf, ".."))
+    if (n > 0 && (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")))
         return -EACCES;
-    memcpy(name, buf, (size_t)n + 1);
     return n;
 }
 
@@ -423,45 +417,41 @@ static long mq_wait(struct file *f, struct mq *q, int receive, uint64_t deadline
     }
 }
 
+/* The checks mq_timedsend (@p send) and mq_timedreceive share, in Linux's
+ * order: the queue's file, held, with *@p deadline; or NULL and *@p e. */
+static struct file *mq_io(const uint64_t a[6], int send, uint64_t *deadline, long *e)
+{
+    *e = send && a[3] >= MQ_PRIO_MAX ? -EINVAL : mq_deadline(a[4], deadline);
+    if (*e)
+        return NULL;
+    struct file *f = mq_get(a[0]);
+    struct mq *q = f ? f->priv : NULL;
+    *e = !f || !(send ? may_send(f) : may_receive(f)) ? -EBADF
+       : (send ? a[2] > (uint64_t)q->msgsize : a[2] < (uint64_t)q->msgsize) ? -EMSGSIZE : 0;
+    if (*e && f)
+        file_put(f);
+    return *e ? NULL : f;
+}
+
 /* mq_timedsend(mqdes, msg, len, prio, abs_timeout) */
 static long sys_mq_timedsend(const uint64_t a[6])
 {
-    if (a[3] >= MQ_PRIO_MAX)
-        return -EINVAL;
     uint64_t deadline;
-    long e = mq_deadline(a[4], &deadline);
-    if (e)
-        return e;
-    struct file *f = mq_get(a[0]);
+    long e;
+    struct file *f = mq_io(a, 1, &deadline, &e);
     if (!f)
-        return -EBADF;
+        return e;
     struct mq *q = f->priv;
-    if (!may_send(f)) {
-        file_put(f);
-        return -EBADF;
-    }
-    if (a[2] > (uint64_t)q->msgsize) {
-        file_put(f);
-        return -EMSGSIZE;
-    }
     struct mq_msg *m = kmalloc(sizeof *m + a[2]);
-    if (!m) {
-        file_put(f);
-        return -ENOMEM;
-    }
-    m->next = NULL;
-    m->prio = (unsigned)a[3];
-    m->len = a[2];
-    if (copy_from_user(m->data, (const void *)(uintptr_t)a[1], m->len)) {
-        kfree(m);
-        file_put(f);
-        return -EFAULT;
-    }
+    e = !m ? -ENOMEM : copy_from_user(m->data, (const void *)(uintptr_t)a[1], a[2]) ? -EFAULT : 0;
     struct ksiginfo ki = {.code = SI_MESGQ, .pid = proc_current()->pid};
     int notify_pid = 0, notify_sig = 0;
     irqflags_t fl;
-    e = mq_wait(f, q, 0, deadline, &fl);
+    if (!e)
+        e = mq_wait(f, q, 0, deadline, &fl);
     if (!e) {
+        m->prio = (unsigned)a[3];
+        m->len = a[2];
         struct mq_msg **at = &q->head;
         while (*at && (*at)->prio >= m->prio)
             at = &(*at)->next;
@@ -492,21 +482,11 @@ static long sys_mq_timedsend(const uint64_t a[6])
 static long sys_mq_timedreceive(const uint64_t a[6])
 {
     uint64_t deadline;
-    long e = mq_deadline(a[4], &deadline);
-    if (e)
-        return e;
-    struct file *f = mq_get(a[0]);
+    long e;
+    struct file *f = mq_io(a, 0, &deadline, &e);
     if (!f)
-        return -EBADF;
+        return e;
     struct mq *q = f->priv;
-    if (!may_receive(f)) {
-        file_put(f);
-        return -EBADF;
-    }
-    if (a[2] < (uint64_t)q->msgsize) {
-        file_put(f);
-        return -EMSGSIZE;
-    }
     irqflags_t fl;
     e = mq_wait(f, q, 1, deadline, &fl);
     struct mq_msg *m = NULL;
@@ -523,9 +503,8 @@ static long sys_mq_timedreceive(const uint64_t a[6])
         return e;
     /* As on Linux, a message that cannot be handed over is lost. */
     long r = (long)m->len;
-    if (copy_to_user((void *)(uintptr_t)a[1], m->data, m->len))
-        r = -EFAULT;
-    else if (a[3] && copy_to_user((void *)(uintptr_t)a[3], &m->prio, sizeof m->prio))
+    if (copy_to_user((void *)(uintptr_t)a[1], m->data, m->len) ||
+        (a[3] && copy_to_user((void *)(uintptr_t)a[3], &m->prio, sizeof m->prio)))
         r = -EFAULT;
     kfree(m);
     return r;

@@ -53,7 +53,7 @@ qemu_test(user_tty --image ${IMG}
 # heap holds what it held after the first round, and no user page is left.
 # Millions of calls, many seeds: scripts/fuzz-user.
 qemu_test(user_fuzz --image ${IMG} --env SMP=2 --timeout 280
-  --send "run ufuzz 1 20000 8" --send mem --send "run ufuzz 2 20000 8" --send mem
+  --send "run /bin/ufuzz 1 20000 8" --send mem --send "run /bin/ufuzz 2 20000 8" --send mem
   --send "poweroff 7"
   --expect "^ufuzz: [0-9]+ calls in 8 workers, [0-9]+ killed by signals, [0-9]+ timed out\\n\\[exit 0\\]$(?s:.*)^ufuzz: [0-9]+ calls in 8 workers, [0-9]+ killed by signals, [0-9]+ timed out\\n\\[exit 0\\]$"
   --expect "^user pages: 0 \\(0 KiB\\)$(?s:.*)^user pages: 0 \\(0 KiB\\)$"
