@@ -56,7 +56,13 @@ def main():
         env["ULINUX_QEMU_USER"] = "1"
     with tempfile.TemporaryDirectory(prefix=f"linux_{name}-") as d:
         try:
-            p = subprocess.run(prefix + [os.path.abspath(a.program), d], cwd=d, env=env,
+            # An IPC namespace of its own where unshare can make one (root):
+            # message queues a killed program leaves die with it.
+            ipc = ["unshare", "--ipc", "--"]
+            if not shutil.which("unshare") or subprocess.run(ipc + ["true"], stdout=subprocess.DEVNULL,
+                                                             stderr=subprocess.DEVNULL).returncode != 0:
+                ipc = []
+            p = subprocess.run(ipc + prefix + [os.path.abspath(a.program), d], cwd=d, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=a.timeout,
                                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))
         except subprocess.TimeoutExpired as e:

@@ -14,7 +14,9 @@ HUNG, another exit status or a signal INTERRUPTED, not built BUILD-FAILED
 
 Linux. Each test runs alone, in a process group of its own, in an empty
 working directory, stdin /dev/null, output to a file, environment
-PATH=/bin HOME=/ TERM=vt100, with --timeout seconds (default 60).
+PATH=/bin HOME=/ TERM=vt100, with --timeout seconds (default 60); as root, in
+an IPC namespace of its own (unshare --ipc) whose message-queue limits are
+root's ceilings, so that queues a test leaks die with it.
 
 The kernel. An ext2 disk (mke2fs -d) holds /posix/runner (tests/posix/runner.c),
 /posix/bin/<test> and /posix/list.txt (each test's time limit and path); one
@@ -95,6 +97,33 @@ def linux_prefix(arch):
     return [q]
 
 
+# Each test's own IPC namespace, where unshare can make one (root): the POSIX
+# message queues a test leaves behind die with it instead of filling the
+# host user's RLIMIT_MSGQUEUE for every later test; and in it the queue limits
+# are the ceilings Linux's root has by CAP_SYS_RESOURCE (which a container's
+# root may lack), as the kernel's root has them.
+MQ_ROOT_LIMITS = ("echo 65536 > /proc/sys/fs/mqueue/msg_max && "
+                  "echo 16777216 > /proc/sys/fs/mqueue/msgsize_max && "
+                  "echo 1000000 > /proc/sys/fs/mqueue/queues_max && exec \"$@\"")
+_ipc = []
+
+
+def ipc_prefix():
+    """The command that runs a test in an IPC namespace of its own, or [] (said once)."""
+    if not _ipc:
+        cmd = ["unshare", "--ipc", "--", "sh", "-c", MQ_ROOT_LIMITS, "sh"]
+        try:
+            ok = subprocess.run(cmd + ["true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if not ok:
+            print("posix_suite: no IPC namespace of its own for each Linux test (unshare --ipc needs root): "
+                  "message queues a test leaks stay, and the host's queue limits hold", flush=True)
+        _ipc.append(cmd if ok else [])
+    return _ipc[0]
+
+
 def linux_run(prefix, exe, timeout, work):
     """(raw result, seconds, output) of @exe on Linux."""
     shutil.rmtree(work, ignore_errors=True)
@@ -102,7 +131,7 @@ def linux_run(prefix, exe, timeout, work):
     out = os.path.join(work, ".out")
     t0 = time.monotonic()
     with open(out, "wb") as o:
-        p = subprocess.Popen(prefix + [exe], cwd=work, env=ENV, stdin=subprocess.DEVNULL, stdout=o,
+        p = subprocess.Popen(ipc_prefix() + prefix + [exe], cwd=work, env=ENV, stdin=subprocess.DEVNULL, stdout=o,
                              stderr=subprocess.STDOUT, start_new_session=True)
         try:
             rc = p.wait(timeout=timeout)
