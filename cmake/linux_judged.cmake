@@ -13,6 +13,7 @@ set(LINUX_JUDGED_PROGRAMS
   umq
   ushm
   uproc2
+  usched
   usigq
   utimers
 )

@@ -279,14 +279,25 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     return copy_to_user((void *)arg, &n, sizeof n) ? -EFAULT : 0;
 }
 
+/* Nothing of a pipe or FIFO can be synced: fsync and fdatasync on one are
+ * EINVAL, as on Linux. */
+static int pipe_fsync(struct file *f)
+{
+    (void)f;
+    return -EINVAL;
+}
+
 static const struct file_ops pipe_read_ops = {
     .read = pipe_read, .poll = pipe_poll, .release = pipe_release, .ioctl = pipe_ioctl,
+    .fsync = pipe_fsync,
 };
 static const struct file_ops pipe_write_ops = {
     .write = pipe_write, .poll = pipe_poll, .release = pipe_release, .ioctl = pipe_ioctl,
+    .fsync = pipe_fsync,
 };
 static const struct file_ops pipe_rdwr_ops = {
     .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .release = pipe_release, .ioctl = pipe_ioctl,
+    .fsync = pipe_fsync,
 };
 
 long pipe_capacity(struct file *f, uint64_t want)

@@ -246,7 +246,8 @@ static void check_preempt_locked(struct sched_cpu *c)
          * x86_64 a timer interrupt the cancel came too late to stop. */
         if (have_timer && !irq_in_handler() && c->current != c->idle)
             ktimer_arm(&c->slice, 0);
-    } else if (have_timer && top >= 0 && top == c->current->se.prio && !c->slice.armed) {
+    } else if (have_timer && top >= 0 && top == c->current->se.prio && !c->slice.armed &&
+               !c->current->fifo) {
         ktimer_arm(&c->slice, hal_time_ns() + SCHED_SLICE_NS);
     }
 }
@@ -329,7 +330,12 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
     struct thread *prev = c->current;
     if (prev->state == THREAD_RUNNING) {
         prev->state = THREAD_READY;
-        if (prev != c->idle) /* idle is never queued: it is the fallback */
+        /* idle is never queued: it is the fallback. A FIFO thread that
+         * did not yield keeps its place at the head of its priority: only
+         * a higher one takes the CPU from it, never an equal one. */
+        if (prev != c->idle && prev->fifo && !prev->yielding)
+            rq_push_head(&c->rq, &prev->se);
+        else if (prev != c->idle)
             rq_push(&c->rq, &prev->se);
     }
     struct sched_entity *se = rq_pop(&c->rq);
@@ -353,7 +359,7 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
      * timer to end it (sched_timer_ready()): boot's first threads run
      * before the timer is set up, and arming it would program hardware
      * the arch has not brought up yet. */
-    if (have_timer && c->rq.nr && rq_top_prio(&c->rq) >= next->se.prio) {
+    if (have_timer && c->rq.nr && rq_top_prio(&c->rq) >= next->se.prio && !next->fifo) {
         if (!c->slice.armed || c->slice.deadline < now + SCHED_SLICE_NS - SCHED_SLICE_NS / 10)
             ktimer_arm(&c->slice, now + SCHED_SLICE_NS);
     } else if (c->slice.armed) {
@@ -490,7 +496,9 @@ void thread_yield(void)
     struct thread *t = this_cpu()->current;
     if (t) {
         send_held(t);
+        t->yielding = 1; /* a FIFO thread too goes behind its equals */
         schedule();
+        t->yielding = 0;
     }
 }
 
@@ -680,7 +688,8 @@ static int create_refused(const char *name, int prio, unsigned flags, const char
 static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
                   uint32_t affinity, uintptr_t caller, struct thread *t, void *stack)
 {
-    if (!fn || prio < PRIO_MIN || prio > PRIO_MAX || (flags & ~(THREAD_DETACHED | THREAD_USER)))
+    if (!fn || prio < PRIO_MIN || prio > PRIO_TOP ||
+        (flags & ~(THREAD_DETACHED | THREAD_USER | THREAD_FIFO)))
         return create_refused(name, prio, flags,
                               !fn ? "no function"
                               : (flags & ~(THREAD_DETACHED | THREAD_USER)) ? "unknown flags"
@@ -710,6 +719,7 @@ static int create(const char *name, thread_fn fn, void *arg, int prio, unsigned 
     t->arg = arg;
     t->flags = flags;
     t->se.prio = prio;
+    t->fifo = !!(flags & THREAD_FIFO);
     t->affinity = affinity;
     wq_init(&t->exit_wq, "join");
     ktimer_init(&t->timer, sleep_done, t);
@@ -941,6 +951,49 @@ int thread_set_affinity(int id, uint32_t mask)
     if (self && !allowed_on(t, this_cpu()))
         schedule(); /* move_current() */
     return 0;
+}
+
+int thread_set_sched(int id, int prio, int fifo)
+{
+    if (prio < PRIO_MIN || prio > PRIO_TOP)
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&threads_lock); /* keeps the thread from being freed */
+    struct thread *t = find_thread(id);
+    int err = !t || t->state == THREAD_DEAD || t->exited ? -ESRCH
+              : t->se.prio == PRIO_IDLE                  ? -EINVAL
+                                                         : 0;
+    for (; !err;) {
+        struct sched_cpu *c = t->cpu;
+        spin_lock(&c->lock);
+        if (t->cpu != c) { /* moved meanwhile */
+            spin_unlock(&c->lock);
+            continue;
+        }
+        t->fifo = fifo;
+        if (t->se.queued && prio != t->se.prio) {
+            /* As Linux: raised, at the back of its new priority; lowered,
+             * at the front (it was ahead of all of them). */
+            int lowered = prio < t->se.prio;
+            rq_remove(&c->rq, &t->se);
+            t->se.prio = prio;
+            if (lowered)
+                rq_push_head(&c->rq, &t->se);
+            else
+                rq_push(&c->rq, &t->se);
+        } else {
+            t->se.prio = prio;
+        }
+        if (c == this_cpu())
+            check_preempt_locked(c);
+        else
+            kick(c);
+        spin_unlock(&c->lock);
+        break;
+    }
+    spin_unlock_irqrestore(&threads_lock, f);
+    if (!err)
+        sched_preempt_check(); /* the caller lowered itself, or raised another */
+    return err;
 }
 
 /* This CPU's scheduler with the calling context as its idle thread @p t. */

@@ -153,7 +153,7 @@ KTEST(sched_bad_arguments)
 {
     uint64_t mark = kt_log_mark();
     KT_ASSERT(thread_create("x", NULL, NULL, PRIO_DEFAULT, 0) == -EINVAL);
-    KT_ASSERT(thread_create("x", return_7, NULL, PRIO_MAX + 1, 0) == -EINVAL);
+    KT_ASSERT(thread_create("x", return_7, NULL, PRIO_TOP + 1, 0) == -EINVAL);
     KT_ASSERT(thread_create("x", return_7, NULL, PRIO_IDLE, 0) == -EINVAL);
     KT_ASSERT(thread_create("x", return_7, NULL, PRIO_DEFAULT, 0x80) == -EINVAL);
     int id = thread_create(NULL, return_7, NULL, PRIO_DEFAULT, 0);

@@ -411,7 +411,9 @@ static int start_thread(struct proc *p, struct start *st)
     st->p = p;
     /* Joinable: reaping joins it, so its stack is gone when the process is
      * reaped, not at some later reclaim. */
-    int tid = thread_create(p->name, user_start, st, PRIO_DEFAULT, THREAD_USER);
+    unsigned fl;
+    int prio = usched_kprio(&p->main, &fl);
+    int tid = thread_create(p->name, user_start, st, prio, THREAD_USER | fl);
     if (tid < 0) {
         kfree(st);
         return tid;
@@ -497,6 +499,7 @@ int proc_fork(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls, int vf
         return e;
     }
     struct uthread *me = uthread_current();
+    usched_inherit(&p->main, me);
     if (vfork & PROC_VFORK_WAIT) {
         me->vfork_wait = 1;
         p->vfork_wait = &me->vfork_wait;
@@ -745,7 +748,10 @@ int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls
     st->p = p;
     st->u = u;
     start_from_caller(st, frame, newsp, tls);
-    int id = thread_create(p->name, user_start, st, PRIO_DEFAULT, THREAD_USER | THREAD_DETACHED);
+    usched_inherit(u, me);
+    unsigned fl;
+    int prio = usched_kprio(u, &fl);
+    int id = thread_create(p->name, user_start, st, prio, THREAD_USER | THREAD_DETACHED | fl);
     if (id < 0) {
         kfree(st);
         f = spin_lock_irqsave(&p->sig.wq.lock);
@@ -806,6 +812,32 @@ int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *k
     }
     spin_unlock_irqrestore(&procs_lock, f);
     return !found ? -ESRCH : err;
+}
+
+int proc_with_thread(int tid, int (*fn)(struct proc *p, struct uthread *u, void *arg), void *arg)
+{
+    int err = -ESRCH;
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    if (tid == 0) {
+        struct proc *p = proc_current();
+        spin_lock(&p->sig.wq.lock);
+        err = fn(p, uthread_current(), arg);
+        spin_unlock(&p->sig.wq.lock);
+    }
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        if (tid == 0 || p->state != PROC_RUNNING)
+            continue;
+        spin_lock(&p->sig.wq.lock);
+        list_for_each(m, &p->threads) {
+            struct uthread *u = container_of(m, struct uthread, node);
+            if (u->tid == tid && err == -ESRCH)
+                err = fn(p, u, arg);
+        }
+        spin_unlock(&p->sig.wq.lock);
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return err;
 }
 
 static int init_pid; /* proc_set_init()'s: the init= program, orphans' parent */

@@ -47,6 +47,9 @@ extern const unsigned sys_poll_count;
 /** getuid and the set*id calls (cred.c), and how many. */
 extern const struct sysent sys_cred_table[];
 extern const unsigned sys_cred_count;
+/** sched_setscheduler and its family, mlock and its (sched_calls.c), and how many. */
+extern const struct sysent sys_sched_table[];
+extern const unsigned sys_sched_count;
 
 /** The POSIX message queue calls (mqueue.c), and how many. */
 extern const struct sysent sys_mq_table[];

@@ -828,6 +828,8 @@ static void build(void)
         by_nr[sys_cred_table[i].nr] = &sys_cred_table[i];
     for (unsigned i = 0; i < sys_mq_count; i++)
         by_nr[sys_mq_table[i].nr] = &sys_mq_table[i];
+    for (unsigned i = 0; i < sys_sched_count; i++)
+        by_nr[sys_sched_table[i].nr] = &sys_sched_table[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 

@@ -30,7 +30,7 @@ static void test_priority_and_fifo(void)
     for (int i = 0; i < 7; i++)
         CHECK_EQ_INT(idx(rq_pop(&rq)), order[i]);
     CHECK(rq_pop(&rq) == NULL);
-    CHECK_EQ_INT(rq.bitmap, 0);
+    CHECK_EQ_INT(rq.bitmap[0] | rq.bitmap[1] | rq.bitmap[2], 0);
     CHECK_EQ_INT(rq.nr, 0);
 }
 

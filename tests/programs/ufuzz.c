@@ -110,6 +110,10 @@ static const struct call calls[] = {
     C(flock, 2, "fL"), C(fcntl, 2, "fNp"),
     C(mq_open, 2, "somZ"), C(mq_unlink, 1, "s"), C(mq_timedsend, 2, "fpnij"),
     C(mq_timedreceive, 2, "fpnpj"), C(mq_notify, 1, "fe"), C(mq_getsetattr, 1, "fZp"),
+    C(sched_setscheduler, 1, "PYp"), C(sched_setparam, 1, "Pp"), C(sched_getscheduler, 1, "P"),
+    C(sched_getparam, 1, "Pp"), C(sched_get_priority_max, 1, "Y"), C(sched_get_priority_min, 1, "i"),
+    C(sched_rr_get_interval, 1, "Pp"), C(mlock, 1, "al"), C(munlock, 1, "al"), C(mlock2, 1, "ali"),
+    C(mlockall, 1, "g"), C(munlockall, 1, ""),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -391,6 +395,10 @@ static long arg(char kind, int k)
     case 'N': FROM(0, 5, 6, 7, 36, 37, 38, 6); /* fcntl's locks (F_GETLK ... F_OFD_SETLKW) */
     case 'L': FROM(0, 1, 2, 5, 6, 8, 12, 0, 3, 4, 9, 0x10, -1); /* flock's ops; RWF_* flags */
     case 'H': FROM(0, 0x1001, 0x1002, 0x1003, 0x1004, 0x1011, 0x1012, 0x2001, 0x2002, 0x2003);
+    /* Scheduling policies: never SCHED_FIFO, SCHED_RR or SCHED_IDLE, whose
+     * strict priorities would keep a worker's siblings (or it) off the CPU. */
+    case 'Y': FROM(1, 0, 3, 0x40000000, 0x40000003, 4, 6, 7, 42, -1);
+    case 'g': FROM(0, 0, 1, 2, 3, 4, 5, 7, 8); /* mlockall's flags */
     case 'W': FROM(0, 0, 1, 2, 3, 8, 9, 0x40000000, 0x80000000, 0x20000000, 0x1000000);
     case 'w': FROM(0, 0, 1, 2, 3, 7, -1); /* waitid's idtype */
     case 'K': FROM(0, 4, 5, 2, 3, 8, 9, 0xe, 0xf, 0x1000004, 0x1000005, 0, 1, 0x40000004); /* waitid's options */

@@ -136,3 +136,18 @@
 #define NR_copy_file_range 285
 #define NR_preadv2 286
 #define NR_pwritev2 287
+
+/* scheduling policies and memory locking (usched.c) */
+#define NR_sched_setparam 118
+#define NR_sched_getparam 121
+#define NR_sched_setscheduler 119
+#define NR_sched_getscheduler 120
+#define NR_sched_get_priority_max 125
+#define NR_sched_get_priority_min 126
+#define NR_sched_rr_get_interval 127
+#define NR_sched_setaffinity 122
+#define NR_mlock 228
+#define NR_munlock 229
+#define NR_mlockall 230
+#define NR_munlockall 231
+#define NR_mlock2 284

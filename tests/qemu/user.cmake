@@ -285,6 +285,19 @@ qemu_test(user_shm --image ${IMG}
   --send "run /bin/ushm /tmp" --send "mem" --send "poweroff 7"
   --expect "^ushm: 0 failed\\n\\[exit 0\\]$" --expect "^user pages: 0 "
   --reject "PANIC|^FAIL" --status ${EXIT7})
+# Scheduling policies and memory locking (tests/programs/usched.c, judged
+# by Linux too: linux_usched): the calls and their errors, and what the
+# real-time policies mean on the one CPU: a more urgent SCHED_FIFO child
+# runs first and through, SCHED_RR equals take turns, SCHED_FIFO equals do
+# not; and a runaway SCHED_FIFO 99 program still ends at Ctrl-C, after which
+# the shell runs again. In the initrd only (cmake/user_progs.cmake).
+qemu_test(user_sched --image ${IMG} --send "run /bin/usched"
+  --send "run /bin/usched spin" --on "^usched: spinning at SCHED_FIFO 99" "\\x03"
+  --send "run hello" --send "poweroff 7"
+  --expect "^usched: 0 failed\\n\\[exit 0\\]$"
+  --expect "^usched: spinning at SCHED_FIFO 99\\n(\\^C\\n)?\\[signal SIGINT\\]$"
+  --expect "^hello from user mode, pid [0-9]+, argc 1:hello$"
+  --reject "PANIC|^FAIL" --status ${EXIT7})
 # tests/programs/ufiles (Linux's file-system semantics, about 250 checks) and ufsmore on ext2, 1 and
 # 4 KiB blocks, each then unmounted and judged by e2fsck -fn.
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py

@@ -94,6 +94,9 @@ struct uthread {
     int restarted;                   /**< delivery restarted its interrupted call (set until that call's entry) */
     int in_restart;                  /**< the current call is such a restart */
     uint64_t sleep_deadline;         /**< an interrupted nanosleep's end: its restart sleeps until then */
+    int policy;                      /**< SCHED_OTHER (0), SCHED_FIFO, ... (kernel/user/sched_calls.c) */
+    int rt_prio;                     /**< its real-time priority, 1..99 for SCHED_FIFO/SCHED_RR, else 0 */
+    int reset_on_fork;               /**< SCHED_RESET_ON_FORK: children start as SCHED_OTHER */
 };
 
 #define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */
@@ -211,6 +214,23 @@ int proc_spawn_image(const char *name, const struct exec_image *img, char *const
  *         -ESRCH if there is no such process started by the kernel
  */
 int proc_wait(int pid);
+
+struct proc;
+/**
+ * @brief Call @p fn(p, u, @p arg) for the user thread @p tid (0: the caller)
+ *        of a running process, under the process table's lock and the
+ *        process's signal lock (@p fn must not sleep).
+ * @return what @p fn returned, or -ESRCH for no such thread
+ */
+int proc_with_thread(int tid, int (*fn)(struct proc *p, struct uthread *u, void *arg), void *arg);
+
+/** @brief A new thread @p u of the caller @p parent takes its scheduling
+ *         policy (SCHED_RESET_ON_FORK: SCHED_OTHER) (sched_calls.c). */
+void usched_inherit(struct uthread *u, const struct uthread *parent);
+
+/** @brief The scheduler priority of @p u's policy, and the thread_create()
+ *         flag it needs (THREAD_FIFO or 0) in *@p flags (sched_calls.c). */
+int usched_kprio(const struct uthread *u, unsigned *flags);
 
 /** @brief The current thread's process, or NULL for a kernel thread. */
 struct proc *proc_current(void);

@@ -12,7 +12,11 @@
 #include <kernel/list.h>
 #include <stdint.h>
 
-#define SCHED_PRIOS 32 /**< priorities 0 (idle only) .. 31 (most urgent) */
+/** Priorities 0 (idle only) .. 191 (most urgent): kernel threads use
+ *  1..31 and a few above every user thread, user real-time threads the
+ *  band between (kernel/sched.h). */
+#define SCHED_PRIOS 192
+#define RQ_WORDS (SCHED_PRIOS / 64) /**< 64-bit words of the bitmap */
 
 /** @brief What a runqueue links: embedded in struct thread. */
 struct sched_entity {
@@ -23,7 +27,7 @@ struct sched_entity {
 
 /** @brief Ready entities, one FIFO per priority. */
 struct runqueue {
-    uint32_t bitmap; /**< bit p: queue[p] not empty */
+    uint64_t bitmap[RQ_WORDS]; /**< bit p % 64 of word p / 64: queue[p] not empty */
     unsigned nr;     /**< entities queued */
     struct list_node queue[SCHED_PRIOS]; /**< one FIFO per priority */
 };
@@ -32,6 +36,8 @@ struct runqueue {
 void rq_init(struct runqueue *rq);
 /** @brief Append @p se behind its equals (round-robin inside a priority). */
 void rq_push(struct runqueue *rq, struct sched_entity *se);
+/** @brief Queue @p se first among its priority (a preempted FIFO thread keeps its turn). */
+void rq_push_head(struct runqueue *rq, struct sched_entity *se);
 /** @brief Remove and return the first of the highest priority, NULL if empty. */
 struct sched_entity *rq_pop(struct runqueue *rq);
 /** @brief Take @p se out wherever it is. */

@@ -2,10 +2,17 @@
  * @file kernel/sched.h
  * @brief Kernel threads and the preemptive priority scheduler.
  *
- * Threads run at priorities 1 (least urgent) .. 31; the highest ready
- * priority always runs, and threads of equal priority take turns in time
- * slices of SCHED_SLICE_NS, cut by the timer interrupt. Priority 0 is the
- * idle thread's: it runs when nothing else is ready and waits with wfi/hlt.
+ * Kernel threads run at priorities 1 (least urgent) .. 31, user threads at
+ * PRIO_DEFAULT (SCHED_OTHER, SCHED_BATCH), PRIO_MIN (SCHED_IDLE) or, real
+ * time (SCHED_FIFO, SCHED_RR), above every kernel thread at PRIO_RT_BASE +
+ * their priority. The highest ready priority always runs, and threads of
+ * equal priority take turns in time slices of SCHED_SLICE_NS, cut by the
+ * timer interrupt, except a THREAD_FIFO thread, which keeps the CPU until
+ * it blocks or yields. There is no real-time throttling: a user FIFO
+ * thread that never blocks keeps kernel threads off its CPU (Ctrl-C still
+ * ends it: the signal is delivered on the interrupt's way back to it).
+ * Priority 0 is the idle thread's: it runs when nothing else is ready and
+ * waits with wfi/hlt.
  *
  * Each thread has a 16 KiB kernel stack from kstack_alloc() with unmapped
  * guard pages, so an overflow faults and is reported rather than silently
@@ -37,7 +44,12 @@
 #define PRIO_IDLE 0        /**< the idle thread's priority; no other thread has it */
 #define PRIO_MIN 1         /**< least urgent priority a thread may be created with */
 #define PRIO_DEFAULT 16    /**< priority of ordinary threads (the shell's) */
-#define PRIO_MAX 31        /**< most urgent priority */
+#define PRIO_MAX 31        /**< most urgent priority of kernel threads */
+/** A user thread of real-time priority p (SCHED_FIFO/SCHED_RR, 1..99) runs
+ *  at PRIO_RT_BASE + p: above every kernel thread. */
+#define PRIO_RT_BASE PRIO_MAX
+/** Most urgent priority thread_create() and thread_set_sched() take. */
+#define PRIO_TOP (PRIO_RT_BASE + 99)
 #define THREAD_NAME_MAX 16 /**< bytes of a thread's name, NUL included */
 #define SCHED_SLICE_NS 10000000ull /**< 10 ms */
 
@@ -46,6 +58,9 @@
 /** A thread that will run in user mode: its kernel stack starts below the
  *  user frame's place at the stack's top (hal/user.h). */
 #define THREAD_USER 2u
+/** SCHED_FIFO: the thread keeps the CPU until it blocks, yields or a more
+ *  urgent thread is ready; equals get no time-slice turns from it. */
+#define THREAD_FIFO 4u
 /** Bytes a THREAD_USER stack keeps free at its top: at least the user
  *  frame and the thread's struct ustate (kernel/user/proc.c checks both
  *  against it). */
@@ -98,6 +113,8 @@ struct thread {
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
     void *uthread;               /**< its struct uthread in that process */
     struct thread_plug *plug;    /**< work it holds back (a block plug, kernel/block.h), sent before it blocks */
+    int fifo;                    /**< THREAD_FIFO: no time-slice turns among equals */
+    volatile int yielding;       /**< in thread_yield(): even a FIFO thread goes behind its equals */
 };
 
 /** @brief One CPU's scheduler state. */
@@ -177,6 +194,19 @@ int thread_set_affinity(int id, uint32_t mask);
 int thread_create_on(const char *name, thread_fn fn, void *arg, int prio, unsigned flags,
                      uint32_t affinity);
 
+/**
+ * @brief Move thread @p id to priority @p prio (PRIO_MIN .. PRIO_TOP), with
+ *        or without time-slice turns (@p fifo: THREAD_FIFO's meaning). A
+ *        queued thread raised goes to the back of its new priority, one
+ *        lowered to the front (as Linux); a more urgent thread than the
+ *        running one preempts it at once.
+ * @retval 0 done
+ * @retval -EINVAL @p prio out of range, or @p id is an idle thread
+ * @retval -ESRCH no such thread (or it exited)
+ * @note Thread context.
+ */
+int thread_set_sched(int id, int prio, int fifo);
+
 /** @brief The index of the CPU the caller runs on (may change at any switch). */
 unsigned thread_cpu(void);
 
@@ -185,9 +215,9 @@ unsigned thread_cpu(void);
  * @param name shown by `threads` (truncated to 15 characters); NULL: "thread"
  * @param fn what the thread runs; returning from it ends the thread
  * @param arg passed to @p fn
- * @param prio PRIO_MIN .. PRIO_MAX
- * @param flags 0, THREAD_DETACHED, THREAD_USER
- * @return its id (> 0), or -EINVAL (fn NULL, priority outside PRIO_MIN..PRIO_MAX,
+ * @param prio PRIO_MIN .. PRIO_TOP (above PRIO_MAX: user real-time threads)
+ * @param flags 0, THREAD_DETACHED, THREAD_USER, THREAD_FIFO
+ * @return its id (> 0), or -EINVAL (fn NULL, priority outside PRIO_MIN..PRIO_TOP,
  *         unknown flags), -ENOMEM
  */
 int thread_create(const char *name, thread_fn fn, void *arg, int prio, unsigned flags);

@@ -169,4 +169,17 @@ struct linux_stat {
 };
 /** @endcond */
 
+#define SYSNR_sched_setparam 118
+#define SYSNR_sched_getparam 121
+#define SYSNR_sched_setscheduler 119
+#define SYSNR_sched_getscheduler 120
+#define SYSNR_sched_get_priority_max 125
+#define SYSNR_sched_get_priority_min 126
+#define SYSNR_sched_rr_get_interval 127
+#define SYSNR_mlock 228
+#define SYSNR_munlock 229
+#define SYSNR_mlockall 230
+#define SYSNR_munlockall 231
+#define SYSNR_mlock2 284
+
 #endif

@@ -197,4 +197,17 @@ struct linux_stat {
 };
 /** @endcond */
 
+#define SYSNR_sched_setparam 142
+#define SYSNR_sched_getparam 143
+#define SYSNR_sched_setscheduler 144
+#define SYSNR_sched_getscheduler 145
+#define SYSNR_sched_get_priority_max 146
+#define SYSNR_sched_get_priority_min 147
+#define SYSNR_sched_rr_get_interval 148
+#define SYSNR_mlock 149
+#define SYSNR_munlock 150
+#define SYSNR_mlockall 151
+#define SYSNR_munlockall 152
+#define SYSNR_mlock2 325
+
 #endif

@@ -270,3 +270,18 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
 #define NR_rt_tgsigqueueinfo 297
 #define NR_signalfd4 289
 #define UVFORK() sys6(NR_vfork, 0, 0, 0, 0, 0, 0)
+
+/* scheduling policies and memory locking (usched.c) */
+#define NR_sched_setparam 142
+#define NR_sched_getparam 143
+#define NR_sched_setscheduler 144
+#define NR_sched_getscheduler 145
+#define NR_sched_get_priority_max 146
+#define NR_sched_get_priority_min 147
+#define NR_sched_rr_get_interval 148
+#define NR_sched_setaffinity 203
+#define NR_mlock 149
+#define NR_munlock 150
+#define NR_mlockall 151
+#define NR_munlockall 152
+#define NR_mlock2 325

@@ -1,0 +1,260 @@
+/*
+ * usched: scheduling policies and memory locking against Linux's answers,
+ * one line each ("ok ..." or "FAIL ..."); exits with the number of
+ * failures. Every check is Linux's answer: the program also runs on the
+ * build host's Linux (cmake/linux_judged.cmake).
+ *
+ * For any user: sched_get_priority_max/min of each policy, sched_getscheduler,
+ * sched_getparam, sched_setscheduler and sched_setparam with their EINVAL,
+ * ESRCH and EFAULT cases, SCHED_BATCH and SCHED_IDLE, SCHED_RESET_ON_FORK
+ * (not inherited itself), sched_rr_get_interval; mlock, mlock2, munlock,
+ * mlockall, munlockall (EINVAL, ENOMEM for unmapped pages); fsync and
+ * fdatasync on a pipe (EINVAL).
+ * As root (said skipped otherwise): SCHED_FIFO and SCHED_RR, inherited by
+ * fork unless SCHED_RESET_ON_FORK; and what they mean on one CPU: children
+ * of FIFO priorities 10 and 30 started in that order run the 30 first and
+ * to its end; two SCHED_RR equals working 2.5 time slices each take turns
+ * (at least three turns), two SCHED_FIFO equals do not (one each, the one
+ * lowered to their priority last first: a thread lowered goes to the front).
+ *
+ * `usched spin`: spin forever at SCHED_FIFO 99 (Ctrl-C must still end it).
+ */
+#include "usys.h"
+
+enum { EPERM = 1, ESRCH = 3, EFAULT = 14, EINVAL = 22, ENOMEM = 12 };
+enum { OTHER = 0, FIFO = 1, RR = 2, BATCH = 3, IDLE = 5, DEADLINE = 6 };
+#define RESET_ON_FORK 0x40000000
+#define NOPID 0x3ffffff0 /* above any pid_max */
+#define SIGCHLD 17
+#define PAGE 4096
+
+static long setsched(long pid, long pol, int prio) { return sys3(NR_sched_setscheduler, pid, pol, (long)&prio); }
+static long getparam(long pid)
+{
+    int p = -1;
+    long r = sys3(NR_sched_getparam, pid, (long)&p, 0);
+    return r ? r : p;
+}
+
+static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
+static long reap(long pid)
+{
+    int status = -1;
+    sys6(NR_wait4, pid, (long)&status, 0, 0, 0, 0);
+    return status;
+}
+
+/* A child that checks its own policy word and priority: its exit code
+ * says whether both were as expected. */
+static long child_sees(long pol, long prio)
+{
+    long c = ufork();
+    if (c == 0)
+        uexit(sys1(NR_sched_getscheduler, 0) == pol && getparam(0) == prio ? 0 : 1);
+    return reap(c);
+}
+
+static void calls(void)
+{
+    static const struct {
+        int pol, max, min;
+    } lim[] = {{OTHER, 0, 0}, {FIFO, 99, 1}, {RR, 99, 1}, {BATCH, 0, 0}, {IDLE, 0, 0}, {DEADLINE, 0, 0}};
+    for (unsigned i = 0; i < sizeof lim / sizeof lim[0]; i++) {
+        uexpect(sys1(NR_sched_get_priority_max, lim[i].pol), lim[i].max, "sched_get_priority_max");
+        uexpect(sys1(NR_sched_get_priority_min, lim[i].pol), lim[i].min, "sched_get_priority_min");
+    }
+    uexpect(sys1(NR_sched_get_priority_max, 4), -EINVAL, "sched_get_priority_max(4): EINVAL");
+    uexpect(sys1(NR_sched_get_priority_min, -1), -EINVAL, "sched_get_priority_min(-1): EINVAL");
+    uexpect(sys1(NR_sched_get_priority_max, 42), -EINVAL, "sched_get_priority_max(42): EINVAL");
+
+    uexpect(sys1(NR_sched_getscheduler, 0), OTHER, "sched_getscheduler(0): SCHED_OTHER");
+    uexpect(sys1(NR_sched_getscheduler, sys1(NR_getpid, 0)), OTHER, "sched_getscheduler(getpid())");
+    uexpect(sys1(NR_sched_getscheduler, -1), -EINVAL, "sched_getscheduler(-1): EINVAL");
+    uexpect(sys1(NR_sched_getscheduler, NOPID), -ESRCH, "sched_getscheduler(no such pid): ESRCH");
+    uexpect(getparam(0), 0, "sched_getparam(0): priority 0");
+    uexpect(sys3(NR_sched_getparam, 0, 0, 0), -EINVAL, "sched_getparam(0, NULL): EINVAL");
+    uexpect(getparam(-1), -EINVAL, "sched_getparam(-1): EINVAL");
+    uexpect(getparam(NOPID), -ESRCH, "sched_getparam(no such pid): ESRCH");
+    uexpect(sys3(NR_sched_getparam, 0, 8, 0), -EFAULT, "sched_getparam to a bad pointer: EFAULT");
+
+    uexpect(setsched(0, OTHER, 1), -EINVAL, "SCHED_OTHER priority 1: EINVAL");
+    uexpect(setsched(0, 42, 0), -EINVAL, "policy 42: EINVAL");
+    uexpect(setsched(0, 4, 0), -EINVAL, "policy 4: EINVAL");
+    uexpect(setsched(0, -1, 0), -EINVAL, "policy -1: EINVAL");
+    uexpect(setsched(0, FIFO, 0), -EINVAL, "SCHED_FIFO priority 0: EINVAL");
+    uexpect(setsched(0, RR, 100), -EINVAL, "SCHED_RR priority 100: EINVAL");
+    uexpect(setsched(-1, OTHER, 0), -EINVAL, "pid -1: EINVAL");
+    uexpect(setsched(NOPID, OTHER, 0), -ESRCH, "no such pid: ESRCH");
+    uexpect(sys3(NR_sched_setscheduler, 0, OTHER, 0), -EINVAL, "a NULL param: EINVAL");
+    uexpect(sys3(NR_sched_setscheduler, 0, OTHER, 8), -EFAULT, "a bad param pointer: EFAULT");
+    uexpect(sys3(NR_sched_setparam, 0, 0, 0), -EINVAL, "sched_setparam NULL: EINVAL");
+    int one = 1;
+    uexpect(sys3(NR_sched_setparam, 0, (long)&one, 0), -EINVAL, "sched_setparam 1 under SCHED_OTHER: EINVAL");
+
+    uexpect(setsched(0, BATCH, 0), 0, "SCHED_BATCH");
+    uexpect(sys1(NR_sched_getscheduler, 0), BATCH, "sched_getscheduler: SCHED_BATCH");
+    uexpect(child_sees(BATCH, 0), 0, "a forked child is SCHED_BATCH too");
+    long ts[2] = {-1, -1};
+    uexpect(sys3(NR_sched_rr_get_interval, 0, (long)ts, 0), 0, "sched_rr_get_interval(0)");
+    uexpect(sys3(NR_sched_rr_get_interval, -1, (long)ts, 0), -EINVAL, "sched_rr_get_interval(-1): EINVAL");
+    uexpect(sys3(NR_sched_rr_get_interval, NOPID, (long)ts, 0), -ESRCH, "sched_rr_get_interval(no such pid): ESRCH");
+    uexpect(sys3(NR_sched_rr_get_interval, 0, 8, 0), -EFAULT, "sched_rr_get_interval to a bad pointer: EFAULT");
+    uexpect(setsched(0, OTHER, 0), 0, "back to SCHED_OTHER");
+    uexpect(sys1(NR_sched_getscheduler, 0), OTHER, "sched_getscheduler: SCHED_OTHER");
+}
+
+/* SCHED_IDLE and back, dropping SCHED_RESET_ON_FORK, and the real-time
+ * policies: root's. */
+static void realtime(void)
+{
+    uexpect(setsched(0, BATCH | RESET_ON_FORK, 0), 0, "SCHED_BATCH | SCHED_RESET_ON_FORK");
+    uexpect(sys1(NR_sched_getscheduler, 0), BATCH | RESET_ON_FORK, "sched_getscheduler shows the flag");
+    uexpect(child_sees(BATCH, 0), 0, "a child keeps SCHED_BATCH, not the flag");
+    uexpect(setsched(0, IDLE, 0), 0, "SCHED_IDLE, dropping the flag");
+    uexpect(sys1(NR_sched_getscheduler, 0), IDLE, "sched_getscheduler: SCHED_IDLE");
+    uexpect(child_sees(IDLE, 0), 0, "a forked child is SCHED_IDLE too");
+    uexpect(setsched(0, OTHER, 0), 0, "out of SCHED_IDLE");
+    uexpect(setsched(0, FIFO, 10), 0, "SCHED_FIFO 10");
+    uexpect(sys1(NR_sched_getscheduler, 0), FIFO, "sched_getscheduler: SCHED_FIFO");
+    uexpect(getparam(0), 10, "sched_getparam: 10");
+    long ts[2] = {-1, -1};
+    uexpect(sys3(NR_sched_rr_get_interval, 0, (long)ts, 0), 0, "sched_rr_get_interval under SCHED_FIFO");
+    uexpect(ts[0] * 1000000000l + ts[1], 0, "a SCHED_FIFO thread has no time slice");
+    int p = 20;
+    uexpect(sys3(NR_sched_setparam, 0, (long)&p, 0), 0, "sched_setparam 20");
+    uexpect(getparam(0), 20, "sched_getparam: 20");
+    uexpect(sys1(NR_sched_getscheduler, 0), FIFO, "still SCHED_FIFO");
+    p = 0;
+    uexpect(sys3(NR_sched_setparam, 0, (long)&p, 0), -EINVAL, "sched_setparam 0 under SCHED_FIFO: EINVAL");
+    uexpect(child_sees(FIFO, 20), 0, "a forked child is SCHED_FIFO 20 too");
+    uexpect(setsched(0, RR, 5), 0, "SCHED_RR 5");
+    uexpect(sys3(NR_sched_rr_get_interval, 0, (long)ts, 0), 0, "sched_rr_get_interval under SCHED_RR");
+    check(ts[0] == 0 && ts[1] > 0, "a SCHED_RR thread has a time slice");
+    uexpect(setsched(0, RR | RESET_ON_FORK, 7), 0, "SCHED_RR 7 | SCHED_RESET_ON_FORK");
+    uexpect(child_sees(OTHER, 0), 0, "a child of it starts as SCHED_OTHER, priority 0");
+    uexpect(setsched(0, OTHER, 0), 0, "back to SCHED_OTHER");
+}
+
+/* A child that works for @p ns of wall time, writing its letter to @p fd
+ * at its start and each time it was off the CPU for over @p gap (another
+ * ran meanwhile; a host's hiccup only repeats the letter). */
+static long worker(char me, int fd, long ns, long gap)
+{
+    long c = ufork();
+    if (c)
+        return c;
+    long start = unow_ns(), seen = start;
+    sys3(NR_write, fd, (long)&me, 1);
+    while (unow_ns() - start < ns) {
+        long now = unow_ns();
+        if (now - seen > gap)
+            sys3(NR_write, fd, (long)&me, 1);
+        seen = now;
+    }
+    uexit(0);
+}
+
+/* Run two workers from a SCHED_FIFO 50 parent (they start queued behind
+ * it), give them their policies, then block: what order did they run in? */
+static long order(long pola, int pa, long polb, int pb, long ns, long gap, char *out, int max)
+{
+    int fds[2];
+    sys3(NR_pipe2, (long)fds, 0, 0);
+    setsched(0, FIFO, 50);
+    long a = worker('a', fds[1], ns, gap);
+    long b = worker('b', fds[1], ns, gap);
+    long ea = setsched(a, pola, pa), eb = setsched(b, polb, pb);
+    reap(a), reap(b);
+    setsched(0, OTHER, 0);
+    sys1(NR_close, fds[1]);
+    long n = sys3(NR_read, fds[0], (long)out, max - 1);
+    sys1(NR_close, fds[0]);
+    out[n < 0 ? 0 : n] = 0;
+    return ea || eb ? -1 : n;
+}
+
+/* Whether @p log is one or more @p x, then one or more @p y. */
+static int runs(const char *log, char x, char y)
+{
+    if (*log != x)
+        return 0;
+    while (*log == x)
+        log++;
+    if (*log != y)
+        return 0;
+    while (*log == y)
+        log++;
+    return *log == 0;
+}
+
+static void meaning(void)
+{
+    unsigned long cpu0 = 1; /* one CPU for all (ENOSYS here, where QEMU has one) */
+    sys3(NR_sched_setaffinity, 0, sizeof cpu0, (long)&cpu0);
+    long ts[2];
+    setsched(0, RR, 1);
+    sys3(NR_sched_rr_get_interval, 0, (long)ts, 0);
+    setsched(0, OTHER, 0);
+    long slice = ts[0] * 1000000000l + ts[1];
+    char log[64];
+    order(FIFO, 10, FIFO, 30, 20000000, slice / 2, log, sizeof log);
+    check(runs(log, 'b', 'a'), "FIFO 30 runs before and through FIFO 10, started after it");
+    uputs("     order: "), uputs(log), uputs("\n");
+    order(RR, 20, RR, 20, slice * 5 / 2, slice / 2, log, sizeof log);
+    check(!runs(log, 'a', 'b') && !runs(log, 'b', 'a') && ustrlen(log) >= 3, "two SCHED_RR equals take turns");
+    uputs("     turns: "), uputs(log), uputs("\n");
+    /* Both lowered from 50: each goes to the front of 20, b before a. */
+    order(FIFO, 20, FIFO, 20, slice * 5 / 2, slice / 2, log, sizeof log);
+    check(runs(log, 'b', 'a'), "two SCHED_FIFO equals do not");
+    uputs("     turns: "), uputs(log), uputs("\n");
+}
+
+static void locking(void)
+{
+    char *m = (char *)sys6(NR_mmap, 0, 3 * PAGE, 3, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
+    uexpect(sys3(NR_mlock, (long)m, 2 * PAGE, 0), 0, "mlock two pages");
+    uexpect(sys3(NR_mlock, (long)m + 100, 10, 0), 0, "mlock an unaligned range");
+    uexpect(sys3(NR_mlock, (long)m, 0, 0), 0, "mlock 0 bytes");
+    uexpect(sys3(NR_munlock, (long)m, 2 * PAGE, 0), 0, "munlock");
+    uexpect(sys3(NR_mlock2, (long)m, PAGE, 1), 0, "mlock2 MLOCK_ONFAULT");
+    uexpect(sys3(NR_mlock2, (long)m, PAGE, 2), -EINVAL, "mlock2 flag 2: EINVAL");
+    sys3(NR_munmap, (long)m + PAGE, PAGE, 0);
+    uexpect(sys3(NR_mlock, (long)m, 3 * PAGE, 0), -ENOMEM, "mlock over a hole: ENOMEM");
+    uexpect(sys3(NR_munlock, (long)m, 3 * PAGE, 0), -ENOMEM, "munlock over a hole: ENOMEM");
+    uexpect(sys3(NR_mlock, (long)m + PAGE, 10, 0), -ENOMEM, "mlock of an unmapped page: ENOMEM");
+    uexpect(sys1(NR_mlockall, 0), -EINVAL, "mlockall(0): EINVAL");
+    uexpect(sys1(NR_mlockall, 4), -EINVAL, "mlockall(MCL_ONFAULT): EINVAL");
+    uexpect(sys1(NR_mlockall, 8), -EINVAL, "mlockall(8): EINVAL");
+    if (sys1(NR_geteuid, 0) == 0)
+        uexpect(sys1(NR_mlockall, 3), 0, "mlockall(MCL_CURRENT | MCL_FUTURE) as root");
+    uexpect(sys1(NR_munlockall, 0), 0, "munlockall");
+    sys3(NR_munmap, (long)m, 3 * PAGE, 0);
+    int fds[2];
+    sys3(NR_pipe2, (long)fds, 0, 0);
+    uexpect(sys1(NR_fsync, fds[0]), -EINVAL, "fsync of a pipe: EINVAL");
+    uexpect(sys1(NR_fdatasync, fds[1]), -EINVAL, "fdatasync of a pipe: EINVAL");
+    sys1(NR_close, fds[0]), sys1(NR_close, fds[1]);
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    if (argc > 1 && ustreq(argv[1], "spin")) { /* a runaway real-time program, for Ctrl-C */
+        long e = setsched(0, FIFO, 99);
+        uputs(e ? "usched: no SCHED_FIFO\n" : "usched: spinning at SCHED_FIFO 99\n");
+        for (;;)
+            __asm__ volatile("" ::: "memory");
+    }
+    int root = sys1(NR_geteuid, 0) == 0;
+    calls();
+    if (root) {
+        realtime();
+        meaning();
+    } else {
+        uputs("skip the real-time policies (not root)\n");
+    }
+    locking();
+    int fails = *ufails();
+    uputs("usched: "), uputn(fails), uputs(" failed\n");
+    return fails > 255 ? 255 : fails;
+}
