@@ -953,6 +953,25 @@ int thread_set_affinity(int id, uint32_t mask)
     return 0;
 }
 
+uint64_t thread_cpu_time(struct thread *t)
+{
+    irqflags_t f = hal_irq_save();
+    for (;;) {
+        struct sched_cpu *c = t->cpu;
+        spin_lock(&c->lock);
+        if (t->cpu != c) { /* moved meanwhile */
+            spin_unlock(&c->lock);
+            continue;
+        }
+        uint64_t ns = t->cpu_ns;
+        if (c->current == t) /* cpu_ns counts up to its last switch in */
+            ns += hal_time_ns() - t->run_start;
+        spin_unlock(&c->lock);
+        hal_irq_restore(f);
+        return ns;
+    }
+}
+
 int thread_set_sched(int id, int prio, int fifo)
 {
     if (prio < PRIO_MIN || prio > PRIO_TOP)

@@ -194,6 +194,7 @@ static int user_start(void *arg)
     struct thread *t = thread_current();
     t->proc = st.p;
     t->uthread = st.u ? st.u : &st.p->main;
+    ((struct uthread *)t->uthread)->kthread = t;
     /* The stack's top: the thread's struct ustate, then its frame below. */
     uintptr_t kstack_top = (uintptr_t)t->stack + KSTACK_SIZE - USTATE_RESERVE;
     struct ustate *ust = (struct ustate *)kstack_top;
@@ -654,6 +655,7 @@ static __attribute__((noreturn)) void thread_end(struct proc *p, struct uthread 
     list_del(&u->node);
     signal_thread_gone(p, u);
     p->nthreads--;
+    p->dead_cpu_ns += thread_cpu_time(t); /* the process's CPU clock keeps it */
     wq_wake_all_locked(&p->sig.wq); /* the first thread may wait for the last */
     spin_unlock_irqrestore(&p->sig.wq.lock, f);
     kfree(u);
@@ -835,6 +837,35 @@ int proc_with_thread(int tid, int (*fn)(struct proc *p, struct uthread *u, void 
                 err = fn(p, u, arg);
         }
         spin_unlock(&p->sig.wq.lock);
+    }
+    spin_unlock_irqrestore(&procs_lock, f);
+    return err;
+}
+
+int proc_cpu_ns(int pid, int thread, uint64_t *ns)
+{
+    int err = -EINVAL;
+    struct proc *me = proc_current();
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    list_for_each(n, &procs) {
+        struct proc *p = container_of(n, struct proc, all);
+        /* A thread's clock: one of the caller's own threads, as Linux. */
+        if (p->state != PROC_RUNNING || (thread ? p != me : p->pid != (pid ? pid : me->pid)))
+            continue;
+        spin_lock(&p->sig.wq.lock);
+        uint64_t sum = thread ? 0 : p->dead_cpu_ns;
+        list_for_each(m, &p->threads) {
+            struct uthread *u = container_of(m, struct uthread, node);
+            if (!u->kthread || (thread && u->tid != (pid ? pid : uthread_current()->tid)))
+                continue;
+            sum += thread_cpu_time(u->kthread);
+            err = 0;
+        }
+        spin_unlock(&p->sig.wq.lock);
+        if (!thread)
+            err = 0;
+        *ns = sum;
+        break;
     }
     spin_unlock_irqrestore(&procs_lock, f);
     return err;

@@ -47,6 +47,10 @@ extern const unsigned sys_poll_count;
 /** getuid and the set*id calls (cred.c), and how many. */
 extern const struct sysent sys_cred_table[];
 extern const unsigned sys_cred_count;
+/** A CPU-time clock's reading (syscall.c): CLOCK_PROCESS_CPUTIME_ID,
+ *  CLOCK_THREAD_CPUTIME_ID, or Linux's negative id of another process's or
+ *  thread's: 0, or -EINVAL (no such clock, process or thread). */
+int clock_cpu_ns(int64_t clk, uint64_t *ns);
 /** sched_setscheduler and its family, mlock and its (sched_calls.c), and how many. */
 extern const struct sysent sys_sched_table[];
 extern const unsigned sys_sched_count;

@@ -541,7 +541,10 @@ static long sys_timer_delete(const uint64_t a[6])
  * answers for its high-resolution clocks. */
 static long sys_clock_getres(const uint64_t a[6])
 {
-    if (a[0] > CLOCK_TAI || a[0] == 10 /* CLOCK_SGI_CYCLE: gone from Linux */)
+    uint64_t ns;
+    if ((int64_t)(int32_t)a[0] < 0 && clock_cpu_ns((int32_t)a[0], &ns))
+        return -EINVAL; /* another's CPU clock: it must exist (glibc's clock_getcpuclockid asks) */
+    else if ((int32_t)a[0] >= 0 && (a[0] > CLOCK_TAI || a[0] == 10 /* CLOCK_SGI_CYCLE: gone from Linux */))
         return -EINVAL;
     struct timespec_u r = {0, 1};
     return a[1] ? copy_to_user((void *)(uintptr_t)a[1], &r, sizeof r) : 0;

@@ -17,6 +17,11 @@
  * (at least three turns), two SCHED_FIFO equals do not (one each, the one
  * lowered to their priority last first: a thread lowered goes to the front).
  *
+ * Then the CPU-time clocks: the process's and the thread's move while
+ * spinning, not while asleep; a child's clock as clock_getcpuclockid()
+ * names it, and its errors (a reaped child, no such pid, a thread clock of
+ * another process's thread).
+ *
  * `usched spin`: spin forever at SCHED_FIFO 99 (Ctrl-C must still end it).
  */
 #include "usys.h"
@@ -236,6 +241,70 @@ static void locking(void)
     sys1(NR_close, fds[0]), sys1(NR_close, fds[1]);
 }
 
+/* A clock's reading in ns, or the negative error. */
+static long clock_ns(long clk)
+{
+    long ts[2];
+    long r = sys3(NR_clock_gettime, clk, (long)ts, 0);
+    return r ? r : ts[0] * 1000000000l + ts[1];
+}
+
+static void usleep_ms(long ms)
+{
+    long ts[2] = {0, ms * 1000000};
+    sys3(NR_nanosleep, (long)ts, 0, 0);
+}
+
+static void spin_ms(long ms)
+{
+    long start = unow_ns();
+    while (unow_ns() - start < ms * 1000000)
+        ;
+}
+
+/* Linux's id of process (kind 2) or thread (kind 6) @p pid's CPU clock. */
+static long cpuclk(long pid, int kind) { return (long)((unsigned long)~pid << 3) | kind; }
+
+/* The CPU-time clocks: the caller's process and thread, and another
+ * process's as glibc's clock_getcpuclockid() names it: (~pid << 3) | 2. */
+static void cpu_clocks(void)
+{
+    long p0 = clock_ns(2), t0 = clock_ns(3);
+    spin_ms(30);
+    long p1 = clock_ns(2), t1 = clock_ns(3);
+    check(p1 - p0 >= 15000000, "the process's CPU clock moves while it spins");
+    check(t1 - t0 >= 15000000, "the thread's too");
+    usleep_ms(30);
+    long p2 = clock_ns(2);
+    check(p2 - p1 < 10000000, "and stands still while it sleeps");
+    long me = sys1(NR_getpid, 0);
+    long mine = clock_ns(cpuclk(me, 2));
+    check(mine >= p2 && mine - p2 < 10000000, "getpid()'s clock is the process's");
+    check(clock_ns(cpuclk(0, 2)) >= p2, "pid 0's clock is the caller's");
+    check(clock_ns(cpuclk(0, 6)) >= t1, "thread 0's clock is the calling thread's");
+    long c = ufork();
+    if (c == 0) {
+        spin_ms(40);
+        usleep_ms(300);
+        uexit(0);
+    }
+    long cclk = cpuclk(c, 2);
+    usleep_ms(150); /* it spins, then sleeps */
+    long a = clock_ns(cclk);
+    check(a >= 15000000, "a child's CPU clock counts its spin");
+    usleep_ms(50);
+    long b = clock_ns(cclk);
+    check(b >= a && b - a < 10000000, "and not its sleep");
+    long ts[2];
+    uexpect(sys3(NR_clock_getres, cclk, (long)ts, 0), 0, "clock_getres of the child's CPU clock");
+    uexpect(clock_ns(cpuclk(c, 6)), -EINVAL, "a thread clock of another process's thread: EINVAL");
+    reap(c);
+    uexpect(clock_ns(cclk), -EINVAL, "the reaped child's clock: EINVAL");
+    uexpect(sys3(NR_clock_getres, cclk, (long)ts, 0), -EINVAL, "and its clock_getres: EINVAL");
+    uexpect(clock_ns(cpuclk(NOPID, 2)), -EINVAL, "no such pid's clock: EINVAL");
+    uexpect(clock_ns(cpuclk(me, 3)), -EINVAL, "CPU clock kind 3: EINVAL");
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -254,6 +323,7 @@ int main(int argc, char **argv, char **envp)
         uputs("skip the real-time policies (not root)\n");
     }
     locking();
+    cpu_clocks();
     int fails = *ufails();
     uputs("usched: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;

@@ -97,6 +97,7 @@ struct uthread {
     int policy;                      /**< SCHED_OTHER (0), SCHED_FIFO, ... (kernel/user/sched_calls.c) */
     int rt_prio;                     /**< its real-time priority, 1..99 for SCHED_FIFO/SCHED_RR, else 0 */
     int reset_on_fork;               /**< SCHED_RESET_ON_FORK: children start as SCHED_OTHER */
+    struct thread *kthread;          /**< the scheduler thread that runs it, once it started (its CPU clock) */
 };
 
 #define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */
@@ -127,6 +128,7 @@ struct proc {
     struct exec_next *exec_next; /**< an execve() from another thread, for the first to finish */
     struct list_node threads;  /**< its threads (struct uthread), main first; sig.wq.lock */
     unsigned nthreads;         /**< threads alive (sig.wq.lock) */
+    uint64_t dead_cpu_ns;      /**< CPU time of its threads that ended (sig.wq.lock) */
     int exit_status;           /**< with threads: the wait status the process ends with */
     int pgid;                  /**< its process group (job control) */
     int sid;                   /**< its session */
@@ -214,6 +216,14 @@ int proc_spawn_image(const char *name, const struct exec_image *img, char *const
  *         -ESRCH if there is no such process started by the kernel
  */
 int proc_wait(int pid);
+
+/**
+ * @brief A CPU-time clock: process @p pid's (0: the caller's), its threads'
+ *        time, the ended ones' too; or with @p thread, thread @p pid's (0:
+ *        the caller), which must be one of the caller's process.
+ * @return 0 with *@p ns set, or -EINVAL for no such process or thread
+ */
+int proc_cpu_ns(int pid, int thread, uint64_t *ns);
 
 struct proc;
 /**

@@ -207,6 +207,10 @@ int thread_create_on(const char *name, thread_fn fn, void *arg, int prio, unsign
  */
 int thread_set_sched(int id, int prio, int fifo);
 
+/** @brief Time @p t has run on a CPU, up to now if it is running (any context;
+ *         @p t must stay valid meanwhile). */
+uint64_t thread_cpu_time(struct thread *t);
+
 /** @brief The index of the CPU the caller runs on (may change at any switch). */
 unsigned thread_cpu(void);
 
