@@ -13,9 +13,11 @@
  * As root (said skipped otherwise): SCHED_FIFO and SCHED_RR, inherited by
  * fork unless SCHED_RESET_ON_FORK; and what they mean on one CPU: children
  * of FIFO priorities 10 and 30 started in that order run the 30 first and
- * to its end; two SCHED_RR equals working 2.5 time slices each take turns
+ * to its end; two SCHED_RR equals working 4 time slices each take turns
  * (at least three turns), two SCHED_FIFO equals do not (one each, the one
  * lowered to their priority last first: a thread lowered goes to the front).
+ * (Work and turns are told by the CPU-time clock, which a busy host under
+ * QEMU cannot fool.)
  *
  * Then the CPU-time clocks: the process's and the thread's move while
  * spinning, not while asleep; a child's clock as clock_getcpuclockid()
@@ -140,21 +142,30 @@ static void realtime(void)
     uexpect(setsched(0, OTHER, 0), 0, "back to SCHED_OTHER");
 }
 
-/* A child that works for @p ns of wall time, writing its letter to @p fd
- * at its start and each time it was off the CPU for over @p gap (another
- * ran meanwhile; a host's hiccup only repeats the letter). */
+/* The calling thread's CPU time, ns. */
+static long thread_cpu(void)
+{
+    long ts[2];
+    sys3(NR_clock_gettime, 3 /* CLOCK_THREAD_CPUTIME_ID */, (long)ts, 0);
+    return ts[0] * 1000000000l + ts[1];
+}
+
+/* A child that works for @p ns of its own CPU time, writing its letter to
+ * @p fd at its start and each time more than @p gap of wall time passed
+ * that was not its CPU time (another ran meanwhile: a host's hiccup under
+ * QEMU passes as the guest's CPU time too, so it counts as neither). */
 static long worker(char me, int fd, long ns, long gap)
 {
     long c = ufork();
     if (c)
         return c;
-    long start = unow_ns(), seen = start;
+    long cpu0 = thread_cpu(), cpu = cpu0, wall = unow_ns();
     sys3(NR_write, fd, (long)&me, 1);
-    while (unow_ns() - start < ns) {
-        long now = unow_ns();
-        if (now - seen > gap)
+    while (cpu - cpu0 < ns) {
+        long ncpu = thread_cpu(), nwall = unow_ns();
+        if ((nwall - wall) - (ncpu - cpu) > gap)
             sys3(NR_write, fd, (long)&me, 1);
-        seen = now;
+        cpu = ncpu, wall = nwall;
     }
     uexit(0);
 }
@@ -205,11 +216,11 @@ static void meaning(void)
     order(FIFO, 10, FIFO, 30, 20000000, slice / 2, log, sizeof log);
     check(runs(log, 'b', 'a'), "FIFO 30 runs before and through FIFO 10, started after it");
     uputs("     order: "), uputs(log), uputs("\n");
-    order(RR, 20, RR, 20, slice * 5 / 2, slice / 2, log, sizeof log);
+    order(RR, 20, RR, 20, slice * 4, slice / 2, log, sizeof log);
     check(!runs(log, 'a', 'b') && !runs(log, 'b', 'a') && ustrlen(log) >= 3, "two SCHED_RR equals take turns");
     uputs("     turns: "), uputs(log), uputs("\n");
     /* Both lowered from 50: each goes to the front of 20, b before a. */
-    order(FIFO, 20, FIFO, 20, slice * 5 / 2, slice / 2, log, sizeof log);
+    order(FIFO, 20, FIFO, 20, slice * 4, slice / 2, log, sizeof log);
     check(runs(log, 'b', 'a'), "two SCHED_FIFO equals do not");
     uputs("     turns: "), uputs(log), uputs("\n");
 }
@@ -278,26 +289,36 @@ static void cpu_clocks(void)
     long p2 = clock_ns(2);
     check(p2 - p1 < 10000000, "and stands still while it sleeps");
     long me = sys1(NR_getpid, 0);
-    long mine = clock_ns(cpuclk(me, 2));
-    check(mine >= p2 && mine - p2 < 10000000, "getpid()'s clock is the process's");
-    check(clock_ns(cpuclk(0, 2)) >= p2, "pid 0's clock is the caller's");
-    check(clock_ns(cpuclk(0, 6)) >= t1, "thread 0's clock is the calling thread's");
+    long mine = clock_ns(cpuclk(me, 2)), p3 = clock_ns(2);
+    check(mine >= p2 && mine <= p3, "getpid()'s clock is the process's");
+    long zero = clock_ns(cpuclk(0, 2));
+    check(zero >= p3 && zero <= clock_ns(2), "pid 0's clock is the caller's");
+    long t2 = clock_ns(3), tz = clock_ns(cpuclk(0, 6));
+    check(tz >= t2 && tz <= clock_ns(3), "thread 0's clock is the calling thread's");
+    int fds[2];
+    sys3(NR_pipe2, (long)fds, 0, 0);
     long c = ufork();
-    if (c == 0) {
-        spin_ms(40);
-        usleep_ms(300);
+    if (c == 0) { /* spin 40 ms of CPU time, then wait for the parent */
+        char x;
+        sys1(NR_close, fds[1]);
+        long t = thread_cpu();
+        while (thread_cpu() - t < 40000000)
+            ;
+        sys3(NR_read, fds[0], (long)&x, 1);
         uexit(0);
     }
-    long cclk = cpuclk(c, 2);
-    usleep_ms(150); /* it spins, then sleeps */
-    long a = clock_ns(cclk);
-    check(a >= 15000000, "a child's CPU clock counts its spin");
+    sys1(NR_close, fds[0]);
+    long cclk = cpuclk(c, 2), a;
+    for (int i = 0; i < 100 && (a = clock_ns(cclk)) < 40000000; i++)
+        usleep_ms(20);
+    check(a >= 40000000, "a child's CPU clock counts its spin");
     usleep_ms(50);
     long b = clock_ns(cclk);
-    check(b >= a && b - a < 10000000, "and not its sleep");
+    check(b >= a && b - a < 10000000, "and not its wait");
     long ts[2];
     uexpect(sys3(NR_clock_getres, cclk, (long)ts, 0), 0, "clock_getres of the child's CPU clock");
     uexpect(clock_ns(cpuclk(c, 6)), -EINVAL, "a thread clock of another process's thread: EINVAL");
+    sys1(NR_close, fds[1]);
     reap(c);
     uexpect(clock_ns(cclk), -EINVAL, "the reaped child's clock: EINVAL");
     uexpect(sys3(NR_clock_getres, cclk, (long)ts, 0), -EINVAL, "and its clock_getres: EINVAL");
