@@ -169,6 +169,7 @@ struct linux_stat {
 };
 /** @endcond */
 
+/** @cond LINUX_ABI */
 #define SYSNR_sched_setparam 118
 #define SYSNR_sched_getparam 121
 #define SYSNR_sched_setscheduler 119
@@ -181,5 +182,6 @@ struct linux_stat {
 #define SYSNR_mlockall 230
 #define SYSNR_munlockall 231
 #define SYSNR_mlock2 284
+/** @endcond */
 
 #endif

@@ -197,6 +197,7 @@ struct linux_stat {
 };
 /** @endcond */
 
+/** @cond LINUX_ABI */
 #define SYSNR_sched_setparam 142
 #define SYSNR_sched_getparam 143
 #define SYSNR_sched_setscheduler 144
@@ -209,5 +210,6 @@ struct linux_stat {
 #define SYSNR_mlockall 151
 #define SYSNR_munlockall 152
 #define SYSNR_mlock2 325
+/** @endcond */
 
 #endif
