@@ -18,13 +18,16 @@
 #define GUARD PAGE_SIZE
 
 /* [start, end) is the whole reservation, guards included; the mapped part
- * is [map, map + map_size). */
+ * is [map, map + map_pages pages). Packed to 32 bytes: there are
+ * MAX_AREAS of them in the kernel's image. */
 struct area {
     uintptr_t start, end, map;
-    size_t map_size;
-    int stack;
-    int busy; /* being filled or freed: not for vfree or vmalloc_size */
+    uint32_t map_pages;
+    uint8_t stack;
+    uint8_t busy; /* being filled or freed: not for vfree or vmalloc_size */
 };
+
+static size_t map_size(const struct area *a) { return (size_t)a->map_pages * PAGE_SIZE; }
 
 static struct area areas[MAX_AREAS]; /* sorted by start */
 static unsigned nareas;
@@ -122,7 +125,7 @@ static void *area_alloc(size_t size, size_t guard_below, size_t align, int stack
     }
     f = spin_lock_irqsave(&vm_lock);
     i = find((const void *)map);
-    areas[i].map_size = size;
+    areas[i].map_pages = (uint32_t)(size / PAGE_SIZE);
     areas[i].busy = 0;
     spin_unlock_irqrestore(&vm_lock, f);
     return (void *)map;
@@ -155,7 +158,7 @@ int vmalloc_free(void *p)
     size_t size = 0;
     if (i >= 0 && !areas[i].busy) {
         areas[i].busy = 1;
-        size = areas[i].map_size;
+        size = map_size(&areas[i]);
     }
     spin_unlock_irqrestore(&vm_lock, f);
     if (!size)
@@ -176,7 +179,7 @@ size_t vmalloc_size(const void *p)
 {
     irqflags_t f = spin_lock_irqsave(&vm_lock);
     int i = find(p);
-    size_t n = i < 0 || areas[i].busy ? 0 : areas[i].map_size;
+    size_t n = i < 0 || areas[i].busy ? 0 : map_size(&areas[i]);
     spin_unlock_irqrestore(&vm_lock, f);
     return n;
 }
@@ -186,9 +189,9 @@ int vmalloc_guard_of(uintptr_t addr, uintptr_t *base, size_t *size)
     for (unsigned i = 0; i < nareas; i++) {
         const struct area *a = &areas[i];
         if (addr >= a->start && addr < a->end &&
-            (addr < a->map || addr >= a->map + a->map_size)) {
+            (addr < a->map || addr >= a->map + map_size(a))) {
             *base = a->map;
-            *size = a->map_size;
+            *size = map_size(a);
             return a->stack ? 1 : 2;
         }
     }
@@ -199,7 +202,7 @@ void vmalloc_stats(struct vmalloc_stats *st)
 {
     *st = (struct vmalloc_stats){nareas, 0, 0};
     for (unsigned i = 0; i < nareas; i++) {
-        st->mapped_bytes += areas[i].map_size;
+        st->mapped_bytes += map_size(&areas[i]);
         st->reserved_bytes += areas[i].end - areas[i].start;
     }
 }
