@@ -584,8 +584,11 @@ static int reap(struct proc *c)
     thread_join(c->tid, NULL);
     int status = c->status;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    if (c->parent)
+    if (c->parent) {
         list_del(&c->sibling);
+        /* Its threads have all ended: their time is in dead_cpu_ns. */
+        c->parent->child_cpu_ns += c->dead_cpu_ns + c->child_cpu_ns;
+    }
     spin_unlock_irqrestore(&procs_lock, f);
     proc_free(c);
     return status;
@@ -856,6 +859,15 @@ static uint64_t proc_cpu_sum(struct proc *p)
     return sum;
 }
 
+void proc_cpu_times(uint64_t *self_ns, uint64_t *children_ns)
+{
+    struct proc *me = proc_current();
+    *self_ns = proc_cpu_sum(me);
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    *children_ns = me->child_cpu_ns;
+    spin_unlock_irqrestore(&procs_lock, f);
+}
+
 int proc_cpu_ns(int pid, int thread, uint64_t *ns)
 {
     int err = -EINVAL;
@@ -997,6 +1009,11 @@ void proc_exit(int status)
         reap(zombie);
     }
     thread_current()->proc = NULL;
+    /* The first thread's time, the last to end: the reaping parent adds
+     * the whole to its children's (times(), getrusage()). */
+    irqflags_t g = spin_lock_irqsave(&p->sig.wq.lock);
+    p->dead_cpu_ns += thread_cpu_time(thread_current());
+    spin_unlock_irqrestore(&p->sig.wq.lock, g);
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     p->status = status;
     __atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);

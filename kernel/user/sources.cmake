@@ -12,6 +12,7 @@ list(APPEND CORE_SOURCES
   kernel/user/mqueue.c
   kernel/user/poll.c
   kernel/user/proc.c
+  kernel/user/rusage.c
   kernel/user/sched_calls.c
   kernel/user/signal.c
   kernel/user/signalfd.c

@@ -58,5 +58,8 @@ extern const unsigned sys_sched_count;
 /** The POSIX message queue calls (mqueue.c), and how many. */
 extern const struct sysent sys_mq_table[];
 extern const unsigned sys_mq_count;
+/** times() and getrusage() (rusage.c), and how many. */
+extern const struct sysent sys_rusage_table[];
+extern const unsigned sys_rusage_count;
 
 #endif

@@ -848,6 +848,8 @@ static void build(void)
         by_nr[sys_poll_table[i].nr] = &sys_poll_table[i];
     for (unsigned i = 0; i < sys_cred_count; i++)
         by_nr[sys_cred_table[i].nr] = &sys_cred_table[i];
+    for (unsigned i = 0; i < sys_rusage_count; i++)
+        by_nr[sys_rusage_table[i].nr] = &sys_rusage_table[i];
     for (unsigned i = 0; i < sys_mq_count; i++)
         by_nr[sys_mq_table[i].nr] = &sys_mq_table[i];
     for (unsigned i = 0; i < sys_sched_count; i++)

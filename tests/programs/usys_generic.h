@@ -86,6 +86,8 @@
 #define NR_geteuid 175
 #define NR_getgid 176
 #define NR_getegid 177
+#define NR_times 153
+#define NR_getrusage 165
 #define NR_setregid 143
 #define NR_setgid 144
 #define NR_setreuid 145

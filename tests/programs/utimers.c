@@ -934,6 +934,44 @@ static void as_limit_checks(void)
         fails += (st >> 8) & 0xff;
 }
 
+/* ---- times, getrusage ---- */
+
+/* Spin until this process has used @p ms of CPU time. */
+static void spin_cpu_ms(long ms)
+{
+    struct ts t0, t;
+    sys3(NR_clock_gettime, 2 /* CLOCK_PROCESS_CPUTIME_ID */, (long)&t0, 0);
+    do
+        sys3(NR_clock_gettime, 2, (long)&t, 0);
+    while ((t.sec - t0.sec) * 1000 + (t.nsec - t0.nsec) / 1000000 < ms);
+}
+
+static void rusage_checks(void)
+{
+    long tms[4] = {-1, -1, -1, -1};
+    long ru[18];
+    spin_cpu_ms(30);
+    check(sys1(NR_times, (long)tms) >= 0 && tms[0] + tms[1] >= 3, "times: 30 ms of CPU are 3 ticks or more");
+    expect(sys3(NR_getrusage, 0 /* RUSAGE_SELF */, (long)ru, 0), 0, "getrusage(RUSAGE_SELF)");
+    check((ru[0] + ru[2]) * 1000000 + ru[1] + ru[3] >= 30000, "its user and system time: 30 ms or more");
+    long before = tms[2] + tms[3];
+    long pid = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        long c[4] = {-1, -1, -1, -1};
+        sys1(NR_times, (long)c);
+        spin_cpu_ms(50);
+        uexit(c[2] == 0 && c[3] == 0 ? 0 : 1); /* fork/8-1: a child starts with no children's time */
+    }
+    expect(wait_child(pid), 0, "a forked child's children's times start at 0");
+    sys1(NR_times, (long)tms);
+    check(tms[2] + tms[3] - before >= 4, "times: the reaped child's 50 ms count in the children's times");
+    expect(sys3(NR_getrusage, -1 /* RUSAGE_CHILDREN */, (long)ru, 0), 0, "getrusage(RUSAGE_CHILDREN)");
+    check((ru[0] + ru[2]) * 1000000 + ru[1] + ru[3] >= 50000, "50 ms or more there too");
+    expect(sys3(NR_getrusage, 1 /* RUSAGE_THREAD */, (long)ru, 0), 0, "getrusage(RUSAGE_THREAD)");
+    expect(sys3(NR_getrusage, 7, (long)ru, 0), -EINVAL, "getrusage of who 7: EINVAL");
+    expect(sys3(NR_getrusage, 0, 8, 0), -EFAULT, "getrusage to a bad pointer: EFAULT");
+}
+
 int main(int argc, char **argv, char **envp)
 {
     if (argc > 2 && ustreq(argv[1], "exec-child"))
@@ -964,6 +1002,7 @@ int main(int argc, char **argv, char **envp)
     futex_checks();
     noreplace_checks();
     as_limit_checks();
+    rusage_checks();
     uputs("utimers: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;
 }

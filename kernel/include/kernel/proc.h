@@ -129,6 +129,7 @@ struct proc {
     struct list_node threads;  /**< its threads (struct uthread), main first; sig.wq.lock */
     unsigned nthreads;         /**< threads alive (sig.wq.lock) */
     uint64_t dead_cpu_ns;      /**< CPU time of its threads that ended (sig.wq.lock) */
+    uint64_t child_cpu_ns;     /**< CPU time of its reaped children and of theirs (procs_lock) */
     int exit_status;           /**< with threads: the wait status the process ends with */
     int pgid;                  /**< its process group (job control) */
     int sid;                   /**< its session */
@@ -224,6 +225,10 @@ int proc_wait(int pid);
  * @return 0 with *@p ns set, or -EINVAL for no such process or thread
  */
 int proc_cpu_ns(int pid, int thread, uint64_t *ns);
+
+/** @brief The caller's CPU time (its threads', the ended ones' too) and
+ *         its reaped children's (theirs included), for times() and getrusage(). */
+void proc_cpu_times(uint64_t *self_ns, uint64_t *children_ns);
 
 struct proc;
 /**

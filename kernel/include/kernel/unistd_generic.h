@@ -99,6 +99,8 @@
 #define SYSNR_setfsgid 152
 #define SYSNR_getgroups 158
 #define SYSNR_setgroups 159
+#define SYSNR_times 153
+#define SYSNR_getrusage 165
 #define SYSNR_getuid 174
 #define SYSNR_geteuid 175
 #define SYSNR_getgid 176

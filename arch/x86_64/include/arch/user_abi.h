@@ -70,6 +70,8 @@
 #define SYSNR_getgid 104
 #define SYSNR_geteuid 107
 #define SYSNR_getegid 108
+#define SYSNR_getrusage 98
+#define SYSNR_times 100
 #define SYSNR_setuid 105
 #define SYSNR_setgid 106
 #define SYSNR_setreuid 113

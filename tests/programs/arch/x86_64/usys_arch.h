@@ -198,6 +198,8 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_getgid 104
 #define NR_geteuid 107
 #define NR_getegid 108
+#define NR_getrusage 98
+#define NR_times 100
 #define NR_setuid 105
 #define NR_setgid 106
 #define NR_setreuid 113
