@@ -199,15 +199,18 @@ static long sys_ppoll(const uint64_t a[6])
  * set; EBADF if a descriptor in a set is not open. */
 static long do_select(int64_t nfds, const uint64_t uset[3], uint64_t deadline, uint64_t masked)
 {
+    if (nfds < 0 || nfds > 0x7fffffff) {
+        if (masked)
+            signal_mask_after_call(-EINVAL);
+        return -EINVAL;
+    }
     long r = 0;
-    if (nfds < 0 || nfds > 0x7fffffff)
-        r = -EINVAL;
     if (nfds > FD_MAX)
         nfds = FD_MAX; /* no descriptor lies above; their bits are ignored */
     size_t words = (size_t)(nfds + 63) / 64, bytes = words * sizeof(uint64_t);
     uint64_t (*set)[SET_WORDS] = kzalloc(3 * sizeof *set);
     struct pollent *e = nfds ? kmalloc((size_t)nfds * sizeof *e) : NULL;
-    if (!r && (!set || (nfds && !e)))
+    if (!set || (nfds && !e))
         r = -ENOMEM;
     for (int k = 0; !r && k < 3; k++)
         if (uset[k] && bytes && copy_from_user(set[k], (const void *)(uintptr_t)uset[k], bytes))
