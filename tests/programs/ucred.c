@@ -23,6 +23,8 @@
  * root's process (EPERM); and root's chown clearing a set-user-ID bit.
  */
 #include "usys.h"
+#include "ustat.h"
+#include "uchild.h"
 #include "umem.h" /* memset: clang zeroes structs with it */
 
 enum { AT_FDCWD = -100 };
@@ -37,27 +39,6 @@ enum { SIGCHLD = 17 };
 #define GB 77   /* another */
 #define GX 55   /* one it is not in */
 
-#ifdef USTAT_X86_64
-struct ustat { /* x86_64's own struct stat */
-    unsigned long dev, ino, nlink;
-    unsigned int mode, uid, gid, pad0;
-    unsigned long rdev;
-    long size, blksize, blocks;
-    unsigned long times[6];
-    long unused[3];
-};
-#else
-struct ustat { /* the generic struct stat (arm64, riscv64) */
-    unsigned long dev, ino;
-    unsigned int mode, nlink, uid, gid;
-    unsigned long rdev, pad1;
-    long size;
-    int blksize, pad2;
-    long blocks;
-    unsigned long times[6];
-    unsigned int unused[2];
-};
-#endif
 
 #define fails (*ufails())
 
@@ -196,18 +177,6 @@ static void perm_checks(long parent)
     uexpect(sys3(NR_kill, sys1(NR_getpid, 0), 0, 0), 0, "kill(itself, 0)");
 }
 
-static long fork_run(void (*fn)(long), long arg)
-{
-    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
-    if (c == 0) {
-        fails = 0;
-        fn(arg);
-        uexit(fails > 255 ? 255 : fails);
-    }
-    int status = -1;
-    sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
-    return status;
-}
 
 static void child(long parent)
 {
@@ -249,11 +218,7 @@ int main(int argc, char **argv, char **envp)
     umkdir("sgid", 0777);
     uexpect(uchown("sgid", 0, GA), 0, "chown a directory to group 4321");
     uexpect(uchmod("sgid", 02777), 0, "chmod 02777");
-    long status = fork_run(child, sys1(NR_getpid, 0));
-    if (status & 0x7f)
-        uexpect(status, 0, "the child exits");
-    else
-        fails += (status >> 8) & 0xff;
+    in_child(child, sys1(NR_getpid, 0));
     /* Root's chown: a set-user-ID file loses the bit. */
     put("suid", 04755);
     uexpect(mode_of("suid"), 04755, "chmod 04755 as root");

@@ -30,6 +30,7 @@
  * which struct stat (USTAT_X86_64) and O_DIRECTORY (UO_DIRECTORY) it has.
  */
 #include "usys.h"
+#include "ustat.h"
 #include "umem.h"
 
 /* Linux's values: the same on the three arches but for O_DIRECTORY. */
@@ -53,29 +54,6 @@ enum { EPERM = 1, ENOENT = 2, EBADF = 9, EAGAIN = 11, EACCES = 13, EFAULT = 14, 
        ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36,
        ENOTEMPTY = 39, ELOOP = 40, ENXIO = 6 };
 
-#ifdef USTAT_X86_64
-struct ustat { /* x86_64's own struct stat */
-    unsigned long dev, ino, nlink;
-    unsigned int mode, uid, gid, pad0;
-    unsigned long rdev;
-    long size, blksize, blocks;
-    unsigned long times[6];
-    long unused[3];
-};
-_Static_assert(sizeof(struct ustat) == 144, "x86_64 struct stat");
-#else
-struct ustat { /* the generic struct stat (arm64, riscv64) */
-    unsigned long dev, ino;
-    unsigned int mode, nlink, uid, gid;
-    unsigned long rdev, pad1;
-    long size;
-    int blksize, pad2;
-    long blocks;
-    unsigned long times[6];
-    unsigned int unused[2];
-};
-_Static_assert(sizeof(struct ustat) == 128, "generic struct stat");
-#endif
 
 struct iovec {
     void *base;

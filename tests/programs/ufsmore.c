@@ -18,6 +18,7 @@
  * /proc/self/fd/N, /proc/self/cwd and the listing of /proc/<pid>/fd.
  */
 #include "usys.h"
+#include "ustat.h"
 #include "umem.h"
 
 enum { AT_FDCWD = -100, AT_REMOVEDIR = 0x200 };
@@ -38,27 +39,6 @@ enum { RWF_NOWAIT = 8 };
 enum { ENOENT = 2, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EXDEV = 18, ENOTDIR = 20,
        EISDIR = 21, EINVAL = 22, ENOTTY = 25, ESPIPE = 29, ELOOP = 40, EBUSY = 16, EOPNOTSUPP = 95 };
 
-#ifdef USTAT_X86_64
-struct ustat { /* x86_64's own struct stat */
-    unsigned long dev, ino, nlink;
-    unsigned int mode, uid, gid, pad0;
-    unsigned long rdev;
-    long size, blksize, blocks;
-    unsigned long times[6];
-    long unused[3];
-};
-#else
-struct ustat { /* the generic struct stat (arm64, riscv64) */
-    unsigned long dev, ino;
-    unsigned int mode, nlink, uid, gid;
-    unsigned long rdev, pad1;
-    long size;
-    int blksize, pad2;
-    long blocks;
-    unsigned long times[6];
-    unsigned int unused[2];
-};
-#endif
 
 struct iovec {
     const void *base;

@@ -17,6 +17,7 @@
  * flock, held by the open file description until its last close.
  */
 #include "usys.h"
+#include "uchild.h"
 
 enum { AT_FDCWD = -100 };
 enum { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = 0100, O_TRUNC = 01000 };
@@ -70,36 +71,7 @@ static int getlk_is(long fd, long start, long len, int type, long wstart, long w
 static char path[600];
 static long parent;
 
-static void nap_ms(long ms)
-{
-    struct {
-        long sec, nsec;
-    } t = {ms / 1000, (ms % 1000) * 1000000};
-    sys3(NR_nanosleep, (long)&t, 0, 0);
-}
 
-/* Runs fn(arg) in a forked child, which reports its own checks and exits
- * with its failures; the parent counts them. */
-static long fork_child(void (*fn)(long), long arg)
-{
-    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
-    if (c == 0) {
-        fails = 0;
-        fn(arg);
-        uexit(fails);
-    }
-    return c;
-}
-static void reap(long c, const char *what)
-{
-    int status = -1;
-    sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
-    if ((status & 0x7f) != 0)
-        uexpect(status, 0, what);
-    else
-        fails += (status >> 8) & 0xff;
-}
-static void in_child(void (*fn)(long), long arg) { reap(fork_child(fn, arg), "the child exits"); }
 
 /* ---- the children's side ---- */
 static void c_sees_write_lock(long fd)

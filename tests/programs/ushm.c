@@ -21,6 +21,8 @@
  * while a private futex in the same memory stays the process's own.
  */
 #include "umem.h"
+#include "uchild.h"
+#include "ustat.h"
 
 enum { AT_FDCWD = -100 };
 enum { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000 };
@@ -32,27 +34,6 @@ enum { ENOENT = 2, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EEXIST = 17, ETIMEDOUT
 enum { FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE = 128 };
 enum { PG = 4096 };
 
-#ifdef USTAT_X86_64
-struct ustat { /* x86_64's own struct stat */
-    unsigned long dev, ino, nlink;
-    unsigned int mode, uid, gid, pad0;
-    unsigned long rdev;
-    long size, blksize, blocks;
-    unsigned long times[6];
-    long unused[3];
-};
-#else
-struct ustat { /* the generic struct stat (arm64, riscv64) */
-    unsigned long dev, ino;
-    unsigned int mode, nlink, uid, gid;
-    unsigned long rdev, pad1;
-    long size;
-    int blksize, pad2;
-    long blocks;
-    unsigned long times[6];
-    unsigned int unused[2];
-};
-#endif
 
 #define fails (*ufails())
 
@@ -75,42 +56,7 @@ static long futex(volatile int *w, long op, long val, long timeout_ns)
     } t = {timeout_ns / 1000000000, timeout_ns % 1000000000};
     return sys6(NR_futex, (long)w, op, val, timeout_ns ? (long)&t : 0, 0, 0);
 }
-static void nap_ms(long ms)
-{
-    struct {
-        long sec, nsec;
-    } t = {ms / 1000, (ms % 1000) * 1000000};
-    sys3(NR_nanosleep, (long)&t, 0, 0);
-}
 
-/* Runs fn(arg) in a forked child, which reports its own checks and exits
- * with its failures; the parent counts them. */
-static long fork_child(void (*fn)(long), long arg)
-{
-    long c = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
-    if (c == 0) {
-        fails = 0;
-        fn(arg);
-        uexit(fails);
-    }
-    return c;
-}
-/* The child's wait status. */
-static int reap_status(long c)
-{
-    int status = -1;
-    sys6(NR_wait4, c, (long)&status, 0, 0, 0, 0);
-    return status;
-}
-static void reap(long c, const char *what)
-{
-    int status = reap_status(c);
-    if ((status & 0x7f) != 0)
-        uexpect(status, 0, what);
-    else
-        fails += (status >> 8) & 0xff;
-}
-static void in_child(void (*fn)(long), long arg) { reap(fork_child(fn, arg), "the child exits"); }
 
 /* ---- shared anonymous memory ---- */
 static void c_writes(long a)
