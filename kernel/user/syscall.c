@@ -832,28 +832,22 @@ static int built;
 
 static void build(void)
 {
+    /* This file's table, then each other file's, in that order. */
+    static const struct {
+        const struct sysent *t;
+        const unsigned *n;
+    } parts[] = {
+        {sys_fs_table, &sys_fs_count},       {sys_copy_table, &sys_copy_count},
+        {sys_timer_table, &sys_timer_count}, {sys_timerfd_table, &sys_timerfd_count},
+        {sys_signalfd_table, &sys_signalfd_count}, {sys_poll_table, &sys_poll_count},
+        {sys_cred_table, &sys_cred_count},   {sys_rusage_table, &sys_rusage_count},
+        {sys_mq_table, &sys_mq_count},       {sys_sched_table, &sys_sched_count},
+    };
     for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)
         by_nr[table[i].nr] = &table[i];
-    for (unsigned i = 0; i < sys_fs_count; i++)
-        by_nr[sys_fs_table[i].nr] = &sys_fs_table[i];
-    for (unsigned i = 0; i < sys_copy_count; i++)
-        by_nr[sys_copy_table[i].nr] = &sys_copy_table[i];
-    for (unsigned i = 0; i < sys_timer_count; i++)
-        by_nr[sys_timer_table[i].nr] = &sys_timer_table[i];
-    for (unsigned i = 0; i < sys_timerfd_count; i++)
-        by_nr[sys_timerfd_table[i].nr] = &sys_timerfd_table[i];
-    for (unsigned i = 0; i < sys_signalfd_count; i++)
-        by_nr[sys_signalfd_table[i].nr] = &sys_signalfd_table[i];
-    for (unsigned i = 0; i < sys_poll_count; i++)
-        by_nr[sys_poll_table[i].nr] = &sys_poll_table[i];
-    for (unsigned i = 0; i < sys_cred_count; i++)
-        by_nr[sys_cred_table[i].nr] = &sys_cred_table[i];
-    for (unsigned i = 0; i < sys_rusage_count; i++)
-        by_nr[sys_rusage_table[i].nr] = &sys_rusage_table[i];
-    for (unsigned i = 0; i < sys_mq_count; i++)
-        by_nr[sys_mq_table[i].nr] = &sys_mq_table[i];
-    for (unsigned i = 0; i < sys_sched_count; i++)
-        by_nr[sys_sched_table[i].nr] = &sys_sched_table[i];
+    for (unsigned p = 0; p < sizeof parts / sizeof parts[0]; p++)
+        for (unsigned i = 0; i < *parts[p].n; i++)
+            by_nr[parts[p].t[i].nr] = &parts[p].t[i];
     __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
 }
 
