@@ -281,12 +281,16 @@ static long sys_uname(const uint64_t a[6])
     return copy_to_user((void *)(uintptr_t)a[0], &u, sizeof u);
 }
 
-/* RLIMIT_AS: whether mapping @p more bytes, @p replaced of them mapped
- * already (MAP_FIXED), takes @p p's address space past its limit. */
-static int over_as_limit(struct proc *p, size_t more, size_t replaced)
+/* RLIMIT_AS: whether mapping @p more bytes at @p va takes @p p's address
+ * space past its limit; with @p fixed (MAP_FIXED), what is mapped there
+ * already is replaced, not added. The regions are walked only under a limit. */
+static int over_as_limit(struct proc *p, uintptr_t va, size_t more, int fixed)
 {
     uint64_t lim = p->rlim[9].cur; /* RLIMIT_AS */
-    return lim != RLIM_INFINITY && uspace_mapped(p->us, 0, hal_user_top()) - replaced + more > lim;
+    if (lim == RLIM_INFINITY)
+        return 0;
+    size_t replaced = fixed && va + more > va ? uspace_mapped(p->us, va, more) : 0;
+    return uspace_mapped(p->us, 0, hal_user_top()) - replaced + more > lim;
 }
 
 static long sys_brk(const uint64_t a[6])
@@ -298,7 +302,7 @@ static long sys_brk(const uint64_t a[6])
     if (want < p->brk_start || want > hal_user_top() / 2 || new_end < want)
         return (long)p->brk; /* Linux's brk answers the current end when it refuses */
     uspace_lock(p->us);
-    int refused = new_end > old_end && (over_as_limit(p, new_end - old_end, 0) ||
+    int refused = new_end > old_end && (over_as_limit(p, old_end, new_end - old_end, 0) ||
                                         uspace_map_anon(p->us, old_end, new_end - old_end, MMU_WRITE) != 0);
     if (new_end < old_end)
         uspace_unmap(p->us, new_end, old_end - new_end);
@@ -400,7 +404,7 @@ static long sys_mmap(const uint64_t a[6])
         return e;
     }
     uspace_lock(p->us); /* the gap found stays free for this map */
-    if (over_as_limit(p, len, (flags & MAP_FIXED) && addr + len > addr ? uspace_mapped(p->us, addr, len) : 0))
+    if (over_as_limit(p, addr, len, (flags & MAP_FIXED) != 0))
         e = -ENOMEM;
     else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         /* Past user space is ENOMEM, before the alignment, as Linux checks.
