@@ -17,6 +17,11 @@
  *                         `dd if=/dev/zero bs=64k | cat > /dev/null` moves)
  *   user_pipe_pingpong_us a byte there and back between two processes over
  *                         two pipes: two context switches
+ *   user_mmap_8k_ns       an mmap of one anonymous page, where the kernel
+ *                         chooses, while 8192 are mapped one after another
+ *                         (read-only and writable in turn, so none merge):
+ *                         what a lookup among many regions costs
+ *   user_munmap_8k_ns     an munmap of one of them, from the first mapped
  * Times are CLOCK_MONOTONIC's; under QEMU's -icount shift=0 one guest
  * instruction is one nanosecond of it. `quick` runs a tenth of the
  * iterations (a test that it works, not a measurement). Exits 1 if a call
@@ -148,6 +153,29 @@ static void bench_pingpong(long n)
     ureport("user_pipe_pingpong_us", ns / n / 1000, "us");
 }
 
+static long maps[8192];
+
+static void bench_maps(long n)
+{
+    long t = unow_ns();
+    for (long i = 0; i < n; i++) {
+        maps[i] = sys6(NR_mmap, 0, 4096, i & 1 ? 1 : 3, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+        if (maps[i] < 0 && maps[i] > -4096) {
+            for (long k = 0; k < i; k++)
+                sys3(NR_munmap, maps[k], 4096, 0);
+            return fail("mmap", maps[i]);
+        }
+    }
+    ureport("user_mmap_8k_ns", (unow_ns() - t) / n, "ns");
+    t = unow_ns();
+    for (long i = 0; i < n; i++) {
+        long r = sys3(NR_munmap, maps[i], 4096, 0);
+        if (r)
+            fail("munmap", r);
+    }
+    ureport("user_munmap_8k_ns", (unow_ns() - t) / n, "ns");
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -161,5 +189,6 @@ int main(int argc, char **argv, char **envp)
     bench_fork(200 / k, exec);
     bench_pipe(quick ? 4 : 32);
     bench_pingpong(4000 / k);
+    bench_maps(8192 / k);
     return failed;
 }
