@@ -3,6 +3,7 @@ list(APPEND CORE_SOURCES
   kernel/lib/format.c
   kernel/lib/string.c
   kernel/lib/crc32.c
+  kernel/lib/avltree.c
   kernel/lib/calendar.c
   kernel/lib/kprintf.c
   kernel/lib/logbuf.c
