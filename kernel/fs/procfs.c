@@ -293,9 +293,9 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     case P_STATUS:
         return ksnprintf(buf, size,
                          "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
-                         "Gid:\t0\t0\t0\t0\nVmRSS:\t%llu kB\nThreads:\t%u\n",
-                         pi.name, pi.state, pi.pid, pi.pid, pi.ppid, (unsigned long long)(pi.mem_bytes / 1024),
-                         pi.threads);
+                         "Gid:\t0\t0\t0\t0\nVmLck:\t%llu kB\nVmRSS:\t%llu kB\nThreads:\t%u\n",
+                         pi.name, pi.state, pi.pid, pi.pid, pi.ppid, (unsigned long long)(pi.locked_bytes / 1024),
+                         (unsigned long long)(pi.mem_bytes / 1024), pi.threads);
     default:
         return -EINVAL;
     }

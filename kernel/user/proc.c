@@ -1177,6 +1177,7 @@ int proc_info(int pid, struct proc_info *out)
         out->pgid = p->pgid;
         out->sid = p->sid;
         out->mem_bytes = p->us ? p->us->pages * PAGE_SIZE : 0;
+        out->locked_bytes = p->us ? __atomic_load_n(&p->us->locked, __ATOMIC_RELAXED) : 0; /* (a glance) */
         out->state = p->state == PROC_ZOMBIE ? 'Z' : __atomic_load_n(&p->sig.stopped, __ATOMIC_RELAXED) ? 'T' : 'S';
         found = 0;
     }

@@ -199,10 +199,14 @@ static long sys_sched_rr_get_interval(const uint64_t a[6])
 #define MCL_FUTURE 2
 #define MCL_ONFAULT 4
 
-/* Linux's checks of a locking call's range: the whole pages it touches
- * must be mapped (ENOMEM), an unprivileged caller may lock at most
- * RLIMIT_MEMLOCK (a zero limit: EPERM). */
-static long lock_range(uintptr_t start, uint64_t len, int locking)
+/* Whether @p p may lock memory past RLIMIT_MEMLOCK (root may, as Linux's CAP_IPC_LOCK). */
+static int lock_unlimited(const struct proc *p) { return p->fs.cred.euid == 0; }
+
+/* mlock, mlock2, munlock over the whole pages [start, start + len) touch:
+ * all of them mapped (ENOMEM); an unprivileged caller may have at most
+ * RLIMIT_MEMLOCK locked in all (a zero limit: EPERM). @p lock as
+ * uspace_lock_range(). */
+static long lock_range(uintptr_t start, uint64_t len, int lock)
 {
     uint64_t off = start & (PAGE_SIZE - 1);
     if (len > UINT64_MAX - off - (PAGE_SIZE - 1))
@@ -210,12 +214,8 @@ static long lock_range(uintptr_t start, uint64_t len, int locking)
     len = (len + off + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     start -= off;
     struct proc *p = proc_current();
-    if (locking && p->fs.cred.euid != 0) {
-        if (!p->rlim[RLIMIT_MEMLOCK].cur)
-            return -EPERM;
-        if (len > p->rlim[RLIMIT_MEMLOCK].cur)
-            return -ENOMEM;
-    }
+    if (lock && !lock_unlimited(p) && !p->rlim[RLIMIT_MEMLOCK].cur)
+        return -EPERM;
     if (start + len < start)
         return -EINVAL;
     if (!len)
@@ -223,16 +223,12 @@ static long lock_range(uintptr_t start, uint64_t len, int locking)
     struct uspace *us = p->us;
     long e = 0;
     uspace_lock(us);
-    uintptr_t at = start, end = start + len;
-    for (struct uregion *r = us->regions; r && at < end; r = r->next) {
-        if (r->end <= at)
-            continue;
-        if (r->start > at)
-            break; /* a hole */
-        at = r->end;
-    }
-    if (at < end)
+    /* What is locked already in the range counts once, as Linux. */
+    if (lock && !lock_unlimited(p) &&
+        us->locked - uspace_locked(us, start, len) + len > p->rlim[RLIMIT_MEMLOCK].cur)
         e = -ENOMEM;
+    else
+        e = uspace_lock_range(us, start, len, lock);
     uspace_unlock(us);
     return e;
 }
@@ -243,26 +239,46 @@ static long sys_mlock2(const uint64_t a[6])
 {
     if (a[2] & ~(uint64_t)MLOCK_ONFAULT)
         return -EINVAL;
-    return lock_range(a[0], a[1], 1);
+    return lock_range(a[0], a[1], a[2] & MLOCK_ONFAULT ? 2 : 1);
 }
 
 static long sys_munlock(const uint64_t a[6]) { return lock_range(a[0], a[1], 0); }
 
+/* MCL_CURRENT locks every region now (and makes its pages present, but
+ * with MCL_ONFAULT); MCL_FUTURE every region mapped from now on, till
+ * munlockall() or an mlockall() without it. */
 static long sys_mlockall(const uint64_t a[6])
 {
     uint64_t fl = a[0];
     if (!fl || (fl & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || fl == MCL_ONFAULT)
         return -EINVAL;
     struct proc *p = proc_current();
-    if (p->fs.cred.euid != 0 && !p->rlim[RLIMIT_MEMLOCK].cur)
+    if (!lock_unlimited(p) && !p->rlim[RLIMIT_MEMLOCK].cur)
         return -EPERM;
-    return 0;
+    struct uspace *us = p->us;
+    long e = 0;
+    int lock = fl & MCL_ONFAULT ? 2 : 1;
+    uspace_lock(us);
+    if ((fl & MCL_CURRENT) && !lock_unlimited(p) && us->mapped > p->rlim[RLIMIT_MEMLOCK].cur)
+        e = -ENOMEM;
+    if (!e) {
+        us->lock_future = fl & MCL_FUTURE ? lock : 0;
+        if (fl & MCL_CURRENT)
+            (void)uspace_lock_all(us, lock); /* pages that could not come are left to faults, as Linux */
+    }
+    uspace_unlock(us);
+    return e;
 }
 
 static long sys_munlockall(const uint64_t a[6])
 {
     (void)a;
-    return 0;
+    struct uspace *us = proc_current()->us;
+    uspace_lock(us);
+    us->lock_future = 0;
+    long e = uspace_lock_all(us, 0);
+    uspace_unlock(us);
+    return e;
 }
 
 const struct sysent sys_sched_table[] = {

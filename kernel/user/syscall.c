@@ -283,14 +283,14 @@ static long sys_uname(const uint64_t a[6])
 
 /* RLIMIT_AS: whether mapping @p more bytes at @p va takes @p p's address
  * space past its limit; with @p fixed (MAP_FIXED), what is mapped there
- * already is replaced, not added. The regions are walked only under a limit. */
+ * already is replaced, not added (the regions there walked: only under a limit). */
 static int over_as_limit(struct proc *p, uintptr_t va, size_t more, int fixed)
 {
     uint64_t lim = p->rlim[9].cur; /* RLIMIT_AS */
     if (lim == RLIM_INFINITY)
         return 0;
     size_t replaced = fixed && va + more > va ? uspace_mapped(p->us, va, more) : 0;
-    return uspace_mapped(p->us, 0, hal_user_top()) - replaced + more > lim;
+    return p->us->mapped - replaced + more > lim;
 }
 
 static long sys_brk(const uint64_t a[6])
@@ -406,6 +406,8 @@ static long sys_mmap(const uint64_t a[6])
     uspace_lock(p->us); /* the gap found stays free for this map */
     if (over_as_limit(p, addr, len, (flags & MAP_FIXED) != 0))
         e = -ENOMEM;
+    else if (p->us->lock_future && p->fs.cred.euid != 0 && p->us->locked + len > p->rlim[8].cur)
+        e = -EAGAIN; /* mlockall(MCL_FUTURE) would lock it past RLIMIT_MEMLOCK (8): Linux's answer */
     else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         /* Past user space is ENOMEM, before the alignment, as Linux checks.
          * MAP_FIXED_NOREPLACE, with MAP_FIXED or not: exactly there, or
@@ -473,7 +475,9 @@ static long sys_prlimit64(const uint64_t a[6])
 #define MS_SYNC 4
 
 /* msync(): the files of the shared mappings in the range written back
- * (MS_ASYNC as MS_SYNC: a write-back here is cheap to wait for). */
+ * (MS_ASYNC as MS_SYNC: a write-back here is cheap to wait for). A hole
+ * in the range is ENOMEM, after the rest is written; MS_INVALIDATE over
+ * locked memory EBUSY, as Linux (its pages may not be dropped). */
 static long sys_msync(const uint64_t a[6])
 {
     size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
@@ -487,13 +491,13 @@ static long sys_msync(const uint64_t a[6])
     long e = 0;
     uspace_lock(us);
     uintptr_t at = a[0], end = a[0] + len;
-    for (struct uregion *r = us->regions; r && at < end; r = r->next) {
-        if (r->end <= at)
-            continue;
-        if (r->start > at) {
-            e = -ENOMEM; /* a hole in the range, as Linux */
+    for (struct uregion *r = uspace_region_from(us, at); r && r->start < end; r = uregion_next(r)) {
+        if ((flags & MS_INVALIDATE) && r->locked) {
+            e = -EBUSY;
             break;
         }
+        if (r->start > at)
+            e = -ENOMEM; /* a hole in the range, as Linux */
         if (r->shared && n < 8)
             files[n++] = file_get(r->file);
         at = r->end;
@@ -502,7 +506,7 @@ static long sys_msync(const uint64_t a[6])
         e = -ENOMEM;
     uspace_unlock(us);
     for (unsigned i = 0; i < n; i++) {
-        long r = files[i]->ops->fsync ? files[i]->ops->fsync(files[i]) : 0;
+        long r = e == -EBUSY ? 0 : files[i]->ops->fsync ? files[i]->ops->fsync(files[i]) : 0;
         if (!e)
             e = r;
         file_put(files[i]);

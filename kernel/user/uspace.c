@@ -42,6 +42,8 @@
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 
+static void region_augment(struct avl_node *n);
+
 struct uspace *uspace_create(void)
 {
     struct uspace *us = kzalloc(sizeof *us);
@@ -56,6 +58,7 @@ struct uspace *uspace_create(void)
     us->as.va_lo = PAGE_SIZE;
     us->as.va_hi = hal_user_top() - 1;
     us->as.local = 1; /* one thread a process, for now (pagetable.h) */
+    us->regions.augment = region_augment;
     spin_init(&us->as.lock, "user page tables");
     mutex_init(&us->lock, "user space");
     if (hal_uspace_init(root) != 0) {
@@ -172,17 +175,70 @@ static void release(struct uspace *us, const struct uregion *r, uintptr_t va, si
     runlock(r);
 }
 
-/* A region [start, end) of @p us like @p from (its rights and file), @p next
- * after it, on its file's list; NULL if out of memory. */
-static struct uregion *region_new(struct uspace *us, const struct uregion *from, uintptr_t start,
-                                  uintptr_t end, struct uregion *next)
+/* The tree's augmented value of a region: its subtree's span and the
+ * largest free range inside it (between two of its regions), from its
+ * children's alone, so a change anywhere keeps it true in O(log n) and
+ * uspace_find_free() goes straight to a gap that fits. */
+static void region_augment(struct avl_node *n)
 {
+    struct uregion *r = container_of(n, struct uregion, node), *l = NULL, *h = NULL;
+    r->lo = r->start, r->hi = r->end, r->gap = 0;
+    if (n->left) {
+        l = container_of(n->left, struct uregion, node);
+        r->lo = l->lo;
+        r->gap = l->gap > r->start - l->hi ? l->gap : r->start - l->hi;
+    }
+    if (n->right) {
+        h = container_of(n->right, struct uregion, node);
+        r->hi = h->hi;
+        uintptr_t g = h->gap > h->lo - r->end ? h->gap : h->lo - r->end;
+        if (g > r->gap)
+            r->gap = g;
+    }
+}
+
+static struct uregion *region_at(struct avl_node *n) { return n ? container_of(n, struct uregion, node) : NULL; }
+
+static struct uregion *region_prev(const struct uregion *r) { return region_at(avl_prev(&r->node)); }
+
+static int region_less(const struct avl_node *a, const struct avl_node *b)
+{
+    return region_at((struct avl_node *)a)->start < region_at((struct avl_node *)b)->start;
+}
+
+struct uregion *uspace_region_from(struct uspace *us, uintptr_t va)
+{
+    struct uregion *best = NULL; /* ends are in the starts' order: regions never overlap */
+    for (struct avl_node *n = us->regions.root; n;) {
+        struct uregion *r = region_at(n);
+        if (r->end > va)
+            best = r, n = n->left;
+        else
+            n = n->right;
+    }
+    return best;
+}
+
+static struct uregion *region_of(struct uspace *us, uintptr_t va)
+{
+    struct uregion *r = uspace_region_from(us, va);
+    return r && r->start <= va ? r : NULL;
+}
+
+/* A region [start, end) of @p us like @p from (its rights, file, lock), on
+ * its file's list but not yet in the space's tree; NULL if out of memory
+ * or the space has all the regions it may. */
+static struct uregion *region_new(struct uspace *us, const struct uregion *from, uintptr_t start,
+                                  uintptr_t end)
+{
+    if (us->nregions >= USPACE_MAX_REGIONS)
+        return NULL;
     struct uregion *r = kmalloc(sizeof *r);
     if (!r)
         return NULL;
-    *r = (struct uregion){.start = start, .end = end, .prot = from->prot, .next = next, .file = from->file,
+    *r = (struct uregion){.start = start, .end = end, .prot = from->prot, .file = from->file,
                           .off = from->file ? from->off + (start - from->start) : 0,
-                          .shared = from->shared, .us = us};
+                          .shared = from->shared, .locked = from->locked, .us = us};
     list_init(&r->link);
     if (r->file) {
         file_get(r->file);
@@ -204,23 +260,112 @@ static void region_free(struct uregion *r)
     kfree(r);
 }
 
-/* @p r now starts at @p start (its head was cut away). */
-static void region_trim_head(struct uregion *r, uintptr_t start)
+/* The space's counts of @p r's bytes, @p sign 1 to add them, -1 to take them. */
+static void region_count(struct uspace *us, const struct uregion *r, int sign)
 {
-    rlock(r);
-    if (r->file)
-        r->off += start - r->start;
-    r->start = start;
-    runlock(r);
+    size_t n = r->end - r->start;
+    us->mapped += sign > 0 ? n : -n;
+    if (r->locked)
+        us->locked += sign > 0 ? n : -n;
 }
 
-/* @p r now ends at @p end (its tail was cut away, or is a region of its own now). */
-static void region_trim_tail(struct uregion *r, uintptr_t end)
+/* @p r into the space's tree. */
+static void region_link(struct uspace *us, struct uregion *r)
 {
+    avl_insert(&us->regions, &r->node, region_less);
+    us->nregions++;
+    region_count(us, r, 1);
+}
+
+/* @p r out of the space's tree (then region_free()). */
+static void region_unlink(struct uspace *us, struct uregion *r)
+{
+    avl_erase(&us->regions, &r->node);
+    us->nregions--;
+    region_count(us, r, -1);
+}
+
+/* @p r now spans [start, end), where nothing else is: a cut-away head
+ * moves its file offset on, a grown one back. */
+static void region_bounds(struct uspace *us, struct uregion *r, uintptr_t start, uintptr_t end)
+{
+    region_count(us, r, -1);
     rlock(r);
+    if (r->file)
+        r->off += start - r->start; /* (modulo 2^64 when it grows down) */
+    r->start = start;
     r->end = end;
     runlock(r);
+    region_count(us, r, 1);
+    avl_update(&us->regions, &r->node);
 }
+
+/* @p r becomes [start, at) and a new region [at, end) alike. 0 or -ENOMEM. */
+static int region_split(struct uspace *us, struct uregion *r, uintptr_t at)
+{
+    struct uregion *t = region_new(us, r, at, r->end);
+    if (!t)
+        return -ENOMEM;
+    region_bounds(us, r, r->start, at);
+    avl_insert_after(&us->regions, &r->node, &t->node);
+    us->nregions++;
+    region_count(us, t, 1);
+    return 0;
+}
+
+/* Two regions, @p a just below @p b, that may be one: anonymous private
+ * memory with the same rights and lock (a file's regions stay as mapped). */
+static int mergeable(const struct uregion *a, const struct uregion *b)
+{
+    return a->end == b->start && !a->file && !b->file && a->prot == b->prot && a->locked == b->locked;
+}
+
+/* @p r joined with the regions on either side where they may be one
+ * (fewer regions: each map of more memory next to its like adds none, as
+ * on Linux); the region that now holds @p r's range. */
+static struct uregion *region_merge(struct uspace *us, struct uregion *r)
+{
+    struct uregion *n = uregion_next(r), *p = region_prev(r);
+    if (n && mergeable(r, n)) {
+        uintptr_t end = n->end;
+        region_unlink(us, n);
+        region_free(n);
+        region_bounds(us, r, r->start, end);
+    }
+    if (p && mergeable(p, r)) {
+        uintptr_t end = r->end;
+        region_unlink(us, r);
+        region_free(r);
+        region_bounds(us, p, p->start, end);
+        r = p;
+    }
+    return r;
+}
+
+/* Regions begin and end at @p va and at @p end: the ones across them cut
+ * (all of [va, end) mapped). 0 or -ENOMEM. */
+static int region_cut_at(struct uspace *us, uintptr_t va, uintptr_t end)
+{
+    struct uregion *r = uspace_region_from(us, va);
+    if (r && r->start < va) {
+        int e = region_split(us, r, va);
+        if (e)
+            return e;
+    }
+    r = uspace_region_from(us, end - 1);
+    return r && r->start < end && r->end > end ? region_split(us, r, end) : 0;
+}
+
+/* Every byte of [va, end) is in a region. */
+static int all_mapped(struct uspace *us, uintptr_t va, uintptr_t end)
+{
+    uintptr_t at = va;
+    for (struct uregion *r = uspace_region_from(us, va); r && at < end && r->start <= at; r = uregion_next(r))
+        at = r->end;
+    return at >= end;
+}
+
+static int populate(struct uspace *us, uintptr_t va, uintptr_t end);
 
 static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                       uint64_t off, int shared)
@@ -228,18 +373,26 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
     if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC | UPROT_NONE)) ||
         (prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC) || (off & (PAGE_SIZE - 1)))
         return -EINVAL;
-    struct uregion **pp = &us->regions;
-    while (*pp && (*pp)->end <= va)
-        pp = &(*pp)->next;
-    if (*pp && (*pp)->start < va + len)
+    struct uregion *next = uspace_region_from(us, va), *r;
+    if (next && next->start < va + len)
         return -EEXIST;
-    struct uregion *r = region_new(
-        us, &(struct uregion){.start = va, .prot = prot, .file = file, .off = off, .shared = shared}, va,
-        va + len, *pp);
-    if (!r)
+    struct uregion *prev = next ? region_prev(next) : region_at(avl_last(&us->regions));
+    struct uregion like = {.start = va, .end = va + len, .prot = prot, .file = file, .off = off,
+                           .shared = shared, .locked = us->lock_future != 0};
+    if (prev && mergeable(prev, &like)) {
+        region_bounds(us, prev, prev->start, va + len);
+        r = region_merge(us, prev);
+    } else if (next && mergeable(&like, next)) {
+        region_bounds(us, next, va, next->end);
+        r = next;
+    } else if ((r = region_new(us, &like, va, va + len)) != NULL) {
+        region_link(us, r);
+    } else {
         return -ENOMEM;
-    *pp = r;
-    return 0; /* pages come when touched */
+    }
+    if (us->lock_future == 1) /* mlockall(MCL_FUTURE): present now (what fails to come is left to a fault, as Linux) */
+        (void)populate(us, va, va + len);
+    return 0; /* else pages come when touched */
 }
 
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
@@ -304,14 +457,6 @@ static uint64_t frame_first(const struct uregion *r, uintptr_t page, unsigned ac
         return 0;
     }
     return f;
-}
-
-static struct uregion *region_of(struct uspace *us, uintptr_t va)
-{
-    for (struct uregion *r = us->regions; r && r->start <= va; r = r->next)
-        if (va < r->end)
-            return r;
-    return NULL;
 }
 
 static int own_copy(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t pa);
@@ -594,67 +739,86 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
     if (!in_user(va, len))
         return -EINVAL;
     uintptr_t end = va + len;
-    for (struct uregion **pp = &us->regions; *pp;) {
-        struct uregion *r = *pp;
-        if (r->end <= va || r->start >= end) {
-            pp = &r->next;
-            continue;
-        }
+    struct uregion *r = uspace_region_from(us, va);
+    if (r && r->start < va && r->end > end) { /* a hole in the middle: two regions */
+        int e = region_split(us, r, end);
+        if (e)
+            return e;
+    }
+    while (r && r->start < end) {
+        struct uregion *next = uregion_next(r);
         uintptr_t lo = r->start > va ? r->start : va, hi = r->end < end ? r->end : end;
-        if (lo > r->start && hi < r->end) { /* a hole in the middle: two regions */
-            struct uregion *tail = region_new(us, r, hi, r->end, r->next);
-            if (!tail)
-                return -ENOMEM;
-            release(us, r, lo, hi - lo);
-            region_trim_tail(r, lo);
-            r->next = tail;
-            return 0;
-        }
         release(us, r, lo, hi - lo);
         if (lo == r->start && hi == r->end) {
-            *pp = r->next;
+            region_unlink(us, r);
             region_free(r);
-            continue;
+        } else if (lo == r->start) {
+            region_bounds(us, r, hi, r->end);
+        } else {
+            region_bounds(us, r, r->start, lo);
         }
-        if (lo == r->start)
-            region_trim_head(r, hi);
-        else
-            region_trim_tail(r, lo);
-        pp = &r->next;
+        r = next;
     }
     return 0;
+}
+
+/* The highest start of @p len free bytes ending at or below @p below
+ * between two regions of the subtree at @p n, or 0: a subtree whose
+ * largest gap is too small, or which starts too high, is passed by. */
+static uintptr_t gap_in(const struct avl_node *n, size_t len, uintptr_t below)
+{
+    if (!n)
+        return 0;
+    const struct uregion *r = container_of(n, struct uregion, node);
+    if (r->gap < len || r->lo > below || below - r->lo < len)
+        return 0;
+    const struct uregion *h = n->right ? container_of(n->right, struct uregion, node) : NULL;
+    const struct uregion *l = n->left ? container_of(n->left, struct uregion, node) : NULL;
+    uintptr_t a = gap_in(n->right, len, below), top;
+    if (a)
+        return a;
+    if (h && (top = h->lo < below ? h->lo : below) >= r->end && top - r->end >= len)
+        return top - len;
+    if (l && (top = r->start < below ? r->start : below) >= l->hi && top - l->hi >= len)
+        return top - len;
+    return gap_in(n->left, len, below);
 }
 
 uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below)
 {
-    /* Highest gap that fits, searching down from @p below. */
-    uintptr_t best = 0, prev_end = PAGE_SIZE;
-    for (struct uregion *r = us->regions;; r = r->next) {
-        uintptr_t gap_end = r ? r->start : hal_user_top();
-        if (gap_end > below)
-            gap_end = below;
-        if (gap_end >= prev_end + len)
-            best = gap_end - len;
-        if (!r || r->end >= below)
-            break;
-        prev_end = r->end;
-    }
-    return best;
+    /* Highest first: above every region, between two, below every one. */
+    const struct avl_node *root = us->regions.root;
+    const struct uregion *all = root ? container_of(root, struct uregion, node) : NULL;
+    uintptr_t lo = all ? all->hi : PAGE_SIZE, top = hal_user_top() < below ? hal_user_top() : below, a;
+    if (top >= lo && top - lo >= len)
+        return top - len;
+    if (!all)
+        return 0;
+    if ((a = gap_in(root, len, below)) != 0)
+        return a;
+    top = all->lo < below ? all->lo : below;
+    return top >= PAGE_SIZE && top - PAGE_SIZE >= len ? top - len : 0;
 }
 
 int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len)
 {
-    for (struct uregion *r = us->regions; r && r->start < va + len; r = r->next)
-        if (r->end > va)
-            return 1;
-    return 0;
+    struct uregion *r = uspace_region_from(us, va);
+    return r && r->start < va + len;
 }
 
 size_t uspace_mapped(struct uspace *us, uintptr_t va, size_t len)
 {
     size_t n = 0;
-    for (struct uregion *r = us->regions; r && r->start < va + len; r = r->next)
-        if (r->end > va)
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < va + len; r = uregion_next(r))
+        n += (r->end < va + len ? r->end : va + len) - (r->start > va ? r->start : va);
+    return n;
+}
+
+size_t uspace_locked(struct uspace *us, uintptr_t va, size_t len)
+{
+    size_t n = 0;
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < va + len; r = uregion_next(r))
+        if (r->locked)
             n += (r->end < va + len ? r->end : va + len) - (r->start > va ? r->start : va);
     return n;
 }
@@ -703,15 +867,16 @@ struct uspace *uspace_clone(struct uspace *src)
     struct uspace *us = uspace_create();
     if (!us)
         return NULL;
-    struct uregion **tail = &us->regions;
-    for (struct uregion *r = src->regions; r; r = r->next) {
-        struct uregion *c = region_new(us, r, r->start, r->end, NULL);
+    for (struct uregion *r = region_at(avl_first(&src->regions)); r; r = uregion_next(r)) {
+        struct uregion *c = region_new(us, r, r->start, r->end);
         if (!c) {
             uspace_destroy(us);
             return NULL;
         }
-        *tail = c;
-        tail = &c->next;
+        c->locked = 0; /* a child inherits no locks (POSIX) */
+        avl_insert_after(&us->regions, avl_last(&us->regions), &c->node);
+        us->nregions++;
+        region_count(us, c, 1);
         /* A file's pages under its mappings lock: a truncate takes them
          * from both spaces, before the copy or after it. */
         rlock(r);
@@ -750,47 +915,89 @@ int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
         return -EACCES;
     uintptr_t end = va + len;
     /* All of it mapped, or nothing changes (Linux: ENOMEM). */
-    uintptr_t at = va;
-    for (struct uregion *r = us->regions; r && at < end; r = r->next)
-        if (r->start <= at && r->end > at)
-            at = r->end;
-    if (at < end)
+    if (!all_mapped(us, va, end))
         return -ENOMEM;
     /* A shared mapping writes its file: only one open for writing (Linux:
      * EACCES, nothing changed). */
-    for (struct uregion *r = us->regions; r && r->start < end; r = r->next)
-        if (r->end > va && r->shared && (prot & MMU_WRITE) && (r->file->flags & O_ACCMODE) != O_RDWR)
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < end; r = uregion_next(r))
+        if (r->shared && (prot & MMU_WRITE) && (r->file->flags & O_ACCMODE) != O_RDWR)
             return -EACCES;
-    /* Cut regions at va and end, then change those between. */
-    for (struct uregion *r = us->regions; r; r = r->next) {
-        uintptr_t cut = r->start < va && va < r->end ? va : r->start < end && end < r->end ? end : 0;
-        if (!cut)
-            continue;
-        struct uregion *t = region_new(us, r, cut, r->end, r->next);
-        if (!t)
-            return -ENOMEM;
-        region_trim_tail(r, cut);
-        r->next = t;
-    }
-    for (struct uregion *r = us->regions; r && r->start < end; r = r->next) {
-        if (r->end <= va)
-            continue;
+    /* Cut regions at va and end, then change those between, then join
+     * what may be one again. */
+    int e = region_cut_at(us, va, end);
+    for (struct uregion *r = uspace_region_from(us, va); !e && r && r->start < end; r = uregion_next(r)) {
         r->prot = prot;
         rlock(r);
-        int e = protect_pages(us, r, prot);
+        e = protect_pages(us, r, prot);
         runlock(r);
-        if (e)
-            return e;
+    }
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < end; r = uregion_next(r))
+        r = region_merge(us, r);
+    return e;
+}
+
+/* The pages of [va, end) made present as a program's accesses would (a
+ * write to writable private memory, so no copy-on-write is left), as
+ * mlock() does: 0, or -ENOMEM if frames ran out (a page a fault would
+ * signal for, or of PROT_NONE, is left out). */
+static int populate(struct uspace *us, uintptr_t va, uintptr_t end)
+{
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < end; r = uregion_next(r)) {
+        if (r->prot & UPROT_NONE)
+            continue;
+        unsigned access = (r->prot & MMU_WRITE) && !r->shared ? UFAULT_WRITE : 0;
+        uintptr_t hi = r->end < end ? r->end : end;
+        for (uintptr_t pg = r->start > va ? r->start : va; pg < hi; pg += PAGE_SIZE)
+            if (!mapped_for(us, pg, access) && fault_locked(us, pg, access) == -ENOMEM)
+                return -ENOMEM;
     }
     return 0;
 }
 
+/* The regions of [va, end), all mapped, locked or not; the locked ones populated. */
+static int lock_regions(struct uspace *us, uintptr_t va, uintptr_t end, int lock)
+{
+    int e = region_cut_at(us, va, end);
+    if (e)
+        return e;
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < end; r = uregion_next(r)) {
+        if (r->locked != (lock != 0)) {
+            region_count(us, r, -1);
+            r->locked = lock != 0;
+            region_count(us, r, 1);
+        }
+    }
+    for (struct uregion *r = uspace_region_from(us, va); r && r->start < end; r = uregion_next(r))
+        r = region_merge(us, r);
+    return lock == 1 ? populate(us, va, end) : 0;
+}
+
+int uspace_lock_range(struct uspace *us, uintptr_t va, size_t len, int lock)
+{
+    if (!len || va + len < va || !all_mapped(us, va, va + len))
+        return -ENOMEM;
+    return lock_regions(us, va, va + len, lock);
+}
+
+int uspace_lock_all(struct uspace *us, int lock)
+{
+    /* Run by run of regions without a hole: only what is mapped. */
+    int e = 0;
+    for (struct uregion *r = region_at(avl_first(&us->regions)); r && !e;) {
+        uintptr_t lo = r->start, hi = r->end;
+        while ((r = uregion_next(r)) && r->start == hi)
+            hi = r->end;
+        e = lock_regions(us, lo, hi, lock);
+        r = uspace_region_from(us, hi);
+    }
+    return e;
+}
+
 void uspace_destroy(struct uspace *us)
 {
-    while (us->regions) {
-        struct uregion *r = us->regions;
-        us->regions = r->next;
+    for (struct uregion *r; (r = region_at(us->regions.root)) != NULL;) {
         release(us, r, r->start, r->end - r->start);
+        region_unlink(us, r);
         region_free(r);
     }
     pt_destroy(&us->as);

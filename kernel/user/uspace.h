@@ -7,6 +7,8 @@
 #ifndef KERNEL_USER_USPACE_H
 #define KERNEL_USER_USPACE_H
 
+#include <kernel/avltree.h>
+#include <kernel/list.h>
 #include <kernel/pagetable.h>
 #include <kernel/user.h>
 #include <kernel/wait.h>
@@ -17,25 +19,47 @@
  *  pages, if it had any, stay, mapped for the kernel only. */
 #define UPROT_NONE (1u << 31)
 
+/** @brief At most this many regions in a space (Linux's default vm.max_map_count): past it
+ *  a map, or a cut that would make another region, is -ENOMEM. */
+#define USPACE_MAX_REGIONS 65530
+
 /** @brief One mapped range [start, end), page-aligned, with MMU_* rights or UPROT_NONE. */
 struct uregion {
-    uintptr_t start, end;
-    unsigned prot;
-    struct uregion *next; /**< by address */
+    struct avl_node node; /**< in its space's tree, by address */
+    uintptr_t start;      /**< its first byte */
+    uintptr_t end;        /**< past its last byte */
+    uintptr_t lo;         /**< the lowest start in its subtree */
+    uintptr_t hi;         /**< the highest end in its subtree */
+    uintptr_t gap;        /**< the largest free range between two regions of its subtree */
+    unsigned prot;        /**< MMU_WRITE, MMU_EXEC, or UPROT_NONE */
+    unsigned shared : 1;  /**< MAP_SHARED: the file's own frames, written through (file_ops.mkwrite) */
+    unsigned locked : 1;  /**< mlock()ed: its pages were made present and stay so */
     struct file *file;    /**< a file mapping's file (a reference), NULL: zeroed pages */
     uint64_t off;         /**< the file offset of start */
-    int shared;           /**< MAP_SHARED: the file's own frames, written through (file_ops.mkwrite) */
     struct uspace *us;    /**< the space it is in */
     struct list_node link; /**< a file mapping's, on its inode's maps (under the inode's maps_lock) */
 };
 
 struct uspace {
     struct vm_aspace as;
-    struct uregion *regions;
+    struct avl_tree regions; /**< its regions by address, each subtree's span and largest gap kept */
+    unsigned nregions;     /**< how many */
+    size_t mapped;         /**< bytes its regions cover (RLIMIT_AS) */
+    size_t locked;         /**< bytes its locked regions cover (VmLck, RLIMIT_MEMLOCK) */
+    int lock_future;       /**< mlockall(MCL_FUTURE): new regions are locked (uspace_lock_range()'s @p lock) */
     uint64_t pages;        /**< frames it owns (atomic: a truncate takes some, uspace_cut()) */
     struct mutex lock;     /**< the regions and the pages in them (uspace_lock()) */
     int sharers;           /**< other processes using it too (clone(CLONE_VM) without a thread, vfork): atomic */
 };
+
+/** @brief The first region of @p us that ends past @p va: the one holding it, or the next; NULL if none. */
+struct uregion *uspace_region_from(struct uspace *us, uintptr_t va);
+/** @brief The region after @p r, by address, or NULL. */
+static inline struct uregion *uregion_next(const struct uregion *r)
+{
+    struct avl_node *n = avl_next(&r->node);
+    return n ? container_of(n, struct uregion, node) : NULL;
+}
 
 /**
  * @brief The space's lock, for its threads: held around a change of its
@@ -139,7 +163,19 @@ int uspace_protect(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
 int uspace_overlaps(struct uspace *us, uintptr_t va, size_t len);
 /** @brief Bytes of [@p va, va + @p len) that regions of @p us cover (RLIMIT_AS counts them). Lock held. */
 size_t uspace_mapped(struct uspace *us, uintptr_t va, size_t len);
-/** @brief A free, page-aligned range of @p len bytes at or below @p below, or 0. */
+/** @brief The highest free, page-aligned range of @p len bytes ending at or below @p below; its start, or 0. */
 uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
+/**
+ * @brief mlock()/munlock(): [va, va + len), all of it mapped, locked or
+ *        not: @p lock 0 unlocks; 1 locks and makes the pages present, as
+ *        the program's own accesses would (a write to a writable private
+ *        one); 2 locks, the pages coming when touched (MLOCK_ONFAULT).
+ *        -ENOMEM: a hole, too many regions, or no memory for the pages.
+ */
+int uspace_lock_range(struct uspace *us, uintptr_t va, size_t len, int lock);
+/** @brief mlockall()/munlockall(): every region locked (@p lock) or not, as uspace_lock_range(). */
+int uspace_lock_all(struct uspace *us, int lock);
+/** @brief Bytes of [@p va, va + @p len) that locked regions of @p us cover. Lock held. */
+size_t uspace_locked(struct uspace *us, uintptr_t va, size_t len);
 
 #endif

@@ -8,10 +8,15 @@
  * sched_getparam, sched_setscheduler and sched_setparam with their EINVAL,
  * ESRCH and EFAULT cases, SCHED_BATCH and SCHED_IDLE, SCHED_RESET_ON_FORK
  * (not inherited itself), sched_rr_get_interval; mlock, mlock2, munlock,
- * mlockall, munlockall (EINVAL, ENOMEM for unmapped pages); fsync and
- * fdatasync on a pipe (EINVAL).
+ * mlockall, munlockall (EINVAL, ENOMEM for unmapped pages); what a lock
+ * is: msync(MS_INVALIDATE) over locked pages is EBUSY (mlock of part of a
+ * mapping, munlock of part, shared memory), VmLck in /proc/self/status,
+ * locked pages made present (VmRSS); fsync and fdatasync on a pipe (EINVAL).
  * As root (said skipped otherwise): SCHED_FIFO and SCHED_RR, inherited by
- * fork unless SCHED_RESET_ON_FORK; and in our kernel only (QEMU's one CPU:
+ * fork unless SCHED_RESET_ON_FORK; mlockall(MCL_CURRENT) and (MCL_FUTURE),
+ * which mappings each locks; a child turned another user held to
+ * RLIMIT_MEMLOCK (mlock ENOMEM, counting a page once, mlockall ENOMEM, an
+ * mmap under MCL_FUTURE EAGAIN, a zero limit EPERM); and in our kernel only (QEMU's one CPU:
  * on the shared build host they would starve others), what they mean: children
  * of FIFO priorities 10 and 30 started in that order run the 30 first and
  * to its end; two SCHED_RR equals working 4 time slices each take turns
@@ -29,7 +34,7 @@
  */
 #include "usys.h"
 
-enum { EPERM = 1, ESRCH = 3, EFAULT = 14, EINVAL = 22, ENOMEM = 12 };
+enum { EPERM = 1, ESRCH = 3, EAGAIN = 11, EFAULT = 14, EBUSY = 16, EINVAL = 22, ENOMEM = 12 };
 enum { OTHER = 0, FIFO = 1, RR = 2, BATCH = 3, IDLE = 5, DEADLINE = 6 };
 #define RESET_ON_FORK 0x40000000
 #define NOPID 0x3ffffff0 /* above any pid_max */
@@ -253,6 +258,142 @@ static void locking(void)
     sys1(NR_close, fds[0]), sys1(NR_close, fds[1]);
 }
 
+#define MS_SYNC 4
+#define MS_INVALIDATE 2
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define RLIMIT_MEMLOCK 8
+
+static long map_pages(long n, long flags) { return sys6(NR_mmap, 0, n * PAGE, 3, flags, -1, 0); }
+static long invalidate(char *m, long pages) { return sys3(NR_msync, (long)m, pages * PAGE, MS_INVALIDATE); }
+
+/* A field of /proc/self/status ("VmLck:"), in kB; -1 if missing. */
+static long status_kb(const char *field)
+{
+    static char buf[4096];
+    long fd = sys6(NR_openat, -100, (long)"/proc/self/status", 0, 0, 0, 0), n = 0, r;
+    if (fd < 0)
+        return -1;
+    while (n < (long)sizeof buf - 1 && (r = sys3(NR_read, fd, (long)buf + n, sizeof buf - 1 - n)) > 0)
+        n += r;
+    sys1(NR_close, fd);
+    buf[n] = 0;
+    for (char *p = buf; *p;) {
+        const char *f = field;
+        char *q = p;
+        while (*f && *q == *f)
+            q++, f++;
+        if (!*f) {
+            long v = 0;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            while (*q >= '0' && *q <= '9')
+                v = v * 10 + (*q++ - '0');
+            return v;
+        }
+        while (*p && *p++ != '\n')
+            ;
+    }
+    return -1;
+}
+
+/* What a lock means: its pages stay (msync(MS_INVALIDATE) may not drop
+ * them: EBUSY), are counted (VmLck) and were made present (VmRSS). */
+static void lock_meaning(void)
+{
+    char *m = (char *)map_pages(64, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */);
+    uexpect(status_kb("VmLck:"), 0, "VmLck: 0 kB before any lock");
+    uexpect(invalidate(m, 4), 0, "msync(MS_INVALIDATE) of unlocked memory");
+    uexpect(sys3(NR_mlock, (long)m + PAGE, 2 * PAGE, 0), 0, "mlock pages 1 and 2 of 64");
+    uexpect(status_kb("VmLck:"), 8, "VmLck: 8 kB");
+    uexpect(invalidate(m, 1), 0, "msync(MS_INVALIDATE) of page 0, not locked");
+    uexpect(invalidate(m + PAGE, 1), -EBUSY, "msync(MS_INVALIDATE) of locked page 1: EBUSY");
+    uexpect(invalidate(m, 4), -EBUSY, "msync(MS_INVALIDATE) of pages 0-3: EBUSY");
+    uexpect(sys3(NR_msync, (long)m + PAGE, PAGE, MS_SYNC), 0, "msync(MS_SYNC) of a locked page");
+    uexpect(sys3(NR_munlock, (long)m + 2 * PAGE, PAGE, 0), 0, "munlock page 2");
+    uexpect(status_kb("VmLck:"), 4, "VmLck: 4 kB");
+    uexpect(invalidate(m + 2 * PAGE, 1), 0, "page 2 unlocked: msync(MS_INVALIDATE)");
+    uexpect(invalidate(m + PAGE, 1), -EBUSY, "page 1 still locked: EBUSY");
+    uexpect(sys3(NR_mlock, (long)m, 2 * PAGE, 0), 0, "mlock pages 0 and 1 (1 locked already)");
+    uexpect(status_kb("VmLck:"), 8, "VmLck: 8 kB, page 1 counted once");
+    uexpect(sys3(NR_munmap, (long)m + PAGE, PAGE, 0), 0, "munmap locked page 1");
+    uexpect(status_kb("VmLck:"), 4, "VmLck: 4 kB after it");
+    long rss = status_kb("VmRSS:");
+    uexpect(sys3(NR_mlock, (long)m + 16 * PAGE, 32 * PAGE, 0), 0, "mlock 32 pages never touched");
+    long grew = status_kb("VmRSS:") - rss;
+    check(grew >= 128, "mlock made them present: VmRSS grew by 128 kB");
+    uexpect(status_kb("VmLck:"), 132, "VmLck: 132 kB");
+    uexpect(sys3(NR_munlock, (long)m, 64 * PAGE, 0), -ENOMEM, "munlock over the hole at page 1: ENOMEM");
+    uexpect(sys3(NR_munlock, (long)m + 2 * PAGE, 62 * PAGE, 0), 0, "munlock pages 2-63");
+    uexpect(sys3(NR_munlock, (long)m, PAGE, 0), 0, "munlock page 0");
+    uexpect(status_kb("VmLck:"), 0, "VmLck: 0 kB");
+    uexpect(invalidate(m + 2 * PAGE, 62), 0, "msync(MS_INVALIDATE) of them all, unlocked");
+    sys3(NR_munmap, (long)m, 64 * PAGE, 0);
+    char *s = (char *)map_pages(2, 0x21 /* MAP_SHARED|MAP_ANONYMOUS */);
+    s[0] = 1;
+    uexpect(sys3(NR_mlock, (long)s, PAGE, 0), 0, "mlock a page of shared memory");
+    uexpect(invalidate(s, 2), -EBUSY, "msync(MS_INVALIDATE) over it: EBUSY");
+    uexpect(invalidate(s + PAGE, 1), 0, "msync(MS_INVALIDATE) of the page after it");
+    sys3(NR_munmap, (long)s, 2 * PAGE, 0);
+}
+
+/* mlockall: MCL_CURRENT locks what is mapped, MCL_FUTURE what comes. */
+static void lock_all(void)
+{
+    char *a = (char *)map_pages(2, 0x22);
+    uexpect(sys1(NR_mlockall, MCL_CURRENT), 0, "mlockall(MCL_CURRENT)");
+    uexpect(invalidate(a, 1), -EBUSY, "it locked a mapping made before: EBUSY");
+    check(status_kb("VmLck:") >= 8, "VmLck counts it");
+    char *b = (char *)map_pages(2, 0x22);
+    uexpect(invalidate(b, 1), 0, "not one made after it");
+    uexpect(sys1(NR_mlockall, MCL_FUTURE), 0, "mlockall(MCL_FUTURE)");
+    char *c = (char *)map_pages(2, 0x22);
+    uexpect(invalidate(c, 1), -EBUSY, "MCL_FUTURE: a mapping made after it is locked");
+    uexpect(invalidate(b, 1), 0, "MCL_FUTURE alone: one made before stays unlocked");
+    uexpect(sys1(NR_munlockall, 0), 0, "munlockall");
+    uexpect(invalidate(a, 1) | invalidate(c, 1), 0, "munlockall unlocked them");
+    char *d = (char *)map_pages(2, 0x22);
+    uexpect(invalidate(d, 1), 0, "and a mapping after it is not locked");
+    uexpect(status_kb("VmLck:"), 0, "VmLck: 0 kB");
+    sys3(NR_munmap, (long)a, 2 * PAGE, 0), sys3(NR_munmap, (long)b, 2 * PAGE, 0);
+    sys3(NR_munmap, (long)c, 2 * PAGE, 0), sys3(NR_munmap, (long)d, 2 * PAGE, 0);
+}
+
+static long memlock_limit(long bytes)
+{
+    long lim[2] = {bytes, bytes};
+    return sys6(NR_prlimit64, 0, RLIMIT_MEMLOCK, (long)lim, 0, 0, 0);
+}
+
+/* Another user (a child of root that turned 65534) may lock RLIMIT_MEMLOCK. */
+static void lock_limit(void)
+{
+    long c = ufork();
+    if (c == 0) {
+        *ufails() = 0;
+        memlock_limit(2 * PAGE);
+        sys1(NR_setuid, 65534);
+        char *m = (char *)map_pages(4, 0x22);
+        uexpect(sys3(NR_mlock, (long)m, 3 * PAGE, 0), -ENOMEM, "not root: mlock past RLIMIT_MEMLOCK: ENOMEM");
+        uexpect(sys3(NR_mlock, (long)m, 2 * PAGE, 0), 0, "not root: mlock up to it");
+        uexpect(sys3(NR_mlock, (long)m + PAGE, PAGE, 0), 0, "not root: mlock a locked page again");
+        uexpect(sys3(NR_mlock, (long)m + 2 * PAGE, PAGE, 0), -ENOMEM, "not root: one page more: ENOMEM");
+        uexpect(sys1(NR_mlockall, MCL_CURRENT), -ENOMEM, "not root: mlockall(MCL_CURRENT) past it: ENOMEM");
+        uexpect(sys3(NR_munlock, (long)m, 4 * PAGE, 0), 0, "not root: munlock");
+        uexpect(sys1(NR_mlockall, MCL_FUTURE), 0, "not root: mlockall(MCL_FUTURE)");
+        uexpect(map_pages(4, 0x22), -EAGAIN, "not root: mmap past RLIMIT_MEMLOCK under MCL_FUTURE: EAGAIN");
+        uexpect(sys1(NR_munlockall, 0), 0, "not root: munlockall");
+        memlock_limit(0);
+        uexpect(sys3(NR_mlock, (long)m, PAGE, 0), -EPERM, "not root, RLIMIT_MEMLOCK 0: mlock EPERM");
+        uexit(*ufails() > 255 ? 255 : *ufails());
+    }
+    long st = reap(c);
+    if (st & 0x7f)
+        uexpect(st, 0, "the child turned another user ends");
+    else
+        *ufails() += (st >> 8) & 0xff;
+}
+
 /* A clock's reading in ns, or the negative error. */
 static long clock_ns(long clk)
 {
@@ -354,6 +495,13 @@ int main(int argc, char **argv, char **envp)
         uputs("skip the real-time policies (not root)\n");
     }
     locking();
+    lock_meaning();
+    if (root) {
+        lock_all();
+        lock_limit();
+    } else {
+        uputs("skip mlockall and RLIMIT_MEMLOCK (not root)\n");
+    }
     cpu_clocks();
     int fails = *ufails();
     uputs("usched: "), uputn(fails), uputs(" failed\n");

@@ -38,6 +38,7 @@ struct proc_info {
     uint64_t cpu_ns;           /**< time its thread ran */
     uint64_t start_ns;         /**< when it was created */
     uint64_t mem_bytes;        /**< frames its address space owns, in bytes */
+    uint64_t locked_bytes;     /**< bytes of its address space mlock()ed */
     uint64_t syscalls;         /**< system calls it made */
     unsigned threads;          /**< its threads */
     int pgid;                  /**< its process group */
