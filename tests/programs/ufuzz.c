@@ -113,7 +113,7 @@ static const struct call calls[] = {
     C(sched_setscheduler, 1, "PYp"), C(sched_setparam, 1, "Pp"), C(sched_getscheduler, 1, "P"),
     C(sched_getparam, 1, "Pp"), C(sched_get_priority_max, 1, "Y"), C(sched_get_priority_min, 1, "i"),
     C(sched_rr_get_interval, 1, "Pp"), C(mlock, 1, "al"), C(munlock, 1, "al"), C(mlock2, 1, "ali"),
-    C(mlockall, 1, "g"), C(munlockall, 1, ""),
+    C(mlockall, 1, "g"), C(munlockall, 1, ""), C(msync, 1, "alE"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
