@@ -15,6 +15,7 @@ set(LINUX_JUDGED_PROGRAMS
   uproc2
   usched
   usigq
+  usysv
   utimers
 )
 # Of those, the ones judged only where they run natively (the host preset,

@@ -17,6 +17,7 @@ list(APPEND CORE_SOURCES
   kernel/user/signal.c
   kernel/user/signalfd.c
   kernel/user/syscall.c
+  kernel/user/sysv_shm.c
   kernel/user/timers.c
   kernel/user/timerfd.c
   kernel/user/uaccess_tests.c

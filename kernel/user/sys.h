@@ -61,5 +61,8 @@ extern const unsigned sys_mq_count;
 /** times() and getrusage() (rusage.c), and how many. */
 extern const struct sysent sys_rusage_table[];
 extern const unsigned sys_rusage_count;
+/** shmget, shmat, shmdt, shmctl (sysv_shm.c), and how many. */
+extern const struct sysent sys_shm_table[];
+extern const unsigned sys_shm_count;
 
 #endif

@@ -33,6 +33,7 @@
  * holds may be one the file no longer has.
  */
 #include "uspace.h"
+#include "sysv_shm.h"
 #include <hal/cache.h>
 #include <hal/user.h>
 #include <kernel/errno.h>
@@ -238,8 +239,10 @@ static struct uregion *region_new(struct uspace *us, const struct uregion *from,
         return NULL;
     *r = (struct uregion){.start = start, .end = end, .prot = from->prot, .file = from->file,
                           .off = from->file ? from->off + (start - from->start) : 0,
-                          .shared = from->shared, .locked = from->locked, .us = us};
+                          .shared = from->shared, .locked = from->locked, .us = us, .shm = from->shm};
     list_init(&r->link);
+    if (r->shm)
+        shm_region_opened(r->shm); /* one more attachment, as Linux counts a split or forked one */
     if (r->file) {
         file_get(r->file);
         rlock(r);
@@ -251,6 +254,8 @@ static struct uregion *region_new(struct uspace *us, const struct uregion *from,
 
 static void region_free(struct uregion *r)
 {
+    if (r->shm)
+        shm_region_closed(r->shm);
     if (r->file) {
         rlock(r);
         list_del(&r->link);
@@ -368,7 +373,7 @@ static int all_mapped(struct uspace *us, uintptr_t va, uintptr_t end)
 static int populate(struct uspace *us, uintptr_t va, uintptr_t end);
 
 static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
-                      uint64_t off, int shared)
+                      uint64_t off, int shared, struct shm_seg *shm)
 {
     if (!in_user(va, len) || (prot & ~(MMU_WRITE | MMU_EXEC | UPROT_NONE)) ||
         (prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC) || (off & (PAGE_SIZE - 1)))
@@ -378,7 +383,7 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
         return -EEXIST;
     struct uregion *prev = next ? region_prev(next) : region_at(avl_last(&us->regions));
     struct uregion like = {.start = va, .end = va + len, .prot = prot, .file = file, .off = off,
-                           .shared = shared, .locked = us->lock_future != 0};
+                           .shared = shared, .locked = us->lock_future != 0, .shm = shm};
     if (prev && mergeable(prev, &like)) {
         region_bounds(us, prev, prev->start, va + len);
         r = region_merge(us, prev);
@@ -397,19 +402,25 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
 
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
 {
-    return map_region(us, va, len, prot, NULL, 0, 0);
+    return map_region(us, va, len, prot, NULL, 0, 0, NULL);
 }
 
 int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                     uint64_t off)
 {
-    return file ? map_region(us, va, len, prot, file, off, 0) : -EINVAL;
+    return file ? map_region(us, va, len, prot, file, off, 0, NULL) : -EINVAL;
 }
 
 int uspace_map_shared(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                       uint64_t off)
 {
-    return file ? map_region(us, va, len, prot, file, off, 1) : -EINVAL;
+    return file ? map_region(us, va, len, prot, file, off, 1, NULL) : -EINVAL;
+}
+
+int uspace_map_shm(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                   struct shm_seg *seg)
+{
+    return file && seg ? map_region(us, va, len, prot, file, 0, 1, seg) : -EINVAL;
 }
 
 /* A file region's inode's size now (a truncate may be changing it). */

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct shm_seg;
+
 /** @brief A region's rights beyond MMU_*: nothing at all (PROT_NONE). Its
  *  pages, if it had any, stay, mapped for the kernel only. */
 #define UPROT_NONE (1u << 31)
@@ -38,6 +40,7 @@ struct uregion {
     uint64_t off;         /**< the file offset of start */
     struct uspace *us;    /**< the space it is in */
     struct list_node link; /**< a file mapping's, on its inode's maps (under the inode's maps_lock) */
+    struct shm_seg *shm;   /**< a System V segment's attachment (shmat): its file's, counted in its shm_nattch */
 };
 
 struct uspace {
@@ -109,6 +112,15 @@ int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, 
  */
 int uspace_map_shared(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
                       uint64_t off);
+/**
+ * @brief A System V segment attached by shmat() (sysv_shm.c): a shared
+ *        mapping of its file @p file from offset 0, each region of which
+ *        (split by munmap or mprotect, copied by fork) counts as one
+ *        attachment of @p seg (shm_region_opened(), shm_region_closed()).
+ * @retval -EINVAL, -EEXIST, -ENOMEM as uspace_map_file()
+ */
+int uspace_map_shm(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
+                   struct shm_seg *seg);
 /** @brief Write @p n bytes at user address @p va of @p us (inside its regions, whatever their rights,
  *  but a shared mapping's only where the program may write: that writes the file), through the direct map. */
 int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n);

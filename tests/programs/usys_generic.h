@@ -122,6 +122,10 @@
 #define NR_mq_timedreceive 183
 #define NR_mq_notify 184
 #define NR_mq_getsetattr 185
+#define NR_shmget 194
+#define NR_shmctl 195
+#define NR_shmat 196
+#define NR_shmdt 197
 /* uproc2.c, usigq.c */
 #define NR_waitid 95
 #define NR_rt_sigtimedwait 137

@@ -285,6 +285,15 @@ qemu_test(user_shm --image ${IMG}
   --send "run /bin/ushm /tmp" --send "mem" --send "poweroff 7"
   --expect "^ushm: 0 failed\\n\\[exit 0\\]$" --expect "^user pages: 0 "
   --reject "PANIC|^FAIL" --status ${EXIT7})
+# System V shared memory (tests/programs/usysv.c, judged by Linux too:
+# linux_usysv): shmget's keys and errors, shmat and shmdt, attachments
+# counted across fork, exit, execve and a split region, IPC_RMID's
+# deferred removal, permissions, IPC_SET and the INFO and STAT commands;
+# then the shell's `mem`: no user page left. In the initrd only.
+qemu_test(user_sysv_shm --image ${IMG}
+  --send "run /bin/usysv" --send "mem" --send "poweroff 7"
+  --expect "^usysv: 0 failed\\n\\[exit 0\\]$" --expect "^user pages: 0 "
+  --reject "PANIC|^FAIL" --status ${EXIT7})
 # Scheduling policies and memory locking (tests/programs/usched.c, judged
 # by Linux too: linux_usched): the calls and their errors, and what the
 # real-time policies mean on the one CPU: a more urgent SCHED_FIFO child

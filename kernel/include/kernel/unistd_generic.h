@@ -57,6 +57,10 @@
 #define SYSNR_mq_timedreceive 183
 #define SYSNR_mq_notify 184
 #define SYSNR_mq_getsetattr 185
+#define SYSNR_shmget 194
+#define SYSNR_shmctl 195
+#define SYSNR_shmat 196
+#define SYSNR_shmdt 197
 #define SYSNR_set_robust_list 99
 #define SYSNR_newfstatat 79
 #define SYSNR_fstat 80

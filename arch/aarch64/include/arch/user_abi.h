@@ -15,6 +15,7 @@
 #define ARCH_UNAME_MACHINE "aarch64"
 #define ARCH_O_DIRECTORY 040000 /**< arm64 moved O_DIRECTORY and O_NOFOLLOW (asm/fcntl.h) */
 #define ARCH_O_NOFOLLOW 0100000
+#define ARCH_SHMLBA (4 * 4096) /**< shmat()'s SHM_RND rounds to 16 KiB on arm64 (asm/shmparam.h) */
 #define SYSNR_renameat 38 /**< the generic table keeps it for arm64; riscv64 has only renameat2 */
 
 #endif

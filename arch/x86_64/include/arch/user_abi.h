@@ -112,6 +112,10 @@
 #define SYSNR_mq_timedreceive 243
 #define SYSNR_mq_notify 244
 #define SYSNR_mq_getsetattr 245
+#define SYSNR_shmget 29
+#define SYSNR_shmat 30
+#define SYSNR_shmctl 31
+#define SYSNR_shmdt 67
 #define SYSNR_set_robust_list 273
 #define SYSNR_mount 165
 #define SYSNR_umount2 166

@@ -265,6 +265,10 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
 #define NR_mq_timedreceive 243
 #define NR_mq_notify 244
 #define NR_mq_getsetattr 245
+#define NR_shmget 29
+#define NR_shmat 30
+#define NR_shmctl 31
+#define NR_shmdt 67
 /* uproc2.c, usigq.c */
 #define NR_waitid 247
 #define NR_rt_sigtimedwait 128
