@@ -114,6 +114,7 @@ static const struct call calls[] = {
     C(sched_getparam, 1, "Pp"), C(sched_get_priority_max, 1, "Y"), C(sched_get_priority_min, 1, "i"),
     C(sched_rr_get_interval, 1, "Pp"), C(mlock, 1, "al"), C(munlock, 1, "al"), C(mlock2, 1, "ali"),
     C(mlockall, 1, "g"), C(munlockall, 1, ""), C(msync, 1, "alE"),
+    C(shmget, 2, "Shb"), C(shmat, 2, "xab"), C(shmdt, 1, "a"), C(shmctl, 2, "x8p"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -492,6 +493,21 @@ static long arg(char kind, int k)
             w[(long)(i - v)] = pick(8) ? (unsigned long)"x" : (unsigned long)bad_ptr();
         w[-1] = pick(8) ? 0 : w[-1];
         return (long)(w - v);
+    /* System V shared memory: a few keys every worker shares, or
+     * IPC_PRIVATE; sizes mostly small (a segment's page table is made up
+     * front, and segments outlive their workers till the end); flags of
+     * shmget and shmat mixed; an id mostly of a segment that exists. */
+    case 'S': FROM(0, 0, 1, 2, 3, -1, 0x7fffffff);
+    case 'h': FROM(1, 1, 100, 4096, 8193, 65536, 0, 1 << 20, 1l << 62, -1, -4096);
+    case 'b':
+        for (v = (pick(2) ? 0600 : pick(01000)) | (pick(2) ? 01000 : 0), i = 0; i < 7; i++)
+            v |= pick(4) ? 0 : (unsigned long)(long[]){01000, 02000, 04000, 010000, 020000, 040000, 0100000}[i];
+        return (long)v;
+    case 'x':
+        if (pick(4) && (v = (unsigned long)sys3(NR_shmget, pick(4) ? 1 + pick(3) : 0, 4096, 01600)) < 1ul << 31)
+            return (long)v; /* (IPC_PRIVATE: a new one) */
+        FROM(0, 0, 1, 32768, -1, 4095, 4096, 0x7fffffff);
+    case '8': FROM(0, 0, 1, 2, 3, 11, 12, 13, 14, 15, 0x102, 99, -1); /* shmctl's command */
     case '0': return 0;
     case '1': return 7; /* RLIMIT_NOFILE */
     case '2': return 3; /* RLIMIT_STACK */
@@ -837,6 +853,13 @@ int main(int argc, char **argv, char **envp)
     /* The message queues its plain names made: gone, with their messages. */
     for (unsigned i = 0; i < sizeof paths / sizeof paths[0] - 1; i++)
         sys1(NR_mq_unlink, (long)paths[i]);
+    /* The System V segments they made: removed (IPC_INFO: the highest index in use). */
+    static unsigned long ds[14];
+    for (long i = 0, top = sys3(NR_shmctl, 0, 3 /* IPC_INFO */, (long)ds); i <= top; i++) {
+        long id = sys3(NR_shmctl, i, 15 /* SHM_STAT_ANY */, (long)ds);
+        if (id >= 0)
+            sys3(NR_shmctl, id, 0 /* IPC_RMID */, 0);
+    }
     put("ufuzz: "), putd(made), put(" calls in "), putd(next), put(" workers, "), putd(killed);
     put(" killed by signals, "), putd(timed_out), put(" timed out\n"), flush(1);
     return bad || interrupted ? 1 : 0;
