@@ -20,7 +20,7 @@
  * SHM_STAT; the bad arguments' errors.
  */
 #include "uchild.h"
-#include "usys.h"
+#include "umem.h"
 
 enum { EPERM = 1, ENOENT = 2, EFAULT = 14, EACCES = 13, EEXIST = 17, EINVAL = 22 };
 enum { IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000 };
