@@ -11,7 +11,8 @@
  * grows with every segment made, so a stale one is EINVAL rather than
  * another segment's, as on Linux.
  *
- * shmat() maps the file shared (uspace_map_shm()); each region of it
+ * shmat() maps the file shared (uspace_map_shm(), through a file of its
+ * own open read-only or read-write, as the attachment may); each region of it
  * counts as one attachment, as Linux counts its areas: a region that
  * munmap or mprotect splits counts twice, fork's copies count in the
  * child, and execve and exit detach everything. The count changes under
@@ -272,6 +273,27 @@ static long sys_shmget(const uint64_t a[6])
     return r;
 }
 
+/* Where an attachment of @p len bytes goes in @p p's space (its lock
+ * held): *@p addr as asked (what is there unmapped with SHM_REMAP, else
+ * EINVAL), or where the kernel finds room; 0 or -errno. */
+static long place(struct proc *p, uintptr_t *addr, size_t len, unsigned prot, unsigned flg)
+{
+    uintptr_t a = *addr, top = hal_user_top();
+    if ((prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC))
+        return -EACCES; /* W^X, as mmap() */
+    if (a && !(flg & SHM_REMAP) && (a + len < a || uspace_overlaps(p->us, a, len)))
+        return -EINVAL;
+    if (a && (a + len < a || a + len > top))
+        return -ENOMEM;
+    uint64_t lim = p->rlim[9].cur; /* RLIMIT_AS: what SHM_REMAP replaces is not added */
+    if (lim != RLIM_INFINITY && uspace_mapped(p->us, 0, top) - (a ? uspace_mapped(p->us, a, len) : 0) + len > lim)
+        return -ENOMEM;
+    if (a)
+        return uspace_unmap(p->us, a, len);
+    *addr = uspace_find_free(p->us, len, top - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
+    return *addr ? 0 : -ENOMEM;
+}
+
 /* shmat(shmid, addr, shmflg): the segment mapped where asked (addr, or
  * rounded down to SHMLBA with SHM_RND; nothing may be there unless
  * SHM_REMAP) or where the kernel finds room (addr 0); read-only with
@@ -311,24 +333,17 @@ static long sys_shmat(const uint64_t a[6])
         return e;
     size_t len = pages_of(s->size) * PAGE_SIZE;
     struct proc *p = proc_current();
+    /* A file of its own, open for what the attachment may do: a read-only
+     * one cannot be made writable by mprotect (EACCES, as Linux). */
+    struct file *f = NULL;
+    e = vfs_open_inode(s->file->inode, flg & SHM_RDONLY ? O_RDONLY : O_RDWR, &f);
     uspace_lock(p->us);
-    if ((prot & (MMU_WRITE | MMU_EXEC)) == (MMU_WRITE | MMU_EXEC))
-        e = -EACCES; /* W^X, as mmap() */
-    else if (addr && !(flg & SHM_REMAP) && (addr + len < addr || uspace_overlaps(p->us, addr, len)))
-        e = -EINVAL;
-    else if (addr && (addr + len < addr || addr + len > hal_user_top()))
-        e = -ENOMEM;
-    else if (p->rlim[9].cur != RLIM_INFINITY && /* RLIMIT_AS */
-             uspace_mapped(p->us, 0, hal_user_top()) - (addr ? uspace_mapped(p->us, addr, len) : 0) + len >
-                 p->rlim[9].cur)
-        e = -ENOMEM;
-    else if (addr)
-        e = uspace_unmap(p->us, addr, len); /* SHM_REMAP: what was there goes */
-    else if (!(addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE)))
-        e = -ENOMEM;
     if (!e)
-        e = uspace_map_shm(p->us, addr, len, prot, s->file, s);
+        e = place(p, &addr, len, prot, flg);
+    if (!e)
+        e = uspace_map_shm(p->us, addr, len, prot, f, s);
     uspace_unlock(p->us);
+    file_put(f); /* the region holds its own */
     mutex_lock(&shm_lock);
     s->pending--;
     destroy_if_done(s); /* removed meanwhile, and this mapping failed */

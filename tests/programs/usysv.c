@@ -130,6 +130,7 @@ static void attach_checks(const char *self)
     uexpect(nattch(id), 2, "shm_nattch 2");
     int status = reap_status(fork_child(c_writes, q + 400));
     uexpect(status & 0x7f, SIGSEGV, "a write to a SHM_RDONLY attachment is SIGSEGV");
+    uexpect(sys3(NR_mprotect, q, PG, PROT_READ | PROT_WRITE), -EACCES, "mprotect cannot make it writable (EACCES)");
     in_child(c_writes, p + 400);
     uexpect(w[100], 7, "a forked child's write through its inherited attachment is seen");
     /* The child's attachments count while it lives and go when it ends. */
