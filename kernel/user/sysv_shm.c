@@ -111,12 +111,13 @@ _Static_assert(sizeof(struct ipc64_perm_u) == 48, "struct ipc64_perm");
 _Static_assert(sizeof(struct shmid64_ds_u) == 112, "struct shmid64_ds");
 
 static struct mutex shm_lock = {WAITQUEUE_INIT(shm_lock.wq, "sysv shm"), NULL, 0};
-static struct shm_seg *segs[SHMMNI]; /* by slot (shm_lock) */
-static unsigned nsegs;               /* slots in use */
+static struct shm_seg **segs; /* SHMMNI slots (shm_lock), made with the first segment */
+static unsigned nsegs;         /* slots in use */
 static uint64_t tot_pages;           /* of every segment: SHMALL's count, SHM_INFO's shm_tot */
 static uint16_t next_seq;
 
 static int64_t now_s(void) { return (int64_t)(clock_wall_ns() / NSEC_PER_SEC); }
+static struct shm_seg *slot(int i) { return segs ? segs[i] : NULL; }
 static int my_pid(void)
 {
     struct proc *p = proc_current();
@@ -156,7 +157,7 @@ static struct shm_seg *by_id(int id)
 {
     if (id < 0 || id % SHM_SEQ_MULT >= SHMMNI)
         return NULL;
-    struct shm_seg *s = segs[id % SHM_SEQ_MULT];
+    struct shm_seg *s = slot(id % SHM_SEQ_MULT);
     return s && s->seq == id / SHM_SEQ_MULT ? s : NULL;
 }
 
@@ -166,7 +167,7 @@ static int id_of(const struct shm_seg *s) { return s->seq * SHM_SEQ_MULT + s->id
 static int max_idx(void)
 {
     for (int i = SHMMNI - 1; i >= 0; i--)
-        if (segs[i])
+        if (slot(i))
             return i;
     return -1;
 }
@@ -217,6 +218,8 @@ static long newseg(int32_t key, uint64_t size, unsigned flg)
         return -ENOSPC;
     if (nsegs >= SHMMNI)
         return -ENOSPC;
+    if (!segs && !(segs = kzalloc(SHMMNI * sizeof *segs)))
+        return -ENOMEM;
     int idx = 0;
     while (segs[idx])
         idx++;
@@ -257,7 +260,7 @@ static long sys_shmget(const uint64_t a[6])
     struct shm_seg *s = NULL;
     if (key != IPC_PRIVATE)
         for (int i = 0; i < SHMMNI && !s; i++)
-            if (segs[i] && segs[i]->key == key)
+            if (slot(i) && segs[i]->key == key)
                 s = segs[i];
     if (key == IPC_PRIVATE || (!s && (flg & IPC_CREAT)))
         r = newseg(key, size, flg);
@@ -427,7 +430,7 @@ static long sys_shmctl(const uint64_t a[6])
             uint64_t tot, rss, swp, swap_attempts, swap_successes;
         } info = {(int32_t)nsegs, 0, tot_pages, 0, 0, 0, 0};
         for (int i = 0; i < SHMMNI; i++)
-            if (segs[i])
+            if (slot(i))
                 info.rss += vfs_blocks(segs[i]->file->inode) / (PAGE_SIZE / 512);
         int m = max_idx();
         mutex_unlock(&shm_lock);
@@ -435,7 +438,7 @@ static long sys_shmctl(const uint64_t a[6])
     }
     case SHM_STAT:
     case SHM_STAT_ANY:
-        s = id < SHMMNI ? segs[id] : NULL;
+        s = id < SHMMNI ? slot(id) : NULL;
         break;
     default:
         s = by_id(id);
