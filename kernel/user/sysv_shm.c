@@ -86,9 +86,9 @@ struct shm_seg {
     uint64_t size;
     int64_t atime, dtime, ctime;
     int cpid, lpid;
-    unsigned long nattch;   /* regions mapping it */
-    unsigned pending;       /* shmat() calls between their look-up and their mapping */
-    struct file *file;      /* the memory (a reference) */
+    unsigned long nattch; /* regions mapping it */
+    unsigned pending;     /* shmat() calls between their look-up and their mapping */
+    struct file *file;    /* the memory (a reference) */
 };
 
 /* struct ipc64_perm and struct shmid64_ds as every 64-bit ABI here has
@@ -113,7 +113,7 @@ _Static_assert(sizeof(struct shmid64_ds_u) == 112, "struct shmid64_ds");
 static struct mutex shm_lock = {WAITQUEUE_INIT(shm_lock.wq, "sysv shm"), NULL, 0};
 static struct shm_seg **segs; /* SHMMNI slots (shm_lock), made with the first segment */
 static unsigned nsegs;         /* slots in use */
-static uint64_t tot_pages;           /* of every segment: SHMALL's count, SHM_INFO's shm_tot */
+static uint64_t tot_pages;     /* of every segment: SHMALL's count, SHM_INFO's shm_tot */
 static uint16_t next_seq;
 
 static int64_t now_s(void) { return (int64_t)(clock_wall_ns() / NSEC_PER_SEC); }
