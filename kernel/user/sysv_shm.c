@@ -365,9 +365,9 @@ static long sys_shmdt(const uint64_t a[6])
     struct uspace *us = proc_current()->us;
     long e = -EINVAL;
     uspace_lock(us);
-    struct uregion *r = us->regions;
+    struct uregion *r = uspace_region_from(us, addr);
     while (r && !(r->shm && r->start >= addr && r->start - addr == r->off))
-        r = r->next;
+        r = uregion_next(r);
     if (r) {
         struct file *f = r->file;
         uint64_t size = pages_of(r->shm->size) * PAGE_SIZE; /* fixed for the segment's life */
@@ -375,8 +375,7 @@ static long sys_shmdt(const uint64_t a[6])
         e = uspace_unmap(us, r->start, r->end - r->start);
         /* The rest of it: regions from there on while they end within the segment's size. */
         for (;;) {
-            for (r = us->regions; r && r->start < at; r = r->next)
-                ;
+            r = uspace_region_from(us, at); /* nothing spans at: it ended a region */
             if (!r || r->end - addr > size)
                 break;
             at = r->end;
