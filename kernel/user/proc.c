@@ -870,7 +870,6 @@ void proc_cpu_times(uint64_t *self_ns, uint64_t *children_ns)
 
 int proc_cpu_ns(int pid, int thread, uint64_t *ns)
 {
-    int err = -EINVAL;
     struct proc *me = proc_current();
     /* The caller's own clocks, which programs read often (clock()), need
      * no search. */
@@ -878,17 +877,27 @@ int proc_cpu_ns(int pid, int thread, uint64_t *ns)
         *ns = thread ? thread_cpu_time(thread_current()) : proc_cpu_sum(me);
         return 0;
     }
+    return proc_cpu_ns_of(me, pid, thread, ns);
+}
+
+int proc_cpu_ns_of(struct proc *me, int pid, int thread, uint64_t *ns)
+{
+    if (!thread && (pid == 0 || pid == me->pid)) {
+        *ns = proc_cpu_sum(me);
+        return 0;
+    }
+    int err = -EINVAL;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_for_each(n, &procs) {
         struct proc *p = container_of(n, struct proc, all);
-        /* A thread's clock: one of the caller's own threads, as Linux. */
-        if (p->state != PROC_RUNNING || (thread ? p != me : p->pid != (pid ? pid : me->pid)))
+        /* A thread's clock: one of @p me's own threads, as Linux. */
+        if (p->state != PROC_RUNNING || (thread ? p != me : p->pid != pid))
             continue;
         spin_lock(&p->sig.wq.lock);
         uint64_t sum = thread ? 0 : p->dead_cpu_ns;
         list_for_each(m, &p->threads) {
             struct uthread *u = container_of(m, struct uthread, node);
-            if (!u->kthread || (thread && u->tid != (pid ? pid : uthread_current()->tid)))
+            if (!u->kthread || (thread && u->tid != pid))
                 continue;
             sum += thread_cpu_time(u->kthread);
             err = 0;

@@ -1,8 +1,9 @@
 /**
  * @file timers.c
- * @brief A process's timers: the real interval timer (setitimer()'s
- *        ITIMER_REAL, alarm()), its POSIX timers (timer_create() and the
- *        rest), and clock_getres(); pause() on the arches that have it.
+ * @brief A process's timers: the interval timers (setitimer()'s
+ *        ITIMER_REAL, alarm(), ITIMER_VIRTUAL, ITIMER_PROF), its POSIX
+ *        timers (timer_create() and the rest), and clock_getres(); pause()
+ *        on the arches that have it.
  *
  * Each timer is a kernel timer (kernel/ktimer.h) whose callback, in the
  * timer interrupt, sends the signal and re-arms a periodic one. The timers
@@ -17,11 +18,23 @@
  * missed meanwhile are overruns, and a 1 ns period cannot fill a CPU with
  * timer interrupts.
  *
- * Only the wall and monotonic clocks drive timers; the CPU-time clocks
- * (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) and ITIMER_VIRTUAL /
- * ITIMER_PROF are refused with EINVAL (docs/user-mode.md). An absolute time
- * on the wall clock is turned into a monotonic deadline when it is set: a
- * later change of the wall clock does not move it.
+ * An absolute time on the wall clock is turned into a monotonic deadline
+ * when it is set: a later change of the wall clock does not move it.
+ *
+ * Timers on a CPU-time clock (ITIMER_VIRTUAL, ITIMER_PROF: the process's;
+ * timer_create() on CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID or
+ * another's clock from clock_getcpuclockid()) keep their deadline on that
+ * clock, and their kernel timer polls it: a clock advances at most one ns
+ * per ns on each CPU, so the earliest it can reach the deadline is the
+ * time left divided by the CPUs that may run it, and the poll comes then.
+ * The scheduler, tickless, has no tick to check them from, and a thread
+ * spinning alone on its CPU is switched never; polling costs nothing
+ * while no such timer is armed, and a spinning process gets its signal
+ * within TIMER_MIN_PERIOD_NS of the deadline. A clock that stood still
+ * since the last poll (its threads sleep) doubles the wait, up to
+ * CPU_POLL_MAX_NS, the lateness bound once they run again. The kernel
+ * does not tell a thread's time in user mode from its time in the kernel
+ * (rusage.c), so ITIMER_VIRTUAL and ITIMER_PROF count the same time.
  */
 #include "signal.h"
 #include "sys.h"
@@ -31,6 +44,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/ktimer.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
@@ -39,8 +53,11 @@
 #define PTIMERS_MAX 64                   /* POSIX timers per process; then EAGAIN */
 #define TIMER_MIN_PERIOD_NS 50000ull     /* the closest a period re-arms */
 #define TIME_MAX_S 100000000ull          /* longer times are cut to about 3 years */
+#define CPU_POLL_MAX_NS 10000000ull      /* the longest wait of a CPU-time timer's poll */
 
 #define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
 #define SIGEV_SIGNAL 0
 #define SIGEV_NONE 1
 #define SIGEV_THREAD 2
@@ -49,6 +66,8 @@
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
 #define CLOCK_BOOTTIME 7
 #define CLOCK_REALTIME_ALARM 8
 #define CLOCK_BOOTTIME_ALARM 9
@@ -57,13 +76,18 @@
 struct ptimer {
     struct ktimer kt;
     struct proc_timers *owner;
-    int id;            /* timer_create()'s id; -1: the interval timer */
+    int id;            /* timer_create()'s id; -1: an interval timer */
     int clock;         /* CLOCK_*: an absolute time is on it */
+    int cpu;           /* on a CPU-time clock: cpu_pid's (a process's, or with cpu_thread a thread's) */
+    int cpu_pid;       /* 0: the owner's */
+    int cpu_thread;
     int notify;        /* SIGEV_* */
     int signo;         /* 0: none */
     int tid;           /* SIGEV_THREAD_ID's thread */
     uint64_t value;    /* sigev_value, carried in si_value */
-    uint64_t expires;  /* the hal_time_ns() deadline; 0: disarmed */
+    uint64_t expires;  /* the deadline on hal_time_ns() or the CPU-time clock; 0: disarmed */
+    uint64_t polled;   /* a CPU-time timer: its clock at the last poll */
+    uint64_t wait;     /* and the wait after it */
     uint64_t interval; /* 0: once */
     int queued;        /* its signal was sent and not yet delivered */
     int overrun_last;  /* timer_getoverrun(): the last delivered signal's */
@@ -77,11 +101,44 @@ struct proc_timers {
     struct spinlock lock;
     struct mutex ops;
     struct proc *p;
-    struct ptimer real;
+    struct ptimer it[3]; /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
     struct ptimer *t[PTIMERS_MAX];
 };
 
 static int clamp_overrun(uint64_t n) { return n > 0x7fffffff ? 0x7fffffff : (int)n; }
+
+/* @p t's clock now into *@p ns: hal_time_ns(), or its CPU-time clock
+ * (-EINVAL: that process or thread is gone). Any context. */
+static int clock_now(struct ptimer *t, uint64_t *ns)
+{
+    if (!t->cpu) {
+        *ns = hal_time_ns();
+        return 0;
+    }
+    return proc_cpu_ns_of(t->owner->p, t->cpu_pid, t->cpu_thread, ns);
+}
+
+/* Arm a CPU-time timer's poll (pt->lock held): for when its clock, @p now
+ * on it, may reach the deadline at the earliest; later while the clock
+ * stands still. */
+static void cpu_poll(struct ptimer *t, uint64_t now)
+{
+    uint64_t left = t->expires > now ? t->expires - now : 0;
+    uint64_t wait = t->cpu_thread ? left : left / smp_cpus_online();
+    /* Its threads ran less than half the last wait: they mostly sleep. */
+    uint64_t backoff = now - t->polled < t->wait / 2 ? t->wait * 2 : 0;
+    if (backoff > CPU_POLL_MAX_NS)
+        backoff = CPU_POLL_MAX_NS;
+    if (wait < backoff)
+        wait = backoff;
+    if (wait < TIMER_MIN_PERIOD_NS)
+        wait = TIMER_MIN_PERIOD_NS;
+    if (wait > TIME_MAX_S * NSEC_PER_SEC) /* an absolute deadline years away */
+        wait = TIME_MAX_S * NSEC_PER_SEC;
+    t->polled = now;
+    t->wait = wait;
+    ktimer_arm(&t->kt, hal_time_ns() + wait);
+}
 
 /* The interrupt side: the signal, then the next period. */
 static void fire(struct ktimer *kt, void *arg)
@@ -89,8 +146,13 @@ static void fire(struct ktimer *kt, void *arg)
     (void)kt;
     struct ptimer *t = arg;
     struct proc_timers *pt = t->owner;
+    uint64_t now;
+    int gone = clock_now(t, &now);
     irqflags_t f = spin_lock_irqsave(&pt->lock);
-    uint64_t now = hal_time_ns();
+    if (gone) /* its clock's process or thread ended: it never fires */
+        t->expires = 0;
+    if (t->expires && t->cpu && t->expires > now)
+        cpu_poll(t, now); /* not yet */
     if (!t->expires || t->expires > now) { /* disarmed or moved meanwhile */
         spin_unlock_irqrestore(&pt->lock, f);
         return;
@@ -104,7 +166,12 @@ static void fire(struct ktimer *kt, void *arg)
             next += skip * t->interval;
         }
         t->expires = next;
-        ktimer_arm(&t->kt, next);
+        if (t->cpu) {
+            t->polled = 0;
+            cpu_poll(t, now);
+        } else {
+            ktimer_arm(&t->kt, next);
+        }
     } else {
         t->expires = 0;
     }
@@ -161,10 +228,14 @@ static struct proc_timers *timers_of(struct proc *p)
     spin_init(&pt->lock, "ptimers");
     mutex_init(&pt->ops, "ptimer ops");
     pt->p = p;
-    pt->real.owner = pt;
-    pt->real.id = -1;
-    pt->real.signo = SIGALRM;
-    ktimer_init(&pt->real.kt, fire, &pt->real);
+    static const int signo[3] = {SIGALRM, SIGVTALRM, SIGPROF};
+    for (int i = 0; i < 3; i++) {
+        pt->it[i].owner = pt;
+        pt->it[i].id = -1;
+        pt->it[i].signo = signo[i];
+        pt->it[i].cpu = i != ITIMER_REAL;
+        ktimer_init(&pt->it[i].kt, fire, &pt->it[i]);
+    }
     struct proc_timers *none = NULL;
     if (!__atomic_compare_exchange_n(&p->timers, &none, pt, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         kfree(pt); /* another thread's came first */
@@ -182,25 +253,35 @@ static void disarm(struct proc_timers *pt, struct ptimer *t)
     ktimer_cancel(&t->kt); /* waits for a callback running on another CPU */
 }
 
-/* Arm @p t at @p deadline (0: leave it disarmed), every @p interval after. */
-static void arm(struct proc_timers *pt, struct ptimer *t, uint64_t deadline, uint64_t interval)
+/* Arm @p t at @p deadline on its clock, @p now there (0: leave it
+ * disarmed), every @p interval after. */
+static void arm(struct proc_timers *pt, struct ptimer *t, uint64_t deadline, uint64_t interval, uint64_t now)
 {
     disarm(pt, t);
     irqflags_t f = spin_lock_irqsave(&pt->lock);
     t->interval = interval;
     t->expires = deadline;
-    if (deadline)
+    if (deadline && t->cpu) {
+        t->polled = 0;
+        if (deadline <= now) /* due already: at once */
+            ktimer_arm(&t->kt, hal_time_ns());
+        else
+            cpu_poll(t, now);
+    } else if (deadline) {
         ktimer_arm(&t->kt, deadline);
+    }
     spin_unlock_irqrestore(&pt->lock, f);
 }
 
-/* What is left of @p t: *@p left until it fires (0: disarmed; an overdue
- * one answers 1 ns, as it has not fired yet), *@p interval. */
+/* What is left of @p t: *@p left until it fires (0: disarmed, or its CPU
+ * clock is gone; an overdue one answers 1 ns, as it has not fired yet),
+ * *@p interval. */
 static void remaining(struct proc_timers *pt, struct ptimer *t, uint64_t *left, uint64_t *interval)
 {
+    uint64_t now;
+    int gone = clock_now(t, &now);
     irqflags_t f = spin_lock_irqsave(&pt->lock);
-    uint64_t now = hal_time_ns();
-    *left = !t->expires ? 0 : t->expires > now ? t->expires - now : 1;
+    *left = !t->expires || gone ? 0 : t->expires > now ? t->expires - now : 1;
     *interval = t->interval;
     spin_unlock_irqrestore(&pt->lock, f);
 }
@@ -238,11 +319,12 @@ void ptimer_exit(struct proc *p)
         return;
     for (int i = 0; i < PTIMERS_MAX; i++) /* the last thread: no call can hold ops */
         free_timer(pt, i);
-    disarm(pt, &pt->real);
+    for (int i = 0; i < 3; i++)
+        disarm(pt, &pt->it[i]);
     kfree(pt);
 }
 
-/* ---- the interval timer ---- */
+/* ---- the interval timers ---- */
 
 struct timeval_u {
     int64_t sec, usec;
@@ -267,20 +349,20 @@ static struct timeval_u ns_tv(uint64_t ns)
     return (struct timeval_u){(int64_t)(us / 1000000), (int64_t)(us % 1000000)};
 }
 
-static long itimer_get(struct itimerval_u *out)
+static long itimer_get(int which, struct itimerval_u *out)
 {
     struct proc_timers *pt = timers_of(proc_current());
     if (!pt)
         return -ENOMEM;
     uint64_t left, interval;
-    remaining(pt, &pt->real, &left, &interval);
+    remaining(pt, &pt->it[which], &left, &interval);
     out->value = ns_tv(left);
     out->interval = ns_tv(interval);
     return 0;
 }
 
-/* setitimer(ITIMER_REAL, @p in): the old setting to *@p old (may be NULL). */
-static long itimer_set(const struct itimerval_u *in, struct itimerval_u *old)
+/* setitimer(@p which, @p in): the old setting to *@p old (may be NULL). */
+static long itimer_set(int which, const struct itimerval_u *in, struct itimerval_u *old)
 {
     uint64_t value, interval;
     long e = tv_ns(&in->value, &value);
@@ -292,30 +374,33 @@ static long itimer_set(const struct itimerval_u *in, struct itimerval_u *old)
     if (!pt)
         return -ENOMEM;
     if (old)
-        itimer_get(old);
-    arm(pt, &pt->real, value ? hal_time_ns() + value : 0, value ? interval : 0);
+        itimer_get(which, old);
+    struct ptimer *t = &pt->it[which];
+    uint64_t now;
+    clock_now(t, &now); /* the caller's own clock is always there */
+    arm(pt, t, value ? now + value : 0, value ? interval : 0, now);
     return 0;
 }
 
 static long sys_getitimer(const uint64_t a[6])
 {
-    if (a[0] != ITIMER_REAL)
+    if ((int32_t)a[0] < ITIMER_REAL || (int32_t)a[0] > ITIMER_PROF)
         return -EINVAL;
     struct itimerval_u v;
-    long e = itimer_get(&v);
+    long e = itimer_get((int)a[0], &v);
     return e ? e : copy_to_user((void *)(uintptr_t)a[1], &v, sizeof v);
 }
 
 static long sys_setitimer(const uint64_t a[6])
 {
-    if (a[0] != ITIMER_REAL)
+    if ((int32_t)a[0] < ITIMER_REAL || (int32_t)a[0] > ITIMER_PROF)
         return -EINVAL;
     struct itimerval_u in, old;
     if (!a[1])
         memset(&in, 0, sizeof in); /* Linux takes NULL as a disarm */
     else if (copy_from_user(&in, (const void *)(uintptr_t)a[1], sizeof in))
         return -EFAULT;
-    long e = itimer_set(&in, &old);
+    long e = itimer_set((int)a[0], &in, &old);
     if (!e && a[2] && copy_to_user((void *)(uintptr_t)a[2], &old, sizeof old))
         return -EFAULT;
     return e;
@@ -327,7 +412,7 @@ static long sys_setitimer(const uint64_t a[6])
 static long sys_alarm(const uint64_t a[6])
 {
     struct itimerval_u in = {{0, 0}, {(int64_t)(uint32_t)a[0], 0}}, old;
-    long e = itimer_set(&in, &old);
+    long e = itimer_set(ITIMER_REAL, &in, &old);
     if (e)
         return e;
     long s = (long)old.value.sec;
@@ -406,8 +491,22 @@ static void timer_put(struct proc_timers *pt) { mutex_unlock(&pt->ops); }
 
 static long sys_timer_create(const uint64_t a[6])
 {
-    if (!timer_clock(a[0]))
+    /* A CPU-time clock: the caller's, or another process's or one of its
+     * own threads' (clock_cpu_ns() says whether there is such). */
+    int64_t clk = (int32_t)a[0];
+    int cpu = clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0;
+    int cpu_pid = 0, cpu_thread = 0;
+    uint64_t ns;
+    if (cpu) {
+        if (clock_cpu_ns(clk, &ns))
+            return -EINVAL;
+        cpu_thread = clk == CLOCK_THREAD_CPUTIME_ID || (clk < 0 && (clk >> 2 & 1));
+        cpu_pid = clk < 0 ? (int)~(clk >> 3) : 0;
+        if (cpu_thread && !cpu_pid)
+            cpu_pid = uthread_current()->tid;
+    } else if (!timer_clock(a[0])) {
         return -EINVAL;
+    }
     struct sigevent_u ev = {0, SIGALRM, SIGEV_SIGNAL, 0, {0}};
     int user_value = 0;
     if (a[1]) {
@@ -429,6 +528,9 @@ static long sys_timer_create(const uint64_t a[6])
         return -ENOMEM;
     t->owner = pt;
     t->clock = (int)a[0];
+    t->cpu = cpu;
+    t->cpu_pid = cpu_pid;
+    t->cpu_thread = cpu_thread;
     t->notify = ev.notify;
     t->signo = ev.notify == SIGEV_NONE ? 0 : ev.signo;
     t->tid = ev.tid;
@@ -497,9 +599,16 @@ static long sys_timer_settime(const uint64_t a[6])
     struct ptimer *t = timer_get(a[0], &pt);
     if (!t)
         return -EINVAL;
-    old = timer_read(pt, t);
     uint64_t now = hal_time_ns(), deadline = 0;
-    if (value && (a[1] & TIMER_ABSTIME)) {
+    if (t->cpu && clock_now(t, &now)) { /* its clock's process or thread is gone */
+        timer_put(pt);
+        return -ESRCH;
+    }
+    old = timer_read(pt, t);
+    if (value && t->cpu) {
+        /* A CPU-time clock starts at 0 and is never set: a deadline on it as is. */
+        deadline = a[1] & TIMER_ABSTIME ? value : now + value;
+    } else if (value && (a[1] & TIMER_ABSTIME)) {
         uint64_t on = wall_clock(t->clock) ? clock_wall_ns() : now;
         deadline = value > on ? now + (value - on) : now;
         if (deadline - now > TIME_MAX_S * NSEC_PER_SEC)
@@ -507,7 +616,7 @@ static long sys_timer_settime(const uint64_t a[6])
     } else if (value) {
         deadline = now + value;
     }
-    arm(pt, t, deadline, deadline ? interval : 0);
+    arm(pt, t, deadline, deadline ? interval : 0, now);
     timer_put(pt);
     /* Set already when the old value cannot be told, as Linux does. */
     return a[3] ? copy_to_user((void *)(uintptr_t)a[3], &old, sizeof old) : 0;

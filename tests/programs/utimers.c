@@ -15,8 +15,15 @@
  *   times on three clocks, interval reload, the old value, overruns counted
  *   while the signal waits blocked (si_overrun and timer_getoverrun), bad
  *   ids and arguments;
- * - fork's child has no timers; execve keeps ITIMER_REAL and drops the POSIX
- *   timers (`utimers exec-child ID` is what the execve runs);
+ * - timers on CPU time: ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF (SIGPROF),
+ *   POSIX timers on CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID and
+ *   clock_getcpuclockid()'s and pthread_getcpuclockid()'s clocks: they fire
+ *   while the process spins in user mode and not while it sleeps, periods,
+ *   overruns, TIMER_ABSTIME, SIGEV_NONE's time left, another process's clock,
+ *   clocks that name no process or none of its threads;
+ * - fork's child has no timers (the CPU-time ones neither); execve keeps
+ *   the interval timers and drops the POSIX timers (`utimers exec-child ID`
+ *   is what the execve runs);
  * - SIGSEGV's si_code and si_addr: SEGV_ACCERR for a PROT_NONE page and a
  *   write to a read-only one, SEGV_MAPERR for an address nothing maps;
  * - futex errors: EFAULT, EINVAL, ENOSYS, EAGAIN, ETIMEDOUT as Linux answers;
@@ -42,6 +49,8 @@
 #define SIGSEGV 11
 #define SIGUSR2 12
 #define SIGALRM 14
+#define SIGVTALRM 26
+#define SIGPROF 27
 #define SIGCHLD 17
 #define SA_SIGINFO 4ul
 #define SA_RESTORER 0x04000000ul
@@ -53,6 +62,8 @@
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 #define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
 #define SIGEV_SIGNAL 0
 #define SIGEV_NONE 1
 #define SIGEV_THREAD 2
@@ -60,6 +71,8 @@
 #define TIMER_ABSTIME 1
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
 #define CLOCK_BOOTTIME 7
 #define MS 1000000l
 #define PAGE 4096l
@@ -659,6 +672,173 @@ static void thread_checks(void)
     expect(sys2(NR_timer_gettime, 0, (long)&v), -EINVAL, "then none is left");
 }
 
+/* ---- timers on CPU time ---- */
+
+/* Spin in user mode (no calls but a clock read now and then) until signal
+ * @p sig came @p n times, 2 s at most; the times it came. */
+static int spin_hits(int sig, int n)
+{
+    long end = now_ns(CLOCK_MONOTONIC) + 2000 * MS;
+    while (hits[sig] < n && now_ns(CLOCK_MONOTONIC) < end)
+        for (volatile int i = 0; i < 20000 && hits[sig] < n; i++)
+            ;
+    return hits[sig];
+}
+
+static long getit(int which, struct itv *v) { return sys2(NR_getitimer, which, (long)v); }
+static long setit(int which, long value_us, long interval_us, struct itv *old)
+{
+    struct itv v = {{interval_us / 1000000, interval_us % 1000000}, {value_us / 1000000, value_us % 1000000}};
+    return sys3(NR_setitimer, which, (long)&v, (long)old);
+}
+
+static void cpu_itimer_checks(void)
+{
+    static const int signo[3] = {0, SIGVTALRM, SIGPROF};
+    static const char *const name[3][6] = {
+        {0},
+        {"getitimer(ITIMER_VIRTUAL): none yet", "setitimer(ITIMER_VIRTUAL, 30 ms CPU)",
+         "sleeping 60 ms: no SIGVTALRM (CPU time, not wall)", "and getitimer: 10 to 40 ms left",
+         "spinning in user mode: SIGVTALRM", "once the process's CPU time reached about 30 ms"},
+        {"getitimer(ITIMER_PROF): none yet", "setitimer(ITIMER_PROF, 30 ms CPU)",
+         "sleeping 60 ms: no SIGPROF (CPU time, not wall)", "and getitimer: 10 to 40 ms left",
+         "spinning in user mode: SIGPROF", "once the process's CPU time reached about 30 ms"},
+    };
+    struct itv v, old;
+    handle(SIGVTALRM, on_sig), handle(SIGPROF, on_sig);
+    for (int w = ITIMER_VIRTUAL; w <= ITIMER_PROF; w++) {
+        reset_hits();
+        expect(getit(w, &v) == 0 && us(v.value) == 0 && us(v.interval) == 0, 1, name[w][0]);
+        long c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+        expect(setit(w, 30000, 0, &old), 0, name[w][1]);
+        sleep_ns(60 * MS);
+        expect(hits[signo[w]], 0, name[w][2]);
+        getit(w, &v);
+        /* Linux adds a tick (up to 10 ms) to a CPU-time interval timer's value. */
+        within(us(v.value), 10000, 40000, name[w][3]);
+        expect(spin_hits(signo[w], 1), 1, name[w][4]);
+        /* Linux charges these timers by sampling at ticks: some ms early. */
+        within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 20 * MS, 2000 * MS, name[w][5]);
+        expect(last_code, SI_KERNEL, "its si_code: SI_KERNEL");
+        getit(w, &v);
+        expect(us(v.value), 0, "getitimer after it fired: nothing left");
+    }
+    /* Periodic, and the interval reloaded. */
+    reset_hits();
+    expect(setit(ITIMER_VIRTUAL, 10000, 10000, 0), 0, "ITIMER_VIRTUAL every 10 ms of CPU");
+    expect(spin_hits(SIGVTALRM, 3), 3, "spinning: SIGVTALRM three times");
+    getit(ITIMER_VIRTUAL, &v);
+    expect(us(v.interval), 10000, "getitimer's interval: 10 ms");
+    within(us(v.value), 1, 10000, "and at most that left");
+    expect(setit(ITIMER_VIRTUAL, 0, 0, &old), 0, "setitimer disarms it");
+    expect(us(old.interval), 10000, "its old interval: 10 ms");
+    expect(setit(ITIMER_PROF, 5000000, 250000, 0), 0, "ITIMER_PROF, 5 s then every 250 ms");
+    expect(setit(ITIMER_PROF, 0, 0, &old), 0, "disarmed again");
+    within(us(old.value), 4000000, 5010000, "its old value: what was left of 5 s (and Linux's tick)");
+    expect(us(old.interval), 250000, "its old interval: 250 ms");
+    struct itv bad = {{0, 0}, {1, 1000000}};
+    expect(sys3(NR_setitimer, ITIMER_PROF, (long)&bad, 0), -EINVAL, "setitimer(ITIMER_PROF) with 1000000 us is EINVAL");
+    expect(sys3(NR_setitimer, ITIMER_VIRTUAL, 16, 0), -EFAULT, "setitimer(ITIMER_VIRTUAL) from a bad pointer is EFAULT");
+    expect(sys2(NR_getitimer, ITIMER_PROF, 16), -EFAULT, "getitimer(ITIMER_PROF) to a bad pointer is EFAULT");
+}
+
+/* clock_getcpuclockid(pid)'s clock, and pthread_getcpuclockid()'s of thread @p tid */
+static long proc_clock(long pid) { return (~pid << 3) | 2; }
+static long thread_clock(long tid) { return (~tid << 3) | 6; }
+
+static void cpu_posix_timer_checks(void)
+{
+    int id = -1, idn = -1, idt = -1, ido = -1, idb = -1;
+    struct sigev ev = {77, SIGUSR1, SIGEV_SIGNAL, 0, {0}};
+    handle(SIGUSR1, on_sig), handle(SIGUSR2, on_sig);
+    reset_hits();
+    expect(tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id), 0, "timer_create(CLOCK_PROCESS_CPUTIME_ID)");
+    long c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    expect(tset(id, 0, 30 * MS, 0, 0), 0, "timer_settime: 30 ms of CPU");
+    sleep_ns(60 * MS);
+    expect(hits[SIGUSR1], 0, "sleeping 60 ms: no signal");
+    within(left(id), 10 * MS, 30 * MS, "timer_gettime: 10 to 30 ms left");
+    expect(spin_hits(SIGUSR1, 1), 1, "spinning: the signal");
+    within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 30 * MS, 2000 * MS, "once the CPU time reached it");
+    expect(last_code, SI_TIMER, "si_code SI_TIMER");
+    expect(last_value, 77, "si_value the sigevent's");
+    expect(left(id), 0, "nothing left after it fired");
+    /* TIMER_ABSTIME: a time on the CPU clock itself. */
+    reset_hits();
+    expect(tset(id, TIMER_ABSTIME, now_ns(CLOCK_PROCESS_CPUTIME_ID) + 20 * MS, 0, 0), 0,
+           "TIMER_ABSTIME: the CPU clock now + 20 ms");
+    within(left(id), 1, 20 * MS, "at most 20 ms left");
+    expect(spin_hits(SIGUSR1, 1), 1, "spinning: the signal");
+    reset_hits();
+    expect(tset(id, TIMER_ABSTIME, 1, 0, 0), 0, "TIMER_ABSTIME: a CPU time long past");
+    expect(wait_hits(SIGUSR1, 1), 1, "fires at once");
+    /* A period, with its signals blocked meanwhile: overruns. */
+    reset_hits();
+    procmask(SIG_BLOCK, BIT(SIGUSR1));
+    expect(tset(id, 0, 5 * MS, 5 * MS, 0), 0, "every 5 ms of CPU, the signal blocked");
+    long until = now_ns(CLOCK_PROCESS_CPUTIME_ID) + 60 * MS;
+    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < until)
+        for (volatile int i = 0; i < 20000; i++)
+            ;
+    timer_in_handler = id, first_seen = 0;
+    procmask(SIG_UNBLOCK, BIT(SIGUSR1));
+    expect(hits[SIGUSR1], 1, "spinning 60 ms: one signal, once unblocked");
+    within(first_overrun, 5, 14, "its si_overrun: the periods missed");
+    expect(first_getoverrun, first_overrun, "timer_getoverrun in the handler: the same");
+    timer_in_handler = -1;
+    within(left(id), 1, 5 * MS, "at most a period left");
+    expect(sys1(NR_timer_delete, id), 0, "timer_delete");
+    /* SIGEV_NONE: only the time left tells. */
+    struct sigev en = {0, 0, SIGEV_NONE, 0, {0}};
+    expect(tcreate(CLOCK_PROCESS_CPUTIME_ID, &en, &idn), 0, "timer_create(CLOCK_PROCESS_CPUTIME_ID, SIGEV_NONE)");
+    tset(idn, 0, 20 * MS, 0, 0);
+    until = now_ns(CLOCK_PROCESS_CPUTIME_ID) + 10 * MS;
+    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < until)
+        ;
+    within(left(idn), 1, 10 * MS, "SIGEV_NONE: 10 ms of CPU later, at most 10 ms left");
+    until = now_ns(CLOCK_PROCESS_CPUTIME_ID) + 40 * MS;
+    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < until)
+        ;
+    expect(left(idn), 0, "and 40 ms later none");
+    sys1(NR_timer_delete, idn);
+    /* The thread's own clock, its signal to the thread. */
+    reset_hits();
+    long tid = sys1(NR_gettid, 0);
+    struct sigev et = {5, SIGUSR2, SIGEV_THREAD_ID, (int)tid, {0}};
+    expect(tcreate(CLOCK_THREAD_CPUTIME_ID, &et, &idt), 0, "timer_create(CLOCK_THREAD_CPUTIME_ID, SIGEV_THREAD_ID)");
+    tset(idt, 0, 20 * MS, 0, 0);
+    sleep_ns(40 * MS);
+    expect(hits[SIGUSR2], 0, "sleeping 40 ms: no signal");
+    expect(spin_hits(SIGUSR2, 1), 1, "spinning: the signal");
+    expect(last_value, 5, "its si_value");
+    sys1(NR_timer_delete, idt);
+    /* clock_getcpuclockid()'s and pthread_getcpuclockid()'s clocks. */
+    long pid = sys1(NR_getpid, 0);
+    expect(tcreate(proc_clock(pid), &ev, &idb), 0, "timer_create(clock_getcpuclockid(own pid))");
+    sys1(NR_timer_delete, idb);
+    expect(tcreate(proc_clock(0), &ev, &idb), 0, "timer_create(clock_getcpuclockid(0))");
+    sys1(NR_timer_delete, idb);
+    expect(tcreate(thread_clock(tid), &ev, &idb), 0, "timer_create(pthread_getcpuclockid(own thread))");
+    sys1(NR_timer_delete, idb);
+    expect(tcreate(proc_clock(0x3ffffff0), &ev, &idb), -EINVAL, "timer_create(the clock of no process): EINVAL");
+    /* Another process's clock: a child that spins; the signal comes here. */
+    reset_hits();
+    long child = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0) {
+        long end = now_ns(CLOCK_MONOTONIC) + 3000 * MS;
+        while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < 200 * MS && now_ns(CLOCK_MONOTONIC) < end)
+            for (volatile int i = 0; i < 20000; i++)
+                ;
+        uexit(0);
+    }
+    expect(tcreate(proc_clock(child), &ev, &ido), 0, "timer_create(a child's CPU clock)");
+    expect(tcreate(thread_clock(child), &ev, &idb), -EINVAL, "timer_create(its thread's clock: not one of ours): EINVAL");
+    expect(tset(ido, 0, 30 * MS, 0, 0), 0, "30 ms of its CPU time");
+    expect(wait_hits(SIGUSR1, 1), 1, "the child spins, this process sleeps: the signal comes here");
+    expect(wait_child(child), 0, "the child exited 0");
+    sys1(NR_timer_delete, ido);
+}
+
 /* ---- fork and execve ---- */
 
 static const char *self_path;
@@ -682,6 +862,9 @@ static int exec_child(const char *ids)
         r |= 1;
     if (sys2(NR_timer_gettime, uatol(ids), (long)&t) != -EINVAL)
         r |= 2;
+    sys2(NR_getitimer, ITIMER_VIRTUAL, (long)&v);
+    if (us(v.value) < 1000000 || us(v.value) > 10010000)
+        r |= 4;
     return r;
 }
 
@@ -692,6 +875,9 @@ static void fork_exec_checks(int exec_too, char **envp)
     tcreate(CLOCK_MONOTONIC, &ev, &id);
     tset(id, 0, 10000 * MS, 0, 0);
     setitv(10000000, 0, 0);
+    struct itv cpu = {{15, 0}, {10, 0}}; /* fork/13-1's */
+    sys3(NR_setitimer, ITIMER_VIRTUAL, (long)&cpu, 0);
+    sys3(NR_setitimer, ITIMER_PROF, (long)&cpu, 0);
     long pid = sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
     if (pid == 0) {
         struct itv v;
@@ -701,11 +887,19 @@ static void fork_exec_checks(int exec_too, char **envp)
             r |= 1;
         if (sys2(NR_timer_gettime, id, (long)&t) != -EINVAL)
             r |= 2;
+        for (int which = ITIMER_VIRTUAL; which <= ITIMER_PROF; which++)
+            if (sys2(NR_getitimer, which, (long)&v) != 0 || us(v.value) + us(v.interval) != 0)
+                r |= 4;
         uexit(r);
     }
     long st = wait_child(pid);
     expect(st & 0x100, 0, "fork's child has no interval timer");
     expect(st & 0x200, 0, "fork's child has no POSIX timer");
+    expect(st & 0x400, 0, "fork's child has no ITIMER_VIRTUAL or ITIMER_PROF (fork/13-1)");
+    struct itv pv;
+    sys2(NR_getitimer, ITIMER_PROF, (long)&pv);
+    within(us(pv.value), 9000000, 10010000, "the parent's ITIMER_PROF still runs");
+    expect(us(pv.interval), 15000000, "with its interval");
     expect(st, 0, "fork's child exited 0");
     within(left(id), 9000 * MS, 10000 * MS, "the parent's timer still runs");
     if (exec_too) {
@@ -715,6 +909,8 @@ static void fork_exec_checks(int exec_too, char **envp)
             tcreate(CLOCK_MONOTONIC, &ev, &mine);
             tset(mine, 0, 10000 * MS, 0, 0);
             setitv(10000000, 0, 0);
+            struct itv cpu = {{0, 0}, {10, 0}};
+            sys3(NR_setitimer, ITIMER_VIRTUAL, (long)&cpu, 0);
             char idtext[16], *p = idtext + sizeof idtext;
             unsigned long u = (unsigned long)mine;
             *--p = 0;
@@ -727,10 +923,14 @@ static void fork_exec_checks(int exec_too, char **envp)
         }
         st = wait_child(pid);
         expect(st & 0x100, 0, "execve keeps the interval timer");
+        expect(st & 0x400, 0, "execve keeps ITIMER_VIRTUAL");
         expect(st & 0x200, 0, "execve drops the POSIX timers");
         expect(st, 0, "the program execve ran exited 0");
     }
     setitv(0, 0, 0);
+    cpu = (struct itv){{0, 0}, {0, 0}};
+    sys3(NR_setitimer, ITIMER_VIRTUAL, (long)&cpu, 0);
+    sys3(NR_setitimer, ITIMER_PROF, (long)&cpu, 0);
     sys1(NR_timer_delete, id);
     /* Processes that end with timers armed: the kernel frees them. */
     for (int i = 0; i < 8; i++) {
@@ -742,6 +942,11 @@ static void fork_exec_checks(int exec_too, char **envp)
                 tset(t, 0, MS, 100000, 0);
             }
             setitv(1000, 1000, 0);
+            struct itv c = {{0, 1000}, {0, 1000}};
+            sys3(NR_setitimer, ITIMER_PROF, (long)&c, 0);
+            int t = -1;
+            tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &t);
+            tset(t, 0, MS, 100000, 0);
             uexit(0);
         }
         wait_child(pid);
@@ -997,6 +1202,8 @@ int main(int argc, char **argv, char **envp)
     posix_timer_checks();
     thread_checks();
     timerfd_checks();
+    cpu_itimer_checks();
+    cpu_posix_timer_checks();
     fork_exec_checks(!(argc > 1 && ustreq(argv[1], "noexec")), envp);
     segv_checks();
     futex_checks();

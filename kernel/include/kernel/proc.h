@@ -226,6 +226,14 @@ int proc_wait(int pid);
  */
 int proc_cpu_ns(int pid, int thread, uint64_t *ns);
 
+/**
+ * @brief proc_cpu_ns() for @p me rather than the caller, from any context
+ *        (a timer's callback): process @p pid's clock (0: @p me's), or with
+ *        @p thread, thread @p pid's, which must be one of @p me's (no 0).
+ * @return 0 with *@p ns set, or -EINVAL for no such process or thread
+ */
+int proc_cpu_ns_of(struct proc *me, int pid, int thread, uint64_t *ns);
+
 /** @brief The caller's CPU time (its threads', the ended ones' too) and
  *         its reaped children's (theirs included), for times() and getrusage(). */
 void proc_cpu_times(uint64_t *self_ns, uint64_t *children_ns);
