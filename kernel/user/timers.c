@@ -30,9 +30,9 @@
  * The scheduler, tickless, has no tick to check them from, and a thread
  * spinning alone on its CPU is switched never; polling costs nothing
  * while no such timer is armed, and a spinning process gets its signal
- * within TIMER_MIN_PERIOD_NS of the deadline. A clock that stood still
- * since the last poll (its threads sleep) doubles the wait, up to
- * CPU_POLL_MAX_NS, the lateness bound once they run again. The kernel
+ * within TIMER_MIN_PERIOD_NS of the deadline. A clock that gained less
+ * than half the last wait (its threads mostly sleep) doubles the wait, up
+ * to CPU_POLL_MAX_NS, the lateness bound once they run again. The kernel
  * does not tell a thread's time in user mode from its time in the kernel
  * (rusage.c), so ITIMER_VIRTUAL and ITIMER_PROF count the same time.
  */
