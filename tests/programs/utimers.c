@@ -697,12 +697,12 @@ static void cpu_itimer_checks(void)
     static const int signo[3] = {0, SIGVTALRM, SIGPROF};
     static const char *const name[3][6] = {
         {0},
-        {"getitimer(ITIMER_VIRTUAL): none yet", "setitimer(ITIMER_VIRTUAL, 30 ms CPU)",
-         "sleeping 60 ms: no SIGVTALRM (CPU time, not wall)", "and getitimer: 10 to 40 ms left",
-         "spinning in user mode: SIGVTALRM", "once the process's CPU time reached about 30 ms"},
-        {"getitimer(ITIMER_PROF): none yet", "setitimer(ITIMER_PROF, 30 ms CPU)",
-         "sleeping 60 ms: no SIGPROF (CPU time, not wall)", "and getitimer: 10 to 40 ms left",
-         "spinning in user mode: SIGPROF", "once the process's CPU time reached about 30 ms"},
+        {"getitimer(ITIMER_VIRTUAL): none yet", "setitimer(ITIMER_VIRTUAL, 100 ms CPU)",
+         "sleeping 60 ms: no SIGVTALRM (CPU time, not wall)", "and getitimer: 50 to 110 ms left",
+         "spinning in user mode: SIGVTALRM", "once the process's CPU time reached about 100 ms"},
+        {"getitimer(ITIMER_PROF): none yet", "setitimer(ITIMER_PROF, 100 ms CPU)",
+         "sleeping 60 ms: no SIGPROF (CPU time, not wall)", "and getitimer: 50 to 110 ms left",
+         "spinning in user mode: SIGPROF", "once the process's CPU time reached about 100 ms"},
     };
     struct itv v, old;
     handle(SIGVTALRM, on_sig), handle(SIGPROF, on_sig);
@@ -710,15 +710,17 @@ static void cpu_itimer_checks(void)
         reset_hits();
         expect(getit(w, &v) == 0 && us(v.value) == 0 && us(v.interval) == 0, 1, name[w][0]);
         long c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
-        expect(setit(w, 30000, 0, &old), 0, name[w][1]);
+        /* Times with room for a host that stalls the emulated CPU some ms: to a
+         * process that time is CPU time. */
+        expect(setit(w, 100000, 0, &old), 0, name[w][1]);
         sleep_ns(60 * MS);
         expect(hits[signo[w]], 0, name[w][2]);
         getit(w, &v);
         /* Linux adds a tick (up to 10 ms) to a CPU-time interval timer's value. */
-        within(us(v.value), 10000, 40000, name[w][3]);
+        within(us(v.value), 50000, 110000, name[w][3]);
         expect(spin_hits(signo[w], 1), 1, name[w][4]);
         /* Linux charges these timers by sampling at ticks: some ms early. */
-        within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 20 * MS, 2000 * MS, name[w][5]);
+        within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 90 * MS, 2000 * MS, name[w][5]);
         expect(last_code, SI_KERNEL, "its si_code: SI_KERNEL");
         getit(w, &v);
         expect(us(v.value), 0, "getitimer after it fired: nothing left");
@@ -754,12 +756,12 @@ static void cpu_posix_timer_checks(void)
     reset_hits();
     expect(tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id), 0, "timer_create(CLOCK_PROCESS_CPUTIME_ID)");
     long c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
-    expect(tset(id, 0, 30 * MS, 0, 0), 0, "timer_settime: 30 ms of CPU");
+    expect(tset(id, 0, 100 * MS, 0, 0), 0, "timer_settime: 100 ms of CPU");
     sleep_ns(60 * MS);
     expect(hits[SIGUSR1], 0, "sleeping 60 ms: no signal");
-    within(left(id), 10 * MS, 30 * MS, "timer_gettime: 10 to 30 ms left");
+    within(left(id), 50 * MS, 100 * MS, "timer_gettime: 50 to 100 ms left");
     expect(spin_hits(SIGUSR1, 1), 1, "spinning: the signal");
-    within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 30 * MS, 2000 * MS, "once the CPU time reached it");
+    within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 100 * MS, 2000 * MS, "once the CPU time reached it");
     expect(last_code, SI_TIMER, "si_code SI_TIMER");
     expect(last_value, 77, "si_value the sigevent's");
     expect(left(id), 0, "nothing left after it fired");
@@ -783,7 +785,7 @@ static void cpu_posix_timer_checks(void)
     timer_in_handler = id, first_seen = 0;
     procmask(SIG_UNBLOCK, BIT(SIGUSR1));
     expect(hits[SIGUSR1], 1, "spinning 60 ms: one signal, once unblocked");
-    within(first_overrun, 5, 14, "its si_overrun: the periods missed");
+    within(first_overrun, 5, 20, "its si_overrun: the periods missed");
     expect(first_getoverrun, first_overrun, "timer_getoverrun in the handler: the same");
     timer_in_handler = -1;
     within(left(id), 1, 5 * MS, "at most a period left");
@@ -791,22 +793,26 @@ static void cpu_posix_timer_checks(void)
     /* SIGEV_NONE: only the time left tells. */
     struct sigev en = {0, 0, SIGEV_NONE, 0, {0}};
     expect(tcreate(CLOCK_PROCESS_CPUTIME_ID, &en, &idn), 0, "timer_create(CLOCK_PROCESS_CPUTIME_ID, SIGEV_NONE)");
-    tset(idn, 0, 20 * MS, 0, 0);
-    until = now_ns(CLOCK_PROCESS_CPUTIME_ID) + 10 * MS;
-    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < until)
+    long set = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    tset(idn, 0, 100 * MS, 0, 0);
+    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < set + 10 * MS)
         ;
-    within(left(idn), 1, 10 * MS, "SIGEV_NONE: 10 ms of CPU later, at most 10 ms left");
-    until = now_ns(CLOCK_PROCESS_CPUTIME_ID) + 40 * MS;
-    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < until)
+    within(left(idn), 1, 90 * MS, "SIGEV_NONE: 10 ms of CPU later, at most 90 ms left");
+    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < set + 130 * MS)
         ;
-    expect(left(idn), 0, "and 40 ms later none");
+    /* Due, not yet seen (1 ns) for as long as a loaded host keeps the
+     * kernel's look at the clock from running: 2 s at most. */
+    long end = now_ns(CLOCK_MONOTONIC) + 2000 * MS;
+    while (left(idn) == 1 && now_ns(CLOCK_MONOTONIC) < end)
+        ;
+    expect(left(idn), 0, "and once 130 ms passed none");
     sys1(NR_timer_delete, idn);
     /* The thread's own clock, its signal to the thread. */
     reset_hits();
     long tid = sys1(NR_gettid, 0);
     struct sigev et = {5, SIGUSR2, SIGEV_THREAD_ID, (int)tid, {0}};
     expect(tcreate(CLOCK_THREAD_CPUTIME_ID, &et, &idt), 0, "timer_create(CLOCK_THREAD_CPUTIME_ID, SIGEV_THREAD_ID)");
-    tset(idt, 0, 20 * MS, 0, 0);
+    tset(idt, 0, 100 * MS, 0, 0);
     sleep_ns(40 * MS);
     expect(hits[SIGUSR2], 0, "sleeping 40 ms: no signal");
     expect(spin_hits(SIGUSR2, 1), 1, "spinning: the signal");
