@@ -89,8 +89,8 @@ static const struct call calls[] = {
     C(geteuid, 1, ""), C(getgid, 1, ""), C(getegid, 1, ""),
     C(set_tid_address, 1, "p"), C(uname, 1, "p"), C(brk, 2, "a"),
     {NR_mmap, 4, 'M', "mmap", "alEXfi"}, {NR_munmap, 3, 'M', "munmap", "al"},
-    {NR_mprotect, 3, 'M', "mprotect", "alE"}, C(clock_gettime, 2, "bp"),
-    C(nanosleep, 1, "tp"), C(clock_nanosleep, 1, "bFtp"),
+    {NR_mprotect, 3, 'M', "mprotect", "alE"}, C(clock_gettime, 2, "9p"),
+    C(nanosleep, 1, "tp"), C(clock_nanosleep, 1, "9Ftp"),
     C(sched_yield, 1, ""), C(kill, 1, "Pk"), C(getrandom, 2, "pnF"),
     {NR_clone, 1, 'F', "clone", "cappp"}, C(execve, 1, "rAA"), C(wait4, 2, "ipWp"),
     C(rt_sigaction, 3, "kGpz"), C(rt_sigprocmask, 3, "iBpz"),
@@ -99,8 +99,8 @@ static const struct call calls[] = {
     C(prlimit64, 1, "Pipp"), C(set_robust_list, 1, "pn"), C(prctl, 2, "Rpii"),
     C(sysinfo, 1, "p"), C(setpgid, 1, "Pi"), C(getpgid, 1, "i"),
     C(getsid, 1, "i"), C(setsid, 1, ""), C(futex, 2, "piitpi"),
-    C(clock_getres, 1, "bp"), C(getitimer, 1, "ip"), C(setitimer, 2, "iVp"),
-    C(timer_create, 2, "bep"), C(timer_settime, 2, "QFVp"), C(timer_gettime, 1, "Qp"),
+    C(clock_getres, 1, "9p"), C(getitimer, 1, "ip"), C(setitimer, 2, "iVp"),
+    C(timer_create, 2, "9ep"), C(timer_settime, 2, "QFVp"), C(timer_gettime, 1, "Qp"),
     C(timer_getoverrun, 1, "Q"), C(timer_delete, 1, "Q"),
     C(timerfd_create, 1, "iO"), C(timerfd_settime, 2, "fFVp"), C(timerfd_gettime, 1, "fp"),
     C(waitid, 2, "wPpKp"), C(rt_sigqueueinfo, 1, "PkU"), C(rt_tgsigqueueinfo, 1, "PPkU"),
@@ -475,7 +475,7 @@ static long arg(char kind, int k)
             w[-i] = 0;
         return (long)(w - 8);
     case 'j': return pick(4) ? arg('t', k) : 0; /* an absolute timeout, or none (a wait a poke ends) */
-    case 'b': /* a clock: the fixed ones, the CPU-time ones, a process's or thread's CPU clock */
+    case '9': /* a clock: the fixed ones, the CPU-time ones, a process's or thread's CPU clock */
         if (!pick(4))
             return (long)(~(unsigned long)pid() << 3 | (unsigned long)pick(8));
         FROM(0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 10, 12, -2, -6, -3, -5);
