@@ -58,29 +58,37 @@ static unsigned tfd_dev;
 static const struct inode_ops tfd_iops = {0};
 static const struct file_ops tfd_ops;
 
+/* Count @p t's expiries up to @p now and re-arm a period (lock held). Run
+ * by the timer's callback and by read and poll too: a callback queued on a
+ * CPU whose vCPU the host has not run yet must not hide an expiry a reader
+ * on another CPU can already see on the clock. */
+static void tfd_expire_locked(struct tfd *t, uint64_t now)
+{
+    if (!t->expires || t->expires > now)
+        return;
+    uint64_t n = 1;
+    if (t->interval) {
+        uint64_t next = t->expires + t->interval;
+        if (next < now + TFD_MIN_PERIOD_NS) {
+            uint64_t skip = (now + TFD_MIN_PERIOD_NS - next + t->interval - 1) / t->interval;
+            n += skip;
+            next += skip * t->interval;
+        }
+        t->expires = next;
+        ktimer_arm(&t->kt, next);
+    } else {
+        t->expires = 0;
+    }
+    t->ticks += n;
+    wq_wake_all_locked(&t->wq);
+}
+
 static void tfd_fire(struct ktimer *kt, void *arg)
 {
     (void)kt;
     struct tfd *t = arg;
     irqflags_t f = spin_lock_irqsave(&t->wq.lock);
-    uint64_t now = hal_time_ns();
-    if (t->expires && t->expires <= now) {
-        uint64_t n = 1;
-        if (t->interval) {
-            uint64_t next = t->expires + t->interval;
-            if (next < now + TFD_MIN_PERIOD_NS) {
-                uint64_t skip = (now + TFD_MIN_PERIOD_NS - next + t->interval - 1) / t->interval;
-                n += skip;
-                next += skip * t->interval;
-            }
-            t->expires = next;
-            ktimer_arm(&t->kt, next);
-        } else {
-            t->expires = 0;
-        }
-        t->ticks += n;
-        wq_wake_all_locked(&t->wq);
-    }
+    tfd_expire_locked(t, hal_time_ns());
     spin_unlock_irqrestore(&t->wq.lock, f);
 }
 
@@ -98,6 +106,7 @@ static long tfd_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *
         if (sig)
             wait_set_add(&ws, sig);
         irqflags_t fl = spin_lock_irqsave(&t->wq.lock);
+        tfd_expire_locked(t, hal_time_ns());
         uint64_t ticks = t->ticks;
         t->ticks = 0;
         spin_unlock_irqrestore(&t->wq.lock, fl);
@@ -130,6 +139,7 @@ static unsigned tfd_poll(struct file *f, struct wait_set *ws)
     if (ws)
         wait_set_add(ws, &t->wq);
     irqflags_t fl = spin_lock_irqsave(&t->wq.lock);
+    tfd_expire_locked(t, hal_time_ns());
     unsigned ev = t->ticks ? POLLIN | POLLRDNORM : 0;
     spin_unlock_irqrestore(&t->wq.lock, fl);
     return ev;
