@@ -166,6 +166,31 @@ static long sys_close(const uint64_t a[6])
     return e;
 }
 
+#define CLOSE_RANGE_UNSHARE 2
+#define CLOSE_RANGE_CLOEXEC 4
+
+/* close_range(first, last, flags): every open descriptor in [first, last]
+ * closed (as close(), record locks too), or marked close-on-exec with
+ * CLOSE_RANGE_CLOEXEC. CLOSE_RANGE_UNSHARE is taken but changes nothing:
+ * a process's threads share its one table (docs/user-mode.md). */
+static long sys_close_range(const uint64_t a[6])
+{
+    unsigned first = (unsigned)a[0], last = (unsigned)a[1], flags = (unsigned)a[2];
+    if ((a[2] & ~(uint64_t)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) || first > last)
+        return -EINVAL;
+    struct fdtable *t = fs()->fds;
+    for (int fd = first > INT32_MAX ? -1 : fd_next(t, (int)first); fd >= 0 && (unsigned)fd <= last;
+         fd = fd == INT32_MAX ? -1 : fd_next(t, fd + 1)) {
+        if (flags & CLOSE_RANGE_CLOEXEC) {
+            fd_cloexec(t, fd, 1);
+        } else {
+            uint64_t c[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
+            sys_close(c);
+        }
+    }
+    return 0;
+}
+
 /* ---- read and write ---- */
 
 /* read, write, pread64, pwrite64: a[1] the buffer, a[2] its bytes, at the
@@ -913,6 +938,22 @@ static long fsync_op(struct file *f, const uint64_t a[6])
 
 static long sys_fsync(const uint64_t a[6]) { return on_fd(a, fsync_op); }
 
+#define POSIX_FADV_NOREUSE 5 /* the highest advice */
+
+/* fadvise64(fd, offset, len, advice): advice the page cache has no use
+ * for, taken after Linux's checks (a pipe ESPIPE, a negative length or an
+ * unknown advice EINVAL, an O_PATH descriptor EBADF). */
+static long fadvise_op(struct file *f, const uint64_t a[6])
+{
+    if (f->flags & O_PATH)
+        return -EBADF;
+    if ((f->inode->mode & S_IFMT) == S_IFIFO)
+        return -ESPIPE;
+    return (int64_t)a[2] < 0 || a[3] > POSIX_FADV_NOREUSE ? -EINVAL : 0;
+}
+
+static long sys_fadvise64(const uint64_t a[6]) { return on_fd(a, fadvise_op); }
+
 /* ---- descriptors ---- */
 
 /* The new descriptor takes a reference of its own (file_get()), which
@@ -1205,7 +1246,7 @@ const struct sysent sys_fs_table[] = {
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),
     SYSENT(fchown), SYSENT(utimensat), SYSENT(ftruncate), SYSENT(truncate), SYSENT(sync),
     SYSENT(fsync), {SYSNR_fdatasync, sys_fsync, "fdatasync"}, SYSENT(syncfs), SYSENT(dup), SYSENT(dup3), SYSENT(fcntl),
-    SYSENT(ioctl), SYSENT(pipe2),
+    SYSENT(ioctl), SYSENT(pipe2), SYSENT(close_range), SYSENT(fadvise64),
 #ifdef SYSNR_renameat
     SYSENT(renameat),
 #endif

@@ -1,6 +1,7 @@
 /*
  * sched_calls.c: the scheduling-policy calls (sched_setscheduler and its
- * family) and the memory-locking ones (mlock and its family).
+ * family), CPU affinity (sched_getaffinity, sched_setaffinity, getcpu) and
+ * the memory-locking calls (mlock and its family).
  *
  * Policies are per thread, as on Linux, and mean what they say to the
  * scheduler (kernel/sched.h): SCHED_OTHER and SCHED_BATCH run at
@@ -11,9 +12,13 @@
  * SCHED_SLICE_NS turns. A new thread or process takes its creator's
  * policy, SCHED_OTHER where SCHED_RESET_ON_FORK is set.
  *
- * Memory is never paged out here, so the locking calls only check what
- * Linux checks (flags, ranges that must be mapped, RLIMIT_MEMLOCK for
- * unprivileged callers) and succeed.
+ * Memory is never paged out here; the locking calls keep the lock on the
+ * regions (what msync(MS_INVALIDATE) and /proc's VmLck see), make locked
+ * pages present, and check what Linux checks (flags, ranges that must be
+ * mapped, RLIMIT_MEMLOCK for unprivileged callers).
+ *
+ * Affinity is the scheduler's own mask (thread_set_affinity()), Linux's
+ * CPU numbers being the CPU indexes.
  */
 #include "sys.h"
 #include "uspace.h"
@@ -192,6 +197,76 @@ static long sys_sched_rr_get_interval(const uint64_t a[6])
     return copy_to_user((void *)(uintptr_t)a[1], ts, sizeof ts) ? -EFAULT : 0;
 }
 
+/* ---- CPU affinity ---- */
+
+/* Linux's CPU numbers are the CPU indexes (struct cpu), so a mask of up to
+ * 32 CPUs, in one 8-byte word as Linux's unsigned longs hold it. */
+#define AFFINITY_BYTES 8
+
+/* The scheduler thread of user thread @p tid, and whether the caller may
+ * change it (Linux: the same effective uid as its real or effective, or root). */
+struct affreq {
+    int sched_tid, may_set;
+};
+
+static int aff_locked(struct proc *p, struct uthread *u, void *arg)
+{
+    struct affreq *r = arg;
+    const struct cred *me = &proc_current()->fs.cred, *them = &p->fs.cred;
+    r->sched_tid = u->sched_tid;
+    r->may_set = me->euid == 0 || me->euid == them->euid || me->euid == them->uid;
+    return 0;
+}
+
+/* sched_getaffinity(pid, len, mask): the bytes written (8), the CPUs the
+ * thread may run on that run threads. len a whole number of 8-byte words
+ * holding every CPU, as Linux wants; an unknown or negative pid ESRCH. */
+static long sys_sched_getaffinity(const uint64_t a[6])
+{
+    uint64_t len = a[1];
+    if (len < AFFINITY_BYTES || (len & (AFFINITY_BYTES - 1)))
+        return -EINVAL;
+    struct affreq r;
+    int e = (int)a[0] < 0 ? -ESRCH : proc_with_thread((int)a[0], aff_locked, &r);
+    struct thread_info ti;
+    if (!e)
+        e = thread_info_of(r.sched_tid, &ti);
+    if (e)
+        return e;
+    uint64_t mask = ti.affinity & sched_cpu_mask();
+    return copy_to_user((void *)(uintptr_t)a[2], &mask, sizeof mask) ? -EFAULT : AFFINITY_BYTES;
+}
+
+/* sched_setaffinity(pid, len, mask): as many bytes of the mask as given
+ * (bits of CPUs that do not exist ignored); EINVAL if it leaves no CPU
+ * that runs threads. */
+static long sys_sched_setaffinity(const uint64_t a[6])
+{
+    uint64_t mask = 0, len = a[1] < AFFINITY_BYTES ? a[1] : AFFINITY_BYTES;
+    if (copy_from_user(&mask, (const void *)(uintptr_t)a[2], len))
+        return -EFAULT;
+    struct affreq r;
+    int e = (int)a[0] < 0 ? -ESRCH : proc_with_thread((int)a[0], aff_locked, &r);
+    if (e)
+        return e;
+    if (!r.may_set)
+        return -EPERM;
+    uint32_t cpus = (uint32_t)(mask & sched_cpu_mask());
+    return cpus ? thread_set_affinity(r.sched_tid, cpus) : -EINVAL;
+}
+
+/* getcpu(cpu, node, cache): the CPU the caller runs on (it may have moved
+ * by the time it looks: as anywhere), node 0; either pointer may be NULL. */
+static long sys_getcpu(const uint64_t a[6])
+{
+    unsigned cpu = this_cpu()->index, node = 0;
+    if (a[0] && copy_to_user((void *)(uintptr_t)a[0], &cpu, sizeof cpu))
+        return -EFAULT;
+    if (a[1] && copy_to_user((void *)(uintptr_t)a[1], &node, sizeof node))
+        return -EFAULT;
+    return 0;
+}
+
 /* ---- memory locking ---- */
 
 #define MLOCK_ONFAULT 1
@@ -285,7 +360,8 @@ const struct sysent sys_sched_table[] = {
     SYSENT(sched_setscheduler), SYSENT(sched_setparam), SYSENT(sched_getscheduler),
     SYSENT(sched_getparam), SYSENT(sched_get_priority_max), SYSENT(sched_get_priority_min),
     SYSENT(sched_rr_get_interval), SYSENT(mlock), SYSENT(mlock2), SYSENT(munlock),
-    SYSENT(mlockall), SYSENT(munlockall),
+    SYSENT(mlockall), SYSENT(munlockall), SYSENT(sched_getaffinity), SYSENT(sched_setaffinity),
+    SYSENT(getcpu),
 };
 
 const unsigned sys_sched_count = sizeof sys_sched_table / sizeof sys_sched_table[0];

@@ -450,25 +450,66 @@ static long sys_mprotect(const uint64_t a[6])
 /* Resource limits: Linux's defaults, kept per process (fork inherits
  * them); RLIMIT_NOFILE, RLIMIT_STACK, RLIMIT_AS, RLIMIT_NPROC (processes
  * alive in all, here), RLIMIT_SIGPENDING and RLIMIT_MSGQUEUE mean something. */
-static long sys_prlimit64(const uint64_t a[6])
+#define NR_OPEN_MAX 1048576 /* Linux's fs.nr_open: RLIMIT_NOFILE's ceiling */
+
+/* What rlimit_locked() is to do, and its answer. */
+struct rlimreq {
+    unsigned res;
+    const struct rlimit_u *set; /* NULL: only read */
+    struct rlimit_u old;
+};
+
+/* Linux's rules: another process's limits only for a caller whose real,
+ * effective and saved ids all match its real ones (or root); a hard limit
+ * raised only by root (CAP_SYS_RESOURCE). */
+static int rlimit_locked(struct proc *p, struct uthread *u, void *arg)
 {
-    struct proc *p = proc_current();
-    unsigned res = (unsigned)a[1];
-    if (a[0] && (int)a[0] != p->pid)
-        return (int)a[0] < 0 ? -EINVAL : proc_state_of((int)a[0]) < 0 ? -ESRCH : -EPERM;
-    if (res >= RLIM_NLIMITS)
-        return -EINVAL;
-    struct rlimit_u n;
-    if (a[2] && copy_from_user(&n, (const void *)(uintptr_t)a[2], sizeof n))
-        return -EFAULT;
-    if (a[2] && n.cur > n.max)
-        return -EINVAL;
-    if (a[3] && copy_to_user((void *)(uintptr_t)a[3], &p->rlim[res], sizeof p->rlim[res]))
-        return -EFAULT;
-    if (a[2])
-        p->rlim[res] = n;
+    (void)u;
+    struct rlimreq *r = arg;
+    const struct cred *me = &proc_current()->fs.cred, *them = &p->fs.cred;
+    if (p != proc_current() && me->euid != 0 &&
+        (me->uid != them->uid || me->uid != them->euid || me->uid != them->suid || me->gid != them->gid ||
+         me->gid != them->egid || me->gid != them->sgid))
+        return -EPERM;
+    r->old = p->rlim[r->res];
+    if (r->set) {
+        if (r->set->max > r->old.max && me->euid != 0)
+            return -EPERM;
+        p->rlim[r->res] = *r->set;
+    }
     return 0;
 }
+
+/* prlimit64(pid, resource, new, old) and getrlimit/setrlimit: the new
+ * limit read first (EFAULT before EINVAL, as Linux), the old one written
+ * as it was before the new one was set. */
+static long rlimit_call(long pid, uint64_t res, uintptr_t new_u, uintptr_t old_u)
+{
+    struct rlimit_u n;
+    struct rlimreq r = {(unsigned)res, NULL, {0, 0}};
+    if (new_u) {
+        if (copy_from_user(&n, (const void *)new_u, sizeof n))
+            return -EFAULT;
+        r.set = &n;
+    }
+    if (res >= RLIM_NLIMITS || (new_u && n.cur > n.max))
+        return -EINVAL;
+    if (new_u && res == 7 /* RLIMIT_NOFILE */ && n.max > NR_OPEN_MAX)
+        return -EPERM;
+    int e = (int)pid < 0 ? -ESRCH : proc_with_thread((int)pid, rlimit_locked, &r);
+    if (e)
+        return e;
+    return old_u && copy_to_user((void *)old_u, &r.old, sizeof r.old) ? -EFAULT : 0;
+}
+
+static long sys_prlimit64(const uint64_t a[6]) { return rlimit_call((long)a[0], a[1], a[2], a[3]); }
+
+static long sys_getrlimit(const uint64_t a[6])
+{
+    return a[0] >= RLIM_NLIMITS ? -EINVAL : !a[1] ? -EFAULT : rlimit_call(0, a[0], 0, a[1]);
+}
+
+static long sys_setrlimit(const uint64_t a[6]) { return !a[1] ? -EFAULT : rlimit_call(0, a[0], a[1], 0); }
 
 #define MS_ASYNC 1
 #define MS_INVALIDATE 2
@@ -679,6 +720,39 @@ static long sys_set_robust_list(const uint64_t a[6])
     return 0;
 }
 
+/* get_robust_list(tid, head, len): another thread's only for the same
+ * user or root (Linux asks for ptrace's right to read it). */
+struct robreq {
+    uintptr_t head;
+    int may;
+};
+
+static int robust_locked(struct proc *p, struct uthread *u, void *arg)
+{
+    struct robreq *r = arg;
+    const struct cred *me = &proc_current()->fs.cred, *them = &p->fs.cred;
+    r->may = p == proc_current() || me->euid == 0 ||
+             (me->uid == them->uid && me->uid == them->euid && me->uid == them->suid && me->gid == them->gid &&
+              me->gid == them->egid && me->gid == them->sgid);
+    r->head = u->robust_list;
+    return 0;
+}
+
+static long sys_get_robust_list(const uint64_t a[6])
+{
+    struct robreq r;
+    int e = (int)a[0] < 0 ? -ESRCH : proc_with_thread((int)a[0], robust_locked, &r);
+    if (e)
+        return e;
+    if (!r.may)
+        return -EPERM;
+    uint64_t len = 24; /* sizeof(struct robust_list_head) */
+    if (copy_to_user((void *)(uintptr_t)a[2], &len, sizeof len) ||
+        copy_to_user((void *)(uintptr_t)a[1], &r.head, sizeof r.head))
+        return -EFAULT;
+    return 0;
+}
+
 /* prctl: the name (PR_SET_NAME, PR_GET_NAME) and the child subreaper
  * (its descendants' orphans become its children); nothing else yet. */
 #define PR_SET_NAME 15
@@ -826,7 +900,8 @@ static const struct sysent table[] = {
 #endif
     E(rt_sigaction), E(rt_sigprocmask), E(rt_sigpending), E(rt_sigsuspend), E(rt_sigreturn),
     E(rt_sigtimedwait), E(rt_sigqueueinfo), E(rt_tgsigqueueinfo),
-    E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(clock_nanosleep),
+    E(sigaltstack), E(tgkill), E(tkill), E(mprotect), E(prlimit64), E(getrlimit), E(setrlimit),
+    E(get_robust_list), E(clock_nanosleep),
     E(set_robust_list), E(prctl), E(sysinfo), E(setpgid), E(getpgid), E(getsid), E(setsid),
 #ifdef SYSNR_getpgrp
     E(getpgrp),

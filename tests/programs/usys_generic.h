@@ -157,3 +157,10 @@
 #define NR_mlockall 230
 #define NR_munlockall 231
 #define NR_mlock2 284
+#define NR_getrlimit 163
+#define NR_setrlimit 164
+#define NR_sched_getaffinity 123
+#define NR_getcpu 168
+#define NR_close_range 436
+#define NR_fadvise64 223
+#define NR_get_robust_list 100

@@ -294,6 +294,14 @@ qemu_test(user_sysv_shm --image ${IMG}
   --send "run /bin/usysv" --send "mem" --send "poweroff 7"
   --expect "^usysv: 0 failed\\n\\[exit 0\\]$" --expect "^user pages: 0 "
   --reject "PANIC|^FAIL" --status ${EXIT7})
+# Resource limits, CPU affinity, close_range, fadvise64, get_robust_list
+# (tests/programs/ulimits.c, judged by Linux too: linux_ulimits), with two
+# CPUs so that a thread pinned to one is seen running there. In the initrd
+# only.
+qemu_test(user_limits --image ${IMG} --env SMP=2
+  --send "run /bin/ulimits" --send "poweroff 7"
+  --expect "^ulimits: 0 failed\\n\\[exit 0\\]$"
+  --reject "PANIC|^FAIL" --status ${EXIT7})
 # Scheduling policies and memory locking (tests/programs/usched.c, judged
 # by Linux too: linux_usched): the calls and their errors, and what the
 # real-time policies mean on the one CPU: a more urgent SCHED_FIFO child

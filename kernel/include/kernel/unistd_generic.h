@@ -188,6 +188,14 @@ struct linux_stat {
 #define SYSNR_mlockall 230
 #define SYSNR_munlockall 231
 #define SYSNR_mlock2 284
+#define SYSNR_sched_setaffinity 122
+#define SYSNR_sched_getaffinity 123
+#define SYSNR_getcpu 168
+#define SYSNR_getrlimit 163
+#define SYSNR_setrlimit 164
+#define SYSNR_close_range 436
+#define SYSNR_fadvise64 223
+#define SYSNR_get_robust_list 100
 /** @endcond */
 
 #endif

@@ -216,6 +216,14 @@ struct linux_stat {
 #define SYSNR_mlockall 151
 #define SYSNR_munlockall 152
 #define SYSNR_mlock2 325
+#define SYSNR_sched_setaffinity 203
+#define SYSNR_sched_getaffinity 204
+#define SYSNR_getcpu 309
+#define SYSNR_getrlimit 97
+#define SYSNR_setrlimit 160
+#define SYSNR_close_range 436
+#define SYSNR_fadvise64 221
+#define SYSNR_get_robust_list 274
 /** @endcond */
 
 #endif

@@ -291,3 +291,10 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
 #define NR_mlockall 151
 #define NR_munlockall 152
 #define NR_mlock2 325
+#define NR_getrlimit 97
+#define NR_setrlimit 160
+#define NR_sched_getaffinity 204
+#define NR_getcpu 309
+#define NR_close_range 436
+#define NR_fadvise64 221
+#define NR_get_robust_list 274
