@@ -97,6 +97,14 @@ int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
     f->inode = inode_get(ino);
     f->ops = ops;
     f->writer = (uint8_t)writer;
+    int e = ops && ops->open && !(flags & O_PATH) ? ops->open(f, flags) : 0;
+    if (e) {
+        if (writer)
+            write_access(ino, -1);
+        inode_put(f->inode);
+        kfree(f);
+        return e;
+    }
     *out = f;
     return 0;
 }

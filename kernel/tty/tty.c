@@ -11,7 +11,7 @@
  * editor does), after which VMIN and VTIME say when a read returns.
  *
  * Job control: the terminal belongs to one session (the program `run`
- * started, or a session leader that opens it or asks TIOCSCTTY) and has a
+ * started, or a session leader that asks TIOCSCTTY) and has a
  * foreground process group (TIOCSPGRP). With ISIG, Ctrl-C, Ctrl-\ and Ctrl-Z
  * send SIGINT, SIGQUIT and SIGTSTP to that group, from the receive
  * interrupt (console_set_input_hook()), and drop the input typed ahead. A
@@ -374,6 +374,22 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     }
 }
 
-const struct file_ops tty_file_ops = {.read = tty_read, .write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .seekable = 0};
+#define DEV_TTY (5u << 8) /* /dev/tty: the opener's controlling terminal */
+
+/* /dev/tty is the controlling terminal of the process that opens it: one
+ * whose session the terminal does not belong to has none, ENXIO as on
+ * Linux (bash's `test -w /dev/tty`, programs that ask for a password). The
+ * kernel itself (no process) may open it. */
+static int tty_open(struct file *f, unsigned flags)
+{
+    (void)flags;
+    struct task_ids me;
+    if (f->inode->rdev != DEV_TTY || !task_ids(&me))
+        return 0;
+    return tty_sid && me.sid == tty_sid ? 0 : -ENXIO;
+}
+
+const struct file_ops tty_file_ops = {
+    .read = tty_read, .write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .open = tty_open, .seekable = 0};
 
 void tty_register_devices(void) { dev_set_console_ops(&tty_file_ops); }

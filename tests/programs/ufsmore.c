@@ -15,11 +15,13 @@
  * count 0, and the bytes a write takes before an unmapped page; st_blocks
  * of sparse files; preadv, pwritev, preadv2, pwritev2; sendfile;
  * copy_file_range; FIONREAD; F_GETPIPE_SZ and F_SETPIPE_SZ;
- * /proc/self/fd/N, /proc/self/cwd and the listing of /proc/<pid>/fd.
+ * /proc/self/fd/N, /proc/self/cwd and the listing of /proc/<pid>/fd;
+ * /dev/tty in a session without a controlling terminal (ENXIO).
  */
 #include "usys.h"
 #include "ustat.h"
 #include "umem.h"
+#include "uchild.h"
 
 enum { AT_FDCWD = -100, AT_REMOVEDIR = 0x200 };
 enum { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000,
@@ -36,7 +38,7 @@ enum { F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, FIONREAD = 0x541b };
 enum { S_IFMT = 0170000, S_IFIFO = 0010000, S_IFDIR = 0040000, S_IFREG = 0100000 };
 enum { PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, PAGE = 4096 };
 enum { RWF_NOWAIT = 8 };
-enum { ENOENT = 2, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EXDEV = 18, ENOTDIR = 20,
+enum { ENOENT = 2, ENXIO = 6, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EXDEV = 18, ENOTDIR = 20,
        EISDIR = 21, EINVAL = 22, ENOTTY = 25, ESPIPE = 29, ELOOP = 40, EBUSY = 16, EOPNOTSUPP = 95 };
 
 
@@ -485,6 +487,19 @@ static int finish(void)
     return fails > 255 ? 255 : fails;
 }
 
+/* /dev/tty is the opener's controlling terminal: a new session has none. */
+static void no_ctty_child(long unused)
+{
+    (void)unused;
+    check(sys1(NR_setsid, 0) > 0, "setsid: a session without a terminal");
+    uexpect(uopen("/dev/tty", O_RDWR, 0), -ENXIO, "/dev/tty there: ENXIO");
+    long fd = uopen("/dev/null", O_RDWR, 0);
+    check(fd >= 0, "/dev/null opens there");
+    sys1(NR_close, fd);
+}
+
+static void tty_checks(void) { in_child(no_ctty_child, 0); }
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -508,6 +523,7 @@ int main(int argc, char **argv, char **envp)
     copy_checks();
     fionread_checks();
     proc_checks();
+    tty_checks();
     sys1(NR_chdir, (long)base);
     uexpect(uunlink(top, AT_REMOVEDIR), 0, "everything made is gone: the test directory is removed");
     return finish();

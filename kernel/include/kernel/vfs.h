@@ -130,6 +130,9 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned cmd, uintptr_t arg);
     /** The last descriptor of the file closed. */
     void (*release)(struct file *f);
+    /** Optional: the file @p f was just opened with @p flags (open()'s);
+     *  0, or an error that refuses the open (nothing to release then). */
+    int (*open)(struct file *f, unsigned flags);
     /** Optional: page @p index of the file (inside its size) as a frame the
      *  file keeps (kernel/file_page.h), with a reference for the caller, for
      *  a private mapping to share until it writes; -ENOENT: a hole, -EIO:
