@@ -721,8 +721,10 @@ static void cpu_itimer_checks(void)
         /* Linux adds a tick (up to 10 ms) to a CPU-time interval timer's value. */
         within(us(v.value), 50000, 110000, name[w][3]);
         expect(spin_hits(signo[w], 1), 1, name[w][4]);
-        /* Linux charges these timers by sampling at ticks: some ms early. */
-        within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 90 * MS, 2000 * MS, name[w][5]);
+        /* Linux charges these timers by sampling at ticks, which on a busy
+         * host (CI, ctest -j2) fell 12 ms short of the precise CPU clock: the
+         * mark is half the time, still far from a timer that fires at once. */
+        within(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 50 * MS, 2000 * MS, name[w][5]);
         expect(last_code, SI_KERNEL, "its si_code: SI_KERNEL");
         getit(w, &v);
         expect(us(v.value), 0, "getitimer after it fired: nothing left");
