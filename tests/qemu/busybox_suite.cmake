@@ -5,7 +5,7 @@
 # all cases (a case that hangs or panics costs a reboot, not the rest). The
 # initrd carries the scripts through cmake/busybox_suite_files.cmake, which
 # CMakeLists.txt includes before cmake/initrd.cmake. Skipped, and says why,
-# without busybox (riscv64: Debian 12 builds none) or, for a busybox of another
+# without busybox (scripts/deps check has not fetched or built it) or, for a busybox of another
 # machine than the host's, without qemu-user (busybox_suite.py exits 77).
 if(BUSYBOX AND NOT BUSYBOX_SUITE_IN_INITRD)
   add_test(NAME ${KERNEL_ARCH}.busybox_suite COMMAND python3 -c

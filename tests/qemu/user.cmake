@@ -62,7 +62,7 @@ qemu_test(user_fuzz --image ${IMG} --env SMP=2 --timeout 280
 set_tests_properties(${KERNEL_ARCH}.user_fuzz PROPERTIES TIMEOUT 300)
 # The user-mode benchmarks (tests/programs/ubench.c; the figures against Linux come
 # from scripts/bench-user) run and print every figure: a tenth of the work,
-# exec'ing ubench itself (riscv64 has no busybox).
+# exec'ing ubench itself (in every initrd, busybox or not).
 qemu_test(user_bench_quick --image ${IMG}
   --send "run ubench quick /bin/ubench" --send "poweroff 7"
   --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\nbench: user_mmap_8k_ns [0-9]+ ns\\nbench: user_munmap_8k_ns [0-9]+ ns\\n\\[exit 0\\]$"
