@@ -69,6 +69,10 @@ static uint64_t read_far(void) { uint64_t v; __asm__ volatile("mrs %0, far_el1" 
  * portable walker builds. */
 uintptr_t hal_user_top(void) { return (uintptr_t)1 << 48; }
 
+/* HWCAP_FP and HWCAP_ASIMD, which every ARMv8-A CPU has and user mode may
+ * use; not HWCAP_CPUID (EL0 reads of the ID registers are not emulated). */
+uint64_t hal_elf_hwcap(void) { return 3; }
+
 int hal_uspace_init(uint64_t root_pa)
 {
     (void)root_pa; /* the kernel is TTBR1's: a user root holds only user entries */

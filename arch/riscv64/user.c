@@ -167,6 +167,16 @@ _Static_assert(offsetof(struct ustate, fcsr) == 256, "fpu.S U_FCSR");
 
 void hal_ustate_init(struct ustate *s) { *s = (struct ustate){0}; }
 
+/* The RV64GC the kernel is built for and runs user mode with (misa is
+ * M-mode's to read): a bit per letter, I, M, A, F, D and C. */
+uint64_t hal_elf_hwcap(void)
+{
+    uint64_t h = 0;
+    for (const char *c = "IMAFDC"; *c; c++)
+        h |= 1ull << (*c - 'A');
+    return h;
+}
+
 void hal_ustate_set_tls(struct uregs *frame, struct ustate *s, uintptr_t tls)
 {
     (void)s;

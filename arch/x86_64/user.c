@@ -81,6 +81,13 @@ static int smep_on;
 
 uintptr_t hal_user_top(void) { return X64_USER_TOP; }
 
+uint64_t hal_elf_hwcap(void)
+{
+    uint32_t r[4];
+    cpuid(1, r);
+    return r[3]; /* EDX, as Linux gives it */
+}
+
 /* The kernel's half is PML4[256..511] of its root, shared by reference:
  * hal_mmu_init() made every one of those entries the kernel will ever use
  * (mmu.c), and the tables below them change in place, so the copies stay

@@ -56,6 +56,8 @@ static const struct {
 #define NPID (sizeof pid_names / sizeof pid_names[0])
 #define PID_POS 100 /* readdir positions of pids: PID_POS + pid */
 
+int proc_randomize_va_space = 2;
+
 static const struct inode_ops proc_iops;
 static const struct file_ops proc_file_ops;
 static const struct file_ops proc_dir_ops = {0};

@@ -16,6 +16,7 @@ const char *errno_name(int err)
     case EIO: return "EIO";
     case E2BIG: return "E2BIG";
     case ENOEXEC: return "ENOEXEC";
+    case ELIBBAD: return "ELIBBAD";
     case EBADF: return "EBADF";
     case ECHILD: return "ECHILD";
     case EACCES: return "EACCES";

@@ -100,23 +100,31 @@ long sys_execve(const uint64_t a[6])
 
 /* ---- the program: a file, or a built-in one ---- */
 
+/* @p ino (a file vfs_lookup() found) as a program's image: its bytes, open
+ * for reading, no writer from here on (ETXTBSY both ways, as Linux): the
+ * headers checked and the pages read later are of one file. */
+static int open_image(struct inode *ino, struct exec_image *img)
+{
+    int e;
+    if (!S_ISREG(ino->mode))
+        e = -EACCES;
+    else if ((e = vfs_may(ino, MAY_EXEC)) != 0)
+        ;
+    else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
+             (e = vfs_deny_write(img->file)) == 0)
+        e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
+    if (e)
+        exec_image_put(img);
+    return e;
+}
+
 int sys_find_image(const char *path, struct exec_image *img)
 {
     *img = (struct exec_image){0};
     struct inode *ino;
     int e = vfs_lookup(NULL, path, 1, &ino);
     if (e == 0) {
-        /* No writer from here on (ETXTBSY both ways, as Linux): the
-         * headers checked and the pages read later are of one file. */
-        if (!S_ISREG(ino->mode))
-            e = -EACCES;
-        else if ((e = vfs_may(ino, MAY_EXEC)) != 0)
-            ;
-        else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
-                 (e = vfs_deny_write(img->file)) == 0)
-            e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
-        if (e)
-            exec_image_put(img);
+        e = open_image(ino, img);
         inode_put(ino);
         return e;
     }
@@ -205,7 +213,7 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
         return -ENOMEM;
     struct exec_info ei;
     char err[96];
-    int e = exec_load(us, img, argv, envp, &ei, err, sizeof err);
+    int e = exec_load(us, img, path, &p->fs.cred, argv, envp, &ei, err, sizeof err);
     struct exec_next *x = !e && u != &p->main ? kmalloc(sizeof *x) : NULL;
     if (!e && u != &p->main && !x)
         e = -ENOMEM;
@@ -279,6 +287,7 @@ void proc_exec_drop(struct proc *p)
 
 /* ---- loading: the segments and the first stack ---- */
 
+
 /* Auxiliary vector keys (System V gABI, Linux's additions). */
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -292,23 +301,14 @@ void proc_exec_drop(struct proc *p)
 #define AT_EUID 12
 #define AT_GID 13
 #define AT_EGID 14
+#define AT_PLATFORM 15
 #define AT_HWCAP 16
 #define AT_CLKTCK 17
 #define AT_SECURE 23
 #define AT_RANDOM 25
+#define AT_HWCAP2 26
 #define AT_EXECFN 31
-
-/* A 64-bit mix of the counter, for AT_RANDOM (there is no entropy pool
- * yet: these bytes seed glibc's stack protector and pointer guard, so they
- * differ between runs, but are not secret). */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    return x ^ (x >> 33);
-}
+#define AT_MINSIGSTKSZ 51
 
 static int count_strings(char *const v[], unsigned *n, size_t *bytes)
 {
@@ -323,18 +323,23 @@ static int count_strings(char *const v[], unsigned *n, size_t *bytes)
 }
 
 /*
- * The initial stack, from its top down: the strings, 16 random bytes, then
- * (16-byte aligned) argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL.
- * Built in a kernel buffer and written to the stack's last pages.
+ * The initial stack, from its top down: the strings (argv's, envp's, then
+ * AT_EXECFN's @p execfn and AT_PLATFORM's @p platform, if any), 16 random
+ * bytes, then (16-byte aligned) argc, argv[], NULL, envp[], NULL, auxv
+ * pairs, AT_NULL. Built in a kernel buffer and written to the stack's last
+ * pages.
  */
 static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[], char *const envp[],
-                       const uint64_t *aux, unsigned naux, uintptr_t *sp_out)
+                       const uint64_t *aux, unsigned naux, const char *execfn, const char *platform,
+                       uintptr_t *sp_out)
 {
     unsigned argc = 0, envc = 0;
     size_t strbytes = 0;
     if (count_strings(argv, &argc, &strbytes) || count_strings(envp, &envc, &strbytes))
         return -E2BIG;
-    size_t words = 1 + argc + 1 + envc + 1 + 2 * (naux + 2) + 2;
+    size_t fnlen = strlen(execfn) + 1, platlen = platform ? strlen(platform) + 1 : 0;
+    strbytes += fnlen + platlen;
+    size_t words = 1 + argc + 1 + envc + 1 + 2 * (naux + 4);
     size_t total = ((strbytes + 16 + 15) & ~(size_t)15) + ((words * 8 + 15) & ~(size_t)15);
     if (total > EXEC_STACK_SIZE / 2)
         return -E2BIG;
@@ -345,19 +350,14 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
     uint64_t *w = (uint64_t *)buf;
     size_t str = total - strbytes;             /* strings at the very top */
     size_t rnd = (total - strbytes - 16) & ~(size_t)15; /* 16 random bytes below them */
-    uint64_t r0 = mix64(hal_counter() ^ (uintptr_t)buf), r1 = mix64(r0 ^ hal_counter());
-    memcpy(buf + rnd, &r0, 8);
-    memcpy(buf + rnd + 8, &r1, 8);
+    random_fill(buf + rnd, 16);
     unsigned k = 0;
     w[k++] = argc;
-    uintptr_t execfn = 0;
     for (int pass = 0; pass < 2; pass++) {
         char *const *v = pass ? envp : argv;
         for (unsigned i = 0; v && v[i]; i++) {
             size_t l = strlen(v[i]) + 1;
             memcpy(buf + str, v[i], l);
-            if (!pass && i == 0)
-                execfn = base + str;
             w[k++] = base + str;
             str += l;
         }
@@ -369,8 +369,15 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
     }
     w[k++] = AT_RANDOM;
     w[k++] = base + rnd;
+    memcpy(buf + str, execfn, fnlen);
     w[k++] = AT_EXECFN;
-    w[k++] = execfn;
+    w[k++] = base + str;
+    str += fnlen;
+    if (platform) {
+        memcpy(buf + str, platform, platlen);
+        w[k++] = AT_PLATFORM;
+        w[k++] = base + str;
+    }
     w[k++] = AT_NULL;
     w[k++] = 0;
     int e = uspace_write(us, base, buf, total);
@@ -410,29 +417,128 @@ static int map_segment(struct uspace *us, const uint8_t *f, struct file *file,
     return e;
 }
 
-int exec_load(struct uspace *us, const struct exec_image *img, char *const argv[],
-              char *const envp[], struct exec_info *out, char *err, size_t errlen)
+/* A random page-aligned offset below @p range (a power of two), or 0 with
+ * randomisation off. */
+static uintptr_t random_offset(uintptr_t range)
 {
-    /* ~5 KiB: too much for a kernel stack */
-    struct exec_elf *x = kmalloc(sizeof *x);
-    if (!x)
-        return -ENOMEM;
-    int e = exec_elf_parse(img->data, img->len, ARCH_ELF_MACHINE, hal_user_top(), x, err, errlen);
+    uint64_t r;
+    if (!proc_randomize_va_space)
+        return 0;
+    random_fill(&r, sizeof r);
+    return (uintptr_t)r & (range - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+}
+
+static int say(char *err, size_t errlen, const char *why, int e)
+{
+    if (err && errlen)
+        strlcpy(err, why, errlen);
+    return e;
+}
+
+static int map_elf(struct uspace *us, const struct exec_image *img, const struct exec_elf *x)
+{
+    int e = 0;
     for (unsigned i = 0; !e && i < x->nseg; i++)
         e = map_segment(us, img->data, img->file, &x->seg[i], x->bias);
+    return e;
+}
+
+/*
+ * The interpreter @p path a program names (PT_INTERP): opened as execve
+ * opens a program (ETXTBSY for writers while it is mapped), checked into
+ * @p ix, and mapped into @p us top-down from below the stack, where mmap()
+ * would put it, with a random gap. The errors are Linux's: a missing file
+ * ENOENT, one too short for an ELF header EIO (a short read), not an ELF
+ * file of this machine ELIBBAD. Unlike Linux, an interpreter must be ET_DYN
+ * and have no interpreter of its own (ELIBBAD).
+ */
+static int load_interp(struct uspace *us, const char *path, struct exec_elf *ix, char *err,
+                       size_t errlen)
+{
+    struct exec_image ii = {0};
+    struct inode *ino;
+    int e = vfs_lookup(NULL, path, 1, &ino);
+    if (e)
+        return say(err, errlen, "the interpreter (PT_INTERP) cannot be found", e);
+    e = open_image(ino, &ii);
+    inode_put(ino);
+    if (e)
+        return say(err, errlen, "the interpreter (PT_INTERP) cannot be opened", e);
+    Elf64_Ehdr eh;
+    uintptr_t top = hal_user_top();
+    if (ii.len < sizeof eh) {
+        e = say(err, errlen, "the interpreter is shorter than an ELF header", -EIO);
+    } else {
+        memcpy(&eh, ii.data, sizeof eh);
+        if (memcmp(eh.e_ident, "\177ELF", 4) != 0 || eh.e_ident[4] != ELFCLASS64 ||
+            eh.e_ident[5] != ELFDATA2LSB || eh.e_machine != ARCH_ELF_MACHINE)
+            e = say(err, errlen, "the interpreter is not an ELF file of this machine", -ELIBBAD);
+        else if (exec_elf_parse(ii.data, ii.len, ARCH_ELF_MACHINE, top, ix, err, errlen) != 0)
+            e = -ELIBBAD; /* err says why */
+        else if (ix->eh.e_type != ET_DYN || ix->interp_len)
+            e = say(err, errlen, "the interpreter is not ET_DYN, or has an interpreter", -ELIBBAD);
+    }
+    if (!e) {
+        uintptr_t span = ix->seg[ix->nseg - 1].end - ix->seg[0].start;
+        uintptr_t below = EXEC_MMAP_TOP(top) - random_offset(top / 64);
+        uintptr_t at = uspace_find_free(us, span, below);
+        if (!at || exec_elf_move(ix, at, top) != 0)
+            e = say(err, errlen, "no room for the interpreter", -ENOMEM);
+    }
+    if (!e)
+        e = map_elf(us, &ii, ix);
+    exec_image_put(&ii); /* its mappings keep the file, and it busy */
+    return e;
+}
+
+int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
+              const struct cred *cred, char *const argv[], char *const envp[], struct exec_info *out,
+              char *err, size_t errlen)
+{
+    /* ~5 KiB each: too much for a kernel stack */
+    struct exec_elf *x = kmalloc(2 * sizeof *x), *ix = x + 1;
+    if (!x)
+        return -ENOMEM;
+    uintptr_t top = hal_user_top();
+    int e = exec_elf_parse(img->data, img->len, ARCH_ELF_MACHINE, top, x, err, errlen);
+    /* ET_DYN at two thirds of user space, plus a random offset where it fits */
+    if (!e && x->eh.e_type == ET_DYN)
+        (void)exec_elf_move(x, x->seg[0].start + random_offset(top / 16), top);
+    if (!e)
+        e = map_elf(us, img, x);
+    uintptr_t interp_base = 0, entry = e ? 0 : x->entry;
+    if (!e && x->interp_len) {
+        char ipath[EXEC_ELF_INTERP_MAX];
+        memcpy(ipath, (const char *)img->data + x->interp_off, x->interp_len); /* NUL-terminated */
+        e = load_interp(us, ipath, ix, err, errlen);
+        interp_base = ix->bias;
+        entry = ix->entry;
+    }
     if (e) {
         kfree(x);
         return e;
     }
-    uintptr_t top = hal_user_top();
+    struct cred c = cred ? *cred : (struct cred){0};
+    exec_creds(&c, img->file ? img->file->inode : NULL);
     uintptr_t stack_top = top - PAGE_SIZE; /* a guard page above it, off the canonical edge */
     e = uspace_map_anon(us, stack_top - EXEC_STACK_SIZE, EXEC_STACK_SIZE, MMU_WRITE);
     uint64_t aux[] = {AT_PHDR, x->phdr, AT_PHENT, sizeof(Elf64_Phdr),
-                      AT_PHNUM, x->eh.e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0,
-                      AT_ENTRY, x->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
-                      AT_HWCAP, 0, AT_CLKTCK, 100, AT_SECURE, 0};
+                      AT_PHNUM, x->eh.e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, interp_base,
+                      AT_FLAGS, 0, AT_ENTRY, x->entry, AT_UID, c.uid, AT_EUID, c.euid,
+                      AT_GID, c.gid, AT_EGID, c.egid, AT_HWCAP, hal_elf_hwcap(), AT_HWCAP2, 0,
+                      AT_CLKTCK, 100, AT_SECURE, c.euid != c.uid || c.egid != c.gid,
+#ifdef ARCH_MINSIGSTKSZ
+                      AT_MINSIGSTKSZ, ARCH_MINSIGSTKSZ,
+#endif
+    };
+#ifdef ARCH_ELF_PLATFORM
+    const char *platform = ARCH_ELF_PLATFORM;
+#else
+    const char *platform = NULL;
+#endif
     if (!e)
-        e = build_stack(us, stack_top, argv, envp, aux, sizeof aux / sizeof aux[0] / 2, &out->sp);
+        e = build_stack(us, stack_top, argv, envp, aux, sizeof aux / sizeof aux[0] / 2, path, platform,
+                        &out->sp);
     /* The signal trampoline: read and execute only, between guard pages
      * below the stack. */
     out->sigtramp = EXEC_SEGMENTS_TOP(top) + PAGE_SIZE;
@@ -442,7 +548,7 @@ int exec_load(struct uspace *us, const struct exec_image *img, char *const argv[
         e = uspace_write(us, out->sigtramp, hal_sigtramp, (size_t)(hal_sigtramp_end - hal_sigtramp));
     if (!e)
         uspace_sync_icache(us, out->sigtramp, PAGE_SIZE);
-    out->entry = x->entry;
+    out->entry = entry;
     out->brk = x->seg[x->nseg - 1].end;
     kfree(x);
     return e;

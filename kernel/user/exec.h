@@ -32,24 +32,36 @@ struct exec_info {
     uintptr_t sigtramp; /**< the signal trampoline's page (hal_sigtramp) */
 };
 
+struct cred;
+
 /**
- * @brief Map the executable @p img into the empty space @p us, with a
- *        stack holding @p argv and @p envp: from its file where it has
- *        one (struct exec_image), copied otherwise.
+ * @brief Map the executable @p img into the empty space @p us, with its
+ *        interpreter if it names one (PT_INTERP), and a stack holding @p
+ *        argv, @p envp and the auxiliary vector (@p path is AT_EXECFN;
+ *        the ids are @p cred's as execve leaves them, NULL: root's): from
+ *        its file where it has one (struct exec_image), copied otherwise.
+ *        ET_DYN programs and interpreters go at random addresses unless
+ *        proc_randomize_va_space is 0.
  * @retval 0 loaded, *out filled
  * @retval -ENOEXEC malformed or not for this machine (@p err says what)
+ * @retval -ENOENT, -EACCES, -EIO, -ELIBBAD the interpreter is missing,
+ *         not executable, too short, or not an ELF one of this machine
  * @retval -E2BIG too many or too long arguments
  * @retval -ENOMEM out of memory (what was mapped stays in @p us, for
  *         uspace_destroy())
  */
-int exec_load(struct uspace *us, const struct exec_image *img, char *const argv[],
-              char *const envp[], struct exec_info *out, char *err, size_t errlen);
+int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
+              const struct cred *cred, char *const argv[], char *const envp[], struct exec_info *out,
+              char *err, size_t errlen);
 
 /** @brief Bytes of the initial stack mapping. */
 #define EXEC_STACK_SIZE (256u * 1024)
 /** @brief The top of what segments may use: below the stack, a guard
  *  page, the signal trampoline's page and another guard page. */
 #define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_SIZE - 3 * PAGE_SIZE)
+/** @brief Where mmap() without an address starts looking, top-down: 16
+ *  pages below the stack. */
+#define EXEC_MMAP_TOP(top) ((top) - EXEC_STACK_SIZE - 16 * PAGE_SIZE)
 
 /* proc.c's, for execve: the process's threads and what /proc shows of it. */
 /** @brief Keep @p argv as /proc/<pid>/cmdline shows it, and @p path as /proc/<pid>/exe. */

@@ -50,14 +50,24 @@ static int check(const uint8_t *f, size_t len, unsigned machine, uintptr_t top, 
     if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
         return refuse(err, errlen, "program header table runs past the end of the file");
     memcpy(ph, f + eh->e_phoff, (size_t)eh->e_phnum * sizeof(Elf64_Phdr));
+    x->interp_off = 0;
+    x->interp_len = 0;
     /* static-PIE: at two thirds of user space, as Linux places it, on a 2 MiB boundary */
     uintptr_t bias = eh->e_type == ET_DYN ? (top / 3 * 2) & ~(uintptr_t)0x1fffff : 0;
     x->bias = bias;
     unsigned n = 0;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *p = &ph[i];
-        if (p->p_type == PT_INTERP)
-            return refuse(err, errlen, "dynamically linked (PT_INTERP): only static executables run");
+        if (p->p_type == PT_INTERP && !x->interp_len) { /* the first one counts, as on Linux */
+            if (p->p_filesz < 2 || p->p_filesz > EXEC_ELF_INTERP_MAX)
+                return refuse(err, errlen, "the interpreter's path (PT_INTERP) is empty or too long");
+            if (p->p_offset > len || p->p_filesz > len - p->p_offset)
+                return refuse(err, errlen, "the interpreter's path runs past the end of the file");
+            if (f[p->p_offset + p->p_filesz - 1] != 0)
+                return refuse(err, errlen, "the interpreter's path does not end its segment with NUL");
+            x->interp_off = p->p_offset;
+            x->interp_len = (size_t)p->p_filesz;
+        }
         if (p->p_type != PT_LOAD || p->p_memsz == 0)
             continue;
         if (p->p_filesz > p->p_memsz)
@@ -120,5 +130,23 @@ int exec_elf_parse(const uint8_t *f, size_t len, unsigned machine, uintptr_t use
     if (e)
         return e;
     out->phdr = phdr_address(&out->eh, out->seg, out->nseg, out->bias);
+    return 0;
+}
+
+int exec_elf_move(struct exec_elf *x, uintptr_t start, uintptr_t user_top)
+{
+    uintptr_t span = x->seg[x->nseg - 1].end - x->seg[0].start;
+    if (x->eh.e_type != ET_DYN || start & (PAGE_SIZE - 1) || start < PAGE_SIZE ||
+        start > EXEC_SEGMENTS_TOP(user_top) || span > EXEC_SEGMENTS_TOP(user_top) - start)
+        return -ENOMEM;
+    uintptr_t d = start - x->seg[0].start; /* modulo 2^64: a move down works too */
+    for (unsigned i = 0; i < x->nseg; i++) {
+        x->seg[i].start += d;
+        x->seg[i].end += d;
+    }
+    x->bias += d;
+    x->entry += d;
+    if (x->phdr)
+        x->phdr += d;
     return 0;
 }

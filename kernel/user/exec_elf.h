@@ -20,6 +20,8 @@
 /** @brief The most program headers an executable may have (static
  *  programs have under a dozen). */
 #define EXEC_ELF_MAX_PHNUM 64
+/** @brief The longest interpreter path (PT_INTERP) taken, its NUL included (Linux's PATH_MAX). */
+#define EXEC_ELF_INTERP_MAX 4096
 
 /** @brief One loadable segment, as mapped. */
 struct exec_elf_seg {
@@ -41,20 +43,22 @@ struct exec_elf {
     uintptr_t bias;  /**< added to every address of the file: 0 for ET_EXEC */
     uintptr_t entry; /**< the first instruction, biased: inside an executable segment */
     uintptr_t phdr;  /**< the program headers' user address (AT_PHDR), 0 if no segment maps them */
+    uint64_t interp_off; /**< the interpreter's path (PT_INTERP) at this file offset ... */
+    size_t interp_len;   /**< ... of this many bytes, its NUL the last; 0: no interpreter */
 };
 
 /**
- * @brief Check the @p len bytes at @p f as a static or static-PIE ELF64
+ * @brief Check the @p len bytes at @p f as an ELF64
  *        executable for @p machine, to run in user space [0, @p user_top),
  *        and describe how to load it.
  *
  * Every field is distrusted: offsets and sizes are checked against @p len
  * without overflow; segments against page 0, against EXEC_SEGMENTS_TOP(@p
  * user_top) and against each other (page granularity); rights against W^X;
- * the entry point against the executable segments. A program with an
- * interpreter (PT_INTERP) is refused. An ET_DYN file (static-PIE) gets a
- * bias of two thirds of @p user_top, on a 2 MiB boundary, as Linux places
- * it.
+ * the entry point against the executable segments; an interpreter's path
+ * (PT_INTERP, the first one) against the file and for its closing NUL. An
+ * ET_DYN file gets a bias of two thirds of @p user_top, on a 2 MiB
+ * boundary (exec_elf_move() puts it elsewhere).
  *
  * @param f the file; may be only byte-aligned (the headers are copied out)
  * @param len bytes at @p f
@@ -69,5 +73,14 @@ struct exec_elf {
  */
 int exec_elf_parse(const uint8_t *f, size_t len, unsigned machine, uintptr_t user_top,
                    struct exec_elf *out, char *err, size_t errlen);
+
+/**
+ * @brief Move a checked ET_DYN file @p x so its first page is at @p start:
+ *        its segments, bias, entry point and AT_PHDR address.
+ * @retval 0 moved
+ * @retval -ENOMEM not ET_DYN, @p start not page-aligned, or the segments
+ *         would leave [PAGE_SIZE, EXEC_SEGMENTS_TOP(@p user_top)); @p x unchanged
+ */
+int exec_elf_move(struct exec_elf *x, uintptr_t start, uintptr_t user_top);
 
 #endif

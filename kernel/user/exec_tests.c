@@ -64,7 +64,7 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
     }
     char *argv[] = {"exec-test", NULL}, *envp[] = {NULL};
     struct exec_info ei;
-    if (exec_load(us, &(struct exec_image){data, len, file, NULL}, argv, envp, &ei, NULL, 0) != 0)
+    if (exec_load(us, &(struct exec_image){data, len, file, NULL}, "exec-test", NULL, argv, envp, &ei, NULL, 0) != 0)
         bad++;
     for (unsigned i = 0; !bad && i < x.nseg; i++) {
         const struct exec_elf_seg *s = &x.seg[i];

@@ -450,7 +450,7 @@ int proc_spawn_image(const char *name, const struct exec_image *img, char *const
     }
     p->us = uspace_create();
     proc_set_cmdline(p, name, argv);
-    e = p->us ? exec_load(p->us, img, argv, envp, &st->ei, err, errlen) : -ENOMEM;
+    e = p->us ? exec_load(p->us, img, name, &p->fs.cred, argv, envp, &st->ei, err, errlen) : -ENOMEM;
     if (e == 0) {
         p->brk_start = p->brk = st->ei.brk;
         p->sigtramp = st->ei.sigtramp;

@@ -320,6 +320,15 @@ qemu_test(user_sched --image ${IMG} --send "run /bin/usched"
 add_test(NAME ${KERNEL_ARCH}.ext2_ufiles COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ext2_ufiles_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
 set_tests_properties(${KERNEL_ARCH}.ext2_ufiles PROPERTIES TIMEOUT 300)
+# Debian's dynamically linked programs (tests/dyn/udyn.c, PIE and not,
+# built here against Debian's glibc) on an ext2 root with ld.so, libc and
+# libm at Debian's paths: run by their PT_INTERP and through the loader
+# run directly, printing what they print on Linux (qemu-user for foreign
+# arches), the PIE at a new address each run; execve's errors for bad
+# interpreters and ETXTBSY as Linux's (udynbad.c).
+add_test(NAME ${KERNEL_ARCH}.dyn_exec COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/dyn_exec_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+set_tests_properties(${KERNEL_ARCH}.dyn_exec PROPERTIES TIMEOUT 240)
 # Clocks and timers from the program's side (tests/programs/utimers.c, each
 # check Linux's answer): clock_getres, setitimer and alarm, `alarm(1);
 # pause()` (and the C library's way where there is no pause), POSIX timers

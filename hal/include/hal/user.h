@@ -68,6 +68,14 @@ struct uregs; /* <arch/uregs.h> */
 uintptr_t hal_user_top(void);
 
 /**
+ * @brief The auxiliary vector's AT_HWCAP for a program: what this CPU
+ *        gives user mode, in the bits Linux uses on the arch (x86_64:
+ *        CPUID leaf 1's EDX; arm64: HWCAP_*; riscv64: a bit per extension
+ *        letter), only the ones that are true.
+ */
+uint64_t hal_elf_hwcap(void);
+
+/**
  * @brief Prepare the fresh, zeroed root table at @p root_pa of a new user
  *        address space: whatever the kernel's half needs in it (x86_64 and
  *        riscv64 share the kernel's top-level entries; aarch64 translates

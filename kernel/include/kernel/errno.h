@@ -130,6 +130,9 @@
 #ifndef ELOOP
 #define ELOOP 40 /**< too many symbolic links */
 #endif
+#ifndef ELIBBAD
+#define ELIBBAD 80 /**< a program's interpreter (PT_INTERP) is not one for this machine */
+#endif
 #ifndef ENOTSUP
 #define ENOTSUP 95 /**< not supported */
 #endif

@@ -651,5 +651,9 @@ void dev_blk_sync(void);
 int dev_populate(void);
 /** @brief Fill @p n bytes with pseudo-random bytes (getrandom(), /dev/urandom). */
 void random_fill(void *buf, size_t n);
+/** @brief /proc/sys/kernel/randomize_va_space: 0 places programs, their
+ *  interpreters and stacks at fixed addresses; 1 and 2 (the default)
+ *  randomise them (execve, exec.c). */
+extern int proc_randomize_va_space;
 
 #endif

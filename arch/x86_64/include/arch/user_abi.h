@@ -11,6 +11,7 @@
 #define ARCH_ELF_MACHINE 62 /**< EM_X86_64 */
 #define ARCH_SA_RESTORER 1  /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_UNAME_MACHINE "x86_64"
+#define ARCH_ELF_PLATFORM "x86_64" /**< AT_PLATFORM's string */
 
 #define SYSNR_read 0
 #define SYSNR_write 1

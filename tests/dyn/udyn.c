@@ -1,0 +1,113 @@
+/*
+ * udyn: a dynamically linked program (Debian's glibc, its ld.so) that
+ * prints what it sees, in a form that is the same on Linux and in the
+ * kernel (tests/qemu/dyn_exec_test.py compares the two): its arguments and
+ * environment, the auxiliary vector glibc reads (checked, not
+ * printed where addresses or the host differ), printf, malloc, two
+ * threads, and dlopen() of libm. Lines starting "addr " hold addresses,
+ * which differ between runs with randomisation on: the test compares them
+ * between runs, not with Linux.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+extern char _start[];
+static int global_var = 42;
+
+struct first {
+    const ElfW(Phdr) *phdr;
+    int phnum;
+    ElfW(Addr) base;
+};
+
+static int first_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct first *f = arg;
+    f->phdr = info->dlpi_phdr;
+    f->phnum = info->dlpi_phnum;
+    f->base = info->dlpi_addr;
+    return 1; /* the program is the first */
+}
+
+static void *worker(void *arg)
+{
+    long n = (long)arg, sum = 0;
+    for (long i = 1; i <= n; i++)
+        sum += i;
+    return (void *)sum;
+}
+
+static const char *yes(int c) { return c ? "yes" : "no"; }
+
+int main(int argc, char **argv, char **envp)
+{
+    printf("argc %d\n", argc);
+    for (int i = 1; i < argc; i++)
+        printf("argv[%d] %s\n", i, argv[i]);
+    int envc = 0;
+    for (char **e = envp; *e; e++)
+        envc++;
+    printf("envc %d, PATH=%s\n", envc, getenv("PATH") ? getenv("PATH") : "(unset)");
+
+    struct first f = {0};
+    dl_iterate_phdr(first_object, &f);
+    printf("AT_PHDR is the program's headers: %s\n", yes(getauxval(AT_PHDR) == (unsigned long)f.phdr));
+    printf("AT_PHNUM %s, AT_PHENT %lu\n", yes(getauxval(AT_PHNUM) == (unsigned long)f.phnum),
+           getauxval(AT_PHENT));
+    printf("AT_ENTRY is _start: %s\n", yes(getauxval(AT_ENTRY) == (unsigned long)_start));
+    printf("AT_PAGESZ %lu\n", getauxval(AT_PAGESZ));
+    printf("AT_CLKTCK %lu\n", getauxval(AT_CLKTCK));
+    printf("AT_FLAGS %lu\n", getauxval(AT_FLAGS));
+    printf("AT_SECURE %lu\n", getauxval(AT_SECURE));
+    printf("ids: %s\n", yes(getauxval(AT_UID) == getuid() && getauxval(AT_EUID) == geteuid() &&
+                            getauxval(AT_GID) == getgid() && getauxval(AT_EGID) == getegid()));
+    const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
+    int nz = 0;
+    for (int i = 0; rnd && i < 16; i++)
+        nz |= rnd[i];
+    printf("AT_RANDOM: %s\n", yes(rnd && nz));
+    const char *fn = (const char *)getauxval(AT_EXECFN);
+    printf("AT_EXECFN is argv[0]: %s\n", yes(fn && strcmp(fn, argv[0]) == 0));
+    const char *plat = (const char *)getauxval(AT_PLATFORM);
+    printf("AT_PLATFORM %s\n", plat ? plat : "(none)");
+    printf("AT_BASE nonzero: %s\n", yes(getauxval(AT_BASE) != 0));
+
+    size_t n = 1 << 20;
+    unsigned char *m = malloc(n);
+    if (!m)
+        return 2;
+    memset(m, 7, n);
+    unsigned long s = 0;
+    for (size_t i = 0; i < n; i += 4096)
+        s += m[i];
+    free(m);
+    printf("malloc: %lu\n", s);
+
+    pthread_t t[2];
+    long got[2];
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&t[i], NULL, worker, (void *)(long)(1000 * (i + 1))))
+            return 3;
+    for (int i = 0; i < 2; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        got[i] = (long)r;
+    }
+    printf("threads: %ld %ld\n", got[0], got[1]);
+
+    void *lm = dlopen("libm.so.6", RTLD_NOW);
+    double (*cosp)(double) = lm ? (double (*)(double))dlsym(lm, "cos") : NULL;
+    printf("dlopen libm: cos(0) = %.3f\n", cosp ? cosp(0.0) : -1.0);
+
+    printf("addr base %#lx main %p data %p stack %p\n", getauxval(AT_BASE), (void *)main,
+           (void *)&global_var, (void *)&f);
+    return 0;
+}
