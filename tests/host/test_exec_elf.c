@@ -91,6 +91,16 @@ static void build(int pie, unsigned phnum, int data_first)
 static Elf64_Phdr *text(void) { return phdr(I_TEXT); }
 static Elf64_Phdr *data(void) { return phdr(I_DATA); }
 
+/* build(), then PT_GNU_STACK made a PT_INTERP of @p n bytes at file
+ * offset @p off, NUL-terminated there if that is inside the image. */
+static void interp(uint64_t off, uint64_t n)
+{
+    build(0, 4, 0);
+    *phdr(I_STACK) = (Elf64_Phdr){PT_INTERP, PF_R, off, 0, 0, n, n, 1};
+    if (off < IMG_LEN && n <= IMG_LEN - off && n)
+        img[off + n - 1] = 0;
+}
+
 /* Parse @p len bytes of img[] from a heap copy ending exactly where the
  * file does, so a read past the end is an ASan report; the copy starts
  * @p misalign bytes past an aligned address. */
@@ -120,6 +130,8 @@ static int broken_rules(const struct exec_elf *x, size_t len, uintptr_t top)
 {
     int bad = 0;
     bad += x->nseg == 0 || x->nseg > EXEC_ELF_MAX_PHNUM;
+    bad += x->interp_len && (x->interp_len < 2 || x->interp_len > EXEC_ELF_INTERP_MAX ||
+                             x->interp_off > len || x->interp_len > len - x->interp_off);
     if (bad)
         return bad;
     int entry_ok = 0, phdr_ok = x->phdr == 0;
@@ -195,6 +207,51 @@ static void test_static_pie(void)
         CHECK_EQ_HEX(x.phdr, b + PH_OFF);
         CHECK_EQ_INT(broken_rules(&x, IMG_LEN, tops[t].top), 0);
     }
+}
+
+/* A program with an interpreter: its path's place kept (the first
+ * PT_INTERP's); an ET_DYN file moved by exec_elf_move(). */
+static void test_interp_and_move(void)
+{
+    static const char path[] = "/lib/ld-linux-aarch64.so.1";
+    interp(0x1700, sizeof path);
+    memcpy(img + 0x1700, path, sizeof path);
+    struct exec_elf x;
+    char err[128] = "";
+    CHECK_EQ_INT(parse(IMG_LEN, &x, err, sizeof err), 0);
+    CHECK_EQ_STR(err, "");
+    CHECK_EQ_HEX(x.interp_off, 0x1700);
+    CHECK_EQ_INT(x.interp_len, sizeof path);
+    CHECK_EQ_INT(broken_rules(&x, IMG_LEN, TOP), 0);
+    *phdr(I_PHDR) = *phdr(I_STACK); /* before it, one whose path has no NUL: the first counts */
+    phdr(I_PHDR)->p_offset = 0x1600;
+    CHECK_EQ_INT(parse(IMG_LEN, &x, err, sizeof err), -ENOEXEC);
+    CHECK_EQ_STR(err, "the interpreter's path does not end its segment with NUL");
+    build(0, 4, 0);
+    CHECK_EQ_INT(parse(IMG_LEN, &x, err, sizeof err), 0);
+    CHECK_EQ_INT(x.interp_len, 0);
+    CHECK_EQ_INT(exec_elf_move(&x, 0x10000000, TOP), -ENOMEM); /* ET_EXEC stays */
+
+    build(1, 4, 0);
+    CHECK_EQ_INT(parse(IMG_LEN, &x, err, sizeof err), 0);
+    CHECK_EQ_INT(exec_elf_move(&x, 0x7f0000001000ull, TOP), 0);
+    CHECK_EQ_HEX(x.bias, 0x7f0000001000ull);
+    CHECK_EQ_HEX(x.seg[0].start, 0x7f0000001000ull);
+    CHECK_EQ_HEX(x.seg[1].start, 0x7f0000004000ull);
+    CHECK_EQ_HEX(x.entry, 0x7f0000001000ull + ENTRY);
+    CHECK_EQ_HEX(x.phdr, 0x7f0000001000ull + PH_OFF);
+    CHECK_EQ_INT(broken_rules(&x, IMG_LEN, TOP), 0);
+    CHECK_EQ_INT(exec_elf_move(&x, 0x1000, TOP), 0); /* down works too */
+    CHECK_EQ_HEX(x.seg[1].end, 0x1000 + 0x7000);
+    CHECK_EQ_INT(broken_rules(&x, IMG_LEN, TOP), 0);
+    /* refused, and left as it was: unaligned, page 0, past the top, wrapping */
+    static const uintptr_t bad[] = {0x1800, 0, EXEC_SEGMENTS_TOP(TOP) - 0x6000, UINTPTR_MAX & ~(uintptr_t)0xfff};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ_INT(exec_elf_move(&x, bad[i], TOP), -ENOMEM);
+        CHECK_EQ_HEX(x.seg[0].start, 0x1000);
+    }
+    CHECK_EQ_INT(exec_elf_move(&x, EXEC_SEGMENTS_TOP(TOP) - 0x7000, TOP), 0); /* just fits */
+    CHECK_EQ_INT(broken_rules(&x, IMG_LEN, TOP), 0);
 }
 
 /* Accepted shapes at the edges of what is allowed. */
@@ -283,7 +340,9 @@ static void test_accepted_edges(void)
 #define M_MACHINE "built for another machine (e_machine)"
 #define M_PHTAB "bad program header table (entry size or count)"
 #define M_PHEOF "program header table runs past the end of the file"
-#define M_INTERP "dynamically linked (PT_INTERP): only static executables run"
+#define M_INTERP_LEN "the interpreter's path (PT_INTERP) is empty or too long"
+#define M_INTERP_EOF "the interpreter's path runs past the end of the file"
+#define M_INTERP_NUL "the interpreter's path does not end its segment with NUL"
 #define M_FILESZ "a segment's file size exceeds its memory size"
 #define M_SEGEOF "a segment runs past the end of the file"
 #define M_ALIGN "a segment's address and file offset disagree modulo the page size"
@@ -391,12 +450,17 @@ static void test_header_refusals(void)
 
 static void test_segment_refusals(void)
 {
-    build(0, 4, 0);
-    phdr(I_PHDR)->p_type = PT_INTERP;
-    refused("PT_INTERP", M_INTERP);
-    build(0, 4, 0);
-    phdr(I_STACK)->p_type = PT_INTERP; /* after the PT_LOADs */
-    refused("PT_INTERP last", M_INTERP);
+    interp(0x1600, 27);
+    img[0x1600 + 26] = 'x';
+    refused("PT_INTERP without its NUL", M_INTERP_NUL);
+    interp(0x1700, 1);
+    refused("PT_INTERP of one byte", M_INTERP_LEN);
+    interp(0x100, EXEC_ELF_INTERP_MAX + 1);
+    refused("PT_INTERP too long", M_INTERP_LEN);
+    interp(IMG_LEN - 8, 9);
+    refused("PT_INTERP past the end", M_INTERP_EOF);
+    interp(UINT64_MAX - 2, 8);
+    refused("PT_INTERP offset wrapping", M_INTERP_EOF);
 
     build(0, 4, 0);
     data()->p_filesz = data()->p_memsz + 1;
@@ -586,6 +650,7 @@ int main(void)
 {
     test_static();
     test_static_pie();
+    test_interp_and_move();
     test_accepted_edges();
     test_header_refusals();
     test_segment_refusals();
