@@ -15,6 +15,8 @@
  *     /proc/<pid>/            stat, cmdline, comm, status, exe (a symlink)
  *     /proc/<pid>/cwd         its working directory (a magic link)
  *     /proc/<pid>/fd/<n>      each open descriptor (magic links)
+ *     /proc/sys/kernel/randomize_va_space
+ *                             0, 1 or 2; root may write it (execve's ASLR)
  *
  * A magic link's readlink text names what it stands for (a path, with
  * " (deleted)" once the file has no name; "pipe:[INO]"), but a walk
@@ -36,7 +38,7 @@
 #include <kernel/vfs.h>
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
-             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK };
+             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA };
 
 struct pnode {
     enum pkind kind;
@@ -49,7 +51,7 @@ static const struct {
     const char *name;
     enum pkind kind;
 } top_names[] = {{"self", P_SELF}, {"meminfo", P_MEMINFO}, {"uptime", P_UPTIME},
-                 {"mounts", P_MOUNTS}, {"version", P_VERSION}},
+                 {"mounts", P_MOUNTS}, {"version", P_VERSION}, {"sys", P_SYS}},
   pid_names[] = {{"stat", P_STAT}, {"cmdline", P_CMDLINE}, {"comm", P_COMM},
                  {"status", P_STATUS}, {"exe", P_EXE}, {"cwd", P_CWD}, {"fd", P_FD}};
 #define NTOP (sizeof top_names / sizeof top_names[0])
@@ -65,6 +67,15 @@ static unsigned proc_dev;
 static struct inode *proc_root;
 
 static int is_link(enum pkind k) { return k == P_SELF || k == P_EXE || k == P_CWD || k == P_FDLINK; }
+static int is_dir(enum pkind k) { return k == P_ROOT || k == P_PID || k == P_FD || k == P_SYS || k == P_SYSKERNEL; }
+
+/* The one name in each of /proc/sys's directories (more to come with more
+ * settings). */
+static const char *sys_child(enum pkind dir, enum pkind *kind)
+{
+    *kind = dir == P_SYS ? P_SYSKERNEL : P_RANDVA;
+    return dir == P_SYS ? "kernel" : "randomize_va_space";
+}
 
 /* The inode number of what @p kind names in process @p pid (@p fd: a descriptor's). */
 static uint64_t ino_of(enum pkind kind, int pid, int fd)
@@ -79,9 +90,9 @@ static struct inode *make(enum pkind kind, int pid) { return make_fd(kind, pid, 
 
 static struct inode *make_fd(enum pkind kind, int pid, int fd)
 {
-    int dir = kind == P_ROOT || kind == P_PID || kind == P_FD, link = is_link(kind);
+    int dir = is_dir(kind), link = is_link(kind);
     uint32_t mode = dir ? S_IFDIR | 0555 : kind == P_FDLINK ? S_IFLNK | 0700 : link ? S_IFLNK | 0777
-                  : S_IFREG | 0444;
+                  : kind == P_RANDVA ? S_IFREG | 0644 : S_IFREG | 0444;
     struct inode *ino = inode_alloc(proc_dev, &proc_iops, mode);
     struct pnode *pn = ino ? kzalloc(sizeof *pn) : NULL;
     if (!pn) {
@@ -95,7 +106,8 @@ static struct inode *make_fd(enum pkind kind, int pid, int fd)
     ino->ino = ino_of(kind, pid, fd);
     ino->fops = dir ? &proc_dir_ops : link ? NULL : &proc_file_ops;
     ino->nlink = dir ? 2 : 1;
-    ino->parent = kind == P_PID ? proc_root : kind == P_FD ? make(P_PID, pid) : NULL; /* P_FD's: its own */
+    ino->parent = kind == P_PID || kind == P_SYS ? proc_root : kind == P_FD ? make(P_PID, pid)
+                : kind == P_SYSKERNEL ? make(P_SYS, 0) : NULL; /* P_FD's, P_SYSKERNEL's: its own */
     if (kind == P_SELF) {
         struct task_ids me;
         task_ids(&me);
@@ -140,6 +152,14 @@ static int p_lookup(struct inode *dir, const char *name, size_t len, struct inod
         *out = make(P_PID, pid);
         return *out ? 0 : -ENOMEM;
     }
+    if (pn->kind == P_SYS || pn->kind == P_SYSKERNEL) {
+        enum pkind k;
+        const char *n = sys_child(pn->kind, &k);
+        if (strlen(n) != len || memcmp(n, name, len) != 0)
+            return -ENOENT;
+        *out = make(k, 0);
+        return *out ? 0 : -ENOMEM;
+    }
     if (task_proc_state(pn->pid) < 0)
         return -ENOENT; /* the process went */
     if (pn->kind == P_FD) {
@@ -179,6 +199,15 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
                                    pid_names[i].name, strlen(pid_names[i].name)};
         return 1;
     }
+    if (pn->kind == P_SYS || pn->kind == P_SYSKERNEL) {
+        if (pos != 2)
+            return 0;
+        enum pkind k;
+        const char *n = sys_child(pn->kind, &k);
+        *out = (struct vfs_dirent){ino_of(k, 0, 0), pos + 1, is_dir(k) ? S_IFDIR >> 12 : S_IFREG >> 12, n,
+                                   strlen(n)};
+        return 1;
+    }
     if (pn->kind == P_FD) { /* position 2 + fd */
         int fd = task_next_fd(pn->pid, (int)(pos - 2));
         if (fd < 0)
@@ -193,7 +222,8 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
         unsigned i = (unsigned)(pos - 2);
         enum pkind k = top_names[i].kind;
         *out = (struct vfs_dirent){(uint64_t)k | (1ull << 40), pos + 1,
-                                   k == P_SELF ? S_IFLNK >> 12 : S_IFREG >> 12, top_names[i].name,
+                                   k == P_SELF ? S_IFLNK >> 12 : k == P_SYS ? S_IFDIR >> 12 : S_IFREG >> 12,
+                                   top_names[i].name,
                                    strlen(top_names[i].name)};
         return 1;
     }
@@ -227,7 +257,7 @@ static struct inode *p_follow(struct inode *ino)
 static void p_evict(struct inode *ino)
 {
     struct pnode *pn = ino->priv;
-    if (pn && pn->kind == P_FD)
+    if (pn && (pn->kind == P_FD || pn->kind == P_SYSKERNEL))
         inode_put(ino->parent);
     kfree(pn);
 }
@@ -292,6 +322,8 @@ static long render(const struct pnode *pn, char *buf, size_t size)
         return (long)pi.cmdline_len;
     case P_COMM:
         return ksnprintf(buf, size, "%s\n", pi.name);
+    case P_RANDVA:
+        return ksnprintf(buf, size, "%d\n", __atomic_load_n(&proc_randomize_va_space, __ATOMIC_RELAXED));
     case P_STATUS:
         return ksnprintf(buf, size,
                          "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
@@ -345,7 +377,35 @@ static const struct inode_ops proc_iops = {
     .evict = p_evict,
 };
 
-static const struct file_ops proc_file_ops = {.read = p_read, .seekable = 1};
+/* A write to a setting (randomize_va_space, the only writable file; its
+ * mode lets only root open it for writing): a number 0 to 2, as Linux
+ * takes it (a trailing newline or blanks allowed), else EINVAL. */
+static long p_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
+{
+    struct pnode *pn = f->inode->priv;
+    char text[16];
+    if (pn->kind != P_RANDVA)
+        return -EINVAL;
+    size_t c = n < sizeof text - 1 ? n : sizeof text - 1;
+    if (iobuf_get(text, b, 0, c))
+        return -EFAULT;
+    text[c] = 0;
+    size_t i = 0;
+    while (text[i] == ' ' || text[i] == '\t')
+        i++;
+    if (text[i] < '0' || text[i] > '2')
+        return -EINVAL;
+    int v = text[i++] - '0';
+    while (text[i] == ' ' || text[i] == '\n' || text[i] == '\t')
+        i++;
+    if (text[i] || n > c)
+        return -EINVAL;
+    __atomic_store_n(&proc_randomize_va_space, v, __ATOMIC_RELAXED);
+    *pos += n;
+    return (long)n;
+}
+
+static const struct file_ops proc_file_ops = {.read = p_read, .write = p_write, .seekable = 1};
 
 struct inode *procfs_new_root(void)
 {

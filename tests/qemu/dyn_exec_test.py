@@ -14,7 +14,8 @@ as its root (root=/dev/vda) and runs each program, by its PT_INTERP and
 through the loader run directly; their output must be what the same
 programs print on Linux (natively on x86_64, under qemu-ARCH-static -L
 DISK-TREE otherwise), the address lines apart, which must differ
-between two runs (the load bases are random). udynbad's execve errors for
+between two runs (the load bases are random), and be the same once
+/proc/sys/kernel/randomize_va_space is 0 (tests/dyn/uaslr.c writes it, in the kernel only). udynbad's execve errors for
 bad interpreters (missing: ENOENT, a text file: ELIBBAD, shorter than an
 ELF header: EIO, another machine's loader: ELIBBAD) and ETXTBSY both ways
 are judged against the host's native run of the x86_64 build.
@@ -85,6 +86,7 @@ def build(arch, tree, tmp):
     shutil.copy(host_lib(other, os.path.basename(ARCHES[other][1])), os.path.join(bad, "foreign.so"))
     for n in ("text.so", "short.so", "foreign.so"):
         os.chmod(os.path.join(bad, n), 0o755)
+    subprocess.run([cc, "-O1", "-o", os.path.join(tree, "bin", "uaslr"), os.path.join(SRC, "uaslr.c")], check=True)
 
 
 def host_run(arch, tree, cmd, cwd=None):
@@ -143,7 +145,9 @@ def body(a, tmp, check):
     disk = os.path.join(tmp, "root.img")
     make_disk(disk, 64 << 20, 4096, tree)
     img, env = boot_args(a.arch, a.image, "root=/dev/vda", tmp, 1)
-    keys = [f"run {c}" for c in cmds] + ["run /bin/udynbad /bad", "poweroff"]
+    keys = [f"run {c}" for c in cmds] + ["run /bin/udynbad /bad", "run /bin/uaslr 0",
+                                         "run /bin/udyn-pie fixed", "run /bin/udyn-pie fixed",
+                                         "run /bin/uaslr 2", "run /bin/udyn-pie random", "poweroff"]
     text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys],
                                      ["-drive", f"if=none,id=d0,file={disk},format=raw",
                                       "-device", "virtio-blk-pci,drive=d0"], a.timeout)
@@ -151,7 +155,10 @@ def body(a, tmp, check):
     print("\n---- dyn_exec_test checks ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
     check("PANIC" not in text, "no panic")
-    got = guest_outputs(text, cmds + ["/bin/udynbad /bad"])
+    got = guest_outputs(text, cmds + ["/bin/udynbad /bad", "/bin/udyn-pie fixed", "/bin/udyn-pie fixed",
+                                      "/bin/udyn-pie random"])
+    fixed = got[-3:]
+    got = got[:-3]
     for (name, c), g, w in zip(RUNS, got, want):
         ok = same(g, w) and w.endswith("[exit 0]\n")
         check(ok, f"{name}: `{c.format(ld=ld)}` prints what it prints on Linux")
@@ -161,6 +168,12 @@ def body(a, tmp, check):
           f"two runs of the PIE load at different addresses ({addr(got[0])} / {addr(got[1])})")
     check(re.search(r"AT_BASE nonzero: yes", got[0] or "") and re.search(r"AT_BASE nonzero: no", got[3] or ""),
           "AT_BASE is the interpreter's base, 0 when the loader is the program")
+    check(re.search(r"(?m)^kernel> run /bin/uaslr 0\nrandomize_va_space 2\nwrite 5: EINVAL\n"
+                    r"uid 1000 opening it for writing: EACCES\nrandomize_va_space 0\n\[exit 0\]$", text),
+          "/proc/sys/kernel/randomize_va_space reads 2, refuses 5 and a user's write, and root writes 0")
+    check(addr(fixed[0]) and addr(fixed[0]) == addr(fixed[1]) and addr(fixed[2]) != addr(fixed[0]),
+          f"with 0 two runs load at the same addresses, with 2 again elsewhere ({addr(fixed[0])} / "
+          f"{addr(fixed[1])} / {addr(fixed[2])})")
     g = got[-1]
     check(g == bad_want, "udynbad: execve's errors for bad interpreters and ETXTBSY are Linux's")
     if g != bad_want:
