@@ -66,9 +66,78 @@ static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *b
     return n;
 }
 
+/* The longest #! line taken, "#!" included (Linux's buffer less its NUL). */
+#define SCRIPT_LINE_MAX 255
+/* Interpreters that are scripts themselves, at most, as on Linux: ELOOP past it. */
+#define SCRIPT_DEPTH_MAX 5
+
+static int blank(char c) { return c == ' ' || c == '\t'; }
+
+/*
+ * If @p img is a #! script run as @p *path, put its interpreter and the
+ * optional argument (the line's first word, and the rest with its blanks
+ * trimmed, as one argument) before argv[], whose argv[0] becomes the
+ * script's path, and make @p *path the interpreter. The new strings go to
+ * @p buf (@p room bytes, @p *used taken). Returns 1 for a script, 0 for
+ * not one, -ENOEXEC for a line naming no interpreter or one whose name
+ * runs past SCRIPT_LINE_MAX (a longer argument is cut there, as Linux
+ * cuts it), -E2BIG past @p max arguments or the room.
+ */
+static int script_args(const struct exec_image *img, const char **path, char **argv, unsigned max,
+                       char *buf, size_t room, size_t *used)
+{
+    const char *d = img->data;
+    if (img->len < 2 || d[0] != '#' || d[1] != '!')
+        return 0;
+    size_t end = 2;
+    while (end < img->len && end < SCRIPT_LINE_MAX && d[end] != '\n' && d[end] != 0)
+        end++;
+    int cut = end == SCRIPT_LINE_MAX && end < img->len && d[end] != '\n' && d[end] != 0;
+    size_t i = 2;
+    while (i < end && blank(d[i]))
+        i++;
+    size_t n0 = i;
+    while (i < end && !blank(d[i]))
+        i++;
+    size_t n1 = i;
+    while (i < end && blank(d[i]))
+        i++;
+    size_t a0 = i, a1 = end;
+    while (a1 > a0 && blank(d[a1 - 1]))
+        a1--;
+    if (n1 == n0 || (cut && n1 == end)) /* none, or the name itself cut */
+        return -ENOEXEC;
+    unsigned argc = 0;
+    while (argv[argc])
+        argc++;
+    unsigned add = a1 > a0 ? 3 : 2, keep = argc ? argc - 1 : 0; /* interp [arg] path, argv[1..] */
+    if (keep + add > max || room - *used < (n1 - n0) + (a1 - a0) + 2)
+        return -E2BIG;
+    memmove(argv + add, argv + 1, (keep + 1) * sizeof *argv); /* argv[1..] and the NULL */
+    if (!argc)
+        argv[add] = NULL;
+    char *interp = buf + *used;
+    memcpy(interp, d + n0, n1 - n0);
+    interp[n1 - n0] = 0;
+    *used += n1 - n0 + 1;
+    argv[0] = interp;
+    if (a1 > a0) {
+        argv[1] = buf + *used;
+        memcpy(argv[1], d + a0, a1 - a0);
+        argv[1][a1 - a0] = 0;
+        *used += a1 - a0 + 1;
+    }
+    argv[add - 1] = (char *)*path;
+    *path = interp;
+    return 1;
+}
+
 /* execve(path, argv, envp). The path and strings are copied in first
  * (E2BIG past EXEC_ARGS_MAX or EXEC_STRINGS_MAX): the loader writes them
- * into the new space, which is not the one their pointers are in. */
+ * into the new space, which is not the one their pointers are in. A #!
+ * script runs its interpreter, which may be a script itself (a few times:
+ * SCRIPT_DEPTH_MAX); AT_EXECFN and the process's name are still the
+ * script's, as on Linux. */
 long sys_execve(const uint64_t a[6])
 {
     struct exec_args {
@@ -87,8 +156,20 @@ long sys_execve(const uint64_t a[6])
         e = copy_strings((const uint64_t *)(uintptr_t)a[2], ea->envp, EXEC_ARGS_MAX, ea->strings,
                          sizeof ea->strings, &used);
     struct exec_image img = {0};
-    if (e >= 0)
-        e = sys_find_image(ea->path, &img);
+    const char *run = ea->path;
+    for (int depth = 0; e >= 0; depth++) {
+        if (depth > SCRIPT_DEPTH_MAX) {
+            e = -ELOOP;
+            break;
+        }
+        e = sys_find_image(run, &img);
+        int script = e >= 0 ? script_args(&img, &run, ea->argv, EXEC_ARGS_MAX, ea->strings,
+                                          sizeof ea->strings, &used) : 0;
+        if (script == 0)
+            break;
+        exec_image_put(&img);
+        e = script < 0 ? script : 0;
+    }
     if (e >= 0)
         e = proc_exec(user_frame(), ea->path, &img, ea->argv, ea->envp);
     exec_image_put(&img);

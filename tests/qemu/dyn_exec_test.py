@@ -18,7 +18,8 @@ between two runs (the load bases are random), and be the same once
 /proc/sys/kernel/randomize_va_space is 0 (tests/dyn/uaslr.c writes it, in the kernel only). udynbad's execve errors for
 bad interpreters (missing: ENOENT, a text file: ELIBBAD, shorter than an
 ELF header: EIO, another machine's loader: ELIBBAD) and ETXTBSY both ways
-are judged against the host's native run of the x86_64 build.
+and uscript's #! scripts (tests/dyn/uscript.c) are judged against the
+host's native run of the x86_64 build.
 """
 import os, re, shutil, stat, subprocess, sys
 
@@ -87,6 +88,22 @@ def build(arch, tree, tmp):
     for n in ("text.so", "short.so", "foreign.so"):
         os.chmod(os.path.join(bad, n), 0o755)
     subprocess.run([cc, "-O1", "-o", os.path.join(tree, "bin", "uaslr"), os.path.join(SRC, "uaslr.c")], check=True)
+    # #! scripts, run by uscript, their interpreter uscript as uargs
+    subprocess.run([cc, "-O1", "-o", os.path.join(tree, "bin", "uscript"), os.path.join(SRC, "uscript.c")],
+                   check=True)
+    shutil.copy(os.path.join(tree, "bin", "uscript"), os.path.join(tree, "bin", "uargs"))
+    scripts = {"arg": "#!./bin/uargs  one  two \n", "noarg": "#!./bin/uargs\n", "blanks": "#! \t./bin/uargs\t \n",
+               "nested": "#!./scripts/arg nested\n", "long-arg": "#!./bin/uargs " + "a" * 300 + "\n",
+               "long-name": "#!./" + "b" * 300 + "\n", "empty": "#!\n", "loop": "#!./scripts/loop\n",
+               "chain5": "#!./scripts/c4\n", "c4": "#!./scripts/c3\n", "c3": "#!./scripts/c2\n",
+               "c2": "#!./scripts/c1\n", "c1": "#!./bin/uargs\n", "missing": "#!./bin/nonexistent\n",
+               "not-executable": "#!./bin/uargs\n"}
+    os.makedirs(os.path.join(tree, "scripts"))
+    for n, text in scripts.items():
+        p = os.path.join(tree, "scripts", n)
+        with open(p, "w") as f:
+            f.write(text + "echo this line is not read\n")
+        os.chmod(p, 0o644 if n == "not-executable" else 0o755)
 
 
 def host_run(arch, tree, cmd, cwd=None):
@@ -142,10 +159,11 @@ def body(a, tmp, check):
         ref_tree = os.path.join(ref, "tree")
         build("x86_64", ref_tree, ref)
     bad_want = host_run("x86_64", ref_tree, "/bin/udynbad /bad")
+    script_want = host_run("x86_64", ref_tree, "/bin/uscript /")
     disk = os.path.join(tmp, "root.img")
     make_disk(disk, 64 << 20, 4096, tree)
     img, env = boot_args(a.arch, a.image, "root=/dev/vda", tmp, 1)
-    keys = [f"run {c}" for c in cmds] + ["run /bin/udynbad /bad", "run /bin/uaslr 0",
+    keys = [f"run {c}" for c in cmds] + ["run /bin/udynbad /bad", "run /bin/uscript /", "run /bin/uaslr 0",
                                          "run /bin/udyn-pie fixed", "run /bin/udyn-pie fixed",
                                          "run /bin/uaslr 2", "run /bin/udyn-pie random", "poweroff"]
     text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys],
@@ -155,10 +173,11 @@ def body(a, tmp, check):
     print("\n---- dyn_exec_test checks ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
     check("PANIC" not in text, "no panic")
-    got = guest_outputs(text, cmds + ["/bin/udynbad /bad", "/bin/udyn-pie fixed", "/bin/udyn-pie fixed",
+    got = guest_outputs(text, cmds + ["/bin/udynbad /bad", "/bin/uscript /", "/bin/udyn-pie fixed", "/bin/udyn-pie fixed",
                                       "/bin/udyn-pie random"])
     fixed = got[-3:]
-    got = got[:-3]
+    script_got = got[-4]
+    got = got[:-4]
     for (name, c), g, w in zip(RUNS, got, want):
         ok = same(g, w) and w.endswith("[exit 0]\n")
         check(ok, f"{name}: `{c.format(ld=ld)}` prints what it prints on Linux")
@@ -174,6 +193,10 @@ def body(a, tmp, check):
     check(addr(fixed[0]) and addr(fixed[0]) == addr(fixed[1]) and addr(fixed[2]) != addr(fixed[0]),
           f"with 0 two runs load at the same addresses, with 2 again elsewhere ({addr(fixed[0])} / "
           f"{addr(fixed[1])} / {addr(fixed[2])})")
+    check(script_got == script_want, "uscript: #! scripts (an argument, blanks, nesting, a long line, ELOOP, "
+          "ENOENT, EACCES, ENOEXEC) as on Linux")
+    if script_got != script_want:
+        print(f"--- Linux:\n{script_want}--- here:\n{script_got}")
     g = got[-1]
     check(g == bad_want, "udynbad: execve's errors for bad interpreters and ETXTBSY are Linux's")
     if g != bad_want:
