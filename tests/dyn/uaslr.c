@@ -1,7 +1,9 @@
 /*
- * uaslr [0|1|2]: /proc/sys/kernel/randomize_va_space read, and written
- * with the value given; "5" is refused (EINVAL), and a user other than
- * root cannot open it for writing (EACCES). Run only in the kernel (on the
+ * uaslr [0|1|2 [LOADER]]: /proc/sys/kernel/randomize_va_space read, and
+ * written with the value given; "5" is refused (EINVAL), and a user other
+ * than root cannot open it for writing (EACCES). With LOADER (the dynamic
+ * loader running this program), that is ETXTBSY for writers while mapped
+ * (Linux lets them in once the program is loaded). Run only in the kernel (on the
  * host it would change the host's setting): tests/qemu/dyn_exec_test.py.
  */
 #include <errno.h>
@@ -42,6 +44,12 @@ int main(int argc, char **argv)
     int st = 0;
     waitpid(pid, &st, 0);
     printf("uid 1000 opening it for writing: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "EACCES" : "allowed?");
+    if (argc > 2) {
+        int w = open(argv[2], O_WRONLY);
+        printf("the loader open for writing: %s\n", w < 0 && errno == ETXTBSY ? "ETXTBSY" : "allowed?");
+        if (w >= 0)
+            close(w);
+    }
     if (argc > 1) {
         fd = open(RV, O_WRONLY);
         if (fd < 0 || write(fd, argv[1], strlen(argv[1])) != (ssize_t)strlen(argv[1]))
