@@ -1,20 +1,22 @@
 /**
  * @file exec.c
  * @brief execve() in the order it happens: the call's arguments copied in
- *        (sys_execve()), the program found (sys_find_image()), loaded into
- *        a new address space while the old program is still whole
- *        (exec_load(): static and static-PIE executables of this machine,
- *        ARCH_ELF_MACHINE, their segments and the initial stack the System
- *        V psABIs describe), and only then put in the old one's place
+ *        (sys_execve()), the program found (sys_find_image(); a #! script's
+ *        interpreter in its place), loaded into a new address space while
+ *        the old program is still whole (exec_load(): static, static-PIE and
+ *        dynamically linked executables of this machine, ARCH_ELF_MACHINE,
+ *        their segments, their interpreter's, and the initial stack the
+ *        System V psABIs describe), and only then put in the old one's place
  *        (proc_exec(), exec_commit()), by the first thread when another
  *        made the call (proc_exec_takeover()).
  *
  * Every field of the file is distrusted: exec_elf.c checks offsets and
  * sizes against the file's length without overflow, segments against user
  * space and against each other (page granularity), rights against W^X, the
- * entry point against the executable segments, and refuses a program with
- * an interpreter (PT_INTERP: a dynamically linked one: there is no dynamic
- * loader to run). What it accepts, this file maps. What the process's
+ * entry point against the executable segments, the interpreter's path
+ * against the file. What it accepts, this file maps, with the interpreter
+ * (PT_INTERP) checked the same way; ET_DYN files at random bases unless
+ * /proc/sys/kernel/randomize_va_space is 0. What the process's
  * threads are, and how they end, is proc.c's: execve asks it to end the
  * others (proc_end_other_threads()).
  */
@@ -368,7 +370,6 @@ void proc_exec_drop(struct proc *p)
 
 /* ---- loading: the segments and the first stack ---- */
 
-
 /* Auxiliary vector keys (System V gABI, Linux's additions). */
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -589,9 +590,8 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
         e = map_elf(us, img, x);
     uintptr_t interp_base = 0, entry = e ? 0 : x->entry;
     if (!e && x->interp_len) {
-        char ipath[EXEC_ELF_INTERP_MAX];
-        memcpy(ipath, (const char *)img->data + x->interp_off, x->interp_len); /* NUL-terminated */
-        e = load_interp(us, ipath, ix, err, errlen);
+        /* the path in the file's bytes, NUL-terminated there (exec_elf.c checked) */
+        e = load_interp(us, (const char *)img->data + x->interp_off, ix, err, errlen);
         interp_base = ix->bias;
         entry = ix->entry;
     }
