@@ -15,7 +15,7 @@
  *                     around the DTB, a64_map_ram() adds RAM from the DTB.
  *          L0[511] -> L1[509] MMIO window: 2 MiB Device-nGnRnE blocks, XN;
  *                     slot 0 is the early UART.
- *                  -> L1[510] -> L2[0] -> L3: the image in 4 KiB pages at
+ *                  -> L1[510] -> L2[0..1] -> L3: the image in 4 KiB pages at
  *                     0xffffffff80000000: text RX, rodata R+XN, data/bss
  *                     RW+XN, nothing past __kernel_end.
  *
@@ -62,8 +62,13 @@
 
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
+/* The image may take 4 MiB (linker.ld's ASSERT): a debug build with every
+ * test in it outgrew one table's 2 MiB. */
+#define KIMG_L3_TABLES 2
+
 static table_t id_l0, id_l1, id_l2;     /* TTBR0: boot identity */
-static table_t k_l0, top_l1, mmio_l2, kimg_l2, kimg_l3; /* TTBR1 */
+static table_t k_l0, top_l1, mmio_l2, kimg_l2; /* TTBR1 */
+static table_t kimg_l3[KIMG_L3_TABLES];        /* the image's pages: 2 MiB a table */
 static table_t dmap_l1, dmap_l2[DMAP_L2_TABLES];
 static unsigned dmap_l2_used;
 static uint64_t mmio_tags[MMIO_SLOTS];  /* see kernel/iowindow.h */
@@ -166,7 +171,8 @@ void a64_mmu_enable(uint64_t dtb, uint64_t kbase)
     k_l0[511] = table_desc(top_l1, 0);
     top_l1[IDX(A64_MMIO_BASE, L1_SHIFT)] = table_desc(mmio_l2, 0);
     top_l1[IDX(KERNEL_VIRT_BASE, L1_SHIFT)] = table_desc(kimg_l2, 0);
-    kimg_l2[0] = table_desc(kimg_l3, 0);
+    for (unsigned i = 0; i < KIMG_L3_TABLES; i++)
+        kimg_l2[i] = table_desc(kimg_l3[i], 0);
     for (uint64_t pa = kbase; pa < kend; pa += 4096) {
         uint64_t pte = pa | NORMAL | PT_TABLE | PT_UXN;
         if (pa < (uintptr_t)__rodata_start)
@@ -175,7 +181,7 @@ void a64_mmu_enable(uint64_t dtb, uint64_t kbase)
             pte |= PT_AP_RO | PT_PXN;     /* rodata, symbol table, ktests */
         else
             pte |= PT_PXN;                /* data, bss */
-        kimg_l3[(pa - kbase) / 4096] = pte;
+        kimg_l3[(pa - kbase) / SZ_2M][(pa - kbase) / 4096 % 512] = pte;
     }
     /* The earliest console (the one fixed address allowed: docs/porting.md, "Layout"). */
     mmio_l2[0] = (A64_EARLY_UART_PHYS & ~(SZ_2M - 1)) | BLOCK_DEVICE;
