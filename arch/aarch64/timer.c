@@ -61,6 +61,13 @@ uint64_t hal_time_ns(void)
     return ticks_to_ns(hal_counter() - counter0);
 }
 
+/* EL0 reads CNTVCT_EL0 (a64_user_cpu_init() sets CNTKCTL_EL1.EL0VCTEN). */
+void hal_vdso_clock(struct hal_vdso_clock *c)
+{
+    *c = (struct hal_vdso_clock){.usable = freq != 0, .counter0 = counter0, .freq = freq,
+                                 .ns_per_tick = ns_per_tick};
+}
+
 void hal_timer_arm(uint64_t deadline_ns)
 {
     if (!freq)

@@ -159,17 +159,3 @@ hal_strncpy_user:
 strncpy_fault:
     mov     x0, #-EFAULT
     ret
-
-/*
- * The signal trampoline (hal/user.h): rt_sigreturn, copied to each
- * process's trampoline page. arm64 programs pass no sa_restorer (glibc has
- * no stub: Linux's vDSO holds this), so every handler returns here.
- */
-    .section .rodata
-    .globl  hal_sigtramp, hal_sigtramp_end
-    .balign 4
-hal_sigtramp:
-    mov     x8, #139                /* rt_sigreturn */
-    svc     #0
-    udf     #0
-hal_sigtramp_end:

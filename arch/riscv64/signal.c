@@ -7,8 +7,8 @@
  * At the (16-aligned) stack pointer the handler gets: the siginfo, then
  * the ucontext (uc_flags, uc_link, uc_stack, a 1024-bit blocked set, then
  * the sigcontext: pc and x1-x31, then the FP state in the D layout, f0-f31
- * and fcsr, inside the 528 bytes the Q layout needs). ra is the trampoline
- * page: riscv64 has no sa_restorer. rt_sigreturn finds the frame at the
+ * and fcsr, inside the 528 bytes the Q layout needs). ra is the vDSO's
+ * __vdso_rt_sigreturn: riscv64 has no sa_restorer. rt_sigreturn finds the frame at the
  * stack pointer again.
  */
 #include <hal/uregs.h>

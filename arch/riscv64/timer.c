@@ -103,8 +103,26 @@ static void timer_interrupt(unsigned irq, void *arg)
     ktimer_interrupt();
 }
 
+/* User mode may read the time CSR (scounteren.TM), for the vDSO's clocks;
+ * per hart. The register is WARL: what stuck says whether it took. */
+static int user_time_ok(void)
+{
+    uint64_t v;
+    __asm__ volatile("csrs scounteren, %1; csrr %0, scounteren" : "=r"(v) : "r"(2ul));
+    return (v & 2) != 0;
+}
+
+static int user_time;
+
+void hal_vdso_clock(struct hal_vdso_clock *c)
+{
+    *c = (struct hal_vdso_clock){.usable = freq && user_time, .counter0 = counter0, .freq = freq,
+                                 .ns_per_tick = ns_per_tick};
+}
+
 int hal_timer_init(void)
 {
+    user_time = user_time_ok();
     if (!freq)
         return -ENODEV;
     if (!sstc && !sbi_has(SBI_EXT_TIME)) {
@@ -124,6 +142,8 @@ int hal_timer_init(void)
 
 int hal_timer_cpu_init(void)
 {
+    if (!user_time_ok())
+        user_time = 0;
     if (!timer_ok)
         return -ENODEV;
     hal_timer_disarm();

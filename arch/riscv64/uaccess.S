@@ -149,17 +149,3 @@ hal_strncpy_user:
     csrc    sstatus, t6
     li      a0, -EFAULT
     ret
-
-/*
- * The signal trampoline (hal/user.h): rt_sigreturn, copied to each
- * process's trampoline page. riscv64 has no sa_restorer at all (Linux's
- * vDSO holds this), so every handler returns here.
- */
-    .section .rodata
-    .globl  hal_sigtramp, hal_sigtramp_end
-    .balign 4
-hal_sigtramp:
-    li      a7, 139                 /* rt_sigreturn */
-    ecall
-    unimp
-hal_sigtramp_end:

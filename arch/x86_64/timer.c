@@ -122,6 +122,28 @@ uint64_t hal_counter_freq(void) { return tsc_hz; }
 
 uint64_t hal_time_ns(void) { return ns_base + apply(tsc_to_ns, rdtsc_ordered() - tsc_base); }
 
+/* The vDSO computes hal_time_ns() itself from a user-mode RDTSC (CR4.TSD
+ * stays clear). The TSC must tick at one rate whatever the CPU's power
+ * state: invariant (CPUID 8000_0007h EDX bit 8), or a hypervisor's, whose
+ * guest TSC is a function of its host clock (CPUID 1 ECX bit 31; QEMU's
+ * TCG sets it and has no invariant bit). */
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_APM_EDX_INVARIANT_TSC (1u << 8)
+
+void hal_vdso_clock(struct hal_vdso_clock *c)
+{
+    uint32_t r[4];
+    cpuid(1, r);
+    int steady = (r[2] & CPUID1_ECX_HYPERVISOR) != 0;
+    cpuid(0x80000000u, r);
+    if (!steady && r[0] >= 0x80000007u) {
+        cpuid(0x80000007u, r);
+        steady = (r[3] & CPUID_APM_EDX_INVARIANT_TSC) != 0;
+    }
+    *c = (struct hal_vdso_clock){.usable = tsc_hz != 0 && steady, .counter0 = tsc_base, .ns0 = ns_base,
+                                 .mult = tsc_to_ns.mult, .shift = tsc_to_ns.shift};
+}
+
 /* ---- calibration ---- */
 
 /* A reference clock: a free-running up-counter (masked to its width)

@@ -150,16 +150,3 @@ hal_strncpy_user:
     extable .Ls_store, .Lstr_fault
 
 x64_uaccess_end:
-
-/*
- * The signal trampoline (hal/user.h): rt_sigreturn, copied to each
- * process's trampoline page. glibc passes an sa_restorer of its own; this
- * serves programs that do not.
- */
-    .section .rodata
-    .globl  hal_sigtramp, hal_sigtramp_end
-hal_sigtramp:
-    mov     $15, %eax               /* rt_sigreturn */
-    syscall
-    ud2
-hal_sigtramp_end:

@@ -62,4 +62,6 @@ uint64_t clock_wall_ns(void)
     return clock_realtime(&ns) == 0 ? ns : hal_time_ns();
 }
 
+int64_t clock_wall_offset(void) { return __atomic_load_n(&source, __ATOMIC_ACQUIRE) ? offset_ns : 0; }
+
 const char *clock_source(void) { return __atomic_load_n(&source, __ATOMIC_ACQUIRE); }

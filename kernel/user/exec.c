@@ -36,6 +36,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/user.h>
+#include <kernel/vdso.h>
 #include <kernel/vfs.h>
 #include <kernel/vmalloc.h>
 
@@ -390,6 +391,7 @@ void proc_exec_drop(struct proc *p)
 #define AT_RANDOM 25
 #define AT_HWCAP2 26
 #define AT_EXECFN 31
+#define AT_SYSINFO_EHDR 33
 #define AT_MINSIGSTKSZ 51
 
 static int count_strings(char *const v[], unsigned *n, size_t *bytes)
@@ -603,7 +605,12 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     exec_creds(&c, img->file ? img->file->inode : NULL);
     uintptr_t stack_top = top - PAGE_SIZE; /* a guard page above it, off the canonical edge */
     e = uspace_map_anon(us, stack_top - EXEC_STACK_SIZE, EXEC_STACK_SIZE, MMU_WRITE);
-    uint64_t aux[] = {AT_PHDR, x->phdr, AT_PHENT, sizeof(Elf64_Phdr),
+    /* The vDSO (kernel/vdso.h), where handlers without sa_restorer return. */
+    uintptr_t vdso = 0;
+    out->sigtramp = 0;
+    if (!e)
+        e = vdso_map(us, EXEC_SEGMENTS_TOP(top), &vdso, &out->sigtramp);
+    uint64_t aux[] = {AT_SYSINFO_EHDR, vdso, AT_PHDR, x->phdr, AT_PHENT, sizeof(Elf64_Phdr),
                       AT_PHNUM, x->eh.e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, interp_base,
                       AT_FLAGS, 0, AT_ENTRY, x->entry, AT_UID, c.uid, AT_EUID, c.euid,
                       AT_GID, c.gid, AT_EGID, c.egid, AT_HWCAP, hal_elf_hwcap(), AT_HWCAP2, 0,
@@ -620,15 +627,6 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     if (!e)
         e = build_stack(us, stack_top, argv, envp, aux, sizeof aux / sizeof aux[0] / 2, path, platform,
                         &out->sp);
-    /* The signal trampoline: read and execute only, between guard pages
-     * below the stack. */
-    out->sigtramp = EXEC_SEGMENTS_TOP(top) + PAGE_SIZE;
-    if (!e)
-        e = uspace_map_anon(us, out->sigtramp, PAGE_SIZE, MMU_EXEC);
-    if (!e)
-        e = uspace_write(us, out->sigtramp, hal_sigtramp, (size_t)(hal_sigtramp_end - hal_sigtramp));
-    if (!e)
-        uspace_sync_icache(us, out->sigtramp, PAGE_SIZE);
     out->entry = entry;
     out->brk = x->seg[x->nseg - 1].end;
     kfree(x);

@@ -29,7 +29,7 @@ struct exec_info {
     uintptr_t entry;    /**< first instruction */
     uintptr_t sp;       /**< initial stack pointer (at argc) */
     uintptr_t brk;      /**< first byte past the highest segment, page-aligned */
-    uintptr_t sigtramp; /**< the signal trampoline's page (hal_sigtramp) */
+    uintptr_t sigtramp; /**< the vDSO's signal return code (kernel/vdso.h) */
 };
 
 struct cred;
@@ -56,8 +56,8 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
 
 /** @brief Bytes of the initial stack mapping. */
 #define EXEC_STACK_SIZE (256u * 1024)
-/** @brief The top of what segments may use: below the stack, a guard
- *  page, the signal trampoline's page and another guard page. */
+/** @brief The top of what segments may use: below the stack, three
+ *  guard pages (the vDSO is mapped below this, kernel/vdso.h). */
 #define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_SIZE - 3 * PAGE_SIZE)
 /** @brief Where mmap() without an address starts looking, top-down: 16
  *  pages below the stack. */

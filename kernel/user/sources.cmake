@@ -24,4 +24,5 @@ list(APPEND CORE_SOURCES
   kernel/user/uprog.c
   kernel/user/user_cmds.c
   kernel/user/uspace.c
+  kernel/user/vdso.c
 )

@@ -340,6 +340,18 @@ qemu_test(user_timers --image ${IMG} --env SMP=2
   --send "run /bin/utimers" --send "poweroff 7"
   --expect "^utimers: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# The vDSO (tests/programs/uvdso.c, judged by Linux too: linux_uvdso):
+# first 500 clock_gettime calls through it and the shell's `syscalls`
+# (every call since boot): no clock_gettime system call among them; then
+# the checks: found from AT_SYSINFO_EHDR, its symbols at Linux's versions
+# read from its own tables, its clock calls between two system calls, in a
+# forked child too, a handler returning through its signal return. In the
+# initrd only.
+qemu_test(user_vdso --image ${IMG}
+  --send "run /bin/uvdso loop 500" --send "syscalls" --send "run /bin/uvdso" --send "poweroff 7"
+  --expect "^uvdso: 500 calls, 0 backwards\\n\\[exit 0\\]$" --expect "^ +[0-9]+ +exit_group +1$"
+  --expect "^uvdso: 0 failed\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL|^ +[0-9]+ +clock_gettime " --status ${EXIT7})
 # POSIX message queues as Linux answers for them (tests/programs/umq.c,
 # linux_umq): open and create, the attribute checks, priority order,
 # O_NONBLOCK, timeouts, EMSGSIZE and EBADF, the status line, mq_notify's

@@ -91,4 +91,21 @@ const char *hal_timer_name(void);
 
 /** @} */
 
+/**
+ * @brief How hal_time_ns() turns the arch's user-readable counter into
+ *        nanoseconds, for the vDSO to compute the same (hal_vdso_clock()).
+ */
+struct hal_vdso_clock {
+    int usable;           /**< user mode may read the counter and the conversion below is hal_time_ns()'s */
+    uint64_t counter0;    /**< the counter value at which hal_time_ns() is @c ns0 */
+    uint64_t ns0;         /**< see @c counter0 */
+    uint64_t freq;        /**< aarch64, riscv64: the counter's Hz, converted by kernel/tickconv.h */
+    uint64_t ns_per_tick; /**< tickconv_ns_per_tick(@c freq) */
+    uint64_t mult;        /**< x86_64: ns = (ticks * mult) >> shift, saturating */
+    uint32_t shift;       /**< x86_64: see @c mult */
+};
+
+/** @brief The parameters now, for the vDSO's data page (kernel/user/vdso.c). */
+void hal_vdso_clock(struct hal_vdso_clock *c);
+
 #endif

@@ -209,7 +209,7 @@ struct hal_sigframe_args {
     int sig;            /**< the signal number, the handler's first argument */
     const void *info;   /**< 128 bytes: its Linux siginfo, built by the kernel */
     uintptr_t handler;  /**< where the handler starts */
-    uintptr_t restorer; /**< where it returns to: sa_restorer, or the trampoline (hal_sigtramp) page */
+    uintptr_t restorer; /**< where it returns to: sa_restorer, or the vDSO's signal return (kernel/vdso.h) */
     uintptr_t sp;       /**< the stack to build below: the interrupted one or the alternate stack's top */
     uintptr_t limit;    /**< the frame must not reach below this (the alternate stack's base), or 0 */
     uint64_t mask;      /**< the blocked set rt_sigreturn restores (uc_sigmask) */
@@ -241,17 +241,6 @@ int hal_signal_push(struct uregs *frame, const struct ustate *s, const struct ha
  * @retval -ENOMEM no memory for a copy of it
  */
 int hal_signal_pop(struct uregs *frame, struct ustate *s, uint64_t *mask);
-
-/**
- * @brief The signal trampoline: position-independent code that makes the
- *        rt_sigreturn system call, [hal_sigtramp, hal_sigtramp_end). The
- *        kernel copies it to a read-only executable page of every process,
- *        where handlers without an sa_restorer return (arm64 and riscv64
- *        programs have none: Linux's vDSO holds it there).
- */
-extern const uint8_t hal_sigtramp[];
-/** @brief The end of hal_sigtramp. */
-extern const uint8_t hal_sigtramp_end[];
 
 /* ---- user memory ---- */
 

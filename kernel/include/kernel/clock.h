@@ -35,6 +35,9 @@ int clock_realtime(uint64_t *ns);
 /** @brief The wall clock in ns since the epoch, or without an RTC the time since boot (hal_time_ns()). */
 uint64_t clock_wall_ns(void);
 
+/** @brief What clock_wall_ns() adds to hal_time_ns(): 0 without an RTC (for the vDSO's data page). */
+int64_t clock_wall_offset(void);
+
 /** @brief The RTC the wall clock came from, or NULL. */
 const char *clock_source(void);
 

@@ -143,7 +143,7 @@ struct proc {
     uintptr_t fault_addr;      /**< the last page fault's address (user_page_fault()) */
     unsigned fault_access;     /**< its UFAULT_* access */
     unsigned fault_repeats;    /**< how often it came again in a row */
-    uintptr_t sigtramp;        /**< its signal trampoline page (hal_sigtramp), where handlers return */
+    uintptr_t sigtramp;        /**< its vDSO's signal return code, where handlers without sa_restorer return */
     struct rlimit_u rlim[RLIM_NLIMITS]; /**< prlimit64()'s, inherited by fork */
     struct fs_ctx fs;          /**< descriptors, working directory, umask */
     char *cmdline;             /**< its arguments, each NUL-ended (/proc/PID/cmdline); may be NULL */

@@ -109,3 +109,11 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
         " sub x1, x1, #16\n stp x5, x6, [x1]\n mov x8, #220\n svc #0\n cbnz x0, 1f\n"
         " ldp x5, x0, [sp], #16\n blr x5\n mov x8, #93\n svc #0\n brk #0\n"
         "1: ret\n");
+
+/* The vDSO (uvdso.c): Linux's names and version here, and the signal
+ * return every handler comes back through. */
+#define UVDSO_VERSION "LINUX_2.6.39"
+#define UVDSO_CLOCK_GETTIME "__kernel_clock_gettime"
+#define UVDSO_GETTIMEOFDAY "__kernel_gettimeofday"
+#define UVDSO_CLOCK_GETRES "__kernel_clock_getres"
+#define UVDSO_SIGRETURN "__kernel_rt_sigreturn"

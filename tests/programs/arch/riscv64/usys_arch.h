@@ -133,3 +133,11 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
         " addi a1, a1, -16\n sd a5, 0(a1)\n sd a6, 8(a1)\n li a7, 220\n ecall\n bnez a0, 1f\n"
         " ld a5, 0(sp)\n ld a0, 8(sp)\n addi sp, sp, 16\n jalr a5\n li a7, 93\n ecall\n unimp\n"
         "1: ret\n");
+
+/* The vDSO (uvdso.c): Linux's names and version here, and the signal
+ * return every handler comes back through. */
+#define UVDSO_VERSION "LINUX_4.15"
+#define UVDSO_CLOCK_GETTIME "__vdso_clock_gettime"
+#define UVDSO_GETTIMEOFDAY "__vdso_gettimeofday"
+#define UVDSO_CLOCK_GETRES "__vdso_clock_getres"
+#define UVDSO_SIGRETURN "__vdso_rt_sigreturn"

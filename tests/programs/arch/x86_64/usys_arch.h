@@ -298,3 +298,12 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
 #define NR_close_range 436
 #define NR_fadvise64 221
 #define NR_get_robust_list 274
+
+/* The vDSO (uvdso.c): Linux's names and version here; x86_64 has time()
+ * there, and no signal return (programs pass sa_restorer). */
+#define UVDSO_VERSION "LINUX_2.6"
+#define UVDSO_CLOCK_GETTIME "__vdso_clock_gettime"
+#define UVDSO_GETTIMEOFDAY "__vdso_gettimeofday"
+#define UVDSO_CLOCK_GETRES "__vdso_clock_getres"
+#define UVDSO_TIME "__vdso_time"
+#define NR_time 201

@@ -1,0 +1,54 @@
+/**
+ * @file kernel/vdso.h
+ * @brief The vDSO (kernel/user/vdso.c, vdso/): a small shared object built
+ *        with the kernel and mapped into every program, whose clock calls
+ *        read a data page the kernel keeps current instead of entering the
+ *        kernel, and which holds the signal return code.
+ *
+ * A program's view, from its AT_SYSINFO_EHDR upward: the data page
+ * (struct vdso_data, read-only, `[vvar]`), then the image (read and
+ * execute, `[vdso]`). The image finds the data page one page below its
+ * ELF header.
+ */
+#ifndef KERNEL_VDSO_H
+#define KERNEL_VDSO_H
+
+#include <stdint.h>
+
+/** @brief struct vdso_data.mode: the counter may not be read, every call makes its system call. */
+#define VDSO_MODE_SYSCALL 0
+/** @brief struct vdso_data.mode: monotonic time is the arch's counter converted as below. */
+#define VDSO_MODE_COUNTER 1
+
+/**
+ * @brief The data page, shared by the kernel (which writes it) and the vDSO
+ *        (which reads it): what hal_time_ns() and the wall clock compute
+ *        time from. A reader retries while @c seq is odd or changed.
+ */
+struct vdso_data {
+    uint32_t seq;         /**< odd while the kernel writes the rest */
+    uint32_t mode;        /**< VDSO_MODE_* */
+    uint64_t counter0;    /**< the counter value at which monotonic time is @c ns0 */
+    uint64_t ns0;         /**< monotonic ns at @c counter0 */
+    uint64_t freq;        /**< the counter's Hz (tickconv.h's arithmetic) */
+    uint64_t ns_per_tick; /**< tickconv_ns_per_tick(freq) */
+    uint64_t mult;        /**< x86_64: ns = ((ticks * mult) >> shift), saturating */
+    uint32_t shift;       /**< x86_64: see @c mult */
+    uint32_t has_wall;    /**< an RTC set the wall clock: realtime = monotonic + @c wall_offset */
+    int64_t wall_offset;  /**< wall-clock ns minus monotonic ns */
+};
+
+struct uspace;
+struct uregion;
+
+/**
+ * @brief Map the data page and the image into @p us below @p below (the
+ *        highest free range there); the image's address in *@p base and
+ *        its signal return code's in *@p sigreturn.
+ * @retval 0, -ENOMEM
+ */
+int vdso_map(struct uspace *us, uintptr_t below, uintptr_t *base, uintptr_t *sigreturn);
+/** @brief "[vdso]" or "[vvar]" for the regions vdso_map() made (and what fork copied of them), else NULL. */
+const char *vdso_region_name(const struct uregion *r);
+
+#endif
