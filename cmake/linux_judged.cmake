@@ -18,6 +18,7 @@ set(LINUX_JUDGED_PROGRAMS
   usigq
   usysv
   utimers
+  uvdso
 )
 # Of those, the ones judged only where they run natively (the host preset,
 # and the preset of the host's own arch): qemu-user answers otherwise than
