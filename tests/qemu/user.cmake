@@ -352,6 +352,12 @@ qemu_test(user_vdso --image ${IMG}
   --expect "^uvdso: 500 calls, 0 backwards\\n\\[exit 0\\]$" --expect "^ +[0-9]+ +exit_group +1$"
   --expect "^uvdso: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL|^ +[0-9]+ +clock_gettime " --status ${EXIT7})
+# glibc through the vDSO (tests/qemu/vdso_glibc_test.py): a static glibc
+# program's clock_gettime, gettimeofday and time make no system call, and
+# its handler (no sa_restorer on arm64 and riscv64) returns through it.
+add_test(NAME ${KERNEL_ARCH}.vdso_glibc COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/vdso_glibc_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+set_tests_properties(${KERNEL_ARCH}.vdso_glibc PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # POSIX message queues as Linux answers for them (tests/programs/umq.c,
 # linux_umq): open and create, the attribute checks, priority order,
 # O_NONBLOCK, timeouts, EMSGSIZE and EBADF, the status line, mq_notify's
