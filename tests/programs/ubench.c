@@ -22,12 +22,16 @@
  *                         (read-only and writable in turn, so none merge):
  *                         what a lookup among many regions costs
  *   user_munmap_8k_ns     an munmap of one of them, from the first mapped
+ *   user_clock_gettime_ns clock_gettime(CLOCK_MONOTONIC) through the vDSO,
+ *                         found as glibc finds it (uvdso.h): what a C
+ *                         library's call costs; the system call if there
+ *                         is no vDSO
  * Times are CLOCK_MONOTONIC's; under QEMU's -icount shift=0 one guest
  * instruction is one nanosecond of it. `quick` runs a tenth of the
  * iterations (a test that it works, not a measurement). Exits 1 if a call
  * failed (and says which), 0 otherwise.
  */
-#include "usys.h"
+#include "uvdso.h"
 
 #define SIGCHLD 17
 
@@ -176,9 +180,24 @@ static void bench_maps(long n)
     ureport("user_munmap_8k_ns", (unow_ns() - t) / n, "ns");
 }
 
+static void bench_clock(long n, char **envp)
+{
+    struct uvdso v;
+    struct {
+        long sec, nsec;
+    } ts;
+    long (*gt)(long, void *) = 0;
+    if (!uvdso_open(&v, envp))
+        gt = (long (*)(long, void *))uvdso_sym(&v, UVDSO_CLOCK_GETTIME, UVDSO_VERSION);
+    long t = unow_ns();
+    for (long i = 0; i < n; i++)
+        if ((gt ? gt(1, &ts) : sys3(NR_clock_gettime, 1, (long)&ts, 0)) != 0)
+            fail("clock_gettime", -1);
+    ureport("user_clock_gettime_ns", (unow_ns() - t) / n, "ns");
+}
+
 int main(int argc, char **argv, char **envp)
 {
-    (void)envp;
     if (argc > 0 && ustreq(argv[0], "true"))
         return 0; /* exec'd by bench_fork() */
     int quick = argc > 1 && ustreq(argv[1], "quick");
@@ -190,5 +209,6 @@ int main(int argc, char **argv, char **envp)
     bench_pipe(quick ? 4 : 32);
     bench_pingpong(4000 / k);
     bench_maps(8192 / k);
+    bench_clock(200000 / k, envp);
     return failed;
 }

@@ -17,17 +17,8 @@
  *                    system call
  */
 #include "uchild.h"
+#include "uvdso.h"
 
-#define AT_NULL 0
-#define AT_SYSINFO_EHDR 33
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define DT_NULL 0
-#define DT_HASH 4
-#define DT_STRTAB 5
-#define DT_SYMTAB 6
-#define DT_VERSYM 0x6ffffff0
-#define DT_VERDEF 0x6ffffffc
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
 #define CLOCK_PROCESS_CPUTIME_ID 2
@@ -36,35 +27,6 @@
 #define EINVAL 22
 #define EFAULT 14
 
-struct ehdr {
-    unsigned char ident[16];
-    unsigned short type, machine;
-    unsigned version;
-    unsigned long entry, phoff, shoff;
-    unsigned flags;
-    unsigned short ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    unsigned type, flags;
-    unsigned long offset, vaddr, paddr, filesz, memsz, align;
-};
-struct dyn {
-    long tag;
-    unsigned long val;
-};
-struct sym {
-    unsigned name;
-    unsigned char info, other;
-    unsigned short shndx;
-    unsigned long value, size;
-};
-struct verdef {
-    unsigned short version, flags, ndx, cnt;
-    unsigned hash, aux, next;
-};
-struct verdaux {
-    unsigned name, next;
-};
 struct ts {
     long sec, nsec;
 };
@@ -72,95 +34,10 @@ struct tv {
     long sec, usec;
 };
 
-/* check() that also says whether it held. */
-static int ok(int cond, const char *what)
-{
-    check(cond, what);
-    return cond;
-}
+static struct uvdso vd;
 
-static unsigned long bias;
-static const struct sym *symtab;
-static const char *strtab;
-static const unsigned short *versym;
-static const struct verdef *verdefs;
-static unsigned nsyms;
 
-static unsigned long auxv(char **envp, unsigned long key)
-{
-    while (*envp)
-        envp++;
-    for (unsigned long *a = (unsigned long *)(envp + 1); a[0] != AT_NULL; a += 2)
-        if (a[0] == key)
-            return a[1];
-    return 0;
-}
-
-/* The vDSO's tables, from its program headers and dynamic section. */
-static int parse(unsigned long base)
-{
-    const struct ehdr *eh = (const struct ehdr *)base;
-    if (!ok(eh->ident[0] == 0x7f && eh->ident[1] == 'E' && eh->ident[2] == 'L' && eh->ident[3] == 'F',
-               "AT_SYSINFO_EHDR points at an ELF header"))
-        return -1;
-    uexpect(eh->type, 3 /* ET_DYN */, "the vDSO is a shared object");
-    const struct phdr *ph = (const struct phdr *)(base + eh->phoff);
-    const struct dyn *dyn = 0;
-    int load = 0;
-    for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type == PT_LOAD && !load++)
-            bias = base + ph[i].offset - ph[i].vaddr;
-        if (ph[i].type == PT_DYNAMIC)
-            dyn = (const struct dyn *)(base + ph[i].offset);
-    }
-    if (!ok(load && dyn, "it has a loadable segment and a dynamic section"))
-        return -1;
-    const unsigned *hash = 0;
-    for (; dyn->tag != DT_NULL; dyn++) {
-        unsigned long a = bias + dyn->val;
-        if (dyn->tag == DT_SYMTAB)
-            symtab = (const struct sym *)a;
-        else if (dyn->tag == DT_STRTAB)
-            strtab = (const char *)a;
-        else if (dyn->tag == DT_HASH)
-            hash = (const unsigned *)a;
-        else if (dyn->tag == DT_VERSYM)
-            versym = (const unsigned short *)a;
-        else if (dyn->tag == DT_VERDEF)
-            verdefs = (const struct verdef *)a;
-    }
-    if (!ok(symtab && strtab && hash && versym && verdefs, "DT_SYMTAB, DT_STRTAB, DT_HASH, DT_VERSYM, DT_VERDEF"))
-        return -1;
-    nsyms = hash[1]; /* nchain: one per symbol */
-    return 0;
-}
-
-/* The version named by versym index @p ndx. */
-static const char *version_name(unsigned ndx)
-{
-    const struct verdef *d = verdefs;
-    for (;;) {
-        if ((d->ndx & 0x7fff) == (ndx & 0x7fff))
-            return strtab + ((const struct verdaux *)((const char *)d + d->aux))->name;
-        if (!d->next)
-            return 0;
-        d = (const struct verdef *)((const char *)d + d->next);
-    }
-}
-
-/* The address of @p name defined at @p version, or 0. */
-static void *lookup(const char *name, const char *version)
-{
-    for (unsigned i = 1; i < nsyms; i++) {
-        const struct sym *s = &symtab[i];
-        if (!s->shndx || (s->info >> 4) != 1 /* STB_GLOBAL */ || !ustreq(strtab + s->name, name))
-            continue;
-        const char *v = version_name(versym[i]);
-        if (v && ustreq(v, version))
-            return (void *)(bias + s->value);
-    }
-    return 0;
-}
+static void *lookup(const char *name, const char *version) { return uvdso_sym(&vd, name, version); }
 
 typedef long (*gettime_fn)(long, struct ts *);
 typedef long (*gettimeofday_fn)(struct tv *, void *);
@@ -230,13 +107,13 @@ static void check_signal(void)
 
 int main(int argc, char **argv, char **envp)
 {
-    unsigned long base = auxv(envp, AT_SYSINFO_EHDR);
-    if (!base && uskip_on_qemu_user("the vDSO (qemu-user before 8.1 has none)")) {
+    const char *bad = uvdso_open(&vd, envp);
+    if (!vd.base && uskip_on_qemu_user("the vDSO (qemu-user before 8.1 has none)")) {
         uputs("uvdso: 0 failed\n");
         return 0;
     }
-    check(base != 0 && (base & 4095) == 0, "AT_SYSINFO_EHDR: a page");
-    if (!base || parse(base))
+    check(!bad, bad ? bad : "AT_SYSINFO_EHDR: an ELF shared object with its symbol and version tables");
+    if (bad)
         goto out;
     gettime_fn gt = (gettime_fn)lookup(UVDSO_CLOCK_GETTIME, UVDSO_VERSION);
     gettimeofday_fn gtod = (gettimeofday_fn)lookup(UVDSO_GETTIMEOFDAY, UVDSO_VERSION);
@@ -316,7 +193,8 @@ int main(int argc, char **argv, char **envp)
 
 #ifdef UVDSO_TIME
     time_fn tm = (time_fn)lookup(UVDSO_TIME, UVDSO_VERSION);
-    if (ok(tm != 0, UVDSO_TIME "@" UVDSO_VERSION)) {
+    check(tm != 0, UVDSO_TIME "@" UVDSO_VERSION);
+    if (tm) {
         long a = sys1(NR_time, 0), t = -1, got = tm(&t), b = sys1(NR_time, 0);
         check(a <= got && got <= b && t == got, "time(): between two system calls, and stored");
     }

@@ -65,7 +65,7 @@ set_tests_properties(${KERNEL_ARCH}.user_fuzz PROPERTIES TIMEOUT 300)
 # exec'ing ubench itself (in every initrd, busybox or not).
 qemu_test(user_bench_quick --image ${IMG}
   --send "run ubench quick /bin/ubench" --send "poweroff 7"
-  --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\nbench: user_mmap_8k_ns [0-9]+ ns\\nbench: user_munmap_8k_ns [0-9]+ ns\\n\\[exit 0\\]$"
+  --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\nbench: user_mmap_8k_ns [0-9]+ ns\\nbench: user_munmap_8k_ns [0-9]+ ns\\nbench: user_clock_gettime_ns [0-9]+ ns\\n\\[exit 0\\]$"
   --reject "PANIC|ubench: " --status ${EXIT7})
 # Debian's busybox-static, unmodified (cmake/busybox.cmake), run by the
 # shell's `run`: applets that need no files yet. (No ';' in an argument
