@@ -135,6 +135,7 @@ __attribute__((noreturn)) void rv_main(uint64_t dtb, uint64_t counter0, uint64_t
     rv_hart_set(NULL, hartid); /* gp: hal_cpu_id() works from here on */
     smp_early_init();          /* tp: cpu_this() works from here on */
     rv_timer_setup(counter0);
+    rv_timer_user_access();
     rv_early_console_init();
     bi->protocol = "riscv-image";
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);

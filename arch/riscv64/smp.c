@@ -138,6 +138,7 @@ void rv_secondary_main(void *arg, struct rv_hart *hart)
 {
     rv_hart_set(hart, hart->hartid);
     hal_cpu_local_set(arg);
+    rv_timer_user_access();
     for (unsigned i = 0; i < RV_MAX_HARTS; i++)
         if (rv_boot_blocks[i].hart == (uintptr_t)hart && rv_boot_blocks[i].misdirected)
             pr_warn("smp: hart %lu came in at the wrong address or with the wrong argument "

@@ -104,15 +104,17 @@ static void timer_interrupt(unsigned irq, void *arg)
 }
 
 /* User mode may read the time CSR (scounteren.TM), for the vDSO's clocks;
- * per hart. The register is WARL: what stuck says whether it took. */
-static int user_time_ok(void)
+ * per hart. The register is WARL: what stuck says whether it took, and
+ * one hart without it keeps every process on the system call. */
+static int user_time = 1;
+
+void rv_timer_user_access(void)
 {
     uint64_t v;
     __asm__ volatile("csrs scounteren, %1; csrr %0, scounteren" : "=r"(v) : "r"(2ul));
-    return (v & 2) != 0;
+    if (!(v & 2))
+        user_time = 0;
 }
-
-static int user_time;
 
 void hal_vdso_clock(struct hal_vdso_clock *c)
 {
@@ -122,7 +124,6 @@ void hal_vdso_clock(struct hal_vdso_clock *c)
 
 int hal_timer_init(void)
 {
-    user_time = user_time_ok();
     if (!freq)
         return -ENODEV;
     if (!sstc && !sbi_has(SBI_EXT_TIME)) {
@@ -142,8 +143,6 @@ int hal_timer_init(void)
 
 int hal_timer_cpu_init(void)
 {
-    if (!user_time_ok())
-        user_time = 0;
     if (!timer_ok)
         return -ENODEV;
     hal_timer_disarm();

@@ -94,6 +94,8 @@ __attribute__((noreturn)) void rv_main(uint64_t dtb, uint64_t counter0, uint64_t
 
 /** @brief Start hal_time_ns() at @p boot_counter (timer.c; first thing in rv_main). */
 void rv_timer_setup(uint64_t boot_counter);
+/** @brief Let user mode read the time CSR on this hart (the vDSO's clocks); each hart, at its start. */
+void rv_timer_user_access(void);
 /** @brief The DT's timebase-frequency and ISA (timer.c, from platform.c): 0 or -ENOENT. */
 struct fdt;
 int rv_timer_read_dt(const struct fdt *fdt);
