@@ -16,14 +16,14 @@ endif()
 find_program(VDSO_LLD NAMES ld.lld REQUIRED)
 find_program(VDSO_OBJCOPY NAMES llvm-objcopy REQUIRED)
 set(vdso_flags --target=${CMAKE_C_COMPILER_TARGET} ${vdso_cflags} -O2 -Wall -Wextra -Werror -ffreestanding
-  -fno-builtin -fPIC -fno-stack-protector -I${PROJECT_SOURCE_DIR}/kernel/include -I${vdso_src}/${KERNEL_ARCH})
+  -fno-builtin -fPIC -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -I${PROJECT_SOURCE_DIR}/kernel/include -I${vdso_src}/${KERNEL_ARCH})
 set(vdso_deps ${vdso_src}/vdso.c ${vdso_src}/vdso.lds ${vdso_src}/${KERNEL_ARCH}/vdso_arch.h
   ${vdso_src}/${KERNEL_ARCH}/vdso.ver ${vdso_src}/${KERNEL_ARCH}/sigreturn.S
   ${PROJECT_SOURCE_DIR}/kernel/include/kernel/vdso.h ${PROJECT_SOURCE_DIR}/kernel/include/kernel/tickconv.h)
 add_custom_command(OUTPUT ${vdso_dir}/vdso.so
   COMMAND ${CMAKE_C_COMPILER} ${vdso_flags} -c ${vdso_src}/vdso.c -o ${vdso_dir}/vdso.o
   COMMAND ${CMAKE_C_COMPILER} ${vdso_flags} -c ${vdso_src}/${KERNEL_ARCH}/sigreturn.S -o ${vdso_dir}/sigreturn.o
-  COMMAND ${VDSO_LLD} -shared --hash-style=both --eh-frame-hdr -T ${vdso_src}/vdso.lds
+  COMMAND ${VDSO_LLD} -shared --hash-style=both -T ${vdso_src}/vdso.lds
     --version-script ${vdso_src}/${KERNEL_ARCH}/vdso.ver --build-id=none -z max-page-size=4096
     -z noexecstack --no-undefined ${vdso_dir}/vdso.o ${vdso_dir}/sigreturn.o -o ${vdso_dir}/vdso.dbg
   COMMAND ${VDSO_OBJCOPY} --strip-all ${vdso_dir}/vdso.dbg ${vdso_dir}/vdso.so
