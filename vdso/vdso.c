@@ -117,6 +117,17 @@ long vdso_time(int64_t *t)
 }
 #endif
 
+#ifdef VDSO_NR_getcpu
+/* getcpu: the system call (the kernel keeps no per-CPU number user mode
+ * could read; Linux's riscv64 vDSO makes the call too). */
+int vdso_getcpu(unsigned *cpu, unsigned *node, void *unused);
+int vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
+{
+    (void)unused;
+    return (int)vdso_syscall2(VDSO_NR_getcpu, (long)cpu, (long)node);
+}
+#endif
+
 /* The exported names (vdso/<arch>/vdso.ver gives them their version). */
 #define VDSO_ALIAS(f, n) extern __typeof(f) n __attribute__((alias(#f)));
 VDSO_EXPORTS(vdso_clock_gettime, clock_gettime)
@@ -124,4 +135,7 @@ VDSO_EXPORTS(vdso_gettimeofday, gettimeofday)
 VDSO_EXPORTS(vdso_clock_getres, clock_getres)
 #ifdef VDSO_HAS_TIME
 VDSO_EXPORTS(vdso_time, time)
+#endif
+#ifdef VDSO_NR_getcpu
+VDSO_EXPORTS(vdso_getcpu, getcpu)
 #endif

@@ -5,6 +5,7 @@
 #define VDSO_NR_gettimeofday 169
 #define VDSO_NR_clock_gettime 113
 #define VDSO_NR_clock_getres 114
+#define VDSO_NR_getcpu 168
 
 static inline uint64_t vdso_counter(void)
 {

@@ -5,6 +5,7 @@
 #define VDSO_NR_time 201
 #define VDSO_NR_clock_gettime 228
 #define VDSO_NR_clock_getres 229
+#define VDSO_NR_getcpu 309
 
 static inline uint64_t vdso_counter(void)
 {

@@ -306,4 +306,5 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
 #define UVDSO_GETTIMEOFDAY "__vdso_gettimeofday"
 #define UVDSO_CLOCK_GETRES "__vdso_clock_getres"
 #define UVDSO_TIME "__vdso_time"
+#define UVDSO_GETCPU "__vdso_getcpu"
 #define NR_time 201
