@@ -19,6 +19,7 @@ set(LINUX_JUDGED_PROGRAMS
   usysv
   utimers
   uvdso
+  uvm
 )
 # Of those, the ones judged only where they run natively (the host preset,
 # and the preset of the host's own arch): qemu-user answers otherwise than

@@ -264,16 +264,28 @@ KTEST(user_image_at_any_alignment)
 
 KTEST(user_argument_limits)
 {
-    static char *many[EXEC_ARGS_MAX + 2];
-    for (unsigned i = 0; i <= EXEC_ARGS_MAX; i++)
+    /* More strings than the old fixed 64: argc counted */
+    enum { N = 300 };
+    static char *many[N + 1];
+    for (unsigned i = 0; i < N; i++)
         many[i] = "x";
-    many[EXEC_ARGS_MAX + 1] = NULL;
+    many[N] = NULL;
+    KT_ASSERT(run("hello", many) == (N & 0xff) << 8);
+    /* One string of EXEC_ARG_STRLEN bytes with its NUL runs, a byte more is E2BIG (in the
+     * environment, which hello does not print) */
+    char *big = kmalloc(EXEC_ARG_STRLEN + 1);
+    KT_ASSERT(big);
+    memset(big, 'a', EXEC_ARG_STRLEN);
+    big[EXEC_ARG_STRLEN] = 0;
+    char *one[] = {"hello", "y", NULL}, *env[] = {big, NULL};
     const struct uprog *u = uprog_find("hello");
-    int pid;
-    KT_ASSERT(proc_spawn("hello", u->image, (size_t)(u->end - u->image), many, no_env, &pid, NULL, 0) ==
-              -E2BIG);
-    many[EXEC_ARGS_MAX - 1] = NULL; /* at the limit: runs, argc counted */
-    KT_ASSERT(run("hello", many) == ((EXEC_ARGS_MAX - 1) & 0xff) << 8);
+    int pid, e = proc_spawn("hello", u->image, (size_t)(u->end - u->image), one, env, &pid, NULL, 0);
+    big[EXEC_ARG_STRLEN - 1] = 0;
+    int st = proc_spawn("hello", u->image, (size_t)(u->end - u->image), one, env, &pid, NULL, 0);
+    st = st ? st : proc_wait(pid);
+    kfree(big);
+    KT_ASSERT(e == -E2BIG);
+    KT_ASSERT(st == 2 << 8);
 }
 
 /* Files, directories, links, descriptors, pipes, ppoll and devices from

@@ -42,32 +42,93 @@
 
 /* ---- the call: its arguments copied in ---- */
 
-/* Copy a user string array (argv, envp) into @p buf: pointers then strings. */
-static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *buf, size_t room,
-                         size_t *used)
+/* execve's strings as they are copied in: their bytes one after another
+ * in @c buf, where each starts in @c at; both grown as they fill, so a
+ * call takes memory for what it passes, not for what it might. */
+struct exec_strs {
+    char *buf;
+    size_t used, room;
+    uintptr_t *at; /* offsets in buf, then (exec_strs_vectors()) pointers */
+    size_t n, cap;
+};
+
+static void *big_alloc(size_t n) { return n <= 65536 ? kmalloc(n) : vmalloc(n); }
+static void big_free(void *p, size_t n) { n <= 65536 ? kfree(p) : vfree(p); }
+
+/* @p *p of @p *cap bytes (@p used of them kept) made at least @p want. */
+static int grow(void **p, size_t *cap, size_t used, size_t want)
 {
-    unsigned n = 0;
-    for (;; n++) {
+    size_t n = *cap ? *cap : 4096;
+    while (n < want)
+        n *= 2;
+    void *q = big_alloc(n);
+    if (!q)
+        return -ENOMEM;
+    if (used)
+        memcpy(q, *p, used);
+    big_free(*p, *cap);
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* Append the strings of the user array @p uarr (argv, envp) and a NULL
+ * entry: E2BIG for a string past EXEC_ARG_STRLEN, or when strings and
+ * pointers pass @p limit bytes. Its count, or an error. */
+static long copy_strings(const uint64_t *uarr, struct exec_strs *s, size_t limit)
+{
+    long n = 0;
+    for (; uarr; n++) {
         uint64_t ptr;
-        if (!uarr)
-            break;
         if (copy_from_user(&ptr, user_at((uintptr_t)uarr, (uint64_t)n * sizeof ptr), sizeof ptr))
             return -EFAULT;
         if (!ptr)
             break;
-        if (n >= max)
+        if (s->used + (s->n + 1) * sizeof(uintptr_t) > limit)
             return -E2BIG;
-        long l = strncpy_from_user(buf + *used, (const char *)(uintptr_t)ptr, room - *used);
-        if (l == -ENAMETOOLONG)
-            return -E2BIG;
-        if (l < 0)
-            return l;
-        out[n] = buf + *used;
-        *used += (size_t)l + 1;
+        if (s->n + 2 > s->cap / sizeof(uintptr_t) &&
+            grow((void **)&s->at, &s->cap, s->n * sizeof(uintptr_t), (s->n + 2) * sizeof(uintptr_t)))
+            return -ENOMEM;
+        for (;;) {
+            size_t room = s->room - s->used;
+            long l = strncpy_from_user(s->buf + s->used, (const char *)(uintptr_t)ptr,
+                                       room < EXEC_ARG_STRLEN ? room : EXEC_ARG_STRLEN);
+            if (l >= 0) {
+                s->at[s->n++] = s->used;
+                s->used += (size_t)l + 1;
+                break;
+            }
+            if (l != -ENAMETOOLONG)
+                return l;
+            if (room >= EXEC_ARG_STRLEN || s->room >= limit) /* one too long, or all */
+                return -E2BIG;
+            if (grow((void **)&s->buf, &s->room, s->used, s->room * 2 > 4096 ? s->room * 2 : 4096))
+                return -ENOMEM;
+        }
     }
-    out[n] = NULL;
+    if (s->n + 1 > s->cap / sizeof(uintptr_t) &&
+        grow((void **)&s->at, &s->cap, s->n * sizeof(uintptr_t), (s->n + 1) * sizeof(uintptr_t)))
+        return -ENOMEM;
+    s->at[s->n++] = (uintptr_t)-1; /* the array's end */
     return n;
 }
+
+/* The offsets made pointers into buf: argv then envp, each NULL-ended. */
+static char **exec_strs_vectors(struct exec_strs *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->at[i] = s->at[i] == (uintptr_t)-1 ? 0 : (uintptr_t)s->buf + s->at[i];
+    return (char **)s->at;
+}
+
+/* What execve's strings and their pointers may take: Linux's, a quarter
+ * of the stack limit, within EXEC_ARGS_MIN and EXEC_ARGS_CAP. */
+static size_t args_limit(const struct proc *p)
+{
+    uint64_t l = p->rlim[3].cur / 4; /* RLIMIT_STACK */
+    return l < EXEC_ARGS_MIN ? EXEC_ARGS_MIN : l > EXEC_ARGS_CAP ? EXEC_ARGS_CAP : (size_t)l;
+}
+
 
 /* The longest #! line taken, "#!" included (Linux's buffer less its NUL). */
 #define SCRIPT_LINE_MAX 255
@@ -77,17 +138,13 @@ static long copy_strings(const uint64_t *uarr, char **out, unsigned max, char *b
 static int blank(char c) { return c == ' ' || c == '\t'; }
 
 /*
- * If @p img is a #! script run as @p *path, put its interpreter and the
- * optional argument (the line's first word, and the rest with its blanks
- * trimmed, as one argument) before argv[], whose argv[0] becomes the
- * script's path, and make @p *path the interpreter. The new strings go to
- * @p buf (@p room bytes, @p *used taken). Returns 1 for a script, 0 for
- * not one, -ENOEXEC for a line naming no interpreter or one whose name
- * runs past SCRIPT_LINE_MAX (a longer argument is cut there, as Linux
- * cuts it), -E2BIG past @p max arguments or the room.
+ * If @p img is a #! script, the interpreter's name [*n0, *n1) and the
+ * optional argument [*a0, *a1) (the line's first word, and the rest with its
+ * blanks trimmed) in its bytes. Returns 1 for a script, 0 for not one,
+ * -ENOEXEC for a line naming no interpreter or one whose name runs past
+ * SCRIPT_LINE_MAX (a longer argument is cut there, as Linux cuts it).
  */
-static int script_args(const struct exec_image *img, const char **path, char **argv, unsigned max,
-                       char *buf, size_t room, size_t *used)
+static int script_line(const struct exec_image *img, size_t *n0, size_t *n1, size_t *a0, size_t *a1)
 {
     const char *d = img->data;
     if (img->len < 2 || d[0] != '#' || d[1] != '!')
@@ -99,84 +156,115 @@ static int script_args(const struct exec_image *img, const char **path, char **a
     size_t i = 2;
     while (i < end && blank(d[i]))
         i++;
-    size_t n0 = i;
+    *n0 = i;
     while (i < end && !blank(d[i]))
         i++;
-    size_t n1 = i;
+    *n1 = i;
     while (i < end && blank(d[i]))
         i++;
-    size_t a0 = i, a1 = end;
-    while (a1 > a0 && blank(d[a1 - 1]))
-        a1--;
-    if (n1 == n0 || (cut && n1 == end)) /* none, or the name itself cut */
+    *a0 = i, *a1 = end;
+    while (*a1 > *a0 && blank(d[*a1 - 1]))
+        (*a1)--;
+    if (*n1 == *n0 || (cut && *n1 == end)) /* none, or the name itself cut */
         return -ENOEXEC;
-    unsigned argc = 0;
-    while (argv[argc])
-        argc++;
-    unsigned add = a1 > a0 ? 3 : 2, keep = argc ? argc - 1 : 0; /* interp [arg] path, argv[1..] */
-    if (keep + add > max || room - *used < (n1 - n0) + (a1 - a0) + 2)
-        return -E2BIG;
-    memmove(argv + add, argv + 1, (keep + 1) * sizeof *argv); /* argv[1..] and the NULL */
-    if (!argc)
-        argv[add] = NULL;
-    char *interp = buf + *used;
-    memcpy(interp, d + n0, n1 - n0);
-    interp[n1 - n0] = 0;
-    *used += n1 - n0 + 1;
-    argv[0] = interp;
-    if (a1 > a0) {
-        argv[1] = buf + *used;
-        memcpy(argv[1], d + a0, a1 - a0);
-        argv[1][a1 - a0] = 0;
-        *used += a1 - a0 + 1;
-    }
-    argv[add - 1] = (char *)*path;
-    *path = interp;
     return 1;
 }
 
-/* execve(path, argv, envp). The path and strings are copied in first
- * (E2BIG past EXEC_ARGS_MAX or EXEC_STRINGS_MAX): the loader writes them
- * into the new space, which is not the one their pointers are in. A #!
+/* Append @p n bytes at @p p and a NUL to @p s's strings; its offset, or -ENOMEM. */
+static long strs_add(struct exec_strs *s, const char *p, size_t n)
+{
+    if (s->room - s->used < n + 1 &&
+        grow((void **)&s->buf, &s->room, s->used, s->used + n + 1))
+        return -ENOMEM;
+    memcpy(s->buf + s->used, p, n);
+    s->buf[s->used + n] = 0;
+    long at = (long)s->used;
+    s->used += n + 1;
+    return at;
+}
+
+/*
+ * A #! script's arguments: argv[0] (of *@p argc) replaced by the interpreter
+ * @p interp, its optional argument @p arg (@p alen 0: none) and the script's
+ * path @p path, then argv[1] on, as Linux passes them; -E2BIG past @p limit.
+ */
+static int strs_script(struct exec_strs *s, long *argc, const char *interp, size_t ilen, const char *arg,
+                       size_t alen, const char *path, size_t limit)
+{
+    long add = alen ? 3 : 2, drop = *argc ? 1 : 0;
+    long o[3];
+    o[0] = strs_add(s, interp, ilen);
+    o[1] = alen ? strs_add(s, arg, alen) : 0;
+    o[add - 1] = strs_add(s, path, strlen(path));
+    if (o[0] < 0 || o[1] < 0 || o[add - 1] < 0)
+        return -ENOMEM;
+    size_t n = s->n + (size_t)(add - drop);
+    if (n > s->cap / sizeof(uintptr_t) && grow((void **)&s->at, &s->cap, s->n * sizeof(uintptr_t), n * sizeof(uintptr_t)))
+        return -ENOMEM;
+    memmove(s->at + add, s->at + drop, (s->n - (size_t)drop) * sizeof(uintptr_t));
+    for (long i = 0; i < add; i++)
+        s->at[i] = (uintptr_t)o[i];
+    s->n = n;
+    *argc += add - drop;
+    return s->used + (s->n - 2) * sizeof(uintptr_t) > limit ? -E2BIG : 0;
+}
+
+/* execve(path, argv, envp). The path and strings are copied in first (E2BIG
+ * past Linux's limits, args_limit() and EXEC_ARG_STRLEN): the loader writes
+ * them into the new space, which is not the one their pointers are in. A #!
  * script runs its interpreter, which may be a script itself (a few times:
  * SCRIPT_DEPTH_MAX); AT_EXECFN and the process's name are still the
  * script's, as on Linux. */
 long sys_execve(const uint64_t a[6])
 {
-    struct exec_args {
-        char path[256];
-        char *argv[EXEC_ARGS_MAX + 1], *envp[EXEC_ARGS_MAX + 1];
-        char strings[EXEC_STRINGS_MAX];
-    } *ea = kmalloc(sizeof *ea);
-    if (!ea)
+    char *path = kmalloc(256), *run = kmalloc(256);
+    if (!path || !run) {
+        kfree(path);
+        kfree(run);
         return -ENOMEM;
-    long e = strncpy_from_user(ea->path, (const char *)(uintptr_t)a[0], sizeof ea->path);
-    size_t used = 0;
+    }
+    struct exec_strs s = {0};
+    size_t limit = args_limit(proc_current());
+    long e = strncpy_from_user(path, (const char *)(uintptr_t)a[0], 256), argc = 0;
     if (e >= 0)
-        e = copy_strings((const uint64_t *)(uintptr_t)a[1], ea->argv, EXEC_ARGS_MAX, ea->strings,
-                         sizeof ea->strings, &used);
+        limit -= (size_t)e + 1; /* the path is on the stack too, as Linux counts it */
     if (e >= 0)
-        e = copy_strings((const uint64_t *)(uintptr_t)a[2], ea->envp, EXEC_ARGS_MAX, ea->strings,
-                         sizeof ea->strings, &used);
+        e = argc = copy_strings((const uint64_t *)(uintptr_t)a[1], &s, limit);
+    if (e >= 0)
+        e = copy_strings((const uint64_t *)(uintptr_t)a[2], &s, limit);
+    if (e >= 0 && s.used + (s.n - 2) * sizeof(uintptr_t) > limit)
+        e = -E2BIG;
     struct exec_image img = {0};
-    const char *run = ea->path;
+    if (e >= 0)
+        memcpy(run, path, 256);
     for (int depth = 0; e >= 0; depth++) {
         if (depth > SCRIPT_DEPTH_MAX) {
             e = -ELOOP;
             break;
         }
         e = sys_find_image(run, &img);
-        int script = e >= 0 ? script_args(&img, &run, ea->argv, EXEC_ARGS_MAX, ea->strings,
-                                          sizeof ea->strings, &used) : 0;
+        size_t n0 = 0, n1 = 0, a0 = 0, a1 = 0;
+        int script = e >= 0 ? script_line(&img, &n0, &n1, &a0, &a1) : 0;
         if (script == 0)
             break;
+        if (script > 0) {
+            const char *d = img.data;
+            script = strs_script(&s, &argc, d + n0, n1 - n0, d + a0, a1 - a0, run, limit);
+            memcpy(run, d + n0, n1 - n0); /* under SCRIPT_LINE_MAX: fits */
+            run[n1 - n0] = 0;
+        }
         exec_image_put(&img);
         e = script < 0 ? script : 0;
     }
-    if (e >= 0)
-        e = proc_exec(user_frame(), ea->path, &img, ea->argv, ea->envp);
+    if (e >= 0) {
+        char **v = exec_strs_vectors(&s);
+        e = proc_exec(user_frame(), path, &img, v, v + argc + 1);
+    }
     exec_image_put(&img);
-    kfree(ea);
+    big_free(s.buf, s.room);
+    big_free(s.at, s.cap);
+    kfree(path);
+    kfree(run);
     if (e == PROC_EXEC_HANDED)
         proc_exit_thread(); /* the first thread runs the new program */
     return e;
@@ -396,11 +484,9 @@ void proc_exec_drop(struct proc *p)
 
 static int count_strings(char *const v[], unsigned *n, size_t *bytes)
 {
-    for (unsigned i = 0; v && v[i]; i++) {
-        if (++*n > EXEC_ARGS_MAX)
-            return -E2BIG;
-        *bytes += strlen(v[i]) + 1;
-        if (*bytes > EXEC_STRINGS_MAX)
+    for (unsigned i = 0; v && v[i]; i++, ++*n) {
+        size_t l = strlen(v[i]) + 1;
+        if (l > EXEC_ARG_STRLEN || (*bytes += l) > EXEC_ARGS_CAP)
             return -E2BIG;
     }
     return 0;
@@ -410,8 +496,10 @@ static int count_strings(char *const v[], unsigned *n, size_t *bytes)
  * The initial stack, from its top down: the strings (argv's, envp's, then
  * AT_EXECFN's @p execfn and AT_PLATFORM's @p platform, if any), 16 random
  * bytes, then (16-byte aligned) argc, argv[], NULL, envp[], NULL, auxv
- * pairs, AT_NULL. Built in a kernel buffer and written to the stack's last
- * pages.
+ * pairs, AT_NULL. The strings are written to the stack's pages as they
+ * are, the pointers from a buffer the size of them. The stack is mapped
+ * here: its strings and pointers and EXEC_STACK_INITIAL more, growing from
+ * there.
  */
 static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[], char *const envp[],
                        const uint64_t *aux, unsigned naux, const char *execfn, const char *platform,
@@ -419,30 +507,35 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
 {
     unsigned argc = 0, envc = 0;
     size_t strbytes = 0;
-    if (count_strings(argv, &argc, &strbytes) || count_strings(envp, &envc, &strbytes))
+    if (count_strings(argv, &argc, &strbytes) || count_strings(envp, &envc, &strbytes) ||
+        strbytes + (argc + envc) * sizeof(uint64_t) > EXEC_ARGS_CAP)
         return -E2BIG;
     size_t fnlen = strlen(execfn) + 1, platlen = platform ? strlen(platform) + 1 : 0;
     strbytes += fnlen + platlen;
     size_t words = 1 + argc + 1 + envc + 1 + 2 * (naux + 4);
-    size_t total = ((strbytes + 16 + 15) & ~(size_t)15) + ((words * 8 + 15) & ~(size_t)15);
-    if (total > EXEC_STACK_SIZE / 2)
-        return -E2BIG;
-    uint8_t *buf = kzalloc(total);
-    if (!buf)
+    size_t wbytes = (words * 8 + 15) & ~(size_t)15;
+    size_t total = ((strbytes + 16 + 15) & ~(size_t)15) + wbytes;
+    size_t size = ((total + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1)) + EXEC_STACK_INITIAL;
+    int e = uspace_map_stack(us, stack_top - size, size);
+    if (e)
+        return e;
+    uint64_t *w = big_alloc(wbytes);
+    if (!w)
         return -ENOMEM;
-    uintptr_t base = stack_top - total; /* user address of buf[0]; 16-aligned */
-    uint64_t *w = (uint64_t *)buf;
-    size_t str = total - strbytes;             /* strings at the very top */
-    size_t rnd = (total - strbytes - 16) & ~(size_t)15; /* 16 random bytes below them */
-    random_fill(buf + rnd, 16);
+    uintptr_t base = stack_top - total;                           /* user address of argc; 16-aligned */
+    uintptr_t str = stack_top - strbytes;                         /* strings at the very top */
+    uintptr_t rnd = (stack_top - strbytes - 16) & ~(uintptr_t)15; /* 16 random bytes below them */
+    uint8_t r[16];
+    random_fill(r, sizeof r);
+    e = uspace_write(us, rnd, r, sizeof r);
     unsigned k = 0;
     w[k++] = argc;
     for (int pass = 0; pass < 2; pass++) {
         char *const *v = pass ? envp : argv;
-        for (unsigned i = 0; v && v[i]; i++) {
+        for (unsigned i = 0; !e && v && v[i]; i++) {
             size_t l = strlen(v[i]) + 1;
-            memcpy(buf + str, v[i], l);
-            w[k++] = base + str;
+            e = uspace_write(us, str, v[i], l);
+            w[k++] = str;
             str += l;
         }
         w[k++] = 0;
@@ -452,20 +545,25 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
         w[k++] = aux[2 * i + 1];
     }
     w[k++] = AT_RANDOM;
-    w[k++] = base + rnd;
-    memcpy(buf + str, execfn, fnlen);
+    w[k++] = rnd;
+    if (!e)
+        e = uspace_write(us, str, execfn, fnlen);
     w[k++] = AT_EXECFN;
-    w[k++] = base + str;
+    w[k++] = str;
     str += fnlen;
     if (platform) {
-        memcpy(buf + str, platform, platlen);
+        if (!e)
+            e = uspace_write(us, str, platform, platlen);
         w[k++] = AT_PLATFORM;
-        w[k++] = base + str;
+        w[k++] = str;
     }
     w[k++] = AT_NULL;
     w[k++] = 0;
-    int e = uspace_write(us, base, buf, total);
-    kfree(buf);
+    while (k < wbytes / 8)
+        w[k++] = 0;
+    if (!e)
+        e = uspace_write(us, base, w, wbytes);
+    big_free(w, wbytes);
     *sp_out = base;
     return e;
 }
@@ -604,7 +702,6 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     struct cred c = cred ? *cred : (struct cred){0};
     exec_creds(&c, img->file ? img->file->inode : NULL);
     uintptr_t stack_top = top - PAGE_SIZE; /* a guard page above it, off the canonical edge */
-    e = uspace_map_anon(us, stack_top - EXEC_STACK_SIZE, EXEC_STACK_SIZE, MMU_WRITE);
     /* The vDSO (kernel/vdso.h), where handlers without sa_restorer return. */
     uintptr_t vdso = 0;
     out->sigtramp = 0;

@@ -54,14 +54,19 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
               const struct cred *cred, char *const argv[], char *const envp[], struct exec_info *out,
               char *err, size_t errlen);
 
-/** @brief Bytes of the initial stack mapping. */
-#define EXEC_STACK_SIZE (256u * 1024)
-/** @brief The top of what segments may use: below the stack, three
- *  guard pages (the vDSO is mapped below this, kernel/vdso.h). */
-#define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_SIZE - 3 * PAGE_SIZE)
+/** @brief The span kept below the stack's top for it to grow into (uspace_map_stack(), up to
+ *  RLIMIT_STACK): mmap places nothing there unasked, as Linux keeps its mmap_base at least
+ *  128 MiB below the stack. */
+#define EXEC_STACK_GAP (128u << 20)
+/** @brief Bytes of the initial stack mapping beyond what its strings and pointers take (Linux's
+ *  first stack is as large); it grows from there. */
+#define EXEC_STACK_INITIAL (128u * 1024)
+/** @brief The top of what segments may use: below the stack's span, a guard
+ *  page, then room for the vDSO below (kernel/vdso.h). */
+#define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_GAP - 3 * PAGE_SIZE)
 /** @brief Where mmap() without an address starts looking, top-down: 16
- *  pages below the stack. */
-#define EXEC_MMAP_TOP(top) ((top) - EXEC_STACK_SIZE - 16 * PAGE_SIZE)
+ *  pages below the stack's span. */
+#define EXEC_MMAP_TOP(top) ((top) - EXEC_STACK_GAP - 16 * PAGE_SIZE)
 
 /* proc.c's, for execve: the process's threads and what /proc shows of it. */
 /** @brief Keep @p argv as /proc/<pid>/cmdline shows it, and @p path as /proc/<pid>/exe. */

@@ -418,7 +418,7 @@ static long sys_mmap(const uint64_t a[6])
             : uspace_overlaps(p->us, addr, len)                            ? -EEXIST
                                                                            : 0;
     } else {
-        addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
+        addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_GAP - 16 * PAGE_SIZE);
         e = addr ? 0 : -ENOMEM;
     }
     if (!e && !(flags & MAP_ANONYMOUS) && file)

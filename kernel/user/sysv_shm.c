@@ -293,7 +293,7 @@ static long place(struct proc *p, uintptr_t *addr, size_t len, unsigned prot, un
         return -ENOMEM;
     if (a)
         return uspace_unmap(p->us, a, len);
-    *addr = uspace_find_free(p->us, len, top - EXEC_STACK_SIZE - 16 * PAGE_SIZE);
+    *addr = uspace_find_free(p->us, len, top - EXEC_STACK_GAP - 16 * PAGE_SIZE);
     return *addr ? 0 : -ENOMEM;
 }
 

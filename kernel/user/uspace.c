@@ -40,6 +40,7 @@
 #include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
 #include <kernel/pmm.h>
+#include <kernel/proc.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
 
@@ -239,7 +240,8 @@ static struct uregion *region_new(struct uspace *us, const struct uregion *from,
         return NULL;
     *r = (struct uregion){.start = start, .end = end, .prot = from->prot, .file = from->file,
                           .off = from->file ? from->off + (start - from->start) : 0,
-                          .shared = from->shared, .locked = from->locked, .us = us, .shm = from->shm};
+                          .shared = from->shared, .locked = from->locked, .growsdown = from->growsdown,
+                          .us = us, .shm = from->shm};
     list_init(&r->link);
     if (r->shm)
         shm_region_opened(r->shm); /* one more attachment, as Linux counts a split or forked one */
@@ -322,7 +324,8 @@ static int region_split(struct uspace *us, struct uregion *r, uintptr_t at)
  * memory with the same rights and lock (a file's regions stay as mapped). */
 static int mergeable(const struct uregion *a, const struct uregion *b)
 {
-    return a->end == b->start && !a->file && !b->file && a->prot == b->prot && a->locked == b->locked;
+    return a->end == b->start && !a->file && !b->file && a->prot == b->prot && a->locked == b->locked &&
+           a->growsdown == b->growsdown;
 }
 
 /* @p r joined with the regions on either side where they may be one
@@ -403,6 +406,21 @@ static int map_region(struct uspace *us, uintptr_t va, size_t len, unsigned prot
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot)
 {
     return map_region(us, va, len, prot, NULL, 0, 0, NULL);
+}
+
+int uspace_map_stack(struct uspace *us, uintptr_t va, size_t len)
+{
+    if (!in_user(va, len) || ((va | len) & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    if (uspace_overlaps(us, va, len))
+        return -EEXIST;
+    /* A region of its own, never merged with a neighbour (mergeable()) */
+    struct uregion like = {.start = va, .prot = MMU_WRITE, .growsdown = 1, .locked = us->lock_future != 0};
+    struct uregion *r = region_new(us, &like, va, va + len);
+    if (!r)
+        return -ENOMEM;
+    region_link(us, r);
+    return 0;
 }
 
 int uspace_map_file(struct uspace *us, uintptr_t va, size_t len, unsigned prot, struct file *file,
@@ -579,10 +597,33 @@ static int fault_file(struct uspace *us, const struct uregion *r, uintptr_t page
     }
 }
 
+/* The region holding @p va, or the stack region above it extended down
+ * to it if it may grow that far, as Linux's: its size within the faulting
+ * process's RLIMIT_STACK, the space's within RLIMIT_AS, and a guard gap
+ * left above the next accessible region below. NULL otherwise. */
+static struct uregion *region_or_stack(struct uspace *us, uintptr_t va)
+{
+    struct uregion *r = uspace_region_from(us, va);
+    if (!r || r->start <= va)
+        return r;
+    if (!r->growsdown || va < PAGE_SIZE)
+        return NULL;
+    uintptr_t start = va & ~(uintptr_t)(PAGE_SIZE - 1);
+    struct proc *p = proc_current();
+    uint64_t limit = p ? p->rlim[3].cur : 8u << 20;        /* RLIMIT_STACK */
+    uint64_t as_limit = p ? p->rlim[9].cur : RLIM_INFINITY; /* RLIMIT_AS */
+    struct uregion *below = region_prev(r);
+    if (r->end - start > limit || us->mapped + (r->start - start) > as_limit ||
+        (below && !below->growsdown && !(below->prot & UPROT_NONE) && start - below->end < USPACE_STACK_GUARD))
+        return NULL;
+    region_bounds(us, r, start, r->end);
+    return r;
+}
+
 /* uspace_fault() with the lock held. */
 static int fault_locked(struct uspace *us, uintptr_t va, unsigned access)
 {
-    struct uregion *r = region_of(us, va);
+    struct uregion *r = region_or_stack(us, va);
     if (!r || (r->prot & UPROT_NONE) || ((access & UFAULT_WRITE) && !(r->prot & MMU_WRITE)) ||
         ((access & UFAULT_EXEC) && !(r->prot & MMU_EXEC)))
         return -EFAULT;

@@ -25,6 +25,10 @@ struct shm_seg;
  *  a map, or a cut that would make another region, is -ENOMEM. */
 #define USPACE_MAX_REGIONS 65530
 
+/** @brief A stack region (uregion.growsdown) grows down to no closer than this to the region
+ *  below it (Linux's stack_guard_gap, 256 pages), unless that one is PROT_NONE. */
+#define USPACE_STACK_GUARD (256ul * PAGE_SIZE)
+
 /** @brief One mapped range [start, end), page-aligned, with MMU_* rights or UPROT_NONE. */
 struct uregion {
     struct avl_node node; /**< in its space's tree, by address */
@@ -36,6 +40,7 @@ struct uregion {
     unsigned prot;        /**< MMU_WRITE, MMU_EXEC, or UPROT_NONE */
     unsigned shared : 1;  /**< MAP_SHARED: the file's own frames, written through (file_ops.mkwrite) */
     unsigned locked : 1;  /**< mlock()ed: its pages were made present and stay so */
+    unsigned growsdown : 1; /**< a stack: a fault below it extends it (uspace_fault(), USPACE_STACK_GUARD) */
     struct file *file;    /**< a file mapping's file (a reference), NULL: zeroed pages */
     uint64_t off;         /**< the file offset of start */
     struct uspace *us;    /**< the space it is in */
@@ -94,6 +99,10 @@ static inline void uspace_leave(struct uspace *us)
  *        (overlaps a region), -ENOMEM.
  */
 int uspace_map_anon(struct uspace *us, uintptr_t va, size_t len, unsigned prot);
+/** @brief uspace_map_anon() of a stack: a writable region that grows down on a fault below
+ *  it, up to RLIMIT_STACK bytes (and RLIMIT_AS), no closer than USPACE_STACK_GUARD to the
+ *  accessible region below it. */
+int uspace_map_stack(struct uspace *us, uintptr_t va, size_t len);
 /**
  * @brief A private mapping of @p file from offset @p off (page-aligned) at
  *        [va, va + len): each page is read from the file when first touched,
@@ -152,6 +161,7 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len);
 /**
  * @brief Resolve a fault at @p va with UFAULT_* @p access: map a first
  *        touched page, or copy (or make writable) a copy-on-write one.
+ * A fault below a stack region (uspace_map_stack()) extends it first, if it may grow there.
  * @retval 0 resolved: a page mapped, copied or made writable
  * @retval 1 nothing to do: the tables allow it already (a stale TLB entry)
  * @retval -EFAULT no region allows it (the caller signals SIGSEGV)

@@ -22,6 +22,8 @@
 #define NR_getppid 173
 #define UCLONE_TLS(flags, tls) sys6(NR_clone, (flags), 0, 0, (long)(tls), 0, 0)
 #define NR_mprotect 226
+#define NR_mremap 216
+#define NR_madvise 233
 #define NR_prlimit64 261
 #define NR_rt_sigaction 134
 #define NR_rt_sigprocmask 135

@@ -302,6 +302,17 @@ qemu_test(user_limits --image ${IMG} --env SMP=2
   --send "run /bin/ulimits" --send "poweroff 7"
   --expect "^ulimits: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|^FAIL" --status ${EXIT7})
+# execve's argument limits and the growing stack (tests/programs/uvm.c,
+# judged by Linux too: linux_uvm): strings up to a quarter of RLIMIT_STACK
+# and 32 pages each, E2BIG past them; a stack growing to 6 MiB, SIGSEGV
+# past RLIMIT_STACK and at the guard gap above a mapping below it; then
+# madvise, /proc/<pid>/maps and mremap as Linux has them (the checks are
+# added with each); then the shell's `mem`: no user page left. In the initrd
+# only.
+qemu_test(user_vm --image ${IMG}
+  --send "run /bin/uvm" --send "mem" --send "poweroff 7"
+  --expect "^uvm: 0 failed\\n\\[exit 0\\]$" --expect "^user pages: 0 "
+  --reject "PANIC|^FAIL" --status ${EXIT7})
 # Scheduling policies and memory locking (tests/programs/usched.c, judged
 # by Linux too: linux_usched): the calls and their errors, and what the
 # real-time policies mean on the one CPU: a more urgent SCHED_FIFO child

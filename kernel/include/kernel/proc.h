@@ -23,8 +23,9 @@ struct uregs;
 
 #define PROC_MIN 64        /**< processes alive at once, at least (proc_limit()) */
 #define PROC_MAX 4096      /**< and at most, however large the memory */
-#define EXEC_ARGS_MAX 64   /**< argv plus envp strings */
-#define EXEC_STRINGS_MAX 65536 /**< their bytes, NULs included */
+#define EXEC_ARG_STRLEN (32u * 4096) /**< one argument or environment string's bytes, NUL included, at most (Linux's MAX_ARG_STRLEN) */
+#define EXEC_ARGS_MIN (32u * 4096)   /**< execve's strings and their pointers may take a quarter of RLIMIT_STACK, but at least this (Linux's ARG_MAX) */
+#define EXEC_ARGS_CAP (6u << 20)     /**< and at most this (three quarters of Linux's _STK_LIM, its cap) */
 
 #define NSIG_MAX 64 /**< signals 1..64, as Linux numbers them */
 
@@ -198,7 +199,7 @@ void exec_image_put(struct exec_image *img);
  * @param errlen bytes at @p err
  * @retval 0 started
  * @retval -ENOEXEC not an executable this kernel runs (err says why)
- * @retval -E2BIG arguments over EXEC_ARGS_MAX / EXEC_STRINGS_MAX
+ * @retval -E2BIG a string over EXEC_ARG_STRLEN, or all over EXEC_ARGS_CAP
  * @retval -EAGAIN the process table is full
  * @retval -ENOMEM out of memory (nothing is left behind)
  * @note Thread context.

@@ -5,6 +5,8 @@
 #define NR_write 1
 #define NR_mmap 9
 #define NR_munmap 11
+#define NR_mremap 25
+#define NR_madvise 28
 #define NR_brk 12
 #define NR_sched_yield 24
 #define NR_nanosleep 35
