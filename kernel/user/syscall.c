@@ -555,6 +555,54 @@ static long sys_msync(const uint64_t a[6])
     return e;
 }
 
+/* madvise(): each advice Linux has, refused or taken as Linux takes it
+ * (the hints about access patterns, merging, huge pages, core dumps and
+ * page-out mean nothing here, but their ranges are checked); the
+ * advice is checked before the range. */
+static long sys_madvise(const uint64_t a[6])
+{
+    static const unsigned char how[] = { /* 1 + what it does; 0: no such advice */
+        [0] = 1 + UADV_CHECK,     /* MADV_NORMAL */
+        [1] = 1 + UADV_CHECK,     /* MADV_RANDOM */
+        [2] = 1 + UADV_CHECK,     /* MADV_SEQUENTIAL */
+        [3] = 1 + UADV_CHECK,     /* MADV_WILLNEED: pages come when touched */
+        [4] = 1 + UADV_DISCARD,   /* MADV_DONTNEED */
+        [8] = 1 + UADV_FREE,      /* MADV_FREE: dropped at once rather than under pressure */
+        [9] = 1 + UADV_CHECK,     /* MADV_REMOVE: below */
+        [10] = 1 + UADV_DONTFORK, [11] = 1 + UADV_DOFORK,
+        [12] = 1 + UADV_CHECK,    /* MADV_MERGEABLE */
+        [13] = 1 + UADV_CHECK,    /* MADV_UNMERGEABLE */
+        [14] = 1 + UADV_CHECK,    /* MADV_HUGEPAGE */
+        [15] = 1 + UADV_CHECK,    /* MADV_NOHUGEPAGE */
+        [16] = 1 + UADV_CHECK,    /* MADV_DONTDUMP */
+        [17] = 1 + UADV_CHECK,    /* MADV_DODUMP */
+        [18] = 1 + UADV_WIPEONFORK, [19] = 1 + UADV_KEEPONFORK,
+        [20] = 1 + UADV_CHECK,    /* MADV_COLD */
+        [21] = 1 + UADV_CHECK,    /* MADV_PAGEOUT: nothing to page out to */
+        [24] = 1 + UADV_DISCARD_LOCKED,
+    };
+    uint64_t adv = a[2];
+    size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    int populate = adv == 22 || adv == 23; /* MADV_POPULATE_READ, _WRITE */
+    if (adv == 100 || adv == 101) /* MADV_HWPOISON, MADV_SOFT_OFFLINE: not for programs */
+        return proc_current()->fs.cred.euid ? -EPERM : -EINVAL;
+    if (!populate && (adv >= sizeof how || !how[adv]))
+        return -EINVAL;
+    if ((a[0] & (PAGE_SIZE - 1)) || len < a[1] || a[0] + len < a[0])
+        return -EINVAL;
+    if (!len)
+        return 0;
+    if (adv == 9) /* MADV_REMOVE: a private mapping EINVAL, a shared one's hole punching not here */
+        return -EINVAL;
+    struct uspace *us = proc_current()->us;
+    uspace_lock(us);
+    int e = uspace_advise(us, a[0], len, populate ? UADV_CHECK : (enum uspace_advice)(how[adv] - 1));
+    uspace_unlock(us);
+    if (!e && populate) /* as the program's own reads or writes would */
+        e = uspace_prefault(us, a[0], len, adv == 23 ? UFAULT_WRITE : 0) ? -EFAULT : 0;
+    return e;
+}
+
 static long sys_munmap(const uint64_t a[6])
 {
     size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
@@ -886,7 +934,7 @@ static long sys_arch_prctl(const uint64_t a[6])
 static const struct sysent table[] = {
     E(exit), E(exit_group), E(futex), E(getpid),
     E(getppid), E(gettid), E(set_tid_address),
-    E(uname), E(brk), E(mmap), E(munmap), E(msync), E(clock_gettime), E(gettimeofday), E(nanosleep),
+    E(uname), E(brk), E(mmap), E(munmap), E(msync), E(madvise), E(clock_gettime), E(gettimeofday), E(nanosleep),
     E(sched_yield), E(kill),
     E(getrandom), E(clone), E(execve), E(wait4), E(waitid),
 #ifdef SYSNR_fork

@@ -241,6 +241,7 @@ static struct uregion *region_new(struct uspace *us, const struct uregion *from,
     *r = (struct uregion){.start = start, .end = end, .prot = from->prot, .file = from->file,
                           .off = from->file ? from->off + (start - from->start) : 0,
                           .shared = from->shared, .locked = from->locked, .growsdown = from->growsdown,
+                          .dontfork = from->dontfork, .wipeonfork = from->wipeonfork,
                           .us = us, .shm = from->shm};
     list_init(&r->link);
     if (r->shm)
@@ -325,7 +326,7 @@ static int region_split(struct uspace *us, struct uregion *r, uintptr_t at)
 static int mergeable(const struct uregion *a, const struct uregion *b)
 {
     return a->end == b->start && !a->file && !b->file && a->prot == b->prot && a->locked == b->locked &&
-           a->growsdown == b->growsdown;
+           a->growsdown == b->growsdown && a->dontfork == b->dontfork && a->wipeonfork == b->wipeonfork;
 }
 
 /* @p r joined with the regions on either side where they may be one
@@ -814,6 +815,45 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
     return 0;
 }
 
+int uspace_advise(struct uspace *us, uintptr_t va, size_t len, enum uspace_advice how)
+{
+    uintptr_t end = va + len, at = va;
+    int e = 0;
+    struct uregion *r = uspace_region_from(us, va);
+    for (; r && r->start < end; r = uregion_next(r)) {
+        if (r->start > at)
+            e = -ENOMEM; /* a hole: the rest still done, as Linux */
+        at = r->end;
+        int anon = !r->file && !r->shared;
+        if (((how == UADV_FREE || how == UADV_WIPEONFORK) && !anon) || (how == UADV_DISCARD && r->locked))
+            return -EINVAL;
+        uintptr_t lo = r->start > va ? r->start : va, hi = r->end < end ? r->end : end;
+        if (how == UADV_DISCARD || how == UADV_DISCARD_LOCKED || how == UADV_FREE) {
+            release(us, r, lo, hi - lo); /* touched again: zeroes, or the file's bytes */
+            continue;
+        }
+        if (how == UADV_CHECK)
+            continue;
+        unsigned set = how == UADV_DONTFORK || how == UADV_WIPEONFORK;
+        if ((how == UADV_DONTFORK || how == UADV_DOFORK ? r->dontfork : r->wipeonfork) == set)
+            continue;
+        int ce = 0;
+        if (lo > r->start && (ce = region_split(us, r, lo)) == 0)
+            r = uregion_next(r);
+        if (!ce && hi < r->end)
+            ce = region_split(us, r, hi);
+        if (ce)
+            return ce;
+        if (how == UADV_DONTFORK || how == UADV_DOFORK)
+            r->dontfork = set;
+        else
+            r->wipeonfork = set;
+        r = region_merge(us, r);
+        at = r->end;
+    }
+    return e ? e : at < end ? -ENOMEM : 0;
+}
+
 /* The highest start of @p len free bytes ending at or below @p below
  * between two regions of the subtree at @p n, or 0: a subtree whose
  * largest gap is too small, or which starts too high, is passed by. */
@@ -920,6 +960,8 @@ struct uspace *uspace_clone(struct uspace *src)
     if (!us)
         return NULL;
     for (struct uregion *r = region_at(avl_first(&src->regions)); r; r = uregion_next(r)) {
+        if (r->dontfork)
+            continue;
         struct uregion *c = region_new(us, r, r->start, r->end);
         if (!c) {
             uspace_destroy(us);
@@ -932,7 +974,7 @@ struct uspace *uspace_clone(struct uspace *src)
         /* A file's pages under its mappings lock: a truncate takes them
          * from both spaces, before the copy or after it. */
         rlock(r);
-        int e = share_pages(src, us, r);
+        int e = r->wipeonfork ? 0 : share_pages(src, us, r); /* wiped: zero pages when touched */
         runlock(r);
         if (e) {
             uspace_destroy(us);

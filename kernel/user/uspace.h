@@ -41,6 +41,8 @@ struct uregion {
     unsigned shared : 1;  /**< MAP_SHARED: the file's own frames, written through (file_ops.mkwrite) */
     unsigned locked : 1;  /**< mlock()ed: its pages were made present and stay so */
     unsigned growsdown : 1; /**< a stack: a fault below it extends it (uspace_fault(), USPACE_STACK_GUARD) */
+    unsigned dontfork : 1;  /**< madvise(MADV_DONTFORK): fork's child does not have it */
+    unsigned wipeonfork : 1; /**< madvise(MADV_WIPEONFORK): fork's child has it zeroed */
     struct file *file;    /**< a file mapping's file (a reference), NULL: zeroed pages */
     uint64_t off;         /**< the file offset of start */
     struct uspace *us;    /**< the space it is in */
@@ -197,6 +199,25 @@ uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
 int uspace_lock_range(struct uspace *us, uintptr_t va, size_t len, int lock);
 /** @brief mlockall()/munlockall(): every region locked (@p lock) or not, as uspace_lock_range(). */
 int uspace_lock_all(struct uspace *us, int lock);
+/** @brief What uspace_advise() does over its range (madvise()). */
+enum uspace_advice {
+    UADV_CHECK,          /**< nothing (a hint with no effect here): the range checked */
+    UADV_DISCARD,        /**< the pages dropped (MADV_DONTNEED): private anonymous ones read zero again,
+                              a file's are read again; -EINVAL over a locked region */
+    UADV_DISCARD_LOCKED, /**< the same, locked regions too (MADV_DONTNEED_LOCKED) */
+    UADV_FREE,           /**< UADV_DISCARD of private anonymous memory alone, -EINVAL elsewhere (MADV_FREE) */
+    UADV_DONTFORK,       /**< uregion.dontfork set */
+    UADV_DOFORK,         /**< and cleared */
+    UADV_WIPEONFORK,     /**< uregion.wipeonfork set: private anonymous memory alone, -EINVAL elsewhere */
+    UADV_KEEPONFORK,     /**< and cleared */
+};
+/**
+ * @brief madvise()'s effect @p how on [va, va + len) (page-aligned): each
+ *        region in it, as far as it is in it (split where the advice is
+ *        kept in the region), as Linux: a region it may not apply to is
+ *        -EINVAL at once, a hole is -ENOMEM after the rest is done.
+ */
+int uspace_advise(struct uspace *us, uintptr_t va, size_t len, enum uspace_advice how);
 /** @brief Bytes of [@p va, va + @p len) that locked regions of @p us cover. Lock held. */
 size_t uspace_locked(struct uspace *us, uintptr_t va, size_t len);
 

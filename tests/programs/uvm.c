@@ -7,15 +7,22 @@
  * E2BIG beyond; the program execs itself ("args" mode) and counts what it
  * got. The stack grows on a fault below it up to RLIMIT_STACK, SIGSEGV
  * beyond, and no closer than the guard gap (256 pages) to the mapping
- * below it.
+ * below it. madvise: MADV_DONTNEED drops private pages (zeroes again, or
+ * the file's bytes), MADV_DONTFORK and MADV_WIPEONFORK shape what fork
+ * copies, the hints are taken, and bad advice and ranges are refused as
+ * Linux refuses them.
  */
 #include "uchild.h"
 #include "umem.h"
 
 #define fails (*ufails())
 
-enum { E2BIG = 7, EEXIST = 17, SIGSEGV = 11, PG = 4096 };
+enum { E2BIG = 7, ENOMEM = 12, EEXIST = 17, EINVAL = 22, SIGSEGV = 11, PG = 4096 };
 enum { PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000 };
+enum { MAP_SHARED = 1, O_RDWR = 2, O_CREAT = 0100, AT_FDCWD = -100 };
+enum { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE = 8,
+       MADV_DONTFORK = 10, MADV_DOFORK, MADV_DONTDUMP = 16, MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK,
+       MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE };
 enum { RLIMIT_STACK = 3, RLIMIT_CORE = 4, ARG_STRLEN = 32 * PG };
 
 static const char *self;
@@ -154,6 +161,88 @@ static void stack_checks(void)
     }
 }
 
+/* ---- madvise ---- */
+
+static long madvise(long a, long len, int adv) { return sys3(NR_madvise, a, len, adv); }
+
+/* In a child: the byte at @p p read and returned as its exit status. */
+static int child_reads(volatile char *p)
+{
+    long c = sys6(NR_clone, UCHILD_SIGCHLD, 0, 0, 0, 0, 0);
+    if (c == 0) {
+        set_limit(RLIMIT_CORE, 0);
+        uexit(*p);
+    }
+    int st = reap_status(c);
+    return st & 0x7f ? 200 + (st & 0x7f) : (st >> 8) & 0xff;
+}
+
+static void madvise_checks(void)
+{
+    char *m = (char *)ummap(0, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    for (int i = 0; i < 4 * PG; i++)
+        m[i] = 0x5a;
+    uexpect(madvise((long)m, 2 * PG, MADV_DONTNEED), 0, "MADV_DONTNEED of two private anonymous pages");
+    uexpect(m[0] + m[PG + 5], 0, "they read zero again");
+    uexpect(m[2 * PG], 0x5a, "the page after them is kept");
+    uexpect(madvise((long)m + 2 * PG, 100, MADV_FREE), 0, "MADV_FREE of private anonymous memory (a length in a page)");
+    for (int adv = MADV_NORMAL; adv <= MADV_WILLNEED; adv++)
+        uexpect(madvise((long)m, 4 * PG, adv), 0, "MADV_NORMAL, _RANDOM, _SEQUENTIAL, _WILLNEED are taken");
+    uexpect(madvise((long)m, 4 * PG, MADV_DONTDUMP), 0, "MADV_DONTDUMP is taken");
+    uexpect(madvise((long)m, 4 * PG, MADV_DODUMP), 0, "MADV_DODUMP is taken");
+    uexpect(madvise((long)m, 4 * PG, MADV_POPULATE_WRITE), 0, "MADV_POPULATE_WRITE of writable memory");
+    uexpect(madvise((long)m, 4 * PG, 5), -EINVAL, "advice 5 (none) is EINVAL");
+    uexpect(madvise((long)m, 4 * PG, 999), -EINVAL, "advice 999 is EINVAL");
+    uexpect(madvise((long)m + 1, PG, MADV_NORMAL), -EINVAL, "an unaligned start is EINVAL");
+    uexpect(madvise((long)m + 1, PG, 999), -EINVAL, "a bad advice over a bad range: EINVAL");
+    uexpect(madvise((long)m, 0, MADV_DONTNEED), 0, "a zero length is 0");
+    uexpect(madvise((long)m, -PG, MADV_NORMAL), -EINVAL, "a range past the end of memory is EINVAL");
+    sys3(NR_munmap, (long)m + PG, PG, 0);
+    m[0] = 1;
+    uexpect(madvise((long)m, 4 * PG, MADV_DONTNEED), -ENOMEM, "MADV_DONTNEED over a hole is ENOMEM");
+    uexpect(m[0] + m[2 * PG], 0, "the pages around the hole were dropped all the same");
+    uexpect(madvise((long)m, 4 * PG, MADV_WILLNEED), -ENOMEM, "MADV_WILLNEED over a hole is ENOMEM");
+    uexpect(sys3(NR_mlock, (long)m, PG, 0), 0, "mlock a page");
+    uexpect(madvise((long)m, PG, MADV_DONTNEED), -EINVAL, "MADV_DONTNEED of locked memory is EINVAL");
+    sys3(NR_munmap, (long)m, 4 * PG, 0);
+
+    /* fork: DONTFORK leaves it out of the child, WIPEONFORK zeroes it there */
+    m = (char *)ummap(0, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    m[0] = m[PG] = m[2 * PG] = 7;
+    uexpect(madvise((long)m + PG, PG, MADV_DONTFORK), 0, "MADV_DONTFORK of the middle page");
+    uexpect(child_reads(m + PG), 200 + SIGSEGV, "a child reading it gets SIGSEGV");
+    uexpect(child_reads(m), 7, "the page before it is the child's");
+    uexpect(madvise((long)m + PG, PG, MADV_DOFORK), 0, "MADV_DOFORK");
+    uexpect(child_reads(m + PG), 7, "the child has it again");
+    uexpect(madvise((long)m, 2 * PG, MADV_WIPEONFORK), 0, "MADV_WIPEONFORK of two pages");
+    uexpect(child_reads(m + PG), 0, "the child reads zero there");
+    uexpect(child_reads(m + 2 * PG), 7, "and its own copy past them");
+    uexpect(m[0] + m[PG], 14, "the parent keeps its bytes");
+    uexpect(madvise((long)m, 2 * PG, MADV_KEEPONFORK), 0, "MADV_KEEPONFORK");
+    uexpect(child_reads(m), 7, "the child has the bytes again");
+    sys3(NR_munmap, (long)m, 3 * PG, 0);
+
+    /* a private file mapping: MADV_DONTNEED reads the file again */
+    char name[40] = "/tmp/uvm.", pb[24];
+    ucpy(name + 9, num(pb, sys1(NR_getpid, 0)));
+    long fd = sys6(NR_openat, AT_FDCWD, (long)name, O_RDWR | O_CREAT, 0600, 0, 0);
+    uexpect(sys3(NR_write, fd, (long)"file", 4), 4, "a file of 4 bytes");
+    char *f = (char *)sys6(NR_mmap, 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    f[0] = 'X';
+    uexpect(madvise((long)f, PG, MADV_DONTNEED), 0, "MADV_DONTNEED of a written private file page");
+    uexpect(f[0], 'f', "it reads the file's byte again");
+    uexpect(madvise((long)f, PG, MADV_FREE), -EINVAL, "MADV_FREE of a file mapping is EINVAL");
+    uexpect(madvise((long)f, PG, MADV_WIPEONFORK), -EINVAL, "MADV_WIPEONFORK of a file mapping is EINVAL");
+    sys3(NR_munmap, (long)f, PG, 0);
+    char *s = (char *)sys6(NR_mmap, 0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    s[1] = 'I';
+    uexpect(madvise((long)s, PG, MADV_DONTNEED), 0, "MADV_DONTNEED of a shared file page");
+    uexpect(s[1], 'I', "it keeps what was written (the file's)");
+    sys3(NR_munmap, (long)s, PG, 0);
+    sys3(NR_close, fd, 0, 0);
+    sys3(NR_unlinkat, AT_FDCWD, (long)name, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -162,6 +251,7 @@ int main(int argc, char **argv, char **envp)
     self = argv[0];
     args_checks();
     stack_checks();
+    madvise_checks();
     uputs("uvm: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;
 }

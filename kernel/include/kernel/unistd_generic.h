@@ -119,6 +119,8 @@
 #define SYSNR_mmap 222
 #define SYSNR_mprotect 226
 #define SYSNR_msync 227
+#define SYSNR_madvise 233
+#define SYSNR_mremap 216
 #define SYSNR_wait4 260
 #define SYSNR_waitid 95
 #define SYSNR_flock 32

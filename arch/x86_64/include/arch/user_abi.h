@@ -24,6 +24,8 @@
 #define SYSNR_mprotect 10
 #define SYSNR_munmap 11
 #define SYSNR_msync 26
+#define SYSNR_madvise 28
+#define SYSNR_mremap 25
 #define SYSNR_brk 12
 #define SYSNR_rt_sigaction 13
 #define SYSNR_rt_sigprocmask 14
