@@ -13,6 +13,8 @@
  *     /proc/self              a symlink to the caller's pid
  *     /proc/meminfo, uptime, mounts, version
  *     /proc/<pid>/            stat, cmdline, comm, status, exe (a symlink)
+ *     /proc/<pid>/maps        its memory map, in Linux's format (as it was
+ *                             when looked up: opened)
  *     /proc/<pid>/cwd         its working directory (a magic link)
  *     /proc/<pid>/fd/<n>      each open descriptor (magic links)
  *     /proc/sys/kernel/randomize_va_space
@@ -36,16 +38,21 @@
 #include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
+#include <kernel/vmalloc.h>
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
-             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA };
+             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA, P_MAPS };
 
 struct pnode {
     enum pkind kind;
     int pid;
     int fd;           /* a P_FDLINK's */
     char target[256]; /* a symlink's */
+    char *text;       /* a P_MAPS's, made at its lookup (which names files: the namespace lock held) */
+    long len;         /* its length, or -errno */
 };
+
+#define MAPS_MAX (128u * 1024) /* bytes of /proc/<pid>/maps, whole lines */
 
 static const struct {
     const char *name;
@@ -53,7 +60,8 @@ static const struct {
 } top_names[] = {{"self", P_SELF}, {"meminfo", P_MEMINFO}, {"uptime", P_UPTIME},
                  {"mounts", P_MOUNTS}, {"version", P_VERSION}, {"sys", P_SYS}},
   pid_names[] = {{"stat", P_STAT}, {"cmdline", P_CMDLINE}, {"comm", P_COMM},
-                 {"status", P_STATUS}, {"exe", P_EXE}, {"cwd", P_CWD}, {"fd", P_FD}};
+                 {"status", P_STATUS}, {"exe", P_EXE}, {"cwd", P_CWD}, {"fd", P_FD},
+                 {"maps", P_MAPS}};
 #define NTOP (sizeof top_names / sizeof top_names[0])
 #define NPID (sizeof pid_names / sizeof pid_names[0])
 #define PID_POS 100 /* readdir positions of pids: PID_POS + pid */
@@ -121,6 +129,9 @@ static struct inode *make_fd(enum pkind kind, int pid, int fd)
         if (!cwd || vfs_dir_path_locked(cwd, pn->target, sizeof pn->target) < 0)
             pn->target[0] = 0;
         inode_put(cwd);
+    } else if (kind == P_MAPS) {
+        pn->text = vmalloc(MAPS_MAX);
+        pn->len = pn->text ? task_maps_of(pid, pn->text, MAPS_MAX) : -ENOMEM;
     } else if (kind == P_FDLINK) {
         struct file *f = task_file_of(pid, fd);
         if (!f || vfs_file_link_text(f, pn->target, sizeof pn->target) < 0)
@@ -259,6 +270,8 @@ static void p_evict(struct inode *ino)
     struct pnode *pn = ino->priv;
     if (pn && (pn->kind == P_FD || pn->kind == P_SYSKERNEL))
         inode_put(ino->parent);
+    if (pn)
+        vfree(pn->text);
     kfree(pn);
 }
 
@@ -339,6 +352,18 @@ static long render(const struct pnode *pn, char *buf, size_t size)
 
 static long p_read(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
+    const struct pnode *pn = f->inode->priv;
+    if (pn->kind == P_MAPS) {
+        if (pn->len < 0)
+            return pn->len;
+        if (*pos >= (uint64_t)pn->len)
+            return 0;
+        size_t c = (size_t)pn->len - *pos < n ? (size_t)pn->len - *pos : n;
+        if (iobuf_put(b, 0, pn->text + *pos, c))
+            return -EFAULT;
+        *pos += c;
+        return (long)c;
+    }
     char *buf = kmalloc(RENDER_MAX);
     if (!buf)
         return -ENOMEM;

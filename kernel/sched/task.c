@@ -105,3 +105,9 @@ struct inode *task_cwd_of(int pid)
     const struct task_ops *o = lent();
     return o ? o->cwd_of(pid) : NULL;
 }
+
+long task_maps_of(int pid, char *buf, size_t size)
+{
+    const struct task_ops *o = lent();
+    return o && o->maps_of ? o->maps_of(pid, buf, size) : -ESRCH;
+}

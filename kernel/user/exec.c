@@ -343,7 +343,7 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
     if (!p->vm_shared) /* a robust list there is the parent's */
         futex_exit_robust(old, uthread_current()); /* while the old program's memory is loaded */
     sched_set_user(&us->as, t->user_kstack_top); /* the old space is loaded nowhere now */
-    p->us = us;
+    proc_set_us(p, us);
     proc_vfork_release(p); /* a vfork() parent goes on */
     uspace_leave(old);     /* if the parent shares it, it runs on in it */
     p->brk_start = p->brk = ei->brk;

@@ -71,6 +71,8 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
 /* proc.c's, for execve: the process's threads and what /proc shows of it. */
 /** @brief Keep @p argv as /proc/<pid>/cmdline shows it, and @p path as /proc/<pid>/exe. */
 void proc_set_cmdline(struct proc *p, const char *path, char *const argv[]);
+/** @brief @p us becomes @p p's space, under the lock /proc/PID/maps reads it with (proc_maps_of()). */
+void proc_set_us(struct proc *p, struct uspace *us);
 /** @brief Wait (not for a signal) until the current thread is its process's last. */
 void proc_wait_last_thread(struct proc *p);
 /** @brief End every other thread of the current process @p p and wait for them. */

@@ -121,6 +121,33 @@ static struct proc *find_locked(int pid)
     return NULL;
 }
 
+void proc_set_us(struct proc *p, struct uspace *us)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    p->us = us;
+    spin_unlock_irqrestore(&procs_lock, f);
+}
+
+/* /proc/PID/maps: its space held (a sharer more) while the lock is let go,
+ * so an exit or execve meanwhile (proc_set_us()) frees it only after. */
+static long proc_maps_of(int pid, char *buf, size_t size)
+{
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    struct proc *p = find_locked(pid);
+    struct uspace *us = p ? p->us : NULL;
+    uintptr_t bs = p ? p->brk_start : 0, b = p ? p->brk : 0;
+    if (us)
+        __atomic_add_fetch(&us->sharers, 1, __ATOMIC_ACQ_REL);
+    spin_unlock_irqrestore(&procs_lock, f);
+    if (!p)
+        return -ESRCH;
+    if (!us)
+        return 0; /* a zombie maps nothing */
+    size_t n = uspace_maps_text(us, buf, size, bs, b);
+    uspace_leave(us);
+    return (long)n;
+}
+
 static struct file *proc_file_of(int pid, int fd)
 {
     irqflags_t f = spin_lock_irqsave(&procs_lock);
@@ -302,6 +329,7 @@ static const struct task_ops task_answers = {
     .file_of = proc_file_of,
     .next_fd = proc_next_fd,
     .cwd_of = proc_cwd_of,
+    .maps_of = proc_maps_of,
 };
 
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in
@@ -957,8 +985,9 @@ void proc_exit(int status)
     sched_set_user(NULL, 0);
     sched_set_ustate(NULL);
     proc_vfork_release(p); /* a vfork() parent goes on */
-    uspace_leave(p->us);   /* if the parent shares it, it runs on in it */
-    p->us = NULL;
+    struct uspace *us = p->us;
+    proc_set_us(p, NULL); /* before it goes: /proc/PID/maps holds it under procs_lock */
+    uspace_leave(us);     /* if the parent shares it, it runs on in it */
     proc_fs_release(p);
     /* Its children go to the nearest subreaper above it or to pid 1, as
      * Linux reparents them, zombies too (the new parent hears of those);

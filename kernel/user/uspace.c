@@ -40,6 +40,7 @@
 #include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
 #include <kernel/pmm.h>
+#include <kernel/printf.h>
 #include <kernel/proc.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
@@ -852,6 +853,41 @@ int uspace_advise(struct uspace *us, uintptr_t va, size_t len, enum uspace_advic
         at = r->end;
     }
     return e ? e : at < end ? -ENOMEM : 0;
+}
+
+size_t uspace_maps_text(struct uspace *us, char *buf, size_t size, uintptr_t brk_start, uintptr_t brk)
+{
+    enum { LINE = 80 + 256 }; /* the numbers, then a path of up to 255 bytes */
+    size_t n = 0;
+    uspace_lock(us);
+    for (struct uregion *r = region_at(avl_first(&us->regions)); r && n + LINE <= size; r = uregion_next(r)) {
+        unsigned none = (r->prot & UPROT_NONE) != 0, dev = r->file ? r->file->inode->dev : 0;
+        /* st_dev as Linux encodes a device number: 12 bits of major, 20 of minor */
+        unsigned major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+        size_t start = n;
+        n += (size_t)ksnprintf(buf + n, size - n, "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %llu ",
+                               (unsigned long)r->start, (unsigned long)r->end, none ? '-' : 'r',
+                               !none && (r->prot & MMU_WRITE) ? 'w' : '-', !none && (r->prot & MMU_EXEC) ? 'x' : '-',
+                               r->shared ? 's' : 'p', (unsigned long long)(r->file ? r->off : 0), major, minor,
+                               (unsigned long long)(r->file ? r->file->inode->ino : 0));
+        char name[256];
+        long l = -1;
+        if (r->file)
+            l = vfs_file_link_text(r->file, name, sizeof name);
+        else if (r->growsdown)
+            l = (long)strlcpy(name, "[stack]", sizeof name);
+        else if (r->start < brk && r->end > brk_start)
+            l = (long)strlcpy(name, "[heap]", sizeof name);
+        if (l > 0) {
+            while (n - start < 73) /* the names in a column, as Linux pads them */
+                buf[n++] = ' ';
+            memcpy(buf + n, name, (size_t)l);
+            n += (size_t)l;
+        }
+        buf[n++] = '\n';
+    }
+    uspace_unlock(us);
+    return n;
 }
 
 /* The highest start of @p len free bytes ending at or below @p below

@@ -218,6 +218,13 @@ enum uspace_advice {
  *        -EINVAL at once, a hole is -ENOMEM after the rest is done.
  */
 int uspace_advise(struct uspace *us, uintptr_t va, size_t len, enum uspace_advice how);
+/**
+ * @brief The regions of @p us as Linux's /proc/PID/maps lists them, into
+ *        @p buf (whole lines, as many as fit): "start-end rwxp offset
+ *        major:minor inode", then the file's path, "[stack]" for the stack,
+ *        "[heap]" for what holds [@p brk_start, @p brk). Its length. Takes the lock.
+ */
+size_t uspace_maps_text(struct uspace *us, char *buf, size_t size, uintptr_t brk_start, uintptr_t brk);
 /** @brief Bytes of [@p va, va + @p len) that locked regions of @p us cover. Lock held. */
 size_t uspace_locked(struct uspace *us, uintptr_t va, size_t len);
 

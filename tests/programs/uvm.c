@@ -10,10 +10,12 @@
  * below it. madvise: MADV_DONTNEED drops private pages (zeroes again, or
  * the file's bytes), MADV_DONTFORK and MADV_WIPEONFORK shape what fork
  * copies, the hints are taken, and bad advice and ranges are refused as
- * Linux refuses them.
+ * Linux refuses them. /proc/self/maps and /proc/<pid>/maps list the
+ * regions in Linux's format, with [stack] and [heap].
  */
 #include "uchild.h"
 #include "umem.h"
+#include "ustat.h"
 
 #define fails (*ufails())
 
@@ -243,6 +245,172 @@ static void madvise_checks(void)
     sys3(NR_unlinkat, AT_FDCWD, (long)name, 0);
 }
 
+/* ---- /proc/<pid>/maps ---- */
+
+static char *maps_buf; /* 64 KiB */
+
+static long read_maps(const char *path)
+{
+    long fd = sys6(NR_openat, AT_FDCWD, (long)path, 0, 0, 0, 0), n = 0, r;
+    if (fd < 0)
+        return fd;
+    while ((r = sys3(NR_read, fd, (long)maps_buf + n, 65535 - n)) > 0)
+        n += r;
+    sys3(NR_close, fd, 0, 0);
+    maps_buf[n] = 0;
+    return n;
+}
+
+static char *hex8(char *d, unsigned long v) /* at least 8 digits, as %08lx */
+{
+    char t[17];
+    int n = 0;
+    do
+        t[n++] = "0123456789abcdef"[v & 15];
+    while ((v >>= 4) || n < 8);
+    while (n)
+        *d++ = t[--n];
+    *d = 0;
+    return d;
+}
+
+static unsigned long unhex(const char **s)
+{
+    unsigned long v = 0;
+    for (;; ++*s) {
+        char c = **s;
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (unsigned long)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = v * 16 + (unsigned long)(c - 'a' + 10);
+        else
+            return v;
+    }
+}
+
+/* Whether the maps text holds the whole line @p line (with its newline). */
+static int has_line(const char *line)
+{
+    size_t l = ustrlen(line);
+    for (const char *p = maps_buf; *p;) {
+        if (memeq(p, line, l))
+            return 1;
+        while (*p && *p++ != '\n')
+            ;
+    }
+    return 0;
+}
+
+/* The name at the end of the line whose range holds @p a ("" if none). */
+static const char *name_at(unsigned long a, char *out)
+{
+    *out = 0;
+    for (const char *p = maps_buf; *p;) {
+        const char *q = p;
+        unsigned long lo = unhex(&q);
+        q++;
+        unsigned long hi = unhex(&q);
+        const char *e = q;
+        while (*e && *e != '\n')
+            e++;
+        if (lo <= a && a < hi) {
+            const char *nm = e;
+            while (nm > q && nm[-1] != ' ')
+                nm--;
+            char *d = out;
+            while (nm < e)
+                *d++ = *nm++;
+            *d = 0;
+            return out;
+        }
+        p = *e ? e + 1 : e;
+    }
+    return out;
+}
+
+static void range_line(char *d, unsigned long lo, unsigned long hi, const char *rest)
+{
+    d = hex8(d, lo);
+    *d++ = '-';
+    d = hex8(d, hi);
+    ucpy(d, rest);
+}
+
+static void maps_checks(void)
+{
+    maps_buf = (char *)ummap(0, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    char *m = (char *)ummap(0, 5 * PG, 0, MAP_PRIVATE | MAP_ANONYMOUS);
+    sys3(NR_mprotect, (long)m + PG, 3 * PG, PROT_READ | PROT_WRITE);
+    sys3(NR_mprotect, (long)m + 2 * PG, PG, PROT_READ);
+    check(read_maps("/proc/self/maps") > 0, "/proc/self/maps reads");
+    char line[400], nm[300];
+    range_line(line, (long)m, (long)m + PG, " ---p 00000000 00:00 0 \n");
+    check(has_line(line), "a PROT_NONE page: ---p, offset, device and inode 0");
+    range_line(line, (long)m + PG, (long)m + 2 * PG, " rw-p 00000000 00:00 0 \n");
+    check(has_line(line), "a read-write page: rw-p");
+    range_line(line, (long)m + 2 * PG, (long)m + 3 * PG, " r--p 00000000 00:00 0 \n");
+    check(has_line(line), "the read-only page mprotect made of the middle: r--p");
+    range_line(line, (long)m + 3 * PG, (long)m + 4 * PG, " rw-p 00000000 00:00 0 \n");
+    check(has_line(line), "and the read-write page after it");
+    volatile char here = 0;
+    uexpect(ustreq(name_at((unsigned long)&here, nm), "[stack]"), 1, "the stack is [stack]");
+    long b = sys1(NR_brk, 0);
+    sys1(NR_brk, b + PG);
+    *(volatile char *)b = 1;
+    read_maps("/proc/self/maps");
+    uexpect(ustreq(name_at((unsigned long)b, nm), "[heap]"), 1, "what brk added is [heap]");
+    sys1(NR_brk, b);
+
+    /* a file, private and shared: its offset, device, inode and path */
+    char name[40] = "/tmp/uvm.", pb[24];
+    ucpy(name + 9, num(pb, sys1(NR_getpid, 0)));
+    long fd = sys6(NR_openat, AT_FDCWD, (long)name, O_RDWR | O_CREAT, 0600, 0, 0);
+    static char page[PG];
+    sys3(NR_write, fd, (long)page, PG);
+    sys3(NR_write, fd, (long)page, PG);
+    struct ustat st;
+    sys3(NR_fstat, fd, (long)&st, 0);
+    char *f = (char *)sys6(NR_mmap, 0, PG, PROT_READ, MAP_PRIVATE, fd, PG);
+    char *s = (char *)sys6(NR_mmap, 0, PG, PROT_READ, MAP_SHARED, fd, 0);
+    read_maps("/proc/self/maps");
+    unsigned long dev = st.dev, major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    char rest[200], *d = rest;
+    d = ucpy(d, " r--p 00001000 ");
+    char hx[20];
+    hex8(hx, major);
+    d = ucpy(d, hx + 6);
+    *d++ = ':';
+    hex8(hx, minor);
+    d = ucpy(d, hx + 6);
+    *d++ = ' ';
+    d = ucpy(d, num(pb, (long)st.ino));
+    *d++ = ' ';
+    range_line(line, (long)f, (long)f + PG, rest);
+    for (d = line + ustrlen(line); d < line + 73; d++)
+        *d = ' ';
+    ucpy(ucpy(d, name), "\n");
+    check(has_line(line), "a private file mapping at offset 4096: r--p, its offset, device, inode and path");
+    uexpect(ustreq(name_at((unsigned long)s, nm), name), 1, "a shared one names the file too");
+    char *sp = line;
+    range_line(sp, (long)s, (long)s + PG, " r--s 00000000 ");
+    check(has_line(sp), "a shared mapping: r--s");
+    sys3(NR_munmap, (long)f, PG, 0);
+    sys3(NR_munmap, (long)s, PG, 0);
+    sys3(NR_close, fd, 0, 0);
+    sys3(NR_unlinkat, AT_FDCWD, (long)name, 0);
+
+    /* /proc/<pid>/maps: the same text */
+    char path[40] = "/proc/";
+    ucpy(ucpy(path + 6, num(pb, sys1(NR_getpid, 0))), "/maps");
+    long n1 = read_maps("/proc/self/maps");
+    static char copy[65536];
+    memcpy(copy, maps_buf, (size_t)n1 + 1);
+    long n2 = read_maps(path);
+    uexpect(n2, n1, "/proc/<pid>/maps is as long as /proc/self/maps");
+    check(n1 == n2 && memeq(copy, maps_buf, (size_t)n1), "and the same text");
+    sys3(NR_munmap, (long)m, 5 * PG, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -252,6 +420,7 @@ int main(int argc, char **argv, char **envp)
     args_checks();
     stack_checks();
     madvise_checks();
+    maps_checks();
     uputs("uvm: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;
 }

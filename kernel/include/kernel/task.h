@@ -84,6 +84,9 @@ struct task_ops {
     int (*next_fd)(int pid, int from);
     /** Process @p pid's working directory (/proc/PID/cwd): a reference, or NULL. */
     struct inode *(*cwd_of)(int pid);
+    /** Process @p pid's memory map as /proc/PID/maps shows it, into @p buf (whole lines);
+     *  its length, or -ESRCH. Under the namespace lock (a file's path is named). */
+    long (*maps_of)(int pid, char *buf, size_t size);
 };
 
 /** @brief Lend the answers. @note Any context; @p ops outlives the kernel. */
@@ -119,5 +122,7 @@ struct file *task_file_of(int pid, int fd);
 int task_next_fd(int pid, int from);
 /** @brief Process @p pid's working directory, a reference (inode_put() it), or NULL. */
 struct inode *task_cwd_of(int pid);
+/** @brief Process @p pid's /proc/PID/maps text into @p buf: its length, or -ESRCH. @note The namespace lock held. */
+long task_maps_of(int pid, char *buf, size_t size);
 
 #endif
