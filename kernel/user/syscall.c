@@ -603,6 +603,30 @@ static long sys_madvise(const uint64_t a[6])
     return e;
 }
 
+/* mremap(): the arguments checked in Linux's order, then uspace_remap(). */
+static long sys_mremap(const uint64_t a[6])
+{
+    uint64_t va = a[0], flags = a[3];
+    size_t old_len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    size_t new_len = (a[2] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    if ((flags & ~(uint64_t)(UREMAP_MAYMOVE | UREMAP_FIXED | UREMAP_DONTUNMAP)) ||
+        ((flags & UREMAP_FIXED) && !(flags & UREMAP_MAYMOVE)) ||
+        ((flags & UREMAP_DONTUNMAP) && (!(flags & UREMAP_MAYMOVE) || a[1] != a[2])) || (va & (PAGE_SIZE - 1)) ||
+        !new_len || old_len < a[1] || new_len < a[2])
+        return -EINVAL;
+    uintptr_t to = a[4];
+    if ((flags & UREMAP_FIXED) &&
+        ((to & (PAGE_SIZE - 1)) || (to < va + old_len && va < to + new_len))) /* onto itself */
+        return -EINVAL;
+    if (!(flags & UREMAP_FIXED))
+        to = hal_user_top() - EXEC_STACK_GAP - 16 * PAGE_SIZE; /* where mmap places */
+    struct proc *p = proc_current();
+    uspace_lock(p->us);
+    int e = uspace_remap(p->us, va, old_len, new_len, (unsigned)flags, &to, p->rlim[9].cur /* RLIMIT_AS */);
+    uspace_unlock(p->us);
+    return e ? e : (long)to;
+}
+
 static long sys_munmap(const uint64_t a[6])
 {
     size_t len = (a[1] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
@@ -934,7 +958,7 @@ static long sys_arch_prctl(const uint64_t a[6])
 static const struct sysent table[] = {
     E(exit), E(exit_group), E(futex), E(getpid),
     E(getppid), E(gettid), E(set_tid_address),
-    E(uname), E(brk), E(mmap), E(munmap), E(msync), E(madvise), E(clock_gettime), E(gettimeofday), E(nanosleep),
+    E(uname), E(brk), E(mmap), E(munmap), E(mremap), E(msync), E(madvise), E(clock_gettime), E(gettimeofday), E(nanosleep),
     E(sched_yield), E(kill),
     E(getrandom), E(clone), E(execve), E(wait4), E(waitid),
 #ifdef SYSNR_fork

@@ -816,6 +816,99 @@ int uspace_unmap(struct uspace *us, uintptr_t va, size_t len)
     return 0;
 }
 
+/* [va, va + len), all of region @p r, and its pages moved to a new region
+ * like it at [to, to + newlen) (free), the old region then gone or, with
+ * @p keep, left without pages. 0 or -ENOMEM. */
+static int move_region(struct uspace *us, struct uregion *r, uintptr_t to, size_t newlen, int keep)
+{
+    struct uregion *t = region_new(us, r, to, to + newlen);
+    if (!t)
+        return -ENOMEM;
+    t->off = r->off; /* region_new() counted it from r's start */
+    region_link(us, t);
+    int e = 0;
+    rlock(r); /* a file's pages: a truncate sees them at one address or the other */
+    for (uintptr_t p = vm_next_mapped(&us->as, r->start, r->end); p < r->end;
+         p = vm_next_mapped(&us->as, p + PAGE_SIZE, r->end)) {
+        uint64_t pa;
+        unsigned prot;
+        if (vm_translate(&us->as, p, &pa, &prot) != 0)
+            continue;
+        pa &= ~(uint64_t)(PAGE_SIZE - 1);
+        vm_unmap(&us->as, p, PAGE_SIZE);
+        if (vm_map(&us->as, to + (p - r->start), pa, PAGE_SIZE, pte_prot(r->prot, !(prot & MMU_WRITE))) != 0) {
+            frame_put(pa); /* lost: the page comes again when touched (zero, or the file's) */
+            pages_add(us, -1);
+            e = -ENOMEM;
+        }
+    }
+    runlock(r);
+    if (!keep) {
+        region_unlink(us, r);
+        region_free(r);
+    }
+    return e; /* not merged with a neighbour: as on Linux, a moved mapping keeps its own region */
+}
+
+int uspace_remap(struct uspace *us, uintptr_t va, size_t old_len, size_t new_len, unsigned flags, uintptr_t *to,
+                 uint64_t as_limit)
+{
+    uintptr_t end = va + old_len;
+    if ((flags & UREMAP_FIXED) && !in_user(*to, new_len))
+        return -EINVAL;
+    if (!(flags & (UREMAP_FIXED | UREMAP_DONTUNMAP)) && old_len >= new_len && old_len) { /* shrink, in place */
+        *to = va;
+        return old_len > new_len ? uspace_unmap(us, va + new_len, old_len - new_len) : 0;
+    }
+    struct uregion *r = region_of(us, va);
+    if (!r || (old_len && r->end < end))
+        return -EFAULT;
+    if (!old_len) { /* a second mapping of the same pages: a shared one's only */
+        if (!r->shared || r->shm || !(flags & UREMAP_MAYMOVE))
+            return -EINVAL;
+        uintptr_t at = flags & UREMAP_FIXED ? *to : uspace_find_free(us, new_len, *to);
+        int e = at ? 0 : -ENOMEM;
+        if (!e && (flags & UREMAP_FIXED))
+            e = uspace_unmap(us, at, new_len);
+        if (!e)
+            e = map_region(us, at, new_len, r->prot, r->file, r->off + (va - r->start), 1, NULL);
+        *to = at;
+        return e;
+    }
+    if (!(flags & UREMAP_DONTUNMAP) && new_len > old_len && as_limit != RLIM_INFINITY &&
+        us->mapped + (new_len - old_len) > as_limit)
+        return -ENOMEM;
+    if (flags & UREMAP_FIXED) {
+        int e = uspace_unmap(us, *to, new_len);
+        if (!e && old_len > new_len)
+            e = uspace_unmap(us, va + new_len, old_len - new_len), old_len = new_len, end = va + new_len;
+        if (e)
+            return e;
+        r = region_of(us, va);
+    } else {
+        struct uregion *n = uregion_next(r);
+        if (r->end == end && !(flags & UREMAP_DONTUNMAP) && in_user(va, new_len) &&
+            (!n || n->start >= va + new_len)) { /* room after it: grown in place */
+            region_bounds(us, r, r->start, va + new_len);
+            if (r->locked)
+                (void)populate(us, end, va + new_len);
+            region_merge(us, r);
+            *to = va;
+            return 0;
+        }
+        if (!(flags & UREMAP_MAYMOVE))
+            return -ENOMEM;
+        uintptr_t at = uspace_find_free(us, new_len, *to);
+        if (!at)
+            return -ENOMEM;
+        *to = at;
+    }
+    int e = region_cut_at(us, va, end);
+    if (e)
+        return e;
+    return move_region(us, region_of(us, va), *to, new_len, (flags & UREMAP_DONTUNMAP) != 0);
+}
+
 int uspace_advise(struct uspace *us, uintptr_t va, size_t len, enum uspace_advice how)
 {
     uintptr_t end = va + len, at = va;

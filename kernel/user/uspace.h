@@ -199,6 +199,24 @@ uintptr_t uspace_find_free(struct uspace *us, size_t len, uintptr_t below);
 int uspace_lock_range(struct uspace *us, uintptr_t va, size_t len, int lock);
 /** @brief mlockall()/munlockall(): every region locked (@p lock) or not, as uspace_lock_range(). */
 int uspace_lock_all(struct uspace *us, int lock);
+/** @brief uspace_remap()'s flags, Linux's MREMAP_* values. */
+#define UREMAP_MAYMOVE 1u
+#define UREMAP_FIXED 2u     /**< at *to, whatever was there unmapped */
+#define UREMAP_DONTUNMAP 4u /**< the old range stays mapped, its pages gone (zero, or the file's, again) */
+/**
+ * @brief mremap() after its arguments were checked (page-aligned, @p new_len
+ *        nonzero, the flags' combinations): [va, va + old_len) shrunk, grown in
+ *        place where the space after it is free, or (UREMAP_MAYMOVE) its pages
+ *        moved, not copied, to a free range (*@p to with UREMAP_FIXED) of
+ *        @p new_len bytes, in a region like its own. @p as_limit: RLIMIT_AS. Without
+ *        UREMAP_FIXED, *@p to is the highest end a moved range may have (mmap's).
+ * @retval 0 done, *@p to its new address
+ * @retval -EFAULT the range is not in one region
+ * @retval -EINVAL @p old_len 0 (a second mapping of the same pages) over a private mapping
+ * @retval -ENOMEM no room in place (without UREMAP_MAYMOVE) or anywhere, or past @p as_limit
+ */
+int uspace_remap(struct uspace *us, uintptr_t va, size_t old_len, size_t new_len, unsigned flags, uintptr_t *to,
+                 uint64_t as_limit);
 /** @brief What uspace_advise() does over its range (madvise()). */
 enum uspace_advice {
     UADV_CHECK,          /**< nothing (a hint with no effect here): the range checked */

@@ -11,7 +11,9 @@
  * the file's bytes), MADV_DONTFORK and MADV_WIPEONFORK shape what fork
  * copies, the hints are taken, and bad advice and ranges are refused as
  * Linux refuses them. /proc/self/maps and /proc/<pid>/maps list the
- * regions in Linux's format, with [stack] and [heap].
+ * regions in Linux's format, with [stack] and [heap]. mremap grows in
+ * place, moves (the pages, with MREMAP_FIXED where asked, MREMAP_DONTUNMAP
+ * leaving the old range empty), shrinks, and refuses as Linux.
  */
 #include "uchild.h"
 #include "umem.h"
@@ -19,7 +21,7 @@
 
 #define fails (*ufails())
 
-enum { E2BIG = 7, ENOMEM = 12, EEXIST = 17, EINVAL = 22, SIGSEGV = 11, PG = 4096 };
+enum { E2BIG = 7, EFAULT = 14, ENOMEM = 12, EEXIST = 17, EINVAL = 22, SIGSEGV = 11, PG = 4096 };
 enum { PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000 };
 enum { MAP_SHARED = 1, O_RDWR = 2, O_CREAT = 0100, AT_FDCWD = -100 };
 enum { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE = 8,
@@ -411,6 +413,93 @@ static void maps_checks(void)
     sys3(NR_munmap, (long)m, 5 * PG, 0);
 }
 
+/* ---- mremap ---- */
+
+enum { MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4 };
+
+static long mremap(long a, long ol, long nl, int flags, long to) { return sys6(NR_mremap, a, ol, nl, flags, to, 0); }
+
+/* Whether [a, a + len) is all mapped (madvise's ENOMEM says a hole). */
+static int mapped(long a, long len) { return madvise(a, len, MADV_NORMAL) == 0; }
+
+static void mremap_checks(void)
+{
+    long a = ummap(0, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    sys3(NR_munmap, a + 2 * PG, 2 * PG, 0);
+    char *c = (char *)a;
+    c[0] = 1, c[PG] = 2;
+    uexpect(mremap(a, 2 * PG, 4 * PG, 0, 0) == a, 1, "mremap grows a mapping in place into the free space after it");
+    uexpect(c[0] + c[PG] * 10 + c[3 * PG] * 100, 21, "its bytes kept, the new pages zero");
+    uexpect(mremap(a, 4 * PG, PG, 0, 0) == a, 1, "mremap shrinks it in place");
+    uexpect(mapped(a + PG, PG), 0, "what it gave up is unmapped");
+    long blocker = ummap(a + PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+    uexpect(blocker, a + PG, "a page mapped just after it");
+    uexpect(mremap(a, PG, 3 * PG, 0, 0), -ENOMEM, "growing without room, not allowed to move: ENOMEM");
+    long b = mremap(a, PG, 3 * PG, MREMAP_MAYMOVE, 0);
+    check(b > 0 && b != a, "with MREMAP_MAYMOVE it moves");
+    uexpect(*(char *)b, 1, "the bytes moved with it");
+    uexpect(mapped(a, PG), 0, "the old address is unmapped");
+    uexpect(mapped(b, 3 * PG), 1, "the new range is mapped");
+    ((char *)b)[2 * PG] = 3;
+    /* MREMAP_FIXED: onto a given address, replacing what was there */
+    long t = ummap(0, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+    uexpect(mremap(b, 3 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, t), t,
+            "MREMAP_FIXED moves it onto another mapping (shrinking it too)");
+    uexpect(((char *)t)[0] + ((char *)t)[PG] * 10, 1, "its bytes there, writable as before");
+    ((char *)t)[PG] = 5;
+    uexpect(mapped(b, PG), 0, "and not at the old address");
+    uexpect(mremap(t, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, t + PG), -EINVAL,
+            "MREMAP_FIXED onto itself is EINVAL");
+    uexpect(mremap(t, PG, PG, MREMAP_FIXED, b), -EINVAL, "MREMAP_FIXED without MREMAP_MAYMOVE is EINVAL");
+    uexpect(mremap(t, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, b + 1), -EINVAL, "an unaligned new address is EINVAL");
+    uexpect(mremap(t, PG, PG, 8, 0), -EINVAL, "an unknown flag is EINVAL");
+    uexpect(mremap(t + 1, PG, PG, 0, 0), -EINVAL, "an unaligned old address is EINVAL");
+    uexpect(mremap(t, PG, 0, MREMAP_MAYMOVE, 0), -EINVAL, "a new length 0 is EINVAL");
+    uexpect(mremap(t, PG, 2 * PG, MREMAP_DONTUNMAP, 0), -EINVAL, "MREMAP_DONTUNMAP without MREMAP_MAYMOVE is EINVAL");
+    uexpect(mremap(t, PG, 2 * PG, MREMAP_DONTUNMAP | MREMAP_MAYMOVE, 0), -EINVAL,
+            "MREMAP_DONTUNMAP changing the length is EINVAL");
+    uexpect(mremap(b, PG, 2 * PG, MREMAP_MAYMOVE, 0), -EFAULT, "growing what is not mapped is EFAULT");
+    uexpect(mremap(t, 3 * PG, 4 * PG, MREMAP_MAYMOVE, 0), -EFAULT, "a range past its mapping is EFAULT");
+    uexpect(mremap(t, 0, PG, MREMAP_MAYMOVE, 0), -EINVAL, "an old length 0 of a private mapping is EINVAL");
+    /* MREMAP_DONTUNMAP: the pages move, the old range stays, empty */
+    long d = mremap(t, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+    check(d > 0 && d != t, "MREMAP_DONTUNMAP moves it");
+    uexpect(((char *)d)[0] + ((char *)d)[PG] * 10, 51, "the bytes are at the new address");
+    uexpect(mapped(t, 2 * PG), 1, "the old range is still mapped");
+    uexpect(((char *)t)[0] + ((char *)t)[PG], 0, "and reads zero");
+    sys3(NR_munmap, t, 2 * PG, 0);
+    sys3(NR_munmap, d, 2 * PG, 0);
+    sys3(NR_munmap, blocker, PG, 0);
+
+    /* a file mapping moves with its offset; a shared one can be mapped twice */
+    char name[40] = "/tmp/uvm.", pb[24];
+    ucpy(name + 9, num(pb, sys1(NR_getpid, 0)));
+    long fd = sys6(NR_openat, AT_FDCWD, (long)name, O_RDWR | O_CREAT, 0600, 0, 0);
+    static char pg[PG];
+    for (int i = 0; i < 4; i++) {
+        pg[0] = (char)('a' + i);
+        sys3(NR_write, fd, (long)pg, PG);
+    }
+    long f = sys6(NR_mmap, 0, 2 * PG, PROT_READ, MAP_PRIVATE, fd, PG);
+    uexpect(*(char *)f, 'b', "a private file mapping from offset 4096");
+    long blk = ummap(f + 2 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+    long g = mremap(f, 2 * PG, 3 * PG, MREMAP_MAYMOVE, 0);
+    check(g > 0 && g != f, "mremap moves it to grow");
+    uexpect(((char *)g)[0] * 0x10000 + ((char *)g)[PG] * 0x100 + ((char *)g)[2 * PG], 'b' * 0x10000 + 'c' * 0x100 + 'd',
+            "its pages are the file's at their offsets, the one it grew by too");
+    sys3(NR_munmap, g, 3 * PG, 0);
+    sys3(NR_munmap, blk, PG, 0);
+    long s = sys6(NR_mmap, 0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    long s2 = mremap(s, 0, PG, MREMAP_MAYMOVE, 0);
+    check(s2 > 0 && s2 != s, "an old length 0 of a shared mapping maps it again");
+    ((char *)s)[1] = 'Z';
+    uexpect(((char *)s2)[1], 'Z', "the two are the same pages");
+    sys3(NR_munmap, s, PG, 0);
+    sys3(NR_munmap, s2, PG, 0);
+    sys3(NR_close, fd, 0, 0);
+    sys3(NR_unlinkat, AT_FDCWD, (long)name, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -421,6 +510,7 @@ int main(int argc, char **argv, char **envp)
     stack_checks();
     madvise_checks();
     maps_checks();
+    mremap_checks();
     uputs("uvm: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;
 }
