@@ -22,7 +22,8 @@
  *    readlink, execve, opening /proc files); it makes no node of a terminal or
  *    a disk;
  *  - passes buffers that end where a hole begins (4 slots of 2 pages at
- *    16 GiB), a 64 KiB arena at 32 GiB the mm calls may unmap or remap, and
+ *    16 GiB), a 64 KiB arena at 32 GiB the mm calls (mmap, munmap, mprotect,
+ *    mremap, madvise) may unmap, remap or discard, and
  *    NULL, kernel, non-canonical, read-only and random pointers, never one
  *    into its own data; memory calls over its code, data or stack are moved
  *    to the arena, but 1 in 1024;
@@ -89,7 +90,8 @@ static const struct call calls[] = {
     C(geteuid, 1, ""), C(getgid, 1, ""), C(getegid, 1, ""),
     C(set_tid_address, 1, "p"), C(uname, 1, "p"), C(brk, 2, "a"),
     {NR_mmap, 4, 'M', "mmap", "alEXfi"}, {NR_munmap, 3, 'M', "munmap", "al"},
-    {NR_mprotect, 3, 'M', "mprotect", "alE"}, C(clock_gettime, 2, "9p"),
+    {NR_mprotect, 3, 'M', "mprotect", "alE"}, {NR_mremap, 2, 'M', "mremap", "all+a"},
+    {NR_madvise, 2, 'M', "madvise", "al@"}, C(clock_gettime, 2, "9p"),
     C(nanosleep, 1, "tp"), C(clock_nanosleep, 1, "9Ftp"),
     C(sched_yield, 1, ""), C(kill, 1, "Pk"), C(getrandom, 2, "pnF"),
     {NR_clone, 1, 'F', "clone", "cappp"}, C(execve, 1, "rAA"), C(wait4, 2, "ipWp"),
@@ -414,6 +416,10 @@ static long arg(char kind, int k)
         return (long)(w - 16);
     }
     case 'E': FROM(0, 0, 1, 2, 3, 4, 5, 6, 7);
+    case '+': FROM(0, 0, 1, 3, 5, 2, 4, 7, 8); /* mremap's flags: MAYMOVE, FIXED, DONTUNMAP */
+    /* madvise's advice, never MADV_HWPOISON or MADV_SOFT_OFFLINE (which would take a
+     * page for good where they are allowed) */
+    case '@': FROM(1, 0, 1, 2, 3, 4, 4, 5, 8, 9, 10, 11, 12, 14, 16, 18, 19, 20, 21, 22, 23, 24, 25, -1);
     case 'T': FROM(0, 0, 0, 1, 10, 100, -1);
     case 'X': /* mmap flags, never MAP_POPULATE, MAP_LOCKED or MAP_HUGETLB */
         if (!pick(4))
