@@ -459,17 +459,25 @@ struct rlimreq {
     struct rlimit_u old;
 };
 
-/* Linux's rules: another process's limits only for a caller whose real,
- * effective and saved ids all match its real ones (or root); a hard limit
- * raised only by root (CAP_SYS_RESOURCE). */
+/* Whether the caller may read or change process @p p's limits or robust
+ * list, as Linux lets it: its own, root, or one whose real, effective and
+ * saved user and group ids are all the caller's real ones. */
+static int may_inspect(const struct proc *p)
+{
+    const struct cred *me = &proc_current()->fs.cred, *them = &p->fs.cred;
+    return p == proc_current() || me->euid == 0 ||
+           (me->uid == them->uid && me->uid == them->euid && me->uid == them->suid && me->gid == them->gid &&
+            me->gid == them->egid && me->gid == them->sgid);
+}
+
+/* Linux's rules: another process's limits only as may_inspect() says; a
+ * hard limit raised only by root (CAP_SYS_RESOURCE). */
 static int rlimit_locked(struct proc *p, struct uthread *u, void *arg)
 {
     (void)u;
     struct rlimreq *r = arg;
-    const struct cred *me = &proc_current()->fs.cred, *them = &p->fs.cred;
-    if (p != proc_current() && me->euid != 0 &&
-        (me->uid != them->uid || me->uid != them->euid || me->uid != them->suid || me->gid != them->gid ||
-         me->gid != them->egid || me->gid != them->sgid))
+    const struct cred *me = &proc_current()->fs.cred;
+    if (!may_inspect(p))
         return -EPERM;
     r->old = p->rlim[r->res];
     if (r->set) {
@@ -802,10 +810,7 @@ struct robreq {
 static int robust_locked(struct proc *p, struct uthread *u, void *arg)
 {
     struct robreq *r = arg;
-    const struct cred *me = &proc_current()->fs.cred, *them = &p->fs.cred;
-    r->may = p == proc_current() || me->euid == 0 ||
-             (me->uid == them->uid && me->uid == them->euid && me->uid == them->suid && me->gid == them->gid &&
-              me->gid == them->egid && me->gid == them->sgid);
+    r->may = may_inspect(p);
     r->head = u->robust_list;
     return 0;
 }
