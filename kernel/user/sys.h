@@ -65,4 +65,16 @@ extern const unsigned sys_rusage_count;
 extern const struct sysent sys_shm_table[];
 extern const unsigned sys_shm_count;
 
+/* A periodic timer that expired at @p expires (<= @p now) with period
+ * @p interval: its next deadline, never closer than @p min_ns to @p now,
+ * and in *@p skipped the periods passed over to keep it so (timers.c's
+ * overruns, timerfd's extra counts). */
+static inline uint64_t period_next(uint64_t expires, uint64_t interval, uint64_t now, uint64_t min_ns,
+                                   uint64_t *skipped)
+{
+    uint64_t next = expires + interval;
+    *skipped = next < now + min_ns ? (now + min_ns - next + interval - 1) / interval : 0;
+    return next + *skipped * interval;
+}
+
 #endif

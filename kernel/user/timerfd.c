@@ -66,16 +66,11 @@ static void tfd_expire_locked(struct tfd *t, uint64_t now)
 {
     if (!t->expires || t->expires > now)
         return;
-    uint64_t n = 1;
+    uint64_t n = 1, skipped;
     if (t->interval) {
-        uint64_t next = t->expires + t->interval;
-        if (next < now + TFD_MIN_PERIOD_NS) {
-            uint64_t skip = (now + TFD_MIN_PERIOD_NS - next + t->interval - 1) / t->interval;
-            n += skip;
-            next += skip * t->interval;
-        }
-        t->expires = next;
-        ktimer_arm(&t->kt, next);
+        t->expires = period_next(t->expires, t->interval, now, TFD_MIN_PERIOD_NS, &skipped);
+        n += skipped;
+        ktimer_arm(&t->kt, t->expires);
     } else {
         t->expires = 0;
     }

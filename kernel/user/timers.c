@@ -159,18 +159,12 @@ static void fire(struct ktimer *kt, void *arg)
     }
     uint64_t missed = 0;
     if (t->interval) {
-        uint64_t next = t->expires + t->interval;
-        if (next < now + TIMER_MIN_PERIOD_NS) {
-            uint64_t skip = (now + TIMER_MIN_PERIOD_NS - next + t->interval - 1) / t->interval;
-            missed = skip;
-            next += skip * t->interval;
-        }
-        t->expires = next;
+        t->expires = period_next(t->expires, t->interval, now, TIMER_MIN_PERIOD_NS, &missed);
         if (t->cpu) {
             t->polled = 0;
             cpu_poll(t, now);
         } else {
-            ktimer_arm(&t->kt, next);
+            ktimer_arm(&t->kt, t->expires);
         }
     } else {
         t->expires = 0;
