@@ -91,8 +91,10 @@ static long copy_strings(const uint64_t *uarr, struct exec_strs *s, size_t limit
             return -ENOMEM;
         for (;;) {
             size_t room = s->room - s->used;
-            long l = strncpy_from_user(s->buf + s->used, (const char *)(uintptr_t)ptr,
-                                       room < EXEC_ARG_STRLEN ? room : EXEC_ARG_STRLEN);
+            /* No buffer yet is no room: NULL plus an offset is undefined. */
+            long l = room ? strncpy_from_user(s->buf + s->used, (const char *)(uintptr_t)ptr,
+                                              room < EXEC_ARG_STRLEN ? room : EXEC_ARG_STRLEN)
+                          : -ENAMETOOLONG;
             if (l >= 0) {
                 s->at[s->n++] = s->used;
                 s->used += (size_t)l + 1;

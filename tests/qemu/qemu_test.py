@@ -32,7 +32,8 @@ host CPU (each for at most 5 s) and QEMU's main thread scheduled only when
 a CPU has nothing else to run (SCHED_IDLE), so what a vCPU asks of QEMU's
 main loop (a shutdown) happens late, as on a loaded machine.
 --status N: QEMU must exit by itself with status N. --halts: the kernel must
-print "System halted." (it then waits forever, so we stop QEMU). QEMU is
+print "System halted." (it then waits forever, so we stop QEMU, with or
+without --halts: after a panic a test fails at once, not at its timeout). QEMU is
 always killed on the way out: no test leaves a process behind.
 """
 import argparse, os, re, select, subprocess, sys, time
@@ -128,7 +129,9 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, bus
                     hogs = make_host_busy(p.pid)
                 p.stdin.write(pending.pop(0))
                 p.stdin.flush()
-            if halts and "System halted." in text:
+            # A halted kernel says nothing more: stop now, not at the timeout
+            # (whether that is a pass is --halts' check below).
+            if "System halted." in text:
                 time.sleep(0.2)
                 break
     finally:
