@@ -326,10 +326,10 @@ KTEST(blk_device_that_never_answers_times_out)
     rd->never = 0; /* the reset device answers again */
     int again = blk_read(&rd->bd, 3, 1, buf);
     KT_ASSERT(rd_free(rd) == 0);
-    KT_ASSERT(err == -ETIMEDOUT);
+    KT_ASSERT_EQ(err, -ETIMEDOUT);
     KT_ASSERT(ms >= 200 && ms < 3000);
-    KT_ASSERT(resets == 1);
-    KT_ASSERT(again == 0);
+    KT_ASSERT_EQ(resets, 1);
+    KT_ASSERT_EQ(again, 0);
 }
 
 /* Primary 1: 10+100, primary 2: 200+50, extended 300+400 holding logical

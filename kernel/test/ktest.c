@@ -24,6 +24,12 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
     kprintf("  assertion failed at %s:%d: %s\n", file, line, what);
 }
 
+void ktest_fail_eq(struct ktest_ctx *ctx, const char *file, int line, const char *what, long got, long want)
+{
+    ctx->failed = 1;
+    kprintf("  assertion failed at %s:%d: %s (got %ld, want %ld)\n", file, line, what, got, want);
+}
+
 int ktest_run_all(void)
 {
     return ktest_run(NULL, KTEST_VERBOSE);

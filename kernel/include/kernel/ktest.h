@@ -64,6 +64,22 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
         }                                                                \
     } while (0)
 
+/** @brief Report a failed KT_ASSERT_EQ() with both values. */
+void ktest_fail_eq(struct ktest_ctx *ctx, const char *file, int line, const char *what, long got, long want);
+
+/**
+ * @brief Fail the test and return unless @p got equals @p want, printing
+ *        both: a failure seen once in a long run then says what it got.
+ */
+#define KT_ASSERT_EQ(got, want)                                                    \
+    do {                                                                           \
+        long kt_got_ = (long)(got), kt_want_ = (long)(want);                       \
+        if (kt_got_ != kt_want_) {                                                 \
+            ktest_fail_eq(ctx, __FILE__, __LINE__, #got " == " #want, kt_got_, kt_want_); \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
 /**
  * @brief Spin until *@p v reaches @p want or @p ns nanoseconds pass, with
  *        interrupts as the caller has them (enabled, to let a handler run).
