@@ -231,10 +231,19 @@ int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait)
     }
     if (!wait)
         return 0;
-    uint64_t deadline = hal_time_ns() + 5000000000ull;
+    /* A vCPU on a busy host can be off its host CPU for seconds: say so at
+     * 5 s and go on waiting; only a CPU silent for a minute is taken as
+     * dead (its stack slot could not be reclaimed). */
+    uint64_t start = hal_time_ns();
+    int warned = 0;
     while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
-        if (hal_time_ns() > deadline)
-            panic("smp: cpu %u (id %#x) did not run a call within 5 s", index, t->hwid);
+        uint64_t waited = hal_time_ns() - start;
+        if (!warned && waited > 5000000000ull) {
+            warned = 1;
+            pr_warn("smp: cpu %u (id %#x) has not run a call for 5 s; still waiting", index, t->hwid);
+        }
+        if (waited > 60000000000ull)
+            panic("smp: cpu %u (id %#x) did not run a call within 60 s", index, t->hwid);
         hal_cpu_relax();
     }
     return 0;

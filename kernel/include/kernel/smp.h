@@ -132,8 +132,9 @@ unsigned smp_cpus_online(void);
  * @retval -ENOMEM no memory for an asynchronous call
  * @note Thread context with interrupts enabled when @p wait (two CPUs
  *       waiting on each other with interrupts masked would deadlock).
- *       A CPU that does not answer a synchronous call within 5 s panics:
- *       its stack slot could not be reclaimed.
+ *       A CPU that has not answered a synchronous call in 5 s is named in
+ *       a warning (a vCPU of a busy host can be that late); one silent for
+ *       60 s panics: its stack slot could not be reclaimed.
  */
 int smp_call(unsigned index, void (*fn)(void *arg), void *arg, int wait);
 
