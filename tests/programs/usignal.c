@@ -495,6 +495,35 @@ int main(int argc, char **argv, char **envp)
     check(waitpid_(c, &st, 2 /* WUNTRACED */) == c && (st & 0xff) == 0x7f, "a child stopped, to be killed");
     check(sys3(NR_kill, c, SIGKILL, 0) == 0 && waitpid_(c, &st, 8 /* WCONTINUED */) == c && st == SIGKILL,
           "SIGKILL ends a stopped child: wait4 reports the kill");
+    /* A parent that does not wait hears of a stop and a continue through
+     * SIGCHLD (CLD_STOPPED, CLD_CONTINUED, the signal in si_status), here
+     * of a child busy in system calls rather than asleep (Open POSIX's
+     * sigaction/10-1). */
+    handle(SIGCHLD, counter, 0, 0);
+    c = ufork();
+    if (c == 0)
+        for (;;) { /* as the test's child: select with a zero timeout */
+            struct ts z = {0, 0};
+            sys6(NR_pselect6, 0, 0, 0, 0, (long)&z, 0);
+        }
+    hits = 0;
+    sys3(NR_kill, c, 19 /* SIGSTOP */, 0);
+    for (int i = 0; i < 5 && !hits; i++) { /* the parent in select too, 1 s at a time */
+        struct ts one = {1, 0};
+        sys6(NR_pselect6, 0, 0, 0, 0, (long)&one, 0);
+    }
+    check(hits == 1 && last_sig == SIGCHLD && last_pid == c && last_code == 5 /* CLD_STOPPED */ &&
+              last_status == 19,
+          "SIGCHLD for a busy child's stop: CLD_STOPPED, SIGSTOP");
+    hits = 0;
+    sys3(NR_kill, c, 18 /* SIGCONT */, 0);
+    for (int i = 0; i < 2500 && !hits; i++)
+        msleep(2);
+    check(hits == 1 && last_pid == c && last_code == 6 /* CLD_CONTINUED */ && last_status == 18,
+          "SIGCHLD for its continue: CLD_CONTINUED, SIGCONT");
+    sys3(NR_kill, c, SIGKILL, 0);
+    waitpid_(c, &st, 0);
+    disposition(SIGCHLD, 0);
     ss.size = sizeof altstack;
     ss.flags = SS_ONSTACK;
     check(sys6(NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) == 0, "sigaltstack takes SS_ONSTACK as 0, as Linux does");
