@@ -1046,7 +1046,7 @@ void user_syscall(struct uregs *frame)
     uregs_set_return(frame, ret);
 }
 
-unsigned syscall_stats(struct syscall_stat *out, unsigned max)
+unsigned syscall_stats(struct syscall_stat *out, unsigned max, unsigned first)
 {
     if (!__atomic_load_n(&built, __ATOMIC_ACQUIRE))
         build();
@@ -1056,13 +1056,13 @@ unsigned syscall_stats(struct syscall_stat *out, unsigned max)
             uint64_t c = __atomic_load_n(&counts[nr], __ATOMIC_RELAXED);
             if (!c || (pass == 0) != (by_nr[nr] != NULL))
                 continue;
-            if (n < max)
-                out[n] = (struct syscall_stat){nr, by_nr[nr] ? by_nr[nr]->name : NULL, c};
+            if (n >= first && n - first < max)
+                out[n - first] = (struct syscall_stat){nr, by_nr[nr] ? by_nr[nr]->name : NULL, c};
             n++;
         }
     if (out_of_range) {
-        if (n < max)
-            out[n] = (struct syscall_stat){-1, NULL, out_of_range};
+        if (n >= first && n - first < max)
+            out[n - first] = (struct syscall_stat){-1, NULL, out_of_range};
         n++;
     }
     return n;

@@ -80,19 +80,25 @@ static int cmd_syscalls(int argc, char **argv)
 {
     if (argc != 1)
         return shell_usage(argv[0]);
-    struct syscall_stat st[64];
-    unsigned n = syscall_stats(st, 64);
+    /* A page of rows at a time: the unimplemented calls come last, and a
+     * program like python makes more distinct calls than one page holds. */
+    struct syscall_stat st[32];
+    unsigned n = syscall_stats(st, 32, 0);
     if (n == 0) {
         kprintf("no system calls yet\n");
         return 0;
     }
     kprintf("  nr  name                 calls\n");
-    for (unsigned i = 0; i < n && i < 64; i++) {
-        if (st[i].nr < 0)
-            kprintf("   -  (number out of range) %8llu  ENOSYS\n", (unsigned long long)st[i].count);
-        else
-            kprintf("%4ld  %-20s %8llu%s\n", st[i].nr, st[i].name ? st[i].name : "(unimplemented)",
-                    (unsigned long long)st[i].count, st[i].name ? "" : "  ENOSYS");
+    for (unsigned first = 0; first < n; first += 32) {
+        if (first)
+            syscall_stats(st, 32, first);
+        for (unsigned i = 0; i < 32 && first + i < n; i++) {
+            if (st[i].nr < 0)
+                kprintf("   -  (number out of range) %8llu  ENOSYS\n", (unsigned long long)st[i].count);
+            else
+                kprintf("%4ld  %-20s %8llu%s\n", st[i].nr, st[i].name ? st[i].name : "(unimplemented)",
+                        (unsigned long long)st[i].count, st[i].name ? "" : "  ENOSYS");
+        }
     }
     return 0;
 }

@@ -418,10 +418,11 @@ struct syscall_stat {
     uint64_t count;     /**< calls so far */
 };
 /**
- * @brief Fill up to @p max entries: implemented calls made at least once,
- *        then unimplemented numbers seen; returns how many there are.
+ * @brief Fill up to @p max entries, from the @p first on, of the list:
+ *        implemented calls made at least once, then unimplemented numbers
+ *        seen; returns how many the whole list has.
  */
-unsigned syscall_stats(struct syscall_stat *out, unsigned max);
+unsigned syscall_stats(struct syscall_stat *out, unsigned max, unsigned first);
 
 
 /** @brief Fill @p out for process @p pid: 0, or -ESRCH. */
