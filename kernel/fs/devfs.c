@@ -310,6 +310,20 @@ int dev_populate(void)
         if (e && e != -EEXIST)
             return e;
     }
+    /* The links Linux's user space (udev, an initramfs) makes in /dev: a
+     * process's descriptors through /proc's magic links. bash's process
+     * substitution <(...) hands out /dev/fd/N. */
+    static const char *const links[][2] = {
+        {"/dev/fd", "/proc/self/fd"},
+        {"/dev/stdin", "/proc/self/fd/0"},
+        {"/dev/stdout", "/proc/self/fd/1"},
+        {"/dev/stderr", "/proc/self/fd/2"},
+    };
+    for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++) {
+        e = vfs_create(NULL, links[i][0], S_IFLNK | 0777, 0, links[i][1]);
+        if (e && e != -EEXIST)
+            return e;
+    }
     /* /dev/shm: a tmpfs of its own that anyone may create in (sticky), as
      * on Linux: POSIX shared memory and named semaphores are files there. */
     e = vfs_create(NULL, "/dev/shm", S_IFDIR | 01777, 0, NULL);

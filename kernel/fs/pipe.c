@@ -30,6 +30,7 @@
  * it began to wait, even if that end is closed again already. O_NONBLOCK:
  * a reader does not wait, a writer fails with ENXIO when there is no
  * reader. O_RDWR never waits (Linux's behaviour; POSIX leaves it open).
+ * A pipe2() pipe reopened never waits nor fails so (Linux's too).
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -400,7 +401,11 @@ int fifo_open(struct inode *ino, unsigned flags, struct file **out)
     if (!p)
         p = ino->pipe = spare;
     spin_lock(&p->wq.lock);
-    int refuse = mode == O_WRONLY && (flags & O_NONBLOCK) && !p->readers;
+    /* An anonymous pipe reopened (/proc/PID/fd/N, bash's <(...)) neither
+     * waits for the other side nor refuses, as on Linux: its writer may
+     * be gone already, and no open could bring one back. */
+    int anon = pipe_dev && ino->dev == pipe_dev;
+    int refuse = !anon && mode == O_WRONLY && (flags & O_NONBLOCK) && !p->readers;
     size_t wait_for = NO_WAIT;
     if (!refuse) {
         if (mode != O_WRONLY) {
@@ -412,9 +417,9 @@ int fifo_open(struct inode *ino, unsigned flags, struct file **out)
             p->write_opens++;
         }
         wq_wake_all_locked(&p->wq);
-        if (mode == O_RDONLY && !(flags & O_NONBLOCK) && !p->writers)
+        if (!anon && mode == O_RDONLY && !(flags & O_NONBLOCK) && !p->writers)
             wait_for = p->write_opens;
-        else if (mode == O_WRONLY && !p->readers)
+        else if (!anon && mode == O_WRONLY && !p->readers)
             wait_for = WANT_READER | p->read_opens;
     }
     int fresh = p == spare;

@@ -15,7 +15,8 @@
  * count 0, and the bytes a write takes before an unmapped page; st_blocks
  * of sparse files; preadv, pwritev, preadv2, pwritev2; sendfile;
  * copy_file_range; FIONREAD; F_GETPIPE_SZ and F_SETPIPE_SZ;
- * /proc/self/fd/N, /proc/self/cwd and the listing of /proc/<pid>/fd;
+ * /proc/self/fd/N (a pipe's reopened with its other side gone, too),
+ * /proc/self/cwd and the listing of /proc/<pid>/fd;
  * /dev/tty in a session without a controlling terminal (ENXIO).
  */
 #include "usys.h"
@@ -468,6 +469,24 @@ static void proc_checks(void)
     uclose(d), uclose(p[0]), uclose(p[1]), uclose(fd);
     ucpy(unum(ucpy(link, "/proc/self/fd/"), fd), "");
     uexpect(ureadlink(link, got, sizeof got), -ENOENT, "a closed fd's link is gone: ENOENT");
+
+    /* A pipe2() pipe reopened with its other side gone neither waits nor
+     * refuses, as a FIFO would: bash's <(...) opens /dev/fd/N when the
+     * writer may have ended already. */
+    upipe(p);
+    uwrite(p[1], "q", 1);
+    uclose(p[1]);
+    ucpy(unum(ucpy(link, "/proc/self/fd/"), p[0]), "");
+    long rd = uopen(link, O_RDONLY, 0);
+    check(rd >= 0 && uread(rd, b, 2) == 1 && b[0] == 'q' && uread(rd, b, 1) == 0,
+          "a pipe reopened for reading with no writer left: no wait, its byte, then end of file");
+    uclose(rd), uclose(p[0]);
+    upipe(p);
+    uclose(p[0]);
+    ucpy(unum(ucpy(link, "/proc/self/fd/"), p[1]), "");
+    wr = uopen(link, O_WRONLY | O_NONBLOCK, 0);
+    check(wr >= 0, "reopened O_WRONLY|O_NONBLOCK with no reader left: no ENXIO");
+    uclose(wr), uclose(p[1]);
 
     n = ureadlink("/proc/self/cwd", got, sizeof got);
     long m = sys3(NR_getcwd, (long)want, sizeof want, 0);
