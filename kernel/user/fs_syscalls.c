@@ -479,6 +479,51 @@ static long sys_statfs(const uint64_t a[6])
 static long fstatfs_op(struct file *f, const uint64_t a[6]) { return put_statfs(f->inode, a[1]); }
 static long sys_fstatfs(const uint64_t a[6]) { return on_fd(a, fstatfs_op); }
 
+/* Extended attributes: no file system here keeps any, so the calls
+ * answer as Linux does for one without them: the file is looked up (or
+ * the descriptor checked) and the name read first, then get, set and
+ * remove are EOPNOTSUPP (ENOTSUP) and a list is empty. ls -l asks for each file's
+ * SELinux label and ACL this way, and takes EOPNOTSUPP as "none". */
+enum { XATTR_NAME_MAX = 255, XATTR_SIZE_MAX = 65536, XATTR_CREATE = 1, XATTR_REPLACE = 2 };
+
+/* @p how: 0 get, 1 set, 2 list, 3 remove; the path's calls pass @p upath
+ * (@p follow: not the l- variant), the f- ones @p fd. */
+static long xattr_call(int how, uint64_t upath, int follow, int fd, uint64_t uname, uint64_t size,
+                       uint64_t flags)
+{
+    struct inode *ino;
+    long e = upath ? inode_at(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &ino) : fd_inode(fd, &ino);
+    if (e)
+        return e;
+    inode_put(ino);
+    if (how == 1 && (flags & ~(uint64_t)(XATTR_CREATE | XATTR_REPLACE)))
+        return -EINVAL;
+    if (how == 2)
+        return 0; /* no names */
+    char name[XATTR_NAME_MAX + 1];
+    e = strncpy_from_user(name, (const char *)(uintptr_t)uname, sizeof name);
+    if (e == -EFAULT)
+        return e;
+    if (e <= 0)
+        return -ERANGE; /* empty, or longer than XATTR_NAME_MAX */
+    if (how == 1 && size > XATTR_SIZE_MAX)
+        return -E2BIG;
+    return -ENOTSUP; /* EOPNOTSUPP on Linux: the same number */
+}
+
+static long sys_getxattr(const uint64_t a[6]) { return xattr_call(0, a[0], 1, -1, a[1], a[3], 0); }
+static long sys_lgetxattr(const uint64_t a[6]) { return xattr_call(0, a[0], 0, -1, a[1], a[3], 0); }
+static long sys_fgetxattr(const uint64_t a[6]) { return xattr_call(0, 0, 0, (int)a[0], a[1], a[3], 0); }
+static long sys_setxattr(const uint64_t a[6]) { return xattr_call(1, a[0], 1, -1, a[1], a[3], a[4]); }
+static long sys_lsetxattr(const uint64_t a[6]) { return xattr_call(1, a[0], 0, -1, a[1], a[3], a[4]); }
+static long sys_fsetxattr(const uint64_t a[6]) { return xattr_call(1, 0, 0, (int)a[0], a[1], a[3], a[4]); }
+static long sys_listxattr(const uint64_t a[6]) { return xattr_call(2, a[0], 1, -1, 0, a[2], 0); }
+static long sys_llistxattr(const uint64_t a[6]) { return xattr_call(2, a[0], 0, -1, 0, a[2], 0); }
+static long sys_flistxattr(const uint64_t a[6]) { return xattr_call(2, 0, 0, (int)a[0], 0, a[2], 0); }
+static long sys_removexattr(const uint64_t a[6]) { return xattr_call(3, a[0], 1, -1, a[1], 0, 0); }
+static long sys_lremovexattr(const uint64_t a[6]) { return xattr_call(3, a[0], 0, -1, a[1], 0, 0); }
+static long sys_fremovexattr(const uint64_t a[6]) { return xattr_call(3, 0, 0, (int)a[0], a[1], 0, 0); }
+
 /* statx(dirfd, path, flags, mask, buf): struct statx, 256 bytes. */
 static long sys_statx(const uint64_t a[6])
 {
@@ -1240,7 +1285,9 @@ const struct sysent sys_fs_table[] = {
     SYSENT(read), SYSENT(write), SYSENT(readv), SYSENT(writev), SYSENT(pread64), SYSENT(pwrite64),
     SYSENT(preadv), SYSENT(pwritev), SYSENT(preadv2), SYSENT(pwritev2), SYSENT(flock),
     SYSENT(mount), SYSENT(umount2), SYSENT(openat), SYSENT(close), SYSENT(lseek), SYSENT(getdents64), SYSENT(newfstatat), SYSENT(fstat),
-    SYSENT(statfs), SYSENT(fstatfs),
+    SYSENT(statfs), SYSENT(fstatfs), SYSENT(getxattr), SYSENT(lgetxattr), SYSENT(fgetxattr),
+    SYSENT(setxattr), SYSENT(lsetxattr), SYSENT(fsetxattr), SYSENT(listxattr), SYSENT(llistxattr),
+    SYSENT(flistxattr), SYSENT(removexattr), SYSENT(lremovexattr), SYSENT(fremovexattr),
     SYSENT(statx), SYSENT(mkdirat), SYSENT(mknodat), SYSENT(unlinkat), SYSENT(renameat2), SYSENT(linkat),
     SYSENT(symlinkat), SYSENT(readlinkat), SYSENT(faccessat), SYSENT(faccessat2), SYSENT(chdir),
     SYSENT(fchdir), SYSENT(getcwd), SYSENT(umask), SYSENT(fchmodat), SYSENT(fchmod), SYSENT(fchownat),

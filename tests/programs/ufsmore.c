@@ -17,7 +17,8 @@
  * copy_file_range; FIONREAD; F_GETPIPE_SZ and F_SETPIPE_SZ;
  * /proc/self/fd/N (a pipe's reopened with its other side gone, too),
  * /proc/self/cwd and the listing of /proc/<pid>/fd;
- * /dev/tty in a session without a controlling terminal (ENXIO).
+ * /dev/tty in a session without a controlling terminal (ENXIO); the
+ * extended-attribute calls' errors, and no attribute found.
  */
 #include "usys.h"
 #include "ustat.h"
@@ -409,6 +410,28 @@ static void fionread_checks(void)
     }
 }
 
+/* ---- extended attributes: what any file system answers ---- */
+static void xattr_checks(void)
+{
+    enum { ERANGE = 34, ENODATA = 61 };
+    put("xa", "x");
+    char v[64];
+    long r = sys6(NR_lgetxattr, (long)P("xa"), (long)"security.selinux", (long)v, sizeof v, 0, 0);
+    check(r == -ENODATA || r == -EOPNOTSUPP, "lgetxattr of a label the file has not: ENODATA or EOPNOTSUPP");
+    r = sys6(NR_getxattr, (long)P("xa"), (long)"user.none", (long)v, sizeof v, 0, 0);
+    check(r == -ENODATA || r == -EOPNOTSUPP, "getxattr of an attribute the file has not: ENODATA or EOPNOTSUPP");
+    check(sys3(NR_listxattr, (long)P("xa"), (long)v, sizeof v) >= 0, "listxattr succeeds");
+    uexpect(sys6(NR_getxattr, (long)P("none"), (long)"user.x", (long)v, sizeof v, 0, 0), -ENOENT, "getxattr of no file");
+    uexpect(sys3(NR_llistxattr, (long)P("none"), (long)v, sizeof v), -ENOENT, "llistxattr of no file");
+    uexpect(sys6(NR_fgetxattr, -1, (long)"user.x", (long)v, sizeof v, 0, 0), -EBADF, "fgetxattr of a bad fd");
+    uexpect(sys3(NR_flistxattr, 999, (long)v, sizeof v), -EBADF, "flistxattr of a bad fd");
+    uexpect(sys3(NR_fremovexattr, -1, (long)"user.x", 0), -EBADF, "fremovexattr of a bad fd");
+    uexpect(sys6(NR_getxattr, (long)P("xa"), (long)"", (long)v, sizeof v, 0, 0), -ERANGE, "getxattr of an empty name");
+    uexpect(sys6(NR_lgetxattr, (long)P("xa"), 0xffff800000001000l, (long)v, sizeof v, 0, 0), -EFAULT,
+            "lgetxattr of a name at a kernel address");
+    uunlink(P("xa"), 0);
+}
+
 /* ---- /proc/self/fd and /proc/self/cwd ---- */
 static void proc_checks(void)
 {
@@ -542,6 +565,7 @@ int main(int argc, char **argv, char **envp)
     copy_checks();
     fionread_checks();
     proc_checks();
+    xattr_checks();
     tty_checks();
     sys1(NR_chdir, (long)base);
     uexpect(uunlink(top, AT_REMOVEDIR), 0, "everything made is gone: the test directory is removed");
