@@ -4,7 +4,7 @@
     debian_root_test.py --arch ARCH --image IMAGE
 
 build/<arch>/debian.img (scripts/mkroot; built here when missing or older
-than scripts/mkroot) is the root (root=/dev/vda, attached with
+than scripts/mkroot; the -debug build uses the arch's) is the root (root=/dev/vda, attached with
 snapshot=on: the image is never written). A second disk made here holds
 tests/debian/ (shell.sh: bash's features; coreutils.sh: coreutils,
 findutils and tar over a tree; pystd.py: python3's standard library;
@@ -20,7 +20,7 @@ under qemu-user, as binfmt_misc would). The unimplemented system calls
 the programs made (`syscalls`) must be in ALLOWED. riscv64: Debian 12
 has no riscv64 archive, so no image: the test is not registered there.
 """
-import os, re, shutil, subprocess, sys, tempfile
+import fcntl, os, re, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
@@ -45,13 +45,17 @@ NAMES = {  # the arch's numbers of ALLOWED's calls, which `syscalls` lists unnam
 }
 
 
-def image_for(arch, image):
-    """build/<arch>/debian.img, made by scripts/mkroot unless it is newer
-    than the script."""
-    img = os.path.join(os.path.dirname(os.path.abspath(image)), "debian.img")
+def image_for(arch):
+    """build/<arch>/debian.img (the arch's, which its -debug build shares),
+    made by scripts/mkroot unless it is newer than the script; under a lock,
+    as two builds' tests may ask at once."""
+    img = os.path.join(ROOT, "build", arch, "debian.img")
     mkroot = os.path.join(ROOT, "scripts", "mkroot")
-    if not os.path.exists(img) or os.path.getmtime(img) < os.path.getmtime(mkroot):
-        subprocess.run([mkroot, arch, "--out", img], check=True, cwd=ROOT)
+    os.makedirs(os.path.dirname(img), exist_ok=True)
+    with open(img + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(img) or os.path.getmtime(img) < os.path.getmtime(mkroot):
+            subprocess.run([mkroot, arch], check=True, cwd=ROOT)
     return img
 
 
@@ -99,7 +103,7 @@ def guest_tree(tree):
 
 
 def body(a, tmp, check):
-    img = image_for(a.arch, a.image)
+    img = image_for(a.arch)
     tree = guest_tree(os.path.join(os.path.dirname(img), "debian-root"))
     disk_tree = os.path.join(tmp, "disk")
     os.makedirs(os.path.join(disk_tree, "src"))
