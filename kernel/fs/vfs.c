@@ -1160,6 +1160,8 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
         e = -EISDIR;
     else if ((flags & O_ACCMODE) == 3)
         e = -EINVAL;
+    else if (flags & O_FOR_EXEC)
+        e = !S_ISREG(ino->mode) ? -EACCES : vfs_may(ino, MAY_EXEC);
     else if (!created && !(flags & O_PATH))
         e = vfs_may(ino, ((flags & O_ACCMODE) != O_WRONLY ? MAY_READ : 0) |
                              ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? MAY_WRITE : 0));

@@ -274,18 +274,15 @@ long sys_execve(const uint64_t a[6])
 
 /* ---- the program: a file, or a built-in one ---- */
 
-/* @p ino (a file vfs_lookup() found) as a program's image: its bytes, open
- * for reading, no writer from here on (ETXTBSY both ways, as Linux): the
- * headers checked and the pages read later are of one file. */
-static int open_image(struct inode *ino, struct exec_image *img)
+/* The file at @p path as a program's image: its bytes, open for execution
+ * (execute rights on a regular file, else EACCES), no writer from here on
+ * (ETXTBSY both ways, as Linux): the headers checked and the pages read
+ * later are of one file. Opened by path, so its mappings are named by it in
+ * /proc/PID/maps. */
+static int open_image(const char *path, struct exec_image *img)
 {
-    int e;
-    if (!S_ISREG(ino->mode))
-        e = -EACCES;
-    else if ((e = vfs_may(ino, MAY_EXEC)) != 0)
-        ;
-    else if ((e = vfs_open_inode(ino, O_RDONLY, &img->file)) == 0 &&
-             (e = vfs_deny_write(img->file)) == 0)
+    int e = vfs_open(NULL, path, O_RDONLY | O_FOR_EXEC, 0, &img->file);
+    if (!e && (e = vfs_deny_write(img->file)) == 0)
         e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
     if (e)
         exec_image_put(img);
@@ -295,13 +292,9 @@ static int open_image(struct inode *ino, struct exec_image *img)
 int sys_find_image(const char *path, struct exec_image *img)
 {
     *img = (struct exec_image){0};
-    struct inode *ino;
-    int e = vfs_lookup(NULL, path, 1, &ino);
-    if (e == 0) {
-        e = open_image(ino, img);
-        inode_put(ino);
+    int e = open_image(path, img);
+    if (e != -ENOENT && e != -ENOTDIR)
         return e;
-    }
     /* A built-in program by name, or as /bin/<name> where no file is
      * (the ktests run with no initrd). */
     const char *name = path;
@@ -574,9 +567,10 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
  * Map segment @p s of the file at @p f. With @p file, the pages its file
  * bytes fill whole are a private mapping of the file (read on first touch,
  * so a program pays for the pages it runs, not for the whole file: busybox
- * is 2 MB, and `true` runs a small part of it);
- * the rest (a last page part file bytes, part zeroes, and the zeroed pages
- * of .bss) is anonymous memory, its file bytes copied now. Bytes before the
+ * is 2 MB, and `true` runs a small part of it), the last one too when the
+ * segment has no zeroed bytes (code: /proc/PID/maps names its file, as
+ * Linux's); the rest (a last page part file bytes, part zeroes, and the
+ * zeroed pages of .bss) is anonymous memory, its file bytes copied now. Bytes before the
  * segment's start on its first page are the file's there, as on Linux,
  * rather than zeroes. Without a file every page is anonymous.
  */
@@ -585,7 +579,9 @@ static int map_segment(struct uspace *us, const uint8_t *f, struct file *file,
 {
     const Elf64_Phdr *p = s->ph;
     uintptr_t lo = p->p_vaddr + bias, fend = lo + p->p_filesz;
-    uintptr_t whole = file ? fend & ~(uintptr_t)(PAGE_SIZE - 1) : s->start; /* file pages [start, whole) */
+    uintptr_t whole = !file                       ? s->start /* file pages [start, whole) */
+                      : p->p_memsz == p->p_filesz ? s->end
+                                                  : fend & ~(uintptr_t)(PAGE_SIZE - 1);
     int e = 0;
     if (whole > s->start) /* lo and p_offset agree modulo the page size: exec_elf.c checked */
         e = uspace_map_file(us, s->start, whole - s->start, s->prot, file,
@@ -640,14 +636,10 @@ static int load_interp(struct uspace *us, const char *path, struct exec_elf *ix,
                        size_t errlen)
 {
     struct exec_image ii = {0};
-    struct inode *ino;
-    int e = vfs_lookup(NULL, path, 1, &ino);
+    int e = open_image(path, &ii);
     if (e)
-        return say(err, errlen, "the interpreter (PT_INTERP) cannot be found", e);
-    e = open_image(ino, &ii);
-    inode_put(ino);
-    if (e)
-        return say(err, errlen, "the interpreter (PT_INTERP) cannot be opened", e);
+        return say(err, errlen, e == -ENOENT ? "the interpreter (PT_INTERP) cannot be found"
+                                              : "the interpreter (PT_INTERP) cannot be opened", e);
     Elf64_Ehdr eh;
     uintptr_t top = hal_user_top();
     if (ii.len < sizeof eh) {

@@ -44,10 +44,12 @@ static int page_of(struct uspace *us, uintptr_t va, uint8_t *buf)
 /*
  * Load @p data (a built-in program's image) into a fresh space, from @p
  * file if given; then check each segment page by page: with a file, the
- * pages its file bytes fill whole are not there until touched; every page
- * holds the segment's file bytes where it has them, zeroes after them
- * (.bss), and before the segment's start on its first page the file's
- * bytes (from a file) or zeroes (copied). Returns the failures.
+ * pages its file bytes fill whole (and its last one, in a segment without
+ * .bss) are not there until touched; every page holds the segment's file
+ * bytes where it has them, zeroes after them (.bss) or, on a last page
+ * mapped from the file, the file's bytes (zeroes past its end), and before
+ * the segment's start on its first page the file's bytes (from a file) or
+ * zeroes (copied). Returns the failures.
  */
 static int load_and_check(const uint8_t *data, size_t len, struct file *file, unsigned *lazy)
 {
@@ -70,10 +72,12 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
         const struct exec_elf_seg *s = &x.seg[i];
         const Elf64_Phdr *p = s->ph;
         uintptr_t lo = p->p_vaddr + x.bias, fend = lo + p->p_filesz;
+        int nobss = p->p_memsz == p->p_filesz;
+        uint64_t foff = p->p_offset & ~(uint64_t)(PAGE_SIZE - 1); /* the file offset of s->start */
         for (uintptr_t va = s->start; va < s->end; va += PAGE_SIZE) {
             /* the file's pages come on first touch, as do .bss's zeroed
              * ones; those holding copied bytes are there already */
-            int whole = file && va + PAGE_SIZE <= fend;
+            int whole = file && (va + PAGE_SIZE <= fend || nobss);
             int copied = !whole && va < fend && va + PAGE_SIZE > lo;
             if (copied != mapped(us, va)) {
                 kprintf("exec_tests: page %#lx %s before its first touch\n", (unsigned long)va,
@@ -86,9 +90,10 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
                 continue;
             }
             for (uintptr_t a = va; a < va + PAGE_SIZE; a++) {
-                uint8_t want = a >= fend ? 0
+                uint64_t at = foff + (a - s->start); /* the file's byte there, if from the file */
+                uint8_t want = a >= fend ? (whole && at < len ? data[at] : 0)
                                : a >= lo ? data[p->p_offset + (a - lo)]
-                               : file    ? data[(p->p_offset & ~(uint64_t)(PAGE_SIZE - 1)) + (a - va)]
+                               : file    ? data[at]
                                          : 0;
                 if (buf[a - va] != want) {
                     kprintf("exec_tests: byte %#lx is %#x, not %#x\n", (unsigned long)a, buf[a - va], want);

@@ -128,7 +128,7 @@ static void path_done(char *path, struct file *hold)
 static unsigned open_flags(uint64_t u)
 {
     unsigned f = (unsigned)u & ~(unsigned)(ARCH_O_DIRECTORY | ARCH_O_NOFOLLOW);
-    f &= ~(unsigned)(O_DIRECTORY | O_NOFOLLOW); /* our own bits mean nothing from a program */
+    f &= ~(unsigned)(O_DIRECTORY | O_NOFOLLOW | O_FOR_EXEC); /* our own bits mean nothing from a program */
     if (u & ARCH_O_DIRECTORY)
         f |= O_DIRECTORY;
     if (u & ARCH_O_NOFOLLOW)

@@ -47,6 +47,34 @@ static void *worker(void *arg)
 
 static const char *yes(int c) { return c ? "yes" : "no"; }
 
+/* The path /proc/self/maps gives the mapping holding @a ("" for none, or
+ * one without a path) into @a path. */
+static void mapped_from(const void *a, char *path, size_t size)
+{
+    char line[4352];
+    path[0] = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        int at = 0;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) < 2 || !at)
+            continue;
+        if ((unsigned long)a < lo || (unsigned long)a >= hi)
+            continue;
+        line[strcspn(line, "\n")] = 0;
+        snprintf(path, size, "%s", line + at);
+        break;
+    }
+    if (f)
+        fclose(f);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
 int main(int argc, char **argv, char **envp)
 {
     printf("argc %d\n", argc);
@@ -106,6 +134,16 @@ int main(int argc, char **argv, char **envp)
     void *lm = dlopen("libm.so.6", RTLD_NOW);
     double (*cosp)(double) = lm ? (double (*)(double))dlsym(lm, "cos") : NULL;
     printf("dlopen libm: cos(0) = %.3f\n", cosp ? cosp(0.0) : -1.0);
+
+    /* Looked up, not named: a non-PIE program's address of a library's
+     * function would be its own PLT slot. */
+    char path[4096], self[4096];
+    mapped_from((const void *)main, path, sizeof path);
+    printf("maps names the program: %s\n", yes(realpath(argv[0], self) && strcmp(path, self) == 0));
+    mapped_from(dlsym(RTLD_DEFAULT, "strverscmp"), path, sizeof path);
+    printf("maps names libc: %s\n", yes(strcmp(base_name(path), "libc.so.6") == 0));
+    mapped_from(dlsym(RTLD_DEFAULT, "__tls_get_addr"), path, sizeof path);
+    printf("maps names the loader: %s\n", yes(strncmp(base_name(path), "ld-linux-", 9) == 0));
 
     printf("addr base %#lx main %p data %p stack %p\n", getauxval(AT_BASE), (void *)main,
            (void *)&global_var, (void *)&f);

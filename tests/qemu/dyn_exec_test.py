@@ -19,9 +19,14 @@ between two runs (the load bases are random), and be the same once
 bad interpreters (missing: ENOENT, a text file: ELIBBAD, shorter than an
 ELF header: EIO, another machine's loader: ELIBBAD) and ETXTBSY both ways
 and uscript's #! scripts (tests/dyn/uscript.c) are judged against the
-host's native run of the x86_64 build.
+host's native run of the x86_64 build. On riscv64 the disk also holds
+the busybox scripts/deps builds from Debian's source, dynamically linked
+(.deps/busybox-riscv64/dynamic/bin/busybox), whose applets must print
+what they print under qemu-riscv64-static -L DISK-TREE. udyn also says
+whether /proc/self/maps names the program's, libc's and the loader's
+files on the lines holding their code.
 """
-import os, re, shutil, stat, subprocess, sys
+import os, re, shlex, shutil, stat, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
@@ -43,6 +48,20 @@ RUNS = [  # (name, command line in the guest)
     ("nopie", "/bin/udyn-nopie three"),
     ("direct", "{ld} /bin/udyn-pie four"),
     ("direct-nopie", "{ld} /bin/udyn-nopie five"),
+]
+# riscv64, which has no Debian archive: the busybox scripts/deps builds
+# from Debian's source, dynamically linked against the cross glibc, run by
+# its PT_INTERP from / (relative paths, the same on the host from the tree):
+# applets in-process, ash forking and running applets through
+# /proc/self/exe in a pipeline, and one through the loader run directly.
+BUSYBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".deps", "busybox-riscv64",
+                       "dynamic", "bin", "busybox")
+BUSYBOX_RUNS = [
+    "/bin/busybox echo a dynamically linked busybox",
+    "/bin/busybox sh -c 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); done; printf \"%x %s\\n\" $i ok; "
+    "echo c b a | tr \" \" \"\\n\" | sort | wc -l; ls -1 lib/riscv64-linux-gnu'",
+    "/bin/busybox sha256sum bin/busybox lib/riscv64-linux-gnu/libc.so.6",
+    "{ld} /bin/busybox md5sum bin/udynbad",
 ]
 
 
@@ -67,8 +86,10 @@ def build(arch, tree, tmp):
     for d in (os.path.dirname(ld), libdir, "dev", "proc", "tmp", "bad"):
         os.makedirs(os.path.join(tree, d.lstrip("/")), exist_ok=True)
     shutil.copy(host_lib(arch, os.path.basename(ld)), os.path.join(tree, ld.lstrip("/")))
-    for lib in ("libc.so.6", "libm.so.6"):
+    for lib in ("libc.so.6", "libm.so.6") + (("libresolv.so.2",) if arch == "riscv64" else ()):
         shutil.copy(host_lib(arch, lib), os.path.join(tree, libdir.lstrip("/"), lib))
+    if arch == "riscv64":
+        shutil.copy(BUSYBOX, os.path.join(tree, "bin", "busybox"))
     # programs whose interpreters are bad, their paths relative to /bad
     bad = os.path.join(tree, "bad")
     with open(os.path.join(tmp, "tiny.c"), "w") as f:
@@ -109,7 +130,7 @@ def build(arch, tree, tmp):
 def host_run(arch, tree, cmd, cwd=None):
     """@cmd (a guest command line) run on this host: natively on x86_64,
     else under qemu-ARCH-static with the tree as its -L root."""
-    words = cmd.split()
+    words = shlex.split(cmd)
     words = [os.path.join(tree, w.lstrip("/")) if w.startswith("/") else w for w in words]
     if arch != "x86_64":
         words = [f"qemu-{arch}-static", "-L", tree] + words
@@ -151,6 +172,8 @@ def body(a, tmp, check):
     ld = ARCHES[a.arch][1]
     cmds = [c.format(ld=ld) for _, c in RUNS]
     want = [host_run(a.arch, tree, c) for c in cmds]
+    bb_cmds = [c.format(ld=ld) for c in BUSYBOX_RUNS] if a.arch == "riscv64" else []
+    bb_want = [host_run(a.arch, tree, c, cwd=tree) for c in bb_cmds]
     # the bad interpreters, judged by the host's own kernel (x86_64 natively)
     ref_tree = tree
     if a.arch != "x86_64":
@@ -163,7 +186,7 @@ def body(a, tmp, check):
     disk = os.path.join(tmp, "root.img")
     make_disk(disk, 64 << 20, 4096, tree)
     img, env = boot_args(a.arch, a.image, "root=/dev/vda", tmp, 1)
-    keys = [f"run {c}" for c in cmds] + ["run /bin/udynbad /bad", "run /bin/uscript /", f"run /bin/uaslr 0 {ld}",
+    keys = [f"run {c}" for c in cmds + bb_cmds] + ["run /bin/udynbad /bad", "run /bin/uscript /", f"run /bin/uaslr 0 {ld}",
                                          "run /bin/udyn-pie fixed", "run /bin/udyn-pie fixed",
                                          "run /bin/uaslr 2", "run /bin/udyn-pie random", "poweroff"]
     text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys],
@@ -173,11 +196,18 @@ def body(a, tmp, check):
     print("\n---- dyn_exec_test checks ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
     check("PANIC" not in text, "no panic")
-    got = guest_outputs(text, cmds + ["/bin/udynbad /bad", "/bin/uscript /", "/bin/udyn-pie fixed", "/bin/udyn-pie fixed",
+    got = guest_outputs(text, cmds + bb_cmds + ["/bin/udynbad /bad", "/bin/uscript /", "/bin/udyn-pie fixed", "/bin/udyn-pie fixed",
                                       "/bin/udyn-pie random"])
     fixed = got[-3:]
     script_got = got[-4]
     got = got[:-4]
+    bb_got = got[len(cmds):-1]
+    got = got[:len(cmds)] + got[-1:]
+    for c, g, w in zip(bb_cmds, bb_got, bb_want):
+        ok = g == w and w.endswith("[exit 0]\n")
+        check(ok, f"busybox (dynamically linked): `{c}` prints what it prints on Linux")
+        if not ok:
+            print(f"--- Linux:\n{w}--- here:\n{g}")
     for (name, c), g, w in zip(RUNS, got, want):
         ok = same(g, w) and w.endswith("[exit 0]\n")
         check(ok, f"{name}: `{c.format(ld=ld)}` prints what it prints on Linux")

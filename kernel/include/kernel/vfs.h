@@ -79,6 +79,11 @@
  * <arch/user_abi.h>) into these, which no arch uses. */
 #define O_DIRECTORY (1u << 30) /**< fail unless a directory */
 #define O_NOFOLLOW (1u << 29)  /**< fail on a final symlink (ELOOP) */
+/** @brief The kernel's own, never a program's: execve's open of a program or
+ *  its interpreter, which asks for execute rights on a regular file (else
+ *  EACCES) rather than read rights, and keeps the path for
+ *  /proc/PID/maps. */
+#define O_FOR_EXEC (1u << 28)
 /** @} */
 
 #define VFS_PATH_MAX 4096 /**< bytes of a path, NUL included (PATH_MAX) */
