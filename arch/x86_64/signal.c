@@ -4,8 +4,8 @@
  *        x86_64 ABI lays it out, written on entry to a handler and read
  *        back by rt_sigreturn.
  *
- * From the interrupted stack pointer down: the 128-byte red zone, the
- * FXSAVE image (512 bytes, 64-aligned, pointed to by sigcontext.fpstate),
+ * From the interrupted stack pointer down: the 128-byte red zone (none at
+ * the top of a fresh alternate stack, as Linux leaves none), the FXSAVE image (512 bytes, 64-aligned, pointed to by sigcontext.fpstate),
  * then the frame: the handler's return address (pretcode), the ucontext
  * (uc_flags, uc_link, uc_stack, the sigcontext with every register, the
  * blocked set), the siginfo. The frame sits so that the handler starts as
@@ -55,9 +55,18 @@ _Static_assert(offsetof(struct rt_sigframe64, info) == 312, "Linux's x86_64 rt_s
  * bits 31:16 reserved; DAZ, bit 6, only where MXCSR_MASK says so). */
 #define MXCSR_OK 0xffbfu
 
+/* What the frame takes at most below a fresh alternate stack's top: the
+ * FXSAVE image and its alignment, the frame, its alignment and the 8 bytes
+ * that make the handler's entry look like a call's. */
+_Static_assert(512 + 63 + sizeof(struct rt_sigframe64) + 15 + 8 <= ARCH_AT_MINSIGSTKSZ &&
+                   ARCH_AT_MINSIGSTKSZ == ((sizeof(struct rt_sigframe64) + 15 + 512 + 63 + 15) & ~15ul),
+               "AT_MINSIGSTKSZ is Linux's sum for this frame, and holds it");
+
 int hal_signal_push(struct uregs *r, const struct ustate *s, const struct hal_sigframe_args *a)
 {
-    uintptr_t sp = a->sp - RED_ZONE;
+    _Static_assert(sizeof s->fx == 512, "the FXSAVE image");
+    int fresh = a->limit && a->sp == a->stack.sp + a->stack.size; /* just switched to the alternate stack */
+    uintptr_t sp = a->sp - (fresh ? 0 : RED_ZONE);
     uintptr_t fp = (sp - sizeof s->fx) & ~(uintptr_t)63;
     uintptr_t at = ((fp - sizeof(struct rt_sigframe64)) & ~(uintptr_t)15) - 8;
     struct rt_sigframe64 f = {0};

@@ -626,8 +626,8 @@ static int map_elf(struct uspace *us, const struct exec_image *img, const struct
 /*
  * The interpreter @p path a program names (PT_INTERP): opened as execve
  * opens a program (ETXTBSY for writers while it is mapped), checked into
- * @p ix, and mapped into @p us top-down from below the stack, where mmap()
- * would put it, with a random gap. The errors are Linux's: a missing file
+ * @p ix, and mapped into @p us where mmap() would put it (below
+ * us->mmap_top, random unless randomize_va_space is 0). The errors are Linux's: a missing file
  * ENOENT, one too short for an ELF header EIO (a short read), not an ELF
  * file of this machine ELIBBAD. Unlike Linux, an interpreter must be ET_DYN
  * and have no interpreter of its own (ELIBBAD).
@@ -656,8 +656,7 @@ static int load_interp(struct uspace *us, const char *path, struct exec_elf *ix,
     }
     if (!e) {
         uintptr_t span = ix->seg[ix->nseg - 1].end - ix->seg[0].start;
-        uintptr_t below = EXEC_MMAP_TOP(top) - random_offset(top / 64);
-        uintptr_t at = uspace_find_free(us, span, below);
+        uintptr_t at = uspace_find_free(us, span, us->mmap_top);
         if (!at || exec_elf_move(ix, at, top) != 0)
             e = say(err, errlen, "no room for the interpreter", -ENOMEM);
     }
@@ -682,6 +681,14 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
         (void)exec_elf_move(x, x->seg[0].start + random_offset(top / 16), top);
     if (!e)
         e = map_elf(us, img, x);
+    /* The stack's top and, below its span, where mmap() starts looking, each
+     * lower by a random page-aligned offset, as Linux randomises them with
+     * the same switch; the stack's span and the vDSO stay above the
+     * program's segments (exec_elf.c kept them below EXEC_SEGMENTS_TOP). */
+    uintptr_t stack_top = top - PAGE_SIZE - random_offset(top / 256);
+    if (!e && stack_top - EXEC_STACK_GAP - 3 * PAGE_SIZE < x->seg[x->nseg - 1].end)
+        stack_top = top - PAGE_SIZE; /* a guard page above it, off the canonical edge */
+    us->mmap_top = stack_top + PAGE_SIZE - EXEC_STACK_GAP - 16 * PAGE_SIZE - random_offset(top / 64);
     uintptr_t interp_base = 0, entry = e ? 0 : x->entry;
     if (!e && x->interp_len) {
         /* the path in the file's bytes, NUL-terminated there (exec_elf.c checked) */
@@ -695,18 +702,20 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     }
     struct cred c = cred ? *cred : (struct cred){0};
     exec_creds(&c, img->file ? img->file->inode : NULL);
-    uintptr_t stack_top = top - PAGE_SIZE; /* a guard page above it, off the canonical edge */
-    /* The vDSO (kernel/vdso.h), where handlers without sa_restorer return. */
+    /* The vDSO (kernel/vdso.h), where handlers without sa_restorer return:
+     * below the stack's span, with it. */
     uintptr_t vdso = 0;
     out->sigtramp = 0;
     if (!e)
-        e = vdso_map(us, EXEC_SEGMENTS_TOP(top), &vdso, &out->sigtramp);
+        e = vdso_map(us, stack_top - EXEC_STACK_GAP - 3 * PAGE_SIZE, &vdso, &out->sigtramp);
     uint64_t aux[] = {AT_SYSINFO_EHDR, vdso, AT_PHDR, x->phdr, AT_PHENT, sizeof(Elf64_Phdr),
                       AT_PHNUM, x->eh.e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, interp_base,
                       AT_FLAGS, 0, AT_ENTRY, x->entry, AT_UID, c.uid, AT_EUID, c.euid,
                       AT_GID, c.gid, AT_EGID, c.egid, AT_HWCAP, hal_elf_hwcap(), AT_HWCAP2, 0,
                       AT_CLKTCK, 100, AT_SECURE, c.euid != c.uid || c.egid != c.gid,
-#ifdef ARCH_MINSIGSTKSZ
+#if defined(ARCH_AT_MINSIGSTKSZ)
+                      AT_MINSIGSTKSZ, ARCH_AT_MINSIGSTKSZ,
+#elif defined(ARCH_MINSIGSTKSZ)
                       AT_MINSIGSTKSZ, ARCH_MINSIGSTKSZ,
 #endif
     };

@@ -40,8 +40,9 @@ struct cred;
  *        argv, @p envp and the auxiliary vector (@p path is AT_EXECFN;
  *        the ids are @p cred's as execve leaves them, NULL: root's): from
  *        its file where it has one (struct exec_image), copied otherwise.
- *        ET_DYN programs and interpreters go at random addresses unless
- *        proc_randomize_va_space is 0.
+ *        ET_DYN programs and interpreters go at random addresses, and the
+ *        stack's top and the mmap base (@p us->mmap_top) lower by random
+ *        offsets, unless proc_randomize_va_space is 0.
  * @retval 0 loaded, *out filled
  * @retval -ENOEXEC malformed or not for this machine (@p err says what)
  * @retval -ENOENT, -EACCES, -EIO, -ELIBBAD the interpreter is missing,
@@ -65,7 +66,8 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
  *  page, then room for the vDSO below (kernel/vdso.h). */
 #define EXEC_SEGMENTS_TOP(top) ((top) - PAGE_SIZE - EXEC_STACK_GAP - 3 * PAGE_SIZE)
 /** @brief Where mmap() without an address starts looking, top-down: 16
- *  pages below the stack's span. */
+ *  pages below the stack's span (uspace.mmap_top before exec_load() sets it,
+ *  lower with randomisation on). */
 #define EXEC_MMAP_TOP(top) ((top) - EXEC_STACK_GAP - 16 * PAGE_SIZE)
 
 /* proc.c's, for execve: the process's threads and what /proc shows of it. */

@@ -418,7 +418,7 @@ static long sys_mmap(const uint64_t a[6])
             : uspace_overlaps(p->us, addr, len)                            ? -EEXIST
                                                                            : 0;
     } else {
-        addr = uspace_find_free(p->us, len, hal_user_top() - EXEC_STACK_GAP - 16 * PAGE_SIZE);
+        addr = uspace_find_free(p->us, len, p->us->mmap_top);
         e = addr ? 0 : -ENOMEM;
     }
     if (!e && !(flags & MAP_ANONYMOUS) && file)
@@ -626,9 +626,9 @@ static long sys_mremap(const uint64_t a[6])
     if ((flags & UREMAP_FIXED) &&
         ((to & (PAGE_SIZE - 1)) || (to < va + old_len && va < to + new_len))) /* onto itself */
         return -EINVAL;
-    if (!(flags & UREMAP_FIXED))
-        to = hal_user_top() - EXEC_STACK_GAP - 16 * PAGE_SIZE; /* where mmap places */
     struct proc *p = proc_current();
+    if (!(flags & UREMAP_FIXED))
+        to = p->us->mmap_top; /* where mmap places */
     uspace_lock(p->us);
     int e = uspace_remap(p->us, va, old_len, new_len, (unsigned)flags, &to, p->rlim[9].cur /* RLIMIT_AS */);
     uspace_unlock(p->us);

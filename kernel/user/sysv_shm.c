@@ -30,7 +30,6 @@
  * when its page table cannot be made). SHM_LOCK only marks the segment:
  * nothing is ever paged out. SHM_HUGETLB is taken as an ordinary segment.
  */
-#include "exec.h"
 #include "sys.h"
 #include "sysv_shm.h"
 #include "uspace.h"
@@ -293,7 +292,7 @@ static long place(struct proc *p, uintptr_t *addr, size_t len, unsigned prot, un
         return -ENOMEM;
     if (a)
         return uspace_unmap(p->us, a, len);
-    *addr = uspace_find_free(p->us, len, top - EXEC_STACK_GAP - 16 * PAGE_SIZE);
+    *addr = uspace_find_free(p->us, len, p->us->mmap_top);
     return *addr ? 0 : -ENOMEM;
 }
 

@@ -33,6 +33,7 @@
  * holds may be one the file no longer has.
  */
 #include "uspace.h"
+#include "exec.h" /* EXEC_MMAP_TOP */
 #include "sysv_shm.h"
 #include <hal/cache.h>
 #include <hal/user.h>
@@ -60,6 +61,7 @@ struct uspace *uspace_create(void)
     us->as.root = root;
     us->as.va_lo = PAGE_SIZE;
     us->as.va_hi = hal_user_top() - 1;
+    us->mmap_top = EXEC_MMAP_TOP(hal_user_top());
     us->as.local = 1; /* one thread a process, for now (pagetable.h) */
     us->regions.augment = region_augment;
     spin_init(&us->as.lock, "user page tables");
@@ -1088,6 +1090,7 @@ struct uspace *uspace_clone(struct uspace *src)
     struct uspace *us = uspace_create();
     if (!us)
         return NULL;
+    us->mmap_top = src->mmap_top;
     for (struct uregion *r = region_at(avl_first(&src->regions)); r; r = uregion_next(r)) {
         if (r->dontfork)
             continue;

@@ -60,6 +60,7 @@ struct uspace {
     uint64_t pages;        /**< frames it owns (atomic: a truncate takes some, uspace_cut()) */
     struct mutex lock;     /**< the regions and the pages in them (uspace_lock()) */
     int sharers;           /**< other processes using it too (clone(CLONE_VM) without a thread, vfork): atomic */
+    uintptr_t mmap_top;    /**< where mmap() without an address looks first, top-down (exec_load() sets it) */
 };
 
 /** @brief The first region of @p us that ends past @p va: the one holding it, or the next; NULL if none. */

@@ -12,10 +12,12 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 extern char _start[];
@@ -46,6 +48,39 @@ static void *worker(void *arg)
 }
 
 static const char *yes(int c) { return c ? "yes" : "no"; }
+
+static void *volatile frame_info, *volatile frame_uc;
+
+static void on_altstack(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig;
+    frame_info = info;
+    frame_uc = uc;
+}
+
+/* The bytes a signal's frame takes of a fresh alternate stack (64-byte
+ * aligned at both ends), from its top to the frame's lowest byte: siginfo
+ * or ucontext, or on x86_64 the return address below them; 0 if the handler
+ * did not run. */
+static unsigned long altstack_frame_bytes(size_t size)
+{
+    stack_t ss = {.ss_sp = aligned_alloc(64, size), .ss_size = size}, old;
+    struct sigaction sa = {.sa_sigaction = on_altstack, .sa_flags = SA_SIGINFO | SA_ONSTACK}, was;
+    if (!ss.ss_sp || sigaltstack(&ss, &old) || sigaction(SIGUSR1, &sa, &was))
+        return 0;
+    frame_info = frame_uc = NULL;
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, &was, NULL);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+    char *low = frame_info < frame_uc ? frame_info : frame_uc, *top = (char *)ss.ss_sp + size;
+#ifdef __x86_64__
+    low -= 8; /* pretcode */
+#endif
+    unsigned long n = frame_info && low >= (char *)ss.ss_sp && low < top ? (unsigned long)(top - low) : 0;
+    free(ss.ss_sp);
+    return n;
+}
 
 /* The path /proc/self/maps gives the mapping holding @a ("" for none, or
  * one without a path) into @a path. */
@@ -107,6 +142,15 @@ int main(int argc, char **argv, char **envp)
     const char *plat = (const char *)getauxval(AT_PLATFORM);
     printf("AT_PLATFORM %s\n", plat ? plat : "(none)");
     printf("AT_BASE nonzero: %s\n", yes(getauxval(AT_BASE) != 0));
+    /* AT_MINSIGSTKSZ: Linux gives it on x86_64 and arm64 (qemu-user on
+     * arm64 does not: there the C library's value stands in); a signal's
+     * frame on a fresh alternate stack must fit in it. */
+#ifdef __x86_64__
+    printf("AT_MINSIGSTKSZ given: %s\n", yes(getauxval(AT_MINSIGSTKSZ) != 0));
+#endif
+    unsigned long minsig = getauxval(AT_MINSIGSTKSZ) ? getauxval(AT_MINSIGSTKSZ) : (unsigned long)sysconf(_SC_MINSIGSTKSZ);
+    unsigned long fb = altstack_frame_bytes((minsig + 16384 + 63) & ~63ul);
+    printf("a signal frame fits in the minimum signal stack: %s\n", yes(fb && fb <= minsig));
 
     size_t n = 1 << 20;
     unsigned char *m = malloc(n);
@@ -145,7 +189,8 @@ int main(int argc, char **argv, char **envp)
     mapped_from(dlsym(RTLD_DEFAULT, "__tls_get_addr"), path, sizeof path);
     printf("maps names the loader: %s\n", yes(strncmp(base_name(path), "ld-linux-", 9) == 0));
 
-    printf("addr base %#lx main %p data %p stack %p\n", getauxval(AT_BASE), (void *)main,
-           (void *)&global_var, (void *)&f);
+    void *anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("addr base %#lx main %p data %p stack %p mmap %p\n", getauxval(AT_BASE), (void *)main,
+           (void *)&global_var, (void *)&f, anon);
     return 0;
 }

@@ -14,7 +14,8 @@ as its root (root=/dev/vda) and runs each program, by its PT_INTERP and
 through the loader run directly; their output must be what the same
 programs print on Linux (natively on x86_64, under qemu-ARCH-static -L
 DISK-TREE otherwise), the address lines apart, which must differ
-between two runs (the load bases are random), and be the same once
+between two runs (the load bases, the stack's top and the mmap base are
+random), and be the same once
 /proc/sys/kernel/randomize_va_space is 0 (tests/dyn/uaslr.c writes it, in the kernel only). udynbad's execve errors for
 bad interpreters (missing: ENOENT, a text file: ELIBBAD, shorter than an
 ELF header: EIO, another machine's loader: ELIBBAD) and ETXTBSY both ways
@@ -163,6 +164,12 @@ def addr(s):
     return m.group(1) if m else None
 
 
+def addrs(s):
+    """The address line's fields by name: base, main, data, stack, mmap."""
+    w = (addr(s) or "").split()
+    return dict(zip(w[::2], w[1::2]))
+
+
 def body(a, tmp, check):
     if shutil.which(ARCHES[a.arch][0]) is None:
         print(f"{ARCHES[a.arch][0]} not found: scripts/deps check installs the Debian cross toolchains")
@@ -215,6 +222,10 @@ def body(a, tmp, check):
             print(f"--- Linux:\n{w}--- here:\n{g}")
     check(addr(got[0]) and addr(got[1]) and addr(got[0]) != addr(got[1]),
           f"two runs of the PIE load at different addresses ({addr(got[0])} / {addr(got[1])})")
+    # the stack's top and the mmap base move too, as Linux's (and not with 0, below)
+    for k in ("base", "main", "stack", "mmap"):
+        a0, a1 = addrs(got[0]).get(k), addrs(got[1]).get(k)
+        check(a0 and a1 and a0 != a1, f"two runs of the PIE: {k} at different addresses ({a0} / {a1})")
     check(re.search(r"AT_BASE nonzero: yes", got[0] or "") and re.search(r"AT_BASE nonzero: no", got[3] or ""),
           "AT_BASE is the interpreter's base, 0 when the loader is the program")
     check(re.search(r"(?m)^kernel> run /bin/uaslr 0 \S+\nrandomize_va_space 2\nwrite 5: EINVAL\n"
@@ -225,6 +236,10 @@ def body(a, tmp, check):
     check(addr(fixed[0]) and addr(fixed[0]) == addr(fixed[1]) and addr(fixed[2]) != addr(fixed[0]),
           f"with 0 two runs load at the same addresses, with 2 again elsewhere ({addr(fixed[0])} / "
           f"{addr(fixed[1])} / {addr(fixed[2])})")
+    for k in ("stack", "mmap"):
+        f0, f1, f2 = (addrs(g).get(k) for g in fixed)
+        check(f0 and f0 == f1 and f2 and f2 != f0,
+              f"{k}: the same with randomize_va_space 0, elsewhere with 2 ({f0} / {f1} / {f2})")
     check(script_got == script_want, "uscript: #! scripts (an argument, blanks, nesting, a long line, ELOOP, "
           "ENOENT, EACCES, ENOEXEC) as on Linux")
     if script_got != script_want:

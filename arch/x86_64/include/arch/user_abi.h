@@ -12,6 +12,11 @@
 #define ARCH_SA_RESTORER 1  /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_UNAME_MACHINE "x86_64"
 #define ARCH_ELF_PLATFORM "x86_64" /**< AT_PLATFORM's string */
+/** AT_MINSIGSTKSZ: the most a signal frame takes of a fresh alternate stack, by Linux's sum
+ *  (siginfo and ucontext, 15 bytes of alignment, the FP state, 64-byte alignment of it,
+ *  rounded up to 16) for our FXSAVE-only frame; arch/x86_64/signal.c checks it. sigaltstack()
+ *  still asks for MINSIGSTKSZ (2048), as Linux does. */
+#define ARCH_AT_MINSIGSTKSZ 1040
 
 #define SYSNR_read 0
 #define SYSNR_write 1
