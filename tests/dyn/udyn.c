@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 extern char _start[];
@@ -51,6 +52,12 @@ static const char *yes(int c) { return c ? "yes" : "no"; }
 
 static void *volatile frame_info, *volatile frame_uc;
 
+static int on_x86_64(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && strcmp(u.machine, "x86_64") == 0;
+}
+
 static void on_altstack(int sig, siginfo_t *info, void *uc)
 {
     (void)sig;
@@ -74,9 +81,8 @@ static unsigned long altstack_frame_bytes(size_t size)
     ss.ss_flags = SS_DISABLE;
     sigaltstack(&ss, NULL);
     char *low = frame_info < frame_uc ? frame_info : frame_uc, *top = (char *)ss.ss_sp + size;
-#ifdef __x86_64__
-    low -= 8; /* pretcode */
-#endif
+    if (on_x86_64())
+        low -= 8; /* pretcode */
     unsigned long n = frame_info && low >= (char *)ss.ss_sp && low < top ? (unsigned long)(top - low) : 0;
     free(ss.ss_sp);
     return n;
@@ -145,9 +151,8 @@ int main(int argc, char **argv, char **envp)
     /* AT_MINSIGSTKSZ: Linux gives it on x86_64 and arm64 (qemu-user on
      * arm64 does not: there the C library's value stands in); a signal's
      * frame on a fresh alternate stack must fit in it. */
-#ifdef __x86_64__
-    printf("AT_MINSIGSTKSZ given: %s\n", yes(getauxval(AT_MINSIGSTKSZ) != 0));
-#endif
+    if (on_x86_64())
+        printf("AT_MINSIGSTKSZ given: %s\n", yes(getauxval(AT_MINSIGSTKSZ) != 0));
     unsigned long minsig = getauxval(AT_MINSIGSTKSZ) ? getauxval(AT_MINSIGSTKSZ) : (unsigned long)sysconf(_SC_MINSIGSTKSZ);
     unsigned long fb = altstack_frame_bytes((minsig + 16384 + 63) & ~63ul);
     printf("a signal frame fits in the minimum signal stack: %s\n", yes(fb && fb <= minsig));
