@@ -5,8 +5,9 @@
  *        back by rt_sigreturn.
  *
  * From the interrupted stack pointer down: the 128-byte red zone (none at
- * the top of a fresh alternate stack, as Linux leaves none), the FXSAVE image (512 bytes, 64-aligned, pointed to by sigcontext.fpstate),
- * then the frame: the handler's return address (pretcode), the ucontext
+ * the top of a fresh alternate stack, as Linux leaves none), the FXSAVE
+ * image (512 bytes, 64-aligned, pointed to by sigcontext.fpstate), then
+ * the frame: the handler's return address (pretcode), the ucontext
  * (uc_flags, uc_link, uc_stack, the sigcontext with every register, the
  * blocked set), the siginfo. The frame sits so that the handler starts as
  * if called: (rsp + 8) a multiple of 16. Its return pops pretcode, so

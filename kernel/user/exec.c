@@ -15,7 +15,8 @@
  * space and against each other (page granularity), rights against W^X, the
  * entry point against the executable segments, the interpreter's path
  * against the file. What it accepts, this file maps, with the interpreter
- * (PT_INTERP) checked the same way; ET_DYN files at random bases unless
+ * (PT_INTERP) checked the same way; ET_DYN files at random bases, the
+ * stack's top and the mmap base lower by random offsets, unless
  * /proc/sys/kernel/randomize_va_space is 0. What the process's
  * threads are, and how they end, is proc.c's: execve asks it to end the
  * others (proc_end_other_threads()).
@@ -570,9 +571,9 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
  * is 2 MB, and `true` runs a small part of it), the last one too when the
  * segment has no zeroed bytes (code: /proc/PID/maps names its file, as
  * Linux's); the rest (a last page part file bytes, part zeroes, and the
- * zeroed pages of .bss) is anonymous memory, its file bytes copied now. Bytes before the
- * segment's start on its first page are the file's there, as on Linux,
- * rather than zeroes. Without a file every page is anonymous.
+ * zeroed pages of .bss) is anonymous memory, its file bytes copied now.
+ * Bytes before the segment's start on its first page are the file's there,
+ * as on Linux, rather than zeroes. Without a file every page is anonymous.
  */
 static int map_segment(struct uspace *us, const uint8_t *f, struct file *file,
                        const struct exec_elf_seg *s, uintptr_t bias)
@@ -627,9 +628,9 @@ static int map_elf(struct uspace *us, const struct exec_image *img, const struct
  * The interpreter @p path a program names (PT_INTERP): opened as execve
  * opens a program (ETXTBSY for writers while it is mapped), checked into
  * @p ix, and mapped into @p us where mmap() would put it (below
- * us->mmap_top, random unless randomize_va_space is 0). The errors are Linux's: a missing file
- * ENOENT, one too short for an ELF header EIO (a short read), not an ELF
- * file of this machine ELIBBAD. Unlike Linux, an interpreter must be ET_DYN
+ * us->mmap_top, random unless randomize_va_space is 0). The errors are
+ * Linux's: a missing file ENOENT, one too short for an ELF header EIO (a
+ * short read), not an ELF file of this machine ELIBBAD. Unlike Linux, an interpreter must be ET_DYN
  * and have no interpreter of its own (ELIBBAD).
  */
 static int load_interp(struct uspace *us, const char *path, struct exec_elf *ix, char *err,
