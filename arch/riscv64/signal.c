@@ -44,6 +44,8 @@ struct rt_sigframe64 {
 _Static_assert(offsetof(struct ucontext64, mc) == 176, "Linux's riscv64 ucontext");
 _Static_assert(offsetof(struct sigcontext64, f) == 256 && sizeof(struct sigcontext64) == 784,
                "Linux's riscv64 sigcontext");
+_Static_assert(sizeof(struct rt_sigframe64) == ARCH_AT_MINSIGSTKSZ && ARCH_AT_MINSIGSTKSZ % 16 == 0,
+               "AT_MINSIGSTKSZ is the frame, which a 16-aligned stack top holds exactly");
 
 /* fcsr: frm (7:5) and fflags (4:0); the rest is reserved. */
 #define FCSR_BITS 0xffu
