@@ -25,7 +25,9 @@ the busybox scripts/deps builds from Debian's source, dynamically linked
 (.deps/busybox-riscv64/dynamic/bin/busybox), whose applets must print
 what they print under qemu-riscv64-static -L DISK-TREE. udyn also says
 whether /proc/self/maps names the program's, libc's and the loader's
-files on the lines holding their code.
+files on the lines holding their code, whether AT_MINSIGSTKSZ is given
+(x86_64) and whether a signal's frame on a fresh alternate stack fits in
+it; its address line has the stack's and a new mmap's addresses too.
 """
 import os, re, shlex, shutil, stat, subprocess, sys
 
