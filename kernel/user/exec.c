@@ -352,8 +352,10 @@ static void exec_commit(struct proc *p, struct uspace *us, const struct exec_inf
     u->clear_tid = 0;   /* a tid address in the old program means nothing now */
     u->restart_ret = 0; /* the call that brought it here is not restarted */
     uregs_init(frame, ei->entry, ei->sp);
+    irqflags_t f = hal_irq_save(); /* no switch storing the old registers over the new state */
     hal_ustate_init(t->ustate);
     sched_set_ustate(t->ustate);
+    hal_irq_restore(f);
 }
 
 /* A set-user-ID file runs as its owner, a set-group-ID one (with group

@@ -569,10 +569,14 @@ void signal_deliver(struct uregs *frame)
          * gives x86_64 handlers: an x87 exception left pending would fault
          * again at its first x87 instruction); the frame keeps the
          * interrupted state, and the thread pointer stays. */
+        /* Masked from the rewrite to the load: a switch in between would
+         * store the live registers over the initial state. */
+        irq = hal_irq_save();
         uintptr_t tls = hal_ustate_tls(frame, t->ustate);
         hal_ustate_init(t->ustate);
         hal_ustate_set_tls(frame, t->ustate, tls);
         sched_set_ustate(t->ustate);
+        hal_irq_restore(irq);
         f = spin_lock_irqsave(&s->wq.lock);
         u->blocked = now | a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
         u->blocked &= ~UNBLOCKABLE;
@@ -911,17 +915,26 @@ long sys_rt_sigreturn(const uint64_t a[6])
     struct thread *t = thread_current();
     uint64_t mask;
     /* The live state first: what the frame does not hold (arm64's
-     * TPIDR_EL0, which a handler may have set) stays as it is now. */
+     * TPIDR_EL0, which a handler may have set) stays as it is now. The
+     * frame is read into a copy (reading user memory may fault and
+     * sleep), which goes into the thread's state and the CPU with
+     * interrupts masked: a switch storing the live registers (the
+     * handler's) over the restored ones in between would lose them. */
+    struct ustate st;
     irqflags_t irq = hal_irq_save();
     hal_ustate_save(t->ustate);
+    memcpy(&st, t->ustate, sizeof st);
     hal_irq_restore(irq);
-    if (hal_signal_pop(frame, t->ustate, &mask) != 0) {
+    if (hal_signal_pop(frame, &st, &mask) != 0) {
         struct proc *p = proc_current();
         pr_info("pid %d (%s): rt_sigreturn without a signal frame at sp %#lx", p->pid, p->name,
                 (unsigned long)uregs_sp(frame));
         proc_exit(SIGSEGV);
     }
+    irq = hal_irq_save();
+    memcpy(t->ustate, &st, sizeof st);
     sched_set_ustate(t->ustate); /* the restored FP/SIMD registers, into the CPU */
+    hal_irq_restore(irq);
     struct sigstate *s = &proc_current()->sig;
     irqflags_t f = spin_lock_irqsave(&s->wq.lock);
     uthread_current()->blocked = mask & ~UNBLOCKABLE;
