@@ -217,7 +217,8 @@ static int strs_script(struct exec_strs *s, long *argc, const char *interp, size
  * them into the new space, which is not the one their pointers are in. A #!
  * script runs its interpreter, which may be a script itself (a few times:
  * SCRIPT_DEPTH_MAX); AT_EXECFN and the process's name are still the
- * script's, as on Linux. */
+ * script's, /proc/<pid>/exe the interpreter's file, as on Linux (busybox
+ * runs its applets by exec'ing /proc/self/exe). */
 long sys_execve(const uint64_t a[6])
 {
     char *path = kmalloc(256), *run = kmalloc(256);
@@ -261,7 +262,7 @@ long sys_execve(const uint64_t a[6])
     }
     if (e >= 0) {
         char **v = exec_strs_vectors(&s);
-        e = proc_exec(user_frame(), path, &img, v, v + argc + 1);
+        e = proc_exec(user_frame(), path, run, &img, v, v + argc + 1);
     }
     exec_image_put(&img);
     big_free(s.buf, s.room);
@@ -371,7 +372,7 @@ static void exec_creds(struct cred *c, const struct inode *ino)
     c->sgid = c->fsgid = c->egid;
 }
 
-int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
+int proc_exec(struct uregs *frame, const char *path, const char *exe, const struct exec_image *img,
               char *const argv[], char *const envp[])
 {
     struct proc *p = proc_current();
@@ -391,7 +392,7 @@ int proc_exec(struct uregs *frame, const char *path, const struct exec_image *im
         uspace_destroy(us);
         return e;
     }
-    proc_set_cmdline(p, path, argv);
+    proc_set_cmdline(p, exe, argv);
     exec_creds(&p->fs.cred, img->file ? img->file->inode : NULL);
     const char *base = path;
     for (const char *c = path; *c; c++)

@@ -2,10 +2,13 @@
  * uscript DIR: #! scripts (the test makes them in DIR/scripts, their
  * interpreters' paths relative to DIR): each run in a child by execve,
  * which prints its exit status or execve's error. The interpreter is
- * uscript itself run as "uargs" (it prints its arguments and AT_EXECFN),
- * so the output is the same on every arch and on Linux.
+ * uscript itself run as "uargs" (it prints its arguments, AT_EXECFN, the
+ * last part of /proc/self/exe, which is the interpreter's file, and
+ * /proc/self/comm, which is the script's name), so the output is the same
+ * on every arch and on Linux.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -47,6 +50,16 @@ int main(int argc, char **argv)
     if (strcmp(base ? base + 1 : argv[0], "uargs") == 0) {
         const char *fn = (const char *)getauxval(AT_EXECFN);
         printf("  argc %d, AT_EXECFN %s\n", argc, fn ? fn : "(none)");
+        char exe[256] = "", comm[32] = "";
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = 0;
+        int fd = open("/proc/self/comm", O_RDONLY);
+        n = fd >= 0 ? read(fd, comm, sizeof comm - 1) : -1;
+        comm[n > 0 ? n : 0] = 0;
+        if (fd >= 0)
+            close(fd);
+        const char *eb = strrchr(exe, '/');
+        printf("  exe .../%s, comm %s", eb ? eb + 1 : exe, comm);
         for (int i = 0; i < argc; i++)
             printf("  argv[%d] [%s]\n", i, argv[i]);
         return 0;

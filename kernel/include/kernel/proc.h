@@ -297,8 +297,10 @@ void proc_vfork_release(struct proc *p);
  *         thread finishes the exec, the caller ends, once its buffers are
  *         freed, with proc_exit_thread()); or a negative errno with the
  *         process unchanged
+ * @param path what execve() was given (AT_EXECFN, the process's name)
+ * @param exe  the file @p img is (/proc/<pid>/exe): @p path, or a #! script's interpreter
  */
-int proc_exec(struct uregs *frame, const char *path, const struct exec_image *img,
+int proc_exec(struct uregs *frame, const char *path, const char *exe, const struct exec_image *img,
               char *const argv[], char *const envp[]);
 
 #define WNOHANG 1     /**< wait4(): do not wait */
