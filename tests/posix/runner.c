@@ -1,11 +1,12 @@
 /*
  * The Open POSIX test suite's runner inside the kernel (tests/posix/).
  *
- *   runner [-s SKIP] [-d WORKDIR] [-v] LIST
+ *   runner [-s SKIP] [-d WORKDIR] [-v | -a] [-S] LIST
  *
  * LIST has a line per test: `SECONDS PATH`. From the SKIP+1st line on, each
  * test runs in a process group of its own (its kill(0, ...) and killpg() must
- * not reach us), in WORKDIR, with stdin /dev/null, stdout and stderr into
+ * not reach us; with -S in a session of its own, without a controlling
+ * terminal, as a Linux reference run by Python's start_new_session), in WORKDIR, with stdin /dev/null, stdout and stderr into
  * WORKDIR/.out (WORKDIR made if missing), a fixed environment, default signal dispositions and an empty
  * mask; the runner prints
  *   START n PATH           before it,
@@ -16,7 +17,8 @@
  * the signals it tests. A test that hangs the kernel itself is the host's to
  * see (no RESULT line in time): it reboots and passes -s. With -v the last
  * KiB of a test's output is printed after a result other than exit 0, each
- * line prefixed "| ".
+ * line prefixed "| "; with -a all of it after every result (bash's suite,
+ * tests/bash/, compares each test's whole output with Linux's).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,11 +59,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void child(const char *path, const char *out)
+static void child(const char *path, const char *out, int session)
 {
 	static char *const env[] = {"PATH=/bin", "HOME=/", "TERM=vt100", NULL};
 	sigset_t none;
-	setpgid(0, 0);
+	if (session)
+		setsid();
+	else
+		setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < 65; s++)
@@ -83,7 +88,23 @@ static void child(const char *path, const char *out)
 	_exit(127);
 }
 
-static void show(const char *out)
+/* Each line of @buf prefixed "| ", cut into pieces say() can hold. */
+static void show_lines(char *buf)
+{
+	for (char *line = buf, *nl; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = 0;
+		do {
+			say("| %.400s\n", line);
+			line += strnlen(line, 400);
+		} while (*line);
+	}
+}
+
+/* The last KiB of the output, or with @all all of it (a long line comes out
+ * in pieces). */
+static void show(const char *out, int all)
 {
 	char buf[1025];
 	int fd = open(out, O_RDONLY);
@@ -91,36 +112,49 @@ static void show(const char *out)
 		return;
 	/* The end: a test says why it gave up last. */
 	off_t size = lseek(fd, 0, SEEK_END);
-	lseek(fd, size > 1024 ? size - 1024 : 0, SEEK_SET);
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	for (char *line = buf, *nl; line && *line; line = nl) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl++ = 0;
-		say("| %s\n", line);
+	lseek(fd, size > 1024 && !all ? size - 1024 : 0, SEEK_SET);
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		have += n;
+		buf[have] = 0;
+		char *cut = strrchr(buf, '\n');
+		if (!cut && have < sizeof(buf) - 1)
+			continue;
+		if (!cut)
+			cut = buf + have - 1;
+		char keep = cut[1];
+		cut[1] = 0;
+		show_lines(buf);
+		cut[1] = keep;
+		have = buf + have - (cut + 1);
+		memmove(buf, cut + 1, have);
 	}
+	close(fd);
+	buf[have] = 0;
+	show_lines(buf);
 }
 
 int main(int argc, char **argv)
 {
 	long skip = 0;
 	const char *dir = "/tmp";
-	int verbose = 0, c;
-	while ((c = getopt(argc, argv, "s:d:v")) != -1) {
+	int verbose = 0, all = 0, session = 0, c;
+	while ((c = getopt(argc, argv, "s:d:vaS")) != -1) {
 		switch (c) {
 		case 's': skip = atol(optarg); break;
 		case 'd': dir = optarg; break;
 		case 'v': verbose = 1; break;
+		case 'a': all = 1; break;
+		case 'S': session = 1; break;
 		default: goto usage;
 		}
 	}
 	if (optind != argc - 1) {
 usage:
-		say("usage: runner [-s SKIP] [-d WORKDIR] [-v] LIST\n");
+		say("usage: runner [-s SKIP] [-d WORKDIR] [-v | -a] [-S] LIST\n");
 		return 2;
 	}
 	FILE *list = fopen(argv[optind], "r");
@@ -153,8 +187,10 @@ usage:
 			continue;
 		}
 		if (pid == 0)
-			child(path, out);
-		setpgid(pid, pid);
+			child(path, out, session);
+		/* Not for -S: a group leader's setsid() fails. */
+		if (!session)
+			setpgid(pid, pid);
 		int st = 0, timedout = 0;
 		struct timespec nap = {0, 1000000};
 		for (;;) {
@@ -185,8 +221,8 @@ usage:
 			say("RESULT %s exit %d\n", path, WEXITSTATUS(st));
 		else
 			say("RESULT %s signal %d\n", path, WTERMSIG(st));
-		if (verbose && (timedout || !WIFEXITED(st) || WEXITSTATUS(st)))
-			show(out);
+		if (all || (verbose && (timedout || !WIFEXITED(st) || WEXITSTATUS(st))))
+			show(out, all);
 next:
 		ran++;
 	}
