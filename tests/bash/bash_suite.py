@@ -14,7 +14,8 @@ environment: THIS_SH the bash under test, PATH=.:BIN:TOOLS (BIN holds bash
 and the suite's helpers recho, zecho, printenv and xcase from the source's
 support/, built static here; TOOLS busybox's applets: sh, diff, cat, rm ...),
 TMPDIR a fresh directory, BASH_TSTOUT in it, HOME=/ TERM=vt100, stdin
-/dev/null, stdout and stderr into one file. A run-* script diffs what its
+/dev/null, stdout and stderr into one file, in a session of its own (no
+controlling terminal), every signal's action the default. A run-* script diffs what its
 .tests script printed against the .right file itself, so, as run-all says,
 any output is an anomaly: a test PASSes when every line it printed is one of
 the scripts' own "warning: ..." notes, FAILs otherwise, or is HUNG past its
@@ -170,6 +171,20 @@ def linux_tree(arch, src, out, tmp):
     return base, tools
 
 
+def default_signals():
+    """In a Linux test's child: every signal's default action and an empty
+    mask, as the kernel's runner gives (Python, or a shell that started it
+    with &, may have left SIGINT and SIGQUIT ignored, which bash's trap
+    tests show)."""
+    for s in range(1, signal.NSIG):
+        if s not in (signal.SIGKILL, signal.SIGSTOP):
+            try:
+                signal.signal(s, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def linux_run(name, base, tools, work, timeout):
     script = os.path.join(work + ".wrap")
     with open(script, "w") as f:
@@ -179,7 +194,7 @@ def linux_run(name, base, tools, work, timeout):
     with open(out, "wb") as o:
         p = subprocess.Popen([os.path.join(tools, "sh"), script], cwd="/", env=ENV,
                              stdin=subprocess.DEVNULL, stdout=o, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=default_signals)
         try:
             rc = p.wait(timeout=timeout)
             res = f"exit {rc}" if rc >= 0 else f"signal {-rc}"

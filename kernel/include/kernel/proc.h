@@ -297,8 +297,12 @@ void proc_vfork_release(struct proc *p);
  *         thread finishes the exec, the caller ends, once its buffers are
  *         freed, with proc_exit_thread()); or a negative errno with the
  *         process unchanged
- * @param path what execve() was given (AT_EXECFN, the process's name)
- * @param exe  the file @p img is (/proc/<pid>/exe): @p path, or a #! script's interpreter
+ * @param frame the caller's user registers, the new program's on success
+ * @param path  what execve() was given (AT_EXECFN, the process's name)
+ * @param exe   the file @p img is (/proc/PID/exe): @p path, or a #! script's interpreter
+ * @param img   the program's bytes (sys_find_image())
+ * @param argv  its arguments, NULL-terminated
+ * @param envp  its environment, NULL-terminated
  */
 int proc_exec(struct uregs *frame, const char *path, const char *exe, const struct exec_image *img,
               char *const argv[], char *const envp[]);
