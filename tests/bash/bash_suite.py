@@ -353,7 +353,7 @@ def main():
     ap.add_argument("--test", action="append", default=[], help="run this test (repeatable)")
     ap.add_argument("--known", help="the known differences (see the docstring)")
     ap.add_argument("--out", help="default: build/bash-suite/ARCH")
-    ap.add_argument("--timeout", type=float, default=120, help="seconds per test on Linux")
+    ap.add_argument("--timeout", type=float, help="seconds per test on Linux (default 120, 300 under qemu-user)")
     ap.add_argument("--boot-timeout", type=float, default=180)
     ap.add_argument("--env", action="append", default=[], help="K=V for scripts/qemu (MEM=..., SMP=...)")
     ap.add_argument("-q", action="store_true", help="no line per test")
@@ -369,6 +369,8 @@ def main():
         if not os.path.exists(os.path.join(ROOT, ".deps", p)):
             print(f"skipped: no .deps/{p} (scripts/deps check fetches it)")
             return SKIP
+    if a.timeout is None:
+        a.timeout = 120 if a.arch == "x86_64" else 300
     out = os.path.abspath(a.out or os.path.join(ROOT, "build", "bash-suite", a.arch))
     names = [l.split()[0] for l in open(a.tests) if l.strip() and not l.startswith("#")] if a.tests else []
     names += a.test
