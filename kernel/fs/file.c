@@ -270,46 +270,6 @@ int vfs_truncate(struct inode *ino, uint64_t size)
     return e;
 }
 
-int vfs_read_whole(struct file *f, const void **data, size_t *len, void **tofree)
-{
-    struct inode *ino = f->inode;
-    if (!S_ISREG(ino->mode))
-        return S_ISDIR(ino->mode) ? -EISDIR : -EACCES;
-    if (!readable(f))
-        return -EBADF;
-    int e = 0;
-    mutex_lock(&ino->lock);
-    size_t size = ino->size;
-    *tofree = NULL;
-    /* A file still on its initrd bytes is handed out as it is. */
-    const void *direct = tmpfs_contiguous(ino);
-    if (direct) {
-        *data = direct;
-        *len = size;
-    } else if (!size) {
-        e = -ENOEXEC;
-    } else {
-        void *buf = vmalloc(size);
-        if (!buf)
-            e = -ENOMEM;
-        else {
-            uint64_t p = 0;
-            struct iobuf b = {(uintptr_t)buf, 0};
-            long r = f->ops->read(f, &b, size, &p);
-            if (r != (long)size) {
-                vfree(buf);
-                e = r < 0 ? (int)r : -EIO;
-            } else {
-                *data = buf;
-                *len = size;
-                *tofree = buf;
-            }
-        }
-    }
-    mutex_unlock(&ino->lock);
-    return e;
-}
-
 /* ---- descriptor tables ---- */
 
 #define FD_INITIAL 64

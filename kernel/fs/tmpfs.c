@@ -346,14 +346,6 @@ static int file_truncate(struct inode *ino, uint64_t size)
     return 0;
 }
 
-const void *tmpfs_contiguous(struct inode *ino)
-{
-    if (ino->ops != &tmpfs_iops || !S_ISREG(ino->mode))
-        return NULL;
-    struct tfile *tf = ino->priv;
-    return tf->borrowed;
-}
-
 int tmpfs_set_borrowed(struct inode *ino, const void *data, size_t size)
 {
     if (ino->ops != &tmpfs_iops || !S_ISREG(ino->mode) || ino->size)

@@ -56,6 +56,45 @@ struct exec_strs {
 static void *big_alloc(size_t n) { return n <= 65536 ? kmalloc(n) : vmalloc(n); }
 static void big_free(void *p, size_t n) { n <= 65536 ? kfree(p) : vfree(p); }
 
+/* ---- the program's bytes: read where they are needed ---- */
+
+/* Bytes of a file's start read at once (sys_find_image()): a #! line
+ * (SCRIPT_LINE_MAX) and, in most executables, the ELF header, the program
+ * headers and the interpreter's path, in one read. */
+#define EXEC_HEAD 1024
+
+/* Bytes of @p img at its data: all of them without a file. */
+static size_t img_have(const struct exec_image *img) { return img->file ? img->have : img->len; }
+
+/* Copy @p img's @p n bytes at @p off (inside it: the caller checked) to
+ * @p buf, from its first bytes in memory or else from its file; 0 or an
+ * errno (a failed or short read: -EIO, as Linux's). */
+static int img_read(const struct exec_image *img, uint64_t off, void *buf, size_t n)
+{
+    size_t have = img_have(img);
+    if (off <= have && n <= have - off) {
+        memcpy(buf, (const uint8_t *)img->data + off, n);
+        return 0;
+    }
+    if (!img->file)
+        return -EIO;
+    uint64_t pos = off;
+    long r = vfs_read(img->file, &(struct iobuf){(uintptr_t)buf, 0}, n, &pos);
+    return r == (long)n ? 0 : r < 0 ? (int)r : -EIO;
+}
+
+static int img_src_read(const struct exec_elf_src *src, uint64_t off, void *buf, size_t n)
+{
+    return img_read(src->ctx, off, buf, n);
+}
+
+/* exec_elf_parse() of @p img, read as needed. */
+static int img_parse(const struct exec_image *img, struct exec_elf *x, char *err, size_t errlen)
+{
+    const struct exec_elf_src src = {img->len, img_src_read, img};
+    return exec_elf_parse_from(&src, ARCH_ELF_MACHINE, hal_user_top(), x, err, errlen);
+}
+
 /* @p *p of @p *cap bytes (@p used of them kept) made at least @p want. */
 static int grow(void **p, size_t *cap, size_t used, size_t want)
 {
@@ -150,12 +189,13 @@ static int blank(char c) { return c == ' ' || c == '\t'; }
 static int script_line(const struct exec_image *img, size_t *n0, size_t *n1, size_t *a0, size_t *a1)
 {
     const char *d = img->data;
-    if (img->len < 2 || d[0] != '#' || d[1] != '!')
+    size_t len = img_have(img); /* all, or EXEC_HEAD: past SCRIPT_LINE_MAX */
+    if (len < 2 || d[0] != '#' || d[1] != '!')
         return 0;
     size_t end = 2;
-    while (end < img->len && end < SCRIPT_LINE_MAX && d[end] != '\n' && d[end] != 0)
+    while (end < len && end < SCRIPT_LINE_MAX && d[end] != '\n' && d[end] != 0)
         end++;
-    int cut = end == SCRIPT_LINE_MAX && end < img->len && d[end] != '\n' && d[end] != 0;
+    int cut = end == SCRIPT_LINE_MAX && end < len && d[end] != '\n' && d[end] != 0;
     size_t i = 2;
     while (i < end && blank(d[i]))
         i++;
@@ -276,16 +316,22 @@ long sys_execve(const uint64_t a[6])
 
 /* ---- the program: a file, or a built-in one ---- */
 
-/* The file at @p path as a program's image: its bytes, open for execution
- * (execute rights on a regular file, else EACCES), no writer from here on
- * (ETXTBSY both ways, as Linux): the headers checked and the pages read
- * later are of one file. Opened by path, so its mappings are named by it in
- * /proc/PID/maps. */
+/* The file at @p path as a program's image: open for execution (execute
+ * rights on a regular file, else EACCES), no writer from here on (ETXTBSY
+ * both ways, as Linux): the headers checked and the pages read later are of
+ * one file, its length fixed. Only its first EXEC_HEAD bytes are read now;
+ * the loader reads what else it needs and maps the rest. Opened by path,
+ * so its mappings are named by it in /proc/PID/maps. */
 static int open_image(const char *path, struct exec_image *img)
 {
     int e = vfs_open(NULL, path, O_RDONLY | O_FOR_EXEC, 0, &img->file);
-    if (!e && (e = vfs_deny_write(img->file)) == 0)
-        e = vfs_read_whole(img->file, &img->data, &img->len, &img->tofree);
+    if (!e && (e = vfs_deny_write(img->file)) == 0) {
+        img->len = (size_t)img->file->inode->size;
+        size_t n = img->len < EXEC_HEAD ? img->len : EXEC_HEAD;
+        img->data = img->tofree = kmalloc(EXEC_HEAD);
+        e = img->tofree ? img_read(img, 0, img->tofree, n) : -ENOMEM;
+        img->have = n;
+    }
     if (e)
         exec_image_put(img);
     return e;
@@ -315,7 +361,7 @@ int sys_find_image(const char *path, struct exec_image *img)
 
 void exec_image_put(struct exec_image *img)
 {
-    vfree(img->tofree);
+    kfree(img->tofree);
     if (img->file)
         file_put(img->file);
     *img = (struct exec_image){0};
@@ -567,8 +613,27 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
     return e;
 }
 
+/* Write @p img's @p n bytes at @p off to @p us at @p va: from its bytes in
+ * memory where it has them, else read a page at a time. */
+static int copy_in(struct uspace *us, uintptr_t va, const struct exec_image *img, uint64_t off, size_t n)
+{
+    size_t have = img_have(img);
+    if (off <= have && n <= have - off)
+        return uspace_write(us, va, (const uint8_t *)img->data + off, n);
+    uint8_t *buf = kmalloc(PAGE_SIZE);
+    int e = buf ? 0 : -ENOMEM;
+    for (size_t done = 0, k; !e && done < n; done += k) {
+        k = n - done < PAGE_SIZE ? n - done : PAGE_SIZE;
+        e = img_read(img, off + done, buf, k);
+        if (!e)
+            e = uspace_write(us, va + done, buf, k);
+    }
+    kfree(buf);
+    return e;
+}
+
 /*
- * Map segment @p s of the file at @p f. With @p file, the pages its file
+ * Map segment @p s of the program @p img. With @p file, the pages its file
  * bytes fill whole are a private mapping of the file (read on first touch,
  * so a program pays for the pages it runs, not for the whole file: busybox
  * is 2 MB, and `true` runs a small part of it), the last one too when the
@@ -578,9 +643,10 @@ static int build_stack(struct uspace *us, uintptr_t stack_top, char *const argv[
  * Bytes before the segment's start on its first page are the file's there,
  * as on Linux, rather than zeroes. Without a file every page is anonymous.
  */
-static int map_segment(struct uspace *us, const uint8_t *f, struct file *file,
-                       const struct exec_elf_seg *s, uintptr_t bias)
+static int map_segment(struct uspace *us, const struct exec_image *img, const struct exec_elf_seg *s,
+                       uintptr_t bias)
 {
+    struct file *file = img->file;
     const Elf64_Phdr *p = s->ph;
     uintptr_t lo = p->p_vaddr + bias, fend = lo + p->p_filesz;
     uintptr_t whole = !file                       ? s->start /* file pages [start, whole) */
@@ -595,7 +661,7 @@ static int map_segment(struct uspace *us, const uint8_t *f, struct file *file,
     e = uspace_map_anon(us, whole, s->end - whole, s->prot);
     uintptr_t from = lo > whole ? lo : whole;
     if (!e && fend > from)
-        e = uspace_write(us, from, f + p->p_offset + (from - lo), fend - from);
+        e = copy_in(us, from, img, p->p_offset + (from - lo), fend - from);
     if (!e && (s->prot & MMU_EXEC)) /* written as data, run as code (file pages sync as they come) */
         uspace_sync_icache(us, whole, s->end - whole);
     return e;
@@ -623,7 +689,7 @@ static int map_elf(struct uspace *us, const struct exec_image *img, const struct
 {
     int e = 0;
     for (unsigned i = 0; !e && i < x->nseg; i++)
-        e = map_segment(us, img->data, img->file, &x->seg[i], x->bias);
+        e = map_segment(us, img, &x->seg[i], x->bias);
     return e;
 }
 
@@ -649,12 +715,12 @@ static int load_interp(struct uspace *us, const char *path, struct exec_elf *ix,
     if (ii.len < sizeof eh) {
         e = say(err, errlen, "the interpreter is shorter than an ELF header", -EIO);
     } else {
-        memcpy(&eh, ii.data, sizeof eh);
+        memcpy(&eh, ii.data, sizeof eh); /* in its first bytes, read */
         if (memcmp(eh.e_ident, "\177ELF", 4) != 0 || eh.e_ident[4] != ELFCLASS64 ||
             eh.e_ident[5] != ELFDATA2LSB || eh.e_machine != ARCH_ELF_MACHINE)
             e = say(err, errlen, "the interpreter is not an ELF file of this machine", -ELIBBAD);
-        else if (exec_elf_parse(ii.data, ii.len, ARCH_ELF_MACHINE, top, ix, err, errlen) != 0)
-            e = -ELIBBAD; /* err says why */
+        else if ((e = img_parse(&ii, ix, err, errlen)) != 0)
+            e = e == -ENOEXEC ? -ELIBBAD : e; /* err says why; a read's error stays */
         else if (ix->eh.e_type != ET_DYN || ix->interp_len)
             e = say(err, errlen, "the interpreter is not ET_DYN, or has an interpreter", -ELIBBAD);
     }
@@ -679,7 +745,7 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     if (!x)
         return -ENOMEM;
     uintptr_t top = hal_user_top();
-    int e = exec_elf_parse(img->data, img->len, ARCH_ELF_MACHINE, top, x, err, errlen);
+    int e = img_parse(img, x, err, errlen);
     /* ET_DYN at two thirds of user space, plus a random offset where it fits */
     if (!e && x->eh.e_type == ET_DYN)
         (void)exec_elf_move(x, x->seg[0].start + random_offset(top / 16), top);
@@ -695,8 +761,14 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     us->mmap_top = stack_top + PAGE_SIZE - EXEC_STACK_GAP - 16 * PAGE_SIZE - random_offset(top / 64);
     uintptr_t interp_base = 0, entry = e ? 0 : x->entry;
     if (!e && x->interp_len) {
-        /* the path in the file's bytes, NUL-terminated there (exec_elf.c checked) */
-        e = load_interp(us, (const char *)img->data + x->interp_off, ix, err, errlen);
+        /* the path, NUL-terminated in the file (exec_elf.c checked) */
+        char *ipath = kmalloc(x->interp_len);
+        e = !ipath ? -ENOMEM : img_read(img, x->interp_off, ipath, x->interp_len);
+        if (e)
+            (void)say(err, errlen, "the interpreter's path cannot be read", e);
+        else
+            e = load_interp(us, ipath, ix, err, errlen);
+        kfree(ipath);
         interp_base = ix->bias;
         entry = ix->entry;
     }

@@ -16,27 +16,34 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 
-static int refuse(char *err, size_t errlen, const char *why)
+/* A read of the file failed (an I/O error), or (refuse()) its bytes are
+ * refused: the error, and why. */
+static int fail(char *err, size_t errlen, const char *why, int e)
 {
     if (err && errlen)
         strlcpy(err, why, errlen);
-    return -ENOEXEC;
+    return e;
 }
+
+static int refuse(char *err, size_t errlen, const char *why) { return fail(err, errlen, why, -ENOEXEC); }
 
 static uintptr_t page_down(uintptr_t v) { return v & ~(uintptr_t)(PAGE_SIZE - 1); }
 
 /* Check the headers; fill x->eh, x->ph (copies: the file may be only
  * 4-byte aligned, as a cpio archive's data is), x->seg (sorted by
  * address), x->nseg and x->bias. */
-static int check(const uint8_t *f, size_t len, unsigned machine, uintptr_t top, struct exec_elf *x,
+static int check(const struct exec_elf_src *src, unsigned machine, uintptr_t top, struct exec_elf *x,
                  char *err, size_t errlen)
 {
     Elf64_Ehdr *eh = &x->eh;
     Elf64_Phdr *ph = x->ph;
     struct exec_elf_seg *segs = x->seg;
+    uint64_t len = src->len;
+    int e;
     if (len < sizeof(Elf64_Ehdr))
         return refuse(err, errlen, "shorter than an ELF header");
-    memcpy(eh, f, sizeof *eh);
+    if ((e = src->read(src, 0, eh, sizeof *eh)) != 0)
+        return fail(err, errlen, "the ELF header cannot be read", e);
     if (memcmp(eh->e_ident, "\177ELF", 4) != 0)
         return refuse(err, errlen, "not an ELF file (bad magic)");
     if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB)
@@ -49,7 +56,8 @@ static int check(const uint8_t *f, size_t len, unsigned machine, uintptr_t top, 
         return refuse(err, errlen, "bad program header table (entry size or count)");
     if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
         return refuse(err, errlen, "program header table runs past the end of the file");
-    memcpy(ph, f + eh->e_phoff, (size_t)eh->e_phnum * sizeof(Elf64_Phdr));
+    if ((e = src->read(src, eh->e_phoff, ph, (size_t)eh->e_phnum * sizeof(Elf64_Phdr))) != 0)
+        return fail(err, errlen, "the program headers cannot be read", e);
     x->interp_off = 0;
     x->interp_len = 0;
     /* static-PIE: at two thirds of user space, as Linux places it, on a 2 MiB boundary */
@@ -63,7 +71,10 @@ static int check(const uint8_t *f, size_t len, unsigned machine, uintptr_t top, 
                 return refuse(err, errlen, "the interpreter's path (PT_INTERP) is empty or too long");
             if (p->p_offset > len || p->p_filesz > len - p->p_offset)
                 return refuse(err, errlen, "the interpreter's path runs past the end of the file");
-            if (f[p->p_offset + p->p_filesz - 1] != 0)
+            char nul;
+            if ((e = src->read(src, p->p_offset + p->p_filesz - 1, &nul, 1)) != 0)
+                return fail(err, errlen, "the interpreter's path cannot be read", e);
+            if (nul != 0)
                 return refuse(err, errlen, "the interpreter's path does not end its segment with NUL");
             x->interp_off = p->p_offset;
             x->interp_len = (size_t)p->p_filesz;
@@ -123,14 +134,28 @@ static uintptr_t phdr_address(const Elf64_Ehdr *eh, const struct exec_elf_seg *s
     return 0;
 }
 
-int exec_elf_parse(const uint8_t *f, size_t len, unsigned machine, uintptr_t user_top,
-                   struct exec_elf *out, char *err, size_t errlen)
+int exec_elf_parse_from(const struct exec_elf_src *src, unsigned machine, uintptr_t user_top,
+                        struct exec_elf *out, char *err, size_t errlen)
 {
-    int e = check(f, len, machine, user_top, out, err, errlen);
+    int e = check(src, machine, user_top, out, err, errlen);
     if (e)
         return e;
     out->phdr = phdr_address(&out->eh, out->seg, out->nseg, out->bias);
     return 0;
+}
+
+/* The bytes in memory: a read is a copy (the parser checked its range). */
+static int read_mem(const struct exec_elf_src *src, uint64_t off, void *buf, size_t n)
+{
+    memcpy(buf, (const uint8_t *)src->ctx + off, n);
+    return 0;
+}
+
+int exec_elf_parse(const uint8_t *f, size_t len, unsigned machine, uintptr_t user_top,
+                   struct exec_elf *out, char *err, size_t errlen)
+{
+    const struct exec_elf_src src = {len, read_mem, f};
+    return exec_elf_parse_from(&src, machine, user_top, out, err, errlen);
 }
 
 int exec_elf_move(struct exec_elf *x, uintptr_t start, uintptr_t user_top)

@@ -6,9 +6,11 @@
  *
  * Split from the loader so the part that reads untrusted bytes runs on its
  * own, in a host unit test (tests/host/test_exec_elf.c) and under libFuzzer
- * (tests/fuzz/fuzz_exec_elf.c): it reads only the file and what it is
- * given (the machine, the top of user space), and writes only the caller's
- * struct, so it needs no address space, no heap and no arch header.
+ * (tests/fuzz/fuzz_exec_elf.c): it reads only the file, through the
+ * caller's reader (struct exec_elf_src: the kernel reads a file's headers,
+ * never its every byte), and what it is given (the machine, the top of user
+ * space), and writes only the caller's struct, so it needs no address
+ * space, no heap and no arch header.
  */
 #ifndef KERNEL_USER_EXEC_ELF_H
 #define KERNEL_USER_EXEC_ELF_H
@@ -46,6 +48,29 @@ struct exec_elf {
     uint64_t interp_off; /**< the interpreter's path (PT_INTERP) at this file offset ... */
     size_t interp_len;   /**< ... of this many bytes, its NUL the last; 0: no interpreter */
 };
+
+/**
+ * @brief Where exec_elf_parse_from() reads an executable: a file of @c len
+ *        bytes, read piece by piece (the ELF header, the program header
+ *        table wherever it is, the byte ending PT_INTERP's path).
+ */
+struct exec_elf_src {
+    uint64_t len; /**< the file's length: no read goes past it */
+    /** Copy the @p n bytes at @p off (inside the file: checked before) to
+     *  @p buf; 0, or a negative errno (an I/O error), which the parse returns. */
+    int (*read)(const struct exec_elf_src *src, uint64_t off, void *buf, size_t n);
+    const void *ctx; /**< the reader's own (exec_elf_parse()'s: the bytes) */
+};
+
+/**
+ * @brief exec_elf_parse() of the file @p src reads: the same checks, made
+ *        before each read, so no read leaves the file.
+ * @retval 0 *out describes the program
+ * @retval -ENOEXEC refused, @p err says why
+ * @retval other a read failed with it (@p err says which)
+ */
+int exec_elf_parse_from(const struct exec_elf_src *src, unsigned machine, uintptr_t user_top,
+                        struct exec_elf *out, char *err, size_t errlen);
 
 /**
  * @brief Check the @p len bytes at @p f as an ELF64

@@ -66,7 +66,9 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
     }
     char *argv[] = {"exec-test", NULL}, *envp[] = {NULL};
     struct exec_info ei;
-    if (exec_load(us, &(struct exec_image){data, len, file, NULL}, "exec-test", NULL, argv, envp, &ei, NULL, 0) != 0)
+    /* with a file, every byte the loader reads comes from it, none from data */
+    const struct exec_image img = {.data = file ? NULL : data, .len = len, .file = file};
+    if (exec_load(us, &img, "exec-test", NULL, argv, envp, &ei, NULL, 0) != 0)
         bad++;
     for (unsigned i = 0; !bad && i < x.nseg; i++) {
         const struct exec_elf_seg *s = &x.seg[i];
@@ -108,26 +110,32 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
     return bad;
 }
 
-/* usyscalls, the biggest built-in (text, read-only data, and a data
- * segment with .bss after it), written to a fresh file whose name goes to
- * @p path; the file, open, or NULL. */
-static struct file *usyscalls_as_file(const struct uprog **u, char *path, size_t n)
+/* The @p len bytes at @p d written to a fresh executable file whose name
+ * goes to @p path; the file, open for writing, or NULL. */
+static struct file *bytes_as_file(const void *d, size_t len, char *path, size_t n)
 {
     static unsigned seq;
     struct file *f;
-    *u = uprog_find("usyscalls");
-    if (!*u || vfs_init() != 0)
+    if (vfs_init() != 0)
         return NULL;
-    size_t len = (size_t)((*u)->end - (*u)->image);
     ksnprintf(path, n, "/tmp/kt-exec-%u", __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
     if (vfs_open(NULL, path, O_RDWR | O_CREAT | O_TRUNC, 0755, &f) != 0)
         return NULL;
-    if (vfs_write(f, &(struct iobuf){(uintptr_t)(*u)->image, 0}, len, NULL) != (long)len) {
+    if (vfs_write(f, &(struct iobuf){(uintptr_t)d, 0}, len, NULL) != (long)len) {
         file_put(f);
         vfs_unlink(NULL, path, 0);
         return NULL;
     }
     return f;
+}
+
+/* usyscalls, the biggest built-in (text, read-only data, and a data
+ * segment with .bss after it), written to a fresh file whose name goes to
+ * @p path; the file, open, or NULL. */
+static struct file *usyscalls_as_file(const struct uprog **u, char *path, size_t n)
+{
+    *u = uprog_find("usyscalls");
+    return *u ? bytes_as_file((*u)->image, (size_t)((*u)->end - (*u)->image), path, n) : NULL;
 }
 
 KTEST(user_exec_maps_file_pages_on_first_touch)
@@ -161,7 +169,7 @@ KTEST(user_program_runs_from_a_file)
     size_t len = (size_t)(u->end - u->image);
     char *argv[] = {"usyscalls", NULL}, *envp[] = {NULL};
     int pid;
-    int e = proc_spawn_image("usyscalls", &(struct exec_image){u->image, len, f, NULL}, argv, envp, &pid,
+    int e = proc_spawn_image("usyscalls", &(struct exec_image){.len = len, .file = f}, argv, envp, &pid,
                              NULL, 0);
     file_put(f); /* the process holds its own reference */
     KT_ASSERT(e == 0);
@@ -251,4 +259,123 @@ KTEST(user_file_pages_are_shared_until_written)
     file_put(f);
     KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
     KT_ASSERT(kt_free_frames() + 8 >= before); /* the file's pages went with it */
+}
+
+/*
+ * usyscalls with its program header table moved to the file's end, one
+ * entry more there: a PT_INTERP whose path @p ipath follows the table
+ * (@p ipath NULL: a PT_NULL), @p fix applied last; written to a file, run
+ * by path as execve() runs it (sys_find_image(), exec_load()). The
+ * loader's result, its message in @p err.
+ */
+static int exec_moved_table(const char *ipath, void (*fix)(uint8_t *f, size_t len, Elf64_Ehdr *eh), char *err,
+                            size_t errlen, unsigned *lazy)
+{
+    const struct uprog *u = uprog_find("usyscalls");
+    if (!u)
+        return -ENOENT;
+    size_t ulen = (size_t)(u->end - u->image), at = (ulen + 7) & ~(size_t)7;
+    Elf64_Ehdr eh;
+    memcpy(&eh, u->image, sizeof eh);
+    size_t tab = ((size_t)eh.e_phnum + 1) * sizeof(Elf64_Phdr), ilen = ipath ? strlen(ipath) + 1 : 0;
+    size_t len = at + tab + ilen;
+    uint8_t *f = kzalloc(len);
+    if (!f)
+        return -ENOMEM;
+    memcpy(f, u->image, ulen);
+    memcpy(f + at, u->image + eh.e_phoff, tab - sizeof(Elf64_Phdr));
+    Elf64_Phdr *extra = (Elf64_Phdr *)(f + at) + eh.e_phnum;
+    if (ipath) {
+        *extra = (Elf64_Phdr){.p_type = PT_INTERP, .p_flags = PF_R, .p_offset = at + tab,
+                              .p_filesz = ilen, .p_memsz = ilen, .p_align = 1};
+        memcpy(f + at + tab, ipath, ilen);
+    }
+    eh.e_phoff = at;
+    eh.e_phnum++;
+    memcpy(f, &eh, sizeof eh);
+    if (fix)
+        fix(f, len, (Elf64_Ehdr *)f);
+    char path[48];
+    struct file *w = bytes_as_file(f, len, path, sizeof path);
+    int e = w ? 0 : -EIO;
+    if (w)
+        file_put(w); /* no writer: it can run */
+    struct exec_image img;
+    struct uspace *us = uspace_create();
+    if (!e)
+        e = us ? sys_find_image(path, &img) : -ENOMEM;
+    if (!e) {
+        char *argv[] = {"exec-test", NULL}, *envp[] = {NULL};
+        struct exec_info ei;
+        err[0] = 0;
+        e = exec_load(us, &img, path, NULL, argv, envp, &ei, err, errlen);
+        if (!e && lazy) /* the moved table read from the file, the pages as usyscalls's */
+            e = load_and_check(f, len, img.file, lazy) ? -EINVAL : 0;
+        exec_image_put(&img);
+    }
+    if (us)
+        uspace_destroy(us);
+    if (w)
+        vfs_unlink(NULL, path, 0);
+    kfree(f);
+    return e;
+}
+
+static void table_one_past_end(uint8_t *f, size_t len, Elf64_Ehdr *eh)
+{
+    (void)f;
+    eh->e_phoff = len - eh->e_phnum * sizeof(Elf64_Phdr) + 1;
+}
+
+static void interp_past_end(uint8_t *f, size_t len, Elf64_Ehdr *eh)
+{
+    Elf64_Phdr *p = (Elf64_Phdr *)(f + eh->e_phoff) + eh->e_phnum - 1;
+    p->p_offset = len - 4; /* 8 bytes from there */
+}
+
+KTEST(user_exec_reads_the_headers_it_needs)
+{
+    /* The loader reads a file's first bytes, then what else it needs
+     * where it is: a program header table and an interpreter's path past
+     * those first bytes are read from the file, and checked against its
+     * length before, as in memory. */
+    char err[96];
+    unsigned lazy = 0;
+    KT_ASSERT(exec_moved_table(NULL, NULL, err, sizeof err, &lazy) == 0);
+    KT_ASSERT(lazy > 0);
+    KT_ASSERT(exec_moved_table(NULL, table_one_past_end, err, sizeof err, NULL) == -ENOEXEC);
+    KT_ASSERT(strcmp(err, "program header table runs past the end of the file") == 0);
+    /* the path read, past the first bytes: the interpreter is looked for */
+    KT_ASSERT(exec_moved_table("/nonexistent/ld-kt.so", NULL, err, sizeof err, NULL) == -ENOENT);
+    KT_ASSERT(strcmp(err, "the interpreter (PT_INTERP) cannot be found") == 0);
+    KT_ASSERT(exec_moved_table("/nonexistent/ld-kt.so", interp_past_end, err, sizeof err, NULL) == -ENOEXEC);
+    KT_ASSERT(strcmp(err, "the interpreter's path runs past the end of the file") == 0);
+}
+
+KTEST(user_exec_holds_no_copy_of_the_program)
+{
+    /* execve reads a file's first bytes, not the file: usyscalls followed
+     * by 4 MiB (a hole, read as zeroes) costs the finder a few pages at
+     * most, and loads as well. */
+    const struct uprog *u;
+    char path[48];
+    struct file *w = usyscalls_as_file(&u, path, sizeof path);
+    KT_ASSERT(w != NULL);
+    size_t len = (size_t)(u->end - u->image) + (4u << 20);
+    KT_ASSERT(vfs_truncate(w->inode, len) == 0);
+    file_put(w);
+    uint64_t before = kt_free_frames();
+    struct exec_image img;
+    KT_ASSERT(sys_find_image(path, &img) == 0);
+    uint64_t held = kt_free_frames();
+    KT_ASSERT(img.len == len && img.file && img.have < len);
+    KT_ASSERT(held + 16 >= before); /* a copy would be over a thousand */
+    struct uspace *us = uspace_create();
+    KT_ASSERT(us != NULL);
+    char *argv[] = {"exec-test", NULL}, *envp[] = {NULL};
+    struct exec_info ei;
+    KT_ASSERT(exec_load(us, &img, path, NULL, argv, envp, &ei, NULL, 0) == 0);
+    uspace_destroy(us);
+    exec_image_put(&img);
+    KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
 }

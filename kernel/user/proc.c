@@ -457,7 +457,7 @@ static int reaper(void *arg);
 int proc_spawn(const char *name, const void *image, size_t len, char *const argv[],
                char *const envp[], int *pid, char *err, size_t errlen)
 {
-    return proc_spawn_image(name, &(struct exec_image){image, len, NULL, NULL}, argv, envp, pid, err, errlen);
+    return proc_spawn_image(name, &(struct exec_image){.data = image, .len = len}, argv, envp, pid, err, errlen);
 }
 
 int proc_spawn_image(const char *name, const struct exec_image *img, char *const argv[],

@@ -6,7 +6,7 @@
  *        user space above page 0, their file bytes inside the file, never
  *        writable and executable, the entry in an executable segment.
  *        Whatever they refuse comes with one of their messages. No read
- *        leaves the file (ASan watches).
+ *        leaves the file (the reader checks each, and ASan watches).
  *
  * Input: a flags byte, then either the file itself (flag 0x08) or patches
  * over a valid executable built here (static, or static-PIE with flag
@@ -15,7 +15,8 @@
  * patch is a 16-bit little-endian offset, a length byte and that many
  * bytes; with flag 0x10 the file ends where the last patch does (a cut, or
  * more bytes). Flags 0x06: the user top (aarch64's, x86_64's, Sv48's,
- * Sv39's); 0x60: the message buffer's size (128, 16, 1, none).
+ * Sv39's); 0x60: the message buffer's size (128, 16, 1, none); 0x80: a
+ * read of bytes past the first 0x100 fails (EIO), as a disk error would.
  */
 #include <hal/mmu.h>
 #include <kernel/buddy.h>
@@ -55,7 +56,24 @@ static const char *const messages[] = {
     "segments overlap",
     "no loadable segment",
     "the entry point is outside every executable segment",
+    "the ELF header cannot be read",
+    "the program headers cannot be read",
+    "the interpreter's path cannot be read",
 };
+
+/* exec_elf_parse_from()'s reader: abort() on a read leaving the file;
+ * with ctx non-NULL, EIO past the first 0x100 bytes. */
+static const uint8_t *file_bytes;
+
+static int read_checked(const struct exec_elf_src *src, uint64_t off, void *buf, size_t n)
+{
+    if (off > src->len || n > src->len - off)
+        abort();
+    if (src->ctx && off + n > 0x100)
+        return -EIO;
+    memcpy(buf, file_bytes + off, n);
+    return 0;
+}
 
 /*
  * The template, 0x300 bytes: the ELF header; PT_PHDR, text, data and
@@ -158,11 +176,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 'x', sizeof err);
     /* the struct is ~5 KiB, as in the kernel allocated, here static */
     static struct exec_elf x;
-    int e = exec_elf_parse(f, len, MACHINE, top, &x, errlen ? err : NULL, errlen);
+    file_bytes = f;
+    const struct exec_elf_src src = {len, read_checked, flags & 0x80 ? "" : NULL};
+    int e = exec_elf_parse_from(&src, MACHINE, top, &x, errlen ? err : NULL, errlen);
     if (e == 0) {
         check_accepted(&x, len, top);
     } else {
-        if (e != -ENOEXEC)
+        if (e != -ENOEXEC && !(e == -EIO && (flags & 0x80)))
             abort();
         if (errlen) {
             if (!memchr(err, 0, errlen) || memchr(err, 'x', 1))

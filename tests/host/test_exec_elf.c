@@ -646,6 +646,109 @@ static void test_header_corruptions(void)
     }
 }
 
+/* A reader over img[]'s first @c len bytes (exec_elf_parse_from()) that
+ * counts its reads, notes any leaving the file, and fails the one numbered
+ * @c fail (from 1; 0: none) with EIO, as a disk error would. */
+struct reader {
+    struct exec_elf_src src;
+    unsigned reads, outside, fail;
+};
+
+static int reader_read(const struct exec_elf_src *src, uint64_t off, void *buf, size_t n)
+{
+    struct reader *r = (struct reader *)src;
+    r->reads++;
+    if (off > src->len || n > src->len - off) {
+        r->outside++;
+        return -EIO;
+    }
+    if (r->reads == r->fail)
+        return -EIO;
+    memcpy(buf, img + off, n);
+    return 0;
+}
+
+static int parse_read(struct reader *r, size_t len, unsigned fail, struct exec_elf *x, char *err, size_t errlen)
+{
+    *r = (struct reader){{len, reader_read, NULL}, 0, 0, fail};
+    err[0] = 0;
+    return exec_elf_parse_from(&r->src, MACHINE, TOP, x, err, errlen);
+}
+
+/* Read piece by piece (as the kernel reads a file): the header, the table
+ * wherever it is, the byte ending PT_INTERP's path, and nothing else; a
+ * table or a path past the file's end refused before any read of it; a
+ * failed read's error returned with what it was reading. */
+static void test_reads(void)
+{
+    struct reader r;
+    struct exec_elf x;
+    char err[128];
+    build(0, 4, 0);
+    CHECK_EQ_INT(parse_read(&r, IMG_LEN, 0, &x, err, sizeof err), 0);
+    CHECK_EQ_INT(r.reads, 2);
+    CHECK_EQ_INT(r.outside, 0);
+    CHECK_EQ_HEX(x.phdr, BASE + PH_OFF);
+
+    /* the table at the file's end, far from the header */
+    memcpy(img + IMG_LEN - 4 * sizeof(Elf64_Phdr), phdr(0), 4 * sizeof(Elf64_Phdr));
+    ehdr()->e_phoff = IMG_LEN - 4 * sizeof(Elf64_Phdr);
+    CHECK_EQ_INT(parse_read(&r, IMG_LEN, 0, &x, err, sizeof err), 0);
+    CHECK_EQ_INT(r.reads, 2);
+    CHECK(memcmp(x.ph, img + IMG_LEN - 4 * sizeof(Elf64_Phdr), 4 * sizeof(Elf64_Phdr)) == 0);
+    /* ... and past it: refused after reading the header alone */
+    static const uint64_t past[] = {IMG_LEN - 4 * sizeof(Elf64_Phdr) + 1, IMG_LEN, IMG_LEN + 0x10000,
+                                    UINT64_MAX - 8};
+    for (unsigned i = 0; i < sizeof past / sizeof past[0]; i++) {
+        ehdr()->e_phoff = past[i];
+        CHECK_EQ_INT(parse_read(&r, IMG_LEN, 0, &x, err, sizeof err), -ENOEXEC);
+        CHECK_EQ_STR(err, M_PHEOF);
+        CHECK_EQ_INT(r.reads, 1);
+        CHECK_EQ_INT(r.outside, 0);
+    }
+
+    /* an interpreter: its path's last byte read too */
+    interp(0x1700, 27);
+    CHECK_EQ_INT(parse_read(&r, IMG_LEN, 0, &x, err, sizeof err), 0);
+    CHECK_EQ_INT(r.reads, 3);
+    CHECK_EQ_HEX(x.interp_off, 0x1700);
+    /* its path past the end, or across it: refused unread */
+    static const uint64_t ioff[] = {IMG_LEN - 26, IMG_LEN, IMG_LEN + 0x1000, UINT64_MAX - 2};
+    for (unsigned i = 0; i < sizeof ioff / sizeof ioff[0]; i++) {
+        interp(ioff[i], 27);
+        CHECK_EQ_INT(parse_read(&r, IMG_LEN, 0, &x, err, sizeof err), -ENOEXEC);
+        CHECK_EQ_STR(err, M_INTERP_EOF);
+        CHECK_EQ_INT(r.reads, 2);
+        CHECK_EQ_INT(r.outside, 0);
+    }
+
+    /* each read failing in turn */
+    static const char *const what[] = {"the ELF header cannot be read", "the program headers cannot be read",
+                                       "the interpreter's path cannot be read"};
+    for (unsigned k = 1; k <= 3; k++) {
+        interp(0x1700, 27);
+        CHECK_EQ_INT(parse_read(&r, IMG_LEN, k, &x, err, sizeof err), -EIO);
+        CHECK_EQ_STR(err, what[k - 1]);
+        CHECK_EQ_INT(r.reads, k);
+    }
+
+    /* cut anywhere, or any header byte changed: no read leaves the file */
+    unsigned outside = 0;
+    interp(0x1700, 27);
+    for (size_t len = 0; len <= IMG_LEN; len++) {
+        parse_read(&r, len, 0, &x, err, sizeof err);
+        outside += r.outside;
+    }
+    for (size_t at = 0; at < PH_OFF + 4 * sizeof(Elf64_Phdr); at++)
+        for (unsigned bit = 0; bit < 8; bit++) {
+            interp(0x1700, 27);
+            img[at] ^= (uint8_t)(1u << bit);
+            parse_read(&r, IMG_LEN, 0, &x, err, sizeof err);
+            outside += r.outside;
+        }
+    CHECK_EQ_INT(outside, 0);
+}
+
 int main(void)
 {
     test_static();
@@ -656,5 +759,6 @@ int main(void)
     test_segment_refusals();
     test_truncations();
     test_header_corruptions();
+    test_reads();
     return CHECK_DONE("test_exec_elf");
 }

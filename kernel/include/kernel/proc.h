@@ -162,24 +162,27 @@ struct proc {
 struct file;
 
 /**
- * @brief An executable to start: its bytes and, when it is a file, the
- *        file open for reading.
+ * @brief An executable to start: its bytes in memory, or a file open for
+ *        reading (with its first bytes).
  *
- * With a file, the pages a segment fills whole are mapped from the file
- * and read on first touch (a private file mapping, as mmap() makes), so a
- * program pays only for the pages it runs; without one (a built-in
- * program, or bytes made by a test) every segment is copied at once.
+ * With a file, exec reads only what it needs of it (the headers, the
+ * interpreter's path, the file bytes of each segment's partial last page)
+ * and maps the pages a segment fills whole from the file, read on first
+ * touch (a private file mapping, as mmap() makes), so a program pays only
+ * for the pages it runs; without one (a built-in program, or bytes made by
+ * a test) every segment is copied at once from @c data.
  */
 struct exec_image {
-    const void *data;  /**< the file's bytes, read-only; checked and partly copied */
-    size_t len;        /**< bytes at data */
-    struct file *file; /**< the same bytes as a file, or NULL; the process takes its own reference */
-    void *tofree;      /**< for the finder of the image (sys_find_image()): vfree()d with it */
+    const void *data;  /**< without a file, all its bytes; with one, its first @c have bytes */
+    size_t len;        /**< its length in bytes */
+    struct file *file; /**< the program as a file, or NULL; the process takes its own reference */
+    void *tofree;      /**< for the finder of the image (sys_find_image()): kfree()d with it */
+    size_t have;       /**< with a file, bytes at @c data (0: none, all read from the file) */
 };
 
-/** @brief Where execve() finds @p path: a file (its bytes, a copy or the
- *  initrd's, see vfs_read_whole(), and the file open for reading), or a
- *  built-in program (no file); exec_image_put() after. */
+/** @brief Where execve() finds @p path: a file (open for execution, its
+ *  first bytes read: enough for a #! line and usually the ELF headers), or
+ *  a built-in program (no file); exec_image_put() after. */
 int sys_find_image(const char *path, struct exec_image *img);
 
 /** @brief Let go of what sys_find_image() gave @p img. */

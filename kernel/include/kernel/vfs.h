@@ -510,10 +510,6 @@ long vfs_write(struct file *f, const struct iobuf *b, size_t n, const uint64_t *
 long vfs_lseek(struct file *f, int64_t off, int whence);
 /** @brief truncate a regular file (write access checked by the caller). */
 int vfs_truncate(struct inode *ino, uint64_t size);
-/** @brief Read the whole regular file open as @p f (readable) into one
- *  block of kernel memory. @p *data is either the file's own contiguous
- *  bytes (the initrd's, *@p tofree NULL) or a copy to vfree(*@p tofree). */
-int vfs_read_whole(struct file *f, const void **data, size_t *len, void **tofree);
 
 /**
  * @brief Mark @p f as a file a program runs from, whose pages its
@@ -565,8 +561,6 @@ int tmpfs_set_borrowed(struct inode *ino, const void *data, size_t size);
  * @return the file (one reference), or NULL without memory
  */
 struct file *tmpfs_shmem_file(uint64_t size);
-/** @brief A tmpfs file's bytes if they are still the initrd's (contiguous), else NULL. */
-const void *tmpfs_contiguous(struct inode *ino);
 
 /* ---- pipes and devices ---- */
 
