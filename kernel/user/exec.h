@@ -47,6 +47,8 @@ struct cred;
  * @retval -ENOEXEC malformed or not for this machine (@p err says what)
  * @retval -ENOENT, -EACCES, -EIO, -ELIBBAD the interpreter is missing,
  *         not executable, too short, or not an ELF one of this machine
+ * @retval -EIO (or the file system's error) a read of the program's or the
+ *         interpreter's file failed: exec reads only what it needs of them
  * @retval -E2BIG too many or too long arguments
  * @retval -ENOMEM out of memory (what was mapped stays in @p us, for
  *         uspace_destroy())
