@@ -766,8 +766,10 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
         e = !ipath ? -ENOMEM : img_read(img, x->interp_off, ipath, x->interp_len);
         if (e)
             (void)say(err, errlen, "the interpreter's path cannot be read", e);
-        else
+        else {
+            ipath[x->interp_len - 1] = 0; /* the parser saw a NUL there; a second read need not */
             e = load_interp(us, ipath, ix, err, errlen);
+        }
         kfree(ipath);
         interp_base = ix->bias;
         entry = ix->entry;
