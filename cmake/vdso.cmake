@@ -10,13 +10,16 @@ set(vdso_dir ${CMAKE_BINARY_DIR}/vdso)
 file(MAKE_DIRECTORY ${vdso_dir})
 if(KERNEL_ARCH STREQUAL "riscv64")
   set(vdso_cflags -march=rv64imafdc -mabi=lp64d -mno-relax)
+elseif(KERNEL_ARCH STREQUAL "aarch64")
+  # The data page is one ADR away (the image is a few KiB).
+  set(vdso_cflags -mcmodel=tiny)
 else()
   set(vdso_cflags)
 endif()
 find_program(VDSO_LLD NAMES ld.lld REQUIRED)
 find_program(VDSO_OBJCOPY NAMES llvm-objcopy REQUIRED)
 set(vdso_flags --target=${CMAKE_C_COMPILER_TARGET} ${vdso_cflags} -O2 -Wall -Wextra -Werror -ffreestanding
-  -fno-builtin -fPIC -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -I${PROJECT_SOURCE_DIR}/kernel/include -I${vdso_src}/${KERNEL_ARCH})
+  -fno-builtin -fPIC -fomit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -I${PROJECT_SOURCE_DIR}/kernel/include -I${vdso_src}/${KERNEL_ARCH})
 set(vdso_deps ${vdso_src}/vdso.c ${vdso_src}/vdso.lds ${vdso_src}/${KERNEL_ARCH}/vdso_arch.h
   ${vdso_src}/${KERNEL_ARCH}/vdso.ver ${vdso_src}/${KERNEL_ARCH}/sigreturn.S
   ${PROJECT_SOURCE_DIR}/kernel/include/kernel/vdso.h ${PROJECT_SOURCE_DIR}/kernel/include/kernel/tickconv.h)

@@ -21,66 +21,65 @@ struct vtv {
 };
 
 #define NSEC 1000000000ull
-/* Clocks the page answers: REALTIME 0, MONOTONIC 1, MONOTONIC_RAW 4,
- * REALTIME_COARSE 5, MONOTONIC_COARSE 6, BOOTTIME 7 (the kernel's own
- * choice: the wall clock for 0 and 5, monotonic for the others). */
-#define PAGE_CLOCKS (1u << 0 | 1u << 1 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7)
-#define WALL_CLOCKS (1u << 0 | 1u << 5)
 
-extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+/* The data page, one page below the image (vdso/vdso.lds defines the
+ * symbol): one PC-relative base, each field at a small offset from it. */
+extern const volatile struct vdso_data vdso_vvar __attribute__((visibility("hidden")));
 
-static const volatile struct vdso_data *data(void)
+/* Clock @p clk's ns in *@p ns (monotonic time plus the clock's offset);
+ * 0 when the page does not answer it (not one of its clocks, or a counter
+ * user mode may not read). Always inlined: each caller's constant clock
+ * or range check folds into it. */
+static inline __attribute__((always_inline)) int clock_ns(unsigned clk, uint64_t *ns)
 {
-    return (const volatile struct vdso_data *)((uintptr_t)__ehdr_start - VDSO_PAGE);
-}
-
-/* Monotonic ns, or the wall clock's with @p wall (monotonic too without
- * an RTC: wall_offset is 0, as the system call answers); 0 and *ok 0 when
- * the counter may not be read here. */
-static uint64_t now_ns(int wall, int *ok)
-{
-    const volatile struct vdso_data *d = data();
-    for (;;) {
-        uint32_t s = d->seq;
+    const volatile struct vdso_data *d = &vdso_vvar;
+    uint32_t s;
+    uint64_t t;
+    do {
+        s = d->seq;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (s & 1)
-            continue;
-        if (d->mode != VDSO_MODE_COUNTER) {
-            *ok = 0;
+        t = 0;
+        if (__builtin_expect(s & 1, 0))
+            continue; /* the kernel is writing: retry */
+        if (!d->clock[clk].on)
             return 0;
-        }
         uint64_t c = vdso_counter();
-        uint64_t ns = d->ns0 + vdso_ticks_to_ns(d, c - d->counter0);
-        if (wall)
-            ns += (uint64_t)d->wall_offset;
+        t = d->ns0 + (uint64_t)d->clock[clk].offset + vdso_ticks_to_ns(d, c - d->counter0);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (d->seq == s) {
-            *ok = 1;
-            return ns;
-        }
-    }
+    } while (__builtin_expect((s & 1) || d->seq != s, 0));
+    *ns = t;
+    return 1;
 }
 
-int vdso_clock_gettime(long clk, struct vts *ts);
-int vdso_clock_gettime(long clk, struct vts *ts)
+/* Seconds and nanoseconds from ns. */
+static inline void split(uint64_t ns, int64_t *sec, int64_t *rem)
 {
-    int ok = 0;
-    uint64_t ns = 0;
-    if (clk >= 0 && clk < 32 && (PAGE_CLOCKS >> clk & 1))
-        ns = now_ns(WALL_CLOCKS >> clk & 1, &ok);
-    if (!ok)
+    uint64_t n = NSEC;
+#ifdef VDSO_DIVIDE
+    __asm__("" : "+r"(n)); /* one divide instruction, not a multiply by the reciprocal's several */
+#endif
+    *sec = (int64_t)(ns / n);
+    *rem = (int64_t)(ns % n);
+}
+
+int vdso_clock_gettime(int clk, struct vts *ts);
+int vdso_clock_gettime(int clk, struct vts *ts)
+{
+    uint64_t ns;
+    if (__builtin_expect((unsigned)clk >= VDSO_CLOCKS || !clock_ns((unsigned)clk, &ns), 0))
         return (int)vdso_syscall2(VDSO_NR_clock_gettime, clk, (long)ts);
-    ts->sec = (int64_t)(ns / NSEC);
-    ts->nsec = (int64_t)(ns % NSEC);
+    split(ns, &ts->sec, &ts->nsec);
     return 0;
 }
+
+#define CLOCK_REALTIME 0
 
 int vdso_gettimeofday(struct vtv *tv, void *tz);
 int vdso_gettimeofday(struct vtv *tv, void *tz)
 {
-    int ok = 0;
-    uint64_t ns = tz ? 0 : now_ns(1, &ok); /* the obsolete zone: the system call fills it */
-    if (!ok)
+    uint64_t ns;
+    /* The obsolete zone: the system call fills it. */
+    if (tz || !clock_ns(CLOCK_REALTIME, &ns))
         return (int)vdso_syscall2(VDSO_NR_gettimeofday, (long)tv, (long)tz);
     if (tv) {
         tv->sec = (int64_t)(ns / NSEC);
@@ -89,11 +88,11 @@ int vdso_gettimeofday(struct vtv *tv, void *tz)
     return 0;
 }
 
-int vdso_clock_getres(long clk, struct vts *res);
-int vdso_clock_getres(long clk, struct vts *res)
+int vdso_clock_getres(int clk, struct vts *res);
+int vdso_clock_getres(int clk, struct vts *res)
 {
     /* Every clock the page answers counts in ns (as the system call says). */
-    if (!(clk >= 0 && clk < 32 && (PAGE_CLOCKS >> clk & 1)) || data()->mode != VDSO_MODE_COUNTER)
+    if ((unsigned)clk >= VDSO_CLOCKS || !vdso_vvar.clock[clk].on)
         return (int)vdso_syscall2(VDSO_NR_clock_getres, clk, (long)res);
     if (res) {
         res->sec = 0;
@@ -106,9 +105,8 @@ int vdso_clock_getres(long clk, struct vts *res)
 long vdso_time(int64_t *t);
 long vdso_time(int64_t *t)
 {
-    int ok = 0;
-    uint64_t ns = now_ns(1, &ok);
-    if (!ok)
+    uint64_t ns;
+    if (!clock_ns(CLOCK_REALTIME, &ns))
         return vdso_syscall2(VDSO_NR_time, (long)t, 0);
     int64_t s = (int64_t)(ns / NSEC);
     if (t)

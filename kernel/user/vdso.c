@@ -11,7 +11,8 @@
  *
  * The data page holds what hal_time_ns() and the wall clock compute time
  * from: the arch's counter, its value at a known time and the conversion
- * (hal_vdso_clock()), and the wall clock's offset. They change only at
+ * (hal_vdso_clock()), which clocks it answers and each one's offset from
+ * monotonic time (the wall clock's for the realtime clocks). They change only at
  * boot (x86_64 re-bases its clock when it refines the TSC's rate, an RTC
  * driver sets the offset), so each exec compares them with the page and
  * rewrites what changed under the sequence count, before the program can
@@ -37,6 +38,13 @@ static struct file *vdso_file;  /* set once, under vdso_lock */
 static unsigned vdso_pages;     /* the file's pages: the data page and the image's */
 static uint64_t *vdso_frames;   /* their frames (file pages, one reference each) */
 static unsigned vdso_dev;
+
+/* The clocks the page answers (as sys_clock_gettime() does): REALTIME 0,
+ * MONOTONIC 1, MONOTONIC_RAW 4, REALTIME_COARSE 5, MONOTONIC_COARSE 6,
+ * BOOTTIME 7; the wall clock for 0 and 5, monotonic time for the others
+ * (and for those too without an RTC: the offset is then 0). */
+#define VDSO_PAGE_CLOCKS (1u << 0 | 1u << 1 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7)
+#define VDSO_WALL_CLOCKS (1u << 0 | 1u << 5)
 
 /* The image's entry point is its signal return code (vdso/vdso.lds). */
 static uintptr_t image_entry(void)
@@ -94,10 +102,14 @@ static void vdso_refresh(void)
     struct hal_vdso_clock c;
     hal_vdso_clock(&c);
     struct vdso_data want = {
-        .mode = c.usable ? VDSO_MODE_COUNTER : VDSO_MODE_SYSCALL, .counter0 = c.counter0, .ns0 = c.ns0,
-        .freq = c.freq, .ns_per_tick = c.ns_per_tick, .mult = c.mult, .shift = c.shift,
-        .has_wall = clock_source() != NULL, .wall_offset = clock_wall_offset(),
+        .has_wall = clock_source() != NULL, .counter0 = c.counter0, .ns0 = c.ns0, .freq = c.freq,
+        .ns_per_tick = c.ns_per_tick, .mult = c.mult, .shift = c.shift,
     };
+    for (unsigned i = 0; i < VDSO_CLOCKS; i++)
+        want.clock[i] = (struct vdso_clock){
+            .on = c.usable && (VDSO_PAGE_CLOCKS >> i & 1),
+            .offset = VDSO_WALL_CLOCKS >> i & 1 ? clock_wall_offset() : 0,
+        };
     struct vdso_data *d = hal_phys_to_virt(vdso_frames[0]);
     want.seq = d->seq;
     if (!memcmp(&want, d, sizeof want))

@@ -15,27 +15,35 @@
 
 #include <stdint.h>
 
-/** @brief struct vdso_data.mode: the counter may not be read, every call makes its system call. */
-#define VDSO_MODE_SYSCALL 0
-/** @brief struct vdso_data.mode: monotonic time is the arch's counter converted as below. */
-#define VDSO_MODE_COUNTER 1
+/** @brief Clock ids below this may be answered from the data page (struct vdso_data.clock). */
+#define VDSO_CLOCKS 8
+
+/** @brief How the data page answers one clock id (struct vdso_data.clock). */
+struct vdso_clock {
+    uint64_t on;    /**< nonzero: the page answers this clock; 0: its calls make the system call */
+    int64_t offset; /**< ns added to monotonic time: wall-clock ns minus monotonic ns for a wall clock, else 0 */
+};
 
 /**
  * @brief The data page, shared by the kernel (which writes it) and the vDSO
  *        (which reads it): what hal_time_ns() and the wall clock compute
  *        time from. A reader retries while @c seq is odd or changed.
+ *
+ * Laid out for the vDSO's fast path: a clock's entry in @c clock says
+ * whether the page answers it at all (no clock is on when user mode may
+ * not read the counter) and what to add to the counter's monotonic time,
+ * so no clock needs a branch of its own.
  */
 struct vdso_data {
     uint32_t seq;         /**< odd while the kernel writes the rest */
-    uint32_t mode;        /**< VDSO_MODE_* */
+    uint32_t has_wall;    /**< an RTC set the wall clock: realtime = monotonic + the wall clock's offset */
     uint64_t counter0;    /**< the counter value at which monotonic time is @c ns0 */
     uint64_t ns0;         /**< monotonic ns at @c counter0 */
     uint64_t freq;        /**< the counter's Hz (tickconv.h's arithmetic) */
     uint64_t ns_per_tick; /**< tickconv_ns_per_tick(freq) */
     uint64_t mult;        /**< x86_64: ns = ((ticks * mult) >> shift), saturating */
-    uint32_t shift;       /**< x86_64: see @c mult */
-    uint32_t has_wall;    /**< an RTC set the wall clock: realtime = monotonic + @c wall_offset */
-    int64_t wall_offset;  /**< wall-clock ns minus monotonic ns */
+    uint64_t shift;       /**< x86_64: see @c mult (1 to 64) */
+    struct vdso_clock clock[VDSO_CLOCKS]; /**< by clock id */
 };
 
 struct uspace;
