@@ -20,7 +20,9 @@ static int user_range(const void *p, size_t n)
  * access would, or refuse it as that access would be (-EFAULT): a
  * PROT_NONE page is mapped for the kernel only, which the copy could read.
  * The process layer lends the fault-in (uaccess_set_prefault()); without
- * it, or a process, the copy's faults alone decide. */
+ * it, or a process, the copy's faults alone decide. A retry after the
+ * copy faulted says so (UFAULT_AGAIN): the hook may have answered from
+ * what it remembered, and must look at the tables this time. */
 static int (*prefault_fn)(uintptr_t va, size_t len, unsigned access);
 
 void uaccess_set_prefault(int (*prefault)(uintptr_t va, size_t len, unsigned access))
@@ -42,7 +44,7 @@ int copy_from_user(void *dst, const void *src, size_t n)
      * prefault and the copy (a fork making it copy-on-write, an munmap):
      * the copy then faults and is tried again, a few times. */
     for (int tries = 0; tries < 4; tries++) {
-        if (prefault((uintptr_t)src, n, 0))
+        if (prefault((uintptr_t)src, n, tries ? UFAULT_AGAIN : 0))
             return -EFAULT;
         if (!n || !hal_copy_user(dst, src, n))
             return 0;
@@ -55,7 +57,7 @@ int copy_to_user(void *dst, const void *src, size_t n)
     if (!user_range(dst, n))
         return -EFAULT;
     for (int tries = 0; tries < 4; tries++) {
-        if (prefault((uintptr_t)dst, n, UFAULT_WRITE))
+        if (prefault((uintptr_t)dst, n, UFAULT_WRITE | (tries ? UFAULT_AGAIN : 0)))
             return -EFAULT;
         if (!n || !hal_copy_user(dst, src, n))
             return 0;

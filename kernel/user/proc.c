@@ -333,13 +333,46 @@ static const struct task_ops task_answers = {
 };
 
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in
- * through this: the current process's address space, as its own access. */
+ * through this: the current process's address space, as its own access.
+ *
+ * A system call's copies mostly reach the same page as the last one (a
+ * struct on the program's stack), and looking at the tables costs more
+ * than the call's own work: each thread remembers the last one-page range
+ * found accessible, in which space, and that space's tlb_gen, which every
+ * change that drops or narrows a translation bumps (vm_unmap(),
+ * vm_protect(), vm_take()). While it has not moved, the page still allows
+ * the access; a copy that faults anyway (a frame taken by a truncate, say)
+ * comes back with UFAULT_AGAIN and the tables decide. The count is read
+ * before the look, so a change during it is seen next time. */
+__attribute__((noinline)) static int prefault_look(struct uthread *u, struct uspace *us, uintptr_t va, size_t len,
+                                                   unsigned access, uint64_t gen)
+{
+    uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
+    u->ok_space = 0;
+    int r = uspace_prefault(us, va, len, access & ~UFAULT_AGAIN);
+    if (!r && len <= PAGE_SIZE - (va - page) && us->as.id) {
+        u->ok_page = page;
+        u->ok_access = access & UFAULT_WRITE;
+        u->ok_gen = gen;
+        u->ok_space = us->as.id;
+    }
+    return r;
+}
+
 static int prefault_current(uintptr_t va, size_t len, unsigned access)
 {
-    struct proc *p = proc_current();
+    struct thread *t = thread_current();
+    struct proc *p = t ? t->proc : NULL;
     if (!p || !p->us)
         return 0;
-    return uspace_prefault(p->us, va, len, access);
+    struct uthread *u = t->uthread;
+    struct vm_aspace *as = &p->us->as;
+    uint64_t gen = __atomic_load_n(&as->tlb_gen, __ATOMIC_ACQUIRE);
+    uintptr_t page = va & ~(uintptr_t)(PAGE_SIZE - 1);
+    if (page == u->ok_page && len <= PAGE_SIZE - (va - page) && u->ok_space == as->id && as->id &&
+        u->ok_gen == gen && !(access & UFAULT_AGAIN) && !(access & UFAULT_WRITE & ~u->ok_access))
+        return 0;
+    return prefault_look(u, p->us, va, len, access, gen);
 }
 
 void proc_lend_hooks(void)

@@ -71,6 +71,43 @@ static void check_clock(gettime_fn gt, long clk, const char *what)
     check(ordered, "  system call <= vDSO <= system call, 200 times");
 }
 
+/* The system call's copy-out as the page's rights change under it: each
+ * answer Linux's, whatever the kernel remembered of the page from the call
+ * before (kernel/user/proc.c, prefault_current()). */
+#define PAGE 4096
+static void child_writes(long m)
+{
+    struct ts *t = (struct ts *)(m + 64);
+    t->sec = -1;
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), 0, "in a forked child: into the page it shares until written");
+    uexit(t->sec >= 0 ? 0 : 1);
+}
+
+static void check_copy_out(void)
+{
+    long m = sys6(NR_mmap, 0, 2 * PAGE, 3 /* PROT_READ | PROT_WRITE */, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+    check(m > 0, "mmap of 2 pages");
+    if (m <= 0)
+        return;
+    struct ts *t = (struct ts *)(m + 64);
+    for (int i = 0; i < 2; i++)
+        uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), 0, "clock_gettime into a writable page");
+    sys3(NR_mprotect, m, PAGE, 1 /* PROT_READ */);
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), -EFAULT, "  the page made read-only: -EFAULT");
+    sys3(NR_mprotect, m, PAGE, 0);
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), -EFAULT, "  made PROT_NONE: -EFAULT");
+    sys3(NR_mprotect, m, PAGE, 3);
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), 0, "  writable again: 0");
+    long before = t->sec;
+    reap(fork_child(child_writes, m), "the child's call wrote its own copy");
+    check(t->sec == before, "  the parent's page unchanged by the child's call");
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), 0, "  the parent's call after the fork: 0");
+    sys3(NR_munmap, m, PAGE, 0);
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, (long)t, 0), -EFAULT, "  unmapped: -EFAULT");
+    uexpect(sys3(NR_clock_gettime, CLOCK_MONOTONIC, m + PAGE + 64, 0), 0, "  the next page, still mapped: 0");
+    sys3(NR_munmap, m + PAGE, PAGE, 0);
+}
+
 static gettime_fn child_gt;
 
 /* In a forked child: the mapping fork copied still answers. */
@@ -229,6 +266,7 @@ int main(int argc, char **argv, char **envp)
         uexpect(gc(0, 0, 0), 0, "getcpu(NULL, NULL)");
     }
 #endif
+    check_copy_out();
     child_gt = gt;
     reap(fork_child(vdso_in_child, 0), "the forked child ended by a signal");
     check_signal();

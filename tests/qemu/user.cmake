@@ -389,15 +389,15 @@ qemu_test(user_vdso --image ${IMG}
 # the same QEMU, the others a little above what the code takes now).
 if(KERNEL_ARCH STREQUAL "aarch64")
   set(vdso_cost 45)
-  set(vdso_syscall_cost 500)
+  set(vdso_syscall_cost 400)
 elseif(KERNEL_ARCH STREQUAL "x86_64")
   # 46 or 52: the TSC's rate, measured at boot, decides which way the
   # conversion goes (vdso/x86_64/vdso_arch.h).
   set(vdso_cost 55)
-  set(vdso_syscall_cost 590)
+  set(vdso_syscall_cost 450)
 else()
   set(vdso_cost 55)
-  set(vdso_syscall_cost 710)
+  set(vdso_syscall_cost 580)
 endif()
 qemu_test(user_vdso_cost --image ${IMG}
   --send "run /bin/uvdso bench ${vdso_cost} ${vdso_syscall_cost}" --send "poweroff 7"

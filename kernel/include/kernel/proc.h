@@ -99,6 +99,10 @@ struct uthread {
     int rt_prio;                     /**< its real-time priority, 1..99 for SCHED_FIFO/SCHED_RR, else 0 */
     int reset_on_fork;               /**< SCHED_RESET_ON_FORK: children start as SCHED_OTHER */
     struct thread *kthread;          /**< the scheduler thread that runs it, once it started (its CPU clock) */
+    uintptr_t ok_page;               /**< a user page a copy found accessible (kernel/user/proc.c, prefault_current()), */
+    unsigned ok_access;              /**< for what (UFAULT_WRITE or 0), */
+    uint64_t ok_space;               /**< in which space (its vm_aspace id, never reused; 0: none), */
+    uint64_t ok_gen;                 /**< and that space's tlb_gen then: any narrowing since bumped it */
 };
 
 #define RLIM_NLIMITS 16 /**< RLIMIT_CPU ... RLIMIT_RTTIME */

@@ -20,6 +20,7 @@
 #define UFAULT_WRITE 1u   /**< the access was a store */
 #define UFAULT_EXEC 2u    /**< an instruction fetch */
 #define UFAULT_PRESENT 4u /**< a valid entry refused it (else: nothing mapped) */
+#define UFAULT_AGAIN 8u   /**< to the prefault hook: the copy faulted after the last prefault of this range, look at the tables again */
 
 /**
  * @brief Map [@p va, @p va + @p len) of the current process for an access
