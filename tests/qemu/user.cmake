@@ -385,22 +385,11 @@ qemu_test(user_vdso --image ${IMG}
 # system call, under -icount shift=0,align=off (a nanosecond of the guest's
 # clock is an instruction: the figures are the code's length, the same on
 # every run and host): at most these many, a call and its loop included
-# (issue 42, docs/performance.md: aarch64's vDSO bound is Linux's figure in
-# the same QEMU, the others a little above what the code takes now).
-if(KERNEL_ARCH STREQUAL "aarch64")
-  set(vdso_cost 45)
-  set(vdso_syscall_cost 400)
-elseif(KERNEL_ARCH STREQUAL "x86_64")
-  # 46 or 52: the TSC's rate, measured at boot, decides which way the
-  # conversion goes (vdso/x86_64/vdso_arch.h).
-  set(vdso_cost 55)
-  set(vdso_syscall_cost 450)
-else()
-  set(vdso_cost 55)
-  set(vdso_syscall_cost 580)
-endif()
+# (ARCH_VDSO_COST and ARCH_SYSCALL_COST, arch/<arch>/CMakeLists.txt; issue
+# 42, docs/performance.md: aarch64's vDSO bound is Linux's figure in the
+# same QEMU, the others a little above what the code takes now).
 qemu_test(user_vdso_cost --image ${IMG}
-  --send "run /bin/uvdso bench ${vdso_cost} ${vdso_syscall_cost}" --send "poweroff 7"
+  --send "run /bin/uvdso bench ${ARCH_VDSO_COST} ${ARCH_SYSCALL_COST}" --send "poweroff 7"
   --expect "^uvdso: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7} -- -icount shift=0,align=off)
 # glibc through the vDSO (tests/qemu/vdso_glibc_test.py): a static glibc
