@@ -28,8 +28,8 @@
  *    before the IRETQ or SYSRET, with interrupts masked in between;
  *  - RBP is zeroed before the C call, so a kernel backtrace ends at the
  *    entry instead of following the user's frame pointer;
- *  - every return goes through x64_user_exit(): user_return() (rescheduling,
- *    a kill), then the frame is made safe to load (x64_user_prepare()).
+ *  - every return calls user_return() (rescheduling, signals, a kill),
+ *    then makes the frame safe to load (x64_user_prepare()).
  *
  * The GS base is the user's in ring 0 only inside these windows: SYSCALL's
  * entry up to its SWAPGS and the returns from their SWAPGS to IRETQ/SYSRET,
@@ -234,7 +234,10 @@ x64_ret_kernel:
 /* To ring 3, RSP at the thread's struct uregs, interrupts masked. */
 x64_ret_user:
     mov     %rsp, %rdi
-    call    x64_user_exit           /* user_return(), checks: 1 = SYSRET will do */
+    call    user_return             /* rescheduling, signals, a kill */
+    cli                             /* in case it came back with interrupts on */
+    mov     %rsp, %rdi
+    call    x64_user_prepare        /* checks: 1 = SYSRET will do */
 x64_user_restore:
     test    %eax, %eax
     restore_regs

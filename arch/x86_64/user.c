@@ -267,38 +267,47 @@ static int canonical(uint64_t a)
     return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
-int x64_user_prepare(struct uregs *r)
+/* Whatever the frame says (a signal frame comes from user memory), ring 3
+ * gets the user selectors and user flags, with interrupts on. */
+static inline void user_selectors_flags(struct uregs *r)
 {
-    for (;;) {
-        /* Whatever the frame says (a signal frame, later, comes from user
-         * memory), ring 3 gets the user selectors and user flags, with
-         * interrupts on. */
-        r->cs = X64_USER_CS;
-        r->ss = X64_USER_DS;
-        r->rflags = (r->rflags & X64_USER_RFLAGS) | X64_RFLAGS_IF | X64_RFLAGS_FIXED;
-        if (canonical(r->rip))
-            break;
-        /* Not canonical (execve's entry, a handler's address): the
-         * process gets SIGSEGV here rather than the kernel a #GP. */
+    r->cs = X64_USER_CS;
+    r->ss = X64_USER_DS;
+    r->rflags = (r->rflags & X64_USER_RFLAGS) | X64_RFLAGS_IF | X64_RFLAGS_FIXED;
+}
+
+/* SYSRET restores RIP from RCX and RFLAGS from R11 (clearing RF) and
+ * nothing else of the frame, and with TF set it traps after the first user
+ * instruction instead of before (SDM vol. 2B, SYSRET): take it only when
+ * that is exactly the frame. The RIP bound keeps RCX canonical (a SYSRET to
+ * a non-canonical RCX raises #GP in ring 0 on Intel CPUs, on the user's
+ * stack). */
+static inline int sysret_will_do(const struct uregs *r)
+{
+    return r->rcx == r->rip && r->r11 == r->rflags && r->rip < X64_USER_TOP &&
+           !(r->rflags & (X64_RFLAGS_TF | X64_RFLAGS_RF));
+}
+
+/* A RIP that is not canonical (execve's entry, a handler's address): the
+ * process gets SIGSEGV here rather than the kernel a #GP, until the frame
+ * it returns to has one. Out of line: the usual return calls nothing. */
+__attribute__((noinline)) static int prepare_noncanonical(struct uregs *r)
+{
+    do {
         hal_irq_enable();
         user_fault(r, SIGSEGV, SI_KERNEL, 0);
         hal_irq_disable();
         user_return(r);
         hal_irq_disable();
-    }
-    /* SYSRET restores RIP from RCX and RFLAGS from R11 (clearing RF) and
-     * nothing else of the frame, and with TF set it traps after the first
-     * user instruction instead of before (SDM vol. 2B, SYSRET): take it
-     * only when that is exactly the frame. The RIP bound keeps RCX
-     * canonical (a SYSRET to a non-canonical RCX raises #GP in ring 0 on
-     * Intel CPUs, on the user's stack). */
-    return r->rcx == r->rip && r->r11 == r->rflags && r->rip < X64_USER_TOP &&
-           !(r->rflags & (X64_RFLAGS_TF | X64_RFLAGS_RF));
+        user_selectors_flags(r);
+    } while (!canonical(r->rip));
+    return sysret_will_do(r);
 }
 
-int x64_user_exit(struct uregs *r)
+int x64_user_prepare(struct uregs *r)
 {
-    user_return(r);
-    hal_irq_disable(); /* in case it came back with interrupts on */
-    return x64_user_prepare(r);
+    user_selectors_flags(r);
+    if (__builtin_expect(!canonical(r->rip), 0))
+        return prepare_noncanonical(r);
+    return sysret_will_do(r);
 }

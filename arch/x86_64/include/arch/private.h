@@ -89,12 +89,6 @@ int x64_fpe_code(unsigned vector);
 int x64_gs_is_kernel(void);
 
 /**
- * @brief Last step of every return to ring 3 but the first (isr.S, interrupts
- *        masked): user_return(), then x64_user_prepare().
- */
-int x64_user_exit(struct uregs *r);
-
-/**
  * @brief Make @p r safe to load in ring 3 (user.c): user selectors, user
  *        RFLAGS bits only, a canonical RIP (a process whose RIP is not gets
  *        SIGSEGV). Interrupts masked.
