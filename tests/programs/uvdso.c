@@ -13,12 +13,8 @@
  *   uvdso            the checks
  *   uvdso loop N     N clock_gettime calls through the vDSO and none else
  *                    (the QEMU test counts the system calls made)
- *   uvdso bench [V S]  "bench:" lines: ns a call through the vDSO and as a
- *                    system call; with V and S, fails when a call takes more
- *                    than V ns through the vDSO or S as a system call (the
- *                    QEMU test runs it under -icount shift=0,align=off, where
- *                    a nanosecond is an instruction: a bound on the code's
- *                    length, the same on every run)
+ *   uvdso bench      "bench:" lines: ns a call through the vDSO and as a
+ *                    system call
  */
 #include "uchild.h"
 #include "uvdso.h"
@@ -177,7 +173,7 @@ int main(int argc, char **argv, char **envp)
         uputs("uvdso: "), uputn(n), uputs(" calls, "), uputn(bad), uputs(" backwards\n");
         return bad != 0;
     }
-    if ((argc == 2 || argc == 4) && ustreq(argv[1], "bench")) {
+    if (argc == 2 && ustreq(argv[1], "bench")) {
         struct ts t;
         long n = 20000, t0 = unow_ns();
         for (long i = 0; i < n; i++)
@@ -188,12 +184,7 @@ int main(int argc, char **argv, char **envp)
         long t2 = unow_ns();
         ureport("vdso_clock_gettime_ns", (t1 - t0) / n, "ns");
         ureport("syscall_clock_gettime_ns", (t2 - t1) / n, "ns");
-        if (argc == 4) {
-            check((t1 - t0) / n <= uatol(argv[2]), "clock_gettime through the vDSO within its bound");
-            check((t2 - t1) / n <= uatol(argv[3]), "clock_gettime as a system call within its bound");
-            uputs("uvdso: "), uputn(*ufails()), uputs(" failed\n");
-        }
-        return *ufails() != 0;
+        return 0;
     }
 
     check_clock(gt, CLOCK_MONOTONIC, "CLOCK_MONOTONIC");

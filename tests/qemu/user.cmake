@@ -67,7 +67,7 @@ set_tests_properties(${KERNEL_ARCH}.user_fuzz PROPERTIES TIMEOUT 300)
 # exec'ing ubench itself (in every initrd, busybox or not).
 qemu_test(user_bench_quick --image ${IMG}
   --send "run ubench quick /bin/ubench" --send "poweroff 7"
-  --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\nbench: user_mmap_8k_ns [0-9]+ ns\\nbench: user_munmap_8k_ns [0-9]+ ns\\nbench: user_clock_gettime_ns [0-9]+ ns\\n\\[exit 0\\]$"
+  --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\nbench: user_mmap_8k_ns [0-9]+ ns\\nbench: user_munmap_8k_ns [0-9]+ ns\\nbench: user_clock_gettime_ns [0-9]+ ns\\nbench: user_clock_syscall_ns [0-9]+ ns\\n\\[exit 0\\]$"
   --reject "PANIC|ubench: " --status ${EXIT7})
 # Debian's busybox-static, unmodified (cmake/busybox.cmake), run by the
 # shell's `run`: applets that need no files yet. (No ';' in an argument
@@ -381,20 +381,6 @@ qemu_test(user_vdso --image ${IMG}
   --expect "^uvdso: 500 calls, 0 backwards\\n\\[exit 0\\]$" --expect "^ +[0-9]+ +exit_group +1$"
   --expect "^uvdso: 0 failed\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL|^ +[0-9]+ +clock_gettime " --status ${EXIT7})
-# What clock_gettime(CLOCK_MONOTONIC) costs, through the vDSO and as a
-# system call, under -icount shift=0,align=off (a nanosecond of the guest's
-# clock is an instruction: the figures are the code's length, the same on
-# every run and host): at most these many, a call and its loop included
-# (ARCH_VDSO_COST and ARCH_SYSCALL_COST, arch/<arch>/CMakeLists.txt; issue
-# 42, docs/performance.md: aarch64's vDSO bound is Linux's figure in the
-# same QEMU, the others a little above what the code takes now). Not in
-# the -debug presets: their -Og kernel is a longer system call.
-if(NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
-  qemu_test(user_vdso_cost --image ${IMG}
-    --send "run /bin/uvdso bench ${ARCH_VDSO_COST} ${ARCH_SYSCALL_COST}" --send "poweroff 7"
-    --expect "^uvdso: 0 failed\\n\\[exit 0\\]$"
-    --reject "PANIC|FAIL" --status ${EXIT7} -- -icount shift=0,align=off)
-endif()
 # glibc through the vDSO (tests/qemu/vdso_glibc_test.py): a static glibc
 # program's clock_gettime, gettimeofday and time make no system call, and
 # its handler (no sa_restorer on arm64 and riscv64) returns through it.
