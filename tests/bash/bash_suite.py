@@ -31,7 +31,8 @@ wrap,list.txt} and the runner of the Open POSIX suite (tests/posix/runner.c,
 with -a: every test's whole output after its result, and -S: each test in
 a session of its own, without a controlling terminal, as on Linux's side);
 one boot under
-scripts/qemu, the disk mounted read-only on /mnt, BIN=/mnt/bash/bin,
+scripts/qemu (driven as the Open POSIX suite's is: tests/qemu/runner_boot.py),
+the disk mounted read-only on /mnt, BIN=/mnt/bash/bin,
 TOOLS=/bin (the initrd's busybox of the arch); each test is a small
 /bin/sh script in wrap/ that copies the tests directory to /tmp and starts
 the run-* script. A test's limit in the kernel is 60 s plus 10 times what
@@ -52,9 +53,8 @@ import argparse, glob, os, platform, re, shutil, signal, subprocess, sys, tempfi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "posix"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
-from posix_suite import Boot  # noqa: E402
+import runner_boot  # noqa: E402
 from ext2_disks import make_disk  # noqa: E402
 
 SKIP = 77
@@ -255,79 +255,11 @@ def enosys(b, seen):
 def kernel_run(a, names, limits, disk, say, seen):
     """{name: (raw result, output lines)} of @names in the kernel; the
     numbers of the unimplemented calls they made into @seen."""
-    results = {}
-    index = {n: i for i, n in enumerate(names)}
-    nxt, boots = 0, 0
-    while nxt < len(names):
-        boots += 1
-        if boots > 10:
-            for n in names[nxt:]:
-                results[n] = ("hung (not run: too many boots)", [])
-            break
-        b = Boot(a.arch, a.image, a.env, disk)
-        current, out = None, []
-        try:
-            if not b.wait_prompt(a.boot_timeout):
-                raise RuntimeError("no shell prompt")
-            for cmd in ("mkdir /mnt", "mount -r /dev/vda /mnt"):
-                b.type(cmd)
-                if not b.wait_prompt(60):
-                    raise RuntimeError(f"no prompt after {cmd}")
-            b.type(f"run {K_BASE}/bin/runner -a -S -s {nxt} -d /tmp/runner {K_BASE}/list.txt")
-            last, done = time.monotonic(), None
-            while True:
-                limit = (limits[names[current]] if current is not None else 60) + 60
-                got, prompt = b.lines(5)
-                if got:
-                    last = time.monotonic()
-                for l in got:
-                    m = re.match(r"START (\d+) \S+/wrap/(\S+)$", l)
-                    if m:
-                        if done:
-                            results[done[0]] = (done[1], out)
-                            say(done[0], done[1])
-                        current, out, done = index[m.group(2)], [], None
-                        continue
-                    m = re.match(r"RESULT \S+/wrap/(\S+) (.*)$", l)
-                    if m:
-                        done = (m.group(1), m.group(2))
-                        nxt = index[m.group(1)] + 1
-                        current = None
-                        continue
-                    if l.startswith("| "):
-                        out.append(l[2:])
-                    elif l == "|":
-                        out.append("")
-                    if "PANIC" in l:
-                        raise RuntimeError("panic")
-                if any(l.startswith("DONE ") for l in got) or (prompt and nxt >= len(names) and done):
-                    if done:
-                        results[done[0]] = (done[1], out)
-                        say(done[0], done[1])
-                    b.wait_prompt(30)
-                    enosys(b, seen)
-                    return results
-                if b.ended:
-                    raise RuntimeError("QEMU ended")
-                if prompt and current is None and not got and not done:
-                    raise RuntimeError("the runner ended early")
-                if time.monotonic() - last > limit:
-                    raise RuntimeError(f"nothing for {limit}s")
-        except RuntimeError as e:
-            if done:
-                results[done[0]] = (done[1], out)
-                say(done[0], done[1])
-            if current is not None:
-                n = names[current]
-                results[n] = ("hung (" + str(e) + ")", b.log[-30:])
-                say(n, results[n][0])
-                nxt = current + 1
-            elif not results and boots > 2:
-                raise SystemExit("bash_suite: the kernel does not run the runner: " + str(e) + "\n"
-                                 + "\n".join(b.log[-40:]))
-        finally:
-            b.close()
-    return results
+    results, outputs = runner_boot.kernel_run(
+        a, names, limits, disk, say, "bash_suite", f"{K_BASE}/bin/runner", "-a -S", f"{K_BASE}/list.txt",
+        "/tmp/runner", f"{K_BASE}/wrap/", max_boots=10, idle=60, give_up=2, whole=True,
+        at_end=lambda b: enosys(b, seen))
+    return {n: (r, outputs.get(n, [])) for n, r in results.items()}
 
 
 # ---------------------------------------------------------------- main

@@ -26,7 +26,8 @@ in the kernel is 10 s plus 4 times what it took on Linux (120 s at most;
 20 s for a test Linux gave up on), since TCG is slower than the host. The
 runner kills a test past its limit (HUNG); if the kernel says nothing for the
 limit plus 60 s, or panics, or QEMU ends, the test is HUNG, QEMU is killed and
-a new boot carries on after it (runner -s).
+a new boot carries on after it (runner -s): tests/qemu/runner_boot.py, which
+bash's suite (tests/bash/) shares.
 
 Without --tests or --test: every test (the full suite, scripts/posix-suite)
 but those that set the realtime clock (clock_settime, settimeofday, stime):
@@ -42,21 +43,20 @@ tests whose result is known to differ from Linux's in the kernel. Exit status:
 must differ (a known difference that is gone must leave the file); 1 if not;
 77 (skipped) without the suite's source or, for a foreign arch, qemu-user.
 """
-import argparse, os, re, select, shutil, signal, subprocess, sys, tempfile, time
+import argparse, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 import build as posix_build  # noqa: E402
-import qemu_test  # noqa: E402
-from ext2_disks import drives, make_disk  # noqa: E402
+import runner_boot  # noqa: E402
+from ext2_disks import make_disk  # noqa: E402
 
 SKIP = 77
 CLASSES = ["PASS", "FAILED", "UNRESOLVED", "UNSUPPORTED", "UNTESTED", "HUNG", "INTERRUPTED", "BUILD-FAILED"]
 EXIT_CLASS = {0: "PASS", 1: "FAILED", 2: "UNRESOLVED", 4: "UNSUPPORTED", 5: "UNTESTED"}
 ENV = {"PATH": "/bin", "HOME": "/", "TERM": "vt100"}
-PROMPT = re.compile(r"(?m)^[A-Za-z0-9_-]*> $")
 HOST = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
@@ -151,66 +151,6 @@ def linux_run(prefix, exe, timeout, work):
 
 # ---------------------------------------------------------------- the kernel
 
-class Boot:
-    """One boot of the kernel with the tests' disk, the runner driven line by line."""
-
-    def __init__(self, arch, image, env_kv, disk):
-        env = dict(os.environ)
-        env.setdefault("MEM", "512M")
-        for kv in env_kv:
-            k, _, v = kv.partition("=")
-            env[k] = v
-        cmd = [os.path.join(ROOT, "scripts", "qemu"), arch, image] + drives([disk])
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.buf = b""
-        self.ended = False
-        self.log = []  # every line, for the report of a trouble
-
-    def lines(self, timeout):
-        """The complete lines that arrive within @timeout seconds (at least
-        one if any comes), and whether a prompt is pending at the end."""
-        got = []
-        deadline = time.monotonic() + timeout
-        while not got and not self.ended:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            r, _, _ = select.select([self.p.stdout], [], [], left)
-            if not r:
-                break
-            chunk = os.read(self.p.stdout.fileno(), 65536)
-            if not chunk:
-                self.ended = True
-                break
-            self.buf += chunk
-            while b"\n" in self.buf:
-                line, self.buf = self.buf.split(b"\n", 1)
-                got.append(qemu_test.plain(line))
-        self.log += got
-        self.log = self.log[-200:]
-        return got, bool(PROMPT.search(qemu_test.plain(self.buf)))
-
-    def wait_prompt(self, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self.ended:
-            got, prompt = self.lines(min(1, deadline - time.monotonic()))
-            if any("PANIC" in l for l in got):
-                return False
-            if prompt:
-                return True
-        return False
-
-    def type(self, text):
-        self.p.stdin.write(text.encode() + b"\r")
-        self.p.stdin.flush()
-
-    def close(self):
-        if self.p.poll() is None:
-            os.killpg(self.p.pid, signal.SIGKILL)
-        self.p.wait()
-
-
 def make_image(arch, out, names, limits, tmp):
     tree = os.path.join(tmp, "tree")
     shutil.rmtree(tree, ignore_errors=True)
@@ -238,75 +178,11 @@ def same_fs(a, b):
 
 
 def kernel_run(a, names, limits, disk, say):
-    """{name: raw result} of @names in the kernel (see the module's docstring)."""
-    results, outputs = {}, {}
-    index = {n: i for i, n in enumerate(names)}
-    nxt, boots = 0, 0
-    while nxt < len(names):
-        boots += 1
-        if boots > 40:
-            for n in names[nxt:]:
-                results[n] = "hung (not run: too many boots)"
-            break
-        b = Boot(a.arch, a.image, a.env, disk)
-        try:
-            if not b.wait_prompt(a.boot_timeout):
-                raise RuntimeError("no shell prompt")
-            for cmd in ("mkdir /mnt", "mount -r /dev/vda /mnt"):
-                b.type(cmd)
-                if not b.wait_prompt(60):
-                    raise RuntimeError(f"no prompt after {cmd}")
-                if any(l.startswith("mount:") for l in b.log[-3:]):
-                    raise SystemExit("posix_suite: the kernel does not mount the tests' disk:\n"
-                                     + "\n".join(b.log[-10:]))
-            b.type(f"run /mnt/posix/runner -v -s {nxt} -d /tmp/posix /mnt/posix/list.txt")
-            current, last = None, time.monotonic()
-            while True:
-                limit = (limits[names[current]] if current is not None else 30) + 60
-                got, prompt = b.lines(5)
-                if got:
-                    last = time.monotonic()
-                for l in got:
-                    m = re.match(r"START (\d+) /mnt/posix/bin/(\S+)$", l)
-                    if m:
-                        current = index[m.group(2)]
-                        continue
-                    m = re.match(r"RESULT /mnt/posix/bin/(\S+) (.*)$", l)
-                    if m:
-                        results[m.group(1)] = m.group(2)
-                        say(m.group(1), m.group(2))
-                        nxt = index[m.group(1)] + 1
-                        current = None
-                        continue
-                    if l.startswith("| ") and nxt > 0:
-                        outputs.setdefault(names[nxt - 1], []).append(l[2:])
-                    if l.startswith("run: ") and current is None:
-                        raise SystemExit("posix_suite: the kernel does not run the runner:\n"
-                                         + "\n".join(b.log[-10:]))
-                    if "PANIC" in l:
-                        raise RuntimeError("panic")
-                if any(l.startswith("DONE ") for l in got) or (prompt and nxt >= len(names)):
-                    return results, outputs
-                if b.ended:
-                    raise RuntimeError("QEMU ended")
-                if prompt and current is None and not got:
-                    raise RuntimeError("the runner ended early")
-                if time.monotonic() - last > limit:
-                    raise RuntimeError(f"nothing for {limit}s")
-        except RuntimeError as e:
-            why = str(e)
-            if current is not None:
-                n = names[current]
-                results[n] = "hung (" + why + ")" if why != "panic" else "panic"
-                say(n, results[n])
-                outputs[n] = b.log[-30:]
-                nxt = current + 1
-            elif nxt < len(names) and boots > 3 and not results:
-                raise SystemExit("posix_suite: the kernel does not run the runner: " + why + "\n"
-                                 + "\n".join(b.log[-40:]))
-        finally:
-            b.close()
-    return results, outputs
+    """({name: raw result}, {name: output lines}) of @names in the kernel (see
+    the module's docstring)."""
+    return runner_boot.kernel_run(a, names, limits, disk, say, "posix_suite", "/mnt/posix/runner", "-v",
+                                  "/mnt/posix/list.txt", "/tmp/posix", "/mnt/posix/bin/",
+                                  max_boots=40, idle=30, give_up=3, whole=False)
 
 
 # ---------------------------------------------------------------- main
