@@ -2,12 +2,15 @@
 """bash's own test suite (tests/run-all of Debian's bash source), run in the
 kernel and on Linux with the same Debian bash-static.
 
-    bash_suite.py --arch A --image IMG [--tests FILE | --test NAME...]
+    bash_suite.py --arch A --image IMG [--bash BASH] [--tests FILE | --test NAME...]
                   [--known FILE] [--out DIR] [--timeout S] [--env K=V]... [-q]
 
 The suite: .deps/bash-src/bash-*/tests/ (scripts/deps check fetches it with
 apt-get source bash, and Debian's bash-static for amd64 and arm64 into
-.deps/bash-<arch>/). A test is one of run-all's run-* scripts (all but
+.deps/bash-<arch>/). riscv64, which Debian 12 has no archive for: that
+source built static as Debian builds bash-static (tests/bash/build-bash-static,
+the riscv64 build's target bash_static: build/riscv64/bash-static/bash);
+--bash names another. A test is one of run-all's run-* scripts (all but
 run-all and run-minimal, as run-all leaves them out), started alone as
 `sh run-NAME` from a fresh copy of the tests directory, with run-all's
 environment: THIS_SH the bash under test, PATH=.:BIN:TOOLS (BIN holds bash
@@ -22,8 +25,8 @@ the scripts' own "warning: ..." notes, FAILs otherwise, or is HUNG past its
 time limit.
 
 Linux: x86_64 natively, with Debian's busybox-static for amd64 as TOOLS;
-aarch64 runs the arm64 bash-static under qemu-aarch64-static (a wrapper program
-in BIN, `qemu-aarch64-static -0 ARGV0 bash-static ARGS`, since there is no
+aarch64 and riscv64 run their bash-static under qemu-<arch>-static (a wrapper
+program in BIN, `qemu-<arch>-static -0 ARGV0 bash-static ARGS`, since there is no
 binfmt_misc to start a foreign program an exec names), with the amd64 helpers
 and busybox natively: what is under test is bash; its tools are the same
 source on either machine. The kernel: an ext2 disk holds /bash/{bin,tests,
@@ -59,7 +62,7 @@ from ext2_disks import make_disk  # noqa: E402
 
 SKIP = 77
 DEB = {"x86_64": "amd64", "aarch64": "arm64"}
-CC = {"x86_64": "gcc", "aarch64": "aarch64-linux-gnu-gcc"}
+CC = {"x86_64": "gcc", "aarch64": "aarch64-linux-gnu-gcc", "riscv64": "riscv64-linux-gnu-gcc"}
 HELPERS = ["recho", "zecho", "printenv", "xcase"]
 K_BASE = "/mnt/bash"     # the disk's /bash in the kernel
 K_WORK = "/tmp/bt"       # each test's copy and TMPDIR in the kernel
@@ -78,7 +81,7 @@ exit $rc
 """
 
 
-# Linux's aarch64 bash: the arm64 bash-static under qemu-user, its argv[0]
+# Linux's bash of a foreign arch: its bash-static under qemu-user, its argv[0]
 # the name it was run by, as the kernel's is.
 QBASH = r"""#include <stdlib.h>
 #include <unistd.h>
@@ -138,7 +141,7 @@ def normal(text, pairs):
 
 # ---------------------------------------------------------------- Linux
 
-def linux_tree(arch, src, out, tmp):
+def linux_tree(arch, src, out, tmp, bash):
     """BIN and TOOLS for Linux (see the docstring)."""
     base = os.path.join(tmp, "base")
     os.makedirs(os.path.join(base, "bin"))
@@ -148,7 +151,6 @@ def linux_tree(arch, src, out, tmp):
     for h in HELPERS:
         shutil.copy(os.path.join(out, "helpers" if arch == "x86_64" else "host-helpers", h),
                     os.path.join(base, "bin", h))
-    bash = os.path.join(ROOT, ".deps", f"bash-{DEB[arch]}", "bin", "bash-static")
     if arch == "x86_64":
         shutil.copy(bash, os.path.join(base, "bin", "bash"))
     else:
@@ -214,15 +216,14 @@ def linux_run(name, base, tools, work, timeout):
 
 # ---------------------------------------------------------------- the kernel
 
-def make_image(arch, src, out, names, limits, tmp):
+def make_image(arch, src, out, names, limits, tmp, bash):
     tree = os.path.join(tmp, "tree")
     b = os.path.join(tree, "bash")
     os.makedirs(os.path.join(b, "bin"))
     os.makedirs(os.path.join(b, "wrap"))
     os.makedirs(os.path.join(tree, "tmp"))
     shutil.copytree(os.path.join(src, "tests"), os.path.join(b, "tests"), symlinks=True)
-    shutil.copy(os.path.join(ROOT, ".deps", f"bash-{DEB[arch]}", "bin", "bash-static"),
-                os.path.join(b, "bin", "bash"))
+    shutil.copy(bash, os.path.join(b, "bin", "bash"))
     for h in HELPERS + ["runner"]:
         shutil.copy(os.path.join(out, "helpers", h), os.path.join(b, "bin", h))
     with open(os.path.join(b, "list.txt"), "w") as f:
@@ -283,6 +284,8 @@ def main():
     ap.add_argument("--image", required=True, help="the kernel image scripts/qemu boots")
     ap.add_argument("--tests", help="a file naming the tests (run-NAME), one a line (default: all)")
     ap.add_argument("--test", action="append", default=[], help="run this test (repeatable)")
+    ap.add_argument("--bash", help="the bash under test (default: .deps/bash-<Debian arch>/bin/bash-static, "
+                    "for riscv64 build/riscv64/bash-static/bash)")
     ap.add_argument("--known", help="the known differences (see the docstring)")
     ap.add_argument("--out", help="default: build/bash-suite/ARCH")
     ap.add_argument("--timeout", type=float, help="seconds per test on Linux (default 120, 300 under qemu-user)")
@@ -290,17 +293,21 @@ def main():
     ap.add_argument("--env", action="append", default=[], help="K=V for scripts/qemu (MEM=..., SMP=...)")
     ap.add_argument("-q", action="store_true", help="no line per test")
     a = ap.parse_args()
-    if a.arch not in DEB:
-        print(f"skipped: Debian has no bash-static for {a.arch} (Debian 12 has no riscv64 archive)")
-        return SKIP
     src = find_src()
     if not src:
         print("skipped: no bash source in .deps/bash-src/ (scripts/deps check fetches it)")
         return SKIP
-    for p in (f"bash-{DEB[a.arch]}/bin/bash-static", "busybox-amd64/bin/busybox"):
-        if not os.path.exists(os.path.join(ROOT, ".deps", p)):
-            print(f"skipped: no .deps/{p} (scripts/deps check fetches it)")
-            return SKIP
+    if not a.bash:
+        a.bash = (os.path.join(ROOT, ".deps", f"bash-{DEB[a.arch]}", "bin", "bash-static") if a.arch in DEB
+                  else os.path.join(ROOT, "build", a.arch, "bash-static", "bash"))
+    a.bash = os.path.abspath(a.bash)
+    if not os.path.exists(a.bash):
+        print(f"skipped: no {a.bash} (scripts/deps check fetches Debian's; riscv64's: "
+              f"ninja -C build/riscv64 bash_static)")
+        return SKIP
+    if not os.path.exists(os.path.join(ROOT, ".deps", "busybox-amd64", "bin", "busybox")):
+        print("skipped: no .deps/busybox-amd64/bin/busybox (scripts/deps check fetches it)")
+        return SKIP
     if a.timeout is None:
         a.timeout = 120 if a.arch == "x86_64" else 300
     out = os.path.abspath(a.out or os.path.join(ROOT, "build", "bash-suite", a.arch))
@@ -312,7 +319,7 @@ def main():
         build_helpers("x86_64", src, os.path.join(out, "host-helpers"))
     known = read_known(a.known, a.arch)
     with tempfile.TemporaryDirectory(prefix="bash-suite.") as tmp:
-        lt = linux_tree(a.arch, src, out, tmp)
+        lt = linux_tree(a.arch, src, out, tmp, a.bash)
         if lt is None:
             print(f"skipped: Linux's side needs an x86_64 host and qemu-{a.arch}-static")
             return SKIP
@@ -326,7 +333,7 @@ def main():
         print(f"bash_suite {a.arch}: {len(names)} tests; Linux ran them in {time.monotonic() - t0:.0f}s",
               flush=True)
         limits = {n: min(600, round(60 + 10 * secs[n])) for n in names}
-        disk = make_image(a.arch, src, out, names, limits, tmp)
+        disk = make_image(a.arch, src, out, names, limits, tmp, a.bash)
         t0 = time.monotonic()
         step = [0]
 
