@@ -2,9 +2,10 @@
 # scripts of Debian's bash 5.2.15 source, each a few seconds under TCG),
 # run with Debian's bash-static in the kernel from an ext2 disk and on Linux
 # (natively, or the foreign bash under qemu-<arch>-static): each test's class
-# (PASS, FAIL, HUNG) must be Linux's. x86_64 and aarch64 run Debian's own
-# bash-static, as scripts/deps check unpacks it; riscv64, which Debian 12 has
-# no archive for, the same source built here as Debian builds bash-static
+# (PASS, FAIL, HUNG) must be Linux's. Where Debian 12 has an archive for the
+# arch (ARCH_DEBIAN_ROOT: x86_64, aarch64) Debian's own bash-static, as
+# scripts/deps check unpacks it; elsewhere (riscv64) the same source built
+# here as Debian builds bash-static, with the arch's cross gcc and glibc
 # (tests/bash/build-bash-static: target bash_static, made by the test's
 # fixture, so only a run of the bash tests builds it, once). Skipped, and
 # says why, without .deps/bash-src/. The whole suite is scripts/bash-suite.
@@ -15,14 +16,14 @@ if(bash_srcs)
   get_filename_component(bash_src ${bash_src} DIRECTORY)
 endif()
 set(bash_fixture "")
-if(KERNEL_ARCH STREQUAL "riscv64")
+if(NOT ARCH_DEBIAN_ROOT)
   set(bash_static ${CMAKE_BINARY_DIR}/bash-static/bash)
   if(bash_src)
     add_custom_command(OUTPUT ${bash_static}
-      COMMAND ${PROJECT_SOURCE_DIR}/tests/bash/build-bash-static riscv64-linux-gnu ${bash_src}
+      COMMAND ${PROJECT_SOURCE_DIR}/tests/bash/build-bash-static ${KERNEL_ARCH}-linux-gnu ${bash_src}
         ${CMAKE_BINARY_DIR}/bash-static/build ${bash_static}
       DEPENDS ${PROJECT_SOURCE_DIR}/tests/bash/build-bash-static
-      COMMENT "bash-static for riscv64 from Debian's source (configure and make)" VERBATIM)
+      COMMENT "bash-static for ${KERNEL_ARCH} from Debian's source (configure and make)" VERBATIM)
     add_custom_target(bash_static DEPENDS ${bash_static})
     add_test(NAME ${KERNEL_ARCH}.bash_static COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR}
       --target bash_static)
