@@ -559,6 +559,25 @@ int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t lim
     return err ? err : (int)got;
 }
 
+unsigned pcache_get_cached(struct pcache *pc, uint64_t index, unsigned n, uint64_t limit, uint64_t pa[])
+{
+    for (unsigned i = 0; i < n; i++)
+        pa[i] = 0;
+    /* Never waits: the lock is held across the owner's reads, and the
+     * caller (a page fault mapping neighbours) holds locks of its own. A
+     * page being read in the background is not in the tree yet: a miss. */
+    if (!mutex_trylock(&pc->lock))
+        return 0;
+    unsigned got = 0;
+    for (unsigned i = 0; i < n && index + i < limit; i++) {
+        uintptr_t *s = slot_of(pc, index + i, 0);
+        if (s && *s)
+            pa[i] = hold(s), got++;
+    }
+    mutex_unlock(&pc->lock);
+    return got;
+}
+
 int pcache_get_write(struct pcache *pc, uint64_t index, int fill_it, uint64_t *pa)
 {
     mutex_lock(&pc->lock);

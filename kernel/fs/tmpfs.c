@@ -241,6 +241,25 @@ static int file_page(struct file *f, uint64_t index, uint64_t *pa)
     return 0;
 }
 
+/* file_ops.page_cached: the frames the file has (an initrd's bytes it
+ * still borrows are not one until a fault asks for their page: a copy). */
+static unsigned file_page_cached(struct file *f, uint64_t index, unsigned n, uint64_t pa[])
+{
+    struct inode *ino = f->inode;
+    struct tfile *tf = ino->priv;
+    uint64_t pages = (__atomic_load_n(&ino->size, __ATOMIC_ACQUIRE) + PAGE_SIZE - 1) / PAGE_SIZE;
+    unsigned got = 0;
+    irqflags_t fl = spin_lock_irqsave(&tf->lock);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t k = index + i;
+        pa[i] = k < pages && k < tf->cap ? tf->pages[k] : 0;
+        if (pa[i])
+            file_page_get(pa[i]), got++;
+    }
+    spin_unlock_irqrestore(&tf->lock, fl);
+    return got;
+}
+
 /* file_ops.mkwrite: a shared mapping writes page @p index, or touches it
  * while it is a hole: the page gets a frame of the file's own, which the
  * mapping then shares with read() and write() and every other mapper.
@@ -615,6 +634,7 @@ static const struct file_ops tmpfs_file_ops = {
     .read = file_read,
     .write = file_write,
     .page = file_page,
+    .page_cached = file_page_cached,
     .mkwrite = file_mkwrite,
     .seekable = 1,
 };

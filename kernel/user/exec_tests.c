@@ -78,7 +78,8 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
         uint64_t foff = p->p_offset & ~(uint64_t)(PAGE_SIZE - 1); /* the file offset of s->start */
         for (uintptr_t va = s->start; va < s->end; va += PAGE_SIZE) {
             /* the file's pages come on first touch, as do .bss's zeroed
-             * ones; those holding copied bytes are there already */
+             * ones; those holding copied bytes are there already (all
+             * looked at before any is touched: a touch maps neighbours) */
             int whole = file && (va + PAGE_SIZE <= fend || nobss);
             int copied = !whole && va < fend && va + PAGE_SIZE > lo;
             if (copied != mapped(us, va)) {
@@ -87,6 +88,9 @@ static int load_and_check(const uint8_t *data, size_t len, struct file *file, un
                 bad++;
             }
             *lazy += whole;
+        }
+        for (uintptr_t va = s->start; va < s->end; va += PAGE_SIZE) {
+            int whole = file && (va + PAGE_SIZE <= fend || nobss);
             if (page_of(us, va, buf) != 0) {
                 bad++;
                 continue;

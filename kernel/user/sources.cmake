@@ -24,5 +24,6 @@ list(APPEND CORE_SOURCES
   kernel/user/uprog.c
   kernel/user/user_cmds.c
   kernel/user/uspace.c
+  kernel/user/uspace_tests.c
   kernel/user/vdso.c
 )

@@ -7,8 +7,9 @@
  * A region says what the program may do ([start, end), MMU_* rights); its
  * pages are mapped when first touched, by the program (a page fault:
  * uspace_fault()) or by the kernel on its behalf (the copy routines
- * prefault, the loader writes). fork maps every page of the parent into
- * the child as well, read-only in both where the region is writable, and
+ * prefault, the loader writes). fork maps every page the parent made its
+ * own into the child as well (a file's own frames it leaves to the child's
+ * faults), read-only in both where the region is writable, and
  * counts the frame's mappings; the first write in either copies the frame
  * if it is still shared, or just makes it writable if not. A frame's count
  * is kept in its struct page's owner word, which an allocated frame leaves
@@ -19,6 +20,8 @@
  * process running a program shares its pages and a write copies them like
  * any copy-on-write page (a first touch that writes copies the file's frame
  * at once); otherwise the page is read into a frame of the process's own.
+ * Such a read also maps the neighbours the file has in memory already
+ * (fault_around()).
  *
  * A truncate takes the pages past a file's new end out of every space that
  * maps it (uspace_cut()), so they fault again: SIGBUS, as Linux. It finds
@@ -541,6 +544,49 @@ static int fault_anon(struct uspace *us, const struct uregion *r, uintptr_t page
     return break_cow(us, r, page, pa);
 }
 
+/* Pages a read fault in a file mapping maps at most: the aligned window
+ * of this many around the faulting page. */
+#define FAULT_AROUND 16
+
+/* The pages of the aligned FAULT_AROUND window around @p page (just mapped
+ * by a first touch that reads) that are in @p r and wholly inside the file,
+ * that the file has in memory now (file_ops.page_cached: no I/O, no
+ * waiting) and that @p us does not map, mapped as that first touch maps
+ * the file's own frame: read-only, a write copies (or, shared, tells the
+ * file system) as for any. A program reading or running a file touches its
+ * neighbours next, each one fault fewer. Under the mappings lock with no
+ * cut since the fault began, so the size read here is one a truncate has
+ * finished with: nothing past the end is mapped, and a cut that comes later
+ * takes these pages as any. */
+static void fault_around(struct uspace *us, const struct uregion *r, uintptr_t page)
+{
+    uintptr_t lo = page & ~(uintptr_t)(FAULT_AROUND * PAGE_SIZE - 1), hi = lo + FAULT_AROUND * PAGE_SIZE;
+    if (lo < r->start)
+        lo = r->start;
+    if (hi > r->end)
+        hi = r->end;
+    uint64_t first = r->off + (lo - r->start), size = file_size(r);
+    if (first >= size)
+        return;
+    if ((hi - lo) / PAGE_SIZE > (size - first) / PAGE_SIZE)
+        hi = lo + (uintptr_t)((size - first) / PAGE_SIZE) * PAGE_SIZE; /* whole pages only */
+    unsigned n = (unsigned)((hi - lo) / PAGE_SIZE);
+    uint64_t pa[FAULT_AROUND];
+    if (n < 2 || !r->file->ops->page_cached(r->file, first / PAGE_SIZE, n, pa))
+        return;
+    unsigned prot = pte_prot(r->prot, 1);
+    uint64_t x;
+    for (unsigned i = 0; i < n; i++) {
+        uintptr_t va = lo + (uintptr_t)i * PAGE_SIZE;
+        if (!pa[i])
+            continue;
+        if (va == page || vm_translate(&us->as, va, &x, NULL) == 0)
+            frame_put(pa[i]); /* mapped already */
+        else
+            (void)map_frame(us, r, va, pa[i], prot); /* (short of a table: the frame put, left to a fault) */
+    }
+}
+
 /*
  * fault_locked() in a file mapping. The page-table entry is read and the
  * file system asked (it may sleep on the disk) without the mappings lock;
@@ -599,8 +645,11 @@ static int fault_file(struct uspace *us, const struct uregion *r, uintptr_t page
                 frame_put(f);
             return e;
         }
-        if (!present)
+        if (!present) {
             e = map_frame(us, r, page, f, map_prot); /* (f is the mapping's now, or put) */
+            if (!e && !write && r->file->ops->page_cached)
+                fault_around(us, r, page);
+        }
         else if (r->shared)
             e = vm_protect(&us->as, page, PAGE_SIZE, pte_prot(r->prot, 0)) ? -ENOMEM : 0;
         else
@@ -1066,12 +1115,29 @@ void uspace_sync_icache(struct uspace *us, uintptr_t va, size_t len)
     }
 }
 
-/* Every page @p src has in @p r, mapped in @p us too, shared; read-only in
- * both if writable. A run of mapped pages at a time (one walk of the
- * parent's table for up to 64 pages, one change of its rights for all of
- * them). 0 or -ENOMEM. */
+/* Whether frame @p pa, mapped in region @p r, is its file's own (a page
+ * of the file's cache or store), not a copy of the process's own: a
+ * private file mapping's page it read and never wrote (a page it wrote, a
+ * RELRO page written then made read-only, or a last page read past the
+ * file's end, is a frame of its own). */
+static int file_frame(const struct uregion *r, uint64_t pa)
+{
+    return r->file && file_page_is(pa & ~(uint64_t)(PAGE_SIZE - 1));
+}
+
+/* The pages @p src has in @p r that are its own, mapped in @p us too,
+ * shared copy-on-write: read-only in both if writable. A file's own frame
+ * (every page of a shared mapping, a private one's pages not yet written)
+ * is left out: the child's first touch maps it from the file again, as its
+ * parent's did (and its neighbours with it, fault_around()), so a fork
+ * copies, and the child's exit or exec tears down, only what the parent
+ * made its own. A run of mapped pages at a time (one walk of the parent's
+ * table for up to 64 pages, one change of rights per run of copies).
+ * 0 or -ENOMEM. */
 static int share_pages(struct uspace *src, struct uspace *us, const struct uregion *r)
 {
+    if (r->shared)
+        return 0; /* the file's frames, all of them */
     unsigned shared = pte_prot(r->prot, 1);
     for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;) {
         uint64_t pa[64];
@@ -1081,14 +1147,19 @@ static int share_pages(struct uspace *src, struct uspace *us, const struct uregi
             p += PAGE_SIZE;
             continue;
         }
-        for (size_t i = 0; i < k; i++) {
-            if (vm_map(&us->as, p + i * PAGE_SIZE, pa[i], PAGE_SIZE, shared) != 0)
+        for (size_t i = 0, j; i < k; i = j) {
+            for (j = i; j < k && !file_frame(r, pa[j]); j++) {
+                uint64_t f = pa[j] & ~(uint64_t)(PAGE_SIZE - 1);
+                if (vm_map(&us->as, p + j * PAGE_SIZE, f, PAGE_SIZE, shared) != 0)
+                    return -ENOMEM;
+                __atomic_add_fetch(maps_of(f), 1, __ATOMIC_ACQ_REL);
+                pages_add(us, 1);
+            }
+            if (j > i && (r->prot & MMU_WRITE) && vm_protect(&src->as, p + i * PAGE_SIZE, (j - i) * PAGE_SIZE, shared))
                 return -ENOMEM;
-            __atomic_add_fetch(maps_of(pa[i]), 1, __ATOMIC_ACQ_REL);
-            pages_add(us, 1);
+            while (j < k && file_frame(r, pa[j]))
+                j++; /* read-only in the parent already */
         }
-        if ((r->prot & MMU_WRITE) && vm_protect(&src->as, p, k * PAGE_SIZE, shared) != 0)
-            return -ENOMEM;
         p += k * PAGE_SIZE;
     }
     return 0;

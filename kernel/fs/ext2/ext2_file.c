@@ -387,6 +387,13 @@ static int e2_file_page(struct file *f, uint64_t index, uint64_t *pa)
     return pcache_get(&node_of(f->inode)->pc, index, pages_of(size), pa);
 }
 
+/* file_ops.page_cached: the cache's frames there now. */
+static unsigned e2_file_page_cached(struct file *f, uint64_t index, unsigned n, uint64_t pa[])
+{
+    uint64_t size = __atomic_load_n(&f->inode->size, __ATOMIC_ACQUIRE);
+    return pcache_get_cached(&node_of(f->inode)->pc, index, n, pages_of(size), pa);
+}
+
 /* file_ops.mkwrite: a shared mapping writes page @p index: its blocks
  * (inside the file: a mapping never grows it), and the cache keeps it
  * dirty while mapped. */
@@ -417,6 +424,7 @@ const struct file_ops e2_file_ops = {
     .read = e2_file_read,
     .write = e2_file_write,
     .page = e2_file_page,
+    .page_cached = e2_file_page_cached,
     .mkwrite = e2_file_mkwrite,
     .fsync = e2_fsync,
     .seekable = 1,

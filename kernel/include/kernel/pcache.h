@@ -155,6 +155,16 @@ int pcache_get(struct pcache *pc, uint64_t index, uint64_t limit, uint64_t *pa);
  */
 int pcache_get_run(struct pcache *pc, uint64_t index, unsigned max, uint64_t limit, uint64_t pa[]);
 
+/**
+ * @brief Of the @p n pages from @p index (below @p limit), those cached now,
+ *        each with a reference for the caller in @p pa[i] (0 for the
+ *        others), without waiting: no read, and nothing at all if another
+ *        holds the cache's lock. For a page fault mapping the neighbours of
+ *        the page it faulted on. No read-ahead bookkeeping.
+ * @return how many frames it gave
+ */
+unsigned pcache_get_cached(struct pcache *pc, uint64_t index, unsigned n, uint64_t limit, uint64_t pa[]);
+
 /** @brief pcache_get_write()'s @p fill for a page taken without zeroing it. */
 #define PCACHE_RAW 2
 

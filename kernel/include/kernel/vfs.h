@@ -144,6 +144,12 @@ struct file_ops {
      *  past the end, -ENOMEM. Called without the inode's lock (from a page
      *  fault, which may come from a read() of this same file). */
     int (*page)(struct file *f, uint64_t index, uint64_t *pa);
+    /** Optional: of the @p n pages from @p index, those the file has in
+     *  memory now, as @c page would give them (each with a reference for the
+     *  caller in @p pa[i], 0 for the others, none past the end), without
+     *  reading or waiting: a page fault maps them beside the page it faulted
+     *  on (fault-around). How many it gave. */
+    unsigned (*page_cached)(struct file *f, uint64_t index, unsigned n, uint64_t pa[]);
     /** Optional: page @p index (inside the file) is about to be written
      *  through a shared mapping (MAP_SHARED): back it with blocks and keep
      *  it to be written back while mapped; 0, -ENOSPC, -EIO. Without it a
