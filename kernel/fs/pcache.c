@@ -569,8 +569,10 @@ unsigned pcache_get_cached(struct pcache *pc, uint64_t index, unsigned n, uint64
     if (!mutex_trylock(&pc->lock))
         return 0;
     unsigned got = 0;
+    uintptr_t *s = NULL;
     for (unsigned i = 0; i < n && index + i < limit; i++) {
-        uintptr_t *s = slot_of(pc, index + i, 0);
+        uint64_t k = index + i;
+        s = s && (k & (SLOTS - 1)) ? s + 1 : slot_of(pc, k, 0); /* the next slot of a leaf, or a walk */
         if (s && *s)
             pa[i] = hold(s), got++;
     }
@@ -623,8 +625,10 @@ void pcache_dirty(struct pcache *pc, uint64_t index, size_t from, size_t to)
         return;
     mutex_lock(&pc->lock);
     uintptr_t *s = slot_of(pc, index, 0);
-    if (s && *s)
+    if (s && *s) {
         set_dirty(pc, s, unit_mask(pc, from, to));
+        file_page_written(*s & ~(uintptr_t)S_FLAGS); /* (a program running it syncs it again) */
+    }
     mutex_unlock(&pc->lock);
 }
 

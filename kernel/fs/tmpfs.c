@@ -327,7 +327,9 @@ static long file_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
             err = -ENOSPC;
             break;
         }
-        if (iobuf_get(pg + off, b, done, c)) {
+        int bad = iobuf_get(pg + off, b, done, c);
+        file_page_written(__atomic_load_n(&tf->pages[at / PAGE_SIZE], __ATOMIC_ACQUIRE));
+        if (bad) {
             err = -EFAULT;
             break;
         }
@@ -356,8 +358,11 @@ static int file_truncate(struct inode *ino, uint64_t size)
         __atomic_store_n(&ino->size, size, __ATOMIC_RELEASE);
         free_pages_from(tf, keep);
         if (size % PAGE_SIZE && keep - 1 < tf->cap && tf->pages[keep - 1])
+        {
             memset((uint8_t *)hal_phys_to_virt(tf->pages[keep - 1]) + size % PAGE_SIZE, 0,
                    PAGE_SIZE - size % PAGE_SIZE);
+            file_page_written(tf->pages[keep - 1]);
+        }
     } else if (ensure_cap(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE)) {
         return -ENOSPC;
     }

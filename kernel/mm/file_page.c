@@ -44,6 +44,12 @@ void file_page_put(uint64_t pa)
     }
 }
 
+void file_page_written(uint64_t pa)
+{
+    /* After the bytes: a mapping that synced before them syncs again. */
+    __atomic_and_fetch(&pmm_page(pa)->flags, (uint16_t)~PG_ICLEAN, __ATOMIC_RELEASE);
+}
+
 int file_page_is(uint64_t pa) { return (pmm_page(pa)->flags & PG_FILE) != 0; }
 
 uint64_t file_pages_in_use(void) { return __atomic_load_n(&in_use, __ATOMIC_RELAXED); }

@@ -361,6 +361,44 @@ size_t vm_mapped_run(struct vm_aspace *as, uintptr_t va, size_t n, unsigned want
     return k;
 }
 
+uint64_t vm_mapped_mask(struct vm_aspace *as, uintptr_t va, size_t n)
+{
+    if (va < as->va_lo || va > as->va_hi || !as->root || !n || n > 64 || INDEX(va, LEVELS - 1) + n > 512)
+        return 0;
+    int l;
+    uint64_t *e = walk(as, va, LEVELS - 1, 0, &l), all = n == 64 ? ~0ull : (1ull << n) - 1;
+    if (l != LEVELS - 1)
+        return hal_pte_valid(*e) ? all : 0; /* a large page, or no table: all or nothing */
+    uint64_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (hal_pte_valid(e[k]))
+            m |= 1ull << k;
+    return m;
+}
+
+long vm_map_pages(struct vm_aspace *as, uintptr_t va, uint64_t pa[], size_t n, unsigned prot)
+{
+    if (!range_ok(as, va, 0, n * PAGE_SIZE) || INDEX(va, LEVELS - 1) + n > 512 ||
+        ((prot & MMU_EXEC) && (prot & MMU_DEVICE)))
+        return -EINVAL;
+    irqflags_t f = spin_lock_irqsave(&as->lock);
+    int l;
+    uint64_t *e = walk(as, va, LEVELS - 1, 1, &l);
+    long k = 0;
+    if (e && l == LEVELS - 1) { /* (else a large page: nothing mapped) */
+        for (size_t i = 0; i < n; i++) {
+            if (pa[i] && !hal_pte_valid(e[i])) {
+                e[i] = hal_pte_leaf(pa[i], prot & ~MMU_LARGE, LEVELS - 1);
+                pa[i] = 0;
+                k++;
+            }
+        }
+        hal_pte_sync();
+    }
+    spin_unlock_irqrestore(&as->lock, f);
+    return e ? k : -ENOMEM;
+}
+
 int vm_translate(struct vm_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
 {
     if (va < as->va_lo || va > as->va_hi || !as->root)

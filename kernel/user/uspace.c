@@ -517,6 +517,21 @@ static int break_cow(struct uspace *us, const struct uregion *r, uintptr_t page,
     return own_copy(us, r, page, pa);
 }
 
+/* Frame @p f, about to be mapped to run, made fetchable: a file's own
+ * frame once until the kernel writes it again (PG_ICLEAN, as every process
+ * running a program maps the same frames), any other each time. Synced,
+ * then marked: a mapping that sees the mark never runs bytes not synced. */
+static void sync_exec(uint64_t f)
+{
+    struct page *pg = pmm_page(f);
+    int file = file_page_is(f);
+    if (file && (__atomic_load_n(&pg->flags, __ATOMIC_ACQUIRE) & PG_ICLEAN))
+        return;
+    hal_icache_sync(hal_phys_to_virt(f), PAGE_SIZE);
+    if (file)
+        __atomic_or_fetch(&pg->flags, (uint16_t)PG_ICLEAN, __ATOMIC_RELEASE);
+}
+
 /* Map frame @p f at @p page with rights @p prot, counted; 0 or -ENOMEM. */
 static int map_frame(struct uspace *us, const struct uregion *r, uintptr_t page, uint64_t f, unsigned prot)
 {
@@ -526,7 +541,7 @@ static int map_frame(struct uspace *us, const struct uregion *r, uintptr_t page,
     }
     pages_add(us, 1);
     if (r->prot & MMU_EXEC)
-        hal_icache_sync(hal_phys_to_virt(f), PAGE_SIZE);
+        sync_exec(f);
     return 0;
 }
 
@@ -571,19 +586,32 @@ static void fault_around(struct uspace *us, const struct uregion *r, uintptr_t p
     if ((hi - lo) / PAGE_SIZE > (size - first) / PAGE_SIZE)
         hi = lo + (uintptr_t)((size - first) / PAGE_SIZE) * PAGE_SIZE; /* whole pages only */
     unsigned n = (unsigned)((hi - lo) / PAGE_SIZE);
-    uint64_t pa[FAULT_AROUND];
-    if (n < 2 || !r->file->ops->page_cached(r->file, first / PAGE_SIZE, n, pa))
+    if (n < 2)
         return;
-    unsigned prot = pte_prot(r->prot, 1);
-    uint64_t x;
+    /* Only from the first page not mapped to the last (the window is in one table). */
+    uint64_t want = ~vm_mapped_mask(&us->as, lo, n) & ((1ull << n) - 1);
+    if (!want)
+        return;
+    unsigned a = (unsigned)__builtin_ctzll(want), b = 63 - (unsigned)__builtin_clzll(want);
+    lo += (uintptr_t)a * PAGE_SIZE, first += (uint64_t)a * PAGE_SIZE, want >>= a, n = b - a + 1;
+    uint64_t pa[FAULT_AROUND], held[FAULT_AROUND];
+    if (!r->file->ops->page_cached(r->file, first / PAGE_SIZE, n, pa))
+        return;
     for (unsigned i = 0; i < n; i++) {
-        uintptr_t va = lo + (uintptr_t)i * PAGE_SIZE;
-        if (!pa[i])
-            continue;
-        if (va == page || vm_translate(&us->as, va, &x, NULL) == 0)
+        if (pa[i] && !(want & (1ull << i))) {
             frame_put(pa[i]); /* mapped already */
-        else
-            (void)map_frame(us, r, va, pa[i], prot); /* (short of a table: the frame put, left to a fault) */
+            pa[i] = 0;
+        }
+        held[i] = pa[i];
+    }
+    long k = vm_map_pages(&us->as, lo, pa, n, pte_prot(r->prot, 1));
+    if (k > 0)
+        pages_add(us, k);
+    for (unsigned i = 0; i < n; i++) {
+        if (pa[i])
+            frame_put(pa[i]); /* not mapped (short of a table): left to a fault */
+        else if (held[i] && (r->prot & MMU_EXEC))
+            sync_exec(held[i]);
     }
 }
 
@@ -810,6 +838,8 @@ int uspace_write(struct uspace *us, uintptr_t va, const void *src, size_t n)
         if (chunk > n)
             chunk = n;
         memcpy(hal_phys_to_virt(pa), s, chunk);
+        if (r->shared)
+            file_page_written(pa & ~(uint64_t)(PAGE_SIZE - 1)); /* the file's bytes */
         runlock(r);
         va += chunk, s += chunk, n -= chunk;
     }
@@ -1147,15 +1177,25 @@ static int share_pages(struct uspace *src, struct uspace *us, const struct uregi
             p += PAGE_SIZE;
             continue;
         }
+        uint64_t own[64];
+        size_t n = 0;
+        for (size_t i = 0; i < k; i++) {
+            own[i] = file_frame(r, pa[i]) ? 0 : pa[i] & ~(uint64_t)(PAGE_SIZE - 1);
+            n += own[i] != 0;
+        }
+        if (!n) {
+            p += k * PAGE_SIZE;
+            continue;
+        }
+        /* (the run is in one table: vm_mapped_run() stops at its end) */
+        if (vm_map_pages(&us->as, p, own, k, shared) != (long)n)
+            return -ENOMEM;
+        pages_add(us, (long)n);
         for (size_t i = 0, j; i < k; i = j) {
-            for (j = i; j < k && !file_frame(r, pa[j]); j++) {
-                uint64_t f = pa[j] & ~(uint64_t)(PAGE_SIZE - 1);
-                if (vm_map(&us->as, p + j * PAGE_SIZE, f, PAGE_SIZE, shared) != 0)
-                    return -ENOMEM;
-                __atomic_add_fetch(maps_of(f), 1, __ATOMIC_ACQ_REL);
-                pages_add(us, 1);
-            }
-            if (j > i && (r->prot & MMU_WRITE) && vm_protect(&src->as, p + i * PAGE_SIZE, (j - i) * PAGE_SIZE, shared))
+            for (j = i; j < k && !file_frame(r, pa[j]); j++)
+                __atomic_add_fetch(maps_of(pa[j] & ~(uint64_t)(PAGE_SIZE - 1)), 1, __ATOMIC_ACQ_REL);
+            if (j > i && (r->prot & MMU_WRITE) &&
+                vm_protect(&src->as, p + i * PAGE_SIZE, (j - i) * PAGE_SIZE, shared) != 0)
                 return -ENOMEM;
             while (j < k && file_frame(r, pa[j]))
                 j++; /* read-only in the parent already */
@@ -1208,7 +1248,7 @@ static int protect_pages(struct uspace *us, const struct uregion *r, unsigned pr
         if (vm_protect(&us->as, p, PAGE_SIZE, pte_prot(prot, cow)) != 0)
             return -ENOMEM;
         if ((prot & MMU_EXEC) && !(prot & UPROT_NONE))
-            hal_icache_sync(hal_phys_to_virt(pa & ~(uint64_t)(PAGE_SIZE - 1)), PAGE_SIZE);
+            sync_exec(pa & ~(uint64_t)(PAGE_SIZE - 1));
     }
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <kernel/file_page.h>
 #include <kernel/kmalloc.h>
 #include <kernel/ktest.h>
+#include <kernel/pmm.h>
 #include <kernel/printf.h>
 #include <kernel/string.h>
 #include <kernel/vfs.h>
@@ -194,4 +195,33 @@ KTEST(user_fork_leaves_file_pages_to_faults)
     file_put(f);
     KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
     KT_ASSERT(kt_free_frames() + 8 >= before); /* every frame back */
+}
+
+KTEST(user_exec_file_pages_synced_until_written)
+{
+    /* A file's frame mapped to run is made fetchable once (PG_ICLEAN), the
+     * faulting page's and its neighbours'; a write() into the file clears
+     * the mark of the page it wrote, so the next mapping syncs it again. */
+    char path[40];
+    struct file *f = test_file(path, sizeof path);
+    KT_ASSERT(f != NULL);
+    struct uspace *us = uspace_create();
+    KT_ASSERT(us != NULL);
+    const uintptr_t va = 0x400000;
+    KT_ASSERT(uspace_map_file(us, va, 8 * PAGE_SIZE, MMU_EXEC, f, 0) == 0);
+    KT_ASSERT(uspace_fault(us, va + PAGE_SIZE, UFAULT_EXEC) == 0);
+    uint64_t p0 = frame_at(us, va, NULL), p1 = frame_at(us, va + PAGE_SIZE, NULL);
+    KT_ASSERT(p0 && p1 && file_page_is(p0) && file_page_is(p1));
+    KT_ASSERT((pmm_page(p0)->flags & PG_ICLEAN) && (pmm_page(p1)->flags & PG_ICLEAN));
+    uint64_t pos = 5;
+    KT_ASSERT(vfs_write(f, &(struct iobuf){(uintptr_t) "x", 0}, 1, &pos) == 1);
+    KT_ASSERT(!(pmm_page(p0)->flags & PG_ICLEAN) && (pmm_page(p1)->flags & PG_ICLEAN));
+    KT_ASSERT(((uint8_t *)hal_phys_to_virt(p0))[5] == 'x'); /* the shared frame, written */
+    uspace_unmap(us, va, 8 * PAGE_SIZE);
+    KT_ASSERT(uspace_map_file(us, va, 8 * PAGE_SIZE, MMU_EXEC, f, 0) == 0);
+    KT_ASSERT(uspace_fault(us, va + 3 * PAGE_SIZE, UFAULT_EXEC) == 0);
+    KT_ASSERT(frame_at(us, va, NULL) == p0 && (pmm_page(p0)->flags & PG_ICLEAN));
+    uspace_destroy(us);
+    file_put(f);
+    KT_ASSERT(vfs_unlink(NULL, path, 0) == 0);
 }

@@ -282,6 +282,38 @@ static void test_take(void)
     CHECK_EQ_INT(vm_unmap(as, va_of(0), 1024 * PAGE_SIZE), 0); /* an unmap prunes them */
 }
 
+/* vm_map_pages() maps the pages given a frame and not mapped yet, in one
+ * call, and says which through pa[]; vm_mapped_mask() sees them. */
+static void test_map_pages(void)
+{
+    struct vm_aspace *as = vm_kernel_aspace();
+    long tables = live_pages;
+    CHECK_EQ_INT(vm_map(as, va_of(35), 0x80000000ULL, PAGE_SIZE, 0), 0); /* one there already */
+    model[35] = (struct page_model){1, 0x80000000ULL, 0};
+    CHECK(vm_mapped_mask(as, va_of(32), 16) == 1u << 3);
+    uint64_t pa[16];
+    for (unsigned i = 0; i < 16; i++)
+        pa[i] = i % 5 == 1 ? 0 : 0x91000000ULL + i * PAGE_SIZE; /* pages 1, 6 and 11 given none */
+    CHECK_EQ_INT(vm_map_pages(as, va_of(32), pa, 16, MMU_EXEC), 12);
+    uint64_t want = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        CHECK(pa[i] == (i == 3 ? 0x91000000ULL + 3 * PAGE_SIZE : 0)); /* what is left: not mapped */
+        if (i % 5 != 1 && i != 3)
+            model[32 + i] = (struct page_model){1, 0x91000000ULL + i * PAGE_SIZE, MMU_EXEC};
+        if (model[32 + i].mapped)
+            want |= 1ull << i;
+    }
+    check_window("pages mapped in one call");
+    CHECK(vm_mapped_mask(as, va_of(32), 16) == want);
+    CHECK(vm_mapped_mask(as, va_of(1024), 64) == 0); /* no table there */
+    CHECK_EQ_INT(vm_map_pages(as, va_of(510), pa, 4, 0), -EINVAL); /* across a table */
+    CHECK_EQ_INT(vm_unmap(as, va_of(32), 16 * PAGE_SIZE), 0);
+    for (unsigned i = 32; i < 48; i++)
+        model[i].mapped = 0;
+    check_window("and unmapped");
+    CHECK_EQ_INT(live_pages, tables);
+}
+
 static int any_mapped(unsigned s, unsigned n)
 {
     for (unsigned i = s; i < s + n; i++)
@@ -377,6 +409,8 @@ int main(void)
     CHECK(flushes > f0);
     CHECK_EQ_INT(live_pages, kept);
     test_take();
+    CHECK_EQ_INT(live_pages, kept);
+    test_map_pages();
     CHECK_EQ_INT(live_pages, kept);
     test_random(4000);
     CHECK_EQ_INT(vm_unmap(as, BASE, SZ_1G), 0);

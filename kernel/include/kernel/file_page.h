@@ -19,6 +19,14 @@
 /** @brief struct page flags: a frame counted by file_page_get()/put() (distinct from kmalloc.h's PG_*). */
 #define PG_FILE 0x10
 
+/** @brief struct page flags of a file page: hal_icache_sync() was done on it since the kernel
+ *  last wrote its bytes (file_page_written()), so a mapping that runs it needs none. */
+#define PG_ICLEAN 0x20
+
+/** @brief The kernel wrote bytes of file page @p pa (write(), a truncate's zeroed tail): a
+ *  mapping that runs it must make them fetchable again (PG_ICLEAN cleared). */
+void file_page_written(uint64_t pa);
+
 /** @brief A zeroed frame for a file's page, one reference (the caller's); 0 if out of memory. */
 uint64_t file_page_new(void);
 /** @brief As file_page_new(), its bytes left as they were: for a page the

@@ -151,4 +151,23 @@ uintptr_t vm_next_mapped(struct vm_aspace *as, uintptr_t va, uintptr_t end);
  */
 size_t vm_mapped_run(struct vm_aspace *as, uintptr_t va, size_t n, unsigned want, uint64_t *pa);
 
+/**
+ * @brief Which of the @p n pages from @p va (page-aligned, all in one
+ *        last-level table, @p n at most 64) are mapped: bit k for page k.
+ * @note As vm_translate(): lock-free, any context.
+ */
+uint64_t vm_mapped_mask(struct vm_aspace *as, uintptr_t va, size_t n);
+
+/**
+ * @brief Map page k of the @p n from @p va (page-aligned, all in one
+ *        last-level table) to frame @p pa[k], with MMU_* @p prot, for each k
+ *        whose @p pa[k] is nonzero and whose page is not mapped yet: one
+ *        walk for them all. Each page mapped has its pa[k] set to 0, so what
+ *        is left nonzero was not mapped (the caller's to put back).
+ * @return pages mapped; -EINVAL (misaligned, outside @p as, across a table,
+ *         MMU_EXEC with MMU_DEVICE), -ENOMEM (no page for a table: none mapped)
+ * @note Thread context; never sleeps. Entries that were empty need no TLB flush.
+ */
+long vm_map_pages(struct vm_aspace *as, uintptr_t va, uint64_t pa[], size_t n, unsigned prot);
+
 #endif
