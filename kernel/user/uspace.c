@@ -1188,12 +1188,17 @@ static int share_pages(struct uspace *src, struct uspace *us, const struct uregi
             continue;
         }
         /* (the run is in one table: vm_mapped_run() stops at its end) */
-        if (vm_map_pages(&us->as, p, own, k, shared) != (long)n)
+        long m = vm_map_pages(&us->as, p, own, k, shared);
+        for (size_t i = 0; m > 0 && i < k; i++)
+            if (!own[i] && !file_frame(r, pa[i])) /* mapped: counted, so the child's teardown puts it */
+                __atomic_add_fetch(maps_of(pa[i] & ~(uint64_t)(PAGE_SIZE - 1)), 1, __ATOMIC_ACQ_REL);
+        if (m > 0)
+            pages_add(us, m);
+        if (m != (long)n)
             return -ENOMEM;
-        pages_add(us, (long)n);
         for (size_t i = 0, j; i < k; i = j) {
             for (j = i; j < k && !file_frame(r, pa[j]); j++)
-                __atomic_add_fetch(maps_of(pa[j] & ~(uint64_t)(PAGE_SIZE - 1)), 1, __ATOMIC_ACQ_REL);
+                ;
             if (j > i && (r->prot & MMU_WRITE) &&
                 vm_protect(&src->as, p + i * PAGE_SIZE, (j - i) * PAGE_SIZE, shared) != 0)
                 return -ENOMEM;
