@@ -325,6 +325,12 @@ static int protect_locked(struct vm_aspace *as, uintptr_t va, uint64_t size, uns
         /* Same output address and size: a permission change needs no BBM. */
         rewrite(e, hal_pte_leaf(hal_pte_addr(*e), prot & ~MMU_LARGE, l), va);
         va += SPAN(l);
+        /* The rest of a last-level table's run without walking again. */
+        for (unsigned i = INDEX(va - SPAN(l), l) + 1; l == LEVELS - 1 && va < end && i < 512; i++, va += SPAN(l)) {
+            if (!hal_pte_valid(*++e))
+                return -ENOENT;
+            rewrite(e, hal_pte_leaf(hal_pte_addr(*e), prot & ~MMU_LARGE, l), va);
+        }
     }
     return 0;
 }
