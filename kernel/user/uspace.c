@@ -167,8 +167,9 @@ static int in_user(uintptr_t va, size_t len)
 
 /* Unmap [va, va + len) and free the frames that were mapped there: each
  * page unmapped (and flushed) before its frame goes back, so no CPU can
- * reach a frame that has a new owner. A run of mapped pages at a time (one
- * table's at most): vm_unmap() looks for tables it emptied after each call,
+ * reach a frame that has a new owner. A run of mapped pages at a time (at
+ * most 64, and never past a last-level table's end): vm_unmap() looks for
+ * tables it emptied after each call,
  * and called page by page that made tearing a process down (exit, exec)
  * cost more than the fork that made it. */
 static void release(struct uspace *us, const struct uregion *r, uintptr_t va, size_t len)
@@ -1344,10 +1345,37 @@ int uspace_lock_all(struct uspace *us, int lock)
     return e;
 }
 
+/* Every frame mapped in @p r put back, the entries left as they are: the
+ * space is loaded nowhere and its tables go whole next (pt_destroy()), so
+ * clearing each entry, flushing it and looking for emptied tables, as
+ * release() must, is work for nothing. A file region leaves its inode's
+ * list under the same taking of the mappings lock: a truncate then never
+ * finds these entries to take their frames again. */
+static void drop_pages(struct uspace *us, struct uregion *r)
+{
+    rlock(r);
+    for (uintptr_t p = r->start; (p = vm_next_mapped(&us->as, p, r->end)) < r->end;) {
+        uint64_t pa[64];
+        size_t left = (r->end - p) / PAGE_SIZE;
+        size_t k = vm_mapped_run(&us->as, p, left < 64 ? left : 64, 0, pa);
+        if (!k) { /* (a large page: none in user space) */
+            p += PAGE_SIZE;
+            continue;
+        }
+        for (size_t i = 0; i < k; i++)
+            frame_put(pa[i] & ~(uint64_t)(PAGE_SIZE - 1));
+        pages_add(us, -(long)k);
+        p += k * PAGE_SIZE;
+    }
+    if (r->file)
+        list_del(&r->link); /* (region_free()'s list_del() of it again changes nothing) */
+    runlock(r);
+}
+
 void uspace_destroy(struct uspace *us)
 {
     for (struct uregion *r; (r = region_at(us->regions.root)) != NULL;) {
-        release(us, r, r->start, r->end - r->start);
+        drop_pages(us, r);
         region_unlink(us, r);
         region_free(r);
     }
