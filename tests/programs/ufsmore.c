@@ -18,7 +18,8 @@
  * /proc/self/fd/N (a pipe's reopened with its other side gone, too),
  * /proc/self/cwd and the listing of /proc/<pid>/fd;
  * /dev/tty in a session without a controlling terminal (ENXIO); the
- * extended-attribute calls' errors, and no attribute found.
+ * extended-attribute calls' errors, and no attribute found; getsockname and
+ * getpeername of descriptors that are not sockets (ENOTSOCK, EBADF).
  */
 #include "usys.h"
 #include "ustat.h"
@@ -432,6 +433,28 @@ static void xattr_checks(void)
     uunlink(P("xa"), 0);
 }
 
+/* ---- a socket's names asked of descriptors that are not sockets ---- */
+static void sockname_checks(void)
+{
+    enum { ENOTSOCK = 88 };
+    char addr[128];
+    int alen = sizeof addr, p[2];
+    long fd = uopen(P("sn"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+    uexpect(sys3(NR_getpeername, fd, (long)addr, (long)&alen), -ENOTSOCK, "getpeername of a file: ENOTSOCK");
+    uexpect(sys3(NR_getsockname, fd, (long)addr, (long)&alen), -ENOTSOCK, "getsockname of a file: ENOTSOCK");
+    if (!uskip_on_qemu_user("getpeername's order of checks (qemu-user reads the length first: EFAULT)"))
+        uexpect(sys3(NR_getpeername, fd, 0, 0), -ENOTSOCK, "getpeername with no buffer: ENOTSOCK before the pointers");
+    uexpect(sys3(NR_pipe2, (long)p, 0, 0), 0, "a pipe");
+    uexpect(sys3(NR_getpeername, p[0], (long)addr, (long)&alen), -ENOTSOCK, "getpeername of a pipe: ENOTSOCK");
+    uexpect(sys3(NR_getpeername, 999, (long)addr, (long)&alen), -EBADF, "getpeername of a bad fd: EBADF");
+    uexpect(sys3(NR_getsockname, -1, (long)addr, (long)&alen), -EBADF, "getsockname of a bad fd: EBADF");
+    uexpect(alen, (long)sizeof addr, "the length is left alone");
+    sys1(NR_close, p[0]);
+    sys1(NR_close, p[1]);
+    sys1(NR_close, fd);
+    uunlink(P("sn"), 0);
+}
+
 /* ---- /proc/self/fd and /proc/self/cwd ---- */
 static void proc_checks(void)
 {
@@ -566,6 +589,7 @@ int main(int argc, char **argv, char **envp)
     fionread_checks();
     proc_checks();
     xattr_checks();
+    sockname_checks();
     tty_checks();
     sys1(NR_chdir, (long)base);
     uexpect(uunlink(top, AT_REMOVEDIR), 0, "everything made is gone: the test directory is removed");

@@ -101,7 +101,7 @@ static const struct call calls[] = {
     C(prlimit64, 1, "Pipp"), C(set_robust_list, 1, "pn"), C(prctl, 2, "Rpii"),
     C(getrlimit, 1, "ip"), C(setrlimit, 1, "ip"), C(get_robust_list, 1, "Ppp"),
     C(sched_getaffinity, 1, "Pnp"), C(sched_setaffinity, 1, "Pnp"), C(getcpu, 1, "ppp"),
-    C(close_range, 1, "ffi"), C(fadvise64, 1, "fiii"),
+    C(close_range, 1, "ffi"), C(fadvise64, 1, "fiii"), C(getsockname, 1, "fpp"), C(getpeername, 1, "fpp"),
     C(getxattr, 1, "rppn"), C(lgetxattr, 1, "rppn"), C(fgetxattr, 1, "fppn"),
     C(setxattr, 1, "rppni"), C(lsetxattr, 1, "rppni"), C(fsetxattr, 1, "fppni"),
     C(listxattr, 1, "rpn"), C(llistxattr, 1, "rpn"), C(flistxattr, 1, "fpn"),

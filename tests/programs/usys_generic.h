@@ -153,6 +153,8 @@
 #define NR_preadv 69
 #define NR_pwritev 70
 #define NR_sendfile 71
+#define NR_getsockname 204
+#define NR_getpeername 205
 #define NR_copy_file_range 285
 #define NR_preadv2 286
 #define NR_pwritev2 287

@@ -139,6 +139,8 @@
 #define SYSNR_preadv 69
 #define SYSNR_pwritev 70
 #define SYSNR_sendfile 71
+#define SYSNR_getsockname 204
+#define SYSNR_getpeername 205
 #define SYSNR_copy_file_range 285
 #define SYSNR_preadv2 286
 #define SYSNR_pwritev2 287

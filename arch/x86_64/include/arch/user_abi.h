@@ -73,6 +73,8 @@
 #define SYSNR_preadv 295
 #define SYSNR_pwritev 296
 #define SYSNR_sendfile 40
+#define SYSNR_getsockname 51
+#define SYSNR_getpeername 52
 #define SYSNR_copy_file_range 326
 #define SYSNR_preadv2 327
 #define SYSNR_pwritev2 328

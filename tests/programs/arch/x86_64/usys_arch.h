@@ -242,6 +242,8 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_faccessat2 439
 /* ufsmore.c, ulocks.c */
 #define NR_sendfile 40
+#define NR_getsockname 51
+#define NR_getpeername 52
 #define NR_flock 73
 #define NR_preadv 295
 #define NR_pwritev 296
