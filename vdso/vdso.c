@@ -13,6 +13,22 @@
 #include <kernel/vdso.h>
 #include "vdso_arch.h"
 
+#ifndef VDSO_OWN_TICKS_TO_NS
+#include <kernel/tickconv.h>
+
+/* A counter of a fixed frequency (arm64's generic timer, RISC-V's time
+ * CSR), converted as the kernel's timer does (kernel/tickconv.h). */
+static inline uint64_t vdso_ticks_to_ns(const volatile struct vdso_data *d, uint64_t t)
+{
+    uint64_t npt = d->ns_per_tick;
+    if (__builtin_expect(npt != 0, 1)) /* the frequency divides 1e9: a multiply */
+        return t * npt;
+    uint64_t hz = d->freq;
+    __asm__ volatile("" : "+r"(hz)); /* keeps this rare path's constants out of the fast path's loop */
+    return tickconv_to_ns(t, hz, 0);
+}
+#endif
+
 struct vts {
     int64_t sec, nsec;
 };

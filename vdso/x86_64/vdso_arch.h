@@ -1,5 +1,7 @@
 /* x86_64: the TSC, scaled as arch/x86_64/timer.c's hal_time_ns() does. */
 #define VDSO_HAS_TIME 1
+/* Its own vdso_ticks_to_ns(): the TSC's rate is measured, not a round frequency. */
+#define VDSO_OWN_TICKS_TO_NS 1
 #define VDSO_NR_gettimeofday 96
 #define VDSO_NR_time 201
 #define VDSO_NR_clock_gettime 228
