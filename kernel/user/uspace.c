@@ -165,30 +165,38 @@ static int in_user(uintptr_t va, size_t len)
            va + len <= hal_user_top();
 }
 
+/* The next run of pages mapped in @p as from *@p p on, below @p end: at
+ * most 64 (the callers' arrays), never past a last-level table's end; its
+ * frames in @p pa (with the entries' low bits), *@p p at its start. The
+ * run's length, or 0 when none is left. */
+static size_t next_run(struct vm_aspace *as, uintptr_t *p, uintptr_t end, uint64_t pa[64])
+{
+    while ((*p = vm_next_mapped(as, *p, end)) < end) {
+        size_t left = (end - *p) / PAGE_SIZE;
+        size_t k = vm_mapped_run(as, *p, left < 64 ? left : 64, 0, pa);
+        if (k)
+            return k;
+        *p += PAGE_SIZE; /* (a large page: none in user space) */
+    }
+    return 0;
+}
+
 /* Unmap [va, va + len) and free the frames that were mapped there: each
  * page unmapped (and flushed) before its frame goes back, so no CPU can
- * reach a frame that has a new owner. A run of mapped pages at a time (at
- * most 64, and never past a last-level table's end): vm_unmap() looks for
- * tables it emptied after each call,
- * and called page by page that made tearing a process down (exit, exec)
- * cost more than the fork that made it. */
+ * reach a frame that has a new owner. A run of mapped pages at a time
+ * (next_run()): vm_unmap() looks for tables it emptied after each call, and
+ * called page by page that made tearing a process down cost more than the
+ * fork that made it. */
 static void release(struct uspace *us, const struct uregion *r, uintptr_t va, size_t len)
 {
     uintptr_t end = va + len;
     rlock(r);
-    for (uintptr_t p = va; (p = vm_next_mapped(&us->as, p, end)) < end;) {
-        uint64_t pa[64];
-        size_t left = (end - p) / PAGE_SIZE;
-        size_t k = vm_mapped_run(&us->as, p, left < 64 ? left : 64, 0, pa);
-        if (!k) { /* (a large page: none in user space) */
-            p += PAGE_SIZE;
-            continue;
-        }
+    uint64_t pa[64];
+    for (uintptr_t p = va, k; (k = next_run(&us->as, &p, end, pa)) != 0; p += k * PAGE_SIZE) {
         vm_unmap(&us->as, p, k * PAGE_SIZE);
         for (size_t i = 0; i < k; i++)
             frame_put(pa[i] & ~(uint64_t)(PAGE_SIZE - 1));
         pages_add(us, -(long)k);
-        p += k * PAGE_SIZE;
     }
     runlock(r);
 }
@@ -1170,24 +1178,16 @@ static int share_pages(struct uspace *src, struct uspace *us, const struct uregi
     if (r->shared)
         return 0; /* the file's frames, all of them */
     unsigned shared = pte_prot(r->prot, 1);
-    for (uintptr_t p = r->start; (p = vm_next_mapped(&src->as, p, r->end)) < r->end;) {
-        uint64_t pa[64];
-        size_t left = (r->end - p) / PAGE_SIZE;
-        size_t k = vm_mapped_run(&src->as, p, left < 64 ? left : 64, 0, pa);
-        if (!k) { /* (a large page: none in user space) */
-            p += PAGE_SIZE;
-            continue;
-        }
+    uint64_t pa[64];
+    for (uintptr_t p = r->start, k; (k = next_run(&src->as, &p, r->end, pa)) != 0; p += k * PAGE_SIZE) {
         uint64_t own[64];
         size_t n = 0;
         for (size_t i = 0; i < k; i++) {
             own[i] = file_frame(r, pa[i]) ? 0 : pa[i] & ~(uint64_t)(PAGE_SIZE - 1);
             n += own[i] != 0;
         }
-        if (!n) {
-            p += k * PAGE_SIZE;
+        if (!n)
             continue;
-        }
         /* (the run is in one table: vm_mapped_run() stops at its end) */
         long m = vm_map_pages(&us->as, p, own, k, shared);
         for (size_t i = 0; m > 0 && i < k; i++)
@@ -1206,7 +1206,6 @@ static int share_pages(struct uspace *src, struct uspace *us, const struct uregi
             while (j < k && file_frame(r, pa[j]))
                 j++; /* read-only in the parent already */
         }
-        p += k * PAGE_SIZE;
     }
     return 0;
 }
@@ -1354,18 +1353,11 @@ int uspace_lock_all(struct uspace *us, int lock)
 static void drop_pages(struct uspace *us, struct uregion *r)
 {
     rlock(r);
-    for (uintptr_t p = r->start; (p = vm_next_mapped(&us->as, p, r->end)) < r->end;) {
-        uint64_t pa[64];
-        size_t left = (r->end - p) / PAGE_SIZE;
-        size_t k = vm_mapped_run(&us->as, p, left < 64 ? left : 64, 0, pa);
-        if (!k) { /* (a large page: none in user space) */
-            p += PAGE_SIZE;
-            continue;
-        }
+    uint64_t pa[64];
+    for (uintptr_t p = r->start, k; (k = next_run(&us->as, &p, r->end, pa)) != 0; p += k * PAGE_SIZE) {
         for (size_t i = 0; i < k; i++)
             frame_put(pa[i] & ~(uint64_t)(PAGE_SIZE - 1));
         pages_add(us, -(long)k);
-        p += k * PAGE_SIZE;
     }
     if (r->file)
         list_del(&r->link); /* (region_free()'s list_del() of it again changes nothing) */
