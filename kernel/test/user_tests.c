@@ -4,6 +4,7 @@
  *        what they do wrong kills only them, with the right signal, every
  *        frame and table returned. Bad executables are refused.
  */
+#include <stdbool.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/ktest.h>
@@ -27,6 +28,30 @@ static int run(const char *name, char *const argv[])
         return -ENOENT;
     int pid, e = proc_spawn(name, u->image, (size_t)(u->end - u->image), argv, no_env, &pid, NULL, 0);
     return e ? e : proc_wait(pid);
+}
+
+/* Whether the free frames came back to @p frames (less a slack of 8).
+ * Only frames are judged: a table is a frame too, so a lost table is a
+ * lost frame, while the global table count moves with the kernel's own
+ * layout under SMP timing (the vmalloc tables over dead threads' stacks
+ * are freed after the fact, and a stack still alive keeps its 2 MiB's
+ * table): CI saw it differ at SMP=2 and SMP=4 on a loaded host, the free
+ * frames exactly equal. Those stacks are reclaimed after the fact, so
+ * this waits up to a second; a leak of one process's worth per round
+ * would not go away. The kernel's frames move a little too (a kernel
+ * thread ending meanwhile): the slack is far below any leak's trace.
+ * The counts are printed when off, to tell a user leak from a kernel one. */
+static bool frames_came_back(const char *test, uint64_t tables, uint64_t frames)
+{
+    uint64_t frames_after = kt_free_frames();
+    for (int i = 0; i < 10 && frames_after + 8 < frames; i++) {
+        thread_sleep_ms(100);
+        frames_after = kt_free_frames();
+    }
+    if (frames_after + 8 < frames)
+        kprintf("%s: tables %lu -> %lu, free frames %lu -> %lu\n", test, (unsigned long)tables,
+                (unsigned long)pt_table_pages(), (unsigned long)frames, (unsigned long)frames_after);
+    return frames_after + 8 >= frames;
 }
 
 KTEST(user_hello_exits_with_its_argc)
@@ -117,8 +142,7 @@ KTEST(user_forkbomb_and_hog_die_and_return_everything)
             tables = pt_table_pages();
         }
     }
-    KT_ASSERT(pt_table_pages() <= tables + 8); /* slack as in user_programs_return_every_frame */
-    KT_ASSERT(kt_free_frames() + 8 >= frames);
+    KT_ASSERT(frames_came_back("user_forkbomb_and_hog_die_and_return_everything", tables, frames));
 }
 
 KTEST(user_programs_return_every_frame)
@@ -142,30 +166,8 @@ KTEST(user_programs_return_every_frame)
         thread_sleep_ms(10);
     KT_ASSERT(proc_count() == procs);
     /* The five rounds start about 140 processes, each with its own tables
-     * and frames: one lost a process would be 140 frames at least. A table
-     * is a frame too, so a lost table is a lost frame, and the frame count
-     * alone is judged: the global table count moves with the kernel's own
-     * layout under SMP timing (the vmalloc tables over threads' stacks
-     * freed after the fact, where a stack still alive keeps its 2 MiB's
-     * table): CI saw it differ at SMP=2 and SMP=4 on a loaded host with
-     * the free frames exactly equal. It is printed when the
-     * frames are off, to tell a user table leak from a kernel one. The
-     * kernel's frames move a little as well (a kernel thread ending
-     * meanwhile): a slack of 8, far below any leak's trace. */
-    uint64_t tables_after = pt_table_pages(), frames_after = kt_free_frames();
-    /* Dead threads' stacks (and the vmalloc tables over them) are reclaimed
-     * after the fact: give that up to a second before judging. A leak of
-     * one process's worth per round would not go away. */
-    for (int i = 0; i < 10 && frames_after + 8 < frames; i++) {
-        thread_sleep_ms(100);
-        tables_after = pt_table_pages();
-        frames_after = kt_free_frames();
-    }
-    if (frames_after + 8 < frames)
-        kprintf("user_programs_return_every_frame: tables %lu -> %lu, free frames %lu -> %lu\n",
-                (unsigned long)tables, (unsigned long)tables_after, (unsigned long)frames,
-                (unsigned long)frames_after);
-    KT_ASSERT(frames_after + 8 >= frames);
+     * and frames: one lost would be 140 frames at least. */
+    KT_ASSERT(frames_came_back("user_programs_return_every_frame", tables, frames));
 }
 
 /* A copy of hello with one thing broken by @p fix; proc_spawn's result. */
