@@ -54,6 +54,7 @@ LAYERS = [
     ("block",),
     ("fs",),
     ("tty",),
+    ("net",),
     ("user",),
     ("module",),
     ("shell",),

@@ -1,0 +1,4 @@
+# Sources of kernel/net (network interfaces, lwIP, sockets), appended to the
+# kernel's portable core.
+list(APPEND CORE_SOURCES
+)
