@@ -4,8 +4,10 @@
  *        stack each frame received, send what the stack gives (kernel/net/).
  *
  * A driver (drivers/net/virtio_net.c) fills a struct netdev and calls
- * netdev_register(); the network layer names it (eth0, eth1, ...), makes
- * it an lwIP netif and brings it up (DHCP or `ip=`, docs/networking.md).
+ * netdev_register(); the registry (kernel/net/netdev.c) names it (eth0,
+ * eth1, ...) and hands it to the stack that registered with
+ * netdev_set_stack(), which makes it an lwIP netif and brings it up (DHCP
+ * or `ip=`, docs/networking.md).
  * Frames go out through ops->xmit() and come in through netdev_rx(), in
  * Ethernet II form without the FCS. The stack runs in threads: netdev_rx()
  * is called from the driver's receive thread (or any thread), never from
@@ -90,6 +92,8 @@ struct netdev {
     volatile int link_up;       /**< the carrier, as netdev_set_link() last said */
     struct netdev_stats stats;  /**< counters (updated with atomics) */
     void *stack;                /**< the stack's (its lwIP netif) */
+    netdev_tap_fn tap;          /**< netdev_set_tap()'s, or NULL */
+    void *tap_arg;              /**< its argument */
     struct list_node node;      /**< in the layer's list */
 };
 
@@ -111,6 +115,28 @@ void netdev_set_link(struct netdev *d, int up);
  *        counted. Thread context (never an interrupt handler).
  */
 void netdev_rx(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags);
+
+/** @brief The TCP/IP stack's side (kernel/net/lwip/): told of each interface,
+ *         each frame received and each change of carrier. */
+struct netdev_stack {
+    /** A new interface (or one registered before the stack came). */
+    void (*attach)(struct netdev *d);
+    /** A frame received on @p d, as netdev_rx() got it (after the tap). */
+    void (*input)(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags);
+    /** The carrier of @p d changed to @p up. */
+    void (*link)(struct netdev *d, int up);
+};
+
+/** @brief The stack registers itself (once, at boot); interfaces registered
+ *         before it are attached now. Thread context. */
+void netdev_set_stack(const struct netdev_stack *s);
+
+/** @brief A function that sees every frame @p d receives before the stack
+ *         does (a capture, a test): @p fn NULL removes it. */
+typedef void (*netdev_tap_fn)(struct netdev *d, const struct netseg *seg, unsigned nseg, void *arg);
+/** @brief Set @p d's tap to @p fn with @p arg (one per device); returns once
+ *         no call of the old one is running. Thread context. */
+void netdev_set_tap(struct netdev *d, netdev_tap_fn fn, void *arg);
 
 /** @brief The interface named @p name, or NULL. */
 struct netdev *netdev_find(const char *name);
