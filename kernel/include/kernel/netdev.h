@@ -62,6 +62,10 @@ struct netdev_stats {
 
 struct netdev;
 
+/** @brief A function that sees every frame @p d receives before the stack
+ *         does (a capture, a test): @p fn NULL removes it. */
+typedef void (*netdev_tap_fn)(struct netdev *d, const struct netseg *seg, unsigned nseg, void *arg);
+
 /** @brief What the driver does. */
 struct netdev_ops {
     /**
@@ -131,9 +135,6 @@ struct netdev_stack {
  *         before it are attached now. Thread context. */
 void netdev_set_stack(const struct netdev_stack *s);
 
-/** @brief A function that sees every frame @p d receives before the stack
- *         does (a capture, a test): @p fn NULL removes it. */
-typedef void (*netdev_tap_fn)(struct netdev *d, const struct netseg *seg, unsigned nseg, void *arg);
 /** @brief Set @p d's tap to @p fn with @p arg (one per device); returns once
  *         no call of the old one is running. Thread context. */
 void netdev_set_tap(struct netdev *d, netdev_tap_fn fn, void *arg);
