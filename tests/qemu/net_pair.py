@@ -1,0 +1,227 @@
+"""Two guests on one QEMU socket network: ours and Debian's Linux, or two of
+either, for the networking tests and benchmarks (issue 43).
+
+The network is QEMU's own: guest A listens with `-netdev
+socket,listen=127.0.0.1:PORT`, guest B connects to it; frames go between
+the two QEMUs over that one TCP connection on the loopback and nowhere
+else. Addresses are static: A is 10.0.3.1/24, B 10.0.3.2/24.
+
+Each guest ends up in a busybox shell on its serial console, driven line by
+line: `Guest.sh(cmd)` types the command and waits for a marker with its
+exit status. Linux (scripts/linux_peer.py: Debian 12's kernel from a
+busybox initramfs) loads virtio_net and sch_netem; ours boots with
+`ip=10.0.3.x/24` and starts Debian's busybox from its initrd.
+
+    tests/qemu/net_pair.py <arch> linux linux      (a self-test: ping, TCP both ways)
+    tests/qemu/net_pair.py <arch> ours linux --image build/<arch>/...
+"""
+import argparse, os, re, select, signal, socket, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import linux_peer  # noqa: E402
+
+ADDR = {"a": "10.0.3.1", "b": "10.0.3.2"}
+MAC = {"a": "52:54:00:00:03:01", "b": "52:54:00:00:03:02"}
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+LINUX_INIT = """
+ip link set lo up
+ip link set eth0 up
+ip addr add @ADDR@/24 dev eth0
+echo NET-PAIR-READY
+exec sh
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def netdev_args(arch, side, port):
+    """QEMU arguments for side @side's card on the pair's socket network."""
+    how = f"listen=127.0.0.1:{port}" if side == "a" else f"connect=127.0.0.1:{port}"
+    dev = "virtio-net-pci,romfile=" if arch == "x86_64" else "virtio-net-pci"
+    return ["-netdev", f"socket,id=n0,{how}", "-device", f"{dev},netdev=n0,mac={MAC[side]}"]
+
+
+class Guest:
+    """One guest's console: a busybox shell reached after boot."""
+
+    def __init__(self, name, cmd, env=None):
+        self.name = name
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.buf = b""
+        self.log = b""
+        self.seq = 0
+
+    def read_until(self, pattern, timeout):
+        """Read the console until @pattern (bytes regex) matches what came since
+        the last match; the match, or None at the timeout or QEMU's end."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.p.stdout], [], [], min(left, 1))
+            if r:
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                chunk = ANSI.sub(b"", chunk.replace(b"\r", b""))
+                self.buf += chunk
+                self.log += chunk
+
+    def type(self, line):
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+
+    def sh(self, cmd, timeout=60):
+        """Run @cmd in the guest's shell: (exit status, its output), status
+        None when it did not finish in @timeout seconds."""
+        self.seq += 1
+        tag = f"__ND{self.seq}_"
+        self.type(f"{cmd}; echo {tag}$?__")
+        m = self.read_until(rb"(?s)(.*?)" + re.escape(tag.encode()) + rb"(\d+)__\n", timeout)
+        if not m:
+            return None, self.buf.decode("utf-8", "replace")
+        out = m.group(1).decode("utf-8", "replace")
+        # What came before, and the echo of the typed line: dropped.
+        lines = out.split("\n")
+        echo = [i for i, l in enumerate(lines) if tag in l]
+        return int(m.group(2)), "\n".join(lines[echo[-1] + 1:] if echo else lines)
+
+    def close(self):
+        if self.p.poll() is None:
+            os.killpg(self.p.pid, signal.SIGKILL)
+        self.p.wait()
+
+
+def build_netem(arch):
+    """tests/peer/netem.c for @arch's Linux (static, Debian's gcc or cross gcc)."""
+    exe = os.path.join(linux_peer.PEER, f"netem-{arch}")
+    src = os.path.join(ROOT, "tests", "peer", "netem.c")
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        gcc = "gcc" if arch == os.uname().machine else f"{arch}-linux-gnu-gcc"
+        subprocess.run([gcc, "-static", "-O2", "-Wall", "-Werror", "-o", exe, src], check=True)
+    return exe
+
+
+def linux_guest(arch, side, port, modules=("virtio_net", "sch_netem")):
+    tree = linux_peer.fetch(arch)
+    script = LINUX_INIT.replace("@ADDR@", ADDR[side])
+    initrd = linux_peer.initramfs(arch, tree, script, f"netpair-{side}", modules=modules,
+                                  files=[("bin/netem", build_netem(arch))])
+    cmd = linux_peer.boot_cmd(arch, tree, initrd, linux_peer.disk(),
+                              extra=netdev_args(arch, side, port))
+    g = Guest(f"linux-{side}", cmd)
+    if not g.read_until(rb"NET-PAIR-READY\n", 180):
+        raise RuntimeError(f"{g.name}: no shell:\n" + g.log.decode("utf-8", "replace")[-3000:])
+    return g
+
+
+def our_guest(arch, side, port, image, append=""):
+    env = dict(os.environ)
+    env.setdefault("MEM", "512M")
+    env["APPEND"] = f"ip={ADDR[side]}/24 {append}".strip()
+    cmd = [os.path.join(ROOT, "scripts", "qemu"), arch, image] + netdev_args(arch, side, port)
+    g = Guest(f"ours-{side}", cmd, env)
+    if not g.read_until(rb"(?m)^[A-Za-z0-9_-]*> ", 180):
+        raise RuntimeError(f"{g.name}: no prompt:\n" + g.log.decode("utf-8", "replace")[-3000:])
+    g.type("run /bin/busybox sh")
+    g.sh("true", 30)
+    return g
+
+
+def start_pair(arch, kinds, image=None):
+    """Guests A (listening) and B (connecting) of @kinds ('linux' or 'ours')."""
+    port = free_port()
+    mk = {"linux": lambda s: linux_guest(arch, s, port),
+          "ours": lambda s: our_guest(arch, s, port, image)}
+    a = mk[kinds[0]]("a")  # A listens: it must be up before B connects
+    try:
+        b = mk[kinds[1]]("b")
+    except Exception:
+        a.close()
+        raise
+    return a, b
+
+
+def tcp_transfer(src, dst, mib, port=5001, timeout=300):
+    """@mib MiB of the disk's random bytes from @src's memory (/tmp) to
+    @dst's over TCP (busybox nc), checksummed on both sides: (ok, seconds
+    from the send's start to the receiver's end, detail)."""
+    st, out = src.sh(f"head -c {mib << 20} /dev/vda > /tmp/tx && sha256sum /tmp/tx", timeout)
+    sums = re.findall(r"\b[0-9a-f]{64}\b", out)
+    want = sums[-1] if st == 0 and sums else "?"
+    st, _ = dst.sh(f"rm -f /tmp/rx; (nc -l -p {port} -e sh -c 'cat > /tmp/rx'; echo RX-DONE) & :", 10)
+    if st != 0:
+        return False, 0, "receiver did not start"
+    time.sleep(1)
+    to = ADDR["a" if dst.name.endswith("a") else "b"]
+    t0 = time.monotonic()
+    st, out = src.sh(f"nc {to} {port} < /tmp/tx", timeout)
+    if st != 0:
+        return False, 0, f"sender failed ({st}): {out[-500:]}"
+    if not dst.read_until(rb"RX-DONE\n", 60):
+        return False, 0, "receiver never finished"
+    secs = time.monotonic() - t0
+    st, out = dst.sh("wc -c < /tmp/rx; sha256sum /tmp/rx; rm -f /tmp/rx", 60)
+    src.sh("rm -f /tmp/tx", 10)
+    sums = re.findall(r"\b[0-9a-f]{64}\b", out)
+    got = sums[-1] if sums else "?"
+    size = re.search(r"(?m)^\s*(\d+)\s*$", out)
+    if size and int(size.group(1)) != mib << 20:
+        got += f" ({size.group(1)} bytes)"
+    return want == got and want != "?", secs, f"sent {want} received {got}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("arch", choices=["x86_64", "aarch64"])
+    ap.add_argument("a", choices=["linux", "ours"])
+    ap.add_argument("b", choices=["linux", "ours"])
+    ap.add_argument("--image")
+    ap.add_argument("--mib", type=int, default=16)
+    ap.add_argument("--netem", metavar="LOSS,DUP,REORDER,DELAY_MS",
+                    help="a bad network on the Linux side(s): e.g. 5,1,25,10")
+    args = ap.parse_args()
+    a, b = start_pair(args.arch, (args.a, args.b), args.image)
+    fails = 0
+    try:
+        if args.netem:
+            for g in (a, b):
+                if g.name.startswith("linux"):
+                    st, out = g.sh("netem eth0 " + " ".join(args.netem.split(",")), 20)
+                    print(f"{'ok' if st == 0 else 'FAIL'} {out.strip()}")
+                    fails += st != 0
+        for g, peer in ((a, "b"), (b, "a")):
+            st, out = g.sh(f"ping -c 3 {ADDR[peer]}", 30)
+            print(f"{'ok' if st == 0 else 'FAIL'} ping from {g.name} to {ADDR[peer]}")
+            fails += st != 0
+        for src, dst in ((a, b), (b, a)):
+            ok, secs, detail = tcp_transfer(src, dst, args.mib)
+            print(f"{'ok' if ok else 'FAIL'} tcp {args.mib} MiB {src.name} -> {dst.name}: {detail}")
+            if ok:
+                print(f"bench: tcp_{src.name.split('-')[0]}_to_{dst.name.split('-')[0]}_mbit "
+                      f"{args.mib * 8 * 1.048576 / secs:.0f} Mbit/s")
+            fails += not ok
+    finally:
+        a.close()
+        b.close()
+    sys.exit(1 if fails else 0)
+
+
+if __name__ == "__main__":
+    main()
