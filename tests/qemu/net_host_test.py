@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The host fetches files from busybox httpd in our kernel, through QEMU's
+user network (issue 43, "Host to guest").
+
+The guest has one virtio-net card on `-netdev user,restrict=on` with one
+`hostfwd` from 127.0.0.1 to its port 80; nothing leaves the machine. An
+ext2 disk made here holds @files files of random bytes whose sizes run from
+0 B to @max_mib MiB (log-uniform, the largest always there); the kernel
+mounts it read-only on /mnt, starts Debian's busybox httpd there, and the
+host:
+  - fetches every file and compares its SHA-256 with the one it wrote;
+  - opens @conns connections at once, each fetching a small file;
+  - starts fetching the largest file and vanishes after 1 MiB (a reset);
+  - serves a file of its own on 127.0.0.1, reached from the guest through
+    a `guestfwd` (10.0.2.100:8080), which busybox wget fetches; the kernel's
+    `crc32` of the copy must be the host's;
+and then, the kernel's `net` and `mem` shell commands are asked again until
+the sockets in use and the heap's objects are back where they were before
+the first request (with a little slack for the heap, which grows its
+caches once), or the time runs out.
+
+    tests/qemu/net_host_test.py --arch x86_64 --image build/x86_64/kernel.iso
+"""
+import argparse, concurrent.futures, functools, hashlib, http.server, os, random, re, socket, sys, tempfile
+import threading, time, urllib.request, zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from ext2_disks import drives, make_disk  # noqa: E402
+from net_pair import Guest, free_port  # noqa: E402
+
+SOCKETS = re.compile(r"(?m)^sockets: (\d+) in use")
+HEAP = re.compile(r"(?m)^heap in use: (\d+) objects and (\d+) large blocks, (\d+) bytes")
+
+
+def make_files(tree, n, max_mib, rng):
+    """@n files of random bytes in @tree/www; {name: sha256}."""
+    www = os.path.join(tree, "www")
+    os.makedirs(www)
+    sums = {}
+    top = max_mib << 20
+    for i in range(n):
+        size = top if i == 0 else (0 if i == 1 else int(2 ** rng.uniform(0, 26)) % (top + 1))
+        data = rng.randbytes(size)
+        name = f"f{i:03d}.bin"
+        with open(os.path.join(www, name), "wb") as f:
+            f.write(data)
+        sums[name] = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(www, "small.txt"), "w") as f:
+        f.write("hello from the guest\n" * 50)
+    sums["small.txt"] = hashlib.sha256(("hello from the guest\n" * 50).encode()).hexdigest()
+    return sums
+
+
+def fetch(port, name, timeout=120):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{name}", timeout=timeout) as r:
+        return hashlib.sha256(r.read()).hexdigest()
+
+
+def kernel_cmd(g, cmd, timeout=30):
+    """A kernel shell command's output (up to the next prompt)."""
+    g.type(cmd)
+    m = g.read_until(rb"(?s)(.*?)\n[A-Za-z0-9_-]*> ", timeout)
+    return m.group(1).decode("utf-8", "replace") if m else ""
+
+
+def counts(g):
+    net, mem = kernel_cmd(g, "net"), kernel_cmd(g, "mem")
+    s, h = SOCKETS.search(net), HEAP.search(mem)
+    return (int(s.group(1)) if s else None, int(h.group(1)) if h else None, int(h.group(3)) if h else None)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--files", type=int, default=100)
+    ap.add_argument("--max-mib", type=int, default=64)
+    ap.add_argument("--conns", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=43)
+    ap.add_argument("--timeout", type=int, default=600)
+    args = ap.parse_args()
+    fails = []
+
+    def check(ok, what):
+        print(("ok   " if ok else "FAIL ") + what, flush=True)
+        if not ok:
+            fails.append(what)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rng = random.Random(args.seed)
+        tree = os.path.join(tmp, "tree")
+        sums = make_files(tree, args.files, args.max_mib, rng)
+        total = sum(os.path.getsize(os.path.join(tree, "www", n)) for n in sums)
+        disk = os.path.join(tmp, "www.img")
+        make_disk(disk, total + total // 8 + (16 << 20), bs=4096, tree=tree)
+        port = free_port()
+        served = os.path.join(tmp, "served")
+        os.makedirs(served)
+        blob = rng.randbytes(3 << 20 | 12345)
+        with open(os.path.join(served, "blob.bin"), "wb") as f:
+            f.write(blob)
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
+        handler.log_message = lambda *a: None
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        dev = "virtio-net-pci,romfile=" if args.arch == "x86_64" else "virtio-net-pci"
+        env = dict(os.environ, MEM=os.environ.get("MEM", "512M"))
+        cmd = [os.path.join(ROOT, "scripts", "qemu"), args.arch, args.image] + drives([disk]) + [
+            "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80,"
+                       f"guestfwd=tcp:10.0.2.100:8080-tcp:127.0.0.1:{srv.server_address[1]}",
+            "-device", f"{dev},netdev=n0"]
+        g = Guest("ours", cmd, env)
+        try:
+            if not g.read_until(rb"(?m)^[A-Za-z0-9_-]*> ", 180):
+                sys.exit("no prompt:\n" + g.log.decode("utf-8", "replace")[-3000:])
+            out = kernel_cmd(g, "mount -r /dev/vda /mnt")
+            check("rror" not in out, "the disk mounts read-only on /mnt")
+            out = kernel_cmd(g, "run /bin/busybox httpd -p 80 -h /mnt/www", 30)
+            check("[exit 0]" in out, "busybox httpd starts (it goes into the background)")
+            # The address comes by DHCP: wait for it to be usable.
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    fetch(port, "small.txt", 5)
+                    break
+                except Exception as e:
+                    if time.monotonic() > deadline:
+                        check(False, f"httpd answers through hostfwd ({e})")
+                        raise SystemExit(1)
+                    time.sleep(1)
+            before = counts(g)
+            check(None not in before, f"`net` and `mem` give the counts {before}")
+
+            t0 = time.monotonic()
+            bad = [n for n in sorted(sums) if fetch(port, n) != sums[n]]
+            secs = time.monotonic() - t0
+            check(not bad, f"{len(sums)} files, {total >> 20} MiB, fetched with matching SHA-256 "
+                  f"({len(bad)} differ: {bad[:5]})")
+            print(f"bench: httpd_fetch_mbit {total * 8 / secs / 1e6:.0f} Mbit/s", flush=True)
+
+            with concurrent.futures.ThreadPoolExecutor(args.conns) as ex:
+                res = list(ex.map(lambda _: fetch(port, "small.txt", 120), range(args.conns)))
+            check(all(r == sums["small.txt"] for r in res), f"{args.conns} connections at once all answered")
+
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            s.sendall(b"GET /f000.bin HTTP/1.0\r\n\r\n")
+            got = 0
+            while got < 1 << 20:
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += len(d)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")  # reset
+            s.close()
+            check(got >= 1 << 20, "a client reads 1 MiB of the largest file and vanishes")
+
+            deadline = time.monotonic() + 60
+            while True:
+                after = counts(g)
+                back = (None not in after and after[0] <= before[0] and after[1] <= before[1] + 64)
+                if back or time.monotonic() > deadline:
+                    break
+                time.sleep(2)
+            check(back, f"sockets and heap objects back to where they were: before {before}, after {after}")
+            out = kernel_cmd(g, "run /bin/busybox wget -q -O /tmp/blob.bin http://10.0.2.100:8080/blob.bin", 120)
+            check("[exit 0]" in out, "busybox wget fetches a file from the host through guestfwd")
+            out = kernel_cmd(g, "crc32 /tmp/blob.bin")
+            want = f"{zlib.crc32(blob):08x}"
+            check(want in out and str(len(blob)) in out, f"its crc32 is the host's ({want}, {len(blob)} bytes): {out.strip()}")
+            kernel_cmd(g, "rm /tmp/blob.bin")
+            out = kernel_cmd(g, "run /bin/busybox true")
+            check("[exit 0]" in out, "the kernel still runs programs")
+        finally:
+            g.close()
+            srv.shutdown()
+    print("PASS" if not fails else "FAILED: " + "; ".join(fails))
+    sys.exit(1 if fails else 0)
+
+
+if __name__ == "__main__":
+    main()
