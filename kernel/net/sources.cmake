@@ -7,10 +7,15 @@ list(APPEND CORE_SOURCES
   kernel/net/netdev.c
 )
 set(NET_SOURCES
+  kernel/net/lwip/netif.c
+  kernel/net/lwip/stack.c
   kernel/net/lwip/sys_arch.c
 )
 list(APPEND CORE_SOURCES ${NET_SOURCES} ${LWIP_SOURCES})
 set_property(SOURCE ${NET_SOURCES} ${LWIP_SOURCES} APPEND PROPERTY INCLUDE_DIRECTORIES ${LWIP_INCLUDE_DIRS})
+# "net_internal.h", "lwip_port.h": kernel/net's own headers
+set_property(SOURCE ${NET_SOURCES} APPEND PROPERTY INCLUDE_DIRECTORIES
+  ${PROJECT_SOURCE_DIR}/kernel/net ${PROJECT_SOURCE_DIR}/kernel/net/lwip)
 # lwIP's own files, not ours: clang finds comparisons that are always false
 # when an option is at its largest (tcp.c: the window against a u16_t).
 set_property(SOURCE ${LWIP_SOURCES} APPEND PROPERTY COMPILE_OPTIONS -Wno-tautological-constant-out-of-range-compare)
