@@ -8,6 +8,9 @@ list(APPEND CORE_SOURCES
 )
 set(NET_SOURCES
   kernel/net/lwip/netif.c
+  kernel/net/net_cmds.c
+  kernel/net/net_tests.c
+  kernel/net/ping.c
   kernel/net/lwip/stack.c
   kernel/net/lwip/sys_arch.c
 )
