@@ -160,7 +160,7 @@ static int cmd_net(int argc, char **argv)
     kfree(t.buf);
     return 0;
 }
-SHELL_COMMAND("net", "net", "network interfaces, addresses, counters and connections", cmd_net);
+SHELL_COMMAND("net", "net", "network interfaces, addresses, counters, connections", cmd_net);
 
 static void ms3(uint64_t ns, unsigned long *ms, unsigned long *frac)
 {
@@ -243,4 +243,4 @@ static int cmd_ping(int argc, char **argv)
     return err ? err : got || !sent ? 0 : -ETIMEDOUT;
 }
 SHELL_COMMAND("ping", "ping [-c <count>] <addr>",
-              "send ICMP echo requests to an IPv4 address, each second until Ctrl-C or count", cmd_ping);
+              "ICMP echo requests to an IPv4 address, one a second", cmd_ping);

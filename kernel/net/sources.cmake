@@ -7,6 +7,7 @@ list(APPEND CORE_SOURCES
   kernel/net/netdev.c
 )
 set(NET_SOURCES
+  kernel/net/lwip/chksum.c
   kernel/net/lwip/netif.c
   kernel/net/net_cmds.c
   kernel/net/net_tests.c
