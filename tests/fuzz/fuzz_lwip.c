@@ -5,9 +5,11 @@
  * One interface with the address 10.0.2.15/24 (ip=), checksum offload on
  * (so both the device-vouched and the checked paths run), a TCP listener
  * on port 80 and a UDP echo on port 7. Each input is one frame: byte 0
- * says into how many pieces it is cut (as a driver's mergeable buffers)
- * and whether the device vouched for its checksum, byte 1 how many
- * milliseconds pass before it (lwIP's timers run), the rest is the frame.
+ * says into how many pieces it is cut (as a driver's mergeable buffers),
+ * whether the device vouched for its checksum, and whether the harness
+ * fixes its IPv4 and TCP/UDP/ICMP checksums first (else mutations rarely
+ * get past them); byte 1 how many milliseconds/16 pass before it (lwIP's
+ * timers run); the rest is the frame (lwip_seeds.py writes the seeds).
  * Frames the registry would drop (shorter than a header, longer than the
  * MTU allows) are dropped here too. lwIP's state lives on between inputs,
  * as in a kernel; its heap is capped as the kernel's is.
@@ -249,6 +251,50 @@ static void setup(void)
     net_unlock();
 }
 
+uint16_t lwip_port_chksum(const void *data, int len);
+
+/* The ones' complement of the sum of @p n bytes plus @p acc. */
+static uint16_t csum(uint32_t acc, const uint8_t *p, size_t n)
+{
+    acc += lwip_port_chksum(p, (int)n);
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint16_t)~acc;
+}
+
+/* Make the IPv4 header's and its TCP, UDP or ICMP checksum right. */
+static void fix_checksums(uint8_t *f, size_t len)
+{
+    if (len < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00)
+        return;
+    uint8_t *ip = f + ETH_HLEN;
+    size_t hl = (ip[0] & 15u) * 4u, total = (size_t)ip[2] << 8 | ip[3];
+    if (hl < 20 || ETH_HLEN + hl > len)
+        return;
+    ip[10] = ip[11] = 0;
+    uint16_t c = csum(0, ip, hl);
+    memcpy(ip + 10, &c, 2);
+    if (total < hl || ETH_HLEN + total > len || (ip[6] & 0x3f) || ip[7])
+        return; /* cut short, or a fragment */
+    uint8_t *l4 = ip + hl;
+    size_t l4len = total - hl, at = ip[9] == 6 ? 16 : ip[9] == 17 ? 6 : ip[9] == 1 ? 2 : 0;
+    if (!at || l4len < at + 2)
+        return;
+    l4[at] = l4[at + 1] = 0;
+    uint32_t pseudo = 0;
+    if (ip[9] != 1) {
+        uint8_t ph[12];
+        memcpy(ph, ip + 12, 8);
+        ph[8] = 0;
+        ph[9] = ip[9];
+        ph[10] = (uint8_t)(l4len >> 8);
+        ph[11] = (uint8_t)l4len;
+        pseudo = lwip_port_chksum(ph, 12);
+    }
+    c = csum(pseudo, l4, l4len);
+    memcpy(l4 + at, &c, 2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -259,7 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 2)
         return 0;
-    unsigned pieces = 1 + (data[0] & 7), flags = data[0] & 8 ? NETDEV_RX_CSUM_OK : 0;
+    unsigned flags0 = data[0], pieces = 1 + (flags0 & 7), flags = flags0 & 8 ? NETDEV_RX_CSUM_OK : 0;
     now_ms += data[1] * 16u; /* up to 4 s: retransmissions and timeouts run */
     data += 2;
     size -= 2;
@@ -267,6 +313,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sys_check_timeouts();
     net_unlock();
     if (size >= ETH_HLEN && size <= dev.mtu + ETH_HLEN + 4) {
+        static uint8_t frame[2048];
+        memcpy(frame, data, size);
+        if (flags0 & 0x10)
+            fix_checksums(frame, size);
+        data = frame;
         struct netseg seg[8];
         size_t at = 0;
         for (unsigned i = 0; i < pieces; i++) {
