@@ -253,7 +253,9 @@ static void lif_attach(struct netdev *d)
         kfree(li);
         return;
     }
-    if (mode == IP_STATIC && !netif_default)
+    /* The first card carries what no interface's subnet holds (through
+     * its gateway, from ip= or DHCP); lwIP has no default otherwise. */
+    if (!netif_default)
         netif_set_default(&li->nif);
     netif_create_ip6_linklocal_address(&li->nif, 1);
     netif_set_ip6_autoconfig_enabled(&li->nif, 1);
