@@ -480,7 +480,8 @@ static void count_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
  * xmit(); a UDP datagram goes out with the pseudo-header's sum in place
  * and where the device is to finish it, and finishing it as a device
  * does gives a datagram whose checksum verifies; a received datagram with
- * a wrong checksum is dropped unless the device vouched for it. */
+ * a wrong checksum is dropped unless the device vouched for it; a
+ * datagram off the subnet goes out to the gateway. */
 KTEST(net_glue_arp_and_checksum_offload)
 {
     static int registered;
@@ -494,7 +495,7 @@ KTEST(net_glue_arp_and_checksum_offload)
     ip4_addr_t a, m, g;
     IP4_ADDR(&a, 10, 9, 0, 1);
     IP4_ADDR(&m, 255, 255, 255, 0);
-    ip4_addr_set_zero(&g);
+    IP4_ADDR(&g, 10, 9, 0, 254);
     net_lock();
     dhcp_release_and_stop(nif);
     netif_set_addr(nif, &a, &m, &g);
@@ -566,4 +567,31 @@ KTEST(net_glue_arp_and_checksum_offload)
     net_unlock();
     KT_ASSERT_EQ(dropped, 0);
     KT_ASSERT_EQ(taken, 1);
+
+    /* Off the subnet: through the first card's gateway, DHCP's card or
+     * not (lwIP has no default interface unless the glue names one). The
+     * first card is ours in a boot without another (the ktest images). */
+    net_lock();
+    struct netif *def = netif_default;
+    net_unlock();
+    KT_ASSERT(def != NULL && net_netdev_of(def) != NULL);
+    if (def == nif) {
+        ip_addr_t far;
+        IP_ADDR4(&far, 10, 77, 0, 1);
+        net_lock();
+        struct udp_pcb *o = udp_new();
+        struct pbuf *q = o ? pbuf_alloc(PBUF_TRANSPORT, 8, PBUF_RAM) : NULL;
+        before = cap.sent;
+        err_t e = q ? udp_sendto(o, q, &far, 9) : ERR_MEM;
+        if (q)
+            pbuf_free(q);
+        if (o)
+            udp_remove(o);
+        net_unlock();
+        KT_ASSERT_EQ(e, ERR_OK);
+        KT_ASSERT(cap.sent == before + 1);
+        static const uint8_t gw_ip[4] = {10, 9, 0, 254};
+        KT_ASSERT(cap.frame[12] == 0x08 && cap.frame[13] == 0x06 && cap.frame[21] == 1); /* who-has */
+        KT_ASSERT(memcmp(cap.frame + 38, gw_ip, 4) == 0);
+    }
 }
