@@ -56,8 +56,14 @@ struct netdev_csum {
 /** @brief Counters, as `net` and SIOCGIFCONF's users show them. Updated by
  *         the driver (rx_* and tx_* of frames it moved) and the layer. */
 struct netdev_stats {
-    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
-    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+    uint64_t rx_packets; /**< frames received and passed on (netdev_rx()) */
+    uint64_t rx_bytes;   /**< their bytes */
+    uint64_t rx_dropped; /**< frames netdev_rx() refused (impossible lengths) */
+    uint64_t rx_errors;  /**< nonsense from the device (the driver's count) */
+    uint64_t tx_packets; /**< frames handed to the device */
+    uint64_t tx_bytes;   /**< their bytes */
+    uint64_t tx_dropped; /**< frames dropped for want of room (xmit()'s -EAGAIN) */
+    uint64_t tx_errors;  /**< frames xmit() refused (-EIO) */
 };
 
 struct netdev;
@@ -123,7 +129,8 @@ void netdev_rx(struct netdev *d, const struct netseg *seg, unsigned nseg, unsign
 /** @brief The TCP/IP stack's side (kernel/net/lwip/): told of each interface,
  *         each frame received and each change of carrier. */
 struct netdev_stack {
-    /** A new interface (or one registered before the stack came). */
+    /** A new interface (or one registered before the stack came); it sets
+     *  d->stack, and input() and link() are called for @p d only once it has. */
     void (*attach)(struct netdev *d);
     /** A frame received on @p d, as netdev_rx() got it (after the tap). */
     void (*input)(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags);
