@@ -179,6 +179,8 @@ struct sock_family {
 
 /** @brief Register @p f (kernel/net's families at boot). */
 void sock_register(const struct sock_family *f);
+/** @brief Register kernel/net's own families (AF_UNIX, ...): once, at boot. */
+void sock_families_init(void);
 /** @brief socketpair() of @p family: two connected sockets, or -errno. */
 int sock_pair(int family, int type, int protocol, struct socket **a, struct socket **b);
 
