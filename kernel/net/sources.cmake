@@ -2,4 +2,5 @@
 # kernel's portable core.
 list(APPEND CORE_SOURCES
   kernel/net/socket.c
+  kernel/net/unix.c
 )
