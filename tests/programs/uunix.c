@@ -385,7 +385,8 @@ static void rights(void)
     uexpect(send_fds(sv[0], "x", 1, three, 3), 1, "sendmsg with three descriptors");
     m = (struct msghdr){0, 0, &v, 1, &c, CMSG_LEN(sizeof(int)), 0};
     uexpect(sys3(NR_recvmsg, sv[1], (long)&m, 0), 1, "recvmsg with room for one");
-    check(m.flags & MSG_CTRUNC, "MSG_CTRUNC");
+    if (!uskip_on_qemu_user("MSG_CTRUNC with room for one of three"))
+        check(m.flags & MSG_CTRUNC, "MSG_CTRUNC");
     uexpect((long)m.controllen, CMSG_LEN(sizeof(int)), "the control data filled");
     ucopy(&got, c.b + sizeof c.h, sizeof got);
     check(got > 2 && sys3(NR_fcntl, got, F_GETFD, 0) == 0, "the one installed, not close-on-exec");
@@ -412,7 +413,8 @@ static void rights(void)
     uexpect(send_fds(sv[0], "z", 1, &badfd, 1), -EBADF, "SCM_RIGHTS of a closed descriptor: EBADF");
     c.h.len = 8;
     m = (struct msghdr){0, 0, &v, 1, &c, sizeof c, 0};
-    uexpect(sys3(NR_sendmsg, sv[0], (long)&m, 0), -EINVAL, "a control header shorter than itself: EINVAL");
+    if (!uskip_on_qemu_user("a control header shorter than itself"))
+        uexpect(sys3(NR_sendmsg, sv[0], (long)&m, 0), -EINVAL, "a control header shorter than itself: EINVAL");
     /* A socket passed over itself, and both ends closed: nothing left behind. */
     send_fds(sv[1], "s", 1, &sv[1], 1);
     send_fds(sv[0], "s", 1, &sv[1], 1);
@@ -432,7 +434,7 @@ static void boundaries(void)
 {
     int sv[2];
     uexpect(upair(AF_UNIX, SOCK_DGRAM, sv), 0, "socketpair dgram");
-    static char big[300];
+    static char big[300000];
     usend(sv[0], big, 10, 0);
     usend(sv[0], big, 1, 0);
     usend(sv[0], big, 0, 0);
@@ -565,8 +567,11 @@ static void names(void)
 static void errors(void)
 {
     int sv[2], pf[2];
-    uexpect(usocket(AF_UNIX, 99, 0), -EINVAL, "socket of type 99: EINVAL");
-    uexpect(usocket(AF_UNIX, SOCK_STREAM | 0x100000, 0), -EINVAL, "socket with an unknown flag: EINVAL");
+    if (!uskip_on_qemu_user("socket's unknown types and flags")) {
+        uexpect(usocket(AF_UNIX, 99, 0), -EINVAL, "socket of type 99: EINVAL");
+        uexpect(usocket(AF_UNIX, SOCK_STREAM | 0x100000, 0), -EINVAL, "socket with an unknown flag: EINVAL");
+        uexpect(upair(AF_UNIX, 99, sv), -EINVAL, "socketpair of type 99: EINVAL");
+    }
     uexpect(usocket(1000, SOCK_STREAM, 0), -EAFNOSUPPORT, "socket of family 1000: EAFNOSUPPORT");
     uexpect(usocket(AF_UNIX, SOCK_STREAM, 5), -EPROTONOSUPPORT, "AF_UNIX protocol 5: EPROTONOSUPPORT");
     uexpect(usocket(AF_UNIX, 4, 0), -ESOCKTNOSUPPORT, "AF_UNIX SOCK_RDM: ESOCKTNOSUPPORT");
@@ -599,14 +604,14 @@ static void errors(void)
     uexpect(usetopt(s, SOL_SOCKET, SO_TYPE, &v, sizeof v), -ENOPROTOOPT, "setsockopt SO_TYPE: ENOPROTOOPT");
     uexpect(usetopt(s, SOL_SOCKET, 12345, &v, sizeof v), -ENOPROTOOPT, "an unknown option: ENOPROTOOPT");
     uexpect(usetopt(s, SOL_SOCKET, SO_SNDBUF, &v, 2), -EINVAL, "an int option of 2 bytes: EINVAL");
-    uexpect(usetopt(s, SOL_SOCKET, SO_SNDBUF, &v, -1), -EINVAL, "a negative option length: EINVAL");
+    if (!uskip_on_qemu_user("a negative option length"))
+        uexpect(usetopt(s, SOL_SOCKET, SO_SNDBUF, &v, -1), -EINVAL, "a negative option length: EINVAL");
     vl = -1;
     uexpect(ugetopt(s, SOL_SOCKET, SO_TYPE, &v, &vl), -EINVAL, "getsockopt with a negative length: EINVAL");
     vl = 2;
     v = 0;
     uexpect(ugetopt(s, SOL_SOCKET, SO_TYPE, &v, &vl), 0, "getsockopt with 2 bytes of room");
     check(vl == 2 && v == SOCK_STREAM, "gets 2 bytes");
-    uexpect(upair(AF_UNIX, 99, sv), -EINVAL, "socketpair of type 99: EINVAL");
     uclose(s);
     s = usocket(AF_UNIX, SOCK_DGRAM, 0);
     uexpect(ulisten(s, 1), -EOPNOTSUPP, "listen on a datagram socket: EOPNOTSUPP");
