@@ -24,7 +24,7 @@ enum { MSG_PEEK = 2, MSG_CTRUNC = 8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_
 enum { SOL_SOCKET = 1, SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_PASSCRED = 16, SO_PEERCRED = 17,
        SO_RCVTIMEO = 20, SO_ACCEPTCONN = 30, SO_PROTOCOL = 38, SO_DOMAIN = 39 };
 enum { SCM_RIGHTS = 1, SCM_CREDENTIALS = 2, SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2 };
-enum { EPERM = 1, ENOENT = 2, EINTR = 4, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EINVAL = 22,
+enum { EPERM = 1, ENOENT = 2, ENXIO = 6, EINTR = 4, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EINVAL = 22,
        EPIPE = 32, EDOM = 33, ENOTSOCK = 88, EPROTOTYPE = 91, ENOPROTOOPT = 92, EPROTONOSUPPORT = 93,
        ESOCKTNOSUPPORT = 94, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, ENOTCONN = 107,
        ECONNREFUSED = 111, EMSGSIZE = 90, EISCONN = 106 };
@@ -312,6 +312,7 @@ static void pairs(void)
     long ln = sys6(NR_readlinkat, AT_FDCWD, (long)fdpath, (long)link, sizeof link, 0, 0);
     uexpect(ln, (long)ustrlen(want), "/proc/self/fd/N of a socket: its length");
     check(ln > 0 && usame(link, want, (size_t)ln), "/proc/self/fd/N of a socket: socket:[INO]");
+    uexpect(sys6(NR_openat, AT_FDCWD, (long)fdpath, 2, 0, 0, 0), -ENXIO, "open of /proc/self/fd/N of a socket: ENXIO");
     int v = 0, vl = sizeof v;
     ugetopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &vl);
     uexpect(v, SOCK_STREAM, "SO_TYPE");
@@ -528,6 +529,7 @@ static void names(void)
     struct ustat st;
     uexpect(sys6(NR_newfstatat, AT_FDCWD, (long)p, (long)&st, 0, 0, 0), 0, "the name exists");
     uexpect(st.mode & S_IFMT, S_IFSOCK, "as a socket node");
+    uexpect(sys6(NR_openat, AT_FDCWD, (long)p, 2, 0, 0, 0), -ENXIO, "open of a socket's name: ENXIO");
     long l2 = usocket(AF_UNIX, SOCK_STREAM, 0);
     uexpect(ubind(l2, &a, pn), -EADDRINUSE, "the same path again: EADDRINUSE");
     uclose(l2);
