@@ -777,6 +777,61 @@ static void hangups(void)
     uclose(sv[1]);
 }
 
+/* ---- MSG_WAITALL, MSG_PEEK, SO_SNDTIMEO, the backlog ---- */
+
+static int late_sv[2];
+static void late_writer(long arg)
+{
+    (void)arg;
+    nap_ms(30);
+    uwrite(late_sv[1], "def", 3);
+}
+
+static void waits(void)
+{
+    upair(AF_UNIX, SOCK_STREAM, late_sv);
+    uwrite(late_sv[1], "abc", 3);
+    char b[8];
+    uexpect(urecv(late_sv[0], b, 2, MSG_PEEK), 2, "MSG_PEEK on a stream");
+    uexpect(urecv(late_sv[0], b, 8, MSG_PEEK), 3, "MSG_PEEK again sees all");
+    long c = fork_child(late_writer, 0);
+    uexpect(urecv(late_sv[0], b, 6, MSG_WAITALL), 6, "MSG_WAITALL waits for all it asked");
+    check(usame(b, "abcdef", 6), "in order");
+    reap(c, "the late writer exits");
+    struct timeval tv = {0, 50000};
+    uexpect(usetopt(late_sv[0], SOL_SOCKET, 21 /* SO_SNDTIMEO */, &tv, sizeof tv), 0, "SO_SNDTIMEO");
+    static char chunk[65536];
+    long r, t0 = 0;
+    for (int i = 0; i < 1000; i++) {
+        t0 = unow_ns();
+        if ((r = uwrite(late_sv[0], chunk, sizeof chunk)) <= 0)
+            break;
+    }
+    uexpect(r, -EAGAIN, "SO_SNDTIMEO: EAGAIN once full");
+    check(unow_ns() - t0 >= 40000000, "after about the time asked");
+    uclose(late_sv[0]);
+    uclose(late_sv[1]);
+
+    char nm[64];
+    struct sockaddr_un a;
+    name_of(nm, "uunix-backlog.");
+    long an = mkaddr(&a, nm, 1);
+    long l = usocket(AF_UNIX, SOCK_STREAM, 0);
+    ubind(l, &a, an);
+    uexpect(ulisten(l, 0), 0, "listen with a backlog of 0");
+    long c1 = usocket(AF_UNIX, SOCK_STREAM, 0), c2 = usocket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    uexpect(uconnect(c1, &a, an), 0, "one connection waits");
+    uexpect(uconnect(c2, &a, an), -EAGAIN, "the next, nonblocking: EAGAIN");
+    check(events(l) & POLLIN, "the listener polls readable");
+    long x = uaccept4(l, 0, 0, 0);
+    check(x >= 0, "accept it");
+    uexpect(uconnect(c2, &a, an), 0, "then there is room");
+    uclose(x);
+    uclose(c1);
+    uclose(c2);
+    uclose(l);
+}
+
 /* ---- signals interrupting a wait ---- */
 
 static int intr_sv[2];
@@ -875,6 +930,7 @@ int main(int argc, char **argv, char **envp)
     efaults();
     nonblocking();
     hangups();
+    waits();
     interrupts();
     credentials();
     echo_under_load();
