@@ -223,9 +223,16 @@ static int sock_fsync(struct file *f)
     return -EINVAL;
 }
 
+/* A socket's descriptor closed: the last reference a process held to a
+ * socket sent in its own queue may have gone with it. */
+static void sock_closed(void)
+{
+    unix_closed();
+}
+
 static const struct file_ops sock_fops = {
     .read = sock_read, .write = sock_write, .poll = sock_poll, .ioctl = sock_ioctl,
-    .release = sock_release, .fsync = sock_fsync,
+    .release = sock_release, .fsync = sock_fsync, .closed = sock_closed,
 };
 
 int sock_file(struct socket *s, unsigned flags, struct file **out)
