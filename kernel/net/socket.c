@@ -39,10 +39,18 @@ void sock_families_init(void)
     unix_register();
 }
 
+static unsigned live; /* sockets allocated and not freed */
+
+unsigned sock_count(void)
+{
+    return __atomic_load_n(&live, __ATOMIC_RELAXED);
+}
+
 struct socket *sock_alloc(int family, int type, int protocol, const struct sock_ops *ops)
 {
     struct socket *s = kzalloc(sizeof *s);
     if (s) {
+        __atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
         s->family = family;
         s->type = type;
         s->protocol = protocol;
@@ -57,6 +65,7 @@ void sock_free(struct socket *s)
         return;
     if (s->ops && s->ops->release)
         s->ops->release(s);
+    __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
     kfree(s);
 }
 
@@ -72,7 +81,8 @@ int sock_create(int family, int type, int protocol, struct socket **out)
         return -ENOMEM;
     int e = fam->create(s, type, protocol);
     if (e) {
-        kfree(s); /* the family filled nothing it must free */
+        s->ops = NULL; /* the family filled nothing it must free */
+        sock_free(s);
         return e;
     }
     *out = s;

@@ -537,7 +537,7 @@ static int unix_connect(struct socket *s, const struct sockaddr_k *a, int nonblo
     struct socket *es = sock_alloc(AF_UNIX, u->type, s->protocol, &unix_ops);
     struct usock *eu = es ? usock_new(u->type) : NULL;
     if (!eu) {
-        kfree(es);
+        sock_free(es);
         usock_put(t);
         return -ENOMEM;
     }

@@ -2,8 +2,8 @@
  * @file net_tests.c
  * @brief Sockets from the kernel's side (kernel/socket.h): AF_UNIX sockets
  *        sent in their own queues, or in a cycle of two, are collected once
- *        the last descriptor goes, whichever closes first, and every heap
- *        block comes back.
+ *        the last descriptor goes, whichever closes first, and every
+ *        socket (sock_count()) and heap block comes back.
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -58,6 +58,7 @@ static int pair_files(int type, struct file **a, struct file **b)
 KTEST(unix_sockets_in_flight_are_collected)
 {
     uint64_t before = heap_objects();
+    unsigned socks = sock_count();
     for (int round = 0; round < 16; round++) {
         struct fdtable *t = fdtable_new();
         KT_ASSERT(t);
@@ -93,4 +94,5 @@ KTEST(unix_sockets_in_flight_are_collected)
     /* Every socket, buffer and file is gone (a few blocks of others move). */
     uint64_t after = heap_objects();
     KT_ASSERT(after <= before + 8);
+    KT_ASSERT_EQ(sock_count(), socks);
 }
