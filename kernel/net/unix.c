@@ -42,7 +42,8 @@
  * name; a reader holds its socket's mutex while it copies out, so a
  * buffer at the head of its queue stays while it is read. Data is copied
  * with no spinlock held; a wait is on the socket's queue and the caller's
- * signals.
+ * signals. Wakes are made with ulock held, so poll (which takes it) must
+ * not be called from inside a wake.
  */
 #include "families.h"
 #include <hal/timer.h>
