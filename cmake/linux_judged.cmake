@@ -18,6 +18,7 @@ set(LINUX_JUDGED_PROGRAMS
   usigq
   usysv
   utimers
+  uunix
   uvdso
   uvm
 )

@@ -761,6 +761,8 @@ long vfs_file_link_text(struct file *f, char *buf, size_t size)
                            ino->nlink ? "" : " (deleted)");
     } else if ((ino->mode & S_IFMT) == S_IFIFO) {
         n = ksnprintf(buf, size, "pipe:[%llu]", (unsigned long long)ino->ino);
+    } else if ((ino->mode & S_IFMT) == S_IFSOCK) {
+        n = ksnprintf(buf, size, "socket:[%llu]", (unsigned long long)ino->ino);
     } else {
         n = ksnprintf(buf, size, "anon_inode:[%llu]", (unsigned long long)ino->ino);
     }

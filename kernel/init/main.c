@@ -23,6 +23,7 @@
 #include <kernel/sched.h>
 #include <kernel/shell.h>
 #include <kernel/smp.h>
+#include <kernel/socket.h>
 #include <kernel/string.h>
 #include <kernel/tty.h>
 #include <kernel/vfs.h>
@@ -159,6 +160,7 @@ void kmain(struct boot_info *bi)
     parse_cmdline(bi->cmdline);
     tty_register_devices(); /* /dev/console and /dev/tty open the console terminal */
     proc_lend_hooks();      /* what the layers below ask of the processes */
+    sock_families_init();   /* socket()'s families, before any process asks */
     boot_stage("banner");
     sched_init(); /* this context becomes the idle thread; it allocates nothing */
     boot_stage("scheduler");

@@ -5,6 +5,8 @@
 include(${PROJECT_SOURCE_DIR}/cmake/lwip.cmake)
 list(APPEND CORE_SOURCES
   kernel/net/netdev.c
+  kernel/net/socket.c
+  kernel/net/unix.c
 )
 set(NET_SOURCES
   kernel/net/lwip/chksum.c

@@ -124,6 +124,9 @@
 #ifndef EPIPE
 #define EPIPE 32 /**< broken pipe: no reader */
 #endif
+#ifndef EDOM
+#define EDOM 33 /**< argument out of domain (a socket timeout's microseconds) */
+#endif
 #ifndef ENOTEMPTY
 #define ENOTEMPTY 39 /**< directory not empty */
 #endif
@@ -141,6 +144,63 @@
 #endif
 #ifndef ENOTSOCK
 #define ENOTSOCK 88 /**< not a socket */
+#endif
+#ifndef EDESTADDRREQ
+#define EDESTADDRREQ 89 /**< destination address required */
+#endif
+#ifndef EPROTOTYPE
+#define EPROTOTYPE 91 /**< protocol wrong type for socket */
+#endif
+#ifndef ENOPROTOOPT
+#define ENOPROTOOPT 92 /**< protocol not available (an unknown socket option) */
+#endif
+#ifndef EPROTONOSUPPORT
+#define EPROTONOSUPPORT 93 /**< protocol not supported */
+#endif
+#ifndef ESOCKTNOSUPPORT
+#define ESOCKTNOSUPPORT 94 /**< socket type not supported */
+#endif
+#ifndef EOPNOTSUPP
+#define EOPNOTSUPP 95 /**< operation not supported on socket (ENOTSUP's number) */
+#endif
+#ifndef EAFNOSUPPORT
+#define EAFNOSUPPORT 97 /**< address family not supported */
+#endif
+#ifndef EADDRINUSE
+#define EADDRINUSE 98 /**< address already in use */
+#endif
+#ifndef EADDRNOTAVAIL
+#define EADDRNOTAVAIL 99 /**< cannot assign requested address */
+#endif
+#ifndef ENETUNREACH
+#define ENETUNREACH 101 /**< network unreachable */
+#endif
+#ifndef ECONNABORTED
+#define ECONNABORTED 103 /**< connection aborted */
+#endif
+#ifndef ECONNRESET
+#define ECONNRESET 104 /**< connection reset by peer */
+#endif
+#ifndef ENOBUFS
+#define ENOBUFS 105 /**< no buffer space */
+#endif
+#ifndef EISCONN
+#define EISCONN 106 /**< already connected */
+#endif
+#ifndef ENOTCONN
+#define ENOTCONN 107 /**< not connected */
+#endif
+#ifndef ETOOMANYREFS
+#define ETOOMANYREFS 109 /**< too many references (files in flight on sockets) */
+#endif
+#ifndef ECONNREFUSED
+#define ECONNREFUSED 111 /**< connection refused */
+#endif
+#ifndef EHOSTUNREACH
+#define EHOSTUNREACH 113 /**< host unreachable */
+#endif
+#ifndef EINPROGRESS
+#define EINPROGRESS 115 /**< operation now in progress */
 #endif
 #ifndef ETIMEDOUT
 #define ETIMEDOUT 110 /**< timed out */
