@@ -31,7 +31,8 @@
  *    calls (its own timers' too: setitimer, timer_create, alarm); a fault
  *    the kernel raises still kills it; timerfd_create's descriptors join
  *    those it reads and polls, as message queues do (their names are
- *    the tree's plain names, shared by every worker);
+ *    the tree's plain names, shared by every worker), and epoll's and
+ *    eventfd's (epoll_ctl adds any of them to an instance, instances too);
  *  - forks and makes threads (32 at most): the child calls exit(0) in the same
  *    asm block, touching no memory; rt_sigreturn runs with its stack on a slot
  *    of junk (a SIGSEGV, never a return into this program with its registers
@@ -124,6 +125,8 @@ static const struct call calls[] = {
     C(sched_rr_get_interval, 1, "Pp"), C(mlock, 1, "al"), C(munlock, 1, "al"), C(mlock2, 1, "ali"),
     C(mlockall, 1, "g"), C(munlockall, 1, ""), C(msync, 1, "alE"),
     C(shmget, 2, "Shb"), C(shmat, 2, "xab"), C(shmdt, 1, "a"), C(shmctl, 2, "x8p"),
+    C(epoll_create1, 2, "O"), C(epoll_ctl, 4, "fEf%"), C(epoll_pwait, 2, "fpuTBz"),
+    C(epoll_pwait2, 1, "fputBz"), C(eventfd2, 2, "iO"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -138,7 +141,7 @@ static const struct call calls[] = {
     C(mkdir, 2, "sm"), C(rmdir, 2, "s"), C(unlink, 2, "s"), C(link, 1, "ss"),
     C(symlink, 2, "ss"), C(readlink, 1, "rpn"), C(chmod, 1, "sm"),
     C(chown, 1, "sii"), C(lchown, 1, "sii"), C(alarm, 1, "T"), C(pause, 1, ""),
-    C(select, 1, "upppt"),
+    C(select, 1, "upppt"), C(epoll_create, 1, "i"), C(epoll_wait, 1, "fpuT"), C(eventfd, 1, "i"),
 #endif
 };
 /* 1 call in 16384: one of these, which end a worker. Digits are constants. */
@@ -499,6 +502,14 @@ static long arg(char kind, int k)
             w[i - 15] = pick(4) ? pick(2 * PAGE + 1) : (unsigned long)arg('n', 3);
         }
         return pick(8) ? (long)(w - 16) : bad_ptr();
+    case '%': { /* an epoll_event: mostly the usual events (with EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE) */
+        static const unsigned long evs[] = {1, 4, 5, 0x2001, 0x80000001ul, 0x40000001ul, 0x10000001ul, 0x20000004ul, 0x18};
+        if (!pick(8))
+            return bad_ptr();
+        w[-2] = (pick(4) ? evs[pick(9)] : rnd() & 0xffffffffu) | rnd() << 32;
+        w[-1] = rnd();
+        return (long)(w - 2);
+    }
     case 'q': /* 8 pollfds */
         for (i = 0; i < 8; i++)
             w[i - 8] = (unsigned)fd() | (pick(2) ? rnd() << 32 : (1ul + pick(2) * 3) << 32);
