@@ -15,6 +15,8 @@
  *   (not with a dup's close), epoll inside epoll and inside poll, an
  *   instance shared with a forked child, the mask of epoll_pwait letting a
  *   blocked signal in (EINTR), timeouts 0 and small, bad arguments;
+ * - an eventfd (a read's wake does not report an edge-triggered POLLIN
+ *   watch), a timerfd, a signalfd and a FIFO watched by epoll;
  * - a thousand descriptors (500 pipes, both ends) with few active, by
  *   epoll and by ppoll: each sleeps while it waits (its CPU time stays a
  *   small part of the wait) and a write in another process wakes it.
@@ -50,7 +52,7 @@ enum { AT_FDCWD = -100 };
 #define fails (*ufails())
 #define NPIPES 500
 
-#ifdef __x86_64__
+#ifdef USYS_EPOLL_PACKED
 struct ev {
     unsigned events;
     unsigned long data;
@@ -377,6 +379,63 @@ static void masks(void)
     uclose(ep);
 }
 
+/* The other files with a poll op: eventfd (whose wakes say which events),
+ * timerfd, signalfd, a FIFO. */
+static void others(void)
+{
+    struct ev out[4];
+    unsigned long v = 2;
+    long ep = ecreate(0);
+    long e = efd(0, EFD_SEMAPHORE | O_NONBLOCK);
+    uexpect(ectl(ep, EPOLL_CTL_ADD, e, EPOLLIN | EPOLLET, 0xe), 0, "an eventfd, edge-triggered");
+    uexpect(ewait(ep, out, 4, 0), 0, "eventfd at 0: nothing");
+    uwrite(e, &v, 8);
+    uexpect(ewait(ep, out, 4, 0) * 1000 + (long)out[0].data, 1000 + 0xe, "eventfd written: reported");
+    uread(e, &v, 8);
+    uexpect(ewait(ep, out, 4, 0), 0, "eventfd read (1 left): a read's wake is not POLLIN's");
+    uwrite(e, &v, 8);
+    uexpect(ewait(ep, out, 4, 0), 1, "eventfd written again: reported again");
+    uclose(e);
+    long t = sys3(NR_timerfd_create, 1 /* CLOCK_MONOTONIC */, 0, 0);
+    struct ts its[2] = {{0, 0}, {0, 20000000}};
+    sys6(NR_timerfd_settime, t, 0, (long)its, 0, 0, 0);
+    ectl(ep, EPOLL_CTL_ADD, t, EPOLLIN, 0x7);
+    long t0 = unow_ns();
+    uexpect(ewait(ep, out, 4, 2000) * 1000 + (long)out[0].data, 1007, "a timerfd of 20 ms wakes epoll_wait");
+    check(unow_ns() - t0 >= 15000000, "when it expires");
+    uclose(t);
+    unsigned long usr2 = 1ul << (12 - 1), old;
+    procmask(SIG_BLOCK, usr2, &old);
+    long sfd = sys6(NR_signalfd4, -1, (long)&usr2, 8, O_NONBLOCK, 0, 0);
+    ectl(ep, EPOLL_CTL_ADD, sfd, EPOLLIN, 0x5);
+    uexpect(ewait(ep, out, 4, 0), 0, "a signalfd with nothing pending: nothing");
+    sys3(NR_kill, sys1(NR_getpid, 0), 12, 0);
+    uexpect(ewait(ep, out, 4, 1000) * 1000 + (long)out[0].data, 1005, "a signalfd: SIGUSR2 sent, reported");
+    char si[128];
+    uread(sfd, si, sizeof si);
+    uclose(sfd);
+    procmask(SIG_SETMASK, old, 0);
+    char name[64] = "/tmp/uepoll.", *n = name + 12;
+    long pid = sys1(NR_getpid, 0);
+    char digits[24];
+    int k = 0;
+    do
+        digits[k++] = (char)('0' + pid % 10);
+    while ((pid /= 10) > 0);
+    while (k)
+        *n++ = digits[--k];
+    *n = 0;
+    uexpect(sys6(NR_mknodat, AT_FDCWD, (long)name, 010600, 0, 0, 0), 0, "a FIFO in /tmp");
+    long fifo = sys6(NR_openat, AT_FDCWD, (long)name, O_RDWR | O_NONBLOCK, 0, 0, 0);
+    ectl(ep, EPOLL_CTL_ADD, fifo, EPOLLIN | EPOLLET, 0xf);
+    uexpect(ewait(ep, out, 4, 0), 0, "the FIFO empty: nothing");
+    uwrite(fifo, "x", 1);
+    uexpect(ewait(ep, out, 4, 0) * 1000 + (long)out[0].data, 1000 + 0xf, "the FIFO written: reported");
+    uclose(fifo);
+    sys3(NR_unlinkat, AT_FDCWD, (long)name, 0);
+    uclose(ep);
+}
+
 static int pipes[NPIPES][2];
 
 /* 1000 descriptors, few active: epoll and poll each sleep while waiting. */
@@ -449,6 +508,7 @@ int main(int argc, char **argv, char **envp)
     triggers();
     lifetimes();
     masks();
+    others();
     many();
     uputs("uepoll: "), uputn(fails), uputs(" failed\n");
     uexit(fails);

@@ -156,6 +156,8 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_readlinkat 267
 #define NR_faccessat 269
 #define NR_ppoll 271
+/* struct epoll_event is packed here: 12 bytes, not 16 */
+#define USYS_EPOLL_PACKED 1
 #define NR_epoll_create 213
 #define NR_epoll_wait 232
 #define NR_epoll_ctl 233
