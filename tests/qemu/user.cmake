@@ -401,10 +401,12 @@ qemu_test(user_mq --image ${IMG}
 # level- and edge-triggered reports, one-shot and its re-arm, a watch
 # dropped with its file's last descriptor, epoll in epoll and in poll,
 # epoll_pwait's mask, and 1000 descriptors with few active, by epoll and
-# ppoll, each sleeping while it waits. In the initrd only.
-qemu_test(user_epoll --image ${IMG}
-  --send "run /bin/uepoll" --send "poweroff 7"
-  --expect "^uepoll: 0 failed$\\n\\[exit 0\\]$"
+# ppoll, each sleeping while it waits. Twice on two CPUs, the heap the same
+# after each (no watch, instance or wait-set chunk left). In the initrd only.
+qemu_test(user_epoll --image ${IMG} --env SMP=2
+  --send "run /bin/uepoll" --send mem --send "run /bin/uepoll" --send mem --send "poweroff 7"
+  --expect "^uepoll: 0 failed$\\n\\[exit 0\\]$(?s:.*)^uepoll: 0 failed$\\n\\[exit 0\\]$"
+  --same "^heap in use: (.*)$"
   --reject "PANIC|FAIL" --status ${EXIT7})
 # Processes and queued signals as Linux answers for them (issue 41;
 # tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
