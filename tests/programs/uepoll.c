@@ -223,6 +223,11 @@ static void errors(void)
     long dir = sys6(NR_openat, AT_FDCWD, (long)"/", O_RDONLY, 0, 0, 0);
     uexpect(ectl(ep, EPOLL_CTL_ADD, dir, EPOLLIN, 0), -EPERM, "a directory (no poll): EPERM");
     uclose(dir);
+    long null = sys6(NR_openat, AT_FDCWD, (long)"/dev/null", O_RDWR, 0, 0, 0);
+    uexpect(ectl(ep, EPOLL_CTL_ADD, null, EPOLLIN, 0), -EPERM, "/dev/null (no poll): EPERM");
+    struct pfd np = {(int)null, POLLIN | EPOLLOUT, 0};
+    uexpect(ppoll_ms(&np, 1, 0) * 1000 + np.revents, 1000 + (POLLIN | EPOLLOUT), "but poll finds it ready");
+    uclose(null);
     uexpect(ectl(ep, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLONESHOT | EPOLLEXCLUSIVE, 0), -EINVAL,
             "EPOLLEXCLUSIVE with EPOLLONESHOT: EINVAL");
     uexpect(ectl(ep, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLEXCLUSIVE, 0), 0, "EPOLLEXCLUSIVE with EPOLLIN");
