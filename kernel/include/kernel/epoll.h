@@ -10,17 +10,14 @@
 #include <kernel/vfs.h>
 #include <stdint.h>
 
-/** @name epoll_ctl()'s operations and events (Linux's numbers) */
-/** @{ */
-#define EPOLL_CTL_ADD 1
-#define EPOLL_CTL_DEL 2
-#define EPOLL_CTL_MOD 3
-#define EPOLLRDHUP 0x2000u
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP (1u << 29)
-#define EPOLLONESHOT (1u << 30)
-#define EPOLLET (1u << 31)
-/** @} */
+#define EPOLL_CTL_ADD 1          /**< epoll_ctl(): watch a file */
+#define EPOLL_CTL_DEL 2          /**< epoll_ctl(): stop watching it */
+#define EPOLL_CTL_MOD 3          /**< epoll_ctl(): change the events and data */
+#define EPOLLRDHUP 0x2000u       /**< the peer shut its writing down (sockets) */
+#define EPOLLEXCLUSIVE (1u << 28) /**< wake one of the instances watching (accepted; wakes like any) */
+#define EPOLLWAKEUP (1u << 29)   /**< keep the system awake (ignored) */
+#define EPOLLONESHOT (1u << 30)  /**< report once, then disabled until EPOLL_CTL_MOD */
+#define EPOLLET (1u << 31)       /**< edge-triggered: report once per wake */
 
 /** @brief An event as epoll_wait() hands it out (the user layer lays it out). */
 struct epoll_event_k {
