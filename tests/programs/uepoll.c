@@ -461,7 +461,7 @@ static void many(void)
     uexpect(ewait(ep, out, 64, 0), 0, "none ready");
     long child = ufork();
     if (child == 0) {
-        msleep(150);
+        msleep(250);
         uwrite(pipes[317][1], "a", 1);
         uwrite(pipes[42][1], "b", 1);
         uexit(0);
@@ -489,7 +489,7 @@ static void many(void)
     uexpect(ppoll_ms(pf, 2 * NPIPES, 0), 0, "ppoll of 1000: none ready");
     child = ufork();
     if (child == 0) {
-        msleep(150);
+        msleep(250);
         uwrite(pipes[499][1], "c", 1);
         uexit(0);
     }
