@@ -16,7 +16,9 @@
  *
  * A watch holds no reference to its file: the file's last put drops the
  * watch (epoll_file_gone()), as on Linux, so a descriptor closed while a
- * dup of it stays open stays watched. Locks: ep_global (every change of
+ * dup of it stays open stays watched. A queue that is not its file's (a
+ * signalfd's is its poller's process's signal queue) detaches its watches
+ * when it goes (epoll_queue_gone()). Locks: ep_global (every change of
  * watches, the loop check) before an instance's mutex (its watches and a
  * harvest) before its spinlock (the ready list, taken by the callbacks,
  * which may run in an interrupt handler).
@@ -216,6 +218,13 @@ void epoll_file_gone(struct file *f)
         item_free(it);
         mutex_unlock(&ep->mtx);
     }
+    mutex_unlock(&ep_global);
+}
+
+void epoll_queue_gone(struct waitqueue *wq)
+{
+    mutex_lock(&ep_global); /* every watch is cleared under it */
+    wq_detach_callbacks(wq, ep_callback, POLLHUP); /* looked at once more, as on Linux */
     mutex_unlock(&ep_global);
 }
 

@@ -199,8 +199,25 @@ void wait_set_block(struct wait_set *ws)
         thread_yield();
 }
 
+void wq_detach_callbacks(struct waitqueue *wq, wake_fn func, unsigned key)
+{
+    irqflags_t f = spin_lock_irqsave(&wq->lock);
+    for (struct list_node *n = wq->waiters.next, *next; n != &wq->waiters; n = next) {
+        next = n->next;
+        struct waiter *w = container_of(n, struct waiter, node);
+        if (w->func == func) {
+            func(w, key);
+            list_del(n);
+            container_of(w, struct wait_entry, w)->q = NULL;
+        }
+    }
+    spin_unlock_irqrestore(&wq->lock, f);
+}
+
 static void entry_remove(struct wait_entry *e)
 {
+    if (!e->q) /* its queue went (wq_detach_callbacks()) */
+        return;
     irqflags_t f = spin_lock_irqsave(&e->q->lock);
     wq_remove_locked(e->q, &e->w);
     spin_unlock_irqrestore(&e->q->lock, f);

@@ -418,7 +418,24 @@ static void others(void)
     uexpect(ewait(ep, out, 4, 1000) * 1000 + (long)out[0].data, 1005, "a signalfd: SIGUSR2 sent, reported");
     char si[128];
     uread(sfd, si, sizeof si);
+    ectl(ep, EPOLL_CTL_DEL, sfd, 0, 0);
+    /* A signalfd's poll waits on its caller's signals: added by a child,
+     * the watch outlives the child's queue, whose end puts it on the ready
+     * list one last time; then nothing wakes it. */
+    long child = ufork();
+    if (child == 0)
+        uexit(ectl(ep, EPOLL_CTL_ADD, sfd, EPOLLIN, 0x55) == 0 ? 0 : 1);
+    uexpect(wait_status(child), 0, "a child adds the signalfd to the shared instance");
+    sys3(NR_kill, sys1(NR_getpid, 0), 12, 0);
+    uexpect(ewait(ep, out, 4, 0) * 1000 + (long)out[0].data, 1000 + 0x55,
+            "SIGUSR2 sent here: reported, looked at since the child's queue went");
+    uread(sfd, si, sizeof si);
+    uexpect(ewait(ep, out, 4, 0), 0, "read: no longer");
+    sys3(NR_kill, sys1(NR_getpid, 0), 12, 0);
+    uexpect(ewait(ep, out, 4, 0), 0, "SIGUSR2 again: nothing wakes the watch any more");
+    uread(sfd, si, sizeof si);
     uclose(sfd);
+    uexpect(ewait(ep, out, 4, 0), 0, "then closed: nothing");
     procmask(SIG_SETMASK, old, 0);
     char name[64] = "/tmp/uepoll.", *n = name + 12;
     long pid = sys1(NR_getpid, 0);

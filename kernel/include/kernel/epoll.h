@@ -45,4 +45,9 @@ struct waitqueue *epoll_waitqueue(struct file *ep);
  *         (file_put() calls it). */
 void epoll_file_gone(struct file *f);
 
+/** @brief The queue @p wq (not a file's: a process's signal queue, which a
+ *         signalfd's poll names) is about to be freed: the watches on it
+ *         forget it, and are not woken through it any more. */
+void epoll_queue_gone(struct waitqueue *wq);
+
 #endif

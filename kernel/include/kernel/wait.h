@@ -131,6 +131,14 @@ void wait_set_init(struct wait_set *ws);
 void wait_set_init_callback(struct wait_set *ws, wake_fn func, void *arg);
 /** @brief Wait on @p wq too (takes its lock; may allocate). */
 void wait_set_add(struct wait_set *ws, struct waitqueue *wq);
+/**
+ * @brief @p wq is going away while sets made by wait_set_init_callback()
+ *        with @p func may still be on it: a last wake of theirs with @p key,
+ *        then their entries come off and the sets forget the queue
+ *        (wait_set_clear() passes over it). The caller keeps those sets
+ *        from being cleared meanwhile.
+ */
+void wq_detach_callbacks(struct waitqueue *wq, wake_fn func, unsigned key);
 /** @brief Block until a queue of the set is woken (at once if one was). */
 void wait_set_block(struct wait_set *ws);
 /** @brief Off every queue; the set is empty again. */
