@@ -281,7 +281,7 @@ KTEST(sync_wait_callback_entry)
 }
 
 enum { MANY_QUEUES = 100 };
-static struct waitqueue many_q[MANY_QUEUES];
+static struct waitqueue *many_q; /* allocated: the debug images' size is capped */
 static volatile int many_woken;
 
 static int wait_on_many(void *arg)
@@ -302,6 +302,8 @@ static int wait_on_many(void *arg)
  * any one queue, here the 77th, ends the wait; clear frees the chunks. */
 KTEST(sync_wait_set_of_many_queues)
 {
+    many_q = kmalloc(MANY_QUEUES * sizeof *many_q);
+    KT_ASSERT(many_q);
     for (int i = 0; i < MANY_QUEUES; i++)
         wq_init(&many_q[i], "ktest many");
     many_woken = 0;
@@ -314,6 +316,7 @@ KTEST(sync_wait_set_of_many_queues)
     KT_ASSERT(thread_join(id, &r) == 0 && r == 5 && many_woken);
     for (int i = 0; i < MANY_QUEUES; i++)
         KT_ASSERT(list_empty(&many_q[i].waiters));
+    kfree(many_q);
 }
 
 /* ---- locks under contention ---- */
