@@ -12,6 +12,7 @@
  */
 #include "signal.h"
 #include "sys.h"
+#include <hal/user.h>
 #include <kernel/epoll.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -106,6 +107,10 @@ static long do_epoll_wait(int epfd, uint64_t uev, int max, uint64_t deadline)
 {
     if (max <= 0 || max > EP_MAX_EVENTS)
         return -EINVAL;
+    /* An array past user space is EFAULT at once, events or not (Linux's
+     * access_ok); one in it but not mapped only when an event is copied. */
+    if (uev > hal_user_top() || (uint64_t)max * sizeof(struct epoll_event_u) > hal_user_top() - uev)
+        return -EFAULT;
     struct proc *me = proc_current();
     struct file *epf = fd_get(me->fs.fds, epfd);
     if (!epf)

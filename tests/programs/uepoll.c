@@ -243,6 +243,10 @@ static void errors(void)
     uexpect(ewait(999, out, 4, 0), -EBADF, "epoll_wait on a bad descriptor: EBADF");
     uexpect(ewait(p[0], out, 4, 0), -EINVAL, "epoll_wait on a pipe: EINVAL");
     uexpect(ewait(ep, (struct ev *)8, 4, 0), -EFAULT, "events to a bad pointer (one is ready): EFAULT");
+    long ep3 = ecreate(0);
+    uexpect(ewait(ep3, (struct ev *)0xffff800000000000ul, 4, 0), -EFAULT,
+            "events past user space (none ready): EFAULT");
+    uclose(ep3);
     uexpect(sys6(NR_epoll_pwait, ep, (long)out, 4, 0, (long)out, 4), -EINVAL, "epoll_pwait's mask size 4: EINVAL");
     struct ts bad = {0, 2000000000};
     if (!uskip_on_qemu_user("epoll_pwait2's errors (qemu-user has no epoll_pwait2)")) {
