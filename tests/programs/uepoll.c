@@ -238,6 +238,17 @@ static void errors(void)
     uexpect(ectl(ep, EPOLL_CTL_ADD, ep2, EPOLLIN | EPOLLEXCLUSIVE, 0), -EINVAL, "EPOLLEXCLUSIVE on an instance: EINVAL");
     uexpect(ectl(ep, EPOLL_CTL_ADD, ep2, EPOLLIN, 0), 0, "an instance in an instance");
     uexpect(ectl(ep2, EPOLL_CTL_ADD, ep, EPOLLIN, 0), -ELOOP, "and back: ELOOP");
+    /* A chain of instances, each added to the next: how long it may grow. */
+    long chain[8];
+    int first_loop = -1;
+    for (int i = 0; i < 8; i++)
+        chain[i] = ecreate(0);
+    for (int i = 0; i < 7 && first_loop < 0; i++)
+        if (ectl(chain[i + 1], EPOLL_CTL_ADD, chain[i], EPOLLIN, 0) == -ELOOP)
+            first_loop = i;
+    uexpect(first_loop, 4, "a chain of instances: the fifth link is ELOOP");
+    for (int i = 0; i < 8; i++)
+        uclose(chain[i]);
     uexpect(ewait(ep, out, 0, 0), -EINVAL, "maxevents 0: EINVAL");
     uexpect(ewait(ep, out, -1, 0), -EINVAL, "maxevents -1: EINVAL");
     uexpect(ewait(999, out, 4, 0), -EBADF, "epoll_wait on a bad descriptor: EBADF");
