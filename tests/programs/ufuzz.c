@@ -118,7 +118,7 @@ static const struct call calls[] = {
     C(preadv, 2, "fvuii"), C(pwritev, 2, "fvuii"), C(preadv2, 1, "fvuiiL"),
     C(pwritev2, 1, "fvuiiL"), C(sendfile, 2, "ffpn"), C(copy_file_range, 2, "fpfpni"),
     C(flock, 2, "fL"), C(fcntl, 2, "fNp"),
-    C(mq_open, 2, "somZ"), C(mq_unlink, 1, "s"), C(mq_timedsend, 2, "fpnij"),
+    C(mq_open, 2, "~omZ"), C(mq_unlink, 1, "~"), C(mq_timedsend, 2, "fpnij"),
     C(mq_timedreceive, 2, "fpnpj"), C(mq_notify, 1, "fe"), C(mq_getsetattr, 1, "fZp"),
     C(sched_setscheduler, 1, "PYp"), C(sched_setparam, 1, "Pp"), C(sched_getscheduler, 1, "P"),
     C(sched_getparam, 1, "Pp"), C(sched_get_priority_max, 1, "Y"), C(sched_get_priority_min, 1, "i"),
@@ -294,14 +294,15 @@ static const char *const procs[] = {"/proc/self/stat", "/proc/self/status", "/pr
                                     "/proc/meminfo", "/proc/uptime", "/proc/version", "/proc/mounts"};
 
 /* A path ending at slot k's hole: 's' in the tree, 'r' maybe outside (for
- * calls that change nothing), 'y' a /proc file. */
+ * calls that change nothing), 'y' a /proc file, '~' a message queue's name
+ * (as 's', never random bytes). */
 static long path(int k, char kind)
 {
     char *e = slot(k);
     unsigned long r = pick(16), n;
     const char *s = kind == 'y' ? procs[pick(8)] : kind == 'r' && r < 8 ? rpaths[pick(sizeof rpaths / sizeof rpaths[0])] : paths[pick(12)];
-    if (r == 0)
-        return ptr(k);
+    if (r == 0) /* a message queue's name never random bytes: the end removes the queues by name */
+        return kind == '~' ? bad_ptr() : ptr(k);
     if (r == 1) /* no NUL before the hole */
         return e[-2] = 'a', e[-1] = 'b', (long)(e - 2);
     if (r == 2) { /* too long */
@@ -351,7 +352,7 @@ static long arg(char kind, int k)
     case 'f': return fd();
     case 'd': return pick(2) ? AT_FDCWD : fd();
     case 'p': return ptr(k);
-    case 's': case 'r': case 'y': return path(k, kind);
+    case 's': case 'r': case 'y': case '~': return path(k, kind);
     case 'P': return pid();
     case 'k': /* a signal: seldom SIGKILL or SIGSTOP */
         if (!pick(8))
@@ -878,9 +879,15 @@ int main(int argc, char **argv, char **envp)
             }
     if (rm_tree(AT_FDCWD, top, 0) != 0)
         put("ufuzz: cannot remove "), put(top), put("\n"), bad++;
-    /* The message queues its plain names made: gone, with their messages. */
+    /* The message queues its plain names made: gone, with their messages;
+     * also "ab", path()'s name without a NUL, which is a name when a
+     * mapping has filled the hole after it, and the longest name of 'n's. */
     for (unsigned i = 0; i < sizeof paths / sizeof paths[0] - 1; i++)
         sys1(NR_mq_unlink, (long)paths[i]);
+    static char longest[256];
+    for (int i = 0; i < 255; i++)
+        longest[i] = 'n';
+    sys1(NR_mq_unlink, (long)"ab"), sys1(NR_mq_unlink, (long)longest);
     /* The System V segments they made: removed (IPC_INFO: the highest index in use). */
     static unsigned long ds[14];
     for (long i = 0, top = sys3(NR_shmctl, 0, 3 /* IPC_INFO */, (long)ds); i <= top; i++) {
