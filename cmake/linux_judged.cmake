@@ -7,6 +7,7 @@
 # One program a line:
 set(LINUX_JUDGED_PROGRAMS
   ucred
+  uepoll
   ufiles
   ufsmore
   ulimits

@@ -82,9 +82,11 @@ static unsigned always_ready(struct file *f, struct wait_set *ws)
     return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
-static const struct file_ops null_ops = {.read = null_read, .write = null_write, .poll = always_ready, .seekable = 1};
-static const struct file_ops zero_ops = {.read = zero_read, .write = null_write, .poll = always_ready, .seekable = 1};
-static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .poll = always_ready, .seekable = 1};
+/* No poll op, as Linux's null, zero and full have none: poll() finds them
+ * always ready all the same, and epoll_ctl refuses them (EPERM). */
+static const struct file_ops null_ops = {.read = null_read, .write = null_write, .seekable = 1};
+static const struct file_ops zero_ops = {.read = zero_read, .write = null_write, .seekable = 1};
+static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .seekable = 1};
 static const struct file_ops random_ops = {.read = random_read, .write = null_write, .poll = always_ready, .seekable = 1};
 
 static uint64_t rnd_state;
@@ -225,7 +227,7 @@ static long blk_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     }
 }
 
-static const struct file_ops blk_ops = {.read = blk_read_op, .write = blk_write_op, .poll = always_ready, .ioctl = blk_ioctl, .seekable = 1};
+static const struct file_ops blk_ops = {.read = blk_read_op, .write = blk_write_op, .ioctl = blk_ioctl, .seekable = 1};
 
 const struct file_ops *blkdev_ops_of(uint32_t rdev) { return (rdev >> 8) == BLK_MAJOR ? &blk_ops : NULL; }
 

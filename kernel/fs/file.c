@@ -4,6 +4,7 @@
  *        seek through a file's ops, reference counting, dup and fork's
  *        sharing, close-on-exec.
  */
+#include <kernel/epoll.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/string.h>
@@ -141,6 +142,8 @@ void file_put(struct file *f)
     spin_unlock_irqrestore(&file_ref_lock, fl);
     if (!last)
         return;
+    if (f->ep_watches)
+        epoll_file_gone(f); /* before it goes: a watch may be polling it */
     vfs_locks_release(f->inode, (uintptr_t)f); /* its OFD and flock() locks */
     if (f->ops && f->ops->release)
         f->ops->release(f);

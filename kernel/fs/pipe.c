@@ -135,7 +135,7 @@ static long pipe_read(struct file *f, const struct iobuf *b, size_t n, uint64_t 
             }
             fl = spin_lock_irqsave(&p->wq.lock);
             p->tail += done;
-            wq_wake_all_locked(&p->wq);
+            wq_wake_all_key_locked(&p->wq, POLLOUT | POLLWRNORM); /* room: an epoll watch of POLLIN ignores it */
             spin_unlock_irqrestore(&p->wq.lock, fl);
             r = (long)done;
             break;
@@ -202,7 +202,7 @@ static long pipe_write(struct file *f, const struct iobuf *b, size_t n, uint64_t
         if (moved) {
             fl = spin_lock_irqsave(&p->wq.lock);
             p->head += moved;
-            wq_wake_all_locked(&p->wq);
+            wq_wake_all_key_locked(&p->wq, POLLIN | POLLRDNORM);
             spin_unlock_irqrestore(&p->wq.lock, fl);
             done += moved;
         }

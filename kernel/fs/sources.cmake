@@ -3,6 +3,7 @@
 list(APPEND CORE_SOURCES
   kernel/fs/archive.c
   kernel/fs/devfs.c
+  kernel/fs/epoll.c
   kernel/fs/ext2/ext2.c
   kernel/fs/ext2/ext2_names.c
   kernel/fs/ext2/ext2_super.c

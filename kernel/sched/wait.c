@@ -6,6 +6,7 @@
 #include <kernel/irq.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
+#include <kernel/kmalloc.h>
 #include <kernel/ktimer.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
@@ -22,8 +23,16 @@ void wq_add_locked(struct waitqueue *wq, struct waiter *w)
     w->t = thread_current();
     w->woken = 0;
     w->handoff = 0;
-    w->shared = NULL;
+    w->func = NULL;
+    w->arg = NULL;
     list_add_tail(&wq->waiters, &w->node);
+}
+
+void wq_add_callback_locked(struct waitqueue *wq, struct waiter *w, wake_fn func, void *arg)
+{
+    wq_add_locked(wq, w);
+    w->func = func;
+    w->arg = arg;
 }
 
 void wq_remove_locked(struct waitqueue *wq, struct waiter *w)
@@ -71,36 +80,46 @@ void complete_all(struct completion *c)
     spin_unlock_irqrestore(&c->wq.lock, f);
 }
 
-struct thread *wq_wake_one_locked(struct waitqueue *wq)
+/* Take the thread entry @p w off @p wq and wake its thread. Once the flag
+ * is set (under the thread's CPU lock) the waiter may return and its stack
+ * entry vanish: nothing of @p w is touched after. */
+static struct thread *wake_entry(struct waiter *w)
 {
-    struct list_node *n = list_first(&wq->waiters);
-    if (!n)
-        return NULL;
-    struct waiter *w = container_of(n, struct waiter, node);
     struct thread *t = w->t;
-    list_del(n);
-    if (w->shared) {
-        /* A wait_set's entry: it blocks on the shared flag, and takes its
-         * entries off their queues under each queue's lock, which is held
-         * here, so @p w stays valid until this returns. */
-        volatile int *shared = w->shared;
-        w->woken = 1; /* off this queue */
-        thread_wake_flag(t, shared);
-        return t;
-    }
-    /* Once the flag is set (under t's CPU lock) the waiter may return and
-     * its stack entry vanish: touch only t from here on. */
+    list_del(&w->node);
     thread_wake_flag(t, &w->woken);
     return t;
 }
 
-unsigned wq_wake_all_locked(struct waitqueue *wq)
+/* A callback entry stays queued: its owner takes it off under this same
+ * lock, so it is valid while it runs, and so is the next one read before. */
+struct thread *wq_wake_one_locked(struct waitqueue *wq)
 {
-    unsigned n = 0;
-    while (wq_wake_one_locked(wq))
-        n++;
-    return n;
+    for (struct list_node *n = wq->waiters.next, *next; n != &wq->waiters; n = next) {
+        next = n->next;
+        struct waiter *w = container_of(n, struct waiter, node);
+        if (!w->func)
+            return wake_entry(w);
+        w->func(w, 0);
+    }
+    return NULL;
 }
+
+unsigned wq_wake_all_key_locked(struct waitqueue *wq, unsigned key)
+{
+    unsigned count = 0;
+    for (struct list_node *n = wq->waiters.next, *next; n != &wq->waiters; n = next, count++) {
+        next = n->next;
+        struct waiter *w = container_of(n, struct waiter, node);
+        if (w->func)
+            w->func(w, key);
+        else
+            wake_entry(w);
+    }
+    return count;
+}
+
+unsigned wq_wake_all_locked(struct waitqueue *wq) { return wq_wake_all_key_locked(wq, 0); }
 
 unsigned wq_wake_one(struct waitqueue *wq)
 {
@@ -122,24 +141,53 @@ unsigned wq_wake_all(struct waitqueue *wq)
 
 /* ---- wait set ---- */
 
-void wait_set_init(struct wait_set *ws)
+void wait_set_init_callback(struct wait_set *ws, wake_fn func, void *arg)
 {
     ws->flag = 0;
     ws->n = 0;
     ws->overflow = 0;
+    ws->func = func;
+    ws->arg = arg;
+    ws->more = NULL;
+}
+
+void wait_set_init(struct wait_set *ws) { wait_set_init_callback(ws, NULL, NULL); }
+
+/* A waiting set's entry: a wake sets the flag and readies the thread; one
+ * that comes while the thread runs or blocks on something else is only the
+ * flag (sched_block() ends on its own flag alone). */
+static void wait_set_wake(struct waiter *w, unsigned key)
+{
+    (void)key;
+    struct wait_set *ws = w->arg;
+    thread_wake_flag(w->t, &ws->flag);
 }
 
 void wait_set_add(struct wait_set *ws, struct waitqueue *wq)
 {
-    if (ws->n == WAIT_SET_MAX) {
-        ws->overflow = 1;
-        return;
+    struct wait_entry *e;
+    if (ws->n < WAIT_SET_INLINE) {
+        e = &ws->e[ws->n];
+    } else {
+        if (!ws->more || ws->more->n == WAIT_CHUNK) {
+            struct wait_chunk *c = kmalloc(sizeof *c);
+            if (!c) {
+                ws->overflow = 1;
+                return;
+            }
+            c->n = 0;
+            c->next = ws->more;
+            ws->more = c;
+        }
+        e = &ws->more->e[ws->more->n++];
     }
-    struct waiter *w = &ws->w[ws->n];
-    ws->q[ws->n++] = wq;
+    ws->n++;
+    e->q = wq;
     irqflags_t f = spin_lock_irqsave(&wq->lock);
-    wq_add_locked(wq, w);
-    w->shared = &ws->flag;
+    if (ws->func)
+        wq_add_callback_locked(wq, &e->w, ws->func, ws->arg);
+    else
+        wq_add_callback_locked(wq, &e->w, wait_set_wake, ws);
     spin_unlock_irqrestore(&wq->lock, f);
 }
 
@@ -151,14 +199,50 @@ void wait_set_block(struct wait_set *ws)
         thread_yield();
 }
 
+void wq_detach_callbacks(struct waitqueue *wq, wake_fn func, unsigned key)
+{
+    irqflags_t f = spin_lock_irqsave(&wq->lock);
+    for (struct list_node *n = wq->waiters.next, *next; n != &wq->waiters; n = next) {
+        next = n->next;
+        struct waiter *w = container_of(n, struct waiter, node);
+        if (w->func == func) {
+            func(w, key);
+            list_del(n);
+            container_of(w, struct wait_entry, w)->q = NULL;
+        }
+    }
+    spin_unlock_irqrestore(&wq->lock, f);
+}
+
+static void entry_remove(struct wait_entry *e)
+{
+    if (!e->q) /* its queue went (wq_detach_callbacks()) */
+        return;
+    irqflags_t f = spin_lock_irqsave(&e->q->lock);
+    wq_remove_locked(e->q, &e->w);
+    spin_unlock_irqrestore(&e->q->lock, f);
+}
+
+/* Off the last queue added (its entry is the newest). */
+static void wait_set_pop(struct wait_set *ws)
+{
+    if (ws->n > WAIT_SET_INLINE) {
+        struct wait_chunk *c = ws->more;
+        entry_remove(&c->e[--c->n]);
+        if (!c->n) {
+            ws->more = c->next;
+            kfree(c);
+        }
+    } else {
+        entry_remove(&ws->e[ws->n - 1]);
+    }
+    ws->n--;
+}
+
 void wait_set_clear(struct wait_set *ws)
 {
-    for (unsigned i = 0; i < ws->n; i++) {
-        irqflags_t f = spin_lock_irqsave(&ws->q[i]->lock);
-        wq_remove_locked(ws->q[i], &ws->w[i]);
-        spin_unlock_irqrestore(&ws->q[i]->lock, f);
-    }
-    ws->n = 0;
+    while (ws->n)
+        wait_set_pop(ws);
     ws->overflow = 0;
     ws->flag = 0;
 }
@@ -177,7 +261,7 @@ int wait_set_block_until(struct wait_set *ws, uint64_t deadline)
         return 1;
     unsigned idx = ws->n;
     wait_set_add(ws, &tq);
-    if (ws->n == idx) { /* overflowed: no room for the deadline's queue */
+    if (ws->n == idx) { /* no room for the deadline's queue */
         thread_yield();
         return hal_time_ns() >= deadline;
     }
@@ -186,11 +270,7 @@ int wait_set_block_until(struct wait_set *ws, uint64_t deadline)
     ktimer_arm(&t, deadline);
     wait_set_block(ws);
     ktimer_cancel(&t);
-    /* Off the private queue before it goes out of scope. */
-    irqflags_t f = spin_lock_irqsave(&tq.lock);
-    wq_remove_locked(&tq, &ws->w[idx]);
-    spin_unlock_irqrestore(&tq.lock, f);
-    ws->n = idx;
+    wait_set_pop(ws); /* off the private queue before it goes out of scope */
     return hal_time_ns() >= deadline;
 }
 

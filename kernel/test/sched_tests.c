@@ -250,6 +250,75 @@ KTEST(sync_completion_wakes_every_waiter)
     boot_wait();
 }
 
+/* ---- callback entries, wait sets of many queues ---- */
+
+struct cb_count {
+    struct waiter w;
+    int calls;
+    unsigned key;
+};
+
+static void count_wake(struct waiter *w, unsigned key)
+{
+    struct cb_count *c = container_of(w, struct cb_count, w);
+    c->calls++;
+    c->key = key;
+}
+
+KTEST(sync_wait_callback_entry)
+{
+    struct waitqueue q;
+    struct cb_count c = {.calls = 0};
+    wq_init(&q, "ktest cb");
+    irqflags_t f = spin_lock_irqsave(&q.lock);
+    wq_add_callback_locked(&q, &c.w, count_wake, NULL);
+    KT_ASSERT(wq_wake_all_key_locked(&q, 5) == 1 && c.calls == 1 && c.key == 5);
+    /* It stays queued; wake_one runs it and finds no thread to wake. */
+    KT_ASSERT(wq_wake_one_locked(&q) == NULL && c.calls == 2 && c.key == 0);
+    wq_remove_locked(&q, &c.w);
+    KT_ASSERT(wq_wake_all_locked(&q) == 0 && c.calls == 2 && list_empty(&q.waiters));
+    spin_unlock_irqrestore(&q.lock, f);
+}
+
+enum { MANY_QUEUES = 100 };
+static struct waitqueue *many_q; /* allocated: the debug images' size is capped */
+static volatile int many_woken;
+
+static int wait_on_many(void *arg)
+{
+    (void)arg;
+    struct wait_set ws;
+    wait_set_init(&ws);
+    for (int i = 0; i < MANY_QUEUES; i++)
+        wait_set_add(&ws, &many_q[i]);
+    int ok = ws.n == MANY_QUEUES && !ws.overflow;
+    wait_set_block(&ws);
+    wait_set_clear(&ws);
+    many_woken = 1;
+    return ok && ws.n == 0 && !ws.more ? 5 : -1;
+}
+
+/* A set past its inline entries still sleeps (no spinning) and a wake of
+ * any one queue, here the 77th, ends the wait; clear frees the chunks. */
+KTEST(sync_wait_set_of_many_queues)
+{
+    many_q = kmalloc(MANY_QUEUES * sizeof *many_q);
+    KT_ASSERT(many_q);
+    for (int i = 0; i < MANY_QUEUES; i++)
+        wq_init(&many_q[i], "ktest many");
+    many_woken = 0;
+    int id = thread_create("many", wait_on_many, NULL, PRIO_DEFAULT, 0);
+    KT_ASSERT(id > 0);
+    thread_sleep_ms(10);
+    KT_ASSERT(!many_woken);
+    wq_wake_all(&many_q[76]);
+    int r = 0;
+    KT_ASSERT(thread_join(id, &r) == 0 && r == 5 && many_woken);
+    for (int i = 0; i < MANY_QUEUES; i++)
+        KT_ASSERT(list_empty(&many_q[i].waiters));
+    kfree(many_q);
+}
+
 /* ---- locks under contention ---- */
 
 enum { WORKERS = 8, ROUNDS = 3000 };

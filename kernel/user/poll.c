@@ -87,7 +87,7 @@ static long poll_wait(struct pollent *e, size_t n, uint64_t deadline)
 
 /* A relative timeout of @p sec, @p nsec as a deadline (0 for a zero
  * timeout: look once). */
-static uint64_t deadline_after(int64_t sec, int64_t nsec)
+uint64_t poll_deadline_after(int64_t sec, int64_t nsec)
 {
     uint64_t ns = (uint64_t)sec > TIMEOUT_MAX_S ? TIMEOUT_MAX_S * 1000000000ull
                                                 : (uint64_t)sec * 1000000000u + (uint64_t)nsec;
@@ -112,7 +112,7 @@ static long timespec_deadline(uint64_t uts, uint64_t *deadline)
         return -EFAULT;
     if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
         return -EINVAL;
-    *deadline = deadline_after(ts[0], ts[1]);
+    *deadline = poll_deadline_after(ts[0], ts[1]);
     return 0;
 }
 
@@ -130,7 +130,7 @@ static void timespec_left(uint64_t uts, uint64_t deadline)
 /* Run the call under the signal mask at @p umask (@p size its size; 0:
  * none), as sigsuspend does: a signal it lets through ends the call with
  * its handler run under that mask, then the old mask is back. */
-static long mask_for_call(uint64_t umask, uint64_t size)
+long poll_mask_for_call(uint64_t umask, uint64_t size)
 {
     if (!umask)
         return 0;
@@ -182,7 +182,7 @@ static long sys_ppoll(const uint64_t a[6])
     long e = timespec_deadline(a[2], &deadline);
     if (e)
         return e;
-    long masked = mask_for_call(a[3], a[4]);
+    long masked = poll_mask_for_call(a[3], a[4]);
     if (masked < 0)
         return masked;
     long r = do_poll(a[0], a[1], deadline, (uint64_t)masked);
@@ -269,7 +269,7 @@ static long sys_pselect6(const uint64_t a[6])
     struct sigset_arg sa = {0, 0};
     if (a[5] && copy_from_user(&sa, (const void *)(uintptr_t)a[5], sizeof sa))
         return -EFAULT;
-    long masked = mask_for_call(sa.mask, sa.size);
+    long masked = poll_mask_for_call(sa.mask, sa.size);
     if (masked < 0)
         return masked;
     long r = do_select((int64_t)(int32_t)a[0], &a[1], deadline, (uint64_t)masked);
@@ -290,7 +290,7 @@ static long sys_select(const uint64_t a[6])
         if (tv[0] < 0 || tv[1] < 0)
             return -EINVAL;
         int64_t sec = tv[0] > TIMEOUT_MAX_S ? tv[0] : tv[0] + tv[1] / 1000000;
-        deadline = deadline_after(sec, tv[1] % 1000000 * 1000);
+        deadline = poll_deadline_after(sec, tv[1] % 1000000 * 1000);
     }
     long r = do_select((int64_t)(int32_t)a[0], &a[1], deadline, 0);
     if (a[4] && deadline != NO_DEADLINE) {

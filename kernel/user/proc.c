@@ -31,6 +31,7 @@
 #include <hal/timer.h>
 #include <hal/uregs.h>
 #include <hal/user.h>
+#include <kernel/epoll.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
@@ -205,6 +206,7 @@ static int proc_fs_init(struct proc *p, struct proc *parent)
 static void proc_free(struct proc *p)
 {
     proc_fs_release(p);
+    epoll_queue_gone(&p->sig.wq); /* an epoll watching a signalfd through it, in another process */
     kfree(p->cmdline);
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_del(&p->all);

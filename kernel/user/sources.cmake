@@ -3,6 +3,8 @@
 list(APPEND CORE_SOURCES
   kernel/user/asid_tests.c
   kernel/user/cred.c
+  kernel/user/epoll.c
+  kernel/user/eventfd.c
   kernel/user/exec.c
   kernel/user/exec_elf.c
   kernel/user/exec_tests.c

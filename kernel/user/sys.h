@@ -44,6 +44,18 @@ extern const unsigned sys_signalfd_count;
 /** poll, ppoll, select, pselect6 (poll.c), and how many. */
 extern const struct sysent sys_poll_table[];
 extern const unsigned sys_poll_count;
+/** The epoll calls (epoll.c), and how many. */
+extern const struct sysent sys_epoll_table[];
+extern const unsigned sys_epoll_count;
+/** eventfd, eventfd2 (eventfd.c), and how many. */
+extern const struct sysent sys_eventfd_table[];
+extern const unsigned sys_eventfd_count;
+/** A relative timeout of @p sec, @p nsec as a hal_time_ns() deadline (poll.c);
+ *  0 for a zero timeout (look once), very long ones cut to about 3 years. */
+uint64_t poll_deadline_after(int64_t sec, int64_t nsec);
+/** The call runs under the signal mask at @p umask of @p size bytes (poll.c):
+ *  1 (signal_mask_after_call() when it ends), 0 (none given), -EINVAL, -EFAULT. */
+long poll_mask_for_call(uint64_t umask, uint64_t size);
 /** getuid and the set*id calls (cred.c), and how many. */
 extern const struct sysent sys_cred_table[];
 extern const unsigned sys_cred_count;

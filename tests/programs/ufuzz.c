@@ -31,7 +31,8 @@
  *    calls (its own timers' too: setitimer, timer_create, alarm); a fault
  *    the kernel raises still kills it; timerfd_create's descriptors join
  *    those it reads and polls, as message queues do (their names are
- *    the tree's plain names, shared by every worker);
+ *    the tree's plain names, shared by every worker), and epoll's and
+ *    eventfd's (epoll_ctl adds any of them to an instance, instances too);
  *  - forks and makes threads (32 at most): the child calls exit(0) in the same
  *    asm block, touching no memory; rt_sigreturn runs with its stack on a slot
  *    of junk (a SIGSEGV, never a return into this program with its registers
@@ -121,13 +122,15 @@ static const struct call calls[] = {
     C(preadv, 2, "fvuii"), C(pwritev, 2, "fvuii"), C(preadv2, 1, "fvuiiL"),
     C(pwritev2, 1, "fvuiiL"), C(sendfile, 2, "ffpn"), C(copy_file_range, 2, "fpfpni"),
     C(flock, 2, "fL"), C(fcntl, 2, "fNp"),
-    C(mq_open, 2, "somZ"), C(mq_unlink, 1, "s"), C(mq_timedsend, 2, "fpnij"),
+    C(mq_open, 2, "~omZ"), C(mq_unlink, 1, "~"), C(mq_timedsend, 2, "fpnij"),
     C(mq_timedreceive, 2, "fpnpj"), C(mq_notify, 1, "fe"), C(mq_getsetattr, 1, "fZp"),
     C(sched_setscheduler, 1, "PYp"), C(sched_setparam, 1, "Pp"), C(sched_getscheduler, 1, "P"),
     C(sched_getparam, 1, "Pp"), C(sched_get_priority_max, 1, "Y"), C(sched_get_priority_min, 1, "i"),
     C(sched_rr_get_interval, 1, "Pp"), C(mlock, 1, "al"), C(munlock, 1, "al"), C(mlock2, 1, "ali"),
     C(mlockall, 1, "g"), C(munlockall, 1, ""), C(msync, 1, "alE"),
     C(shmget, 2, "Shb"), C(shmat, 2, "xab"), C(shmdt, 1, "a"), C(shmctl, 2, "x8p"),
+    C(epoll_create1, 2, "O"), C(epoll_ctl, 4, "fEf%"), C(epoll_pwait, 2, "fpuTBz"),
+    C(epoll_pwait2, 1, "fputBz"), C(eventfd2, 2, "iO"),
     {-1, 1, 0, "(-1)", "iiiiii"}, {500, 1, 0, "(500)", "iiiiii"}, {511, 1, 0, "(511)", "iiiiii"},
     {512, 1, 0, "(512)", "iiiiii"}, {100000, 1, 0, "(100000)", "iiiiii"},
     {(1l << 32) + NR_getpid, 1, 0, "(1<<32 + getpid)", ""},
@@ -142,7 +145,7 @@ static const struct call calls[] = {
     C(mkdir, 2, "sm"), C(rmdir, 2, "s"), C(unlink, 2, "s"), C(link, 1, "ss"),
     C(symlink, 2, "ss"), C(readlink, 1, "rpn"), C(chmod, 1, "sm"),
     C(chown, 1, "sii"), C(lchown, 1, "sii"), C(alarm, 1, "T"), C(pause, 1, ""),
-    C(select, 1, "upppt"),
+    C(select, 1, "upppt"), C(epoll_create, 1, "i"), C(epoll_wait, 1, "fpuT"), C(eventfd, 1, "i"),
 #endif
 };
 /* 1 call in 16384: one of these, which end a worker. Digits are constants. */
@@ -295,14 +298,15 @@ static const char *const procs[] = {"/proc/self/stat", "/proc/self/status", "/pr
                                     "/proc/meminfo", "/proc/uptime", "/proc/version", "/proc/mounts"};
 
 /* A path ending at slot k's hole: 's' in the tree, 'r' maybe outside (for
- * calls that change nothing), 'y' a /proc file. */
+ * calls that change nothing), 'y' a /proc file, '~' a message queue's name
+ * (as 's', never random bytes). */
 static long path(int k, char kind)
 {
     char *e = slot(k);
     unsigned long r = pick(16), n;
     const char *s = kind == 'y' ? procs[pick(8)] : kind == 'r' && r < 8 ? rpaths[pick(sizeof rpaths / sizeof rpaths[0])] : paths[pick(12)];
-    if (r == 0)
-        return ptr(k);
+    if (r == 0) /* a message queue's name never random bytes: the end removes the queues by name */
+        return kind == '~' ? bad_ptr() : ptr(k);
     if (r == 1) /* no NUL before the hole */
         return e[-2] = 'a', e[-1] = 'b', (long)(e - 2);
     if (r == 2) { /* too long */
@@ -410,7 +414,7 @@ static long arg(char kind, int k)
     case 'f': return fd();
     case 'd': return pick(2) ? AT_FDCWD : fd();
     case 'p': return ptr(k);
-    case 's': case 'r': case 'y': return path(k, kind);
+    case 's': case 'r': case 'y': case '~': return path(k, kind);
     case 'P': return pid();
     case 'k': /* a signal: seldom SIGKILL or SIGSTOP */
         if (!pick(8))
@@ -561,6 +565,14 @@ static long arg(char kind, int k)
             w[i - 15] = pick(4) ? pick(2 * PAGE + 1) : (unsigned long)arg('n', 3);
         }
         return pick(8) ? (long)(w - 16) : bad_ptr();
+    case '%': { /* an epoll_event: mostly the usual events (with EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE) */
+        static const unsigned long evs[] = {1, 4, 5, 0x2001, 0x80000001ul, 0x40000001ul, 0x10000001ul, 0x20000004ul, 0x18};
+        if (!pick(8))
+            return bad_ptr();
+        w[-2] = (pick(4) ? evs[pick(9)] : rnd() & 0xffffffffu) | rnd() << 32;
+        w[-1] = rnd();
+        return (long)(w - 2);
+    }
     case 'q': /* 8 pollfds */
         for (i = 0; i < 8; i++)
             w[i - 8] = (unsigned)fd() | (pick(2) ? rnd() << 32 : (1ul + pick(2) * 3) << 32);
@@ -950,9 +962,15 @@ int main(int argc, char **argv, char **envp)
             }
     if (rm_tree(AT_FDCWD, top, 0) != 0)
         put("ufuzz: cannot remove "), put(top), put("\n"), bad++;
-    /* The message queues its plain names made: gone, with their messages. */
+    /* The message queues its plain names made: gone, with their messages;
+     * also "ab", path()'s name without a NUL, which is a name when a
+     * mapping has filled the hole after it, and the longest name of 'n's. */
     for (unsigned i = 0; i < sizeof paths / sizeof paths[0] - 1; i++)
         sys1(NR_mq_unlink, (long)paths[i]);
+    static char longest[256];
+    for (int i = 0; i < 255; i++)
+        longest[i] = 'n';
+    sys1(NR_mq_unlink, (long)"ab"), sys1(NR_mq_unlink, (long)longest);
     /* The System V segments they made: removed (IPC_INFO: the highest index in use). */
     static unsigned long ds[14];
     for (long i = 0, top = sys3(NR_shmctl, 0, 3 /* IPC_INFO */, (long)ds); i <= top; i++) {

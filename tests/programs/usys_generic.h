@@ -53,6 +53,11 @@
 #define NR_pread64 67
 #define NR_pwrite64 68
 #define NR_ppoll 73
+#define NR_eventfd2 19
+#define NR_epoll_create1 20
+#define NR_epoll_ctl 21
+#define NR_epoll_pwait 22
+#define NR_epoll_pwait2 441
 #define NR_pselect6 72
 #define NR_readlinkat 78
 #define NR_newfstatat 79

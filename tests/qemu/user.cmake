@@ -406,6 +406,18 @@ qemu_test(user_unix --image ${IMG}
   --send "run /bin/uunix" --send "poweroff 7"
   --expect "^uunix: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# epoll, eventfd and poll as Linux answers for them (tests/programs/uepoll.c,
+# linux_uepoll): eventfd's counter and semaphore mode, epoll_ctl's errors,
+# level- and edge-triggered reports, one-shot and its re-arm, a watch
+# dropped with its file's last descriptor, epoll in epoll and in poll,
+# epoll_pwait's mask, and 1000 descriptors with few active, by epoll and
+# ppoll, each sleeping while it waits. Twice on two CPUs, the heap the same
+# after each (no watch, instance or wait-set chunk left). In the initrd only.
+qemu_test(user_epoll --image ${IMG} --env SMP=2
+  --send "run /bin/uepoll" --send mem --send "run /bin/uepoll" --send mem --send "poweroff 7"
+  --expect "^uepoll: 0 failed$\\n\\[exit 0\\]$(?s:.*)^uepoll: 0 failed$\\n\\[exit 0\\]$"
+  --same "^heap in use: (.*)$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # Processes and queued signals as Linux answers for them (issue 41;
 # tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
 # orphans reparented to a subreaper or init and reaped, kill of a zombie,

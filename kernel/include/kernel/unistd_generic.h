@@ -37,6 +37,11 @@
 #define SYSNR_pread64 67
 #define SYSNR_pselect6 72
 #define SYSNR_ppoll 73
+#define SYSNR_eventfd2 19
+#define SYSNR_epoll_create1 20
+#define SYSNR_epoll_ctl 21
+#define SYSNR_epoll_pwait 22
+#define SYSNR_epoll_pwait2 441
 #define SYSNR_readlinkat 78
 #define SYSNR_prctl 167
 #define SYSNR_clock_nanosleep 115

@@ -295,6 +295,7 @@ struct file {
     uint8_t runs;                /**< counted in inode->running (vfs_deny_write()) */
     struct inode *dir;           /**< the directory it was opened in (a reference), or NULL */
     char *name;                  /**< its name there (kmalloc'd): /proc/PID/fd's link, or NULL */
+    struct epitem *ep_watches;   /**< the epoll instances watching it (kernel/epoll.h), or NULL */
 };
 
 #define FD_MAX 1024 /**< descriptors a process may have (RLIMIT_NOFILE's hard cap here) */

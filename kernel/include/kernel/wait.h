@@ -29,14 +29,25 @@ struct waitqueue {
     struct list_node waiters; /**< struct waiter entries, oldest first */
 };
 
-/** @brief A waiting thread's entry; lives on its stack while it waits. */
+struct waiter;
+
+/**
+ * @brief What a callback entry runs when its queue is woken, with the
+ *        queue's lock held (it must not sleep, nor touch that queue's list).
+ *        @p key: the POLL* events the wake is about, 0 for any.
+ */
+typedef void (*wake_fn)(struct waiter *w, unsigned key);
+
+/** @brief A waiting thread's entry (on its stack while it waits), or a
+ *         callback entry (wq_add_callback_locked()), which stays queued,
+ *         its function run at every wake, until its owner takes it off. */
 struct waiter {
     struct list_node node; /**< link in the queue's waiters */
     struct thread *t;      /**< the waiting thread */
     volatile int woken;    /**< set by the waker before it makes @p t ready */
     int handoff;           /**< mutex: waited long enough to be handed the mutex at unlock */
-    volatile int *shared;  /**< a wait_set's flag: the waker sets that (and @p woken, as "off
-                                the queue"); NULL: the waker sets @p woken */
+    wake_fn func;          /**< a callback entry's function; NULL: the waker wakes @p t */
+    void *arg;             /**< for @p func */
 };
 
 /** @brief Static initialiser for the wait queue @p wq, named @p n. */
@@ -47,15 +58,23 @@ void wq_init(struct waitqueue *wq, const char *name);
 
 /** @brief Enqueue the current thread; the caller holds wq->lock. */
 void wq_add_locked(struct waitqueue *wq, struct waiter *w);
-/** @brief Take @p w off the queue if a waker has not; the caller holds wq->lock. */
+/** @brief Enqueue a callback entry that runs @p func(@p w, key) at each wake
+ *         and stays queued; the caller holds wq->lock. */
+void wq_add_callback_locked(struct waitqueue *wq, struct waiter *w, wake_fn func, void *arg);
+/** @brief Take @p w off the queue if a waker has not (a callback entry: always);
+ *         the caller holds wq->lock. */
 void wq_remove_locked(struct waitqueue *wq, struct waiter *w);
 /** @brief Block until @p w is woken (returns at once if it already was). */
 void wq_block(struct waiter *w);
 
-/** @brief Wake the first waiter (caller holds wq->lock); returns its thread or NULL. */
+/** @brief Wake the first waiting thread (caller holds wq->lock), running
+ *         the callback entries before it; returns that thread or NULL. */
 struct thread *wq_wake_one_locked(struct waitqueue *wq);
 /** @brief Wake every waiter (caller holds wq->lock); returns how many. */
 unsigned wq_wake_all_locked(struct waitqueue *wq);
+/** @brief wq_wake_all_locked() for the events @p key (POLL*): a callback
+ *         entry may ignore a wake about events it does not watch. */
+unsigned wq_wake_all_key_locked(struct waitqueue *wq, unsigned key);
 /** @brief Wake the first waiter, taking wq->lock; returns 1 or 0. Interrupt handlers may call it. */
 unsigned wq_wake_one(struct waitqueue *wq);
 /** @brief Wake every waiter, taking wq->lock; returns how many. Interrupt handlers may call it. */
@@ -63,33 +82,63 @@ unsigned wq_wake_all(struct waitqueue *wq);
 
 /* ---- wait set: one thread waiting on several queues at once ---- */
 
-#define WAIT_SET_MAX 16 /**< queues one wait_set can wait on */
+#define WAIT_SET_INLINE 4 /**< entries a wait_set holds in itself; more are allocated */
+#define WAIT_CHUNK 32      /**< entries per allocated chunk */
+
+/** @brief One queue of a wait_set and its entry there. */
+struct wait_entry {
+    struct waiter w;      /**< the entry on @p q */
+    struct waitqueue *q;  /**< the queue */
+};
+
+/** @brief Entries of a wait_set past its inline ones. */
+struct wait_chunk {
+    struct wait_chunk *next;           /**< the chunk filled before this one */
+    unsigned n;                        /**< entries in use */
+    struct wait_entry e[WAIT_CHUNK];   /**< the entries */
+};
 
 /**
  * @brief A thread waiting on several queues at once (a pipe and its
  *        signals, every file of a poll(), a deadline): the first wake on any
- *        of them ends the wait.
+ *        of them ends the wait. Or, made by wait_set_init_callback(), a set
+ *        of callback entries (epoll's watch of a file's queues).
  *
  * The same lost-wakeup rule as one queue: wait_set_add() every queue, then
  * check every condition, then wait_set_block(); a wake landing in between
- * makes the block return at once. wait_set_clear() takes the waiter off
- * every queue that did not wake it (so the set can be filled again, or go
- * out of scope). Lives on the waiting thread's stack; threads only.
+ * makes the block return at once. Its entries are callback entries: each
+ * stays on its queue (a second wake only sets the flag again) until
+ * wait_set_clear() takes them all off, which must come before the set is
+ * filled again or goes out of scope (it frees what was allocated). Any
+ * number of queues: past WAIT_SET_INLINE the entries are allocated in
+ * chunks (if that fails, the set never blocks: its owner spins rather
+ * than sleeps forever).
  */
 struct wait_set {
-    volatile int flag;                         /**< set by the first wake */
-    unsigned n;                                /**< queues in use */
-    int overflow;                              /**< more than WAIT_SET_MAX were added */
-    struct waiter w[WAIT_SET_MAX];             /**< one entry per queue */
-    struct waitqueue *q[WAIT_SET_MAX];         /**< the queues */
+    volatile int flag;                   /**< set by a wake */
+    unsigned n;                          /**< queues in use */
+    int overflow;                        /**< an entry could not be allocated */
+    wake_fn func;                        /**< the entries' function: NULL wakes the thread */
+    void *arg;                           /**< the entries' argument, with @p func */
+    struct wait_chunk *more;             /**< entries past the inline ones, newest first */
+    struct wait_entry e[WAIT_SET_INLINE]; /**< the first entries */
 };
 
 /** @brief An empty set. */
 void wait_set_init(struct wait_set *ws);
-/** @brief Wait on @p wq too (takes its lock). Past WAIT_SET_MAX the set
- *         never blocks (wait_set_block() returns at once): a caller that
- *         polls more sources than that spins rather than sleeps forever. */
+/** @brief An empty set whose entries run @p func with @p arg as their
+ *         argument (struct waiter's arg) instead of waking a thread. */
+void wait_set_init_callback(struct wait_set *ws, wake_fn func, void *arg);
+/** @brief Wait on @p wq too (takes its lock; may allocate). */
 void wait_set_add(struct wait_set *ws, struct waitqueue *wq);
+/**
+ * @brief @p wq is going away while sets made by wait_set_init_callback()
+ *        with @p func may still be on it: a last wake of theirs with @p key,
+ *        then their entries come off and the sets forget the queue
+ *        (wait_set_clear() passes over it). The caller keeps those sets
+ *        from being cleared meanwhile.
+ */
+void wq_detach_callbacks(struct waitqueue *wq, wake_fn func, unsigned key);
 /** @brief Block until a queue of the set is woken (at once if one was). */
 void wait_set_block(struct wait_set *ws);
 /** @brief Off every queue; the set is empty again. */

@@ -12,6 +12,7 @@
 #define ARCH_SA_RESTORER 1  /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_UNAME_MACHINE "x86_64"
 #define ARCH_ELF_PLATFORM "x86_64" /**< AT_PLATFORM's string */
+#define ARCH_EPOLL_PACKED 1 /**< struct epoll_event is packed: 12 bytes, not 16 */
 /** AT_MINSIGSTKSZ: the most a signal frame takes of a fresh alternate stack, by Linux's sum
  *  (siginfo and ucontext, 15 bytes of alignment, the FP state, 64-byte alignment of it,
  *  rounded up to 16) for our FXSAVE-only frame; arch/x86_64/signal.c checks it. sigaltstack()
@@ -172,6 +173,14 @@
 #define SYSNR_faccessat 269
 #define SYSNR_pselect6 270
 #define SYSNR_ppoll 271
+#define SYSNR_epoll_create 213
+#define SYSNR_epoll_wait 232
+#define SYSNR_epoll_ctl 233
+#define SYSNR_epoll_pwait 281
+#define SYSNR_eventfd 284
+#define SYSNR_eventfd2 290
+#define SYSNR_epoll_create1 291
+#define SYSNR_epoll_pwait2 441
 #define SYSNR_dup3 292
 #define SYSNR_pipe2 293
 #define SYSNR_prlimit64 302

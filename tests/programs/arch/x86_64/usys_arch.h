@@ -156,6 +156,16 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_readlinkat 267
 #define NR_faccessat 269
 #define NR_ppoll 271
+/* struct epoll_event is packed here: 12 bytes, not 16 */
+#define USYS_EPOLL_PACKED 1
+#define NR_epoll_create 213
+#define NR_epoll_wait 232
+#define NR_epoll_ctl 233
+#define NR_epoll_pwait 281
+#define NR_eventfd 284
+#define NR_eventfd2 290
+#define NR_epoll_create1 291
+#define NR_epoll_pwait2 441
 #define NR_pselect6 270
 #define NR_select 23
 #define NR_dup3 292
