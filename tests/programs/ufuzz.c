@@ -103,9 +103,9 @@ static const struct call calls[] = {
     C(getrlimit, 1, "ip"), C(setrlimit, 1, "ip"), C(get_robust_list, 1, "Ppp"),
     C(sched_getaffinity, 1, "Pnp"), C(sched_setaffinity, 1, "Pnp"), C(getcpu, 1, "ppp"),
     C(close_range, 1, "ffi"), C(fadvise64, 1, "fiii"), C(getsockname, 1, "f$)"), C(getpeername, 1, "f$)"),
-    C(socket, 3, "!#i"), C(socketpair, 2, "!#ip"), C(bind, 2, "f$%"), C(listen, 1, "fu"), C(accept, 1, "f$)"),
-    C(accept4, 2, "f$)#"), C(connect, 2, "f$%"), C(sendto, 3, "fpn&$%"), C(recvfrom, 3, "fpn&$)"),
-    C(sendmsg, 3, "f^&"), C(recvmsg, 3, "f^&"), C(sendmmsg, 1, "f~u&"), C(recvmmsg, 1, "f~u&t"),
+    C(socket, 3, "!#i"), C(socketpair, 2, "!#ip"), C(bind, 2, "f$<"), C(listen, 1, "fu"), C(accept, 1, "f$)"),
+    C(accept4, 2, "f$)#"), C(connect, 2, "f$<"), C(sendto, 3, "fpn&$<"), C(recvfrom, 3, "fpn&$)"),
+    C(sendmsg, 3, "f^&"), C(recvmsg, 3, "f^&"), C(sendmmsg, 1, "f>u&"), C(recvmmsg, 1, "f>u&t"),
     C(shutdown, 1, "f="), C(setsockopt, 2, "f*(pn"), C(getsockopt, 2, "f*(p)"),
     C(getxattr, 1, "rppn"), C(lgetxattr, 1, "rppn"), C(fgetxattr, 1, "fppn"),
     C(setxattr, 1, "rppni"), C(lsetxattr, 1, "rppni"), C(fsetxattr, 1, "fppni"),
@@ -604,13 +604,13 @@ static long arg(char kind, int k)
     case '!': FROM(0, 1, 1, 1, 1, 2, 10, 16, 17, 0, 46, -1);
     case '#': FROM(0, 1, 2, 5, 1 | 04000, 2 | 02000000, 5 | 04000 | 02000000, 3, 4, 10, 11, 0x100001);
     case '$': return pick(8) ? (long)sockaddr_at(w) : bad_ptr();
-    case '%': FROM(0, 110, 2, 3, 4, 5, 8, 16, 109, 111, 128, 129, 0, -1);
+    case '<': FROM(0, 110, 2, 3, 4, 5, 8, 16, 109, 111, 128, 129, 0, -1);
     case ')': /* a length to read and write back */
         if (!pick(8))
             return bad_ptr();
         return w[-1] = pick(4) ? 110 : (unsigned long)num(k), (long)(w - 1);
     case '^': return pick(16) ? (long)msghdr_at(w) : bad_ptr();
-    case '~': { /* two mmsghdrs */
+    case '>': { /* two mmsghdrs */
         unsigned long *m = msghdr_at(w), *v = w - 140;
         for (i = 0; i < 7; i++)
             v[i] = v[i + 8] = m[i];
