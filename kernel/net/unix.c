@@ -178,6 +178,20 @@ static struct usock *usock_new(int type)
 
 static void usock_get_locked(struct usock *u) { u->refs++; }
 
+/* Room came in @p t's datagram queue, or @p t went (ulock held): wake the
+ * sockets connected to it, whose poll waits for POLLOUT on their own queue.
+ * A poll never waits on a peer's queue: a wait entry stays on its queue
+ * until the waiter clears it (an epoll watch for as long as it lives), and
+ * the peer may be freed first (a reconnect drops it). */
+static void wake_senders_locked(struct usock *t)
+{
+    for (struct list_node *n = all_list.next; n != &all_list; n = n->next) {
+        struct usock *x = container_of(n, struct usock, all);
+        if (x->peer == t && x != t)
+            wq_wake_all(&x->wq);
+    }
+}
+
 static void usock_put(struct usock *u)
 {
     if (!u)
@@ -1092,6 +1106,8 @@ static long dgram_recv(struct socket *s, struct sock_msg *m, int flags, int nonb
             u->rq_count--;
             u->rq_bytes -= b->len;
             wq_wake_all(&u->wq); /* senders waiting for room in the queue */
+            if (u->rq_count == UNIX_DGRAM_QLEN)
+                wake_senders_locked(u); /* and those polling for it */
             spin_unlock_irqrestore(&ulock, f);
             skb_free(b);
         }
@@ -1249,14 +1265,10 @@ static unsigned unix_poll(struct socket *s, struct wait_set *ws)
 {
     struct usock *u = s->priv;
     if (ws)
-        wait_set_add(ws, &u->wq);
+        wait_set_add(ws, &u->wq); /* only its own: see wake_senders_locked() */
     irqflags_t f = spin_lock_irqsave(&ulock);
     struct usock *p = u->peer;
-    int peer_full = 0;
-    if (u->type == SOCK_DGRAM && p && p->peer != u && !p->dead && p->rq_count > UNIX_DGRAM_QLEN)
-        peer_full = 1;
-    if (peer_full && ws)
-        usock_get_locked(p);
+    int peer_full = u->type == SOCK_DGRAM && p && p->peer != u && !p->dead && p->rq_count > UNIX_DGRAM_QLEN;
     unsigned ev = 0;
     if (u->err)
         ev |= POLLERR;
@@ -1271,10 +1283,6 @@ static unsigned unix_poll(struct socket *s, struct wait_set *ws)
     if (u->state != U_LISTEN && u->wmem * 4 <= (size_t)u->sndbuf && !peer_full)
         ev |= POLLOUT | POLLWRNORM | POLLWRBAND;
     spin_unlock_irqrestore(&ulock, f);
-    if (peer_full && ws) {
-        wait_set_add(ws, &p->wq); /* room in the peer's queue */
-        usock_put(p);
-    }
     return ev;
 }
 
@@ -1433,6 +1441,8 @@ static void unix_release(struct socket *s)
     u->nacc = 0;
     u->state = U_UNCONN;
     wq_wake_all(&u->wq);
+    if (u->type == SOCK_DGRAM)
+        wake_senders_locked(u);
     struct inode *ino = u->ino;
     u->ino = NULL;
     int gc = socks_inflight != 0;

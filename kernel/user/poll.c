@@ -36,9 +36,22 @@
 
 struct pollent {
     int fd;
-    unsigned want; /* the events that make it ready */
-    unsigned got;  /* of those, the ones it has */
+    unsigned want;  /* the events that make it ready */
+    unsigned got;   /* of those, the ones it has */
+    struct file *f; /* held while the wait set may be on its queues, or NULL */
 };
+
+/* Put the files @p e held while the wait set was on their queues: a
+ * descriptor closed meanwhile by another thread must not free the queue
+ * under the set's entry (Linux's poll holds its files so too). */
+static void put_held(struct pollent *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (e[i].f) {
+            file_put(e[i].f);
+            e[i].f = NULL;
+        }
+}
 
 /* Look at @p n entries until one is ready, *@p deadline passes (0: look
  * once; NO_DEADLINE: none) or a signal comes: the number ready, or
@@ -65,21 +78,27 @@ static long poll_wait(struct pollent *e, size_t n, uint64_t deadline)
                 ev = f->ops->poll(f, waiting ? &ws : NULL);
             else
                 ev = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; /* a regular file never waits */
-            file_put(f);
+            if (f && waiting)
+                e[i].f = f; /* put after wait_set_clear() */
+            else if (f)
+                file_put(f);
             e[i].got = ev & e[i].want;
             if (e[i].got)
                 ready++;
         }
         if (ready || !deadline) {
             wait_set_clear(&ws);
+            put_held(e, n);
             return ready;
         }
         if (signal_pending()) {
             wait_set_clear(&ws);
+            put_held(e, n);
             return -ERESTARTNOHAND;
         }
         int timed_out = deadline == NO_DEADLINE ? (wait_set_block(&ws), 0) : wait_set_block_until(&ws, deadline);
         wait_set_clear(&ws);
+        put_held(e, n);
         if (timed_out)
             deadline = 0; /* one more look, then 0 */
     }
@@ -162,7 +181,7 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline, uint64_t maske
     else if (n && copy_from_user(pf, (const void *)(uintptr_t)ufds, n * sizeof *pf))
         r = -EFAULT;
     for (uint64_t i = 0; !r && i < n; i++)
-        e[i] = (struct pollent){pf[i].fd, (uint16_t)pf[i].events | POLLERR | POLLHUP | POLLNVAL, 0};
+        e[i] = (struct pollent){pf[i].fd, (uint16_t)pf[i].events | POLLERR | POLLHUP | POLLNVAL, 0, NULL};
     if (!r)
         r = poll_wait(e, n, deadline);
     if (masked)
@@ -227,7 +246,7 @@ static long do_select(int64_t nfds, const uint64_t uset[3], uint64_t deadline, u
         if (!f)
             r = -EBADF;
         file_put(f);
-        e[n++] = (struct pollent){(int)fd, want, 0};
+        e[n++] = (struct pollent){(int)fd, want, 0, NULL};
     }
     if (!r)
         r = poll_wait(e, n, deadline);

@@ -852,6 +852,73 @@ static void waits(void)
     uclose(l);
 }
 
+/* Linux's layout: packed on x86_64 only (usys_arch.h says which). */
+struct epoll_event {
+    unsigned events;
+    unsigned long data;
+}
+#ifdef USYS_EPOLL_PACKED
+__attribute__((packed))
+#endif
+;
+
+/* A connected datagram sender waits for room in its receiver's queue (11
+ * datagrams, Linux's max_dgram_qlen of 10 plus one, sent by another
+ * sender) by poll and by epoll, and is woken when the receiver reads one
+ * of the other's; then it connects elsewhere and the
+ * old receiver goes, while the epoll still watches the sender. */
+static long room_r;
+
+static void room_reader(long unused)
+{
+    (void)unused;
+    char b[4];
+    nap_ms(100);
+    uexpect(urecv(room_r, b, 4, 0), 1, "the receiver reads one datagram");
+}
+
+static void dgram_room(void)
+{
+    char nm[64], nm2[64];
+    struct sockaddr_un a, a2;
+    name_of(nm, "uunix-room.");
+    name_of(nm2, "uunix-room2.");
+    long an = mkaddr(&a, nm, 1), an2 = mkaddr(&a2, nm2, 1);
+    room_r = usocket(AF_UNIX, SOCK_DGRAM, 0);
+    long r2 = usocket(AF_UNIX, SOCK_DGRAM, 0), s = usocket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    ubind(room_r, &a, an);
+    ubind(r2, &a2, an2);
+    long f = usocket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    uexpect(uconnect(s, &a, an), 0, "connect a datagram sender");
+    uexpect(uconnect(f, &a, an), 0, "and another, which fills the queue");
+    long n = 0, e = 0;
+    while (n < 100 && (e = usend(f, "d", 1, 0)) == 1)
+        n++;
+    uexpect(e, -EAGAIN, "the receiver's queue fills: EAGAIN");
+    uexpect(n, 11, "after 11 datagrams");
+    uexpect(usend(s, "d", 1, 0), -EAGAIN, "the first sender too");
+    check(!(events(s) & POLLOUT), "the first sender does not poll writable");
+    long ep = sys1(NR_epoll_create1, 0);
+    struct epoll_event ev = {POLLOUT, 7}, got[2];
+    uexpect(sys6(NR_epoll_ctl, ep, 1 /* EPOLL_CTL_ADD */, s, (long)&ev, 0, 0), 0, "epoll watches the sender for EPOLLOUT");
+    uexpect(sys6(NR_epoll_pwait, ep, (long)got, 2, 0, 0, 8), 0, "not ready");
+    long c = fork_child(room_reader, 0);
+    struct pollfd p = {(int)s, POLLOUT, 0};
+    uexpect(upoll(&p, 1, 5000), 1, "its poll wakes when the receiver reads (another's datagram)");
+    check(p.revents & POLLOUT, "with POLLOUT");
+    uexpect(sys6(NR_epoll_pwait, ep, (long)got, 2, 1000, 0, 8), 1, "and epoll reports it");
+    check(got[0].events == POLLOUT && got[0].data == 7, "EPOLLOUT, its data");
+    reap(c, "the reader exits");
+    uexpect(uconnect(s, &a2, an2), 0, "the sender connects elsewhere");
+    uclose(room_r); /* the old receiver goes, queue and all */
+    uexpect(sys6(NR_epoll_pwait, ep, (long)got, 2, 0, 0, 8), 1, "the epoll still answers");
+    uexpect(usend(s, "d", 1, 0), 1, "and the sender sends to the new one");
+    uclose(ep);
+    uclose(s);
+    uclose(f);
+    uclose(r2);
+}
+
 /* ---- signals interrupting a wait ---- */
 
 static int intr_sv[2];
@@ -951,6 +1018,7 @@ int main(int argc, char **argv, char **envp)
     nonblocking();
     hangups();
     waits();
+    dgram_room();
     interrupts();
     credentials();
     echo_under_load();
