@@ -13,6 +13,8 @@
 #include <kernel/task.h>
 #include <kernel/uaccess.h>
 
+#include "inet_internal.h"
+
 #define SO_TYPE 3
 #define SO_PASSCRED 16
 #define SO_RCVTIMEO_OLD 20
@@ -35,6 +37,7 @@ void sock_register(const struct sock_family *f)
 
 void sock_families_init(void)
 {
+    inet_init();
 }
 
 struct socket *sock_alloc(int family, int type, int protocol, const struct sock_ops *ops)

@@ -7,6 +7,9 @@ list(APPEND CORE_SOURCES
   kernel/net/socket.c
 )
 set(NET_SOURCES
+  kernel/net/inet.c
+  kernel/net/inet_if.c
+  kernel/net/inet_tests.c
   kernel/net/lwip/sys_arch.c
 )
 list(APPEND CORE_SOURCES ${NET_SOURCES} ${LWIP_SOURCES})
