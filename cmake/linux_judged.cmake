@@ -9,6 +9,7 @@ set(LINUX_JUDGED_PROGRAMS
   ucred
   ufiles
   ufsmore
+  uinet
   ulimits
   ulocks
   umq

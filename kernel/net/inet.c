@@ -43,6 +43,7 @@
 #include <lwip/ip4.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
+#include <lwip/priv/tcp_priv.h>
 #include <lwip/prot/icmp.h>
 #include <lwip/prot/ip4.h>
 #include <lwip/raw.h>
@@ -607,6 +608,19 @@ static int ping_ident(struct inet_sock *is, uint16_t want)
     return -EADDRINUSE;
 }
 
+/* Whether a listener has @p port on @p addr or any (lock held). */
+static int listened(uint32_t addr, uint16_t port)
+{
+    if (!port)
+        return 0;
+    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
+        uint32_t la = get_ip(&l->local_ip);
+        if (l->local_port == port && (!la || !addr || la == addr))
+            return 1;
+    }
+    return 0;
+}
+
 static int inet_bind(struct socket *s, const struct sockaddr_k *a)
 {
     struct inet_sock *is = s->priv;
@@ -622,6 +636,8 @@ static int inet_bind(struct socket *s, const struct sockaddr_k *a)
         r = -EINVAL;
     else if (!local_addr(addr))
         r = -EADDRNOTAVAIL;
+    else if (is_tcp(is) && listened(addr, net16(port)))
+        r = -EADDRINUSE; /* SO_REUSEADDR never shares a listener's port (lwIP would) */
     else if (is_tcp(is))
         r = -map_err(tcp_bind(is->pcb.tcp, &ip, net16(port)));
     else if (is->proto == IPPROTO_UDP)

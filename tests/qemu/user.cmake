@@ -396,6 +396,14 @@ qemu_test(user_mq --image ${IMG}
   --send "run /bin/umq" --send "poweroff 7"
   --expect "^umq: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_INET sockets over 127.0.0.1 as Linux answers for them
+# (tests/programs/uinet.c, linux_uinet): a TCP echo between processes,
+# EADDRINUSE and SO_REUSEADDR, refused and nonblocking connects, EPIPE and
+# SIGPIPE, MSG_PEEK, UDP, options, an ICMP echo socket. In the initrd only.
+qemu_test(user_inet --image ${IMG}
+  --send "run /bin/uinet" --send "poweroff 7"
+  --expect "^uinet: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # Processes and queued signals as Linux answers for them (issue 41;
 # tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
 # orphans reparented to a subreaper or init and reaped, kill of a zombie,

@@ -1,0 +1,362 @@
+/*
+ * uinet: AF_INET sockets over 127.0.0.1, judged by Linux (the same program
+ * passes on the host's Linux): a TCP echo between two processes (addresses
+ * of both ends, a stream of 256 KiB in pieces, shutdown's end), bind's
+ * EADDRINUSE and SO_REUSEADDR over a TIME_WAIT, a refused connect (blocking
+ * and nonblocking), a nonblocking connect through ppoll and SO_ERROR,
+ * EPIPE and SIGPIPE after the peer closed (MSG_NOSIGNAL keeps the signal),
+ * MSG_PEEK and FIONREAD, UDP datagrams (boundaries, sources, MSG_TRUNC,
+ * connected UDP), options (TCP_NODELAY, SO_TYPE, IP_TTL), an ICMP echo
+ * socket pinging 127.0.0.1 and raw ICMP refused to a user.
+ */
+#include "usys.h"
+
+#if defined(__x86_64__)
+#define NR_socket 41
+#define NR_connect 42
+#define NR_accept 43
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_shutdown 48
+#define NR_bind 49
+#define NR_listen 50
+#define NR_getsockname 51
+#define NR_getpeername 52
+#define NR_setsockopt 54
+#define NR_getsockopt 55
+#define NR_setuid_ 105
+#define NR_getuid_ 102
+#else
+#define NR_socket 198
+#define NR_bind 200
+#define NR_listen 201
+#define NR_accept 202
+#define NR_connect 203
+#define NR_getsockname 204
+#define NR_getpeername 205
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_setsockopt 208
+#define NR_getsockopt 209
+#define NR_shutdown 210
+#define NR_setuid_ 146
+#define NR_getuid_ 174
+#endif
+
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_NONBLOCK 04000
+#define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
+#define SOL_SOCKET 1
+#define SO_REUSEADDR 2
+#define SO_TYPE 3
+#define SO_ERROR 4
+#define TCP_NODELAY 1
+#define IP_TTL 2
+#define SHUT_WR 1
+#define MSG_PEEK 2
+#define MSG_TRUNC 0x20
+#define MSG_DONTWAIT 0x40
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define FIONREAD 0x541B
+#define POLLIN 1
+#define POLLOUT 4
+#define POLLERR 8
+#define SIGPIPE 13
+#define SIGCHLD 17
+#define SA_RESTORER 0x04000000ul
+#define EPERM 1
+#define EAGAIN 11
+#define EACCES 13
+#define EPIPE 32
+#define EADDRINUSE 98
+#define EINPROGRESS 115
+#define ECONNREFUSED 111
+
+struct sin {
+    unsigned short family, port; /* port in network order */
+    unsigned addr;               /* network order */
+    unsigned char zero[8];
+};
+
+static unsigned short n16(unsigned short v) { return (unsigned short)(v << 8 | v >> 8); }
+static struct sin lo(unsigned short port_net) { return (struct sin){AF_INET, port_net, 0x0100007f, {0}}; }
+
+static long usocket(int t, int p) { return sys3(NR_socket, AF_INET, t, p); }
+static long ubind(long s, struct sin a) { return sys3(NR_bind, s, (long)&a, sizeof a); }
+static long uconnect(long s, struct sin a) { return sys3(NR_connect, s, (long)&a, sizeof a); }
+static long uclose(long s) { return sys1(NR_close, s); }
+static long usend(long s, const void *b, long n, int fl) { return sys6(NR_sendto, s, (long)b, n, fl, 0, 0); }
+static long urecv(long s, void *b, long n, int fl) { return sys6(NR_recvfrom, s, (long)b, n, fl, 0, 0); }
+static long usetint(long s, int lvl, int name, int v) { return sys6(NR_setsockopt, s, lvl, name, (long)&v, 4, 0); }
+static int ugetint(long s, int lvl, int name)
+{
+    int v = -1;
+    unsigned len = 4;
+    long r = sys6(NR_getsockopt, s, lvl, name, (long)&v, (long)&len, 0);
+    return r ? (int)r : v;
+}
+static struct sin uname_of(long s, int peer)
+{
+    struct sin a = {0};
+    unsigned len = sizeof a;
+    sys3(peer ? NR_getpeername : NR_getsockname, s, (long)&a, (long)&len);
+    return a;
+}
+static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
+static int uwait(long pid)
+{
+    int st = -1;
+    sys6(NR_wait4, pid, (long)&st, 0, 0, 0, 0);
+    return st;
+}
+static void usleep_ms(long ms)
+{
+    struct {
+        long s, ns;
+    } t = {ms / 1000, ms % 1000 * 1000000};
+    sys3(NR_nanosleep, (long)&t, 0, 0);
+}
+static int upoll1(long fd, int events, long ms)
+{
+    struct {
+        int fd;
+        short ev, rev;
+    } p = {(int)fd, (short)events, 0};
+    struct {
+        long s, ns;
+    } t = {ms / 1000, ms % 1000 * 1000000};
+    long r = sys6(NR_ppoll, (long)&p, 1, (long)&t, 0, 8, 0);
+    return r < 0 ? (int)r : p.rev;
+}
+
+/* A listener on 127.0.0.1 at a free port; its port (network order) in *port. */
+static long listener(unsigned short *port, int reuse)
+{
+    long l = usocket(SOCK_STREAM, 0);
+    if (reuse)
+        usetint(l, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (ubind(l, lo(0)) || sys3(NR_listen, l, 8, 0))
+        return -1;
+    *port = uname_of(l, 0).port;
+    return l;
+}
+
+static unsigned char pat(long i) { return (unsigned char)(i * 13 + (i >> 9)); }
+
+#define STREAM (256 * 1024)
+#define PIECE 16384
+
+static void echo(void)
+{
+    unsigned short port;
+    long l = listener(&port, 0);
+    check(l >= 0, "listener on 127.0.0.1");
+    check(port != 0, "getsockname: the port bind chose");
+    uexpect(uname_of(l, 0).addr, 0x0100007f, "getsockname: 127.0.0.1");
+    long d = usocket(SOCK_STREAM, 0);
+    uexpect(ubind(d, lo(port)), -EADDRINUSE, "bind to a listener's port: EADDRINUSE");
+    uclose(d);
+
+    long c = ufork();
+    if (c == 0) { /* the client: pieces out, each echoed back */
+        static unsigned char b[PIECE], r[PIECE];
+        long s = usocket(SOCK_STREAM, 0), bad = 0;
+        if (uconnect(s, lo(port)))
+            uexit(2);
+        for (long off = 0; off < STREAM; off += PIECE) {
+            for (long i = 0; i < PIECE; i++)
+                b[i] = pat(off + i);
+            if (usend(s, b, PIECE, 0) != PIECE)
+                uexit(3);
+            if (urecv(s, r, PIECE, MSG_WAITALL) != PIECE)
+                uexit(4);
+            for (long i = 0; i < PIECE; i++)
+                bad += r[i] != b[i];
+        }
+        sys3(NR_shutdown, s, SHUT_WR, 0);
+        if (urecv(s, r, 1, 0) != 0) /* the server closes after our FIN */
+            uexit(5);
+        uexit(bad ? 6 : 0);
+    }
+    long a = sys3(NR_accept, l, 0, 0);
+    check(a >= 0, "accept");
+    struct sin peer = uname_of(a, 1), me = uname_of(a, 0);
+    uexpect(peer.addr, 0x0100007f, "getpeername: the client's 127.0.0.1");
+    check(peer.port != 0 && peer.port != port, "getpeername: the client's own port");
+    uexpect(me.port, port, "the accepted socket's port is the listener's");
+    static unsigned char buf[PIECE];
+    long total = 0, n;
+    while ((n = urecv(a, buf, sizeof buf, 0)) > 0) {
+        total += n;
+        if (usend(a, buf, n, 0) != n)
+            break;
+    }
+    uexpect(n, 0, "recv: 0 at the client's FIN");
+    uexpect(total, STREAM, "the whole stream echoed");
+    uclose(a);
+    uexpect(uwait(c), 0, "the client saw its stream back intact, then the end");
+    uclose(l);
+}
+
+static void refused_and_nonblocking(void)
+{
+    long t = usocket(SOCK_STREAM, 0);
+    ubind(t, lo(0));
+    unsigned short dead = uname_of(t, 0).port;
+    uclose(t); /* nobody listens there now */
+    long s = usocket(SOCK_STREAM, 0);
+    uexpect(uconnect(s, lo(dead)), -ECONNREFUSED, "connect to a closed port: ECONNREFUSED");
+    uclose(s);
+    s = usocket(SOCK_STREAM | SOCK_NONBLOCK, 0);
+    uexpect(uconnect(s, lo(dead)), -EINPROGRESS, "nonblocking connect to a closed port: EINPROGRESS");
+    check(upoll1(s, POLLOUT, 2000) & POLLERR, "then POLLERR");
+    uexpect(ugetint(s, SOL_SOCKET, SO_ERROR), ECONNREFUSED, "and SO_ERROR ECONNREFUSED");
+    uclose(s);
+
+    unsigned short port;
+    long l = listener(&port, 0);
+    s = usocket(SOCK_STREAM | SOCK_NONBLOCK, 0);
+    uexpect(uconnect(s, lo(port)), -EINPROGRESS, "nonblocking connect: EINPROGRESS");
+    uexpect(upoll1(s, POLLOUT, 2000) & (POLLOUT | POLLERR), POLLOUT, "then POLLOUT");
+    uexpect(ugetint(s, SOL_SOCKET, SO_ERROR), 0, "and SO_ERROR 0");
+    long a = sys3(NR_accept, l, 0, 0);
+    check(a >= 0, "the listener accepts it");
+    char b[8];
+    uexpect(urecv(s, b, sizeof b, 0), -EAGAIN, "nonblocking recv with nothing there: EAGAIN");
+    uexpect(usend(a, "peekaboo", 8, 0), 8, "send 8 bytes");
+    uexpect(upoll1(s, POLLIN, 2000) & POLLIN, POLLIN, "POLLIN once they came");
+    int nread = -1;
+    sys3(NR_ioctl, s, FIONREAD, (long)&nread);
+    uexpect(nread, 8, "FIONREAD: 8");
+    uexpect(urecv(s, b, 4, MSG_PEEK), 4, "MSG_PEEK 4");
+    uexpect(urecv(s, b, 8, 0), 8, "then all 8 are still there");
+    check(b[0] == 'p' && b[7] == 'o', "in order");
+    uexpect(ugetint(s, SOL_SOCKET, SO_TYPE), SOCK_STREAM, "SO_TYPE");
+    uexpect(ugetint(s, IPPROTO_TCP, TCP_NODELAY), 0, "TCP_NODELAY off at first");
+    usetint(s, IPPROTO_TCP, TCP_NODELAY, 1);
+    check(ugetint(s, IPPROTO_TCP, TCP_NODELAY) != 0, "TCP_NODELAY set");
+    usetint(s, 0, IP_TTL, 9);
+    uexpect(ugetint(s, 0, IP_TTL), 9, "IP_TTL set");
+    uclose(a);
+    uclose(s);
+    uclose(l);
+}
+
+static volatile int pipes;
+static void on_pipe(int sig) { (void)sig, pipes++; }
+
+static void epipe(void)
+{
+    struct usigaction sa = {0};
+    sa.handler = (unsigned long)on_pipe;
+#ifdef USA_RESTORER
+    sa.flags |= SA_RESTORER;
+    sa.restorer = (unsigned long)USA_RESTORER;
+#endif
+    sys6(NR_rt_sigaction, SIGPIPE, (long)&sa, 0, 8, 0, 0);
+    unsigned short port;
+    long l = listener(&port, 1); /* its connections' TIME_WAIT allows SO_REUSEADDR (below) */
+    long s = usocket(SOCK_STREAM, 0);
+    uexpect(uconnect(s, lo(port)), 0, "connect");
+    long a = sys3(NR_accept, l, 0, 0);
+    uclose(a); /* the peer is gone */
+    usleep_ms(50);
+    uexpect(usend(s, "x", 1, 0), 1, "the first send after the peer closed goes out");
+    usleep_ms(100); /* the peer's reset comes back */
+    uexpect(usend(s, "x", 1, 0), -EPIPE, "the next: EPIPE");
+    uexpect(pipes, 1, "and SIGPIPE");
+    uexpect(usend(s, "x", 1, MSG_NOSIGNAL), -EPIPE, "MSG_NOSIGNAL: EPIPE");
+    uexpect(pipes, 1, "without SIGPIPE");
+    uclose(s);
+
+    /* SO_REUSEADDR on both: the port of a connection in TIME_WAIT (the server closed first) */
+    s = usocket(SOCK_STREAM, 0);
+    uconnect(s, lo(port));
+    a = sys3(NR_accept, l, 0, 0);
+    uclose(a);
+    usleep_ms(20);
+    uclose(s);
+    uclose(l);
+    usleep_ms(50);
+    long b = usocket(SOCK_STREAM, 0);
+    uexpect(ubind(b, lo(port)), -EADDRINUSE, "bind over a TIME_WAIT: EADDRINUSE");
+    uclose(b);
+    b = usocket(SOCK_STREAM, 0);
+    usetint(b, SOL_SOCKET, SO_REUSEADDR, 1);
+    uexpect(ugetint(b, SOL_SOCKET, SO_REUSEADDR), 1, "SO_REUSEADDR set");
+    uexpect(ubind(b, lo(port)), 0, "with SO_REUSEADDR: bound");
+    uexpect(sys3(NR_listen, b, 1, 0), 0, "and listening");
+    long b2 = usocket(SOCK_STREAM, 0);
+    usetint(b2, SOL_SOCKET, SO_REUSEADDR, 1);
+    uexpect(ubind(b2, lo(port)), -EADDRINUSE, "a second listener's bind, SO_REUSEADDR or not: EADDRINUSE");
+    uclose(b2);
+    uclose(b);
+}
+
+static void udp(void)
+{
+    long r = usocket(SOCK_DGRAM, 0), s = usocket(SOCK_DGRAM, 0);
+    uexpect(ubind(r, lo(0)), 0, "UDP bind");
+    struct sin ra = uname_of(r, 0);
+    char b[32];
+    uexpect(urecv(r, b, sizeof b, MSG_DONTWAIT), -EAGAIN, "UDP recv, nothing there: EAGAIN");
+    uexpect(sys6(NR_sendto, s, (long)"one", 3, 0, (long)&ra, sizeof ra), 3, "sendto 3 bytes");
+    uexpect(sys6(NR_sendto, s, (long)"two!!", 5, 0, (long)&ra, sizeof ra), 5, "sendto 5 bytes");
+    struct sin from = {0};
+    unsigned flen = sizeof from;
+    uexpect(sys6(NR_recvfrom, r, (long)b, sizeof b, 0, (long)&from, (long)&flen), 3, "one datagram: 3 bytes");
+    uexpect(from.port, uname_of(s, 0).port, "from the sender's port");
+    uexpect(from.addr, 0x0100007f, "from 127.0.0.1");
+    uexpect(urecv(r, b, 2, MSG_TRUNC), 5, "MSG_TRUNC: the datagram's whole length");
+    uexpect(urecv(r, b, sizeof b, MSG_DONTWAIT), -EAGAIN, "its rest is gone");
+    uexpect(uconnect(s, ra), 0, "UDP connect");
+    uexpect(uname_of(s, 1).port, ra.port, "getpeername: the connected port");
+    uexpect(usend(s, "abc", 3, 0), 3, "send on connected UDP");
+    uexpect(urecv(r, b, sizeof b, 0), 3, "received");
+    uclose(s);
+    uclose(r);
+}
+
+static void icmp(void)
+{
+    long p = usocket(SOCK_DGRAM, IPPROTO_ICMP);
+    if (p == -EACCES && uskip_on_linux("ICMP echo socket (net.ipv4.ping_group_range excludes us)"))
+        ;
+    else if (uexpect(p >= 0, 1, "ICMP echo socket")) {
+        unsigned char req[24] = {8, 0, 0, 0, 0, 0, 0, 7, 'u', 'i', 'n', 'e', 't'}, rep[64];
+        struct sin to = lo(0);
+        uexpect(sys6(NR_sendto, p, (long)req, sizeof req, 0, (long)&to, sizeof to), sizeof req, "echo request sent");
+        uexpect(upoll1(p, POLLIN, 2000) & POLLIN, POLLIN, "a reply comes");
+        uexpect(urecv(p, rep, sizeof rep, 0), sizeof req, "the reply: the request's length");
+        uexpect(rep[0], 0, "an echo reply");
+        uexpect(rep[4] << 8 | rep[5], n16(uname_of(p, 0).port), "its id: the socket's port");
+        uexpect(rep[7], 7, "its sequence");
+        check(rep[8] == 'u' && rep[12] == 't', "its data");
+        uclose(p);
+    }
+    long c = ufork();
+    if (c == 0) {
+        if (sys1(NR_getuid_, 0) == 0 && sys1(NR_setuid_, 1000))
+            uexit(2);
+        long r = usocket(SOCK_RAW, IPPROTO_ICMP);
+        uexit(r == -EPERM ? 0 : 3);
+    }
+    uexpect(uwait(c), 0, "raw ICMP as a user: EPERM");
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    (void)argc, (void)argv, (void)envp;
+    echo();
+    refused_and_nonblocking();
+    epipe();
+    udp();
+    icmp();
+    uputs("uinet: "), uputn(*ufails()), uputs(" failed\n");
+    return *ufails() != 0;
+}
