@@ -15,7 +15,7 @@
  *                the 4 MiB around the DTB, rv_map_ram() adds RAM from the DTB;
  *             -> L1[509]: the MMIO window, 2 MiB device leaves; slot 0 is
  *                the early UART;
- *             -> L1[510] -> L2[0] -> L3: the image in 4 KiB pages at
+ *             -> L1[510] -> L2[0..1] -> L3: the image in 4 KiB pages at
  *                0xffffffff80000000: text RX, rodata R, data/bss RW, nothing
  *                past __kernel_end.
  *
@@ -50,6 +50,7 @@
 #define IDX(va, shift) (((va) >> (shift)) & 511)
 #define DMAP_L2_TABLES 8 /* partially covered GiBs of RAM we can map */
 #define MMIO_SLOTS 512
+#define KIMG_L3_TABLES 2 /* the image's pages: 2 MiB a table (linker.ld's limit) */
 #define SATP_MODE_SHIFT 60
 #define SATP_SV39 8ULL
 #define SATP_SV48 9ULL
@@ -58,7 +59,8 @@
 
 typedef uint64_t table_t[512] __attribute__((aligned(4096)));
 
-static table_t root, top_l1, mmio_l2, kimg_l2, kimg_l3;
+static table_t root, top_l1, mmio_l2, kimg_l2;
+static table_t kimg_l3[KIMG_L3_TABLES];
 static table_t dmap_l2[DMAP_L2_TABLES];
 /* The mode in use (SATP_SV48 or SATP_SV39), for the kernel's own tables
  * and started harts. Set before the MMU is on: no absolute pointer. */
@@ -135,7 +137,8 @@ uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase)
     root[511] = hal_pte_table(table_phys(top_l1, 0));
     top_l1[IDX(RV64_MMIO_BASE, L1_SHIFT)] = hal_pte_table(table_phys(mmio_l2, 0));
     top_l1[IDX(KERNEL_VIRT_BASE, L1_SHIFT)] = hal_pte_table(table_phys(kimg_l2, 0));
-    kimg_l2[0] = hal_pte_table(table_phys(kimg_l3, 0));
+    for (unsigned i = 0; i < KIMG_L3_TABLES; i++)
+        kimg_l2[i] = hal_pte_table(table_phys(kimg_l3[i], 0));
     for (uint64_t pa = kbase; pa < kend; pa += 4096) {
         unsigned prot;
         if (pa < (uintptr_t)__rodata_start)
@@ -144,7 +147,7 @@ uint64_t rv_mmu_build(uint64_t dtb, uint64_t kbase)
             prot = 0;         /* rodata, symbol table, ktests */
         else
             prot = MMU_WRITE; /* data, bss */
-        kimg_l3[(pa - kbase) / 4096] = hal_pte_leaf(pa, prot, 3);
+        kimg_l3[(pa - kbase) / SZ_2M][(pa - kbase) / 4096 % 512] = hal_pte_leaf(pa, prot, 3);
     }
     /* The earliest console (the one fixed address allowed: docs/porting.md, "Layout"). */
     mmio_l2[0] = rv_pte_ppn(RV64_EARLY_UART_PHYS & ~(SZ_2M - 1)) | DEVICE_LEAF;

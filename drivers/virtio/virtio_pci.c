@@ -361,6 +361,7 @@ static int vpci_probe(struct device *dev)
     return 0;
 }
 
-/* Block devices: transitional and modern ids. */
-static const char *const vpci_compat[] = {"pci1af4,1001", "pci1af4,1042", NULL};
+/* Network and block devices: transitional and modern ids. */
+static const char *const vpci_compat[] = {"pci1af4,1000", "pci1af4,1041", "pci1af4,1001",
+                                          "pci1af4,1042", NULL};
 DRIVER(virtio_pci_driver, .name = "virtio-pci", .compatible = vpci_compat, .probe = vpci_probe);

@@ -18,6 +18,7 @@
 #include <kernel/ktest.h>
 #include <kernel/proc.h>
 #include <kernel/log.h>
+#include <kernel/net.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
 #include <kernel/shell.h>
@@ -53,6 +54,8 @@ static void parse_cmdline(const char *cmdline)
             if (init_set(p + 5, n - 5))
                 pr_warn("cmdline: init= path too long; the kernel shell starts instead");
         }
+        else if (n > 3 && memcmp(p, "ip=", 3) == 0)
+            net_set_ip_option(p + 3, n - 3); /* reports what it does not understand */
         else if (n > 5 && memcmp(p, "root=", 5) == 0)
             vfs_set_root_device(p + 5, n - 5); /* vfs_init() mounts it */
         else if (n == 7 && memcmp(p, "verbose", 7) == 0)
@@ -85,12 +88,13 @@ static void mm_init(const struct boot_info *bi)
     boot_stage("late RAM");
 }
 
-/* Buses that scan once memory, threads and timers exist (PCI, virtio):
- * after the prompt, at the shell's priority, so a disk never delays it;
- * commands that list devices wait for this (device_probe_wait()). */
+/* The network stack, and buses that scan once memory, threads and
+ * timers exist (PCI, virtio): after the prompt, at the shell's priority,
+ * so a disk never delays it; commands that list devices wait for this (device_probe_wait()). */
 static int probe_thread(void *arg)
 {
     (void)arg;
+    net_init(); /* the stack first: interfaces are attached as they register */
     device_run_deferred();
     return 0;
 }

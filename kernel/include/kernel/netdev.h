@@ -123,7 +123,8 @@ void netdev_rx(struct netdev *d, const struct netseg *seg, unsigned nseg, unsign
 /** @brief The TCP/IP stack's side (kernel/net/lwip/): told of each interface,
  *         each frame received and each change of carrier. */
 struct netdev_stack {
-    /** A new interface (or one registered before the stack came). */
+    /** A new interface (or one registered before the stack came); it sets
+     *  d->stack, and input() and link() are called for @p d only once it has. */
     void (*attach)(struct netdev *d);
     /** A frame received on @p d, as netdev_rx() got it (after the tap). */
     void (*input)(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags);

@@ -94,6 +94,8 @@ void lwip_port_free(void *p);
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* 64-bit pointers do not fit in the fragment header lwIP would reuse */
+#define IPV6_FRAG_COPYHEADER 1
 
 /* ---- UDP, TCP ---- */
 #define LWIP_UDP 1

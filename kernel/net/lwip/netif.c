@@ -1,0 +1,367 @@
+/**
+ * @file netif.c
+ * @brief The registry's interfaces as lwIP netifs (struct netdev_stack):
+ *        frames out through the driver, frames in under the core lock,
+ *        carrier, checksum offload, and the address: `ip=` or DHCP.
+ *
+ * Received frames are copied into one pbuf (the driver's buffers are its
+ * own again once netdev_rx() returns) and fed to lwIP in the driver's
+ * receive thread under the core lock, not queued to the tcpip thread: one
+ * hand-over less per frame.
+ *
+ * Checksum offload: with NETDEV_F_TX_CSUM lwIP leaves the TCP and UDP
+ * checksums (it writes 0); linkoutput puts the pseudo-header's sum there
+ * and asks the device to finish the sum from the L4 header on. With
+ * NETDEV_F_RX_CSUM a frame the device vouched for (NETDEV_RX_CSUM_OK) is
+ * fed with lwIP's TCP and UDP checks off for that frame only (the netif's
+ * flags are set per frame under the lock).
+ */
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/prot/ethernet.h"
+#include "netif/ethernet.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
+#include "lwip/tcpip.h"
+#include "net_internal.h"
+#include "stack.h"
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/log.h>
+#include <kernel/net.h>
+#include <kernel/netdev.h>
+#include <kernel/sched.h>
+#include <kernel/string.h>
+
+/** An interface: lwIP's netif and the device behind it. */
+struct lwip_if {
+    struct netif nif;
+    struct netdev *d;
+    int had_addr; /* an address was set: its loss is logged */
+};
+
+/* `ip=` for the first Ethernet interface. */
+enum ip_mode { IP_DHCP, IP_OFF, IP_STATIC };
+static enum ip_mode ip_mode = IP_DHCP;
+static ip4_addr_t ip_addr, ip_mask, ip_gw;
+static int first_attached;
+
+#define MAX_TX_SEGS 16
+
+/* ---- `ip=` ---- */
+
+/* a.b.c.d in @p s (@p n bytes) */
+static int parse_ip4(const char *s, size_t n, ip4_addr_t *out)
+{
+    char buf[16];
+    if (n == 0 || n >= sizeof buf)
+        return -EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    return ip4addr_aton(buf, out) ? 0 : -EINVAL;
+}
+
+/* The next ':'-separated field of [*p, end). */
+static size_t field(const char **p, const char *end, const char **f)
+{
+    *f = *p;
+    const char *c = *p;
+    while (c < end && *c != ':')
+        c++;
+    size_t n = (size_t)(c - *p);
+    *p = c < end ? c + 1 : c;
+    return n;
+}
+
+int net_set_ip_option(const char *s, size_t n)
+{
+    const char *end = s + n, *p = s, *f;
+    ip4_addr_t a, m, g;
+    ip4_addr_set_zero(&g);
+    if ((n == 3 && memcmp(s, "off", 3) == 0) || (n == 4 && memcmp(s, "none", 4) == 0)) {
+        ip_mode = IP_OFF;
+        return 0;
+    }
+    if (n == 4 && memcmp(s, "dhcp", 4) == 0) {
+        ip_mode = IP_DHCP;
+        return 0;
+    }
+    size_t fn = field(&p, end, &f);
+    const char *slash = NULL;
+    for (size_t i = 0; i < fn && !slash; i++)
+        slash = f[i] == '/' ? f + i : NULL;
+    if (slash) { /* <addr>/<prefix>[:<gw>] */
+        unsigned prefix = 0;
+        const char *q = slash + 1;
+        if (q == f + fn)
+            goto bad;
+        for (; q < f + fn; q++) {
+            if (*q < '0' || *q > '9' || (prefix = prefix * 10 + (unsigned)(*q - '0')) > 32)
+                goto bad;
+        }
+        if (parse_ip4(f, (size_t)(slash - f), &a))
+            goto bad;
+        ip4_addr_set_u32(&m, prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0);
+        if (p < end) {
+            fn = field(&p, end, &f);
+            if (parse_ip4(f, fn, &g) || p < end)
+                goto bad;
+        }
+    } else { /* Linux's <client>:<server>:<gw>:<netmask>[:...] */
+        if (parse_ip4(f, fn, &a))
+            goto bad;
+        field(&p, end, &f); /* the server: not used */
+        fn = field(&p, end, &f);
+        if (fn && parse_ip4(f, fn, &g))
+            goto bad;
+        fn = field(&p, end, &f);
+        if (!fn || parse_ip4(f, fn, &m))
+            goto bad;
+    }
+    ip_addr = a;
+    ip_mask = m;
+    ip_gw = g;
+    ip_mode = IP_STATIC;
+    return 0;
+bad:
+    pr_warn("net: ip=%.*s not understood (ip=off, ip=dhcp, ip=<addr>/<prefix>[:<gw>] or "
+            "ip=<addr>::<gw>:<mask>); using DHCP", (int)n, s);
+    ip_mode = IP_DHCP;
+    return -EINVAL;
+}
+
+/* ---- frames out ---- */
+
+/* The pseudo-header's sum for the TCP or UDP segment of the frame in @p p,
+ * stored in its checksum field; fills @p cs. 0 if the frame has one. */
+static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
+{
+    uint8_t *f = p->payload;
+    unsigned l3 = SIZEOF_ETH_HDR, l4, proto, len = p->tot_len;
+    uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    uint32_t acc = 0;
+    if (p->len < l3 + IP_HLEN)
+        return 0;
+    if (type == ETHTYPE_IP) {
+        struct ip_hdr *ip = (struct ip_hdr *)(f + l3);
+        if (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF))
+            return 0; /* a fragment: lwIP summed it whole */
+        l4 = l3 + IPH_HL_BYTES(ip);
+        proto = IPH_PROTO(ip);
+        acc = lwip_port_chksum(&ip->src, 8);
+    } else if (type == ETHTYPE_IPV6 && p->len >= l3 + IP6_HLEN) {
+        struct ip6_hdr *ip6 = (struct ip6_hdr *)(f + l3);
+        l4 = l3 + IP6_HLEN;
+        proto = IP6H_NEXTH(ip6); /* extension headers: lwIP summed it */
+        acc = lwip_port_chksum(&ip6->src, 32);
+    } else {
+        return 0;
+    }
+    unsigned off = proto == IP_PROTO_TCP ? 16 : proto == IP_PROTO_UDP ? 6 : 0;
+    if (!off || p->len < l4 + off + 2 || len < l4)
+        return 0;
+    uint16_t *field = (uint16_t *)(f + l4 + off);
+    if (*field != 0)
+        return 0; /* lwIP summed it (e.g. a netif's flags changed meanwhile) */
+    acc += lwip_htons((uint16_t)proto) + lwip_htons((uint16_t)(len - l4));
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    *field = (uint16_t)acc;
+    cs->start = (uint16_t)l4;
+    cs->offset = (uint16_t)off;
+    return 1;
+}
+
+static err_t lif_linkoutput(struct netif *nif, struct pbuf *p)
+{
+    struct lwip_if *li = nif->state;
+    struct netdev *d = li->d;
+    struct netseg seg[MAX_TX_SEGS];
+    struct netdev_csum cs, *csp = NULL;
+    struct pbuf *flat = NULL;
+    unsigned n = 0;
+    if (pbuf_clen(p) > MAX_TX_SEGS || ((d->features & NETDEV_F_TX_CSUM) &&
+                                       p->len < SIZEOF_ETH_HDR + IP6_HLEN + 20 && p->next)) {
+        /* too many pieces, or the headers split: one piece */
+        flat = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+        if (!flat) {
+            __atomic_add_fetch(&d->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+            return ERR_MEM;
+        }
+        p = flat;
+    }
+    if ((d->features & NETDEV_F_TX_CSUM) && csum_partial(p, &cs))
+        csp = &cs;
+    for (struct pbuf *q = p; q && n < MAX_TX_SEGS; q = q->next) {
+        if (!q->len)
+            continue;
+        seg[n].data = q->payload;
+        seg[n].len = q->len;
+        n++;
+    }
+    int e = d->ops->xmit(d, seg, n, csp, thread_cpu() % d->nqueues);
+    if (flat)
+        pbuf_free(flat);
+    return e == 0 ? ERR_OK : e == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+static err_t lif_init(struct netif *nif)
+{
+    struct lwip_if *li = nif->state;
+    struct netdev *d = li->d;
+    nif->name[0] = 'e';
+    nif->name[1] = 'n';
+    nif->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(nif->hwaddr, d->mac, ETH_HWADDR_LEN);
+    nif->mtu = (u16_t)d->mtu;
+    nif->mtu6 = (u16_t)d->mtu;
+    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP |
+                 NETIF_FLAG_MLD6;
+    nif->output = etharp_output;
+    nif->output_ip6 = ethip6_output;
+    nif->linkoutput = lif_linkoutput;
+    u16_t ck = NETIF_CHECKSUM_ENABLE_ALL;
+    if (d->features & NETDEV_F_TX_CSUM)
+        ck &= (u16_t)~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP);
+    NETIF_SET_CHECKSUM_CTRL(nif, ck);
+    return ERR_OK;
+}
+
+/* ---- the registry's calls ---- */
+
+static void lif_attach(struct netdev *d)
+{
+    struct lwip_if *li = kzalloc(sizeof *li);
+    if (!li) {
+        pr_err("%s: no memory for its network interface", d->name);
+        return;
+    }
+    li->d = d;
+    int first = !__atomic_exchange_n(&first_attached, 1, __ATOMIC_ACQ_REL);
+    enum ip_mode mode = first ? ip_mode : IP_DHCP;
+    net_lock();
+    if (!netif_add(&li->nif, mode == IP_STATIC ? &ip_addr : NULL, mode == IP_STATIC ? &ip_mask : NULL,
+                   mode == IP_STATIC ? &ip_gw : NULL, li, lif_init, ethernet_input)) {
+        net_unlock();
+        pr_err("%s: lwIP refused the interface", d->name);
+        kfree(li);
+        return;
+    }
+    if (mode == IP_STATIC && !netif_default)
+        netif_set_default(&li->nif);
+    netif_create_ip6_linklocal_address(&li->nif, 1);
+    netif_set_ip6_autoconfig_enabled(&li->nif, 1);
+    netif_set_up(&li->nif);
+    if (d->link_up)
+        netif_set_link_up(&li->nif);
+    if (mode == IP_DHCP && dhcp_start(&li->nif) != ERR_OK)
+        pr_warn("%s: DHCP did not start", d->name);
+    __atomic_store_n(&d->stack, &li->nif, __ATOMIC_RELEASE);
+    /* the carrier may have changed before d->stack let link() through */
+    if (d->link_up && !netif_is_link_up(&li->nif))
+        netif_set_link_up(&li->nif);
+    else if (!d->link_up && netif_is_link_up(&li->nif))
+        netif_set_link_down(&li->nif);
+    net_unlock();
+}
+
+static void lif_input(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags)
+{
+    struct netif *nif = net_netif_of(d);
+    size_t len = 0;
+    for (unsigned i = 0; i < nseg; i++)
+        len += seg[i].len;
+    struct pbuf *p = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM) : NULL;
+    if (!p) {
+        __atomic_add_fetch(&d->stats.rx_dropped, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    uint8_t *to = p->payload;
+    for (unsigned i = 0; i < nseg; i++) {
+        memcpy(to, seg[i].data, seg[i].len);
+        to += seg[i].len;
+    }
+    net_lock();
+    if (d->features & NETDEV_F_RX_CSUM) {
+        u16_t ck = nif->chksum_flags | NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
+        if (flags & NETDEV_RX_CSUM_OK)
+            ck &= (u16_t)~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
+        NETIF_SET_CHECKSUM_CTRL(nif, ck);
+    }
+    if (nif->input(p, nif) != ERR_OK)
+        pbuf_free(p);
+    net_unlock();
+}
+
+static void lif_link(struct netdev *d, int up)
+{
+    struct netif *nif = net_netif_of(d);
+    net_lock();
+    if (up)
+        netif_set_link_up(nif);
+    else
+        netif_set_link_down(nif);
+    net_unlock();
+}
+
+static const struct netdev_stack lwip_stack = {
+    .attach = lif_attach,
+    .input = lif_input,
+    .link = lif_link,
+};
+
+/* ---- dmesg: addresses gained and lost ---- */
+
+static void addr_changed(struct netif *nif, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
+{
+    (void)args;
+    struct lwip_if *li = nif->state;
+    if (!li || !(reason & (LWIP_NSC_IPV4_SETTINGS_CHANGED | LWIP_NSC_IPV4_ADDRESS_CHANGED)))
+        return;
+    char a[IP4ADDR_STRLEN_MAX], g[IP4ADDR_STRLEN_MAX];
+    if (!ip4_addr_isany_val(*netif_ip4_addr(nif))) {
+        ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof a);
+        ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof g);
+        unsigned prefix = (unsigned)__builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(nif)));
+        pr_info("%s: %s %s/%u, gateway %s", li->d->name,
+                dhcp_supplied_address(nif) ? "DHCP bound" : "address", a, prefix,
+                ip4_addr_isany_val(*netif_ip4_gw(nif)) ? "none" : g);
+        li->had_addr = 1;
+    } else if (li->had_addr) {
+        pr_info("%s: %s", li->d->name, netif_dhcp_data(nif) ? "DHCP lease lost" : "address removed");
+        li->had_addr = 0;
+    }
+}
+
+static netif_ext_callback_t addr_cb;
+
+void lwip_glue_start(void)
+{
+    net_lock();
+    netif_add_ext_callback(&addr_cb, addr_changed);
+    net_unlock();
+    netdev_set_stack(&lwip_stack);
+}
+
+struct netdev *net_netdev_of(struct netif *nif)
+{
+    struct lwip_if *li = nif->state;
+    return li ? li->d : NULL;
+}
+
+int net_each_netif(int (*fn)(struct netif *nif, void *arg), void *arg)
+{
+    for (u8_t i = 1; i != 0; i++) {
+        struct netif *nif = netif_get_by_index(i);
+        if (!nif)
+            return 0; /* never removed: the indices have no holes */
+        int r = fn(nif, arg);
+        if (r)
+            return r;
+    }
+    return 0;
+}

@@ -1,0 +1,55 @@
+/**
+ * @file stack.c
+ * @brief Starting lwIP: its tcpip thread (timers, loopback frames), the
+ *        loopback interface, the heap cap, and the kernel command line's
+ *        `ip=`; the helpers kernel/net_internal.h declares.
+ */
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/tcpip.h"
+#include "lwip_port.h"
+#include "net_internal.h"
+#include "stack.h"
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/net.h>
+#include <kernel/pmm.h>
+#include <kernel/string.h>
+#include <kernel/wait.h>
+
+static struct completion ready = COMPLETION_INIT(ready, "net-ready");
+static int started;
+
+static void tcpip_ready(void *arg)
+{
+    (void)arg;
+    complete_all(&ready);
+}
+
+void net_init(void)
+{
+    if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
+        return;
+    /* A quarter of RAM at most for segments, buffers and connections: a
+     * flood then costs packets, not the kernel's memory. */
+    uint64_t free_pages, managed;
+    pmm_counts(&free_pages, &managed);
+    lwip_port_heap_cap((size_t)(managed * 4096 / 4));
+    tcpip_init(tcpip_ready, NULL);
+    completion_wait(&ready);
+    lwip_glue_start();
+    pr_info("net: lwIP %s, lo 127.0.0.1", LWIP_VERSION_STRING);
+}
+
+int net_wait_ready(void)
+{
+    if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+        return -ENODEV;
+    completion_wait(&ready);
+    return 0;
+}
+
+struct netif *net_loopif(void)
+{
+    return netif_get_by_index(1);
+}
