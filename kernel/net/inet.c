@@ -5,7 +5,7 @@
  *        unprivileged ping sockets) and raw ICMP (SOCK_RAW, root only).
  *
  * Every lwIP call and every field of a struct inet_sock is under lwIP's
- * core lock (LOCK_TCPIP_CORE); lwIP's callbacks run with it held (the
+ * core lock (net_lock()); lwIP's callbacks run with it held (the
  * tcpip thread takes it), so they change a socket's state and wake its
  * queue but never sleep. A caller that waits enqueues on the socket's queue
  * (and its signals), checks under the lock, and blocks with the lock
@@ -33,6 +33,7 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/list.h>
+#include <kernel/net.h>
 #include <kernel/socket.h>
 #include <kernel/string.h>
 #include <kernel/task.h>
@@ -52,6 +53,7 @@
 #include <lwip/udp.h>
 
 #include "inet_internal.h"
+#include "net_internal.h"
 
 #define BOUNCE 16384u     /* bytes one step of a TCP send or receive copies */
 #define UDP_MAX 65507u    /* payload of the largest IPv4 UDP datagram */
@@ -101,8 +103,8 @@ static const struct sock_ops inet_ops;
 static struct list_node ping_socks = LIST_INIT(ping_socks);
 static uint16_t ping_next = 1;
 
-static void lock(void) { LOCK_TCPIP_CORE(); }
-static void unlock(void) { UNLOCK_TCPIP_CORE(); }
+static void lock(void) { net_lock(); }
+static void unlock(void) { net_unlock(); }
 
 static int is_tcp(const struct inet_sock *is) { return is->type == SOCK_STREAM; }
 static int is_ping(const struct inet_sock *is) { return is->type == SOCK_DGRAM && is->proto == IPPROTO_ICMP; }
@@ -552,6 +554,11 @@ static int inet_create(struct socket *s, int type, int proto)
     if (proto == IPPROTO_ICMP)
         return -EPROTONOSUPPORT;
 #endif
+    /* A socket asked for before the boot's probe thread started the
+     * stack starts it (net_init() runs once) */
+    net_init();
+    if (net_wait_ready())
+        return -EAFNOSUPPORT;
     struct inet_sock *is = is_new(type, proto);
     if (!is)
         return -ENOMEM;

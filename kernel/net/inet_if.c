@@ -22,6 +22,7 @@
 #include <lwip/tcpip.h>
 
 #include "inet_internal.h"
+#include "net_internal.h"
 
 #define SIOCADDRT 0x890B
 #define SIOCDELRT 0x890C
@@ -87,27 +88,24 @@ struct rtentry {
     uint16_t irtt;
 };
 
-static int is_loop(const struct netif *n) { return n->name[0] == 'l' && n->name[1] == 'o'; }
+static int is_loop(struct netif *n) { return n == net_loopif(); }
 
-/* Linux's name of @p n: "lo", else "eth" and its number among the others. */
-static void if_name(const struct netif *n, char name[IFNAMSIZ])
+/* Its ifindex: lo 1, a device's its own. */
+static int if_index(struct netif *n)
+{
+    struct netdev *d = net_netdev_of(n);
+    return is_loop(n) || !d ? 1 : d->index;
+}
+
+/* Linux's name of @p n: "lo", else its device's ("eth0"). */
+static void if_name(struct netif *n, char name[IFNAMSIZ])
 {
     memset(name, 0, IFNAMSIZ);
-    if (is_loop(n)) {
+    struct netdev *d = net_netdev_of(n);
+    if (is_loop(n) || !d)
         memcpy(name, "lo", 2);
-        return;
-    }
-    unsigned k = 0;
-    struct netif *o;
-    NETIF_FOREACH(o) {
-        if (!is_loop(o) && o->num < n->num)
-            k++;
-    }
-    memcpy(name, "eth", 3);
-    if (k >= 10)
-        name[3] = (char)('0' + k / 10 % 10), name[4] = (char)('0' + k % 10);
     else
-        name[3] = (char)('0' + k);
+        strlcpy(name, d->name, IFNAMSIZ);
 }
 
 static struct netif *if_find(const char *want)
@@ -143,7 +141,7 @@ static int if_conf(uintptr_t arg)
         return -EFAULT;
     int len = 0;
     struct netif *n;
-    LOCK_TCPIP_CORE();
+    net_lock();
     unsigned count = 0;
     NETIF_FOREACH(n) {
         count++;
@@ -159,7 +157,7 @@ static int if_conf(uintptr_t arg)
         put_addr(&all[i].addr, ip4_addr_get_u32(netif_ip4_addr(n)));
         i++;
     }
-    UNLOCK_TCPIP_CORE();
+    net_unlock();
     if (count && !all)
         return -ENOMEM;
     int r = 0;
@@ -208,7 +206,7 @@ static int route(unsigned cmd, uintptr_t arg)
         return -EFAULT;
     uint32_t gw = (rt.flags & RTF_GATEWAY) ? get_addr(&rt.gateway) : 0;
     int r = 0;
-    LOCK_TCPIP_CORE();
+    net_lock();
     struct netif *n = dev[0] ? if_find(dev) : gw ? if_for(gw) : NULL;
     if (cmd == SIOCADDRT) {
         if (!n)
@@ -231,7 +229,7 @@ static int route(unsigned cmd, uintptr_t arg)
             netif_set_default(NULL);
         }
     }
-    UNLOCK_TCPIP_CORE();
+    net_unlock();
     return r;
 }
 
@@ -259,12 +257,12 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
     if (set && c && c->euid)
         return -EPERM;
     int r = 0;
-    LOCK_TCPIP_CORE();
+    net_lock();
     struct netif *n = NULL;
     if (cmd == SIOCGIFNAME) {
         struct netif *o;
         NETIF_FOREACH(o) {
-            if (netif_get_index(o) == q.ivalue)
+            if (if_index(o) == q.ivalue)
                 n = o;
         }
         if (n)
@@ -273,7 +271,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         n = if_find(q.name);
     }
     if (!n) {
-        UNLOCK_TCPIP_CORE();
+        net_unlock();
         return -ENODEV;
     }
     uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n)), m = ip4_addr_get_u32(netif_ip4_netmask(n));
@@ -349,7 +347,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         q.ivalue = 1000;
         break;
     case SIOCGIFINDEX:
-        q.ivalue = netif_get_index(n);
+        q.ivalue = if_index(n);
         break;
     case SIOCGIFHWADDR:
         q.addr.family = is_loop(n) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
@@ -359,7 +357,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
     case SIOCGIFNAME:
         break;
     }
-    UNLOCK_TCPIP_CORE();
+    net_unlock();
     if (r || cmd == SIOCSIFFLAGS || cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK)
         return r;
     return copy_to_user((void *)arg, &q, sizeof q) ? -EFAULT : 0;
