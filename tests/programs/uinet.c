@@ -7,7 +7,8 @@
  * EPIPE and SIGPIPE after the peer closed (MSG_NOSIGNAL keeps the signal),
  * MSG_PEEK and FIONREAD, UDP datagrams (boundaries, sources, MSG_TRUNC,
  * connected UDP), options (TCP_NODELAY, SO_TYPE, IP_TTL), an ICMP echo
- * socket pinging 127.0.0.1 and raw ICMP refused to a user.
+ * socket pinging 127.0.0.1 and raw ICMP refused to a user; the interface
+ * ioctls ifconfig uses, on lo.
  */
 #include "usys.h"
 
@@ -349,6 +350,94 @@ static void icmp(void)
     uexpect(uwait(c), 0, "raw ICMP as a user: EPERM");
 }
 
+/* The interface ioctls ifconfig uses, on lo (which both kernels have as
+ * index 1, 127.0.0.1/8, MTU 65536). */
+struct ifreq {
+    char name[16];
+    union {
+        struct sin addr;
+        short flags;
+        int ivalue;
+        char pad[24];
+    };
+};
+#define SIOCGIFNAME 0x8910
+#define SIOCGIFCONF 0x8912
+#define SIOCGIFFLAGS 0x8913
+#define SIOCSIFFLAGS 0x8914
+#define SIOCGIFADDR 0x8915
+#define SIOCGIFNETMASK 0x891b
+#define SIOCGIFMTU 0x8921
+#define SIOCGIFHWADDR 0x8927
+#define SIOCGIFINDEX 0x8933
+#define IFF_UP 1
+#define IFF_LOOPBACK 8
+#define IFF_RUNNING 0x40
+#define ENODEV 19
+
+static void lo_ifreq(struct ifreq *q)
+{
+    for (unsigned i = 0; i < sizeof *q; i++)
+        ((char *)q)[i] = 0;
+    q->name[0] = 'l', q->name[1] = 'o';
+}
+
+static void ifaces(void)
+{
+    long s = usocket(SOCK_DGRAM, 0);
+    static struct ifreq all[16];
+    struct {
+        int len, pad;
+        struct ifreq *buf;
+    } c = {sizeof all, 0, all};
+    uexpect(sys3(NR_ioctl, s, SIOCGIFCONF, (long)&c), 0, "SIOCGIFCONF");
+    int found = 0;
+    for (int i = 0; i < c.len / (int)sizeof all[0]; i++)
+        if (ustreq(all[i].name, "lo") && all[i].addr.addr == 0x0100007f)
+            found = 1;
+    check(found, "it lists lo with 127.0.0.1");
+    c.buf = 0;
+    uexpect(sys3(NR_ioctl, s, SIOCGIFCONF, (long)&c) == 0 && c.len % (int)sizeof all[0] == 0 && c.len > 0, 1,
+            "SIOCGIFCONF without a buffer: the length it needs");
+    struct ifreq q;
+    lo_ifreq(&q);
+    uexpect(sys3(NR_ioctl, s, SIOCGIFFLAGS, (long)&q), 0, "SIOCGIFFLAGS lo");
+    uexpect(q.flags & (IFF_UP | IFF_LOOPBACK | IFF_RUNNING), IFF_UP | IFF_LOOPBACK | IFF_RUNNING, "lo is up, running, loopback");
+    lo_ifreq(&q);
+    uexpect(sys3(NR_ioctl, s, SIOCGIFADDR, (long)&q), 0, "SIOCGIFADDR lo");
+    uexpect(q.addr.addr, 0x0100007f, "127.0.0.1");
+    lo_ifreq(&q);
+    sys3(NR_ioctl, s, SIOCGIFNETMASK, (long)&q);
+    uexpect(q.addr.addr, 0x000000ff, "SIOCGIFNETMASK lo: 255.0.0.0");
+    lo_ifreq(&q);
+    sys3(NR_ioctl, s, SIOCGIFMTU, (long)&q);
+    uexpect(q.ivalue, 65536, "SIOCGIFMTU lo: 65536");
+    lo_ifreq(&q);
+    sys3(NR_ioctl, s, SIOCGIFHWADDR, (long)&q);
+    uexpect(q.addr.family, 772, "SIOCGIFHWADDR lo: ARPHRD_LOOPBACK");
+    lo_ifreq(&q);
+    sys3(NR_ioctl, s, SIOCGIFINDEX, (long)&q);
+    uexpect(q.ivalue, 1, "SIOCGIFINDEX lo: 1");
+    lo_ifreq(&q);
+    q.name[0] = 0;
+    q.ivalue = 1;
+    uexpect(sys3(NR_ioctl, s, SIOCGIFNAME, (long)&q), 0, "SIOCGIFNAME 1");
+    check(ustreq(q.name, "lo"), "is lo");
+    lo_ifreq(&q);
+    q.name[0] = 'n', q.name[1] = 'o', q.name[2] = 'p', q.name[3] = 'e';
+    uexpect(sys3(NR_ioctl, s, SIOCGIFFLAGS, (long)&q), -ENODEV, "an unknown interface: ENODEV");
+    long c2 = ufork();
+    if (c2 == 0) {
+        if (sys1(NR_getuid_, 0) == 0 && sys1(NR_setuid_, 1000))
+            uexit(2);
+        lo_ifreq(&q);
+        q.flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+        uexit(sys3(NR_ioctl, s, SIOCSIFFLAGS, (long)&q) == -EPERM ? 0 : 3);
+    }
+    uexpect(uwait(c2), 0, "SIOCSIFFLAGS as a user: EPERM");
+    uclose(s);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv, (void)envp;
@@ -357,6 +446,7 @@ int main(int argc, char **argv, char **envp)
     epipe();
     udp();
     icmp();
+    ifaces();
     uputs("uinet: "), uputn(*ufails()), uputs(" failed\n");
     return *ufails() != 0;
 }
