@@ -12,6 +12,7 @@
  */
 #include "usys.h"
 
+#ifndef NR_socket /* usys_arch.h may have them */
 #if defined(__x86_64__)
 #define NR_socket 41
 #define NR_connect 42
@@ -25,8 +26,6 @@
 #define NR_getpeername 52
 #define NR_setsockopt 54
 #define NR_getsockopt 55
-#define NR_setuid_ 105
-#define NR_getuid_ 102
 #else
 #define NR_socket 198
 #define NR_bind 200
@@ -40,8 +39,7 @@
 #define NR_setsockopt 208
 #define NR_getsockopt 209
 #define NR_shutdown 210
-#define NR_setuid_ 146
-#define NR_getuid_ 174
+#endif
 #endif
 
 #define AF_INET 2
@@ -342,7 +340,7 @@ static void icmp(void)
     }
     long c = ufork();
     if (c == 0) {
-        if (sys1(NR_getuid_, 0) == 0 && sys1(NR_setuid_, 1000))
+        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
             uexit(2);
         long r = usocket(SOCK_RAW, IPPROTO_ICMP);
         uexit(r == -EPERM ? 0 : 3);
@@ -428,7 +426,7 @@ static void ifaces(void)
     uexpect(sys3(NR_ioctl, s, SIOCGIFFLAGS, (long)&q), -ENODEV, "an unknown interface: ENODEV");
     long c2 = ufork();
     if (c2 == 0) {
-        if (sys1(NR_getuid_, 0) == 0 && sys1(NR_setuid_, 1000))
+        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
             uexit(2);
         lo_ifreq(&q);
         q.flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
