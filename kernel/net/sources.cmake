@@ -12,6 +12,9 @@ set(NET_SOURCES
   kernel/net/inet_if.c
   kernel/net/inet_tests.c
   kernel/net/lwip/netif.c
+  kernel/net/net_cmds.c
+  kernel/net/net_tests.c
+  kernel/net/ping.c
   kernel/net/lwip/stack.c
   kernel/net/lwip/sys_arch.c
 )

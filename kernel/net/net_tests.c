@@ -1,0 +1,396 @@
+/**
+ * @file net_tests.c
+ * @brief ktests of the TCP/IP stack over the loopback interface (every
+ *        boot has it): a TCP connection through 127.0.0.1 on lwIP's raw
+ *        API carrying 1 MiB intact, UDP echo, ICMP echo, each twice with
+ *        lwIP's pools and heap back where they started; the checksum
+ *        against a plain one; `ip=`'s forms.
+ */
+#include "lwip/ip_addr.h"
+#include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/stats.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+#include "lwip_port.h"
+#include "net_internal.h"
+#include "ping.h"
+#include <hal/timer.h>
+#include <kernel/crc32.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/ktest.h>
+#include <kernel/net.h>
+#include <kernel/sched.h>
+#include <kernel/string.h>
+#include <kernel/wait.h>
+
+#define SEC 1000000000ull
+
+/* CHECK()s for the helpers that return whether the round went on */
+#define CHECK(c)                                                   \
+    do {                                                           \
+        if (!(c)) {                                                \
+            ktest_fail(ctx, __FILE__, __LINE__, #c);               \
+            return 0;                                              \
+        }                                                          \
+    } while (0)
+#define CHECK_EQ(got, want)                                                    \
+    do {                                                                       \
+        long g_ = (long)(got), w_ = (long)(want);                              \
+        if (g_ != w_) {                                                        \
+            ktest_fail_eq(ctx, __FILE__, __LINE__, #got " == " #want, g_, w_); \
+            return 0;                                                          \
+        }                                                                      \
+    } while (0)
+
+/* What lwIP holds: the pools' counts and its heap blocks. */
+struct held {
+    unsigned pool[MEMP_MAX];
+    size_t blocks;
+};
+
+static void held_now(struct held *h)
+{
+    size_t bytes;
+    for (int i = 0; i < MEMP_MAX; i++)
+        h->pool[i] = memp_pools[i]->stats->used;
+    lwip_port_heap(&bytes, &h->blocks);
+}
+
+/* Wait (up to a second: loopback frames in flight) for lwIP to hold what
+ * it held at @p start; 1 if it does. */
+static int held_back(const struct held *start)
+{
+    uint64_t end = hal_time_ns() + SEC;
+    for (;;) {
+        struct held now;
+        held_now(&now);
+        if (memcmp(now.pool, start->pool, sizeof now.pool) == 0 && now.blocks == start->blocks)
+            return 1;
+        if (hal_time_ns() > end)
+            return 0;
+        thread_sleep_ms(5);
+    }
+}
+
+/* Sleep on @p wq until *cond is nonzero or @p ns passed; 1 if it is. */
+static int wait_cond(struct waitqueue *wq, volatile int *cond, uint64_t ns)
+{
+    uint64_t end = hal_time_ns() + ns;
+    while (!*cond) {
+        struct wait_set ws;
+        wait_set_init(&ws);
+        wait_set_add(&ws, wq);
+        int late = *cond ? 0 : wait_set_block_until(&ws, end);
+        wait_set_clear(&ws);
+        if (late)
+            return *cond != 0;
+    }
+    return 1;
+}
+
+/* ---- TCP: 1 MiB through 127.0.0.1 ---- */
+
+#define TCP_BYTES (1u << 20)
+
+struct tcp_run {
+    struct waitqueue wq;
+    struct tcp_pcb *server; /* the accepted connection */
+    volatile int connected, accepted, done, error;
+    volatile int progress; /* bumped by every callback: the sender looks again */
+    size_t received;
+    uint32_t crc;
+};
+
+static err_t srv_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct tcp_run *r = arg;
+    (void)err;
+    if (!p) { /* the client's FIN: close our side too */
+        tcp_arg(pcb, NULL);
+        tcp_recv(pcb, NULL);
+        tcp_err(pcb, NULL);
+        tcp_close(pcb);
+        r->done = 1;
+        wq_wake_all(&r->wq);
+        return ERR_OK;
+    }
+    for (struct pbuf *q = p; q; q = q->next)
+        r->crc = crc32(r->crc, q->payload, q->len);
+    r->received += p->tot_len;
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    return ERR_OK;
+}
+
+static void tcp_fail(void *arg, err_t err)
+{
+    struct tcp_run *r = arg;
+    r->error = err ? err : -1;
+    r->done = 1;
+    wq_wake_all(&r->wq);
+}
+
+static err_t srv_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct tcp_run *r = arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    r->server = pcb;
+    tcp_arg(pcb, r);
+    tcp_recv(pcb, srv_recv);
+    tcp_err(pcb, tcp_fail);
+    r->accepted = 1;
+    wq_wake_all(&r->wq);
+    return ERR_OK;
+}
+
+static err_t cli_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct tcp_run *r = arg;
+    (void)pcb;
+    r->connected = err == ERR_OK ? 1 : -1;
+    wq_wake_all(&r->wq);
+    return ERR_OK;
+}
+
+static err_t cli_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    struct tcp_run *r = arg;
+    (void)pcb;
+    (void)len;
+    r->progress = 1;
+    wq_wake_all(&r->wq);
+    return ERR_OK;
+}
+
+/* Drop our TIME-WAIT pcbs of port @p port: the protocol keeps them for
+ * minutes, and the counts must come back now. */
+static void drop_time_wait(u16_t port)
+{
+    net_lock();
+    for (struct tcp_pcb *p = tcp_tw_pcbs, *next; p; p = next) {
+        next = p->next;
+        if (p->local_port == port || p->remote_port == port)
+            tcp_abort(p);
+    }
+    net_unlock();
+}
+
+static int tcp_round(struct ktest_ctx *ctx, const uint8_t *data)
+{
+    struct tcp_run r = {0};
+    wq_init(&r.wq, "tcp-test");
+    ip_addr_t lo;
+    IP_ADDR4(&lo, 127, 0, 0, 1);
+    net_lock();
+    struct tcp_pcb *l = tcp_new();
+    struct tcp_pcb *c = tcp_new();
+    int ok = l && c && tcp_bind(l, &lo, 0) == ERR_OK;
+    struct tcp_pcb *lp = ok ? tcp_listen(l) : NULL;
+    u16_t port = lp ? lp->local_port : 0;
+    if (lp) {
+        tcp_arg(lp, &r);
+        tcp_accept(lp, srv_accept);
+        tcp_arg(c, &r);
+        tcp_err(c, tcp_fail);
+        tcp_sent(c, cli_sent);
+        ok = tcp_connect(c, &lo, port, cli_connected) == ERR_OK;
+    }
+    net_unlock();
+    if (!lp || !ok) {
+        ktest_fail(ctx, __FILE__, __LINE__, "listen and connect on 127.0.0.1");
+        return 0;
+    }
+    if (!wait_cond(&r.wq, &r.connected, 2 * SEC) || r.connected != 1 ||
+        !wait_cond(&r.wq, &r.accepted, 2 * SEC)) {
+        ktest_fail(ctx, __FILE__, __LINE__, "connected and accepted");
+        return 0;
+    }
+    /* Send in what the buffer takes, waiting for acknowledgements between. */
+    size_t off = 0;
+    uint64_t end = hal_time_ns() + 20 * SEC;
+    while (off < TCP_BYTES && !r.error && hal_time_ns() < end) {
+        r.progress = 0;
+        net_lock();
+        size_t room = tcp_sndbuf(c), n = TCP_BYTES - off < room ? TCP_BYTES - off : room;
+        if (n > 65535)
+            n = 65535;
+        if (n && tcp_write(c, data + off, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK)
+            off += n;
+        tcp_output(c);
+        net_unlock();
+        if (!n)
+            wait_cond(&r.wq, &r.progress, SEC / 10);
+    }
+    /* Close: the client's callbacks go, lwIP finishes the close. */
+    net_lock();
+    tcp_arg(c, NULL);
+    tcp_sent(c, NULL);
+    tcp_err(c, NULL);
+    if (!r.error && tcp_close(c) != ERR_OK)
+        tcp_abort(c);
+    tcp_close(lp);
+    net_unlock();
+    int done = wait_cond(&r.wq, &r.done, 20 * SEC);
+    thread_sleep_ms(20); /* the last ACK through the loopback queue */
+    drop_time_wait(port);
+    CHECK_EQ(r.error, 0);
+    CHECK(done);
+    CHECK_EQ(off, TCP_BYTES);
+    CHECK_EQ(r.received, TCP_BYTES);
+    CHECK_EQ(r.crc, crc32(0, data, TCP_BYTES));
+    return 1;
+}
+
+/* ---- UDP echo ---- */
+
+struct udp_run {
+    struct waitqueue wq;
+    volatile int got;
+    uint8_t buf[1500];
+    size_t len;
+};
+
+static void echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    (void)arg;
+    udp_sendto(pcb, p, addr, port);
+    pbuf_free(p);
+}
+
+static void cli_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    struct udp_run *r = arg;
+    (void)pcb, (void)addr, (void)port;
+    r->len = pbuf_copy_partial(p, r->buf, sizeof r->buf, 0);
+    pbuf_free(p);
+    r->got = 1;
+    wq_wake_all(&r->wq);
+}
+
+static int udp_round(struct ktest_ctx *ctx)
+{
+    struct udp_run r = {0};
+    wq_init(&r.wq, "udp-test");
+    ip_addr_t lo;
+    IP_ADDR4(&lo, 127, 0, 0, 1);
+    net_lock();
+    struct udp_pcb *srv = udp_new(), *cli = udp_new();
+    int ok = srv && cli && udp_bind(srv, &lo, 0) == ERR_OK && udp_bind(cli, &lo, 0) == ERR_OK;
+    if (ok) {
+        udp_recv(srv, echo_recv, NULL);
+        udp_recv(cli, cli_recv, &r);
+    }
+    net_unlock();
+    static const unsigned sizes[] = {0, 1, 63, 512, 1400};
+    for (unsigned i = 0; ok && i < sizeof sizes / sizeof sizes[0]; i++) {
+        struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)sizes[i], PBUF_RAM);
+        if (!p) {
+            ok = 0;
+            break;
+        }
+        for (unsigned j = 0; j < sizes[i]; j++)
+            ((uint8_t *)p->payload)[j] = (uint8_t)(i * 31 + j);
+        r.got = 0;
+        net_lock();
+        ok = udp_sendto(cli, p, &lo, srv->local_port) == ERR_OK;
+        net_unlock();
+        pbuf_free(p);
+        ok = ok && wait_cond(&r.wq, &r.got, 2 * SEC) && r.len == sizes[i];
+        for (unsigned j = 0; ok && j < sizes[i]; j++)
+            ok = r.buf[j] == (uint8_t)(i * 31 + j);
+    }
+    net_lock();
+    if (srv)
+        udp_remove(srv);
+    if (cli)
+        udp_remove(cli);
+    net_unlock();
+    CHECK(ok);
+    return 1;
+}
+
+static int ping_round(struct ktest_ctx *ctx)
+{
+    struct pinger pg;
+    CHECK_EQ(ping_open(&pg, "127.0.0.1"), 0);
+    int got = 0;
+    for (uint16_t seq = 1; seq <= 3; seq++) {
+        int e = ping_send(&pg, seq, 56);
+        if (!e && ping_wait(&pg, seq, hal_time_ns() + 2 * SEC, NULL) == 1)
+            got++;
+    }
+    int ttl = pg.reply_ttl;
+    ping_close(&pg);
+    CHECK_EQ(got, 3);
+    CHECK_EQ(ttl, 64);
+    return 1;
+}
+
+/* Twice, each time with lwIP holding afterwards what it held before: no
+ * pcb, segment, pbuf or heap block left behind. */
+KTEST(net_loopback_tcp_udp_ping_twice)
+{
+    KT_ASSERT_EQ(net_wait_ready(), 0);
+    uint8_t *data = kmalloc(TCP_BYTES);
+    KT_ASSERT(data != NULL);
+    uint32_t x = 0x2545f491;
+    for (size_t i = 0; i < TCP_BYTES; i++) {
+        x = x * 1664525u + 1013904223u;
+        data[i] = (uint8_t)(x >> 24);
+    }
+    for (int round = 0; round < 2; round++) {
+        struct held start;
+        held_now(&start);
+        int ok = tcp_round(ctx, data) && udp_round(ctx) && ping_round(ctx);
+        if (!ok)
+            break;
+        if (!held_back(&start)) {
+            struct held now;
+            held_now(&now);
+            for (int i = 0; i < MEMP_MAX; i++)
+                if (now.pool[i] != start.pool[i])
+                    ktest_fail_eq(ctx, __FILE__, __LINE__, "an lwIP pool's count (pool index in the log)",
+                                  (long)now.pool[i] - start.pool[i], i);
+            KT_ASSERT_EQ(now.blocks, start.blocks);
+        }
+    }
+    kfree(data);
+}
+
+/* The checksum of every length and alignment against a byte-pair sum. */
+KTEST(net_checksum_matches_plain_sum)
+{
+    uint8_t buf[300];
+    for (unsigned i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 7 + 0xa5 + (i >> 3));
+    for (unsigned start = 0; start < 8; start++) {
+        for (unsigned len = 0; start + len <= sizeof buf; len++) {
+            const uint8_t *p = buf + start;
+            uint32_t sum = 0;
+            for (unsigned i = 0; i + 1 < len; i += 2)
+                sum += (uint32_t)p[i] | (uint32_t)p[i + 1] << 8; /* memory order, little-endian */
+            if (len & 1)
+                sum += p[len - 1];
+            while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+            KT_ASSERT_EQ(lwip_port_chksum(p, (int)len), sum);
+        }
+    }
+    buf[0] = 0xff;
+    KT_ASSERT_EQ(lwip_port_chksum(buf, 0), 0);
+}
+
+KTEST(net_ip_option_forms)
+{
+    KT_ASSERT_EQ(net_set_ip_option("10.0.2.20/24:10.0.2.2", 21), 0);
+    KT_ASSERT_EQ(net_set_ip_option("10.0.2.20/24", 12), 0);
+    KT_ASSERT_EQ(net_set_ip_option("10.0.2.20::10.0.2.2:255.255.255.0:h:eth0:off", 43), 0);
+    KT_ASSERT_EQ(net_set_ip_option("off", 3), 0);
+    KT_ASSERT_EQ(net_set_ip_option("10.0.2.20/33", 12), -EINVAL);
+    KT_ASSERT_EQ(net_set_ip_option("10.0.2/24x", 10), -EINVAL);
+    KT_ASSERT_EQ(net_set_ip_option("10.0.2.20", 9), -EINVAL); /* Linux's form needs the mask */
+    KT_ASSERT_EQ(net_set_ip_option("dhcp", 4), 0);
+}
