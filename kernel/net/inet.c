@@ -1557,4 +1557,8 @@ static const struct sock_family inet_family = {
     .create = inet_create,
 };
 
-void inet_init(void) { sock_register(&inet_family); }
+void inet_init(void)
+{
+    sock_register(&inet_family);
+    inet_if_init();
+}

@@ -10,9 +10,13 @@
  * gateway, so the only route SIOCADDRT adds is the default one (through a
  * gateway on an interface's subnet); others fail with EINVAL. Setting needs
  * root (CAP_NET_ADMIN on Linux): EPERM otherwise.
+ *
+ * Also /proc/net/dev and /proc/net/route in Linux's format (ifconfig's
+ * list and counters, route's table), written for procfs.
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
+#include <kernel/printf.h>
 #include <kernel/socket.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
@@ -362,3 +366,80 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         return r;
     return copy_to_user((void *)arg, &q, sizeof q) ? -EFAULT : 0;
 }
+
+/* /proc/net/dev: a line of counters per interface (lo's are not kept). */
+static long proc_dev(char *buf, size_t size)
+{
+    size_t n = 0;
+    n += (size_t)ksnprintf(buf + n, size - n,
+                           "Inter-|   Receive                                                |  Transmit\n"
+                           " face |bytes    packets errs drop fifo frame compressed multicast|"
+                           "bytes    packets errs drop fifo colls carrier compressed\n");
+    net_lock();
+    struct netif *nif;
+    NETIF_FOREACH(nif) {
+        if (n >= size)
+            break;
+        char name[IFNAMSIZ];
+        if_name(nif, name);
+        struct netdev *d = net_netdev_of(nif);
+        struct netdev_stats st = {0};
+        if (d && !is_loop(nif))
+            st = d->stats;
+        n += (size_t)ksnprintf(buf + n, size - n,
+                               "%6s:%8llu %7llu %4llu %4llu    0     0          0         0 "
+                               "%8llu %7llu %4llu %4llu    0     0       0          0\n",
+                               name, (unsigned long long)st.rx_bytes, (unsigned long long)st.rx_packets,
+                               (unsigned long long)st.rx_errors, (unsigned long long)st.rx_dropped,
+                               (unsigned long long)st.tx_bytes, (unsigned long long)st.tx_packets,
+                               (unsigned long long)st.tx_errors, (unsigned long long)st.tx_dropped);
+    }
+    net_unlock();
+    return (long)(n < size ? n : size);
+}
+
+/* One line of /proc/net/route: Linux pads each to 127 columns. */
+static size_t route_line(char *buf, size_t size, const char *name, uint32_t dst, uint32_t gw, unsigned flags,
+                         uint32_t mask)
+{
+    char line[128];
+    int k = ksnprintf(line, sizeof line, "%s\t%08X\t%08X\t%04X\t0\t0\t0\t%08X\t0\t0\t0", name, dst, gw, flags, mask);
+    return (size_t)ksnprintf(buf, size, "%s%*s\n", line, 127 - k, "");
+}
+
+/* /proc/net/route: each interface's subnet, and the default route (the
+ * words as the machine holds them: the addresses in network order). */
+static long proc_route(char *buf, size_t size)
+{
+    size_t n = (size_t)ksnprintf(buf, size, "%-127s\n",
+                          "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
+    net_lock();
+    struct netif *nif;
+    if (netif_default && !is_loop(netif_default) && ip4_addr_get_u32(netif_ip4_gw(netif_default)) && n < size) {
+        char name[IFNAMSIZ];
+        if_name(netif_default, name);
+        n += route_line(buf + n, size - n, name, 0, ip4_addr_get_u32(netif_ip4_gw(netif_default)),
+                        RTF_UP | RTF_GATEWAY, 0);
+    }
+    NETIF_FOREACH(nif) {
+        uint32_t a = ip4_addr_get_u32(netif_ip4_addr(nif)), m = ip4_addr_get_u32(netif_ip4_netmask(nif));
+        if (is_loop(nif) || !a || !netif_is_up(nif) || n >= size)
+            continue;
+        char name[IFNAMSIZ];
+        if_name(nif, name);
+        n += route_line(buf + n, size - n, name, a & m, 0, RTF_UP, m);
+    }
+    net_unlock();
+    return (long)(n < size ? n : size);
+}
+
+static long proc_net(const char *name, char *buf, size_t size)
+{
+    if (!strcmp(name, "dev"))
+        return proc_dev(buf, size);
+    if (!strcmp(name, "route"))
+        return proc_route(buf, size);
+    return -ENOENT;
+}
+
+void inet_if_init(void) { procfs_set_net(proc_net); }

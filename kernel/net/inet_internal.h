@@ -20,6 +20,9 @@
  * AF_INET socket answers: 0, -errno, -ENOTTY if @p cmd is none of them. */
 long inet_if_ioctl(unsigned cmd, uintptr_t arg);
 
+/* /proc/net's files (inet_if.c), at boot. */
+void inet_if_init(void);
+
 /* Register AF_INET with the socket layer (at boot, once lwIP runs). */
 void inet_init(void);
 
