@@ -19,6 +19,7 @@ set(LINUX_JUDGED_PROGRAMS
   usigq
   usysv
   utimers
+  uunix
   uvdso
   uvm
 )

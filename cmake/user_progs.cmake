@@ -19,7 +19,7 @@ file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
 # tables (4 MiB, arch/x86_64/linker.ld) and the x86_64-debug kernel nearly
 # fills, and the aarch64-debug and riscv64-debug kernels' 2 MiB (ufuzz, the
 # largest of those the kernel once held, left for that).
-set(initrd_only_programs fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm umq ufuzz usched usysv ulimits uvdso uvm uinet)
+set(initrd_only_programs fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm umq ufuzz usched usysv ulimits uvdso uvm uinet uunix)
 set(programs_dir ${CMAKE_BINARY_DIR}/programs)
 file(MAKE_DIRECTORY ${programs_dir})
 set(program_elfs)

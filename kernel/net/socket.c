@@ -5,6 +5,7 @@
  *        flags, poll, ioctl, fstat as S_IFSOCK, /proc's "socket:[INO]"),
  *        and the SOL_SOCKET options every family has.
  */
+#include "families.h"
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/signo.h>
@@ -37,6 +38,7 @@ void sock_register(const struct sock_family *f)
 
 void sock_families_init(void)
 {
+    unix_register();
     inet_init();
 }
 

@@ -6,6 +6,7 @@ include(${PROJECT_SOURCE_DIR}/cmake/lwip.cmake)
 list(APPEND CORE_SOURCES
   kernel/net/socket.c
   kernel/net/netdev.c
+  kernel/net/unix.c
 )
 set(NET_SOURCES
   kernel/net/inet.c

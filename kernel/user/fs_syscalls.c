@@ -1029,19 +1029,6 @@ static long dup3_op(struct file *f, const uint64_t a[6]) { return dup_to(f, (int
 
 /* ---- sockets' names ---- */
 
-/* No descriptor is a socket yet (the network and AF_UNIX come with a layer
- * of their own): these answer as Linux does for every other descriptor. A
- * program asks them to learn whether its standard input is a connection
- * (bash's for ssh), and takes ENOTSOCK as "no". */
-static long not_socket(struct file *f, const uint64_t a[6])
-{
-    (void)f;
-    (void)a;
-    return -ENOTSOCK;
-}
-
-static long sys_getsockname(const uint64_t a[6]) { return on_fd(a, not_socket); }
-
 static long sys_dup3(const uint64_t a[6])
 {
     if ((int)a[0] == (int)a[1] || ((unsigned)a[2] & ~(unsigned)O_CLOEXEC))
@@ -1309,7 +1296,6 @@ const struct sysent sys_fs_table[] = {
     SYSENT(fchown), SYSENT(utimensat), SYSENT(ftruncate), SYSENT(truncate), SYSENT(sync),
     SYSENT(fsync), {SYSNR_fdatasync, sys_fsync, "fdatasync"}, SYSENT(syncfs), SYSENT(dup), SYSENT(dup3), SYSENT(fcntl),
     SYSENT(ioctl), SYSENT(pipe2), SYSENT(close_range), SYSENT(fadvise64),
-    SYSENT(getsockname), {SYSNR_getpeername, sys_getsockname, "getpeername"},
 #ifdef SYSNR_renameat
     SYSENT(renameat),
 #endif

@@ -10,6 +10,7 @@ list(APPEND CORE_SOURCES
   kernel/user/fs_syscalls.c
   kernel/user/futex.c
   kernel/user/mqueue.c
+  kernel/user/net_calls.c
   kernel/user/poll.c
   kernel/user/proc.c
   kernel/user/rusage.c

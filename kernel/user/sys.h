@@ -55,6 +55,9 @@ int clock_cpu_ns(int64_t clk, uint64_t *ns);
 extern const struct sysent sys_sched_table[];
 extern const unsigned sys_sched_count;
 
+/** The socket calls (net_calls.c), and how many. */
+extern const struct sysent sys_net_table[];
+extern const unsigned sys_net_count;
 /** The POSIX message queue calls (mqueue.c), and how many. */
 extern const struct sysent sys_mq_table[];
 extern const unsigned sys_mq_count;

@@ -1002,7 +1002,7 @@ static void build(void)
         {sys_signalfd_table, &sys_signalfd_count}, {sys_poll_table, &sys_poll_count},
         {sys_cred_table, &sys_cred_count},   {sys_rusage_table, &sys_rusage_count},
         {sys_mq_table, &sys_mq_count},       {sys_sched_table, &sys_sched_count},
-        {sys_shm_table, &sys_shm_count},
+        {sys_shm_table, &sys_shm_count},     {sys_net_table, &sys_net_count},
     };
     for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)
         by_nr[table[i].nr] = &table[i];

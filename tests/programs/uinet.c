@@ -12,36 +12,6 @@
  */
 #include "usys.h"
 
-#ifndef NR_socket /* usys_arch.h may have them */
-#if defined(__x86_64__)
-#define NR_socket 41
-#define NR_connect 42
-#define NR_accept 43
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_shutdown 48
-#define NR_bind 49
-#define NR_listen 50
-#define NR_getsockname 51
-#define NR_getpeername 52
-#define NR_setsockopt 54
-#define NR_getsockopt 55
-#else
-#define NR_socket 198
-#define NR_bind 200
-#define NR_listen 201
-#define NR_accept 202
-#define NR_connect 203
-#define NR_getsockname 204
-#define NR_getpeername 205
-#define NR_sendto 206
-#define NR_recvfrom 207
-#define NR_setsockopt 208
-#define NR_getsockopt 209
-#define NR_shutdown 210
-#endif
-#endif
-
 #define AF_INET 2
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2

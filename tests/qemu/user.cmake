@@ -404,6 +404,16 @@ qemu_test(user_inet --image ${IMG}
   --send "run /bin/uinet" --send "poweroff 7"
   --expect "^uinet: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_UNIX sockets and the socket calls as Linux answers for them
+# (tests/programs/uunix.c, linux_uunix): a stream echo under load between
+# the parent and three children, socketpair, SCM_RIGHTS passing a pipe,
+# datagram boundaries, abstract and file-system names, EFAULT for every
+# bad pointer, EAGAIN, SIGPIPE, shutdown, EINTR, peer credentials. In the
+# initrd only.
+qemu_test(user_unix --image ${IMG}
+  --send "run /bin/uunix" --send "poweroff 7"
+  --expect "^uunix: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # Processes and queued signals as Linux answers for them (issue 41;
 # tests/programs/uproc2.c and usigq.c print "0 failed" on Linux too):
 # orphans reparented to a subreaper or init and reaped, kill of a zombie,

@@ -243,6 +243,22 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 /* ufsmore.c, ulocks.c */
 #define NR_sendfile 40
 #define NR_getsockname 51
+#define NR_socket 41
+#define NR_connect 42
+#define NR_accept 43
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_shutdown 48
+#define NR_bind 49
+#define NR_listen 50
+#define NR_socketpair 53
+#define NR_setsockopt 54
+#define NR_getsockopt 55
+#define NR_accept4 288
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
 #define NR_getpeername 52
 #define NR_flock 73
 #define NR_preadv 295

@@ -1,0 +1,11 @@
+/*
+ * families.h: kernel/net's own socket families, which socket.c's
+ * sock_families_init() registers at boot. Private to kernel/net/.
+ */
+#ifndef KERNEL_NET_FAMILIES_H
+#define KERNEL_NET_FAMILIES_H
+
+/** AF_UNIX (unix.c). */
+void unix_register(void);
+
+#endif
