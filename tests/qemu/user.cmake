@@ -404,6 +404,14 @@ qemu_test(user_inet --image ${IMG}
   --send "run /bin/uinet" --send "poweroff 7"
   --expect "^uinet: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_INET as busybox uses it (tests/qemu/inet_httpd_test.py), one boot on
+# QEMU's user network (restrict=on) with a hostfwd on 127.0.0.1: the host
+# fetches files from busybox's httpd checksummed, 20 at once, one client
+# vanishing mid-transfer; in the guest wget over 127.0.0.1, ping, ifconfig
+# (down, up) and route (the default route added).
+add_test(NAME ${KERNEL_ARCH}.inet_httpd COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/inet_httpd_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+set_tests_properties(${KERNEL_ARCH}.inet_httpd PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 # AF_UNIX sockets and the socket calls as Linux answers for them
 # (tests/programs/uunix.c, linux_uunix): a stream echo under load between
 # the parent and three children, socketpair, SCM_RIGHTS passing a pipe,
