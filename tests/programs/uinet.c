@@ -5,7 +5,7 @@
  * EADDRINUSE and SO_REUSEADDR over a TIME_WAIT, a refused connect (blocking
  * and nonblocking), a nonblocking connect through ppoll and SO_ERROR,
  * EPIPE and SIGPIPE after the peer closed (MSG_NOSIGNAL keeps the signal),
- * MSG_PEEK and FIONREAD, UDP datagrams (boundaries, sources, MSG_TRUNC,
+ * MSG_PEEK and FIONREAD, SO_RCVTIMEO, EINTR from accept and recv, UDP datagrams (boundaries, sources, MSG_TRUNC,
  * connected UDP), options (TCP_NODELAY, SO_TYPE, IP_TTL), an ICMP echo
  * socket pinging 127.0.0.1 and raw ICMP refused to a user; the interface
  * ioctls ifconfig uses, on lo.
@@ -36,7 +36,10 @@
 #define POLLOUT 4
 #define POLLERR 8
 #define SIGPIPE 13
+#define SIGALRM 14
 #define SIGCHLD 17
+#define SO_RCVTIMEO 20
+#define EINTR 4
 #define SA_RESTORER 0x04000000ul
 #define EPERM 1
 #define EAGAIN 11
@@ -267,6 +270,47 @@ static void epipe(void)
     uclose(b);
 }
 
+static volatile int alarms;
+static void on_alarm(int sig) { (void)sig, alarms++; }
+
+/* Waits a socket call ends: SO_RCVTIMEO (EAGAIN), a signal without
+ * SA_RESTART (EINTR), for recv and accept. */
+static void waits(void)
+{
+    struct usigaction sa = {0};
+    sa.handler = (unsigned long)on_alarm;
+#ifdef USA_RESTORER
+    sa.flags |= SA_RESTORER;
+    sa.restorer = (unsigned long)USA_RESTORER;
+#endif
+    sys6(NR_rt_sigaction, SIGALRM, (long)&sa, 0, 8, 0, 0);
+    unsigned short port;
+    long l = listener(&port, 0);
+    long s = usocket(SOCK_STREAM, 0);
+    uconnect(s, lo(port));
+    long a = sys3(NR_accept, l, 0, 0);
+    struct {
+        long sec, usec;
+    } tv = {0, 100000};
+    uexpect(sys6(NR_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, (long)&tv, sizeof tv, 0), 0, "SO_RCVTIMEO 100 ms");
+    char b[4];
+    long t0 = unow_ns();
+    uexpect(urecv(s, b, sizeof b, 0), -EAGAIN, "recv with nothing there: EAGAIN after it");
+    check(unow_ns() - t0 >= 90000000, "after about 100 ms");
+    struct {
+        long isec, iusec, sec, usec;
+    } it = {0, 0, 0, 50000};
+    sys3(NR_setitimer, 0, (long)&it, 0);
+    uexpect(sys3(NR_accept, l, 0, 0), -EINTR, "a blocking accept, a signal: EINTR");
+    uexpect(alarms, 1, "its handler ran");
+    sys3(NR_setitimer, 0, (long)&it, 0);
+    uexpect(urecv(a, b, sizeof b, 0), -EINTR, "a blocking recv, a signal: EINTR");
+    uexpect(alarms, 2, "its handler ran");
+    uclose(a);
+    uclose(s);
+    uclose(l);
+}
+
 static void udp(void)
 {
     long r = usocket(SOCK_DGRAM, 0), s = usocket(SOCK_DGRAM, 0);
@@ -412,6 +456,7 @@ int main(int argc, char **argv, char **envp)
     echo();
     refused_and_nonblocking();
     epipe();
+    waits();
     udp();
     icmp();
     ifaces();
