@@ -66,8 +66,11 @@
 #define CFG_MAX_PAIRS 8
 #define VIRTIO_NET_S_LINK_UP 1
 
-/* virtio_net_hdr (5.1.6): 12 bytes with VERSION_1, num_buffers last. */
+/* virtio_net_hdr (5.1.6): 12 bytes with VERSION_1, num_buffers last; a
+ * legacy device (virtio-mmio version 1) leaves num_buffers out unless
+ * MRG_RXBUF was negotiated. */
 #define HDR_LEN 12
+#define HDR_LEN_LEGACY 10
 #define HDR_F_NEEDS_CSUM 1
 #define HDR_F_DATA_VALID 2
 #define HDR_GSO_NONE 0
@@ -111,6 +114,7 @@ struct vnet {
     unsigned npairs;
     unsigned rx_len;        /* bytes a receive buffer is posted with */
     int mrg;                /* MRG_RXBUF negotiated */
+    unsigned hdr_len;       /* HDR_LEN, or HDR_LEN_LEGACY */
     volatile int cfg_pending; /* a config change for pair 0's thread */
     char bus[40];
     struct vnet_rxq rx[VNET_MAX_PAIRS];
@@ -165,11 +169,11 @@ static int rx_check(struct vnet_rxq *q, uintptr_t tok, uint32_t len, int first, 
         return -1;
     }
     *slot = s;
-    if (len > q->posted[s] || (first && len < HDR_LEN)) {
+    if (len > q->posted[s] || (first && len < vn->hdr_len)) {
         if (say_error(vn))
             pr_err("%s: receive queue %u: device wrote %u bytes into a buffer of %u%s; frame "
                    "dropped", vn->nd.name, q->index, len, q->posted[s],
-                   first && len < HDR_LEN ? " (less than a header)" : "");
+                   first && len < vn->hdr_len ? " (less than a header)" : "");
         return -2;
     }
     return 0;
@@ -264,7 +268,7 @@ static void rx_deliver(struct vnet_rxq *q, const struct rx_frame *f)
         const uint8_t *p = rx_slot(q, f->slot[i]);
         uint32_t len = f->len[i];
         if (i == 0)
-            p += HDR_LEN, len -= HDR_LEN;
+            p += q->vn->hdr_len, len -= q->vn->hdr_len;
         if (len)
             seg[n++] = (struct netseg){p, len};
     }
@@ -365,7 +369,7 @@ static int vnet_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
     size_t len = 0;
     for (unsigned i = 0; i < nseg; i++)
         len += seg[i].len;
-    if (len < ETH_HLEN || len > d->mtu + ETH_HLEN + 4 || len + HDR_LEN > VNET_BUF_BYTES) {
+    if (len < ETH_HLEN || len > d->mtu + ETH_HLEN + 4 || len + vn->hdr_len > VNET_BUF_BYTES) {
         count(&d->stats.tx_errors, 1);
         return -EIO;
     }
@@ -389,13 +393,13 @@ static int vnet_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
     }
     uint16_t s = q->free[--q->nfree];
     uint8_t *p = (uint8_t *)q->mem.virt + (size_t)s * VNET_BUF_BYTES;
-    memset(p, 0, HDR_LEN);
+    memset(p, 0, vn->hdr_len);
     if (csum && (d->features & NETDEV_F_TX_CSUM)) {
         p[0] = HDR_F_NEEDS_CSUM;
         memcpy(p + 6, &csum->start, 2);
         memcpy(p + 8, &csum->offset, 2);
     }
-    size_t off = HDR_LEN;
+    size_t off = vn->hdr_len;
     for (unsigned i = 0; i < nseg; i++) {
         memcpy(p + off, seg[i].data, seg[i].len);
         off += seg[i].len;
@@ -600,6 +604,7 @@ static int vnet_probe(struct device *dev)
         return virtio_fail(vd, "no memory");
     vn->vd = vd;
     vn->mrg = virtio_has(vd, VIRTIO_NET_F_MRG_RXBUF);
+    vn->hdr_len = vd->legacy && !vn->mrg ? HDR_LEN_LEGACY : HDR_LEN;
     vn->rx_len = VNET_BUF_BYTES;
     if (virtio_has(vd, VIRTIO_NET_F_MAC))
         virtio_read_config(vd, CFG_MAC, vn->nd.mac, ETH_ALEN);

@@ -7,7 +7,8 @@
  *        ops->xmit() is answered, the answer seen through the tap; a burst
  *        of requests is answered in full and counted; with mergeable buffers,
  *        frames split over small buffers arrive whole; nonsense from the
- *        device and frames of impossible lengths are dropped and counted.
+ *        device and frames of impossible lengths are dropped and counted;
+ *        netdev_set_tap() returns only after a running call of the old tap.
  *        No stack is needed: the tap sees every frame first.
  */
 #include <hal/timer.h>
@@ -268,4 +269,55 @@ KTEST(virtio_net_nonsense_from_device_dropped)
     KT_ASSERT_EQ(d->ops->xmit(d, &tiny, 1, NULL, 0), -EIO);
     KT_ASSERT_EQ(d->ops->xmit(d, longf, 2, NULL, 0), -EIO);
     KT_ASSERT(d->stats.tx_errors >= txe + 2);
+}
+
+/* A tap that stays inside for a while, saying when it is. */
+struct slow_tap {
+    volatile unsigned entered, inside;
+};
+
+static void slow(struct netdev *d, const struct netseg *seg, unsigned nseg, void *arg)
+{
+    (void)d, (void)seg, (void)nseg;
+    struct slow_tap *t = arg;
+    __atomic_store_n(&t->inside, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&t->entered, 1, __ATOMIC_RELEASE);
+    thread_sleep_ms(50);
+    __atomic_store_n(&t->inside, 0, __ATOMIC_RELEASE);
+}
+
+static struct netdev *slow_dev;
+
+/* A frame of a local experimental EtherType (0x88b5), which any stack
+ * drops, received from a thread of its own. */
+static int rx_one(void *arg)
+{
+    (void)arg;
+    static uint8_t f[60];
+    memset(f, 0xff, ETH_ALEN);
+    memcpy(f + 6, slow_dev->mac, ETH_ALEN);
+    f[12] = 0x88, f[13] = 0xb5;
+    struct netseg seg = {f, sizeof f};
+    netdev_rx(slow_dev, &seg, 1, 0);
+    return 0;
+}
+
+KTEST(netdev_set_tap_waits_for_the_old_tap)
+{
+    struct netdev *d = test_netdev();
+    if (!d)
+        return;
+    static struct slow_tap t;
+    memset((void *)&t, 0, sizeof t);
+    slow_dev = d;
+    netdev_set_tap(d, slow, &t);
+    int tid = thread_create("kt-netdev-rx", rx_one, NULL, PRIO_DEFAULT, 0);
+    KT_ASSERT(tid > 0);
+    int in = wait_for(&t.entered, 1, 2000);
+    netdev_set_tap(d, NULL, NULL);
+    unsigned inside_after = t.inside;
+    thread_join(tid, NULL);
+    KT_ASSERT(in);
+    KT_ASSERT_EQ(inside_after, 0); /* the switch waited for the slow call to end */
+    KT_ASSERT(d->tap == NULL);
 }

@@ -12,6 +12,7 @@ set(NET_SOURCES
   kernel/net/inet.c
   kernel/net/inet_if.c
   kernel/net/inet_tests.c
+  kernel/net/lwip/chksum.c
   kernel/net/lwip/netif.c
   kernel/net/net_cmds.c
   kernel/net/net_tests.c

@@ -56,8 +56,14 @@ struct netdev_csum {
 /** @brief Counters, as `net` and SIOCGIFCONF's users show them. Updated by
  *         the driver (rx_* and tx_* of frames it moved) and the layer. */
 struct netdev_stats {
-    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
-    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+    uint64_t rx_packets; /**< frames received and passed on (netdev_rx()) */
+    uint64_t rx_bytes;   /**< their bytes */
+    uint64_t rx_dropped; /**< frames netdev_rx() refused (impossible lengths) */
+    uint64_t rx_errors;  /**< nonsense from the device (the driver's count) */
+    uint64_t tx_packets; /**< frames handed to the device */
+    uint64_t tx_bytes;   /**< their bytes */
+    uint64_t tx_dropped; /**< frames dropped for want of room (xmit()'s -EAGAIN) */
+    uint64_t tx_errors;  /**< frames xmit() refused (-EIO) */
 };
 
 struct netdev;

@@ -51,6 +51,7 @@ static ip4_addr_t ip_addr, ip_mask, ip_gw;
 static int first_attached;
 
 #define MAX_TX_SEGS 16
+#define ETH_MIN_FRAME 60 /* bytes of the shortest Ethernet frame, without its FCS */
 
 /* ---- `ip=` ---- */
 
@@ -275,7 +276,12 @@ static void lif_input(struct netdev *d, const struct netseg *seg, unsigned nseg,
     size_t len = 0;
     for (unsigned i = 0; i < nseg; i++)
         len += seg[i].len;
-    struct pbuf *p = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM) : NULL;
+    /* Short frames are padded with zeros to Ethernet's minimum, as the
+     * wire would: virtio passes them as sent (QEMU's ARP replies are 42
+     * bytes), and lwIP's ip4_input() reads the IP header's length field
+     * before it checks that there is a header (the host fuzzer found it). */
+    size_t alloc = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+    struct pbuf *p = alloc <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)alloc, PBUF_RAM) : NULL;
     if (!p) {
         __atomic_add_fetch(&d->stats.rx_dropped, 1, __ATOMIC_RELAXED);
         return;
@@ -285,6 +291,7 @@ static void lif_input(struct netdev *d, const struct netseg *seg, unsigned nseg,
         memcpy(to, seg[i].data, seg[i].len);
         to += seg[i].len;
     }
+    memset(to, 0, alloc - len);
     net_lock();
     if (d->features & NETDEV_F_RX_CSUM) {
         u16_t ck = nif->chksum_flags | NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;

@@ -3,7 +3,7 @@
  * @brief lwIP's operating-system layer on the kernel's primitives: heap,
  *        mutex, semaphore and mailbox with timed waits, threads, time,
  *        the short critical sections (SYS_LIGHTWEIGHT_PROT), the core-lock
- *        check, random numbers and the Internet checksum.
+ *        check and random numbers (the checksum is chksum.c).
  *
  * Timed waits are wait sets with a deadline (kernel/wait.h): the waiter
  * enqueues, re-checks, then blocks, so a post landing in between is not
@@ -432,54 +432,4 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn thread, void *arg, 
     if (id < 0)
         panic("lwip: cannot start thread %s (%s)", name, errno_name(id));
     return id;
-}
-
-/* ---- the Internet checksum ---- */
-
-typedef uint32_t __attribute__((may_alias)) u32a;
-typedef uint16_t __attribute__((may_alias)) u16a;
-
-/* 32-bit loads summed into 64 bits (no carry to fold until the end),
- * four at a time; an odd start is summed shifted by a byte and swapped
- * back, as the one's-complement sum allows. */
-uint16_t lwip_port_chksum(const void *data, int len)
-{
-    const uint8_t *p = data;
-    uint64_t sum = 0;
-    int odd = (uintptr_t)p & 1;
-    if (len <= 0)
-        return 0;
-    if (odd) {
-        sum = (uint64_t)*p << 8; /* little-endian: the byte's place in a swapped word */
-        p++;
-        len--;
-    }
-    if (len >= 2 && ((uintptr_t)p & 2)) {
-        sum += *(const u16a *)p;
-        p += 2;
-        len -= 2;
-    }
-    while (len >= 16) {
-        const u32a *w = (const u32a *)p;
-        sum += (uint64_t)w[0] + w[1] + w[2] + w[3];
-        p += 16;
-        len -= 16;
-    }
-    while (len >= 4) {
-        sum += *(const u32a *)p;
-        p += 4;
-        len -= 4;
-    }
-    if (len >= 2) {
-        sum += *(const u16a *)p;
-        p += 2;
-        len -= 2;
-    }
-    if (len)
-        sum += *p;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    if (odd)
-        sum = ((sum & 0xff) << 8) | (sum >> 8);
-    return (uint16_t)sum;
 }

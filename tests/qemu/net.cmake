@@ -1,0 +1,72 @@
+# virtio-net on QEMU's user network (slirp, restrict=on: nothing leaves the
+# machine; the guest is 10.0.2.15, the gateway 10.0.2.2): the driver's
+# ktests (drivers/net/virtio_net_tests.c: ARP through the tap, a burst,
+# frames over small mergeable buffers, nonsense dropped, a tap switch that
+# waits for the running tap) typed at the shell of the normal image, so a
+# boot runs only them, with `devices` and `lspci` showing the device. One boot per transport and feature set; the arch's
+# part adds its transports (virtio-mmio, INTx, pc).
+set(NET_USER -netdev user,restrict=on,id=n0)
+# romfile=: no iPXE option ROM for the firmware to load (x86_64's SeaBIOS).
+# PLAIN: the device is told mrg_rxbuf=off (the ktest then says it has no
+# mergeable buffers; otherwise it must not).
+function(net_test name)
+  cmake_parse_arguments(NT "PLAIN" "" "ENV;EXPECT;QEMU" ${ARGN})
+  set(envs)
+  foreach(e ${NT_ENV})
+    list(APPEND envs --env ${e})
+  endforeach()
+  set(expects)
+  foreach(x ${NT_EXPECT})
+    list(APPEND expects --expect ${x})
+  endforeach()
+  if(NT_PLAIN)
+    list(APPEND expects --expect "did not negotiate mergeable buffers")
+  else()
+    list(APPEND expects --reject "did not negotiate mergeable buffers")
+  endif()
+  qemu_test(net_${name} --image ${IMG} ${envs} --timeout 60
+    --send "ktest virtio_net" --send "ktest netdev_" --send devices --send lspci --send "poweroff 7"
+    --expect "^ktest virtio_net_arp_reply_seen_through_tap +ok$"
+    --expect "^ktest virtio_net_burst_answered_and_counted +ok$"
+    --expect "^ktest virtio_net_frames_over_small_mergeable_buffers +ok$"
+    --expect "^ktest virtio_net_nonsense_from_device_dropped +ok$"
+    --expect "^ktest: 4 passed, 0 failed$"
+    --expect "^ktest netdev_set_tap_waits_for_the_old_tap +ok$(?s:.*)^ktest: 1 passed, 0 failed$"
+    --expect "^  virtio-[a-z]+[ @][0-9a-f:.]+ +virtio-net +-$"
+    ${expects} --reject "PANIC|no virtio-net device" --status ${EXIT7}
+    -- ${NET_USER} ${NT_QEMU})
+endfunction()
+
+# Modern virtio-pci, MSI-X where the platform has it: every feature QEMU's
+# user network offers that the driver takes (MAC, STATUS, MRG_RXBUF,
+# EVENT_IDX, CTRL_VQ).
+net_test(pci EXPECT "^[0-9a-f]{2}:[0-9a-f]{2}\\.[0-9] 1af4:10(00|41) class 020000 virtio-pci irq"
+  QEMU -device virtio-net-pci,netdev=n0,romfile=)
+# Without them: one buffer per frame, interrupts by the flags, no status
+# (the link is up), a MAC of QEMU's choosing all the same.
+net_test(pci_plain PLAIN
+  QEMU -device virtio-net-pci,netdev=n0,romfile=,mrg_rxbuf=off,event_idx=off,status=off,ctrl_vq=off)
+# No device: the ktests say so and pass.
+qemu_test(net_none --image ${IMG} --timeout 60 --send "ktest virtio_net" --send "ktest netdev_" --send "poweroff 7"
+  --expect "no virtio-net device: nothing to send" --expect "^ktest: 4 passed, 0 failed$"
+  --status ${EXIT7})
+arch_part(net)
+
+# The TCP/IP stack on a virtio-net card on QEMU's user network (restrict=on:
+# nothing leaves the machine): DHCP gives 10.0.2.15 (dmesg says so; QEMU's
+# restricted network offers no router, so no gateway), QEMU's gateway
+# 10.0.2.2 answers ping, `net` lists the interfaces and the DHCP pcb, and a
+# bad address gets its message. The lease comes within milliseconds of the
+# card's probe; the test gives it a second.
+qemu_test(net_dhcp_ping --image ${IMG} --timeout 60
+  --send "sleep 1000" --send "ping -c 3 10.0.2.2" --send net --send "ping -c 2 127.0.0.1"
+  --send "ping nosuch" --send dmesg --send "poweroff 7"
+  --expect " eth0: DHCP bound 10\\.0\\.2\\.15/24, gateway none$"
+  --expect "^64 bytes from 10\\.0\\.2\\.2: icmp_seq=3 ttl=255 time=[0-9]+\\.[0-9]{3} ms$"
+  --expect "^--- 10\\.0\\.2\\.2 ping statistics ---\\n3 packets transmitted, 3 received, 0% packet loss$"
+  --expect "^eth0   52:54:00:12:34:56 mtu 1500 up link up \\(virtio-(pci|mmio)[^)]*\\)\\n +inet 10\\.0\\.2\\.15/24 \\(dhcp\\)$"
+  --expect "^udp +ESTAB +\\*:68 +\\*:67"
+  --expect "^2 packets transmitted, 2 received, 0% packet loss$"
+  --expect "^ping: 'nosuch' is not an IPv4 address"
+  --reject "PANIC|lease lost" --status ${EXIT7}
+  -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
