@@ -328,12 +328,21 @@ struct fdtable *fdtable_clone(struct fdtable *src)
     }
 }
 
+/* Put the file a descriptor held, then tell its ops a descriptor closed. */
+static void put_closed(struct file *f)
+{
+    void (*closed)(void) = f && f->ops ? f->ops->closed : NULL;
+    file_put(f);
+    if (closed)
+        closed();
+}
+
 void fdtable_free(struct fdtable *t)
 {
     if (!t)
         return;
     for (unsigned i = 0; i < t->size; i++)
-        file_put(t->files[i]);
+        put_closed(t->files[i]);
     kfree(t->files);
     kfree(t->cloexec);
     kfree(t);
@@ -349,7 +358,7 @@ void fdtable_exec(struct fdtable *t)
             t->cloexec[i] = 0;
         }
         spin_unlock_irqrestore(&t->lock, f);
-        file_put(file);
+        put_closed(file);
     }
 }
 
@@ -430,7 +439,7 @@ int fd_install_at(struct fdtable *t, int fd, struct file *file, int cloexec, uns
     t->files[fd] = file;
     t->cloexec[fd] = cloexec != 0;
     spin_unlock_irqrestore(&t->lock, f);
-    file_put(old);
+    put_closed(old);
     return fd;
 }
 
@@ -472,7 +481,7 @@ int fd_close(struct fdtable *t, int fd)
     spin_unlock_irqrestore(&t->lock, f);
     if (!file)
         return -EBADF;
-    file_put(file);
+    put_closed(file);
     return 0;
 }
 

@@ -7,5 +7,8 @@
 
 /** AF_UNIX (unix.c). */
 void unix_register(void);
+/** A socket's descriptor was closed: collect the AF_UNIX sockets in flight
+ *  that nothing reaches any more, if any are in flight (unix.c). */
+void unix_closed(void);
 
 #endif

@@ -42,10 +42,18 @@ void sock_families_init(void)
     inet_init();
 }
 
+static unsigned live; /* sockets allocated and not freed */
+
+unsigned sock_count(void)
+{
+    return __atomic_load_n(&live, __ATOMIC_RELAXED);
+}
+
 struct socket *sock_alloc(int family, int type, int protocol, const struct sock_ops *ops)
 {
     struct socket *s = kzalloc(sizeof *s);
     if (s) {
+        __atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
         s->family = family;
         s->type = type;
         s->protocol = protocol;
@@ -60,6 +68,7 @@ void sock_free(struct socket *s)
         return;
     if (s->ops && s->ops->release)
         s->ops->release(s);
+    __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
     kfree(s);
 }
 
@@ -75,7 +84,8 @@ int sock_create(int family, int type, int protocol, struct socket **out)
         return -ENOMEM;
     int e = fam->create(s, type, protocol);
     if (e) {
-        kfree(s); /* the family filled nothing it must free */
+        s->ops = NULL; /* the family filled nothing it must free */
+        sock_free(s);
         return e;
     }
     *out = s;
@@ -226,9 +236,16 @@ static int sock_fsync(struct file *f)
     return -EINVAL;
 }
 
+/* A socket's descriptor closed: the last reference a process held to a
+ * socket sent in its own queue may have gone with it. */
+static void sock_closed(void)
+{
+    unix_closed();
+}
+
 static const struct file_ops sock_fops = {
     .read = sock_read, .write = sock_write, .poll = sock_poll, .ioctl = sock_ioctl,
-    .release = sock_release, .fsync = sock_fsync,
+    .release = sock_release, .fsync = sock_fsync, .closed = sock_closed,
 };
 
 int sock_file(struct socket *s, unsigned flags, struct file **out)

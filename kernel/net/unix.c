@@ -29,8 +29,8 @@
  *
  * Files in flight and their cycles: a socket whose file travels in its own
  * queue (or in a cycle of queues) is held by nothing a process can reach.
- * A collector runs when an AF_UNIX socket is released while files are in
- * flight: the sockets all of whose references are in flight are
+ * A collector runs when a socket's descriptor is closed or an AF_UNIX socket
+ * is released while AF_UNIX sockets are in flight: the sockets all of whose references are in flight are
  * candidates; those still referenced from outside the candidates' queues,
  * and all they reach, live; the queues of the rest are emptied, which
  * releases them. As on Linux, sockets carried inside sockets nest at most
@@ -537,7 +537,7 @@ static int unix_connect(struct socket *s, const struct sockaddr_k *a, int nonblo
     struct socket *es = sock_alloc(AF_UNIX, u->type, s->protocol, &unix_ops);
     struct usock *eu = es ? usock_new(u->type) : NULL;
     if (!eu) {
-        kfree(es);
+        sock_free(es);
         usock_put(t);
         return -ENOMEM;
     }
@@ -1441,6 +1441,12 @@ static void unix_release(struct socket *s)
     s->priv = NULL;
     usock_put(u);
     if (gc)
+        unix_gc();
+}
+
+void unix_closed(void)
+{
+    if (__atomic_load_n(&socks_inflight, __ATOMIC_RELAXED))
         unix_gc();
 }
 

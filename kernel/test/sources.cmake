@@ -18,4 +18,5 @@ list(APPEND CORE_SOURCES
   kernel/test/time_tests.c
   kernel/test/user_tests.c
   kernel/test/vfs_tests.c
+  kernel/test/net_tests.c
 )

@@ -101,7 +101,11 @@ static const struct call calls[] = {
     C(prlimit64, 1, "Pipp"), C(set_robust_list, 1, "pn"), C(prctl, 2, "Rpii"),
     C(getrlimit, 1, "ip"), C(setrlimit, 1, "ip"), C(get_robust_list, 1, "Ppp"),
     C(sched_getaffinity, 1, "Pnp"), C(sched_setaffinity, 1, "Pnp"), C(getcpu, 1, "ppp"),
-    C(close_range, 1, "ffi"), C(fadvise64, 1, "fiii"), C(getsockname, 1, "fpp"), C(getpeername, 1, "fpp"),
+    C(close_range, 1, "ffi"), C(fadvise64, 1, "fiii"), C(getsockname, 1, "f$)"), C(getpeername, 1, "f$)"),
+    C(socket, 3, "!#i"), C(socketpair, 2, "!#ip"), C(bind, 2, "f$%"), C(listen, 1, "fu"), C(accept, 1, "f$)"),
+    C(accept4, 2, "f$)#"), C(connect, 2, "f$%"), C(sendto, 3, "fpn&$%"), C(recvfrom, 3, "fpn&$)"),
+    C(sendmsg, 3, "f^&"), C(recvmsg, 3, "f^&"), C(sendmmsg, 1, "f~u&"), C(recvmmsg, 1, "f~u&t"),
+    C(shutdown, 1, "f="), C(setsockopt, 2, "f*(pn"), C(getsockopt, 2, "f*(p)"),
     C(getxattr, 1, "rppn"), C(lgetxattr, 1, "rppn"), C(fgetxattr, 1, "fppn"),
     C(setxattr, 1, "rppni"), C(lsetxattr, 1, "rppni"), C(fsetxattr, 1, "fppni"),
     C(listxattr, 1, "rpn"), C(llistxattr, 1, "rpn"), C(flistxattr, 1, "fpn"),
@@ -334,6 +338,64 @@ static void on_signal(int sig, int *si, void *uc)
 
 static const unsigned long zero_rlimit[2];
 
+/* A socket address at @p w's end: an AF_UNIX name of the tree's (a file
+ * in it, or an abstract one), or junk. */
+static unsigned long *sockaddr_at(unsigned long *w)
+{
+    static const char *const names[] = {"a", "b", "s", "d/e", "zero", ""};
+    char *a = (char *)(w - 16);
+    fill(a, 128);
+    if (pick(8)) {
+        unsigned long r = pick(8), i = 0;
+        a[0] = 1, a[1] = 0; /* AF_UNIX */
+        if (r >= 6) /* abstract: a NUL, then a name every worker shares */
+            return a[2] = 0, a[3] = 'u', a[4] = (char)('f' + r - 6), w - 16;
+        for (; names[r][i]; i++)
+            a[2 + i] = names[r][i];
+        a[2 + i] = 0;
+    }
+    return w - 16;
+}
+
+static long arg(char kind, int k);
+
+/* A msghdr at @p w's end: a name, 8 iovecs in slot 3, and control data of
+ * SCM_RIGHTS (descriptors of the worker's), SCM_CREDENTIALS or junk, each
+ * part now and then a bad pointer or length. */
+static unsigned long *msghdr_at(unsigned long *w)
+{
+    unsigned long *ctl = w - 32, *iov = w - 64, *m = w - 110, i;
+    for (i = 0; i < 16; i += 2) {
+        iov[i] = pick(4) ? (unsigned long)(slot(3) - 2 * PAGE + pick(2 * PAGE)) : (unsigned long)bad_ptr();
+        iov[i + 1] = pick(4) ? pick(2 * PAGE + 1) : (unsigned long)arg('n', 3);
+    }
+    unsigned long nctl = 0;
+    if (pick(2)) { /* cmsghdr: len, level and type, data */
+        unsigned long nfd = pick(8), type = pick(8) ? 1 + pick(2) : pick(4);
+        int *fds = (int *)(ctl + 2);
+        for (i = 0; i < 8; i++)
+            fds[i] = (int)fd();
+        ctl[0] = type == 2 ? 16 + 12 : 16 + 4 * nfd;
+        ctl[1] = (pick(8) ? 1ul : pick(300)) | type << 32;
+        if (type == 2) {
+            fds[0] = (int)self, fds[1] = (int)sys1(NR_getuid, 0), fds[2] = (int)sys1(NR_getgid, 0);
+            if (!pick(4))
+                fds[pick(3)] = (int)rnd();
+        }
+        if (!pick(8))
+            ctl[0] = (unsigned long)num(0);
+        nctl = pick(8) ? (ctl[0] + 7) & ~7ul : (unsigned long)arg('n', 0);
+    }
+    m[0] = pick(2) ? (unsigned long)sockaddr_at(w - 80) : pick(2) ? 0 : (unsigned long)bad_ptr();
+    m[1] = pick(4) ? 110 : (unsigned long)arg('n', 0);
+    m[2] = pick(8) ? (unsigned long)iov : (unsigned long)bad_ptr();
+    m[3] = pick(4) ? 1 + pick(8) : (unsigned long)arg('u', 0);
+    m[4] = nctl ? (pick(8) ? (unsigned long)ctl : (unsigned long)bad_ptr()) : pick(2) ? 0 : (unsigned long)ptr(2);
+    m[5] = nctl ? nctl : pick(2) ? 0 : pick(300);
+    m[6] = rnd();
+    return m;
+}
+
 #define FROM(strict, ...)                                                                                    \
     do {                                                                                                     \
         static const long v_[] = {__VA_ARGS__};                                                              \
@@ -525,6 +587,27 @@ static long arg(char kind, int k)
             return (long)v; /* (IPC_PRIVATE: a new one) */
         FROM(0, 0, 1, 32768, -1, 4095, 4096, 0x7fffffff);
     case '8': FROM(0, 0, 1, 2, 3, 11, 12, 13, 14, 15, 0x102, 99, -1); /* shmctl's command */
+    /* Sockets: families, types (and their flags), addresses, lengths,
+     * messages, flags, option levels and names. */
+    case '!': FROM(0, 1, 1, 1, 1, 2, 10, 16, 17, 0, 46, -1);
+    case '#': FROM(0, 1, 2, 5, 1 | 04000, 2 | 02000000, 5 | 04000 | 02000000, 3, 4, 10, 11, 0x100001);
+    case '$': return pick(8) ? (long)sockaddr_at(w) : bad_ptr();
+    case '%': FROM(0, 110, 2, 3, 4, 5, 8, 16, 109, 111, 128, 129, 0, -1);
+    case ')': /* a length to read and write back */
+        if (!pick(8))
+            return bad_ptr();
+        return w[-1] = pick(4) ? 110 : (unsigned long)num(k), (long)(w - 1);
+    case '^': return pick(16) ? (long)msghdr_at(w) : bad_ptr();
+    case '~': { /* two mmsghdrs */
+        unsigned long *m = msghdr_at(w), *v = w - 140;
+        for (i = 0; i < 7; i++)
+            v[i] = v[i + 8] = m[i];
+        return pick(16) ? (long)v : bad_ptr();
+    }
+    case '&': FROM(0, 0, 0, 0x40, 0x4000, 0x4040, 2, 0x42, 0x100, 0x20, 0x40000000, 1, 0x80, 0x8000, 0x10000);
+    case '*': FROM(0, 1, 1, 1, 0, 6, 41, 263, -1);
+    case '(': FROM(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 20, 21, 30, 38, 39, 66, 67, 12345);
+    case '=': FROM(0, 0, 1, 2, 3, -1);
     case '0': return 0;
     case '1': return 7; /* RLIMIT_NOFILE */
     case '2': return 3; /* RLIMIT_STACK */

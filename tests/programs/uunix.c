@@ -24,7 +24,7 @@ enum { MSG_PEEK = 2, MSG_CTRUNC = 8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_
 enum { SOL_SOCKET = 1, SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_PASSCRED = 16, SO_PEERCRED = 17,
        SO_RCVTIMEO = 20, SO_ACCEPTCONN = 30, SO_PROTOCOL = 38, SO_DOMAIN = 39 };
 enum { SCM_RIGHTS = 1, SCM_CREDENTIALS = 2, SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2 };
-enum { EPERM = 1, ENOENT = 2, EINTR = 4, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EINVAL = 22,
+enum { EPERM = 1, ENOENT = 2, ENXIO = 6, EINTR = 4, EBADF = 9, EAGAIN = 11, EFAULT = 14, EEXIST = 17, EINVAL = 22,
        EPIPE = 32, EDOM = 33, ENOTSOCK = 88, EPROTOTYPE = 91, ENOPROTOOPT = 92, EPROTONOSUPPORT = 93,
        ESOCKTNOSUPPORT = 94, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, ENOTCONN = 107,
        ECONNREFUSED = 111, EMSGSIZE = 90, EISCONN = 106 };
@@ -312,6 +312,7 @@ static void pairs(void)
     long ln = sys6(NR_readlinkat, AT_FDCWD, (long)fdpath, (long)link, sizeof link, 0, 0);
     uexpect(ln, (long)ustrlen(want), "/proc/self/fd/N of a socket: its length");
     check(ln > 0 && usame(link, want, (size_t)ln), "/proc/self/fd/N of a socket: socket:[INO]");
+    uexpect(sys6(NR_openat, AT_FDCWD, (long)fdpath, 2, 0, 0, 0), -ENXIO, "open of /proc/self/fd/N of a socket: ENXIO");
     int v = 0, vl = sizeof v;
     ugetopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &vl);
     uexpect(v, SOCK_STREAM, "SO_TYPE");
@@ -385,7 +386,8 @@ static void rights(void)
     uexpect(send_fds(sv[0], "x", 1, three, 3), 1, "sendmsg with three descriptors");
     m = (struct msghdr){0, 0, &v, 1, &c, CMSG_LEN(sizeof(int)), 0};
     uexpect(sys3(NR_recvmsg, sv[1], (long)&m, 0), 1, "recvmsg with room for one");
-    check(m.flags & MSG_CTRUNC, "MSG_CTRUNC");
+    if (!uskip_on_qemu_user("MSG_CTRUNC with room for one of three"))
+        check(m.flags & MSG_CTRUNC, "MSG_CTRUNC");
     uexpect((long)m.controllen, CMSG_LEN(sizeof(int)), "the control data filled");
     ucopy(&got, c.b + sizeof c.h, sizeof got);
     check(got > 2 && sys3(NR_fcntl, got, F_GETFD, 0) == 0, "the one installed, not close-on-exec");
@@ -412,7 +414,8 @@ static void rights(void)
     uexpect(send_fds(sv[0], "z", 1, &badfd, 1), -EBADF, "SCM_RIGHTS of a closed descriptor: EBADF");
     c.h.len = 8;
     m = (struct msghdr){0, 0, &v, 1, &c, sizeof c, 0};
-    uexpect(sys3(NR_sendmsg, sv[0], (long)&m, 0), -EINVAL, "a control header shorter than itself: EINVAL");
+    if (!uskip_on_qemu_user("a control header shorter than itself"))
+        uexpect(sys3(NR_sendmsg, sv[0], (long)&m, 0), -EINVAL, "a control header shorter than itself: EINVAL");
     /* A socket passed over itself, and both ends closed: nothing left behind. */
     send_fds(sv[1], "s", 1, &sv[1], 1);
     send_fds(sv[0], "s", 1, &sv[1], 1);
@@ -432,7 +435,7 @@ static void boundaries(void)
 {
     int sv[2];
     uexpect(upair(AF_UNIX, SOCK_DGRAM, sv), 0, "socketpair dgram");
-    static char big[300];
+    static char big[300000];
     usend(sv[0], big, 10, 0);
     usend(sv[0], big, 1, 0);
     usend(sv[0], big, 0, 0);
@@ -526,6 +529,7 @@ static void names(void)
     struct ustat st;
     uexpect(sys6(NR_newfstatat, AT_FDCWD, (long)p, (long)&st, 0, 0, 0), 0, "the name exists");
     uexpect(st.mode & S_IFMT, S_IFSOCK, "as a socket node");
+    uexpect(sys6(NR_openat, AT_FDCWD, (long)p, 2, 0, 0, 0), -ENXIO, "open of a socket's name: ENXIO");
     long l2 = usocket(AF_UNIX, SOCK_STREAM, 0);
     uexpect(ubind(l2, &a, pn), -EADDRINUSE, "the same path again: EADDRINUSE");
     uclose(l2);
@@ -565,8 +569,11 @@ static void names(void)
 static void errors(void)
 {
     int sv[2], pf[2];
-    uexpect(usocket(AF_UNIX, 99, 0), -EINVAL, "socket of type 99: EINVAL");
-    uexpect(usocket(AF_UNIX, SOCK_STREAM | 0x100000, 0), -EINVAL, "socket with an unknown flag: EINVAL");
+    if (!uskip_on_qemu_user("socket's unknown types and flags")) {
+        uexpect(usocket(AF_UNIX, 99, 0), -EINVAL, "socket of type 99: EINVAL");
+        uexpect(usocket(AF_UNIX, SOCK_STREAM | 0x100000, 0), -EINVAL, "socket with an unknown flag: EINVAL");
+        uexpect(upair(AF_UNIX, 99, sv), -EINVAL, "socketpair of type 99: EINVAL");
+    }
     uexpect(usocket(1000, SOCK_STREAM, 0), -EAFNOSUPPORT, "socket of family 1000: EAFNOSUPPORT");
     uexpect(usocket(AF_UNIX, SOCK_STREAM, 5), -EPROTONOSUPPORT, "AF_UNIX protocol 5: EPROTONOSUPPORT");
     uexpect(usocket(AF_UNIX, 4, 0), -ESOCKTNOSUPPORT, "AF_UNIX SOCK_RDM: ESOCKTNOSUPPORT");
@@ -599,14 +606,14 @@ static void errors(void)
     uexpect(usetopt(s, SOL_SOCKET, SO_TYPE, &v, sizeof v), -ENOPROTOOPT, "setsockopt SO_TYPE: ENOPROTOOPT");
     uexpect(usetopt(s, SOL_SOCKET, 12345, &v, sizeof v), -ENOPROTOOPT, "an unknown option: ENOPROTOOPT");
     uexpect(usetopt(s, SOL_SOCKET, SO_SNDBUF, &v, 2), -EINVAL, "an int option of 2 bytes: EINVAL");
-    uexpect(usetopt(s, SOL_SOCKET, SO_SNDBUF, &v, -1), -EINVAL, "a negative option length: EINVAL");
+    if (!uskip_on_qemu_user("a negative option length"))
+        uexpect(usetopt(s, SOL_SOCKET, SO_SNDBUF, &v, -1), -EINVAL, "a negative option length: EINVAL");
     vl = -1;
     uexpect(ugetopt(s, SOL_SOCKET, SO_TYPE, &v, &vl), -EINVAL, "getsockopt with a negative length: EINVAL");
     vl = 2;
     v = 0;
     uexpect(ugetopt(s, SOL_SOCKET, SO_TYPE, &v, &vl), 0, "getsockopt with 2 bytes of room");
     check(vl == 2 && v == SOCK_STREAM, "gets 2 bytes");
-    uexpect(upair(AF_UNIX, 99, sv), -EINVAL, "socketpair of type 99: EINVAL");
     uclose(s);
     s = usocket(AF_UNIX, SOCK_DGRAM, 0);
     uexpect(ulisten(s, 1), -EOPNOTSUPP, "listen on a datagram socket: EOPNOTSUPP");
@@ -770,6 +777,61 @@ static void hangups(void)
     uclose(sv[1]);
 }
 
+/* ---- MSG_WAITALL, MSG_PEEK, SO_SNDTIMEO, the backlog ---- */
+
+static int late_sv[2];
+static void late_writer(long arg)
+{
+    (void)arg;
+    nap_ms(30);
+    uwrite(late_sv[1], "def", 3);
+}
+
+static void waits(void)
+{
+    upair(AF_UNIX, SOCK_STREAM, late_sv);
+    uwrite(late_sv[1], "abc", 3);
+    char b[8];
+    uexpect(urecv(late_sv[0], b, 2, MSG_PEEK), 2, "MSG_PEEK on a stream");
+    uexpect(urecv(late_sv[0], b, 8, MSG_PEEK), 3, "MSG_PEEK again sees all");
+    long c = fork_child(late_writer, 0);
+    uexpect(urecv(late_sv[0], b, 6, MSG_WAITALL), 6, "MSG_WAITALL waits for all it asked");
+    check(usame(b, "abcdef", 6), "in order");
+    reap(c, "the late writer exits");
+    struct timeval tv = {0, 50000};
+    uexpect(usetopt(late_sv[0], SOL_SOCKET, 21 /* SO_SNDTIMEO */, &tv, sizeof tv), 0, "SO_SNDTIMEO");
+    static char chunk[65536];
+    long r, t0 = 0;
+    for (int i = 0; i < 1000; i++) {
+        t0 = unow_ns();
+        if ((r = uwrite(late_sv[0], chunk, sizeof chunk)) <= 0)
+            break;
+    }
+    uexpect(r, -EAGAIN, "SO_SNDTIMEO: EAGAIN once full");
+    check(unow_ns() - t0 >= 40000000, "after about the time asked");
+    uclose(late_sv[0]);
+    uclose(late_sv[1]);
+
+    char nm[64];
+    struct sockaddr_un a;
+    name_of(nm, "uunix-backlog.");
+    long an = mkaddr(&a, nm, 1);
+    long l = usocket(AF_UNIX, SOCK_STREAM, 0);
+    ubind(l, &a, an);
+    uexpect(ulisten(l, 0), 0, "listen with a backlog of 0");
+    long c1 = usocket(AF_UNIX, SOCK_STREAM, 0), c2 = usocket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    uexpect(uconnect(c1, &a, an), 0, "one connection waits");
+    uexpect(uconnect(c2, &a, an), -EAGAIN, "the next, nonblocking: EAGAIN");
+    check(events(l) & POLLIN, "the listener polls readable");
+    long x = uaccept4(l, 0, 0, 0);
+    check(x >= 0, "accept it");
+    uexpect(uconnect(c2, &a, an), 0, "then there is room");
+    uclose(x);
+    uclose(c1);
+    uclose(c2);
+    uclose(l);
+}
+
 /* ---- signals interrupting a wait ---- */
 
 static int intr_sv[2];
@@ -868,6 +930,7 @@ int main(int argc, char **argv, char **envp)
     efaults();
     nonblocking();
     hangups();
+    waits();
     interrupts();
     credentials();
     echo_under_load();

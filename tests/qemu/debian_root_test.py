@@ -34,14 +34,13 @@ ENV = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL": "C", "TZ": "UTC", "HOM
 # Unimplemented calls the programs make, each answered ENOSYS, and why
 # that changes none of their output (docs/user-mode.md).
 ALLOWED = {
-    "socket": "glibc asks nscd (an AF_UNIX socket) for users and groups, then reads /etc/passwd and /etc/group",
     "epoll_create1": "python's selectors module tries epoll once; subprocess uses poll",
     "rseq": "glibc registers restartable sequences at start and goes on without them (docs/user-mode.md)",
     "clone3": "glibc's posix_spawn and pthread_create fall back to clone (docs/user-mode.md)",
 }
 NAMES = {  # the arch's numbers of ALLOWED's calls, which `syscalls` lists unnamed
-    "x86_64": {41: "socket", 291: "epoll_create1", 334: "rseq", 435: "clone3"},
-    "aarch64": {198: "socket", 20: "epoll_create1", 293: "rseq", 435: "clone3"},
+    "x86_64": {291: "epoll_create1", 334: "rseq", 435: "clone3"},
+    "aarch64": {20: "epoll_create1", 293: "rseq", 435: "clone3"},
 }
 
 

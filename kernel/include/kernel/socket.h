@@ -27,37 +27,37 @@
 
 /** @name Domains, types, flags (Linux's numbers) */
 /** @{ */
-#define AF_UNSPEC 0
-#define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
-#define AF_NETLINK 16
-#define AF_PACKET 17
-#define AF_MAX 46
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-#define SOCK_RAW 3
-#define SOCK_SEQPACKET 5
-#define SOCK_TYPE_MASK 0xf
+#define AF_UNSPEC 0 /**< no family (a datagram socket's connect() to it: disconnect) */
+#define AF_UNIX 1 /**< local sockets (kernel/net/unix.c) */
+#define AF_INET 2 /**< IPv4 */
+#define AF_INET6 10 /**< IPv6 */
+#define AF_NETLINK 16 /**< netlink */
+#define AF_PACKET 17 /**< raw frames */
+#define AF_MAX 46 /**< families are below this */
+#define SOCK_STREAM 1 /**< a byte stream, connected */
+#define SOCK_DGRAM 2 /**< datagrams */
+#define SOCK_RAW 3 /**< raw (AF_UNIX takes it as SOCK_DGRAM) */
+#define SOCK_SEQPACKET 5 /**< records, connected */
+#define SOCK_TYPE_MASK 0xf /**< the type's bits of socket()'s type argument */
 #define SOCK_NONBLOCK 04000   /**< O_NONBLOCK */
 #define SOCK_CLOEXEC 02000000 /**< O_CLOEXEC */
-#define MSG_OOB 0x1
-#define MSG_PEEK 0x2
-#define MSG_DONTROUTE 0x4
-#define MSG_CTRUNC 0x8
-#define MSG_TRUNC 0x20
-#define MSG_DONTWAIT 0x40
-#define MSG_EOR 0x80
-#define MSG_WAITALL 0x100
-#define MSG_NOSIGNAL 0x4000
-#define MSG_MORE 0x8000
-#define MSG_CMSG_CLOEXEC 0x40000000
-#define SHUT_RD 0
-#define SHUT_WR 1
-#define SHUT_RDWR 2
-#define SOL_SOCKET 1
-#define SCM_RIGHTS 1
-#define SCM_CREDENTIALS 2
+#define MSG_OOB 0x1 /**< out-of-band data */
+#define MSG_PEEK 0x2 /**< receive without taking */
+#define MSG_DONTROUTE 0x4 /**< no routing */
+#define MSG_CTRUNC 0x8 /**< recvmsg: control data cut short */
+#define MSG_TRUNC 0x20 /**< recvmsg: a datagram cut short; recv: return its whole length */
+#define MSG_DONTWAIT 0x40 /**< this call does not wait */
+#define MSG_EOR 0x80 /**< the end of a record */
+#define MSG_WAITALL 0x100 /**< a stream receive waits for all it asked */
+#define MSG_NOSIGNAL 0x4000 /**< EPIPE without SIGPIPE */
+#define MSG_MORE 0x8000 /**< more data follows */
+#define MSG_CMSG_CLOEXEC 0x40000000 /**< received descriptors are close-on-exec */
+#define SHUT_RD 0 /**< shutdown(): no more receiving */
+#define SHUT_WR 1 /**< shutdown(): no more sending */
+#define SHUT_RDWR 2 /**< shutdown(): neither */
+#define SOL_SOCKET 1 /**< the socket level of options and control messages */
+#define SCM_RIGHTS 1 /**< control message: descriptors */
+#define SCM_CREDENTIALS 2 /**< control message: a struct ucred */
 /** @} */
 
 #define SOCKADDR_MAX 128 /**< bytes of a struct sockaddr_storage */
@@ -116,9 +116,11 @@ struct wait_set;
 /** @brief What a family does with its sockets; NULL: the call fails with
  *         EOPNOTSUPP (or as noted). @p nonblock: O_NONBLOCK or MSG_DONTWAIT. */
 struct sock_ops {
+    /** Give @p s the name @p a. */
     int (*bind)(struct socket *s, const struct sockaddr_k *a);
     /** 0, -EINPROGRESS (nonblocking, under way), -ECONNREFUSED, ... */
     int (*connect)(struct socket *s, const struct sockaddr_k *a, int nonblock);
+    /** Take connections, up to @p backlog waiting. */
     int (*listen)(struct socket *s, int backlog);
     /** A connection made: a new socket in *@p out (sock_alloc()'d by the family). */
     int (*accept)(struct socket *s, struct socket **out, int nonblock);
@@ -126,6 +128,7 @@ struct sock_ops {
     long (*sendmsg)(struct socket *s, struct sock_msg *m, int flags, int nonblock);
     /** Bytes received (a datagram's whole length with MSG_TRUNC), 0 at the end, or -errno. */
     long (*recvmsg)(struct socket *s, struct sock_msg *m, int flags, int nonblock);
+    /** Stop receiving, sending or both (SHUT_*). */
     int (*shutdown)(struct socket *s, int how);
     /** Its own address (@p peer 0) or its peer's (-ENOTCONN if none). */
     int (*getname)(struct socket *s, struct sockaddr_k *a, int peer);
@@ -165,6 +168,9 @@ void sock_free(struct socket *s);
 /** @brief The open file for @p s, O_RDWR plus @p flags (O_NONBLOCK): 0 and
  *         the file in *@p out (it owns @p s from then on), or -ENOMEM (@p s freed). */
 int sock_file(struct socket *s, unsigned flags, struct file **out);
+/** @brief Sockets alive (sock_alloc()'d and not yet freed), for `net` and the
+ *         tests that see a vanished client leave nothing behind. */
+unsigned sock_count(void);
 /** @brief The socket of @p f, or NULL if @p f is not one. */
 struct socket *sock_of(struct file *f);
 

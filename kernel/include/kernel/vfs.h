@@ -157,6 +157,10 @@ struct file_ops {
     int (*mkwrite)(struct file *f, uint64_t index);
     /** Optional: fsync(): the file's data and inode on the disk; 0 or -EIO. */
     int (*fsync)(struct file *f);
+    /** Optional: a descriptor of a file with these ops was closed (close,
+     *  dup2 over it, exec, exit), after its reference was put: sockets
+     *  collect the files in flight nothing reaches any more. */
+    void (*closed)(void);
     int seekable; /**< lseek() moves the offset (else -ESPIPE) */
 };
 
