@@ -154,6 +154,7 @@ KTEST(inet_tcp_stream_of_1mib_checksummed_and_nonblocking_connect)
 
 KTEST(inet_tcp_many_short_connections)
 {
+    unsigned before = sock_count();
     struct socket *l;
     uint16_t port = listener(&l, 8);
     KT_ASSERT(port != 0);
@@ -173,7 +174,12 @@ KTEST(inet_tcp_many_short_connections)
         KT_ASSERT_EQ(krecv(a, &w, 4, 0, 0), 0); /* the client's close: the end */
         sock_free(a);
     }
+    /* a connection made and never accepted goes with its listener */
+    struct socket *c;
+    KT_ASSERT_EQ(connect_to(&c, port, 0), 0);
     sock_free(l);
+    sock_free(c);
+    KT_ASSERT_EQ(sock_count(), before);
 }
 
 KTEST(inet_tcp_refused_and_bind_in_use)
