@@ -1035,11 +1035,14 @@ static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags, int no
 
 /* ---- receiving ---- */
 
-static int tcp_readable(struct inet_sock *is)
+/* Whether a receive has data, or an end or error, to return (not while
+ * the connection is still being made). */
+static int tcp_recv_over(struct inet_sock *is)
 {
-    return is->rx_bytes || is->err || is->rd_eof || is->shut_rd || !is->pcb.tcp ||
-           is->state != ST_CONNECTED;
+    return is->rd_eof || is->shut_rd || (is->state != ST_CONNECTING && (!is->pcb.tcp || is->state != ST_CONNECTED));
 }
+
+static int tcp_readable(struct inet_sock *is) { return is->rx_bytes || is->err || tcp_recv_over(is); }
 
 /* Tell lwIP the reader took @p n bytes: the window opens (lock held). */
 static void tcp_consumed(struct inet_sock *is, size_t n)
@@ -1120,7 +1123,7 @@ static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg 
             unlock();
             break;
         }
-        if (is->rd_eof || is->shut_rd || !is->pcb.tcp || is->state != ST_CONNECTED) {
+        if (tcp_recv_over(is)) {
             unlock();
             break;
         }

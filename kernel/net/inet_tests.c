@@ -210,6 +210,9 @@ KTEST(inet_tcp_listen_backlog_holds_backlog_plus_one)
     KT_ASSERT(c[0]->ops->poll(c[0], NULL) & POLLOUT);
     KT_ASSERT(c[1]->ops->poll(c[1], NULL) & POLLOUT);
     KT_ASSERT(!(c[2]->ops->poll(c[2], NULL) & (POLLOUT | POLLERR)));
+    char b[4];
+    KT_ASSERT_EQ(krecv(c[2], b, sizeof b, 0, 1), -EAGAIN); /* still connecting: no end yet */
+    KT_ASSERT_EQ(ksend(c[2], b, sizeof b, 1), -EAGAIN);
     KT_ASSERT_EQ(l->ops->accept(l, &a, 1), 0);
     sock_free(a);
     KT_ASSERT_EQ(l->ops->accept(l, &a, 1), 0);
