@@ -885,7 +885,7 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
             lock();
             struct tcp_pcb *p = is->pcb.tcp;
             if (is->state == ST_NEW || is->state == ST_LISTEN || is->state == ST_CONNECTING) {
-                r = is->state == ST_CONNECTING ? -EAGAIN : -ENOTCONN;
+                r = is->state == ST_CONNECTING ? -EAGAIN : -EPIPE; /* never connected: Linux's EPIPE */
             } else if (is->err) {
                 r = -take_err(is);
             } else if (!p || is->shut_wr) {
@@ -1025,11 +1025,8 @@ static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags, int no
     struct inet_sock *is = s->priv;
     if (flags & MSG_OOB)
         return -EOPNOTSUPP;
-    if (is_tcp(is)) {
-        if (m->name && m->name->len && is->state != ST_CONNECTED)
-            return is->state == ST_NEW ? -EPIPE : -EISCONN;
-        return tcp_send(is, s, m, flags, nonblock);
-    }
+    if (is_tcp(is))
+        return tcp_send(is, s, m, flags, nonblock); /* a destination is ignored, as Linux's TCP does */
     return dgram_send(is, m);
 }
 

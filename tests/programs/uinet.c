@@ -45,6 +45,7 @@
 #define EAGAIN 11
 #define EACCES 13
 #define EPIPE 32
+#define ENOTCONN 107
 #define EADDRINUSE 98
 #define EINPROGRESS 115
 #define ECONNREFUSED 111
@@ -231,8 +232,9 @@ static void epipe(void)
     sa.restorer = (unsigned long)USA_RESTORER;
 #endif
     sys6(NR_rt_sigaction, SIGPIPE, (long)&sa, 0, 8, 0, 0);
-    unsigned short port;
-    long l = listener(&port, 1); /* its connections' TIME_WAIT allows SO_REUSEADDR (below) */
+    unsigned short port, p2;
+    long l = listener(&port, 1), l2; /* its connections' TIME_WAIT allows SO_REUSEADDR (below) */
+    char c1[4];
     long s = usocket(SOCK_STREAM, 0);
     uexpect(uconnect(s, lo(port)), 0, "connect");
     long a = sys3(NR_accept, l, 0, 0);
@@ -245,6 +247,15 @@ static void epipe(void)
     uexpect(usend(s, "x", 1, MSG_NOSIGNAL), -EPIPE, "MSG_NOSIGNAL: EPIPE");
     uexpect(pipes, 1, "without SIGPIPE");
     uclose(s);
+    s = usocket(SOCK_STREAM, 0);
+    uexpect(usend(s, "x", 1, MSG_NOSIGNAL), -EPIPE, "send on a socket never connected: EPIPE");
+    uexpect(urecv(s, c1, 1, MSG_DONTWAIT), -ENOTCONN, "recv there: ENOTCONN");
+    uclose(s);
+    l2 = listener(&p2, 0);
+    s = usocket(SOCK_STREAM, 0);
+    uexpect(usend(l2, "x", 1, MSG_NOSIGNAL), -EPIPE, "send on a listener: EPIPE");
+    uclose(s);
+    uclose(l2);
 
     /* SO_REUSEADDR on both: the port of a connection in TIME_WAIT (the server closed first) */
     s = usocket(SOCK_STREAM, 0);
