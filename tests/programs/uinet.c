@@ -35,6 +35,8 @@
 #define POLLIN 1
 #define POLLOUT 4
 #define POLLERR 8
+#define POLLHUP 0x10
+#define POLLRDHUP 0x2000
 #define SIGPIPE 13
 #define SIGALRM 14
 #define SIGCHLD 17
@@ -45,6 +47,14 @@
 #define EAGAIN 11
 #define EACCES 13
 #define EPIPE 32
+#define EINVAL 22
+#define EMSGSIZE 90
+#define EDESTADDRREQ 89
+#define EPROTONOSUPPORT 93
+#define EOPNOTSUPP 95
+#define EAFNOSUPPORT 97
+#define EADDRNOTAVAIL 99
+#define EISCONN 106
 #define ENOTCONN 107
 #define EADDRINUSE 98
 #define EINPROGRESS 115
@@ -322,6 +332,48 @@ static void waits(void)
     uclose(l);
 }
 
+/* The errors Linux gives for calls out of place. */
+static void corners(void)
+{
+    uexpect(usocket(SOCK_STREAM, 17), -EPROTONOSUPPORT, "a stream socket for UDP: EPROTONOSUPPORT");
+    long s = usocket(SOCK_STREAM, 0);
+    uexpect(upoll1(s, POLLIN | POLLOUT, 0), POLLOUT | POLLHUP, "a new TCP socket polls POLLOUT|POLLHUP");
+    struct sin a = {0};
+    unsigned len = sizeof a;
+    uexpect(sys3(NR_getpeername, s, (long)&a, (long)&len), -ENOTCONN, "getpeername unconnected: ENOTCONN");
+    uexpect(sys3(NR_accept, s, 0, 0), -EINVAL, "accept on a socket not listening: EINVAL");
+    struct sin far = {AF_INET, 0, 0x010200c0, {0}}; /* 192.0.2.1: no interface has it */
+    uexpect(ubind(s, far), -EADDRNOTAVAIL, "bind to an address not ours: EADDRNOTAVAIL");
+    struct sin bad = {1 /* AF_UNIX */, 0, 0x0100007f, {0}};
+    uexpect(ubind(s, bad), -EAFNOSUPPORT, "bind to another family's address: EAFNOSUPPORT");
+    uexpect(ubind(s, lo(0)), 0, "bind");
+    uexpect(ubind(s, lo(0)), -EINVAL, "bind again: EINVAL");
+    uclose(s);
+    unsigned short port;
+    long l = listener(&port, 0);
+    s = usocket(SOCK_STREAM, 0);
+    uconnect(s, lo(port));
+    uexpect(uconnect(s, lo(port)), -EISCONN, "connect when connected: EISCONN");
+    long c = sys3(NR_accept, l, 0, 0);
+    uexpect(sys3(NR_shutdown, s, SHUT_WR, 0), 0, "shutdown(SHUT_WR)");
+    uexpect(usend(s, "x", 1, MSG_NOSIGNAL), -EPIPE, "then send: EPIPE");
+    char b[4];
+    uexpect(urecv(c, b, sizeof b, 0), 0, "the peer reads the end");
+    uexpect(upoll1(c, POLLIN | POLLOUT | POLLRDHUP, 0) & (POLLIN | POLLOUT | POLLRDHUP | POLLHUP), POLLIN | POLLOUT | POLLRDHUP,
+            "and polls POLLIN|POLLOUT|POLLRDHUP");
+    uclose(c);
+    uclose(s);
+    uclose(l);
+    long u = usocket(SOCK_DGRAM, 0);
+    uexpect(sys3(NR_listen, u, 1, 0), -EOPNOTSUPP, "listen on UDP: EOPNOTSUPP");
+    static char big[65508];
+    struct sin to = lo(n16(9));
+    uexpect(sys6(NR_sendto, u, (long)big, sizeof big, 0, (long)&to, sizeof to), -EMSGSIZE,
+            "a UDP datagram of 65,508 bytes: EMSGSIZE");
+    uexpect(usend(u, "x", 1, 0), -EDESTADDRREQ, "send on unconnected UDP: EDESTADDRREQ");
+    uclose(u);
+}
+
 static void udp(void)
 {
     long r = usocket(SOCK_DGRAM, 0), s = usocket(SOCK_DGRAM, 0);
@@ -469,6 +521,7 @@ int main(int argc, char **argv, char **envp)
     epipe();
     waits();
     udp();
+    corners();
     icmp();
     ifaces();
     uputs("uinet: "), uputn(*ufails()), uputs(" failed\n");
