@@ -9,7 +9,8 @@ The guest runs busybox's httpd (-h /) and the host fetches files through
 the forward: the initrd's hello.txt, a test program, busybox itself (2 MiB),
 each checksummed against the host's copy; 20 fetches at once; a client that
 asks for busybox and vanishes after a few bytes, after which httpd still
-serves. In the guest: wget from its own httpd over 127.0.0.1 (then cmp),
+serves. In the guest: wget from its own httpd over 127.0.0.1 (then cmp), nc
+asking it by hand,
 ping 127.0.0.1 (root: a raw ICMP socket), ifconfig's interfaces (lo and
 eth0 with DHCP's address), ifconfig down and up, route's table and the
 default route route adds. Exit 0 if all held, 1 if not; 77 without QEMU.
@@ -151,6 +152,9 @@ def main():
         check("[exit 0]" in o, "wget from the guest's own httpd over 127.0.0.1")
         o = g.run("run /bin/busybox cmp /tmp/h /hello.txt")
         check("[exit 0]" in o, "what it saved is hello.txt")
+        o = g.run("run /bin/busybox sh -c \"printf 'GET /hello.txt HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc 127.0.0.1 80\"")
+        hello = open(files["/hello.txt"], "rb").read().decode().splitlines()[0]
+        check(re.search(r"HTTP/1\.[01] 200 OK", o) is not None and hello in o, "nc asks httpd by hand: 200 and the file")
         o = g.run("run /bin/busybox ping -c 2 127.0.0.1")
         check("2 packets transmitted, 2 packets received" in o, "ping 127.0.0.1: 2 of 2")
         o = g.run("run /bin/busybox route -n")
