@@ -411,7 +411,7 @@ qemu_test(user_inet --image ${IMG}
 # (down, up) and route (the default route added).
 add_test(NAME ${KERNEL_ARCH}.inet_httpd COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/inet_httpd_test.py
   --arch ${KERNEL_ARCH} --image ${IMG})
-set_tests_properties(${KERNEL_ARCH}.inet_httpd PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+set_tests_properties(${KERNEL_ARCH}.inet_httpd PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 # AF_UNIX sockets and the socket calls as Linux answers for them
 # (tests/programs/uunix.c, linux_uunix): a stream echo under load between
 # the parent and three children, socketpair, SCM_RIGHTS passing a pipe,
