@@ -57,6 +57,7 @@
 
 #define BOUNCE 16384u     /* bytes one step of a TCP send or receive copies */
 #define UDP_MAX 65507u    /* payload of the largest IPv4 UDP datagram */
+#define MEM_RETRY_NS 10000000ull /* a send the stack had no memory for tries again after this */
 #define RCVBUF_DEF 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
 
 enum { ST_NEW, ST_CONNECTING, ST_CONNECTED, ST_LISTEN, ST_CLOSED };
@@ -856,6 +857,13 @@ static int tcp_writable(struct inet_sock *is)
            (tcp_sndbuf(p) > 0 && tcp_sndqueuelen(p) < TCP_SND_QUEUELEN - 1);
 }
 
+/* A wait only a wake, a signal or its deadline ends. */
+static int never(struct inet_sock *is)
+{
+    (void)is;
+    return 0;
+}
+
 static int tcp_connected_or_gone(struct inet_sock *is) { return is->state != ST_CONNECTING; }
 
 static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m, int flags, int nonblock)
@@ -865,6 +873,7 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
     size_t done = 0;
     uint8_t *buf = NULL;
     long r = 0;
+    int short_of_memory = 0;
     if (is->state == ST_CONNECTING && !nonblock) {
         r = wait_for(is, tcp_connected_or_gone, dl);
         if (r)
@@ -882,6 +891,7 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
             break;
         }
         while (sent < n || !d->len) {
+            short_of_memory = 0;
             lock();
             struct tcp_pcb *p = is->pcb.tcp;
             if (is->state == ST_NEW || is->state == ST_LISTEN || is->state == ST_CONNECTING) {
@@ -917,6 +927,9 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
                 else {
                     tcp_output(p);
                     r = 1; /* wait for room */
+                    /* room in the window but none in the stack's memory: no
+                     * callback promises a wake, so try again shortly */
+                    short_of_memory = tcp_writable(is);
                 }
             }
             unlock();
@@ -927,7 +940,14 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
                 r = -EAGAIN;
                 break;
             }
-            r = wait_for(is, tcp_writable, dl);
+            if (short_of_memory) {
+                uint64_t soon = hal_time_ns() + MEM_RETRY_NS;
+                r = wait_for(is, never, dl && dl < soon ? dl : soon);
+                if (r == -EAGAIN && (!dl || hal_time_ns() < dl))
+                    r = 0;
+            } else {
+                r = wait_for(is, tcp_writable, dl);
+            }
             if (r)
                 break;
         }

@@ -279,6 +279,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         return -ENODEV;
     }
     uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n)), m = ip4_addr_get_u32(netif_ip4_netmask(n));
+    struct ifreq in = q; /* what a set asks for */
     memset(q.pad, 0, sizeof q.pad);
     switch (cmd) {
     case SIOCGIFFLAGS:
@@ -289,11 +290,6 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
                             (n->flags & NETIF_FLAG_IGMP ? IFF_MULTICAST : 0));
         break;
     case SIOCSIFFLAGS: {
-        struct ifreq in;
-        if (copy_from_user(&in, (void *)arg, sizeof in)) {
-            r = -EFAULT;
-            break;
-        }
         if ((in.flags & IFF_UP) && !netif_is_up(n))
             netif_set_up(n);
         else if (!(in.flags & IFF_UP) && netif_is_up(n))
@@ -318,11 +314,6 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         break;
     case SIOCSIFADDR:
     case SIOCSIFNETMASK: {
-        struct ifreq in;
-        if (copy_from_user(&in, (void *)arg, sizeof in)) {
-            r = -EFAULT;
-            break;
-        }
         if (in.addr.family != AF_INET) {
             r = -EINVAL;
             break;
