@@ -197,6 +197,7 @@ void kmain(struct boot_info *bi)
     int pid = thread_create("probe", probe_thread, NULL, PRIO_DEFAULT, THREAD_DETACHED);
     if (pid < 0) {
         pr_err("driver: no probe thread (%s); probing late devices here", errno_name(pid));
+        net_init();
         device_run_deferred();
     }
     /* The RAM pmm_init() left pending is set up by a low-priority thread

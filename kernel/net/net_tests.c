@@ -4,8 +4,10 @@
  *        boot has it): a TCP connection through 127.0.0.1 on lwIP's raw
  *        API carrying 1 MiB intact, UDP echo, ICMP echo, each twice with
  *        lwIP's pools and heap back where they started; the checksum
- *        against a plain one; `ip=`'s forms.
+ *        against a plain one; `ip=`'s forms; the glue on a device of the
+ *        test's own (ARP, checksum offload both ways).
  */
+#include "lwip/dhcp.h"
 #include "lwip/ip_addr.h"
 #include "lwip/memp.h"
 #include "lwip/priv/tcp_priv.h"
@@ -393,4 +395,203 @@ KTEST(net_ip_option_forms)
     KT_ASSERT_EQ(net_set_ip_option("10.0.2/24x", 10), -EINVAL);
     KT_ASSERT_EQ(net_set_ip_option("10.0.2.20", 9), -EINVAL); /* Linux's form needs the mask */
     KT_ASSERT_EQ(net_set_ip_option("dhcp", 4), 0);
+}
+
+/* ---- the glue on a device of the test's own ---- */
+
+/* A device that keeps the last frame sent, with the checksum it was asked
+ * to fill. Registered once per boot (interfaces are never removed). */
+struct capture {
+    struct spinlock lock;
+    volatile unsigned sent;
+    uint8_t frame[1600];
+    size_t len;
+    int has_csum;
+    struct netdev_csum csum;
+};
+static struct capture cap = {.lock = SPINLOCK_INIT("ktest-net-cap")};
+
+static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
+                    const struct netdev_csum *csum, unsigned queue)
+{
+    (void)d, (void)queue;
+    irqflags_t f = spin_lock_irqsave(&cap.lock);
+    size_t n = 0;
+    for (unsigned i = 0; i < nseg && n + seg[i].len <= sizeof cap.frame; i++) {
+        memcpy(cap.frame + n, seg[i].data, seg[i].len);
+        n += seg[i].len;
+    }
+    cap.len = n;
+    cap.has_csum = csum != NULL;
+    if (csum)
+        cap.csum = *csum;
+    cap.sent++;
+    spin_unlock_irqrestore(&cap.lock, f);
+    return 0;
+}
+
+static const struct netdev_ops cap_ops = {.xmit = cap_xmit};
+static struct netdev cap_dev = {
+    .ops = &cap_ops, .mac = {0x02, 0, 0, 0, 0, 0x01}, .mtu = 1500,
+    .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM, .nqueues = 1, .bus = "ktest", .link_up = 1,
+};
+static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t our_ip[4] = {10, 9, 0, 1}, peer_ip[4] = {10, 9, 0, 2};
+
+static uint16_t fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* An Ethernet + IPv4 + UDP frame from the peer to us, IP checksum right,
+ * UDP checksum @p ucsum as given (network order); returns its length. */
+static size_t udp_frame(uint8_t *f, uint16_t dport, const char *msg, uint16_t ucsum)
+{
+    size_t n = strlen(msg), ulen = 8 + n;
+    memcpy(f, cap_dev.mac, 6);
+    memcpy(f + 6, peer_mac, 6);
+    f[12] = 0x08, f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45, ip[2] = (uint8_t)((20 + ulen) >> 8), ip[3] = (uint8_t)(20 + ulen);
+    ip[8] = 64, ip[9] = 17;
+    memcpy(ip + 12, peer_ip, 4);
+    memcpy(ip + 16, our_ip, 4);
+    uint16_t c = (uint16_t)~fold(lwip_port_chksum(ip, 20));
+    memcpy(ip + 10, &c, 2);
+    uint8_t *u = ip + 20;
+    u[0] = 5000 >> 8, u[1] = 5000 & 0xff, u[2] = (uint8_t)(dport >> 8), u[3] = (uint8_t)dport;
+    u[4] = (uint8_t)(ulen >> 8), u[5] = (uint8_t)ulen;
+    memcpy(u + 6, &ucsum, 2);
+    memcpy(u + 8, msg, n);
+    return 14 + 20 + ulen;
+}
+
+static void count_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    (void)pcb, (void)addr, (void)port;
+    __atomic_add_fetch((unsigned *)arg, 1, __ATOMIC_RELAXED);
+    pbuf_free(p);
+}
+
+/* A device with checksum offload behind the glue: ARP answered through
+ * xmit(); a UDP datagram goes out with the pseudo-header's sum in place
+ * and where the device is to finish it, and finishing it as a device
+ * does gives a datagram whose checksum verifies; a received datagram with
+ * a wrong checksum is dropped unless the device vouched for it; a
+ * datagram off the subnet goes out to the gateway. */
+KTEST(net_glue_arp_and_checksum_offload)
+{
+    static int registered;
+    KT_ASSERT_EQ(net_wait_ready(), 0);
+    if (!registered) {
+        KT_ASSERT_EQ(netdev_register(&cap_dev), 0);
+        registered = 1;
+    }
+    struct netif *nif = net_netif_of(&cap_dev);
+    KT_ASSERT(nif != NULL);
+    ip4_addr_t a, m, g;
+    IP4_ADDR(&a, 10, 9, 0, 1);
+    IP4_ADDR(&m, 255, 255, 255, 0);
+    IP4_ADDR(&g, 10, 9, 0, 254);
+    net_lock();
+    dhcp_release_and_stop(nif);
+    netif_set_addr(nif, &a, &m, &g);
+    net_unlock();
+
+    /* who-has 10.9.0.1 tell 10.9.0.2, in two pieces */
+    uint8_t f[128] = {0};
+    memset(f, 0xff, 6);
+    memcpy(f + 6, peer_mac, 6);
+    f[12] = 0x08, f[13] = 0x06;
+    static const uint8_t arp_hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+    memcpy(f + 14, arp_hdr, 8);
+    memcpy(f + 22, peer_mac, 6);
+    memcpy(f + 28, peer_ip, 4);
+    memcpy(f + 38, our_ip, 4);
+    struct netseg seg[2] = {{f, 20}, {f + 20, 22}};
+    unsigned before = cap.sent;
+    netdev_rx(&cap_dev, seg, 2, 0);
+    KT_ASSERT(cap.sent == before + 1);
+    KT_ASSERT_EQ(cap.len, 42);
+    KT_ASSERT(cap.frame[12] == 0x08 && cap.frame[13] == 0x06 && cap.frame[21] == 2); /* a reply */
+    KT_ASSERT(memcmp(cap.frame + 22, cap_dev.mac, 6) == 0 && memcmp(cap.frame + 28, our_ip, 4) == 0);
+    KT_ASSERT(memcmp(cap.frame, peer_mac, 6) == 0);
+
+    /* out: the peer's MAC is known now, so the datagram leaves at once */
+    ip_addr_t peer;
+    IP_ADDR4(&peer, 10, 9, 0, 2);
+    unsigned got = 0;
+    net_lock();
+    struct udp_pcb *u = udp_new();
+    int ok = u && udp_bind(u, IP_ADDR_ANY, 0) == ERR_OK;
+    struct pbuf *p = ok ? pbuf_alloc(PBUF_TRANSPORT, 100, PBUF_RAM) : NULL;
+    if (p) {
+        for (unsigned i = 0; i < 100; i++)
+            ((uint8_t *)p->payload)[i] = (uint8_t)(i * 3 + 1);
+        before = cap.sent;
+        ok = udp_sendto(u, p, &peer, 9999) == ERR_OK;
+        pbuf_free(p);
+    }
+    if (u)
+        udp_recv(u, count_recv, &got);
+    u16_t port = u ? u->local_port : 0;
+    net_unlock();
+    KT_ASSERT(ok && p);
+    KT_ASSERT(cap.sent == before + 1);
+    KT_ASSERT_EQ(cap.len, 14 + 20 + 8 + 100);
+    KT_ASSERT(cap.has_csum);
+    KT_ASSERT_EQ(cap.csum.start, 34);
+    KT_ASSERT_EQ(cap.csum.offset, 6);
+    /* the device's part: the sum from start to the end, complemented, in place */
+    uint16_t c = (uint16_t)~fold(lwip_port_chksum(cap.frame + 34, (int)(cap.len - 34)));
+    memcpy(cap.frame + 34 + 6, &c, 2);
+    /* a receiver's check: pseudo-header + datagram sums to all ones */
+    uint8_t ph[12] = {0};
+    memcpy(ph, cap.frame + 26, 8);
+    ph[9] = 17, ph[10] = 0, ph[11] = 108;
+    KT_ASSERT_EQ(fold((uint32_t)lwip_port_chksum(ph, 12) + lwip_port_chksum(cap.frame + 34, 108)), 0xffff);
+
+    /* in: a wrong UDP checksum, then the same vouched for by the device */
+    size_t n = udp_frame(f, port, "ktest", 0x1234);
+    struct netseg one = {f, n};
+    netdev_rx(&cap_dev, &one, 1, 0);
+    thread_sleep_ms(1);
+    unsigned dropped = got;
+    netdev_rx(&cap_dev, &one, 1, NETDEV_RX_CSUM_OK);
+    unsigned taken = got;
+    net_lock();
+    udp_remove(u);
+    net_unlock();
+    KT_ASSERT_EQ(dropped, 0);
+    KT_ASSERT_EQ(taken, 1);
+
+    /* Off the subnet: through the first card's gateway, DHCP's card or
+     * not (lwIP has no default interface unless the glue names one). The
+     * first card is ours in a boot without another (the ktest images). */
+    net_lock();
+    struct netif *def = netif_default;
+    net_unlock();
+    KT_ASSERT(def != NULL && net_netdev_of(def) != NULL);
+    if (def == nif) {
+        ip_addr_t far;
+        IP_ADDR4(&far, 10, 77, 0, 1);
+        net_lock();
+        struct udp_pcb *o = udp_new();
+        struct pbuf *q = o ? pbuf_alloc(PBUF_TRANSPORT, 8, PBUF_RAM) : NULL;
+        before = cap.sent;
+        err_t e = q ? udp_sendto(o, q, &far, 9) : ERR_MEM;
+        if (q)
+            pbuf_free(q);
+        if (o)
+            udp_remove(o);
+        net_unlock();
+        KT_ASSERT_EQ(e, ERR_OK);
+        KT_ASSERT(cap.sent == before + 1);
+        static const uint8_t gw_ip[4] = {10, 9, 0, 254};
+        KT_ASSERT(cap.frame[12] == 0x08 && cap.frame[13] == 0x06 && cap.frame[21] == 1); /* who-has */
+        KT_ASSERT(memcmp(cap.frame + 38, gw_ip, 4) == 0);
+    }
 }

@@ -18,8 +18,8 @@
  */
 void net_init(void);
 
-/** @brief Wait until net_init() has finished (threads). 0, or -ENODEV if
- *         the stack could not start. */
+/** @brief Wait until net_init() has finished, however soon after boot it
+ *         is called (threads). 0. */
 int net_wait_ready(void);
 
 /**

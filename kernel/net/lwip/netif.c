@@ -150,7 +150,7 @@ static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
     if (type == ETHTYPE_IP) {
         struct ip_hdr *ip = (struct ip_hdr *)(f + l3);
         if (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF))
-            return 0; /* a fragment: lwIP summed it whole */
+            return 0; /* a fragment: the device cannot finish it (lwIP left 0, "none" for IPv4 UDP) */
         l4 = l3 + IPH_HL_BYTES(ip);
         proto = IPH_PROTO(ip);
         acc = lwip_port_chksum(&ip->src, 8);
@@ -165,13 +165,14 @@ static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
     unsigned off = proto == IP_PROTO_TCP ? 16 : proto == IP_PROTO_UDP ? 6 : 0;
     if (!off || p->len < l4 + off + 2 || len < l4)
         return 0;
-    uint16_t *field = (uint16_t *)(f + l4 + off);
-    if (*field != 0)
+    uint8_t *at = f + l4 + off; /* not always 2-byte aligned: bytes */
+    if (at[0] || at[1])
         return 0; /* lwIP summed it (e.g. a netif's flags changed meanwhile) */
     acc += lwip_htons((uint16_t)proto) + lwip_htons((uint16_t)(len - l4));
     while (acc >> 16)
         acc = (acc & 0xffff) + (acc >> 16);
-    *field = (uint16_t)acc;
+    uint16_t sum = (uint16_t)acc;
+    memcpy(at, &sum, 2);
     cs->start = (uint16_t)l4;
     cs->offset = (uint16_t)off;
     return 1;
@@ -252,7 +253,9 @@ static void lif_attach(struct netdev *d)
         kfree(li);
         return;
     }
-    if (mode == IP_STATIC && !netif_default)
+    /* The first card carries what no interface's subnet holds (through
+     * its gateway, from ip= or DHCP); lwIP has no default otherwise. */
+    if (!netif_default)
         netif_set_default(&li->nif);
     netif_create_ip6_linklocal_address(&li->nif, 1);
     netif_set_ip6_autoconfig_enabled(&li->nif, 1);
