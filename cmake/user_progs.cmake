@@ -17,8 +17,9 @@ file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
 # Programs only ever run as /bin/<name> (by the QEMU tests and scripts, from
 # the initrd) stay out of the kernel image, which x86_64 maps with two page
 # tables (4 MiB, arch/x86_64/linker.ld) and the x86_64-debug kernel nearly
-# fills, and the aarch64-debug and riscv64-debug kernels' 2 MiB (ufuzz, the
-# largest of those the kernel once held, left for that).
+# fills, riscv64 too (arch/riscv64/linker.ld), and the aarch64-debug
+# kernel's 2 MiB (ufuzz, the largest of those the kernel once held, left
+# for that).
 set(initrd_only_programs fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm umq ufuzz usched usysv ulimits uvdso uvm uinet uunix)
 set(programs_dir ${CMAKE_BINARY_DIR}/programs)
 file(MAKE_DIRECTORY ${programs_dir})

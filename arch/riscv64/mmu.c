@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #define SZ_2M 0x200000ULL
+#define KIMG_L3_TABLES 2 /* the image's L3 tables: 4 MiB (linker.ld checks it fits) */
 #define SZ_1G 0x40000000ULL
 #define L0_SHIFT 39
 #define L1_SHIFT 30

@@ -39,10 +39,11 @@
  * release recurses to.
  *
  * Locking: one spinlock (ulock) guards every socket's state, queue and
- * name; a reader holds its socket's mutex while it copies out, so a
- * buffer at the head of its queue stays while it is read. Data is copied
+ * name; a reader holds its socket's mutex while it copies out (not while
+ * it waits), so a buffer at the head of its queue stays while it is read. Data is copied
  * with no spinlock held; a wait is on the socket's queue and the caller's
- * signals.
+ * signals. Wakes are made with ulock held, so poll (which takes it) must
+ * not be called from inside a wake.
  */
 #include "families.h"
 #include <hal/timer.h>
@@ -988,7 +989,11 @@ static long stream_recv(struct socket *s, struct sock_msg *m, int flags, int non
             spin_unlock_irqrestore(&ulock, f);
             if (err != -EAGAIN || nonblock)
                 break;
+            /* Other readers go on meanwhile (a signal to this process
+             * may be taken by one of them). */
+            mutex_unlock(&u->rd);
             err = uwait(u, s->rcvtimeo_ns, data_ok, 0);
+            mutex_lock(&u->rd);
             if (err)
                 break;
             continue;
@@ -1057,7 +1062,9 @@ static long dgram_recv(struct socket *s, struct sock_msg *m, int flags, int nonb
             spin_unlock_irqrestore(&ulock, f);
             if (r != -EAGAIN || nonblock)
                 break;
+            mutex_unlock(&u->rd);
             r = uwait(u, s->rcvtimeo_ns, dgram_ok, 0);
+            mutex_lock(&u->rd);
             if (r)
                 break;
             continue;

@@ -787,8 +787,28 @@ static void late_writer(long arg)
     uwrite(late_sv[1], "def", 3);
 }
 
+static void blocked_reader(long arg)
+{
+    (void)arg;
+    char b[2];
+    uexpect(urecv(late_sv[0], b, 1, 0), 1, "child: its blocking recv gets the byte");
+}
+
 static void waits(void)
 {
+    /* A reader waiting does not hold up another reader of the same socket. */
+    upair(AF_UNIX, SOCK_STREAM, late_sv);
+    long w = fork_child(blocked_reader, 0);
+    nap_ms(30);
+    char b0[2];
+    long t1 = unow_ns();
+    uexpect(urecv(late_sv[0], b0, 1, MSG_DONTWAIT), -EAGAIN, "MSG_DONTWAIT while another reader waits: EAGAIN");
+    check(unow_ns() - t1 < 1000000000l, "at once");
+    uwrite(late_sv[1], "z", 1);
+    reap(w, "the waiting reader exits");
+    uclose(late_sv[0]);
+    uclose(late_sv[1]);
+
     upair(AF_UNIX, SOCK_STREAM, late_sv);
     uwrite(late_sv[1], "abc", 3);
     char b[8];

@@ -97,7 +97,9 @@ struct sock_ctl {
     struct file *files[SCM_MAX_FD]; /**< SCM_RIGHTS: the files (references) */
     unsigned nfiles;                /**< how many */
     int has_creds;                  /**< SCM_CREDENTIALS present (or wanted, SO_PASSCRED) */
-    int pid, uid, gid;              /**< its ucred */
+    int pid;                        /**< its ucred: the process */
+    int uid;                        /**< its ucred: the user */
+    int gid;                        /**< its ucred: the group */
 };
 
 /** @brief One sendmsg() or recvmsg(), in kernel form. */
@@ -146,7 +148,9 @@ struct sock_ops {
 
 /** @brief A socket. */
 struct socket {
-    int family, type, protocol;  /**< as socket() was asked (type without flags) */
+    int family;                  /**< AF_*, as socket() was asked */
+    int type;                    /**< SOCK_*, without socket()'s flags */
+    int protocol;                /**< as socket() was asked */
     const struct sock_ops *ops;  /**< the family's */
     void *priv;                  /**< the family's */
     struct file *file;           /**< its file (no reference: the file holds the socket) */
