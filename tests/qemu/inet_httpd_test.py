@@ -12,8 +12,8 @@ asks for busybox and vanishes after a few bytes, after which httpd still
 serves. In the guest: wget from its own httpd over 127.0.0.1 (then cmp), nc
 asking it by hand,
 ping 127.0.0.1 (root: a raw ICMP socket), ifconfig's interfaces (lo and
-eth0 with DHCP's address), ifconfig down and up, route's table and the
-default route route adds. Exit 0 if all held, 1 if not; 77 without QEMU.
+eth0 with DHCP's address), ifconfig down and up, route's table, a default
+route added and deleted. Exit 0 if all held, 1 if not; 77 without QEMU.
 """
 import argparse, concurrent.futures, hashlib, os, re, select, shutil, socket, subprocess, sys, time
 import urllib.request
@@ -161,9 +161,12 @@ def main():
         o = g.run("run /bin/busybox route -n")
         check(re.search(r"(?m)^10\.0\.2\.0 +0\.0\.0\.0 +255\.255\.255\.0 +U +0 +0 +0 eth0", o) is not None,
               "route -n: eth0's subnet")
+        dflt = r"(?m)^0\.0\.0\.0 +10\.0\.2\.2 +0\.0\.0\.0 +UG +0 +0 +0 eth0"
+        g.run("run /bin/busybox route del default")  # DHCP's, if it gave one
         o = g.run("run /bin/busybox route add default gw 10.0.2.2") + g.run("run /bin/busybox route -n")
-        check(re.search(r"(?m)^0\.0\.0\.0 +10\.0\.2\.2 +0\.0\.0\.0 +UG +0 +0 +0 eth0", o) is not None,
-              "route add default gw: listed")
+        check(re.search(dflt, o) is not None, "route add default gw: listed")
+        o = g.run("run /bin/busybox route del default") + g.run("run /bin/busybox route -n")
+        check("[exit 0]" in o and re.search(dflt, o) is None, "route del default: gone")
         o = g.run("run /bin/busybox ifconfig eth0 down") + g.run("run /bin/busybox ifconfig eth0")
         check(re.search(r"(?m)^ +UP ", o) is None, "ifconfig eth0 down: not UP")
         o = g.run("run /bin/busybox ifconfig eth0 up") + g.run("run /bin/busybox ifconfig eth0")
