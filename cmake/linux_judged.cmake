@@ -10,6 +10,7 @@ set(LINUX_JUDGED_PROGRAMS
   uepoll
   ufiles
   ufsmore
+  uinet
   ulimits
   ulocks
   umq

@@ -19,6 +19,9 @@
  *     /proc/<pid>/fd/<n>      each open descriptor (magic links)
  *     /proc/sys/kernel/randomize_va_space
  *                             0, 1 or 2; root may write it (execve's ASLR)
+ *     /proc/net/dev, route    the interfaces' counters, the routes (busybox's
+ *                             ifconfig and route read them), written by the
+ *                             network layer above (procfs_set_net())
  *
  * A magic link's readlink text names what it stands for (a path, with
  * " (deleted)" once the file has no name; "pipe:[INO]"), but a walk
@@ -41,7 +44,8 @@
 #include <kernel/vmalloc.h>
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
-             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA, P_MAPS };
+             P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA, P_MAPS,
+             P_NET, P_NETDEV, P_NETROUTE };
 
 struct pnode {
     enum pkind kind;
@@ -58,7 +62,8 @@ static const struct {
     const char *name;
     enum pkind kind;
 } top_names[] = {{"self", P_SELF}, {"meminfo", P_MEMINFO}, {"uptime", P_UPTIME},
-                 {"mounts", P_MOUNTS}, {"version", P_VERSION}, {"sys", P_SYS}},
+                 {"mounts", P_MOUNTS}, {"version", P_VERSION}, {"sys", P_SYS},
+                 {"net", P_NET}},
   pid_names[] = {{"stat", P_STAT}, {"cmdline", P_CMDLINE}, {"comm", P_COMM},
                  {"status", P_STATUS}, {"exe", P_EXE}, {"cwd", P_CWD}, {"fd", P_FD},
                  {"maps", P_MAPS}};
@@ -75,7 +80,20 @@ static unsigned proc_dev;
 static struct inode *proc_root;
 
 static int is_link(enum pkind k) { return k == P_SELF || k == P_EXE || k == P_CWD || k == P_FDLINK; }
-static int is_dir(enum pkind k) { return k == P_ROOT || k == P_PID || k == P_FD || k == P_SYS || k == P_SYSKERNEL; }
+static int is_dir(enum pkind k)
+{
+    return k == P_ROOT || k == P_PID || k == P_FD || k == P_SYS || k == P_SYSKERNEL || k == P_NET;
+}
+
+/* /proc/net's files, and who writes them (the network layer, above). */
+static const struct {
+    const char *name;
+    enum pkind kind;
+} net_names[] = {{"dev", P_NETDEV}, {"route", P_NETROUTE}};
+#define NNET (sizeof net_names / sizeof net_names[0])
+static procfs_net_fn net_fn;
+
+void procfs_set_net(procfs_net_fn fn) { net_fn = fn; }
 
 /* The one name in each of /proc/sys's directories (more to come with more
  * settings). */
@@ -114,7 +132,7 @@ static struct inode *make_fd(enum pkind kind, int pid, int fd)
     ino->ino = ino_of(kind, pid, fd);
     ino->fops = dir ? &proc_dir_ops : link ? NULL : &proc_file_ops;
     ino->nlink = dir ? 2 : 1;
-    ino->parent = kind == P_PID || kind == P_SYS ? proc_root : kind == P_FD ? make(P_PID, pid)
+    ino->parent = kind == P_PID || kind == P_SYS || kind == P_NET ? proc_root : kind == P_FD ? make(P_PID, pid)
                 : kind == P_SYSKERNEL ? make(P_SYS, 0) : NULL; /* P_FD's, P_SYSKERNEL's: its own */
     if (kind == P_SELF) {
         struct task_ids me;
@@ -163,6 +181,14 @@ static int p_lookup(struct inode *dir, const char *name, size_t len, struct inod
         *out = make(P_PID, pid);
         return *out ? 0 : -ENOMEM;
     }
+    if (pn->kind == P_NET) {
+        for (unsigned i = 0; i < NNET; i++)
+            if (strlen(net_names[i].name) == len && memcmp(net_names[i].name, name, len) == 0) {
+                *out = make(net_names[i].kind, 0);
+                return *out ? 0 : -ENOMEM;
+            }
+        return -ENOENT;
+    }
     if (pn->kind == P_SYS || pn->kind == P_SYSKERNEL) {
         enum pkind k;
         const char *n = sys_child(pn->kind, &k);
@@ -210,6 +236,14 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
                                    pid_names[i].name, strlen(pid_names[i].name)};
         return 1;
     }
+    if (pn->kind == P_NET) {
+        if (pos - 2 >= NNET)
+            return 0;
+        unsigned i = (unsigned)(pos - 2);
+        *out = (struct vfs_dirent){ino_of(net_names[i].kind, 0, 0), pos + 1, S_IFREG >> 12, net_names[i].name,
+                                   strlen(net_names[i].name)};
+        return 1;
+    }
     if (pn->kind == P_SYS || pn->kind == P_SYSKERNEL) {
         if (pos != 2)
             return 0;
@@ -233,7 +267,7 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
         unsigned i = (unsigned)(pos - 2);
         enum pkind k = top_names[i].kind;
         *out = (struct vfs_dirent){(uint64_t)k | (1ull << 40), pos + 1,
-                                   k == P_SELF ? S_IFLNK >> 12 : k == P_SYS ? S_IFDIR >> 12 : S_IFREG >> 12,
+                                   k == P_SELF ? S_IFLNK >> 12 : is_dir(k) ? S_IFDIR >> 12 : S_IFREG >> 12,
                                    top_names[i].name,
                                    strlen(top_names[i].name)};
         return 1;
@@ -335,6 +369,11 @@ static long render(const struct pnode *pn, char *buf, size_t size)
         return (long)pi.cmdline_len;
     case P_COMM:
         return ksnprintf(buf, size, "%s\n", pi.name);
+    case P_NETDEV:
+    case P_NETROUTE: {
+        procfs_net_fn fn = __atomic_load_n(&net_fn, __ATOMIC_ACQUIRE);
+        return fn ? fn(pn->kind == P_NETDEV ? "dev" : "route", buf, size) : -ENOENT;
+    }
     case P_RANDVA:
         return ksnprintf(buf, size, "%d\n", __atomic_load_n(&proc_randomize_va_space, __ATOMIC_RELAXED));
     case P_STATUS:

@@ -14,6 +14,8 @@
 #include <kernel/task.h>
 #include <kernel/uaccess.h>
 
+#include "inet_internal.h"
+
 #define SO_TYPE 3
 #define SO_PASSCRED 16
 #define SO_RCVTIMEO_OLD 20
@@ -37,6 +39,7 @@ void sock_register(const struct sock_family *f)
 void sock_families_init(void)
 {
     unix_register();
+    inet_init();
 }
 
 static unsigned live; /* sockets allocated and not freed */

@@ -4,11 +4,14 @@
 # the stack through kernel/net's functions (kernel/include/kernel/net.h).
 include(${PROJECT_SOURCE_DIR}/cmake/lwip.cmake)
 list(APPEND CORE_SOURCES
-  kernel/net/netdev.c
   kernel/net/socket.c
+  kernel/net/netdev.c
   kernel/net/unix.c
 )
 set(NET_SOURCES
+  kernel/net/inet.c
+  kernel/net/inet_if.c
+  kernel/net/inet_tests.c
   kernel/net/lwip/chksum.c
   kernel/net/lwip/netif.c
   kernel/net/net_cmds.c

@@ -396,6 +396,22 @@ qemu_test(user_mq --image ${IMG}
   --send "run /bin/umq" --send "poweroff 7"
   --expect "^umq: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_INET sockets over 127.0.0.1 as Linux answers for them
+# (tests/programs/uinet.c, linux_uinet): a TCP echo between processes,
+# EADDRINUSE and SO_REUSEADDR, refused and nonblocking connects, EPIPE and
+# SIGPIPE, MSG_PEEK, UDP, options, an ICMP echo socket. In the initrd only.
+qemu_test(user_inet --image ${IMG}
+  --send "run /bin/uinet" --send "poweroff 7"
+  --expect "^uinet: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_INET as busybox uses it (tests/qemu/inet_httpd_test.py), one boot on
+# QEMU's user network (restrict=on) with a hostfwd on 127.0.0.1: the host
+# fetches files from busybox's httpd checksummed, 20 at once, one client
+# vanishing mid-transfer; in the guest wget over 127.0.0.1, ping, ifconfig
+# (down, up) and route (the default route added).
+add_test(NAME ${KERNEL_ARCH}.inet_httpd COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/inet_httpd_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+set_tests_properties(${KERNEL_ARCH}.inet_httpd PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 # AF_UNIX sockets and the socket calls as Linux answers for them
 # (tests/programs/uunix.c, linux_uunix): a stream echo under load between
 # the parent and three children, socketpair, SCM_RIGHTS passing a pipe,

@@ -417,6 +417,11 @@ int vfs_sync(struct inode *ino);
 long vfs_mounts_text(char *buf, size_t size);
 /** @brief A new procfs; its root directory (kernel/fs/procfs.c). */
 struct inode *procfs_new_root(void);
+/** @brief What writes /proc/net/@p name ("dev", "route") into @p buf
+ *         (@p size bytes): its length, or -errno. */
+typedef long (*procfs_net_fn)(const char *name, char *buf, size_t size);
+/** @brief The network layer's writer of /proc/net's files (set once, at boot). */
+void procfs_set_net(procfs_net_fn fn);
 /** @brief Pages tmpfs files hold (/proc/meminfo's Shmem). */
 uint64_t tmpfs_pages(void);
 

@@ -1,0 +1,1584 @@
+/**
+ * @file inet.c
+ * @brief AF_INET sockets over lwIP's raw API: TCP (SOCK_STREAM), UDP
+ *        (SOCK_DGRAM), ICMP echo (SOCK_DGRAM/IPPROTO_ICMP, Linux's
+ *        unprivileged ping sockets) and raw ICMP (SOCK_RAW, root only).
+ *
+ * Every lwIP call and every field of a struct inet_sock is under lwIP's
+ * core lock (net_lock()); lwIP's callbacks run with it held (the
+ * tcpip thread takes it), so they change a socket's state and wake its
+ * queue but never sleep. A caller that waits enqueues on the socket's queue
+ * (and its signals), checks under the lock, and blocks with the lock
+ * dropped: a callback's wake in between ends the block at once.
+ *
+ * Data crosses between user memory and lwIP with the lock dropped: a send
+ * copies into a bounce buffer first, a TCP receive copies out of the queue
+ * into one and then to the caller, a datagram is taken off its queue (or
+ * referenced, for MSG_PEEK) and copied from its pbuf unlocked. So a page
+ * fault on a caller's buffer never stalls the stack.
+ *
+ * Received TCP data waits in the socket's queue as lwIP delivered it;
+ * tcp_recved() is told as the reader consumes it, so the advertised window
+ * is what the reader has room for. A socket closed with unread data resets
+ * its connection (tcp_close() does so when the window is not fully open,
+ * as Linux does); else the FIN goes out and lwIP keeps the pcb until the
+ * close completes, with no callback left pointing at the freed socket.
+ *
+ * A pcb that goes away on its own (a reset, a timeout, the last ACK of a
+ * close) reports through the err callback, which forgets it; one that
+ * enters TIME_WAIT does so silently, so a socket forgets its pcb when the
+ * peer's FIN arrives after its own (the recv callback sees both).
+ */
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/list.h>
+#include <kernel/net.h>
+#include <kernel/socket.h>
+#include <kernel/string.h>
+#include <kernel/task.h>
+#include <kernel/uaccess.h>
+#include <kernel/wait.h>
+
+#include <lwip/inet_chksum.h>
+#include <lwip/ip4.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/prot/icmp.h>
+#include <lwip/prot/ip4.h>
+#include <lwip/raw.h>
+#include <lwip/tcp.h>
+#include <lwip/tcpip.h>
+#include <lwip/udp.h>
+
+#include "inet_internal.h"
+#include "net_internal.h"
+
+#define BOUNCE 16384u     /* bytes one step of a TCP send or receive copies */
+#define UDP_MAX 65507u    /* payload of the largest IPv4 UDP datagram */
+#define MEM_RETRY_NS 10000000ull /* a send the stack had no memory for tries again after this */
+#define RCVBUF_DEF 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
+
+enum { ST_NEW, ST_CONNECTING, ST_CONNECTED, ST_LISTEN, ST_CLOSED };
+
+/* A received segment (TCP) or datagram (UDP, ICMP). */
+struct rxitem {
+    struct list_node node;
+    struct pbuf *p;
+    unsigned off;   /* TCP: bytes of p read already */
+    uint32_t addr;  /* datagram: its source (network order) */
+    uint16_t port;  /* datagram: its source port (network order) */
+};
+
+struct inet_sock {
+    struct waitqueue wq;     /* readers, writers, connect and accept wait here */
+    int type, proto;
+    union {
+        struct tcp_pcb *tcp;
+        struct udp_pcb *udp;
+        struct raw_pcb *raw;
+        void *any;
+    } pcb;                   /* NULL once lwIP freed it (or owns it alone) */
+    int state;
+    int err;                 /* pending error (SO_ERROR), positive */
+    int rd_eof;              /* TCP: the peer's FIN came */
+    int shut_rd, shut_wr;
+    int bound;               /* bind() done (or implied by connect, listen) */
+    struct list_node rxq;    /* struct rxitem, oldest first */
+    size_t rx_bytes;         /* unread bytes in rxq */
+    struct list_node acceptq;  /* listener: connections not yet accepted */
+    struct list_node acc_node; /* in its listener's acceptq */
+    struct inet_sock *listener;
+    unsigned nacc;           /* listener: entries in acceptq */
+    unsigned rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF as set (doubled, as Linux) */
+    int reuse, keepalive, nodelay, linger_on, linger_s;
+    uint8_t ttl, tos;
+    uint16_t ident;          /* ICMP echo socket: its id (host order), 0 until bound */
+    struct list_node ping_node; /* ICMP echo sockets, for unique ids */
+    uint32_t laddr, raddr;   /* addresses, network order (kept after the pcb goes) */
+    uint16_t lport, rport;   /* ports, host order */
+};
+
+static const struct sock_ops inet_ops;
+static struct list_node ping_socks = LIST_INIT(ping_socks);
+static uint16_t ping_next = 1;
+
+static void lock(void) { net_lock(); }
+static void unlock(void) { net_unlock(); }
+
+static int is_tcp(const struct inet_sock *is) { return is->type == SOCK_STREAM; }
+static int is_ping(const struct inet_sock *is) { return is->type == SOCK_DGRAM && is->proto == IPPROTO_ICMP; }
+static int is_raw(const struct inet_sock *is) { return is->type == SOCK_RAW; }
+
+static int map_err(err_t e)
+{
+    switch (e) {
+    case ERR_OK: return 0;
+    case ERR_MEM: return ENOMEM;
+    case ERR_BUF: return ENOBUFS;
+    case ERR_TIMEOUT: return ETIMEDOUT;
+    case ERR_RTE: return ENETUNREACH;
+    case ERR_INPROGRESS: return EINPROGRESS;
+    case ERR_VAL: return EINVAL;
+    case ERR_WOULDBLOCK: return EAGAIN;
+    case ERR_USE: return EADDRINUSE;
+    case ERR_ALREADY: return EALREADY;
+    case ERR_ISCONN: return EISCONN;
+    case ERR_CONN: return ENOTCONN;
+    case ERR_ABRT: return ECONNABORTED;
+    case ERR_RST: return ECONNRESET;
+    case ERR_CLSD: return ENOTCONN;
+    default: return EIO;
+    }
+}
+
+static void wake(struct inet_sock *is) { wq_wake_all(&is->wq); }
+
+/* ---- addresses ---- */
+
+struct sin {
+    uint16_t family;
+    uint16_t port; /* network order */
+    uint32_t addr; /* network order */
+    uint8_t zero[8];
+};
+
+/* The IPv4 address and port of @p a (port network order): 0 or -errno. */
+static int get_sin(const struct sockaddr_k *a, uint32_t *addr, uint16_t *port)
+{
+    struct sin s;
+    if (a->len < sizeof s)
+        return -EINVAL;
+    memcpy(&s, a->b, sizeof s);
+    if (s.family != AF_INET)
+        return -EAFNOSUPPORT;
+    *addr = s.addr;
+    *port = s.port;
+    return 0;
+}
+
+static void put_sin(struct sockaddr_k *a, uint32_t addr, uint16_t port_net)
+{
+    struct sin s = {AF_INET, port_net, addr, {0}};
+    memcpy(a->b, &s, sizeof s);
+    a->len = sizeof s;
+}
+
+static uint16_t net16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
+
+static void set_ip(ip_addr_t *ip, uint32_t addr) { ip_addr_set_ip4_u32(ip, addr); }
+static uint32_t get_ip(const ip_addr_t *ip) { return ip4_addr_get_u32(ip_2_ip4(ip)); }
+
+/* Whether @p addr (network order) is one a socket may bind: any, loopback
+ * (127/8) or an interface's (lock held). */
+static int local_addr(uint32_t addr)
+{
+    const uint8_t *b = (const uint8_t *)&addr;
+    if (addr == 0 || b[0] == 127)
+        return 1;
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr)
+            return 1;
+    }
+    return 0;
+}
+
+/* Remember the pcb's addresses (lock held). */
+static void note_addrs(struct inet_sock *is)
+{
+    if (!is->pcb.any)
+        return;
+    if (is_tcp(is)) {
+        is->laddr = get_ip(&is->pcb.tcp->local_ip);
+        is->lport = is->pcb.tcp->local_port;
+        if (is->state != ST_LISTEN) {
+            is->raddr = get_ip(&is->pcb.tcp->remote_ip);
+            is->rport = is->pcb.tcp->remote_port;
+        }
+    } else if (is->type == SOCK_DGRAM && !is_ping(is)) {
+        is->laddr = get_ip(&is->pcb.udp->local_ip);
+        is->lport = is->pcb.udp->local_port;
+    }
+}
+
+/* ---- waiting ---- */
+
+/* Block on @p is's queue (and the caller's signals) until @p ready(is)
+ * (checked with the lock held), a signal (-ERESTARTSYS) or @p deadline
+ * (hal_time_ns(); 0: none) passes (-EAGAIN). Called unlocked. */
+static int wait_for(struct inet_sock *is, int (*ready)(struct inet_sock *), uint64_t deadline)
+{
+    struct waitqueue *sig = task_signal_wq();
+    for (;;) {
+        struct wait_set ws;
+        wait_set_init(&ws);
+        wait_set_add(&ws, &is->wq);
+        if (sig)
+            wait_set_add(&ws, sig);
+        lock();
+        int ok = ready(is);
+        unlock();
+        if (ok) {
+            wait_set_clear(&ws);
+            return 0;
+        }
+        if (sig && task_signal_pending()) {
+            wait_set_clear(&ws);
+            return -ERESTARTSYS;
+        }
+        int late = 0;
+        if (deadline)
+            late = wait_set_block_until(&ws, deadline);
+        else
+            wait_set_block(&ws);
+        wait_set_clear(&ws);
+        if (late)
+            return -EAGAIN;
+    }
+}
+
+static uint64_t deadline_of(uint64_t timeo_ns) { return timeo_ns ? hal_time_ns() + timeo_ns : 0; }
+
+static int take_err(struct inet_sock *is)
+{
+    int e = is->err;
+    is->err = 0;
+    return e;
+}
+
+/* ---- sockets ---- */
+
+static struct inet_sock *is_new(int type, int proto)
+{
+    struct inet_sock *is = kzalloc(sizeof *is);
+    if (!is)
+        return NULL;
+    wq_init(&is->wq, "inet");
+    is->type = type;
+    is->proto = proto;
+    list_init(&is->rxq);
+    list_init(&is->acceptq);
+    list_init(&is->ping_node);
+    is->rcvbuf = RCVBUF_DEF;
+    is->sndbuf = RCVBUF_DEF;
+    is->ttl = 64;
+    return is;
+}
+
+static void rxq_free(struct inet_sock *is)
+{
+    while (!list_empty(&is->rxq)) {
+        struct rxitem *it = container_of(list_first(&is->rxq), struct rxitem, node);
+        list_del(&it->node);
+        pbuf_free(it->p);
+        kfree(it);
+    }
+    is->rx_bytes = 0;
+}
+
+static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
+static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len);
+static void tcp_err_cb(void *arg, err_t err);
+
+static void tcp_hook(struct inet_sock *is, struct tcp_pcb *pcb)
+{
+    tcp_arg(pcb, is);
+    tcp_recv(pcb, tcp_recv_cb);
+    tcp_sent(pcb, tcp_sent_cb);
+    tcp_err(pcb, tcp_err_cb);
+}
+
+/* Leave the pcb to lwIP: no callback reaches @p is any more (lock held). */
+static void tcp_unhook(struct tcp_pcb *pcb)
+{
+    tcp_arg(pcb, NULL);
+    if (pcb->state != LISTEN) {
+        tcp_recv(pcb, NULL);
+        tcp_sent(pcb, NULL);
+        tcp_err(pcb, NULL);
+    } else {
+        tcp_accept(pcb, NULL);
+    }
+}
+
+/* Close a connection's pcb for good: a reset with SO_LINGER 0 or unread
+ * data (tcp_close's choice), else the FIN; lwIP finishes alone. */
+static void tcp_drop(struct inet_sock *is)
+{
+    struct tcp_pcb *pcb = is->pcb.tcp;
+    if (!pcb)
+        return;
+    is->pcb.tcp = NULL;
+    tcp_unhook(pcb);
+    if (pcb->state == LISTEN) {
+        tcp_close(pcb);
+        return;
+    }
+    if ((is->linger_on && is->linger_s == 0) || tcp_close(pcb) != ERR_OK)
+        tcp_abort(pcb);
+}
+
+static void is_free(struct inet_sock *is);
+
+/* A listener's unaccepted connections: reset and freed (lock held). */
+static void acceptq_free(struct inet_sock *ls)
+{
+    while (!list_empty(&ls->acceptq)) {
+        struct inet_sock *c = container_of(list_first(&ls->acceptq), struct inet_sock, acc_node);
+        list_del(&c->acc_node);
+        if (c->pcb.tcp) {
+            struct tcp_pcb *pcb = c->pcb.tcp;
+            c->pcb.tcp = NULL;
+            tcp_unhook(pcb);
+            tcp_abort(pcb);
+        }
+        is_free(c);
+    }
+    ls->nacc = 0;
+}
+
+/* Everything of @p is (lock held). */
+static void is_free(struct inet_sock *is)
+{
+    if (is_tcp(is)) {
+        acceptq_free(is);
+        rxq_free(is); /* before the close: unread data was never tcp_recved() */
+        tcp_drop(is);
+    } else {
+        if (is->pcb.any) {
+            if (is->type == SOCK_DGRAM && !is_ping(is))
+                udp_remove(is->pcb.udp);
+#if LWIP_RAW
+            else
+                raw_remove(is->pcb.raw);
+#endif
+        }
+        is->pcb.any = NULL;
+        rxq_free(is);
+        if (!list_empty(&is->ping_node))
+            list_del(&is->ping_node);
+    }
+    kfree(is);
+}
+
+/* ---- lwIP's TCP callbacks (core lock held) ---- */
+
+static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct inet_sock *is = arg;
+    (void)err;
+    if (!is) { /* not ours any more */
+        if (p) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    if (!p) {
+        is->rd_eof = 1;
+        /* Our FIN went first: the pcb is in TIME_WAIT or CLOSING and lwIP
+         * frees it without a word, so forget it now. */
+        if (is->shut_wr || pcb->state == TIME_WAIT || pcb->state == CLOSING) {
+            tcp_unhook(pcb);
+            is->pcb.tcp = NULL;
+            is->state = ST_CLOSED;
+        }
+        wake(is);
+        return ERR_OK;
+    }
+    if (is->shut_rd) {
+        tcp_recved(pcb, p->tot_len);
+        pbuf_free(p);
+        return ERR_OK;
+    }
+    struct rxitem *it = kmalloc(sizeof *it);
+    if (!it)
+        return ERR_MEM; /* lwIP holds it and offers it again */
+    it->p = p;
+    it->off = 0;
+    list_add_tail(&is->rxq, &it->node);
+    is->rx_bytes += p->tot_len;
+    wake(is);
+    return ERR_OK;
+}
+
+static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)pcb, (void)len;
+    wake(arg);
+    return ERR_OK;
+}
+
+static void tcp_err_cb(void *arg, err_t err)
+{
+    struct inet_sock *is = arg;
+    if (!is)
+        return;
+    is->pcb.tcp = NULL; /* lwIP freed it */
+    if (is->state == ST_CONNECTING)
+        is->err = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
+    else if (err == ERR_RST)
+        is->err = is->rd_eof ? EPIPE : ECONNRESET;
+    else if (err == ERR_ABRT)
+        is->err = ETIMEDOUT;
+    is->state = ST_CLOSED;
+    wake(is);
+}
+
+static err_t tcp_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct inet_sock *is = arg;
+    (void)err;
+    is->state = ST_CONNECTED;
+    note_addrs(is);
+    (void)pcb;
+    wake(is);
+    return ERR_OK;
+}
+
+static err_t tcp_accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
+{
+    struct inet_sock *ls = arg;
+    if (!ls || err != ERR_OK || !npcb)
+        return ERR_VAL;
+    struct inet_sock *c = is_new(SOCK_STREAM, IPPROTO_TCP);
+    if (!c)
+        return ERR_MEM; /* lwIP resets it */
+    c->pcb.tcp = npcb;
+    c->state = ST_CONNECTED;
+    c->bound = 1;
+    c->nodelay = ls->nodelay;
+    c->keepalive = ls->keepalive;
+    c->rcvbuf = ls->rcvbuf;
+    c->sndbuf = ls->sndbuf;
+    c->linger_on = ls->linger_on;
+    c->linger_s = ls->linger_s;
+    tcp_hook(c, npcb);
+    if (c->nodelay)
+        tcp_nagle_disable(npcb);
+    note_addrs(c);
+#if TCP_LISTEN_BACKLOG
+    tcp_backlog_delayed(npcb); /* counts against the backlog until accept() */
+#endif
+    c->listener = ls;
+    list_add_tail(&ls->acceptq, &c->acc_node);
+    ls->nacc++;
+    wake(ls);
+    return ERR_OK;
+}
+
+/* ---- lwIP's UDP and ICMP callbacks ---- */
+
+static int queue_dgram(struct inet_sock *is, struct pbuf *p, uint32_t addr, uint16_t port)
+{
+    if (is->rx_bytes + p->tot_len > is->rcvbuf || is->shut_rd)
+        return 0;
+    struct rxitem *it = kmalloc(sizeof *it);
+    if (!it)
+        return 0;
+    it->p = p;
+    it->off = 0;
+    it->addr = addr;
+    it->port = port;
+    list_add_tail(&is->rxq, &it->node);
+    is->rx_bytes += p->tot_len;
+    wake(is);
+    return 1;
+}
+
+static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    (void)pcb;
+    if (!queue_dgram(arg, p, get_ip(addr), net16(port)))
+        pbuf_free(p);
+}
+
+#if LWIP_RAW
+/* ICMP echo socket: the echo replies that carry its id, without their IP
+ * header; the rest goes on to lwIP. */
+static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+    struct inet_sock *is = arg;
+    (void)pcb;
+    if (p->len < IP_HLEN)
+        return 0;
+    unsigned hl = IPH_HL_BYTES((struct ip_hdr *)p->payload);
+    uint8_t h[6];
+    if (p->tot_len < hl + 8 || pbuf_copy_partial(p, h, sizeof h, (u16_t)hl) != sizeof h)
+        return 0;
+    if (h[0] != ICMP_ER || !is->ident || (unsigned)(h[4] << 8 | h[5]) != is->ident)
+        return 0;
+    if (pbuf_remove_header(p, hl))
+        return 0;
+    if (!queue_dgram(is, p, get_ip(addr), 0))
+        pbuf_free(p);
+    return 1;
+}
+
+/* Raw ICMP socket: a copy of every ICMP packet, IP header and all (lwIP
+ * still answers what it answers). */
+static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+    (void)pcb;
+    struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+    if (q && !queue_dgram(arg, q, get_ip(addr), 0))
+        pbuf_free(q);
+    return 0;
+}
+#endif
+
+/* ---- create, bind, connect, listen, accept ---- */
+
+static int inet_create(struct socket *s, int type, int proto)
+{
+    if (type == SOCK_STREAM) {
+        if (proto && proto != IPPROTO_TCP)
+            return -EPROTONOSUPPORT;
+        proto = IPPROTO_TCP;
+    } else if (type == SOCK_DGRAM) {
+        if (proto && proto != IPPROTO_UDP && proto != IPPROTO_ICMP)
+            return -EPROTONOSUPPORT;
+        if (!proto)
+            proto = IPPROTO_UDP;
+    } else if (type == SOCK_RAW) {
+        const struct cred *c = vfs_cred();
+        if (c && c->euid != 0)
+            return -EPERM;
+        if (proto != IPPROTO_ICMP)
+            return -EPROTONOSUPPORT;
+    } else {
+        return -ESOCKTNOSUPPORT;
+    }
+#if !LWIP_RAW
+    if (proto == IPPROTO_ICMP)
+        return -EPROTONOSUPPORT;
+#endif
+    /* A socket asked for before the boot's probe thread started the
+     * stack starts it (net_init() runs once) */
+    net_init();
+    if (net_wait_ready())
+        return -EAFNOSUPPORT;
+    struct inet_sock *is = is_new(type, proto);
+    if (!is)
+        return -ENOMEM;
+    lock();
+    if (proto == IPPROTO_TCP) {
+        is->pcb.tcp = tcp_new_ip_type(IPADDR_TYPE_V4);
+        if (is->pcb.tcp)
+            tcp_hook(is, is->pcb.tcp);
+    } else if (proto == IPPROTO_UDP) {
+        is->pcb.udp = udp_new_ip_type(IPADDR_TYPE_V4);
+        if (is->pcb.udp)
+            udp_recv(is->pcb.udp, udp_recv_cb, is);
+    }
+#if LWIP_RAW
+    else {
+        is->pcb.raw = raw_new_ip_type(IPADDR_TYPE_V4, IP_PROTO_ICMP);
+        if (is->pcb.raw)
+            raw_recv(is->pcb.raw, type == SOCK_RAW ? raw_recv_cb : ping_recv_cb, is);
+    }
+#endif
+    unlock();
+    if (!is->pcb.any) {
+        kfree(is);
+        return -ENOMEM;
+    }
+    s->family = AF_INET;
+    s->type = type;
+    s->protocol = proto;
+    s->ops = &inet_ops;
+    s->priv = is;
+    return 0;
+}
+
+/* An ICMP echo socket's id: @p want if free (0: the next free one); lock held. */
+static int ping_ident(struct inet_sock *is, uint16_t want)
+{
+    for (unsigned tries = 0; tries < 65536; tries++) {
+        uint16_t id = want ? want : ping_next++;
+        if (!id)
+            continue;
+        int used = 0;
+        list_for_each(n, &ping_socks) {
+            if (container_of(n, struct inet_sock, ping_node)->ident == id)
+                used = 1;
+        }
+        if (!used) {
+            is->ident = id;
+            list_add_tail(&ping_socks, &is->ping_node);
+            return 0;
+        }
+        if (want)
+            return -EADDRINUSE;
+    }
+    return -EADDRINUSE;
+}
+
+/* Whether a listener has @p port on @p addr or any (lock held). */
+static int listened(uint32_t addr, uint16_t port)
+{
+    if (!port)
+        return 0;
+    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
+        uint32_t la = get_ip(&l->local_ip);
+        if (l->local_port == port && (!la || !addr || la == addr))
+            return 1;
+    }
+    return 0;
+}
+
+static int inet_bind(struct socket *s, const struct sockaddr_k *a)
+{
+    struct inet_sock *is = s->priv;
+    uint32_t addr;
+    uint16_t port;
+    int r = get_sin(a, &addr, &port);
+    if (r)
+        return r;
+    lock();
+    ip_addr_t ip;
+    set_ip(&ip, addr);
+    if (is->bound || !is->pcb.any || is->state != ST_NEW)
+        r = -EINVAL;
+    else if (!local_addr(addr))
+        r = -EADDRNOTAVAIL;
+    else if (is_tcp(is) && listened(addr, net16(port)))
+        r = -EADDRINUSE; /* SO_REUSEADDR never shares a listener's port (lwIP would) */
+    else if (is_tcp(is))
+        r = -map_err(tcp_bind(is->pcb.tcp, &ip, net16(port)));
+    else if (is->proto == IPPROTO_UDP)
+        r = -map_err(udp_bind(is->pcb.udp, &ip, net16(port)));
+#if LWIP_RAW
+    else {
+        r = is_ping(is) ? ping_ident(is, net16(port)) : 0;
+        if (!r)
+            r = -map_err(raw_bind(is->pcb.raw, &ip));
+        is->laddr = addr;
+    }
+#endif
+    if (!r) {
+        is->bound = 1;
+        note_addrs(is);
+    }
+    unlock();
+    return r;
+}
+
+static int connected_or_err(struct inet_sock *is) { return is->state != ST_CONNECTING; }
+
+static int tcp_connect_op(struct inet_sock *is, struct socket *s, uint32_t addr, uint16_t port, int nonblock)
+{
+    lock();
+    int r = 0;
+    if (is->state == ST_CONNECTING)
+        r = -EALREADY;
+    else if (is->state == ST_CONNECTED)
+        r = -EISCONN;
+    else if (is->state == ST_LISTEN)
+        r = -EISCONN;
+    else if (!is->pcb.tcp || is->state == ST_CLOSED)
+        r = is->err ? -take_err(is) : -EISCONN;
+    if (!r) {
+        ip_addr_t ip;
+        set_ip(&ip, addr);
+        err_t e = tcp_connect(is->pcb.tcp, &ip, net16(port), tcp_connected_cb);
+        if (e != ERR_OK)
+            r = -map_err(e);
+        else {
+            is->state = ST_CONNECTING;
+            is->bound = 1;
+            is->raddr = addr;
+            is->rport = net16(port);
+            is->laddr = get_ip(&is->pcb.tcp->local_ip);
+            is->lport = is->pcb.tcp->local_port;
+        }
+    }
+    unlock();
+    if (r)
+        return r;
+    if (nonblock)
+        return -EINPROGRESS;
+    r = wait_for(is, connected_or_err, deadline_of(s->sndtimeo_ns));
+    if (r == -EAGAIN)
+        return -EINPROGRESS; /* Linux: a connect that timed out (SO_SNDTIMEO) */
+    if (r)
+        return r;
+    lock();
+    r = is->state == ST_CONNECTED ? 0 : -(take_err(is) ?: ECONNREFUSED);
+    if (!r)
+        note_addrs(is);
+    unlock();
+    return r;
+}
+
+static int inet_connect(struct socket *s, const struct sockaddr_k *a, int nonblock)
+{
+    struct inet_sock *is = s->priv;
+    uint32_t addr = 0;
+    uint16_t port = 0;
+    int unspec = a->len >= 2 && a->family == AF_UNSPEC;
+    int r = unspec ? 0 : get_sin(a, &addr, &port);
+    if (r)
+        return r;
+    if (is_tcp(is))
+        return unspec ? -EOPNOTSUPP : tcp_connect_op(is, s, addr, port, nonblock);
+    lock();
+    ip_addr_t ip;
+    set_ip(&ip, addr);
+    if (!is->pcb.any) {
+        r = -EINVAL;
+    } else if (is->proto == IPPROTO_UDP) {
+        if (unspec) {
+            udp_disconnect(is->pcb.udp);
+            is->state = ST_NEW;
+        } else {
+            r = -map_err(udp_connect(is->pcb.udp, &ip, net16(port)));
+            if (!r) {
+                is->state = ST_CONNECTED;
+                is->raddr = addr;
+                is->rport = net16(port);
+                is->bound = 1;
+            }
+        }
+    }
+#if LWIP_RAW
+    else {
+        if (is_ping(is) && !is->ident)
+            r = ping_ident(is, 0);
+        if (!r && unspec) {
+            raw_disconnect(is->pcb.raw);
+            is->state = ST_NEW;
+        } else if (!r) {
+            r = -map_err(raw_connect(is->pcb.raw, &ip));
+            if (!r) {
+                is->state = ST_CONNECTED;
+                is->raddr = addr;
+            }
+        }
+    }
+#endif
+    note_addrs(is);
+    unlock();
+    return r;
+}
+
+static int inet_listen(struct socket *s, int backlog)
+{
+    struct inet_sock *is = s->priv;
+    if (!is_tcp(is))
+        return -EOPNOTSUPP;
+    if (backlog < 1)
+        backlog = 1;
+    if (backlog > 254)
+        backlog = 254;
+    lock();
+    int r = 0;
+    if (is->state == ST_LISTEN) {
+#if TCP_LISTEN_BACKLOG
+        ((struct tcp_pcb_listen *)is->pcb.tcp)->backlog = (u8_t)(backlog + 1);
+#endif
+    } else if (is->state != ST_NEW || !is->pcb.tcp) {
+        r = -EINVAL;
+    } else {
+        if (!is->bound) { /* an unbound listener takes a free port */
+            r = -map_err(tcp_bind(is->pcb.tcp, IP4_ADDR_ANY, 0));
+            is->bound = !r;
+        }
+        err_t e = ERR_OK;
+        /* Linux lets backlog + 1 connections wait for accept() */
+        struct tcp_pcb *l = r ? NULL : tcp_listen_with_backlog_and_err(is->pcb.tcp, (u8_t)(backlog + 1), &e);
+        if (!r && !l)
+            r = -map_err(e);
+        if (l) {
+            is->pcb.tcp = l; /* lwIP freed the old pcb */
+            is->state = ST_LISTEN;
+            tcp_arg(l, is);
+            tcp_accept(l, tcp_accept_cb);
+            note_addrs(is);
+        }
+    }
+    unlock();
+    return r;
+}
+
+static int acceptq_ready(struct inet_sock *is) { return is->nacc || is->state != ST_LISTEN; }
+
+static int inet_accept(struct socket *s, struct socket **out, int nonblock)
+{
+    struct inet_sock *ls = s->priv;
+    if (!is_tcp(ls))
+        return -EOPNOTSUPP;
+    struct socket *ns = sock_alloc(AF_INET, SOCK_STREAM, IPPROTO_TCP, &inet_ops);
+    if (!ns)
+        return -ENOMEM;
+    uint64_t dl = deadline_of(s->rcvtimeo_ns);
+    for (;;) {
+        lock();
+        if (ls->state != ST_LISTEN) {
+            unlock();
+            sock_free(ns);
+            return -EINVAL;
+        }
+        if (ls->nacc) {
+            struct inet_sock *c = container_of(list_first(&ls->acceptq), struct inet_sock, acc_node);
+            list_del(&c->acc_node);
+            ls->nacc--;
+            c->listener = NULL;
+#if TCP_LISTEN_BACKLOG
+            if (c->pcb.tcp)
+                tcp_backlog_accepted(c->pcb.tcp);
+#endif
+            unlock();
+            ns->priv = c;
+            *out = ns;
+            return 0;
+        }
+        unlock();
+        if (nonblock) {
+            sock_free(ns);
+            return -EAGAIN;
+        }
+        int r = wait_for(ls, acceptq_ready, dl);
+        if (r) {
+            sock_free(ns);
+            return r;
+        }
+    }
+}
+
+/* ---- sending ---- */
+
+static int tcp_writable(struct inet_sock *is)
+{
+    struct tcp_pcb *p = is->pcb.tcp;
+    return !p || is->err || is->shut_wr || is->state != ST_CONNECTED ||
+           (tcp_sndbuf(p) > 0 && tcp_sndqueuelen(p) < TCP_SND_QUEUELEN - 1);
+}
+
+/* A wait only a wake, a signal or its deadline ends. */
+static int never(struct inet_sock *is)
+{
+    (void)is;
+    return 0;
+}
+
+static int tcp_connected_or_gone(struct inet_sock *is) { return is->state != ST_CONNECTING; }
+
+static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    const struct sock_data *d = &m->data;
+    uint64_t dl = deadline_of(s->sndtimeo_ns);
+    size_t done = 0;
+    uint8_t *buf = NULL;
+    long r = 0;
+    int short_of_memory = 0;
+    if (is->state == ST_CONNECTING && !nonblock) {
+        r = wait_for(is, tcp_connected_or_gone, dl);
+        if (r)
+            return r;
+    }
+    if (d->len) {
+        buf = kmalloc(d->len < BOUNCE ? d->len : BOUNCE);
+        if (!buf)
+            return -ENOMEM;
+    }
+    do {
+        size_t n = d->len - done < BOUNCE ? d->len - done : BOUNCE, sent = 0;
+        if (n && sock_data_get(d, done, buf, n)) {
+            r = -EFAULT;
+            break;
+        }
+        while (sent < n || !d->len) {
+            short_of_memory = 0;
+            lock();
+            struct tcp_pcb *p = is->pcb.tcp;
+            if (is->state == ST_NEW || is->state == ST_LISTEN || is->state == ST_CONNECTING) {
+                r = is->state == ST_CONNECTING ? -EAGAIN : -EPIPE; /* never connected: Linux's EPIPE */
+            } else if (is->err) {
+                r = -take_err(is);
+            } else if (!p || is->shut_wr) {
+                r = -EPIPE;
+            } else if (!d->len) {
+                r = 0;
+            } else {
+                u16_t room = tcp_sndbuf(p);
+                size_t k = n - sent;
+                if (k > room)
+                    k = room;
+                if (k > 0xffff)
+                    k = 0xffff;
+                err_t e = ERR_MEM;
+                if (k && tcp_sndqueuelen(p) < TCP_SND_QUEUELEN - 1) {
+                    u8_t wf = TCP_WRITE_FLAG_COPY;
+                    if (done + sent + k < d->len || (flags & MSG_MORE))
+                        wf |= TCP_WRITE_FLAG_MORE;
+                    e = tcp_write(p, buf + sent, (u16_t)k, wf);
+                }
+                if (e == ERR_OK) {
+                    sent += k;
+                    tcp_output(p);
+                    unlock();
+                    continue;
+                }
+                if (e != ERR_MEM)
+                    r = -map_err(e);
+                else {
+                    tcp_output(p);
+                    r = 1; /* wait for room */
+                    /* room in the window but none in the stack's memory: no
+                     * callback promises a wake, so try again shortly */
+                    short_of_memory = tcp_writable(is);
+                }
+            }
+            unlock();
+            if (r != 1)
+                break;
+            r = 0;
+            if (nonblock) {
+                r = -EAGAIN;
+                break;
+            }
+            if (short_of_memory) {
+                uint64_t soon = hal_time_ns() + MEM_RETRY_NS;
+                r = wait_for(is, never, dl && dl < soon ? dl : soon);
+                if (r == -EAGAIN && (!dl || hal_time_ns() < dl))
+                    r = 0;
+            } else {
+                r = wait_for(is, tcp_writable, dl);
+            }
+            if (r)
+                break;
+        }
+        done += sent;
+        if (r || !d->len)
+            break;
+    } while (done < d->len);
+    kfree(buf);
+    if (done)
+        return (long)done;
+    return r;
+}
+
+static long dgram_send(struct inet_sock *is, struct sock_msg *m)
+{
+    const struct sock_data *d = &m->data;
+    uint32_t addr = 0;
+    uint16_t port = 0;
+    int to = m->name && m->name->len;
+    if (to) {
+        int r = get_sin(m->name, &addr, &port);
+        if (r)
+            return r;
+    }
+    if (d->len > UDP_MAX)
+        return -EMSGSIZE;
+    if (is->proto == IPPROTO_ICMP && d->len < 8)
+        return -EINVAL;
+    lock();
+    long r = 0;
+    if (!to && is->state != ST_CONNECTED)
+        r = -EDESTADDRREQ;
+    else if (!is->pcb.any)
+        r = -EPIPE;
+    else if (is->shut_wr)
+        r = -EPIPE;
+    struct pbuf *p = r ? NULL : pbuf_alloc(is->proto == IPPROTO_UDP ? PBUF_TRANSPORT : PBUF_IP, (u16_t)d->len, PBUF_RAM);
+    if (!r && !p)
+        r = -ENOBUFS;
+    unlock();
+    if (r)
+        return r;
+    if (d->len && sock_data_get(d, 0, p->payload, d->len)) {
+        lock();
+        pbuf_free(p);
+        unlock();
+        return -EFAULT;
+    }
+    uint8_t *b = p->payload;
+    if (is_ping(is) && (b[0] != ICMP_ECHO || b[1] != 0)) {
+        lock();
+        pbuf_free(p);
+        unlock();
+        return -EINVAL;
+    }
+    lock();
+    ip_addr_t ip;
+    set_ip(&ip, to ? addr : is->raddr);
+    if (is->proto == IPPROTO_UDP) {
+        is->pcb.udp->ttl = is->ttl;
+        is->pcb.udp->tos = is->tos;
+        r = -map_err(to ? udp_sendto(is->pcb.udp, p, &ip, net16(port)) : udp_send(is->pcb.udp, p));
+        if (!is->bound) {
+            is->bound = 1;
+            note_addrs(is);
+        }
+    }
+#if LWIP_RAW
+    else {
+        if (is_ping(is)) {
+            if (!is->ident)
+                r = ping_ident(is, 0);
+            /* The id is the socket's; the checksum is the kernel's. */
+            b[4] = (uint8_t)(is->ident >> 8);
+            b[5] = (uint8_t)is->ident;
+            b[2] = b[3] = 0;
+            uint16_t ck = inet_chksum(b, (u16_t)d->len);
+            memcpy(b + 2, &ck, 2);
+        }
+        is->pcb.raw->ttl = is->ttl;
+        is->pcb.raw->tos = is->tos;
+        if (!r)
+            r = -map_err(raw_sendto(is->pcb.raw, p, &ip));
+    }
+#endif
+    pbuf_free(p);
+    unlock();
+    if (r == -ENOMEM)
+        r = -ENOBUFS;
+    return r ? r : (long)d->len;
+}
+
+static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    struct inet_sock *is = s->priv;
+    if (flags & MSG_OOB)
+        return -EOPNOTSUPP;
+    if (is_tcp(is))
+        return tcp_send(is, s, m, flags, nonblock); /* a destination is ignored, as Linux's TCP does */
+    return dgram_send(is, m);
+}
+
+/* ---- receiving ---- */
+
+/* Whether a receive has data, or an end or error, to return (not while
+ * the connection is still being made). */
+static int tcp_recv_over(struct inet_sock *is)
+{
+    return is->rd_eof || is->shut_rd || (is->state != ST_CONNECTING && (!is->pcb.tcp || is->state != ST_CONNECTED));
+}
+
+static int tcp_readable(struct inet_sock *is) { return is->rx_bytes || is->err || tcp_recv_over(is); }
+
+/* Tell lwIP the reader took @p n bytes: the window opens (lock held). */
+static void tcp_consumed(struct inet_sock *is, size_t n)
+{
+    while (n && is->pcb.tcp) {
+        u16_t k = n > 0xffff ? 0xffff : (u16_t)n;
+        tcp_recved(is->pcb.tcp, k);
+        n -= k;
+    }
+}
+
+static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    const struct sock_data *d = &m->data;
+    uint64_t dl = deadline_of(s->rcvtimeo_ns);
+    size_t done = 0;
+    long r = 0;
+    if (flags & MSG_OOB)
+        return -EINVAL;
+    if (is->state == ST_NEW || is->state == ST_LISTEN)
+        return -ENOTCONN;
+    if (!d->len)
+        return 0;
+    uint8_t *buf = kmalloc(d->len < BOUNCE ? d->len : BOUNCE);
+    if (!buf)
+        return -ENOMEM;
+    while (done < d->len) {
+        lock();
+        if (is->rx_bytes) {
+            size_t want = d->len - done, n = 0, skip = (flags & MSG_PEEK) ? done : 0;
+            if (want > BOUNCE)
+                want = BOUNCE;
+            list_for_each(nd, &is->rxq) {
+                struct rxitem *it = container_of(nd, struct rxitem, node);
+                size_t have = it->p->tot_len - it->off;
+                if (skip >= have) {
+                    skip -= have;
+                    continue;
+                }
+                size_t k = have - skip < want - n ? have - skip : want - n;
+                pbuf_copy_partial(it->p, buf + n, (u16_t)k, (u16_t)(it->off + skip));
+                skip = 0;
+                n += k;
+                if (n == want)
+                    break;
+            }
+            if (!(flags & MSG_PEEK)) {
+                size_t left = n;
+                while (left) {
+                    struct rxitem *it = container_of(list_first(&is->rxq), struct rxitem, node);
+                    size_t have = it->p->tot_len - it->off;
+                    if (left < have) {
+                        it->off += left;
+                        break;
+                    }
+                    left -= have;
+                    list_del(&it->node);
+                    pbuf_free(it->p);
+                    kfree(it);
+                }
+                is->rx_bytes -= n;
+                tcp_consumed(is, n);
+                if (is->rx_bytes == 0 && is->pcb.tcp)
+                    tcp_output(is->pcb.tcp); /* the window update */
+            }
+            unlock();
+            if (sock_data_put(d, done, buf, n)) {
+                r = -EFAULT;
+                break;
+            }
+            done += n;
+            if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK))
+                break;
+            continue;
+        }
+        if (is->err) {
+            r = done ? 0 : -take_err(is);
+            unlock();
+            break;
+        }
+        if (tcp_recv_over(is)) {
+            unlock();
+            break;
+        }
+        unlock();
+        if (done && !(flags & MSG_WAITALL))
+            break;
+        if (nonblock) {
+            r = -EAGAIN;
+            break;
+        }
+        r = wait_for(is, tcp_readable, dl);
+        if (r)
+            break;
+    }
+    kfree(buf);
+    if (done)
+        return (long)done;
+    return r;
+}
+
+static int dgram_readable(struct inet_sock *is) { return is->rx_bytes || is->err || is->shut_rd; }
+
+static long dgram_recv(struct inet_sock *is, struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    uint64_t dl = deadline_of(s->rcvtimeo_ns);
+    struct rxitem *it = NULL;
+    for (;;) {
+        lock();
+        if (!list_empty(&is->rxq)) {
+            it = container_of(list_first(&is->rxq), struct rxitem, node);
+            if (flags & MSG_PEEK) {
+                pbuf_ref(it->p);
+            } else {
+                list_del(&it->node);
+                is->rx_bytes -= it->p->tot_len;
+            }
+            unlock();
+            break;
+        }
+        long r = is->err ? -take_err(is) : is->shut_rd ? 0 : 1;
+        unlock();
+        if (r != 1)
+            return r;
+        if (nonblock)
+            return -EAGAIN;
+        r = wait_for(is, dgram_readable, dl);
+        if (r)
+            return r;
+    }
+    struct pbuf *p = it->p;
+    size_t len = p->tot_len, n = len < m->data.len ? len : m->data.len, off = 0;
+    long r = 0;
+    for (struct pbuf *q = p; q && off < n; q = q->next) {
+        size_t k = q->len < n - off ? q->len : n - off;
+        if (sock_data_put(&m->data, off, q->payload, k)) {
+            r = -EFAULT;
+            break;
+        }
+        off += k;
+    }
+    if (m->name)
+        put_sin(m->name, it->addr, it->port);
+    if (len > n)
+        m->flags_out |= MSG_TRUNC;
+    lock();
+    pbuf_free(p);
+    unlock();
+    if (!(flags & MSG_PEEK))
+        kfree(it);
+    if (r)
+        return r;
+    return (long)((flags & MSG_TRUNC) ? len : n);
+}
+
+static long inet_recvmsg(struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    struct inet_sock *is = s->priv;
+    if (is_tcp(is)) {
+        if (m->name)
+            m->name->len = 0;
+        return tcp_recv_op(is, s, m, flags, nonblock);
+    }
+    return dgram_recv(is, s, m, flags, nonblock);
+}
+
+/* ---- shutdown, names, poll ---- */
+
+static int inet_shutdown(struct socket *s, int how)
+{
+    struct inet_sock *is = s->priv;
+    if (how < SHUT_RD || how > SHUT_RDWR)
+        return -EINVAL;
+    lock();
+    int r = 0;
+    if (is_tcp(is) && is->state == ST_LISTEN) {
+        /* Linux: a listener shut down stops listening; accept() fails */
+        acceptq_free(is);
+        tcp_drop(is);
+        is->state = ST_CLOSED;
+    } else if (is->state != ST_CONNECTED && !(is_tcp(is) && is->state == ST_CLOSED)) {
+        r = -ENOTCONN;
+    } else {
+        int rd = how != SHUT_WR, wr = how != SHUT_RD;
+        if (rd)
+            is->shut_rd = 1;
+        if (wr && !is->shut_wr) {
+            is->shut_wr = 1;
+            if (is_tcp(is) && is->pcb.tcp) {
+                err_t e = tcp_shutdown(is->pcb.tcp, 0, 1);
+                if (e != ERR_OK)
+                    r = -map_err(e);
+                else if (is->rd_eof) /* both FINs: lwIP finishes alone */
+                    tcp_drop(is);
+            }
+        }
+    }
+    wake(is);
+    unlock();
+    return r;
+}
+
+static int inet_getname(struct socket *s, struct sockaddr_k *a, int peer)
+{
+    struct inet_sock *is = s->priv;
+    lock();
+    note_addrs(is);
+    int r = 0;
+    if (peer) {
+        if (is->state != ST_CONNECTED && !(is_tcp(is) && is->state == ST_CLOSED && is->rport))
+            r = -ENOTCONN;
+        else
+            put_sin(a, is->raddr, is_ping(is) || is_raw(is) ? 0 : net16(is->rport));
+    } else {
+        put_sin(a, is->laddr, is_ping(is) ? net16(is->ident) : is_raw(is) ? 0 : net16(is->lport));
+    }
+    unlock();
+    return r;
+}
+
+static unsigned inet_poll(struct socket *s, struct wait_set *ws)
+{
+    struct inet_sock *is = s->priv;
+    if (ws)
+        wait_set_add(ws, &is->wq);
+    lock();
+    unsigned m = 0;
+    if (is->err)
+        m |= POLLERR;
+    if (!is_tcp(is)) {
+        if (is->rx_bytes || is->shut_rd)
+            m |= POLLIN | POLLRDNORM;
+        if (is->shut_rd)
+            m |= POLLRDHUP;
+        m |= POLLOUT | POLLWRNORM;
+        if (is->shut_rd && is->shut_wr)
+            m |= POLLHUP;
+    } else if (is->state == ST_LISTEN) {
+        if (is->nacc)
+            m |= POLLIN | POLLRDNORM;
+    } else if (is->state == ST_CONNECTING) {
+    } else {
+        int closed = is->state != ST_CONNECTED && !is->rd_eof;
+        if ((is->shut_rd && is->shut_wr) || closed || (is->rd_eof && is->shut_wr) || !is->pcb.tcp)
+            m |= POLLHUP;
+        if (is->rx_bytes || is->rd_eof || is->shut_rd)
+            m |= POLLIN | POLLRDNORM;
+        if (is->rd_eof || is->shut_rd)
+            m |= POLLRDHUP;
+        if (is->state == ST_NEW || is->shut_wr || !is->pcb.tcp || tcp_writable(is))
+            m |= POLLOUT | POLLWRNORM;
+        if (is->state == ST_CLOSED && is->rd_eof && !is->shut_wr && !is->pcb.tcp)
+            m |= POLLHUP;
+    }
+    unlock();
+    return m;
+}
+
+/* ---- options ---- */
+
+#define SO_REUSEADDR 2
+#define SO_ERROR 4
+#define SO_BROADCAST 6
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
+#define SO_KEEPALIVE 9
+#define SO_LINGER 13
+#define SO_REUSEPORT 15
+#define TCP_NODELAY 1
+#define TCP_MAXSEG 2
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#define IP_TOS 1
+#define IP_TTL 2
+
+static int get_int(const void *val, unsigned len, int *v)
+{
+    if (len < sizeof(int))
+        return -EINVAL;
+    memcpy(v, val, sizeof(int));
+    return 0;
+}
+
+static int put_int(void *val, unsigned *len, int v)
+{
+    if (*len > sizeof(int))
+        *len = sizeof(int);
+    memcpy(val, &v, *len);
+    return 0;
+}
+
+static int inet_setsockopt(struct socket *s, int level, int name, const void *val, unsigned len)
+{
+    struct inet_sock *is = s->priv;
+    int v = 0, r = 0;
+    if (level == SOL_SOCKET && name == SO_LINGER) {
+        int l[2];
+        if (len < sizeof l)
+            return -EINVAL;
+        memcpy(l, val, sizeof l);
+        lock();
+        is->linger_on = l[0] != 0;
+        is->linger_s = l[1];
+        unlock();
+        return 0;
+    }
+    if ((r = get_int(val, len, &v)))
+        return r;
+    lock();
+    struct tcp_pcb *tp = is_tcp(is) ? is->pcb.tcp : NULL;
+    if (tp && tp->state == LISTEN && level == IPPROTO_TCP)
+        tp = NULL; /* a listen pcb has no such fields; the value is inherited */
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_REUSEADDR:
+        case SO_REUSEPORT:
+            is->reuse = v != 0;
+#if SO_REUSE
+            if (is->pcb.any && v)
+                ip_set_option((struct ip_pcb *)is->pcb.any, SOF_REUSEADDR);
+            else if (is->pcb.any)
+                ip_reset_option((struct ip_pcb *)is->pcb.any, SOF_REUSEADDR);
+#endif
+            break;
+        case SO_KEEPALIVE:
+            is->keepalive = v != 0;
+            if (is->pcb.any && v)
+                ip_set_option((struct ip_pcb *)is->pcb.any, SOF_KEEPALIVE);
+            else if (is->pcb.any)
+                ip_reset_option((struct ip_pcb *)is->pcb.any, SOF_KEEPALIVE);
+            break;
+        case SO_BROADCAST:
+            if (is->pcb.any && v)
+                ip_set_option((struct ip_pcb *)is->pcb.any, SOF_BROADCAST);
+            else if (is->pcb.any)
+                ip_reset_option((struct ip_pcb *)is->pcb.any, SOF_BROADCAST);
+            break;
+        case SO_RCVBUF:
+        case SO_SNDBUF: {
+            /* Linux doubles the value (room for its bookkeeping) and has a floor */
+            unsigned b = v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
+            if (name == SO_RCVBUF)
+                is->rcvbuf = b;
+            else
+                is->sndbuf = b;
+            break;
+        }
+        default:
+            r = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_TCP && is_tcp(is)) {
+        switch (name) {
+        case TCP_NODELAY:
+            is->nodelay = v != 0;
+            if (tp && v)
+                tcp_nagle_disable(tp);
+            else if (tp)
+                tcp_nagle_enable(tp);
+            break;
+#if LWIP_TCP_KEEPALIVE
+        case TCP_KEEPIDLE:
+        case TCP_KEEPINTVL:
+        case TCP_KEEPCNT:
+            if (v < 1 || v > (name == TCP_KEEPCNT ? 127 : 32767)) {
+                r = -EINVAL;
+                break;
+            }
+            if (tp && name == TCP_KEEPIDLE)
+                tp->keep_idle = (u32_t)v * 1000;
+            else if (tp && name == TCP_KEEPINTVL)
+                tp->keep_intvl = (u32_t)v * 1000;
+            else if (tp)
+                tp->keep_cnt = (u32_t)v;
+            break;
+#endif
+        case TCP_MAXSEG:
+            break;
+        default:
+            r = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_IP) {
+        switch (name) {
+        case IP_TTL:
+            if (v == -1)
+                v = 64;
+            if (v < 1 || v > 255) {
+                r = -EINVAL;
+                break;
+            }
+            is->ttl = (uint8_t)v;
+            if (is->pcb.any)
+                ((struct ip_pcb *)is->pcb.any)->ttl = (u8_t)v;
+            break;
+        case IP_TOS:
+            is->tos = (uint8_t)(v & 0xfc);
+            if (is->pcb.any)
+                ((struct ip_pcb *)is->pcb.any)->tos = is->tos;
+            break;
+        default:
+            r = -ENOPROTOOPT;
+        }
+    } else {
+        r = -ENOPROTOOPT;
+    }
+    unlock();
+    return r;
+}
+
+static int inet_getsockopt(struct socket *s, int level, int name, void *val, unsigned *len)
+{
+    struct inet_sock *is = s->priv;
+    int v = 0, r = 0;
+    lock();
+    struct tcp_pcb *tp = is_tcp(is) && is->pcb.tcp && is->pcb.tcp->state != LISTEN ? is->pcb.tcp : NULL;
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_REUSEADDR:
+        case SO_REUSEPORT: v = is->reuse; break;
+        case SO_KEEPALIVE: v = is->keepalive; break;
+        case SO_BROADCAST: v = is->pcb.any && ip_get_option((struct ip_pcb *)is->pcb.any, SOF_BROADCAST) ? 1 : 0; break;
+        case SO_RCVBUF: v = (int)is->rcvbuf; break;
+        case SO_SNDBUF: v = (int)is->sndbuf; break;
+        case SO_ERROR: v = take_err(is); break;
+        case SO_LINGER: {
+            int l[2] = {is->linger_on, is->linger_s};
+            unlock();
+            if (*len > sizeof l)
+                *len = sizeof l;
+            memcpy(val, l, *len);
+            return 0;
+        }
+        default: r = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_TCP && is_tcp(is)) {
+        switch (name) {
+        case TCP_NODELAY: v = is->nodelay; break;
+        case TCP_MAXSEG: v = tp ? tcp_mss(tp) : TCP_MSS; break;
+#if LWIP_TCP_KEEPALIVE
+        case TCP_KEEPIDLE: v = tp ? (int)(tp->keep_idle / 1000) : 7200; break;
+        case TCP_KEEPINTVL: v = tp ? (int)(tp->keep_intvl / 1000) : 75; break;
+        case TCP_KEEPCNT: v = tp ? (int)tp->keep_cnt : 9; break;
+#endif
+        default: r = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_IP) {
+        switch (name) {
+        case IP_TTL: v = is->ttl; break;
+        case IP_TOS: v = is->tos; break;
+        default: r = -ENOPROTOOPT;
+        }
+    } else {
+        r = -ENOPROTOOPT;
+    }
+    unlock();
+    return r ? r : put_int(val, len, v);
+}
+
+/* ---- ioctl, release ---- */
+
+#define FIONREAD 0x541B
+#define SIOCOUTQ 0x5411
+
+static long inet_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
+{
+    struct inet_sock *is = s->priv;
+    if (cmd == FIONREAD || cmd == SIOCOUTQ) {
+        int v = 0;
+        lock();
+        if (is_tcp(is) && is->state == ST_LISTEN) {
+            unlock();
+            return -EINVAL;
+        }
+        if (cmd == SIOCOUTQ)
+            v = is_tcp(is) && is->pcb.tcp ? (int)(TCP_SND_BUF - tcp_sndbuf(is->pcb.tcp)) : 0;
+        else if (is_tcp(is))
+            v = (int)is->rx_bytes;
+        else if (!list_empty(&is->rxq))
+            v = container_of(list_first(&is->rxq), struct rxitem, node)->p->tot_len;
+        unlock();
+        return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
+    }
+    return inet_if_ioctl(cmd, arg);
+}
+
+static void inet_release(struct socket *s)
+{
+    struct inet_sock *is = s->priv;
+    if (!is)
+        return;
+    s->priv = NULL;
+    lock();
+    is_free(is);
+    unlock();
+}
+
+static const struct sock_ops inet_ops = {
+    .bind = inet_bind,
+    .connect = inet_connect,
+    .listen = inet_listen,
+    .accept = inet_accept,
+    .sendmsg = inet_sendmsg,
+    .recvmsg = inet_recvmsg,
+    .shutdown = inet_shutdown,
+    .getname = inet_getname,
+    .setsockopt = inet_setsockopt,
+    .getsockopt = inet_getsockopt,
+    .poll = inet_poll,
+    .ioctl = inet_ioctl,
+    .release = inet_release,
+};
+
+static const struct sock_family inet_family = {
+    .family = AF_INET,
+    .create = inet_create,
+};
+
+void inet_init(void)
+{
+    sock_register(&inet_family);
+    inet_if_init();
+}

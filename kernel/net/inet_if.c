@@ -1,0 +1,436 @@
+/**
+ * @file inet_if.c
+ * @brief The interface ioctls of AF_INET sockets (Linux's SIOC* numbers and
+ *        struct ifreq, ifconf, rtentry of a 64-bit ABI), which busybox's
+ *        ifconfig and route use: list the interfaces, read and set their
+ *        flags (up, down), addresses, netmask; read the broadcast address,
+ *        hardware address, MTU, index; add and delete the default route.
+ *
+ * lwIP routes by its interfaces' subnets and one default interface with its
+ * gateway, so the only route SIOCADDRT adds is the default one (through a
+ * gateway on an interface's subnet); others fail with EINVAL. Setting needs
+ * root (CAP_NET_ADMIN on Linux): EPERM otherwise.
+ *
+ * Also /proc/net/dev and /proc/net/route in Linux's format (ifconfig's
+ * list and counters, route's table), written for procfs.
+ */
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/printf.h>
+#include <kernel/socket.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <kernel/vfs.h>
+
+#include <lwip/netif.h>
+#include <lwip/tcpip.h>
+
+#include "inet_internal.h"
+#include "net_internal.h"
+
+#define SIOCADDRT 0x890B
+#define SIOCDELRT 0x890C
+#define SIOCGIFNAME 0x8910
+#define SIOCGIFCONF 0x8912
+#define SIOCGIFFLAGS 0x8913
+#define SIOCSIFFLAGS 0x8914
+#define SIOCGIFADDR 0x8915
+#define SIOCSIFADDR 0x8916
+#define SIOCGIFDSTADDR 0x8917
+#define SIOCGIFBRDADDR 0x8919
+#define SIOCGIFNETMASK 0x891b
+#define SIOCSIFNETMASK 0x891c
+#define SIOCGIFMETRIC 0x891d
+#define SIOCGIFMTU 0x8921
+#define SIOCGIFHWADDR 0x8927
+#define SIOCGIFINDEX 0x8933
+#define SIOCGIFTXQLEN 0x8942
+#define SIOCGIFMAP 0x8970
+
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_LOOPBACK 0x8
+#define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+#define RTF_UP 0x1
+#define RTF_GATEWAY 0x2
+#define IFNAMSIZ 16
+
+struct sa {
+    uint16_t family;
+    uint8_t data[14];
+};
+
+struct ifreq {
+    char name[IFNAMSIZ];
+    union {
+        struct sa addr;
+        int16_t flags;
+        int32_t ivalue;
+        uint8_t pad[24];
+    };
+};
+
+struct ifconf {
+    int32_t len;
+    int32_t pad;
+    uint64_t buf;
+};
+
+struct rtentry {
+    uint64_t pad1;
+    struct sa dst, gateway, genmask;
+    uint16_t flags;
+    int16_t pad2;
+    uint64_t pad3;
+    uint64_t pad4;
+    int16_t metric;
+    uint64_t dev;
+    uint64_t mtu, window;
+    uint16_t irtt;
+};
+
+static int is_loop(struct netif *n) { return n == net_loopif(); }
+
+/* Its ifindex: lo 1, a device's its own. */
+static int if_index(struct netif *n)
+{
+    struct netdev *d = net_netdev_of(n);
+    return is_loop(n) || !d ? 1 : d->index;
+}
+
+/* Linux's name of @p n: "lo", else its device's ("eth0"). */
+static void if_name(struct netif *n, char name[IFNAMSIZ])
+{
+    memset(name, 0, IFNAMSIZ);
+    struct netdev *d = net_netdev_of(n);
+    if (is_loop(n) || !d)
+        memcpy(name, "lo", 2);
+    else
+        strlcpy(name, d->name, IFNAMSIZ);
+}
+
+static struct netif *if_find(const char *want)
+{
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        char name[IFNAMSIZ];
+        if_name(n, name);
+        if (!strncmp(name, want, IFNAMSIZ))
+            return n;
+    }
+    return NULL;
+}
+
+static void put_addr(struct sa *a, uint32_t addr)
+{
+    memset(a, 0, sizeof *a);
+    a->family = AF_INET;
+    memcpy(a->data + 2, &addr, 4);
+}
+
+static uint32_t get_addr(const struct sa *a)
+{
+    uint32_t v;
+    memcpy(&v, a->data + 2, 4);
+    return v;
+}
+
+static int if_conf(uintptr_t arg)
+{
+    struct ifconf c;
+    if (copy_from_user(&c, (void *)arg, sizeof c))
+        return -EFAULT;
+    int len = 0;
+    struct netif *n;
+    net_lock();
+    unsigned count = 0;
+    NETIF_FOREACH(n) {
+        count++;
+    }
+    struct ifreq *all = count ? kzalloc(count * sizeof *all) : NULL;
+    unsigned i = 0;
+    NETIF_FOREACH(n) {
+        if (!all || i == count)
+            break;
+        if (!ip4_addr_get_u32(netif_ip4_addr(n))) /* Linux lists only those with an address */
+            continue;
+        if_name(n, all[i].name);
+        put_addr(&all[i].addr, ip4_addr_get_u32(netif_ip4_addr(n)));
+        i++;
+    }
+    net_unlock();
+    if (count && !all)
+        return -ENOMEM;
+    int r = 0;
+    for (unsigned k = 0; k < i; k++) {
+        if (c.buf) {
+            if (len + (int)sizeof *all > c.len)
+                break;
+            if (copy_to_user((void *)(uintptr_t)(c.buf + (unsigned)len), &all[k], sizeof *all)) {
+                r = -EFAULT;
+                break;
+            }
+        }
+        len += (int)sizeof *all;
+    }
+    kfree(all);
+    if (r)
+        return r;
+    c.len = len;
+    return copy_to_user((void *)arg, &c, sizeof c) ? -EFAULT : 0;
+}
+
+/* A gateway's interface: the one whose subnet holds @p gw (lock held). */
+static struct netif *if_for(uint32_t gw)
+{
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n)), m = ip4_addr_get_u32(netif_ip4_netmask(n));
+        if (a && (a & m) == (gw & m))
+            return n;
+    }
+    return NULL;
+}
+
+static int route(unsigned cmd, uintptr_t arg)
+{
+    struct rtentry rt;
+    if (copy_from_user(&rt, (void *)arg, sizeof rt))
+        return -EFAULT;
+    const struct cred *c = vfs_cred();
+    if (c && c->euid)
+        return -EPERM;
+    if (get_addr(&rt.dst) || get_addr(&rt.genmask))
+        return -EINVAL; /* lwIP has no routes but its interfaces' and the default */
+    char dev[IFNAMSIZ] = {0};
+    if (rt.dev && copy_from_user(dev, (void *)(uintptr_t)rt.dev, IFNAMSIZ - 1))
+        return -EFAULT;
+    uint32_t gw = (rt.flags & RTF_GATEWAY) ? get_addr(&rt.gateway) : 0;
+    int r = 0;
+    net_lock();
+    struct netif *n = dev[0] ? if_find(dev) : gw ? if_for(gw) : NULL;
+    if (cmd == SIOCADDRT) {
+        if (!n)
+            r = dev[0] ? -ENODEV : -ENETUNREACH;
+        else if (netif_default && ip4_addr_get_u32(netif_ip4_gw(netif_default)) && netif_default == n &&
+                 ip4_addr_get_u32(netif_ip4_gw(n)) == gw)
+            r = -EEXIST;
+        else {
+            ip4_addr_t g;
+            ip4_addr_set_u32(&g, gw);
+            netif_set_gw(n, &g);
+            netif_set_default(n);
+        }
+    } else {
+        struct netif *d = netif_default;
+        if (!d || (n && n != d) || (gw && ip4_addr_get_u32(netif_ip4_gw(d)) != gw))
+            r = -ESRCH;
+        else {
+            netif_set_gw(d, IP4_ADDR_ANY4);
+            netif_set_default(NULL);
+        }
+    }
+    net_unlock();
+    return r;
+}
+
+long inet_if_ioctl(unsigned cmd, uintptr_t arg)
+{
+    if (cmd == SIOCGIFCONF)
+        return if_conf(arg);
+    if (cmd == SIOCADDRT || cmd == SIOCDELRT)
+        return route(cmd, arg);
+    switch (cmd) {
+    case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCSIFFLAGS: case SIOCGIFADDR: case SIOCSIFADDR:
+    case SIOCGIFDSTADDR: case SIOCGIFBRDADDR: case SIOCGIFNETMASK: case SIOCSIFNETMASK:
+    case SIOCGIFMETRIC: case SIOCGIFMTU: case SIOCGIFHWADDR: case SIOCGIFINDEX: case SIOCGIFTXQLEN:
+    case SIOCGIFMAP:
+        break;
+    default:
+        return -ENOTTY;
+    }
+    struct ifreq q;
+    if (copy_from_user(&q, (void *)arg, sizeof q))
+        return -EFAULT;
+    q.name[IFNAMSIZ - 1] = 0;
+    int set = cmd == SIOCSIFFLAGS || cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK;
+    const struct cred *c = vfs_cred();
+    if (set && c && c->euid)
+        return -EPERM;
+    int r = 0;
+    net_lock();
+    struct netif *n = NULL;
+    if (cmd == SIOCGIFNAME) {
+        struct netif *o;
+        NETIF_FOREACH(o) {
+            if (if_index(o) == q.ivalue)
+                n = o;
+        }
+        if (n)
+            if_name(n, q.name);
+    } else {
+        n = if_find(q.name);
+    }
+    if (!n) {
+        net_unlock();
+        return -ENODEV;
+    }
+    uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n)), m = ip4_addr_get_u32(netif_ip4_netmask(n));
+    struct ifreq in = q; /* what a set asks for */
+    memset(q.pad, 0, sizeof q.pad);
+    switch (cmd) {
+    case SIOCGIFFLAGS:
+        q.flags = (int16_t)((netif_is_up(n) ? IFF_UP : 0) |
+                            (netif_is_up(n) && netif_is_link_up(n) ? IFF_RUNNING : 0) |
+                            (is_loop(n) ? IFF_LOOPBACK : 0) |
+                            (n->flags & NETIF_FLAG_BROADCAST ? IFF_BROADCAST : 0) |
+                            (n->flags & NETIF_FLAG_IGMP ? IFF_MULTICAST : 0));
+        break;
+    case SIOCSIFFLAGS: {
+        if ((in.flags & IFF_UP) && !netif_is_up(n))
+            netif_set_up(n);
+        else if (!(in.flags & IFF_UP) && netif_is_up(n))
+            netif_set_down(n);
+        break;
+    }
+    case SIOCGIFADDR:
+        if (!a)
+            r = -EADDRNOTAVAIL;
+        put_addr(&q.addr, a);
+        break;
+    case SIOCGIFNETMASK:
+        if (!a)
+            r = -EADDRNOTAVAIL;
+        put_addr(&q.addr, m);
+        break;
+    case SIOCGIFBRDADDR:
+    case SIOCGIFDSTADDR:
+        if (!a)
+            r = -EADDRNOTAVAIL;
+        put_addr(&q.addr, cmd == SIOCGIFDSTADDR ? 0 : is_loop(n) ? 0 : (a & m) | ~m);
+        break;
+    case SIOCSIFADDR:
+    case SIOCSIFNETMASK: {
+        if (in.addr.family != AF_INET) {
+            r = -EINVAL;
+            break;
+        }
+        ip4_addr_t v;
+        ip4_addr_set_u32(&v, get_addr(&in.addr));
+        if (cmd == SIOCSIFADDR) {
+            netif_set_ipaddr(n, &v);
+            if (!m) { /* Linux gives a new address its class's netmask */
+                ip4_addr_t mm;
+                ip4_addr_set_u32(&mm, ip4_addr_get_u32(&v) ? PP_HTONL(0xffffff00UL) : 0);
+                netif_set_netmask(n, &mm);
+            }
+        } else {
+            netif_set_netmask(n, &v);
+        }
+        break;
+    }
+    case SIOCGIFMETRIC:
+        q.ivalue = 0;
+        break;
+    case SIOCGIFMTU:
+        q.ivalue = is_loop(n) ? 65536 : n->mtu;
+        break;
+    case SIOCGIFTXQLEN:
+        q.ivalue = 1000;
+        break;
+    case SIOCGIFINDEX:
+        q.ivalue = if_index(n);
+        break;
+    case SIOCGIFHWADDR:
+        q.addr.family = is_loop(n) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+        memcpy(q.addr.data, n->hwaddr, n->hwaddr_len < 6 ? n->hwaddr_len : 6);
+        break;
+    case SIOCGIFMAP:
+    case SIOCGIFNAME:
+        break;
+    }
+    net_unlock();
+    if (r || cmd == SIOCSIFFLAGS || cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK)
+        return r;
+    return copy_to_user((void *)arg, &q, sizeof q) ? -EFAULT : 0;
+}
+
+/* /proc/net/dev: a line of counters per interface (lo's are not kept). */
+static long proc_dev(char *buf, size_t size)
+{
+    size_t n = 0;
+    n += (size_t)ksnprintf(buf + n, size - n,
+                           "Inter-|   Receive                                                |  Transmit\n"
+                           " face |bytes    packets errs drop fifo frame compressed multicast|"
+                           "bytes    packets errs drop fifo colls carrier compressed\n");
+    net_lock();
+    struct netif *nif;
+    NETIF_FOREACH(nif) {
+        if (n >= size)
+            break;
+        char name[IFNAMSIZ];
+        if_name(nif, name);
+        struct netdev *d = net_netdev_of(nif);
+        struct netdev_stats st = {0};
+        if (d && !is_loop(nif))
+            st = d->stats;
+        n += (size_t)ksnprintf(buf + n, size - n,
+                               "%6s:%8llu %7llu %4llu %4llu    0     0          0         0 "
+                               "%8llu %7llu %4llu %4llu    0     0       0          0\n",
+                               name, (unsigned long long)st.rx_bytes, (unsigned long long)st.rx_packets,
+                               (unsigned long long)st.rx_errors, (unsigned long long)st.rx_dropped,
+                               (unsigned long long)st.tx_bytes, (unsigned long long)st.tx_packets,
+                               (unsigned long long)st.tx_errors, (unsigned long long)st.tx_dropped);
+    }
+    net_unlock();
+    return (long)(n < size ? n : size);
+}
+
+/* One line of /proc/net/route: Linux pads each to 127 columns. */
+static size_t route_line(char *buf, size_t size, const char *name, uint32_t dst, uint32_t gw, unsigned flags,
+                         uint32_t mask)
+{
+    char line[128];
+    int k = ksnprintf(line, sizeof line, "%s\t%08X\t%08X\t%04X\t0\t0\t0\t%08X\t0\t0\t0", name, dst, gw, flags, mask);
+    return (size_t)ksnprintf(buf, size, "%s%*s\n", line, 127 - k, "");
+}
+
+/* /proc/net/route: each interface's subnet, and the default route (the
+ * words as the machine holds them: the addresses in network order). */
+static long proc_route(char *buf, size_t size)
+{
+    size_t n = (size_t)ksnprintf(buf, size, "%-127s\n",
+                          "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
+    net_lock();
+    struct netif *nif;
+    if (netif_default && !is_loop(netif_default) && ip4_addr_get_u32(netif_ip4_gw(netif_default)) && n < size) {
+        char name[IFNAMSIZ];
+        if_name(netif_default, name);
+        n += route_line(buf + n, size - n, name, 0, ip4_addr_get_u32(netif_ip4_gw(netif_default)),
+                        RTF_UP | RTF_GATEWAY, 0);
+    }
+    NETIF_FOREACH(nif) {
+        uint32_t a = ip4_addr_get_u32(netif_ip4_addr(nif)), m = ip4_addr_get_u32(netif_ip4_netmask(nif));
+        if (is_loop(nif) || !a || !netif_is_up(nif) || n >= size)
+            continue;
+        char name[IFNAMSIZ];
+        if_name(nif, name);
+        n += route_line(buf + n, size - n, name, a & m, 0, RTF_UP, m);
+    }
+    net_unlock();
+    return (long)(n < size ? n : size);
+}
+
+static long proc_net(const char *name, char *buf, size_t size)
+{
+    if (!strcmp(name, "dev"))
+        return proc_dev(buf, size);
+    if (!strcmp(name, "route"))
+        return proc_route(buf, size);
+    return -ENOENT;
+}
+
+void inet_if_init(void) { procfs_set_net(proc_net); }
