@@ -151,16 +151,18 @@ static int cmd_net(int argc, char **argv)
     struct text t = {kmalloc(16384), 0, 16384};
     if (!t.buf)
         return -ENOMEM;
+    size_t bytes, blocks;
+    /* The totals before the connections, whose list a busy server makes
+     * longer than the buffer. */
     net_lock();
     net_each_netif(show_netif, &t);
-    show_pcbs(&t);
-    net_unlock();
-    size_t bytes, blocks;
     lwip_port_heap(&bytes, &blocks);
     tprintf(&t, "stack memory: %lu KiB in %lu blocks\n", (unsigned long)(bytes / 1024),
             (unsigned long)blocks);
     if (sock_count)
         tprintf(&t, "sockets: %u in use\n", sock_count());
+    show_pcbs(&t);
+    net_unlock();
     kprintf("%s", t.buf);
     if (t.len == t.cap - 1)
         kprintf("... (cut)\n");
