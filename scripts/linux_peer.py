@@ -173,3 +173,10 @@ def boot(arch, tree, initrd, img, smp=1, timeout=300, extra=(), readonly=True):
 def median(v):
     v = sorted(v)
     return v[len(v) // 2] if v else 0
+
+
+if __name__ == "__main__":
+    # scripts/deps check: the peer the networking tests judge our TCP with
+    # (tests/qemu/net_pair.py), fetched once into build/peer/.
+    for a in sys.argv[1:] or ["x86_64", "aarch64"]:
+        print(f"deps: Debian's Linux for {a} in {fetch(a)}")
