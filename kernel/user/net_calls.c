@@ -87,6 +87,22 @@ static long sock_fd(int fd, struct file **fp, struct socket **sp)
     return 0;
 }
 
+typedef long (*sock_op)(struct file *f, struct socket *s, const uint64_t a[6]);
+
+/* A call on socket descriptor a[0]: @p op with its file (held meanwhile)
+ * and socket; EBADF, ENOTSOCK. */
+static long on_sock(const uint64_t a[6], sock_op op)
+{
+    struct file *f;
+    struct socket *s;
+    long e = sock_fd((int)a[0], &f, &s);
+    if (e)
+        return e;
+    e = op(f, s, a);
+    file_put(f);
+    return e;
+}
+
 static int nonblocking(struct file *f, int flags)
 {
     return (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
@@ -200,20 +216,14 @@ static long sys_socketpair(const uint64_t a[6])
 
 /* ---- bind, connect, listen, accept ---- */
 
-static long sys_bind(const uint64_t a[6])
+static long bind_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
+    (void)f;
     struct sockaddr_k addr;
-    e = addr_in(a[1], (int)a[2], &addr);
-    if (!e)
-        e = s->ops->bind ? s->ops->bind(s, &addr) : -EOPNOTSUPP;
-    file_put(f);
-    return e;
+    long e = addr_in(a[1], (int)a[2], &addr);
+    return e ? e : s->ops->bind ? s->ops->bind(s, &addr) : -EOPNOTSUPP;
 }
+static long sys_bind(const uint64_t a[6]) { return on_sock(a, bind_op); }
 
 static long sys_connect(const uint64_t a[6])
 {
@@ -232,17 +242,12 @@ static long sys_connect(const uint64_t a[6])
     return e;
 }
 
-static long sys_listen(const uint64_t a[6])
+static long listen_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
-    e = s->ops->listen ? s->ops->listen(s, (int)a[1]) : -EOPNOTSUPP;
-    file_put(f);
-    return e;
+    (void)f;
+    return s->ops->listen ? s->ops->listen(s, (int)a[1]) : -EOPNOTSUPP;
 }
+static long sys_listen(const uint64_t a[6]) { return on_sock(a, listen_op); }
 
 static long do_accept(const uint64_t a[6], unsigned flags)
 {
@@ -463,25 +468,15 @@ static long send_hdr(struct file *f, struct socket *s, uint64_t uh, int flags)
     return e;
 }
 
-static long sys_sendmsg(const uint64_t a[6])
+static long sendmsg_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
-    e = send_hdr(f, s, a[1], (int)a[2]);
-    file_put(f);
-    return e;
+    return send_hdr(f, s, a[1], (int)a[2]);
 }
+static long sys_sendmsg(const uint64_t a[6]) { return on_sock(a, sendmsg_op); }
 
-static long sys_sendmmsg(const uint64_t a[6])
+static long sendmmsg_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
+    long e = 0;
     uint64_t n = (uint32_t)a[2] > UIO_MAXIOV ? UIO_MAXIOV : (uint32_t)a[2];
     long done = 0;
     for (; (uint64_t)done < n; done++) {
@@ -496,9 +491,9 @@ static long sys_sendmmsg(const uint64_t a[6])
         }
         e = 0;
     }
-    file_put(f);
     return done ? done : e;
 }
+static long sys_sendmmsg(const uint64_t a[6]) { return on_sock(a, sendmmsg_op); }
 
 static long sys_sendto(const uint64_t a[6])
 {
@@ -663,17 +658,11 @@ static long recv_hdr(struct file *f, struct socket *s, uint64_t uh, int flags)
     return e;
 }
 
-static long sys_recvmsg(const uint64_t a[6])
+static long recvmsg_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
-    e = recv_hdr(f, s, a[1], (int)a[2]);
-    file_put(f);
-    return e;
+    return recv_hdr(f, s, a[1], (int)a[2]);
 }
+static long sys_recvmsg(const uint64_t a[6]) { return on_sock(a, recvmsg_op); }
 
 struct timespec_u {
     int64_t sec, nsec;
@@ -681,13 +670,9 @@ struct timespec_u {
 
 /* recvmmsg(): messages until @p vlen, an error, or (checked after each)
  * the timeout; MSG_WAITFORONE: no waiting after the first. */
-static long sys_recvmmsg(const uint64_t a[6])
+static long recvmmsg_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
+    long e = 0;
     uint64_t deadline = 0;
     struct timespec_u ts;
     if (a[4]) {
@@ -726,32 +711,24 @@ static long sys_recvmmsg(const uint64_t a[6])
         if (copy_to_user((void *)(uintptr_t)a[4], &ts, sizeof ts) && !done)
             e = -EFAULT;
     }
-    file_put(f);
     return done ? done : e;
 }
+static long sys_recvmmsg(const uint64_t a[6]) { return on_sock(a, recvmmsg_op); }
 
 /* ---- shutdown, options ---- */
 
-static long sys_shutdown(const uint64_t a[6])
+static long shutdown_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
+    (void)f;
     int how = (int)a[1];
-    e = how < SHUT_RD || how > SHUT_RDWR ? -EINVAL : s->ops->shutdown ? s->ops->shutdown(s, how) : -EOPNOTSUPP;
-    file_put(f);
-    return e;
+    return how < SHUT_RD || how > SHUT_RDWR ? -EINVAL : s->ops->shutdown ? s->ops->shutdown(s, how) : -EOPNOTSUPP;
 }
+static long sys_shutdown(const uint64_t a[6]) { return on_sock(a, shutdown_op); }
 
-static long sys_setsockopt(const uint64_t a[6])
+static long setsockopt_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
+    long e = 0;
+    (void)f;
     int level = (int)a[1], name = (int)a[2], len = (int)a[4];
     uint8_t val[OPT_MAX];
     unsigned n = len < 0 ? 0 : len > OPT_MAX ? OPT_MAX : (unsigned)len;
@@ -770,17 +747,14 @@ static long sys_setsockopt(const uint64_t a[6])
         if (e == -ENOPROTOOPT)
             e = s->ops->setsockopt ? s->ops->setsockopt(s, level, name, val, n) : -EOPNOTSUPP;
     }
-    file_put(f);
     return e;
 }
+static long sys_setsockopt(const uint64_t a[6]) { return on_sock(a, setsockopt_op); }
 
-static long sys_getsockopt(const uint64_t a[6])
+static long getsockopt_op(struct file *f, struct socket *s, const uint64_t a[6])
 {
-    struct file *f;
-    struct socket *s;
-    long e = sock_fd((int)a[0], &f, &s);
-    if (e)
-        return e;
+    long e = 0;
+    (void)f;
     int level = (int)a[1], name = (int)a[2], len;
     uint8_t val[OPT_MAX];
     unsigned n = 0;
@@ -807,9 +781,9 @@ static long sys_getsockopt(const uint64_t a[6])
     len = (int)n;
     if (!e && copy_to_user((void *)(uintptr_t)a[4], &len, sizeof len))
         e = -EFAULT;
-    file_put(f);
     return e;
 }
+static long sys_getsockopt(const uint64_t a[6]) { return on_sock(a, getsockopt_op); }
 
 const struct sysent sys_net_table[] = {
     SYSENT(socket),   SYSENT(socketpair), SYSENT(bind),        SYSENT(listen),     SYSENT(accept),
