@@ -139,27 +139,28 @@ static long addr_out(const struct sockaddr_k *a, uint64_t uaddr, uint64_t ulen)
 
 /* ---- socket, socketpair ---- */
 
-static long type_flags(uint64_t type, int *t, unsigned *fl)
+/* socket()'s and socketpair()'s first two arguments, checked as Linux
+ * checks them: the domain, and the type with its SOCK_* flags apart. */
+static long socket_args(const uint64_t a[6], int *family, int *t, unsigned *fl)
 {
-    unsigned flags = (unsigned)type & ~(unsigned)SOCK_TYPE_MASK;
+    unsigned flags = (unsigned)a[1] & ~(unsigned)SOCK_TYPE_MASK;
     if (flags & ~(unsigned)(SOCK_CLOEXEC | SOCK_NONBLOCK))
         return -EINVAL;
-    *t = (int)type & SOCK_TYPE_MASK;
+    *family = (int)a[0];
+    *t = (int)a[1] & SOCK_TYPE_MASK;
     *fl = flags;
-    return 0;
+    if (*family < 0 || *family >= AF_MAX)
+        return -EAFNOSUPPORT;
+    return *t >= SOCK_TYPE_MAX ? -EINVAL : 0;
 }
 
 static long sys_socket(const uint64_t a[6])
 {
-    int family = (int)a[0], type;
+    int family, type;
     unsigned flags;
-    long e = type_flags(a[1], &type, &flags);
+    long e = socket_args(a, &family, &type, &flags);
     if (e)
         return e;
-    if (family < 0 || family >= AF_MAX)
-        return -EAFNOSUPPORT;
-    if (type >= SOCK_TYPE_MAX)
-        return -EINVAL;
     struct socket *s;
     e = sock_create(family, type, (int)a[2], &s);
     struct file *f;
@@ -170,15 +171,11 @@ static long sys_socket(const uint64_t a[6])
 
 static long sys_socketpair(const uint64_t a[6])
 {
-    int family = (int)a[0], type;
+    int family, type;
     unsigned flags;
-    long e = type_flags(a[1], &type, &flags);
+    long e = socket_args(a, &family, &type, &flags);
     if (e)
         return e;
-    if (family < 0 || family >= AF_MAX)
-        return -EAFNOSUPPORT;
-    if (type >= SOCK_TYPE_MAX)
-        return -EINVAL;
     struct socket *x, *y;
     e = sock_pair(family, type, (int)a[2], &x, &y);
     if (e)

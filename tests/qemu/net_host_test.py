@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from ext2_disks import drives, make_disk  # noqa: E402
-from net_pair import Guest, free_port  # noqa: E402
+from net_pair import Checks, Guest, free_port  # noqa: E402
 
 SOCKETS = re.compile(r"(?m)^sockets: (\d+) in use")
 HEAP = re.compile(r"(?m)^heap in use: (\d+) objects and (\d+) large blocks, (\d+) bytes")
@@ -82,12 +82,7 @@ def main():
     ap.add_argument("--seed", type=int, default=43)
     ap.add_argument("--timeout", type=int, default=600)
     args = ap.parse_args()
-    fails = []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if not ok:
-            fails.append(what)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         rng = random.Random(args.seed)
@@ -201,8 +196,7 @@ def main():
         finally:
             g.close()
             srv.shutdown()
-    print("PASS" if not fails else "FAILED: " + "; ".join(fails))
-    sys.exit(1 if fails else 0)
+    check.end()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,23 @@ exec sh
 """
 
 
+class Checks:
+    """The checks of a test: each printed as "ok   what" or "FAIL what"."""
+
+    def __init__(self):
+        self.fails = []
+
+    def __call__(self, ok, what):
+        print(("ok   " if ok else "FAIL ") + what, flush=True)
+        if not ok:
+            self.fails.append(what)
+
+    def end(self):
+        """Print PASS or the failures, and exit 0 or 1."""
+        print("PASS" if not self.fails else "FAILED: " + "; ".join(self.fails))
+        sys.exit(1 if self.fails else 0)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -215,13 +232,7 @@ def main():
                     help="then a bad network on the Linux side(s), e.g. 5,1,25,5, and the transfers again")
     ap.add_argument("--netem-mib", type=int, default=2)
     args = ap.parse_args()
-    fails = []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if not ok:
-            fails.append(what)
-
+    check = Checks()
     a, b = start_pair(args.arch, (args.a, args.b), args.image)
     try:
         for g, peer in ((a, "b"), (b, "a")):
@@ -251,10 +262,9 @@ def main():
         a.close()
         b.close()
         for g in (a, b):
-            if fails and g.log:
+            if check.fails and g.log:
                 print(f"---- {g.name}'s console, the end ----\n" + g.log.decode("utf-8", "replace")[-2000:])
-    print("PASS" if not fails else "FAILED: " + "; ".join(fails))
-    sys.exit(1 if fails else 0)
+    check.end()
 
 
 if __name__ == "__main__":
