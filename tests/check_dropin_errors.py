@@ -41,6 +41,10 @@ def main():
                 continue  # deleted in the work tree
             os.makedirs(os.path.dirname(os.path.join(tmp, f)), exist_ok=True)
             shutil.copy2(src, os.path.join(tmp, f))
+        # What scripts/deps fetched (lwIP's source, which the kernel is built
+        # from) is no file git knows: the copy sees the tree's own.
+        if os.path.isdir(os.path.join(a.root, ".deps")):
+            os.symlink(os.path.realpath(os.path.join(a.root, ".deps")), os.path.join(tmp, ".deps"))
         open(os.path.join(tmp, "initrd/bpf/dropped_ok.c"), "w").write(GOOD)
         open(os.path.join(tmp, "initrd/bpf/dropped_bad.c"), "w").write(BAD_BPF)
         rc, out = run(["cmake", "--preset", a.preset], tmp)

@@ -11,6 +11,7 @@
 #include "net_internal.h"
 #include "stack.h"
 #include <kernel/errno.h>
+#include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/net.h>
 #include <kernel/pmm.h>
@@ -19,6 +20,7 @@
 
 static struct completion ready = COMPLETION_INIT(ready, "net-ready");
 static int started;
+static int off; /* no memory to run it: a boot without a memory map */
 
 static void tcpip_ready(void *arg)
 {
@@ -34,6 +36,15 @@ void net_init(void)
      * flood then costs packets, not the kernel's memory. */
     uint64_t free_pages, managed;
     pmm_counts(&free_pages, &managed);
+    void *probe = kmalloc(64);
+    if (!probe) {
+        /* lwIP panics on a failed allocation at its start: stay off. */
+        pr_err("net: no heap, so no network stack");
+        off = 1;
+        complete_all(&ready);
+        return;
+    }
+    kfree(probe);
     lwip_port_heap_cap((size_t)(managed * 4096 / 4));
     tcpip_init(tcpip_ready, NULL);
     completion_wait(&ready);
@@ -46,7 +57,7 @@ int net_wait_ready(void)
     /* net_init() may not have begun yet (a test or command right after
      * boot): boot always runs it, so wait for it either way */
     completion_wait(&ready);
-    return 0;
+    return off ? -ENODEV : 0;
 }
 
 struct netif *net_loopif(void)
