@@ -42,6 +42,48 @@ void lwip_port_heap_cap(size_t bytes)
     heap_cap = bytes < LWIP_PORT_HEAP_CAP_MIN ? LWIP_PORT_HEAP_CAP_MIN : bytes;
 }
 
+/* Small blocks are kept for reuse, not given back: lwIP's cyclic timers
+ * free and take a timeout record every few hundred milliseconds in the
+ * tcpip thread, and through the kernel heap that churn would move its
+ * counts under whoever reads them (a heap test, a leak check) at any
+ * moment. Once warm the kept blocks serve it, and the heap stays still. */
+#define SMALL 64u
+#define SMALL_KEPT 64u
+static struct spinlock small_lock = SPINLOCK_INIT("lwip small blocks");
+static void *small_free; /* a list through the blocks' first word */
+static unsigned small_count;
+
+static uint8_t *block_get(size_t size)
+{
+    if (size > SMALL)
+        return kmalloc(size + HDR);
+    irqflags_t f = spin_lock_irqsave(&small_lock);
+    uint8_t *b = small_free;
+    if (b) {
+        small_free = *(void **)b;
+        small_count--;
+    }
+    spin_unlock_irqrestore(&small_lock, f);
+    return b ? b : kmalloc(SMALL + HDR);
+}
+
+static void block_put(uint8_t *b, size_t size)
+{
+    if (size <= SMALL) {
+        irqflags_t f = spin_lock_irqsave(&small_lock);
+        int keep = small_count < SMALL_KEPT;
+        if (keep) {
+            *(void **)b = small_free;
+            small_free = b;
+            small_count++;
+        }
+        spin_unlock_irqrestore(&small_lock, f);
+        if (keep)
+            return;
+    }
+    kfree(b);
+}
+
 void *lwip_port_malloc(size_t size)
 {
     size_t used = __atomic_add_fetch(&heap_used, size, __ATOMIC_RELAXED);
@@ -49,7 +91,7 @@ void *lwip_port_malloc(size_t size)
         __atomic_sub_fetch(&heap_used, size, __ATOMIC_RELAXED);
         return NULL;
     }
-    uint8_t *p = kmalloc(size + HDR);
+    uint8_t *p = block_get(size);
     if (!p) {
         __atomic_sub_fetch(&heap_used, size, __ATOMIC_RELAXED);
         return NULL;
@@ -74,9 +116,10 @@ void lwip_port_free(void *p)
     if (!p)
         return;
     uint8_t *b = (uint8_t *)p - HDR;
-    __atomic_sub_fetch(&heap_used, *(size_t *)b, __ATOMIC_RELAXED);
+    size_t size = *(size_t *)b;
+    __atomic_sub_fetch(&heap_used, size, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&heap_blocks, 1, __ATOMIC_RELAXED);
-    kfree(b);
+    block_put(b, size);
 }
 
 void lwip_port_heap(size_t *bytes, size_t *blocks)
