@@ -10,6 +10,8 @@
 /** The least the stack may take from the heap, whatever the RAM. */
 #define LWIP_PORT_HEAP_CAP_MIN (8u << 20)
 
+/** @brief Keep small blocks for lwIP from the start (before its timers run). */
+void lwip_port_keep_small(void);
 /** @brief Let lwIP take at most @p bytes of the heap (at least the minimum). */
 void lwip_port_heap_cap(size_t bytes);
 /** @brief What lwIP holds of the heap now: bytes and blocks. */

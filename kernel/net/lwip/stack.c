@@ -45,6 +45,7 @@ void net_init(void)
         return;
     }
     kfree(probe);
+    lwip_port_keep_small();
     lwip_port_heap_cap((size_t)(managed * 4096 / 4));
     tcpip_init(tcpip_ready, NULL);
     completion_wait(&ready);

@@ -46,7 +46,8 @@ void lwip_port_heap_cap(size_t bytes)
  * free and take a timeout record every few hundred milliseconds in the
  * tcpip thread, and through the kernel heap that churn would move its
  * counts under whoever reads them (a heap test, a leak check) at any
- * moment. Once warm the kept blocks serve it, and the heap stays still. */
+ * moment. The kept blocks (half of them taken at the start) serve it, and
+ * the heap stays still. */
 #define SMALL 64u
 #define SMALL_KEPT 64u
 static struct spinlock small_lock = SPINLOCK_INIT("lwip small blocks");
@@ -82,6 +83,18 @@ static void block_put(uint8_t *b, size_t size)
             return;
     }
     kfree(b);
+}
+
+void lwip_port_keep_small(void)
+{
+    /* Kept from the start, so the timers' churn never reaches the heap
+     * after boot, not only once it has peaked. */
+    uint8_t *b[SMALL_KEPT / 2];
+    unsigned n = 0;
+    while (n < SMALL_KEPT / 2 && (b[n] = kmalloc(SMALL + HDR)))
+        n++;
+    while (n)
+        block_put(b[--n], SMALL);
 }
 
 void *lwip_port_malloc(size_t size)
