@@ -415,6 +415,13 @@ static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
                     const struct netdev_csum *csum, unsigned queue)
 {
     (void)d, (void)queue;
+    /* The stack's IPv6 housekeeping (router and neighbour solicitations,
+     * MLD reports) leaves on its own timers whenever it is due: not what
+     * the test sent, so not counted (the ARP reply was once not the only
+     * frame out). */
+    if (nseg && seg[0].len >= 14 && ((const uint8_t *)seg[0].data)[12] == 0x86 &&
+        ((const uint8_t *)seg[0].data)[13] == 0xdd)
+        return 0;
     irqflags_t f = spin_lock_irqsave(&cap.lock);
     size_t n = 0;
     for (unsigned i = 0; i < nseg && n + seg[i].len <= sizeof cap.frame; i++) {
