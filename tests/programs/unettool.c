@@ -12,7 +12,7 @@
  *   unettool crr HOST PORT N           N times connect, 1 byte each way, close
  *   unettool udpcheck HOST PORT N MAX  N datagrams of 1..MAX bytes to an echo
  *                                      udp server, each echo checked byte by
- *                                      byte (lost ones sent again, 5 tries)
+ *                                      byte (lost ones sent again, 8 tries)
  *   unettool flood syn|junk IFACE MAC IP PORT N
  *                                      N raw frames at MAC/IP through a packet
  *                                      socket (Linux, root): SYNs from made-up
@@ -280,7 +280,7 @@ static int udpcheck(unsigned ip, unsigned short port, long n, long max)
             out[i] = dgram_byte(seq, i);
         __builtin_memcpy(out, &seq, 4);
         int ok = 0;
-        for (int tries = 0; tries < 5 && !ok; tries++) {
+        for (int tries = 0; tries < 8 && !ok; tries++) {
             resent += tries > 0;
             wr_all(s, out, len);
             for (;;) {
