@@ -76,14 +76,15 @@ qemu_test(net_dhcp_ping --image ${IMG} --timeout 60
 # ways, 64 MiB of random bytes over TCP each way (busybox nc, SHA-256 on
 # both sides), 30 short connections each way, 300 UDP datagrams of up to
 # 8000 bytes (fragmented) each way, every echo compared (unettool, the same
-# file in both kernels); a flood from Linux of 20000 SYNs at a listening
+# file in both kernels); busybox telnet from ours into Linux's telnetd
+# (ours has no pseudo-terminals to be a telnetd); a flood from Linux of 20000 SYNs at a listening
 # port, as many at a closed one and 20000 junk frames, after which ours
 # answers, takes connections and holds no more memory; then netem on
 # Linux's side (5% loss, 1% duplication, 25% reordering behind a 5 ms
 # delay: tests/peer/netem.c) and 2 MiB each way, the datagrams and ping
 # again. Debian 12 has no riscv64 kernel: there two of ours meet
-# (NET_PEER, the arch's part), without the flood (ours has no packet
-# socket to send it from) and without netem.
+# (NET_PEER, the arch's part), without telnet, the flood (ours has no
+# packet socket to send it from) and netem.
 if(NOT NET_PEER)
   set(NET_PEER linux)
 endif()

@@ -268,6 +268,28 @@ def flood(linux, ours, check, frames):
           f"after the flood: {ours.name} holds {grown} KiB more than before it (MemFree; under 8 MiB)")
 
 
+def telnet_session(client, server):
+    """busybox telnet on @client (ours) into busybox telnetd on @server
+    (Linux: ours has no pseudo-terminals for a telnetd): a command runs
+    there and its output comes back, `exit` ends the session: (ok, detail)."""
+    st, out = server.sh("mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null; "
+                        "telnetd -l /bin/sh -p 2323", 10)
+    if st != 0:
+        return False, f"telnetd did not start: {out[-200:]}"
+    client.type(f"telnet {other(client)} 2323")
+    time.sleep(2)
+    # Linux's release in the answer: the shell that ran it is the server's.
+    client.type("echo tel$((6*7))net $(uname -s -r)")
+    if not client.read_until(rb"tel42net Linux [0-9]", 30):
+        return False, "the command's output never came back: " + client.buf.decode("utf-8", "replace")[-300:]
+    client.type("exit")
+    if not client.read_until(rb"Connection closed by foreign host", 30):
+        return False, "no end of the session: " + client.buf.decode("utf-8", "replace")[-300:]
+    st, _ = client.sh("true", 10)
+    server.sh("killall telnetd 2>/dev/null; :", 10)
+    return st == 0, "the command ran in Linux's shell, the session ended, the shell is back"
+
+
 def short_connections(client, server, n=30, port=5003):
     """@n connections one after another from @client to a busybox nc server
     on @server that answers each with a line: how many were answered."""
@@ -314,6 +336,10 @@ def main():
         for client, server in ((b, a), (a, b)):
             ok, detail = udp_check(client, server, 300, 8000)
             check(ok, f"udp 300 datagrams of 4..8000 bytes from {client.name} echoed by {server.name}: {detail}")
+        for client, server in ((a, b), (b, a)):
+            if client.name.startswith("ours") and server.name.startswith("linux"):
+                ok, detail = telnet_session(client, server)
+                check(ok, f"telnet from {client.name} to {server.name}: {detail}")
         if args.flood:
             for src, dst in ((a, b), (b, a)):
                 if src.name.startswith("linux") and dst.name.startswith("ours"):
