@@ -277,10 +277,12 @@ def telnet_session(client, server):
     if st != 0:
         return False, f"telnetd did not start: {out[-200:]}"
     client.type(f"telnet {other(client)} 2323")
-    time.sleep(2)
-    # Linux's release in the answer: the shell that ran it is the server's.
-    client.type("echo tel$((6*7))net $(uname -s -r)")
-    if not client.read_until(rb"tel42net Linux [0-9]", 30):
+    if not client.read_until(rb"Escape character is", 30):
+        return False, "no connection: " + client.buf.decode("utf-8", "replace")[-300:]
+    time.sleep(1)
+    # Debian's build of Linux in the answer: the shell that ran it is the server's.
+    client.type("echo tel$((6*7))net $(cat /proc/version)")
+    if not client.read_until(rb"tel42net Linux version [^\n]*debian", 30):
         return False, "the command's output never came back: " + client.buf.decode("utf-8", "replace")[-300:]
     client.type("exit")
     if not client.read_until(rb"Connection closed by foreign host", 30):
