@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import linux_peer  # noqa: E402
 
 ADDR = {"a": "10.0.3.1", "b": "10.0.3.2"}
+# tests/programs/unettool.c, the same file in both kernels' initrds (main() sets it).
+TOOL = None
 MAC = {"a": "52:54:00:00:03:01", "b": "52:54:00:00:03:02"}
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -140,7 +142,7 @@ def linux_guest(arch, side, port, modules=("virtio_net", "sch_netem")):
     tree = linux_peer.fetch(arch)
     script = LINUX_INIT.replace("@ADDR@", ADDR[side])
     initrd = linux_peer.initramfs(arch, tree, script, f"netpair-{side}", modules=modules,
-                                  files=[("bin/netem", build_netem(arch))])
+                                  files=[("bin/netem", build_netem(arch)), ("bin/unettool", TOOL)])
     cmd = linux_peer.boot_cmd(arch, tree, initrd, linux_peer.disk(),
                               extra=netdev_args(arch, side, port))
     g = Guest(f"linux-{side}", cmd)
