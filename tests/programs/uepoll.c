@@ -475,6 +475,11 @@ static void others(void)
 
 static int pipes[NPIPES][2];
 
+/* How long the child lets a wait sleep: long enough that the gaps in which
+ * a busy host does not run the vCPU (which the guest counts as CPU time of
+ * whatever it was running) stay a small part of it. */
+#define SLEEP_MS 800
+
 /* 1000 descriptors, few active: epoll and poll each sleep while waiting. */
 static void many(void)
 {
@@ -493,7 +498,7 @@ static void many(void)
     uexpect(ewait(ep, out, 64, 0), 0, "none ready");
     long child = ufork();
     if (child == 0) {
-        msleep(250);
+        msleep(SLEEP_MS);
         uwrite(pipes[317][1], "a", 1);
         uwrite(pipes[42][1], "b", 1);
         uexit(0);
@@ -521,7 +526,7 @@ static void many(void)
     uexpect(ppoll_ms(pf, 2 * NPIPES, 0), 0, "ppoll of 1000: none ready");
     child = ufork();
     if (child == 0) {
-        msleep(250);
+        msleep(SLEEP_MS);
         uwrite(pipes[499][1], "c", 1);
         uexit(0);
     }

@@ -12,7 +12,7 @@
  *   unettool crr HOST PORT N           N times connect, 1 byte each way, close
  *   unettool udpcheck HOST PORT N MAX  N datagrams of 1..MAX bytes to an echo
  *                                      udp server, each echo checked byte by
- *                                      byte (lost ones sent again, 5 tries)
+ *                                      byte (lost ones sent again, 8 tries)
  *   unettool flood syn|junk IFACE MAC IP PORT N
  *                                      N raw frames at MAC/IP through a packet
  *                                      socket (Linux, root): SYNs from made-up
@@ -23,7 +23,8 @@
  * status is 0 when the run did what it was asked, 1 otherwise (with a line
  * saying why). Servers run until killed; they fork nothing.
  */
-#include "umem.h" /* memset: clang calls it for flood()'s zeroing on riscv64 */
+#include "usys.h"
+#include "umem.h"
 
 #define AF_INET 2
 #define AF_PACKET 17
@@ -278,9 +279,9 @@ static int udpcheck(unsigned ip, unsigned short port, long n, long max)
         long len = seq == 0 ? max : 4 + (long)(seq * 2654435761u % (unsigned)(max - 3));
         for (long i = 0; i < len; i++)
             out[i] = dgram_byte(seq, i);
-        __builtin_memcpy(out, &seq, 4);
+        memcpy(out, &seq, 4);
         int ok = 0;
-        for (int tries = 0; tries < 5 && !ok; tries++) {
+        for (int tries = 0; tries < 8 && !ok; tries++) {
             resent += tries > 0;
             wr_all(s, out, len);
             for (;;) {
@@ -288,7 +289,7 @@ static int udpcheck(unsigned ip, unsigned short port, long n, long max)
                 if (r < 0)
                     break; /* timed out: send again */
                 unsigned got;
-                __builtin_memcpy(&got, in, 4);
+                memcpy(&got, in, 4);
                 if (r < 4 || got != seq) {
                     stale++; /* an earlier one's echo, duplicated or late */
                     continue;
@@ -336,12 +337,12 @@ static void put16(unsigned char *p, unsigned v) { p[0] = (unsigned char)(v >> 8)
  * @src to @dst (network order). */
 static void ipv4(unsigned char *ip, int proto, long payload, unsigned src, unsigned dst)
 {
-    __builtin_memset(ip, 0, 20);
+    memset(ip, 0, 20);
     ip[0] = 0x45, ip[8] = 64, ip[9] = (unsigned char)proto;
     put16(ip + 2, (unsigned)(20 + payload));
     put16(ip + 4, rnd());
-    __builtin_memcpy(ip + 12, &src, 4);
-    __builtin_memcpy(ip + 16, &dst, 4);
+    memcpy(ip + 12, &src, 4);
+    memcpy(ip + 16, &dst, 4);
     put16(ip + 10, csum(ip, 20, 0));
 }
 
@@ -352,14 +353,14 @@ static long syn_frame(unsigned char *f, unsigned dst, unsigned short port)
     unsigned src = (dst & 0x00ffffff) | (100 + rnd() % 150) << 24;
     unsigned char *ip = f + 14, *tcp = ip + 20;
     ipv4(ip, IPPROTO_TCP, 20, src, dst);
-    __builtin_memset(tcp, 0, 20);
+    memset(tcp, 0, 20);
     put16(tcp, 1024 + rnd() % 60000);
-    __builtin_memcpy(tcp + 2, &port, 2);
+    memcpy(tcp + 2, &port, 2);
     unsigned isn = rnd() << 16 | rnd();
     put16(tcp + 4, isn >> 16), put16(tcp + 6, isn);
     tcp[12] = 5 << 4, tcp[13] = 0x02, put16(tcp + 14, 64240);
     unsigned char pseudo[12];
-    __builtin_memcpy(pseudo, ip + 12, 8);
+    memcpy(pseudo, ip + 12, 8);
     pseudo[8] = 0, pseudo[9] = IPPROTO_TCP, put16(pseudo + 10, 20);
     unsigned long sum = ~csum(pseudo, 12, 0) & 0xffff;
     put16(tcp + 16, csum(tcp, 20, sum));
@@ -403,7 +404,7 @@ static long junk_frame(unsigned char *f, unsigned dst)
         put16(f + 12, 0x0806);
         if (rnd() % 2) {
             put16(ip, 1), put16(ip + 2, 0x0800), ip[4] = 6, ip[5] = 4; /* Ethernet/IPv4, */
-            __builtin_memcpy(ip + 24, &dst, 4);                     /* for our address, */
+            memcpy(ip + 24, &dst, 4);                     /* for our address, */
             put16(ip + 6, rnd() % 4);                               /* any operation */
         }
         break;
@@ -447,12 +448,12 @@ static int flood(int syn, const char *iface, const char *mac, unsigned dst, unsi
         unsigned short hatype;
         unsigned char pkttype, halen, addr[8];
     } ll = {AF_PACKET, n16(0x0003), ifr.index, 0, 0, 6, {0}};
-    __builtin_memcpy(ll.addr, dmac, 6);
+    memcpy(ll.addr, dmac, 6);
     rng ^= (unsigned long)unow_ns();
     static unsigned char f[1514];
     long sent = 0, t0 = unow_ns();
     for (long i = 0; i < n; i++) {
-        __builtin_memcpy(f, dmac, 6);
+        memcpy(f, dmac, 6);
         f[6] = 0x52, f[7] = 0x54, f[8] = 0, f[9] = 0xee, f[10] = (unsigned char)rnd(), f[11] = (unsigned char)rnd();
         put16(f + 12, 0x0800);
         long len = syn ? syn_frame(f, dst, port) : junk_frame(f, dst);

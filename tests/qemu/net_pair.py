@@ -212,6 +212,86 @@ def tcp_transfer(src, dst, mib, port=5001, timeout=300):
     return want == got and want != "?", secs, f"sent {want} received {got}"
 
 
+def other(g):
+    """The address of the guest that is not @g."""
+    return ADDR["b" if g.name.endswith("a") else "a"]
+
+
+def udp_check(client, server, n, maxlen, port=5005):
+    """@n datagrams of up to @maxlen bytes (beyond the MTU: fragmented and
+    put together again) from @client to an echo server on @server, each
+    echo compared byte by byte (unettool udpcheck: a lost one is sent
+    again, eight tries): (ok, its report)."""
+    server.sh(f"(unettool echo udp {port} &) ; :", 10)
+    time.sleep(0.5)
+    st, out = client.sh(f"unettool udpcheck {other(client)} {port} {n} {maxlen}", 180)
+    server.sh("killall unettool 2>/dev/null; :", 10)
+    return st == 0, " ".join(l.strip() for l in out.splitlines() if "unettool:" in l)
+
+
+def mem_free_kib(g):
+    st, out = g.sh("grep MemFree /proc/meminfo", 10)
+    m = re.search(r"MemFree:\s+(\d+) kB", out)
+    return int(m.group(1)) if m else None
+
+
+def flood(linux, ours, check, frames):
+    """Linux floods ours with @frames SYNs at a listening port from made-up
+    hosts (whose SYN-ACKs wait on ARP answers that never come), as many at a
+    closed port, and as many frames of junk (tests/programs/unettool.c):
+    ours must answer ping and take connections at another port at once,
+    take them at the flooded port again once the half-open ones time out
+    (lwIP keeps them 20 s, against the listener's backlog: there are no
+    SYN cookies), and hold no more memory than before, give or take the
+    stack's caches."""
+    ours_side = "a" if ours.name.endswith("a") else "b"
+    ours.sh("(unettool sink 5010 > /dev/null &) ; :", 10)
+    free0 = mem_free_kib(ours)
+    for kind, port in (("syn", 5010), ("syn", 5011), ("junk", 9)):
+        st, out = linux.sh(f"unettool flood {kind} eth0 {MAC[ours_side]} {ADDR[ours_side]} {port} {frames}", 300)
+        said = re.search(r"unettool: .*", out)
+        check(st == 0, f"{linux.name} sent {frames} {kind} frames to {ours.name}"
+              f"{' port ' + str(port) if kind == 'syn' else ''}: {said.group(0) if said else out[-200:]}")
+    st, _ = linux.sh(f"ping -c 3 {ADDR[ours_side]}", 30)
+    check(st == 0, f"after the flood: ping from {linux.name} answered")
+    ok, _, detail = tcp_transfer(linux, ours, 2, port=5012)
+    check(ok, f"after the flood: tcp 2 MiB to another port of {ours.name}: {detail}")
+    t0 = time.monotonic()
+    st, out = linux.sh(f"unettool stream {ADDR[ours_side]} 5010 1", 90)
+    said = re.search(r"unettool: .*", out)
+    check(st == 0, f"after the flood: the flooded port takes a connection again "
+          f"(in {time.monotonic() - t0:.0f} s): {said.group(0) if said else out[-200:]}")
+    ours.sh("killall unettool 2>/dev/null; :", 10)
+    free1 = mem_free_kib(ours)
+    grown = (free0 - free1) if free0 is not None and free1 is not None else None
+    check(grown is not None and grown < 8192,
+          f"after the flood: {ours.name} holds {grown} KiB more than before it (MemFree; under 8 MiB)")
+
+
+def telnet_session(client, server):
+    """busybox telnet on @client (ours) into busybox telnetd on @server
+    (Linux: ours has no pseudo-terminals for a telnetd): a command runs
+    there and its output comes back, `exit` ends the session: (ok, detail)."""
+    st, out = server.sh("mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null; "
+                        "telnetd -l /bin/sh -p 2323", 10)
+    if st != 0:
+        return False, f"telnetd did not start: {out[-200:]}"
+    client.type(f"telnet {other(client)} 2323")
+    if not client.read_until(rb"Escape character is", 30):
+        return False, "no connection: " + client.buf.decode("utf-8", "replace")[-300:]
+    time.sleep(1)
+    # Debian's build of Linux in the answer: the shell that ran it is the server's.
+    client.type("echo tel$((6*7))net $(cat /proc/version)")
+    if not client.read_until(rb"tel42net Linux version [^\n]*debian", 30):
+        return False, "the command's output never came back: " + client.buf.decode("utf-8", "replace")[-300:]
+    client.type("exit")
+    if not client.read_until(rb"Connection closed by foreign host", 30):
+        return False, "no end of the session: " + client.buf.decode("utf-8", "replace")[-300:]
+    st, _ = client.sh("true", 10)
+    server.sh("killall telnetd 2>/dev/null; :", 10)
+    return st == 0, "the command ran in Linux's shell, the session ended, the shell is back"
+
+
 def short_connections(client, server, n=30, port=5003):
     """@n connections one after another from @client to a busybox nc server
     on @server that answers each with a line: how many were answered."""
@@ -233,7 +313,13 @@ def main():
     ap.add_argument("--netem", metavar="LOSS,DUP,REORDER,DELAY_MS",
                     help="then a bad network on the Linux side(s), e.g. 5,1,25,5, and the transfers again")
     ap.add_argument("--netem-mib", type=int, default=2)
+    ap.add_argument("--tool", help="tests/programs/unettool.c built for the arch "
+                    "(default: build/<arch>/programs/unettool)")
+    ap.add_argument("--flood", type=int, default=0, metavar="FRAMES",
+                    help="a Linux side floods ours with FRAMES SYNs, then as many junk frames")
     args = ap.parse_args()
+    global TOOL
+    TOOL = args.tool or os.path.join(ROOT, "build", args.arch, "programs", "unettool")
     check = Checks()
     a, b = start_pair(args.arch, (args.a, args.b), args.image)
     try:
@@ -249,6 +335,17 @@ def main():
         for client, server in ((b, a), (a, b)):
             got = short_connections(client, server)
             check(got == 30, f"30 short connections from {client.name} to {server.name}: {got} answered")
+        for client, server in ((b, a), (a, b)):
+            ok, detail = udp_check(client, server, 300, 8000)
+            check(ok, f"udp 300 datagrams of 4..8000 bytes from {client.name} echoed by {server.name}: {detail}")
+        for client, server in ((a, b), (b, a)):
+            if client.name.startswith("ours") and server.name.startswith("linux"):
+                ok, detail = telnet_session(client, server)
+                check(ok, f"telnet from {client.name} to {server.name}: {detail}")
+        if args.flood:
+            for src, dst in ((a, b), (b, a)):
+                if src.name.startswith("linux") and dst.name.startswith("ours"):
+                    flood(src, dst, check, args.flood)
         if args.netem:
             for g in (a, b):
                 if g.name.startswith("linux"):
@@ -257,6 +354,9 @@ def main():
             for src, dst in ((a, b), (b, a)):
                 ok, secs, detail = tcp_transfer(src, dst, args.netem_mib)
                 check(ok, f"through netem: tcp {args.netem_mib} MiB {src.name} -> {dst.name}: {detail}")
+            for client, server in ((b, a), (a, b)):
+                ok, detail = udp_check(client, server, 100, 3000)
+                check(ok, f"through netem: udp 100 datagrams from {client.name} echoed by {server.name}: {detail}")
             for g, peer in ((a, "b"), (b, "a")):
                 st, out = g.sh(f"ping -c 10 -i 0.2 {ADDR[peer]}", 30)
                 check(st == 0, f"through netem: ping from {g.name} answered")
