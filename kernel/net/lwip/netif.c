@@ -27,6 +27,7 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/ip6.h"
 #include "lwip/tcpip.h"
+#include "lwip/priv/tcp_priv.h"
 #include "net_internal.h"
 #include "stack.h"
 #include <kernel/errno.h>
@@ -373,5 +374,51 @@ int net_each_netif(int (*fn)(struct netif *nif, void *arg), void *arg)
         if (r)
             return r;
     }
+    return 0;
+}
+
+/*
+ * A SYN for a connection lwIP holds in TIME-WAIT. lwIP answers it with an
+ * ACK of the old connection for all of the 2 MSL (tcp_timewait_input), so
+ * a client that takes the same port again (slirp's hostfwd passes the host
+ * client's port on) waits until it gives up. Linux, as RFC 1122 4.2.2.13
+ * allows, starts a new connection on a SYN whose sequence number lies
+ * beyond the old one's end; so do we, by forgetting the TIME-WAIT pcb
+ * before lwIP looks, so the SYN goes on to the listener. Called by
+ * ip4_input under the core lock (LWIP_HOOK_IP4_INPUT) before it has checked
+ * anything but the version: the lengths and checksums are checked here.
+ */
+int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
+{
+    if (!tcp_tw_pcbs || p->len < IP_HLEN)
+        return 0;
+    const struct ip_hdr *ip = p->payload;
+    u16_t hlen = IPH_HL_BYTES(ip), len = lwip_ntohs(IPH_LEN(ip));
+    if (IPH_PROTO(ip) != IP_PROTO_TCP || hlen < IP_HLEN || p->len < hlen + TCP_HLEN || len < hlen + TCP_HLEN ||
+        len > p->tot_len || (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF)))
+        return 0;
+    const struct tcp_hdr *th = (const void *)((const u8_t *)ip + hlen);
+    if ((TCPH_FLAGS(th) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
+        return 0;
+    ip_addr_t src, dst;
+    ip_addr_set_ip4_u32_val(src, ip->src.addr);
+    ip_addr_set_ip4_u32_val(dst, ip->dest.addr);
+    struct tcp_pcb *pcb = tcp_tw_pcbs;
+    while (pcb && !(pcb->remote_port == lwip_ntohs(th->src) && pcb->local_port == lwip_ntohs(th->dest) &&
+                    ip_addr_cmp(&pcb->remote_ip, &src) && ip_addr_cmp(&pcb->local_ip, &dst)))
+        pcb = pcb->next;
+    if (!pcb || !TCP_SEQ_GT(lwip_ntohl(th->seqno), pcb->rcv_nxt) || inet_chksum(p->payload, hlen) != 0)
+        return 0;
+    /* lwIP's own `if`: the device may have checked the sum for this frame */
+    IF__NETIF_CHECKSUM_ENABLED(inp, NETIF_CHECKSUM_CHECK_TCP) {
+        /* the pseudo-header's sum and the segment's, the header hidden for it */
+        pbuf_remove_header(p, hlen);
+        u16_t sum = ip_chksum_pseudo_partial(p, IP_PROTO_TCP, len - hlen, len - hlen, &src, &dst);
+        pbuf_add_header(p, hlen);
+        if (sum != 0)
+            return 0;
+    }
+    tcp_pcb_remove(&tcp_tw_pcbs, pcb);
+    tcp_free(pcb);
     return 0;
 }

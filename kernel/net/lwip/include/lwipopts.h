@@ -118,6 +118,11 @@ void lwip_port_free(void *p);
 #define LWIP_TCP_TIMESTAMPS 0
 #define SO_REUSE 1
 #define LWIP_CALLBACK_API 1
+/* A new SYN on a connection in TIME-WAIT starts a new one, as on Linux (netif.c). */
+struct pbuf;
+struct netif;
+int lwip_port_ip4_input(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) lwip_port_ip4_input(p, inp)
 #define LWIP_EVENT_API 0
 
 /* ---- checksums: ours (sys_arch.c), or the device's (netif.c) ---- */
