@@ -8,7 +8,8 @@
  * request echoed, an ack, requests Linux ignores, MSG_PEEK, MSG_TRUNC,
  * poll, timeouts, EFAULT, and a user's change refused with EPERM.
  */
-#include "usys.h"
+#include "uchild.h"
+#include "usock.h"
 
 #define AF_INET 2
 #define AF_NETLINK 16
@@ -25,7 +26,6 @@
 #define MSG_DONTWAIT 0x40
 #define POLLIN 1
 #define POLLOUT 4
-#define SIGCHLD 17
 #define EPERM 1
 #define EFAULT 14
 #define EAGAIN 11
@@ -104,14 +104,6 @@ static struct snl nname(long s, unsigned *len)
     sys3(NR_getsockname, s, (long)&a, (long)len);
     return a;
 }
-static long usetint(long s, int lvl, int name, int v) { return sys6(NR_setsockopt, s, lvl, name, (long)&v, 4, 0); }
-static int ugetint(long s, int lvl, int name)
-{
-    int v = -1;
-    unsigned len = 4;
-    long r = sys6(NR_getsockopt, s, lvl, name, (long)&v, (long)&len, 0);
-    return r ? (int)r : v;
-}
 static long nsend(long s, const void *b, long n)
 {
     struct snl k = {AF_NETLINK, 0, 0, 0};
@@ -127,25 +119,6 @@ static long nrecvmsg(long s, long n, int fl, struct snl *from, unsigned *fromlen
     *fromlen = m.namelen;
     *mflags = m.flags;
     return r;
-}
-static int upoll1(long fd, int events)
-{
-    struct {
-        int fd;
-        short ev, rev;
-    } p = {(int)fd, (short)events, 0};
-    struct {
-        long s, ns;
-    } t = {0, 0};
-    long r = sys6(NR_ppoll, (long)&p, 1, (long)&t, 0, 8, 0);
-    return r < 0 ? (int)r : p.rev;
-}
-static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
-static int uwait(long pid)
-{
-    int st = -1;
-    sys6(NR_wait4, pid, (long)&st, 0, 0, 0, 0);
-    return st;
 }
 static int umemeq(const void *a, const void *b, size_t n)
 {
@@ -343,7 +316,7 @@ static void dumps(void)
     unsigned portid;
     long s = opened(&portid);
     check(s >= 0, "a bound socket");
-    check((upoll1(s, POLLIN | POLLOUT) & (POLLIN | POLLOUT)) == POLLOUT, "poll: writable, nothing to read");
+    check((upoll1(s, POLLIN | POLLOUT, 0) & (POLLIN | POLLOUT)) == POLLOUT, "poll: writable, nothing to read");
     struct seen l = {0}, a = {0}, r = {0};
     dump_checks(s, portid, RTM_GETLINK, RTM_NEWLINK, "links", &l);
     check(l.lo_link == 1 && l.lo_index > 0, "lo: IFF_UP|IFF_LOOPBACK, ARPHRD_LOOPBACK, an MTU");
@@ -353,7 +326,7 @@ static void dumps(void)
 
     /* MSG_PEEK and MSG_TRUNC: the datagram's whole length, then the same read. */
     request(s, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 7, 0);
-    check(upoll1(s, POLLIN) == POLLIN, "poll: readable once a reply is queued");
+    check(upoll1(s, POLLIN, 0) == POLLIN, "poll: readable once a reply is queued");
     long whole = nrecv(s, buf, 0, MSG_PEEK | MSG_TRUNC);
     check(whole >= 36, "MSG_PEEK|MSG_TRUNC into no room: the datagram's length");
     uexpect(nrecv(s, buf, sizeof buf, MSG_PEEK), whole, "MSG_PEEK: the same datagram");
@@ -373,6 +346,29 @@ static void dumps(void)
     sys6(NR_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, (long)&tv, sizeof tv, 0);
     uexpect(nrecv(s, buf, sizeof buf, 0), -EAGAIN, "a blocking read with SO_RCVTIMEO: EAGAIN when it ends");
     check(unow_ns() - t0 >= 90000000l, "after the timeout");
+    sys1(NR_close, s);
+}
+
+/* A user: no change, no sending to another socket. */
+static void as_user(long unused)
+{
+    (void)unused;
+    if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
+        uexit(100);
+    unsigned portid;
+    long s = opened(&portid);
+    struct {
+        struct nlh h;
+        unsigned char ifi[16];
+    } nl = {{32, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 11, 0}, {0}};
+    nsend(s, &nl, sizeof nl);
+    const struct nlh *h = (const struct nlh *)buf;
+    uexpect(nrecv(s, buf, sizeof buf, 0), 52, "as a user: RTM_NEWLINK answered with NLMSG_ERROR, the request in it");
+    check(h->type == NLMSG_ERROR && *(const int *)(h + 1) == -EPERM, "its error: -EPERM");
+    struct req q = {{sizeof q, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 12, 0}, 0, {0}};
+    struct snl other = {AF_NETLINK, 0, 12345, 0};
+    uexpect(sys6(NR_sendto, s, (long)&q, sizeof q, 0, (long)&other, sizeof other), -EPERM,
+            "as a user: a send to another port, EPERM");
     sys1(NR_close, s);
 }
 
@@ -424,25 +420,7 @@ static void errors(void)
     uexpect(sys6(NR_sendto, s, (long)&q, sizeof q, 0, (long)&inet, 4), -EINVAL, "a send to a short address: EINVAL");
     sys1(NR_close, s);
 
-    /* A user: no change, no sending to another socket. */
-    long c = ufork();
-    if (c == 0) {
-        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
-            uexit(2);
-        s = opened(&portid);
-        struct {
-            struct nlh h;
-            unsigned char ifi[16];
-        } nl = {{32, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 11, 0}, {0}};
-        nsend(s, &nl, sizeof nl);
-        if (nrecv(s, buf, sizeof buf, 0) != 52 || h->type != NLMSG_ERROR || *(const int *)(h + 1) != -EPERM)
-            uexit(3);
-        struct snl other = {AF_NETLINK, 0, 12345, 0};
-        if (sys6(NR_sendto, s, (long)&q, sizeof q, 0, (long)&other, sizeof other) != -EPERM)
-            uexit(4);
-        uexit(0);
-    }
-    uexpect(uwait(c), 0, "as a user: RTM_NEWLINK answered -EPERM, a send to another port EPERM");
+    in_child(as_user, 0);
 }
 
 int main(int argc, char **argv, char **envp)
