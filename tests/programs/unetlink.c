@@ -376,20 +376,25 @@ static void errors(void)
 {
     unsigned portid;
     long s = opened(&portid);
-    /* An unknown type: NLMSG_ERROR -EOPNOTSUPP with the request echoed. */
+    /* An unknown type: NLMSG_ERROR -EOPNOTSUPP with the request echoed
+     * (qemu-user translates the messages and refuses a type it does not
+     * know at the send). */
     struct req q = {{sizeof q, 0x7ff0, NLM_F_REQUEST, 99, 0}, 0, {1, 2, 3}};
-    uexpect(nsend(s, &q, sizeof q), sizeof q, "a request of an unknown type: sent");
     struct snl from;
     unsigned fromlen;
     int fl;
-    long r = nrecvmsg(s, sizeof buf, 0, &from, &fromlen, &fl);
+    long r;
     const struct nlh *h = (const struct nlh *)buf;
-    uexpect(r, 16 + 4 + 20, "its answer: NLMSG_ERROR with the request in it");
-    check(h->type == NLMSG_ERROR && h->len == 40 && h->seq == 99 && h->pid == portid,
-          "NLMSG_ERROR, its length, the sequence number, the port id");
-    uexpect(*(const int *)(h + 1), -EOPNOTSUPP, "error -EOPNOTSUPP");
-    check(umemeq(buf + 20, &q, sizeof q), "the request echoed whole");
-    check(from.pid == 0 && fromlen == 12, "from the kernel");
+    if (!uskip_on_qemu_user("NLMSG_ERROR for an unknown type")) {
+        uexpect(nsend(s, &q, sizeof q), sizeof q, "a request of an unknown type: sent");
+        r = nrecvmsg(s, sizeof buf, 0, &from, &fromlen, &fl);
+        uexpect(r, 16 + 4 + 20, "its answer: NLMSG_ERROR with the request in it");
+        check(h->type == NLMSG_ERROR && h->len == 40 && h->seq == 99 && h->pid == portid,
+              "NLMSG_ERROR, its length, the sequence number, the port id");
+        uexpect(*(const int *)(h + 1), -EOPNOTSUPP, "error -EOPNOTSUPP");
+        check(umemeq(buf + 20, &q, sizeof q), "the request echoed whole");
+        check(from.pid == 0 && fromlen == 12, "from the kernel");
+    }
 
     /* NLM_F_ACK on a control message: an ack (error 0, the header only). */
     struct nlh noop = {16, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, 5, 0};
@@ -415,9 +420,10 @@ static void errors(void)
     request(s, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 10, 0);
     uexpect(nrecv(s, (void *)1, 4096, 0), -EFAULT, "a read into a bad pointer: EFAULT");
     struct snl inet = {AF_INET, 0, 0, 0};
-    uexpect(sys6(NR_sendto, s, (long)&q, sizeof q, 0, (long)&inet, sizeof inet), -EINVAL,
+    struct req g = {{sizeof g, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 13, 0}, 0, {0}};
+    uexpect(sys6(NR_sendto, s, (long)&g, sizeof g, 0, (long)&inet, sizeof inet), -EINVAL,
             "a send to another family: EINVAL");
-    uexpect(sys6(NR_sendto, s, (long)&q, sizeof q, 0, (long)&inet, 4), -EINVAL, "a send to a short address: EINVAL");
+    uexpect(sys6(NR_sendto, s, (long)&g, sizeof g, 0, (long)&inet, 4), -EINVAL, "a send to a short address: EINVAL");
     sys1(NR_close, s);
 
     in_child(as_user, 0);
