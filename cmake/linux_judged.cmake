@@ -11,6 +11,7 @@ set(LINUX_JUDGED_PROGRAMS
   ufiles
   ufsmore
   uinet
+  unetlink
   ulimits
   ulocks
   umq

@@ -11,4 +11,7 @@ void unix_register(void);
  *  that nothing reaches any more, if any are in flight (unix.c). */
 void unix_closed(void);
 
+/** AF_NETLINK, NETLINK_ROUTE (netlink.c). */
+void netlink_register(void);
+
 #endif

@@ -52,6 +52,7 @@
 #define IFF_LOOPBACK 0x8
 #define IFF_RUNNING 0x40
 #define IFF_MULTICAST 0x1000
+#define IFF_LOWER_UP 0x10000
 #define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
 #define RTF_UP 0x1
@@ -122,6 +123,51 @@ static struct netif *if_find(const char *want)
             return n;
     }
     return NULL;
+}
+
+/* What the ioctls, /proc/net and netlink tell of @p n (lock held). */
+static void if_info(struct netif *n, struct inet_ifinfo *i)
+{
+    memset(i, 0, sizeof *i);
+    if_name(n, i->name);
+    i->index = if_index(n);
+    i->loopback = is_loop(n);
+    i->flags = (netif_is_up(n) ? IFF_UP : 0) | (netif_is_up(n) && netif_is_link_up(n) ? IFF_RUNNING : 0) |
+               (netif_is_link_up(n) ? IFF_LOWER_UP : 0) | (i->loopback ? IFF_LOOPBACK : 0) |
+               (n->flags & NETIF_FLAG_BROADCAST ? IFF_BROADCAST : 0) |
+               (n->flags & NETIF_FLAG_IGMP ? IFF_MULTICAST : 0);
+    i->addr = ip4_addr_get_u32(netif_ip4_addr(n));
+    i->mask = ip4_addr_get_u32(netif_ip4_netmask(n));
+    i->brd = i->loopback || !i->addr ? 0 : (i->addr & i->mask) | ~i->mask;
+    i->mtu = i->loopback ? 65536 : n->mtu;
+    i->txqlen = 1000;
+    i->hwtype = i->loopback ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+    memcpy(i->hwaddr, n->hwaddr, n->hwaddr_len < 6 ? n->hwaddr_len : 6);
+}
+
+/* inet_if_list()'s and inet_route_list()'s walk: where to put what. */
+struct if_walk {
+    void *out;
+    int max, k;
+};
+
+static int walk_if(struct netif *n, void *arg)
+{
+    struct if_walk *w = arg;
+    if (w->k < w->max)
+        if_info(n, (struct inet_ifinfo *)w->out + w->k);
+    w->k++;
+    return 0;
+}
+
+/* In the order of their indices, as Linux lists them. */
+int inet_if_list(struct inet_ifinfo *out, int max)
+{
+    struct if_walk w = {out, max, 0};
+    net_lock();
+    net_each_netif(walk_if, &w);
+    net_unlock();
+    return w.k;
 }
 
 static void put_addr(struct sa *a, uint32_t addr)
@@ -278,16 +324,14 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         net_unlock();
         return -ENODEV;
     }
-    uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n)), m = ip4_addr_get_u32(netif_ip4_netmask(n));
+    struct inet_ifinfo i;
+    if_info(n, &i);
+    uint32_t a = i.addr, m = i.mask;
     struct ifreq in = q; /* what a set asks for */
     memset(q.pad, 0, sizeof q.pad);
     switch (cmd) {
     case SIOCGIFFLAGS:
-        q.flags = (int16_t)((netif_is_up(n) ? IFF_UP : 0) |
-                            (netif_is_up(n) && netif_is_link_up(n) ? IFF_RUNNING : 0) |
-                            (is_loop(n) ? IFF_LOOPBACK : 0) |
-                            (n->flags & NETIF_FLAG_BROADCAST ? IFF_BROADCAST : 0) |
-                            (n->flags & NETIF_FLAG_IGMP ? IFF_MULTICAST : 0));
+        q.flags = (int16_t)i.flags; /* IFF_LOWER_UP is past a short's bits, as on Linux */
         break;
     case SIOCSIFFLAGS: {
         if ((in.flags & IFF_UP) && !netif_is_up(n))
@@ -310,7 +354,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
     case SIOCGIFDSTADDR:
         if (!a)
             r = -EADDRNOTAVAIL;
-        put_addr(&q.addr, cmd == SIOCGIFDSTADDR ? 0 : is_loop(n) ? 0 : (a & m) | ~m);
+        put_addr(&q.addr, cmd == SIOCGIFDSTADDR ? 0 : i.brd);
         break;
     case SIOCSIFADDR:
     case SIOCSIFNETMASK: {
@@ -336,17 +380,17 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         q.ivalue = 0;
         break;
     case SIOCGIFMTU:
-        q.ivalue = is_loop(n) ? 65536 : n->mtu;
+        q.ivalue = (int32_t)i.mtu;
         break;
     case SIOCGIFTXQLEN:
-        q.ivalue = 1000;
+        q.ivalue = (int32_t)i.txqlen;
         break;
     case SIOCGIFINDEX:
-        q.ivalue = if_index(n);
+        q.ivalue = i.index;
         break;
     case SIOCGIFHWADDR:
-        q.addr.family = is_loop(n) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
-        memcpy(q.addr.data, n->hwaddr, n->hwaddr_len < 6 ? n->hwaddr_len : 6);
+        q.addr.family = (uint16_t)i.hwtype;
+        memcpy(q.addr.data, i.hwaddr, sizeof i.hwaddr);
         break;
     case SIOCGIFMAP:
     case SIOCGIFNAME:
@@ -398,29 +442,56 @@ static size_t route_line(char *buf, size_t size, const char *name, uint32_t dst,
     return (size_t)ksnprintf(buf, size, "%s%*s\n", line, 127 - k, "");
 }
 
-/* /proc/net/route: each interface's subnet, and the default route (the
- * words as the machine holds them: the addresses in network order). */
+/* A route into @p w: the interface @p n's subnet, or with @p gw the default one through it. */
+static void route_put(struct if_walk *w, struct netif *n, uint32_t gw)
+{
+    struct inet_ifinfo i;
+    if_info(n, &i);
+    if (w->k < w->max) {
+        struct inet_route *r = (struct inet_route *)w->out + w->k;
+        *r = (struct inet_route){.index = i.index, .dst = gw ? 0 : i.addr & i.mask, .mask = gw ? 0 : i.mask,
+                                 .gw = gw, .src = i.addr, .flags = RTF_UP | (gw ? RTF_GATEWAY : 0)};
+        memcpy(r->name, i.name, sizeof i.name);
+    }
+    w->k++;
+}
+
+static int walk_route(struct netif *n, void *arg)
+{
+    if (!is_loop(n) && ip4_addr_get_u32(netif_ip4_addr(n)) && netif_is_up(n))
+        route_put(arg, n, 0);
+    return 0;
+}
+
+/* The routes lwIP has: the default one, then each interface's subnet. */
+int inet_route_list(struct inet_route *out, int max)
+{
+    struct if_walk w = {out, max, 0};
+    net_lock();
+    struct netif *d = netif_default;
+    if (d && !is_loop(d) && ip4_addr_get_u32(netif_ip4_gw(d)))
+        route_put(&w, d, ip4_addr_get_u32(netif_ip4_gw(d)));
+    net_each_netif(walk_route, &w);
+    net_unlock();
+    return w.k;
+}
+
+/* /proc/net/route: inet_route_list()'s routes (the words as the machine
+ * holds them: the addresses in network order). */
 static long proc_route(char *buf, size_t size)
 {
     size_t n = (size_t)ksnprintf(buf, size, "%-127s\n",
                           "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
-    net_lock();
-    struct netif *nif;
-    if (netif_default && !is_loop(netif_default) && ip4_addr_get_u32(netif_ip4_gw(netif_default)) && n < size) {
-        char name[IFNAMSIZ];
-        if_name(netif_default, name);
-        n += route_line(buf + n, size - n, name, 0, ip4_addr_get_u32(netif_ip4_gw(netif_default)),
-                        RTF_UP | RTF_GATEWAY, 0);
-    }
-    NETIF_FOREACH(nif) {
-        uint32_t a = ip4_addr_get_u32(netif_ip4_addr(nif)), m = ip4_addr_get_u32(netif_ip4_netmask(nif));
-        if (is_loop(nif) || !a || !netif_is_up(nif) || n >= size)
-            continue;
-        char name[IFNAMSIZ];
-        if_name(nif, name);
-        n += route_line(buf + n, size - n, name, a & m, 0, RTF_UP, m);
-    }
-    net_unlock();
+    int count = inet_route_list(NULL, 0);
+    struct inet_route *r = count ? kzalloc((size_t)count * sizeof *r) : NULL;
+    if (count && !r)
+        return -ENOMEM;
+    int got = inet_route_list(r, count); /* fewer if one went meanwhile */
+    if (got < count)
+        count = got;
+    for (int k = 0; k < count && n < size; k++)
+        n += route_line(buf + n, size - n, r[k].name, r[k].dst, r[k].gw, r[k].flags, r[k].mask);
+    kfree(r);
     return (long)(n < size ? n : size);
 }
 

@@ -40,6 +40,7 @@ void sock_families_init(void)
 {
     unix_register();
     inet_init();
+    netlink_register();
 }
 
 static unsigned live; /* sockets allocated and not freed */

@@ -16,6 +16,7 @@ set(NET_SOURCES
   kernel/net/lwip/netif.c
   kernel/net/net_cmds.c
   kernel/net/net_tests.c
+  kernel/net/netlink.c
   kernel/net/ping.c
   kernel/net/lwip/stack.c
   kernel/net/lwip/sys_arch.c

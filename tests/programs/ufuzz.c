@@ -104,7 +104,7 @@ static const struct call calls[] = {
     C(sched_getaffinity, 1, "Pnp"), C(sched_setaffinity, 1, "Pnp"), C(getcpu, 1, "ppp"),
     C(close_range, 1, "ffi"), C(fadvise64, 1, "fiii"), C(getsockname, 1, "f$)"), C(getpeername, 1, "f$)"),
     C(socket, 3, "!#i"), C(socketpair, 2, "!#ip"), C(bind, 2, "f$<"), C(listen, 1, "fu"), C(accept, 1, "f$)"),
-    C(accept4, 2, "f$)#"), C(connect, 2, "f$<"), C(sendto, 3, "fpn&$<"), C(recvfrom, 3, "fpn&$)"),
+    C(accept4, 2, "f$)#"), C(connect, 2, "f$<"), C(sendto, 3, "f?n&$<"), C(recvfrom, 3, "fpn&$)"),
     C(sendmsg, 3, "f^&"), C(recvmsg, 3, "f^&"), C(sendmmsg, 1, "f>u&"), C(recvmmsg, 1, "f>u&t"),
     C(shutdown, 1, "f="), C(setsockopt, 2, "f*(pn"), C(getsockopt, 2, "f*(p)"),
     C(getxattr, 1, "rppn"), C(lgetxattr, 1, "rppn"), C(fgetxattr, 1, "fppn"),
@@ -255,6 +255,24 @@ static long ptr(int k)
     return (long)(slot(k) - n);
 }
 
+/* A netlink request at the start of slot @p k's two pages, now and then:
+ * a dump of links, addresses or routes, another type, flags and lengths
+ * mixed, junk after it; else any buffer. */
+static long nl_request(int k)
+{
+    if (pick(4))
+        return ptr(k);
+    char *b = slot(k) - 2 * PAGE;
+    fill(b, 64);
+    unsigned *h = (unsigned *)b; /* nlmsg_len, type and flags, seq, pid, then the family */
+    static const unsigned short types[] = {18, 22, 26, 16, 20, 3, 1, 0x7ff0};
+    h[0] = pick(4) ? 20 : (unsigned)pick(64);
+    h[1] = types[pick(8)] | (unsigned)(pick(4) ? 0x301 : pick(16)) << 16;
+    h[3] = 0;
+    b[16] = (char)(pick(2) ? 0 : pick(2) ? 2 : 10);
+    return (long)b;
+}
+
 static const long bounds[] = {0, -1, 0x7fffffff, -0x80000000l, 0xffffffffl, 0x80000000l, 1l << 32, 1l << 62,
                               0x7fffffffffffffffl, (long)(1ul << 63), 4095, 4096, -4096, 1023, 1024, 65536};
 static long num(int k)
@@ -343,12 +361,18 @@ static void on_signal(int sig, int *si, void *uc)
 static const unsigned long zero_rlimit[2];
 
 /* A socket address at @p w's end: an AF_UNIX name of the tree's (a file
- * in it, or an abstract one), or junk. */
+ * in it, or an abstract one), an AF_NETLINK one (the kernel's port, or
+ * another), or junk. */
 static unsigned long *sockaddr_at(unsigned long *w)
 {
     static const char *const names[] = {"a", "b", "s", "d/e", "zero", ""};
     char *a = (char *)(w - 16);
     fill(a, 128);
+    if (!pick(8)) {
+        unsigned *nl = (unsigned *)a; /* family and pad, nl_pid, nl_groups */
+        nl[0] = 16, nl[1] = pick(2) ? 0 : (unsigned)rnd(), nl[2] = pick(2) ? 0 : (unsigned)rnd();
+        return w - 16;
+    }
     if (pick(8)) {
         unsigned long r = pick(8), i = 0;
         a[0] = 1, a[1] = 0; /* AF_UNIX */
@@ -414,6 +438,7 @@ static long arg(char kind, int k)
     case 'f': return fd();
     case 'd': return pick(2) ? AT_FDCWD : fd();
     case 'p': return ptr(k);
+    case '?': return nl_request(k);
     case 's': case 'r': case 'y': case '~': return path(k, kind);
     case 'P': return pid();
     case 'k': /* a signal: seldom SIGKILL or SIGSTOP */

@@ -10,7 +10,7 @@
  * socket pinging 127.0.0.1 and raw ICMP refused to a user; the interface
  * ioctls ifconfig uses, on lo.
  */
-#include "usys.h"
+#include "usock.h"
 
 #define AF_INET 2
 #define SOCK_STREAM 1
@@ -75,14 +75,6 @@ static long uconnect(long s, struct sin a) { return sys3(NR_connect, s, (long)&a
 static long uclose(long s) { return sys1(NR_close, s); }
 static long usend(long s, const void *b, long n, int fl) { return sys6(NR_sendto, s, (long)b, n, fl, 0, 0); }
 static long urecv(long s, void *b, long n, int fl) { return sys6(NR_recvfrom, s, (long)b, n, fl, 0, 0); }
-static long usetint(long s, int lvl, int name, int v) { return sys6(NR_setsockopt, s, lvl, name, (long)&v, 4, 0); }
-static int ugetint(long s, int lvl, int name)
-{
-    int v = -1;
-    unsigned len = 4;
-    long r = sys6(NR_getsockopt, s, lvl, name, (long)&v, (long)&len, 0);
-    return r ? (int)r : v;
-}
 static struct sin uname_of(long s, int peer)
 {
     struct sin a = {0};
@@ -103,18 +95,6 @@ static void usleep_ms(long ms)
         long s, ns;
     } t = {ms / 1000, ms % 1000 * 1000000};
     sys3(NR_nanosleep, (long)&t, 0, 0);
-}
-static int upoll1(long fd, int events, long ms)
-{
-    struct {
-        int fd;
-        short ev, rev;
-    } p = {(int)fd, (short)events, 0};
-    struct {
-        long s, ns;
-    } t = {ms / 1000, ms % 1000 * 1000000};
-    long r = sys6(NR_ppoll, (long)&p, 1, (long)&t, 0, 8, 0);
-    return r < 0 ? (int)r : p.rev;
 }
 
 /* A listener on 127.0.0.1 at a free port; its port (network order) in *port. */

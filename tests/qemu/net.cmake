@@ -70,6 +70,19 @@ qemu_test(net_dhcp_ping --image ${IMG} --timeout 60
   --expect "^ping: 'nosuch' is not an IPv4 address"
   --reject "PANIC|lease lost" --status ${EXIT7}
   -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
+# busybox `ip` through AF_NETLINK (kernel/net/netlink.c): `ip link`, `ip
+# addr` and `ip route` show lo and eth0 as ifconfig and /proc/net/route
+# do, after DHCP's lease (10.0.2.15/24, no gateway on restrict=on).
+if(BUSYBOX)
+  qemu_test(net_ip --image ${IMG} --timeout 60
+    --send "sleep 1000" --send "run /bin/busybox ip link" --send "run /bin/busybox ip addr show"
+    --send "run /bin/busybox ip route show" --send "poweroff 7"
+    --expect "^kernel> run /bin/busybox ip link\\n1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\n +link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\\n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue qlen 1000\\n +link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox ip addr show\\n1: lo: .*\\n +link/loopback .*\\n +inet 127\\.0\\.0\\.1/8 scope host lo\\n2: eth0: .*\\n +link/ether 52:54:00:12:34:56 .*\\n +inet 10\\.0\\.2\\.15/24 brd 10\\.0\\.2\\.255 scope global eth0\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox ip route show\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
+    --reject "PANIC|RTNETLINK|netlink" --status ${EXIT7}
+    -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
+endif()
 # Our TCP judged by Linux's (tests/qemu/net_pair.py): our kernel and Debian's
 # Linux (scripts/linux_peer.py) on one QEMU socket network on 127.0.0.1,
 # each in a busybox shell, ours addressed by busybox ifconfig: ping both

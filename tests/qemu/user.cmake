@@ -404,6 +404,15 @@ qemu_test(user_inet --image ${IMG}
   --send "run /bin/uinet" --send "poweroff 7"
   --expect "^uinet: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_NETLINK's NETLINK_ROUTE as Linux answers for it
+# (tests/programs/unetlink.c, linux_unetlink): port ids, the link, address
+# and route dumps well formed (lo with 127.0.0.1/8), NLMSG_ERROR and acks,
+# what Linux ignores, MSG_PEEK and MSG_TRUNC, EFAULT, a user's EPERM. In
+# the initrd only.
+qemu_test(user_netlink --image ${IMG}
+  --send "run /bin/unetlink" --send "poweroff 7"
+  --expect "^unetlink: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # AF_INET as busybox uses it (tests/qemu/inet_httpd_test.py), one boot on
 # QEMU's user network (restrict=on) with a hostfwd on 127.0.0.1: the host
 # fetches files from busybox's httpd checksummed, 20 at once, one client

@@ -1,0 +1,775 @@
+/**
+ * @file netlink.c
+ * @brief AF_NETLINK, NETLINK_ROUTE only, as busybox `ip` uses it: the
+ *        RTM_GETLINK, RTM_GETADDR and RTM_GETROUTE dumps, with Linux's
+ *        semantics (netlink(7), rtnetlink(7)).
+ *
+ * - Names: a socket's port id is what bind() asked for (EADDRINUSE if
+ *   another socket has it), or, with nl_pid 0 or at its first send, the
+ *   process's pid if free, else a negative one from -4096 down, as Linux
+ *   hands them out. Replies come from port 0, the kernel.
+ * - Requests: each message of a datagram in turn, as Linux's rtnetlink
+ *   takes them: one that is not a request, or a control message, is
+ *   ignored; a short or overlong header ends the datagram. A dump of
+ *   links, IPv4 addresses or main-table routes (the interface data of
+ *   inet_if.c, the same the interface ioctls and /proc/net/route give)
+ *   answers with RTM_NEW* messages, NLM_F_MULTI and the request's sequence
+ *   number, then NLMSG_DONE; anything else gets NLMSG_ERROR with
+ *   -EOPNOTSUPP (-EPERM for a change asked by another than root), and
+ *   NLM_F_ACK an NLMSG_ERROR 0 where nothing else answered. Replies are
+ *   made at the send, in datagrams of up to a page, queued on the sender.
+ * - Between sockets: root may send to another socket's port id (to a
+ *   group: nobody listens here, so it goes nowhere).
+ * - A queue past SO_RCVBUF drops what comes and the next receive fails
+ *   with ENOBUFS, as Linux's overrun.
+ *
+ * Locking: one spinlock (nl_lock) guards every socket's queue and name and
+ * the list of bound sockets; a reader holds its socket's mutex while it
+ * copies out, so the datagram at the head of its queue stays.
+ */
+#include "families.h"
+#include "inet_internal.h"
+#include <hal/timer.h>
+#include <kernel/errno.h>
+#include <kernel/kmalloc.h>
+#include <kernel/list.h>
+#include <kernel/socket.h>
+#include <kernel/string.h>
+#include <kernel/task.h>
+#include <kernel/vfs.h>
+#include <kernel/wait.h>
+
+#define NETLINK_ROUTE 0
+
+/* Message types and flags (netlink(7)). */
+#define NLMSG_NOOP 1
+#define NLMSG_ERROR 2
+#define NLMSG_DONE 3
+#define NLMSG_MIN_TYPE 16 /* below: control messages */
+#define NLM_F_REQUEST 0x1
+#define NLM_F_MULTI 0x2
+#define NLM_F_ACK 0x4
+#define NLM_F_DUMP 0x300 /* NLM_F_ROOT | NLM_F_MATCH */
+#define NLM_F_CAPPED 0x100 /* an ack: the request's header only */
+#define NLMSG_HDRLEN 16
+#define NL_ALIGN(n) (((n) + 3u) & ~(size_t)3u)
+
+/* rtnetlink(7)'s requests. A type's low two bits are its kind: NEW, DEL, GET, SET. */
+#define RTM_BASE 16
+#define RTM_NEWLINK 16
+#define RTM_GETLINK 18
+#define RTM_NEWADDR 20
+#define RTM_GETADDR 22
+#define RTM_NEWROUTE 24
+#define RTM_GETROUTE 26
+#define RTM_MAX 123 /* Linux's last type: past it EOPNOTSUPP for anyone */
+#define RTM_KIND_GET 2
+
+#define IFLA_ADDRESS 1
+#define IFLA_BROADCAST 2
+#define IFLA_IFNAME 3
+#define IFLA_MTU 4
+#define IFLA_QDISC 6
+#define IFLA_TXQLEN 13
+#define IFLA_OPERSTATE 16
+#define IF_OPER_UNKNOWN 0 /* lo's, as Linux shows it */
+#define IF_OPER_DOWN 2
+#define IF_OPER_UP 6
+#define IFF_RUNNING 0x40
+
+#define IFA_ADDRESS 1
+#define IFA_LOCAL 2
+#define IFA_LABEL 3
+#define IFA_BROADCAST 4
+#define IFA_F_PERMANENT 0x80
+
+#define RTA_DST 1
+#define RTA_OIF 4
+#define RTA_GATEWAY 5
+#define RTA_PREFSRC 7
+#define RTA_TABLE 15
+#define RT_TABLE_MAIN 254
+#define RTPROT_KERNEL 2 /* a subnet's route, made with its address */
+#define RTPROT_BOOT 3   /* the default route, added */
+#define RT_SCOPE_UNIVERSE 0
+#define RT_SCOPE_LINK 253
+#define RT_SCOPE_HOST 254
+#define RTN_UNICAST 1
+#define RTF_GATEWAY 0x2
+
+/* Options: SOL_SOCKET's buffers, SOL_NETLINK's flags (stored; CAP_ACK acts). */
+#define SO_ERROR 4
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
+#define SOL_NETLINK 270
+#define NETLINK_ADD_MEMBERSHIP 1
+#define NETLINK_CAP_ACK 10
+#define NETLINK_GET_STRICT_CHK 12
+#define NL_BUF_DEFAULT 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
+#define NL_DGRAM 4096         /* a reply datagram holds messages up to this */
+#define NL_MSG_MAX 256        /* one RTM_NEW* message, its attributes included */
+#define POLLWRBAND 0x200
+
+struct nlmsghdr {
+    uint32_t len;
+    uint16_t type, flags;
+    uint32_t seq, pid;
+};
+
+struct sockaddr_nl {
+    uint16_t family, pad;
+    uint32_t pid, groups;
+};
+
+/* A datagram on a socket's queue. */
+struct nlskb {
+    struct list_node node;
+    uint32_t from; /* the sender's port id: 0, the kernel */
+    size_t len, cap;
+    uint8_t data[];
+};
+
+struct nlsock {
+    struct list_node bound; /* on bound_list once it has a port id */
+    int is_bound;
+    uint32_t portid;
+    uint32_t groups;               /* bind()'s nl_groups (nothing is sent to them) */
+    uint32_t dst_portid, dst_group; /* connect()'s */
+    struct list_node rq;           /* datagrams to read */
+    size_t rq_bytes;
+    int err;                       /* a dropped datagram: ENOBUFS, for the next receive */
+    unsigned rcvbuf, sndbuf;
+    unsigned opts;                 /* SOL_NETLINK flags set, a bit per option number */
+    struct waitqueue wq;           /* readers, pollers */
+    struct mutex rd;               /* one reader at a time */
+};
+
+static struct spinlock nl_lock = SPINLOCK_INIT("af_netlink");
+static struct list_node bound_list = LIST_INIT(bound_list);
+static uint32_t rover = (uint32_t)-4096; /* the next made-up port id */
+
+static int is_root(void)
+{
+    const struct cred *c = vfs_cred();
+    return !c || !c->euid;
+}
+
+/* ---- names ---- */
+
+static struct nlsock *find_locked(uint32_t portid)
+{
+    list_for_each(p, &bound_list) {
+        struct nlsock *n = container_of(p, struct nlsock, bound);
+        if (n->portid == portid)
+            return n;
+    }
+    return NULL;
+}
+
+static void bind_locked(struct nlsock *n, uint32_t portid)
+{
+    n->portid = portid;
+    n->is_bound = 1;
+    list_add_tail(&bound_list, &n->bound);
+}
+
+/* A port id for @p n if it has none: the process's pid if free, else one
+ * from the rover. */
+static void autobind(struct nlsock *n)
+{
+    struct task_ids ids = {0};
+    task_ids(&ids);
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    if (!n->is_bound) {
+        uint32_t id = (uint32_t)ids.pid;
+        while (!id || find_locked(id)) {
+            id = rover--;
+            if ((int32_t)rover > -4096)
+                rover = (uint32_t)-4097;
+        }
+        bind_locked(n, id);
+    }
+    spin_unlock_irqrestore(&nl_lock, f);
+}
+
+static int nl_bind(struct socket *s, const struct sockaddr_k *a)
+{
+    struct nlsock *n = s->priv;
+    struct sockaddr_nl sa;
+    if (a->len < sizeof sa || a->family != AF_NETLINK)
+        return -EINVAL;
+    memcpy(&sa, a->b, sizeof sa);
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    int e = 0;
+    if (n->is_bound && sa.pid != n->portid)
+        e = -EINVAL;
+    else if (!n->is_bound && sa.pid && find_locked(sa.pid))
+        e = -EADDRINUSE;
+    else if (!n->is_bound && sa.pid)
+        bind_locked(n, sa.pid);
+    if (!e)
+        n->groups = sa.groups;
+    spin_unlock_irqrestore(&nl_lock, f);
+    if (!e && !sa.pid)
+        autobind(n);
+    return e;
+}
+
+static int nl_connect(struct socket *s, const struct sockaddr_k *a, int nonblock)
+{
+    (void)nonblock;
+    struct nlsock *n = s->priv;
+    struct sockaddr_nl sa;
+    if (a->len < sizeof a->family)
+        return -EINVAL;
+    if (a->family == AF_UNSPEC) {
+        n->dst_portid = n->dst_group = 0;
+        return 0;
+    }
+    if (a->family != AF_NETLINK || a->len < sizeof sa)
+        return -EINVAL;
+    memcpy(&sa, a->b, sizeof sa);
+    if ((sa.pid || sa.groups) && !is_root())
+        return -EPERM;
+    autobind(n);
+    n->dst_portid = sa.pid;
+    n->dst_group = sa.groups ? (uint32_t)__builtin_ffs((int)sa.groups) : 0;
+    return 0;
+}
+
+static int nl_getname(struct socket *s, struct sockaddr_k *a, int peer)
+{
+    struct nlsock *n = s->priv;
+    struct sockaddr_nl sa = {.family = AF_NETLINK};
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    if (peer) {
+        sa.pid = n->dst_portid;
+        sa.groups = n->dst_group ? 1u << (n->dst_group - 1) : 0;
+    } else {
+        sa.pid = n->portid;
+        sa.groups = n->groups;
+    }
+    spin_unlock_irqrestore(&nl_lock, f);
+    memcpy(a->b, &sa, sizeof sa);
+    a->len = sizeof sa;
+    return 0;
+}
+
+/* ---- the replies ---- */
+
+/* The datagrams one send's requests make, before they are queued. */
+struct nlout {
+    struct list_node q;
+    struct nlskb *cur; /* the one being filled; NULL: the next message starts one */
+    int nomem;
+};
+
+/* Room for a message of @p len bytes (zeroed) at the end of the current
+ * datagram or of a new one; NULL if memory ran out. */
+static void *out_room(struct nlout *o, size_t len)
+{
+    size_t need = NL_ALIGN(len);
+    if (!o->cur || o->cur->len + need > o->cur->cap) {
+        size_t cap = need > NL_DGRAM ? need : NL_DGRAM;
+        struct nlskb *b = kmalloc(sizeof *b + cap);
+        if (!b) {
+            o->nomem = 1;
+            return NULL;
+        }
+        b->from = 0;
+        b->len = 0;
+        b->cap = cap;
+        list_add_tail(&o->q, &b->node);
+        o->cur = b;
+    }
+    uint8_t *p = o->cur->data + o->cur->len;
+    memset(p, 0, need);
+    o->cur->len += need;
+    return p;
+}
+
+/* One message being made: its header, its family's header, attributes. */
+struct nlmsg {
+    uint8_t b[NL_MSG_MAX];
+    size_t len;
+};
+
+static void *msg_start(struct nlmsg *m, uint16_t type, const struct nlmsghdr *req, uint32_t portid, size_t fixed)
+{
+    memset(m->b, 0, sizeof m->b);
+    struct nlmsghdr h = {0, type, NLM_F_MULTI, req->seq, portid};
+    memcpy(m->b, &h, sizeof h);
+    m->len = NLMSG_HDRLEN + NL_ALIGN(fixed);
+    return m->b + NLMSG_HDRLEN;
+}
+
+static void msg_attr(struct nlmsg *m, uint16_t type, const void *data, size_t n)
+{
+    uint16_t hdr[2] = {(uint16_t)(4 + n), type};
+    memcpy(m->b + m->len, hdr, sizeof hdr);
+    memcpy(m->b + m->len + 4, data, n);
+    m->len += NL_ALIGN(4 + n);
+}
+
+static void msg_u32(struct nlmsg *m, uint16_t type, uint32_t v) { msg_attr(m, type, &v, sizeof v); }
+
+static void msg_end(struct nlout *o, struct nlmsg *m)
+{
+    uint32_t len = (uint32_t)m->len;
+    memcpy(m->b, &len, sizeof len);
+    uint8_t *p = out_room(o, m->len);
+    if (p)
+        memcpy(p, m->b, m->len);
+}
+
+static void link_msg(struct nlmsg *m, const struct inet_ifinfo *i)
+{
+    struct {
+        uint8_t family, pad;
+        uint16_t type;
+        int32_t index;
+        uint32_t flags, change;
+    } ifi = {0, 0, (uint16_t)i->hwtype, i->index, i->flags, 0};
+    memcpy(m->b + NLMSG_HDRLEN, &ifi, sizeof ifi);
+    msg_attr(m, IFLA_IFNAME, i->name, strlen(i->name) + 1);
+    msg_u32(m, IFLA_TXQLEN, i->txqlen);
+    uint8_t oper = i->loopback ? IF_OPER_UNKNOWN : i->flags & IFF_RUNNING ? IF_OPER_UP : IF_OPER_DOWN;
+    msg_attr(m, IFLA_OPERSTATE, &oper, 1);
+    msg_u32(m, IFLA_MTU, i->mtu);
+    msg_attr(m, IFLA_QDISC, "noqueue", 8); /* frames go straight to the driver */
+    static const uint8_t ether_brd[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, zero[6] = {0};
+    msg_attr(m, IFLA_ADDRESS, i->hwaddr, sizeof i->hwaddr);
+    msg_attr(m, IFLA_BROADCAST, i->loopback ? zero : ether_brd, 6);
+}
+
+static unsigned prefix_len(uint32_t mask_be)
+{
+    return (unsigned)__builtin_popcount(mask_be);
+}
+
+static void addr_msg(struct nlmsg *m, const struct inet_ifinfo *i)
+{
+    uint8_t *ifa = m->b + NLMSG_HDRLEN; /* family, prefixlen, flags, scope, index */
+    ifa[0] = AF_INET;
+    ifa[1] = (uint8_t)prefix_len(i->mask);
+    ifa[2] = IFA_F_PERMANENT;
+    ifa[3] = i->loopback ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+    memcpy(ifa + 4, &i->index, 4);
+    msg_attr(m, IFA_ADDRESS, &i->addr, 4);
+    msg_attr(m, IFA_LOCAL, &i->addr, 4);
+    if (i->brd)
+        msg_attr(m, IFA_BROADCAST, &i->brd, 4);
+    msg_attr(m, IFA_LABEL, i->name, strlen(i->name) + 1);
+}
+
+static void route_msg(struct nlmsg *m, const struct inet_route *r)
+{
+    int dflt = (r->flags & RTF_GATEWAY) != 0;
+    uint8_t *rtm = m->b + NLMSG_HDRLEN; /* family, dst_len, src_len, tos, table, protocol, scope, type */
+    rtm[0] = AF_INET;
+    rtm[1] = (uint8_t)prefix_len(r->mask);
+    rtm[4] = RT_TABLE_MAIN;
+    rtm[5] = dflt ? RTPROT_BOOT : RTPROT_KERNEL;
+    rtm[6] = dflt ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    rtm[7] = RTN_UNICAST;
+    msg_u32(m, RTA_TABLE, RT_TABLE_MAIN);
+    if (rtm[1])
+        msg_attr(m, RTA_DST, &r->dst, 4);
+    if (dflt)
+        msg_attr(m, RTA_GATEWAY, &r->gw, 4);
+    else
+        msg_attr(m, RTA_PREFSRC, &r->src, 4);
+    msg_u32(m, RTA_OIF, (uint32_t)r->index);
+}
+
+/* A dump: the messages, then NLMSG_DONE, in datagrams of their own. */
+static int dump(struct nlout *o, const struct nlmsghdr *req, uint32_t portid)
+{
+    uint8_t family = 0;
+    memcpy(&family, (const uint8_t *)req + NLMSG_HDRLEN, 1); /* rtgen_family, first in each header */
+    int ipv4 = family != AF_INET6; /* the IPv6 dumps: nothing here has IPv6 */
+    struct nlmsg *m = kmalloc(sizeof *m);
+    int k = 0, count = req->type == RTM_GETROUTE ? inet_route_list(NULL, 0) : inet_if_list(NULL, 0);
+    size_t size = req->type == RTM_GETROUTE ? sizeof(struct inet_route) : sizeof(struct inet_ifinfo);
+    void *items = count ? kmalloc((size_t)count * size) : NULL;
+    if (!m || (count && !items)) {
+        kfree(m);
+        kfree(items);
+        return -ENOMEM;
+    }
+    int got = req->type == RTM_GETROUTE ? inet_route_list(items, count) : inet_if_list(items, count);
+    if (got < count)
+        count = got;
+    o->cur = NULL;
+    for (k = 0; k < count; k++) {
+        if (req->type == RTM_GETROUTE) {
+            if (!ipv4)
+                break;
+            msg_start(m, RTM_NEWROUTE, req, portid, 12);
+            route_msg(m, (const struct inet_route *)items + k);
+        } else {
+            const struct inet_ifinfo *i = (const struct inet_ifinfo *)items + k;
+            if (req->type == RTM_GETADDR && (!ipv4 || !i->addr))
+                continue;
+            if (req->type == RTM_GETADDR) {
+                msg_start(m, RTM_NEWADDR, req, portid, 8);
+                addr_msg(m, i);
+            } else {
+                msg_start(m, RTM_NEWLINK, req, portid, 16);
+                link_msg(m, i);
+            }
+        }
+        msg_end(o, m);
+    }
+    msg_start(m, NLMSG_DONE, req, portid, 4); /* its payload: the dump's error, 0 */
+    msg_end(o, m);
+    o->cur = NULL;
+    kfree(m);
+    kfree(items);
+    return 0;
+}
+
+/* NLMSG_ERROR for @p req (at @p raw): the error and the request's header,
+ * and for an error its whole message unless NETLINK_CAP_ACK. */
+static void ack(struct nlout *o, struct nlsock *n, const struct nlmsghdr *req, const uint8_t *raw, int err)
+{
+    int capped = !err || (n->opts & (1u << NETLINK_CAP_ACK));
+    size_t body = capped ? NLMSG_HDRLEN : req->len;
+    struct nlmsghdr h = {(uint32_t)(NLMSG_HDRLEN + 4 + body), NLMSG_ERROR, capped ? NLM_F_CAPPED : 0, req->seq,
+                         n->portid};
+    o->cur = NULL;
+    uint8_t *p = out_room(o, h.len);
+    if (p) {
+        memcpy(p, &h, sizeof h);
+        memcpy(p + NLMSG_HDRLEN, &err, 4);
+        memcpy(p + NLMSG_HDRLEN + 4, raw, body);
+    }
+    o->cur = NULL;
+}
+
+/* One request: 1 if a dump answered it, else 0 or -errno for its ack. */
+static int request(struct nlout *o, struct nlsock *n, const struct nlmsghdr *h)
+{
+    if (h->type > RTM_MAX)
+        return -EOPNOTSUPP;
+    if (h->len < NLMSG_HDRLEN + 1)
+        return 0; /* every request has at least its family: Linux ignores it */
+    if (((h->type - RTM_BASE) & 3) != RTM_KIND_GET)
+        return is_root() ? -EOPNOTSUPP : -EPERM;
+    if (!(h->flags & NLM_F_DUMP) ||
+        (h->type != RTM_GETLINK && h->type != RTM_GETADDR && h->type != RTM_GETROUTE))
+        return -EOPNOTSUPP;
+    int e = dump(o, h, n->portid);
+    return e ? e : 1;
+}
+
+/* The kernel's side of a datagram from @p n: its messages in turn. */
+static void kernel_rcv(struct nlout *o, struct nlsock *n, const uint8_t *buf, size_t len)
+{
+    size_t off = 0;
+    while (len - off >= NLMSG_HDRLEN) {
+        struct nlmsghdr h;
+        memcpy(&h, buf + off, sizeof h);
+        if (h.len < NLMSG_HDRLEN || h.len > len - off)
+            break;
+        int e = 0;
+        if ((h.flags & NLM_F_REQUEST) && h.type >= NLMSG_MIN_TYPE) {
+            uint8_t *req = kmalloc(h.len); /* aligned, for the family header's fields */
+            if (!req)
+                e = -ENOMEM;
+            else {
+                memcpy(req, buf + off, h.len);
+                e = request(o, n, (const struct nlmsghdr *)req);
+                kfree(req);
+            }
+        }
+        if (e < 0 || (e == 0 && (h.flags & NLM_F_ACK)))
+            ack(o, n, &h, buf + off, e);
+        size_t step = NL_ALIGN(h.len);
+        off += step < len - off ? step : len - off;
+    }
+}
+
+/* Queue @p o's datagrams on @p t (lock held): each one past its SO_RCVBUF
+ * is dropped and its next receive says ENOBUFS. */
+static void deliver_locked(struct nlsock *t, struct list_node *q, uint32_t from)
+{
+    while (!list_empty(q)) {
+        struct nlskb *b = container_of(list_first(q), struct nlskb, node);
+        list_del(&b->node);
+        if (t->rq_bytes > t->rcvbuf) {
+            t->err = ENOBUFS;
+            kfree(b);
+            continue;
+        }
+        b->from = from;
+        list_add_tail(&t->rq, &b->node);
+        t->rq_bytes += b->len;
+    }
+    wq_wake_all(&t->wq);
+}
+
+static void free_list(struct list_node *q)
+{
+    while (!list_empty(q)) {
+        struct nlskb *b = container_of(list_first(q), struct nlskb, node);
+        list_del(&b->node);
+        kfree(b);
+    }
+}
+
+static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    (void)nonblock;
+    struct nlsock *n = s->priv;
+    if (flags & MSG_OOB)
+        return -EOPNOTSUPP;
+    uint32_t dst = n->dst_portid, group = n->dst_group;
+    if (m->name && m->name->len) {
+        struct sockaddr_nl sa;
+        if (m->name->len < sizeof sa || m->name->family != AF_NETLINK)
+            return -EINVAL;
+        memcpy(&sa, m->name->b, sizeof sa);
+        dst = sa.pid;
+        group = sa.groups;
+        if ((dst || group) && !is_root())
+            return -EPERM;
+    }
+    autobind(n);
+    size_t len = m->data.len;
+    if (len > n->sndbuf - 32)
+        return -EMSGSIZE;
+    struct nlout o = {.q = LIST_INIT(o.q)};
+    uint8_t *buf = out_room(&o, len ? len : 1); /* the datagram itself, as another socket gets it */
+    if (!buf)
+        return -ENOBUFS;
+    o.cur->len = len;
+    if (sock_data_get(&m->data, 0, buf, len)) {
+        free_list(&o.q);
+        return -EFAULT;
+    }
+    long r = (long)len;
+    if (dst) {
+        irqflags_t f = spin_lock_irqsave(&nl_lock);
+        struct nlsock *t = find_locked(dst);
+        if (t)
+            deliver_locked(t, &o.q, n->portid);
+        spin_unlock_irqrestore(&nl_lock, f);
+        if (!t)
+            r = -ECONNREFUSED;
+        free_list(&o.q);
+        return r;
+    }
+    struct nlskb *in = o.cur;
+    list_del(&in->node);
+    o.cur = NULL;
+    kernel_rcv(&o, n, in->data, len);
+    kfree(in);
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    deliver_locked(n, &o.q, 0);
+    if (o.nomem)
+        n->err = ENOBUFS; /* a reply that could not be made is lost as an overrun's */
+    spin_unlock_irqrestore(&nl_lock, f);
+    return r;
+}
+
+/* ---- receiving ---- */
+
+static int readable_locked(struct nlsock *n) { return n->err || !list_empty(&n->rq); }
+
+/* Wait until @p n has a datagram or an error: 0, -EAGAIN after @p timeo_ns
+ * (0: no limit), or for a signal -ERESTARTSYS (-EINTR with a timeout). */
+static long wait_readable(struct nlsock *n, uint64_t timeo_ns)
+{
+    struct waitqueue *sig = task_signal_wq();
+    uint64_t deadline = timeo_ns ? hal_time_ns() + timeo_ns : 0;
+    long r = 1;
+    while (r > 0) {
+        struct wait_set ws;
+        wait_set_init(&ws);
+        wait_set_add(&ws, &n->wq);
+        if (sig)
+            wait_set_add(&ws, sig);
+        irqflags_t f = spin_lock_irqsave(&nl_lock);
+        int ready = readable_locked(n);
+        spin_unlock_irqrestore(&nl_lock, f);
+        if (ready)
+            r = 0;
+        else if (sig && task_signal_pending())
+            r = deadline ? -EINTR : -ERESTARTSYS;
+        else if (!deadline)
+            wait_set_block(&ws);
+        else if (wait_set_block_until(&ws, deadline))
+            r = -EAGAIN;
+        wait_set_clear(&ws);
+    }
+    return r;
+}
+
+static long nl_recvmsg(struct socket *s, struct sock_msg *m, int flags, int nonblock)
+{
+    struct nlsock *n = s->priv;
+    if (flags & MSG_OOB)
+        return -EOPNOTSUPP;
+    mutex_lock(&n->rd);
+    long r;
+    struct nlskb *b;
+    for (;;) {
+        irqflags_t f = spin_lock_irqsave(&nl_lock);
+        b = list_empty(&n->rq) ? NULL : container_of(list_first(&n->rq), struct nlskb, node);
+        r = n->err ? -n->err : b ? 0 : -EAGAIN;
+        if (n->err)
+            n->err = 0; /* reported once, before the data, as Linux */
+        else if (b && !(flags & MSG_PEEK)) {
+            list_del(&b->node); /* taken even if the copy fails, as on Linux */
+            n->rq_bytes -= b->len;
+        }
+        spin_unlock_irqrestore(&nl_lock, f);
+        if (r != -EAGAIN || nonblock)
+            break;
+        mutex_unlock(&n->rd);
+        r = wait_readable(n, s->rcvtimeo_ns);
+        mutex_lock(&n->rd);
+        if (r)
+            break;
+    }
+    if (!r) {
+        size_t c = b->len < m->data.len ? b->len : m->data.len;
+        if (sock_data_put(&m->data, 0, b->data, c))
+            r = -EFAULT;
+        else
+            r = flags & MSG_TRUNC ? (long)b->len : (long)c;
+        if (b->len > m->data.len)
+            m->flags_out |= MSG_TRUNC;
+        if (m->name) {
+            struct sockaddr_nl sa = {.family = AF_NETLINK, .pid = b->from};
+            memcpy(m->name->b, &sa, sizeof sa);
+            m->name->len = sizeof sa;
+        }
+        if (m->ctl && s->passcred) {
+            m->ctl->has_creds = 1; /* the kernel's: all 0 */
+            m->ctl->pid = m->ctl->uid = m->ctl->gid = 0;
+        }
+        if (!(flags & MSG_PEEK))
+            kfree(b);
+    }
+    mutex_unlock(&n->rd);
+    return r;
+}
+
+static unsigned nl_poll(struct socket *s, struct wait_set *ws)
+{
+    struct nlsock *n = s->priv;
+    if (ws)
+        wait_set_add(ws, &n->wq);
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    unsigned ev = POLLOUT | POLLWRNORM | POLLWRBAND;
+    if (!list_empty(&n->rq))
+        ev |= POLLIN | POLLRDNORM;
+    if (n->err)
+        ev |= POLLERR;
+    spin_unlock_irqrestore(&nl_lock, f);
+    return ev;
+}
+
+/* ---- options, ioctls, the rest ---- */
+
+static int nl_setsockopt(struct socket *s, int level, int name, const void *val, unsigned len)
+{
+    struct nlsock *n = s->priv;
+    int v;
+    if (len < sizeof v)
+        return -EINVAL;
+    memcpy(&v, val, sizeof v);
+    if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF)) {
+        /* Linux doubles the value (room for its bookkeeping) and has a floor */
+        unsigned b = v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
+        *(name == SO_RCVBUF ? &n->rcvbuf : &n->sndbuf) = b;
+        return 0;
+    }
+    if (level != SOL_NETLINK || name < NETLINK_ADD_MEMBERSHIP || name > NETLINK_GET_STRICT_CHK)
+        return -ENOPROTOOPT;
+    if (v)
+        n->opts |= 1u << name;
+    else
+        n->opts &= ~(1u << name);
+    return 0;
+}
+
+static int nl_getsockopt(struct socket *s, int level, int name, void *val, unsigned *len)
+{
+    struct nlsock *n = s->priv;
+    int v;
+    if (level == SOL_SOCKET && name == SO_RCVBUF)
+        v = (int)n->rcvbuf;
+    else if (level == SOL_SOCKET && name == SO_SNDBUF)
+        v = (int)n->sndbuf;
+    else if (level == SOL_SOCKET && name == SO_ERROR) {
+        irqflags_t f = spin_lock_irqsave(&nl_lock);
+        v = n->err;
+        n->err = 0;
+        spin_unlock_irqrestore(&nl_lock, f);
+    } else if (level == SOL_NETLINK && name >= NETLINK_CAP_ACK && name <= NETLINK_GET_STRICT_CHK)
+        v = (n->opts >> name) & 1;
+    else
+        return -ENOPROTOOPT;
+    if (*len > sizeof v)
+        *len = sizeof v;
+    memcpy(val, &v, *len);
+    return 0;
+}
+
+/* Linux answers the interface ioctls on any socket. */
+static long nl_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
+{
+    (void)s;
+    return inet_if_ioctl(cmd, arg);
+}
+
+static void nl_release(struct socket *s)
+{
+    struct nlsock *n = s->priv;
+    if (!n)
+        return;
+    struct list_node q = LIST_INIT(q);
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    if (n->is_bound)
+        list_del(&n->bound);
+    while (!list_empty(&n->rq)) {
+        struct list_node *p = list_first(&n->rq);
+        list_del(p);
+        list_add_tail(&q, p);
+    }
+    spin_unlock_irqrestore(&nl_lock, f);
+    free_list(&q);
+    s->priv = NULL;
+    kfree(n);
+}
+
+static const struct sock_ops nl_ops = {
+    .bind = nl_bind, .connect = nl_connect, .sendmsg = nl_sendmsg, .recvmsg = nl_recvmsg,
+    .getname = nl_getname, .setsockopt = nl_setsockopt, .getsockopt = nl_getsockopt,
+    .poll = nl_poll, .ioctl = nl_ioctl, .release = nl_release,
+};
+
+static int nl_create(struct socket *s, int type, int protocol)
+{
+    if (type != SOCK_RAW && type != SOCK_DGRAM)
+        return -ESOCKTNOSUPPORT;
+    if (protocol != NETLINK_ROUTE)
+        return -EPROTONOSUPPORT; /* Linux's answer past its protocols, and for one not there */
+    struct nlsock *n = kzalloc(sizeof *n);
+    if (!n)
+        return -ENOMEM;
+    list_init(&n->rq);
+    wq_init(&n->wq, "netlink socket");
+    mutex_init(&n->rd, "netlink read");
+    n->rcvbuf = n->sndbuf = NL_BUF_DEFAULT;
+    s->ops = &nl_ops;
+    s->priv = n;
+    return 0;
+}
+
+static const struct sock_family nl_family = {AF_NETLINK, nl_create, NULL};
+
+void netlink_register(void) { sock_register(&nl_family); }
