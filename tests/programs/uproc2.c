@@ -258,7 +258,10 @@ int main(int argc, char **argv, char **envp)
     uexpect(vf_value, 42, "vfork: the child's store is seen by the parent");
     uexpect(vf_pid, c, "vfork: the child is its own process");
     uexpect(t1 - t0 >= 95, 1, "vfork: the parent slept until the child ended");
-    uexpect(wait4_(c, &st, WNOHANG), c, "vfork: the child is already a zombie when the parent goes on");
+    /* Not WNOHANG: the parent goes on once the child has let go of its
+     * memory, before the child is a zombie, on Linux (mm_release) as here;
+     * a host that stops the child's vCPU in between shows it. */
+    uexpect(wait4_(c, &st, 0), c, "vfork: the child is reaped");
     uexpect(st, 6 << 8, "vfork: its exit code");
     /* The new program waits for the parent to close the pipe: the parent
      * must be running while it still is. */
