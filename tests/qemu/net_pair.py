@@ -70,6 +70,11 @@ def netdev_args(arch, side, port):
     return ["-netdev", f"socket,id=n0,{how}", "-device", f"{dev},netdev=n0,mac={MAC[side]}"]
 
 
+def side(g):
+    """Which side guest @g is: "a" or "b" (its name ends with it)."""
+    return "a" if g.name.endswith("a") else "b"
+
+
 class Guest:
     """One guest's console: a busybox shell reached after boot."""
 
@@ -194,7 +199,7 @@ def tcp_transfer(src, dst, mib, port=5001, timeout=300):
     if st != 0:
         return False, 0, "receiver did not start"
     time.sleep(1)
-    to = ADDR["a" if dst.name.endswith("a") else "b"]
+    to = ADDR[side(dst)]
     t0 = time.monotonic()
     st, out = src.sh(f"nc {to} {port} < /tmp/tx", timeout)
     if st != 0:
@@ -212,9 +217,6 @@ def tcp_transfer(src, dst, mib, port=5001, timeout=300):
     return want == got and want != "?", secs, f"sent {want} received {got}"
 
 
-def other(g):
-    """The address of the guest that is not @g."""
-    return ADDR["b" if g.name.endswith("a") else "a"]
 
 
 def udp_check(client, server, n, maxlen, port=5005):
@@ -224,7 +226,7 @@ def udp_check(client, server, n, maxlen, port=5005):
     again, eight tries): (ok, its report)."""
     server.sh(f"(unettool echo udp {port} &) ; :", 10)
     time.sleep(0.5)
-    st, out = client.sh(f"unettool udpcheck {other(client)} {port} {n} {maxlen}", 180)
+    st, out = client.sh(f"unettool udpcheck {ADDR[side(server)]} {port} {n} {maxlen}", 180)
     server.sh("killall unettool 2>/dev/null; :", 10)
     return st == 0, " ".join(l.strip() for l in out.splitlines() if "unettool:" in l)
 
@@ -244,7 +246,7 @@ def flood(linux, ours, check, frames):
     (lwIP keeps them 20 s, against the listener's backlog: there are no
     SYN cookies), and hold no more memory than before, give or take the
     stack's caches."""
-    ours_side = "a" if ours.name.endswith("a") else "b"
+    ours_side = side(ours)
     ours.sh("(unettool sink 5010 > /dev/null &) ; :", 10)
     free0 = mem_free_kib(ours)
     for kind, port in (("syn", 5010), ("syn", 5011), ("junk", 9)):
@@ -276,7 +278,7 @@ def telnet_session(client, server):
                         "telnetd -l /bin/sh -p 2323", 10)
     if st != 0:
         return False, f"telnetd did not start: {out[-200:]}"
-    client.type(f"telnet {other(client)} 2323")
+    client.type(f"telnet {ADDR[side(server)]} 2323")
     if not client.read_until(rb"Escape character is", 30):
         return False, "no connection: " + client.buf.decode("utf-8", "replace")[-300:]
     time.sleep(1)
@@ -297,7 +299,7 @@ def short_connections(client, server, n=30, port=5003):
     on @server that answers each with a line: how many were answered."""
     st, _ = server.sh(f"(nc -ll -p {port} -e echo ok &) ; :", 10)
     time.sleep(1)
-    to = ADDR["a" if server.name.endswith("a") else "b"]
+    to = ADDR[side(server)]
     st, out = client.sh(f"i=0; while [ $i -lt {n} ]; do nc {to} {port} < /dev/null; i=$((i+1)); done", 120)
     server.sh("kill %1 2>/dev/null; killall nc 2>/dev/null; :", 10)
     return out.count("ok")
