@@ -110,12 +110,15 @@ int kt_irq_route_each_cpu(unsigned irq, int (*fire)(unsigned irq, void *arg), vo
 unsigned kt_pin_cpu(void);
 
 /**
- * @brief Keep every other CPU busy with a spinning thread at PRIO_MAX (the
- *        caller pinned to its own CPU), so no other thread runs meanwhile:
+ * @brief Keep every other CPU busy with a spinning thread at PRIO_MAX, and
+ *        the caller pinned to its own CPU at PRIO_MAX without time-slice
+ *        turns, so no other thread runs meanwhile unless the caller blocks:
  *        for tests that compare global counts (heap use) before and after.
- *        Interrupts, IPIs included, are still served there. Release with
- *        kt_release_other_cpus() on every path.
- * @return the number of CPUs held
+ *        Interrupts, IPIs included, are still served everywhere. Release
+ *        with kt_release_other_cpus() on every path, which gives the caller
+ *        its priority back.
+ * @return the number of other CPUs held (fewer only if some did not run
+ *         the spinning thread within 10 s; said on the console)
  */
 unsigned kt_hold_other_cpus(void);
 
