@@ -16,7 +16,9 @@
  * not run in an interrupt handler). The thread takes up to RX_BATCH frames
  * off the used ring under the queue lock, hands them to netdev_rx() outside
  * it, posts the slots again and asks for an interrupt only when the ring
- * is empty (virtq_enable_cb() says whether more came meanwhile). With
+ * is empty (virtq_enable_cb() says whether more came meanwhile); each pass
+ * ends with netdev_rx_end() (NETDEV_F_RX_BATCH: the stack's ACKs for the
+ * pass go out then, one per connection). With
  * VIRTIO_NET_F_MRG_RXBUF a frame may fill several buffers (num_buffers in
  * its header): they become the pieces of one netdev_rx() call.
  *
@@ -308,6 +310,8 @@ static int rx_thread(void *arg)
             for (unsigned i = 0; i < n; i++)
                 if (!fr[i].bad)
                     rx_deliver(q, &fr[i]);
+            if (n)
+                netdev_rx_end(&vn->nd);
             fl = spin_lock_irqsave(&q->lock);
             for (unsigned i = 0; i < n; i++)
                 for (unsigned k = 0; k < fr[i].n; k++)
@@ -636,6 +640,7 @@ static int vnet_probe(struct device *dev)
     vn->nd.mtu = 1500;
     vn->nd.nqueues = vn->npairs;
     vn->nd.bus = vn->bus;
+    vn->nd.features = NETDEV_F_RX_BATCH; /* rx_thread() ends each pass with netdev_rx_end() */
     if (virtio_has(vd, VIRTIO_NET_F_CSUM))
         vn->nd.features |= NETDEV_F_TX_CSUM;
     if (virtio_has(vd, VIRTIO_NET_F_GUEST_CSUM))

@@ -408,6 +408,8 @@ struct capture {
     size_t len;
     int has_csum;
     struct netdev_csum csum;
+    unsigned ntcp;           /* TCP segments sent over IPv4, counted on */
+    uint8_t tcp[8][64];      /* the last ones' headers, by ntcp % 8 */
 };
 static struct capture cap = {.lock = SPINLOCK_INIT("ktest-net-cap")};
 
@@ -429,6 +431,8 @@ static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
         n += seg[i].len;
     }
     cap.len = n;
+    if (n >= 54 && cap.frame[12] == 0x08 && cap.frame[13] == 0 && cap.frame[14 + 9] == 6)
+        memcpy(cap.tcp[cap.ntcp++ % 8], cap.frame, 64);
     cap.has_csum = csum != NULL;
     if (csum)
         cap.csum = *csum;
@@ -440,7 +444,8 @@ static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
 static const struct netdev_ops cap_ops = {.xmit = cap_xmit};
 static struct netdev cap_dev = {
     .ops = &cap_ops, .mac = {0x02, 0, 0, 0, 0, 0x01}, .mtu = 1500,
-    .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM, .nqueues = 1, .bus = "ktest", .link_up = 1,
+    .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM | NETDEV_F_RX_BATCH, .nqueues = 1, .bus = "ktest",
+    .link_up = 1,
 };
 static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
 static const uint8_t our_ip[4] = {10, 9, 0, 1}, peer_ip[4] = {10, 9, 0, 2};
@@ -489,16 +494,17 @@ static void count_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
  * does gives a datagram whose checksum verifies; a received datagram with
  * a wrong checksum is dropped unless the device vouched for it; a
  * datagram off the subnet goes out to the gateway. */
-KTEST(net_glue_arp_and_checksum_offload)
+/* The test device registered (once a boot: interfaces are never removed)
+ * with the address 10.9.0.1/24; the netif, or NULL. */
+static struct netif *cap_ready(void)
 {
     static int registered;
-    KT_ASSERT_EQ(net_wait_ready(), 0);
-    if (!registered) {
-        KT_ASSERT_EQ(netdev_register(&cap_dev), 0);
-        registered = 1;
-    }
+    if (net_wait_ready() != 0 || (!registered && netdev_register(&cap_dev) != 0))
+        return NULL;
+    registered = 1;
     struct netif *nif = net_netif_of(&cap_dev);
-    KT_ASSERT(nif != NULL);
+    if (!nif)
+        return NULL;
     ip4_addr_t a, m, g;
     IP4_ADDR(&a, 10, 9, 0, 1);
     IP4_ADDR(&m, 255, 255, 255, 0);
@@ -507,6 +513,13 @@ KTEST(net_glue_arp_and_checksum_offload)
     dhcp_release_and_stop(nif);
     netif_set_addr(nif, &a, &m, &g);
     net_unlock();
+    return nif;
+}
+
+KTEST(net_glue_arp_and_checksum_offload)
+{
+    struct netif *nif = cap_ready();
+    KT_ASSERT(nif != NULL);
 
     /* who-has 10.9.0.1 tell 10.9.0.2, in two pieces */
     uint8_t f[128] = {0};
@@ -601,4 +614,162 @@ KTEST(net_glue_arp_and_checksum_offload)
         KT_ASSERT(cap.frame[12] == 0x08 && cap.frame[13] == 0x06 && cap.frame[21] == 1); /* who-has */
         KT_ASSERT(memcmp(cap.frame + 38, gw_ip, 4) == 0);
     }
+}
+
+/* ---- ACKs once per receive pass ---- */
+
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16), put16(p + 2, v); }
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A TCP segment from the peer's port @p sport to ours @p dport, no
+ * options, @p n bytes of data, both checksums right, received in the
+ * current pass. */
+static void rx_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, size_t n)
+{
+    static uint8_t f[14 + 20 + 20 + 1000];
+    size_t tl = 20 + n;
+    memcpy(f, cap_dev.mac, 6);
+    memcpy(f + 6, peer_mac, 6);
+    f[12] = 0x08, f[13] = 0x00;
+    uint8_t *ip = f + 14, *t = f + 34;
+    memset(ip, 0, 40);
+    ip[0] = 0x45, ip[8] = 64, ip[9] = 6;
+    put16(ip + 2, (uint32_t)(20 + tl));
+    memcpy(ip + 12, peer_ip, 4);
+    memcpy(ip + 16, our_ip, 4);
+    uint16_t c = (uint16_t)~fold(lwip_port_chksum(ip, 20));
+    memcpy(ip + 10, &c, 2);
+    put16(t, sport), put16(t + 2, dport), put32(t + 4, seq), put32(t + 8, ack);
+    t[12] = 5 << 4, t[13] = flags;
+    put16(t + 14, 65535);
+    for (size_t i = 0; i < n; i++)
+        t[20 + i] = (uint8_t)(seq + i);
+    uint8_t ph[12] = {0};
+    memcpy(ph, ip + 12, 8);
+    ph[9] = 6;
+    put16(ph + 10, (uint32_t)tl);
+    c = (uint16_t)~fold((uint32_t)lwip_port_chksum(ph, 12) + lwip_port_chksum(t, (int)tl));
+    memcpy(t + 16, &c, 2);
+    struct netseg one = {f, 14 + 20 + tl};
+    netdev_rx(&cap_dev, &one, 1, 0);
+}
+
+struct ack_srv {
+    struct tcp_pcb *pcb;
+    unsigned bytes;
+};
+
+static err_t ack_srv_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)pcb, (void)err;
+    if (p) { /* not taken up (no tcp_recved): no window updates among the ACKs */
+        ((struct ack_srv *)arg)->bytes += p->tot_len;
+        pbuf_free(p);
+    }
+    return ERR_OK;
+}
+
+static err_t ack_srv_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)err;
+    ((struct ack_srv *)arg)->pcb = pcb;
+    tcp_arg(pcb, arg);
+    tcp_recv(pcb, ack_srv_recv);
+    return ERR_OK;
+}
+
+/* The TCP segment cap.tcp holds as the @p i-th sent (counted from 0). */
+static const uint8_t *sent_tcp(unsigned i) { return cap.tcp[i % 8] + 34; }
+
+/* A device that ends its receive passes (NETDEV_F_RX_BATCH): of the ACKs
+ * lwIP sends for the eight segments of one pass (one every second
+ * segment), none leaves during the pass and one at its end, for all eight;
+ * three segments past a hole in one pass still bring three duplicate
+ * ACKs (the sender's fast retransmit counts them); the data all arrives. */
+KTEST(net_tcp_acks_once_per_receive_pass)
+{
+    KT_ASSERT(cap_ready() != NULL);
+    uint8_t who_has[42] = {0}; /* the peer's MAC, as the first test taught it */
+    memset(who_has, 0xff, 6);
+    memcpy(who_has + 6, peer_mac, 6);
+    who_has[12] = 0x08, who_has[13] = 0x06;
+    static const uint8_t arp_hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+    memcpy(who_has + 14, arp_hdr, 8);
+    memcpy(who_has + 22, peer_mac, 6);
+    memcpy(who_has + 28, peer_ip, 4);
+    memcpy(who_has + 38, our_ip, 4);
+    struct netseg arp = {who_has, sizeof who_has};
+    netdev_rx(&cap_dev, &arp, 1, 0);
+    netdev_rx_end(&cap_dev);
+
+    static uint16_t sport = 41000;
+    const uint16_t dport = 7071;
+    sport++; /* a new connection each run */
+    struct ack_srv srv = {0};
+    net_lock();
+    struct tcp_pcb *l = tcp_new(), *lp = NULL;
+    if (l && tcp_bind(l, IP_ADDR_ANY, dport) == ERR_OK)
+        lp = tcp_listen(l);
+    if (!lp && l)
+        tcp_close(l);
+    if (lp) {
+        tcp_arg(lp, &srv);
+        tcp_accept(lp, ack_srv_accept);
+    }
+    net_unlock();
+    KT_ASSERT(lp != NULL);
+
+    uint32_t seq = 1000, ours = 0;
+    unsigned n0 = cap.ntcp;
+    rx_tcp(sport, dport, seq, 0, TCP_SYN, 0);
+    netdev_rx_end(&cap_dev);
+    unsigned synack = cap.ntcp - n0;
+    const uint8_t *t = sent_tcp(cap.ntcp - 1);
+    if (synack == 1 && t[13] == (TCP_SYN | TCP_ACK) && get32(t + 8) == seq + 1)
+        ours = get32(t + 4) + 1;
+    seq++;
+    if (ours) {
+        rx_tcp(sport, dport, seq, ours, TCP_ACK, 0);
+        netdev_rx_end(&cap_dev);
+    }
+    unsigned during = 0, after = 0, dups = 0, dups_right = 0;
+    uint32_t last_ack = 0;
+    if (ours && srv.pcb) {
+        n0 = cap.ntcp;
+        for (int k = 0; k < 8; k++, seq += 1000)
+            rx_tcp(sport, dport, seq, ours, TCP_ACK, 1000);
+        during = cap.ntcp - n0;
+        netdev_rx_end(&cap_dev);
+        after = cap.ntcp - n0;
+        last_ack = after ? get32(sent_tcp(cap.ntcp - 1) + 8) : 0;
+        /* a hole of 1000 bytes at seq, then three segments past it */
+        n0 = cap.ntcp;
+        for (uint32_t k = 1; k <= 3; k++)
+            rx_tcp(sport, dport, seq + 1000 * k, ours, TCP_ACK, 1000);
+        netdev_rx_end(&cap_dev);
+        dups = cap.ntcp - n0;
+        for (unsigned i = n0; i < cap.ntcp && dups <= 8; i++)
+            dups_right += sent_tcp(i)[13] == TCP_ACK && get32(sent_tcp(i) + 8) == seq;
+        rx_tcp(sport, dport, seq, ours, TCP_ACK, 1000);
+        netdev_rx_end(&cap_dev);
+    }
+    net_lock();
+    if (srv.pcb)
+        tcp_abort(srv.pcb);
+    tcp_close(lp);
+    net_unlock();
+    KT_ASSERT_EQ(synack, 1);
+    KT_ASSERT(ours != 0);
+    KT_ASSERT(srv.pcb != NULL);
+    /* lwIP's delayed-ACK timer may send one of its own meanwhile */
+    KT_ASSERT(during <= 1);
+    KT_ASSERT(after >= 1 && after <= 2);
+    KT_ASSERT_EQ(last_ack, seq);
+    KT_ASSERT_EQ(dups, 3);
+    KT_ASSERT_EQ(dups_right, 3);
+    KT_ASSERT_EQ(srv.bytes, 12000);
 }

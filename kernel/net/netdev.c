@@ -124,6 +124,13 @@ void netdev_rx(struct netdev *d, const struct netseg *seg, unsigned nseg, unsign
         s->input(d, seg, nseg, flags);
 }
 
+void netdev_rx_end(struct netdev *d)
+{
+    const struct netdev_stack *s = stack;
+    if (s && s->rx_end && __atomic_load_n(&d->stack, __ATOMIC_ACQUIRE))
+        s->rx_end(d);
+}
+
 void netdev_set_stack(const struct netdev_stack *s)
 {
     mutex_lock(&reg_lock);

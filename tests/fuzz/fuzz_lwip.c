@@ -8,7 +8,8 @@
  * says into how many pieces it is cut (as a driver's mergeable buffers),
  * whether the device vouched for its checksum, and whether the harness
  * fixes its IPv4 and TCP/UDP/ICMP checksums first (else mutations rarely
- * get past them); byte 1 how many milliseconds/16 pass before it (lwIP's
+ * get past them), and whether the driver's receive pass goes on (the ACKs
+ * lwIP sends stay held) or ends after it; byte 1 how many milliseconds/16 pass before it (lwIP's
  * timers run); the rest is the frame (lwip_seeds.py writes the seeds).
  * Frames the registry would drop (shorter than a header, longer than the
  * MTU allows) are dropped here too. lwIP's state lives on between inputs,
@@ -194,7 +195,8 @@ static int xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
 static const struct netdev_ops ops = {.xmit = xmit};
 static struct netdev dev = {
     .ops = &ops, .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56}, .mtu = 1500,
-    .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM, .nqueues = 1, .name = "eth0", .index = 2,
+    .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM | NETDEV_F_RX_BATCH, .nqueues = 1, .name = "eth0",
+    .index = 2,
 };
 
 static err_t http_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -328,6 +330,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         stack->input(&dev, seg, pieces, flags);
     }
+    if (!(flags0 & 0x20)) /* else the receive pass goes on with the next input */
+        stack->rx_end(&dev);
     net_lock();
     netif_poll_all(); /* what the frame sent to our own addresses */
     net_unlock();

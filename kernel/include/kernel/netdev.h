@@ -33,6 +33,9 @@
 /** It checks the TCP and UDP checksums of frames received, and says so per
  *  frame with NETDEV_RX_CSUM_OK: the stack does not check those again. */
 #define NETDEV_F_RX_CSUM 0x2
+/** It takes frames off its ring in passes, and calls netdev_rx_end() after
+ *  each: the stack may hold back its ACKs for the pass's frames till then. */
+#define NETDEV_F_RX_BATCH 0x4
 /** @} */
 
 /** @brief netdev_rx() flags. */
@@ -126,6 +129,13 @@ void netdev_set_link(struct netdev *d, int up);
  */
 void netdev_rx(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags);
 
+/**
+ * @brief The driver's pass over its receive ring ended (NETDEV_F_RX_BATCH):
+ *        what the stack held back for the frames netdev_rx() got in it (an
+ *        ACK per connection) goes out now. Thread context.
+ */
+void netdev_rx_end(struct netdev *d);
+
 /** @brief The TCP/IP stack's side (kernel/net/lwip/): told of each interface,
  *         each frame received and each change of carrier. */
 struct netdev_stack {
@@ -134,6 +144,8 @@ struct netdev_stack {
     void (*attach)(struct netdev *d);
     /** A frame received on @p d, as netdev_rx() got it (after the tap). */
     void (*input)(struct netdev *d, const struct netseg *seg, unsigned nseg, unsigned flags);
+    /** The end of a receive pass on @p d (netdev_rx_end()). */
+    void (*rx_end)(struct netdev *d);
     /** The carrier of @p d changed to @p up. */
     void (*link)(struct netdev *d, int up);
 };

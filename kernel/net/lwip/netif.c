@@ -15,6 +15,18 @@
  * NETDEV_F_RX_CSUM a frame the device vouched for (NETDEV_RX_CSUM_OK) is
  * fed with lwIP's TCP and UDP checks off for that frame only (the netif's
  * flags are set per frame under the lock).
+ *
+ * Acknowledgements are sent once per receive pass, as Linux's receive
+ * offload does: lwIP acknowledges every second segment, and under a
+ * hypervisor each frame costs both ends an exit. With NETDEV_F_RX_BATCH
+ * (the driver calls netdev_rx_end() after each pass), a bare ACK that
+ * lwIP sends while taking a frame is held, and a later one of the same
+ * connection that acknowledges more (or opens the window) takes its
+ * place; the pass's end sends what is held. The order lwIP sent frames in
+ * is kept within a connection: any other frame of it first sends, or
+ * (when it acknowledges as much) drops, the held one. Duplicate ACKs (the
+ * same number and window: the sender counts them for fast retransmit)
+ * and ACKs with options (SACK blocks) are never merged away.
  */
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
@@ -38,11 +50,28 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 
+#define HELD_MAX 16      /* connections whose ACK a pass may hold */
+#define HELD_FRAME 64    /* bytes of a held frame: a bare ACK is 54 */
+
+/** A bare ACK held until the end of the receive pass. */
+struct held_ack {
+    uint8_t key[12];     /* addresses and ports, as in the IPv4 and TCP headers */
+    uint32_t ack;        /* its acknowledgement number */
+    uint16_t wnd;        /* and window field */
+    uint16_t len;        /* bytes of frame[] */
+    int has_csum;        /* cs is the device's part of the checksum */
+    struct netdev_csum cs;
+    uint8_t frame[HELD_FRAME];
+};
+
 /** An interface: lwIP's netif and the device behind it. */
 struct lwip_if {
     struct netif nif;
     struct netdev *d;
     int had_addr; /* an address was set: its loss is logged */
+    int in_input; /* lwIP is taking a frame of a batching device (core lock) */
+    unsigned nheld; /* held[] in use (core lock) */
+    struct held_ack held[HELD_MAX];
 };
 
 /* `ip=` for the first Ethernet interface. */
@@ -138,15 +167,15 @@ bad:
 
 /* ---- frames out ---- */
 
-/* The pseudo-header's sum for the TCP or UDP segment of the frame in @p p,
- * stored in its checksum field; fills @p cs. 0 if the frame has one. */
-static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
+/* The pseudo-header's sum for the TCP or UDP segment of the frame at @p f
+ * (@p len bytes, the first @p first of them in one piece), stored in its
+ * checksum field; fills @p cs. 0 if the frame has one. */
+static int csum_partial_at(uint8_t *f, unsigned first, unsigned len, struct netdev_csum *cs)
 {
-    uint8_t *f = p->payload;
-    unsigned l3 = SIZEOF_ETH_HDR, l4, proto, len = p->tot_len;
+    unsigned l3 = SIZEOF_ETH_HDR, l4, proto;
     uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
     uint32_t acc = 0;
-    if (p->len < l3 + IP_HLEN)
+    if (first < l3 + IP_HLEN)
         return 0;
     if (type == ETHTYPE_IP) {
         struct ip_hdr *ip = (struct ip_hdr *)(f + l3);
@@ -155,7 +184,7 @@ static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
         l4 = l3 + IPH_HL_BYTES(ip);
         proto = IPH_PROTO(ip);
         acc = lwip_port_chksum(&ip->src, 8);
-    } else if (type == ETHTYPE_IPV6 && p->len >= l3 + IP6_HLEN) {
+    } else if (type == ETHTYPE_IPV6 && first >= l3 + IP6_HLEN) {
         struct ip6_hdr *ip6 = (struct ip6_hdr *)(f + l3);
         l4 = l3 + IP6_HLEN;
         proto = IP6H_NEXTH(ip6); /* extension headers: lwIP summed it */
@@ -164,7 +193,7 @@ static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
         return 0;
     }
     unsigned off = proto == IP_PROTO_TCP ? 16 : proto == IP_PROTO_UDP ? 6 : 0;
-    if (!off || p->len < l4 + off + 2 || len < l4)
+    if (!off || first < l4 + off + 2 || len < l4)
         return 0;
     uint8_t *at = f + l4 + off; /* not always 2-byte aligned: bytes */
     if (at[0] || at[1])
@@ -179,9 +208,9 @@ static int csum_partial(struct pbuf *p, struct netdev_csum *cs)
     return 1;
 }
 
-static err_t lif_linkoutput(struct netif *nif, struct pbuf *p)
+/* One frame to the device, as lwIP gave it. */
+static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
 {
-    struct lwip_if *li = nif->state;
     struct netdev *d = li->d;
     struct netseg seg[MAX_TX_SEGS];
     struct netdev_csum cs, *csp = NULL;
@@ -197,7 +226,7 @@ static err_t lif_linkoutput(struct netif *nif, struct pbuf *p)
         }
         p = flat;
     }
-    if ((d->features & NETDEV_F_TX_CSUM) && csum_partial(p, &cs))
+    if ((d->features & NETDEV_F_TX_CSUM) && csum_partial_at(p->payload, p->len, p->tot_len, &cs))
         csp = &cs;
     for (struct pbuf *q = p; q && n < MAX_TX_SEGS; q = q->next) {
         if (!q->len)
@@ -210,6 +239,110 @@ static err_t lif_linkoutput(struct netif *nif, struct pbuf *p)
     if (flat)
         pbuf_free(flat);
     return e == 0 ? ERR_OK : e == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+/* ---- ACKs held for the receive pass (the core lock held) ---- */
+
+/* What the holding needs of a frame's TCP segment over IPv4. */
+struct tcp4_info {
+    uint8_t key[12];     /* source and destination address, then the ports */
+    uint32_t ack;
+    uint16_t wnd;
+    uint8_t flags;
+    int bare;            /* the ACK flag alone, no options, no data */
+    int data;            /* carries data */
+};
+
+/* 1 with @p t filled for a TCP segment over IPv4 whose headers are in the
+ * frame's first @p first bytes, -1 for one whose are not (a fragment: the
+ * caller keeps the order by sending what it holds), 0 for anything else. */
+static int tcp4_info(const uint8_t *f, unsigned first, struct tcp4_info *t)
+{
+    const unsigned l3 = SIZEOF_ETH_HDR;
+    if (first < l3 + IP_HLEN || f[12] != 0x08 || f[13] != 0x00)
+        return 0;
+    const uint8_t *ip = f + l3;
+    unsigned hl = (ip[0] & 0xfu) * 4u, len = (unsigned)(ip[2] << 8 | ip[3]);
+    if (ip[0] >> 4 != 4 || ip[9] != IP_PROTO_TCP)
+        return 0;
+    if (hl < IP_HLEN || first < l3 + hl + TCP_HLEN || ((ip[6] & 0x3f) | ip[7]) || len < hl + TCP_HLEN)
+        return -1;
+    const uint8_t *th = ip + hl;
+    unsigned thl = (th[12] >> 4) * 4u;
+    memcpy(t->key, ip + 12, 8);
+    memcpy(t->key + 8, th, 4);
+    t->ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11];
+    t->wnd = (uint16_t)(th[14] << 8 | th[15]);
+    t->flags = th[13];
+    t->data = len > hl + thl;
+    t->bare = t->flags == TCP_ACK && thl == TCP_HLEN && !t->data;
+    return 1;
+}
+
+static void held_send(struct lwip_if *li, struct held_ack *h)
+{
+    struct netseg seg = {h->frame, h->len};
+    /* a full ring drops it, counted by the driver: TCP recovers from a lost ACK */
+    (void)li->d->ops->xmit(li->d, &seg, 1, h->has_csum ? &h->cs : NULL, thread_cpu() % li->d->nqueues);
+}
+
+static void held_drop(struct lwip_if *li, struct held_ack *h)
+{
+    *h = li->held[--li->nheld];
+}
+
+static void held_flush(struct lwip_if *li)
+{
+    for (unsigned i = 0; i < li->nheld; i++)
+        held_send(li, &li->held[i]);
+    li->nheld = 0;
+}
+
+/* Keep @p p (a bare ACK described by @p t) in @p h until the pass ends. */
+static void held_keep(struct lwip_if *li, struct held_ack *h, struct pbuf *p, const struct tcp4_info *t)
+{
+    memcpy(h->key, t->key, sizeof h->key);
+    h->ack = t->ack;
+    h->wnd = t->wnd;
+    h->len = pbuf_copy_partial(p, h->frame, p->tot_len, 0);
+    h->has_csum = (li->d->features & NETDEV_F_TX_CSUM) && csum_partial_at(h->frame, h->len, h->len, &h->cs);
+}
+
+static err_t lif_linkoutput(struct netif *nif, struct pbuf *p)
+{
+    struct lwip_if *li = nif->state;
+    if (!li->nheld && !li->in_input)
+        return send_pbuf(li, p);
+    struct tcp4_info t;
+    int r = tcp4_info(p->payload, p->len, &t);
+    if (r < 0)
+        held_flush(li);
+    if (r <= 0)
+        return send_pbuf(li, p);
+    int keep = li->in_input && t.bare && p->tot_len <= HELD_FRAME;
+    struct held_ack *h = NULL;
+    for (unsigned i = 0; i < li->nheld && !h; i++)
+        if (memcmp(li->held[i].key, t.key, sizeof t.key) == 0)
+            h = &li->held[i];
+    if (h) {
+        /* This frame says all the held one does: it acknowledges more, or
+         * as much with data, a flag or another window. Else the held one
+         * may count (a duplicate ACK): it goes first. */
+        int covers = (t.flags & TCP_ACK) &&
+                     (TCP_SEQ_GT(t.ack, h->ack) ||
+                      (t.ack == h->ack && (t.data || (t.flags & (TCP_SYN | TCP_FIN)) || t.wnd != h->wnd)));
+        if (!covers)
+            held_send(li, h);
+        if (keep) {
+            held_keep(li, h, p, &t);
+            return ERR_OK;
+        }
+        held_drop(li, h);
+    } else if (keep && li->nheld < HELD_MAX) {
+        held_keep(li, &li->held[li->nheld++], p, &t);
+        return ERR_OK;
+    }
+    return send_pbuf(li, p);
 }
 
 static err_t lif_init(struct netif *nif)
@@ -303,8 +436,21 @@ static void lif_input(struct netdev *d, const struct netseg *seg, unsigned nseg,
             ck &= (u16_t)~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
         NETIF_SET_CHECKSUM_CTRL(nif, ck);
     }
+    struct lwip_if *li = nif->state;
+    li->in_input = (d->features & NETDEV_F_RX_BATCH) != 0;
     if (nif->input(p, nif) != ERR_OK)
         pbuf_free(p);
+    li->in_input = 0;
+    net_unlock();
+}
+
+static void lif_rx_end(struct netdev *d)
+{
+    struct lwip_if *li = net_netif_of(d)->state;
+    if (!__atomic_load_n(&li->nheld, __ATOMIC_RELAXED))
+        return;
+    net_lock();
+    held_flush(li);
     net_unlock();
 }
 
@@ -322,6 +468,7 @@ static void lif_link(struct netdev *d, int up)
 static const struct netdev_stack lwip_stack = {
     .attach = lif_attach,
     .input = lif_input,
+    .rx_end = lif_rx_end,
     .link = lif_link,
 };
 
