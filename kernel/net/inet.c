@@ -56,6 +56,7 @@
 #include "net_internal.h"
 
 #define BOUNCE 16384u     /* bytes one step of a TCP send or receive copies */
+#define RECV_WND_STEP (64u * 1024) /* bytes a long read takes before it opens the window */
 #define UDP_MAX 65507u    /* payload of the largest IPv4 UDP datagram */
 #define MEM_RETRY_NS 10000000ull /* a send the stack had no memory for tries again after this */
 #define RCVBUF_DEF 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
@@ -1086,6 +1087,7 @@ static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg 
     uint8_t *buf = kmalloc(d->len < BOUNCE ? d->len : BOUNCE);
     if (!buf)
         return -ENOMEM;
+    size_t owed = 0; /* taken, not yet told to lwIP */
     while (done < d->len) {
         lock();
         if (is->rx_bytes) {
@@ -1121,17 +1123,27 @@ static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg 
                     kfree(it);
                 }
                 is->rx_bytes -= n;
-                tcp_consumed(is, n);
-                if (is->rx_bytes == 0 && is->pcb.tcp)
-                    tcp_output(is->pcb.tcp); /* the window update */
+                /* The window opens once a call, as Linux's read opens it, or
+                 * every RECV_WND_STEP of a long one; not at every bounce
+                 * buffer, each a window update on the wire. Told before
+                 * any wait and before returning. */
+                owed += n;
+                if (owed >= RECV_WND_STEP || !is->rx_bytes || done + n == d->len) {
+                    tcp_consumed(is, owed);
+                    owed = 0;
+                    if (is->rx_bytes == 0 && is->pcb.tcp)
+                        tcp_output(is->pcb.tcp); /* the window update */
+                }
             }
+            int more = is->rx_bytes != 0;
             unlock();
             if (sock_data_put(d, done, buf, n)) {
                 r = -EFAULT;
                 break;
             }
             done += n;
-            if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK))
+            /* What is queued, up to the length asked, as Linux's read */
+            if ((flags & MSG_PEEK) || (!(flags & MSG_WAITALL) && !more))
                 break;
             continue;
         }
@@ -1154,6 +1166,11 @@ static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg 
         r = wait_for(is, tcp_readable, dl);
         if (r)
             break;
+    }
+    if (owed) { /* a fault on the caller's buffer: the bytes were taken all the same */
+        lock();
+        tcp_consumed(is, owed);
+        unlock();
     }
     kfree(buf);
     if (done)

@@ -5,7 +5,7 @@
  * EADDRINUSE and SO_REUSEADDR over a TIME_WAIT, a refused connect (blocking
  * and nonblocking), a nonblocking connect through ppoll and SO_ERROR,
  * EPIPE and SIGPIPE after the peer closed (MSG_NOSIGNAL keeps the signal),
- * MSG_PEEK and FIONREAD, SO_RCVTIMEO, EINTR from accept and recv, UDP datagrams (boundaries, sources, MSG_TRUNC,
+ * MSG_PEEK and FIONREAD, a read taking all that is queued, SO_RCVTIMEO, EINTR from accept and recv, UDP datagrams (boundaries, sources, MSG_TRUNC,
  * connected UDP), options (TCP_NODELAY, SO_TYPE, IP_TTL), an ICMP echo
  * socket pinging 127.0.0.1 and raw ICMP refused to a user; the interface
  * ioctls ifconfig uses, on lo.
@@ -335,6 +335,22 @@ static void corners(void)
     uconnect(s, lo(port));
     uexpect(uconnect(s, lo(port)), -EISCONN, "connect when connected: EISCONN");
     long c = sys3(NR_accept, l, 0, 0);
+    /* A read takes all that is queued, up to its length, in one call */
+    static char queued[48 * 1024], got[64 * 1024];
+    for (unsigned i = 0; i < sizeof queued; i++)
+        queued[i] = (char)pat(i);
+    uexpect(usend(s, queued, sizeof queued, 0), (long)sizeof queued, "send 48 KiB");
+    int nread = 0;
+    for (int i = 0; i < 200 && nread < (int)sizeof queued; i++) {
+        sys3(NR_ioctl, c, FIONREAD, (long)&nread);
+        if (nread < (int)sizeof queued)
+            usleep_ms(10);
+    }
+    uexpect(urecv(c, got, sizeof got, 0), (long)sizeof queued, "one read of 64 KiB takes all 48 KiB queued");
+    long diff = 0;
+    for (unsigned i = 0; i < sizeof queued; i++)
+        diff += got[i] != queued[i];
+    uexpect(diff, 0, "intact");
     uexpect(sys3(NR_shutdown, s, SHUT_WR, 0), 0, "shutdown(SHUT_WR)");
     uexpect(usend(s, "x", 1, MSG_NOSIGNAL), -EPIPE, "then send: EPIPE");
     char b[4];
