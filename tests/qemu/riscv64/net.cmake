@@ -8,6 +8,5 @@ net_test(mmio QEMU -global virtio-mmio.force-legacy=false -device virtio-net-dev
   EXPECT "^  virtio_mmio@[0-9a-f]+ +virtio-mmio ")
 net_test(mmio_legacy PLAIN QEMU -device virtio-net-device,netdev=n0,mrg_rxbuf=off)
 # net_pair: Debian 12 has no riscv64 kernel to judge our TCP with, so two of
-# ours meet on the socket network (and then also make 40 connections a
-# second at least, each way).
+# ours meet on the socket network.
 set(NET_PEER ours)
