@@ -17,7 +17,11 @@
  *                                      N raw frames at MAC/IP through a packet
  *                                      socket (Linux, root): SYNs from made-up
  *                                      hosts, or frames of random bytes and
- *                                      broken IPv4/TCP/UDP/ICMP/ARP headers
+ *                                      broken IPv4/TCP/UDP/ICMP/ARP headers;
+ *                                      IFACE "-": instead on stdout as a QEMU
+ *                                      `-netdev socket` stream (each frame
+ *                                      after its length, 4 bytes big-endian),
+ *                                      the result line on stderr
  *
  * Each result is one line, "unettool: <what> <numbers and units>"; the exit
  * status is 0 when the run did what it was asked, 1 otherwise (with a line
@@ -429,35 +433,55 @@ static int flood(int syn, const char *iface, const char *mac, unsigned dst, unsi
         mac++;
         dmac[i] = (unsigned char)v;
     }
-    long s = sys3(NR_socket, AF_PACKET, SOCK_RAW, n16(0x0003));
-    if (s < 0)
-        die("packet socket (root on Linux only)", s);
-    struct {
-        char name[16];
-        int index;
-        char pad[20];
-    } ifr = {{0}, 0, {0}};
-    for (int i = 0; i < 15 && iface[i]; i++)
-        ifr.name[i] = iface[i];
-    long r = sys3(NR_ioctl, s, SIOCGIFINDEX, (long)&ifr);
-    if (r)
-        die("SIOCGIFINDEX", r);
+    /* To a QEMU socket netdev (a host's unettool, tests/qemu/net_pair.py):
+     * the stream is fd 1, so the result line and any death go to fd 2. */
+    int stream = ustreq(iface, "-");
+    long s = -1;
+    if (stream) {
+        s = sys1(NR_dup, 1);
+        long r = s < 0 ? s : sys3(NR_dup3, 2, 1, 0);
+        if (r < 0)
+            die("dup", r);
+    }
     struct {
         unsigned short family, protocol;
         int ifindex;
         unsigned short hatype;
         unsigned char pkttype, halen, addr[8];
-    } ll = {AF_PACKET, n16(0x0003), ifr.index, 0, 0, 6, {0}};
+    } ll = {AF_PACKET, n16(0x0003), 0, 0, 0, 6, {0}};
+    if (!stream) {
+        s = sys3(NR_socket, AF_PACKET, SOCK_RAW, n16(0x0003));
+        if (s < 0)
+            die("packet socket (root on Linux only)", s);
+        struct {
+            char name[16];
+            int index;
+            char pad[20];
+        } ifr = {{0}, 0, {0}};
+        for (int i = 0; i < 15 && iface[i]; i++)
+            ifr.name[i] = iface[i];
+        long r = sys3(NR_ioctl, s, SIOCGIFINDEX, (long)&ifr);
+        if (r)
+            die("SIOCGIFINDEX", r);
+        ll.ifindex = ifr.index;
+    }
     memcpy(ll.addr, dmac, 6);
     rng ^= (unsigned long)unow_ns();
-    static unsigned char f[1514];
+    /* The stream's length prefix sits before the frame, both written at once. */
+    static unsigned char lf[4 + 1514], *f = lf + 4;
     long sent = 0, t0 = unow_ns();
     for (long i = 0; i < n; i++) {
         memcpy(f, dmac, 6);
         f[6] = 0x52, f[7] = 0x54, f[8] = 0, f[9] = 0xee, f[10] = (unsigned char)rnd(), f[11] = (unsigned char)rnd();
         put16(f + 12, 0x0800);
         long len = syn ? syn_frame(f, dst, port) : junk_frame(f, dst);
-        sent += sys6(NR_sendto, s, (long)f, len, 0, (long)&ll, sizeof ll) == len;
+        if (stream) {
+            put16(lf, 0), put16(lf + 2, (unsigned)len);
+            wr_all(s, lf, 4 + len); /* dies when QEMU is gone */
+            sent++;
+        } else {
+            sent += sys6(NR_sendto, s, (long)f, len, 0, (long)&ll, sizeof ll) == len;
+        }
     }
     line(syn ? "flood syn" : "flood junk", sent, "frames", unow_ns() - t0, "ns", 0, 0);
     return sent == n ? 0 : 1;

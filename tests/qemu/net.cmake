@@ -96,14 +96,15 @@ endif()
 # Linux's side (5% loss, 1% duplication, 25% reordering behind a 5 ms
 # delay: tests/peer/netem.c) and 2 MiB each way, the datagrams and ping
 # again. Debian 12 has no riscv64 kernel: there two of ours meet
-# (NET_PEER, the arch's part), without telnet, the flood (ours has no
-# packet socket to send it from) and netem.
+# (NET_PEER, the arch's part), without telnet and netem; ours has no packet
+# socket to flood from, so the host's unettool floods through a QEMU hub on
+# B's card (NET_PAIR_ARGS, the arch's part: --host-tool).
 if(NOT NET_PEER)
   set(NET_PEER linux)
 endif()
 add_test(NAME ${KERNEL_ARCH}.net_pair COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/net_pair.py ${KERNEL_ARCH}
   ${NET_PEER} ours --image ${IMG} --tool ${CMAKE_BINARY_DIR}/programs/unettool --mib 64
-  --netem 5,1,25,5 --flood 20000)
+  --netem 5,1,25,5 --flood 20000 ${NET_PAIR_ARGS})
 # Not a speed target: Debian's Linux for arm64 under TCG sends at a few
 # Mbit/s on a loaded host (to itself too: docs/performance.md), and the
 # 64 MiB from it then take minutes.

@@ -21,7 +21,7 @@ busybox initramfs) loads virtio_net and sch_netem; ours boots with
     tests/qemu/net_pair.py <arch> linux linux      (a self-test: ping, TCP both ways)
     tests/qemu/net_pair.py <arch> ours linux --image build/<arch>/...
 """
-import argparse, os, re, select, signal, socket, subprocess, sys, time
+import argparse, os, re, select, signal, socket, subprocess, sys, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -84,11 +84,19 @@ def link():
     return {"a": a, "b": b}
 
 
-def netdev_args(arch, side, fd):
+def netdev_args(arch, side, fd, flood_fd=None):
     """QEMU arguments for side @side's card on the pair's socket network,
-    whose end is the (inherited) descriptor @fd."""
+    whose end is the (inherited) descriptor @fd. With @flood_fd, the card
+    and that link are ports of a QEMU hub whose third port is a socket
+    netdev on @flood_fd, from which the host's unettool floods (host_flood())."""
     dev = "virtio-net-pci,romfile=" if arch == "x86_64" else "virtio-net-pci"
-    return ["-netdev", f"socket,id=n0,fd={fd}", "-device", f"{dev},netdev=n0,mac={MAC[side]}"]
+    if flood_fd is None:
+        return ["-netdev", f"socket,id=n0,fd={fd}", "-device", f"{dev},netdev=n0,mac={MAC[side]}"]
+    return ["-netdev", f"socket,id=link,fd={fd}", "-netdev", f"socket,id=flood,fd={flood_fd}",
+            "-netdev", "hubport,id=n0,hubid=0",
+            "-netdev", "hubport,id=h1,hubid=0,netdev=link",
+            "-netdev", "hubport,id=h2,hubid=0,netdev=flood",
+            "-device", f"{dev},netdev=n0,mac={MAC[side]}"]
 
 
 def side(g):
@@ -178,13 +186,13 @@ def linux_guest(arch, side, fd, modules=("virtio_net", "sch_netem")):
     return g
 
 
-def our_guest(arch, side, fd, image, append=""):
+def our_guest(arch, side, fd, image, append="", flood_fd=None):
     env = dict(os.environ)
     env.setdefault("MEM", "512M")
     if append:
         env["APPEND"] = append
-    cmd = [os.path.join(ROOT, "scripts", "qemu"), arch, image] + netdev_args(arch, side, fd)
-    g = Guest(f"ours-{side}", cmd, env, pass_fds=(fd,))
+    cmd = [os.path.join(ROOT, "scripts", "qemu"), arch, image] + netdev_args(arch, side, fd, flood_fd)
+    g = Guest(f"ours-{side}", cmd, env, pass_fds=(fd,) if flood_fd is None else (fd, flood_fd))
     if not g.read_until(rb"(?m)^[A-Za-z0-9_-]*> ", 180):
         raise RuntimeError(f"{g.name}: no prompt:\n" + g.log.decode("utf-8", "replace")[-3000:])
     g.type("run /bin/busybox sh")
@@ -196,11 +204,13 @@ def our_guest(arch, side, fd, image, append=""):
     return g
 
 
-def start_pair(arch, kinds, image=None):
-    """Guests A and B of @kinds ('linux' or 'ours') on one link()."""
+def start_pair(arch, kinds, image=None, flood_sock=None):
+    """Guests A and B of @kinds ('linux' or 'ours') on one link(); with
+    @flood_sock (ours-ours), B's card is also on a hub with that socket."""
     ends = link()
     mk = {"linux": lambda s: linux_guest(arch, s, ends[s].fileno()),
-          "ours": lambda s: our_guest(arch, s, ends[s].fileno(), image)}
+          "ours": lambda s: our_guest(arch, s, ends[s].fileno(), image,
+                                      flood_fd=flood_sock.fileno() if flood_sock and s == "b" else None)}
     try:
         a = mk[kinds[0]]("a")
         try:
@@ -276,29 +286,103 @@ def mem_free_kib(g):
     return int(m.group(1)) if m else None
 
 
-def flood(linux, ours, check, frames):
-    """Linux floods ours with @frames SYNs at a listening port from made-up
-    hosts (whose SYN-ACKs wait on ARP answers that never come), as many at a
-    closed port, and as many frames of junk (tests/programs/unettool.c):
-    ours must answer ping and take connections at another port at once,
-    take them at the flooded port again once the half-open ones time out
-    (lwIP keeps them 20 s, against the listener's backlog: there are no
-    SYN cookies), and hold no more memory than before, give or take the
-    stack's caches."""
+def rx_frames(g):
+    """Frames eth0 of guest @g took in (/proc/net/dev: received, errors and
+    dropped), or None."""
+    st, out = g.sh("grep eth0: /proc/net/dev", 10)
+    m = re.search(r"eth0:\s*\d+\s+(\d+)\s+(\d+)\s+(\d+)", out)
+    return sum(int(x) for x in m.groups()) if st == 0 and m else None
+
+
+def rx_wait(g, want, timeout=60):
+    """rx_frames(@g) once it reaches @want, or what it is at the timeout:
+    frames sent may still be on their way through QEMU's queues."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = rx_frames(g)
+        if got is None or got >= want or time.monotonic() > deadline:
+            return got
+        time.sleep(0.5)
+
+
+def linux_flood(linux):
+    """The flood's sender for flood(): unettool's packet socket in @linux."""
+    def send(ours, kind, port, frames):
+        st, out = linux.sh(f"unettool flood {kind} eth0 {MAC[side(ours)]} {ADDR[side(ours)]} {port} {frames}", 300)
+        said = re.search(r"unettool: .*", out)
+        return st == 0, said.group(0) if said else out[-200:]
+    send.name = linux.name
+    return send
+
+
+def host_flood(tool, sock):
+    """The flood's sender for flood() without a Linux guest: the host's
+    unettool writes the frames into @sock, one end of a QEMU socket
+    netdev on a hub with ours' card (netdev_args()). What comes back from
+    the hub (ours' answers, the other guest's frames) is read and dropped
+    so that QEMU never waits on that port. QEMU's hub takes whatever comes
+    (another of its ports can always receive) and queues at most 10000
+    frames for the card, dropping the rest, so the frames go in bursts of
+    CHUNK, each once the card has taken in the one before."""
+    drain = sock.dup()
+
+    def drop():
+        try:
+            while drain.recv(65536):
+                pass
+        except OSError:
+            pass
+    threading.Thread(target=drop, daemon=True).start()
+
+    CHUNK = 5000
+
+    def send(ours, kind, port, frames):
+        rx, said = rx_frames(ours), []
+        for n in [CHUNK] * (frames // CHUNK) + ([frames % CHUNK] if frames % CHUNK else []):
+            p = subprocess.run([tool, "flood", kind, "-", MAC[side(ours)], ADDR[side(ours)], str(port), str(n)],
+                               stdout=sock.fileno(), stderr=subprocess.PIPE, timeout=300)
+            err = p.stderr.decode("utf-8", "replace")
+            line = re.search(r"unettool: .*", err)
+            if p.returncode != 0:
+                return False, line.group(0) if line else err[-200:]
+            said.append(line.group(0) if line else "?")
+            if rx is not None:
+                rx = rx_wait(ours, rx + n, 20)
+        return True, f"{len(said)} runs, the last: {said[-1]}"
+    send.name = "the host"
+    return send
+
+
+def flood(send, client, ours, check, frames):
+    """@send (linux_flood(), host_flood()) floods ours with @frames SYNs at
+    a listening port from made-up hosts (whose SYN-ACKs wait on ARP answers
+    that never come), as many at a closed port, and as many frames of junk
+    (tests/programs/unettool.c): ours' card must have taken them all in,
+    and ours must answer ping from @client and take connections from it at
+    another port at once, take them at the flooded port again once the
+    half-open ones time out (lwIP keeps them 20 s, against the listener's
+    backlog: there are no SYN cookies), and hold no more memory than
+    before, give or take the stack's caches."""
     ours_side = side(ours)
     ours.sh("(unettool sink 5010 > /dev/null &) ; :", 10)
     free0 = mem_free_kib(ours)
+    rx0 = rx_frames(ours)
     for kind, port in (("syn", 5010), ("syn", 5011), ("junk", 9)):
-        st, out = linux.sh(f"unettool flood {kind} eth0 {MAC[ours_side]} {ADDR[ours_side]} {port} {frames}", 300)
-        said = re.search(r"unettool: .*", out)
-        check(st == 0, f"{linux.name} sent {frames} {kind} frames to {ours.name}"
-              f"{' port ' + str(port) if kind == 'syn' else ''}: {said.group(0) if said else out[-200:]}")
-    st, _ = linux.sh(f"ping -c 3 {ADDR[ours_side]}", 30)
-    check(st == 0, f"after the flood: ping from {linux.name} answered")
-    ok, _, detail = tcp_transfer(linux, ours, 2, port=5012)
+        ok, said = send(ours, kind, port, frames)
+        check(ok, f"{send.name} sent {frames} {kind} frames to {ours.name}"
+              f"{' port ' + str(port) if kind == 'syn' else ''}: {said}")
+    # The flood's frames all reached the card: other frames meanwhile
+    # (few: nothing else runs) leave room above, none below.
+    rx1 = rx_wait(ours, rx0 + 3 * frames) if rx0 is not None else None
+    got = rx1 - rx0 if rx0 is not None and rx1 is not None else None
+    check(got is not None and 3 * frames <= got <= 3 * frames + 1000,
+          f"{ours.name}'s eth0 took in {got} frames during the flood of {3 * frames} (/proc/net/dev)")
+    st, _ = client.sh(f"ping -c 3 {ADDR[ours_side]}", 30)
+    check(st == 0, f"after the flood: ping from {client.name} answered")
+    ok, _, detail = tcp_transfer(client, ours, 2, port=5012)
     check(ok, f"after the flood: tcp 2 MiB to another port of {ours.name}: {detail}")
     t0 = time.monotonic()
-    st, out = linux.sh(f"unettool stream {ADDR[ours_side]} 5010 1", 90)
+    st, out = client.sh(f"unettool stream {ADDR[ours_side]} 5010 1", 90)
     said = re.search(r"unettool: .*", out)
     check(st == 0, f"after the flood: the flooded port takes a connection again "
           f"(in {time.monotonic() - t0:.0f} s): {said.group(0) if said else out[-200:]}")
@@ -357,12 +441,27 @@ def main():
     ap.add_argument("--tool", help="tests/programs/unettool.c built for the arch "
                     "(default: build/<arch>/programs/unettool)")
     ap.add_argument("--flood", type=int, default=0, metavar="FRAMES",
-                    help="a Linux side floods ours with FRAMES SYNs, then as many junk frames")
+                    help="a Linux side floods ours with FRAMES SYNs at a listening port, "
+                    "as many at a closed one, then as many junk frames; "
+                    "ours-ours: the host floods B (--host-tool)")
+    ap.add_argument("--host-tool", help="unettool built for the host (x86_64), which floods "
+                    "when no side is Linux (default: build/x86_64/programs/unettool)")
     args = ap.parse_args()
     global TOOL
     TOOL = args.tool or os.path.join(ROOT, "build", args.arch, "programs", "unettool")
     check = Checks()
-    a, b = start_pair(args.arch, (args.a, args.b), args.image)
+    host_tool = flood_sock = None
+    if args.flood and args.a == args.b == "ours":
+        host_tool = args.host_tool or os.path.join(ROOT, "build", "x86_64", "programs", "unettool")
+        if not os.access(host_tool, os.X_OK):
+            raise SystemExit(f"--flood: no host unettool at {host_tool}")
+        # QEMU takes a connected stream socket for `-netdev socket,fd=`.
+        flood_sock, qemu_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        a, b = start_pair(args.arch, (args.a, args.b), args.image, qemu_end if flood_sock else None)
+    finally:
+        if flood_sock:
+            qemu_end.close()  # B's QEMU holds its own
     try:
         for g, peer in ((a, "b"), (b, "a")):
             st, out = g.sh(f"ping -c 3 {ADDR[peer]}", 30)
@@ -393,7 +492,9 @@ def main():
         if args.flood:
             for src, dst in ((a, b), (b, a)):
                 if src.name.startswith("linux") and dst.name.startswith("ours"):
-                    flood(src, dst, check, args.flood)
+                    flood(linux_flood(src), src, dst, check, args.flood)
+            if flood_sock:
+                flood(host_flood(host_tool, flood_sock), a, b, check, args.flood)
         if args.netem:
             for g in (a, b):
                 if g.name.startswith("linux"):
