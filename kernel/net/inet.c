@@ -1147,6 +1147,10 @@ static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg 
                 break;
             continue;
         }
+        if (owed) { /* another reader took the rest: ours are told before any wait */
+            tcp_consumed(is, owed);
+            owed = 0;
+        }
         if (is->err) {
             r = done ? 0 : -take_err(is);
             unlock();
