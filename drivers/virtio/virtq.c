@@ -81,6 +81,7 @@ struct vq_state {
     uint16_t free_head, nfree;
     uint16_t avail_idx, last_used, added;
     int indirect, event_idx;
+    int cb_off; /* virtq_disable_cb() holds: virtq_get() leaves used_event alone */
 };
 
 static size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
@@ -372,7 +373,7 @@ void *virtq_get(struct virtqueue *vq, uint32_t *len)
         return NULL;
     }
     s->last_used++;
-    if (s->event_idx) {
+    if (s->event_idx && !s->cb_off) {
         s->avail[2 + vq->size] = s->last_used; /* interrupt again after the next one */
         ring_to_device(vq, &s->avail[2 + vq->size], 2);
     }
@@ -394,6 +395,7 @@ int virtq_enable_cb(struct virtqueue *vq)
 {
     struct vq_state *s = vq->priv;
     volatile uint16_t *w = s->event_idx ? &s->avail[2 + vq->size] : &s->avail[0];
+    s->cb_off = 0;
     *w = s->event_idx ? s->last_used : 0;
     ring_to_device(vq, w, 2);
     hal_mb(); /* the request for interrupts before the check for what came meanwhile */
@@ -405,6 +407,7 @@ void virtq_disable_cb(struct virtqueue *vq)
 {
     struct vq_state *s = vq->priv;
     volatile uint16_t *w = s->event_idx ? &s->avail[2 + vq->size] : &s->avail[0];
+    s->cb_off = 1;
     /* EVENT_IDX: 65535 completions away */
     *w = s->event_idx ? (uint16_t)(s->last_used - 1) : VIRTQ_AVAIL_F_NO_INTERRUPT;
     ring_to_device(vq, w, 2);

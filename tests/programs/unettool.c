@@ -9,6 +9,7 @@
  *   unettool stream HOST PORT MIB      TCP: send MIB MiB from memory
  *   unettool echo tcp|udp PORT         echo each connection / datagram back
  *   unettool rr tcp|udp HOST PORT N    N round trips of 1 byte
+ *   unettool rrall tcp|udp HOST PORT N the same, and every trip's time in order
  *   unettool crr HOST PORT N           N times connect, 1 byte each way, close
  *   unettool udpcheck HOST PORT N MAX  N datagrams of 1..MAX bytes to an echo
  *                                      udp server, each echo checked byte by
@@ -221,7 +222,7 @@ static void sort(long *v, long n)
 #define RR_MAX 100000
 static long trips[RR_MAX];
 
-static int rr(int type, unsigned ip, unsigned short port, long n)
+static int rr(int type, unsigned ip, unsigned short port, long n, int all)
 {
     if (n > RR_MAX)
         die("rr: at most 100000 trips", 0);
@@ -242,6 +243,9 @@ static int rr(int type, unsigned ip, unsigned short port, long n)
         sum += trips[i];
     }
     sys1(NR_close, s);
+    if (all) /* every trip in order, in us: where the slow ones fall */
+        for (long i = 0; i < n; i++)
+            uputn(trips[i] / 1000), uputs(i % 20 == 19 ? "\n" : " ");
     sort(trips, n);
     uputs("unettool: rr "), uputs(type == SOCK_STREAM ? "tcp " : "udp ");
     uputn(n), uputs(" trips "), uputn(sum / n / 1000), uputs(" us mean ");
@@ -490,7 +494,7 @@ static int flood(int syn, const char *iface, const char *mac, unsigned dst, unsi
 static __attribute__((noreturn)) void usage(void)
 {
     uputs("usage: unettool sink PORT | stream HOST PORT MIB | echo tcp|udp PORT |\n"
-          "       rr tcp|udp HOST PORT N | crr HOST PORT N | udpcheck HOST PORT N MAX |\n"
+          "       rr|rrall tcp|udp HOST PORT N | crr HOST PORT N | udpcheck HOST PORT N MAX |\n"
           "       flood syn|junk IFACE MAC IP PORT N\n");
     uexit(2);
 }
@@ -509,8 +513,8 @@ int main(int argc, char **argv, char **envp)
         return stream(parse_ip(argv[2]), parse_port(argv[3]), parse_count(argv[4]));
     if (ustreq(c, "echo") && argc == 4 && typed)
         return echo(type, parse_port(argv[3]));
-    if (ustreq(c, "rr") && argc == 6 && typed)
-        return rr(type, parse_ip(argv[3]), parse_port(argv[4]), parse_count(argv[5]));
+    if ((ustreq(c, "rr") || ustreq(c, "rrall")) && argc == 6 && typed)
+        return rr(type, parse_ip(argv[3]), parse_port(argv[4]), parse_count(argv[5]), ustreq(c, "rrall"));
     if (ustreq(c, "crr") && argc == 5)
         return crr(parse_ip(argv[2]), parse_port(argv[3]), parse_count(argv[4]));
     if (ustreq(c, "udpcheck") && argc == 6)
