@@ -258,22 +258,24 @@ struct tcp4_info {
  * caller keeps the order by sending what it holds), 0 for anything else. */
 static int tcp4_info(const uint8_t *f, unsigned first, struct tcp4_info *t)
 {
-    const unsigned l3 = SIZEOF_ETH_HDR;
-    if (first < l3 + IP_HLEN || f[12] != 0x08 || f[13] != 0x00)
+    if (first < SIZEOF_ETH_HDR + IP_HLEN || ((const struct eth_hdr *)f)->type != PP_HTONS(ETHTYPE_IP))
         return 0;
-    const uint8_t *ip = f + l3;
-    unsigned hl = (ip[0] & 0xfu) * 4u, len = (unsigned)(ip[2] << 8 | ip[3]);
-    if (ip[0] >> 4 != 4 || ip[9] != IP_PROTO_TCP)
+    const struct ip_hdr *ip = (const void *)(f + SIZEOF_ETH_HDR);
+    unsigned hl = IPH_HL_BYTES(ip), len = lwip_ntohs(IPH_LEN(ip));
+    if (IPH_V(ip) != 4 || IPH_PROTO(ip) != IP_PROTO_TCP)
         return 0;
-    if (hl < IP_HLEN || first < l3 + hl + TCP_HLEN || ((ip[6] & 0x3f) | ip[7]) || len < hl + TCP_HLEN)
+    if (hl < IP_HLEN || first < SIZEOF_ETH_HDR + hl + TCP_HLEN || (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF)) ||
+        len < hl + TCP_HLEN)
         return -1;
-    const uint8_t *th = ip + hl;
-    unsigned thl = (th[12] >> 4) * 4u;
-    memcpy(t->key, ip + 12, 8);
-    memcpy(t->key + 8, th, 4);
-    t->ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11];
-    t->wnd = (uint16_t)(th[14] << 8 | th[15]);
-    t->flags = th[13];
+    const struct tcp_hdr *th = (const void *)((const u8_t *)ip + hl);
+    unsigned thl = TCPH_HDRLEN_BYTES(th);
+    memcpy(t->key, &ip->src, 4);
+    memcpy(t->key + 4, &ip->dest, 4);
+    memcpy(t->key + 8, &th->src, 2);
+    memcpy(t->key + 10, &th->dest, 2);
+    t->ack = lwip_ntohl(th->ackno);
+    t->wnd = lwip_ntohs(th->wnd);
+    t->flags = TCPH_FLAGS(th);
     t->data = len > hl + thl;
     t->bare = t->flags == TCP_ACK && thl == TCP_HLEN && !t->data;
     return 1;
