@@ -116,6 +116,17 @@ if(BUSYBOX)
     --expect "^kernel> run /bin/busybox sh -c 'touch .*\\n2032-02-29\\n\\[exit 0\\]$"
     --reject "PANIC" --status ${EXIT7}
     -- -rtc base=2032-02-29T12:34:56)
+  # The kernel log from a program: busybox's dmesg through syslog(2), in
+  # Linux's records ("<6>" an info line), then -c (READ_CLEAR) and nothing
+  # from before the clear (ucred checks the errors and a user's EPERM).
+  # (\x5b is a '[' with no ']': CMake keeps a list's ';' inside brackets.)
+  qemu_test(busybox_dmesg --image ${IMG}
+    --send "run /bin/busybox dmesg -r" --send "run /bin/busybox dmesg -c" --send "run /bin/busybox dmesg"
+    --send "poweroff 7"
+    --expect "^kernel> run /bin/busybox dmesg -r\\n(<[3467]>\\x5b[^\\n]*\\n)*<6>\\[ *[0-9.]+\\] kernel [0-9.]+ \\(${KERNEL_ARCH}\\) booting via [^\\n]*\\n(<[3467]>\\x5b[^\\n]*\\n)*\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox dmesg -c\\n(\\[ *[0-9.]+\\] [^\\n]*\\n)*\\[ *[0-9.]+\\] kernel [0-9.]+ \\(${KERNEL_ARCH}\\) booting via [^\\n]*\\n(\\x5b[^\\n]*\\n)*\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox dmesg\\n((?![^\\n]*booting via)[^\\n]*\\n)*\\[exit 0\\]$"
+    --reject "PANIC" --status ${EXIT7})
   # busybox's interactive shell on the console as its terminal: line
   # editing, a pipeline into a file, Ctrl-C of the foreground job (the
   # shell lives on, $? is 130), Ctrl-Z, jobs and fg of a stopped job, a
