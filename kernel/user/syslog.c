@@ -7,8 +7,10 @@
  * with syslog's numbers for the levels (3 errors, 4 warnings, 6 info, 7
  * debug). READ_ALL copies the newest lines that fit, from the last CLEAR
  * on, and leaves them; READ takes the lines no READ took yet, waiting for
- * one if there are none. Every action is root's: Debian's kernels have
- * dmesg_restrict set, so a user's `dmesg` gets EPERM there too.
+ * one if there are none. Every action is root's while
+ * /proc/sys/kernel/dmesg_restrict is 1 (the default, as Debian's kernels
+ * set it: a user's `dmesg` gets EPERM there too); with 0, users may
+ * READ_ALL and SIZE_BUFFER, as on Linux.
  */
 #include "sys.h"
 #include <kernel/errno.h>
@@ -17,6 +19,7 @@
 #include <kernel/proc.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
+#include <kernel/vfs.h>
 #include <kernel/wait.h>
 
 enum {
@@ -150,7 +153,9 @@ static long sys_syslog(const uint64_t a[6])
     char *buf = (char *)(uintptr_t)a[1];
     if (type < SYSLOG_CLOSE || type > SYSLOG_SIZE_BUFFER)
         return -EINVAL;
-    if (proc_current()->fs.cred.euid != 0)
+    if (proc_current()->fs.cred.euid != 0 &&
+        (__atomic_load_n(&proc_dmesg_restrict, __ATOMIC_RELAXED) ||
+         (type != SYSLOG_READ_ALL && type != SYSLOG_SIZE_BUFFER)))
         return -EPERM;
     switch (type) {
     case SYSLOG_READ:
