@@ -13,8 +13,10 @@ if(BUSYBOX AND NOT BUSYBOX_SUITE_IN_INITRD)
 elseif(BUSYBOX)
   add_test(NAME ${KERNEL_ARCH}.busybox_suite COMMAND ${CMAKE_CURRENT_LIST_DIR}/busybox_suite.py
     --arch ${KERNEL_ARCH} --image ${IMG} --busybox ${BUSYBOX}
-    --cases ${PROJECT_SOURCE_DIR}/tests/busybox/cases --case-timeout 120)
-  # Under TCG: about a minute of host reference at most (qemu-user), one boot, the cases.
+    --cases ${PROJECT_SOURCE_DIR}/tests/busybox/cases --case-timeout 120
+    --reference-cache ${CMAKE_BINARY_DIR}/busybox-suite-reference)
+  # Under TCG: a few minutes of host reference at most (qemu-user; kept in the build
+  # tree for the next runs while its inputs stay the same), one boot, the cases.
   set_tests_properties(${KERNEL_ARCH}.busybox_suite PROPERTIES TIMEOUT 2400 SKIP_RETURN_CODE 77)
 else()
   add_test(NAME ${KERNEL_ARCH}.busybox_suite COMMAND ${CMAKE_COMMAND} -E echo "skipped: ${BUSYBOX_MISSING}")

@@ -55,6 +55,14 @@ the scripts' scratch directories (/tmp/bbsuite-NAME) are fixed names and the
 arches' suites may run at once; cases run in parallel within one run, but the
 99-* cases run last, alone (99-leftovers checks no scratch directory is left).
 
+The host reference is a function of the busybox binary, how the host runs it
+(qemu-user's binary), the case scripts and this script alone; under qemu-user
+it costs more host CPU than the kernel's whole run (a qemu-user start per
+applet). With --reference-cache DIR (ctest passes the build tree's
+busybox-suite-reference/), a run keeps it in DIR/host-reference.json under
+the SHA-256 of those inputs, and the next runs take it from there until one
+of them changes. `--host-only` never uses it.
+
 The kernel run. One boot (through qemu_test.py's pieces: scripts/qemu, its
 output cleaning and its monitor dump at a hang) and, at each `kernel> ` prompt,
 `run /bin/busybox sh /tests/busybox/cases/NAME.sh`; the output is what comes
@@ -73,7 +81,7 @@ cannot be computed here (no qemu-user for a foreign busybox), 2 on bad usage.
 --host-only computes the host reference twice and checks the two runs give
 the same output (the scripts must be deterministic); --show prints it.
 """
-import argparse, concurrent.futures, difflib, fcntl, os, platform, re, select, shutil
+import argparse, concurrent.futures, difflib, fcntl, hashlib, json, os, platform, re, select, shutil
 import signal, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +121,63 @@ def binfmt_registered(machine):
         return False
 
 
+def host_method(busybox):
+    """(how the host runs @busybox, the command prefix that runs it: [] or
+    [qemu-user]); Skip if the host cannot."""
+    machine = elf_machine(busybox)
+    host = HOST_MACHINES.get(platform.machine(), platform.machine())
+    if machine == host:
+        return f"native ({machine})", []
+    if binfmt_registered(machine):
+        return f"{machine} through binfmt_misc", []
+    qemu = shutil.which(f"qemu-{machine}-static") or shutil.which(f"qemu-{machine}")
+    if not qemu:
+        raise Skip(f"busybox for {machine} on a {host} host needs qemu-{machine}-static "
+                   f"(apt-get install qemu-user-static) or binfmt_misc; neither is here")
+    return f"{machine} under {qemu}, applets through PATH wrappers (no binfmt_misc)", [qemu]
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def reference_key(busybox, cases_dir, names):
+    """What the host reference is a function of: the busybox binary, how the
+    host runs it (qemu-user's binary too), the case scripts, this script."""
+    how, prefix = host_method(busybox)
+    h = hashlib.sha256()
+    for part in [how, file_sha256(busybox), os.path.abspath(cases_dir), file_sha256(os.path.abspath(__file__))] \
+            + [file_sha256(p) for p in prefix]:
+        h.update(part.encode() + b"\0")
+    for n in names:
+        h.update(n.encode() + b"\0" + file_sha256(os.path.join(cases_dir, n + ".sh")).encode() + b"\0")
+    return how, h.hexdigest()
+
+
+def cached_reference(cache_dir, key, names):
+    """The host reference saved by an earlier run for the same key, or None."""
+    try:
+        with open(os.path.join(cache_dir, "host-reference.json")) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if saved.get("key") != key or sorted(saved.get("cases", {})) != sorted(names):
+        return None
+    return {n: tuple(r) for n, r in saved["cases"].items()}
+
+
+def save_reference(cache_dir, key, host):
+    os.makedirs(cache_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".host-reference.")
+    with os.fdopen(fd, "w") as f:
+        json.dump({"key": key, "cases": host}, f)
+    os.replace(tmp, os.path.join(cache_dir, "host-reference.json"))
+
+
 class HostRunner:
     """Runs case scripts with @busybox on the host, each applet reachable by
     name through PATH as in the kernel's /bin (see the module's docstring)."""
@@ -121,20 +186,7 @@ class HostRunner:
         self.busybox = os.path.abspath(busybox)
         self.cases_dir = os.path.abspath(cases_dir)
         self.timeout = timeout
-        machine = elf_machine(self.busybox)
-        host = HOST_MACHINES.get(platform.machine(), platform.machine())
-        self.prefix = []
-        if machine == host:
-            self.how = f"native ({machine})"
-        elif binfmt_registered(machine):
-            self.how = f"{machine} through binfmt_misc"
-        else:
-            qemu = shutil.which(f"qemu-{machine}-static") or shutil.which(f"qemu-{machine}")
-            if not qemu:
-                raise Skip(f"busybox for {machine} on a {host} host needs qemu-{machine}-static "
-                           f"(apt-get install qemu-user-static) or binfmt_misc; neither is here")
-            self.prefix = [qemu]
-            self.how = f"{machine} under {qemu}, applets through PATH wrappers (no binfmt_misc)"
+        self.how, self.prefix = host_method(self.busybox)
         self.bindir = tempfile.mkdtemp(prefix="busybox-suite-applets.")
         self.busy = None
         if self.prefix:
@@ -354,6 +406,9 @@ def main():
     ap.add_argument("--env", action="append", default=[], help="K=V for scripts/qemu (SMP=2, MEM=512M ...)")
     ap.add_argument("--case-timeout", type=float, default=120, help="seconds per case (default: %(default)s)")
     ap.add_argument("--boot-timeout", type=float, default=120, help="seconds to the first prompt")
+    ap.add_argument("--reference-cache", metavar="DIR",
+                    help="keep the host reference in DIR and take it from there while the busybox, "
+                    "qemu-user, the cases and this script are the same (a build tree's directory)")
     ap.add_argument("--host-only", action="store_true", help="only the host reference, twice, compared")
     ap.add_argument("--show", action="store_true", help="with --host-only: print the outputs")
     ap.add_argument("qemu_args", nargs="*", help="after --: extra QEMU arguments")
@@ -364,21 +419,35 @@ def main():
         print(f"skipped: no {a.busybox} (scripts/deps check fetches it)")
         return SKIP
     names = case_names(a.cases, a.case)
+    host = None
     try:
-        runner = HostRunner(a.busybox, a.cases, a.case_timeout)
+        if a.reference_cache and not a.host_only:
+            how, key = reference_key(a.busybox, a.cases, names)
+            host = cached_reference(a.reference_cache, key, names)
+            if host is not None:
+                print(f"busybox_suite: host reference of {len(names)} cases ({how}) from "
+                      f"{a.reference_cache}, computed by an earlier run from the same busybox, "
+                      f"qemu-user, cases and busybox_suite.py")
+        if host is None:
+            runner = HostRunner(a.busybox, a.cases, a.case_timeout)
     except Skip as e:
         print(f"skipped: {e}")
         return SKIP
-    try:
-        if a.host_only:
-            return host_only(runner, names, a.show)
-        t0 = time.monotonic()
-        host = runner.run_all(names)
-        print(f"busybox_suite: host reference of {len(names)} cases in {time.monotonic() - t0:.1f}s, "
-              f"{runner.how}")
-        sys.stdout.flush()
-    finally:
-        runner.close()
+    if host is None:
+        try:
+            if a.host_only:
+                return host_only(runner, names, a.show)
+            t0 = time.monotonic()
+            host = runner.run_all(names)
+            print(f"busybox_suite: host reference of {len(names)} cases in {time.monotonic() - t0:.1f}s, "
+                  f"{runner.how}")
+            # Only a reference every case of which ended is kept: a host
+            # timeout (a loaded host) is not the scripts' answer.
+            if a.reference_cache and not any(s.startswith("timeout") for _, s in host.values()):
+                save_reference(a.reference_cache, key, host)
+        finally:
+            runner.close()
+    sys.stdout.flush()
 
     passed, failed, panics, boots = [], [], 0, 0
     todo = list(names)
