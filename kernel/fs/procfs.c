@@ -19,6 +19,12 @@
  *     /proc/<pid>/fd/<n>      each open descriptor (magic links)
  *     /proc/sys/kernel/randomize_va_space
  *                             0, 1 or 2; root may write it (execve's ASLR)
+ *     /proc/sys/kernel/threads-max
+ *                             processes alive at once, at most; root may
+ *                             set it within the kernel's bounds
+ *     /proc/sys/kernel/dmesg_restrict
+ *                             1 or 0; root may write it (who reads the
+ *                             kernel log, syslog(2))
  *     /proc/net/dev, route    the interfaces' counters, the routes (busybox's
  *                             ifconfig and route read them), written by the
  *                             network layer above (procfs_set_net())
@@ -45,7 +51,7 @@
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
              P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA, P_MAPS,
-             P_NET, P_NETDEV, P_NETROUTE };
+             P_NET, P_NETDEV, P_NETROUTE, P_THREADSMAX, P_DMESGR };
 
 struct pnode {
     enum pkind kind;
@@ -72,6 +78,7 @@ static const struct {
 #define PID_POS 100 /* readdir positions of pids: PID_POS + pid */
 
 int proc_randomize_va_space = 2;
+int proc_dmesg_restrict = 1;
 
 static const struct inode_ops proc_iops;
 static const struct file_ops proc_file_ops;
@@ -79,6 +86,8 @@ static const struct file_ops proc_dir_ops = {0};
 static unsigned proc_dev;
 static struct inode *proc_root;
 
+/* The files root may write (p_write()). */
+static int is_setting(enum pkind k) { return k == P_RANDVA || k == P_THREADSMAX || k == P_DMESGR; }
 static int is_link(enum pkind k) { return k == P_SELF || k == P_EXE || k == P_CWD || k == P_FDLINK; }
 static int is_dir(enum pkind k)
 {
@@ -100,12 +109,22 @@ static procfs_ctty_fn ctty_fn;
 
 void procfs_set_ctty(procfs_ctty_fn fn) { __atomic_store_n(&ctty_fn, fn, __ATOMIC_RELEASE); }
 
-/* The one name in each of /proc/sys's directories (more to come with more
- * settings). */
-static const char *sys_child(enum pkind dir, enum pkind *kind)
+/* /proc/sys's directories' names: the @p i th in @p dir, or NULL past the last. */
+static const struct {
+    const char *name;
+    enum pkind kind;
+} sys_names[] = {{"kernel", P_SYSKERNEL}}, sys_kernel_names[] = {{"randomize_va_space", P_RANDVA},
+                                                                 {"threads-max", P_THREADSMAX},
+                                                                 {"dmesg_restrict", P_DMESGR}};
+
+static const char *sys_child(enum pkind dir, unsigned i, enum pkind *kind)
 {
-    *kind = dir == P_SYS ? P_SYSKERNEL : P_RANDVA;
-    return dir == P_SYS ? "kernel" : "randomize_va_space";
+    unsigned n = dir == P_SYS ? sizeof sys_names / sizeof sys_names[0]
+                              : sizeof sys_kernel_names / sizeof sys_kernel_names[0];
+    if (i >= n)
+        return NULL;
+    *kind = dir == P_SYS ? sys_names[i].kind : sys_kernel_names[i].kind;
+    return dir == P_SYS ? sys_names[i].name : sys_kernel_names[i].name;
 }
 
 /* The inode number of what @p kind names in process @p pid (@p fd: a descriptor's). */
@@ -123,7 +142,7 @@ static struct inode *make_fd(enum pkind kind, int pid, int fd)
 {
     int dir = is_dir(kind), link = is_link(kind);
     uint32_t mode = dir ? S_IFDIR | 0555 : kind == P_FDLINK ? S_IFLNK | 0700 : link ? S_IFLNK | 0777
-                  : kind == P_RANDVA ? S_IFREG | 0644 : S_IFREG | 0444;
+                  : is_setting(kind) ? S_IFREG | 0644 : S_IFREG | 0444;
     struct inode *ino = inode_alloc(proc_dev, &proc_iops, mode);
     struct pnode *pn = ino ? kzalloc(sizeof *pn) : NULL;
     if (!pn) {
@@ -196,11 +215,13 @@ static int p_lookup(struct inode *dir, const char *name, size_t len, struct inod
     }
     if (pn->kind == P_SYS || pn->kind == P_SYSKERNEL) {
         enum pkind k;
-        const char *n = sys_child(pn->kind, &k);
-        if (strlen(n) != len || memcmp(n, name, len) != 0)
-            return -ENOENT;
-        *out = make(k, 0);
-        return *out ? 0 : -ENOMEM;
+        const char *n;
+        for (unsigned i = 0; (n = sys_child(pn->kind, i, &k)) != NULL; i++)
+            if (strlen(n) == len && memcmp(n, name, len) == 0) {
+                *out = make(k, 0);
+                return *out ? 0 : -ENOMEM;
+            }
+        return -ENOENT;
     }
     if (task_proc_state(pn->pid) < 0)
         return -ENOENT; /* the process went */
@@ -250,10 +271,10 @@ static int p_readdir(struct inode *dir, uint64_t pos, struct vfs_dirent *out)
         return 1;
     }
     if (pn->kind == P_SYS || pn->kind == P_SYSKERNEL) {
-        if (pos != 2)
-            return 0;
         enum pkind k;
-        const char *n = sys_child(pn->kind, &k);
+        const char *n = pos >= 2 ? sys_child(pn->kind, (unsigned)(pos - 2), &k) : NULL;
+        if (!n)
+            return 0;
         *out = (struct vfs_dirent){ino_of(k, 0, 0), pos + 1, is_dir(k) ? S_IFDIR >> 12 : S_IFREG >> 12, n,
                                    strlen(n)};
         return 1;
@@ -387,6 +408,10 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     }
     case P_RANDVA:
         return ksnprintf(buf, size, "%d\n", __atomic_load_n(&proc_randomize_va_space, __ATOMIC_RELAXED));
+    case P_THREADSMAX:
+        return ksnprintf(buf, size, "%u\n", task_threads_max());
+    case P_DMESGR:
+        return ksnprintf(buf, size, "%d\n", __atomic_load_n(&proc_dmesg_restrict, __ATOMIC_RELAXED));
     case P_STATUS:
         return ksnprintf(buf, size,
                          "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\n"
@@ -443,8 +468,18 @@ static void proc_statfs(struct inode *ino, struct vfs_statfs *st)
 
 static const struct super_ops proc_super = {.statfs = proc_statfs};
 
+/* A shell's `echo 0 > setting` opens with O_TRUNC: a setting has nothing
+ * to cut, and the write that follows says all (Linux's /proc/sys ignores
+ * the truncate too). */
+static int p_truncate(struct inode *ino, uint64_t size)
+{
+    (void)size;
+    return is_setting(((struct pnode *)ino->priv)->kind) ? 0 : -EINVAL;
+}
+
 static const struct inode_ops proc_iops = {
     .super = &proc_super,
+    .truncate = p_truncate,
     .lookup = p_lookup,
     .readdir = p_readdir,
     .readlink = p_readlink,
@@ -452,14 +487,16 @@ static const struct inode_ops proc_iops = {
     .evict = p_evict,
 };
 
-/* A write to a setting (randomize_va_space, the only writable file; its
- * mode lets only root open it for writing): a number 0 to 2, as Linux
- * takes it (a trailing newline or blanks allowed), else EINVAL. */
+/* A write to a setting (randomize_va_space, threads-max, dmesg_restrict,
+ * the writable files; their mode lets only root open them for writing): a
+ * decimal number as Linux takes it (blanks before, a newline or blanks
+ * after), randomize_va_space 0 to 2, threads-max within the kernel's
+ * bounds, dmesg_restrict 0 or 1, else EINVAL. */
 static long p_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *pos)
 {
     struct pnode *pn = f->inode->priv;
-    char text[16];
-    if (pn->kind != P_RANDVA)
+    char text[24];
+    if (!is_setting(pn->kind))
         return -EINVAL;
     size_t c = n < sizeof text - 1 ? n : sizeof text - 1;
     if (iobuf_get(text, b, 0, c))
@@ -468,14 +505,28 @@ static long p_write(struct file *f, const struct iobuf *b, size_t n, uint64_t *p
     size_t i = 0;
     while (text[i] == ' ' || text[i] == '\t')
         i++;
-    if (text[i] < '0' || text[i] > '2')
+    int neg = text[i] == '-';
+    i += (size_t)neg;
+    if (text[i] < '0' || text[i] > '9')
         return -EINVAL;
-    int v = text[i++] - '0';
+    long v = 0;
+    for (; text[i] >= '0' && text[i] <= '9'; i++)
+        v = v > 100000000 ? v : v * 10 + (text[i] - '0'); /* stays out of range, no overflow */
+    v = neg ? -v : v;
     while (text[i] == ' ' || text[i] == '\n' || text[i] == '\t')
         i++;
     if (text[i] || n > c)
         return -EINVAL;
-    __atomic_store_n(&proc_randomize_va_space, v, __ATOMIC_RELAXED);
+    if (pn->kind == P_THREADSMAX) {
+        int e = task_set_threads_max(v);
+        if (e)
+            return e;
+    } else {
+        int *setting = pn->kind == P_DMESGR ? &proc_dmesg_restrict : &proc_randomize_va_space;
+        if (v < 0 || v > (pn->kind == P_DMESGR ? 1 : 2))
+            return -EINVAL;
+        __atomic_store_n(setting, (int)v, __ATOMIC_RELAXED);
+    }
     *pos += n;
     return (long)n;
 }

@@ -307,6 +307,8 @@ long klog_read(struct logbuf_cursor *c, unsigned *level, char *out, size_t max, 
     return n;
 }
 
+size_t klog_size(void) { return sizeof log_mem; }
+
 unsigned long klog_skipped(void)
 {
     return __atomic_load_n(&log_skipped, __ATOMIC_RELAXED);

@@ -111,3 +111,15 @@ long task_maps_of(int pid, char *buf, size_t size)
     const struct task_ops *o = lent();
     return o && o->maps_of ? o->maps_of(pid, buf, size) : -ESRCH;
 }
+
+unsigned task_threads_max(void)
+{
+    const struct task_ops *o = lent();
+    return o && o->threads_max ? o->threads_max() : 0;
+}
+
+int task_set_threads_max(long n)
+{
+    const struct task_ops *o = lent();
+    return o && o->set_threads_max ? o->set_threads_max(n) : -EINVAL;
+}

@@ -4,7 +4,7 @@
  */
 #include <kernel/kprintf.h>
 #include <hal/cpu.h>
-#include <hal/irq.h> /* hal_cpu_relax */
+#include <hal/irq.h> /* hal_idle_wait */
 #include <hal/timer.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
@@ -195,14 +195,23 @@ static unsigned hold_running;
 static int hold_ids[32];
 static int hold_prio, hold_fifo; /* the caller's, given back on release */
 
+/* The CPU waits for an interrupt, not spinning: under an emulator each
+ * spinning vCPU takes a host CPU from the one running the test, which on
+ * a host with fewer CPUs than the guest made a held test many times
+ * slower. Interrupts are served in the wait (IPIs: calls, TLB
+ * shoot-downs; the release is one). */
 static int hold_cpu(void *arg)
 {
     (void)arg;
     __atomic_fetch_add(&hold_running, 1, __ATOMIC_ACQ_REL);
+    irqflags_t f = hal_irq_save();
     while (!__atomic_load_n(&hold_release, __ATOMIC_ACQUIRE))
-        hal_cpu_relax(); /* interrupts on: IPIs (calls, TLB shoot-downs) still served */
+        hal_idle_wait();
+    hal_irq_restore(f);
     return 0;
 }
+
+static void hold_wake(void *arg) { (void)arg; }
 
 unsigned kt_hold_other_cpus(void)
 {
@@ -238,7 +247,9 @@ void kt_release_other_cpus(void)
 {
     __atomic_store_n(&hold_release, 1, __ATOMIC_RELEASE);
     for (unsigned i = 0; i < 32; i++)
-        if (hold_ids[i] > 0)
+        if (hold_ids[i] > 0) {
+            smp_call(i, hold_wake, NULL, 1); /* out of its wait (tickless: no other interrupt may come) */
             thread_join(hold_ids[i], NULL);
+        }
     thread_set_sched(thread_current()->id, hold_prio, hold_fifo);
 }

@@ -120,17 +120,11 @@ KTEST(user_faults_kill_only_the_program)
     KT_ASSERT(run("ufault", ok) == 7 << 8); /* and a program that behaves still runs */
 }
 
-/* A program that forks without end gets EAGAIN once the process table is
- * full (and the kernel goes on: this test's own thread and the spawn
- * still work); one that touches memory without end is killed when no
- * frame is left. Both return everything: a second round ends where the
- * first did (the first grows the heap's caches once). */
-KTEST(user_forkbomb_and_hog_die_and_return_everything)
+static void forkbomb_and_hog_rounds(struct ktest_ctx *ctx, unsigned procs)
 {
     char *bomb[] = {"ufault", "forkbomb", NULL};
     char *hog[] = {"ufault", "hog", NULL};
     uint64_t frames = 0, tables = 0;
-    unsigned procs = proc_count();
     for (int round = 0; round < 2; round++) {
         KT_ASSERT(run("ufault", bomb) == 0); /* exit 0: fork failed with EAGAIN, all reaped */
         KT_ASSERT(run("ufault", hog) == SIGKILL);
@@ -143,6 +137,38 @@ KTEST(user_forkbomb_and_hog_die_and_return_everything)
         }
     }
     KT_ASSERT(frames_came_back("user_forkbomb_and_hog_die_and_return_everything", tables, frames));
+}
+
+/* A program that forks without end gets EAGAIN once the process table is
+ * full (and the kernel goes on: this test's own thread and the spawn
+ * still work); one that touches memory without end is killed when no
+ * frame is left. Both return everything: a second round ends where the
+ * first did (the first grows the heap's caches once). The table's limit
+ * is lowered to a hundred above what runs now (threads-max, as root
+ * may): the same check refuses the fork as at the limit memory gives
+ * (which the user_run test reaches once a boot), at a tenth of the
+ * processes to make and kill; it is put back on every path. */
+KTEST(user_forkbomb_and_hog_die_and_return_everything)
+{
+    unsigned procs = proc_count(), old_max = proc_threads_max();
+    unsigned low = procs + 100 < PROC_MIN ? PROC_MIN : procs + 100;
+    KT_ASSERT(proc_set_threads_max(low < old_max ? low : old_max) == 0); /* a small memory's is lower */
+    forkbomb_and_hog_rounds(ctx, procs);
+    KT_ASSERT(proc_set_threads_max(old_max) == 0);
+}
+
+/* /proc/sys/kernel/threads-max from a program's side: its errors, root's
+ * write read back (tests/programs/ufault.c); the limit is put back here
+ * too, should the program die before it does. */
+KTEST(user_threads_max_file)
+{
+    char *argv[] = {"ufault", "threadsmax", NULL};
+    unsigned old_max = proc_threads_max();
+    int st = run("ufault", argv);
+    unsigned now = proc_threads_max();
+    proc_set_threads_max(old_max);
+    KT_ASSERT_EQ(st, 0); /* exit code = failures (its output says which) */
+    KT_ASSERT_EQ(now, old_max);
 }
 
 KTEST(user_programs_return_every_frame)

@@ -17,7 +17,11 @@
  * orphans, which the reaper thread reaps when they end. Reaping joins the
  * thread, so a reaped process's stack and memory are all back. One lock,
  * procs_lock, guards the list, the tree and the states; a change of state
- * wakes proc_changed, where waiters sleep.
+ * wakes proc_changed, where waiters sleep. Every thread is in a table by
+ * its id (a process's first thread's is its pid), as Linux's pid hash:
+ * what a pid or tid names is found without a walk over every process,
+ * which made kill(), wait4() and exit cost as many steps as there are
+ * processes.
  *
  * execve() is exec.c's: it loads the new program, then asks this file to
  * end the process's other threads (proc_end_other_threads()) before it
@@ -53,6 +57,37 @@ static struct list_node procs = {&procs, &procs};
 static struct waitqueue proc_changed = WAITQUEUE_INIT(proc_changed, "process states");
 static unsigned nprocs;
 static int next_pid = 1;
+
+/* The id table: pids and tids count up and are never reused while their
+ * struct lives, so consecutive ids fall into consecutive buckets. */
+#define TID_BUCKETS 512
+static struct list_node tid_table[TID_BUCKETS];
+
+static struct list_node *tid_bucket(int tid) { return &tid_table[(unsigned)tid % TID_BUCKETS]; }
+
+/* Into the table (procs_lock held; @p u's id set). */
+static void tid_add_locked(struct proc *p, struct uthread *u)
+{
+    struct list_node *b = tid_bucket(u->tid);
+    if (!b->next)
+        list_init(b);
+    u->owner = p;
+    list_add_tail(b, &u->tid_node);
+}
+
+/* The thread of id @p tid, in its process's threads (procs_lock held). */
+static struct uthread *tid_find_locked(int tid)
+{
+    struct list_node *b = tid_bucket(tid);
+    if (!b->next)
+        return NULL;
+    list_for_each(n, b) {
+        struct uthread *u = container_of(n, struct uthread, tid_node);
+        if (u->tid == tid)
+            return u;
+    }
+    return NULL;
+}
 static int reaper_started;
 
 /* What a new process's thread starts from: a loaded program, or (fork) a
@@ -111,15 +146,11 @@ struct inode *proc_set_cwd(struct inode *ino)
     return old;
 }
 
-/* Process @p pid's, under procs_lock: /proc/PID/fd and cwd (task_ops). */
+/* Process @p pid, a zombie too until it is reaped; under procs_lock. */
 static struct proc *find_locked(int pid)
 {
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->pid == pid)
-            return p;
-    }
-    return NULL;
+    struct uthread *u = tid_find_locked(pid);
+    return u && u == &u->owner->main ? u->owner : NULL;
 }
 
 void proc_set_us(struct proc *p, struct uspace *us)
@@ -210,6 +241,7 @@ static void proc_free(struct proc *p)
     kfree(p->cmdline);
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     list_del(&p->all);
+    list_del(&p->main.tid_node);
     nprocs--;
     spin_unlock_irqrestore(&procs_lock, f);
     kfree(p);
@@ -332,6 +364,8 @@ static const struct task_ops task_answers = {
     .next_fd = proc_next_fd,
     .cwd_of = proc_cwd_of,
     .maps_of = proc_maps_of,
+    .threads_max = proc_threads_max,
+    .set_threads_max = proc_set_threads_max,
 };
 
 /* The copies to and from user memory (kernel/uaccess.h) fault pages in
@@ -386,8 +420,12 @@ void proc_lend_hooks(void)
 
 /* Processes alive at once: as Linux sizes threads-max, one for every 64
  * pages of memory (a kernel stack, its page tables and a fork's first own
- * pages stay far below that), PROC_MIN to PROC_MAX. */
-static unsigned proc_limit(void)
+ * pages stay far below that), PROC_MIN to PROC_MAX; root may set another
+ * (/proc/sys/kernel/threads-max). */
+static unsigned proc_limit_set; /* 0: the default */
+
+/* Computed once, at the first process. */
+static unsigned proc_default_limit(void)
 {
     static unsigned limit;
     unsigned l = __atomic_load_n(&limit, __ATOMIC_RELAXED);
@@ -399,6 +437,23 @@ static unsigned proc_limit(void)
         __atomic_store_n(&limit, l, __ATOMIC_RELAXED);
     }
     return l;
+}
+
+static unsigned proc_limit(void)
+{
+    unsigned l = __atomic_load_n(&proc_limit_set, __ATOMIC_RELAXED);
+    return l ? l : proc_default_limit();
+}
+
+unsigned proc_threads_max(void) { return proc_limit(); }
+
+/* As Linux's: the processes alive stay, only new ones are refused above it. */
+int proc_set_threads_max(long n)
+{
+    if (n < PROC_MIN || n > PROC_MAX)
+        return -EINVAL;
+    __atomic_store_n(&proc_limit_set, (unsigned)n, __ATOMIC_RELAXED);
+    return 0;
 }
 
 
@@ -436,7 +491,8 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
             p->rlim[i] = (struct rlimit_u){RLIM_INFINITY, RLIM_INFINITY};
         p->rlim[3] = (struct rlimit_u){8u << 20, RLIM_INFINITY}; /* RLIMIT_STACK */
         p->rlim[4] = (struct rlimit_u){0, RLIM_INFINITY};        /* RLIMIT_CORE */
-        p->rlim[6] = (struct rlimit_u){proc_limit(), proc_limit()}; /* RLIMIT_NPROC */
+        /* RLIMIT_NPROC: from memory, as Linux's init task's (not moved by threads-max) */
+        p->rlim[6] = (struct rlimit_u){proc_default_limit(), proc_default_limit()};
         p->rlim[7] = (struct rlimit_u){1024, 4096};              /* RLIMIT_NOFILE */
         p->rlim[8] = (struct rlimit_u){8u << 20, 8u << 20};      /* RLIMIT_MEMLOCK */
         p->rlim[11] = (struct rlimit_u){SIGQUEUE_MAX_K, SIGQUEUE_MAX_K}; /* RLIMIT_SIGPENDING */
@@ -462,7 +518,8 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
     p->sid = parent ? parent->sid : p->pid;
     if (parent)
         list_add_tail(&parent->children, &p->sibling);
-    list_add_tail(&procs, &p->all);
+    list_add_tail(&procs, &p->all); /* pids only grow: the list stays in pid order */
+    tid_add_locked(p, &p->main);
     spin_unlock_irqrestore(&procs_lock, f);
     return p;
 }
@@ -717,13 +774,16 @@ static __attribute__((noreturn)) void thread_end(struct proc *p, struct uthread 
     struct thread *t = thread_current();
     t->uthread = NULL;
     t->proc = NULL;
-    irqflags_t f = spin_lock_irqsave(&p->sig.wq.lock);
+    irqflags_t f = spin_lock_irqsave(&procs_lock);
+    spin_lock(&p->sig.wq.lock);
     list_del(&u->node);
+    list_del(&u->tid_node);
     signal_thread_gone(p, u);
     p->nthreads--;
     p->dead_cpu_ns += thread_cpu_time(t); /* the process's CPU clock keeps it */
     wq_wake_all_locked(&p->sig.wq); /* the first thread may wait for the last */
-    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    spin_unlock(&p->sig.wq.lock);
+    spin_unlock_irqrestore(&procs_lock, f);
     kfree(u);
     thread_exit(0);
 }
@@ -791,15 +851,16 @@ int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls
     }
     irqflags_t f = spin_lock_irqsave(&procs_lock);
     u->tid = next_pid++;
-    spin_unlock_irqrestore(&procs_lock, f);
-    f = spin_lock_irqsave(&p->sig.wq.lock);
+    spin_lock(&p->sig.wq.lock);
     signal_thread_init(u, me);
     int dying = p->sig.exiting;
     if (!dying) {
         list_add_tail(&p->threads, &u->node);
+        tid_add_locked(p, u);
         p->nthreads++;
     }
-    spin_unlock_irqrestore(&p->sig.wq.lock, f);
+    spin_unlock(&p->sig.wq.lock);
+    spin_unlock_irqrestore(&procs_lock, f);
     if (dying) {
         kfree(st);
         kfree(u);
@@ -822,10 +883,13 @@ int proc_clone_thread(struct uregs *frame, uintptr_t newsp, const uintptr_t *tls
     int id = thread_create(p->name, user_start, st, prio, THREAD_USER | THREAD_DETACHED | fl);
     if (id < 0) {
         kfree(st);
-        f = spin_lock_irqsave(&p->sig.wq.lock);
+        f = spin_lock_irqsave(&procs_lock);
+        spin_lock(&p->sig.wq.lock);
         list_del(&u->node);
+        list_del(&u->tid_node);
         p->nthreads--;
-        spin_unlock_irqrestore(&p->sig.wq.lock, f);
+        spin_unlock(&p->sig.wq.lock);
+        spin_unlock_irqrestore(&procs_lock, f);
         kfree(u);
         return id;
     }
@@ -858,25 +922,14 @@ int proc_signal_thread_info(int tgid, int tid, int sig, const struct ksiginfo *k
     int found = 0, err = 0;
     struct proc *me = proc_current();
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->state != PROC_RUNNING || (tgid != -1 && p->pid != tgid))
-            continue;
-        struct uthread *target = NULL;
-        spin_lock(&p->sig.wq.lock);
-        list_for_each(m, &p->threads) {
-            struct uthread *u = container_of(m, struct uthread, node);
-            if (u->tid == tid)
-                target = u;
-        }
-        spin_unlock(&p->sig.wq.lock);
-        if (target) {
-            found = 1;
-            if (!may_signal(me, p, sig))
-                err = -EPERM;
-            else if (sig)
-                err = signal_send_thread(p, target, sig, ki);
-        }
+    struct uthread *target = tid_find_locked(tid);
+    struct proc *p = target ? target->owner : NULL;
+    if (p && p->state == PROC_RUNNING && (tgid == -1 || p->pid == tgid)) {
+        found = 1;
+        if (!may_signal(me, p, sig))
+            err = -EPERM;
+        else if (sig)
+            err = signal_send_thread(p, target, sig, ki);
     }
     spin_unlock_irqrestore(&procs_lock, f);
     return !found ? -ESRCH : err;
@@ -892,16 +945,11 @@ int proc_with_thread(int tid, int (*fn)(struct proc *p, struct uthread *u, void 
         err = fn(p, uthread_current(), arg);
         spin_unlock(&p->sig.wq.lock);
     }
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (tid == 0 || p->state != PROC_RUNNING)
-            continue;
+    struct uthread *u = tid ? tid_find_locked(tid) : NULL;
+    struct proc *p = u ? u->owner : NULL;
+    if (p && p->state == PROC_RUNNING) {
         spin_lock(&p->sig.wq.lock);
-        list_for_each(m, &p->threads) {
-            struct uthread *u = container_of(m, struct uthread, node);
-            if (u->tid == tid && err == -ESRCH)
-                err = fn(p, u, arg);
-        }
+        err = fn(p, u, arg);
         spin_unlock(&p->sig.wq.lock);
     }
     spin_unlock_irqrestore(&procs_lock, f);
@@ -951,11 +999,9 @@ int proc_cpu_ns_of(struct proc *me, int pid, int thread, uint64_t *ns)
     }
     int err = -EINVAL;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        /* A thread's clock: one of @p me's own threads, as Linux. */
-        if (p->state != PROC_RUNNING || (thread ? p != me : p->pid != pid))
-            continue;
+    /* A thread's clock: one of @p me's own threads, as Linux. */
+    struct proc *p = thread ? me : find_locked(pid);
+    if (p && p->state == PROC_RUNNING) {
         spin_lock(&p->sig.wq.lock);
         uint64_t sum = thread ? 0 : p->dead_cpu_ns;
         list_for_each(m, &p->threads) {
@@ -969,7 +1015,6 @@ int proc_cpu_ns_of(struct proc *me, int pid, int thread, uint64_t *ns)
         if (!thread)
             err = 0;
         *ns = sum;
-        break;
     }
     spin_unlock_irqrestore(&procs_lock, f);
     return err;
@@ -993,12 +1038,8 @@ static struct proc *heir_locked(struct proc *p)
     for (struct proc *a = p->parent; a; a = a->parent)
         if (a->child_subreaper && a->state == PROC_RUNNING && !a->leaving)
             return a;
-    list_for_each(n, &procs) {
-        struct proc *q = container_of(n, struct proc, all);
-        if (init_pid && q->pid == init_pid && q != p && q->state == PROC_RUNNING && !q->leaving)
-            return q;
-    }
-    return NULL;
+    struct proc *q = init_pid ? find_locked(init_pid) : NULL;
+    return q && q != p && q->state == PROC_RUNNING && !q->leaving ? q : NULL;
 }
 
 void proc_exit(int status)
@@ -1155,7 +1196,15 @@ int proc_wait_child(int pid, int *status, int options)
         int candidates = 0, reported = 0;
         struct waiter w;
         irqflags_t f = spin_lock_irqsave(&procs_lock);
-        list_for_each(n, &me->children) {
+        /* One pid: that process if it is in the caller's children (its
+         * parent the caller, and its link in a list: reap() and a failed
+         * fork unlink it before it goes), without a walk over them all. */
+        int one = pid > 0 && !(options & WAIT_PGID);
+        struct proc *only = one ? find_locked(pid) : NULL;
+        if (only && (only->parent != me || only->sibling.next == &only->sibling))
+            only = NULL;
+        struct list_node *first = one ? (only ? &only->sibling : &me->children) : me->children.next;
+        for (struct list_node *n = first; n != &me->children; n = one ? &me->children : n->next) {
             struct proc *c = container_of(n, struct proc, sibling);
             if (!wait_match(c, pid, me->pgid, options))
                 continue;
@@ -1208,13 +1257,8 @@ int proc_wait_child(int pid, int *status, int options)
 
 static struct proc *find(int pid)
 {
-    struct proc *found = NULL;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->pid == pid)
-            found = p;
-    }
+    struct proc *found = find_locked(pid);
     spin_unlock_irqrestore(&procs_lock, f);
     return found;
 }
@@ -1232,10 +1276,8 @@ int proc_info(int pid, struct proc_info *out)
 {
     int found = -ESRCH;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->pid != pid)
-            continue;
+    struct proc *p = find_locked(pid);
+    if (p) {
         memset(out, 0, sizeof *out);
         out->pid = p->pid;
         out->ppid = p->parent ? p->parent->pid : 0;
@@ -1258,11 +1300,9 @@ int proc_info(int pid, struct proc_info *out)
     if (found == 0 && out->state == 'S') {
         int tid = -1;
         irqflags_t f2 = spin_lock_irqsave(&procs_lock);
-        list_for_each(n, &procs) {
-            struct proc *p = container_of(n, struct proc, all);
-            if (p->pid == pid && p->state == PROC_RUNNING)
-                tid = p->tid;
-        }
+        p = find_locked(pid);
+        if (p && p->state == PROC_RUNNING)
+            tid = p->tid;
         spin_unlock_irqrestore(&procs_lock, f2);
         struct thread_info ti;
         if (tid > 0 && thread_info_of(tid, &ti) == 0) {
@@ -1277,10 +1317,12 @@ int proc_next_pid(int from)
 {
     int best = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
+    list_for_each(n, &procs) { /* in pid order: the first one >= from */
         struct proc *p = container_of(n, struct proc, all);
-        if (p->pid >= from && (!best || p->pid < best))
+        if (p->pid >= from) {
             best = p->pid;
+            break;
+        }
     }
     spin_unlock_irqrestore(&procs_lock, f);
     return best;
@@ -1288,13 +1330,9 @@ int proc_next_pid(int from)
 
 int proc_state_of(int pid)
 {
-    int state = -ESRCH;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->pid == pid)
-            state = (int)p->state;
-    }
+    struct proc *p = find_locked(pid);
+    int state = p ? (int)p->state : -ESRCH;
     spin_unlock_irqrestore(&procs_lock, f);
     return state;
 }
@@ -1311,10 +1349,8 @@ int proc_signal_info(int pid, int sig, const struct ksiginfo *ki)
     int found = 0, err = 0;
     struct proc *me = proc_current();
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->pid != pid)
-            continue;
+    struct proc *p = find_locked(pid);
+    if (p) {
         found = 1; /* a zombie too: its pid exists until it is reaped */
         if (!may_signal(me, p, sig))
             err = -EPERM;
@@ -1329,12 +1365,10 @@ int proc_signal_for(int pid, int sig, const struct ksiginfo *ki)
 {
     int found = 0;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *p = container_of(n, struct proc, all);
-        if (p->pid == pid && p->state == PROC_RUNNING) {
-            found = 1;
-            signal_send(p, sig, ki);
-        }
+    struct proc *p = find_locked(pid);
+    if (p && p->state == PROC_RUNNING) {
+        found = 1;
+        signal_send(p, sig, ki);
     }
     spin_unlock_irqrestore(&procs_lock, f);
     return found ? 0 : -ESRCH;
@@ -1507,11 +1541,9 @@ long proc_getid(int pid, int sid)
     struct proc *me = proc_current();
     long r = -ESRCH;
     irqflags_t f = spin_lock_irqsave(&procs_lock);
-    list_for_each(n, &procs) {
-        struct proc *q = container_of(n, struct proc, all);
-        if (q->pid == (pid ? pid : me->pid))
-            r = sid ? q->sid : q->pgid;
-    }
+    struct proc *q = find_locked(pid ? pid : me->pid);
+    if (q)
+        r = sid ? q->sid : q->pgid;
     spin_unlock_irqrestore(&procs_lock, f);
     return r;
 }

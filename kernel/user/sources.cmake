@@ -20,6 +20,7 @@ list(APPEND CORE_SOURCES
   kernel/user/signal.c
   kernel/user/signalfd.c
   kernel/user/syscall.c
+  kernel/user/syslog.c
   kernel/user/sysv_shm.c
   kernel/user/timers.c
   kernel/user/timerfd.c

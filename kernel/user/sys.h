@@ -50,6 +50,9 @@ extern const unsigned sys_epoll_count;
 /** eventfd, eventfd2 (eventfd.c), and how many. */
 extern const struct sysent sys_eventfd_table[];
 extern const unsigned sys_eventfd_count;
+/** syslog, glibc's klogctl (syslog.c), and how many. */
+extern const struct sysent sys_syslog_table[];
+extern const unsigned sys_syslog_count;
 /** A relative timeout of @p sec, @p nsec as a hal_time_ns() deadline (poll.c);
  *  0 for a zero timeout (look once), very long ones cut to about 3 years. */
 uint64_t poll_deadline_after(int64_t sec, int64_t nsec);

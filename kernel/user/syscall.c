@@ -1004,6 +1004,7 @@ static void build(void)
         {sys_mq_table, &sys_mq_count},       {sys_sched_table, &sys_sched_count},
         {sys_shm_table, &sys_shm_count},     {sys_net_table, &sys_net_count},
         {sys_epoll_table, &sys_epoll_count}, {sys_eventfd_table, &sys_eventfd_count},
+        {sys_syslog_table, &sys_syslog_count},
     };
     for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)
         by_nr[table[i].nr] = &table[i];

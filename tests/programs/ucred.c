@@ -21,6 +21,10 @@
  * sticky directory (its own name removed, root's not), a set-group-ID
  * directory (new names take its group, new directories its bit), kill of
  * root's process (EPERM); and root's chown clearing a set-user-ID bit.
+ * The kernel log through syslog(2): root's reads, in Linux's "<level>"
+ * records, and the errors; a user's EPERM (every action with
+ * dmesg_restrict set, as Debian's kernels have it; else all but READ_ALL
+ * and SIZE_BUFFER).
  */
 #include "usys.h"
 #include "ustat.h"
@@ -30,7 +34,7 @@
 enum { AT_FDCWD = -100 };
 enum { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = 0100, O_TRUNC = 01000 };
 enum { F_OK = 0, W_OK = 2, R_OK = 4 };
-enum { EPERM = 1, ENOENT = 2, EACCES = 13, EEXIST = 17, EINVAL = 22 };
+enum { EPERM = 1, ENOENT = 2, EACCES = 13, EFAULT = 14, EEXIST = 17, EINVAL = 22 };
 enum { SIGCHLD = 17 };
 #define AT_REMOVEDIR 0x200
 #define USER 1000
@@ -82,6 +86,60 @@ static long gid_of(const char *p)
 {
     struct ustat st = {0};
     return ustat_(p, &st) ? -1 : (long)st.gid;
+}
+
+/* ---- syslog(2): no call here changes the log or the console (the
+ * program also runs as root on the build host) ---- */
+enum { SL_CLOSE, SL_READ = 2, SL_READ_ALL, SL_CONSOLE_LEVEL = 8, SL_SIZE_UNREAD, SL_SIZE_BUFFER };
+
+static void syslog_checks_root(void)
+{
+    static char buf[8192];
+    check(sys3(NR_syslog, SL_SIZE_BUFFER, 0, 0) > 0, "syslog SIZE_BUFFER: the log's size");
+    long n = sys3(NR_syslog, SL_READ_ALL, (long)buf, sizeof buf);
+    check(n > 3 && n <= (long)sizeof buf && buf[0] == '<' && buf[2] == '>' && buf[n - 1] == '\n',
+          "syslog READ_ALL: the newest records that fit, each \"<level>text\\n\"");
+    uexpect(sys3(NR_syslog, SL_READ_ALL, (long)buf, 0), 0, "syslog READ_ALL of 0 bytes: 0");
+    if (!uskip_on_qemu_user("syslog READ_ALL of -1 bytes or into NULL (EINVAL)")) {
+        uexpect(sys3(NR_syslog, SL_READ_ALL, (long)buf, -1), -EINVAL, "syslog READ_ALL of -1 bytes: EINVAL");
+        uexpect(sys3(NR_syslog, SL_READ_ALL, 0, 100), -EINVAL, "syslog READ_ALL into NULL: EINVAL");
+    }
+    uexpect(sys3(NR_syslog, SL_READ_ALL, 8, sizeof buf), -EFAULT, "syslog READ_ALL to address 8: EFAULT");
+    uexpect(sys3(NR_syslog, SL_CONSOLE_LEVEL, 0, 0), -EINVAL, "syslog CONSOLE_LEVEL 0: EINVAL");
+    uexpect(sys3(NR_syslog, SL_CONSOLE_LEVEL, 0, 9), -EINVAL, "syslog CONSOLE_LEVEL 9: EINVAL");
+    uexpect(sys3(NR_syslog, 11, 0, 0), -EINVAL, "syslog action 11: EINVAL");
+    uexpect(sys3(NR_syslog, -1, 0, 0), -EINVAL, "syslog action -1: EINVAL");
+    check(sys3(NR_syslog, SL_SIZE_UNREAD, 0, 0) >= 0, "syslog SIZE_UNREAD: a count");
+    if (!uskip_on_linux("syslog READ (it would take lines from the host's log)")) {
+        check(sys3(NR_syslog, SL_READ, (long)buf, 5) == 5 && buf[0] == '<' && buf[2] == '>',
+              "syslog READ of 5 bytes: the start of the oldest line no READ took");
+        check(sys3(NR_syslog, SL_READ, (long)buf, 1) == 1 && buf[0] != '<', "the next READ goes on in that line");
+    }
+}
+
+/* /proc/sys/kernel/dmesg_restrict's 0 or 1. */
+static int dmesg_restrict(void)
+{
+    char c = '?';
+    long fd = uopen("/proc/sys/kernel/dmesg_restrict", O_RDONLY, 0);
+    sys3(NR_read, fd, (long)&c, 1);
+    uclose(fd);
+    check(c == '0' || c == '1', "/proc/sys/kernel/dmesg_restrict: 0 or 1");
+    return c != '0';
+}
+
+static void syslog_checks_user(int restricted)
+{
+    static char buf[256];
+    uexpect(sys3(NR_syslog, SL_SIZE_UNREAD, 0, 0), -EPERM, "syslog SIZE_UNREAD as a user: EPERM");
+    uexpect(sys3(NR_syslog, SL_CLOSE, 0, 0), -EPERM, "syslog CLOSE as a user: EPERM");
+    if (restricted) {
+        uexpect(sys3(NR_syslog, SL_READ_ALL, (long)buf, sizeof buf), -EPERM,
+                "syslog READ_ALL as a user, dmesg_restrict 1: EPERM");
+        uexpect(sys3(NR_syslog, SL_SIZE_BUFFER, 0, 0), -EPERM, "syslog SIZE_BUFFER as a user, dmesg_restrict 1: EPERM");
+    } else {
+        check(sys3(NR_syslog, SL_SIZE_BUFFER, 0, 0) > 0, "syslog SIZE_BUFFER as a user, dmesg_restrict 0");
+    }
 }
 
 /* ---- the child: ids, then the permissions of user USER ---- */
@@ -180,8 +238,10 @@ static void perm_checks(long parent)
 
 static void child(long parent)
 {
+    int restricted = dmesg_restrict();
     id_checks();
     perm_checks(parent);
+    syslog_checks_user(restricted);
 }
 
 int main(int argc, char **argv, char **envp)
@@ -207,6 +267,7 @@ int main(int argc, char **argv, char **envp)
         return 1;
     }
     uexpect(res(NR_getresuid), 0, "getresuid: root's 0 0 0");
+    syslog_checks_root();
     put("r600", 0600);
     put("r644", 0644);
     put("r666", 0666);

@@ -120,6 +120,7 @@
 #define NR_getgroups 158
 #define NR_setgroups 159
 #define NR_sysinfo 179
+#define NR_syslog 116
 #define NR_statx 291
 #define NR_faccessat2 439
 /* utimers.c */

@@ -17,7 +17,7 @@ on Linux with the same programs: the host's own Debian 12 programs on
 x86_64, the image's arm64 programs under qemu-aarch64-static -L on
 aarch64 (every program name a host shim that runs the image's program
 under qemu-user, as binfmt_misc would). The unimplemented system calls
-the programs made (`syscalls`) must be in ALLOWED. riscv64: Debian 12
+the programs made (`syscalls`) must be in enosys.py's ALLOWED. riscv64: Debian 12
 has no riscv64 archive, so no image: the test is not registered there.
 """
 import fcntl, os, re, shutil, subprocess, sys, tempfile
@@ -26,23 +26,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
 from ext2_disks import debugfs, drives, main, make_disk, sbin  # noqa: E402
 from ext2_root_test import boot_args  # noqa: E402
+from enosys import check_allowed  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SRC = os.path.join(ROOT, "tests", "debian")
 PARTS = ("shell", "coreutils", "python", "e2fsck")
 ENV = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL": "C", "TZ": "UTC", "HOME": "/"}
-# Unimplemented calls the programs make, each answered ENOSYS, and why
-# that changes none of their output (docs/user-mode.md).
-ALLOWED = {
-    "rseq": "glibc registers restartable sequences at start and goes on without them (docs/user-mode.md)",
-    "clone3": "glibc's posix_spawn and pthread_create fall back to clone (docs/user-mode.md)",
-}
-NAMES = {  # the arch's numbers of ALLOWED's calls, which `syscalls` lists unnamed
-    "x86_64": {334: "rseq", 435: "clone3"},
-    "aarch64": {293: "rseq", 435: "clone3"},
-}
-
-
 def image_for(arch):
     """build/<arch>/debian.img (the arch's, which its -debug build shares),
     made by scripts/mkroot unless it is newer than the script; under a lock,
@@ -165,17 +154,10 @@ def body(a, tmp, check):
                 f.write(got or b"(missing)\n")
             print(subprocess.run(["diff", "-u", w, g], capture_output=True, text=True).stdout)
     check(re.search(rb"\[exit 4\]\n$", want["e2fsck"]), "(on Linux e2fsck -fn finds the damage: exit 4)")
-    m = re.search(r"(?ms)^kernel> syscalls\n(.*?)^kernel> ", text)
-    listing = m.group(1) if m else ""
-    unimpl = re.findall(r"(?m)^ *(\d+|-) +(?:\(unimplemented\)|\(number out of range\)) +(\d+)  ENOSYS$", listing)
-    unimpl = [(NAMES[a.arch].get(int(n), n) if n != "-" else n, c) for n, c in unimpl]
-    print("unimplemented calls made:", ", ".join(f"{n} ({c} times)" for n, c in unimpl) or "none")
+    listing = check_allowed(a.arch, text, check)
     rows = re.findall(r"(?m)^ *(?:\d+|-) +\S", listing)
     # (It stopped at 64 rows once, leaving out the unimplemented ones, listed last.)
     check(len(rows) > 64, f"syscalls lists every call made ({len(rows)} distinct, more than a page of 64)")
-    check(all(n in ALLOWED for n, _ in unimpl),
-          "every unimplemented call made is allowed: " + ", ".join(f"{n}: {ALLOWED.get(n, 'NOT ALLOWED')}"
-                                                                  for n, _ in unimpl))
 
 
 def guest_run(a, img, disk, fsck_disk, tmp):

@@ -28,6 +28,8 @@ whether /proc/self/maps names the program's, libc's and the loader's
 files on the lines holding their code, whether AT_MINSIGSTKSZ is given
 (x86_64) and whether a signal's frame on a fresh alternate stack fits in
 it; its address line has the stack's and a new mmap's addresses too.
+Every unimplemented system call the programs made (the shell's
+`syscalls`) must be one enosys.py allows.
 """
 import os, re, shlex, shutil, stat, subprocess, sys
 
@@ -35,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
 from ext2_disks import main, make_disk  # noqa: E402
 from ext2_root_test import boot_args  # noqa: E402
+from enosys import check_allowed  # noqa: E402
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dyn")
 ARCHES = {  # compiler, loader path, library dir, the cross root (None: the host's)
@@ -197,7 +200,7 @@ def body(a, tmp, check):
     img, env = boot_args(a.arch, a.image, "root=/dev/vda", tmp, 1)
     keys = [f"run {c}" for c in cmds + bb_cmds] + ["run /bin/udynbad /bad", "run /bin/uscript /", f"run /bin/uaslr 0 {ld}",
                                          "run /bin/udyn-pie fixed", "run /bin/udyn-pie fixed",
-                                         "run /bin/uaslr 2", "run /bin/udyn-pie random", "poweroff"]
+                                         "run /bin/uaslr 2", "run /bin/udyn-pie random", "syscalls", "poweroff"]
     text, status, pending = run_qemu(a.arch, img, env, [k.encode() + b"\r" for k in keys],
                                      ["-drive", f"if=none,id=d0,file={disk},format=raw",
                                       "-device", "virtio-blk-pci,drive=d0"], a.timeout)
@@ -205,6 +208,7 @@ def body(a, tmp, check):
     print("\n---- dyn_exec_test checks ----")
     check(not pending and status == 0, f"every command typed, clean poweroff (left {len(pending)}, status {status})")
     check("PANIC" not in text, "no panic")
+    check_allowed(a.arch, text, check)
     got = guest_outputs(text, cmds + bb_cmds + ["/bin/udynbad /bad", "/bin/uscript /", "/bin/udyn-pie fixed", "/bin/udyn-pie fixed",
                                       "/bin/udyn-pie random"])
     fixed = got[-3:]

@@ -63,7 +63,8 @@ static inline int hal_irq_enabled(void);
  * shadow keeps the interrupt out until HLT is waiting). Any interrupt taken
  * runs its handler before this returns; it returns with interrupts masked
  * again.
- * @note Idle thread only (never from a handler); this CPU only.
+ * @note The idle thread, or a thread holding its CPU on purpose (the
+ *       ktests' kt_hold_other_cpus()); never from a handler; this CPU only.
  */
 static inline void hal_idle_wait(void);
 

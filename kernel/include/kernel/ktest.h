@@ -110,7 +110,9 @@ int kt_irq_route_each_cpu(unsigned irq, int (*fire)(unsigned irq, void *arg), vo
 unsigned kt_pin_cpu(void);
 
 /**
- * @brief Keep every other CPU busy with a spinning thread at PRIO_MAX, and
+ * @brief Keep every other CPU busy with a thread at PRIO_MAX (waiting for
+ *        interrupts, not spinning: an emulator's vCPU then gives its host
+ *        CPU to the test's), and
  *        the caller pinned to its own CPU at PRIO_MAX without time-slice
  *        turns, so no other thread runs meanwhile unless the caller blocks:
  *        for tests that compare global counts (heap use) before and after.
@@ -118,11 +120,11 @@ unsigned kt_pin_cpu(void);
  *        with kt_release_other_cpus() on every path, which gives the caller
  *        its priority back.
  * @return the number of other CPUs held (fewer only if some did not run
- *         the spinning thread within 10 s; said on the console)
+ *         the holding thread within 10 s; said on the console)
  */
 unsigned kt_hold_other_cpus(void);
 
-/** @brief End kt_hold_other_cpus(): the spinning threads exit and are joined. */
+/** @brief End kt_hold_other_cpus(): the holding threads are woken (an IPI each), exit and are joined. */
 void kt_release_other_cpus(void);
 
 /** @brief Run every registered test; prints "ktest: N passed, M failed". Returns M. */

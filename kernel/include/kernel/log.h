@@ -59,6 +59,9 @@ void klog_color(int on);
 /** @brief Whether the console gets colours (klog_color()): the shell's error lines follow it. */
 int klog_colored(void);
 
+/** @brief The log's size in bytes: what it can hold, records and their headers. */
+size_t klog_size(void);
+
 /** @brief Lines not kept in the log because it was busy (see klog()). */
 unsigned long klog_skipped(void);
 

@@ -99,6 +99,8 @@ struct uthread {
     int rt_prio;                     /**< its real-time priority, 1..99 for SCHED_FIFO/SCHED_RR, else 0 */
     int reset_on_fork;               /**< SCHED_RESET_ON_FORK: children start as SCHED_OTHER */
     struct thread *kthread;          /**< the scheduler thread that runs it, once it started (its CPU clock) */
+    struct proc *owner;              /**< its process */
+    struct list_node tid_node;       /**< in the id table (kernel/user/proc.c), while in owner's threads (procs_lock) */
     uintptr_t ok_page;               /**< a user page a copy found accessible (kernel/user/proc.c, prefault_current()), */
     unsigned ok_access;              /**< for what (UFAULT_WRITE or 0), */
     uint64_t ok_space;               /**< in which space (its vm_aspace id, never reused; 0: none), */
@@ -160,7 +162,7 @@ struct proc {
     int leaving;               /**< in proc_exit(), past taking children (procs_lock) */
     int vm_shared;             /**< clone(CLONE_VM) or vfork() child: us is its parent's too, until execve() or exit */
     int *vfork_wait;           /**< a CLONE_VFORK child: its parent sleeps until this becomes 0 */
-    struct list_node all;      /**< every process */
+    struct list_node all;      /**< every process, in pid order */
 };
 
 struct file;
@@ -460,5 +462,13 @@ void kernel_shell_start(void);
 
 /** @brief Processes alive (running or zombie), for tests of leaks. */
 unsigned proc_count(void);
+
+/** @brief Processes alive at once, at most (/proc/sys/kernel/threads-max): the
+ *  one set, else one for every 64 pages of memory, PROC_MIN to PROC_MAX. */
+unsigned proc_threads_max(void);
+
+/** @brief Set that limit to @p n (processes alive now are not touched):
+ *  0, or -EINVAL outside PROC_MIN..PROC_MAX. */
+int proc_set_threads_max(long n);
 
 #endif

@@ -87,6 +87,10 @@ struct task_ops {
     /** Process @p pid's memory map as /proc/PID/maps shows it, into @p buf (whole lines);
      *  its length, or -ESRCH. Under the namespace lock (a file's path is named). */
     long (*maps_of)(int pid, char *buf, size_t size);
+    /** Processes alive at once, at most (/proc/sys/kernel/threads-max). */
+    unsigned (*threads_max)(void);
+    /** Set that limit: 0, or -EINVAL out of the kernel's bounds. */
+    int (*set_threads_max)(long n);
 };
 
 /** @brief Lend the answers. @note Any context; @p ops outlives the kernel. */
@@ -124,5 +128,9 @@ int task_next_fd(int pid, int from);
 struct inode *task_cwd_of(int pid);
 /** @brief Process @p pid's /proc/PID/maps text into @p buf: its length, or -ESRCH. @note The namespace lock held. */
 long task_maps_of(int pid, char *buf, size_t size);
+/** @brief Processes alive at once, at most (/proc/sys/kernel/threads-max); 0 with no processes. */
+unsigned task_threads_max(void);
+/** @brief Set that limit: 0, or -EINVAL (out of bounds, or no processes). */
+int task_set_threads_max(long n);
 
 #endif

@@ -106,6 +106,7 @@
 #define SYSNR_setsid 157
 #define SYSNR_uname 160
 #define SYSNR_sysinfo 179
+#define SYSNR_syslog 116
 #define SYSNR_getpid 172
 #define SYSNR_getppid 173
 #define SYSNR_setregid 143

@@ -676,5 +676,9 @@ void random_fill(void *buf, size_t n);
  *  interpreters and stacks at fixed addresses; 1 and 2 (the default)
  *  randomise them (execve, exec.c). */
 extern int proc_randomize_va_space;
+/** @brief /proc/sys/kernel/dmesg_restrict: 1 (the default, as Debian's
+ *  kernels set it) keeps the kernel log from users other than root; 0 lets
+ *  them read it (syslog(2)'s READ_ALL and SIZE_BUFFER, syslog.c). */
+extern int proc_dmesg_restrict;
 
 #endif

@@ -217,6 +217,7 @@
 #define SYSNR_lchown 94
 #define SYSNR_umask 95
 #define SYSNR_sysinfo 99
+#define SYSNR_syslog 103
 #define SYSNR_sync 162
 #define SYSNR_mknodat 259
 #define SYSNR_fchownat 260

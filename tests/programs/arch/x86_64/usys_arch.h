@@ -218,6 +218,7 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_fchown 93
 #define NR_lchown 94
 #define NR_sysinfo 99
+#define NR_syslog 103
 #define NR_getuid 102
 #define NR_getgid 104
 #define NR_geteuid 107
