@@ -104,6 +104,11 @@ static procfs_net_fn net_fn;
 
 void procfs_set_net(procfs_net_fn fn) { net_fn = fn; }
 
+/* Who knows the controlling terminals (the terminal layer, above). */
+static procfs_ctty_fn ctty_fn;
+
+void procfs_set_ctty(procfs_ctty_fn fn) { __atomic_store_n(&ctty_fn, fn, __ATOMIC_RELEASE); }
+
 /* /proc/sys's directories' names: the @p i th in @p dir, or NULL past the last. */
 static const struct {
     const char *name;
@@ -377,10 +382,16 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     case P_STAT: {
         /* Linux's field order (proc(5)); times in clock ticks of 100 Hz. */
         unsigned long long ticks = pi.cpu_ns / 10000000u, start = pi.start_ns / 10000000u;
+        /* tty_nr and tpgid: the session's controlling terminal and its
+         * foreground group, as Linux's (ps's TTY column). */
+        int tpgid = -1;
+        procfs_ctty_fn cf = __atomic_load_n(&ctty_fn, __ATOMIC_ACQUIRE);
+        unsigned tty_nr = cf ? cf(pi.sid, &tpgid) : 0;
         return ksnprintf(buf, size,
-                         "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 %u 0 %llu %llu %llu "
+                         "%d (%s) %c %d %d %d %u %d 0 0 0 0 0 %llu 0 0 0 20 0 %u 0 %llu %llu %llu "
                          "0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                         pi.pid, pi.name, pi.state, pi.ppid, pi.pgid, pi.sid, ticks, pi.threads, start,
+                         pi.pid, pi.name, pi.state, pi.ppid, pi.pgid, pi.sid, tty_nr, tpgid, ticks, pi.threads,
+                         start,
                          (unsigned long long)pi.mem_bytes, (unsigned long long)(pi.mem_bytes / 4096));
     }
     case P_CMDLINE:

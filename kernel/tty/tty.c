@@ -94,8 +94,10 @@ static int tty_input(char c)
         return 0;
     if (!sig)
         return 2; /* the program's input, Ctrl-C included when ISIG is off */
+    /* n_tty's echo: "^C" and no newline; the shell, seeing its job end
+     * by the signal, starts the next line itself. */
     if (ld.t.lflag & ECHO)
-        kprintf("^%c\n", c + '@');
+        kprintf("^%c", c + '@');
     tty_flush = 1;
     task_kill_group(pg, sig);
     return 1;
@@ -392,4 +394,21 @@ static int tty_open(struct file *f, unsigned flags)
 const struct file_ops tty_file_ops = {
     .read = tty_read, .write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .open = tty_open, .seekable = 0};
 
-void tty_register_devices(void) { dev_set_console_ops(&tty_file_ops); }
+/* /proc/PID/stat's tty_nr and tpgid: the one terminal is /dev/console
+ * (5, 1), the controlling terminal of its session. */
+static unsigned tty_ctty(int sid, int *tpgid)
+{
+    int s = tty_sid, pg = tty_pgrp; /* a racy pair, as a read of two fields of Linux's is */
+    if (!s || s != sid) {
+        *tpgid = -1;
+        return 0;
+    }
+    *tpgid = pg; /* 0 with none, as Linux says for a terminal without one */
+    return 5u << 8 | 1u;
+}
+
+void tty_register_devices(void)
+{
+    dev_set_console_ops(&tty_file_ops);
+    procfs_set_ctty(tty_ctty);
+}

@@ -66,6 +66,11 @@ static int cmd_run(int argc, char **argv)
     }
     int status = proc_wait(pid);
     tty_restore(&prev);
+    /* As bash does for a job a signal key ended: a new line first, after
+     * the terminal's echo of the key ("^C"; not when the shell's own
+     * Ctrl-C sent it, which says "^C" after). */
+    if (!sent && ((status & 0x7f) == SIGINT || (status & 0x7f) == SIGQUIT))
+        kprintf("\n");
     if (status & 0x7f)
         kprintf("[signal %s]\n", signal_name(status & 0x7f));
     else

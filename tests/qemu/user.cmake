@@ -145,7 +145,9 @@ if(BUSYBOX)
   # shell lives on, $? is 130), Ctrl-Z, jobs and fg of a stopped job, a
   # background job killed by its job number, and exit's code as run's.
   # Keys go once the job has printed, so the shell has given it the
-  # terminal (as a person would wait for it).
+  # terminal (as a person would wait for it). The terminal echoes a signal
+  # key as "^C", "^Z" and no newline, as Linux's n_tty does: ash starts a
+  # new line after a ^C but not before its Stopped notice.
   qemu_test(busybox_interactive --image ${IMG}
     --send "run /bin/sh -i"
     --on "~ # $" "seq 1 10000 | sort -r | head -2 > /tmp/top\r"
@@ -160,7 +162,7 @@ if(BUSYBOX)
     --expect "^~ # cat /tmp/top\\n9999\\n9998$"
     --expect "^started\\n\\^C\\n"
     --expect "^status 130$"
-    --expect "^began\\n\\^Z\\n\\[1\\]\\+ +Stopped +sh -c"
+    --expect "^began\\n\\^Z\\[1\\]\\+ +Stopped +sh -c"
     --expect "^~ # jobs\\n\\[1\\]\\+ +Stopped +sh -c"
     --expect "^resumed$"
     --expect "Terminated +sleep 100"
@@ -381,6 +383,15 @@ if(ARCH_DEBIAN_ROOT) # set by the arches Debian 12 has an archive for
   add_test(NAME ${KERNEL_ARCH}.debian_root COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/debian_root_test.py
     --arch ${KERNEL_ARCH} --image ${IMG})
   set_tests_properties(${KERNEL_ARCH}.debian_root PROPERTIES TIMEOUT 400)
+  # `scripts/run <arch> DEBIAN=1`'s boot (root=/dev/vda init=/bin/bash, a
+  # login shell on the console) and a user at it (tests/qemu/debian_login_test.py,
+  # the same image): Tab completion and a double Tab listing, Up-arrow
+  # history, Ctrl-Z, jobs, bg, fg, Ctrl-C, kill %1's Terminated notice,
+  # read -t; the transcript line for line the host's bash's given the
+  # same keys in a pseudo-terminal.
+  add_test(NAME ${KERNEL_ARCH}.debian_login COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/debian_login_test.py
+    --arch ${KERNEL_ARCH} --image ${IMG})
+  set_tests_properties(${KERNEL_ARCH}.debian_login PROPERTIES TIMEOUT 180)
 endif()
 # Clocks and timers from the program's side (tests/programs/utimers.c, each
 # check Linux's answer): clock_getres, setitimer and alarm, `alarm(1);

@@ -422,6 +422,12 @@ struct inode *procfs_new_root(void);
 typedef long (*procfs_net_fn)(const char *name, char *buf, size_t size);
 /** @brief The network layer's writer of /proc/net's files (set once, at boot). */
 void procfs_set_net(procfs_net_fn fn);
+/** @brief What tells /proc/PID/stat a session's controlling terminal:
+ *         its device number in Linux's encoding (0: none) and, in
+ *         @p tpgid, its foreground process group (-1: none). */
+typedef unsigned (*procfs_ctty_fn)(int sid, int *tpgid);
+/** @brief The terminal layer's answer to procfs_ctty_fn (set once, at boot). */
+void procfs_set_ctty(procfs_ctty_fn fn);
 /** @brief Pages tmpfs files hold (/proc/meminfo's Shmem). */
 uint64_t tmpfs_pages(void);
 
