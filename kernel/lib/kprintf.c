@@ -309,6 +309,8 @@ long klog_read(struct logbuf_cursor *c, unsigned *level, char *out, size_t max, 
 
 size_t klog_size(void) { return sizeof log_mem; }
 
+enum log_level klog_console_level_now(void) { return (enum log_level)console_level; }
+
 unsigned long klog_skipped(void)
 {
     return __atomic_load_n(&log_skipped, __ATOMIC_RELAXED);

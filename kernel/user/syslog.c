@@ -42,6 +42,7 @@ static struct mutex syslog_lock = {WAITQUEUE_INIT(syslog_lock.wq, "syslog"), NUL
 static uint64_t clear_seq; /* READ_ALL starts here (CLEAR moves it) */
 static uint64_t read_seq;  /* the line READ gives next */
 static size_t read_part;   /* bytes of that line a short READ gave already */
+static int saved_level = -1; /* the console's level before CONSOLE_OFF, -1: none saved */
 
 /* The line at @p c as a record, into @p rec; its length, or -1 past the last. */
 static long next_record(struct logbuf_cursor *c, char rec[REC_MAX])
@@ -188,15 +189,21 @@ static long sys_syslog(const uint64_t a[6])
     case SYSLOG_CLEAR:
         klog_oldest(&clear_seq);
         break;
-    case SYSLOG_CONSOLE_OFF:
-        klog_console_level(LOG_ERR); /* Linux's minimum: the most urgent lines only */
+    case SYSLOG_CONSOLE_OFF: /* the most urgent lines only; ON puts the level back */
+        if (saved_level < 0)
+            saved_level = (int)klog_console_level_now();
+        klog_console_level(LOG_ERR);
         break;
     case SYSLOG_CONSOLE_ON:
-        klog_console_level(LOG_WARN); /* the kernel's default */
+        if (saved_level >= 0)
+            klog_console_level((enum log_level)saved_level);
+        saved_level = -1;
         break;
     case SYSLOG_CONSOLE_LEVEL:
-        /* syslog's levels 1-8: lines more urgent than @len are printed */
-        klog_console_level(len <= 4 ? LOG_ERR : len == 5 ? LOG_WARN : len <= 7 ? LOG_INFO : LOG_DEBUG);
+        /* syslog's level @len: lines of a priority below it are printed
+         * (errors 3, warnings 4, info 6, debug 7) */
+        klog_console_level(len <= 4 ? LOG_ERR : len <= 6 ? LOG_WARN : len == 7 ? LOG_INFO : LOG_DEBUG);
+        saved_level = -1;
         break;
     case SYSLOG_SIZE_UNREAD: {
         size_t n = bytes_from(read_seq);

@@ -123,7 +123,7 @@ if(BUSYBOX)
   # Linux's records ("<6>" an info line), then -c (READ_CLEAR) and nothing
   # from before the clear (ucred checks the errors and a user's EPERM,
   # user_fs_linux with dmesg_restrict 1, here with 0, which root sets; 2
-  # is refused). (\x5b is a '[' with no ']': CMake keeps a list's ';'
+  # is refused), and -n's console levels (1-8; 5 is the kernel's default). (\x5b is a '[' with no ']': CMake keeps a list's ';'
   # inside brackets.)
   qemu_test(busybox_dmesg --image ${IMG}
     --send "run /bin/busybox dmesg -r"
@@ -131,11 +131,14 @@ if(BUSYBOX)
     --send "run /bin/ucred /tmp" --send "run /bin/busybox sh -c 'echo 2 > /proc/sys/kernel/dmesg_restrict'"
     --send "run /bin/busybox sh -c 'echo 1 > /proc/sys/kernel/dmesg_restrict && cat /proc/sys/kernel/dmesg_restrict'"
     --send "run /bin/busybox dmesg -c" --send "run /bin/busybox dmesg"
+    --send "run /bin/busybox dmesg -n 9" --send "run /bin/busybox dmesg -n 5"
     --send "poweroff 7"
     --expect "^kernel> run /bin/busybox sh -c 'echo 0 [^\\n]*\\n0\\n\\[exit 0\\]$"
     --expect "^ok   syslog SIZE_BUFFER as a user, dmesg_restrict 0$(?s:.*)^ucred: 0 failed\\n\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox sh -c 'echo 2 [^\\n]*\\n[^\\n]*Invalid argument\\n\\[exit 1\\]$"
     --expect "^kernel> run /bin/busybox sh -c 'echo 1 [^\\n]*\\n1\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox dmesg -n 9\\ndmesg: klogctl: Invalid argument\\n\\[exit 1\\]$"
+    --expect "^kernel> run /bin/busybox dmesg -n 5\\n\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox dmesg -r\\n(<[3467]>\\x5b[^\\n]*\\n)*<6>\\[ *[0-9.]+\\] kernel [0-9.]+ \\(${KERNEL_ARCH}\\) booting via [^\\n]*\\n(<[3467]>\\x5b[^\\n]*\\n)*\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox dmesg -c\\n(\\[ *[0-9.]+\\] [^\\n]*\\n)*\\[ *[0-9.]+\\] kernel [0-9.]+ \\(${KERNEL_ARCH}\\) booting via [^\\n]*\\n(\\x5b[^\\n]*\\n)*\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox dmesg\\n((?![^\\n]*booting via)[^\\n]*\\n)*\\[exit 0\\]$"

@@ -49,6 +49,9 @@ void klog(enum log_level level, const char *fmt, ...) __attribute__((format(prin
  */
 void klog_console_level(enum log_level level);
 
+/** @brief The least urgent level the console prints (klog_console_level() sets it). */
+enum log_level klog_console_level_now(void);
+
 /**
  * @brief Colour errors (red) and warnings (yellow) on the console (@p on = 1,
  *        the default) or not: `no_color` on the command line turns it off,
