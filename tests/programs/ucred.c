@@ -111,8 +111,14 @@ static void syslog_checks_root(void)
     uexpect(sys3(NR_syslog, -1, 0, 0), -EINVAL, "syslog action -1: EINVAL");
     check(sys3(NR_syslog, SL_SIZE_UNREAD, 0, 0) >= 0, "syslog SIZE_UNREAD: a count");
     if (!uskip_on_linux("syslog READ (it would take lines from the host's log)")) {
+        /* To the end of a line an earlier run's READ began (ext2_ufiles runs
+         * this twice a boot); a READ with nothing unread would wait. */
+        long unread = sys3(NR_syslog, SL_SIZE_UNREAD, 0, 0), k = 0;
+        while (k < unread && sys3(NR_syslog, SL_READ, (long)buf, 1) == 1 && buf[0] != '\n')
+            k++;
+        check(sys3(NR_syslog, SL_SIZE_UNREAD, 0, 0) > 5, "syslog SIZE_UNREAD: lines left after one");
         check(sys3(NR_syslog, SL_READ, (long)buf, 5) == 5 && buf[0] == '<' && buf[2] == '>',
-              "syslog READ of 5 bytes: the start of the oldest line no READ took");
+              "syslog READ of 5 bytes: the start of the next line no READ took");
         check(sys3(NR_syslog, SL_READ, (long)buf, 1) == 1 && buf[0] != '<', "the next READ goes on in that line");
     }
 }
