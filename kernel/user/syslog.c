@@ -74,13 +74,13 @@ static struct logbuf_cursor cursor_at(uint64_t seq)
     return c;
 }
 
-/* The bytes the lines from @p seq on take as records. */
-static size_t bytes_from(uint64_t seq)
+/* The bytes the lines numbered @p seq to @p end (not included) take as records. */
+static size_t bytes_between(uint64_t seq, uint64_t end)
 {
     struct logbuf_cursor c = cursor_at(seq);
     char rec[REC_MAX];
     size_t total = 0;
-    for (long n; (n = next_record(&c, rec)) >= 0;)
+    for (long n; c.seq < end && (n = next_record(&c, rec)) >= 0;)
         total += (size_t)n;
     return total;
 }
@@ -90,12 +90,9 @@ static long read_all(char *ubuf, size_t len, int clear)
 {
     uint64_t next;
     klog_oldest(&next); /* lines logged from here on are not copied */
+    size_t total = bytes_between(clear_seq, next);
     struct logbuf_cursor c = cursor_at(clear_seq);
     char rec[REC_MAX];
-    size_t total = 0;
-    for (long n; c.seq < next && (n = next_record(&c, rec)) >= 0;)
-        total += (size_t)n;
-    c = cursor_at(clear_seq);
     for (long n; total > len && c.seq < next && (n = next_record(&c, rec)) >= 0;)
         total -= (size_t)n; /* the oldest go first */
     size_t done = 0;
@@ -206,7 +203,7 @@ static long sys_syslog(const uint64_t a[6])
         saved_level = -1;
         break;
     case SYSLOG_SIZE_UNREAD: {
-        size_t n = bytes_from(read_seq);
+        size_t n = bytes_between(read_seq, UINT64_MAX);
         r = (long)(n > read_part ? n - read_part : 0);
         break;
     }
