@@ -73,11 +73,24 @@ def make_host_busy(qemu_pid):
 CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[c78]")
 
 
+# Carriage return, erase line: what the line held is gone from the screen. The
+# shell does this to a prompt a log line interrupts, and draws the prompt again
+# under the log line; kept, the erased prompt would count as one more prompt
+# and the next --send would go out while the last command still runs.
+ERASED = re.compile(r"[^\n]*\r\x1b\[K")
+
+
+def count_prompts(text):
+    """Shell prompts ("> " at line start) in @text, a plain() text."""
+    return len(re.findall(r"(?m)^[A-Za-z0-9_-]*> ", text))
+
+
 def plain(raw):
-    """What a reader sees of @raw: text without carriage returns and
-    without terminal control sequences (the kernel's terminal reset, the
-    firmware's screen clearing); --reject-raw sees them."""
-    return CONTROL.sub("", raw.decode("utf-8", "replace").replace("\r", ""))
+    """What a reader sees of @raw: text without carriage returns, without
+    what a carriage return and erase-line (ESC [K) wiped, and without
+    terminal control sequences (the kernel's terminal reset, the firmware's
+    screen clearing); --reject-raw sees them all."""
+    return CONTROL.sub("", ERASED.sub("", raw.decode("utf-8", "replace")).replace("\r", ""))
 
 
 def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, busy_host=False):
@@ -111,7 +124,7 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, bus
                     break
                 out += chunk
             text = plain(out)
-            prompts = len(re.findall(r"(?m)^[A-Za-z0-9_-]*> ", text))
+            prompts = count_prompts(text)
             key = pending[0] if pending else None
             if isinstance(key, tuple):  # --on REGEX KEYS
                 if re.search(key[0], text[mark:], re.M):
