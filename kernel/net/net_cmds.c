@@ -161,6 +161,8 @@ static int cmd_net(int argc, char **argv)
             (unsigned long)blocks);
     if (sock_count)
         tprintf(&t, "sockets: %u in use\n", sock_count());
+    tprintf(&t, "transmit retries: %lu (sends a device had no room for, offered again)\n",
+            net_tx_retries());
     show_pcbs(&t);
     net_unlock();
     kprintf("%s", t.buf);

@@ -36,6 +36,10 @@ static inline struct netif *net_netif_of(struct netdev *d)
     return (struct netif *)d->stack;
 }
 
+/** @brief How often segments a device refused for want of room were
+ *  offered again (lwip/netif.c); under net_lock(). */
+unsigned long net_tx_retries(void);
+
 /** @brief The loopback interface (lo, 127.0.0.1); under net_lock(). */
 struct netif *net_loopif(void);
 

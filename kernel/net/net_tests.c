@@ -411,6 +411,8 @@ struct capture {
     struct netdev_csum csum;
     unsigned ntcp;           /* TCP segments sent over IPv4, counted on */
     uint8_t tcp[8][64];      /* the last ones' headers, by ntcp % 8 */
+    unsigned refuse;         /* frames still to refuse as a full ring would */
+    unsigned refused;
 };
 static struct capture cap = {.lock = SPINLOCK_INIT("ktest-net-cap")};
 
@@ -426,6 +428,12 @@ static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
         ((const uint8_t *)seg[0].data)[13] == 0xdd)
         return 0;
     irqflags_t f = spin_lock_irqsave(&cap.lock);
+    if (cap.refuse) {
+        cap.refuse--;
+        cap.refused++;
+        spin_unlock_irqrestore(&cap.lock, f);
+        return -EAGAIN;
+    }
     size_t n = 0;
     for (unsigned i = 0; i < nseg && n + seg[i].len <= sizeof cap.frame; i++) {
         memcpy(cap.frame + n, seg[i].data, seg[i].len);
@@ -696,24 +704,21 @@ static err_t ack_srv_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 /* The TCP segment cap.tcp holds as the @p i-th sent (counted from 0). */
 static const uint8_t *sent_tcp(unsigned i) { return cap.tcp[i % 8] + 34; }
 
-/* A device that ends its receive passes (NETDEV_F_RX_BATCH): of the ACKs
- * lwIP sends for the eight segments of one pass (one every second
- * segment), none leaves during the pass and one at its end, for all eight;
- * three segments past a hole in one pass still bring three duplicate
- * ACKs (the sender's fast retransmit counts them); the data all arrives. */
-KTEST(net_tcp_acks_once_per_receive_pass)
+/* The test device ready, the peer's MAC learnt (whatever ran before), a
+ * listener on @p dport for @p srv, and the peer's handshake from @p sport
+ * with @p seq: the listener (NULL if lwIP refused one), *@p synack the
+ * segments lwIP answered the SYN with, *@p ours our next sequence number
+ * (0 if the answer was not one right SYN-ACK). */
+static struct tcp_pcb *ack_srv_connect(struct ack_srv *srv, uint16_t sport, uint16_t dport,
+                                       uint32_t seq, uint32_t *ours, unsigned *synack)
 {
-    KT_ASSERT(cap_ready() != NULL);
-    uint8_t req[42] = {0}; /* the peer's MAC learnt, whatever ran before */
+    if (!cap_ready())
+        return NULL;
+    uint8_t req[42] = {0};
     who_has(req);
     struct netseg arp = {req, sizeof req};
     netdev_rx(&cap_dev, &arp, 1, 0);
     netdev_rx_end(&cap_dev);
-
-    static uint16_t sport = 41000;
-    const uint16_t dport = 7071;
-    sport++; /* a new connection each run */
-    struct ack_srv srv = {0};
     net_lock();
     struct tcp_pcb *l = tcp_new(), *lp = NULL;
     if (l && tcp_bind(l, IP_ADDR_ANY, dport) == ERR_OK)
@@ -721,26 +726,44 @@ KTEST(net_tcp_acks_once_per_receive_pass)
     if (!lp && l)
         tcp_close(l);
     if (lp) {
-        tcp_arg(lp, &srv);
+        tcp_arg(lp, srv);
         tcp_accept(lp, ack_srv_accept);
     }
     net_unlock();
-    KT_ASSERT(lp != NULL);
-
-    uint32_t seq = 1000, ours = 0;
+    if (!lp)
+        return NULL;
     unsigned n0 = cap.ntcp;
     rx_tcp(sport, dport, seq, 0, TCP_SYN, 0);
     netdev_rx_end(&cap_dev);
-    unsigned synack = cap.ntcp - n0;
+    *synack = cap.ntcp - n0;
     const uint8_t *t = sent_tcp(cap.ntcp - 1);
-    if (synack == 1 && t[13] == (TCP_SYN | TCP_ACK) && get32(t + 8) == seq + 1)
-        ours = get32(t + 4) + 1;
-    seq++;
-    if (ours) {
-        rx_tcp(sport, dport, seq, ours, TCP_ACK, 0);
+    *ours = 0;
+    if (*synack == 1 && t[13] == (TCP_SYN | TCP_ACK) && get32(t + 8) == seq + 1)
+        *ours = get32(t + 4) + 1;
+    if (*ours) {
+        rx_tcp(sport, dport, seq + 1, *ours, TCP_ACK, 0);
         netdev_rx_end(&cap_dev);
     }
-    unsigned during = 0, after = 0, dups = 0, dups_right = 0;
+    return lp;
+}
+
+/* A device that ends its receive passes (NETDEV_F_RX_BATCH): of the ACKs
+ * lwIP sends for the eight segments of one pass (one every second
+ * segment), none leaves during the pass and one at its end, for all eight;
+ * three segments past a hole in one pass still bring three duplicate
+ * ACKs (the sender's fast retransmit counts them); the data all arrives. */
+KTEST(net_tcp_acks_once_per_receive_pass)
+{
+    struct ack_srv srv = {0};
+    static uint16_t sport = 41000;
+    const uint16_t dport = 7071;
+    sport++; /* a new connection each run */
+    uint32_t seq = 1000, ours = 0;
+    unsigned synack = 0;
+    struct tcp_pcb *lp = ack_srv_connect(&srv, sport, dport, seq, &ours, &synack);
+    KT_ASSERT(lp != NULL);
+    seq++;
+    unsigned n0, during = 0, after = 0, dups = 0, dups_right = 0;
     uint32_t last_ack = 0;
     if (ours && srv.pcb) {
         n0 = cap.ntcp;
@@ -776,4 +799,67 @@ KTEST(net_tcp_acks_once_per_receive_pass)
     KT_ASSERT_EQ(dups, 3);
     KT_ASSERT_EQ(dups_right, 3);
     KT_ASSERT_EQ(srv.bytes, 12000);
+}
+
+/* A segment the device refused for want of room (-EAGAIN, as a full
+ * transmit ring does), with nothing else in flight and no ACK or write to
+ * come, goes out again through the glue's retry (lwIP alone would wait for
+ * its next slow-timer poll, up to 500 ms), not as a retransmission: no
+ * retransmission counted, the congestion window as it was. */
+KTEST(net_tcp_resends_what_a_full_device_refused)
+{
+    struct ack_srv srv = {0};
+    static uint16_t sport = 43000;
+    const uint16_t dport = 7072;
+    sport++;
+    uint32_t ours = 0;
+    unsigned synack = 0;
+    struct tcp_pcb *lp = ack_srv_connect(&srv, sport, dport, 5000, &ours, &synack);
+    KT_ASSERT(lp != NULL);
+    static const char msg[100] = "refused once, then sent";
+    err_t we = ERR_CONN, oe = ERR_CONN;
+    unsigned refused = 0, n0 = cap.ntcp, after_refusal = 0, nrtx = 0;
+    tcpwnd_size_t cwnd0 = 0, cwnd = 0;
+    unsigned long retries0 = 0, retries = 0;
+    net_lock();
+    if (ours && srv.pcb) {
+        cwnd0 = srv.pcb->cwnd;
+        retries0 = net_tx_retries();
+        cap.refuse = 1;
+        cap.refused = 0;
+        we = tcp_write(srv.pcb, msg, sizeof msg, TCP_WRITE_FLAG_COPY);
+        oe = tcp_output(srv.pcb);
+        refused = cap.refused;
+        after_refusal = cap.ntcp - n0;
+        cap.refuse = 0;
+    }
+    net_unlock();
+    /* the tcpip thread's timeout, not this thread, must send it */
+    uint64_t end = hal_time_ns() + 2 * SEC;
+    while (cap.ntcp == n0 && hal_time_ns() < end)
+        thread_sleep_ms(1);
+    unsigned sent = cap.ntcp - n0;
+    const uint8_t *t = sent ? sent_tcp(n0) : NULL;
+    uint16_t ip_len = sent ? (uint16_t)(cap.tcp[n0 % 8][16] << 8 | cap.tcp[n0 % 8][17]) : 0;
+    net_lock();
+    if (srv.pcb) {
+        retries = net_tx_retries();
+        nrtx = srv.pcb->nrtx;
+        cwnd = srv.pcb->cwnd;
+        tcp_abort(srv.pcb);
+    }
+    tcp_close(lp);
+    net_unlock();
+    KT_ASSERT_EQ(synack, 1);
+    KT_ASSERT(ours != 0 && srv.pcb != NULL);
+    KT_ASSERT_EQ(we, ERR_OK);
+    KT_ASSERT_EQ(oe, ERR_MEM);
+    KT_ASSERT_EQ(refused, 1);
+    KT_ASSERT_EQ(after_refusal, 0);
+    KT_ASSERT(sent >= 1);
+    KT_ASSERT_EQ(get32(t + 4), ours); /* the data's first byte */
+    KT_ASSERT_EQ(ip_len, 20 + 20 + sizeof msg);
+    KT_ASSERT(retries > retries0);
+    KT_ASSERT_EQ(nrtx, 0);
+    KT_ASSERT_EQ(cwnd, cwnd0);
 }

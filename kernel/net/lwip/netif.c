@@ -208,6 +208,43 @@ static int csum_partial_at(uint8_t *f, unsigned first, unsigned len, struct netd
     return 1;
 }
 
+/* ---- frames the device had no room for ---- */
+
+/* A frame refused for want of room (a full transmit ring, no memory to
+ * flatten it) goes back to lwIP as ERR_MEM. A TCP segment then stays on
+ * its connection's unsent queue, marked TF_NAGLEMEMERR, but lwIP offers
+ * it again only when an ACK or a write comes: with nothing in flight,
+ * neither will, and the connection stalls for good (a host's download
+ * through QEMU's user network did, on a loaded host, where QEMU took the
+ * ring's frames late). So a refusal arms a timeout that offers every such
+ * segment again (tcp_txnow()); one refused again arms it again. The tcpip
+ * thread computes its sleep before it waits, so it is woken too, to see
+ * the new timeout. All under the core lock. */
+#define TX_RETRY_MS 2
+static int tx_retry_armed;
+static unsigned long tx_retries;
+
+static void tx_retry(void *arg)
+{
+    (void)arg;
+    tx_retry_armed = 0;
+    tx_retries++;
+    tcp_txnow();
+}
+
+static void tx_wake(void *arg) { (void)arg; }
+
+static void tx_retry_arm(void)
+{
+    if (tx_retry_armed)
+        return;
+    tx_retry_armed = 1;
+    sys_timeout(TX_RETRY_MS, tx_retry, NULL);
+    (void)tcpip_try_callback(tx_wake, NULL); /* if full, the thread is awake anyway */
+}
+
+unsigned long net_tx_retries(void) { return tx_retries; }
+
 /* One frame to the device, as lwIP gave it. */
 static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
 {
@@ -222,6 +259,7 @@ static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
         flat = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
         if (!flat) {
             __atomic_add_fetch(&d->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+            tx_retry_arm();
             return ERR_MEM;
         }
         p = flat;
@@ -238,6 +276,8 @@ static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
     int e = d->ops->xmit(d, seg, n, csp, thread_cpu() % d->nqueues);
     if (flat)
         pbuf_free(flat);
+    if (e == -EAGAIN)
+        tx_retry_arm();
     return e == 0 ? ERR_OK : e == -EAGAIN ? ERR_MEM : ERR_IF;
 }
 
