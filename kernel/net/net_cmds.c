@@ -113,17 +113,52 @@ static void endpoint(char *out, size_t n, const ip_addr_t *ip, u16_t port)
         ksnprintf(out, n, "%s:*", a);
 }
 
-static void show_tcp(struct text *t, struct tcp_pcb *pcb)
+/* Segments and bytes on a TCP queue. */
+static void queued(const struct tcp_seg *s, unsigned *segs, unsigned long *bytes)
+{
+    *segs = 0, *bytes = 0;
+    for (; s; s = s->next)
+        (*segs)++, *bytes += s->len;
+}
+
+/* `net -v`: what a stalled connection needs looked at (as `ss -ti`): the
+ * windows, what is queued and in flight, and the timers that would move it. */
+static void show_tcp_state(struct text *t, const struct tcp_pcb *pcb)
+{
+    unsigned su, sa, so;
+    unsigned long bu, ba, bo;
+    queued(pcb->unsent, &su, &bu);
+    queued(pcb->unacked, &sa, &ba);
+#if TCP_QUEUE_OOSEQ
+    queued(pcb->ooseq, &so, &bo);
+#else
+    so = 0, bo = 0;
+#endif
+    tprintf(t, "      snd: wnd %lu cwnd %lu ssthresh %lu buf %lu queuelen %u unsent %u/%lu unacked %u/%lu"
+               " in flight %lu\n",
+            (unsigned long)pcb->snd_wnd, (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh,
+            (unsigned long)pcb->snd_buf, (unsigned)pcb->snd_queuelen, su, bu, sa, ba,
+            (unsigned long)(pcb->snd_nxt - pcb->lastack));
+    tprintf(t, "      rcv: wnd %lu announced %lu ooseq %u/%lu; rto %d rtime %d nrtx %u persist %u/%u probes %u"
+               " flags 0x%x (ticks of 500 ms)\n",
+            (unsigned long)pcb->rcv_wnd, (unsigned long)pcb->rcv_ann_wnd, so, bo, pcb->rto, pcb->rtime,
+            (unsigned)pcb->nrtx, (unsigned)pcb->persist_cnt, (unsigned)pcb->persist_backoff,
+            (unsigned)pcb->persist_probe, (unsigned)pcb->flags);
+}
+
+static void show_tcp(struct text *t, struct tcp_pcb *pcb, int verbose)
 {
     for (; pcb; pcb = pcb->next) {
         char l[IPADDR_STRLEN_MAX + 8], r[IPADDR_STRLEN_MAX + 8];
         endpoint(l, sizeof l, &pcb->local_ip, pcb->local_port);
         endpoint(r, sizeof r, &pcb->remote_ip, pcb->remote_port);
         tprintf(t, "tcp   %-11s %-26s %-26s\n", tcp_states[pcb->state], l, r);
+        if (verbose)
+            show_tcp_state(t, pcb);
     }
 }
 
-static void show_pcbs(struct text *t)
+static void show_pcbs(struct text *t, int verbose)
 {
     tprintf(t, "proto state       local                      remote\n");
     for (struct tcp_pcb_listen *lp = tcp_listen_pcbs.listen_pcbs; lp; lp = lp->next) {
@@ -131,9 +166,9 @@ static void show_pcbs(struct text *t)
         endpoint(l, sizeof l, &lp->local_ip, lp->local_port);
         tprintf(t, "tcp   %-11s %-26s %-26s\n", "LISTEN", l, "*:*");
     }
-    show_tcp(t, tcp_active_pcbs);
-    show_tcp(t, tcp_tw_pcbs);
-    show_tcp(t, tcp_bound_pcbs);
+    show_tcp(t, tcp_active_pcbs, verbose);
+    show_tcp(t, tcp_tw_pcbs, 0);
+    show_tcp(t, tcp_bound_pcbs, 0);
     for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
         char l[IPADDR_STRLEN_MAX + 8], r[IPADDR_STRLEN_MAX + 8];
         endpoint(l, sizeof l, &u->local_ip, u->local_port);
@@ -144,7 +179,8 @@ static void show_pcbs(struct text *t)
 
 static int cmd_net(int argc, char **argv)
 {
-    if (argc != 1)
+    int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
+    if (argc != 1 && !verbose)
         return shell_usage(argv[0]);
     if (net_wait_ready())
         return shell_error(-ENODEV, "net: the network stack did not start");
@@ -163,7 +199,7 @@ static int cmd_net(int argc, char **argv)
         tprintf(&t, "sockets: %u in use\n", sock_count());
     tprintf(&t, "transmit retries: %lu (sends a device had no room for, offered again)\n",
             net_tx_retries());
-    show_pcbs(&t);
+    show_pcbs(&t, verbose);
     net_unlock();
     kprintf("%s", t.buf);
     if (t.len == t.cap - 1)
@@ -171,7 +207,7 @@ static int cmd_net(int argc, char **argv)
     kfree(t.buf);
     return 0;
 }
-SHELL_COMMAND("net", "net", "network interfaces, addresses, counters, connections", cmd_net);
+SHELL_COMMAND("net", "net [-v]", "network interfaces, addresses, counters, connections (-v: each TCP connection's windows, queues and timers)", cmd_net);
 
 static void ms3(uint64_t ns, unsigned long *ms, unsigned long *frac)
 {
