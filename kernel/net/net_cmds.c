@@ -184,7 +184,8 @@ static int cmd_net(int argc, char **argv)
         return shell_usage(argv[0]);
     if (net_wait_ready())
         return shell_error(-ENODEV, "net: the network stack did not start");
-    struct text t = {kmalloc(16384), 0, 16384};
+    size_t cap = verbose ? 131072 : 16384; /* -v: 3 lines a connection */
+    struct text t = {kmalloc(cap), 0, cap};
     if (!t.buf)
         return -ENOMEM;
     size_t bytes, blocks;

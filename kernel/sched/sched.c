@@ -565,9 +565,31 @@ static void idle_wait_until(int (*done)(const void *), const void *arg)
 
 static int flag_set(const void *p) { return *(const volatile int *)p != 0; }
 
+/* Where @p t is about to block or sleep: its callers' return addresses from
+ * the frame records on its own stack (every arch keeps frame pointers), for
+ * `threads -v`, which a hang is read from. A few loads a wait; a record off
+ * the thread's stack ends the walk. */
+static void note_wait(struct thread *t)
+{
+    uintptr_t lo = (uintptr_t)t->stack, hi = lo + KSTACK_SIZE;
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    unsigned n = 0;
+    while (t->stack && n < THREAD_WAIT_FRAMES && (fp & 7) == 0 && fp + ARCH_FRAME_RECORD_OFFSET >= lo &&
+           fp + ARCH_FRAME_RECORD_OFFSET + 2 * sizeof(uintptr_t) <= hi) {
+        const uintptr_t *rec = (const uintptr_t *)(fp + ARCH_FRAME_RECORD_OFFSET);
+        t->waits_at[n++] = rec[1];
+        if (rec[0] <= fp)
+            break;
+        fp = rec[0];
+    }
+    if (n < THREAD_WAIT_FRAMES)
+        t->waits_at[n] = 0;
+}
+
 void sched_block(volatile int *cancel)
 {
     struct thread *self = thread_current();
+    note_wait(self);
     send_held(self);
     if (self->se.prio == PRIO_IDLE) {
         idle_wait_until(flag_set, (const void *)cancel);
@@ -602,6 +624,7 @@ void thread_sleep_ns(uint64_t ns)
         thread_yield();
         return;
     }
+    note_wait(t);
     send_held(t);
     uint64_t deadline = hal_time_ns() + ns;
     if (!have_timer) {
@@ -853,8 +876,10 @@ int thread_join(int id, int *result)
 static void snapshot(const struct thread *t, uint64_t now, struct thread_info *out)
 {
     *out = (struct thread_info){t->id, {0}, t->state, t->se.prio, t->cpu_ns, t->switches, t->cpu->index,
-                                t->affinity};
+                                t->affinity, {0}};
     memcpy(out->name, t->name, THREAD_NAME_MAX);
+    if (out->state == THREAD_BLOCKED || out->state == THREAD_SLEEPING)
+        memcpy(out->waits_at, t->waits_at, sizeof out->waits_at);
     uint64_t start = t->run_start;
     if (out->state == THREAD_RUNNING && now > start)
         out->cpu_ns += now - start;

@@ -8,14 +8,34 @@
 #include <hal/timer.h>
 #include <kernel/console.h>
 #include <kernel/errno.h>
+#include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
 #include <kernel/shell.h>
 #include <kernel/string.h>
 
+/* `threads -v`: under a blocked or sleeping thread, where it waits (its
+ * callers, innermost first), as Linux's /proc/PID/stack gives. */
+static void show_waits(const struct thread_info *t)
+{
+    if (!t->waits_at[0])
+        return;
+    kprintf("      waits in");
+    for (unsigned k = 0; k < THREAD_WAIT_FRAMES && t->waits_at[k]; k++) {
+        uintptr_t off;
+        const char *f = ksym_lookup(t->waits_at[k], &off);
+        if (f)
+            kprintf(" %s+%#lx", f, (unsigned long)off);
+        else
+            kprintf(" %#lx", (unsigned long)t->waits_at[k]);
+    }
+    kprintf("\n");
+}
+
 static int cmd_threads(int argc, char **argv)
 {
-    if (argc != 1)
+    int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
+    if (argc != 1 && !verbose)
         return shell_usage(argv[0]);
     enum { MAX = 64 };
     static struct thread_info info[MAX]; /* only the shell thread runs this */
@@ -26,13 +46,21 @@ static int cmd_threads(int argc, char **argv)
                 thread_state_name(info[i].state), info[i].prio, info[i].cpu,
                 info[i].affinity & sched_cpu_mask(), (unsigned long)(info[i].cpu_ns / 1000000),
                 (unsigned long)info[i].switches);
+    for (unsigned i = 0; verbose && i < n && i < MAX; i++) {
+        if (!i)
+            kprintf("where they wait:\n");
+        if (info[i].waits_at[0]) {
+            kprintf("%4d  %s\n", info[i].id, info[i].name);
+            show_waits(&info[i]);
+        }
+    }
     if (n > MAX)
         kprintf("  ... and %u more\n", n - MAX);
     kprintf("%u threads, %lu context switches\n", n, (unsigned long)sched_switches());
     return 0;
 }
-SHELL_COMMAND("threads", "threads",
-              "every thread: id, name, state, priority, CPU, affinity, times", cmd_threads);
+SHELL_COMMAND("threads", "threads [-v]",
+              "every thread: id, name, state, priority, CPU, affinity, times (-v: where each waits)", cmd_threads);
 
 /* Parse a duration in milliseconds, 0..1 hour: long enough for any demo,
  * short enough that a typo cannot park a thread for a week. */

@@ -56,11 +56,12 @@ arch_part(net)
 # nothing leaves the machine): DHCP gives 10.0.2.15 (dmesg says so; QEMU's
 # restricted network offers no router, so no gateway), QEMU's gateway
 # 10.0.2.2 answers ping, `net` lists the interfaces and the DHCP pcb, and a
-# bad address gets its message. The lease comes within milliseconds of the
+# bad address and a bad option get their messages; `threads -v` shows where
+# lwIP's thread waits (its mailbox), from the frame records it left. The lease comes within milliseconds of the
 # card's probe; the test gives it a second.
 qemu_test(net_dhcp_ping --image ${IMG} --timeout 60
   --send "sleep 1000" --send "ping -c 3 10.0.2.2" --send net --send "ping -c 2 127.0.0.1"
-  --send "ping nosuch" --send dmesg --send "poweroff 7"
+  --send "ping nosuch" --send "net -x" --send "threads -v" --send "threads -x" --send dmesg --send "poweroff 7"
   --expect " eth0: DHCP bound 10\\.0\\.2\\.15/24, gateway none$"
   --expect "^64 bytes from 10\\.0\\.2\\.2: icmp_seq=3 ttl=255 time=[0-9]+\\.[0-9]{3} ms$"
   --expect "^--- 10\\.0\\.2\\.2 ping statistics ---\\n3 packets transmitted, 3 received, 0% packet loss$"
@@ -68,6 +69,9 @@ qemu_test(net_dhcp_ping --image ${IMG} --timeout 60
   --expect "^udp +ESTAB +\\*:68 +\\*:67"
   --expect "^2 packets transmitted, 2 received, 0% packet loss$"
   --expect "^ping: 'nosuch' is not an IPv4 address"
+  --expect "^kernel> net -x\nusage: net \\x5b-v\\x5d\nkernel> "
+  --expect "^where they wait:$(?s:.*)^ +[0-9]+  tcpip\n +waits in wait_set_block_until\\+0x[0-9a-f]+ wait_for\\+0x[0-9a-f]+ sys_arch_mbox_fetch\\+0x[0-9a-f]+ tcpip_thread\\+0x"
+  --expect "^kernel> threads -x\nusage: threads \\x5b-v\\x5d\nkernel> "
   --reject "PANIC|lease lost" --status ${EXIT7}
   -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
 # busybox `ip` through AF_NETLINK (kernel/net/netlink.c): `ip link`, `ip

@@ -149,7 +149,7 @@ def main():
                 # What the kernel's side looked like when the fetch stalled
                 # (seen once in a clean CI run on aarch64, not reproduced).
                 check(False, f"every file fetched ({e})")
-                for c in ("net -v", "threads", "cat /proc/net/dev"):
+                for c in ("net -v", "threads -v", "cat /proc/net/dev"):
                     print(f"---- {c}\n" + kernel_cmd(g, c if c[0] != "c" else f"run /bin/busybox {c}", 20))
                 raise SystemExit(1)
             secs = time.monotonic() - t0
@@ -199,6 +199,14 @@ def main():
             for _ in range(args.conns):
                 socks.append(socket.create_connection(("127.0.0.1", port), timeout=120))
                 time.sleep(0.02)
+            # `net -v` while they are open: each ESTABLISHED connection with
+            # its windows, queues and timers below it.
+            out = kernel_cmd(g, "net -v", 60)
+            estab = len(re.findall(r"(?m)^tcp +ESTAB ", out))
+            detail = len(re.findall(r"(?m)^tcp +ESTAB .*\n +snd: wnd \d+ cwnd \d+ .*\n +rcv: wnd \d+ ", out))
+            check(estab >= args.conns and detail == estab and "(cut)" not in out,
+                  f"net -v: {estab} connections ESTABLISHED (at least {args.conns}), "
+                  f"{detail} with their TCP state")
             for c in socks:
                 c.sendall(b"GET /small.txt HTTP/1.0\r\n\r\n")
             answered = 0

@@ -82,6 +82,9 @@ enum thread_state {
 typedef int (*thread_fn)(void *arg);
 
 
+/** @brief Callers recorded when a thread blocks or sleeps (`threads -v`). */
+#define THREAD_WAIT_FRAMES 8
+
 /** @brief A kernel thread (fields are the scheduler's; read them under its lock). */
 struct thread {
     void *sp;                    /**< saved stack pointer while switched out */
@@ -115,6 +118,7 @@ struct thread {
     struct thread_plug *plug;    /**< work it holds back (a block plug, kernel/block.h), sent before it blocks */
     int fifo;                    /**< THREAD_FIFO: no time-slice turns among equals */
     volatile int yielding;       /**< in thread_yield(): even a FIFO thread goes behind its equals */
+    uintptr_t waits_at[THREAD_WAIT_FRAMES]; /**< return addresses of its callers when it last blocked or slept (0 ends) */
 };
 
 /** @brief One CPU's scheduler state. */
@@ -332,6 +336,7 @@ struct thread_info {
     uint64_t switches;          /**< times it was switched in */
     unsigned cpu;               /**< the CPU it runs or waits on (its last one if blocked) */
     uint32_t affinity;          /**< CPUs it may run on */
+    uintptr_t waits_at[THREAD_WAIT_FRAMES]; /**< blocked or sleeping: where (struct thread's) */
 };
 
 /** @brief Fill up to @p max entries; returns the number of threads. */
