@@ -87,6 +87,8 @@ static const struct call calls[] = {
     C(pipe2, 3, "pO"), C(ppoll, 2, "qutBz"), C(pselect6, 2, "uppptp"), C(getpid, 1, ""),
     C(setuid, 1, "i"), C(setresuid, 1, "iii"), C(setreuid, 1, "ii"), C(setresgid, 1, "iii"),
     C(getresuid, 1, "ppp"), C(setfsuid, 1, "i"), C(getgroups, 1, "np"), C(setgroups, 1, "np"),
+    C(setgid, 1, "i"), C(setregid, 1, "ii"), C(getresgid, 1, "ppp"), C(setfsgid, 1, "i"),
+    C(times, 1, "p"), C(getrusage, 1, "ip"),
     C(getppid, 1, ""), C(gettid, 1, ""), C(getuid, 1, ""),
     C(geteuid, 1, ""), C(getgid, 1, ""), C(getegid, 1, ""),
     C(set_tid_address, 1, "p"), C(uname, 1, "p"), C(brk, 2, "a"),

@@ -200,7 +200,7 @@ qemu_test(user_ps_kill --image ${IMG}
 # init=/bin/sh -- -i: busybox's shell is pid 1 on the console; Ctrl-]
 # gives the console to the kernel shell (which sees pid 1 in ps) and back;
 # pid 1's exit is reported and the kernel shell carries on. Without busybox
-# (riscv64) the same command line names a missing file: the kernel says so
+# (an image built without .deps/busybox-*) the same command line names a missing file: the kernel says so
 # and the kernel shell has the console.
 if(BUSYBOX)
   qemu_test(init_pid1 --image ${INIT_SH_IMG} ${INIT_SH_ARGS}
