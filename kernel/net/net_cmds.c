@@ -208,7 +208,7 @@ static int cmd_net(int argc, char **argv)
     kfree(t.buf);
     return 0;
 }
-SHELL_COMMAND("net", "net [-v]", "network interfaces, addresses, counters, connections (-v: each TCP connection's windows, queues and timers)", cmd_net);
+SHELL_COMMAND("net", "net [-v]", "interfaces, addresses, counters, connections (-v: TCP state)", cmd_net);
 
 static void ms3(uint64_t ns, unsigned long *ms, unsigned long *frac)
 {

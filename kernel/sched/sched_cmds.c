@@ -60,7 +60,7 @@ static int cmd_threads(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("threads", "threads [-v]",
-              "every thread: id, name, state, priority, CPU, affinity, times (-v: where each waits)", cmd_threads);
+              "threads: id, name, state, prio, CPU, affinity, times (-v: waits)", cmd_threads);
 
 /* Parse a duration in milliseconds, 0..1 hour: long enough for any demo,
  * short enough that a typo cannot park a thread for a week. */
