@@ -212,14 +212,14 @@ static int csum_partial_at(uint8_t *f, unsigned first, unsigned len, struct netd
 
 /* A frame refused for want of room (a full transmit ring, no memory to
  * flatten it) goes back to lwIP as ERR_MEM. A TCP segment then stays on
- * its connection's unsent queue, marked TF_NAGLEMEMERR, but lwIP offers
- * it again only when an ACK or a write comes: with nothing in flight,
- * neither will, and the connection stalls for good (a host's download
- * through QEMU's user network did, on a loaded host, where QEMU took the
- * ring's frames late). So a refusal arms a timeout that offers every such
- * segment again (tcp_txnow()); one refused again arms it again. The tcpip
- * thread computes its sleep before it waits, so it is woken too, to see
- * the new timeout. All under the core lock. */
+ * its connection's unsent queue, marked TF_NAGLEMEMERR, and lwIP offers it
+ * again when an ACK or a write comes, or else at its slow timer's poll of
+ * every connection: with nothing in flight, up to 500 ms later, a pause
+ * per refusal on a loaded host whose QEMU takes the ring's frames late.
+ * lwIP leaves the prompt retry to the port (tcp_txnow()): a refusal arms
+ * a timeout that offers every such segment again, and one refused again
+ * arms it again. The tcpip thread computes its sleep before it waits, so
+ * it is woken too, to see the new timeout. All under the core lock. */
 #define TX_RETRY_MS 2
 static int tx_retry_armed;
 static unsigned long tx_retries;
