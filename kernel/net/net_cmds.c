@@ -200,6 +200,8 @@ static int cmd_net(int argc, char **argv)
         tprintf(&t, "sockets: %u in use\n", sock_count());
     tprintf(&t, "transmit retries: %lu (sends a device had no room for, offered again)\n",
             net_tx_retries());
+    tprintf(&t, "half-open dropped: %lu (to make room for a SYN at a full listener)\n",
+            net_syn_evictions());
     show_pcbs(&t, verbose);
     net_unlock();
     kprintf("%s", t.buf);

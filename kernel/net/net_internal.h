@@ -40,6 +40,10 @@ static inline struct netif *net_netif_of(struct netdev *d)
  *  offered again (lwip/netif.c); under net_lock(). */
 unsigned long net_tx_retries(void);
 
+/** @brief Half-open connections dropped to make room for a SYN at a full
+ *  listener (lwip/netif.c); under net_lock(). */
+unsigned long net_syn_evictions(void);
+
 /** @brief The loopback interface (lo, 127.0.0.1); under net_lock(). */
 struct netif *net_loopif(void);
 

@@ -361,10 +361,11 @@ def flood(send, client, ours, check, frames):
     that never come), as many at a closed port, and as many frames of junk
     (tests/programs/unettool.c): ours' card must have taken them all in,
     and ours must answer ping from @client and take connections from it at
-    another port at once, take them at the flooded port again once the
-    half-open ones time out (lwIP keeps them 20 s, against the listener's
-    backlog: there are no SYN cookies), and hold no more memory than
-    before, give or take the stack's caches."""
+    another port at once, take them at the flooded port too (there are no
+    SYN cookies: a SYN at the full listener takes the place of its oldest
+    half-open connection, kernel/net/lwip/netif.c; before that, the port
+    waited for lwIP's 20 s timeout of the flood's), and hold no more memory
+    than before, give or take the stack's caches."""
     ours_side = side(ours)
     ours.sh("(unettool sink 5010 > /dev/null &) ; :", 10)
     free0 = mem_free_kib(ours)

@@ -245,6 +245,10 @@ static void tx_retry_arm(void)
 
 unsigned long net_tx_retries(void) { return tx_retries; }
 
+static unsigned long syn_evictions; /* lwip_port_tcp_inpacket(); core lock */
+
+unsigned long net_syn_evictions(void) { return syn_evictions; }
+
 /* One frame to the device, as lwIP gave it. */
 static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
 {
@@ -610,4 +614,45 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
     tcp_pcb_remove(&tcp_tw_pcbs, pcb);
     tcp_free(pcb);
     return 0;
+}
+
+/*
+ * A SYN at a listener whose backlog is full. lwIP drops it, so after a SYN
+ * flood the port takes no connection until the flood's half-open ones time
+ * out (TCP_SYN_RCVD_TIMEOUT, 20 s). Linux answers with SYN cookies, which
+ * lwIP cannot give; short of them, the listener's oldest half-open
+ * connection makes room for the new SYN, as a full SYN queue's drop did
+ * before cookies: a flood keeps replacing its own, and a real client's
+ * SYN, sent again, finds room. Only a half-open connection a second old
+ * or more goes (SYN_AGE_TICKS): one whose handshake is under way (a burst
+ * of real clients) is left to finish. A connection that completed and waits
+ * for accept() is never dropped: a full accept queue refuses the SYN, as
+ * Linux's does. Dropped silently (no RST: the flood's sources may not
+ * exist), as lwIP's own timeout does. Called by tcp_input for every
+ * segment it matched to a pcb (LWIP_HOOK_TCP_INPACKET_PCB), core lock held;
+ * ERR_OK lets lwIP go on with it.
+ */
+#define SYN_AGE_TICKS 2 /* lwIP's slow ticks (500 ms): 0.5-1 s */
+
+err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+{
+#if TCP_LISTEN_BACKLOG
+    if (pcb->state != LISTEN || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+        return ERR_OK;
+    struct tcp_pcb_listen *lpcb = (struct tcp_pcb_listen *)pcb;
+    if (lpcb->accepts_pending < lpcb->backlog)
+        return ERR_OK;
+    struct tcp_pcb *oldest = NULL;
+    for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+        if (p->state == SYN_RCVD && p->listener == lpcb && (u32_t)(tcp_ticks - p->tmr) >= SYN_AGE_TICKS &&
+            (!oldest || (u32_t)(tcp_ticks - p->tmr) >= (u32_t)(tcp_ticks - oldest->tmr)))
+            oldest = p;
+    if (oldest) {
+        syn_evictions++;
+        tcp_abandon(oldest, 0);
+    }
+#else
+    (void)pcb, (void)hdr;
+#endif
+    return ERR_OK;
 }

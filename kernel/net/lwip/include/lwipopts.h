@@ -123,6 +123,12 @@ struct pbuf;
 struct netif;
 int lwip_port_ip4_input(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) lwip_port_ip4_input(p, inp)
+/* A SYN at a listener with a full backlog makes room by dropping its oldest
+ * half-open connection (netif.c). */
+struct tcp_pcb;
+struct tcp_hdr;
+signed char lwip_port_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) lwip_port_tcp_inpacket(pcb, hdr)
 #define LWIP_EVENT_API 0
 
 /* ---- checksums: ours (sys_arch.c), or the device's (netif.c) ---- */
