@@ -64,5 +64,11 @@ paste -d, <(seq 1 3) <(seq 4 6); join <(printf 'a 1\nb 2\n') <(printf 'a x\nb y\
 basename tree/sub/f1.txt .txt; dirname tree/sub/f1.txt; readlink tree/link; realpath -m --relative-to=tree tree/sub/../link
 date -u -d @1700000000 '+%F %T %A'; expr 6 \* 7; factor 360 1001; seq -s, 1 5; echo $((16#ff))
 md5sum tree/numbers; cksum tree/numbers; base64 tree/short; split -l 1000 tree/numbers part. && ls part.*
+echo "== alternatives"
+# What the packages' maintainer scripts register (scripts/mkroot makes them):
+# awk is mawk, pager is less, which is debianutils'. (Not `which`'s answers:
+# on aarch64 Linux's side finds every program in a directory of shims.)
+readlink -f /usr/bin/awk /usr/bin/nawk /usr/bin/pager /usr/bin/which
+printf '3 1\n1 2\n' | awk '{ s += $1 * $2 } END { print s, NR }'; awk -W version 2>&1 | head -1
 rm -rf tree copy untar untgz t.tar t.tgz sums stamp part.*
 echo done

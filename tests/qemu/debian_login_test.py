@@ -11,9 +11,9 @@ double Tab listing, Up-arrow history recall, `sleep 100` then Ctrl-Z,
 `jobs`, `bg`, `fg` then Ctrl-C and `echo $?`, a background job's
 `kill %1` and its "Terminated" notice, `read -t 1` and its status.
 The host's Debian bash (5.2.15, the image's version) gets the same keys
-in a pseudo-terminal of 80 columns with TERM=dumb: the kernel gives
-TERM=vt100, but the image has no terminfo (no ncurses-base), so
-readline falls back to a dumb terminal's ways there. The two
+in a pseudo-terminal of 80 columns with TERM=vt100, which the kernel
+gives, both reading the vt100 entry of Debian's terminfo (ncurses-base,
+in the image as on the host). The two
 transcripts (carriage returns, terminal control sequences and the
 terminal's bells and padding taken out, process ids and repeated signal
 keys normalised) must be the same line for line, and the lines each
@@ -153,7 +153,7 @@ def host_run(home, deadline):
     pid, fd = pty.fork()
     if pid == 0:
         os.execve("/bin/bash", ["bash", "--norc", "--noprofile", "-i"],
-                  {"HOME": home, "TERM": "dumb", "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+                  {"HOME": home, "TERM": "vt100", "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
                    "PS1": "host$ "})
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     s = Session(fd, fd, deadline)

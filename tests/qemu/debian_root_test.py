@@ -75,11 +75,44 @@ def host_env(arch, tree, tmp):
     os.makedirs(shims)
     for d in ("sbin", "bin", "usr/sbin", "usr/bin"):  # later ones win, as PATH's order has it
         for name in os.listdir(os.path.join(tree, d)):
+            prog = in_tree(tree, f"/{d}/{name}")
+            if not prog:
+                continue
             p = os.path.join(shims, name)
             with open(p, "w") as f:
-                f.write(f"#!/bin/sh\nexec {qemu} -L {tree} {tree}/{d}/{name} \"$@\"\n")
+                # argv[0] the name, as a shell's PATH search gives it (busybox
+                # picks its applet by it, mawk answers as awk)
+                f.write(f"#!/bin/sh\nexec {qemu} -L {tree} -0 {name} {prog} \"$@\"\n")
             os.chmod(p, 0o755)
     return dict(ENV, PATH=shims)
+
+
+def in_tree(tree, path):
+    """The host path of @path inside the root @tree, symbolic links followed
+    as the root's own system would (an absolute target, as Debian's
+    alternatives are, /usr/bin/awk -> /etc/alternatives/awk -> /usr/bin/mawk,
+    names a file of the root, not of the host); None if it leads nowhere."""
+    parts, done, hops = [p for p in path.split("/") if p], [], 0
+    while parts:
+        part = parts.pop(0)
+        if part in (".", ""):
+            continue
+        if part == "..":
+            done = done[:-1]
+            continue
+        here = os.path.join(tree, *done, part)
+        if os.path.islink(here):
+            hops += 1
+            if hops > 40:
+                return None
+            target = os.readlink(here)
+            if target.startswith("/"):
+                done = []
+            parts = [p for p in target.split("/") if p] + parts
+            continue
+        done.append(part)
+    real = os.path.join(tree, *done)
+    return real if os.path.exists(real) else None
 
 
 def guest_tree(tree):
