@@ -704,13 +704,10 @@ static err_t ack_srv_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 /* The TCP segment cap.tcp holds as the @p i-th sent (counted from 0). */
 static const uint8_t *sent_tcp(unsigned i) { return cap.tcp[i % 8] + 34; }
 
-/* The test device ready, the peer's MAC learnt (whatever ran before), a
- * listener on @p dport for @p srv, and the peer's handshake from @p sport
- * with @p seq: the listener (NULL if lwIP refused one), *@p synack the
- * segments lwIP answered the SYN with, *@p ours our next sequence number
- * (0 if the answer was not one right SYN-ACK). */
-static struct tcp_pcb *ack_srv_connect(struct ack_srv *srv, uint16_t sport, uint16_t dport,
-                                       uint32_t seq, uint32_t *ours, unsigned *synack)
+/* The test device ready, the peer's MAC learnt (whatever ran before), and
+ * a listener on @p dport with @p backlog for @p srv: the listener, or NULL
+ * if lwIP refused one. */
+static struct tcp_pcb *ack_srv_listen(struct ack_srv *srv, uint16_t dport, u8_t backlog)
 {
     if (!cap_ready())
         return NULL;
@@ -722,7 +719,7 @@ static struct tcp_pcb *ack_srv_connect(struct ack_srv *srv, uint16_t sport, uint
     net_lock();
     struct tcp_pcb *l = tcp_new(), *lp = NULL;
     if (l && tcp_bind(l, IP_ADDR_ANY, dport) == ERR_OK)
-        lp = tcp_listen(l);
+        lp = tcp_listen_with_backlog(l, backlog);
     if (!lp && l)
         tcp_close(l);
     if (lp) {
@@ -730,6 +727,17 @@ static struct tcp_pcb *ack_srv_connect(struct ack_srv *srv, uint16_t sport, uint
         tcp_accept(lp, ack_srv_accept);
     }
     net_unlock();
+    return lp;
+}
+
+/* ack_srv_listen() (lwIP's default backlog) and the peer's handshake from
+ * @p sport with @p seq: the listener (NULL if lwIP refused one), *@p synack
+ * the segments lwIP answered the SYN with, *@p ours our next sequence number
+ * (0 if the answer was not one right SYN-ACK). */
+static struct tcp_pcb *ack_srv_connect(struct ack_srv *srv, uint16_t sport, uint16_t dport,
+                                       uint32_t seq, uint32_t *ours, unsigned *synack)
+{
+    struct tcp_pcb *lp = ack_srv_listen(srv, dport, TCP_DEFAULT_LISTEN_BACKLOG);
     if (!lp)
         return NULL;
     unsigned n0 = cap.ntcp;
@@ -872,29 +880,15 @@ KTEST(net_tcp_resends_what_a_full_device_refused)
  * does). */
 KTEST(net_tcp_syn_at_full_listener_replaces_the_oldest_half_open)
 {
-    KT_ASSERT(cap_ready() != NULL);
-    uint8_t req[42] = {0};
-    who_has(req);
-    struct netseg arp = {req, sizeof req};
-    netdev_rx(&cap_dev, &arp, 1, 0);
-    netdev_rx_end(&cap_dev);
     static uint16_t sport = 45000;
     const uint16_t dport = 7073;
     uint16_t a = ++sport, b = ++sport;
     struct ack_srv srv = {0};
+    struct tcp_pcb *lp = ack_srv_listen(&srv, dport, 1);
+    KT_ASSERT(lp != NULL);
     net_lock();
-    struct tcp_pcb *l = tcp_new(), *lp = NULL;
-    if (l && tcp_bind(l, IP_ADDR_ANY, dport) == ERR_OK)
-        lp = tcp_listen_with_backlog(l, 1);
-    if (!lp && l)
-        tcp_close(l);
-    if (lp) {
-        tcp_arg(lp, &srv);
-        tcp_accept(lp, ack_srv_accept);
-    }
     unsigned long ev0 = net_syn_evictions();
     net_unlock();
-    KT_ASSERT(lp != NULL);
     unsigned n0 = cap.ntcp;
     rx_tcp(a, dport, 100, 0, TCP_SYN, 0); /* half-open: the backlog is full */
     netdev_rx_end(&cap_dev);
