@@ -38,6 +38,7 @@
 #include <hal/timer.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
+#include <kernel/ktimer.h>
 #include <kernel/kmalloc.h>
 #include <kernel/log.h>
 #include <kernel/printf.h>
@@ -100,6 +101,14 @@ struct vnet_rxq {
     struct dma_buf mem;     /* vq->size slots */
     uint32_t *posted;       /* per slot: bytes posted, 0 while the driver holds it */
     struct semaphore work;  /* interrupts (and config changes on pair 0) */
+    uint16_t seen_used;     /* the watch's last look: the device's used idx */
+    uint16_t seen_taken;    /* and how far the thread had taken */
+    int seen_pending;       /* whether frames were waiting */
+    int starved;            /* buffers were posted to a device that had run out: 1, */
+                            /* then the watch's looks since */
+    uint16_t starved_used;  /* the device's used idx then */
+    volatile unsigned lose_irq; /* tests: interrupts to ignore */
+    volatile int hold;      /* tests: the thread takes nothing meanwhile */
 };
 
 struct vnet_txq {
@@ -108,6 +117,8 @@ struct vnet_txq {
     struct dma_buf mem;     /* vq->size slots */
     uint16_t *free;         /* stack of free slots */
     unsigned nfree;
+    uint16_t seen_used;     /* the watch's last look: the device's used idx */
+    int seen_waiting;       /* and whether it held frames it had not sent */
 };
 
 struct vnet {
@@ -119,6 +130,7 @@ struct vnet {
     unsigned hdr_len;       /* HDR_LEN, or HDR_LEN_LEGACY */
     volatile int cfg_pending; /* a config change for pair 0's thread */
     char bus[40];
+    struct ktimer watch;    /* vnet_watch() */
     struct vnet_rxq rx[VNET_MAX_PAIRS];
     struct vnet_txq tx[VNET_MAX_PAIRS];
 };
@@ -301,6 +313,8 @@ static int rx_thread(void *arg)
         sem_down(&q->work);
         if (q->index == 0 && __atomic_exchange_n(&vn->cfg_pending, 0, __ATOMIC_ACQ_REL))
             link_check(vn);
+        if (q->hold)
+            continue; /* virtio_net_hold_rx() wakes it when it lets go */
         for (;;) {
             unsigned n = 0;
             irqflags_t fl = spin_lock_irqsave(&q->lock);
@@ -313,6 +327,12 @@ static int rx_thread(void *arg)
             if (n)
                 netdev_rx_end(&vn->nd);
             fl = spin_lock_irqsave(&q->lock);
+            uint16_t used, avail;
+            virtq_progress(q->vq, &used, &avail);
+            if (n && (uint16_t)(avail - used) < RX_SEGS) {
+                q->starved = 1; /* the device may wait for this kick: vnet_watch() */
+                q->starved_used = used;
+            }
             for (unsigned i = 0; i < n; i++)
                 for (unsigned k = 0; k < fr[i].n; k++)
                     rx_post(q, fr[i].slot[k]);
@@ -333,10 +353,83 @@ static int rx_thread(void *arg)
 static void rx_irq(struct virtqueue *vq)
 {
     struct vnet_rxq *q = vq->driver_priv;
+    if (q->lose_irq) {
+        q->lose_irq--;
+        return;
+    }
     irqflags_t fl = spin_lock_irqsave(&q->lock);
     virtq_disable_cb(vq);
     spin_unlock_irqrestore(&q->lock, fl);
     sem_up(&q->work);
+}
+
+/*
+ * The watch: notifications and interrupts that went missing.
+ *
+ * EVENT_IDX rests on a store and a load on each side, ordered by a full
+ * barrier: we write the avail idx, then read the device's avail_event;
+ * the device writes avail_event, then reads the avail idx (likewise
+ * used_event and the used idx for interrupts). QEMU before 8.1 (Debian
+ * 12 has 7.2) does not emit a guest's barriers when TCG runs one vCPU,
+ * while the device model runs in another host thread, so the host CPU may
+ * reorder our store and load: both sides read the old value, and a
+ * notification the device needed is skipped, or an interrupt we needed is
+ * not sent. Nothing later repairs it: each later kick is compared with the
+ * avail_event the device set before it went to sleep, and is skipped too.
+ * Seen as a TCP transfer that stopped for good, its retransmissions never
+ * leaving the ring. The block layer repairs the same for virtio-blk.
+ *
+ * Every VNET_WATCH_MS the watch looks at each queue; where nothing moved
+ * for a whole period it tells the device again: a transmit queue holding
+ * frames the device has not taken, a receive queue that had run out of
+ * buffers when the thread posted more and on which the device has
+ * returned nothing since (it may still be waiting to be told). Frames
+ * left on the used ring that the thread did not take for a whole period
+ * had no interrupt: the thread is woken. Each repair is counted (stats).
+ */
+#define VNET_WATCH_MS 50
+
+static void vnet_watch(struct ktimer *t, void *arg)
+{
+    struct vnet *vn = arg;
+    for (unsigned i = 0; i < vn->npairs; i++) {
+        struct vnet_rxq *r = &vn->rx[i];
+        struct vnet_txq *q = &vn->tx[i];
+        uint16_t used, avail;
+        irqflags_t fl = spin_lock_irqsave(&q->lock);
+        virtq_progress(q->vq, &used, &avail);
+        int waiting = used != avail;
+        if (waiting && q->seen_waiting && used == q->seen_used) {
+            vn->vd->ops->notify(q->vq);
+            count(&vn->nd.stats.kicks_repeated, 1);
+        }
+        q->seen_used = used;
+        q->seen_waiting = waiting;
+        spin_unlock_irqrestore(&q->lock, fl);
+
+        fl = spin_lock_irqsave(&r->lock);
+        virtq_progress(r->vq, &used, &avail);
+        uint16_t taken = (uint16_t)(used - virtq_pending(r->vq));
+        int pending = used != taken, wake = 0;
+        if (r->starved && used != r->starved_used) {
+            r->starved = 0; /* it has used buffers since */
+        } else if (r->starved && ++r->starved > 2) { /* nothing for a whole period */
+            vn->vd->ops->notify(r->vq);
+            count(&vn->nd.stats.kicks_repeated, 1);
+            r->starved = 0;
+        }
+        if (pending && r->seen_pending && taken == r->seen_taken) {
+            count(&vn->nd.stats.irqs_missed, 1);
+            wake = 1;
+        }
+        r->seen_used = used;
+        r->seen_taken = taken;
+        r->seen_pending = pending;
+        spin_unlock_irqrestore(&r->lock, fl);
+        if (wake)
+            sem_up(&r->work);
+    }
+    ktimer_arm(t, hal_time_ns() + VNET_WATCH_MS * 1000000ull);
 }
 
 /* Configuration change (interrupt): the link is read by pair 0's thread,
@@ -435,6 +528,34 @@ struct virtio_device *virtio_net_device(const struct netdev *d)
 int virtio_net_mergeable(const struct netdev *d)
 {
     return virtio_net_device(d) ? ((const struct vnet *)d->priv)->mrg : 0;
+}
+
+struct virtqueue *virtio_net_queue(const struct netdev *d, unsigned index)
+{
+    if (!virtio_net_device(d))
+        return NULL;
+    const struct vnet *vn = d->priv;
+    if (index >= 2 * vn->npairs)
+        return NULL;
+    return index & 1 ? vn->tx[index / 2].vq : vn->rx[index / 2].vq;
+}
+
+volatile unsigned *virtio_net_lose_irqs(struct netdev *d)
+{
+    if (!virtio_net_device(d))
+        return NULL;
+    struct vnet *vn = d->priv;
+    return &vn->rx[0].lose_irq;
+}
+
+void virtio_net_hold_rx(struct netdev *d, int hold)
+{
+    if (!virtio_net_device(d))
+        return;
+    struct vnet *vn = d->priv;
+    __atomic_store_n(&vn->rx[0].hold, hold, __ATOMIC_RELEASE);
+    if (!hold)
+        sem_up(&vn->rx[0].work);
 }
 
 int virtio_net_check_used(struct netdev *d, uintptr_t token, uint32_t len, unsigned nbufs)
@@ -669,6 +790,8 @@ static int vnet_probe(struct device *dev)
             irq_set_affinity(vn->rx[i].vq->irq, i);
         sem_up(&vn->rx[i].work); /* anything that came before the thread */
     }
+    ktimer_init(&vn->watch, vnet_watch, vn);
+    ktimer_arm(&vn->watch, hal_time_ns() + VNET_WATCH_MS * 1000000ull);
     return 0;
 }
 

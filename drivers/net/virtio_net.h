@@ -8,6 +8,8 @@
 #include <kernel/netdev.h>
 #include <stdint.h>
 
+struct virtqueue;
+
 /** @brief The virtio device behind @p d, or NULL if @p d is not a virtio-net interface. */
 struct virtio_device *virtio_net_device(const struct netdev *d);
 
@@ -36,5 +38,17 @@ int virtio_net_set_rx_len(struct netdev *d, unsigned len);
 
 /** @brief Whether @p d negotiated VIRTIO_NET_F_MRG_RXBUF (frames may come in pieces). */
 int virtio_net_mergeable(const struct netdev *d);
+
+/** @brief Queue @p index of @p d (2i: pair i's receive queue, 2i + 1: its
+ *         transmit queue), or NULL. For tests (struct virtqueue::lose_notify). */
+struct virtqueue *virtio_net_queue(const struct netdev *d, unsigned index);
+
+/** @brief Tests: how many of pair 0's receive interrupts are still to be
+ *         ignored, as if they were lost (set it), or NULL. */
+volatile unsigned *virtio_net_lose_irqs(struct netdev *d);
+
+/** @brief Tests: hold pair 0's receive thread (@p hold 1: it takes nothing
+ *         off the ring, so the device runs out of buffers) or let it go (0). */
+void virtio_net_hold_rx(struct netdev *d, int hold);
 
 #endif

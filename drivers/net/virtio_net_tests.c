@@ -8,7 +8,10 @@
  *        of requests is answered in full and counted; with mergeable buffers,
  *        frames split over small buffers arrive whole; nonsense from the
  *        device and frames of impossible lengths are dropped and counted;
- *        netdev_set_tap() returns only after a running call of the old tap.
+ *        a lost transmit notification, receive interrupt or notification
+ *        of buffers posted to a device that had run out is repaired by the
+ *        driver's watch; netdev_set_tap() returns only after a running
+ *        call of the old tap.
  *        No stack is needed: the tap sees every frame first.
  */
 #include <hal/timer.h>
@@ -215,6 +218,114 @@ KTEST(virtio_net_frames_over_small_mergeable_buffers)
     KT_ASSERT(got);
     KT_ASSERT_EQ(s.bad, 0);
     KT_ASSERT(s.pieces >= 20); /* 12 + 42 bytes or more: two 32-byte buffers at least */
+}
+
+/* Send requests until @p *left (a hook's count) is used up, at most @p n
+ * of them a few ms apart; returns how many went out. */
+static unsigned send_until(struct netdev *d, volatile unsigned *left, unsigned n)
+{
+    unsigned sent = 0;
+    for (unsigned i = 0; i < n && __atomic_load_n(left, __ATOMIC_ACQUIRE); i++) {
+        sent += send_arp(d) == 0;
+        thread_sleep_ms(5);
+    }
+    return sent;
+}
+
+/* A transmit notification the device needed is dropped: with EVENT_IDX
+ * every later one is skipped too (each is compared with the avail_event
+ * the device set before it slept), so without the driver's watch nothing
+ * sent from then on leaves the ring. */
+KTEST(virtio_net_lost_transmit_notification_repeated)
+{
+    struct netdev *d = test_netdev();
+    if (!d)
+        return;
+    struct virtqueue *tq = virtio_net_queue(d, 1);
+    KT_ASSERT(tq != NULL);
+    KT_ASSERT(virtio_net_queue(d, 2 * d->nqueues) == NULL);
+    static struct seen s;
+    memset((void *)&s, 0, sizeof s);
+    uint64_t k0 = d->stats.kicks_repeated;
+    netdev_set_tap(d, tap, &s);
+    tq->lose_notify = 1;
+    unsigned sent = send_until(d, &tq->lose_notify, 50);
+    uint64_t t0 = hal_time_ns();
+    int got = wait_for(&s.replies, sent, 3000);
+    uint64_t ms = (hal_time_ns() - t0) / 1000000;
+    unsigned left = tq->lose_notify;
+    tq->lose_notify = 0;
+    netdev_set_tap(d, NULL, NULL);
+    KT_ASSERT_EQ(left, 0);  /* a notification was lost */
+    if (!got)
+        kprintf("  %u of %u replies in 3 s\n", s.replies, sent);
+    KT_ASSERT(got);
+    KT_ASSERT(d->stats.kicks_repeated > k0);
+    kprintf("  answered %lu ms after the lost notification\n", (unsigned long)ms);
+}
+
+/* A receive interrupt is lost: the device raises no other (the used_event
+ * we set was passed), so without the watch the reply, and every frame
+ * after it, waits on the ring for good. */
+KTEST(virtio_net_lost_receive_interrupt_found)
+{
+    struct netdev *d = test_netdev();
+    if (!d)
+        return;
+    volatile unsigned *lose = virtio_net_lose_irqs(d);
+    KT_ASSERT(lose != NULL);
+    static struct seen s;
+    memset((void *)&s, 0, sizeof s);
+    uint64_t m0 = d->stats.irqs_missed;
+    netdev_set_tap(d, tap, &s);
+    *lose = 1; /* the next interrupt: the thread may be awake for the first replies */
+    unsigned sent = send_until(d, lose, 50);
+    unsigned left = *lose;
+    *lose = 0;
+    int got = wait_for(&s.replies, sent, 3000);
+    netdev_set_tap(d, NULL, NULL);
+    if (!got)
+        kprintf("  %u of %u replies in 3 s\n", s.replies, sent);
+    KT_ASSERT_EQ(left, 0); /* an interrupt was lost */
+    KT_ASSERT(got);
+    KT_ASSERT(d->stats.irqs_missed > m0);
+}
+
+/* The device runs out of receive buffers (the thread is held) and the
+ * notifications of the buffers posted again are lost (every one: without
+ * EVENT_IDX the next would repair the first): without the watch the
+ * device keeps the rest of the burst queued for good. */
+KTEST(virtio_net_lost_refill_notification_repeated)
+{
+    struct netdev *d = test_netdev();
+    if (!d)
+        return;
+    enum { N = 400 };
+    struct virtqueue *rq = virtio_net_queue(d, 0);
+    KT_ASSERT(rq != NULL);
+    static struct seen s;
+    memset((void *)&s, 0, sizeof s);
+    uint64_t k0 = d->stats.kicks_repeated;
+    netdev_set_tap(d, tap, &s);
+    virtio_net_hold_rx(d, 1);
+    unsigned sent = burst(d, N);
+    /* the replies fill every buffer; the rest wait in QEMU */
+    for (unsigned i = 0; i < 200 && virtq_pending(rq) < rq->size; i++)
+        thread_sleep_ms(5);
+    unsigned full = virtq_pending(rq);
+    rq->lose_notify = 1000;
+    virtio_net_hold_rx(d, 0);
+    int got = wait_for(&s.replies, N, 5000);
+    unsigned left = rq->lose_notify;
+    rq->lose_notify = 0;
+    netdev_set_tap(d, NULL, NULL);
+    KT_ASSERT_EQ(sent, N);
+    KT_ASSERT_EQ(full, rq->size);
+    KT_ASSERT(left < 1000);
+    if (!got)
+        kprintf("  %u of %u replies in 5 s\n", s.replies, N);
+    KT_ASSERT(got);
+    KT_ASSERT(d->stats.kicks_repeated > k0);
 }
 
 KTEST(virtio_net_nonsense_from_device_dropped)

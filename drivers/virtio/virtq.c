@@ -330,9 +330,28 @@ int virtq_kick(struct virtqueue *vq)
         used_for_cpu(vq, &s->used[0], 2);
         need = !(s->used[0] & VIRTQ_USED_F_NO_NOTIFY);
     }
+    if (need && vq->lose_notify) {
+        vq->lose_notify--;
+        return 0;
+    }
     if (need && vq->vd && vq->vd->ops)
         vq->vd->ops->notify(vq);
     return need;
+}
+
+void virtq_progress(const struct virtqueue *vq, uint16_t *used_idx, uint16_t *avail_idx)
+{
+    struct vq_state *s = vq->priv;
+    used_for_cpu(vq, &s->used[1], 2);
+    *used_idx = s->used[1];
+    *avail_idx = s->avail_idx;
+}
+
+unsigned virtq_pending(const struct virtqueue *vq)
+{
+    struct vq_state *s = vq->priv;
+    used_for_cpu(vq, &s->used[1], 2);
+    return (uint16_t)(s->used[1] - s->last_used);
 }
 
 /* The device is done with the request at @p head: the buffers it wrote

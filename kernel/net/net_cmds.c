@@ -95,6 +95,10 @@ static int show_netif(struct netif *nif, void *arg)
         tprintf(t, "       tx %lu packets %lu bytes %lu dropped %lu errors\n",
                 (unsigned long)s->tx_packets, (unsigned long)s->tx_bytes,
                 (unsigned long)s->tx_dropped, (unsigned long)s->tx_errors);
+        if (s->kicks_repeated || s->irqs_missed)
+            tprintf(t, "       device: %lu notifications repeated, %lu interrupts missed "
+                    "(found by the driver's watch)\n",
+                    (unsigned long)s->kicks_repeated, (unsigned long)s->irqs_missed);
     }
     return 0;
 }

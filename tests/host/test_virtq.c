@@ -272,6 +272,26 @@ static void test_notify(void)
     CHECK_EQ_INT(d.avail[2 + 8], 3);
     CHECK(virtq_get(vq, NULL) == x + 3);
     CHECK_EQ_INT(d.avail[2 + 8], 4); /* enabled again: after each one */
+    /* Where the device stands: given 6, returned 6, 2 of them not taken. */
+    uint16_t used, avail;
+    virtq_progress(vq, &used, &avail);
+    CHECK_EQ_INT(used, 6);
+    CHECK_EQ_INT(avail, 6);
+    CHECK_EQ_INT(virtq_pending(vq), 2);
+    /* A notification lost (lose_notify): with EVENT_IDX every later kick is
+     * skipped too, as the device never moved avail_event past it; only a
+     * notification sent regardless (a driver's watch) wakes the device. */
+    *avail_event = 6;
+    vq->lose_notify = 1;
+    virtq_add(vq, b, 1, x + 6);
+    CHECK_EQ_INT(virtq_kick(vq), 0);
+    CHECK_EQ_INT(vq->lose_notify, 0);
+    virtq_add(vq, b, 1, x + 7);
+    CHECK_EQ_INT(virtq_kick(vq), 0);
+    CHECK_EQ_INT(notifies, 2);
+    virtq_progress(vq, &used, &avail);
+    CHECK_EQ_INT(avail, 8);
+    CHECK_EQ_INT(used, 6);
     virtq_destroy(vq);
 }
 

@@ -1,9 +1,11 @@
 # virtio-net on QEMU's user network (slirp, restrict=on: nothing leaves the
 # machine; the guest is 10.0.2.15, the gateway 10.0.2.2): the driver's
 # ktests (drivers/net/virtio_net_tests.c: ARP through the tap, a burst,
-# frames over small mergeable buffers, nonsense dropped, a tap switch that
+# frames over small mergeable buffers, a lost notification or interrupt
+# repaired by the driver's watch, nonsense dropped, a tap switch that
 # waits for the running tap) typed at the shell of the normal image, so a
-# boot runs only them, with `devices` and `lspci` showing the device. One boot per transport and feature set; the arch's
+# boot runs only them, with `devices` and `lspci` showing the device and
+# `net` the watch's repairs. One boot per transport and feature set; the arch's
 # part adds its transports (virtio-mmio, INTx, pc).
 set(NET_USER -netdev user,restrict=on,id=n0)
 # romfile=: no iPXE option ROM for the firmware to load (x86_64's SeaBIOS).
@@ -25,12 +27,17 @@ function(net_test name)
     list(APPEND expects --reject "did not negotiate mergeable buffers")
   endif()
   qemu_test(net_${name} --image ${IMG} ${envs} --timeout 60
-    --send "ktest virtio_net" --send "ktest netdev_" --send devices --send lspci --send "poweroff 7"
+    --send "ktest virtio_net" --send "ktest netdev_" --send devices --send lspci --send net
+    --send "poweroff 7"
     --expect "^ktest virtio_net_arp_reply_seen_through_tap +ok$"
     --expect "^ktest virtio_net_burst_answered_and_counted +ok$"
     --expect "^ktest virtio_net_frames_over_small_mergeable_buffers +ok$"
+    --expect "^ktest virtio_net_lost_transmit_notification_repeated +ok$"
+    --expect "^ktest virtio_net_lost_receive_interrupt_found +ok$"
+    --expect "^ktest virtio_net_lost_refill_notification_repeated +ok$"
     --expect "^ktest virtio_net_nonsense_from_device_dropped +ok$"
-    --expect "^ktest: 4 passed, 0 failed$"
+    --expect "^ktest: 7 passed, 0 failed$"
+    --expect "^ +device: [1-9][0-9]* notifications repeated, [1-9][0-9]* interrupts missed \\(found by the driver's watch\\)$"
     --expect "^ktest netdev_set_tap_waits_for_the_old_tap +ok$(?s:.*)^ktest: 1 passed, 0 failed$"
     --expect "^  virtio-[a-z]+[ @][0-9a-f:.]+ +virtio-net +-$"
     ${expects} --reject "PANIC|no virtio-net device" --status ${EXIT7}
@@ -48,7 +55,7 @@ net_test(pci_plain PLAIN
   QEMU -device virtio-net-pci,netdev=n0,romfile=,mrg_rxbuf=off,event_idx=off,status=off,ctrl_vq=off)
 # No device: the ktests say so and pass.
 qemu_test(net_none --image ${IMG} --timeout 60 --send "ktest virtio_net" --send "ktest netdev_" --send "poweroff 7"
-  --expect "no virtio-net device: nothing to send" --expect "^ktest: 4 passed, 0 failed$"
+  --expect "no virtio-net device: nothing to send" --expect "^ktest: 7 passed, 0 failed$"
   --status ${EXIT7})
 arch_part(net)
 

@@ -67,6 +67,8 @@ struct netdev_stats {
     uint64_t tx_bytes;   /**< their bytes */
     uint64_t tx_dropped; /**< frames dropped for want of room (xmit()'s -EAGAIN) */
     uint64_t tx_errors;  /**< frames xmit() refused (-EIO) */
+    uint64_t kicks_repeated; /**< the device was told again of work it sat on (a lost notification) */
+    uint64_t irqs_missed;    /**< received frames found waiting with no interrupt for them */
 };
 
 struct netdev;
