@@ -454,7 +454,12 @@ static void vblk_kick(struct blkdev *bd)
         irqflags_t f = spin_lock_irqsave(&q->lock);
         if (virtq_in_flight(q->vq))
             vb->vd->ops->notify(q->vq);
+        /* Completions no interrupt announced: the same lost ordering on
+         * the other side (our used_event, then the device's used idx). */
+        int missed = virtq_pending(q->vq) != 0;
         spin_unlock_irqrestore(&q->lock, f);
+        if (missed)
+            vblk_done(q->vq);
     }
 }
 

@@ -107,7 +107,6 @@ struct vnet_rxq {
     int starved;            /* buffers were posted to a device that had run out: 1, */
                             /* then the watch's looks since */
     uint16_t starved_used;  /* the device's used idx then */
-    volatile unsigned lose_irq; /* tests: interrupts to ignore */
     volatile int hold;      /* tests: the thread takes nothing meanwhile */
 };
 
@@ -353,10 +352,6 @@ static int rx_thread(void *arg)
 static void rx_irq(struct virtqueue *vq)
 {
     struct vnet_rxq *q = vq->driver_priv;
-    if (q->lose_irq) {
-        q->lose_irq--;
-        return;
-    }
     irqflags_t fl = spin_lock_irqsave(&q->lock);
     virtq_disable_cb(vq);
     spin_unlock_irqrestore(&q->lock, fl);
@@ -538,14 +533,6 @@ struct virtqueue *virtio_net_queue(const struct netdev *d, unsigned index)
     if (index >= 2 * vn->npairs)
         return NULL;
     return index & 1 ? vn->tx[index / 2].vq : vn->rx[index / 2].vq;
-}
-
-volatile unsigned *virtio_net_lose_irqs(struct netdev *d)
-{
-    if (!virtio_net_device(d))
-        return NULL;
-    struct vnet *vn = d->priv;
-    return &vn->rx[0].lose_irq;
 }
 
 void virtio_net_hold_rx(struct netdev *d, int hold)

@@ -40,12 +40,9 @@ int virtio_net_set_rx_len(struct netdev *d, unsigned len);
 int virtio_net_mergeable(const struct netdev *d);
 
 /** @brief Queue @p index of @p d (2i: pair i's receive queue, 2i + 1: its
- *         transmit queue), or NULL. For tests (struct virtqueue::lose_notify). */
+ *         transmit queue), or NULL. For tests (struct virtqueue's
+ *         lose_notify and lose_irq). */
 struct virtqueue *virtio_net_queue(const struct netdev *d, unsigned index);
-
-/** @brief Tests: how many of pair 0's receive interrupts are still to be
- *         ignored, as if they were lost (set it), or NULL. */
-volatile unsigned *virtio_net_lose_irqs(struct netdev *d);
 
 /** @brief Tests: hold pair 0's receive thread (@p hold 1: it takes nothing
  *         off the ring, so the device runs out of buffers) or let it go (0). */

@@ -272,8 +272,9 @@ KTEST(virtio_net_lost_receive_interrupt_found)
     struct netdev *d = test_netdev();
     if (!d)
         return;
-    volatile unsigned *lose = virtio_net_lose_irqs(d);
-    KT_ASSERT(lose != NULL);
+    struct virtqueue *rq = virtio_net_queue(d, 0);
+    KT_ASSERT(rq != NULL);
+    volatile unsigned *lose = &rq->lose_irq;
     static struct seen s;
     memset((void *)&s, 0, sizeof s);
     uint64_t m0 = d->stats.irqs_missed;

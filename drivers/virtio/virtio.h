@@ -205,7 +205,22 @@ struct virtqueue {
      *  are dropped instead, as if the device had missed them (drivers'
      *  recovery from a lost notification is tested with it). */
     volatile unsigned lose_notify;
+    /** Tests: this many of the queue's interrupts are ignored, as if lost
+     *  (virtq_interrupt()). */
+    volatile unsigned lose_irq;
 };
+
+/** @brief The queue's interrupt (the transports call it): its callback,
+ *         unless a test has it lost (lose_irq). */
+static inline void virtq_interrupt(struct virtqueue *vq)
+{
+    if (vq->lose_irq) {
+        vq->lose_irq--;
+        return;
+    }
+    if (vq->callback)
+        vq->callback(vq);
+}
 
 /**
  * @brief Create queue @p index with at most @p max entries (0: the device's

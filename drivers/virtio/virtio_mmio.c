@@ -190,8 +190,8 @@ static void m_irq(unsigned irq, void *arg)
     dev_write32(d, MMIO_INT_ACK, st);
     if (st & 1)
         for (unsigned i = 0; i < m->vd.nvqs; i++)
-            if (m->vd.vqs[i] && m->vd.vqs[i]->callback)
-                m->vd.vqs[i]->callback(m->vd.vqs[i]);
+            if (m->vd.vqs[i])
+                virtq_interrupt(m->vd.vqs[i]);
     if ((st & 2) && m->vd.config_changed)
         m->vd.config_changed(&m->vd);
 }

@@ -182,16 +182,14 @@ static void p_notify(struct virtqueue *vq)
 static void all_queues(struct virtio_device *vd)
 {
     for (unsigned i = 0; i < vd->nvqs; i++)
-        if (vd->vqs[i] && vd->vqs[i]->callback)
-            vd->vqs[i]->callback(vd->vqs[i]);
+        if (vd->vqs[i])
+            virtq_interrupt(vd->vqs[i]);
 }
 
 static void queue_irq(unsigned irq, void *arg)
 {
     (void)irq;
-    struct virtqueue *vq = arg;
-    if (vq->callback)
-        vq->callback(vq);
+    virtq_interrupt(arg);
 }
 
 static void config_irq(unsigned irq, void *arg)

@@ -94,7 +94,8 @@ struct blkdev_ops {
     void (*reset)(struct blkdev *bd);
     /** Requests are in flight and none completed for a while (50-100 ms):
      *  tell the device again that it has work, as if a notification had
-     *  been lost (see block.c). Thread context. May be NULL. */
+     *  been lost, and collect completions whose interrupt was (see
+     *  block.c). Thread context. May be NULL. */
     void (*kick)(struct blkdev *bd);
 };
 
