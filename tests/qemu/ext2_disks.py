@@ -75,6 +75,45 @@ def debugfs(image, request, text=True):
     return subprocess.run([sbin("debugfs"), "-R", request, image], capture_output=True, text=text).stdout
 
 
+def linux_statfs(image):
+    """What Linux's statfs() says of the ext2 in @image (a file system
+    image, as mke2fs left it or unmounted cleanly): Debian's kernels mount
+    ext2 with the ext4 driver, whose total leaves out the overhead (the
+    first data block; in each group holding a superblock copy, the copy,
+    the descriptor blocks and the reserved descriptor blocks; in every
+    group both bitmaps and the inode table), and whose available count is
+    the free one less the root-reserved blocks. Checked against Debian 12's
+    6.1 kernel on 1, 2 and 4 KiB blocks, with and without resize_inode
+    (docs/user-mode.md, "Files"). Returns blocks, bfree, bavail, files, ffree, bsize."""
+    import re
+    t = subprocess.run([sbin("dumpe2fs"), "-h", image], capture_output=True, text=True, check=True).stdout
+
+    def g(k, default=None):
+        m = re.search(rf"(?m)^{k}:\s+(\d+)", t)
+        return int(m.group(1)) if m else default
+    blocks, first, bs, bpg = g("Block count"), g("First block"), g("Block size"), g("Blocks per group")
+    sparse = "sparse_super" in re.search(r"(?m)^Filesystem features:(.*)$", t).group(1).split()
+    groups = (blocks - first + bpg - 1) // bpg
+    gdt = (groups * 32 + bs - 1) // bs
+    itb = g("Inodes per group") * g("Inode size") // bs
+
+    def has_super(n):  # sparse_super: groups 0, 1 and the powers of 3, 5 and 7
+        if n <= 1 or not sparse:
+            return True
+        for b in (3, 5, 7):
+            p = b
+            while p < n:
+                p *= b
+            if p == n:
+                return True
+        return False
+    overhead = first + groups * (2 + itb) + sum(1 + gdt + g("Reserved GDT blocks", 0)
+                                               for n in range(groups) if has_super(n))
+    free, rsv = g("Free blocks"), g("Reserved block count")
+    return dict(blocks=blocks - overhead, bfree=free, bavail=max(free - rsv, 0), files=g("Inode count"),
+                ffree=g("Free inodes"), bsize=bs)
+
+
 def main(body, prefix, timeout=300, options=()):
     """Run test @body with its temporary directory named @prefix; @options
     are (args, kwargs) pairs for argparse. Returns the exit status."""

@@ -23,7 +23,7 @@ import os, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import PART_START, debugfs, drives, fsck, main, make_disk, partition  # noqa: E402
+from ext2_disks import PART_START, debugfs, drives, fsck, linux_statfs, main, make_disk, partition  # noqa: E402
 
 DISK = 48 << 20
 HUGE_AT = 5 << 30  # where the file past 4 GiB has its bytes
@@ -59,6 +59,7 @@ def body(a, tmp, check):
     disk = os.path.join(tmp, "root.img")
     size_k = make_disk(disk, DISK, 1024, tree, "mbr")
     drive = drives([disk])
+    sf = linux_statfs(partition(disk, size_k, os.path.join(tmp, "fresh.img")))
     keys = ["mount", "crc32 /etc/motd", "df"]
     if a.busybox:
         keys += ["run /bin/busybox sh -c 'echo written on the root > /note; ls -1 /dev/vda1 /proc/self/stat; "
@@ -83,7 +84,10 @@ def body(a, tmp, check):
           "/proc/mounts: the disk is /, /proc and the kernel's /dev on it, /dev/shm in that")
     import zlib
     check(re.search(rf"(?m)^{zlib.crc32(motd):08x} {len(motd)} /etc/motd$", text), "the disk's /etc/motd reads back")
-    check(re.search(r"(?m)^/dev/vda1 +\d+ +\d+ +\d+ +\d+ /$", text), "df lists the disk as /")
+    k = sf["bsize"] // 1024
+    df = (f"/dev/vda1 +{sf['blocks'] * k} +{(sf['blocks'] - sf['bfree']) * k} +{sf['bavail'] * k} "
+          f"+{sf['files']} /")
+    check(re.search(rf"(?m)^{df}$", text), f"df lists the disk as / with Linux's statfs figures ({df})")
     if a.busybox:
         check(re.search(r"(?m)^/dev/vda1\n/proc/self/stat$", text), "/dev and /proc work on the new root")
         check(re.search(r"(?m)^drwxrwxrwt$", text), "and /dev/shm, mode 1777")

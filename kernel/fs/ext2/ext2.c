@@ -147,6 +147,16 @@ uint32_t ext2_table_blocks(const struct ext2_fs *fs)
     return (uint32_t)(((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) / fs->block_size);
 }
 
+uint64_t ext2_overhead(const struct ext2_fs *fs)
+{
+    uint64_t gdt = ((uint64_t)fs->groups * GD_SIZE + fs->block_size - 1) / fs->block_size;
+    uint64_t n = fs->first_data_block + (uint64_t)fs->groups * (2 + ext2_table_blocks(fs));
+    for (uint32_t g = 0; g < fs->groups; g++)
+        if (ext2_has_super_copy(fs, g))
+            n += 1 + gdt + fs->reserved_gdt;
+    return n < fs->blocks ? n : fs->blocks;
+}
+
 /* Whether [@p a, @p a + @p an) and [@p b, @p b + @p bn) share a block. */
 static int overlap(uint64_t a, uint64_t an, uint64_t b, uint64_t bn) { return a < b + bn && b < a + an; }
 

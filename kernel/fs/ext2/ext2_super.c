@@ -238,7 +238,7 @@ static void e2_statfs(struct inode *ino, struct vfs_statfs *st)
     mutex_lock(&m->lock);
     st->type = 0xef53; /* EXT2_SUPER_MAGIC */
     st->bsize = m->fs.block_size;
-    st->blocks = m->fs.blocks;
+    st->blocks = m->fs.blocks - ext2_overhead(&m->fs);
     st->bfree = m->fs.free_blocks;
     st->bavail = m->fs.free_blocks > m->fs.reserved_blocks ? m->fs.free_blocks - m->fs.reserved_blocks : 0;
     st->files = m->fs.inodes;

@@ -148,6 +148,16 @@ int ext2_open(struct ext2_fs *fs, const struct ext2_dev *dev);
 int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
 
 /**
+ * @brief Blocks the file system's own structures take: the first data
+ *        block; where a group holds a superblock copy, the copy, the
+ *        descriptor blocks and the reserved descriptor blocks; each group's
+ *        bitmaps and inode table. statfs leaves them out of its total, as
+ *        Linux does (Debian mounts ext2 with the ext4 driver, which counts
+ *        the reserved descriptor blocks too).
+ */
+uint64_t ext2_overhead(const struct ext2_fs *fs);
+
+/**
  * @brief Whether inode @p in, reached through a name (or the root), may be
  *        used: -EUCLEAN with the reason in @c fs->err for one with no links
  *        (deleted, its blocks free to be handed out), of no known type, a
