@@ -51,7 +51,7 @@
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
              P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA, P_MAPS,
-             P_NET, P_NETDEV, P_NETROUTE, P_THREADSMAX, P_DMESGR };
+             P_NET, P_NETDEV, P_NETROUTE, P_THREADSMAX, P_DMESGR, P_MOUNTINFO };
 
 struct pnode {
     enum pkind kind;
@@ -72,7 +72,7 @@ static const struct {
                  {"net", P_NET}},
   pid_names[] = {{"stat", P_STAT}, {"cmdline", P_CMDLINE}, {"comm", P_COMM},
                  {"status", P_STATUS}, {"exe", P_EXE}, {"cwd", P_CWD}, {"fd", P_FD},
-                 {"maps", P_MAPS}};
+                 {"maps", P_MAPS}, {"mounts", P_MOUNTS}, {"mountinfo", P_MOUNTINFO}};
 #define NTOP (sizeof top_names / sizeof top_names[0])
 #define NPID (sizeof pid_names / sizeof pid_names[0])
 #define PID_POS 100 /* readdir positions of pids: PID_POS + pid */
@@ -376,6 +376,8 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     }
     case P_MOUNTS:
         return vfs_mounts_text(buf, size);
+    case P_MOUNTINFO:
+        return vfs_mountinfo_text(buf, size);
     case P_VERSION:
         return ksnprintf(buf, size, "Linux version 6.1.0-kernel-%s (this kernel, offering the Linux ABI)\n",
                          KERNEL_VERSION);

@@ -1054,13 +1054,76 @@ int vfs_pivot(const char *path)
     return 0;
 }
 
+/* @p s into @p buf as /proc's mount tables write a field: space, tab,
+ * newline and backslash as octal escapes, so a line splits back on spaces. */
+static size_t put_field(char *buf, size_t size, const char *s)
+{
+    size_t at = 0;
+    for (; *s && at < size; s++)
+        at += *s == ' ' || *s == '\t' || *s == '\n' || *s == '\\'
+                  ? (size_t)ksnprintf(buf + at, size - at, "\\%03o", (unsigned char)*s)
+                  : (size_t)ksnprintf(buf + at, size - at, "%c", *s);
+    return at;
+}
+
+/* The mount whose path is the longest proper directory prefix of mount
+ * @p i's: where it is mounted. -1 for / (or none). Lock held. */
+static int parent_mount(unsigned i)
+{
+    int best = -1;
+    size_t best_len = 0;
+    for (unsigned j = 0; j < nmounts; j++) {
+        size_t n = strlen(mounts[j].path);
+        if (j == i || strcmp(mounts[i].path, "/") == 0)
+            continue;
+        int under = strcmp(mounts[j].path, "/") == 0 ||
+                    (strncmp(mounts[i].path, mounts[j].path, n) == 0 && mounts[i].path[n] == '/');
+        if (under && (best < 0 || n > best_len)) {
+            best = (int)j;
+            best_len = n;
+        }
+    }
+    return best;
+}
+
 long vfs_mounts_text(char *buf, size_t size)
 {
     size_t at = 0;
     ns_lock();
-    for (unsigned i = 0; i < nmounts && at < size; i++)
-        at += (size_t)ksnprintf(buf + at, size - at, "%s %s %s %s 0 0\n", mounts[i].source,
-                                mounts[i].path, mounts[i].type, mounts[i].ro ? "ro" : "rw");
+    for (unsigned i = 0; i < nmounts && at < size; i++) {
+        at += put_field(buf + at, size - at, mounts[i].source);
+        at += at < size ? (size_t)ksnprintf(buf + at, size - at, " ") : 0;
+        at += at < size ? put_field(buf + at, size - at, mounts[i].path) : 0;
+        at += at < size ? (size_t)ksnprintf(buf + at, size - at, " %s %s 0 0\n", mounts[i].type,
+                                            mounts[i].ro ? "ro" : "rw")
+                        : 0;
+    }
+    ns_unlock();
+    return (long)(at < size ? at : size);
+}
+
+/* Mount ids: Linux's start in the twenties; / is mounted on one outside
+ * the namespace, which is how its parent shows. */
+#define MOUNT_ID0 21
+
+long vfs_mountinfo_text(char *buf, size_t size)
+{
+    size_t at = 0;
+    ns_lock();
+    for (unsigned i = 0; i < nmounts && at < size; i++) {
+        struct inode *r = mounts[i].root ? mounts[i].root : root_inode;
+        unsigned dev = r ? r->dev : 0;
+        int parent = parent_mount(i);
+        const char *o = mounts[i].ro ? "ro" : "rw";
+        /* st_dev as Linux encodes a device number: 12 bits of major, 20 of minor */
+        at += (size_t)ksnprintf(buf + at, size - at, "%u %u %u:%u / ", MOUNT_ID0 + i,
+                                parent < 0 ? 1u : MOUNT_ID0 + (unsigned)parent, (dev >> 8) & 0xfff,
+                                (dev & 0xff) | ((dev >> 12) & 0xfff00));
+        at += at < size ? put_field(buf + at, size - at, mounts[i].path) : 0;
+        at += at < size ? (size_t)ksnprintf(buf + at, size - at, " %s - %s ", o, mounts[i].type) : 0;
+        at += at < size ? put_field(buf + at, size - at, mounts[i].source) : 0;
+        at += at < size ? (size_t)ksnprintf(buf + at, size - at, " %s\n", o) : 0;
+    }
     ns_unlock();
     return (long)(at < size ? at : size);
 }

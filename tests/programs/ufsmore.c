@@ -16,6 +16,7 @@
  * of sparse files; preadv, pwritev, preadv2, pwritev2; sendfile;
  * copy_file_range; FIONREAD; F_GETPIPE_SZ and F_SETPIPE_SZ;
  * /proc/self/fd/N (a pipe's reopened with its other side gone, too),
+ * /proc/self/mountinfo's fields and /proc/self/mounts,
  * /proc/self/cwd and the listing of /proc/<pid>/fd;
  * /dev/tty in a session without a controlling terminal (ENXIO); the
  * extended-attribute calls' errors, and no attribute found; getsockname and
@@ -455,6 +456,69 @@ static void sockname_checks(void)
     uunlink(P("sn"), 0);
 }
 
+/* ---- /proc/self/mountinfo and /proc/self/mounts ---- */
+static long read_whole(const char *path, char *buf, long size)
+{
+    long fd = uopen(path, O_RDONLY, 0), n = 0, r;
+    while (fd >= 0 && n < size - 1 && (r = uread(fd, buf + n, (size_t)(size - 1 - n))) > 0)
+        n += r;
+    if (fd >= 0)
+        uclose(fd);
+    buf[n] = 0;
+    return fd < 0 ? fd : n;
+}
+
+static int streq_n(const char *a, long n, const char *b) { return (long)ustrlen(b) == n && memeq(a, b, (size_t)n); }
+
+static void mountinfo_checks(void)
+{
+    static char text[32768];
+    check(read_whole("/proc/self/mountinfo", text, sizeof text) > 0, "/proc/self/mountinfo reads");
+    /* Each line: id, parent id, major:minor, root, mount point, options,
+     * optional fields, "-", type, source, super options. The last line for
+     * /proc (the one on top) is procfs, with stat()'s device number. */
+    int lines = 0, well_formed = 0, proc_ok = 0;
+    struct ustat st = {0};
+    ustat_("/proc", &st);
+    unsigned long major = ((st.dev >> 8) & 0xfff) | ((st.dev >> 32) & ~0xffful);
+    unsigned long minor = (st.dev & 0xff) | ((st.dev >> 12) & ~0xfful);
+    for (char *l = text, *next; *l; l = next) {
+        for (next = l; *next && *next != '\n'; next++) {}
+        if (*next)
+            *next++ = 0;
+        const char *f[24];
+        long len[24];
+        int nf = 0, dash = -1;
+        for (char *c = l; *c && nf < 24;) {
+            f[nf] = c;
+            while (*c && *c != ' ')
+                c++;
+            len[nf] = c - f[nf];
+            if (len[nf] == 1 && f[nf][0] == '-' && dash < 0 && nf >= 6)
+                dash = nf;
+            nf++;
+            while (*c == ' ')
+                c++;
+        }
+        lines++;
+        if (dash < 0 || nf < dash + 4 || f[2][0] < '0' || f[2][0] > '9' || f[3][0] != '/')
+            continue;
+        well_formed++;
+        if (streq_n(f[4], len[4], "/proc")) {
+            char dev[48];
+            ucpy(unum(ucpy(unum(dev, (long)major), ":"), (long)minor), "");
+            proc_ok = streq_n(f[dash + 1], len[dash + 1], "proc") && streq_n(f[2], len[2], dev);
+        }
+    }
+    check(lines > 0 && well_formed == lines, "every line: ids, major:minor, root, mount point, options, -, type, source");
+    check(proc_ok, "/proc's line: type proc, the device number stat() gives");
+    check(read_whole("/proc/self/mounts", text, sizeof text) > 0, "/proc/self/mounts reads");
+    int found = 0;
+    for (const char *c = text; *c && !found; c++)
+        found = memeq(c, " /proc proc ", 12);
+    check(found, "and lists /proc");
+}
+
 /* ---- /proc/self/fd and /proc/self/cwd ---- */
 static void proc_checks(void)
 {
@@ -588,6 +652,7 @@ int main(int argc, char **argv, char **envp)
     copy_checks();
     fionread_checks();
     proc_checks();
+    mountinfo_checks();
     xattr_checks();
     sockname_checks();
     tty_checks();

@@ -24,7 +24,7 @@ import fcntl, os, re, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_test import run_qemu  # noqa: E402
-from ext2_disks import debugfs, drives, main, make_disk, sbin  # noqa: E402
+from ext2_disks import debugfs, drives, linux_statfs, main, make_disk, sbin  # noqa: E402
 from ext2_root_test import boot_args  # noqa: E402
 from enosys import check_allowed  # noqa: E402
 
@@ -131,6 +131,7 @@ def body(a, tmp, check):
         shutil.copy(os.path.join(SRC, n), os.path.join(disk_tree, "src", n))
     disk = os.path.join(tmp, "work.img")
     make_disk(disk, 64 << 20, 4096, disk_tree)
+    sf = linux_statfs(disk)
     fsck_disk = os.path.join(tmp, "fsck.img")
     damaged_disk(fsck_disk, tmp)
     pristine = os.path.join(tmp, "fsck-pristine.img")
@@ -187,6 +188,10 @@ def body(a, tmp, check):
                 f.write(got or b"(missing)\n")
             print(subprocess.run(["diff", "-u", w, g], capture_output=True, text=True).stdout)
     check(re.search(rb"\[exit 4\]\n$", want["e2fsck"]), "(on Linux e2fsck -fn finds the damage: exit 4)")
+    # Debian's df on the work disk: its size and inode count (what writing
+    # does not change) as Linux's statfs gives them for that image.
+    df = rf"/dev/vdb +ext2 +{sf['blocks'] * sf['bsize'] // 1024} +{sf['files']} +/mnt"
+    check(re.search(rf"(?m)^{df}$", text), f"df: the work disk's size and inodes as on Linux ({df})")
     listing = check_allowed(a.arch, text, check)
     rows = re.findall(r"(?m)^ *(?:\d+|-) +\S", listing)
     # (It stopped at 64 rows once, leaving out the unimplemented ones, listed last.)
@@ -199,6 +204,7 @@ def guest_run(a, img, disk, fsck_disk, tmp):
     guest_env = " ".join(f"{k}={v}" for k, v in ENV.items())
     keys = ["mount /dev/vdb /mnt",
             f"run /usr/bin/env -i {guest_env} /bin/bash /mnt/src/run.sh /mnt/src /mnt/out /dev/vdc",
+            "run /bin/df -k --output=source,fstype,size,itotal,target /mnt",
             "syscalls", "umount /mnt", "poweroff"]
     boot, qenv = boot_args(a.arch, a.image, "root=/dev/vda", tmp, 1)
     qargs = ["-drive", f"if=none,id=d0,file={img},format=raw,snapshot=on", "-device", "virtio-blk-pci,drive=d0"]

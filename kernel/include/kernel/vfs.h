@@ -415,6 +415,10 @@ int vfs_read_only(struct inode *ino);
 int vfs_sync(struct inode *ino);
 /** @brief /proc/mounts' text into @p buf; its length. */
 long vfs_mounts_text(char *buf, size_t size);
+/** @brief /proc/self/mountinfo's text (Linux's format: ids, parent ids, the
+ *         device numbers stat() gives, root, mount point, options, "-",
+ *         type, source) into @p buf; its length. */
+long vfs_mountinfo_text(char *buf, size_t size);
 /** @brief A new procfs; its root directory (kernel/fs/procfs.c). */
 struct inode *procfs_new_root(void);
 /** @brief What writes /proc/net/@p name ("dev", "route") into @p buf
