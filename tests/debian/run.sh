@@ -12,7 +12,7 @@ mkdir -p "$out"
 for part in shell coreutils python; do
     mkdir "$out/work-$part"
     case $part in
-    shell) (cd "$out/work-$part" && bash "$src/shell.sh") ;;
+    shell) (cd "$out/work-$part" && bash "$src/shell.sh" </dev/null) ;;
     coreutils) (cd "$out/work-$part" && bash "$src/coreutils.sh") ;;
     python) (cd "$out/work-$part" && python3 "$src/pystd.py") ;;
     esac >"$out/$part.out" 2>&1

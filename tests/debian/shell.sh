@@ -54,5 +54,31 @@ echo "$(( RANDOM >= 0 ))" "${BASH_VERSINFO[0]}"
 eval 'ev=evaluated'; echo "$ev"
 type -t f cd ls
 printf '%s\n' "${arr[@]}" | while read -r w; do echo "[$w]"; done
+echo "== job control"
+# set -m in a bash of its own (a job table with no jobs yet, so the first
+# is %1; stdin a here-doc): each job its own process group, stopped and
+# continued by %-names, jobs' listing, fg and bg, wait for %n.
+# (/proc/<pid>/stat's fifth field is the process group.)
+bash <<'JC'
+set -m
+pg() { cut -d' ' -f5 /proc/$1/stat; } # a job's (qemu-user fakes the shell's own)
+sleep 5 & j=$!
+jobs
+[ "$(pg $j)" = "$j" ] && echo "the job is its own process group"
+kill -STOP %1; sleep 0.5; jobs
+kill -CONT %1; sleep 0.2; jobs
+kill %1; wait %1; echo "killed: $?"
+jobs; echo "no jobs left"
+sleep 2 & sleep 1 & jobs
+wait %2; echo "waited for %2: $?"
+fg %1; echo "fg: $?"
+(exit 5) & wait %%; echo "%%: $?"
+false & bg; echo "bg of a job in the background: $?"; wait
+set +m
+sleep 5 & a=$!; sleep 5 & b=$!
+[ "$(pg $a)" = "$(pg $b)" ] && [ "$(pg $a)" != "$a" ] && echo "without -m: jobs stay in the shell's group"
+kill $a $b; wait
+JC
+echo "job control shell: $?"
 rm -r globdir fd3.txt
 echo done

@@ -166,7 +166,7 @@ def body(a, tmp, check):
     os.makedirs(out)
     debugfs(disk, f"rdump /out {out}")
     what = {"shell": "a bash script (pipes, here-docs, traps, $(...), arithmetic, globbing, read, printf, arrays, "
-                     "functions, subshells, background jobs and wait)",
+                     "functions, subshells, background jobs and wait, job control with set -m)",
             "coreutils": "coreutils over an ext2 tree (ls -l, stat, sort, sha256sum, cp -a, du, find -newer, "
                          "xargs -P, tar round trips)",
             "python": "python3's json, re, hashlib, os.walk, subprocess pipes, threading, time, tempfile and a "
