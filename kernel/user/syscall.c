@@ -916,8 +916,8 @@ static long sys_sysinfo(const uint64_t a[6])
 static long sys_getrandom(const uint64_t a[6])
 {
     size_t n = a[1] > 65536 ? 65536 : a[1];
-    if (a[2] & ~(uint64_t)7) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
-        return -EINVAL;
+    if ((a[2] & ~(uint64_t)7) || (a[2] & 6) == 6) /* GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4; */
+        return -EINVAL;                            /* the last two exclude each other */
     uint8_t chunk[64];
     for (size_t done = 0; done < n;) {
         size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;

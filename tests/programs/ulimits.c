@@ -14,7 +14,8 @@
  * a raised hard limit); sched_getaffinity and sched_setaffinity (the mask
  * size, one CPU only and getcpu then on it, an empty mask, another user's
  * process); getcpu; close_range (closing, CLOSE_RANGE_CLOEXEC, errors);
- * fadvise64; get_robust_list.
+ * fadvise64; get_robust_list; sysinfo (its size, uptime and MemTotal as
+ * /proc says, EFAULT); getrandom's flags and errors; dup2 (x86_64).
  */
 #include "usys.h"
 #include "uchild.h"
@@ -231,6 +232,99 @@ static void robust(void)
     uexpect(sys3(NR_get_robust_list, NO_PID, (long)&got, (long)&len), -ESRCH, "of no thread: ESRCH");
 }
 
+/* ---- sysinfo, getrandom's flags, dup2 ---- */
+
+/* The whole number at the start of the first line of @p path that begins
+ * with @p key (NULL: the file's start); -1 if none. */
+static long number_in(const char *path, const char *key)
+{
+    static char buf[8192];
+    long fd = sys6(NR_openat, AT_FDCWD, (long)path, 0, 0, 0, 0), n = 0, r;
+    if (fd < 0)
+        return -1;
+    while (n < (long)sizeof buf - 1 && (r = sys3(NR_read, fd, (long)(buf + n), (long)sizeof buf - 1 - n)) > 0)
+        n += r;
+    sys1(NR_close, fd);
+    buf[n] = 0;
+    const char *p = buf;
+    size_t kl = key ? ustrlen(key) : 0;
+    while (key && *p && !memeq(p, key, kl)) {
+        while (*p && *p != '\n')
+            p++;
+        if (*p)
+            p++;
+    }
+    if (!*p)
+        return -1;
+    p += kl;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p >= '0' && *p <= '9' ? uatol(p) : -1;
+}
+
+/* Linux's struct sysinfo on a 64-bit machine: 112 bytes. */
+struct usysinfo {
+    long uptime;
+    unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    unsigned short procs, pad;
+    unsigned long totalhigh, freehigh;
+    unsigned mem_unit;
+    char rest[4];
+};
+
+static void misc(void)
+{
+    union {
+        struct usysinfo si;
+        unsigned char b[160];
+    } u;
+    for (unsigned i = 0; i < sizeof u.b; i++)
+        u.b[i] = 0xa5;
+    long up0 = number_in("/proc/uptime", 0);
+    uexpect(sys1(NR_sysinfo, (long)&u.si), 0, "sysinfo");
+    long up1 = number_in("/proc/uptime", 0);
+    check(sizeof u.si == 112 && u.b[112] == 0xa5 && u.b[159] == 0xa5, "sysinfo writes 112 bytes, no more");
+    check(u.si.uptime >= up0 && u.si.uptime <= up1 + 1, "sysinfo's uptime is /proc/uptime's seconds");
+    long total_kb = number_in("/proc/meminfo", "MemTotal:");
+    check(u.si.mem_unit >= 1 && total_kb > 0 &&
+              u.si.totalram * u.si.mem_unit == (unsigned long)total_kb * 1024,
+          "totalram times mem_unit is /proc/meminfo's MemTotal");
+    check(u.si.freeram <= u.si.totalram && u.si.freeram > 0, "freeram: some, not more than totalram");
+    check(u.si.procs >= 1 && u.si.totalhigh == 0 && u.si.freehigh == 0, "procs at least 1, no high memory");
+    if (!uskip_on_qemu_user("sysinfo(NULL) (qemu-user answers 0)"))
+        uexpect(sys1(NR_sysinfo, 0), -EFAULT, "sysinfo(NULL): EFAULT");
+    uexpect(sys1(NR_sysinfo, BAD_PTR), -EFAULT, "sysinfo of an unmapped address: EFAULT");
+
+    enum { GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4 };
+    unsigned char r[64];
+    uexpect(sys3(NR_getrandom, (long)r, 16, 0), 16, "getrandom");
+    uexpect(sys3(NR_getrandom, (long)r, 16, GRND_NONBLOCK), 16, "getrandom GRND_NONBLOCK");
+    uexpect(sys3(NR_getrandom, (long)r, 16, GRND_RANDOM), 16, "getrandom GRND_RANDOM");
+    uexpect(sys3(NR_getrandom, (long)r, 16, GRND_INSECURE), 16, "getrandom GRND_INSECURE");
+    uexpect(sys3(NR_getrandom, (long)r, 64, GRND_RANDOM | GRND_NONBLOCK), 64, "GRND_RANDOM | GRND_NONBLOCK");
+    uexpect(sys3(NR_getrandom, (long)r, 0, 0), 0, "getrandom of 0 bytes: 0");
+    uexpect(sys3(NR_getrandom, (long)r, 16, 8), -EINVAL, "getrandom with an unknown flag: EINVAL");
+    uexpect(sys3(NR_getrandom, (long)r, 16, GRND_INSECURE | GRND_RANDOM), -EINVAL,
+            "GRND_INSECURE with GRND_RANDOM: EINVAL");
+    uexpect(sys3(NR_getrandom, 0, 16, 0), -EFAULT, "getrandom into NULL: EFAULT");
+    uexpect(sys3(NR_getrandom, BAD_PTR, 16, GRND_NONBLOCK), -EFAULT, "into an unmapped address: EFAULT");
+
+#ifdef NR_dup2 /* x86_64 has it; the generic table only dup3 */
+    long fd = sys3(NR_dup3, 0, 50, 0), fd2 = sys3(NR_dup3, 0, 51, 02000000 /* O_CLOEXEC */);
+    check(fd == 50 && fd2 == 51 && fd_flags(51) == 1, "two descriptors, the second close-on-exec");
+    uexpect(sys3(NR_dup2, 50, 50, 0), 50, "dup2 of a descriptor onto itself: the descriptor");
+    uexpect(sys3(NR_dup3, 50, 50, 0), -EINVAL, "(dup3 refuses that: EINVAL)");
+    uexpect(sys3(NR_dup2, 999, 999, 0), -EBADF, "dup2 of a closed descriptor onto itself: EBADF");
+    uexpect(sys3(NR_dup2, 999, 52, 0), -EBADF, "dup2 of a closed descriptor: EBADF");
+    uexpect(sys3(NR_dup2, 50, -1, 0), -EBADF, "dup2 onto -1: EBADF");
+    uexpect(sys3(NR_dup2, 50, 1 << 20, 0), -EBADF, "dup2 onto a number past RLIMIT_NOFILE: EBADF");
+    uexpect(sys3(NR_dup2, 50, 51, 0), 51, "dup2 onto an open descriptor replaces it");
+    uexpect(fd_flags(51), 0, "and the copy is not close-on-exec");
+    sys1(NR_close, 50);
+    sys1(NR_close, 51);
+#endif
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -244,6 +338,7 @@ int main(int argc, char **argv, char **envp)
     affinity();
     descriptors(argc > 1 ? argv[1] : "/tmp");
     robust();
+    misc();
     uputs("ulimits: "), uputn(fails), uputs(" failed\n");
     return fails > 255 ? 255 : fails;
 }
