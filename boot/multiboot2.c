@@ -15,7 +15,7 @@
 
 enum {
     TAG_END = 0, TAG_CMDLINE = 1, TAG_LOADER = 2, TAG_MODULE = 3, TAG_BASIC_MEM = 4,
-    TAG_MMAP = 6, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
+    TAG_MMAP = 6, TAG_EFI64 = 12, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
 };
 
 static void copy_string(char *dst, size_t dstsz, const uint8_t *src, size_t len)
@@ -110,6 +110,12 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
                 return -EINVAL;
             }
             have_mmap = 1;
+            break;
+        case TAG_EFI64: /* the loader ran under UEFI: its system table */
+            if (size >= 16)
+                bi->efi_systab = get_le64(t + 8);
+            else
+                pr_warn("multiboot2: EFI system table tag of %u bytes (16 needed); ignored", size);
             break;
         case TAG_ACPI_OLD:
         case TAG_ACPI_NEW: {

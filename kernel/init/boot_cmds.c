@@ -58,6 +58,8 @@ static void print_boot_info(void)
                 (unsigned long)(bi->initrd_size / 1024));
     if (bi->stdout_path[0])
         kprintf("stdout:     %s\n", bi->stdout_path);
+    if (bi->efi_systab)
+        kprintf("firmware:   UEFI, system table at %#lx\n", (unsigned long)bi->efi_systab);
     if (bi->rsdp_len)
         kprintf("acpi rsdp:  %zu bytes (revision %u)\n", bi->rsdp_len, bi->rsdp[15]);
     const struct console *con = console_current();

@@ -74,6 +74,25 @@ static void test_mb2_good(void)
     CHECK_EQ_HEX(bi.mem[1].size, 0x7ee0000);
     CHECK_EQ_INT(bi.mem[2].type, MEM_RESERVED);
     CHECK_EQ_INT(bi.rsdp_len, 20);
+    CHECK_EQ_HEX(bi.efi_systab, 0); /* no EFI tag: not UEFI */
+    /* Under UEFI GRUB adds the system table's address (tag 12); one too
+     * short for it is ignored with a warning. */
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_mmap(1, e);
+    uint64_t st = 0x7fbee018;
+    memcpy(mb_tag(12, 16) + 8, &st, 8);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_HEX(bi.efi_systab, 0x7fbee018);
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_mmap(1, e);
+    mb_tag(12, 12);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_HEX(bi.efi_systab, 0);
+    CHECK(strstr(last_log, "EFI system table tag of 12 bytes") != NULL);
 }
 
 static void test_mb2_bad(void)

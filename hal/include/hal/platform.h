@@ -65,6 +65,7 @@ struct boot_info {
     uint8_t rsdp[BOOT_RSDP_MAX];     /**< copy of the ACPI RSDP (Multiboot2 gives a copy) */
     size_t rsdp_len;                 /**< 0 if none */
     uint64_t boot_counter;           /**< arch counter value at the kernel's first instruction */
+    uint64_t efi_systab;             /**< UEFI's system table (physical), 0 under other firmware */
 };
 
 /**
