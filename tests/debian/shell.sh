@@ -66,14 +66,14 @@ sleep 5 & j=$!
 jobs
 [ "$(pg $j)" = "$j" ] && echo "the job is its own process group"
 kill -STOP %1; sleep 0.5; jobs
-kill -CONT %1; sleep 0.2; jobs
+kill -CONT %1; sleep 0.5; jobs
 kill %1; wait %1; echo "killed: $?"
 jobs; echo "no jobs left"
 sleep 2 & sleep 1 & jobs
 wait %2; echo "waited for %2: $?"
 fg %1; echo "fg: $?"
 (exit 5) & wait %%; echo "%%: $?"
-false & bg; echo "bg of a job in the background: $?"; wait
+sleep 5 & bg; echo "bg of a job in the background: $?"; kill %1; wait %1; echo "killed again: $?"
 set +m
 sleep 5 & a=$!; sleep 5 & b=$!
 [ "$(pg $a)" = "$(pg $b)" ] && [ "$(pg $a)" != "$a" ] && echo "without -m: jobs stay in the shell's group"

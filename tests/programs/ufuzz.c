@@ -364,15 +364,39 @@ static const unsigned long zero_rlimit[2];
 
 /* A socket address at @p w's end: an AF_UNIX name of the tree's (a file
  * in it, or an abstract one), an AF_NETLINK one (the kernel's port, or
- * another), or junk. */
+ * another), an AF_INET or AF_INET6 one (a port the workers share or any,
+ * loopback, any, broadcast, multicast or junk: the fuzzed machine has no
+ * network card, so nothing leaves it), or junk. */
 static unsigned long *sockaddr_at(unsigned long *w)
 {
     static const char *const names[] = {"a", "b", "s", "d/e", "zero", ""};
-    char *a = (char *)(w - 16);
-    fill(a, 128);
-    if (!pick(8)) {
+    static const unsigned char v4[][4] = {{127, 0, 0, 1}, {0, 0, 0, 0}, {255, 255, 255, 255},
+                                          {224, 0, 0, 1}, {127, 1, 2, 3}, {10, 0, 2, 15}};
+    static const unsigned short ports[] = {0, 0x3d15 /* 5437 */, 0x5000 /* 80 */, 0xffff};
+    unsigned char *a = (unsigned char *)(w - 16);
+    fill((char *)a, 128);
+    unsigned long kind = pick(16);
+    if (kind == 0) {
         unsigned *nl = (unsigned *)a; /* family and pad, nl_pid, nl_groups */
         nl[0] = 16, nl[1] = pick(2) ? 0 : (unsigned)rnd(), nl[2] = pick(2) ? 0 : (unsigned)rnd();
+        return w - 16;
+    }
+    if (kind <= 3) { /* sockaddr_in: family, port (network order), address */
+        unsigned short port = ports[pick(4)];
+        a[0] = 2, a[1] = 0, a[2] = (unsigned char)port, a[3] = (unsigned char)(port >> 8);
+        if (pick(8))
+            for (int i = 0; i < 4; i++)
+                a[4 + i] = v4[pick(6)][i];
+        return w - 16;
+    }
+    if (kind == 4) { /* sockaddr_in6: family, port, flow, ::1 or :: or junk, scope */
+        unsigned short port = ports[pick(4)];
+        a[0] = 10, a[1] = 0, a[2] = (unsigned char)port, a[3] = (unsigned char)(port >> 8);
+        if (pick(4)) {
+            for (int i = 4; i < 28; i++)
+                a[i] = 0;
+            a[23] = (unsigned char)pick(2); /* ::1 or :: */
+        }
         return w - 16;
     }
     if (pick(8)) {
@@ -381,7 +405,7 @@ static unsigned long *sockaddr_at(unsigned long *w)
         if (r >= 6) /* abstract: a NUL, then a name every worker shares */
             return a[2] = 0, a[3] = 'u', a[4] = (char)('f' + r - 6), w - 16;
         for (; names[r][i]; i++)
-            a[2 + i] = names[r][i];
+            a[2 + i] = (unsigned char)names[r][i];
         a[2 + i] = 0;
     }
     return w - 16;
