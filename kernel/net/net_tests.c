@@ -842,10 +842,12 @@ KTEST(net_tcp_resends_what_a_full_device_refused)
         cap.refuse = 0;
     }
     net_unlock();
-    /* the tcpip thread's timeout, not this thread, must send it */
+    /* The tcpip thread's timeout, not this thread, must send it. Wait for
+     * the retry to have run as well: lwIP's slow timer, when due at the
+     * same moment (a late tcpip thread), may send it first. */
     uint64_t end = hal_time_ns() + 2 * SEC;
-    while (cap.ntcp == n0 && hal_time_ns() < end)
-        thread_sleep_ms(1);
+    while ((cap.ntcp == n0 || net_tx_retries() == retries0) && hal_time_ns() < end)
+        thread_sleep_ms(1); /* (the count read without the lock: a look) */
     unsigned sent = cap.ntcp - n0;
     const uint8_t *t = sent ? sent_tcp(n0) : NULL;
     uint16_t ip_len = sent ? (uint16_t)(cap.tcp[n0 % 8][16] << 8 | cap.tcp[n0 % 8][17]) : 0;

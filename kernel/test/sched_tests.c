@@ -283,6 +283,7 @@ KTEST(sync_wait_callback_entry)
 enum { MANY_QUEUES = 100 };
 static struct waitqueue *many_q; /* allocated: the debug images' size is capped */
 static volatile int many_woken;
+static volatile unsigned many_added;
 
 static int wait_on_many(void *arg)
 {
@@ -292,6 +293,7 @@ static int wait_on_many(void *arg)
     for (int i = 0; i < MANY_QUEUES; i++)
         wait_set_add(&ws, &many_q[i]);
     int ok = ws.n == MANY_QUEUES && !ws.overflow;
+    many_added = 1; /* a wake from now on ends the block below, even one before it */
     wait_set_block(&ws);
     wait_set_clear(&ws);
     many_woken = 1;
@@ -307,8 +309,13 @@ KTEST(sync_wait_set_of_many_queues)
     for (int i = 0; i < MANY_QUEUES; i++)
         wq_init(&many_q[i], "ktest many");
     many_woken = 0;
+    many_added = 0;
     int id = thread_create("many", wait_on_many, NULL, PRIO_DEFAULT, 0);
     KT_ASSERT(id > 0);
+    /* The wake must come after the adds (an earlier one is lost, as it
+     * would be for any waiter): on 8 vCPUs over 2 host cores the new
+     * thread may not run for a long while. */
+    KT_ASSERT(kt_wait_for(&many_added, 1, 30000000000ull));
     thread_sleep_ms(10);
     KT_ASSERT(!many_woken);
     wq_wake_all(&many_q[76]);
