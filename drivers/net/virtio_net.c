@@ -326,11 +326,11 @@ static int rx_thread(void *arg)
             if (n)
                 netdev_rx_end(&vn->nd);
             fl = spin_lock_irqsave(&q->lock);
-            uint16_t used, avail;
-            virtq_progress(q->vq, &used, &avail);
-            if (n && (uint16_t)(avail - used) < RX_SEGS) {
+            struct virtq_snapshot st;
+            virtq_state(q->vq, &st);
+            if (n && (uint16_t)(st.avail_idx - st.used_idx) < RX_SEGS) {
                 q->starved = 1; /* the device may wait for this kick: vnet_watch() */
-                q->starved_used = used;
+                q->starved_used = st.used_idx;
             }
             for (unsigned i = 0; i < n; i++)
                 for (unsigned k = 0; k < fr[i].n; k++)
@@ -390,10 +390,11 @@ static void vnet_watch(struct ktimer *t, void *arg)
     for (unsigned i = 0; i < vn->npairs; i++) {
         struct vnet_rxq *r = &vn->rx[i];
         struct vnet_txq *q = &vn->tx[i];
-        uint16_t used, avail;
+        struct virtq_snapshot st;
         irqflags_t fl = spin_lock_irqsave(&q->lock);
-        virtq_progress(q->vq, &used, &avail);
-        int waiting = used != avail;
+        virtq_state(q->vq, &st);
+        uint16_t used = st.used_idx;
+        int waiting = used != st.avail_idx;
         if (waiting && q->seen_waiting && used == q->seen_used) {
             vn->vd->ops->notify(q->vq);
             count(&vn->nd.stats.kicks_repeated, 1);
@@ -403,8 +404,9 @@ static void vnet_watch(struct ktimer *t, void *arg)
         spin_unlock_irqrestore(&q->lock, fl);
 
         fl = spin_lock_irqsave(&r->lock);
-        virtq_progress(r->vq, &used, &avail);
-        uint16_t taken = (uint16_t)(used - virtq_pending(r->vq));
+        virtq_state(r->vq, &st); /* one look: used and taken from the same read */
+        used = st.used_idx;
+        uint16_t taken = st.last_used;
         int pending = used != taken, wake = 0;
         if (r->starved && used != r->starved_used) {
             r->starved = 0; /* it has used buffers since */

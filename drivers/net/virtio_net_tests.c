@@ -318,7 +318,9 @@ KTEST(virtio_net_lost_refill_notification_repeated)
     uint16_t tx_used = 0, tx_avail = 1;
     for (unsigned i = 0; i < 400 && (virtq_pending(rq) < rq->size || tx_used != tx_avail); i++) {
         thread_sleep_ms(5);
-        virtq_progress(tq, &tx_used, &tx_avail); /* a look without the queue's lock, for a test */
+        struct virtq_snapshot st;
+        virtq_state(tq, &st); /* a look without the queue's lock, for a test */
+        tx_used = st.used_idx, tx_avail = st.avail_idx;
     }
     unsigned full = virtq_pending(rq);
     rq->lose_notify = 1000;

@@ -254,14 +254,6 @@ int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, unsigned n, vo
 /** @brief Notify the device if it wants to be (EVENT_IDX / NO_NOTIFY). Returns 1 if notified. */
 int virtq_kick(struct virtqueue *vq);
 
-/**
- * @brief Where the device stands: its used idx (what it has returned) and
- *        our avail idx (what it was given). The device holds buffers it has
- *        not returned while they differ.
- * @note The caller serialises it with the queue's other calls.
- */
-void virtq_progress(const struct virtqueue *vq, uint16_t *used_idx, uint16_t *avail_idx);
-
 /** @brief Completions on the used ring that virtq_get() has not taken yet. */
 unsigned virtq_pending(const struct virtqueue *vq);
 

@@ -339,14 +339,6 @@ int virtq_kick(struct virtqueue *vq)
     return need;
 }
 
-void virtq_progress(const struct virtqueue *vq, uint16_t *used_idx, uint16_t *avail_idx)
-{
-    struct vq_state *s = vq->priv;
-    used_for_cpu(vq, &s->used[1], 2);
-    *used_idx = s->used[1];
-    *avail_idx = s->avail_idx;
-}
-
 unsigned virtq_pending(const struct virtqueue *vq)
 {
     struct vq_state *s = vq->priv;
