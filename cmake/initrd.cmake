@@ -9,6 +9,9 @@ set_property(GLOBAL APPEND PROPERTY INITRD_FILES "hello.txt=${PROJECT_SOURCE_DIR
 # The one user there is (programs that name users, like ls -l and ps, read these).
 set_property(GLOBAL APPEND PROPERTY INITRD_FILES "etc/passwd=${PROJECT_SOURCE_DIR}/initrd/etc/passwd")
 set_property(GLOBAL APPEND PROPERTY INITRD_FILES "etc/group=${PROJECT_SOURCE_DIR}/initrd/etc/group")
+# /usr as programs expect it: scripts name /usr/bin/env, bash's tests cd and
+# pushd to /usr. One tree of programs, /bin, seen through both names.
+set_property(GLOBAL APPEND PROPERTY INITRD_FILES "usr/bin->../bin")
 # More files from the command line: -DINITRD_EXTRA="bin/busybox=/path/to/busybox;..."
 set(INITRD_EXTRA "" CACHE STRING "name=path pairs added to the initrd")
 foreach(spec ${INITRD_EXTRA})
