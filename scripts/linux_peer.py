@@ -131,12 +131,15 @@ def initramfs(arch, tree, script, name, files=(), modules=()):
 
 
 def disk():
-    """build/peer/disk.img: 64 MiB of random bytes, made once."""
+    """build/peer/disk.img: 64 MiB of random bytes, made once (whole, under
+    its name by a rename: tests running side by side each boot a peer)."""
     path = os.path.join(PEER, "disk.img")
     if not os.path.exists(path) or os.path.getsize(path) != 64 << 20:
         os.makedirs(PEER, exist_ok=True)
-        with open(path, "wb") as f:
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "wb") as f:
             f.write(os.urandom(64 << 20))
+        os.replace(tmp, path)
     return path
 
 

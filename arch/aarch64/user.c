@@ -37,6 +37,7 @@ _Static_assert(offsetof(struct uregs, syscallno) == 35 * 8, "vectors.S UREGS_SYS
 #define EC_UNKNOWN 0x00
 #define EC_WFX 0x01
 #define EC_SVC64 0x15
+#define EC_SYSREG 0x18
 #define EC_IABT_LOW 0x20
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_LOW 0x24
@@ -68,10 +69,6 @@ static uint64_t read_far(void) { uint64_t v; __asm__ volatile("mrs %0, far_el1" 
 /* T0SZ = 16 (mmu.c): TTBR0 translates 48 bits, with the four levels the
  * portable walker builds. */
 uintptr_t hal_user_top(void) { return (uintptr_t)1 << 48; }
-
-/* HWCAP_FP and HWCAP_ASIMD, which every ARMv8-A CPU has and user mode may
- * use; not HWCAP_CPUID (EL0 reads of the ID registers are not emulated). */
-uint64_t hal_elf_hwcap(void) { return 3; }
 
 int hal_uspace_init(uint64_t root_pa)
 {
@@ -233,6 +230,10 @@ static void user_sync(struct uregs *f)
         user_fault(f, SIGTRAP, TRAP_BRKPT, f->pc);
         break;
     default:
+        /* An MRS of an ID register: Linux's ABI lets programs read them
+         * (cpufeatures.c). */
+        if ((ec == EC_UNKNOWN || ec == EC_SYSREG) && a64_emulate_mrs(f, ec, esr))
+            break;
         /* EC 0 (UNDEFINED: also HVC, SMC, and any system register EL0 may
          * not touch), 0x19 (SVE: CPACR_EL1.ZEN is 0, its state is not
          * kept), 0x0e (illegal execution state), 0x18 (a trapped MSR/MRS),

@@ -88,6 +88,10 @@ uint64_t hal_elf_hwcap(void)
     return r[3]; /* EDX, as Linux gives it */
 }
 
+/* Linux's HWCAP2_RING3MWAIT (Xeon Phi) and HWCAP2_FSGSBASE (where it sets
+ * CR4.FSGSBASE, which this kernel leaves clear): neither is true here. */
+uint64_t hal_elf_hwcap2(void) { return 0; }
+
 /* The kernel's half is PML4[256..511] of its root, shared by reference:
  * hal_mmu_init() made every one of those entries the kernel will ever use
  * (mmu.c), and the tables below them change in place, so the copies stay

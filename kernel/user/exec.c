@@ -789,8 +789,11 @@ int exec_load(struct uspace *us, const struct exec_image *img, const char *path,
     uint64_t aux[] = {AT_SYSINFO_EHDR, vdso, AT_PHDR, x->phdr, AT_PHENT, sizeof(Elf64_Phdr),
                       AT_PHNUM, x->eh.e_phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, interp_base,
                       AT_FLAGS, 0, AT_ENTRY, x->entry, AT_UID, c.uid, AT_EUID, c.euid,
-                      AT_GID, c.gid, AT_EGID, c.egid, AT_HWCAP, hal_elf_hwcap(), AT_HWCAP2, 0,
+                      AT_GID, c.gid, AT_EGID, c.egid, AT_HWCAP, hal_elf_hwcap(),
                       AT_CLKTCK, 100, AT_SECURE, c.euid != c.uid || c.egid != c.gid,
+#ifdef ARCH_ELF_HWCAP2
+                      AT_HWCAP2, hal_elf_hwcap2(),
+#endif
 #if defined(ARCH_AT_MINSIGSTKSZ)
                       AT_MINSIGSTKSZ, ARCH_AT_MINSIGSTKSZ,
 #elif defined(ARCH_MINSIGSTKSZ)

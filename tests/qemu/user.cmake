@@ -222,6 +222,14 @@ else()
     --expect "^hello from user mode, pid [0-9]+, argc 2:hello after$"
     --reject "PANIC" --status ${EXIT7})
 endif()
+# What a program learns of the CPU (AT_HWCAP, AT_HWCAP2, AT_PLATFORM, ...,
+# and arm64's ID registers read with MRS), tests/programs/ucpu in our
+# kernel and under Debian's Linux in the same QEMU, line for line; arm64
+# also with -cpu max (tests/qemu/hwcap_linux_test.py). Debian 12 has no
+# riscv64 kernel: there qemu-riscv64-static's Linux ABI judges.
+add_test(NAME ${KERNEL_ARCH}.hwcap_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/hwcap_linux_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --prog ${CMAKE_BINARY_DIR}/programs/ucpu)
+set_tests_properties(${KERNEL_ARCH}.hwcap_linux PROPERTIES TIMEOUT 300)
 # ext2 read from an MBR and a GPT partition (1 and 4 KiB blocks), every
 # file's CRC-32 against the host's, the mount's refusals; with busybox also
 # a file past 4 GiB and writes refused (EROFS). Images by mke2fs -d.

@@ -76,6 +76,14 @@ uintptr_t hal_user_top(void);
 uint64_t hal_elf_hwcap(void);
 
 /**
+ * @brief The auxiliary vector's AT_HWCAP2: the arch's second word of such
+ *        bits, as Linux defines them (0 where none is true). Only where
+ *        the arch's arch/user_abi.h defines ARCH_ELF_HWCAP2: Linux gives
+ *        no AT_HWCAP2 at all on an arch without one (riscv64).
+ */
+uint64_t hal_elf_hwcap2(void);
+
+/**
  * @brief Prepare the fresh, zeroed root table at @p root_pa of a new user
  *        address space: whatever the kernel's half needs in it (x86_64 and
  *        riscv64 share the kernel's top-level entries; aarch64 translates

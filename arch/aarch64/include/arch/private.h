@@ -112,5 +112,8 @@ int a64_user_access_fault(uint64_t *elr, uint64_t spsr, uint64_t esr, uint64_t f
  *        threads.
  */
 void a64_user_cpu_init(void);
+/* An EL0 exception of class @ec (0 or 0x18) that was an MRS of an ID
+ * register: emulated and stepped over (1), or not one (0). cpufeatures.c. */
+int a64_emulate_mrs(struct uregs *f, unsigned ec, uint64_t esr);
 
 #endif

@@ -14,6 +14,7 @@
 #define ARCH_MINSIGSTKSZ 5120 /**< the smallest alternate stack: its signal frame is ~4.7 KiB */
 #define ARCH_UNAME_MACHINE "aarch64"
 #define ARCH_ELF_PLATFORM "aarch64" /**< AT_PLATFORM's string */
+#define ARCH_ELF_HWCAP2 1 /**< the auxiliary vector has AT_HWCAP2: hal_elf_hwcap2() */
 #define ARCH_O_DIRECTORY 040000 /**< arm64 moved O_DIRECTORY and O_NOFOLLOW (asm/fcntl.h) */
 #define ARCH_O_NOFOLLOW 0100000
 #define ARCH_SHMLBA (4 * 4096) /**< shmat()'s SHM_RND rounds to 16 KiB on arm64 (asm/shmparam.h) */

@@ -12,6 +12,7 @@
 #define ARCH_SA_RESTORER 1  /**< struct sigaction has sa_restorer (before sa_mask) */
 #define ARCH_UNAME_MACHINE "x86_64"
 #define ARCH_ELF_PLATFORM "x86_64" /**< AT_PLATFORM's string */
+#define ARCH_ELF_HWCAP2 1 /**< the auxiliary vector has AT_HWCAP2: hal_elf_hwcap2() */
 #define ARCH_EPOLL_PACKED 1 /**< struct epoll_event is packed: 12 bytes, not 16 */
 /** AT_MINSIGSTKSZ: the most a signal frame takes of a fresh alternate stack, by Linux's sum
  *  (siginfo and ucontext, 15 bytes of alignment, the FP state, 64-byte alignment of it,

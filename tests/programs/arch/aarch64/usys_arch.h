@@ -117,3 +117,49 @@ __asm__(".globl uthread_clone\nuthread_clone:\n"
 #define UVDSO_GETTIMEOFDAY "__kernel_gettimeofday"
 #define UVDSO_CLOCK_GETRES "__kernel_clock_getres"
 #define UVDSO_SIGRETURN "__kernel_rt_sigreturn"
+
+/* ucpu.c: the ID registers a program reads with MRS once AT_HWCAP has
+ * HWCAP_CPUID (bit 11): EL0 may not read them, and Linux emulates the
+ * read of Op0=3, Op1=0, CRn=0, CRm=0 and 2-7 (its cpu-feature-registers
+ * ABI). Each is reported as put(name, value), after a read into XZR.
+ * UCPU_MRS_OUTSIDE() reads one outside that space (ID_PFR0_EL1, CRm=1) and
+ * UCPU_MSR_ID() writes ID_AA64ISAR0_EL1: each is SIGILL. */
+#define UCPU_HWCAP_IDREGS (1ul << 11)
+#define UCPU_MRS(put, name, enc)                                \
+    do {                                                        \
+        unsigned long v_;                                       \
+        __asm__ volatile("mrs %0, " enc : "=r"(v_));            \
+        put(name, v_);                                          \
+    } while (0)
+static inline void ucpu_idregs(void (*put)(const char *, unsigned long))
+{
+    __asm__ volatile("mrs xzr, s3_0_c0_c6_0");
+    UCPU_MRS(put, "MIDR_EL1", "s3_0_c0_c0_0");
+    UCPU_MRS(put, "MPIDR_EL1", "s3_0_c0_c0_5");
+    UCPU_MRS(put, "REVIDR_EL1", "s3_0_c0_c0_6");
+    UCPU_MRS(put, "ID_ISAR0_EL1", "s3_0_c0_c2_0");
+    UCPU_MRS(put, "ID_ISAR5_EL1", "s3_0_c0_c2_5");
+    UCPU_MRS(put, "ID_ISAR6_EL1", "s3_0_c0_c2_7");
+    UCPU_MRS(put, "MVFR0_EL1", "s3_0_c0_c3_0");
+    UCPU_MRS(put, "MVFR1_EL1", "s3_0_c0_c3_1");
+    UCPU_MRS(put, "MVFR2_EL1", "s3_0_c0_c3_2");
+    UCPU_MRS(put, "ID_PFR2_EL1", "s3_0_c0_c3_4");
+    UCPU_MRS(put, "ID_AA64PFR0_EL1", "s3_0_c0_c4_0");
+    UCPU_MRS(put, "ID_AA64PFR1_EL1", "s3_0_c0_c4_1");
+    UCPU_MRS(put, "ID_AA64ZFR0_EL1", "s3_0_c0_c4_4");
+    UCPU_MRS(put, "ID_AA64DFR0_EL1", "s3_0_c0_c5_0");
+    UCPU_MRS(put, "ID_AA64DFR1_EL1", "s3_0_c0_c5_1");
+    UCPU_MRS(put, "ID_AA64ISAR0_EL1", "s3_0_c0_c6_0");
+    UCPU_MRS(put, "ID_AA64ISAR1_EL1", "s3_0_c0_c6_1");
+    UCPU_MRS(put, "ID_AA64ISAR2_EL1", "s3_0_c0_c6_2");
+    UCPU_MRS(put, "ID_AA64MMFR0_EL1", "s3_0_c0_c7_0");
+    UCPU_MRS(put, "ID_AA64MMFR1_EL1", "s3_0_c0_c7_1");
+    UCPU_MRS(put, "ID_AA64MMFR2_EL1", "s3_0_c0_c7_2");
+    UCPU_MRS(put, "s3_0_c0_c7_7 (reserved)", "s3_0_c0_c7_7");
+}
+#define UCPU_MRS_OUTSIDE()                                                  \
+    do {                                                                    \
+        unsigned long v_;                                                   \
+        __asm__ volatile("mrs %0, s3_0_c0_c1_0" : "=r"(v_));                \
+    } while (0)
+#define UCPU_MSR_ID() __asm__ volatile("msr s3_0_c0_c6_0, xzr")
