@@ -9,6 +9,7 @@
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <kernel/errno.h>
+#include <kernel/log.h>
 #include <kernel/string.h>
 #include <kernel/unaligned.h>
 
@@ -67,4 +68,60 @@ int acpi_hpet_base(uint64_t *base)
         return -EINVAL;
     *base = get_le64(t + 44);
     return *base ? 0 : -EINVAL;
+}
+
+/* \_S5 is "NameOp '_S5_' PackageOp PkgLength NumElements <SLP_TYPa>": find it
+ * and decode the first element. */
+static int s5_sleep_type(const uint8_t *dsdt, unsigned *typ)
+{
+    uint32_t len = get_le32(dsdt + 4);
+    for (uint32_t i = ACPI_HEADER_LEN; i + 8 < len; i++) {
+        if (memcmp(dsdt + i, "_S5_", 4) != 0 || dsdt[i + 4] != 0x12)
+            continue;
+        uint32_t p = i + 5;
+        p += (unsigned)(dsdt[p] >> 6) + 1; /* PkgLength: lead byte + follow bytes */
+        p += 1;                            /* NumElements */
+        if (p + 1 >= len)
+            return -EINVAL;
+        /* ByteConst prefix 0x0A, else ZeroOp/OneOp or a bare byte value. */
+        *typ = dsdt[p] == 0x0a ? dsdt[p + 1] : dsdt[p];
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* The FADT's fields read here (ACPI 6.x, table 5.9): DSDT at 40, PM1a_CNT_BLK
+ * at 64, X_DSDT at 140 (ACPI 2.0+, used when present and non-zero). */
+#define FADT_DSDT 40
+#define FADT_PM1A_CNT 64
+#define FADT_X_DSDT 140
+
+int acpi_s5(unsigned *pm1a_cnt, unsigned *slp_typ)
+{
+    const uint8_t *fadt = acpi_find_table("FACP");
+    if (!fadt) {
+        pr_err("acpi: no valid FADT (RSDP %s)", platform_boot_info()->rsdp_len ? "present" : "missing");
+        return -ENODEV;
+    }
+    uint32_t flen = get_le32(fadt + 4);
+    if (flen < FADT_PM1A_CNT + 4) {
+        pr_err("acpi: FADT of %u bytes ends before PM1a_CNT_BLK", (unsigned)flen);
+        return -ENODEV;
+    }
+    uint64_t dsdt_pa = flen >= FADT_X_DSDT + 8 ? get_le64(fadt + FADT_X_DSDT) : 0;
+    if (!dsdt_pa)
+        dsdt_pa = get_le32(fadt + FADT_DSDT);
+    const uint8_t *dsdt = acpi_table_at(dsdt_pa);
+    uint32_t pm1a = get_le32(fadt + FADT_PM1A_CNT);
+    if (!dsdt || memcmp(dsdt, "DSDT", 4) != 0 || pm1a == 0 || pm1a > 0xffff) {
+        pr_err("acpi: FADT has no usable DSDT or PM1a_CNT");
+        return -ENODEV;
+    }
+    int err = s5_sleep_type(dsdt, slp_typ);
+    if (err == -ENOENT)
+        pr_err("acpi: no \\_S5 package in the DSDT");
+    else if (err)
+        pr_err("acpi: the DSDT's \\_S5 package ends early");
+    *pm1a_cnt = pm1a;
+    return err;
 }

@@ -37,4 +37,15 @@ const uint8_t *acpi_table_at(uint64_t phys);
  */
 const uint8_t *acpi_find_table(const char sig[4]);
 
+/**
+ * @brief What entering S5 takes: the FADT's PM1a control port and the
+ *        DSDT's \_S5 SLP_TYPa (ACPI 6.x, 7.4.2). Each failure is logged.
+ * @retval 0 both found
+ * @retval -ENODEV no valid FADT, one too short to hold PM1a_CNT_BLK, or no
+ *         usable DSDT (by X_DSDT where set, else DSDT) or port in it
+ * @retval -ENOENT no \_S5 package in the DSDT
+ * @retval -EINVAL a \_S5 package cut short by the table's end
+ */
+int acpi_s5(unsigned *pm1a_cnt, unsigned *slp_typ);
+
 #endif

@@ -1,0 +1,212 @@
+/**
+ * @file test_acpi.c
+ * @brief Host tests of the ACPI table walker (drivers/acpi/acpi_tables.c):
+ *        QEMU's layout found through the XSDT, the RSDT when the XSDT is
+ *        bad, and damaged tables (checksums, lengths, pointers outside
+ *        memory, a FADT too short for its fields, a \_S5 package cut off)
+ *        refused with a message, never read past (the memory ends at an
+ *        inaccessible page: acpi_builder.h).
+ */
+#define _GNU_SOURCE /* acpi_builder.h's MAP_FIXED_NOREPLACE */
+#include "../../drivers/acpi/acpi.h"
+#include "../../drivers/acpi/acpi_tables.h"
+#include "../../drivers/acpi/madt.h"
+#include <kernel/errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "acpi_builder.h"
+#include "check.h"
+#include "log_capture.h"
+
+static const uint8_t *at(unsigned off) { return acpi_mem + off; }
+
+static void test_standard(void)
+{
+    acpi_standard();
+    log_reset();
+    CHECK(acpi_find_table("FACP") == at(AT_FADT));
+    CHECK(acpi_find_table("APIC") == at(AT_MADT));
+    CHECK(acpi_find_table("HPET") == at(AT_HPET));
+    CHECK(acpi_find_table("MCFG") == NULL);
+    unsigned port = 0, typ = 0;
+    CHECK_EQ_INT(acpi_s5(&port, &typ), 0);
+    CHECK_EQ_INT(port, STD_PM1A_CNT);
+    CHECK_EQ_INT(typ, 5);
+    uint64_t hpet = 0;
+    CHECK_EQ_INT(acpi_hpet_base(&hpet), 0);
+    CHECK_EQ_INT(hpet, 0xfed00000u);
+    struct madt_info m;
+    const uint8_t *t = acpi_find_table("APIC");
+    CHECK_EQ_INT(madt_parse(t, 44 + 8 + 12 + 10, &m), 0);
+    CHECK_EQ_INT(m.ncpus, 1);
+    CHECK_EQ_INT(m.nioapics, 1);
+    CHECK_EQ_INT(log_messages(), 0);
+}
+
+/* The XSDT or the RSDP's extended part damaged: the RSDT still leads. */
+static void test_rsdt_fallback(void)
+{
+    acpi_standard();
+    acpi_mem[AT_XSDT + 9] ^= 1; /* the XSDT's checksum */
+    CHECK(acpi_find_table("FACP") == at(AT_FADT));
+    acpi_standard();
+    acpi_bi.rsdp[32] ^= 1; /* the extended checksum: revision 2's fields unusable */
+    CHECK(acpi_find_table("HPET") == at(AT_HPET));
+    acpi_standard();
+    acpi_put32(acpi_bi.rsdp + 20, 200); /* a length past the copy */
+    acpi_rsdp_fix();
+    CHECK(acpi_find_table("APIC") == at(AT_MADT));
+    acpi_standard();
+    acpi_put64(acpi_bi.rsdp + 24, 0xdead0000ull); /* an XSDT outside memory */
+    acpi_rsdp_fix();
+    CHECK(acpi_find_table("FACP") == at(AT_FADT));
+}
+
+static void test_bad_rsdp(void)
+{
+    acpi_standard();
+    acpi_bi.rsdp[8] ^= 1;
+    log_reset();
+    unsigned port, typ;
+    CHECK(acpi_find_table("FACP") == NULL);
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+    CHECK(log_has("no valid FADT (RSDP present)"));
+    acpi_standard();
+    acpi_bi.rsdp_len = 0;
+    log_reset();
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+    CHECK(log_has("no valid FADT (RSDP missing)"));
+    acpi_standard();
+    memcpy(acpi_bi.rsdp, "RSD PTX ", 8);
+    acpi_rsdp_fix();
+    CHECK(acpi_find_table("FACP") == NULL);
+}
+
+/* Tables and entries the walker must step over. */
+static void test_bad_tables(void)
+{
+    acpi_standard();
+    acpi_mem[AT_FADT + 20] ^= 0x40; /* the FADT's checksum no longer holds */
+    CHECK(acpi_find_table("FACP") == NULL);
+    CHECK(acpi_find_table("APIC") == at(AT_MADT));
+
+    acpi_standard(); /* a length past the end of memory */
+    acpi_put32(acpi_mem + AT_HPET + 4, ACPI_MEM_LEN);
+    CHECK(acpi_find_table("HPET") == NULL);
+    acpi_standard(); /* a length shorter than a header */
+    acpi_put32(acpi_mem + AT_HPET + 4, 20);
+    acpi_fix(AT_HPET);
+    CHECK(acpi_find_table("HPET") == NULL);
+
+    acpi_standard(); /* an XSDT entry outside memory, one at 0: the next still found */
+    acpi_put64(acpi_mem + AT_XSDT + 36, 0xdead0000ull);
+    acpi_put64(acpi_mem + AT_XSDT + 44, 0);
+    acpi_fix(AT_XSDT);
+    CHECK(acpi_find_table("FACP") == NULL);
+    CHECK(acpi_find_table("APIC") == NULL);
+    CHECK(acpi_find_table("HPET") == at(AT_HPET));
+
+    acpi_standard(); /* an XSDT whose length cuts its last entry: not read */
+    acpi_put32(acpi_mem + AT_XSDT + 4, 36 + 8 * 2 + 4);
+    acpi_fix(AT_XSDT);
+    CHECK(acpi_find_table("HPET") == NULL);
+    CHECK(acpi_find_table("APIC") == at(AT_MADT));
+
+    acpi_standard(); /* a table that ends with the memory (the next page faults) */
+    uint8_t *h = acpi_sdt(ACPI_MEM_LEN - 56, "HPET", 56);
+    acpi_put64(h + 44, 0xfed01000u);
+    acpi_fix(ACPI_MEM_LEN - 56);
+    acpi_put64(acpi_mem + AT_XSDT + 52, acpi_pa(ACPI_MEM_LEN - 56));
+    acpi_fix(AT_XSDT);
+    uint64_t base;
+    CHECK_EQ_INT(acpi_hpet_base(&base), 0);
+    CHECK_EQ_INT(base, 0xfed01000u);
+    h[4] = 50; /* too short for the address */
+    acpi_fix(ACPI_MEM_LEN - 56);
+    CHECK_EQ_INT(acpi_hpet_base(&base), -ENOENT);
+    h[4] = 56;
+    h[40] = 1; /* in I/O space */
+    acpi_fix(ACPI_MEM_LEN - 56);
+    CHECK_EQ_INT(acpi_hpet_base(&base), -EINVAL);
+}
+
+/* The FADT at the end of memory with @p len bytes: the page after it faults. */
+static void short_fadt(uint32_t len)
+{
+    acpi_standard();
+    unsigned off = ACPI_MEM_LEN - len;
+    uint8_t *f = acpi_sdt(off, "FACP", len);
+    if (len >= 44)
+        acpi_put32(f + 40, (uint32_t)acpi_pa(AT_DSDT));
+    acpi_fix(off);
+    acpi_put64(acpi_mem + AT_XSDT + 36, acpi_pa(off));
+    acpi_fix(AT_XSDT);
+}
+
+static void test_s5(void)
+{
+    unsigned port, typ;
+    short_fadt(44); /* DSDT there, PM1a_CNT_BLK not */
+    log_reset();
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+    CHECK(log_has("FADT of 44 bytes ends before PM1a_CNT_BLK"));
+    short_fadt(36);
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+    short_fadt(68); /* ends with PM1a_CNT_BLK, which is 0 */
+    log_reset();
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+    CHECK(log_has("FADT has no usable DSDT or PM1a_CNT"));
+
+    acpi_standard(); /* X_DSDT, where set, over DSDT */
+    acpi_dsdt(AT_DSDT2, 7);
+    acpi_put64(acpi_mem + AT_FADT + 140, acpi_pa(AT_DSDT2));
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_s5(&port, &typ), 0);
+    CHECK_EQ_INT(typ, 7);
+
+    acpi_standard(); /* the DSDT pointer at another table */
+    acpi_put32(acpi_mem + AT_FADT + 40, (uint32_t)acpi_pa(AT_HPET));
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+    acpi_standard(); /* PM1a_CNT past the I/O space */
+    acpi_put32(acpi_mem + AT_FADT + 64, 0x10000);
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
+
+    acpi_standard(); /* no \_S5 */
+    acpi_mem[AT_DSDT + 52 + 3] = '4';
+    acpi_fix(AT_DSDT);
+    log_reset();
+    CHECK_EQ_INT(acpi_s5(&port, &typ), -ENOENT);
+    CHECK(log_has("no \\_S5 package"));
+
+    /* \_S5 cut off by the DSDT's end, at the end of memory: -EINVAL, and
+     * nothing read past the table */
+    for (unsigned keep = 6; keep <= 9; keep++) {
+        acpi_standard();
+        uint32_t len = 36 + keep;
+        unsigned off = ACPI_MEM_LEN - len;
+        uint8_t *d = acpi_sdt(off, "DSDT", len);
+        memcpy(d + 36, s5_aml, keep);
+        if (keep > 6)
+            d[36 + 6] = 0x4a; /* a PkgLength with one byte following */
+        acpi_fix(off);
+        acpi_put32(acpi_mem + AT_FADT + 40, (uint32_t)acpi_pa(off));
+        acpi_fix(AT_FADT);
+        log_reset();
+        int err = acpi_s5(&port, &typ);
+        CHECK(err == -EINVAL || err == -ENOENT);
+        CHECK(log_has("_S5 package"));
+    }
+}
+
+int main(void)
+{
+    test_standard();
+    test_rsdt_fallback();
+    test_bad_rsdp();
+    test_bad_tables();
+    test_s5();
+    return CHECK_DONE("test_acpi");
+}
