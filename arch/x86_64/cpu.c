@@ -13,7 +13,7 @@
 #include <kernel/kprintf.h>
 #include <stdint.h>
 
-#include <acpi/acpi.h> /* acpi_poweroff() */
+#include <acpi/acpi.h> /* acpi_poweroff(), acpi_reboot(), acpi_has_8042() */
 
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
@@ -139,8 +139,18 @@ void hal_poweroff(void)
     hal_halt();
 }
 
+/* The FADT's reset register first, as Linux does, then the keyboard
+ * controller's reset line where the firmware says there is one (a machine
+ * without legacy parts, such as q35 with i8042=off, has none). */
 void hal_reboot(void)
 {
+    int err = acpi_reboot();
+    if (err != -ENOENT && err != -ENODEV)
+        kprintf("reboot: ACPI reset register failed (%s)\n", errno_name(err));
+    if (!acpi_has_8042()) {
+        kprintf("reboot: no reset register, and the firmware says there is no keyboard controller; halting\n");
+        hal_halt();
+    }
     /* Keyboard controller pulse on the reset line; wait for its input buffer first. */
     for (int i = 0; i < 100000 && (inb(0x64) & 0x02); i++)
         ;

@@ -36,4 +36,26 @@ int acpi_hpet_base(uint64_t *base);
  */
 int acpi_poweroff(void);
 
+/**
+ * @brief Reset the machine through the FADT's reset register (ACPI 2.0+),
+ *        as Linux tries first on x86.
+ * @retval -ENODEV no valid FADT
+ * @retval -ENOENT the FADT offers no reset register
+ * @retval -EINVAL a malformed one (logged)
+ * @retval -EOPNOTSUPP one in PCI configuration space (not written here)
+ * @retval -ENOMEM a memory-space register that could not be mapped
+ * @retval -ETIMEDOUT the machine still ran 2 s after the write (logged)
+ * @note Thread context (a memory-space register is mapped). Does not
+ *       return on success.
+ */
+int acpi_reboot(void);
+
+/**
+ * @brief Whether the firmware says the machine has an 8042 keyboard
+ *        controller (the FADT's IAPC_BOOT_ARCH, ACPI 2.0+); 1 where it says
+ *        nothing (no FADT, or one older than the field).
+ * @note Any context; reads tables through the direct map.
+ */
+int acpi_has_8042(void);
+
 #endif

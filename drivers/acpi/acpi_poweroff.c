@@ -12,6 +12,7 @@
 #include <hal/platform.h>
 #include <hal/timer.h>
 #include <kernel/errno.h>
+#include <kernel/iomem.h>
 #include <kernel/irq.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
@@ -20,7 +21,8 @@
 #include "acpi.h"
 #include "acpi_tables.h"
 
-/* How long the S5 write gets to end the machine before it is called failed. */
+/* How long the S5 or reset write gets to end the machine before it is
+ * called failed. */
 #define S5_WAIT_MS 2000u
 
 /* The write ends the machine when the hypervisor gets to it, not at once:
@@ -51,5 +53,30 @@ int acpi_poweroff(void)
     s5_wait();
     pr_err("acpi: S5 written to PM1a_CNT %#x, the machine still runs %u ms later",
            (unsigned)pm1a, S5_WAIT_MS);
+    return -ETIMEDOUT;
+}
+
+int acpi_reboot(void)
+{
+    struct acpi_gas reg;
+    uint8_t value;
+    int err = acpi_reset_reg(&reg, &value);
+    if (err)
+        return err;
+    if (reg.space == ACPI_SPACE_IO && reg.address <= 0xffff) {
+        hal_pio_write8((uint16_t)reg.address, value);
+    } else if (reg.space == ACPI_SPACE_MEMORY) {
+        struct iomem r;
+        if (iomem_map(&r, reg.address, 1) != 0)
+            return -ENOMEM;
+        iomem_write8(&r, 0, value);
+    } else { /* PCI configuration space, or an I/O port past 0xffff */
+        pr_err("acpi: reset register in space %u at %#lx: not one this kernel writes", reg.space,
+               (unsigned long)reg.address);
+        return -EOPNOTSUPP;
+    }
+    s5_wait();
+    pr_err("acpi: reset value %#x written to %#lx, the machine still runs %u ms later", value,
+           (unsigned long)reg.address, S5_WAIT_MS);
     return -ETIMEDOUT;
 }

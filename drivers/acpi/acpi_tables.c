@@ -125,3 +125,44 @@ int acpi_s5(unsigned *pm1a_cnt, unsigned *slp_typ)
     *pm1a_cnt = pm1a;
     return err;
 }
+
+/* More of the FADT (ACPI 6.x, table 5.9): IAPC_BOOT_ARCH at 109 (ACPI 2.0+),
+ * Flags at 112, RESET_REG (a Generic Address Structure) at 116 and
+ * RESET_VALUE at 128. */
+#define FADT_IAPC_BOOT_ARCH 109
+#define FADT_FLAGS 112
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
+#define FADT_RESET_REG_SUP (1u << 10)
+#define IAPC_8042 (1u << 1)
+
+int acpi_reset_reg(struct acpi_gas *reg, uint8_t *value)
+{
+    const uint8_t *fadt = acpi_find_table("FACP");
+    if (!fadt)
+        return -ENODEV;
+    if (get_le32(fadt + 4) <= FADT_RESET_VALUE || !(get_le32(fadt + FADT_FLAGS) & FADT_RESET_REG_SUP))
+        return -ENOENT;
+    const uint8_t *g = fadt + FADT_RESET_REG;
+    *reg = (struct acpi_gas){.space = g[0], .bit_width = g[1], .bit_offset = g[2], .access_size = g[3],
+                             .address = get_le64(g + 4)};
+    *value = fadt[FADT_RESET_VALUE];
+    /* ACPI 6.x, 4.8.4.6: an 8-bit register at bit 0, in system memory, I/O
+     * or PCI configuration space. */
+    if (reg->bit_width != 8 || reg->bit_offset != 0 || reg->space > ACPI_SPACE_PCI_CONFIG ||
+        reg->address == 0) {
+        pr_err("acpi: FADT's reset register (space %u, %u bits at bit %u, address %#lx) is malformed",
+               reg->space, reg->bit_width, reg->bit_offset, (unsigned long)reg->address);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int acpi_has_8042(void)
+{
+    const uint8_t *fadt = acpi_find_table("FACP");
+    /* Before ACPI 2.0 (FADT revision 2) the field was reserved: say yes. */
+    if (!fadt || fadt[8] < 2 || get_le32(fadt + 4) < FADT_IAPC_BOOT_ARCH + 2)
+        return 1;
+    return (get_le16(fadt + FADT_IAPC_BOOT_ARCH) & IAPC_8042) != 0;
+}

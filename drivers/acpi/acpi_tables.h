@@ -48,4 +48,27 @@ const uint8_t *acpi_find_table(const char sig[4]);
  */
 int acpi_s5(unsigned *pm1a_cnt, unsigned *slp_typ);
 
+/** A Generic Address Structure (ACPI 6.x, 5.2.3.2). */
+struct acpi_gas {
+    uint8_t space;       /**< ACPI_SPACE_* */
+    uint8_t bit_width;   /**< the register's width in bits */
+    uint8_t bit_offset;  /**< where in it the field starts */
+    uint8_t access_size; /**< 0 undefined, 1-4: byte to quadword accesses */
+    uint64_t address;    /**< in the space */
+};
+#define ACPI_SPACE_MEMORY 0     /**< system memory */
+#define ACPI_SPACE_IO 1         /**< system I/O ports */
+#define ACPI_SPACE_PCI_CONFIG 2 /**< PCI configuration space (bus 0) */
+
+/**
+ * @brief The FADT's reset register and the value that resets the machine
+ *        when written to it (ACPI 2.0+, RESET_REG_SUP in the FADT's flags).
+ * @retval 0 found and well-formed
+ * @retval -ENODEV no valid FADT
+ * @retval -ENOENT the FADT offers none (too short, or the flag clear)
+ * @retval -EINVAL not an 8-bit register at bit 0 of memory, I/O or PCI
+ *         configuration space, or at address 0 (logged)
+ */
+int acpi_reset_reg(struct acpi_gas *reg, uint8_t *value);
+
 #endif

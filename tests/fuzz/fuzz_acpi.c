@@ -12,7 +12,8 @@
  * cut short; then patches of [offset (2 bytes, past the page: the RSDP),
  * length, bytes].
  * Whatever the walker returns must be a whole, checksummed table inside
- * the memory with the signature asked for; nothing may read outside it
+ * the memory with the signature asked for, the S5, reset-register, 8042,
+ * HPET and MADT readers run on what it finds; nothing may read outside it
  * (the guard pages fault) and no parser may fail its own checks (ASan,
  * UBSan).
  */
@@ -121,6 +122,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     uint64_t hpet;
     acpi_hpet_base(&hpet);
+    struct acpi_gas reg;
+    uint8_t value;
+    if (acpi_reset_reg(&reg, &value) == 0 && (reg.bit_width != 8 || reg.space > ACPI_SPACE_PCI_CONFIG))
+        abort();
+    acpi_has_8042();
     const uint8_t *m = acpi_find_table("APIC");
     if (m) {
         struct madt_info mi;

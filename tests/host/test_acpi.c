@@ -201,6 +201,50 @@ static void test_s5(void)
     }
 }
 
+/* The FADT's reset register (flag RESET_REG_SUP, the GAS at 116, the
+ * value at 128) and IAPC_BOOT_ARCH's 8042 bit. */
+static void test_reset_and_8042(void)
+{
+    struct acpi_gas reg;
+    uint8_t value;
+    acpi_standard(); /* flags 0: none offered */
+    CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -ENOENT);
+    uint8_t *f = acpi_mem + AT_FADT;
+    acpi_put32(f + 112, 1u << 10);
+    f[116] = 1, f[117] = 8, acpi_put64(f + 120, 0xcf9), f[128] = 0xf;
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_reset_reg(&reg, &value), 0);
+    CHECK(reg.space == ACPI_SPACE_IO && reg.address == 0xcf9 && value == 0xf);
+    f[117] = 16; /* not 8 bits wide */
+    acpi_fix(AT_FADT);
+    log_reset();
+    CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -EINVAL);
+    CHECK(log_has("reset register (space 1, 16 bits at bit 0, address 0xcf9) is malformed"));
+    f[117] = 8, f[116] = 3; /* an address space no reset register may be in */
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -EINVAL);
+    f[116] = 1;
+    acpi_put32(f + 4, 128); /* too short to hold RESET_VALUE */
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -ENOENT);
+    acpi_bi.rsdp_len = 0;
+    CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -ENODEV);
+
+    acpi_standard(); /* revision 2, IAPC_BOOT_ARCH 0: no 8042 */
+    CHECK_EQ_INT(acpi_has_8042(), 0);
+    acpi_put16(acpi_mem + AT_FADT + 109, 1u << 1);
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_has_8042(), 1);
+    acpi_standard(); /* ACPI 1.0's FADT: the field was reserved, so yes */
+    acpi_mem[AT_FADT + 8] = 1;
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_has_8042(), 1);
+    acpi_standard(); /* no FADT at all: yes */
+    acpi_mem[AT_FADT] = 'X';
+    acpi_fix(AT_FADT);
+    CHECK_EQ_INT(acpi_has_8042(), 1);
+}
+
 int main(void)
 {
     test_standard();
@@ -208,5 +252,6 @@ int main(void)
     test_bad_rsdp();
     test_bad_tables();
     test_s5();
+    test_reset_and_8042();
     return CHECK_DONE("test_acpi");
 }

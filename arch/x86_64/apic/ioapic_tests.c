@@ -56,6 +56,15 @@ static void pit_quiet(void)
         hal_cpu_relax();
 }
 
+/* Whether a PIT answers: its read-back status of channel 0, just set to
+ * lo/hi byte access in mode 0 by pit_quiet(). An absent one (q35 with
+ * pit=off) reads as all ones. */
+static int pit_present(void)
+{
+    hal_pio_write8(0x43, 0xe2); /* read back the status of channel 0 */
+    return (hal_pio_read8(0x40) & 0x3f) == 0x30;
+}
+
 /* PIT channel 0 in one-shot mode raises ISA IRQ 0 once, which the MADT
  * override sends to GSI 2 on QEMU. The PIT is otherwise unused (the TSC
  * calibration uses channel 2). */
@@ -69,6 +78,10 @@ KTEST(ioapic_delivers_pit_irq0)
     KT_ASSERT(acpi_isa_irq(0, &gsi, &trig) == 0);
     static volatile unsigned hits;
     pit_quiet();
+    if (!pit_present()) {
+        kprintf("ioapic_delivers_pit_irq0: skipped, no PIT answers\n");
+        return;
+    }
     KT_ASSERT(irq_register(gsi, count_handler, (void *)&hits, "ktest pit") == 0);
     hits = 0;
     uint64_t before = count_of(gsi, NULL);
@@ -112,6 +125,10 @@ KTEST(ioapic_pin_routed_to_each_cpu)
     enum irq_trigger trig;
     KT_ASSERT(acpi_isa_irq(0, &gsi, &trig) == 0);
     pit_quiet();
+    if (!pit_present()) {
+        kprintf("ioapic_pin_routed_to_each_cpu: skipped, no PIT answers\n");
+        return;
+    }
     int cpus = kt_irq_route_each_cpu(gsi, pit_one_shot, NULL);
     KT_ASSERT(cpus == (int)smp_cpus_online());
     KT_ASSERT(irq_affinity(gsi) == 0);
