@@ -43,13 +43,13 @@ endforeach()
 qemu_test(poweroff_clean_pc --image ${IMG} --env MACHINE=pc --send poweroff --busy-host
   --reject "${POWEROFF_GAVE_UP}" --status 0)
 # A PC without the legacy parts firmware may leave out: q35 with no PIT, no
-# 8259 and no 8042 (its FADT then says no 8042). Every ktest passes, the two
+# 8259, no 8042 (its FADT then says no 8042) and no VGA. Every ktest passes, the two
 # that need the PIT saying they are skipped; `reboot` resets through the
 # FADT's reset register. pc's FADT (ACPI 1.0) has none: its reset is the
 # 8042's (q35's reboot is the generic `reboot` test).
 qemu_test(legacy_free --image ${IMG} --env MACHINE=q35,pit=off,pic=off,i8042=off
   --send ktest --send reboot --expect ${KTEST_OK}
   --expect "^ioapic_delivers_pit_irq0: skipped, no PIT answers$"
-  --reject "halting|PANIC" --status 0)
+  --reject "halting|PANIC" --status 0 -- -vga none)
 qemu_test(reboot_pc --image ${IMG} --env MACHINE=pc --send uptime --send reboot --reject "halting|PANIC"
   --status 0)
