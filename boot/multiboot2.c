@@ -15,8 +15,12 @@
 
 enum {
     TAG_END = 0, TAG_CMDLINE = 1, TAG_LOADER = 2, TAG_MODULE = 3, TAG_BASIC_MEM = 4,
-    TAG_MMAP = 6, TAG_EFI64 = 12, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
+    TAG_MMAP = 6, TAG_FRAMEBUFFER = 8, TAG_EFI64 = 12, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
+    TAG_EFI_MMAP = 17,
 };
+
+/* The framebuffer tag's framebuffer_type (Multiboot2 3.6.12). */
+enum { FB_INDEXED = 0, FB_RGB = 1, FB_EGA_TEXT = 2 };
 
 static void copy_string(char *dst, size_t dstsz, const uint8_t *src, size_t len)
 {
@@ -55,6 +59,86 @@ static int parse_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi)
     return 0;
 }
 
+/* Tag 8: address, pitch, width, height, bpp, type, then (GRUB's layout,
+ * whose reserved field is 16 bits, not the spec text's 8) the colour
+ * information at 32: for direct RGB, each field's position and size. */
+static void parse_fb(const uint8_t *t, uint32_t size, struct boot_info *bi)
+{
+    if (size < 32) {
+        pr_warn("multiboot2: framebuffer tag of %u bytes (32 needed); ignored", size);
+        return;
+    }
+    unsigned type = t[29];
+    if (type == FB_EGA_TEXT) /* width and height in characters: no pixels to draw */
+        return;
+    if (type != FB_RGB || size < 38) {
+        pr_warn("multiboot2: framebuffer of type %u (%s); not used", type,
+                type == FB_INDEXED ? "indexed colour" : type == FB_RGB ? "tag too short" : "unknown");
+        return;
+    }
+    struct boot_fb fb = {.phys = get_le64(t + 8), .pitch = get_le32(t + 16), .width = get_le32(t + 20),
+                         .height = get_le32(t + 24), .bpp = t[28], .red_pos = t[32], .red_bits = t[33],
+                         .green_pos = t[34], .green_bits = t[35], .blue_pos = t[36], .blue_bits = t[37]};
+    boot_set_fb(bi, &fb, "multiboot2");
+}
+
+/* UEFI's memory descriptor (UEFI 2.x, GetMemoryMap()): Type at 0,
+ * PhysicalStart at 8, NumberOfPages (4 KiB) at 24; a descriptor may be
+ * longer than these 40 bytes (descriptor_size). The types as boot_info
+ * ranges, once boot services have ended: conventional memory and what the
+ * boot services held are free; the loader's (this information, the
+ * modules) is kept. */
+static uint32_t efi_mem_type(uint32_t t)
+{
+    switch (t) {
+    case 3: case 4: case 7: return MEM_USABLE; /* BootServicesCode/Data, Conventional */
+    case 8: return MEM_BAD;                    /* Unusable */
+    case 9: return MEM_ACPI_RECLAIM;
+    case 10: return MEM_ACPI_NVS;
+    default: return MEM_RESERVED;
+    }
+}
+
+/* Tag 17: counted and its order checked (a map out of order or with
+ * overlaps is reported; boot_info's ranges need no order); its ranges
+ * taken only when the loader gave no other map (@p use). 0, or -EINVAL
+ * for a tag whose descriptors cannot be walked. */
+static int parse_efi_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi, int use)
+{
+    if (size < 16)
+        return -EINVAL;
+    uint32_t dsize = get_le32(t + 8);
+    if (dsize < 40 || dsize % 8 || dsize > size - 16)
+        return -EINVAL;
+    uint64_t prev_start = 0, prev_end = 0;
+    int unsorted = 0, overlap = 0;
+    unsigned n = 0;
+    for (uint64_t off = 16; off + dsize <= size; off += dsize, n++) {
+        uint64_t start = get_le64(t + off + 8), pages = get_le64(t + off + 24);
+        if (pages == 0 || pages > (UINT64_MAX - start) / 4096) {
+            pr_warn("multiboot2: EFI memory descriptor %u (%#lx, %lu pages) is empty or wraps; ignored", n,
+                    (unsigned long)start, (unsigned long)pages);
+            continue;
+        }
+        uint64_t end = start + pages * 4096;
+        if (n && start < prev_start && !unsorted++)
+            pr_warn("multiboot2: EFI memory map out of order at descriptor %u (%#lx after %#lx)", n,
+                    (unsigned long)start, (unsigned long)prev_start);
+        else if (n && start >= prev_start && start < prev_end && !overlap++)
+            pr_warn("multiboot2: EFI memory descriptors %u and %u overlap at %#lx", n - 1, n,
+                    (unsigned long)start);
+        prev_start = start;
+        prev_end = end;
+        if (use && boot_add_range(bi->mem, &bi->mem_count, start, end - start,
+                                  efi_mem_type(get_le32(t + off))) == -ENOSPC) {
+            pr_warn("multiboot2: more than %d memory ranges; rest ignored", BOOT_MAX_MEM_RANGES);
+            use = 0;
+        }
+    }
+    bi->efi_mmap_count = n;
+    return 0;
+}
+
 int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
 {
     const uint8_t *b = info;
@@ -67,6 +151,8 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
     }
     int have_mmap = 0, have_basic = 0;
     uint64_t basic_upper_kib = 0;
+    const uint8_t *efi_mmap = 0; /* walked at the end, when the other maps are known */
+    uint32_t efi_mmap_size = 0;
     for (uint32_t off = 8; off + 8 <= total;) {
         uint32_t type = get_le32(b + off), size = get_le32(b + off + 4);
         if (size < 8 || size > total - off) {
@@ -76,6 +162,13 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
         const uint8_t *t = b + off;
         switch (type) {
         case TAG_END:
+            if (efi_mmap) {
+                int only = !have_mmap && !have_basic; /* then the memory is UEFI's map's */
+                if (parse_efi_mmap(efi_mmap, efi_mmap_size, bi, only) != 0)
+                    pr_warn("multiboot2: malformed EFI memory map tag; ignored");
+                else if (only && bi->mem_count)
+                    have_mmap = 1;
+            }
             if (!have_mmap && have_basic)
                 boot_add_range(bi->mem, &bi->mem_count, 0x100000, basic_upper_kib * 1024, MEM_USABLE);
             if (!have_mmap && !have_basic) {
@@ -110,6 +203,13 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
                 return -EINVAL;
             }
             have_mmap = 1;
+            break;
+        case TAG_FRAMEBUFFER:
+            parse_fb(t, size, bi);
+            break;
+        case TAG_EFI_MMAP:
+            efi_mmap = t;
+            efi_mmap_size = size;
             break;
         case TAG_EFI64: /* the loader ran under UEFI: its system table */
             if (size >= 16)

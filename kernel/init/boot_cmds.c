@@ -60,8 +60,15 @@ static void print_boot_info(void)
         kprintf("stdout:     %s\n", bi->stdout_path);
     if (bi->efi_systab)
         kprintf("firmware:   UEFI, system table at %#lx\n", (unsigned long)bi->efi_systab);
+    if (bi->efi_mmap_count)
+        kprintf("efi memmap: %u descriptors\n", bi->efi_mmap_count);
     if (bi->rsdp_len)
         kprintf("acpi rsdp:  %zu bytes (revision %u)\n", bi->rsdp_len, bi->rsdp[15]);
+    const struct boot_fb *fb = &bi->fb;
+    if (fb->phys)
+        kprintf("framebuffer: %ux%u, %u bpp (red %u:%u, green %u:%u, blue %u:%u), pitch %u, at %#lx\n",
+                fb->width, fb->height, fb->bpp, fb->red_pos, fb->red_bits, fb->green_pos, fb->green_bits,
+                fb->blue_pos, fb->blue_bits, fb->pitch, (unsigned long)fb->phys);
     const struct console *con = console_current();
     kprintf("console:    %s%s%s\n", con ? con->name : "early", con ? " " : "",
             con ? con->dev->name : "");

@@ -28,6 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int err = mb2_parse(copy, size, &bi);
     if (err == 0 && bi.mem_count > BOOT_MAX_MEM_RANGES)
         abort();
+    /* a framebuffer taken is one that can be drawn on (boot_set_fb()) */
+    const struct boot_fb *fb = &bi.fb;
+    if (fb->phys && ((fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32) || !fb->width || !fb->height ||
+                     fb->pitch < (uint64_t)fb->width * (fb->bpp / 8) ||
+                     (uint64_t)fb->pitch * fb->height > UINT64_MAX - fb->phys))
+        abort();
     free(copy);
     return 0;
 }

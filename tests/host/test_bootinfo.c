@@ -164,7 +164,7 @@ static void test_mb2_bad(void)
 }
 
 /* ---- FDT builder: header + struct block + strings ---- */
-static uint8_t fdt[1024];
+static _Alignas(8) uint8_t fdt[1024]; /* a DTB is 8-byte aligned (the parser checks) */
 static size_t fdt_make(int corrupt)
 {
     uint32_t st[64];
@@ -177,10 +177,11 @@ static size_t fdt_make(int corrupt)
     memcpy(&st[n], "ktest quiet", 12); n += 3;
     W(2); W(2); W(9);
 #undef W
-    uint32_t off_struct = 40, size_struct = (uint32_t)(n * 4);
+    /* the header, an empty reservation block (its 0,0 end) at 40, the structure, the strings */
+    uint32_t off_rsv = 40, off_struct = 56, size_struct = (uint32_t)(n * 4);
     uint32_t off_str = off_struct + size_struct, size_str = sizeof strings;
     uint32_t total = off_str + size_str;
-    uint32_t hdr[10] = {0xd00dfeed, total, off_struct, off_str, 0, 17, 16, 0, size_str, size_struct};
+    uint32_t hdr[10] = {0xd00dfeed, total, off_struct, off_str, off_rsv, 17, 16, 0, size_str, size_struct};
     for (int i = 0; i < 10; i++)
         hdr[i] = __builtin_bswap32(hdr[i]);
     memset(fdt, 0, sizeof fdt);
@@ -218,10 +219,167 @@ static void test_fdt(void)
         }
 }
 
+/* A framebuffer tag (GRUB's layout: colour information at 32) of @p type
+ * with the direct-colour fields @p f (red, green, blue: position, size). */
+static void mb_fb(uint8_t type, uint32_t size, uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h,
+                  uint8_t bpp, const uint8_t f[6])
+{
+    uint8_t *t = mb_tag(8, size);
+    memcpy(t + 8, &addr, 8);
+    memcpy(t + 16, &pitch, 4);
+    memcpy(t + 20, &w, 4);
+    memcpy(t + 24, &h, 4);
+    t[28] = bpp;
+    t[29] = type;
+    if (size >= 38)
+        memcpy(t + 32, f, 6);
+}
+
+/* One tag of @p n framebuffers and an ordinary memory map; the result. */
+static int parse_fb(uint8_t type, uint32_t size, uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h,
+                    uint8_t bpp, const uint8_t f[6], struct boot_info *bi)
+{
+    static const uint64_t e[][3] = {{0x100000, 0x7ee0000, 1}};
+    memset(bi, 0, sizeof *bi);
+    last_log[0] = 0;
+    mb_begin();
+    mb_mmap(1, e);
+    mb_fb(type, size, addr, pitch, w, h, bpp, f);
+    mb_end();
+    return mb2_parse(mb, sizeof mb, bi);
+}
+
+static void test_mb2_framebuffer(void)
+{
+    static const uint8_t xrgb[6] = {16, 8, 8, 8, 0, 8}, rgb565[6] = {11, 5, 5, 6, 0, 5};
+    struct boot_info bi;
+    CHECK_EQ_INT(parse_fb(1, 38, 0xfd000000, 4096, 1024, 768, 32, xrgb, &bi), 0);
+    CHECK_EQ_HEX(bi.fb.phys, 0xfd000000);
+    CHECK(bi.fb.width == 1024 && bi.fb.height == 768 && bi.fb.pitch == 4096 && bi.fb.bpp == 32);
+    CHECK(bi.fb.red_pos == 16 && bi.fb.green_pos == 8 && bi.fb.blue_pos == 0 && bi.fb.blue_bits == 8);
+    CHECK_EQ_INT(last_log[0], 0);
+    /* 16 bits per pixel, and a pitch longer than a line: both drawn on */
+    CHECK_EQ_INT(parse_fb(1, 38, 0xfd000000, 1664, 800, 600, 16, rgb565, &bi), 0);
+    CHECK(bi.fb.phys == 0xfd000000 && bi.fb.bpp == 16 && bi.fb.green_bits == 6);
+    /* each refused with its reason, the boot going on */
+    struct { uint32_t pitch, w; uint8_t bpp; uint64_t addr; const uint8_t *f; const char *why; } bad[] = {
+        {1000, 256, 32, 0xfd000000, xrgb, "pitch shorter than a line"},
+        {1024, 1024, 8, 0xfd000000, xrgb, "not of 16, 24 or 32 bits per pixel"},
+        /* fuzz_mb2's find: fields far past 32 bits were shifted by before bpp was judged */
+        {4096, 1024, 200, 0xfd000000, (const uint8_t[6]){165, 8, 8, 8, 0, 8}, "not of 16, 24 or 32"},
+        {4096, 1024, 32, 0, xrgb, "at address 0"},
+        {4096, 1024, 32, UINT64_MAX - 4096, xrgb, "reaching past 2^64"},
+        {4096, 1024, 32, 0xfd000000, (const uint8_t[6]){28, 8, 8, 8, 0, 8}, "outside the pixel"},
+        {4096, 1024, 32, 0xfd000000, (const uint8_t[6]){16, 8, 8, 8, 12, 8}, "fields that overlap"},
+        {4096, 1024, 32, 0xfd000000, (const uint8_t[6]){16, 0, 8, 8, 0, 8}, "of no width"},
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+        CHECK_EQ_INT(parse_fb(1, 38, bad[i].addr, bad[i].pitch, bad[i].w, 768, bad[i].bpp, bad[i].f, &bi), 0);
+        CHECK_EQ_HEX(bi.fb.phys, 0);
+        CHECK(strstr(last_log, bad[i].why) != NULL);
+    }
+    CHECK_EQ_INT(parse_fb(1, 0, 0xfd000000, 4096, 1024, 768, 32, xrgb, &bi), 0);
+    CHECK_EQ_INT(parse_fb(1, 24, 0xfd000000, 4096, 1024, 768, 32, xrgb, &bi), 0);
+    CHECK(bi.fb.phys == 0 && strstr(last_log, "framebuffer tag of 24 bytes") != NULL);
+    CHECK_EQ_INT(parse_fb(1, 34, 0xfd000000, 4096, 1024, 768, 32, xrgb, &bi), 0);
+    CHECK(bi.fb.phys == 0 && strstr(last_log, "tag too short") != NULL);
+    CHECK_EQ_INT(parse_fb(0, 38, 0xfd000000, 1024, 1024, 768, 8, xrgb, &bi), 0);
+    CHECK(bi.fb.phys == 0 && strstr(last_log, "indexed colour") != NULL);
+    /* EGA text (GRUB under BIOS without a mode set): no pixels, nothing said */
+    CHECK_EQ_INT(parse_fb(2, 32, 0xb8000, 160, 80, 25, 16, xrgb, &bi), 0);
+    CHECK(bi.fb.phys == 0 && last_log[0] == 0);
+}
+
+/* An EFI memory map tag of @p n descriptors {type, start, pages}, each
+ * @p dsize bytes (40 and more). */
+static void mb_efi_mmap(int n, const uint64_t (*d)[3], uint32_t dsize)
+{
+    uint8_t *t = mb_tag(17, 16 + dsize * n);
+    uint32_t ver = 1;
+    memcpy(t + 8, &dsize, 4);
+    memcpy(t + 12, &ver, 4);
+    for (int i = 0; i < n; i++) {
+        uint32_t type = (uint32_t)d[i][0];
+        memcpy(t + 16 + dsize * i, &type, 4);
+        memcpy(t + 16 + dsize * i + 8, &d[i][1], 8);
+        memcpy(t + 16 + dsize * i + 24, &d[i][2], 8);
+    }
+}
+
+static void test_mb2_efi_mmap(void)
+{
+    static const uint64_t e[][3] = {{0x100000, 0x7ee0000, 1}};
+    /* BootServicesData, Conventional, ACPI reclaim, LoaderData, Unusable */
+    static const uint64_t good[][3] = {{4, 0, 160}, {7, 0x100000, 0x7000}, {9, 0x7100000, 16},
+                                       {2, 0x7200000, 64}, {8, 0x7300000, 1}};
+    struct boot_info bi;
+    /* with GRUB's own map as well: counted, the memory GRUB's */
+    memset(&bi, 0, sizeof bi);
+    last_log[0] = 0;
+    mb_begin();
+    mb_efi_mmap(5, good, 48);
+    mb_mmap(1, e);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(bi.efi_mmap_count, 5);
+    CHECK_EQ_INT(bi.mem_count, 1);
+    CHECK_EQ_INT(last_log[0], 0);
+    /* alone: the memory is its, by type */
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_efi_mmap(5, good, 40);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(bi.mem_count, 5);
+    CHECK(bi.mem[0].type == MEM_USABLE && bi.mem[0].size == 160 * 4096);
+    CHECK(bi.mem[1].type == MEM_USABLE && bi.mem[1].base == 0x100000);
+    CHECK(bi.mem[2].type == MEM_ACPI_RECLAIM && bi.mem[3].type == MEM_RESERVED && bi.mem[4].type == MEM_BAD);
+    /* out of order, overlapping, empty and wrapping descriptors: said, and the boot goes on */
+    static const uint64_t unsorted[][3] = {{7, 0x200000, 16}, {7, 0x100000, 16}};
+    static const uint64_t overlap[][3] = {{7, 0x100000, 16}, {7, 0x108000, 16}};
+    static const uint64_t odd[][3] = {{7, 0x100000, 0}, {7, 0xfffffffffffff000ull, 2}, {7, 0x200000, 1}};
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_efi_mmap(2, unsorted, 48);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK(strstr(last_log, "EFI memory map out of order at descriptor 1") != NULL);
+    CHECK_EQ_INT(bi.mem_count, 2);
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_efi_mmap(2, overlap, 48);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK(strstr(last_log, "EFI memory descriptors 0 and 1 overlap at 0x108000") != NULL);
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_efi_mmap(3, odd, 48);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(bi.mem_count, 1);
+    CHECK(bi.mem[0].base == 0x200000 && bi.efi_mmap_count == 3);
+    /* descriptors too short to walk: ignored, said; with no other map there is none */
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_efi_mmap(2, good, 32);
+    mb_mmap(1, e);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK(strstr(last_log, "malformed EFI memory map tag") != NULL);
+    CHECK(bi.mem_count == 1 && bi.efi_mmap_count == 0);
+    memset(&bi, 0, sizeof bi);
+    mb_begin();
+    mb_efi_mmap(2, good, 44);
+    mb_end();
+    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), -ENOENT);
+}
+
 int main(void)
 {
     test_mb2_good();
     test_mb2_bad();
+    test_mb2_framebuffer();
+    test_mb2_efi_mmap();
     test_fdt();
-    CHECK_DONE("test_bootinfo");
+    return CHECK_DONE("test_bootinfo");
 }

@@ -245,5 +245,5 @@ int main(void)
     test_counters_and_coalescing();
     test_alignment_and_bad_frees();
     test_random_stress();
-    CHECK_DONE("test_buddy");
+    return CHECK_DONE("test_buddy");
 }

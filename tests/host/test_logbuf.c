@@ -112,5 +112,5 @@ int main(void)
     test_order_and_levels();
     test_sizes();
     test_random();
-    CHECK_DONE("test_logbuf");
+    return CHECK_DONE("test_logbuf");
 }

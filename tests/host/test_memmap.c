@@ -185,5 +185,5 @@ int main(void)
     test_bad_entries();
     test_exclusions_and_space();
     test_random();
-    CHECK_DONE("test_memmap");
+    return CHECK_DONE("test_memmap");
 }

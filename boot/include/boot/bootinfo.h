@@ -28,4 +28,20 @@
 int boot_add_range(struct mem_range *list, unsigned *count, uint64_t base, uint64_t size,
                    uint32_t type);
 
+/**
+ * @brief Take the framebuffer @p fb (from Multiboot2's tag, and later
+ *        UEFI's GOP or QEMU's ramfb) into @p bi->fb if it can be drawn on:
+ *        at a non-zero address, of some size, 16, 24 or 32 bits per pixel,
+ *        a pitch at least a line of pixels, not reaching past 2^64, each
+ *        colour field of some width inside the pixel and apart from the
+ *        others.
+ * @param bi the boot_info to fill in
+ * @param fb the framebuffer as the source describes it
+ * @param who the source, for the message ("multiboot2")
+ * @retval 0 taken
+ * @retval -EINVAL not (logged, with what is wrong); @p bi->fb untouched
+ * @note Any context; no allocation.
+ */
+int boot_set_fb(struct boot_info *bi, const struct boot_fb *fb, const char *who);
+
 #endif

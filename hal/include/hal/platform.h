@@ -44,6 +44,25 @@ struct mem_range {
     uint32_t type; /**< enum mem_type */
 };
 
+/**
+ * @brief A linear framebuffer the firmware or the loader set up, with
+ *        direct colour: each pixel @p bpp bits, each of red, green and blue
+ *        a field of the pixel (position and width in bits).
+ */
+struct boot_fb {
+    uint64_t phys;         /**< the first pixel's physical address; 0: no framebuffer */
+    uint32_t width;        /**< pixels per line */
+    uint32_t height;       /**< lines */
+    uint32_t pitch;        /**< bytes from one line to the next (at least a line's pixels) */
+    uint8_t bpp;           /**< bits per pixel: 16, 24 or 32 */
+    uint8_t red_pos;       /**< the red field's lowest bit */
+    uint8_t red_bits;      /**< its width */
+    uint8_t green_pos;     /**< the green field's lowest bit */
+    uint8_t green_bits;    /**< its width */
+    uint8_t blue_pos;      /**< the blue field's lowest bit */
+    uint8_t blue_bits;     /**< its width */
+};
+
 /** @brief Everything the core needs from the boot protocol. */
 struct boot_info {
     const char *protocol;                      /**< "arm64-image" or "multiboot2" */
@@ -66,6 +85,8 @@ struct boot_info {
     size_t rsdp_len;                 /**< 0 if none */
     uint64_t boot_counter;           /**< arch counter value at the kernel's first instruction */
     uint64_t efi_systab;             /**< UEFI's system table (physical), 0 under other firmware */
+    unsigned efi_mmap_count;         /**< descriptors in UEFI's memory map, 0 if none was given */
+    struct boot_fb fb;               /**< the framebuffer, fb.phys 0 if none */
 };
 
 /**

@@ -9,7 +9,7 @@ qemu_test(fault_null --image ${IMG} --send "fault null" --expect "#PF page fault
   --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
 # 256 MiB minus what the firmware keeps (E820 holes below 1 MiB and at the top).
 qemu_test(bootinfo_mem_devices --image ${IMG} --send bootinfo --send mem --send devices
-  --send "poweroff 7" --expect "^bootloader: GRUB" --expect "^acpi rsdp:" --reject "^firmware:"
+  --send "poweroff 7" --expect "^bootloader: GRUB" --expect "^acpi rsdp:" --reject "^firmware:|^efi memmap:"
   --expect "^  0x000000100000-0x[0-9a-f]+ +[0-9]+ KiB  usable$"
   --expect "^total: 2[0-9]{5} KiB usable \\(25[0-5] MiB\\)"
   --expect "^  com1 +ns16550 +port +0x3f8$" --expect "^console: +ns16550 com1$"
@@ -22,6 +22,7 @@ qemu_test(bootinfo_mem_devices --image ${IMG} --send bootinfo --send mem --send 
 qemu_test(uefi_ktest --image ${IMG} --env UEFI=1 --timeout 120
   --send bootinfo --send ktest --send "poweroff 7"
   --expect "^bootloader: GRUB" --expect "^firmware: +UEFI, system table at 0x[0-9a-f]+$"
+  --expect "^efi memmap: [1-9][0-9]* descriptors$"
   --expect "^acpi rsdp: +(20|36) bytes" --expect "^ktest: [0-9]+ passed, 0 failed$"
   --reject "PANIC" --status ${EXIT7})
 # Short lines on a slow COM1: 300 baud (QEMU's base clock; the kernel's
