@@ -306,6 +306,17 @@ static void mb_efi_mmap(int n, const uint64_t (*d)[3], uint32_t dsize)
     }
 }
 
+/* Only UEFI's map (and the end tag): mb2_parse()'s result. */
+static int parse_efi_only(int n, const uint64_t (*d)[3], uint32_t dsize, struct boot_info *bi)
+{
+    memset(bi, 0, sizeof *bi);
+    last_log[0] = 0;
+    mb_begin();
+    mb_efi_mmap(n, d, dsize);
+    mb_end();
+    return mb2_parse(mb, sizeof mb, bi);
+}
+
 static void test_mb2_efi_mmap(void)
 {
     static const uint64_t e[][3] = {{0x100000, 0x7ee0000, 1}};
@@ -325,11 +336,7 @@ static void test_mb2_efi_mmap(void)
     CHECK_EQ_INT(bi.mem_count, 1);
     CHECK_EQ_INT(last_log[0], 0);
     /* alone: the memory is its, by type */
-    memset(&bi, 0, sizeof bi);
-    mb_begin();
-    mb_efi_mmap(5, good, 40);
-    mb_end();
-    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(parse_efi_only(5, good, 40, &bi), 0);
     CHECK_EQ_INT(bi.mem_count, 5);
     CHECK(bi.mem[0].type == MEM_USABLE && bi.mem[0].size == 160 * 4096);
     CHECK(bi.mem[1].type == MEM_USABLE && bi.mem[1].base == 0x100000);
@@ -338,24 +345,12 @@ static void test_mb2_efi_mmap(void)
     static const uint64_t unsorted[][3] = {{7, 0x200000, 16}, {7, 0x100000, 16}};
     static const uint64_t overlap[][3] = {{7, 0x100000, 16}, {7, 0x108000, 16}};
     static const uint64_t odd[][3] = {{7, 0x100000, 0}, {7, 0xfffffffffffff000ull, 2}, {7, 0x200000, 1}};
-    memset(&bi, 0, sizeof bi);
-    mb_begin();
-    mb_efi_mmap(2, unsorted, 48);
-    mb_end();
-    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(parse_efi_only(2, unsorted, 48, &bi), 0);
     CHECK(strstr(last_log, "EFI memory map out of order at descriptor 1") != NULL);
     CHECK_EQ_INT(bi.mem_count, 2);
-    memset(&bi, 0, sizeof bi);
-    mb_begin();
-    mb_efi_mmap(2, overlap, 48);
-    mb_end();
-    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(parse_efi_only(2, overlap, 48, &bi), 0);
     CHECK(strstr(last_log, "EFI memory descriptors 0 and 1 overlap at 0x108000") != NULL);
-    memset(&bi, 0, sizeof bi);
-    mb_begin();
-    mb_efi_mmap(3, odd, 48);
-    mb_end();
-    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
+    CHECK_EQ_INT(parse_efi_only(3, odd, 48, &bi), 0);
     CHECK_EQ_INT(bi.mem_count, 1);
     CHECK(bi.mem[0].base == 0x200000 && bi.efi_mmap_count == 3);
     /* descriptors too short to walk: ignored, said; with no other map there is none */
@@ -367,11 +362,7 @@ static void test_mb2_efi_mmap(void)
     CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), 0);
     CHECK(strstr(last_log, "malformed EFI memory map tag") != NULL);
     CHECK(bi.mem_count == 1 && bi.efi_mmap_count == 0);
-    memset(&bi, 0, sizeof bi);
-    mb_begin();
-    mb_efi_mmap(2, good, 44);
-    mb_end();
-    CHECK_EQ_INT(mb2_parse(mb, sizeof mb, &bi), -ENOENT);
+    CHECK_EQ_INT(parse_efi_only(2, good, 44, &bi), -ENOENT);
 }
 
 int main(void)
