@@ -148,7 +148,8 @@ void hal_reboot(void)
     if (err != -ENOENT && err != -ENODEV)
         kprintf("reboot: ACPI reset register failed (%s)\n", errno_name(err));
     if (!acpi_has_8042()) {
-        kprintf("reboot: no reset register, and the firmware says there is no keyboard controller; halting\n");
+        kprintf("reboot: no reset register that works, and the firmware says there is no keyboard "
+                "controller; halting\n");
         hal_halt();
     }
     /* Keyboard controller pulse on the reset line; wait for its input buffer first. */

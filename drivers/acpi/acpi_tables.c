@@ -147,7 +147,7 @@ int acpi_reset_reg(struct acpi_gas *reg, uint8_t *value)
     *reg = (struct acpi_gas){.space = g[0], .bit_width = g[1], .bit_offset = g[2], .access_size = g[3],
                              .address = get_le64(g + 4)};
     *value = fadt[FADT_RESET_VALUE];
-    /* ACPI 6.x, 4.8.4.6: an 8-bit register at bit 0, in system memory, I/O
+    /* ACPI 6.x, the FADT's RESET_REG: an 8-bit register at bit 0, in system memory, I/O
      * or PCI configuration space. */
     if (reg->bit_width != 8 || reg->bit_offset != 0 || reg->space > ACPI_SPACE_PCI_CONFIG ||
         reg->address == 0) {
