@@ -69,16 +69,16 @@ static void relocate(unsigned off)
     memmove(acpi_mem + to, acpi_mem + off, len);
     for (unsigned e = 36; e + 4 <= 36 + 4 * 3; e += 4)
         if (get_le32(acpi_mem + AT_RSDT + e) == (uint32_t)from_pa)
-            acpi_put32(acpi_mem + AT_RSDT + e, (uint32_t)to_pa);
+            put_le32(acpi_mem + AT_RSDT + e, (uint32_t)to_pa);
     for (unsigned e = 36; e + 8 <= 36 + 8 * 3; e += 8)
         if (get_le64(acpi_mem + AT_XSDT + e) == from_pa)
-            acpi_put64(acpi_mem + AT_XSDT + e, to_pa);
+            put_le64(acpi_mem + AT_XSDT + e, to_pa);
     if (get_le32(acpi_mem + AT_FADT + 40) == (uint32_t)from_pa)
-        acpi_put32(acpi_mem + AT_FADT + 40, (uint32_t)to_pa);
+        put_le32(acpi_mem + AT_FADT + 40, (uint32_t)to_pa);
     if (get_le32(acpi_bi.rsdp + 16) == (uint32_t)from_pa)
-        acpi_put32(acpi_bi.rsdp + 16, (uint32_t)to_pa);
+        put_le32(acpi_bi.rsdp + 16, (uint32_t)to_pa);
     if (get_le64(acpi_bi.rsdp + 24) == from_pa)
-        acpi_put64(acpi_bi.rsdp + 24, to_pa);
+        put_le64(acpi_bi.rsdp + 24, to_pa);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

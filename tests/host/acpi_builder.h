@@ -21,6 +21,7 @@
 #endif
 #include <hal/mmu.h>
 #include <hal/platform.h>
+#include <kernel/unaligned.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,6 @@ static inline void acpi_mem_map(void)
 }
 
 static inline uint64_t acpi_pa(unsigned off) { return (uintptr_t)acpi_mem + off; }
-static inline void acpi_put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static inline void acpi_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void acpi_put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 /* Byte 9 (or @p at) set so that @p len bytes at @p p sum to 0. */
 static inline void acpi_sum_fix(uint8_t *p, uint32_t len, unsigned at)
@@ -78,7 +76,7 @@ static inline uint8_t *acpi_sdt(unsigned off, const char sig[4], uint32_t len)
     uint8_t *t = acpi_mem + off;
     memset(t, 0, len);
     memcpy(t, sig, 4);
-    acpi_put32(t + 4, len);
+    put_le32(t + 4, len);
     t[8] = 2;
     memcpy(t + 10, "KTEST ", 6);
     return t;
@@ -111,9 +109,9 @@ static inline void acpi_rsdp(uint32_t rsdt, uint64_t xsdt)
     memcpy(r, "RSD PTR ", 8);
     memcpy(r + 9, "KTEST ", 6);
     r[15] = 2;
-    acpi_put32(r + 16, rsdt);
-    acpi_put32(r + 20, 36);
-    acpi_put64(r + 24, xsdt);
+    put_le32(r + 16, rsdt);
+    put_le32(r + 20, 36);
+    put_le64(r + 24, xsdt);
     acpi_rsdp_fix();
     acpi_bi.rsdp_len = 36;
 }
@@ -141,25 +139,25 @@ static inline void acpi_standard(void)
     uint8_t *rsdt = acpi_sdt(AT_RSDT, "RSDT", 36 + 4 * 3);
     uint8_t *xsdt = acpi_sdt(AT_XSDT, "XSDT", 36 + 8 * 3);
     for (unsigned i = 0; i < 3; i++) {
-        acpi_put32(rsdt + 36 + 4 * i, (uint32_t)acpi_pa(tables[i]));
-        acpi_put64(xsdt + 36 + 8 * i, acpi_pa(tables[i]));
+        put_le32(rsdt + 36 + 4 * i, (uint32_t)acpi_pa(tables[i]));
+        put_le64(xsdt + 36 + 8 * i, acpi_pa(tables[i]));
     }
     uint8_t *f = acpi_sdt(AT_FADT, "FACP", FADT_LEN);
-    acpi_put32(f + 40, (uint32_t)acpi_pa(AT_DSDT));
-    acpi_put32(f + 64, STD_PM1A_CNT);
+    put_le32(f + 40, (uint32_t)acpi_pa(AT_DSDT));
+    put_le32(f + 64, STD_PM1A_CNT);
     /* MADT: the local APIC's address, PCAT_COMPAT; a CPU, an I/O APIC,
      * IRQ 0 on GSI 2. */
     uint8_t *m = acpi_sdt(AT_MADT, "APIC", 44 + 8 + 12 + 10);
-    acpi_put32(m + 36, 0xfee00000u);
-    acpi_put32(m + 40, 1);
+    put_le32(m + 36, 0xfee00000u);
+    put_le32(m + 40, 1);
     uint8_t *e = m + 44;
-    e[0] = 0, e[1] = 8, e[2] = 0, e[3] = 0, acpi_put32(e + 4, 1);
+    e[0] = 0, e[1] = 8, e[2] = 0, e[3] = 0, put_le32(e + 4, 1);
     e += 8;
-    e[0] = 1, e[1] = 12, e[2] = 0, acpi_put32(e + 4, 0xfec00000u), acpi_put32(e + 8, 0);
+    e[0] = 1, e[1] = 12, e[2] = 0, put_le32(e + 4, 0xfec00000u), put_le32(e + 8, 0);
     e += 12;
-    e[0] = 2, e[1] = 10, e[2] = 0, e[3] = 0, acpi_put32(e + 4, 2), acpi_put16(e + 8, 0);
+    e[0] = 2, e[1] = 10, e[2] = 0, e[3] = 0, put_le32(e + 4, 2), put_le16(e + 8, 0);
     uint8_t *h = acpi_sdt(AT_HPET, "HPET", 56);
-    acpi_put64(h + 44, 0xfed00000u);
+    put_le64(h + 44, 0xfed00000u);
     acpi_dsdt(AT_DSDT, 5);
     const unsigned all[] = {AT_RSDT, AT_XSDT, AT_FADT, AT_MADT, AT_HPET};
     for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)

@@ -54,11 +54,11 @@ static void test_rsdt_fallback(void)
     acpi_bi.rsdp[32] ^= 1; /* the extended checksum: revision 2's fields unusable */
     CHECK(acpi_find_table("HPET") == at(AT_HPET));
     acpi_standard();
-    acpi_put32(acpi_bi.rsdp + 20, 200); /* a length past the copy */
+    put_le32(acpi_bi.rsdp + 20, 200); /* a length past the copy */
     acpi_rsdp_fix();
     CHECK(acpi_find_table("APIC") == at(AT_MADT));
     acpi_standard();
-    acpi_put64(acpi_bi.rsdp + 24, 0xdead0000ull); /* an XSDT outside memory */
+    put_le64(acpi_bi.rsdp + 24, 0xdead0000ull); /* an XSDT outside memory */
     acpi_rsdp_fix();
     CHECK(acpi_find_table("FACP") == at(AT_FADT));
 }
@@ -92,32 +92,32 @@ static void test_bad_tables(void)
     CHECK(acpi_find_table("APIC") == at(AT_MADT));
 
     acpi_standard(); /* a length past the end of memory */
-    acpi_put32(acpi_mem + AT_HPET + 4, ACPI_MEM_LEN);
+    put_le32(acpi_mem + AT_HPET + 4, ACPI_MEM_LEN);
     CHECK(acpi_find_table("HPET") == NULL);
     acpi_standard(); /* a length shorter than a header */
-    acpi_put32(acpi_mem + AT_HPET + 4, 20);
+    put_le32(acpi_mem + AT_HPET + 4, 20);
     acpi_fix(AT_HPET);
     CHECK(acpi_find_table("HPET") == NULL);
 
     acpi_standard(); /* an XSDT entry outside memory, one at 0: the next still found */
-    acpi_put64(acpi_mem + AT_XSDT + 36, 0xdead0000ull);
-    acpi_put64(acpi_mem + AT_XSDT + 44, 0);
+    put_le64(acpi_mem + AT_XSDT + 36, 0xdead0000ull);
+    put_le64(acpi_mem + AT_XSDT + 44, 0);
     acpi_fix(AT_XSDT);
     CHECK(acpi_find_table("FACP") == NULL);
     CHECK(acpi_find_table("APIC") == NULL);
     CHECK(acpi_find_table("HPET") == at(AT_HPET));
 
     acpi_standard(); /* an XSDT whose length cuts its last entry: not read */
-    acpi_put32(acpi_mem + AT_XSDT + 4, 36 + 8 * 2 + 4);
+    put_le32(acpi_mem + AT_XSDT + 4, 36 + 8 * 2 + 4);
     acpi_fix(AT_XSDT);
     CHECK(acpi_find_table("HPET") == NULL);
     CHECK(acpi_find_table("APIC") == at(AT_MADT));
 
     acpi_standard(); /* a table that ends with the memory (the next page faults) */
     uint8_t *h = acpi_sdt(ACPI_MEM_LEN - 56, "HPET", 56);
-    acpi_put64(h + 44, 0xfed01000u);
+    put_le64(h + 44, 0xfed01000u);
     acpi_fix(ACPI_MEM_LEN - 56);
-    acpi_put64(acpi_mem + AT_XSDT + 52, acpi_pa(ACPI_MEM_LEN - 56));
+    put_le64(acpi_mem + AT_XSDT + 52, acpi_pa(ACPI_MEM_LEN - 56));
     acpi_fix(AT_XSDT);
     uint64_t base;
     CHECK_EQ_INT(acpi_hpet_base(&base), 0);
@@ -138,9 +138,9 @@ static void short_fadt(uint32_t len)
     unsigned off = ACPI_MEM_LEN - len;
     uint8_t *f = acpi_sdt(off, "FACP", len);
     if (len >= 44)
-        acpi_put32(f + 40, (uint32_t)acpi_pa(AT_DSDT));
+        put_le32(f + 40, (uint32_t)acpi_pa(AT_DSDT));
     acpi_fix(off);
-    acpi_put64(acpi_mem + AT_XSDT + 36, acpi_pa(off));
+    put_le64(acpi_mem + AT_XSDT + 36, acpi_pa(off));
     acpi_fix(AT_XSDT);
 }
 
@@ -160,17 +160,17 @@ static void test_s5(void)
 
     acpi_standard(); /* X_DSDT, where set, over DSDT */
     acpi_dsdt(AT_DSDT2, 7);
-    acpi_put64(acpi_mem + AT_FADT + 140, acpi_pa(AT_DSDT2));
+    put_le64(acpi_mem + AT_FADT + 140, acpi_pa(AT_DSDT2));
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_s5(&port, &typ), 0);
     CHECK_EQ_INT(typ, 7);
 
     acpi_standard(); /* the DSDT pointer at another table */
-    acpi_put32(acpi_mem + AT_FADT + 40, (uint32_t)acpi_pa(AT_HPET));
+    put_le32(acpi_mem + AT_FADT + 40, (uint32_t)acpi_pa(AT_HPET));
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
     acpi_standard(); /* PM1a_CNT past the I/O space */
-    acpi_put32(acpi_mem + AT_FADT + 64, 0x10000);
+    put_le32(acpi_mem + AT_FADT + 64, 0x10000);
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_s5(&port, &typ), -ENODEV);
 
@@ -192,7 +192,7 @@ static void test_s5(void)
         if (keep > 6)
             d[36 + 6] = 0x4a; /* a PkgLength with one byte following */
         acpi_fix(off);
-        acpi_put32(acpi_mem + AT_FADT + 40, (uint32_t)acpi_pa(off));
+        put_le32(acpi_mem + AT_FADT + 40, (uint32_t)acpi_pa(off));
         acpi_fix(AT_FADT);
         log_reset();
         int err = acpi_s5(&port, &typ);
@@ -210,8 +210,8 @@ static void test_reset_and_8042(void)
     acpi_standard(); /* flags 0: none offered */
     CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -ENOENT);
     uint8_t *f = acpi_mem + AT_FADT;
-    acpi_put32(f + 112, 1u << 10);
-    f[116] = 1, f[117] = 8, acpi_put64(f + 120, 0xcf9), f[128] = 0xf;
+    put_le32(f + 112, 1u << 10);
+    f[116] = 1, f[117] = 8, put_le64(f + 120, 0xcf9), f[128] = 0xf;
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_reset_reg(&reg, &value), 0);
     CHECK(reg.space == ACPI_SPACE_IO && reg.address == 0xcf9 && value == 0xf);
@@ -224,7 +224,7 @@ static void test_reset_and_8042(void)
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -EINVAL);
     f[116] = 1;
-    acpi_put32(f + 4, 128); /* too short to hold RESET_VALUE */
+    put_le32(f + 4, 128); /* too short to hold RESET_VALUE */
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_reset_reg(&reg, &value), -ENOENT);
     acpi_bi.rsdp_len = 0;
@@ -232,7 +232,7 @@ static void test_reset_and_8042(void)
 
     acpi_standard(); /* revision 2, IAPC_BOOT_ARCH 0: no 8042 */
     CHECK_EQ_INT(acpi_has_8042(), 0);
-    acpi_put16(acpi_mem + AT_FADT + 109, 1u << 1);
+    put_le16(acpi_mem + AT_FADT + 109, 1u << 1);
     acpi_fix(AT_FADT);
     CHECK_EQ_INT(acpi_has_8042(), 1);
     acpi_standard(); /* ACPI 1.0's FADT: the field was reserved, so yes */

@@ -49,4 +49,7 @@ static inline void put_le16(void *p, uint16_t v) { __builtin_memcpy(p, &v, sizeo
 /** @brief Store 32-bit @p v little-endian at @p p. */
 static inline void put_le32(void *p, uint32_t v) { __builtin_memcpy(p, &v, sizeof v); }
 
+/** @brief Store 64-bit @p v little-endian at @p p. */
+static inline void put_le64(void *p, uint64_t v) { __builtin_memcpy(p, &v, sizeof v); }
+
 #endif
