@@ -153,19 +153,27 @@ static void hwcaps(uint64_t *cap, uint64_t *cap2)
     *cap2 = h2;
 }
 
-uint64_t hal_elf_hwcap(void)
+/* Both words, worked out on the first exec and kept: the CPUs are alike
+ * and their ID registers do not change. Two first execs at once both
+ * compute the same values. */
+static uint64_t hwcap_words[2];
+static int hwcap_known;
+
+static const uint64_t *hwcap_get(void)
 {
-    uint64_t h, h2;
-    hwcaps(&h, &h2);
-    return h;
+    if (!__atomic_load_n(&hwcap_known, __ATOMIC_ACQUIRE)) {
+        uint64_t h, h2;
+        hwcaps(&h, &h2);
+        __atomic_store_n(&hwcap_words[0], h, __ATOMIC_RELAXED);
+        __atomic_store_n(&hwcap_words[1], h2, __ATOMIC_RELAXED);
+        __atomic_store_n(&hwcap_known, 1, __ATOMIC_RELEASE);
+    }
+    return hwcap_words;
 }
 
-uint64_t hal_elf_hwcap2(void)
-{
-    uint64_t h, h2;
-    hwcaps(&h, &h2);
-    return h2;
-}
+uint64_t hal_elf_hwcap(void) { return __atomic_load_n(&hwcap_get()[0], __ATOMIC_RELAXED); }
+
+uint64_t hal_elf_hwcap2(void) { return __atomic_load_n(&hwcap_get()[1], __ATOMIC_RELAXED); }
 
 /* An MRS whose encoding fields are these, from EL0: emulated (1) or not
  * ours to answer (0, and the caller's SIGILL stands). */
