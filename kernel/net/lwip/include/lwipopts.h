@@ -103,8 +103,8 @@ void lwip_port_free(void *p);
 #define LWIP_TCP 1
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
-#define TCP_RCV_SCALE 3
-#define TCP_WND (256 * 1024)
+#define TCP_RCV_SCALE 5
+#define TCP_WND (1024 * 1024)
 #define TCP_SND_BUF (1024 * 1024)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 /* writable again (poll) with this much room: lwIP keeps it below 64 KiB */
