@@ -19,10 +19,13 @@
  *
  * Received TCP data waits in the socket's queue as lwIP delivered it;
  * tcp_recved() is told as the reader consumes it, so the advertised window
- * is what the reader has room for. A socket closed with unread data resets
- * its connection (tcp_close() does so when the window is not fully open,
- * as Linux does); else the FIN goes out and lwIP keeps the pcb until the
- * close completes, with no callback left pointing at the freed socket.
+ * is what the reader has room for. SO_RCVBUF caps that window below
+ * TCP_WND and SO_SNDBUF what a writer may queue below TCP_SND_BUF: lwIP's
+ * sizes are build-time constants, so the caps are kept here (tcp_wnd_cap(),
+ * tcp_room()). A socket closed with unread data resets its connection
+ * (tcp_close() does so when the window is not fully open, as Linux does);
+ * else the FIN goes out and lwIP keeps the pcb until the close completes,
+ * with no callback left pointing at the freed socket.
  *
  * A pcb that goes away on its own (a reset, a timeout, the last ACK of a
  * close) reports through the err callback, which forgets it; one that
@@ -93,6 +96,7 @@ struct inet_sock {
     struct inet_sock *listener;
     unsigned nacc;           /* listener: entries in acceptq */
     unsigned rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF as set (doubled, as Linux) */
+    unsigned wnd_cap, snd_cap; /* TCP: the window and the queue they allow; 0: lwIP's */
     int reuse, keepalive, nodelay, linger_on, linger_s;
     uint8_t ttl, tos;
     uint16_t ident;          /* ICMP echo socket: its id (host order), 0 until bound */
@@ -282,6 +286,7 @@ static void rxq_free(struct inet_sock *is)
 static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len);
 static void tcp_err_cb(void *arg, err_t err);
+static void tcp_consumed(struct inet_sock *is, size_t n);
 
 static void tcp_hook(struct inet_sock *is, struct tcp_pcb *pcb)
 {
@@ -304,6 +309,78 @@ static void tcp_unhook(struct tcp_pcb *pcb)
     }
 }
 
+/* ---- SO_RCVBUF and SO_SNDBUF on TCP ---- */
+
+/*
+ * Linux gives a connection whose SO_RCVBUF was set a window of about the
+ * value asked (half the doubled figure it reports), and one whose
+ * SO_SNDBUF was set about as much queued data. lwIP sizes every pcb the
+ * same (TCP_WND, TCP_SND_BUF), so a cap below those is kept here: the
+ * window is opened only up to the cap as the reader takes data, and a
+ * writer is given room only up to it. The window's floor is twice lwIP's
+ * update threshold: a reader that empties a smaller window would move it
+ * by less than the threshold, and no window update would go out.
+ */
+#define WND_CAP_MIN (2 * TCP_WND_UPDATE_THRESHOLD)
+#define SND_CAP_MIN (2 * TCP_MSS)
+
+static unsigned buf_cap(unsigned doubled, unsigned floor, unsigned max)
+{
+    unsigned v = doubled / 2;
+    return v < floor ? floor : v >= max ? 0 : v;
+}
+
+/* The largest window @p p may have, unread data counted in (lock held). */
+static tcpwnd_size_t tcp_wnd_cap(const struct inet_sock *is, struct tcp_pcb *p)
+{
+    tcpwnd_size_t max = TCP_WND_MAX(p);
+    return is->wnd_cap && is->wnd_cap < max ? is->wnd_cap : max;
+}
+
+/* Bring the window down to the cap as far as the peer was not told
+ * otherwise: an announced window is never taken back, since lwIP cuts off
+ * what the peer sends past its window. @p now_up: the connection was just
+ * made, and the peer knows only the window of a SYN, which is never
+ * scaled, where lwIP's books count the whole window as told (lock held). */
+static void tcp_wnd_apply(struct inet_sock *is, int now_up)
+{
+    struct tcp_pcb *p = is->pcb.tcp;
+    if (!p || !is->wnd_cap || is->state != ST_CONNECTED)
+        return;
+    uint32_t told;
+    if (now_up) {
+        told = TCP_WND_MAX(p) < 0xffff ? TCP_WND_MAX(p) : 0xffff;
+        p->rcv_ann_right_edge = p->rcv_nxt + told;
+        p->rcv_ann_wnd = (tcpwnd_size_t)told;
+    } else {
+        told = TCP_SEQ_GT(p->rcv_ann_right_edge, p->rcv_nxt) ? p->rcv_ann_right_edge - p->rcv_nxt : 0;
+    }
+    tcpwnd_size_t cap = tcp_wnd_cap(is, p);
+    tcpwnd_size_t want = cap > is->rx_bytes ? (tcpwnd_size_t)(cap - is->rx_bytes) : 0;
+    if (want < told)
+        want = (tcpwnd_size_t)told;
+    if (p->rcv_wnd > want)
+        p->rcv_wnd = want;
+}
+
+/* Bytes queued to send, sent or not (tcp_sndbuf() stops at 64 KiB). */
+static size_t tcp_queued(const struct tcp_pcb *p)
+{
+    return p->snd_buf < TCP_SND_BUF ? TCP_SND_BUF - p->snd_buf : 0;
+}
+
+/* Bytes a writer may hand lwIP now (lock held). */
+static size_t tcp_room(const struct inet_sock *is, struct tcp_pcb *p)
+{
+    size_t room = p->snd_buf;
+    if (is->snd_cap) {
+        size_t queued = tcp_queued(p), left = queued < is->snd_cap ? is->snd_cap - queued : 0;
+        if (left < room)
+            room = left;
+    }
+    return room;
+}
+
 /* Close a connection's pcb for good: a reset with SO_LINGER 0 or unread
  * data (tcp_close's choice), else the FIN; lwIP finishes alone. */
 static void tcp_drop(struct inet_sock *is)
@@ -317,6 +394,10 @@ static void tcp_drop(struct inet_sock *is)
         tcp_close(pcb);
         return;
     }
+    /* tcp_close() resets when the window is not at lwIP's full size; one
+     * held below it by SO_RCVBUF, with nothing unread, is open all the same */
+    if (is->wnd_cap && !is->rx_bytes && pcb->rcv_wnd >= tcp_wnd_cap(is, pcb))
+        pcb->rcv_wnd = TCP_WND_MAX(pcb);
     if ((is->linger_on && is->linger_s == 0) || tcp_close(pcb) != ERR_OK)
         tcp_abort(pcb);
 }
@@ -345,8 +426,8 @@ static void is_free(struct inet_sock *is)
 {
     if (is_tcp(is)) {
         acceptq_free(is);
-        rxq_free(is); /* before the close: unread data was never tcp_recved() */
-        tcp_drop(is);
+        tcp_drop(is); /* unread data, never tcp_recved(), makes it a reset */
+        rxq_free(is);
     } else {
         if (is->pcb.any) {
             if (is->type == SOCK_DGRAM && !is_ping(is))
@@ -390,8 +471,9 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
         return ERR_OK;
     }
     if (is->shut_rd) {
-        tcp_recved(pcb, p->tot_len);
+        uint32_t n = p->tot_len;
         pbuf_free(p);
+        tcp_consumed(is, n);
         return ERR_OK;
     }
     struct rxitem *it = kmalloc(sizeof *it);
@@ -435,6 +517,7 @@ static err_t tcp_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
     is->state = ST_CONNECTED;
     note_addrs(is);
     (void)pcb;
+    tcp_wnd_apply(is, 1); /* the options are settled: the window may shrink now */
     wake(is);
     return ERR_OK;
 }
@@ -454,9 +537,12 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
     c->keepalive = ls->keepalive;
     c->rcvbuf = ls->rcvbuf;
     c->sndbuf = ls->sndbuf;
+    c->wnd_cap = ls->wnd_cap;
+    c->snd_cap = ls->snd_cap;
     c->linger_on = ls->linger_on;
     c->linger_s = ls->linger_s;
     tcp_hook(c, npcb);
+    tcp_wnd_apply(c, 1);
     if (c->nodelay)
         tcp_nagle_disable(npcb);
     note_addrs(c);
@@ -855,7 +941,7 @@ static int tcp_writable(struct inet_sock *is)
 {
     struct tcp_pcb *p = is->pcb.tcp;
     return !p || is->err || is->shut_wr || is->state != ST_CONNECTED ||
-           (tcp_sndbuf(p) > 0 && tcp_sndqueuelen(p) < TCP_SND_QUEUELEN - 1);
+           (tcp_room(is, p) > 0 && tcp_sndqueuelen(p) < TCP_SND_QUEUELEN - 1);
 }
 
 /* A wait only a wake, a signal or its deadline ends. */
@@ -904,7 +990,7 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
             } else if (!d->len) {
                 r = 0;
             } else {
-                u16_t room = tcp_sndbuf(p);
+                size_t room = tcp_room(is, p);
                 size_t k = n - sent;
                 if (k > room)
                     k = room;
@@ -1062,9 +1148,18 @@ static int tcp_recv_over(struct inet_sock *is)
 
 static int tcp_readable(struct inet_sock *is) { return is->rx_bytes || is->err || tcp_recv_over(is); }
 
-/* Tell lwIP the reader took @p n bytes: the window opens (lock held). */
+/* Tell lwIP the reader took @p n bytes: the window opens, up to its cap
+ * with what is still unread counted in (lock held). */
 static void tcp_consumed(struct inet_sock *is, size_t n)
 {
+    struct tcp_pcb *p = is->pcb.tcp;
+    if (!p)
+        return;
+    if (is->wnd_cap) {
+        tcpwnd_size_t cap = tcp_wnd_cap(is, p);
+        size_t open = cap > is->rx_bytes ? cap - is->rx_bytes : 0;
+        n = p->rcv_wnd >= open ? 0 : n < open - p->rcv_wnd ? n : open - p->rcv_wnd;
+    }
     while (n && is->pcb.tcp) {
         u16_t k = n > 0xffff ? 0xffff : (u16_t)n;
         tcp_recved(is->pcb.tcp, k);
@@ -1423,10 +1518,15 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
         case SO_SNDBUF: {
             /* Linux doubles the value (room for its bookkeeping) and has a floor */
             unsigned b = v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
-            if (name == SO_RCVBUF)
+            if (name == SO_RCVBUF) {
                 is->rcvbuf = b;
-            else
+                is->wnd_cap = buf_cap(b, WND_CAP_MIN, TCP_WND);
+                if (is_tcp(is))
+                    tcp_wnd_apply(is, 0);
+            } else {
                 is->sndbuf = b;
+                is->snd_cap = buf_cap(b, SND_CAP_MIN, TCP_SND_BUF);
+            }
             break;
         }
         default:
@@ -1555,7 +1655,7 @@ static long inet_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
             return -EINVAL;
         }
         if (cmd == SIOCOUTQ)
-            v = is_tcp(is) && is->pcb.tcp ? (int)(TCP_SND_BUF - tcp_sndbuf(is->pcb.tcp)) : 0;
+            v = is_tcp(is) && is->pcb.tcp ? (int)tcp_queued(is->pcb.tcp) : 0;
         else if (is_tcp(is))
             v = (int)is->rx_bytes;
         else if (!list_empty(&is->rxq))

@@ -6,7 +6,8 @@
  * and nonblocking), a nonblocking connect through ppoll and SO_ERROR,
  * EPIPE and SIGPIPE after the peer closed (MSG_NOSIGNAL keeps the signal),
  * MSG_PEEK and FIONREAD, a read taking all that is queued, SO_RCVTIMEO, EINTR from accept and recv, UDP datagrams (boundaries, sources, MSG_TRUNC,
- * connected UDP), options (TCP_NODELAY, SO_TYPE, IP_TTL), an ICMP echo
+ * connected UDP), options (TCP_NODELAY, SO_TYPE, IP_TTL), SO_RCVBUF and
+ * SO_SNDBUF bounding what a writer gets in ahead of a reader, an ICMP echo
  * socket pinging 127.0.0.1 and raw ICMP refused to a user; the interface
  * ioctls ifconfig uses, on lo.
  */
@@ -23,6 +24,8 @@
 #define SO_REUSEADDR 2
 #define SO_TYPE 3
 #define SO_ERROR 4
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
 #define TCP_NODELAY 1
 #define IP_TTL 2
 #define SHUT_WR 1
@@ -32,6 +35,7 @@
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 #define FIONREAD 0x541B
+#define SIOCOUTQ 0x5411
 #define POLLIN 1
 #define POLLOUT 4
 #define POLLERR 8
@@ -509,6 +513,113 @@ static void ifaces(void)
     uclose(s);
 }
 
+/* Bytes a nonblocking writer gets into @s while nobody reads the other end:
+ * until it is refused, a pause for what is in flight to land, and again. */
+static long fill(long s, long from)
+{
+    static unsigned char chunk[4096];
+    long total = 0;
+    for (int round = 0; round < 3; round++) {
+        for (;;) {
+            for (unsigned i = 0; i < sizeof chunk; i++)
+                chunk[i] = pat(from + total + i);
+            long r = usend(s, chunk, sizeof chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (r <= 0 || total > (64l << 20))
+                break;
+            total += r;
+        }
+        usleep_ms(30);
+    }
+    return total;
+}
+
+/* Read @n bytes from @c; 0 when they follow pat() from @from. */
+static long drain(long c, long from, long n)
+{
+    static unsigned char b[16384];
+    long got = 0, bad = 0;
+    while (got < n) {
+        long r = urecv(c, b, n - got < (long)sizeof b ? n - got : (long)sizeof b, 0);
+        if (r <= 0)
+            return -1;
+        for (long i = 0; i < r; i++)
+            bad += b[i] != pat(from + got + i);
+        got += r;
+    }
+    return bad;
+}
+
+/* @w writes while @r does not read, then @r reads it all, and the stream
+ * goes on: what @w got ahead of the reader. */
+static long stall(long w, long r, const char *how)
+{
+    long ahead = fill(w, 0);
+    uputs("     "), uputs(how), uputs(":\n");
+    uexpect(drain(r, 0, ahead), 0, "the reader gets it all, intact");
+    /* the window opened again as the reader read */
+    uexpect(upoll1(w, POLLOUT, 2000), POLLOUT, "writable again once read");
+    int outq = -1;
+    for (int i = 0; i < 100 && outq; i++) {
+        sys3(NR_ioctl, w, SIOCOUTQ, (long)&outq);
+        if (outq)
+            usleep_ms(10);
+    }
+    uexpect(outq, 0, "nothing left in the send queue (SIOCOUTQ)");
+    long more = fill(w, ahead);
+    uexpect(more > 0 && drain(r, ahead, more) == 0, 1, "and the stream goes on");
+    return ahead;
+}
+
+/*
+ * SO_RCVBUF and SO_SNDBUF on TCP bound what a writer gets in ahead of a
+ * reader that does not read: the window and the send queue. A listener's
+ * buffers pass to the connections it accepts; a client's, set before
+ * connect, hold from the handshake; SO_SNDBUF set on a connection holds from
+ * then on. With 16 KiB ones, a stalled writer stops far sooner than with the
+ * defaults, either way round, and the stream goes on once the reader reads.
+ */
+static void buffers(void)
+{
+    long ahead[2][2] = {{0, 0}, {0, 0}};
+    for (int small = 0; small < 2; small++) {
+        unsigned short port;
+        long l = usocket(SOCK_STREAM, 0);
+        if (small)
+            usetint(l, SOL_SOCKET, SO_RCVBUF, 16384);
+        if (ubind(l, lo(0)) || sys3(NR_listen, l, 8, 0)) {
+            uexpect(1, 0, "a listener for the buffer checks");
+            uclose(l);
+            return;
+        }
+        port = uname_of(l, 0).port;
+        long s = usocket(SOCK_STREAM, 0);
+        if (small) {
+            usetint(s, SOL_SOCKET, SO_SNDBUF, 16384);
+            usetint(s, SOL_SOCKET, SO_RCVBUF, 16384);
+        }
+        uconnect(s, lo(port));
+        long c = sys3(NR_accept, l, 0, 0);
+        if (small) {
+            usetint(c, SOL_SOCKET, SO_SNDBUF, 16384);
+            uexpect(ugetint(c, SOL_SOCKET, SO_RCVBUF), 32768, "an accepted connection has its listener's SO_RCVBUF (doubled)");
+            uexpect(ugetint(s, SOL_SOCKET, SO_SNDBUF), 32768, "SO_SNDBUF reads back doubled");
+        }
+        ahead[small][0] = stall(s, c, small ? "client to server, 16 KiB buffers" : "client to server");
+        ahead[small][1] = stall(c, s, small ? "server to client, 16 KiB buffers" : "server to client");
+        uclose(c);
+        uclose(s);
+        uclose(l);
+    }
+    for (int way = 0; way < 2; way++) {
+        uexpect(ahead[1][way] > 0 && ahead[1][way] <= 256 * 1024, 1,
+                way ? "server to client: with 16 KiB buffers a writer gets at most 256 KiB ahead"
+                    : "client to server: with 16 KiB buffers a writer gets at most 256 KiB ahead");
+        uexpect(ahead[0][way] >= 4 * ahead[1][way], 1, "with the defaults at least 4 times as much");
+        uputs("uinet: a stalled writer got "), uputn(ahead[0][way]), uputs(" bytes ahead, ");
+        uputn(ahead[1][way]), uputs(" with 16 KiB buffers\n");
+    }
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv, (void)envp;
@@ -518,6 +629,7 @@ int main(int argc, char **argv, char **envp)
     waits();
     udp();
     corners();
+    buffers();
     icmp();
     ifaces();
     uputs("uinet: "), uputn(*ufails()), uputs(" failed\n");
