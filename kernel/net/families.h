@@ -14,4 +14,7 @@ void unix_closed(void);
 /** AF_NETLINK, NETLINK_ROUTE (netlink.c). */
 void netlink_register(void);
 
+/** AF_PACKET (packet.c). */
+void packet_register(void);
+
 #endif

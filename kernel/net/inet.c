@@ -2,7 +2,9 @@
  * @file inet.c
  * @brief AF_INET sockets over lwIP's raw API: TCP (SOCK_STREAM), UDP
  *        (SOCK_DGRAM), ICMP echo (SOCK_DGRAM/IPPROTO_ICMP, Linux's
- *        unprivileged ping sockets) and raw ICMP (SOCK_RAW, root only).
+ *        unprivileged ping sockets), raw ICMP and IPPROTO_RAW (SOCK_RAW,
+ *        root only; the latter sends whole IP packets and receives
+ *        nothing, as Linux's: udhcpc makes one for the interface ioctls).
  *
  * Every lwIP call and every field of a struct inet_sock is under lwIP's
  * core lock (net_lock()); lwIP's callbacks run with it held (the
@@ -633,7 +635,7 @@ static int inet_create(struct socket *s, int type, int proto)
         const struct cred *c = vfs_cred();
         if (c && c->euid != 0)
             return -EPERM;
-        if (proto != IPPROTO_ICMP)
+        if (proto != IPPROTO_ICMP && proto != IPPROTO_RAW)
             return -EPROTONOSUPPORT;
     } else {
         return -ESOCKTNOSUPPORT;
@@ -662,8 +664,10 @@ static int inet_create(struct socket *s, int type, int proto)
     }
 #if LWIP_RAW
     else {
-        is->pcb.raw = raw_new_ip_type(IPADDR_TYPE_V4, IP_PROTO_ICMP);
-        if (is->pcb.raw)
+        is->pcb.raw = raw_new_ip_type(IPADDR_TYPE_V4, (u8_t)proto);
+        if (is->pcb.raw && proto == IPPROTO_RAW)
+            raw_setflags(is->pcb.raw, RAW_FLAGS_HDRINCL); /* sends whole IP packets, receives nothing, as Linux's */
+        else if (is->pcb.raw)
             raw_recv(is->pcb.raw, type == SOCK_RAW ? raw_recv_cb : ping_recv_cb, is);
     }
 #endif

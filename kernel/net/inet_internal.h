@@ -10,6 +10,7 @@
 #define IPPROTO_ICMP 1
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_RAW 255
 #endif
 
 #ifndef POLLRDHUP

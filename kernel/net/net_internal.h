@@ -54,4 +54,8 @@ int net_each_netif(int (*fn)(struct netif *nif, void *arg), void *arg);
 /** @brief The device behind @p nif, or NULL (loopback). */
 struct netdev *net_netdev_of(struct netif *nif);
 
+/** @brief A frame of @p len bytes in @p p went out of @p d (@p outgoing 1)
+ *         or came in, for the AF_PACKET sockets (packet.c); under net_lock(). */
+void packet_tap(struct netdev *d, struct pbuf *p, unsigned len, int outgoing);
+
 #endif

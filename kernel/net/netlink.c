@@ -577,32 +577,11 @@ static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
 
 static int readable_locked(struct nlsock *n) { return n->err || !list_empty(&n->rq); }
 
-/* Wait until @p n has a datagram or an error: 0, -EAGAIN after @p timeo_ns
- * (0: no limit), or for a signal -ERESTARTSYS (-EINTR with a timeout). */
-static long wait_readable(struct nlsock *n, uint64_t timeo_ns)
+static int readable(void *arg)
 {
-    struct waitqueue *sig = task_signal_wq();
-    uint64_t deadline = timeo_ns ? hal_time_ns() + timeo_ns : 0;
-    long r = 1;
-    while (r > 0) {
-        struct wait_set ws;
-        wait_set_init(&ws);
-        wait_set_add(&ws, &n->wq);
-        if (sig)
-            wait_set_add(&ws, sig);
-        irqflags_t f = spin_lock_irqsave(&nl_lock);
-        int ready = readable_locked(n);
-        spin_unlock_irqrestore(&nl_lock, f);
-        if (ready)
-            r = 0;
-        else if (sig && task_signal_pending())
-            r = deadline ? -EINTR : -ERESTARTSYS;
-        else if (!deadline)
-            wait_set_block(&ws);
-        else if (wait_set_block_until(&ws, deadline))
-            r = -EAGAIN;
-        wait_set_clear(&ws);
-    }
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    int r = readable_locked(arg);
+    spin_unlock_irqrestore(&nl_lock, f);
     return r;
 }
 
@@ -628,7 +607,7 @@ static long nl_recvmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
         if (r != -EAGAIN || nonblock)
             break;
         mutex_unlock(&n->rd);
-        r = wait_readable(n, s->rcvtimeo_ns);
+        r = sock_wait(&n->wq, readable, n, s->rcvtimeo_ns);
         mutex_lock(&n->rd);
         if (r)
             break;

@@ -13,6 +13,8 @@
 #include <kernel/string.h>
 #include <kernel/task.h>
 #include <kernel/uaccess.h>
+#include <kernel/wait.h>
+#include <hal/timer.h>
 
 #include "inet_internal.h"
 
@@ -41,6 +43,32 @@ void sock_families_init(void)
     unix_register();
     inet_init();
     netlink_register();
+    packet_register();
+}
+
+int sock_wait(struct waitqueue *wq, int (*ready)(void *arg), void *arg, uint64_t timeo_ns)
+{
+    struct waitqueue *sig = task_signal_wq();
+    uint64_t deadline = timeo_ns ? hal_time_ns() + timeo_ns : 0;
+    for (;;) {
+        struct wait_set ws;
+        wait_set_init(&ws);
+        wait_set_add(&ws, wq);
+        if (sig)
+            wait_set_add(&ws, sig);
+        int r = 1;
+        if (ready(arg))
+            r = 0;
+        else if (sig && task_signal_pending())
+            r = deadline ? -EINTR : -ERESTARTSYS;
+        else if (!deadline)
+            wait_set_block(&ws);
+        else if (wait_set_block_until(&ws, deadline))
+            r = -EAGAIN;
+        wait_set_clear(&ws);
+        if (r <= 0)
+            return r;
+    }
 }
 
 static unsigned live; /* sockets allocated and not freed */

@@ -17,6 +17,7 @@ set(NET_SOURCES
   kernel/net/net_cmds.c
   kernel/net/net_tests.c
   kernel/net/netlink.c
+  kernel/net/packet.c
   kernel/net/ping.c
   kernel/net/lwip/stack.c
   kernel/net/lwip/sys_arch.c

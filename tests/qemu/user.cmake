@@ -230,6 +230,13 @@ endif()
 add_test(NAME ${KERNEL_ARCH}.hwcap_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/hwcap_linux_test.py
   --arch ${KERNEL_ARCH} --image ${IMG} --prog ${CMAKE_BINARY_DIR}/programs/ucpu)
 set_tests_properties(${KERNEL_ARCH}.hwcap_linux PROPERTIES TIMEOUT 300)
+# AF_PACKET as Linux answers for it, and busybox udhcpc taking a lease
+# through it (tests/programs/upacket, tests/qemu/packet_linux_test.py): our
+# kernel and Debian's Linux in the same QEMU on QEMU's user network, line for
+# line; riscv64 against Linux's lines from the other arches.
+add_test(NAME ${KERNEL_ARCH}.packet_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/packet_linux_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --prog ${CMAKE_BINARY_DIR}/programs/upacket)
+set_tests_properties(${KERNEL_ARCH}.packet_linux PROPERTIES TIMEOUT 300)
 # ext2 read from an MBR and a GPT partition (1 and 4 KiB blocks), every
 # file's CRC-32 against the host's, the mount's refusals; with busybox also
 # a file past 4 GiB and writes refused (EROFS). Images by mke2fs -d.

@@ -172,6 +172,9 @@
 #ifndef EADDRNOTAVAIL
 #define EADDRNOTAVAIL 99 /**< cannot assign requested address */
 #endif
+#ifndef ENETDOWN
+#define ENETDOWN 100 /**< the network interface is down */
+#endif
 #ifndef ENETUNREACH
 #define ENETUNREACH 101 /**< network unreachable */
 #endif

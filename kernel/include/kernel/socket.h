@@ -194,6 +194,12 @@ void sock_families_init(void);
 /** @brief socketpair() of @p family: two connected sockets, or -errno. */
 int sock_pair(int family, int type, int protocol, struct socket **a, struct socket **b);
 
+/** @brief Wait on @p wq (and the caller's signals) until @p ready(@p arg)
+ *         holds (it takes what locks it needs): 0, -EAGAIN after @p timeo_ns
+ *         (SO_RCVTIMEO, SO_SNDTIMEO; 0: no limit), or for a signal
+ *         -ERESTARTSYS (-EINTR with a timeout, as Linux's sock_intr_errno()). */
+int sock_wait(struct waitqueue *wq, int (*ready)(void *arg), void *arg, uint64_t timeo_ns);
+
 /** @brief The SOL_SOCKET options every family has, set (@p set 1, value in
  *         @p val, @p *len bytes) or read into @p val: 0, -ENOPROTOOPT if not one of them. */
 int sock_common_opt(struct socket *s, int set, int name, void *val, unsigned *len);

@@ -277,6 +277,7 @@ static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
         seg[n].len = q->len;
         n++;
     }
+    packet_tap(d, p, p->tot_len, 1);
     int e = d->ops->xmit(d, seg, n, csp, thread_cpu() % d->nqueues);
     if (flat)
         pbuf_free(flat);
@@ -476,6 +477,7 @@ static void lif_input(struct netdev *d, const struct netseg *seg, unsigned nseg,
     }
     memset(to, 0, alloc - len);
     net_lock();
+    packet_tap(d, p, (unsigned)len, 0);
     if (d->features & NETDEV_F_RX_CSUM) {
         u16_t ck = nif->chksum_flags | NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
         if (flags & NETDEV_RX_CSUM_OK)
