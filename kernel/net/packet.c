@@ -228,8 +228,6 @@ static long pk_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
     if (m->name && m->name->len) {
         if (ll_of(m->name, &ll) || m->name->len < LL_ADDR_OFF + (unsigned)ll.halen)
             return -EINVAL;
-        if (k->type == SOCK_DGRAM && ll.halen < ETH_ADDR)
-            return -EINVAL;
         index = ll.ifindex;
         proto = ll.protocol;
         to = ll.addr;
