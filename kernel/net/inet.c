@@ -213,9 +213,11 @@ static void note_addrs(struct inet_sock *is)
 /* ---- waiting ---- */
 
 /* Block on @p is's queue (and the caller's signals) until @p ready(is)
- * (checked with the lock held), a signal (-ERESTARTSYS) or @p deadline
- * (hal_time_ns(); 0: none) passes (-EAGAIN). Called unlocked. */
-static int wait_for(struct inet_sock *is, int (*ready)(struct inet_sock *), uint64_t deadline)
+ * (checked with the lock held), a signal (-ERESTARTSYS; -EINTR when @p timed,
+ * the socket's timeout for this call is set: such a call is not restarted,
+ * as Linux's sock_intr_errno()) or @p deadline (hal_time_ns(); 0: none)
+ * passes (-EAGAIN). Called unlocked. */
+static int wait_for(struct inet_sock *is, int (*ready)(struct inet_sock *), uint64_t deadline, int timed)
 {
     struct waitqueue *sig = task_signal_wq();
     for (;;) {
@@ -233,7 +235,7 @@ static int wait_for(struct inet_sock *is, int (*ready)(struct inet_sock *), uint
         }
         if (sig && task_signal_pending()) {
             wait_set_clear(&ws);
-            return -ERESTARTSYS;
+            return timed ? -EINTR : -ERESTARTSYS;
         }
         int late = 0;
         if (deadline)
@@ -791,7 +793,7 @@ static int tcp_connect_op(struct inet_sock *is, struct socket *s, uint32_t addr,
         return r;
     if (nonblock)
         return -EINPROGRESS;
-    r = wait_for(is, connected_or_err, deadline_of(s->sndtimeo_ns));
+    r = wait_for(is, connected_or_err, deadline_of(s->sndtimeo_ns), s->sndtimeo_ns != 0);
     if (r == -EAGAIN)
         return -EINPROGRESS; /* Linux: a connect that timed out (SO_SNDTIMEO) */
     if (r)
@@ -931,7 +933,7 @@ static int inet_accept(struct socket *s, struct socket **out, int nonblock)
             sock_free(ns);
             return -EAGAIN;
         }
-        int r = wait_for(ls, acceptq_ready, dl);
+        int r = wait_for(ls, acceptq_ready, dl, dl != 0);
         if (r) {
             sock_free(ns);
             return r;
@@ -966,7 +968,7 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
     long r = 0;
     int short_of_memory = 0;
     if (is->state == ST_CONNECTING && !nonblock) {
-        r = wait_for(is, tcp_connected_or_gone, dl);
+        r = wait_for(is, tcp_connected_or_gone, dl, dl != 0);
         if (r)
             return r;
     }
@@ -1033,11 +1035,11 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
             }
             if (short_of_memory) {
                 uint64_t soon = hal_time_ns() + MEM_RETRY_NS;
-                r = wait_for(is, never, dl && dl < soon ? dl : soon);
+                r = wait_for(is, never, dl && dl < soon ? dl : soon, dl != 0);
                 if (r == -EAGAIN && (!dl || hal_time_ns() < dl))
                     r = 0;
             } else {
-                r = wait_for(is, tcp_writable, dl);
+                r = wait_for(is, tcp_writable, dl, dl != 0);
             }
             if (r)
                 break;
@@ -1266,7 +1268,7 @@ static long tcp_recv_op(struct inet_sock *is, struct socket *s, struct sock_msg 
             r = -EAGAIN;
             break;
         }
-        r = wait_for(is, tcp_readable, dl);
+        r = wait_for(is, tcp_readable, dl, dl != 0);
         if (r)
             break;
     }
@@ -1306,7 +1308,7 @@ static long dgram_recv(struct inet_sock *is, struct socket *s, struct sock_msg *
             return r;
         if (nonblock)
             return -EAGAIN;
-        r = wait_for(is, dgram_readable, dl);
+        r = wait_for(is, dgram_readable, dl, dl != 0);
         if (r)
             return r;
     }

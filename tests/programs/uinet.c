@@ -47,6 +47,7 @@
 #define SO_RCVTIMEO 20
 #define EINTR 4
 #define SA_RESTORER 0x04000000ul
+#define SA_RESTART 0x10000000ul
 #define EPERM 1
 #define EAGAIN 11
 #define EACCES 13
@@ -279,7 +280,8 @@ static volatile int alarms;
 static void on_alarm(int sig) { (void)sig, alarms++; }
 
 /* Waits a socket call ends: SO_RCVTIMEO (EAGAIN), a signal without
- * SA_RESTART (EINTR), for recv and accept. */
+ * SA_RESTART (EINTR), for recv and accept; and a signal with SA_RESTART
+ * when SO_RCVTIMEO is set (EINTR all the same, as Linux). */
 static void waits(void)
 {
     struct usigaction sa = {0};
@@ -311,6 +313,18 @@ static void waits(void)
     sys3(NR_setitimer, 0, (long)&it, 0);
     uexpect(urecv(a, b, sizeof b, 0), -EINTR, "a blocking recv, a signal: EINTR");
     uexpect(alarms, 2, "its handler ran");
+    /* With SA_RESTART the call would go on, but not one with a timeout */
+    sa.flags |= SA_RESTART;
+    sys6(NR_rt_sigaction, SIGALRM, (long)&sa, 0, 8, 0, 0);
+    tv.sec = 5, tv.usec = 0;
+    sys6(NR_setsockopt, a, SOL_SOCKET, SO_RCVTIMEO, (long)&tv, sizeof tv, 0);
+    sys3(NR_setitimer, 0, (long)&it, 0);
+    t0 = unow_ns();
+    uexpect(urecv(a, b, sizeof b, 0), -EINTR, "SA_RESTART, but SO_RCVTIMEO set: recv ends with EINTR");
+    check(unow_ns() - t0 < 2000000000l, "at the signal, not the timeout");
+    uexpect(alarms, 3, "its handler ran");
+    sa.flags &= ~SA_RESTART;
+    sys6(NR_rt_sigaction, SIGALRM, (long)&sa, 0, 8, 0, 0);
     uclose(a);
     uclose(s);
     uclose(l);
