@@ -634,8 +634,7 @@ static int inet_create(struct socket *s, int type, int proto)
         if (!proto)
             proto = IPPROTO_UDP;
     } else if (type == SOCK_RAW) {
-        const struct cred *c = vfs_cred();
-        if (c && c->euid != 0)
+        if (!sock_privileged())
             return -EPERM;
         if (proto != IPPROTO_ICMP && proto != IPPROTO_RAW)
             return -EPROTONOSUPPORT;
@@ -1522,8 +1521,7 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
             break;
         case SO_RCVBUF:
         case SO_SNDBUF: {
-            /* Linux doubles the value (room for its bookkeeping) and has a floor */
-            unsigned b = v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
+            unsigned b = sock_bufsize(v);
             if (name == SO_RCVBUF) {
                 is->rcvbuf = b;
                 is->wnd_cap = buf_cap(b, WND_CAP_MIN, TCP_WND);

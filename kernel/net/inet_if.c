@@ -246,8 +246,7 @@ static int route(unsigned cmd, uintptr_t arg)
     struct rtentry rt;
     if (copy_from_user(&rt, (void *)arg, sizeof rt))
         return -EFAULT;
-    const struct cred *c = vfs_cred();
-    if (c && c->euid)
+    if (!sock_privileged())
         return -EPERM;
     if (get_addr(&rt.dst) || get_addr(&rt.genmask))
         return -EINVAL; /* lwIP has no routes but its interfaces' and the default */
@@ -303,8 +302,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
         return -EFAULT;
     q.name[IFNAMSIZ - 1] = 0;
     int set = cmd == SIOCSIFFLAGS || cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK;
-    const struct cred *c = vfs_cred();
-    if (set && c && c->euid)
+    if (set && !sock_privileged())
         return -EPERM;
     int r = 0;
     net_lock();

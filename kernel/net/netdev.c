@@ -6,7 +6,7 @@
  *
  * Interfaces are never removed, so the list only grows: a new node is
  * linked completely before the release store that publishes it, and
- * netdev_find()/netdev_each() walk it without a lock.
+ * netdev_find(), netdev_at() and netdev_each() walk it without a lock.
  *
  * The stack hears of a device's frames and carrier once its attach() has
  * set d->stack (its netif): before that there is nothing to give them to.
@@ -163,6 +163,16 @@ struct netdev *netdev_find(const char *name)
     list_for_each(n, &devices) {
         struct netdev *d = container_of(n, struct netdev, node);
         if (strcmp(d->name, name) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+struct netdev *netdev_at(int index)
+{
+    list_for_each(n, &devices) {
+        struct netdev *d = container_of(n, struct netdev, node);
+        if (d->index == index)
             return d;
     }
     return NULL;

@@ -148,12 +148,6 @@ static struct spinlock nl_lock = SPINLOCK_INIT("af_netlink");
 static struct list_node bound_list = LIST_INIT(bound_list);
 static uint32_t rover = (uint32_t)-4096; /* the next made-up port id */
 
-static int is_root(void)
-{
-    const struct cred *c = vfs_cred();
-    return !c || !c->euid;
-}
-
 /* ---- names ---- */
 
 static struct nlsock *find_locked(uint32_t portid)
@@ -229,7 +223,7 @@ static int nl_connect(struct socket *s, const struct sockaddr_k *a, int nonblock
     if (a->family != AF_NETLINK || a->len < sizeof sa)
         return -EINVAL;
     memcpy(&sa, a->b, sizeof sa);
-    if ((sa.pid || sa.groups) && !is_root())
+    if ((sa.pid || sa.groups) && !sock_privileged())
         return -EPERM;
     autobind(n);
     n->dst_portid = sa.pid;
@@ -455,7 +449,7 @@ static int request(struct nlout *o, struct nlsock *n, const struct nlmsghdr *h)
     if (h->len < NLMSG_HDRLEN + 1)
         return 0; /* every request has at least its family: Linux ignores it */
     if (((h->type - RTM_BASE) & 3) != RTM_KIND_GET)
-        return is_root() ? -EOPNOTSUPP : -EPERM;
+        return sock_privileged() ? -EOPNOTSUPP : -EPERM;
     if (!(h->flags & NLM_F_DUMP) ||
         (h->type != RTM_GETLINK && h->type != RTM_GETADDR && h->type != RTM_GETROUTE))
         return -EOPNOTSUPP;
@@ -532,7 +526,7 @@ static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
         memcpy(&sa, m->name->b, sizeof sa);
         dst = sa.pid;
         group = sa.groups;
-        if ((dst || group) && !is_root())
+        if ((dst || group) && !sock_privileged())
             return -EPERM;
     }
     autobind(n);
@@ -661,9 +655,7 @@ static int nl_setsockopt(struct socket *s, int level, int name, const void *val,
         return -EINVAL;
     memcpy(&v, val, sizeof v);
     if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF)) {
-        /* Linux doubles the value (room for its bookkeeping) and has a floor */
-        unsigned b = v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
-        *(name == SO_RCVBUF ? &n->rcvbuf : &n->sndbuf) = b;
+        *(name == SO_RCVBUF ? &n->rcvbuf : &n->sndbuf) = sock_bufsize(v);
         return 0;
     }
     if (level != SOL_NETLINK || name < NETLINK_ADD_MEMBERSHIP || name > NETLINK_GET_STRICT_CHK)

@@ -96,28 +96,6 @@ struct pksock {
 static struct list_node pk_socks = LIST_INIT(pk_socks);
 static const struct pksock *pk_sender; /* the socket whose frame is going out */
 
-static int is_root(void)
-{
-    const struct cred *c = vfs_cred();
-    return !c || !c->euid;
-}
-
-static int find_index(struct netdev *d, void *arg)
-{
-    struct netdev **out = arg;
-    if (d->index != (*out)->index)
-        return 0;
-    *out = d;
-    return 1;
-}
-
-/* The card with ifindex @p index, or NULL. */
-static struct netdev *dev_at(int index)
-{
-    struct netdev key = {.index = index}, *d = &key;
-    return index > 0 && netdev_each(find_index, &d) ? d : NULL;
-}
-
 /* ---- the taps (net_lock() held) ---- */
 
 static uint8_t pkttype_of(const struct netdev *d, const uint8_t *dst)
@@ -182,7 +160,7 @@ static int pk_bind(struct socket *s, const struct sockaddr_k *a)
     int r = ll_of(a, &ll);
     if (r)
         return r;
-    if (ll.ifindex && !dev_at(ll.ifindex))
+    if (ll.ifindex && !netdev_at(ll.ifindex))
         return -ENODEV;
     net_lock();
     k->ifindex = ll.ifindex;
@@ -202,7 +180,7 @@ static int pk_getname(struct socket *s, struct sockaddr_k *a, int peer)
     ll.protocol = k->proto;
     ll.ifindex = k->ifindex;
     net_unlock();
-    struct netdev *d = dev_at(ll.ifindex);
+    struct netdev *d = netdev_at(ll.ifindex);
     if (d) {
         ll.hatype = ARPHRD_ETHER;
         ll.halen = ETH_ADDR;
@@ -237,7 +215,7 @@ static long pk_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
         proto = k->proto;
         net_unlock();
     }
-    struct netdev *d = dev_at(index);
+    struct netdev *d = netdev_at(index);
     if (!d)
         return -ENXIO;
     size_t hdr = k->type == SOCK_DGRAM ? ETH_HDR : 0, len = m->data.len;
@@ -361,10 +339,8 @@ static int pk_setsockopt(struct socket *s, int level, int name, const void *val,
     if (len < sizeof v)
         return -EINVAL;
     memcpy(&v, val, sizeof v);
-    /* Linux doubles the value (room for its bookkeeping) and has a floor */
-    unsigned b = v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
     net_lock();
-    *(name == SO_RCVBUF ? &k->rcvbuf : &k->sndbuf) = b;
+    *(name == SO_RCVBUF ? &k->rcvbuf : &k->sndbuf) = sock_bufsize(v);
     net_unlock();
     return 0;
 }
@@ -438,7 +414,7 @@ static const struct sock_ops pk_ops = {
 
 static int pk_create(struct socket *s, int type, int protocol)
 {
-    if (!is_root())
+    if (!sock_privileged())
         return -EPERM; /* before the type, as Linux checks */
     if (type != SOCK_RAW && type != SOCK_DGRAM)
         return -ESOCKTNOSUPPORT;

@@ -71,6 +71,17 @@ int sock_wait(struct waitqueue *wq, int (*ready)(void *arg), void *arg, uint64_t
     }
 }
 
+int sock_privileged(void)
+{
+    const struct cred *c = vfs_cred();
+    return !c || !c->euid;
+}
+
+unsigned sock_bufsize(int v)
+{
+    return v < 1152 ? 2304 : v > 0x3fffffff ? 0x7ffffffe : (unsigned)v * 2;
+}
+
 static unsigned live; /* sockets allocated and not freed */
 
 unsigned sock_count(void)

@@ -163,6 +163,9 @@ void netdev_set_tap(struct netdev *d, netdev_tap_fn fn, void *arg);
 /** @brief The interface named @p name, or NULL. */
 struct netdev *netdev_find(const char *name);
 
+/** @brief The interface whose ifindex is @p index, or NULL (lo, 1, is none). */
+struct netdev *netdev_at(int index);
+
 /** @brief Call @p fn for each registered interface, in order, until it returns nonzero. */
 int netdev_each(int (*fn)(struct netdev *d, void *arg), void *arg);
 

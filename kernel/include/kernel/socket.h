@@ -200,6 +200,15 @@ int sock_pair(int family, int type, int protocol, struct socket **a, struct sock
  *         -ERESTARTSYS (-EINTR with a timeout, as Linux's sock_intr_errno()). */
 int sock_wait(struct waitqueue *wq, int (*ready)(void *arg), void *arg, uint64_t timeo_ns);
 
+/** @brief Whether the caller may do what Linux leaves to CAP_NET_RAW and
+ *         CAP_NET_ADMIN (raw and packet sockets, changing interfaces): root's
+ *         effective uid, or a kernel thread (no credentials). */
+int sock_privileged(void);
+
+/** @brief SO_RCVBUF's or SO_SNDBUF's value @p v as Linux keeps and reports
+ *         it: doubled (room for its bookkeeping), at least 2304. */
+unsigned sock_bufsize(int v);
+
 /** @brief The SOL_SOCKET options every family has, set (@p set 1, value in
  *         @p val, @p *len bytes) or read into @p val: 0, -ENOPROTOOPT if not one of them. */
 int sock_common_opt(struct socket *s, int set, int name, void *val, unsigned *len);
