@@ -79,6 +79,12 @@ static void on_switch(int to_kernel)
     }
 }
 
+static int shell_to_start(void *arg)
+{
+    (void)arg;
+    return shell_wanted && !shell_up;
+}
+
 static int init_thread(void *arg)
 {
     (void)arg;
@@ -108,12 +114,10 @@ static int init_thread(void *arg)
     kprintf("init: %s is pid %d; Ctrl-] switches the console between it and the kernel shell\n", path, pid);
     tty_set_switch(on_switch);
     tty_attach(pid, pid, NULL);
-    while (proc_state_of(pid) == PROC_RUNNING) {
-        if (shell_wanted && !shell_up) {
-            shell_up = 1;
-            kernel_shell_start(); /* once; later switches find it waiting */
-        }
-        thread_sleep_ms(10);
+    /* on_switch() runs in console_rx_push(), which then wakes the input queue. */
+    while (proc_wait_end_or(pid, console_rx_waitqueue(), shell_to_start, NULL) == 0) {
+        shell_up = 1;
+        kernel_shell_start(); /* once; later switches find it waiting */
     }
     int status = proc_wait(pid);
     tty_set_switch(NULL);

@@ -355,3 +355,62 @@ KTEST(user_threads_from_the_program_side)
         thread_sleep_ms(10);
     KT_ASSERT(after + 8 >= frames);
 }
+
+/* proc_wait_end_or(), as `run` and pid 1's thread wait for a program:
+ * asleep until the program ends or the condition holds, never polling (a
+ * poll every few ms cost the host several per cent of a core while a
+ * shell sat at its prompt). */
+struct end_waiter {
+    int pid;
+    struct waitqueue wq;
+    volatile int stop, first, second;
+};
+
+static int stop_set(void *arg) { return ((struct end_waiter *)arg)->stop; }
+
+static int end_waiter_fn(void *arg)
+{
+    struct end_waiter *w = arg;
+    w->first = proc_wait_end_or(w->pid, &w->wq, stop_set, w);
+    w->second = proc_wait_end_or(w->pid, NULL, NULL, NULL);
+    return 0;
+}
+
+KTEST(user_waiting_for_a_program_is_asleep_until_its_end)
+{
+    const struct uprog *u = uprog_find("uspin");
+    KT_ASSERT(u);
+    static struct end_waiter w; /* only one ktest runs at a time */
+    w = (struct end_waiter){.first = 99, .second = 99};
+    wq_init(&w.wq, "ktest end waiter");
+    char *argv[] = {"uspin", "sleep", NULL};
+    int e = proc_spawn("uspin", u->image, (size_t)(u->end - u->image), argv, no_env, &w.pid, NULL, 0);
+    KT_ASSERT(e == 0);
+    int tid = thread_create("end waiter", end_waiter_fn, &w, PRIO_DEFAULT, 0);
+    if (tid < 0) {
+        proc_kill(w.pid, SIGKILL);
+        proc_wait(w.pid);
+        KT_ASSERT(tid >= 0);
+    }
+    thread_sleep_ms(300);
+    struct thread_info ti;
+    int seen = thread_info_of(tid, &ti) == 0;
+    uint64_t switches = seen ? ti.switches : ~0ull;
+    int first_early = w.first;
+    w.stop = 1;
+    wq_wake_all(&w.wq); /* as console_rx_push() after a Ctrl-C */
+    for (int i = 0; i < 200 && w.first == 99; i++)
+        thread_sleep_ms(5);
+    int first = w.first;
+    thread_sleep_ms(100);
+    int second_early = w.second;
+    int killed = proc_kill(w.pid, SIGKILL);
+    int joined = thread_join(tid, NULL);
+    int status = proc_wait(w.pid);
+    kprintf("  the waiter was switched in %lu times in 300 ms\n", (unsigned long)switches);
+    KT_ASSERT(seen && switches <= 3); /* its start, and a wake or two of the CPU's own */
+    KT_ASSERT(first_early == 99 && first == 0);
+    KT_ASSERT(second_early == 99 && w.second == 1);
+    KT_ASSERT(killed == 0 && joined == 0 && (status & 0x7f) == SIGKILL);
+    KT_ASSERT(proc_wait_end_or(w.pid, NULL, NULL, NULL) == -ESRCH); /* reaped */
+}

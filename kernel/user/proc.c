@@ -1272,6 +1272,26 @@ int proc_wait(int pid)
     return reap(p);
 }
 
+int proc_wait_end_or(int pid, struct waitqueue *wq, int (*stop)(void *arg), void *arg)
+{
+    struct proc *p = find(pid);
+    if (!p || p->parent || p->orphan)
+        return -ESRCH; /* else it stays until our caller reaps it */
+    for (;;) {
+        struct wait_set ws;
+        wait_set_init(&ws);
+        wait_set_add(&ws, &p->exited.wq);
+        if (wq)
+            wait_set_add(&ws, wq);
+        int r = completion_done(&p->exited) ? 1 : stop && stop(arg) ? 0 : -1;
+        if (r < 0)
+            wait_set_block(&ws);
+        wait_set_clear(&ws);
+        if (r >= 0)
+            return r;
+    }
+}
+
 int proc_info(int pid, struct proc_info *out)
 {
     int found = -ESRCH;

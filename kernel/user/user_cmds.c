@@ -21,6 +21,10 @@
 #include <kernel/vmalloc.h>
 #include <kernel/wait.h>
 
+/* A Ctrl-C the terminal did not make a signal of, not yet passed on
+ * (console_rx_push() wakes the console's input queue for it). */
+static int ctrl_c_unsent(void *sent) { return !*(int *)sent && console_cancelled(); }
+
 static int cmd_run(int argc, char **argv)
 {
     if (argc < 2)
@@ -57,12 +61,9 @@ static int cmd_run(int argc, char **argv)
     tty_attach(pid, pid, &prev);
     /* Ctrl-C (console_cancelled()) interrupts the program, not the shell. */
     int sent = 0;
-    while (proc_state_of(pid) == PROC_RUNNING) {
-        if (!sent && console_cancelled()) {
-            proc_kill(pid, SIGINT);
-            sent = 1;
-        }
-        thread_sleep_ms(5);
+    while (proc_wait_end_or(pid, console_rx_waitqueue(), ctrl_c_unsent, &sent) == 0) {
+        proc_kill(pid, SIGINT);
+        sent = 1;
     }
     int status = proc_wait(pid);
     tty_restore(&prev);

@@ -229,6 +229,17 @@ int proc_spawn_image(const char *name, const struct exec_image *img, char *const
 int proc_wait(int pid);
 
 /**
+ * @brief Sleep until the kernel-started process @p pid has ended or
+ *        @p stop(@p arg) holds, whichever comes first, without reaping it.
+ *        @p wq is woken whenever what @p stop reads may have changed (the
+ *        console's input queue for a Ctrl-C); NULL and NULL: its end alone.
+ *        No polling: the caller costs nothing while the program runs.
+ * @return 1 if it ended (proc_wait() reaps it at once), 0 if @p stop held,
+ *         -ESRCH as proc_wait()
+ */
+int proc_wait_end_or(int pid, struct waitqueue *wq, int (*stop)(void *arg), void *arg);
+
+/**
  * @brief A CPU-time clock: process @p pid's (0: the caller's), its threads'
  *        time, the ended ones' too; or with @p thread, thread @p pid's (0:
  *        the caller), which must be one of the caller's process.
