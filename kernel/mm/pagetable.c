@@ -232,6 +232,10 @@ static void changed(struct vm_aspace *as)
 
 void vm_set_shootdown(void (*fn)(uintptr_t va, uint64_t size)) { shootdown = fn; }
 
+static void (*unload)(struct vm_aspace *as);
+
+void vm_set_unload(void (*fn)(struct vm_aspace *as)) { unload = fn; }
+
 int vm_unmap(struct vm_aspace *as, uintptr_t va, uint64_t size)
 {
     if (!range_ok(as, va, 0, size))
@@ -443,6 +447,8 @@ void pt_destroy(struct vm_aspace *as)
 {
     if (!as->root)
         return;
+    if (unload)
+        unload(as);
     free_tables_in(as->root, 0, 0, as->va_lo, as->va_hi);
     pmm_free(as->root, 0);
     table_pages--;

@@ -25,6 +25,8 @@
 #include <kernel/printf.h>
 #include <kernel/string.h>
 #include <kernel/pagetable.h>
+#include <kernel/percpu.h>
+#include <kernel/vm.h>
 #include <kernel/vmalloc.h>
 
 /* Every thread, for `threads` and join-by-id; ids are never reused, so a
@@ -307,6 +309,7 @@ static void load_uspace(struct sched_cpu *c, struct vm_aspace *as)
         hal_uspace_switch(0, 0, c->asid.nslots == 0);
         return;
     }
+    c->user_gen = __atomic_load_n(&as->tlb_gen, __ATOMIC_ACQUIRE);
     uint64_t id = __atomic_load_n(&as->id, __ATOMIC_ACQUIRE);
     if (!id) { /* its first load anywhere: two CPUs may race to name it */
         uint64_t fresh = asid_new_space_id();
@@ -314,7 +317,7 @@ static void load_uspace(struct sched_cpu *c, struct vm_aspace *as)
                                          __ATOMIC_ACQUIRE) ? fresh : id;
     }
     int flush;
-    unsigned asid = asid_pick(&c->asid, id, __atomic_load_n(&as->tlb_gen, __ATOMIC_ACQUIRE), &flush);
+    unsigned asid = asid_pick(&c->asid, id, c->user_gen, &flush);
     hal_uspace_switch(as->root, asid, flush);
 }
 
@@ -382,9 +385,16 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
                                           (uint32_t)prev->state};
         bpf_hook_run(BPF_HOOK_SCHED_SWITCH, &sc);
     }
-    /* A kernel thread runs with no user space loaded (root 0), so a
-     * process's tables are loaded nowhere once its threads stopped running. */
-    if (next->user_as != c->user_as)
+    /* A kernel thread runs on the space the CPU has (lazy, as Linux's
+     * kernel threads borrow the last mm): a switch from a program to the
+     * network's thread and back loads no tables. Loaded again: another
+     * space, or this one changed since (a single-threaded space is shot
+     * down only where its thread runs, so this CPU may hold stale entries
+     * of it). A borrowed space is dropped before its tables are freed
+     * (unload_everywhere()) and before a kernel thread copies to or from
+     * user memory (sched_drop_borrowed_user()). */
+    if (next->user_as && (next->user_as != c->user_as ||
+                          __atomic_load_n(&next->user_as->tlb_gen, __ATOMIC_ACQUIRE) != c->user_gen))
         load_uspace(c, next->user_as);
     if (next->user_as)
         hal_user_kstack_set(next->user_kstack_top);
@@ -451,6 +461,40 @@ void sched_set_user(struct vm_aspace *as, uintptr_t kstack_top)
     if (as)
         hal_user_kstack_set(kstack_top);
     hal_irq_restore(f);
+}
+
+void sched_drop_borrowed_user(void)
+{
+    irqflags_t f = hal_irq_save();
+    struct sched_cpu *c = this_cpu();
+    if (c->user_as && c->current && !c->current->user_as)
+        load_uspace(c, NULL);
+    hal_irq_restore(f);
+}
+
+/* On each CPU that has @p as loaded for a kernel thread (none of the
+ * space's own threads is left: its tables are about to go). */
+static void unload_here(void *arg)
+{
+    struct sched_cpu *c = this_cpu();
+    if (c->user_as == arg && c->current->user_as != arg)
+        load_uspace(c, NULL);
+}
+
+/* vm_set_unload()'s hook. A CPU that does not have the space now cannot
+ * take it later: only a switch away from one of its threads lends it. */
+static void unload_everywhere(struct vm_aspace *as)
+{
+    irqflags_t f = hal_irq_save();
+    unload_here(as);
+    unsigned me = cpu_this()->index;
+    hal_irq_restore(f);
+    for (unsigned i = 0; i < percpu_nslots; i++) {
+        struct cpu *cpu = &percpu_cpus[i];
+        if (i != me && cpu->state == CPU_ONLINE && cpu->irq_ready && cpu->sched &&
+            __atomic_load_n(&cpu->sched->user_as, __ATOMIC_ACQUIRE) == as)
+            smp_call(i, unload_here, as, 1);
+    }
 }
 
 void sched_set_ustate(struct ustate *s)
@@ -1073,6 +1117,7 @@ void sched_init(void)
     cpu_sched_init(this_cpu(), 0, "idle");
     irq_set_exit_hook(sched_irq_exit); /* a handler's wakeup preempts on the way out */
     pause_set_sleep(thread_sleep_ns);  /* the layers below sleep through it */
+    vm_set_unload(unload_everywhere);  /* borrowed spaces, before their tables go */
 }
 
 void sched_cpu_start(void)

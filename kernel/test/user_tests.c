@@ -17,6 +17,7 @@
 #include <kernel/user.h>
 #include <kernel/vfs.h>
 #include <kernel/elf.h>
+#include <kernel/uaccess.h>
 
 static char *const no_env[] = {NULL};
 
@@ -413,4 +414,28 @@ KTEST(user_waiting_for_a_program_is_asleep_until_its_end)
     KT_ASSERT(second_early == 99 && w.second == 1);
     KT_ASSERT(killed == 0 && joined == 0 && (status & 0x7f) == SIGKILL);
     KT_ASSERT(proc_wait_end_or(w.pid, NULL, NULL, NULL) == -ESRCH); /* reaped */
+}
+
+/* A kernel thread runs on the user space its CPU had loaded (the switch
+ * loads no tables), but its user copies must not reach that program's
+ * memory: the copy drops the borrowed space first and faults. The program
+ * sleeps, its space alive, its code page mapped (it ran). */
+KTEST(user_copy_from_a_kernel_thread_never_reads_a_borrowed_space)
+{
+    const struct uprog *u = uprog_find("uspin");
+    KT_ASSERT(u && (size_t)(u->end - u->image) >= sizeof(Elf64_Ehdr));
+    Elf64_Ehdr eh;
+    memcpy(&eh, u->image, sizeof eh);
+    KT_ASSERT(eh.e_type == 2); /* ET_EXEC: its entry is where it runs */
+    char *argv[] = {"uspin", "sleep", NULL};
+    int pid, e = proc_spawn("uspin", u->image, (size_t)(u->end - u->image), argv, no_env, &pid, NULL, 0);
+    KT_ASSERT(e == 0);
+    thread_sleep_ms(200); /* it ran its first instructions and went to sleep */
+    uint8_t b[16];
+    int r1 = copy_from_user(b, (const void *)(uintptr_t)eh.e_entry, sizeof b);
+    int r2 = copy_to_user((void *)(uintptr_t)eh.e_entry, b, sizeof b);
+    proc_kill(pid, SIGKILL);
+    int status = proc_wait(pid);
+    KT_ASSERT(r1 == -EFAULT && r2 == -EFAULT);
+    KT_ASSERT((status & 0x7f) == SIGKILL);
 }

@@ -399,8 +399,10 @@ static int prefault_current(uintptr_t va, size_t len, unsigned access)
 {
     struct thread *t = thread_current();
     struct proc *p = t ? t->proc : NULL;
-    if (!p || !p->us)
+    if (!p || !p->us) {
+        sched_drop_borrowed_user(); /* its faults decide, on no program's memory */
         return 0;
+    }
     struct uthread *u = t->uthread;
     struct vm_aspace *as = &p->us->as;
     uint64_t gen = __atomic_load_n(&as->tlb_gen, __ATOMIC_ACQUIRE);

@@ -47,7 +47,9 @@ uint64_t pt_alloc_table(void);
  *        then its root (a user space, kernel/user/uspace.c): the range must
  *        be unmapped already (the leaves' pages are the caller's); entries
  *        of the root outside the range (shared kernel tables) are dropped
- *        with it, not freed. Loaded on no CPU.
+ *        with it, not freed. No thread may use it any more; a CPU that
+ *        still has it loaded for a kernel thread drops it first
+ *        (vm_set_unload()).
  */
 void pt_destroy(struct vm_aspace *as);
 

@@ -137,7 +137,8 @@ struct sched_cpu {
     uint64_t pushes;             /**< threads it handed to a less loaded CPU (balance()) */
     uint64_t start_ns;           /**< hal_time_ns() when it began running threads */
     struct thread idle_thread;   /**< what idle points to */
-    struct vm_aspace *user_as;   /**< the user address space loaded on this CPU (hal_uspace_switch()) */
+    struct vm_aspace *user_as;   /**< the user address space loaded on this CPU (hal_uspace_switch()), a kernel thread's too */
+    uint64_t user_gen;           /**< user_as's tlb_gen when it was loaded */
     struct asid_cpu asid;        /**< this CPU's ASIDs (kernel/asid.h) */
     int asid_ready;              /**< asid set up (on the first load: the arch knows its ASIDs by then) */
     struct thread *ustate_owner; /**< the thread whose user state this CPU's registers hold */
@@ -311,6 +312,15 @@ struct vm_aspace;
  *        each CPU with an ASID of its own (kernel/asid.h).
  */
 void sched_set_user(struct vm_aspace *as, uintptr_t kstack_top);
+
+/**
+ * @brief A kernel thread runs on whatever user space its CPU had loaded
+ *        (no table switch, which costs a whole TLB on CPUs without ASIDs
+ *        and on QEMU's TCG everywhere): this drops it, so the caller's user
+ *        accesses see its own space or none, never another program's. The
+ *        user copies call it for a thread without a process (kernel/uaccess.h).
+ */
+void sched_drop_borrowed_user(void);
 
 /**
  * @brief Give the current thread the FP/SIMD and TLS state @p s (NULL:

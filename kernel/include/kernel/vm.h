@@ -43,6 +43,14 @@ struct vm_aspace *vm_kernel_aspace(void);
 void vm_set_shootdown(void (*fn)(uintptr_t va, uint64_t size));
 
 /**
+ * @brief Before pt_destroy() frees a space's tables, call @p fn so no CPU
+ *        keeps them loaded: the scheduler lets a kernel thread run on the
+ *        space the CPU had (as Linux's lazy TLB does), which pt_destroy()'s
+ *        caller cannot see. NULL: nothing to do.
+ */
+void vm_set_unload(void (*fn)(struct vm_aspace *as));
+
+/**
  * @brief Map [va, va + size) to [pa, pa + size) with MMU_* attributes @p prot.
  * @param as the address space
  * @param va first virtual address, page-aligned, inside @p as
