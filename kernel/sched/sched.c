@@ -391,10 +391,11 @@ static struct sched_cpu *reschedule(struct sched_cpu *c)
      * space, or this one changed since (a single-threaded space is shot
      * down only where its thread runs, so this CPU may hold stale entries
      * of it). A borrowed space is dropped before its tables are freed
-     * (unload_everywhere()) and before a kernel thread copies to or from
-     * user memory (sched_drop_borrowed_user()). */
-    if (next->user_as && (next->user_as != c->user_as ||
-                          __atomic_load_n(&next->user_as->tlb_gen, __ATOMIC_ACQUIRE) != c->user_gen))
+     * (unload_everywhere()), and never lent to a kernel thread that
+     * copies to or from user memory (sched_drop_borrowed_user()). */
+    if (next->user_as ? next->user_as != c->user_as ||
+                            __atomic_load_n(&next->user_as->tlb_gen, __ATOMIC_ACQUIRE) != c->user_gen
+                      : next->no_borrow && c->user_as)
         load_uspace(c, next->user_as);
     if (next->user_as)
         hal_user_kstack_set(next->user_kstack_top);
@@ -467,8 +468,12 @@ void sched_drop_borrowed_user(void)
 {
     irqflags_t f = hal_irq_save();
     struct sched_cpu *c = this_cpu();
-    if (c->user_as && c->current && !c->current->user_as)
-        load_uspace(c, NULL);
+    struct thread *t = c->current;
+    if (t && !t->user_as) {
+        t->no_borrow = 1;
+        if (c->user_as)
+            load_uspace(c, NULL);
+    }
     hal_irq_restore(f);
 }
 

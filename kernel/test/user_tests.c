@@ -418,8 +418,10 @@ KTEST(user_waiting_for_a_program_is_asleep_until_its_end)
 
 /* A kernel thread runs on the user space its CPU had loaded (the switch
  * loads no tables), but its user copies must not reach that program's
- * memory: the copy drops the borrowed space first and faults. The program
- * sleeps, its space alive, its code page mapped (it ran). */
+ * memory: the copy drops the borrowed space first and faults, and from
+ * then on the thread is lent none (else a switch between a copy's check
+ * and the copy itself could lend it one). The program spins in user mode,
+ * its code page mapped, taking turns with this thread. */
 KTEST(user_copy_from_a_kernel_thread_never_reads_a_borrowed_space)
 {
     const struct uprog *u = uprog_find("uspin");
@@ -427,15 +429,23 @@ KTEST(user_copy_from_a_kernel_thread_never_reads_a_borrowed_space)
     Elf64_Ehdr eh;
     memcpy(&eh, u->image, sizeof eh);
     KT_ASSERT(eh.e_type == 2); /* ET_EXEC: its entry is where it runs */
-    char *argv[] = {"uspin", "sleep", NULL};
+    char *argv[] = {"uspin", NULL};
     int pid, e = proc_spawn("uspin", u->image, (size_t)(u->end - u->image), argv, no_env, &pid, NULL, 0);
     KT_ASSERT(e == 0);
-    thread_sleep_ms(200); /* it ran its first instructions and went to sleep */
+    thread_sleep_ms(100); /* it runs */
     uint8_t b[16];
     int r1 = copy_from_user(b, (const void *)(uintptr_t)eh.e_entry, sizeof b);
     int r2 = copy_to_user((void *)(uintptr_t)eh.e_entry, b, sizeof b);
+    int lent = 0;
+    for (int i = 0; i < 10; i++) {
+        thread_sleep_ms(20); /* the program has this CPU meanwhile (one CPU: always) */
+        irqflags_t f = hal_irq_save();
+        lent |= this_cpu()->user_as != NULL;
+        hal_irq_restore(f);
+    }
     proc_kill(pid, SIGKILL);
     int status = proc_wait(pid);
     KT_ASSERT(r1 == -EFAULT && r2 == -EFAULT);
+    KT_ASSERT(!lent);
     KT_ASSERT((status & 0x7f) == SIGKILL);
 }

@@ -111,6 +111,7 @@ struct thread {
     struct list_node zombie;     /**< detached and dead, awaiting reclaim */
     struct vm_aspace *user_as;   /**< its user address space (hal/user.h); NULL: none */
     uintptr_t user_kstack_top;   /**< with user_as: where entries from user mode build their frame */
+    int no_borrow;               /**< without user_as: never runs on a borrowed space (sched_drop_borrowed_user()) */
     struct ustate *ustate;       /**< its FP/SIMD and TLS state (hal/user.h); NULL: none */
     unsigned ustate_cpu;         /**< with ustate: the CPU that last loaded it */
     void *proc;                  /**< the process it belongs to (kernel/proc.h), NULL for kernel threads */
@@ -317,8 +318,11 @@ void sched_set_user(struct vm_aspace *as, uintptr_t kstack_top);
  * @brief A kernel thread runs on whatever user space its CPU had loaded
  *        (no table switch, which costs a whole TLB on CPUs without ASIDs
  *        and on QEMU's TCG everywhere): this drops it, so the caller's user
- *        accesses see its own space or none, never another program's. The
- *        user copies call it for a thread without a process (kernel/uaccess.h).
+ *        accesses see its own space or none, never another program's: from
+ *        then on the calling thread runs with none loaded, so a switch
+ *        between the copy's check and the copy itself lends it nothing
+ *        either. The user copies call it for a thread without a process
+ *        (kernel/uaccess.h).
  */
 void sched_drop_borrowed_user(void);
 
