@@ -87,7 +87,8 @@ void uspace_unlock(struct uspace *us);
 struct uspace *uspace_create(void);
 /** @brief A copy of @p src sharing its pages copy-on-write (fork); NULL if out of memory. */
 struct uspace *uspace_clone(struct uspace *src);
-/** @brief Unmap everything, return every frame and table, free @p us. It must be loaded nowhere. */
+/** @brief Unmap everything, return every frame and table, free @p us. No thread may use it any
+ *         more (a CPU that lent it to a kernel thread drops it first: pt_destroy()). */
 void uspace_destroy(struct uspace *us);
 /** @brief A process is done with @p us (its end, execve): uspace_destroy() unless another still uses it. */
 static inline void uspace_leave(struct uspace *us)
