@@ -118,7 +118,9 @@ unsigned hal_uspace_asids(void);
 /**
  * @brief Translate user addresses on this CPU through the tables rooted
  *        at @p root_pa from now on, under ASID @p asid; root 0: no user
- *        space (a kernel thread's), always with ASID 0.
+ *        space, always with ASID 0 (a kernel thread runs on the space its
+ *        CPU had, and is given none only before that space's tables go or
+ *        when it copies user memory: kernel/sched.h).
  *
  * With @p flush set, this CPU's TLB entries (and walk caches) tagged @p asid
  * go first, and none of them is used for the new space: the ASID held
@@ -128,8 +130,9 @@ unsigned hal_uspace_asids(void);
  * An arch without ASIDs (hal_uspace_asids() <= 1) is asked only for ASID 0
  * and flushes on every switch to a user space and with @p flush on the
  * switch to none.
- * @note Interrupts masked; called by the scheduler when the next thread's
- *       address space differs from the one loaded (kernel/asid.h chooses).
+ * @note Interrupts masked; called by the scheduler when the next user
+ *       thread's address space differs from the one loaded or changed since
+ *       (kernel/asid.h chooses the ASID and the flush).
  */
 void hal_uspace_switch(uint64_t root_pa, unsigned asid, int flush);
 
