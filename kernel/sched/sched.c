@@ -486,18 +486,15 @@ static void unload_here(void *arg)
         load_uspace(c, NULL);
 }
 
-/* vm_set_unload()'s hook. A CPU that does not have the space now cannot
- * take it later: only a switch away from one of its threads lends it. */
+/* vm_set_unload()'s hook: only the CPUs that have the space are called
+ * (this one directly, by smp_call()), not every CPU at every exit. One that
+ * does not have it now cannot take it later: only a switch away from one
+ * of its threads lends it. */
 static void unload_everywhere(struct vm_aspace *as)
 {
-    irqflags_t f = hal_irq_save();
-    unload_here(as);
-    unsigned me = cpu_this()->index;
-    hal_irq_restore(f);
     for (unsigned i = 0; i < percpu_nslots; i++) {
-        struct cpu *cpu = &percpu_cpus[i];
-        if (i != me && cpu->state == CPU_ONLINE && cpu->irq_ready && cpu->sched &&
-            __atomic_load_n(&cpu->sched->user_as, __ATOMIC_ACQUIRE) == as)
+        struct sched_cpu *c = percpu_cpus[i].sched;
+        if (c && __atomic_load_n(&c->user_as, __ATOMIC_ACQUIRE) == as)
             smp_call(i, unload_here, as, 1);
     }
 }

@@ -21,13 +21,17 @@
 
 static char *const no_env[] = {NULL};
 
+/* Start built-in @p name with @p argv as *@p pid: 0 or a negative errno. */
+static int spawn(const char *name, char *const argv[], int *pid)
+{
+    const struct uprog *u = uprog_find(name);
+    return u ? proc_spawn(name, u->image, (size_t)(u->end - u->image), argv, no_env, pid, NULL, 0) : -ENOENT;
+}
+
 /* Run built-in @p name with @p argv; its wait status, or a negative errno. */
 static int run(const char *name, char *const argv[])
 {
-    const struct uprog *u = uprog_find(name);
-    if (!u)
-        return -ENOENT;
-    int pid, e = proc_spawn(name, u->image, (size_t)(u->end - u->image), argv, no_env, &pid, NULL, 0);
+    int pid, e = spawn(name, argv, &pid);
     return e ? e : proc_wait(pid);
 }
 
@@ -379,14 +383,11 @@ static int end_waiter_fn(void *arg)
 
 KTEST(user_waiting_for_a_program_is_asleep_until_its_end)
 {
-    const struct uprog *u = uprog_find("uspin");
-    KT_ASSERT(u);
     static struct end_waiter w; /* only one ktest runs at a time */
     w = (struct end_waiter){.first = 99, .second = 99};
     wq_init(&w.wq, "ktest end waiter");
     char *argv[] = {"uspin", "sleep", NULL};
-    int e = proc_spawn("uspin", u->image, (size_t)(u->end - u->image), argv, no_env, &w.pid, NULL, 0);
-    KT_ASSERT(e == 0);
+    KT_ASSERT(spawn("uspin", argv, &w.pid) == 0);
     int tid = thread_create("end waiter", end_waiter_fn, &w, PRIO_DEFAULT, 0);
     if (tid < 0) {
         proc_kill(w.pid, SIGKILL);
@@ -430,8 +431,8 @@ KTEST(user_copy_from_a_kernel_thread_never_reads_a_borrowed_space)
     memcpy(&eh, u->image, sizeof eh);
     KT_ASSERT(eh.e_type == 2); /* ET_EXEC: its entry is where it runs */
     char *argv[] = {"uspin", NULL};
-    int pid, e = proc_spawn("uspin", u->image, (size_t)(u->end - u->image), argv, no_env, &pid, NULL, 0);
-    KT_ASSERT(e == 0);
+    int pid;
+    KT_ASSERT(spawn("uspin", argv, &pid) == 0);
     thread_sleep_ms(100); /* it runs */
     uint8_t b[16];
     int r1 = copy_from_user(b, (const void *)(uintptr_t)eh.e_entry, sizeof b);
