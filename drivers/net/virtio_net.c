@@ -118,6 +118,7 @@ struct vnet_txq {
     unsigned nfree;
     uint16_t seen_used;     /* the watch's last look: the device's used idx */
     int seen_waiting;       /* and whether it held frames it had not sent */
+    int unkicked;           /* frames added with NETDEV_XMIT_MORE, not yet told */
 };
 
 struct vnet {
@@ -456,7 +457,7 @@ static void tx_reclaim(struct vnet *vn, struct vnet_txq *q)
 }
 
 static int vnet_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
-                     const struct netdev_csum *csum, unsigned queue)
+                     const struct netdev_csum *csum, unsigned queue, unsigned flags)
 {
     struct vnet *vn = d->priv;
     struct vnet_txq *q = &vn->tx[queue % vn->npairs];
@@ -506,14 +507,33 @@ static int vnet_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
         count(&d->stats.tx_errors, 1);
         return -EIO;
     }
-    virtq_kick(q->vq);
+    /* Each notification is an exit to the device model (under QEMU, one
+     * wake of its main loop): a burst is told once, at vnet_flush(). */
+    if (flags & NETDEV_XMIT_MORE)
+        q->unkicked = 1;
+    else
+        virtq_kick(q->vq);
     spin_unlock_irqrestore(&q->lock, fl);
     count(&d->stats.tx_packets, 1);
     count(&d->stats.tx_bytes, len);
     return 0;
 }
 
-static const struct netdev_ops vnet_ops = {.xmit = vnet_xmit};
+static void vnet_flush(struct netdev *d)
+{
+    struct vnet *vn = d->priv;
+    for (unsigned i = 0; i < vn->npairs; i++) {
+        struct vnet_txq *q = &vn->tx[i];
+        if (!__atomic_load_n(&q->unkicked, __ATOMIC_RELAXED))
+            continue;
+        irqflags_t fl = spin_lock_irqsave(&q->lock);
+        q->unkicked = 0;
+        virtq_kick(q->vq);
+        spin_unlock_irqrestore(&q->lock, fl);
+    }
+}
+
+static const struct netdev_ops vnet_ops = {.xmit = vnet_xmit, .flush = vnet_flush};
 
 struct virtio_device *virtio_net_device(const struct netdev *d)
 {

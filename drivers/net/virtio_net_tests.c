@@ -101,7 +101,7 @@ static int send_arp(struct netdev *d)
     memset(arp + 18, 0, ETH_ALEN);
     memcpy(arp + 24, gw_ip, 4);
     struct netseg seg[2] = {{eth, sizeof eth}, {arp, sizeof arp}};
-    return d->ops->xmit(d, seg, 2, NULL, 0);
+    return d->ops->xmit(d, seg, 2, NULL, 0, 0);
 }
 
 /* Wait (bounded, sleeping so the receive thread runs) until *v >= want. */
@@ -388,8 +388,8 @@ KTEST(virtio_net_nonsense_from_device_dropped)
     /* xmit() refuses what no device could send. */
     uint64_t txe = d->stats.tx_errors;
     struct netseg tiny = {big, 10};
-    KT_ASSERT_EQ(d->ops->xmit(d, &tiny, 1, NULL, 0), -EIO);
-    KT_ASSERT_EQ(d->ops->xmit(d, longf, 2, NULL, 0), -EIO);
+    KT_ASSERT_EQ(d->ops->xmit(d, &tiny, 1, NULL, 0, 0), -EIO);
+    KT_ASSERT_EQ(d->ops->xmit(d, longf, 2, NULL, 0, 0), -EIO);
     KT_ASSERT(d->stats.tx_errors >= txe + 2);
 }
 

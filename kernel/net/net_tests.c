@@ -413,11 +413,14 @@ struct capture {
     uint8_t tcp[8][64];      /* the last ones' headers, by ntcp % 8 */
     unsigned refuse;         /* frames still to refuse as a full ring would */
     unsigned refused;
+    unsigned more;           /* IPv4 frames sent with NETDEV_XMIT_MORE */
+    unsigned unflushed;      /* of those, sent since the last flush() */
+    unsigned flushes;
 };
 static struct capture cap = {.lock = SPINLOCK_INIT("ktest-net-cap")};
 
 static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
-                    const struct netdev_csum *csum, unsigned queue)
+                    const struct netdev_csum *csum, unsigned queue, unsigned flags)
 {
     (void)d, (void)queue;
     /* The stack's IPv6 housekeeping (router and neighbour solicitations,
@@ -445,12 +448,23 @@ static int cap_xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
     cap.has_csum = csum != NULL;
     if (csum)
         cap.csum = *csum;
+    if (flags & NETDEV_XMIT_MORE)
+        cap.more++, cap.unflushed++;
     cap.sent++;
     spin_unlock_irqrestore(&cap.lock, f);
     return 0;
 }
 
-static const struct netdev_ops cap_ops = {.xmit = cap_xmit};
+static void cap_flush(struct netdev *d)
+{
+    (void)d;
+    irqflags_t f = spin_lock_irqsave(&cap.lock);
+    cap.flushes++;
+    cap.unflushed = 0;
+    spin_unlock_irqrestore(&cap.lock, f);
+}
+
+static const struct netdev_ops cap_ops = {.xmit = cap_xmit, .flush = cap_flush};
 static struct netdev cap_dev = {
     .ops = &cap_ops, .mac = {0x02, 0, 0, 0, 0, 0x01}, .mtu = 1500,
     .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM | NETDEV_F_RX_BATCH, .nqueues = 1, .bus = "ktest",
@@ -872,6 +886,51 @@ KTEST(net_tcp_resends_what_a_full_device_refused)
     KT_ASSERT(retries > retries0);
     KT_ASSERT_EQ(nrtx, 0);
     KT_ASSERT_EQ(cwnd, cwnd0);
+}
+
+/* A burst of segments sent under the stack's lock reaches a device that
+ * can batch (ops->flush) with NETDEV_XMIT_MORE and no flush() while the
+ * lock is held; releasing the lock flushes them, once. (Without this,
+ * virtio-net told QEMU of each frame: one wake of its main loop each.) */
+KTEST(net_glue_tells_the_device_once_per_burst)
+{
+    struct ack_srv srv = {0};
+    static uint16_t sport = 44000;
+    const uint16_t dport = 7073;
+    sport++;
+    uint32_t ours = 0;
+    unsigned synack = 0;
+    struct tcp_pcb *lp = ack_srv_connect(&srv, sport, dport, 9000, &ours, &synack);
+    KT_ASSERT(lp != NULL);
+    static char data[4000];
+    err_t we = ERR_CONN;
+    unsigned n0 = cap.ntcp, burst = 0, more = 0, flushed_while_held = 0, unflushed_held = 0;
+    net_lock();
+    unsigned f0 = cap.flushes, more0 = cap.more;
+    if (ours && srv.pcb) {
+        we = tcp_write(srv.pcb, data, sizeof data, TCP_WRITE_FLAG_COPY);
+        (void)tcp_output(srv.pcb);
+    }
+    burst = cap.ntcp - n0;
+    more = cap.more - more0;
+    flushed_while_held = cap.flushes - f0;
+    unflushed_held = cap.unflushed;
+    net_unlock();
+    unsigned flushes = cap.flushes - f0, unflushed = cap.unflushed;
+    net_lock();
+    if (srv.pcb)
+        tcp_abort(srv.pcb);
+    tcp_close(lp);
+    net_unlock();
+    KT_ASSERT_EQ(synack, 1);
+    KT_ASSERT(ours != 0 && srv.pcb != NULL);
+    KT_ASSERT_EQ(we, ERR_OK);
+    KT_ASSERT(burst >= 2); /* the initial window: at least two full segments */
+    KT_ASSERT_EQ(more, burst);
+    KT_ASSERT_EQ(unflushed_held, burst);
+    KT_ASSERT_EQ(flushed_while_held, 0);
+    KT_ASSERT(flushes >= 1); /* the tcpip thread may have sent and flushed since */
+    KT_ASSERT_EQ(unflushed, 0);
 }
 
 /* A SYN at a listener whose backlog is full of half-open connections takes

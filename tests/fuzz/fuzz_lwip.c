@@ -25,6 +25,7 @@
 #include "lwip/tcpip.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
+#include "lwip_port.h"
 #include "net_internal.h"
 #include "stack.h"
 #include <kernel/log.h>
@@ -128,7 +129,8 @@ void sys_mutex_lock(sys_mutex_t *m)
 }
 void sys_mutex_unlock(sys_mutex_t *m)
 {
-    (void)m;
+    if (m == &lock_tcpip_core)
+        lwip_port_core_unlocking();
     core_locked--;
 }
 void sys_mutex_free(sys_mutex_t *m) { *m = NULL; }
@@ -189,9 +191,9 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int 
 
 /* ---- the device and the stack's users ---- */
 
-static unsigned long sent;
+static unsigned long sent, unflushed; /* unflushed: sent with NETDEV_XMIT_MORE since flush() */
 static int xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
-                const struct netdev_csum *csum, unsigned queue)
+                const struct netdev_csum *csum, unsigned queue, unsigned flags)
 {
     size_t len = 0;
     (void)queue;
@@ -201,10 +203,18 @@ static int xmit(struct netdev *d, const struct netseg *seg, unsigned nseg,
         abort(); /* the glue never sends such a frame */
     if (csum && (size_t)csum->start + csum->offset + 2 > len)
         abort(); /* nor asks for a checksum outside it */
+    if (!core_locked)
+        abort(); /* xmit() runs under the stack's lock */
     sent++;
+    unflushed += (flags & NETDEV_XMIT_MORE) != 0;
     return 0;
 }
-static const struct netdev_ops ops = {.xmit = xmit};
+static void flush(struct netdev *d)
+{
+    (void)d;
+    unflushed = 0;
+}
+static const struct netdev_ops ops = {.xmit = xmit, .flush = flush};
 static struct netdev dev = {
     .ops = &ops, .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56}, .mtu = 1500,
     .features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM | NETDEV_F_RX_BATCH, .nqueues = 1, .name = "eth0",
@@ -347,5 +357,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     net_lock();
     netif_poll_all(); /* what the frame sent to our own addresses */
     net_unlock();
+    if (unflushed)
+        abort(); /* a frame the device was never told of: the glue lost a flush */
     return 0;
 }

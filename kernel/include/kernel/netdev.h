@@ -38,6 +38,9 @@
 #define NETDEV_F_RX_BATCH 0x4
 /** @} */
 
+/** @brief xmit() flags. */
+#define NETDEV_XMIT_MORE 0x1 /**< more frames may follow: the driver may wait for flush() to tell the device */
+
 /** @brief netdev_rx() flags. */
 #define NETDEV_RX_CSUM_OK 0x1 /**< the device checked this frame's L4 checksum: good */
 
@@ -84,11 +87,21 @@ struct netdev_ops {
      * mtu + ETH_HLEN bytes) on queue @p queue (< nqueues; the caller's CPU's,
      * modulo). @p csum: NULL, or the checksum to fill (only with
      * NETDEV_F_TX_CSUM). The pieces may be reused once it returns (it copies,
-     * or waits for the device). 0, -EAGAIN (no room for long: dropped and
-     * counted), or -EIO. Thread context, the stack's lock held.
+     * or waits for the device). @p flags: NETDEV_XMIT_*; with
+     * NETDEV_XMIT_MORE the caller calls flush() before it waits for anything,
+     * and the device need not be told of the frame before then. 0, -EAGAIN
+     * (no room for long: dropped and counted), or -EIO. Thread context, the
+     * stack's lock held.
      */
     int (*xmit)(struct netdev *d, const struct netseg *seg, unsigned nseg,
-                const struct netdev_csum *csum, unsigned queue);
+                const struct netdev_csum *csum, unsigned queue, unsigned flags);
+    /**
+     * Optional: tell the device of every frame xmit() queued with
+     * NETDEV_XMIT_MORE. The stack calls it when it releases its lock, so a
+     * burst of segments costs the device (and, under a hypervisor, an exit)
+     * one notification instead of one per frame. Thread context.
+     */
+    void (*flush)(struct netdev *d);
 };
 
 /** @brief A network interface (the driver's part, then the layer's). */

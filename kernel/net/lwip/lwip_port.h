@@ -16,5 +16,8 @@ void lwip_port_keep_small(void);
 void lwip_port_heap_cap(size_t bytes);
 /** @brief What lwIP holds of the heap now: bytes and blocks. */
 void lwip_port_heap(size_t *bytes, size_t *blocks);
+/** @brief The core lock is about to be released: the devices are told of
+ *  the frames sent under it (kernel/net/lwip/netif.c). Core lock held. */
+void lwip_port_core_unlocking(void);
 
 #endif

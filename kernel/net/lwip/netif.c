@@ -41,6 +41,7 @@
 #include "lwip/tcpip.h"
 #include "lwip/priv/tcp_priv.h"
 #include "net_internal.h"
+#include "lwip_port.h"
 #include "stack.h"
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -72,6 +73,8 @@ struct lwip_if {
     int in_input; /* lwIP is taking a frame of a batching device (core lock) */
     unsigned nheld; /* held[] in use (core lock) */
     struct held_ack held[HELD_MAX];
+    struct lwip_if *unflushed_next; /* in unflushed, when queued (core lock) */
+    int unflushed;                  /* frames went to the device unannounced */
 };
 
 /* `ip=` for the first Ethernet interface. */
@@ -249,6 +252,36 @@ static unsigned long syn_evictions; /* lwip_port_tcp_inpacket(); core lock */
 
 unsigned long net_syn_evictions(void) { return syn_evictions; }
 
+/* ---- sending: every frame announced to the device at the lock's release ---- */
+
+/* Interfaces whose device holds frames it was not told of (xmit() with
+ * NETDEV_XMIT_MORE), until the core lock is released: lwIP sends a burst
+ * of segments under the lock, and one notification then covers them all. */
+static struct lwip_if *unflushed;
+
+static int dev_xmit(struct lwip_if *li, const struct netseg *seg, unsigned n, const struct netdev_csum *cs)
+{
+    struct netdev *d = li->d;
+    unsigned fl = d->ops->flush ? NETDEV_XMIT_MORE : 0;
+    int e = d->ops->xmit(d, seg, n, cs, thread_cpu() % d->nqueues, fl);
+    if (fl && !li->unflushed) {
+        li->unflushed = 1;
+        li->unflushed_next = unflushed;
+        unflushed = li;
+    }
+    return e;
+}
+
+void lwip_port_core_unlocking(void)
+{
+    while (unflushed) {
+        struct lwip_if *li = unflushed;
+        unflushed = li->unflushed_next;
+        li->unflushed = 0;
+        li->d->ops->flush(li->d);
+    }
+}
+
 /* One frame to the device, as lwIP gave it. */
 static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
 {
@@ -278,7 +311,7 @@ static err_t send_pbuf(struct lwip_if *li, struct pbuf *p)
         n++;
     }
     packet_tap(d, p, p->tot_len, 1);
-    int e = d->ops->xmit(d, seg, n, csp, thread_cpu() % d->nqueues);
+    int e = dev_xmit(li, seg, n, csp);
     if (flat)
         pbuf_free(flat);
     if (e == -EAGAIN)
@@ -330,7 +363,7 @@ static void held_send(struct lwip_if *li, struct held_ack *h)
 {
     struct netseg seg = {h->frame, h->len};
     /* a full ring drops it, counted by the driver: TCP recovers from a lost ACK */
-    (void)li->d->ops->xmit(li->d, &seg, 1, h->has_csum ? &h->cs : NULL, thread_cpu() % li->d->nqueues);
+    (void)dev_xmit(li, &seg, 1, h->has_csum ? &h->cs : NULL);
 }
 
 static void held_drop(struct lwip_if *li, struct held_ack *h)

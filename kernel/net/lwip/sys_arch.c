@@ -235,6 +235,8 @@ void sys_mutex_lock(sys_mutex_t *mutex)
 
 void sys_mutex_unlock(sys_mutex_t *mutex)
 {
+    if (mutex == &lock_tcpip_core) /* every release, lwIP's own and net_unlock()'s */
+        lwip_port_core_unlocking();
     mutex_unlock(*mutex);
 }
 
