@@ -17,7 +17,9 @@ host:
 and the kernel's `net` and `mem` shell commands are asked before the client
 that vanishes and after, until the sockets in use and the heap's objects
 are back where they were (with a little slack for the heap, which grows
-its caches once), or the time runs out.
+its caches once), or the time runs out. Last, QEMU's monitor takes the
+card's link down (`set_link`): the kernel logs it and `net` shows it, no
+fetch gets through; up again, and fetches work again.
 
     tests/qemu/net_host_test.py --arch x86_64 --image build/x86_64/kernel.iso
 """
@@ -81,6 +83,39 @@ def kernel_cmd(g, cmd, timeout=30):
     return m.group(1).decode("utf-8", "replace")
 
 
+def monitor(path, cmd):
+    """Send @cmd to QEMU's human monitor on the unix socket @path; its answer."""
+    with socket.socket(socket.AF_UNIX) as m:
+        m.settimeout(10)
+        m.connect(path)
+        buf = b""
+        while b"(qemu) " not in buf:
+            buf += m.recv(4096)
+        m.sendall(cmd.encode() + b"\n")
+        buf = b""
+        while buf.count(b"(qemu) ") < 1:
+            b = m.recv(4096)
+            if not b:
+                break
+            buf += b
+        return buf.decode("utf-8", "replace")
+
+
+def link_state(g):
+    """eth0's link in `net` ("up", "down"), or None."""
+    m = re.search(r"(?m)^eth0\b.*? link (up|down)", kernel_cmd(g, "net"))
+    return m.group(1) if m else None
+
+
+def wait_link(g, want, secs=20):
+    deadline = time.monotonic() + secs
+    while True:
+        got = link_state(g)
+        if got == want or time.monotonic() > deadline:
+            return got
+        time.sleep(0.5)
+
+
 def counts(g):
     net, mem = kernel_cmd(g, "net"), kernel_cmd(g, "mem")
     s, h = SOCKETS.search(net), HEAP.search(mem)
@@ -121,7 +156,8 @@ def main():
         cmd = [os.path.join(ROOT, "scripts", "qemu"), args.arch, args.image] + drives([disk]) + [
             "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80,"
                        f"guestfwd=tcp:10.0.2.100:8080-tcp:127.0.0.1:{srv.server_address[1]}",
-            "-device", f"{dev},netdev=n0"]
+            "-device", f"{dev},netdev=n0",
+            "-monitor", f"unix:{tmp}/mon.sock,server=on,wait=off"]
         g = Guest("ours", cmd, env)
         try:
             if not g.read_until(rb"(?m)^[A-Za-z0-9_-]*> ", 180):
@@ -255,6 +291,33 @@ def main():
             want = f"{zlib.crc32(blob):08x}"
             check(want in out and str(len(blob)) in out, f"its crc32 is the host's ({want}, {len(blob)} bytes): {out.strip()}")
             kernel_cmd(g, "rm /tmp/blob.bin")
+            out = kernel_cmd(g, "run /bin/busybox true")
+            check("[exit 0]" in out, "the kernel still runs programs")
+
+            # The link: QEMU's monitor pulls the cable (a config interrupt,
+            # VIRTIO_NET_F_STATUS); while it is out QEMU passes no frame.
+            check(link_state(g) == "up", "`net` shows eth0's link up")
+            monitor(f"{tmp}/mon.sock", "set_link n0 off")
+            got = wait_link(g, "down")
+            check(got == "down", f"set_link off: `net` shows eth0's link down (shows {got})")
+            check("eth0: link down" in kernel_cmd(g, "dmesg"), "dmesg says eth0: link down")
+            try:
+                fetch(port, "small.txt", timeout=3)
+                cut = False
+            except OSError:
+                cut = True
+            check(cut, "with the link down, a fetch through hostfwd gets nothing")
+            monitor(f"{tmp}/mon.sock", "set_link n0 on")
+            got = wait_link(g, "up")
+            check(got == "up", f"set_link on: `net` shows eth0's link up again (shows {got})")
+            check("eth0: link up" in kernel_cmd(g, "dmesg"), "dmesg says eth0: link up")
+            deadline, again = time.monotonic() + 30, None
+            while again != sums["small.txt"] and time.monotonic() < deadline:
+                try:
+                    again = fetch(port, "small.txt", timeout=5)
+                except OSError:
+                    time.sleep(1)
+            check(again == sums["small.txt"], "with the link up again, fetches work")
             out = kernel_cmd(g, "run /bin/busybox true")
             check("[exit 0]" in out, "the kernel still runs programs")
             # Not a check: whether the driver's watch had to repair a lost
