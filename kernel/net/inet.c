@@ -1667,7 +1667,7 @@ static long inet_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
         unlock();
         return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
     }
-    return inet_if_ioctl(cmd, arg);
+    return -ENOTTY; /* the interface ioctls: sock_ioctl() */
 }
 
 static void inet_release(struct socket *s)

@@ -241,6 +241,90 @@ static struct netif *if_for(uint32_t gw)
     return NULL;
 }
 
+/* The interface whose ifindex is @p index, or NULL (lock held). */
+static struct netif *if_at(int index)
+{
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        if (if_index(n) == index)
+            return n;
+    }
+    return NULL;
+}
+
+/* Add (@p add) or delete the default route through @p gw (network order,
+ * 0: none) on @p n; NULL: the interface whose subnet holds @p gw, or for a
+ * delete any, unless the caller @p named one it did not find. With @p excl
+ * the very same route already there is -EEXIST (lock held). lwIP routes
+ * its interfaces' subnets and one default: nothing else can be added. */
+static int default_route(int add, struct netif *n, int named, uint32_t gw, int excl)
+{
+    if (named && !n)
+        return -ENODEV;
+    if (!n && gw)
+        n = if_for(gw);
+    if (add) {
+        if (!n)
+            return -ENETUNREACH;
+        if (excl && netif_default == n && ip4_addr_get_u32(netif_ip4_gw(n)) &&
+            ip4_addr_get_u32(netif_ip4_gw(n)) == gw)
+            return -EEXIST;
+        ip4_addr_t g;
+        ip4_addr_set_u32(&g, gw);
+        netif_set_gw(n, &g);
+        netif_set_default(n);
+        return 0;
+    }
+    struct netif *d = netif_default;
+    if (!d || (n && n != d) || (gw && ip4_addr_get_u32(netif_ip4_gw(d)) != gw))
+        return -ESRCH;
+    netif_set_gw(d, IP4_ADDR_ANY4);
+    netif_set_default(NULL);
+    return 0;
+}
+
+int inet_route_change(int add, int index, uint32_t gw, int excl)
+{
+    net_lock();
+    struct netif *n = index ? if_at(index) : NULL;
+    int r = default_route(add, n, index != 0, gw, excl);
+    net_unlock();
+    return r;
+}
+
+int inet_if_addr_change(int index, int add, uint32_t addr, uint32_t mask, int replace, int excl)
+{
+    int r = 0;
+    net_lock();
+    struct netif *n = if_at(index);
+    uint32_t cur = n ? ip4_addr_get_u32(netif_ip4_addr(n)) : 0;
+    uint32_t cur_mask = n ? ip4_addr_get_u32(netif_ip4_netmask(n)) : 0;
+    ip4_addr_t a, m;
+    ip4_addr_set_u32(&a, addr);
+    ip4_addr_set_u32(&m, mask);
+    if (!n)
+        r = -ENODEV;
+    else if (add && cur == addr && cur_mask == mask)
+        r = excl ? -EEXIST : 0;
+    else if (add && cur && cur != addr && !replace)
+        r = -EBUSY; /* lwIP: one IPv4 address per interface */
+    else if (add) {
+        netif_set_ipaddr(n, &a);
+        netif_set_netmask(n, &m);
+    } else if (!cur || (addr && addr != cur)) {
+        r = -EADDRNOTAVAIL;
+    } else {
+        /* the routes through it go with it, as on Linux */
+        if (netif_default == n)
+            netif_set_default(NULL);
+        netif_set_gw(n, IP4_ADDR_ANY4);
+        netif_set_netmask(n, IP4_ADDR_ANY4);
+        netif_set_ipaddr(n, IP4_ADDR_ANY4);
+    }
+    net_unlock();
+    return r;
+}
+
 static int route(unsigned cmd, uintptr_t arg)
 {
     struct rtentry rt;
@@ -254,30 +338,8 @@ static int route(unsigned cmd, uintptr_t arg)
     if (rt.dev && copy_from_user(dev, (void *)(uintptr_t)rt.dev, IFNAMSIZ - 1))
         return -EFAULT;
     uint32_t gw = (rt.flags & RTF_GATEWAY) ? get_addr(&rt.gateway) : 0;
-    int r = 0;
     net_lock();
-    struct netif *n = dev[0] ? if_find(dev) : gw ? if_for(gw) : NULL;
-    if (cmd == SIOCADDRT) {
-        if (!n)
-            r = dev[0] ? -ENODEV : -ENETUNREACH;
-        else if (netif_default && ip4_addr_get_u32(netif_ip4_gw(netif_default)) && netif_default == n &&
-                 ip4_addr_get_u32(netif_ip4_gw(n)) == gw)
-            r = -EEXIST;
-        else {
-            ip4_addr_t g;
-            ip4_addr_set_u32(&g, gw);
-            netif_set_gw(n, &g);
-            netif_set_default(n);
-        }
-    } else {
-        struct netif *d = netif_default;
-        if (!d || (n && n != d) || (gw && ip4_addr_get_u32(netif_ip4_gw(d)) != gw))
-            r = -ESRCH;
-        else {
-            netif_set_gw(d, IP4_ADDR_ANY4);
-            netif_set_default(NULL);
-        }
-    }
+    int r = default_route(cmd == SIOCADDRT, dev[0] ? if_find(dev) : NULL, dev[0] != 0, gw, 1);
     net_unlock();
     return r;
 }
@@ -308,11 +370,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
     net_lock();
     struct netif *n = NULL;
     if (cmd == SIOCGIFNAME) {
-        struct netif *o;
-        NETIF_FOREACH(o) {
-            if (if_index(o) == q.ivalue)
-                n = o;
-        }
+        n = if_at(q.ivalue);
         if (n)
             if_name(n, q.name);
     } else {

@@ -51,6 +51,20 @@ int inet_if_list(struct inet_ifinfo *out, int max);
 /* Up to @p max routes into @p out, the default one first: how many there are. */
 int inet_route_list(struct inet_route *out, int max);
 
+/* Add (@p add 1) or delete the default route through @p gw (network order;
+ * 0: none) on the interface @p index (0: the one whose subnet holds @p gw,
+ * or for a delete whichever has it). The caller checked the privilege.
+ * 0, -ENODEV, -ENETUNREACH (no interface for it), -EEXIST (with @p excl,
+ * that route is there), -ESRCH (no such route to delete). */
+int inet_route_change(int add, int index, uint32_t gw, int excl);
+
+/* Give the interface @p index the IPv4 address @p addr with @p mask (network
+ * order; @p add 1), or take its address away (0; @p addr 0 or its address).
+ * An interface has one (lwIP's): another than its own is -EBUSY unless
+ * @p replace; its own with @p excl -EEXIST. A delete takes the default route
+ * through it too. 0, -ENODEV, -EBUSY, -EEXIST, -EADDRNOTAVAIL. */
+int inet_if_addr_change(int index, int add, uint32_t addr, uint32_t mask, int replace, int excl);
+
 /* /proc/net's files (inet_if.c), at boot. */
 void inet_if_init(void);
 

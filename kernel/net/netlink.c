@@ -1,8 +1,9 @@
 /**
  * @file netlink.c
  * @brief AF_NETLINK, NETLINK_ROUTE only, as busybox `ip` uses it: the
- *        RTM_GETLINK, RTM_GETADDR and RTM_GETROUTE dumps, with Linux's
- *        semantics (netlink(7), rtnetlink(7)).
+ *        RTM_GETLINK, RTM_GETADDR and RTM_GETROUTE dumps, and the changes of
+ *        an address and the default route, with Linux's semantics
+ *        (netlink(7), rtnetlink(7)).
  *
  * - Names: a socket's port id is what bind() asked for (EADDRINUSE if
  *   another socket has it), or, with nl_pid 0 or at its first send, the
@@ -16,7 +17,12 @@
  *   answers with RTM_NEW* messages, NLM_F_MULTI and the request's sequence
  *   number, then NLMSG_DONE; anything else gets NLMSG_ERROR with
  *   -EOPNOTSUPP (-EPERM for a change asked by another than root), and
- *   NLM_F_ACK an NLMSG_ERROR 0 where nothing else answered. Replies are
+ *   NLM_F_ACK an NLMSG_ERROR 0 where nothing else answered.
+ * - Changes (root): an interface's IPv4 address (RTM_NEWADDR, RTM_DELADDR;
+ *   one per interface, as lwIP keeps them) and the default route
+ *   (RTM_NEWROUTE, RTM_DELROUTE), through the same code as SIOCSIFADDR and
+ *   SIOCADDRT (inet_if.c). lwIP routes nothing else: other routes, links
+ *   and IPv6 get -EOPNOTSUPP. Replies are
  *   made at the send, in datagrams of up to a page, queued on the sender.
  * - Between sockets: root may send to another socket's port id (to a
  *   group: nobody listens here, so it goes nowhere).
@@ -51,6 +57,8 @@
 #define NLM_F_ACK 0x4
 #define NLM_F_DUMP 0x300 /* NLM_F_ROOT | NLM_F_MATCH */
 #define NLM_F_CAPPED 0x100 /* an ack: the request's header only */
+#define NLM_F_REPLACE 0x100 /* a NEW request's: replace what is there */
+#define NLM_F_EXCL 0x200    /* a NEW request's: not if it is there */
 #define NLMSG_HDRLEN 16
 #define NL_ALIGN(n) (((n) + 3u) & ~(size_t)3u)
 
@@ -59,8 +67,10 @@
 #define RTM_NEWLINK 16
 #define RTM_GETLINK 18
 #define RTM_NEWADDR 20
+#define RTM_DELADDR 21
 #define RTM_GETADDR 22
 #define RTM_NEWROUTE 24
+#define RTM_DELROUTE 25
 #define RTM_GETROUTE 26
 #define RTM_MAX 123 /* Linux's last type: past it EOPNOTSUPP for anyone */
 #define RTM_KIND_GET 2
@@ -441,6 +451,98 @@ static void ack(struct nlout *o, struct nlsock *n, const struct nlmsghdr *req, c
     o->cur = NULL;
 }
 
+/* The attributes after @p h's family header of @p fixed bytes: each's
+ * payload at at[type] and its bytes in alen[type] (types from 1 to
+ * @p max; others skipped), NULL where absent. -EINVAL if the header or an
+ * attribute runs past the message, or one is shorter than its own header. */
+static int attrs(const struct nlmsghdr *h, size_t fixed, const uint8_t **at, uint16_t *alen, unsigned max)
+{
+    const uint8_t *b = (const uint8_t *)h;
+    for (unsigned t = 0; t <= max; t++)
+        at[t] = NULL, alen[t] = 0;
+    if (h->len < NLMSG_HDRLEN + fixed)
+        return -EINVAL;
+    size_t off = NLMSG_HDRLEN + NL_ALIGN(fixed);
+    while (off + 4 <= h->len) {
+        uint16_t len, type;
+        memcpy(&len, b + off, 2);
+        memcpy(&type, b + off + 2, 2);
+        type &= 0x3fff; /* NLA_F_NESTED, NLA_F_NET_BYTEORDER */
+        if (len < 4 || len > h->len - off)
+            return -EINVAL;
+        if (type >= 1 && type <= max)
+            at[type] = b + off + 4, alen[type] = (uint16_t)(len - 4);
+        off += NL_ALIGN(len);
+    }
+    return 0;
+}
+
+/* An IPv4 address attribute into @p v: 0, or -EINVAL if it is not 4 bytes. */
+static int attr_ip4(const uint8_t *at, uint16_t len, uint32_t *v)
+{
+    if (!at)
+        return 0;
+    if (len != 4)
+        return -EINVAL;
+    memcpy(v, at, 4);
+    return 0;
+}
+
+/* RTM_NEWADDR and RTM_DELADDR (`ip addr add|del A/N dev D`): IPv4 only. */
+static int addr_change(const struct nlmsghdr *h)
+{
+    const uint8_t *at[IFA_BROADCAST + 1];
+    uint16_t alen[IFA_BROADCAST + 1];
+    int e = attrs(h, 8, at, alen, IFA_BROADCAST);
+    if (e)
+        return e;
+    const uint8_t *ifa = (const uint8_t *)h + NLMSG_HDRLEN; /* family, prefixlen, flags, scope, index */
+    int32_t index;
+    memcpy(&index, ifa + 4, 4);
+    if (ifa[0] != AF_INET)
+        return ifa[0] == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
+    if (ifa[1] > 32 || index <= 0)
+        return index <= 0 ? -ENODEV : -EINVAL;
+    uint32_t addr = 0;
+    if ((e = attr_ip4(at[IFA_ADDRESS], alen[IFA_ADDRESS], &addr)) ||
+        (e = attr_ip4(at[IFA_LOCAL], alen[IFA_LOCAL], &addr))) /* the local one, if both */
+        return e;
+    int add = h->type == RTM_NEWADDR;
+    if (add && !addr)
+        return -EINVAL;
+    uint32_t mask = ifa[1] ? __builtin_bswap32(~0u << (32 - ifa[1])) : 0;
+    return inet_if_addr_change(index, add, addr, mask, (h->flags & NLM_F_REPLACE) != 0,
+                               (h->flags & NLM_F_EXCL) != 0);
+}
+
+/* RTM_NEWROUTE and RTM_DELROUTE (`ip route add|del default via G`): the
+ * main table's IPv4 default route, the only one lwIP lets us add. */
+static int route_change(const struct nlmsghdr *h)
+{
+    const uint8_t *at[RTA_TABLE + 1];
+    uint16_t alen[RTA_TABLE + 1];
+    int e = attrs(h, 12, at, alen, RTA_TABLE);
+    if (e)
+        return e;
+    const uint8_t *rtm = (const uint8_t *)h + NLMSG_HDRLEN; /* family, dst_len, src_len, tos, table, ... */
+    if (rtm[0] != AF_INET)
+        return rtm[0] == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
+    uint32_t table = rtm[4], gw = 0, oif = 0;
+    if (at[RTA_TABLE] && alen[RTA_TABLE] == 4)
+        memcpy(&table, at[RTA_TABLE], 4);
+    if (at[RTA_OIF] && alen[RTA_OIF] == 4)
+        memcpy(&oif, at[RTA_OIF], 4);
+    if ((e = attr_ip4(at[RTA_GATEWAY], alen[RTA_GATEWAY], &gw)))
+        return e;
+    int add = h->type == RTM_NEWROUTE;
+    if (rtm[1] != 0 || rtm[2] != 0 || (table != RT_TABLE_MAIN && table != 0) ||
+        (add && rtm[7] != RTN_UNICAST))
+        return -EOPNOTSUPP; /* not the default route of the main table */
+    if (add && !gw)
+        return -EOPNOTSUPP; /* a default route straight on a link: lwIP's needs a gateway */
+    return inet_route_change(add, (int)oif, gw, (h->flags & NLM_F_EXCL) && !(h->flags & NLM_F_REPLACE));
+}
+
 /* One request: 1 if a dump answered it, else 0 or -errno for its ack. */
 static int request(struct nlout *o, struct nlsock *n, const struct nlmsghdr *h)
 {
@@ -448,8 +550,15 @@ static int request(struct nlout *o, struct nlsock *n, const struct nlmsghdr *h)
         return -EOPNOTSUPP;
     if (h->len < NLMSG_HDRLEN + 1)
         return 0; /* every request has at least its family: Linux ignores it */
-    if (((h->type - RTM_BASE) & 3) != RTM_KIND_GET)
-        return sock_privileged() ? -EOPNOTSUPP : -EPERM;
+    if (((h->type - RTM_BASE) & 3) != RTM_KIND_GET) {
+        if (!sock_privileged())
+            return -EPERM;
+        if (h->type == RTM_NEWADDR || h->type == RTM_DELADDR)
+            return addr_change(h);
+        if (h->type == RTM_NEWROUTE || h->type == RTM_DELROUTE)
+            return route_change(h);
+        return -EOPNOTSUPP;
+    }
     if (!(h->flags & NLM_F_DUMP) ||
         (h->type != RTM_GETLINK && h->type != RTM_GETADDR && h->type != RTM_GETROUTE))
         return -EOPNOTSUPP;
@@ -690,12 +799,6 @@ static int nl_getsockopt(struct socket *s, int level, int name, void *val, unsig
     return 0;
 }
 
-/* Linux answers the interface ioctls on any socket. */
-static long nl_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
-{
-    (void)s;
-    return inet_if_ioctl(cmd, arg);
-}
 
 static void nl_release(struct socket *s)
 {
@@ -720,7 +823,7 @@ static void nl_release(struct socket *s)
 static const struct sock_ops nl_ops = {
     .bind = nl_bind, .connect = nl_connect, .sendmsg = nl_sendmsg, .recvmsg = nl_recvmsg,
     .getname = nl_getname, .setsockopt = nl_setsockopt, .getsockopt = nl_getsockopt,
-    .poll = nl_poll, .ioctl = nl_ioctl, .release = nl_release,
+    .poll = nl_poll, .release = nl_release, /* ioctls: the interface ones, sock_ioctl()'s */
 };
 
 static int nl_create(struct socket *s, int type, int protocol)

@@ -386,7 +386,7 @@ static long pk_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
         net_unlock();
         return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
     }
-    return inet_if_ioctl(cmd, arg); /* Linux answers the interface ioctls on any socket */
+    return -ENOTTY; /* the interface ioctls: sock_ioctl() */
 }
 
 static void pk_release(struct socket *s)

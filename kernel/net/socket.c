@@ -247,7 +247,10 @@ static unsigned sock_poll(struct file *f, struct wait_set *ws)
     return s->ops->poll ? s->ops->poll(s, ws) : 0;
 }
 
-/* FIONBIO sets O_NONBLOCK as fcntl does; the rest are the family's. */
+/* FIONBIO sets O_NONBLOCK as fcntl does; the rest are the family's, and
+ * what it does not know the interface ioctls' (SIOCGIFINDEX, ...), which
+ * Linux answers on a socket of any family: glibc's if_nametoindex() asks
+ * an AF_UNIX one. */
 static long sock_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 {
     struct socket *s = f->priv;
@@ -261,7 +264,8 @@ static long sock_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
             __atomic_fetch_and(&f->flags, ~(unsigned)O_NONBLOCK, __ATOMIC_RELAXED);
         return 0;
     }
-    return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+    long r = s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+    return r == -ENOTTY ? inet_if_ioctl(cmd, arg) : r;
 }
 
 static void sock_release(struct file *f)

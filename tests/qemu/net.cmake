@@ -93,6 +93,34 @@ if(BUSYBOX)
     --expect "^kernel> run /bin/busybox ip route show\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
     --reject "PANIC|RTNETLINK|netlink" --status ${EXIT7}
     -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
+  # and changes through it as Linux answers them: the address DHCP gave
+  # again (EEXIST), a second one (EBUSY: lwIP keeps one), a default route
+  # added, shown, and gone with the address; the gateway unreachable
+  # without an address, reachable from a new one; a route lwIP cannot
+  # hold (EOPNOTSUPP). `ip addr ... dev eth0` finds eth0 through
+  # SIOCGIFINDEX on an AF_UNIX socket (glibc's if_nametoindex()).
+  set(BB "run /bin/busybox ip")
+  qemu_test(net_ip_change --image ${IMG} --timeout 90
+    --send "sleep 1000" --send "${BB} addr add 10.0.2.15/24 dev eth0" --send "${BB} addr add 10.0.2.16/24 dev eth0"
+    --send "${BB} route add default via 10.0.2.2" --send "${BB} route add default via 10.0.2.2"
+    --send "${BB} route add 192.168.7.0/24 via 10.0.2.2" --send "${BB} route show"
+    --send "${BB} addr del 10.0.2.15/24 dev eth0" --send "${BB} route show" --send "${BB} route del default"
+    --send "run /bin/busybox ping -c 1 -W 1 10.0.2.2" --send "${BB} addr del 10.0.2.99/24 dev eth0"
+    --send "${BB} addr add 10.0.2.20/24 dev eth0" --send "${BB} addr show dev eth0"
+    --send "${BB} route replace default via 10.0.2.2 dev eth0" --send "${BB} route show"
+    --send "run /bin/busybox ping -c 1 10.0.2.2" --send "poweroff 7"
+    --expect "^kernel> ${BB} addr add 10\\.0\\.2\\.15/24 dev eth0\\nip: RTNETLINK answers: File exists\\n\\[exit 2\\]$"
+    --expect "^kernel> ${BB} addr add 10\\.0\\.2\\.16/24 dev eth0\\nip: RTNETLINK answers: Device or resource busy\\n\\[exit 2\\]$"
+    --expect "^kernel> ${BB} route add default via 10\\.0\\.2\\.2\\n\\[exit 0\\]\\nkernel> ${BB} route add default via 10\\.0\\.2\\.2\\nip: RTNETLINK answers: File exists\\n\\[exit 2\\]$"
+    --expect "^kernel> ${BB} route add 192\\.168\\.7\\.0/24 via 10\\.0\\.2\\.2\\nip: RTNETLINK answers: Operation not supported\\n\\[exit 2\\]$"
+    --expect "^kernel> ${BB} route show\\ndefault via 10\\.0\\.2\\.2 dev eth0 *\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
+    --expect "^kernel> ${BB} addr del 10\\.0\\.2\\.15/24 dev eth0\\n\\[exit 0\\]\\nkernel> ${BB} route show\\n\\[exit 0\\]\\nkernel> ${BB} route del default\\nip: RTNETLINK answers: No such process\\n\\[exit 2\\]$"
+    --expect "^ping: sendto: Network is unreachable\\n\\[exit 1\\]\\nkernel> ${BB} addr del 10\\.0\\.2\\.99/24 dev eth0\\nip: RTNETLINK answers: Cannot assign requested address\\n\\[exit 2\\]$"
+    --expect "^kernel> ${BB} addr show dev eth0\\n2: eth0: .*\\n +link/ether .*\\n +inet 10\\.0\\.2\\.20/24 brd 10\\.0\\.2\\.255 scope global eth0\\n\\[exit 0\\]$"
+    --expect "^kernel> ${BB} route show\\ndefault via 10\\.0\\.2\\.2 dev eth0 *\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.20 *\\n\\[exit 0\\]$"
+    --expect "^1 packets transmitted, 1 packets received, 0% packet loss$"
+    --reject "PANIC" --status ${EXIT7}
+    -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
 endif()
 # Our TCP judged by Linux's (tests/qemu/net_pair.py): our kernel and Debian's
 # Linux (scripts/linux_peer.py) on one QEMU socket network on 127.0.0.1,
