@@ -36,6 +36,14 @@ mb2_start:
     .short  3, 0
     .long   12
     .long   PA(_start32)
+    /* Framebuffer tag: ask GRUB for a linear framebuffer (1024x768, 32 bits
+     * per pixel, or the nearest it finds) instead of VGA text, under BIOS
+     * (VBE) and UEFI (GOP) alike; optional (flags 1), so a machine with no
+     * video still boots, with no framebuffer tag in the info. */
+    .balign 8
+    .short  5, 1
+    .long   20
+    .long   1024, 768, 32
     .balign 8                       /* end tag */
     .short  0, 0
     .long   8

@@ -8,21 +8,26 @@ qemu_test(fault_null --image ${IMG} --send "fault null" --expect "#PF page fault
   --expect "CR2 0000000000000000: page not present on read, kernel mode"
   --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
 # 256 MiB minus what the firmware keeps (E820 holes below 1 MiB and at the top).
+# The framebuffer the Multiboot2 header asks for: GRUB sets it with VBE on
+# QEMU's standard VGA.
 qemu_test(bootinfo_mem_devices --image ${IMG} --send bootinfo --send mem --send devices
   --send "poweroff 7" --expect "^bootloader: GRUB" --expect "^acpi rsdp:" --reject "^firmware:|^efi memmap:"
+  --expect "^framebuffer: 1024x768, 32 bpp \\(red 16:8, green 8:8, blue 0:8\\), pitch 4096, at 0x[0-9a-f]+$"
   --expect "^  0x000000100000-0x[0-9a-f]+ +[0-9]+ KiB  usable$"
   --expect "^total: 2[0-9]{5} KiB usable \\(25[0-5] MiB\\)"
   --expect "^  com1 +ns16550 +port +0x3f8$" --expect "^console: +ns16550 com1$"
   --status ${EXIT7})
 # The same ISO through UEFI (Debian's OVMF; grub-mkrescue puts GRUB for BIOS
-# and UEFI in it): GRUB's Multiboot2 info then carries the EFI system table
-# and the ACPI RSDP (no BIOS area to search), and every ktest passes as
+# and UEFI in it): GRUB's Multiboot2 info then carries the EFI system table,
+# the ACPI RSDP (no BIOS area to search) and GOP's framebuffer (in the mode
+# OVMF offers nearest the header's ask), and every ktest passes as
 # under SeaBIOS. OVMF's own start takes most of the boot (several seconds
 # under TCG).
 qemu_test(uefi_ktest --image ${IMG} --env UEFI=1 --timeout 120
   --send bootinfo --send ktest --send "poweroff 7"
   --expect "^bootloader: GRUB" --expect "^firmware: +UEFI, system table at 0x[0-9a-f]+$"
   --expect "^efi memmap: [1-9][0-9]* descriptors$"
+  --expect "^framebuffer: [0-9]+x[0-9]+, 32 bpp \\(red 16:8, green 8:8, blue 0:8\\), pitch [0-9]+, at 0x[0-9a-f]+$"
   --expect "^acpi rsdp: +(20|36) bytes" --expect "^ktest: [0-9]+ passed, 0 failed$"
   --reject "PANIC" --status ${EXIT7})
 # Short lines on a slow COM1: 300 baud (QEMU's base clock; the kernel's
