@@ -38,7 +38,7 @@ mb2_start:
     .long   PA(_start32)
     /* Framebuffer tag: ask GRUB for a linear framebuffer (1024x768, 32 bits
      * per pixel, or the nearest it finds) instead of VGA text, under BIOS
-     * (VBE) and UEFI (GOP) alike; optional (flags 1), so a machine with no
+     * (GRUB's video drivers) and UEFI (GOP) alike; optional (flags 1), so a machine with no
      * video still boots, with no framebuffer tag in the info. */
     .balign 8
     .short  5, 1

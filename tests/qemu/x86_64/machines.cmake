@@ -8,8 +8,8 @@ qemu_test(fault_null --image ${IMG} --send "fault null" --expect "#PF page fault
   --expect "CR2 0000000000000000: page not present on read, kernel mode"
   --expect "^  #0 [0-9a-f]+ cmd_fault\\+0x[0-9a-f]+$" --halts)
 # 256 MiB minus what the firmware keeps (E820 holes below 1 MiB and at the top).
-# The framebuffer the Multiboot2 header asks for: GRUB sets it with VBE on
-# QEMU's standard VGA.
+# The framebuffer the Multiboot2 header asks for: GRUB sets it on QEMU's
+# standard VGA with its own driver for it.
 qemu_test(bootinfo_mem_devices --image ${IMG} --send bootinfo --send mem --send devices
   --send "poweroff 7" --expect "^bootloader: GRUB" --expect "^acpi rsdp:" --reject "^firmware:|^efi memmap:"
   --expect "^framebuffer: 1024x768, 32 bpp \\(red 16:8, green 8:8, blue 0:8\\), pitch 4096, at 0x[0-9a-f]+$"
