@@ -510,7 +510,10 @@ static int addr_change(const struct nlmsghdr *h)
     int add = h->type == RTM_NEWADDR;
     if (add && !addr)
         return -EINVAL;
-    uint32_t mask = ifa[1] ? __builtin_bswap32(~0u << (32 - ifa[1])) : 0;
+    uint32_t host_mask = ifa[1] ? ~0u << (32 - ifa[1]) : 0, mask;
+    uint8_t m[4] = {(uint8_t)(host_mask >> 24), (uint8_t)(host_mask >> 16), (uint8_t)(host_mask >> 8),
+                    (uint8_t)host_mask};
+    memcpy(&mask, m, 4); /* network order, as the address */
     return inet_if_addr_change(index, add, addr, mask, (h->flags & NLM_F_REPLACE) != 0,
                                (h->flags & NLM_F_EXCL) != 0);
 }
