@@ -17,13 +17,13 @@
  *   answers with RTM_NEW* messages, NLM_F_MULTI and the request's sequence
  *   number, then NLMSG_DONE; anything else gets NLMSG_ERROR with
  *   -EOPNOTSUPP (-EPERM for a change asked by another than root), and
- *   NLM_F_ACK an NLMSG_ERROR 0 where nothing else answered.
+ *   NLM_F_ACK an NLMSG_ERROR 0 where nothing else answered. Replies are
+ *   made at the send, in datagrams of up to a page, queued on the sender.
  * - Changes (root): an interface's IPv4 address (RTM_NEWADDR, RTM_DELADDR;
  *   one per interface, as lwIP keeps them) and the default route
  *   (RTM_NEWROUTE, RTM_DELROUTE), through the same code as SIOCSIFADDR and
  *   SIOCADDRT (inet_if.c). lwIP routes nothing else: other routes, links
- *   and IPv6 get -EOPNOTSUPP. Replies are
- *   made at the send, in datagrams of up to a page, queued on the sender.
+ *   and IPv6 get -EOPNOTSUPP.
  * - Between sockets: root may send to another socket's port id (to a
  *   group: nobody listens here, so it goes nowhere).
  * - A queue past SO_RCVBUF drops what comes and the next receive fails
@@ -501,8 +501,10 @@ static int addr_change(const struct nlmsghdr *h)
     memcpy(&index, ifa + 4, 4);
     if (ifa[0] != AF_INET)
         return ifa[0] == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
-    if (ifa[1] > 32 || index <= 0)
-        return index <= 0 ? -ENODEV : -EINVAL;
+    if (index <= 0)
+        return -ENODEV;
+    if (ifa[1] > 32)
+        return -EINVAL;
     uint32_t addr = 0;
     if ((e = attr_ip4(at[IFA_ADDRESS], alen[IFA_ADDRESS], &addr)) ||
         (e = attr_ip4(at[IFA_LOCAL], alen[IFA_LOCAL], &addr))) /* the local one, if both */
