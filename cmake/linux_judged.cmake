@@ -11,6 +11,7 @@ set(LINUX_JUDGED_PROGRAMS
   ufiles
   ufsmore
   uinet
+  uinet6
   unetlink
   ulimits
   ulocks

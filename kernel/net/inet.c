@@ -4,7 +4,13 @@
  *        (SOCK_DGRAM), ICMP echo (SOCK_DGRAM/IPPROTO_ICMP, Linux's
  *        unprivileged ping sockets), raw ICMP and IPPROTO_RAW (SOCK_RAW,
  *        root only; the latter sends whole IP packets and receives
- *        nothing, as Linux's: udhcpc makes one for the interface ioctls).
+ *        nothing, as Linux's: udhcpc makes one for the interface ioctls);
+ *        AF_INET6 TCP and UDP, dual-stack unless IPV6_V6ONLY.
+ *
+ * One struct inet_sock serves both families: addresses are lwIP's
+ * ip_addr_t throughout, and only get_addr() and put_addr() know the
+ * sockaddr each family speaks (IPv4 through an AF_INET6 socket shows as
+ * IPv4-mapped, ::ffff:a.b.c.d).
  *
  * Every lwIP call and every field of a struct inet_sock is under lwIP's
  * core lock (net_lock()); lwIP's callbacks run with it held (the
@@ -63,6 +69,8 @@
 #define BOUNCE 16384u     /* bytes one step of a TCP send or receive copies */
 #define RECV_WND_STEP (64u * 1024) /* bytes a long read takes before it opens the window */
 #define UDP_MAX 65507u    /* payload of the largest IPv4 UDP datagram */
+#define UDP6_MAX 65487u   /* ... and IPv6's as lwIP sends it: its 16-bit pbuf length holds the
+                             IPv6 header too (Linux's limit is 65527) */
 #define MEM_RETRY_NS 10000000ull /* a send the stack had no memory for tries again after this */
 #define RCVBUF_DEF 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
 
@@ -73,7 +81,7 @@ struct rxitem {
     struct list_node node;
     struct pbuf *p;
     unsigned off;   /* TCP: bytes of p read already */
-    uint32_t addr;  /* datagram: its source (network order) */
+    ip_addr_t addr; /* datagram: its source */
     uint16_t port;  /* datagram: its source port (network order) */
 };
 
@@ -100,10 +108,13 @@ struct inet_sock {
     unsigned rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF as set (doubled, as Linux) */
     unsigned wnd_cap, snd_cap; /* TCP: the window and the queue they allow; 0: lwIP's */
     int reuse, keepalive, nodelay, linger_on, linger_s;
-    uint8_t ttl, tos;
+    uint8_t ttl, tos;        /* IPv4's (IP_TTL, IP_TOS) */
+    uint8_t hops, tclass;    /* IPv6's (IPV6_UNICAST_HOPS, IPV6_TCLASS) */
+    int v6;                  /* AF_INET6: addresses as sockaddr_in6 */
+    int v6only;              /* AF_INET6: IPV6_V6ONLY, no IPv4 through it */
     uint16_t ident;          /* ICMP echo socket: its id (host order), 0 until bound */
     struct list_node ping_node; /* ICMP echo sockets, for unique ids */
-    uint32_t laddr, raddr;   /* addresses, network order (kept after the pcb goes) */
+    ip_addr_t laddr, raddr;  /* addresses (kept after the pcb goes) */
     uint16_t lport, rport;   /* ports, host order */
 };
 
@@ -151,40 +162,166 @@ struct sin {
     uint8_t zero[8];
 };
 
-/* The IPv4 address and port of @p a (port network order): 0 or -errno. */
-static int get_sin(const struct sockaddr_k *a, uint32_t *addr, uint16_t *port)
+struct sin6 {
+    uint16_t family;
+    uint16_t port;     /* network order */
+    uint32_t flowinfo;
+    uint8_t addr[16];
+    uint32_t scope_id; /* the ifindex a link-local address is on */
+};
+
+/* RFC 2133's sockaddr_in6 had no sin6_scope_id: Linux still takes it. */
+#define SIN6_LEN_MIN 24u
+
+static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* The address and port (network order) of @p a as @p is's family takes
+ * it: a sockaddr_in, or for AF_INET6 a sockaddr_in6, whose IPv4-mapped
+ * addresses (::ffff:a.b.c.d) come back as IPv4 ones and whose link-local
+ * ones carry their interface as lwIP's zone. 0 or -errno (lock held). */
+static int get_addr(const struct inet_sock *is, const struct sockaddr_k *a, ip_addr_t *ip, uint16_t *port)
 {
-    struct sin s;
-    if (a->len < sizeof s)
+    if (!is->v6) {
+        struct sin s;
+        if (a->len < sizeof s)
+            return -EINVAL;
+        memcpy(&s, a->b, sizeof s);
+        if (s.family != AF_INET)
+            return -EAFNOSUPPORT;
+        ip_addr_set_ip4_u32_val(*ip, s.addr);
+        *port = s.port;
+        return 0;
+    }
+    struct sin6 s = {0};
+    if (a->len < SIN6_LEN_MIN)
         return -EINVAL;
-    memcpy(&s, a->b, sizeof s);
-    if (s.family != AF_INET)
+    memcpy(&s, a->b, a->len < sizeof s ? a->len : sizeof s);
+    if (s.family != AF_INET6)
         return -EAFNOSUPPORT;
-    *addr = s.addr;
     *port = s.port;
+    if (!memcmp(s.addr, v4mapped, sizeof v4mapped)) {
+        uint32_t v4;
+        memcpy(&v4, s.addr + 12, 4);
+        ip_addr_set_ip4_u32_val(*ip, v4);
+        return 0;
+    }
+    ip6_addr_t a6;
+    memcpy(a6.addr, s.addr, 16);
+    ip6_addr_clear_zone(&a6);
+    if (ip6_addr_has_scope(&a6, IP6_UNKNOWN)) {
+        /* Linux: a link-local address names its interface */
+        if (!s.scope_id)
+            return -EINVAL;
+        struct netif *n = inet_if_at((int)s.scope_id);
+        if (!n)
+            return -ENODEV;
+        ip6_addr_assign_zone(&a6, IP6_UNKNOWN, n);
+    }
+    ip_addr_copy_from_ip6(*ip, a6);
     return 0;
 }
 
-static void put_sin(struct sockaddr_k *a, uint32_t addr, uint16_t port_net)
+/* @p ip and @p port_net into @p a as @p is's family has it (lock held). */
+static void put_addr(const struct inet_sock *is, struct sockaddr_k *a, const ip_addr_t *ip, uint16_t port_net)
 {
-    struct sin s = {AF_INET, port_net, addr, {0}};
+    if (!is->v6) {
+        struct sin s = {AF_INET, port_net, ip4_addr_get_u32(ip_2_ip4(ip)), {0}};
+        memcpy(a->b, &s, sizeof s);
+        a->len = sizeof s;
+        return;
+    }
+    struct sin6 s = {.family = AF_INET6, .port = port_net};
+    if (IP_IS_V6(ip)) {
+        memcpy(s.addr, ip_2_ip6(ip)->addr, 16);
+        if (ip6_addr_has_zone(ip_2_ip6(ip))) {
+            struct netif *n = netif_get_by_index(ip6_addr_zone(ip_2_ip6(ip)));
+            s.scope_id = n ? (uint32_t)inet_if_index(n) : 0;
+        }
+    } else if (IP_IS_V4(ip)) { /* IPv4 through a dual-stack socket */
+        memcpy(s.addr, v4mapped, sizeof v4mapped);
+        uint32_t v4 = ip4_addr_get_u32(ip_2_ip4(ip));
+        memcpy(s.addr + 12, &v4, 4);
+    } /* else IPADDR_TYPE_ANY: "::" */
     memcpy(a->b, &s, sizeof s);
     a->len = sizeof s;
 }
 
 static uint16_t net16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
 
-static void set_ip(ip_addr_t *ip, uint32_t addr) { ip_addr_set_ip4_u32(ip, addr); }
-static uint32_t get_ip(const ip_addr_t *ip) { return ip4_addr_get_u32(ip_2_ip4(ip)); }
-
-/* Whether @p addr (network order) is one a socket may bind: any, loopback
- * (127/8) or an interface's (lock held). */
-static int local_addr(uint32_t addr)
+/* The address "any" as @p is binds it: IPv4's, or for AF_INET6 both
+ * families' (lwIP's IPADDR_TYPE_ANY) unless IPV6_V6ONLY. */
+static const ip_addr_t *any_addr(const struct inet_sock *is)
 {
-    const uint8_t *b = (const uint8_t *)&addr;
-    if (addr == 0 || b[0] == 127)
-        return 1;
+    return !is->v6 ? IP4_ADDR_ANY : is->v6only ? IP6_ADDR_ANY : IP_ANY_TYPE;
+}
+
+/* Whether @p is may talk to, or bind, @p ip's family: -ENETUNREACH (or
+ * @p err) for IPv4 through a V6ONLY socket, or for a family other than
+ * that of the address the socket is bound to; else 0. */
+static int family_ok(const struct inet_sock *is, const ip_addr_t *ip, int err)
+{
+    if (is->v6only && IP_IS_V4(ip))
+        return err;
+    if (is->bound && !IP_IS_ANY_TYPE_VAL(is->laddr) && IP_GET_TYPE(&is->laddr) != IP_GET_TYPE(ip))
+        return err;
+    return 0;
+}
+
+/* The pcb's TTL (hop limit) and TOS (traffic class) from IPv4's options
+ * or IPv6's, as its peer's family is (lock held). */
+static void apply_ip_opts(struct inet_sock *is)
+{
+    struct ip_pcb *p = is->pcb.any;
+    if (!p)
+        return;
+    int six = IP_IS_V6_VAL(p->remote_ip);
+    p->ttl = six ? is->hops : is->ttl;
+    p->tos = six ? is->tclass : is->tos;
+}
+
+/* IPV6_V6ONLY: an unbound AF_INET6 socket's pcb takes IPv6 only, or both
+ * families again (lock held). */
+static int set_v6only(struct inet_sock *is, int v)
+{
+    if (is->bound || is->state != ST_NEW)
+        return -EINVAL; /* Linux: only before bind */
+    u8_t t = v ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY;
+    struct ip_pcb *p = is->pcb.any;
+    if (p) {
+        IP_SET_TYPE_VAL(p->local_ip, t);
+        IP_SET_TYPE_VAL(p->remote_ip, t);
+    }
+    IP_SET_TYPE_VAL(is->laddr, t);
+    IP_SET_TYPE_VAL(is->raddr, t);
+    is->v6only = v != 0;
+    return 0;
+}
+
+/* Whether @p ip is one a socket may bind: any, loopback (127/8, ::1) or
+ * an interface's (lock held). */
+static int local_addr(const ip_addr_t *ip)
+{
     struct netif *n;
+    if (ip_addr_isany(ip))
+        return 1;
+    if (IP_IS_V6(ip)) {
+        const ip6_addr_t *a6 = ip_2_ip6(ip);
+        if (ip6_addr_isloopback(a6))
+            return 1;
+        NETIF_FOREACH(n) {
+            if (ip6_addr_has_zone(a6) && !ip6_addr_test_zone(a6, n))
+                continue;
+            for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+                if (ip6_addr_isvalid(netif_ip6_addr_state(n, i)) &&
+                    ip6_addr_cmp_zoneless(netif_ip6_addr(n, i), a6))
+                    return 1;
+            }
+        }
+        return 0;
+    }
+    uint32_t addr = ip4_addr_get_u32(ip_2_ip4(ip));
+    if (((const uint8_t *)&addr)[0] == 127)
+        return 1;
     NETIF_FOREACH(n) {
         if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr)
             return 1;
@@ -198,14 +335,14 @@ static void note_addrs(struct inet_sock *is)
     if (!is->pcb.any)
         return;
     if (is_tcp(is)) {
-        is->laddr = get_ip(&is->pcb.tcp->local_ip);
+        ip_addr_copy(is->laddr, is->pcb.tcp->local_ip);
         is->lport = is->pcb.tcp->local_port;
         if (is->state != ST_LISTEN) {
-            is->raddr = get_ip(&is->pcb.tcp->remote_ip);
+            ip_addr_copy(is->raddr, is->pcb.tcp->remote_ip);
             is->rport = is->pcb.tcp->remote_port;
         }
     } else if (is->type == SOCK_DGRAM && !is_ping(is)) {
-        is->laddr = get_ip(&is->pcb.udp->local_ip);
+        ip_addr_copy(is->laddr, is->pcb.udp->local_ip);
         is->lport = is->pcb.udp->local_port;
     }
 }
@@ -273,6 +410,7 @@ static struct inet_sock *is_new(int type, int proto)
     is->rcvbuf = RCVBUF_DEF;
     is->sndbuf = RCVBUF_DEF;
     is->ttl = 64;
+    is->hops = 64;
     return is;
 }
 
@@ -535,6 +673,13 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
     if (!c)
         return ERR_MEM; /* lwIP resets it */
     c->pcb.tcp = npcb;
+    c->v6 = ls->v6;
+    c->v6only = ls->v6only;
+    c->ttl = ls->ttl;
+    c->tos = ls->tos;
+    c->hops = ls->hops;
+    c->tclass = ls->tclass;
+    apply_ip_opts(c);
     c->state = ST_CONNECTED;
     c->bound = 1;
     c->nodelay = ls->nodelay;
@@ -562,7 +707,7 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
 
 /* ---- lwIP's UDP and ICMP callbacks ---- */
 
-static int queue_dgram(struct inet_sock *is, struct pbuf *p, uint32_t addr, uint16_t port)
+static int queue_dgram(struct inet_sock *is, struct pbuf *p, const ip_addr_t *addr, uint16_t port)
 {
     if (is->rx_bytes + p->tot_len > is->rcvbuf || is->shut_rd)
         return 0;
@@ -571,7 +716,7 @@ static int queue_dgram(struct inet_sock *is, struct pbuf *p, uint32_t addr, uint
         return 0;
     it->p = p;
     it->off = 0;
-    it->addr = addr;
+    ip_addr_copy(it->addr, *addr);
     it->port = port;
     list_add_tail(&is->rxq, &it->node);
     is->rx_bytes += p->tot_len;
@@ -582,7 +727,7 @@ static int queue_dgram(struct inet_sock *is, struct pbuf *p, uint32_t addr, uint
 static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
     (void)pcb;
-    if (!queue_dgram(arg, p, get_ip(addr), net16(port)))
+    if (!queue_dgram(arg, p, addr, net16(port)))
         pbuf_free(p);
 }
 
@@ -603,7 +748,7 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
         return 0;
     if (pbuf_remove_header(p, hl))
         return 0;
-    if (!queue_dgram(is, p, get_ip(addr), 0))
+    if (!queue_dgram(is, p, addr, 0))
         pbuf_free(p);
     return 1;
 }
@@ -614,7 +759,7 @@ static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip
 {
     (void)pcb;
     struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
-    if (q && !queue_dgram(arg, q, get_ip(addr), 0))
+    if (q && !queue_dgram(arg, q, addr, 0))
         pbuf_free(q);
     return 0;
 }
@@ -622,8 +767,11 @@ static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip
 
 /* ---- create, bind, connect, listen, accept ---- */
 
-static int inet_create(struct socket *s, int type, int proto)
+static int inet_create(struct socket *s, int family, int type, int proto)
 {
+    int v6 = family == AF_INET6;
+    if (v6 && type != SOCK_STREAM && !(type == SOCK_DGRAM && (!proto || proto == IPPROTO_UDP)))
+        return type == SOCK_RAW && !sock_privileged() ? -EPERM : -EPROTONOSUPPORT; /* no ICMPv6 sockets yet */
     if (type == SOCK_STREAM) {
         if (proto && proto != IPPROTO_TCP)
             return -EPROTONOSUPPORT;
@@ -653,13 +801,18 @@ static int inet_create(struct socket *s, int type, int proto)
     struct inet_sock *is = is_new(type, proto);
     if (!is)
         return -ENOMEM;
+    /* An AF_INET6 socket's pcb takes both families until IPV6_V6ONLY */
+    u8_t iptype = v6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4;
+    is->v6 = v6;
+    IP_SET_TYPE_VAL(is->laddr, iptype);
+    IP_SET_TYPE_VAL(is->raddr, iptype);
     lock();
     if (proto == IPPROTO_TCP) {
-        is->pcb.tcp = tcp_new_ip_type(IPADDR_TYPE_V4);
+        is->pcb.tcp = tcp_new_ip_type(iptype);
         if (is->pcb.tcp)
             tcp_hook(is, is->pcb.tcp);
     } else if (proto == IPPROTO_UDP) {
-        is->pcb.udp = udp_new_ip_type(IPADDR_TYPE_V4);
+        is->pcb.udp = udp_new_ip_type(iptype);
         if (is->pcb.udp)
             udp_recv(is->pcb.udp, udp_recv_cb, is);
     }
@@ -677,7 +830,7 @@ static int inet_create(struct socket *s, int type, int proto)
         kfree(is);
         return -ENOMEM;
     }
-    s->family = AF_INET;
+    s->family = family;
     s->type = type;
     s->protocol = proto;
     s->ops = &inet_ops;
@@ -708,14 +861,23 @@ static int ping_ident(struct inet_sock *is, uint16_t want)
     return -EADDRINUSE;
 }
 
-/* Whether a listener has @p port on @p addr or any (lock held). */
-static int listened(uint32_t addr, uint16_t port)
+/* Whether addresses @p a and @p b may take the same packets: of one
+ * family (or either both, IPADDR_TYPE_ANY), and one of them any or both
+ * the same. */
+static int addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
+{
+    if (!IP_IS_ANY_TYPE_VAL(*a) && !IP_IS_ANY_TYPE_VAL(*b) && IP_GET_TYPE(a) != IP_GET_TYPE(b))
+        return 0;
+    return ip_addr_isany(a) || ip_addr_isany(b) || ip_addr_cmp_zoneless(a, b);
+}
+
+/* Whether a listener has @p port on an address that overlaps @p ip (lock held). */
+static int listened(const ip_addr_t *ip, uint16_t port)
 {
     if (!port)
         return 0;
     for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
-        uint32_t la = get_ip(&l->local_ip);
-        if (l->local_port == port && (!la || !addr || la == addr))
+        if (l->local_port == port && addrs_overlap(&l->local_ip, ip))
             return 1;
     }
     return 0;
@@ -724,19 +886,23 @@ static int listened(uint32_t addr, uint16_t port)
 static int inet_bind(struct socket *s, const struct sockaddr_k *a)
 {
     struct inet_sock *is = s->priv;
-    uint32_t addr;
-    uint16_t port;
-    int r = get_sin(a, &addr, &port);
-    if (r)
-        return r;
-    lock();
     ip_addr_t ip;
-    set_ip(&ip, addr);
+    uint16_t port;
+    lock();
+    int r = get_addr(is, a, &ip, &port);
+    if (r) {
+        unlock();
+        return r;
+    }
+    if (is->v6 && IP_IS_V6(&ip) && ip_addr_isany(&ip))
+        ip_addr_copy(ip, *any_addr(is)); /* "::": both families unless V6ONLY */
     if (is->bound || !is->pcb.any || is->state != ST_NEW)
         r = -EINVAL;
-    else if (!local_addr(addr))
+    else if (family_ok(is, &ip, -EINVAL)) /* Linux: an IPv4-mapped address on a V6ONLY socket */
+        r = -EINVAL;
+    else if (!local_addr(&ip))
         r = -EADDRNOTAVAIL;
-    else if (is_tcp(is) && listened(addr, net16(port)))
+    else if (is_tcp(is) && listened(&ip, net16(port)))
         r = -EADDRINUSE; /* SO_REUSEADDR never shares a listener's port (lwIP would) */
     else if (is_tcp(is))
         r = -map_err(tcp_bind(is->pcb.tcp, &ip, net16(port)));
@@ -747,7 +913,7 @@ static int inet_bind(struct socket *s, const struct sockaddr_k *a)
         r = is_ping(is) ? ping_ident(is, net16(port)) : 0;
         if (!r)
             r = -map_err(raw_bind(is->pcb.raw, &ip));
-        is->laddr = addr;
+        ip_addr_copy(is->laddr, ip);
     }
 #endif
     if (!r) {
@@ -760,7 +926,7 @@ static int inet_bind(struct socket *s, const struct sockaddr_k *a)
 
 static int connected_or_err(struct inet_sock *is) { return is->state != ST_CONNECTING; }
 
-static int tcp_connect_op(struct inet_sock *is, struct socket *s, uint32_t addr, uint16_t port, int nonblock)
+static int tcp_connect_op(struct inet_sock *is, struct socket *s, const ip_addr_t *ip, uint16_t port, int nonblock)
 {
     lock();
     int r = 0;
@@ -772,18 +938,20 @@ static int tcp_connect_op(struct inet_sock *is, struct socket *s, uint32_t addr,
         r = -EISCONN;
     else if (!is->pcb.tcp || is->state == ST_CLOSED)
         r = is->err ? -take_err(is) : -EISCONN;
+    else
+        r = family_ok(is, ip, -ENETUNREACH);
     if (!r) {
-        ip_addr_t ip;
-        set_ip(&ip, addr);
-        err_t e = tcp_connect(is->pcb.tcp, &ip, net16(port), tcp_connected_cb);
+        is->pcb.tcp->ttl = IP_IS_V6(ip) ? is->hops : is->ttl;
+        is->pcb.tcp->tos = IP_IS_V6(ip) ? is->tclass : is->tos;
+        err_t e = tcp_connect(is->pcb.tcp, ip, net16(port), tcp_connected_cb);
         if (e != ERR_OK)
             r = -map_err(e);
         else {
             is->state = ST_CONNECTING;
             is->bound = 1;
-            is->raddr = addr;
+            ip_addr_copy(is->raddr, is->pcb.tcp->remote_ip);
             is->rport = net16(port);
-            is->laddr = get_ip(&is->pcb.tcp->local_ip);
+            ip_addr_copy(is->laddr, is->pcb.tcp->local_ip);
             is->lport = is->pcb.tcp->local_port;
         }
     }
@@ -808,17 +976,21 @@ static int tcp_connect_op(struct inet_sock *is, struct socket *s, uint32_t addr,
 static int inet_connect(struct socket *s, const struct sockaddr_k *a, int nonblock)
 {
     struct inet_sock *is = s->priv;
-    uint32_t addr = 0;
+    ip_addr_t ip = {0};
     uint16_t port = 0;
     int unspec = a->len >= 2 && a->family == AF_UNSPEC;
-    int r = unspec ? 0 : get_sin(a, &addr, &port);
+    lock();
+    int r = unspec ? 0 : get_addr(is, a, &ip, &port);
+    unlock();
     if (r)
         return r;
     if (is_tcp(is))
-        return unspec ? -EOPNOTSUPP : tcp_connect_op(is, s, addr, port, nonblock);
+        return unspec ? -EOPNOTSUPP : tcp_connect_op(is, s, &ip, port, nonblock);
     lock();
-    ip_addr_t ip;
-    set_ip(&ip, addr);
+    if (!unspec && (r = family_ok(is, &ip, -ENETUNREACH))) {
+        unlock();
+        return r;
+    }
     if (!is->pcb.any) {
         r = -EINVAL;
     } else if (is->proto == IPPROTO_UDP) {
@@ -829,7 +1001,7 @@ static int inet_connect(struct socket *s, const struct sockaddr_k *a, int nonblo
             r = -map_err(udp_connect(is->pcb.udp, &ip, net16(port)));
             if (!r) {
                 is->state = ST_CONNECTED;
-                is->raddr = addr;
+                ip_addr_copy(is->raddr, ip);
                 is->rport = net16(port);
                 is->bound = 1;
             }
@@ -846,7 +1018,7 @@ static int inet_connect(struct socket *s, const struct sockaddr_k *a, int nonblo
             r = -map_err(raw_connect(is->pcb.raw, &ip));
             if (!r) {
                 is->state = ST_CONNECTED;
-                is->raddr = addr;
+                ip_addr_copy(is->raddr, ip);
             }
         }
     }
@@ -875,7 +1047,7 @@ static int inet_listen(struct socket *s, int backlog)
         r = -EINVAL;
     } else {
         if (!is->bound) { /* an unbound listener takes a free port */
-            r = -map_err(tcp_bind(is->pcb.tcp, IP4_ADDR_ANY, 0));
+            r = -map_err(tcp_bind(is->pcb.tcp, any_addr(is), 0));
             is->bound = !r;
         }
         err_t e = ERR_OK;
@@ -902,7 +1074,7 @@ static int inet_accept(struct socket *s, struct socket **out, int nonblock)
     struct inet_sock *ls = s->priv;
     if (!is_tcp(ls))
         return -EOPNOTSUPP;
-    struct socket *ns = sock_alloc(AF_INET, SOCK_STREAM, IPPROTO_TCP, &inet_ops);
+    struct socket *ns = sock_alloc(s->family, SOCK_STREAM, IPPROTO_TCP, &inet_ops);
     if (!ns)
         return -ENOMEM;
     uint64_t dl = deadline_of(s->rcvtimeo_ns);
@@ -1056,11 +1228,15 @@ static long tcp_send(struct inet_sock *is, struct socket *s, struct sock_msg *m,
 static long dgram_send(struct inet_sock *is, struct sock_msg *m)
 {
     const struct sock_data *d = &m->data;
-    uint32_t addr = 0;
+    ip_addr_t ip = {0};
     uint16_t port = 0;
     int to = m->name && m->name->len;
     if (to) {
-        int r = get_sin(m->name, &addr, &port);
+        lock();
+        int r = get_addr(is, m->name, &ip, &port);
+        if (!r)
+            r = family_ok(is, &ip, -ENETUNREACH);
+        unlock();
         if (r)
             return r;
     }
@@ -1070,8 +1246,12 @@ static long dgram_send(struct inet_sock *is, struct sock_msg *m)
         return -EINVAL;
     lock();
     long r = 0;
+    if (!to)
+        ip_addr_copy(ip, is->raddr);
     if (!to && is->state != ST_CONNECTED)
         r = -EDESTADDRREQ;
+    else if (IP_IS_V6(&ip) && d->len > UDP6_MAX)
+        r = -EMSGSIZE;
     else if (!is->pcb.any)
         r = -EPIPE;
     else if (is->shut_wr)
@@ -1096,11 +1276,9 @@ static long dgram_send(struct inet_sock *is, struct sock_msg *m)
         return -EINVAL;
     }
     lock();
-    ip_addr_t ip;
-    set_ip(&ip, to ? addr : is->raddr);
     if (is->proto == IPPROTO_UDP) {
-        is->pcb.udp->ttl = is->ttl;
-        is->pcb.udp->tos = is->tos;
+        is->pcb.udp->ttl = IP_IS_V6(&ip) ? is->hops : is->ttl;
+        is->pcb.udp->tos = IP_IS_V6(&ip) ? is->tclass : is->tos;
         r = -map_err(to ? udp_sendto(is->pcb.udp, p, &ip, net16(port)) : udp_send(is->pcb.udp, p));
         if (!is->bound) {
             is->bound = 1;
@@ -1322,8 +1500,11 @@ static long dgram_recv(struct inet_sock *is, struct socket *s, struct sock_msg *
         }
         off += k;
     }
-    if (m->name)
-        put_sin(m->name, it->addr, it->port);
+    if (m->name) {
+        lock();
+        put_addr(is, m->name, &it->addr, it->port);
+        unlock();
+    }
     if (len > n)
         m->flags_out |= MSG_TRUNC;
     lock();
@@ -1393,9 +1574,9 @@ static int inet_getname(struct socket *s, struct sockaddr_k *a, int peer)
         if (is->state != ST_CONNECTED && !(is_tcp(is) && is->state == ST_CLOSED && is->rport))
             r = -ENOTCONN;
         else
-            put_sin(a, is->raddr, is_ping(is) || is_raw(is) ? 0 : net16(is->rport));
+            put_addr(is, a, &is->raddr, is_ping(is) || is_raw(is) ? 0 : net16(is->rport));
     } else {
-        put_sin(a, is->laddr, is_ping(is) ? net16(is->ident) : is_raw(is) ? 0 : net16(is->lport));
+        put_addr(is, a, &is->laddr, is_ping(is) ? net16(is->ident) : is_raw(is) ? 0 : net16(is->lport));
     }
     unlock();
     return r;
@@ -1456,6 +1637,9 @@ static unsigned inet_poll(struct socket *s, struct wait_set *ws)
 #define TCP_KEEPCNT 6
 #define IP_TOS 1
 #define IP_TTL 2
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_V6ONLY 26
+#define IPV6_TCLASS 67
 
 static int get_int(const void *val, unsigned len, int *v)
 {
@@ -1576,13 +1760,31 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
                 break;
             }
             is->ttl = (uint8_t)v;
-            if (is->pcb.any)
-                ((struct ip_pcb *)is->pcb.any)->ttl = (u8_t)v;
+            apply_ip_opts(is);
             break;
         case IP_TOS:
             is->tos = (uint8_t)(v & 0xfc);
-            if (is->pcb.any)
-                ((struct ip_pcb *)is->pcb.any)->tos = is->tos;
+            apply_ip_opts(is);
+            break;
+        default:
+            r = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_IPV6 && is->v6) {
+        switch (name) {
+        case IPV6_V6ONLY:
+            r = set_v6only(is, v);
+            break;
+        case IPV6_UNICAST_HOPS:
+        case IPV6_TCLASS:
+            if (v < -1 || v > 255) {
+                r = -EINVAL;
+                break;
+            }
+            if (name == IPV6_UNICAST_HOPS)
+                is->hops = (uint8_t)(v == -1 ? 64 : v);
+            else
+                is->tclass = (uint8_t)(v == -1 ? 0 : v);
+            apply_ip_opts(is);
             break;
         default:
             r = -ENOPROTOOPT;
@@ -1634,6 +1836,13 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
         switch (name) {
         case IP_TTL: v = is->ttl; break;
         case IP_TOS: v = is->tos; break;
+        default: r = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_IPV6 && is->v6) {
+        switch (name) {
+        case IPV6_V6ONLY: v = is->v6only; break;
+        case IPV6_UNICAST_HOPS: v = is->hops; break;
+        case IPV6_TCLASS: v = is->tclass; break;
         default: r = -ENOPROTOOPT;
         }
     } else {
@@ -1697,13 +1906,22 @@ static const struct sock_ops inet_ops = {
     .release = inet_release,
 };
 
+static int inet4_create(struct socket *s, int type, int proto) { return inet_create(s, AF_INET, type, proto); }
+static int inet6_create(struct socket *s, int type, int proto) { return inet_create(s, AF_INET6, type, proto); }
+
 static const struct sock_family inet_family = {
     .family = AF_INET,
-    .create = inet_create,
+    .create = inet4_create,
+};
+
+static const struct sock_family inet6_family = {
+    .family = AF_INET6,
+    .create = inet6_create,
 };
 
 void inet_init(void)
 {
     sock_register(&inet_family);
+    sock_register(&inet6_family);
     inet_if_init();
 }

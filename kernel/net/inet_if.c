@@ -95,8 +95,7 @@ struct rtentry {
 
 static int is_loop(struct netif *n) { return n == net_loopif(); }
 
-/* Its ifindex: lo 1, a device's its own. */
-static int if_index(struct netif *n)
+int inet_if_index(struct netif *n)
 {
     struct netdev *d = net_netdev_of(n);
     return is_loop(n) || !d ? 1 : d->index;
@@ -130,7 +129,7 @@ static void if_info(struct netif *n, struct inet_ifinfo *i)
 {
     memset(i, 0, sizeof *i);
     if_name(n, i->name);
-    i->index = if_index(n);
+    i->index = inet_if_index(n);
     i->loopback = is_loop(n);
     i->flags = (netif_is_up(n) ? IFF_UP : 0) | (netif_is_up(n) && netif_is_link_up(n) ? IFF_RUNNING : 0) |
                (netif_is_link_up(n) ? IFF_LOWER_UP : 0) | (i->loopback ? IFF_LOOPBACK : 0) |
@@ -241,12 +240,11 @@ static struct netif *if_for(uint32_t gw)
     return NULL;
 }
 
-/* The interface whose ifindex is @p index, or NULL (lock held). */
-static struct netif *if_at(int index)
+struct netif *inet_if_at(int index)
 {
     struct netif *n;
     NETIF_FOREACH(n) {
-        if (if_index(n) == index)
+        if (inet_if_index(n) == index)
             return n;
     }
     return NULL;
@@ -286,7 +284,7 @@ static int default_route(int add, struct netif *n, int named, uint32_t gw, int e
 int inet_route_change(int add, int index, uint32_t gw, int excl)
 {
     net_lock();
-    struct netif *n = index ? if_at(index) : NULL;
+    struct netif *n = index ? inet_if_at(index) : NULL;
     int r = default_route(add, n, index != 0, gw, excl);
     net_unlock();
     return r;
@@ -296,7 +294,7 @@ int inet_if_addr_change(int index, int add, uint32_t addr, uint32_t mask, int re
 {
     int r = 0;
     net_lock();
-    struct netif *n = if_at(index);
+    struct netif *n = inet_if_at(index);
     uint32_t cur = n ? ip4_addr_get_u32(netif_ip4_addr(n)) : 0;
     uint32_t cur_mask = n ? ip4_addr_get_u32(netif_ip4_netmask(n)) : 0;
     ip4_addr_t a, m;
@@ -370,7 +368,7 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
     net_lock();
     struct netif *n = NULL;
     if (cmd == SIOCGIFNAME) {
-        n = if_at(q.ivalue);
+        n = inet_if_at(q.ivalue);
         if (n)
             if_name(n, q.name);
     } else {

@@ -1,4 +1,4 @@
-/* AF_INET sockets (inet.c) and the interface ioctls they answer (inet_if.c). */
+/* AF_INET and AF_INET6 sockets (inet.c) and the interface ioctls they answer (inet_if.c). */
 #ifndef NET_INET_INTERNAL_H
 #define NET_INET_INTERNAL_H
 
@@ -11,6 +11,10 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define IPPROTO_RAW 255
+#endif
+#ifndef IPPROTO_IPV6
+#define IPPROTO_IPV6 41
+#define IPPROTO_ICMPV6 58
 #endif
 
 #ifndef POLLRDHUP
@@ -44,6 +48,15 @@ struct inet_route {
     unsigned flags;        /* RTF_UP, RTF_GATEWAY */
 };
 
+struct netif;
+
+/* @p n's ifindex: lo 1, a device's its own (not lwIP's netif index, which
+ * is also an IPv6 address's zone). */
+int inet_if_index(struct netif *n);
+
+/* The interface whose ifindex is @p index, or NULL (lock held). */
+struct netif *inet_if_at(int index);
+
 /* Up to @p max interfaces into @p out, loopback first: how many there are
  * (more than @p max: the rest were left out). */
 int inet_if_list(struct inet_ifinfo *out, int max);
@@ -68,7 +81,7 @@ int inet_if_addr_change(int index, int add, uint32_t addr, uint32_t mask, int re
 /* /proc/net's files (inet_if.c), at boot. */
 void inet_if_init(void);
 
-/* Register AF_INET with the socket layer (at boot, once lwIP runs). */
+/* Register AF_INET and AF_INET6 with the socket layer (at boot, once lwIP runs). */
 void inet_init(void);
 
 #endif

@@ -32,6 +32,15 @@ ADDR = {"a": "10.0.3.1", "b": "10.0.3.2"}
 # tests/programs/unettool.c, the same file in both kernels' initrds (main() sets it).
 TOOL = None
 MAC = {"a": "52:54:00:00:03:01", "b": "52:54:00:00:03:02"}
+
+
+def link_local(side):
+    """Side @side's IPv6 link-local address on eth0, as both kernels form it
+    from the card's MAC (modified EUI-64, RFC 4291 appendix A)."""
+    m = [int(x, 16) for x in MAC[side].split(":")]
+    m[0] ^= 2
+    b = m[:3] + [0xff, 0xfe] + m[3:]
+    return "fe80::" + ":".join(f"{b[i] << 8 | b[i + 1]:x}" for i in range(0, 8, 2)) + "%eth0"
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 LINUX_INIT = """
@@ -224,10 +233,11 @@ def start_pair(arch, kinds, image=None, flood_sock=None):
     return a, b
 
 
-def tcp_transfer(src, dst, mib, port=5001, timeout=300):
+def tcp_transfer(src, dst, mib, port=5001, timeout=300, to=None):
     """@mib MiB of random bytes from @src's memory (/tmp) to
-    @dst's over TCP (busybox nc), checksummed on both sides: (ok, seconds
-    from the send's start to the receiver's end, detail)."""
+    @dst's over TCP (busybox nc; to @dst's address @to, by default its
+    IPv4 one), checksummed on both sides: (ok, seconds from the send's start
+    to the receiver's end, detail)."""
     # dd in 64 KiB reads: busybox `head -c` took 7 s a 16 MiB in either kernel under TCG, dd 0.5 s.
     st, out = src.sh(f"dd if=/dev/urandom of=/tmp/tx bs=65536 count={mib * 16} iflag=fullblock 2>/dev/null"
                      f" && [ $(wc -c < /tmp/tx) -eq {mib << 20} ] && sha256sum /tmp/tx", timeout)
@@ -237,7 +247,7 @@ def tcp_transfer(src, dst, mib, port=5001, timeout=300):
     if st != 0:
         return False, 0, "receiver did not start"
     time.sleep(1)
-    to = ADDR[side(dst)]
+    to = to or ADDR[side(dst)]
     t0 = time.monotonic()
     st, out = src.sh(f"nc {to} {port} < /tmp/tx", timeout)
     if st != 0:
@@ -475,6 +485,15 @@ def main():
             if ok:
                 print(f"bench: tcp_{src.name.split('-')[0]}_to_{dst.name.split('-')[0]}_mbit "
                       f"{args.mib * 8 * 1.048576 / secs:.0f} Mbit/s", flush=True)
+        # IPv6 on the link, by the addresses each card gets by itself: an
+        # echo answered (lwIP's ICMPv6, or Linux's), then TCP each way.
+        for g, peer in ((a, "b"), (b, "a")):
+            if g.name.startswith("linux"):
+                st, out = g.sh(f"ping -c 3 {link_local(peer)}", 30)
+                check(st == 0, f"ping from {g.name} to {link_local(peer)}")
+        for src, dst in ((a, b), (b, a)):
+            ok, secs, detail = tcp_transfer(src, dst, 2, port=5002, to=link_local(side(dst)))
+            check(ok, f"tcp over IPv6 2 MiB {src.name} -> {dst.name} at {link_local(side(dst))}: {detail}")
         for client, server in ((b, a), (a, b)):
             got = short_connections(client, server)
             check(got == 30, f"30 short connections from {client.name} to {server.name}: {got} answered")

@@ -462,6 +462,14 @@ qemu_test(user_inet --image ${IMG}
   --send "run /bin/uinet" --send "poweroff 7"
   --expect "^uinet: 0 failed$\\n\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
+# AF_INET6 sockets over ::1 and 127.0.0.1 as Linux answers for them
+# (tests/programs/uinet6.c, linux_uinet6): a TCP echo, a dual-stack
+# listener taking IPv4 (IPv4-mapped), IPV6_V6ONLY, UDP both families,
+# the hop limit and traffic class, bad addresses. In the initrd only.
+qemu_test(user_inet6 --image ${IMG}
+  --send "run /bin/uinet6" --send "poweroff 7"
+  --expect "^uinet6: 0 failed$\\n\\[exit 0\\]$"
+  --reject "PANIC|FAIL" --status ${EXIT7})
 # AF_NETLINK's NETLINK_ROUTE as Linux answers for it
 # (tests/programs/unetlink.c, linux_unetlink): port ids, the link, address
 # and route dumps well formed (lo with 127.0.0.1/8), NLMSG_ERROR and acks,
