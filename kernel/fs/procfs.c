@@ -25,9 +25,11 @@
  *     /proc/sys/kernel/dmesg_restrict
  *                             1 or 0; root may write it (who reads the
  *                             kernel log, syslog(2))
- *     /proc/net/dev, route    the interfaces' counters, the routes (busybox's
- *                             ifconfig and route read them), written by the
- *                             network layer above (procfs_set_net())
+ *     /proc/net/dev, route, if_inet6
+ *                             the interfaces' counters, the routes, the
+ *                             IPv6 addresses (busybox's ifconfig and route
+ *                             read them), written by the network layer
+ *                             above (procfs_set_net())
  *
  * A magic link's readlink text names what it stands for (a path, with
  * " (deleted)" once the file has no name; "pipe:[INO]"), but a walk
@@ -51,7 +53,7 @@
 
 enum pkind { P_ROOT, P_SELF, P_MEMINFO, P_UPTIME, P_MOUNTS, P_VERSION, P_PID, P_STAT, P_CMDLINE,
              P_COMM, P_STATUS, P_EXE, P_CWD, P_FD, P_FDLINK, P_SYS, P_SYSKERNEL, P_RANDVA, P_MAPS,
-             P_NET, P_NETDEV, P_NETROUTE, P_THREADSMAX, P_DMESGR, P_MOUNTINFO };
+             P_NET, P_NETDEV, P_NETROUTE, P_NETIF6, P_THREADSMAX, P_DMESGR, P_MOUNTINFO };
 
 struct pnode {
     enum pkind kind;
@@ -98,7 +100,7 @@ static int is_dir(enum pkind k)
 static const struct {
     const char *name;
     enum pkind kind;
-} net_names[] = {{"dev", P_NETDEV}, {"route", P_NETROUTE}};
+} net_names[] = {{"dev", P_NETDEV}, {"route", P_NETROUTE}, {"if_inet6", P_NETIF6}};
 #define NNET (sizeof net_names / sizeof net_names[0])
 static procfs_net_fn net_fn;
 
@@ -404,9 +406,13 @@ static long render(const struct pnode *pn, char *buf, size_t size)
     case P_COMM:
         return ksnprintf(buf, size, "%s\n", pi.name);
     case P_NETDEV:
-    case P_NETROUTE: {
+    case P_NETROUTE:
+    case P_NETIF6: {
         procfs_net_fn fn = __atomic_load_n(&net_fn, __ATOMIC_ACQUIRE);
-        return fn ? fn(pn->kind == P_NETDEV ? "dev" : "route", buf, size) : -ENOENT;
+        for (unsigned i = 0; fn && i < NNET; i++)
+            if (net_names[i].kind == pn->kind)
+                return fn(net_names[i].name, buf, size);
+        return -ENOENT;
     }
     case P_RANDVA:
         return ksnprintf(buf, size, "%d\n", __atomic_load_n(&proc_randomize_va_space, __ATOMIC_RELAXED));

@@ -1856,6 +1856,8 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
 
 #define FIONREAD 0x541B
 #define SIOCOUTQ 0x5411
+#define SIOCSIFADDR 0x8916
+#define SIOCDIFADDR 0x8936
 
 static long inet_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
 {
@@ -1876,6 +1878,11 @@ static long inet_ioctl(struct socket *s, unsigned cmd, uintptr_t arg)
         unlock();
         return copy_to_user((void *)arg, &v, sizeof v) ? -EFAULT : 0;
     }
+    /* On an AF_INET6 socket these take an in6_ifreq (an IPv6 address to add
+     * or delete), not the ifreq the interface ioctls read: lwIP's addresses
+     * are its own (link-local, SLAAC) */
+    if (is->v6 && (cmd == SIOCSIFADDR || cmd == SIOCDIFADDR))
+        return -EOPNOTSUPP;
     return -ENOTTY; /* the interface ioctls: sock_ioctl() */
 }
 

@@ -11,8 +11,9 @@
  * gateway on an interface's subnet); others fail with EINVAL. Setting needs
  * root (CAP_NET_ADMIN on Linux): EPERM otherwise.
  *
- * Also /proc/net/dev and /proc/net/route in Linux's format (ifconfig's
- * list and counters, route's table), written for procfs.
+ * Also /proc/net/dev, /proc/net/route and /proc/net/if_inet6 in Linux's
+ * format (ifconfig's list, counters and IPv6 addresses, route's table),
+ * written for procfs.
  */
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
@@ -487,6 +488,68 @@ static long proc_dev(char *buf, size_t size)
     return (long)(n < size ? n : size);
 }
 
+/* Each interface's valid and tentative IPv6 addresses (lwIP's slots). */
+int inet6_addr_list(struct inet6_ifaddr *out, int max)
+{
+    int k = 0;
+    net_lock();
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+            u8_t st = netif_ip6_addr_state(n, i);
+            if (!ip6_addr_isvalid(st) && !ip6_addr_istentative(st))
+                continue;
+            if (k < max) {
+                const ip6_addr_t *a = netif_ip6_addr(n, i);
+                struct inet6_ifaddr *o = &out[k];
+                memset(o, 0, sizeof *o);
+                memcpy(o->addr, a->addr, 16);
+                o->index = inet_if_index(n);
+                if_name(n, o->name);
+                o->scope = ip6_addr_isloopback(a) ? INET6_SCOPE_HOST
+                           : ip6_addr_islinklocal(a) ? INET6_SCOPE_LINK
+                           : ip6_addr_issitelocal(a) ? INET6_SCOPE_SITE : INET6_SCOPE_GLOBAL;
+                o->prefix = o->scope == INET6_SCOPE_HOST ? 128 : 64;
+                /* lwIP's slot 0 holds the link-local address, made once (Linux's
+                 * permanent); the others come and go with router advertisements */
+                o->flags = (i == 0 || is_loop(n) ? INET6_F_PERMANENT : 0) |
+                           (ip6_addr_istentative(st) ? INET6_F_TENTATIVE : 0) |
+                           /* lwIP's VALID is its DEPRECATED too; lo's ::1 is only valid */
+                           (ip6_addr_isdeprecated(st) && !is_loop(n) ? INET6_F_DEPRECATED : 0);
+            }
+            k++;
+        }
+    }
+    net_unlock();
+    return k;
+}
+
+/* /proc/net/if_inet6: a line per IPv6 address, as Linux writes it (the
+ * scope in Linux's IPV6_ADDR_* bits). */
+static long proc_if_inet6(char *buf, size_t size)
+{
+    int count = inet6_addr_list(NULL, 0);
+    struct inet6_ifaddr *a = count ? kzalloc((size_t)count * sizeof *a) : NULL;
+    if (count && !a)
+        return -ENOMEM;
+    int got = inet6_addr_list(a, count);
+    if (got < count)
+        count = got;
+    size_t n = 0;
+    for (int k = 0; k < count && n < size; k++) {
+        char hex[33];
+        for (int j = 0; j < 16; j++)
+            ksnprintf(hex + 2 * j, 3, "%02x", a[k].addr[j]);
+        static const unsigned bits[] = {[INET6_SCOPE_GLOBAL] = 0, [INET6_SCOPE_SITE] = 0x40,
+                                        [INET6_SCOPE_LINK] = 0x20, [INET6_SCOPE_HOST] = 0x10};
+        unsigned scope = bits[a[k].scope];
+        n += (size_t)ksnprintf(buf + n, size - n, "%s %02x %02x %02x %02x %8s\n", hex, (unsigned)a[k].index,
+                               a[k].prefix, scope, a[k].flags, a[k].name);
+    }
+    kfree(a);
+    return (long)(n < size ? n : size);
+}
+
 /* One line of /proc/net/route: Linux pads each to 127 columns. */
 static size_t route_line(char *buf, size_t size, const char *name, uint32_t dst, uint32_t gw, unsigned flags,
                          uint32_t mask)
@@ -555,6 +618,8 @@ static long proc_net(const char *name, char *buf, size_t size)
         return proc_dev(buf, size);
     if (!strcmp(name, "route"))
         return proc_route(buf, size);
+    if (!strcmp(name, "if_inet6"))
+        return proc_if_inet6(buf, size);
     return -ENOENT;
 }
 

@@ -61,6 +61,24 @@ struct netif *inet_if_at(int index);
  * (more than @p max: the rest were left out). */
 int inet_if_list(struct inet_ifinfo *out, int max);
 
+/* One IPv6 address of an interface, as /proc/net/if_inet6 and netlink show it. */
+struct inet6_ifaddr {
+    uint8_t addr[16];
+    int index;             /* its interface's ifindex */
+    char name[16];         /* its interface's name */
+    unsigned prefix;       /* 128 for ::1, else 64 (lwIP's link-local and SLAAC prefixes) */
+    unsigned scope;        /* INET6_SCOPE_* */
+    unsigned flags;        /* INET6_F_*, Linux's IFA_F_* bits */
+};
+enum { INET6_SCOPE_GLOBAL, INET6_SCOPE_SITE, INET6_SCOPE_LINK, INET6_SCOPE_HOST };
+#define INET6_F_DEPRECATED 0x20
+#define INET6_F_TENTATIVE 0x40
+#define INET6_F_PERMANENT 0x80
+
+/* Up to @p max IPv6 addresses into @p out, interface by interface: how
+ * many there are. */
+int inet6_addr_list(struct inet6_ifaddr *out, int max);
+
 /* Up to @p max routes into @p out, the default one first: how many there are. */
 int inet_route_list(struct inet_route *out, int max);
 

@@ -91,6 +91,7 @@
 #define IFA_LOCAL 2
 #define IFA_LABEL 3
 #define IFA_BROADCAST 4
+#define IFA_FLAGS 8
 #define IFA_F_PERMANENT 0x80
 
 #define RTA_DST 1
@@ -102,6 +103,7 @@
 #define RTPROT_KERNEL 2 /* a subnet's route, made with its address */
 #define RTPROT_BOOT 3   /* the default route, added */
 #define RT_SCOPE_UNIVERSE 0
+#define RT_SCOPE_SITE 200
 #define RT_SCOPE_LINK 253
 #define RT_SCOPE_HOST 254
 #define RTN_UNICAST 1
@@ -366,6 +368,37 @@ static void addr_msg(struct nlmsg *m, const struct inet_ifinfo *i)
     msg_attr(m, IFA_LABEL, i->name, strlen(i->name) + 1);
 }
 
+static void addr6_msg(struct nlmsg *m, const struct inet6_ifaddr *a)
+{
+    uint8_t *ifa = m->b + NLMSG_HDRLEN;
+    ifa[0] = AF_INET6;
+    ifa[1] = (uint8_t)a->prefix;
+    ifa[2] = (uint8_t)a->flags;
+    static const uint8_t scopes[] = {[INET6_SCOPE_GLOBAL] = RT_SCOPE_UNIVERSE, [INET6_SCOPE_SITE] = RT_SCOPE_SITE,
+                                     [INET6_SCOPE_LINK] = RT_SCOPE_LINK, [INET6_SCOPE_HOST] = RT_SCOPE_HOST};
+    ifa[3] = scopes[a->scope];
+    memcpy(ifa + 4, &a->index, 4);
+    msg_attr(m, IFA_ADDRESS, a->addr, 16);
+    msg_u32(m, IFA_FLAGS, a->flags);
+}
+
+/* The IPv6 part of an address dump (after IPv4's, as Linux's). */
+static int dump_addr6(struct nlout *o, struct nlmsg *m, const struct nlmsghdr *req, uint32_t portid)
+{
+    int count = inet6_addr_list(NULL, 0);
+    struct inet6_ifaddr *a = count ? kmalloc((size_t)count * sizeof *a) : NULL;
+    if (count && !a)
+        return -ENOMEM;
+    int got = inet6_addr_list(a, count);
+    for (int k = 0; k < got && k < count; k++) {
+        msg_start(m, RTM_NEWADDR, req, portid, 8);
+        addr6_msg(m, &a[k]);
+        msg_end(o, m);
+    }
+    kfree(a);
+    return 0;
+}
+
 static void route_msg(struct nlmsg *m, const struct inet_route *r)
 {
     int dflt = (r->flags & RTF_GATEWAY) != 0;
@@ -391,7 +424,7 @@ static int dump(struct nlout *o, const struct nlmsghdr *req, uint32_t portid)
 {
     uint8_t family = 0;
     memcpy(&family, (const uint8_t *)req + NLMSG_HDRLEN, 1); /* rtgen_family, first in each header */
-    int ipv4 = family != AF_INET6; /* the IPv6 dumps: nothing here has IPv6 */
+    int ipv4 = family != AF_INET6; /* IPv6: addresses only (lwIP has no IPv6 routing table) */
     struct nlmsg *m = kmalloc(sizeof *m);
     int k = 0, count = req->type == RTM_GETROUTE ? inet_route_list(NULL, 0) : inet_if_list(NULL, 0);
     size_t size = req->type == RTM_GETROUTE ? sizeof(struct inet_route) : sizeof(struct inet_ifinfo);
@@ -425,7 +458,11 @@ static int dump(struct nlout *o, const struct nlmsghdr *req, uint32_t portid)
         }
         msg_end(o, m);
     }
-    msg_start(m, NLMSG_DONE, req, portid, 4); /* its payload: the dump's error, 0 */
+    int err = 0;
+    if (req->type == RTM_GETADDR && (family == AF_UNSPEC || family == AF_INET6))
+        err = dump_addr6(o, m, req, portid);
+    msg_start(m, NLMSG_DONE, req, portid, 4); /* its payload: the dump's error */
+    memcpy(m->b + NLMSG_HDRLEN, &err, 4);
     msg_end(o, m);
     o->cur = NULL;
     kfree(m);

@@ -12,6 +12,7 @@
 #include "usock.h"
 
 #define AF_INET 2
+#define AF_INET6 10
 #define AF_NETLINK 16
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
@@ -51,6 +52,7 @@
 #define RTM_GETROUTE 26
 #define IFLA_IFNAME 3
 #define IFLA_MTU 4
+#define IFA_ADDRESS 1
 #define IFA_LOCAL 2
 #define IFA_LABEL 3
 #define IFF_UP 1
@@ -154,6 +156,7 @@ static long request(long s, int type, int flags, unsigned seq, int family)
 struct seen {
     int msgs, bad_shape, bad_seq, bad_pid, bad_flags, bad_type, bad_src, done, after_done, lo_link, lo_addr;
     int lo_index;
+    int family;    /* the dump's (addresses: AF_INET or AF_INET6) */
     int family_bad;
 };
 
@@ -201,11 +204,16 @@ static void look(const struct nlh *h, int want, struct seen *w)
     } else if (want == RTM_NEWADDR) {
         const unsigned char *ifa = (const unsigned char *)h + 16;
         const unsigned char *local = attr(h, 8, IFA_LOCAL, &n, &bad);
-        unsigned ln = 0;
+        unsigned ln = 0, an = 0;
         const unsigned char *label = attr(h, 8, IFA_LABEL, &ln, &bad);
-        if (ifa[0] != AF_INET)
+        const unsigned char *address = attr(h, 8, IFA_ADDRESS, &an, &bad);
+        if (ifa[0] != w->family)
             w->family_bad++;
-        else if (local && n == 4 && umemeq(local, "\x7f\0\0\1", 4) && ifa[1] == 8 && ifa[3] == RT_SCOPE_HOST &&
+        else if (w->family == AF_INET6) {
+            if (address && an == 16 && umemeq(address, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) && ifa[1] == 128 &&
+                ifa[3] == RT_SCOPE_HOST)
+                w->lo_addr = *(const int *)(ifa + 4);
+        } else if (local && n == 4 && umemeq(local, "\x7f\0\0\1", 4) && ifa[1] == 8 && ifa[3] == RT_SCOPE_HOST &&
                  label && ln == 3 && umemeq(label, "lo", 3))
             w->lo_addr = *(const int *)(ifa + 4);
         if (h->len < 24)
@@ -264,13 +272,15 @@ static void collect(long s, unsigned seq, unsigned portid, int want, struct seen
 
 static void dump_checks(long s, unsigned portid, int type, int want, const char *what, struct seen *w)
 {
-    unsigned seq = 4242 + (unsigned)type;
-    uexpect(request(s, type, NLM_F_REQUEST | NLM_F_DUMP, seq, type == RTM_GETLINK ? 0 : AF_INET), 20,
+    unsigned seq = 4242 + (unsigned)type + (unsigned)w->family;
+    if (!w->family)
+        w->family = AF_INET;
+    uexpect(request(s, type, NLM_F_REQUEST | NLM_F_DUMP, seq, type == RTM_GETLINK ? 0 : w->family), 20,
             "a dump request: sent whole");
     collect(s, seq, portid, want, w);
     uputs("     "), uputs(what), uputs(": "), uputn(w->msgs), uputs(" messages\n");
     check(w->done && !w->after_done, "the dump ends with NLMSG_DONE, nothing after it");
-    check(w->msgs >= (type == RTM_GETROUTE ? 1 : 2) && !w->bad_shape,
+    check(w->msgs >= (type == RTM_GETROUTE || w->family == AF_INET6 ? 1 : 2) && !w->bad_shape,
           "every message well formed, aligned, filling its datagram");
     check(!w->bad_seq && !w->bad_pid, "each carries the request's sequence number and the socket's port id");
     check(!w->bad_flags, "each has NLM_F_MULTI");
@@ -317,11 +327,14 @@ static void dumps(void)
     long s = opened(&portid);
     check(s >= 0, "a bound socket");
     check((upoll1(s, POLLIN | POLLOUT, 0) & (POLLIN | POLLOUT)) == POLLOUT, "poll: writable, nothing to read");
-    struct seen l = {0}, a = {0}, r = {0};
+    struct seen l = {0}, a = {0}, r = {0}, a6 = {0};
     dump_checks(s, portid, RTM_GETLINK, RTM_NEWLINK, "links", &l);
     check(l.lo_link == 1 && l.lo_index > 0, "lo: IFF_UP|IFF_LOOPBACK, ARPHRD_LOOPBACK, an MTU");
     dump_checks(s, portid, RTM_GETADDR, RTM_NEWADDR, "IPv4 addresses", &a);
     uexpect(a.lo_addr, l.lo_index, "127.0.0.1/8, scope host, label lo, on lo's index");
+    a6.family = AF_INET6;
+    dump_checks(s, portid, RTM_GETADDR, RTM_NEWADDR, "IPv6 addresses", &a6);
+    uexpect(a6.lo_addr, l.lo_index, "::1/128, scope host, on lo's index");
     dump_checks(s, portid, RTM_GETROUTE, RTM_NEWROUTE, "IPv4 routes", &r);
 
     /* MSG_PEEK and MSG_TRUNC: the datagram's whole length, then the same read. */

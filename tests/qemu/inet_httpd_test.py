@@ -12,7 +12,9 @@ asks for busybox and vanishes after a few bytes, after which httpd still
 serves. In the guest: wget from its own httpd over 127.0.0.1 (then cmp), nc
 asking it by hand,
 ping 127.0.0.1 (root: a raw ICMP socket), ifconfig's interfaces (lo and
-eth0 with DHCP's address), ifconfig down and up, route's table, a default
+eth0 with DHCP's address; their IPv6 addresses: ::1, eth0's link-local one
+from its MAC and the one SLAAC takes from slirp's router advertisement,
+prefix fec0::/64), `ip addr` with the same, ifconfig down and up, route's table, a default
 route added and deleted. Exit 0 if all held, 1 if not; 77 without QEMU.
 """
 import argparse, concurrent.futures, hashlib, os, re, select, shutil, socket, subprocess, sys, time
@@ -21,6 +23,15 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "riscv64": "riscv64"}
 QEMU = {"x86_64": "qemu-system-x86_64", "aarch64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
+
+
+def eui64_suffix(mac):
+    """The interface identifier an IPv6 address takes from @mac (modified
+    EUI-64, RFC 4291 appendix A), as ip6 text: "5054:ff:fe12:3456"."""
+    b = [int(x, 16) for x in mac.split(":")]
+    b[0] ^= 2
+    b = b[:3] + [0xff, 0xfe] + b[3:]
+    return ":".join(f"{b[i] << 8 | b[i + 1]:x}" for i in range(0, 8, 2))
 
 
 class Guest:
@@ -125,6 +136,22 @@ def main():
               "ifconfig lists lo with 127.0.0.1")
         check(re.search(r"(?m)^eth0 +Link encap:Ethernet +HWaddr 52:54:00", o) is not None and
               re.search(r"UP BROADCAST RUNNING", o) is not None, "and eth0, up and running")
+        check("inet6 addr: ::1/128 Scope:Host" in o, "ifconfig: lo has ::1")
+        mac = re.search(r"HWaddr ([0-9A-Fa-f:]{17})", o)
+        iid = eui64_suffix(mac.group(1).lower()) if mac else "?"
+        check(f"inet6 addr: fe80::{iid}/64 Scope:Link" in o, f"and eth0 fe80::{iid}, link-local from its MAC")
+        for _ in range(40):  # lwIP solicits at once; slirp answers
+            o = g.run("run /bin/busybox ifconfig eth0")
+            if f"inet6 addr: fec0::{iid}/64 Scope:Site" in o:
+                break
+            time.sleep(0.25)
+        check(f"inet6 addr: fec0::{iid}/64 Scope:Site" in o, f"SLAAC: fec0::{iid} from slirp's prefix")
+        o = g.run("run /bin/busybox ip addr")
+        check("inet6 ::1/128 scope host" in o and f"inet6 fe80::{iid}/64 scope link" in o and
+              f"inet6 fec0::{iid}/64 scope site" in o, "ip addr (netlink) lists the same IPv6 addresses")
+        o = g.run("run /bin/busybox ifconfig eth0 add fd00::1/64")
+        check("SIOCSIFADDR: Operation not supported" in o and "[exit 1]" in o,
+              "ifconfig eth0 add fd00::1/64: EOPNOTSUPP (lwIP's IPv6 addresses are its own)")
         o = g.run("run /bin/busybox httpd -p 80 -h /")
         check("[exit 0]" in o, "httpd started")
 
