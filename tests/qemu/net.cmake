@@ -83,13 +83,15 @@ qemu_test(net_dhcp_ping --image ${IMG} --timeout 60
   -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
 # busybox `ip` through AF_NETLINK (kernel/net/netlink.c): `ip link`, `ip
 # addr` and `ip route` show lo and eth0 as ifconfig and /proc/net/route
-# do, after DHCP's lease (10.0.2.15/24, no gateway on restrict=on).
+# do, after DHCP's lease (10.0.2.15/24, no gateway on restrict=on), with
+# the IPv6 addresses (lo's ::1, eth0's link-local one and the one SLAAC
+# takes from slirp's fec0::/64 when it came yet).
 if(BUSYBOX)
   qemu_test(net_ip --image ${IMG} --timeout 60
     --send "sleep 1000" --send "run /bin/busybox ip link" --send "run /bin/busybox ip addr show"
     --send "run /bin/busybox ip route show" --send "poweroff 7"
     --expect "^kernel> run /bin/busybox ip link\\n1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\n +link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\\n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue qlen 1000\\n +link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff\\n\\[exit 0\\]$"
-    --expect "^kernel> run /bin/busybox ip addr show\\n1: lo: .*\\n +link/loopback .*\\n +inet 127\\.0\\.0\\.1/8 scope host lo\\n2: eth0: .*\\n +link/ether 52:54:00:12:34:56 .*\\n +inet 10\\.0\\.2\\.15/24 brd 10\\.0\\.2\\.255 scope global eth0\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox ip addr show\\n1: lo: .*\\n +link/loopback .*\\n +inet 127\\.0\\.0\\.1/8 scope host lo\\n +inet6 ::1/128 scope host *\\n2: eth0: .*\\n +link/ether 52:54:00:12:34:56 .*\\n +inet 10\\.0\\.2\\.15/24 brd 10\\.0\\.2\\.255 scope global eth0(\\n +inet6 fe[8c]0::5054:ff:fe12:3456/64 scope (link|site)[a-z ]*)+\\n\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox ip route show\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
     --reject "PANIC|RTNETLINK|netlink" --status ${EXIT7}
     -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
@@ -106,7 +108,7 @@ if(BUSYBOX)
     --send "${BB} route add 192.168.7.0/24 via 10.0.2.2" --send "${BB} route show"
     --send "${BB} addr del 10.0.2.15/24 dev eth0" --send "${BB} route show" --send "${BB} route del default"
     --send "run /bin/busybox ping -c 1 -W 1 10.0.2.2" --send "${BB} addr del 10.0.2.99/24 dev eth0"
-    --send "${BB} addr add 10.0.2.20/24 dev eth0" --send "${BB} addr show dev eth0"
+    --send "${BB} addr add 10.0.2.20/24 dev eth0" --send "${BB} -4 addr show dev eth0"
     --send "${BB} route replace default via 10.0.2.2 dev eth0" --send "${BB} route show"
     --send "run /bin/busybox ping -c 1 10.0.2.2" --send "poweroff 7"
     --expect "^kernel> ${BB} addr add 10\\.0\\.2\\.15/24 dev eth0\\nip: RTNETLINK answers: File exists\\n\\[exit 2\\]$"
@@ -116,7 +118,7 @@ if(BUSYBOX)
     --expect "^kernel> ${BB} route show\\ndefault via 10\\.0\\.2\\.2 dev eth0 *\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
     --expect "^kernel> ${BB} addr del 10\\.0\\.2\\.15/24 dev eth0\\n\\[exit 0\\]\\nkernel> ${BB} route show\\n\\[exit 0\\]\\nkernel> ${BB} route del default\\nip: RTNETLINK answers: No such process\\n\\[exit 2\\]$"
     --expect "^ping: sendto: Network is unreachable\\n\\[exit 1\\]\\nkernel> ${BB} addr del 10\\.0\\.2\\.99/24 dev eth0\\nip: RTNETLINK answers: Cannot assign requested address\\n\\[exit 2\\]$"
-    --expect "^kernel> ${BB} addr show dev eth0\\n2: eth0: .*\\n +link/ether .*\\n +inet 10\\.0\\.2\\.20/24 brd 10\\.0\\.2\\.255 scope global eth0\\n\\[exit 0\\]$"
+    --expect "^kernel> ${BB} -4 addr show dev eth0\\n2: eth0: .*\\n +inet 10\\.0\\.2\\.20/24 brd 10\\.0\\.2\\.255 scope global eth0\\n\\[exit 0\\]$"
     --expect "^kernel> ${BB} route show\\ndefault via 10\\.0\\.2\\.2 dev eth0 *\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.20 *\\n\\[exit 0\\]$"
     --expect "^1 packets transmitted, 1 packets received, 0% packet loss$"
     --reject "PANIC" --status ${EXIT7}
