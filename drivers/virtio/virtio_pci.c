@@ -61,6 +61,7 @@ struct pci_vdev {
     uint32_t notify_mult;
     int nvec;        /* MSI-X vectors allocated (0: none yet / INTx) */
     int per_queue;   /* a vector per queue (vector i + 1 for queue i) */
+    int vec_tried;   /* the vectors were asked for (p_alloc_vectors()) */
     int irqs_on;
 };
 
@@ -148,10 +149,31 @@ static unsigned p_queue_max(struct virtio_device *vd, unsigned idx)
     return iomem_read16(c, C_Q_SIZE);
 }
 
+/* MSI-X vectors for the queues the device has now, the features agreed:
+ * a device may add queues for a feature (QEMU's virtio-net adds its second
+ * and later queue pairs once MQ is accepted; before, num_queues counts one
+ * pair and the control queue, and vectors counted then left the second
+ * pair's without one). Asked for at the first queue's enable, so each
+ * queue's vector is in place before it is enabled. */
+static void p_alloc_vectors(struct pci_vdev *p)
+{
+    p->vec_tried = 1;
+    unsigned nq = iomem_read16(&p->common, C_NUM_QUEUES);
+    if (nq > 15)
+        nq = 15;
+    int n = pci_alloc_irqs(p->pd, 1, nq + 1, PCI_IRQ_MSIX);
+    if (n > 0) {
+        p->nvec = n;
+        p->per_queue = (unsigned)n >= nq + 1;
+    }
+}
+
 static int p_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 {
     struct pci_vdev *p = pv(vd);
     const struct iomem *c = &p->common;
+    if (!p->vec_tried)
+        p_alloc_vectors(p);
     iomem_write16(c, C_Q_SELECT, (uint16_t)vq->index);
     iomem_write16(c, C_Q_SIZE, (uint16_t)vq->size);
     if (p->nvec) {
@@ -223,6 +245,8 @@ static void intx_irq(unsigned irq, void *arg)
 static int p_setup_irqs(struct virtio_device *vd)
 {
     struct pci_vdev *p = pv(vd);
+    if (!p->vec_tried) /* a device without queues */
+        p_alloc_vectors(p);
     if (p->nvec)
         iomem_write16(&p->common, C_MSIX_CONFIG, 0);
     if (p->irqs_on)
@@ -244,6 +268,7 @@ static int p_setup_irqs(struct virtio_device *vd)
     if (err) {
         pci_free_irqs(p->pd);
         p->nvec = 0;
+        p->vec_tried = 0;
         return err;
     }
     p->irqs_on = 1;
@@ -256,6 +281,7 @@ static void p_free_irqs(struct virtio_device *vd)
     pci_free_irqs(p->pd);
     p->irqs_on = 0;
     p->nvec = 0;
+    p->vec_tried = 0;
 }
 
 static const struct virtio_transport_ops pci_ops = {
@@ -339,15 +365,6 @@ static int vpci_probe(struct device *dev)
     p->vd.transport = dev;
     p->vd.priv = p;
     p->vd.device_id = pd->device >= 0x1040 ? pd->device - 0x1040u : pci_read16(pd, PCI_SUBSYS_ID);
-    /* MSI-X vectors now, so each queue's is in place before it is enabled. */
-    unsigned nq = iomem_read16(&p->common, C_NUM_QUEUES);
-    if (nq > 15)
-        nq = 15;
-    int n = pci_alloc_irqs(pd, 1, nq + 1, PCI_IRQ_MSIX);
-    if (n > 0) {
-        p->nvec = n;
-        p->per_queue = (unsigned)n >= nq + 1;
-    }
     dev->driver_data = (uintptr_t)p;
     err = virtio_add(&p->vd);
     if (err && !p->vd.dev) {
