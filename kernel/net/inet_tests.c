@@ -13,6 +13,7 @@
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/ktest.h>
+#include <kernel/log.h>
 #include <kernel/socket.h>
 #include <kernel/string.h>
 #include <kernel/wait.h>
@@ -64,13 +65,28 @@ static void wait_some(struct socket **s, unsigned n, unsigned ms)
     wait_set_clear(&ws);
 }
 
-/* A TCP listener on 127.0.0.1 at a free port: its port, or 0. */
+/* A TCP listener on 127.0.0.1 at a free port: its port, or 0 (the step
+ * that failed, and how, in the log). */
 static uint16_t listener(struct socket **l, int backlog)
 {
-    if (sock_create(AF_INET, SOCK_STREAM, 0, l))
+    int err = sock_create(AF_INET, SOCK_STREAM, 0, l);
+    if (err) {
+        pr_warn("inet ktest: socket: %s", errno_name(err));
         return 0;
+    }
     struct sockaddr_k a = sin_of(LOOPBACK, 0);
-    if ((*l)->ops->bind(*l, &a) || (*l)->ops->listen(*l, backlog) || (*l)->ops->getname(*l, &a, 0)) {
+    const char *step = "bind";
+    err = (*l)->ops->bind(*l, &a);
+    if (!err) {
+        step = "listen";
+        err = (*l)->ops->listen(*l, backlog);
+    }
+    if (!err) {
+        step = "getsockname";
+        err = (*l)->ops->getname(*l, &a, 0);
+    }
+    if (err || !port_of(&a)) {
+        pr_warn("inet ktest: %s: %s, port %u", step, errno_name(err), port_of(&a));
         sock_free(*l);
         return 0;
     }
