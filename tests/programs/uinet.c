@@ -157,13 +157,7 @@ static void echo(void)
     uexpect(peer.addr, 0x0100007f, "getpeername: the client's 127.0.0.1");
     check(peer.port != 0 && peer.port != port, "getpeername: the client's own port");
     uexpect(me.port, port, "the accepted socket's port is the listener's");
-    static unsigned char buf[PIECE];
-    long total = 0, n;
-    while ((n = urecv(a, buf, sizeof buf, 0)) > 0) {
-        total += n;
-        if (usend(a, buf, n, 0) != n)
-            break;
-    }
+    long n, total = uecho(a, &n);
     uexpect(n, 0, "recv: 0 at the client's FIN");
     uexpect(total, STREAM, "the whole stream echoed");
     uclose(a);

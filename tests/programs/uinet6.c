@@ -164,13 +164,7 @@ static void echo(void)
           "getpeername: the client's [::1] and its own port");
     uexpect(len, sizeof peer, "of 28 bytes");
     check(same16(me.addr, LO6) && me.port == port, "getsockname: [::1] at the listener's port");
-    static unsigned char buf[PIECE];
-    long total = 0, n;
-    while ((n = urecv(a, buf, sizeof buf, 0)) > 0) {
-        total += n;
-        if (usend(a, buf, n, 0) != n)
-            break;
-    }
+    long n, total = uecho(a, &n);
     uexpect(n, 0, "recv: 0 at the client's FIN");
     uexpect(total, STREAM, "the whole stream echoed");
     uclose(a);
