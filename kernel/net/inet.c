@@ -255,9 +255,9 @@ static const ip_addr_t *any_addr(const struct inet_sock *is)
     return !is->v6 ? IP4_ADDR_ANY : is->v6only ? IP6_ADDR_ANY : IP_ANY_TYPE;
 }
 
-/* Whether @p is may talk to, or bind, @p ip's family: -ENETUNREACH (or
- * @p err) for IPv4 through a V6ONLY socket, or for a family other than
- * that of the address the socket is bound to; else 0. */
+/* Whether @p is may talk to, or bind, @p ip's family: @p err for IPv4
+ * through a V6ONLY socket, or for a family other than that of the one
+ * address the socket is bound to (bound to "::" it takes either); else 0. */
 static int family_ok(const struct inet_sock *is, const ip_addr_t *ip, int err)
 {
     if (is->v6only && IP_IS_V4(ip))
