@@ -32,7 +32,6 @@
 #define MSG_PEEK 2
 #define MSG_TRUNC 0x20
 #define MSG_DONTWAIT 0x40
-#define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 #define FIONREAD 0x541B
 #define SIOCOUTQ 0x5411
@@ -43,7 +42,6 @@
 #define POLLRDHUP 0x2000
 #define SIGPIPE 13
 #define SIGALRM 14
-#define SIGCHLD 17
 #define SO_RCVTIMEO 20
 #define EINTR 4
 #define SA_RESTORER 0x04000000ul
@@ -77,22 +75,12 @@ static struct sin lo(unsigned short port_net) { return (struct sin){AF_INET, por
 static long usocket(int t, int p) { return sys3(NR_socket, AF_INET, t, p); }
 static long ubind(long s, struct sin a) { return sys3(NR_bind, s, (long)&a, sizeof a); }
 static long uconnect(long s, struct sin a) { return sys3(NR_connect, s, (long)&a, sizeof a); }
-static long uclose(long s) { return sys1(NR_close, s); }
-static long usend(long s, const void *b, long n, int fl) { return sys6(NR_sendto, s, (long)b, n, fl, 0, 0); }
-static long urecv(long s, void *b, long n, int fl) { return sys6(NR_recvfrom, s, (long)b, n, fl, 0, 0); }
 static struct sin uname_of(long s, int peer)
 {
     struct sin a = {0};
     unsigned len = sizeof a;
     sys3(peer ? NR_getpeername : NR_getsockname, s, (long)&a, (long)&len);
     return a;
-}
-static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
-static int uwait(long pid)
-{
-    int st = -1;
-    sys6(NR_wait4, pid, (long)&st, 0, 0, 0, 0);
-    return st;
 }
 static void usleep_ms(long ms)
 {
@@ -132,24 +120,10 @@ static void echo(void)
 
     long c = ufork();
     if (c == 0) { /* the client: pieces out, each echoed back */
-        static unsigned char b[PIECE], r[PIECE];
-        long s = usocket(SOCK_STREAM, 0), bad = 0;
+        long s = usocket(SOCK_STREAM, 0);
         if (uconnect(s, lo(port)))
             uexit(2);
-        for (long off = 0; off < STREAM; off += PIECE) {
-            for (long i = 0; i < PIECE; i++)
-                b[i] = pat(off + i);
-            if (usend(s, b, PIECE, 0) != PIECE)
-                uexit(3);
-            if (urecv(s, r, PIECE, MSG_WAITALL) != PIECE)
-                uexit(4);
-            for (long i = 0; i < PIECE; i++)
-                bad += r[i] != b[i];
-        }
-        sys3(NR_shutdown, s, SHUT_WR, 0);
-        if (urecv(s, r, 1, 0) != 0) /* the server closes after our FIN */
-            uexit(5);
-        uexit(bad ? 6 : 0);
+        uexit(uecho_client(s, STREAM, PIECE));
     }
     long a = sys3(NR_accept, l, 0, 0);
     check(a >= 0, "accept");

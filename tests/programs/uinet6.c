@@ -23,9 +23,6 @@
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_V6ONLY 26
 #define IPV6_TCLASS 67
-#define SHUT_WR 1
-#define MSG_WAITALL 0x100
-#define SIGCHLD 17
 #define EINVAL 22
 #define ENODEV 19
 #define EAFNOSUPPORT 97
@@ -72,9 +69,6 @@ static int same16(const unsigned char *a, const unsigned char *b)
 static long usocket6(int t, int p) { return sys3(NR_socket, AF_INET6, t, p); }
 static long bind6(long s, struct sin6 a) { return sys3(NR_bind, s, (long)&a, sizeof a); }
 static long connect6(long s, struct sin6 a) { return sys3(NR_connect, s, (long)&a, sizeof a); }
-static long uclose(long s) { return sys1(NR_close, s); }
-static long usend(long s, const void *b, long n, int fl) { return sys6(NR_sendto, s, (long)b, n, fl, 0, 0); }
-static long urecv(long s, void *b, long n, int fl) { return sys6(NR_recvfrom, s, (long)b, n, fl, 0, 0); }
 
 /* getsockname (@peer 0) or getpeername of @s, with the length it gave. */
 static struct sin6 name6(long s, int peer, unsigned *len)
@@ -85,13 +79,6 @@ static struct sin6 name6(long s, int peer, unsigned *len)
     if (len)
         *len = l;
     return a;
-}
-static long ufork(void) { return sys6(NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
-static int uwait(long pid)
-{
-    int st = -1;
-    sys6(NR_wait4, pid, (long)&st, 0, 0, 0, 0);
-    return st;
 }
 
 /* A TCP listener bound to @a (port 0: a free one); its port in *port. */
@@ -110,8 +97,6 @@ static long listen6(struct sin6 a, unsigned short *port, int v6only)
 
 #define STREAM (64 * 1024)
 #define PIECE 4096
-
-static unsigned char pat(long i) { return (unsigned char)(i * 7 + (i >> 8)); }
 
 static void echo(void)
 {
@@ -137,24 +122,10 @@ static void echo(void)
 
     long c = ufork();
     if (c == 0) { /* the client: pieces out, each echoed back */
-        static unsigned char b[PIECE], r[PIECE];
-        long s = usocket6(SOCK_STREAM, 0), bad = 0;
+        long s = usocket6(SOCK_STREAM, 0);
         if (connect6(s, in6(LO6, port)))
             uexit(2);
-        for (long off = 0; off < STREAM; off += PIECE) {
-            for (long i = 0; i < PIECE; i++)
-                b[i] = pat(off + i);
-            if (usend(s, b, PIECE, 0) != PIECE)
-                uexit(3);
-            if (urecv(s, r, PIECE, MSG_WAITALL) != PIECE)
-                uexit(4);
-            for (long i = 0; i < PIECE; i++)
-                bad += r[i] != b[i];
-        }
-        sys3(NR_shutdown, s, SHUT_WR, 0);
-        if (urecv(s, r, 1, 0) != 0)
-            uexit(5);
-        uexit(bad ? 6 : 0);
+        uexit(uecho_client(s, STREAM, PIECE));
     }
     long a = sys3(NR_accept, l, 0, 0);
     check(a >= 0, "accept");

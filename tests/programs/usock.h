@@ -1,12 +1,25 @@
 /*
- * usock.h: the socket helpers the socket test programs share: an int
- * option set and read, one descriptor polled, an echo until the peer's end.
+ * usock.h: the socket helpers the socket test programs share: send, recv,
+ * close, a child forked and waited for, an int option set and read, one
+ * descriptor polled, and both ends of a TCP echo.
  */
 #ifndef USOCK_H
 #define USOCK_H
 
 #include "usys.h"
 
+static inline long uclose(long s) { return sys1(NR_close, s); }
+static inline long usend(long s, const void *b, long n, int fl) { return sys6(NR_sendto, s, (long)b, n, fl, 0, 0); }
+static inline long urecv(long s, void *b, long n, int fl) { return sys6(NR_recvfrom, s, (long)b, n, fl, 0, 0); }
+/* A child process sharing nothing (fork(): SIGCHLD, 17, at its exit). */
+static inline long ufork(void) { return sys6(NR_clone, 17, 0, 0, 0, 0, 0); }
+/* The wait status of @pid, once it ended. */
+static inline int uwait(long pid)
+{
+    int st = -1;
+    sys6(NR_wait4, pid, (long)&st, 0, 0, 0, 0);
+    return st;
+}
 static inline long usetint(long s, int lvl, int name, int v) { return sys6(NR_setsockopt, s, lvl, name, (long)&v, 4, 0); }
 static inline int ugetint(long s, int lvl, int name)
 {
@@ -34,13 +47,40 @@ static inline long uecho(long s, long *last)
 {
     static unsigned char buf[16384];
     long total = 0, n;
-    while ((n = sys6(NR_recvfrom, s, (long)buf, sizeof buf, 0, 0, 0)) > 0) {
+    while ((n = urecv(s, buf, sizeof buf, 0)) > 0) {
         total += n;
-        if (sys6(NR_sendto, s, (long)buf, n, 0, 0, 0) != n)
+        if (usend(s, buf, n, 0) != n)
             break;
     }
     *last = n;
     return total;
+}
+
+/* The other end of uecho() on the connected @s: @total bytes in pieces of
+ * @piece (at most 16 KiB), each read back whole and compared, then our FIN
+ * and the server's close. 0 when all came back intact and the stream ended,
+ * else the step that failed, as an exit status: 3 a send (or a piece too
+ * large), 4 a receive, 5 no end, 6 bytes that differed. */
+static inline int uecho_client(long s, long total, long piece)
+{
+    static unsigned char b[16384], r[16384];
+    long bad = 0;
+    if (piece > (long)sizeof b)
+        return 3;
+    for (long off = 0; off < total; off += piece) {
+        for (long i = 0; i < piece; i++)
+            b[i] = (unsigned char)((off + i) * 13 + ((off + i) >> 9));
+        if (usend(s, b, piece, 0) != piece)
+            return 3;
+        if (urecv(s, r, piece, 0x100 /* MSG_WAITALL */) != piece)
+            return 4;
+        for (long i = 0; i < piece; i++)
+            bad += r[i] != b[i];
+    }
+    sys3(NR_shutdown, s, 1 /* SHUT_WR */, 0);
+    if (urecv(s, r, 1, 0) != 0) /* the server closes after our FIN */
+        return 5;
+    return bad ? 6 : 0;
 }
 
 #endif

@@ -20,18 +20,11 @@ route added and deleted. Exit 0 if all held, 1 if not; 77 without QEMU.
 import argparse, concurrent.futures, hashlib, os, re, select, shutil, socket, subprocess, sys, time
 import urllib.request
 
+from net_pair import eui64_suffix  # this folder's, as the script's own
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "riscv64": "riscv64"}
 QEMU = {"x86_64": "qemu-system-x86_64", "aarch64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
-
-
-def eui64_suffix(mac):
-    """The interface identifier an IPv6 address takes from @mac (modified
-    EUI-64, RFC 4291 appendix A), as ip6 text: "5054:ff:fe12:3456"."""
-    b = [int(x, 16) for x in mac.split(":")]
-    b[0] ^= 2
-    b = b[:3] + [0xff, 0xfe] + b[3:]
-    return ":".join(f"{b[i] << 8 | b[i + 1]:x}" for i in range(0, 8, 2))
 
 
 class Guest:

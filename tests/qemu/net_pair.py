@@ -34,13 +34,19 @@ TOOL = None
 MAC = {"a": "52:54:00:00:03:01", "b": "52:54:00:00:03:02"}
 
 
+def eui64_suffix(mac):
+    """The interface identifier an IPv6 address takes from @mac (modified
+    EUI-64, RFC 4291 appendix A), as IPv6 text: "5054:ff:fe12:3456"."""
+    b = [int(x, 16) for x in mac.split(":")]
+    b[0] ^= 2
+    b = b[:3] + [0xff, 0xfe] + b[3:]
+    return ":".join(f"{b[i] << 8 | b[i + 1]:x}" for i in range(0, 8, 2))
+
+
 def link_local(side):
     """Side @side's IPv6 link-local address on eth0, as both kernels form it
-    from the card's MAC (modified EUI-64, RFC 4291 appendix A)."""
-    m = [int(x, 16) for x in MAC[side].split(":")]
-    m[0] ^= 2
-    b = m[:3] + [0xff, 0xfe] + m[3:]
-    return "fe80::" + ":".join(f"{b[i] << 8 | b[i + 1]:x}" for i in range(0, 8, 2)) + "%eth0"
+    from the card's MAC."""
+    return f"fe80::{eui64_suffix(MAC[side])}%eth0"
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 LINUX_INIT = """
