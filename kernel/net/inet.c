@@ -1500,14 +1500,11 @@ static long dgram_recv(struct inet_sock *is, struct socket *s, struct sock_msg *
         }
         off += k;
     }
-    if (m->name) {
-        lock();
-        put_addr(is, m->name, &it->addr, it->port);
-        unlock();
-    }
     if (len > n)
         m->flags_out |= MSG_TRUNC;
     lock();
+    if (m->name) /* under the lock: a link-local source's zone names a netif */
+        put_addr(is, m->name, &it->addr, it->port);
     pbuf_free(p);
     unlock();
     if (!(flags & MSG_PEEK))
