@@ -1187,7 +1187,11 @@ void sched_idle_loop(void)
         hal_irq_disable();
         if (c->rq.nr == 0)
             steal(c);
-        if (c->rq.nr == 0) {
+        /* A thread that ran while this loop was preempted between
+         * reap_zombies() and here may have died since: go round again
+         * rather than sleep on its memory until the next interrupt.
+         * Only this CPU adds to its list, and it is masked. */
+        if (c->rq.nr == 0 && list_empty(&c->zombies)) {
             /* In idle_mask from here until a thread is queued here (or
              * this CPU switches to one): wakers send threads here and
              * kick; the kick's IPI ends the wait (or keeps it from

@@ -135,6 +135,7 @@ struct proc {
     struct exec_next *exec_next; /**< an execve() from another thread, for the first to finish */
     struct list_node threads;  /**< its threads (struct uthread), main first; sig.wq.lock */
     unsigned nthreads;         /**< threads alive (sig.wq.lock) */
+    int ended_tid;             /**< scheduler id of the last other thread to end, not yet joined (sig.wq.lock) */
     uint64_t dead_cpu_ns;      /**< CPU time of its threads that ended (sig.wq.lock) */
     uint64_t child_cpu_ns;     /**< CPU time of its reaped children and of theirs (procs_lock) */
     int exit_status;           /**< with threads: the wait status the process ends with */
