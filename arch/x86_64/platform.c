@@ -20,6 +20,7 @@
 #include <kernel/smp.h>
 #include <kernel/string.h>
 
+#include <acpi/acpi.h>
 #include <acpi/madt.h>
 #include "apic/i8259.h"
 
@@ -115,6 +116,21 @@ static void legacy_devices(void)
     err = device_add(&rtc);
     if (err)
         pr_warn("x86_64: no CMOS clock (%s); no wall clock", errno_name(err));
+    /* The keyboard controller, where the firmware says there is one: data
+     * at port 0x60, status and command at 0x64, the keyboard on ISA IRQ 1. */
+    if (acpi_has_8042()) {
+        struct device kbc = {.name = "i8042", .space = DEV_PIO, .base = 0x60, .size = 5,
+                             .fdt_node = -1, .nregs = 1, .reg_base = {0x60}, .reg_size = {5},
+                             .dma_coherent = 1};
+        if (acpi_isa_irq(1, &kbc.irq, &trig) == 0) {
+            kbc.has_irq = 1;
+            kbc.irq_trigger = trig;
+        }
+        device_add_compatible(&kbc, "pnp,i8042");
+        err = device_add(&kbc);
+        if (err)
+            pr_warn("x86_64: no keyboard (%s)", errno_name(err));
+    }
     /* Every PC has a PCI host bridge; its driver finds how to reach
      * configuration space (ACPI MCFG, or ports 0xcf8/0xcfc). */
     struct device pci = {.name = "pci0", .space = DEV_NONE, .fdt_node = -1, .dma_coherent = 1};

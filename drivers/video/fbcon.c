@@ -4,10 +4,14 @@
  *        glyphs, an ECMA-48 escape parser, UTF-8.
  *
  * Every cell's glyph and colours are kept (struct fbcon_cell), so the
- * cursor can be drawn as its cell inverted and taken away again. Scrolling
- * moves the framebuffer's lines up by one text row (memmove) and clears
- * the last. Pixels are written as the mode says: 2, 3 or 4 bytes, little
- * endian, each colour's top bits placed in its field.
+ * cursor can be drawn as its cell inverted and taken away again. Writing
+ * changes the cells and notes which rows changed and how many rows the
+ * text scrolled; drawing (fbcon_flush()) moves the framebuffer's lines up
+ * once for all the rows scrolled since it last ran (memmove) and draws the
+ * rows that changed. So a burst of lines costs one move of the screen, not
+ * one per line, when the caller draws later (fbcon_take()). Pixels are
+ * written as the mode says: 2, 3 or 4 bytes, little endian, each colour's
+ * top bits placed in its field.
  */
 #include <kernel/errno.h>
 #include <kernel/string.h>
@@ -84,6 +88,9 @@ static void draw_cell(struct fbcon *c, unsigned col, unsigned row, int inverted)
             put_pixel(line + x * bytes, bytes, (g[x / 8] >> (7 - x % 8)) & 1 ? fg : bg);
 }
 
+static void mark(struct fbcon *c, unsigned row) { c->dirty[row / 64] |= 1ull << (row % 64); }
+static int marked(const struct fbcon *c, unsigned row) { return c->dirty[row / 64] >> (row % 64) & 1; }
+
 /* The foreground as SGR set it: bold brightens the eight normal colours. */
 static uint8_t bright_fg(const struct fbcon *c) { return c->bright && c->fg < 8 ? c->fg + 8 : c->fg; }
 /* A new glyph's colours, reverse video applied. */
@@ -97,18 +104,25 @@ static void erase(struct fbcon *c, unsigned from, unsigned to)
     int space = fbcon_glyph(c->font, ' ');
     /* as xterm: in the current background, reverse video or not */
     struct fbcon_cell blank = {(uint16_t)(space < 0 ? 0 : space), bright_fg(c), c->bg};
-    for (unsigned i = from; i < to; i++) {
+    for (unsigned i = from; i < to; i++)
         c->cells[i] = blank;
-        draw_cell(c, i % c->cols, i / c->cols, 0);
-    }
+    for (unsigned r = from / c->cols; r < c->rows && r * c->cols < to; r++)
+        mark(c, r);
 }
 
-/* Every line up by one text row; the last row blank. */
+/* Every line up by one text row, the last row blank: in the cells now, on
+ * the screen at the next fbcon_flush(), which moves the pixels of the rows
+ * that did not change. */
 static void scroll(struct fbcon *c)
 {
-    size_t row_bytes = (size_t)c->font->height * c->mode.pitch;
-    memmove(c->fb, c->fb + row_bytes, row_bytes * (c->rows - 1));
     memmove(c->cells, c->cells + c->cols, sizeof *c->cells * c->cols * (c->rows - 1));
+    for (unsigned r = 0; r + 1 < c->rows; r++) /* the changed rows move up with their text */
+        if (marked(c, r + 1))
+            mark(c, r);
+        else
+            c->dirty[r / 64] &= ~(1ull << (r % 64));
+    if (c->scrolled < c->rows)
+        c->scrolled++;
     erase(c, c->cols * (c->rows - 1), c->cols * c->rows);
 }
 
@@ -128,7 +142,7 @@ static void put_glyph(struct fbcon *c, uint16_t glyph)
         c->wrap = 0;
     }
     c->cells[c->y * c->cols + c->x] = (struct fbcon_cell){glyph, cur_fg(c), cur_bg(c)};
-    draw_cell(c, c->x, c->y, 0);
+    mark(c, c->y);
     if (c->x + 1 < c->cols)
         c->x++;
     else
@@ -145,7 +159,8 @@ int fbcon_init(struct fbcon *c, const struct boot_fb *mode, void *fb, const stru
                struct fbcon_cell *cells, size_t ncells)
 {
     size_t need = fbcon_cells_needed(mode, font);
-    if (!need || ncells < need || !font->nglyphs || (mode->bpp != 16 && mode->bpp != 24 && mode->bpp != 32))
+    if (!need || ncells < need || !font->nglyphs || (mode->bpp != 16 && mode->bpp != 24 && mode->bpp != 32) ||
+        mode->height / font->height > FBCON_MAX_ROWS)
         return -EINVAL;
     *c = (struct fbcon){.fb = fb, .mode = *mode, .font = font, .cells = cells,
                         .cols = mode->width / font->width, .rows = mode->height / font->height,
@@ -160,6 +175,7 @@ int fbcon_init(struct fbcon *c, const struct boot_fb *mode, void *fb, const stru
     for (uint32_t y = 0; y < mode->height; y++)
         memset(c->fb + (size_t)y * mode->pitch, 0, (size_t)mode->width * (mode->bpp / 8));
     erase(c, 0, c->cols * c->rows);
+    fbcon_flush(c);
     return 0;
 }
 
@@ -348,9 +364,60 @@ static void byte(struct fbcon *c, uint8_t b)
 
 void fbcon_write(struct fbcon *c, const char *s, size_t n)
 {
-    draw_cell(c, c->x, c->y, 0); /* the cursor away while the text changes */
     for (size_t i = 0; i < n; i++)
         byte(c, (uint8_t)s[i]);
+    if (!c->deferred)
+        fbcon_flush(c);
+}
+
+void fbcon_invalidate(struct fbcon *c)
+{
+    memset(c->dirty, 0xff, sizeof c->dirty);
+    c->drawn_cursor = 0; /* whatever is there, every cell is drawn again */
+}
+
+int fbcon_pending(const struct fbcon *c)
+{
+    if (c->scrolled || c->drawn_x != c->x || c->drawn_y != c->y || c->drawn_cursor != c->cursor)
+        return 1;
+    for (unsigned i = 0; i < FBCON_MAX_ROWS / 64; i++)
+        if (c->dirty[i])
+            return 1;
+    return 0;
+}
+
+void fbcon_take(struct fbcon *c, struct fbcon *out)
+{
+    struct fbcon_cell *mine = out->cells;
+    *out = *c;
+    out->cells = mine;
+    memcpy(out->cells, c->cells, sizeof *c->cells * c->cols * c->rows);
+    /* What out will draw is what the screen then shows. */
+    memset(c->dirty, 0, sizeof c->dirty);
+    c->scrolled = 0;
+    c->drawn_x = c->x, c->drawn_y = c->y, c->drawn_cursor = c->cursor;
+}
+
+void fbcon_flush(struct fbcon *c)
+{
+    size_t row_bytes = (size_t)c->font->height * c->mode.pitch;
+    unsigned s = c->scrolled;
+    if (s >= c->rows) {
+        memset(c->dirty, 0xff, sizeof c->dirty);
+    } else if (s) {
+        memmove(c->fb, c->fb + s * row_bytes, row_bytes * (c->rows - s));
+        if (c->drawn_cursor && c->drawn_y >= s) /* the old cursor moved up with its row */
+            mark(c, c->drawn_y - s);
+    } else if (c->drawn_cursor) {
+        mark(c, c->drawn_y);
+    }
+    for (unsigned r = 0; r < c->rows; r++)
+        if (marked(c, r))
+            for (unsigned x = 0; x < c->cols; x++)
+                draw_cell(c, x, r, 0);
     if (c->cursor)
         draw_cell(c, c->x, c->y, 1);
+    memset(c->dirty, 0, sizeof c->dirty);
+    c->scrolled = 0;
+    c->drawn_x = c->x, c->drawn_y = c->y, c->drawn_cursor = c->cursor;
 }

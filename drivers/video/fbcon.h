@@ -35,6 +35,9 @@ struct fbcon_font {
 /** @brief The font the kernel is built with (generated from the PSF file). */
 extern const struct fbcon_font fbcon_font;
 
+/** @brief The most text rows a console has (a mode with more is refused). */
+#define FBCON_MAX_ROWS 512
+
 /** @brief What a text cell holds: its glyph and colours. */
 struct fbcon_cell {
     uint16_t glyph; /**< index into the font's glyphs */
@@ -69,6 +72,12 @@ struct fbcon {
     uint32_t cp_min;              /**< the least its length may encode (else overlong) */
     uint8_t need;                 /**< its continuation bytes still to come */
     uint16_t unknown;             /**< the glyph for what the font cannot draw ('?') */
+    uint8_t deferred;             /**< fbcon_write() leaves the drawing to fbcon_flush() */
+    uint8_t drawn_cursor;         /**< the cursor is on the screen, at (drawn_x, drawn_y) */
+    unsigned drawn_x;             /**< where fbcon_flush() last drew it */
+    unsigned drawn_y;             /**< its row then */
+    unsigned scrolled;            /**< text rows scrolled since the last draw (at most rows) */
+    uint64_t dirty[FBCON_MAX_ROWS / 64]; /**< rows changed since then, in today's positions */
 };
 
 /**
@@ -96,6 +105,29 @@ int fbcon_init(struct fbcon *c, const struct boot_fb *mode, void *fb, const stru
  * @note The caller serialises writes to one console.
  */
 void fbcon_write(struct fbcon *c, const char *s, size_t n);
+
+/**
+ * @brief Draw what changed since the last draw: the screen's pixels moved
+ *        up once for the rows scrolled, the changed rows drawn, the cursor.
+ *        fbcon_write() does it itself unless @p c->deferred is set.
+ * @note The caller serialises it with writes (or draws a fbcon_take() copy).
+ */
+void fbcon_flush(struct fbcon *c);
+
+/** @brief Have the next fbcon_flush() draw every cell, whatever the screen shows now. */
+void fbcon_invalidate(struct fbcon *c);
+
+/** @brief Whether @p c has changes fbcon_flush() has not drawn. */
+int fbcon_pending(const struct fbcon *c);
+
+/**
+ * @brief Copy @p c into @p out (the cells into out's own array, which must
+ *        hold as many) with the changes to draw, and mark them drawn in @p c:
+ *        the caller then draws @p out with fbcon_flush() outside the lock
+ *        that serialises writes to @p c, while writers go on. Takes must be
+ *        drawn in order, by one drawer.
+ */
+void fbcon_take(struct fbcon *c, struct fbcon *out);
 
 /** @brief The glyph @p font draws for code point @p cp, or -1 if none. */
 int fbcon_glyph(const struct fbcon_font *font, uint32_t cp);

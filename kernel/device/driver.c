@@ -8,6 +8,7 @@
  */
 #include <kernel/irq.h>
 #include <hal/mmu.h>
+#include <hal/platform.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -124,6 +125,18 @@ int device_add(const struct device *desc)
         return err;
     }
     return 0;
+}
+
+int device_add_boot_fb(const struct boot_fb *fb)
+{
+    if (!fb->phys)
+        return -ENODEV;
+    uint64_t size = (uint64_t)fb->pitch * fb->height;
+    struct device d = {.name = "fb0", .space = DEV_MMIO, .base = fb->phys, .size = size,
+                       .reg_base = {fb->phys}, .reg_size = {size}, .nregs = 1, .bus_data = fb,
+                       .fdt_node = -1};
+    device_add_compatible(&d, "boot-framebuffer");
+    return device_add(&d);
 }
 
 /* ---- deferred probing: buses that scan once memory, threads and timers exist ---- */

@@ -94,6 +94,9 @@ static void mm_init(const struct boot_info *bi)
 static int probe_thread(void *arg)
 {
     (void)arg;
+    int err = device_add_boot_fb(&platform_boot_info()->fb); /* the screen, if boot set one up */
+    if (err && err != -ENODEV)
+        pr_warn("fb0: the boot framebuffer has no console (%s)", errno_name(err));
     net_init(); /* the stack first: interfaces are attached as they register */
     device_run_deferred();
     return 0;

@@ -4,6 +4,7 @@
  */
 #include <hal/console.h>
 #include <hal/cpu.h>
+#include <hal/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kprintf.h>
 #include <kernel/log.h>
@@ -23,6 +24,9 @@ static unsigned print_depth;
 static volatile int print_lockless; /* kprintf_panic_mode() */
 
 void kprintf_panic_mode(void) { print_lockless = 1; }
+int kprintf_panicking(void) { return print_lockless; }
+
+static void mirror_kick(void);
 
 static irqflags_t print_lock_take(void)
 {
@@ -65,11 +69,14 @@ static void print_lock_drop(irqflags_t f)
         hal_irq_restore(f);
         return;
     }
-    if (--print_depth == 0) {
+    int last = --print_depth == 0;
+    if (last) {
         print_owner = -1;
         spin_unlock(&print_lock);
     }
     hal_irq_restore(f);
+    if (last && hal_irq_enabled())
+        mirror_kick();
 }
 
 /* Where bytes go: the early console (hal/console.h) until a console
@@ -77,6 +84,64 @@ static void print_lock_drop(irqflags_t f)
 static void (*output)(char c);
 
 void kprintf_set_output(void (*putc)(char c)) { __atomic_store_n(&output, putc, __ATOMIC_RELEASE); }
+
+/* A second output, in runs (kprintf_set_mirror()), and the console's last
+ * bytes for one that starts late. */
+static void (*mirror)(const char *s, size_t n);
+static void (*kick)(void);
+static int mirror_wrote; /* bytes went to the mirror since the last kick */
+static char recent[KPRINTF_RECENT];
+static uint64_t recent_total;
+
+static void mirror_kick(void)
+{
+    void (*k)(void) = __atomic_load_n(&kick, __ATOMIC_ACQUIRE);
+    if (k && __atomic_load_n(&mirror_wrote, __ATOMIC_RELAXED) &&
+        __atomic_exchange_n(&mirror_wrote, 0, __ATOMIC_ACQ_REL))
+        k();
+}
+
+/* @p s to @p m, each '\n' as "\r\n". */
+static void mirror_runs(void (*m)(const char *, size_t), const char *s, size_t n)
+{
+    for (size_t i = 0, from = 0; i <= n; i++) {
+        if (i < n && s[i] != '\n')
+            continue;
+        if (i > from)
+            m(s + from, i - from);
+        if (i < n)
+            m("\r\n", 2);
+        from = i + 1;
+    }
+}
+
+void kprintf_set_mirror(void (*write)(const char *s, size_t n), unsigned lines, void (*kick_fn)(void))
+{
+    irqflags_t f = print_lock_take();
+    if (write) {
+        /* Back from the end over @p lines newlines, not past what is kept:
+         * the oldest byte kept may be mid-line, so that one is skipped. */
+        uint64_t oldest = recent_total > KPRINTF_RECENT ? recent_total - KPRINTF_RECENT : 0;
+        uint64_t from = recent_total;
+        unsigned seen = 0;
+        while (from > oldest && !(recent[(from - 1) % KPRINTF_RECENT] == '\n' && seen++ == lines))
+            from--;
+        if (from == oldest && oldest) /* ran out of kept bytes mid-line */
+            while (from < recent_total && recent[from++ % KPRINTF_RECENT] != '\n')
+                ;
+        while (from < recent_total) { /* the ring's two pieces, in order */
+            size_t at = from % KPRINTF_RECENT, n = KPRINTF_RECENT - at;
+            if (n > recent_total - from)
+                n = recent_total - from;
+            mirror_runs(write, recent + at, n);
+            from += n;
+        }
+    }
+    __atomic_store_n(&kick, kick_fn, __ATOMIC_RELEASE);
+    __atomic_store_n(&mirror, write, __ATOMIC_RELEASE);
+    __atomic_store_n(&mirror_wrote, write != NULL, __ATOMIC_RELEASE);
+    print_lock_drop(f);
+}
 
 /*
  * Sent before the kernel's first byte: firmware leaves the user's terminal
@@ -108,6 +173,13 @@ static void console_sink(void *ctx, const char *s, size_t n)
         if (s[i] == '\n')
             console_putc('\r');
         console_putc(s[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        recent[recent_total++ % KPRINTF_RECENT] = s[i];
+    void (*m)(const char *, size_t) = __atomic_load_n(&mirror, __ATOMIC_ACQUIRE);
+    if (m) {
+        mirror_runs(m, s, n);
+        __atomic_store_n(&mirror_wrote, 1, __ATOMIC_RELAXED);
     }
 }
 

@@ -5,8 +5,9 @@
  *        pixels against the glyph and colours it should show, in 32- and
  *        16-bit pixel formats with lines longer than the screen; wrapping,
  *        scrolling, tabs, the escape sequences the line editor and busybox
- *        send, UTF-8 good and bad, the cursor; and random bytes, after
- *        which the cursor is still on the screen.
+ *        send, UTF-8 good and bad, the cursor; random bytes, after
+ *        which the cursor is still on the screen; and drawing deferred,
+ *        which must leave the pixels drawing at once leaves.
  *
  * The font is the test's own (each glyph a pattern of its index), so a
  * glyph drawn in the wrong place or of the wrong index shows.
@@ -205,6 +206,45 @@ static void test_random(void)
     CHECK_EQ_INT(fbmem[320 * 4 + 10], 0x5a);
 }
 
+/* Deferred drawing: the same bytes written to a console that draws later
+ * (fbcon_take() into a copy, drawn by fbcon_flush() at random points, as
+ * the kernel's drawer does) leave the same pixels as one that draws each
+ * write, whatever scrolled, moved or changed in between; and the copy's
+ * draw leaves the live console with nothing pending. */
+static void test_deferred(void)
+{
+    static uint8_t mem_sync[sizeof fbmem], mem_late[sizeof fbmem];
+    static struct fbcon_cell cs_sync[40 * 10], cs_late[40 * 10], cs_copy[40 * 10];
+    struct fbcon sync, late, copy = {.cells = cs_copy};
+    CHECK_EQ_INT(fbcon_init(&sync, &xrgb, mem_sync, &font, cs_sync, 400), 0);
+    CHECK_EQ_INT(fbcon_init(&late, &xrgb, mem_late, &font, cs_late, 400), 0);
+    late.deferred = 1;
+    CHECK(!fbcon_pending(&late));
+    srand(11);
+    static const char *const pieces[] = {"line of text\n", "\x1b[2J", "\x1b[31mred\x1b[0m", "\r\x1b[K",
+                                         "x", "\b", "\x1b[5;7H", "\x1b[?25l", "\x1b[?25h", "\t",
+                                         "a much longer line that wraps past the forty columns\n"};
+    int draws = 0, same = 1;
+    for (int round = 0; round < 3000; round++) {
+        const char *p = pieces[rand() % (sizeof pieces / sizeof pieces[0])];
+        int times = rand() % 4 == 0 ? 1 + rand() % 30 : 1; /* bursts that scroll past the screen, too */
+        for (int t = 0; t < times; t++) {
+            fbcon_write(&sync, p, strlen(p));
+            fbcon_write(&late, p, strlen(p));
+        }
+        if (rand() % 3 == 0 || round == 2999) {
+            CHECK(fbcon_pending(&late) || memcmp(mem_sync, mem_late, sizeof mem_sync) == 0);
+            fbcon_take(&late, &copy);
+            CHECK(!fbcon_pending(&late));
+            fbcon_flush(&copy);
+            draws++;
+            same &= memcmp(mem_sync, mem_late, sizeof mem_sync) == 0;
+        }
+    }
+    CHECK(draws > 100);
+    CHECK(same);
+}
+
 int main(void)
 {
     make_font();
@@ -215,5 +255,6 @@ int main(void)
     test_16bit();
     test_refused();
     test_random();
+    test_deferred();
     return CHECK_DONE("test_fbcon");
 }

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from ext2_disks import drives, make_disk  # noqa: E402
-from net_pair import Checks, Guest, free_port  # noqa: E402
+from net_pair import Checks, Guest, free_port, monitor  # noqa: E402
 
 SOCKETS = re.compile(r"(?m)^sockets: (\d+) in use")
 HEAP = re.compile(r"(?m)^heap in use: (\d+) objects and (\d+) large blocks, (\d+) bytes")
@@ -81,24 +81,6 @@ def kernel_cmd(g, cmd, timeout=30):
     if not m:
         return f"(no prompt after `{cmd}` in {timeout} s)"
     return m.group(1).decode("utf-8", "replace")
-
-
-def monitor(path, cmd):
-    """Send @cmd to QEMU's human monitor on the unix socket @path; its answer."""
-    with socket.socket(socket.AF_UNIX) as m:
-        m.settimeout(10)
-        m.connect(path)
-        buf = b""
-        while b"(qemu) " not in buf:
-            buf += m.recv(4096)
-        m.sendall(cmd.encode() + b"\n")
-        buf = b""
-        while buf.count(b"(qemu) ") < 1:
-            b = m.recv(4096)
-            if not b:
-                break
-            buf += b
-        return buf.decode("utf-8", "replace")
 
 
 def link_state(g):

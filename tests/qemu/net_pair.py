@@ -178,6 +178,47 @@ class Guest:
         self.p.wait()
 
 
+def guest_arg_parser(doc):
+    """The arguments of a test that boots one of our guests: --arch, --image,
+    --env KEY=VALUE (any number), --timeout (for the first prompt)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--timeout", type=int, default=60)
+    return ap
+
+
+def monitored_guest(arch, image, env_kv, mon, qemu_args=()):
+    """Our kernel under scripts/qemu, with the KEY=VALUE settings @env_kv
+    (a test's --env) and QEMU's human monitor on the unix socket @mon."""
+    env = dict(os.environ)
+    for kv in env_kv:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return Guest("ours", [os.path.join(root, "scripts", "qemu"), arch, image,
+                          "-monitor", f"unix:{mon},server=on,wait=off"] + list(qemu_args), env=env)
+
+
+def monitor(path, cmd):
+    """Send @cmd to QEMU's human monitor on the unix socket @path; its answer."""
+    with socket.socket(socket.AF_UNIX) as m:
+        m.settimeout(10)
+        m.connect(path)
+        buf = b""
+        while b"(qemu) " not in buf:
+            buf += m.recv(4096)
+        m.sendall(cmd.encode() + b"\n")
+        buf = b""
+        while buf.count(b"(qemu) ") < 1:
+            b = m.recv(4096)
+            if not b:
+                break
+            buf += b
+        return buf.decode("utf-8", "replace")
+
+
 def build_netem(arch):
     """tests/peer/netem.c for @arch's Linux (static, Debian's gcc or cross gcc)."""
     exe = os.path.join(linux_peer.PEER, f"netem-{arch}")

@@ -122,6 +122,17 @@ extern const struct driver __drivers_end[]; /**< one past the last DRIVER() */
  */
 const struct driver *driver_find(const char *compatible, size_t len);
 
+struct boot_fb;
+
+/**
+ * @brief Describe the framebuffer the boot protocol set up (@p fb, from
+ *        struct boot_info) as the device "fb0", compatible
+ *        "boot-framebuffer", with @p fb as its bus_data, and add it.
+ * @retval -ENODEV no framebuffer (fb->phys 0), or no driver for it
+ * @return otherwise what device_add() returns
+ */
+int device_add_boot_fb(const struct boot_fb *fb);
+
 /** @brief Append one string to a device's compatible list; -ENOSPC if full. */
 int device_add_compatible(struct device *dev, const char *compat);
 

@@ -6,6 +6,7 @@
 #define KERNEL_KPRINTF_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /** @brief Format to every console. Returns characters written. ISR-safe. */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -17,6 +18,8 @@ int kvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
  * @note Any context; there is no way back.
  */
 void kprintf_panic_mode(void);
+/** @brief Nonzero once kprintf_panic_mode() was called: nothing else will run. */
+int kprintf_panicking(void);
 
 /**
  * @brief Send kprintf's bytes to @p putc from now on (a console driver,
@@ -26,5 +29,26 @@ void kprintf_panic_mode(void);
  * @note Any context.
  */
 void kprintf_set_output(void (*putc)(char c));
+
+/** @brief Bytes of the console's output kept for a mirror that starts late. */
+#define KPRINTF_RECENT 8192
+
+/**
+ * @brief Also send every byte the console gets to @p write (a screen: the
+ *        framebuffer console), in runs, each '\n' as "\r\n" as the
+ *        console has it; NULL: no longer. @p write first gets the last
+ *        @p lines lines the console printed before, and the line under way
+ *        (from the last KPRINTF_RECENT bytes), so a screen found after the
+ *        prompt shows it too. Called
+ *        under the print lock with interrupts masked, so @p write never
+ *        sleeps and needs no lock of its own (a panic's lockless printing
+ *        aside), and wakes nobody: @p kick, if not NULL, is called after
+ *        the lock is let go, by a print that began with interrupts on (so
+ *        no lock of the scheduler's is held), when @p write got bytes since
+ *        the last kick. Bytes printed with interrupts masked are kicked by
+ *        the next such print.
+ * @note Thread context.
+ */
+void kprintf_set_mirror(void (*write)(const char *s, size_t n), unsigned lines, void (*kick)(void));
 
 #endif

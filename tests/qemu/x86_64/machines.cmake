@@ -30,6 +30,25 @@ qemu_test(uefi_ktest --image ${IMG} --env UEFI=1 --timeout 120
   --expect "^framebuffer: [0-9]+x[0-9]+, 32 bpp \\(red 16:8, green 8:8, blue 0:8\\), pitch [0-9]+, at 0x[0-9a-f]+$"
   --expect "^acpi rsdp: +(20|36) bytes" --expect "^ktest: [0-9]+ passed, 0 failed$"
   --reject "PANIC" --status ${EXIT7})
+# The console on the framebuffer, judged by a screenshot (tests/qemu/screen_test.py):
+# the prompt, a command and its output drawn with Debian's font, pixel for
+# pixel as the test draws the serial console's text, after the screen has
+# scrolled; on GRUB's framebuffer under SeaBIOS (its driver for QEMU's VGA)
+# and on GOP's under OVMF.
+add_test(NAME ${KERNEL_ARCH}.screen COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+add_test(NAME ${KERNEL_ARCH}.screen_uefi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --env UEFI=1)
+set_tests_properties(${KERNEL_ARCH}.screen ${KERNEL_ARCH}.screen_uefi PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# The PS/2 keyboard as console input (tests/qemu/keyboard_test.py): keys
+# sent with the monitor's sendkey run a command, Shift and the US layout's
+# symbols reach the shell as typed, the up arrow recalls a line, Ctrl-C
+# stops a running command, Caps Lock; on q35 and on pc.
+add_test(NAME ${KERNEL_ARCH}.keyboard COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG})
+add_test(NAME ${KERNEL_ARCH}.keyboard_pc COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --env MACHINE=pc)
+set_tests_properties(${KERNEL_ARCH}.keyboard ${KERNEL_ARCH}.keyboard_pc PROPERTIES TIMEOUT 120)
 # Short lines on a slow COM1: 300 baud (QEMU's base clock; the kernel's
 # divisor stays 1), where the 16550's character timeout, 4 characters, is
 # longer than the shell's 100 ms idle look. A receive interrupt that waits

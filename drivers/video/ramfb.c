@@ -1,0 +1,55 @@
+/**
+ * @file ramfb.c
+ * @brief QEMU's ramfb (`-device ramfb`): a framebuffer in guest RAM whose
+ *        mode and address the guest writes to fw_cfg's "etc/ramfb" file
+ *        (big-endian: address, DRM fourcc, flags, width, height, stride),
+ *        made the screen console where the boot protocol gave none: the
+ *        virt machines of aarch64 and riscv64 have no other display a
+ *        kernel can draw on without a GPU driver.
+ *
+ * The pixels are ordinary RAM, reached through the direct map (cached: QEMU
+ * reads guest memory as the CPU's caches see it).
+ */
+#include <kernel/dma.h>
+#include <kernel/driver.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+
+#include <firmware/fw_cfg.h>
+
+#include "screen.h"
+
+#define WIDTH 1024
+#define HEIGHT 768
+#define FOURCC_XRGB8888 0x34325258u /* 'X' 'R' '2' '4': DRM's fourcc, 32 bits, blue lowest */
+
+static int ramfb_probe(struct device *dev)
+{
+    uint16_t select = (uint16_t)(uintptr_t)dev->bus_data;
+    if (!dev->parent || !select)
+        return -EINVAL;
+    struct dma_buf fb;
+    int err = dma_alloc((size_t)WIDTH * HEIGHT * 4, 4096, &fb);
+    if (err)
+        return err;
+    struct __attribute__((packed)) {
+        uint64_t addr;
+        uint32_t fourcc, flags, width, height, stride;
+    } cfg = {__builtin_bswap64(fb.phys), __builtin_bswap32(FOURCC_XRGB8888), 0,
+             __builtin_bswap32(WIDTH), __builtin_bswap32(HEIGHT), __builtin_bswap32(WIDTH * 4)};
+    err = fw_cfg_write(dev->parent, select, &cfg, sizeof cfg);
+    if (!err) {
+        struct boot_fb mode = {.phys = fb.phys, .width = WIDTH, .height = HEIGHT, .pitch = WIDTH * 4,
+                               .bpp = 32, .red_pos = 16, .red_bits = 8, .green_pos = 8,
+                               .green_bits = 8, .blue_pos = 0, .blue_bits = 8};
+        err = screen_start(dev, &mode, fb.virt);
+    }
+    if (err) {
+        dma_free(&fb);
+        return err;
+    }
+    return 0;
+}
+
+static const char *const ramfb_compat[] = {"qemu,ramfb", NULL};
+DRIVER(ramfb_driver, .name = "ramfb", .compatible = ramfb_compat, .probe = ramfb_probe);
