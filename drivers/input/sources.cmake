@@ -1,5 +1,7 @@
-# Sources of drivers/input: the PC's keyboard controller (x86_64 lists this
-# part in its ARCH_DRIVER_PARTS: no other machine here has one).
+# Sources of drivers/input: keys as a terminal's bytes (keymap.c), and the
+# virtio keyboard, on every arch. The PC's keyboard controller is x86_64's
+# own part (drivers/input/pc).
 list(APPEND CORE_SOURCES
-  drivers/input/i8042.c
+  drivers/input/keymap.c
+  drivers/input/virtio_input.c
 )

@@ -13,8 +13,9 @@
  * queue when the platform gives that many, else one vector for everything,
  * else INTx, where the ISR register (read-to-clear) says whether the
  * interrupt was ours, since the line may be shared. Vectors are allocated
- * at probe, so each queue's vector is written before the queue is enabled,
- * as 4.1.5.1.3 requires.
+ * when the first queue is enabled (once the features are agreed: a device
+ * may add queues for them), so each queue's vector is written before the
+ * queue is enabled, as 4.1.5.1.3 requires.
  */
 #include <kernel/errno.h>
 #include <kernel/iomem.h>
@@ -376,7 +377,8 @@ static int vpci_probe(struct device *dev)
     return 0;
 }
 
-/* Network and block devices: transitional and modern ids. */
+/* Network and block devices: transitional and modern ids; input devices
+ * (keyboards), which are modern only. */
 static const char *const vpci_compat[] = {"pci1af4,1000", "pci1af4,1041", "pci1af4,1001",
-                                          "pci1af4,1042", NULL};
+                                          "pci1af4,1042", "pci1af4,1052", NULL};
 DRIVER(virtio_pci_driver, .name = "virtio-pci", .compatible = vpci_compat, .probe = vpci_probe);

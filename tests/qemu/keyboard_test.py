@@ -3,6 +3,8 @@
 `sendkey` reach the kernel shell as a terminal's bytes.
 
     tests/qemu/keyboard_test.py --arch x86_64 --image build/x86_64/kernel.iso
+    tests/qemu/keyboard_test.py --arch aarch64 --image build/aarch64/kernel.bin \
+        --driver virtio-input -- -device virtio-keyboard-pci
 
 Typed on the keyboard alone, judged on the serial console: a command runs
 (`version`); Shift and the symbols of the US layout make the line the shell
@@ -12,7 +14,7 @@ again; Ctrl-C stops a running `sleep` at once; Caps Lock turns letters to
 capitals and back. A key that reached nothing, or the wrong byte, shows in
 the echo.
 """
-import os, sys, tempfile, time
+import os, re, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -43,11 +45,13 @@ def keys_for(text):
 
 def main():
     ap = guest_arg_parser(__doc__)
+    ap.add_argument("--driver", default="i8042", help="the keyboard's driver as `devices` names it")
+    ap.add_argument("qemu_args", nargs="*", help="more QEMU arguments, after --")
     args = ap.parse_args()
     check = Checks()
     with tempfile.TemporaryDirectory() as tmp:
         mon = os.path.join(tmp, "mon.sock")
-        g = monitored_guest(args.arch, args.image, args.env, mon)
+        g = monitored_guest(args.arch, args.image, args.env, mon, args.qemu_args)
 
         def press(*names):
             for n in names:
@@ -57,7 +61,8 @@ def main():
             check(g.read_until(rb"kernel> ", args.timeout) is not None, "the shell's prompt")
             # The keyboard is found after the prompt (the probe thread): wait for it.
             g.type("devices")
-            check(g.read_until(rb"(?m)^  i8042 +i8042 ", 30) is not None, "`devices` lists the keyboard controller")
+            check(g.read_until(rb"(?m)^  .+ +" + re.escape(args.driver.encode()) + rb" ", 30) is not None,
+                  f"`devices` lists the keyboard ({args.driver})")
             g.read_until(rb"kernel> ", 10)
             press(*keys_for("version"), "ret")
             check(g.read_until(rb"version\nkernel [0-9.]+ \(", 30) is not None,

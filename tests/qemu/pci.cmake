@@ -25,3 +25,12 @@ qemu_test(pci_ktest_rootport --image ${KTEST_IMG} ${KTEST_ARGS}
   --expect "^ktest pci_capabilities_agree_with_config_space ok$"
   --expect ${KTEST_OK} --status 0
   -- -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 -device edu,bus=rp1 -device edu)
+# The virtio keyboard (virtio-keyboard-pci) as console input on every arch
+# (tests/qemu/keyboard_test.py, as x86_64's PS/2 keyboard test): keys sent
+# with the monitor's sendkey run a command, Shift and the US layout's
+# symbols reach the shell as typed, the up arrow recalls a line, Ctrl-C
+# stops a running command, Caps Lock. (riscv64's machines part has it on
+# virtio-mmio too.)
+add_test(NAME ${KERNEL_ARCH}.keyboard_virtio COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --driver virtio-input -- -device virtio-keyboard-pci)
+set_tests_properties(${KERNEL_ARCH}.keyboard_virtio PROPERTIES TIMEOUT 120)

@@ -24,3 +24,8 @@ qemu_test(mem_devices --image ${IMG} --send mem --send devices --send bootinfo -
   --expect "^  serial@10000000 +ns16550 +mmio +0x10000000$" --expect "^stdout: +/soc/serial@10000000$"
   --expect "riscv64: SBI 1\\.0, OpenSBI" --expect "plic: plic@c000000 at 0xc000000, 96 sources"
   --status ${EXIT7})
+# The virtio keyboard on virtio-mmio (virtio-keyboard-device), as
+# keyboard_virtio has it on PCI (tests/qemu/keyboard_test.py).
+add_test(NAME ${KERNEL_ARCH}.keyboard_virtio_mmio COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --driver virtio-input -- -device virtio-keyboard-device)
+set_tests_properties(${KERNEL_ARCH}.keyboard_virtio_mmio PROPERTIES TIMEOUT 120)
