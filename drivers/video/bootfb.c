@@ -37,17 +37,24 @@ static struct spinlock screen_lock = SPINLOCK_INIT("fb0 text");
 static struct semaphore draw_sem;
 static int draw_asked;
 
-/* kprintf's mirror: under the print lock, interrupts masked. */
+/* kprintf's mirror: under the print lock, interrupts masked. In a panic,
+ * without the text's lock (a CPU stopped while it held it would keep it),
+ * drawn at once, all of it the first time (the drawer may have stopped
+ * mid-draw). */
 static void screen_write(const char *s, size_t n)
 {
     static int panic_seen;
+    if (kprintf_panicking()) {
+        fbcon_write(&screen, s, n);
+        if (!panic_seen) {
+            fbcon_invalidate(&screen);
+            panic_seen = 1;
+        }
+        fbcon_flush(&screen);
+        return;
+    }
     spin_lock(&screen_lock);
     fbcon_write(&screen, s, n);
-    if (kprintf_panicking()) {
-        if (!panic_seen) /* the drawer may have stopped mid-draw: all of it */
-            fbcon_invalidate(&screen), panic_seen = 1;
-        fbcon_flush(&screen);
-    }
     spin_unlock(&screen_lock);
 }
 

@@ -527,8 +527,9 @@ static struct proc *proc_alloc(const char *name, struct proc *parent, int *err)
 }
 
 /* Start @p p's thread from @p st (consumed either way). p->tid is set
- * after the thread may already have ended: only the caller (a parent in
- * fork, the kernel's waiter) reaps it, so nobody joins it before this. */
+ * after the thread may already have ended, and the process been handed to
+ * whoever reaps it (the reaper, when the parent ignores SIGCHLD): reap()
+ * waits for the id. */
 static int start_thread(struct proc *p, struct start *st)
 {
     st->p = p;
@@ -541,8 +542,8 @@ static int start_thread(struct proc *p, struct start *st)
         kfree(st);
         return tid;
     }
-    p->tid = tid;
     p->main.sched_tid = tid;
+    __atomic_store_n(&p->tid, tid, __ATOMIC_RELEASE); /* reap() waits for it */
     return 0;
 }
 
@@ -703,7 +704,14 @@ void proc_vfork_release(struct proc *p)
 /* Reap zombie @p c: its thread joined, its struct freed. procs_lock not held. */
 static int reap(struct proc *c)
 {
-    thread_join(c->tid, NULL);
+    /* A child can end before its parent's start_thread() has stored its
+     * thread's id, and be reaped then: by the reaper when the parent
+     * ignores SIGCHLD (busybox httpd's children), or by another thread of
+     * the parent. The id comes a few instructions later. */
+    int tid;
+    while (!(tid = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE)))
+        thread_yield();
+    thread_join(tid, NULL);
     if (c->ended_tid) /* the end of thread_end()'s chain: every thread's memory is back */
         thread_join(c->ended_tid, NULL);
     int status = c->status;
