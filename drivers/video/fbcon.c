@@ -171,9 +171,13 @@ int fbcon_init(struct fbcon *c, const struct boot_fb *mode, void *fb, const stru
         c->pixel[i] = channel(palette[i][0], mode->red_pos, mode->red_bits) |
                       channel(palette[i][1], mode->green_pos, mode->green_bits) |
                       channel(palette[i][2], mode->blue_pos, mode->blue_bits);
-    /* the whole screen black, the strips right of and below the grid too */
-    for (uint32_t y = 0; y < mode->height; y++)
-        memset(c->fb + (size_t)y * mode->pitch, 0, (size_t)mode->width * (mode->bpp / 8));
+    /* The strips right of and below the grid black; the grid's cells are
+     * drawn blank by the flush below. */
+    size_t bytes = mode->bpp / 8, grid_w = (size_t)c->cols * font->width * bytes;
+    for (uint32_t y = 0; y < mode->height; y++) {
+        size_t from = y < c->rows * font->height ? grid_w : 0;
+        memset(c->fb + (size_t)y * mode->pitch + from, 0, (size_t)mode->width * bytes - from);
+    }
     erase(c, 0, c->cols * c->rows);
     fbcon_flush(c);
     return 0;

@@ -91,7 +91,8 @@ size_t fbcon_cells_needed(const struct boot_fb *mode, const struct fbcon_font *f
  *        with @p font and @p ncells cells at @p cells (fbcon_cells_needed());
  *        the screen is cleared to black and the cursor put at the top left.
  * @retval 0 ready
- * @retval -EINVAL too few cells, or no glyph fits, or a font of no glyphs
+ * @retval -EINVAL too few cells, no glyph fits, a font of no glyphs, not 16,
+ *         24 or 32 bits a pixel, or more than FBCON_MAX_ROWS text rows
  * @note Any context; draws the whole screen.
  */
 int fbcon_init(struct fbcon *c, const struct boot_fb *mode, void *fb, const struct fbcon_font *font,
@@ -102,6 +103,8 @@ int fbcon_init(struct fbcon *c, const struct boot_fb *mode, void *fb, const stru
  *        cursor: the glyphs, wrapping at the right edge, scrolling at the
  *        bottom; '\\n' moves down a line (the tty adds the '\\r'), '\\r' to
  *        the first column, '\\b' back one, '\\t' to the next multiple of 8.
+ *        Drawn before it returns, or, with @p c->deferred, by the next
+ *        fbcon_flush().
  * @note The caller serialises writes to one console.
  */
 void fbcon_write(struct fbcon *c, const char *s, size_t n);
