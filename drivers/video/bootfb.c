@@ -13,8 +13,9 @@
  * Writes only change the text (they run under the print lock with
  * interrupts masked); a thread of the driver's draws, woken by the print
  * that follows (kprintf_set_mirror()'s kick), at most every DRAW_GAP_MS:
- * moving a screen of pixels up for every line printed made ktest 3 times
- * slower under TCG, and kept interrupts masked for as long. It draws a copy
+ * moving a screen of pixels up for every line printed cost ktest most of
+ * its time under TCG (docs/performance.md, "The screen console"), and kept
+ * interrupts masked for as long. It draws a copy
  * taken under the lock (fbcon_take()), so printing goes on meanwhile. A
  * panic draws at once: no thread runs after it.
  */
