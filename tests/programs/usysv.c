@@ -66,6 +66,11 @@ static long now_s(void)
     sys3(NR_clock_gettime, 0, (long)t, 0);
     return t[0];
 }
+/* The earliest second a time stamp taken after now may show. Linux stamps
+ * shm times with the tick's idea of the second (ktime_get_real_seconds),
+ * which can lag CLOCK_REALTIME by a tick, so across a second boundary the
+ * stamp may be one second before the clock read before it. */
+static long stamp_floor(void) { return now_s() - 1; }
 static int bad(long r) { return (unsigned long)r > -4096ul; }
 
 static long mypid;
@@ -78,7 +83,7 @@ static void create_checks(void)
     uexpect(shmget(IPC_PRIVATE, 0, 0600), -EINVAL, "shmget of size 0 is EINVAL");
     uexpect(shmget(IPC_PRIVATE, ~0ul, 0600), -EINVAL, "shmget past SHMMAX is EINVAL");
     uexpect(shmget(key, 100, 0600), -ENOENT, "shmget of an unknown key without IPC_CREAT is ENOENT");
-    long t0 = now_s();
+    long t0 = stamp_floor();
     long id = shmget(key, 100, IPC_CREAT | 0640);
     check(id >= 0, "shmget(key, IPC_CREAT) makes a segment");
     uexpect(shmget(key, 100, IPC_CREAT | 0600), id, "shmget(key, IPC_CREAT) again: the same segment");
@@ -113,7 +118,7 @@ static void create_checks(void)
 static void attach_checks(const char *self)
 {
     long id = shmget(IPC_PRIVATE, 10000, 0600);
-    long t0 = now_s();
+    long t0 = stamp_floor();
     long p = shmat(id, 0, 0);
     check(!bad(p) && p && !(p & (PG - 1)), "shmat(id, NULL) maps it where the kernel likes, page-aligned");
     volatile int *w = (volatile int *)p;
