@@ -37,6 +37,7 @@ static struct fbcon screen, drawn; /* the text as written; a copy being drawn */
 static struct spinlock screen_lock = SPINLOCK_INIT("fb0 text");
 static struct semaphore draw_sem;
 static int draw_asked;
+static struct device *screen_dev; /* whose framebuffer it is */
 
 /* kprintf's mirror: under the print lock, interrupts masked. In a panic,
  * without the text's lock (a CPU stopped while it held it would keep it),
@@ -110,6 +111,7 @@ int screen_start(struct device *dev, const struct boot_fb *mode, void *fb)
         pr_warn("%s: no console on the framebuffer (%s)", dev->name, errno_name(err));
         return err;
     }
+    screen_dev = dev;
     /* what fits, the line under way below */
     kprintf_set_mirror(screen_write, screen.rows - 1, screen_kick);
     screen_kick(); /* the lines from before: drawn now, not at the next print */
@@ -117,6 +119,8 @@ int screen_start(struct device *dev, const struct boot_fb *mode, void *fb)
             screen.rows, fbcon_font.name, mode->width, mode->height, (unsigned long)mode->phys);
     return 0;
 }
+
+struct device *screen_device(void) { return screen.fb ? screen_dev : NULL; }
 
 static int bootfb_probe(struct device *dev)
 {

@@ -3,9 +3,9 @@
  * @brief QEMU's ramfb (`-device ramfb`): a framebuffer in guest RAM whose
  *        mode and address the guest writes to fw_cfg's "etc/ramfb" file
  *        (big-endian: address, DRM fourcc, flags, width, height, stride),
- *        made the screen console where the boot protocol gave none: the
- *        virt machines of aarch64 and riscv64 have no other display a
- *        kernel can draw on without a GPU driver.
+ *        made the screen console where the boot protocol gave none: a
+ *        display of aarch64's virt machine that needs no PCI (Debian 12's
+ *        QEMU refuses it on riscv64's; bochs.c is the screen there).
  *
  * The pixels are ordinary RAM, reached through the direct map (cached: QEMU
  * reads guest memory as the CPU's caches see it).

@@ -23,4 +23,12 @@ struct device;
  */
 int screen_start(struct device *dev, const struct boot_fb *mode, void *fb);
 
+/**
+ * @brief The device whose framebuffer is the screen console, for a display
+ *        driver that would otherwise set a mode on a device already shown.
+ * @return the device given to screen_start(), or NULL if there is no screen
+ * @note Any context.
+ */
+struct device *screen_device(void);
+
 #endif

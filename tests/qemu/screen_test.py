@@ -91,8 +91,8 @@ def main():
                 m = g.read_until(rb"(?s)" + re.escape(cmd.encode()) + rb"\n(|.*?\n)kernel> ", 30)
                 check(m is not None, f"`{cmd}` answers on the serial console")
                 out = m.group(1).decode("utf-8", "replace") if m else ""
-            check(re.search(r"(?m)^  (fb0 +bootfb|ramfb +ramfb) ", out) is not None,
-                  "`devices` lists the screen: the boot framebuffer or ramfb")
+            check(re.search(r"(?m)^  (fb0 +bootfb|ramfb +ramfb|pci [0-9a-f:.]+ +bochs) ", out) is not None,
+                  "`devices` lists the screen: the boot framebuffer, ramfb or a Bochs display")
             lines = [f"kernel> {cmds[-1]}"] + out.rstrip("\n").split("\n") + ["kernel> "]
             shot = os.path.join(tmp, "screen.ppm")
             rows, last = [], ""

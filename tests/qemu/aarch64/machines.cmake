@@ -44,11 +44,15 @@ qemu_test(no_dtb --image ${IMG} --env NODTB=1 --send mem --send "poweroff 7"
   --expect "console: no receive interrupt. polling the UART" --status ${EXIT7})
 qemu_test(no_semihosting_exit_falls_back --image ${IMG} --send "poweroff 7"
   --expect "no test-exit device" --status 0 -- -semihosting-config enable=off)
-# The console on QEMU's ramfb (`-device ramfb`, set up through fw_cfg's DMA),
+# The console on QEMU's ramfb (`-device ramfb`, set up through fw_cfg's DMA)
+# and on the PCI VGA's Bochs interface (`-device VGA`, drivers/video/bochs.c),
 # judged by a screenshot as x86_64's on GRUB's framebuffer
-# (tests/qemu/screen_test.py). riscv64 has no such test: Debian 12's QEMU
-# refuses ramfb there (its virt machine makes fw_cfg after the devices, so
-# ramfb finds none with DMA).
+# (tests/qemu/screen_test.py). riscv64 has bochs-display only: Debian 12's
+# QEMU refuses ramfb there (its virt machine makes fw_cfg after the devices,
+# so ramfb finds none with DMA).
 add_test(NAME ${KERNEL_ARCH}.screen_ramfb COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
   --arch ${KERNEL_ARCH} --image ${IMG} -- -device ramfb)
-set_tests_properties(${KERNEL_ARCH}.screen_ramfb PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+add_test(NAME ${KERNEL_ARCH}.screen_vga COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} -- -device VGA)
+set_tests_properties(${KERNEL_ARCH}.screen_ramfb ${KERNEL_ARCH}.screen_vga PROPERTIES TIMEOUT 120
+  SKIP_RETURN_CODE 77)
