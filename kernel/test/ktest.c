@@ -68,7 +68,7 @@ static int has_prefix(const char *name, const char *prefix)
 int ktest_run(const char *prefix, int flags)
 {
     int verbose = flags & KTEST_VERBOSE;
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     unsigned long reports = 0;
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
         if (prefix && !has_prefix(t->name, prefix))
@@ -97,6 +97,11 @@ int ktest_run(const char *prefix, int flags)
         reports += klog_reports() - before;
         if (self && self->affinity != affinity)
             thread_set_affinity(self->id, affinity);
+        if (ctx.skipped && !ctx.failed) {
+            kprintf("ktest %-28s skipped: %s\n", t->name, ctx.skipped);
+            skipped++;
+            continue;
+        }
         if (flags & KTEST_TIMES) /* how long it took, for comparing runs (scripts/bench-smp) */
             kprintf("ktest %-28s %s in %lu us\n", t->name, ctx.failed ? "FAIL" : "ok",
                     (unsigned long)took_us);
@@ -109,9 +114,12 @@ int ktest_run(const char *prefix, int flags)
         else
             passed++;
     }
-    if (passed + failed == 0)
+    if (passed + failed + skipped == 0)
         return -ENOENT; /* the caller says so */
-    kprintf("ktest: %d passed, %d failed\n", passed, failed);
+    if (skipped)
+        kprintf("ktest: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    else
+        kprintf("ktest: %d passed, %d failed\n", passed, failed);
     if (reports && !verbose)
         kprintf("ktest: the %lu errors and warnings the tests provoked on purpose are in dmesg "
                 "(ktest -v shows them)\n", reports);

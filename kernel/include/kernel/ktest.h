@@ -12,7 +12,8 @@
 
 /** @brief State of the running test, passed to its body as `ctx`. */
 struct ktest_ctx {
-    int failed; /**< nonzero once an assertion failed */
+    int failed;          /**< nonzero once an assertion failed */
+    const char *skipped; /**< why the test did not run (KT_SKIP_UNLESS()), NULL if it ran */
 };
 
 /** @brief A registered test: what KTEST() places in the .ktests section. */
@@ -60,6 +61,20 @@ void ktest_fail(struct ktest_ctx *ctx, const char *file, int line, const char *w
     do {                                                                 \
         if (!(cond)) {                                                   \
             ktest_fail(ctx, __FILE__, __LINE__, #cond);                  \
+            return;                                                      \
+        }                                                                \
+    } while (0)
+
+/**
+ * @brief End the test as skipped, saying @p why, unless @p cond holds: for
+ *        a test that needs what a boot may not have (an initrd, a disk).
+ *        Skipped tests are counted apart ("ktest: N passed, 0 failed, K
+ *        skipped"), never as passed.
+ */
+#define KT_SKIP_UNLESS(cond, why)                                        \
+    do {                                                                 \
+        if (!(cond)) {                                                   \
+            ctx->skipped = (why);                                        \
             return;                                                      \
         }                                                                \
     } while (0)
