@@ -501,19 +501,28 @@ int pci_enumerate(struct pci_host *h)
         return (int)h->ndevs;
     }
     scan_bus(h, h->bus_start, NULL, 0);
+    const struct pci_window *zero_taken[2] = {NULL, NULL}; /* windows whose address 0 a BAR has */
     for (unsigned i = 0; i < h->ndevs; i++) {
         struct pci_dev *pd = h->devs[i];
         for (unsigned b = 0; b < 6; b++) {
             struct pci_bar *bar = &pd->bar[b];
             if (!bar->size)
                 continue;
-            if (!bar->bus_addr) {
+            /* Address 0 is a real one where the host's window starts at bus
+             * address 0: the I/O window of arm64's and riscv64's virt
+             * machines, whose first I/O BAR UEFI places there. Firmware
+             * gives it to one BAR at most, so the first BAR at 0 of such a
+             * window is placed, and any other one was left alone. */
+            const struct pci_window *w = window_of(h, bar);
+            unsigned k = !(bar->flags & PCI_BAR_IO);
+            if (!bar->bus_addr && w->size && w->bus == 0 && !zero_taken[k])
+                zero_taken[k] = w;
+            else if (!bar->bus_addr) {
                 bar->flags |= PCI_BAR_FAILED;
                 pr_warn("pci %02x:%02x.%u: firmware left BAR%u unassigned; device not enabled",
                         pd->bus, pd->slot, pd->func, b);
                 continue;
             }
-            const struct pci_window *w = window_of(h, bar);
             bar->cpu_addr = w->size ? bar->bus_addr - w->bus + w->cpu : bar->bus_addr;
             bar->flags |= PCI_BAR_FIRMWARE;
         }
