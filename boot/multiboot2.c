@@ -6,6 +6,7 @@
  * lets us read, so a corrupt info block yields an error, never a wild read.
  */
 #include <boot/bootinfo.h>
+#include <boot/efi.h>
 #include <boot/multiboot2.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
@@ -82,63 +83,6 @@ static void parse_fb(const uint8_t *t, uint32_t size, struct boot_info *bi)
     boot_set_fb(bi, &fb, "multiboot2");
 }
 
-/* UEFI's memory descriptor (UEFI 2.x, GetMemoryMap()): Type at 0,
- * PhysicalStart at 8, NumberOfPages (4 KiB) at 24; a descriptor may be
- * longer than these 40 bytes (descriptor_size). The types as boot_info
- * ranges, once boot services have ended: conventional memory and what the
- * boot services held are free; the loader's (this information, the
- * modules) is kept. */
-static uint32_t efi_mem_type(uint32_t t)
-{
-    switch (t) {
-    case 3: case 4: case 7: return MEM_USABLE; /* BootServicesCode/Data, Conventional */
-    case 8: return MEM_BAD;                    /* Unusable */
-    case 9: return MEM_ACPI_RECLAIM;
-    case 10: return MEM_ACPI_NVS;
-    default: return MEM_RESERVED;
-    }
-}
-
-/* Tag 17: counted and its order checked (a map out of order or with
- * overlaps is reported; boot_info's ranges need no order); its ranges
- * taken only when the loader gave no other map (@p use). 0, or -EINVAL
- * for a tag whose descriptors cannot be walked. */
-static int parse_efi_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi, int use)
-{
-    if (size < 16)
-        return -EINVAL;
-    uint32_t dsize = get_le32(t + 8);
-    if (dsize < 40 || dsize % 8 || dsize > size - 16)
-        return -EINVAL;
-    uint64_t prev_start = 0, prev_end = 0;
-    int unsorted = 0, overlap = 0;
-    unsigned n = 0;
-    for (uint64_t off = 16; off + dsize <= size; off += dsize, n++) {
-        uint64_t start = get_le64(t + off + 8), pages = get_le64(t + off + 24);
-        if (pages == 0 || pages > (UINT64_MAX - start) / 4096) {
-            pr_warn("multiboot2: EFI memory descriptor %u (%#lx, %lu pages) is empty or wraps; ignored", n,
-                    (unsigned long)start, (unsigned long)pages);
-            continue;
-        }
-        uint64_t end = start + pages * 4096;
-        if (n && start < prev_start && !unsorted++)
-            pr_warn("multiboot2: EFI memory map out of order at descriptor %u (%#lx after %#lx)", n,
-                    (unsigned long)start, (unsigned long)prev_start);
-        else if (n && start >= prev_start && start < prev_end && !overlap++)
-            pr_warn("multiboot2: EFI memory descriptors %u and %u overlap at %#lx", n - 1, n,
-                    (unsigned long)start);
-        prev_start = start;
-        prev_end = end;
-        if (use && boot_add_range(bi->mem, &bi->mem_count, start, end - start,
-                                  efi_mem_type(get_le32(t + off))) == -ENOSPC) {
-            pr_warn("multiboot2: more than %d memory ranges; rest ignored", BOOT_MAX_MEM_RANGES);
-            use = 0;
-        }
-    }
-    bi->efi_mmap_count = n;
-    return 0;
-}
-
 int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
 {
     const uint8_t *b = info;
@@ -164,7 +108,9 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
         case TAG_END:
             if (efi_mmap) {
                 int only = !have_mmap && !have_basic; /* then the memory is UEFI's map's */
-                if (parse_efi_mmap(efi_mmap, efi_mmap_size, bi, only) != 0)
+                /* the tag: type, size, descriptor size, version, descriptors */
+                if (efi_mmap_size < 16 || efi_mmap_read(efi_mmap + 16, efi_mmap_size - 16,
+                                                        get_le32(efi_mmap + 8), bi, only, "multiboot2") != 0)
                     pr_warn("multiboot2: malformed EFI memory map tag; ignored");
                 else if (only && bi->mem_count)
                     have_mmap = 1;

@@ -7,6 +7,7 @@
  * Boot protocol (Linux arm64 booting.rst): x0 = DTB physical address, MMU
  * off, entered at EL2 or EL1.
  */
+#include <boot/efi_pe_header.inc>
     /* Leave EL2 for EL1 (both the boot CPU and every CPU PSCI starts come
      * through here when the guest owns EL2): clobbers x1, x2; \reread runs
      * right after CNTVOFF_EL2 is set; eret lands at \target with DAIF
@@ -63,14 +64,22 @@
     .section .text.boot, "ax"
     .globl _start
 _start:
-    b       primary            /* code0 */
-    .long   0                  /* code1 */
+    /* code0: "MZ", the PE/COFF (DOS) signature that makes the Image an
+     * EFI application too, as an instruction that does nothing harmful:
+     * ccmp x18, #0, #0xd, pl (0xfa405a4d) changes only the flags. A loader
+     * of arm64 Images (QEMU's -kernel) runs it and code1's branch. */
+    .long   0xfa405a4d         /* code0 */
+    b       primary            /* code1 */
     .quad   0                  /* text_offset */
     .quad   __image_size       /* image_size, includes .bss */
     .quad   0xa                /* flags: little endian, 4K pages, anywhere */
     .quad   0, 0, 0            /* res2..res4 */
     .ascii  "ARM\x64"          /* magic */
-    .long   0                  /* res5: no PE header */
+    .long   pe_header - _start /* res5: the PE header's offset, where DOS's e_lfanew is */
+
+    /* The PE/COFF header: the image as an EFI application for ARM64
+     * (boot/include/boot/efi_pe_header.inc). */
+    efi_pe_header 0xaa64
 
 primary:
     mrs     x19, cntvct_el0    /* counter at our first instruction (boot bench) */
@@ -226,6 +235,86 @@ sec_high:
 1:  wfe
     b       1b
     .cfi_endproc
+
+    /*
+     * The PE entry point: UEFI calls it as a function (AAPCS64) with x0 =
+     * the image handle, x1 = the system table, the MMU on and the image
+     * identity-mapped wherever the firmware put it. efi_stub_main()
+     * (boot/efi_stub.c) returns only if the kernel cannot start, with the
+     * status the firmware gets back.
+     */
+    .globl  efi_pe_entry
+efi_pe_entry:
+    stp     x29, x30, [sp, #-16]!
+    mov     x29, sp
+    bl      efi_stub_main
+    ldp     x29, x30, [sp], #16
+    ret
+
+    /*
+     * efi_arch_enter(entry, dtb, image, size, cpu) (boot/efi.h; cpu unused:
+     * the boot CPU finds itself in MPIDR_EL1): boot services
+     * are gone. Clean the image the stub laid out and the device tree to
+     * the point of coherency (the kernel's first instructions run with
+     * caches off, and fetch and read what the stub wrote through them),
+     * turn the MMU and caches off at this EL (the firmware's map is an
+     * identity map, so the next instruction is where it was), and enter
+     * the image as the arm64 boot protocol says: x0 = DTB, x1-x3 = 0.
+     */
+    .globl  efi_arch_enter
+efi_arch_enter:
+    msr     daifset, #0xf
+    mov     x19, x0
+    mov     x20, x1
+    mrs     x6, ctr_el0
+    ubfx    x6, x6, #16, #4    /* DminLine: log2(words) */
+    mov     x7, #4
+    lsl     x6, x7, x6         /* line size in bytes */
+    add     x3, x2, x3
+    bl      efi_clean_range    /* [x2, x3) */
+    cbz     x20, 1f
+    ldr     w3, [x20, #4]      /* the blob's totalsize, big-endian */
+    rev     w3, w3
+    mov     x2, x20
+    add     x3, x2, x3
+    bl      efi_clean_range
+1:  mov     x1, #((1 << 0) | (1 << 2) | (1 << 12)) /* M, C, I */
+    mrs     x0, CurrentEL
+    cmp     x0, #(2 << 2)
+    b.ne    2f
+    mrs     x0, sctlr_el2
+    bic     x0, x0, x1
+    msr     sctlr_el2, x0
+    b       3f
+2:  mrs     x0, sctlr_el1
+    bic     x0, x0, x1
+    msr     sctlr_el1, x0
+3:  isb
+    ic      iallu
+    dsb     nsh
+    isb
+    mov     x0, x20
+    mov     x1, xzr
+    mov     x2, xzr
+    mov     x3, xzr
+    br      x19
+
+    /* Clean and invalidate [x2, x3) by lines of x6 bytes; clobbers x2, x7. */
+efi_clean_range:
+    sub     x7, x6, #1
+    bic     x2, x2, x7
+4:  dc      civac, x2
+    add     x2, x2, x6
+    cmp     x2, x3
+    b.lo    4b
+    dsb     sy
+    ret
+
+    .section .rodata
+    .globl  efi_arch_image_align
+    .balign 8
+efi_arch_image_align:
+    .quad   0x200000           /* the Image protocol's 2 MiB */
 
     /* The boot stack has the shape vectors.S expects of every kernel stack:
      * 16 KiB, base 32 KiB-aligned (its overflow check tests SP bit 14). */

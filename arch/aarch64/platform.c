@@ -9,6 +9,7 @@
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <boot/devicetree.h>
+#include <boot/efi.h>
 #include <kernel/bootprof.h>
 #include <kernel/errno.h>
 #include <kernel/fdt.h>
@@ -171,6 +172,11 @@ void hal_platform_init(struct boot_info *bi)
         pr_warn("aarch64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
     boot_stage("ram direct map");
+    /* Started by the EFI stub: UEFI's memory map (in RAM the device tree's
+     * map covers, now mapped) has the firmware's reservations. */
+    const struct efi_handoff *efi = efi_handoff();
+    if (efi && efi_handoff_memory(efi, bi) == 0)
+        boot_stage("uefi memory map");
     a64_smp_read_cpus(&dt);
     int method = dt_read_psci_method(&dt);
     if (method > 0)
@@ -197,9 +203,12 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
     psci_use_smc = entry_el == 2; /* QEMU's rule, if the DTB cannot tell us */
-    pr_info("aarch64: entered at EL%lu, DTB at %#lx", entry_el, dtb);
+    const struct efi_handoff *efi = efi_handoff();
+    pr_info("aarch64: entered at EL%lu, DTB at %#lx%s", entry_el, dtb, efi ? ", by the EFI stub" : "");
     boot_stage("early console");
     devicetree_check(bi, dtb);
+    if (efi)
+        efi_handoff_early(efi, bi); /* its command line over the DTB's */
     kmain(bi);
 }
 

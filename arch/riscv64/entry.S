@@ -13,14 +13,20 @@
  * following instruction at its physical address faults into stvec, that is,
  * continues at the high address (the same step Linux takes).
  */
+#include <boot/efi_pe_header.inc>
 #define KSTACK_SHIFT 14 /* kernel/vmalloc.h */
 #define RV_SMP_BOOT_SIZE 48 /* struct rv_smp_boot, smp.c */
     .option norelax
     .section .text.boot, "ax"
     .globl _start
 _start:
-    j       primary            /* code0 */
-    .4byte  0                  /* code1 */
+    /* code0 and code1: "MZ", the PE/COFF (DOS) signature that makes the
+     * image an EFI application too, as an instruction that only writes s4
+     * (c.li s4, -13: 0x5a4d), then the jump a loader of RISC-V Images
+     * (OpenSBI's) runs. */
+    .2byte  0x5a4d
+    j       primary
+    .2byte  0
     .8byte  0x200000           /* text_offset: 2 MiB from the start of RAM */
     .8byte  __image_size       /* image_size, includes .bss */
     .8byte  0                  /* flags: little endian */
@@ -29,7 +35,11 @@ _start:
     .8byte  0                  /* res2 */
     .ascii  "RISCV\0\0\0"      /* magic (deprecated) */
     .ascii  "RSC\x05"          /* magic2 */
-    .4byte  0                  /* res3: no PE header */
+    .4byte  pe_header - _start /* res3: the PE header's offset, where DOS's e_lfanew is */
+
+    /* The PE/COFF header: the image as an EFI application for RISC-V 64
+     * (boot/include/boot/efi_pe_header.inc). Our own: Debian's binutils has no PE target for it. */
+    efi_pe_header 0x5064
 
 primary:
     rdtime  s2                 /* time at our first instruction (boot bench) */
@@ -167,6 +177,47 @@ sec_high:
 4:  wfi
     j       4b
     .cfi_endproc
+
+    /*
+     * The PE entry point: UEFI (U-Boot's bootefi) calls it as a function
+     * with a0 = the image handle, a1 = the system table, in S-mode with
+     * satp 0 (physical addresses) wherever it loaded the file.
+     * efi_stub_main() (boot/efi_stub.c) returns only if the kernel cannot
+     * start, with the status the firmware gets back.
+     */
+    .section .text
+    .globl  efi_pe_entry
+efi_pe_entry:
+    addi    sp, sp, -16
+    sd      ra, 8(sp)
+    call    efi_stub_main
+    ld      ra, 8(sp)
+    addi    sp, sp, 16
+    ret
+
+    /*
+     * efi_arch_enter(entry, dtb, image, size, hart) (boot/efi.h): boot
+     * services are gone. Interrupts off, the instruction stream made to see
+     * the image the stub copied (fence.i), no translation (UEFI's satp is 0
+     * already: made sure), and the image entered as OpenSBI enters it: a0 =
+     * the boot hart's id, a1 = the DTB.
+     */
+    .globl  efi_arch_enter
+efi_arch_enter:
+    csrw    sie, zero
+    csrci   sstatus, 2
+    fence.i
+    csrw    satp, zero
+    sfence.vma
+    mv      t0, a0
+    mv      a0, a4
+    jr      t0
+
+    .section .rodata
+    .globl  efi_arch_image_align
+    .balign 8
+efi_arch_image_align:
+    .8byte  0x200000           /* text_offset's 2 MiB */
 
     /* In .data, not .bss: the boot hart zeroes .bss after it counted itself. */
     .section .data

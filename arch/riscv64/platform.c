@@ -9,6 +9,7 @@
 #include <hal/mmu.h>
 #include <hal/platform.h>
 #include <boot/devicetree.h>
+#include <boot/efi.h>
 #include <kernel/bootprof.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
@@ -122,6 +123,11 @@ void hal_platform_init(struct boot_info *bi)
         pr_warn("riscv64: RAM not fully direct-mapped at boot (%s); the rest follows later",
                 errno_name(err));
     boot_stage("ram direct map");
+    /* Started by the EFI stub: UEFI's memory map (in RAM the device tree's
+     * map covers, now mapped) has the firmware's reservations. */
+    const struct efi_handoff *efi = efi_handoff();
+    if (efi && efi_handoff_memory(efi, bi) == 0)
+        boot_stage("uefi memory map");
     rv_smp_read_cpus(&dt, hal_cpu_id());
     fdt_bus_probe(&dt, bi->stdout_path);
     boot_stage("dt drivers");
@@ -141,8 +147,12 @@ __attribute__((noreturn)) void rv_main(uint64_t dtb, uint64_t counter0, uint64_t
     bi->kernel_phys = hal_virt_to_phys(__kernel_start);
     bi->kernel_size = (uintptr_t)(__kernel_end - __kernel_start);
     devicetree_check(bi, dtb); /* the clock first: boot_stage() times from it */
+    const struct efi_handoff *efi = efi_handoff();
+    if (efi)
+        efi_handoff_early(efi, bi); /* its command line, if any, over the DTB's */
     boot_stage("entry, boot page tables, early console");
-    pr_info("riscv64: hart %lu, DTB at %#lx, %s paging", hartid, dtb, rv_mmu_mode());
+    pr_info("riscv64: hart %lu, DTB at %#lx, %s paging%s", hartid, dtb, rv_mmu_mode(),
+            efi ? ", by the EFI stub" : "");
     sbi_init();
     kmain(bi);
 }

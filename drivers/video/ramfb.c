@@ -28,6 +28,11 @@ static int ramfb_probe(struct device *dev)
     uint16_t select = (uint16_t)(uintptr_t)dev->bus_data;
     if (!dev->parent || !select)
         return -EINVAL;
+    const struct device *shown = screen_device();
+    if (shown) { /* UEFI's GOP on this ramfb, say: a new mode would move it under the screen's feet */
+        pr_info("%s: %s is the screen; this display is left as it is", dev->name, shown->name);
+        return 0;
+    }
     struct dma_buf fb;
     int err = dma_alloc((size_t)WIDTH * HEIGHT * 4, 4096, &fb);
     if (err)

@@ -4,6 +4,7 @@
  *        FDT /chosen/bootargs reader, with well-formed and malformed blobs.
  */
 #include <boot/devicetree.h>
+#include <boot/efi.h>
 #include <boot/multiboot2.h>
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
@@ -365,12 +366,61 @@ static void test_mb2_efi_mmap(void)
     CHECK_EQ_INT(parse_efi_only(2, good, 44, &bi), -ENOENT);
 }
 
+/* The stub's map read directly (efi_mmap_read()): firmware splits its
+ * memory into many descriptors, far more than boot_info's 64 ranges; the
+ * ones that meet with one meaning become one range, and the loader's
+ * memory is free when the caller says so. */
+static void test_efi_mmap_join(void)
+{
+    enum { N = 300, DS = 48 };
+    static uint8_t map[N * DS];
+    memset(map, 0, sizeof map);
+    static const uint32_t kinds[] = {3, 4, 7}; /* BootServicesCode, BootServicesData, Conventional */
+    uint64_t at = 0x40000000;
+    for (int i = 0; i < N; i++) {
+        uint32_t type = i == 150 ? 2 : kinds[i % 3]; /* and one LoaderData */
+        uint64_t pages = 1 + (uint64_t)i % 7;
+        memcpy(map + i * DS, &type, 4);
+        memcpy(map + i * DS + 8, &at, 8);
+        memcpy(map + i * DS + 24, &pages, 8);
+        at += pages * 4096;
+    }
+    struct boot_info bi;
+    memset(&bi, 0, sizeof bi);
+    last_log[0] = 0;
+    CHECK_EQ_INT(efi_mmap_read(map, sizeof map, DS, &bi, EFI_MMAP_USE | EFI_MMAP_LOADER_FREE, "uefi"), 0);
+    CHECK_EQ_INT(bi.efi_mmap_count, N);
+    CHECK_EQ_INT(bi.mem_count, 1);
+    CHECK(bi.mem[0].base == 0x40000000 && bi.mem[0].base + bi.mem[0].size == at &&
+          bi.mem[0].type == MEM_USABLE);
+    CHECK_EQ_INT(last_log[0], 0);
+    /* the loader's memory kept: three ranges, the middle one reserved */
+    memset(&bi, 0, sizeof bi);
+    CHECK_EQ_INT(efi_mmap_read(map, sizeof map, DS, &bi, EFI_MMAP_USE, "uefi"), 0);
+    CHECK_EQ_INT(bi.mem_count, 3);
+    CHECK(bi.mem[1].type == MEM_RESERVED && bi.mem[0].type == MEM_USABLE && bi.mem[2].type == MEM_USABLE);
+    CHECK(bi.mem[0].base + bi.mem[0].size == bi.mem[1].base && bi.mem[2].base + bi.mem[2].size == at);
+    /* a gap, or another meaning, starts a new range */
+    uint64_t gap = 0x50000000;
+    uint32_t acpi = 9;
+    memcpy(map + 200 * DS + 8, &gap, 8);
+    memcpy(map + 250 * DS, &acpi, 4);
+    memset(&bi, 0, sizeof bi);
+    CHECK_EQ_INT(efi_mmap_read(map, sizeof map, DS, &bi, EFI_MMAP_USE | EFI_MMAP_LOADER_FREE, "uefi"), 0);
+    CHECK_EQ_INT(bi.mem_count, 5);
+    CHECK(bi.mem[1].base == gap && bi.mem[3].type == MEM_ACPI_RECLAIM);
+    /* not walkable: refused */
+    CHECK_EQ_INT(efi_mmap_read(map, sizeof map, 36, &bi, EFI_MMAP_USE, "uefi"), -EINVAL);
+    CHECK_EQ_INT(efi_mmap_read(map, 40, 48, &bi, EFI_MMAP_USE, "uefi"), -EINVAL);
+}
+
 int main(void)
 {
     test_mb2_good();
     test_mb2_bad();
     test_mb2_framebuffer();
     test_mb2_efi_mmap();
+    test_efi_mmap_join();
     test_fdt();
     return CHECK_DONE("test_bootinfo");
 }

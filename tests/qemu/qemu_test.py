@@ -5,7 +5,7 @@ serial output and QEMU's exit status.
     qemu_test.py --arch A --image IMG [--env K=V]...
                  [--send CMD | --type KEYS | --on REGEX KEYS]...
                  [--expect REGEX]... [--reject REGEX]... [--reject-raw REGEX]...
-                 [--monotonic REGEX]... [--same REGEX]... [--status N | --halts] [--busy-host] [--timeout S]
+                 [--monotonic REGEX]... [--same REGEX]... [--status N | --halts] [--busy-host] [--timeout S] [--until REGEX]
                  [-- extra qemu args]
 
 Each --send is typed after the next shell prompt ("> " at line start),
@@ -34,7 +34,9 @@ main loop (a shutdown) happens late, as on a loaded machine.
 --status N: QEMU must exit by itself with status N. --halts: the kernel must
 print "System halted." (it then waits forever, so we stop QEMU, with or
 without --halts: after a panic a test fails at once, not at its timeout). QEMU is
-always killed on the way out: no test leaves a process behind.
+always killed on the way out: no test leaves a process behind. --until REGEX:
+stop once REGEX is in the output (firmware that carries on after the kernel
+gave up never ends by itself).
 """
 import argparse, os, re, select, subprocess, sys, time
 
@@ -93,9 +95,10 @@ def plain(raw):
     return CONTROL.sub("", ERASED.sub("", raw.decode("utf-8", "replace")).replace("\r", ""))
 
 
-def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, busy_host=False):
+def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, busy_host=False, until=None):
     """run_qemu(), returning the serial output's raw bytes; with
-    @busy_host, the host is busy from the last key on (make_host_busy())."""
+    @busy_host, the host is busy from the last key on (make_host_busy());
+    with @until, stopping once that regex is in the output."""
     env = dict(os.environ)
     for kv in env_kv:
         k, _, v = kv.partition("=")
@@ -144,7 +147,7 @@ def run_qemu_raw(arch, image, env_kv, keys, qemu_args, timeout, halts=False, bus
                 p.stdin.flush()
             # A halted kernel says nothing more: stop now, not at the timeout
             # (whether that is a pass is --halts' check below).
-            if "System halted." in text:
+            if "System halted." in text or (until and re.search(until, text, re.M)):
                 time.sleep(0.2)
                 break
     finally:
@@ -238,11 +241,12 @@ def main():
     ap.add_argument("--halts", action="store_true")
     ap.add_argument("--busy-host", action="store_true")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--until")
     ap.add_argument("qemu_args", nargs="*")
     a = ap.parse_args()
 
     raw, status, pending = run_qemu_raw(a.arch, a.image, a.env, a.keys, a.qemu_args, a.timeout,
-                                        a.halts, a.busy_host)
+                                        a.halts, a.busy_host, a.until)
     text = plain(raw)
     report = []
     ok = True

@@ -7,3 +7,9 @@ blk_test(mmio_two --scenario two --bus mmio)
 # through its registers (QueuePFN, GuestPageSize, 32 feature bits).
 blk_test(mmio_legacy --scenario crc --bus mmio-legacy)
 blk_test(mmio_legacy_two --scenario two --bus mmio-legacy)
+# Every ktest with a disk, booted as an EFI application under AAVMF
+# (tests/qemu/aarch64/machines.cmake says how): the disk's virtio-pci BARs
+# are the firmware's.
+add_test(NAME ${KERNEL_ARCH}.uefi_ktest COMMAND ${BT} --arch ${KERNEL_ARCH} --image ${KTEST_IMG}
+  ${KTEST_ARGS} --env UEFI=1 --scenario ktest --timeout 110)
+set_tests_properties(${KERNEL_ARCH}.uefi_ktest PROPERTIES TIMEOUT 120)

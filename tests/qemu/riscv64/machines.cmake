@@ -46,3 +46,26 @@ add_test(NAME ${KERNEL_ARCH}.graphic_keyboard COMMAND ${CMAKE_CURRENT_SOURCE_DIR
   --arch ${KERNEL_ARCH} --image ${IMG} --driver virtio-input --env GRAPHIC=1 --env GRAPHIC_UI=none)
 set_tests_properties(${KERNEL_ARCH}.graphic_screen PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 set_tests_properties(${KERNEL_ARCH}.graphic_keyboard PROPERTIES TIMEOUT 120)
+# The image as an EFI application (boot/efi_stub.c) under U-Boot's UEFI
+# (UEFI=1: OpenSBI starts Debian's U-Boot, whose distro boot finds the
+# image as EFI/BOOT/BOOTRISCV64.EFI on the EFI system partition
+# scripts/qemu makes, vda). Two harts, so the boot hart's id must come
+# from RISC-V's EFI boot protocol (OpenSBI picks either to boot). No
+# initrd: U-Boot offers none to EFI applications, so the module ktests,
+# whose objects are in it, say they are skipped; every other ktest passes.
+qemu_test(uefi_ktest --image ${IMG} --env UEFI=1 --env SMP=2 --env "APPEND=ktest verbose" --timeout 110
+  --expect "riscv64: hart [01], DTB at 0x[0-9a-f]+, Sv[34]8 paging, by the EFI stub"
+  --expect "^ktest module_hello_loads_runs_and_unloads +skipped: no initrd with hello.ko$"
+  --expect "^ktest: [1-9][0-9]* passed, 0 failed, [1-9][0-9]* skipped$" --reject "PANIC" --status 0)
+qemu_test(bootinfo_uefi --image ${IMG} --env UEFI=1 --env "APPEND=verbose" --timeout 100
+  --send bootinfo --send mem --send lsblk --send "poweroff 7"
+  --expect "^protocol: +uefi$" --expect "^cmdline: +'verbose'$"
+  --expect "^firmware: +UEFI, system table at 0x[0-9a-f]+$" --expect "^efi memmap: [1-9][0-9]* descriptors$"
+  --expect "^memory map \\(uefi\\):$" --expect "^total: 2[0-9]{5} KiB usable"
+  --expect "^vda1 +30720 +512 +15.0MiB ro "
+  --reject "PANIC|warning: uefi" --status ${EXIT7})
+# The console on bochs-display when U-Boot started the kernel through UEFI
+# (U-Boot hands over no framebuffer: our driver sets the display up).
+add_test(NAME ${KERNEL_ARCH}.screen_uefi_bochs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --env UEFI=1 --timeout 100 -- -device bochs-display)
+set_tests_properties(${KERNEL_ARCH}.screen_uefi_bochs PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
