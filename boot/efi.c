@@ -24,6 +24,7 @@ void efi_handoff_early(const struct efi_handoff *h, struct boot_info *bi)
 {
     bi->protocol = "uefi";
     bi->efi_systab = h->systab;
+    bi->efi_entry_counter = h->entry_counter;
     size_t n = strnlen(h->cmdline, sizeof h->cmdline - 1);
     if (n) { /* the load options; a device tree's bootargs otherwise */
         memcpy(bi->cmdline, h->cmdline, n);

@@ -301,12 +301,13 @@ static efi_status copy_dtb(struct efi_system_table *st, uint64_t *dtb)
     return EFI_SUCCESS;
 }
 
-efi_status efi_stub_main(void *image, void *systab)
+efi_status efi_stub_main(void *image, void *systab, uint64_t counter)
 {
     struct efi_system_table *st = systab;
     struct efi_boot_services *bs = st->boot;
     struct efi_handoff h = {0};
     h.systab = (uintptr_t)st;
+    h.entry_counter = counter;
 
     struct efi_guid g = guid(LOADED_IMAGE);
     struct efi_loaded_image *li = NULL;

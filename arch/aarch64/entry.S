@@ -247,6 +247,7 @@ sec_high:
 efi_pe_entry:
     stp     x29, x30, [sp, #-16]!
     mov     x29, sp
+    mrs     x2, cntvct_el0     /* the firmware's part of boot ends here */
     bl      efi_stub_main
     ldp     x29, x30, [sp], #16
     ret

@@ -190,6 +190,7 @@ sec_high:
 efi_pe_entry:
     addi    sp, sp, -16
     sd      ra, 8(sp)
+    rdtime  a2                 /* the firmware's part of boot ends here */
     call    efi_stub_main
     ld      ra, 8(sp)
     addi    sp, sp, 16

@@ -52,6 +52,7 @@ struct efi_handoff {
     uint64_t mmap_dsize;     /**< bytes per descriptor (at least 40) */
     uint64_t initrd;         /**< the initrd the firmware's LoadFile2 gave, 0 if none */
     uint64_t initrd_size;    /**< its bytes */
+    uint64_t entry_counter;  /**< the arch's counter (hal_counter()'s) at the PE entry */
     struct boot_fb fb;       /**< the GOP framebuffer, fb.phys 0 if none */
     char cmdline[EFI_CMDLINE_MAX]; /**< the load options, as ASCII */
 };
@@ -119,9 +120,11 @@ int efi_mmap_read(const uint8_t *map, uint64_t size, uint64_t dsize, struct boot
  *        arguments; on success it does not return.
  * @param image the image handle
  * @param systab the EFI system table
+ * @param counter the arch's counter at the PE entry (the firmware's part
+ *        of boot ends there: `bootinfo` shows both parts)
  * @return why the kernel cannot start (printed on the firmware's console)
  */
-efi_status efi_stub_main(void *image, void *systab);
+efi_status efi_stub_main(void *image, void *systab, uint64_t counter);
 
 /**
  * @brief The arch's half of leaving the firmware (its entry assembly):

@@ -84,6 +84,7 @@ struct boot_info {
     uint8_t rsdp[BOOT_RSDP_MAX];     /**< copy of the ACPI RSDP (Multiboot2 gives a copy) */
     size_t rsdp_len;                 /**< 0 if none */
     uint64_t boot_counter;           /**< arch counter value at the kernel's first instruction */
+    uint64_t efi_entry_counter;      /**< the same counter at the EFI stub's entry, 0 if no stub ran */
     uint64_t efi_systab;             /**< UEFI's system table (physical), 0 under other firmware */
     unsigned efi_mmap_count;         /**< descriptors in UEFI's memory map, 0 if none was given */
     struct boot_fb fb;               /**< the framebuffer, fb.phys 0 if none */

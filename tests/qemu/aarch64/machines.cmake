@@ -78,6 +78,7 @@ qemu_test(bootinfo_uefi --image ${IMG} --env UEFI=1 --env "APPEND=verbose" --tim
   --expect "aarch64: entered at EL1, DTB at 0x[0-9a-f]+, by the EFI stub"
   --expect "^protocol: +uefi$" --expect "^cmdline: +'verbose'$"
   --expect "^firmware: +UEFI, system table at 0x[0-9a-f]+$" --expect "^efi memmap: [1-9][0-9]* descriptors$"
+  --expect "^efi stub: +entered [1-9][0-9]* us after the counter's start, the kernel [0-9]+ us later$"
   --expect "^initrd: +0x[0-9a-f]+, [1-9][0-9]* KiB$" --expect "^memory map \\(uefi\\):$"
   --expect "^total: 2[0-9]{5} KiB usable" --expect "^hello from busybox$"
   --reject "PANIC|warning: uefi" --status ${EXIT7})

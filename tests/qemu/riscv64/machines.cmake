@@ -61,6 +61,7 @@ qemu_test(bootinfo_uefi --image ${IMG} --env UEFI=1 --env "APPEND=verbose" --tim
   --send bootinfo --send mem --send lsblk --send "poweroff 7"
   --expect "^protocol: +uefi$" --expect "^cmdline: +'verbose'$"
   --expect "^firmware: +UEFI, system table at 0x[0-9a-f]+$" --expect "^efi memmap: [1-9][0-9]* descriptors$"
+  --expect "^efi stub: +entered [1-9][0-9]* us after the counter's start, the kernel [0-9]+ us later$"
   --expect "^memory map \\(uefi\\):$" --expect "^total: 2[0-9]{5} KiB usable"
   --expect "^vda1 +30720 +512 +15.0MiB ro "
   --reject "PANIC|warning: uefi" --status ${EXIT7})
