@@ -325,8 +325,9 @@ efi_status efi_stub_main(void *image, void *systab, uint64_t counter)
                 "QEMU runs with acpi=off, this kernel cannot boot yet)");
         return EFI_UNSUPPORTED;
     }
-    if (copy_dtb(st, &h.dtb) != EFI_SUCCESS)
-        return EFI_LOAD_ERROR;
+    efi_status s = copy_dtb(st, &h.dtb);
+    if (s != EFI_SUCCESS)
+        return s;
     take_gop(st, &h.fb);
     take_initrd(st, &h.initrd, &h.initrd_size);
     /* The boot CPU's id, where the firmware has RISC-V's boot protocol (the
@@ -363,7 +364,7 @@ efi_status efi_stub_main(void *image, void *systab, uint64_t counter)
         say(st, "efi stub: no memory for the memory map");
         return EFI_OUT_OF_RESOURCES;
     }
-    efi_status s = EFI_INVALID_PARAMETER;
+    s = EFI_INVALID_PARAMETER;
     for (int tries = 0; tries < 2 && s != EFI_SUCCESS; tries++) {
         msize = room;
         s = bs->get_memory_map(&msize, (void *)(uintptr_t)buf, &key, &dsize, &dver);
