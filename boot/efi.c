@@ -1,8 +1,8 @@
 /**
  * @file efi.c
- * @brief The kernel's side of UEFI: what the stub handed over (efi_stub.c,
- *        boot/efi.h) taken into boot_info, and UEFI's memory map read, for
- *        the stub's handoff and for Multiboot2's EFI memory map tag alike.
+ * @brief The kernel's side of the EFI stub: what it handed over
+ *        (efi_stub.c, boot/efi.h) taken into boot_info, its memory map read
+ *        by efi_mmap.c.
  */
 #include <boot/bootinfo.h>
 #include <boot/efi.h>
@@ -45,7 +45,8 @@ int efi_handoff_memory(const struct efi_handoff *h, struct boot_info *bi)
                 (unsigned long)h->mmap, (unsigned long)h->mmap_size);
         return -EINVAL;
     }
-    struct boot_info map = {0};
+    static struct boot_info map; /* boot-time, once: too big for the boot stack */
+    memset(&map, 0, sizeof map);
     int err = efi_mmap_read(hal_phys_to_virt(h->mmap), h->mmap_size, h->mmap_dsize, &map,
                             EFI_MMAP_USE | EFI_MMAP_LOADER_FREE, "uefi");
     if (err || !map.mem_count) {

@@ -165,9 +165,9 @@ static struct efi_guid guid(uint32_t a, uint16_t b, uint16_t c, uint64_t d)
 /* Print an ASCII line on the firmware's console (as UCS-2, with CR LF). */
 static void say(struct efi_system_table *st, const char *s)
 {
-    char16 buf[128];
+    char16 buf[192];
     size_t n = 0;
-    while (*s && n < 125)
+    while (*s && n < sizeof buf / sizeof buf[0] - 3)
         buf[n++] = (uint8_t)*s++;
     buf[n++] = '\r';
     buf[n++] = '\n';

@@ -384,7 +384,8 @@ static void test_refusals(void)
     st.n_tables = 1;
     CHECK_EQ_HEX(run(), EFI_UNSUPPORTED);
     CHECK(!enter.entered && fw.ebs_calls == 0 && fw.nallocs == 0);
-    CHECK(strstr(fw.said, "efi stub: the firmware gave no device tree") != NULL);
+    CHECK(strstr(fw.said, "efi stub: the firmware gave no device tree (with ACPI only, as AAVMF does "
+                          "unless QEMU runs with acpi=off, this kernel cannot boot yet)\r\n") != NULL);
     /* a device tree without an FDT header, or of an absurd size */
     firmware();
     dtb[0] = 0;

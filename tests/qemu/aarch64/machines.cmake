@@ -56,15 +56,6 @@ add_test(NAME ${KERNEL_ARCH}.screen_vga COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scre
   --arch ${KERNEL_ARCH} --image ${IMG} -- -device VGA)
 set_tests_properties(${KERNEL_ARCH}.screen_ramfb ${KERNEL_ARCH}.screen_vga PROPERTIES TIMEOUT 120
   SKIP_RETURN_CODE 77)
-# scripts/run's GRAPHIC=1 (scripts/qemu), with QEMU's window left out
-# (GRAPHIC_UI=none: no desktop here): it gives the machine QEMU's ramfb and a virtio keyboard,
-# so the screen and keyboard tests pass on what it set up alone.
-add_test(NAME ${KERNEL_ARCH}.graphic_screen COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
-  --arch ${KERNEL_ARCH} --image ${IMG} --env GRAPHIC=1 --env GRAPHIC_UI=none)
-add_test(NAME ${KERNEL_ARCH}.graphic_keyboard COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
-  --arch ${KERNEL_ARCH} --image ${IMG} --driver virtio-input --env GRAPHIC=1 --env GRAPHIC_UI=none)
-set_tests_properties(${KERNEL_ARCH}.graphic_screen PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
-set_tests_properties(${KERNEL_ARCH}.graphic_keyboard PROPERTIES TIMEOUT 120)
 # The Image as an EFI application (boot/efi_stub.c) under AAVMF (UEFI=1:
 # scripts/qemu gives QEMU's -kernel, -initrd and -append to the firmware,
 # which starts the image with them, on a machine with acpi=off so that the

@@ -37,15 +37,6 @@ set_tests_properties(${KERNEL_ARCH}.keyboard_virtio_mmio PROPERTIES TIMEOUT 120)
 add_test(NAME ${KERNEL_ARCH}.screen_bochs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
   --arch ${KERNEL_ARCH} --image ${IMG} -- -device bochs-display)
 set_tests_properties(${KERNEL_ARCH}.screen_bochs PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
-# scripts/run's GRAPHIC=1 (scripts/qemu), with QEMU's window left out
-# (GRAPHIC_UI=none: no desktop here): it gives the machine bochs-display and a virtio keyboard,
-# so the screen and keyboard tests pass on what it set up alone.
-add_test(NAME ${KERNEL_ARCH}.graphic_screen COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
-  --arch ${KERNEL_ARCH} --image ${IMG} --env GRAPHIC=1 --env GRAPHIC_UI=none)
-add_test(NAME ${KERNEL_ARCH}.graphic_keyboard COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
-  --arch ${KERNEL_ARCH} --image ${IMG} --driver virtio-input --env GRAPHIC=1 --env GRAPHIC_UI=none)
-set_tests_properties(${KERNEL_ARCH}.graphic_screen PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
-set_tests_properties(${KERNEL_ARCH}.graphic_keyboard PROPERTIES TIMEOUT 120)
 # The image as an EFI application (boot/efi_stub.c) under U-Boot's UEFI
 # (UEFI=1: OpenSBI starts Debian's U-Boot, whose distro boot finds the
 # image as EFI/BOOT/BOOTRISCV64.EFI on the EFI system partition

@@ -9,3 +9,6 @@ set(HAS_MSI 0)
 # init= through -append.
 set(INIT_SH_IMG ${IMG})
 set(INIT_SH_ARGS --env "APPEND=init=/bin/sh -- -i")
+# The keyboard driver of the machine scripts/run's GRAPHIC=1 makes (the
+# graphic_keyboard test).
+set(GRAPHIC_KEYBOARD_DRIVER virtio-input)

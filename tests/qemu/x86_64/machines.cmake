@@ -78,13 +78,3 @@ qemu_test(legacy_free --image ${IMG} --env MACHINE=q35,pit=off,pic=off,i8042=off
   --reject "halting|PANIC" --status 0 -- -vga none)
 qemu_test(reboot_pc --image ${IMG} --env MACHINE=pc --send uptime --send reboot --reject "halting|PANIC"
   --status 0)
-# scripts/run's GRAPHIC=1 (scripts/qemu), with QEMU's window left out
-# (GRAPHIC_UI=none: no desktop here): the serial console moves from
-# -nographic's to -serial mon:stdio, and the screen and keyboard are the
-# machine's own VGA (GRUB's framebuffer) and PS/2 keyboard.
-add_test(NAME ${KERNEL_ARCH}.graphic_screen COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
-  --arch ${KERNEL_ARCH} --image ${IMG} --env GRAPHIC=1 --env GRAPHIC_UI=none)
-add_test(NAME ${KERNEL_ARCH}.graphic_keyboard COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
-  --arch ${KERNEL_ARCH} --image ${IMG} --driver i8042 --env GRAPHIC=1 --env GRAPHIC_UI=none)
-set_tests_properties(${KERNEL_ARCH}.graphic_screen PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
-set_tests_properties(${KERNEL_ARCH}.graphic_keyboard PROPERTIES TIMEOUT 120)

@@ -9,3 +9,6 @@ set(HAS_MSI 1)
 # init=/bin/sh -- -i: an ISO of its own (arch/x86_64/image.cmake).
 set(INIT_SH_IMG ${CMAKE_BINARY_DIR}/kernel-init.iso)
 set(INIT_SH_ARGS "")
+# The keyboard driver of the machine scripts/run's GRAPHIC=1 makes (the
+# graphic_keyboard test).
+set(GRAPHIC_KEYBOARD_DRIVER i8042)
