@@ -25,9 +25,6 @@
 
 #include "screen.h"
 
-#define WIDTH 1024
-#define HEIGHT 768
-
 #define DISPI 0x500 /* register i at DISPI + 2 * i */
 #define DISPI_ID 0x0
 #define DISPI_XRES 0x1
@@ -62,12 +59,9 @@ static int bochs_probe(struct device *dev)
     struct pci_dev *pd = pci_dev_of(dev);
     if (!pd)
         return -ENODEV;
-    const struct device *shown = screen_device();
-    if (shown) {
-        pr_info("%s: %s is the screen; this display is left as it is", dev->name, shown->name);
+    if (screen_in_use(dev))
         return 0;
-    }
-    uint64_t fb_size = (uint64_t)WIDTH * HEIGHT * 4;
+    uint64_t fb_size = (uint64_t)SCREEN_WIDTH * SCREEN_HEIGHT * 4;
     const struct pci_bar *vram = &pd->bar[0];
     if ((vram->flags & PCI_BAR_IO) || !vram->cpu_addr || vram->size < fb_size) {
         pr_warn("%s: BAR 0 is not %llu KiB of video memory", dev->name,
@@ -92,16 +86,16 @@ static int bochs_probe(struct device *dev)
     }
     if ((uint64_t)dispi_read(&regs, DISPI_VIDEO_MEMORY_64K) << 16 < fb_size) {
         pr_warn("%s: %u KiB of video memory is too little for %ux%u", dev->name,
-                dispi_read(&regs, DISPI_VIDEO_MEMORY_64K) * 64u, WIDTH, HEIGHT);
+                dispi_read(&regs, DISPI_VIDEO_MEMORY_64K) * 64u, SCREEN_WIDTH, SCREEN_HEIGHT);
         return -ENODEV;
     }
     iomem_write32(&regs, QEXT_BYTEORDER, QEXT_LITTLE_ENDIAN); /* every arch of ours is */
     dispi_write(&regs, DISPI_ENABLE, 0);
-    dispi_write(&regs, DISPI_XRES, WIDTH);
-    dispi_write(&regs, DISPI_YRES, HEIGHT);
+    dispi_write(&regs, DISPI_XRES, SCREEN_WIDTH);
+    dispi_write(&regs, DISPI_YRES, SCREEN_HEIGHT);
     dispi_write(&regs, DISPI_BPP, 32);
-    dispi_write(&regs, DISPI_VIRT_WIDTH, WIDTH);
-    dispi_write(&regs, DISPI_VIRT_HEIGHT, HEIGHT);
+    dispi_write(&regs, DISPI_VIRT_WIDTH, SCREEN_WIDTH);
+    dispi_write(&regs, DISPI_VIRT_HEIGHT, SCREEN_HEIGHT);
     dispi_write(&regs, DISPI_X_OFFSET, 0);
     dispi_write(&regs, DISPI_Y_OFFSET, 0);
     dispi_write(&regs, DISPI_ENABLE, DISPI_ENABLED | DISPI_LFB_ENABLED);
@@ -115,18 +109,16 @@ static int bochs_probe(struct device *dev)
         (void)iomem_read8(&regs, VGA_STATUS1);
         iomem_write8(&regs, VGA_AR_INDEX, VGA_AR_PAS);
     }
-    if (dispi_read(&regs, DISPI_XRES) != WIDTH || dispi_read(&regs, DISPI_YRES) != HEIGHT ||
-        dispi_read(&regs, DISPI_BPP) != 32) {
-        pr_warn("%s: the display refused %ux%u at 32 bits", dev->name, WIDTH, HEIGHT);
+    if (dispi_read(&regs, DISPI_XRES) != SCREEN_WIDTH ||
+        dispi_read(&regs, DISPI_YRES) != SCREEN_HEIGHT || dispi_read(&regs, DISPI_BPP) != 32) {
+        pr_warn("%s: the display refused %ux%u at 32 bits", dev->name, SCREEN_WIDTH, SCREEN_HEIGHT);
         dispi_write(&regs, DISPI_ENABLE, 0);
         return -EIO;
     }
     /* Only the mode's bytes are mapped: the BAR may be far larger. */
     err = iomem_map(&fb, vram->cpu_addr, fb_size);
     if (!err) {
-        struct boot_fb mode = {.phys = vram->cpu_addr, .width = WIDTH, .height = HEIGHT,
-                               .pitch = WIDTH * 4, .bpp = 32, .red_pos = 16, .red_bits = 8,
-                               .green_pos = 8, .green_bits = 8, .blue_pos = 0, .blue_bits = 8};
+        struct boot_fb mode = screen_xrgb_mode(vram->cpu_addr);
         err = screen_start(dev, &mode, (void *)fb.base);
     }
     if (err)

@@ -120,7 +120,13 @@ int screen_start(struct device *dev, const struct boot_fb *mode, void *fb)
     return 0;
 }
 
-struct device *screen_device(void) { return screen.fb ? screen_dev : NULL; }
+int screen_in_use(const struct device *dev)
+{
+    if (!screen.fb)
+        return 0;
+    pr_info("%s: %s is the screen; this display is left as it is", dev->name, screen_dev->name);
+    return 1;
+}
 
 static int bootfb_probe(struct device *dev)
 {

@@ -13,14 +13,11 @@
 #include <kernel/dma.h>
 #include <kernel/driver.h>
 #include <kernel/errno.h>
-#include <kernel/log.h>
 
 #include <firmware/fw_cfg.h>
 
 #include "screen.h"
 
-#define WIDTH 1024
-#define HEIGHT 768
 #define FOURCC_XRGB8888 0x34325258u /* 'X' 'R' '2' '4': DRM's fourcc, 32 bits, blue lowest */
 
 static int ramfb_probe(struct device *dev)
@@ -28,25 +25,21 @@ static int ramfb_probe(struct device *dev)
     uint16_t select = (uint16_t)(uintptr_t)dev->bus_data;
     if (!dev->parent || !select)
         return -EINVAL;
-    const struct device *shown = screen_device();
-    if (shown) { /* UEFI's GOP on this ramfb, say: a new mode would move it under the screen's feet */
-        pr_info("%s: %s is the screen; this display is left as it is", dev->name, shown->name);
+    if (screen_in_use(dev)) /* UEFI's GOP on this ramfb, say: a new mode would move it under the screen's feet */
         return 0;
-    }
     struct dma_buf fb;
-    int err = dma_alloc((size_t)WIDTH * HEIGHT * 4, 4096, &fb);
+    int err = dma_alloc((size_t)SCREEN_WIDTH * SCREEN_HEIGHT * 4, 4096, &fb);
     if (err)
         return err;
     struct __attribute__((packed)) {
         uint64_t addr;
         uint32_t fourcc, flags, width, height, stride;
     } cfg = {__builtin_bswap64(fb.phys), __builtin_bswap32(FOURCC_XRGB8888), 0,
-             __builtin_bswap32(WIDTH), __builtin_bswap32(HEIGHT), __builtin_bswap32(WIDTH * 4)};
+             __builtin_bswap32(SCREEN_WIDTH), __builtin_bswap32(SCREEN_HEIGHT),
+             __builtin_bswap32(SCREEN_WIDTH * 4)};
     err = fw_cfg_write(dev->parent, select, &cfg, sizeof cfg);
     if (!err) {
-        struct boot_fb mode = {.phys = fb.phys, .width = WIDTH, .height = HEIGHT, .pitch = WIDTH * 4,
-                               .bpp = 32, .red_pos = 16, .red_bits = 8, .green_pos = 8,
-                               .green_bits = 8, .blue_pos = 0, .blue_bits = 8};
+        struct boot_fb mode = screen_xrgb_mode(fb.phys);
         err = screen_start(dev, &mode, fb.virt);
     }
     if (err) {
