@@ -62,15 +62,12 @@ static void print_boot_info(void)
         kprintf("firmware:   UEFI, system table at %#lx\n", (unsigned long)bi->efi_systab);
     if (bi->efi_mmap_count)
         kprintf("efi memmap: %u descriptors\n", bi->efi_mmap_count);
-    uint64_t hz = hal_counter_freq();
-    if (bi->efi_entry_counter && hz && bi->boot_counter >= bi->efi_entry_counter) {
+    if (bi->efi_entry_counter && hal_counter_freq() && bi->boot_counter >= bi->efi_entry_counter)
         /* The counter starts with the machine (QEMU's virt machines), so its
          * value at the stub's entry is the firmware's part of boot. */
-        uint64_t fw = bi->efi_entry_counter, stub = bi->boot_counter - fw;
         kprintf("efi stub:   entered %lu us after the counter's start, the kernel %lu us later\n",
-                (unsigned long)(fw / hz * 1000000 + fw % hz * 1000000 / hz),
-                (unsigned long)(stub / hz * 1000000 + stub % hz * 1000000 / hz));
-    }
+                (unsigned long)counter_ticks_us(bi->efi_entry_counter),
+                (unsigned long)counter_ticks_us(bi->boot_counter - bi->efi_entry_counter));
     if (bi->rsdp_len)
         kprintf("acpi rsdp:  %zu bytes (revision %u)\n", bi->rsdp_len, bi->rsdp[15]);
     const struct boot_fb *fb = &bi->fb;

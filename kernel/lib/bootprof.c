@@ -19,17 +19,16 @@ static uint64_t ticks[BOOT_STAGES_MAX];
 static struct boot_stage_rec stages[BOOT_STAGES_MAX];
 static unsigned nstages, dropped;
 
+uint64_t counter_ticks_us(uint64_t ticks)
+{
+    uint64_t freq = hal_counter_freq();
+    return freq ? ticks / freq * 1000000 + ticks % freq * 1000000 / freq : 0;
+}
+
 /* Counted from the kernel's first instruction (the arch records that counter
  * value before anything else), so log stamps from driver probes made before
  * kmain are on the same clock. */
-uint64_t uptime_us(void)
-{
-    uint64_t freq = hal_counter_freq();
-    if (freq == 0)
-        return 0;
-    uint64_t ticks = hal_counter() - platform_boot_info()->boot_counter;
-    return ticks / freq * 1000000 + ticks % freq * 1000000 / freq;
-}
+uint64_t uptime_us(void) { return counter_ticks_us(hal_counter() - platform_boot_info()->boot_counter); }
 
 void boot_stage(const char *name)
 {
@@ -42,14 +41,7 @@ void boot_stage(const char *name)
 }
 
 /* Counter ticks since the kernel's first instruction, in microseconds (as uptime_us()). */
-static uint64_t ticks_to_us(uint64_t t)
-{
-    uint64_t freq = hal_counter_freq();
-    if (freq == 0)
-        return 0;
-    t -= platform_boot_info()->boot_counter;
-    return t / freq * 1000000 + t % freq * 1000000 / freq;
-}
+static uint64_t ticks_to_us(uint64_t t) { return counter_ticks_us(t - platform_boot_info()->boot_counter); }
 
 const struct boot_stage_rec *boot_stages(unsigned *n)
 {

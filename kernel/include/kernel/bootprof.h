@@ -29,6 +29,12 @@ void boot_stage(const char *name);
 /** @brief The stages recorded so far; *@p n receives their count. */
 const struct boot_stage_rec *boot_stages(unsigned *n);
 
+/**
+ * @brief @p ticks of the arch's counter (hal_counter()) in microseconds,
+ *        without overflow for any count; 0 while its rate is unknown.
+ */
+uint64_t counter_ticks_us(uint64_t ticks);
+
 /** @brief Print every stage: start, length and share of the total (for `bootinfo --profile`). */
 void boot_profile_print(void);
 
