@@ -61,6 +61,22 @@
     eret
     .endm
 
+    /* DC \op on each data cache line of [\start, \end), then dsb sy;
+     * clobbers \line (the line size, from CTR_EL0.DminLine) and \cur. */
+    .macro  dcache_range op, start, end, line, cur
+    mrs     \line, ctr_el0
+    ubfx    \line, \line, #16, #4 /* DminLine: log2(words) */
+    mov     \cur, #4
+    lsl     \line, \cur, \line    /* line size in bytes */
+    sub     \cur, \line, #1
+    bic     \cur, \start, \cur
+9\@: dc      \op, \cur
+    add     \cur, \cur, \line
+    cmp     \cur, \end
+    b.lo    9\@b
+    dsb     sy
+    .endm
+
     .section .text.boot, "ax"
     .globl _start
 _start:
@@ -118,17 +134,7 @@ at_el1:
      * cleaned to the point of coherency: a dirty line the loader left there
      * could be written back over our non-cacheable stores. Invalidate first
      * (mmu.c invalidates again after writing, for stale clean lines). */
-    mrs     x3, ctr_el0
-    ubfx    x3, x3, #16, #4    /* DminLine: log2(words) */
-    mov     x4, #4
-    lsl     x3, x4, x3         /* line size in bytes */
-    sub     x4, x3, #1
-    bic     x4, x1, x4
-3:  dc      ivac, x4
-    add     x4, x4, x3
-    cmp     x4, x2
-    b.lo    3b
-    dsb     sy
+    dcache_range ivac, x1, x2, x3, x4
     /* Zero 64 bytes per iteration, then the tail 16 at a time (the linker
      * script ends .bss on a 16-byte boundary): with the MMU off every store
      * is a Device access and DC ZVA is not allowed, and under TCG the loop's
@@ -267,10 +273,6 @@ efi_arch_enter:
     msr     daifset, #0xf
     mov     x19, x0
     mov     x20, x1
-    mrs     x6, ctr_el0
-    ubfx    x6, x6, #16, #4    /* DminLine: log2(words) */
-    mov     x7, #4
-    lsl     x6, x7, x6         /* line size in bytes */
     add     x3, x2, x3
     bl      efi_clean_range    /* [x2, x3) */
     cbz     x20, 1f
@@ -300,15 +302,9 @@ efi_arch_enter:
     mov     x3, xzr
     br      x19
 
-    /* Clean and invalidate [x2, x3) by lines of x6 bytes; clobbers x2, x7. */
+    /* Clean and invalidate [x2, x3); clobbers x6, x7. */
 efi_clean_range:
-    sub     x7, x6, #1
-    bic     x2, x2, x7
-4:  dc      civac, x2
-    add     x2, x2, x6
-    cmp     x2, x3
-    b.lo    4b
-    dsb     sy
+    dcache_range civac, x2, x3, x6, x7
     ret
 
     .section .rodata
