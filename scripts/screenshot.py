@@ -16,16 +16,12 @@ import os, re, struct, sys, tempfile, time, zlib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 from net_pair import monitor, monitored_guest  # noqa: E402
+from screen_test import read_ppm  # noqa: E402
 
 
 def ppm_to_png(ppm, png):
     """Write the 8-bit P6 PPM @ppm as an RGB PNG @png (no filter, zlib level 9)."""
-    data = open(ppm, "rb").read()
-    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
-    if not m:
-        raise ValueError(f"{ppm}: not an 8-bit P6 PPM")
-    w, h = int(m.group(1)), int(m.group(2))
-    px = data[m.end():m.end() + w * h * 3]
+    w, h, px = read_ppm(ppm)
     raw = b"".join(b"\0" + px[y * w * 3:(y + 1) * w * 3] for y in range(h))
 
     def chunk(kind, body):
