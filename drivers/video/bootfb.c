@@ -101,8 +101,8 @@ int screen_start(struct device *dev, const struct boot_fb *mode, void *fb)
     if (!err) {
         screen.deferred = 1;
         drawn.cells = cells + n;
-        sem_init(&draw_sem, 0, "fb0 draw");
-        int id = thread_create("fb0 draw", drawer, NULL, PRIO_DEFAULT, THREAD_DETACHED);
+        sem_init(&draw_sem, 0, "fb0-draw");
+        int id = thread_create("fb0-draw", drawer, NULL, PRIO_DEFAULT, THREAD_DETACHED);
         err = id < 0 ? id : 0;
     }
     if (err) {

@@ -1005,7 +1005,7 @@ static void flusher_start(void)
     if (__atomic_exchange_n(&flusher_started, 1, __ATOMIC_ACQ_REL))
         return;
     sem_init(&flusher_wake, 0, "pcache flusher");
-    int id = thread_create("pcache flush", flusher_main, NULL, PRIO_DEFAULT - 1, THREAD_DETACHED);
+    int id = thread_create("pcache-flush", flusher_main, NULL, PRIO_DEFAULT - 1, THREAD_DETACHED);
     if (id < 0)
         pr_warn("pcache: no flusher thread (%d): dirty pages go back on sync and unmount only", id);
 }
