@@ -12,7 +12,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
-#include <acpi/acpi_tables.h>
+#include <acpi/devices.h>
 #include <pci/host.h>
 
 /* ---- configuration mechanism #1: ports 0xcf8 (address) and 0xcfc (data) ---- */
@@ -53,8 +53,8 @@ static void port_write(struct pci_host *h, unsigned bus, unsigned devfn, unsigne
 
 static const struct pci_cfg_ops pc_port_ops = {port_read, port_write};
 
-/* A PC: the MCFG table's first segment-0 entry (offset 44, 16 bytes each:
- * base, segment, first bus, last bus), or configuration mechanism #1. */
+/* A PC: the MCFG table's first segment-0 entry, or configuration
+ * mechanism #1. */
 static int pc_probe(struct device *dev)
 {
     struct pci_host *h = pci_host_new("pci0");
@@ -64,24 +64,16 @@ static int pc_probe(struct device *dev)
     h->ops = &pc_port_ops;
     h->bus_start = 0;
     h->bus_end = 255;
-    const uint8_t *mcfg = acpi_find_table("MCFG");
-    if (mcfg) {
-        uint32_t len = (uint32_t)mcfg[4] | (uint32_t)mcfg[5] << 8 | (uint32_t)mcfg[6] << 16 |
-                       (uint32_t)mcfg[7] << 24;
-        for (uint32_t off = 44; off + 16 <= len; off += 16) {
-            const uint8_t *e = mcfg + off;
-            uint64_t base = 0;
-            for (int i = 7; i >= 0; i--)
-                base = base << 8 | e[i];
-            uint16_t seg = (uint16_t)(e[8] | e[9] << 8);
-            if (seg != 0 || e[10] > e[11] || base == 0)
-                continue;
-            h->ops = &pci_ecam_ops;
-            h->ecam_phys = base + ((uint64_t)e[10] << 20);
-            h->bus_start = e[10];
-            h->bus_end = e[11];
-            break;
-        }
+    struct acpi_mcfg mcfg[4];
+    int n = acpi_mcfg(mcfg, 4);
+    for (int i = 0; i < n && i < 4; i++) {
+        if (mcfg[i].segment != 0)
+            continue;
+        h->ops = &pci_ecam_ops;
+        h->ecam_phys = mcfg[i].base + ((uint64_t)mcfg[i].bus_start << 20);
+        h->bus_start = mcfg[i].bus_start;
+        h->bus_end = mcfg[i].bus_end;
+        break;
     }
     return pci_host_add(h);
 }

@@ -6,6 +6,8 @@
 #ifndef DRIVERS_ACPI_TABLES_H
 #define DRIVERS_ACPI_TABLES_H
 
+#include <kernel/log.h>
+#include <kernel/unaligned.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +23,32 @@ static inline int acpi_checksum_ok(const uint8_t *p, size_t len)
     for (size_t i = 0; i < len; i++)
         sum += p[i];
     return sum == 0;
+}
+
+/**
+ * @brief Whether the table @p t, of which @p avail bytes are readable, has
+ *        signature @p sig, a length in [@p min_len, @p avail] and a
+ *        checksum that holds; what is wrong is logged with the signature.
+ *        For the parsers of one table, which may be handed any bytes.
+ * @return the table's length, or 0 if it is not valid
+ */
+static inline uint32_t acpi_table_valid(const uint8_t *t, size_t avail, const char sig[4],
+                                        uint32_t min_len)
+{
+    if (avail < ACPI_HEADER_LEN || __builtin_memcmp(t, sig, 4) != 0) {
+        pr_err("acpi: %.4s: not one, or shorter than a table header", sig);
+        return 0;
+    }
+    uint32_t len = get_le32(t + 4);
+    if (len < min_len || len > avail) {
+        pr_err("acpi: %.4s: length %u is outside [%u, %zu]", sig, len, min_len, avail);
+        return 0;
+    }
+    if (!acpi_checksum_ok(t, len)) {
+        pr_err("acpi: %.4s: checksum mismatch", sig);
+        return 0;
+    }
+    return len;
 }
 
 /**

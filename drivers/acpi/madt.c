@@ -38,6 +38,11 @@ static unsigned min_len(uint8_t type)
     case 5: return 12; /* local APIC address override */
     case 9: return 16; /* processor local x2APIC */
     case 10: return 12; /* local x2APIC NMI */
+    case 11: return 76; /* GICC (ACPI 5.1's length; later ones are longer) */
+    case 12: return 24; /* GICD */
+    case 13: return 24; /* GIC MSI frame */
+    case 14: return 16; /* GICR */
+    case 15: return 20; /* GIC ITS */
     default: return 2;
     }
 }
@@ -47,8 +52,104 @@ static void add_cpu(struct madt_info *m, uint32_t uid, uint32_t apic_id, uint32_
     if (!(flags & 3)) /* neither enabled nor online-capable */
         return;
     if (m->ncpus < MADT_MAX_CPUS)
-        m->cpus[m->ncpus] = (struct madt_cpu){uid, apic_id};
+        m->cpus[m->ncpus] = (struct madt_cpu){uid, apic_id, 0};
     m->ncpus++;
+}
+
+/* GIC structures (ACPI 6.x, 5.2.12.14-18). */
+#define GICC_ENABLED 1u
+#define GICC_ONLINE_CAPABLE 8u /* ACPI 6.5; bit 1 is the performance interrupt's mode */
+#define GICR_FRAMES 0x20000u   /* a GICv3 redistributor: RD_base and SGI_base, 64 KiB each */
+
+static void add_gicr(struct madt_gic *g, uint64_t base, uint64_t size, const char *what)
+{
+    if (base == 0 || size == 0 || base + size < base) {
+        pr_warn("acpi: MADT %s at %#lx, %#lx bytes; ignored", what, (unsigned long)base,
+                (unsigned long)size);
+        return;
+    }
+    if (g->ngicr == MADT_MAX_GICR) {
+        pr_warn("acpi: MADT has more than %d redistributor ranges; %s at %#lx ignored",
+                MADT_MAX_GICR, what, (unsigned long)base);
+        return;
+    }
+    g->gicr[g->ngicr].base = base;
+    g->gicr[g->ngicr++].size = size;
+}
+
+static void add_gicc(struct madt_info *m, const uint8_t *e, int *gicr_from_gicc)
+{
+    uint32_t flags = get_le32(e + 12);
+    uint64_t cpu_if = get_le64(e + 32), gicr = get_le64(e + 60), mpidr = get_le64(e + 68);
+    m->ngiccs++;
+    if (!(flags & (GICC_ENABLED | GICC_ONLINE_CAPABLE)))
+        return;
+    if (mpidr & ~0xff00ffffffull) {
+        pr_warn("acpi: MADT GICC of processor %u has MPIDR %#lx with bits outside Aff0-3; ignored",
+                get_le32(e + 8), (unsigned long)mpidr);
+        return;
+    }
+    if (m->ncpus < MADT_MAX_CPUS)
+        m->cpus[m->ncpus] = (struct madt_cpu){get_le32(e + 8), get_le32(e + 4), mpidr};
+    m->ncpus++;
+    if (!m->gic.cpu_if)
+        m->gic.cpu_if = cpu_if;
+    /* Redistributors are found by GICR entries or, without one, by each
+     * GICC's own base: both at once would list the same frames twice. */
+    if (gicr && *gicr_from_gicc)
+        add_gicr(&m->gic, gicr, GICR_FRAMES, "GICC redistributor");
+}
+
+static void add_gic_frame(struct madt_info *m, const uint8_t *e)
+{
+    struct madt_gic *g = &m->gic;
+    uint64_t base = get_le64(e + (e[0] == 14 ? 4 : 8));
+    const char *what = e[0] == 12 ? "GICD" : e[0] == 13 ? "GIC MSI frame" : e[0] == 14 ? "GICR range" : "GIC ITS";
+    if (e[0] == 14) {
+        add_gicr(g, base, get_le32(e + 12), what);
+        return;
+    }
+    if (base == 0) {
+        pr_warn("acpi: MADT %s %u at address 0; ignored", what, get_le32(e + 4));
+        return;
+    }
+    if (e[0] == 12) {
+        if (g->dist) {
+            pr_warn("acpi: MADT has a second GICD (at %#lx); ignored", (unsigned long)base);
+            return;
+        }
+        g->dist = base;
+        g->version = e[20] <= 4 ? e[20] : 0;
+        if (e[20] > 4)
+            pr_warn("acpi: MADT GICD says GIC version %u; asking the hardware", e[20]);
+    } else if (e[0] == 13) {
+        if (g->nmsi == MADT_MAX_MSI_FRAMES) {
+            pr_warn("acpi: MADT has more than %d GIC MSI frames; the one at %#lx ignored",
+                    MADT_MAX_MSI_FRAMES, (unsigned long)base);
+            return;
+        }
+        g->msi[g->nmsi].base = base;
+        g->msi[g->nmsi].spi_given = get_le32(e + 16) & 1;
+        g->msi[g->nmsi].spi_count = (uint16_t)(e[20] | e[21] << 8);
+        g->msi[g->nmsi++].spi_base = (uint16_t)(e[22] | e[23] << 8);
+    } else {
+        if (g->nits == MADT_MAX_ITS) {
+            pr_warn("acpi: MADT has more than %d ITSs; the one at %#lx ignored", MADT_MAX_ITS,
+                    (unsigned long)base);
+            return;
+        }
+        g->its[g->nits++] = base;
+    }
+}
+
+/* Whether the table has a GICR entry: if not, each GICC names its CPU's
+ * redistributor. */
+static int has_gicr_entry(const uint8_t *t, uint32_t len)
+{
+    for (uint32_t off = MADT_HEADER_LEN; off + 2 <= len && t[off + 1] >= 2; off += t[off + 1])
+        if (t[off] == 14)
+            return 1;
+    return 0;
 }
 
 static void add_nmi(struct madt_info *m, uint32_t uid, uint16_t flags, uint8_t lint)
@@ -102,21 +203,12 @@ static void add_override(struct madt_info *m, const uint8_t *e)
 int madt_parse(const uint8_t *t, size_t avail, struct madt_info *out)
 {
     memset(out, 0, sizeof *out);
-    if (avail < MADT_HEADER_LEN || memcmp(t, "APIC", 4) != 0) {
-        pr_err("acpi: MADT: not an APIC table or shorter than its header");
+    uint32_t len = acpi_table_valid(t, avail, "APIC", MADT_HEADER_LEN);
+    if (!len)
         return -EINVAL;
-    }
-    uint32_t len = get_le32(t + 4);
-    if (len < MADT_HEADER_LEN || len > avail) {
-        pr_err("acpi: MADT: length %u is outside [%u, %zu]", len, MADT_HEADER_LEN, avail);
-        return -EINVAL;
-    }
-    if (!acpi_checksum_ok(t, len)) {
-        pr_err("acpi: MADT: checksum mismatch");
-        return -EINVAL;
-    }
     out->lapic_addr = get_le32(t + 36);
     out->pcat_compat = (get_le32(t + 40) & MADT_PCAT_COMPAT) != 0;
+    int gicr_from_gicc = !has_gicr_entry(t, len);
     for (uint32_t off = MADT_HEADER_LEN; off < len;) {
         const uint8_t *e = t + off;
         unsigned elen = len - off >= 2 ? e[1] : 0;
@@ -134,12 +226,14 @@ int madt_parse(const uint8_t *t, size_t avail, struct madt_info *out)
         case 5: out->lapic_addr = get_le64(e + 4); break;
         case 9: add_cpu(out, get_le32(e + 12), get_le32(e + 4), get_le32(e + 8)); break;
         case 10: add_nmi(out, get_le32(e + 4), (uint16_t)(e[2] | e[3] << 8), e[8]); break;
-        default: break; /* GIC, SAPIC, wakeup...: not ours */
+        case 11: add_gicc(out, e, &gicr_from_gicc); break;
+        case 12: case 13: case 14: case 15: add_gic_frame(out, e); break;
+        default: break; /* SAPIC, wakeup...: not ours */
         }
         off += elen;
     }
-    if (out->lapic_addr == 0) {
-        pr_err("acpi: MADT: local APIC address is 0");
+    if (out->lapic_addr == 0 && !out->gic.dist) {
+        pr_err("acpi: MADT: local APIC address is 0, and no GIC distributor is listed");
         memset(out, 0, sizeof *out);
         return -EINVAL;
     }

@@ -6,6 +6,11 @@
  * madt.c parses the table once at boot (acpi_madt_init()); the x86 platform
  * code (arch/x86_64/platform.c) turns the result into "lapic" and "ioapic"
  * devices, and the IOAPIC driver asks it for each GSI's trigger and polarity.
+ * An arm64 machine's MADT lists GIC structures instead (ACPI 6.x, 5.2.12.14
+ * to 5.2.12.18): each CPU's interface with its MPIDR, the distributor, the
+ * redistributor ranges, the ITSs and the GICv2m MSI frames, which aarch64's
+ * ACPI describer (arch/aarch64/acpi.c) turns into the devices a device tree
+ * would have given.
  * The parser itself (madt_parse and the madt_* queries) touches no hardware,
  * so the host unit test runs it on hand-built tables. Context: the madt_*
  * functions read only their arguments (any context, no allocation; they log
@@ -24,6 +29,9 @@
 #define MADT_MAX_CPUS 16   /**< processor entries kept (all are counted) */
 #define MADT_MAX_NMIS 8    /**< local APIC NMI entries kept */
 #define MADT_UID_ALL 0xffffffffu /**< NMI entry for every processor */
+#define MADT_MAX_GICR 3    /**< GICv3 redistributor ranges kept (struct device has room for 3) */
+#define MADT_MAX_ITS 4     /**< GICv3 ITSs kept */
+#define MADT_MAX_MSI_FRAMES 4 /**< GICv2m MSI frames kept */
 
 /** @brief One I/O APIC (MADT type 1). */
 struct madt_ioapic {
@@ -32,10 +40,32 @@ struct madt_ioapic {
     uint32_t gsi_base; /**< GSI of its pin 0 */
 };
 
-/** @brief One processor's local APIC (MADT type 0 or 9). */
+/** @brief One processor's local APIC (MADT type 0 or 9), or its GIC CPU interface (type 11). */
 struct madt_cpu {
     uint32_t uid;      /**< ACPI processor UID */
-    uint32_t apic_id;  /**< its local APIC id */
+    uint32_t apic_id;  /**< its local APIC id (a GICC: its CPU interface number) */
+    uint64_t mpidr;    /**< a GICC's MPIDR_EL1 affinity fields; 0 for an APIC */
+};
+
+/** @brief A GIC's pieces from the MADT (arm64), all physical addresses. */
+struct madt_gic {
+    unsigned version;     /**< the GICD entry's GIC version (1-4); 0: the entry says "ask the hardware" */
+    uint64_t dist;        /**< the distributor (GICD), 0 if no GICD entry */
+    uint64_t cpu_if;      /**< the GICv2 CPU interface, from the first GICC entry (0 on GICv3) */
+    unsigned ngicr;       /**< redistributor ranges kept in gicr[] */
+    struct {
+        uint64_t base;    /**< first byte of the range */
+        uint64_t size;    /**< bytes */
+    } gicr[MADT_MAX_GICR]; /**< GICR entries, else one frame pair per GICC's GICR base */
+    unsigned nits;        /**< ITSs kept */
+    uint64_t its[MADT_MAX_ITS]; /**< each ITS's register frame */
+    unsigned nmsi;        /**< GICv2m frames kept */
+    struct {
+        uint64_t base;    /**< the frame */
+        uint16_t spi_base; /**< first SPI it raises, when spi_given */
+        uint16_t spi_count; /**< how many, when spi_given */
+        int spi_given;    /**< 1: the entry overrides the frame's MSI_TYPER */
+    } msi[MADT_MAX_MSI_FRAMES]; /**< GIC MSI frames */
 };
 
 /** @brief Which LINT pin of which processor's local APIC is the NMI (type 4 / 10). */
@@ -63,6 +93,8 @@ struct madt_info {
     struct madt_override isa[16]; /**< overrides, indexed by ISA IRQ */
     unsigned nnmis;             /**< NMI entries kept */
     struct madt_nmi nmis[MADT_MAX_NMIS]; /**< local APIC NMI pins */
+    struct madt_gic gic;        /**< arm64's GIC, zero on a PC */
+    unsigned ngiccs;            /**< GICC entries seen, usable or not (0 on a PC) */
 };
 
 /**

@@ -55,6 +55,10 @@ struct pci_host {
     struct pci_window mem;            /**< 32-bit memory window (every memory BAR goes here) */
     struct pci_window mem64;          /**< 64-bit window, recorded (not used for assignment) */
     int firmware;                     /**< 1: firmware configured it; we assign nothing */
+    /** 1: where the host's I/O window sits for the CPU is not known (an
+     *  ACPI host: the DSDT's _CRS says, in AML), so its I/O BARs are left
+     *  off and its devices work through their memory BARs. */
+    int io_unknown;
     struct device *dev;               /**< the host's driver-model device (parent of all) */
     int fdt_node;                     /**< DT node, -1 if none */
     uint32_t imap_mask_hi;            /**< interrupt-map-mask: the unit address's first cell */

@@ -513,6 +513,13 @@ int pci_enumerate(struct pci_host *h)
              * machines, whose first I/O BAR UEFI places there. Firmware
              * gives it to one BAR at most, so the first BAR at 0 of such a
              * window is placed, and any other one was left alone. */
+            if ((bar->flags & PCI_BAR_IO) && h->io_unknown) {
+                pr_info("pci %02x:%02x.%u: BAR%u is I/O space, whose place for the CPU the "
+                        "firmware's tables do not say (the DSDT's _CRS); left off", pd->bus,
+                        pd->slot, pd->func, b);
+                bar->size = 0;
+                continue;
+            }
             const struct pci_window *w = window_of(h, bar);
             unsigned k = !(bar->flags & PCI_BAR_IO);
             if (!bar->bus_addr && w->size && w->bus == 0 && !zero_taken[k])

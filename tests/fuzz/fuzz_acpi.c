@@ -13,14 +13,18 @@
  * length, bytes].
  * Whatever the walker returns must be a whole, checksummed table inside
  * the memory with the signature asked for, the S5, reset-register, 8042,
- * HPET and MADT readers run on what it finds; nothing may read outside it
+ * HPET and MADT readers run on what it finds, and the SPCR, GTDT, MCFG
+ * and ARM FADT parsers on each table found, relabelled as theirs (in a
+ * heap block of the table's length, so that ASan sees any read past it); nothing may read outside it
  * (the guard pages fault) and no parser may fail its own checks (ASan,
  * UBSan).
  */
 #define _GNU_SOURCE /* acpi_builder.h's MAP_FIXED_NOREPLACE */
 #include "../../drivers/acpi/acpi.h"
 #include "../../drivers/acpi/acpi_tables.h"
+#include "../../drivers/acpi/devices.h"
 #include "../../drivers/acpi/madt.h"
+#include <kernel/errno.h>
 #include <kernel/log.h>
 #include <kernel/unaligned.h>
 #include <stdint.h>
@@ -81,6 +85,49 @@ static void relocate(unsigned off)
         put_le64(acpi_bi.rsdp + 24, to_pa);
 }
 
+/* The parsers of devices.c on @p t's bytes as each of their tables, the
+ * checksum fixed after the relabelling: any length, any contents. */
+static void device_parsers(const uint8_t *t)
+{
+    if (!t)
+        return;
+    uint32_t len = get_le32(t + 4);
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        abort();
+    static const char *sigs[] = {"SPCR", "GTDT", "MCFG", "FACP"};
+    for (unsigned k = 0; k < 4; k++) {
+        memcpy(copy, t, len);
+        memcpy(copy, sigs[k], 4);
+        acpi_sum_fix(copy, len, 9);
+        struct acpi_spcr spcr;
+        struct acpi_gtdt gtdt;
+        struct acpi_mcfg mcfg[2];
+        int n, f;
+        switch (k) {
+        case 0:
+            if (acpi_spcr_parse(copy, len, &spcr) == 0 && (!spcr.base || (spcr.access != 1 && spcr.access != 4)))
+                abort();
+            break;
+        case 1:
+            if (acpi_gtdt_parse(copy, len, &gtdt) == 0 && (gtdt.virt.gsiv < 16 || gtdt.virt.gsiv > 31))
+                abort();
+            break;
+        case 2:
+            n = acpi_mcfg_parse(copy, len, mcfg, 2);
+            for (int e = 0; e < n && e < 2; e++)
+                if (!mcfg[e].base || mcfg[e].bus_start > mcfg[e].bus_end)
+                    abort();
+            break;
+        default:
+            f = acpi_fadt_arm_flags(copy, len);
+            if (f != -EINVAL && (f < 0 || f > 3))
+                abort();
+        }
+    }
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -115,8 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         acpi_bi.rsdp_len = (flags >> 6) * 10u; /* a copy cut short: 0, 10, 20 or 30 bytes */
 
     static const char *sigs[] = {"FACP", "APIC", "HPET", "DSDT", "XSDT", "RSDT"};
-    for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+    for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
         check_table(acpi_find_table(sigs[k]), sigs[k]);
+        device_parsers(acpi_find_table(sigs[k]));
+    }
     unsigned port = 0, typ = 0;
     if (acpi_s5(&port, &typ) == 0 && (port == 0 || port > 0xffff))
         abort();
@@ -131,7 +180,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m) {
         struct madt_info mi;
         if (madt_parse(m, get_le32(m + 4), &mi) == 0 &&
-            (mi.nioapics > MADT_MAX_IOAPICS || mi.nnmis > MADT_MAX_NMIS))
+            (mi.nioapics > MADT_MAX_IOAPICS || mi.nnmis > MADT_MAX_NMIS ||
+             mi.gic.ngicr > MADT_MAX_GICR || mi.gic.nits > MADT_MAX_ITS ||
+             mi.gic.nmsi > MADT_MAX_MSI_FRAMES))
             abort();
     }
     return 0;

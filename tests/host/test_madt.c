@@ -263,8 +263,8 @@ static void lapic_zero(void) { put32(tbl + 36, 0); finish(); }
 
 static void test_rejected(void)
 {
-    expect_rejected("short buffer", nothing, 43, "shorter than its header");
-    expect_rejected("signature", bad_sig, 0, "not an APIC table");
+    expect_rejected("short buffer", nothing, 43, "length 120 is outside [44, 43]");
+    expect_rejected("signature", bad_sig, 0, "APIC: not one, or shorter than a table header");
     expect_rejected("checksum", bad_sum, 0, "checksum mismatch");
     expect_rejected("length < header", len_short, 0, "length 40 is outside");
     build_qemu();
@@ -300,8 +300,155 @@ static void test_init(void)
     CHECK(acpi_madt() == NULL);
 }
 
+/* ---- arm64: GIC structures (ACPI 6.x, 5.2.12.14-18) ---- */
+
+static void gicc(uint32_t uid, uint32_t flags, uint64_t cpu_if, uint64_t gicr, uint64_t mpidr, uint8_t len)
+{
+    uint8_t *e = entry(11, len);
+    put32(e + 4, uid); /* CPU interface number */
+    put32(e + 8, uid);
+    put32(e + 12, flags);
+    put64(e + 32, cpu_if);
+    put64(e + 60, gicr);
+    put64(e + 68, mpidr);
+}
+
+static void gicd(uint64_t base, uint8_t version)
+{
+    uint8_t *e = entry(12, 24);
+    put64(e + 8, base);
+    e[20] = version;
+}
+
+static void gicr_range(uint64_t base, uint32_t len)
+{
+    uint8_t *e = entry(14, 16);
+    put64(e + 4, base);
+    put32(e + 12, len);
+}
+
+static void its(uint32_t id, uint64_t base)
+{
+    uint8_t *e = entry(15, 20);
+    put32(e + 4, id);
+    put64(e + 8, base);
+}
+
+static void msi_frame(uint64_t base, uint32_t flags, uint16_t count, uint16_t spi_base)
+{
+    uint8_t *e = entry(13, 24);
+    put64(e + 8, base);
+    put32(e + 16, flags);
+    memcpy(e + 20, &count, 2);
+    memcpy(e + 22, &spi_base, 2);
+}
+
+/* QEMU virt with gic-version=3 and two CPUs: GICCs first, then the GICD,
+ * one GICR range and the ITS; no local APIC address. */
+static void test_gic_v3(void)
+{
+    struct madt_info m;
+    begin(0, 0);
+    gicc(0, 1, 0, 0, 0, 80);
+    gicc(1, 1, 0, 0, 1, 82); /* ACPI 6.3's longer entry */
+    gicd(0x08000000, 3);
+    gicr_range(0x080a0000, 0x00f60000);
+    its(0, 0x08080000);
+    finish();
+    log_reset();
+    CHECK_EQ_INT(madt_parse(tbl, tlen, &m), 0);
+    CHECK_EQ_STR(log_buf, "");
+    CHECK_EQ_INT(m.lapic_addr, 0);
+    CHECK_EQ_INT(m.ngiccs, 2);
+    CHECK_EQ_INT(m.ncpus, 2);
+    CHECK(m.cpus[0].mpidr == 0 && m.cpus[1].mpidr == 1 && m.cpus[1].uid == 1);
+    CHECK_EQ_HEX(m.gic.dist, 0x08000000);
+    CHECK_EQ_INT(m.gic.version, 3);
+    CHECK_EQ_INT(m.gic.ngicr, 1);
+    CHECK(m.gic.gicr[0].base == 0x080a0000 && m.gic.gicr[0].size == 0x00f60000);
+    CHECK(m.gic.nits == 1 && m.gic.its[0] == 0x08080000);
+    CHECK_EQ_INT(m.gic.nmsi, 0);
+
+    /* Without a GICR entry, each GICC's redistributor is a range of its
+     * own; a disabled GICC is counted, not used; an MPIDR with bits outside
+     * the affinity fields is refused. */
+    begin(0, 0);
+    gicd(0x08000000, 0);
+    gicc(0, 1, 0, 0x080a0000, 0, 80);
+    gicc(1, 0, 0, 0x080c0000, 1, 80);
+    gicc(2, 8, 0, 0x080e0000, 2, 80); /* online-capable */
+    gicc(3, 1, 0, 0x08100000, 1ull << 31, 80);
+    finish();
+    log_reset();
+    CHECK_EQ_INT(madt_parse(tbl, tlen, &m), 0);
+    CHECK(log_has("MPIDR 0x80000000 with bits outside Aff0-3"));
+    CHECK_EQ_INT(m.ngiccs, 4);
+    CHECK_EQ_INT(m.ncpus, 2);
+    CHECK(m.cpus[1].mpidr == 2 && m.gic.version == 0);
+    CHECK_EQ_INT(m.gic.ngicr, 2);
+    CHECK(m.gic.gicr[0].base == 0x080a0000 && m.gic.gicr[0].size == 0x20000);
+    CHECK_EQ_HEX(m.gic.gicr[1].base, 0x080e0000);
+}
+
+/* QEMU virt with gic-version=2: the CPU interface in the GICC, one MSI
+ * frame with its SPI range; frames past what is kept, at address 0, a
+ * second GICD and a GICC of ACPI 5.0's 40 bytes. */
+static void test_gic_v2_and_bad_entries(void)
+{
+    struct madt_info m;
+    begin(0, 0);
+    gicc(0, 1, 0x08010000, 0, 0, 80);
+    gicd(0x08000000, 2);
+    msi_frame(0x08020000, 1, 64, 80);
+    finish();
+    CHECK_EQ_INT(madt_parse(tbl, tlen, &m), 0);
+    CHECK(m.gic.cpu_if == 0x08010000 && m.gic.version == 2 && m.gic.ngicr == 0);
+    CHECK(m.gic.nmsi == 1 && m.gic.msi[0].base == 0x08020000 && m.gic.msi[0].spi_given);
+    CHECK(m.gic.msi[0].spi_count == 64 && m.gic.msi[0].spi_base == 80);
+
+    begin(0, 0);
+    gicd(0x08000000, 9);
+    gicd(0x09000000, 3);
+    its(0, 0);
+    for (int i = 0; i < MADT_MAX_ITS + 1; i++)
+        its((uint32_t)i, 0x08080000 + 0x20000ull * (unsigned)i);
+    for (int i = 0; i < MADT_MAX_GICR + 1; i++)
+        gicr_range(0x080a0000 + 0x100000ull * (unsigned)i, 0x20000);
+    gicr_range(0x10000000, 0);
+    finish();
+    log_reset();
+    CHECK_EQ_INT(madt_parse(tbl, tlen, &m), 0);
+    CHECK(log_has("GICD says GIC version 9"));
+    CHECK(log_has("second GICD"));
+    CHECK(log_has("GIC ITS 0 at address 0"));
+    CHECK(log_has("more than 4 ITSs"));
+    CHECK(log_has("more than 3 redistributor ranges"));
+    CHECK(log_has("GICR range at 0x10000000, 0 bytes"));
+    CHECK(m.gic.dist == 0x08000000 && m.gic.version == 0);
+    CHECK(m.gic.nits == MADT_MAX_ITS && m.gic.ngicr == MADT_MAX_GICR);
+
+    /* An ACPI 5.0 GICC (40 bytes) is a structural error: nothing kept. */
+    begin(0, 0);
+    gicd(0x08000000, 3);
+    gicc(0, 1, 0, 0, 0, 40);
+    finish();
+    log_reset();
+    CHECK_EQ_INT(madt_parse(tbl, tlen, &m), -EINVAL);
+    CHECK(log_has("entry type 11 at offset 68 has length 40"));
+    CHECK(m.gic.dist == 0 && m.ncpus == 0);
+    /* No local APIC address and no GICD: rejected. */
+    begin(0, 0);
+    gicc(0, 1, 0, 0, 0, 80);
+    finish();
+    log_reset();
+    CHECK_EQ_INT(madt_parse(tbl, tlen, &m), -EINVAL);
+    CHECK(log_has("no GIC distributor"));
+}
+
 int main(void)
 {
+    test_gic_v3();
+    test_gic_v2_and_bad_entries();
     test_qemu_table();
     test_other_entries();
     test_skipped_entries();
