@@ -32,6 +32,10 @@ void efi_handoff_early(const struct efi_handoff *h, struct boot_info *bi)
     }
     if (h->fb.phys)
         boot_set_fb(bi, &h->fb, "uefi gop");
+    if (h->rsdp_len && h->rsdp_len <= sizeof bi->rsdp) {
+        memcpy(bi->rsdp, h->rsdp_copy, h->rsdp_len);
+        bi->rsdp_len = h->rsdp_len;
+    }
     if (h->initrd && h->initrd_size) {
         bi->initrd_phys = h->initrd;
         bi->initrd_size = h->initrd_size;

@@ -320,12 +320,24 @@ efi_status efi_stub_main(void *image, void *systab, uint64_t counter)
         else if (guid_eq(&t->guid, ACPI20_TABLE))
             h.rsdp = (uintptr_t)t->table;
     }
-    if (!h.dtb) {
-        say(st, "efi stub: the firmware gave no device tree (with ACPI only, as AAVMF does unless "
-                "QEMU runs with acpi=off, this kernel cannot boot yet)");
+    /* ACPI 6.x, 5.2.5.3: revision 2+ RSDPs are 36 bytes, 1.0's 20. */
+    if (h.rsdp) {
+        const uint8_t *r = (const uint8_t *)(uintptr_t)h.rsdp;
+        h.rsdp_len = r[15] >= 2 ? 36 : 20;
+        memcpy(h.rsdp_copy, r, h.rsdp_len);
+    }
+    if (!h.dtb && !h.rsdp) {
+        say(st, "efi stub: the firmware gave neither a device tree nor ACPI tables; cannot boot");
         return EFI_UNSUPPORTED;
     }
-    efi_status s = copy_dtb(st, &h.dtb);
+    if (!h.dtb && !efi_arch_boots_acpi) {
+        say(st, "efi stub: the firmware gave ACPI tables and no device tree, and this kernel boots "
+                "from a device tree on this architecture");
+        return EFI_UNSUPPORTED;
+    }
+    efi_status s = EFI_SUCCESS;
+    if (h.dtb) /* else the kernel boots from ACPI (its entry register says 0) */
+        s = copy_dtb(st, &h.dtb);
     if (s != EFI_SUCCESS)
         return s;
     take_gop(st, &h.fb);

@@ -312,6 +312,9 @@ efi_clean_range:
     .balign 8
 efi_arch_image_align:
     .quad   0x200000           /* the Image protocol's 2 MiB */
+    .globl  efi_arch_boots_acpi
+efi_arch_boots_acpi:
+    .quad   1                  /* with x0 = 0: acpi.c */
 
     /* The boot stack has the shape vectors.S expects of every kernel stack:
      * 16 KiB, base 32 KiB-aligned (its overflow check tests SP bit 14). */

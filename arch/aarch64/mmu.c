@@ -247,6 +247,15 @@ void a64_mmu_secondary_regs(uint64_t regs[4])
 }
 
 /** Add the DTB's RAM to the boot direct map (whole 2 MiB blocks inside it). */
+int a64_map_boot_range(uint64_t pa, uint64_t len)
+{
+    if (len == 0 || pa + len < pa || pa + len > ARCH_DIRECT_MAP_SIZE)
+        return -EINVAL;
+    int err = dmap_range(pa & ~(SZ_2M - 1), (pa + len + SZ_2M - 1) & ~(SZ_2M - 1), 1);
+    __asm__ volatile("dsb ishst; isb" ::: "memory"); /* invalid -> valid: no TLBI needed */
+    return err;
+}
+
 int a64_map_ram(const struct boot_info *bi)
 {
     struct mem_range ram[BOOT_MAX_MEM_RANGES];
@@ -254,6 +263,14 @@ int a64_map_ram(const struct boot_info *bi)
     int err = n < 0 ? n : 0;
     for (int i = 0; !err && i < n; i++)
         err = dmap_range(ram[i].base, ram[i].base + ram[i].size, 1);
+    /* ACPI's tables take a few pages, which the whole blocks above leave
+     * out: their blocks are mapped whole, as the DTB's are (RAM comes in
+     * 2 MiB multiples on the machines we know). */
+    for (unsigned i = 0; !err && i < bi->mem_count; i++)
+        if (bi->mem[i].type == MEM_ACPI_RECLAIM || bi->mem[i].type == MEM_ACPI_NVS)
+            err = a64_map_boot_range(bi->mem[i].base, bi->mem[i].size);
+    if (err == -EINVAL)
+        err = 0; /* tables past the direct map stay unread, as acpi_table_at() says */
     __asm__ volatile("dsb ishst; isb" ::: "memory"); /* invalid -> valid: no TLBI needed */
     return err;
 }

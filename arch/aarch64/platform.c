@@ -31,8 +31,9 @@ int a64_semihost(uint64_t op, uint64_t arg);
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static struct boot_info boot_info;
-/* PSCI conduit from the DTB's /psci "method"; without one, QEMU's rule: SMC
- * when the guest owns EL2 (virtualization=on), else HVC. */
+/* PSCI conduit from the DTB's /psci "method" or the FADT's ARM boot flags;
+ * without either, QEMU's rule: SMC when the guest owns EL2
+ * (virtualization=on), else HVC. */
 static int psci_use_smc;
 /* PMCCNTR_EL0 counts for hal_cycles(); else the generic counter stands in. */
 static int pmu_cycles;
@@ -164,8 +165,11 @@ static void devicetree_check(struct boot_info *bi, uint64_t dtb)
 /* Everything else the DTB says: memory map, /chosen, PSCI conduit, devices. */
 void hal_platform_init(struct boot_info *bi)
 {
-    if (!bi->dtb_phys)
+    if (!bi->dtb_phys) { /* started by the EFI stub with ACPI only: acpi.c */
+        if (efi_handoff())
+            a64_acpi_platform_init(bi, &psci_use_smc);
         return;
+    }
     dt_boot_read(&dt, bi);
     int err = a64_map_ram(bi);
     if (err)
@@ -206,7 +210,10 @@ __attribute__((noreturn)) void a64_main(uint64_t dtb, uint64_t counter0, uint64_
     const struct efi_handoff *efi = efi_handoff();
     pr_info("aarch64: entered at EL%lu, DTB at %#lx%s", entry_el, dtb, efi ? ", by the EFI stub" : "");
     boot_stage("early console");
-    devicetree_check(bi, dtb);
+    if (efi && !dtb)
+        kprintf("aarch64: no device tree; the firmware's ACPI tables describe this machine\n");
+    else
+        devicetree_check(bi, dtb);
     if (efi)
         efi_handoff_early(efi, bi); /* its command line over the DTB's */
     kmain(bi);

@@ -67,6 +67,13 @@ void a64_smp_read_cpus(const struct fdt *fdt)
         pr_warn("smp: the DTB has no /cpus node");
 }
 
+void a64_smp_set_cpus(const struct hal_cpu_desc *cpus, int n)
+{
+    for (int i = 0; i < n && i < DT_CPUS_MAX; i++)
+        dt_cpus[i] = cpus[i];
+    dt_ncpus = n;
+}
+
 int hal_smp_enumerate(struct hal_cpu_desc *out, unsigned max)
 {
     if (dt_ncpus < 0)

@@ -35,7 +35,7 @@ static uint64_t counter0;   /* CNTVCT_EL0 at boot: hal_time_ns() 0 */
 static uint64_t freq;       /* CNTFRQ_EL0, Hz; 0: no usable counter */
 static uint64_t ns_per_tick; /* nonzero when freq divides 1e9: ticks * ns_per_tick */
 static unsigned timer_irq = TIMER_VIRT_DEFAULT;
-static int timer_irq_from_dt;
+static int timer_irq_described;
 
 static void set_freq(uint64_t hz)
 {
@@ -102,8 +102,8 @@ int hal_timer_init(void)
         pr_err("timer: CNTFRQ_EL0 is 0 and the DT gives no clock-frequency");
         return -ENODEV;
     }
-    if (!timer_irq_from_dt)
-        pr_info("timer: no arm,armv8-timer interrupts in the DT; assuming INTID %u",
+    if (!timer_irq_described)
+        pr_info("timer: no arm,armv8-timer interrupts in the DT or GTDT; assuming INTID %u",
                 timer_irq);
     /* Trigger first: irq_register() unmasks. A GIC that keeps PPI triggers
      * fixed says -EINVAL; the timer's are level then anyway. */
@@ -133,17 +133,23 @@ int hal_timer_cpu_init(void)
 }
 
 /* The DT node only tells us the interrupt (and a frequency firmware forgot
- * to put in CNTFRQ_EL0); the registers are the CPU's own. */
+ * to put in CNTFRQ_EL0); the registers are the CPU's own. Described from
+ * ACPI's GTDT (acpi.c), the device carries the interrupt itself. */
 static int armv8_timer_probe(struct device *dev)
 {
     const struct fdt *fdt = dev->bus_data;
     unsigned irq, trigger;
-    if (!fdt)
-        return -ENODEV;
+    if (!fdt) {
+        if (!dev->has_irq)
+            return -ENODEV;
+        timer_irq = dev->irq;
+        timer_irq_described = 1;
+        return 0;
+    }
     int err = fdt_bus_irq(fdt, dev->fdt_node, TIMER_VIRT_INDEX, &irq, &trigger);
     if (err == 0) {
         timer_irq = irq;
-        timer_irq_from_dt = 1;
+        timer_irq_described = 1;
     } else {
         pr_warn("timer: %s: no virtual timer interrupt (%s); assuming INTID %u", dev->name,
                 errno_name(err), timer_irq);

@@ -219,6 +219,9 @@ efi_arch_enter:
     .balign 8
 efi_arch_image_align:
     .8byte  0x200000           /* text_offset's 2 MiB */
+    .globl  efi_arch_boots_acpi
+efi_arch_boots_acpi:
+    .8byte  0                  /* a device tree only */
 
     /* In .data, not .bss: the boot hart zeroes .bss after it counted itself. */
     .section .data

@@ -14,8 +14,8 @@
 KTEST(madt_as_qemu_describes_it)
 {
     const struct madt_info *m = acpi_madt();
-    if (!m)
-        return; /* -machine acpi=off: nothing to compare */
+    if (!m || !m->lapic_addr)
+        return; /* -machine acpi=off, or an arm64 MADT (arch/aarch64/acpi_tests.c) */
     KT_ASSERT(m->lapic_addr == 0xfee00000);
     KT_ASSERT(m->nioapics == 1 && m->ioapics[0].addr == 0xfec00000 && m->ioapics[0].gsi_base == 0);
     KT_ASSERT(m->ncpus >= 1);

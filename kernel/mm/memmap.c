@@ -125,7 +125,14 @@ int memmap_direct_ranges(const struct boot_info *bi, uint64_t limit, struct mem_
         if (bi->reserved[i].type == MEM_NOMAP)
             excl[n++] = bi->reserved[i];
     excl[n++] = (struct mem_range){limit, ~0ULL - limit, MEM_RESERVED};
-    return memmap_free_ranges(bi->mem, bi->mem_count, excl, n, out, max);
+    struct mem_range mem[BOOT_MAX_MEM_RANGES];
+    unsigned count = bi->mem_count < BOOT_MAX_MEM_RANGES ? bi->mem_count : BOOT_MAX_MEM_RANGES;
+    for (unsigned i = 0; i < count; i++) {
+        mem[i] = bi->mem[i];
+        if (mem[i].type == MEM_ACPI_RECLAIM || mem[i].type == MEM_ACPI_NVS)
+            mem[i].type = MEM_USABLE; /* mapped, never handed to the page allocator */
+    }
+    return memmap_free_ranges(mem, count, excl, n, out, max);
 }
 
 int memmap_union(const struct mem_range *r, unsigned n, struct mem_range *out, unsigned max)

@@ -38,6 +38,10 @@ __asm__(".globl __kernel_start\n.set __kernel_start, fake_image\n"
         ".globl __kernel_end\n.set __kernel_end, fake_image + 4 * 4096\n"
         ".globl efi_handoff_data\n.set efi_handoff_data, fake_image + 2 * 4096\n");
 const uint64_t efi_arch_image_align = 0x200000;
+/* Const to the stub, an arch's constant; here a variable under its name,
+ * so that the tests try both answers. */
+uint64_t boots_acpi = 1;
+__asm__(".globl efi_arch_boots_acpi\n.set efi_arch_boots_acpi, boots_acpi\n");
 
 /* ---- the fake firmware ---- */
 
@@ -212,7 +216,7 @@ static struct efi_text_out con = {NULL, out_string};
 static struct efi_config_table tables[2];
 static struct efi_system_table st;
 static uint8_t dtb[64] = {0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 64, 'd', 't'};
-static uint8_t rsdp[36] = "RSD PTR ";
+static uint8_t rsdp[36] = "RSD PTR \1\2\3\4\5\6\7\x02"; /* revision 2 at 15 */
 
 void efi_arch_enter(uint64_t entry, uint64_t dtb_pa, uint64_t image, uint64_t size, uint64_t cpu)
 {
@@ -307,6 +311,7 @@ static void test_everything_handed_over(void)
     CHECK(h->dtb && h->dtb != (uintptr_t)dtb && h->dtb == enter.dtb);
     CHECK(h->dtb && memcmp((void *)(uintptr_t)h->dtb, dtb, sizeof dtb) == 0);
     CHECK_EQ_HEX(h->rsdp, (uintptr_t)rsdp);
+    CHECK(h->rsdp_len == 36 && memcmp(h->rsdp_copy, rsdp, 36) == 0);
     /* GOP: blue lowest, 32 bits, the pitch from pixels per line */
     CHECK_EQ_HEX(h->fb.phys, 0x80000000);
     CHECK(h->fb.width == 800 && h->fb.height == 600 && h->fb.bpp == 32 && h->fb.pitch == 832 * 4);
@@ -322,6 +327,27 @@ static void test_everything_handed_over(void)
         CHECK_EQ_INT(efi_mmap_read((const uint8_t *)(uintptr_t)h->mmap, h->mmap_size, h->mmap_dsize, &bi,
                                    EFI_MMAP_USE | EFI_MMAP_LOADER_FREE, "uefi"), 0);
     CHECK(bi.mem_count == 1 && bi.mem[0].base == 0x40000000 && bi.mem[0].size == 8 << 20);
+}
+
+/* ACPI and no device tree (AAVMF with QEMU's tables): the kernel is
+ * entered with no device tree, the RSDP's copy in the handoff; an ACPI 1.0
+ * RSDP is 20 bytes. */
+static void test_acpi_only(void)
+{
+    firmware();
+    st.n_tables = 1;
+    CHECK_EQ_HEX(run(), EFI_SUCCESS);
+    CHECK(enter.entered && enter.dtb == 0);
+    const struct efi_handoff *h = handoff_in_copy();
+    CHECK(h->dtb == 0 && h->rsdp == (uintptr_t)rsdp && h->rsdp_len == 36);
+    CHECK(memcmp(h->rsdp_copy, "RSD PTR ", 8) == 0 && h->rsdp_copy[15] == 2);
+    firmware();
+    st.n_tables = 1;
+    rsdp[15] = 0;
+    CHECK_EQ_HEX(run(), EFI_SUCCESS);
+    rsdp[15] = 2;
+    CHECK_EQ_INT(handoff_in_copy()->rsdp_len, 20);
+    CHECK_EQ_INT(handoff_in_copy()->rsdp_copy[20], 0);
 }
 
 static void test_gop_formats(void)
@@ -379,13 +405,22 @@ static void test_options(void)
 
 static void test_refusals(void)
 {
-    /* no device tree: said, nothing allocated, boot services kept */
+    /* neither a device tree nor ACPI: said, nothing allocated, boot services kept */
     firmware();
-    st.n_tables = 1;
+    st.n_tables = 0;
     CHECK_EQ_HEX(run(), EFI_UNSUPPORTED);
     CHECK(!enter.entered && fw.ebs_calls == 0 && fw.nallocs == 0);
-    CHECK(strstr(fw.said, "efi stub: the firmware gave no device tree (with ACPI only, as AAVMF does "
-                          "unless QEMU runs with acpi=off, this kernel cannot boot yet)\r\n") != NULL);
+    CHECK(strstr(fw.said, "efi stub: the firmware gave neither a device tree nor ACPI tables; "
+                          "cannot boot\r\n") != NULL);
+    /* ACPI only, on an arch that boots from a device tree alone */
+    firmware();
+    st.n_tables = 1;
+    boots_acpi = 0;
+    CHECK_EQ_HEX(run(), EFI_UNSUPPORTED);
+    boots_acpi = 1;
+    CHECK(!enter.entered && fw.ebs_calls == 0 && fw.nallocs == 0);
+    CHECK(strstr(fw.said, "efi stub: the firmware gave ACPI tables and no device tree, and this "
+                          "kernel boots from a device tree on this architecture\r\n") != NULL);
     /* a device tree without an FDT header, or of an absurd size */
     firmware();
     dtb[0] = 0;
@@ -441,6 +476,7 @@ static void test_optional_parts(void)
 int main(void)
 {
     test_everything_handed_over();
+    test_acpi_only();
     test_gop_formats();
     test_options();
     test_refusals();

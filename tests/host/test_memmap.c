@@ -175,6 +175,17 @@ static void test_direct_ranges(void)
     const uint64_t expected[][2] = {{0x80080000ULL, 0x90000000ULL}, {0x200000000ULL, 0x280000000ULL}};
     expect(out, n, expected, 2);
     CHECK(memmap_direct_ranges(&bi, 0x280000000ULL, out, 1) == -ENOSPC);
+    /* UEFI's map: ACPI's tables (reclaim, NVS) are mapped, read through
+     * the direct map; runtime services' memory is not. */
+    struct boot_info efi = {0};
+    efi.mem[0] = (struct mem_range)R(0x40000000ULL, 16 * MiB, MEM_USABLE);
+    efi.mem[1] = (struct mem_range)R(0x41000000ULL, 64 * 1024, MEM_ACPI_RECLAIM);
+    efi.mem[2] = (struct mem_range)R(0x41010000ULL, 64 * 1024, MEM_RESERVED);
+    efi.mem[3] = (struct mem_range)R(0x41020000ULL, 4096, MEM_ACPI_NVS);
+    efi.mem_count = 4;
+    n = memmap_direct_ranges(&efi, 0x280000000ULL, out, 4);
+    const uint64_t with_acpi[][2] = {{0x40000000ULL, 0x41010000ULL}, {0x41020000ULL, 0x41021000ULL}};
+    expect(out, n, with_acpi, 2);
 }
 
 int main(void)

@@ -58,6 +58,8 @@ def main():
     ok &= refused([a.arch, "DISK=/nonexistent.img"], ["DISK=/nonexistent.img: no such file"])
     ok &= refused([a.arch, "DISK=/"], ["DISK=/: not a readable file"])
     ok &= refused([a.arch, "DISK="], ["DISK= names no file"])
+    ok &= refused([a.arch, "ACPI=1"], ["ACPI=1 boots aarch64 from UEFI's ACPI tables: it needs "
+                                       "aarch64 and UEFI=1"])
     with tempfile.TemporaryDirectory() as d:
         imgs = []
         for name, mib in (("a.img", 1), ("b.img", 2), ("c.img", 3)):

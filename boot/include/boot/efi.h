@@ -47,6 +47,8 @@ struct efi_handoff {
     uint64_t systab;         /**< the EFI system table (physical) */
     uint64_t dtb;            /**< the device tree from the configuration table, 0 if none */
     uint64_t rsdp;           /**< the ACPI 2.0 RSDP from the configuration table, 0 if none */
+    uint8_t rsdp_copy[BOOT_RSDP_MAX]; /**< its first bytes, copied while firmware memory is mapped */
+    uint32_t rsdp_len;       /**< bytes in rsdp_copy: 36 (ACPI 2.0+), 20 (1.0), 0 if none */
     uint64_t mmap;           /**< the memory map as ExitBootServices() took it (physical) */
     uint64_t mmap_size;      /**< its bytes */
     uint64_t mmap_dsize;     /**< bytes per descriptor (at least 40) */
@@ -66,7 +68,7 @@ const struct efi_handoff *efi_handoff(void);
 
 /**
  * @brief Take the handoff's command line, framebuffer, initrd, system
- *        table and RSDP into @p bi (before the prompt: the command line
+ *        table and RSDP copy into @p bi (before the prompt: the command line
  *        decides whether this is a ktest boot). The device tree is the
  *        arch's business: the stub gave it as its entry register.
  * @param h the handoff (efi_handoff())
@@ -144,5 +146,8 @@ __attribute__((noreturn)) void efi_arch_enter(uint64_t entry, uint64_t dtb, uint
 
 /** @brief The alignment the arch's image must be run at (aarch64: 2 MiB). */
 extern const uint64_t efi_arch_image_align;
+
+/** @brief 1 if the arch's kernel boots from ACPI tables with no device tree (aarch64), 0 if not. */
+extern const uint64_t efi_arch_boots_acpi;
 
 #endif

@@ -22,7 +22,9 @@ int memmap_free_ranges(const struct mem_range *map, unsigned n, const struct mem
 
 /**
  * @brief The RAM a direct map of @p limit bytes of physical space covers:
- *        @p bi's memory map minus its "no-map" reservations (firmware's own
+ *        @p bi's usable memory and its ACPI tables' (ACPI-reclaim and NVS
+ *        ranges: the tables are read through the direct map) minus its
+ *        "no-map" reservations (firmware's own
  *        memory: OpenSBI's, a DT's `no-map` nodes) and minus everything at
  *        or above @p limit. The boot tables and the kernel's tables of an
  *        arch that maps RAM from its boot_info both use it, so the two cover

@@ -81,15 +81,34 @@ qemu_test(uefi_el2 --image ${IMG} --env UEFI=1 --env MACHINE=virt,gic-version=3,
   --expect "aarch64: entered at EL2, DTB at 0x[0-9a-f]+, by the EFI stub" --expect "^hello from busybox$"
   --reject "PANIC" --status ${EXIT7})
 set_tests_properties(${KERNEL_ARCH}.uefi_el2 PROPERTIES TIMEOUT 120)
-# With QEMU's ACPI tables AAVMF hands over ACPI and no device tree, which
-# this kernel cannot boot from yet: the stub says so and returns to the
-# firmware, which goes on to its other boot options (Debian 12's AAVMF
-# then takes a synchronous exception in its own shell, with any image that
-# does not start: not ours to fix, and the reason for --until).
-qemu_test(uefi_acpi_only --image ${IMG} --env UEFI=1 --env MACHINE=virt,gic-version=3 --timeout 100
-  --until "efi stub: the firmware gave no device tree \\(with ACPI only"
-  --expect "efi stub: the firmware gave no device tree \\(with ACPI only")
+# With QEMU's ACPI tables AAVMF hands over ACPI and no device tree, as an
+# arm64 server's firmware does: the kernel boots from the tables alone
+# (arch/aarch64/acpi.c): memory from UEFI's map, the CPUs and PSCI from the
+# MADT and FADT, the GIC, timer, console and PCI from the MADT, GTDT, SPCR
+# and MCFG. The ktests and disk tests of such a boot are uefi_acpi_* in
+# tests/qemu/aarch64/blk.cmake.
+qemu_test(uefi_acpi_only --image ${IMG} --env UEFI=1 --env ACPI=1 --env SMP=2
+  --env APPEND=verbose --timeout 100
+  --send bootinfo --send devices --send cpus --send "run /bin/busybox echo hello from busybox"
+  --send "poweroff 7"
+  --expect "aarch64: no device tree. the firmware's ACPI tables describe this machine"
+  --expect "aarch64: booted from ACPI: CPUs 2, GICv3, ITSs 1, GICv2m frames 0"
+  --expect "^acpi rsdp: +36 bytes \\(revision 2\\)$" --expect "^console: +pl011 pl011@9000000$"
+  --expect "^ +gic@8000000 +gicv3 +mmio +0x8000000$" --expect "^ +timer +armv8-timer"
+  --expect "^ +its@8080000 +its +mmio" --expect "^ +pcie-mcfg +pci-mcfg"
+  --expect "^ +1 +0x1 +online +psci " --expect "^2 of 2 CPUs online$"
+  --expect "^hello from busybox$" --reject "PANIC|warning: (uefi|acpi|aarch64)" --status ${EXIT7})
 set_tests_properties(${KERNEL_ARCH}.uefi_acpi_only PROPERTIES TIMEOUT 120)
+# Booted from ACPI, the screen is GOP's (ramfb's own driver needs fw_cfg,
+# which only the DSDT describes) and the keyboard a virtio one on PCI,
+# interrupting through the ITS.
+add_test(NAME ${KERNEL_ARCH}.screen_uefi_acpi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --env UEFI=1 --env ACPI=1 --timeout 100 -- -device ramfb)
+set_tests_properties(${KERNEL_ARCH}.screen_uefi_acpi PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+add_test(NAME ${KERNEL_ARCH}.keyboard_uefi_acpi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/keyboard_test.py
+  --arch ${KERNEL_ARCH} --image ${IMG} --driver virtio-input --env UEFI=1 --env ACPI=1 --timeout 100
+  -- -device virtio-keyboard-pci)
+set_tests_properties(${KERNEL_ARCH}.keyboard_uefi_acpi PROPERTIES TIMEOUT 120)
 # The console on UEFI's GOP framebuffer (AAVMF's driver for ramfb), handed
 # over by the stub as the boot framebuffer: ramfb's own driver leaves it be.
 add_test(NAME ${KERNEL_ARCH}.screen_uefi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/screen_test.py

@@ -42,12 +42,26 @@ void a64_mmu_secondary_regs(uint64_t regs[4]);
 void a64_pmu_init(void);
 
 /**
- * @brief Add the DTB's RAM to the boot direct map (mmu.c; from platform.c).
+ * @brief Add @p bi's RAM to the boot direct map (mmu.c; from platform.c):
+ *        the whole 2 MiB blocks inside usable RAM, and every 2 MiB block
+ *        that holds ACPI tables (ACPI-reclaim or NVS memory, often a few
+ *        pages), read through the direct map.
  * @retval 0 mapped
  * @retval -ENOSPC more RAM ranges, or partly covered GiBs, than the boot
  *         tables have room for
  */
 int a64_map_ram(const struct boot_info *bi);
+
+/**
+ * @brief Map the 2 MiB blocks holding [@p pa, @p pa + @p len) into the boot
+ *        direct map, as the entry does for the DTB (mmu.c): RAM the
+ *        firmware handed over (UEFI's memory map) before any map of RAM
+ *        is known.
+ * @retval 0 mapped
+ * @retval -EINVAL empty, wrapping, or past the direct map's reach
+ * @retval -ENOSPC the boot tables have no room
+ */
+int a64_map_boot_range(uint64_t pa, uint64_t len);
 
 /**
  * @brief A PSCI call through the conduit the DTB names (platform.c).
@@ -56,8 +70,24 @@ int a64_map_ram(const struct boot_info *bi);
 int64_t a64_psci(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 
 struct fdt;
+struct hal_cpu_desc;
 /** @brief Note the CPUs under the DTB's /cpus for hal_smp_enumerate() (smp.c; from platform.c). */
 void a64_smp_read_cpus(const struct fdt *fdt);
+/** @brief Note @p n CPUs another description found (acpi.c: the MADT's GICC entries) for hal_smp_enumerate() (smp.c). */
+void a64_smp_set_cpus(const struct hal_cpu_desc *cpus, int n);
+
+/**
+ * @brief Boot from the ACPI tables alone, with no device tree (acpi.c;
+ *        from hal_platform_init()): the memory map from UEFI, the CPUs and
+ *        PSCI's conduit, and the GIC, timer, console, ITS or GICv2m and PCI
+ *        hosts as devices.
+ * @param bi the boot_info; its RSDP copy came from the EFI stub
+ * @param smc set to 1 when PSCI is called with SMC, 0 for HVC; left alone
+ *        when the FADT does not say
+ * @retval 0 described
+ * @retval -ENOENT no RSDP, or no memory map to boot with (logged)
+ */
+int a64_acpi_platform_init(struct boot_info *bi, int *smc);
 
 /** @brief The early UART's virtual address while the MMU is on (mmu.c; for pl011.c). */
 uintptr_t a64_early_uart(void);
