@@ -49,18 +49,16 @@ static int read_one(struct blkdev *bd, uint32_t count, void *buf)
     return rq.status;
 }
 
-/* The disk `vda` once probing is done, or NULL (said) when there is none:
- * these tests pass without one. */
+/* The disk `vda` once probing is done, or NULL when there is none: these
+ * tests are then skipped (NO_DISK says why). */
 static struct blkdev *test_disk(void)
 {
     device_probe_wait();
     struct blkdev *bd = blk_find("vda");
-    if (!bd || bd->nblocks == 0 || !bd->ops) {
-        kprintf("  (no virtio disk vda: nothing to read)\n");
-        return NULL;
-    }
-    return bd;
+    return bd && bd->nblocks && bd->ops ? bd : NULL;
 }
+
+#define NO_DISK "no virtio disk vda to read"
 
 /* The completion interrupt of a read is lost (the queue's lose_irq): with
  * EVENT_IDX the device raises no other, so without the block layer's
@@ -69,8 +67,7 @@ static struct blkdev *test_disk(void)
 KTEST(virtio_blk_lost_completion_interrupt_collected)
 {
     struct blkdev *bd = test_disk();
-    if (!bd)
-        return;
+    KT_SKIP_UNLESS(bd, NO_DISK);
     struct virtio_device *vd = virtio_blk_device(bd);
     uint8_t *buf = kmalloc(bd->block_size);
     KT_ASSERT(buf != NULL);
@@ -94,8 +91,7 @@ KTEST(virtio_blk_lost_completion_interrupt_collected)
 KTEST(virtio_blk_fragmented_buffer_split_into_parts)
 {
     struct blkdev *bd = test_disk();
-    if (!bd)
-        return;
+    KT_SKIP_UNLESS(bd, NO_DISK);
     uint32_t count = (uint32_t)((2u << 20) / bd->block_size);
     if (count > bd->nblocks)
         count = (uint32_t)bd->nblocks;
@@ -121,8 +117,7 @@ KTEST(virtio_blk_fragmented_buffer_split_into_parts)
 KTEST(virtio_blk_vector_of_scattered_pages)
 {
     struct blkdev *bd = test_disk();
-    if (!bd)
-        return;
+    KT_SKIP_UNLESS(bd, NO_DISK);
     enum { PAGES = 128 };
     size_t len = PAGES * 4096ul;
     if (len > bd->nblocks * bd->block_size)
@@ -378,8 +373,7 @@ static void nc_steps(struct blkdev *bd, uint64_t lba, uint32_t count, uint8_t *o
 KTEST(virtio_blk_noncoherent_device_synced_by_the_ring)
 {
     struct blkdev *bd = test_disk();
-    if (!bd)
-        return;
+    KT_SKIP_UNLESS(bd, NO_DISK);
     struct virtio_device *vd = virtio_blk_device(bd);
     if (!vd) {
         kprintf("  (no virtio disk vda: vda is another driver's)\n");

@@ -80,11 +80,11 @@ static struct netdev *test_netdev(void)
     device_probe_wait();
     struct netdev *d = NULL;
     netdev_each(first_vnet, &d);
-    if (!d)
-        kprintf("  (no virtio-net device: nothing to send; QEMU needs "
-                "-netdev user,restrict=on,id=n0 -device virtio-net-...,netdev=n0)\n");
     return d;
 }
+
+/* Why the tests are skipped without one. */
+#define NO_NETDEV "no virtio-net device to send on (QEMU: -netdev user,restrict=on,id=n0 -device virtio-net-...,netdev=n0)"
 
 /* Send an ARP request for 10.0.2.2 in two pieces (header, payload), as a
  * stack gathering a frame would. Returns xmit()'s result. */
@@ -134,8 +134,7 @@ static unsigned burst(struct netdev *d, unsigned n)
 KTEST(virtio_net_arp_reply_seen_through_tap)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     KT_ASSERT(d->index >= 2);
     KT_ASSERT(netdev_find(d->name) == d);
     KT_ASSERT(netdev_find("nosuch0") == NULL);
@@ -165,8 +164,7 @@ KTEST(virtio_net_arp_reply_seen_through_tap)
 KTEST(virtio_net_burst_answered_and_counted)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     enum { N = 400 };
     static struct seen s;
     memset((void *)&s, 0, sizeof s);
@@ -188,8 +186,7 @@ KTEST(virtio_net_burst_answered_and_counted)
 KTEST(virtio_net_frames_over_small_mergeable_buffers)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     if (!virtio_net_mergeable(d)) {
         kprintf("  (the device did not negotiate mergeable buffers)\n");
         KT_ASSERT_EQ(virtio_net_set_rx_len(d, 32), -EINVAL);
@@ -239,8 +236,7 @@ static unsigned send_until(struct netdev *d, volatile unsigned *left, unsigned n
 KTEST(virtio_net_lost_transmit_notification_repeated)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     struct virtqueue *tq = virtio_net_queue(d, 1);
     KT_ASSERT(tq != NULL);
     KT_ASSERT(virtio_net_queue(d, 2 * d->nqueues) == NULL);
@@ -270,8 +266,7 @@ KTEST(virtio_net_lost_transmit_notification_repeated)
 KTEST(virtio_net_lost_receive_interrupt_found)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     struct virtqueue *rq = virtio_net_queue(d, 0);
     KT_ASSERT(rq != NULL);
     volatile unsigned *lose = &rq->lose_irq;
@@ -299,8 +294,7 @@ KTEST(virtio_net_lost_receive_interrupt_found)
 KTEST(virtio_net_lost_refill_notification_repeated)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     enum { N = 400 };
     struct virtqueue *rq = virtio_net_queue(d, 0);
     KT_ASSERT(rq != NULL);
@@ -342,8 +336,7 @@ KTEST(virtio_net_lost_refill_notification_repeated)
 KTEST(virtio_net_nonsense_from_device_dropped)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     struct virtio_device *vd = virtio_net_device(d);
     unsigned size = vd->vqs[0]->size;
     uint64_t err0 = d->stats.rx_errors;
@@ -427,8 +420,7 @@ static int rx_one(void *arg)
 KTEST(netdev_set_tap_waits_for_the_old_tap)
 {
     struct netdev *d = test_netdev();
-    if (!d)
-        return;
+    KT_SKIP_UNLESS(d, NO_NETDEV);
     static struct slow_tap t;
     memset((void *)&t, 0, sizeof t);
     slow_dev = d;

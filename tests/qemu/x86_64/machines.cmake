@@ -28,7 +28,7 @@ qemu_test(uefi_ktest --image ${IMG} --env UEFI=1 --timeout 120
   --expect "^bootloader: GRUB" --expect "^firmware: +UEFI, system table at 0x[0-9a-f]+$"
   --expect "^efi memmap: [1-9][0-9]* descriptors$"
   --expect "^framebuffer: [0-9]+x[0-9]+, 32 bpp \\(red 16:8, green 8:8, blue 0:8\\), pitch [0-9]+, at 0x[0-9a-f]+$"
-  --expect "^acpi rsdp: +(20|36) bytes" --expect "^ktest: [0-9]+ passed, 0 failed$"
+  --expect "^acpi rsdp: +(20|36) bytes" --expect "${KTEST_OK}"
   --reject "PANIC" --status ${EXIT7})
 # The console on the framebuffer, judged by a screenshot (tests/qemu/screen_test.py):
 # the prompt, a command and its output drawn with Debian's font, pixel for
