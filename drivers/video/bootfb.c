@@ -38,6 +38,7 @@ static struct spinlock screen_lock = SPINLOCK_INIT("fb0 text");
 static struct semaphore draw_sem;
 static int draw_asked;
 static struct device *screen_dev; /* whose framebuffer it is */
+static unsigned long draws; /* rounds the drawer drew, for screen_draw_count() */
 
 /* kprintf's mirror: under the print lock, interrupts masked. In a panic,
  * without the text's lock (a CPU stopped while it held it would keep it),
@@ -80,6 +81,7 @@ static int drawer(void *arg)
         spin_unlock_irqrestore(&screen_lock, f);
         if (any) {
             fbcon_flush(&drawn);
+            __atomic_fetch_add(&draws, 1, __ATOMIC_RELEASE);
             thread_sleep_ms(DRAW_GAP_MS);
         }
     }
@@ -118,6 +120,16 @@ int screen_start(struct device *dev, const struct boot_fb *mode, void *fb)
     pr_info("%s: console of %ux%u %s glyphs on the %ux%u framebuffer at %#lx", dev->name, screen.cols,
             screen.rows, fbcon_font.name, mode->width, mode->height, (unsigned long)mode->phys);
     return 0;
+}
+
+long screen_draw_count(int *pending)
+{
+    if (!screen.fb)
+        return -1;
+    irqflags_t f = spin_lock_irqsave(&screen_lock);
+    *pending = fbcon_pending(&screen);
+    spin_unlock_irqrestore(&screen_lock, f);
+    return (long)__atomic_load_n(&draws, __ATOMIC_ACQUIRE);
 }
 
 int screen_in_use(const struct device *dev)

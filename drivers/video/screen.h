@@ -48,4 +48,12 @@ int screen_start(struct device *dev, const struct boot_fb *mode, void *fb);
  */
 int screen_in_use(const struct device *dev);
 
+/**
+ * @brief How many rounds the screen's drawer has drawn, and in @p pending
+ *        whether text waits to be drawn (for tests).
+ * @return the count, or -1 if there is no screen
+ * @note Any context.
+ */
+long screen_draw_count(int *pending);
+
 #endif

@@ -10,7 +10,7 @@ if(EXISTS ${FBCON_PSF})
   add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/fbcon_font.c
     COMMAND python3 ${PROJECT_SOURCE_DIR}/scripts/psf2c.py ${FBCON_PSF} ${CMAKE_BINARY_DIR}/fbcon_font.c
     DEPENDS ${PROJECT_SOURCE_DIR}/scripts/psf2c.py ${FBCON_PSF} VERBATIM)
-  list(APPEND CORE_SOURCES drivers/video/bootfb.c drivers/video/ramfb.c drivers/video/bochs.c ${CMAKE_BINARY_DIR}/fbcon_font.c)
+  list(APPEND CORE_SOURCES drivers/video/bootfb.c drivers/video/ramfb.c drivers/video/bochs.c drivers/video/screen_tests.c ${CMAKE_BINARY_DIR}/fbcon_font.c)
 else()
   message(WARNING "no ${FBCON_PSF} (scripts/deps run fetches it): the kernel is built without a console on the framebuffer")
 endif()

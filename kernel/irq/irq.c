@@ -19,6 +19,7 @@
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
 #include <kernel/log.h>
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
@@ -484,6 +485,7 @@ void irq_set_exit_hook(void (*fn)(void)) { __atomic_store_n(&exit_hook, fn, __AT
 
 void irq_exit(void)
 {
+    kprintf_mirror_poll(); /* lines printed with interrupts masked, to the screen */
     void (*fn)(void) = __atomic_load_n(&exit_hook, __ATOMIC_ACQUIRE);
     if (fn)
         fn();

@@ -101,6 +101,8 @@ static void mirror_kick(void)
         k();
 }
 
+void kprintf_mirror_poll(void) { mirror_kick(); }
+
 /* @p s to @p m, each '\n' as "\r\n". */
 static void mirror_runs(void (*m)(const char *, size_t), const char *s, size_t n)
 {

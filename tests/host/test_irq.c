@@ -16,12 +16,15 @@
 #include <kernel/errno.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <arch/host_pages.h>
 
 /* What irq.c needs from the rest of the kernel. */
 void sched_irq_exit(void) {}
+static int mirror_polls;
+void kprintf_mirror_poll(void) { mirror_polls++; }
 const char *ksym_name(uintptr_t addr, char *buf, size_t size)
 {
     snprintf(buf, size, "%#lx", (unsigned long)addr);
@@ -187,6 +190,11 @@ int main(void)
 {
     for (unsigned i = 0; i < IRQ_NR_MAX; i++)
         masked[i] = 1;
+
+    /* The way out of every interrupt asks the screen to draw what was
+     * printed with interrupts masked. */
+    irq_exit();
+    CHECK_EQ_INT(mirror_polls, 1);
 
     /* Drivers first (as on aarch64, where the UART may probe before the
      * GIC): the request is kept, nothing is unmasked without a chip. */

@@ -13,11 +13,13 @@
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/kmalloc.h>
+#include <kernel/kprintf.h>
 #include <kernel/sched.h>
 #include <stdlib.h>
 
 /* What irq.c needs from the rest of the kernel. */
 void sched_irq_exit(void) {}
+void kprintf_mirror_poll(void) {}
 void *kzalloc(size_t size) { return calloc(1, size); }
 void kfree(void *p) { free(p); }
 const char *ksym_name(uintptr_t addr, char *buf, size_t size)

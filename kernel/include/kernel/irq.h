@@ -313,8 +313,9 @@ int irq_root_dispatch(unsigned long cause);
 
 /**
  * @brief Called by the arch last on the way out of every interrupt, after
- *        the EOI, still with interrupts masked: switches threads if a
- *        handler asked (sched_need_resched()).
+ *        the EOI, still with interrupts masked: kicks the screen for lines
+ *        printed with interrupts masked (kprintf_mirror_poll()), then
+ *        switches threads if a handler asked (sched_need_resched()).
  */
 void irq_exit(void);
 

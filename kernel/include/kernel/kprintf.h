@@ -46,9 +46,21 @@ void kprintf_set_output(void (*putc)(char c));
  *        the lock is let go, by a print that began with interrupts on (so
  *        no lock of the scheduler's is held), when @p write got bytes since
  *        the last kick. Bytes printed with interrupts masked are kicked by
- *        the next such print.
+ *        the next such print, or on the way out of the next interrupt
+ *        (kprintf_mirror_poll()), whichever comes first.
  * @note Thread context.
  */
 void kprintf_set_mirror(void (*write)(const char *s, size_t n), unsigned lines, void (*kick)(void));
+
+/**
+ * @brief Kick the mirror if bytes reached it since the last kick: what
+ *        irq_exit() calls, so that lines printed with interrupts masked (a
+ *        handler's, a lock holder's) are drawn by the next interrupt on
+ *        that CPU rather than by the next print.
+ * @note Interrupt context on the way out of a handler, interrupts masked:
+ *       this CPU holds no spinlock there (each is taken with interrupts
+ *       masked), so the kick may wake a thread.
+ */
+void kprintf_mirror_poll(void);
 
 #endif
