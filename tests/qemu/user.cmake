@@ -72,6 +72,17 @@ qemu_test(user_bench_quick --image ${IMG}
   --send "run ubench quick /bin/ubench" --send "poweroff 7"
   --expect "^bench: user_getpid_ns [0-9]+ ns\\nbench: user_fork_exit_wait_us [0-9]+ us\\nbench: user_fork_exec_wait_us [0-9]+ us\\nbench: user_pipe_64k_mbps [0-9]+ MB/s\\nbench: user_pipe_pingpong_us [0-9]+ us\\nbench: user_mmap_8k_ns [0-9]+ ns\\nbench: user_munmap_8k_ns [0-9]+ ns\\nbench: user_clock_gettime_ns [0-9]+ ns\\nbench: user_clock_syscall_ns [0-9]+ ns\\n\\[exit 0\\]$"
   --reject "PANIC|ubench: " --status ${EXIT7})
+# The screen console's benchmark program (tests/programs/conbench.c; the
+# figures against Linux's fbcon come from scripts/bench-fbcon): 50 lines to
+# the console, each whole; a missing device and bad arguments refused.
+qemu_test(user_conbench_quick --image ${IMG}
+  --send "run /bin/conbench /dev/console 50" --send "run /bin/conbench /dev/nonexistent"
+  --send "run /bin/conbench /dev/console 0" --send "poweroff 7"
+  --expect "^\\[ +0\\.163544\\] Run /init as init process$"
+  --expect "^bench: console_lines_per_s [1-9][0-9]* lines/s\nbench: console_line_us [0-9]+ us\n\\[exit 0\\]$"
+  --expect "^conbench: cannot open /dev/nonexistent: -2\n\\[exit 1\\]$"
+  --expect "^conbench: lines must be 1 to 1000000\n\\[exit 1\\]$"
+  --reject "PANIC" --status ${EXIT7})
 # Debian's busybox-static, unmodified (cmake/busybox.cmake), run by the
 # shell's `run`: applets that need no files yet. (No ';' in an argument
 # here: CMake would split it there.) Without it the test says it
