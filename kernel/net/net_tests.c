@@ -61,15 +61,21 @@ static void held_now(struct held *h)
     lwip_port_heap(&bytes, &h->blocks);
 }
 
-/* Wait (up to a second: loopback frames in flight) for lwIP to hold what
- * it held at @p start; 1 if it does. */
+/* Wait (up to a second: loopback frames in flight) for lwIP to hold no
+ * more than it held at @p start; 1 if it does. Less is no leak: what an
+ * earlier test left (a TIME_WAIT pcb, the TCP timer lwIP runs while one
+ * exists) may be let go meanwhile, and under load it was, failing a
+ * second `ktest` in one boot (smp_ktest_twice_gicv2, 4 CPUs on 2). */
 static int held_back(const struct held *start)
 {
     uint64_t end = hal_time_ns() + SEC;
     for (;;) {
         struct held now;
         held_now(&now);
-        if (memcmp(now.pool, start->pool, sizeof now.pool) == 0 && now.blocks == start->blocks)
+        int more = now.blocks > start->blocks;
+        for (int i = 0; i < MEMP_MAX; i++)
+            more |= now.pool[i] > start->pool[i];
+        if (!more)
             return 1;
         if (hal_time_ns() > end)
             return 0;
@@ -332,8 +338,8 @@ static int ping_round(struct ktest_ctx *ctx)
     return 1;
 }
 
-/* Twice, each time with lwIP holding afterwards what it held before: no
- * pcb, segment, pbuf or heap block left behind. */
+/* Twice, each time with lwIP holding afterwards no more than it held
+ * before: no pcb, segment, pbuf or heap block left behind. */
 KTEST(net_loopback_tcp_udp_ping_twice)
 {
     KT_ASSERT_EQ(net_wait_ready(), 0);
@@ -354,10 +360,10 @@ KTEST(net_loopback_tcp_udp_ping_twice)
             struct held now;
             held_now(&now);
             for (int i = 0; i < MEMP_MAX; i++)
-                if (now.pool[i] != start.pool[i])
+                if (now.pool[i] > start.pool[i])
                     ktest_fail_eq(ctx, __FILE__, __LINE__, "an lwIP pool's count (pool index in the log)",
                                   (long)now.pool[i] - start.pool[i], i);
-            KT_ASSERT_EQ(now.blocks, start.blocks);
+            KT_ASSERT(now.blocks <= start.blocks);
         }
     }
     kfree(data);

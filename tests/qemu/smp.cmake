@@ -46,7 +46,9 @@ qemu_test(smp_over_limit --image ${IMG} --env SMP=10
 # backtrace through the spinning function from the NMI (x86_64: an NMI;
 # aarch64 GICv3: the Group 0 SGI taken as FIQ), or (GICv2: no NMI) says why
 # there are none; then sees it take interrupts again. The shell, wherever
-# it ran, keeps answering; bad arguments are refused. ARGN: more settings.
+# it ran, keeps answering; bad arguments are refused. The next command is
+# typed once CPU 1 is back: typed at the prompt that came before the
+# report, its echo fell between the backtrace's lines. ARGN: more settings.
 # The NMI may land in a leaf function spin_masked calls (hal_time_ns()): then
 # spin_masked is the "ret" line (the link register), not a numbered frame.
 set(WD_NMI "^watchdog: CPU 1 \\(NMI\\): what it is running(?s:.*)^  (#[0-9]+|ret) [0-9a-f]+ spin_masked\\+0x")
@@ -59,7 +61,8 @@ function(smp_watchdog name regs)
     list(APPEND envs --env ${e})
   endforeach()
   qemu_test(smp_watchdog_${name} --image ${IMG} --env SMP=2 ${envs} --timeout 60
-    --send "watchdog 500" --send "lockup 1 1500" --send "sleep 2500" --send "watchdog"
+    --send "watchdog 500" --send "lockup 1 1500"
+    --on "watchdog: CPU 1 takes timer interrupts again" "sleep 100\\r" --send "watchdog"
     --send "watchdog 5" --send "lockup 7 100" --send "lockup 1 0" --send "poweroff 7"
     --expect "^lockup: CPU 1 spins with interrupts masked for 1500 ms$"
     --expect "error: watchdog: CPU 1 \\(id (0|0x[0-9a-f]+)\\) took no timer interrupt for [0-9]+ ms: interrupts masked there, or stuck in a handler. running thread '[^']+' \\([0-9]+\\)$"
