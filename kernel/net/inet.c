@@ -5,7 +5,9 @@
  *        unprivileged ping sockets), raw ICMP and IPPROTO_RAW (SOCK_RAW,
  *        root only; the latter sends whole IP packets and receives
  *        nothing, as Linux's: udhcpc makes one for the interface ioctls);
- *        AF_INET6 TCP and UDP, dual-stack unless IPV6_V6ONLY.
+ *        AF_INET6 TCP and UDP, dual-stack unless IPV6_V6ONLY; ICMPv6 echo
+ *        (SOCK_DGRAM/IPPROTO_ICMPV6) and raw ICMPv6 (SOCK_RAW, root only),
+ *        IPv6 only, the checksum always the kernel's.
  *
  * One struct inet_sock serves both families: addresses are lwIP's
  * ip_addr_t throughout, and only get_addr() and put_addr() know the
@@ -56,7 +58,9 @@
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
 #include <lwip/priv/tcp_priv.h>
+#include <lwip/ip.h>
 #include <lwip/prot/icmp.h>
+#include <lwip/prot/icmp6.h>
 #include <lwip/prot/ip4.h>
 #include <lwip/raw.h>
 #include <lwip/tcp.h>
@@ -83,6 +87,7 @@ struct rxitem {
     unsigned off;   /* TCP: bytes of p read already */
     ip_addr_t addr; /* datagram: its source */
     uint16_t port;  /* datagram: its source port (network order) */
+    uint8_t hlim;   /* IPv6 datagram: the hop limit it arrived with */
 };
 
 struct inet_sock {
@@ -113,6 +118,9 @@ struct inet_sock {
     int v6;                  /* AF_INET6: addresses as sockaddr_in6 */
     int v6only;              /* AF_INET6: IPV6_V6ONLY, no IPv4 through it */
     uint16_t ident;          /* ICMP echo socket: its id (host order), 0 until bound */
+    uint32_t icmp6_filter[8]; /* raw ICMPv6: ICMP6_FILTER, a set bit blocks that type */
+    int hlim_cmsg;           /* IPv6 datagrams: the control message type their hop limit
+                              * comes in (IPV6_RECVHOPLIMIT's, RFC 2292's), 0: none */
     struct list_node ping_node; /* ICMP echo sockets, for unique ids */
     ip_addr_t laddr, raddr;  /* addresses (kept after the pcb goes) */
     uint16_t lport, rport;   /* ports, host order */
@@ -126,7 +134,8 @@ static void lock(void) { net_lock(); }
 static void unlock(void) { net_unlock(); }
 
 static int is_tcp(const struct inet_sock *is) { return is->type == SOCK_STREAM; }
-static int is_ping(const struct inet_sock *is) { return is->type == SOCK_DGRAM && is->proto == IPPROTO_ICMP; }
+static int is_icmp(const struct inet_sock *is) { return is->proto == IPPROTO_ICMP || is->proto == IPPROTO_ICMPV6; }
+static int is_ping(const struct inet_sock *is) { return is->type == SOCK_DGRAM && is_icmp(is); }
 static int is_raw(const struct inet_sock *is) { return is->type == SOCK_RAW; }
 
 static int map_err(err_t e)
@@ -718,6 +727,8 @@ static int queue_dgram(struct inet_sock *is, struct pbuf *p, const ip_addr_t *ad
     it->off = 0;
     ip_addr_copy(it->addr, *addr);
     it->port = port;
+    /* lwIP's input path is under way (every caller is its callback) */
+    it->hlim = IP_IS_V6(addr) && ip6_current_header() ? IP6H_HOPLIM(ip6_current_header()) : 0;
     list_add_tail(&is->rxq, &it->node);
     is->rx_bytes += p->tot_len;
     wake(is);
@@ -732,19 +743,28 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 }
 
 #if LWIP_RAW
+/* The IP header's bytes in front of a packet lwIP hands a raw pcb: IPv4's
+ * from its IHL, IPv6's (extension headers included) from what ip6_input()
+ * noted, valid in the callback. */
+static unsigned ip_header_len(const struct pbuf *p, const ip_addr_t *addr)
+{
+    if (IP_IS_V6(addr))
+        return ip_current_header_tot_len();
+    return p->len < IP_HLEN ? 0 : IPH_HL_BYTES((const struct ip_hdr *)p->payload);
+}
+
 /* ICMP echo socket: the echo replies that carry its id, without their IP
  * header; the rest goes on to lwIP. */
 static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
     struct inet_sock *is = arg;
     (void)pcb;
-    if (p->len < IP_HLEN)
-        return 0;
-    unsigned hl = IPH_HL_BYTES((struct ip_hdr *)p->payload);
+    unsigned hl = ip_header_len(p, addr);
     uint8_t h[6];
-    if (p->tot_len < hl + 8 || pbuf_copy_partial(p, h, sizeof h, (u16_t)hl) != sizeof h)
+    if (!hl || p->tot_len < hl + 8 || pbuf_copy_partial(p, h, sizeof h, (u16_t)hl) != sizeof h)
         return 0;
-    if (h[0] != ICMP_ER || !is->ident || (unsigned)(h[4] << 8 | h[5]) != is->ident)
+    if (h[0] != (IP_IS_V6(addr) ? ICMP6_TYPE_EREP : ICMP_ER) || !is->ident ||
+        (unsigned)(h[4] << 8 | h[5]) != is->ident)
         return 0;
     if (pbuf_remove_header(p, hl))
         return 0;
@@ -753,13 +773,24 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
     return 1;
 }
 
-/* Raw ICMP socket: a copy of every ICMP packet, IP header and all (lwIP
- * still answers what it answers). */
+/* Raw ICMP socket: a copy of every ICMP packet, IPv4's with its IP header,
+ * ICMPv6's without (as Linux's raw sockets of each family read them); lwIP
+ * still answers what it answers. */
 static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
+    struct inet_sock *is = arg;
     (void)pcb;
-    struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
-    if (q && !queue_dgram(arg, q, addr, 0))
+    unsigned hl = IP_IS_V6(addr) ? ip_current_header_tot_len() : 0;
+    uint8_t type;
+    if (hl && (pbuf_copy_partial(p, &type, 1, (u16_t)hl) != 1 ||
+               is->icmp6_filter[type >> 5] >> (type & 31) & 1))
+        return 0; /* ICMP6_FILTER blocks it */
+    struct pbuf *q = p->tot_len > hl ? pbuf_clone(PBUF_RAW, PBUF_RAM, p) : NULL;
+    if (q && hl && pbuf_remove_header(q, hl)) {
+        pbuf_free(q);
+        q = NULL;
+    }
+    if (q && !queue_dgram(is, q, addr, 0))
         pbuf_free(q);
     return 0;
 }
@@ -770,27 +801,26 @@ static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip
 static int inet_create(struct socket *s, int family, int type, int proto)
 {
     int v6 = family == AF_INET6;
-    if (v6 && type != SOCK_STREAM && !(type == SOCK_DGRAM && (!proto || proto == IPPROTO_UDP)))
-        return type == SOCK_RAW && !sock_privileged() ? -EPERM : -EPROTONOSUPPORT; /* no ICMPv6 sockets yet */
+    int icmp = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP; /* each family's own */
     if (type == SOCK_STREAM) {
         if (proto && proto != IPPROTO_TCP)
             return -EPROTONOSUPPORT;
         proto = IPPROTO_TCP;
     } else if (type == SOCK_DGRAM) {
-        if (proto && proto != IPPROTO_UDP && proto != IPPROTO_ICMP)
+        if (proto && proto != IPPROTO_UDP && proto != icmp)
             return -EPROTONOSUPPORT;
         if (!proto)
             proto = IPPROTO_UDP;
     } else if (type == SOCK_RAW) {
         if (!sock_privileged())
             return -EPERM;
-        if (proto != IPPROTO_ICMP && proto != IPPROTO_RAW)
+        if (proto != icmp && (v6 || proto != IPPROTO_RAW))
             return -EPROTONOSUPPORT;
     } else {
         return -ESOCKTNOSUPPORT;
     }
 #if !LWIP_RAW
-    if (proto == IPPROTO_ICMP)
+    if (proto == icmp)
         return -EPROTONOSUPPORT;
 #endif
     /* A socket asked for before the boot's probe thread started the
@@ -801,9 +831,11 @@ static int inet_create(struct socket *s, int family, int type, int proto)
     struct inet_sock *is = is_new(type, proto);
     if (!is)
         return -ENOMEM;
-    /* An AF_INET6 socket's pcb takes both families until IPV6_V6ONLY */
-    u8_t iptype = v6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4;
+    /* An AF_INET6 socket's pcb takes both families until IPV6_V6ONLY;
+     * ICMPv6 is IPv6's alone. */
+    u8_t iptype = v6 ? (proto == IPPROTO_ICMPV6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY) : IPADDR_TYPE_V4;
     is->v6 = v6;
+    is->v6only = proto == IPPROTO_ICMPV6;
     IP_SET_TYPE_VAL(is->laddr, iptype);
     IP_SET_TYPE_VAL(is->raddr, iptype);
     lock();
@@ -818,7 +850,12 @@ static int inet_create(struct socket *s, int family, int type, int proto)
     }
 #if LWIP_RAW
     else {
-        is->pcb.raw = raw_new_ip_type(IPADDR_TYPE_V4, (u8_t)proto);
+        is->pcb.raw = raw_new_ip_type(iptype, (u8_t)proto);
+        if (is->pcb.raw && proto == IPPROTO_ICMPV6) {
+            /* RFC 3542, 3.1: the kernel computes ICMPv6's checksum, at offset 2 */
+            is->pcb.raw->chksum_reqd = 1;
+            is->pcb.raw->chksum_offset = 2;
+        }
         if (is->pcb.raw && proto == IPPROTO_RAW)
             raw_setflags(is->pcb.raw, RAW_FLAGS_HDRINCL); /* sends whole IP packets, receives nothing, as Linux's */
         else if (is->pcb.raw)
@@ -1242,7 +1279,7 @@ static long dgram_send(struct inet_sock *is, struct sock_msg *m)
     }
     if (d->len > UDP_MAX)
         return -EMSGSIZE;
-    if (is->proto == IPPROTO_ICMP && d->len < 8)
+    if (is_icmp(is) && d->len < 8)
         return -EINVAL;
     lock();
     long r = 0;
@@ -1269,7 +1306,8 @@ static long dgram_send(struct inet_sock *is, struct sock_msg *m)
         return -EFAULT;
     }
     uint8_t *b = p->payload;
-    if (is_ping(is) && (b[0] != ICMP_ECHO || b[1] != 0)) {
+    int six = is->proto == IPPROTO_ICMPV6;
+    if (is_ping(is) && (b[0] != (six ? ICMP6_TYPE_EREQ : ICMP_ECHO) || b[1] != 0)) {
         lock();
         pbuf_free(p);
         unlock();
@@ -1293,12 +1331,16 @@ static long dgram_send(struct inet_sock *is, struct sock_msg *m)
             /* The id is the socket's; the checksum is the kernel's. */
             b[4] = (uint8_t)(is->ident >> 8);
             b[5] = (uint8_t)is->ident;
-            b[2] = b[3] = 0;
-            uint16_t ck = inet_chksum(b, (u16_t)d->len);
-            memcpy(b + 2, &ck, 2);
         }
-        is->pcb.raw->ttl = is->ttl;
-        is->pcb.raw->tos = is->tos;
+        if (is_ping(is) || six) {
+            b[2] = b[3] = 0; /* ICMPv6's is lwIP's (chksum_reqd), over the pseudo-header */
+            if (!six) {
+                uint16_t ck = inet_chksum(b, (u16_t)d->len);
+                memcpy(b + 2, &ck, 2);
+            }
+        }
+        is->pcb.raw->ttl = six ? is->hops : is->ttl;
+        is->pcb.raw->tos = six ? is->tclass : is->tos;
         if (!r)
             r = -map_err(raw_sendto(is->pcb.raw, p, &ip));
     }
@@ -1505,6 +1547,10 @@ static long dgram_recv(struct inet_sock *is, struct socket *s, struct sock_msg *
     lock();
     if (m->name) /* under the lock: a link-local source's zone names a netif */
         put_addr(is, m->name, &it->addr, it->port);
+    if (m->ctl && is->hlim_cmsg && IP_IS_V6(&it->addr)) {
+        m->ctl->hoplimit_type = is->hlim_cmsg;
+        m->ctl->hoplimit = it->hlim;
+    }
     pbuf_free(p);
     unlock();
     if (!(flags & MSG_PEEK))
@@ -1637,6 +1683,12 @@ static unsigned inet_poll(struct socket *s, struct wait_set *ws)
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_V6ONLY 26
 #define IPV6_TCLASS 67
+#define IPV6_2292HOPLIMIT 8
+#define IPV6_RECVHOPLIMIT 51
+#define IPV6_HOPLIMIT 52 /* the control message IPV6_RECVHOPLIMIT asks for */
+#define SOL_RAW 255
+#define IPV6_CHECKSUM 7  /* at SOL_RAW on ICMPv6, as Linux takes it there */
+#define ICMP6_FILTER 1   /* at IPPROTO_ICMPV6 */
 
 static int get_int(const void *val, unsigned len, int *v)
 {
@@ -1666,6 +1718,16 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
         lock();
         is->linger_on = l[0] != 0;
         is->linger_s = l[1];
+        unlock();
+        return 0;
+    }
+    if (level == IPPROTO_ICMPV6 && name == ICMP6_FILTER) {
+        if (!is_raw(is) || is->proto != IPPROTO_ICMPV6)
+            return -ENOPROTOOPT;
+        uint32_t f[8] = {0};
+        memcpy(f, val, len < sizeof f ? len : sizeof f); /* Linux: a short one passes the rest */
+        lock();
+        memcpy(is->icmp6_filter, f, sizeof f);
         unlock();
         return 0;
     }
@@ -1769,7 +1831,7 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
     } else if (level == IPPROTO_IPV6 && is->v6) {
         switch (name) {
         case IPV6_V6ONLY:
-            r = set_v6only(is, v);
+            r = is->proto == IPPROTO_ICMPV6 ? -EINVAL : set_v6only(is, v); /* IPv6's own protocol */
             break;
         case IPV6_UNICAST_HOPS:
         case IPV6_TCLASS:
@@ -1783,9 +1845,21 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
                 is->tclass = (uint8_t)(v == -1 ? 0 : v);
             apply_ip_opts(is);
             break;
+        case IPV6_RECVHOPLIMIT:
+        case IPV6_2292HOPLIMIT:
+            /* The hop limit of each datagram as a control message: the
+             * type is RFC 3542's IPV6_HOPLIMIT, or RFC 2292's own (busybox
+             * ping asks for that one), as Linux sends them. */
+            if (v)
+                is->hlim_cmsg = name == IPV6_RECVHOPLIMIT ? IPV6_HOPLIMIT : IPV6_2292HOPLIMIT;
+            else if (is->hlim_cmsg == (name == IPV6_RECVHOPLIMIT ? IPV6_HOPLIMIT : IPV6_2292HOPLIMIT))
+                is->hlim_cmsg = 0;
+            break;
         default:
             r = -ENOPROTOOPT;
         }
+    } else if (level == SOL_RAW && name == IPV6_CHECKSUM && is->proto == IPPROTO_ICMPV6) {
+        r = v == 2 ? 0 : -EINVAL; /* ICMPv6's checksum is always at 2, always the kernel's */
     } else {
         r = -ENOPROTOOPT;
     }
@@ -1840,8 +1914,21 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
         case IPV6_V6ONLY: v = is->v6only; break;
         case IPV6_UNICAST_HOPS: v = is->hops; break;
         case IPV6_TCLASS: v = is->tclass; break;
+        case IPV6_RECVHOPLIMIT: v = is->hlim_cmsg == IPV6_HOPLIMIT; break;
+        case IPV6_2292HOPLIMIT: v = is->hlim_cmsg == IPV6_2292HOPLIMIT; break;
         default: r = -ENOPROTOOPT;
         }
+    } else if (level == SOL_RAW && name == IPV6_CHECKSUM && is->proto == IPPROTO_ICMPV6) {
+        v = 2;
+    } else if (level == IPPROTO_ICMPV6 && name == ICMP6_FILTER && is_raw(is) &&
+               is->proto == IPPROTO_ICMPV6) {
+        uint32_t f[8];
+        memcpy(f, is->icmp6_filter, sizeof f);
+        unlock();
+        if (*len > sizeof f)
+            *len = sizeof f;
+        memcpy(val, f, *len);
+        return 0;
     } else {
         r = -ENOPROTOOPT;
     }

@@ -545,7 +545,8 @@ static long sys_recvfrom(const uint64_t a[6])
 
 /* Put one control message (Linux's put_cmsg()) at *@p at of the caller's
  * buffer, *@p left bytes left: truncated (MSG_CTRUNC) if short of room. */
-static long cmsg_put(uint64_t *at, uint64_t *left, int type, const void *data, uint64_t dl, int *flags)
+static long cmsg_put(uint64_t *at, uint64_t *left, int level, int type, const void *data, uint64_t dl,
+                     int *flags)
 {
     if (!*at || *left < CMSG_HDR) {
         *flags |= MSG_CTRUNC;
@@ -556,7 +557,7 @@ static long cmsg_put(uint64_t *at, uint64_t *left, int type, const void *data, u
         *flags |= MSG_CTRUNC;
         len = *left;
     }
-    struct cmsghdr_u h = {CMSG_HDR + dl, SOL_SOCKET, type};
+    struct cmsghdr_u h = {CMSG_HDR + dl, level, type};
     if (copy_to_user((void *)(uintptr_t)*at, &h, sizeof h) ||
         copy_to_user((void *)(uintptr_t)(*at + CMSG_HDR), data, len - CMSG_HDR))
         return -EFAULT;
@@ -568,15 +569,17 @@ static long cmsg_put(uint64_t *at, uint64_t *left, int type, const void *data, u
     return 0;
 }
 
-/* The received control data out to the caller: credentials, then as many
- * of the files as the room left holds (installed), the rest closed with
- * MSG_CTRUNC (Linux's scm_detach_fds()). */
+/* The received control data out to the caller: an IPv6 datagram's hop
+ * limit, credentials, then as many of the files as the room left holds
+ * (installed), the rest closed with MSG_CTRUNC (Linux's scm_detach_fds()). */
 static long ctl_out(struct sock_ctl *c, uint64_t *at, uint64_t *left, int *flags, int rflags)
 {
     long e = 0;
-    if (c->has_creds) {
+    if (c->hoplimit_type)
+        e = cmsg_put(at, left, SOL_IPV6, c->hoplimit_type, &c->hoplimit, sizeof c->hoplimit, flags);
+    if (c->has_creds && !e) {
         int cr[3] = {c->pid, c->uid, c->gid};
-        e = cmsg_put(at, left, SCM_CREDENTIALS, cr, sizeof cr, flags);
+        e = cmsg_put(at, left, SOL_SOCKET, SCM_CREDENTIALS, cr, sizeof cr, flags);
     }
     if (!c->nfiles)
         return e;

@@ -6,8 +6,12 @@
  * connect, IPV6_V6ONLY (no IPv4 in or out, a port shared with an AF_INET
  * listener, only before bind), bind's EADDRINUSE across the families, UDP
  * over ::1 and from an AF_INET socket to a dual-stack one, the hop limit
- * and traffic class options, and bad addresses (short, the wrong family,
- * not the machine's, link-local without or with an unknown interface).
+ * and traffic class options, bad addresses (short, the wrong family,
+ * not the machine's, link-local without or with an unknown interface), and
+ * ICMPv6: an echo socket pinging ::1 (its id the socket's), a raw socket
+ * as root with ICMP6_FILTER passing echo replies alone and the checksum
+ * the kernel's, raw ICMPv6 refused to a user, each family's ICMP refused
+ * to the other.
  */
 #include "usock.h"
 
@@ -15,6 +19,17 @@
 #define AF_INET6 10
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define IPPROTO_ICMP 1
+#define IPPROTO_ICMPV6 58
+#define SOL_RAW 255
+#define POLLIN 1
+#define IPV6_CHECKSUM 7
+#define ICMP6_FILTER 1
+#define IPV6_RECVHOPLIMIT 51
+#define IPV6_HOPLIMIT 52
+#define EPERM 1
+#define EACCES 13
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define IPPROTO_IPV6 41
@@ -66,6 +81,7 @@ static int same16(const unsigned char *a, const unsigned char *b)
     return 1;
 }
 
+static unsigned short n16(unsigned short v) { return (unsigned short)(v << 8 | v >> 8); }
 static long usocket6(int t, int p) { return sys3(NR_socket, AF_INET6, t, p); }
 static long bind6(long s, struct sin6 a) { return sys3(NR_bind, s, (long)&a, sizeof a); }
 static long connect6(long s, struct sin6 a) { return sys3(NR_connect, s, (long)&a, sizeof a); }
@@ -287,6 +303,113 @@ static void bad_addresses(void)
     uclose(u);
 }
 
+struct iovec {
+    void *base;
+    size_t len;
+};
+struct msghdr {
+    void *name;
+    int namelen;
+    struct iovec *iov;
+    size_t iovlen;
+    void *control;
+    size_t controllen;
+    int flags;
+};
+struct cmsghdr {
+    size_t len;
+    int level, type;
+};
+
+/* Read from @s until an echo reply of @id and @seq comes (other pings may
+ * share ::1), 2 s at most; its length, or what failed. */
+static long echo_reply(long s, unsigned id, unsigned seq, unsigned char *rep, unsigned size,
+                       struct sin6 *from)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        if (!(upoll1(s, POLLIN, 2000) & POLLIN))
+            return -1;
+        unsigned len = sizeof *from;
+        long n = sys6(NR_recvfrom, s, (long)rep, size, 0, (long)from, (long)&len);
+        if (n < 8 || (rep[0] == 129 && (unsigned)(rep[4] << 8 | rep[5]) == id && rep[7] == seq))
+            return n;
+    }
+    return -2;
+}
+
+static void icmp6(void)
+{
+    unsigned char rep[64];
+    struct sin6 from = {0}, to = in6(LO6, 0);
+    long p = usocket6(SOCK_DGRAM, IPPROTO_ICMPV6);
+    if (p == -EACCES && uskip_on_linux("ICMPv6 echo socket (net.ipv4.ping_group_range excludes us)"))
+        ;
+    else if (uexpect(p >= 0, 1, "ICMPv6 echo socket")) {
+        unsigned char req[24] = {128, 0, 0, 0, 0, 0, 0, 9, 'u', 'i', 'n', 'e', 't', '6'};
+        uexpect(sys6(NR_sendto, p, (long)req, sizeof req, 0, (long)&to, sizeof to), sizeof req,
+                "ICMPv6 echo request sent to [::1]");
+        unsigned id = n16(name6(p, 0, 0).port);
+        uexpect(echo_reply(p, id, 9, rep, sizeof rep, &from), sizeof req,
+                "its echo reply, the id the socket's port, the request's length");
+        check(rep[8] == 'u' && rep[13] == '6', "its data");
+        check(from.family == AF_INET6 && same16(from.addr, LO6), "from [::1]");
+        unsigned char v4[8] = {8, 0};
+        uexpect(sys6(NR_sendto, p, (long)v4, sizeof v4, 0, (long)&to, sizeof to), -EINVAL,
+                "an ICMPv4 echo request on it: EINVAL");
+        uclose(p);
+    }
+    uexpect(sys3(NR_socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMPV6), -EPROTONOSUPPORT,
+            "AF_INET with IPPROTO_ICMPV6: EPROTONOSUPPORT");
+    uexpect(usocket6(SOCK_DGRAM, IPPROTO_ICMP), -EPROTONOSUPPORT,
+            "AF_INET6 with IPPROTO_ICMP: EPROTONOSUPPORT");
+    if (sys1(NR_getuid, 0) == 0) {
+        long r = usocket6(SOCK_RAW, IPPROTO_ICMPV6);
+        if (uexpect(r >= 0, 1, "raw ICMPv6 socket as root")) {
+            unsigned filt[8];
+            for (int i = 0; i < 8; i++)
+                filt[i] = ~0u;
+            filt[129 >> 5] &= ~(1u << (129 & 31)); /* pass echo replies, block the rest */
+            uexpect(sys6(NR_setsockopt, r, IPPROTO_ICMPV6, ICMP6_FILTER, (long)filt, sizeof filt, 0), 0,
+                    "ICMP6_FILTER: echo replies alone");
+            uexpect(usetint(r, SOL_RAW, IPV6_CHECKSUM, 2), 0, "IPV6_CHECKSUM 2 at SOL_RAW");
+            /* A wrong checksum: the kernel's replaces it, or ::1 would drop the request. */
+            unsigned char req[16] = {128, 0, 0x12, 0x34, 0x42, 0x17, 0, 5, 'r', 'a', 'w'};
+            uexpect(sys6(NR_sendto, r, (long)req, sizeof req, 0, (long)&to, sizeof to), sizeof req,
+                    "a raw echo request to [::1]");
+            uexpect(echo_reply(r, 0x4217, 5, rep, sizeof rep, &from), sizeof req,
+                    "its reply, no IPv6 header in front, the id as sent");
+            check(rep[8] == 'r' && rep[10] == 'w', "its data");
+            /* IPV6_RECVHOPLIMIT: the next reply's hop limit as a control message */
+            uexpect(usetint(r, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1), 0, "IPV6_RECVHOPLIMIT on");
+            uexpect(ugetint(r, IPPROTO_IPV6, IPV6_RECVHOPLIMIT), 1, "reads 1");
+            req[7] = 6;
+            uexpect(sys6(NR_sendto, r, (long)req, sizeof req, 0, (long)&to, sizeof to), sizeof req,
+                    "another raw echo request");
+            struct {
+                struct cmsghdr h;
+                int v, pad;
+            } c = {{0, 0, 0}, -1, 0};
+            struct iovec v = {rep, sizeof rep};
+            struct msghdr m = {0, 0, &v, 1, &c, sizeof c, 0};
+            long n = upoll1(r, POLLIN, 2000) & POLLIN ? sys3(NR_recvmsg, r, (long)&m, 0) : -1;
+            uexpect(n, sizeof req, "its reply through recvmsg");
+            check(m.controllen == sizeof c.h + sizeof(int) + 4 && c.h.level == IPPROTO_IPV6 &&
+                  c.h.type == IPV6_HOPLIMIT && c.h.len == sizeof c.h + sizeof(int),
+                  "one control message: IPV6_HOPLIMIT");
+            uexpect(c.v, 64, "the hop limit: 64, ::1's default");
+            uclose(r);
+        }
+    }
+    long c = ufork();
+    if (c == 0) {
+        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
+            uexit(2);
+        long r = usocket6(SOCK_RAW, IPPROTO_ICMPV6);
+        uexit(r == -EPERM ? 0 : 3);
+    }
+    uexpect(uwait(c), 0, "raw ICMPv6 as a user: EPERM");
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv, (void)envp;
@@ -295,6 +418,7 @@ int main(int argc, char **argv, char **envp)
     udp();
     options();
     bad_addresses();
+    icmp6();
     uputs("uinet6: "), uputn(*ufails()), uputs(" failed\n");
     return *ufails() != 0;
 }

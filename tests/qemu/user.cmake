@@ -476,10 +476,13 @@ qemu_test(user_inet --image ${IMG}
 # AF_INET6 sockets over ::1 and 127.0.0.1 as Linux answers for them
 # (tests/programs/uinet6.c, linux_uinet6): a TCP echo, a dual-stack
 # listener taking IPv4 (IPv4-mapped), IPV6_V6ONLY, UDP both families,
-# the hop limit and traffic class, bad addresses. In the initrd only.
+# the hop limit and traffic class, bad addresses, ICMPv6 echo and raw
+# sockets. In the initrd only. Then Debian busybox's ping -6 over ::1 (as
+# root: its raw ICMPv6 socket, ICMP6_FILTER and IPV6_CHECKSUM).
 qemu_test(user_inet6 --image ${IMG}
-  --send "run /bin/uinet6" --send "poweroff 7"
+  --send "run /bin/uinet6" --send "run /bin/busybox ping -6 -c 2 ::1" --send "poweroff 7"
   --expect "^uinet6: 0 failed$\\n\\[exit 0\\]$"
+  --expect "^2 packets transmitted, 2 packets received, 0% packet loss$(?s:.*)^\\[exit 0\\]$"
   --reject "PANIC|FAIL" --status ${EXIT7})
 # AF_NETLINK's NETLINK_ROUTE as Linux answers for it
 # (tests/programs/unetlink.c, linux_unetlink): port ids, the link, address

@@ -58,6 +58,7 @@
 #define SOL_SOCKET 1 /**< the socket level of options and control messages */
 #define SCM_RIGHTS 1 /**< control message: descriptors */
 #define SCM_CREDENTIALS 2 /**< control message: a struct ucred */
+#define SOL_IPV6 41 /**< IPv6's level of options and control messages (IPPROTO_IPV6) */
 /** @} */
 
 #define SOCKADDR_MAX 128 /**< bytes of a struct sockaddr_storage */
@@ -100,6 +101,8 @@ struct sock_ctl {
     int pid;                        /**< its ucred: the process */
     int uid;                        /**< its ucred: the user */
     int gid;                        /**< its ucred: the group */
+    int hoplimit_type;              /**< IPPROTO_IPV6 control message of the hop limit (IPV6_HOPLIMIT, or RFC 2292's), 0 if none */
+    int hoplimit;                   /**< the datagram's hop limit, with hoplimit_type */
 };
 
 /** @brief One sendmsg() or recvmsg(), in kernel form. */

@@ -94,6 +94,9 @@ void lwip_port_free(void *p);
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* Echo replies and errors leave with the default hop limit, 64, as Linux's
+ * do (lwIP's default is 255; neighbour discovery keeps its own 255). */
+#define LWIP_ICMP6_HL 64
 /* 64-bit pointers do not fit in the fragment header lwIP would reuse */
 #define IPV6_FRAG_COPYHEADER 1
 
