@@ -67,6 +67,15 @@ static void describe(struct device *d, const char *name, const char *compat, uin
     }
 }
 
+/* The interrupt a table gave, in the kernel's numbering (a GSIV is the
+ * GIC's INTID). */
+static void describe_irq(struct device *d, const struct acpi_irq *irq)
+{
+    d->has_irq = 1;
+    d->irq = irq->gsiv;
+    d->irq_trigger = irq->edge ? IRQ_TRIGGER_EDGE : IRQ_TRIGGER_LEVEL;
+}
+
 /* Devices whose drivers are late (the MSI controllers, PCI hosts): probed
  * by the probe thread after the prompt, in the order found, as the DT's
  * walker does with its late nodes. */
@@ -152,9 +161,7 @@ static void add_timer(void)
     }
     struct device d;
     describe(&d, "timer", "arm,armv8-timer", 0, 0);
-    d.has_irq = 1;
-    d.irq = gtdt.virt.gsiv;
-    d.irq_trigger = gtdt.virt.edge ? IRQ_TRIGGER_EDGE : IRQ_TRIGGER_LEVEL;
+    describe_irq(&d, &gtdt.virt);
     add(&d);
 }
 
@@ -187,9 +194,8 @@ static void add_console(void)
     d.reg_width = spcr.access;
     d.reg_shift = spcr.access == 4 ? 2 : 0;
     d.is_stdout = 1;
-    d.has_irq = spcr.has_irq;
-    d.irq = spcr.irq.gsiv;
-    d.irq_trigger = spcr.irq.edge ? IRQ_TRIGGER_EDGE : IRQ_TRIGGER_LEVEL;
+    if (spcr.has_irq)
+        describe_irq(&d, &spcr.irq);
     add(&d);
 }
 
