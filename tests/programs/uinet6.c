@@ -13,6 +13,7 @@
  * the kernel's, raw ICMPv6 refused to a user, each family's ICMP refused
  * to the other.
  */
+#include "umsg.h"
 #include "usock.h"
 
 #define AF_INET 2
@@ -302,24 +303,6 @@ static void bad_addresses(void)
     uexpect(sys6(NR_sendto, u, (long)big, 65536, 0, (long)&to, sizeof to), -90, "a 64 KiB datagram: EMSGSIZE");
     uclose(u);
 }
-
-struct iovec {
-    void *base;
-    size_t len;
-};
-struct msghdr {
-    void *name;
-    int namelen;
-    struct iovec *iov;
-    size_t iovlen;
-    void *control;
-    size_t controllen;
-    int flags;
-};
-struct cmsghdr {
-    size_t len;
-    int level, type;
-};
 
 /* Read from @s until an echo reply of @id and @seq comes (other pings may
  * share ::1), 2 s at most; its length, or what failed. */

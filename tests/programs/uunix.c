@@ -14,6 +14,7 @@
  * credentials (SO_PEERCRED, SCM_CREDENTIALS); the generic options.
  */
 #include "uchild.h"
+#include "umsg.h"
 #include "ustat.h"
 #include "usys.h"
 
@@ -41,27 +42,6 @@ struct sockaddr_un {
     unsigned short family;
     char path[108];
 };
-struct iovec {
-    void *base;
-    size_t len;
-};
-struct msghdr {
-    void *name;
-    int namelen;
-    struct iovec *iov;
-    size_t iovlen;
-    void *control;
-    size_t controllen;
-    int flags;
-};
-struct mmsghdr {
-    struct msghdr hdr;
-    unsigned len;
-};
-struct cmsghdr {
-    size_t len;
-    int level, type;
-};
 struct pollfd {
     int fd;
     short events, revents;
@@ -72,9 +52,6 @@ struct ucred {
 struct timeval {
     long sec, usec;
 };
-
-#define CMSG_LEN(n) (sizeof(struct cmsghdr) + (n))
-#define CMSG_SPACE(n) (sizeof(struct cmsghdr) + (((n) + 7) & ~7ul))
 
 static long usocket(long d, long t, long p) { return sys3(NR_socket, d, t, p); }
 static long upair(long d, long t, int *sv) { return sys6(NR_socketpair, d, t, 0, (long)sv, 0, 0); }
