@@ -397,14 +397,7 @@ static void icmp(void)
         check(rep[8] == 'u' && rep[12] == 't', "its data");
         uclose(p);
     }
-    long c = ufork();
-    if (c == 0) {
-        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
-            uexit(2);
-        long r = usocket(SOCK_RAW, IPPROTO_ICMP);
-        uexit(r == -EPERM ? 0 : 3);
-    }
-    uexpect(uwait(c), 0, "raw ICMP as a user: EPERM");
+    uexpect(usocket_as_user(AF_INET, SOCK_RAW, IPPROTO_ICMP), 0, "raw ICMP as a user: EPERM");
 }
 
 /* The interface ioctls ifconfig uses, on lo (which both kernels have as

@@ -29,7 +29,6 @@
 #define ICMP6_FILTER 1
 #define IPV6_RECVHOPLIMIT 51
 #define IPV6_HOPLIMIT 52
-#define EPERM 1
 #define EACCES 13
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
@@ -383,14 +382,7 @@ static void icmp6(void)
             uclose(r);
         }
     }
-    long c = ufork();
-    if (c == 0) {
-        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
-            uexit(2);
-        long r = usocket6(SOCK_RAW, IPPROTO_ICMPV6);
-        uexit(r == -EPERM ? 0 : 3);
-    }
-    uexpect(uwait(c), 0, "raw ICMPv6 as a user: EPERM");
+    uexpect(usocket_as_user(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6), 0, "raw ICMPv6 as a user: EPERM");
 }
 
 int main(int argc, char **argv, char **envp)

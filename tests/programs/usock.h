@@ -1,7 +1,8 @@
 /*
  * usock.h: the socket helpers the socket test programs share: send, recv,
- * close, a child forked and waited for, an int option set and read, one
- * descriptor polled, and both ends of a TCP echo.
+ * close, a child forked and waited for, a socket asked for as a user, an
+ * int option set and read, one descriptor polled, and both ends of a TCP
+ * echo.
  */
 #ifndef USOCK_H
 #define USOCK_H
@@ -19,6 +20,21 @@ static inline int uwait(long pid)
     int st = -1;
     sys6(NR_wait4, pid, (long)&st, 0, 0, 0, 0);
     return st;
+}
+/* The wait status of a child that becomes user 1000 if it is root, then
+ * asks for socket(@family, @type, @proto): 0 if that was refused with
+ * EPERM, 2 if the setuid failed, 3 if the socket was given or refused
+ * otherwise (exit codes, so a status of 0 is the refusal). */
+static inline int usocket_as_user(int family, int type, int proto)
+{
+    long c = ufork();
+    if (c == 0) {
+        if (sys1(NR_getuid, 0) == 0 && sys1(NR_setuid, 1000))
+            uexit(2);
+        long r = sys3(NR_socket, family, type, proto);
+        uexit(r == -1 /* EPERM */ ? 0 : 3);
+    }
+    return uwait(c);
 }
 static inline long usetint(long s, int lvl, int name, int v) { return sys6(NR_setsockopt, s, lvl, name, (long)&v, 4, 0); }
 static inline int ugetint(long s, int lvl, int name)
