@@ -132,8 +132,10 @@ static void if_info(struct netif *n, struct inet_ifinfo *i)
     if_name(n, i->name);
     i->index = inet_if_index(n);
     i->loopback = is_loop(n);
-    i->flags = (netif_is_up(n) ? IFF_UP : 0) | (netif_is_up(n) && netif_is_link_up(n) ? IFF_RUNNING : 0) |
-               (netif_is_link_up(n) ? IFF_LOWER_UP : 0) | (i->loopback ? IFF_LOOPBACK : 0) |
+    /* Linux tells of the carrier (RUNNING, LOWER_UP) only on an interface that is up */
+    int carrier = netif_is_up(n) && netif_is_link_up(n);
+    i->flags = (netif_is_up(n) ? IFF_UP : 0) | (carrier ? IFF_RUNNING | IFF_LOWER_UP : 0) |
+               (i->loopback ? IFF_LOOPBACK : 0) |
                (n->flags & NETIF_FLAG_BROADCAST ? IFF_BROADCAST : 0) |
                (n->flags & NETIF_FLAG_IGMP ? IFF_MULTICAST : 0);
     i->addr = ip4_addr_get_u32(netif_ip4_addr(n));
@@ -143,6 +145,14 @@ static void if_info(struct netif *n, struct inet_ifinfo *i)
     i->txqlen = 1000;
     i->hwtype = i->loopback ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
     memcpy(i->hwaddr, n->hwaddr, n->hwaddr_len < 6 ? n->hwaddr_len : 6);
+    struct netdev *d = net_netdev_of(n);
+    if (d && !i->loopback) {
+        const struct netdev_stats *st = &d->stats;
+        i->rx_packets = st->rx_packets, i->tx_packets = st->tx_packets;
+        i->rx_bytes = st->rx_bytes, i->tx_bytes = st->tx_bytes;
+        i->rx_errors = st->rx_errors, i->tx_errors = st->tx_errors;
+        i->rx_dropped = st->rx_dropped, i->tx_dropped = st->tx_dropped;
+    }
 }
 
 /* inet_if_list()'s and inet_route_list()'s walk: where to put what. */
@@ -161,13 +171,19 @@ static int walk_if(struct netif *n, void *arg)
 }
 
 /* In the order of their indices, as Linux lists them. */
-int inet_if_list(struct inet_ifinfo *out, int max)
+int inet_if_list_locked(struct inet_ifinfo *out, int max)
 {
     struct if_walk w = {out, max, 0};
-    net_lock();
     net_each_netif(walk_if, &w);
-    net_unlock();
     return w.k;
+}
+
+int inet_if_list(struct inet_ifinfo *out, int max)
+{
+    net_lock();
+    int k = inet_if_list_locked(out, max);
+    net_unlock();
+    return k;
 }
 
 static void put_addr(struct sa *a, uint32_t addr)
@@ -229,6 +245,52 @@ static int if_conf(uintptr_t arg)
     return copy_to_user((void *)arg, &c, sizeof c) ? -EFAULT : 0;
 }
 
+/* ---- telling netlink what changed ---- */
+
+static void (*watcher)(void);
+static int watch_queued; /* a call of watcher is on the tcpip thread's mailbox */
+static netif_ext_callback_t watch_cb;
+
+/* A change made here, with the state settled (lock held). */
+static void changed(void)
+{
+    if (watcher)
+        watcher();
+}
+
+static void watch_deferred(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&watch_queued, 0, __ATOMIC_RELEASE);
+    changed();
+}
+
+/* lwIP calls this in the middle of a change (netif_set_ipaddr() before the
+ * netmask is set; DHCP's three at once), so the watcher runs after it, from
+ * the tcpip thread, under the lock. If its mailbox is full the change is
+ * told with the next one. */
+static void lwip_changed(struct netif *n, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
+{
+    (void)n, (void)reason, (void)args;
+    if (watcher && !__atomic_exchange_n(&watch_queued, 1, __ATOMIC_ACQ_REL) &&
+        tcpip_try_callback(watch_deferred, NULL) != ERR_OK)
+        __atomic_store_n(&watch_queued, 0, __ATOMIC_RELEASE);
+}
+
+static void watch_start(void)
+{
+    net_lock();
+    netif_add_ext_callback(&watch_cb, lwip_changed);
+    watcher(); /* the state as it is now: what later changes are measured against */
+    net_unlock();
+}
+
+void inet_if_watch(void (*fn)(void))
+{
+    watcher = fn;
+    net_on_start(watch_start);
+}
+
 /* A gateway's interface: the one whose subnet holds @p gw (lock held). */
 static struct netif *if_for(uint32_t gw)
 {
@@ -287,6 +349,8 @@ int inet_route_change(int add, int index, uint32_t gw, int excl)
     net_lock();
     struct netif *n = index ? inet_if_at(index) : NULL;
     int r = default_route(add, n, index != 0, gw, excl);
+    if (!r)
+        changed();
     net_unlock();
     return r;
 }
@@ -320,6 +384,8 @@ int inet_if_addr_change(int index, int add, uint32_t addr, uint32_t mask, int re
         netif_set_netmask(n, IP4_ADDR_ANY4);
         netif_set_ipaddr(n, IP4_ADDR_ANY4);
     }
+    if (!r)
+        changed();
     net_unlock();
     return r;
 }
@@ -339,6 +405,8 @@ static int route(unsigned cmd, uintptr_t arg)
     uint32_t gw = (rt.flags & RTF_GATEWAY) ? get_addr(&rt.gateway) : 0;
     net_lock();
     int r = default_route(cmd == SIOCADDRT, dev[0] ? if_find(dev) : NULL, dev[0] != 0, gw, 1);
+    if (!r)
+        changed();
     net_unlock();
     return r;
 }
@@ -451,6 +519,8 @@ long inet_if_ioctl(unsigned cmd, uintptr_t arg)
     case SIOCGIFNAME:
         break;
     }
+    if (set && !r)
+        changed();
     net_unlock();
     if (r || cmd == SIOCSIFFLAGS || cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK)
         return r;
@@ -489,10 +559,9 @@ static long proc_dev(char *buf, size_t size)
 }
 
 /* Each interface's valid and tentative IPv6 addresses (lwIP's slots). */
-int inet6_addr_list(struct inet6_ifaddr *out, int max)
+int inet6_addr_list_locked(struct inet6_ifaddr *out, int max)
 {
     int k = 0;
-    net_lock();
     struct netif *n;
     NETIF_FOREACH(n) {
         for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
@@ -516,10 +585,21 @@ int inet6_addr_list(struct inet6_ifaddr *out, int max)
                            (ip6_addr_istentative(st) ? INET6_F_TENTATIVE : 0) |
                            /* lwIP's VALID is its DEPRECATED too; lo's ::1 is only valid */
                            (ip6_addr_isdeprecated(st) && !is_loop(n) ? INET6_F_DEPRECATED : 0);
+                /* lwIP's 0 is a static address's: Linux's forever */
+                uint32_t v = netif_ip6_addr_valid_life(n, i), p = netif_ip6_addr_pref_life(n, i);
+                o->valid = v == IP6_ADDR_LIFE_STATIC ? INET6_FOREVER : v;
+                o->preferred = v == IP6_ADDR_LIFE_STATIC ? INET6_FOREVER : p;
             }
             k++;
         }
     }
+    return k;
+}
+
+int inet6_addr_list(struct inet6_ifaddr *out, int max)
+{
+    net_lock();
+    int k = inet6_addr_list_locked(out, max);
     net_unlock();
     return k;
 }
@@ -581,16 +661,22 @@ static int walk_route(struct netif *n, void *arg)
 }
 
 /* The routes lwIP has: the default one, then each interface's subnet. */
-int inet_route_list(struct inet_route *out, int max)
+int inet_route_list_locked(struct inet_route *out, int max)
 {
     struct if_walk w = {out, max, 0};
-    net_lock();
     struct netif *d = netif_default;
     if (d && !is_loop(d) && ip4_addr_get_u32(netif_ip4_gw(d)))
         route_put(&w, d, ip4_addr_get_u32(netif_ip4_gw(d)));
     net_each_netif(walk_route, &w);
-    net_unlock();
     return w.k;
+}
+
+int inet_route_list(struct inet_route *out, int max)
+{
+    net_lock();
+    int k = inet_route_list_locked(out, max);
+    net_unlock();
+    return k;
 }
 
 /* /proc/net/route: inet_route_list()'s routes (the words as the machine

@@ -36,6 +36,8 @@ struct inet_ifinfo {
     unsigned hwtype;       /* ARPHRD_ETHER, ARPHRD_LOOPBACK */
     uint8_t hwaddr[6];
     int loopback;
+    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes; /* the device's counters (lo: 0) */
+    uint64_t rx_errors, tx_errors, rx_dropped, tx_dropped;
 };
 
 /* One route as /proc/net/route and netlink show it (the main table). */
@@ -60,6 +62,8 @@ struct netif *inet_if_at(int index);
 /* Up to @p max interfaces into @p out, loopback first: how many there are
  * (more than @p max: the rest were left out). */
 int inet_if_list(struct inet_ifinfo *out, int max);
+/* inet_if_list() with the stack's lock held. */
+int inet_if_list_locked(struct inet_ifinfo *out, int max);
 
 /* One IPv6 address of an interface, as /proc/net/if_inet6 and netlink show it. */
 struct inet6_ifaddr {
@@ -69,7 +73,9 @@ struct inet6_ifaddr {
     unsigned prefix;       /* 128 for ::1, else 64 (lwIP's link-local and SLAAC prefixes) */
     unsigned scope;        /* INET6_SCOPE_* */
     unsigned flags;        /* INET6_F_*, Linux's IFA_F_* bits */
+    uint32_t valid, preferred; /* seconds left; INET6_FOREVER */
 };
+#define INET6_FOREVER 0xffffffffu
 enum { INET6_SCOPE_GLOBAL, INET6_SCOPE_SITE, INET6_SCOPE_LINK, INET6_SCOPE_HOST };
 #define INET6_F_DEPRECATED 0x20
 #define INET6_F_TENTATIVE 0x40
@@ -78,9 +84,20 @@ enum { INET6_SCOPE_GLOBAL, INET6_SCOPE_SITE, INET6_SCOPE_LINK, INET6_SCOPE_HOST 
 /* Up to @p max IPv6 addresses into @p out, interface by interface: how
  * many there are. */
 int inet6_addr_list(struct inet6_ifaddr *out, int max);
+/* inet6_addr_list() with the stack's lock held. */
+int inet6_addr_list_locked(struct inet6_ifaddr *out, int max);
 
 /* Up to @p max routes into @p out, the default one first: how many there are. */
 int inet_route_list(struct inet_route *out, int max);
+/* inet_route_list() with the stack's lock held. */
+int inet_route_list_locked(struct inet_route *out, int max);
+
+/* Have @p fn called, with the stack's lock held, after each change of an
+ * interface, address or route: at once for the ones made here (the ioctls,
+ * inet_if_addr_change(), inet_route_change()), from the tcpip thread for
+ * lwIP's own (DHCP, SLAAC, the carrier). Once when the stack starts,
+ * too. Calls may come with nothing changed. One watcher (netlink's). */
+void inet_if_watch(void (*fn)(void));
 
 /* Add (@p add 1) or delete the default route through @p gw (network order;
  * 0: none) on the interface @p index (0: the one whose subnet holds @p gw,

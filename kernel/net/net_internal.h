@@ -30,6 +30,10 @@ static inline void net_unlock(void)
     UNLOCK_TCPIP_CORE();
 }
 
+/** @brief Have @p fn called once the stack runs (at once if it does): by
+ *  net_init(), in its thread, without the lock. One such function. */
+void net_on_start(void (*fn)(void));
+
 /** @brief The netif of @p d, or NULL before the stack attached it. */
 static inline struct netif *net_netif_of(struct netdev *d)
 {

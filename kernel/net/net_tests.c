@@ -25,6 +25,7 @@
 #include <kernel/ktest.h>
 #include <kernel/net.h>
 #include <kernel/sched.h>
+#include <kernel/socket.h>
 #include <kernel/string.h>
 #include <kernel/wait.h>
 
@@ -1010,4 +1011,122 @@ KTEST(net_tcp_syn_at_full_listener_replaces_the_oldest_half_open)
     KT_ASSERT_EQ(to_c, 1);
     KT_ASSERT_EQ(to_d, 0);
     KT_ASSERT_EQ(c_left, 0);
+}
+
+/* ---- netlink's groups, told of what the stack changes by itself ---- */
+
+#define NL_RTM_NEWLINK 16
+#define NL_RTM_NEWADDR 20
+#define NL_RTM_DELADDR 21
+#define NL_IFA_LOCAL 2
+#define NL_IFF_RUNNING 0x40
+
+/* What a netlink socket was told about the interface @p index. */
+struct nl_seen {
+    int link_down, link_up; /* RTM_NEWLINK without, with IFF_RUNNING */
+    int new_addr, del_addr; /* RTM_NEWADDR, RTM_DELADDR of @p addr */
+};
+
+static void nl_read(struct socket *s, int index, const uint8_t addr[4], struct nl_seen *w)
+{
+    static uint8_t b[4096];
+    for (;;) {
+        struct sock_seg seg = {{(uintptr_t)b, 0}, sizeof b};
+        struct sock_msg m = {NULL, {&seg, 1, sizeof b}, NULL, 0};
+        long r = s->ops->recvmsg(s, &m, 0, 1);
+        if (r <= 0)
+            return;
+        for (long off = 0; off + 16 <= r;) {
+            uint32_t len;
+            uint16_t type;
+            int32_t idx;
+            memcpy(&len, b + off, 4);
+            memcpy(&type, b + off + 4, 2);
+            if (len < 16 || (unsigned long)off + len > (unsigned long)r)
+                break;
+            memcpy(&idx, b + off + 20, 4); /* ifi_index and ifa_index, both at 4 */
+            if (type == NL_RTM_NEWLINK && len >= 32 && idx == index) {
+                uint32_t flags;
+                memcpy(&flags, b + off + 24, 4);
+                if (flags & NL_IFF_RUNNING)
+                    w->link_up++;
+                else
+                    w->link_down++;
+            } else if ((type == NL_RTM_NEWADDR || type == NL_RTM_DELADDR) && len >= 24 && idx == index) {
+                for (uint32_t a = 24; a + 8 <= len;) { /* the attributes: IFA_LOCAL's */
+                    uint16_t alen, atype;
+                    memcpy(&alen, b + off + a, 2);
+                    memcpy(&atype, b + off + a + 2, 2);
+                    if (alen < 4)
+                        break;
+                    if (atype == NL_IFA_LOCAL && alen == 8 && !memcmp(b + off + a + 4, addr, 4))
+                        ++*(type == NL_RTM_NEWADDR ? &w->new_addr : &w->del_addr);
+                    a += (alen + 3u) & ~3u;
+                }
+            }
+            off += (len + 3) & ~3u;
+        }
+    }
+}
+
+/* Wait up to a second for @p done(w) as @p s is told things. */
+static int nl_wait(struct socket *s, int index, const uint8_t addr[4], struct nl_seen *w,
+                   int (*done)(const struct nl_seen *))
+{
+    uint64_t end = hal_time_ns() + 1000000000ull;
+    for (;;) {
+        nl_read(s, index, addr, w);
+        if (done(w) || hal_time_ns() >= end)
+            return done(w);
+        struct wait_set ws;
+        wait_set_init(&ws);
+        s->ops->poll(s, &ws);
+        wait_set_block_until(&ws, end);
+        wait_set_clear(&ws);
+    }
+}
+
+static int seen_down(const struct nl_seen *w) { return w->link_down > 0; }
+static int seen_up(const struct nl_seen *w) { return w->link_up > 0; }
+static int seen_moved(const struct nl_seen *w) { return w->del_addr > 0; }
+static int seen_back(const struct nl_seen *w) { return w->new_addr > 0; }
+
+/* The carrier and DHCP change an interface inside lwIP, not through a
+ * socket call: netlink's groups hear of it from the tcpip thread. */
+KTEST(net_netlink_groups_hear_the_stack_s_own_changes)
+{
+    struct netif *nif = cap_ready();
+    KT_ASSERT(nif != NULL);
+    struct socket *s;
+    KT_ASSERT_EQ(sock_create(AF_NETLINK, SOCK_RAW, 0, &s), 0);
+    struct sockaddr_k a = {.len = 12};
+    uint32_t groups = 1u | 1u << 4; /* RTMGRP_LINK, RTMGRP_IPV4_IFADDR */
+    a.family = AF_NETLINK;
+    memcpy(a.b + 8, &groups, 4);
+    KT_ASSERT_EQ(s->ops->bind(s, &a), 0);
+    struct nl_seen w = {0};
+    nl_read(s, cap_dev.index, our_ip, &w); /* nothing is owed yet */
+
+    netdev_set_link(&cap_dev, 0);
+    int down = nl_wait(s, cap_dev.index, our_ip, &w, seen_down);
+    netdev_set_link(&cap_dev, 1);
+    int up = nl_wait(s, cap_dev.index, our_ip, &w, seen_up);
+
+    ip4_addr_t other, m, g;
+    IP4_ADDR(&other, 10, 9, 0, 3);
+    IP4_ADDR(&m, 255, 255, 255, 0);
+    IP4_ADDR(&g, 10, 9, 0, 254);
+    net_lock();
+    netif_set_addr(nif, &other, &m, &g); /* as DHCP moves an address */
+    net_unlock();
+    int moved = nl_wait(s, cap_dev.index, our_ip, &w, seen_moved);
+    struct nl_seen back = {0};
+    nif = cap_ready(); /* 10.9.0.1 again */
+    int again = nl_wait(s, cap_dev.index, our_ip, &back, seen_back);
+    sock_free(s);
+    KT_ASSERT(down);
+    KT_ASSERT(up);
+    KT_ASSERT(moved);
+    KT_ASSERT(again);
+    KT_ASSERT_EQ(w.new_addr, 0); /* 10.9.0.1 was there before the socket was */
 }

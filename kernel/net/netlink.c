@@ -24,8 +24,17 @@
  *   (RTM_NEWROUTE, RTM_DELROUTE), through the same code as SIOCSIFADDR and
  *   SIOCADDRT (inet_if.c). lwIP routes nothing else: other routes, links
  *   and IPv6 get -EOPNOTSUPP.
- * - Between sockets: root may send to another socket's port id (to a
- *   group: nobody listens here, so it goes nowhere).
+ * - Groups: a socket joins rtnetlink's groups by bind()'s nl_groups (the
+ *   first 32) or NETLINK_ADD_MEMBERSHIP (any of Linux 6.1's 36), users
+ *   too. After each change of a link, an IPv4 address or route, or an IPv6
+ *   address, however it came (netlink, the ioctls, DHCP, SLAAC, the
+ *   carrier), the groups RTNLGRP_LINK, _IPV4_IFADDR, _IPV4_ROUTE and
+ *   _IPV6_IFADDR get what differs from what they were told last: RTM_NEW*
+ *   for what is new or changed, RTM_DEL* for what is gone, a datagram each
+ *   (`ip monitor`). inet_if.c calls netlink_changed() for that.
+ * - Between sockets: root may send to another socket's port id, or to a
+ *   group, whose members get a copy (and the kernel the request, with
+ *   nl_pid 0, as Linux).
  * - A queue past SO_RCVBUF drops what comes and the next receive fails
  *   with ENOBUFS, as Linux's overrun.
  *
@@ -65,6 +74,7 @@
 /* rtnetlink(7)'s requests. A type's low two bits are its kind: NEW, DEL, GET, SET. */
 #define RTM_BASE 16
 #define RTM_NEWLINK 16
+#define RTM_DELLINK 17
 #define RTM_GETLINK 18
 #define RTM_NEWADDR 20
 #define RTM_DELADDR 21
@@ -80,6 +90,9 @@
 #define IFLA_IFNAME 3
 #define IFLA_MTU 4
 #define IFLA_QDISC 6
+#define IFLA_STATS 7
+#define IFLA_STATS64 23
+#define LINK_STATS 25 /* struct rtnl_link_stats64's counters (Linux 6.1); the 32-bit one has 24 */
 #define IFLA_TXQLEN 13
 #define IFLA_OPERSTATE 16
 #define IF_OPER_UNKNOWN 0 /* lo's, as Linux shows it */
@@ -91,7 +104,9 @@
 #define IFA_LOCAL 2
 #define IFA_LABEL 3
 #define IFA_BROADCAST 4
+#define IFA_CACHEINFO 6
 #define IFA_FLAGS 8
+#define ADDR_FOREVER 0xffffffffu
 #define IFA_F_PERMANENT 0x80
 
 #define RTA_DST 1
@@ -115,12 +130,22 @@
 #define SO_RCVBUF 8
 #define SOL_NETLINK 270
 #define NETLINK_ADD_MEMBERSHIP 1
+#define NETLINK_DROP_MEMBERSHIP 2
+#define NETLINK_NO_ENOBUFS 5
+#define NETLINK_LIST_MEMBERSHIPS 9
 #define NETLINK_CAP_ACK 10
 #define NETLINK_GET_STRICT_CHK 12
 #define NL_BUF_DEFAULT 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
 #define NL_DGRAM 4096         /* a reply datagram holds messages up to this */
-#define NL_MSG_MAX 256        /* one RTM_NEW* message, its attributes included */
+#define NL_MSG_MAX 512        /* one RTM_NEW* message, its attributes included */
 #define POLLWRBAND 0x200
+
+/* rtnetlink's groups (a group g is bit g - 1 of a mask): the ones told of changes. */
+#define RTNLGRP_LINK 1
+#define RTNLGRP_IPV4_IFADDR 5
+#define RTNLGRP_IPV4_ROUTE 7
+#define RTNLGRP_IPV6_IFADDR 9
+#define NL_GROUPS 36 /* Linux 6.1's RTNLGRP_MAX: one may join 1 to 36 */
 
 struct nlmsghdr {
     uint32_t len;
@@ -136,7 +161,8 @@ struct sockaddr_nl {
 /* A datagram on a socket's queue. */
 struct nlskb {
     struct list_node node;
-    uint32_t from; /* the sender's port id: 0, the kernel */
+    uint32_t from;  /* the sender's port id: 0, the kernel */
+    uint32_t group; /* the group it was sent to; 0: to the socket */
     size_t len, cap;
     uint8_t data[];
 };
@@ -145,7 +171,7 @@ struct nlsock {
     struct list_node bound; /* on bound_list once it has a port id */
     int is_bound;
     uint32_t portid;
-    uint32_t groups;               /* bind()'s nl_groups (nothing is sent to them) */
+    uint64_t groups;               /* the groups joined: bit g - 1 for group g */
     uint32_t dst_portid, dst_group; /* connect()'s */
     struct list_node rq;           /* datagrams to read */
     size_t rq_bytes;
@@ -213,8 +239,8 @@ static int nl_bind(struct socket *s, const struct sockaddr_k *a)
         e = -EADDRINUSE;
     else if (!n->is_bound && sa.pid)
         bind_locked(n, sa.pid);
-    if (!e)
-        n->groups = sa.groups;
+    if (!e) /* bind() sets the first 32; NETLINK_ADD_MEMBERSHIP's others stay */
+        n->groups = (n->groups & ~(uint64_t)UINT32_MAX) | sa.groups;
     spin_unlock_irqrestore(&nl_lock, f);
     if (!e && !sa.pid)
         autobind(n);
@@ -253,7 +279,7 @@ static int nl_getname(struct socket *s, struct sockaddr_k *a, int peer)
         sa.groups = n->dst_group ? 1u << (n->dst_group - 1) : 0;
     } else {
         sa.pid = n->portid;
-        sa.groups = n->groups;
+        sa.groups = (uint32_t)n->groups;
     }
     spin_unlock_irqrestore(&nl_lock, f);
     memcpy(a->b, &sa, sizeof sa);
@@ -283,6 +309,7 @@ static void *out_room(struct nlout *o, size_t len)
             return NULL;
         }
         b->from = 0;
+        b->group = 0;
         b->len = 0;
         b->cap = cap;
         list_add_tail(&o->q, &b->node);
@@ -311,6 +338,8 @@ static void *msg_start(struct nlmsg *m, uint16_t type, const struct nlmsghdr *re
 
 static void msg_attr(struct nlmsg *m, uint16_t type, const void *data, size_t n)
 {
+    if (m->len + NL_ALIGN(4 + n) > sizeof m->b)
+        return; /* cannot happen with the attributes made here; never past the buffer */
     uint16_t hdr[2] = {(uint16_t)(4 + n), type};
     memcpy(m->b + m->len, hdr, sizeof hdr);
     memcpy(m->b + m->len + 4, data, n);
@@ -328,14 +357,15 @@ static void msg_end(struct nlout *o, struct nlmsg *m)
         memcpy(p, m->b, m->len);
 }
 
-static void link_msg(struct nlmsg *m, const struct inet_ifinfo *i)
+/* @p i's RTM_NEWLINK; @p change: the flags that changed (a dump's: 0). */
+static void link_msg(struct nlmsg *m, const struct inet_ifinfo *i, uint32_t change)
 {
     struct {
         uint8_t family, pad;
         uint16_t type;
         int32_t index;
         uint32_t flags, change;
-    } ifi = {0, 0, (uint16_t)i->hwtype, i->index, i->flags, 0};
+    } ifi = {0, 0, (uint16_t)i->hwtype, i->index, i->flags, change};
     memcpy(m->b + NLMSG_HDRLEN, &ifi, sizeof ifi);
     msg_attr(m, IFLA_IFNAME, i->name, strlen(i->name) + 1);
     msg_u32(m, IFLA_TXQLEN, i->txqlen);
@@ -346,6 +376,14 @@ static void link_msg(struct nlmsg *m, const struct inet_ifinfo *i)
     static const uint8_t ether_brd[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, zero[6] = {0};
     msg_attr(m, IFLA_ADDRESS, i->hwaddr, sizeof i->hwaddr);
     msg_attr(m, IFLA_BROADCAST, i->loopback ? zero : ether_brd, 6);
+    /* the counters the device keeps, in rtnl_link_stats(64)'s first eight */
+    uint64_t st[LINK_STATS] = {i->rx_packets, i->tx_packets, i->rx_bytes,   i->tx_bytes,
+                               i->rx_errors,  i->tx_errors,  i->rx_dropped, i->tx_dropped};
+    uint32_t st32[LINK_STATS - 1];
+    for (unsigned k = 0; k < LINK_STATS - 1; k++)
+        st32[k] = (uint32_t)st[k];
+    msg_attr(m, IFLA_STATS, st32, sizeof st32);
+    msg_attr(m, IFLA_STATS64, st, sizeof st);
 }
 
 static unsigned prefix_len(uint32_t mask_be)
@@ -366,6 +404,8 @@ static void addr_msg(struct nlmsg *m, const struct inet_ifinfo *i)
     if (i->brd)
         msg_attr(m, IFA_BROADCAST, &i->brd, 4);
     msg_attr(m, IFA_LABEL, i->name, strlen(i->name) + 1);
+    uint32_t ci[4] = {ADDR_FOREVER, ADDR_FOREVER, 0, 0}; /* preferred, valid: lwIP's never end */
+    msg_attr(m, IFA_CACHEINFO, ci, sizeof ci);
 }
 
 static void addr6_msg(struct nlmsg *m, const struct inet6_ifaddr *a)
@@ -380,6 +420,8 @@ static void addr6_msg(struct nlmsg *m, const struct inet6_ifaddr *a)
     memcpy(ifa + 4, &a->index, 4);
     msg_attr(m, IFA_ADDRESS, a->addr, 16);
     msg_u32(m, IFA_FLAGS, a->flags);
+    uint32_t ci[4] = {a->preferred, a->valid, 0, 0};
+    msg_attr(m, IFA_CACHEINFO, ci, sizeof ci);
 }
 
 /* The IPv6 part of an address dump (after IPv4's, as Linux's). */
@@ -453,7 +495,7 @@ static int dump(struct nlout *o, const struct nlmsghdr *req, uint32_t portid)
                 addr_msg(m, i);
             } else {
                 msg_start(m, RTM_NEWLINK, req, portid, 16);
-                link_msg(m, i);
+                link_msg(m, i, 0);
             }
         }
         msg_end(o, m);
@@ -585,6 +627,47 @@ static int route_change(const struct nlmsghdr *h)
     return inet_route_change(add, (int)oif, gw, (h->flags & NLM_F_EXCL) && !(h->flags & NLM_F_REPLACE));
 }
 
+/* RTM_GETLINK of one link (`ip link show dev eth0`): by ifi_index, else
+ * by IFLA_IFNAME. Its RTM_NEWLINK alone (no NLM_F_MULTI); 0 or -ENODEV. */
+static int get_link(struct nlout *o, const struct nlmsghdr *h, uint32_t portid)
+{
+    const uint8_t *at[IFLA_IFNAME + 1];
+    uint16_t alen[IFLA_IFNAME + 1];
+    int e = attrs(h, 16, at, alen, IFLA_IFNAME);
+    if (e)
+        return e;
+    int32_t index;
+    memcpy(&index, (const uint8_t *)h + NLMSG_HDRLEN + 4, 4);
+    char name[16] = {0};
+    if (at[IFLA_IFNAME])
+        memcpy(name, at[IFLA_IFNAME], alen[IFLA_IFNAME] < 15 ? alen[IFLA_IFNAME] : 15);
+    if (!index && !name[0])
+        return -EINVAL;
+    int count = inet_if_list(NULL, 0);
+    struct inet_ifinfo *items = kmalloc((size_t)(count ? count : 1) * sizeof *items);
+    struct nlmsg *m = kmalloc(sizeof *m);
+    if (!items || !m) {
+        kfree(items), kfree(m);
+        return -ENOMEM;
+    }
+    int got = inet_if_list(items, count);
+    e = -ENODEV;
+    for (int k = 0; k < got && k < count; k++) {
+        if (index ? items[k].index != index : strcmp(items[k].name, name) != 0)
+            continue;
+        msg_start(m, RTM_NEWLINK, h, portid, 16);
+        memset(m->b + 6, 0, 2); /* one message, not a dump's */
+        link_msg(m, &items[k], 0);
+        o->cur = NULL;
+        msg_end(o, m);
+        o->cur = NULL;
+        e = 0;
+        break;
+    }
+    kfree(items), kfree(m);
+    return e;
+}
+
 /* One request: 1 if a dump answered it, else 0 or -errno for its ack. */
 static int request(struct nlout *o, struct nlsock *n, const struct nlmsghdr *h)
 {
@@ -601,6 +684,8 @@ static int request(struct nlout *o, struct nlsock *n, const struct nlmsghdr *h)
             return route_change(h);
         return -EOPNOTSUPP;
     }
+    if (h->type == RTM_GETLINK && !(h->flags & NLM_F_DUMP))
+        return h->len < NLMSG_HDRLEN + 16 ? -EINVAL : get_link(o, h, n->portid);
     if (!(h->flags & NLM_F_DUMP) ||
         (h->type != RTM_GETLINK && h->type != RTM_GETADDR && h->type != RTM_GETROUTE))
         return -EOPNOTSUPP;
@@ -635,25 +720,6 @@ static void kernel_rcv(struct nlout *o, struct nlsock *n, const uint8_t *buf, si
     }
 }
 
-/* Queue @p o's datagrams on @p t (lock held): each one past its SO_RCVBUF
- * is dropped and its next receive says ENOBUFS. */
-static void deliver_locked(struct nlsock *t, struct list_node *q, uint32_t from)
-{
-    while (!list_empty(q)) {
-        struct nlskb *b = container_of(list_first(q), struct nlskb, node);
-        list_del(&b->node);
-        if (t->rq_bytes > t->rcvbuf) {
-            t->err = ENOBUFS;
-            kfree(b);
-            continue;
-        }
-        b->from = from;
-        list_add_tail(&t->rq, &b->node);
-        t->rq_bytes += b->len;
-    }
-    wq_wake_all(&t->wq);
-}
-
 static void free_list(struct list_node *q)
 {
     while (!list_empty(q)) {
@@ -661,6 +727,89 @@ static void free_list(struct list_node *q)
         list_del(&b->node);
         kfree(b);
     }
+}
+
+/* An overrun of @p t: its next receive says ENOBUFS, unless it asked not
+ * to be told (NETLINK_NO_ENOBUFS). */
+static void overrun_locked(struct nlsock *t)
+{
+    if (!(t->opts & (1u << NETLINK_NO_ENOBUFS)))
+        t->err = ENOBUFS;
+}
+
+/* Queue datagram @p b on @p t, or drop it if @p t's queue is past its
+ * SO_RCVBUF (lock held; the caller wakes @p t). */
+static void queue_locked(struct nlsock *t, struct nlskb *b)
+{
+    if (t->rq_bytes > t->rcvbuf) {
+        overrun_locked(t);
+        kfree(b);
+        return;
+    }
+    list_add_tail(&t->rq, &b->node);
+    t->rq_bytes += b->len;
+}
+
+/* Queue @p o's datagrams on @p t (lock held). */
+static void deliver_locked(struct nlsock *t, struct list_node *q, uint32_t from)
+{
+    while (!list_empty(q)) {
+        struct nlskb *b = container_of(list_first(q), struct nlskb, node);
+        list_del(&b->node);
+        b->from = from;
+        queue_locked(t, b);
+    }
+    wq_wake_all(&t->wq);
+}
+
+/* Whether @p t gets what is sent to group @p g (lock held). A socket with
+ * no port id gets nothing, as on Linux. */
+static int member_locked(const struct nlsock *t, uint32_t g)
+{
+    return t->is_bound && g >= 1 && g <= 64 && ((t->groups >> (g - 1)) & 1);
+}
+
+/* Give datagram @p b (from @p from) to every member of group @p g but the
+ * one with port id @p skip (0: none has it), a copy each, and let it go. The copies are made outside the
+ * lock; a member that came meanwhile and finds none left is told of an
+ * overrun, as if its queue were full. */
+static void broadcast(struct nlskb *b, uint32_t g, uint32_t from, uint32_t skip)
+{
+    b->from = from;
+    b->group = g;
+    int want = 0;
+    irqflags_t f = spin_lock_irqsave(&nl_lock);
+    list_for_each(p, &bound_list) {
+        struct nlsock *t = container_of(p, struct nlsock, bound);
+        want += t->portid != skip && member_locked(t, g);
+    }
+    spin_unlock_irqrestore(&nl_lock, f);
+    struct list_node copies = LIST_INIT(copies);
+    list_add_tail(&copies, &b->node);
+    for (int k = 1; k < want; k++) {
+        struct nlskb *c = kmalloc(sizeof *c + b->len);
+        if (!c)
+            break;
+        memcpy(c, b, sizeof *c + b->len);
+        c->cap = b->len;
+        list_add_tail(&copies, &c->node);
+    }
+    f = spin_lock_irqsave(&nl_lock);
+    list_for_each(p, &bound_list) {
+        struct nlsock *t = container_of(p, struct nlsock, bound);
+        if (t->portid == skip || !member_locked(t, g))
+            continue;
+        if (list_empty(&copies)) {
+            overrun_locked(t);
+        } else {
+            struct nlskb *c = container_of(list_first(&copies), struct nlskb, node);
+            list_del(&c->node);
+            queue_locked(t, c);
+        }
+        wq_wake_all(&t->wq);
+    }
+    spin_unlock_irqrestore(&nl_lock, f);
+    free_list(&copies);
 }
 
 static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonblock)
@@ -676,7 +825,7 @@ static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
             return -EINVAL;
         memcpy(&sa, m->name->b, sizeof sa);
         dst = sa.pid;
-        group = sa.groups;
+        group = sa.groups ? (uint32_t)__builtin_ffs((int)sa.groups) : 0; /* the lowest, as Linux */
         if ((dst || group) && !sock_privileged())
             return -EPERM;
     }
@@ -694,6 +843,14 @@ static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
         return -EFAULT;
     }
     long r = (long)len;
+    if (group) { /* the members get it, and the port or the kernel too */
+        struct nlskb *c = kmalloc(sizeof *c + len);
+        if (c) {
+            memcpy(c, o.cur, sizeof *c + len);
+            c->cap = len;
+            broadcast(c, group, n->portid, dst);
+        }
+    }
     if (dst) {
         irqflags_t f = spin_lock_irqsave(&nl_lock);
         struct nlsock *t = find_locked(dst);
@@ -716,6 +873,164 @@ static long nl_sendmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
         n->err = ENOBUFS; /* a reply that could not be made is lost as an overrun's */
     spin_unlock_irqrestore(&nl_lock, f);
     return r;
+}
+
+/* ---- the groups told of changes ---- */
+
+/* What the groups were told last: a change is what differs from it. */
+static struct {
+    struct inet_ifinfo *links;
+    struct inet_route *routes;
+    struct inet6_ifaddr *addr6;
+    int nlinks, nroutes, naddr6;
+} told;
+
+static const struct nlmsghdr no_request; /* a notification's: sequence number 0, port 0 */
+
+/* The end of a notification for group @p g: a datagram of its own, flags 0. */
+static void note_end(struct nlout *o, struct nlmsg *m, uint32_t g)
+{
+    memset(m->b + 6, 0, 2); /* nlmsg_flags */
+    o->cur = NULL;
+    msg_end(o, m);
+    if (o->cur)
+        o->cur->group = g;
+    o->cur = NULL;
+}
+
+static const struct inet_ifinfo *link_of(const struct inet_ifinfo *l, int n, int index)
+{
+    for (int k = 0; k < n; k++)
+        if (l[k].index == index)
+            return &l[k];
+    return NULL;
+}
+
+static int link_same(const struct inet_ifinfo *a, const struct inet_ifinfo *b)
+{
+    return a->flags == b->flags && a->mtu == b->mtu && !memcmp(a->hwaddr, b->hwaddr, sizeof a->hwaddr) &&
+           !strcmp(a->name, b->name);
+}
+
+/* Whether @p i's IPv4 address is among @p l's. */
+static int addr4_in(const struct inet_ifinfo *l, int n, const struct inet_ifinfo *i)
+{
+    const struct inet_ifinfo *o = link_of(l, n, i->index);
+    return o && o->addr == i->addr && o->mask == i->mask;
+}
+
+static int route_in(const struct inet_route *l, int n, const struct inet_route *r)
+{
+    for (int k = 0; k < n; k++)
+        if (l[k].index == r->index && l[k].dst == r->dst && l[k].mask == r->mask && l[k].gw == r->gw &&
+            l[k].src == r->src)
+            return 1;
+    return 0;
+}
+
+static const struct inet6_ifaddr *addr6_of(const struct inet6_ifaddr *l, int n, const struct inet6_ifaddr *a)
+{
+    for (int k = 0; k < n; k++)
+        if (l[k].index == a->index && !memcmp(l[k].addr, a->addr, 16))
+            return &l[k];
+    return NULL;
+}
+
+/* The differences between @p now and told, as notifications on @p o, in
+ * the order Linux makes them: links, what went, what came. */
+static void notes(struct nlout *o, struct nlmsg *m, const struct inet_ifinfo *links, int nlinks,
+                  const struct inet_route *routes, int nroutes, const struct inet6_ifaddr *a6, int na6)
+{
+    for (int k = 0; k < nlinks; k++) {
+        const struct inet_ifinfo *was = link_of(told.links, told.nlinks, links[k].index);
+        if (was && link_same(was, &links[k]))
+            continue;
+        msg_start(m, RTM_NEWLINK, &no_request, 0, 16);
+        link_msg(m, &links[k], was ? was->flags ^ links[k].flags : ~0u);
+        note_end(o, m, RTNLGRP_LINK);
+    }
+    for (int k = 0; k < told.nlinks; k++) {
+        if (!link_of(links, nlinks, told.links[k].index)) {
+            msg_start(m, RTM_DELLINK, &no_request, 0, 16);
+            link_msg(m, &told.links[k], 0);
+            note_end(o, m, RTNLGRP_LINK);
+        }
+    }
+    for (int k = 0; k < told.nlinks; k++) {
+        if (told.links[k].addr && !addr4_in(links, nlinks, &told.links[k])) {
+            msg_start(m, RTM_DELADDR, &no_request, 0, 8);
+            addr_msg(m, &told.links[k]);
+            note_end(o, m, RTNLGRP_IPV4_IFADDR);
+        }
+    }
+    for (int k = 0; k < told.nroutes; k++) {
+        if (!route_in(routes, nroutes, &told.routes[k])) {
+            msg_start(m, RTM_DELROUTE, &no_request, 0, 12);
+            route_msg(m, &told.routes[k]);
+            note_end(o, m, RTNLGRP_IPV4_ROUTE);
+        }
+    }
+    for (int k = 0; k < nlinks; k++) {
+        if (links[k].addr && !addr4_in(told.links, told.nlinks, &links[k])) {
+            msg_start(m, RTM_NEWADDR, &no_request, 0, 8);
+            addr_msg(m, &links[k]);
+            note_end(o, m, RTNLGRP_IPV4_IFADDR);
+        }
+    }
+    for (int k = 0; k < nroutes; k++) {
+        if (!route_in(told.routes, told.nroutes, &routes[k])) {
+            msg_start(m, RTM_NEWROUTE, &no_request, 0, 12);
+            route_msg(m, &routes[k]);
+            note_end(o, m, RTNLGRP_IPV4_ROUTE);
+        }
+    }
+    for (int k = 0; k < told.naddr6; k++) {
+        if (!addr6_of(a6, na6, &told.addr6[k])) {
+            msg_start(m, RTM_DELADDR, &no_request, 0, 8);
+            addr6_msg(m, &told.addr6[k]);
+            note_end(o, m, RTNLGRP_IPV6_IFADDR);
+        }
+    }
+    for (int k = 0; k < na6; k++) {
+        const struct inet6_ifaddr *was = addr6_of(told.addr6, told.naddr6, &a6[k]);
+        if (!was || was->flags != a6[k].flags) { /* a tentative one made valid: told again */
+            msg_start(m, RTM_NEWADDR, &no_request, 0, 8);
+            addr6_msg(m, &a6[k]);
+            note_end(o, m, RTNLGRP_IPV6_IFADDR);
+        }
+    }
+}
+
+/* Room for @p n items of @p size (at least one), or NULL. */
+static void *items_of(int n, size_t size) { return kmalloc((size_t)(n > 0 ? n : 1) * size); }
+
+static void netlink_changed(void)
+{
+    int nlinks = inet_if_list_locked(NULL, 0), nroutes = inet_route_list_locked(NULL, 0);
+    int na6 = inet6_addr_list_locked(NULL, 0);
+    struct inet_ifinfo *links = items_of(nlinks, sizeof *links);
+    struct inet_route *routes = items_of(nroutes, sizeof *routes);
+    struct inet6_ifaddr *a6 = items_of(na6, sizeof *a6);
+    struct nlmsg *m = kmalloc(sizeof *m);
+    if (!links || !routes || !a6 || !m) { /* told stays: the next change tells this one too */
+        kfree(links), kfree(routes), kfree(a6), kfree(m);
+        return;
+    }
+    inet_if_list_locked(links, nlinks); /* the lock is held: the counts stand */
+    inet_route_list_locked(routes, nroutes);
+    inet6_addr_list_locked(a6, na6);
+    struct nlout o = {.q = LIST_INIT(o.q)};
+    notes(&o, m, links, nlinks, routes, nroutes, a6, na6);
+    kfree(m);
+    kfree(told.links), kfree(told.routes), kfree(told.addr6);
+    told.links = links, told.nlinks = nlinks;
+    told.routes = routes, told.nroutes = nroutes;
+    told.addr6 = a6, told.naddr6 = na6;
+    while (!list_empty(&o.q)) { /* a notification that found no memory is lost, as on Linux */
+        struct nlskb *b = container_of(list_first(&o.q), struct nlskb, node);
+        list_del(&b->node);
+        broadcast(b, b->group, 0, 0);
+    }
 }
 
 /* ---- receiving ---- */
@@ -766,7 +1081,8 @@ static long nl_recvmsg(struct socket *s, struct sock_msg *m, int flags, int nonb
         if (b->len > m->data.len)
             m->flags_out |= MSG_TRUNC;
         if (m->name) {
-            struct sockaddr_nl sa = {.family = AF_NETLINK, .pid = b->from};
+            struct sockaddr_nl sa = {.family = AF_NETLINK, .pid = b->from,
+                                     .groups = b->group >= 1 && b->group <= 32 ? 1u << (b->group - 1) : 0};
             memcpy(m->name->b, &sa, sizeof sa);
             m->name->len = sizeof sa;
         }
@@ -811,6 +1127,17 @@ static int nl_setsockopt(struct socket *s, int level, int name, const void *val,
     }
     if (level != SOL_NETLINK || name < NETLINK_ADD_MEMBERSHIP || name > NETLINK_GET_STRICT_CHK)
         return -ENOPROTOOPT;
+    if (name == NETLINK_ADD_MEMBERSHIP || name == NETLINK_DROP_MEMBERSHIP) {
+        if (v < 1 || v > NL_GROUPS)
+            return -EINVAL;
+        irqflags_t f = spin_lock_irqsave(&nl_lock);
+        if (name == NETLINK_ADD_MEMBERSHIP)
+            n->groups |= (uint64_t)1 << (v - 1);
+        else
+            n->groups &= ~((uint64_t)1 << (v - 1));
+        spin_unlock_irqrestore(&nl_lock, f);
+        return 0;
+    }
     if (v)
         n->opts |= 1u << name;
     else
@@ -822,6 +1149,15 @@ static int nl_getsockopt(struct socket *s, int level, int name, void *val, unsig
 {
     struct nlsock *n = s->priv;
     int v;
+    if (level == SOL_NETLINK && name == NETLINK_LIST_MEMBERSHIPS) {
+        /* the groups as 32-bit words, as many as fit; the length all take */
+        uint64_t g = n->groups;
+        uint32_t words[2] = {(uint32_t)g, (uint32_t)(g >> 32)};
+        unsigned all = (NL_GROUPS + 31) / 32 * 4;
+        memcpy(val, words, *len / 4 * 4 < all ? *len / 4 * 4 : all);
+        *len = all;
+        return 0;
+    }
     if (level == SOL_SOCKET && name == SO_RCVBUF)
         v = (int)n->rcvbuf;
     else if (level == SOL_SOCKET && name == SO_SNDBUF)
@@ -888,4 +1224,8 @@ static int nl_create(struct socket *s, int type, int protocol)
 
 static const struct sock_family nl_family = {AF_NETLINK, nl_create, NULL};
 
-void netlink_register(void) { sock_register(&nl_family); }
+void netlink_register(void)
+{
+    sock_register(&nl_family);
+    inet_if_watch(netlink_changed);
+}

@@ -757,13 +757,13 @@ static long getsockopt_op(struct file *f, struct socket *s, const uint64_t a[6])
     (void)f;
     int level = (int)a[1], name = (int)a[2], len;
     uint8_t val[OPT_MAX];
-    unsigned n = 0;
+    unsigned n = 0, room = 0;
     if (copy_from_user(&len, (const void *)(uintptr_t)a[4], sizeof len))
         e = -EFAULT;
     else if (len < 0)
         e = -EINVAL;
     if (!e) {
-        n = len > OPT_MAX ? OPT_MAX : (unsigned)len;
+        n = room = len > OPT_MAX ? OPT_MAX : (unsigned)len;
         e = -ENOPROTOOPT;
         if (level == SOL_SOCKET && name != SO_ERROR)
             e = sock_common_opt(s, 0, name, val, &n);
@@ -776,7 +776,9 @@ static long getsockopt_op(struct file *f, struct socket *s, const uint64_t a[6])
             e = 0;
         }
     }
-    if (!e && n && copy_to_user((void *)(uintptr_t)a[3], val, n))
+    /* an option may say it is longer than the room it had (Linux's
+     * NETLINK_LIST_MEMBERSHIPS): what fits is copied */
+    if (!e && n && copy_to_user((void *)(uintptr_t)a[3], val, n < room ? n : room))
         e = -EFAULT;
     len = (int)n;
     if (!e && copy_to_user((void *)(uintptr_t)a[4], &len, sizeof len))

@@ -111,6 +111,7 @@
 #define NR_setgid 144
 #define NR_setreuid 145
 #define NR_setuid 146
+#define NR_unshare 97
 #define NR_setresuid 147
 #define NR_getresuid 148
 #define NR_setresgid 149

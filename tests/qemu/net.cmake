@@ -92,7 +92,7 @@ if(BUSYBOX)
     --send "sleep 1000" --send "run /bin/busybox ip link" --send "run /bin/busybox ip addr show"
     --send "run /bin/busybox ip route show" --send "poweroff 7"
     --expect "^kernel> run /bin/busybox ip link\\n1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\\n +link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\\n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue qlen 1000\\n +link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff\\n\\[exit 0\\]$"
-    --expect "^kernel> run /bin/busybox ip addr show\\n1: lo: .*\\n +link/loopback .*\\n +inet 127\\.0\\.0\\.1/8 scope host lo\\n +inet6 ::1/128 scope host *\\n2: eth0: .*\\n +link/ether 52:54:00:12:34:56 .*\\n +inet 10\\.0\\.2\\.15/24 brd 10\\.0\\.2\\.255 scope global eth0(\\n +inet6 fe[8c]0::5054:ff:fe12:3456/64 scope (link|site)[a-z ]*)+\\n\\[exit 0\\]$"
+    --expect "^kernel> run /bin/busybox ip addr show\\n1: lo: .*\\n +link/loopback .*\\n +inet 127\\.0\\.0\\.1/8 scope host lo\\n +valid_lft forever preferred_lft forever\\n +inet6 ::1/128 scope host *\\n +valid_lft forever preferred_lft forever\\n2: eth0: .*\\n +link/ether 52:54:00:12:34:56 .*\\n +inet 10\\.0\\.2\\.15/24 brd 10\\.0\\.2\\.255 scope global eth0\\n +valid_lft forever preferred_lft forever(\\n +inet6 fe[8c]0::5054:ff:fe12:3456/64 scope (link|site)[a-z ]*\\n +valid_lft (forever|\\d+sec) preferred_lft (forever|\\d+sec))+\\n\\[exit 0\\]$"
     --expect "^kernel> run /bin/busybox ip route show\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
     --reject "PANIC|RTNETLINK|netlink" --status ${EXIT7}
     -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
@@ -101,7 +101,9 @@ if(BUSYBOX)
   # added, shown, and gone with the address; the gateway unreachable
   # without an address, reachable from a new one; a route lwIP cannot
   # hold (EOPNOTSUPP). `ip addr ... dev eth0` finds eth0 through
-  # SIOCGIFINDEX on an AF_UNIX socket (glibc's if_nametoindex()).
+  # SIOCGIFINDEX on an AF_UNIX socket (glibc's if_nametoindex()). Last,
+  # `unetlink notify eth0` (tests/programs/unetlink.c): the groups' notifications
+  # of eth0 down and up and an address come and gone, then eth0 as it was.
   set(BB "run /bin/busybox ip")
   qemu_test(net_ip_change --image ${IMG} --timeout 90
     --send "sleep 1000" --send "${BB} addr add 10.0.2.15/24 dev eth0" --send "${BB} addr add 10.0.2.16/24 dev eth0"
@@ -111,7 +113,7 @@ if(BUSYBOX)
     --send "run /bin/busybox ping -c 1 -W 1 10.0.2.2" --send "${BB} addr del 10.0.2.99/24 dev eth0"
     --send "${BB} addr add 10.0.2.20/24 dev eth0" --send "${BB} -4 addr show dev eth0"
     --send "${BB} route replace default via 10.0.2.2 dev eth0" --send "${BB} route show"
-    --send "run /bin/busybox ping -c 1 10.0.2.2" --send "poweroff 7"
+    --send "run /bin/busybox ping -c 1 10.0.2.2" --send "run /bin/unetlink notify eth0" --send "poweroff 7"
     --expect "^kernel> ${BB} addr add 10\\.0\\.2\\.15/24 dev eth0\\nip: RTNETLINK answers: File exists\\n\\[exit 2\\]$"
     --expect "^kernel> ${BB} addr add 10\\.0\\.2\\.16/24 dev eth0\\nip: RTNETLINK answers: Device or resource busy\\n\\[exit 2\\]$"
     --expect "^kernel> ${BB} route add default via 10\\.0\\.2\\.2\\n\\[exit 0\\]\\nkernel> ${BB} route add default via 10\\.0\\.2\\.2\\nip: RTNETLINK answers: File exists\\n\\[exit 2\\]$"
@@ -119,9 +121,10 @@ if(BUSYBOX)
     --expect "^kernel> ${BB} route show\\ndefault via 10\\.0\\.2\\.2 dev eth0 *\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.15 *\\n\\[exit 0\\]$"
     --expect "^kernel> ${BB} addr del 10\\.0\\.2\\.15/24 dev eth0\\n\\[exit 0\\]\\nkernel> ${BB} route show\\n\\[exit 0\\]\\nkernel> ${BB} route del default\\nip: RTNETLINK answers: No such process\\n\\[exit 2\\]$"
     --expect "^ping: sendto: Network is unreachable\\n\\[exit 1\\]\\nkernel> ${BB} addr del 10\\.0\\.2\\.99/24 dev eth0\\nip: RTNETLINK answers: Cannot assign requested address\\n\\[exit 2\\]$"
-    --expect "^kernel> ${BB} -4 addr show dev eth0\\n2: eth0: .*\\n +inet 10\\.0\\.2\\.20/24 brd 10\\.0\\.2\\.255 scope global eth0\\n\\[exit 0\\]$"
+    --expect "^kernel> ${BB} -4 addr show dev eth0\\n2: eth0: .*\\n +inet 10\\.0\\.2\\.20/24 brd 10\\.0\\.2\\.255 scope global eth0\\n +valid_lft forever preferred_lft forever\\n\\[exit 0\\]$"
     --expect "^kernel> ${BB} route show\\ndefault via 10\\.0\\.2\\.2 dev eth0 *\\n10\\.0\\.2\\.0/24 dev eth0 scope link +src 10\\.0\\.2\\.20 *\\n\\[exit 0\\]$"
     --expect "^1 packets transmitted, 1 packets received, 0% packet loss$"
+    --expect "^unetlink: 0 failed\\n\\[exit 0\\]$"
     --reject "PANIC" --status ${EXIT7}
     -- ${NET_USER} -device virtio-net-pci,netdev=n0,romfile=)
 endif()

@@ -426,6 +426,13 @@ if(ARCH_DEBIAN_ROOT) # set by the arches Debian 12 has an archive for
   add_test(NAME ${KERNEL_ARCH}.debian_login COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/debian_login_test.py
     --arch ${KERNEL_ARCH} --image ${IMG})
   set_tests_properties(${KERNEL_ARCH}.debian_login PROPERTIES TIMEOUT 180)
+  # Debian's iproute2 on the same image with a virtio-net card
+  # (tests/qemu/debian_ip_test.py): `ip monitor` sees each change `ip`
+  # makes (addresses, routes, the link down and up) as Linux tells it;
+  # `ip addr` with lifetimes, `ip route`, `ip -s link show eth0`.
+  add_test(NAME ${KERNEL_ARCH}.debian_ip COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/debian_ip_test.py
+    --arch ${KERNEL_ARCH} --image ${IMG})
+  set_tests_properties(${KERNEL_ARCH}.debian_ip PROPERTIES TIMEOUT 180)
 endif()
 # Clocks and timers from the program's side (tests/programs/utimers.c, each
 # check Linux's answer): clock_getres, setitimer and alarm, `alarm(1);

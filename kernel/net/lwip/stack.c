@@ -22,6 +22,17 @@ static struct completion ready = COMPLETION_INIT(ready, "net-ready");
 static int started;
 static int off; /* no memory to run it: a boot without a memory map */
 
+static int running;            /* lwIP runs: net_init() has done */
+static void (*on_start)(void); /* net_on_start()'s, until called */
+
+void net_on_start(void (*fn)(void))
+{
+    __atomic_store_n(&on_start, fn, __ATOMIC_RELEASE);
+    /* whichever of this and net_init() takes it calls it */
+    if (__atomic_load_n(&running, __ATOMIC_ACQUIRE) && __atomic_exchange_n(&on_start, NULL, __ATOMIC_ACQ_REL))
+        fn();
+}
+
 static void tcpip_ready(void *arg)
 {
     (void)arg;
@@ -50,6 +61,10 @@ void net_init(void)
     tcpip_init(tcpip_ready, NULL);
     completion_wait(&ready);
     lwip_glue_start();
+    __atomic_store_n(&running, 1, __ATOMIC_RELEASE);
+    void (*fn)(void) = __atomic_exchange_n(&on_start, NULL, __ATOMIC_ACQ_REL);
+    if (fn)
+        fn();
     pr_info("net: lwIP %s, lo 127.0.0.1", LWIP_VERSION_STRING);
 }
 

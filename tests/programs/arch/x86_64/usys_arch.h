@@ -226,6 +226,7 @@ __asm__(".globl usig_restorer\nusig_restorer:\n mov $15, %eax\n syscall\n ud2\n"
 #define NR_getrusage 98
 #define NR_times 100
 #define NR_setuid 105
+#define NR_unshare 272
 #define NR_setgid 106
 #define NR_setreuid 113
 #define NR_setregid 114
