@@ -936,7 +936,33 @@ static const struct inet6_ifaddr *addr6_of(const struct inet6_ifaddr *l, int n, 
     return NULL;
 }
 
-/* The differences between @p now and told, as notifications on @p o, in
+/* @p type (RTM_NEWADDR or RTM_DELADDR) for each IPv4 address of @p l not in @p other. */
+static void addr4_notes(struct nlout *o, struct nlmsg *m, uint16_t type, const struct inet_ifinfo *l, int n,
+                        const struct inet_ifinfo *other, int nother)
+{
+    for (int k = 0; k < n; k++) {
+        if (l[k].addr && !addr4_in(other, nother, &l[k])) {
+            msg_start(m, type, &no_request, 0, 8);
+            addr_msg(m, &l[k]);
+            note_end(o, m, RTNLGRP_IPV4_IFADDR);
+        }
+    }
+}
+
+/* @p type (RTM_NEWROUTE or RTM_DELROUTE) for each route of @p l not in @p other. */
+static void route_notes(struct nlout *o, struct nlmsg *m, uint16_t type, const struct inet_route *l, int n,
+                        const struct inet_route *other, int nother)
+{
+    for (int k = 0; k < n; k++) {
+        if (!route_in(other, nother, &l[k])) {
+            msg_start(m, type, &no_request, 0, 12);
+            route_msg(m, &l[k]);
+            note_end(o, m, RTNLGRP_IPV4_ROUTE);
+        }
+    }
+}
+
+/* The differences between the state now and told, as notifications on @p o, in
  * the order Linux makes them: links, what went, what came. */
 static void notes(struct nlout *o, struct nlmsg *m, const struct inet_ifinfo *links, int nlinks,
                   const struct inet_route *routes, int nroutes, const struct inet6_ifaddr *a6, int na6)
@@ -956,34 +982,10 @@ static void notes(struct nlout *o, struct nlmsg *m, const struct inet_ifinfo *li
             note_end(o, m, RTNLGRP_LINK);
         }
     }
-    for (int k = 0; k < told.nlinks; k++) {
-        if (told.links[k].addr && !addr4_in(links, nlinks, &told.links[k])) {
-            msg_start(m, RTM_DELADDR, &no_request, 0, 8);
-            addr_msg(m, &told.links[k]);
-            note_end(o, m, RTNLGRP_IPV4_IFADDR);
-        }
-    }
-    for (int k = 0; k < told.nroutes; k++) {
-        if (!route_in(routes, nroutes, &told.routes[k])) {
-            msg_start(m, RTM_DELROUTE, &no_request, 0, 12);
-            route_msg(m, &told.routes[k]);
-            note_end(o, m, RTNLGRP_IPV4_ROUTE);
-        }
-    }
-    for (int k = 0; k < nlinks; k++) {
-        if (links[k].addr && !addr4_in(told.links, told.nlinks, &links[k])) {
-            msg_start(m, RTM_NEWADDR, &no_request, 0, 8);
-            addr_msg(m, &links[k]);
-            note_end(o, m, RTNLGRP_IPV4_IFADDR);
-        }
-    }
-    for (int k = 0; k < nroutes; k++) {
-        if (!route_in(told.routes, told.nroutes, &routes[k])) {
-            msg_start(m, RTM_NEWROUTE, &no_request, 0, 12);
-            route_msg(m, &routes[k]);
-            note_end(o, m, RTNLGRP_IPV4_ROUTE);
-        }
-    }
+    addr4_notes(o, m, RTM_DELADDR, told.links, told.nlinks, links, nlinks);
+    route_notes(o, m, RTM_DELROUTE, told.routes, told.nroutes, routes, nroutes);
+    addr4_notes(o, m, RTM_NEWADDR, links, nlinks, told.links, told.nlinks);
+    route_notes(o, m, RTM_NEWROUTE, routes, nroutes, told.routes, told.nroutes);
     for (int k = 0; k < told.naddr6; k++) {
         if (!addr6_of(a6, na6, &told.addr6[k])) {
             msg_start(m, RTM_DELADDR, &no_request, 0, 8);
