@@ -15,10 +15,14 @@
  *   for this host, a broadcast, a multicast, another host's or outgoing.
  *   A queue past SO_RCVBUF drops what comes; PACKET_STATISTICS counts
  *   what was queued and dropped.
- * - Not here: loopback (lo has no Ethernet header in this stack), socket
- *   filters (SO_ATTACH_FILTER), PACKET_AUXDATA, memory-mapped rings,
- *   PACKET_ADD_MEMBERSHIP: ENOPROTOOPT, which udhcpc takes as "not
- *   available" and goes on without.
+ * - Socket filters: a classic BPF program (SO_ATTACH_FILTER, checked and
+ *   run by sock_filter.c) sees each frame as the socket would, before it
+ *   is queued, and says how much of it to keep (0: none, not counted);
+ *   SO_DETACH_FILTER, SO_LOCK_FILTER and SO_GET_FILTER as on Linux.
+ * - Not here: loopback (lo has no Ethernet header in this stack),
+ *   PACKET_AUXDATA, memory-mapped rings, PACKET_ADD_MEMBERSHIP:
+ *   ENOPROTOOPT, which udhcpc takes as "not available" and goes on
+ *   without.
  *
  * Locking: the taps run with the stack's lock held (net_lock(): a card's
  * receive thread, or whoever makes lwIP send), so that lock also guards
@@ -28,6 +32,8 @@
 #include "families.h"
 #include "inet_internal.h"
 #include "net_internal.h"
+#include "sock_filter.h"
+#include <hal/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/kmalloc.h>
 #include <kernel/list.h>
@@ -54,6 +60,9 @@
 #define PACKET_STATISTICS 6
 #define SO_SNDBUF 7
 #define SO_RCVBUF 8
+#define SO_ATTACH_FILTER 26 /* getsockopt: SO_GET_FILTER */
+#define SO_DETACH_FILTER 27
+#define SO_LOCK_FILTER 44
 #define PK_BUF_DEFAULT 212992 /* Linux's default SO_RCVBUF and SO_SNDBUF */
 #define PK_OVERHEAD 256       /* what a queued frame costs beyond its bytes */
 #define POLLWRBAND 0x200
@@ -88,6 +97,9 @@ struct pksock {
     size_t rq_bytes;      /* their cost against rcvbuf */
     unsigned rcvbuf, sndbuf;
     unsigned queued, drops; /* PACKET_STATISTICS since it was last read */
+    struct sock_filter *filter; /* SO_ATTACH_FILTER's program, or NULL */
+    uint32_t filter_len;        /* its instructions */
+    int filter_locked;          /* SO_LOCK_FILTER: no change until close */
     struct waitqueue wq;  /* readers, pollers */
     struct mutex rd;      /* one reader at a time */
 };
@@ -108,6 +120,14 @@ static uint8_t pkttype_of(const struct netdev *d, const uint8_t *dst)
     return memcmp(dst, d->mac, ETH_ADDR) ? PACKET_OTHERHOST : PACKET_HOST;
 }
 
+/* SKF_AD_RANDOM's numbers: a linear congruential sequence (net_lock() held). */
+static uint32_t next_random(void)
+{
+    static uint32_t state = 0x2545f491u;
+    state = state * 1664525u + 1013904223u;
+    return state;
+}
+
 void packet_tap(struct netdev *d, struct pbuf *p, unsigned len, int outgoing)
 {
     if (list_empty(&pk_socks) || len < ETH_HDR || p->tot_len < len)
@@ -122,21 +142,35 @@ void packet_tap(struct netdev *d, struct pbuf *p, unsigned len, int outgoing)
             continue;
         if (k->proto != lwip_htons(ETH_P_ALL) && (outgoing || k->proto != proto))
             continue; /* outgoing frames go to ETH_P_ALL sockets only, as on Linux */
-        if (k->rq_bytes + len + PK_OVERHEAD > k->rcvbuf) {
-            k->drops++;
-            continue;
-        }
+        uint8_t pkttype = outgoing ? PACKET_OUTGOING : pkttype_of(d, hdr);
         struct pkframe *f = kmalloc(sizeof *f + len);
         if (!f) {
             k->drops++;
             continue;
         }
-        f->ifindex = d->index;
-        f->pkttype = outgoing ? PACKET_OUTGOING : pkttype_of(d, hdr);
-        f->len = len;
         pbuf_copy_partial(p, f->data, (u16_t)len, 0);
+        f->len = len;
+        if (k->filter) {
+            /* the socket's view: SOCK_DGRAM's starts past the Ethernet header */
+            struct sock_filter_pkt fp = {f->data, (uint32_t)len, k->type == SOCK_DGRAM ? ETH_HDR : 0, ETH_HDR,
+                                         lwip_ntohs(proto), pkttype, ARPHRD_ETHER, (uint32_t)d->index,
+                                         hal_cpu_id(), next_random()};
+            uint32_t keep = sock_filter_run(k->filter, k->filter_len, &fp);
+            if (!keep) { /* filtered out: not counted, as Linux */
+                kfree(f);
+                continue;
+            }
+            f->len = (k->type == SOCK_DGRAM ? ETH_HDR : 0) + keep;
+        }
+        if (k->rq_bytes + f->len + PK_OVERHEAD > k->rcvbuf) {
+            k->drops++;
+            kfree(f);
+            continue;
+        }
+        f->ifindex = d->index;
+        f->pkttype = pkttype;
         list_add_tail(&k->rq, &f->node);
-        k->rq_bytes += len + PK_OVERHEAD;
+        k->rq_bytes += f->len + PK_OVERHEAD;
         k->queued++;
         wq_wake_all(&k->wq);
     }
@@ -330,15 +364,70 @@ static unsigned pk_poll(struct socket *s, struct wait_set *ws)
 
 /* ---- options, ioctls, the rest ---- */
 
+/* SO_ATTACH_FILTER: @p val is a struct sock_fprog (its length, a user
+ * pointer to the instructions). The program is copied and checked, then
+ * takes the place of the one attached, unless SO_LOCK_FILTER forbids it. */
+static int attach_filter(struct pksock *k, const void *val, unsigned len)
+{
+    struct {
+        uint16_t len, pad[3];
+        uint64_t filter;
+    } fp;
+    if (len != sizeof fp)
+        return -EINVAL;
+    memcpy(&fp, val, sizeof fp);
+    if (!fp.filter || fp.len == 0 || fp.len > SOCK_FILTER_MAX)
+        return -EINVAL;
+    struct sock_filter *prog = kmalloc(fp.len * sizeof *prog);
+    if (!prog)
+        return -ENOMEM;
+    int e = copy_from_user(prog, (const void *)(uintptr_t)fp.filter, fp.len * sizeof *prog) ? -EFAULT : 0;
+    if (!e)
+        e = sock_filter_check(prog, fp.len);
+    if (!e) {
+        net_lock();
+        if (k->filter_locked) {
+            e = -EPERM;
+        } else {
+            struct sock_filter *old = k->filter;
+            k->filter = prog;
+            k->filter_len = fp.len;
+            prog = old;
+        }
+        net_unlock();
+    }
+    kfree(prog); /* the one replaced, or the one refused */
+    return e;
+}
+
 static int pk_setsockopt(struct socket *s, int level, int name, const void *val, unsigned len)
 {
     struct pksock *k = s->priv;
     int v;
-    if (level != SOL_SOCKET || (name != SO_RCVBUF && name != SO_SNDBUF))
+    if (level != SOL_SOCKET || (name != SO_RCVBUF && name != SO_SNDBUF && name != SO_ATTACH_FILTER &&
+                                name != SO_DETACH_FILTER && name != SO_LOCK_FILTER))
         return -ENOPROTOOPT;
     if (len < sizeof v)
         return -EINVAL;
+    if (name == SO_ATTACH_FILTER)
+        return attach_filter(k, val, len);
     memcpy(&v, val, sizeof v);
+    if (name == SO_DETACH_FILTER || name == SO_LOCK_FILTER) {
+        struct sock_filter *old = NULL;
+        int e = 0;
+        net_lock();
+        if (k->filter_locked && (name == SO_DETACH_FILTER || !v))
+            e = -EPERM;
+        else if (name == SO_LOCK_FILTER)
+            k->filter_locked = v != 0;
+        else if (!k->filter)
+            e = -ENOENT;
+        else
+            old = k->filter, k->filter = NULL, k->filter_len = 0;
+        net_unlock();
+        kfree(old);
+        return e;
+    }
     net_lock();
     *(name == SO_RCVBUF ? &k->rcvbuf : &k->sndbuf) = sock_bufsize(v);
     net_unlock();
@@ -351,8 +440,18 @@ static int pk_getsockopt(struct socket *s, int level, int name, void *val, unsig
     unsigned v[2];
     size_t n = sizeof v[0];
     net_lock();
+    if (level == SOL_SOCKET && name == SO_ATTACH_FILTER) {
+        /* SO_GET_FILTER: *len is counted in instructions (net_calls.c) */
+        if (k->filter && k->filter_len <= *len)
+            memcpy(val, k->filter, k->filter_len * sizeof *k->filter);
+        *len = k->filter_len;
+        net_unlock();
+        return 0;
+    }
     if (level == SOL_SOCKET && name == SO_RCVBUF)
         v[0] = k->rcvbuf;
+    else if (level == SOL_SOCKET && name == SO_LOCK_FILTER)
+        v[0] = (unsigned)k->filter_locked;
     else if (level == SOL_SOCKET && name == SO_SNDBUF)
         v[0] = k->sndbuf;
     else if (level == SOL_PACKET && name == PACKET_STATISTICS) {
@@ -403,6 +502,7 @@ static void pk_release(struct socket *s)
     }
     net_unlock();
     s->priv = NULL;
+    kfree(k->filter);
     kfree(k);
 }
 

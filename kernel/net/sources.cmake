@@ -18,6 +18,7 @@ set(NET_SOURCES
   kernel/net/net_tests.c
   kernel/net/netlink.c
   kernel/net/packet.c
+  kernel/net/sock_filter.c
   kernel/net/ping.c
   kernel/net/lwip/stack.c
   kernel/net/lwip/sys_arch.c

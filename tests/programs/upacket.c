@@ -8,7 +8,10 @@
  * request as outgoing; MSG_TRUNC, MSG_PEEK, FIONREAD, getsockname, SO_RCVBUF,
  * PACKET_STATISTICS; and the errors: a user without root, an unknown type,
  * a short or foreign address, an interface that is not there, a frame too
- * long or too short, a send with no interface.
+ * long or too short, a send with no interface. Socket filters: classic BPF
+ * programs that keep ARP frames only (cut to 20 bytes), only replies in a
+ * SOCK_DGRAM socket's view, nothing at all; SO_GET_FILTER, SO_DETACH_FILTER,
+ * SO_LOCK_FILTER, and the programs and arguments Linux refuses.
  */
 #include "usock.h"
 
@@ -18,6 +21,10 @@
 #define SOCK_RAW 3
 #define SOL_SOCKET 1
 #define SO_RCVBUF 8
+#define SO_ATTACH_FILTER 26
+#define SO_GET_FILTER 26
+#define SO_DETACH_FILTER 27
+#define SO_LOCK_FILTER 44
 #define SOL_PACKET 263
 #define PACKET_STATISTICS 6
 #define ETH_P_ALL 0x0003
@@ -49,6 +56,16 @@ struct ifreq {
         } hw;
         unsigned char pad[24];
     };
+};
+
+struct sock_filter {
+    unsigned short code;
+    unsigned char jt, jf;
+    unsigned k;
+};
+struct sock_fprog {
+    unsigned short len;
+    const struct sock_filter *filter;
 };
 
 static unsigned short n16(unsigned short v) { return (unsigned short)(v << 8 | v >> 8); }
@@ -149,6 +166,125 @@ static void errors(int ifindex)
     say("a user's socket is refused (EPERM)", st == 0);
 }
 
+static long attach(long s, const struct sock_filter *f, unsigned short n)
+{
+    struct sock_fprog p = {n, f};
+    return sys6(NR_setsockopt, s, SOL_SOCKET, SO_ATTACH_FILTER, (long)&p, sizeof p, 0);
+}
+
+/* Frames @p s gets within 2 s of the last: how many, and whether every one
+ * was ARP and @p want bytes long; *out and *in: the request going out, the
+ * reply coming in. */
+static int drain(long s, long want, int *all_ok, int *out, int *in)
+{
+    unsigned char b[2048];
+    struct sockaddr_ll from;
+    unsigned flen;
+    int n = 0;
+    while (upoll1(s, POLLIN, 2000) == POLLIN) {
+        long r = recvfrom_ll(s, b, sizeof b, MSG_TRUNC, &from, &flen);
+        n++;
+        if (r != want || b[12] != 8 || b[13] != 6)
+            *all_ok = 0;
+        *out |= from.pkttype == 4;
+        *in |= from.pkttype == 0;
+        if (*out && *in)
+            break;
+    }
+    return n;
+}
+
+static void filters(int ifindex, long s, const unsigned char *req, const struct sockaddr_ll *to)
+{
+    /* protocol 0 takes nothing until bind() names one: no frame comes unfiltered */
+    long raw = psocket(SOCK_RAW, 0);
+    /* ldh [12]; jeq #0x806, keep 20 bytes; else none */
+    static const struct sock_filter arp[] = {{0x28, 0, 0, 12}, {0x15, 0, 1, 0x806}, {0x06, 0, 0, 20}, {0x06, 0, 0, 0}};
+    say("filter: attach ARP only, 20 bytes", attach(raw, arp, 4));
+    struct sockaddr_ll me = {AF_PACKET, n16(ETH_P_ALL), ifindex, 0, 0, 0, {0}};
+    say("  bind ETH_P_ALL on eth0", sys3(NR_bind, raw, (long)&me, sizeof me));
+    say("  send the request", sys6(NR_sendto, s, (long)req, 28, 0, (long)to, sizeof *to));
+    int ok = 1, out = 0, in = 0;
+    drain(raw, 20, &ok, &out, &in);
+    say("  every frame ARP, 20 bytes long", ok);
+    say("  the request going out and the reply coming in", out && in);
+    while (upoll1(s, POLLIN, 200) == POLLIN) /* the reply, on the other socket */
+        sys6(NR_recvfrom, s, 0, 0, MSG_DONTWAIT | MSG_TRUNC, 0, 0);
+
+    struct sock_filter got[8] = {{0, 0, 0, 0}};
+    unsigned len = 0;
+    say("SO_GET_FILTER with no room", sys6(NR_getsockopt, raw, SOL_SOCKET, SO_GET_FILTER, (long)got, (long)&len, 0));
+    say("  its instructions", len);
+    len = 2;
+    say("  with room for 2", sys6(NR_getsockopt, raw, SOL_SOCKET, SO_GET_FILTER, (long)got, (long)&len, 0));
+    len = 8;
+    say("  with room for 8", sys6(NR_getsockopt, raw, SOL_SOCKET, SO_GET_FILTER, (long)got, (long)&len, 0));
+    say("  gives", len);
+    int same = 1;
+    for (int i = 0; i < 4; i++)
+        same &= got[i].code == arp[i].code && got[i].jt == arp[i].jt && got[i].jf == arp[i].jf && got[i].k == arp[i].k;
+    say("  the program as attached", same);
+
+    /* Nothing kept: nothing comes, and nothing is counted */
+    static const struct sock_filter none[] = {{0x06, 0, 0, 0}};
+    struct {
+        unsigned packets, drops;
+    } st;
+    len = sizeof st;
+    sys6(NR_getsockopt, raw, SOL_PACKET, PACKET_STATISTICS, (long)&st, (long)&len, 0);
+    say("filter: attach one that keeps nothing, in its place", attach(raw, none, 1));
+    sys6(NR_sendto, s, (long)req, 28, 0, (long)to, sizeof *to);
+    say("  nothing comes (poll)", upoll1(raw, POLLIN, 1000));
+    len = sizeof st;
+    sys6(NR_getsockopt, raw, SOL_PACKET, PACKET_STATISTICS, (long)&st, (long)&len, 0);
+    say("  PACKET_STATISTICS: packets", st.packets);
+    say("  dropped", st.drops);
+    say("SO_DETACH_FILTER", sys6(NR_setsockopt, raw, SOL_SOCKET, SO_DETACH_FILTER, (long)&len, 4, 0));
+    say("  again (ENOENT)", sys6(NR_setsockopt, raw, SOL_SOCKET, SO_DETACH_FILTER, (long)&len, 4, 0));
+    len = 8;
+    sys6(NR_getsockopt, raw, SOL_SOCKET, SO_GET_FILTER, (long)got, (long)&len, 0);
+    say("  SO_GET_FILTER then gives", len);
+    while (upoll1(s, POLLIN, 200) == POLLIN)
+        sys6(NR_recvfrom, s, 0, 0, MSG_DONTWAIT | MSG_TRUNC, 0, 0);
+
+    /* A SOCK_DGRAM socket's program sees the ARP header at 0: replies only, 8 bytes */
+    static const struct sock_filter reply[] = {{0x28, 0, 0, 6}, {0x15, 0, 1, 2}, {0x06, 0, 0, 8}, {0x06, 0, 0, 0}};
+    say("filter: a SOCK_DGRAM socket's, ARP replies only, 8 bytes", attach(s, reply, 4));
+    sys6(NR_sendto, s, (long)req, 28, 0, (long)to, sizeof *to);
+    unsigned char b[64];
+    struct sockaddr_ll from;
+    unsigned flen;
+    upoll1(s, POLLIN, 3000);
+    say("  the reply's length", recvfrom_ll(s, b, sizeof b, MSG_TRUNC, &from, &flen));
+    say("  its opcode (2)", b[6] << 8 | b[7]);
+    sys6(NR_setsockopt, s, SOL_SOCKET, SO_DETACH_FILTER, (long)&len, 4, 0);
+
+    /* What Linux refuses */
+    struct sock_fprog p = {4, arp};
+    say("bad: a short struct (EINVAL)", sys6(NR_setsockopt, raw, SOL_SOCKET, SO_ATTACH_FILTER, (long)&p, 8, 0));
+    say("bad: no instructions (EINVAL)", attach(raw, arp, 0));
+    say("bad: 4097 instructions (EINVAL)", attach(raw, arp, 4097));
+    say("bad: a NULL program (EINVAL)", attach(raw, 0, 4));
+    say("bad: a program at a bad address (EFAULT)", attach(raw, (const struct sock_filter *)16, 4));
+    static const struct sock_filter noret[] = {{0x28, 0, 0, 12}};
+    say("bad: no RET last (EINVAL)", attach(raw, noret, 1));
+    static const struct sock_filter far[] = {{0x05, 0, 0, 5}, {0x06, 0, 0, 0}};
+    say("bad: a jump past the end (EINVAL)", attach(raw, far, 2));
+    static const struct sock_filter unset[] = {{0x60, 0, 0, 3}, {0x16, 0, 0, 0}};
+    say("bad: a scratch word read unwritten (EINVAL)", attach(raw, unset, 2));
+    static const struct sock_filter div0[] = {{0x34, 0, 0, 0}, {0x16, 0, 0, 0}};
+    say("bad: a division by 0 (EINVAL)", attach(raw, div0, 2));
+
+    /* SO_LOCK_FILTER */
+    attach(raw, arp, 4);
+    say("SO_LOCK_FILTER", usetint(raw, SOL_SOCKET, SO_LOCK_FILTER, 1));
+    say("  reads back", ugetint(raw, SOL_SOCKET, SO_LOCK_FILTER));
+    say("  then attach (EPERM)", attach(raw, none, 1));
+    say("  detach (EPERM)", sys6(NR_setsockopt, raw, SOL_SOCKET, SO_DETACH_FILTER, (long)&len, 4, 0));
+    say("  unlock (EPERM)", usetint(raw, SOL_SOCKET, SO_LOCK_FILTER, 0));
+    sys1(NR_close, raw);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv, (void)envp;
@@ -240,6 +376,7 @@ int main(int argc, char **argv, char **envp)
     sys6(NR_getsockopt, s, SOL_PACKET, PACKET_STATISTICS, (long)&st, (long)&len, 0);
     say("  read again: packets", st.packets);
     sys1(NR_close, raw);
+    filters(ifindex, s, req, &to);
     sys1(NR_close, s);
     errors(ifindex);
     uputs("upacket: "), uputn(*ufails()), uputs(" failed\n");
