@@ -355,14 +355,17 @@ static void bufs_for_cpu(struct virtqueue *vq, uint16_t head)
     struct vq_state *s = vq->priv;
     if (!vq_noncoherent(vq))
         return;
-    unsigned n = s->nind[head] ? s->nind[head] : s->chain[head];
+    unsigned ind = s->nind[head], n = ind ? ind : s->chain[head];
     uint16_t d = head;
     for (unsigned i = 0; i < n; i++) {
-        volatile struct vdesc *e =
-            s->nind[head] ? &s->ind[(size_t)head * VIRTQ_INDIRECT_MAX + i] : &s->desc[d];
+        volatile struct vdesc *e = ind ? &s->ind[(size_t)head * VIRTQ_INDIRECT_MAX + i] : &s->desc[d];
         if (e->flags & VIRTQ_DESC_F_WRITE)
             vq_sync(vq, hal_phys_to_virt(e->addr), e->len, DMA_FROM_DEVICE, 1);
-        d = s->next[d];
+        /* Only a chain's links are ours to follow: an indirect table's head
+         * is one descriptor, and its next[] is the free list's, whose last
+         * link points one past the array. */
+        if (!ind)
+            d = s->next[d];
     }
 }
 
