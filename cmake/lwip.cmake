@@ -17,7 +17,7 @@ foreach(f
     core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c
     core/timeouts.c core/udp.c
     core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c
-    core/ipv4/ip4_frag.c
+    core/ipv4/ip4_frag.c core/ipv4/igmp.c
     core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c core/ipv6/ip6.c core/ipv6/ip6_addr.c
     core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c
     netif/ethernet.c api/tcpip.c)

@@ -20,7 +20,7 @@ file(GLOB program_hdrs CONFIGURE_DEPENDS ${programs_src}/*.h
 # fills, riscv64 too (arch/riscv64/linker.ld), and the aarch64-debug
 # kernel's 2 MiB (ufuzz, the largest of those the kernel once held, left
 # for that).
-set(initrd_only_programs conbench fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm umq ufuzz usched usysv ulimits uvdso uvm uunix uepoll uinet uinet6 unettool unetlink ucpu upacket)
+set(initrd_only_programs conbench fsbench utimers uproc2 usigq ufsmore ulocks ucred ushm umq ufuzz usched usysv ulimits uvdso uvm uunix uepoll uinet uinet6 unettool unetlink ucpu upacket umcast)
 set(programs_dir ${CMAKE_BINARY_DIR}/programs)
 file(MAKE_DIRECTORY ${programs_dir})
 set(program_elfs)

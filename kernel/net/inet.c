@@ -68,6 +68,7 @@
 #include <lwip/udp.h>
 
 #include "inet_internal.h"
+#include "inet_mcast.h"
 #include "net_internal.h"
 
 #define BOUNCE 16384u     /* bytes one step of a TCP send or receive copies */
@@ -124,6 +125,7 @@ struct inet_sock {
     struct list_node ping_node; /* ICMP echo sockets, for unique ids */
     ip_addr_t laddr, raddr;  /* addresses (kept after the pcb goes) */
     uint16_t lport, rport;   /* ports, host order */
+    struct inet_mcast mc;    /* groups joined, multicast options (inet_mcast.c) */
 };
 
 static const struct sock_ops inet_ops;
@@ -217,8 +219,9 @@ static int get_addr(const struct inet_sock *is, const struct sockaddr_k *a, ip_a
     ip6_addr_t a6;
     memcpy(a6.addr, s.addr, 16);
     ip6_addr_clear_zone(&a6);
-    if (ip6_addr_has_scope(&a6, IP6_UNKNOWN)) {
-        /* Linux: a link-local address names its interface */
+    if (ip6_addr_has_scope(&a6, IP6_UNKNOWN) && !(ip6_addr_ismulticast(&a6) && !s.scope_id)) {
+        /* Linux: a link-local address names its interface (a link-local
+         * group may leave that to IPV6_MULTICAST_IF, or the route) */
         if (!s.scope_id)
             return -EINVAL;
         struct netif *n = inet_if_at((int)s.scope_id);
@@ -420,6 +423,7 @@ static struct inet_sock *is_new(int type, int proto)
     is->sndbuf = RCVBUF_DEF;
     is->ttl = 64;
     is->hops = 64;
+    inet_mcast_init(&is->mc);
     return is;
 }
 
@@ -575,6 +579,7 @@ static void acceptq_free(struct inet_sock *ls)
 /* Everything of @p is (lock held). */
 static void is_free(struct inet_sock *is)
 {
+    inet_mcast_leave_all(&is->mc);
     if (is_tcp(is)) {
         acceptq_free(is);
         tcp_drop(is); /* unread data, never tcp_recved(), makes it a reset */
@@ -1317,6 +1322,7 @@ static long dgram_send(struct inet_sock *is, struct sock_msg *m)
     if (is->proto == IPPROTO_UDP) {
         is->pcb.udp->ttl = IP_IS_V6(&ip) ? is->hops : is->ttl;
         is->pcb.udp->tos = IP_IS_V6(&ip) ? is->tclass : is->tos;
+        inet_mcast_prepare(&is->mc, is->pcb.udp, to ? &ip : &is->pcb.udp->remote_ip);
         r = -map_err(to ? udp_sendto(is->pcb.udp, p, &ip, net16(port)) : udp_send(is->pcb.udp, p));
         if (!is->bound) {
             is->bound = 1;
@@ -1731,6 +1737,14 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
         unlock();
         return 0;
     }
+    if (level == IPPROTO_IP || (level == IPPROTO_IPV6 && is->v6)) {
+        lock();
+        r = inet_mcast_setopt(&is->mc, is->type, level, name, val, len);
+        unlock();
+        if (r != -ENOPROTOOPT)
+            return r;
+        r = 0;
+    }
     if ((r = get_int(val, len, &v)))
         return r;
     lock();
@@ -1872,6 +1886,14 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
     struct inet_sock *is = s->priv;
     int v = 0, r = 0;
     lock();
+    if (level == IPPROTO_IP || (level == IPPROTO_IPV6 && is->v6)) {
+        r = inet_mcast_getopt(&is->mc, is->type, level, name, val, len);
+        if (r != -ENOPROTOOPT) {
+            unlock();
+            return r;
+        }
+        r = 0;
+    }
     struct tcp_pcb *tp = is_tcp(is) && is->pcb.tcp && is->pcb.tcp->state != LISTEN ? is->pcb.tcp : NULL;
     if (level == SOL_SOCKET) {
         switch (name) {

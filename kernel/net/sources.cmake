@@ -11,6 +11,7 @@ list(APPEND CORE_SOURCES
 set(NET_SOURCES
   kernel/net/inet.c
   kernel/net/inet_if.c
+  kernel/net/inet_mcast.c
   kernel/net/inet_tests.c
   kernel/net/lwip/chksum.c
   kernel/net/lwip/netif.c

@@ -12,6 +12,9 @@ sends and receives DHCP over AF_PACKET until it has a lease, configures
 eth0 through a script of the test's (ours first clears the address its
 own DHCP client took at boot): the script's lines and the lease must be
 Linux's, and the gateway must answer a ping from the address udhcpc set.
+Last, with that address, tests/programs/umcast (multicast UDP on eth0:
+groups joined and left, the options, datagrams looped back to a member):
+every "umcast:" line must be Linux's.
 
 Debian 12 has no riscv64 kernel: there ours alone runs both, and each
 line must be what Linux gives on the other arches (upacket's output does
@@ -28,6 +31,7 @@ from qemu_test import run_qemu  # noqa: E402
 import linux_peer  # noqa: E402
 
 LINE = re.compile(r"upacket: (.*?)\s*$", re.M)
+MCAST = re.compile(r"umcast: (.*?)\s*$", re.M)
 # The script udhcpc runs at each change: it says what it was told and, once
 # bound, sets the address as the busybox example script does.
 SCRIPT = (r"#!/bin/sh\necho UDHCPC $1 ip=$ip mask=$subnet\n"
@@ -47,7 +51,7 @@ def ours(a):
     keys = [b"run /bin/upacket\r",
             # the address ours took by DHCP at boot goes first, so udhcpc's is seen to come
             f'run /bin/busybox sh -c "ifconfig eth0 0.0.0.0 && ifconfig eth0 && {DHCP}"\r'.encode(),
-            b"poweroff\r"]
+            b"run /bin/umcast\r", b"poweroff\r"]
     text, status, pending = run_qemu(a.arch, a.image, [], keys, nic(a.arch), a.timeout)
     return text, not pending and status == 0
 
@@ -55,9 +59,10 @@ def ours(a):
 def linux(a):
     tree = linux_peer.fetch(a.arch)
     script = (f"ip link set eth0 up\n/bin/upacket; echo upacket-exit $?\n{DHCP}\n"
-              "echo dhcp-exit $?\npoweroff -f\n")
-    initrd = linux_peer.initramfs(a.arch, tree, script, "upacket", files=[("bin/upacket", a.prog)],
-                                  modules=("virtio_net",))
+              "echo dhcp-exit $?\n/bin/umcast; echo umcast-exit $?\npoweroff -f\n")
+    umcast = os.path.join(os.path.dirname(a.prog), "umcast")
+    initrd = linux_peer.initramfs(a.arch, tree, script, "upacket",
+                                  files=[("bin/upacket", a.prog), ("bin/umcast", umcast)], modules=("virtio_net",))
     return linux_peer.boot(a.arch, tree, initrd, linux_peer.disk(), timeout=a.timeout, extra=nic(a.arch))
 
 
@@ -78,10 +83,12 @@ def body(a, tmp, check):
         ltext = linux(a)
         what = "Linux's"
         check("upacket-exit 0" in ltext and "dhcp-exit 0" in ltext, "Linux: upacket and udhcpc ran")
-    lv, ld = LINE.findall(ltext), UDHCPC.findall(ltext)
+    lv, ld, lm = LINE.findall(ltext), UDHCPC.findall(ltext), MCAST.findall(ltext)
+    om = MCAST.findall(otext)
     if a.save_linux and a.arch in linux_peer.DEB_ARCH:
         with open(a.save_linux, "w") as f:
-            f.write("".join(f"upacket: {x}\n" for x in lv) + "".join(f"{x}\n" for x in ld))
+            f.write("".join(f"upacket: {x}\n" for x in lv) + "".join(f"{x}\n" for x in ld) +
+                    "".join(f"umcast: {x}\n" for x in lm))
     if ov != lv or od != ld:
         print("---- Linux ----\n" + ltext[-4000:] + "\n---- ours ----\n" + otext[-4000:])
     check(len(lv) > 40, f"Linux printed upacket's lines ({len(lv)})")
@@ -90,6 +97,11 @@ def body(a, tmp, check):
         check(got == want, f"upacket: {got}, {what}: {want}")
     check(len(ov) == len(lv), f"as many lines ({len(ov)}, {what}: {len(lv)})")
     check(od == ld and len(ld) >= 2, f"udhcpc: {od}, {what}: {ld}")
+    check(len(lm) > 40 and lm[-1] == "done", f"Linux printed umcast's lines ({len(lm)})")
+    for i, want in enumerate(lm):
+        got = om[i] if i < len(om) else None
+        check(got == want, f"umcast: {got}, {what}: {want}")
+    check(len(om) == len(lm), f"as many umcast lines ({len(om)}, {what}: {len(lm)})")
 
 
 if __name__ == "__main__":

@@ -148,6 +148,9 @@
 #ifndef EDESTADDRREQ
 #define EDESTADDRREQ 89 /**< destination address required */
 #endif
+#ifndef EPROTO
+#define EPROTO 71 /**< protocol error (a multicast group joined on a TCP socket) */
+#endif
 #ifndef EPROTOTYPE
 #define EPROTOTYPE 91 /**< protocol wrong type for socket */
 #endif

@@ -86,7 +86,10 @@ void lwip_port_free(void *p);
 /* No ARP probe of the offered address: it holds binding back a second. */
 #define DHCP_DOES_ARP_CHECK 0
 #define LWIP_AUTOIP 0
-#define LWIP_IGMP 0
+/* Multicast groups joined by sockets (inet_mcast.c): IGMP reports, and
+ * only joined groups' datagrams let in; their hop limit, loop and interface. */
+#define LWIP_IGMP 1
+#define LWIP_MULTICAST_TX_OPTIONS 1
 #define LWIP_DNS 0 /* names are resolved in user space, as on Linux */
 #define LWIP_IPV6 1
 #define LWIP_IPV6_AUTOCONFIG 1
