@@ -7,7 +7,8 @@
  *        nothing, as Linux's: udhcpc makes one for the interface ioctls);
  *        AF_INET6 TCP and UDP, dual-stack unless IPV6_V6ONLY; ICMPv6 echo
  *        (SOCK_DGRAM/IPPROTO_ICMPV6) and raw ICMPv6 (SOCK_RAW, root only),
- *        IPv6 only, the checksum always the kernel's.
+ *        IPv6 only, the checksum always the kernel's. Multicast groups and
+ *        options are inet_mcast.c's.
  *
  * One struct inet_sock serves both families: addresses are lwIP's
  * ip_addr_t throughout, and only get_addr() and put_addr() know the
