@@ -90,6 +90,8 @@ struct rxitem {
     ip_addr_t addr; /* datagram: its source */
     uint16_t port;  /* datagram: its source port (network order) */
     uint8_t hlim;   /* IPv6 datagram: the hop limit it arrived with */
+    int ifindex;    /* datagram: the interface it came in on */
+    ip_addr_t dst;  /* datagram: the address it was sent to */
 };
 
 struct inet_sock {
@@ -121,6 +123,7 @@ struct inet_sock {
     int v6only;              /* AF_INET6: IPV6_V6ONLY, no IPv4 through it */
     uint16_t ident;          /* ICMP echo socket: its id (host order), 0 until bound */
     uint32_t icmp6_filter[8]; /* raw ICMPv6: ICMP6_FILTER, a set bit blocks that type */
+    int pktinfo4, pktinfo6;  /* IP_PKTINFO, IPV6_RECVPKTINFO: where each datagram came in */
     int hlim_cmsg;           /* IPv6 datagrams: the control message type their hop limit
                               * comes in (IPV6_RECVHOPLIMIT's, RFC 2292's), 0: none */
     struct list_node ping_node; /* ICMP echo sockets, for unique ids */
@@ -722,6 +725,36 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
 
 /* ---- lwIP's UDP and ICMP callbacks ---- */
 
+#define IP_PKTINFO 8       /* at IPPROTO_IP: the option and its control message */
+#define IPV6_RECVPKTINFO 49
+#define IPV6_PKTINFO 50    /* the control message IPV6_RECVPKTINFO asks for */
+
+/* Where datagram @p it came in, as the control message the socket asked
+ * for (lock held): struct in_pktinfo (the interface, the local address
+ * that answers, the destination) or in6_pktinfo (the destination, the
+ * interface), as Linux fills them. */
+static void pktinfo_of(const struct inet_sock *is, const struct rxitem *it, struct sock_ctl *c)
+{
+    if (IP_IS_V4(&it->dst) && is->pktinfo4) {
+        struct netif *n = inet_if_at(it->ifindex);
+        uint32_t dst = ip4_addr_get_u32(ip_2_ip4(&it->dst));
+        /* a group's or broadcast datagram is answered from the interface's address */
+        uint32_t spec = ip4_addr_ismulticast(ip_2_ip4(&it->dst)) || !n || ip4_addr_isbroadcast_u32(dst, n)
+                            ? (n ? ip4_addr_get_u32(netif_ip4_addr(n)) : 0)
+                            : dst;
+        int32_t idx = it->ifindex;
+        memcpy(c->pktinfo, &idx, 4);
+        memcpy(c->pktinfo + 4, &spec, 4);
+        memcpy(c->pktinfo + 8, &dst, 4);
+        c->pktinfo_level = IPPROTO_IP, c->pktinfo_type = IP_PKTINFO, c->pktinfo_len = 12;
+    } else if (IP_IS_V6(&it->dst) && is->pktinfo6) {
+        int32_t idx = it->ifindex;
+        memcpy(c->pktinfo, ip_2_ip6(&it->dst)->addr, 16);
+        memcpy(c->pktinfo + 16, &idx, 4);
+        c->pktinfo_level = IPPROTO_IPV6, c->pktinfo_type = IPV6_PKTINFO, c->pktinfo_len = 20;
+    }
+}
+
 static int queue_dgram(struct inet_sock *is, struct pbuf *p, const ip_addr_t *addr, uint16_t port)
 {
     if (is->rx_bytes + p->tot_len > is->rcvbuf || is->shut_rd)
@@ -735,6 +768,9 @@ static int queue_dgram(struct inet_sock *is, struct pbuf *p, const ip_addr_t *ad
     it->port = port;
     /* lwIP's input path is under way (every caller is its callback) */
     it->hlim = IP_IS_V6(addr) && ip6_current_header() ? IP6H_HOPLIM(ip6_current_header()) : 0;
+    struct netif *in = ip_current_input_netif();
+    it->ifindex = in ? inet_if_index(in) : 0;
+    ip_addr_copy(it->dst, *ip_current_dest_addr());
     list_add_tail(&is->rxq, &it->node);
     is->rx_bytes += p->tot_len;
     wake(is);
@@ -1558,6 +1594,8 @@ static long dgram_recv(struct inet_sock *is, struct socket *s, struct sock_msg *
         m->ctl->hoplimit_type = is->hlim_cmsg;
         m->ctl->hoplimit = it->hlim;
     }
+    if (m->ctl)
+        pktinfo_of(is, it, m->ctl);
     pbuf_free(p);
     unlock();
     if (!(flags & MSG_PEEK))
@@ -1840,6 +1878,9 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
             is->tos = (uint8_t)(v & 0xfc);
             apply_ip_opts(is);
             break;
+        case IP_PKTINFO:
+            is->pktinfo4 = v != 0;
+            break;
         default:
             r = -ENOPROTOOPT;
         }
@@ -1859,6 +1900,9 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
             else
                 is->tclass = (uint8_t)(v == -1 ? 0 : v);
             apply_ip_opts(is);
+            break;
+        case IPV6_RECVPKTINFO:
+            is->pktinfo6 = v != 0;
             break;
         case IPV6_RECVHOPLIMIT:
         case IPV6_2292HOPLIMIT:
@@ -1930,6 +1974,7 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
         switch (name) {
         case IP_TTL: v = is->ttl; break;
         case IP_TOS: v = is->tos; break;
+        case IP_PKTINFO: v = is->pktinfo4; break;
         default: r = -ENOPROTOOPT;
         }
     } else if (level == IPPROTO_IPV6 && is->v6) {
@@ -1938,6 +1983,7 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
         case IPV6_UNICAST_HOPS: v = is->hops; break;
         case IPV6_TCLASS: v = is->tclass; break;
         case IPV6_RECVHOPLIMIT: v = is->hlim_cmsg == IPV6_HOPLIMIT; break;
+        case IPV6_RECVPKTINFO: v = is->pktinfo6; break;
         case IPV6_2292HOPLIMIT: v = is->hlim_cmsg == IPV6_2292HOPLIMIT; break;
         default: r = -ENOPROTOOPT;
         }

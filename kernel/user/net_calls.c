@@ -569,13 +569,15 @@ static long cmsg_put(uint64_t *at, uint64_t *left, int level, int type, const vo
     return 0;
 }
 
-/* The received control data out to the caller: an IPv6 datagram's hop
- * limit, credentials, then as many of the files as the room left holds
+/* The received control data out to the caller: where a datagram came in
+ * (IP_PKTINFO, IPV6_PKTINFO), an IPv6 datagram's hop limit, credentials, then as many of the files as the room left holds
  * (installed), the rest closed with MSG_CTRUNC (Linux's scm_detach_fds()). */
 static long ctl_out(struct sock_ctl *c, uint64_t *at, uint64_t *left, int *flags, int rflags)
 {
     long e = 0;
-    if (c->hoplimit_type)
+    if (c->pktinfo_len)
+        e = cmsg_put(at, left, c->pktinfo_level, c->pktinfo_type, c->pktinfo, c->pktinfo_len, flags);
+    if (c->hoplimit_type && !e)
         e = cmsg_put(at, left, SOL_IPV6, c->hoplimit_type, &c->hoplimit, sizeof c->hoplimit, flags);
     if (c->has_creds && !e) {
         int cr[3] = {c->pid, c->uid, c->gid};

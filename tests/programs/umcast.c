@@ -7,8 +7,10 @@
  * an address no interface has, a short struct, a TCP socket), a datagram
  * to the group looped back to the member, none with IP_MULTICAST_LOOP off
  * or once the group is left, the other group still joined. IPv6 the same
- * with ff02::1:3 and IPV6_JOIN_GROUP, IPV6_MULTICAST_IF/HOPS/LOOP.
+ * with ff02::1:3 and IPV6_JOIN_GROUP, IPV6_MULTICAST_IF/HOPS/LOOP. Where a
+ * datagram came in, as IP_PKTINFO and IPV6_RECVPKTINFO give it.
  */
+#include "umsg.h"
 #include "usock.h"
 
 #define AF_INET 2
@@ -29,6 +31,9 @@
 #define IPV6_MULTICAST_LOOP 19
 #define IPV6_ADD_MEMBERSHIP 20
 #define IPV6_DROP_MEMBERSHIP 21
+#define IP_PKTINFO 8
+#define IPV6_RECVPKTINFO 49
+#define IPV6_PKTINFO 50
 #define SIOCGIFINDEX 0x8933
 #define POLLIN 1
 #define MSG_DONTWAIT 0x40
@@ -63,6 +68,32 @@ static long got(long s, long ms, char *b)
     if (upoll1(s, POLLIN, ms) != POLLIN)
         return 0;
     return urecv(s, b, 64, MSG_DONTWAIT);
+}
+
+/* A datagram on @p s within 3 s, read with recvmsg(): its length, and
+ * the control message @p level/@p type's first @p want bytes into
+ * @p info; -1 if that message is missing. */
+static long got_info(long s, char *b, int level, int type, unsigned char *info, unsigned want)
+{
+    if (upoll1(s, POLLIN, 3000) != POLLIN)
+        return 0;
+    static unsigned long ctl[16];
+    struct iovec v = {b, 64};
+    struct msghdr m = {0, 0, &v, 1, ctl, sizeof ctl, 0};
+    long n = sys3(NR_recvmsg, s, (long)&m, MSG_DONTWAIT);
+    int found = 0;
+    for (size_t off = 0; off + sizeof(struct cmsghdr) <= m.controllen;) {
+        const struct cmsghdr *c = (const struct cmsghdr *)((const char *)ctl + off);
+        if (c->len < sizeof *c)
+            break;
+        if (c->level == level && c->type == type && c->len >= CMSG_LEN(want)) {
+            for (unsigned k = 0; k < want; k++)
+                info[k] = ((const unsigned char *)(c + 1))[k];
+            found = 1;
+        }
+        off += (c->len + 7) & ~7ul;
+    }
+    return found ? n : -1;
 }
 
 static void ipv4(int ifindex)
@@ -106,9 +137,16 @@ static void ipv4(int ifindex)
     say("IP_MULTICAST_TTL 2", usetint(s, IPPROTO_IP, IP_MULTICAST_TTL, 2));
     say("  reads back", ugetint(s, IPPROTO_IP, IP_MULTICAST_TTL));
     struct sin to = {AF_INET, n16(5400), {239, 1, 2, 3}, {0}};
+    say("IP_PKTINFO on the member", usetint(r, IPPROTO_IP, IP_PKTINFO, 1));
+    say("  reads back", ugetint(r, IPPROTO_IP, IP_PKTINFO));
     say("send to 239.1.2.3:5400", sys6(NR_sendto, s, (long)"mc4", 3, 0, (long)&to, sizeof to));
-    long n = got(r, 3000, b);
-    say("  the member gets it, looped back", n == 3 && b[0] == 'm' && b[2] == '4');
+    unsigned char pi[12] = {0};
+    long n = got_info(r, b, IPPROTO_IP, IP_PKTINFO, pi, 12);
+    say("  the member gets it, looped back, with IP_PKTINFO", n == 3 && b[0] == 'm' && b[2] == '4');
+    say("  in_pktinfo: eth0's index", pi[0] == (unsigned char)ifindex && !pi[1] && !pi[2] && !pi[3]);
+    say("  its local address 10.0.2.15", pi[4] == 10 && pi[5] == 0 && pi[6] == 2 && pi[7] == 15);
+    say("  its destination 239.1.2.3", pi[8] == 239 && pi[9] == 1 && pi[10] == 2 && pi[11] == 3);
+    usetint(r, IPPROTO_IP, IP_PKTINFO, 0);
     say("IP_MULTICAST_LOOP 0", usetint(s, IPPROTO_IP, IP_MULTICAST_LOOP, 0));
     sys6(NR_sendto, s, (long)"mc4", 3, 0, (long)&to, sizeof to);
     say("  then nothing comes", got(r, 1000, b));
@@ -157,9 +195,16 @@ static void ipv6(int ifindex)
     say("  reads back", ugetint(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS));
     say("IPV6_MULTICAST_LOOP 2 (EINVAL)", usetint(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 2));
     struct sin6 to = {AF_INET6, n16(5401), 0, {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3}, 0};
+    say("IPV6_RECVPKTINFO on the member", usetint(r, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1));
     say("send to [ff02::1:3]:5401", sys6(NR_sendto, s, (long)"mc6", 3, 0, (long)&to, sizeof to));
-    long n = got(r, 3000, b);
-    say("  the member gets it, looped back", n == 3 && b[2] == '6');
+    unsigned char pi[20] = {0};
+    long n = got_info(r, b, IPPROTO_IPV6, IPV6_PKTINFO, pi, 20);
+    say("  the member gets it, looped back, with IPV6_PKTINFO", n == 3 && b[2] == '6');
+    int same = 1;
+    for (int k = 0; k < 16; k++)
+        same &= pi[k] == to.addr[k];
+    say("  in6_pktinfo: the destination ff02::1:3", same);
+    say("  eth0's index", pi[16] == (unsigned char)ifindex && !pi[17] && !pi[18] && !pi[19]);
     say("IPV6_MULTICAST_LOOP 0", usetint(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0));
     sys6(NR_sendto, s, (long)"mc6", 3, 0, (long)&to, sizeof to);
     say("  then nothing comes", got(r, 1000, b));

@@ -103,6 +103,10 @@ struct sock_ctl {
     int gid;                        /**< its ucred: the group */
     int hoplimit_type;              /**< IPPROTO_IPV6 control message of the hop limit (IPV6_HOPLIMIT, or RFC 2292's), 0 if none */
     int hoplimit;                   /**< the datagram's hop limit, with hoplimit_type */
+    int pktinfo_level;              /**< IP_PKTINFO's or IPV6_PKTINFO's level (IPPROTO_IP, _IPV6) */
+    int pktinfo_type;               /**< its control message type */
+    unsigned pktinfo_len;           /**< bytes of pktinfo (a struct in_pktinfo or in6_pktinfo), 0 if none */
+    uint8_t pktinfo[20];            /**< where the datagram came in: the interface, its destination */
 };
 
 /** @brief One sendmsg() or recvmsg(), in kernel form. */
