@@ -336,13 +336,7 @@ static int local_addr(const ip_addr_t *ip)
         return 0;
     }
     uint32_t addr = ip4_addr_get_u32(ip_2_ip4(ip));
-    if (((const uint8_t *)&addr)[0] == 127)
-        return 1;
-    NETIF_FOREACH(n) {
-        if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr)
-            return 1;
-    }
-    return 0;
+    return ((const uint8_t *)&addr)[0] == 127 || inet_if_by_addr4(addr) != NULL;
 }
 
 /* Remember the pcb's addresses (lock held). */

@@ -303,6 +303,22 @@ static struct netif *if_for(uint32_t gw)
     return NULL;
 }
 
+struct netif *inet_if_by_addr4(uint32_t addr)
+{
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr)
+            return n;
+    }
+    return NULL;
+}
+
+struct netif *inet_if_default_route(void)
+{
+    struct netif *d = netif_default;
+    return d && !is_loop(d) && ip4_addr_get_u32(netif_ip4_gw(d)) ? d : NULL;
+}
+
 struct netif *inet_if_at(int index)
 {
     struct netif *n;
@@ -664,8 +680,8 @@ static int walk_route(struct netif *n, void *arg)
 int inet_route_list_locked(struct inet_route *out, int max)
 {
     struct if_walk w = {out, max, 0};
-    struct netif *d = netif_default;
-    if (d && !is_loop(d) && ip4_addr_get_u32(netif_ip4_gw(d)))
+    struct netif *d = inet_if_default_route();
+    if (d)
         route_put(&w, d, ip4_addr_get_u32(netif_ip4_gw(d)));
     net_each_netif(walk_route, &w);
     return w.k;

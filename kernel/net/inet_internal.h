@@ -59,6 +59,13 @@ int inet_if_index(struct netif *n);
 /* The interface whose ifindex is @p index, or NULL (lock held). */
 struct netif *inet_if_at(int index);
 
+/* The interface whose IPv4 address is @p addr (network order), or NULL (lock held). */
+struct netif *inet_if_by_addr4(uint32_t addr);
+
+/* The default route's interface, or NULL: lwIP keeps a default route only
+ * with a gateway, and never through lo (lock held). */
+struct netif *inet_if_default_route(void);
+
 /* Up to @p max interfaces into @p out, loopback first: how many there are
  * (more than @p max: the rest were left out). */
 int inet_if_list(struct inet_ifinfo *out, int max);

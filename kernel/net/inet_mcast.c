@@ -53,25 +53,15 @@ void inet_mcast_init(struct inet_mcast *m)
     m->loop4 = m->loop6 = 1;
 }
 
-/* The interface whose IPv4 address is @p addr (network order), or NULL. */
-static struct netif *by_addr4(uint32_t addr)
-{
-    struct netif *n;
-    NETIF_FOREACH(n) {
-        if (ip4_addr_get_u32(netif_ip4_addr(n)) == addr)
-            return n;
-    }
-    return NULL;
-}
-
 /* Where a group goes with no interface named: the default route's, as
- * Linux's route lookup of the group finds it (none without a gateway). */
+ * Linux's route lookup of the group finds it. IPv4's needs a gateway;
+ * lwIP routes IPv6 to the default interface (not lo) without one. */
 static struct netif *by_route(int v6)
 {
     struct netif *d = netif_default;
-    if (!d || d == net_loopif())
-        return NULL;
-    return v6 || ip4_addr_get_u32(netif_ip4_gw(d)) ? d : NULL;
+    if (v6)
+        return d && d != net_loopif() ? d : NULL;
+    return inet_if_default_route();
 }
 
 /* The int (or, for the IPv4 options, the one byte) at @p val. */
@@ -150,7 +140,7 @@ static int membership4(struct inet_mcast *m, int add, const void *val, unsigned 
     ip_addr_t g;
     ip_addr_set_ip4_u32_val(g, r[0]);
     int index = (int)r[2];
-    struct netif *nif = index ? inet_if_at(index) : r[1] ? by_addr4(r[1]) : by_route(0);
+    struct netif *nif = index ? inet_if_at(index) : r[1] ? inet_if_by_addr4(r[1]) : by_route(0);
     if (add)
         return ip4_addr_ismulticast(ip_2_ip4(&g)) ? join(m, &g, nif) : -EINVAL;
     if (!index && !r[1] && !nif)
@@ -233,7 +223,7 @@ int inet_mcast_setopt(struct inet_mcast *m, int type, int level, int name, const
                 m->if4_index = 0, m->if4_addr = 0;
                 return 0;
             }
-            struct netif *nif = index ? inet_if_at(index) : by_addr4(q[1]);
+            struct netif *nif = index ? inet_if_at(index) : inet_if_by_addr4(q[1]);
             if (!nif)
                 return -EADDRNOTAVAIL;
             m->if4_index = inet_if_index(nif), m->if4_addr = q[1];
