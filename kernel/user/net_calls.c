@@ -570,8 +570,9 @@ static long cmsg_put(uint64_t *at, uint64_t *left, int level, int type, const vo
 }
 
 /* The received control data out to the caller: where a datagram came in
- * (IP_PKTINFO, IPV6_PKTINFO), an IPv6 datagram's hop limit, credentials, then as many of the files as the room left holds
- * (installed), the rest closed with MSG_CTRUNC (Linux's scm_detach_fds()). */
+ * (IP_PKTINFO, IPV6_PKTINFO), an IPv6 datagram's hop limit, credentials,
+ * then as many of the files as the room left holds (installed), the rest
+ * closed with MSG_CTRUNC (Linux's scm_detach_fds()). */
 static long ctl_out(struct sock_ctl *c, uint64_t *at, uint64_t *left, int *flags, int rflags)
 {
     long e = 0;
